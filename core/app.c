@@ -1,0 +1,646 @@
+/*
+ * The accept loop the core owns.  hall_main() loads the configuration, the
+ * keys and the templates, opens the FastCGI socket and runs a prefork
+ * master: N workers each accept one connection at a time (libfcgi), and a
+ * worker that dies is replaced.  A module only declares routes, parameters
+ * and statements.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <fcgiapp.h>
+
+#include "hall.h"
+#include "validate.h"
+
+#define MAX_WORKERS 256
+#define MAX_PARAMS 200
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t in_request;
+
+const char *
+hall_req_env(struct hall_req *req, const char *name)
+{
+    FCGX_Request *fr = req->fcgi;
+
+    return fr != NULL ? FCGX_GetParam(name, fr->envp) : NULL;
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- parameter declarations ------------------------------------------- */
+
+static int
+text_ok(const char *v)
+{
+    const unsigned char *p;
+
+    if (!hall_valid_utf8(v, strlen(v)))
+        return 0;
+    for (p = (const unsigned char *)v; *p != '\0'; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static struct hall_param *
+param_slot(struct hall_req *req, const char *name)
+{
+    struct hall_param *p;
+
+    for (p = req->bparams; p != NULL; p = p->next)
+        if (strcmp(p->name, name) == 0)
+            return p;
+    for (p = req->qparams; p != NULL; p = p->next)
+        if (strcmp(p->name, name) == 0)
+            return p;
+    return NULL;
+}
+
+static void
+param_replace(struct hall_req *req, struct hall_param *p, const char *v)
+{
+    p->value = hall_pstrdup(req->pool, v);
+    p->len = strlen(v);
+}
+
+/* returns HALL_OK or answers 400 naming the field */
+static int
+check_params(struct hall_req *req, const struct hall_pspec *spec)
+{
+    for (; spec != NULL && spec->name != NULL; spec++) {
+        struct hall_param *p = param_slot(req, spec->name);
+        const char *label = spec->label;
+        const char *v = p != NULL ? p->value : NULL;
+        size_t tl;
+        const char *t = v != NULL ? hall_valid_trim(v, &tl) : NULL;
+        char norm[32];
+
+        if (t == NULL || tl == 0) {
+            if (spec->flags & HALL_PF_OPTIONAL) {
+                if (p != NULL)
+                    param_replace(req, p, "");
+                continue;
+            }
+            hall_resp_error(req, 400, spec->name, hall_psprintf(req->pool, "请填写%s", label));
+            return HALL_ERR;
+        }
+        if (!text_ok(v)) {
+            hall_resp_error(req, 400, spec->name,
+                            hall_psprintf(req->pool, "%s含有不允许的字符", label));
+            return HALL_ERR;
+        }
+        param_replace(req, p, hall_pstrndup(req->pool, t, tl));
+        v = p->value;
+        switch (spec->type) {
+        case HALL_P_TEXT:
+            if (spec->max > 0 && utf8_chars(v) > (size_t)spec->max) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "%s不能超过%ld个字", label, spec->max));
+                return HALL_ERR;
+            }
+            if (spec->min > 0 && utf8_chars(v) < (size_t)spec->min) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "%s至少%ld个字", label, spec->min));
+                return HALL_ERR;
+            }
+            break;
+        case HALL_P_INT: {
+            char *end;
+            long n;
+
+            errno = 0;
+            n = strtol(v, &end, 10);
+            if (errno != 0 || *end != '\0' || end == v || n < spec->min || n > spec->max) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "%s应为%ld到%ld之间的整数", label,
+                                              spec->min, spec->max));
+                return HALL_ERR;
+            }
+            break;
+        }
+        case HALL_P_MOBILE:
+            if (hall_valid_mobile(v, norm) != HALL_OK) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "请输入正确的%s", label));
+                return HALL_ERR;
+            }
+            param_replace(req, p, norm);
+            break;
+        case HALL_P_SMSCODE:
+            if (strlen(v) != 6 || strspn(v, "0123456789") != 6) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "%s应为6位数字", label));
+                return HALL_ERR;
+            }
+            break;
+        case HALL_P_PASSWORD: {
+            size_t n = strlen(p->value);
+            int letters = 0, digits = 0;
+            const char *c;
+
+            /* passwords are not trimmed: use what the user typed */
+            for (c = p->value; *c != '\0'; c++) {
+                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
+                    letters = 1;
+                else if (*c >= '0' && *c <= '9')
+                    digits = 1;
+            }
+            if (n < 8 || n > 64 || !letters || !digits) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "%s须为8-64位，且同时包含字母和数字", label));
+                return HALL_ERR;
+            }
+            break;
+        }
+        case HALL_P_CHOICE: {
+            const char *const *c;
+
+            for (c = spec->choices; c != NULL && *c != NULL; c++)
+                if (strcmp(*c, v) == 0)
+                    break;
+            if (c == NULL || *c == NULL) {
+                hall_resp_error(req, 400, spec->name,
+                                hall_psprintf(req->pool, "%s的取值无效", label));
+                return HALL_ERR;
+            }
+            break;
+        }
+        }
+    }
+    return HALL_OK;
+}
+
+
+/* ---- body --------------------------------------------------------------- */
+
+struct fcgi_reader {
+    FCGX_Stream *in;
+};
+
+static ssize_t
+fcgi_read(void *ctx, char *buf, size_t n)
+{
+    struct fcgi_reader *r = ctx;
+    int got = FCGX_GetStr(buf, (int)n, r->in);
+
+    return got;
+}
+
+static int
+read_body(struct hall_req *req, size_t clen, struct hall_buf *b)
+{
+    FCGX_Request *fr = req->fcgi;
+    char chunk[16384];
+
+    hall_buf_init(b, clen);
+    hall_buf_pool(b, req->pool);
+    while (b->len < clen) {
+        size_t want = clen - b->len < sizeof(chunk) ? clen - b->len : sizeof(chunk);
+        int got = FCGX_GetStr(chunk, (int)want, fr->in);
+
+        if (got <= 0)
+            return HALL_ERR;
+        hall_buf_add(b, chunk, (size_t)got);
+    }
+    return HALL_OK;
+}
+
+static int
+parse_body(struct hall_req *req)
+{
+    const char *cl = hall_req_env(req, "CONTENT_LENGTH");
+    const char *ct = req->content_type != NULL ? req->content_type : "";
+    size_t clen = 0;
+    struct hall_buf b;
+
+    if (cl != NULL && *cl != '\0') {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+
+        if (*end != '\0')
+            return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
+        if (n > (unsigned long long)req->app->conf.body_max_bytes)
+            return hall_resp_error(req, 413, NULL, "提交的内容过大"), HALL_ERR;
+        clen = (size_t)n;
+    }
+    if (clen == 0)
+        return HALL_OK;
+    if (strncasecmp(ct, "multipart/form-data", 19) == 0) {
+        struct hall_mp_limits lim;
+        struct fcgi_reader rd;
+        const char *err, *errfield;
+        int st;
+
+        if (!(req->route->flags & HALL_R_MULTIPART))
+            return hall_resp_error(req, 415, NULL, "不支持的请求格式"), HALL_ERR;
+        lim.max_file = (size_t)req->app->conf.upload_max_bytes;
+        lim.max_field = 64 * 1024;
+        lim.max_parts = 32;
+        lim.dir = req->app->conf.tmp_dir;
+        rd.in = ((FCGX_Request *)req->fcgi)->in;
+        st = hall_parse_multipart(req->pool, ct, fcgi_read, &rd, clen, &lim, &req->bparams,
+                                  &req->uploads, &err, &errfield);
+        if (st != 0) {
+            hall_resp_error(req, st, errfield, err);
+            return HALL_ERR;
+        }
+        return HALL_OK;
+    }
+    if (read_body(req, clen, &b) != HALL_OK)
+        return hall_resp_error(req, 400, NULL, "请求内容不完整"), HALL_ERR;
+    if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
+        if (hall_parse_urlencoded(req->pool, b.data, b.len, &req->bparams, MAX_PARAMS) != HALL_OK)
+            return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
+        return HALL_OK;
+    }
+    if (strncasecmp(ct, "application/json", 16) == 0) {
+        const struct hall_val *m;
+        char err[128];
+        size_t count = 0;
+
+        req->json = hall_val_parse(req->pool, b.data, b.len, err, sizeof(err));
+        if (req->json == NULL || req->json->type != HALL_V_OBJ)
+            return hall_resp_error(req, 400, NULL, "JSON格式不正确"), HALL_ERR;
+        /* scalar members double as parameters, so declarations apply to both */
+        for (m = req->json->first; m != NULL; m = m->next) {
+            struct hall_param *p;
+
+            if (++count > MAX_PARAMS)
+                return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
+            if (m->type != HALL_V_STR && m->type != HALL_V_INT && m->type != HALL_V_BOOL)
+                continue;
+            p = hall_pcalloc(req->pool, sizeof(*p));
+            p->name = m->key;
+            if (m->type == HALL_V_STR)
+                p->value = m->str;
+            else if (m->type == HALL_V_INT)
+                p->value = hall_psprintf(req->pool, "%lld", (long long)m->i);
+            else
+                p->value = m->i ? "true" : "false";
+            p->len = strlen(p->value);
+            p->next = req->bparams;
+            req->bparams = p;
+        }
+        return HALL_OK;
+    }
+    return hall_resp_error(req, 415, NULL, "不支持的请求格式"), HALL_ERR;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static int
+path_match(const struct hall_route *r, const char *path)
+{
+    if (r->flags & HALL_R_PREFIX)
+        return strncmp(path, r->path, strlen(r->path)) == 0;
+    return strcmp(path, r->path) == 0;
+}
+
+static int
+is_safe_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+int
+hall_app_dispatch(struct hall_req *req)
+{
+    const struct hall_route *r, *found = NULL;
+    int path_seen = 0;
+    const char *m = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+
+    for (r = req->app->mod->routes; r->path != NULL; r++) {
+        if (!path_match(r, req->path))
+            continue;
+        path_seen = 1;
+        if (strcmp(r->method, m) == 0) {
+            found = r;
+            break;
+        }
+    }
+    if (req->query != NULL && *req->query != '\0' &&
+        hall_parse_urlencoded(req->pool, req->query, strlen(req->query), &req->qparams,
+                              MAX_PARAMS) != HALL_OK)
+        return hall_resp_error(req, 400, NULL, "请求地址格式不正确");
+    hall_parse_cookies(req->pool, hall_req_env(req, "HTTP_COOKIE"), &req->cookies);
+    if (found == NULL) {
+        if (path_seen)
+            return hall_resp_error(req, 405, NULL, "不支持的请求方法");
+        return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+    }
+    req->route = found;
+    if (!is_safe_method(req->method) && parse_body(req) != HALL_OK)
+        return HALL_OK;
+    if (hall_session_load(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if ((found->flags & HALL_R_AUTH) && req->user_id == 0) {
+        if (!hall_req_wants_json(req) && is_safe_method(req->method)) {
+            const char *base = req->partner[0] ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+
+            return hall_resp_redirect(
+                req, hall_psprintf(req->pool, "%s/login?next=%s", base,
+                                   hall_url_encode(req->pool, hall_psprintf(req->pool, "%s%s",
+                                                                            base, req->path))));
+        }
+        return hall_resp_error(req, 401, NULL, "请先登录");
+    }
+    if (!is_safe_method(req->method) && !(found->flags & HALL_R_NOCSRF) &&
+        hall_csrf_check(req) != HALL_OK)
+        return hall_resp_error(req, 403, NULL, "页面已过期，请刷新页面后重试");
+    if (check_params(req, found->params) != HALL_OK)
+        return HALL_OK;
+    return found->handler(req);
+}
+
+static void
+write_response(struct hall_req *req)
+{
+    FCGX_Request *fr = req->fcgi;
+    int head = strcmp(req->method, "HEAD") == 0;
+
+    FCGX_FPrintF(fr->out, "Status: %d\r\n", req->status);
+    if (req->headers.len > 0)
+        FCGX_PutStr(req->headers.data, (int)req->headers.len, fr->out);
+    FCGX_FPrintF(fr->out, "Content-Length: %zu\r\n\r\n", req->body.len);
+    if (!head && req->body.len > 0)
+        FCGX_PutStr(req->body.data, (int)req->body.len, fr->out);
+}
+
+static void
+serve_one(struct hall_app *app, FCGX_Request *fr)
+{
+    struct hall_pool *pool = hall_pool_create(16 * 1024);
+    struct hall_req *req = hall_pcalloc(pool, sizeof(*req));
+    const char *hp;
+    double t0 = now_ms();
+
+    req->pool = pool;
+    req->app = app;
+    req->fcgi = fr;
+    req->method = hall_req_env(req, "REQUEST_METHOD");
+    if (req->method == NULL)
+        req->method = "GET";
+    hp = hall_req_env(req, "HALL_PATH");
+    req->path = hp != NULL ? (*hp != '\0' ? hp : "/") : hall_req_env(req, "DOCUMENT_URI");
+    if (req->path == NULL)
+        req->path = "/";
+    req->query = hall_req_env(req, "QUERY_STRING");
+    req->partner = hall_req_env(req, "HALL_PARTNER");
+    if (req->partner == NULL)
+        req->partner = "";
+    req->request_id = hall_req_env(req, "REQUEST_ID");
+    req->remote_addr = hall_req_env(req, "REMOTE_ADDR");
+    req->content_type = hall_req_env(req, "CONTENT_TYPE");
+    req->accept = hall_req_env(req, "HTTP_ACCEPT");
+    req->status = 200;
+    hall_buf_init(&req->headers, 16 * 1024);
+    hall_buf_pool(&req->headers, pool);
+    hall_buf_init(&req->body, 8 * 1024 * 1024);
+    hall_buf_pool(&req->body, pool);
+
+    hall_app_dispatch(req);
+    if (req->in_tx) {
+        hall_err(req, "msg=\"transaction left open\" path=%s", req->path);
+        hall_db_rollback(req);
+    }
+    if (!req->responded) {
+        hall_err(req, "msg=\"handler gave no answer\" path=%s", req->path);
+        hall_buf_reset(&req->headers);
+        hall_resp_error(req, 500, NULL, "系统错误，请稍后再试");
+    }
+    write_response(req);
+    FCGX_Finish_r(fr);
+    /* the path is logged without the query string: it may carry codes */
+    hall_log(HALL_LOG_INFO, req->request_id,
+             "method=%s path=%.200s status=%d dur_ms=%.2f mem=%zu", req->method, req->path,
+             req->status, now_ms() - t0, hall_pool_used(pool));
+    hall_pool_destroy(pool);
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static void
+on_term_worker(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+    if (!in_request)
+        _exit(0);
+}
+
+static void
+on_term_master(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void
+on_chld(int sig)
+{
+    (void)sig;
+}
+
+static void
+worker_run(struct hall_app *app, int sock)
+{
+    struct sigaction sa;
+    FCGX_Request fr;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term_worker;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    {
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+    }
+    if (hall_app_db_connect(app) != HALL_OK)
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
+    FCGX_InitRequest(&fr, sock, 0);
+    while (!stop_flag) {
+        if (FCGX_Accept_r(&fr) < 0)
+            break;
+        in_request = 1;
+        serve_one(app, &fr);
+        in_request = 0;
+        app->served++;
+        if (app->conf.max_requests > 0 && app->served >= (unsigned long)app->conf.max_requests)
+            break;
+    }
+    _exit(0);
+}
+
+static pid_t
+spawn(struct hall_app *app, int sock)
+{
+    pid_t pid = fork();
+
+    if (pid == 0)
+        worker_run(app, sock);
+    return pid;
+}
+
+static void
+usage(const char *argv0)
+{
+    fprintf(stderr, "usage: %s -c CONFIG -s SOCKET [-w WORKERS]\n", argv0);
+}
+
+int
+hall_main(int argc, char **argv, const struct hall_module *mod)
+{
+    static struct hall_app app;
+    pid_t pids[MAX_WORKERS];
+    const char *conf_path = NULL, *errmsg = NULL;
+    char err[512];
+    long workers = -1;
+    int opt, sock, i;
+    enum hall_log_level lvl = HALL_LOG_INFO;
+    struct sigaction sa;
+    sigset_t block, old;
+    time_t last_spawn = 0;
+    int quick_spawns = 0;
+
+    app.mod = mod;
+    while ((opt = getopt(argc, argv, "c:s:w:h")) != -1) {
+        switch (opt) {
+        case 'c': conf_path = optarg; break;
+        case 's': app.socket_path = optarg; break;
+        case 'w': workers = strtol(optarg, NULL, 10); break;
+        default: usage(argv[0]); return 2;
+        }
+    }
+    if (app.socket_path == NULL) {
+        usage(argv[0]);
+        return 2;
+    }
+    if (hall_conf_load(&app.conf, conf_path, &errmsg) != HALL_OK) {
+        fprintf(stderr, "level=err mod=%s msg=\"config: %s\"\n", mod->name, errmsg);
+        return 1;
+    }
+    if (workers > 0)
+        app.conf.workers = workers > MAX_WORKERS ? MAX_WORKERS : workers;
+    if (strcmp(app.conf.log_level, "debug") == 0)
+        lvl = HALL_LOG_DEBUG;
+    else if (strcmp(app.conf.log_level, "warn") == 0)
+        lvl = HALL_LOG_WARN;
+    else if (strcmp(app.conf.log_level, "err") == 0)
+        lvl = HALL_LOG_ERR;
+    hall_log_init(mod->name, lvl);
+    if (hall_crypto_init(app.conf.key_file, err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return 1;
+    }
+    app.tmpl = hall_tmpl_load(app.conf.template_dir, err, sizeof(err));
+    if (app.tmpl == NULL) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (mod->init != NULL && mod->init(&app) != HALL_OK)
+        return 1;
+    if (FCGX_Init() != 0)
+        return 1;
+    unlink(app.socket_path);
+    {
+        mode_t um = umask(0);
+
+        /* nginx's workers may run as another user: the socket is loopback-only */
+        sock = FCGX_OpenSocket(app.socket_path, 256);
+        umask(um);
+    }
+    if (sock < 0) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot listen\" socket=%s", app.socket_path);
+        return 1;
+    }
+    chmod(app.socket_path, 0666);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term_master;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_chld;
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &old);
+
+    for (i = 0; i < app.conf.workers; i++)
+        pids[i] = spawn(&app, sock);
+    hall_log(HALL_LOG_INFO, NULL, "msg=started socket=%s workers=%ld", app.socket_path,
+             app.conf.workers);
+
+    while (!stop_flag) {
+        pid_t dead;
+        int status;
+
+        sigsuspend(&old);
+        while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+            for (i = 0; i < app.conf.workers; i++) {
+                if (pids[i] != dead)
+                    continue;
+                if (WIFSIGNALED(status))
+                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" pid=%d signal=%d",
+                             (int)dead, WTERMSIG(status));
+                if (stop_flag)
+                    break;
+                /* a worker that keeps dying at once must not spin the machine */
+                if (time(NULL) - last_spawn < 1 && ++quick_spawns > 10)
+                    sleep(1);
+                else if (time(NULL) - last_spawn >= 1)
+                    quick_spawns = 0;
+                last_spawn = time(NULL);
+                pids[i] = spawn(&app, sock);
+            }
+        }
+    }
+    for (i = 0; i < app.conf.workers; i++)
+        kill(pids[i], SIGTERM);
+    for (i = 0; i < app.conf.workers; i++)
+        waitpid(pids[i], NULL, 0);
+    unlink(app.socket_path);
+    hall_log(HALL_LOG_INFO, NULL, "msg=stopped");
+    hall_tmpl_free(app.tmpl);
+    hall_conf_free(&app.conf);
+    curl_global_cleanup();
+    return 0;
+}

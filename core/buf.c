@@ -1,0 +1,107 @@
+/* Growable buffers that refuse to grow past their maximum (curl's dynbuf). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hall.h"
+
+void
+hall_buf_init(struct hall_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+void
+hall_buf_free(struct hall_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void
+hall_buf_reset(struct hall_buf *b)
+{
+    b->len = 0;
+    if (b->data != NULL)
+        b->data[0] = '\0';
+}
+
+static void
+buf_free_cb(void *p)
+{
+    hall_buf_free(p);
+}
+
+void
+hall_buf_pool(struct hall_buf *b, struct hall_pool *pool)
+{
+    hall_pool_cleanup(pool, buf_free_cb, b);
+}
+
+int
+hall_buf_add(struct hall_buf *b, const void *p, size_t n)
+{
+    size_t need;
+
+    if (n > b->max || b->len > b->max - n)
+        return HALL_ERR;
+    need = b->len + n + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *d;
+
+        while (cap < need)
+            cap *= 2;
+        if (cap > b->max + 1)
+            cap = b->max + 1;
+        d = realloc(b->data, cap);
+        if (d == NULL)
+            abort();
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n > 0)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return HALL_OK;
+}
+
+int
+hall_buf_addstr(struct hall_buf *b, const char *s)
+{
+    return hall_buf_add(b, s, strlen(s));
+}
+
+int
+hall_buf_printf(struct hall_buf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return HALL_ERR;
+    if ((size_t)n < sizeof(small))
+        return hall_buf_add(b, small, (size_t)n);
+    {
+        char *big = malloc((size_t)n + 1);
+        int rc;
+
+        if (big == NULL)
+            abort();
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        rc = hall_buf_add(b, big, (size_t)n);
+        free(big);
+        return rc;
+    }
+}

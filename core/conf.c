@@ -1,0 +1,168 @@
+/*
+ * Configuration: every option declared once here with type, bounds, default
+ * and a line of documentation.  tests/unit/test_conf.c fails when an option
+ * is missing from docs/operations.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hall.h"
+
+#define OFF(f) offsetof(struct hall_conf, f)
+#define S(name, def, doc) {#name, 's', 0, 0, def, OFF(name), doc}
+#define I(name, min, max, def, doc) {#name, 'i', min, max, def, OFF(name), doc}
+
+const struct hall_conf_opt hall_conf_opts[] = {
+    S(db_conninfo, "dbname=hall", "libpq connection string of the store of record"),
+    S(key_file, "var/keys/pii.key", "128 hex characters: AES-256-GCM key, then HMAC key"),
+    S(template_dir, "templates", "directory of the HTML templates"),
+    S(upload_dir, "var/uploads", "where uploaded materials are kept, outside the web root"),
+    S(tmp_dir, "var/tmp", "where multipart uploads are streamed while a request runs"),
+    S(sandbox_url, "http://127.0.0.1:8091", "base URL of the outside services (sandbox)"),
+    S(public_url, "http://127.0.0.1:8080", "URL the hall is reached at, for links in SMS"),
+    S(log_level, "info", "err, warn, info or debug"),
+    I(workers, 1, 256, "4", "worker processes per module"),
+    I(max_requests, 0, 100000000, "0", "a worker exits after this many requests (0: never)"),
+    I(session_idle_s, 60, 86400, "1800", "a session ends after this long without a request"),
+    I(session_absolute_s, 300, 604800, "43200", "a session ends this long after login"),
+    I(cookie_secure, 0, 1, "0", "1 adds Secure to cookies (set behind HTTPS)"),
+    I(upload_max_bytes, 1024, 104857600, "2097152", "largest accepted uploaded file"),
+    I(body_max_bytes, 1024, 104857600, "3145728", "largest accepted request body"),
+    I(http_connect_ms, 10, 60000, "2000", "connect timeout for outside services"),
+    I(http_total_ms, 50, 300000, "10000", "total timeout for one call to an outside service"),
+    I(login_max_failures, 1, 100, "5", "wrong passwords in a row before the account locks"),
+    I(login_lock_s, 1, 86400, "900", "how long a locked account stays locked"),
+    I(sms_code_ttl_s, 30, 3600, "300", "how long an SMS code stays valid"),
+    I(sms_code_interval_s, 0, 3600, "60", "least time between two codes to one phone"),
+    I(sms_code_daily_max, 1, 1000, "10", "most codes to one phone per day"),
+    I(sms_code_max_tries, 1, 100, "5", "wrong tries before a code is void"),
+    I(outbox_batch, 1, 1000, "10", "jobs the outbox worker claims at once"),
+    I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
+    I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
+    I(password_iterations, 1000, 10000000, "600000", "PBKDF2-HMAC-SHA256 iterations for new passwords"),
+    {NULL, 0, 0, 0, NULL, 0, NULL},
+};
+
+static const struct hall_conf_opt *
+opt_find(const char *name)
+{
+    const struct hall_conf_opt *o;
+
+    for (o = hall_conf_opts; o->name != NULL; o++)
+        if (strcmp(o->name, name) == 0)
+            return o;
+    return NULL;
+}
+
+static int
+opt_set(struct hall_conf *conf, const struct hall_conf_opt *o, const char *v)
+{
+    char *end;
+    long n;
+
+    if (o->type == 's') {
+        char **slot = (char **)((char *)conf + o->off);
+
+        free(*slot);
+        *slot = strdup(v);
+        return *slot != NULL ? HALL_OK : HALL_ERR;
+    }
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < o->min || n > o->max)
+        return HALL_ERR;
+    *(long *)((char *)conf + o->off) = n;
+    return HALL_OK;
+}
+
+static char *
+trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int
+hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
+{
+    static char msg[300];
+    const struct hall_conf_opt *o;
+    char line[4096];
+    FILE *f = NULL;
+    int lineno = 0, rc = HALL_ERR;
+
+    memset(conf, 0, sizeof(*conf));
+    for (o = hall_conf_opts; o->name != NULL; o++)
+        if (opt_set(conf, o, o->def) != HALL_OK) {
+            snprintf(msg, sizeof(msg), "bad default for %s", o->name);
+            goto out;
+        }
+    if (path == NULL) {
+        rc = HALL_OK;
+        goto out;
+    }
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(msg, sizeof(msg), "cannot open config %s: %s", path, strerror(errno));
+        goto out;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *k, *v, *eq;
+
+        lineno++;
+        k = trim(line);
+        if (*k == '\0' || *k == '#')
+            continue;
+        eq = strchr(k, '=');
+        if (eq == NULL) {
+            snprintf(msg, sizeof(msg), "%s:%d: expected key = value", path, lineno);
+            goto out;
+        }
+        *eq = '\0';
+        k = trim(k);
+        v = trim(eq + 1);
+        o = opt_find(k);
+        if (o == NULL) {
+            snprintf(msg, sizeof(msg), "%s:%d: unknown option %.100s", path, lineno, k);
+            goto out;
+        }
+        if (opt_set(conf, o, v) != HALL_OK) {
+            if (o->type == 'i')
+                snprintf(msg, sizeof(msg), "%s:%d: %s must be an integer from %ld to %ld", path,
+                         lineno, o->name, o->min, o->max);
+            else
+                snprintf(msg, sizeof(msg), "%s:%d: bad value for %s", path, lineno, o->name);
+            goto out;
+        }
+    }
+    rc = HALL_OK;
+out:
+    if (f != NULL)
+        fclose(f);
+    if (rc != HALL_OK && errmsg != NULL)
+        *errmsg = msg;
+    return rc;
+}
+
+void
+hall_conf_free(struct hall_conf *conf)
+{
+    const struct hall_conf_opt *o;
+
+    for (o = hall_conf_opts; o->name != NULL; o++)
+        if (o->type == 's') {
+            char **slot = (char **)((char *)conf + o->off);
+
+            free(*slot);
+            *slot = NULL;
+        }
+}

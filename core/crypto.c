@@ -1,0 +1,286 @@
+/*
+ * Personal data at rest (AES-256-GCM), blind indexes (HMAC-SHA256), random
+ * tokens and password hashing (PBKDF2-HMAC-SHA256), all with OpenSSL 3.
+ * The key file holds 128 hex characters: 32 bytes of AES key, then 32 bytes
+ * of HMAC key.  Purpose-specific MAC keys are derived from the HMAC key so a
+ * CSRF token can never be replayed as a blind index.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "hall.h"
+
+#define PII_VERSION 1
+#define NONCE_LEN 12
+#define TAG_LEN 16
+
+static unsigned char enc_key[32];
+static unsigned char mac_key[32];
+static int keys_loaded;
+
+static int
+hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+hall_crypto_init(const char *key_file, char *err, size_t errlen)
+{
+    unsigned char raw[64];
+    char hex[200];
+    size_t n, i;
+    FILE *f;
+
+    f = fopen(key_file, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot open key_file %s: %s", key_file, strerror(errno));
+        return HALL_ERR;
+    }
+    n = fread(hex, 1, sizeof(hex) - 1, f);
+    fclose(f);
+    while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
+        n--;
+    if (n != 128) {
+        snprintf(err, errlen, "key_file %s must hold 128 hex characters", key_file);
+        return HALL_ERR;
+    }
+    for (i = 0; i < 64; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            snprintf(err, errlen, "key_file %s is not hex", key_file);
+            return HALL_ERR;
+        }
+        raw[i] = (unsigned char)(hi << 4 | lo);
+    }
+    memcpy(enc_key, raw, 32);
+    memcpy(mac_key, raw + 32, 32);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    OPENSSL_cleanse(hex, sizeof(hex));
+    keys_loaded = 1;
+    return HALL_OK;
+}
+
+int
+hall_rand_bytes(void *buf, size_t n)
+{
+    if (RAND_bytes(buf, (int)n) != 1)
+        abort(); /* no randomness: nothing safe can be done */
+    return HALL_OK;
+}
+
+uint32_t
+hall_rand_below(uint32_t bound)
+{
+    uint32_t r, limit = UINT32_MAX - (UINT32_MAX % bound);
+
+    /* rejection sampling: no modulo bias */
+    do
+        hall_rand_bytes(&r, sizeof(r));
+    while (r >= limit);
+    return r % bound;
+}
+
+unsigned char *
+hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len, size_t *outlen)
+{
+    unsigned char *out = hall_palloc(pool, 1 + NONCE_LEN + len + TAG_LEN);
+    EVP_CIPHER_CTX *ctx;
+    int n, ok = 0;
+
+    if (!keys_loaded)
+        abort();
+    out[0] = PII_VERSION;
+    hall_rand_bytes(out + 1, NONCE_LEN);
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL)
+        abort();
+    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, enc_key, out + 1) == 1 &&
+        EVP_EncryptUpdate(ctx, out + 1 + NONCE_LEN, &n, (const unsigned char *)plain, (int)len) ==
+            1 &&
+        EVP_EncryptFinal_ex(ctx, out + 1 + NONCE_LEN + n, &n) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, out + 1 + NONCE_LEN + len) == 1)
+        ok = 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok)
+        abort();
+    *outlen = 1 + NONCE_LEN + len + TAG_LEN;
+    return out;
+}
+
+char *
+hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len)
+{
+    EVP_CIPHER_CTX *ctx;
+    size_t plen;
+    char *out;
+    int n, ok = 0;
+
+    if (enc == NULL || len < 1 + NONCE_LEN + TAG_LEN || enc[0] != PII_VERSION)
+        return NULL;
+    plen = len - 1 - NONCE_LEN - TAG_LEN;
+    out = hall_palloc(pool, plen + 1);
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL)
+        abort();
+    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, enc_key, enc + 1) == 1 &&
+        EVP_DecryptUpdate(ctx, (unsigned char *)out, &n, enc + 1 + NONCE_LEN, (int)plen) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
+                            (void *)(enc + 1 + NONCE_LEN + plen)) == 1 &&
+        EVP_DecryptFinal_ex(ctx, (unsigned char *)out + n, &n) == 1)
+        ok = 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok)
+        return NULL;
+    out[plen] = '\0';
+    return out;
+}
+
+void
+hall_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n, unsigned char out[32])
+{
+    unsigned int outlen = 32;
+
+    if (HMAC(EVP_sha256(), key, (int)keylen, p, n, out, &outlen) == NULL)
+        abort();
+}
+
+void
+hall_sha256(const void *p, size_t n, unsigned char out[32])
+{
+    SHA256(p, n, out);
+}
+
+void
+hall_mac(const char *purpose, const void *p, size_t n, unsigned char out[32])
+{
+    unsigned char k[32];
+
+    if (!keys_loaded)
+        abort();
+    hall_hmac_sha256(mac_key, sizeof(mac_key), purpose, strlen(purpose), k);
+    hall_hmac_sha256(k, sizeof(k), p, n, out);
+    OPENSSL_cleanse(k, sizeof(k));
+}
+
+void
+hall_pii_index(const char *kind, const char *value, unsigned char out[32])
+{
+    char purpose[64];
+
+    snprintf(purpose, sizeof(purpose), "index:%s", kind);
+    hall_mac(purpose, value, strlen(value), out);
+}
+
+int
+hall_ct_equal(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+char *
+hall_hex(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = hall_palloc(pool, 2 * n + 1);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        s[2 * i] = digits[p[i] >> 4];
+        s[2 * i + 1] = digits[p[i] & 15];
+    }
+    s[2 * n] = '\0';
+    return s;
+}
+
+char *
+hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *s = hall_palloc(pool, (n + 2) / 3 * 4 + 1), *o = s;
+    size_t i;
+
+    for (i = 0; i + 2 < n; i += 3) {
+        *o++ = a[p[i] >> 2];
+        *o++ = a[(p[i] & 3) << 4 | p[i + 1] >> 4];
+        *o++ = a[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+        *o++ = a[p[i + 2] & 63];
+    }
+    if (n - i == 1) {
+        *o++ = a[p[i] >> 2];
+        *o++ = a[(p[i] & 3) << 4];
+    } else if (n - i == 2) {
+        *o++ = a[p[i] >> 2];
+        *o++ = a[(p[i] & 3) << 4 | p[i + 1] >> 4];
+        *o++ = a[(p[i + 1] & 15) << 2];
+    }
+    *o = '\0';
+    return s;
+}
+
+#define SALT_LEN 16
+#define HASH_LEN 32
+
+static int
+unhex(const char *s, unsigned char *out, size_t n)
+{
+    size_t i;
+
+    if (strlen(s) != 2 * n)
+        return HALL_ERR;
+    for (i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return HALL_ERR;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return HALL_OK;
+}
+
+char *
+hall_password_hash(struct hall_pool *pool, const char *password, long iterations)
+{
+    unsigned char salt[SALT_LEN], hash[HASH_LEN];
+
+    hall_rand_bytes(salt, sizeof(salt));
+    if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof(salt), (int)iterations,
+                          EVP_sha256(), sizeof(hash), hash) != 1)
+        abort();
+    return hall_psprintf(pool, "pbkdf2-sha256$%ld$%s$%s", iterations,
+                         hall_hex(pool, salt, sizeof(salt)), hall_hex(pool, hash, sizeof(hash)));
+}
+
+int
+hall_password_verify(const char *encoded, const char *password)
+{
+    unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
+    char saltx[2 * SALT_LEN + 1], hashx[2 * HASH_LEN + 1];
+    long iterations;
+
+    if (encoded == NULL ||
+        sscanf(encoded, "pbkdf2-sha256$%ld$%32[0-9a-f]$%64[0-9a-f]", &iterations, saltx, hashx) !=
+            3 ||
+        iterations < 1000 || iterations > 10000000 || unhex(saltx, salt, SALT_LEN) != HALL_OK ||
+        unhex(hashx, want, HASH_LEN) != HALL_OK)
+        return HALL_ERR;
+    if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof(salt), (int)iterations,
+                          EVP_sha256(), sizeof(got), got) != 1)
+        return HALL_ERR;
+    return hall_ct_equal(got, want, HASH_LEN) ? HALL_OK : HALL_ERR;
+}

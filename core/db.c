@@ -1,0 +1,291 @@
+/*
+ * PostgreSQL: one connection per worker, every statement prepared at
+ * connect time.  A lost connection is re-established on the next request;
+ * the request in flight at that moment fails (the handler answers 503).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "hall.h"
+
+struct hall_dbres {
+    PGresult *res;
+};
+
+/* statements of the core itself (sessions, SMS codes, outbox, audit) */
+static const struct hall_stmt core_stmts[] = {
+    {"session_get",
+     "WITH s AS (SELECT token_hash, user_id, partner_code, last_seen FROM sessions"
+     " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()),"
+     " t AS (UPDATE sessions SET last_seen = now(),"
+     " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
+     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 seconds'))"
+     " SELECT user_id, partner_code FROM s",
+     2},
+    {"session_insert",
+     "INSERT INTO sessions (token_hash, user_id, partner_code, idle_expires, absolute_expires)"
+     " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), now() + make_interval(secs => $5::int))",
+     5},
+    {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
+    {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
+    {"sms_lock", "SELECT pg_advisory_xact_lock(hashtextextended(encode($1::bytea, 'hex'), 7))", 1},
+    {"sms_counts",
+     "SELECT count(*) FILTER (WHERE created_at > now() - make_interval(secs => $2::int)),"
+     " count(*) FROM sms_codes WHERE phone_idx = $1 AND created_at > now() - interval '1 day'",
+     2},
+    {"sms_supersede",
+     "UPDATE sms_codes SET used_at = now() WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL",
+     2},
+    {"sms_insert",
+     "INSERT INTO sms_codes (phone_idx, purpose, code_hash, expires_at)"
+     " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int)) RETURNING id",
+     4},
+    {"sms_latest",
+     "SELECT id, code_hash, tries, expires_at > now() FROM sms_codes"
+     " WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE",
+     2},
+    {"sms_fail", "UPDATE sms_codes SET tries = tries + 1 WHERE id = $1", 1},
+    {"sms_use", "UPDATE sms_codes SET used_at = now() WHERE id = $1", 1},
+    {"outbox_insert",
+     "INSERT INTO outbox (kind, idem_key, payload_enc) VALUES ($1, $2, $3)"
+     " ON CONFLICT (idem_key) DO NOTHING",
+     3},
+    {"audit_insert",
+     "INSERT INTO audit_log (actor, entity, entity_id, action, from_state, to_state, detail, ip,"
+     " request_id) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
+     9},
+    {NULL, NULL, 0},
+};
+
+static int
+prepare_all(struct hall_app *app, const struct hall_stmt *list)
+{
+    PGconn *pg = app->pg;
+
+    for (; list != NULL && list->name != NULL; list++) {
+        PGresult *r = PQprepare(pg, list->name, list->sql, list->nparams, NULL);
+
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            hall_log(HALL_LOG_ERR, NULL, "msg=\"prepare failed\" stmt=%s sqlstate=%s error=\"%s\"",
+                     list->name, PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "",
+                     PQresultErrorMessage(r));
+            PQclear(r);
+            return HALL_ERR;
+        }
+        PQclear(r);
+    }
+    return HALL_OK;
+}
+
+int
+hall_app_db_connect(struct hall_app *app)
+{
+    PGconn *pg;
+
+    if (app->pg != NULL) {
+        PQfinish(app->pg);
+        app->pg = NULL;
+    }
+    pg = PQconnectdb(app->conf.db_conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        /* the message can carry the host name but never credentials' values */
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"db connect failed\"");
+        PQfinish(pg);
+        return HALL_ERR;
+    }
+    app->pg = pg;
+    if (prepare_all(app, core_stmts) != HALL_OK || prepare_all(app, app->mod->stmts) != HALL_OK) {
+        PQfinish(pg);
+        app->pg = NULL;
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* Called at the start of every request: reconnect when the server went away. */
+static int
+db_ready(struct hall_req *req)
+{
+    struct hall_app *app = req->app;
+
+    if (app->pg != NULL && PQstatus(app->pg) == CONNECTION_OK)
+        return HALL_OK;
+    return hall_app_db_connect(app);
+}
+
+static void
+res_free(void *p)
+{
+    PQclear(((struct hall_dbres *)p)->res);
+}
+
+static void
+note_failure(struct hall_req *req, const char *name, PGresult *r)
+{
+    const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+    snprintf(req->sqlstate, sizeof(req->sqlstate), "%s", state != NULL ? state : "08000");
+    /* unique violations are expected answers (e.g. phone taken): not errors */
+    if (strcmp(req->sqlstate, "23505") != 0)
+        hall_err(req, "msg=db_exec stmt=%s sqlstate=%s", name, req->sqlstate);
+}
+
+struct hall_dbres *
+hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+{
+    const char *values[32];
+    int lengths[32], formats[32];
+    struct hall_dbres *res;
+    PGresult *r;
+    int n = 0;
+
+    if (!req->in_tx && db_ready(req) != HALL_OK) {
+        snprintf(req->sqlstate, sizeof(req->sqlstate), "08006");
+        return NULL;
+    }
+    if (req->app->pg == NULL)
+        return NULL;
+    for (; params[n].type != HALL_DBP_END; n++) {
+        if (n == 32)
+            abort(); /* a programming error, not input */
+        lengths[n] = 0;
+        formats[n] = 0;
+        switch (params[n].type) {
+        case HALL_DBP_NULL:
+            values[n] = NULL;
+            break;
+        case HALL_DBP_STR:
+            values[n] = params[n].s;
+            break;
+        case HALL_DBP_I64:
+            values[n] = hall_psprintf(req->pool, "%lld", (long long)params[n].i);
+            break;
+        case HALL_DBP_BIN:
+            values[n] = params[n].s;
+            lengths[n] = (int)params[n].len;
+            formats[n] = 1;
+            break;
+        case HALL_DBP_END:
+            break;
+        }
+    }
+    r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
+    if (r == NULL || (PQresultStatus(r) != PGRES_TUPLES_OK &&
+                      PQresultStatus(r) != PGRES_COMMAND_OK)) {
+        note_failure(req, name, r);
+        PQclear(r);
+        return NULL;
+    }
+    res = hall_palloc(req->pool, sizeof(*res));
+    res->res = r;
+    hall_pool_cleanup(req->pool, res_free, res);
+    return res;
+}
+
+static int
+simple(struct hall_req *req, const char *sql)
+{
+    PGresult *r;
+    int ok;
+
+    if (req->app->pg == NULL)
+        return HALL_ERR;
+    r = PQexec(req->app->pg, sql);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        note_failure(req, sql, r);
+    PQclear(r);
+    return ok ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_db_begin(struct hall_req *req)
+{
+    if (db_ready(req) != HALL_OK)
+        return HALL_ERR;
+    if (simple(req, "BEGIN") != HALL_OK)
+        return HALL_ERR;
+    req->in_tx = 1;
+    return HALL_OK;
+}
+
+int
+hall_db_commit(struct hall_req *req)
+{
+    int rc;
+
+    if (!req->in_tx)
+        return HALL_ERR;
+    req->in_tx = 0;
+    rc = simple(req, "COMMIT");
+    return rc;
+}
+
+void
+hall_db_rollback(struct hall_req *req)
+{
+    if (!req->in_tx)
+        return;
+    req->in_tx = 0;
+    simple(req, "ROLLBACK");
+}
+
+int
+hall_dbres_rows(const struct hall_dbres *res)
+{
+    return PQntuples(res->res);
+}
+
+const char *
+hall_dbres_get(const struct hall_dbres *res, int row, int col)
+{
+    if (row >= PQntuples(res->res) || col >= PQnfields(res->res))
+        return NULL;
+    if (PQgetisnull(res->res, row, col))
+        return NULL;
+    return PQgetvalue(res->res, row, col);
+}
+
+int
+hall_dbres_isnull(const struct hall_dbres *res, int row, int col)
+{
+    return PQgetisnull(res->res, row, col);
+}
+
+int64_t
+hall_dbres_i64(const struct hall_dbres *res, int row, int col)
+{
+    const char *v = hall_dbres_get(res, row, col);
+
+    return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+unsigned char *
+hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, int col,
+                 size_t *len)
+{
+    const char *v = hall_dbres_get(res, row, col);
+    unsigned char *raw, *copy;
+    size_t n;
+
+    if (v == NULL)
+        return NULL;
+    raw = PQunescapeBytea((const unsigned char *)v, &n);
+    if (raw == NULL)
+        return NULL;
+    copy = hall_palloc(req->pool, n + 1);
+    memcpy(copy, raw, n);
+    copy[n] = 0;
+    PQfreemem(raw);
+    *len = n;
+    return copy;
+}
+
+const char *
+hall_db_sqlstate(const struct hall_req *req)
+{
+    return req->sqlstate;
+}

@@ -1,0 +1,443 @@
+/*
+ * libhall: the core every FastCGI module of the service hall links.
+ *
+ * One header for the whole public API; the implementation is split by
+ * subsystem (pool.c, req.c, resp.c, db.c, ...), each file owning the
+ * hall_<noun>_* functions of its name.  docs/internals/ has a page per API.
+ */
+#ifndef HALL_H
+#define HALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+#define HALL_OK 0
+#define HALL_ERR (-1)
+
+#ifdef HALL_UNITTEST
+#define HALL_TESTABLE
+#else
+#define HALL_TESTABLE static
+#endif
+
+#define HALL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+struct hall_app;
+struct hall_req;
+
+/* ---- pool.c: one memory pool per request ------------------------------ */
+
+struct hall_pool;
+
+struct hall_pool *hall_pool_create(size_t block_size);
+void hall_pool_destroy(struct hall_pool *pool);
+void *hall_palloc(struct hall_pool *pool, size_t size);
+void *hall_pcalloc(struct hall_pool *pool, size_t size);
+char *hall_pstrdup(struct hall_pool *pool, const char *s);
+char *hall_pstrndup(struct hall_pool *pool, const char *s, size_t n);
+char *hall_psprintf(struct hall_pool *pool, const char *fmt, ...) HALL_PRINTF(2, 3);
+char *hall_pvsprintf(struct hall_pool *pool, const char *fmt, va_list ap);
+/* cleanups run in reverse order of registration when the pool dies */
+void hall_pool_cleanup(struct hall_pool *pool, void (*fn)(void *), void *data);
+size_t hall_pool_used(const struct hall_pool *pool);
+
+/* ---- buf.c: growable buffers with a hard maximum ---------------------- */
+
+struct hall_buf {
+    char *data; /* always NUL-terminated when len > 0 or after init */
+    size_t len;
+    size_t cap;
+    size_t max;
+};
+
+void hall_buf_init(struct hall_buf *b, size_t max);
+void hall_buf_free(struct hall_buf *b);
+void hall_buf_reset(struct hall_buf *b);
+/* HALL_ERR when the result would exceed max; b is unchanged then */
+int hall_buf_add(struct hall_buf *b, const void *p, size_t n);
+int hall_buf_addstr(struct hall_buf *b, const char *s);
+int hall_buf_printf(struct hall_buf *b, const char *fmt, ...) HALL_PRINTF(2, 3);
+/* register b's memory with a pool so it dies with it */
+void hall_buf_pool(struct hall_buf *b, struct hall_pool *pool);
+
+/* ---- log.c ------------------------------------------------------------- */
+
+enum hall_log_level { HALL_LOG_ERR, HALL_LOG_WARN, HALL_LOG_INFO, HALL_LOG_DEBUG };
+
+void hall_log_init(const char *module, enum hall_log_level level);
+void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...)
+    HALL_PRINTF(3, 4);
+#define hall_err(req, ...) hall_log(HALL_LOG_ERR, hall_req_id(req), __VA_ARGS__)
+#define hall_warn(req, ...) hall_log(HALL_LOG_WARN, hall_req_id(req), __VA_ARGS__)
+#define hall_info(req, ...) hall_log(HALL_LOG_INFO, hall_req_id(req), __VA_ARGS__)
+
+/* ---- conf.c: every option declared once ------------------------------- */
+
+struct hall_conf {
+    char *db_conninfo;
+    char *key_file;
+    char *template_dir;
+    char *upload_dir;
+    char *tmp_dir;
+    char *sandbox_url;
+    char *public_url;
+    char *log_level;
+    long workers;
+    long max_requests;
+    long session_idle_s;
+    long session_absolute_s;
+    long cookie_secure;
+    long upload_max_bytes;
+    long body_max_bytes;
+    long http_connect_ms;
+    long http_total_ms;
+    long login_max_failures;
+    long login_lock_s;
+    long sms_code_ttl_s;
+    long sms_code_interval_s;
+    long sms_code_daily_max;
+    long sms_code_max_tries;
+    long outbox_batch;
+    long outbox_max_attempts;
+    long outbox_poll_ms;
+    long password_iterations;
+};
+
+struct hall_conf_opt {
+    const char *name;
+    int type; /* 's' string, 'i' integer */
+    long min, max;
+    const char *def;
+    size_t off;
+    const char *doc;
+};
+
+extern const struct hall_conf_opt hall_conf_opts[];
+
+/* on error *errmsg names the option (static storage) */
+int hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg);
+void hall_conf_free(struct hall_conf *conf);
+
+/* ---- val.c: a small value tree, rendered as JSON or through templates -- */
+
+enum hall_val_type { HALL_V_NULL, HALL_V_STR, HALL_V_INT, HALL_V_BOOL, HALL_V_LIST, HALL_V_OBJ };
+
+struct hall_val {
+    enum hall_val_type type;
+    const char *key; /* member name inside an object */
+    const char *str;
+    int64_t i;
+    struct hall_val *first, *last; /* children of list/object */
+    struct hall_val *next;
+};
+
+struct hall_val *hall_val_obj(struct hall_pool *pool);
+struct hall_val *hall_val_set_str(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  const char *v);
+struct hall_val *hall_val_set_fmt(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  const char *fmt, ...) HALL_PRINTF(4, 5);
+struct hall_val *hall_val_set_int(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  int64_t v);
+struct hall_val *hall_val_set_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int v);
+struct hall_val *hall_val_set_obj(struct hall_pool *p, struct hall_val *obj, const char *k);
+struct hall_val *hall_val_set_list(struct hall_pool *p, struct hall_val *obj, const char *k);
+struct hall_val *hall_val_push_obj(struct hall_pool *p, struct hall_val *list);
+struct hall_val *hall_val_push_str(struct hall_pool *p, struct hall_val *list, const char *v);
+const struct hall_val *hall_val_get(const struct hall_val *obj, const char *key);
+/* serialise with yajl_gen; NULL on failure */
+char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
+/* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */
+struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len,
+                                char *err, size_t errlen);
+
+/* ---- tmpl.c: mustache-like HTML templates ------------------------------
+ * {{name}} escaped, {{{name}}} raw, {{a.b}} dotted, {{#x}}..{{/x}} for
+ * lists / truthy values, {{^x}}..{{/x}} when falsy, {{>partial}} includes.
+ * Templates are files under template_dir, compiled once at start-up. */
+
+struct hall_tmpl_set;
+
+struct hall_tmpl_set *hall_tmpl_load(const char *dir, char *err, size_t errlen);
+void hall_tmpl_free(struct hall_tmpl_set *set);
+int hall_tmpl_render(const struct hall_tmpl_set *set, const char *name, const struct hall_val *ctx,
+                     struct hall_buf *out);
+void hall_html_escape(struct hall_buf *out, const char *s);
+
+/* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
+
+int hall_crypto_init(const char *key_file, char *err, size_t errlen);
+int hall_rand_bytes(void *buf, size_t n);
+/* AES-256-GCM; output is version(1) | nonce(12) | ciphertext | tag(16) */
+unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len,
+                                size_t *outlen);
+char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len);
+/* HMAC-SHA256 blind index over "kind:" value, 32 bytes */
+void hall_pii_index(const char *kind, const char *value, unsigned char out[32]);
+void hall_sha256(const void *p, size_t n, unsigned char out[32]);
+void hall_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
+                      unsigned char out[32]);
+/* keyed with the installation's secret (distinct from the PII keys) */
+void hall_mac(const char *purpose, const void *p, size_t n, unsigned char out[32]);
+int hall_ct_equal(const void *a, const void *b, size_t n);
+char *hall_hex(struct hall_pool *pool, const unsigned char *p, size_t n);
+char *hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* PBKDF2-HMAC-SHA256; encoded "pbkdf2-sha256$iter$salt$hash" */
+char *hall_password_hash(struct hall_pool *pool, const char *password, long iterations);
+int hall_password_verify(const char *encoded, const char *password);
+/* uniform random integer in [0, bound) */
+uint32_t hall_rand_below(uint32_t bound);
+
+/* ---- db.c: one PostgreSQL connection per worker ------------------------ */
+
+struct hall_stmt {
+    const char *name;
+    const char *sql;
+    int nparams;
+};
+
+enum hall_dbp_type { HALL_DBP_END, HALL_DBP_NULL, HALL_DBP_STR, HALL_DBP_I64, HALL_DBP_BIN };
+
+struct hall_dbparam {
+    enum hall_dbp_type type;
+    int64_t i;
+    const char *s;
+    size_t len;
+};
+
+#define HALL_STR(x) ((struct hall_dbparam){.type = HALL_DBP_STR, .s = (x)})
+#define HALL_I64(x) ((struct hall_dbparam){.type = HALL_DBP_I64, .i = (x)})
+#define HALL_BIN(p, n) ((struct hall_dbparam){.type = HALL_DBP_BIN, .s = (const char *)(p), .len = (n)})
+#define HALL_NULLP ((struct hall_dbparam){.type = HALL_DBP_NULL})
+
+struct hall_dbres;
+
+#define hall_db_exec(req, name, ...)                                                               \
+    hall_db_execv((req), (name),                                                                   \
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ) {.type = HALL_DBP_END}})
+
+struct hall_dbres *hall_db_execv(struct hall_req *req, const char *name,
+                                 const struct hall_dbparam *params);
+int hall_db_begin(struct hall_req *req);
+int hall_db_commit(struct hall_req *req);
+void hall_db_rollback(struct hall_req *req);
+int hall_dbres_rows(const struct hall_dbres *res);
+const char *hall_dbres_get(const struct hall_dbres *res, int row, int col);
+int hall_dbres_isnull(const struct hall_dbres *res, int row, int col);
+int64_t hall_dbres_i64(const struct hall_dbres *res, int row, int col);
+/* decodes a bytea column; NULL for SQL NULL */
+unsigned char *hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row,
+                                int col, size_t *len);
+/* SQLSTATE of the last failed statement of this request, "" when none */
+const char *hall_db_sqlstate(const struct hall_req *req);
+
+/* ---- req.c: FastCGI request parsing ---------------------------------- */
+
+struct hall_param {
+    const char *name;
+    const char *value;
+    size_t len;
+    struct hall_param *next;
+};
+
+struct hall_upload {
+    const char *field;
+    const char *filename; /* as the client sent it; never used as a path */
+    const char *ctype;    /* as the client sent it; never trusted */
+    char *path;           /* temporary file, removed when the request ends */
+    size_t size;
+    struct hall_upload *next;
+};
+
+/* a route's declared parameter, checked before the handler runs */
+enum hall_ptype {
+    HALL_P_TEXT,     /* trimmed, 1..max characters, no control characters */
+    HALL_P_INT,      /* decimal, within min..max */
+    HALL_P_MOBILE,   /* mainland mobile, normalised to 11 digits */
+    HALL_P_SMSCODE,  /* 6 digits */
+    HALL_P_PASSWORD, /* 8..64 bytes, letters and digits */
+    HALL_P_CHOICE,   /* one of choices[] */
+};
+
+#define HALL_PF_OPTIONAL 1u
+
+struct hall_pspec {
+    const char *name;
+    enum hall_ptype type;
+    unsigned flags;
+    long min, max; /* length for text, value for int */
+    const char *label; /* Chinese field name used in messages */
+    const char *const *choices;
+};
+
+#define HALL_R_AUTH 1u     /* logged-in applicant required */
+#define HALL_R_NOCSRF 2u   /* state-changing route without CSRF (signed callbacks) */
+#define HALL_R_PREFIX 4u   /* path matches as a prefix */
+#define HALL_R_MULTIPART 8u /* accepts multipart/form-data uploads */
+
+struct hall_route {
+    const char *method;
+    const char *path;
+    int (*handler)(struct hall_req *req);
+    unsigned flags;
+    const struct hall_pspec *params;
+};
+
+struct hall_module {
+    const char *name;
+    const struct hall_route *routes;
+    const struct hall_stmt *stmts;
+    int (*init)(struct hall_app *app); /* after config, before fork */
+};
+
+struct hall_session {
+    int64_t user_id;
+    const char *partner; /* partner code the user entered through, "" for the hall */
+    unsigned char token_hash[32];
+};
+
+struct hall_req {
+    struct hall_pool *pool;
+    struct hall_app *app;
+    void *fcgi; /* FCGX_Request */
+    const char *method;
+    const char *path;
+    const char *query;
+    const char *partner; /* HALL_PARTNER from nginx, "" for the generic hall */
+    const char *request_id;
+    const char *remote_addr;
+    const char *content_type;
+    const char *accept;
+    struct hall_param *qparams, *bparams, *cookies;
+    struct hall_val *json; /* body when it was JSON */
+    struct hall_upload *uploads;
+    const struct hall_route *route;
+    struct hall_session *session; /* NULL when anonymous */
+    int64_t user_id;              /* 0 when anonymous */
+    const char *pre_token;        /* anonymous visitor's cookie, for CSRF */
+    int in_tx;
+    char sqlstate[6];
+    /* response */
+    int status;
+    struct hall_buf headers;
+    struct hall_buf body;
+    int responded;
+};
+
+const char *hall_req_id(const struct hall_req *req);
+const char *hall_req_env(struct hall_req *req, const char *name);
+/* body parameter, then query parameter; NULL when absent */
+const char *hall_req_param(struct hall_req *req, const char *name);
+const char *hall_req_query(struct hall_req *req, const char *name);
+const char *hall_req_cookie(struct hall_req *req, const char *name);
+int hall_req_param_i64(struct hall_req *req, const char *name, int64_t *out);
+const struct hall_upload *hall_req_upload(struct hall_req *req, const char *field);
+int hall_req_wants_json(const struct hall_req *req);
+
+/* parsers, exposed for unit tests and fuzzing */
+int hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len,
+                          struct hall_param **out, size_t max_params);
+int hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param **out);
+char *hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen);
+char *hall_url_encode(struct hall_pool *pool, const char *s);
+
+/* multipart: pull parser fed by read callback, parts to files under dir */
+struct hall_mp_limits {
+    size_t max_file;   /* one file */
+    size_t max_field;  /* one plain field */
+    size_t max_parts;
+    const char *dir;
+};
+typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);
+/* returns 0, or an HTTP status (400/413) with *err set to a Chinese message */
+int hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd,
+                         void *rdctx, size_t content_length, const struct hall_mp_limits *lim,
+                         struct hall_param **fields, struct hall_upload **files,
+                         const char **err, const char **errfield);
+
+/* ---- resp.c ----------------------------------------------------------- */
+
+void hall_resp_header(struct hall_req *req, const char *name, const char *value);
+void hall_resp_cookie(struct hall_req *req, const char *name, const char *value, long max_age);
+/* JSON {"ok":false,"field":...,"message":...} or an HTML error page */
+int hall_resp_error(struct hall_req *req, int status, const char *field, const char *message);
+int hall_resp_json(struct hall_req *req, int status, const struct hall_val *v);
+int hall_resp_ok(struct hall_req *req, const struct hall_val *extra); /* {"ok":true,...} */
+/* renders template "name" with ctx inside the page layout; ctx gains common keys */
+int hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_val *ctx);
+int hall_resp_redirect(struct hall_req *req, const char *location);
+int hall_resp_raw(struct hall_req *req, int status, const char *ctype, const void *p, size_t n);
+int hall_resp_file(struct hall_req *req, const char *path, const char *ctype,
+                   const char *download_name);
+/* common template context: csrf token, user, partner */
+struct hall_val *hall_page_ctx(struct hall_req *req);
+
+/* ---- session.c / csrf -------------------------------------------------- */
+
+int hall_session_load(struct hall_req *req);
+int hall_session_create(struct hall_req *req, int64_t user_id); /* inside a transaction */
+int hall_session_destroy(struct hall_req *req);
+const char *hall_csrf_token(struct hall_req *req);
+int hall_csrf_check(struct hall_req *req);
+
+/* ---- sms.c: one-time codes -------------------------------------------- */
+
+enum hall_sms_result {
+    HALL_SMS_OK = 0,
+    HALL_SMS_TOO_SOON,
+    HALL_SMS_DAILY_LIMIT,
+    HALL_SMS_BAD_CODE,
+    HALL_SMS_EXPIRED,  /* no live code for this phone and purpose */
+    HALL_SMS_LOCKED,   /* too many wrong tries */
+    HALL_SMS_DB_ERROR,
+};
+
+/* inside a transaction: creates a code and queues its SMS in the outbox */
+enum hall_sms_result hall_sms_code_send(struct hall_req *req, const char *phone,
+                                        const char *purpose);
+/* inside a transaction: consumes the code on success */
+enum hall_sms_result hall_sms_code_check(struct hall_req *req, const char *phone,
+                                         const char *purpose, const char *code);
+const char *hall_sms_result_msg(enum hall_sms_result r);
+
+/* ---- outbox.c / audit.c ------------------------------------------------ */
+
+/* inside the caller's transaction; payload is encrypted at rest */
+int hall_outbox_push(struct hall_req *req, const char *kind, const char *idem_key,
+                     const struct hall_val *payload);
+int hall_audit(struct hall_req *req, const char *actor, const char *entity, const char *entity_id,
+               const char *action, const char *from_state, const char *to_state,
+               const struct hall_val *detail);
+
+/* ---- http.c: libcurl client for the outside services ------------------- */
+
+struct hall_http_resp {
+    long status;      /* 0 when the request did not complete */
+    char *body;       /* NUL-terminated, pool-owned */
+    size_t len;
+    const char *error; /* curl's message when status == 0 */
+};
+
+int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
+                        const char *idem_key, long connect_ms, long total_ms,
+                        struct hall_http_resp *out);
+
+/* ---- app.c: the accept loop the core owns ------------------------------ */
+
+struct hall_app {
+    const struct hall_module *mod;
+    struct hall_conf conf;
+    struct hall_tmpl_set *tmpl;
+    void *pg; /* PGconn */
+    const char *socket_path;
+    unsigned long served;
+};
+
+int hall_main(int argc, char **argv, const struct hall_module *mod);
+/* connect (or reconnect) and prepare core + module statements */
+int hall_app_db_connect(struct hall_app *app);
+/* dispatch one parsed request; exposed for tests */
+int hall_app_dispatch(struct hall_req *req);
+
+#endif

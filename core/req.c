@@ -1,0 +1,503 @@
+/*
+ * Request parsing: query strings, cookies, urlencoded and JSON bodies, and
+ * multipart/form-data streamed to temporary files.  Every parser works on
+ * bounded input and reports malformed input instead of guessing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hall.h"
+
+const char *
+hall_req_id(const struct hall_req *req)
+{
+    return req != NULL ? req->request_id : NULL;
+}
+
+static int
+hexdig(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* NULL for a bad %-escape or an encoded NUL: both are malformed input */
+char *
+hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen)
+{
+    char *out = hall_palloc(pool, len + 1), *o = out;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '+') {
+            *o++ = ' ';
+        } else if (s[i] == '%') {
+            int hi, lo;
+
+            if (i + 2 >= len)
+                return NULL;
+            hi = hexdig((unsigned char)s[i + 1]);
+            lo = hexdig((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return NULL;
+            *o++ = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (s[i] == '\0') {
+            return NULL;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    if (outlen != NULL)
+        *outlen = (size_t)(o - out);
+    return out;
+}
+
+char *
+hall_url_encode(struct hall_pool *pool, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = hall_palloc(pool, strlen(s) * 3 + 1), *o = out;
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int
+hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len, struct hall_param **out,
+                      size_t max_params)
+{
+    struct hall_param *head = NULL, **tail = &head;
+    size_t count = 0;
+    const char *end = s + len;
+
+    while (s < end) {
+        const char *amp = memchr(s, '&', (size_t)(end - s));
+        const char *pe = amp != NULL ? amp : end;
+        const char *eq = memchr(s, '=', (size_t)(pe - s));
+        struct hall_param *p;
+
+        if (pe == s) {
+            s++;
+            continue;
+        }
+        if (++count > max_params)
+            return HALL_ERR;
+        p = hall_pcalloc(pool, sizeof(*p));
+        p->name = hall_url_decode(pool, s, (size_t)((eq != NULL ? eq : pe) - s), NULL);
+        if (eq != NULL)
+            p->value = hall_url_decode(pool, eq + 1, (size_t)(pe - eq - 1), &p->len);
+        else
+            p->value = hall_pstrdup(pool, "");
+        if (p->name == NULL || p->value == NULL)
+            return HALL_ERR;
+        *tail = p;
+        tail = &p->next;
+        s = pe + (amp != NULL);
+    }
+    /* appended at the end of what is already there */
+    while (*out != NULL)
+        out = &(*out)->next;
+    *out = head;
+    return HALL_OK;
+}
+
+int
+hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param **out)
+{
+    int count = 0;
+
+    while (s != NULL && *s != '\0') {
+        const char *semi, *eq, *ns, *ne, *vs, *ve;
+        struct hall_param *p;
+
+        while (*s == ' ' || *s == '\t' || *s == ';')
+            s++;
+        if (*s == '\0')
+            break;
+        semi = strchr(s, ';');
+        ne = semi != NULL ? semi : s + strlen(s);
+        eq = memchr(s, '=', (size_t)(ne - s));
+        if (eq == NULL || ++count > 50) {
+            s = semi;
+            continue;
+        }
+        ns = s;
+        ve = ne;
+        ne = eq;
+        while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t'))
+            ne--;
+        vs = eq + 1;
+        while (vs < ve && *vs == ' ')
+            vs++;
+        while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'))
+            ve--;
+        if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"')
+            vs++, ve--;
+        p = hall_pcalloc(pool, sizeof(*p));
+        p->name = hall_pstrndup(pool, ns, (size_t)(ne - ns));
+        p->value = hall_pstrndup(pool, vs, (size_t)(ve - vs));
+        p->len = (size_t)(ve - vs);
+        p->next = *out;
+        *out = p;
+        s = semi;
+    }
+    return HALL_OK;
+}
+
+static const char *
+param_find(const struct hall_param *p, const char *name)
+{
+    for (; p != NULL; p = p->next)
+        if (strcmp(p->name, name) == 0)
+            return p->value;
+    return NULL;
+}
+
+const char *
+hall_req_param(struct hall_req *req, const char *name)
+{
+    const char *v = param_find(req->bparams, name);
+
+    return v != NULL ? v : param_find(req->qparams, name);
+}
+
+const char *
+hall_req_query(struct hall_req *req, const char *name)
+{
+    return param_find(req->qparams, name);
+}
+
+const char *
+hall_req_cookie(struct hall_req *req, const char *name)
+{
+    return param_find(req->cookies, name);
+}
+
+int
+hall_req_param_i64(struct hall_req *req, const char *name, int64_t *out)
+{
+    const char *v = hall_req_param(req, name);
+    char *end;
+    long long n;
+
+    if (v == NULL || *v == '\0' || strlen(v) > 18)
+        return HALL_ERR;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < 0)
+        return HALL_ERR;
+    *out = n;
+    return HALL_OK;
+}
+
+const struct hall_upload *
+hall_req_upload(struct hall_req *req, const char *field)
+{
+    const struct hall_upload *u;
+
+    for (u = req->uploads; u != NULL; u = u->next)
+        if (strcmp(u->field, field) == 0)
+            return u;
+    return NULL;
+}
+
+int
+hall_req_wants_json(const struct hall_req *req)
+{
+    if (req->accept != NULL && strstr(req->accept, "application/json") != NULL)
+        return 1;
+    if (req->accept != NULL && strstr(req->accept, "text/html") != NULL)
+        return 0;
+    return 1;
+}
+
+/* ---- multipart/form-data ------------------------------------------------ */
+
+#define MP_WINDOW (64 * 1024)
+#define MP_MAX_HEADERS 8192
+
+struct mp {
+    struct hall_pool *pool;
+    hall_read_fn rd;
+    void *rdctx;
+    size_t remaining; /* body bytes not yet read */
+    char *buf;
+    size_t start, end, cap;
+    int eof;
+};
+
+static int
+mp_fill(struct mp *m)
+{
+    ssize_t n;
+    size_t want;
+
+    if (m->start > 0) {
+        memmove(m->buf, m->buf + m->start, m->end - m->start);
+        m->end -= m->start;
+        m->start = 0;
+    }
+    if (m->eof || m->end == m->cap)
+        return m->end == m->cap ? HALL_OK : HALL_ERR;
+    want = m->cap - m->end;
+    if (want > m->remaining)
+        want = m->remaining;
+    if (want == 0) {
+        m->eof = 1;
+        return HALL_ERR;
+    }
+    n = m->rd(m->rdctx, m->buf + m->end, want);
+    if (n <= 0) {
+        m->eof = 1;
+        return HALL_ERR;
+    }
+    m->end += (size_t)n;
+    m->remaining -= (size_t)n;
+    return HALL_OK;
+}
+
+/* makes at least n bytes available; HALL_ERR at end of input */
+static int
+mp_need(struct mp *m, size_t n)
+{
+    while (m->end - m->start < n)
+        if (mp_fill(m) != HALL_OK && m->end - m->start < n)
+            return HALL_ERR;
+    return HALL_OK;
+}
+
+static const char *
+header_attr(struct hall_pool *pool, const char *h, const char *attr)
+{
+    size_t al = strlen(attr);
+    const char *p = h;
+
+    while ((p = strcasestr(p, attr)) != NULL) {
+        const char *v;
+
+        if ((p == h || p[-1] == ' ' || p[-1] == ';' || p[-1] == '\t') && p[al] == '=') {
+            v = p + al + 1;
+            if (*v == '"') {
+                const char *e = strchr(v + 1, '"');
+
+                if (e == NULL)
+                    return NULL;
+                return hall_pstrndup(pool, v + 1, (size_t)(e - v - 1));
+            } else {
+                size_t n = strcspn(v, "; \t\r\n");
+
+                return hall_pstrndup(pool, v, n);
+            }
+        }
+        p += al;
+    }
+    return NULL;
+}
+
+static void
+upload_cleanup(void *p)
+{
+    struct hall_upload *u = p;
+
+    if (u->path != NULL)
+        unlink(u->path);
+}
+
+static int
+boundary_of(struct hall_pool *pool, const char *ctype, const char **b)
+{
+    const char *v = header_attr(pool, ctype, "boundary");
+    size_t n;
+
+    if (v == NULL)
+        return HALL_ERR;
+    n = strlen(v);
+    if (n == 0 || n > 70)
+        return HALL_ERR;
+    *b = v;
+    return HALL_OK;
+}
+
+int
+hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd,
+                     void *rdctx, size_t content_length, const struct hall_mp_limits *lim,
+                     struct hall_param **fields, struct hall_upload **files, const char **err,
+                     const char **errfield)
+{
+    struct hall_param **ftail = fields;
+    struct hall_upload **utail = files;
+    const char *boundary;
+    char *delim;
+    size_t dlen, parts = 0;
+    struct mp m;
+
+    *err = "上传的内容格式不正确";
+    *errfield = NULL;
+    if (boundary_of(pool, content_type, &boundary) != HALL_OK)
+        return 400;
+    delim = hall_psprintf(pool, "\r\n--%s", boundary);
+    dlen = strlen(delim);
+    memset(&m, 0, sizeof(m));
+    m.pool = pool;
+    m.rd = rd;
+    m.rdctx = rdctx;
+    m.remaining = content_length;
+    m.cap = MP_WINDOW + MP_MAX_HEADERS;
+    m.buf = hall_palloc(pool, m.cap);
+    /* the stream starts with "--boundary": pretend a CRLF came before it */
+    m.buf[0] = '\r';
+    m.buf[1] = '\n';
+    m.end = 2;
+    if (mp_need(&m, dlen) != HALL_OK || memcmp(m.buf, delim, dlen) != 0)
+        return 400;
+    m.start += dlen;
+
+    for (;;) {
+        const char *hend, *name, *filename, *ctype = NULL;
+        char *headers;
+        struct hall_buf field;
+        struct hall_upload *up = NULL;
+        int fd = -1;
+        size_t size = 0;
+
+        if (mp_need(&m, 2) != HALL_OK)
+            return 400;
+        if (m.buf[m.start] == '-' && m.buf[m.start + 1] == '-')
+            break; /* closing delimiter; the epilogue is ignored */
+        if (m.buf[m.start] != '\r' || m.buf[m.start + 1] != '\n')
+            return 400;
+        m.start += 2;
+        if (++parts > lim->max_parts) {
+            *err = "上传的内容过多";
+            return 413;
+        }
+        /* part headers */
+        for (;;) {
+            hend = memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4);
+            if (hend != NULL)
+                break;
+            if (m.end - m.start > MP_MAX_HEADERS)
+                return 400;
+            if (mp_fill(&m) != HALL_OK && memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4) == NULL)
+                return 400;
+        }
+        headers = hall_pstrndup(pool, m.buf + m.start, (size_t)(hend - (m.buf + m.start)));
+        m.start = (size_t)(hend - m.buf) + 4;
+        {
+            char *cd = strcasestr(headers, "content-disposition:");
+            char *ct = strcasestr(headers, "content-type:");
+            char *eol;
+
+            if (cd == NULL)
+                return 400;
+            eol = strstr(cd, "\r\n");
+            if (eol != NULL)
+                *eol = '\0';
+            name = header_attr(pool, cd, "name");
+            filename = header_attr(pool, cd, "filename");
+            if (eol != NULL)
+                *eol = '\r';
+            if (ct != NULL) {
+                ct += 13;
+                while (*ct == ' ')
+                    ct++;
+                ctype = hall_pstrndup(pool, ct, strcspn(ct, "\r\n"));
+            }
+        }
+        if (name == NULL || *name == '\0')
+            return 400;
+        hall_buf_init(&field, lim->max_field);
+        hall_buf_pool(&field, pool);
+        if (filename != NULL) {
+            up = hall_pcalloc(pool, sizeof(*up));
+            up->field = name;
+            up->filename = filename;
+            up->ctype = ctype;
+            up->path = hall_psprintf(pool, "%s/up-XXXXXX", lim->dir);
+            fd = mkstemp(up->path);
+            if (fd < 0) {
+                *err = "系统繁忙，请稍后再试";
+                return 503;
+            }
+            hall_pool_cleanup(pool, upload_cleanup, up);
+        }
+        /* part body, up to the next delimiter */
+        for (;;) {
+            char *hit = memmem(m.buf + m.start, m.end - m.start, delim, dlen);
+            size_t avail = hit != NULL ? (size_t)(hit - (m.buf + m.start))
+                           : (m.end - m.start > dlen ? m.end - m.start - dlen : 0);
+
+            if (avail > 0) {
+                if (up != NULL) {
+                    if (size + avail > lim->max_file) {
+                        close(fd);
+                        *err = "文件大小超过限制";
+                        *errfield = name;
+                        return 413;
+                    }
+                    if (write(fd, m.buf + m.start, avail) != (ssize_t)avail) {
+                        close(fd);
+                        *err = "系统繁忙，请稍后再试";
+                        return 503;
+                    }
+                    size += avail;
+                } else if (hall_buf_add(&field, m.buf + m.start, avail) != HALL_OK) {
+                    *err = "填写的内容过长";
+                    *errfield = name;
+                    return 413;
+                }
+                m.start += avail;
+            }
+            if (hit != NULL) {
+                m.start += dlen;
+                break;
+            }
+            if (mp_fill(&m) != HALL_OK && memmem(m.buf + m.start, m.end - m.start, delim, dlen) == NULL) {
+                if (fd >= 0)
+                    close(fd);
+                return 400;
+            }
+        }
+        if (up != NULL) {
+            close(fd);
+            up->size = size;
+            *utail = up;
+            utail = &up->next;
+        } else {
+            struct hall_param *p = hall_pcalloc(pool, sizeof(*p));
+
+            p->name = name;
+            p->value = hall_pstrndup(pool, field.data != NULL ? field.data : "", field.len);
+            p->len = field.len;
+            if (memchr(p->value, '\0', p->len) != NULL)
+                return 400;
+            *ftail = p;
+            ftail = &p->next;
+        }
+    }
+    return 0;
+}

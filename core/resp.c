@@ -1,0 +1,181 @@
+/* Responses: JSON from value trees, HTML pages from templates, redirects. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hall.h"
+
+void
+hall_resp_header(struct hall_req *req, const char *name, const char *value)
+{
+    /* header values never carry CR/LF: they would split the response */
+    if (strpbrk(value, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL)
+        return;
+    hall_buf_printf(&req->headers, "%s: %s\r\n", name, value);
+}
+
+void
+hall_resp_cookie(struct hall_req *req, const char *name, const char *value, long max_age)
+{
+    char *c = hall_psprintf(req->pool, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", name, value,
+                            req->app->conf.cookie_secure ? "; Secure" : "");
+
+    if (max_age >= 0)
+        c = hall_psprintf(req->pool, "%s; Max-Age=%ld", c, max_age);
+    hall_resp_header(req, "Set-Cookie", c);
+}
+
+int
+hall_resp_raw(struct hall_req *req, int status, const char *ctype, const void *p, size_t n)
+{
+    req->status = status;
+    hall_resp_header(req, "Content-Type", ctype);
+    hall_buf_reset(&req->body);
+    if (hall_buf_add(&req->body, p, n) != HALL_OK) {
+        req->status = 500;
+        hall_buf_reset(&req->body);
+    }
+    req->responded = 1;
+    return HALL_OK;
+}
+
+int
+hall_resp_json(struct hall_req *req, int status, const struct hall_val *v)
+{
+    size_t n;
+    char *s = hall_val_json(req->pool, v, &n);
+
+    if (s == NULL)
+        return hall_resp_raw(req, 500, "application/json; charset=utf-8",
+                             "{\"ok\":false,\"message\":\"系统错误\"}", 38);
+    hall_resp_header(req, "Cache-Control", "no-store");
+    return hall_resp_raw(req, status, "application/json; charset=utf-8", s, n);
+}
+
+int
+hall_resp_ok(struct hall_req *req, const struct hall_val *extra)
+{
+    struct hall_val *v = hall_val_obj(req->pool);
+    const struct hall_val *c;
+
+    hall_val_set_bool(req->pool, v, "ok", 1);
+    if (extra != NULL)
+        for (c = extra->first; c != NULL; c = c->next) {
+            struct hall_val *copy = hall_pcalloc(req->pool, sizeof(*copy));
+
+            *copy = *c;
+            copy->next = NULL;
+            if (v->last != NULL)
+                v->last->next = copy;
+            v->last = copy;
+        }
+    return hall_resp_json(req, 200, v);
+}
+
+struct hall_val *
+hall_page_ctx(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, ctx, "csrf", hall_csrf_token(req));
+    hall_val_set_str(req->pool, ctx, "partner", req->partner);
+    hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
+    hall_val_set_str(req->pool, ctx, "base",
+                     req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "");
+    return ctx;
+}
+
+int
+hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_val *ctx)
+{
+    struct hall_buf inner;
+
+    if (ctx == NULL)
+        ctx = hall_page_ctx(req);
+    if (hall_val_get(ctx, "csrf") == NULL)
+        hall_val_set_str(req->pool, ctx, "csrf", hall_csrf_token(req));
+    if (hall_val_get(ctx, "logged_in") == NULL)
+        hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
+    hall_buf_init(&inner, 4 * 1024 * 1024);
+    hall_buf_pool(&inner, req->pool);
+    if (hall_tmpl_render(req->app->tmpl, name, ctx, &inner) != HALL_OK) {
+        hall_err(req, "msg=\"template failed\" tmpl=%s", name);
+        return hall_resp_raw(req, 500, "text/plain; charset=utf-8", "系统错误", 12);
+    }
+    hall_val_set_str(req->pool, ctx, "body", inner.data != NULL ? inner.data : "");
+    hall_buf_reset(&req->body);
+    if (hall_tmpl_render(req->app->tmpl, "layout", ctx, &req->body) != HALL_OK) {
+        hall_err(req, "msg=\"template failed\" tmpl=layout");
+        return hall_resp_raw(req, 500, "text/plain; charset=utf-8", "系统错误", 12);
+    }
+    req->status = status;
+    hall_resp_header(req, "Content-Type", "text/html; charset=utf-8");
+    hall_resp_header(req, "Cache-Control", "no-store");
+    req->responded = 1;
+    return HALL_OK;
+}
+
+int
+hall_resp_error(struct hall_req *req, int status, const char *field, const char *message)
+{
+    struct hall_val *v = hall_val_obj(req->pool);
+
+    if (req->in_tx)
+        hall_db_rollback(req);
+    hall_buf_reset(&req->headers);
+    if (hall_req_wants_json(req)) {
+        hall_val_set_bool(req->pool, v, "ok", 0);
+        hall_val_set_str(req->pool, v, "field", field);
+        hall_val_set_str(req->pool, v, "message", message);
+        return hall_resp_json(req, status, v);
+    }
+    v = hall_page_ctx(req);
+    hall_val_set_str(req->pool, v, "title", status == 404 ? "页面不存在" : "操作未完成");
+    hall_val_set_str(req->pool, v, "message", message);
+    hall_val_set_int(req->pool, v, "status", status);
+    return hall_resp_page(req, status, "error", v);
+}
+
+int
+hall_resp_redirect(struct hall_req *req, const char *location)
+{
+    /* only local paths: an open redirect would help phishing */
+    if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
+        location = "/";
+    req->status = 303;
+    hall_resp_header(req, "Location", location);
+    hall_buf_reset(&req->body);
+    req->responded = 1;
+    return HALL_OK;
+}
+
+int
+hall_resp_file(struct hall_req *req, const char *path, const char *ctype, const char *download_name)
+{
+    struct stat st;
+    char chunk[16384];
+    ssize_t n;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (size_t)st.st_size > req->body.max) {
+        if (fd >= 0)
+            close(fd);
+        return hall_resp_error(req, 404, NULL, "文件不存在");
+    }
+    hall_buf_reset(&req->body);
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+        hall_buf_add(&req->body, chunk, (size_t)n);
+    close(fd);
+    req->status = 200;
+    hall_resp_header(req, "Content-Type", ctype);
+    hall_resp_header(req, "X-Content-Type-Options", "nosniff");
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    hall_resp_header(req, "Content-Disposition",
+                     hall_psprintf(req->pool, "attachment; filename=\"%s\"", download_name));
+    req->responded = 1;
+    return HALL_OK;
+}

@@ -1,0 +1,145 @@
+/*
+ * Sessions: a 256-bit random token in an HttpOnly cookie, stored only as its
+ * SHA-256.  CSRF tokens are MACs of the visitor's cookie token, so they need
+ * no storage: hall_sid when logged in, hall_pre for anonymous visitors.
+ */
+#include <string.h>
+
+#include "hall.h"
+
+#define SID_COOKIE "hall_sid"
+#define PRE_COOKIE "hall_pre"
+#define TOKEN_CHARS 43 /* base64url of 32 bytes */
+
+static int
+token_ok(const char *t)
+{
+    size_t i;
+
+    if (t == NULL || strlen(t) != TOKEN_CHARS)
+        return 0;
+    for (i = 0; i < TOKEN_CHARS; i++) {
+        char c = t[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *
+new_token(struct hall_req *req)
+{
+    unsigned char raw[32];
+
+    hall_rand_bytes(raw, sizeof(raw));
+    return hall_b64url(req->pool, raw, sizeof(raw));
+}
+
+int
+hall_session_load(struct hall_req *req)
+{
+    const char *sid = hall_req_cookie(req, SID_COOKIE);
+    struct hall_session *s;
+    struct hall_dbres *res;
+
+    if (!token_ok(sid))
+        return HALL_OK;
+    s = hall_pcalloc(req->pool, sizeof(*s));
+    hall_sha256(sid, strlen(sid), s->token_hash);
+    res = hall_db_exec(req, "session_get", HALL_BIN(s->token_hash, 32),
+                       HALL_I64(req->app->conf.session_idle_s));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    s->user_id = hall_dbres_i64(res, 0, 0);
+    s->partner = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
+    req->session = s;
+    req->user_id = s->user_id;
+    return HALL_OK;
+}
+
+int
+hall_session_create(struct hall_req *req, int64_t user_id)
+{
+    const char *token = new_token(req);
+    unsigned char hash[32];
+
+    /* a new token at every login: a planted session id is worth nothing */
+    if (req->session != NULL)
+        hall_db_exec(req, "session_delete", HALL_BIN(req->session->token_hash, 32));
+    hall_sha256(token, strlen(token), hash);
+    if (hall_db_exec(req, "session_insert", HALL_BIN(hash, 32), HALL_I64(user_id),
+                     HALL_STR(req->partner), HALL_I64(req->app->conf.session_idle_s),
+                     HALL_I64(req->app->conf.session_absolute_s)) == NULL)
+        return HALL_ERR;
+    hall_resp_cookie(req, SID_COOKIE, token, -1);
+    req->session = hall_pcalloc(req->pool, sizeof(*req->session));
+    memcpy(req->session->token_hash, hash, 32);
+    req->session->user_id = user_id;
+    req->session->partner = req->partner;
+    req->user_id = user_id;
+    /* the form tokens of the new session derive from the new cookie */
+    req->cookies = NULL;
+    hall_parse_cookies(req->pool, hall_psprintf(req->pool, SID_COOKIE "=%s", token), &req->cookies);
+    return HALL_OK;
+}
+
+int
+hall_session_destroy(struct hall_req *req)
+{
+    if (req->session != NULL &&
+        hall_db_exec(req, "session_delete", HALL_BIN(req->session->token_hash, 32)) == NULL)
+        return HALL_ERR;
+    hall_resp_cookie(req, SID_COOKIE, "", 0);
+    req->session = NULL;
+    req->user_id = 0;
+    return HALL_OK;
+}
+
+static const char *
+csrf_for(struct hall_req *req, const char *token)
+{
+    unsigned char mac[32];
+
+    hall_mac("csrf", token, strlen(token), mac);
+    return hall_b64url(req->pool, mac, sizeof(mac));
+}
+
+const char *
+hall_csrf_token(struct hall_req *req)
+{
+    const char *sid = hall_req_cookie(req, SID_COOKIE);
+    const char *pre;
+
+    if (req->session != NULL && token_ok(sid))
+        return csrf_for(req, sid);
+    pre = req->pre_token != NULL ? req->pre_token : hall_req_cookie(req, PRE_COOKIE);
+    if (!token_ok(pre)) {
+        pre = new_token(req);
+        hall_resp_cookie(req, PRE_COOKIE, pre, -1);
+    }
+    req->pre_token = pre;
+    return csrf_for(req, pre);
+}
+
+int
+hall_csrf_check(struct hall_req *req)
+{
+    const char *sent = hall_req_env(req, "HTTP_X_CSRF_TOKEN");
+    const char *cands[2];
+    int i;
+
+    if (sent == NULL || *sent == '\0')
+        sent = hall_req_param(req, "_csrf");
+    if (sent == NULL || strlen(sent) != TOKEN_CHARS)
+        return HALL_ERR;
+    cands[0] = hall_req_cookie(req, SID_COOKIE);
+    cands[1] = hall_req_cookie(req, PRE_COOKIE);
+    for (i = 0; i < 2; i++)
+        if (token_ok(cands[i]) && hall_ct_equal(csrf_for(req, cands[i]), sent, TOKEN_CHARS))
+            return HALL_OK;
+    return HALL_ERR;
+}

@@ -1,0 +1,109 @@
+/*
+ * SMS one-time codes: 6 digits from a CSPRNG, stored as a keyed MAC, valid
+ * sms_code_ttl_s, single use per purpose, at most one per phone per
+ * sms_code_interval_s and sms_code_daily_max per rolling 24 hours, void after
+ * sms_code_max_tries wrong tries.  The text goes out through the outbox.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hall.h"
+
+static void
+code_mac(const unsigned char idx[32], const char *purpose, const char *code, unsigned char out[32])
+{
+    char msg[128];
+    int n = snprintf(msg, sizeof(msg), "%s:%s:", purpose, code);
+
+    /* the phone's blind index binds the code to the phone */
+    memcpy(msg + n, idx, 32);
+    hall_mac("sms-code", msg, (size_t)n + 32, out);
+}
+
+enum hall_sms_result
+hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    unsigned char idx[32], mac[32];
+    struct hall_dbres *res;
+    struct hall_val *payload;
+    char code[7];
+    int64_t id;
+
+    hall_pii_index("phone", phone, idx);
+    if (hall_db_exec(req, "sms_lock", HALL_BIN(idx, 32)) == NULL)
+        return HALL_SMS_DB_ERROR;
+    res = hall_db_exec(req, "sms_counts", HALL_BIN(idx, 32), HALL_I64(conf->sms_code_interval_s));
+    if (res == NULL)
+        return HALL_SMS_DB_ERROR;
+    if (hall_dbres_i64(res, 0, 0) > 0)
+        return HALL_SMS_TOO_SOON;
+    if (hall_dbres_i64(res, 0, 1) >= conf->sms_code_daily_max)
+        return HALL_SMS_DAILY_LIMIT;
+    if (hall_db_exec(req, "sms_supersede", HALL_BIN(idx, 32), HALL_STR(purpose)) == NULL)
+        return HALL_SMS_DB_ERROR;
+    snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
+    code_mac(idx, purpose, code, mac);
+    res = hall_db_exec(req, "sms_insert", HALL_BIN(idx, 32), HALL_STR(purpose), HALL_BIN(mac, 32),
+                       HALL_I64(conf->sms_code_ttl_s));
+    if (res == NULL)
+        return HALL_SMS_DB_ERROR;
+    id = hall_dbres_i64(res, 0, 0);
+    payload = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, payload, "phone", phone);
+    hall_val_set_fmt(req->pool, payload, "text",
+                     "【深圳CA】您的验证码是%s，%ld分钟内有效。如非本人操作，请忽略本短信。", code,
+                     conf->sms_code_ttl_s / 60);
+    if (hall_outbox_push(req, "sms", hall_psprintf(req->pool, "sms-code-%lld", (long long)id),
+                         payload) != HALL_OK)
+        return HALL_SMS_DB_ERROR;
+    return HALL_SMS_OK;
+}
+
+enum hall_sms_result
+hall_sms_code_check(struct hall_req *req, const char *phone, const char *purpose, const char *code)
+{
+    unsigned char idx[32], mac[32];
+    const unsigned char *stored;
+    struct hall_dbres *res;
+    size_t len;
+    int64_t id;
+
+    hall_pii_index("phone", phone, idx);
+    res = hall_db_exec(req, "sms_latest", HALL_BIN(idx, 32), HALL_STR(purpose));
+    if (res == NULL)
+        return HALL_SMS_DB_ERROR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_SMS_EXPIRED;
+    id = hall_dbres_i64(res, 0, 0);
+    if (hall_dbres_i64(res, 0, 2) >= req->app->conf.sms_code_max_tries)
+        return HALL_SMS_LOCKED;
+    if (strcmp(hall_dbres_get(res, 0, 3), "t") != 0)
+        return HALL_SMS_EXPIRED;
+    stored = hall_dbres_bytea(req, res, 0, 1, &len);
+    code_mac(idx, purpose, code, mac);
+    if (stored == NULL || len != 32 || !hall_ct_equal(stored, mac, 32)) {
+        /* the caller commits, so the wrong try counts */
+        if (hall_db_exec(req, "sms_fail", HALL_I64(id)) == NULL)
+            return HALL_SMS_DB_ERROR;
+        return HALL_SMS_BAD_CODE;
+    }
+    if (hall_db_exec(req, "sms_use", HALL_I64(id)) == NULL)
+        return HALL_SMS_DB_ERROR;
+    return HALL_SMS_OK;
+}
+
+const char *
+hall_sms_result_msg(enum hall_sms_result r)
+{
+    switch (r) {
+    case HALL_SMS_OK: return "验证码已发送";
+    case HALL_SMS_TOO_SOON: return "验证码发送过于频繁，请60秒后再试";
+    case HALL_SMS_DAILY_LIMIT: return "该手机号今日获取验证码次数已达上限，请明天再试";
+    case HALL_SMS_BAD_CODE: return "短信验证码不正确";
+    case HALL_SMS_EXPIRED: return "短信验证码已失效，请重新获取";
+    case HALL_SMS_LOCKED: return "短信验证码错误次数过多，请重新获取";
+    case HALL_SMS_DB_ERROR: return "系统繁忙，请稍后再试";
+    }
+    return "系统繁忙，请稍后再试";
+}

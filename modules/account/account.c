@@ -1,0 +1,584 @@
+/*
+ * account: the hall's home and partner entry pages, registration, login by
+ * password or SMS code, logout, profile and password change, /healthz.
+ * Partner entry links are data: a partner code from nginx, and for partners
+ * that need one, a project ID checked against partner_projects.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hall.h"
+#include "validate.h"
+
+static const struct hall_stmt account_stmts[] = {
+    {"health", "SELECT 1", 0},
+    {"partner_get",
+     "SELECT code, name, requires_project_id FROM partners WHERE code = $1 AND active", 1},
+    {"partner_project",
+     "SELECT name FROM partner_projects WHERE partner_code = $1 AND project_id = $2", 2},
+    {"user_by_phone",
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = $1",
+     1},
+    {"user_insert",
+     "INSERT INTO users (phone_enc, phone_idx, password_hash) VALUES ($1, $2, $3)"
+     " ON CONFLICT (phone_idx) DO NOTHING RETURNING id",
+     3},
+    {"user_login_failed",
+     "UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
+     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
+     " updated_at = now() WHERE id = $1 RETURNING failed_logins",
+     3},
+    {"user_login_ok",
+     "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND"
+     " (failed_logins <> 0 OR locked_until IS NOT NULL)",
+     1},
+    {"user_get", "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD'),"
+                 " password_hash IS NOT NULL FROM users WHERE id = $1",
+     1},
+    {"user_profile_set",
+     "UPDATE users SET display_name = $2, email = $3, updated_at = now() WHERE id = $1", 3},
+    {"user_password_get", "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE", 1},
+    {"user_password_set",
+     "UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(),"
+     " failed_logins = 0, locked_until = NULL WHERE id = $1",
+     2},
+    {"user_other_sessions_drop", "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", 2},
+    {NULL, NULL, 0},
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static const char *
+actor_of(struct hall_req *req, int64_t uid)
+{
+    return hall_psprintf(req->pool, "user:%lld", (long long)uid);
+}
+
+static const char *
+base_of(struct hall_req *req)
+{
+    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+}
+
+/* Where to go after login: a local "next", else the partner's or hall's home. */
+static const char *
+next_of(struct hall_req *req)
+{
+    const char *next = hall_req_param(req, "next");
+
+    if (next != NULL && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
+        strpbrk(next, "\r\n") == NULL && strlen(next) < 512)
+        return next;
+    return hall_psprintf(req->pool, "%s/", base_of(req));
+}
+
+/*
+ * Looks the partner up.  Returns HALL_ERR after answering 404 for an unknown
+ * partner; fills ctx with its name.
+ */
+static int
+partner_ctx(struct hall_req *req, struct hall_val *ctx)
+{
+    struct hall_dbres *res;
+
+    if (req->partner[0] == '\0') {
+        hall_val_set_str(req->pool, ctx, "site_name", "深圳CA网上营业厅");
+        return HALL_OK;
+    }
+    res = hall_db_exec(req, "partner_get", HALL_STR(req->partner));
+    if (res == NULL) {
+        hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return HALL_ERR;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+        return HALL_ERR;
+    }
+    hall_val_set_str(req->pool, ctx, "partner_name", hall_dbres_get(res, 0, 1));
+    hall_val_set_str(req->pool, ctx, "site_name", hall_dbres_get(res, 0, 1));
+    hall_val_set_bool(req->pool, ctx, "requires_project",
+                      strcmp(hall_dbres_get(res, 0, 2), "t") == 0);
+    return HALL_OK;
+}
+
+static struct hall_val *
+page_ctx(struct hall_req *req, const char *title)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", title);
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    return ctx;
+}
+
+static const char *
+mask_phone(struct hall_req *req, const char *phone)
+{
+    if (phone == NULL || strlen(phone) != 11)
+        return "";
+    return hall_psprintf(req->pool, "%.3s****%.4s", phone, phone + 7);
+}
+
+/* ---- pages ----------------------------------------------------------------- */
+
+static int
+healthz(struct hall_req *req)
+{
+    struct hall_val *v = hall_val_obj(req->pool);
+    int ok = hall_db_exec(req, "health") != NULL;
+
+    hall_val_set_bool(req->pool, v, "ok", ok);
+    hall_val_set_bool(req->pool, v, "database", ok);
+    return hall_resp_json(req, ok ? 200 : 503, v);
+}
+
+static int
+home(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "首页");
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    /* a partner that sends users with a project ID has no bare landing page */
+    if (hall_val_get(ctx, "requires_project")->i != 0 && req->user_id == 0)
+        return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+    return hall_resp_page(req, 200, "home", ctx);
+}
+
+/* /szjsgws/getLogin?projectId=...: the partner's entry link */
+static int
+partner_entry(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "登录");
+    const char *project = hall_req_query(req, "projectId");
+    struct hall_dbres *res;
+
+    if (req->partner[0] == '\0')
+        return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    if (project == NULL || strlen(project) > 64)
+        return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+    res = hall_db_exec(req, "partner_project", HALL_STR(req->partner), HALL_STR(project));
+    if (res == NULL)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+    hall_val_set_str(req->pool, ctx, "project_id", project);
+    hall_val_set_str(req->pool, ctx, "project_name", hall_dbres_get(res, 0, 0));
+    hall_val_set_bool(req->pool, ctx, "sms_only", 1);
+    hall_val_set_str(req->pool, ctx, "next", hall_psprintf(req->pool, "%s/", base_of(req)));
+    return hall_resp_page(req, 200, "login", ctx);
+}
+
+static int
+login_page(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "登录");
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    /* partners log users in by SMS code (seeds 002, 003) */
+    hall_val_set_bool(req->pool, ctx, "sms_only", req->partner[0] != '\0');
+    return hall_resp_page(req, 200, "login", ctx);
+}
+
+static int
+register_page(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "注册");
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    return hall_resp_page(req, 200, "register", ctx);
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static const char *const sms_purposes[] = {"register", "login", NULL};
+
+static const struct hall_pspec sms_send_params[] = {
+    {"phone", HALL_P_MOBILE, 0, 0, 0, "手机号码", NULL},
+    {"purpose", HALL_P_CHOICE, 0, 0, 0, "验证码用途", sms_purposes},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+sms_send(struct hall_req *req)
+{
+    const char *phone = hall_req_param(req, "phone");
+    const char *purpose = hall_req_param(req, "purpose");
+    enum hall_sms_result r;
+    unsigned char idx[32];
+    struct hall_dbres *res;
+
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (strcmp(purpose, "register") == 0) {
+        hall_pii_index("phone", phone, idx);
+        res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
+        if (res == NULL)
+            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        if (hall_dbres_rows(res) > 0)
+            return hall_resp_error(req, 409, "phone", "该手机号码已注册，请直接登录");
+    }
+    r = hall_sms_code_send(req, phone, purpose);
+    if (r == HALL_SMS_DB_ERROR)
+        return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
+    if (r != HALL_SMS_OK)
+        return hall_resp_error(req, 429, "phone", hall_sms_result_msg(r));
+    if (hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, v, "message", "验证码已发送，5分钟内有效");
+        hall_val_set_int(req->pool, v, "resend_after", req->app->conf.sms_code_interval_s);
+        return hall_resp_ok(req, v);
+    }
+}
+
+static int
+answer_logged_in(struct hall_req *req)
+{
+    struct hall_val *v = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, v, "redirect", next_of(req));
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, next_of(req));
+    return hall_resp_ok(req, v);
+}
+
+/* answers for an SMS check that did not pass; the wrong try is committed */
+static int
+sms_refused(struct hall_req *req, enum hall_sms_result r)
+{
+    if (r == HALL_SMS_DB_ERROR)
+        return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
+    if (hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
+}
+
+static const struct hall_pspec register_params[] = {
+    {"phone", HALL_P_MOBILE, 0, 0, 0, "手机号码", NULL},
+    {"code", HALL_P_SMSCODE, 0, 0, 0, "短信验证码", NULL},
+    {"password", HALL_P_PASSWORD, 0, 0, 0, "密码", NULL},
+    {"password2", HALL_P_TEXT, 0, 0, 64, "确认密码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_register(struct hall_req *req)
+{
+    const char *phone = hall_req_param(req, "phone");
+    const char *password = hall_req_param(req, "password");
+    unsigned char idx[32];
+    unsigned char *enc;
+    struct hall_dbres *res;
+    enum hall_sms_result r;
+    const char *hash;
+    size_t elen;
+    int64_t uid;
+
+    if (strcmp(password, hall_req_param(req, "password2")) != 0)
+        return hall_resp_error(req, 400, "password2", "两次输入的密码不一致");
+    /* hashing is slow on purpose: do it before the transaction holds locks */
+    hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
+    hall_pii_index("phone", phone, idx);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    r = hall_sms_code_check(req, phone, "register", hall_req_param(req, "code"));
+    if (r != HALL_SMS_OK)
+        return sms_refused(req, r);
+    enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
+    res = hall_db_exec(req, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32), HALL_STR(hash));
+    if (res == NULL)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, "phone", "该手机号码已注册，请直接登录");
+    uid = hall_dbres_i64(res, 0, 0);
+    if (hall_audit(req, actor_of(req, uid), "user", hall_psprintf(req->pool, "%lld", (long long)uid),
+                   "register", NULL, "active", NULL) != HALL_OK ||
+        hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    hall_info(req, "msg=registered user=%lld", (long long)uid);
+    return answer_logged_in(req);
+}
+
+static const struct hall_pspec login_params[] = {
+    {"phone", HALL_P_MOBILE, 0, 0, 0, "手机号码", NULL},
+    {"password", HALL_P_TEXT, 0, 0, 64, "密码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* verified against a real hash even for unknown phones: equal time, no hint */
+static const char dummy_hash[] =
+    "pbkdf2-sha256$600000$00000000000000000000000000000000$"
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static int
+do_login(struct hall_req *req)
+{
+    const char *phone = hall_req_param(req, "phone");
+    unsigned char idx[32];
+    struct hall_dbres *res;
+    const char *hash;
+    int64_t uid;
+    int locked;
+
+    hall_pii_index("phone", phone, idx);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
+    if (res == NULL)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (hall_dbres_rows(res) == 0) {
+        hall_password_verify(dummy_hash, hall_req_param(req, "password"));
+        return hall_resp_error(req, 400, "password", "手机号码或密码不正确");
+    }
+    uid = hall_dbres_i64(res, 0, 0);
+    hash = hall_dbres_get(res, 0, 1);
+    locked = strcmp(hall_dbres_get(res, 0, 2), "t") == 0;
+    if (locked)
+        return hall_resp_error(req, 429, "password",
+                               "密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录");
+    if (hash == NULL || hall_password_verify(hash, hall_req_param(req, "password")) != HALL_OK) {
+        int64_t fails;
+
+        res = hall_db_exec(req, "user_login_failed", HALL_I64(uid),
+                           HALL_I64(req->app->conf.login_max_failures),
+                           HALL_I64(req->app->conf.login_lock_s));
+        if (res == NULL)
+            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        fails = hall_dbres_i64(res, 0, 0);
+        if (fails >= req->app->conf.login_max_failures)
+            hall_audit(req, actor_of(req, uid), "user", hall_psprintf(req->pool, "%lld", (long long)uid),
+                       "locked", "active", "locked", NULL);
+        if (hall_db_commit(req) != HALL_OK)
+            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        if (fails >= req->app->conf.login_max_failures)
+            return hall_resp_error(req, 429, "password",
+                                   "密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录");
+        return hall_resp_error(req, 400, "password",
+                               hall_psprintf(req->pool, "手机号码或密码不正确，还可尝试%lld次",
+                                             (long long)(req->app->conf.login_max_failures - fails)));
+    }
+    if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL ||
+        hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    return answer_logged_in(req);
+}
+
+static const struct hall_pspec login_sms_params[] = {
+    {"phone", HALL_P_MOBILE, 0, 0, 0, "手机号码", NULL},
+    {"code", HALL_P_SMSCODE, 0, 0, 0, "短信验证码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* SMS login; a phone seen for the first time gets an account (no password) */
+static int
+do_login_sms(struct hall_req *req)
+{
+    const char *phone = hall_req_param(req, "phone");
+    unsigned char idx[32];
+    struct hall_dbres *res;
+    enum hall_sms_result r;
+    int64_t uid;
+
+    hall_pii_index("phone", phone, idx);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    r = hall_sms_code_check(req, phone, "login", hall_req_param(req, "code"));
+    if (r != HALL_SMS_OK)
+        return sms_refused(req, r);
+    res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
+    if (res == NULL)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (hall_dbres_rows(res) == 0) {
+        size_t elen;
+        unsigned char *enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
+
+        res = hall_db_exec(req, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32), HALL_NULLP);
+        if (res == NULL || hall_dbres_rows(res) == 0)
+            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        uid = hall_dbres_i64(res, 0, 0);
+        if (hall_audit(req, actor_of(req, uid), "user",
+                       hall_psprintf(req->pool, "%lld", (long long)uid), "register_by_sms", NULL,
+                       "active", NULL) != HALL_OK)
+            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    } else {
+        uid = hall_dbres_i64(res, 0, 0);
+        /* a code proves the phone: it also lifts a password lock */
+        if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL)
+            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    }
+    if (hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    return answer_logged_in(req);
+}
+
+static int
+do_logout(struct hall_req *req)
+{
+    struct hall_val *v = hall_val_obj(req->pool);
+
+    if (hall_session_destroy(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    hall_val_set_str(req->pool, v, "redirect", hall_psprintf(req->pool, "%s/", base_of(req)));
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/", base_of(req)));
+    return hall_resp_ok(req, v);
+}
+
+static int
+profile_page(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "个人资料");
+    struct hall_dbres *res;
+    const unsigned char *enc;
+    size_t elen;
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    res = hall_db_exec(req, "user_get", HALL_I64(req->user_id));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    enc = hall_dbres_bytea(req, res, 0, 0, &elen);
+    hall_val_set_str(req->pool, ctx, "phone_masked",
+                     mask_phone(req, hall_pii_decrypt(req->pool, enc, elen)));
+    hall_val_set_str(req->pool, ctx, "display_name", hall_dbres_get(res, 0, 1));
+    hall_val_set_str(req->pool, ctx, "email", hall_dbres_get(res, 0, 2));
+    hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(res, 0, 3));
+    hall_val_set_bool(req->pool, ctx, "has_password", strcmp(hall_dbres_get(res, 0, 4), "t") == 0);
+    if (hall_req_wants_json(req) && req->accept != NULL &&
+        strstr(req->accept, "application/json") != NULL) {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, v, "phone", hall_val_get(ctx, "phone_masked")->str);
+        hall_val_set_str(req->pool, v, "display_name", hall_dbres_get(res, 0, 1));
+        hall_val_set_str(req->pool, v, "email", hall_dbres_get(res, 0, 2));
+        return hall_resp_ok(req, v);
+    }
+    return hall_resp_page(req, 200, "profile", ctx);
+}
+
+static const struct hall_pspec profile_params[] = {
+    {"display_name", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 30, "姓名", NULL},
+    {"email", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 254, "常用联系邮箱", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+profile_save(struct hall_req *req)
+{
+    const char *name = hall_req_param(req, "display_name");
+    const char *email = hall_req_param(req, "email");
+
+    if (name == NULL)
+        name = "";
+    if (email == NULL)
+        email = "";
+    if (*name != '\0' && hall_valid_person_name(name) != HALL_OK)
+        return hall_resp_error(req, 400, "display_name", "姓名格式不正确");
+    if (*email != '\0' && hall_valid_email(email) != HALL_OK)
+        return hall_resp_error(req, 400, "email", "请输入正确的常用联系邮箱");
+    if (hall_db_begin(req) != HALL_OK ||
+        hall_db_exec(req, "user_profile_set", HALL_I64(req->user_id), HALL_STR(name),
+                     HALL_STR(email)) == NULL ||
+        hall_audit(req, actor_of(req, req->user_id), "user",
+                   hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update", NULL,
+                   NULL, NULL) != HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, v, "message", "个人资料已保存");
+        return hall_resp_ok(req, v);
+    }
+}
+
+static int
+password_page(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "修改密码");
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    return hall_resp_page(req, 200, "password", ctx);
+}
+
+static const struct hall_pspec password_params[] = {
+    {"old_password", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "原密码", NULL},
+    {"password", HALL_P_PASSWORD, 0, 0, 0, "新密码", NULL},
+    {"password2", HALL_P_TEXT, 0, 0, 64, "确认新密码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+password_save(struct hall_req *req)
+{
+    const char *old = hall_req_param(req, "old_password");
+    const char *pw = hall_req_param(req, "password");
+    struct hall_dbres *res;
+    const char *cur, *hash;
+
+    if (strcmp(pw, hall_req_param(req, "password2")) != 0)
+        return hall_resp_error(req, 400, "password2", "两次输入的密码不一致");
+    hash = hall_password_hash(req->pool, pw, req->app->conf.password_iterations);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    res = hall_db_exec(req, "user_password_get", HALL_I64(req->user_id));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    cur = hall_dbres_get(res, 0, 0);
+    /* an account made by SMS login has no password yet: it may set one */
+    if (cur != NULL && (old == NULL || hall_password_verify(cur, old) != HALL_OK))
+        return hall_resp_error(req, 400, "old_password", "原密码不正确");
+    if (hall_db_exec(req, "user_password_set", HALL_I64(req->user_id), HALL_STR(hash)) == NULL ||
+        hall_db_exec(req, "user_other_sessions_drop", HALL_I64(req->user_id),
+                     HALL_BIN(req->session->token_hash, 32)) == NULL ||
+        hall_audit(req, actor_of(req, req->user_id), "user",
+                   hall_psprintf(req->pool, "%lld", (long long)req->user_id), "password_change",
+                   NULL, NULL, NULL) != HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, v, "message", "密码已修改，其他设备上的登录已退出");
+        return hall_resp_ok(req, v);
+    }
+}
+
+static const struct hall_route account_routes[] = {
+    {"GET", "/healthz", healthz, 0, NULL},
+    {"GET", "/", home, 0, NULL},
+    {"GET", "/getLogin", partner_entry, 0, NULL},
+    {"GET", "/login", login_page, 0, NULL},
+    {"POST", "/login", do_login, 0, login_params},
+    {"POST", "/login/sms", do_login_sms, 0, login_sms_params},
+    {"GET", "/register", register_page, 0, NULL},
+    {"POST", "/register", do_register, 0, register_params},
+    {"POST", "/sms/send", sms_send, 0, sms_send_params},
+    {"POST", "/logout", do_logout, 0, NULL},
+    {"GET", "/account/profile", profile_page, HALL_R_AUTH, NULL},
+    {"POST", "/account/profile", profile_save, HALL_R_AUTH, profile_params},
+    {"GET", "/account/password", password_page, HALL_R_AUTH, NULL},
+    {"POST", "/account/password", password_save, HALL_R_AUTH, password_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module account_module = {
+    "account",
+    account_routes,
+    account_stmts,
+    NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &account_module);
+}

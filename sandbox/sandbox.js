@@ -1,0 +1,1061 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * hall sandbox: stands in for the outside services the hall cannot reach
+ * (SMS, payment, bank, OCR, liveness, carrier, courier, e-invoice).
+ * JSON over HTTP on 127.0.0.1, state in memory, built-in modules only.
+ * Endpoints and conventions: docs/sandbox.md.
+ */
+
+const http = require('node:http');
+const crypto = require('node:crypto');
+
+/* ---------- configuration ---------- */
+
+function argValue(name) {
+    const i = process.argv.indexOf(name);
+    if (i >= 0 && i + 1 < process.argv.length)
+        return process.argv[i + 1];
+    const eq = process.argv.find((a) => a.startsWith(name + '='));
+    return eq === undefined ? undefined : eq.slice(name.length + 1);
+}
+
+function intOption(flag, env, dflt, min, max) {
+    const raw = argValue(flag) ?? process.env[env];
+    if (raw === undefined || raw === '')
+        return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        process.stderr.write(`sandbox: bad value for ${flag} / ${env}: must be an integer in ${min}..${max}\n`);
+        process.exit(2);
+    }
+    return n;
+}
+
+const CONF = {
+    port: intOption('--port', 'HALL_SANDBOX_PORT', 8091, 0, 65535),
+    secret: argValue('--secret') ?? process.env.HALL_SANDBOX_SECRET ?? 'sandbox-secret',
+    /* base of the payment callback backoff (1s, 2s, 4s, ...); tests shorten it */
+    backoffMs: intOption('--callback-backoff-ms', 'HALL_SANDBOX_CALLBACK_BACKOFF_MS', 1000, 1, 60000),
+    publicUrl: (argValue('--public-url') ?? process.env.HALL_SANDBOX_PUBLIC_URL ?? '').replace(/\/+$/, ''),
+};
+
+const MAX_BODY = 4 * 1024 * 1024;        /* larger request bodies get 413 */
+const MAX_DRAIN = 64 * 1024 * 1024;      /* beyond this an oversized upload is cut off */
+const MAX_ITEMS = 10000;                 /* per kind of stored item, oldest dropped */
+const HOLD_MS = 120000;                  /* "timeout" fault: close after this */
+const CALLBACK_RETRIES = 5;              /* after the first attempt */
+const CALLBACK_TIMEOUT_MS = 10000;
+const MAX_KEY_LEN = 255;
+
+const SERVICES = ['sms', 'pay', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice'];
+const MODES = ['ok', 'fail', 'timeout', 'delay'];
+
+/* ---------- logging: one line per request, never a body or query string ---------- */
+
+function log(fields) {
+    const parts = [`ts=${new Date().toISOString()}`];
+    for (const [k, v] of Object.entries(fields)) {
+        const s = String(v);
+        parts.push(/[\s"]/.test(s) ? `${k}="${s.replace(/["\\]/g, '\\$&')}"` : `${k}=${s}`);
+    }
+    process.stdout.write(parts.join(' ') + '\n');
+}
+
+/* ---------- bounded stores ---------- */
+
+class Store {
+    constructor(max = MAX_ITEMS, onEvict = null) {
+        this.max = max;
+        this.map = new Map();
+        this.onEvict = onEvict;
+    }
+    get(k) { return this.map.get(k); }
+    has(k) { return this.map.has(k); }
+    set(k, v) {
+        this.map.delete(k);
+        this.map.set(k, v);
+        while (this.map.size > this.max) {
+            const [oldK, oldV] = this.map.entries().next().value;
+            this.map.delete(oldK);
+            if (this.onEvict)
+                this.onEvict(oldK, oldV);
+        }
+    }
+    /* newest first */
+    list(filter = () => true, limit = MAX_ITEMS) {
+        const out = [];
+        const vals = Array.from(this.map.values());
+        for (let i = vals.length - 1; i >= 0 && out.length < limit; i--)
+            if (filter(vals[i]))
+                out.push(vals[i]);
+        return out;
+    }
+    clear() { this.map.clear(); }
+    get size() { return this.map.size; }
+}
+
+let state;
+let generation = 0;                      /* bumped by reset: stale callback loops stop */
+const timers = new Set();                /* callback backoff timers */
+const held = new Set();                  /* sockets held by the "timeout" fault */
+
+function freshState() {
+    const s = {
+        faults: {},                      /* service -> {mode, remaining|null, delay_ms} */
+        stats: {},                       /* service -> {calls, acted, duplicates, faulted} */
+        idem: {},                        /* service -> Store(key -> {status, body}) */
+        smsByKey: new Store(),           /* key -> number of calls */
+        sms: new Store(),
+        trades: null,
+        tradesByOut: new Store(),
+        refunds: new Store(),
+        transfers: new Store(),
+        carrier: new Store(),
+        waybills: new Store(),
+        invoices: new Store(),
+    };
+    s.trades = new Store(MAX_ITEMS, (k, t) => {
+        if (s.tradesByOut.get(t.out_trade_no) === k)
+            s.tradesByOut.map.delete(t.out_trade_no);
+    });
+    for (const svc of SERVICES) {
+        s.stats[svc] = { calls: 0, acted: 0, duplicates: 0, faulted: 0 };
+        s.idem[svc] = new Store();
+    }
+    return s;
+}
+state = freshState();
+
+function releaseHeld() {
+    for (const h of held) {
+        clearTimeout(h.timer);
+        h.socket.destroy();
+    }
+    held.clear();
+}
+
+function resetAll() {
+    generation++;
+    for (const t of timers)
+        clearTimeout(t);
+    timers.clear();
+    releaseHeld();
+    state = freshState();
+}
+
+/* ---------- helpers ---------- */
+
+function nowIso() { return new Date().toISOString(); }
+
+function digits(n) {
+    let s = '';
+    const b = crypto.randomBytes(n);
+    for (let i = 0; i < n; i++)
+        s += String(b[i] % 10);
+    return s;
+}
+
+function stamp() {
+    const d = new Date();
+    const p = (x) => String(x).padStart(2, '0');
+    return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}`;
+}
+
+function esc(s) {
+    return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function fen(n) { return (n / 100).toFixed(2); }
+
+function sign(raw) {
+    return crypto.createHmac('sha256', CONF.secret).update(raw).digest('hex');
+}
+
+function baseUrl(req) {
+    if (CONF.publicUrl)
+        return CONF.publicUrl;
+    const host = req.headers.host;
+    if (typeof host === 'string' && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host))
+        return `http://${host}`;
+    return `http://127.0.0.1:${server.address().port}`;
+}
+
+class BadRequest extends Error {
+    constructor(msg, status = 400) {
+        super(msg);
+        this.status = status;
+    }
+}
+
+/* field checks: throw BadRequest with the field name */
+function str(body, name, { required = true, max = 1000 } = {}) {
+    const v = body[name];
+    if (v === undefined || v === null || v === '') {
+        if (required)
+            throw new BadRequest(`缺少字段 ${name}`);
+        return undefined;
+    }
+    if (typeof v !== 'string' || v.length > max)
+        throw new BadRequest(`字段 ${name} 格式不正确`);
+    return v;
+}
+
+function amount(body, name, { required = true } = {}) {
+    const v = body[name];
+    if (v === undefined || v === null) {
+        if (required)
+            throw new BadRequest(`缺少字段 ${name}`);
+        return undefined;
+    }
+    if (!Number.isSafeInteger(v) || v <= 0 || v > 1e12)
+        throw new BadRequest(`字段 ${name} 必须是正整数（单位：分）`);
+    return v;
+}
+
+function phone(body, name = 'phone') {
+    const v = str(body, name, { max: 20 });
+    if (!/^1\d{10}$/.test(v))
+        throw new BadRequest(`字段 ${name} 不是有效的手机号码`);
+    return v;
+}
+
+function httpUrl(body, name, opts) {
+    const v = str(body, name, opts);
+    if (v === undefined)
+        return v;
+    let u;
+    try {
+        u = new URL(v);
+    } catch {
+        throw new BadRequest(`字段 ${name} 不是有效的 URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new BadRequest(`字段 ${name} 必须是 http(s) URL`);
+    return v;
+}
+
+function b64(body, name, { required = true } = {}) {
+    const v = str(body, name, { required, max: MAX_BODY });
+    if (v === undefined)
+        return undefined;
+    const clean = v.replace(/^data:[^,]*,/, '').replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean))
+        throw new BadRequest(`字段 ${name} 不是有效的 base64`);
+    return Buffer.from(clean, 'base64');
+}
+
+/* the text after a marker, up to a newline, CR, NUL or the end */
+function marker(buf, tag) {
+    const at = buf.indexOf(Buffer.from(tag, 'utf8'));
+    if (at < 0)
+        return null;
+    let end = at + Buffer.byteLength(tag);
+    const start = end;
+    while (end < buf.length && buf[end] !== 0x0a && buf[end] !== 0x0d && buf[end] !== 0x00)
+        end++;
+    return buf.subarray(start, Math.min(end, start + 1024)).toString('utf8').trim();
+}
+
+/* ---------- provider handlers: (body, ctx) -> [status, json] ---------- */
+
+function smsSend(body, ctx) {
+    const p = phone(body);
+    const text = str(body, 'text', { max: 1000 });
+    const sig = str(body, 'sign', { required: false, max: 64 });
+    const id = `SMS${stamp()}${digits(10)}`;
+    state.sms.set(id, {
+        id, phone: p, text, sign: sig ?? null, at: nowIso(), idempotency_key: ctx.key ?? null,
+    });
+    return [200, { ok: true, id }];
+}
+
+function tradePublic(t) {
+    return {
+        trade_no: t.trade_no, out_trade_no: t.out_trade_no, channel: t.channel,
+        amount_fen: t.amount_fen, subject: t.subject, status: t.status,
+        created_at: t.created_at, paid_at: t.paid_at, refunded_fen: t.refunded_fen,
+    };
+}
+
+function payCreate(body, ctx) {
+    const channel = str(body, 'channel', { max: 16 });
+    if (channel !== 'wechat' && channel !== 'alipay')
+        throw new BadRequest('字段 channel 必须是 wechat 或 alipay');
+    const out = str(body, 'out_trade_no', { max: 64 });
+    const amt = amount(body, 'amount_fen');
+    const subject = str(body, 'subject', { max: 256 });
+    const notify = httpUrl(body, 'notify_url', { max: 2048 });
+    const ret = httpUrl(body, 'return_url', { required: false, max: 2048 });
+    const existing = state.tradesByOut.get(out);
+    if (existing !== undefined) {
+        const t = state.trades.get(existing);
+        if (t && t.amount_fen === amt && t.channel === channel)
+            return [200, { ok: true, trade_no: t.trade_no, pay_url: `${ctx.base}/pay/page/${t.trade_no}` }];
+        if (t)
+            return [409, { ok: false, error: '商户订单号已存在且金额或渠道不同' }];
+    }
+    const tradeNo = `${channel === 'wechat' ? 'WX' : 'ALI'}${stamp()}${digits(14)}`;
+    state.trades.set(tradeNo, {
+        trade_no: tradeNo, out_trade_no: out, channel, amount_fen: amt, subject,
+        notify_url: notify, return_url: ret ?? null, status: 'NOTPAY',
+        created_at: nowIso(), paid_at: null, refunded_fen: 0, refunds: [],
+        notify: { state: 'NONE', attempts: [] }, callback_body: null,
+    });
+    state.tradesByOut.set(out, tradeNo);
+    return [200, { ok: true, trade_no: tradeNo, pay_url: `${ctx.base}/pay/page/${tradeNo}` }];
+}
+
+function findTrade(body) {
+    const tn = str(body, 'trade_no', { required: false, max: 64 });
+    const out = str(body, 'out_trade_no', { required: false, max: 64 });
+    if (tn === undefined && out === undefined)
+        throw new BadRequest('缺少字段 trade_no 或 out_trade_no');
+    const t = state.trades.get(tn ?? state.tradesByOut.get(out));
+    return t;
+}
+
+function payQuery(body) {
+    const t = findTrade(body);
+    if (!t)
+        return [404, { ok: false, error: '交易不存在' }];
+    return [200, { ok: true, ...tradePublic(t) }];
+}
+
+function payRefund(body) {
+    const t = findTrade(body);
+    const amt = amount(body, 'amount_fen');
+    const reason = str(body, 'reason', { required: false, max: 256 });
+    if (!t)
+        return [404, { ok: false, error: '交易不存在' }];
+    if (t.status !== 'SUCCESS' && t.status !== 'REFUND')
+        return [409, { ok: false, error: '交易未支付，不能退款' }];
+    if (amt > t.amount_fen - t.refunded_fen)
+        return [409, { ok: false, error: '退款金额超过可退金额' }];
+    const refundNo = `RF${stamp()}${digits(14)}`;
+    t.refunded_fen += amt;
+    if (t.refunded_fen === t.amount_fen)
+        t.status = 'REFUND';
+    const r = { refund_no: refundNo, trade_no: t.trade_no, amount_fen: amt, reason: reason ?? null, at: nowIso() };
+    if (t.refunds.length < 100)
+        t.refunds.push(r);
+    state.refunds.set(refundNo, r);
+    return [200, { ok: true, refund_no: refundNo, status: 'SUCCESS', refunded_fen: t.refunded_fen }];
+}
+
+/* wrong account rule: account_no ending in 0000, or a name containing 错误 */
+function bankTransfer(body) {
+    const name = str(body, 'account_name', { max: 200 });
+    const bank = str(body, 'bank_name', { max: 200 });
+    const acct = str(body, 'account_no', { max: 64 });
+    if (!/^[0-9 -]{4,40}$/.test(acct))
+        throw new BadRequest('字段 account_no 格式不正确');
+    const amt = amount(body, 'amount_fen');
+    const memo = str(body, 'memo', { required: false, max: 200 }) ?? '';
+    const compact = acct.replace(/[ -]/g, '');
+    const bad = compact.endsWith('0000') || name.includes('错误');
+    const transferNo = `TR${stamp()}${digits(14)}`;
+    const rec = {
+        transfer_no: transferNo, account_name: name, bank_name: bank, account_no: compact,
+        amount_fen: amt, memo, status: bad ? 'FAILED' : 'SUCCESS',
+        reason: bad ? '户名与账号不符' : null, at: nowIso(),
+    };
+    state.transfers.set(transferNo, rec);
+    if (bad)
+        return [200, { ok: true, transfer_no: transferNo, status: 'FAILED', reason: rec.reason }];
+    return [200, { ok: true, transfer_no: transferNo, status: 'SUCCESS' }];
+}
+
+function ocrIdcard(body) {
+    const side = str(body, 'side', { max: 8 });
+    if (side !== 'front' && side !== 'back')
+        throw new BadRequest('字段 side 必须是 front 或 back');
+    const img = b64(body, 'image_b64');
+    const id = marker(img, 'SANDBOX-ID:');
+    if (side === 'front') {
+        const parts = id === null ? [] : id.split('|').map((s) => s.trim());
+        if (parts.length < 2 || !parts[0] || !parts[1])
+            return [200, { ok: false, error: '无法识别身份证' }];
+        return [200, { ok: true, side, name: parts[0], id_number: parts[1].toUpperCase() }];
+    }
+    const back = marker(img, 'SANDBOX-IDBACK:');
+    if (back !== null) {
+        const p = back.split('|').map((s) => s.trim());
+        if (p.length >= 3 && p[0] && p[1] && p[2])
+            return [200, { ok: true, side, issuer: p[0], valid_from: p[1], valid_to: p[2] }];
+        return [200, { ok: false, error: '无法识别身份证' }];
+    }
+    if (id === null)
+        return [200, { ok: false, error: '无法识别身份证' }];
+    return [200, { ok: true, side, issuer: '沙箱市公安局', valid_from: '2020-01-01', valid_to: '2040-01-01' }];
+}
+
+function livenessCheck(body) {
+    str(body, 'name', { max: 100 });
+    str(body, 'id_number', { max: 32 });
+    const media = b64(body, 'video_b64', { required: false }) ?? b64(body, 'image_b64', { required: false });
+    if (media === undefined)
+        throw new BadRequest('缺少字段 video_b64 或 image_b64');
+    const fail = media.indexOf(Buffer.from('SANDBOX-LIVENESS:FAIL')) >= 0;
+    return [200, { ok: true, passed: !fail, score: fail ? 0.12 : 0.98 }];
+}
+
+/* registered phones must match exactly; otherwise phones ending in 0000 mismatch */
+function carrierVerify(body) {
+    const name = str(body, 'name', { max: 100 });
+    const idn = str(body, 'id_number', { max: 32 });
+    const p = phone(body);
+    const reg = state.carrier.get(p);
+    let match;
+    if (reg)
+        match = reg.name === name && reg.id_number.toUpperCase() === idn.toUpperCase();
+    else
+        match = !p.endsWith('0000');
+    return [200, { ok: true, match }];
+}
+
+const REMOTE_NAMES = ['新疆', '西藏', '青海', '内蒙古'];
+const REMOTE_CODES = ['65', '54', '63', '15'];
+
+function isRemote(body) {
+    for (const f of ['province', 'city', 'district', 'town']) {
+        const v = body[f];
+        if (typeof v === 'number' && Number.isInteger(v) && REMOTE_CODES.includes(String(v).slice(0, 2)))
+            return true;
+        if (typeof v !== 'string')
+            continue;
+        const t = v.trim();
+        if (/^\d{2,12}$/.test(t) && REMOTE_CODES.includes(t.slice(0, 2)))
+            return true;
+        if (f === 'province' && REMOTE_NAMES.some((n) => t.includes(n)))
+            return true;
+    }
+    return false;
+}
+
+function courierQuote(body) {
+    const prov = body.province;
+    if (prov === undefined || prov === null || prov === '' ||
+        (typeof prov !== 'string' && typeof prov !== 'number'))
+        throw new BadRequest('缺少字段 province');
+    for (const f of ['city', 'district', 'town', 'address'])
+        if (body[f] !== undefined && body[f] !== null && typeof body[f] !== 'string' && typeof body[f] !== 'number')
+            throw new BadRequest(`字段 ${f} 格式不正确`);
+    if (isRemote(body))
+        return [200, { ok: true, carrier: '顺丰速运', payment: '到付', fee_fen: 0 }];
+    return [200, { ok: true, carrier: '京东快递', payment: '寄付', fee_fen: 1300 }];
+}
+
+function courierWaybill(body) {
+    const orderNo = str(body, 'order_no', { max: 64 });
+    if (body.address === undefined || body.address === null || body.address === '')
+        throw new BadRequest('缺少字段 address');
+    const carrier = typeof body.carrier === 'string' ? body.carrier : (isRemote(body) ? '顺丰速运' : '京东快递');
+    const sf = carrier.includes('顺丰');
+    const waybillNo = sf ? `SF${digits(13)}` : `JDVA${digits(11)}`;
+    state.waybills.set(waybillNo, { waybill_no: waybillNo, order_no: orderNo, carrier: sf ? '顺丰速运' : carrier, at: nowIso() });
+    return [200, { ok: true, waybill_no: waybillNo, carrier: sf ? '顺丰速运' : carrier }];
+}
+
+function invoiceIssue(body, ctx) {
+    const orderNo = str(body, 'order_no', { max: 64 });
+    const title = str(body, 'title', { max: 200 });
+    const tax = str(body, 'taxpayer_id', { required: false, max: 32 });
+    if (tax !== undefined && !/^[0-9A-Z]{15,20}$/i.test(tax))
+        throw new BadRequest('字段 taxpayer_id 格式不正确');
+    const amt = amount(body, 'amount_fen');
+    const email = str(body, 'email', { required: false, max: 254 });
+    if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email))
+        throw new BadRequest('字段 email 格式不正确');
+    if (body.phone !== undefined && body.phone !== null && body.phone !== '')
+        phone(body);
+    const invoiceNo = `${new Date().getUTCFullYear() % 100}44${digits(16)}`;
+    state.invoices.set(invoiceNo, {
+        invoice_no: invoiceNo, order_no: orderNo, title, taxpayer_id: tax ?? null,
+        amount_fen: amt, issued_at: nowIso(),
+    });
+    return [200, { ok: true, invoice_no: invoiceNo, url: `${ctx.base}/invoice/${invoiceNo}` }];
+}
+
+/* ---------- payment callback ---------- */
+
+function delay(ms) {
+    return new Promise((resolve) => {
+        const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
+        timers.add(t);
+    });
+}
+
+async function postCallback(t, { badSignature = false } = {}) {
+    const raw = t.callback_body;
+    const sig = badSignature ? sign(raw + 'x') : sign(raw);
+    const rec = { at: nowIso(), http_status: null, acked: false, error: null };
+    try {
+        const r = await fetch(t.notify_url, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': sig },
+            body: raw,
+            signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+            redirect: 'manual',
+        });
+        const text = (await r.text()).slice(0, 4096);
+        rec.http_status = r.status;
+        rec.acked = r.status === 200 && /success/i.test(text);
+    } catch (e) {
+        rec.error = e.name === 'TimeoutError' ? 'timeout' : 'connect';
+    }
+    return rec;
+}
+
+function remember(t, rec) {
+    if (t.notify.attempts.length >= 100)
+        t.notify.attempts.shift();
+    t.notify.attempts.push(rec);
+}
+
+/* first attempt now, then up to CALLBACK_RETRIES more with backoff 1x, 2x, 4x, ... */
+async function notifyLoop(t) {
+    const gen = generation;
+    t.notify.state = 'SENDING';
+    for (let i = 0; i <= CALLBACK_RETRIES; i++) {
+        if (i > 0)
+            await delay(CONF.backoffMs * 2 ** (i - 1));
+        if (gen !== generation || state.trades.get(t.trade_no) !== t)
+            return;
+        const rec = await postCallback(t);
+        if (gen !== generation)
+            return;
+        rec.attempt = i + 1;
+        remember(t, rec);
+        log({ event: 'callback', trade_no: t.trade_no, attempt: i + 1, status: rec.http_status ?? rec.error, acked: rec.acked });
+        if (rec.acked) {
+            t.notify.state = 'ACKED';
+            return;
+        }
+    }
+    t.notify.state = 'GAVE_UP';
+}
+
+function markPaid(t) {
+    t.status = 'SUCCESS';
+    t.paid_at = nowIso();
+    t.callback_body = JSON.stringify({
+        trade_no: t.trade_no,
+        out_trade_no: t.out_trade_no,
+        amount_fen: t.amount_fen,
+        status: 'SUCCESS',
+        paid_at: t.paid_at,
+        timestamp: Math.floor(Date.now() / 1000),
+    });
+    notifyLoop(t).catch(() => {});
+}
+
+/* ---------- HTML pages ---------- */
+
+function page(title, inner) {
+    return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>body{font-family:sans-serif;max-width:28em;margin:2em auto;padding:0 1em}
+.amt{font-size:2em;margin:.5em 0}button{font-size:1.1em;padding:.5em 1.5em;margin-right:1em}
+.note{color:#888;font-size:.9em}</style></head><body>
+${inner}
+<p class="note">沙箱环境（sandbox），不产生真实交易。</p></body></html>`;
+}
+
+function payPage(t) {
+    const ch = t.channel === 'wechat' ? '微信支付' : '支付宝';
+    let inner = `<h1>${ch}</h1><p>${esc(t.subject)}</p>
+<p class="amt" id="amount">￥${fen(t.amount_fen)}</p>
+<p>交易号：<span id="trade-no">${esc(t.trade_no)}</span></p>`;
+    if (t.status === 'NOTPAY') {
+        inner += `<form method="post" action="/pay/page/${esc(t.trade_no)}/confirm" style="display:inline">
+<button type="submit" id="confirm">确认支付</button></form>
+<form method="post" action="/pay/page/${esc(t.trade_no)}/cancel" style="display:inline">
+<button type="submit" id="cancel">取消</button></form>`;
+    } else {
+        const label = { SUCCESS: '支付成功', CLOSED: '已取消', REFUND: '已退款' }[t.status] ?? t.status;
+        inner += `<p id="status">${label}</p>`;
+        if (t.return_url)
+            inner += `<p><a id="return" href="${esc(t.return_url)}">返回商户</a></p>`;
+    }
+    return page(`${ch} - 沙箱收银台`, inner);
+}
+
+function invoicePage(inv) {
+    return page(`电子发票 ${inv.invoice_no}`, `<h1>电子发票（沙箱）</h1>
+<table>
+<tr><th>发票号码</th><td id="invoice-no">${esc(inv.invoice_no)}</td></tr>
+<tr><th>开票日期</th><td>${esc(inv.issued_at.slice(0, 10))}</td></tr>
+<tr><th>购买方名称</th><td id="title">${esc(inv.title)}</td></tr>
+<tr><th>纳税人识别号</th><td>${esc(inv.taxpayer_id ?? '')}</td></tr>
+<tr><th>业务单号</th><td>${esc(inv.order_no)}</td></tr>
+<tr><th>价税合计</th><td id="amount">￥${fen(inv.amount_fen)}</td></tr>
+</table>`);
+}
+
+/* ---------- HTTP plumbing ---------- */
+
+function send(res, status, obj, extra = {}) {
+    const body = JSON.stringify(obj);
+    res.writeHead(status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+        ...extra,
+    });
+    res.end(body);
+}
+
+function sendHtml(res, status, html) {
+    res.writeHead(status, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': Buffer.byteLength(html),
+        'Cache-Control': 'no-store',
+    });
+    res.end(html);
+}
+
+/*
+ * Resolves to the body Buffer, or null after answering 413. An oversized body
+ * is drained (up to MAX_DRAIN) before the 413 so that clients which do not
+ * read early answers still see it; a larger one is cut off.
+ */
+function readBody(req, res) {
+    return new Promise((resolve, reject) => {
+        const declared = Number(req.headers['content-length']);
+        let size = 0;
+        let chunks = [];
+        let over = false;
+        let done = false;
+        const answer413 = (close) => {
+            if (done)
+                return;
+            done = true;
+            send(res, 413, { ok: false, error: `请求体超过 ${MAX_BODY} 字节` }, close ? { Connection: 'close' } : {});
+            resolve(null);
+        };
+        if (Number.isFinite(declared) && declared > MAX_DRAIN)
+            answer413(true);
+        req.on('data', (c) => {
+            size += c.length;
+            if (!over && size > MAX_BODY) {
+                over = true;
+                chunks = null;
+            }
+            if (over) {
+                if (size > MAX_DRAIN && !req.socket.destroyed) {
+                    answer413(true);
+                    req.pause();
+                    if (res.writableFinished)
+                        req.socket.destroy();
+                    else
+                        res.once('finish', () => req.socket.destroy());
+                }
+                return;
+            }
+            chunks.push(c);
+        });
+        req.on('end', () => {
+            if (over)
+                answer413(false);
+            else if (!done)
+                resolve(Buffer.concat(chunks));
+        });
+        req.on('error', reject);
+    });
+}
+
+function parseJson(buf) {
+    let v;
+    try {
+        v = JSON.parse(buf.toString('utf8'));
+    } catch {
+        throw new BadRequest('请求体不是有效的 JSON');
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw new BadRequest('请求体必须是 JSON 对象');
+    return v;
+}
+
+/* take the fault for a service, consuming one from its count */
+function takeFault(svc) {
+    const f = state.faults[svc];
+    if (!f || f.mode === 'ok')
+        return null;
+    const taken = { mode: f.mode, delay_ms: f.delay_ms };
+    if (f.remaining !== null) {
+        f.remaining--;
+        if (f.remaining <= 0)
+            delete state.faults[svc];
+    }
+    return taken;
+}
+
+function hold(req, res) {
+    const h = { socket: req.socket, timer: null };
+    h.timer = setTimeout(() => { held.delete(h); h.socket.destroy(); }, HOLD_MS);
+    held.add(h);
+    req.socket.once('close', () => { clearTimeout(h.timer); held.delete(h); });
+}
+
+const PROVIDERS = {
+    'POST /sms/send': ['sms', smsSend],
+    'POST /pay/create': ['pay', payCreate],
+    'POST /pay/query': ['pay', payQuery],
+    'POST /pay/refund': ['pay', payRefund],
+    'POST /bank/transfer': ['bank', bankTransfer],
+    'POST /ocr/idcard': ['ocr', ocrIdcard],
+    'POST /liveness/check': ['liveness', livenessCheck],
+    'POST /carrier/verify': ['carrier', carrierVerify],
+    'POST /courier/quote': ['courier', courierQuote],
+    'POST /courier/waybill': ['courier', courierWaybill],
+    'POST /invoice/issue': ['invoice', invoiceIssue],
+};
+
+async function provider(req, res, route, info) {
+    const [svc, fn] = PROVIDERS[route];
+    const st = state.stats[svc];
+    info.service = svc;
+    const buf = await readBody(req, res);
+    if (buf === null)
+        return;
+    let key = req.headers['idempotency-key'];
+    if (key !== undefined && (key === '' || key.length > MAX_KEY_LEN))
+        return send(res, 400, { ok: false, error: `Idempotency-Key 长度必须在 1..${MAX_KEY_LEN}` });
+    info.idem = key === undefined ? 0 : 1;
+    st.calls++;
+    if (svc === 'sms' && key !== undefined)
+        state.smsByKey.set(key, (state.smsByKey.get(key) ?? 0) + 1);
+
+    const fault = takeFault(svc);
+    if (fault) {
+        info.fault = fault.mode;
+        if (fault.mode === 'fail') {
+            st.faulted++;
+            return send(res, 503, { ok: false, error: 'sandbox fault: fail' });
+        }
+        if (fault.mode === 'timeout') {
+            st.faulted++;
+            return hold(req, res);
+        }
+    }
+
+    let result;
+    const ikey = key === undefined ? null : `${route}\n${key}`;
+    const prev = ikey === null ? undefined : state.idem[svc].get(ikey);
+    if (prev !== undefined) {
+        st.duplicates++;
+        info.dup = 1;
+        result = prev;
+    } else {
+        let body;
+        try {
+            body = parseJson(buf);
+            result = fn(body, { key, base: baseUrl(req) });
+        } catch (e) {
+            if (!(e instanceof BadRequest))
+                throw e;
+            result = [e.status, { ok: false, error: e.message }];
+        }
+        /* a rejected request did not act: a corrected retry with the same key must act */
+        if (result[0] !== 400) {
+            st.acted++;
+            if (ikey !== null)
+                state.idem[svc].set(ikey, result);
+        }
+    }
+    /* "delay": the provider acts at once but answers late, like a slow gateway */
+    if (fault && fault.mode === 'delay') {
+        const sock = req.socket;
+        await new Promise((resolve) => {
+            const onClose = () => { clearTimeout(t); resolve(); };
+            const t = setTimeout(() => { sock.removeListener('close', onClose); resolve(); }, fault.delay_ms);
+            sock.once('close', onClose);
+        });
+        if (sock.destroyed)
+            return;
+    }
+    send(res, result[0], result[1]);
+}
+
+/* ---------- routes other than providers ---------- */
+
+function queryOf(req) {
+    return new URL(req.url, 'http://x').searchParams;
+}
+
+async function jsonBody(req, res) {
+    const buf = await readBody(req, res);
+    if (buf === null)
+        return null;
+    return parseJson(buf);
+}
+
+function limitParam(q) {
+    const n = Number(q.get('limit') ?? MAX_ITEMS);
+    return Number.isInteger(n) && n > 0 ? Math.min(n, MAX_ITEMS) : MAX_ITEMS;
+}
+
+function faultList() {
+    const out = {};
+    for (const [svc, f] of Object.entries(state.faults))
+        out[svc] = { mode: f.mode, count: f.remaining, delay_ms: f.delay_ms };
+    return { ok: true, faults: out };
+}
+
+async function setFault(req, res) {
+    const body = await jsonBody(req, res);
+    if (body === null)
+        return;
+    const svc = str(body, 'service', { max: 16 });
+    if (!SERVICES.includes(svc))
+        throw new BadRequest(`service 必须是 ${SERVICES.join('/')} 之一`);
+    const mode = str(body, 'mode', { max: 16 });
+    if (!MODES.includes(mode))
+        throw new BadRequest(`mode 必须是 ${MODES.join('/')} 之一`);
+    let count = null;
+    if (body.count !== undefined && body.count !== null) {
+        if (!Number.isInteger(body.count) || body.count < 1 || body.count > 1e6)
+            throw new BadRequest('count 必须是正整数');
+        count = body.count;
+    }
+    let delayMs = 1000;
+    if (body.delay_ms !== undefined && body.delay_ms !== null) {
+        if (!Number.isInteger(body.delay_ms) || body.delay_ms < 0 || body.delay_ms > HOLD_MS)
+            throw new BadRequest(`delay_ms 必须是 0..${HOLD_MS} 的整数`);
+        delayMs = body.delay_ms;
+    }
+    if (mode === 'ok')
+        delete state.faults[svc];
+    else
+        state.faults[svc] = { mode, remaining: count, delay_ms: delayMs };
+    send(res, 200, faultList());
+}
+
+function tradeFromPath(res, tradeNo) {
+    const t = state.trades.get(tradeNo);
+    if (!t)
+        send(res, 404, { ok: false, error: '交易不存在' });
+    return t;
+}
+
+function isForm(req) {
+    return /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
+}
+
+async function payAction(req, res, tradeNo, action) {
+    const buf = await readBody(req, res);
+    if (buf === null)
+        return;
+    const t = state.trades.get(tradeNo);
+    const form = isForm(req);
+    if (!t) {
+        if (form)
+            return sendHtml(res, 404, page('交易不存在', '<h1>交易不存在</h1>'));
+        return send(res, 404, { ok: false, error: '交易不存在' });
+    }
+    let conflict = null;
+    if (action === 'confirm') {
+        if (t.status === 'NOTPAY')
+            markPaid(t);
+        else if (t.status === 'CLOSED')
+            conflict = '交易已取消';
+    } else if (t.status === 'NOTPAY') {
+        t.status = 'CLOSED';
+    } else if (t.status !== 'CLOSED') {
+        conflict = '交易已支付，不能取消';
+    }
+    if (form) {
+        if (conflict === null && t.return_url) {
+            res.writeHead(303, { Location: t.return_url, 'Content-Length': 0 });
+            return res.end();
+        }
+        return sendHtml(res, conflict ? 409 : 200, payPage(t));
+    }
+    if (conflict)
+        return send(res, 409, { ok: false, error: conflict, status: t.status });
+    send(res, 200, { ok: true, trade_no: t.trade_no, status: t.status });
+}
+
+async function replayCallback(req, res, tradeNo) {
+    const buf = await readBody(req, res);
+    if (buf === null)
+        return;
+    const t = tradeFromPath(res, tradeNo);
+    if (!t)
+        return;
+    if (t.callback_body === null)
+        return send(res, 409, { ok: false, error: '交易未支付，没有回调可重发' });
+    const q = queryOf(req);
+    const times = Number(q.get('times') ?? 1);
+    if (!Number.isInteger(times) || times < 1 || times > 100)
+        throw new BadRequest('times 必须是 1..100 的整数');
+    const bad = q.get('bad_signature') === '1';
+    const results = [];
+    for (let i = 0; i < times; i++) {
+        const rec = await postCallback(t, { badSignature: bad });
+        rec.replay = true;
+        remember(t, rec);
+        results.push({ http_status: rec.http_status, acked: rec.acked, error: rec.error });
+    }
+    send(res, 200, { ok: true, results });
+}
+
+async function route(req, res, info) {
+    const url = new URL(req.url, 'http://x');
+    const path = url.pathname;
+    const m = req.method;
+    info.path = path;
+    const key = `${m} ${path}`;
+    let g;
+
+    if (PROVIDERS[key])
+        return provider(req, res, key, info);
+
+    if (key === 'GET /sandbox/health')
+        return send(res, 200, { ok: true });
+    if (key === 'POST /sandbox/reset') {
+        resetAll();
+        return send(res, 200, { ok: true });
+    }
+    if (key === 'GET /sandbox/faults')
+        return send(res, 200, faultList());
+    if (key === 'POST /sandbox/faults')
+        return setFault(req, res);
+    if (key === 'GET /sandbox/stats')
+        return send(res, 200, { ok: true, stats: state.stats });
+
+    if (key === 'GET /sandbox/sms') {
+        const p = url.searchParams.get('phone');
+        const msgs = state.sms.list((x) => p === null || x.phone === p, limitParam(url.searchParams));
+        return send(res, 200, {
+            ok: true,
+            messages: msgs.map((x) => ({
+                id: x.id, phone: x.phone, text: x.text, sign: x.sign, at: x.at, idempotency_key: x.idempotency_key,
+            })),
+        });
+    }
+    if (key === 'GET /sandbox/sms/stats') {
+        return send(res, 200, {
+            ok: true,
+            delivered: state.sms.size,
+            duplicates: state.stats.sms.duplicates,
+            by_key: Object.fromEntries(state.smsByKey.map),
+        });
+    }
+
+    if ((g = path.match(/^\/pay\/page\/([A-Za-z0-9]{1,64})$/)) && m === 'GET') {
+        const t = state.trades.get(g[1]);
+        if (!t)
+            return sendHtml(res, 404, page('交易不存在', '<h1>交易不存在</h1>'));
+        return sendHtml(res, 200, payPage(t));
+    }
+    if ((g = path.match(/^\/pay\/page\/([A-Za-z0-9]{1,64})\/(confirm|cancel)$/)) && m === 'POST')
+        return payAction(req, res, g[1], g[2]);
+    if ((g = path.match(/^\/sandbox\/pay\/([A-Za-z0-9]{1,64})\/callback$/)) && m === 'POST')
+        return replayCallback(req, res, g[1]);
+    if ((g = path.match(/^\/sandbox\/pay\/([A-Za-z0-9]{1,64})$/)) && m === 'GET') {
+        const t = tradeFromPath(res, g[1]);
+        if (!t)
+            return;
+        return send(res, 200, {
+            ok: true, ...tradePublic(t), notify_url: t.notify_url, return_url: t.return_url,
+            refunds: t.refunds, notify: t.notify,
+        });
+    }
+
+    if (key === 'GET /sandbox/bank/transfers') {
+        const a = url.searchParams.get('account_no');
+        const list = state.transfers.list((x) => a === null || x.account_no === a.replace(/[ -]/g, ''),
+            limitParam(url.searchParams));
+        return send(res, 200, { ok: true, transfers: list });
+    }
+
+    if (key === 'POST /sandbox/carrier') {
+        const body = await jsonBody(req, res);
+        if (body === null)
+            return;
+        const p = phone(body);
+        const name = str(body, 'name', { max: 100 });
+        const idn = str(body, 'id_number', { max: 32 });
+        state.carrier.set(p, { name, id_number: idn });
+        return send(res, 200, { ok: true });
+    }
+
+    if (key === 'GET /sandbox/courier/waybills') {
+        const o = url.searchParams.get('order_no');
+        return send(res, 200, {
+            ok: true, waybills: state.waybills.list((x) => o === null || x.order_no === o, limitParam(url.searchParams)),
+        });
+    }
+
+    if (key === 'GET /sandbox/invoices') {
+        const o = url.searchParams.get('order_no');
+        return send(res, 200, {
+            ok: true, invoices: state.invoices.list((x) => o === null || x.order_no === o, limitParam(url.searchParams)),
+        });
+    }
+    if ((g = path.match(/^\/invoice\/([0-9]{1,32})$/)) && m === 'GET') {
+        const inv = state.invoices.get(g[1]);
+        if (!inv)
+            return sendHtml(res, 404, page('发票不存在', '<h1>发票不存在</h1>'));
+        return sendHtml(res, 200, invoicePage(inv));
+    }
+
+    send(res, 404, { ok: false, error: 'not found' });
+}
+
+const server = http.createServer((req, res) => {
+    const t0 = process.hrtime.bigint();
+    /* never the query string: it may carry phones or account numbers */
+    const info = { method: req.method, path: (req.url ?? '').split('?')[0].slice(0, 200) };
+    res.on('close', () => {
+        info.status = res.headersSent ? res.statusCode : '-';
+        info.ms = Number((process.hrtime.bigint() - t0) / 1000000n);
+        log(info);
+    });
+    route(req, res, info).catch((e) => {
+        if (res.headersSent) {
+            res.destroy();
+            return;
+        }
+        if (e instanceof BadRequest)
+            return send(res, e.status, { ok: false, error: e.message });
+        info.error = e.name;
+        send(res, 500, { ok: false, error: 'sandbox internal error' });
+    });
+});
+server.headersTimeout = 30000;
+server.requestTimeout = 60000;
+
+server.on('error', (e) => {
+    process.stderr.write(`sandbox: ${e.code ?? e.message}\n`);
+    process.exit(1);
+});
+
+server.listen(CONF.port, '127.0.0.1', () => {
+    log({ msg: 'listening', addr: `127.0.0.1:${server.address().port}` });
+});
+
+let stopping = false;
+function shutdown(sig) {
+    if (stopping)
+        return;
+    stopping = true;
+    log({ msg: 'shutdown', signal: sig });
+    generation++;
+    for (const t of timers)
+        clearTimeout(t);
+    timers.clear();
+    releaseHeld();
+    /* let the last response 'close' events (and their log lines) run first */
+    server.close(() => setTimeout(() => process.exit(0), 20));
+    server.closeIdleConnections();
+    setTimeout(() => {
+        server.closeAllConnections();
+        process.exit(0);
+    }, 3000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

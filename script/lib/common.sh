@@ -1,0 +1,593 @@
+# shellcheck shell=bash
+#
+# script/lib/common.sh: what script/server, script/test and script/migrate share.
+#
+# Sourced, never run.  Functions take their settings from these variables
+# (set them before calling; defaults in brackets):
+#
+#   HALL_ROOT          repository root [computed from this file's place]
+#   HALL_VAR           state directory: cluster, sockets, logs, keys [$HALL_ROOT/var]
+#   HALL_PORT          nginx port on 127.0.0.1 [8080]
+#   HALL_SANDBOX_PORT  sandbox port on 127.0.0.1 [8091]
+#   HALL_PG_FAST       1: run PostgreSQL without fsync (throw-away test clusters)
+#
+# Every process started here is remembered (HALL_PIDS) and stop_all ends it.
+
+# The FastCGI modules script/server and script/test start: the ONE list.
+# Each NAME runs as modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
+HALL_MODULES="account"
+
+# Debian packages the project needs (nodejs/npm are dropped when a working
+# node >= 18 and npm are already on PATH, as on machines with their own node).
+HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
+libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev postgresql
+postgresql-contrib nginx-light nodejs npm chromium wrk curl ca-certificates openssl"
+
+HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
+HALL_VAR=${HALL_VAR:-$HALL_ROOT/var}
+HALL_PORT=${HALL_PORT:-8080}
+HALL_SANDBOX_PORT=${HALL_SANDBOX_PORT:-8091}
+HALL_PG_FAST=${HALL_PG_FAST:-0}
+
+HALL_PIDS=()        # PIDs of the background processes, in start order
+HALL_PNAMES=()      # their names (log file VAR/log/NAME.log)
+HALL_PG_STARTED=0
+
+# ---------------------------------------------------------------- messages
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# phase NAME: announce a phase; phase_end prints how long it took.
+phase() {
+    HALL_PHASE=$1
+    HALL_PHASE_T0=$(date +%s)
+    say "== $HALL_PHASE"
+}
+phase_end() {
+    say "== $HALL_PHASE: $(($(date +%s) - HALL_PHASE_T0))s"
+}
+
+# ---------------------------------------------------------------- packages
+
+node_ok() {
+    local v
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
+    v=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || return 1
+    [ "${v:-0}" -ge 18 ] && npm --version >/dev/null 2>&1
+}
+
+# install_deps: apt-get what is missing; nothing at all when all is there.
+install_deps() {
+    local p missing=() status
+    for p in $HALL_DEBS; do
+        if { [ "$p" = nodejs ] || [ "$p" = npm ]; } && node_ok; then
+            continue
+        fi
+        status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) || status=
+        case $status in
+        ii*) ;;
+        *) missing+=("$p") ;;
+        esac
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    say "installing Debian packages: ${missing[*]}"
+    local sudo=()
+    if ! is_root; then
+        command -v sudo >/dev/null 2>&1 ||
+            die "missing packages (${missing[*]}) and no sudo: install them as root"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+        die "apt-get update failed"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${missing[@]}" ||
+        die "apt-get install failed"
+}
+
+# npm_ensure: node_modules from package-lock.json, only when stale or missing.
+npm_ensure() {
+    local nm=$HALL_ROOT/node_modules lock=$HALL_ROOT/package-lock.json
+    [ -f "$lock" ] || die "package-lock.json is missing"
+    if [ -d "$nm" ] && ! [ "$lock" -nt "$nm" ]; then
+        return 0
+    fi
+    say "npm ci"
+    (cd "$HALL_ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) ||
+        die "npm ci failed"
+    touch "$nm"
+}
+
+# ---------------------------------------------------------------- build
+
+# build [CONFIGURE-ARG...]: autoreconf when needed, configure when the
+# arguments changed (then make clean, flags differ), make -j2.
+build() {
+    local want have
+    (
+        cd "$HALL_ROOT" || exit 1
+        # git keeps no empty folder; aclocal and automake want these
+        mkdir -p m4 build-aux
+        if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+            say "autoreconf -fi"
+            autoreconf -fi || exit 1
+        fi
+        # config.status --config quotes only what needs it: compare unquoted
+        want="$*"
+        have=
+        if [ -f Makefile ] && [ -x config.status ]; then
+            have=$(./config.status --config 2>/dev/null | tr -d "'") || have=unknown
+        else
+            have=none
+        fi
+        if [ "$have" != "$want" ]; then
+            say "./configure $*"
+            # configure's "rm -f core" complains about the core/ folder
+            ./configure -q "$@" 2> >(grep -v "cannot remove 'core': Is a directory" >&2) ||
+                exit 1
+            if [ "$have" != none ]; then
+                make -s clean || exit 1
+            fi
+        fi
+        make -j2
+    ) || die "build failed"
+}
+
+# ---------------------------------------------------------------- var dir
+
+pg_bin() {
+    if [ -x /usr/lib/postgresql/15/bin/postgres ]; then
+        echo /usr/lib/postgresql/15/bin
+    else
+        pg_config --bindir
+    fi
+}
+
+# can USER test -x PATH (needs every parent directory traversable)?
+user_reaches() {
+    runuser -u "$1" -- test -x "$2" 2>/dev/null
+}
+
+# setup_var: directories, keys, the PostgreSQL user, and HALL_PUB: where
+# what other users must reach lives (the cluster and its socket for the
+# postgres user, module sockets and nginx temp files for nginx's workers).
+# That is HALL_VAR itself unless we are root and HALL_VAR lies behind a
+# directory they cannot traverse (say /root): then /var/tmp/hall-pg-HASH,
+# symlinked from var/pg, var/run and var/nginx.
+setup_var() {
+    umask 022
+    mkdir -p "$HALL_VAR" || die "cannot create $HALL_VAR"
+    HALL_VAR=$(cd "$HALL_VAR" && pwd -P)
+    mkdir -p "$HALL_VAR"/log "$HALL_VAR"/uploads "$HALL_VAR"/tmp "$HALL_VAR"/keys
+    chmod 700 "$HALL_VAR"/keys
+    HALL_PG_BIN=$(pg_bin)
+    [ -x "$HALL_PG_BIN/initdb" ] || die "PostgreSQL 15 not found in $HALL_PG_BIN"
+
+    HALL_PUB=$HALL_VAR
+    HALL_NGINX_USER=
+    if is_root; then
+        if id -u postgres >/dev/null 2>&1; then
+            HALL_PG_USER=postgres
+        else
+            id -u hall >/dev/null 2>&1 ||
+                useradd --system --no-create-home --home-dir /nonexistent \
+                    --shell /usr/sbin/nologin hall || die "cannot create user hall"
+            HALL_PG_USER=hall
+        fi
+        HALL_NGINX_USER=nobody
+        HALL_NGINX_GROUP=nogroup
+        getent group nogroup >/dev/null 2>&1 || HALL_NGINX_GROUP=nobody
+        if ! user_reaches "$HALL_PG_USER" "$HALL_VAR" || ! user_reaches nobody "$HALL_VAR"; then
+            HALL_PUB=/var/tmp/hall-pg-$(printf '%s' "$HALL_VAR" | sha256sum | cut -c1-16)
+            say "note: $HALL_PG_USER/nobody cannot reach $HALL_VAR; the cluster, sockets and"
+            say "      nginx temp files live in $HALL_PUB (symlinked from $HALL_VAR)"
+            mkdir -p "$HALL_PUB"
+            chmod 755 "$HALL_PUB"
+            local d
+            for d in pg run nginx; do
+                mkdir -p "$HALL_PUB/$d"
+                if [ ! -L "$HALL_VAR/$d" ]; then
+                    [ -e "$HALL_VAR/$d" ] && die "$HALL_VAR/$d exists; move it away (it belongs in $HALL_PUB)"
+                    ln -s "$HALL_PUB/$d" "$HALL_VAR/$d"
+                fi
+            done
+        fi
+    else
+        HALL_PG_USER=$(id -un)
+    fi
+    HALL_RUN=$HALL_PUB/run
+    HALL_PGDATA=$HALL_PUB/pg
+    HALL_NGINX_DIR=$HALL_PUB/nginx
+    HALL_PGSOCK=$HALL_RUN/pg
+    mkdir -p "$HALL_RUN" "$HALL_PGDATA" "$HALL_NGINX_DIR" "$HALL_PGSOCK"
+    chmod 755 "$HALL_RUN" "$HALL_NGINX_DIR"
+    chmod 700 "$HALL_PGDATA"
+    if is_root; then
+        chown "$HALL_PG_USER": "$HALL_PGDATA" "$HALL_PGSOCK"
+    fi
+    HALL_CONF=$HALL_VAR/hall.conf
+    HALL_PSQL="$HALL_PG_BIN/psql -h $HALL_VAR/run/pg -U hall -d hall -X -q"
+    export HALL_ROOT HALL_VAR HALL_CONF HALL_PSQL HALL_PG_BIN
+
+    if [ ! -s "$HALL_VAR/keys/pii.key" ]; then
+        (umask 077 && openssl rand -hex 64 >"$HALL_VAR/keys/pii.key.new" &&
+            mv "$HALL_VAR/keys/pii.key.new" "$HALL_VAR/keys/pii.key") ||
+            die "cannot create $HALL_VAR/keys/pii.key"
+    fi
+    chmod 600 "$HALL_VAR/keys/pii.key"
+    if [ ! -s "$HALL_VAR/keys/sandbox.secret" ]; then
+        (umask 077 && openssl rand -hex 32 >"$HALL_VAR/keys/sandbox.secret") ||
+            die "cannot create $HALL_VAR/keys/sandbox.secret"
+    fi
+}
+
+# lock_var: one script/server or script/test per var dir.
+lock_var() {
+    exec 9>"$HALL_VAR/.lock"
+    flock -n 9 || die "$HALL_VAR is in use by another script/server or script/test"
+}
+
+# check_port PORT VARIABLE: fail clearly when something listens there.
+check_port() {
+    local port=$1 var=$2
+    case $port in
+    '' | *[!0-9]*) die "$var=$port is not a port number" ;;
+    esac
+    if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+        die "port $port on 127.0.0.1 is already in use; set $var to another port (e.g. $var=$((port + 1)))"
+    fi
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# as_pg CMD...: run as the PostgreSQL user, from / (its cwd may be unreachable).
+as_pg() {
+    if is_root; then
+        (cd / && runuser -u "$HALL_PG_USER" -- "$@")
+    else
+        "$@"
+    fi
+}
+
+pg_log_file() {
+    if [ "$HALL_PUB" = "$HALL_VAR" ]; then
+        echo "$HALL_VAR/log/postgresql.log"
+    else
+        echo "$HALL_PUB/postgresql.log"
+    fi
+}
+
+pg_init() {
+    if [ -f "$HALL_PGDATA/PG_VERSION" ]; then
+        return 0
+    fi
+    say "initdb $HALL_PGDATA"
+    as_pg "$HALL_PG_BIN/initdb" -D "$HALL_PGDATA" -U postgres -A trust -E UTF8 \
+        --locale=C.UTF-8 --no-instructions >"$HALL_VAR/log/initdb.log" 2>&1 || {
+        tail -n 20 "$HALL_VAR/log/initdb.log" >&2
+        die "initdb failed (log: $HALL_VAR/log/initdb.log)"
+    }
+}
+
+pg_running() {
+    as_pg "$HALL_PG_BIN/pg_ctl" -D "$HALL_PGDATA" status >/dev/null 2>&1
+}
+
+pg_start() {
+    local log opts
+    log=$(pg_log_file)
+    if is_root; then
+        touch "$log"
+        chown "$HALL_PG_USER": "$log"
+        if [ "$log" != "$HALL_VAR/log/postgresql.log" ]; then
+            ln -sfn "$log" "$HALL_VAR/log/postgresql.log"
+        fi
+    fi
+    # Unix socket only; the directory is private to this var dir.
+    opts="-c listen_addresses='' -k '$HALL_PGSOCK' -c max_connections=200"
+    if [ "$HALL_PG_FAST" = 1 ]; then
+        opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+    if pg_running; then
+        say "PostgreSQL already running in $HALL_PGDATA: reusing it"
+    else
+        as_pg "$HALL_PG_BIN/pg_ctl" -D "$HALL_PGDATA" -l "$log" -w -t 60 -o "$opts" start \
+            >/dev/null || {
+            tail -n 20 "$log" >&2
+            die "PostgreSQL did not start (log: $log)"
+        }
+    fi
+    HALL_PG_STARTED=1
+    local su=("$HALL_PG_BIN/psql" -h "$HALL_PGSOCK" -U postgres -X -q -v ON_ERROR_STOP=1 -At)
+    if [ "$("${su[@]}" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = 'hall'")" != 1 ]; then
+        "${su[@]}" -d postgres -c "CREATE ROLE hall LOGIN" || die "cannot create role hall"
+    fi
+    if [ "$("${su[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'hall'")" != 1 ]; then
+        "${su[@]}" -d postgres -c "CREATE DATABASE hall OWNER hall" ||
+            die "cannot create database hall"
+    fi
+}
+
+pg_stop() {
+    [ "$HALL_PG_STARTED" = 1 ] || return 0
+    HALL_PG_STARTED=0
+    if pg_running; then
+        as_pg "$HALL_PG_BIN/pg_ctl" -D "$HALL_PGDATA" -m fast -w -t 60 stop >/dev/null ||
+            warn "PostgreSQL did not stop"
+    fi
+}
+
+# psql_hall ARG...: psql as role hall on database hall.
+psql_hall() {
+    "$HALL_PG_BIN/psql" -h "$HALL_VAR/run/pg" -U hall -d hall -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# migrate: apply sql/NNN_*.sql and load the divisions (script/migrate).
+migrate() {
+    HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
+}
+
+# load_divisions: fill an empty divisions table from the npm package.
+load_divisions() {
+    local has loader=$HALL_ROOT/script/lib/load-divisions.js out
+    # two queries: a query naming a missing table fails to parse
+    has=$(psql_hall -At -c "SELECT to_regclass('divisions') IS NOT NULL") ||
+        die "cannot query the database"
+    [ "$has" = t ] || return 0
+    has=$(psql_hall -At -c "SELECT CASE WHEN EXISTS (SELECT 1 FROM divisions)
+        THEN 'full' ELSE 'empty' END") || die "cannot query divisions"
+    [ "$has" = empty ] || return 0
+    if [ ! -f "$loader" ]; then
+        warn "script/lib/load-divisions.js does not exist yet: divisions left empty"
+        return 0
+    fi
+    npm_ensure
+    out=$(mktemp "${TMPDIR:-/tmp}/hall-divisions.XXXXXX")
+    if ! node "$loader" --out "$out"; then
+        rm -f "$out"
+        die "script/lib/load-divisions.js failed"
+    fi
+    # \copy reads the file as the client: quote the path for psql.
+    if ! psql_hall -1 -c "\\copy divisions(code,name,parent_code,level) FROM '${out//\'/\'\'}'"; then
+        rm -f "$out"
+        die "loading divisions failed"
+    fi
+    rm -f "$out"
+    say "divisions: $(psql_hall -At -c 'SELECT count(*) FROM divisions') rows loaded"
+}
+
+# ---------------------------------------------------------------- config
+
+# write_conf: VAR/hall.conf, regenerated on every start from the ports and
+# paths; lines of VAR/hall.conf.local (if any) are appended.
+write_conf() {
+    local tmp=$HALL_CONF.new
+    {
+        say "# Generated by script/lib/common.sh (write_conf) on every start: do not edit."
+        say "# Put local settings in hall.conf.local beside it; they are appended."
+        say "db_conninfo = host=$HALL_VAR/run/pg dbname=hall user=hall"
+        say "key_file = $HALL_VAR/keys/pii.key"
+        say "template_dir = $HALL_ROOT/templates"
+        say "upload_dir = $HALL_VAR/uploads"
+        say "tmp_dir = $HALL_VAR/tmp"
+        say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"
+        say "public_url = http://127.0.0.1:$HALL_PORT"
+        say "log_level = info"
+        say "workers = 4"
+        if [ -f "$HALL_VAR/hall.conf.local" ]; then
+            say "# ---- from hall.conf.local"
+            cat "$HALL_VAR/hall.conf.local"
+        fi
+    } >"$tmp" || die "cannot write $tmp"
+    mv "$tmp" "$HALL_CONF" || die "cannot write $HALL_CONF"
+}
+
+# partners_regex: active partner codes as an nginx regex alternation.
+partners_regex() {
+    local codes
+    codes=
+    if [ "$(psql_hall -At -c "SELECT to_regclass('partners') IS NOT NULL")" = t ]; then
+        codes=$(psql_hall -At -c "SELECT coalesce(string_agg(code, '|' ORDER BY code), '')
+            FROM partners WHERE active AND code <> 'hall'") || codes=
+    fi
+    if [ -z "$codes" ]; then
+        echo '(?!)' # matches nothing
+    elif [[ $codes =~ ^[a-z0-9_|]+$ ]]; then
+        echo "$codes"
+    else
+        warn "odd partner codes in the database; partner paths disabled"
+        echo '(?!)'
+    fi
+}
+
+# static_dir: nginx's workers must read static/; when they cannot (root
+# running a repo under /root), serve a copy from HALL_PUB.
+static_dir() {
+    if [ -z "$HALL_NGINX_USER" ] || user_reaches "$HALL_NGINX_USER" "$HALL_ROOT/static"; then
+        echo "$HALL_ROOT/static"
+        return 0
+    fi
+    rm -rf "$HALL_PUB/static"
+    cp -R "$HALL_ROOT/static" "$HALL_PUB/static"
+    chmod -R a+rX "$HALL_PUB/static"
+    echo "$HALL_PUB/static"
+}
+
+sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
+
+# render_nginx: nginx/hall.conf.in -> VAR/nginx/nginx.conf
+render_nginx() {
+    local user_directive='' partners static
+    if [ -n "$HALL_NGINX_USER" ]; then
+        user_directive="user $HALL_NGINX_USER $HALL_NGINX_GROUP;"
+    fi
+    partners=$(partners_regex)
+    static=$(static_dir)
+    # the template's leading comment explains the placeholders: drop it
+    sed -e "1i # Generated from nginx/hall.conf.in by script/lib/common.sh: do not edit." \
+        -e '1,/^[^#]/{/^#/d;}' \
+        -e "s|@PORT@|$HALL_PORT|g" \
+        -e "s|@VAR@|$(sed_escape "$HALL_VAR")|g" \
+        -e "s|@ROOT@|$(sed_escape "$HALL_ROOT")|g" \
+        -e "s|@RUN@|$(sed_escape "$HALL_RUN")|g" \
+        -e "s|@STATIC@|$(sed_escape "$static")|g" \
+        -e "s|@NGINX_DIR@|$(sed_escape "$HALL_NGINX_DIR")|g" \
+        -e "s|@USER_DIRECTIVE@|$(sed_escape "$user_directive")|g" \
+        -e "s|@PARTNERS@|$(sed_escape "$partners")|g" \
+        "$HALL_ROOT/nginx/hall.conf.in" >"$HALL_NGINX_DIR/nginx.conf.new" ||
+        die "cannot render nginx.conf"
+    if grep -q '@[A-Z_]*@' "$HALL_NGINX_DIR/nginx.conf.new"; then
+        die "nginx/hall.conf.in has a placeholder render_nginx does not know: $(grep -o '@[A-Z_]*@' "$HALL_NGINX_DIR/nginx.conf.new" | head -n 1)"
+    fi
+    mv "$HALL_NGINX_DIR/nginx.conf.new" "$HALL_NGINX_DIR/nginx.conf"
+}
+
+# ---------------------------------------------------------------- processes
+
+# start_proc NAME CMD...: run CMD in its own session (so stop_all can end
+# its whole process group), output to VAR/log/NAME.log.
+start_proc() {
+    local name=$1
+    shift
+    printf '\n==== %s start %s\n' "$(date '+%F %T')" "$name" >>"$HALL_VAR/log/$name.log"
+    setsid "$@" >>"$HALL_VAR/log/$name.log" 2>&1 </dev/null &
+    HALL_PIDS+=("$!")
+    HALL_PNAMES+=("$name")
+}
+
+# died NAME PID: the process is gone at start-up: show its log, give up.
+died() {
+    say "---- last lines of $HALL_VAR/log/$1.log" >&2
+    tail -n 30 "$HALL_VAR/log/$1.log" >&2
+    die "$1 (pid $2) exited during start-up"
+}
+
+# wait_for_http URL NAME PID [SECONDS]: until URL answers at all.
+wait_for_http() {
+    local url=$1 name=$2 pid=$3 secs=${4:-30} i code
+    for ((i = 0; i < secs * 5; i++)); do
+        kill -0 "$pid" 2>/dev/null || died "$name" "$pid"
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null) || code=000
+        [ "$code" != 000 ] && return 0
+        sleep 0.2
+    done
+    die "$name did not answer on $url within ${secs}s (log: $HALL_VAR/log/$name.log)"
+}
+
+start_sandbox() {
+    local js=$HALL_ROOT/sandbox/sandbox.js
+    if [ ! -f "$js" ]; then
+        warn "sandbox/sandbox.js does not exist yet: no sandbox"
+        return 0
+    fi
+    # The secret goes through the environment, not argv (ps shows argv).
+    HALL_SANDBOX_SECRET=$(cat "$HALL_VAR/keys/sandbox.secret") \
+        start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT"
+    wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "${HALL_PIDS[-1]}"
+}
+
+start_modules() {
+    local name bin sock pid i
+    for name in $HALL_MODULES; do
+        bin=$HALL_ROOT/modules/$name/hall-$name
+        if [ ! -x "$bin" ]; then
+            warn "modules/$name/hall-$name is not built yet: module $name not started"
+            continue
+        fi
+        sock=$HALL_RUN/$name.sock
+        rm -f "$sock"
+        start_proc "$name" "$bin" -c "$HALL_CONF" -s "$HALL_VAR/run/$name.sock"
+        pid=${HALL_PIDS[-1]}
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || died "$name" "$pid"
+            [ -S "$sock" ] && break
+            sleep 0.2
+        done
+        [ -S "$sock" ] || die "module $name made no socket $sock within 20s"
+        if [ -n "$HALL_NGINX_USER" ]; then
+            # nginx's workers connect as $HALL_NGINX_USER
+            { chgrp "$HALL_NGINX_GROUP" "$sock" && chmod 660 "$sock"; } ||
+                die "cannot open $sock to nginx"
+        fi
+    done
+}
+
+start_outbox() {
+    local bin=$HALL_ROOT/modules/outbox/hall-outbox
+    if [ ! -x "$bin" ]; then
+        warn "modules/outbox/hall-outbox is not built yet: no outbox worker"
+        return 0
+    fi
+    start_proc outbox "$bin" -c "$HALL_CONF"
+    sleep 0.5
+    kill -0 "${HALL_PIDS[-1]}" 2>/dev/null || died outbox "${HALL_PIDS[-1]}"
+}
+
+start_nginx() {
+    render_nginx
+    nginx -t -q -p "$HALL_NGINX_DIR/" -c "$HALL_NGINX_DIR/nginx.conf" -e stderr \
+        >"$HALL_VAR/log/nginx-test.log" 2>&1 || {
+        cat "$HALL_VAR/log/nginx-test.log" >&2
+        die "nginx rejects $HALL_NGINX_DIR/nginx.conf"
+    }
+    start_proc nginx nginx -p "$HALL_NGINX_DIR/" -c "$HALL_NGINX_DIR/nginx.conf" -e stderr
+    wait_for_http "http://127.0.0.1:$HALL_PORT/favicon.ico" nginx "${HALL_PIDS[-1]}"
+}
+
+# start_all: everything after PostgreSQL.
+start_all() {
+    start_sandbox
+    start_modules
+    start_outbox
+    start_nginx
+}
+
+# check_alive: name of the first started process that is gone, if any.
+check_alive() {
+    local i
+    for i in "${!HALL_PIDS[@]}"; do
+        if ! kill -0 "${HALL_PIDS[$i]}" 2>/dev/null; then
+            echo "${HALL_PNAMES[$i]}"
+            return 1
+        fi
+    done
+    return 0
+}
+
+# stop_all: TERM every process group we started (newest first), KILL what
+# is left after 10 s, then stop PostgreSQL.  Safe to call twice.
+stop_all() {
+    local i pid n
+    for ((i = ${#HALL_PIDS[@]} - 1; i >= 0; i--)); do
+        pid=${HALL_PIDS[$i]}
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    done
+    for ((n = 0; n < 50; n++)); do
+        for ((i = 0; i < ${#HALL_PIDS[@]}; i++)); do
+            # the group, not just the leader: a module's workers too
+            kill -0 -- "-${HALL_PIDS[$i]}" 2>/dev/null && break
+        done
+        [ "$i" -ge ${#HALL_PIDS[@]} ] && break
+        sleep 0.2
+    done
+    for pid in "${HALL_PIDS[@]}"; do
+        if kill -0 -- "-$pid" 2>/dev/null; then
+            warn "process group $pid did not stop on SIGTERM: killing it"
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${HALL_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    HALL_PIDS=()
+    HALL_PNAMES=()
+    pg_stop
+}

@@ -1,0 +1,293 @@
+'use strict';
+/*
+ * Integration tests for sandbox/sandbox.js: run with
+ *   node --test tests/integ/sandbox.test.js
+ * Starts its own sandbox on a free port (never touches a shared one, even
+ * when HALL_SANDBOX_URL is set) with a short callback backoff.
+ */
+
+const { test, before, after, beforeEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const crypto = require('node:crypto');
+const path = require('node:path');
+
+const SCRIPT = path.join(__dirname, '..', '..', 'sandbox', 'sandbox.js');
+const SECRET = 'test-secret-' + crypto.randomBytes(4).toString('hex');
+let child;
+let base;
+
+before(async () => {
+    child = spawn(process.execPath, [SCRIPT, '--port', '0', '--secret', SECRET, '--callback-backoff-ms', '40'],
+        { stdio: ['ignore', 'pipe', 'inherit'] });
+    base = await new Promise((resolve, reject) => {
+        let buf = '';
+        const timer = setTimeout(() => reject(new Error('sandbox did not start')), 5000);
+        child.stdout.on('data', (c) => {
+            buf += c;
+            const m = buf.match(/msg=listening addr=(127\.0\.0\.1:\d+)/);
+            if (m) {
+                clearTimeout(timer);
+                resolve(`http://${m[1]}`);
+            }
+        });
+        child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+    });
+    child.stdout.resume();
+});
+
+after(async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const code = await exited;
+    assert.equal(code, 0, 'clean exit on SIGTERM');
+});
+
+beforeEach(async () => {
+    await post('/sandbox/reset', {});
+});
+
+async function post(p, body, headers = {}, opts = {}) {
+    const r = await fetch(base + p, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+        ...opts,
+    });
+    return { status: r.status, json: await r.json() };
+}
+
+async function get(p) {
+    const r = await fetch(base + p);
+    return { status: r.status, json: await r.json() };
+}
+
+const SMS = { phone: '13800138000', text: '【深圳CA】您的验证码为 123456，5分钟内有效。' };
+
+test('sms_send__repeated_idempotency_key__delivered_once', async () => {
+    const a = await post('/sms/send', SMS, { 'Idempotency-Key': 'outbox-1' });
+    const b = await post('/sms/send', SMS, { 'Idempotency-Key': 'outbox-1' });
+    const c = await post('/sms/send', { ...SMS, text: 'second' }, { 'Idempotency-Key': 'outbox-2' });
+    assert.equal(a.status, 200);
+    assert.equal(a.json.ok, true);
+    assert.deepEqual(b.json, a.json);
+    assert.notEqual(c.json.id, a.json.id);
+
+    const list = await get('/sandbox/sms?phone=13800138000');
+    assert.equal(list.json.messages.length, 2);
+    assert.equal(list.json.messages[0].text, 'second', 'newest first');
+    assert.equal(list.json.messages[1].idempotency_key, 'outbox-1');
+
+    const stats = await get('/sandbox/sms/stats');
+    assert.equal(stats.json.delivered, 2);
+    assert.equal(stats.json.duplicates, 1);
+    assert.deepEqual(stats.json.by_key, { 'outbox-1': 2, 'outbox-2': 1 });
+});
+
+test('provider__malformed_or_oversized_body__400_and_413', async () => {
+    const bad = await post('/sms/send', '{"phone":');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.ok, false);
+    assert.match(bad.json.error, /JSON/);
+
+    const noPhone = await post('/sms/send', { text: 'x' }, { 'Idempotency-Key': 'k' });
+    assert.equal(noPhone.status, 400);
+    /* a rejected call did not act: the corrected retry with the same key does */
+    const fixed = await post('/sms/send', SMS, { 'Idempotency-Key': 'k' });
+    assert.equal(fixed.status, 200);
+
+    const big = await post('/ocr/idcard', Buffer.alloc(4 * 1024 * 1024 + 10, 0x20));
+    assert.equal(big.status, 413);
+    assert.equal(big.json.ok, false);
+});
+
+test('faults__fail_with_count__503_then_back_to_ok', async () => {
+    const set = await post('/sandbox/faults', { service: 'sms', mode: 'fail', count: 2 });
+    assert.deepEqual(set.json.faults.sms, { mode: 'fail', count: 2, delay_ms: 1000 });
+
+    const r1 = await post('/sms/send', SMS, { 'Idempotency-Key': 'f1' });
+    const r2 = await post('/sms/send', SMS, { 'Idempotency-Key': 'f1' });
+    const r3 = await post('/sms/send', SMS, { 'Idempotency-Key': 'f1' });
+    assert.equal(r1.status, 503);
+    assert.equal(r1.json.ok, false);
+    assert.equal(r2.status, 503);
+    assert.equal(r3.status, 200);
+
+    assert.deepEqual((await get('/sandbox/faults')).json.faults, {});
+    const stats = await get('/sandbox/sms/stats');
+    assert.equal(stats.json.delivered, 1, 'failed calls did not deliver');
+    assert.equal(stats.json.by_key.f1, 3, 'every call is counted');
+
+    /* other services are not affected */
+    await post('/sandbox/faults', { service: 'bank', mode: 'fail' });
+    assert.equal((await post('/sms/send', SMS)).status, 200);
+});
+
+test('faults__delay_answers_late_and_timeout_never_answers', async () => {
+    await post('/sandbox/faults', { service: 'courier', mode: 'delay', delay_ms: 250, count: 1 });
+    let t0 = Date.now();
+    const slow = await post('/courier/quote', { province: '广东省', city: '深圳市' });
+    assert.ok(Date.now() - t0 >= 240, 'answered after delay_ms');
+    assert.equal(slow.json.fee_fen, 1300);
+    t0 = Date.now();
+    await post('/courier/quote', { province: '广东省' });
+    assert.ok(Date.now() - t0 < 200, 'count 1: next call is immediate');
+
+    await post('/sandbox/faults', { service: 'carrier', mode: 'timeout' });
+    await assert.rejects(
+        post('/carrier/verify', { name: '张三', id_number: '110101199003071234', phone: '13800138000' }, {},
+            { signal: AbortSignal.timeout(300) }),
+        (e) => e.name === 'TimeoutError');
+    const faults = (await get('/sandbox/faults')).json.faults;
+    assert.equal(faults.carrier.mode, 'timeout');
+    await post('/sandbox/faults', { service: 'carrier', mode: 'ok' });
+    const ok = await post('/carrier/verify', { name: '张三', id_number: '110101199003071234', phone: '13800138000' });
+    assert.equal(ok.json.match, true);
+});
+
+test('pay_callback__signed_retried_until_success_and_replayable', async () => {
+    const seen = [];
+    let answers = ['busy', 'success'];
+    const hall = http.createServer((req, res) => {
+        let raw = '';
+        req.setEncoding('utf8');
+        req.on('data', (c) => { raw += c; });
+        req.on('end', () => {
+            seen.push({ raw, sig: req.headers['x-sandbox-signature'] });
+            const a = answers.length ? answers.shift() : 'success';
+            res.writeHead(a === 'busy' ? 500 : 200, { 'Content-Type': 'text/plain' });
+            res.end(a);
+        });
+    });
+    await new Promise((r) => hall.listen(0, '127.0.0.1', r));
+    const notify = `http://127.0.0.1:${hall.address().port}/pay/notify`;
+    try {
+        const c = await post('/pay/create', {
+            channel: 'wechat', out_trade_no: 'SZCA-1', amount_fen: 35000, subject: '机构证书',
+            notify_url: notify, return_url: 'http://127.0.0.1/done',
+        }, { 'Idempotency-Key': 'pay-1' });
+        assert.equal(c.json.ok, true);
+        const tn = c.json.trade_no;
+        assert.equal(c.json.pay_url, `${base}/pay/page/${tn}`);
+
+        const pageRes = await fetch(c.json.pay_url);
+        const html = await pageRes.text();
+        assert.match(html, /￥350\.00/);
+        assert.match(html, /确认支付/);
+        assert.match(html, /取消/);
+
+        const paid = await post(`/pay/page/${tn}/confirm`, {});
+        assert.equal(paid.json.status, 'SUCCESS');
+
+        let st;
+        for (let i = 0; i < 50; i++) {
+            st = (await get(`/sandbox/pay/${tn}`)).json;
+            if (st.notify.state === 'ACKED')
+                break;
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(st.notify.state, 'ACKED');
+        assert.equal(seen.length, 2, 'retried after the 500');
+
+        for (const s of seen) {
+            const want = crypto.createHmac('sha256', SECRET).update(s.raw).digest('hex');
+            assert.equal(s.sig, want, 'signature verifies');
+        }
+        const body = JSON.parse(seen[0].raw);
+        assert.equal(body.trade_no, tn);
+        assert.equal(body.out_trade_no, 'SZCA-1');
+        assert.equal(body.amount_fen, 35000);
+        assert.equal(body.status, 'SUCCESS');
+        assert.ok(Number.isInteger(body.timestamp));
+
+        const replay = await post(`/sandbox/pay/${tn}/callback?times=2`, {});
+        assert.equal(replay.json.results.length, 2);
+        assert.equal(seen.length, 4);
+        assert.equal(seen[3].raw, seen[0].raw, 'a replay is byte-identical');
+
+        await post(`/sandbox/pay/${tn}/callback?bad_signature=1`, {});
+        const forged = seen[4];
+        assert.notEqual(forged.sig, crypto.createHmac('sha256', SECRET).update(forged.raw).digest('hex'));
+
+        const q = await post('/pay/query', { out_trade_no: 'SZCA-1' });
+        assert.equal(q.json.status, 'SUCCESS');
+        const rf = await post('/pay/refund', { trade_no: tn, amount_fen: 35000, reason: '撤单' });
+        assert.equal(rf.json.ok, true);
+        assert.ok(rf.json.refund_no);
+        const again = await post('/pay/refund', { trade_no: tn, amount_fen: 1, reason: '撤单' });
+        assert.equal(again.status, 409);
+    } finally {
+        hall.close();
+    }
+});
+
+test('bank_transfer__wrong_account_rule__failed_and_memo_readable', async () => {
+    const acct = { account_name: '深圳某某科技有限公司', bank_name: '中国工商银行深圳分行', amount_fen: 1 };
+    const zero = await post('/bank/transfer', { ...acct, account_no: '4000020309200010000', memo: '验证码 482913' });
+    assert.deepEqual(
+        { ok: zero.json.ok, status: zero.json.status, reason: zero.json.reason },
+        { ok: true, status: 'FAILED', reason: '户名与账号不符' });
+    const wrongName = await post('/bank/transfer',
+        { ...acct, account_name: '错误的公司', account_no: '4000020309200012345', memo: 'x' });
+    assert.equal(wrongName.json.status, 'FAILED');
+
+    const good = await post('/bank/transfer', { ...acct, account_no: '4000020309200012345', memo: '验证码 482913' });
+    assert.equal(good.json.status, 'SUCCESS');
+    assert.ok(good.json.transfer_no);
+
+    const list = await get('/sandbox/bank/transfers?account_no=4000020309200012345');
+    assert.equal(list.json.transfers.length, 2);
+    assert.equal(list.json.transfers[0].memo, '验证码 482913');
+    assert.equal(list.json.transfers[0].status, 'SUCCESS');
+});
+
+test('ocr_and_liveness__markers_in_image_bytes', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const front = Buffer.concat([png, Buffer.from('SANDBOX-ID:张三|44030119900101123x\n', 'utf8'), png]);
+    const r = await post('/ocr/idcard', { side: 'front', image_b64: front.toString('base64') });
+    assert.deepEqual(r.json, { ok: true, side: 'front', name: '张三', id_number: '44030119900101123X' });
+
+    const back = Buffer.concat([png, Buffer.from('SANDBOX-IDBACK:深圳市公安局南山分局|2015-01-01|长期\0')]);
+    const rb = await post('/ocr/idcard', { side: 'back', image_b64: back.toString('base64') });
+    assert.deepEqual(rb.json, { ok: true, side: 'back', issuer: '深圳市公安局南山分局', valid_from: '2015-01-01', valid_to: '长期' });
+
+    const none = await post('/ocr/idcard', { side: 'front', image_b64: png.toString('base64') });
+    assert.deepEqual(none.json, { ok: false, error: '无法识别身份证' });
+
+    const live = await post('/liveness/check', { name: '张三', id_number: '44030119900101123X', image_b64: png.toString('base64') });
+    assert.equal(live.json.passed, true);
+    const dead = await post('/liveness/check', {
+        name: '张三', id_number: '44030119900101123X',
+        video_b64: Buffer.concat([png, Buffer.from('SANDBOX-LIVENESS:FAIL')]).toString('base64'),
+    });
+    assert.equal(dead.json.ok, true);
+    assert.equal(dead.json.passed, false);
+});
+
+test('carrier_courier_invoice__documented_rules', async () => {
+    const who = { name: '李四', id_number: '110101199003071234' };
+    assert.equal((await post('/carrier/verify', { ...who, phone: '13900000000' })).json.match, false);
+    await post('/sandbox/carrier', { ...who, phone: '13912345678' });
+    assert.equal((await post('/carrier/verify', { ...who, phone: '13912345678' })).json.match, true);
+    assert.equal((await post('/carrier/verify', { ...who, name: '王五', phone: '13912345678' })).json.match, false);
+
+    const remote = [{ province: '新疆维吾尔自治区' }, { province: '内蒙古自治区' }, { province: '540000' },
+        { province: '广东省', city: '630100' }];
+    for (const a of remote)
+        assert.deepEqual((await post('/courier/quote', a)).json,
+            { ok: true, carrier: '顺丰速运', payment: '到付', fee_fen: 0 }, JSON.stringify(a));
+    assert.deepEqual((await post('/courier/quote', { province: '440000', city: '440300' })).json,
+        { ok: true, carrier: '京东快递', payment: '寄付', fee_fen: 1300 });
+    const wb = await post('/courier/waybill', { order_no: 'SZCA-2', address: '深圳市南山区' });
+    assert.match(wb.json.waybill_no, /^JDVA\d{11}$/);
+
+    const inv = await post('/invoice/issue', {
+        order_no: 'SZCA-2', title: '深圳某某科技有限公司', taxpayer_id: '91440300MA5F00000X',
+        amount_fen: 36300, email: 'finance@example.com', phone: '13800138000',
+    });
+    assert.equal(inv.json.ok, true);
+    const pageRes = await fetch(inv.json.url);
+    assert.equal(pageRes.status, 200);
+    assert.match(await pageRes.text(), /363\.00/);
+});
