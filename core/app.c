@@ -53,7 +53,7 @@ text_ok(const char *v)
 {
     const unsigned char *p;
 
-    if (!hall_valid_utf8(v, strlen(v)))
+    if (hall_valid_utf8(v, strlen(v)) != HALL_OK)
         return 0;
     for (p = (const unsigned char *)v; *p != '\0'; p++)
         if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
@@ -216,23 +216,22 @@ fcgi_read(void *ctx, char *buf, size_t n)
     return got;
 }
 
-static int
-read_body(struct hall_req *req, size_t clen, struct hall_buf *b)
+static struct hall_buf *
+read_body(struct hall_req *req, size_t clen)
 {
     FCGX_Request *fr = req->fcgi;
+    struct hall_buf *b = hall_buf_new(req->pool, clen);
     char chunk[16384];
 
-    hall_buf_init(b, clen);
-    hall_buf_pool(b, req->pool);
     while (b->len < clen) {
         size_t want = clen - b->len < sizeof(chunk) ? clen - b->len : sizeof(chunk);
         int got = FCGX_GetStr(chunk, (int)want, fr->in);
 
         if (got <= 0)
-            return HALL_ERR;
+            return NULL;
         hall_buf_add(b, chunk, (size_t)got);
     }
-    return HALL_OK;
+    return b;
 }
 
 static int
@@ -241,7 +240,7 @@ parse_body(struct hall_req *req)
     const char *cl = hall_req_env(req, "CONTENT_LENGTH");
     const char *ct = req->content_type != NULL ? req->content_type : "";
     size_t clen = 0;
-    struct hall_buf b;
+    struct hall_buf *b;
 
     if (cl != NULL && *cl != '\0') {
         char *end;
@@ -276,10 +275,11 @@ parse_body(struct hall_req *req)
         }
         return HALL_OK;
     }
-    if (read_body(req, clen, &b) != HALL_OK)
+    b = read_body(req, clen);
+    if (b == NULL)
         return hall_resp_error(req, 400, NULL, "请求内容不完整"), HALL_ERR;
     if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
-        if (hall_parse_urlencoded(req->pool, b.data, b.len, &req->bparams, MAX_PARAMS) != HALL_OK)
+        if (hall_parse_urlencoded(req->pool, b->data, b->len, &req->bparams, MAX_PARAMS) != HALL_OK)
             return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
         return HALL_OK;
     }
@@ -288,7 +288,7 @@ parse_body(struct hall_req *req)
         char err[128];
         size_t count = 0;
 
-        req->json = hall_val_parse(req->pool, b.data, b.len, err, sizeof(err));
+        req->json = hall_val_parse(req->pool, b->data, b->len, err, sizeof(err));
         if (req->json == NULL || req->json->type != HALL_V_OBJ)
             return hall_resp_error(req, 400, NULL, "JSON格式不正确"), HALL_ERR;
         /* scalar members double as parameters, so declarations apply to both */
@@ -388,10 +388,15 @@ write_response(struct hall_req *req)
     FCGX_Request *fr = req->fcgi;
     int head = strcmp(req->method, "HEAD") == 0;
 
-    FCGX_FPrintF(fr->out, "Status: %d\r\n", req->status);
+    char line[64];
+
+    /* libfcgi's own printf knows no %zu: format with the C library */
+    snprintf(line, sizeof(line), "Status: %d\r\n", req->status);
+    FCGX_PutS(line, fr->out);
     if (req->headers.len > 0)
         FCGX_PutStr(req->headers.data, (int)req->headers.len, fr->out);
-    FCGX_FPrintF(fr->out, "Content-Length: %zu\r\n\r\n", req->body.len);
+    snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", req->body.len);
+    FCGX_PutS(line, fr->out);
     if (!head && req->body.len > 0)
         FCGX_PutStr(req->body.data, (int)req->body.len, fr->out);
 }
@@ -407,18 +412,19 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     req->pool = pool;
     req->app = app;
     req->fcgi = fr;
-    req->method = hall_req_env(req, "REQUEST_METHOD");
-    if (req->method == NULL)
-        req->method = "GET";
+    /* copies: FCGX_Finish_r frees the parameters, and the access line is
+     * written after it */
+    req->method = hall_pstrdup(pool, hall_req_env(req, "REQUEST_METHOD") ?: "GET");
     hp = hall_req_env(req, "HALL_PATH");
     req->path = hp != NULL ? (*hp != '\0' ? hp : "/") : hall_req_env(req, "DOCUMENT_URI");
-    if (req->path == NULL)
-        req->path = "/";
+    req->path = hall_pstrdup(pool, req->path != NULL ? req->path : "/");
     req->query = hall_req_env(req, "QUERY_STRING");
     req->partner = hall_req_env(req, "HALL_PARTNER");
     if (req->partner == NULL)
         req->partner = "";
     req->request_id = hall_req_env(req, "REQUEST_ID");
+    if (req->request_id != NULL)
+        req->request_id = hall_pstrdup(pool, req->request_id);
     req->remote_addr = hall_req_env(req, "REMOTE_ADDR");
     req->content_type = hall_req_env(req, "CONTENT_TYPE");
     req->accept = hall_req_env(req, "HTTP_ACCEPT");

@@ -42,6 +42,16 @@ hall_buf_pool(struct hall_buf *b, struct hall_pool *pool)
     hall_pool_cleanup(pool, buf_free_cb, b);
 }
 
+struct hall_buf *
+hall_buf_new(struct hall_pool *pool, size_t max)
+{
+    struct hall_buf *b = hall_pcalloc(pool, sizeof(*b));
+
+    hall_buf_init(b, max);
+    hall_buf_pool(b, pool);
+    return b;
+}
+
 int
 hall_buf_add(struct hall_buf *b, const void *p, size_t n)
 {

@@ -59,8 +59,11 @@ void hall_buf_reset(struct hall_buf *b);
 int hall_buf_add(struct hall_buf *b, const void *p, size_t n);
 int hall_buf_addstr(struct hall_buf *b, const char *s);
 int hall_buf_printf(struct hall_buf *b, const char *fmt, ...) HALL_PRINTF(2, 3);
-/* register b's memory with a pool so it dies with it */
+/* register b's memory with a pool so it dies with it; b itself must live
+ * at least as long as the pool (a member of a pool-allocated struct) */
 void hall_buf_pool(struct hall_buf *b, struct hall_pool *pool);
+/* a buffer whose struct and memory both belong to the pool */
+struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
 
 /* ---- log.c ------------------------------------------------------------- */
 
@@ -409,6 +412,26 @@ int hall_outbox_push(struct hall_req *req, const char *kind, const char *idem_ke
 int hall_audit(struct hall_req *req, const char *actor, const char *entity, const char *entity_id,
                const char *action, const char *from_state, const char *to_state,
                const struct hall_val *detail);
+
+/* ---- order.c: the order state machine ---------------------------------- */
+
+struct hall_order_state {
+    const char *code;  /* orders.status */
+    const char *label; /* what users see: 待审核, 成功受理 ... */
+};
+
+#define HALL_ORDER_CONFLICT (-2)
+
+/* every state, ending with {NULL, NULL} */
+const struct hall_order_state *hall_order_states(void);
+/* NULL for an unknown status */
+const char *hall_order_label(const char *status);
+int hall_order_can(const char *from, const char *to);
+/* inside a transaction: from -> to if allowed and the row is still in from;
+ * HALL_ORDER_CONFLICT when not (answer 409), HALL_ERR on database failure */
+int hall_order_move(struct hall_req *req, int64_t id, const char *from, const char *to,
+                    const char *actor, const struct hall_val *detail);
+extern const struct hall_stmt hall_order_stmts[];
 
 /* ---- http.c: libcurl client for the outside services ------------------- */
 

@@ -1,0 +1,115 @@
+/*
+ * The order state machine: ONE table of allowed transitions, used by every
+ * module.  hall_order_move() refuses anything not in the table, whatever
+ * the request says, and changes the row only if it is still in the state
+ * the caller saw (a concurrent change makes the second caller lose), with
+ * the audit row in the same transaction.  docs/modules/new.md draws it.
+ */
+#include <string.h>
+
+#include "hall.h"
+
+static const struct hall_order_state states[] = {
+    {"draft", "填写中"},
+    {"unpaid", "待支付"},
+    {"transfer_review", "待确认到账"},
+    {"finauth_pending", "金融认证中"},
+    {"finauth_ok", "金融认证成功"},
+    {"finauth_failed", "金融认证失败"},
+    {"review", "待审核"},
+    {"rejected", "审核驳回"},
+    {"accepted", "成功受理"},
+    {"refund_requested", "退费审核中"},
+    {"refunded", "已退费"},
+    {"cancelled", "已取消"},
+    {NULL, NULL},
+};
+
+static const struct {
+    const char *from, *to;
+} transitions[] = {
+    /* the applicant finished the steps before payment */
+    {"draft", "unpaid"},
+    {"draft", "cancelled"},
+    {"unpaid", "cancelled"},
+    /* online payment confirmed by the gateway's callback */
+    {"unpaid", "finauth_pending"},
+    /* corporate transfer: voucher uploaded, finance confirms or refuses */
+    {"unpaid", "transfer_review"},
+    {"transfer_review", "review"},
+    {"transfer_review", "unpaid"},
+    /* micro-deposit */
+    {"finauth_pending", "finauth_ok"},
+    {"finauth_pending", "finauth_failed"},
+    {"finauth_failed", "finauth_pending"},
+    /* the agent typed the memo code */
+    {"finauth_ok", "review"},
+    /* staff review */
+    {"review", "accepted"},
+    {"review", "rejected"},
+    /* the applicant fixed a rejected order */
+    {"rejected", "review"},
+    /* refunds of paid orders not yet accepted */
+    {"finauth_ok", "refund_requested"},
+    {"finauth_failed", "refund_requested"},
+    {"review", "refund_requested"},
+    {"rejected", "refund_requested"},
+    {"refund_requested", "refunded"},
+    {NULL, NULL},
+};
+
+const struct hall_order_state *
+hall_order_states(void)
+{
+    return states;
+}
+
+const char *
+hall_order_label(const char *status)
+{
+    const struct hall_order_state *s;
+
+    for (s = states; s->code != NULL; s++)
+        if (strcmp(s->code, status) == 0)
+            return s->label;
+    return NULL;
+}
+
+int
+hall_order_can(const char *from, const char *to)
+{
+    int i;
+
+    for (i = 0; transitions[i].from != NULL; i++)
+        if (strcmp(transitions[i].from, from) == 0 && strcmp(transitions[i].to, to) == 0)
+            return 1;
+    return 0;
+}
+
+const struct hall_stmt hall_order_stmts[] = {
+    {"order_move",
+     "UPDATE orders SET status = $3, updated_at = now() WHERE id = $1 AND status = $2"
+     " RETURNING id",
+     3},
+    {NULL, NULL, 0},
+};
+
+int
+hall_order_move(struct hall_req *req, int64_t id, const char *from, const char *to,
+                const char *actor, const struct hall_val *detail)
+{
+    struct hall_dbres *res;
+    const char *sid;
+
+    if (!hall_order_can(from, to))
+        return HALL_ORDER_CONFLICT;
+    res = hall_db_exec(req, "order_move", HALL_I64(id), HALL_STR(from), HALL_STR(to));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_ORDER_CONFLICT;
+    sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    if (hall_audit(req, actor, "order", sid, "status", from, to, detail) != HALL_OK)
+        return HALL_ERR;
+    return HALL_OK;
+}

@@ -1,0 +1,1085 @@
+/*
+ * new: 证书新办, the new-certificate flow (SPEC steps 2-5).
+ *
+ *   GET  /new               project choice (generic hall), then agreements
+ *   POST /new/agree         records the acceptances (version, time, IP)
+ *   GET  /new/apply         选择应用 + 录入信息: certificate type, years, the
+ *                           field groups of the seeds
+ *   POST /new/apply         validates every field, creates or updates the order
+ *   GET  /new/print         the printable application form
+ *   POST /new/printed       the applicant confirms it was printed
+ *   GET  /new/divisions     children of a division (cascading selects)
+ *   GET  /new/banks         开户行 keyword search
+ *
+ * The form is one JSON document, encrypted at rest (it holds ID numbers,
+ * phones and a bank account); docs/modules/new.md lists the fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hall.h"
+#include "validate.h"
+
+/* seeds 001/004: 京东寄付 13 元, added to the bill */
+#define PREPAID_SHIPPING_FEN 1300
+/* an acceptance of the agreements is good for one application session */
+#define AGREE_VALID_S 86400
+
+static const struct hall_stmt new_stmts[] = {
+    {"partner_get",
+     "SELECT code, name, seal_offered, seal_default, shipping_prepaid,"
+     " array_to_string(shipping_collect_carriers, ','), coalesce(promotion::text, '')"
+     " FROM partners WHERE code = $1 AND active",
+     1},
+    {"projects_list",
+     "SELECT p.code, p.name FROM partners p WHERE p.active AND NOT p.requires_project_id"
+     " AND p.link_secret IS NULL AND EXISTS (SELECT 1 FROM products r WHERE"
+     " r.partner_code = p.code AND r.business_type = 'new' AND r.active)"
+     " ORDER BY p.code = 'hall' DESC, p.code",
+     0},
+    {"products_list",
+     "SELECT id, cert_type, name, price_per_year_fen, fixed_fee_fen, seal_fee_per_year_fen,"
+     " breakdown::text, min_years, max_years FROM products"
+     " WHERE partner_code = $1 AND business_type = 'new' AND active ORDER BY sort_order, id",
+     1},
+    {"agreements_for", "SELECT code, version, title, checkbox_group FROM agreements_for($1, 'new')",
+     1},
+    {"agreement_accept",
+     "INSERT INTO agreement_acceptances (user_id, agreement_code, agreement_version,"
+     " partner_code, ip, context) VALUES ($1, $2, $3, $4, $5::inet, $6)",
+     6},
+    /* current versions the user has not accepted recently */
+    {"agreements_missing",
+     "SELECT count(*) FROM agreements_for($2, 'new') a WHERE NOT EXISTS ("
+     " SELECT 1 FROM agreement_acceptances x WHERE x.user_id = $1"
+     " AND x.agreement_code = a.code AND x.agreement_version = a.version"
+     " AND x.accepted_at > now() - make_interval(secs => $3::int))",
+     3},
+    {"order_get",
+     "SELECT id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"
+     " subject, cert_fen, shipping_fen, amount_fen, form_enc, form_rev,"
+     " to_char(created_at, 'YYYY-MM-DD HH24:MI'), printed_at IS NOT NULL, coalesce(reject_reason, '')"
+     " FROM orders WHERE id = $1 AND user_id = $2 AND business_type = 'new'",
+     2},
+    {"order_insert",
+     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
+     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev)"
+     " VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
+     " $1, $2, 'new', $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1) RETURNING id, order_no",
+     10},
+    {"order_update",
+     "UPDATE orders SET product_id = $3, cert_type = $4, years = $5, seal = $6, subject = $7,"
+     " cert_fen = $8, shipping_fen = $9, form_enc = $10, form_rev = form_rev + 1,"
+     " step = CASE WHEN step = 'choose' THEN 'info' ELSE step END, updated_at = now()"
+     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING form_rev",
+     10},
+    {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
+     3},
+    {"order_printed",
+     "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
+     " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
+     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING id",
+     2},
+    {"division_chain",
+     "WITH RECURSIVE c AS (SELECT code, name, parent_code, level FROM divisions WHERE code = $1"
+     " UNION ALL SELECT d.code, d.name, d.parent_code, d.level FROM divisions d"
+     " JOIN c ON d.code = c.parent_code) SELECT code, name, level FROM c ORDER BY level",
+     1},
+    {"division_children",
+     "SELECT code, name, level FROM divisions WHERE parent_code IS NOT DISTINCT FROM $1"
+     " ORDER BY code",
+     1},
+    {"division_has_counties",
+     "SELECT EXISTS (SELECT 1 FROM divisions WHERE parent_code = $1 AND level = 3)", 1},
+    {"bank_search",
+     "SELECT branch_id, branch_name, bank_name, city FROM bank_branch_search($1, 20)", 1},
+    {"bank_branch_get",
+     "SELECT br.name, b.name FROM bank_branches br JOIN banks b ON b.id = br.bank_id"
+     " WHERE br.id = $1 AND br.active",
+     1},
+    {NULL, NULL, 0},
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int
+busy(struct hall_req *req)
+{
+    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+}
+
+static const char *
+base_of(struct hall_req *req)
+{
+    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+}
+
+static const char *
+actor_of(struct hall_req *req)
+{
+    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
+}
+
+/* answers with a redirect: a page for browsers, JSON for fetch() */
+static int
+go(struct hall_req *req, const char *location)
+{
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, location);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", location);
+    return hall_resp_ok(req, v);
+}
+
+static const char *
+yuan(struct hall_req *req, int64_t fen)
+{
+    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+static const char *
+cert_type_label(const char *t)
+{
+    if (strcmp(t, "org") == 0)
+        return "机构证书";
+    if (strcmp(t, "org_person") == 0)
+        return "机构个人证书";
+    if (strcmp(t, "person") == 0)
+        return "自然人证书";
+    return t;
+}
+
+/*
+ * The partner this request applies for: the one in the path, else the
+ * project chosen in the generic hall ("project"), else the hall itself.
+ * Fills ctx; HALL_ERR after answering 404.
+ */
+struct partner {
+    const char *code, *name;
+    int seal_offered, seal_default, prepaid;
+    const char *carriers, *promotion;
+};
+
+static int
+partner_load(struct hall_req *req, const char *code, struct partner *p)
+{
+    struct hall_dbres *res;
+
+    if (req->partner[0] != '\0')
+        code = req->partner;
+    if (code == NULL || *code == '\0')
+        code = "hall";
+    if (strlen(code) > 32) {
+        hall_resp_error(req, 404, "project", "项目不存在");
+        return HALL_ERR;
+    }
+    res = hall_db_exec(req, "partner_get", HALL_STR(code));
+    if (res == NULL) {
+        busy(req);
+        return HALL_ERR;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, "project", "项目不存在");
+        return HALL_ERR;
+    }
+    p->code = hall_dbres_get(res, 0, 0);
+    p->name = hall_dbres_get(res, 0, 1);
+    p->seal_offered = strcmp(hall_dbres_get(res, 0, 2), "t") == 0;
+    p->seal_default = strcmp(hall_dbres_get(res, 0, 3), "t") == 0;
+    p->prepaid = strcmp(hall_dbres_get(res, 0, 4), "t") == 0;
+    p->carriers = hall_dbres_get(res, 0, 5);
+    p->promotion = hall_dbres_get(res, 0, 6);
+    return HALL_OK;
+}
+
+static struct hall_val *
+page_ctx(struct hall_req *req, const char *title, const struct partner *p)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", title);
+    hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+    hall_val_set_str(req->pool, ctx, "site_name",
+                     req->partner[0] != '\0' && p != NULL ? p->name : "深圳CA网上营业厅");
+    if (p != NULL) {
+        hall_val_set_str(req->pool, ctx, "project", p->code);
+        hall_val_set_str(req->pool, ctx, "project_name", p->name);
+    }
+    return ctx;
+}
+
+/* the steps bar: which one is current */
+static void
+steps_ctx(struct hall_req *req, struct hall_val *ctx, int current)
+{
+    static const char *const names[] = {"选择应用", "录入信息", "打印申请表", "上传资料",
+                                        "在线认证", "缴费", NULL};
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, "steps");
+    int i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        struct hall_val *s = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, s, "name", names[i]);
+        hall_val_set_bool(req->pool, s, "current", i == current);
+        hall_val_set_bool(req->pool, s, "done", i < current);
+    }
+}
+
+/* ---- the form -------------------------------------------------------------- */
+
+enum fkind {
+    F_TEXT,     /* free text, max characters */
+    F_PERSON,   /* 姓名 */
+    F_ORG,      /* 机构名称 */
+    F_USCC,     /* 统一社会信用代码 */
+    F_RIC,      /* 身份证号 */
+    F_MOBILE,
+    F_EMAIL,
+    F_POSTCODE,
+    F_ACCOUNT,  /* 对公账号 */
+    F_TAXID,
+    F_CODE,     /* an id or code checked against the database by the handler */
+};
+
+/* which certificate types need a field group */
+#define T_ORG 1u
+#define T_ORGP 2u
+#define T_PERSON 4u
+#define T_ALL (T_ORG | T_ORGP | T_PERSON)
+#define T_UNIT (T_ORG | T_ORGP)
+
+#define F_OPT 1u  /* may be empty */
+#define F_PII 2u  /* personal data: never echoed in messages */
+
+struct field {
+    const char *name;
+    const char *label;
+    enum fkind kind;
+    unsigned types;
+    unsigned flags;
+    int max;
+};
+
+static const struct field fields[] = {
+    /* 单位信息 */
+    {"org_name", "机构名称", F_ORG, T_UNIT, 0, 100},
+    {"org_id", "机构证件号码", F_USCC, T_UNIT, 0, 18},
+    {"unit_province", "单位所在省份", F_CODE, T_UNIT, 0, 9},
+    {"unit_city", "单位所在城市", F_CODE, T_UNIT, 0, 9},
+    {"unit_address", "单位地址", F_TEXT, T_UNIT, 0, 100},
+    /* 法人信息 */
+    {"legal_name", "法人姓名", F_PERSON, T_UNIT, 0, 30},
+    {"legal_ric", "法人身份证号码", F_RIC, T_UNIT, F_PII, 18},
+    {"legal_mobile", "法人移动电话", F_MOBILE, T_UNIT, F_PII, 14},
+    /* 经办人信息 */
+    {"agent_name", "经办人姓名", F_PERSON, T_UNIT, 0, 30},
+    {"agent_ric", "经办人身份证号码", F_RIC, T_UNIT, F_PII, 18},
+    {"agent_mobile", "经办人移动电话", F_MOBILE, T_UNIT, F_PII, 14},
+    {"agent_email", "常用联系邮箱", F_EMAIL, T_UNIT, 0, 254},
+    {"agent_title", "经办人职务", F_TEXT, T_UNIT, F_OPT, 30},
+    /* 申请人信息 (personal certificates) */
+    {"app_name", "申请人姓名", F_PERSON, T_ORGP | T_PERSON, 0, 30},
+    {"app_ric", "申请人身份证号码", F_RIC, T_ORGP | T_PERSON, F_PII, 18},
+    {"app_mobile", "申请人移动电话", F_MOBILE, T_ORGP | T_PERSON, F_PII, 14},
+    {"app_email", "申请人邮箱", F_EMAIL, T_ORGP | T_PERSON, 0, 254},
+    /* 金融认证信息 */
+    {"bank_account_name", "基本户名称", F_ORG, T_UNIT, 0, 100},
+    {"bank_branch_id", "基本户开户行", F_CODE, T_UNIT, 0, 9},
+    {"bank_account", "基本户账号", F_ACCOUNT, T_UNIT, F_PII, 40},
+    /* 邮寄信息 */
+    {"mail_province", "收件省份", F_CODE, T_ALL, 0, 9},
+    {"mail_city", "收件城市", F_CODE, T_ALL, 0, 9},
+    {"mail_district", "收件区县", F_CODE, T_ALL, F_OPT, 9},
+    {"mail_town", "收件镇街", F_CODE, T_ALL, F_OPT, 9},
+    {"mail_address", "收件地址", F_TEXT, T_ALL, 0, 100},
+    {"mail_postcode", "邮政编码", F_POSTCODE, T_ALL, F_OPT, 6},
+    {"mail_receiver", "收件人", F_PERSON, T_ALL, 0, 30},
+    {"mail_mobile", "收件人电话", F_MOBILE, T_ALL, F_PII, 14},
+    /* 发票信息: invoice, invoice_title_type, and these */
+    {"invoice_title", "发票抬头", F_TEXT, T_ALL, F_OPT, 100},
+    {"invoice_taxid", "纳税人识别号", F_TAXID, T_ALL, F_OPT, 20},
+    {NULL, NULL, 0, 0, 0, 0},
+};
+
+static size_t
+utf8_len(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static unsigned
+type_bit(const char *t)
+{
+    if (strcmp(t, "org") == 0)
+        return T_ORG;
+    if (strcmp(t, "org_person") == 0)
+        return T_ORGP;
+    if (strcmp(t, "person") == 0)
+        return T_PERSON;
+    return 0;
+}
+
+/* 400 naming the field: the message is pre + the field's label + post */
+static int
+fail(struct hall_req *req, const char *field, const char *message)
+{
+    hall_resp_error(req, 400, field, message);
+    return HALL_ERR;
+}
+
+static int
+bad(struct hall_req *req, const struct field *f, const char *pre, const char *post)
+{
+    return fail(req, f->name, hall_psprintf(req->pool, "%s%s%s", pre, f->label, post));
+}
+
+/*
+ * Checks one field; on success stores the normalised value in form.
+ * Returns HALL_OK, or HALL_ERR after answering 400 naming the field.
+ */
+static int
+check_field(struct hall_req *req, const struct field *f, struct hall_val *form)
+{
+    const char *raw = hall_req_param(req, f->name);
+    size_t tl;
+    const char *t = hall_valid_trim(raw, &tl);
+    char norm[48];
+    char *v;
+
+    if (raw != NULL && hall_valid_utf8(raw, strlen(raw)) != HALL_OK)
+        return bad(req, f, "", "含有不允许的字符");
+    v = hall_pstrndup(req->pool, t, tl);
+    if (*v == '\0') {
+        if (f->flags & F_OPT) {
+            hall_val_set_str(req->pool, form, f->name, "");
+            return HALL_OK;
+        }
+        return bad(req, f, "请填写", "");
+    }
+    if (strpbrk(v, "\r\n\t<>") != NULL && f->kind == F_TEXT)
+        return bad(req, f, "", "含有不允许的字符");
+    if (utf8_len(v) > (size_t)f->max)
+        return fail(req, f->name,
+                    hall_psprintf(req->pool, "%s不能超过%d个字", f->label, f->max));
+    switch (f->kind) {
+    case F_TEXT:
+        break;
+    case F_PERSON:
+        if (hall_valid_person_name(v) != HALL_OK)
+            return bad(req, f, "", "格式不正确，请填写身份证上的姓名");
+        break;
+    case F_ORG:
+        if (hall_valid_org_name(v) != HALL_OK)
+            return bad(req, f, "", "格式不正确");
+        break;
+    case F_USCC: {
+        int manual = 0;
+
+        if (hall_valid_uscc(v, norm, &manual) != HALL_OK)
+            return bad(req, f, "", "不是有效的统一社会信用代码，请核对后重新填写");
+        v = hall_pstrdup(req->pool, norm);
+        break;
+    }
+    case F_RIC:
+        if (hall_valid_ric(v, norm) != HALL_OK)
+            return bad(req, f, "", "不正确，请填写18位居民身份证号码");
+        v = hall_pstrdup(req->pool, norm);
+        break;
+    case F_MOBILE:
+        if (hall_valid_mobile(v, norm) != HALL_OK)
+            return bad(req, f, "", "不正确，请填写11位手机号码");
+        v = hall_pstrdup(req->pool, norm);
+        break;
+    case F_EMAIL:
+        if (hall_valid_email(v) != HALL_OK)
+            return bad(req, f, "", "格式不正确");
+        break;
+    case F_POSTCODE:
+        if (hall_valid_postcode(v) != HALL_OK)
+            return bad(req, f, "", "应为6位数字");
+        break;
+    case F_ACCOUNT:
+        if (hall_valid_bank_account(v, norm, sizeof(norm)) != HALL_OK)
+            return bad(req, f, "", "应为8到32位数字");
+        v = hall_pstrdup(req->pool, norm);
+        break;
+    case F_TAXID:
+        if (hall_valid_taxid(v, norm, sizeof(norm)) != HALL_OK)
+            return bad(req, f, "", "不正确，请核对后重新填写");
+        v = hall_pstrdup(req->pool, norm);
+        break;
+    case F_CODE:
+        if (strspn(v, "0123456789") != strlen(v))
+            return bad(req, f, "请选择", "");
+        break;
+    }
+    hall_val_set_str(req->pool, form, f->name, v);
+    return HALL_OK;
+}
+
+static const char *
+form_str(const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = hall_val_get(form, name);
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+/*
+ * The chosen divisions must form one chain: province > city [> district]
+ * [> town].  A city with counties needs the district.  Stores the names
+ * (for the printed form) in form.
+ */
+static int
+check_divisions(struct hall_req *req, struct hall_val *form, const char *prefix, int need_district)
+{
+    static const char *const levels[] = {"province", "city", "district", "town"};
+    const char *codes[4], *deepest = NULL, *names = "";
+    const char *first_field = hall_psprintf(req->pool, "%s_province", prefix);
+    struct hall_dbres *res;
+    int i, n, deepest_i = -1;
+
+    for (i = 0; i < 4; i++) {
+        codes[i] = form_str(form, hall_psprintf(req->pool, "%s_%s", prefix, levels[i]));
+        if (*codes[i] != '\0') {
+            deepest = codes[i];
+            deepest_i = i;
+        }
+    }
+    if (deepest == NULL || deepest_i < 1)
+        return fail(req, first_field, "请选择省份和城市");
+    res = hall_db_exec(req, "division_chain", HALL_STR(deepest));
+    if (res == NULL)
+        return busy(req), HALL_ERR;
+    n = hall_dbres_rows(res);
+    if (n == 0)
+        return fail(req, first_field, "所选地区不存在，请重新选择");
+    /* rows are the chain from the province down; compare with what was sent */
+    for (i = 0; i < n; i++) {
+        int level = (int)hall_dbres_i64(res, i, 2);
+        const char *code = hall_dbres_get(res, i, 0);
+
+        if (level < 1 || level > 4 || strcmp(codes[level - 1], code) != 0)
+            return fail(req, hall_psprintf(req->pool, "%s_%s", prefix, levels[level < 1 || level > 4 ? 0 : level - 1]),
+                        "所选地区不一致，请重新选择省市区");
+        names = hall_psprintf(req->pool, "%s%s", names, hall_dbres_get(res, i, 1));
+    }
+    /* something sent that is not on the chain (a district under a county-less city) */
+    for (i = 0; i < 4; i++) {
+        int on_chain = 0, j;
+
+        if (*codes[i] == '\0')
+            continue;
+        for (j = 0; j < n; j++)
+            if (strcmp(hall_dbres_get(res, j, 0), codes[i]) == 0)
+                on_chain = 1;
+        if (!on_chain)
+            return fail(req, hall_psprintf(req->pool, "%s_%s", prefix, levels[i]),
+                                   "所选地区不一致，请重新选择省市区");
+    }
+    if (need_district && *codes[2] == '\0') {
+        res = hall_db_exec(req, "division_has_counties", HALL_STR(codes[1]));
+        if (res == NULL)
+            return busy(req), HALL_ERR;
+        if (strcmp(hall_dbres_get(res, 0, 0), "t") == 0)
+            return fail(req, hall_psprintf(req->pool, "%s_district", prefix),
+                                   "请选择区县");
+    }
+    hall_val_set_str(req->pool, form, hall_psprintf(req->pool, "%s_region", prefix), names);
+    return HALL_OK;
+}
+
+/* ---- pages --------------------------------------------------------------- */
+
+static int
+start_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct partner p;
+    struct hall_val *ctx, *list;
+    struct hall_dbres *res;
+    int i, n;
+
+    /* the generic hall first asks which project (揭阳公共资源项目 ...) */
+    if (req->partner[0] == '\0' && project == NULL) {
+        ctx = page_ctx(req, "证书新办", NULL);
+        res = hall_db_exec(req, "projects_list");
+        if (res == NULL)
+            return busy(req);
+        list = hall_val_set_list(req->pool, ctx, "projects");
+        n = hall_dbres_rows(res);
+        for (i = 0; i < n; i++) {
+            struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+            hall_val_set_str(req->pool, o, "code", hall_dbres_get(res, i, 0));
+            hall_val_set_str(req->pool, o, "name", hall_dbres_get(res, i, 1));
+        }
+        return hall_resp_page(req, 200, "new_projects", ctx);
+    }
+    if (partner_load(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    ctx = page_ctx(req, "证书新办", &p);
+    res = hall_db_exec(req, "agreements_for", HALL_STR(p.code));
+    if (res == NULL)
+        return busy(req);
+    {
+        struct hall_val *g1 = hall_val_set_list(req->pool, ctx, "group1");
+        struct hall_val *g2 = hall_val_set_list(req->pool, ctx, "group2");
+
+        n = hall_dbres_rows(res);
+        for (i = 0; i < n; i++) {
+            struct hall_val *o = hall_val_push_obj(
+                req->pool, strcmp(hall_dbres_get(res, i, 3), "2") == 0 ? g2 : g1);
+
+            hall_val_set_str(req->pool, o, "code", hall_dbres_get(res, i, 0));
+            hall_val_set_str(req->pool, o, "version", hall_dbres_get(res, i, 1));
+            hall_val_set_str(req->pool, o, "title", hall_dbres_get(res, i, 2));
+        }
+    }
+    steps_ctx(req, ctx, 0);
+    return hall_resp_page(req, 200, "new_agree", ctx);
+}
+
+static const char *const on_values[] = {"on", "1", "true", "yes", NULL};
+
+static const struct hall_pspec agree_params[] = {
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"agree1", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "协议", on_values},
+    {"agree2", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "授权书", on_values},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_agree(struct hall_req *req)
+{
+    const char *a1 = hall_req_param(req, "agree1");
+    const char *a2 = hall_req_param(req, "agree2");
+    const char *ip = req->remote_addr != NULL ? req->remote_addr : "127.0.0.1";
+    struct partner p;
+    struct hall_dbres *res, *ag;
+    int i, n, has2 = 0;
+
+    if (partner_load(req, hall_req_param(req, "project"), &p) != HALL_OK)
+        return HALL_OK;
+    ag = hall_db_exec(req, "agreements_for", HALL_STR(p.code));
+    if (ag == NULL)
+        return busy(req);
+    n = hall_dbres_rows(ag);
+    for (i = 0; i < n; i++)
+        if (strcmp(hall_dbres_get(ag, i, 3), "2") == 0)
+            has2 = 1;
+    if (a1 == NULL || *a1 == '\0')
+        return hall_resp_error(req, 400, "agree1", "请阅读并勾选同意《电子认证服务协议》等协议");
+    if (has2 && (a2 == NULL || *a2 == '\0'))
+        return hall_resp_error(req, 400, "agree2", "请阅读并勾选同意《敏感个人信息授权书》");
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    for (i = 0; i < n; i++) {
+        res = hall_db_exec(req, "agreement_accept", HALL_I64(req->user_id),
+                           HALL_STR(hall_dbres_get(ag, i, 0)), HALL_STR(hall_dbres_get(ag, i, 1)),
+                           HALL_STR(p.code), HALL_STR(ip), HALL_STR("flow:new"));
+        if (res == NULL)
+            return busy(req);
+    }
+    if (hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    return go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s", base_of(req), p.code));
+}
+
+/* the order of this user, or NULL after answering (404 for others' orders) */
+static struct hall_dbres *
+order_load(struct hall_req *req, const char *idname)
+{
+    int64_t id;
+    struct hall_dbres *res;
+
+    if (hall_req_param_i64(req, idname, &id) != HALL_OK || id <= 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    res = hall_db_exec(req, "order_get", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL) {
+        busy(req);
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    return res;
+}
+
+static struct hall_val *
+order_form(struct hall_req *req, struct hall_dbres *o)
+{
+    size_t len;
+    unsigned char *enc = hall_dbres_bytea(req, o, 0, 13, &len);
+    char *plain;
+    char err[64];
+
+    if (enc == NULL)
+        return hall_val_obj(req->pool);
+    plain = hall_pii_decrypt(req->pool, enc, len);
+    if (plain == NULL)
+        return NULL;
+    return hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err));
+}
+
+static void
+products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods,
+             const char *cur_type)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, "products");
+    int i, n = hall_dbres_rows(prods);
+
+    for (i = 0; i < n; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+        const char *type = hall_dbres_get(prods, i, 1);
+        struct hall_val *bd, *parts;
+        char err[64];
+        const char *b = hall_dbres_get(prods, i, 6);
+        const struct hall_val *m;
+        const char *txt = "";
+
+        hall_val_set_str(req->pool, o, "cert_type", type);
+        hall_val_set_str(req->pool, o, "name", hall_dbres_get(prods, i, 2));
+        hall_val_set_str(req->pool, o, "price",
+                         yuan(req, hall_dbres_i64(prods, i, 3) + hall_dbres_i64(prods, i, 4)));
+        hall_val_set_int(req->pool, o, "price_fen", hall_dbres_i64(prods, i, 3));
+        hall_val_set_int(req->pool, o, "seal_fen", hall_dbres_i64(prods, i, 5));
+        hall_val_set_bool(req->pool, o, "selected",
+                          cur_type != NULL ? strcmp(cur_type, type) == 0 : i == 0);
+        bd = hall_val_parse(req->pool, b, strlen(b), err, sizeof(err));
+        parts = bd;
+        for (m = parts != NULL ? parts->first : NULL; m != NULL; m = m->next)
+            txt = hall_psprintf(req->pool, "%s%s%s%lld", txt, *txt ? "，" : "", m->key,
+                                (long long)(m->i / 100));
+        hall_val_set_str(req->pool, o, "breakdown", txt);
+    }
+}
+
+static void
+years_ctx(struct hall_req *req, struct hall_val *ctx, long cur)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, "years");
+    int y;
+
+    for (y = 1; y <= 5; y++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_int(req->pool, o, "n", y);
+        hall_val_set_bool(req->pool, o, "selected", y == cur);
+    }
+}
+
+static int
+apply_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct hall_dbres *o = NULL, *res;
+    struct hall_val *ctx, *form;
+    struct partner p;
+    const char *cur_type = NULL;
+    long years = 1;
+    int seal;
+
+    if (hall_req_query(req, "id") != NULL) {
+        o = order_load(req, "id");
+        if (o == NULL)
+            return HALL_OK;
+        project = hall_dbres_get(o, 0, 2);
+        if (strcmp(hall_dbres_get(o, 0, 7), "draft") != 0 &&
+            strcmp(hall_dbres_get(o, 0, 7), "rejected") != 0)
+            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    }
+    if (partner_load(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    if (o == NULL) {
+        /* the agreements come first (SPEC step 2) */
+        res = hall_db_exec(req, "agreements_missing", HALL_I64(req->user_id), HALL_STR(p.code),
+                           HALL_I64(AGREE_VALID_S));
+        if (res == NULL)
+            return busy(req);
+        if (hall_dbres_i64(res, 0, 0) > 0)
+            return hall_resp_redirect(
+                req, hall_psprintf(req->pool, "%s/new?project=%s", base_of(req), p.code));
+    }
+    ctx = page_ctx(req, "录入信息", &p);
+    form = o != NULL ? order_form(req, o) : hall_val_obj(req->pool);
+    if (form == NULL)
+        return busy(req);
+    if (o != NULL) {
+        cur_type = hall_dbres_get(o, 0, 4);
+        years = (long)hall_dbres_i64(o, 0, 5);
+        seal = strcmp(hall_dbres_get(o, 0, 6), "t") == 0;
+        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+        hall_val_set_str(req->pool, ctx, "reject_reason", hall_dbres_get(o, 0, 17));
+    } else {
+        seal = p.seal_default;
+    }
+    res = hall_db_exec(req, "products_list", HALL_STR(p.code));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "该项目暂不办理证书新办业务");
+    products_ctx(req, ctx, res, cur_type);
+    years_ctx(req, ctx, years);
+    hall_val_set_bool(req->pool, ctx, "seal_offered", p.seal_offered);
+    hall_val_set_bool(req->pool, ctx, "seal", seal);
+    hall_val_set_bool(req->pool, ctx, "prepaid_offered", p.prepaid);
+    hall_val_set_str(req->pool, ctx, "prepaid_fee", yuan(req, PREPAID_SHIPPING_FEN));
+    hall_val_set_str(req->pool, ctx, "carriers",
+                     strstr(p.carriers, "EMS") != NULL ? "顺丰/EMS到付" : "顺丰到付");
+    hall_val_set_bool(req->pool, ctx, "ship_prepaid",
+                      strcmp(form_str(form, "shipping"), "prepaid") == 0);
+    hall_val_set_bool(req->pool, ctx, "invoice_no", strcmp(form_str(form, "invoice"), "no") == 0);
+    hall_val_set_bool(req->pool, ctx, "title_person",
+                      strcmp(form_str(form, "invoice_title_type"), "person") == 0);
+    if (p.promotion[0] != '\0') {
+        char err[64];
+        struct hall_val *promo =
+            hall_val_parse(req->pool, p.promotion, strlen(p.promotion), err, sizeof(err));
+
+        /* partner data: attach the parsed object as ctx.promotion */
+        if (promo != NULL && promo->type == HALL_V_OBJ) {
+            promo->key = "promotion";
+            promo->next = NULL;
+            if (ctx->last != NULL)
+                ctx->last->next = promo;
+            else
+                ctx->first = promo;
+            ctx->last = promo;
+        }
+    }
+    /* the form's values go back into the inputs (escaped by the template) */
+    {
+        struct hall_val *f = hall_val_set_obj(req->pool, ctx, "f");
+        const struct field *fd;
+
+        for (fd = fields; fd->name != NULL; fd++)
+            hall_val_set_str(req->pool, f, fd->name, form_str(form, fd->name));
+    }
+    steps_ctx(req, ctx, 1);
+    return hall_resp_page(req, 200, "new_apply", ctx);
+}
+
+static const char *const cert_types[] = {"org", "org_person", "person", NULL};
+static const char *const ship_values[] = {"collect", "prepaid", NULL};
+static const char *const yes_no[] = {"yes", "no", NULL};
+static const char *const title_types[] = {"org", "person", NULL};
+
+static const struct hall_pspec apply_params[] = {
+    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"cert_type", HALL_P_CHOICE, 0, 0, 0, "证书类型", cert_types},
+    {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
+    {"seal", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "是否办理电子签章", yes_no},
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", ship_values},
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", yes_no},
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型", title_types},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_apply(struct hall_req *req)
+{
+    const char *type = hall_req_param(req, "cert_type");
+    unsigned bit = type_bit(type);
+    const char *id_s = hall_req_param(req, "id");
+    const char *seal_s = hall_req_param(req, "seal");
+    struct hall_val *form = hall_val_obj(req->pool);
+    const struct field *f;
+    struct hall_dbres *o = NULL, *res;
+    struct partner p;
+    const char *project = hall_req_param(req, "project");
+    int64_t years, product_id = 0, cert_fen, ship_fen, price = 0, seal_fee = 0, fixed = 0;
+    int seal, i, n, found = 0;
+    const char *subject, *json, *order_no;
+    unsigned char *enc;
+    size_t elen, jlen;
+    int64_t order_id, rev;
+
+    hall_req_param_i64(req, "years", &years);
+    if (id_s != NULL && *id_s != '\0') {
+        o = order_load(req, "id");
+        if (o == NULL)
+            return HALL_OK;
+        project = hall_dbres_get(o, 0, 2);
+    }
+    if (partner_load(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    res = hall_db_exec(req, "products_list", HALL_STR(p.code));
+    if (res == NULL)
+        return busy(req);
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++)
+        if (strcmp(hall_dbres_get(res, i, 1), type) == 0) {
+            found = 1;
+            product_id = hall_dbres_i64(res, i, 0);
+            price = hall_dbres_i64(res, i, 3);
+            fixed = hall_dbres_i64(res, i, 4);
+            seal_fee = hall_dbres_i64(res, i, 5);
+            if (years < hall_dbres_i64(res, i, 7) || years > hall_dbres_i64(res, i, 8))
+                return hall_resp_error(req, 400, "years", "该证书类型不提供所选年限");
+        }
+    if (!found)
+        return hall_resp_error(req, 400, "cert_type", "该项目不办理所选证书类型");
+    seal = p.seal_offered && seal_s != NULL && strcmp(seal_s, "yes") == 0;
+    if (p.seal_offered && (seal_s == NULL || *seal_s == '\0'))
+        return hall_resp_error(req, 400, "seal", "请选择是否办理电子签章");
+
+    for (f = fields; f->name != NULL; f++) {
+        if (!(f->types & bit))
+            continue;
+        if (check_field(req, f, form) != HALL_OK)
+            return HALL_OK;
+    }
+    /* cross-field rules */
+    hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
+    if (strcmp(hall_req_param(req, "shipping"), "prepaid") == 0 && !p.prepaid)
+        return hall_resp_error(req, 400, "shipping", "该项目证书仅支持快递到付");
+    hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    if (strcmp(hall_req_param(req, "invoice"), "yes") == 0) {
+        const char *tt = hall_req_param(req, "invoice_title_type");
+
+        if (tt == NULL || *tt == '\0')
+            return hall_resp_error(req, 400, "invoice_title_type", "请选择发票抬头类型");
+        hall_val_set_str(req->pool, form, "invoice_title_type", tt);
+        if (*form_str(form, "invoice_title") == '\0')
+            return hall_resp_error(req, 400, "invoice_title", "请填写发票抬头，发票名称请完整填写");
+        /* organisations need the taxpayer ID on an e-invoice to claim it */
+        if (strcmp(tt, "org") == 0 && *form_str(form, "invoice_taxid") == '\0')
+            return hall_resp_error(req, 400, "invoice_taxid",
+                                   "发票抬头为单位时请填写纳税人识别号，否则无法作为报销凭证");
+    } else {
+        hall_val_set_str(req->pool, form, "invoice_title", "");
+        hall_val_set_str(req->pool, form, "invoice_taxid", "");
+    }
+    if (bit & T_UNIT) {
+        if (strcmp(form_str(form, "bank_account_name"), form_str(form, "org_name")) != 0)
+            return hall_resp_error(req, 400, "bank_account_name", "基本户名称须与机构名称一致");
+        if (check_divisions(req, form, "unit", 0) != HALL_OK)
+            return HALL_OK;
+        res = hall_db_exec(req, "bank_branch_get",
+                           HALL_I64(strtoll(form_str(form, "bank_branch_id"), NULL, 10)));
+        if (res == NULL)
+            return busy(req);
+        if (hall_dbres_rows(res) == 0)
+            return hall_resp_error(req, 400, "bank_branch_id",
+                                   "请从搜索下拉框中选择基本户开户行");
+        hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_get(res, 0, 0));
+    }
+    if (check_divisions(req, form, "mail", 1) != HALL_OK)
+        return HALL_OK;
+
+    subject = form_str(form, (bit & T_UNIT) ? "org_name" : "app_name");
+    cert_fen = (price + (seal ? seal_fee : 0)) * years + fixed;
+    ship_fen = strcmp(form_str(form, "shipping"), "prepaid") == 0 ? PREPAID_SHIPPING_FEN : 0;
+    json = hall_val_json(req->pool, form, &jlen);
+    if (json == NULL)
+        return busy(req);
+    enc = hall_pii_encrypt(req->pool, json, jlen, &elen);
+    if (enc == NULL)
+        return busy(req);
+
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    if (o == NULL) {
+        res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
+                           HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
+                           HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
+                           HALL_I64(ship_fen), HALL_BIN(enc, elen));
+        if (res == NULL)
+            return busy(req);
+        order_id = hall_dbres_i64(res, 0, 0);
+        order_no = hall_dbres_get(res, 0, 1);
+        rev = 1;
+        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld",
+                       (long long)order_id), "create", NULL, "draft", NULL) != HALL_OK)
+            return busy(req);
+    } else {
+        order_id = hall_dbres_i64(o, 0, 0);
+        order_no = hall_dbres_get(o, 0, 1);
+        res = hall_db_exec(req, "order_update", HALL_I64(order_id), HALL_I64(req->user_id),
+                           HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
+                           HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
+                           HALL_I64(ship_fen), HALL_BIN(enc, elen));
+        if (res == NULL)
+            return busy(req);
+        if (hall_dbres_rows(res) == 0)
+            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+        rev = hall_dbres_i64(res, 0, 0);
+        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld",
+                       (long long)order_id), "edit", NULL, NULL, NULL) != HALL_OK)
+            return busy(req);
+    }
+    if (hall_db_exec(req, "revision_insert", HALL_I64(order_id), HALL_I64(rev),
+                     HALL_BIN(enc, elen)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
+    return go(req, hall_psprintf(req->pool, "%s/new/print?id=%lld", base_of(req),
+                                 (long long)order_id));
+}
+
+/* the application form, every field (SPEC step 5) */
+static int
+print_page(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id");
+    struct hall_val *ctx, *form, *f;
+    const struct field *fd;
+    const char *type;
+    unsigned bit;
+    struct partner p;
+
+    if (o == NULL)
+        return HALL_OK;
+    if (partner_load(req, hall_dbres_get(o, 0, 2), &p) != HALL_OK)
+        return HALL_OK;
+    form = order_form(req, o);
+    if (form == NULL)
+        return busy(req);
+    type = hall_dbres_get(o, 0, 4);
+    bit = type_bit(type);
+    ctx = page_ctx(req, "打印申请表", &p);
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+    hall_val_set_str(req->pool, ctx, "cert_type_label", cert_type_label(type));
+    hall_val_set_str(req->pool, ctx, "years", hall_dbres_get(o, 0, 5));
+    hall_val_set_bool(req->pool, ctx, "seal", strcmp(hall_dbres_get(o, 0, 6), "t") == 0);
+    hall_val_set_str(req->pool, ctx, "cert_amount", yuan(req, hall_dbres_i64(o, 0, 10)));
+    hall_val_set_str(req->pool, ctx, "shipping_amount", yuan(req, hall_dbres_i64(o, 0, 11)));
+    hall_val_set_str(req->pool, ctx, "amount", yuan(req, hall_dbres_i64(o, 0, 12)));
+    hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(o, 0, 15));
+    hall_val_set_bool(req->pool, ctx, "printed", strcmp(hall_dbres_get(o, 0, 16), "t") == 0);
+    hall_val_set_bool(req->pool, ctx, "unit", (bit & T_UNIT) != 0);
+    hall_val_set_bool(req->pool, ctx, "applicant", (bit & (T_ORGP | T_PERSON)) != 0);
+    hall_val_set_bool(req->pool, ctx, "person", bit == T_PERSON);
+    f = hall_val_set_obj(req->pool, ctx, "f");
+    for (fd = fields; fd->name != NULL; fd++)
+        hall_val_set_str(req->pool, f, fd->name, form_str(form, fd->name));
+    hall_val_set_str(req->pool, f, "unit_region", form_str(form, "unit_region"));
+    hall_val_set_str(req->pool, f, "mail_region", form_str(form, "mail_region"));
+    hall_val_set_str(req->pool, f, "bank_branch_name", form_str(form, "bank_branch_name"));
+    hall_val_set_str(req->pool, f, "shipping",
+                     strcmp(form_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
+    hall_val_set_str(req->pool, f, "invoice",
+                     strcmp(form_str(form, "invoice"), "yes") == 0 ? "电子发票" : "不开票");
+    steps_ctx(req, ctx, 2);
+    return hall_resp_page(req, 200, "new_print", ctx);
+}
+
+static const struct hall_pspec printed_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_printed(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id");
+    struct hall_dbres *res;
+
+    if (o == NULL)
+        return HALL_OK;
+    res = hall_db_exec(req, "order_printed", HALL_I64(hall_dbres_i64(o, 0, 0)),
+                       HALL_I64(req->user_id));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    return go(req, hall_psprintf(req->pool, "%s/center/orders", base_of(req)));
+}
+
+/* ---- lookups for the form ------------------------------------------------------ */
+
+static int
+divisions_json(struct hall_req *req)
+{
+    const char *parent = hall_req_query(req, "parent");
+    struct hall_val *v = hall_val_obj(req->pool), *list;
+    struct hall_dbres *res;
+    int i, n;
+
+    if (parent != NULL && *parent == '\0')
+        parent = NULL;
+    if (parent != NULL && (strlen(parent) > 9 || strspn(parent, "0123456789") != strlen(parent)))
+        return hall_resp_error(req, 400, "parent", "地区代码不正确");
+    res = hall_db_exec(req, "division_children", parent != NULL ? HALL_STR(parent) : HALL_NULLP);
+    if (res == NULL)
+        return busy(req);
+    list = hall_val_set_list(req->pool, v, "items");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, o, "code", hall_dbres_get(res, i, 0));
+        hall_val_set_str(req->pool, o, "name", hall_dbres_get(res, i, 1));
+        hall_val_set_int(req->pool, o, "level", hall_dbres_i64(res, i, 2));
+    }
+    hall_resp_header(req, "Cache-Control", "private, max-age=3600");
+    return hall_resp_ok(req, v);
+}
+
+static const struct hall_pspec banks_params[] = {
+    {"q", HALL_P_TEXT, 0, 1, 30, "开户行关键字", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+banks_json(struct hall_req *req)
+{
+    struct hall_val *v = hall_val_obj(req->pool), *list;
+    struct hall_dbres *res = hall_db_exec(req, "bank_search", HALL_STR(hall_req_param(req, "q")));
+    int i, n;
+
+    if (res == NULL)
+        return busy(req);
+    list = hall_val_set_list(req->pool, v, "items");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, o, "id", hall_dbres_get(res, i, 0));
+        hall_val_set_str(req->pool, o, "name", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, o, "bank", hall_dbres_get(res, i, 2));
+        hall_val_set_str(req->pool, o, "city", hall_dbres_get(res, i, 3));
+    }
+    return hall_resp_ok(req, v);
+}
+
+static const struct hall_route new_routes[] = {
+    {"GET", "/new", start_page, HALL_R_AUTH, NULL},
+    {"POST", "/new/agree", do_agree, HALL_R_AUTH, agree_params},
+    {"GET", "/new/apply", apply_page, HALL_R_AUTH, NULL},
+    {"POST", "/new/apply", do_apply, HALL_R_AUTH, apply_params},
+    {"GET", "/new/print", print_page, HALL_R_AUTH, NULL},
+    {"POST", "/new/printed", do_printed, HALL_R_AUTH, printed_params},
+    {"GET", "/new/divisions", divisions_json, HALL_R_AUTH, NULL},
+    {"GET", "/new/banks", banks_json, HALL_R_AUTH, banks_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module new_module = {
+    "new",
+    new_routes,
+    new_stmts,
+    NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &new_module);
+}

@@ -1,0 +1,245 @@
+'use strict';
+/*
+ * 证书新办 through nginx: project choice, agreements, information entry
+ * with its validation, the printed form, and who may see an order.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const { Client, applicant } = require('./lib/client');
+
+function psql(sql) {
+    const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
+    assert.ok(cmd.length > 0, 'HALL_PSQL is set by script/test');
+    return execFileSync(cmd[0], [...cmd.slice(1), '-At', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+/* a complete organisation application (values pass every check) */
+function orgForm(extra = {}) {
+    return {
+        cert_type: 'org', years: '1',
+        org_name: '深圳测试科技有限公司', org_id: '91110000600037341L',
+        unit_province: '440000', unit_city: '440300', unit_address: '南山区科技园1号',
+        legal_name: '张三', legal_ric: '360426199101010071', legal_mobile: '13800138000',
+        agent_name: '李四', agent_ric: '412723199010050012', agent_mobile: '13900139000',
+        agent_email: 'agent@example.com', agent_title: '行政专员',
+        bank_account_name: '深圳测试科技有限公司', bank_branch_id: '19',
+        bank_account: '4000 0210 0910 0123 456',
+        mail_province: '440000', mail_city: '440300', mail_district: '440305',
+        mail_town: '', mail_address: '科技园1号', mail_postcode: '518057',
+        mail_receiver: '李四', mail_mobile: '13900139000', shipping: 'collect',
+        invoice: 'yes', invoice_title_type: 'org', invoice_title: '深圳测试科技有限公司',
+        invoice_taxid: '91110000600037341L',
+        ...extra,
+    };
+}
+
+function personForm(extra = {}) {
+    return {
+        cert_type: 'person', years: '2',
+        app_name: '王五', app_ric: '44011320141005001x', app_mobile: '13700137000',
+        app_email: 'wang@example.com',
+        mail_province: '440000', mail_city: '441900', mail_town: '441900003',
+        mail_address: '东城街道2号', mail_receiver: '王五', mail_mobile: '13700137000',
+        shipping: 'collect', invoice: 'no',
+        ...extra,
+    };
+}
+
+async function agreed(c, project, base = '') {
+    const page = await c.get(`${base}/new?project=${project}`);
+    assert.equal(page.status, 200);
+    const r = await c.post(`${base}/new/agree`, { project, agree1: 'on', agree2: 'on' });
+    assert.equal(r.status, 200, r.text);
+    return r.body.redirect;
+}
+
+test('new_projects__generic_hall__lists_jieyang', async () => {
+    const c = await applicant();
+    const r = await c.get('/new');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /揭阳公共资源项目/);
+    assert.match(r.text, /href="\/new\?project=jieyang"/);
+});
+
+test('new_flow__anonymous__sent_to_login', async () => {
+    const c = new Client();
+    const r = await c.get('/new/apply?project=jieyang');
+    assert.equal(r.status, 303);
+    assert.match(r.headers.get('location'), /^\/login\?next=/);
+});
+
+test('new_agree__unticked__400_and_apply_redirects_back', async () => {
+    const c = await applicant();
+    await c.get('/new?project=jieyang');
+    const r = await c.post('/new/agree', { project: 'jieyang', agree1: 'on' });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'agree2');
+    assert.match(r.body.message, /敏感个人信息授权书/);
+    const a = await c.get('/new/apply?project=jieyang');
+    assert.equal(a.status, 303, 'apply without agreements goes back to them');
+    assert.equal(a.headers.get('location'), '/new?project=jieyang');
+});
+
+test('new_agree__accepted__versions_and_ip_recorded', async () => {
+    const c = await applicant();
+    const next = await agreed(c, 'jieyang');
+    assert.equal(next, '/new/apply?project=jieyang');
+    const uid = psql(`SELECT user_id FROM sessions ORDER BY created_at DESC LIMIT 1`);
+    const rows = psql(`SELECT agreement_code || ':' || agreement_version || ':' || host(ip) FROM
+        agreement_acceptances WHERE user_id = ${uid} ORDER BY agreement_code`);
+    assert.match(rows, /cert_service:2024\.1:127\.0\.0\.1/);
+    assert.ok(rows.split('\n').length >= 4, rows);
+});
+
+test('new_apply__jieyang_org__order_created_priced_and_encrypted', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const page = await c.get('/new/apply?project=jieyang');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /600\.00元\/1年/);
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    assert.equal(r.status, 200, r.text);
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    const row = psql(`SELECT status || '|' || amount_fen || '|' || subject || '|' || order_no
+        FROM orders WHERE id = ${id}`);
+    const [status, amount, subject, no] = row.split('|');
+    assert.equal(status, 'draft');
+    assert.equal(amount, '60000');
+    assert.equal(subject, '深圳测试科技有限公司');
+    assert.match(no, /^N\d{8}\d{6}$/);
+    /* the form is stored encrypted: no ID number, phone or account in clear */
+    const raw = psql(`SELECT encode(form_enc, 'escape') FROM orders WHERE id = ${id}`);
+    for (const secret of ['360426199101010071', '13900139000', '4000021009100123456'])
+        assert.ok(!raw.includes(secret), 'PII in clear in orders.form_enc');
+    const audit = psql(`SELECT action || ':' || coalesce(to_state, '') FROM audit_log
+        WHERE entity = 'order' AND entity_id = '${id}'`);
+    assert.equal(audit, 'create:draft');
+
+    const pr = await c.get(`/new/print?id=${id}`);
+    assert.equal(pr.status, 200);
+    assert.ok(pr.text.includes(no), 'order number on the form');
+    for (const s of ['授权委托及单位声明', '360426199101010071', '4000021009100123456',
+        '中国工商银行深圳南山支行', '广东省深圳市南山区科技园1号', '600.00元'])
+        assert.ok(pr.text.includes(s), `printed form shows ${s}`);
+});
+
+test('new_apply__years_and_seal__szjsgws_price_includes_seal', async () => {
+    const c = await applicant();
+    await agreed(c, 'szjsgws', '/szjsgws');
+    const page = await c.get('/szjsgws/new/apply?project=szjsgws');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /是否办理电子签章/);
+    assert.match(page.text, /送好礼/, 'promotion popup text from partner data');
+    const r = await c.post('/szjsgws/new/apply', orgForm({ years: '3', seal: 'yes' }));
+    assert.equal(r.status, 200, r.text);
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    /* (480 + 100 seal) x 3 years */
+    assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '174000');
+});
+
+test('new_apply__person_certificate__no_unit_groups_needed', async () => {
+    const c = await applicant();
+    await agreed(c, 'hunan', '/hunan');
+    const r = await c.post('/hunan/new/apply', personForm());
+    assert.equal(r.status, 200, r.text);
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    assert.equal(psql(`SELECT cert_type || '|' || amount_fen || '|' || subject FROM orders
+        WHERE id = ${id}`), 'person|70000|王五');
+    const pr = await c.get(`/hunan/new/print?id=${id}`);
+    assert.ok(pr.text.includes('申请人声明'));
+    assert.ok(!pr.text.includes('授权委托及单位声明'));
+    assert.ok(pr.text.includes('44011320141005001X'), 'normalised upper-case X');
+});
+
+/* one bad value per field group: 400 naming the field, nothing written */
+const badCases = [
+    ['cert_type', { cert_type: 'vip' }, /证书类型/],
+    ['years', { years: '6' }, /证书年限/],
+    ['org_id', { org_id: '91110000600037341A' }, /统一社会信用代码/],
+    ['legal_ric', { legal_ric: '360426199101010072' }, /法人身份证号码/],
+    ['agent_mobile', { agent_mobile: '1234' }, /经办人移动电话/],
+    ['agent_email', { agent_email: 'not-an-email' }, /邮箱/],
+    ['bank_account_name', { bank_account_name: '别的公司' }, /基本户名称须与机构名称一致/],
+    ['bank_branch_id', { bank_branch_id: '999999' }, /开户行/],
+    ['bank_account', { bank_account: '12ab' }, /基本户账号/],
+    ['mail_city', { mail_city: '110100' }, /地区不一致/],
+    ['mail_district', { mail_district: '' }, /区县/],
+    ['mail_postcode', { mail_postcode: '99999' }, /邮政编码/],
+    ['invoice_taxid', { invoice_taxid: '' }, /纳税人识别号/],
+    ['shipping', { shipping: 'prepaid' }, /到付/],
+    ['org_name', { org_name: '' }, /请填写机构名称/],
+];
+
+test('new_apply__bad_value_per_group__400_names_field_writes_nothing', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const uid = psql(`SELECT user_id FROM sessions ORDER BY created_at DESC LIMIT 1`);
+    for (const [field, change, msg] of badCases) {
+        const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm(change) });
+        assert.equal(r.status, 400, `${field}: ${r.text}`);
+        assert.equal(r.body.field, field, `${field}: ${r.text}`);
+        assert.match(r.body.message, msg, field);
+    }
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE user_id = ${uid}`), '0');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE actor = 'user:${uid}'
+        AND entity = 'order'`), '0');
+});
+
+test('new_apply__edit_keeps_revisions', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    const edit = await c.get(`/new/apply?id=${id}`);
+    assert.equal(edit.status, 200);
+    assert.ok(edit.text.includes('value="南山区科技园1号"'), 'going back keeps what was entered');
+    const r2 = await c.post('/new/apply', { id, ...orgForm({ years: '2' }) });
+    assert.equal(r2.status, 200, r2.text);
+    assert.equal(psql(`SELECT form_rev || '|' || amount_fen FROM orders WHERE id = ${id}`), '2|120000');
+    assert.equal(psql(`SELECT count(*) FROM order_revisions WHERE order_id = ${id}`), '2');
+});
+
+test('new_order__another_users_order__404', async () => {
+    const a = await applicant();
+    await agreed(a, 'jieyang');
+    const r = await a.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    const b = await applicant();
+    assert.equal((await b.get(`/new/print?id=${id}`)).status, 404);
+    assert.equal((await b.get(`/new/apply?id=${id}`)).status, 404);
+    await agreed(b, 'jieyang');
+    const w = await b.post('/new/apply', { id, ...orgForm({ years: '5' }) });
+    assert.equal(w.status, 404);
+    assert.equal(psql(`SELECT years FROM orders WHERE id = ${id}`), '1');
+});
+
+test('new_apply__no_csrf__403', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() }, { csrf: false });
+    assert.equal(r.status, 403);
+});
+
+test('new_printed__confirms_step', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    const p = await c.post('/new/printed', { id });
+    assert.equal(p.status, 200, p.text);
+    assert.equal(psql(`SELECT step || '|' || (printed_at IS NOT NULL) FROM orders WHERE id = ${id}`),
+        'print|true');
+});
+
+test('new_lookups__divisions_cascade_and_bank_search', async () => {
+    const c = await applicant();
+    const p = await c.getJSON('/new/divisions');
+    assert.ok(p.body.items.some((x) => x.code === '440000' && x.name === '广东省'));
+    const d = await c.getJSON('/new/divisions?parent=440300');
+    assert.ok(d.body.items.some((x) => x.name === '南山区'));
+    const b = await c.getJSON('/new/banks?q=' + encodeURIComponent('工商 南山'));
+    assert.equal(b.body.items[0].name, '中国工商银行深圳南山支行');
+    const bad = await c.getJSON('/new/divisions?parent=abc');
+    assert.equal(bad.status, 400);
+});
