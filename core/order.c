@@ -38,6 +38,8 @@ static const struct {
     {"unpaid", "transfer_review"},
     {"transfer_review", "review"},
     {"transfer_review", "unpaid"},
+    /* online payment of a natural-person certificate: no unit account to check */
+    {"unpaid", "review"},
     /* micro-deposit */
     {"finauth_pending", "finauth_ok"},
     {"finauth_pending", "finauth_failed"},
@@ -87,9 +89,14 @@ hall_order_can(const char *from, const char *to)
 }
 
 const struct hall_stmt hall_order_stmts[] = {
+    /* entering review starts the partner's SLA clock in working days */
     {"order_move",
-     "UPDATE orders SET status = $3, updated_at = now() WHERE id = $1 AND status = $2"
-     " RETURNING id",
+     "UPDATE orders o SET status = $3, updated_at = now(),"
+     " submitted_at = CASE WHEN $3 = 'review' THEN now() ELSE o.submitted_at END,"
+     " review_due = CASE WHEN $3 = 'review' THEN add_workdays(current_date, p.review_sla_days)"
+     " ELSE o.review_due END"
+     " FROM partners p WHERE o.id = $1 AND o.status = $2 AND p.code = o.partner_code"
+     " RETURNING o.id",
      3},
     {NULL, NULL, 0},
 };
