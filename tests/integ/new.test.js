@@ -243,3 +243,79 @@ test('new_lookups__divisions_cascade_and_bank_search', async () => {
     const bad = await c.getJSON('/new/divisions?parent=abc');
     assert.equal(bad.status, 400);
 });
+
+test('center_orders__filters_pagination_and_own_orders_only', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+        const r = await c.post('/new/apply', { project: 'jieyang',
+            ...orgForm({ org_name: `分页测试${i}公司`, bank_account_name: `分页测试${i}公司` }) });
+        assert.equal(r.status, 200, r.text);
+        ids.push(r.body.redirect.match(/id=(\d+)/)[1]);
+    }
+    /* 22 more rows straight into the table: two pages */
+    const uid = psql(`SELECT user_id FROM orders WHERE id = ${ids[0]}`);
+    psql(`INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,
+            years, subject, cert_fen, created_at)
+          SELECT 'T' || ${uid} || '-' || g, ${uid}, 'jieyang', 'new', product_id, 'org', 1,
+                 '批量' || g, 60000, now() - make_interval(days => g)
+            FROM orders, generate_series(1, 22) g WHERE id = ${ids[0]}`);
+    const p1 = await c.getJSON('/center/orders');
+    assert.equal(p1.status, 200);
+    assert.equal(p1.body.total, 25);
+    assert.equal(p1.body.pages, 2);
+    assert.equal(p1.body.orders.length, 20);
+    assert.equal(p1.body.orders[0].status, '填写中');
+    assert.ok(p1.body.orders[0].actions.some((a) => a.label === '编辑'));
+    const p2 = await c.getJSON('/center/orders?page=2');
+    assert.equal(p2.body.orders.length, 5);
+    assert.equal(p2.body.orders[0].seq, 21);
+    const f = await c.getJSON('/center/orders?subject=' + encodeURIComponent('分页测试1'));
+    assert.equal(f.body.total, 1);
+    assert.equal(f.body.orders[0].subject, '分页测试1公司');
+    const byNo = await c.getJSON('/center/orders?order_no=T' + uid + '-3');
+    assert.equal(byNo.body.total, 1);
+    const old = new Date(Date.now() - 10 * 86400e3).toISOString().slice(0, 10);
+    const ranged = await c.getJSON(`/center/orders?to=${old}`);
+    assert.ok(ranged.body.total >= 12 && ranged.body.total <= 13, String(ranged.body.total));
+    const st = await c.getJSON('/center/orders?status=review');
+    assert.equal(st.body.total, 0);
+    const bad = await c.getJSON('/center/orders?status=nonsense');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.field, 'status');
+    const badDate = await c.getJSON('/center/orders?from=2024-13-01');
+    assert.equal(badDate.status, 400);
+    /* the page itself: columns of the seeds */
+    const html = await c.get('/center/orders');
+    for (const col of ['序号', '申请单号', '业务类型', '主题', '金额', '创建日期', '更新日期', '状态', '操作'])
+        assert.ok(html.text.includes(`<th>${col}</th>`), col);
+    const other = await applicant();
+    const o = await other.getJSON('/center/orders');
+    assert.equal(o.body.total, 0);
+    assert.equal((await other.get(`/center/order?id=${ids[0]}`)).status, 404);
+    const mine = await c.get(`/center/order?id=${ids[0]}`);
+    assert.equal(mine.status, 200);
+    assert.match(mine.text, /填写中/);
+});
+
+test('center_refund__only_when_the_state_machine_allows', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    await c.get(`/center/order?id=${id}`);
+    const early = await c.post('/center/refund', { id, reason: '不需要了' });
+    assert.equal(early.status, 409, 'a draft cannot be refunded');
+    psql(`UPDATE orders SET status = 'review' WHERE id = ${id}`);
+    const noReason = await c.post('/center/refund', { id, reason: '' });
+    assert.equal(noReason.status, 400);
+    assert.equal(noReason.body.field, 'reason');
+    const ok = await c.post('/center/refund', { id, reason: '项目取消' });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'refund_requested');
+    assert.equal(psql(`SELECT from_state || '>' || to_state FROM audit_log WHERE entity = 'order'
+        AND entity_id = '${id}' AND action = 'status'`), 'review>refund_requested');
+    const again = await c.post('/center/refund', { id, reason: '项目取消' });
+    assert.equal(again.status, 409);
+});

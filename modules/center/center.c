@@ -1,0 +1,407 @@
+/*
+ * center: 个人中心 — 我的业务单 (the applicant's orders of every business
+ * type) with filters, pagination and the actions each status allows, one
+ * order's view, and 申请退费.
+ *
+ *   GET  /center/orders   list: 业务单号, 业务类型, 主题, 状态, 开始/结束时间, page
+ *   GET  /center/order    one order (id)
+ *   POST /center/refund   申请退费 (id, reason)
+ *
+ * An applicant sees only their own orders: another's id answers 404.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hall.h"
+
+#define PAGE_SIZE 20
+
+static const struct hall_stmt center_stmts[] = {
+    {"orders_page",
+     "SELECT id, order_no, business_type, subject, amount_fen, to_char(created_at, 'YYYY-MM-DD'),"
+     " to_char(updated_at, 'YYYY-MM-DD'), status, step, count(*) OVER ()"
+     " FROM orders WHERE user_id = $1"
+     " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
+     " AND ($4 = '' OR strpos(subject, $4) > 0) AND ($5 = '' OR status = $5)"
+     " AND ($6 = '' OR created_at >= $6::date) AND ($7 = '' OR created_at < $7::date + 1)"
+     " ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9",
+     9},
+    {"order_view",
+     "SELECT o.id, o.order_no, o.business_type, o.subject, o.amount_fen, o.cert_fen,"
+     " o.shipping_fen, o.status, o.step, o.cert_type, o.years, o.seal,"
+     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), to_char(o.updated_at, 'YYYY-MM-DD HH24:MI'),"
+     " coalesce(o.reject_reason, ''), p.name, coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '')"
+     " FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " WHERE o.id = $1 AND o.user_id = $2",
+     2},
+    {"order_history",
+     "SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), coalesce(from_state, ''), coalesce(to_state, ''),"
+     " action FROM audit_log WHERE entity = 'order' AND entity_id = $1 ORDER BY id",
+     1},
+    {NULL, NULL, 0},
+};
+
+static int
+busy(struct hall_req *req)
+{
+    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+}
+
+static const char *
+base_of(struct hall_req *req)
+{
+    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+}
+
+static const char *
+yuan(struct hall_req *req, int64_t fen)
+{
+    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+static const char *const business_codes[] = {"new", "reissue", "seal", "finauth", NULL};
+static const char *const business_labels[] = {"证书新办", "介质遗失补办", "电子签章申请",
+                                              "金融认证", NULL};
+
+static const char *
+business_label(const char *code)
+{
+    int i;
+
+    for (i = 0; business_codes[i] != NULL; i++)
+        if (strcmp(business_codes[i], code) == 0)
+            return business_labels[i];
+    return code;
+}
+
+/* where "继续办理" leads for an unfinished order of the new flow */
+static const char *
+step_url(struct hall_req *req, const char *business, const char *step, const char *id)
+{
+    const char *base = base_of(req);
+
+    if (strcmp(business, "new") != 0)
+        return NULL;
+    if (strcmp(step, "info") == 0)
+        return hall_psprintf(req->pool, "%s/new/print?id=%s", base, id);
+    if (strcmp(step, "print") == 0)
+        return hall_psprintf(req->pool, "%s/new/upload?id=%s", base, id);
+    if (strcmp(step, "upload") == 0)
+        return hall_psprintf(req->pool, "%s/new/identity?id=%s", base, id);
+    return hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id);
+}
+
+/*
+ * The actions of the seeds' 操作 column for a status: 查看 always; 编辑 and
+ * 继续办理 while the applicant owns the next move; 缴费, 金融认证, 待认证,
+ * 申请退费 as the status allows.
+ */
+static void
+actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const char *business,
+            const char *status, const char *step)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
+    const char *base = base_of(req);
+    struct hall_val *a;
+
+#define ACTION(label_, url_)                                                                       \
+    do {                                                                                           \
+        a = hall_val_push_obj(req->pool, list);                                                    \
+        hall_val_set_str(req->pool, a, "label", (label_));                                         \
+        hall_val_set_str(req->pool, a, "url", (url_));                                             \
+    } while (0)
+
+    ACTION("查看", hall_psprintf(req->pool, "%s/center/order?id=%s", base, id));
+    if (strcmp(status, "draft") == 0) {
+        const char *u = step_url(req, business, step, id);
+
+        if (u != NULL)
+            ACTION("继续办理", u);
+        if (strcmp(business, "new") == 0)
+            ACTION("编辑", hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id));
+    } else if (strcmp(status, "rejected") == 0 && strcmp(business, "new") == 0) {
+        ACTION("编辑", hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id));
+    } else if (strcmp(status, "unpaid") == 0) {
+        ACTION("缴费", hall_psprintf(req->pool, "%s/pay?id=%s", base, id));
+    } else if (strcmp(status, "finauth_ok") == 0) {
+        ACTION("待认证", hall_psprintf(req->pool, "%s/finauth?id=%s", base, id));
+    } else if (strcmp(status, "finauth_failed") == 0) {
+        ACTION("金融认证", hall_psprintf(req->pool, "%s/finauth?id=%s", base, id));
+    }
+    if (hall_order_can(status, "refund_requested"))
+        hall_val_set_bool(req->pool, row, "refundable", 1);
+#undef ACTION
+}
+
+/* a filter value: trimmed, bounded, else "" */
+static const char *
+filter(struct hall_req *req, const char *name, size_t max)
+{
+    const char *v = hall_req_query(req, name);
+    size_t n;
+
+    if (v == NULL)
+        return "";
+    while (*v == ' ')
+        v++;
+    n = strlen(v);
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    if (n > max)
+        return NULL;
+    return hall_pstrndup(req->pool, v, n);
+}
+
+static int
+is_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+
+    if (*s == '\0')
+        return 1;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return 0;
+    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+static int
+orders_page(struct hall_req *req)
+{
+    const char *no = filter(req, "order_no", 32), *biz = filter(req, "business", 16);
+    const char *subject = filter(req, "subject", 100), *status = filter(req, "status", 32);
+    const char *from = filter(req, "from", 10), *to = filter(req, "to", 10);
+    const char *page_s = hall_req_query(req, "page");
+    long page = 1, pages, total = 0;
+    struct hall_val *ctx, *list, *opts;
+    struct hall_dbres *res;
+    const struct hall_order_state *st;
+    int i, n;
+
+    if (no == NULL)
+        return hall_resp_error(req, 400, "order_no", "业务单号过长");
+    if (subject == NULL)
+        return hall_resp_error(req, 400, "subject", "主题过长");
+    if (biz == NULL || (*biz != '\0' && strcmp(business_label(biz), biz) == 0))
+        return hall_resp_error(req, 400, "business", "业务类型不正确");
+    if (status == NULL || (*status != '\0' && hall_order_label(status) == NULL))
+        return hall_resp_error(req, 400, "status", "状态不正确");
+    if (from == NULL || !is_date(from))
+        return hall_resp_error(req, 400, "from", "开始时间格式应为YYYY-MM-DD");
+    if (to == NULL || !is_date(to))
+        return hall_resp_error(req, 400, "to", "结束时间格式应为YYYY-MM-DD");
+    if (page_s != NULL && *page_s != '\0') {
+        char *end;
+
+        page = strtol(page_s, &end, 10);
+        if (*end != '\0' || page < 1 || page > 100000)
+            return hall_resp_error(req, 400, "page", "页码不正确");
+    }
+    res = hall_db_exec(req, "orders_page", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
+                       HALL_STR(subject), HALL_STR(status), HALL_STR(from), HALL_STR(to),
+                       HALL_I64(PAGE_SIZE), HALL_I64((page - 1) * PAGE_SIZE));
+    if (res == NULL) {
+        /* a date like 2024-02-31 passes is_date but not PostgreSQL */
+        if (strncmp(hall_db_sqlstate(req), "22", 2) == 0)
+            return hall_resp_error(req, 400, "from", "日期不正确");
+        return busy(req);
+    }
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "我的业务单");
+    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
+    list = hall_val_set_list(req->pool, ctx, "orders");
+    n = hall_dbres_rows(res);
+    if (n > 0)
+        total = (long)hall_dbres_i64(res, 0, 9);
+    for (i = 0; i < n; i++) {
+        struct hall_val *row = hall_val_push_obj(req->pool, list);
+        const char *id = hall_dbres_get(res, i, 0);
+        const char *s = hall_dbres_get(res, i, 7);
+
+        hall_val_set_int(req->pool, row, "seq", (page - 1) * PAGE_SIZE + i + 1);
+        hall_val_set_str(req->pool, row, "id", id);
+        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, row, "business", business_label(hall_dbres_get(res, i, 2)));
+        hall_val_set_str(req->pool, row, "subject", hall_dbres_get(res, i, 3));
+        hall_val_set_str(req->pool, row, "amount", yuan(req, hall_dbres_i64(res, i, 4)));
+        hall_val_set_str(req->pool, row, "created", hall_dbres_get(res, i, 5));
+        hall_val_set_str(req->pool, row, "updated", hall_dbres_get(res, i, 6));
+        hall_val_set_str(req->pool, row, "status", hall_order_label(s) ?: s);
+        hall_val_set_str(req->pool, row, "status_code", s);
+        actions_ctx(req, row, id, hall_dbres_get(res, i, 2), s, hall_dbres_get(res, i, 8));
+    }
+    pages = total == 0 ? 1 : (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    hall_val_set_int(req->pool, ctx, "total", total);
+    hall_val_set_int(req->pool, ctx, "page", page);
+    hall_val_set_int(req->pool, ctx, "pages", pages);
+    if (page > 1)
+        hall_val_set_int(req->pool, ctx, "prev", page - 1);
+    if (page < pages)
+        hall_val_set_int(req->pool, ctx, "next_page", page + 1);
+    {
+        /* the current filters, for the form and the page links */
+        struct hall_val *f = hall_val_set_obj(req->pool, ctx, "f");
+        const char *qs;
+
+        hall_val_set_str(req->pool, f, "order_no", no);
+        hall_val_set_str(req->pool, f, "subject", subject);
+        hall_val_set_str(req->pool, f, "from", from);
+        hall_val_set_str(req->pool, f, "to", to);
+        qs = hall_psprintf(req->pool, "order_no=%s&business=%s&subject=%s&status=%s&from=%s&to=%s",
+                           hall_url_encode(req->pool, no), hall_url_encode(req->pool, biz),
+                           hall_url_encode(req->pool, subject), hall_url_encode(req->pool, status),
+                           hall_url_encode(req->pool, from), hall_url_encode(req->pool, to));
+        hall_val_set_str(req->pool, ctx, "qs", qs);
+    }
+    opts = hall_val_set_list(req->pool, ctx, "business_opts");
+    for (i = 0; business_codes[i] != NULL; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, opts);
+
+        hall_val_set_str(req->pool, o, "code", business_codes[i]);
+        hall_val_set_str(req->pool, o, "label", business_labels[i]);
+        hall_val_set_bool(req->pool, o, "selected", strcmp(biz, business_codes[i]) == 0);
+    }
+    opts = hall_val_set_list(req->pool, ctx, "status_opts");
+    for (st = hall_order_states(); st->code != NULL; st++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, opts);
+
+        hall_val_set_str(req->pool, o, "code", st->code);
+        hall_val_set_str(req->pool, o, "label", st->label);
+        hall_val_set_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
+    }
+    if (hall_req_wants_json(req) && req->accept != NULL &&
+        strstr(req->accept, "application/json") != NULL) {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_int(req->pool, v, "total", total);
+        hall_val_set_int(req->pool, v, "page", page);
+        hall_val_set_int(req->pool, v, "pages", pages);
+        struct hall_val *rows = hall_val_set_list(req->pool, v, "orders");
+
+        /* the same rows as the page, actions included */
+        rows->first = list->first;
+        rows->last = list->last;
+        return hall_resp_ok(req, v);
+    }
+    return hall_resp_page(req, 200, "center_orders", ctx);
+}
+
+static int
+order_page(struct hall_req *req)
+{
+    int64_t id;
+    struct hall_dbres *res, *hist;
+    struct hall_val *ctx, *o, *list;
+    const char *s, *sid;
+    int i, n;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    sid = hall_dbres_get(res, 0, 0);
+    hist = hall_db_exec(req, "order_history", HALL_STR(sid));
+    if (hist == NULL)
+        return busy(req);
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "业务单详情");
+    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
+    o = hall_val_set_obj(req->pool, ctx, "o");
+    s = hall_dbres_get(res, 0, 7);
+    hall_val_set_str(req->pool, o, "id", sid);
+    hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, 0, 1));
+    hall_val_set_str(req->pool, o, "business", business_label(hall_dbres_get(res, 0, 2)));
+    hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, 0, 3));
+    hall_val_set_str(req->pool, o, "amount", yuan(req, hall_dbres_i64(res, 0, 4)));
+    hall_val_set_str(req->pool, o, "cert_amount", yuan(req, hall_dbres_i64(res, 0, 5)));
+    hall_val_set_str(req->pool, o, "shipping_amount", yuan(req, hall_dbres_i64(res, 0, 6)));
+    hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
+    hall_val_set_str(req->pool, o, "status_code", s);
+    hall_val_set_str(req->pool, o, "years", hall_dbres_get(res, 0, 10));
+    hall_val_set_str(req->pool, o, "created", hall_dbres_get(res, 0, 12));
+    hall_val_set_str(req->pool, o, "updated", hall_dbres_get(res, 0, 13));
+    hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
+    hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, 0, 15));
+    hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, 0, 16));
+    actions_ctx(req, o, sid, hall_dbres_get(res, 0, 2), s, hall_dbres_get(res, 0, 8));
+    list = hall_val_set_list(req->pool, ctx, "history");
+    n = hall_dbres_rows(hist);
+    for (i = 0; i < n; i++) {
+        struct hall_val *h = hall_val_push_obj(req->pool, list);
+        const char *to = hall_dbres_get(hist, i, 2);
+        const char *action = hall_dbres_get(hist, i, 3);
+
+        hall_val_set_str(req->pool, h, "at", hall_dbres_get(hist, i, 0));
+        if (*to != '\0')
+            hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: to);
+        else
+            hall_val_set_str(req->pool, h, "what", strcmp(action, "edit") == 0 ? "修改申请信息" : action);
+    }
+    return hall_resp_page(req, 200, "center_order", ctx);
+}
+
+static const struct hall_pspec refund_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"reason", HALL_P_TEXT, 0, 2, 200, "退费原因", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_refund(struct hall_req *req)
+{
+    int64_t id;
+    struct hall_dbres *res;
+    struct hall_val *detail, *v;
+    const char *from;
+    int r;
+
+    hall_req_param_i64(req, "id", &id);
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    from = hall_dbres_get(res, 0, 7);
+    detail = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, detail, "reason", hall_req_param(req, "reason"));
+    r = hall_order_move(req, id, from, "refund_requested",
+                        hall_psprintf(req->pool, "user:%lld", (long long)req->user_id), detail);
+    if (r == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能申请退费");
+    if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");
+    hall_val_set_str(req->pool, v, "redirect",
+                     hall_psprintf(req->pool, "%s/center/order?id=%lld", base_of(req),
+                                   (long long)id));
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, hall_val_get(v, "redirect")->str);
+    return hall_resp_ok(req, v);
+}
+
+static const struct hall_route center_routes[] = {
+    {"GET", "/center/orders", orders_page, HALL_R_AUTH, NULL},
+    {"GET", "/center/order", order_page, HALL_R_AUTH, NULL},
+    {"POST", "/center/refund", do_refund, HALL_R_AUTH, refund_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module center_module = {
+    "center",
+    center_routes,
+    center_stmts,
+    NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &center_module);
+}
