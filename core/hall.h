@@ -433,6 +433,34 @@ int hall_order_move(struct hall_req *req, int64_t id, const char *from, const ch
                     const char *actor, const struct hall_val *detail);
 extern const struct hall_stmt hall_order_stmts[];
 
+/* ---- file.c: uploaded materials, encrypted at rest ------------------------ */
+
+struct hall_stored {
+    const char *name; /* random file name in upload_dir */
+    const char *mime; /* decided by content */
+    size_t size;
+    unsigned char sha256[32];
+};
+
+/* "image/jpeg", "image/gif", "image/bmp", "application/pdf", or NULL */
+const char *hall_file_sniff(const unsigned char *p, size_t n);
+const char *hall_file_ext(const char *mime);
+/* checks and stores an upload; 0, or an HTTP status with *err (Chinese) */
+int hall_file_store(struct hall_req *req, const struct hall_upload *up, struct hall_stored *out,
+                    const char **err);
+/* removes a stored file whose database row was not committed */
+void hall_file_discard(struct hall_req *req, const char *name);
+/* the decrypted content; NULL when missing or tampered */
+unsigned char *hall_file_load(struct hall_req *req, const char *name, size_t *len);
+/* answers with bytes as a download (attachment, nosniff, no-store) */
+int hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, const char *mime,
+                    const char *download_name);
+
+/* ---- qr.c --------------------------------------------------------------- */
+
+/* an SVG drawing of a QR code for text, scale pixels per module */
+char *hall_qr_svg(struct hall_pool *pool, const char *text, int scale);
+
 /* ---- http.c: libcurl client for the outside services ------------------- */
 
 struct hall_http_resp {
@@ -445,6 +473,11 @@ struct hall_http_resp {
 int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
                         const char *idem_key, long connect_ms, long total_ms,
                         struct hall_http_resp *out);
+
+/* POST body as JSON to sandbox_url + path with the configured timeouts;
+ * the parsed answer of a 200, else NULL (logged without the body) */
+struct hall_val *hall_provider_call(struct hall_req *req, const char *path,
+                                    const struct hall_val *body, const char *idem_key);
 
 /* ---- app.c: the accept loop the core owns ------------------------------ */
 

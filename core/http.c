@@ -57,3 +57,34 @@ hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
     curl_easy_cleanup(c);
     return rc == CURLE_OK ? HALL_OK : HALL_ERR;
 }
+
+struct hall_val *
+hall_provider_call(struct hall_req *req, const char *path, const struct hall_val *body,
+                   const char *idem_key)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    struct hall_http_resp r;
+    size_t n;
+    char err[64];
+    const char *json = hall_val_json(req->pool, body, &n);
+    struct hall_val *v;
+
+    if (json == NULL)
+        return NULL;
+    if (hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s%s", conf->sandbox_url, path),
+                            json, idem_key, conf->http_connect_ms, conf->http_total_ms,
+                            &r) != HALL_OK) {
+        hall_warn(req, "msg=\"provider unreachable\" path=%s error=\"%s\"", path, r.error);
+        return NULL;
+    }
+    if (r.status != 200) {
+        hall_warn(req, "msg=\"provider refused\" path=%s status=%ld", path, r.status);
+        return NULL;
+    }
+    v = hall_val_parse(req->pool, r.body, r.len, err, sizeof(err));
+    if (v == NULL || v->type != HALL_V_OBJ) {
+        hall_warn(req, "msg=\"provider answer not JSON\" path=%s", path);
+        return NULL;
+    }
+    return v;
+}

@@ -119,3 +119,67 @@
     b.addEventListener('click', function () { window.print(); });
   });
 }());
+
+/* uploads (materials, ID card photos, liveness): multipart with fetch */
+(function () {
+  'use strict';
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  document.querySelectorAll('form[data-upload]').forEach(function (form) {
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      form.querySelectorAll('.err').forEach(function (e) { e.textContent = ''; });
+      var btn = form.querySelector('button[type="submit"]');
+      if (btn) { btn.disabled = true; }
+      fetch(form.getAttribute('action'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'X-CSRF-Token': meta ? meta.content : '' },
+        body: new FormData(form)
+      }).then(function (r) {
+        return r.json().catch(function () {
+          return { ok: false, message: r.status === 413 ? '文件不能超过2MB' : '系统繁忙，请稍后再试' };
+        });
+      }, function () {
+        return { ok: false, message: '网络异常，请检查网络后重试' };
+      }).then(function (res) {
+        if (btn) { btn.disabled = false; }
+        if (res.ok) {
+          window.location.assign(res.redirect || window.location.href);
+          return;
+        }
+        var slot = form.querySelector('.err[data-for="' + (res.field || '') + '"]') ||
+          form.querySelector('.err[data-for=""]');
+        if (slot) { slot.textContent = res.message; }
+      });
+    });
+  });
+
+  /* the PC page notices the phone without a reload */
+  var box = document.getElementById('identity');
+  if (box) {
+    var url = box.getAttribute('data-status-url');
+    var timer = window.setInterval(function () {
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.json(); })
+        .then(function (res) {
+          var st = document.getElementById('identity-status');
+          var er = document.getElementById('identity-error');
+          if (res.status === 'passed') {
+            window.clearInterval(timer);
+            st.textContent = '认证通过';
+            st.className = 'ok';
+            er.textContent = '';
+            var next = document.getElementById('identity-next');
+            next.hidden = false;
+          } else if (res.status === 'expired') {
+            window.clearInterval(timer);
+            er.textContent = res.message;
+          } else if (res.status === 'ocr_ok') {
+            st.textContent = '身份证识别通过，等待活体认证…';
+          } else if (res.message) {
+            er.textContent = res.message;
+          }
+        }).catch(function () { /* try again on the next tick */ });
+    }, 2000);
+  }
+}());

@@ -59,7 +59,8 @@ static const struct hall_stmt new_stmts[] = {
     {"order_get",
      "SELECT id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"
      " subject, cert_fen, shipping_fen, amount_fen, form_enc, form_rev,"
-     " to_char(created_at, 'YYYY-MM-DD HH24:MI'), printed_at IS NOT NULL, coalesce(reject_reason, '')"
+     " to_char(created_at, 'YYYY-MM-DD HH24:MI'), printed_at IS NOT NULL, coalesce(reject_reason, ''),"
+     " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)"
      " FROM orders WHERE id = $1 AND user_id = $2 AND business_type = 'new'",
      2},
     {"order_insert",
@@ -98,6 +99,49 @@ static const struct hall_stmt new_stmts[] = {
      "SELECT br.name, b.name FROM bank_branches br JOIN banks b ON b.id = br.bank_id"
      " WHERE br.id = $1 AND br.active",
      1},
+    {"files_list",
+     "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI') FROM order_files"
+     " WHERE order_id = $1 AND replaced_at IS NULL ORDER BY kind, id",
+     1},
+    {"file_replace_old",
+     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1 AND kind = $2"
+     " AND replaced_at IS NULL",
+     2},
+    {"file_insert",
+     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
+     " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+     6},
+    {"file_get",
+     "SELECT f.stored_name, f.mime, f.kind, o.order_no FROM order_files f"
+     " JOIN orders o ON o.id = f.order_id WHERE f.id = $1 AND o.user_id = $2",
+     2},
+    {"order_step",
+     "UPDATE orders SET step = $3, updated_at = now() WHERE id = $1 AND status = 'draft'"
+     " AND step = ANY (string_to_array($2, ',')) RETURNING id",
+     3},
+    {"order_lock", "SELECT status FROM orders WHERE id = $1 FOR UPDATE", 1},
+    {"identity_expire",
+     "UPDATE identity_checks SET status = 'failed', message = '二维码已失效', updated_at = now()"
+     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')",
+     1},
+    {"identity_insert",
+     "INSERT INTO identity_checks (order_id, token_hash, who, expires_at)"
+     " VALUES ($1, $2, $3, now() + interval '10 minutes') RETURNING id",
+     3},
+    {"identity_latest",
+     "SELECT status, coalesce(message, ''), expires_at > now() FROM identity_checks"
+     " WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+     1},
+    {"identity_by_token",
+     "SELECT c.id, c.order_id, c.who, c.status, c.attempts, c.expires_at > now(), o.form_enc,"
+     " o.user_id, o.status FROM identity_checks c JOIN orders o ON o.id = c.order_id"
+     " WHERE c.token_hash = $1",
+     1},
+    {"identity_lock", "SELECT status FROM identity_checks WHERE id = $1 FOR UPDATE", 1},
+    {"identity_set",
+     "UPDATE identity_checks SET status = $2, message = $3, attempts = attempts + $4,"
+     " updated_at = now() WHERE id = $1",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -498,6 +542,39 @@ check_divisions(struct hall_req *req, struct hall_val *form, const char *prefix,
     return HALL_OK;
 }
 
+/*
+ * 实名电信认证: the carrier must know the phone under this name and ID
+ * number (the agent's, or the applicant's for natural persons).
+ */
+static int
+carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
+{
+    const char *p = (bit & T_UNIT) ? "agent" : "app";
+    const char *label = (bit & T_UNIT) ? "经办人" : "申请人";
+    struct hall_val *body = hall_val_obj(req->pool), *r;
+    const struct hall_val *match;
+
+    hall_val_set_str(req->pool, body, "name", form_str(form, hall_psprintf(req->pool, "%s_name", p)));
+    hall_val_set_str(req->pool, body, "id_number",
+                     form_str(form, hall_psprintf(req->pool, "%s_ric", p)));
+    hall_val_set_str(req->pool, body, "phone",
+                     form_str(form, hall_psprintf(req->pool, "%s_mobile", p)));
+    r = hall_provider_call(req, "/carrier/verify", body, NULL);
+    if (r == NULL) {
+        hall_resp_error(req, 503, NULL, "实名电信认证服务暂时不可用，请稍后再试");
+        return HALL_ERR;
+    }
+    match = hall_val_get(r, "match");
+    if (match == NULL || match->type != HALL_V_BOOL || match->i == 0)
+        return fail(req, hall_psprintf(req->pool, "%s_mobile", p),
+                    hall_psprintf(req->pool,
+                                  "%s手机号码实名电信认证未通过。请登录手机号码对应的电信运营商APP，"
+                                  "在个人账户信息中查找实名认证结果，再与所填写的姓名、身份证号码进行对比；"
+                                  "如不符，应先联系电信运营商进行实名信息认证后，再办理数字证书。",
+                                  label));
+    return HALL_OK;
+}
+
 /* ---- pages --------------------------------------------------------------- */
 
 static int
@@ -882,6 +959,9 @@ do_apply(struct hall_req *req)
     if (check_divisions(req, form, "mail", 1) != HALL_OK)
         return HALL_OK;
 
+    if (carrier_check(req, form, bit) != HALL_OK)
+        return HALL_OK;
+
     subject = form_str(form, (bit & T_UNIT) ? "org_name" : "app_name");
     cert_fen = (price + (seal ? seal_fee : 0)) * years + fixed;
     ship_fen = strcmp(form_str(form, "shipping"), "prepaid") == 0 ? PREPAID_SHIPPING_FEN : 0;
@@ -999,8 +1079,530 @@ do_printed(struct hall_req *req)
         return busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-    return go(req, hall_psprintf(req->pool, "%s/center/orders", base_of(req)));
+    return go(req, hall_psprintf(req->pool, "%s/new/upload?id=%lld", base_of(req),
+                                 (long long)hall_dbres_i64(o, 0, 0)));
 }
+
+/* ---- 上传资料 (SPEC step 6) ------------------------------------------------- */
+
+struct material {
+    const char *kind;
+    const char *label;
+    unsigned types;
+    int seal_only; /* needed when the order carries an e-seal */
+};
+
+static const struct material materials[] = {
+    {"application", "申请表扫描件", T_ALL, 0},
+    {"license", "营业执照扫描件", T_UNIT, 0},
+    {"agent_id", "经办人身份证扫描件", T_UNIT, 0},
+    {"applicant_id", "申请人身份证扫描件", T_ORGP | T_PERSON, 0},
+    {"seal_form", "数字证书印章采集表", T_ALL, 1},
+    {NULL, NULL, 0, 0},
+};
+
+static int
+material_needed(const struct material *m, struct hall_dbres *o)
+{
+    return (m->types & type_bit(hall_dbres_get(o, 0, 4))) != 0 &&
+           (!m->seal_only || strcmp(hall_dbres_get(o, 0, 18), "t") == 0);
+}
+
+static int
+editable(struct hall_dbres *o)
+{
+    const char *st = hall_dbres_get(o, 0, 7);
+
+    return strcmp(st, "draft") == 0 || strcmp(st, "rejected") == 0;
+}
+
+static int
+upload_page(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id"), *files;
+    struct hall_val *ctx, *list;
+    const struct material *m;
+    struct partner p;
+    int i, n, all = 1;
+
+    if (o == NULL)
+        return HALL_OK;
+    if (!editable(o))
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    if (strcmp(hall_dbres_get(o, 0, 16), "t") != 0)
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/print?id=%s",
+                                                     base_of(req), hall_dbres_get(o, 0, 0)));
+    if (partner_load(req, hall_dbres_get(o, 0, 2), &p) != HALL_OK)
+        return HALL_OK;
+    files = hall_db_exec(req, "files_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
+    if (files == NULL)
+        return busy(req);
+    ctx = page_ctx(req, "上传资料", &p);
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+    hall_val_set_bool(req->pool, ctx, "unit", (type_bit(hall_dbres_get(o, 0, 4)) & T_UNIT) != 0);
+    list = hall_val_set_list(req->pool, ctx, "materials");
+    n = hall_dbres_rows(files);
+    for (m = materials; m->kind != NULL; m++) {
+        struct hall_val *v;
+
+        if (!material_needed(m, o))
+            continue;
+        v = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, v, "kind", m->kind);
+        hall_val_set_str(req->pool, v, "label", m->label);
+        for (i = 0; i < n; i++)
+            if (strcmp(hall_dbres_get(files, i, 1), m->kind) == 0) {
+                hall_val_set_str(req->pool, v, "file_id", hall_dbres_get(files, i, 0));
+                hall_val_set_str(req->pool, v, "size",
+                                 hall_psprintf(req->pool, "%lldKB",
+                                               (long long)(hall_dbres_i64(files, i, 3) + 1023) / 1024));
+                hall_val_set_str(req->pool, v, "at", hall_dbres_get(files, i, 4));
+            }
+        if (hall_val_get(v, "file_id") == NULL)
+            all = 0;
+    }
+    hall_val_set_bool(req->pool, ctx, "complete", all);
+    steps_ctx(req, ctx, 3);
+    return hall_resp_page(req, 200, "new_upload", ctx);
+}
+
+static const struct hall_pspec upload_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"kind", HALL_P_TEXT, 0, 1, 32, "资料类型", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_upload(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id"), *res;
+    const char *kind = hall_req_param(req, "kind");
+    const struct material *m;
+    struct hall_stored st;
+    const char *err;
+    struct hall_val *v;
+    int status;
+
+    if (o == NULL)
+        return HALL_OK;
+    for (m = materials; m->kind != NULL; m++)
+        if (strcmp(m->kind, kind) == 0 && material_needed(m, o))
+            break;
+    if (m->kind == NULL)
+        return hall_resp_error(req, 400, "kind", "该业务单不需要此类资料");
+    if (!editable(o))
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    status = hall_file_store(req, hall_req_upload(req, "file"), &st, &err);
+    if (status != 0)
+        return hall_resp_error(req, status, "file", hall_psprintf(req->pool, "%s：%s", m->label, err));
+    if (hall_db_begin(req) != HALL_OK)
+        goto fail;
+    if (hall_db_exec(req, "file_replace_old", HALL_I64(hall_dbres_i64(o, 0, 0)),
+                     HALL_STR(m->kind)) == NULL)
+        goto fail;
+    res = hall_db_exec(req, "file_insert", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR(m->kind),
+                       HALL_STR(st.name), HALL_STR(st.mime), HALL_I64((int64_t)st.size),
+                       HALL_BIN(st.sha256, 32));
+    if (res == NULL)
+        goto fail;
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "kind", m->kind);
+    hall_val_set_str(req->pool, v, "mime", st.mime);
+    if (hall_audit(req, actor_of(req), "order", hall_dbres_get(o, 0, 0), "upload", NULL, NULL, v) !=
+            HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        goto fail;
+    hall_val_set_str(req->pool, v, "file_id", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, v, "message", hall_psprintf(req->pool, "%s上传成功", m->label));
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/upload?id=%s",
+                                                     base_of(req), hall_dbres_get(o, 0, 0)));
+    return hall_resp_ok(req, v);
+fail:
+    /* no row points at the file: remove it */
+    hall_file_discard(req, st.name);
+    return busy(req);
+}
+
+static int
+file_download(struct hall_req *req)
+{
+    int64_t id;
+    struct hall_dbres *res;
+    unsigned char *data;
+    size_t len;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_resp_error(req, 404, NULL, "文件不存在");
+    res = hall_db_exec(req, "file_get", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "文件不存在");
+    data = hall_file_load(req, hall_dbres_get(res, 0, 0), &len);
+    if (data == NULL) {
+        hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
+        return hall_resp_error(req, 404, NULL, "文件不存在");
+    }
+    return hall_resp_bytes(req, data, len, hall_dbres_get(res, 0, 1),
+                           hall_psprintf(req->pool, "%s-%s.%s", hall_dbres_get(res, 0, 3),
+                                         hall_dbres_get(res, 0, 2),
+                                         hall_file_ext(hall_dbres_get(res, 0, 1))));
+}
+
+static int
+do_uploaded(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id"), *files;
+    const struct material *m;
+    int i, n;
+
+    if (o == NULL)
+        return HALL_OK;
+    files = hall_db_exec(req, "files_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
+    if (files == NULL)
+        return busy(req);
+    n = hall_dbres_rows(files);
+    for (m = materials; m->kind != NULL; m++) {
+        int have = 0;
+
+        if (!material_needed(m, o))
+            continue;
+        for (i = 0; i < n; i++)
+            if (strcmp(hall_dbres_get(files, i, 1), m->kind) == 0)
+                have = 1;
+        if (!have)
+            return hall_resp_error(req, 400, m->kind, hall_psprintf(req->pool, "请上传%s", m->label));
+    }
+    if (strcmp(hall_dbres_get(o, 0, 7), "rejected") == 0)
+        return go(req, hall_psprintf(req->pool, "%s/center/order?id=%s", base_of(req),
+                                     hall_dbres_get(o, 0, 0)));
+    if (hall_db_exec(req, "order_step", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR("print,upload"),
+                     HALL_STR("upload")) == NULL)
+        return busy(req);
+    return go(req, hall_psprintf(req->pool, "%s/new/identity?id=%s", base_of(req),
+                                 hall_dbres_get(o, 0, 0)));
+}
+
+/* ---- 经办人在线认证 (SPEC step 7) ------------------------------------------ */
+
+static const char *
+identity_who(const char *cert_type)
+{
+    return strcmp(cert_type, "person") == 0 ? "applicant" : "agent";
+}
+
+static int
+identity_page(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id"), *res;
+    struct hall_val *ctx;
+    struct partner p;
+    unsigned char tok[32], hash[32];
+    const char *token, *url, *who, *step;
+
+    if (o == NULL)
+        return HALL_OK;
+    step = hall_dbres_get(o, 0, 8);
+    if (partner_load(req, hall_dbres_get(o, 0, 2), &p) != HALL_OK)
+        return HALL_OK;
+    ctx = page_ctx(req, "在线认证", &p);
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+    who = identity_who(hall_dbres_get(o, 0, 4));
+    hall_val_set_str(req->pool, ctx, "who_label", strcmp(who, "agent") == 0 ? "经办人" : "申请人");
+    steps_ctx(req, ctx, 4);
+    if (strcmp(hall_dbres_get(o, 0, 7), "draft") != 0) {
+        /* already verified (or past it): nothing to scan */
+        hall_val_set_bool(req->pool, ctx, "passed", 1);
+        return hall_resp_page(req, 200, "new_identity", ctx);
+    }
+    if (strcmp(step, "upload") != 0 && strcmp(step, "identity") != 0)
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/upload?id=%s",
+                                                     base_of(req), hall_dbres_get(o, 0, 0)));
+    if (hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
+        return busy(req);
+    token = hall_b64url(req->pool, tok, sizeof(tok));
+    hall_sha256(token, strlen(token), hash);
+    /* a new code: the one shown before stops working */
+    if (hall_db_begin(req) != HALL_OK ||
+        hall_db_exec(req, "identity_expire", HALL_I64(hall_dbres_i64(o, 0, 0))) == NULL)
+        return busy(req);
+    res = hall_db_exec(req, "identity_insert", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_BIN(hash, 32),
+                       HALL_STR(who));
+    if (res == NULL || hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    url = hall_psprintf(req->pool, "%s%s/new/m/verify?t=%s", req->app->conf.public_url,
+                        base_of(req), token);
+    hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
+    hall_val_set_str(req->pool, ctx, "mobile_url", url);
+    return hall_resp_page(req, 200, "new_identity", ctx);
+}
+
+/* polled by the PC page: has the phone finished? */
+static int
+identity_status(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id"), *res;
+    struct hall_val *v;
+    const char *status = "pending", *message = "";
+
+    if (o == NULL)
+        return HALL_OK;
+    res = hall_db_exec(req, "identity_latest", HALL_I64(hall_dbres_i64(o, 0, 0)));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) > 0) {
+        status = hall_dbres_get(res, 0, 0);
+        message = hall_dbres_get(res, 0, 1);
+        if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0 && strcmp(status, "passed") != 0) {
+            status = "expired";
+            message = "二维码已失效，请刷新页面获取新的二维码";
+        }
+    }
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "status", status);
+    hall_val_set_str(req->pool, v, "message", message);
+    if (strcmp(status, "passed") == 0)
+        hall_val_set_str(req->pool, v, "next",
+                         hall_psprintf(req->pool, "%s/pay?id=%s", base_of(req),
+                                       hall_dbres_get(o, 0, 0)));
+    return hall_resp_ok(req, v);
+}
+
+/* the phone's check, by the token of its link; NULL after answering */
+struct check {
+    int64_t id, order_id, owner;
+    const char *who, *status, *name, *ric;
+    long attempts;
+};
+
+static int
+check_load(struct hall_req *req, struct check *c)
+{
+    const char *t = hall_req_param(req, "t");
+    unsigned char hash[32];
+    struct hall_dbres *res;
+    struct hall_val *form;
+    unsigned char *enc;
+    size_t len;
+    char *plain, err[64];
+
+    if (t == NULL || strlen(t) != 43 || strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != 43) {
+        hall_resp_error(req, 404, NULL, "认证链接无效，请重新扫描电脑上的二维码");
+        return HALL_ERR;
+    }
+    hall_sha256(t, strlen(t), hash);
+    res = hall_db_exec(req, "identity_by_token", HALL_BIN(hash, 32));
+    if (res == NULL) {
+        busy(req);
+        return HALL_ERR;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "认证链接无效，请重新扫描电脑上的二维码");
+        return HALL_ERR;
+    }
+    c->id = hall_dbres_i64(res, 0, 0);
+    c->order_id = hall_dbres_i64(res, 0, 1);
+    c->who = hall_dbres_get(res, 0, 2);
+    c->status = hall_dbres_get(res, 0, 3);
+    c->attempts = (long)hall_dbres_i64(res, 0, 4);
+    c->owner = hall_dbres_i64(res, 0, 7);
+    if (strcmp(c->status, "passed") == 0)
+        return HALL_OK;
+    if (strcmp(hall_dbres_get(res, 0, 5), "t") != 0 || strcmp(c->status, "failed") == 0 ||
+        strcmp(hall_dbres_get(res, 0, 8), "draft") != 0) {
+        hall_resp_error(req, 410, NULL, "二维码已失效，请在电脑上刷新页面后重新扫描");
+        return HALL_ERR;
+    }
+    enc = hall_dbres_bytea(req, res, 0, 6, &len);
+    plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
+    if (form == NULL) {
+        busy(req);
+        return HALL_ERR;
+    }
+    c->name = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
+    c->ric = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
+    return HALL_OK;
+}
+
+static int
+mobile_page(struct hall_req *req)
+{
+    struct check c;
+    struct hall_val *ctx;
+    size_t n;
+
+    if (check_load(req, &c) != HALL_OK)
+        return HALL_OK;
+    ctx = page_ctx(req, "身份认证", NULL);
+    hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
+    hall_val_set_str(req->pool, ctx, "who_label", strcmp(c.who, "agent") == 0 ? "经办人" : "申请人");
+    /* enough for the person to see it is them, not enough to leak the name */
+    n = strlen(c.name);
+    hall_val_set_str(req->pool, ctx, "name_masked",
+                     hall_psprintf(req->pool, "%.3s%s", c.name, n > 3 ? "**" : ""));
+    hall_val_set_bool(req->pool, ctx, "passed", strcmp(c.status, "passed") == 0);
+    hall_val_set_bool(req->pool, ctx, "ocr_ok", strcmp(c.status, "ocr_ok") == 0);
+    return hall_resp_page(req, 200, "new_mobile", ctx);
+}
+
+/* the upload of a photo as base64 for a provider; NULL after answering */
+static const char *
+photo_b64(struct hall_req *req, const char *field, const char *label)
+{
+    const struct hall_upload *up = hall_req_upload(req, field);
+    unsigned char *buf;
+    size_t got = 0;
+    FILE *f;
+
+    if (up == NULL || up->size == 0) {
+        hall_resp_error(req, 400, field, hall_psprintf(req->pool, "请拍摄或上传%s", label));
+        return NULL;
+    }
+    buf = hall_palloc(req->pool, up->size + 1);
+    f = fopen(up->path, "rb");
+    if (f != NULL) {
+        got = fread(buf, 1, up->size, f);
+        fclose(f);
+    }
+    if (got != up->size) {
+        busy(req);
+        return NULL;
+    }
+    return hall_b64url(req->pool, buf, got);
+}
+
+static int
+identity_fail(struct hall_req *req, struct check *c, const char *field, const char *msg)
+{
+    /* the failed try is counted and its reason shown on the PC page */
+    if (hall_db_begin(req) != HALL_OK ||
+        hall_db_exec(req, "identity_set", HALL_I64(c->id), HALL_STR(c->status), HALL_STR(msg),
+                     HALL_I64(1)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    return hall_resp_error(req, 400, field, msg);
+}
+
+#define IDENTITY_MAX_ATTEMPTS 10
+
+static int
+do_ocr(struct hall_req *req)
+{
+    struct check c;
+    struct hall_val *body, *front, *back;
+    const char *fb, *bb, *label;
+    const struct hall_val *name, *idno;
+
+    if (check_load(req, &c) != HALL_OK)
+        return HALL_OK;
+    if (strcmp(c.status, "passed") == 0)
+        return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
+                                     hall_req_param(req, "t")));
+    if (c.attempts >= IDENTITY_MAX_ATTEMPTS)
+        return hall_resp_error(req, 429, NULL, "认证失败次数过多，请在电脑上刷新二维码后重试");
+    fb = photo_b64(req, "front", "身份证人像面照片");
+    if (fb == NULL)
+        return HALL_OK;
+    bb = photo_b64(req, "back", "身份证国徽面照片");
+    if (bb == NULL)
+        return HALL_OK;
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "side", "front");
+    hall_val_set_str(req->pool, body, "image_b64", fb);
+    front = hall_provider_call(req, "/ocr/idcard", body, NULL);
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "side", "back");
+    hall_val_set_str(req->pool, body, "image_b64", bb);
+    back = front != NULL ? hall_provider_call(req, "/ocr/idcard", body, NULL) : NULL;
+    if (front == NULL || back == NULL)
+        return hall_resp_error(req, 503, NULL, "身份证识别服务暂时不可用，请稍后再试");
+    if (hall_val_get(front, "ok") == NULL || hall_val_get(front, "ok")->i == 0)
+        return identity_fail(req, &c, "front", "无法识别身份证人像面，请重新拍摄清晰完整的照片");
+    if (hall_val_get(back, "ok") == NULL || hall_val_get(back, "ok")->i == 0)
+        return identity_fail(req, &c, "back", "无法识别身份证国徽面，请重新拍摄清晰完整的照片");
+    name = hall_val_get(front, "name");
+    idno = hall_val_get(front, "id_number");
+    label = strcmp(c.who, "agent") == 0 ? "经办人" : "申请人";
+    if (name == NULL || name->type != HALL_V_STR || strcmp(name->str, c.name) != 0)
+        return identity_fail(req, &c, "front",
+                             hall_psprintf(req->pool, "身份证姓名与%s姓名不一致，请使用%s本人的身份证",
+                                           label, label));
+    if (idno == NULL || idno->type != HALL_V_STR || strcasecmp(idno->str, c.ric) != 0)
+        return identity_fail(req, &c, "front",
+                             hall_psprintf(req->pool, "身份证号码与%s身份证号码不一致，请使用%s本人的身份证",
+                                           label, label));
+    if (hall_db_begin(req) != HALL_OK ||
+        hall_db_exec(req, "identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
+                     HALL_I64(0)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
+                                 hall_req_param(req, "t")));
+}
+
+static int
+do_liveness(struct hall_req *req)
+{
+    struct check c;
+    struct hall_val *body, *r;
+    const struct hall_val *passed;
+    const char *media;
+    struct hall_dbres *res;
+    int mv;
+
+    if (check_load(req, &c) != HALL_OK)
+        return HALL_OK;
+    if (strcmp(c.status, "passed") == 0)
+        return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
+                                     hall_req_param(req, "t")));
+    if (strcmp(c.status, "ocr_ok") != 0)
+        return hall_resp_error(req, 409, NULL, "请先完成身份证识别");
+    if (c.attempts >= IDENTITY_MAX_ATTEMPTS)
+        return hall_resp_error(req, 429, NULL, "认证失败次数过多，请在电脑上刷新二维码后重试");
+    media = photo_b64(req, "media", "活体认证视频或照片");
+    if (media == NULL)
+        return HALL_OK;
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "name", c.name);
+    hall_val_set_str(req->pool, body, "id_number", c.ric);
+    hall_val_set_str(req->pool, body, "video_b64", media);
+    r = hall_provider_call(req, "/liveness/check", body, NULL);
+    if (r == NULL)
+        return hall_resp_error(req, 503, NULL, "活体认证服务暂时不可用，请稍后再试");
+    passed = hall_val_get(r, "passed");
+    if (passed == NULL || passed->type != HALL_V_BOOL || passed->i == 0)
+        return identity_fail(req, &c, "media", "活体认证未通过，请正对镜头、光线充足后重试");
+    /* one transaction: the check passes and the order moves on, or neither */
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    res = hall_db_exec(req, "identity_lock", HALL_I64(c.id));
+    if (res == NULL)
+        return busy(req);
+    if (strcmp(hall_dbres_get(res, 0, 0), "ocr_ok") != 0)
+        return hall_resp_error(req, 409, NULL, "请先完成身份证识别");
+    if (hall_db_exec(req, "identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
+                     HALL_I64(0)) == NULL ||
+        hall_db_exec(req, "order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
+                     HALL_STR("identity")) == NULL)
+        return busy(req);
+    mv = hall_order_move(req, c.order_id, "draft", "unpaid",
+                         hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
+    if (mv == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能认证");
+    if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
+                                 hall_req_param(req, "t")));
+}
+
+static const struct hall_pspec token_params[] = {
+    {"t", HALL_P_TEXT, 0, 43, 43, "认证链接", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
 
 /* ---- lookups for the form ------------------------------------------------------ */
 
@@ -1066,6 +1668,16 @@ static const struct hall_route new_routes[] = {
     {"POST", "/new/apply", do_apply, HALL_R_AUTH, apply_params},
     {"GET", "/new/print", print_page, HALL_R_AUTH, NULL},
     {"POST", "/new/printed", do_printed, HALL_R_AUTH, printed_params},
+    {"GET", "/new/upload", upload_page, HALL_R_AUTH, NULL},
+    {"POST", "/new/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART, upload_params},
+    {"GET", "/new/file", file_download, HALL_R_AUTH, NULL},
+    {"POST", "/new/uploaded", do_uploaded, HALL_R_AUTH, printed_params},
+    {"GET", "/new/identity", identity_page, HALL_R_AUTH, NULL},
+    {"GET", "/new/identity/status", identity_status, HALL_R_AUTH, NULL},
+    /* the phone is not logged in: the link's token is the credential */
+    {"GET", "/new/m/verify", mobile_page, 0, token_params},
+    {"POST", "/new/m/ocr", do_ocr, HALL_R_MULTIPART, token_params},
+    {"POST", "/new/m/liveness", do_liveness, HALL_R_MULTIPART, token_params},
     {"GET", "/new/divisions", divisions_json, HALL_R_AUTH, NULL},
     {"GET", "/new/banks", banks_json, HALL_R_AUTH, banks_params},
     {NULL, NULL, NULL, 0, NULL},

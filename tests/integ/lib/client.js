@@ -72,6 +72,28 @@ class Client {
         }
         return { status: res.status, body: json, text };
     }
+
+    /* multipart post; files: { field: { name, data: Buffer|string } } */
+    async postMultipart(path, fields = {}, files = {}, { csrf = true } = {}) {
+        const fd = new FormData();
+        for (const [k, v] of Object.entries(fields))
+            fd.append(k, String(v));
+        for (const [k, f] of Object.entries(files))
+            fd.append(k, new Blob([f.data]), f.name);
+        const headers = { Cookie: this.cookieHeader(), Accept: 'application/json' };
+        if (csrf)
+            headers['X-CSRF-Token'] = this.csrf;
+        const res = await fetch(this.base + path, { method: 'POST', headers, body: fd, redirect: 'manual' });
+        this.keep(res);
+        const text = await res.text();
+        let json = null;
+        try {
+            json = JSON.parse(text);
+        } catch {
+            json = null;
+        }
+        return { status: res.status, body: json, text };
+    }
 }
 
 async function latestCode(phone, after = '') {

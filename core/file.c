@@ -1,0 +1,175 @@
+/*
+ * Uploaded materials at rest.  A file is accepted by what its bytes are
+ * (never by its name or the browser's Content-Type), stored encrypted with
+ * the PII key — ID-card scans are personal data — under a random name in
+ * upload_dir, outside the web root, and read back only through a module
+ * that has checked who is asking.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hall.h"
+
+const char *
+hall_file_sniff(const unsigned char *p, size_t n)
+{
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+        return "image/jpeg";
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+        return "image/gif";
+    /* BMP: "BM" then the file size in the header */
+    if (n >= 14 && p[0] == 'B' && p[1] == 'M')
+        return "image/bmp";
+    if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
+        return "application/pdf";
+    return NULL;
+}
+
+const char *
+hall_file_ext(const char *mime)
+{
+    if (strcmp(mime, "image/jpeg") == 0)
+        return "jpg";
+    if (strcmp(mime, "image/gif") == 0)
+        return "gif";
+    if (strcmp(mime, "image/bmp") == 0)
+        return "bmp";
+    if (strcmp(mime, "application/pdf") == 0)
+        return "pdf";
+    return "bin";
+}
+
+static unsigned char *
+read_all(struct hall_pool *pool, const char *path, size_t max, size_t *len)
+{
+    struct stat st;
+    unsigned char *buf;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+        close(fd);
+        return NULL;
+    }
+    buf = hall_palloc(pool, (size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+        if (n <= 0) {
+            close(fd);
+            return NULL;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    *len = got;
+    return buf;
+}
+
+int
+hall_file_store(struct hall_req *req, const struct hall_upload *up, struct hall_stored *out,
+                const char **err)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    unsigned char rnd[24], *plain, *enc;
+    size_t plen, elen, done = 0;
+    const char *path;
+    int fd;
+
+    if (up == NULL || up->size == 0) {
+        *err = "请选择要上传的文件（文件不能为空）";
+        return 400;
+    }
+    if (up->size > (size_t)conf->upload_max_bytes) {
+        *err = "文件不能超过2MB";
+        return 413;
+    }
+    plain = read_all(req->pool, up->path, (size_t)conf->upload_max_bytes, &plen);
+    if (plain == NULL) {
+        *err = "系统繁忙，请稍后再试";
+        return 503;
+    }
+    out->mime = hall_file_sniff(plain, plen);
+    if (out->mime == NULL) {
+        *err = "仅支持jpg、jpeg、bmp、gif、pdf格式的文件";
+        return 400;
+    }
+    out->size = plen;
+    hall_sha256(plain, plen, out->sha256);
+    enc = hall_pii_encrypt(req->pool, (const char *)plain, plen, &elen);
+    if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK || enc == NULL) {
+        *err = "系统繁忙，请稍后再试";
+        return 503;
+    }
+    out->name = hall_b64url(req->pool, rnd, sizeof(rnd));
+    path = hall_psprintf(req->pool, "%s/%s", conf->upload_dir, out->name);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        hall_err(req, "msg=\"cannot create upload\" errno=%d", errno);
+        *err = "系统繁忙，请稍后再试";
+        return 503;
+    }
+    while (done < elen) {
+        ssize_t n = write(fd, enc + done, elen - done);
+
+        if (n <= 0) {
+            close(fd);
+            unlink(path);
+            *err = "系统繁忙，请稍后再试";
+            return 503;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(path);
+        *err = "系统繁忙，请稍后再试";
+        return 503;
+    }
+    return 0;
+}
+
+void
+hall_file_discard(struct hall_req *req, const char *name)
+{
+    if (name != NULL && strchr(name, '/') == NULL)
+        unlink(hall_psprintf(req->pool, "%s/%s", req->app->conf.upload_dir, name));
+}
+
+unsigned char *
+hall_file_load(struct hall_req *req, const char *name, size_t *len)
+{
+    unsigned char *enc;
+    char *plain;
+    size_t elen;
+
+    if (name == NULL || strchr(name, '/') != NULL || name[0] == '.')
+        return NULL;
+    enc = read_all(req->pool, hall_psprintf(req->pool, "%s/%s", req->app->conf.upload_dir, name),
+                   (size_t)req->app->conf.upload_max_bytes + 64, &elen);
+    if (enc == NULL || elen < 29)
+        return NULL;
+    plain = hall_pii_decrypt(req->pool, enc, elen);
+    if (plain == NULL)
+        return NULL;
+    /* version(1) nonce(12) tag(16) around the plaintext */
+    *len = elen - 29;
+    return (unsigned char *)plain;
+}
+
+int
+hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, const char *mime,
+                const char *download_name)
+{
+    hall_resp_raw(req, 200, mime, p, n);
+    hall_resp_header(req, "X-Content-Type-Options", "nosniff");
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    hall_resp_header(req, "Content-Disposition",
+                     hall_psprintf(req->pool, "attachment; filename=\"%s\"", download_name));
+    return HALL_OK;
+}
