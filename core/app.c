@@ -391,7 +391,8 @@ write_response(struct hall_req *req)
     FCGX_FPrintF(fr->out, "Status: %d\r\n", req->status);
     if (req->headers.len > 0)
         FCGX_PutStr(req->headers.data, (int)req->headers.len, fr->out);
-    FCGX_FPrintF(fr->out, "Content-Length: %zu\r\n\r\n", req->body.len);
+    /* libfcgi's own printf knows no "z" length modifier: it stops there */
+    FCGX_FPrintF(fr->out, "Content-Length: %lu\r\n\r\n", (unsigned long)req->body.len);
     if (!head && req->body.len > 0)
         FCGX_PutStr(req->body.data, (int)req->body.len, fr->out);
 }
