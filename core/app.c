@@ -440,6 +440,11 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
         hall_resp_error(req, 500, NULL, "系统错误，请稍后再试");
     }
     write_response(req);
+    /* FCGX_Finish_r frees the parameters that method, path and request_id
+     * point into: keep copies for the log line */
+    req->method = hall_pstrdup(pool, req->method);
+    req->path = hall_pstrdup(pool, req->path);
+    req->request_id = req->request_id != NULL ? hall_pstrdup(pool, req->request_id) : NULL;
     FCGX_Finish_r(fr);
     /* the path is logged without the query string: it may carry codes */
     hall_log(HALL_LOG_INFO, req->request_id,
