@@ -53,7 +53,7 @@ text_ok(const char *v)
 {
     const unsigned char *p;
 
-    if (!hall_valid_utf8(v, strlen(v)))
+    if (hall_valid_utf8(v, strlen(v)) != HALL_OK)
         return 0;
     for (p = (const unsigned char *)v; *p != '\0'; p++)
         if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
