@@ -52,6 +52,12 @@ test('registration: an SMS code, then the new user is logged in', { skip: SKIP }
     assert.match(home.text, /您已登录/);
 
     /* the code is single use, and the phone cannot register twice */
+    const reuse = await new Client().post('/register',
+        { phone, code, password: 'Other1234', password2: 'Other1234' });
+    assert.equal(reuse.status, 400);
+    assert.equal(reuse.json.field, 'code');
+    assert.equal(reuse.json.message, '短信验证码已失效，请重新获取');
+    assert.equal(userCount(), users + 1);
     const again = await new Client().post('/sms/send', { phone, purpose: 'register' });
     assert.equal(again.status, 409);
     assert.equal(again.json.field, 'phone');
