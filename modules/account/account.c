@@ -136,11 +136,14 @@ static int
 home(struct hall_req *req)
 {
     struct hall_val *ctx = page_ctx(req, "首页");
+    const struct hall_val *rp;
 
     if (partner_ctx(req, ctx) != HALL_OK)
         return HALL_OK;
-    /* a partner that sends users with a project ID has no bare landing page */
-    if (hall_val_get(ctx, "requires_project")->i != 0 && req->user_id == 0)
+    /* a partner that sends users with a project ID has no bare landing page;
+     * the generic hall (no partner) has no "requires_project" at all */
+    rp = hall_val_get(ctx, "requires_project");
+    if (rp != NULL && rp->i != 0 && req->user_id == 0)
         return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
     return hall_resp_page(req, 200, "home", ctx);
 }
