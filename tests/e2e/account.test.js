@@ -115,7 +115,7 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         await page.locator('#welcome').waitFor();
 
         /* 6. the profile shows the phone masked */
-        await page.getByRole('link', { name: '个人中心' }).click();
+        await page.getByRole('link', { name: '个人资料', exact: true }).click();
         await page.waitForURL(`${HALL_URL}/account/profile`);
         assert.equal(await page.locator('#phone-masked').textContent(), maskPhone(phone));
         assert.ok(!(await page.content()).includes(phone), 'the full number is nowhere on the page');
