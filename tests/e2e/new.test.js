@@ -1,0 +1,184 @@
+'use strict';
+/*
+ * 证书新办 in headless Chromium through nginx, as a person does it: the
+ * Jieyang project from the generic hall, agreements, the form with its
+ * cascading selects and bank search, the printed form, uploads, and the
+ * identity check on a phone while the PC page waits.  Screenshots of each
+ * step go to tests/e2e/artifacts/new-*.png.
+ */
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const os = require('node:os');
+const { applicant, HALL } = require('../integ/lib/client');
+
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const SKIP = !process.env.HALL_URL;
+let browser;
+
+before(async () => {
+    if (SKIP)
+        return;
+    const { chromium } = require('playwright-core');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+});
+
+after(async () => {
+    if (browser)
+        await browser.close();
+});
+
+/* a browser context logged in as a fresh applicant */
+async function loggedIn(viewport = { width: 1200, height: 900 }) {
+    const c = await applicant();
+    const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+    const url = new URL(HALL);
+    await context.addCookies([...c.jar].map(([name, value]) => ({
+        name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+    return { c, context };
+}
+
+function watch(page, problems) {
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+        /* a 400 answer to a form is the page doing its job */
+        if (m.type() === 'error' && !/status of 4(00|09)/.test(m.text()))
+            problems.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+        if (r.status() >= 500)
+            problems.push(`${r.status()} ${r.url()}`);
+    });
+}
+
+function tmpFile(name, data) {
+    const p = path.join(os.tmpdir(), `hall-e2e-${process.pid}-${name}`);
+    fs.writeFileSync(p, data);
+    return p;
+}
+
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 9)]);
+
+test('jieyang organisation certificate: project → form → print → upload → phone identity check',
+    { skip: SKIP }, async () => {
+        const { context } = await loggedIn();
+        const page = await context.newPage();
+        const problems = [];
+        watch(page, problems);
+        const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `new-${n}.png`), fullPage: true });
+        try {
+            await page.goto(`${HALL}/`);
+            await page.getByRole('link', { name: '证书新办' }).first().click();
+            await page.getByRole('link', { name: '揭阳公共资源项目' }).click();
+            await page.waitForURL(/\/new\?project=jieyang$/);
+            await shot('01-agreements');
+            await page.locator('#agree button[type="submit"]').click();
+            await page.locator('.err[data-for="agree1"]').filter({ hasText: '请阅读并勾选' }).waitFor();
+            await page.locator('input[name="agree1"]').check();
+            await page.locator('input[name="agree2"]').check();
+            await page.locator('#agree button[type="submit"]').click();
+            await page.waitForURL(/\/new\/apply\?project=jieyang$/);
+            await page.locator('#price').filter({ hasText: '600.00元/1年' }).waitFor();
+
+            /* natural person hides the unit groups */
+            await page.selectOption('#cert_type', 'person');
+            assert.equal(await page.locator('input[name="org_name"]').isVisible(), false);
+            await page.selectOption('#cert_type', 'org');
+            assert.equal(await page.locator('input[name="org_name"]').isVisible(), true);
+
+            const fill = async (name, v) => page.locator(`[name="${name}"]`).fill(v);
+            await fill('org_name', '深圳浏览器测试有限公司');
+            await fill('org_id', '91110000600037341L');
+            await page.selectOption('select[name="unit_province"]', '440000');
+            await page.locator('select[name="unit_city"] option[value="440300"]').waitFor({ state: 'attached' });
+            await page.selectOption('select[name="unit_city"]', '440300');
+            await fill('unit_address', '南山区科技园1号');
+            await fill('legal_name', '张三');
+            await fill('legal_ric', '360426199101010071');
+            await fill('legal_mobile', '13800138000');
+            await fill('agent_name', '李四');
+            await fill('agent_ric', '412723199010050012');
+            await fill('agent_mobile', '13900139000');
+            await fill('agent_email', 'agent@example.com');
+            await fill('bank_account_name', '深圳浏览器测试有限公司');
+            await page.locator('#bank_search').fill('工商 南山');
+            await page.locator('#bank_suggest li', { hasText: '中国工商银行深圳南山支行' }).click();
+            await fill('bank_account', '4000021009100123456');
+            await page.selectOption('select[name="mail_province"]', '440000');
+            await page.locator('select[name="mail_city"] option[value="440300"]').waitFor({ state: 'attached' });
+            await page.selectOption('select[name="mail_city"]', '440300');
+            await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
+            await page.selectOption('select[name="mail_district"]', '440305');
+            await fill('mail_address', '科技园1号');
+            await fill('mail_receiver', '李四');
+            await fill('mail_mobile', '13900139000');
+            await fill('invoice_title', '深圳浏览器测试有限公司');
+            /* the taxpayer ID is required for an organisation title */
+            await page.locator('#apply-next').click();
+            await page.locator('.err[data-for="invoice_taxid"]').filter({ hasText: '纳税人识别号' }).waitFor();
+            await shot('02-form-error');
+            await fill('invoice_taxid', '91110000600037341L');
+            await page.locator('#apply-next').click();
+            await page.waitForURL(/\/new\/print\?id=\d+$/);
+            const id = new URL(page.url()).searchParams.get('id');
+            await page.locator('text=授权委托及单位声明').waitFor();
+            assert.match(await page.locator('#amount').textContent(), /600\.00元/);
+            await shot('03-print');
+            await page.locator('#print-next').click();
+            await page.waitForURL(new RegExp(`/new/upload\\?id=${id}$`));
+
+            for (const kind of ['application', 'license', 'agent_id']) {
+                const row = page.locator(`tr[data-kind="${kind}"]`);
+                await row.locator('input[type="file"]').setInputFiles(tmpFile(`${kind}.jpg`, JPEG));
+                await row.locator('button[type="submit"]').click();
+                await page.locator(`tr[data-kind="${kind}"] .state`).filter({ hasText: '已上传' }).waitFor();
+            }
+            await shot('04-uploaded');
+            await page.locator('#upload-next').click();
+            await page.waitForURL(new RegExp(`/new/identity\\?id=${id}$`));
+            await page.locator('.qr svg').waitFor();
+            await shot('05-qr');
+
+            /* the phone opens the QR code's link */
+            const link = await page.locator('#mobile-link').getAttribute('href');
+            const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 },
+                isMobile: true, locale: 'zh-CN' });
+            const phone = await phoneCtx.newPage();
+            watch(phone, problems);
+            await phone.goto(link);
+            await phone.locator('input[name="front"]').setInputFiles(tmpFile('front.jpg',
+                Buffer.concat([JPEG, Buffer.from('SANDBOX-ID:李四|412723199010050012\n')])));
+            await phone.locator('input[name="back"]').setInputFiles(tmpFile('back.jpg',
+                Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')])));
+            await phone.screenshot({ path: path.join(ARTIFACTS, 'new-06-phone-ocr.png'), fullPage: true });
+            await phone.locator('#ocr button[type="submit"]').click();
+            await phone.locator('#liveness').waitFor();
+            await phone.locator('input[name="media"]').setInputFiles(tmpFile('live.mp4', JPEG));
+            await phone.locator('#liveness button[type="submit"]').click();
+            await phone.locator('#mobile-passed').waitFor();
+            assert.equal(await phone.locator('#mobile-passed').textContent(), '认证通过 请查看PC端继续操作');
+            await phone.screenshot({ path: path.join(ARTIFACTS, 'new-07-phone-passed.png'), fullPage: true });
+            await phoneCtx.close();
+
+            /* the PC page notices without a reload */
+            await page.locator('#identity-status').filter({ hasText: '认证通过' }).waitFor({ timeout: 15000 });
+            assert.equal(await page.locator('#identity-next').isVisible(), true);
+            await shot('08-pc-passed');
+
+            await page.goto(`${HALL}/center/orders`);
+            await page.locator('#orders td.status', { hasText: '待支付' }).waitFor();
+            await shot('09-orders');
+            assert.deepEqual(problems, []);
+        } catch (e) {
+            await shot('failed').catch(() => {});
+            throw e;
+        } finally {
+            await context.close();
+        }
+    });
