@@ -1163,6 +1163,7 @@ upload_page(struct hall_req *req)
             all = 0;
     }
     hall_val_set_bool(req->pool, ctx, "complete", all);
+    hall_val_set_bool(req->pool, ctx, "rejected", strcmp(hall_dbres_get(o, 0, 7), "rejected") == 0);
     steps_ctx(req, ctx, 3);
     return hall_resp_page(req, 200, "new_upload", ctx);
 }
@@ -1260,6 +1261,8 @@ do_uploaded(struct hall_req *req)
 
     if (o == NULL)
         return HALL_OK;
+    if (!editable(o))
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能提交");
     files = hall_db_exec(req, "files_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
     if (files == NULL)
         return busy(req);
@@ -1275,9 +1278,22 @@ do_uploaded(struct hall_req *req)
         if (!have)
             return hall_resp_error(req, 400, m->kind, hall_psprintf(req->pool, "请上传%s", m->label));
     }
-    if (strcmp(hall_dbres_get(o, 0, 7), "rejected") == 0)
+    if (strcmp(hall_dbres_get(o, 0, 7), "rejected") == 0) {
+        /* a fixed rejected order goes back to the reviewers (重新提交) */
+        struct hall_val *d = hall_val_obj(req->pool);
+        int r;
+
+        hall_val_set_int(req->pool, d, "form_rev", hall_dbres_i64(o, 0, 14));
+        if (hall_db_begin(req) != HALL_OK)
+            return busy(req);
+        r = hall_order_move(req, hall_dbres_i64(o, 0, 0), "rejected", "review", actor_of(req), d);
+        if (r == HALL_ORDER_CONFLICT)
+            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能提交");
+        if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
+            return busy(req);
         return go(req, hall_psprintf(req->pool, "%s/center/order?id=%s", base_of(req),
                                      hall_dbres_get(o, 0, 0)));
+    }
     if (hall_db_exec(req, "order_step", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR("print,upload"),
                      HALL_STR("upload")) == NULL)
         return busy(req);
@@ -1672,6 +1688,7 @@ static const struct hall_route new_routes[] = {
     {"POST", "/new/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART, upload_params},
     {"GET", "/new/file", file_download, HALL_R_AUTH, NULL},
     {"POST", "/new/uploaded", do_uploaded, HALL_R_AUTH, printed_params},
+    {"POST", "/new/resubmit", do_uploaded, HALL_R_AUTH, printed_params},
     {"GET", "/new/identity", identity_page, HALL_R_AUTH, NULL},
     {"GET", "/new/identity/status", identity_status, HALL_R_AUTH, NULL},
     /* the phone is not logged in: the link's token is the credential */

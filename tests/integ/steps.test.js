@@ -206,3 +206,28 @@ test('apply__carrier_real_name_mismatch__faq_text_and_nothing_saved', async () =
     assert.equal(d.status, 503);
     assert.equal(psql(`SELECT count(*) FROM orders WHERE user_id = ${uid}`), '0');
 });
+
+test('rejected_order__edit_then_resubmit__back_to_review_with_history', async () => {
+    const { c, id } = await printedOrder();
+    await uploadAll(c, id);
+    psql(`UPDATE orders SET status = 'rejected', reject_reason = '营业执照未加盖公章' WHERE id = ${id}`);
+    const edit = await c.get(`/new/apply?id=${id}`);
+    assert.match(edit.text, /审核驳回原因：营业执照未加盖公章/);
+    const r = await c.post('/new/apply', { id, ...orgForm({ unit_address: '南山区科技园2号' }) });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT status || '|' || form_rev FROM orders WHERE id = ${id}`), 'rejected|2');
+    const up = await c.get(`/new/upload?id=${id}`);
+    assert.match(up.text, /重新提交审核/);
+    const fix = await c.postMultipart('/new/upload', { id, kind: 'license' },
+        { file: { name: 'license-stamped.pdf', data: PDF } });
+    assert.equal(fix.status, 200);
+    const s = await c.post('/new/resubmit', { id });
+    assert.equal(s.status, 200, s.text);
+    assert.equal(psql(`SELECT status || '|' || (review_due IS NOT NULL) FROM orders WHERE id = ${id}`),
+        'review|true');
+    assert.equal(psql(`SELECT count(*) FROM order_revisions WHERE order_id = ${id}`), '2');
+    const again = await c.post('/new/resubmit', { id });
+    assert.equal(again.status, 409, 'only a rejected order can be resubmitted');
+    const view = await c.get(`/center/order?id=${id}`);
+    assert.match(view.text, /待审核/);
+});
