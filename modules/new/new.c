@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hall.h"
 #include "validate.h"
@@ -142,6 +143,16 @@ static const struct hall_stmt new_stmts[] = {
      "UPDATE identity_checks SET status = $2, message = $3, attempts = attempts + $4,"
      " updated_at = now() WHERE id = $1",
      4},
+    {"partner_secret", "SELECT link_secret FROM partners WHERE code = $1 AND active", 1},
+    {"link_insert",
+     "INSERT INTO partner_links (partner_code, nonce, ticket_hash, prefill_enc)"
+     " VALUES ($1, $2, $3, $4) ON CONFLICT (partner_code, nonce) DO NOTHING RETURNING id",
+     4},
+    {"link_claim",
+     "UPDATE partner_links SET claimed_by = coalesce(claimed_by, $2) WHERE ticket_hash = $1"
+     " AND partner_code = $3 AND created_at > now() - interval '1 day'"
+     " RETURNING claimed_by = $2, prefill_enc",
+     3},
     {NULL, NULL, 0},
 };
 
@@ -575,7 +586,165 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
     return HALL_OK;
 }
 
+/* ---- signed entry links from partner platforms (Hunan) ----------------------- */
+
+#define LINK_WINDOW_S 600
+
+static int
+param_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const struct hall_param *const *)a)->name,
+                  (*(const struct hall_param *const *)b)->name);
+}
+
+/*
+ * The partner signs "k1=v1&k2=v2..." — every query parameter but sign,
+ * sorted by name, values as UTF-8 text (not URL-encoded) — with
+ * HMAC-SHA256 under its link_secret, hex in "sign".  docs/partners.md.
+ */
+static int
+link_verify(struct hall_req *req, const char *secret, const char **why)
+{
+    struct hall_param *p, *list[32];
+    const char *sign = NULL, *ts = NULL;
+    struct hall_buf *canon = hall_buf_new(req->pool, 8192);
+    unsigned char mac[32];
+    size_t n = 0, i;
+    char *end;
+    long long t;
+
+    for (p = req->qparams; p != NULL; p = p->next) {
+        if (strcmp(p->name, "sign") == 0) {
+            sign = p->value;
+            continue;
+        }
+        if (n == sizeof(list) / sizeof(list[0])) {
+            *why = "链接参数过多";
+            return HALL_ERR;
+        }
+        list[n++] = p;
+        if (strcmp(p->name, "ts") == 0)
+            ts = p->value;
+    }
+    if (sign == NULL || ts == NULL) {
+        *why = "链接缺少签名，请从合作平台重新进入";
+        return HALL_ERR;
+    }
+    qsort(list, n, sizeof(list[0]), param_cmp);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(list[i]->name, list[i - 1]->name) == 0) {
+            *why = "链接参数重复";
+            return HALL_ERR;
+        }
+        if (hall_buf_printf(canon, "%s%s=%s", i > 0 ? "&" : "", list[i]->name, list[i]->value) !=
+            HALL_OK) {
+            *why = "链接过长";
+            return HALL_ERR;
+        }
+    }
+    hall_hmac_sha256(secret, strlen(secret), canon->data != NULL ? canon->data : "", canon->len, mac);
+    if (strlen(sign) != 64 || !hall_ct_equal(hall_hex(req->pool, mac, 32), sign, 64)) {
+        *why = "链接签名无效，请从合作平台重新进入";
+        return HALL_ERR;
+    }
+    t = strtoll(ts, &end, 10);
+    if (*end != '\0' || llabs((long long)time(NULL) - t) > LINK_WINDOW_S) {
+        *why = "链接已过期，请返回合作平台重新进入";
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* GET /<partner>/new/entry?...&sign=: check, keep the data, send to login */
+static int
+link_entry(struct hall_req *req)
+{
+    const char *why = NULL, *nonce = hall_req_query(req, "nonce");
+    const char *type = hall_req_query(req, "cert_type");
+    struct hall_dbres *res;
+    struct hall_val *pre;
+    unsigned char tok[32], hash[32], *enc;
+    const char *ticket, *json, *next;
+    size_t jlen, elen;
+    static const char *const keep[] = {"org_name", "org_id", "name", "ric", "mobile", "email", NULL};
+    int i;
+
+    if (req->partner[0] == '\0')
+        return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+    res = hall_db_exec(req, "partner_secret", HALL_STR(req->partner));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0 || hall_dbres_isnull(res, 0, 0))
+        return hall_resp_error(req, 404, NULL, "该合作平台未开通跳转办理");
+    if (link_verify(req, hall_dbres_get(res, 0, 0), &why) != HALL_OK) {
+        hall_warn(req, "msg=\"partner link refused\" partner=%s why=\"%s\"", req->partner, why);
+        return hall_resp_error(req, 403, "sign", why);
+    }
+    if (nonce == NULL || strlen(nonce) < 8 || strlen(nonce) > 64)
+        return hall_resp_error(req, 400, "nonce", "链接缺少随机数，请从合作平台重新进入");
+    if (type == NULL || (strcmp(type, "org") != 0 && strcmp(type, "person") != 0))
+        return hall_resp_error(req, 400, "cert_type", "链接中的证书类型无效");
+    pre = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, pre, "cert_type", type);
+    for (i = 0; keep[i] != NULL; i++) {
+        const char *v = hall_req_query(req, keep[i]);
+
+        if (v != NULL && strlen(v) <= 200 && hall_valid_utf8(v, strlen(v)) == HALL_OK)
+            hall_val_set_str(req->pool, pre, keep[i], v);
+    }
+    json = hall_val_json(req->pool, pre, &jlen);
+    enc = json != NULL ? hall_pii_encrypt(req->pool, json, jlen, &elen) : NULL;
+    if (enc == NULL || hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
+        return busy(req);
+    ticket = hall_b64url(req->pool, tok, sizeof(tok));
+    hall_sha256(ticket, strlen(ticket), hash);
+    res = hall_db_exec(req, "link_insert", HALL_STR(req->partner), HALL_STR(nonce),
+                       HALL_BIN(hash, 32), HALL_BIN(enc, elen));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 403, "nonce", "该链接已使用过，请返回合作平台重新进入");
+    next = hall_psprintf(req->pool, "%s/new?project=%s&link=%s", base_of(req), req->partner, ticket);
+    if (req->user_id != 0)
+        return hall_resp_redirect(req, next);
+    return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/login?next=%s", base_of(req),
+                                                 hall_url_encode(req->pool, next)));
+}
+
+/* the pre-filled data of a ticket this user may use; NULL when none */
+static struct hall_val *
+link_prefill(struct hall_req *req, const char *partner)
+{
+    const char *ticket = hall_req_param(req, "link");
+    unsigned char hash[32], *enc;
+    struct hall_dbres *res;
+    size_t len;
+    char *plain, err[64];
+
+    if (ticket == NULL || strlen(ticket) != 43)
+        return NULL;
+    hall_sha256(ticket, strlen(ticket), hash);
+    res = hall_db_exec(req, "link_claim", HALL_BIN(hash, 32), HALL_I64(req->user_id),
+                       HALL_STR(partner));
+    if (res == NULL || hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "t") != 0)
+        return NULL;
+    enc = hall_dbres_bytea(req, res, 0, 1, &len);
+    plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    return plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
+}
+
 /* ---- pages --------------------------------------------------------------- */
+
+/* a partner link's ticket travels from page to page until the form */
+static void
+link_ctx(struct hall_req *req, struct hall_val *ctx)
+{
+    const char *t = hall_req_param(req, "link");
+
+    if (t != NULL && strlen(t) == 43 &&
+        strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43)
+        hall_val_set_str(req->pool, ctx, "link", t);
+}
 
 static int
 start_page(struct hall_req *req)
@@ -622,6 +791,7 @@ start_page(struct hall_req *req)
             hall_val_set_str(req->pool, o, "title", hall_dbres_get(res, i, 2));
         }
     }
+    link_ctx(req, ctx);
     steps_ctx(req, ctx, 0);
     return hall_resp_page(req, 200, "new_agree", ctx);
 }
@@ -632,6 +802,7 @@ static const struct hall_pspec agree_params[] = {
     {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
     {"agree1", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "协议", on_values},
     {"agree2", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "授权书", on_values},
+    {"link", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 43, "合作平台链接", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -669,7 +840,13 @@ do_agree(struct hall_req *req)
     }
     if (hall_db_commit(req) != HALL_OK)
         return busy(req);
-    return go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s", base_of(req), p.code));
+    {
+        const char *link = hall_req_param(req, "link");
+
+        return go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s%s%s", base_of(req), p.code,
+                                     link != NULL && *link != '\0' ? "&link=" : "",
+                                     link != NULL ? hall_url_encode(req->pool, link) : ""));
+    }
 }
 
 /* the order of this user, or NULL after answering (404 for others' orders) */
@@ -786,9 +963,14 @@ apply_page(struct hall_req *req)
                            HALL_I64(AGREE_VALID_S));
         if (res == NULL)
             return busy(req);
-        if (hall_dbres_i64(res, 0, 0) > 0)
+        if (hall_dbres_i64(res, 0, 0) > 0) {
+            const char *link = hall_req_query(req, "link");
+
             return hall_resp_redirect(
-                req, hall_psprintf(req->pool, "%s/new?project=%s", base_of(req), p.code));
+                req, hall_psprintf(req->pool, "%s/new?project=%s%s%s", base_of(req), p.code,
+                                   link != NULL ? "&link=" : "",
+                                   link != NULL ? hall_url_encode(req->pool, link) : ""));
+        }
     }
     ctx = page_ctx(req, "录入信息", &p);
     form = o != NULL ? order_form(req, o) : hall_val_obj(req->pool);
@@ -802,7 +984,28 @@ apply_page(struct hall_req *req)
         hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
         hall_val_set_str(req->pool, ctx, "reject_reason", hall_dbres_get(o, 0, 17));
     } else {
+        struct hall_val *pre = link_prefill(req, p.code);
+
         seal = p.seal_default;
+        if (pre != NULL) {
+            /* the partner's data: unit or person, as the link said */
+            const char *t = form_str(pre, "cert_type");
+
+            cur_type = t;
+            if (strcmp(t, "org") == 0) {
+                hall_val_set_str(req->pool, form, "org_name", form_str(pre, "org_name"));
+                hall_val_set_str(req->pool, form, "org_id", form_str(pre, "org_id"));
+                hall_val_set_str(req->pool, form, "bank_account_name", form_str(pre, "org_name"));
+                hall_val_set_str(req->pool, form, "invoice_title", form_str(pre, "org_name"));
+            } else {
+                hall_val_set_str(req->pool, form, "app_name", form_str(pre, "name"));
+                hall_val_set_str(req->pool, form, "app_ric", form_str(pre, "ric"));
+                hall_val_set_str(req->pool, form, "app_mobile", form_str(pre, "mobile"));
+                hall_val_set_str(req->pool, form, "app_email", form_str(pre, "email"));
+                hall_val_set_str(req->pool, form, "invoice_title", form_str(pre, "name"));
+            }
+            hall_val_set_bool(req->pool, ctx, "prefilled", 1);
+        }
     }
     res = hall_db_exec(req, "products_list", HALL_STR(p.code));
     if (res == NULL)
@@ -1679,6 +1882,8 @@ banks_json(struct hall_req *req)
 
 static const struct hall_route new_routes[] = {
     {"GET", "/new", start_page, HALL_R_AUTH, NULL},
+    /* a partner's signed redirect: checked before any login */
+    {"GET", "/new/entry", link_entry, 0, NULL},
     {"POST", "/new/agree", do_agree, HALL_R_AUTH, agree_params},
     {"GET", "/new/apply", apply_page, HALL_R_AUTH, NULL},
     {"POST", "/new/apply", do_apply, HALL_R_AUTH, apply_params},
