@@ -170,7 +170,8 @@ partner_entry(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "project_id", project);
     hall_val_set_str(req->pool, ctx, "project_name", hall_dbres_get(res, 0, 0));
     hall_val_set_bool(req->pool, ctx, "sms_only", 1);
-    hall_val_set_str(req->pool, ctx, "next", hall_psprintf(req->pool, "%s/", base_of(req)));
+    /* the partner sends its users to apply (seed 003): straight to the flow */
+    hall_val_set_str(req->pool, ctx, "next", hall_psprintf(req->pool, "%s/new", base_of(req)));
     return hall_resp_page(req, 200, "login", ctx);
 }
 
