@@ -134,6 +134,29 @@ note_failure(struct hall_req *req, const char *name, PGresult *r)
         hall_err(req, "msg=db_exec stmt=%s sqlstate=%s", name, req->sqlstate);
 }
 
+static int
+failed(const PGresult *r)
+{
+    return r == NULL ||
+           (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK);
+}
+
+/*
+ * A connection found broken by the request's first statement outside a
+ * transaction (the server restarted while this worker was idle) is
+ * replaced, and the caller may retry once.  Later failures belong to a
+ * request in flight: those answer 503.
+ */
+static int
+reconnect_first(struct hall_req *req)
+{
+    if (req->in_tx || req->db_used || req->app->pg == NULL ||
+        PQstatus(req->app->pg) != CONNECTION_BAD)
+        return 0;
+    hall_warn(req, "msg=\"database connection lost; reconnecting\"");
+    return hall_app_db_connect(req->app) == HALL_OK;
+}
+
 struct hall_dbres *
 hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
 {
@@ -174,12 +197,18 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
         }
     }
     r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
-    if (r == NULL || (PQresultStatus(r) != PGRES_TUPLES_OK &&
-                      PQresultStatus(r) != PGRES_COMMAND_OK)) {
+    if (failed(r) && reconnect_first(req)) {
+        /* the server restarted since the last request: nothing of this one
+         * reached it, so the statement can be sent again */
+        PQclear(r);
+        r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
+    }
+    if (failed(r)) {
         note_failure(req, name, r);
         PQclear(r);
         return NULL;
     }
+    req->db_used = 1;
     res = hall_palloc(req->pool, sizeof(*res));
     res->res = r;
     hall_pool_cleanup(req->pool, res_free, res);
@@ -207,8 +236,9 @@ hall_db_begin(struct hall_req *req)
 {
     if (db_ready(req) != HALL_OK)
         return HALL_ERR;
-    if (simple(req, "BEGIN") != HALL_OK)
+    if (simple(req, "BEGIN") != HALL_OK && (!reconnect_first(req) || simple(req, "BEGIN") != HALL_OK))
         return HALL_ERR;
+    req->db_used = 1;
     req->in_tx = 1;
     return HALL_OK;
 }

@@ -320,6 +320,7 @@ struct hall_req {
     int64_t user_id;              /* 0 when anonymous */
     const char *pre_token;        /* anonymous visitor's cookie, for CSRF */
     int in_tx;
+    int db_used; /* a statement of this request reached the server */
     char sqlstate[6];
     /* response */
     int status;

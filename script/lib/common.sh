@@ -215,7 +215,7 @@ setup_var() {
     fi
     HALL_CONF=$HALL_VAR/hall.conf
     HALL_PSQL="$HALL_PG_BIN/psql -h $HALL_VAR/run/pg -U hall -d hall -X -q"
-    export HALL_ROOT HALL_VAR HALL_CONF HALL_PSQL HALL_PG_BIN
+    export HALL_ROOT HALL_VAR HALL_CONF HALL_PSQL HALL_PG_BIN HALL_PG_USER
 
     if [ ! -s "$HALL_VAR/keys/pii.key" ]; then
         (umask 077 && openssl rand -hex 64 >"$HALL_VAR/keys/pii.key.new" &&

@@ -1,0 +1,47 @@
+'use strict';
+/*
+ * PostgreSQL restarts under the running hall (last file: it disturbs the
+ * others).  Workers idle at that moment reconnect on their next request,
+ * so after the restart every request succeeds.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { Client, applicant } = require('./lib/client');
+
+const VAR = process.env.HALL_VAR;
+const SKIP = !VAR || !process.env.HALL_URL;
+
+function pgCtl(args) {
+    const bin = path.join(process.env.HALL_PG_BIN || '/usr/lib/postgresql/15/bin', 'pg_ctl');
+    const full = [bin, '-D', path.join(VAR, 'pg'), ...args];
+    const r = process.getuid() === 0
+        ? spawnSync('runuser', ['-u', process.env.HALL_PG_USER || 'postgres', '--', ...full],
+            { encoding: 'utf8', cwd: '/' })
+        : spawnSync(full[0], full.slice(1), { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+}
+
+test('db_restart__idle_workers_reconnect__no_request_fails', { skip: SKIP }, async () => {
+    const c = await applicant();
+    /* every worker of the account and new modules holds a connection */
+    for (let i = 0; i < 12; i++) {
+        assert.equal((await c.get('/healthz', 'application/json')).status, 200);
+        assert.equal((await c.getJSON('/new/divisions')).status, 200);
+    }
+    pgCtl(['-m', 'fast', '-w', '-t', '60', '-l', path.join(VAR, 'log', 'postgresql.log'), 'restart']);
+    for (let i = 0; i < 12; i++) {
+        const h = await c.get('/healthz', 'application/json');
+        assert.equal(h.status, 200, `healthz ${i}: ${h.text}`);
+        const d = await c.getJSON('/new/divisions');
+        assert.equal(d.status, 200, `divisions ${i}`);
+    }
+    /* the session survived (it is in the database), and writes work */
+    const p = await c.get('/account/profile');
+    assert.equal(p.status, 200);
+    const anon = new Client();
+    await anon.get('/register');
+    const s = await anon.post('/sms/send', { phone: '13600136001', purpose: 'register' });
+    assert.equal(s.status, 200, s.text);
+});
