@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
-const { applicant, HALL } = require('../integ/lib/client');
+const { applicant, HALL, latestCode, freshPhone } = require('../integ/lib/client');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -174,6 +174,89 @@ test('jieyang organisation certificate: project → form → print → upload �
             await page.goto(`${HALL}/center/orders`);
             await page.locator('#orders td.status', { hasText: '待支付' }).waitFor();
             await shot('09-orders');
+            assert.deepEqual(problems, []);
+        } catch (e) {
+            await shot('failed').catch(() => {});
+            throw e;
+        } finally {
+            await context.close();
+        }
+    });
+
+test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default 是) → promotion → form → seal materials',
+    { skip: SKIP }, async () => {
+        const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+        const page = await context.newPage();
+        const problems = [];
+        watch(page, problems);
+        const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `szjsgws-${n}.png`), fullPage: true });
+        try {
+            await page.goto(`${HALL}/szjsgws/getLogin?projectId=0535cc2aee346b5dc3f9e5b852f00369`);
+            const phone = freshPhone('137');
+            const form = page.locator('form#login-sms');
+            await form.locator('input[name="phone"]').fill(phone);
+            await form.locator('button[data-sms="login"]').click();
+            const { code } = await latestCode(phone);
+            await form.locator('input[name="code"]').fill(code);
+            await shot('01-sms-login');
+            await form.locator('button[type="submit"]').click();
+            await page.waitForURL(/\/szjsgws\/new$/);
+            await page.locator('text=《隐私保护》').first().waitFor();
+            assert.equal(await page.locator('text=《个人信息保护政策》').count(), 0,
+                '隐私保护 replaces the generic privacy policy for this partner');
+            await shot('02-agreements');
+            await page.locator('input[name="agree1"]').check();
+            await page.locator('input[name="agree2"]').check();
+            await page.locator('#agree button[type="submit"]').click();
+            await page.waitForURL(/\/szjsgws\/new\/apply/);
+            await page.locator('#promotion').waitFor();
+            assert.match(await page.locator('#promotion').textContent(), /办理三年期数字证书赠送联想无线蓝牙耳机/);
+            await shot('03-promotion');
+            await page.locator('#promotion button[data-close]').click();
+            assert.equal(await page.locator('#promotion').isVisible(), false);
+            assert.equal(await page.locator('input[name="seal"][value="yes"]').isChecked(), true,
+                '是否办理电子签章 defaults to 是');
+            const fill = async (name, v) => page.locator(`[name="${name}"]`).fill(v);
+            await fill('org_name', '深圳工务测试建设有限公司');
+            await fill('org_id', '91110000600037341L');
+            await page.selectOption('select[name="unit_province"]', '440000');
+            await page.locator('select[name="unit_city"] option[value="440300"]').waitFor({ state: 'attached' });
+            await page.selectOption('select[name="unit_city"]', '440300');
+            await fill('unit_address', '福田区深南大道1号');
+            await fill('legal_name', '张三');
+            await fill('legal_ric', '360426199101010071');
+            await fill('legal_mobile', '13800138000');
+            await fill('agent_name', '李四');
+            await fill('agent_ric', '412723199010050012');
+            await fill('agent_mobile', '13900139000');
+            await fill('agent_email', 'agent@example.com');
+            await fill('bank_account_name', '深圳工务测试建设有限公司');
+            await page.locator('#bank_search').fill('招商');
+            await page.locator('#bank_suggest li').first().click();
+            await fill('bank_account', '755912345678901');
+            await page.selectOption('select[name="mail_province"]', '440000');
+            await page.locator('select[name="mail_city"] option[value="441900"]').waitFor({ state: 'attached' });
+            await page.selectOption('select[name="mail_city"]', '441900');
+            /* 东莞 has no counties: its towns come next */
+            await page.locator('select[name="mail_town"] option[value="441900003"]').waitFor({ state: 'attached' });
+            assert.equal(await page.locator('select[name="mail_district"]').isVisible(), false);
+            await page.selectOption('select[name="mail_town"]', '441900003');
+            await fill('mail_address', '东城街道2号');
+            await fill('mail_receiver', '李四');
+            await fill('mail_mobile', '13900139000');
+            await fill('invoice_title', '深圳工务测试建设有限公司');
+            await fill('invoice_taxid', '91110000600037341L');
+            await shot('04-form');
+            await page.locator('#apply-next').click();
+            await page.waitForURL(/\/szjsgws\/new\/print\?id=\d+$/);
+            assert.match(await page.locator('#amount').textContent(), /580\.00元/);
+            await page.locator('td', { hasText: '办理' }).first().waitFor();
+            await shot('05-print');
+            await page.locator('#print-next').click();
+            await page.waitForURL(/\/szjsgws\/new\/upload/);
+            assert.equal(await page.locator('tr[data-kind="seal_form"]').count(), 1,
+                'the e-seal needs its collection form');
+            await shot('06-upload');
             assert.deepEqual(problems, []);
         } catch (e) {
             await shot('failed').catch(() => {});
