@@ -381,6 +381,7 @@ write_conf() {
         say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"
         say "public_url = http://127.0.0.1:$HALL_PORT"
         say "log_level = info"
+        say "pay_secret_file = $HALL_VAR/keys/sandbox.secret"
         say "workers = 4"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
