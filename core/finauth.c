@@ -18,7 +18,8 @@
 
 const struct hall_stmt hall_finauth_stmts[] = {
     {"finauth_product",
-     "SELECT p.pin_by_memo FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1", 1},
+     "SELECT p.pin_by_memo FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1",
+     1},
     {"finauth_insert",
      "INSERT INTO finauth_attempts (order_id, memo_kind, code_hash) VALUES ($1, $2, $3)"
      " RETURNING id",

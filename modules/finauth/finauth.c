@@ -193,7 +193,8 @@ finauth_page(struct hall_req *req)
     }
     if (strcmp(status, "finauth_pending") == 0)
         hall_val_set_str(req->pool, ctx, "hint",
-                         "系统正在向贵司对公账户打款0.01元（并在交易附言里备注随机验证码）进行金融认证，请稍后刷新本页面查看结果。");
+                         "系统正在向贵司对公账户打款0.01元（并在交易附言里备注随机验证码）"
+                         "进行金融认证，请稍后刷新本页面查看结果。");
     else if (strcmp(status, "review") == 0)
         hall_val_set_str(req->pool, ctx, "hint",
                          "申请单状态显示“待审核”则意味着金融认证已通过，将由深圳CA审核申请资料。");
@@ -265,9 +266,9 @@ do_code(struct hall_req *req)
         hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
         if (tries >= max)
             return hall_resp_error(req, 400, "code", locked_msg(req));
-        return hall_resp_error(req, 400, "code",
-                               hall_psprintf(req->pool, "随机验证码不正确，您还可以输入%ld次",
-                                             max - tries));
+        return hall_resp_error(
+            req, 400, "code",
+            hall_psprintf(req->pool, "随机验证码不正确，您还可以输入%ld次", max - tries));
     }
     if (hall_db_exec(req, "attempt_verified", HALL_I64(attempt)) == NULL)
         return busy(req);
@@ -343,13 +344,15 @@ do_retry(struct hall_req *req)
 
     if (hall_db_begin(req) != HALL_OK)
         return busy(req);
-    res = hall_db_exec(req, "form_update", HALL_I64(id), HALL_I64(req->user_id), HALL_BIN(enc, elen));
+    res =
+        hall_db_exec(req, "form_update", HALL_I64(id), HALL_I64(req->user_id), HALL_BIN(enc, elen));
     if (res == NULL)
         return busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
     rev = hall_dbres_i64(res, 0, 0);
-    if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) == NULL)
+    if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) ==
+        NULL)
         return busy(req);
     rc = hall_order_move(req, id, "finauth_failed", "finauth_pending", actor_of(req), NULL);
     if (rc == HALL_ERR)
@@ -358,7 +361,8 @@ do_retry(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
     if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req) != HALL_OK)
         return busy(req);
-    hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id, (long long)rev);
+    hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
+              (long long)rev);
     return go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", base_of(req), (long long)id));
 }
 

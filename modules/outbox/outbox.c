@@ -243,14 +243,15 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
 
         if (phone != NULL && *phone != '\0') {
             hall_val_set_str(req->pool, sms, "phone", phone);
-            hall_val_set_fmt(req->pool, sms, "text",
-                             "您的业务单%s金融认证未通过（%s），请登录深圳CA网上营业厅，进入个人中心"
-                             "-我的业务单，点击“金融认证”重新填写正确的单位基本账户信息后提交。",
-                             order_no, reason);
-            if (hall_outbox_push(req, "sms",
-                                 hall_psprintf(req->pool, "finauth-failed-%lld",
-                                               (long long)attempt_id),
-                                 sms) != HALL_OK) {
+            hall_val_set_fmt(
+                req->pool, sms, "text",
+                "您的业务单%s金融认证未通过（%s），请登录深圳CA网上营业厅，进入个人中心"
+                "-我的业务单，点击“金融认证”重新填写正确的单位基本账户信息后提交。",
+                order_no, reason);
+            if (hall_outbox_push(
+                    req, "sms",
+                    hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
+                    sms) != HALL_OK) {
                 out->error = "database";
                 return;
             }
@@ -261,8 +262,8 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         hall_val_set_str(req->pool, r, "transfer_no", transfer_no);
     out->result = hall_val_json(req->pool, r, NULL);
     out->ok = 1;
-    hall_info(req, "msg=\"finauth transfer\" order=%lld attempt=%lld result=%s", (long long)order_id,
-              (long long)attempt_id, ok ? "sent" : "failed");
+    hall_info(req, "msg=\"finauth transfer\" order=%lld attempt=%lld result=%s",
+              (long long)order_id, (long long)attempt_id, ok ? "sent" : "failed");
 }
 
 static const struct {

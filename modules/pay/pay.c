@@ -183,11 +183,14 @@ status_hint(const char *status)
     if (strcmp(status, "transfer_review") == 0)
         return "汇款凭证已提交。深圳CA工作人员将在三个工作日内核实款项到账情况，请耐心等待。";
     if (strcmp(status, "finauth_pending") == 0)
-        return "支付成功。深圳CA正在向贵司对公账户打款0.01元，并将随机验证码以转账交易附言方式发送至对公账户，请稍后查看金融认证结果。";
+        return "支付成功。深圳CA正在向贵司对公账户打款0.01元，"
+               "并将随机验证码以转账交易附言方式发送至对公账户，请稍后查看金融认证结果。";
     if (strcmp(status, "finauth_ok") == 0)
-        return "金融认证打款成功。请向贵司财务获取转账交易附言中的随机验证码，点击“待认证”输入随机码进行验证，验证通过进入资料审核环节。";
+        return "金融认证打款成功。请向贵司财务获取转账交易附言中的随机验证码，"
+               "点击“待认证”输入随机码进行验证，验证通过进入资料审核环节。";
     if (strcmp(status, "finauth_failed") == 0)
-        return "金融认证失败：向贵司对公账户打款未成功。请点击“金融认证”，重新填写正确的单位基本账户信息后提交。";
+        return "金融认证失败：向贵司对公账户打款未成功。"
+               "请点击“金融认证”，重新填写正确的单位基本账户信息后提交。";
     if (strcmp(status, "review") == 0)
         return "支付成功，申请单状态为“待审核”，深圳CA将审核申请资料，请耐心等待。";
     return "该业务单已无需缴费。";
@@ -225,10 +228,12 @@ pay_page(struct hall_req *req)
             return busy(req);
         /* back from the gateway before its callback: the payment may be on its way */
         hall_val_set_bool(req->pool, ctx, "maybe_paid",
-                          hall_dbres_rows(p) > 0 && strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
+                          hall_dbres_rows(p) > 0 &&
+                              strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
                               strcmp(hall_dbres_get(p, 0, 6), "f") == 0);
         hall_val_set_bool(req->pool, ctx, "refused",
-                          hall_dbres_rows(p) > 0 && strcmp(hall_dbres_get(p, 0, 4), "refused") == 0);
+                          hall_dbres_rows(p) > 0 &&
+                              strcmp(hall_dbres_get(p, 0, 4), "refused") == 0);
         return hall_resp_page(req, 200, "pay", ctx);
     }
     hall_val_set_str(req->pool, ctx, "hint", status_hint(status));
@@ -319,8 +324,8 @@ do_online(struct hall_req *req)
     /* an attempt whose trade we never heard back about is retried with the
      * same out_trade_no and key: the gateway may have opened it already */
     if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
-        strcmp(hall_dbres_get(p, 0, 6), "t") == 0 && strcmp(hall_dbres_get(p, 0, 2), channel) == 0 &&
-        hall_dbres_i64(p, 0, 3) == amount) {
+        strcmp(hall_dbres_get(p, 0, 6), "t") == 0 &&
+        strcmp(hall_dbres_get(p, 0, 2), channel) == 0 && hall_dbres_i64(p, 0, 3) == amount) {
         pay_id = hall_dbres_i64(p, 0, 0);
         out_no = hall_dbres_get(p, 0, 5);
         attempt = (long)hall_dbres_i64(p, 0, 1);
@@ -353,7 +358,8 @@ do_online(struct hall_req *req)
     if (json == NULL)
         return busy(req);
     if (hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s/pay/create", conf->sandbox_url),
-                            json, hall_psprintf(req->pool, "pay-create-%lld-%ld", (long long)id, attempt),
+                            json,
+                            hall_psprintf(req->pool, "pay-create-%lld-%ld", (long long)id, attempt),
                             conf->http_connect_ms, conf->http_total_ms, &resp) != HALL_OK ||
         resp.status != 200) {
         hall_warn(req, "msg=\"pay create failed\" out_trade_no=%s http=%ld error=\"%s\"", out_no,
@@ -369,15 +375,16 @@ do_online(struct hall_req *req)
         return hall_resp_error(req, 503, "channel",
                                "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
     }
-    res = hall_db_exec(req, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no), HALL_STR(pay_url));
+    res =
+        hall_db_exec(req, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no), HALL_STR(pay_url));
     if (res == NULL)
         return busy(req);
     if (hall_dbres_rows(res) == 0) {
         hall_err(req, "msg=\"pay create: trade_no differs\" out_trade_no=%s", out_no);
         return busy(req);
     }
-    hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no,
-              trade_no, channel);
+    hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no, trade_no,
+              channel);
     if (hall_req_wants_json(req)) {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -452,8 +459,7 @@ paid_at_of(const struct hall_val *obj)
 {
     const char *s = str_of(obj, "paid_at");
 
-    if (s == NULL || strlen(s) < 10 || strlen(s) > 40 ||
-        strspn(s, "0123456789-T:.Z+") != strlen(s))
+    if (s == NULL || strlen(s) < 10 || strlen(s) > 40 || strspn(s, "0123456789-T:.Z+") != strlen(s))
         return NULL;
     return s;
 }
@@ -509,7 +515,8 @@ do_callback(struct hall_req *req)
         return refuse(req, "trade_no", "trade_mismatch", "交易号与商户订单号不符");
     if (strcmp(hall_dbres_get(res, 0, 3), "paid") == 0) {
         /* a copy of a callback already applied: acknowledge, change nothing */
-        if (hall_db_exec(req, "cb_again", HALL_I64(pay_id)) == NULL || hall_db_commit(req) != HALL_OK)
+        if (hall_db_exec(req, "cb_again", HALL_I64(pay_id)) == NULL ||
+            hall_db_commit(req) != HALL_OK)
             return busy(req);
         return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
     }
@@ -718,8 +725,8 @@ pay_init(struct hall_app *app)
     n = fread(buf, 1, sizeof(buf), f);
     fclose(f);
     /* the secret is the file's text without surrounding white space */
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-                     buf[n - 1] == '\t'))
+    while (n > 0 &&
+           (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
         n--;
     while (s < n && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\n' || buf[s] == '\r'))
         s++;
