@@ -278,6 +278,8 @@ parse_body(struct hall_req *req)
     b = read_body(req, clen);
     if (b == NULL)
         return hall_resp_error(req, 400, NULL, "请求内容不完整"), HALL_ERR;
+    req->raw_body = b->data;
+    req->raw_len = b->len;
     if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
         if (hall_parse_urlencoded(req->pool, b->data, b->len, &req->bparams, MAX_PARAMS) != HALL_OK)
             return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;

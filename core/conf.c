@@ -24,6 +24,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(sandbox_url, "http://127.0.0.1:8091", "base URL of the outside services (sandbox)"),
     S(public_url, "http://127.0.0.1:8080", "URL the hall is reached at, for links in SMS"),
     S(log_level, "info", "err, warn, info or debug"),
+    S(pay_secret_file, "var/keys/sandbox.secret",
+      "file holding the payment gateway's callback signing secret"),
     I(workers, 1, 256, "4", "worker processes per module"),
     I(max_requests, 0, 100000000, "0", "a worker exits after this many requests (0: never)"),
     I(session_idle_s, 60, 86400, "1800", "a session ends after this long without a request"),
@@ -43,6 +45,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
     I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
     I(password_iterations, 1000, 10000000, "600000", "PBKDF2-HMAC-SHA256 iterations for new passwords"),
+    I(pay_callback_max_age_s, 30, 86400, "300",
+      "a payment callback whose timestamp is further than this from now is refused"),
+    I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

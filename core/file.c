@@ -26,8 +26,14 @@ hall_file_sniff(const unsigned char *p, size_t n)
         return "image/bmp";
     if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
         return "application/pdf";
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
     return NULL;
 }
+
+/* the application materials of SPEC step 6 */
+const char *const hall_file_materials[] = {"image/jpeg", "image/bmp", "image/gif",
+                                           "application/pdf", NULL};
 
 const char *
 hall_file_ext(const char *mime)
@@ -40,6 +46,8 @@ hall_file_ext(const char *mime)
         return "bmp";
     if (strcmp(mime, "application/pdf") == 0)
         return "pdf";
+    if (strcmp(mime, "image/png") == 0)
+        return "png";
     return "bin";
 }
 
@@ -73,9 +81,11 @@ read_all(struct hall_pool *pool, const char *path, size_t max, size_t *len)
 }
 
 int
-hall_file_store(struct hall_req *req, const struct hall_upload *up, struct hall_stored *out,
-                const char **err)
+hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *const *allow,
+                const char *allow_text, struct hall_stored *out, const char **err)
 {
+    int i;
+
     const struct hall_conf *conf = &req->app->conf;
     unsigned char rnd[24], *plain, *enc;
     size_t plen, elen, done = 0;
@@ -96,8 +106,11 @@ hall_file_store(struct hall_req *req, const struct hall_upload *up, struct hall_
         return 503;
     }
     out->mime = hall_file_sniff(plain, plen);
-    if (out->mime == NULL) {
-        *err = "仅支持jpg、jpeg、bmp、gif、pdf格式的文件";
+    for (i = 0; out->mime != NULL && allow[i] != NULL; i++)
+        if (strcmp(allow[i], out->mime) == 0)
+            break;
+    if (out->mime == NULL || allow[i] == NULL) {
+        *err = hall_psprintf(req->pool, "仅支持%s格式的文件", allow_text);
         return 400;
     }
     out->size = plen;

@@ -87,6 +87,7 @@ struct hall_conf {
     char *sandbox_url;
     char *public_url;
     char *log_level;
+    char *pay_secret_file;
     long workers;
     long max_requests;
     long session_idle_s;
@@ -106,6 +107,8 @@ struct hall_conf {
     long outbox_max_attempts;
     long outbox_poll_ms;
     long password_iterations;
+    long pay_callback_max_age_s;
+    long finauth_max_tries;
 };
 
 struct hall_conf_opt {
@@ -314,6 +317,10 @@ struct hall_req {
     const char *accept;
     struct hall_param *qparams, *bparams, *cookies;
     struct hall_val *json; /* body when it was JSON */
+    /* the body exactly as received (urlencoded or JSON, not multipart):
+     * signatures are computed over these bytes, never over a re-encoding */
+    const char *raw_body;
+    size_t raw_len;
     struct hall_upload *uploads;
     const struct hall_route *route;
     struct hall_session *session; /* NULL when anonymous */
@@ -443,12 +450,15 @@ struct hall_stored {
     unsigned char sha256[32];
 };
 
-/* "image/jpeg", "image/gif", "image/bmp", "application/pdf", or NULL */
+/* "image/jpeg", "image/gif", "image/bmp", "image/png", "application/pdf", or NULL */
 const char *hall_file_sniff(const unsigned char *p, size_t n);
 const char *hall_file_ext(const char *mime);
-/* checks and stores an upload; 0, or an HTTP status with *err (Chinese) */
-int hall_file_store(struct hall_req *req, const struct hall_upload *up, struct hall_stored *out,
-                    const char **err);
+/* jpg, bmp, gif, pdf: what the application materials may be */
+extern const char *const hall_file_materials[];
+/* checks (size, type by content among allow, named to the user as
+ * allow_text) and stores an upload; 0, or an HTTP status with *err */
+int hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *const *allow,
+                    const char *allow_text, struct hall_stored *out, const char **err);
 /* removes a stored file whose database row was not committed */
 void hall_file_discard(struct hall_req *req, const char *name);
 /* the decrypted content; NULL when missing or tampered */
@@ -461,6 +471,17 @@ int hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, cons
 
 /* an SVG drawing of a QR code for text, scale pixels per module */
 char *hall_qr_svg(struct hall_pool *pool, const char *text, int scale);
+
+/* ---- finauth.c: the micro-deposit of financial authentication --------- */
+
+/* inside a transaction: a new finauth_attempts row for the order (a random
+ * 6-digit code, or a new certificate PIN when the product has pin_by_memo,
+ * kept only as a MAC) and its "bank_transfer" outbox job carrying the clear
+ * value in the encrypted payload.  HALL_ERR on database failure. */
+int hall_finauth_queue(struct hall_req *req, int64_t order_id);
+/* the MAC stored for a code of an order */
+void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
+extern const struct hall_stmt hall_finauth_stmts[];
 
 /* ---- http.c: libcurl client for the outside services ------------------- */
 

@@ -1397,7 +1397,8 @@ do_upload(struct hall_req *req)
         return hall_resp_error(req, 400, "kind", "该业务单不需要此类资料");
     if (!editable(o))
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-    status = hall_file_store(req, hall_req_upload(req, "file"), &st, &err);
+    status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
+                             "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
         return hall_resp_error(req, status, "file", hall_psprintf(req->pool, "%s：%s", m->label, err));
     if (hall_db_begin(req) != HALL_OK)

@@ -39,6 +39,15 @@ static const struct hall_stmt outbox_stmts[] = {
      " next_attempt_at = now() + make_interval(secs => least(300, power(2, attempts))::int)"
      " WHERE id = $1 RETURNING status",
      3},
+    /* bank_transfer: the order and its attempt stay locked until the job's
+     * transaction ends, so the bank's answer and the move commit together */
+    {"ft_order", "SELECT status, form_enc, order_no FROM orders WHERE id = $1 FOR UPDATE", 1},
+    {"ft_attempt",
+     "SELECT result FROM finauth_attempts WHERE id = $1 AND order_id = $2 FOR UPDATE", 2},
+    {"ft_result",
+     "UPDATE finauth_attempts SET result = $2, bank_ref = $3, fail_reason = $4,"
+     " transferred_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -118,11 +127,151 @@ deliver_sms(struct hall_req *req, const struct job *job, struct outcome *out)
     }
 }
 
+static int64_t
+int_of(const struct hall_val *obj, const char *key)
+{
+    const struct hall_val *v = hall_val_get(obj, key);
+
+    return v != NULL && v->type == HALL_V_INT ? v->i : 0;
+}
+
+/*
+ * 金融认证: 0.01 CNY to the unit's basic account with the code in the memo,
+ * then, in this job's transaction, finauth_pending -> finauth_ok or
+ * finauth_failed.  The account comes from the order's encrypted form as it
+ * is now (a retry has just corrected it); the memo from the payload.
+ * Neither is ever logged.  A transport failure or a 5xx is retried with the
+ * same idempotency key, so the bank pays once.
+ */
+static void
+deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcome *out)
+{
+    int64_t order_id = int_of(job->payload, "order_id");
+    int64_t attempt_id = int_of(job->payload, "attempt_id");
+    const char *memo = str_of(job->payload, "memo");
+    struct hall_val *body, *ans, *form, *r, *detail;
+    const char *name, *account, *branch, *status, *transfer_no, *reason, *order_no;
+    struct hall_dbres *res;
+    unsigned char *enc;
+    size_t elen;
+    char *plain;
+    int ok, rc;
+
+    if (order_id <= 0 || attempt_id <= 0 || memo == NULL) {
+        out->error = "bad payload";
+        return;
+    }
+    res = hall_db_exec(req, "ft_order", HALL_I64(order_id));
+    if (res == NULL) {
+        out->error = "database";
+        return;
+    }
+    r = hall_val_obj(req->pool);
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "finauth_pending") != 0) {
+        /* the order moved on (refund, staff): nothing to send any more */
+        hall_val_set_str(req->pool, r, "skipped", "order not finauth_pending");
+        out->result = hall_val_json(req->pool, r, NULL);
+        out->ok = 1;
+        return;
+    }
+    order_no = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 2));
+    enc = hall_dbres_bytea(req, res, 0, 1, &elen);
+    plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
+    form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
+    name = str_of(form, "bank_account_name");
+    account = str_of(form, "bank_account");
+    branch = str_of(form, "bank_branch_name");
+    if (name == NULL || account == NULL || branch == NULL || *account == '\0') {
+        out->error = "order form has no bank account";
+        return;
+    }
+    res = hall_db_exec(req, "ft_attempt", HALL_I64(attempt_id), HALL_I64(order_id));
+    if (res == NULL) {
+        out->error = "database";
+        return;
+    }
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "queued") != 0) {
+        hall_val_set_str(req->pool, r, "skipped", "attempt not queued");
+        out->result = hall_val_json(req->pool, r, NULL);
+        out->ok = 1;
+        return;
+    }
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "account_name", name);
+    hall_val_set_str(req->pool, body, "bank_name", branch);
+    hall_val_set_str(req->pool, body, "account_no", account);
+    hall_val_set_int(req->pool, body, "amount_fen", 1);
+    hall_val_set_str(req->pool, body, "memo", memo);
+    call_provider(req, "/bank/transfer", body, job->idem_key, out, &ans);
+    if (!out->ok)
+        return;
+    out->ok = 0;
+    status = str_of(ans, "status");
+    transfer_no = str_of(ans, "transfer_no");
+    reason = str_of(ans, "reason");
+    if (status == NULL || (strcmp(status, "SUCCESS") != 0 && strcmp(status, "FAILED") != 0)) {
+        out->error = "bank: unexpected status";
+        return;
+    }
+    if (transfer_no != NULL && strlen(transfer_no) > 64)
+        transfer_no = NULL;
+    if (reason == NULL || *reason == '\0')
+        reason = "转账失败";
+    else if (strlen(reason) > 180)
+        reason = "转账失败";
+    ok = strcmp(status, "SUCCESS") == 0;
+    if (hall_db_exec(req, "ft_result", HALL_I64(attempt_id), HALL_STR(ok ? "sent" : "failed"),
+                     transfer_no != NULL ? HALL_STR(transfer_no) : HALL_NULLP,
+                     ok ? HALL_NULLP : HALL_STR(reason)) == NULL) {
+        out->error = "database";
+        return;
+    }
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "attempt_id", attempt_id);
+    if (transfer_no != NULL)
+        hall_val_set_str(req->pool, detail, "transfer_no", transfer_no);
+    rc = hall_order_move(req, order_id, "finauth_pending", ok ? "finauth_ok" : "finauth_failed",
+                         "outbox:bank", detail);
+    if (rc != HALL_OK) {
+        out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
+        return;
+    }
+    /* seed 003: the agent learns by SMS that the account data was wrong */
+    if (!ok) {
+        const char *phone = str_of(form, "agent_mobile");
+        struct hall_val *sms = hall_val_obj(req->pool);
+
+        if (phone != NULL && *phone != '\0') {
+            hall_val_set_str(req->pool, sms, "phone", phone);
+            hall_val_set_fmt(
+                req->pool, sms, "text",
+                "您的业务单%s金融认证未通过（%s），请登录深圳CA网上营业厅，进入个人中心"
+                "-我的业务单，点击“金融认证”重新填写正确的单位基本账户信息后提交。",
+                order_no, reason);
+            if (hall_outbox_push(
+                    req, "sms",
+                    hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
+                    sms) != HALL_OK) {
+                out->error = "database";
+                return;
+            }
+        }
+    }
+    hall_val_set_str(req->pool, r, "status", status);
+    if (transfer_no != NULL)
+        hall_val_set_str(req->pool, r, "transfer_no", transfer_no);
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
+    hall_info(req, "msg=\"finauth transfer\" order=%lld attempt=%lld result=%s",
+              (long long)order_id, (long long)attempt_id, ok ? "sent" : "failed");
+}
+
 static const struct {
     const char *kind;
     void (*fn)(struct hall_req *, const struct job *, struct outcome *);
 } deliverers[] = {
     {"sms", deliver_sms},
+    {"bank_transfer", deliver_bank_transfer},
     {NULL, NULL},
 };
 

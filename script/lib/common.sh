@@ -15,7 +15,7 @@
 
 # The FastCGI modules script/server and script/test start: the ONE list.
 # Each NAME runs as modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
-HALL_MODULES="account new center"
+HALL_MODULES="account new center pay finauth"
 
 # Debian packages the project needs (nodejs/npm are dropped when a working
 # node >= 18 and npm are already on PATH, as on machines with their own node).
@@ -381,6 +381,7 @@ write_conf() {
         say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"
         say "public_url = http://127.0.0.1:$HALL_PORT"
         say "log_level = info"
+        say "pay_secret_file = $HALL_VAR/keys/sandbox.secret"
         say "workers = 4"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"

@@ -1,0 +1,387 @@
+/*
+ * finauth: 金融认证 (SPEC step 9 and the finauth flow of seeds 001/003/004).
+ *
+ *   GET  /finauth?id=N     金融认证成功: the code entry (待认证);
+ *                          金融认证失败: the account form (金融认证);
+ *                          otherwise where the order stands
+ *   POST /finauth/code     the code from the transfer memo: right -> 待审核,
+ *                          finauth_max_tries wrong ones lock the attempt
+ *   POST /finauth/retry    corrected 基本户名称 / 开户行 / 账号 -> a new
+ *                          micro-deposit (finauth_failed -> finauth_pending)
+ *
+ * The micro-deposit itself is queued by hall_finauth_queue (core/finauth.c)
+ * and made by the outbox worker (modules/outbox, kind "bank_transfer").
+ * Codes are compared as keyed MACs and never logged.  docs/modules/finauth.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hall.h"
+#include "validate.h"
+
+static const struct hall_stmt finauth_stmts[] = {
+    {"order_get",
+     "SELECT o.id, o.order_no, o.status, o.cert_type, o.business_type, p.name, o.form_enc,"
+     " o.amount_fen FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " WHERE o.id = $1 AND o.user_id = $2",
+     2},
+    {"order_lock", "SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", 2},
+    {"attempt_latest",
+     "SELECT id, result, tries, memo_kind, code_hash, coalesce(fail_reason, '')"
+     " FROM finauth_attempts WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+     1},
+    {"attempt_lock",
+     "SELECT id, result, tries, memo_kind, code_hash FROM finauth_attempts"
+     " WHERE order_id = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE",
+     1},
+    {"attempt_wrong",
+     "UPDATE finauth_attempts SET tries = tries + 1,"
+     " result = CASE WHEN tries + 1 >= $2 THEN 'locked' ELSE result END"
+     " WHERE id = $1 RETURNING tries, result",
+     2},
+    {"attempt_verified",
+     "UPDATE finauth_attempts SET result = 'verified', verified_at = now() WHERE id = $1", 1},
+    {"form_update",
+     "UPDATE orders SET form_enc = $3, form_rev = form_rev + 1, updated_at = now()"
+     " WHERE id = $1 AND user_id = $2 AND status = 'finauth_failed' RETURNING form_rev",
+     3},
+    {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
+     3},
+    {"bank_branch_get",
+     "SELECT br.name, b.name FROM bank_branches br JOIN banks b ON b.id = br.bank_id"
+     " WHERE br.id = $1 AND br.active",
+     1},
+    {NULL, NULL, 0},
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int
+busy(struct hall_req *req)
+{
+    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+}
+
+static const char *
+base_of(struct hall_req *req)
+{
+    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+}
+
+static const char *
+actor_of(struct hall_req *req)
+{
+    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
+}
+
+static int
+go(struct hall_req *req, const char *location)
+{
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, location);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", location);
+    return hall_resp_ok(req, v);
+}
+
+static const char *
+str_of(const struct hall_val *obj, const char *key)
+{
+    const struct hall_val *v = hall_val_get(obj, key);
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+/* the order of this user, or NULL after answering (404 for others' orders) */
+static struct hall_dbres *
+order_load(struct hall_req *req, int64_t *id)
+{
+    struct hall_dbres *res;
+
+    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    res = hall_db_exec(req, "order_get", HALL_I64(*id), HALL_I64(req->user_id));
+    if (res == NULL) {
+        busy(req);
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    return res;
+}
+
+static struct hall_val *
+order_form(struct hall_req *req, struct hall_dbres *o)
+{
+    size_t len;
+    unsigned char *enc = hall_dbres_bytea(req, o, 0, 6, &len);
+    char *plain;
+
+    if (enc == NULL)
+        return NULL;
+    plain = hall_pii_decrypt(req->pool, enc, len);
+    if (plain == NULL)
+        return NULL;
+    return hall_val_parse(req->pool, plain, strlen(plain), NULL, 0);
+}
+
+static const char *
+locked_msg(struct hall_req *req)
+{
+    return hall_psprintf(req->pool,
+                         "随机验证码已连续输错%ld次，金融认证已锁定，请联系深圳CA客服处理",
+                         req->app->conf.finauth_max_tries);
+}
+
+/* ---- GET /finauth -------------------------------------------------------- */
+
+static int
+finauth_page(struct hall_req *req)
+{
+    struct hall_dbres *o, *a;
+    struct hall_val *ctx, *form;
+    const char *status;
+    int64_t id;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    status = hall_dbres_get(o, 0, 2);
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "金融认证");
+    hall_val_set_str(req->pool, ctx, "site_name",
+                     req->partner[0] != '\0' ? hall_dbres_get(o, 0, 5) : "深圳CA网上营业厅");
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+    hall_val_set_str(req->pool, ctx, "status", status);
+    hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
+    a = hall_db_exec(req, "attempt_latest", HALL_I64(id));
+    if (a == NULL)
+        return busy(req);
+    if (strcmp(status, "finauth_ok") == 0 && hall_dbres_rows(a) > 0) {
+        long left = req->app->conf.finauth_max_tries - (long)hall_dbres_i64(a, 0, 2);
+
+        hall_val_set_bool(req->pool, ctx, "pin", strcmp(hall_dbres_get(a, 0, 3), "pin") == 0);
+        hall_val_set_bool(req->pool, ctx, "locked", strcmp(hall_dbres_get(a, 0, 1), "locked") == 0);
+        hall_val_set_str(req->pool, ctx, "locked_msg", locked_msg(req));
+        hall_val_set_int(req->pool, ctx, "tries_left", left > 0 ? left : 0);
+        return hall_resp_page(req, 200, "finauth_code", ctx);
+    }
+    if (strcmp(status, "finauth_failed") == 0) {
+        struct hall_val *f;
+
+        form = order_form(req, o);
+        if (form == NULL)
+            return busy(req);
+        f = hall_val_set_obj(req->pool, ctx, "f");
+        hall_val_set_str(req->pool, f, "org_name", str_of(form, "org_name"));
+        hall_val_set_str(req->pool, f, "bank_account_name", str_of(form, "bank_account_name"));
+        hall_val_set_str(req->pool, f, "bank_branch_id", str_of(form, "bank_branch_id"));
+        hall_val_set_str(req->pool, f, "bank_branch_name", str_of(form, "bank_branch_name"));
+        hall_val_set_str(req->pool, f, "bank_account", str_of(form, "bank_account"));
+        hall_val_set_str(req->pool, ctx, "reason",
+                         hall_dbres_rows(a) > 0 ? hall_dbres_get(a, 0, 5) : "");
+        hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+        return hall_resp_page(req, 200, "finauth_retry", ctx);
+    }
+    if (strcmp(status, "finauth_pending") == 0)
+        hall_val_set_str(req->pool, ctx, "hint",
+                         "系统正在向贵司对公账户打款0.01元（并在交易附言里备注随机验证码）"
+                         "进行金融认证，请稍后刷新本页面查看结果。");
+    else if (strcmp(status, "review") == 0)
+        hall_val_set_str(req->pool, ctx, "hint",
+                         "申请单状态显示“待审核”则意味着金融认证已通过，将由深圳CA审核申请资料。");
+    else
+        hall_val_set_str(req->pool, ctx, "hint", "该业务单当前无需进行金融认证。");
+    return hall_resp_page(req, 200, "finauth_status", ctx);
+}
+
+/* ---- POST /finauth/code ---------------------------------------------------- */
+
+static const struct hall_pspec code_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"code", HALL_P_SMSCODE, 0, 0, 0, "随机验证码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_code(struct hall_req *req)
+{
+    const char *code = hall_req_param(req, "code");
+    const long max = req->app->conf.finauth_max_tries;
+    struct hall_dbres *o, *lock, *a, *res;
+    unsigned char mac[32];
+    const unsigned char *stored;
+    size_t slen = 0;
+    int64_t id, attempt;
+    long tries;
+    int rc;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (lock == NULL)
+        return busy(req);
+    if (hall_dbres_rows(lock) == 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    if (strcmp(hall_dbres_get(lock, 0, 0), "finauth_ok") != 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+    a = hall_db_exec(req, "attempt_lock", HALL_I64(id));
+    if (a == NULL)
+        return busy(req);
+    if (hall_dbres_rows(a) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+    attempt = hall_dbres_i64(a, 0, 0);
+    tries = (long)hall_dbres_i64(a, 0, 2);
+    if (strcmp(hall_dbres_get(a, 0, 1), "locked") == 0 || tries >= max)
+        return hall_resp_error(req, 423, "code", locked_msg(req));
+    if (strcmp(hall_dbres_get(a, 0, 1), "sent") != 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+    stored = hall_dbres_bytea(req, a, 0, 4, &slen);
+    hall_finauth_code_mac(id, code, mac);
+    if (stored == NULL || slen != sizeof(mac) || !hall_ct_equal(stored, mac, sizeof(mac))) {
+        struct hall_val *detail = hall_val_obj(req->pool);
+
+        res = hall_db_exec(req, "attempt_wrong", HALL_I64(attempt), HALL_I64(max));
+        if (res == NULL)
+            return busy(req);
+        tries = (long)hall_dbres_i64(res, 0, 0);
+        hall_val_set_int(req->pool, detail, "tries", tries);
+        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
+                       "finauth_wrong_code", NULL, NULL, detail) != HALL_OK)
+            return busy(req);
+        /* the wrong try counts even though the answer is an error */
+        if (hall_db_commit(req) != HALL_OK)
+            return busy(req);
+        hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
+        if (tries >= max)
+            return hall_resp_error(req, 400, "code", locked_msg(req));
+        return hall_resp_error(
+            req, 400, "code",
+            hall_psprintf(req->pool, "随机验证码不正确，您还可以输入%ld次", max - tries));
+    }
+    if (hall_db_exec(req, "attempt_verified", HALL_I64(attempt)) == NULL)
+        return busy(req);
+    rc = hall_order_move(req, id, "finauth_ok", "review", actor_of(req), NULL);
+    if (rc == HALL_ERR)
+        return busy(req);
+    if (rc == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+    if (hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);
+    return go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", base_of(req), (long long)id));
+}
+
+/* ---- POST /finauth/retry --------------------------------------------------- */
+
+static const struct hall_pspec retry_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"bank_account_name", HALL_P_TEXT, 0, 1, 100, "基本户名称", NULL},
+    {"bank_branch_id", HALL_P_TEXT, 0, 1, 9, "基本户开户行", NULL},
+    {"bank_account", HALL_P_TEXT, 0, 1, 40, "基本户账号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_retry(struct hall_req *req)
+{
+    const char *name = hall_req_param(req, "bank_account_name");
+    const char *branch_id = hall_req_param(req, "bank_branch_id");
+    const char *account = hall_req_param(req, "bank_account");
+    struct hall_dbres *o, *res;
+    struct hall_val *form;
+    char norm[48];
+    const char *json;
+    unsigned char *enc;
+    size_t jlen, elen;
+    int64_t id, rev;
+    int rc;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    if (strcmp(hall_dbres_get(o, 0, 2), "finauth_failed") != 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
+    form = order_form(req, o);
+    if (form == NULL)
+        return busy(req);
+    if (hall_valid_org_name(name) != HALL_OK)
+        return hall_resp_error(req, 400, "bank_account_name", "基本户名称格式不正确");
+    /* seeds 001/004: the basic account belongs to the unit itself */
+    if (strcmp(name, str_of(form, "org_name")) != 0)
+        return hall_resp_error(req, 400, "bank_account_name", "基本户名称须与机构名称一致");
+    if (strspn(branch_id, "0123456789") != strlen(branch_id))
+        return hall_resp_error(req, 400, "bank_branch_id", "请从搜索下拉框中选择基本户开户行");
+    if (hall_valid_bank_account(account, norm, sizeof(norm)) != HALL_OK)
+        return hall_resp_error(req, 400, "bank_account", "基本户账号应为8到32位数字");
+    res = hall_db_exec(req, "bank_branch_get", HALL_I64(strtoll(branch_id, NULL, 10)));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 400, "bank_branch_id", "请从搜索下拉框中选择基本户开户行");
+    /* the setters replace members in place: the rest of the form stays */
+    hall_val_set_str(req->pool, form, "bank_account_name", name);
+    hall_val_set_fmt(req->pool, form, "bank_branch_id", "%lld", strtoll(branch_id, NULL, 10));
+    hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, form, "bank_account", norm);
+    json = hall_val_json(req->pool, form, &jlen);
+    if (json == NULL)
+        return busy(req);
+    enc = hall_pii_encrypt(req->pool, json, jlen, &elen);
+    if (enc == NULL)
+        return busy(req);
+
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    res =
+        hall_db_exec(req, "form_update", HALL_I64(id), HALL_I64(req->user_id), HALL_BIN(enc, elen));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
+    rev = hall_dbres_i64(res, 0, 0);
+    if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) ==
+        NULL)
+        return busy(req);
+    rc = hall_order_move(req, id, "finauth_failed", "finauth_pending", actor_of(req), NULL);
+    if (rc == HALL_ERR)
+        return busy(req);
+    if (rc == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
+    if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
+              (long long)rev);
+    return go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", base_of(req), (long long)id));
+}
+
+static const struct hall_route finauth_routes[] = {
+    {"GET", "/finauth", finauth_page, HALL_R_AUTH, NULL},
+    {"POST", "/finauth/code", do_code, HALL_R_AUTH, code_params},
+    {"POST", "/finauth/retry", do_retry, HALL_R_AUTH, retry_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module finauth_module = {
+    "finauth",
+    finauth_routes,
+    finauth_stmts,
+    NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &finauth_module);
+}

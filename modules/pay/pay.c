@@ -1,0 +1,689 @@
+/*
+ * pay: 缴费 (SPEC step 8), for every business flow's orders.
+ *
+ *   GET  /pay?id=N       an unpaid order: choose 微信 / 支付宝 / 公对公转账;
+ *                        any other state: where the order stands
+ *   POST /pay/online     opens a trade at the payment gateway (libcurl,
+ *                        idempotency key per order and attempt) and sends
+ *                        the browser to the gateway's pay page
+ *   POST /pay/callback   the gateway's signed asynchronous callback
+ *   POST /pay/transfer   upload of the 汇款凭证 (corporate transfer)
+ *
+ * The callback is the only thing that makes an online payment "paid": it
+ * is verified (HMAC-SHA256 over the raw body with pay_secret_file, our
+ * out_trade_no, the amount, a fresh timestamp) and applied once, in one
+ * transaction with the order's move and the micro-deposit job, and
+ * acknowledged ("success") only after that transaction committed.  A copy
+ * of a callback already applied is acknowledged without changing anything.
+ * docs/modules/pay.md has the states and tables.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hall.h"
+
+/* what the applicant may upload as a voucher: SPEC says at most 2 MB */
+#define SECRET_MAX 512
+
+static unsigned char pay_secret[SECRET_MAX];
+static size_t pay_secret_len;
+
+static const struct hall_stmt pay_stmts[] = {
+    {"order_get",
+     "SELECT o.id, o.order_no, o.status, o.amount_fen, o.cert_type, o.business_type,"
+     " o.partner_code, p.name, o.cert_fen, o.shipping_fen"
+     " FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " WHERE o.id = $1 AND o.user_id = $2",
+     2},
+    {"order_lock",
+     "SELECT status, amount_fen, order_no FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE",
+     2},
+    {"pay_latest",
+     "SELECT id, attempt, method, amount_fen, status, coalesce(out_trade_no, ''),"
+     " trade_no IS NULL FROM payments WHERE order_id = $1 ORDER BY attempt DESC LIMIT 1",
+     1},
+    {"pay_insert_online",
+     "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no)"
+     " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+     5},
+    {"pay_set_trade",
+     "UPDATE payments SET trade_no = $2, pay_url = $3, updated_at = now()"
+     " WHERE id = $1 AND (trade_no IS NULL OR trade_no = $2) RETURNING id",
+     3},
+    {"cb_lock",
+     "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, ''), p.method,"
+     " o.status, o.amount_fen, o.cert_type"
+     " FROM payments p JOIN orders o ON o.id = p.order_id"
+     " WHERE p.out_trade_no = $1 FOR UPDATE OF p, o",
+     1},
+    {"cb_paid",
+     "UPDATE payments SET status = 'paid', trade_no = $2,"
+     " paid_at = coalesce($3::timestamptz, now()), callback_raw = $4,"
+     " callbacks = callbacks + 1, surplus = $5::boolean, updated_at = now() WHERE id = $1",
+     5},
+    {"cb_again", "UPDATE payments SET callbacks = callbacks + 1 WHERE id = $1", 1},
+    {"voucher_replace",
+     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
+     " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
+     1},
+    {"voucher_insert",
+     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
+     " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
+     5},
+    {"pay_insert_transfer",
+     "INSERT INTO payments (order_id, attempt, method, amount_fen, status, voucher_file_id)"
+     " VALUES ($1, (SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1),"
+     " 'transfer', $2, 'pending', $3) RETURNING id",
+     3},
+    {NULL, NULL, 0},
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int
+busy(struct hall_req *req)
+{
+    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+}
+
+static const char *
+base_of(struct hall_req *req)
+{
+    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+}
+
+static const char *
+actor_of(struct hall_req *req)
+{
+    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
+}
+
+/* answers with a redirect: a page for browsers, JSON for fetch() */
+static int
+go(struct hall_req *req, const char *location)
+{
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, location);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", location);
+    return hall_resp_ok(req, v);
+}
+
+static const char *
+yuan(struct hall_req *req, int64_t fen)
+{
+    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+static const char *
+cert_type_label(const char *t)
+{
+    if (strcmp(t, "org") == 0)
+        return "机构证书";
+    if (strcmp(t, "org_person") == 0)
+        return "机构个人证书";
+    if (strcmp(t, "person") == 0)
+        return "自然人证书";
+    if (strcmp(t, "org_business") == 0)
+        return "机构业务章";
+    return t;
+}
+
+static const char *
+business_label(const char *b)
+{
+    if (strcmp(b, "new") == 0)
+        return "证书新办";
+    if (strcmp(b, "reissue") == 0)
+        return "介质遗失补办";
+    if (strcmp(b, "seal") == 0)
+        return "电子签章申请";
+    if (strcmp(b, "finauth") == 0)
+        return "金融认证";
+    return b;
+}
+
+/* the order of this user, or NULL after answering (404 for others' orders) */
+static struct hall_dbres *
+order_load(struct hall_req *req, int64_t *id)
+{
+    struct hall_dbres *res;
+
+    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    res = hall_db_exec(req, "order_get", HALL_I64(*id), HALL_I64(req->user_id));
+    if (res == NULL) {
+        busy(req);
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    return res;
+}
+
+/* ---- GET /pay -------------------------------------------------------------- */
+
+static const char *
+status_hint(const char *status)
+{
+    if (strcmp(status, "draft") == 0)
+        return "请先完成申请信息的填写和提交，再进行缴费。";
+    if (strcmp(status, "transfer_review") == 0)
+        return "汇款凭证已提交。深圳CA工作人员将在三个工作日内核实款项到账情况，请耐心等待。";
+    if (strcmp(status, "finauth_pending") == 0)
+        return "支付成功。深圳CA正在向贵司对公账户打款0.01元，"
+               "并将随机验证码以转账交易附言方式发送至对公账户，请稍后查看金融认证结果。";
+    if (strcmp(status, "finauth_ok") == 0)
+        return "金融认证打款成功。请向贵司财务获取转账交易附言中的随机验证码，"
+               "点击“待认证”输入随机码进行验证，验证通过进入资料审核环节。";
+    if (strcmp(status, "finauth_failed") == 0)
+        return "金融认证失败：向贵司对公账户打款未成功。"
+               "请点击“金融认证”，重新填写正确的单位基本账户信息后提交。";
+    if (strcmp(status, "review") == 0)
+        return "支付成功，申请单状态为“待审核”，深圳CA将审核申请资料，请耐心等待。";
+    return "该业务单已无需缴费。";
+}
+
+static int
+pay_page(struct hall_req *req)
+{
+    struct hall_dbres *o, *p;
+    struct hall_val *ctx;
+    const char *status;
+    int64_t id;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    status = hall_dbres_get(o, 0, 2);
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "缴费");
+    hall_val_set_str(req->pool, ctx, "site_name",
+                     req->partner[0] != '\0' ? hall_dbres_get(o, 0, 7) : "深圳CA网上营业厅");
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+    hall_val_set_str(req->pool, ctx, "business", business_label(hall_dbres_get(o, 0, 5)));
+    hall_val_set_str(req->pool, ctx, "cert_type_label", cert_type_label(hall_dbres_get(o, 0, 4)));
+    hall_val_set_str(req->pool, ctx, "amount", yuan(req, hall_dbres_i64(o, 0, 3)));
+    hall_val_set_str(req->pool, ctx, "cert_amount", yuan(req, hall_dbres_i64(o, 0, 8)));
+    hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_i64(o, 0, 9) > 0);
+    hall_val_set_str(req->pool, ctx, "shipping_amount", yuan(req, hall_dbres_i64(o, 0, 9)));
+    hall_val_set_str(req->pool, ctx, "status", status);
+    hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
+    if (strcmp(status, "unpaid") == 0) {
+        p = hall_db_exec(req, "pay_latest", HALL_I64(id));
+        if (p == NULL)
+            return busy(req);
+        /* back from the gateway before its callback: the payment may be on its way */
+        hall_val_set_bool(req->pool, ctx, "maybe_paid",
+                          hall_dbres_rows(p) > 0 &&
+                              strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
+                              strcmp(hall_dbres_get(p, 0, 6), "f") == 0);
+        hall_val_set_bool(req->pool, ctx, "refused",
+                          hall_dbres_rows(p) > 0 &&
+                              strcmp(hall_dbres_get(p, 0, 4), "refused") == 0);
+        return hall_resp_page(req, 200, "pay", ctx);
+    }
+    hall_val_set_str(req->pool, ctx, "hint", status_hint(status));
+    hall_val_set_bool(req->pool, ctx, "finauth_code", strcmp(status, "finauth_ok") == 0);
+    hall_val_set_bool(req->pool, ctx, "finauth_retry", strcmp(status, "finauth_failed") == 0);
+    return hall_resp_page(req, 200, "pay_status", ctx);
+}
+
+/* ---- POST /pay/online ------------------------------------------------------ */
+
+static const char *const channels[] = {"wechat", "alipay", NULL};
+
+static const struct hall_pspec online_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"channel", HALL_P_CHOICE, 0, 0, 0, "支付方式", channels},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+url_ok(const char *u)
+{
+    const char *c;
+
+    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+        return 0;
+    if (strlen(u) > 2048)
+        return 0;
+    for (c = u; *c != '\0'; c++)
+        if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '"' || *c == '<' || *c == '>' ||
+            *c == '\\')
+            return 0;
+    return 1;
+}
+
+static int
+alnum_ok(const char *s, size_t max)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    const char *c;
+
+    if (n == 0 || n > max)
+        return 0;
+    for (c = s; *c != '\0'; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
+            return 0;
+    return 1;
+}
+
+static const char *
+str_of(const struct hall_val *obj, const char *key)
+{
+    const struct hall_val *v = hall_val_get(obj, key);
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
+}
+
+static int
+do_online(struct hall_req *req)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    const char *channel = hall_req_param(req, "channel");
+    struct hall_dbres *o, *lock, *p, *res;
+    struct hall_val *body, *ans;
+    struct hall_http_resp resp;
+    const char *out_no, *trade_no, *pay_url, *order_no, *json;
+    int64_t id, pay_id, amount;
+    long attempt;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (lock == NULL)
+        return busy(req);
+    if (hall_dbres_rows(lock) == 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    if (strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
+    amount = hall_dbres_i64(lock, 0, 1);
+    order_no = hall_dbres_get(lock, 0, 2);
+    if (amount <= 0)
+        return hall_resp_error(req, 400, "id", "该业务单金额为0，无需在线支付");
+    p = hall_db_exec(req, "pay_latest", HALL_I64(id));
+    if (p == NULL)
+        return busy(req);
+    /* an attempt whose trade we never heard back about is retried with the
+     * same out_trade_no and key: the gateway may have opened it already */
+    if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
+        strcmp(hall_dbres_get(p, 0, 6), "t") == 0 &&
+        strcmp(hall_dbres_get(p, 0, 2), channel) == 0 && hall_dbres_i64(p, 0, 3) == amount) {
+        pay_id = hall_dbres_i64(p, 0, 0);
+        out_no = hall_dbres_get(p, 0, 5);
+        attempt = (long)hall_dbres_i64(p, 0, 1);
+    } else {
+        attempt = hall_dbres_rows(p) > 0 ? (long)hall_dbres_i64(p, 0, 1) + 1 : 1;
+        out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
+        res = hall_db_exec(req, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
+                           HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
+        if (res == NULL)
+            return busy(req);
+        pay_id = hall_dbres_i64(res, 0, 0);
+        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
+                       "pay_online", NULL, NULL, NULL) != HALL_OK)
+            return busy(req);
+    }
+    if (hall_db_commit(req) != HALL_OK)
+        return busy(req);
+
+    /* the gateway is called outside any transaction: no lock waits on it */
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "channel", channel);
+    hall_val_set_str(req->pool, body, "out_trade_no", out_no);
+    hall_val_set_int(req->pool, body, "amount_fen", amount);
+    /* no applicant's name: the subject is shown by the wallet app */
+    hall_val_set_fmt(req->pool, body, "subject", "深圳CA数字证书 业务单%s", order_no);
+    hall_val_set_fmt(req->pool, body, "notify_url", "%s/pay/callback", conf->public_url);
+    hall_val_set_fmt(req->pool, body, "return_url", "%s%s/pay?id=%lld", conf->public_url,
+                     base_of(req), (long long)id);
+    json = hall_val_json(req->pool, body, NULL);
+    if (json == NULL)
+        return busy(req);
+    if (hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s/pay/create", conf->sandbox_url),
+                            json,
+                            hall_psprintf(req->pool, "pay-create-%lld-%ld", (long long)id, attempt),
+                            conf->http_connect_ms, conf->http_total_ms, &resp) != HALL_OK ||
+        resp.status != 200) {
+        hall_warn(req, "msg=\"pay create failed\" out_trade_no=%s http=%ld error=\"%s\"", out_no,
+                  resp.status, resp.error != NULL ? resp.error : "");
+        return hall_resp_error(req, 503, "channel",
+                               "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
+    }
+    ans = hall_val_parse(req->pool, resp.body, resp.len, NULL, 0);
+    trade_no = str_of(ans, "trade_no");
+    pay_url = str_of(ans, "pay_url");
+    if (!alnum_ok(trade_no, 64) || pay_url == NULL || !url_ok(pay_url)) {
+        hall_err(req, "msg=\"pay create: unexpected answer\" out_trade_no=%s", out_no);
+        return hall_resp_error(req, 503, "channel",
+                               "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
+    }
+    res =
+        hall_db_exec(req, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no), HALL_STR(pay_url));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0) {
+        hall_err(req, "msg=\"pay create: trade_no differs\" out_trade_no=%s", out_no);
+        return busy(req);
+    }
+    hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no, trade_no,
+              channel);
+    if (hall_req_wants_json(req)) {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, v, "redirect", pay_url);
+        return hall_resp_ok(req, v);
+    }
+    /* the one redirect off the hall: to the gateway's own page, whose
+     * address came from the gateway (hall_resp_redirect allows local only) */
+    req->status = 303;
+    hall_resp_header(req, "Location", pay_url);
+    hall_buf_reset(&req->body);
+    req->responded = 1;
+    return HALL_OK;
+}
+
+/* ---- POST /pay/callback ---------------------------------------------------- */
+
+/* refusals carry no "success": the gateway retries them */
+static int
+refuse(struct hall_req *req, const char *field, const char *why, const char *message)
+{
+    hall_warn(req, "msg=\"callback refused\" reason=%s", why);
+    return hall_resp_error(req, 400, field, message);
+}
+
+static int
+hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int
+signature_ok(struct hall_req *req)
+{
+    const char *sig = hall_req_env(req, "HTTP_X_SANDBOX_SIGNATURE");
+    unsigned char want[32], got[32];
+    int i;
+
+    if (sig == NULL || strlen(sig) != 64 || req->raw_body == NULL)
+        return 0;
+    for (i = 0; i < 32; i++) {
+        int hi = hexval((unsigned char)sig[2 * i]), lo = hexval((unsigned char)sig[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return 0;
+        got[i] = (unsigned char)(hi << 4 | lo);
+    }
+    hall_hmac_sha256(pay_secret, pay_secret_len, req->raw_body, req->raw_len, want);
+    return hall_ct_equal(want, got, sizeof(want));
+}
+
+static int
+int_of(const struct hall_val *obj, const char *key, int64_t *out)
+{
+    const struct hall_val *v = hall_val_get(obj, key);
+
+    if (v == NULL || v->type != HALL_V_INT)
+        return HALL_ERR;
+    *out = v->i;
+    return HALL_OK;
+}
+
+/* an ISO 8601 time as the gateway writes it, or NULL (then now() is used) */
+static const char *
+paid_at_of(const struct hall_val *obj)
+{
+    const char *s = str_of(obj, "paid_at");
+
+    if (s == NULL || strlen(s) < 10 || strlen(s) > 40 || strspn(s, "0123456789-T:.Z+") != strlen(s))
+        return NULL;
+    return s;
+}
+
+static int
+do_callback(struct hall_req *req)
+{
+    const struct hall_val *j = req->json;
+    const char *out_no, *trade_no, *status, *to, *method;
+    struct hall_dbres *res;
+    struct hall_val *detail;
+    int64_t amount, ts, pay_id, order_id;
+    int surplus = 0, rc;
+    time_t now = time(NULL);
+
+    if (!signature_ok(req))
+        return refuse(req, "signature", "signature", "签名验证失败");
+    if (j == NULL)
+        return refuse(req, NULL, "not_json", "回调内容格式不正确");
+    out_no = str_of(j, "out_trade_no");
+    trade_no = str_of(j, "trade_no");
+    status = str_of(j, "status");
+    if (out_no == NULL || strlen(out_no) > 64)
+        return refuse(req, "out_trade_no", "out_trade_no", "商户订单号不正确");
+    if (!alnum_ok(trade_no, 64))
+        return refuse(req, "trade_no", "trade_no", "交易号不正确");
+    if (int_of(j, "amount_fen", &amount) != HALL_OK || amount <= 0)
+        return refuse(req, "amount_fen", "amount", "支付金额不正确");
+    if (int_of(j, "timestamp", &ts) != HALL_OK)
+        return refuse(req, "timestamp", "timestamp", "回调时间戳不正确");
+    /* a signed callback replayed long after it was made is refused */
+    if (ts < (int64_t)now - req->app->conf.pay_callback_max_age_s ||
+        ts > (int64_t)now + req->app->conf.pay_callback_max_age_s)
+        return refuse(req, "timestamp", "stale", "回调时间戳已过期");
+    if (status == NULL || strcmp(status, "SUCCESS") != 0)
+        return refuse(req, "status", "status", "交易状态不是支付成功");
+
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    res = hall_db_exec(req, "cb_lock", HALL_STR(out_no));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return refuse(req, "out_trade_no", "unknown_order", "商户订单号不存在");
+    pay_id = hall_dbres_i64(res, 0, 0);
+    order_id = hall_dbres_i64(res, 0, 1);
+    method = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 5));
+    if (amount != hall_dbres_i64(res, 0, 2) || amount != hall_dbres_i64(res, 0, 7)) {
+        hall_err(req, "msg=\"callback amount differs from ours\" out_trade_no=%s", out_no);
+        return refuse(req, "amount_fen", "amount_mismatch", "支付金额与业务单金额不符");
+    }
+    if (*hall_dbres_get(res, 0, 4) != '\0' && strcmp(hall_dbres_get(res, 0, 4), trade_no) != 0)
+        return refuse(req, "trade_no", "trade_mismatch", "交易号与商户订单号不符");
+    if (strcmp(hall_dbres_get(res, 0, 3), "paid") == 0) {
+        /* a copy of a callback already applied: acknowledge, change nothing */
+        if (hall_db_exec(req, "cb_again", HALL_I64(pay_id)) == NULL ||
+            hall_db_commit(req) != HALL_OK)
+            return busy(req);
+        return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
+    }
+    if (strcmp(hall_dbres_get(res, 0, 3), "created") != 0 &&
+        strcmp(hall_dbres_get(res, 0, 3), "closed") != 0)
+        return refuse(req, "out_trade_no", "payment_state", "该支付记录状态不正确");
+    to = strcmp(hall_dbres_get(res, 0, 8), "person") == 0 ? "review" : "finauth_pending";
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "payment_id", pay_id);
+    hall_val_set_str(req->pool, detail, "trade_no", trade_no);
+    /* only from unpaid: an order waiting for its transfer to be confirmed
+     * (or further on) is not moved by money that came another way */
+    rc = hall_order_move(req, order_id, "unpaid", to,
+                         hall_psprintf(req->pool, "gateway:%s", method), detail);
+    if (rc == HALL_ERR)
+        return busy(req);
+    if (rc == HALL_ORDER_CONFLICT) {
+        /* the money came, but the order was paid another way (or moved on):
+         * keep the payment, flagged for a refund by finance */
+        surplus = 1;
+        if (hall_audit(req, hall_psprintf(req->pool, "gateway:%s", method), "order",
+                       hall_psprintf(req->pool, "%lld", (long long)order_id), "payment_surplus",
+                       NULL, NULL, detail) != HALL_OK)
+            return busy(req);
+        hall_warn(req, "msg=\"payment for an order not unpaid\" out_trade_no=%s", out_no);
+    }
+    {
+        const char *paid_at = paid_at_of(j);
+
+        if (hall_db_exec(req, "cb_paid", HALL_I64(pay_id), HALL_STR(trade_no),
+                         paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
+                         HALL_STR(hall_pstrndup(req->pool, req->raw_body, req->raw_len)),
+                         HALL_STR(surplus ? "t" : "f")) == NULL)
+            return busy(req);
+    }
+    if (!surplus && strcmp(to, "finauth_pending") == 0 &&
+        hall_finauth_queue(req, order_id) != HALL_OK)
+        return busy(req);
+    if (hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,
+              surplus ? "unchanged" : to);
+    return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
+}
+
+/* ---- POST /pay/transfer ---------------------------------------------------- */
+
+static const struct hall_pspec transfer_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* a voucher may be a photo, a screenshot or the bank's PDF */
+static const char *const voucher_types[] = {"image/jpeg", "image/png", "application/pdf", NULL};
+
+static int
+do_transfer(struct hall_req *req)
+{
+    const struct hall_upload *u = hall_req_upload(req, "voucher");
+    struct hall_dbres *o, *lock, *res;
+    struct hall_stored st;
+    const char *err;
+    int64_t id, file_id, amount;
+    int rc, status;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    if (u == NULL || (u->filename != NULL && u->filename[0] == '\0' && u->size == 0))
+        return hall_resp_error(req, 400, "voucher", "请选择要上传的汇款凭证");
+    if (u->size == 0)
+        return hall_resp_error(req, 400, "voucher", "汇款凭证文件为空，请重新选择");
+    status = hall_file_store(req, u, voucher_types, "jpg、png、pdf", &st, &err);
+    if (status != 0)
+        return hall_resp_error(req, status, "voucher", hall_psprintf(req->pool, "汇款凭证：%s", err));
+    if (strcmp(hall_dbres_get(o, 0, 2), "unpaid") != 0) {
+        hall_file_discard(req, st.name);
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
+    }
+
+    rc = HALL_ERR;
+    if (hall_db_begin(req) != HALL_OK)
+        goto out;
+    lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (lock == NULL)
+        goto out;
+    if (hall_dbres_rows(lock) == 0 || strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0) {
+        rc = HALL_ORDER_CONFLICT;
+        goto out;
+    }
+    amount = hall_dbres_i64(lock, 0, 1);
+    if (hall_db_exec(req, "voucher_replace", HALL_I64(id)) == NULL)
+        goto out;
+    res = hall_db_exec(req, "voucher_insert", HALL_I64(id), HALL_STR(st.name), HALL_STR(st.mime),
+                       HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, sizeof(st.sha256)));
+    if (res == NULL)
+        goto out;
+    file_id = hall_dbres_i64(res, 0, 0);
+    if (hall_db_exec(req, "pay_insert_transfer", HALL_I64(id), HALL_I64(amount),
+                     HALL_I64(file_id)) == NULL)
+        goto out;
+    rc = hall_order_move(req, id, "unpaid", "transfer_review", actor_of(req), NULL);
+    if (rc != HALL_OK)
+        goto out;
+    if (hall_db_commit(req) != HALL_OK) {
+        rc = HALL_ERR;
+        goto out;
+    }
+out:
+    if (rc != HALL_OK) {
+        hall_file_discard(req, st.name);
+        if (rc == HALL_ORDER_CONFLICT)
+            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
+        return busy(req);
+    }
+    hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
+              st.mime, st.size);
+    return go(req, hall_psprintf(req->pool, "%s/pay?id=%lld", base_of(req), (long long)id));
+}
+
+/* ---- module ---------------------------------------------------------------- */
+
+static int
+pay_init(struct hall_app *app)
+{
+    const char *file = app->conf.pay_secret_file;
+    unsigned char buf[SECRET_MAX + 1];
+    size_t n = 0, s = 0;
+    FILE *f = fopen(file, "r");
+
+    if (f == NULL) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot read pay_secret_file\" file=%s", file);
+        return HALL_ERR;
+    }
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    /* the secret is the file's text without surrounding white space */
+    while (n > 0 &&
+           (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        n--;
+    while (s < n && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\n' || buf[s] == '\r'))
+        s++;
+    if (n - s == 0 || n - s > SECRET_MAX) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"pay_secret_file is empty or too long\" file=%s", file);
+        return HALL_ERR;
+    }
+    memcpy(pay_secret, buf + s, n - s);
+    pay_secret_len = n - s;
+    return HALL_OK;
+}
+
+static const struct hall_route pay_routes[] = {
+    {"GET", "/pay", pay_page, HALL_R_AUTH, NULL},
+    {"POST", "/pay/online", do_online, HALL_R_AUTH, online_params},
+    {"POST", "/pay/callback", do_callback, HALL_R_NOCSRF, NULL},
+    {"POST", "/pay/transfer", do_transfer, HALL_R_AUTH | HALL_R_MULTIPART, transfer_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module pay_module = {
+    "pay",
+    pay_routes,
+    pay_stmts,
+    pay_init,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &pay_module);
+}

@@ -1,0 +1,47 @@
+'use strict';
+/*
+ * One journey in headless Chromium through nginx: an unpaid order is paid
+ * with 支付宝 on the sandbox cashier page, the browser comes back to the
+ * hall, and the order reaches 金融认证成功 with the 待认证 button.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { chromium } = require('playwright-core');
+const { applicant, HALL } = require('../integ/lib/client');
+const { unpaidOrder, waitStatus } = require('../integ/lib/payflow');
+
+test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const browser = await chromium.launch({
+        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
+        args: ['--no-sandbox'],
+    });
+    try {
+        const ctx = await browser.newContext();
+        const host = new URL(HALL).hostname;
+        await ctx.addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
+        const page = await ctx.newPage();
+        const errors = [];
+        /* the hall's own pages only: the sandbox has no favicon */
+        page.on('console', (m) => {
+            if (m.type() === 'error' && (m.location().url || '').startsWith(HALL))
+                errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`${HALL}/pay?id=${id}`);
+        assert.equal(await page.textContent('#amount'), '600.00元');
+        await page.check('input[name="channel"][value="alipay"]');
+        await Promise.all([page.waitForURL(/\/pay\/page\/ALI\d+$/), page.click('#pay-online-submit')]);
+        assert.equal(await page.textContent('#amount'), '￥600.00');
+        await Promise.all([page.waitForURL(`${HALL}/pay?id=${id}`), page.click('#confirm')]);
+        await waitStatus(id, 'finauth_ok');
+        await page.reload();
+        assert.equal(await page.getAttribute('#status', 'data-status'), 'finauth_ok');
+        await Promise.all([page.waitForURL(`${HALL}/finauth?id=${id}`), page.click('#finauth-link')]);
+        assert.ok(await page.isVisible('input[name="code"]'));
+        assert.deepEqual(errors, [], 'no console errors (CSP)');
+    } finally {
+        await browser.close();
+    }
+});

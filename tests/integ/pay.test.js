@@ -1,0 +1,281 @@
+'use strict';
+/*
+ * 缴费 through nginx: the payment choice, online payment through the
+ * sandbox gateway and its signed callback (verified, checked, idempotent,
+ * acknowledged after commit), the corporate transfer voucher upload, and
+ * who may pay what.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { applicant, SANDBOX } = require('./lib/client');
+const {
+    psql, orgForm, personForm, unpaidOrder, orderStatus, waitStatus, sandbox, payOnline,
+    confirmTrade, lastTransfer, sendCallback, upload, PNG, allLogs, waitFor,
+} = require('./lib/payflow');
+
+test('pay_page__unpaid_order__shows_amount_and_three_ways', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const r = await c.get(`/pay?id=${id}`);
+    assert.equal(r.status, 200);
+    for (const s of ['600.00元', '支付宝', '微信支付', '对公账号付款', '汇款凭证', 'name="voucher"',
+        '随机验证码以转账交易附言方式发送至对公账户'])
+        assert.ok(r.text.includes(s), `pay page shows ${s}`);
+});
+
+test('pay_online__org__gateway_page_callback_finauth_pending_then_ok', async () => {
+    const c = await applicant();
+    const { id, account } = await unpaidOrder(c);
+    const tradeNo = await payOnline(c, id, 'alipay');
+    assert.match(tradeNo, /^ALI\d+$/);
+    const row = psql(`SELECT method || '|' || amount_fen || '|' || status || '|' || trade_no || '|' ||
+        out_trade_no FROM payments WHERE order_id = ${id}`);
+    const [method, amount, st, tn, out] = row.split('|');
+    assert.deepEqual([method, amount, st, tn], ['alipay', '60000', 'created', tradeNo]);
+    assert.match(out, /^N\d{14}-1$/);
+    assert.equal(orderStatus(id), 'unpaid', 'nothing paid before the callback');
+
+    /* the gateway's cashier page shows our amount */
+    const page = await fetch(`${SANDBOX}/pay/page/${tradeNo}`).then((x) => x.text());
+    assert.match(page, /id="amount">￥600\.00</);
+    await confirmTrade(tradeNo);
+
+    await waitStatus(id, 'finauth_ok');
+    assert.equal(psql(`SELECT status || '|' || (paid_at IS NOT NULL) || '|' || callbacks FROM payments
+        WHERE order_id = ${id}`), 'paid|true|1');
+    const moves = psql(`SELECT from_state || '>' || to_state || '>' || actor FROM audit_log
+        WHERE entity = 'order' AND entity_id = '${id}' AND action = 'status' ORDER BY id`);
+    assert.equal(moves, 'unpaid>finauth_pending>gateway:alipay\nfinauth_pending>finauth_ok>outbox:bank');
+    /* the gateway saw its callback acknowledged */
+    const t = await sandbox(`/sandbox/pay/${tradeNo}`);
+    assert.equal(t.body.notify.state, 'ACKED');
+
+    /* 0.01 CNY to the basic account, the code in the memo, kept only hashed */
+    const tr = await lastTransfer(account);
+    assert.equal(tr.amount_fen, 1);
+    assert.equal(tr.account_name, '深圳测试科技有限公司');
+    assert.equal(tr.bank_name, '中国工商银行深圳南山支行');
+    assert.equal(tr.status, 'SUCCESS');
+    assert.match(tr.memo, /^(办理数字证书编码|数字证书PIN码): \d{6}$/);
+    const code = tr.memo.slice(-6);
+    assert.equal(psql(`SELECT result || '|' || bank_ref || '|' || length(code_hash) FROM finauth_attempts
+        WHERE order_id = ${id}`), `sent|${tr.transfer_no}|32`);
+    const dump = psql(`SELECT encode(code_hash, 'hex') || encode(payload_enc, 'escape') FROM
+        finauth_attempts a, outbox o WHERE a.order_id = ${id} AND o.kind = 'bank_transfer'
+        AND o.idem_key = 'finauth-' || a.id`);
+    assert.ok(!dump.includes(code), 'the code is stored neither in clear nor as a plain hash');
+    const logs = allLogs();
+    assert.ok(!logs.includes(account), 'no account number in any log');
+    assert.ok(!logs.includes(tr.memo), 'no memo in any log');
+});
+
+test('pay_online__person__straight_to_review_without_finauth', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c, { project: 'hunan', base: '/hunan', form: personForm() });
+    const tradeNo = await payOnline(c, id, 'wechat', '/hunan');
+    assert.match(tradeNo, /^WX\d+$/);
+    const trade = await sandbox(`/sandbox/pay/${tradeNo}`);
+    assert.equal(trade.body.amount_fen, 70000);
+    assert.match(trade.body.return_url, new RegExp(`/hunan/pay\\?id=${id}$`));
+    await confirmTrade(tradeNo);
+    await waitStatus(id, 'review');
+    assert.equal(psql(`SELECT review_due IS NOT NULL AND submitted_at IS NOT NULL FROM orders
+        WHERE id = ${id}`), 't');
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '0');
+    const back = await c.get(`/hunan/pay?id=${id}`);
+    assert.equal(back.status, 200);
+    assert.match(back.text, /待审核/);
+});
+
+test('pay_callback__replayed_100_times__pays_once', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const tradeNo = await payOnline(c, id);
+    await confirmTrade(tradeNo);
+    await waitStatus(id, 'finauth_ok');
+    const r = await sandbox(`/sandbox/pay/${tradeNo}/callback?times=100`, { method: 'POST', body: {} });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.results.length, 100);
+    assert.ok(r.body.results.every((x) => x.acked), 'every copy is acknowledged');
+    assert.equal(psql(`SELECT count(*) || '|' || sum(callbacks) FROM payments
+        WHERE order_id = ${id} AND status = 'paid'`), '1|101');
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '1');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
+        AND action = 'status' AND from_state = 'unpaid'`), '1');
+    assert.equal(orderStatus(id), 'finauth_ok');
+});
+
+test('pay_callback__forged_wrong_amount_stale_unknown__refused_nothing_changed', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const tradeNo = await payOnline(c, id);
+    const out = psql(`SELECT out_trade_no FROM payments WHERE order_id = ${id}`);
+    const good = { trade_no: tradeNo, out_trade_no: out, amount_fen: 60000 };
+    const before = psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'`);
+
+    const cases = [
+        ['tampered signature', await sendCallback(good, { signature: 'ab'.repeat(32) })],
+        ['no signature', await sendCallback(good, { signature: '' })],
+        ['wrong amount', await sendCallback({ ...good, amount_fen: 1 })],
+        ['stale timestamp', await sendCallback({ ...good, timestamp: Math.floor(Date.now() / 1000) - 3600 })],
+        ['future timestamp', await sendCallback({ ...good, timestamp: Math.floor(Date.now() / 1000) + 3600 })],
+        ['unknown order', await sendCallback({ ...good, out_trade_no: 'N000-1' })],
+        ['other trade', await sendCallback({ ...good, trade_no: 'WX1' })],
+    ];
+    for (const [name, r] of cases) {
+        assert.equal(r.status, 400, `${name}: ${r.text}`);
+        assert.ok(!/success/i.test(r.text), `${name}: not acknowledged`);
+        assert.match(JSON.parse(r.text).message, /[\u4e00-\u9fa5]/, `${name}: Chinese message`);
+    }
+    assert.equal(orderStatus(id), 'unpaid');
+    assert.equal(psql(`SELECT status || '|' || callbacks FROM payments WHERE order_id = ${id}`), 'created|0');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'`), before);
+
+    /* the same callback correctly signed is taken: the refusals were for their faults */
+    const ok = await sendCallback(good);
+    assert.equal(ok.status, 200);
+    assert.match(ok.text, /success/);
+    assert.equal(orderStatus(id) === 'finauth_pending' || orderStatus(id) === 'finauth_ok', true);
+});
+
+test('pay_callback__sandbox_bad_signature__refused', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const tradeNo = await payOnline(c, id);
+    await confirmTrade(tradeNo);
+    await waitStatus(id, 'finauth_ok');
+    const r = await sandbox(`/sandbox/pay/${tradeNo}/callback?bad_signature=1`, { method: 'POST', body: {} });
+    assert.equal(r.body.results[0].http_status, 400);
+    assert.equal(r.body.results[0].acked, false);
+    assert.equal(psql(`SELECT callbacks FROM payments WHERE order_id = ${id}`), '1');
+});
+
+test('pay_online__second_channel_after_first__new_attempt_and_surplus_flagged', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const t1 = await payOnline(c, id, 'wechat');
+    const t2 = await payOnline(c, id, 'alipay');
+    assert.notEqual(t1, t2);
+    await confirmTrade(t2);
+    await waitStatus(id, 'finauth_ok');
+    /* the first trade is paid as well: the money is kept and flagged for a refund */
+    await confirmTrade(t1);
+    await waitFor('second payment recorded', () =>
+        psql(`SELECT count(*) FROM payments WHERE order_id = ${id} AND status = 'paid'`) === '2');
+    assert.equal(psql(`SELECT string_agg(method || ':' || surplus, ',' ORDER BY attempt) FROM payments
+        WHERE order_id = ${id}`), 'wechat:true,alipay:false');
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '1');
+});
+
+test('pay_transfer__png_voucher__stored_and_transfer_review', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const r = await upload(c, '/pay/transfer', { id }, { name: '汇款凭证.png', bytes: PNG, type: 'image/png' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.redirect, `/pay?id=${id}`);
+    assert.equal(orderStatus(id), 'transfer_review');
+    const f = psql(`SELECT stored_name || '|' || mime || '|' || size || '|' || encode(sha256, 'hex')
+        FROM order_files WHERE order_id = ${id} AND kind = 'transfer_voucher' AND replaced_at IS NULL`);
+    const [stored, mime, size, sum] = f.split('|');
+    assert.match(stored, /^[A-Za-z0-9_-]{32}$/);
+    assert.equal(mime, 'image/png');
+    assert.equal(size, String(PNG.length));
+    assert.equal(sum, require('node:crypto').createHash('sha256').update(PNG).digest('hex'));
+    const fs = require('node:fs');
+    const path = require('node:path');
+    /* a voucher shows the payer's account: stored encrypted, like every upload */
+    const onDisk = fs.readFileSync(path.join(process.env.HALL_VAR, 'uploads', stored));
+    assert.equal(onDisk.indexOf(PNG.subarray(0, 16)), -1, 'voucher stored in clear');
+    assert.ok(onDisk.length > PNG.length);
+    assert.equal(psql(`SELECT method || '|' || status || '|' || amount_fen || '|' || (voucher_file_id IS NOT NULL)
+        FROM payments WHERE order_id = ${id}`), 'transfer|pending|60000|true');
+    /* corporate transfers skip financial authentication */
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '0');
+    const page = await c.get(`/pay?id=${id}`);
+    assert.match(page.text, /待确认到账/);
+    assert.match(page.text, /三个工作日内核实款项到账情况/);
+    /* pdf vouchers too, but not twice for one order */
+    const again = await upload(c, '/pay/transfer', { id }, { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    assert.equal(again.status, 409);
+});
+
+test('pay_transfer__exe_oversize_empty_missing__refused_in_chinese_nothing_written', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(200, 1)]);
+    const big = Buffer.alloc(2 * 1024 * 1024 + 1, 0);
+    big[0] = 0xFF; big[1] = 0xD8; big[2] = 0xFF;
+    const cases = [
+        ['renamed exe', { name: 'voucher.jpg', bytes: exe, type: 'image/jpeg' }, 400, /jpg、png、pdf/],
+        ['2 MiB + 1', { name: 'big.jpg', bytes: big, type: 'image/jpeg' }, 413, /[\u4e00-\u9fa5]/],
+        ['empty', { name: 'empty.png', bytes: Buffer.alloc(0), type: 'image/png' }, 400, /为空/],
+        ['missing', null, 400, /请选择/],
+    ];
+    for (const [name, file, status, msg] of cases) {
+        const r = await upload(c, '/pay/transfer', { id }, file);
+        assert.equal(r.status, status, `${name}: ${r.text}`);
+        assert.equal(r.body.field, 'voucher', name);
+        assert.match(r.body.message, msg, name);
+    }
+    const exact = Buffer.alloc(2 * 1024 * 1024, 0);
+    exact[0] = 0xFF; exact[1] = 0xD8; exact[2] = 0xFF;
+    assert.equal(orderStatus(id), 'unpaid');
+    assert.equal(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`), '0');
+    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0');
+    /* exactly 2 MiB is allowed */
+    const r = await upload(c, '/pay/transfer', { id }, { name: 'ok.jpg', bytes: exact, type: 'image/jpeg' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT mime || '|' || size FROM order_files WHERE order_id = ${id}`), 'image/jpeg|2097152');
+});
+
+test('pay__another_users_order__404_everywhere', async () => {
+    const a = await applicant();
+    const { id } = await unpaidOrder(a);
+    const b = await applicant();
+    assert.equal((await b.get(`/pay?id=${id}`)).status, 404);
+    assert.equal((await b.post('/pay/online', { id, channel: 'wechat' })).status, 404);
+    const u = await upload(b, '/pay/transfer', { id }, { name: 'v.png', bytes: PNG, type: 'image/png' });
+    assert.equal(u.status, 404);
+    assert.equal(orderStatus(id), 'unpaid');
+    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0');
+});
+
+test('pay__no_csrf__403_nothing_written', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    assert.equal((await c.post('/pay/online', { id, channel: 'wechat' }, { csrf: false })).status, 403);
+    const u = await upload(c, '/pay/transfer', { id }, { name: 'v.png', bytes: PNG, type: 'image/png' },
+        { csrf: false });
+    assert.equal(u.status, 403);
+    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0');
+    assert.equal(orderStatus(id), 'unpaid');
+});
+
+test('pay_online__bad_input_and_wrong_state__400_409', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const bad = await c.post('/pay/online', { id, channel: 'bitcoin' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.field, 'channel');
+    assert.match(bad.body.message, /支付方式/);
+    const none = await c.post('/pay/online', { id });
+    assert.equal(none.status, 400);
+    assert.match(none.body.message, /请填写支付方式/);
+    psql(`UPDATE orders SET status = 'draft' WHERE id = ${id}`);
+    const draft = await c.post('/pay/online', { id, channel: 'wechat' });
+    assert.equal(draft.status, 409);
+    assert.match(draft.body.message, /不能缴费/);
+    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0');
+});
+
+test('pay_online__gateway_down__503_then_retry_same_attempt', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    await sandbox('/sandbox/faults', { method: 'POST', body: { service: 'pay', mode: 'fail', count: 1 } });
+    const r = await c.post('/pay/online', { id, channel: 'wechat' });
+    assert.equal(r.status, 503);
+    assert.match(r.body.message, /公对公转账/);
+    const tradeNo = await payOnline(c, id, 'wechat');
+    assert.equal(psql(`SELECT count(*) || '|' || max(trade_no) FROM payments WHERE order_id = ${id}`),
+        `1|${tradeNo}`, 'the failed attempt is reused, not doubled');
+});
