@@ -379,7 +379,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     for (;;) {
         const char *hend, *name, *filename, *ctype = NULL;
         char *headers;
-        struct hall_buf field;
+        struct hall_buf *field;
         struct hall_upload *up = NULL;
         int fd = -1;
         size_t size = 0;
@@ -430,8 +430,10 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
         }
         if (name == NULL || *name == '\0')
             return 400;
-        hall_buf_init(&field, lim->max_field);
-        hall_buf_pool(&field, pool);
+        /* in the pool, not on the stack: the pool's cleanup frees it after we return */
+        field = hall_palloc(pool, sizeof(*field));
+        hall_buf_init(field, lim->max_field);
+        hall_buf_pool(field, pool);
         if (filename != NULL) {
             up = hall_pcalloc(pool, sizeof(*up));
             up->field = name;
@@ -465,7 +467,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                         return 503;
                     }
                     size += avail;
-                } else if (hall_buf_add(&field, m.buf + m.start, avail) != HALL_OK) {
+                } else if (hall_buf_add(field, m.buf + m.start, avail) != HALL_OK) {
                     *err = "填写的内容过长";
                     *errfield = name;
                     return 413;
@@ -491,8 +493,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             struct hall_param *p = hall_pcalloc(pool, sizeof(*p));
 
             p->name = name;
-            p->value = hall_pstrndup(pool, field.data != NULL ? field.data : "", field.len);
-            p->len = field.len;
+            p->value = hall_pstrndup(pool, field->data != NULL ? field->data : "", field->len);
+            p->len = field->len;
             if (memchr(p->value, '\0', p->len) != NULL)
                 return 400;
             *ftail = p;
