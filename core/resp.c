@@ -91,7 +91,7 @@ hall_page_ctx(struct hall_req *req)
 int
 hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_val *ctx)
 {
-    struct hall_buf inner;
+    struct hall_buf *inner;
 
     if (ctx == NULL)
         ctx = hall_page_ctx(req);
@@ -99,13 +99,15 @@ hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_v
         hall_val_set_str(req->pool, ctx, "csrf", hall_csrf_token(req));
     if (hall_val_get(ctx, "logged_in") == NULL)
         hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
-    hall_buf_init(&inner, 4 * 1024 * 1024);
-    hall_buf_pool(&inner, req->pool);
-    if (hall_tmpl_render(req->app->tmpl, name, ctx, &inner) != HALL_OK) {
+    /* in the pool, not on the stack: the pool's cleanup frees it after we return */
+    inner = hall_palloc(req->pool, sizeof(*inner));
+    hall_buf_init(inner, 4 * 1024 * 1024);
+    hall_buf_pool(inner, req->pool);
+    if (hall_tmpl_render(req->app->tmpl, name, ctx, inner) != HALL_OK) {
         hall_err(req, "msg=\"template failed\" tmpl=%s", name);
         return hall_resp_raw(req, 500, "text/plain; charset=utf-8", "系统错误", 12);
     }
-    hall_val_set_str(req->pool, ctx, "body", inner.data != NULL ? inner.data : "");
+    hall_val_set_str(req->pool, ctx, "body", inner->data != NULL ? inner->data : "");
     hall_buf_reset(&req->body);
     if (hall_tmpl_render(req->app->tmpl, "layout", ctx, &req->body) != HALL_OK) {
         hall_err(req, "msg=\"template failed\" tmpl=layout");
