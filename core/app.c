@@ -241,7 +241,7 @@ parse_body(struct hall_req *req)
     const char *cl = hall_req_env(req, "CONTENT_LENGTH");
     const char *ct = req->content_type != NULL ? req->content_type : "";
     size_t clen = 0;
-    struct hall_buf b;
+    struct hall_buf *b;
 
     if (cl != NULL && *cl != '\0') {
         char *end;
@@ -276,10 +276,13 @@ parse_body(struct hall_req *req)
         }
         return HALL_OK;
     }
-    if (read_body(req, clen, &b) != HALL_OK)
+    /* in the pool, not on the stack: read_body registers it as a pool cleanup */
+    b = hall_palloc(req->pool, sizeof(*b));
+    if (read_body(req, clen, b) != HALL_OK)
         return hall_resp_error(req, 400, NULL, "请求内容不完整"), HALL_ERR;
     if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
-        if (hall_parse_urlencoded(req->pool, b.data, b.len, &req->bparams, MAX_PARAMS) != HALL_OK)
+        if (hall_parse_urlencoded(req->pool, b->data, b->len, &req->bparams, MAX_PARAMS) !=
+            HALL_OK)
             return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
         return HALL_OK;
     }
@@ -288,7 +291,7 @@ parse_body(struct hall_req *req)
         char err[128];
         size_t count = 0;
 
-        req->json = hall_val_parse(req->pool, b.data, b.len, err, sizeof(err));
+        req->json = hall_val_parse(req->pool, b->data, b->len, err, sizeof(err));
         if (req->json == NULL || req->json->type != HALL_V_OBJ)
             return hall_resp_error(req, 400, NULL, "JSON格式不正确"), HALL_ERR;
         /* scalar members double as parameters, so declarations apply to both */
