@@ -473,7 +473,8 @@ tmpl_var__html_special_characters__escaped(void **state)
     tload(t);
     hall_val_set_str(t->pool, ctx, "x", "<script>alert('x')&\"</script>张");
     assert_string_equal(trender(t, "p", ctx),
-                        "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;张\">"
+                        "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
+                        "张\">"
                         "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;张</p>|"
                         "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;张");
 }
