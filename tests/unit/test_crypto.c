@@ -284,8 +284,9 @@ static void
 pii_decrypt__known_blob__decrypted(void **state)
 {
     /* AES-256-GCM, key 00..1f, nonce a0..ab, no AAD, made with Python's cryptography */
-    static const char blob_hex[] = "01a0a1a2a3a4a5a6a7a8a9aaab03a4dcc9fd42228e5355b6e3364bf9e7409c6a"
-                                   "20a583775da8c7e75ae8310d54704f84343fb31c1ed8";
+    static const char blob_hex[] =
+        "01a0a1a2a3a4a5a6a7a8a9aaab03a4dcc9fd42228e5355b6e3364bf9e7409c6a"
+        "20a583775da8c7e75ae8310d54704f84343fb31c1ed8";
     struct hall_pool *pool = hall_pool_create(4096);
     unsigned char blob[54];
 
