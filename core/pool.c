@@ -92,7 +92,6 @@ hall_palloc(struct hall_pool *pool, size_t size)
 {
     struct hall_pool_block *b;
     size_t need = (size + ALIGN - 1) & ~(ALIGN - 1);
-    void *p;
 
     if (need == 0)
         need = ALIGN;
@@ -102,6 +101,8 @@ hall_palloc(struct hall_pool *pool, size_t size)
     b->used = need;
     return b->data;
 #else
+    void *p;
+
     b = pool->blocks;
     if (b == NULL || b->size - b->used < need) {
         if (need > pool->block_size / 4) {

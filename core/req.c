@@ -405,6 +405,9 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             if (mp_fill(&m) != HALL_OK && memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4) == NULL)
                 return 400;
         }
+        /* the loop above checks the limit only between reads; one big read can bring more */
+        if ((size_t)(hend - (m.buf + m.start)) > MP_MAX_HEADERS)
+            return 400;
         headers = hall_pstrndup(pool, m.buf + m.start, (size_t)(hend - (m.buf + m.start)));
         m.start = (size_t)(hend - m.buf) + 4;
         {

@@ -44,12 +44,13 @@ hall_resp_raw(struct hall_req *req, int status, const char *ctype, const void *p
 int
 hall_resp_json(struct hall_req *req, int status, const struct hall_val *v)
 {
+    static const char fallback[] = "{\"ok\":false,\"message\":\"系统错误\"}";
     size_t n;
     char *s = hall_val_json(req->pool, v, &n);
 
     if (s == NULL)
-        return hall_resp_raw(req, 500, "application/json; charset=utf-8",
-                             "{\"ok\":false,\"message\":\"系统错误\"}", 38);
+        return hall_resp_raw(req, 500, "application/json; charset=utf-8", fallback,
+                             sizeof(fallback) - 1);
     hall_resp_header(req, "Cache-Control", "no-store");
     return hall_resp_raw(req, status, "application/json; charset=utf-8", s, n);
 }

@@ -138,39 +138,47 @@ hall_val_get(const struct hall_val *obj, const char *key)
     return NULL;
 }
 
-static void
+/* HALL_ERR when yajl refuses a value (invalid UTF-8): it would emit nothing and go on */
+static int
 gen_val(yajl_gen g, const struct hall_val *v)
 {
     const struct hall_val *c;
+    yajl_gen_status st = yajl_gen_status_ok;
 
     switch (v->type) {
     case HALL_V_NULL:
-        yajl_gen_null(g);
+        st = yajl_gen_null(g);
         break;
     case HALL_V_STR:
-        yajl_gen_string(g, (const unsigned char *)v->str, strlen(v->str));
+        st = yajl_gen_string(g, (const unsigned char *)v->str, strlen(v->str));
         break;
     case HALL_V_INT:
-        yajl_gen_integer(g, v->i);
+        st = yajl_gen_integer(g, v->i);
         break;
     case HALL_V_BOOL:
-        yajl_gen_bool(g, (int)v->i);
+        st = yajl_gen_bool(g, (int)v->i);
         break;
     case HALL_V_LIST:
-        yajl_gen_array_open(g);
+        if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+            return HALL_ERR;
         for (c = v->first; c != NULL; c = c->next)
-            gen_val(g, c);
-        yajl_gen_array_close(g);
+            if (gen_val(g, c) != HALL_OK)
+                return HALL_ERR;
+        st = yajl_gen_array_close(g);
         break;
     case HALL_V_OBJ:
-        yajl_gen_map_open(g);
+        if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+            return HALL_ERR;
         for (c = v->first; c != NULL; c = c->next) {
-            yajl_gen_string(g, (const unsigned char *)c->key, strlen(c->key));
-            gen_val(g, c);
+            if (yajl_gen_string(g, (const unsigned char *)c->key, strlen(c->key)) !=
+                    yajl_gen_status_ok ||
+                gen_val(g, c) != HALL_OK)
+                return HALL_ERR;
         }
-        yajl_gen_map_close(g);
+        st = yajl_gen_map_close(g);
         break;
     }
+    return st == yajl_gen_status_ok ? HALL_OK : HALL_ERR;
 }
 
 char *
@@ -187,8 +195,7 @@ hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len)
     /* "</" never appears raw, so JSON is safe inside HTML too */
     yajl_gen_config(g, yajl_gen_escape_solidus, 1);
     yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-    gen_val(g, v);
-    if (yajl_gen_get_buf(g, &out, &n) != yajl_gen_status_ok) {
+    if (gen_val(g, v) != HALL_OK || yajl_gen_get_buf(g, &out, &n) != yajl_gen_status_ok) {
         yajl_gen_free(g);
         return NULL;
     }

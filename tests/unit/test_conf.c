@@ -1,0 +1,477 @@
+/*
+ * Unit tests for core/conf.c, and the check that docs/operations.md
+ * documents every option (pgbouncer's rule): the table under
+ * "## Configuration" has a row "| `name` | default | meaning |" for each
+ * entry of hall_conf_opts[], with the declared default, and no row for an
+ * option that does not exist.  The repository is found through $HALL_ROOT,
+ * which tests/local.am exports.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hall.h"
+
+static char tmpdir[256];
+static char confpath[512];
+
+static int
+group_setup(void **state)
+{
+    const char *t = getenv("TMPDIR");
+
+    snprintf(tmpdir, sizeof(tmpdir), "%s/hall-test-conf-XXXXXX", t != NULL ? t : "/tmp");
+    if (mkdtemp(tmpdir) == NULL)
+        return -1;
+    snprintf(confpath, sizeof(confpath), "%s/hall.conf", tmpdir);
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    unlink(confpath);
+    return rmdir(tmpdir);
+}
+
+static void
+write_conf(const char *text)
+{
+    FILE *f = fopen(confpath, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char *
+opt_str(const struct hall_conf *c, const struct hall_conf_opt *o)
+{
+    return *(char *const *)((const char *)c + o->off);
+}
+
+static long
+opt_int(const struct hall_conf *c, const struct hall_conf_opt *o)
+{
+    return *(const long *)((const char *)c + o->off);
+}
+
+static size_t
+opt_count(void)
+{
+    size_t n = 0;
+
+    while (hall_conf_opts[n].name != NULL)
+        n++;
+    return n;
+}
+
+/* loads text; on failure returns the message (copied), on success NULL */
+static char *
+load_text(struct hall_conf *c, const char *text)
+{
+    const char *err = NULL;
+    int rc;
+
+    write_conf(text);
+    rc = hall_conf_load(c, confpath, &err);
+    if (rc == HALL_OK)
+        return NULL;
+    assert_int_equal(rc, HALL_ERR);
+    assert_non_null(err);
+    return strdup(err);
+}
+
+/* ---- declarations and defaults ---------------------------------------------------- */
+
+static void
+conf_opts__declarations__sane(void **state)
+{
+    size_t i, j, n = opt_count();
+
+    assert_true(n > 0);
+    for (i = 0; i < n; i++) {
+        const struct hall_conf_opt *o = &hall_conf_opts[i];
+
+        assert_true(o->type == 's' || o->type == 'i');
+        assert_non_null(o->def);
+        if (o->doc == NULL || o->doc[0] == '\0')
+            fail_msg("%s has no doc line", o->name);
+        assert_true(o->off + (o->type == 's' ? sizeof(char *) : sizeof(long)) <=
+                    sizeof(struct hall_conf));
+        if (o->type == 'i') {
+            char *end;
+            long d = strtol(o->def, &end, 10);
+
+            assert_true(o->min <= o->max);
+            if (*end != '\0' || d < o->min || d > o->max)
+                fail_msg("default of %s (%s) outside %ld..%ld", o->name, o->def, o->min, o->max);
+        }
+        for (j = 0; j < i; j++) {
+            if (strcmp(hall_conf_opts[j].name, o->name) == 0)
+                fail_msg("%s declared twice", o->name);
+            if (hall_conf_opts[j].off == o->off)
+                fail_msg("%s and %s share a field", hall_conf_opts[j].name, o->name);
+        }
+    }
+}
+
+static void
+conf_load__no_file__every_option_its_default(void **state)
+{
+    struct hall_conf c;
+    const struct hall_conf_opt *o;
+
+    assert_int_equal(hall_conf_load(&c, NULL, NULL), HALL_OK);
+    for (o = hall_conf_opts; o->name != NULL; o++) {
+        if (o->type == 's')
+            assert_string_equal(opt_str(&c, o), o->def);
+        else
+            assert_int_equal(opt_int(&c, o), strtol(o->def, NULL, 10));
+    }
+    /* and the values the rest of the code relies on */
+    assert_string_equal(c.db_conninfo, "dbname=hall");
+    assert_int_equal(c.workers, 4);
+    assert_int_equal(c.cookie_secure, 0);
+    assert_int_equal(c.password_iterations, 600000);
+    hall_conf_free(&c);
+    assert_null(c.db_conninfo);
+}
+
+static void
+conf_load__file__values_comments_and_whitespace(void **state)
+{
+    struct hall_conf c;
+    char *err;
+
+    err = load_text(&c, "# comment\n"
+                        "\n"
+                        "   \t\n"
+                        "  # indented comment\n"
+                        "workers=8\n"
+                        "\tdb_conninfo  =  host=/var/run/pg dbname=hall_test  \n"
+                        "log_level = debug\r\n"
+                        "workers = 16\n"
+                        "public_url =\n"
+                        "cookie_secure = 1");
+    assert_null(err);
+    /* the last of repeated lines wins */
+    assert_int_equal(c.workers, 16);
+    /* only the first '=' separates; the value is trimmed */
+    assert_string_equal(c.db_conninfo, "host=/var/run/pg dbname=hall_test");
+    assert_string_equal(c.log_level, "debug");
+    assert_string_equal(c.public_url, "");
+    /* a last line without a newline counts */
+    assert_int_equal(c.cookie_secure, 1);
+    /* untouched options keep their defaults */
+    assert_int_equal(c.session_idle_s, 1800);
+    assert_string_equal(c.template_dir, "templates");
+    hall_conf_free(&c);
+}
+
+static void
+conf_load__every_integer_bound__inclusive(void **state)
+{
+    const struct hall_conf_opt *o;
+
+    for (o = hall_conf_opts; o->name != NULL; o++) {
+        struct hall_conf c;
+        char text[256], *err;
+
+        if (o->type != 'i')
+            continue;
+        snprintf(text, sizeof(text), "%s = %ld\n", o->name, o->min);
+        err = load_text(&c, text);
+        if (err != NULL)
+            fail_msg("%s", err);
+        assert_int_equal(opt_int(&c, o), o->min);
+        hall_conf_free(&c);
+        snprintf(text, sizeof(text), "%s = %ld\n", o->name, o->max);
+        err = load_text(&c, text);
+        if (err != NULL)
+            fail_msg("%s", err);
+        assert_int_equal(opt_int(&c, o), o->max);
+        hall_conf_free(&c);
+    }
+}
+
+static void
+conf_load__every_integer_out_of_range__error_names_option(void **state)
+{
+    const struct hall_conf_opt *o;
+
+    for (o = hall_conf_opts; o->name != NULL; o++) {
+        long bad[2];
+        int k;
+
+        if (o->type != 'i')
+            continue;
+        bad[0] = o->min - 1;
+        bad[1] = o->max + 1;
+        for (k = 0; k < 2; k++) {
+            struct hall_conf c;
+            char text[256], *err;
+
+            snprintf(text, sizeof(text), "# line 1\n%s = %ld\n", o->name, bad[k]);
+            err = load_text(&c, text);
+            if (err == NULL)
+                fail_msg("%s = %ld accepted", o->name, bad[k]);
+            if (strstr(err, o->name) == NULL || strstr(err, ":2:") == NULL)
+                fail_msg("message does not name %s line 2: %s", o->name, err);
+            free(err);
+            hall_conf_free(&c);
+        }
+    }
+}
+
+static void
+conf_load__not_an_integer__error_names_option(void **state)
+{
+    static const char *const bad[] = {
+        "abc", "12x", "", "0x10", "1.5", "4 4", "+", "-", "99999999999999999999",
+        "-99999999999999999999", "四",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct hall_conf c;
+        char text[256], *err;
+
+        snprintf(text, sizeof(text), "outbox_batch = %s\n", bad[i]);
+        err = load_text(&c, text);
+        if (err == NULL)
+            fail_msg("outbox_batch = '%s' accepted (%ld)", bad[i], c.outbox_batch);
+        assert_non_null(strstr(err, "outbox_batch"));
+        assert_non_null(strstr(err, confpath));
+        free(err);
+        hall_conf_free(&c);
+    }
+}
+
+static void
+conf_load__unknown_option__error_names_it(void **state)
+{
+    struct hall_conf c;
+    char *err;
+
+    err = load_text(&c, "workers = 2\nworker = 3\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "unknown option worker"));
+    assert_non_null(strstr(err, ":2:"));
+    free(err);
+    hall_conf_free(&c);
+    /* names are case-sensitive */
+    err = load_text(&c, "Workers = 2\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "Workers"));
+    free(err);
+    hall_conf_free(&c);
+}
+
+static void
+conf_load__line_without_equals__error_names_line(void **state)
+{
+    struct hall_conf c;
+    char *err;
+
+    err = load_text(&c, "\n\nworkers 4\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, ":3:"));
+    free(err);
+    hall_conf_free(&c);
+}
+
+static void
+conf_load__missing_file__error_names_path(void **state)
+{
+    struct hall_conf c;
+    const char *err = NULL;
+
+    assert_int_equal(hall_conf_load(&c, "/nonexistent/hall.conf", &err), HALL_ERR);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "/nonexistent/hall.conf"));
+    hall_conf_free(&c);
+}
+
+/* ---- docs/operations.md ---------------------------------------------------- */
+
+static char *
+read_operations_md(void)
+{
+    const char *root = getenv("HALL_ROOT");
+    char path[1024];
+    FILE *f;
+    char *text;
+    long n;
+
+    if (root == NULL || *root == '\0')
+        fail_msg("HALL_ROOT is not set (make check exports it)");
+    snprintf(path, sizeof(path), "%s/docs/operations.md", root);
+    f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    text = malloc((size_t)n + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* the section from "## Configuration" to the next "## " heading */
+static char *
+config_section(char *text)
+{
+    char *s = strstr(text, "\n## Configuration\n"), *e;
+
+    if (s == NULL)
+        fail_msg("docs/operations.md has no \"## Configuration\" section");
+    s++;
+    e = strstr(s + 3, "\n## ");
+    if (e != NULL)
+        e[1] = '\0';
+    return s;
+}
+
+/* copies table cell k (0-based, after the leading '|') of line into out, trimmed of ` and spaces */
+static int
+cell(const char *line, int k, char *out, size_t outlen)
+{
+    const char *p = line, *e;
+    size_t n;
+
+    if (*p != '|')
+        return HALL_ERR;
+    while (k-- > 0) {
+        p = strchr(p + 1, '|');
+        if (p == NULL)
+            return HALL_ERR;
+    }
+    p++;
+    e = strchr(p, '|');
+    if (e == NULL)
+        return HALL_ERR;
+    while (p < e && (*p == ' ' || *p == '`'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '`'))
+        e--;
+    n = (size_t)(e - p);
+    if (n >= outlen)
+        return HALL_ERR;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return HALL_OK;
+}
+
+/* the table row of option name in the section, or NULL */
+static const char *
+doc_row(const char *section, const char *name)
+{
+    char needle[128];
+    const char *p;
+
+    snprintf(needle, sizeof(needle), "\n| `%s` |", name);
+    p = strstr(section, needle);
+    return p != NULL ? p + 1 : NULL;
+}
+
+static void
+conf_docs__every_option__has_a_row_in_operations_md(void **state)
+{
+    char *text = read_operations_md();
+    const char *section = config_section(text);
+    const struct hall_conf_opt *o;
+    int missing = 0;
+
+    for (o = hall_conf_opts; o->name != NULL; o++)
+        if (doc_row(section, o->name) == NULL) {
+            print_error("option %s is missing from docs/operations.md (## Configuration)\n",
+                        o->name);
+            missing++;
+        }
+    free(text);
+    assert_int_equal(missing, 0);
+}
+
+static void
+conf_docs__documented_defaults__match_declarations(void **state)
+{
+    char *text = read_operations_md();
+    const char *section = config_section(text);
+    const struct hall_conf_opt *o;
+    int wrong = 0;
+
+    for (o = hall_conf_opts; o->name != NULL; o++) {
+        const char *row = doc_row(section, o->name);
+        char def[256];
+
+        if (row == NULL)
+            continue; /* reported by the test above */
+        if (cell(row, 1, def, sizeof(def)) != HALL_OK || strcmp(def, o->def) != 0) {
+            print_error("docs/operations.md gives %s the default '%s', core/conf.c '%s'\n",
+                        o->name, def, o->def);
+            wrong++;
+        }
+    }
+    free(text);
+    assert_int_equal(wrong, 0);
+}
+
+static void
+conf_docs__every_row__is_a_declared_option(void **state)
+{
+    char *text = read_operations_md();
+    const char *p = config_section(text);
+    int rows = 0, stale = 0;
+
+    for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+        const struct hall_conf_opt *o;
+        char name[128];
+
+        if (strncmp(p, "| `", 3) != 0 || cell(p, 0, name, sizeof(name)) != HALL_OK)
+            continue;
+        rows++;
+        for (o = hall_conf_opts; o->name != NULL; o++)
+            if (strcmp(o->name, name) == 0)
+                break;
+        if (o->name == NULL) {
+            print_error("docs/operations.md documents %s, which core/conf.c does not declare\n",
+                        name);
+            stale++;
+        }
+    }
+    free(text);
+    assert_int_equal(stale, 0);
+    assert_int_equal(rows, opt_count());
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(conf_opts__declarations__sane),
+        cmocka_unit_test(conf_load__no_file__every_option_its_default),
+        cmocka_unit_test(conf_load__file__values_comments_and_whitespace),
+        cmocka_unit_test(conf_load__every_integer_bound__inclusive),
+        cmocka_unit_test(conf_load__every_integer_out_of_range__error_names_option),
+        cmocka_unit_test(conf_load__not_an_integer__error_names_option),
+        cmocka_unit_test(conf_load__unknown_option__error_names_it),
+        cmocka_unit_test(conf_load__line_without_equals__error_names_line),
+        cmocka_unit_test(conf_load__missing_file__error_names_path),
+        cmocka_unit_test(conf_docs__every_option__has_a_row_in_operations_md),
+        cmocka_unit_test(conf_docs__documented_defaults__match_declarations),
+        cmocka_unit_test(conf_docs__every_row__is_a_declared_option),
+    };
+
+    return cmocka_run_group_tests_name("conf", tests, group_setup, group_teardown);
+}
