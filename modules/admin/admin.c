@@ -580,11 +580,7 @@ order_load(struct hall_req *req)
     return res;
 }
 
-/*
- * Every member of the current form, with what it said in the revision the
- * last rejection was about (if the applicant has edited since), and the
- * list of changes alone.
- */
+/* one row of the field table; a value that differs from before is also a change */
 static void
 form_row(struct hall_req *req, struct hall_val *rows, struct hall_val *changes,
          const struct hall_val *m, const struct hall_val *before, const char *group, int *nchanges)
