@@ -363,8 +363,14 @@ hall_app_dispatch(struct hall_req *req)
     req->route = found;
     if (!is_safe_method(req->method) && parse_body(req) != HALL_OK)
         return HALL_OK;
-    if (hall_session_load(req) != HALL_OK)
+    /* one kind of session per route: staff routes never read the
+     * applicant's cookie, applicant routes never the staff's */
+    if (found->flags & HALL_R_STAFF) {
+        if (hall_staff_authorize(req) != HALL_OK)
+            return HALL_OK;
+    } else if (hall_session_load(req) != HALL_OK) {
         return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    }
     if ((found->flags & HALL_R_AUTH) && req->user_id == 0) {
         if (!hall_req_wants_json(req) && is_safe_method(req->method)) {
             const char *base = req->partner[0] ? hall_psprintf(req->pool, "/%s", req->partner) : "";
@@ -377,7 +383,8 @@ hall_app_dispatch(struct hall_req *req)
         return hall_resp_error(req, 401, NULL, "请先登录");
     }
     if (!is_safe_method(req->method) && !(found->flags & HALL_R_NOCSRF) &&
-        hall_csrf_check(req) != HALL_OK)
+        ((found->flags & HALL_R_STAFF) ? hall_staff_csrf_check(req) : hall_csrf_check(req)) !=
+            HALL_OK)
         return hall_resp_error(req, 403, NULL, "页面已过期，请刷新页面后重试");
     if (check_params(req, found->params) != HALL_OK)
         return HALL_OK;

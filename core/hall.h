@@ -281,6 +281,12 @@ struct hall_pspec {
 #define HALL_R_NOCSRF 2u   /* state-changing route without CSRF (signed callbacks) */
 #define HALL_R_PREFIX 4u   /* path matches as a prefix */
 #define HALL_R_MULTIPART 8u /* accepts multipart/form-data uploads */
+/* a staff route (core/staff.c): the staff session is loaded instead of the
+ * applicant's, 401 (or the staff login page) without one, and the staff CSRF
+ * token is checked; HALL_R_ROLES(HALL_ROLE_...) adds "one of these roles"
+ * (403 otherwise) */
+#define HALL_R_STAFF 16u
+#define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
 
 struct hall_route {
     const char *method;
@@ -302,6 +308,8 @@ struct hall_session {
     const char *partner; /* partner code the user entered through, "" for the hall */
     unsigned char token_hash[32];
 };
+
+struct hall_staff;
 
 struct hall_req {
     struct hall_pool *pool;
@@ -325,6 +333,7 @@ struct hall_req {
     const struct hall_route *route;
     struct hall_session *session; /* NULL when anonymous */
     int64_t user_id;              /* 0 when anonymous */
+    struct hall_staff *staff;     /* HALL_R_STAFF routes only; never with session */
     const char *pre_token;        /* anonymous visitor's cookie, for CSRF */
     int in_tx;
     int db_used; /* a statement of this request reached the server */
@@ -391,6 +400,41 @@ int hall_session_create(struct hall_req *req, int64_t user_id); /* inside a tran
 int hall_session_destroy(struct hall_req *req);
 const char *hall_csrf_token(struct hall_req *req);
 int hall_csrf_check(struct hall_req *req);
+
+/* ---- staff.c: CA staff sessions (the admin console) -------------------
+ * A staff session is its own token in its own cookie (hall_staff, Path
+ * /admin) and table (staff_sessions): applicant routes never read it and
+ * staff routes never read the applicant's hall_sid. */
+
+#define HALL_ROLE_REVIEWER 1u /* reviews orders: approve, reject */
+#define HALL_ROLE_FINANCE 2u  /* confirms corporate transfers */
+#define HALL_ROLE_OPERATOR 4u /* production and shipping; reads orders */
+#define HALL_ROLE_REPORT 8u   /* reports only */
+
+struct hall_staff {
+    int64_t id;
+    const char *login;
+    const char *name;
+    unsigned roles; /* HALL_ROLE_* bits */
+    unsigned char token_hash[32];
+};
+
+/* "reviewer" -> HALL_ROLE_REVIEWER, 0 for an unknown name */
+unsigned hall_staff_role_bit(const char *name);
+/* 审核员, 财务 ...; NULL for anything but one known bit */
+const char *hall_staff_role_label(unsigned bit);
+/* "reviewer,finance" (or PostgreSQL's "{reviewer,finance}") -> bits;
+ * *unknown is set when a name is not a role */
+unsigned hall_staff_roles_parse(const char *list, int *unknown);
+/* the dispatcher's check of a HALL_R_STAFF route; HALL_ERR after answering */
+int hall_staff_authorize(struct hall_req *req);
+int hall_staff_session_create(struct hall_req *req, int64_t staff_id); /* inside a transaction */
+int hall_staff_session_destroy(struct hall_req *req);
+const char *hall_staff_csrf_token(struct hall_req *req);
+int hall_staff_csrf_check(struct hall_req *req);
+/* "staff:<id>", the audit log's actor */
+const char *hall_staff_actor(struct hall_req *req);
+extern const struct hall_stmt hall_staff_stmts[];
 
 /* ---- sms.c: one-time codes -------------------------------------------- */
 

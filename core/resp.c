@@ -75,14 +75,28 @@ hall_resp_ok(struct hall_req *req, const struct hall_val *extra)
     return hall_resp_json(req, 200, v);
 }
 
+/* the form token of whichever session the route uses */
+static const char *
+csrf_of(struct hall_req *req)
+{
+    return req->staff != NULL ? hall_staff_csrf_token(req) : hall_csrf_token(req);
+}
+
 struct hall_val *
 hall_page_ctx(struct hall_req *req)
 {
     struct hall_val *ctx = hall_val_obj(req->pool);
 
-    hall_val_set_str(req->pool, ctx, "csrf", hall_csrf_token(req));
+    hall_val_set_str(req->pool, ctx, "csrf", csrf_of(req));
     hall_val_set_str(req->pool, ctx, "partner", req->partner);
     hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
+    if (req->staff != NULL) {
+        struct hall_val *st = hall_val_set_obj(req->pool, ctx, "staff");
+
+        hall_val_set_str(req->pool, st, "login", req->staff->login);
+        hall_val_set_str(req->pool, st, "name",
+                         req->staff->name[0] != '\0' ? req->staff->name : req->staff->login);
+    }
     hall_val_set_str(req->pool, ctx, "base",
                      req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "");
     return ctx;
@@ -96,7 +110,7 @@ hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_v
     if (ctx == NULL)
         ctx = hall_page_ctx(req);
     if (hall_val_get(ctx, "csrf") == NULL)
-        hall_val_set_str(req->pool, ctx, "csrf", hall_csrf_token(req));
+        hall_val_set_str(req->pool, ctx, "csrf", csrf_of(req));
     if (hall_val_get(ctx, "logged_in") == NULL)
         hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
     inner = hall_buf_new(req->pool, 4 * 1024 * 1024);

@@ -15,7 +15,7 @@
 
 # The FastCGI modules script/server and script/test start: the ONE list.
 # Each NAME runs as modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
-HALL_MODULES="account new center pay finauth"
+HALL_MODULES="account new center pay finauth admin"
 
 # Debian packages the project needs (nodejs/npm are dropped when a working
 # node >= 18 and npm are already on PATH, as on machines with their own node).
@@ -543,8 +543,30 @@ start_nginx() {
     wait_for_http "http://127.0.0.1:$HALL_PORT/favicon.ico" nginx "${HALL_PIDS[-1]}"
 }
 
+# seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
+# PASSWORD ROLES" lines), with modules/admin/hall-staff; an existing login
+# is left unchanged, so this runs at every start.  Needs the migrations and
+# VAR/hall.conf (write_conf).
+seed_staff() {
+    local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
+    local login password roles rest
+    if [ ! -x "$bin" ]; then
+        warn "modules/admin/hall-staff is not built yet: no staff accounts"
+        return 0
+    fi
+    [ -f "$list" ] || return 0
+    while read -r login password roles rest; do
+        case $login in '' | '#'*) continue ;; esac
+        # the password goes through stdin, not argv (ps shows argv)
+        printf '%s\n' "$password" | "$bin" -c "$HALL_CONF" add "$login" "$roles" - \
+            >>"$HALL_VAR/log/staff.log" 2>&1 ||
+            die "hall-staff could not create $login (log: $HALL_VAR/log/staff.log)"
+    done < <(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
+}
+
 # start_all: everything after PostgreSQL.
 start_all() {
+    seed_staff
     start_sandbox
     start_modules
     start_outbox

@@ -1,0 +1,286 @@
+/*
+ * Staff sessions: the applicants' scheme (core/session.c) for a second,
+ * separate population.  A 256-bit random token in its own HttpOnly cookie
+ * (hall_staff, Path=/admin, SameSite=Strict), stored only as its SHA-256 in
+ * staff_sessions; the CSRF token is a MAC of it under a purpose of its own.
+ * The dispatcher calls hall_staff_authorize() for HALL_R_STAFF routes
+ * INSTEAD of hall_session_load(), so a staff token never authenticates an
+ * applicant route and an applicant token never a staff route.
+ */
+#include <string.h>
+
+#include "hall.h"
+
+#define STAFF_COOKIE "hall_staff"
+#define STAFF_PATH "/admin"
+#define STAFF_LOGIN STAFF_PATH "/login"
+#define TOKEN_CHARS 43 /* base64url of 32 bytes */
+
+const struct hall_stmt hall_staff_stmts[] = {
+    /* a disabled account loses its sessions at once */
+    {"staff_session_get",
+     "WITH s AS (SELECT x.token_hash, x.staff_id, x.last_seen, t.login, t.display_name,"
+     " array_to_string(t.roles, ',') AS roles FROM staff_sessions x JOIN staff t ON t.id = x.staff_id"
+     " WHERE x.token_hash = $1 AND x.idle_expires > now() AND x.absolute_expires > now()"
+     " AND t.active),"
+     " u AS (UPDATE staff_sessions SET last_seen = now(),"
+     " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
+     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 seconds'))"
+     " SELECT staff_id, login, display_name, roles FROM s",
+     2},
+    {"staff_session_insert",
+     "INSERT INTO staff_sessions (token_hash, staff_id, idle_expires, absolute_expires)"
+     " VALUES ($1, $2, now() + make_interval(secs => $3::int), now() + make_interval(secs => $4::int))",
+     4},
+    {"staff_session_delete", "DELETE FROM staff_sessions WHERE token_hash = $1", 1},
+    {"staff_session_purge",
+     "DELETE FROM staff_sessions WHERE staff_id = $1 AND absolute_expires < now()", 1},
+    {"staff_get",
+     "SELECT login, display_name, array_to_string(roles, ',') FROM staff WHERE id = $1 AND active",
+     1},
+    {NULL, NULL, 0},
+};
+
+static const struct {
+    const char *name;
+    unsigned bit;
+    const char *label;
+} roles[] = {
+    {"reviewer", HALL_ROLE_REVIEWER, "审核员"},
+    {"finance", HALL_ROLE_FINANCE, "财务"},
+    {"operator", HALL_ROLE_OPERATOR, "运营"},
+    {"report", HALL_ROLE_REPORT, "报表查看"},
+    {NULL, 0, NULL},
+};
+
+unsigned
+hall_staff_role_bit(const char *name)
+{
+    int i;
+
+    for (i = 0; roles[i].name != NULL; i++)
+        if (strcmp(roles[i].name, name) == 0)
+            return roles[i].bit;
+    return 0;
+}
+
+const char *
+hall_staff_role_label(unsigned bit)
+{
+    int i;
+
+    for (i = 0; roles[i].name != NULL; i++)
+        if (roles[i].bit == bit)
+            return roles[i].label;
+    return NULL;
+}
+
+unsigned
+hall_staff_roles_parse(const char *list, int *unknown)
+{
+    char name[32];
+    unsigned bits = 0;
+    size_t n = 0;
+    const char *p;
+
+    if (unknown != NULL)
+        *unknown = 0;
+    for (p = list;; p++) {
+        if (*p == '{' || *p == ' ')
+            continue;
+        if (*p == ',' || *p == '}' || *p == '\0') {
+            if (n > 0) {
+                unsigned b;
+
+                name[n] = '\0';
+                b = hall_staff_role_bit(name);
+                if (b == 0 && unknown != NULL)
+                    *unknown = 1;
+                bits |= b;
+            }
+            n = 0;
+            if (*p == '\0')
+                break;
+            continue;
+        }
+        if (n + 1 < sizeof(name))
+            name[n++] = *p;
+        else if (unknown != NULL)
+            *unknown = 1;
+    }
+    return bits;
+}
+
+static int
+token_ok(const char *t)
+{
+    size_t i;
+
+    if (t == NULL || strlen(t) != TOKEN_CHARS)
+        return 0;
+    for (i = 0; i < TOKEN_CHARS; i++) {
+        char c = t[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static void
+set_cookie(struct hall_req *req, const char *value, int clear)
+{
+    hall_resp_header(req, "Set-Cookie",
+                     hall_psprintf(req->pool, STAFF_COOKIE "=%s; Path=" STAFF_PATH
+                                   "; HttpOnly; SameSite=Strict%s%s",
+                                   value, req->app->conf.cookie_secure ? "; Secure" : "",
+                                   clear ? "; Max-Age=0" : ""));
+}
+
+static int
+staff_load(struct hall_req *req)
+{
+    const char *tok = hall_req_cookie(req, STAFF_COOKIE);
+    struct hall_staff *s;
+    struct hall_dbres *res;
+
+    if (!token_ok(tok))
+        return HALL_OK;
+    s = hall_pcalloc(req->pool, sizeof(*s));
+    hall_sha256(tok, strlen(tok), s->token_hash);
+    res = hall_db_exec(req, "staff_session_get", HALL_BIN(s->token_hash, 32),
+                       HALL_I64(req->app->conf.session_idle_s));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    s->id = hall_dbres_i64(res, 0, 0);
+    s->login = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
+    s->name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 2));
+    s->roles = hall_staff_roles_parse(hall_dbres_get(res, 0, 3), NULL);
+    req->staff = s;
+    return HALL_OK;
+}
+
+int
+hall_staff_authorize(struct hall_req *req)
+{
+    unsigned need = req->route != NULL ? req->route->flags >> 8 : 0;
+
+    if (staff_load(req) != HALL_OK) {
+        hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return HALL_ERR;
+    }
+    if (req->staff == NULL) {
+        if (!hall_req_wants_json(req) &&
+            (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)) {
+            const char *next = req->path;
+
+            if (req->query != NULL && *req->query != '\0')
+                next = hall_psprintf(req->pool, "%s?%s", req->path, req->query);
+            hall_resp_redirect(req, hall_psprintf(req->pool, STAFF_LOGIN "?next=%s",
+                                                  hall_url_encode(req->pool, next)));
+        } else {
+            hall_resp_error(req, 401, NULL, "请先登录管理后台");
+        }
+        return HALL_ERR;
+    }
+    if (need != 0 && (req->staff->roles & need) == 0) {
+        hall_warn(req, "msg=\"staff role refused\" staff=%lld path=%s", (long long)req->staff->id,
+                  req->path);
+        hall_resp_error(req, 403, NULL, "您的账号没有执行此操作的权限");
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+int
+hall_staff_session_create(struct hall_req *req, int64_t staff_id)
+{
+    unsigned char raw[32], hash[32];
+    struct hall_dbres *res;
+    const char *token;
+    const char *old = hall_req_cookie(req, STAFF_COOKIE);
+
+    /* a new token at every login: a planted token is worth nothing */
+    if (token_ok(old)) {
+        hall_sha256(old, strlen(old), hash);
+        if (hall_db_exec(req, "staff_session_delete", HALL_BIN(hash, 32)) == NULL)
+            return HALL_ERR;
+    }
+    hall_rand_bytes(raw, sizeof(raw));
+    token = hall_b64url(req->pool, raw, sizeof(raw));
+    hall_sha256(token, strlen(token), hash);
+    if (hall_db_exec(req, "staff_session_purge", HALL_I64(staff_id)) == NULL ||
+        hall_db_exec(req, "staff_session_insert", HALL_BIN(hash, 32), HALL_I64(staff_id),
+                     HALL_I64(req->app->conf.session_idle_s),
+                     HALL_I64(req->app->conf.session_absolute_s)) == NULL)
+        return HALL_ERR;
+    res = hall_db_exec(req, "staff_get", HALL_I64(staff_id));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return HALL_ERR;
+    set_cookie(req, token, 0);
+    req->staff = hall_pcalloc(req->pool, sizeof(*req->staff));
+    req->staff->id = staff_id;
+    req->staff->login = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
+    req->staff->name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
+    req->staff->roles = hall_staff_roles_parse(hall_dbres_get(res, 0, 2), NULL);
+    memcpy(req->staff->token_hash, hash, 32);
+    /* the form tokens of the new session derive from the new cookie */
+    req->cookies = NULL;
+    hall_parse_cookies(req->pool, hall_psprintf(req->pool, STAFF_COOKIE "=%s", token),
+                       &req->cookies);
+    return HALL_OK;
+}
+
+int
+hall_staff_session_destroy(struct hall_req *req)
+{
+    if (req->staff != NULL &&
+        hall_db_exec(req, "staff_session_delete", HALL_BIN(req->staff->token_hash, 32)) == NULL)
+        return HALL_ERR;
+    set_cookie(req, "", 1);
+    req->staff = NULL;
+    return HALL_OK;
+}
+
+static const char *
+csrf_for(struct hall_req *req, const char *token)
+{
+    unsigned char mac[32];
+
+    hall_mac("staff-csrf", token, strlen(token), mac);
+    return hall_b64url(req->pool, mac, sizeof(mac));
+}
+
+const char *
+hall_staff_csrf_token(struct hall_req *req)
+{
+    const char *tok = hall_req_cookie(req, STAFF_COOKIE);
+
+    if (req->staff == NULL || !token_ok(tok))
+        return "";
+    return csrf_for(req, tok);
+}
+
+int
+hall_staff_csrf_check(struct hall_req *req)
+{
+    const char *sent = hall_req_env(req, "HTTP_X_CSRF_TOKEN");
+    const char *tok = hall_req_cookie(req, STAFF_COOKIE);
+
+    if (sent == NULL || *sent == '\0')
+        sent = hall_req_param(req, "_csrf");
+    if (req->staff == NULL || !token_ok(tok) || sent == NULL || strlen(sent) != TOKEN_CHARS)
+        return HALL_ERR;
+    return hall_ct_equal(csrf_for(req, tok), sent, TOKEN_CHARS) ? HALL_OK : HALL_ERR;
+}
+
+const char *
+hall_staff_actor(struct hall_req *req)
+{
+    if (req->staff == NULL)
+        return "staff:0";
+    return hall_psprintf(req->pool, "staff:%lld", (long long)req->staff->id);
+}

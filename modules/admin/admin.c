@@ -1,0 +1,1018 @@
+/*
+ * admin: the CA staff's console (SPEC step 10 and "Admin and reports").
+ *
+ *   GET  /admin                    start page: what the staff's roles may do
+ *   GET  /admin/login              staff login (own accounts, own cookie)
+ *   POST /admin/login
+ *   POST /admin/logout
+ *   GET  /admin/review             review queue: status review by SLA due date
+ *   GET  /admin/finance            corporate transfers waiting for finance
+ *   GET  /admin/order?id=          every field, the materials, what changed
+ *                                  since the last rejection, the history
+ *   GET  /admin/file?id=           one uploaded material, as an attachment
+ *   POST /admin/order/approve      review -> accepted (成功受理) + SMS
+ *   POST /admin/order/reject       review -> rejected (审核驳回) + SMS
+ *   POST /admin/transfer/confirm   transfer_review -> review (SLA starts)
+ *   POST /admin/transfer/refuse    transfer_review -> unpaid
+ *
+ * Staff routes are HALL_R_STAFF: the core loads the staff session (never
+ * the applicant's), checks the staff CSRF token and the roles the route
+ * names (403).  Every status change goes through hall_order_move (409 when
+ * the order is no longer where the staff saw it), and the SMS of a decision
+ * is queued in the outbox in the same transaction.  docs/modules/admin.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hall.h"
+
+#define QUEUE_PAGE 50
+
+/* who may do what: the routes below name these */
+#define R_REVIEW HALL_R_ROLES(HALL_ROLE_REVIEWER)
+#define R_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE)
+#define R_READ_REVIEW HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)
+#define R_READ_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
+#define R_READ_ORDER HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
+
+#define ORDER_COLS                                                                                 \
+    "o.id, o.order_no, o.partner_code, p.name, o.business_type, o.cert_type, o.years, o.seal,"    \
+    " o.status, o.subject, o.amount_fen, to_char(o.submitted_at, 'YYYY-MM-DD HH24:MI'),"          \
+    " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''), coalesce(o.review_due < current_date,"   \
+    " false), coalesce(o.review_due = current_date, false), o.rejected_rev IS NOT NULL,"          \
+    " to_char(o.updated_at, 'YYYY-MM-DD HH24:MI')"
+
+/* column numbers of ORDER_COLS */
+enum { C_ID, C_NO, C_PARTNER, C_PARTNER_NAME, C_BIZ, C_CERT, C_YEARS, C_SEAL, C_STATUS, C_SUBJECT,
+       C_AMOUNT, C_SUBMITTED, C_DUE, C_OVERDUE, C_DUE_TODAY, C_RESUBMITTED, C_UPDATED, C_END };
+
+static const struct hall_stmt admin_stmts[] = {
+    {"staff_by_login",
+     "SELECT id, password_hash, coalesce(locked_until > now(), false), active FROM staff"
+     " WHERE login = $1",
+     1},
+    {"staff_login_failed",
+     "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
+     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
+     " updated_at = now() WHERE id = $1 RETURNING failed_logins",
+     3},
+    {"staff_login_ok",
+     "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1",
+     1},
+    {"queue_review",
+     "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " WHERE o.status = 'review' ORDER BY o.review_due NULLS LAST, o.submitted_at, o.id"
+     " LIMIT $1 OFFSET $2",
+     2},
+    {"queue_review_count",
+     "SELECT count(*), count(*) FILTER (WHERE review_due < current_date) FROM orders"
+     " WHERE status = 'review'",
+     0},
+    {"queue_finance",
+     "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " WHERE o.status = 'transfer_review' ORDER BY o.updated_at, o.id LIMIT $1 OFFSET $2",
+     2},
+    {"queue_finance_count", "SELECT count(*), 0 FROM orders WHERE status = 'transfer_review'", 0},
+    {"order_get",
+     "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev, coalesce(o.reject_reason, ''),"
+     " p.sms_business_name, o.cert_fen, o.shipping_fen, coalesce(o.project_id, ''),"
+     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI')"
+     " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
+     1},
+    {"order_files",
+     "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI'),"
+     " replaced_at IS NOT NULL FROM order_files WHERE order_id = $1"
+     " ORDER BY replaced_at IS NOT NULL, kind, created_at, id",
+     1},
+    {"file_get",
+     "SELECT f.stored_name, f.mime, f.kind, o.order_no FROM order_files f"
+     " JOIN orders o ON o.id = f.order_id WHERE f.id = $1",
+     1},
+    {"revision_get", "SELECT form_enc FROM order_revisions WHERE order_id = $1 AND rev = $2", 2},
+    {"order_history",
+     "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI:SS'), a.actor, coalesce(s.login, ''), a.action,"
+     " coalesce(a.from_state, ''), coalesce(a.to_state, ''), coalesce(a.detail->>'reason', '')"
+     " FROM audit_log a LEFT JOIN staff s ON a.actor = 'staff:' || s.id"
+     " WHERE a.entity = 'order' AND a.entity_id = $1 ORDER BY a.id",
+     1},
+    /* after hall_order_move, in its transaction */
+    {"order_rejected",
+     "UPDATE orders SET reject_reason = $2, rejected_rev = form_rev WHERE id = $1"
+     " RETURNING form_enc",
+     2},
+    {"order_accepted", "UPDATE orders SET reject_reason = NULL WHERE id = $1 RETURNING form_enc",
+     1},
+    {NULL, NULL, 0},
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int
+busy(struct hall_req *req)
+{
+    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+}
+
+/* the console lives at /admin only, not below a partner's prefix */
+static int
+partner_path(struct hall_req *req)
+{
+    if (req->partner[0] == '\0')
+        return 0;
+    hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+    return 1;
+}
+
+/* answers with a redirect: a page for browsers, JSON for fetch() */
+static int
+go(struct hall_req *req, const char *location, const char *message)
+{
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, location);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", location);
+    if (message != NULL)
+        hall_val_set_str(req->pool, v, "message", message);
+    return hall_resp_ok(req, v);
+}
+
+/* JSON only when asked for it by name: a bare fetch() still gets the page */
+static int
+json_asked(const struct hall_req *req)
+{
+    return req->accept != NULL && strstr(req->accept, "application/json") != NULL;
+}
+
+static const char *
+yuan(struct hall_req *req, int64_t fen)
+{
+    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+static const char *
+cert_type_label(const char *t)
+{
+    if (strcmp(t, "org") == 0)
+        return "机构证书";
+    if (strcmp(t, "org_person") == 0)
+        return "机构个人证书";
+    if (strcmp(t, "person") == 0)
+        return "自然人证书";
+    if (strcmp(t, "org_business") == 0)
+        return "机构业务证书";
+    return t;
+}
+
+/* 业务类型 as lists show it, and as the SMS texts name it (seed 002: 新申请业务) */
+static const struct {
+    const char *code, *label, *sms;
+} businesses[] = {
+    {"new", "证书新办", "新申请"},
+    {"reissue", "介质遗失补办", "介质遗失补办"},
+    {"seal", "电子签章申请", "电子签章申请"},
+    {"finauth", "金融认证", "金融认证"},
+    {NULL, NULL, NULL},
+};
+
+static const char *
+business_label(const char *code, int sms)
+{
+    int i;
+
+    for (i = 0; businesses[i].code != NULL; i++)
+        if (strcmp(businesses[i].code, code) == 0)
+            return sms ? businesses[i].sms : businesses[i].label;
+    return code;
+}
+
+/* uploaded materials (SPEC step 6, step 8's voucher) */
+static const struct {
+    const char *kind, *label;
+} materials[] = {
+    {"application", "申请表扫描件"},
+    {"license", "营业执照扫描件"},
+    {"agent_id", "经办人身份证扫描件"},
+    {"applicant_id", "申请人身份证扫描件"},
+    {"seal_form", "数字证书印章采集表"},
+    {"cert_attachment", "证书附页"},
+    {"transfer_voucher", "汇款凭证"},
+    {NULL, NULL},
+};
+
+static const char *
+material_label(const char *kind)
+{
+    int i;
+
+    for (i = 0; materials[i].kind != NULL; i++)
+        if (strcmp(materials[i].kind, kind) == 0)
+            return materials[i].label;
+    return kind;
+}
+
+/* form fields as the applicant saw them (modules/new/new.c), in the
+ * order and groups of the printed form; members not listed come last */
+static const struct {
+    const char *name, *label, *group;
+} form_labels[] = {
+    {"org_name", "机构名称", "单位信息"},
+    {"org_id", "机构证件号码", "单位信息"},
+    {"unit_province", "单位所在省份（代码）", "单位信息"},
+    {"unit_city", "单位所在城市（代码）", "单位信息"},
+    {"unit_region", "单位所在地区", "单位信息"},
+    {"unit_address", "单位地址", "单位信息"},
+    {"legal_name", "法人姓名", "法人信息"},
+    {"legal_ric", "法人身份证号码", "法人信息"},
+    {"legal_mobile", "法人移动电话", "法人信息"},
+    {"agent_name", "经办人姓名", "经办人信息"},
+    {"agent_ric", "经办人身份证号码", "经办人信息"},
+    {"agent_mobile", "经办人移动电话", "经办人信息"},
+    {"agent_email", "常用联系邮箱", "经办人信息"},
+    {"agent_title", "经办人职务", "经办人信息"},
+    {"app_name", "申请人姓名", "申请人信息"},
+    {"app_ric", "申请人身份证号码", "申请人信息"},
+    {"app_mobile", "申请人移动电话", "申请人信息"},
+    {"app_email", "申请人邮箱", "申请人信息"},
+    {"bank_account_name", "基本户名称", "金融认证信息"},
+    {"bank_branch_id", "基本户开户行（编号）", "金融认证信息"},
+    {"bank_branch_name", "基本户开户行", "金融认证信息"},
+    {"bank_account", "基本户账号", "金融认证信息"},
+    {"mail_province", "收件省份（代码）", "邮寄信息"},
+    {"mail_city", "收件城市（代码）", "邮寄信息"},
+    {"mail_district", "收件区县（代码）", "邮寄信息"},
+    {"mail_town", "收件镇街（代码）", "邮寄信息"},
+    {"mail_region", "收件地区", "邮寄信息"},
+    {"mail_address", "收件地址", "邮寄信息"},
+    {"mail_postcode", "邮政编码", "邮寄信息"},
+    {"mail_receiver", "收件人", "邮寄信息"},
+    {"mail_mobile", "收件人电话", "邮寄信息"},
+    {"shipping", "邮寄方式", "邮寄信息"},
+    {"invoice", "是否开票", "发票信息"},
+    {"invoice_title_type", "发票抬头类型", "发票信息"},
+    {"invoice_title", "发票抬头", "发票信息"},
+    {"invoice_taxid", "纳税人识别号", "发票信息"},
+    {NULL, NULL, NULL},
+};
+
+static const char *
+form_label(const char *name)
+{
+    int i;
+
+    for (i = 0; form_labels[i].name != NULL; i++)
+        if (strcmp(form_labels[i].name, name) == 0)
+            return form_labels[i].label;
+    return name;
+}
+
+static int
+form_known(const char *name)
+{
+    return form_label(name) != name;
+}
+
+/* a form member as text: coded choices in words, other scalars as JSON */
+static const char *
+form_text(struct hall_req *req, const struct hall_val *v)
+{
+    if (v == NULL || v->type == HALL_V_NULL)
+        return "";
+    if (v->type == HALL_V_STR) {
+        if (v->key != NULL && strcmp(v->key, "shipping") == 0)
+            return strcmp(v->str, "prepaid") == 0 ? "寄付" : "到付";
+        if (v->key != NULL && strcmp(v->key, "invoice") == 0)
+            return strcmp(v->str, "yes") == 0 ? "电子发票" : "不开票";
+        if (v->key != NULL && strcmp(v->key, "invoice_title_type") == 0)
+            return strcmp(v->str, "org") == 0 ? "单位" : (*v->str ? "个人" : "");
+        return v->str;
+    }
+    if (v->type == HALL_V_INT)
+        return hall_psprintf(req->pool, "%lld", (long long)v->i);
+    if (v->type == HALL_V_BOOL)
+        return v->i ? "是" : "否";
+    return hall_val_json(req->pool, v, NULL);
+}
+
+static const char *
+form_str(const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = form != NULL ? hall_val_get(form, name) : NULL;
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+/* decrypts a form_enc column; an empty object for NULL, NULL when unreadable */
+static struct hall_val *
+form_of(struct hall_req *req, const struct hall_dbres *res, int col)
+{
+    size_t len;
+    unsigned char *enc = hall_dbres_bytea(req, res, 0, col, &len);
+    char *plain;
+    char err[64];
+
+    if (enc == NULL)
+        return hall_val_obj(req->pool);
+    plain = hall_pii_decrypt(req->pool, enc, len);
+    if (plain == NULL)
+        return NULL;
+    return hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err));
+}
+
+static struct hall_val *
+page_ctx(struct hall_req *req, const char *title)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+    unsigned roles = req->staff != NULL ? req->staff->roles : 0;
+
+    hall_val_set_str(req->pool, ctx, "title", title);
+    hall_val_set_str(req->pool, ctx, "site_name", "深圳CA管理后台");
+    hall_val_set_str(req->pool, ctx, "page_js", "admin.js");
+    /* an applicant's cookie in the same browser changes nothing here */
+    hall_val_set_bool(req->pool, ctx, "logged_in", 0);
+    hall_val_set_bool(req->pool, ctx, "admin_page", 1);
+    hall_val_set_bool(req->pool, ctx, "nav_review",
+                      (roles & (HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_finance",
+                      (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "can_review", (roles & HALL_ROLE_REVIEWER) != 0);
+    hall_val_set_bool(req->pool, ctx, "can_finance", (roles & HALL_ROLE_FINANCE) != 0);
+    return ctx;
+}
+
+/* one order row of ORDER_COLS as a value */
+static struct hall_val *
+order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res, int i)
+{
+    const char *status = hall_dbres_get(res, i, C_STATUS);
+    const char *label = hall_order_label(status);
+
+    hall_val_set_int(req->pool, o, "id", hall_dbres_i64(res, i, C_ID));
+    hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, i, C_NO));
+    hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, i, C_PARTNER));
+    hall_val_set_str(req->pool, o, "partner_name", hall_dbres_get(res, i, C_PARTNER_NAME));
+    hall_val_set_str(req->pool, o, "business_type", hall_dbres_get(res, i, C_BIZ));
+    hall_val_set_str(req->pool, o, "business_label",
+                     business_label(hall_dbres_get(res, i, C_BIZ), 0));
+    hall_val_set_str(req->pool, o, "cert_type", hall_dbres_get(res, i, C_CERT));
+    hall_val_set_str(req->pool, o, "cert_type_label",
+                     cert_type_label(hall_dbres_get(res, i, C_CERT)));
+    hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, C_YEARS));
+    hall_val_set_bool(req->pool, o, "seal", strcmp(hall_dbres_get(res, i, C_SEAL), "t") == 0);
+    hall_val_set_str(req->pool, o, "status", status);
+    hall_val_set_str(req->pool, o, "status_label", label != NULL ? label : status);
+    hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, C_SUBJECT));
+    hall_val_set_int(req->pool, o, "amount_fen", hall_dbres_i64(res, i, C_AMOUNT));
+    hall_val_set_str(req->pool, o, "amount", yuan(req, hall_dbres_i64(res, i, C_AMOUNT)));
+    hall_val_set_str(req->pool, o, "submitted_at",
+                     hall_dbres_isnull(res, i, C_SUBMITTED) ? "" : hall_dbres_get(res, i, C_SUBMITTED));
+    hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, C_DUE));
+    hall_val_set_bool(req->pool, o, "overdue", strcmp(hall_dbres_get(res, i, C_OVERDUE), "t") == 0);
+    hall_val_set_bool(req->pool, o, "due_today",
+                      strcmp(hall_dbres_get(res, i, C_DUE_TODAY), "t") == 0);
+    hall_val_set_bool(req->pool, o, "resubmitted",
+                      strcmp(hall_dbres_get(res, i, C_RESUBMITTED), "t") == 0);
+    hall_val_set_str(req->pool, o, "updated_at", hall_dbres_get(res, i, C_UPDATED));
+    return o;
+}
+
+/* ---- login ------------------------------------------------------------------ */
+
+/* where to go after login: a local path below /admin, else the start page */
+static const char *
+next_of(struct hall_req *req)
+{
+    const char *next = hall_req_param(req, "next");
+
+    if (next != NULL && strncmp(next, "/admin", 6) == 0 && (next[6] == '/' || next[6] == '?' ||
+        next[6] == '\0') && strpbrk(next, "\r\n\\") == NULL && strstr(next, "//") == NULL &&
+        strlen(next) < 512)
+        return next;
+    return "/admin";
+}
+
+static int
+login_page(struct hall_req *req)
+{
+    struct hall_val *ctx;
+
+    if (partner_path(req))
+        return HALL_OK;
+    ctx = page_ctx(req, "管理后台登录");
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    return hall_resp_page(req, 200, "admin_login", ctx);
+}
+
+static const struct hall_pspec login_params[] = {
+    {"login", HALL_P_TEXT, 0, 1, 32, "登录名", NULL},
+    {"password", HALL_P_TEXT, 0, 1, 128, "密码", NULL},
+    {"next", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 500, "跳转地址", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* verified against a real hash for unknown logins too: equal time, no hint */
+static const char dummy_hash[] =
+    "pbkdf2-sha256$600000$00000000000000000000000000000000$"
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static int
+do_login(struct hall_req *req)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    const char *password = hall_req_param(req, "password");
+    struct hall_dbres *res;
+    const char *hash, *sid;
+    int64_t id;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    res = hall_db_exec(req, "staff_by_login", HALL_STR(hall_req_param(req, "login")));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 3), "t") != 0) {
+        hall_password_verify(dummy_hash, password);
+        return hall_resp_error(req, 400, "password", "登录名或密码不正确");
+    }
+    id = hall_dbres_i64(res, 0, 0);
+    hash = hall_dbres_get(res, 0, 1);
+    sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    if (strcmp(hall_dbres_get(res, 0, 2), "t") == 0)
+        return hall_resp_error(req, 429, "password", "密码错误次数过多，账号已暂时锁定，请稍后再试");
+    if (hall_password_verify(hash, password) != HALL_OK) {
+        int64_t fails;
+
+        res = hall_db_exec(req, "staff_login_failed", HALL_I64(id),
+                           HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
+        if (res == NULL)
+            return busy(req);
+        fails = hall_dbres_i64(res, 0, 0);
+        if (fails >= conf->login_max_failures &&
+            hall_audit(req, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
+                       "active", "locked", NULL) != HALL_OK)
+            return busy(req);
+        if (hall_db_commit(req) != HALL_OK)
+            return busy(req);
+        hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
+        if (fails >= conf->login_max_failures)
+            return hall_resp_error(req, 429, "password",
+                                   "密码错误次数过多，账号已暂时锁定，请稍后再试");
+        return hall_resp_error(req, 400, "password", "登录名或密码不正确");
+    }
+    if (hall_db_exec(req, "staff_login_ok", HALL_I64(id)) == NULL ||
+        hall_staff_session_create(req, id) != HALL_OK ||
+        hall_audit(req, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=
+            HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    hall_info(req, "msg=\"staff login\" staff=%s", sid);
+    return go(req, next_of(req), NULL);
+}
+
+static int
+do_logout(struct hall_req *req)
+{
+    if (hall_staff_session_destroy(req) != HALL_OK)
+        return busy(req);
+    return go(req, "/admin/login", NULL);
+}
+
+/* ---- pages ------------------------------------------------------------------ */
+
+static int
+home_page(struct hall_req *req)
+{
+    struct hall_val *ctx, *roles;
+    unsigned bit;
+
+    if (partner_path(req))
+        return HALL_OK;
+    ctx = page_ctx(req, "管理后台");
+    roles = hall_val_set_list(req->pool, ctx, "roles");
+    for (bit = 1; bit <= HALL_ROLE_REPORT; bit <<= 1)
+        if (req->staff->roles & bit)
+            hall_val_push_str(req->pool, roles, hall_staff_role_label(bit));
+    return hall_resp_page(req, 200, "admin_home", ctx);
+}
+
+static const struct hall_pspec queue_params[] = {
+    {"page", HALL_P_INT, HALL_PF_OPTIONAL, 1, 100000, "页码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* the review queue and the finance queue: same shape, other statements */
+static int
+queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char *title,
+      const char *tmpl)
+{
+    struct hall_dbres *res, *cnt;
+    struct hall_val *ctx, *list;
+    int64_t page = 1, total, pages;
+    int i, n;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (hall_req_param(req, "page") != NULL && *hall_req_param(req, "page") != '\0')
+        hall_req_param_i64(req, "page", &page);
+    cnt = hall_db_exec(req, count_stmt);
+    res = hall_db_exec(req, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE));
+    if (cnt == NULL || res == NULL)
+        return busy(req);
+    total = hall_dbres_i64(cnt, 0, 0);
+    pages = total == 0 ? 1 : (total + QUEUE_PAGE - 1) / QUEUE_PAGE;
+    ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, title);
+    list = hall_val_set_list(req->pool, ctx, "orders");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++)
+        order_val(req, hall_val_push_obj(req->pool, list), res, i);
+    hall_val_set_int(req->pool, ctx, "total", total);
+    hall_val_set_int(req->pool, ctx, "overdue_total", hall_dbres_i64(cnt, 0, 1));
+    hall_val_set_int(req->pool, ctx, "page", page);
+    hall_val_set_int(req->pool, ctx, "pages", pages);
+    if (json_asked(req))
+        return hall_resp_ok(req, ctx);
+    hall_val_set_bool(req->pool, ctx, "empty", n == 0);
+    if (page > 1)
+        hall_val_set_int(req->pool, ctx, "prev_page", page - 1);
+    if (page < pages)
+        hall_val_set_int(req->pool, ctx, "next_page", page + 1);
+    return hall_resp_page(req, 200, tmpl, ctx);
+}
+
+static int
+review_queue(struct hall_req *req)
+{
+    return queue(req, "queue_review", "queue_review_count", "审核队列", "admin_review");
+}
+
+static int
+finance_queue(struct hall_req *req)
+{
+    return queue(req, "queue_finance", "queue_finance_count", "对公转账到账确认", "admin_finance");
+}
+
+static const struct hall_pspec id_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* the order, or NULL after answering (404) */
+static struct hall_dbres *
+order_load(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    int64_t id;
+
+    hall_req_param_i64(req, "id", &id);
+    res = hall_db_exec(req, "order_get", HALL_I64(id));
+    if (res == NULL) {
+        busy(req);
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    return res;
+}
+
+/* one row of the field table; a value that differs from before is also a change */
+static void
+form_row(struct hall_req *req, struct hall_val *rows, struct hall_val *changes,
+         const struct hall_val *m, const struct hall_val *before, const char *group, int *nchanges)
+{
+    struct hall_val *r = hall_val_push_obj(req->pool, rows);
+    const char *now = form_text(req, m);
+
+    hall_val_set_str(req->pool, r, "group", group);
+    hall_val_set_str(req->pool, r, "name", m->key);
+    hall_val_set_str(req->pool, r, "label", form_label(m->key));
+    hall_val_set_str(req->pool, r, "value", now);
+    hall_val_set_bool(req->pool, r, "changed", 0);
+    if (before != NULL) {
+        const char *was = form_text(req, hall_val_get(before, m->key));
+
+        if (strcmp(was, now) != 0) {
+            struct hall_val *c = hall_val_push_obj(req->pool, changes);
+
+            hall_val_set_bool(req->pool, r, "changed", 1);
+            hall_val_set_str(req->pool, r, "before", was);
+            hall_val_set_str(req->pool, c, "name", m->key);
+            hall_val_set_str(req->pool, c, "label", form_label(m->key));
+            hall_val_set_str(req->pool, c, "before", was);
+            hall_val_set_str(req->pool, c, "after", now);
+            (*nchanges)++;
+        }
+    }
+}
+
+/*
+ * Every member of the current form, grouped as on the printed form, with
+ * what it said in the revision the last rejection was about (when the
+ * applicant has edited since), and the list of changes alone.
+ */
+static void
+form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form,
+         const struct hall_val *before)
+{
+    struct hall_val *rows = hall_val_set_list(req->pool, ctx, "fields");
+    struct hall_val *changes = hall_val_set_list(req->pool, ctx, "changes");
+    const struct hall_val *m;
+    const char *group = "";
+    int nchanges = 0, i;
+
+    for (i = 0; form_labels[i].name != NULL; i++) {
+        m = hall_val_get(form, form_labels[i].name);
+        if (m == NULL)
+            continue;
+        form_row(req, rows, changes, m, before,
+                 strcmp(group, form_labels[i].group) != 0 ? form_labels[i].group : "", &nchanges);
+        group = form_labels[i].group;
+    }
+    group = "其他";
+    for (m = form->first; m != NULL; m = m->next) {
+        if (m->key == NULL || form_known(m->key))
+            continue;
+        form_row(req, rows, changes, m, before, group, &nchanges);
+        group = "";
+    }
+    /* what the earlier revision had and the current one dropped */
+    for (m = before != NULL ? before->first : NULL; m != NULL; m = m->next) {
+        struct hall_val *c;
+
+        if (m->key == NULL || hall_val_get(form, m->key) != NULL || *form_text(req, m) == '\0')
+            continue;
+        c = hall_val_push_obj(req->pool, changes);
+        hall_val_set_str(req->pool, c, "name", m->key);
+        hall_val_set_str(req->pool, c, "label", form_label(m->key));
+        hall_val_set_str(req->pool, c, "before", form_text(req, m));
+        hall_val_set_str(req->pool, c, "after", "");
+        nchanges++;
+    }
+    hall_val_set_int(req->pool, ctx, "changes_count", nchanges);
+}
+
+static const char *
+action_label(const char *action)
+{
+    if (strcmp(action, "create") == 0)
+        return "创建业务单";
+    if (strcmp(action, "edit") == 0)
+        return "修改申请信息";
+    if (strcmp(action, "status") == 0)
+        return "状态变更";
+    return action;
+}
+
+static const char *
+actor_label(struct hall_req *req, const char *actor, const char *login)
+{
+    if (strncmp(actor, "staff:", 6) == 0)
+        return hall_psprintf(req->pool, "工作人员 %s", *login ? login : actor + 6);
+    if (strncmp(actor, "user:", 5) == 0)
+        return "申请人";
+    return actor;
+}
+
+static int
+order_page(struct hall_req *req)
+{
+    struct hall_dbres *o, *res;
+    struct hall_val *ctx, *form, *before = NULL, *ov, *list;
+    const char *sid;
+    int64_t form_rev, rejected_rev = 0;
+    int i, n, json = json_asked(req);
+
+    if (partner_path(req))
+        return HALL_OK;
+    o = order_load(req);
+    if (o == NULL)
+        return HALL_OK;
+    sid = hall_dbres_get(o, 0, C_ID);
+    form = form_of(req, o, C_END);
+    if (form == NULL || form->type != HALL_V_OBJ) {
+        hall_err(req, "msg=\"order form unreadable\" order=%s", sid);
+        return busy(req);
+    }
+    form_rev = hall_dbres_i64(o, 0, C_END + 1);
+    if (!hall_dbres_isnull(o, 0, C_END + 2))
+        rejected_rev = hall_dbres_i64(o, 0, C_END + 2);
+    /* edited since the last rejection: compare with what was rejected */
+    if (rejected_rev > 0 && form_rev > rejected_rev) {
+        res = hall_db_exec(req, "revision_get", HALL_I64(hall_dbres_i64(o, 0, C_ID)),
+                           HALL_I64(rejected_rev));
+        if (res == NULL)
+            return busy(req);
+        if (hall_dbres_rows(res) > 0) {
+            before = form_of(req, res, 0);
+            if (before == NULL || before->type != HALL_V_OBJ) {
+                hall_err(req, "msg=\"revision unreadable\" order=%s rev=%lld", sid,
+                         (long long)rejected_rev);
+                return busy(req);
+            }
+        }
+    }
+
+    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "业务单详情");
+    ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0);
+    hall_val_set_int(req->pool, ov, "form_rev", form_rev);
+    hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
+    hall_val_set_str(req->pool, ov, "reject_reason", hall_dbres_get(o, 0, C_END + 3));
+    hall_val_set_str(req->pool, ov, "cert_amount", yuan(req, hall_dbres_i64(o, 0, C_END + 5)));
+    hall_val_set_str(req->pool, ov, "shipping_amount", yuan(req, hall_dbres_i64(o, 0, C_END + 6)));
+    hall_val_set_str(req->pool, ov, "project_id", hall_dbres_get(o, 0, C_END + 7));
+    hall_val_set_str(req->pool, ov, "created_at", hall_dbres_get(o, 0, C_END + 8));
+    hall_val_set_bool(req->pool, ov, "in_review",
+                      strcmp(hall_dbres_get(o, 0, C_STATUS), "review") == 0);
+    hall_val_set_bool(req->pool, ov, "in_transfer_review",
+                      strcmp(hall_dbres_get(o, 0, C_STATUS), "transfer_review") == 0);
+    form_ctx(req, ctx, form, before);
+    hall_val_set_bool(req->pool, ctx, "has_diff", before != NULL);
+    hall_val_set_bool(req->pool, ctx, "unchanged_since_reject",
+                      rejected_rev > 0 && form_rev == rejected_rev);
+
+    res = hall_db_exec(req, "order_files", HALL_I64(hall_dbres_i64(o, 0, C_ID)));
+    if (res == NULL)
+        return busy(req);
+    list = hall_val_set_list(req->pool, ctx, "files");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *f = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_int(req->pool, f, "id", hall_dbres_i64(res, i, 0));
+        hall_val_set_str(req->pool, f, "kind", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, f, "label", material_label(hall_dbres_get(res, i, 1)));
+        hall_val_set_str(req->pool, f, "mime", hall_dbres_get(res, i, 2));
+        hall_val_set_str(req->pool, f, "size",
+                         hall_psprintf(req->pool, "%.1f KB", hall_dbres_i64(res, i, 3) / 1024.0));
+        hall_val_set_str(req->pool, f, "uploaded_at", hall_dbres_get(res, i, 4));
+        hall_val_set_bool(req->pool, f, "replaced", strcmp(hall_dbres_get(res, i, 5), "t") == 0);
+        hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_get(res, i, 0));
+    }
+    hall_val_set_bool(req->pool, ctx, "no_files", n == 0);
+
+    res = hall_db_exec(req, "order_history", HALL_STR(sid));
+    if (res == NULL)
+        return busy(req);
+    list = hall_val_set_list(req->pool, ctx, "history");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *h = hall_val_push_obj(req->pool, list);
+        const char *from = hall_dbres_get(res, i, 4), *to = hall_dbres_get(res, i, 5);
+
+        hall_val_set_str(req->pool, h, "at", hall_dbres_get(res, i, 0));
+        hall_val_set_str(req->pool, h, "actor", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, h, "who",
+                         actor_label(req, hall_dbres_get(res, i, 1), hall_dbres_get(res, i, 2)));
+        hall_val_set_str(req->pool, h, "action", hall_dbres_get(res, i, 3));
+        hall_val_set_str(req->pool, h, "action_label", action_label(hall_dbres_get(res, i, 3)));
+        hall_val_set_str(req->pool, h, "from", from);
+        hall_val_set_str(req->pool, h, "to", to);
+        hall_val_set_str(req->pool, h, "from_label", *from ? hall_order_label(from) ?: from : "");
+        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: to : "");
+        hall_val_set_str(req->pool, h, "reason", hall_dbres_get(res, i, 6));
+    }
+    if (json)
+        return hall_resp_ok(req, ctx);
+    hall_val_set_bool(req->pool, ctx, "person",
+                      strcmp(hall_dbres_get(o, 0, C_CERT), "person") == 0);
+    return hall_resp_page(req, 200, "admin_order", ctx);
+}
+
+/* uploaded materials: never rendered inline, whatever the content */
+static int
+file_download(struct hall_req *req)
+{
+    static const struct {
+        const char *mime, *ext;
+    } types[] = {
+        {"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/bmp", "bmp"},
+        {"image/gif", "gif"},  {"application/pdf", "pdf"}, {NULL, NULL},
+    };
+    struct hall_dbres *res;
+    const char *stored, *mime, *ext = "bin", *ctype = "application/octet-stream";
+    int64_t id;
+    int i;
+
+    if (partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    res = hall_db_exec(req, "file_get", HALL_I64(id));
+    if (res == NULL)
+        return busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "文件不存在");
+    stored = hall_dbres_get(res, 0, 0);
+    mime = hall_dbres_get(res, 0, 1);
+    /* the table's CHECK says so too: a stored name is never a path */
+    if (strspn(stored, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+            strlen(stored) ||
+        *stored == '\0')
+        return hall_resp_error(req, 404, NULL, "文件不存在");
+    for (i = 0; types[i].mime != NULL; i++)
+        if (strcmp(types[i].mime, mime) == 0) {
+            ctype = types[i].mime;
+            ext = types[i].ext;
+        }
+    hall_info(req, "msg=\"material download\" staff=%lld file=%lld", (long long)req->staff->id,
+              (long long)id);
+    {
+        /* stored encrypted (core/file.c): decrypt for the reviewer */
+        size_t len;
+        unsigned char *data = hall_file_load(req, stored, &len);
+
+        if (data == NULL) {
+            hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
+            return hall_resp_error(req, 404, NULL, "文件不存在");
+        }
+        return hall_resp_bytes(req, data, len, ctype,
+                               hall_psprintf(req->pool, "%s-%s.%s", hall_dbres_get(res, 0, 3),
+                                             hall_dbres_get(res, 0, 2), ext));
+    }
+}
+
+/* ---- decisions --------------------------------------------------------------- */
+
+/*
+ * The SMS of a review decision (seed 002), to the agent for organisation
+ * certificates and to the applicant for natural persons; queued in the
+ * caller's transaction.  The text is personal data: never logged.
+ */
+static int
+decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o, const struct hall_val *form,
+             const char *reason)
+{
+    const char *cert = hall_dbres_get(o, 0, C_CERT);
+    const char *phone = form_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
+    const char *biz = hall_psprintf(req->pool, "%s%s", hall_dbres_get(o, 0, C_END + 4),
+                                    business_label(hall_dbres_get(o, 0, C_BIZ), 1));
+    struct hall_val *payload = hall_val_obj(req->pool);
+    unsigned char nonce[8];
+    const char *text;
+
+    if (strlen(phone) != 11 || strspn(phone, "0123456789") != 11) {
+        hall_warn(req, "msg=\"decision sms: no recipient\" order=%lld", (long long)id);
+        return HALL_OK;
+    }
+    if (reason == NULL) {
+        text = hall_psprintf(req->pool,
+                             "【深圳CA】您好，您提交的%s业务已经审核通过。"
+                             "请登录深圳CA申请页面-网上营业厅--个人中心-我的业务单-进行查看。",
+                             biz);
+    } else {
+        size_t n = strlen(reason);
+
+        /* the text supplies the full stop after the reason */
+        if (n >= 3 && strcmp(reason + n - 3, "。") == 0)
+            reason = hall_pstrndup(req->pool, reason, n - 3);
+        else if (n >= 1 && reason[n - 1] == '.')
+            reason = hall_pstrndup(req->pool, reason, n - 1);
+        text = hall_psprintf(req->pool,
+                             "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
+                             "请尽快登录深圳CA申请页面-个人中心-我的业务单-证书申请进行修改。",
+                             biz, reason);
+    }
+    hall_val_set_str(req->pool, payload, "phone", phone);
+    hall_val_set_str(req->pool, payload, "text", text);
+    /* one message per decision, however often the outbox retries it */
+    hall_rand_bytes(nonce, sizeof(nonce));
+    return hall_outbox_push(req, "sms",
+                            hall_psprintf(req->pool, "sms-review-%lld-%s-%s", (long long)id,
+                                          reason == NULL ? "accepted" : "rejected",
+                                          hall_hex(req->pool, nonce, sizeof(nonce))),
+                            payload);
+}
+
+/*
+ * One status change by staff: the order must exist (404), the move must be
+ * allowed from where it is now (409), then the extra update and the SMS in
+ * the same transaction.  kind: 'A' approve, 'R' reject, 'C' confirm
+ * transfer, 'F' refuse transfer.
+ */
+static int
+decide(struct hall_req *req, char kind)
+{
+    /* declared (and so checked) for reject and refuse only */
+    const char *reason = kind == 'R' || kind == 'F' ? hall_req_param(req, "reason") : NULL;
+    const char *from = "review", *to, *done;
+    struct hall_val *detail = NULL, *form;
+    struct hall_dbres *o, *res = NULL;
+    int64_t id;
+    int rc;
+
+    if (partner_path(req))
+        return HALL_OK;
+    o = order_load(req);
+    if (o == NULL)
+        return HALL_OK;
+    id = hall_dbres_i64(o, 0, C_ID);
+    switch (kind) {
+    case 'A': to = "accepted"; done = "已审核通过（成功受理），短信已发送"; break;
+    case 'R': to = "rejected"; done = "已审核驳回，短信已发送"; break;
+    case 'C': from = "transfer_review"; to = "review"; done = "已确认到账，业务单进入审核"; break;
+    default: from = "transfer_review"; to = "unpaid"; done = "已退回，业务单回到待支付"; break;
+    }
+    if (reason != NULL && *reason != '\0') {
+        detail = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, detail, "reason", reason);
+    }
+    if (hall_db_begin(req) != HALL_OK)
+        return busy(req);
+    rc = hall_order_move(req, id, from, to, hall_staff_actor(req), detail);
+    if (rc == HALL_ORDER_CONFLICT) {
+        const char *label = hall_order_label(hall_dbres_get(o, 0, C_STATUS));
+
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能执行此操作，请刷新页面",
+                                             label != NULL ? label : hall_dbres_get(o, 0, C_STATUS)));
+    }
+    if (rc != HALL_OK)
+        return busy(req);
+    if (kind == 'R')
+        res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
+    else if (kind == 'A')
+        res = hall_db_exec(req, "order_accepted", HALL_I64(id));
+    if (kind == 'A' || kind == 'R') {
+        if (res == NULL || hall_dbres_rows(res) == 0)
+            return busy(req);
+        form = form_of(req, res, 0);
+        if (form == NULL || form->type != HALL_V_OBJ) {
+            hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
+            return busy(req);
+        }
+        if (decision_sms(req, id, o, form, kind == 'R' ? reason : NULL) != HALL_OK)
+            return busy(req);
+    }
+    if (hall_db_commit(req) != HALL_OK)
+        return busy(req);
+    hall_info(req, "msg=\"staff decision\" staff=%lld order=%lld from=%s to=%s",
+              (long long)req->staff->id, (long long)id, from, to);
+    return go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id), done);
+}
+
+static const struct hall_pspec reject_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "驳回原因", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec refuse_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "退回原因", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_approve(struct hall_req *req)
+{
+    return decide(req, 'A');
+}
+
+static int
+do_reject(struct hall_req *req)
+{
+    return decide(req, 'R');
+}
+
+static int
+do_confirm(struct hall_req *req)
+{
+    return decide(req, 'C');
+}
+
+static int
+do_refuse(struct hall_req *req)
+{
+    return decide(req, 'F');
+}
+
+static const struct hall_route admin_routes[] = {
+    {"GET", "/admin", home_page, HALL_R_STAFF, NULL},
+    {"GET", "/admin/login", login_page, 0, NULL},
+    {"POST", "/admin/login", do_login, 0, login_params},
+    {"POST", "/admin/logout", do_logout, HALL_R_STAFF, NULL},
+    {"GET", "/admin/review", review_queue, HALL_R_STAFF | R_READ_REVIEW, queue_params},
+    {"GET", "/admin/finance", finance_queue, HALL_R_STAFF | R_READ_FINANCE, queue_params},
+    {"GET", "/admin/order", order_page, HALL_R_STAFF | R_READ_ORDER, id_params},
+    {"GET", "/admin/file", file_download, HALL_R_STAFF | R_READ_ORDER, id_params},
+    {"POST", "/admin/order/approve", do_approve, HALL_R_STAFF | R_REVIEW, id_params},
+    {"POST", "/admin/order/reject", do_reject, HALL_R_STAFF | R_REVIEW, reject_params},
+    {"POST", "/admin/transfer/confirm", do_confirm, HALL_R_STAFF | R_FINANCE, id_params},
+    {"POST", "/admin/transfer/refuse", do_refuse, HALL_R_STAFF | R_FINANCE, refuse_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module admin_module = {
+    "admin",
+    admin_routes,
+    admin_stmts,
+    NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &admin_module);
+}
