@@ -41,7 +41,9 @@ static const struct hall_stmt new_stmts[] = {
      0},
     {"products_list",
      "SELECT id, cert_type, name, price_per_year_fen, fixed_fee_fen, seal_fee_per_year_fen,"
-     " breakdown::text, min_years, max_years FROM products"
+     /* largest part first, as the seeds print it: 证书费200，介质费100，签章费50 */
+     " coalesce((SELECT json_object_agg(k, v ORDER BY v::numeric DESC, k)"
+     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}'), min_years, max_years FROM products"
      " WHERE partner_code = $1 AND business_type = 'new' AND active ORDER BY sort_order, id",
      1},
     {"agreements_for", "SELECT code, version, title, checkbox_group FROM agreements_for($1, 'new')",
