@@ -319,3 +319,25 @@ test('center_refund__only_when_the_state_machine_allows', async () => {
     const again = await c.post('/center/refund', { id, reason: '项目取消' });
     assert.equal(again.status, 409);
 });
+
+test('new_apply__org_person_certificate__unit_and_applicant_both_required', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const missing = await c.post('/new/apply', { project: 'jieyang', ...orgForm({ cert_type: 'org_person' }) });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.field, 'app_name', 'the person inside the organisation is required');
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm({ cert_type: 'org_person',
+        app_name: '赵六', app_ric: '44011320141005001X', app_mobile: '13700137001',
+        app_email: 'zhao@example.com' }) });
+    assert.equal(r.status, 200, r.text);
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    assert.equal(psql(`SELECT cert_type || '|' || subject FROM orders WHERE id = ${id}`),
+        'org_person|深圳测试科技有限公司');
+    const pr = await c.get(`/new/print?id=${id}`);
+    for (const s of ['机构个人证书', '授权委托及单位声明', '申请人信息', '赵六', '经办人信息'])
+        assert.ok(pr.text.includes(s), s);
+    await c.post('/new/printed', { id });
+    const up = await c.get(`/new/upload?id=${id}`);
+    for (const k of ['application', 'license', 'agent_id', 'applicant_id'])
+        assert.ok(up.text.includes(`data-kind="${k}"`), k);
+});
