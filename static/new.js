@@ -183,3 +183,37 @@
     }, 2000);
   }
 }());
+
+/* 寄付: the courier and its fee for the chosen address */
+(function () {
+  'use strict';
+  var text = document.getElementById('prepaid-text');
+  var row = document.querySelector('[data-divisions="mail"]');
+  if (!text || !row) { return; }
+  var radio = document.querySelector('input[name="shipping"][value="prepaid"]');
+  function update() {
+    var q = {};
+    row.querySelectorAll('select').forEach(function (s) {
+      q[s.name.replace('mail_', '')] = s.value || '';
+    });
+    if (!q.province) { return; }
+    fetch('/new/shipping?' + new URLSearchParams(q).toString(),
+      { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.json(); })
+      .then(function (res) {
+        if (!res.ok) { return; }
+        if (res.prepaid) {
+          text.textContent = res.carrier + '寄付 ' + res.fee + '元（计入订单金额）';
+          radio.disabled = false;
+        } else {
+          text.textContent = '该地址不支持寄付（' + res.carrier + '到付）';
+          radio.disabled = true;
+          if (radio.checked) {
+            radio.checked = false;
+            document.querySelector('input[name="shipping"][value="collect"]').checked = true;
+          }
+        }
+      }).catch(function () { /* the server checks on submit */ });
+  }
+  row.addEventListener('change', update);
+}());

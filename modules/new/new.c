@@ -22,8 +22,6 @@
 #include "hall.h"
 #include "validate.h"
 
-/* seeds 001/004: 京东寄付 13 元, added to the bill */
-#define PREPAID_SHIPPING_FEN 1300
 /* an acceptance of the agreements is good for one application session */
 #define AGREE_VALID_S 86400
 
@@ -735,6 +733,73 @@ link_prefill(struct hall_req *req, const char *partner)
     return plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
 }
 
+/*
+ * The courier's quote for the mailing address (seeds 001/004: 京东寄付 13 元,
+ * remote provinces only 顺丰到付).  HALL_OK with the carrier, whether it can
+ * be prepaid and the fee; HALL_ERR after answering 503.
+ */
+struct quote {
+    const char *carrier;
+    int prepaid;
+    int64_t fee_fen;
+};
+
+static int
+shipping_quote(struct hall_req *req, const char *province, const char *city, const char *district,
+               const char *town, struct quote *q)
+{
+    struct hall_val *body = hall_val_obj(req->pool), *r;
+    const struct hall_val *carrier, *payment, *fee;
+
+    hall_val_set_str(req->pool, body, "province", province);
+    hall_val_set_str(req->pool, body, "city", city);
+    hall_val_set_str(req->pool, body, "district", district);
+    hall_val_set_str(req->pool, body, "town", town);
+    r = hall_provider_call(req, "/courier/quote", body, NULL);
+    carrier = r != NULL ? hall_val_get(r, "carrier") : NULL;
+    payment = r != NULL ? hall_val_get(r, "payment") : NULL;
+    fee = r != NULL ? hall_val_get(r, "fee_fen") : NULL;
+    if (carrier == NULL || carrier->type != HALL_V_STR || payment == NULL ||
+        payment->type != HALL_V_STR || fee == NULL || fee->type != HALL_V_INT || fee->i < 0 ||
+        fee->i > 100000) {
+        hall_resp_error(req, 503, NULL, "快递运费查询服务暂时不可用，请稍后再试");
+        return HALL_ERR;
+    }
+    q->carrier = carrier->str;
+    q->prepaid = strcmp(payment->str, "寄付") == 0;
+    q->fee_fen = q->prepaid ? fee->i : 0;
+    return HALL_OK;
+}
+
+/* GET /new/shipping?province=&city=&district=&town=: what the form shows */
+static int
+shipping_json(struct hall_req *req)
+{
+    static const char *const names[] = {"province", "city", "district", "town", NULL};
+    const char *v[4];
+    struct hall_val *out;
+    struct quote q;
+    int i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        v[i] = hall_req_query(req, names[i]);
+        if (v[i] == NULL)
+            v[i] = "";
+        if (strlen(v[i]) > 9 || strspn(v[i], "0123456789") != strlen(v[i]))
+            return hall_resp_error(req, 400, names[i], "地区代码不正确");
+    }
+    if (*v[0] == '\0')
+        return hall_resp_error(req, 400, "province", "请选择省份");
+    if (shipping_quote(req, v[0], v[1], v[2], v[3], &q) != HALL_OK)
+        return HALL_OK;
+    out = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, out, "carrier", q.carrier);
+    hall_val_set_bool(req->pool, out, "prepaid", q.prepaid);
+    hall_val_set_int(req->pool, out, "fee_fen", q.fee_fen);
+    hall_val_set_str(req->pool, out, "fee", yuan(req, q.fee_fen));
+    return hall_resp_ok(req, out);
+}
+
 /* ---- pages --------------------------------------------------------------- */
 
 /* a partner link's ticket travels from page to page until the form */
@@ -1019,7 +1084,6 @@ apply_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "seal_offered", p.seal_offered);
     hall_val_set_bool(req->pool, ctx, "seal", seal);
     hall_val_set_bool(req->pool, ctx, "prepaid_offered", p.prepaid);
-    hall_val_set_str(req->pool, ctx, "prepaid_fee", yuan(req, PREPAID_SHIPPING_FEN));
     hall_val_set_str(req->pool, ctx, "carriers",
                      strstr(p.carriers, "EMS") != NULL ? "顺丰/EMS到付" : "顺丰到付");
     hall_val_set_bool(req->pool, ctx, "ship_prepaid",
@@ -1169,7 +1233,22 @@ do_apply(struct hall_req *req)
 
     subject = form_str(form, (bit & T_UNIT) ? "org_name" : "app_name");
     cert_fen = (price + (seal ? seal_fee : 0)) * years + fixed;
-    ship_fen = strcmp(form_str(form, "shipping"), "prepaid") == 0 ? PREPAID_SHIPPING_FEN : 0;
+    ship_fen = 0;
+    if (strcmp(form_str(form, "shipping"), "prepaid") == 0) {
+        struct quote q;
+
+        /* the fee is the courier's for this address, added to the bill */
+        if (shipping_quote(req, form_str(form, "mail_province"), form_str(form, "mail_city"),
+                           form_str(form, "mail_district"), form_str(form, "mail_town"),
+                           &q) != HALL_OK)
+            return HALL_OK;
+        if (!q.prepaid)
+            return hall_resp_error(req, 400, "shipping",
+                                   hall_psprintf(req->pool, "该收件地址不支持寄付，仅支持%s到付",
+                                                 q.carrier));
+        ship_fen = q.fee_fen;
+        hall_val_set_str(req->pool, form, "carrier", q.carrier);
+    }
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
         return busy(req);
@@ -1904,6 +1983,7 @@ static const struct hall_route new_routes[] = {
     {"POST", "/new/m/ocr", do_ocr, HALL_R_MULTIPART, token_params},
     {"POST", "/new/m/liveness", do_liveness, HALL_R_MULTIPART, token_params},
     {"GET", "/new/divisions", divisions_json, HALL_R_AUTH, NULL},
+    {"GET", "/new/shipping", shipping_json, HALL_R_AUTH, NULL},
     {"GET", "/new/banks", banks_json, HALL_R_AUTH, banks_params},
     {NULL, NULL, NULL, 0, NULL},
 };

@@ -341,3 +341,34 @@ test('new_apply__org_person_certificate__unit_and_applicant_both_required', asyn
     for (const k of ['application', 'license', 'agent_id', 'applicant_id'])
         assert.ok(up.text.includes(`data-kind="${k}"`), k);
 });
+
+test('new_apply__prepaid_shipping__fee_from_courier_quote_added_to_bill', async () => {
+    const c = await applicant();
+    await agreed(c, 'hall');
+    const q = await c.getJSON('/new/shipping?province=440000&city=440300&district=440305');
+    assert.equal(q.status, 200);
+    assert.equal(q.body.prepaid, true);
+    assert.equal(q.body.fee_fen, 1300);
+    const remote = await c.getJSON('/new/shipping?province=650000&city=650100');
+    assert.equal(remote.body.prepaid, false);
+    assert.match(remote.body.carrier, /顺丰/);
+    const r = await c.post('/new/apply', { project: 'hall', ...orgForm({ shipping: 'prepaid' }) });
+    assert.equal(r.status, 200, r.text);
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    /* hall organisation certificate 480 + 13 prepaid */
+    assert.equal(psql(`SELECT cert_fen || '|' || shipping_fen || '|' || amount_fen FROM orders
+        WHERE id = ${id}`), '48000|1300|49300');
+    const pr = await c.get(`/new/print?id=${id}`);
+    assert.ok(pr.text.includes('493.00元'));
+    assert.ok(pr.text.includes('寄付'));
+    /* a remote address cannot be prepaid: 400 on shipping, nothing written */
+    const far = await c.post('/new/apply', { project: 'hall', ...orgForm({ shipping: 'prepaid',
+        mail_province: '650000', mail_city: '650100', mail_district: '650102' }) });
+    assert.equal(far.status, 400, far.text);
+    assert.equal(far.body.field, 'shipping');
+    assert.match(far.body.message, /顺丰速运到付/);
+    /* collect (到付) adds nothing */
+    const col = await c.post('/new/apply', { id, ...orgForm({ shipping: 'collect' }) });
+    assert.equal(col.status, 200);
+    assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '48000');
+});
