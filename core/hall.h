@@ -354,6 +354,10 @@ const char *hall_req_cookie(struct hall_req *req, const char *name);
 int hall_req_param_i64(struct hall_req *req, const char *name, int64_t *out);
 const struct hall_upload *hall_req_upload(struct hall_req *req, const char *field);
 int hall_req_wants_json(const struct hall_req *req);
+/* "/<partner>" for partner paths, "" for the generic hall: links stay inside */
+const char *hall_req_base(struct hall_req *req);
+/* "user:<id>" for the audit log */
+const char *hall_req_actor(struct hall_req *req);
 
 /* parsers, exposed for unit tests and fuzzing */
 int hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len,
@@ -387,6 +391,10 @@ int hall_resp_ok(struct hall_req *req, const struct hall_val *extra); /* {"ok":t
 /* renders template "name" with ctx inside the page layout; ctx gains common keys */
 int hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_val *ctx);
 int hall_resp_redirect(struct hall_req *req, const char *location);
+/* a redirect for browsers, {"ok":true,"redirect":...,"message":...} for fetch() */
+int hall_resp_go(struct hall_req *req, const char *location, const char *message);
+/* 503 系统繁忙，请稍后再试 */
+int hall_resp_busy(struct hall_req *req);
 int hall_resp_raw(struct hall_req *req, int status, const char *ctype, const void *p, size_t n);
 int hall_resp_file(struct hall_req *req, const char *path, const char *ctype,
                    const char *download_name);
@@ -484,6 +492,10 @@ int hall_order_can(const char *from, const char *to);
 int hall_order_move(struct hall_req *req, int64_t id, const char *from, const char *to,
                     const char *actor, const struct hall_val *detail);
 extern const struct hall_stmt hall_order_stmts[];
+/* 12345 fen -> "123.45" */
+const char *hall_yuan(struct hall_pool *pool, int64_t fen);
+/* org -> 机构证书, org_person -> 机构个人证书, person -> 自然人证书 */
+const char *hall_cert_type_label(const char *type);
 
 /* ---- file.c: uploaded materials, encrypted at rest ------------------------ */
 

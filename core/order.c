@@ -5,6 +5,7 @@
  * the caller saw (a concurrent change makes the second caller lose), with
  * the audit row in the same transaction.  docs/modules/new.md draws it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "hall.h"
@@ -119,4 +120,25 @@ hall_order_move(struct hall_req *req, int64_t id, const char *from, const char *
     if (hall_audit(req, actor, "order", sid, "status", from, to, detail) != HALL_OK)
         return HALL_ERR;
     return HALL_OK;
+}
+
+const char *
+hall_yuan(struct hall_pool *pool, int64_t fen)
+{
+    return hall_psprintf(pool, "%s%lld.%02lld", fen < 0 ? "-" : "", (long long)llabs(fen / 100),
+                         (long long)llabs(fen % 100));
+}
+
+const char *
+hall_cert_type_label(const char *type)
+{
+    if (strcmp(type, "org") == 0)
+        return "机构证书";
+    if (strcmp(type, "org_person") == 0)
+        return "机构个人证书";
+    if (strcmp(type, "person") == 0)
+        return "自然人证书";
+    if (strcmp(type, "org_business") == 0)
+        return "机构业务证书";
+    return type;
 }

@@ -503,3 +503,15 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     }
     return 0;
 }
+
+const char *
+hall_req_base(struct hall_req *req)
+{
+    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
+}
+
+const char *
+hall_req_actor(struct hall_req *req)
+{
+    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
+}

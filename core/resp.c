@@ -193,3 +193,23 @@ hall_resp_file(struct hall_req *req, const char *path, const char *ctype, const 
     req->responded = 1;
     return HALL_OK;
 }
+
+int
+hall_resp_busy(struct hall_req *req)
+{
+    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+}
+
+int
+hall_resp_go(struct hall_req *req, const char *location, const char *message)
+{
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, location);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", location);
+    if (message != NULL)
+        hall_val_set_str(req->pool, v, "message", message);
+    return hall_resp_ok(req, v);
+}

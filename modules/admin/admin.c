@@ -107,12 +107,6 @@ static const struct hall_stmt admin_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int
-busy(struct hall_req *req)
-{
-    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-}
-
 /* the console lives at /admin only, not below a partner's prefix */
 static int
 partner_path(struct hall_req *req)
@@ -123,46 +117,11 @@ partner_path(struct hall_req *req)
     return 1;
 }
 
-/* answers with a redirect: a page for browsers, JSON for fetch() */
-static int
-go(struct hall_req *req, const char *location, const char *message)
-{
-    struct hall_val *v;
-
-    if (!hall_req_wants_json(req))
-        return hall_resp_redirect(req, location);
-    v = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, v, "redirect", location);
-    if (message != NULL)
-        hall_val_set_str(req->pool, v, "message", message);
-    return hall_resp_ok(req, v);
-}
-
 /* JSON only when asked for it by name: a bare fetch() still gets the page */
 static int
 json_asked(const struct hall_req *req)
 {
     return req->accept != NULL && strstr(req->accept, "application/json") != NULL;
-}
-
-static const char *
-yuan(struct hall_req *req, int64_t fen)
-{
-    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
-}
-
-static const char *
-cert_type_label(const char *t)
-{
-    if (strcmp(t, "org") == 0)
-        return "机构证书";
-    if (strcmp(t, "org_person") == 0)
-        return "机构个人证书";
-    if (strcmp(t, "person") == 0)
-        return "自然人证书";
-    if (strcmp(t, "org_business") == 0)
-        return "机构业务证书";
-    return t;
 }
 
 /* 业务类型 as lists show it, and as the SMS texts name it (seed 002: 新申请业务) */
@@ -357,14 +316,14 @@ order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res
                      business_label(hall_dbres_get(res, i, C_BIZ), 0));
     hall_val_set_str(req->pool, o, "cert_type", hall_dbres_get(res, i, C_CERT));
     hall_val_set_str(req->pool, o, "cert_type_label",
-                     cert_type_label(hall_dbres_get(res, i, C_CERT)));
+                     hall_cert_type_label(hall_dbres_get(res, i, C_CERT)));
     hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, C_YEARS));
     hall_val_set_bool(req->pool, o, "seal", strcmp(hall_dbres_get(res, i, C_SEAL), "t") == 0);
     hall_val_set_str(req->pool, o, "status", status);
     hall_val_set_str(req->pool, o, "status_label", label != NULL ? label : status);
     hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, C_SUBJECT));
     hall_val_set_int(req->pool, o, "amount_fen", hall_dbres_i64(res, i, C_AMOUNT));
-    hall_val_set_str(req->pool, o, "amount", yuan(req, hall_dbres_i64(res, i, C_AMOUNT)));
+    hall_val_set_str(req->pool, o, "amount", hall_yuan(req->pool, hall_dbres_i64(res, i, C_AMOUNT)));
     hall_val_set_str(req->pool, o, "submitted_at",
                      hall_dbres_isnull(res, i, C_SUBMITTED) ? "" : hall_dbres_get(res, i, C_SUBMITTED));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, C_DUE));
@@ -428,10 +387,10 @@ do_login(struct hall_req *req)
     if (partner_path(req))
         return HALL_OK;
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "staff_by_login", HALL_STR(hall_req_param(req, "login")));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 3), "t") != 0) {
         hall_password_verify(dummy_hash, password);
         return hall_resp_error(req, 400, "password", "登录名或密码不正确");
@@ -447,14 +406,14 @@ do_login(struct hall_req *req)
         res = hall_db_exec(req, "staff_login_failed", HALL_I64(id),
                            HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         fails = hall_dbres_i64(res, 0, 0);
         if (fails >= conf->login_max_failures &&
             hall_audit(req, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
                        "active", "locked", NULL) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
         if (hall_db_commit(req) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
         hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
         if (fails >= conf->login_max_failures)
             return hall_resp_error(req, 429, "password",
@@ -466,17 +425,17 @@ do_login(struct hall_req *req)
         hall_audit(req, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=
             HALL_OK ||
         hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     hall_info(req, "msg=\"staff login\" staff=%s", sid);
-    return go(req, next_of(req), NULL);
+    return hall_resp_go(req, next_of(req), NULL);
 }
 
 static int
 do_logout(struct hall_req *req)
 {
     if (hall_staff_session_destroy(req) != HALL_OK)
-        return busy(req);
-    return go(req, "/admin/login", NULL);
+        return hall_resp_busy(req);
+    return hall_resp_go(req, "/admin/login", NULL);
 }
 
 /* ---- pages ------------------------------------------------------------------ */
@@ -519,7 +478,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     cnt = hall_db_exec(req, count_stmt);
     res = hall_db_exec(req, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE));
     if (cnt == NULL || res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     total = hall_dbres_i64(cnt, 0, 0);
     pages = total == 0 ? 1 : (total + QUEUE_PAGE - 1) / QUEUE_PAGE;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, title);
@@ -568,7 +527,7 @@ order_load(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req, "order_get", HALL_I64(id));
     if (res == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return NULL;
     }
     if (hall_dbres_rows(res) == 0) {
@@ -694,7 +653,7 @@ order_page(struct hall_req *req)
     form = form_of(req, o, C_END);
     if (form == NULL || form->type != HALL_V_OBJ) {
         hall_err(req, "msg=\"order form unreadable\" order=%s", sid);
-        return busy(req);
+        return hall_resp_busy(req);
     }
     form_rev = hall_dbres_i64(o, 0, C_END + 1);
     if (!hall_dbres_isnull(o, 0, C_END + 2))
@@ -704,13 +663,13 @@ order_page(struct hall_req *req)
         res = hall_db_exec(req, "revision_get", HALL_I64(hall_dbres_i64(o, 0, C_ID)),
                            HALL_I64(rejected_rev));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         if (hall_dbres_rows(res) > 0) {
             before = form_of(req, res, 0);
             if (before == NULL || before->type != HALL_V_OBJ) {
                 hall_err(req, "msg=\"revision unreadable\" order=%s rev=%lld", sid,
                          (long long)rejected_rev);
-                return busy(req);
+                return hall_resp_busy(req);
             }
         }
     }
@@ -720,8 +679,8 @@ order_page(struct hall_req *req)
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
     hall_val_set_str(req->pool, ov, "reject_reason", hall_dbres_get(o, 0, C_END + 3));
-    hall_val_set_str(req->pool, ov, "cert_amount", yuan(req, hall_dbres_i64(o, 0, C_END + 5)));
-    hall_val_set_str(req->pool, ov, "shipping_amount", yuan(req, hall_dbres_i64(o, 0, C_END + 6)));
+    hall_val_set_str(req->pool, ov, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 5)));
+    hall_val_set_str(req->pool, ov, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 6)));
     hall_val_set_str(req->pool, ov, "project_id", hall_dbres_get(o, 0, C_END + 7));
     hall_val_set_str(req->pool, ov, "created_at", hall_dbres_get(o, 0, C_END + 8));
     hall_val_set_bool(req->pool, ov, "in_review",
@@ -735,7 +694,7 @@ order_page(struct hall_req *req)
 
     res = hall_db_exec(req, "order_files", HALL_I64(hall_dbres_i64(o, 0, C_ID)));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "files");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
@@ -755,7 +714,7 @@ order_page(struct hall_req *req)
 
     res = hall_db_exec(req, "order_history", HALL_STR(sid));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "history");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
@@ -801,7 +760,7 @@ file_download(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req, "file_get", HALL_I64(id));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 404, NULL, "文件不存在");
     stored = hall_dbres_get(res, 0, 0);
@@ -919,7 +878,7 @@ decide(struct hall_req *req, char kind)
         hall_val_set_str(req->pool, detail, "reason", reason);
     }
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     rc = hall_order_move(req, id, from, to, hall_staff_actor(req), detail);
     if (rc == HALL_ORDER_CONFLICT) {
         const char *label = hall_order_label(hall_dbres_get(o, 0, C_STATUS));
@@ -929,27 +888,27 @@ decide(struct hall_req *req, char kind)
                                              label != NULL ? label : hall_dbres_get(o, 0, C_STATUS)));
     }
     if (rc != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     if (kind == 'R')
         res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
     else if (kind == 'A')
         res = hall_db_exec(req, "order_accepted", HALL_I64(id));
     if (kind == 'A' || kind == 'R') {
         if (res == NULL || hall_dbres_rows(res) == 0)
-            return busy(req);
+            return hall_resp_busy(req);
         form = form_of(req, res, 0);
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
-            return busy(req);
+            return hall_resp_busy(req);
         }
         if (decision_sms(req, id, o, form, kind == 'R' ? reason : NULL) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
     }
     if (hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     hall_info(req, "msg=\"staff decision\" staff=%lld order=%lld from=%s to=%s",
               (long long)req->staff->id, (long long)id, from, to);
-    return go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id), done);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id), done);
 }
 
 static const struct hall_pspec reject_params[] = {

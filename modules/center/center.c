@@ -42,24 +42,6 @@ static const struct hall_stmt center_stmts[] = {
     {NULL, NULL, 0},
 };
 
-static int
-busy(struct hall_req *req)
-{
-    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-}
-
-static const char *
-base_of(struct hall_req *req)
-{
-    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
-}
-
-static const char *
-yuan(struct hall_req *req, int64_t fen)
-{
-    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
-}
-
 static const char *const business_codes[] = {"new", "reissue", "seal", "finauth", NULL};
 static const char *const business_labels[] = {"证书新办", "介质遗失补办", "电子签章申请",
                                               "金融认证", NULL};
@@ -79,7 +61,7 @@ business_label(const char *code)
 static const char *
 step_url(struct hall_req *req, const char *business, const char *step, const char *id)
 {
-    const char *base = base_of(req);
+    const char *base = hall_req_base(req);
 
     if (strcmp(business, "new") != 0)
         return NULL;
@@ -102,7 +84,7 @@ actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const ch
             const char *status, const char *step)
 {
     struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
-    const char *base = base_of(req);
+    const char *base = hall_req_base(req);
     struct hall_val *a;
 
 #define ACTION(label_, url_)                                                                       \
@@ -205,7 +187,7 @@ orders_page(struct hall_req *req)
         /* a date like 2024-02-31 passes is_date but not PostgreSQL */
         if (strncmp(hall_db_sqlstate(req), "22", 2) == 0)
             return hall_resp_error(req, 400, "from", "日期不正确");
-        return busy(req);
+        return hall_resp_busy(req);
     }
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "我的业务单");
@@ -224,7 +206,7 @@ orders_page(struct hall_req *req)
         hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, 1));
         hall_val_set_str(req->pool, row, "business", business_label(hall_dbres_get(res, i, 2)));
         hall_val_set_str(req->pool, row, "subject", hall_dbres_get(res, i, 3));
-        hall_val_set_str(req->pool, row, "amount", yuan(req, hall_dbres_i64(res, i, 4)));
+        hall_val_set_str(req->pool, row, "amount", hall_yuan(req->pool, hall_dbres_i64(res, i, 4)));
         hall_val_set_str(req->pool, row, "created", hall_dbres_get(res, i, 5));
         hall_val_set_str(req->pool, row, "updated", hall_dbres_get(res, i, 6));
         hall_val_set_str(req->pool, row, "status", hall_order_label(s) ?: s);
@@ -300,13 +282,13 @@ order_page(struct hall_req *req)
         return hall_resp_error(req, 404, NULL, "业务单不存在");
     res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 404, NULL, "业务单不存在");
     sid = hall_dbres_get(res, 0, 0);
     hist = hall_db_exec(req, "order_history", HALL_STR(sid));
     if (hist == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "业务单详情");
     hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
@@ -316,9 +298,9 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, 0, 1));
     hall_val_set_str(req->pool, o, "business", business_label(hall_dbres_get(res, 0, 2)));
     hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, 0, 3));
-    hall_val_set_str(req->pool, o, "amount", yuan(req, hall_dbres_i64(res, 0, 4)));
-    hall_val_set_str(req->pool, o, "cert_amount", yuan(req, hall_dbres_i64(res, 0, 5)));
-    hall_val_set_str(req->pool, o, "shipping_amount", yuan(req, hall_dbres_i64(res, 0, 6)));
+    hall_val_set_str(req->pool, o, "amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 4)));
+    hall_val_set_str(req->pool, o, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 5)));
+    hall_val_set_str(req->pool, o, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 6)));
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
     hall_val_set_str(req->pool, o, "years", hall_dbres_get(res, 0, 10));
@@ -361,10 +343,10 @@ do_refund(struct hall_req *req)
 
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 404, NULL, "业务单不存在");
     from = hall_dbres_get(res, 0, 7);
@@ -375,11 +357,11 @@ do_refund(struct hall_req *req)
     if (r == HALL_ORDER_CONFLICT)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能申请退费");
     if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");
     hall_val_set_str(req->pool, v, "redirect",
-                     hall_psprintf(req->pool, "%s/center/order?id=%lld", base_of(req),
+                     hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req),
                                    (long long)id));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_val_get(v, "redirect")->str);

@@ -57,36 +57,6 @@ static const struct hall_stmt finauth_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int
-busy(struct hall_req *req)
-{
-    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-}
-
-static const char *
-base_of(struct hall_req *req)
-{
-    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
-}
-
-static const char *
-actor_of(struct hall_req *req)
-{
-    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
-}
-
-static int
-go(struct hall_req *req, const char *location)
-{
-    struct hall_val *v;
-
-    if (!hall_req_wants_json(req))
-        return hall_resp_redirect(req, location);
-    v = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, v, "redirect", location);
-    return hall_resp_ok(req, v);
-}
-
 static const char *
 str_of(const struct hall_val *obj, const char *key)
 {
@@ -107,7 +77,7 @@ order_load(struct hall_req *req, int64_t *id)
     }
     res = hall_db_exec(req, "order_get", HALL_I64(*id), HALL_I64(req->user_id));
     if (res == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return NULL;
     }
     if (hall_dbres_rows(res) == 0) {
@@ -164,7 +134,7 @@ finauth_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     a = hall_db_exec(req, "attempt_latest", HALL_I64(id));
     if (a == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (strcmp(status, "finauth_ok") == 0 && hall_dbres_rows(a) > 0) {
         long left = req->app->conf.finauth_max_tries - (long)hall_dbres_i64(a, 0, 2);
 
@@ -179,7 +149,7 @@ finauth_page(struct hall_req *req)
 
         form = order_form(req, o);
         if (form == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         f = hall_val_set_obj(req->pool, ctx, "f");
         hall_val_set_str(req->pool, f, "org_name", str_of(form, "org_name"));
         hall_val_set_str(req->pool, f, "bank_account_name", str_of(form, "bank_account_name"));
@@ -228,17 +198,17 @@ do_code(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (lock == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(lock) == 0)
         return hall_resp_error(req, 404, NULL, "业务单不存在");
     if (strcmp(hall_dbres_get(lock, 0, 0), "finauth_ok") != 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
     a = hall_db_exec(req, "attempt_lock", HALL_I64(id));
     if (a == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
     attempt = hall_dbres_i64(a, 0, 0);
@@ -254,15 +224,15 @@ do_code(struct hall_req *req)
 
         res = hall_db_exec(req, "attempt_wrong", HALL_I64(attempt), HALL_I64(max));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         tries = (long)hall_dbres_i64(res, 0, 0);
         hall_val_set_int(req->pool, detail, "tries", tries);
-        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
+        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
                        "finauth_wrong_code", NULL, NULL, detail) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
         /* the wrong try counts even though the answer is an error */
         if (hall_db_commit(req) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
         hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
         if (tries >= max)
             return hall_resp_error(req, 400, "code", locked_msg(req));
@@ -271,16 +241,16 @@ do_code(struct hall_req *req)
             hall_psprintf(req->pool, "随机验证码不正确，您还可以输入%ld次", max - tries));
     }
     if (hall_db_exec(req, "attempt_verified", HALL_I64(attempt)) == NULL)
-        return busy(req);
-    rc = hall_order_move(req, id, "finauth_ok", "review", actor_of(req), NULL);
+        return hall_resp_busy(req);
+    rc = hall_order_move(req, id, "finauth_ok", "review", hall_req_actor(req), NULL);
     if (rc == HALL_ERR)
-        return busy(req);
+        return hall_resp_busy(req);
     if (rc == HALL_ORDER_CONFLICT)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
     if (hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);
-    return go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", base_of(req), (long long)id));
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id), NULL);
 }
 
 /* ---- POST /finauth/retry --------------------------------------------------- */
@@ -315,7 +285,7 @@ do_retry(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
     form = order_form(req, o);
     if (form == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_valid_org_name(name) != HALL_OK)
         return hall_resp_error(req, 400, "bank_account_name", "基本户名称格式不正确");
     /* seeds 001/004: the basic account belongs to the unit itself */
@@ -327,7 +297,7 @@ do_retry(struct hall_req *req)
         return hall_resp_error(req, 400, "bank_account", "基本户账号应为8到32位数字");
     res = hall_db_exec(req, "bank_branch_get", HALL_I64(strtoll(branch_id, NULL, 10)));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 400, "bank_branch_id", "请从搜索下拉框中选择基本户开户行");
     /* the setters replace members in place: the rest of the form stays */
@@ -337,33 +307,33 @@ do_retry(struct hall_req *req)
     hall_val_set_str(req->pool, form, "bank_account", norm);
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     enc = hall_pii_encrypt(req->pool, json, jlen, &elen);
     if (enc == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
 
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     res =
         hall_db_exec(req, "form_update", HALL_I64(id), HALL_I64(req->user_id), HALL_BIN(enc, elen));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
     rev = hall_dbres_i64(res, 0, 0);
     if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) ==
         NULL)
-        return busy(req);
-    rc = hall_order_move(req, id, "finauth_failed", "finauth_pending", actor_of(req), NULL);
+        return hall_resp_busy(req);
+    rc = hall_order_move(req, id, "finauth_failed", "finauth_pending", hall_req_actor(req), NULL);
     if (rc == HALL_ERR)
-        return busy(req);
+        return hall_resp_busy(req);
     if (rc == HALL_ORDER_CONFLICT)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
     if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
               (long long)rev);
-    return go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", base_of(req), (long long)id));
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id), NULL);
 }
 
 static const struct hall_route finauth_routes[] = {

@@ -158,55 +158,6 @@ static const struct hall_stmt new_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int
-busy(struct hall_req *req)
-{
-    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-}
-
-static const char *
-base_of(struct hall_req *req)
-{
-    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
-}
-
-static const char *
-actor_of(struct hall_req *req)
-{
-    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
-}
-
-/* answers with a redirect: a page for browsers, JSON for fetch() */
-static int
-go(struct hall_req *req, const char *location)
-{
-    struct hall_val *v;
-
-    if (!hall_req_wants_json(req))
-        return hall_resp_redirect(req, location);
-    v = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, v, "redirect", location);
-    return hall_resp_ok(req, v);
-}
-
-static const char *
-yuan(struct hall_req *req, int64_t fen)
-{
-    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
-}
-
-static const char *
-cert_type_label(const char *t)
-{
-    if (strcmp(t, "org") == 0)
-        return "机构证书";
-    if (strcmp(t, "org_person") == 0)
-        return "机构个人证书";
-    if (strcmp(t, "person") == 0)
-        return "自然人证书";
-    return t;
-}
-
 /*
  * The partner this request applies for: the one in the path, else the
  * project chosen in the generic hall ("project"), else the hall itself.
@@ -233,7 +184,7 @@ partner_load(struct hall_req *req, const char *code, struct partner *p)
     }
     res = hall_db_exec(req, "partner_get", HALL_STR(code));
     if (res == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return HALL_ERR;
     }
     if (hall_dbres_rows(res) == 0) {
@@ -514,7 +465,7 @@ check_divisions(struct hall_req *req, struct hall_val *form, const char *prefix,
         return fail(req, first_field, "请选择省份和城市");
     res = hall_db_exec(req, "division_chain", HALL_STR(deepest));
     if (res == NULL)
-        return busy(req), HALL_ERR;
+        return hall_resp_busy(req), HALL_ERR;
     n = hall_dbres_rows(res);
     if (n == 0)
         return fail(req, first_field, "所选地区不存在，请重新选择");
@@ -544,7 +495,7 @@ check_divisions(struct hall_req *req, struct hall_val *form, const char *prefix,
     if (need_district && *codes[2] == '\0') {
         res = hall_db_exec(req, "division_has_counties", HALL_STR(codes[1]));
         if (res == NULL)
-            return busy(req), HALL_ERR;
+            return hall_resp_busy(req), HALL_ERR;
         if (strcmp(hall_dbres_get(res, 0, 0), "t") == 0)
             return fail(req, hall_psprintf(req->pool, "%s_district", prefix),
                                    "请选择区县");
@@ -673,7 +624,7 @@ link_entry(struct hall_req *req)
         return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
     res = hall_db_exec(req, "partner_secret", HALL_STR(req->partner));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0 || hall_dbres_isnull(res, 0, 0))
         return hall_resp_error(req, 404, NULL, "该合作平台未开通跳转办理");
     if (link_verify(req, hall_dbres_get(res, 0, 0), &why) != HALL_OK) {
@@ -695,19 +646,19 @@ link_entry(struct hall_req *req)
     json = hall_val_json(req->pool, pre, &jlen);
     enc = json != NULL ? hall_pii_encrypt(req->pool, json, jlen, &elen) : NULL;
     if (enc == NULL || hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     ticket = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(ticket, strlen(ticket), hash);
     res = hall_db_exec(req, "link_insert", HALL_STR(req->partner), HALL_STR(nonce),
                        HALL_BIN(hash, 32), HALL_BIN(enc, elen));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 403, "nonce", "该链接已使用过，请返回合作平台重新进入");
-    next = hall_psprintf(req->pool, "%s/new?project=%s&link=%s", base_of(req), req->partner, ticket);
+    next = hall_psprintf(req->pool, "%s/new?project=%s&link=%s", hall_req_base(req), req->partner, ticket);
     if (req->user_id != 0)
         return hall_resp_redirect(req, next);
-    return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/login?next=%s", base_of(req),
+    return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/login?next=%s", hall_req_base(req),
                                                  hall_url_encode(req->pool, next)));
 }
 
@@ -796,7 +747,7 @@ shipping_json(struct hall_req *req)
     hall_val_set_str(req->pool, out, "carrier", q.carrier);
     hall_val_set_bool(req->pool, out, "prepaid", q.prepaid);
     hall_val_set_int(req->pool, out, "fee_fen", q.fee_fen);
-    hall_val_set_str(req->pool, out, "fee", yuan(req, q.fee_fen));
+    hall_val_set_str(req->pool, out, "fee", hall_yuan(req->pool, q.fee_fen));
     return hall_resp_ok(req, out);
 }
 
@@ -827,7 +778,7 @@ start_page(struct hall_req *req)
         ctx = page_ctx(req, "证书新办", NULL);
         res = hall_db_exec(req, "projects_list");
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         list = hall_val_set_list(req->pool, ctx, "projects");
         n = hall_dbres_rows(res);
         for (i = 0; i < n; i++) {
@@ -843,7 +794,7 @@ start_page(struct hall_req *req)
     ctx = page_ctx(req, "证书新办", &p);
     res = hall_db_exec(req, "agreements_for", HALL_STR(p.code));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     {
         struct hall_val *g1 = hall_val_set_list(req->pool, ctx, "group1");
         struct hall_val *g2 = hall_val_set_list(req->pool, ctx, "group2");
@@ -887,7 +838,7 @@ do_agree(struct hall_req *req)
         return HALL_OK;
     ag = hall_db_exec(req, "agreements_for", HALL_STR(p.code));
     if (ag == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     n = hall_dbres_rows(ag);
     for (i = 0; i < n; i++)
         if (strcmp(hall_dbres_get(ag, i, 3), "2") == 0)
@@ -897,22 +848,22 @@ do_agree(struct hall_req *req)
     if (has2 && (a2 == NULL || *a2 == '\0'))
         return hall_resp_error(req, 400, "agree2", "请阅读并勾选同意《敏感个人信息授权书》");
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     for (i = 0; i < n; i++) {
         res = hall_db_exec(req, "agreement_accept", HALL_I64(req->user_id),
                            HALL_STR(hall_dbres_get(ag, i, 0)), HALL_STR(hall_dbres_get(ag, i, 1)),
                            HALL_STR(p.code), HALL_STR(ip), HALL_STR("flow:new"));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
     }
     if (hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     {
         const char *link = hall_req_param(req, "link");
 
-        return go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s%s%s", base_of(req), p.code,
+        return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s%s%s", hall_req_base(req), p.code,
                                      link != NULL && *link != '\0' ? "&link=" : "",
-                                     link != NULL ? hall_url_encode(req->pool, link) : ""));
+                                     link != NULL ? hall_url_encode(req->pool, link) : ""), NULL);
     }
 }
 
@@ -929,7 +880,7 @@ order_load(struct hall_req *req, const char *idname)
     }
     res = hall_db_exec(req, "order_get", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return NULL;
     }
     if (hall_dbres_rows(res) == 0) {
@@ -974,7 +925,7 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
         hall_val_set_str(req->pool, o, "cert_type", type);
         hall_val_set_str(req->pool, o, "name", hall_dbres_get(prods, i, 2));
         hall_val_set_str(req->pool, o, "price",
-                         yuan(req, hall_dbres_i64(prods, i, 3) + hall_dbres_i64(prods, i, 4)));
+                         hall_yuan(req->pool, hall_dbres_i64(prods, i, 3) + hall_dbres_i64(prods, i, 4)));
         hall_val_set_int(req->pool, o, "price_fen", hall_dbres_i64(prods, i, 3));
         hall_val_set_int(req->pool, o, "seal_fen", hall_dbres_i64(prods, i, 5));
         hall_val_set_bool(req->pool, o, "selected",
@@ -1029,12 +980,12 @@ apply_page(struct hall_req *req)
         res = hall_db_exec(req, "agreements_missing", HALL_I64(req->user_id), HALL_STR(p.code),
                            HALL_I64(AGREE_VALID_S));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         if (hall_dbres_i64(res, 0, 0) > 0) {
             const char *link = hall_req_query(req, "link");
 
             return hall_resp_redirect(
-                req, hall_psprintf(req->pool, "%s/new?project=%s%s%s", base_of(req), p.code,
+                req, hall_psprintf(req->pool, "%s/new?project=%s%s%s", hall_req_base(req), p.code,
                                    link != NULL ? "&link=" : "",
                                    link != NULL ? hall_url_encode(req->pool, link) : ""));
         }
@@ -1042,7 +993,7 @@ apply_page(struct hall_req *req)
     ctx = page_ctx(req, "录入信息", &p);
     form = o != NULL ? order_form(req, o) : hall_val_obj(req->pool);
     if (form == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (o != NULL) {
         cur_type = hall_dbres_get(o, 0, 4);
         years = (long)hall_dbres_i64(o, 0, 5);
@@ -1076,7 +1027,7 @@ apply_page(struct hall_req *req)
     }
     res = hall_db_exec(req, "products_list", HALL_STR(p.code));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 404, NULL, "该项目暂不办理证书新办业务");
     products_ctx(req, ctx, res, cur_type);
@@ -1166,7 +1117,7 @@ do_apply(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req, "products_list", HALL_STR(p.code));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++)
         if (strcmp(hall_dbres_get(res, i, 1), type) == 0) {
@@ -1219,7 +1170,7 @@ do_apply(struct hall_req *req)
         res = hall_db_exec(req, "bank_branch_get",
                            HALL_I64(strtoll(form_str(form, "bank_branch_id"), NULL, 10)));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         if (hall_dbres_rows(res) == 0)
             return hall_resp_error(req, 400, "bank_branch_id",
                                    "请从搜索下拉框中选择基本户开户行");
@@ -1251,26 +1202,26 @@ do_apply(struct hall_req *req)
     }
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     enc = hall_pii_encrypt(req->pool, json, jlen, &elen);
     if (enc == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
 
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     if (o == NULL) {
         res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
                            HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
                            HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
                            HALL_I64(ship_fen), HALL_BIN(enc, elen));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         order_id = hall_dbres_i64(res, 0, 0);
         order_no = hall_dbres_get(res, 0, 1);
         rev = 1;
-        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld",
+        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld",
                        (long long)order_id), "create", NULL, "draft", NULL) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
     } else {
         order_id = hall_dbres_i64(o, 0, 0);
         order_no = hall_dbres_get(o, 0, 1);
@@ -1279,21 +1230,21 @@ do_apply(struct hall_req *req)
                            HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
                            HALL_I64(ship_fen), HALL_BIN(enc, elen));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         if (hall_dbres_rows(res) == 0)
             return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
         rev = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld",
+        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld",
                        (long long)order_id), "edit", NULL, NULL, NULL) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
     }
     if (hall_db_exec(req, "revision_insert", HALL_I64(order_id), HALL_I64(rev),
                      HALL_BIN(enc, elen)) == NULL ||
         hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
-    return go(req, hall_psprintf(req->pool, "%s/new/print?id=%lld", base_of(req),
-                                 (long long)order_id));
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/print?id=%lld", hall_req_base(req),
+                                 (long long)order_id), NULL);
 }
 
 /* the application form, every field (SPEC step 5) */
@@ -1313,18 +1264,18 @@ print_page(struct hall_req *req)
         return HALL_OK;
     form = order_form(req, o);
     if (form == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     type = hall_dbres_get(o, 0, 4);
     bit = type_bit(type);
     ctx = page_ctx(req, "打印申请表", &p);
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
-    hall_val_set_str(req->pool, ctx, "cert_type_label", cert_type_label(type));
+    hall_val_set_str(req->pool, ctx, "cert_type_label", hall_cert_type_label(type));
     hall_val_set_str(req->pool, ctx, "years", hall_dbres_get(o, 0, 5));
     hall_val_set_bool(req->pool, ctx, "seal", strcmp(hall_dbres_get(o, 0, 6), "t") == 0);
-    hall_val_set_str(req->pool, ctx, "cert_amount", yuan(req, hall_dbres_i64(o, 0, 10)));
-    hall_val_set_str(req->pool, ctx, "shipping_amount", yuan(req, hall_dbres_i64(o, 0, 11)));
-    hall_val_set_str(req->pool, ctx, "amount", yuan(req, hall_dbres_i64(o, 0, 12)));
+    hall_val_set_str(req->pool, ctx, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 10)));
+    hall_val_set_str(req->pool, ctx, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 11)));
+    hall_val_set_str(req->pool, ctx, "amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 12)));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(o, 0, 15));
     hall_val_set_bool(req->pool, ctx, "printed", strcmp(hall_dbres_get(o, 0, 16), "t") == 0);
     hall_val_set_bool(req->pool, ctx, "unit", (bit & T_UNIT) != 0);
@@ -1360,11 +1311,11 @@ do_printed(struct hall_req *req)
     res = hall_db_exec(req, "order_printed", HALL_I64(hall_dbres_i64(o, 0, 0)),
                        HALL_I64(req->user_id));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-    return go(req, hall_psprintf(req->pool, "%s/new/upload?id=%lld", base_of(req),
-                                 (long long)hall_dbres_i64(o, 0, 0)));
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/upload?id=%lld", hall_req_base(req),
+                                 (long long)hall_dbres_i64(o, 0, 0)), NULL);
 }
 
 /* ---- 上传资料 (SPEC step 6) ------------------------------------------------- */
@@ -1415,12 +1366,12 @@ upload_page(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
     if (strcmp(hall_dbres_get(o, 0, 16), "t") != 0)
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/print?id=%s",
-                                                     base_of(req), hall_dbres_get(o, 0, 0)));
+                                                     hall_req_base(req), hall_dbres_get(o, 0, 0)));
     if (partner_load(req, hall_dbres_get(o, 0, 2), &p) != HALL_OK)
         return HALL_OK;
     files = hall_db_exec(req, "files_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
     if (files == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     ctx = page_ctx(req, "上传资料", &p);
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
@@ -1495,7 +1446,7 @@ do_upload(struct hall_req *req)
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "kind", m->kind);
     hall_val_set_str(req->pool, v, "mime", st.mime);
-    if (hall_audit(req, actor_of(req), "order", hall_dbres_get(o, 0, 0), "upload", NULL, NULL, v) !=
+    if (hall_audit(req, hall_req_actor(req), "order", hall_dbres_get(o, 0, 0), "upload", NULL, NULL, v) !=
             HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         goto fail;
@@ -1503,12 +1454,12 @@ do_upload(struct hall_req *req)
     hall_val_set_str(req->pool, v, "message", hall_psprintf(req->pool, "%s上传成功", m->label));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/upload?id=%s",
-                                                     base_of(req), hall_dbres_get(o, 0, 0)));
+                                                     hall_req_base(req), hall_dbres_get(o, 0, 0)));
     return hall_resp_ok(req, v);
 fail:
     /* no row points at the file: remove it */
     hall_file_discard(req, st.name);
-    return busy(req);
+    return hall_resp_busy(req);
 }
 
 static int
@@ -1523,7 +1474,7 @@ file_download(struct hall_req *req)
         return hall_resp_error(req, 404, NULL, "文件不存在");
     res = hall_db_exec(req, "file_get", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 404, NULL, "文件不存在");
     data = hall_file_load(req, hall_dbres_get(res, 0, 0), &len);
@@ -1550,7 +1501,7 @@ do_uploaded(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能提交");
     files = hall_db_exec(req, "files_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
     if (files == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     n = hall_dbres_rows(files);
     for (m = materials; m->kind != NULL; m++) {
         int have = 0;
@@ -1570,20 +1521,20 @@ do_uploaded(struct hall_req *req)
 
         hall_val_set_int(req->pool, d, "form_rev", hall_dbres_i64(o, 0, 14));
         if (hall_db_begin(req) != HALL_OK)
-            return busy(req);
-        r = hall_order_move(req, hall_dbres_i64(o, 0, 0), "rejected", "review", actor_of(req), d);
+            return hall_resp_busy(req);
+        r = hall_order_move(req, hall_dbres_i64(o, 0, 0), "rejected", "review", hall_req_actor(req), d);
         if (r == HALL_ORDER_CONFLICT)
             return hall_resp_error(req, 409, NULL, "该业务单当前状态不能提交");
         if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
-            return busy(req);
-        return go(req, hall_psprintf(req->pool, "%s/center/order?id=%s", base_of(req),
-                                     hall_dbres_get(o, 0, 0)));
+            return hall_resp_busy(req);
+        return hall_resp_go(req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req),
+                                     hall_dbres_get(o, 0, 0)), NULL);
     }
     if (hall_db_exec(req, "order_step", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR("print,upload"),
                      HALL_STR("upload")) == NULL)
-        return busy(req);
-    return go(req, hall_psprintf(req->pool, "%s/new/identity?id=%s", base_of(req),
-                                 hall_dbres_get(o, 0, 0)));
+        return hall_resp_busy(req);
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/identity?id=%s", hall_req_base(req),
+                                 hall_dbres_get(o, 0, 0)), NULL);
 }
 
 /* ---- 经办人在线认证 (SPEC step 7) ------------------------------------------ */
@@ -1621,21 +1572,21 @@ identity_page(struct hall_req *req)
     }
     if (strcmp(step, "upload") != 0 && strcmp(step, "identity") != 0)
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/upload?id=%s",
-                                                     base_of(req), hall_dbres_get(o, 0, 0)));
+                                                     hall_req_base(req), hall_dbres_get(o, 0, 0)));
     if (hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     token = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(token, strlen(token), hash);
     /* a new code: the one shown before stops working */
     if (hall_db_begin(req) != HALL_OK ||
         hall_db_exec(req, "identity_expire", HALL_I64(hall_dbres_i64(o, 0, 0))) == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "identity_insert", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_BIN(hash, 32),
                        HALL_STR(who));
     if (res == NULL || hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     url = hall_psprintf(req->pool, "%s%s/new/m/verify?t=%s", req->app->conf.public_url,
-                        base_of(req), token);
+                        hall_req_base(req), token);
     hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
     hall_val_set_str(req->pool, ctx, "mobile_url", url);
     return hall_resp_page(req, 200, "new_identity", ctx);
@@ -1653,7 +1604,7 @@ identity_status(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req, "identity_latest", HALL_I64(hall_dbres_i64(o, 0, 0)));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) > 0) {
         status = hall_dbres_get(res, 0, 0);
         message = hall_dbres_get(res, 0, 1);
@@ -1667,7 +1618,7 @@ identity_status(struct hall_req *req)
     hall_val_set_str(req->pool, v, "message", message);
     if (strcmp(status, "passed") == 0)
         hall_val_set_str(req->pool, v, "next",
-                         hall_psprintf(req->pool, "%s/pay?id=%s", base_of(req),
+                         hall_psprintf(req->pool, "%s/pay?id=%s", hall_req_base(req),
                                        hall_dbres_get(o, 0, 0)));
     return hall_resp_ok(req, v);
 }
@@ -1697,7 +1648,7 @@ check_load(struct hall_req *req, struct check *c)
     hall_sha256(t, strlen(t), hash);
     res = hall_db_exec(req, "identity_by_token", HALL_BIN(hash, 32));
     if (res == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return HALL_ERR;
     }
     if (hall_dbres_rows(res) == 0) {
@@ -1721,7 +1672,7 @@ check_load(struct hall_req *req, struct check *c)
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
     if (form == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return HALL_ERR;
     }
     c->name = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
@@ -1770,7 +1721,7 @@ photo_b64(struct hall_req *req, const char *field, const char *label)
         fclose(f);
     }
     if (got != up->size) {
-        busy(req);
+        hall_resp_busy(req);
         return NULL;
     }
     return hall_b64url(req->pool, buf, got);
@@ -1784,7 +1735,7 @@ identity_fail(struct hall_req *req, struct check *c, const char *field, const ch
         hall_db_exec(req, "identity_set", HALL_I64(c->id), HALL_STR(c->status), HALL_STR(msg),
                      HALL_I64(1)) == NULL ||
         hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     return hall_resp_error(req, 400, field, msg);
 }
 
@@ -1801,8 +1752,8 @@ do_ocr(struct hall_req *req)
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
     if (strcmp(c.status, "passed") == 0)
-        return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
-                                     hall_req_param(req, "t")));
+        return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                     hall_req_param(req, "t")), NULL);
     if (c.attempts >= IDENTITY_MAX_ATTEMPTS)
         return hall_resp_error(req, 429, NULL, "认证失败次数过多，请在电脑上刷新二维码后重试");
     fb = photo_b64(req, "front", "身份证人像面照片");
@@ -1840,9 +1791,9 @@ do_ocr(struct hall_req *req)
         hall_db_exec(req, "identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
         hall_db_commit(req) != HALL_OK)
-        return busy(req);
-    return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
-                                 hall_req_param(req, "t")));
+        return hall_resp_busy(req);
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                 hall_req_param(req, "t")), NULL);
 }
 
 static int
@@ -1858,8 +1809,8 @@ do_liveness(struct hall_req *req)
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
     if (strcmp(c.status, "passed") == 0)
-        return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
-                                     hall_req_param(req, "t")));
+        return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                     hall_req_param(req, "t")), NULL);
     if (strcmp(c.status, "ocr_ok") != 0)
         return hall_resp_error(req, 409, NULL, "请先完成身份证识别");
     if (c.attempts >= IDENTITY_MAX_ATTEMPTS)
@@ -1879,25 +1830,25 @@ do_liveness(struct hall_req *req)
         return identity_fail(req, &c, "media", "活体认证未通过，请正对镜头、光线充足后重试");
     /* one transaction: the check passes and the order moves on, or neither */
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "identity_lock", HALL_I64(c.id));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (strcmp(hall_dbres_get(res, 0, 0), "ocr_ok") != 0)
         return hall_resp_error(req, 409, NULL, "请先完成身份证识别");
     if (hall_db_exec(req, "identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
         hall_db_exec(req, "order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
                      HALL_STR("identity")) == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     mv = hall_order_move(req, c.order_id, "draft", "unpaid",
                          hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
     if (mv == HALL_ORDER_CONFLICT)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能认证");
     if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)
-        return busy(req);
-    return go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", base_of(req),
-                                 hall_req_param(req, "t")));
+        return hall_resp_busy(req);
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                 hall_req_param(req, "t")), NULL);
 }
 
 static const struct hall_pspec token_params[] = {
@@ -1921,7 +1872,7 @@ divisions_json(struct hall_req *req)
         return hall_resp_error(req, 400, "parent", "地区代码不正确");
     res = hall_db_exec(req, "division_children", parent != NULL ? HALL_STR(parent) : HALL_NULLP);
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, v, "items");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
@@ -1948,7 +1899,7 @@ banks_json(struct hall_req *req)
     int i, n;
 
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, v, "items");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {

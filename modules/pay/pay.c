@@ -85,57 +85,6 @@ static const struct hall_stmt pay_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int
-busy(struct hall_req *req)
-{
-    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-}
-
-static const char *
-base_of(struct hall_req *req)
-{
-    return req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "";
-}
-
-static const char *
-actor_of(struct hall_req *req)
-{
-    return hall_psprintf(req->pool, "user:%lld", (long long)req->user_id);
-}
-
-/* answers with a redirect: a page for browsers, JSON for fetch() */
-static int
-go(struct hall_req *req, const char *location)
-{
-    struct hall_val *v;
-
-    if (!hall_req_wants_json(req))
-        return hall_resp_redirect(req, location);
-    v = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, v, "redirect", location);
-    return hall_resp_ok(req, v);
-}
-
-static const char *
-yuan(struct hall_req *req, int64_t fen)
-{
-    return hall_psprintf(req->pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
-}
-
-static const char *
-cert_type_label(const char *t)
-{
-    if (strcmp(t, "org") == 0)
-        return "机构证书";
-    if (strcmp(t, "org_person") == 0)
-        return "机构个人证书";
-    if (strcmp(t, "person") == 0)
-        return "自然人证书";
-    if (strcmp(t, "org_business") == 0)
-        return "机构业务章";
-    return t;
-}
-
 static const char *
 business_label(const char *b)
 {
@@ -162,7 +111,7 @@ order_load(struct hall_req *req, int64_t *id)
     }
     res = hall_db_exec(req, "order_get", HALL_I64(*id), HALL_I64(req->user_id));
     if (res == NULL) {
-        busy(req);
+        hall_resp_busy(req);
         return NULL;
     }
     if (hall_dbres_rows(res) == 0) {
@@ -214,17 +163,17 @@ pay_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
     hall_val_set_str(req->pool, ctx, "business", business_label(hall_dbres_get(o, 0, 5)));
-    hall_val_set_str(req->pool, ctx, "cert_type_label", cert_type_label(hall_dbres_get(o, 0, 4)));
-    hall_val_set_str(req->pool, ctx, "amount", yuan(req, hall_dbres_i64(o, 0, 3)));
-    hall_val_set_str(req->pool, ctx, "cert_amount", yuan(req, hall_dbres_i64(o, 0, 8)));
+    hall_val_set_str(req->pool, ctx, "cert_type_label", hall_cert_type_label(hall_dbres_get(o, 0, 4)));
+    hall_val_set_str(req->pool, ctx, "amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 3)));
+    hall_val_set_str(req->pool, ctx, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 8)));
     hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_i64(o, 0, 9) > 0);
-    hall_val_set_str(req->pool, ctx, "shipping_amount", yuan(req, hall_dbres_i64(o, 0, 9)));
+    hall_val_set_str(req->pool, ctx, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 9)));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     if (strcmp(status, "unpaid") == 0) {
         p = hall_db_exec(req, "pay_latest", HALL_I64(id));
         if (p == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         /* back from the gateway before its callback: the payment may be on its way */
         hall_val_set_bool(req->pool, ctx, "maybe_paid",
                           hall_dbres_rows(p) > 0 &&
@@ -305,10 +254,10 @@ do_online(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (lock == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(lock) == 0)
         return hall_resp_error(req, 404, NULL, "业务单不存在");
     if (strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0)
@@ -319,7 +268,7 @@ do_online(struct hall_req *req)
         return hall_resp_error(req, 400, "id", "该业务单金额为0，无需在线支付");
     p = hall_db_exec(req, "pay_latest", HALL_I64(id));
     if (p == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     /* an attempt whose trade we never heard back about is retried with the
      * same out_trade_no and key: the gateway may have opened it already */
     if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
@@ -334,14 +283,14 @@ do_online(struct hall_req *req)
         res = hall_db_exec(req, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
                            HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
         if (res == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
         pay_id = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, actor_of(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
+        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
                        "pay_online", NULL, NULL, NULL) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
     }
     if (hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
 
     /* the gateway is called outside any transaction: no lock waits on it */
     body = hall_val_obj(req->pool);
@@ -352,10 +301,10 @@ do_online(struct hall_req *req)
     hall_val_set_fmt(req->pool, body, "subject", "深圳CA数字证书 业务单%s", order_no);
     hall_val_set_fmt(req->pool, body, "notify_url", "%s/pay/callback", conf->public_url);
     hall_val_set_fmt(req->pool, body, "return_url", "%s%s/pay?id=%lld", conf->public_url,
-                     base_of(req), (long long)id);
+                     hall_req_base(req), (long long)id);
     json = hall_val_json(req->pool, body, NULL);
     if (json == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s/pay/create", conf->sandbox_url),
                             json,
                             hall_psprintf(req->pool, "pay-create-%lld-%ld", (long long)id, attempt),
@@ -377,10 +326,10 @@ do_online(struct hall_req *req)
     res =
         hall_db_exec(req, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no), HALL_STR(pay_url));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         hall_err(req, "msg=\"pay create: trade_no differs\" out_trade_no=%s", out_no);
-        return busy(req);
+        return hall_resp_busy(req);
     }
     hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no, trade_no,
               channel);
@@ -497,10 +446,10 @@ do_callback(struct hall_req *req)
         return refuse(req, "status", "status", "交易状态不是支付成功");
 
     if (hall_db_begin(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "cb_lock", HALL_STR(out_no));
     if (res == NULL)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return refuse(req, "out_trade_no", "unknown_order", "商户订单号不存在");
     pay_id = hall_dbres_i64(res, 0, 0);
@@ -516,7 +465,7 @@ do_callback(struct hall_req *req)
         /* a copy of a callback already applied: acknowledge, change nothing */
         if (hall_db_exec(req, "cb_again", HALL_I64(pay_id)) == NULL ||
             hall_db_commit(req) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
         return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
     }
     if (strcmp(hall_dbres_get(res, 0, 3), "created") != 0 &&
@@ -531,7 +480,7 @@ do_callback(struct hall_req *req)
     rc = hall_order_move(req, order_id, "unpaid", to,
                          hall_psprintf(req->pool, "gateway:%s", method), detail);
     if (rc == HALL_ERR)
-        return busy(req);
+        return hall_resp_busy(req);
     if (rc == HALL_ORDER_CONFLICT) {
         /* the money came, but the order was paid another way (or moved on):
          * keep the payment, flagged for a refund by finance */
@@ -539,7 +488,7 @@ do_callback(struct hall_req *req)
         if (hall_audit(req, hall_psprintf(req->pool, "gateway:%s", method), "order",
                        hall_psprintf(req->pool, "%lld", (long long)order_id), "payment_surplus",
                        NULL, NULL, detail) != HALL_OK)
-            return busy(req);
+            return hall_resp_busy(req);
         hall_warn(req, "msg=\"payment for an order not unpaid\" out_trade_no=%s", out_no);
     }
     {
@@ -549,13 +498,13 @@ do_callback(struct hall_req *req)
                          paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
                          HALL_STR(hall_pstrndup(req->pool, req->raw_body, req->raw_len)),
                          HALL_STR(surplus ? "t" : "f")) == NULL)
-            return busy(req);
+            return hall_resp_busy(req);
     }
     if (!surplus && strcmp(to, "finauth_pending") == 0 &&
         hall_finauth_queue(req, order_id) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     if (hall_db_commit(req) != HALL_OK)
-        return busy(req);
+        return hall_resp_busy(req);
     hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,
               surplus ? "unchanged" : to);
     return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
@@ -617,7 +566,7 @@ do_transfer(struct hall_req *req)
     if (hall_db_exec(req, "pay_insert_transfer", HALL_I64(id), HALL_I64(amount),
                      HALL_I64(file_id)) == NULL)
         goto out;
-    rc = hall_order_move(req, id, "unpaid", "transfer_review", actor_of(req), NULL);
+    rc = hall_order_move(req, id, "unpaid", "transfer_review", hall_req_actor(req), NULL);
     if (rc != HALL_OK)
         goto out;
     if (hall_db_commit(req) != HALL_OK) {
@@ -629,11 +578,11 @@ out:
         hall_file_discard(req, st.name);
         if (rc == HALL_ORDER_CONFLICT)
             return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
-        return busy(req);
+        return hall_resp_busy(req);
     }
     hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
               st.mime, st.size);
-    return go(req, hall_psprintf(req->pool, "%s/pay?id=%lld", base_of(req), (long long)id));
+    return hall_resp_go(req, hall_psprintf(req->pool, "%s/pay?id=%lld", hall_req_base(req), (long long)id), NULL);
 }
 
 /* ---- module ---------------------------------------------------------------- */

@@ -238,16 +238,18 @@ test('admin__partner_prefix__404', async () => {
 });
 
 test('hall_staff_cli__add_is_idempotent_and_checks_roles', async () => {
-    const first = hallStaff('add', 'clitest', 'operator,report', 'CliTest2026pw');
+    /* a fresh login each run: the database may be reused (script/server) */
+    const login = `cli${Date.now() % 1000000}`;
+    const first = hallStaff('add', login, 'operator,report', 'CliTest2026pw');
     assert.match(first, /created/);
-    const again = hallStaff('add', 'clitest', 'reviewer', 'Other2026password');
+    const again = hallStaff('add', login, 'reviewer', 'Other2026password');
     assert.match(again, /exists/);
-    assert.equal(psql(`SELECT array_to_string(roles, ',') FROM staff WHERE login = 'clitest'`),
+    assert.equal(psql(`SELECT array_to_string(roles, ',') FROM staff WHERE login = '${login}'`),
         'operator,report');
-    assert.throws(() => hallStaff('add', 'clitest2', 'boss', 'CliTest2026pw'));
-    assert.throws(() => hallStaff('add', 'clitest3', 'reviewer', 'short1'));
-    assert.equal(psql(`SELECT count(*) FROM staff WHERE login IN ('clitest2', 'clitest3')`), '0');
-    assert.ok(!psql(`SELECT password_hash FROM staff WHERE login = 'clitest'`).includes('CliTest'));
+    assert.throws(() => hallStaff('add', `${login}x`, 'boss', 'CliTest2026pw'));
+    assert.throws(() => hallStaff('add', `${login}y`, 'reviewer', 'short1'));
+    assert.equal(psql(`SELECT count(*) FROM staff WHERE login IN ('${login}x', '${login}y')`), '0');
+    assert.ok(!psql(`SELECT password_hash FROM staff WHERE login = '${login}'`).includes('CliTest'));
 });
 
 /* ---- queue and detail ------------------------------------------------------ */
