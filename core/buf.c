@@ -12,6 +12,7 @@ hall_buf_init(struct hall_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->overflow = 0;
 }
 
 void
@@ -26,6 +27,7 @@ void
 hall_buf_reset(struct hall_buf *b)
 {
     b->len = 0;
+    b->overflow = 0;
     if (b->data != NULL)
         b->data[0] = '\0';
 }
@@ -57,8 +59,10 @@ hall_buf_add(struct hall_buf *b, const void *p, size_t n)
 {
     size_t need;
 
-    if (n > b->max || b->len > b->max - n)
+    if (n > b->max || b->len > b->max - n) {
+        b->overflow = 1;
         return HALL_ERR;
+    }
     need = b->len + n + 1;
     if (need > b->cap) {
         size_t cap = b->cap ? b->cap : 256;

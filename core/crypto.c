@@ -87,7 +87,11 @@ hall_rand_bytes(void *buf, size_t n)
 uint32_t
 hall_rand_below(uint32_t bound)
 {
-    uint32_t r, limit = UINT32_MAX - (UINT32_MAX % bound);
+    uint32_t r, limit;
+
+    if (bound <= 1)
+        return 0;
+    limit = UINT32_MAX - (UINT32_MAX % bound);
 
     /* rejection sampling: no modulo bias */
     do

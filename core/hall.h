@@ -50,6 +50,7 @@ struct hall_buf {
     size_t len;
     size_t cap;
     size_t max;
+    int overflow; /* an add was refused since init: the content is cut */
 };
 
 void hall_buf_init(struct hall_buf *b, size_t max);

@@ -137,7 +137,9 @@ hall_csrf_check(struct hall_req *req)
     if (sent == NULL || strlen(sent) != TOKEN_CHARS)
         return HALL_ERR;
     cands[0] = hall_req_cookie(req, SID_COOKIE);
-    cands[1] = hall_req_cookie(req, PRE_COOKIE);
+    /* a logged-in visitor's forms carry the session's token: a token made
+     * for the anonymous visit before the login no longer counts */
+    cands[1] = req->session != NULL ? NULL : hall_req_cookie(req, PRE_COOKIE);
     for (i = 0; i < 2; i++)
         if (token_ok(cands[i]) && hall_ct_equal(csrf_for(req, cands[i]), sent, TOKEN_CHARS))
             return HALL_OK;

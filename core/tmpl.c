@@ -443,5 +443,8 @@ hall_tmpl_render(const struct hall_tmpl_set *set, const char *name, const struct
         return HALL_ERR;
     c.top = 0;
     c.stack[0] = ctxv;
-    return render_nodes(set, t->root, &c, out, 0);
+    if (render_nodes(set, t->root, &c, out, 0) != HALL_OK)
+        return HALL_ERR;
+    /* a page cut at the buffer's maximum is an error, not a shorter page */
+    return out->overflow ? HALL_ERR : HALL_OK;
 }

@@ -464,6 +464,26 @@ trender(struct tdir *t, const char *name, const struct hall_val *ctx)
 }
 
 static void
+tmpl_render__output_over_buffer_max__error_not_cut_page(void **state)
+{
+    struct tdir *t = *state;
+    struct hall_val *ctx = hall_val_obj(t->pool);
+    struct hall_buf small;
+
+    twrite(t, "p.html", "<p>{{x}}</p>");
+    tload(t);
+    hall_val_set_str(t->pool, ctx, "x", "0123456789");
+    hall_buf_init(&small, 12);
+    assert_int_equal(hall_tmpl_render(t->set, "p", ctx, &small), HALL_ERR);
+    /* the same buffer, reset, takes a page that fits */
+    hall_buf_reset(&small);
+    hall_val_set_str(t->pool, ctx, "x", "01");
+    assert_int_equal(hall_tmpl_render(t->set, "p", ctx, &small), HALL_OK);
+    assert_string_equal(small.data, "<p>01</p>");
+    hall_buf_free(&small);
+}
+
+static void
 tmpl_var__html_special_characters__escaped(void **state)
 {
     struct tdir *t = *state;
@@ -813,6 +833,7 @@ main(void)
         cmocka_unit_test(val_json__invalid_utf8__null),
         cmocka_unit_test(resp_json__unserialisable_value__500_exact_json_body),
         T(tmpl_var__html_special_characters__escaped),
+        T(tmpl_render__output_over_buffer_max__error_not_cut_page),
         T(tmpl_raw__triple_braces__not_escaped),
         T(tmpl_var__ints_bools_null_missing__rendered),
         T(tmpl_section__list_of_objects__repeated),
