@@ -158,6 +158,10 @@ hall_resp_redirect(struct hall_req *req, const char *location)
     /* only local paths: an open redirect would help phishing */
     if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
         location = "/";
+    /* nginx refuses response headers beyond its buffer (502): never echo
+     * an endless query string back in a Location */
+    if (strlen(location) > 2048)
+        location = "/";
     req->status = 303;
     hall_resp_header(req, "Location", location);
     hall_buf_reset(&req->body);

@@ -753,14 +753,25 @@ shipping_json(struct hall_req *req)
 
 /* ---- pages --------------------------------------------------------------- */
 
-/* a partner link's ticket travels from page to page until the form */
-static void
-link_ctx(struct hall_req *req, struct hall_val *ctx)
+/* a partner link's ticket (43 base64url characters), else NULL */
+static const char *
+link_param(struct hall_req *req)
 {
     const char *t = hall_req_param(req, "link");
 
     if (t != NULL && strlen(t) == 43 &&
         strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43)
+        return t;
+    return NULL;
+}
+
+/* the ticket travels from page to page until the form */
+static void
+link_ctx(struct hall_req *req, struct hall_val *ctx)
+{
+    const char *t = link_param(req);
+
+    if (t != NULL)
         hall_val_set_str(req->pool, ctx, "link", t);
 }
 
@@ -859,7 +870,7 @@ do_agree(struct hall_req *req)
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     {
-        const char *link = hall_req_param(req, "link");
+        const char *link = link_param(req);
 
         return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s%s%s", hall_req_base(req), p.code,
                                      link != NULL && *link != '\0' ? "&link=" : "",
@@ -982,7 +993,7 @@ apply_page(struct hall_req *req)
         if (res == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_i64(res, 0, 0) > 0) {
-            const char *link = hall_req_query(req, "link");
+            const char *link = link_param(req);
 
             return hall_resp_redirect(
                 req, hall_psprintf(req->pool, "%s/new?project=%s%s%s", hall_req_base(req), p.code,
