@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+#
+# docs/api-examples.sh: the curl examples of docs/api.md, run in the order
+# the page gives them, against a running hall.  Every example's HTTP status
+# and answer are checked; the first one that differs stops the script with
+# exit status 1.  Last line: "N examples passed".
+#
+#   docs/api-examples.sh                 # script/server on 8080 / 8091
+#   HALL_URL=http://127.0.0.1:38080 HALL_SANDBOX_URL=http://127.0.0.1:38091 \
+#       docs/api-examples.sh
+#
+# It covers the walkthrough of docs/api.md (new, pay, finauth, center,
+# admin, the signed partner link); the account module is used only as far
+# as the walkthrough needs it (registration, SMS login).  Each run
+# registers fresh phone numbers, so it can run any number of times.
+#
+# Needs curl, openssl, node (script/partner-link) and the hall's var
+# directory, for the payment callback's signing secret: HALL_VAR, default
+# var/ of this repository (what script/server uses).
+set -uo pipefail
+
+H=${HALL_URL:-http://127.0.0.1:8080}
+B=${HALL_SANDBOX_URL:-http://127.0.0.1:8091}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+HALL_VAR=${HALL_VAR:-$ROOT/var}
+
+D=$(mktemp -d "${TMPDIR:-/tmp}/hall-api-examples.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+J=$D/applicant.jar
+
+N=0
+OUT=
+LOC=
+
+# ex STATUS REGEX curl ARGS...: run one example; check its HTTP status and
+# that its body (followed by a line "location: URL" for redirects) matches
+# the extended REGEX ('' checks the status only).  The body is left in OUT,
+# the redirect target in LOC.
+ex() {
+    local want=$1 re=$2 meta code
+    shift 3 # "curl"
+    N=$((N + 1))
+    meta=$(curl -o "$D/out" -w '%{http_code} %{redirect_url}' "$@") || meta="000 "
+    code=${meta%% *}
+    LOC=${meta#* }
+    OUT=$(cat "$D/out" 2>/dev/null)
+    if [ "$code" != "$want" ] ||
+        { [ -n "$re" ] && ! printf '%s\nlocation: %s\n' "$OUT" "$LOC" | grep -Eq -- "$re"; }; then
+        printf 'FAIL: example %d (line %d): want %s matching /%s/\n' "$N" "${BASH_LINENO[0]}" \
+            "$want" "$re" >&2
+        printf '      got %s %s\n      %.600s\n' "$code" "$LOC" "$OUT" >&2
+        exit 1
+    fi
+}
+
+# wait_for WHAT REGEX CMD...: run CMD every 0.2 s until its output matches
+# (the outbox worker and the sandbox's callback are asynchronous)
+wait_for() {
+    local what=$1 re=$2 i
+    shift 2
+    for ((i = 0; i < 100; i++)); do
+        if "$@" 2>/dev/null | grep -Eq -- "$re"; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    printf 'FAIL: %s did not happen within 20 s\n' "$what" >&2
+    exit 1
+}
+
+die() {
+    printf 'FAIL: %s\n' "$*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------- setup
+
+curl -s -o /dev/null "$H/healthz" || die "no hall at $H (HALL_URL)"
+curl -s -o /dev/null "$B/sandbox/health" || die "no sandbox at $B (HALL_SANDBOX_URL)"
+[ -r "$HALL_VAR/keys/sandbox.secret" ] || die "cannot read $HALL_VAR/keys/sandbox.secret (HALL_VAR)"
+
+token() { # token JAR URL: fetch a page with that cookie jar, print its CSRF token
+    curl -s -c "$1" -b "$1" "$2" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p'
+}
+code_of() { # code_of PHONE: the newest SMS code the sandbox delivered to PHONE
+    curl -s "$B/sandbox/sms?phone=$1&limit=1" | grep -o '验证码是[0-9]*' | grep -o '[0-9]*$'
+}
+fresh_phone() { # fresh_phone PREFIX: a mobile number not used before, never ending in 0000
+    printf '%s%s%04d' "$1" "$(date +%s | cut -c7-10)" $((RANDOM % 9000 + 1000))
+}
+
+P=$(fresh_phone 139)
+P2=$(fresh_phone 137)
+[ "$P" != "$P2" ] || die "phone numbers collide"
+
+# sample files: the hall decides the type by the first bytes, not the name
+printf '%%PDF-1.4\n%% 申请表扫描件 (demo)\n' >"$D/application.pdf"
+printf '\xff\xd8\xff\xe0 license scan (demo)' >"$D/license.jpg"
+printf 'GIF89a agent ID card scan (demo)' >"$D/agent_id.gif"
+printf 'MZ\x90\x00 not an image' >"$D/evil.pdf"
+printf '\x89PNG\r\n\x1a\n transfer voucher (demo)' >"$D/voucher.png"
+# ID card photos for the sandbox OCR: the marker after the image bytes
+{ printf '\xff\xd8\xff\xe0'; printf 'SANDBOX-ID:李四|412723199010050012\n'; } >"$D/front.jpg"
+{ printf '\xff\xd8\xff\xe0'; printf 'SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期\n'; } >"$D/back.jpg"
+{ printf '\xff\xd8\xff\xe0'; printf 'SANDBOX-ID:张三|360426199101010071\n'; } >"$D/other.jpg"
+printf '\x00\x00\x00\x18ftypmp42 liveness video (demo)' >"$D/face.mp4"
+printf 'SANDBOX-LIVENESS:FAIL' >"$D/fail.mp4"
+
+# ---------------------------------------------------------------- register
+
+T=$(token "$J" "$H/register")
+[ ${#T} -eq 43 ] || die "no CSRF token on $H/register"
+ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d phone="$P" -d purpose=register "$H/sms/send"
+wait_for "the registration SMS" '^[0-9]{6}$' code_of "$P"
+CODE=$(code_of "$P")
+ex 200 '"redirect":"\\/"' curl -s -c "$J" -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d phone="$P" -d code="$CODE" -d password=Demo2026pass -d password2=Demo2026pass "$H/register"
+T=$(token "$J" "$H/new")
+[ ${#T} -eq 43 ] || die "no CSRF token on $H/new"
+
+# ---------------------------------------------------------------- new: project, agreements
+
+ex 200 'href="/new\?project=jieyang"' curl -s -b "$J" "$H/new"
+ex 401 '请先登录' curl -s -H 'Accept: application/json' "$H/new"
+ex 200 'name="agree2"' curl -s -b "$J" "$H/new?project=hall"
+ex 404 '项目不存在' curl -s -b "$J" -H 'Accept: application/json' "$H/new?project=nowhere"
+ex 400 '"field":"agree2"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d agree1=on "$H/new/agree"
+ex 200 'apply\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d agree1=on -d agree2=on "$H/new/agree"
+
+# ---------------------------------------------------------------- new: lookups
+
+ex 200 '"code":"440000","name":"广东省"' curl -s -b "$J" -H 'Accept: application/json' "$H/new/divisions"
+ex 200 '"code":"440305","name":"南山区"' curl -s -b "$J" -H 'Accept: application/json' "$H/new/divisions?parent=440300"
+ex 200 '"id":"63","name":"招商银行深圳南山支行"' curl -s -b "$J" -H 'Accept: application/json' \
+    -G --data-urlencode q=招商银行深圳 "$H/new/banks"
+
+# ---------------------------------------------------------------- new: apply
+
+ex 200 'name="org_name"' curl -s -b "$J" "$H/new/apply?project=hall"
+
+ORG=(-d cert_type=org -d years=1
+    --data-urlencode org_name=深圳示例科技有限公司 -d org_id=91110000600037341L
+    -d unit_province=440000 -d unit_city=440300 --data-urlencode unit_address=南山区科技园1号
+    --data-urlencode legal_name=张三 -d legal_ric=360426199101010071 -d legal_mobile=13800138000
+    --data-urlencode agent_name=李四 -d agent_ric=412723199010050012 -d agent_mobile="$P"
+    -d agent_email=agent@example.com --data-urlencode agent_title=行政专员
+    --data-urlencode bank_account_name=深圳示例科技有限公司 -d bank_branch_id=63
+    --data-urlencode 'bank_account=4000 0210 0910 0123 456'
+    -d mail_province=440000 -d mail_city=440300 -d mail_district=440305 -d mail_town=440305001
+    --data-urlencode mail_address=科技园1号 -d mail_postcode=518057
+    --data-urlencode mail_receiver=李四 -d mail_mobile="$P" -d shipping=prepaid
+    -d invoice=yes -d invoice_title_type=org --data-urlencode invoice_title=深圳示例科技有限公司
+    -d invoice_taxid=91110000600037341L)
+
+ex 400 '"field":"org_id"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d org_id=91110000600037341X "${ORG[@]}" "$H/new/apply"
+ex 200 'print\?id=[0-9]+' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall "${ORG[@]}" "$H/new/apply"
+ID=${OUT//[^0-9]/}
+
+# ---------------------------------------------------------------- new: print, upload
+
+ex 200 '申请表' curl -s -b "$J" "$H/new/print?id=$ID"
+ex 303 "location: .*/new/print\\?id=$ID" curl -s -b "$J" -H 'Accept: text/html' "$H/new/upload?id=$ID"
+ex 200 "upload\\?id=$ID" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" "$H/new/printed"
+ex 200 'name="kind" value="agent_id"' curl -s -b "$J" "$H/new/upload?id=$ID"
+ex 200 '"kind":"application","mime":"application\\/pdf"' curl -s -b "$J" -H "X-CSRF-Token: $T" \
+    -H 'Accept: application/json' -F id="$ID" -F kind=application -F file=@"$D/application.pdf" "$H/new/upload"
+FILE_ID=$(printf '%s' "$OUT" | grep -o '"file_id":"[0-9]*"' | grep -o '[0-9]*')
+ex 200 '"mime":"image\\/jpeg"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -F id="$ID" -F kind=license -F file=@"$D/license.jpg" "$H/new/upload"
+ex 400 '仅支持jpg、jpeg、bmp、gif、pdf格式的文件' curl -s -b "$J" -H "X-CSRF-Token: $T" \
+    -H 'Accept: application/json' -F id="$ID" -F kind=agent_id -F file=@"$D/evil.pdf" "$H/new/upload"
+ex 400 '"field":"agent_id"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" "$H/new/uploaded"
+ex 200 '"mime":"image\\/gif"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -F id="$ID" -F kind=agent_id -F file=@"$D/agent_id.gif" "$H/new/upload"
+ex 200 '' curl -s -b "$J" "$H/new/file?id=$FILE_ID"
+cmp -s "$D/out" "$D/application.pdf" || die "GET /new/file: not the uploaded bytes"
+ex 200 "identity\\?id=$ID" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" "$H/new/uploaded"
+
+# ---------------------------------------------------------------- new: identity (PC and phone)
+
+ex 200 '/new/m/verify\?t=' curl -s -b "$J" "$H/new/identity?id=$ID"
+M=$(printf '%s' "$OUT" | grep -o 'http[^"]*/new/m/verify?t=[^"]*' | head -n 1)
+TK=${M#*t=}
+ex 200 '"status":"pending"' curl -s -b "$J" -H 'Accept: application/json' "$H/new/identity/status?id=$ID"
+JP=$D/phone.jar
+PT=$(token "$JP" "$M")
+[ ${#PT} -eq 43 ] || die "no CSRF token on the phone page"
+ex 200 '认证人：李\*\*' curl -s -b "$JP" "$M"
+ex 400 '身份证姓名与经办人姓名不一致' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F front=@"$D/other.jpg" -F back=@"$D/back.jpg" "$H/new/m/ocr"
+ex 409 '请先完成身份证识别' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F media=@"$D/face.mp4" "$H/new/m/liveness"
+ex 200 '"redirect":"\\/new\\/m\\/verify' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F front=@"$D/front.jpg" -F back=@"$D/back.jpg" "$H/new/m/ocr"
+ex 400 '活体认证未通过' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F media=@"$D/fail.mp4" "$H/new/m/liveness"
+ex 200 '"ok":true' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F media=@"$D/face.mp4" "$H/new/m/liveness"
+ex 200 '"status":"passed".*"next":"\\/pay\?id=' curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/new/identity/status?id=$ID"
+ex 404 '认证链接无效' curl -s -H 'Accept: application/json' "$H/new/m/verify?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+# ---------------------------------------------------------------- pay: corporate transfer
+
+ex 200 'id="amount">493.00元' curl -s -b "$J" "$H/pay?id=$ID"
+ex 200 "\"redirect\":\"\\\\/pay\\?id=$ID\"" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -F id="$ID" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
+ex 409 '该业务单当前状态不能缴费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -F id="$ID" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
+ex 200 '"status_code":"transfer_review"' curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders"
+
+# ---------------------------------------------------------------- admin: finance
+
+SF=$D/finance.jar
+ST=$(token "$SF" "$H/admin/login")
+ex 400 '登录名或密码不正确' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d login=finance -d password=wrong-password "$H/admin/login"
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d login=finance -d password=Finance2026demo "$H/admin/login"
+grep -q 'hall_staff' "$SF" || die "no hall_staff cookie after the staff login"
+ex 200 '财务' curl -s -b "$SF" "$H/admin"
+ST=$(token "$SF" "$H/admin")
+ex 200 "\"id\":$ID,.*\"status\":\"transfer_review\"" curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance"
+ex 403 '没有执行此操作的权限' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/review"
+ex 200 '"name":"agent_ric","label":"经办人身份证号码","value":"412723199010050012"' \
+    curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/order?id=$ID"
+VOUCHER=$(printf '%s' "$OUT" | grep -o '"id":[0-9]*,"kind":"transfer_voucher"' | grep -o '[0-9]*')
+ex 200 '' curl -s -b "$SF" "$H/admin/file?id=$VOUCHER"
+cmp -s "$D/out" "$D/voucher.png" || die "GET /admin/file: not the uploaded voucher"
+ex 403 '页面已过期' curl -s -b "$SF" -H 'Accept: application/json' -d id="$ID" "$H/admin/transfer/confirm"
+ex 200 '已退回，业务单回到待支付' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$ID" --data-urlencode reason=未查到到账记录 "$H/admin/transfer/refuse"
+ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -F id="$ID" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
+ex 200 '已确认到账，业务单进入审核' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$ID" "$H/admin/transfer/confirm"
+ex 409 '当前状态为“待审核”' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$ID" "$H/admin/transfer/confirm"
+
+# ---------------------------------------------------------------- admin: review, reject, resubmit, approve
+
+SR=$D/reviewer.jar
+ST2=$(token "$SR" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/review"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
+    -H 'Accept: application/json' -d login=reviewer -d password=Reviewer2026demo -d next=/admin/review "$H/admin/login"
+ST2=$(token "$SR" "$H/admin/review")
+ex 200 "\"id\":$ID,.*\"status\":\"review\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review"
+ex 400 '请填写驳回原因' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
+    -d id="$ID" "$H/admin/order/reject"
+ex 200 '已审核驳回' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
+    -d id="$ID" --data-urlencode reason=单位地址与营业执照不一致 "$H/admin/order/reject"
+wait_for "the rejection SMS" '审核驳回。驳回原因：单位地址与营业执照不一致。' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+ex 200 '"status_code":"rejected".*"label":"编辑"' curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/center/orders?status=rejected"
+ex 200 '单位地址与营业执照不一致' curl -s -b "$J" "$H/center/order?id=$ID"
+ex 200 "print\\?id=$ID" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" --data-urlencode unit_address=南山区科技园2号 "${ORG[@]}" "$H/new/apply"
+ex 200 "center\\\\/order\\?id=$ID" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" "$H/new/resubmit"
+ex 200 '"before":"南山区科技园1号","after":"南山区科技园2号"' curl -s -b "$SR" -H 'Accept: application/json' \
+    "$H/admin/order?id=$ID"
+ex 200 '已审核通过' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
+    -d id="$ID" "$H/admin/order/approve"
+wait_for "the acceptance SMS" '业务已经审核通过' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+ex 200 '"status":"成功受理"' curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders?business=new"
+
+# ---------------------------------------------------------------- pay online, callback, finauth
+
+ex 200 'print\?id=[0-9]+' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d years=2 -d shipping=collect -d bank_account=4000021009100120000 "${ORG[@]}" \
+    "$H/new/apply"
+ID2=${OUT//[^0-9]/}
+ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' -d id="$ID2" "$H/new/printed"
+for k in application:application.pdf license:license.jpg agent_id:agent_id.gif; do
+    ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+        -F id="$ID2" -F kind="${k%%:*}" -F file=@"$D/${k#*:}" "$H/new/upload"
+done
+ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' -d id="$ID2" "$H/new/uploaded"
+ex 200 '/new/m/verify\?t=' curl -s -b "$J" "$H/new/identity?id=$ID2"
+M=$(printf '%s' "$OUT" | grep -o 'http[^"]*/new/m/verify?t=[^"]*' | head -n 1)
+TK=${M#*t=}
+PT=$(token "$JP" "$M")
+ex 200 '"ok":true' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F front=@"$D/front.jpg" -F back=@"$D/back.jpg" "$H/new/m/ocr"
+ex 200 '"ok":true' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F media=@"$D/face.mp4" "$H/new/m/liveness"
+
+ex 400 '"field":"channel"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" -d channel=paypal "$H/pay/online"
+ex 200 '"redirect":"http.*pay\\/page\\/WX[0-9]+"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" -d channel=wechat "$H/pay/online"
+TN=${OUT##*/}
+TN=${TN%%\"*}
+ex 200 'id="amount">￥960.00' curl -s "$B/pay/page/$TN"
+ex 200 '"status":"SUCCESS"' curl -s -X POST "$B/pay/page/$TN/confirm"
+wait_for "the payment callback" '"state":"ACKED"' curl -s "$B/sandbox/pay/$TN"
+
+SECRET=$(tr -d ' \n' <"$HALL_VAR/keys/sandbox.secret")
+OUT_NO=$(curl -s "$B/sandbox/pay/$TN" | grep -o '"out_trade_no":"[^"]*"' | cut -d'"' -f4)
+body=$(printf '{"trade_no":"%s","out_trade_no":"%s","amount_fen":96000,"status":"SUCCESS","timestamp":%s}' \
+    "$TN" "$OUT_NO" "$(date +%s)")
+sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')
+ex 200 '^success$' curl -s -H 'Content-Type: application/json' -H "X-Sandbox-Signature: $sig" \
+    --data-binary "$body" "$H/pay/callback"
+ex 400 '签名验证失败' curl -s -H 'Content-Type: application/json' -H "X-Sandbox-Signature: $sig" \
+    --data-binary "${body/96000/1}" "$H/pay/callback"
+old=$(printf '{"trade_no":"%s","out_trade_no":"%s","amount_fen":96000,"status":"SUCCESS","timestamp":%s}' \
+    "$TN" "$OUT_NO" $(($(date +%s) - 3600)))
+oldsig=$(printf '%s' "$old" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')
+ex 400 '回调时间戳已过期' curl -s -H 'Content-Type: application/json' -H "X-Sandbox-Signature: $oldsig" \
+    --data-binary "$old" "$H/pay/callback"
+ex 200 '"http_status":200,"acked":true' curl -s -X POST "$B/sandbox/pay/$TN/callback?times=3"
+ex 200 '"http_status":400,"acked":false' curl -s -X POST "$B/sandbox/pay/$TN/callback?bad_signature=1"
+
+wait_for "the failed micro-deposit" '"status_code":"finauth_failed"' \
+    curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders?order_no=${OUT_NO%-*}"
+ex 200 '"status":"FAILED","reason":"户名与账号不符"' curl -s "$B/sandbox/bank/transfers?account_no=4000021009100120000&limit=1"
+wait_for "the finauth SMS" '金融认证未通过' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+ex 200 '户名与账号不符' curl -s -b "$J" "$H/finauth?id=$ID2"
+ex 400 '基本户名称须与机构名称一致' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" --data-urlencode bank_account_name=另一家公司 -d bank_branch_id=61 \
+    -d bank_account=4000021009100123457 "$H/finauth/retry"
+ex 200 "finauth\\?id=$ID2" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" --data-urlencode bank_account_name=深圳示例科技有限公司 -d bank_branch_id=61 \
+    --data-urlencode 'bank_account=4000 0210 0910 0123 457' "$H/finauth/retry"
+wait_for "the second micro-deposit" '"status":"SUCCESS"' \
+    curl -s "$B/sandbox/bank/transfers?account_no=4000021009100123457&limit=1"
+wait_for "finauth_ok" '还可以输入5次' curl -s -b "$J" "$H/finauth?id=$ID2"
+MEMO=$(curl -s "$B/sandbox/bank/transfers?account_no=4000021009100123457&limit=1" | grep -o '码: [0-9]*' | grep -o '[0-9]*$')
+WRONG=$(printf '%06d' $(((10#$MEMO + 1) % 1000000)))
+ex 400 '随机验证码不正确，您还可以输入4次' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" -d code="$WRONG" "$H/finauth/code"
+ex 200 "finauth\\?id=$ID2" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" -d code="$MEMO" "$H/finauth/code"
+ex 200 '待审核' curl -s -b "$J" "$H/finauth?id=$ID2"
+ex 200 '退费申请已提交' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" --data-urlencode reason=项目取消，不再需要证书 "$H/center/refund"
+ex 409 '不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" --data-urlencode reason=项目取消 "$H/center/refund"
+
+# ---------------------------------------------------------------- a signed link from Hunan
+
+J2=$D/hunan.jar
+LINK=$("$ROOT/script/partner-link" --base "$H" --partner hunan --secret dev-only-hunan-link-secret-change-me \
+    cert_type=person name=王五 ric=44011320141005001X mobile="$P2" email=wang@example.com) ||
+    die "script/partner-link failed"
+ex 403 '链接签名无效' curl -s -H 'Accept: application/json' "${LINK/mobile=$P2/mobile=13800138000}"
+ex 303 'location: .*/hunan/login\?next=' curl -s -c "$J2" -b "$J2" "$LINK"
+NEXT=$LOC
+ex 403 '该链接已使用过' curl -s -H 'Accept: application/json' "$LINK"
+T2=$(token "$J2" "$NEXT")
+ex 200 '"ok":true' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' \
+    -d phone="$P2" -d purpose=login "$H/hunan/sms/send"
+wait_for "the login SMS" '^[0-9]{6}$' code_of "$P2"
+TARGET=$(printf '%s' "${NEXT#*next=}" | sed 's/%2F/\//g; s/%3F/?/g; s/%3D/=/g; s/%26/\&/g')
+ex 200 '"redirect":"\\/hunan\\/new\?project=hunan&link=' curl -s -c "$J2" -b "$J2" -H "X-CSRF-Token: $T2" \
+    -H 'Accept: application/json' -d phone="$P2" -d code="$(code_of "$P2")" --data-urlencode "next=$TARGET" \
+    "$H/hunan/login/sms"
+TICKET=${TARGET##*link=}
+T2=$(token "$J2" "$H$TARGET")
+ex 200 "link=$TICKET" curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' \
+    -d agree1=on -d agree2=on -d link="$TICKET" "$H/hunan/new/agree"
+ex 200 'value="44011320141005001X"' curl -s -b "$J2" "$H/hunan/new/apply?project=hunan&link=$TICKET"
+ex 200 'print\?id=[0-9]+' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' \
+    -d cert_type=person -d years=1 --data-urlencode app_name=王五 -d app_ric=44011320141005001X \
+    -d app_mobile="$P2" -d app_email=wang@example.com \
+    -d mail_province=430000 -d mail_city=430100 -d mail_district=430104 --data-urlencode mail_address=麓山南路1号 \
+    --data-urlencode mail_receiver=王五 -d mail_mobile="$P2" -d shipping=collect \
+    -d invoice=yes -d invoice_title_type=person --data-urlencode invoice_title=王五 "$H/hunan/new/apply"
+ID3=${OUT//[^0-9]/}
+ex 200 '"ok":true' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' -d id="$ID3" "$H/hunan/new/printed"
+ex 200 'name="kind" value="seal_form"' curl -s -b "$J2" "$H/hunan/new/upload?id=$ID3"
+printf '\xff\xd8\xff\xe0 applicant ID card scan (demo)' >"$D/applicant_id.jpg"
+printf 'BM\x3e\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00 seal form (demo)' >"$D/seal_form.bmp"
+for k in application:application.pdf applicant_id:applicant_id.jpg seal_form:seal_form.bmp; do
+    ex 200 '"ok":true' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' \
+        -F id="$ID3" -F kind="${k%%:*}" -F file=@"$D/${k#*:}" "$H/hunan/new/upload"
+done
+ex 200 '"ok":true' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' -d id="$ID3" "$H/hunan/new/uploaded"
+ex 200 '/hunan/new/m/verify\?t=' curl -s -b "$J2" "$H/hunan/new/identity?id=$ID3"
+M=$(printf '%s' "$OUT" | grep -o 'http[^"]*/new/m/verify?t=[^"]*' | head -n 1)
+TK=${M#*t=}
+JP2=$D/phone2.jar
+PT=$(token "$JP2" "$M")
+{ printf '\xff\xd8\xff\xe0'; printf 'SANDBOX-ID:王五|44011320141005001x\n'; } >"$D/front2.jpg"
+ex 200 '"ok":true' curl -s -b "$JP2" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F front=@"$D/front2.jpg" -F back=@"$D/back.jpg" "$H/hunan/new/m/ocr"
+ex 200 '"ok":true' curl -s -b "$JP2" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
+    -F t="$TK" -F media=@"$D/face.mp4" "$H/hunan/new/m/liveness"
+ex 200 'id="amount">350.00元' curl -s -b "$J2" "$H/hunan/pay?id=$ID3"
+ex 303 'location: http.*/pay/page/ALI[0-9]+' curl -s -b "$J2" -H 'Accept: text/html' \
+    -d _csrf="$T2" -d id="$ID3" -d channel=alipay "$H/hunan/pay/online"
+TN3=${LOC##*/}
+ex 200 '"status":"SUCCESS"' curl -s -X POST "$B/pay/page/$TN3/confirm"
+wait_for "the Hunan payment" '"status_code":"review"' curl -s -b "$J2" -H 'Accept: application/json' "$H/hunan/center/orders"
+ex 404 '业务单不存在' curl -s -b "$J2" -H 'Accept: application/json' "$H/pay?id=$ID"
+ex 200 "\"id\":$ID3,.*\"partner\":\"hunan\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review"
+ex 200 '已审核通过' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
+    -d id="$ID3" "$H/admin/order/approve"
+wait_for "the Hunan acceptance SMS" '湖南省公共资源交易服务平台新申请业务已经审核通过' \
+    curl -s "$B/sandbox/sms?phone=$P2&limit=1"
+
+# ---------------------------------------------------------------- sessions kept apart, logout
+
+ex 401 '请先登录管理后台' curl -s -b "$J" -H 'Accept: application/json' "$H/admin/review"
+ex 401 '请先登录' curl -s -b "$SR" -H 'Accept: application/json' "$H/center/orders"
+ex 303 'location: .*/admin/login\?next=%2Fadmin%2Forder%3Fid%3D' curl -s -H 'Accept: text/html' "$H/admin/order?id=$ID"
+ex 200 '"redirect":"\\/admin\\/login"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
+    -H 'Accept: application/json' -X POST "$H/admin/logout"
+ex 401 '请先登录管理后台' curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review"
+
+printf '%d examples passed\n' "$N"
