@@ -571,12 +571,7 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     }
     if (workers > 0)
         app.conf.workers = workers > MAX_WORKERS ? MAX_WORKERS : workers;
-    if (strcmp(app.conf.log_level, "debug") == 0)
-        lvl = HALL_LOG_DEBUG;
-    else if (strcmp(app.conf.log_level, "warn") == 0)
-        lvl = HALL_LOG_WARN;
-    else if (strcmp(app.conf.log_level, "err") == 0)
-        lvl = HALL_LOG_ERR;
+    lvl = hall_log_level_of(app.conf.log_level);
     hall_log_init(mod->name, lvl);
     if (hall_crypto_init(app.conf.key_file, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);

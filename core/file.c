@@ -97,7 +97,10 @@ hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *
         return 400;
     }
     if (up->size > (size_t)conf->upload_max_bytes) {
-        *err = "文件不能超过2MB";
+        long max = conf->upload_max_bytes;
+
+        *err = max % 1048576 == 0 ? hall_psprintf(req->pool, "文件不能超过%ldMB", max / 1048576)
+                                  : hall_psprintf(req->pool, "文件不能超过%ldKB", max / 1024);
         return 413;
     }
     plain = read_all(req->pool, up->path, (size_t)conf->upload_max_bytes, &plen);

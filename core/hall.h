@@ -71,6 +71,8 @@ struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
 enum hall_log_level { HALL_LOG_ERR, HALL_LOG_WARN, HALL_LOG_INFO, HALL_LOG_DEBUG };
 
 void hall_log_init(const char *module, enum hall_log_level level);
+/* the level a log_level option names (info when unknown) */
+enum hall_log_level hall_log_level_of(const char *name);
 void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...)
     HALL_PRINTF(3, 4);
 #define hall_err(req, ...) hall_log(HALL_LOG_ERR, hall_req_id(req), __VA_ARGS__)

@@ -11,6 +11,18 @@ static enum hall_log_level log_level = HALL_LOG_INFO;
 
 static const char *const level_names[] = {"err", "warn", "info", "debug"};
 
+enum hall_log_level
+hall_log_level_of(const char *name)
+{
+    if (name != NULL && strcmp(name, "debug") == 0)
+        return HALL_LOG_DEBUG;
+    if (name != NULL && strcmp(name, "warn") == 0)
+        return HALL_LOG_WARN;
+    if (name != NULL && strcmp(name, "err") == 0)
+        return HALL_LOG_ERR;
+    return HALL_LOG_INFO;
+}
+
 void
 hall_log_init(const char *module, enum hall_log_level level)
 {

@@ -98,7 +98,7 @@ hall_sms_result_msg(enum hall_sms_result r)
 {
     switch (r) {
     case HALL_SMS_OK: return "验证码已发送";
-    case HALL_SMS_TOO_SOON: return "验证码发送过于频繁，请60秒后再试";
+    case HALL_SMS_TOO_SOON: return "验证码发送过于频繁，请稍后再试";
     case HALL_SMS_DAILY_LIMIT: return "该手机号今日获取验证码次数已达上限，请明天再试";
     case HALL_SMS_BAD_CODE: return "短信验证码不正确";
     case HALL_SMS_EXPIRED: return "短信验证码已失效，请重新获取";

@@ -229,6 +229,10 @@ sms_send(struct hall_req *req)
     r = hall_sms_code_send(req, phone, purpose);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
+    if (r == HALL_SMS_TOO_SOON)
+        return hall_resp_error(req, 429, "phone",
+                               hall_psprintf(req->pool, "验证码发送过于频繁，请%ld秒后再试",
+                                             req->app->conf.sms_code_interval_s));
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 429, "phone", hall_sms_result_msg(r));
     if (hall_db_commit(req) != HALL_OK)

@@ -100,6 +100,11 @@ static const struct hall_stmt admin_stmts[] = {
      "UPDATE orders SET reject_reason = $2, rejected_rev = form_rev WHERE id = $1"
      " RETURNING form_enc",
      2},
+    /* finance's decision on a corporate transfer, kept with the payment */
+    {"transfer_decided",
+     "UPDATE payments SET status = $2, paid_at = CASE WHEN $2 = 'paid' THEN now() END"
+     " WHERE order_id = $1 AND method = 'transfer' AND status = 'pending' RETURNING id",
+     2},
     {"order_accepted", "UPDATE orders SET reject_reason = NULL WHERE id = $1 RETURNING form_enc",
      1},
     {NULL, NULL, 0},
@@ -889,6 +894,15 @@ decide(struct hall_req *req, char kind)
     }
     if (rc != HALL_OK)
         return hall_resp_busy(req);
+    if (kind == 'C' || kind == 'F') {
+        res = hall_db_exec(req, "transfer_decided", HALL_I64(id),
+                           HALL_STR(kind == 'C' ? "paid" : "refused"));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 0)
+            hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
+                      (long long)id);
+    }
     if (kind == 'R')
         res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
     else if (kind == 'A')

@@ -1548,6 +1548,19 @@ do_uploaded(struct hall_req *req)
                                  hall_dbres_get(o, 0, 0)), NULL);
 }
 
+/* 重新提交审核: only a rejected order; the same checks as the upload step */
+static int
+do_resubmit(struct hall_req *req)
+{
+    struct hall_dbres *o = order_load(req, "id");
+
+    if (o == NULL)
+        return HALL_OK;
+    if (strcmp(hall_dbres_get(o, 0, 7), "rejected") != 0)
+        return hall_resp_error(req, 409, NULL, "只有审核驳回的业务单可以重新提交");
+    return do_uploaded(req);
+}
+
 /* ---- 经办人在线认证 (SPEC step 7) ------------------------------------------ */
 
 static const char *
@@ -1937,7 +1950,7 @@ static const struct hall_route new_routes[] = {
     {"POST", "/new/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART, upload_params},
     {"GET", "/new/file", file_download, HALL_R_AUTH, NULL},
     {"POST", "/new/uploaded", do_uploaded, HALL_R_AUTH, printed_params},
-    {"POST", "/new/resubmit", do_uploaded, HALL_R_AUTH, printed_params},
+    {"POST", "/new/resubmit", do_resubmit, HALL_R_AUTH, printed_params},
     {"GET", "/new/identity", identity_page, HALL_R_AUTH, NULL},
     {"GET", "/new/identity/status", identity_status, HALL_R_AUTH, NULL},
     /* the phone is not logged in: the link's token is the credential */

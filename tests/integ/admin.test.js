@@ -544,3 +544,25 @@ test('decisions__no_csrf__403', async () => {
     assert.equal((await s.post('/admin/order/approve', { id })).status, 403);
     assert.equal(statusOf(id), 'review');
 });
+
+test('transfer__finance_decision_kept_with_the_payment__applicant_sees_refusal', async () => {
+    const { id, c } = await order({ status: 'unpaid' });
+    const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+    await c.get(`/pay?id=${id}`);
+    assert.equal((await c.postMultipart('/pay/transfer', { id },
+        { voucher: { name: 'v.pdf', data: pdf } })).status, 200);
+    const f = await staff(FINANCE);
+    const r = await f.post('/admin/transfer/refuse', { id, reason: '未查询到该笔汇款' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT string_agg(status, ',' ORDER BY id) FROM payments WHERE order_id = ${id}`),
+        'refused');
+    const page = await c.get(`/pay?id=${id}`);
+    assert.match(page.text, /汇款未能核实到账/);
+    assert.equal((await c.postMultipart('/pay/transfer', { id },
+        { voucher: { name: 'v2.pdf', data: pdf } })).status, 200);
+    await f.get(`/admin/order?id=${id}`);
+    assert.equal((await f.post('/admin/transfer/confirm', { id })).status, 200);
+    assert.equal(psql(`SELECT string_agg(status || ':' || (paid_at IS NOT NULL), ',' ORDER BY id)
+        FROM payments WHERE order_id = ${id}`), 'refused:false,paid:true');
+    assert.equal(statusOf(id), 'review');
+});

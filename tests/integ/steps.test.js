@@ -231,3 +231,11 @@ test('rejected_order__edit_then_resubmit__back_to_review_with_history', async ()
     const view = await c.get(`/center/order?id=${id}`);
     assert.match(view.text, /待审核/);
 });
+
+test('resubmit__only_a_rejected_order', async () => {
+    const { c, id } = await printedOrder();
+    await uploadAll(c, id);
+    const r = await c.post('/new/resubmit', { id });
+    assert.equal(r.status, 409, 'a draft is not resubmitted');
+    assert.equal(psql(`SELECT status || '|' || step FROM orders WHERE id = ${id}`), 'draft|print');
+});
