@@ -164,6 +164,7 @@ ID=${OUT//[^0-9]/}
 # ---------------------------------------------------------------- new: print, upload
 
 ex 200 '申请表' curl -s -b "$J" "$H/new/print?id=$ID"
+NO=$(printf '%s' "$OUT" | grep -o 'id="order-no">[^<]*' | cut -d'>' -f2)
 ex 303 "location: .*/new/print\\?id=$ID" curl -s -b "$J" -H 'Accept: text/html' "$H/new/upload?id=$ID"
 ex 200 "upload\\?id=$ID" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID" "$H/new/printed"
@@ -228,7 +229,7 @@ ex 200 '"redirect":"\\/admin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" 
 grep -q 'hall_staff' "$SF" || die "no hall_staff cookie after the staff login"
 ex 200 '财务' curl -s -b "$SF" "$H/admin"
 ST=$(token "$SF" "$H/admin")
-ex 200 "\"id\":$ID,.*\"status\":\"transfer_review\"" curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance"
+ex 200 "\"id\":$ID,.*\"status\":\"transfer_review\"" curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance?q=$NO"
 ex 403 '没有执行此操作的权限' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/review"
 ex 200 '"name":"agent_ric","label":"经办人身份证号码","value":"412723199010050012"' \
     curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/order?id=$ID"
@@ -252,7 +253,7 @@ ST2=$(token "$SR" "$H/admin/login")
 ex 200 '"redirect":"\\/admin\\/review"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
     -H 'Accept: application/json' -d login=reviewer -d password=Reviewer2026demo -d next=/admin/review "$H/admin/login"
 ST2=$(token "$SR" "$H/admin/review")
-ex 200 "\"id\":$ID,.*\"status\":\"review\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review"
+ex 200 "\"id\":$ID,.*\"status\":\"review\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review?q=$NO"
 ex 400 '请填写驳回原因' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
     -d id="$ID" "$H/admin/order/reject"
 ex 200 '已审核驳回' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
@@ -376,6 +377,7 @@ ex 200 'print\?id=[0-9]+' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: ap
     --data-urlencode mail_receiver=王五 -d mail_mobile="$P2" -d shipping=collect \
     -d invoice=yes -d invoice_title_type=person --data-urlencode invoice_title=王五 "$H/hunan/new/apply"
 ID3=${OUT//[^0-9]/}
+NO3=$(curl -s -b "$J2" "$H/hunan/new/print?id=$ID3" | grep -o 'id="order-no">[^<]*' | cut -d'>' -f2)
 ex 200 '"ok":true' curl -s -b "$J2" -H "X-CSRF-Token: $T2" -H 'Accept: application/json' -d id="$ID3" "$H/hunan/new/printed"
 ex 200 'name="kind" value="seal_form"' curl -s -b "$J2" "$H/hunan/new/upload?id=$ID3"
 printf '\xff\xd8\xff\xe0 applicant ID card scan (demo)' >"$D/applicant_id.jpg"
@@ -402,7 +404,7 @@ TN3=${LOC##*/}
 ex 200 '"status":"SUCCESS"' curl -s -X POST "$B/pay/page/$TN3/confirm"
 wait_for "the Hunan payment" '"status_code":"review"' curl -s -b "$J2" -H 'Accept: application/json' "$H/hunan/center/orders"
 ex 404 '业务单不存在' curl -s -b "$J2" -H 'Accept: application/json' "$H/pay?id=$ID"
-ex 200 "\"id\":$ID3,.*\"partner\":\"hunan\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review"
+ex 200 "\"id\":$ID3,.*\"partner\":\"hunan\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review?q=$NO3"
 ex 200 '已审核通过' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
     -d id="$ID3" "$H/admin/order/approve"
 wait_for "the Hunan acceptance SMS" '湖南省公共资源交易服务平台新申请业务已经审核通过' \

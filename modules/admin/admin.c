@@ -61,18 +61,22 @@ static const struct hall_stmt admin_stmts[] = {
      1},
     {"queue_review",
      "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
-     " WHERE o.status = 'review' ORDER BY o.review_due NULLS LAST, o.submitted_at, o.id"
-     " LIMIT $1 OFFSET $2",
-     2},
+     " WHERE o.status = 'review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) > 0)"
+     " ORDER BY o.review_due NULLS LAST, o.submitted_at, o.id LIMIT $1 OFFSET $2",
+     3},
     {"queue_review_count",
      "SELECT count(*), count(*) FILTER (WHERE review_due < current_date) FROM orders"
-     " WHERE status = 'review'",
-     0},
+     " WHERE status = 'review' AND ($1 = '' OR order_no = $1 OR strpos(subject, $1) > 0)",
+     1},
     {"queue_finance",
      "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
-     " WHERE o.status = 'transfer_review' ORDER BY o.updated_at, o.id LIMIT $1 OFFSET $2",
-     2},
-    {"queue_finance_count", "SELECT count(*), 0 FROM orders WHERE status = 'transfer_review'", 0},
+     " WHERE o.status = 'transfer_review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) > 0)"
+     " ORDER BY o.updated_at, o.id LIMIT $1 OFFSET $2",
+     3},
+    {"queue_finance_count",
+     "SELECT count(*), 0 FROM orders WHERE status = 'transfer_review'"
+     " AND ($1 = '' OR order_no = $1 OR strpos(subject, $1) > 0)",
+     1},
     {"order_get",
      "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev, coalesce(o.reject_reason, ''),"
      " p.sms_business_name, o.cert_fen, o.shipping_fen, coalesce(o.project_id, ''),"
@@ -463,6 +467,7 @@ home_page(struct hall_req *req)
 
 static const struct hall_pspec queue_params[] = {
     {"page", HALL_P_INT, HALL_PF_OPTIONAL, 1, 100000, "页码", NULL},
+    {"q", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 100, "搜索", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -473,6 +478,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
 {
     struct hall_dbres *res, *cnt;
     struct hall_val *ctx, *list;
+    const char *q;
     int64_t page = 1, total, pages;
     int i, n;
 
@@ -480,8 +486,13 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
         return HALL_OK;
     if (hall_req_param(req, "page") != NULL && *hall_req_param(req, "page") != '\0')
         hall_req_param_i64(req, "page", &page);
-    cnt = hall_db_exec(req, count_stmt);
-    res = hall_db_exec(req, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE));
+    /* 申请单号, or part of the 主题 */
+    q = hall_req_param(req, "q");
+    if (q == NULL)
+        q = "";
+    cnt = hall_db_exec(req, count_stmt, HALL_STR(q));
+    res = hall_db_exec(req, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE),
+                       HALL_STR(q));
     if (cnt == NULL || res == NULL)
         return hall_resp_busy(req);
     total = hall_dbres_i64(cnt, 0, 0);
@@ -495,6 +506,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     hall_val_set_int(req->pool, ctx, "overdue_total", hall_dbres_i64(cnt, 0, 1));
     hall_val_set_int(req->pool, ctx, "page", page);
     hall_val_set_int(req->pool, ctx, "pages", pages);
+    hall_val_set_str(req->pool, ctx, "q", q);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
