@@ -368,7 +368,7 @@ hall_app_dispatch(struct hall_req *req)
     if (found->flags & HALL_R_STAFF) {
         if (hall_staff_authorize(req) != HALL_OK)
             return HALL_OK;
-    } else if (hall_session_load(req) != HALL_OK) {
+    } else if (!(found->flags & HALL_R_NOSESSION) && hall_session_load(req) != HALL_OK) {
         return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
     }
     if ((found->flags & HALL_R_AUTH) && req->user_id == 0) {

@@ -289,6 +289,8 @@ struct hall_pspec {
  * token is checked; HALL_R_ROLES(HALL_ROLE_...) adds "one of these roles"
  * (403 otherwise) */
 #define HALL_R_STAFF 16u
+/* no session is read at all (probes such as /healthz answer for themselves) */
+#define HALL_R_NOSESSION 32u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
 
 struct hall_route {

@@ -561,7 +561,7 @@ password_save(struct hall_req *req)
 }
 
 static const struct hall_route account_routes[] = {
-    {"GET", "/healthz", healthz, 0, NULL},
+    {"GET", "/healthz", healthz, HALL_R_NOSESSION, NULL},
     {"GET", "/", home, 0, NULL},
     {"GET", "/getLogin", partner_entry, 0, NULL},
     {"GET", "/login", login_page, 0, NULL},

@@ -8,7 +8,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { Client, applicant } = require('./lib/client');
+const { Client, applicant, freshPhone } = require('./lib/client');
 
 const VAR = process.env.HALL_VAR;
 const SKIP = !VAR || !process.env.HALL_URL;
@@ -42,6 +42,25 @@ test('db_restart__idle_workers_reconnect__no_request_fails', { skip: SKIP }, asy
     assert.equal(p.status, 200);
     const anon = new Client();
     await anon.get('/register');
-    const s = await anon.post('/sms/send', { phone: '13600136001', purpose: 'register' });
+    const s = await anon.post('/sms/send', { phone: freshPhone('136'), purpose: 'register' });
     assert.equal(s.status, 200, s.text);
+});
+
+test('db_down__healthz_503_and_pages_say_busy__back_when_it_returns', { skip: SKIP }, async () => {
+    const c = await applicant();
+    pgCtl(['-m', 'fast', '-w', '-t', '60', 'stop']);
+    try {
+        const h = await c.get('/healthz', 'application/json');
+        assert.equal(h.status, 503);
+        assert.deepEqual(JSON.parse(h.text), { ok: false, database: false });
+        const p = await c.getJSON('/center/orders');
+        assert.equal(p.status, 503);
+        assert.match(p.body.message, /系统繁忙/);
+    } finally {
+        /* restart on a stopped cluster starts it with the options it had (postmaster.opts) */
+        pgCtl(['-m', 'fast', '-w', '-t', '60', '-l', path.join(VAR, 'log', 'postgresql.log'), 'restart']);
+    }
+    for (let i = 0; i < 8; i++)
+        assert.equal((await c.get('/healthz', 'application/json')).status, 200);
+    assert.equal((await c.getJSON('/center/orders')).status, 200);
 });
