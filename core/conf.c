@@ -12,8 +12,14 @@
 #include "hall.h"
 
 #define OFF(f) offsetof(struct hall_conf, f)
-#define S(name, def, doc) {#name, 's', 0, 0, def, OFF(name), doc}
-#define I(name, min, max, def, doc) {#name, 'i', min, max, def, OFF(name), doc}
+#define S(name, def, doc)                                                                          \
+    {                                                                                              \
+#name, 's', 0, 0, def, OFF(name), doc                                                      \
+    }
+#define I(name, min, max, def, doc)                                                                \
+    {                                                                                              \
+#name, 'i', min, max, def, OFF(name), doc                                                  \
+    }
 
 const struct hall_conf_opt hall_conf_opts[] = {
     S(db_conninfo, "dbname=hall", "libpq connection string of the store of record"),
@@ -44,7 +50,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(outbox_batch, 1, 1000, "10", "jobs the outbox worker claims at once"),
     I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
     I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
-    I(password_iterations, 1000, 10000000, "600000", "PBKDF2-HMAC-SHA256 iterations for new passwords"),
+    I(password_iterations, 1000, 10000000, "600000",
+      "PBKDF2-HMAC-SHA256 iterations for new passwords"),
     I(pay_callback_max_age_s, 30, 86400, "300",
       "a payment callback whose timestamp is further than this from now is refused"),
     I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),

@@ -19,8 +19,8 @@
 #include "hall.h"
 
 #define PII_VERSION 1
-#define NONCE_LEN 12
-#define TAG_LEN 16
+#define NONCE_LEN   12
+#define TAG_LEN     16
 
 static unsigned char enc_key[32];
 static unsigned char mac_key[32];

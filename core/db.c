@@ -22,12 +22,14 @@ static const struct hall_stmt core_stmts[] = {
      " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()),"
      " t AS (UPDATE sessions SET last_seen = now(),"
      " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
-     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 seconds'))"
+     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 "
+     "seconds'))"
      " SELECT user_id, partner_code FROM s",
      2},
     {"session_insert",
      "INSERT INTO sessions (token_hash, user_id, partner_code, idle_expires, absolute_expires)"
-     " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), now() + make_interval(secs => $5::int))",
+     " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), now() + make_interval(secs => "
+     "$5::int))",
      5},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
     {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
@@ -37,7 +39,8 @@ static const struct hall_stmt core_stmts[] = {
      " count(*) FROM sms_codes WHERE phone_idx = $1 AND created_at > now() - interval '1 day'",
      2},
     {"sms_supersede",
-     "UPDATE sms_codes SET used_at = now() WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL",
+     "UPDATE sms_codes SET used_at = now() WHERE phone_idx = $1 AND purpose = $2 AND used_at IS "
+     "NULL",
      2},
     {"sms_insert",
      "INSERT INTO sms_codes (phone_idx, purpose, code_hash, expires_at)"
@@ -45,7 +48,8 @@ static const struct hall_stmt core_stmts[] = {
      4},
     {"sms_latest",
      "SELECT id, code_hash, tries, expires_at > now() FROM sms_codes"
-     " WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE",
+     " WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1 FOR "
+     "UPDATE",
      2},
     {"sms_fail", "UPDATE sms_codes SET tries = tries + 1 WHERE id = $1", 1},
     {"sms_use", "UPDATE sms_codes SET used_at = now() WHERE id = $1", 1},
@@ -180,12 +184,8 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
         lengths[n] = 0;
         formats[n] = 0;
         switch (params[n].type) {
-        case HALL_DBP_NULL:
-            values[n] = NULL;
-            break;
-        case HALL_DBP_STR:
-            values[n] = params[n].s;
-            break;
+        case HALL_DBP_NULL: values[n] = NULL; break;
+        case HALL_DBP_STR: values[n] = params[n].s; break;
         case HALL_DBP_I64:
             values[n] = hall_psprintf(req->pool, "%lld", (long long)params[n].i);
             break;
@@ -194,8 +194,7 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
             lengths[n] = (int)params[n].len;
             formats[n] = 1;
             break;
-        case HALL_DBP_END:
-            break;
+        case HALL_DBP_END: break;
         }
     }
     r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
@@ -238,7 +237,8 @@ hall_db_begin(struct hall_req *req)
 {
     if (db_ready(req) != HALL_OK)
         return HALL_ERR;
-    if (simple(req, "BEGIN") != HALL_OK && (!reconnect_first(req) || simple(req, "BEGIN") != HALL_OK))
+    if (simple(req, "BEGIN") != HALL_OK &&
+        (!reconnect_first(req) || simple(req, "BEGIN") != HALL_OK))
         return HALL_ERR;
     req->db_used = 1;
     req->in_tx = 1;
@@ -297,8 +297,7 @@ hall_dbres_i64(const struct hall_dbres *res, int row, int col)
 }
 
 unsigned char *
-hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, int col,
-                 size_t *len)
+hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, int col, size_t *len)
 {
     const char *v = hall_dbres_get(res, row, col);
     unsigned char *raw, *copy;

@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <sys/types.h>
 
-#define HALL_OK 0
+#define HALL_OK  0
 #define HALL_ERR (-1)
 
 #ifdef HALL_UNITTEST
@@ -73,9 +73,8 @@ enum hall_log_level { HALL_LOG_ERR, HALL_LOG_WARN, HALL_LOG_INFO, HALL_LOG_DEBUG
 void hall_log_init(const char *module, enum hall_log_level level);
 /* the level a log_level option names (info when unknown) */
 enum hall_log_level hall_log_level_of(const char *name);
-void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...)
-    HALL_PRINTF(3, 4);
-#define hall_err(req, ...) hall_log(HALL_LOG_ERR, hall_req_id(req), __VA_ARGS__)
+void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...) HALL_PRINTF(3, 4);
+#define hall_err(req, ...)  hall_log(HALL_LOG_ERR, hall_req_id(req), __VA_ARGS__)
 #define hall_warn(req, ...) hall_log(HALL_LOG_WARN, hall_req_id(req), __VA_ARGS__)
 #define hall_info(req, ...) hall_log(HALL_LOG_INFO, hall_req_id(req), __VA_ARGS__)
 
@@ -158,8 +157,8 @@ const struct hall_val *hall_val_get(const struct hall_val *obj, const char *key)
 /* serialise with yajl_gen; NULL on failure */
 char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
 /* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */
-struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len,
-                                char *err, size_t errlen);
+struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len, char *err,
+                                size_t errlen);
 
 /* ---- tmpl.c: mustache-like HTML templates ------------------------------
  * {{name}} escaped, {{{name}}} raw, {{a.b}} dotted, {{#x}}..{{/x}} for
@@ -217,14 +216,15 @@ struct hall_dbparam {
 
 #define HALL_STR(x) ((struct hall_dbparam){.type = HALL_DBP_STR, .s = (x)})
 #define HALL_I64(x) ((struct hall_dbparam){.type = HALL_DBP_I64, .i = (x)})
-#define HALL_BIN(p, n) ((struct hall_dbparam){.type = HALL_DBP_BIN, .s = (const char *)(p), .len = (n)})
+#define HALL_BIN(p, n)                                                                             \
+    ((struct hall_dbparam){.type = HALL_DBP_BIN, .s = (const char *)(p), .len = (n)})
 #define HALL_NULLP ((struct hall_dbparam){.type = HALL_DBP_NULL})
 
 struct hall_dbres;
 
 #define hall_db_exec(req, name, ...)                                                               \
     hall_db_execv((req), (name),                                                                   \
-                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ) {.type = HALL_DBP_END}})
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
 
 struct hall_dbres *hall_db_execv(struct hall_req *req, const char *name,
                                  const struct hall_dbparam *params);
@@ -275,14 +275,14 @@ struct hall_pspec {
     const char *name;
     enum hall_ptype type;
     unsigned flags;
-    long min, max; /* length for text, value for int */
+    long min, max;     /* length for text, value for int */
     const char *label; /* Chinese field name used in messages */
     const char *const *choices;
 };
 
-#define HALL_R_AUTH 1u     /* logged-in applicant required */
-#define HALL_R_NOCSRF 2u   /* state-changing route without CSRF (signed callbacks) */
-#define HALL_R_PREFIX 4u   /* path matches as a prefix */
+#define HALL_R_AUTH      1u /* logged-in applicant required */
+#define HALL_R_NOCSRF    2u /* state-changing route without CSRF (signed callbacks) */
+#define HALL_R_PREFIX    4u /* path matches as a prefix */
 #define HALL_R_MULTIPART 8u /* accepts multipart/form-data uploads */
 /* a staff route (core/staff.c): the staff session is loaded instead of the
  * applicant's, 401 (or the staff login page) without one, and the staff CSRF
@@ -290,7 +290,7 @@ struct hall_pspec {
  * (403 otherwise) */
 #define HALL_R_STAFF 16u
 /* no session is read at all (probes such as /healthz answer for themselves) */
-#define HALL_R_NOSESSION 32u
+#define HALL_R_NOSESSION   32u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
 
 struct hall_route {
@@ -373,8 +373,8 @@ char *hall_url_encode(struct hall_pool *pool, const char *s);
 
 /* multipart: pull parser fed by read callback, parts to files under dir */
 struct hall_mp_limits {
-    size_t max_file;   /* one file */
-    size_t max_field;  /* one plain field */
+    size_t max_file;  /* one file */
+    size_t max_field; /* one plain field */
     size_t max_parts;
     const char *dir;
 };
@@ -382,8 +382,8 @@ typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);
 /* returns 0, or an HTTP status (400/413) with *err set to a Chinese message */
 int hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd,
                          void *rdctx, size_t content_length, const struct hall_mp_limits *lim,
-                         struct hall_param **fields, struct hall_upload **files,
-                         const char **err, const char **errfield);
+                         struct hall_param **fields, struct hall_upload **files, const char **err,
+                         const char **errfield);
 
 /* ---- resp.c ----------------------------------------------------------- */
 
@@ -420,9 +420,9 @@ int hall_csrf_check(struct hall_req *req);
  * staff routes never read the applicant's hall_sid. */
 
 #define HALL_ROLE_REVIEWER 1u /* reviews orders: approve, reject */
-#define HALL_ROLE_FINANCE 2u  /* confirms corporate transfers */
+#define HALL_ROLE_FINANCE  2u /* confirms corporate transfers */
 #define HALL_ROLE_OPERATOR 4u /* production and shipping; reads orders */
-#define HALL_ROLE_REPORT 8u   /* reports only */
+#define HALL_ROLE_REPORT   8u /* reports only */
 
 struct hall_staff {
     int64_t id;
@@ -456,8 +456,8 @@ enum hall_sms_result {
     HALL_SMS_TOO_SOON,
     HALL_SMS_DAILY_LIMIT,
     HALL_SMS_BAD_CODE,
-    HALL_SMS_EXPIRED,  /* no live code for this phone and purpose */
-    HALL_SMS_LOCKED,   /* too many wrong tries */
+    HALL_SMS_EXPIRED, /* no live code for this phone and purpose */
+    HALL_SMS_LOCKED,  /* too many wrong tries */
     HALL_SMS_DB_ERROR,
 };
 
@@ -547,8 +547,8 @@ extern const struct hall_stmt hall_finauth_stmts[];
 /* ---- http.c: libcurl client for the outside services ------------------- */
 
 struct hall_http_resp {
-    long status;      /* 0 when the request did not complete */
-    char *body;       /* NUL-terminated, pool-owned */
+    long status; /* 0 when the request did not complete */
+    char *body;  /* NUL-terminated, pool-owned */
     size_t len;
     const char *error; /* curl's message when status == 0 */
 };

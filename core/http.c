@@ -18,9 +18,8 @@ on_data(char *p, size_t size, size_t nmemb, void *ud)
 }
 
 int
-hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
-                    const char *idem_key, long connect_ms, long total_ms,
-                    struct hall_http_resp *out)
+hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, const char *idem_key,
+                    long connect_ms, long total_ms, struct hall_http_resp *out)
 {
     struct curl_slist *hdrs = NULL;
     struct hall_buf b;

@@ -237,7 +237,7 @@ hall_req_wants_json(const struct hall_req *req)
 
 /* ---- multipart/form-data ------------------------------------------------ */
 
-#define MP_WINDOW (64 * 1024)
+#define MP_WINDOW      (64 * 1024)
 #define MP_MAX_HEADERS 8192
 
 struct mp {
@@ -343,8 +343,8 @@ boundary_of(struct hall_pool *pool, const char *ctype, const char **b)
 }
 
 int
-hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd,
-                     void *rdctx, size_t content_length, const struct hall_mp_limits *lim,
+hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd, void *rdctx,
+                     size_t content_length, const struct hall_mp_limits *lim,
                      struct hall_param **fields, struct hall_upload **files, const char **err,
                      const char **errfield)
 {
@@ -402,7 +402,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 break;
             if (m.end - m.start > MP_MAX_HEADERS)
                 return 400;
-            if (mp_fill(&m) != HALL_OK && memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4) == NULL)
+            if (mp_fill(&m) != HALL_OK &&
+                memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4) == NULL)
                 return 400;
         }
         /* the loop above checks the limit only between reads; one big read can bring more */
@@ -451,7 +452,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
         for (;;) {
             char *hit = memmem(m.buf + m.start, m.end - m.start, delim, dlen);
             size_t avail = hit != NULL ? (size_t)(hit - (m.buf + m.start))
-                           : (m.end - m.start > dlen ? m.end - m.start - dlen : 0);
+                                       : (m.end - m.start > dlen ? m.end - m.start - dlen : 0);
 
             if (avail > 0) {
                 if (up != NULL) {
@@ -478,7 +479,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 m.start += dlen;
                 break;
             }
-            if (mp_fill(&m) != HALL_OK && memmem(m.buf + m.start, m.end - m.start, delim, dlen) == NULL) {
+            if (mp_fill(&m) != HALL_OK &&
+                memmem(m.buf + m.start, m.end - m.start, delim, dlen) == NULL) {
                 if (fd >= 0)
                     close(fd);
                 return 400;

@@ -7,8 +7,8 @@
 
 #include "hall.h"
 
-#define SID_COOKIE "hall_sid"
-#define PRE_COOKIE "hall_pre"
+#define SID_COOKIE  "hall_sid"
+#define PRE_COOKIE  "hall_pre"
 #define TOKEN_CHARS 43 /* base64url of 32 bytes */
 
 static int

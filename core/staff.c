@@ -12,25 +12,28 @@
 #include "hall.h"
 
 #define STAFF_COOKIE "hall_staff"
-#define STAFF_PATH "/admin"
-#define STAFF_LOGIN STAFF_PATH "/login"
-#define TOKEN_CHARS 43 /* base64url of 32 bytes */
+#define STAFF_PATH   "/admin"
+#define STAFF_LOGIN  STAFF_PATH "/login"
+#define TOKEN_CHARS  43 /* base64url of 32 bytes */
 
 const struct hall_stmt hall_staff_stmts[] = {
     /* a disabled account loses its sessions at once */
     {"staff_session_get",
      "WITH s AS (SELECT x.token_hash, x.staff_id, x.last_seen, t.login, t.display_name,"
-     " array_to_string(t.roles, ',') AS roles FROM staff_sessions x JOIN staff t ON t.id = x.staff_id"
+     " array_to_string(t.roles, ',') AS roles FROM staff_sessions x JOIN staff t ON t.id = "
+     "x.staff_id"
      " WHERE x.token_hash = $1 AND x.idle_expires > now() AND x.absolute_expires > now()"
      " AND t.active),"
      " u AS (UPDATE staff_sessions SET last_seen = now(),"
      " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
-     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 seconds'))"
+     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 "
+     "seconds'))"
      " SELECT staff_id, login, display_name, roles FROM s",
      2},
     {"staff_session_insert",
      "INSERT INTO staff_sessions (token_hash, staff_id, idle_expires, absolute_expires)"
-     " VALUES ($1, $2, now() + make_interval(secs => $3::int), now() + make_interval(secs => $4::int))",
+     " VALUES ($1, $2, now() + make_interval(secs => $3::int), now() + make_interval(secs => "
+     "$4::int))",
      4},
     {"staff_session_delete", "DELETE FROM staff_sessions WHERE token_hash = $1", 1},
     {"staff_session_purge",
@@ -131,11 +134,11 @@ token_ok(const char *t)
 static void
 set_cookie(struct hall_req *req, const char *value, int clear)
 {
-    hall_resp_header(req, "Set-Cookie",
-                     hall_psprintf(req->pool, STAFF_COOKIE "=%s; Path=" STAFF_PATH
-                                   "; HttpOnly; SameSite=Strict%s%s",
-                                   value, req->app->conf.cookie_secure ? "; Secure" : "",
-                                   clear ? "; Max-Age=0" : ""));
+    hall_resp_header(
+        req, "Set-Cookie",
+        hall_psprintf(req->pool,
+                      STAFF_COOKIE "=%s; Path=" STAFF_PATH "; HttpOnly; SameSite=Strict%s%s", value,
+                      req->app->conf.cookie_secure ? "; Secure" : "", clear ? "; Max-Age=0" : ""));
 }
 
 static int

@@ -36,7 +36,7 @@ struct hall_tmpl_set {
 };
 
 #define MAX_TEMPLATE (256 * 1024)
-#define MAX_DEPTH 16
+#define MAX_DEPTH    16
 
 static void
 nodes_free(struct node *n)
@@ -120,8 +120,7 @@ parse(const char **pp, const char *end, const char *closing, char *err, size_t e
             goto unclosed;
         p = close + 2;
         switch (open[2]) {
-        case '!':
-            continue;
+        case '!': continue;
         case '/': {
             char *name = tag_name(open + 3, (size_t)(close - open - 3));
             int ok = closing != NULL && strcmp(name, closing) == 0;
@@ -365,11 +364,8 @@ emit_scalar(struct hall_buf *out, const struct hall_val *v, int escape)
         snprintf(num, sizeof(num), "%lld", (long long)v->i);
         hall_buf_addstr(out, num);
         break;
-    case HALL_V_BOOL:
-        hall_buf_addstr(out, v->i ? "true" : "false");
-        break;
-    default:
-        break;
+    case HALL_V_BOOL: hall_buf_addstr(out, v->i ? "true" : "false"); break;
+    default: break;
     }
 }
 
@@ -386,13 +382,9 @@ render_nodes(const struct hall_tmpl_set *set, const struct node *n, struct ctx *
         const struct hall_val *v;
 
         switch (n->type) {
-        case N_TEXT:
-            hall_buf_add(out, n->text, n->len);
-            break;
+        case N_TEXT: hall_buf_add(out, n->text, n->len); break;
         case N_VAR:
-        case N_RAW:
-            emit_scalar(out, lookup(c, n->text), n->type == N_VAR);
-            break;
+        case N_RAW: emit_scalar(out, lookup(c, n->text), n->type == N_VAR); break;
         case N_INVERTED:
             if (!truthy(lookup(c, n->text)) &&
                 render_nodes(set, n->child, c, out, depth + 1) != HALL_OK)

@@ -146,18 +146,10 @@ gen_val(yajl_gen g, const struct hall_val *v)
     yajl_gen_status st = yajl_gen_status_ok;
 
     switch (v->type) {
-    case HALL_V_NULL:
-        st = yajl_gen_null(g);
-        break;
-    case HALL_V_STR:
-        st = yajl_gen_string(g, (const unsigned char *)v->str, strlen(v->str));
-        break;
-    case HALL_V_INT:
-        st = yajl_gen_integer(g, v->i);
-        break;
-    case HALL_V_BOOL:
-        st = yajl_gen_bool(g, (int)v->i);
-        break;
+    case HALL_V_NULL: st = yajl_gen_null(g); break;
+    case HALL_V_STR: st = yajl_gen_string(g, (const unsigned char *)v->str, strlen(v->str)); break;
+    case HALL_V_INT: st = yajl_gen_integer(g, v->i); break;
+    case HALL_V_BOOL: st = yajl_gen_bool(g, (int)v->i); break;
     case HALL_V_LIST:
         if (yajl_gen_array_open(g) != yajl_gen_status_ok)
             return HALL_ERR;

@@ -17,7 +17,8 @@ static const struct hall_stmt account_stmts[] = {
     {"partner_project",
      "SELECT name FROM partner_projects WHERE partner_code = $1 AND project_id = $2", 2},
     {"user_by_phone",
-     "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = $1",
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = "
+     "$1",
      1},
     {"user_insert",
      "INSERT INTO users (phone_enc, phone_idx, password_hash) VALUES ($1, $2, $3)"
@@ -32,8 +33,9 @@ static const struct hall_stmt account_stmts[] = {
      "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND"
      " (failed_logins <> 0 OR locked_until IS NOT NULL)",
      1},
-    {"user_get", "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD'),"
-                 " password_hash IS NOT NULL FROM users WHERE id = $1",
+    {"user_get",
+     "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD'),"
+     " password_hash IS NOT NULL FROM users WHERE id = $1",
      1},
     {"user_profile_set",
      "UPDATE users SET display_name = $2, email = $3, updated_at = now() WHERE id = $1", 3},
@@ -306,8 +308,9 @@ do_register(struct hall_req *req)
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 409, "phone", "该手机号码已注册，请直接登录");
     uid = hall_dbres_i64(res, 0, 0);
-    if (hall_audit(req, actor_of(req, uid), "user", hall_psprintf(req->pool, "%lld", (long long)uid),
-                   "register", NULL, "active", NULL) != HALL_OK ||
+    if (hall_audit(req, actor_of(req, uid), "user",
+                   hall_psprintf(req->pool, "%lld", (long long)uid), "register", NULL, "active",
+                   NULL) != HALL_OK ||
         hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
     hall_info(req, "msg=registered user=%lld", (long long)uid);
@@ -321,9 +324,8 @@ static const struct hall_pspec login_params[] = {
 };
 
 /* verified against a real hash even for unknown phones: equal time, no hint */
-static const char dummy_hash[] =
-    "pbkdf2-sha256$600000$00000000000000000000000000000000$"
-    "0000000000000000000000000000000000000000000000000000000000000000";
+static const char dummy_hash[] = "pbkdf2-sha256$600000$00000000000000000000000000000000$"
+                                 "0000000000000000000000000000000000000000000000000000000000000000";
 
 static int
 do_login(struct hall_req *req)
@@ -361,16 +363,19 @@ do_login(struct hall_req *req)
             return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
         fails = hall_dbres_i64(res, 0, 0);
         if (fails >= req->app->conf.login_max_failures)
-            hall_audit(req, actor_of(req, uid), "user", hall_psprintf(req->pool, "%lld", (long long)uid),
-                       "locked", "active", "locked", NULL);
+            hall_audit(req, actor_of(req, uid), "user",
+                       hall_psprintf(req->pool, "%lld", (long long)uid), "locked", "active",
+                       "locked", NULL);
         if (hall_db_commit(req) != HALL_OK)
             return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
         if (fails >= req->app->conf.login_max_failures)
-            return hall_resp_error(req, 429, "password",
-                                   "密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录");
-        return hall_resp_error(req, 400, "password",
-                               hall_psprintf(req->pool, "手机号码或密码不正确，还可尝试%lld次",
-                                             (long long)(req->app->conf.login_max_failures - fails)));
+            return hall_resp_error(
+                req, 429, "password",
+                "密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录");
+        return hall_resp_error(
+            req, 400, "password",
+            hall_psprintf(req->pool, "手机号码或密码不正确，还可尝试%lld次",
+                          (long long)(req->app->conf.login_max_failures - fails)));
     }
     if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL ||
         hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
@@ -495,8 +500,8 @@ profile_save(struct hall_req *req)
         hall_db_exec(req, "user_profile_set", HALL_I64(req->user_id), HALL_STR(name),
                      HALL_STR(email)) == NULL ||
         hall_audit(req, actor_of(req, req->user_id), "user",
-                   hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update", NULL,
-                   NULL, NULL) != HALL_OK ||
+                   hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update",
+                   NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
     {

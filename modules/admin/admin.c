@@ -29,22 +29,40 @@
 #define QUEUE_PAGE 50
 
 /* who may do what: the routes below name these */
-#define R_REVIEW HALL_R_ROLES(HALL_ROLE_REVIEWER)
-#define R_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE)
-#define R_READ_REVIEW HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)
+#define R_REVIEW       HALL_R_ROLES(HALL_ROLE_REVIEWER)
+#define R_FINANCE      HALL_R_ROLES(HALL_ROLE_FINANCE)
+#define R_READ_REVIEW  HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)
 #define R_READ_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
-#define R_READ_ORDER HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
+#define R_READ_ORDER   HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
 
 #define ORDER_COLS                                                                                 \
-    "o.id, o.order_no, o.partner_code, p.name, o.business_type, o.cert_type, o.years, o.seal,"    \
-    " o.status, o.subject, o.amount_fen, to_char(o.submitted_at, 'YYYY-MM-DD HH24:MI'),"          \
-    " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''), coalesce(o.review_due < current_date,"   \
-    " false), coalesce(o.review_due = current_date, false), o.rejected_rev IS NOT NULL,"          \
+    "o.id, o.order_no, o.partner_code, p.name, o.business_type, o.cert_type, o.years, o.seal,"     \
+    " o.status, o.subject, o.amount_fen, to_char(o.submitted_at, 'YYYY-MM-DD HH24:MI'),"           \
+    " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''), coalesce(o.review_due < current_date,"    \
+    " false), coalesce(o.review_due = current_date, false), o.rejected_rev IS NOT NULL,"           \
     " to_char(o.updated_at, 'YYYY-MM-DD HH24:MI')"
 
 /* column numbers of ORDER_COLS */
-enum { C_ID, C_NO, C_PARTNER, C_PARTNER_NAME, C_BIZ, C_CERT, C_YEARS, C_SEAL, C_STATUS, C_SUBJECT,
-       C_AMOUNT, C_SUBMITTED, C_DUE, C_OVERDUE, C_DUE_TODAY, C_RESUBMITTED, C_UPDATED, C_END };
+enum {
+    C_ID,
+    C_NO,
+    C_PARTNER,
+    C_PARTNER_NAME,
+    C_BIZ,
+    C_CERT,
+    C_YEARS,
+    C_SEAL,
+    C_STATUS,
+    C_SUBJECT,
+    C_AMOUNT,
+    C_SUBMITTED,
+    C_DUE,
+    C_OVERDUE,
+    C_DUE_TODAY,
+    C_RESUBMITTED,
+    C_UPDATED,
+    C_END
+};
 
 static const struct hall_stmt admin_stmts[] = {
     {"staff_by_login",
@@ -70,7 +88,8 @@ static const struct hall_stmt admin_stmts[] = {
      1},
     {"queue_finance",
      "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
-     " WHERE o.status = 'transfer_review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) > 0)"
+     " WHERE o.status = 'transfer_review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) "
+     "> 0)"
      " ORDER BY o.updated_at, o.id LIMIT $1 OFFSET $2",
      3},
     {"queue_finance_count",
@@ -159,14 +178,10 @@ business_label(const char *code, int sms)
 static const struct {
     const char *kind, *label;
 } materials[] = {
-    {"application", "申请表扫描件"},
-    {"license", "营业执照扫描件"},
-    {"agent_id", "经办人身份证扫描件"},
-    {"applicant_id", "申请人身份证扫描件"},
-    {"seal_form", "数字证书印章采集表"},
-    {"cert_attachment", "证书附页"},
-    {"transfer_voucher", "汇款凭证"},
-    {NULL, NULL},
+    {"application", "申请表扫描件"},     {"license", "营业执照扫描件"},
+    {"agent_id", "经办人身份证扫描件"},  {"applicant_id", "申请人身份证扫描件"},
+    {"seal_form", "数字证书印章采集表"}, {"cert_attachment", "证书附页"},
+    {"transfer_voucher", "汇款凭证"},    {NULL, NULL},
 };
 
 static const char *
@@ -332,9 +347,11 @@ order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res
     hall_val_set_str(req->pool, o, "status_label", label != NULL ? label : status);
     hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, C_SUBJECT));
     hall_val_set_int(req->pool, o, "amount_fen", hall_dbres_i64(res, i, C_AMOUNT));
-    hall_val_set_str(req->pool, o, "amount", hall_yuan(req->pool, hall_dbres_i64(res, i, C_AMOUNT)));
+    hall_val_set_str(req->pool, o, "amount",
+                     hall_yuan(req->pool, hall_dbres_i64(res, i, C_AMOUNT)));
     hall_val_set_str(req->pool, o, "submitted_at",
-                     hall_dbres_isnull(res, i, C_SUBMITTED) ? "" : hall_dbres_get(res, i, C_SUBMITTED));
+                     hall_dbres_isnull(res, i, C_SUBMITTED) ? ""
+                                                            : hall_dbres_get(res, i, C_SUBMITTED));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, C_DUE));
     hall_val_set_bool(req->pool, o, "overdue", strcmp(hall_dbres_get(res, i, C_OVERDUE), "t") == 0);
     hall_val_set_bool(req->pool, o, "due_today",
@@ -353,9 +370,9 @@ next_of(struct hall_req *req)
 {
     const char *next = hall_req_param(req, "next");
 
-    if (next != NULL && strncmp(next, "/admin", 6) == 0 && (next[6] == '/' || next[6] == '?' ||
-        next[6] == '\0') && strpbrk(next, "\r\n\\") == NULL && strstr(next, "//") == NULL &&
-        strlen(next) < 512)
+    if (next != NULL && strncmp(next, "/admin", 6) == 0 &&
+        (next[6] == '/' || next[6] == '?' || next[6] == '\0') && strpbrk(next, "\r\n\\") == NULL &&
+        strstr(next, "//") == NULL && strlen(next) < 512)
         return next;
     return "/admin";
 }
@@ -380,9 +397,8 @@ static const struct hall_pspec login_params[] = {
 };
 
 /* verified against a real hash for unknown logins too: equal time, no hint */
-static const char dummy_hash[] =
-    "pbkdf2-sha256$600000$00000000000000000000000000000000$"
-    "0000000000000000000000000000000000000000000000000000000000000000";
+static const char dummy_hash[] = "pbkdf2-sha256$600000$00000000000000000000000000000000$"
+                                 "0000000000000000000000000000000000000000000000000000000000000000";
 
 static int
 do_login(struct hall_req *req)
@@ -408,7 +424,8 @@ do_login(struct hall_req *req)
     hash = hall_dbres_get(res, 0, 1);
     sid = hall_psprintf(req->pool, "%lld", (long long)id);
     if (strcmp(hall_dbres_get(res, 0, 2), "t") == 0)
-        return hall_resp_error(req, 429, "password", "密码错误次数过多，账号已暂时锁定，请稍后再试");
+        return hall_resp_error(req, 429, "password",
+                               "密码错误次数过多，账号已暂时锁定，请稍后再试");
     if (hall_password_verify(hash, password) != HALL_OK) {
         int64_t fails;
 
@@ -696,8 +713,10 @@ order_page(struct hall_req *req)
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
     hall_val_set_str(req->pool, ov, "reject_reason", hall_dbres_get(o, 0, C_END + 3));
-    hall_val_set_str(req->pool, ov, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 5)));
-    hall_val_set_str(req->pool, ov, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 6)));
+    hall_val_set_str(req->pool, ov, "cert_amount",
+                     hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 5)));
+    hall_val_set_str(req->pool, ov, "shipping_amount",
+                     hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 6)));
     hall_val_set_str(req->pool, ov, "project_id", hall_dbres_get(o, 0, C_END + 7));
     hall_val_set_str(req->pool, ov, "created_at", hall_dbres_get(o, 0, C_END + 8));
     hall_val_set_bool(req->pool, ov, "in_review",
@@ -764,7 +783,7 @@ file_download(struct hall_req *req)
     static const struct {
         const char *mime, *ext;
     } types[] = {
-        {"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/bmp", "bmp"},
+        {"image/jpeg", "jpg"}, {"image/png", "png"},       {"image/bmp", "bmp"},
         {"image/gif", "gif"},  {"application/pdf", "pdf"}, {NULL, NULL},
     };
     struct hall_dbres *res;
@@ -817,8 +836,8 @@ file_download(struct hall_req *req)
  * caller's transaction.  The text is personal data: never logged.
  */
 static int
-decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o, const struct hall_val *form,
-             const char *reason)
+decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
+             const struct hall_val *form, const char *reason)
 {
     const char *cert = hall_dbres_get(o, 0, C_CERT);
     const char *phone = form_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
@@ -885,10 +904,24 @@ decide(struct hall_req *req, char kind)
         return HALL_OK;
     id = hall_dbres_i64(o, 0, C_ID);
     switch (kind) {
-    case 'A': to = "accepted"; done = "已审核通过（成功受理），短信已发送"; break;
-    case 'R': to = "rejected"; done = "已审核驳回，短信已发送"; break;
-    case 'C': from = "transfer_review"; to = "review"; done = "已确认到账，业务单进入审核"; break;
-    default: from = "transfer_review"; to = "unpaid"; done = "已退回，业务单回到待支付"; break;
+    case 'A':
+        to = "accepted";
+        done = "已审核通过（成功受理），短信已发送";
+        break;
+    case 'R':
+        to = "rejected";
+        done = "已审核驳回，短信已发送";
+        break;
+    case 'C':
+        from = "transfer_review";
+        to = "review";
+        done = "已确认到账，业务单进入审核";
+        break;
+    default:
+        from = "transfer_review";
+        to = "unpaid";
+        done = "已退回，业务单回到待支付";
+        break;
     }
     if (reason != NULL && *reason != '\0') {
         detail = hall_val_obj(req->pool);
@@ -900,9 +933,10 @@ decide(struct hall_req *req, char kind)
     if (rc == HALL_ORDER_CONFLICT) {
         const char *label = hall_order_label(hall_dbres_get(o, 0, C_STATUS));
 
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能执行此操作，请刷新页面",
-                                             label != NULL ? label : hall_dbres_get(o, 0, C_STATUS)));
+        return hall_resp_error(
+            req, 409, NULL,
+            hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能执行此操作，请刷新页面",
+                          label != NULL ? label : hall_dbres_get(o, 0, C_STATUS)));
     }
     if (rc != HALL_OK)
         return hall_resp_busy(req);

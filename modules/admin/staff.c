@@ -98,7 +98,8 @@ cmd_add(struct hall_req *req, const char *login, const char *roles, const char *
 
     if (hall_staff_roles_parse(roles, &unknown) == 0 || unknown || strchr(roles, '{') != NULL ||
         strchr(roles, ' ') != NULL) {
-        fprintf(stderr, "hall-staff: bad roles '%s' (reviewer, finance, operator, report)\n", roles);
+        fprintf(stderr, "hall-staff: bad roles '%s' (reviewer, finance, operator, report)\n",
+                roles);
         return 2;
     }
     res = hall_db_exec(req, "tool_staff_exists", HALL_STR(login));
@@ -150,7 +151,8 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
         fprintf(stderr, "hall-staff: no staff %s\n", login);
         return 1;
     }
-    if (hall_db_exec(req, "tool_staff_sessions_drop", HALL_I64(hall_dbres_i64(res, 0, 0))) == NULL ||
+    if (hall_db_exec(req, "tool_staff_sessions_drop", HALL_I64(hall_dbres_i64(res, 0, 0))) ==
+            NULL ||
         hall_audit(req, "cli:hall-staff", "staff", hall_dbres_get(res, 0, 0), "password_change",
                    NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)

@@ -300,7 +300,8 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, 0, 3));
     hall_val_set_str(req->pool, o, "amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 4)));
     hall_val_set_str(req->pool, o, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 5)));
-    hall_val_set_str(req->pool, o, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 6)));
+    hall_val_set_str(req->pool, o, "shipping_amount",
+                     hall_yuan(req->pool, hall_dbres_i64(res, 0, 6)));
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
     hall_val_set_str(req->pool, o, "years", hall_dbres_get(res, 0, 10));
@@ -321,7 +322,8 @@ order_page(struct hall_req *req)
         if (*to != '\0')
             hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: to);
         else
-            hall_val_set_str(req->pool, h, "what", strcmp(action, "edit") == 0 ? "修改申请信息" : action);
+            hall_val_set_str(req->pool, h, "what",
+                             strcmp(action, "edit") == 0 ? "修改申请信息" : action);
     }
     return hall_resp_page(req, 200, "center_order", ctx);
 }
@@ -360,9 +362,9 @@ do_refund(struct hall_req *req)
         return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");
-    hall_val_set_str(req->pool, v, "redirect",
-                     hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req),
-                                   (long long)id));
+    hall_val_set_str(
+        req->pool, v, "redirect",
+        hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req), (long long)id));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_val_get(v, "redirect")->str);
     return hall_resp_ok(req, v);

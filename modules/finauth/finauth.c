@@ -227,8 +227,9 @@ do_code(struct hall_req *req)
             return hall_resp_busy(req);
         tries = (long)hall_dbres_i64(res, 0, 0);
         hall_val_set_int(req->pool, detail, "tries", tries);
-        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
-                       "finauth_wrong_code", NULL, NULL, detail) != HALL_OK)
+        if (hall_audit(req, hall_req_actor(req), "order",
+                       hall_psprintf(req->pool, "%lld", (long long)id), "finauth_wrong_code", NULL,
+                       NULL, detail) != HALL_OK)
             return hall_resp_busy(req);
         /* the wrong try counts even though the answer is an error */
         if (hall_db_commit(req) != HALL_OK)
@@ -250,7 +251,9 @@ do_code(struct hall_req *req)
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id), NULL);
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id),
+        NULL);
 }
 
 /* ---- POST /finauth/retry --------------------------------------------------- */
@@ -333,7 +336,9 @@ do_retry(struct hall_req *req)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
               (long long)rev);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id), NULL);
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id),
+        NULL);
 }
 
 static const struct hall_route finauth_routes[] = {

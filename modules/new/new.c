@@ -60,7 +60,8 @@ static const struct hall_stmt new_stmts[] = {
     {"order_get",
      "SELECT id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"
      " subject, cert_fen, shipping_fen, amount_fen, form_enc, form_rev,"
-     " to_char(created_at, 'YYYY-MM-DD HH24:MI'), printed_at IS NOT NULL, coalesce(reject_reason, ''),"
+     " to_char(created_at, 'YYYY-MM-DD HH24:MI'), printed_at IS NOT NULL, coalesce(reject_reason, "
+     "''),"
      " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)"
      " FROM orders WHERE id = $1 AND user_id = $2 AND business_type = 'new'",
      2},
@@ -222,7 +223,7 @@ static void
 steps_ctx(struct hall_req *req, struct hall_val *ctx, int current)
 {
     static const char *const names[] = {"选择应用", "录入信息", "打印申请表", "上传资料",
-                                        "在线认证", "缴费", NULL};
+                                        "在线认证", "缴费",     NULL};
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "steps");
     int i;
 
@@ -238,28 +239,28 @@ steps_ctx(struct hall_req *req, struct hall_val *ctx, int current)
 /* ---- the form -------------------------------------------------------------- */
 
 enum fkind {
-    F_TEXT,     /* free text, max characters */
-    F_PERSON,   /* 姓名 */
-    F_ORG,      /* 机构名称 */
-    F_USCC,     /* 统一社会信用代码 */
-    F_RIC,      /* 身份证号 */
+    F_TEXT,   /* free text, max characters */
+    F_PERSON, /* 姓名 */
+    F_ORG,    /* 机构名称 */
+    F_USCC,   /* 统一社会信用代码 */
+    F_RIC,    /* 身份证号 */
     F_MOBILE,
     F_EMAIL,
     F_POSTCODE,
-    F_ACCOUNT,  /* 对公账号 */
+    F_ACCOUNT, /* 对公账号 */
     F_TAXID,
-    F_CODE,     /* an id or code checked against the database by the handler */
+    F_CODE, /* an id or code checked against the database by the handler */
 };
 
 /* which certificate types need a field group */
-#define T_ORG 1u
-#define T_ORGP 2u
+#define T_ORG    1u
+#define T_ORGP   2u
 #define T_PERSON 4u
-#define T_ALL (T_ORG | T_ORGP | T_PERSON)
-#define T_UNIT (T_ORG | T_ORGP)
+#define T_ALL    (T_ORG | T_ORGP | T_PERSON)
+#define T_UNIT   (T_ORG | T_ORGP)
 
-#define F_OPT 1u  /* may be empty */
-#define F_PII 2u  /* personal data: never echoed in messages */
+#define F_OPT 1u /* may be empty */
+#define F_PII 2u /* personal data: never echoed in messages */
 
 struct field {
     const char *name;
@@ -374,11 +375,9 @@ check_field(struct hall_req *req, const struct field *f, struct hall_val *form)
     if (strpbrk(v, "\r\n\t<>") != NULL && f->kind == F_TEXT)
         return bad(req, f, "", "含有不允许的字符");
     if (utf8_len(v) > (size_t)f->max)
-        return fail(req, f->name,
-                    hall_psprintf(req->pool, "%s不能超过%d个字", f->label, f->max));
+        return fail(req, f->name, hall_psprintf(req->pool, "%s不能超过%d个字", f->label, f->max));
     switch (f->kind) {
-    case F_TEXT:
-        break;
+    case F_TEXT: break;
     case F_PERSON:
         if (hall_valid_person_name(v) != HALL_OK)
             return bad(req, f, "", "格式不正确，请填写身份证上的姓名");
@@ -475,7 +474,9 @@ check_divisions(struct hall_req *req, struct hall_val *form, const char *prefix,
         const char *code = hall_dbres_get(res, i, 0);
 
         if (level < 1 || level > 4 || strcmp(codes[level - 1], code) != 0)
-            return fail(req, hall_psprintf(req->pool, "%s_%s", prefix, levels[level < 1 || level > 4 ? 0 : level - 1]),
+            return fail(req,
+                        hall_psprintf(req->pool, "%s_%s", prefix,
+                                      levels[level < 1 || level > 4 ? 0 : level - 1]),
                         "所选地区不一致，请重新选择省市区");
         names = hall_psprintf(req->pool, "%s%s", names, hall_dbres_get(res, i, 1));
     }
@@ -490,15 +491,14 @@ check_divisions(struct hall_req *req, struct hall_val *form, const char *prefix,
                 on_chain = 1;
         if (!on_chain)
             return fail(req, hall_psprintf(req->pool, "%s_%s", prefix, levels[i]),
-                                   "所选地区不一致，请重新选择省市区");
+                        "所选地区不一致，请重新选择省市区");
     }
     if (need_district && *codes[2] == '\0') {
         res = hall_db_exec(req, "division_has_counties", HALL_STR(codes[1]));
         if (res == NULL)
             return hall_resp_busy(req), HALL_ERR;
         if (strcmp(hall_dbres_get(res, 0, 0), "t") == 0)
-            return fail(req, hall_psprintf(req->pool, "%s_district", prefix),
-                                   "请选择区县");
+            return fail(req, hall_psprintf(req->pool, "%s_district", prefix), "请选择区县");
     }
     hall_val_set_str(req->pool, form, hall_psprintf(req->pool, "%s_region", prefix), names);
     return HALL_OK;
@@ -516,7 +516,8 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
     struct hall_val *body = hall_val_obj(req->pool), *r;
     const struct hall_val *match;
 
-    hall_val_set_str(req->pool, body, "name", form_str(form, hall_psprintf(req->pool, "%s_name", p)));
+    hall_val_set_str(req->pool, body, "name",
+                     form_str(form, hall_psprintf(req->pool, "%s_name", p)));
     hall_val_set_str(req->pool, body, "id_number",
                      form_str(form, hall_psprintf(req->pool, "%s_ric", p)));
     hall_val_set_str(req->pool, body, "phone",
@@ -528,12 +529,13 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
     }
     match = hall_val_get(r, "match");
     if (match == NULL || match->type != HALL_V_BOOL || match->i == 0)
-        return fail(req, hall_psprintf(req->pool, "%s_mobile", p),
-                    hall_psprintf(req->pool,
-                                  "%s手机号码实名电信认证未通过。请登录手机号码对应的电信运营商APP，"
-                                  "在个人账户信息中查找实名认证结果，再与所填写的姓名、身份证号码进行对比；"
-                                  "如不符，应先联系电信运营商进行实名信息认证后，再办理数字证书。",
-                                  label));
+        return fail(
+            req, hall_psprintf(req->pool, "%s_mobile", p),
+            hall_psprintf(req->pool,
+                          "%s手机号码实名电信认证未通过。请登录手机号码对应的电信运营商APP，"
+                          "在个人账户信息中查找实名认证结果，再与所填写的姓名、身份证号码进行对比；"
+                          "如不符，应先联系电信运营商进行实名信息认证后，再办理数字证书。",
+                          label));
     return HALL_OK;
 }
 
@@ -593,7 +595,8 @@ link_verify(struct hall_req *req, const char *secret, const char **why)
             return HALL_ERR;
         }
     }
-    hall_hmac_sha256(secret, strlen(secret), canon->data != NULL ? canon->data : "", canon->len, mac);
+    hall_hmac_sha256(secret, strlen(secret), canon->data != NULL ? canon->data : "", canon->len,
+                     mac);
     if (strlen(sign) != 64 || !hall_ct_equal(hall_hex(req->pool, mac, 32), sign, 64)) {
         *why = "链接签名无效，请从合作平台重新进入";
         return HALL_ERR;
@@ -617,7 +620,8 @@ link_entry(struct hall_req *req)
     unsigned char tok[32], hash[32], *enc;
     const char *ticket, *json, *next;
     size_t jlen, elen;
-    static const char *const keep[] = {"org_name", "org_id", "name", "ric", "mobile", "email", NULL};
+    static const char *const keep[] = {"org_name", "org_id", "name", "ric",
+                                       "mobile",   "email",  NULL};
     int i;
 
     if (req->partner[0] == '\0')
@@ -655,7 +659,8 @@ link_entry(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 403, "nonce", "该链接已使用过，请返回合作平台重新进入");
-    next = hall_psprintf(req->pool, "%s/new?project=%s&link=%s", hall_req_base(req), req->partner, ticket);
+    next = hall_psprintf(req->pool, "%s/new?project=%s&link=%s", hall_req_base(req), req->partner,
+                         ticket);
     if (req->user_id != 0)
         return hall_resp_redirect(req, next);
     return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/login?next=%s", hall_req_base(req),
@@ -812,8 +817,8 @@ start_page(struct hall_req *req)
 
         n = hall_dbres_rows(res);
         for (i = 0; i < n; i++) {
-            struct hall_val *o = hall_val_push_obj(
-                req->pool, strcmp(hall_dbres_get(res, i, 3), "2") == 0 ? g2 : g1);
+            struct hall_val *o =
+                hall_val_push_obj(req->pool, strcmp(hall_dbres_get(res, i, 3), "2") == 0 ? g2 : g1);
 
             hall_val_set_str(req->pool, o, "code", hall_dbres_get(res, i, 0));
             hall_val_set_str(req->pool, o, "version", hall_dbres_get(res, i, 1));
@@ -872,9 +877,12 @@ do_agree(struct hall_req *req)
     {
         const char *link = link_param(req);
 
-        return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/apply?project=%s%s%s", hall_req_base(req), p.code,
-                                     link != NULL && *link != '\0' ? "&link=" : "",
-                                     link != NULL ? hall_url_encode(req->pool, link) : ""), NULL);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "%s/new/apply?project=%s%s%s",
+                                          hall_req_base(req), p.code,
+                                          link != NULL && *link != '\0' ? "&link=" : "",
+                                          link != NULL ? hall_url_encode(req->pool, link) : ""),
+                            NULL);
     }
 }
 
@@ -935,8 +943,9 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
 
         hall_val_set_str(req->pool, o, "cert_type", type);
         hall_val_set_str(req->pool, o, "name", hall_dbres_get(prods, i, 2));
-        hall_val_set_str(req->pool, o, "price",
-                         hall_yuan(req->pool, hall_dbres_i64(prods, i, 3) + hall_dbres_i64(prods, i, 4)));
+        hall_val_set_str(
+            req->pool, o, "price",
+            hall_yuan(req->pool, hall_dbres_i64(prods, i, 3) + hall_dbres_i64(prods, i, 4)));
         hall_val_set_int(req->pool, o, "price_fen", hall_dbres_i64(prods, i, 3));
         hall_val_set_int(req->pool, o, "seal_fen", hall_dbres_i64(prods, i, 5));
         hall_val_set_bool(req->pool, o, "selected",
@@ -1183,8 +1192,7 @@ do_apply(struct hall_req *req)
         if (res == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_rows(res) == 0)
-            return hall_resp_error(req, 400, "bank_branch_id",
-                                   "请从搜索下拉框中选择基本户开户行");
+            return hall_resp_error(req, 400, "bank_branch_id", "请从搜索下拉框中选择基本户开户行");
         hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_get(res, 0, 0));
     }
     if (check_divisions(req, form, "mail", 1) != HALL_OK)
@@ -1205,9 +1213,9 @@ do_apply(struct hall_req *req)
                            &q) != HALL_OK)
             return HALL_OK;
         if (!q.prepaid)
-            return hall_resp_error(req, 400, "shipping",
-                                   hall_psprintf(req->pool, "该收件地址不支持寄付，仅支持%s到付",
-                                                 q.carrier));
+            return hall_resp_error(
+                req, 400, "shipping",
+                hall_psprintf(req->pool, "该收件地址不支持寄付，仅支持%s到付", q.carrier));
         ship_fen = q.fee_fen;
         hall_val_set_str(req->pool, form, "carrier", q.carrier);
     }
@@ -1230,8 +1238,9 @@ do_apply(struct hall_req *req)
         order_id = hall_dbres_i64(res, 0, 0);
         order_no = hall_dbres_get(res, 0, 1);
         rev = 1;
-        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld",
-                       (long long)order_id), "create", NULL, "draft", NULL) != HALL_OK)
+        if (hall_audit(req, hall_req_actor(req), "order",
+                       hall_psprintf(req->pool, "%lld", (long long)order_id), "create", NULL,
+                       "draft", NULL) != HALL_OK)
             return hall_resp_busy(req);
     } else {
         order_id = hall_dbres_i64(o, 0, 0);
@@ -1245,8 +1254,9 @@ do_apply(struct hall_req *req)
         if (hall_dbres_rows(res) == 0)
             return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
         rev = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld",
-                       (long long)order_id), "edit", NULL, NULL, NULL) != HALL_OK)
+        if (hall_audit(req, hall_req_actor(req), "order",
+                       hall_psprintf(req->pool, "%lld", (long long)order_id), "edit", NULL, NULL,
+                       NULL) != HALL_OK)
             return hall_resp_busy(req);
     }
     if (hall_db_exec(req, "revision_insert", HALL_I64(order_id), HALL_I64(rev),
@@ -1254,8 +1264,10 @@ do_apply(struct hall_req *req)
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/print?id=%lld", hall_req_base(req),
-                                 (long long)order_id), NULL);
+    return hall_resp_go(
+        req,
+        hall_psprintf(req->pool, "%s/new/print?id=%lld", hall_req_base(req), (long long)order_id),
+        NULL);
 }
 
 /* the application form, every field (SPEC step 5) */
@@ -1285,7 +1297,8 @@ print_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "years", hall_dbres_get(o, 0, 5));
     hall_val_set_bool(req->pool, ctx, "seal", strcmp(hall_dbres_get(o, 0, 6), "t") == 0);
     hall_val_set_str(req->pool, ctx, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 10)));
-    hall_val_set_str(req->pool, ctx, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 11)));
+    hall_val_set_str(req->pool, ctx, "shipping_amount",
+                     hall_yuan(req->pool, hall_dbres_i64(o, 0, 11)));
     hall_val_set_str(req->pool, ctx, "amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 12)));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(o, 0, 15));
     hall_val_set_bool(req->pool, ctx, "printed", strcmp(hall_dbres_get(o, 0, 16), "t") == 0);
@@ -1325,8 +1338,10 @@ do_printed(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/upload?id=%lld", hall_req_base(req),
-                                 (long long)hall_dbres_i64(o, 0, 0)), NULL);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "%s/new/upload?id=%lld", hall_req_base(req),
+                                      (long long)hall_dbres_i64(o, 0, 0)),
+                        NULL);
 }
 
 /* ---- 上传资料 (SPEC step 6) ------------------------------------------------- */
@@ -1400,9 +1415,10 @@ upload_page(struct hall_req *req)
         for (i = 0; i < n; i++)
             if (strcmp(hall_dbres_get(files, i, 1), m->kind) == 0) {
                 hall_val_set_str(req->pool, v, "file_id", hall_dbres_get(files, i, 0));
-                hall_val_set_str(req->pool, v, "size",
-                                 hall_psprintf(req->pool, "%lldKB",
-                                               (long long)(hall_dbres_i64(files, i, 3) + 1023) / 1024));
+                hall_val_set_str(
+                    req->pool, v, "size",
+                    hall_psprintf(req->pool, "%lldKB",
+                                  (long long)(hall_dbres_i64(files, i, 3) + 1023) / 1024));
                 hall_val_set_str(req->pool, v, "at", hall_dbres_get(files, i, 4));
             }
         if (hall_val_get(v, "file_id") == NULL)
@@ -1443,7 +1459,8 @@ do_upload(struct hall_req *req)
     status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
-        return hall_resp_error(req, status, "file", hall_psprintf(req->pool, "%s：%s", m->label, err));
+        return hall_resp_error(req, status, "file",
+                               hall_psprintf(req->pool, "%s：%s", m->label, err));
     if (hall_db_begin(req) != HALL_OK)
         goto fail;
     if (hall_db_exec(req, "file_replace_old", HALL_I64(hall_dbres_i64(o, 0, 0)),
@@ -1457,8 +1474,8 @@ do_upload(struct hall_req *req)
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "kind", m->kind);
     hall_val_set_str(req->pool, v, "mime", st.mime);
-    if (hall_audit(req, hall_req_actor(req), "order", hall_dbres_get(o, 0, 0), "upload", NULL, NULL, v) !=
-            HALL_OK ||
+    if (hall_audit(req, hall_req_actor(req), "order", hall_dbres_get(o, 0, 0), "upload", NULL, NULL,
+                   v) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         goto fail;
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_get(res, 0, 0));
@@ -1523,7 +1540,8 @@ do_uploaded(struct hall_req *req)
             if (strcmp(hall_dbres_get(files, i, 1), m->kind) == 0)
                 have = 1;
         if (!have)
-            return hall_resp_error(req, 400, m->kind, hall_psprintf(req->pool, "请上传%s", m->label));
+            return hall_resp_error(req, 400, m->kind,
+                                   hall_psprintf(req->pool, "请上传%s", m->label));
     }
     if (strcmp(hall_dbres_get(o, 0, 7), "rejected") == 0) {
         /* a fixed rejected order goes back to the reviewers (重新提交) */
@@ -1533,19 +1551,24 @@ do_uploaded(struct hall_req *req)
         hall_val_set_int(req->pool, d, "form_rev", hall_dbres_i64(o, 0, 14));
         if (hall_db_begin(req) != HALL_OK)
             return hall_resp_busy(req);
-        r = hall_order_move(req, hall_dbres_i64(o, 0, 0), "rejected", "review", hall_req_actor(req), d);
+        r = hall_order_move(req, hall_dbres_i64(o, 0, 0), "rejected", "review", hall_req_actor(req),
+                            d);
         if (r == HALL_ORDER_CONFLICT)
             return hall_resp_error(req, 409, NULL, "该业务单当前状态不能提交");
         if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
-        return hall_resp_go(req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req),
-                                     hall_dbres_get(o, 0, 0)), NULL);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req),
+                                          hall_dbres_get(o, 0, 0)),
+                            NULL);
     }
     if (hall_db_exec(req, "order_step", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR("print,upload"),
                      HALL_STR("upload")) == NULL)
         return hall_resp_busy(req);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/identity?id=%s", hall_req_base(req),
-                                 hall_dbres_get(o, 0, 0)), NULL);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "%s/new/identity?id=%s", hall_req_base(req),
+                                      hall_dbres_get(o, 0, 0)),
+                        NULL);
 }
 
 /* 重新提交审核: only a rejected order; the same checks as the upload step */
@@ -1605,8 +1628,8 @@ identity_page(struct hall_req *req)
     if (hall_db_begin(req) != HALL_OK ||
         hall_db_exec(req, "identity_expire", HALL_I64(hall_dbres_i64(o, 0, 0))) == NULL)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "identity_insert", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_BIN(hash, 32),
-                       HALL_STR(who));
+    res = hall_db_exec(req, "identity_insert", HALL_I64(hall_dbres_i64(o, 0, 0)),
+                       HALL_BIN(hash, 32), HALL_STR(who));
     if (res == NULL || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     url = hall_psprintf(req->pool, "%s%s/new/m/verify?t=%s", req->app->conf.public_url,
@@ -1641,9 +1664,9 @@ identity_status(struct hall_req *req)
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);
     if (strcmp(status, "passed") == 0)
-        hall_val_set_str(req->pool, v, "next",
-                         hall_psprintf(req->pool, "%s/pay?id=%s", hall_req_base(req),
-                                       hall_dbres_get(o, 0, 0)));
+        hall_val_set_str(
+            req->pool, v, "next",
+            hall_psprintf(req->pool, "%s/pay?id=%s", hall_req_base(req), hall_dbres_get(o, 0, 0)));
     return hall_resp_ok(req, v);
 }
 
@@ -1665,7 +1688,8 @@ check_load(struct hall_req *req, struct check *c)
     size_t len;
     char *plain, err[64];
 
-    if (t == NULL || strlen(t) != 43 || strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != 43) {
+    if (t == NULL || strlen(t) != 43 ||
+        strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != 43) {
         hall_resp_error(req, 404, NULL, "认证链接无效，请重新扫描电脑上的二维码");
         return HALL_ERR;
     }
@@ -1715,7 +1739,8 @@ mobile_page(struct hall_req *req)
         return HALL_OK;
     ctx = page_ctx(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
-    hall_val_set_str(req->pool, ctx, "who_label", strcmp(c.who, "agent") == 0 ? "经办人" : "申请人");
+    hall_val_set_str(req->pool, ctx, "who_label",
+                     strcmp(c.who, "agent") == 0 ? "经办人" : "申请人");
     /* enough for the person to see it is them, not enough to leak the name */
     n = strlen(c.name);
     hall_val_set_str(req->pool, ctx, "name_masked",
@@ -1776,8 +1801,10 @@ do_ocr(struct hall_req *req)
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
     if (strcmp(c.status, "passed") == 0)
-        return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
-                                     hall_req_param(req, "t")), NULL);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                          hall_req_param(req, "t")),
+                            NULL);
     if (c.attempts >= IDENTITY_MAX_ATTEMPTS)
         return hall_resp_error(req, 429, NULL, "认证失败次数过多，请在电脑上刷新二维码后重试");
     fb = photo_b64(req, "front", "身份证人像面照片");
@@ -1805,19 +1832,23 @@ do_ocr(struct hall_req *req)
     label = strcmp(c.who, "agent") == 0 ? "经办人" : "申请人";
     if (name == NULL || name->type != HALL_V_STR || strcmp(name->str, c.name) != 0)
         return identity_fail(req, &c, "front",
-                             hall_psprintf(req->pool, "身份证姓名与%s姓名不一致，请使用%s本人的身份证",
-                                           label, label));
+                             hall_psprintf(req->pool,
+                                           "身份证姓名与%s姓名不一致，请使用%s本人的身份证", label,
+                                           label));
     if (idno == NULL || idno->type != HALL_V_STR || strcasecmp(idno->str, c.ric) != 0)
         return identity_fail(req, &c, "front",
-                             hall_psprintf(req->pool, "身份证号码与%s身份证号码不一致，请使用%s本人的身份证",
+                             hall_psprintf(req->pool,
+                                           "身份证号码与%s身份证号码不一致，请使用%s本人的身份证",
                                            label, label));
     if (hall_db_begin(req) != HALL_OK ||
         hall_db_exec(req, "identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
-                                 hall_req_param(req, "t")), NULL);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                      hall_req_param(req, "t")),
+                        NULL);
 }
 
 static int
@@ -1833,8 +1864,10 @@ do_liveness(struct hall_req *req)
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
     if (strcmp(c.status, "passed") == 0)
-        return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
-                                     hall_req_param(req, "t")), NULL);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                          hall_req_param(req, "t")),
+                            NULL);
     if (strcmp(c.status, "ocr_ok") != 0)
         return hall_resp_error(req, 409, NULL, "请先完成身份证识别");
     if (c.attempts >= IDENTITY_MAX_ATTEMPTS)
@@ -1871,8 +1904,10 @@ do_liveness(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能认证");
     if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
-                                 hall_req_param(req, "t")), NULL);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "%s/new/m/verify?t=%s", hall_req_base(req),
+                                      hall_req_param(req, "t")),
+                        NULL);
 }
 
 static const struct hall_pspec token_params[] = {

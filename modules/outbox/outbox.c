@@ -42,8 +42,8 @@ static const struct hall_stmt outbox_stmts[] = {
     /* bank_transfer: the order and its attempt stay locked until the job's
      * transaction ends, so the bank's answer and the move commit together */
     {"ft_order", "SELECT status, form_enc, order_no FROM orders WHERE id = $1 FOR UPDATE", 1},
-    {"ft_attempt",
-     "SELECT result FROM finauth_attempts WHERE id = $1 AND order_id = $2 FOR UPDATE", 2},
+    {"ft_attempt", "SELECT result FROM finauth_attempts WHERE id = $1 AND order_id = $2 FOR UPDATE",
+     2},
     {"ft_result",
      "UPDATE finauth_attempts SET result = $2, bank_ref = $3, fail_reason = $4,"
      " transferred_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1",
@@ -75,8 +75,8 @@ str_of(const struct hall_val *obj, const char *key)
 }
 
 static void
-call_provider(struct hall_req *req, const char *path, const struct hall_val *body,
-              const char *idem, struct outcome *out, struct hall_val **answer)
+call_provider(struct hall_req *req, const char *path, const struct hall_val *body, const char *idem,
+              struct outcome *out, struct hall_val **answer)
 {
     const struct hall_conf *conf = &req->app->conf;
     struct hall_http_resp resp;

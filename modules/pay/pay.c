@@ -163,11 +163,13 @@ pay_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
     hall_val_set_str(req->pool, ctx, "business", business_label(hall_dbres_get(o, 0, 5)));
-    hall_val_set_str(req->pool, ctx, "cert_type_label", hall_cert_type_label(hall_dbres_get(o, 0, 4)));
+    hall_val_set_str(req->pool, ctx, "cert_type_label",
+                     hall_cert_type_label(hall_dbres_get(o, 0, 4)));
     hall_val_set_str(req->pool, ctx, "amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 3)));
     hall_val_set_str(req->pool, ctx, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 8)));
     hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_i64(o, 0, 9) > 0);
-    hall_val_set_str(req->pool, ctx, "shipping_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 9)));
+    hall_val_set_str(req->pool, ctx, "shipping_amount",
+                     hall_yuan(req->pool, hall_dbres_i64(o, 0, 9)));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     if (strcmp(status, "unpaid") == 0) {
@@ -285,8 +287,9 @@ do_online(struct hall_req *req)
         if (res == NULL)
             return hall_resp_busy(req);
         pay_id = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, hall_req_actor(req), "order", hall_psprintf(req->pool, "%lld", (long long)id),
-                       "pay_online", NULL, NULL, NULL) != HALL_OK)
+        if (hall_audit(req, hall_req_actor(req), "order",
+                       hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL, NULL,
+                       NULL) != HALL_OK)
             return hall_resp_busy(req);
     }
     if (hall_db_commit(req) != HALL_OK)
@@ -539,7 +542,8 @@ do_transfer(struct hall_req *req)
         return hall_resp_error(req, 400, "voucher", "汇款凭证文件为空，请重新选择");
     status = hall_file_store(req, u, voucher_types, "jpg、png、pdf", &st, &err);
     if (status != 0)
-        return hall_resp_error(req, status, "voucher", hall_psprintf(req->pool, "汇款凭证：%s", err));
+        return hall_resp_error(req, status, "voucher",
+                               hall_psprintf(req->pool, "汇款凭证：%s", err));
     if (strcmp(hall_dbres_get(o, 0, 2), "unpaid") != 0) {
         hall_file_discard(req, st.name);
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
@@ -582,7 +586,8 @@ out:
     }
     hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
               st.mime, st.size);
-    return hall_resp_go(req, hall_psprintf(req->pool, "%s/pay?id=%lld", hall_req_base(req), (long long)id), NULL);
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "%s/pay?id=%lld", hall_req_base(req), (long long)id), NULL);
 }
 
 /* ---- module ---------------------------------------------------------------- */

@@ -20,7 +20,8 @@ run_file(const char *path)
     unsigned char *buf;
     long n;
 
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0) {
         printf("not ok %d - %s: unreadable\n", ++count, path);
         if (f != NULL)
             fclose(f);

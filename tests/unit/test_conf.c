@@ -235,8 +235,17 @@ static void
 conf_load__not_an_integer__error_names_option(void **state)
 {
     static const char *const bad[] = {
-        "abc", "12x", "", "0x10", "1.5", "4 4", "+", "-", "99999999999999999999",
-        "-99999999999999999999", "四",
+        "abc",
+        "12x",
+        "",
+        "0x10",
+        "1.5",
+        "4 4",
+        "+",
+        "-",
+        "99999999999999999999",
+        "-99999999999999999999",
+        "四",
     };
     size_t i;
 
@@ -418,8 +427,8 @@ conf_docs__documented_defaults__match_declarations(void **state)
         if (row == NULL)
             continue; /* reported by the test above */
         if (cell(row, 1, def, sizeof(def)) != HALL_OK || strcmp(def, o->def) != 0) {
-            print_error("docs/operations.md gives %s the default '%s', core/conf.c '%s'\n",
-                        o->name, def, o->def);
+            print_error("docs/operations.md gives %s the default '%s', core/conf.c '%s'\n", o->name,
+                        def, o->def);
             wrong++;
         }
     }

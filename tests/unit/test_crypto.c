@@ -23,9 +23,8 @@
 static char tmpdir[256];
 
 /* bytes 0x00..0x3f: AES key 00..1f, HMAC key 20..3f */
-static const char key_hex[] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+static const char key_hex[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                              "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
 
 static const char *
 write_key(const char *name, const char *text)
@@ -363,10 +362,16 @@ hex_b64url__rfc4648_vectors(void **state)
     static const struct {
         const char *in, *out;
     } v[] = {
-        {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},         {"foo", "Zm9v"},
-        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg"},
+        {"fo", "Zm8"},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"},
+        {"fooba", "Zm9vYmE"},
+        {"foobar", "Zm9vYmFy"},
         /* the URL-safe alphabet, no padding */
-        {"\xfb\xff\xbf", "-_-_"}, {"\xfb\xff", "-_8"},
+        {"\xfb\xff\xbf", "-_-_"},
+        {"\xfb\xff", "-_8"},
     };
     struct hall_pool *pool = hall_pool_create(4096);
     size_t i;

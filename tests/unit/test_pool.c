@@ -80,8 +80,8 @@ static void
 pool_used__counts_aligned_bytes(void **state)
 {
     struct hall_pool *pool = hall_pool_create(4096);
-    size_t a = _Alignof(max_align_t) > sizeof(max_align_t) ? _Alignof(max_align_t)
-                                                             : sizeof(max_align_t);
+    size_t a =
+        _Alignof(max_align_t) > sizeof(max_align_t) ? _Alignof(max_align_t) : sizeof(max_align_t);
 
     assert_int_equal(hall_pool_used(pool), 0);
     hall_palloc(pool, 1);

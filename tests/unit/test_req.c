@@ -86,8 +86,8 @@ static void
 parse_urlencoded__malformed_percent__rejected(void **state)
 {
     static const char *const bad[] = {
-        "a=%",     "a=%4",    "a=%zz",  "a=%4g", "a=%g4", "a=1%",  "%=1",
-        "a%2=1",   "a=%%41",  "a=%00",  "a=x%00y", "%00=1", "a=%+1", "a=% 1",
+        "a=%",   "a=%4",   "a=%zz", "a=%4g",   "a=%g4", "a=1%",  "%=1",
+        "a%2=1", "a=%%41", "a=%00", "a=x%00y", "%00=1", "a=%+1", "a=% 1",
     };
     struct hall_pool *pool = pool_setup();
     size_t i;
@@ -277,8 +277,8 @@ static void
 parse_cookies__garbage__skipped_without_crash(void **state)
 {
     static const char *const junk[] = {
-        "", ";", ";;;;", "   ", "novalue", "novalue; ; ;", "=", "==;=", "\t;\t", "\"",
-        "a", "; a=1", "a=1;", "x\x01y=\x7f\xff",
+        "",     ";",     ";;;;", "   ", "novalue", "novalue; ; ;", "=",
+        "==;=", "\t;\t", "\"",   "a",   "; a=1",   "a=1;",         "x\x01y=\x7f\xff",
     };
     struct hall_pool *pool = pool_setup();
     struct hall_param *c;
@@ -488,7 +488,7 @@ mp_run(struct hall_pool *pool, const char *ctype, const char *body, size_t len, 
 }
 
 #define CT "multipart/form-data; boundary=----hallB0undary7"
-#define B "----hallB0undary7"
+#define B  "----hallB0undary7"
 
 static char *
 slurp(const char *path, size_t *len)
@@ -583,8 +583,8 @@ parse_multipart__quoted_boundary__accepted(void **state)
                                "1\r\n--a'b(c)--";
     struct mp_result res;
 
-    mp_run(pool, "Multipart/Form-Data; charset=utf-8; BOUNDARY=\"a'b(c)\"", body,
-           sizeof(body) - 1, sizeof(body) - 1, 0, NULL, &res);
+    mp_run(pool, "Multipart/Form-Data; charset=utf-8; BOUNDARY=\"a'b(c)\"", body, sizeof(body) - 1,
+           sizeof(body) - 1, 0, NULL, &res);
     assert_int_equal(res.status, 0);
     assert_string_equal(res.fields->value, "1");
     hall_pool_destroy(pool);
@@ -693,8 +693,10 @@ parse_multipart__too_many_parts__413(void **state)
 
     hall_buf_init(&body, 1 << 20);
     for (i = 0; i < 5; i++)
-        hall_buf_printf(&body, "--" B "\r\nContent-Disposition: form-data; name=\"f%d\"\r\n\r\n"
-                               "v\r\n", i);
+        hall_buf_printf(&body,
+                        "--" B "\r\nContent-Disposition: form-data; name=\"f%d\"\r\n\r\n"
+                        "v\r\n",
+                        i);
     hall_buf_addstr(&body, "--" B "--\r\n");
 
     lim.max_parts = 5;
@@ -834,9 +836,17 @@ parse_multipart__bad_part_headers__400(void **state)
         /* an empty body */
         "",
     };
-    static const size_t lens[] = {0, 0, 0, 0, 0, 0, 0, 0,
+    static const size_t lens[] = {0,
+                                  0,
+                                  0,
+                                  0,
+                                  0,
+                                  0,
+                                  0,
+                                  0,
                                   sizeof("--" B "\r\nContent-Disposition: form-data; "
-                                         "name=\"a\"\r\n\r\nx\0y\r\n--" B "--") - 1,
+                                         "name=\"a\"\r\n\r\nx\0y\r\n--" B "--") -
+                                      1,
                                   0};
     struct hall_pool *pool = pool_setup();
     struct mp_result res;

@@ -24,7 +24,7 @@
 
 #include "hall.h"
 
-#define ROUNDS 10000
+#define ROUNDS    10000
 #define INPUT_MAX 4096
 
 static uint64_t rng;
@@ -73,12 +73,12 @@ make_input(const struct gen *g, char *buf)
             buf[i] = g->alphabet[below(strlen(g->alphabet))];
         break;
     default: /* a mutated seed */
-        {
-            const char *s = g->seeds[below(nseeds)];
+    {
+        const char *s = g->seeds[below(nseeds)];
 
-            len = strlen(s);
-            memcpy(buf, s, len);
-        }
+        len = strlen(s);
+        memcpy(buf, s, len);
+    }
         /* mostly light damage, so that the parser gets deep before it fails */
         ops = below(2) == 0 ? 1 : 1 + below(6);
         while (ops-- > 0) {
@@ -112,9 +112,7 @@ make_input(const struct gen *g, char *buf)
                     len += n;
                 }
                 break;
-            default: /* cut */
-                len = at;
-                break;
+            default: /* cut */ len = at; break;
             }
         }
         break;
@@ -131,8 +129,8 @@ static const char *const ue_seeds[] = {
     "q=a%2Bb%3Dc%26d&empty=&x=%41%42%43",
     NULL,
 };
-static const char *const ue_tokens[] = {"%", "%0", "%00", "%zz", "%E4", "+", "&", "=", "&&",
-                                        "==", "%%", "", NULL};
+static const char *const ue_tokens[] = {"%", "%0", "%00", "%zz", "%E4", "+", "&",
+                                        "=", "&&", "==",  "%%",  "",    NULL};
 
 static void
 robust__urlencoded__no_crash_consistent_result(void **state)
@@ -157,8 +155,7 @@ robust__urlencoded__no_crash_consistent_result(void **state)
             assert_non_null(p->value);
             /* a decoded NUL is refused, so the C string is the whole value */
             if (strlen(p->value) != p->len)
-                fail_msg("round %d: value length %zu, strlen %zu", i, p->len,
-                         strlen(p->value));
+                fail_msg("round %d: value length %zu, strlen %zu", i, p->len, strlen(p->value));
         }
         if (n > max)
             fail_msg("round %d: %zu parameters over a limit of %zu", i, n, max);
@@ -196,8 +193,7 @@ robust__cookies__no_crash_consistent_result(void **state)
             assert_non_null(p->name);
             assert_non_null(p->value);
             if (strlen(p->value) != p->len)
-                fail_msg("round %d: value length %zu, strlen %zu", i, p->len,
-                         strlen(p->value));
+                fail_msg("round %d: value length %zu, strlen %zu", i, p->len, strlen(p->value));
             /* every cookie came from the header */
             if (strstr(buf, p->name) == NULL || strstr(buf, p->value) == NULL)
                 fail_msg("round %d: cookie %s=%s not in the header", i, p->name, p->value);
@@ -222,15 +218,24 @@ static const char *const mp_seeds[] = {
     NULL,
 };
 static const char *const mp_tokens[] = {
-    "--XyZ", "\r\n--XyZ", "\r\n--XyZ--", "\r\n", "\r\n\r\n", "--", "\"", ";",
-    "name=", "filename=\"x\"", "Content-Disposition: form-data; name=\"z\"\r\n\r\n",
-    "Content-Type: ", "", NULL,
+    "--XyZ",
+    "\r\n--XyZ",
+    "\r\n--XyZ--",
+    "\r\n",
+    "\r\n\r\n",
+    "--",
+    "\"",
+    ";",
+    "name=",
+    "filename=\"x\"",
+    "Content-Disposition: form-data; name=\"z\"\r\n\r\n",
+    "Content-Type: ",
+    "",
+    NULL,
 };
 static const char *const mp_ctypes[] = {
-    "multipart/form-data; boundary=XyZ",
-    "multipart/form-data; boundary=\"XyZ\"",
-    "multipart/form-data; boundary=Xy",
-    "multipart/form-data",
+    "multipart/form-data; boundary=XyZ", "multipart/form-data; boundary=\"XyZ\"",
+    "multipart/form-data; boundary=Xy",  "multipart/form-data",
     "multipart/form-data; boundary=",
 };
 
@@ -340,8 +345,9 @@ static const char *const js_seeds[] = {
     NULL,
 };
 static const char *const js_tokens[] = {
-    "{", "}", "[", "]", "\"", ":", ",", "\\", "\\u", "\\ud800", "null", "true", "1e999",
-    "-", "0.", "[[[[[[[[[[[[[[[[[[[[", "\xc3", "\xff", "", NULL,
+    "{",    "}",       "[",    "]",    "\"",    ":", ",",  "\\",
+    "\\u",  "\\ud800", "null", "true", "1e999", "-", "0.", "[[[[[[[[[[[[[[[[[[[[",
+    "\xc3", "\xff",    "",     NULL,
 };
 
 static void

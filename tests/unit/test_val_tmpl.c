@@ -91,10 +91,30 @@ static void
 val_parse__malformed__null_with_message(void **state)
 {
     static const char *const bad[] = {
-        "",           " ",          "{",           "}",         "{\"a\":}",   "{\"a\" 1}",
-        "[1,]",       "[1 2]",      "{'a':1}",     "{a:1}",     "nul",        "tru",
-        "\"unterm",   "[\"\\x\"]", "[1] x",       "{}{}",      "[01]",       "[.5]",
-        "[1.]",       "[-]",        "[\"\\ud800\"", "{\"a\":1,}", "\xff",      "[\"\x01\"]",
+        "",
+        " ",
+        "{",
+        "}",
+        "{\"a\":}",
+        "{\"a\" 1}",
+        "[1,]",
+        "[1 2]",
+        "{'a':1}",
+        "{a:1}",
+        "nul",
+        "tru",
+        "\"unterm",
+        "[\"\\x\"]",
+        "[1] x",
+        "{}{}",
+        "[01]",
+        "[.5]",
+        "[1.]",
+        "[-]",
+        "[\"\\ud800\"",
+        "{\"a\":1,}",
+        "\xff",
+        "[\"\x01\"]",
         "[\"\xc3\x28\"]",
     };
     struct hall_pool *pool = hall_pool_create(4096);
@@ -537,8 +557,9 @@ tmpl_section__list_of_objects__repeated(void **state)
     struct tdir *t = *state;
     struct hall_val *ctx = hall_val_obj(t->pool), *l, *it;
 
-    twrite(t, "p.html", "<ul>{{#items}}<li>{{name}}:{{title}}</li>{{/items}}</ul>"
-                        "{{^items}}none{{/items}}");
+    twrite(t, "p.html",
+           "<ul>{{#items}}<li>{{name}}:{{title}}</li>{{/items}}</ul>"
+           "{{^items}}none{{/items}}");
     tload(t);
     hall_val_set_str(t->pool, ctx, "title", "T");
     l = hall_val_set_list(t->pool, ctx, "items");
@@ -696,12 +717,9 @@ tmpl_load__malformed__error_names_file(void **state)
     static const struct {
         const char *text, *msg;
     } bad[] = {
-        {"{{#a}}open", "missing {{/a}}"},
-        {"{{#a}}{{#b}}{{/a}}{{/b}}", "unexpected {{/a}}"},
-        {"text{{/a}}", "unexpected {{/a}}"},
-        {"{{name", "unclosed tag"},
-        {"{{{raw}}", "unclosed tag"},
-        {"{{^inv}}", "missing {{/inv}}"},
+        {"{{#a}}open", "missing {{/a}}"},    {"{{#a}}{{#b}}{{/a}}{{/b}}", "unexpected {{/a}}"},
+        {"text{{/a}}", "unexpected {{/a}}"}, {"{{name", "unclosed tag"},
+        {"{{{raw}}", "unclosed tag"},        {"{{^inv}}", "missing {{/inv}}"},
     };
     struct tdir *t = *state;
     size_t i;
@@ -752,8 +770,7 @@ tmpl_load__missing_dir__error(void **state)
 }
 
 /* overwrites the stack below the caller, where dead callee frames were */
-static void __attribute__((noinline))
-stack_scribble(void)
+static void __attribute__((noinline)) stack_scribble(void)
 {
     volatile unsigned char junk[64 * 1024];
     size_t i;
