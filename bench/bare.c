@@ -1,14 +1,24 @@
 /*
- * bench/bare.c: the ceiling the hall's modules are measured against.
+ * bench/bare.c: the ceilings the hall's modules are measured against.
  *
  * A FastCGI responder with nothing of the hall in it: N prefork workers
  * accept on one unix socket (libfcgi, one connection at a time, like
- * core/app.c) and answer a fixed JSON body.  With -d CONNINFO each worker
- * also opens one libpq connection, prepares a primary-key SELECT at start
- * and runs it once per request, which is the least a request that touches
- * the database can cost.
+ * core/app.c) and answer a small JSON body.  What a request costs besides
+ * that is chosen with -m, each the least a hall request of that kind can do:
  *
- *   bare -s SOCKET [-w WORKERS] [-d CONNINFO]
+ *   fixed   nothing (the default)
+ *   select  one prepared primary-key SELECT on the hall's database (-d)
+ *   insert  read the request body, INSERT it into a scratch table as one
+ *           autocommitted statement (one WAL flush, like one hall
+ *           transaction); the table is created at start and dropped at exit
+ *   read    read the whole request body (an upload) and answer its size
+ *
+ * -C close makes a worker read the request to its end and close the
+ * connection at once (FCGX_Detach before FCGX_Finish_r), as core/app.c
+ * does; -C linger leaves libfcgi's lingering close (shutdown, then wait for
+ * the web server to close first).  bench/run uses what the hall uses.
+ *
+ *   bare -s SOCKET [-w WORKERS] [-m MODE] [-d CONNINFO] [-C close|linger]
  *
  * Built and started by bench/run; not part of the hall.
  */
@@ -25,6 +35,10 @@
 #include <libpq-fe.h>
 
 #define MAX_WORKERS 64
+/* the largest body read or inserted: the hall's body_max_bytes */
+#define MAX_BODY (3 * 1024 * 1024)
+
+enum mode { MODE_FIXED, MODE_SELECT, MODE_INSERT, MODE_READ };
 
 static const char fixed_body[] = "{\"ok\":true,\"database\":false}";
 
@@ -33,6 +47,10 @@ static const char select_sql[] = "SELECT name FROM partners WHERE code = $1";
 
 static pid_t workers[MAX_WORKERS];
 static int nworkers = 4;
+static enum mode mode = MODE_FIXED;
+static int close_at_once;
+static char scratch[64];
+static char *body_buf;
 
 static void
 respond(FCGX_Request *fr, int status, const char *body)
@@ -47,18 +65,56 @@ respond(FCGX_Request *fr, int status, const char *body)
     FCGX_PutStr(body, (int)n, fr->out);
 }
 
+/* the request body into body_buf; its length, or -1 */
+static long
+read_body(FCGX_Request *fr)
+{
+    const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+    long want = cl != NULL ? strtol(cl, NULL, 10) : 0, got = 0;
+
+    if (want < 0 || want > MAX_BODY)
+        return -1;
+    while (got < want) {
+        int n = FCGX_GetStr(body_buf + got, (int)(want - got), fr->in);
+
+        if (n <= 0)
+            return -1;
+        got += n;
+    }
+    return got;
+}
+
+static PGresult *
+db_run(PGconn *pg, const char *sql)
+{
+    PGresult *r = PQexec(pg, sql);
+
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "bare: %s: %s", sql, PQerrorMessage(pg));
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
 static PGconn *
 db_open(const char *conninfo)
 {
     PGconn *pg = PQconnectdb(conninfo);
     PGresult *r;
+    char sql[256];
 
     if (PQstatus(pg) != CONNECTION_OK) {
         fprintf(stderr, "bare: connect: %s", PQerrorMessage(pg));
         PQfinish(pg);
         return NULL;
     }
-    r = PQprepare(pg, "pk", select_sql, 1, NULL);
+    if (mode == MODE_SELECT) {
+        r = PQprepare(pg, "q", select_sql, 1, NULL);
+    } else {
+        snprintf(sql, sizeof(sql), "INSERT INTO %s (payload) VALUES ($1) RETURNING id", scratch);
+        r = PQprepare(pg, "q", sql, 1, NULL);
+    }
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         fprintf(stderr, "bare: prepare: %s", PQerrorMessage(pg));
         PQclear(r);
@@ -70,37 +126,127 @@ db_open(const char *conninfo)
 }
 
 static void
+serve(FCGX_Request *fr, PGconn *pg)
+{
+    char body[512];
+    PGresult *r;
+    long n;
+
+    switch (mode) {
+    case MODE_FIXED:
+        respond(fr, 200, fixed_body);
+        return;
+    case MODE_SELECT: {
+        const char *param[1] = {"hall"};
+
+        r = PQexecPrepared(pg, "q", 1, param, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+            /* the name is plain text from our own seed: no escaping needed */
+            snprintf(body, sizeof(body), "{\"ok\":true,\"database\":true,\"name\":\"%s\"}",
+                     PQgetvalue(r, 0, 0));
+            respond(fr, 200, body);
+        } else {
+            respond(fr, 503, "{\"ok\":false,\"database\":false}");
+        }
+        PQclear(r);
+        return;
+    }
+    case MODE_INSERT: {
+        const char *param[1] = {body_buf};
+        int len[1], fmt[1] = {1};
+
+        n = read_body(fr);
+        if (n < 0) {
+            respond(fr, 400, "{\"ok\":false}");
+            return;
+        }
+        len[0] = (int)n;
+        r = PQexecPrepared(pg, "q", 1, param, len, fmt, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+            snprintf(body, sizeof(body), "{\"ok\":true,\"id\":%s}", PQgetvalue(r, 0, 0));
+            respond(fr, 200, body);
+        } else {
+            respond(fr, 503, "{\"ok\":false,\"database\":false}");
+        }
+        PQclear(r);
+        return;
+    }
+    case MODE_READ:
+        n = read_body(fr);
+        if (n < 0) {
+            respond(fr, 400, "{\"ok\":false}");
+            return;
+        }
+        snprintf(body, sizeof(body), "{\"ok\":true,\"bytes\":%ld}", n);
+        respond(fr, 200, body);
+        return;
+    }
+}
+
+/*
+ * With the request read to its end nothing is left unread on the socket,
+ * so closing it at once cannot make the web server see a reset.
+ */
+static void
+finish(FCGX_Request *fr)
+{
+    if (close_at_once) {
+        char sink[4096];
+
+        while (FCGX_GetStr(sink, sizeof(sink), fr->in) > 0)
+            ;
+        FCGX_Detach(fr);
+    }
+    FCGX_Finish_r(fr);
+}
+
+static void
 worker(int sock, const char *conninfo)
 {
     FCGX_Request fr;
     PGconn *pg = NULL;
-    char body[512];
 
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     signal(SIGTERM, SIG_DFL);
-    if (conninfo != NULL && (pg = db_open(conninfo)) == NULL)
+    if (mode == MODE_INSERT || mode == MODE_READ) {
+        body_buf = malloc(MAX_BODY);
+        if (body_buf == NULL)
+            _exit(1);
+    }
+    if ((mode == MODE_SELECT || mode == MODE_INSERT) && (pg = db_open(conninfo)) == NULL)
         _exit(1);
     FCGX_InitRequest(&fr, sock, 0);
     while (FCGX_Accept_r(&fr) >= 0) {
-        if (pg == NULL) {
-            respond(&fr, 200, fixed_body);
-        } else {
-            const char *param[1] = {"hall"};
-            PGresult *r = PQexecPrepared(pg, "pk", 1, param, NULL, NULL, 0);
-
-            if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-                /* the name is plain text from our own seed: no escaping needed */
-                snprintf(body, sizeof(body), "{\"ok\":true,\"database\":true,\"name\":\"%s\"}",
-                         PQgetvalue(r, 0, 0));
-                respond(&fr, 200, body);
-            } else {
-                respond(&fr, 503, "{\"ok\":false,\"database\":false}");
-            }
-            PQclear(r);
-        }
-        FCGX_Finish_r(&fr);
+        serve(&fr, pg);
+        finish(&fr);
     }
     _exit(0);
+}
+
+/* the scratch table of -m insert, by the master before the workers start */
+static int
+scratch_table(const char *conninfo, int create)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    PGresult *r;
+    char sql[256];
+
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "bare: connect: %s", PQerrorMessage(pg));
+        PQfinish(pg);
+        return -1;
+    }
+    if (create)
+        snprintf(sql, sizeof(sql),
+                 "CREATE TABLE %s (id bigserial PRIMARY KEY, payload bytea NOT NULL,"
+                 " created_at timestamptz NOT NULL DEFAULT now())",
+                 scratch);
+    else
+        snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", scratch);
+    r = db_run(pg, sql);
+    PQclear(r);
+    PQfinish(pg);
+    return r != NULL ? 0 : -1;
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -120,17 +266,42 @@ main(int argc, char **argv)
     mode_t um;
     int opt, sock, i, died = 0;
 
-    while ((opt = getopt(argc, argv, "s:w:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:w:m:d:C:")) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'w': nworkers = atoi(optarg); break;
         case 'd': conninfo = optarg; break;
+        case 'm':
+            if (strcmp(optarg, "fixed") == 0)
+                mode = MODE_FIXED;
+            else if (strcmp(optarg, "select") == 0)
+                mode = MODE_SELECT;
+            else if (strcmp(optarg, "insert") == 0)
+                mode = MODE_INSERT;
+            else if (strcmp(optarg, "read") == 0)
+                mode = MODE_READ;
+            else
+                goto usage;
+            break;
+        case 'C':
+            if (strcmp(optarg, "close") == 0)
+                close_at_once = 1;
+            else if (strcmp(optarg, "linger") == 0)
+                close_at_once = 0;
+            else
+                goto usage;
+            break;
         default: goto usage;
         }
     }
     if (path == NULL || nworkers < 1 || nworkers > MAX_WORKERS)
         goto usage;
+    if ((mode == MODE_SELECT || mode == MODE_INSERT) && conninfo == NULL)
+        goto usage;
     if (FCGX_Init() != 0)
+        return 1;
+    snprintf(scratch, sizeof(scratch), "bench_bare_scratch_%d", (int)getpid());
+    if (mode == MODE_INSERT && scratch_table(conninfo, 1) != 0)
         return 1;
     unlink(path);
     um = umask(0);
@@ -138,7 +309,8 @@ main(int argc, char **argv)
     umask(um);
     if (sock < 0) {
         fprintf(stderr, "bare: cannot listen on %s\n", path);
-        return 1;
+        died = 1;
+        goto out;
     }
     /* nginx's workers may run as another user (nobody when started by root) */
     chmod(path, 0666);
@@ -156,8 +328,8 @@ main(int argc, char **argv)
         int st;
         pid_t dead = wait(&st);
 
-        if (dead < 0)
-            continue; /* EINTR from SIGTERM */
+        if (dead < 0 || stop_flag)
+            continue; /* EINTR from SIGTERM, or a worker ended by the same signal */
         /* a worker that dies (database down) ends the run: the figure would be wrong */
         fprintf(stderr, "bare: worker %d exited\n", (int)dead);
         died = 1;
@@ -168,9 +340,15 @@ main(int argc, char **argv)
     while (wait(NULL) > 0)
         ;
     unlink(path);
+out:
+    if (mode == MODE_INSERT && scratch_table(conninfo, 0) != 0)
+        died = 1;
     return died;
 
 usage:
-    fprintf(stderr, "usage: %s -s SOCKET [-w WORKERS] [-d CONNINFO]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read] [-d CONNINFO]"
+            " [-C close|linger]\n",
+            argv[0]);
     return 2;
 }

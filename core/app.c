@@ -410,6 +410,26 @@ write_response(struct hall_req *req)
         FCGX_PutStr(req->body.data, (int)req->body.len, fr->out);
 }
 
+/*
+ * Left alone, FCGX_Finish_r shuts the connection down and then waits (up
+ * to 2 s) until nginx closes its end, so that unread input cannot make the
+ * kernel reset the connection under the answer; meanwhile this worker
+ * accepts nothing.  Once the request has been read to its end nothing is
+ * unread, so the worker reads what a handler left (the empty record that
+ * ends FCGI_STDIN, or a body an early answer did not need; nginx buffers
+ * whole bodies, so this never waits on a client) and closes at once.
+ */
+static void
+finish(FCGX_Request *fr)
+{
+    char sink[4096];
+
+    while (FCGX_GetStr(sink, (int)sizeof(sink), fr->in) > 0)
+        ;
+    FCGX_Detach(fr);
+    FCGX_Finish_r(fr);
+}
+
 static void
 serve_one(struct hall_app *app, FCGX_Request *fr)
 {
@@ -454,7 +474,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
         hall_resp_error(req, 500, NULL, "系统错误，请稍后再试");
     }
     write_response(req);
-    FCGX_Finish_r(fr);
+    finish(fr);
     /* the path is logged without the query string: it may carry codes */
     hall_log(HALL_LOG_INFO, req->request_id,
              "method=%s path=%.200s status=%d dur_ms=%.2f mem=%zu", req->method, req->path,
