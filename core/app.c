@@ -24,7 +24,7 @@
 #include "validate.h"
 
 #define MAX_WORKERS 256
-#define MAX_PARAMS 200
+#define MAX_PARAMS  200
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t in_request;
@@ -176,8 +176,9 @@ check_params(struct hall_req *req, const struct hall_pspec *spec)
                     digits = 1;
             }
             if (n < 8 || n > 64 || !letters || !digits) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "%s须为8-64位，且同时包含字母和数字", label));
+                hall_resp_error(
+                    req, 400, spec->name,
+                    hall_psprintf(req->pool, "%s须为8-64位，且同时包含字母和数字", label));
                 return HALL_ERR;
             }
             break;
@@ -199,7 +200,6 @@ check_params(struct hall_req *req, const struct hall_pspec *spec)
     }
     return HALL_OK;
 }
-
 
 /* ---- body --------------------------------------------------------------- */
 
@@ -377,8 +377,8 @@ hall_app_dispatch(struct hall_req *req)
 
             return hall_resp_redirect(
                 req, hall_psprintf(req->pool, "%s/login?next=%s", base,
-                                   hall_url_encode(req->pool, hall_psprintf(req->pool, "%s%s",
-                                                                            base, req->path))));
+                                   hall_url_encode(req->pool, hall_psprintf(req->pool, "%s%s", base,
+                                                                            req->path))));
         }
         return hall_resp_error(req, 401, NULL, "请先登录");
     }
@@ -476,9 +476,8 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     write_response(req);
     finish(fr);
     /* the path is logged without the query string: it may carry codes */
-    hall_log(HALL_LOG_INFO, req->request_id,
-             "method=%s path=%.200s status=%d dur_ms=%.2f mem=%zu", req->method, req->path,
-             req->status, now_ms() - t0, hall_pool_used(pool));
+    hall_log(HALL_LOG_INFO, req->request_id, "method=%s path=%.200s status=%d dur_ms=%.2f mem=%zu",
+             req->method, req->path, req->status, now_ms() - t0, hall_pool_used(pool));
     hall_pool_destroy(pool);
 }
 
@@ -649,8 +648,8 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
                 if (pids[i] != dead)
                     continue;
                 if (WIFSIGNALED(status))
-                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" pid=%d signal=%d",
-                             (int)dead, WTERMSIG(status));
+                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" pid=%d signal=%d", (int)dead,
+                             WTERMSIG(status));
                 if (stop_flag)
                     break;
                 /* a worker that keeps dying at once must not spin the machine */
