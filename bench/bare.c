@@ -133,9 +133,7 @@ serve(FCGX_Request *fr, PGconn *pg)
     long n;
 
     switch (mode) {
-    case MODE_FIXED:
-        respond(fr, 200, fixed_body);
-        return;
+    case MODE_FIXED: respond(fr, 200, fixed_body); return;
     case MODE_SELECT: {
         const char *param[1] = {"hall"};
 
