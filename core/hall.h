@@ -497,6 +497,14 @@ int hall_order_can(const char *from, const char *to);
 int hall_order_move(struct hall_req *req, int64_t id, const char *from, const char *to,
                     const char *actor, const struct hall_val *detail);
 extern const struct hall_stmt hall_order_stmts[];
+/* the logged-in applicant's order named by the "id" parameter, read with
+ * stmt (parameters: id, user id); NULL after answering 404 (also for
+ * another's order) or 503 */
+struct hall_dbres *hall_order_own(struct hall_req *req, const char *stmt, int64_t *id);
+/* an encrypted JSON column (orders.form_enc ...): an empty object for SQL
+ * NULL, NULL when it cannot be decrypted or parsed */
+struct hall_val *hall_dbres_pii_json(struct hall_req *req, const struct hall_dbres *res, int row,
+                                     int col);
 /* 12345 fen -> "123.45" */
 const char *hall_yuan(struct hall_pool *pool, int64_t fen);
 /* org -> 机构证书, org_person -> 机构个人证书, person -> 自然人证书 */

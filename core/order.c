@@ -142,3 +142,40 @@ hall_cert_type_label(const char *type)
         return "机构业务证书";
     return type;
 }
+
+struct hall_dbres *
+hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
+{
+    struct hall_dbres *res;
+
+    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    res = hall_db_exec(req, stmt, HALL_I64(*id), HALL_I64(req->user_id));
+    if (res == NULL) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    /* someone else's order is as absent as one that never was */
+    if (hall_dbres_rows(res) == 0) {
+        hall_resp_error(req, 404, NULL, "业务单不存在");
+        return NULL;
+    }
+    return res;
+}
+
+struct hall_val *
+hall_dbres_pii_json(struct hall_req *req, const struct hall_dbres *res, int row, int col)
+{
+    size_t len;
+    unsigned char *enc = hall_dbres_bytea(req, res, row, col, &len);
+    char *plain, err[64];
+
+    if (enc == NULL)
+        return hall_val_obj(req->pool);
+    plain = hall_pii_decrypt(req->pool, enc, len);
+    if (plain == NULL)
+        return NULL;
+    return hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err));
+}

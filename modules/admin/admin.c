@@ -290,17 +290,7 @@ form_str(const struct hall_val *form, const char *name)
 static struct hall_val *
 form_of(struct hall_req *req, const struct hall_dbres *res, int col)
 {
-    size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, res, 0, col, &len);
-    char *plain;
-    char err[64];
-
-    if (enc == NULL)
-        return hall_val_obj(req->pool);
-    plain = hall_pii_decrypt(req->pool, enc, len);
-    if (plain == NULL)
-        return NULL;
-    return hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err));
+    return hall_dbres_pii_json(req, res, 0, col);
 }
 
 static struct hall_val *

@@ -69,22 +69,7 @@ str_of(const struct hall_val *obj, const char *key)
 static struct hall_dbres *
 order_load(struct hall_req *req, int64_t *id)
 {
-    struct hall_dbres *res;
-
-    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
-        return NULL;
-    }
-    res = hall_db_exec(req, "order_get", HALL_I64(*id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    if (hall_dbres_rows(res) == 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
-        return NULL;
-    }
-    return res;
+    return hall_order_own(req, "order_get", id);
 }
 
 static struct hall_val *

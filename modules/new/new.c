@@ -888,41 +888,17 @@ do_agree(struct hall_req *req)
 
 /* the order of this user, or NULL after answering (404 for others' orders) */
 static struct hall_dbres *
-order_load(struct hall_req *req, const char *idname)
+order_load(struct hall_req *req)
 {
     int64_t id;
-    struct hall_dbres *res;
 
-    if (hall_req_param_i64(req, idname, &id) != HALL_OK || id <= 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
-        return NULL;
-    }
-    res = hall_db_exec(req, "order_get", HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    if (hall_dbres_rows(res) == 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
-        return NULL;
-    }
-    return res;
+    return hall_order_own(req, "order_get", &id);
 }
 
 static struct hall_val *
 order_form(struct hall_req *req, struct hall_dbres *o)
 {
-    size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, o, 0, 13, &len);
-    char *plain;
-    char err[64];
-
-    if (enc == NULL)
-        return hall_val_obj(req->pool);
-    plain = hall_pii_decrypt(req->pool, enc, len);
-    if (plain == NULL)
-        return NULL;
-    return hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err));
+    return hall_dbres_pii_json(req, o, 0, 13);
 }
 
 static void
@@ -985,7 +961,7 @@ apply_page(struct hall_req *req)
     int seal;
 
     if (hall_req_query(req, "id") != NULL) {
-        o = order_load(req, "id");
+        o = order_load(req);
         if (o == NULL)
             return HALL_OK;
         project = hall_dbres_get(o, 0, 2);
@@ -1128,7 +1104,7 @@ do_apply(struct hall_req *req)
 
     hall_req_param_i64(req, "years", &years);
     if (id_s != NULL && *id_s != '\0') {
-        o = order_load(req, "id");
+        o = order_load(req);
         if (o == NULL)
             return HALL_OK;
         project = hall_dbres_get(o, 0, 2);
@@ -1274,7 +1250,7 @@ do_apply(struct hall_req *req)
 static int
 print_page(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id");
+    struct hall_dbres *o = order_load(req);
     struct hall_val *ctx, *form, *f;
     const struct field *fd;
     const char *type;
@@ -1327,7 +1303,7 @@ static const struct hall_pspec printed_params[] = {
 static int
 do_printed(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id");
+    struct hall_dbres *o = order_load(req);
     struct hall_dbres *res;
 
     if (o == NULL)
@@ -1380,7 +1356,7 @@ editable(struct hall_dbres *o)
 static int
 upload_page(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id"), *files;
+    struct hall_dbres *o = order_load(req), *files;
     struct hall_val *ctx, *list;
     const struct material *m;
     struct partner p;
@@ -1439,7 +1415,7 @@ static const struct hall_pspec upload_params[] = {
 static int
 do_upload(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id"), *res;
+    struct hall_dbres *o = order_load(req), *res;
     const char *kind = hall_req_param(req, "kind");
     const struct material *m;
     struct hall_stored st;
@@ -1519,7 +1495,7 @@ file_download(struct hall_req *req)
 static int
 do_uploaded(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id"), *files;
+    struct hall_dbres *o = order_load(req), *files;
     const struct material *m;
     int i, n;
 
@@ -1575,7 +1551,7 @@ do_uploaded(struct hall_req *req)
 static int
 do_resubmit(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id");
+    struct hall_dbres *o = order_load(req);
 
     if (o == NULL)
         return HALL_OK;
@@ -1595,7 +1571,7 @@ identity_who(const char *cert_type)
 static int
 identity_page(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id"), *res;
+    struct hall_dbres *o = order_load(req), *res;
     struct hall_val *ctx;
     struct partner p;
     unsigned char tok[32], hash[32];
@@ -1643,7 +1619,7 @@ identity_page(struct hall_req *req)
 static int
 identity_status(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req, "id"), *res;
+    struct hall_dbres *o = order_load(req), *res;
     struct hall_val *v;
     const char *status = "pending", *message = "";
 
