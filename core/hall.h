@@ -396,6 +396,10 @@ int hall_resp_ok(struct hall_req *req, const struct hall_val *extra); /* {"ok":t
 /* renders template "name" with ctx inside the page layout; ctx gains common keys */
 int hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_val *ctx);
 int hall_resp_redirect(struct hall_req *req, const char *location);
+/* 1 when s is a path on this site ("/x"): no scheme, no "//" or "/\\" start,
+ * no backslash and no control character anywhere (browsers drop tabs and
+ * newlines, so "/\t/evil.example" would become "//evil.example") */
+int hall_local_path(const char *s);
 /* a redirect for browsers, {"ok":true,"redirect":...,"message":...} for fetch() */
 int hall_resp_go(struct hall_req *req, const char *location, const char *message);
 /* 503 系统繁忙，请稍后再试 */

@@ -153,10 +153,23 @@ hall_resp_error(struct hall_req *req, int status, const char *field, const char 
 }
 
 int
+hall_local_path(const char *s)
+{
+    const unsigned char *p;
+
+    if (s == NULL || s[0] != '/' || s[1] == '/' || s[1] == '\\')
+        return 0;
+    for (p = (const unsigned char *)s; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\\')
+            return 0;
+    return 1;
+}
+
+int
 hall_resp_redirect(struct hall_req *req, const char *location)
 {
     /* only local paths: an open redirect would help phishing */
-    if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
+    if (!hall_local_path(location))
         location = "/";
     /* nginx refuses response headers beyond its buffer (502): never echo
      * an endless query string back in a Location */

@@ -68,8 +68,7 @@ next_of(struct hall_req *req)
 {
     const char *next = hall_req_param(req, "next");
 
-    if (next != NULL && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
-        strpbrk(next, "\r\n") == NULL && strlen(next) < 512)
+    if (hall_local_path(next) && strlen(next) < 512)
         return next;
     return hall_psprintf(req->pool, "%s/", base_of(req));
 }

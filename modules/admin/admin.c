@@ -360,7 +360,7 @@ next_of(struct hall_req *req)
 {
     const char *next = hall_req_param(req, "next");
 
-    if (next != NULL && strncmp(next, "/admin", 6) == 0 &&
+    if (hall_local_path(next) && strncmp(next, "/admin", 6) == 0 &&
         (next[6] == '/' || next[6] == '?' || next[6] == '\0') && strpbrk(next, "\r\n\\") == NULL &&
         strstr(next, "//") == NULL && strlen(next) < 512)
         return next;

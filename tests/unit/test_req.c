@@ -923,6 +923,43 @@ parse_multipart__upload_dir_missing__503(void **state)
     hall_pool_destroy(pool);
 }
 
+/* ---- local redirect targets ------------------------------------------------ */
+
+static void
+local_path__tricks_of_open_redirects__refused(void **state)
+{
+    static const char *const bad[] = {
+        "//evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example/",
+        "/\n/evil.example",
+        "/\r//evil.example",
+        "/a\\b",
+        "/x\x7f",
+        "/\x01/",
+        "https://evil.example/",
+        "evil.example",
+        "",
+        " /center",
+        "\t/center",
+        NULL,
+    };
+    static const char *const good[] = {
+        "/",     "/center", "/login?next=%2Fcenter", "/hunan/new?x=1#top", "/a/b//c", "/%2F%2Fx",
+        "/中文", NULL,
+    };
+    size_t i;
+
+    (void)state;
+    assert_int_equal(hall_local_path(NULL), 0);
+    for (i = 0; bad[i] != NULL; i++)
+        if (hall_local_path(bad[i]))
+            fail_msg("accepted as local: case %zu", i);
+    for (i = 0; good[i] != NULL; i++)
+        if (!hall_local_path(good[i]))
+            fail_msg("refused as not local: %s", good[i]);
+}
+
 int
 main(void)
 {
@@ -959,6 +996,7 @@ main(void)
         cmocka_unit_test(parse_multipart__bad_part_headers__400),
         cmocka_unit_test(parse_multipart__part_headers_over_8k__400_however_read),
         cmocka_unit_test(parse_multipart__upload_dir_missing__503),
+        cmocka_unit_test(local_path__tricks_of_open_redirects__refused),
     };
 
     return cmocka_run_group_tests_name("req", tests, mp_group_setup, mp_group_teardown);
