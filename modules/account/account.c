@@ -20,6 +20,12 @@ static const struct hall_stmt account_stmts[] = {
      "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = "
      "$1",
      1},
+    /* the login locks the row before the slow hash: parallel wrong passwords
+     * are counted one after another, and a right one never reads a stale lock */
+    {"user_by_phone_lock",
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = "
+     "$1 FOR UPDATE",
+     1},
     {"user_insert",
      "INSERT INTO users (phone_enc, phone_idx, password_hash) VALUES ($1, $2, $3)"
      " ON CONFLICT (phone_idx) DO NOTHING RETURNING id",
@@ -339,7 +345,7 @@ do_login(struct hall_req *req)
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-    res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
+    res = hall_db_exec(req, "user_by_phone_lock", HALL_BIN(idx, 32));
     if (res == NULL)
         return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
     if (hall_dbres_rows(res) == 0) {

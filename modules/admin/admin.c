@@ -65,9 +65,10 @@ enum {
 };
 
 static const struct hall_stmt admin_stmts[] = {
+    /* locked before the slow hash: parallel tries are counted one at a time */
     {"staff_by_login",
      "SELECT id, password_hash, coalesce(locked_until > now(), false), active FROM staff"
-     " WHERE login = $1",
+     " WHERE login = $1 FOR UPDATE",
      1},
     {"staff_login_failed",
      "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"

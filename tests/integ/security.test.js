@@ -8,8 +8,12 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const {
-    SKIP, Client, newPhone, sendCode, ageSmsCodes, registerUser, loginPassword,
+    SKIP, HALL_ROOT, HALL_CONF, Client, newPhone, sendCode, ageSmsCodes, registerUser,
+    loginPassword, sql1,
 } = require('./lib/hall');
 
 /* next= values and where the hall may send the browser after login; a
@@ -73,4 +77,75 @@ test('next= after login, SMS login and registration: only a local path, else /',
     await local.page('/login?next=%2Fcenter');
     const r3 = await local.post('/login', { phone, password, next: '/center' });
     assert.equal(r3.json.redirect, '/center');
+});
+
+const LOCKED_MSG = '密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录';
+const STAFF_LOCKED_MSG = '密码错误次数过多，账号已暂时锁定，请稍后再试';
+
+/* the user id behind a logged-in client (sessions keep the cookie's SHA-256) */
+function userIdOf(client) {
+    const h = crypto.createHash('sha256').update(client.cookie('hall_sid')).digest('hex');
+    return Number(sql1(`SELECT user_id FROM sessions WHERE token_hash = '\\x${h}'`));
+}
+
+/* n clients with a login page each (its CSRF token), ready to post at once */
+async function readyClients(n, page) {
+    const cs = [];
+    for (let i = 0; i < n; i++) {
+        const c = new Client();
+        await c.page(page);
+        cs.push(c);
+    }
+    return cs;
+}
+
+test('20 parallel wrong passwords: exactly 5 tries, then the right one neither logs in nor unlocks', { skip: SKIP }, async () => {
+    const { client, phone, password } = await registerUser();
+    const uid = userIdOf(client);
+    const cs = await readyClients(20, '/login');
+
+    const rs = await Promise.all(cs.map((c, i) => loginPassword(c, phone, `Wrong${i}pass`)));
+    const tried = rs.filter((r) => r.status === 400);
+    const locked = rs.filter((r) => r.status === 429);
+    assert.equal(tried.length + locked.length, 20, rs.map((r) => r.status).join(','));
+    /* tries 1-4 say how many are left, the 5th locks: 4 x 400 and 16 x 429 */
+    assert.deepEqual(tried.map((r) => r.json.message).sort(),
+        [1, 2, 3, 4].map((n) => `手机号码或密码不正确，还可尝试${n}次`));
+    assert.ok(locked.every((r) => r.json.message === LOCKED_MSG));
+    const row = `FROM users WHERE id = ${uid}`;
+    assert.equal(sql1(`SELECT failed_logins ${row}`), '5', 'five wrong passwords counted');
+    const until = sql1(`SELECT locked_until ${row}`);
+    assert.notEqual(until, '');
+
+    /* the right password, alone and beside more wrong ones: refused, lock kept */
+    const late = await readyClients(6, '/login');
+    const rs2 = await Promise.all(late.map((c, i) => loginPassword(c, phone, i === 3 ? password : `Again${i}pass`)));
+    for (const r of rs2) {
+        assert.equal(r.status, 429, r.text);
+        assert.equal(r.json.message, LOCKED_MSG);
+    }
+    assert.ok(late.every((c) => c.cookie('hall_sid') === undefined), 'no session was made');
+    assert.equal(sql1(`SELECT failed_logins ${row}`), '5');
+    assert.equal(sql1(`SELECT locked_until ${row}`), until, 'the lock is neither lifted nor moved');
+});
+
+test('staff: 20 parallel wrong passwords lock after exactly 5, the right one then fails', { skip: SKIP }, async () => {
+    const login = `race${process.pid % 1000}${Date.now() % 100000}`;
+    const pw = 'RaceTest2026pw';
+    execFileSync(path.join(HALL_ROOT, 'modules/admin/hall-staff'),
+        ['-c', HALL_CONF, 'add', login, 'reviewer', pw], { encoding: 'utf8' });
+    const cs = await readyClients(20, '/admin/login');
+
+    const rs = await Promise.all(cs.map((c, i) => c.post('/admin/login', { login, password: `wrong${i}pass` })));
+    const statuses = rs.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 400).length, 4, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 16, statuses.join(','));
+    assert.equal(sql1(`SELECT failed_logins FROM staff WHERE login = '${login}'`), '5');
+
+    const right = (await readyClients(1, '/admin/login'))[0];
+    const r = await right.post('/admin/login', { login, password: pw });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.json.message, STAFF_LOCKED_MSG);
+    assert.equal(right.cookie('hall_staff'), undefined);
+    assert.equal(sql1(`SELECT failed_logins FROM staff WHERE login = '${login}'`), '5');
 });
