@@ -355,6 +355,8 @@ const char *hall_req_env(struct hall_req *req, const char *name);
 /* body parameter, then query parameter; NULL when absent */
 const char *hall_req_param(struct hall_req *req, const char *name);
 const char *hall_req_query(struct hall_req *req, const char *name);
+/* a parameter of the body only (form or JSON), never of the query string */
+const char *hall_req_body_param(struct hall_req *req, const char *name);
 const char *hall_req_cookie(struct hall_req *req, const char *name);
 int hall_req_param_i64(struct hall_req *req, const char *name, int64_t *out);
 const struct hall_upload *hall_req_upload(struct hall_req *req, const char *field);

@@ -192,6 +192,12 @@ hall_req_query(struct hall_req *req, const char *name)
 }
 
 const char *
+hall_req_body_param(struct hall_req *req, const char *name)
+{
+    return param_find(req->bparams, name);
+}
+
+const char *
 hall_req_cookie(struct hall_req *req, const char *name)
 {
     return param_find(req->cookies, name);

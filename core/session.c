@@ -133,7 +133,7 @@ hall_csrf_check(struct hall_req *req)
     int i;
 
     if (sent == NULL || *sent == '\0')
-        sent = hall_req_param(req, "_csrf");
+        sent = hall_req_body_param(req, "_csrf"); /* never from a URL */
     if (sent == NULL || strlen(sent) != TOKEN_CHARS)
         return HALL_ERR;
     cands[0] = hall_req_cookie(req, SID_COOKIE);

@@ -274,7 +274,7 @@ hall_staff_csrf_check(struct hall_req *req)
     const char *tok = hall_req_cookie(req, STAFF_COOKIE);
 
     if (sent == NULL || *sent == '\0')
-        sent = hall_req_param(req, "_csrf");
+        sent = hall_req_body_param(req, "_csrf"); /* never from a URL */
     if (req->staff == NULL || !token_ok(tok) || sent == NULL || strlen(sent) != TOKEN_CHARS)
         return HALL_ERR;
     return hall_ct_equal(csrf_for(req, tok), sent, TOKEN_CHARS) ? HALL_OK : HALL_ERR;

@@ -36,6 +36,8 @@ LOC=
 # that its body (followed by a line "location: URL" for redirects) matches
 # the extended REGEX ('' checks the status only).  The body is left in OUT,
 # the redirect target in LOC.
+# (grep reads all its input: with pipefail, "grep -q" could end the pipe while
+# printf still writes, and SIGPIPE would fail an example that matched)
 ex() {
     local want=$1 re=$2 meta code
     shift 3 # "curl"
@@ -45,7 +47,7 @@ ex() {
     LOC=${meta#* }
     OUT=$(cat "$D/out" 2>/dev/null)
     if [ "$code" != "$want" ] ||
-        { [ -n "$re" ] && ! printf '%s\nlocation: %s\n' "$OUT" "$LOC" | grep -Eq -- "$re"; }; then
+        { [ -n "$re" ] && ! printf '%s\nlocation: %s\n' "$OUT" "$LOC" | grep -E -- "$re" >/dev/null; }; then
         printf 'FAIL: example %d (line %d): want %s matching /%s/\n' "$N" "${BASH_LINENO[0]}" \
             "$want" "$re" >&2
         printf '      got %s %s\n      %.600s\n' "$code" "$LOC" "$OUT" >&2
@@ -59,7 +61,7 @@ wait_for() {
     local what=$1 re=$2 i
     shift 2
     for ((i = 0; i < 100; i++)); do
-        if "$@" 2>/dev/null | grep -Eq -- "$re"; then
+        if "$@" 2>/dev/null | grep -E -- "$re" >/dev/null; then
             return 0
         fi
         sleep 0.2

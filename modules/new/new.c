@@ -552,15 +552,18 @@ param_cmp(const void *a, const void *b)
 
 /*
  * The partner signs "k1=v1&k2=v2..." — every query parameter but sign,
- * sorted by name, values as UTF-8 text (not URL-encoded) — with
- * HMAC-SHA256 under its link_secret, hex in "sign".  docs/partners.md.
+ * sorted by name, names and values percent-encoded (UTF-8 bytes; only
+ * A-Z a-z 0-9 - _ . ~ stay as they are, hex digits upper case) — with
+ * HMAC-SHA256 under its link_secret, hex in "sign".  Encoding makes the
+ * string unambiguous: a value can no longer hold "&name=" of another
+ * parameter.  A parameter given twice is refused.  docs/partners.md.
  */
 static int
 link_verify(struct hall_req *req, const char *secret, const char **why)
 {
     struct hall_param *p, *list[32];
     const char *sign = NULL, *ts = NULL;
-    struct hall_buf *canon = hall_buf_new(req->pool, 8192);
+    struct hall_buf *canon = hall_buf_new(req->pool, 16384);
     unsigned char mac[32];
     size_t n = 0, i;
     char *end;
@@ -568,6 +571,10 @@ link_verify(struct hall_req *req, const char *secret, const char **why)
 
     for (p = req->qparams; p != NULL; p = p->next) {
         if (strcmp(p->name, "sign") == 0) {
+            if (sign != NULL) {
+                *why = "链接参数重复";
+                return HALL_ERR;
+            }
             sign = p->value;
             continue;
         }
@@ -589,8 +596,9 @@ link_verify(struct hall_req *req, const char *secret, const char **why)
             *why = "链接参数重复";
             return HALL_ERR;
         }
-        if (hall_buf_printf(canon, "%s%s=%s", i > 0 ? "&" : "", list[i]->name, list[i]->value) !=
-            HALL_OK) {
+        if (hall_buf_printf(canon, "%s%s=%s", i > 0 ? "&" : "",
+                            hall_url_encode(req->pool, list[i]->name),
+                            hall_url_encode(req->pool, list[i]->value)) != HALL_OK) {
             *why = "链接过长";
             return HALL_ERR;
         }

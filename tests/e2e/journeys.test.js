@@ -59,10 +59,14 @@ function tmpFile(name, data) {
     return p;
 }
 
+/* docs/partners.md: RFC 3986 percent-encoding of names and values */
+const pct = (s) => encodeURIComponent(s).replace(/[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 function signedLink(params) {
     const p = { ts: String(Math.floor(Date.now() / 1000)), nonce: crypto.randomBytes(8).toString('hex'),
         ...params };
-    const canon = Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join('&');
+    const canon = Object.keys(p).sort().map((k) => `${pct(k)}=${pct(p[k])}`).join('&');
     p.sign = crypto.createHmac('sha256', 'dev-only-hunan-link-secret-change-me').update(canon).digest('hex');
     return `${HALL}/hunan/new/entry?${new URLSearchParams(p)}`;
 }

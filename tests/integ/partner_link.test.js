@@ -12,10 +12,14 @@ const { Client, applicant } = require('./lib/client');
 
 const SECRET = 'dev-only-hunan-link-secret-change-me';
 
-/* the partner's side, written from docs/partners.md */
+/* the partner's side, written from docs/partners.md: names and values
+ * percent-encoded as RFC 3986 says (encodeURIComponent leaves !'()* alone) */
+const pct = (s) => encodeURIComponent(s).replace(/[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 function signedQuery(params, { secret = SECRET, ts = Math.floor(Date.now() / 1000) } = {}) {
     const p = { ts: String(ts), nonce: crypto.randomBytes(8).toString('hex'), ...params };
-    const canon = Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join('&');
+    const canon = Object.keys(p).sort().map((k) => `${pct(k)}=${pct(p[k])}`).join('&');
     p.sign = crypto.createHmac('sha256', secret).update(canon).digest('hex');
     return new URLSearchParams(p).toString();
 }

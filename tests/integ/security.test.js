@@ -9,6 +9,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const {
@@ -148,4 +149,93 @@ test('staff: 20 parallel wrong passwords lock after exactly 5, the right one the
     assert.equal(r.json.message, STAFF_LOCKED_MSG);
     assert.equal(right.cookie('hall_staff'), undefined);
     assert.equal(sql1(`SELECT failed_logins FROM staff WHERE login = '${login}'`), '5');
+});
+
+/* ---- signed partner links (docs/partners.md) ------------------------------ */
+
+const LINK_SECRET = 'dev-only-hunan-link-secret-change-me';
+const pct = (s) => encodeURIComponent(s).replace(/[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const hmac = (s) => crypto.createHmac('sha256', LINK_SECRET).update(s, 'utf8').digest('hex');
+/* pairs [[k, v], ...] as a query string, in the given order, repeats kept */
+const query = (pairs) => pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
+const canonical = (pairs) => query([...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+const linkPairs = (extra) => [['cert_type', 'person'], ['nonce', crypto.randomBytes(8).toString('hex')],
+    ['ts', String(Math.floor(Date.now() / 1000))], ...extra];
+
+test('partner links: the canonical encoding is signed; folded, split or repeated parameters are refused', { skip: SKIP }, async () => {
+    const c = new Client();
+    /* values with the characters that made the old string ambiguous */
+    const good = linkPairs([['name', '王五'], ['mobile', '13700137000'], ['email', "a&b=c+d%20'x'@example.com"]]);
+    let r = await c.request('GET', `/hunan/new/entry?${query(good)}&sign=${hmac(canonical(good))}`);
+    assert.equal(r.status, 303, r.text);
+
+    /* "mobile=137...&name=王五" folded into one value: the old, unencoded
+     * string stayed the same, so the old signature still matched */
+    const base = linkPairs([['mobile', '13700137000'], ['name', '王五']]);
+    const folded = base.filter(([k]) => k !== 'name' && k !== 'mobile').concat([['mobile', '13700137000&name=王五']]);
+    const oldCanon = (pairs) => [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+    assert.equal(oldCanon(folded), oldCanon(base), 'the two links had one old signed string');
+    r = await c.request('GET', `/hunan/new/entry?${query(folded)}&sign=${hmac(oldCanon(base))}`);
+    assert.equal(r.status, 403);
+    assert.match(r.text, /链接签名无效/);
+    r = await c.request('GET', `/hunan/new/entry?${query(folded)}&sign=${hmac(canonical(base))}`);
+    assert.equal(r.status, 403);
+    assert.match(r.text, /链接签名无效/);
+
+    /* a parameter twice, even when both copies are signed, and sign twice */
+    const twice = linkPairs([['name', '王五'], ['name', '赵六']]);
+    r = await c.request('GET', `/hunan/new/entry?${query(twice)}&sign=${hmac(canonical(twice))}`);
+    assert.equal(r.status, 403);
+    assert.match(r.text, /链接参数重复/);
+    const once = linkPairs([['name', '王五']]);
+    r = await c.request('GET', `/hunan/new/entry?${query(once)}&sign=${'0'.repeat(64)}&sign=${hmac(canonical(once))}`);
+    assert.equal(r.status, 403);
+    assert.match(r.text, /链接参数重复/);
+});
+
+test('the bash example of docs/partners.md makes a link the hall accepts', { skip: SKIP }, async () => {
+    const doc = fs.readFileSync(path.join(HALL_ROOT, 'docs', 'partners.md'), 'utf8');
+    const m = doc.match(/The same in bash[^]*?```sh\n([^]*?)```/);
+    assert.ok(m, 'docs/partners.md has the bash example');
+    const out = execFileSync('bash', ['-c', m[1].replace(/http:\/\/127\.0\.0\.1:8080/g, process.env.HALL_URL)],
+        { encoding: 'utf8' }).trim();
+    const r = await new Client().request('GET', out.slice(process.env.HALL_URL.length));
+    assert.equal(r.status, 303, `${out}: ${r.text}`);
+});
+
+test('script/partner-link: the running hall\'s address without --base', { skip: SKIP }, async () => {
+    const url = execFileSync(path.join(HALL_ROOT, 'script', 'partner-link'),
+        ['--partner', 'hunan', '--secret', LINK_SECRET, 'cert_type=person', 'mobile=13700137001'],
+        { encoding: 'utf8', env: { ...process.env, HALL_CONF } }).trim();
+    assert.ok(url.startsWith(`${process.env.HALL_URL}/hunan/new/entry?`), url);
+    const r = await new Client().request('GET', url.slice(process.env.HALL_URL.length));
+    assert.equal(r.status, 303, r.text);
+});
+
+test('the CSRF token counts from the header or the form body, never from the query string', { skip: SKIP }, async () => {
+    const c = new Client();
+    await c.page('/login');
+    const token = c.csrf;
+    const phone = newPhone('136');
+    let r = await c.request('POST', `/sms/send?_csrf=${encodeURIComponent(token)}`, {
+        body: new URLSearchParams({ phone, purpose: 'login' }).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, accept: 'json',
+    });
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.json.message, '页面已过期，请刷新页面后重试');
+    /* the same token in the body is fine */
+    r = await c.request('POST', '/sms/send', {
+        body: new URLSearchParams({ phone, purpose: 'login', _csrf: token }).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, accept: 'json',
+    });
+    assert.equal(r.status, 200, r.text);
+    /* staff forms alike */
+    const s = new Client();
+    await s.page('/admin/login');
+    r = await s.request('POST', `/admin/login?_csrf=${encodeURIComponent(s.csrf)}`, {
+        body: new URLSearchParams({ login: 'nobody', password: 'whatever12345' }).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, accept: 'json',
+    });
+    assert.equal(r.status, 403, r.text);
 });
