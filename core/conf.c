@@ -55,6 +55,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(pay_callback_max_age_s, 30, 86400, "300",
       "a payment callback whose timestamp is further than this from now is refused"),
     I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),
+    I(sms_ip_hourly_max, 1, 10000000, "30", "most SMS codes one client IP may ask for per hour"),
+    I(sms_session_hourly_max, 1, 10000000, "10",
+      "most SMS codes one visitor (browser session) may ask for per hour"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -33,6 +33,16 @@ static const struct hall_stmt core_stmts[] = {
      5},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
     {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
+    /* a row per client and clock hour: the upsert locks it until commit, so
+     * parallel sends from one client are counted one after another */
+    {"sms_client_count",
+     "INSERT INTO sms_send_counts AS c (key, hour, n) VALUES ($1, date_trunc('hour', now()), 1)"
+     " ON CONFLICT (key, hour) DO UPDATE SET n = c.n + 1 RETURNING n",
+     1},
+    {"sms_client_prune",
+     "DELETE FROM sms_send_counts WHERE ctid IN (SELECT ctid FROM sms_send_counts"
+     " WHERE hour < now() - interval '1 day' LIMIT 50 FOR UPDATE SKIP LOCKED)",
+     0},
     {"sms_lock", "SELECT pg_advisory_xact_lock(hashtextextended(encode($1::bytea, 'hex'), 7))", 1},
     {"sms_counts",
      "SELECT count(*) FILTER (WHERE created_at > now() - make_interval(secs => $2::int)),"

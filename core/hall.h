@@ -111,6 +111,8 @@ struct hall_conf {
     long password_iterations;
     long pay_callback_max_age_s;
     long finauth_max_tries;
+    long sms_ip_hourly_max;
+    long sms_session_hourly_max;
 };
 
 struct hall_conf_opt {
@@ -465,9 +467,14 @@ enum hall_sms_result {
     HALL_SMS_EXPIRED, /* no live code for this phone and purpose */
     HALL_SMS_LOCKED,  /* too many wrong tries */
     HALL_SMS_DB_ERROR,
+    HALL_SMS_IP_LIMIT,      /* sms_ip_hourly_max from this client address */
+    HALL_SMS_SESSION_LIMIT, /* sms_session_hourly_max from this browser */
 };
 
 /* inside a transaction: creates a code and queues its SMS in the outbox */
+/* the per-client limits of SMS sending (client IP, visitor's session), counted
+ * in PostgreSQL; inside the caller's transaction, before hall_sms_code_send */
+enum hall_sms_result hall_sms_client_limit(struct hall_req *req);
 enum hall_sms_result hall_sms_code_send(struct hall_req *req, const char *phone,
                                         const char *purpose);
 /* inside a transaction: consumes the code on success */

@@ -20,6 +20,49 @@ code_mac(const unsigned char idx[32], const char *purpose, const char *code, uns
     hall_mac("sms-code", msg, (size_t)n + 32, out);
 }
 
+/* counts one more code for key; HALL_OK while at most max this hour */
+static enum hall_sms_result
+client_count(struct hall_req *req, const char *key, long max, enum hall_sms_result over)
+{
+    struct hall_dbres *res = hall_db_exec(req, "sms_client_count", HALL_STR(key));
+
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return HALL_SMS_DB_ERROR;
+    /* a refused send rolls back, so only codes that went out count */
+    return hall_dbres_i64(res, 0, 0) > max ? over : HALL_SMS_OK;
+}
+
+enum hall_sms_result
+hall_sms_client_limit(struct hall_req *req)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    const char *tok = NULL;
+    enum hall_sms_result r;
+    unsigned char hash[32];
+
+    if (hall_db_exec(req, "sms_client_prune") == NULL)
+        return HALL_SMS_DB_ERROR;
+    /* the address nginx saw (fastcgi_params REMOTE_ADDR); always the IP
+     * first, then the session, so two requests never wait on each other
+     * in opposite orders */
+    if (req->remote_addr != NULL && *req->remote_addr != '\0' && strlen(req->remote_addr) < 64) {
+        r = client_count(req, hall_psprintf(req->pool, "ip:%s", req->remote_addr),
+                         conf->sms_ip_hourly_max, HALL_SMS_IP_LIMIT);
+        if (r != HALL_SMS_OK)
+            return r;
+    }
+    if (req->session != NULL) {
+        memcpy(hash, req->session->token_hash, 32);
+    } else {
+        tok = hall_req_cookie(req, "hall_pre");
+        if (tok == NULL || *tok == '\0')
+            return HALL_SMS_OK; /* no visitor cookie: no form token either */
+        hall_sha256(tok, strlen(tok), hash);
+    }
+    return client_count(req, hall_psprintf(req->pool, "session:%s", hall_hex(req->pool, hash, 32)),
+                        conf->sms_session_hourly_max, HALL_SMS_SESSION_LIMIT);
+}
+
 enum hall_sms_result
 hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
 {
@@ -104,6 +147,8 @@ hall_sms_result_msg(enum hall_sms_result r)
     case HALL_SMS_EXPIRED: return "短信验证码已失效，请重新获取";
     case HALL_SMS_LOCKED: return "短信验证码错误次数过多，请重新获取";
     case HALL_SMS_DB_ERROR: return "系统繁忙，请稍后再试";
+    case HALL_SMS_IP_LIMIT: return "您所在网络获取验证码的次数过多，请1小时后再试";
+    case HALL_SMS_SESSION_LIMIT: return "获取验证码的次数过多，请1小时后再试";
     }
     return "系统繁忙，请稍后再试";
 }

@@ -233,7 +233,9 @@ sms_send(struct hall_req *req)
         if (hall_dbres_rows(res) > 0)
             return hall_resp_error(req, 409, "phone", "该手机号码已注册，请直接登录");
     }
-    r = hall_sms_code_send(req, phone, purpose);
+    r = hall_sms_client_limit(req);
+    if (r == HALL_SMS_OK)
+        r = hall_sms_code_send(req, phone, purpose);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
     if (r == HALL_SMS_TOO_SOON)

@@ -10,6 +10,8 @@
 #   HALL_PORT          nginx port on 127.0.0.1 [8080]
 #   HALL_SANDBOX_PORT  sandbox port on 127.0.0.1 [8091]
 #   HALL_PG_FAST       1: run PostgreSQL without fsync (throw-away test clusters)
+#   HALL_SMS_RATE, HALL_SMS_BURST, HALL_SMS_EXEMPT  nginx's limit of SMS code requests
+#                      per client address [10r/m, 20, none] (nginx/hall.conf.in)
 #
 # Every process started here is remembered (HALL_PIDS) and stop_all ends it.
 
@@ -432,6 +434,12 @@ render_nginx() {
     fi
     partners=$(partners_regex)
     static=$(static_dir)
+    # geo lines "        ADDR 1;" for the addresses nginx does not limit
+    local sms_exempt='' a
+    for a in ${HALL_SMS_EXEMPT:-}; do
+        [[ $a =~ ^[0-9a-fA-F.:/]+$ ]] || die "HALL_SMS_EXEMPT: not an address: $a"
+        sms_exempt+="        $a 1;\\n"
+    done
     # the template's leading comment explains the placeholders: drop it
     sed -e "1i # Generated from nginx/hall.conf.in by script/lib/common.sh: do not edit." \
         -e '1,/^[^#]/{/^#/d;}' \
@@ -443,6 +451,9 @@ render_nginx() {
         -e "s|@NGINX_DIR@|$(sed_escape "$HALL_NGINX_DIR")|g" \
         -e "s|@USER_DIRECTIVE@|$(sed_escape "$user_directive")|g" \
         -e "s|@PARTNERS@|$(sed_escape "$partners")|g" \
+        -e "s|@SMS_RATE@|$(sed_escape "${HALL_SMS_RATE:-10r/m}")|g" \
+        -e "s|@SMS_BURST@|$(sed_escape "${HALL_SMS_BURST:-20}")|g" \
+        -e "s|^@SMS_EXEMPT@\$|$sms_exempt|" \
         "$HALL_ROOT/nginx/hall.conf.in" >"$HALL_NGINX_DIR/nginx.conf.new" ||
         die "cannot render nginx.conf"
     if grep -q '@[A-Z_]*@' "$HALL_NGINX_DIR/nginx.conf.new"; then

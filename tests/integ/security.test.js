@@ -10,11 +10,12 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const {
     SKIP, HALL_ROOT, HALL_CONF, Client, newPhone, sendCode, ageSmsCodes, registerUser,
-    loginPassword, sql1,
+    loginPassword, sql, sql1, smsMessages, waitFor,
 } = require('./lib/hall');
 
 /* next= values and where the hall may send the browser after login; a
@@ -238,4 +239,140 @@ test('the CSRF token counts from the header or the form body, never from the que
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, accept: 'json',
     });
     assert.equal(r.status, 403, r.text);
+});
+
+/* ---- SMS sending limits ----------------------------------------------------- */
+
+/* The test hall's settings (script/test writes them to hall.conf). */
+function confValue(name) {
+    const m = fs.readFileSync(HALL_CONF, 'utf8').match(new RegExp(`^${name}\\s*=\\s*(\\S+)`, 'mg'));
+    assert.ok(m, `${name} in ${HALL_CONF}`);
+    return Number(m[m.length - 1].split('=')[1].trim());
+}
+
+/* An HTTP request from another loopback address (nginx sees it as REMOTE_ADDR). */
+function fromAddr(addr, method, p, { body = null, headers = {} } = {}) {
+    const u = new URL(process.env.HALL_URL + p);
+    return new Promise((resolve, reject) => {
+        const req = http.request({
+            host: u.hostname, port: u.port, path: u.pathname + u.search, method,
+            localAddress: addr, headers: body === null ? headers
+                : { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d) => { text += d; });
+            res.on('end', () => {
+                let json = null;
+                try {
+                    json = JSON.parse(text);
+                } catch {
+                    json = null;
+                }
+                resolve({ status: res.statusCode, headers: res.headers, text, json });
+            });
+        });
+        req.on('error', reject);
+        if (body !== null)
+            req.write(body);
+        req.end();
+    });
+}
+
+/* A browser on ADDR: the login page's pre-session cookie and form token. */
+async function visitorAt(addr) {
+    const r = await fromAddr(addr, 'GET', '/login', { headers: { Accept: 'text/html' } });
+    assert.equal(r.status, 200);
+    const pre = (r.headers['set-cookie'] || []).map((c) => c.split(';')[0]).find((c) => c.startsWith('hall_pre='));
+    const csrf = r.text.match(/<meta name="csrf-token" content="([^"]*)">/);
+    assert.ok(pre && csrf, 'a pre-session cookie and a form token');
+    return {
+        pre: pre.slice('hall_pre='.length),
+        send: (phone) => fromAddr(addr, 'POST', '/sms/send', {
+            body: new URLSearchParams({ phone, purpose: 'login' }).toString(),
+            headers: {
+                Cookie: pre, 'X-CSRF-Token': csrf[1], Accept: 'application/json',
+                'Content-Type': 'application/x-www-form-urlencoded',
+            },
+        }),
+    };
+}
+
+const IP_LIMIT_MSG = '您所在网络获取验证码的次数过多，请1小时后再试';
+const SESSION_LIMIT_MSG = '获取验证码的次数过多，请1小时后再试';
+const NGINX_LIMIT_MSG = '获取验证码过于频繁，请稍后再试';
+
+/* the count of KEY for this hour and the next (a test across the hour's turn) */
+function presetCount(key, n) {
+    sql(`INSERT INTO sms_send_counts (key, hour, n)
+         SELECT '${key}', date_trunc('hour', now()) + g * interval '1 hour', ${n} FROM generate_series(0, 1) g
+         ON CONFLICT (key, hour) DO UPDATE SET n = EXCLUDED.n`);
+}
+
+test('SMS codes per client address: at the hourly limit, 10 parallel requests for 10 numbers send exactly what is left', { skip: SKIP }, async () => {
+    const max = confValue('sms_ip_hourly_max');
+    const addr = '127.0.0.3';
+    const visitors = [];
+    for (let i = 0; i < 10; i++)
+        visitors.push(await visitorAt(addr));
+    presetCount(`ip:${addr}`, max - 3);
+    const phones = visitors.map(() => newPhone('134'));
+    const rs = await Promise.all(visitors.map((v, i) => v.send(phones[i])));
+    const ok = rs.filter((r) => r.status === 200);
+    const refused = rs.filter((r) => r.status === 429);
+    assert.equal(ok.length, 3, rs.map((r) => `${r.status} ${r.text}`).join('\n'));
+    assert.equal(refused.length, 7);
+    for (const r of refused) {
+        assert.equal(r.json.field, 'phone');
+        assert.equal(r.json.message, IP_LIMIT_MSG);
+    }
+    assert.equal(sql1(`SELECT n FROM sms_send_counts WHERE key = 'ip:${addr}' AND hour = date_trunc('hour', now())`),
+        String(max), 'refused requests are not counted');
+    /* only the three numbers that were answered 200 get a code */
+    const okPhones = phones.filter((p, i) => rs[i].status === 200);
+    await waitFor('three codes at the sandbox', async () =>
+        (await Promise.all(okPhones.map((p) => smsMessages(p)))).every((m) => m.length === 1));
+    const others = await Promise.all(phones.filter((p, i) => rs[i].status !== 200).map((p) => smsMessages(p)));
+    assert.ok(others.every((m) => m.length === 0), 'no code went to a refused number');
+});
+
+test('SMS codes per browser session: the hourly limit holds for parallel requests to many numbers', { skip: SKIP }, async () => {
+    const max = confValue('sms_session_hourly_max');
+    const c = new Client();
+    await c.page('/login');
+    const key = `session:${crypto.createHash('sha256').update(c.cookie('hall_pre')).digest('hex')}`;
+    presetCount(key, max - 2);
+    const rs = await Promise.all([0, 1, 2, 3, 4, 5].map(() => c.post('/sms/send', { phone: newPhone('133'), purpose: 'login' })));
+    assert.equal(rs.filter((r) => r.status === 200).length, 2, rs.map((r) => `${r.status} ${r.text}`).join('\n'));
+    const refused = rs.filter((r) => r.status === 429);
+    assert.equal(refused.length, 4);
+    assert.ok(refused.every((r) => r.json.message === SESSION_LIMIT_MSG));
+    /* a new browser is another count */
+    const d = new Client();
+    await d.page('/login');
+    const r = await d.post('/sms/send', { phone: newPhone('133'), purpose: 'login' });
+    assert.equal(r.status, 200, r.text);
+});
+
+test('nginx limits SMS code requests per address before the hall: 429 with a Chinese message', { skip: SKIP }, async () => {
+    /* the default limit (HALL_SMS_RATE 10r/m, burst 20) applies to 127.0.0.2 */
+    const v = await visitorAt('127.0.0.2');
+    const start = Date.now();
+    const rs = await Promise.all(Array.from({ length: 40 }, () => v.send('1300000000x')));
+    const minutes = (Date.now() - start) / 60000;
+    const byNginx = rs.filter((r) => r.status === 429);
+    assert.ok(byNginx.length > 0, rs.map((r) => r.status).join(','));
+    for (const r of byNginx) {
+        assert.match(r.headers['content-type'], /^application\/json/);
+        assert.deepEqual(r.json, { ok: false, field: 'phone', message: NGINX_LIMIT_MSG });
+    }
+    /* what passed got the hall's own answer (a bad number: 400) */
+    const passed = rs.filter((r) => r.status !== 429);
+    assert.ok(passed.every((r) => r.status === 400 && r.json.field === 'phone'), passed.map((r) => r.text).join('\n'));
+    assert.ok(passed.length <= 21 + Math.ceil(minutes * 10), `${passed.length} passed nginx`);
+    /* 127.0.0.1, exempt in the test hall, is not limited by nginx */
+    const c = new Client();
+    await c.page('/login');
+    const mine = await Promise.all(Array.from({ length: 30 }, () => c.post('/sms/send', { phone: '1300000000x', purpose: 'login' })));
+    assert.ok(mine.every((r) => r.status === 400), mine.map((r) => r.status).join(','));
 });
