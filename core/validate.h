@@ -32,6 +32,12 @@ int hall_valid_ric(const char *in, char out[19]);
  * returns HALL_ERR for them. */
 int hall_valid_uscc(const char *in, char out[19], int *manual_review);
 
+/* Longest input the forms take for a mobile number and a USCC (or a tax
+ * ID): the validators remove prefixes and separators, so what a user types
+ * ("0086-13812345678", "9 1 110000 600037341L") is longer than the value. */
+#define HALL_VALID_MOBILE_INPUT_MAX 20
+#define HALL_VALID_USCC_INPUT_MAX   30
+
 /* mainland mobile number, optional +86 / 0086 / 86 prefix, to 11 digits */
 int hall_valid_mobile(const char *in, char out[12]);
 

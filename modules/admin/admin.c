@@ -203,6 +203,7 @@ static const struct {
 } form_labels[] = {
     {"org_name", "机构名称", "单位信息"},
     {"org_id", "机构证件号码", "单位信息"},
+    {"org_id_review", "机构证件号码核验", "单位信息"},
     {"unit_province", "单位所在省份（代码）", "单位信息"},
     {"unit_city", "单位所在城市（代码）", "单位信息"},
     {"unit_region", "单位所在地区", "单位信息"},
@@ -237,6 +238,7 @@ static const struct {
     {"invoice_title_type", "发票抬头类型", "发票信息"},
     {"invoice_title", "发票抬头", "发票信息"},
     {"invoice_taxid", "纳税人识别号", "发票信息"},
+    {"invoice_taxid_review", "纳税人识别号核验", "发票信息"},
     {NULL, NULL, NULL},
 };
 
@@ -715,6 +717,10 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
                       strcmp(hall_dbres_get(o, 0, C_STATUS), "transfer_review") == 0);
     form_ctx(req, ctx, form, before);
+    /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
+    hall_val_set_bool(req->pool, ctx, "manual_review",
+                      *form_str(form, "org_id_review") != '\0' ||
+                          *form_str(form, "invoice_taxid_review") != '\0');
     hall_val_set_bool(req->pool, ctx, "has_diff", before != NULL);
     hall_val_set_bool(req->pool, ctx, "unchanged_since_reject",
                       rejected_rev > 0 && form_rev == rejected_rev);

@@ -292,6 +292,54 @@ validate_vectors__mobile_files__match_policy(void **state)
 }
 
 /*
+ * Every value the validators accept (or send to manual review) fits the
+ * form's input: issue 7 found "+86 138..." and "0086-138..." refused by a
+ * 14-character limit checked before the validator could normalise them.
+ */
+static void
+vec_fit(const char *name, int uscc, size_t max)
+{
+    struct vecfile *vf = malloc(sizeof(*vf));
+    char out[19];
+    int i, bad = 0, review, taken = 0;
+
+    assert_non_null(vf);
+    vec_load(vf, name);
+    for (i = 0; i < vf->nrows; i++) {
+        const char *v = vf->rows[i].col[0];
+        int ok;
+
+        review = 0;
+        ok = uscc ? hall_valid_uscc(v, out, &review) == HALL_OK || review
+                  : hall_valid_mobile(v, out) == HALL_OK;
+        if (!ok)
+            continue;
+        taken++;
+        if (strlen(v) > max) {
+            print_error("# %s:%d: '%s' is accepted but longer than the form's %zu\n", name,
+                        vf->rows[i].line, v, max);
+            bad++;
+        }
+    }
+    free(vf->text);
+    free(vf);
+    assert_true(taken >= 10);
+    if (bad > 0)
+        fail_msg("%s: %d accepted values do not fit the form", name, bad);
+}
+
+static void
+validate_vectors__accepted_values__fit_the_form_inputs(void **state)
+{
+    (void)state;
+    vec_fit("cn_mobile.tsv", 0, HALL_VALID_MOBILE_INPUT_MAX);
+    vec_fit("cn_uscc.tsv", 1, HALL_VALID_USCC_INPUT_MAX);
+    /* the longest documented forms */
+    assert_true(strlen("0086-13812345678") <= HALL_VALID_MOBILE_INPUT_MAX);
+    assert_true(strlen("9 1 110000 600037341L") <= HALL_VALID_USCC_INPUT_MAX);
+}
+
+/*
  * The detail file's computed columns say why a row passes: for 18-char
  * numbers we accept exactly checksum && date && province, except the
  * pre-1900 birth date.
@@ -1038,6 +1086,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(validate_vectors__ric_files__match_policy),
+        cmocka_unit_test(validate_vectors__accepted_values__fit_the_form_inputs),
         cmocka_unit_test(validate_vectors__uscc_files__match_policy_and_flag_fujian_pilot),
         cmocka_unit_test(validate_vectors__mobile_files__match_policy),
         cmocka_unit_test(validate_vectors__ric_detail_columns__agree_with_verdict),
