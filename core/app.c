@@ -350,11 +350,14 @@ hall_app_dispatch(struct hall_req *req)
             break;
         }
     }
+    /* cookies first: an error page for a bad query string must find the
+     * visitor's hall_pre, or it mints a new one and every other form the
+     * visitor has open fails once with 页面已过期 */
+    hall_parse_cookies(req->pool, hall_req_env(req, "HTTP_COOKIE"), &req->cookies);
     if (req->query != NULL && *req->query != '\0' &&
         hall_parse_urlencoded(req->pool, req->query, strlen(req->query), &req->qparams,
                               MAX_PARAMS) != HALL_OK)
         return hall_resp_error(req, 400, NULL, "请求地址格式不正确");
-    hall_parse_cookies(req->pool, hall_req_env(req, "HTTP_COOKIE"), &req->cookies);
     if (found == NULL) {
         if (path_seen)
             return hall_resp_error(req, 405, NULL, "不支持的请求方法");

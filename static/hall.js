@@ -9,18 +9,49 @@
     return m ? m.getAttribute('content') : '';
   }
 
+  /* the inputs a field's message belongs to (every radio of a group; the
+   * visible search box of a hidden id, data-proxy) */
+  function fieldInputs(form, field) {
+    if (!field) return [];
+    var els = Array.prototype.slice.call(form.querySelectorAll('[name="' + field + '"]'));
+    var proxy = form.querySelector('[data-proxy="' + field + '"]');
+    if (proxy) els.unshift(proxy);
+    return els.filter(function (el) { return el.type !== 'hidden'; });
+  }
+
   function clearErrors(form) {
     form.querySelectorAll('.err').forEach(function (e) { e.textContent = ''; });
+    form.querySelectorAll('[aria-invalid]').forEach(function (el) {
+      el.removeAttribute('aria-invalid');
+    });
     var ok = form.querySelector('[data-ok]');
     if (ok) ok.textContent = '';
   }
 
+  /* the message under its field, tied to it (aria-invalid, aria-describedby),
+   * announced (the slots are live regions), and the field focused */
   function showError(form, field, message) {
     var slot = form.querySelector('.err[data-for="' + (field || '') + '"]') ||
       form.querySelector('.err[data-for=""]');
-    if (slot) slot.textContent = message;
-    else window.alert(message);
+    if (!slot) { window.alert(message); return; }
+    slot.textContent = message;
+    var inputs = fieldInputs(form, field);
+    if (!inputs.length) return;
+    if (!slot.id) slot.id = 'err-' + (form.getAttribute('id') || 'form') + '-' + field;
+    inputs.forEach(function (el) {
+      el.setAttribute('aria-invalid', 'true');
+      var d = (el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+      if (d.indexOf(slot.id) < 0) d.push(slot.id);
+      el.setAttribute('aria-describedby', d.join(' '));
+    });
+    inputs[0].focus();
   }
+  window.hallFieldError = showError;
+  window.hallClearErrors = clearErrors;
+
+  document.querySelectorAll('.err').forEach(function (e) {
+    e.setAttribute('aria-live', 'polite');
+  });
 
   function post(url, body) {
     return fetch(url, {

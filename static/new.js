@@ -34,9 +34,13 @@
   /* cascading selects: each level loads the children of the one above */
   document.querySelectorAll('[data-divisions]').forEach(function (row) {
     var selects = Array.prototype.slice.call(row.querySelectorAll('select'));
+    /* a keyboard user's arrow keys change the parent once per press: only the
+     * answer for the latest choice may fill the list */
+    var asked = [];
     function fill(i, parent) {
       var sel = selects[i];
       if (!sel) return Promise.resolve();
+      var mine = asked[i] = (asked[i] || 0) + 1;
       var first = sel.options[0];
       sel.innerHTML = '';
       sel.appendChild(first);
@@ -47,6 +51,7 @@
       if (i > 0 && !parent) { sel.hidden = true; return Promise.resolve(); }
       return getJSON('/new/divisions' + (parent ? '?parent=' + encodeURIComponent(parent) : ''))
         .then(function (res) {
+          if (asked[i] !== mine) return;
           var items = res.items || [];
           /* a county-less city: its towns sit one level up */
           if (items.length && i < selects.length - 1 && items[0].level === 4 && i === 2) {
@@ -78,7 +83,12 @@
   var list = document.getElementById('bank_suggest');
   var bankId = document.querySelector('input[name="bank_branch_id"]');
   var timer = null;
+  var bankStatus = document.createElement('p');
+  bankStatus.className = 'sr-only';
+  bankStatus.setAttribute('role', 'status');
   if (bank && list && bankId) {
+    list.parentNode.insertBefore(bankStatus, list);
+    list.setAttribute('aria-label', '开户行搜索结果');
     bank.addEventListener('input', function () {
       bankId.value = '';
       window.clearTimeout(timer);
@@ -87,17 +97,25 @@
       timer = window.setTimeout(function () {
         getJSON('/new/banks?q=' + encodeURIComponent(q)).then(function (res) {
           list.innerHTML = '';
+          /* buttons: Tab reaches them from the search box, Enter chooses */
           (res.items || []).forEach(function (it) {
             var li = document.createElement('li');
-            li.textContent = it.name;
+            var b = document.createElement('button');
+            b.type = 'button';
+            b.textContent = it.name;
             li.setAttribute('data-id', it.id);
-            li.addEventListener('click', function () {
+            b.addEventListener('click', function () {
               bank.value = it.name;
               bankId.value = it.id;
               list.hidden = true;
+              bankStatus.textContent = '已选择' + it.name;
+              bank.focus();
             });
+            li.appendChild(b);
             list.appendChild(li);
           });
+          bankStatus.textContent = res.items && res.items.length ?
+            '找到' + res.items.length + '个开户行，按Tab键选择' : '';
           if (!res.items || !res.items.length) {
             var none = document.createElement('li');
             none.textContent = '未找到匹配的开户行，请换个关键字';
@@ -113,6 +131,9 @@
   document.querySelectorAll('[data-close]').forEach(function (b) {
     b.addEventListener('click', function () {
       document.getElementById(b.getAttribute('data-close')).hidden = true;
+      /* the focus was on the button that is gone: on to the form's first field */
+      var first = document.querySelector('form select, form input:not([type=hidden])');
+      if (first) { first.focus(); }
     });
   });
   document.querySelectorAll('[data-print]').forEach(function (b) {
@@ -127,7 +148,9 @@
   document.querySelectorAll('form[data-upload]').forEach(function (form) {
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
-      form.querySelectorAll('.err').forEach(function (e) { e.textContent = ''; });
+      if (window.hallClearErrors) { window.hallClearErrors(form); } else {
+        form.querySelectorAll('.err').forEach(function (e) { e.textContent = ''; });
+      }
       var btn = form.querySelector('button[type="submit"]');
       if (btn) { btn.disabled = true; }
       fetch(form.getAttribute('action'), {
@@ -144,9 +167,12 @@
       }).then(function (res) {
         if (btn) { btn.disabled = false; }
         if (res.ok) {
-          window.location.assign(res.redirect || window.location.href);
+          /* without the #fragment (the skip link's #main): the same URL with
+           * one would only scroll, not load the page again */
+          window.location.assign(res.redirect || window.location.href.split('#')[0]);
           return;
         }
+        if (window.hallFieldError) { window.hallFieldError(form, res.field || '', res.message); return; }
         var slot = form.querySelector('.err[data-for="' + (res.field || '') + '"]') ||
           form.querySelector('.err[data-for=""]');
         if (slot) { slot.textContent = res.message; }

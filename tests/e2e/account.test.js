@@ -12,6 +12,7 @@ const path = require('node:path');
 const {
     SKIP, HALL_URL, newPhone, maskPhone, smsMessages, waitForSms, codeOf,
 } = require('../integ/lib/hall');
+const a11y = require('./lib/a11y');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CHROMIUM = process.env.HALL_CHROMIUM || '/usr/bin/chromium';
@@ -38,6 +39,7 @@ after(async () => {
 test('register, log out, log in by password, see the masked phone', { skip: SKIP }, async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, locale: 'zh-CN' });
     const page = await context.newPage();
+    a11y.track(page);
     /* what a user would not see but must not happen: script errors, CSP refusals */
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -58,6 +60,7 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         /* 1. the registration page, phone typed, 获取验证码 */
         await page.goto(`${HALL_URL}/register`);
         assert.equal(await page.locator('h1').textContent(), '注册');
+        await a11y.check(page, '注册');
         const form = page.locator('form#register');
         await form.locator('input[name="phone"]').fill(phone);
         const before = (await smsMessages(phone)).length;
@@ -79,6 +82,7 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         const err2 = form.locator('.err[data-for="password2"]');
         await err2.filter({ hasText: '两次输入的密码不一致' }).waitFor();
         assert.equal(new URL(page.url()).pathname, '/register');
+        await a11y.check(page, '注册 with a field error');
         await shot('02-password-mismatch');
 
         /* 3. corrected: registered and logged in on the home page */
@@ -90,6 +94,7 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         await page.locator('#welcome').waitFor();
         assert.equal(await page.locator('#logout').isVisible(), true);
         assert.equal(await page.locator('#nav-login').count(), 0);
+        await a11y.check(page, 'home, logged in');
         await shot('03-registered');
 
         /* 4. log out: back to the home page as a visitor */
@@ -99,11 +104,13 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         ]);
         await page.locator('#nav-login').waitFor();
         assert.equal(await page.locator('#welcome').count(), 0);
+        await a11y.check(page, 'home, logged out');
         await shot('04-logged-out');
 
         /* 5. log in by password from the login page */
         await page.locator('#nav-login').click();
         await page.waitForURL(`${HALL_URL}/login`);
+        await a11y.check(page, '登录');
         const login = page.locator('form#login-password');
         await login.locator('input[name="phone"]').fill(phone);
         await login.locator('input[name="password"]').fill(password);
@@ -119,9 +126,11 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         await page.waitForURL(`${HALL_URL}/account/profile`);
         assert.equal(await page.locator('#phone-masked').textContent(), maskPhone(phone));
         assert.ok(!(await page.content()).includes(phone), 'the full number is nowhere on the page');
+        await a11y.check(page, '个人资料');
         await shot('06-profile');
 
         assert.deepEqual(problems, []);
+        a11y.assertAllChecked(page);
     } catch (e) {
         await shot('failed').catch(() => {});
         throw e;

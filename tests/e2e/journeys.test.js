@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { HALL, SANDBOX, latestCode, freshPhone, applicant } = require('../integ/lib/client');
+const a11y = require('./lib/a11y');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -74,11 +75,14 @@ function signedLink(params) {
 async function staffPage(login, password, problems) {
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
     const page = await ctx.newPage();
+    a11y.track(page);
     watch(page, problems);
     await page.goto(`${HALL}/admin/login`);
+    await a11y.check(page, 'staff login');
     await page.fill('input[name="login"]', login);
     await page.fill('input[name="password"]', password);
     await Promise.all([page.waitForURL(/\/admin(\/|$)(?!login)/), page.click('#admin-login button[type="submit"]')]);
+    await a11y.check(page, `staff console (${login})`);
     return { ctx, page };
 }
 
@@ -86,16 +90,22 @@ async function staffPage(login, password, problems) {
 async function phoneVerifies(link, name, ric, problems) {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: 'zh-CN' });
     const phone = await ctx.newPage();
+    a11y.track(phone);
     watch(phone, problems);
     await phone.goto(link);
+    await a11y.check(phone, 'phone: 身份证照片');
     await phone.locator('input[name="front"]').setInputFiles(tmpFile('f.jpg',
         Buffer.concat([JPEG, Buffer.from(`SANDBOX-ID:${name}|${ric}\n`)])));
     await phone.locator('input[name="back"]').setInputFiles(tmpFile('b.jpg',
         Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:长沙市公安局|2016-01-01|2036-01-01')])));
     await phone.locator('#ocr button[type="submit"]').click();
+    await phone.locator('#liveness').waitFor();
+    await a11y.check(phone, 'phone: 活体认证');
     await phone.locator('input[name="media"]').setInputFiles(tmpFile('v.mp4', JPEG));
     await phone.locator('#liveness button[type="submit"]').click();
     await phone.locator('#mobile-passed').waitFor();
+    await a11y.check(phone, 'phone: 认证通过');
+    a11y.assertAllChecked(phone);
     await ctx.close();
 }
 
@@ -104,6 +114,7 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
         const problems = [];
         const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
         const page = await ctx.newPage();
+        a11y.track(page);
         watch(page, problems);
         const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `hunan-${n}.png`), fullPage: true });
         const staff = [];
@@ -111,6 +122,7 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
             const mobile = freshPhone('135');
             await page.goto(signedLink({ cert_type: 'person', name: '王五', ric: '44011320141005001X', mobile }));
             await page.waitForURL(/\/hunan\/login\?next=/);
+            await a11y.check(page, 'hunan 登录');
             const form = page.locator('form#login-sms');
             const me = freshPhone('136');
             await form.locator('input[name="phone"]').fill(me);
@@ -118,6 +130,7 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
             await form.locator('input[name="code"]').fill((await latestCode(me)).code);
             await form.locator('button[type="submit"]').click();
             await page.waitForURL(/\/hunan\/new\?project=hunan&link=/);
+            await a11y.check(page, 'hunan 协议');
             await page.locator('input[name="agree1"]').check();
             await page.locator('input[name="agree2"]').check();
             await page.locator('#agree button[type="submit"]').click();
@@ -137,13 +150,16 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
             await page.fill('input[name="mail_receiver"]', '王五');
             await page.fill('input[name="mail_mobile"]', mobile);
             await page.check('input[name="invoice"][value="no"]');
+            await a11y.check(page, 'hunan 录入信息, pre-filled');
             await shot('01-prefilled');
             await page.click('#apply-next');
             await page.waitForURL(/\/hunan\/new\/print\?id=\d+$/);
             const id = new URL(page.url()).searchParams.get('id');
             await page.locator('text=申请人声明').waitFor();
+            await a11y.check(page, 'hunan 打印申请表');
             await page.click('#print-next');
             await page.waitForURL(/\/hunan\/new\/upload/);
+            await a11y.check(page, 'hunan 上传资料');
             for (const kind of ['application', 'applicant_id', 'seal_form']) {
                 const row = page.locator(`tr[data-kind="${kind}"]`);
                 await row.locator('input[type="file"]').setInputFiles(tmpFile(`${kind}.pdf`, PDF));
@@ -153,16 +169,19 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
             await page.click('#upload-next');
             await page.waitForURL(/\/hunan\/new\/identity/);
             assert.match(await page.textContent('h1'), /申请人在线认证/);
+            await a11y.check(page, 'hunan 申请人在线认证');
             await phoneVerifies(await page.locator('#mobile-link').getAttribute('href'), '王五',
                 '44011320141005001X', problems);
             await page.locator('#identity-next:not([hidden])').waitFor({ timeout: 15000 });
             await page.click('#identity-next');
             await page.waitForURL(/\/pay\?id=\d+$/);
             assert.equal(await page.textContent('#amount'), '350.00元');
+            await a11y.check(page, 'hunan 缴费');
             await page.locator('input[name="voucher"]').setInputFiles(tmpFile('voucher.pdf', PDF));
             await shot('02-transfer');
             await Promise.all([page.waitForURL(/\/pay\?id=\d+$/), page.click('#pay-transfer-submit')]);
             await page.locator('text=待确认到账').first().waitFor();
+            await a11y.check(page, 'hunan 缴费, voucher sent');
             await shot('03-transfer-review');
 
             /* finance sees the voucher and confirms the money arrived */
@@ -170,18 +189,25 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
             staff.push(fin.ctx);
             await fin.page.goto(`${HALL}/admin/order?id=${id}`);
             await fin.page.locator('#files', { hasText: '汇款凭证' }).waitFor();
+            await a11y.check(fin.page, 'staff: order (finance)');
             await fin.page.click('#confirm');
             await fin.page.locator('#order-status', { hasText: '待审核' }).waitFor();
+            await a11y.check(fin.page, 'staff: order confirmed (finance)');
+            a11y.assertAllChecked(fin.page);
             await fin.page.screenshot({ path: path.join(ARTIFACTS, 'hunan-04-finance.png'), fullPage: true });
 
             /* the reviewer accepts; the applicant gets the seed's SMS */
             const rev = await staffPage('reviewer', 'Reviewer2026demo', problems);
             staff.push(rev.ctx);
             await rev.page.goto(`${HALL}/admin/review`);
+            await a11y.check(rev.page, 'staff: review queue');
             await rev.page.locator(`a[href="/admin/order?id=${id}"]`).first().click();
             await rev.page.locator('#form-fields', { hasText: '王五' }).waitFor();
+            await a11y.check(rev.page, 'staff: order (reviewer)');
             await rev.page.click('#approve');
             await rev.page.locator('#order-status', { hasText: '成功受理' }).waitFor();
+            await a11y.check(rev.page, 'staff: order accepted');
+            a11y.assertAllChecked(rev.page);
             await rev.page.screenshot({ path: path.join(ARTIFACTS, 'hunan-05-accepted.png'), fullPage: true });
             let sms = null;
             for (let i = 0; i < 100 && !sms; i++) {
@@ -195,8 +221,10 @@ test('hunan natural person: signed link → SMS login → pre-filled → transfe
 
             await page.goto(`${HALL}/hunan/center/orders`);
             await page.locator('#orders td.status', { hasText: '成功受理' }).waitFor();
+            await a11y.check(page, 'hunan 我的业务单');
             await shot('06-orders');
             assert.deepEqual(problems, []);
+            a11y.assertAllChecked(page);
         } catch (e) {
             await shot('failed').catch(() => {});
             throw e;
@@ -218,15 +246,18 @@ test('rejected order: reviewer rejects → applicant fixes and resubmits → rev
         await ctx.addCookies([...c.jar].map(([name, value]) => ({
             name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
         const page = await ctx.newPage();
+        a11y.track(page);
         watch(page, problems);
         const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `reject-${n}.png`), fullPage: true });
         let rev;
         try {
             rev = await staffPage('reviewer', 'Reviewer2026demo', problems);
             await rev.page.goto(`${HALL}/admin/order?id=${id}`);
+            await a11y.check(rev.page, 'staff: order in review');
             await rev.page.fill('#reason', '营业执照扫描件未加盖公章');
             await rev.page.click('#reject');
             await rev.page.locator('#order-status', { hasText: '审核驳回' }).waitFor();
+            await a11y.check(rev.page, 'staff: order rejected');
             let sms = null;
             for (let i = 0; i < 100 && !sms; i++) {
                 const j = await (await fetch(`${SANDBOX}/sandbox/sms?phone=${agentMobile}`)).json();
@@ -239,14 +270,18 @@ test('rejected order: reviewer rejects → applicant fixes and resubmits → rev
 
             await page.goto(`${HALL}/center/orders`);
             await page.locator('#orders td.status', { hasText: '审核驳回' }).waitFor();
+            await a11y.check(page, '我的业务单, 审核驳回');
             await shot('01-rejected');
             await page.locator('#orders a', { hasText: '编辑' }).click();
             await page.locator('#reject-reason', { hasText: '营业执照扫描件未加盖公章' }).waitFor();
+            await a11y.check(page, '录入信息, rejected order');
             await page.fill('input[name="unit_address"]', '南山区科技园9号');
             await page.click('#apply-next');
             await page.waitForURL(/\/new\/print\?id=\d+$/);
+            await a11y.check(page, '打印申请表, resubmission');
             await page.click('#print-next');
             await page.waitForURL(/\/new\/upload/);
+            await a11y.check(page, '上传资料, resubmission');
             const row = page.locator('tr[data-kind="license"]');
             await row.locator('input[type="file"]').setInputFiles(tmpFile('license-stamped.pdf', PDF));
             await row.locator('button[type="submit"]').click();
@@ -256,14 +291,19 @@ test('rejected order: reviewer rejects → applicant fixes and resubmits → rev
             await page.click('#upload-next');
             await page.waitForURL(/\/center\/order\?id=\d+$/);
             await page.locator('#status', { hasText: '待审核' }).waitFor();
+            await a11y.check(page, '业务单详情, resubmitted');
             await shot('03-resubmitted');
 
             await rev.page.goto(`${HALL}/admin/order?id=${id}`);
             await rev.page.locator('#changes', { hasText: '南山区科技园9号' }).waitFor();
+            await a11y.check(rev.page, 'staff: order resubmitted, changes');
             await rev.page.screenshot({ path: path.join(ARTIFACTS, 'reject-04-reviewer-diff.png'), fullPage: true });
             await rev.page.click('#approve');
             await rev.page.locator('#order-status', { hasText: '成功受理' }).waitFor();
+            await a11y.check(rev.page, 'staff: order accepted');
             assert.deepEqual(problems, []);
+            a11y.assertAllChecked(page);
+            a11y.assertAllChecked(rev.page);
         } catch (e) {
             await shot('failed').catch(() => {});
             throw e;

@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
 const { applicant, HALL, SANDBOX, latestCode, freshPhone } = require('../integ/lib/client');
+const a11y = require('./lib/a11y');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -71,6 +72,7 @@ test('jieyang organisation certificate: project → form → print → upload �
     { skip: SKIP }, async () => {
         const { context } = await loggedIn();
         const page = await context.newPage();
+        a11y.track(page);
         const problems = [];
         watch(page, problems);
         const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `new-${n}.png`), fullPage: true });
@@ -78,17 +80,23 @@ test('jieyang organisation certificate: project → form → print → upload �
         const account = '6222' + String(Date.now()).slice(-12);
         try {
             await page.goto(`${HALL}/`);
+            await a11y.check(page, 'home');
             await page.getByRole('link', { name: '证书新办' }).first().click();
+            await page.waitForURL(/\/new$/);
+            await a11y.check(page, '选择项目');
             await page.getByRole('link', { name: '揭阳公共资源项目' }).click();
             await page.waitForURL(/\/new\?project=jieyang$/);
+            await a11y.check(page, '协议');
             await shot('01-agreements');
             await page.locator('#agree button[type="submit"]').click();
             await page.locator('.err[data-for="agree1"]').filter({ hasText: '请阅读并勾选' }).waitFor();
+            await a11y.check(page, '协议 with an error');
             await page.locator('input[name="agree1"]').check();
             await page.locator('input[name="agree2"]').check();
             await page.locator('#agree button[type="submit"]').click();
             await page.waitForURL(/\/new\/apply\?project=jieyang$/);
             await page.locator('#price').filter({ hasText: '600.00元/1年' }).waitFor();
+            await a11y.check(page, '录入信息');
 
             /* natural person hides the unit groups */
             await page.selectOption('#cert_type', 'person');
@@ -126,6 +134,8 @@ test('jieyang organisation certificate: project → form → print → upload �
             /* the taxpayer ID is required for an organisation title */
             await page.locator('#apply-next').click();
             await page.locator('.err[data-for="invoice_taxid"]').filter({ hasText: '纳税人识别号' }).waitFor();
+            /* every select of the cascades is chosen by now, the error is shown */
+            await a11y.check(page, '录入信息 filled, with an error');
             await shot('02-form-error');
             await fill('invoice_taxid', '91110000600037341L');
             await page.locator('#apply-next').click();
@@ -133,9 +143,11 @@ test('jieyang organisation certificate: project → form → print → upload �
             const id = new URL(page.url()).searchParams.get('id');
             await page.locator('text=授权委托及单位声明').waitFor();
             assert.match(await page.locator('#amount').textContent(), /600\.00元/);
+            await a11y.check(page, '打印申请表');
             await shot('03-print');
             await page.locator('#print-next').click();
             await page.waitForURL(new RegExp(`/new/upload\\?id=${id}$`));
+            await a11y.check(page, '上传资料');
 
             for (const kind of ['application', 'license', 'agent_id']) {
                 const row = page.locator(`tr[data-kind="${kind}"]`);
@@ -143,10 +155,12 @@ test('jieyang organisation certificate: project → form → print → upload �
                 await row.locator('button[type="submit"]').click();
                 await page.locator(`tr[data-kind="${kind}"] .state`).filter({ hasText: '已上传' }).waitFor();
             }
+            await a11y.check(page, '上传资料, uploaded');
             await shot('04-uploaded');
             await page.locator('#upload-next').click();
             await page.waitForURL(new RegExp(`/new/identity\\?id=${id}$`));
             await page.locator('.qr svg').waitFor();
+            await a11y.check(page, '经办人在线认证');
             await shot('05-qr');
 
             /* the phone opens the QR code's link */
@@ -154,8 +168,10 @@ test('jieyang organisation certificate: project → form → print → upload �
             const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 },
                 isMobile: true, locale: 'zh-CN' });
             const phone = await phoneCtx.newPage();
+            a11y.track(phone);
             watch(phone, problems);
             await phone.goto(link);
+            await a11y.check(phone, 'phone: 身份证照片');
             await phone.locator('input[name="front"]').setInputFiles(tmpFile('front.jpg',
                 Buffer.concat([JPEG, Buffer.from('SANDBOX-ID:李四|412723199010050012\n')])));
             await phone.locator('input[name="back"]').setInputFiles(tmpFile('back.jpg',
@@ -163,26 +179,33 @@ test('jieyang organisation certificate: project → form → print → upload �
             await phone.screenshot({ path: path.join(ARTIFACTS, 'new-06-phone-ocr.png'), fullPage: true });
             await phone.locator('#ocr button[type="submit"]').click();
             await phone.locator('#liveness').waitFor();
+            await a11y.check(phone, 'phone: 活体认证');
             await phone.locator('input[name="media"]').setInputFiles(tmpFile('live.mp4', JPEG));
             await phone.locator('#liveness button[type="submit"]').click();
             await phone.locator('#mobile-passed').waitFor();
             assert.equal(await phone.locator('#mobile-passed').textContent(), '认证通过 请查看PC端继续操作');
+            await a11y.check(phone, 'phone: 认证通过');
+            a11y.assertAllChecked(phone);
             await phone.screenshot({ path: path.join(ARTIFACTS, 'new-07-phone-passed.png'), fullPage: true });
             await phoneCtx.close();
 
             /* the PC page notices without a reload */
             await page.locator('#identity-status').filter({ hasText: '认证通过' }).waitFor({ timeout: 15000 });
             assert.equal(await page.locator('#identity-next').isVisible(), true);
+            await a11y.check(page, '经办人在线认证, passed');
             await shot('08-pc-passed');
 
             /* 缴费: Alipay on the gateway's page, back to the hall */
             await page.locator('#identity-next').click();
             await page.waitForURL(new RegExp(`/pay\\?id=${id}$`));
             assert.equal(await page.textContent('#amount'), '600.00元');
+            await a11y.check(page, '缴费');
             await page.check('input[name="channel"][value="alipay"]');
             await shot('09-pay');
             await Promise.all([page.waitForURL(/\/pay\/page\/ALI\d+$/), page.click('#pay-online-submit')]);
+            a11y.notOurs(page); /* the gateway's cashier page (sandbox) */
             await Promise.all([page.waitForURL(new RegExp(`/pay\\?id=${id}$`)), page.click('#confirm')]);
+            await a11y.check(page, '缴费, back from the gateway');
             /* the outbox sends 0.01 CNY with the code in the memo */
             let transfer = null;
             for (let i = 0; i < 150 && !transfer; i++) {
@@ -195,20 +218,26 @@ test('jieyang organisation certificate: project → form → print → upload �
             const code = transfer.memo.match(/(\d{6})/)[1];
             await page.goto(`${HALL}/center/orders`);
             await page.locator('#orders td.status', { hasText: '金融认证成功' }).waitFor();
+            await a11y.check(page, '我的业务单');
             await shot('10-finauth-ok');
             await page.locator('#orders a', { hasText: '待认证' }).click();
             await page.waitForURL(new RegExp(`/finauth\\?id=${id}$`));
+            await a11y.check(page, '金融认证');
             await page.fill('input[name="code"]', code === '000000' ? '111111' : '000000');
             await page.click('#finauth-code-submit');
             await page.locator('.err[data-for="code"]').filter({ hasText: /\S/ }).waitFor();
+            await a11y.check(page, '金融认证, wrong code');
             await page.fill('input[name="code"]', code);
             await page.click('#finauth-code-submit');
             /* the page reloads with the new state */
             await page.locator('#status[data-status="review"]').waitFor();
+            await a11y.check(page, '金融认证, accepted');
             await page.goto(`${HALL}/center/orders`);
             await page.locator('#orders td.status', { hasText: '待审核' }).waitFor();
+            await a11y.check(page, '我的业务单, 待审核');
             await shot('11-review');
             assert.deepEqual(problems, []);
+            a11y.assertAllChecked(page);
         } catch (e) {
             await shot('failed').catch(() => {});
             throw e;
@@ -221,11 +250,13 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
     { skip: SKIP }, async () => {
         const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
         const page = await context.newPage();
+        a11y.track(page);
         const problems = [];
         watch(page, problems);
         const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `szjsgws-${n}.png`), fullPage: true });
         try {
             await page.goto(`${HALL}/szjsgws/getLogin?projectId=0535cc2aee346b5dc3f9e5b852f00369`);
+            await a11y.check(page, 'szjsgws 登录');
             const phone = freshPhone('137');
             const form = page.locator('form#login-sms');
             await form.locator('input[name="phone"]').fill(phone);
@@ -238,6 +269,7 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
             await page.locator('text=《隐私保护》').first().waitFor();
             assert.equal(await page.locator('text=《个人信息保护政策》').count(), 0,
                 '隐私保护 replaces the generic privacy policy for this partner');
+            await a11y.check(page, 'szjsgws 协议');
             await shot('02-agreements');
             await page.locator('input[name="agree1"]').check();
             await page.locator('input[name="agree2"]').check();
@@ -245,6 +277,7 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
             await page.waitForURL(/\/szjsgws\/new\/apply/);
             await page.locator('#promotion').waitFor();
             assert.match(await page.locator('#promotion').textContent(), /办理三年期数字证书赠送联想无线蓝牙耳机/);
+            await a11y.check(page, 'szjsgws 录入信息 with the promotion');
             await shot('03-promotion');
             await page.locator('#promotion button[data-close]').click();
             assert.equal(await page.locator('#promotion').isVisible(), false);
@@ -280,18 +313,22 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
             await fill('mail_mobile', '13900139000');
             await fill('invoice_title', '深圳工务测试建设有限公司');
             await fill('invoice_taxid', '91110000600037341L');
+            await a11y.check(page, 'szjsgws 录入信息 filled');
             await shot('04-form');
             await page.locator('#apply-next').click();
             await page.waitForURL(/\/szjsgws\/new\/print\?id=\d+$/);
             assert.match(await page.locator('#amount').textContent(), /580\.00元/);
             await page.locator('td', { hasText: '办理' }).first().waitFor();
+            await a11y.check(page, 'szjsgws 打印申请表');
             await shot('05-print');
             await page.locator('#print-next').click();
             await page.waitForURL(/\/szjsgws\/new\/upload/);
             assert.equal(await page.locator('tr[data-kind="seal_form"]').count(), 1,
                 'the e-seal needs its collection form');
+            await a11y.check(page, 'szjsgws 上传资料');
             await shot('06-upload');
             assert.deepEqual(problems, []);
+            a11y.assertAllChecked(page);
         } catch (e) {
             await shot('failed').catch(() => {});
             throw e;

@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const { chromium } = require('playwright-core');
 const { applicant, HALL } = require('../integ/lib/client');
 const { unpaidOrder, waitStatus } = require('../integ/lib/payflow');
+const a11y = require('./lib/a11y');
 
 test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', async () => {
     const c = await applicant();
@@ -22,6 +23,7 @@ test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', asyn
         const host = new URL(HALL).hostname;
         await ctx.addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
         const page = await ctx.newPage();
+        a11y.track(page);
         const errors = [];
         /* the hall's own pages only: the sandbox has no favicon */
         page.on('console', (m) => {
@@ -31,15 +33,21 @@ test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', asyn
         page.on('pageerror', (e) => errors.push(String(e)));
         await page.goto(`${HALL}/pay?id=${id}`);
         assert.equal(await page.textContent('#amount'), '600.00元');
+        await a11y.check(page, '缴费');
         await page.check('input[name="channel"][value="alipay"]');
         await Promise.all([page.waitForURL(/\/pay\/page\/ALI\d+$/), page.click('#pay-online-submit')]);
         assert.equal(await page.textContent('#amount'), '￥600.00');
+        a11y.notOurs(page); /* the gateway's cashier page (sandbox) */
         await Promise.all([page.waitForURL(`${HALL}/pay?id=${id}`), page.click('#confirm')]);
+        await a11y.check(page, '缴费, back from the gateway');
         await waitStatus(id, 'finauth_ok');
         await page.reload();
         assert.equal(await page.getAttribute('#status', 'data-status'), 'finauth_ok');
+        await a11y.check(page, '缴费, paid');
         await Promise.all([page.waitForURL(`${HALL}/finauth?id=${id}`), page.click('#finauth-link')]);
         assert.ok(await page.isVisible('input[name="code"]'));
+        await a11y.check(page, '金融认证 code entry');
+        a11y.assertAllChecked(page);
         assert.deepEqual(errors, [], 'no console errors (CSP)');
     } finally {
         await browser.close();

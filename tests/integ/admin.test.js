@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Client, SANDBOX, applicant, freshPhone } = require('./lib/client');
+const { setCookies } = require('./lib/cookies');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -132,7 +133,7 @@ test('admin_login__good_password__staff_cookie_scoped_to_admin', async () => {
         body: new URLSearchParams({ login: 'reviewer', password: REVIEWER[1] }),
     });
     assert.equal(res.status, 200);
-    const cookie = res.headers.getSetCookie().find((x) => x.startsWith('hall_staff='));
+    const cookie = setCookies(res).find((x) => x.startsWith('hall_staff='));
     assert.ok(cookie, 'a staff cookie of its own');
     assert.match(cookie, /Path=\/admin;/);
     assert.match(cookie, /HttpOnly/);

@@ -4,6 +4,8 @@
  * CSRF token from <meta name="csrf-token">, form posts answered in JSON,
  * and an applicant registered through the real SMS path (outbox → sandbox).
  */
+const { setCookies } = require('./cookies');
+
 const HALL = process.env.HALL_URL || 'http://127.0.0.1:18080';
 const SANDBOX = process.env.HALL_SANDBOX_URL || 'http://127.0.0.1:18091';
 
@@ -19,7 +21,7 @@ class Client {
     }
 
     keep(res) {
-        for (const c of res.headers.getSetCookie()) {
+        for (const c of setCookies(res)) {
             const [pair] = c.split(';');
             const i = pair.indexOf('=');
             const k = pair.slice(0, i).trim();

@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { setCookies } = require('./cookies');
 
 const HALL_URL = process.env.HALL_URL;
 const SANDBOX_URL = process.env.HALL_SANDBOX_URL;
@@ -59,7 +60,7 @@ const maskPhone = (p) => `${p.slice(0, 3)}****${p.slice(7)}`;
 
 /* Set-Cookie lines of a response, parsed: [{name, value, attrs: {lower: value}}] */
 function parseSetCookies(res) {
-    return res.headers.getSetCookie().map((line) => {
+    return setCookies(res).map((line) => {
         const [pair, ...rest] = line.split(';');
         const eq = pair.indexOf('=');
         const attrs = {};
