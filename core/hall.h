@@ -565,6 +565,32 @@ int hall_finauth_queue(struct hall_req *req, int64_t order_id);
 void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
 extern const struct hall_stmt hall_finauth_stmts[];
 
+/* ---- price.c: the one price function ------------------------------------ */
+
+/* a product's price rule (products: price_per_year_fen, seal_fee_per_year_fen, fixed_fee_fen) */
+struct hall_price {
+    int64_t per_year_fen;
+    int64_t seal_per_year_fen;
+    int64_t fixed_fen;
+};
+
+/* the certificate fee in fen for years and the seal option */
+int64_t hall_price_cert(const struct hall_price *p, int years, int seal);
+/* {"1":{"no":fen,"yes":fen},...} for every years choice: the table the
+ * 录入信息 page carries, so that the page picks and never computes */
+struct hall_val *hall_price_table(struct hall_pool *pool, const struct hall_price *p, int min_years,
+                                  int max_years, int seal_offered);
+
+/* ---- payment.c: trades at the gateway (one live trade per order) ------- */
+
+/* queues the "pay_close" job of an abandoned trade (caller's transaction) */
+int hall_payment_close_queue(struct hall_req *req, int64_t pay_id, const char *out_trade_no);
+/* closes a trade at the gateway now; *status: "CLOSED", "NOT_FOUND", or
+ * "SUCCESS" / "REFUND" when it had been paid.  HALL_ERR: no answer */
+int hall_payment_close(struct hall_req *req, const char *out_trade_no, const char **status);
+/* queues the "pay_refund" job of an approved refunds row (caller's transaction) */
+int hall_refund_queue(struct hall_req *req, int64_t refund_id);
+
 /* ---- http.c: libcurl client for the outside services ------------------- */
 
 struct hall_http_resp {

@@ -58,6 +58,11 @@ static const struct {
     {"review", "refund_requested"},
     {"rejected", "refund_requested"},
     {"refund_requested", "refunded"},
+    /* finance refused the refund: the order goes back where it was */
+    {"refund_requested", "finauth_ok"},
+    {"refund_requested", "finauth_failed"},
+    {"refund_requested", "review"},
+    {"refund_requested", "rejected"},
     {NULL, NULL},
 };
 

@@ -305,6 +305,7 @@ TN=${TN%%\"*}
 ex 200 'id="amount">￥960.00' curl -s "$B/pay/page/$TN"
 ex 200 '"status":"SUCCESS"' curl -s -X POST "$B/pay/page/$TN/confirm"
 wait_for "the payment callback" '"state":"ACKED"' curl -s "$B/sandbox/pay/$TN"
+ex 200 '"pending":false' curl -s -b "$J" -H 'Accept: application/json' "$H/pay/state?id=$ID2"
 
 SECRET=$(tr -d ' \n' <"$HALL_VAR/keys/sandbox.secret")
 OUT_NO=$(curl -s "$B/sandbox/pay/$TN" | grep -o '"out_trade_no":"[^"]*"' | cut -d'"' -f4)
@@ -348,6 +349,21 @@ ex 200 '退费申请已提交' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept:
     -d id="$ID2" --data-urlencode reason=项目取消，不再需要证书 "$H/center/refund"
 ex 409 '不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID" --data-urlencode reason=项目取消 "$H/center/refund"
+
+# ---------------------------------------------------------------- admin: refunds
+
+ex 200 '"kind":"request"' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/refunds"
+RID=$(printf '%s' "$OUT" | grep -o '"id":[0-9]*,"kind":"request","kind_label":"申请退费","status":"requested"' |
+    head -n 1 | cut -d, -f1 | cut -d: -f2)
+ex 400 '"field":"reason"' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$RID" -d reason= "$H/admin/refund/refuse"
+ex 200 '已同意退费' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$RID" "$H/admin/refund/approve"
+ex 409 '不能执行此操作' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$RID" "$H/admin/refund/approve"
+wait_for "the refund" '"status_code":"refunded"' \
+    curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders?order_no=${OUT_NO%-*}"
+wait_for "the refund SMS" '退费申请已审核通过' curl -s "$B/sandbox/sms?phone=$P&limit=1"
 
 # ---------------------------------------------------------------- a signed link from Hunan
 

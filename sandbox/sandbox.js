@@ -48,7 +48,7 @@ const CALLBACK_RETRIES = 5;              /* after the first attempt */
 const CALLBACK_TIMEOUT_MS = 10000;
 const MAX_KEY_LEN = 255;
 
-const SERVICES = ['sms', 'pay', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice'];
+const SERVICES = ['sms', 'pay', 'pay_close', 'pay_notify', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice'];
 const MODES = ['ok', 'fail', 'timeout', 'delay'];
 
 /* ---------- logging: one line per request, never a body or query string ---------- */
@@ -343,6 +343,19 @@ function payRefund(body) {
     return [200, { ok: true, refund_no: refundNo, status: 'SUCCESS', refunded_fen: t.refunded_fen }];
 }
 
+/* closes an unpaid trade: its cashier page can no longer pay; closing a
+ * closed trade is harmless, a paid one is refused (refund it instead) */
+function payClose(body) {
+    const t = findTrade(body);
+    if (!t)
+        return [404, { ok: false, error: '交易不存在' }];
+    if (t.status === 'NOTPAY')
+        t.status = 'CLOSED';
+    if (t.status !== 'CLOSED')
+        return [409, { ok: false, error: '交易已支付，不能关闭', status: t.status }];
+    return [200, { ok: true, trade_no: t.trade_no, status: t.status }];
+}
+
 /* wrong account rule: account_no ending in 0000, or a name containing 错误 */
 function bankTransfer(body) {
     const name = str(body, 'account_name', { max: 200 });
@@ -522,7 +535,14 @@ async function notifyLoop(t) {
             await delay(CONF.backoffMs * 2 ** (i - 1));
         if (gen !== generation || state.trades.get(t.trade_no) !== t)
             return;
-        const rec = await postCallback(t);
+        /* "pay_notify" fault: the callback is late (fail: this attempt is
+         * not sent; delay: sent after delay_ms) */
+        const late = takeFault('pay_notify');
+        if (late && late.mode === 'delay')
+            await delay(late.delay_ms);
+        const rec = late && late.mode !== 'delay'
+            ? { at: nowIso(), http_status: null, acked: false, error: 'fault' }
+            : await postCallback(t);
         if (gen !== generation)
             return;
         rec.attempt = i + 1;
@@ -704,6 +724,8 @@ const PROVIDERS = {
     'POST /pay/create': ['pay', payCreate],
     'POST /pay/query': ['pay', payQuery],
     'POST /pay/refund': ['pay', payRefund],
+    /* its own service name: a test can make closing fail and paying work */
+    'POST /pay/close': ['pay_close', payClose],
     'POST /bank/transfer': ['bank', bankTransfer],
     'POST /ocr/idcard': ['ocr', ocrIdcard],
     'POST /liveness/check': ['liveness', livenessCheck],

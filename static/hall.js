@@ -127,3 +127,27 @@
     });
   });
 }());
+
+/* 缴费: back from the cashier before the gateway's callback, the page polls
+ * the order and moves on once the payment is confirmed (or was not made) */
+(function () {
+  'use strict';
+  var box = document.getElementById('pay-pending');
+  if (!box) return;
+  var url = box.getAttribute('data-state-url');
+  var tries = 0;
+  var timer = window.setInterval(function () {
+    tries += 1;
+    if (tries === 30) {
+      document.getElementById('pay-pending-slow').hidden = false;
+    }
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.json(); })
+      .then(function (res) {
+        if (res.ok && (res.status !== 'unpaid' || !res.pending)) {
+          window.clearInterval(timer);
+          window.location.reload();
+        }
+      }).catch(function () { /* try again on the next tick */ });
+  }, 2000);
+}());

@@ -19,15 +19,60 @@
       fs.hidden = !on;
       fs.disabled = !on;
     });
+    showPrice();
+  }
+
+  /* the price: the server rendered every choice's amount (core/price.c)
+   * into data-prices; the page only picks the one the choices point at */
+  function checkedValue(name) {
+    var el = document.querySelector('input[name="' + name + '"]:checked');
+    return el ? el.value : null;
+  }
+  function yuan(fen) {
+    return (fen / 100).toFixed(2);
+  }
+  function showPrice() {
     var opt = type.options[type.selectedIndex];
     var price = document.getElementById('price');
-    if (opt && price) {
-      var b = opt.getAttribute('data-breakdown');
-      price.textContent = (b ? '（包含：' + b + '）' : '') + opt.getAttribute('data-price') + '元/1年';
+    if (!opt || !price) { return; }
+    var table = JSON.parse(opt.getAttribute('data-prices') || '{}');
+    var years = checkedValue('years') || '1';
+    var entry = table[years];
+    var b = opt.getAttribute('data-breakdown');
+    price.textContent = '';
+    if (b) { price.appendChild(document.createTextNode('（每年包含：' + b + '）')); }
+    var strong = document.createElement('strong');
+    strong.id = 'price-total';
+    if (!entry) {
+      strong.textContent = '该证书类型不提供' + years + '年期';
+      price.appendChild(strong);
+      return;
     }
+    var fen = entry[checkedValue('seal') === 'yes' ? 'yes' : 'no'];
+    strong.textContent = yuan(fen) + '元';
+    strong.setAttribute('data-fen', String(fen));
+    price.appendChild(strong);
+    price.appendChild(document.createTextNode('（' + years + '年）'));
+    showTotal();
+  }
+  /* 应付金额 before the print step: certificate fee + prepaid shipping */
+  function showTotal() {
+    var total = document.getElementById('total-amount');
+    var parts = document.getElementById('total-parts');
+    var cert = document.getElementById('price-total');
+    if (!total || !cert || !cert.getAttribute('data-fen')) { return; }
+    var certFen = Number(cert.getAttribute('data-fen'));
+    var shipText = document.getElementById('prepaid-text');
+    var shipFen = checkedValue('shipping') === 'prepaid' && shipText &&
+      shipText.getAttribute('data-fee-fen') ? Number(shipText.getAttribute('data-fee-fen')) : 0;
+    total.textContent = yuan(certFen + shipFen) + '元';
+    parts.textContent = shipFen ? '（证书费' + yuan(certFen) + '元，寄付邮费' + yuan(shipFen) + '元）' : '';
   }
   if (type) {
     type.addEventListener('change', showGroups);
+    document.querySelectorAll('input[name="years"], input[name="seal"], input[name="shipping"]')
+      .forEach(function (r) { r.addEventListener('change', showPrice); });
+    document.addEventListener('hall:shipping', showTotal);
     showGroups();
   }
 
@@ -230,8 +275,10 @@
         if (!res.ok) { return; }
         if (res.prepaid) {
           text.textContent = res.carrier + '寄付 ' + res.fee + '元（计入订单金额）';
+          text.setAttribute('data-fee-fen', String(res.fee_fen));
           radio.disabled = false;
         } else {
+          text.removeAttribute('data-fee-fen');
           text.textContent = '该地址不支持寄付（' + res.carrier + '到付）';
           radio.disabled = true;
           if (radio.checked) {
@@ -239,6 +286,7 @@
             document.querySelector('input[name="shipping"][value="collect"]').checked = true;
           }
         }
+        document.dispatchEvent(new Event('hall:shipping'));
       }).catch(function () { /* the server checks on submit */ });
   }
   row.addEventListener('change', update);

@@ -131,6 +131,29 @@ static const struct hall_stmt admin_stmts[] = {
      2},
     {"order_accepted", "UPDATE orders SET reject_reason = NULL WHERE id = $1 RETURNING form_enc",
      1},
+    /* refunds (issue 9): requests to decide, surplus and approved ones on
+     * their way through the gateway, then the last finished ones */
+    {"refunds_open",
+     "SELECT r.id, r.kind, r.status, r.amount_fen, coalesce(r.reason, ''),"
+     " to_char(r.created_at, 'YYYY-MM-DD HH24:MI'), o.id, o.order_no, o.subject, p.method,"
+     " pt.name, coalesce(r.note, ''), coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '')"
+     " FROM refunds r JOIN orders o ON o.id = r.order_id JOIN payments p ON p.id = r.payment_id"
+     " JOIN partners pt ON pt.code = o.partner_code"
+     " WHERE ($1 AND r.status IN ('requested', 'approved'))"
+     " OR (NOT $1 AND r.status IN ('done', 'refused', 'manual'))"
+     " ORDER BY r.status = 'requested' DESC, r.created_at DESC, r.id DESC LIMIT $2",
+     2},
+    {"refund_lock",
+     "SELECT r.status, r.kind, r.amount_fen, r.order_id, coalesce(r.from_status, ''), p.method,"
+     " o.status, o.order_no, o.form_enc, o.cert_type FROM refunds r"
+     " JOIN payments p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id"
+     " WHERE r.id = $1 FOR UPDATE OF r, o",
+     1},
+    {"refund_decide",
+     "UPDATE refunds SET status = $2, note = nullif($3, ''), decided_by = $4, decided_at = now(),"
+     " done_at = CASE WHEN $2 = 'manual' THEN now() END WHERE id = $1 AND status = 'requested'"
+     " RETURNING id",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -201,6 +224,11 @@ material_label(const char *kind)
 static const struct {
     const char *name, *label, *group;
 } form_labels[] = {
+    /* the choices and the price (written with the form since issue 7) */
+    {"choice_cert_type", "证书类型", "证书信息"},
+    {"choice_years", "证书年限", "证书信息"},
+    {"choice_seal", "电子签章", "证书信息"},
+    {"price_total", "应付金额", "证书信息"},
     {"org_name", "机构名称", "单位信息"},
     {"org_id", "机构证件号码", "单位信息"},
     {"org_id_review", "机构证件号码核验", "单位信息"},
@@ -649,6 +677,14 @@ action_label(const char *action)
         return "修改申请信息";
     if (strcmp(action, "status") == 0)
         return "状态变更";
+    if (strcmp(action, "payment_surplus") == 0)
+        return "收到重复支付，自动退还";
+    if (strcmp(action, "surplus_refunded") == 0)
+        return "已退还多付款项";
+    if (strcmp(action, "refund_approved") == 0)
+        return "同意退费";
+    if (strcmp(action, "pay_online") == 0)
+        return "发起在线支付";
     return action;
 }
 
@@ -1004,6 +1040,234 @@ do_refuse(struct hall_req *req)
     return decide(req, 'F');
 }
 
+/* ---- refunds (退费, issue 9) --------------------------------------------------- */
+
+static const char *
+refund_kind_label(const char *kind)
+{
+    return strcmp(kind, "surplus") == 0 ? "重复支付（自动退还）" : "申请退费";
+}
+
+static const char *
+refund_status_label(const char *status)
+{
+    static const struct {
+        const char *code, *label;
+    } labels[] = {
+        {"requested", "待财务审核"}, {"approved", "退款中"},   {"done", "已退款"},
+        {"refused", "未通过"},       {"manual", "已人工退回"}, {NULL, NULL},
+    };
+    int i;
+
+    for (i = 0; labels[i].code != NULL; i++)
+        if (strcmp(labels[i].code, status) == 0)
+            return labels[i].label;
+    return status;
+}
+
+static const char *
+method_label(const char *m)
+{
+    if (strcmp(m, "wechat") == 0)
+        return "微信支付";
+    if (strcmp(m, "alipay") == 0)
+        return "支付宝";
+    return "对公转账";
+}
+
+static void
+refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct hall_dbres *res)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, key);
+    int i, n = hall_dbres_rows(res);
+
+    for (i = 0; i < n; i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, list);
+        const char *status = hall_dbres_get(res, i, 2);
+
+        hall_val_set_int(req->pool, r, "id", hall_dbres_i64(res, i, 0));
+        hall_val_set_str(req->pool, r, "kind", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, r, "kind_label", refund_kind_label(hall_dbres_get(res, i, 1)));
+        hall_val_set_str(req->pool, r, "status", status);
+        hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
+        hall_val_set_bool(req->pool, r, "to_decide", strcmp(status, "requested") == 0);
+        hall_val_set_str(req->pool, r, "amount", hall_yuan(req->pool, hall_dbres_i64(res, i, 3)));
+        hall_val_set_int(req->pool, r, "amount_fen", hall_dbres_i64(res, i, 3));
+        hall_val_set_str(req->pool, r, "reason", hall_dbres_get(res, i, 4));
+        hall_val_set_str(req->pool, r, "created_at", hall_dbres_get(res, i, 5));
+        hall_val_set_int(req->pool, r, "order_id", hall_dbres_i64(res, i, 6));
+        hall_val_set_str(req->pool, r, "order_no", hall_dbres_get(res, i, 7));
+        hall_val_set_str(req->pool, r, "subject", hall_dbres_get(res, i, 8));
+        hall_val_set_str(req->pool, r, "method", hall_dbres_get(res, i, 9));
+        hall_val_set_str(req->pool, r, "method_label", method_label(hall_dbres_get(res, i, 9)));
+        hall_val_set_bool(req->pool, r, "transfer",
+                          strcmp(hall_dbres_get(res, i, 9), "transfer") == 0);
+        hall_val_set_str(req->pool, r, "partner_name", hall_dbres_get(res, i, 10));
+        hall_val_set_str(req->pool, r, "note", hall_dbres_get(res, i, 11));
+        hall_val_set_str(req->pool, r, "done_at", hall_dbres_get(res, i, 12));
+    }
+    hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
+}
+
+/* GET /admin/refunds: the finance queue of refunds */
+static int
+refunds_page(struct hall_req *req)
+{
+    struct hall_dbres *open, *closed;
+    struct hall_val *ctx;
+    int json = json_asked(req);
+
+    if (partner_path(req))
+        return HALL_OK;
+    open = hall_db_exec(req, "refunds_open", HALL_STR("t"), HALL_I64(200));
+    closed = open != NULL ? hall_db_exec(req, "refunds_open", HALL_STR("f"), HALL_I64(30)) : NULL;
+    if (closed == NULL)
+        return hall_resp_busy(req);
+    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
+    refund_rows(req, ctx, "refunds", open);
+    refund_rows(req, ctx, "finished", closed);
+    if (json)
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "admin_refunds", ctx);
+}
+
+/* the applicant's SMS about a refund decided here (seed style), queued in
+ * the caller's transaction; the text is personal: never logged */
+static int
+refund_decision_sms(struct hall_req *req, struct hall_dbres *rf, int64_t refund_id,
+                    const char *text)
+{
+    struct hall_val *form = form_of(req, rf, 8), *payload;
+    const char *phone;
+
+    if (form == NULL || form->type != HALL_V_OBJ)
+        return HALL_ERR;
+    phone = form_str(form, strcmp(hall_dbres_get(rf, 0, 9), "person") == 0 ? "app_mobile"
+                                                                           : "agent_mobile");
+    if (strlen(phone) != 11 || strspn(phone, "0123456789") != 11)
+        return HALL_OK;
+    payload = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, payload, "phone", phone);
+    hall_val_set_str(req->pool, payload, "text", text);
+    return hall_outbox_push(
+        req, "sms", hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), payload);
+}
+
+static const struct hall_pspec refund_approve_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "退费编号", NULL},
+    {"note", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "退款说明", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec refund_refuse_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "退费编号", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "不予退费的原因", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/*
+ * Finance decides a refund request.  'A' approve: an online payment goes
+ * back through the gateway (refund approved, the outbox job pay_refund does
+ * the rest: 已退费 + SMS); a corporate transfer cannot, finance pays it back
+ * by hand and records how (note required): 已退费 + SMS at once.  'R' refuse
+ * with a reason: the order goes back where it was and the applicant reads
+ * the reason in the personal center and by SMS.  All in one transaction,
+ * audited.
+ */
+static int
+refund_decide(struct hall_req *req, char kind)
+{
+    const char *note = hall_req_param(req, kind == 'A' ? "note" : "reason");
+    const char *actor = hall_staff_actor(req), *status, *to, *done, *order_no;
+    struct hall_dbres *rf;
+    struct hall_val *detail;
+    int64_t id, order_id, amount;
+    int transfer, rc;
+
+    if (partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    if (note == NULL)
+        note = "";
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    rf = hall_db_exec(req, "refund_lock", HALL_I64(id));
+    if (rf == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(rf) == 0)
+        return hall_resp_error(req, 404, NULL, "退费记录不存在");
+    if (strcmp(hall_dbres_get(rf, 0, 0), "requested") != 0)
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool,
+                                             "该退费记录当前状态为“%s”，不能执行此操作，请刷新页面",
+                                             refund_status_label(hall_dbres_get(rf, 0, 0))));
+    amount = hall_dbres_i64(rf, 0, 2);
+    order_id = hall_dbres_i64(rf, 0, 3);
+    order_no = hall_dbres_get(rf, 0, 7);
+    transfer = strcmp(hall_dbres_get(rf, 0, 5), "transfer") == 0;
+    if (kind == 'A' && transfer && *note == '\0')
+        return hall_resp_error(req, 400, "note",
+                               "对公转账的款项不能原路退回，请由财务人工退款后填写退款说明"
+                               "（如退款日期和银行流水号）");
+    status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
+    if (hall_db_exec(req, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
+                     HALL_STR(actor)) == NULL)
+        return hall_resp_busy(req);
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "refund_id", id);
+    hall_val_set_int(req->pool, detail, "amount_fen", amount);
+    if (*note != '\0')
+        hall_val_set_str(req->pool, detail, "reason", note);
+    if (kind == 'R') {
+        to = hall_dbres_get(rf, 0, 4);
+        rc = hall_order_move(req, order_id, "refund_requested", to, actor, detail);
+        if (rc == HALL_OK)
+            rc = refund_decision_sms(
+                req, rf, id,
+                hall_psprintf(req->pool,
+                              "【深圳CA】您好，您的业务单%s退费申请未通过，原因：%s。"
+                              "请登录深圳CA网上营业厅-个人中心-我的业务单查看，"
+                              "如有疑问请致电400-112-3838。",
+                              order_no, note));
+        done = "已拒绝退费，业务单已恢复原状态，短信已发送";
+    } else if (transfer) {
+        rc = hall_order_move(req, order_id, "refund_requested", "refunded", actor, detail);
+        if (rc == HALL_OK)
+            rc = refund_decision_sms(
+                req, rf, id,
+                hall_psprintf(req->pool,
+                              "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已退回"
+                              "贵司付款账户，请留意账户的到账信息。",
+                              order_no, hall_yuan(req->pool, amount)));
+        done = "已记录人工退款，业务单已退费，短信已发送";
+    } else {
+        rc = hall_audit(req, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
+                        "refund_approved", NULL, NULL, detail);
+        if (rc == HALL_OK)
+            rc = hall_refund_queue(req, id);
+        done = "已同意退费，款项将通过支付渠道原路退回";
+    }
+    if (rc == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, "业务单状态已变化，请刷新页面");
+    if (rc != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
+              (long long)req->staff->id, (long long)id, (long long)order_id, status);
+    return hall_resp_go(req, "/admin/refunds", done);
+}
+
+static int
+do_refund_approve(struct hall_req *req)
+{
+    return refund_decide(req, 'A');
+}
+
+static int
+do_refund_refuse(struct hall_req *req)
+{
+    return refund_decide(req, 'R');
+}
+
 static const struct hall_route admin_routes[] = {
     {"GET", "/admin", home_page, HALL_R_STAFF, NULL},
     {"GET", "/admin/login", login_page, 0, NULL},
@@ -1017,6 +1281,11 @@ static const struct hall_route admin_routes[] = {
     {"POST", "/admin/order/reject", do_reject, HALL_R_STAFF | R_REVIEW, reject_params},
     {"POST", "/admin/transfer/confirm", do_confirm, HALL_R_STAFF | R_FINANCE, id_params},
     {"POST", "/admin/transfer/refuse", do_refuse, HALL_R_STAFF | R_FINANCE, refuse_params},
+    {"GET", "/admin/refunds", refunds_page, HALL_R_STAFF | R_READ_FINANCE, NULL},
+    {"POST", "/admin/refund/approve", do_refund_approve, HALL_R_STAFF | R_FINANCE,
+     refund_approve_params},
+    {"POST", "/admin/refund/refuse", do_refund_refuse, HALL_R_STAFF | R_FINANCE,
+     refund_refuse_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -43,6 +43,21 @@ static const struct hall_stmt center_stmts[] = {
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
+    /* the paid payment a refund request pays back (never a surplus: that
+     * one is refunded on its own) */
+    {"refund_payment",
+     "SELECT id, amount_fen FROM payments WHERE order_id = $1 AND status = 'paid'"
+     " AND NOT surplus ORDER BY attempt DESC LIMIT 1",
+     1},
+    {"refund_insert",
+     "INSERT INTO refunds (order_id, payment_id, kind, amount_fen, reason, from_status)"
+     " VALUES ($1, $2, 'request', $3, $4, $5) RETURNING id",
+     5},
+    {"refund_refused_note",
+     "SELECT coalesce((SELECT note FROM refunds WHERE order_id = $1 AND kind = 'request'"
+     " ORDER BY id DESC LIMIT 1) , ''), coalesce((SELECT status FROM refunds"
+     " WHERE order_id = $1 AND kind = 'request' ORDER BY id DESC LIMIT 1), '')",
+     1},
     {"order_history",
      "SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), coalesce(from_state, ''), coalesce(to_state, ''),"
      " action FROM audit_log WHERE entity = 'order' AND entity_id = $1 ORDER BY id",
@@ -287,6 +302,30 @@ orders_page(struct hall_req *req)
     return hall_resp_page(req, 200, "center_orders", ctx);
 }
 
+/* 办理记录 entries without a state change: the applicant reads Chinese,
+ * never our action codes */
+static const char *
+history_label(const char *action)
+{
+    static const struct {
+        const char *code, *label;
+    } labels[] = {
+        {"edit", "修改申请信息"},
+        {"create", "创建业务单"},
+        {"pay_online", "发起在线支付"},
+        {"payment_surplus", "收到重复支付的款项，将原路退还"},
+        {"surplus_refunded", "已退还多付款项"},
+        {"refund_approved", "退费申请已通过，退款处理中"},
+        {NULL, NULL},
+    };
+    int i;
+
+    for (i = 0; labels[i].code != NULL; i++)
+        if (strcmp(labels[i].code, action) == 0)
+            return labels[i].label;
+    return "业务单已更新";
+}
+
 static int
 order_page(struct hall_req *req)
 {
@@ -329,6 +368,15 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, 0, 15));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, 0, 16));
     actions_ctx(req, o, sid, hall_dbres_get(res, 0, 2), s, hall_dbres_get(res, 0, 8));
+    {
+        /* finance's answer to the last refund request */
+        struct hall_dbres *rf = hall_db_exec(req, "refund_refused_note", HALL_STR(sid));
+
+        if (rf == NULL)
+            return hall_resp_busy(req);
+        if (strcmp(hall_dbres_get(rf, 0, 1), "refused") == 0)
+            hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_get(rf, 0, 0));
+    }
     list = hall_val_set_list(req->pool, ctx, "history");
     n = hall_dbres_rows(hist);
     for (i = 0; i < n; i++) {
@@ -340,8 +388,7 @@ order_page(struct hall_req *req)
         if (*to != '\0')
             hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: to);
         else
-            hall_val_set_str(req->pool, h, "what",
-                             strcmp(action, "edit") == 0 ? "修改申请信息" : action);
+            hall_val_set_str(req->pool, h, "what", history_label(action));
     }
     return hall_resp_page(req, 200, "center_order", ctx);
 }
@@ -376,7 +423,18 @@ do_refund(struct hall_req *req)
                         hall_psprintf(req->pool, "user:%lld", (long long)req->user_id), detail);
     if (r == HALL_ORDER_CONFLICT)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能申请退费");
-    if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (r != HALL_OK)
+        return hall_resp_busy(req);
+    /* finance's queue: the payment to pay back, and where the order was */
+    res = hall_db_exec(req, "refund_payment", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单没有可退的款项");
+    if (hall_db_exec(req, "refund_insert", HALL_I64(id), HALL_I64(hall_dbres_i64(res, 0, 0)),
+                     HALL_I64(hall_dbres_i64(res, 0, 1)), HALL_STR(hall_req_param(req, "reason")),
+                     HALL_STR(from)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");

@@ -71,6 +71,17 @@ static const struct hall_stmt new_stmts[] = {
      " VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
      " $1, $2, 'new', $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1) RETURNING id, order_no",
      10},
+    /* a second submit of the same rendered form (double click, two tabs,
+     * Back): the unique (user_id, submit_key) finds the first order */
+    {"order_insert_keyed",
+     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
+     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev, submit_key)"
+     " VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
+     " $1, $2, 'new', $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1, $11)"
+     " ON CONFLICT (user_id, submit_key) WHERE submit_key IS NOT NULL DO NOTHING"
+     " RETURNING id, order_no",
+     11},
+    {"order_by_key", "SELECT id, order_no FROM orders WHERE user_id = $1 AND submit_key = $2", 2},
     {"order_update",
      "UPDATE orders SET product_id = $3, cert_type = $4, years = $5, seal = $6, subject = $7,"
      " cert_fen = $8, shipping_fen = $9, form_enc = $10, form_rev = form_rev + 1,"
@@ -944,9 +955,22 @@ order_form(struct hall_req *req, struct hall_dbres *o)
     return hall_dbres_pii_json(req, o, 0, 13);
 }
 
+static struct hall_price
+product_price(struct hall_dbres *prods, int i)
+{
+    struct hall_price pr;
+
+    pr.per_year_fen = hall_dbres_i64(prods, i, 3);
+    pr.fixed_fen = hall_dbres_i64(prods, i, 4);
+    pr.seal_per_year_fen = hall_dbres_i64(prods, i, 5);
+    return pr;
+}
+
+/* the products with their price tables (core/price.c) and the selected
+ * product's price for the choices on the page, for the label without JS */
 static void
 products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods,
-             const char *cur_type)
+             const char *cur_type, int seal_offered, long years, int seal)
 {
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "products");
     int i, n = hall_dbres_rows(prods);
@@ -960,15 +984,24 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
         const struct hall_val *m;
         const char *txt = "";
 
+        struct hall_price pr = product_price(prods, i);
+        int sel = cur_type != NULL ? strcmp(cur_type, type) == 0 : i == 0;
+        const char *table;
+
         hall_val_set_str(req->pool, o, "cert_type", type);
         hall_val_set_str(req->pool, o, "name", hall_dbres_get(prods, i, 2));
-        hall_val_set_str(
-            req->pool, o, "price",
-            hall_yuan(req->pool, hall_dbres_i64(prods, i, 3) + hall_dbres_i64(prods, i, 4)));
-        hall_val_set_int(req->pool, o, "price_fen", hall_dbres_i64(prods, i, 3));
-        hall_val_set_int(req->pool, o, "seal_fen", hall_dbres_i64(prods, i, 5));
-        hall_val_set_bool(req->pool, o, "selected",
-                          cur_type != NULL ? strcmp(cur_type, type) == 0 : i == 0);
+        table = hall_val_json(req->pool,
+                              hall_price_table(req->pool, &pr, (int)hall_dbres_i64(prods, i, 7),
+                                               (int)hall_dbres_i64(prods, i, 8), seal_offered),
+                              NULL);
+        hall_val_set_str(req->pool, o, "prices", table != NULL ? table : "{}");
+        if (sel) {
+            int64_t fen = hall_price_cert(&pr, (int)years, seal_offered && seal);
+
+            hall_val_set_str(req->pool, ctx, "price_total", hall_yuan(req->pool, fen));
+            hall_val_set_int(req->pool, ctx, "price_total_fen", fen);
+        }
+        hall_val_set_bool(req->pool, o, "selected", sel);
         bd = hall_val_parse(req->pool, b, strlen(b), err, sizeof(err));
         parts = bd;
         for (m = parts != NULL ? parts->first : NULL; m != NULL; m = m->next)
@@ -1069,8 +1102,9 @@ apply_page(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_resp_error(req, 404, NULL, "该项目暂不办理证书新办业务");
-    products_ctx(req, ctx, res, cur_type);
+    products_ctx(req, ctx, res, cur_type, p.seal_offered, years, seal);
     years_ctx(req, ctx, years);
+    hall_val_set_int(req->pool, ctx, "years_chosen", years);
     hall_val_set_bool(req->pool, ctx, "seal_offered", p.seal_offered);
     hall_val_set_bool(req->pool, ctx, "seal", seal);
     hall_val_set_bool(req->pool, ctx, "prepaid_offered", p.prepaid);
@@ -1105,6 +1139,14 @@ apply_page(struct hall_req *req)
         for (fd = fields; fd->name != NULL; fd++)
             hall_val_set_str(req->pool, f, fd->name, form_str(form, fd->name));
     }
+    if (o == NULL) {
+        /* one key per rendered form: submitting it twice makes one order */
+        unsigned char rnd[24];
+
+        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
+    }
     steps_ctx(req, ctx, 1);
     return hall_resp_page(req, 200, "new_apply", ctx);
 }
@@ -1117,6 +1159,7 @@ static const char *const title_types[] = {"org", "person", NULL};
 static const struct hall_pspec apply_params[] = {
     {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
     {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
     {"cert_type", HALL_P_CHOICE, 0, 0, 0, "证书类型", cert_types},
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
     {"seal", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "是否办理电子签章", yes_no},
@@ -1133,12 +1176,14 @@ do_apply(struct hall_req *req)
     unsigned bit = type_bit(type);
     const char *id_s = hall_req_param(req, "id");
     const char *seal_s = hall_req_param(req, "seal");
+    const char *key = hall_req_param(req, "submit_key");
     struct hall_val *form = hall_val_obj(req->pool);
     const struct field *f;
     struct hall_dbres *o = NULL, *res;
     struct partner p;
     const char *project = hall_req_param(req, "project");
-    int64_t years, product_id = 0, cert_fen, ship_fen, price = 0, seal_fee = 0, fixed = 0;
+    int64_t years, product_id = 0, cert_fen, ship_fen;
+    struct hall_price price = {0, 0, 0};
     int seal, i, n, found = 0;
     const char *subject, *json, *order_no;
     unsigned char *enc;
@@ -1146,6 +1191,13 @@ do_apply(struct hall_req *req)
     int64_t order_id, rev;
 
     hall_req_param_i64(req, "years", &years);
+    if (key != NULL && *key == '\0')
+        key = NULL;
+    if (key != NULL &&
+        (strlen(key) < 16 ||
+         strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+             strlen(key)))
+        return hall_resp_error(req, 400, "submit_key", "表单标识不正确，请刷新页面后重新提交");
     if (id_s != NULL && *id_s != '\0') {
         o = order_load(req);
         if (o == NULL)
@@ -1162,9 +1214,7 @@ do_apply(struct hall_req *req)
         if (strcmp(hall_dbres_get(res, i, 1), type) == 0) {
             found = 1;
             product_id = hall_dbres_i64(res, i, 0);
-            price = hall_dbres_i64(res, i, 3);
-            fixed = hall_dbres_i64(res, i, 4);
-            seal_fee = hall_dbres_i64(res, i, 5);
+            price = product_price(res, i);
             if (years < hall_dbres_i64(res, i, 7) || years > hall_dbres_i64(res, i, 8))
                 return hall_resp_error(req, 400, "years", "该证书类型不提供所选年限");
         }
@@ -1221,7 +1271,7 @@ do_apply(struct hall_req *req)
         return HALL_OK;
 
     subject = form_str(form, (bit & T_UNIT) ? "org_name" : "app_name");
-    cert_fen = (price + (seal ? seal_fee : 0)) * years + fixed;
+    cert_fen = hall_price_cert(&price, (int)years, seal);
     ship_fen = 0;
     if (strcmp(form_str(form, "shipping"), "prepaid") == 0) {
         struct quote q;
@@ -1238,6 +1288,44 @@ do_apply(struct hall_req *req)
         ship_fen = q.fee_fen;
         hall_val_set_str(req->pool, form, "carrier", q.carrier);
     }
+    /*
+     * Issue 7, item 2: an order that was paid (a rejected one: only a paid
+     * order reaches review) keeps its amount.  Raising the years (or the
+     * seal, the type, prepaid shipping) after payment is refused, naming
+     * the choice, rather than asking for the difference: the payment was
+     * matched, micro-deposit-checked and invoiced for that amount, and a
+     * second trade for the same order would break "one live trade per
+     * order"; the seeds' 编辑 after 审核驳回 fixes what the reviewer named.
+     * The applicant who wants another term applies for a refund and
+     * applies again (docs/modules/new.md).
+     */
+    if (o != NULL && strcmp(hall_dbres_get(o, 0, 7), "draft") != 0 &&
+        cert_fen + ship_fen != hall_dbres_i64(o, 0, 12)) {
+        const char *what = "years";
+
+        if (strcmp(type, hall_dbres_get(o, 0, 4)) != 0)
+            what = "cert_type";
+        else if (seal != (strcmp(hall_dbres_get(o, 0, 6), "t") == 0))
+            what = "seal";
+        else if (years == hall_dbres_i64(o, 0, 5))
+            what = "shipping";
+        return hall_resp_error(
+            req, 409, what,
+            hall_psprintf(req->pool,
+                          "该业务单已缴费%s元，修改后应缴%s元。已缴费的业务单不能变更金额"
+                          "（证书类型、证书年限、电子签章、邮寄方式），请改回原选择后提交；"
+                          "如需变更，请申请退费后重新办理。",
+                          hall_yuan(req->pool, hall_dbres_i64(o, 0, 12)),
+                          hall_yuan(req->pool, cert_fen + ship_fen)));
+    }
+    /* the choices and the price travel with the form's revisions, so the
+     * reviewer's comparison with a rejected revision shows them too */
+    hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(type));
+    hall_val_set_fmt(req->pool, form, "choice_years", "%lld年", (long long)years);
+    if (p.seal_offered)
+        hall_val_set_str(req->pool, form, "choice_seal", seal ? "办理" : "不办理");
+    hall_val_set_fmt(req->pool, form, "price_total", "%s元",
+                     hall_yuan(req->pool, cert_fen + ship_fen));
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
         return hall_resp_busy(req);
@@ -1248,12 +1336,29 @@ do_apply(struct hall_req *req)
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     if (o == NULL) {
-        res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
-                           HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
-                           HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
-                           HALL_I64(ship_fen), HALL_BIN(enc, elen));
+        if (key != NULL)
+            res = hall_db_exec(req, "order_insert_keyed", HALL_I64(req->user_id), HALL_STR(p.code),
+                               HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
+                               HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
+                               HALL_I64(ship_fen), HALL_BIN(enc, elen), HALL_STR(key));
+        else
+            res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
+                               HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
+                               HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
+                               HALL_I64(ship_fen), HALL_BIN(enc, elen));
         if (res == NULL)
             return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 0) {
+            /* this form was submitted before: the order it made, unchanged */
+            res = hall_db_exec(req, "order_by_key", HALL_I64(req->user_id), HALL_STR(key));
+            if (res == NULL || hall_dbres_rows(res) == 0 || hall_db_commit(req) != HALL_OK)
+                return hall_resp_busy(req);
+            hall_info(req, "msg=\"form submitted again\" order=%s", hall_dbres_get(res, 0, 1));
+            return hall_resp_go(req,
+                                hall_psprintf(req->pool, "%s/new/print?id=%s", hall_req_base(req),
+                                              hall_dbres_get(res, 0, 0)),
+                                NULL);
+        }
         order_id = hall_dbres_i64(res, 0, 0);
         order_no = hall_dbres_get(res, 0, 1);
         rev = 1;

@@ -48,6 +48,17 @@ static const struct hall_stmt outbox_stmts[] = {
      "UPDATE finauth_attempts SET result = $2, bank_ref = $3, fail_reason = $4,"
      " transferred_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1",
      4},
+    /* pay_refund: the refund and its order stay locked until the job's
+     * transaction ends, so the gateway's answer and the order's move commit
+     * together */
+    {"rf_lock",
+     "SELECT r.status, r.kind, r.amount_fen, coalesce(p.trade_no, ''), p.out_trade_no,"
+     " o.id, o.order_no, o.status, o.form_enc, o.cert_type"
+     " FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id"
+     " WHERE r.id = $1 FOR UPDATE OF r, o",
+     1},
+    {"rf_done", "UPDATE refunds SET status = 'done', refund_no = $2, done_at = now() WHERE id = $1",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -266,12 +277,149 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
               (long long)order_id, (long long)attempt_id, ok ? "sent" : "failed");
 }
 
+/*
+ * pay_close: an abandoned trade is closed at the gateway, so that its
+ * cashier page cannot pay any more.  Closing is idempotent; a trade the
+ * gateway does not know (never opened) or that was paid meanwhile (the
+ * callback records the surplus and refunds it) needs nothing more.
+ */
+static void
+deliver_pay_close(struct hall_req *req, const struct job *job, struct outcome *out)
+{
+    const char *out_no = str_of(job->payload, "out_trade_no"), *st;
+    struct hall_val *r = hall_val_obj(req->pool);
+
+    if (out_no == NULL) {
+        out->error = "bad payload";
+        return;
+    }
+    if (hall_payment_close(req, out_no, &st) != HALL_OK) {
+        out->error = "gateway: no answer";
+        return;
+    }
+    hall_val_set_str(req->pool, r, "status", st);
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
+}
+
+/* the refund SMS (seed style) to the agent, or the applicant of a natural
+ * person's certificate; queued in the job's transaction */
+static int
+refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, const char *kind,
+           int64_t amount)
+{
+    size_t elen;
+    unsigned char *enc = hall_dbres_bytea(req, res, 0, 8, &elen);
+    char *plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
+    struct hall_val *form =
+        plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
+    const char *phone = str_of(
+        form, strcmp(hall_dbres_get(res, 0, 9), "person") == 0 ? "app_mobile" : "agent_mobile");
+    struct hall_val *sms = hall_val_obj(req->pool);
+
+    if (phone == NULL || strlen(phone) != 11)
+        return HALL_OK;
+    hall_val_set_str(req->pool, sms, "phone", phone);
+    hall_val_set_fmt(req->pool, sms, "text",
+                     strcmp(kind, "surplus") == 0
+                         ? "【深圳CA】您好，您的业务单%s重复支付的%s元已原路退还，"
+                           "请留意支付账户的到账信息。该业务单继续办理，无需重新支付。"
+                         : "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已原路退还，"
+                           "请留意支付账户的到账信息。",
+                     hall_dbres_get(res, 0, 6), hall_yuan(req->pool, amount));
+    return hall_outbox_push(req, "sms",
+                            hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), sms);
+}
+
+/*
+ * pay_refund: an approved refund through the gateway's refund API, with
+ * the job's key (a worker that dies after the gateway acted gets the same
+ * refund back, never a second one); then, in this transaction, the refund
+ * is done, a requested refund moves the order to 已退费, a surplus leaves
+ * the order where it is, and the applicant gets the SMS.
+ */
+static void
+deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *out)
+{
+    int64_t refund_id = int_of(job->payload, "refund_id"), amount, order_id;
+    struct hall_val *body, *ans, *r = hall_val_obj(req->pool), *detail;
+    struct hall_dbres *res;
+    const char *kind, *refund_no;
+    int rc;
+
+    if (refund_id <= 0) {
+        out->error = "bad payload";
+        return;
+    }
+    res = hall_db_exec(req, "rf_lock", HALL_I64(refund_id));
+    if (res == NULL) {
+        out->error = "database";
+        return;
+    }
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "approved") != 0) {
+        hall_val_set_str(req->pool, r, "skipped", "refund not approved");
+        out->result = hall_val_json(req->pool, r, NULL);
+        out->ok = 1;
+        return;
+    }
+    kind = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
+    amount = hall_dbres_i64(res, 0, 2);
+    order_id = hall_dbres_i64(res, 0, 5);
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "out_trade_no", hall_dbres_get(res, 0, 4));
+    hall_val_set_int(req->pool, body, "amount_fen", amount);
+    hall_val_set_str(req->pool, body, "reason",
+                     strcmp(kind, "surplus") == 0 ? "重复支付退款" : "申请退费");
+    call_provider(req, "/pay/refund", body, job->idem_key, out, &ans);
+    if (!out->ok)
+        return;
+    out->ok = 0;
+    refund_no = str_of(ans, "refund_no");
+    if (refund_no == NULL || strlen(refund_no) > 64 ||
+        strspn(refund_no, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
+            strlen(refund_no)) {
+        out->error = "gateway: unexpected refund_no";
+        return;
+    }
+    if (hall_db_exec(req, "rf_done", HALL_I64(refund_id), HALL_STR(refund_no)) == NULL) {
+        out->error = "database";
+        return;
+    }
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "refund_id", refund_id);
+    hall_val_set_int(req->pool, detail, "amount_fen", amount);
+    hall_val_set_str(req->pool, detail, "refund_no", refund_no);
+    if (strcmp(kind, "request") == 0) {
+        rc = hall_order_move(req, order_id, "refund_requested", "refunded", "outbox:pay", detail);
+        if (rc != HALL_OK) {
+            out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
+            return;
+        }
+    } else if (hall_audit(req, "outbox:pay", "order",
+                          hall_psprintf(req->pool, "%lld", (long long)order_id), "surplus_refunded",
+                          NULL, NULL, detail) != HALL_OK) {
+        out->error = "database";
+        return;
+    }
+    if (refund_sms(req, res, refund_id, kind, amount) != HALL_OK) {
+        out->error = "database";
+        return;
+    }
+    hall_val_set_str(req->pool, r, "refund_no", refund_no);
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
+    hall_info(req, "msg=refunded refund=%lld order=%lld kind=%s", (long long)refund_id,
+              (long long)order_id, kind);
+}
+
 static const struct {
     const char *kind;
     void (*fn)(struct hall_req *, const struct job *, struct outcome *);
 } deliverers[] = {
     {"sms", deliver_sms},
     {"bank_transfer", deliver_bank_transfer},
+    {"pay_close", deliver_pay_close},
+    {"pay_refund", deliver_pay_refund},
     {NULL, NULL},
 };
 

@@ -44,8 +44,20 @@ static const struct hall_stmt pay_stmts[] = {
      "SELECT status, amount_fen, order_no FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE",
      2},
     {"pay_latest",
-     "SELECT id, attempt, method, amount_fen, status, coalesce(out_trade_no, ''),"
-     " trade_no IS NULL FROM payments WHERE order_id = $1 ORDER BY attempt DESC LIMIT 1",
+     "SELECT id, attempt, method, amount_fen, status FROM payments WHERE order_id = $1"
+     " ORDER BY attempt DESC LIMIT 1",
+     1},
+    /* the order's open online trades, newest first */
+    {"pay_live",
+     "SELECT id, attempt, method, amount_fen, out_trade_no, coalesce(trade_no, ''),"
+     " coalesce(pay_url, '') FROM payments WHERE order_id = $1 AND status = 'created'"
+     " AND method <> 'transfer' ORDER BY attempt DESC",
+     1},
+    {"pay_next_attempt", "SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1",
+     1},
+    {"pay_close_row",
+     "UPDATE payments SET status = 'closed', updated_at = now() WHERE id = $1 AND status = "
+     "'created'",
      1},
     {"pay_insert_online",
      "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no)"
@@ -53,7 +65,7 @@ static const struct hall_stmt pay_stmts[] = {
      5},
     {"pay_set_trade",
      "UPDATE payments SET trade_no = $2, pay_url = $3, updated_at = now()"
-     " WHERE id = $1 AND (trade_no IS NULL OR trade_no = $2) RETURNING id",
+     " WHERE id = $1 AND status = 'created' AND (trade_no IS NULL OR trade_no = $2) RETURNING id",
      3},
     {"cb_lock",
      "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, ''), p.method,"
@@ -67,6 +79,17 @@ static const struct hall_stmt pay_stmts[] = {
      " callbacks = callbacks + 1, surplus = $5::boolean, updated_at = now() WHERE id = $1",
      5},
     {"cb_again", "UPDATE payments SET callbacks = callbacks + 1 WHERE id = $1", 1},
+    /* the order is paid: its other open trades are abandoned */
+    {"pay_close_others",
+     "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
+     " AND id <> $2 AND status = 'created' AND method <> 'transfer' RETURNING id, out_trade_no",
+     2},
+    /* money for an order already paid: refunded without anyone asking */
+    {"refund_surplus",
+     "INSERT INTO refunds (order_id, payment_id, kind, amount_fen, status, reason, decided_by,"
+     " decided_at) VALUES ($1, $2, 'surplus', $3, 'approved', '重复支付，多付款项原路退还',"
+     " 'system', now()) RETURNING id",
+     3},
     {"voucher_replace",
      "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
      " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
@@ -107,6 +130,8 @@ order_load(struct hall_req *req, int64_t *id)
 }
 
 /* ---- GET /pay -------------------------------------------------------------- */
+
+static int payment_pending(struct hall_req *req, int64_t id);
 
 static const char *
 status_hint(const char *status)
@@ -161,11 +186,10 @@ pay_page(struct hall_req *req)
         p = hall_db_exec(req, "pay_latest", HALL_I64(id));
         if (p == NULL)
             return hall_resp_busy(req);
-        /* back from the gateway before its callback: the payment may be on its way */
-        hall_val_set_bool(req->pool, ctx, "maybe_paid",
-                          hall_dbres_rows(p) > 0 &&
-                              strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
-                              strcmp(hall_dbres_get(p, 0, 6), "f") == 0);
+        /* back from the gateway before its callback: no second payment is
+         * offered while the first may be on its way; the page polls
+         * /pay/state and moves on */
+        hall_val_set_bool(req->pool, ctx, "pending", payment_pending(req, id) != 0);
         hall_val_set_bool(req->pool, ctx, "refused",
                           hall_dbres_rows(p) > 0 &&
                               strcmp(hall_dbres_get(p, 0, 4), "refused") == 0);
@@ -175,6 +199,27 @@ pay_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "finauth_code", strcmp(status, "finauth_ok") == 0);
     hall_val_set_bool(req->pool, ctx, "finauth_retry", strcmp(status, "finauth_failed") == 0);
     return hall_resp_page(req, 200, "pay_status", ctx);
+}
+
+/* GET /pay/state?id=N: what the return page polls after 确认支付 */
+static int
+pay_state(struct hall_req *req)
+{
+    struct hall_dbres *o;
+    struct hall_val *v;
+    const char *status;
+    int64_t id;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    status = hall_dbres_get(o, 0, 2);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "status", status);
+    hall_val_set_str(req->pool, v, "status_label", hall_order_label(status));
+    hall_val_set_bool(req->pool, v, "pending",
+                      strcmp(status, "unpaid") == 0 && payment_pending(req, id) != 0);
+    return hall_resp_ok(req, v);
 }
 
 /* ---- POST /pay/online ------------------------------------------------------ */
@@ -225,6 +270,91 @@ str_of(const struct hall_val *obj, const char *key)
     return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
 }
 
+/* the gateway's state of a trade: "NOTPAY" (payable), "SUCCESS" (paid, the
+ * callback on its way), "CLOSED", "REFUND"; NULL when it does not answer */
+static const char *
+trade_state(struct hall_req *req, const char *out_no)
+{
+    struct hall_val *q = hall_val_obj(req->pool), *ans;
+
+    hall_val_set_str(req->pool, q, "out_trade_no", out_no);
+    ans = hall_provider_call(req, "/pay/query", q, NULL);
+    return ans != NULL ? str_of(ans, "status") : NULL;
+}
+
+static int
+paid_state(const char *st)
+{
+    return st != NULL && (strcmp(st, "SUCCESS") == 0 || strcmp(st, "REFUND") == 0);
+}
+
+/*
+ * Is a payment of this unpaid order possibly under way: its open trade paid
+ * at the gateway while the callback has not arrived yet (the applicant is
+ * back from the cashier page)?  1 yes, 0 no, -1 the gateway does not answer.
+ */
+static int
+payment_pending(struct hall_req *req, int64_t id)
+{
+    struct hall_dbres *p = hall_db_exec(req, "pay_live", HALL_I64(id));
+    const char *st;
+
+    if (p == NULL)
+        return -1;
+    if (hall_dbres_rows(p) == 0 || *hall_dbres_get(p, 0, 5) == '\0')
+        return 0;
+    st = trade_state(req, hall_dbres_get(p, 0, 4));
+    if (st == NULL)
+        return -1;
+    return paid_state(st);
+}
+
+/* closes the listed trades at the gateway now, so that a cashier page
+ * still open in another tab cannot pay; the queued pay_close jobs repeat it
+ * when the gateway does not answer */
+static int
+close_now(struct hall_req *req, const char *const *outs, int n)
+{
+    const char *st;
+    int i, paid = 0;
+
+    for (i = 0; i < n; i++)
+        if (hall_payment_close(req, outs[i], &st) == HALL_OK) {
+            hall_info(req, "msg=\"trade closed\" out_trade_no=%s status=%s", outs[i], st);
+            paid |= paid_state(st);
+        }
+    return paid;
+}
+
+/* sends the browser to the gateway's cashier page: JSON for fetch, else the
+ * one redirect off the hall, to an address that came from the gateway
+ * (hall_resp_redirect allows local ones only) */
+static int
+to_gateway(struct hall_req *req, const char *pay_url)
+{
+    if (hall_req_wants_json(req)) {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, v, "redirect", pay_url);
+        return hall_resp_ok(req, v);
+    }
+    req->status = 303;
+    hall_resp_header(req, "Location", pay_url);
+    hall_buf_reset(&req->body);
+    req->responded = 1;
+    return HALL_OK;
+}
+
+#define MAX_LIVE    16
+#define PENDING_MSG "支付结果确认中，请勿重复支付，稍后刷新页面查看支付结果"
+
+/*
+ * One live trade per order.  Under the order's lock: the newest open trade
+ * of the same channel and amount is reused (three clicks on 立即支付 open
+ * one trade); every other open trade is marked closed, with a pay_close job,
+ * and closed at the gateway before the new one is opened.  A reused trade
+ * that the applicant cancelled at the cashier is replaced (second round).
+ */
 static int
 do_online(struct hall_req *req)
 {
@@ -233,52 +363,92 @@ do_online(struct hall_req *req)
     struct hall_dbres *o, *lock, *p, *res;
     struct hall_val *body, *ans;
     struct hall_http_resp resp;
-    const char *out_no, *trade_no, *pay_url, *order_no, *json;
-    int64_t id, pay_id, amount;
-    long attempt;
+    const char *out_no = NULL, *trade_no, *pay_url, *order_no = NULL, *json, *reuse_url = NULL;
+    const char *closing[MAX_LIVE], *st;
+    int64_t id, pay_id = 0, amount = 0;
+    long attempt = 0;
+    int round, i, n, nclose, reuse;
 
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
-    if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_busy(req);
-    lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
-    if (lock == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(lock) == 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
-    if (strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
-    amount = hall_dbres_i64(lock, 0, 1);
-    order_no = hall_dbres_get(lock, 0, 2);
-    if (amount <= 0)
-        return hall_resp_error(req, 400, "id", "该业务单金额为0，无需在线支付");
-    p = hall_db_exec(req, "pay_latest", HALL_I64(id));
-    if (p == NULL)
-        return hall_resp_busy(req);
-    /* an attempt whose trade we never heard back about is retried with the
-     * same out_trade_no and key: the gateway may have opened it already */
-    if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_get(p, 0, 4), "created") == 0 &&
-        strcmp(hall_dbres_get(p, 0, 6), "t") == 0 &&
-        strcmp(hall_dbres_get(p, 0, 2), channel) == 0 && hall_dbres_i64(p, 0, 3) == amount) {
-        pay_id = hall_dbres_i64(p, 0, 0);
-        out_no = hall_dbres_get(p, 0, 5);
-        attempt = (long)hall_dbres_i64(p, 0, 1);
-    } else {
-        attempt = hall_dbres_rows(p) > 0 ? (long)hall_dbres_i64(p, 0, 1) + 1 : 1;
-        out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
-        res = hall_db_exec(req, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
-                           HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
-        if (res == NULL)
+    for (round = 0; round < 2; round++) {
+        if (hall_db_begin(req) != HALL_OK)
             return hall_resp_busy(req);
-        pay_id = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL, NULL,
-                       NULL) != HALL_OK)
+        lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+        if (lock == NULL)
             return hall_resp_busy(req);
+        if (hall_dbres_rows(lock) == 0)
+            return hall_resp_error(req, 404, NULL, "业务单不存在");
+        if (strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0)
+            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
+        amount = hall_dbres_i64(lock, 0, 1);
+        order_no = hall_pstrdup(req->pool, hall_dbres_get(lock, 0, 2));
+        if (amount <= 0)
+            return hall_resp_error(req, 400, "id", "该业务单金额为0，无需在线支付");
+        p = hall_db_exec(req, "pay_live", HALL_I64(id));
+        if (p == NULL)
+            return hall_resp_busy(req);
+        n = hall_dbres_rows(p);
+        /* the first round may reuse the newest open trade; the second
+         * comes only when that trade turned out closed at the gateway */
+        reuse = round == 0 && n > 0 && strcmp(hall_dbres_get(p, 0, 2), channel) == 0 &&
+                hall_dbres_i64(p, 0, 3) == amount;
+        nclose = 0;
+        for (i = reuse ? 1 : 0; i < n; i++) {
+            const char *old = hall_pstrdup(req->pool, hall_dbres_get(p, i, 4));
+
+            if (hall_db_exec(req, "pay_close_row", HALL_I64(hall_dbres_i64(p, i, 0))) == NULL ||
+                hall_payment_close_queue(req, hall_dbres_i64(p, i, 0), old) != HALL_OK)
+                return hall_resp_busy(req);
+            if (nclose < MAX_LIVE)
+                closing[nclose++] = old;
+        }
+        if (reuse) {
+            pay_id = hall_dbres_i64(p, 0, 0);
+            attempt = (long)hall_dbres_i64(p, 0, 1);
+            out_no = hall_pstrdup(req->pool, hall_dbres_get(p, 0, 4));
+            reuse_url = *hall_dbres_get(p, 0, 6) != '\0'
+                            ? hall_pstrdup(req->pool, hall_dbres_get(p, 0, 6))
+                            : NULL;
+        } else {
+            res = hall_db_exec(req, "pay_next_attempt", HALL_I64(id));
+            if (res == NULL)
+                return hall_resp_busy(req);
+            attempt = (long)hall_dbres_i64(res, 0, 0);
+            out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
+            res = hall_db_exec(req, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
+                               HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
+            if (res == NULL)
+                return hall_resp_busy(req);
+            pay_id = hall_dbres_i64(res, 0, 0);
+            if (hall_audit(req, hall_req_actor(req), "order",
+                           hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL,
+                           NULL, NULL) != HALL_OK)
+                return hall_resp_busy(req);
+        }
+        if (hall_db_commit(req) != HALL_OK)
+            return hall_resp_busy(req);
+        if (close_now(req, closing, nclose)) {
+            /* an older trade had been paid: its callback is on its way */
+            if (!reuse)
+                hall_db_exec(req, "pay_close_row", HALL_I64(pay_id));
+            return hall_resp_error(req, 409, NULL, PENDING_MSG);
+        }
+        if (reuse_url == NULL)
+            break;
+        /* a trade we opened before: still payable, or cancelled at the cashier? */
+        st = trade_state(req, out_no);
+        if (paid_state(st))
+            return hall_resp_error(req, 409, NULL, PENDING_MSG);
+        if (st != NULL && strcmp(st, "NOTPAY") == 0)
+            return to_gateway(req, reuse_url);
+        if (st == NULL)
+            return hall_resp_error(req, 503, "channel",
+                                   "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
+        reuse_url = NULL;
+        /* round 1 closes it (in our table too) and opens a new one */
     }
-    if (hall_db_commit(req) != HALL_OK)
-        return hall_resp_busy(req);
 
     /* the gateway is called outside any transaction: no lock waits on it */
     body = hall_val_obj(req->pool);
@@ -316,24 +486,17 @@ do_online(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
-        hall_err(req, "msg=\"pay create: trade_no differs\" out_trade_no=%s", out_no);
-        return hall_resp_busy(req);
+        /* another request replaced this attempt while the gateway opened
+         * it (the other tab chose the other channel): it must not stay
+         * payable, and this browser is not sent to it */
+        hall_warn(req, "msg=\"trade superseded while opened\" out_trade_no=%s", out_no);
+        close_now(req, &out_no, 1);
+        return hall_resp_error(req, 409, NULL,
+                               "该业务单已发起新的支付，请返回缴费页面查看支付结果，勿重复支付");
     }
     hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no, trade_no,
               channel);
-    if (hall_req_wants_json(req)) {
-        struct hall_val *v = hall_val_obj(req->pool);
-
-        hall_val_set_str(req->pool, v, "redirect", pay_url);
-        return hall_resp_ok(req, v);
-    }
-    /* the one redirect off the hall: to the gateway's own page, whose
-     * address came from the gateway (hall_resp_redirect allows local only) */
-    req->status = 303;
-    hall_resp_header(req, "Location", pay_url);
-    hall_buf_reset(&req->body);
-    req->responded = 1;
-    return HALL_OK;
+    return to_gateway(req, pay_url);
 }
 
 /* ---- POST /pay/callback ---------------------------------------------------- */
@@ -398,6 +561,25 @@ paid_at_of(const struct hall_val *obj)
     if (s == NULL || strlen(s) < 10 || strlen(s) > 40 || strspn(s, "0123456789-T:.Z+") != strlen(s))
         return NULL;
     return s;
+}
+
+/* the order was just paid: every other open trade of it is closed (in our
+ * table now, at the gateway by the pay_close jobs), inside the caller's
+ * transaction */
+static int
+close_others(struct hall_req *req, int64_t order_id, int64_t keep)
+{
+    struct hall_dbres *res =
+        hall_db_exec(req, "pay_close_others", HALL_I64(order_id), HALL_I64(keep));
+    int i;
+
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++)
+        if (hall_payment_close_queue(req, hall_dbres_i64(res, i, 0), hall_dbres_get(res, i, 1)) !=
+            HALL_OK)
+            return HALL_ERR;
+    return HALL_OK;
 }
 
 static int
@@ -491,6 +673,14 @@ do_callback(struct hall_req *req)
     if (!surplus && strcmp(to, "finauth_pending") == 0 &&
         hall_finauth_queue(req, order_id) != HALL_OK)
         return hall_resp_busy(req);
+    if (surplus) {
+        res = hall_db_exec(req, "refund_surplus", HALL_I64(order_id), HALL_I64(pay_id),
+                           HALL_I64(amount));
+        if (res == NULL || hall_refund_queue(req, hall_dbres_i64(res, 0, 0)) != HALL_OK)
+            return hall_resp_busy(req);
+    } else if (close_others(req, order_id, pay_id) != HALL_OK) {
+        return hall_resp_busy(req);
+    }
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,
@@ -512,11 +702,11 @@ static int
 do_transfer(struct hall_req *req)
 {
     const struct hall_upload *u = hall_req_upload(req, "voucher");
-    struct hall_dbres *o, *lock, *res;
+    struct hall_dbres *o, *lock, *res, *live = NULL;
     struct hall_stored st;
     const char *err;
     int64_t id, file_id, amount;
-    int rc, status;
+    int rc, status, i;
 
     o = order_load(req, &id);
     if (o == NULL)
@@ -558,6 +748,18 @@ do_transfer(struct hall_req *req)
     rc = hall_order_move(req, id, "unpaid", "transfer_review", hall_req_actor(req), NULL);
     if (rc != HALL_OK)
         goto out;
+    /* paying by transfer abandons the online trades opened before */
+    live = hall_db_exec(req, "pay_close_others", HALL_I64(id), HALL_I64(0));
+    if (live == NULL) {
+        rc = HALL_ERR;
+        goto out;
+    }
+    for (i = 0; i < hall_dbres_rows(live); i++)
+        if (hall_payment_close_queue(req, hall_dbres_i64(live, i, 0), hall_dbres_get(live, i, 1)) !=
+            HALL_OK) {
+            rc = HALL_ERR;
+            goto out;
+        }
     if (hall_db_commit(req) != HALL_OK) {
         rc = HALL_ERR;
         goto out;
@@ -571,6 +773,11 @@ out:
     }
     hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
               st.mime, st.size);
+    for (i = 0; i < hall_dbres_rows(live); i++) {
+        const char *out_no = hall_dbres_get(live, i, 1);
+
+        close_now(req, &out_no, 1);
+    }
     return hall_resp_go(
         req, hall_psprintf(req->pool, "%s/pay?id=%lld", hall_req_base(req), (long long)id), NULL);
 }
@@ -608,6 +815,7 @@ pay_init(struct hall_app *app)
 
 static const struct hall_route pay_routes[] = {
     {"GET", "/pay", pay_page, HALL_R_AUTH, NULL},
+    {"GET", "/pay/state", pay_state, HALL_R_AUTH, NULL},
     {"POST", "/pay/online", do_online, HALL_R_AUTH, online_params},
     {"POST", "/pay/callback", do_callback, HALL_R_NOCSRF, NULL},
     {"POST", "/pay/transfer", do_transfer, HALL_R_AUTH | HALL_R_MULTIPART, transfer_params},

@@ -97,7 +97,7 @@ test('new_apply__jieyang_org__order_created_priced_and_encrypted', async () => {
     await agreed(c, 'jieyang');
     const page = await c.get('/new/apply?project=jieyang');
     assert.equal(page.status, 200);
-    assert.match(page.text, /600\.00元\/1年/);
+    assert.match(page.text, /600\.00元<\/strong>（1年）/);
     const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
     assert.equal(r.status, 200, r.text);
     const id = r.body.redirect.match(/id=(\d+)/)[1];
@@ -308,6 +308,9 @@ test('center_refund__only_when_the_state_machine_allows', async () => {
     const early = await c.post('/center/refund', { id, reason: '不需要了' });
     assert.equal(early.status, 409, 'a draft cannot be refunded');
     psql(`UPDATE orders SET status = 'review' WHERE id = ${id}`);
+    /* what is refunded is a payment: an order in review has one */
+    psql(`INSERT INTO payments (order_id, attempt, method, amount_fen, status, out_trade_no, paid_at)
+        VALUES (${id}, 1, 'alipay', 60000, 'paid', 'TEST-REFUND-${id}', now())`);
     const noReason = await c.post('/center/refund', { id, reason: '' });
     assert.equal(noReason.status, 400);
     assert.equal(noReason.body.field, 'reason');

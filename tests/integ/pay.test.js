@@ -150,20 +150,20 @@ test('pay_callback__sandbox_bad_signature__refused', async () => {
     assert.equal(psql(`SELECT callbacks FROM payments WHERE order_id = ${id}`), '1');
 });
 
-test('pay_online__second_channel_after_first__new_attempt_and_surplus_flagged', async () => {
+test('pay_online__second_channel_after_first__first_closed_at_the_gateway', async () => {
     const c = await applicant();
     const { id } = await unpaidOrder(c);
     const t1 = await payOnline(c, id, 'wechat');
     const t2 = await payOnline(c, id, 'alipay');
     assert.notEqual(t1, t2);
+    /* the first cashier page can no longer pay: one live trade per order */
+    assert.equal((await sandbox(`/sandbox/pay/${t1}`)).body.status, 'CLOSED');
+    const late = await sandbox(`/pay/page/${t1}/confirm`, { method: 'POST', body: {} });
+    assert.equal(late.status, 409);
     await confirmTrade(t2);
     await waitStatus(id, 'finauth_ok');
-    /* the first trade is paid as well: the money is kept and flagged for a refund */
-    await confirmTrade(t1);
-    await waitFor('second payment recorded', () =>
-        psql(`SELECT count(*) FROM payments WHERE order_id = ${id} AND status = 'paid'`) === '2');
-    assert.equal(psql(`SELECT string_agg(method || ':' || surplus, ',' ORDER BY attempt) FROM payments
-        WHERE order_id = ${id}`), 'wechat:true,alipay:false');
+    assert.equal(psql(`SELECT string_agg(method || ':' || status, ',' ORDER BY attempt) FROM payments
+        WHERE order_id = ${id}`), 'wechat:closed,alipay:paid');
     assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '1');
 });
 

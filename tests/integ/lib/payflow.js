@@ -173,6 +173,17 @@ async function upload(c, p, fields, file, { csrf = true, field = 'voucher' } = {
     return { status: res.status, body, text };
 }
 
+/* a staff member logged in to the console, with the staff CSRF token */
+async function staffLogin(login, password) {
+    const { Client } = require('./client');
+    const c = new Client();
+    await c.get('/admin/login');
+    const r = await c.post('/admin/login', { login, password });
+    assert.equal(r.status, 200, r.text);
+    await c.get('/admin');
+    return c;
+}
+
 /* a real 1x1 PNG */
 const PNG = Buffer.from(
     'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -188,5 +199,5 @@ function allLogs() {
 module.exports = {
     psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
     sandbox, payOnline, confirmTrade, lastTransfer, memoCode, secret, sign, sendCallback, upload,
-    PNG, allLogs,
+    PNG, allLogs, staffLogin,
 };
