@@ -524,7 +524,7 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
                      form_str(form, hall_psprintf(req->pool, "%s_mobile", p)));
     r = hall_provider_call(req, "/carrier/verify", body, NULL);
     if (r == NULL) {
-        hall_resp_error(req, 503, NULL, "实名电信认证服务暂时不可用，请稍后再试");
+        hall_resp_provider(req, "实名电信认证");
         return HALL_ERR;
     }
     match = hall_val_get(r, "match");
@@ -718,7 +718,7 @@ shipping_quote(struct hall_req *req, const char *province, const char *city, con
     if (carrier == NULL || carrier->type != HALL_V_STR || payment == NULL ||
         payment->type != HALL_V_STR || fee == NULL || fee->type != HALL_V_INT || fee->i < 0 ||
         fee->i > 100000) {
-        hall_resp_error(req, 503, NULL, "快递运费查询服务暂时不可用，请稍后再试");
+        hall_resp_provider(req, "快递运费查询");
         return HALL_ERR;
     }
     q->carrier = carrier->str;
@@ -1798,7 +1798,7 @@ do_ocr(struct hall_req *req)
     hall_val_set_str(req->pool, body, "image_b64", bb);
     back = front != NULL ? hall_provider_call(req, "/ocr/idcard", body, NULL) : NULL;
     if (front == NULL || back == NULL)
-        return hall_resp_error(req, 503, NULL, "身份证识别服务暂时不可用，请稍后再试");
+        return hall_resp_provider(req, "身份证识别");
     if (hall_val_get(front, "ok") == NULL || hall_val_get(front, "ok")->i == 0)
         return identity_fail(req, &c, "front", "无法识别身份证人像面，请重新拍摄清晰完整的照片");
     if (hall_val_get(back, "ok") == NULL || hall_val_get(back, "ok")->i == 0)
@@ -1857,7 +1857,7 @@ do_liveness(struct hall_req *req)
     hall_val_set_str(req->pool, body, "video_b64", media);
     r = hall_provider_call(req, "/liveness/check", body, NULL);
     if (r == NULL)
-        return hall_resp_error(req, 503, NULL, "活体认证服务暂时不可用，请稍后再试");
+        return hall_resp_provider(req, "活体认证");
     passed = hall_val_get(r, "passed");
     if (passed == NULL || passed->type != HALL_V_BOOL || passed->i == 0)
         return identity_fail(req, &c, "media", "活体认证未通过，请正对镜头、光线充足后重试");
