@@ -335,6 +335,48 @@ migrate() {
     HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
 }
 
+# key_fingerprint FILE: what core/crypto.c's hall_crypto_fingerprint says
+# of that key file: SHA-256 of "hall-pii-key-v1:" and its hex, lower case.
+key_fingerprint() {
+    local hex
+    hex=$(tr -d ' \r\n' <"$1" | tr 'A-F' 'a-f') || return 1
+    [ ${#hex} = 128 ] || return 1
+    printf 'hall-pii-key-v1:%s' "$hex" | sha256sum | cut -c1-64
+}
+
+# check_key: the database belongs to VAR/keys/pii.key (its fingerprint is
+# recorded at the first start); die with what to do when it does not.
+check_key() {
+    local fp have
+    fp=$(key_fingerprint "$HALL_VAR/keys/pii.key") ||
+        die "$HALL_VAR/keys/pii.key is not a key file (128 hex characters)"
+    # fp is 64 hex digits: safe inside the statement
+    have=$(psql_hall -At -c "WITH ins AS (INSERT INTO hall_keys (id, pii_fingerprint)
+        VALUES (1, '$fp') ON CONFLICT (id) DO NOTHING RETURNING pii_fingerprint)
+        SELECT pii_fingerprint FROM ins UNION ALL
+        SELECT pii_fingerprint FROM hall_keys WHERE id = 1") ||
+        die "cannot read the PII key fingerprint from the database"
+    if [ "$have" != "$fp" ]; then
+        die "$HALL_VAR/keys/pii.key does not belong to this database: its data was written
+       with another PII key (database: ${have:0:12}..., key file: ${fp:0:12}...).
+       Starting would show empty accounts and write data no one could read later.
+       Put back the key of this database (script/restore restores both), or move
+       $HALL_VAR/pg away to start from an empty database.  Refusing to start."
+    fi
+}
+
+# backup_passphrase [FILE]: HALL_BACKUP_PASSPHRASE from FILE or the
+# environment (script/backup, script/restore); at least 12 characters.
+backup_passphrase() {
+    if [ -n "${1:-}" ]; then
+        [ -r "$1" ] || die "cannot read the passphrase file $1"
+        HALL_BACKUP_PASSPHRASE=$(head -n 1 "$1")
+    fi
+    [ -n "${HALL_BACKUP_PASSPHRASE:-}" ] ||
+        die "no passphrase: set HALL_BACKUP_PASSPHRASE or give --passphrase-file FILE"
+    [ ${#HALL_BACKUP_PASSPHRASE} -ge 12 ] || die "the passphrase must have at least 12 characters"
+}
+
 # load_divisions: fill an empty divisions table from the npm package.
 load_divisions() {
     local has loader=$HALL_ROOT/script/lib/load-divisions.js out
