@@ -58,6 +58,10 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "PBKDF2-HMAC-SHA256 iterations for new passwords"),
     I(pay_callback_max_age_s, 30, 86400, "300",
       "a payment callback whose timestamp is further than this from now is refused"),
+    I(draft_daily_max, 1, 100000000, "20",
+      "new orders one applicant may start per day (429 above)"),
+    I(upload_daily_max, 1, 100000000, "50",
+      "files one applicant may upload per day, replaced ones included (429 above)"),
     I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };

@@ -112,6 +112,8 @@ struct hall_conf {
     long outbox_poll_ms;
     long password_iterations;
     long pay_callback_max_age_s;
+    long draft_daily_max;
+    long upload_daily_max;
     long finauth_max_tries;
 };
 
@@ -577,7 +579,8 @@ int hall_http_post_json(struct hall_pool *pool, const char *url, const char *bod
  * req->provider_fault says why.  All the calls of one request share one
  * deadline (provider_deadline_ms from the request's start), and at most
  * provider_max_calls workers of a module wait on providers at once: a
- * call beyond that is refused at once (HALL_PROV_BUSY), so pages that
+ * call beyond that waits at most 250 ms for a slot, then is refused
+ * (HALL_PROV_BUSY), so pages that
  * call no provider always find a free worker. */
 struct hall_val *hall_provider_call(struct hall_req *req, const char *path,
                                     const struct hall_val *body, const char *idem_key);

@@ -19,6 +19,8 @@
 #define MAX_RESPONSE (1024 * 1024)
 #define MAX_HANDLES  16
 #define MAX_KEY      200
+/* longest wait for a free provider slot */
+#define SLOT_WAIT_MS 250
 
 struct handle {
     char key[MAX_KEY];
@@ -217,7 +219,13 @@ hall_provider_call(struct hall_req *req, const char *path, const struct hall_val
     total = conf->http_total_ms < left ? conf->http_total_ms : left;
     connect = conf->http_connect_ms < total ? conf->http_connect_ms : total;
     if (req->app->provider_slots != NULL) {
-        slot = slot_take(req->app);
+        /* a short wait for a slot: under load calls to a healthy provider
+         * take a millisecond and slots free up at once; when the provider
+         * hangs, a worker is given back to the pages after SLOT_WAIT_MS */
+        double until = mono_ms() + (SLOT_WAIT_MS < left ? SLOT_WAIT_MS : left);
+
+        while ((slot = slot_take(req->app)) < 0 && mono_ms() < until)
+            usleep(1000);
         if (slot < 0) {
             hall_warn(req, "msg=\"provider calls at their cap\" path=%s cap=%ld", path,
                       req->app->provider_nslots);

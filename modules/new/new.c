@@ -107,8 +107,18 @@ static const struct hall_stmt new_stmts[] = {
      1},
     {"file_replace_old",
      "UPDATE order_files SET replaced_at = now() WHERE order_id = $1 AND kind = $2"
-     " AND replaced_at IS NULL",
+     " AND replaced_at IS NULL RETURNING id, stored_name",
      2},
+    {"file_removed", "UPDATE order_files SET removed_at = now() WHERE id = $1", 1},
+    /* the caps: one applicant's uploads and new orders are counted under a
+     * lock of that applicant, so parallel requests cannot pass it together */
+    {"user_lock", "SELECT pg_advisory_xact_lock(hashtextextended('hall-user:' || $1::text, 0))", 1},
+    {"uploads_today",
+     "SELECT count(*) FROM order_files f JOIN orders o ON o.id = f.order_id"
+     " WHERE o.user_id = $1 AND f.created_at > now() - interval '1 day'",
+     1},
+    {"orders_today",
+     "SELECT count(*) FROM orders WHERE user_id = $1 AND created_at > now() - interval '1 day'", 1},
     {"file_insert",
      "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -536,6 +546,34 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
                           "在个人账户信息中查找实名认证结果，再与所填写的姓名、身份证号码进行对比；"
                           "如不符，应先联系电信运营商进行实名信息认证后，再办理数字证书。",
                           label));
+    return HALL_OK;
+}
+
+/*
+ * At most draft_daily_max new orders per applicant and day (a script making
+ * thousands of drafts, each with a carrier check, stops here).  HALL_OK when
+ * one more is allowed; else answered 429.  Inside the insert's transaction
+ * (locked) it is exact; before it, a cheap early refusal that spares the
+ * provider calls.
+ */
+static int
+orders_cap(struct hall_req *req, int locked)
+{
+    struct hall_dbres *res;
+
+    if (locked && hall_db_exec(req, "user_lock", HALL_I64(req->user_id)) == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    res = hall_db_exec(req, "orders_today", HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    if (hall_dbres_i64(res, 0, 0) >= req->app->conf.draft_daily_max) {
+        hall_resp_error(req, 429, NULL,
+                        hall_psprintf(req->pool,
+                                      "您今天新建的业务单已达%ld个的上限，请在个人中心继续办理"
+                                      "已有的业务单，或明天再新建",
+                                      req->app->conf.draft_daily_max));
+        return HALL_ERR;
+    }
     return HALL_OK;
 }
 
@@ -1174,6 +1212,8 @@ do_apply(struct hall_req *req)
     if (check_divisions(req, form, "mail", 1) != HALL_OK)
         return HALL_OK;
 
+    if (o == NULL && orders_cap(req, 0) != HALL_OK)
+        return HALL_OK;
     if (carrier_check(req, form, bit) != HALL_OK)
         return HALL_OK;
 
@@ -1205,6 +1245,8 @@ do_apply(struct hall_req *req)
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     if (o == NULL) {
+        if (orders_cap(req, 1) != HALL_OK)
+            return HALL_OK;
         res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
                            HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
                            HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
@@ -1415,13 +1457,13 @@ static const struct hall_pspec upload_params[] = {
 static int
 do_upload(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req), *res;
+    struct hall_dbres *o = order_load(req), *res, *old;
     const char *kind = hall_req_param(req, "kind");
     const struct material *m;
     struct hall_stored st;
     const char *err;
     struct hall_val *v;
-    int status;
+    int status, i;
 
     if (o == NULL)
         return HALL_OK;
@@ -1439,8 +1481,24 @@ do_upload(struct hall_req *req)
                                hall_psprintf(req->pool, "%s：%s", m->label, err));
     if (hall_db_begin(req) != HALL_OK)
         goto fail;
-    if (hall_db_exec(req, "file_replace_old", HALL_I64(hall_dbres_i64(o, 0, 0)),
-                     HALL_STR(m->kind)) == NULL)
+    /* one upload of this applicant at a time: the count below is exact, and
+     * of two uploads of one kind the later one replaces the earlier */
+    if (hall_db_exec(req, "user_lock", HALL_I64(req->user_id)) == NULL)
+        goto fail;
+    res = hall_db_exec(req, "uploads_today", HALL_I64(req->user_id));
+    if (res == NULL)
+        goto fail;
+    if (hall_dbres_i64(res, 0, 0) >= req->app->conf.upload_daily_max) {
+        hall_db_rollback(req);
+        hall_file_discard(req, st.name);
+        return hall_resp_error(req, 429, "file",
+                               hall_psprintf(req->pool,
+                                             "您今天上传的资料已达%ld份的上限，请明天再上传",
+                                             req->app->conf.upload_daily_max));
+    }
+    old =
+        hall_db_exec(req, "file_replace_old", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR(m->kind));
+    if (old == NULL)
         goto fail;
     res = hall_db_exec(req, "file_insert", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR(m->kind),
                        HALL_STR(st.name), HALL_STR(st.mime), HALL_I64((int64_t)st.size),
@@ -1454,6 +1512,14 @@ do_upload(struct hall_req *req)
                    v) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         goto fail;
+    /* committed: the replaced files are nobody's any more.  A failure here
+     * leaves a file whose row says replaced and not removed (see
+     * docs/operations.md for the sweep) */
+    for (i = 0; i < hall_dbres_rows(old); i++) {
+        hall_file_discard(req, hall_dbres_get(old, i, 1));
+        if (hall_db_exec(req, "file_removed", HALL_I64(hall_dbres_i64(old, i, 0))) == NULL)
+            break;
+    }
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_get(res, 0, 0));
     hall_val_set_str(req->pool, v, "message", hall_psprintf(req->pool, "%s上传成功", m->label));
     if (!hall_req_wants_json(req))
