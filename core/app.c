@@ -444,6 +444,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     req->pool = pool;
     req->app = app;
     req->fcgi = fr;
+    req->t0_ms = t0;
     /* copies: FCGX_Finish_r frees the parameters, and the access line is
      * written after it */
     req->method = hall_pstrdup(pool, hall_req_env(req, "REQUEST_METHOD") ?: "GET");
@@ -604,6 +605,8 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }
+    if (hall_app_key_check(&app) != HALL_OK)
+        return HALL_EXIT_CONFIG;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (mod->init != NULL && mod->init(&app) != HALL_OK)
         return 1;
@@ -636,6 +639,10 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     sigaddset(&block, SIGINT);
     sigprocmask(SIG_BLOCK, &block, &old);
 
+    if (hall_provider_slots_init(&app) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot map the provider slots\"");
+        return 1;
+    }
     for (i = 0; i < app.conf.workers; i++)
         pids[i] = spawn(&app, sock);
     hall_log(HALL_LOG_INFO, NULL, "msg=started socket=%s workers=%ld", app.socket_path,
@@ -653,6 +660,8 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
                 if (WIFSIGNALED(status))
                     hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" pid=%d signal=%d", (int)dead,
                              WTERMSIG(status));
+                /* a provider slot it held is free again */
+                hall_provider_slots_reap(&app, (long)dead);
                 if (stop_flag)
                     break;
                 /* a worker that keeps dying at once must not spin the machine */

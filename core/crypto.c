@@ -76,6 +76,40 @@ hall_crypto_init(const char *key_file, char *err, size_t errlen)
     return HALL_OK;
 }
 
+/*
+ * SHA-256 of "hall-pii-key-v1:" and the key file's 128 hex characters
+ * (lower case): names the key without revealing it.  The database keeps
+ * the fingerprint of the key its data was written with (hall_keys), and
+ * script/lib/common.sh computes the same with sha256sum.
+ */
+int
+hall_crypto_fingerprint(char out[65])
+{
+    static const char label[] = "hall-pii-key-v1:";
+    static const char digits[] = "0123456789abcdef";
+    char text[sizeof(label) - 1 + 128];
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    size_t i;
+
+    if (!keys_loaded)
+        return HALL_ERR;
+    memcpy(text, label, sizeof(label) - 1);
+    for (i = 0; i < 64; i++) {
+        unsigned char b = i < 32 ? enc_key[i] : mac_key[i - 32];
+
+        text[sizeof(label) - 1 + 2 * i] = digits[b >> 4];
+        text[sizeof(label) - 1 + 2 * i + 1] = digits[b & 15];
+    }
+    SHA256((const unsigned char *)text, sizeof(text), md);
+    OPENSSL_cleanse(text, sizeof(text));
+    for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 * i] = digits[md[i] >> 4];
+        out[2 * i + 1] = digits[md[i] & 15];
+    }
+    out[64] = '\0';
+    return HALL_OK;
+}
+
 int
 hall_rand_bytes(void *buf, size_t n)
 {

@@ -94,6 +94,70 @@ prepare_all(struct hall_app *app, const struct hall_stmt *list)
     return HALL_OK;
 }
 
+/*
+ * The database remembers the fingerprint of the PII key its data was
+ * written with (the first program to connect records it).  A key file that
+ * does not match — a restore without its key, a new key made by mistake —
+ * would read nothing and write data no one can read later: refuse.
+ */
+static int
+key_matches(struct hall_app *app)
+{
+    static const char sql[] =
+        "WITH ins AS (INSERT INTO hall_keys (id, pii_fingerprint) VALUES (1, $1)"
+        " ON CONFLICT (id) DO NOTHING RETURNING pii_fingerprint)"
+        " SELECT pii_fingerprint FROM ins UNION ALL SELECT pii_fingerprint FROM hall_keys"
+        " WHERE id = 1";
+    char fp[65];
+    const char *param[1] = {fp};
+    const char *state, *have;
+    PGresult *r;
+    int rc = HALL_OK;
+
+    if (hall_crypto_fingerprint(fp) != HALL_OK)
+        return HALL_OK; /* no key loaded (tools without PII): nothing to compare */
+    r = PQexecParams(app->pg, sql, 1, NULL, param, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        if (state != NULL && strcmp(state, "42P01") == 0) {
+            /* a database from before the hall_keys migration */
+            hall_log(HALL_LOG_WARN, NULL, "msg=\"no hall_keys table: PII key not checked\"");
+        } else {
+            hall_log(HALL_LOG_ERR, NULL, "msg=\"key check failed\" sqlstate=%s",
+                     state != NULL ? state : "");
+            rc = HALL_ERR;
+        }
+        PQclear(r);
+        return rc;
+    }
+    /* no row: another program's first insert is not visible yet; next time */
+    have = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : fp;
+    if (strcmp(have, fp) != 0) {
+        app->key_mismatch = 1;
+        hall_log(HALL_LOG_ERR, NULL,
+                 "msg=\"key_file does not belong to this database: its data was written with"
+                 " another PII key; restore that key (script/restore) or this key's database\""
+                 " key_fp=%.12s db_fp=%.12s",
+                 fp, have);
+        rc = HALL_ERR;
+    } else {
+        app->key_mismatch = 0;
+    }
+    PQclear(r);
+    return rc;
+}
+
+int
+hall_app_key_check(struct hall_app *app)
+{
+    if (hall_app_db_connect(app) == HALL_OK) {
+        PQfinish(app->pg);
+        app->pg = NULL;
+        return HALL_OK;
+    }
+    return app->key_mismatch ? HALL_ERR : HALL_OK;
+}
+
 int
 hall_app_db_connect(struct hall_app *app)
 {
@@ -111,6 +175,11 @@ hall_app_db_connect(struct hall_app *app)
         return HALL_ERR;
     }
     app->pg = pg;
+    if (key_matches(app) != HALL_OK) {
+        PQfinish(pg);
+        app->pg = NULL;
+        return HALL_ERR;
+    }
     if (prepare_all(app, core_stmts) != HALL_OK || prepare_all(app, hall_order_stmts) != HALL_OK ||
         prepare_all(app, hall_finauth_stmts) != HALL_OK ||
         prepare_all(app, hall_staff_stmts) != HALL_OK ||

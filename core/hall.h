@@ -99,17 +99,21 @@ struct hall_conf {
     long body_max_bytes;
     long http_connect_ms;
     long http_total_ms;
+    long provider_deadline_ms;
+    long provider_max_calls;
     long login_max_failures;
     long login_lock_s;
     long sms_code_ttl_s;
     long sms_code_interval_s;
     long sms_code_daily_max;
     long sms_code_max_tries;
-    long outbox_batch;
+    long outbox_lane_workers;
     long outbox_max_attempts;
     long outbox_poll_ms;
     long password_iterations;
     long pay_callback_max_age_s;
+    long draft_daily_max;
+    long upload_daily_max;
     long finauth_max_tries;
     long sms_ip_hourly_max;
     long sms_session_hourly_max;
@@ -178,6 +182,8 @@ void hall_html_escape(struct hall_buf *out, const char *s);
 /* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
 
 int hall_crypto_init(const char *key_file, char *err, size_t errlen);
+/* the loaded PII key's fingerprint, 64 hex characters (never the key) */
+int hall_crypto_fingerprint(char out[65]);
 int hall_rand_bytes(void *buf, size_t n);
 /* AES-256-GCM; output is version(1) | nonce(12) | ciphertext | tag(16) */
 unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len,
@@ -345,6 +351,8 @@ struct hall_req {
     int in_tx;
     int db_used; /* a statement of this request reached the server */
     char sqlstate[6];
+    double t0_ms;       /* CLOCK_MONOTONIC at accept: the provider deadline counts from it */
+    int provider_fault; /* why the last hall_provider_call failed (HALL_PROV_*) */
     /* response */
     int status;
     struct hall_buf headers;
@@ -598,6 +606,7 @@ struct hall_http_resp {
     char *body;  /* NUL-terminated, pool-owned */
     size_t len;
     const char *error; /* curl's message when status == 0 */
+    int timed_out;     /* status == 0 because a timeout ran out */
 };
 
 int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
@@ -605,9 +614,26 @@ int hall_http_post_json(struct hall_pool *pool, const char *url, const char *bod
                         struct hall_http_resp *out);
 
 /* POST body as JSON to sandbox_url + path with the configured timeouts;
- * the parsed answer of a 200, else NULL (logged without the body) */
+ * the parsed answer of a 200, else NULL (logged without the body) and
+ * req->provider_fault says why.  All the calls of one request share one
+ * deadline (provider_deadline_ms from the request's start), and at most
+ * provider_max_calls workers of a module wait on providers at once: a
+ * call beyond that waits at most 250 ms for a slot, then is refused
+ * (HALL_PROV_BUSY), so pages that
+ * call no provider always find a free worker. */
 struct hall_val *hall_provider_call(struct hall_req *req, const char *path,
                                     const struct hall_val *body, const char *idem_key);
+
+enum { HALL_PROV_OK, HALL_PROV_DOWN, HALL_PROV_TIMEOUT, HALL_PROV_BUSY };
+
+/* the answer to a failed hall_provider_call, naming the service
+ * ("实名电信认证"): 503 busy / unavailable, 504 out of time */
+int hall_resp_provider(struct hall_req *req, const char *service);
+
+/* the module master's part of the provider cap: slots shared with its
+ * workers (before fork), and the slot of a dead worker given back */
+int hall_provider_slots_init(struct hall_app *app);
+void hall_provider_slots_reap(struct hall_app *app, long pid);
 
 /* ---- app.c: the accept loop the core owns ------------------------------ */
 
@@ -618,11 +644,23 @@ struct hall_app {
     void *pg; /* PGconn */
     const char *socket_path;
     unsigned long served;
+    long *provider_slots; /* shared by a module's workers: pid per slot, 0 free */
+    long provider_nslots;
+    int key_mismatch; /* the database was written with another PII key */
 };
 
 int hall_main(int argc, char **argv, const struct hall_module *mod);
-/* connect (or reconnect) and prepare core + module statements */
+/* connect (or reconnect) and prepare core + module statements; refuses
+ * (HALL_ERR, app->key_mismatch set) a database whose PII key fingerprint
+ * is not the loaded key's, and records the fingerprint in a database that
+ * has none yet */
 int hall_app_db_connect(struct hall_app *app);
+/* exit status of a program that refuses to start on its configuration
+ * (EX_CONFIG): supervisors do not restart it */
+#define HALL_EXIT_CONFIG 78
+/* at start-up, before any worker: HALL_OK when the database is for this
+ * key or cannot be reached yet; HALL_ERR (logged) when it is not */
+int hall_app_key_check(struct hall_app *app);
 /* dispatch one parsed request; exposed for tests */
 int hall_app_dispatch(struct hall_req *req);
 

@@ -105,7 +105,7 @@ static const struct hall_stmt admin_stmts[] = {
      1},
     {"order_files",
      "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI'),"
-     " replaced_at IS NOT NULL FROM order_files WHERE order_id = $1"
+     " replaced_at IS NOT NULL, removed_at IS NOT NULL FROM order_files WHERE order_id = $1"
      " ORDER BY replaced_at IS NOT NULL, kind, created_at, id",
      1},
     {"file_get",
@@ -777,6 +777,8 @@ order_page(struct hall_req *req)
                          hall_psprintf(req->pool, "%.1f KB", hall_dbres_i64(res, i, 3) / 1024.0));
         hall_val_set_str(req->pool, f, "uploaded_at", hall_dbres_get(res, i, 4));
         hall_val_set_bool(req->pool, f, "replaced", strcmp(hall_dbres_get(res, i, 5), "t") == 0);
+        /* a replaced file is deleted after the replacing upload commits */
+        hall_val_set_bool(req->pool, f, "removed", strcmp(hall_dbres_get(res, i, 6), "t") == 0);
         hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_get(res, i, 0));
     }
     hall_val_set_bool(req->pool, ctx, "no_files", n == 0);

@@ -118,8 +118,18 @@ static const struct hall_stmt new_stmts[] = {
      1},
     {"file_replace_old",
      "UPDATE order_files SET replaced_at = now() WHERE order_id = $1 AND kind = $2"
-     " AND replaced_at IS NULL",
+     " AND replaced_at IS NULL RETURNING id, stored_name",
      2},
+    {"file_removed", "UPDATE order_files SET removed_at = now() WHERE id = $1", 1},
+    /* the caps: one applicant's uploads and new orders are counted under a
+     * lock of that applicant, so parallel requests cannot pass it together */
+    {"user_lock", "SELECT pg_advisory_xact_lock(hashtextextended('hall-user:' || $1::text, 0))", 1},
+    {"uploads_today",
+     "SELECT count(*) FROM order_files f JOIN orders o ON o.id = f.order_id"
+     " WHERE o.user_id = $1 AND f.created_at > now() - interval '1 day'",
+     1},
+    {"orders_today",
+     "SELECT count(*) FROM orders WHERE user_id = $1 AND created_at > now() - interval '1 day'", 1},
     {"file_insert",
      "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -570,7 +580,7 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
                      form_str(form, hall_psprintf(req->pool, "%s_mobile", p)));
     r = hall_provider_call(req, "/carrier/verify", body, NULL);
     if (r == NULL) {
-        hall_resp_error(req, 503, NULL, "实名电信认证服务暂时不可用，请稍后再试");
+        hall_resp_provider(req, "实名电信认证");
         return HALL_ERR;
     }
     match = hall_val_get(r, "match");
@@ -582,6 +592,34 @@ carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bit)
                           "在个人账户信息中查找实名认证结果，再与所填写的姓名、身份证号码进行对比；"
                           "如不符，应先联系电信运营商进行实名信息认证后，再办理数字证书。",
                           label));
+    return HALL_OK;
+}
+
+/*
+ * At most draft_daily_max new orders per applicant and day (a script making
+ * thousands of drafts, each with a carrier check, stops here).  HALL_OK when
+ * one more is allowed; else answered 429.  Inside the insert's transaction
+ * (locked) it is exact; before it, a cheap early refusal that spares the
+ * provider calls.
+ */
+static int
+orders_cap(struct hall_req *req, int locked)
+{
+    struct hall_dbres *res;
+
+    if (locked && hall_db_exec(req, "user_lock", HALL_I64(req->user_id)) == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    res = hall_db_exec(req, "orders_today", HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    if (hall_dbres_i64(res, 0, 0) >= req->app->conf.draft_daily_max) {
+        hall_resp_error(req, 429, NULL,
+                        hall_psprintf(req->pool,
+                                      "您今天新建的业务单已达%ld个的上限，请在个人中心继续办理"
+                                      "已有的业务单，或明天再新建",
+                                      req->app->conf.draft_daily_max));
+        return HALL_ERR;
+    }
     return HALL_OK;
 }
 
@@ -772,7 +810,7 @@ shipping_quote(struct hall_req *req, const char *province, const char *city, con
     if (carrier == NULL || carrier->type != HALL_V_STR || payment == NULL ||
         payment->type != HALL_V_STR || fee == NULL || fee->type != HALL_V_INT || fee->i < 0 ||
         fee->i > 100000) {
-        hall_resp_error(req, 503, NULL, "快递运费查询服务暂时不可用，请稍后再试");
+        hall_resp_provider(req, "快递运费查询");
         return HALL_ERR;
     }
     q->carrier = carrier->str;
@@ -1267,6 +1305,8 @@ do_apply(struct hall_req *req)
     if (check_divisions(req, form, "mail", 1) != HALL_OK)
         return HALL_OK;
 
+    if (o == NULL && orders_cap(req, 0) != HALL_OK)
+        return HALL_OK;
     if (carrier_check(req, form, bit) != HALL_OK)
         return HALL_OK;
 
@@ -1336,6 +1376,8 @@ do_apply(struct hall_req *req)
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     if (o == NULL) {
+        if (orders_cap(req, 1) != HALL_OK)
+            return HALL_OK;
         if (key != NULL)
             res = hall_db_exec(req, "order_insert_keyed", HALL_I64(req->user_id), HALL_STR(p.code),
                                HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
@@ -1563,13 +1605,13 @@ static const struct hall_pspec upload_params[] = {
 static int
 do_upload(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req), *res;
+    struct hall_dbres *o = order_load(req), *res, *old;
     const char *kind = hall_req_param(req, "kind");
     const struct material *m;
     struct hall_stored st;
     const char *err;
     struct hall_val *v;
-    int status;
+    int status, i;
 
     if (o == NULL)
         return HALL_OK;
@@ -1587,8 +1629,24 @@ do_upload(struct hall_req *req)
                                hall_psprintf(req->pool, "%s：%s", m->label, err));
     if (hall_db_begin(req) != HALL_OK)
         goto fail;
-    if (hall_db_exec(req, "file_replace_old", HALL_I64(hall_dbres_i64(o, 0, 0)),
-                     HALL_STR(m->kind)) == NULL)
+    /* one upload of this applicant at a time: the count below is exact, and
+     * of two uploads of one kind the later one replaces the earlier */
+    if (hall_db_exec(req, "user_lock", HALL_I64(req->user_id)) == NULL)
+        goto fail;
+    res = hall_db_exec(req, "uploads_today", HALL_I64(req->user_id));
+    if (res == NULL)
+        goto fail;
+    if (hall_dbres_i64(res, 0, 0) >= req->app->conf.upload_daily_max) {
+        hall_db_rollback(req);
+        hall_file_discard(req, st.name);
+        return hall_resp_error(req, 429, "file",
+                               hall_psprintf(req->pool,
+                                             "您今天上传的资料已达%ld份的上限，请明天再上传",
+                                             req->app->conf.upload_daily_max));
+    }
+    old =
+        hall_db_exec(req, "file_replace_old", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR(m->kind));
+    if (old == NULL)
         goto fail;
     res = hall_db_exec(req, "file_insert", HALL_I64(hall_dbres_i64(o, 0, 0)), HALL_STR(m->kind),
                        HALL_STR(st.name), HALL_STR(st.mime), HALL_I64((int64_t)st.size),
@@ -1602,6 +1660,14 @@ do_upload(struct hall_req *req)
                    v) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         goto fail;
+    /* committed: the replaced files are nobody's any more.  A failure here
+     * leaves a file whose row says replaced and not removed (see
+     * docs/operations.md for the sweep) */
+    for (i = 0; i < hall_dbres_rows(old); i++) {
+        hall_file_discard(req, hall_dbres_get(old, i, 1));
+        if (hall_db_exec(req, "file_removed", HALL_I64(hall_dbres_i64(old, i, 0))) == NULL)
+            break;
+    }
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_get(res, 0, 0));
     hall_val_set_str(req->pool, v, "message", hall_psprintf(req->pool, "%s上传成功", m->label));
     if (!hall_req_wants_json(req))
@@ -1946,7 +2012,7 @@ do_ocr(struct hall_req *req)
     hall_val_set_str(req->pool, body, "image_b64", bb);
     back = front != NULL ? hall_provider_call(req, "/ocr/idcard", body, NULL) : NULL;
     if (front == NULL || back == NULL)
-        return hall_resp_error(req, 503, NULL, "身份证识别服务暂时不可用，请稍后再试");
+        return hall_resp_provider(req, "身份证识别");
     if (hall_val_get(front, "ok") == NULL || hall_val_get(front, "ok")->i == 0)
         return identity_fail(req, &c, "front", "无法识别身份证人像面，请重新拍摄清晰完整的照片");
     if (hall_val_get(back, "ok") == NULL || hall_val_get(back, "ok")->i == 0)
@@ -2005,7 +2071,7 @@ do_liveness(struct hall_req *req)
     hall_val_set_str(req->pool, body, "video_b64", media);
     r = hall_provider_call(req, "/liveness/check", body, NULL);
     if (r == NULL)
-        return hall_resp_error(req, 503, NULL, "活体认证服务暂时不可用，请稍后再试");
+        return hall_resp_provider(req, "活体认证");
     passed = hall_val_get(r, "passed");
     if (passed == NULL || passed->type != HALL_V_BOOL || passed->i == 0)
         return identity_fail(req, &c, "media", "活体认证未通过，请正对镜头、光线充足后重试");

@@ -1,6 +1,13 @@
 /*
  * hall-outbox: delivers what the modules queued in the outbox table.
  *
+ * One lane per provider: the job's kind up to its first '_' names it
+ * ("sms", "bank_transfer" -> bank, "pay_refund" -> pay); kinds of no
+ * known lane share the lane "other".  Each lane has outbox_lane_workers
+ * processes of its own, so a provider that hangs holds up only its own
+ * jobs: SMS codes keep flowing while the bank is slow, and the other way
+ * round.  The master forks the lanes' workers and replaces one that dies.
+ *
  * One job per transaction: the row is claimed with FOR UPDATE SKIP LOCKED
  * and stays locked while the provider is called, so any number of workers
  * can run, and a worker killed mid-job leaves the row to be claimed again.
@@ -13,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,12 +32,23 @@
 
 static volatile sig_atomic_t stop_flag;
 
+/* the lanes: one per provider, then the rest ("other" must stay last) */
+static const char *const lanes[] = {"sms", "bank", "pay", "other"};
+#define N_LANES     (sizeof(lanes) / sizeof(lanes[0]))
+#define LANE_NAMES  "{sms,bank,pay}"
+#define MAX_WORKERS (64 * N_LANES)
+
+static const char *my_lane = "other";
+
 static const struct hall_stmt outbox_stmts[] = {
+    /* $1: the lane; "other" takes every kind whose lane is not in $2 */
     {"job_claim",
      "SELECT id, kind, idem_key, payload_enc, attempts FROM outbox"
      " WHERE status = 'pending' AND next_attempt_at <= now()"
+     " AND CASE WHEN $1 = 'other' THEN split_part(kind, '_', 1) <> ALL ($2::text[])"
+     " ELSE split_part(kind, '_', 1) = $1 END"
      " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-     0},
+     2},
     {"job_done",
      "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = now(),"
      " last_error = NULL, result = $2::jsonb WHERE id = $1",
@@ -442,7 +462,7 @@ run_one(struct hall_app *app)
     req->partner = "";
     if (hall_db_begin(req) != HALL_OK)
         goto out;
-    res = hall_db_exec(req, "job_claim");
+    res = hall_db_exec(req, "job_claim", HALL_STR(my_lane), HALL_STR(LANE_NAMES));
     if (res == NULL)
         goto out;
     if (hall_dbres_rows(res) == 0) {
@@ -472,14 +492,16 @@ run_one(struct hall_app *app)
         if (hall_db_exec(req, "job_done", HALL_I64(job.id),
                          out.result ? HALL_STR(out.result) : HALL_NULLP) == NULL)
             goto out;
-        hall_info(req, "msg=delivered kind=%s attempts=%ld", job.kind, job.attempts + 1);
+        hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld", my_lane, job.kind,
+                  job.attempts + 1);
     } else {
         res = hall_db_exec(req, "job_retry", HALL_I64(job.id), HALL_STR(out.error),
                            HALL_I64(app->conf.outbox_max_attempts));
         if (res == NULL)
             goto out;
-        hall_warn(req, "msg=\"delivery failed\" kind=%s attempts=%ld error=\"%s\" status=%s",
-                  job.kind, job.attempts + 1, out.error, hall_dbres_get(res, 0, 0));
+        hall_warn(req,
+                  "msg=\"delivery failed\" lane=%s kind=%s attempts=%ld error=\"%s\" status=%s",
+                  my_lane, job.kind, job.attempts + 1, out.error, hall_dbres_get(res, 0, 0));
     }
     rc = hall_db_commit(req) == HALL_OK ? 1 : -1;
 out:
@@ -525,15 +547,82 @@ on_term(int sig)
     stop_flag = 1;
 }
 
+static void
+on_chld(int sig)
+{
+    (void)sig;
+}
+
+/* one worker of one lane: claims and delivers that lane's jobs until TERM */
+static void
+lane_run(struct hall_app *app, const char *lane)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int connected = 0;
+
+    my_lane = lane;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGCHLD, SIG_DFL);
+    /* a master killed with SIGKILL takes its workers with it at once: their
+     * jobs go back to pending (nothing committed), as for any killed worker */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (getppid() == 1)
+        _exit(0);
+    while (!stop_flag) {
+        int r;
+
+        if (!connected) {
+            if (hall_app_db_connect(app) != HALL_OK || listen_outbox(app) != HALL_OK) {
+                sleep(1);
+                continue;
+            }
+            connected = 1;
+        }
+        r = run_one(app);
+        if (r < 0) {
+            if (PQstatus(app->pg) != CONNECTION_OK)
+                connected = 0;
+            sleep(1);
+        } else if (r == 0) {
+            wait_for_work(app);
+        }
+    }
+    if (app->pg != NULL)
+        PQfinish(app->pg);
+    _exit(0);
+}
+
+static pid_t
+lane_spawn(struct hall_app *app, const char *lane)
+{
+    pid_t pid = fork();
+
+    if (pid == 0)
+        lane_run(app, lane);
+    return pid;
+}
+
 int
 main(int argc, char **argv)
 {
     static const struct hall_module mod = {"outbox", NULL, outbox_stmts, NULL};
     static struct hall_app app;
+    static pid_t pids[MAX_WORKERS];
+    static const char *pid_lane[MAX_WORKERS];
     const char *conf_path = NULL, *errmsg;
     char err[512];
     struct sigaction sa;
-    int opt, connected = 0;
+    sigset_t block, old;
+    size_t l;
+    int opt, i, n = 0;
+    time_t last_spawn = 0;
+    int quick_spawns = 0;
 
     while ((opt = getopt(argc, argv, "c:")) != -1) {
         if (opt == 'c') {
@@ -553,35 +642,59 @@ main(int argc, char **argv)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }
+    if (hall_app_key_check(&app) != HALL_OK)
+        return HALL_EXIT_CONFIG;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_term;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_chld;
+    sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    hall_log(HALL_LOG_INFO, NULL, "msg=started");
-    while (!stop_flag) {
-        int r;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &old);
 
-        if (!connected) {
-            if (hall_app_db_connect(&app) != HALL_OK || listen_outbox(&app) != HALL_OK) {
-                sleep(1);
-                continue;
-            }
-            connected = 1;
+    for (l = 0; l < N_LANES; l++)
+        for (i = 0; i < app.conf.outbox_lane_workers; i++) {
+            pid_lane[n] = lanes[l];
+            pids[n++] = lane_spawn(&app, lanes[l]);
         }
-        r = run_one(&app);
-        if (r < 0) {
-            if (PQstatus(app.pg) != CONNECTION_OK)
-                connected = 0;
-            sleep(1);
-        } else if (r == 0) {
-            wait_for_work(&app);
+    hall_log(HALL_LOG_INFO, NULL, "msg=started lanes=%zu workers_per_lane=%ld", N_LANES,
+             app.conf.outbox_lane_workers);
+    while (!stop_flag) {
+        pid_t dead;
+        int status;
+
+        sigsuspend(&old);
+        while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+            for (i = 0; i < n; i++) {
+                if (pids[i] != dead)
+                    continue;
+                if (WIFSIGNALED(status))
+                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" lane=%s pid=%d signal=%d",
+                             pid_lane[i], (int)dead, WTERMSIG(status));
+                if (stop_flag)
+                    break;
+                /* a worker that keeps dying at once must not spin the machine */
+                if (time(NULL) - last_spawn < 1 && ++quick_spawns > 10)
+                    sleep(1);
+                else if (time(NULL) - last_spawn >= 1)
+                    quick_spawns = 0;
+                last_spawn = time(NULL);
+                pids[i] = lane_spawn(&app, pid_lane[i]);
+            }
         }
     }
+    /* each worker ends the job it is in (its transaction commits) */
+    for (i = 0; i < n; i++)
+        kill(pids[i], SIGTERM);
+    for (i = 0; i < n; i++)
+        waitpid(pids[i], NULL, 0);
     hall_log(HALL_LOG_INFO, NULL, "msg=stopped");
-    if (app.pg != NULL)
-        PQfinish(app.pg);
     hall_conf_free(&app.conf);
     curl_global_cleanup();
     return 0;

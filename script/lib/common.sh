@@ -337,6 +337,48 @@ migrate() {
     HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
 }
 
+# key_fingerprint FILE: what core/crypto.c's hall_crypto_fingerprint says
+# of that key file: SHA-256 of "hall-pii-key-v1:" and its hex, lower case.
+key_fingerprint() {
+    local hex
+    hex=$(tr -d ' \r\n' <"$1" | tr 'A-F' 'a-f') || return 1
+    [ ${#hex} = 128 ] || return 1
+    printf 'hall-pii-key-v1:%s' "$hex" | sha256sum | cut -c1-64
+}
+
+# check_key: the database belongs to VAR/keys/pii.key (its fingerprint is
+# recorded at the first start); die with what to do when it does not.
+check_key() {
+    local fp have
+    fp=$(key_fingerprint "$HALL_VAR/keys/pii.key") ||
+        die "$HALL_VAR/keys/pii.key is not a key file (128 hex characters)"
+    # fp is 64 hex digits: safe inside the statement
+    have=$(psql_hall -At -c "WITH ins AS (INSERT INTO hall_keys (id, pii_fingerprint)
+        VALUES (1, '$fp') ON CONFLICT (id) DO NOTHING RETURNING pii_fingerprint)
+        SELECT pii_fingerprint FROM ins UNION ALL
+        SELECT pii_fingerprint FROM hall_keys WHERE id = 1") ||
+        die "cannot read the PII key fingerprint from the database"
+    if [ "$have" != "$fp" ]; then
+        die "$HALL_VAR/keys/pii.key does not belong to this database: its data was written
+       with another PII key (database: ${have:0:12}..., key file: ${fp:0:12}...).
+       Starting would show empty accounts and write data no one could read later.
+       Put back the key of this database (script/restore restores both), or move
+       $HALL_VAR/pg away to start from an empty database.  Refusing to start."
+    fi
+}
+
+# backup_passphrase [FILE]: HALL_BACKUP_PASSPHRASE from FILE or the
+# environment (script/backup, script/restore); at least 12 characters.
+backup_passphrase() {
+    if [ -n "${1:-}" ]; then
+        [ -r "$1" ] || die "cannot read the passphrase file $1"
+        HALL_BACKUP_PASSPHRASE=$(head -n 1 "$1")
+    fi
+    [ -n "${HALL_BACKUP_PASSPHRASE:-}" ] ||
+        die "no passphrase: set HALL_BACKUP_PASSPHRASE or give --passphrase-file FILE"
+    [ ${#HALL_BACKUP_PASSPHRASE} -ge 12 ] || die "the passphrase must have at least 12 characters"
+}
+
 # load_divisions: fill an empty divisions table from the npm package.
 load_divisions() {
     local has loader=$HALL_ROOT/script/lib/load-divisions.js out
@@ -464,15 +506,117 @@ render_nginx() {
 
 # ---------------------------------------------------------------- processes
 
-# start_proc NAME CMD...: run CMD in its own session (so stop_all can end
-# its whole process group), output to VAR/log/NAME.log.
+# start_proc NAME CMD...: run CMD under a supervisor (supervise, below):
+# in its own session (so its whole process group can be signalled), output
+# to VAR/log/NAME.log, started again with a backoff when it dies.
+# HALL_PIDS holds the supervisors; the current pid of NAME itself is in
+# RUN/NAME.pid.  HALL_STOPSIG_NAME (e.g. HALL_STOPSIG_nginx=QUIT) is the
+# signal that stops NAME gracefully (default TERM).
 start_proc() {
     local name=$1
     shift
-    printf '\n==== %s start %s\n' "$(date '+%F %T')" "$name" >>"$HALL_VAR/log/$name.log"
-    setsid "$@" >>"$HALL_VAR/log/$name.log" 2>&1 </dev/null &
+    rm -f "$HALL_RUN/$name.pid"
+    supervise "$name" "$@" &
     HALL_PIDS+=("$!")
     HALL_PNAMES+=("$name")
+}
+
+# proc_pid NAME: the pid of NAME's current process (empty if none yet).
+proc_pid() {
+    cat "$HALL_RUN/$1.pid" 2>/dev/null || true
+}
+
+# group_gone PGID: no process of that group is left.
+group_gone() {
+    ! kill -0 -- "-$1" 2>/dev/null
+}
+
+# wait_group PGID SECONDS: until the group is gone; 1 when time ran out.
+wait_group() {
+    local g=$1 n
+    for ((n = 0; n < $2 * 10; n++)); do
+        group_gone "$g" && return 0
+        sleep 0.1
+    done
+    group_gone "$g"
+}
+
+# supervise NAME CMD... (in the background): the process manager of one
+# program.  Runs CMD; when it exits without being asked to, whatever is
+# left of its process group (workers of a killed master) is stopped, and
+# CMD starts again after 0.5 s, 1 s, 2 s ... at most 30 s (back to 0.5 s
+# after a run of a minute).  Exit status 78 (EX_CONFIG: say a PII key that
+# does not match the database) is not retried: the supervisor gives up and
+# script/server notices.  SIGTERM to the supervisor stops CMD with its
+# graceful signal, waits for its group, and ends the supervisor.
+supervise() {
+    local name=$1 sig var child rc t0 delay=0.5 stopping=0 log
+    shift
+    var=HALL_STOPSIG_$name
+    sig=${!var:-TERM}
+    log=$HALL_VAR/log/$name.log
+    trap '' INT HUP
+    trap 'stopping=1; if [ -n "${child:-}" ]; then kill -"$sig" -- "-$child" 2>/dev/null || true; fi' TERM
+    while :; do
+        printf '\n==== %s start %s\n' "$(date '+%F %T')" "$name" >>"$log"
+        t0=$(date +%s)
+        setsid "$@" >>"$log" 2>&1 </dev/null &
+        child=$!
+        printf '%s\n' "$child" >"$HALL_RUN/$name.pid"
+        # a trap interrupts wait: wait again until the child is really gone
+        rc=0
+        while kill -0 "$child" 2>/dev/null; do
+            wait "$child" && rc=0 || rc=$?
+        done
+        # leftovers of the group (a killed master's workers): let them
+        # finish their request, then they go
+        if [ "$stopping" = 0 ]; then
+            kill -"$sig" -- "-$child" 2>/dev/null || true
+        fi
+        if ! wait_group "$child" 15; then
+            kill -KILL -- "-$child" 2>/dev/null || true
+        fi
+        if [ "$stopping" = 1 ]; then
+            rm -f "$HALL_RUN/$name.pid"
+            exit 0
+        fi
+        if [ "$rc" = 78 ]; then
+            printf '==== %s %s exited with status 78 (configuration): not restarted\n' \
+                "$(date '+%F %T')" "$name" >>"$log"
+            rm -f "$HALL_RUN/$name.pid"
+            exit 78
+        fi
+        if [ $(($(date +%s) - t0)) -ge 60 ]; then
+            delay=0.5
+        fi
+        printf '==== %s %s exited (status %s): restarting in %ss\n' "$(date '+%F %T')" \
+            "$name" "$rc" "$delay" >>"$log"
+        printf '%s %s %s\n' "$(date '+%F %T')" "$name" "$rc" >>"$HALL_VAR/log/restarts.log"
+        warn "$name exited (status $rc); restarting it in ${delay}s (log: $log)"
+        sleep "$delay" &
+        wait $! || true
+        [ "$stopping" = 1 ] && exit 0
+        case $delay in
+        0.5) delay=1 ;;
+        *) delay=$((delay * 2 > 30 ? 30 : delay * 2)) ;;
+        esac
+    done
+}
+
+# child_of NAME: the pid of NAME's first process, once its supervisor has
+# started it (start-up checks watch that process: one that dies during
+# start-up stops everything, it is not restarted in a loop).
+child_of() {
+    local i pid
+    for ((i = 0; i < 50; i++)); do
+        pid=$(proc_pid "$1")
+        if [ -n "$pid" ]; then
+            echo "$pid"
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$1 was not started (no $HALL_RUN/$1.pid)"
 }
 
 # died NAME PID: the process is gone at start-up: show its log, give up.
@@ -503,7 +647,7 @@ start_sandbox() {
     # The secret goes through the environment, not argv (ps shows argv).
     HALL_SANDBOX_SECRET=$(cat "$HALL_VAR/keys/sandbox.secret") \
         start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT"
-    wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "${HALL_PIDS[-1]}"
+    wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"
 }
 
 start_modules() {
@@ -517,7 +661,7 @@ start_modules() {
         sock=$HALL_RUN/$name.sock
         rm -f "$sock"
         start_proc "$name" "$bin" -c "$HALL_CONF" -s "$HALL_VAR/run/$name.sock"
-        pid=${HALL_PIDS[-1]}
+        pid=$(child_of "$name")
         for ((i = 0; i < 100; i++)); do
             kill -0 "$pid" 2>/dev/null || died "$name" "$pid"
             [ -S "$sock" ] && break
@@ -533,14 +677,15 @@ start_modules() {
 }
 
 start_outbox() {
-    local bin=$HALL_ROOT/modules/outbox/hall-outbox
+    local pid bin=$HALL_ROOT/modules/outbox/hall-outbox
     if [ ! -x "$bin" ]; then
         warn "modules/outbox/hall-outbox is not built yet: no outbox worker"
         return 0
     fi
     start_proc outbox "$bin" -c "$HALL_CONF"
+    pid=$(child_of outbox)
     sleep 0.5
-    kill -0 "${HALL_PIDS[-1]}" 2>/dev/null || died outbox "${HALL_PIDS[-1]}"
+    kill -0 "$pid" 2>/dev/null || died outbox "$pid"
 }
 
 start_nginx() {
@@ -550,8 +695,10 @@ start_nginx() {
         cat "$HALL_VAR/log/nginx-test.log" >&2
         die "nginx rejects $HALL_NGINX_DIR/nginx.conf"
     }
-    start_proc nginx nginx -p "$HALL_NGINX_DIR/" -c "$HALL_NGINX_DIR/nginx.conf" -e stderr
-    wait_for_http "http://127.0.0.1:$HALL_PORT/favicon.ico" nginx "${HALL_PIDS[-1]}"
+    # QUIT: nginx finishes the requests in flight before it exits
+    HALL_STOPSIG_nginx=QUIT start_proc nginx nginx -p "$HALL_NGINX_DIR/" \
+        -c "$HALL_NGINX_DIR/nginx.conf" -e stderr
+    wait_for_http "http://127.0.0.1:$HALL_PORT/favicon.ico" nginx "$(child_of nginx)"
 }
 
 # seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
@@ -584,7 +731,9 @@ start_all() {
     start_nginx
 }
 
-# check_alive: name of the first started process that is gone, if any.
+# check_alive: name of the first started process whose supervisor is gone
+# (it gave up, or was killed), if any.  A process that died and was
+# restarted does not count: see VAR/log/restarts.log.
 check_alive() {
     local i
     for i in "${!HALL_PIDS[@]}"; do
@@ -596,31 +745,59 @@ check_alive() {
     return 0
 }
 
-# stop_all: TERM every process group we started (newest first), KILL what
-# is left after 10 s, then stop PostgreSQL.  Safe to call twice.
-stop_all() {
-    local i pid n
-    for ((i = ${#HALL_PIDS[@]} - 1; i >= 0; i--)); do
-        pid=${HALL_PIDS[$i]}
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    done
-    for ((n = 0; n < 50; n++)); do
-        for ((i = 0; i < ${#HALL_PIDS[@]}; i++)); do
-            # the group, not just the leader: a module's workers too
-            kill -0 -- "-${HALL_PIDS[$i]}" 2>/dev/null && break
+# stop_procs SECONDS NAME...: ask the supervisors of NAMEs to stop their
+# process (each with its graceful signal), all at once, and wait for them;
+# KILL what is left after SECONDS.
+stop_procs() {
+    local secs=$1 i n name pid want=() left
+    shift
+    for name in "$@"; do
+        for i in "${!HALL_PNAMES[@]}"; do
+            if [ "${HALL_PNAMES[$i]}" = "$name" ]; then
+                want+=("$i")
+                kill -TERM "${HALL_PIDS[$i]}" 2>/dev/null || true
+            fi
         done
-        [ "$i" -ge ${#HALL_PIDS[@]} ] && break
-        sleep 0.2
     done
-    for pid in "${HALL_PIDS[@]}"; do
-        if kill -0 -- "-$pid" 2>/dev/null; then
-            warn "process group $pid did not stop on SIGTERM: killing it"
+    for ((n = 0; n < secs * 10; n++)); do
+        left=0
+        for i in "${want[@]}"; do
+            kill -0 "${HALL_PIDS[$i]}" 2>/dev/null && left=1
+        done
+        [ "$left" = 0 ] && break
+        sleep 0.1
+    done
+    for i in "${want[@]}"; do
+        name=${HALL_PNAMES[$i]}
+        if kill -0 "${HALL_PIDS[$i]}" 2>/dev/null; then
+            warn "$name did not stop within ${secs}s: killing it"
+            kill -KILL "${HALL_PIDS[$i]}" 2>/dev/null || true
+        fi
+        pid=$(proc_pid "$name")
+        if [ -n "$pid" ] && ! group_gone "$pid"; then
             kill -KILL -- "-$pid" 2>/dev/null || true
         fi
+        wait "${HALL_PIDS[$i]}" 2>/dev/null || true
+        rm -f "$HALL_RUN/$name.pid"
     done
-    for pid in "${HALL_PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+}
+
+# stop_all: stop in the order that loses no request: nginx first, with
+# QUIT, so that it finishes every request in flight (the modules are still
+# there to answer them) and takes no new one; then the modules and the
+# outbox worker (TERM: a worker ends the request or job it is in); then
+# the sandbox; then PostgreSQL.  Safe to call twice.
+stop_all() {
+    local name others=()
+    if [ ${#HALL_PIDS[@]} -gt 0 ]; then
+        for name in "${HALL_PNAMES[@]}"; do
+            case $name in nginx | sandbox) ;; *) others+=("$name") ;; esac
+        done
+        # nginx waits up to fastcgi_read_timeout (60 s) for a module
+        stop_procs 65 nginx
+        [ ${#others[@]} -gt 0 ] && stop_procs 20 "${others[@]}"
+        stop_procs 10 sandbox
+    fi
     HALL_PIDS=()
     HALL_PNAMES=()
     pg_stop

@@ -253,11 +253,11 @@ conf_load__not_an_integer__error_names_option(void **state)
         struct hall_conf c;
         char text[256], *err;
 
-        snprintf(text, sizeof(text), "outbox_batch = %s\n", bad[i]);
+        snprintf(text, sizeof(text), "outbox_lane_workers = %s\n", bad[i]);
         err = load_text(&c, text);
         if (err == NULL)
-            fail_msg("outbox_batch = '%s' accepted (%ld)", bad[i], c.outbox_batch);
-        assert_non_null(strstr(err, "outbox_batch"));
+            fail_msg("outbox_lane_workers = '%s' accepted (%ld)", bad[i], c.outbox_lane_workers);
+        assert_non_null(strstr(err, "outbox_lane_workers"));
         assert_non_null(strstr(err, confpath));
         free(err);
         hall_conf_free(&c);

@@ -1,0 +1,100 @@
+'use strict';
+/*
+ * Synchronous providers in the new module (carrier, courier, OCR): a
+ * provider that hangs ties up at most provider_max_calls workers (half of
+ * them), so pages that call no provider keep answering; a request gets one
+ * deadline for all its provider calls together (provider_deadline_ms), and
+ * answers with a clear Chinese 504 or 503.
+ */
+
+const { test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { applicant } = require('./lib/client');
+const { psql, orgForm, sandbox } = require('./lib/payflow');
+
+const SKIP = !process.env.HALL_VAR;
+
+async function fault(service, mode, extra = {}) {
+    const r = await sandbox('/sandbox/faults', { method: 'POST', body: { service, mode, ...extra } });
+    assert.equal(r.status, 200);
+}
+
+after(async () => {
+    if (!SKIP) {
+        await fault('carrier', 'ok');
+        await fault('courier', 'ok');
+    }
+});
+
+/* a logged-in applicant on the form of project P (agreements accepted) */
+async function atForm(project = 'jieyang') {
+    const c = await applicant();
+    assert.equal((await c.get(`/new?project=${project}`)).status, 200);
+    const a = await c.post('/new/agree', { project, agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    return c;
+}
+
+test('a hanging carrier ties up only some workers: pages without provider calls answer first', { skip: SKIP }, async () => {
+    const clients = await Promise.all([atForm(), atForm(), atForm(), atForm()]);
+    const before = Number(psql('SELECT count(*) FROM orders'));
+    await fault('carrier', 'timeout');
+    let hungAnswered = false;
+    let answers;
+    const pages = [];
+    try {
+        /* as many information entries as the module has workers, all at the carrier */
+        const applies = clients.map((c) => c.post('/new/apply', { project: 'jieyang', ...orgForm() })
+            .then((r) => {
+                if (r.status === 504)
+                    hungAnswered = true;
+                return r;
+            }));
+        const st0 = (await sandbox('/sandbox/stats')).body.stats.carrier || { calls: 0 };
+        for (let i = 0; i < 50 && ((await sandbox('/sandbox/stats')).body.stats.carrier || { calls: 0 }).calls === st0.calls; i++)
+            await new Promise((ok) => setTimeout(ok, 100));
+        /* pages of the same module that call no provider */
+        for (let i = 0; i < 8; i++) {
+            const r = await clients[i % 4].getJSON('/new/divisions?parent=440000');
+            pages.push({ status: r.status, beforeHung: !hungAnswered });
+        }
+        answers = await Promise.all(applies);
+    } finally {
+        await fault('carrier', 'ok');
+    }
+    for (const [i, p] of pages.entries()) {
+        assert.equal(p.status, 200, `page ${i}`);
+        assert.ok(p.beforeHung, `page ${i} answered only after a hung request gave up`);
+    }
+    /* the requests at the carrier ran out of time; those beyond the cap were refused at once */
+    const timedOut = answers.filter((a) => a.status === 504);
+    const busy = answers.filter((a) => a.status === 503);
+    assert.ok(timedOut.length >= 1, answers.map((a) => a.status).join());
+    assert.equal(timedOut.length + busy.length, answers.length, answers.map((a) => a.status).join());
+    for (const a of timedOut)
+        assert.equal(a.body.message, '实名电信认证服务响应超时，请稍后再试');
+    for (const a of busy)
+        assert.equal(a.body.message, '实名电信认证服务繁忙，请稍后再试');
+    assert.equal(Number(psql('SELECT count(*) FROM orders')), before, 'no order saved');
+});
+
+test('one deadline for all provider calls of a request: slow carrier + slow courier → 504', { skip: SKIP }, async () => {
+    const c = await atForm('hall');
+    const before = Number(psql('SELECT count(*) FROM orders'));
+    /* each call alone is within http_total_ms (10 s); together they are not */
+    await fault('carrier', 'delay', { delay_ms: 6000 });
+    await fault('courier', 'delay', { delay_ms: 6000 });
+    let r;
+    try {
+        r = await c.post('/new/apply', { project: 'hall', ...orgForm({ shipping: 'prepaid' }) });
+    } finally {
+        await fault('carrier', 'ok');
+        await fault('courier', 'ok');
+    }
+    assert.equal(r.status, 504, r.text);
+    assert.equal(r.body.message, '快递运费查询服务响应超时，请稍后再试');
+    assert.equal(Number(psql('SELECT count(*) FROM orders')), before, 'no order saved');
+    /* with the providers back, the same form goes through */
+    const ok = await c.post('/new/apply', { project: 'hall', ...orgForm({ shipping: 'prepaid' }) });
+    assert.equal(ok.status, 200, ok.text);
+});

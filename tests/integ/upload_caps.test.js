@@ -1,0 +1,111 @@
+'use strict';
+/*
+ * Uploads and drafts do not pile up: a replaced upload's file is deleted
+ * once the replacing upload has committed (parallel re-uploads leave one
+ * file), and one applicant may start draft_daily_max (20) orders and
+ * upload upload_daily_max (50) files a day; beyond, a Chinese 429 and
+ * nothing kept (no carrier check either).
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { applicant } = require('./lib/client');
+const { psql, orgForm, sandbox } = require('./lib/payflow');
+
+const SKIP = !process.env.HALL_VAR;
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 9)]);
+
+const onDisk = (name) => fs.existsSync(path.join(process.env.HALL_VAR, 'uploads', name));
+
+async function printedOrder(c) {
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    assert.equal(r.status, 200, r.text);
+    const id = r.body.redirect.match(/id=(\d+)/)[1];
+    assert.equal((await c.post('/new/printed', { id })).status, 200);
+    await c.get(`/new/upload?id=${id}`);
+    return id;
+}
+
+async function atForm() {
+    const c = await applicant();
+    await c.get('/new?project=jieyang');
+    const a = await c.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    return c;
+}
+
+const upload = (c, id, kind = 'application') =>
+    c.postMultipart('/new/upload', { id, kind }, { file: { name: `${kind}.jpg`, data: JPEG } });
+
+test('a replaced upload is deleted after the commit; parallel re-uploads leave one file', { skip: SKIP }, async () => {
+    const c = await atForm();
+    const id = await printedOrder(c);
+    const first = await upload(c, id);
+    assert.equal(first.status, 200, first.text);
+    const name1 = psql(`SELECT stored_name FROM order_files WHERE id = ${first.body.file_id}`);
+    assert.ok(onDisk(name1));
+
+    const second = await upload(c, id);
+    assert.equal(second.status, 200, second.text);
+    assert.ok(!onDisk(name1), 'the replaced file is gone from disk');
+    assert.equal(psql(`SELECT (replaced_at IS NOT NULL) || '|' || (removed_at IS NOT NULL)
+        FROM order_files WHERE id = ${first.body.file_id}`), 'true|true');
+    /* the applicant's download of the current file still works */
+    const dl = await fetch(`${c.base}/new/file?id=${second.body.file_id}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(dl.status, 200);
+    assert.deepEqual(Buffer.from(await dl.arrayBuffer()), JPEG);
+
+    /* ten at once: one stays, every other file is removed */
+    const rs = await Promise.all(Array.from({ length: 10 }, () => upload(c, id)));
+    for (const r of rs)
+        assert.equal(r.status, 200, r.text);
+    const rows = psql(`SELECT stored_name, replaced_at IS NULL FROM order_files
+        WHERE order_id = ${id} AND kind = 'application' ORDER BY id`).split('\n').map((l) => l.split('|'));
+    assert.equal(rows.length, 12);
+    const current = rows.filter((r) => r[1] === 't');
+    assert.equal(current.length, 1, 'one current file of the kind');
+    for (const [name, isCurrent] of rows)
+        assert.equal(onDisk(name), isCurrent === 't', `${name} on disk iff current`);
+});
+
+test('at most upload_daily_max uploads per applicant and day, counted under parallel requests', { skip: SKIP }, async () => {
+    const c = await atForm();
+    const id = await printedOrder(c);
+    const max = 50;
+    const n = max + 6;
+    const rs = await Promise.all(Array.from({ length: n }, (_, i) =>
+        upload(c, id, ['application', 'license', 'agent_id'][i % 3])));
+    const ok = rs.filter((r) => r.status === 200);
+    const refused = rs.filter((r) => r.status === 429);
+    assert.equal(ok.length, max, rs.map((r) => r.status).join());
+    assert.equal(refused.length, n - max);
+    for (const r of refused) {
+        assert.equal(r.body.field, 'file');
+        assert.equal(r.body.message, `您今天上传的资料已达${max}份的上限，请明天再上传`);
+    }
+    assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`)), max);
+    /* nothing of the refused ones is left on disk: one current file per kind */
+    const names = psql(`SELECT stored_name FROM order_files WHERE order_id = ${id}`).split('\n');
+    assert.equal(names.filter(onDisk).length, 3);
+});
+
+test('at most draft_daily_max new orders per applicant and day; the next is refused before the carrier', { skip: SKIP }, async () => {
+    const c = await atForm();
+    const max = 20;
+    let id = null;
+    for (let i = 0; i < max; i++) {
+        const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+        assert.equal(r.status, 200, `order ${i + 1}: ${r.text}`);
+        id = r.body.redirect.match(/id=(\d+)/)[1];
+    }
+    const calls = async () => ((await sandbox('/sandbox/stats')).body.stats.carrier || { calls: 0 }).calls;
+    const before = await calls();
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.body.message, `您今天新建的业务单已达${max}个的上限，请在个人中心继续办理已有的业务单，或明天再新建`);
+    assert.equal(await calls(), before, 'no carrier check for a refused order');
+    /* an existing order can still be edited and saved */
+    const edit = await c.post('/new/apply', { id, ...orgForm({ org_name: '深圳测试科技有限公司' }) });
+    assert.equal(edit.status, 200, edit.text);
+});
