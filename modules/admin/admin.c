@@ -311,6 +311,7 @@ page_ctx(struct hall_req *req, const char *title)
                       (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
     hall_val_set_bool(req->pool, ctx, "can_review", (roles & HALL_ROLE_REVIEWER) != 0);
     hall_val_set_bool(req->pool, ctx, "can_finance", (roles & HALL_ROLE_FINANCE) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_report", (roles & HALL_ROLE_REPORT) != 0);
     return ctx;
 }
 
@@ -360,6 +361,11 @@ next_of(struct hall_req *req)
 {
     const char *next = hall_req_param(req, "next");
 
+    /* the console, or the reports (modules/report) */
+    if (next != NULL && strncmp(next, "/report", 7) == 0 &&
+        (next[7] == '/' || next[7] == '?' || next[7] == '\0') && strpbrk(next, "\r\n\\") == NULL &&
+        strstr(next, "//") == NULL && strlen(next) < 512)
+        return next;
     if (next != NULL && strncmp(next, "/admin", 6) == 0 &&
         (next[6] == '/' || next[6] == '?' || next[6] == '\0') && strpbrk(next, "\r\n\\") == NULL &&
         strstr(next, "//") == NULL && strlen(next) < 512)
@@ -938,6 +944,9 @@ decide(struct hall_req *req, char kind)
         if (hall_dbres_rows(res) == 0)
             hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
                       (long long)id);
+        /* the money arrived: the e-invoice, once per order (core/invoice.c) */
+        if (kind == 'C' && hall_invoice_queue(req, id) != HALL_OK)
+            return hall_resp_busy(req);
     }
     if (kind == 'R')
         res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
