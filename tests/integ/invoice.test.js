@@ -10,7 +10,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { applicant, freshPhone } = require('./lib/client');
+const { Client, applicant, freshPhone } = require('./lib/client');
 const {
     psql, orgForm, unpaidOrder, payOnline, confirmTrade, sandbox, waitFor,
 } = require('./lib/payflow');
@@ -140,4 +140,25 @@ test('invoice_resend__once_a_minute_for_concurrent_clicks_owner_only', async () 
     await other.get('/center/orders');
     assert.equal((await other.post('/center/invoice/resend', { id: o.id })).status, 404);
     assert.equal(psql(`SELECT resends FROM invoices WHERE order_id = ${o.id}`), '1');
+});
+
+test('invoice_after_transfer_confirmed_by_finance__issued_once', async () => {
+    const phone = freshPhone('135');
+    const c = await applicant();
+    const o = await unpaidOrder(c, { form: orgForm({ agent_mobile: phone }) });
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    assert.equal((await c.postMultipart('/pay/transfer', { id: o.id },
+        { voucher: { name: 'v.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') } })).status, 200);
+    /* nothing is issued before the money is confirmed */
+    assert.equal(psql(`SELECT count(*) FROM outbox WHERE idem_key = 'invoice-${o.id}'`), '0');
+    const f = new Client();
+    await f.get('/admin/login');
+    assert.equal((await f.post('/admin/login', { login: 'finance', password: 'Finance2026demo' })).status, 200);
+    await f.get(`/admin/order?id=${o.id}`);
+    /* two finance clicks at once: one confirms */
+    const clicks = await Promise.all([1, 2].map(() => f.post('/admin/transfer/confirm', { id: o.id })));
+    assert.deepEqual(clicks.map((r) => r.status).sort(), [200, 409]);
+    await invoiceOf(o.id);
+    assert.equal((await sandbox(`/sandbox/invoices?order_no=${no}`)).body.invoices.length, 1);
+    assert.equal((await smsTo(phone, /电子发票/)).length, 1);
 });
