@@ -598,6 +598,16 @@ int hall_payment_close_queue(struct hall_req *req, int64_t pay_id, const char *o
 int hall_payment_close(struct hall_req *req, const char *out_trade_no, const char **status);
 /* queues the "pay_refund" job of an approved refunds row (caller's transaction) */
 int hall_refund_queue(struct hall_req *req, int64_t refund_id);
+/* ---- invoice.c: the e-invoice (电子发票) of a paid order ------------------ */
+
+/* inside the paying transaction: the outbox job "invoice-<id>" (queued once
+ * per order, whoever calls); the job issues nothing when 是否开票 is 否 */
+int hall_invoice_queue(struct hall_req *req, int64_t order_id);
+/* inside a transaction: SMS and e-mail jobs carrying the invoice link of an
+ * order that has one; tag makes their idempotency keys ("0" at issue, the
+ * resend count for 重新获取).  HALL_ERR when there is no invoice. */
+int hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag);
+extern const struct hall_stmt hall_invoice_stmts[];
 
 /* ---- http.c: libcurl client for the outside services ------------------- */
 

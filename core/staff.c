@@ -131,14 +131,20 @@ token_ok(const char *t)
     return 1;
 }
 
+/* the same token for the console and the reports (modules/report): two
+ * cookies, so that no applicant path ever carries the staff token */
 static void
 set_cookie(struct hall_req *req, const char *value, int clear)
 {
-    hall_resp_header(
-        req, "Set-Cookie",
-        hall_psprintf(req->pool,
-                      STAFF_COOKIE "=%s; Path=" STAFF_PATH "; HttpOnly; SameSite=Strict%s%s", value,
-                      req->app->conf.cookie_secure ? "; Secure" : "", clear ? "; Max-Age=0" : ""));
+    static const char *const paths[] = {STAFF_PATH, "/report", NULL};
+    int i;
+
+    for (i = 0; paths[i] != NULL; i++)
+        hall_resp_header(
+            req, "Set-Cookie",
+            hall_psprintf(req->pool, STAFF_COOKIE "=%s; Path=%s; HttpOnly; SameSite=Strict%s%s",
+                          value, paths[i], req->app->conf.cookie_secure ? "; Secure" : "",
+                          clear ? "; Max-Age=0" : ""));
 }
 
 static int

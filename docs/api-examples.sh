@@ -260,7 +260,7 @@ ex 400 '请填写驳回原因' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Acce
     -d id="$ID" "$H/admin/order/reject"
 ex 200 '已审核驳回' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
     -d id="$ID" --data-urlencode reason=单位地址与营业执照不一致 "$H/admin/order/reject"
-wait_for "the rejection SMS" '审核驳回。驳回原因：单位地址与营业执照不一致。' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+wait_for "the rejection SMS" '审核驳回。驳回原因：单位地址与营业执照不一致。' curl -s "$B/sandbox/sms?phone=$P&limit=3"
 ex 200 '"status_code":"rejected".*"label":"编辑"' curl -s -b "$J" -H 'Accept: application/json' \
     "$H/center/orders?status=rejected"
 ex 200 '单位地址与营业执照不一致' curl -s -b "$J" "$H/center/order?id=$ID"
@@ -272,7 +272,7 @@ ex 200 '"before":"南山区科技园1号","after":"南山区科技园2号"' curl
     "$H/admin/order?id=$ID"
 ex 200 '已审核通过' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
     -d id="$ID" "$H/admin/order/approve"
-wait_for "the acceptance SMS" '业务已经审核通过' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+wait_for "the acceptance SMS" '业务已经审核通过' curl -s "$B/sandbox/sms?phone=$P&limit=3"
 ex 200 '"status":"成功受理"' curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders?business=new"
 
 # ---------------------------------------------------------------- pay online, callback, finauth
@@ -327,7 +327,7 @@ ex 200 '"http_status":400,"acked":false' curl -s -X POST "$B/sandbox/pay/$TN/cal
 wait_for "the failed micro-deposit" '"status_code":"finauth_failed"' \
     curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders?order_no=${OUT_NO%-*}"
 ex 200 '"status":"FAILED","reason":"户名与账号不符"' curl -s "$B/sandbox/bank/transfers?account_no=4000021009100120000&limit=1"
-wait_for "the finauth SMS" '金融认证未通过' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+wait_for "the finauth SMS" '金融认证未通过' curl -s "$B/sandbox/sms?phone=$P&limit=5"
 ex 200 '户名与账号不符' curl -s -b "$J" "$H/finauth?id=$ID2"
 ex 400 '基本户名称须与机构名称一致' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" --data-urlencode bank_account_name=另一家公司 -d bank_branch_id=61 \
@@ -426,7 +426,45 @@ ex 200 "\"id\":$ID3,.*\"partner\":\"hunan\"" curl -s -b "$SR" -H 'Accept: applic
 ex 200 '已审核通过' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
     -d id="$ID3" "$H/admin/order/approve"
 wait_for "the Hunan acceptance SMS" '湖南省公共资源交易服务平台新申请业务已经审核通过' \
-    curl -s "$B/sandbox/sms?phone=$P2&limit=1"
+    curl -s "$B/sandbox/sms?phone=$P2&limit=3"
+
+# ---------------------------------------------------------------- e-invoice, reports, finance tools
+
+NO2=${OUT_NO%-*}
+wait_for "the e-invoice" '"invoices":\[\{"invoice_no"' curl -s "$B/sandbox/invoices?order_no=$NO2"
+ex 200 '"lines":\[\{"name":"数字证书服务费","amount_fen":96000\}\]' curl -s "$B/sandbox/invoices?order_no=$NO2"
+wait_for "the invoice SMS" '电子发票已开具' curl -s "$B/sandbox/sms?phone=$P&limit=5"
+wait_for "the invoice e-mail" '"subject":"【深圳CA】电子发票' curl -s "$B/sandbox/mail?to=agent@example.com&limit=5"
+ex 200 'id="invoice-link"' curl -s -b "$J" "$H/center/order?id=$ID2"
+ex 200 '电子发票链接已重新发送' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" "$H/center/invoice/resend"
+ex 429 '请1分钟后再重新获取' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID2" "$H/center/invoice/resend"
+
+SP=$D/report.jar
+RT=$(token "$SP" "$H/admin/login")
+ex 200 '"redirect":"\\/report\\/"' curl -s -c "$SP" -b "$SP" -H "X-CSRF-Token: $RT" -H 'Accept: application/json' \
+    -d login=report -d password=Report2026demo -d next=/report/ "$H/admin/login"
+ex 200 '"report":"orders","title":"业务单统计","group":"partner"' curl -s -b "$SP" \
+    "$H/report/orders?group=partner&to=$(date +%F)"
+ex 200 '"report":"revenue".*"net_fen"' curl -s -b "$SP" "$H/report/revenue?group=day"
+ex 200 '"report":"review".*"on_time_pct"' curl -s -b "$SP" "$H/report/review?group=partner"
+ex 200 '"report":"funnel".*"started"' curl -s -b "$SP" "$H/report/funnel"
+ex 200 '"report":"finauth".*"failure_pct"' curl -s -b "$SP" "$H/report/finauth?group=day"
+ex 200 '"report":"certs".*"expiring_30"' curl -s -b "$SP" "$H/report/certs"
+ex 200 '合作方,业务单数,已提交,已缴费' curl -s -b "$SP" "$H/report/orders?group=partner&format=csv"
+ex 400 '"field":"group"' curl -s -b "$SP" "$H/report/orders?group=week"
+ex 400 '"field":"from"' curl -s -b "$SP" "$H/report/orders?from=2026-02-30"
+ex 403 '没有执行此操作的权限' curl -s -b "$SR" -H 'Accept: application/json' "$H/report/orders"
+ex 200 'id="table-funnel"' curl -s -b "$SP" "$H/report/"
+
+ex 200 '"jobs":\[' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/outbox"
+ex 409 '不是失败状态' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id=1 "$H/admin/outbox/retry"
+ex 409 '未被锁定' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id="$ID2" "$H/admin/finauth/unlock"
+ex 200 '"action_label":"开具电子发票","from":"","to":"","from_label":"","to_label":"","reason":"","ref":"[0-9]+"' \
+    curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/order?id=$ID2"
 
 # ---------------------------------------------------------------- sessions kept apart, logout
 

@@ -2,7 +2,7 @@
 'use strict';
 /*
  * hall sandbox: stands in for the outside services the hall cannot reach
- * (SMS, payment, bank, OCR, liveness, carrier, courier, e-invoice).
+ * (SMS, payment, bank, OCR, liveness, carrier, courier, e-invoice, e-mail).
  * JSON over HTTP on 127.0.0.1, state in memory, built-in modules only.
  * Endpoints and conventions: docs/sandbox.md.
  */
@@ -48,7 +48,7 @@ const CALLBACK_RETRIES = 5;              /* after the first attempt */
 const CALLBACK_TIMEOUT_MS = 10000;
 const MAX_KEY_LEN = 255;
 
-const SERVICES = ['sms', 'pay', 'pay_close', 'pay_notify', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice'];
+const SERVICES = ['sms', 'pay', 'pay_close', 'pay_notify', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice', 'mail'];
 const MODES = ['ok', 'fail', 'timeout', 'delay'];
 
 /* ---------- logging: one line per request, never a body or query string ---------- */
@@ -114,6 +114,7 @@ function freshState() {
         carrier: new Store(),
         waybills: new Store(),
         invoices: new Store(),
+        mail: new Store(),
     };
     s.trades = new Store(MAX_ITEMS, (k, t) => {
         if (s.tradesByOut.get(t.out_trade_no) === k)
@@ -482,12 +483,41 @@ function invoiceIssue(body, ctx) {
         throw new BadRequest('字段 email 格式不正确');
     if (body.phone !== undefined && body.phone !== null && body.phone !== '')
         phone(body);
+    /* optional invoice lines (certificate fee, prepaid shipping ...): they
+     * must add up to amount_fen */
+    let lines = null;
+    if (body.lines !== undefined && body.lines !== null) {
+        if (!Array.isArray(body.lines) || body.lines.length < 1 || body.lines.length > 20)
+            throw new BadRequest('字段 lines 格式不正确');
+        lines = body.lines.map((l, i) => {
+            if (l === null || typeof l !== 'object')
+                throw new BadRequest(`字段 lines[${i}] 格式不正确`);
+            return { name: str(l, 'name', { max: 100 }), amount_fen: amount(l, 'amount_fen') };
+        });
+        if (lines.reduce((a, l) => a + l.amount_fen, 0) !== amt)
+            throw new BadRequest('字段 lines 的金额合计与 amount_fen 不符');
+    }
     const invoiceNo = `${new Date().getUTCFullYear() % 100}44${digits(16)}`;
     state.invoices.set(invoiceNo, {
         invoice_no: invoiceNo, order_no: orderNo, title, taxpayer_id: tax ?? null,
-        amount_fen: amt, issued_at: nowIso(),
+        amount_fen: amt, lines: lines ?? [{ name: '数字证书服务费', amount_fen: amt }], issued_at: nowIso(),
     });
     return [200, { ok: true, invoice_no: invoiceNo, url: `${ctx.base}/invoice/${invoiceNo}` }];
+}
+
+/* e-mail: the hall sends the e-invoice link this way too */
+function mailSend(body, ctx) {
+    const to = str(body, 'to', { max: 254 });
+    if (!/^[^@\s]+@[^@\s]+$/.test(to))
+        throw new BadRequest('字段 to 不是有效的邮箱地址');
+    const from = str(body, 'from', { required: false, max: 254 });
+    const subject = str(body, 'subject', { max: 200 });
+    const text = str(body, 'text', { max: 10000 });
+    const id = `MAIL${stamp()}${digits(10)}`;
+    state.mail.set(id, {
+        id, to, from: from ?? null, subject, text, at: nowIso(), idempotency_key: ctx.key ?? null,
+    });
+    return [200, { ok: true, id }];
 }
 
 /* ---------- payment callback ---------- */
@@ -610,6 +640,7 @@ function invoicePage(inv) {
 <tr><th>购买方名称</th><td id="title">${esc(inv.title)}</td></tr>
 <tr><th>纳税人识别号</th><td>${esc(inv.taxpayer_id ?? '')}</td></tr>
 <tr><th>业务单号</th><td>${esc(inv.order_no)}</td></tr>
+${inv.lines.map((l) => `<tr class="line"><th>${esc(l.name)}</th><td>￥${fen(l.amount_fen)}</td></tr>`).join('\n')}
 <tr><th>价税合计</th><td id="amount">￥${fen(inv.amount_fen)}</td></tr>
 </table>`);
 }
@@ -733,6 +764,7 @@ const PROVIDERS = {
     'POST /courier/quote': ['courier', courierQuote],
     'POST /courier/waybill': ['courier', courierWaybill],
     'POST /invoice/issue': ['invoice', invoiceIssue],
+    'POST /mail/send': ['mail', mailSend],
 };
 
 async function provider(req, res, route, info) {
@@ -1009,6 +1041,13 @@ async function route(req, res, info) {
         const o = url.searchParams.get('order_no');
         return send(res, 200, {
             ok: true, waybills: state.waybills.list((x) => o === null || x.order_no === o, limitParam(url.searchParams)),
+        });
+    }
+
+    if (key === 'GET /sandbox/mail') {
+        const to = url.searchParams.get('to');
+        return send(res, 200, {
+            ok: true, messages: state.mail.list((x) => to === null || x.to === to, limitParam(url.searchParams)),
         });
     }
 

@@ -14,6 +14,10 @@
  *   POST /admin/order/reject       review -> rejected (审核驳回) + SMS
  *   POST /admin/transfer/confirm   transfer_review -> review (SLA starts)
  *   POST /admin/transfer/refuse    transfer_review -> unpaid
+ *   POST /admin/finauth/unlock     a financial authentication locked after too
+ *                                  many wrong codes may be typed again (finance)
+ *   GET  /admin/outbox             dead outbox jobs (finance)
+ *   POST /admin/outbox/retry       a dead job is tried again (finance)
  *
  * Staff routes are HALL_R_STAFF: the core loads the staff session (never
  * the applicant's), checks the staff CSRF token and the roles the route
@@ -115,7 +119,9 @@ static const struct hall_stmt admin_stmts[] = {
     {"revision_get", "SELECT form_enc FROM order_revisions WHERE order_id = $1 AND rev = $2", 2},
     {"order_history",
      "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI:SS'), a.actor, coalesce(s.login, ''), a.action,"
-     " coalesce(a.from_state, ''), coalesce(a.to_state, ''), coalesce(a.detail->>'reason', '')"
+     " coalesce(a.from_state, ''), coalesce(a.to_state, ''), coalesce(a.detail->>'reason', ''),"
+     " coalesce(a.detail->>'invoice_no', a.detail->>'trade_no', a.detail->>'transfer_no', ''),"
+     " coalesce(a.detail->>'tries', '')"
      " FROM audit_log a LEFT JOIN staff s ON a.actor = 'staff:' || s.id"
      " WHERE a.entity = 'order' AND a.entity_id = $1 ORDER BY a.id",
      1},
@@ -131,6 +137,35 @@ static const struct hall_stmt admin_stmts[] = {
      2},
     {"order_accepted", "UPDATE orders SET reject_reason = NULL WHERE id = $1 RETURNING form_enc",
      1},
+    /* finance unlocks the newest micro-deposit of an order: its code may be
+     * typed again (modules/finauth counts tries from 0) */
+    {"finauth_latest",
+     "SELECT a.id, a.result, a.tries, o.status FROM finauth_attempts a JOIN orders o"
+     " ON o.id = a.order_id WHERE a.order_id = $1 ORDER BY a.id DESC LIMIT 1",
+     1},
+    {"finauth_lock",
+     "SELECT a.id, a.result, a.tries FROM finauth_attempts a WHERE a.order_id = $1"
+     " ORDER BY a.id DESC LIMIT 1 FOR UPDATE",
+     1},
+    {"finauth_unlock",
+     "UPDATE finauth_attempts SET result = 'sent', tries = 0 WHERE id = $1 AND result = 'locked'"
+     " RETURNING id",
+     1},
+    {"outbox_dead",
+     "SELECT id, kind, idem_key, attempts, coalesce(last_error, ''),"
+     " to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(next_attempt_at, 'YYYY-MM-DD "
+     "HH24:MI:SS')"
+     " FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT 200",
+     0},
+    /* attempts start again at 0: the job gets outbox_max_attempts more */
+    {"outbox_retry",
+     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
+     " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
+     1},
+    {"outbox_wake", "SELECT pg_notify('outbox', $1)", 1},
+    {NULL, NULL, 0},
+};
+
     /* refunds (issue 9): requests to decide, surplus and approved ones on
      * their way through the gateway, then the last finished ones */
     {"refunds_open",
@@ -342,6 +377,7 @@ page_ctx(struct hall_req *req, const char *title)
                       (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
     hall_val_set_bool(req->pool, ctx, "can_review", (roles & HALL_ROLE_REVIEWER) != 0);
     hall_val_set_bool(req->pool, ctx, "can_finance", (roles & HALL_ROLE_FINANCE) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_report", (roles & HALL_ROLE_REPORT) != 0);
     return ctx;
 }
 
@@ -391,6 +427,11 @@ next_of(struct hall_req *req)
 {
     const char *next = hall_req_param(req, "next");
 
+    /* the console, or the reports (modules/report) */
+    if (hall_local_path(next) && strncmp(next, "/report", 7) == 0 &&
+        (next[7] == '/' || next[7] == '?' || next[7] == '\0') && strpbrk(next, "\r\n\\") == NULL &&
+        strstr(next, "//") == NULL && strlen(next) < 512)
+        return next;
     if (hall_local_path(next) && strncmp(next, "/admin", 6) == 0 &&
         (next[6] == '/' || next[6] == '?' || next[6] == '\0') && strpbrk(next, "\r\n\\") == NULL &&
         strstr(next, "//") == NULL && strlen(next) < 512)
@@ -677,6 +718,16 @@ action_label(const char *action)
         return "修改申请信息";
     if (strcmp(action, "status") == 0)
         return "状态变更";
+    if (strcmp(action, "upload") == 0)
+        return "上传资料";
+    if (strcmp(action, "finauth_wrong_code") == 0)
+        return "随机验证码输入错误";
+    if (strcmp(action, "finauth_unlock") == 0)
+        return "解锁金融认证";
+    if (strcmp(action, "invoice_issued") == 0)
+        return "开具电子发票";
+    if (strcmp(action, "invoice_resend") == 0)
+        return "重新获取电子发票";
     if (strcmp(action, "payment_surplus") == 0)
         return "收到重复支付，自动退还";
     if (strcmp(action, "surplus_refunded") == 0)
@@ -695,6 +746,16 @@ actor_label(struct hall_req *req, const char *actor, const char *login)
         return hall_psprintf(req->pool, "工作人员 %s", *login ? login : actor + 6);
     if (strncmp(actor, "user:", 5) == 0)
         return "申请人";
+    if (strcmp(actor, "gateway:wechat") == 0)
+        return "微信支付";
+    if (strcmp(actor, "gateway:alipay") == 0)
+        return "支付宝";
+    if (strcmp(actor, "outbox:bank") == 0)
+        return "系统（银行打款）";
+    if (strcmp(actor, "outbox:invoice") == 0)
+        return "系统（电子发票）";
+    if (strncmp(actor, "outbox:", 7) == 0 || strncmp(actor, "cli:", 4) == 0)
+        return "系统";
     return actor;
 }
 
@@ -803,7 +864,15 @@ order_page(struct hall_req *req)
         hall_val_set_str(req->pool, h, "from_label", *from ? hall_order_label(from) ?: from : "");
         hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: to : "");
         hall_val_set_str(req->pool, h, "reason", hall_dbres_get(res, i, 6));
+        hall_val_set_str(req->pool, h, "ref", hall_dbres_get(res, i, 7));
+        if (*hall_dbres_get(res, i, 8) != '\0')
+            hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_get(res, i, 8));
     }
+    res = hall_db_exec(req, "finauth_latest", HALL_I64(hall_dbres_i64(o, 0, C_ID)));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    hall_val_set_bool(req->pool, ov, "finauth_locked",
+                      hall_dbres_rows(res) > 0 && strcmp(hall_dbres_get(res, 0, 1), "locked") == 0);
     if (json)
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "person",
@@ -983,6 +1052,9 @@ decide(struct hall_req *req, char kind)
         if (hall_dbres_rows(res) == 0)
             hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
                       (long long)id);
+        /* the money arrived: the e-invoice, once per order (core/invoice.c) */
+        if (kind == 'C' && hall_invoice_queue(req, id) != HALL_OK)
+            return hall_resp_busy(req);
     }
     if (kind == 'R')
         res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
@@ -1270,6 +1342,115 @@ do_refund_refuse(struct hall_req *req)
     return refund_decide(req, 'R');
 }
 
+/* ---- finance: a locked financial authentication, dead outbox jobs ---------- */
+
+/*
+ * The agent typed finauth_max_tries wrong codes: the newest attempt is
+ * 'locked' (modules/finauth).  Finance, having checked who is asking, opens
+ * it again with its count at 0; the memo code stays the one the bank sent.
+ */
+static int
+do_finauth_unlock(struct hall_req *req)
+{
+    struct hall_dbres *o, *a;
+    struct hall_val *detail;
+    int64_t id;
+
+    if (partner_path(req))
+        return HALL_OK;
+    o = order_load(req);
+    if (o == NULL)
+        return HALL_OK;
+    id = hall_dbres_i64(o, 0, C_ID);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    a = hall_db_exec(req, "finauth_lock", HALL_I64(id));
+    if (a == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_get(a, 0, 1), "locked") != 0)
+        return hall_resp_error(req, 409, NULL, "该业务单的金融认证未被锁定，无需解锁");
+    if (hall_db_exec(req, "finauth_unlock", HALL_I64(hall_dbres_i64(a, 0, 0))) == NULL)
+        return hall_resp_busy(req);
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "attempt_id", hall_dbres_i64(a, 0, 0));
+    hall_val_set_int(req->pool, detail, "tries", hall_dbres_i64(a, 0, 2));
+    if (hall_audit(req, hall_staff_actor(req), "order", hall_dbres_get(o, 0, C_ID),
+                   "finauth_unlock", NULL, NULL, detail) != HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"finauth unlocked\" staff=%lld order=%lld", (long long)req->staff->id,
+              (long long)id);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),
+                        "金融认证已解锁，经办人可重新输入随机验证码");
+}
+
+/* dead jobs: what they are and why they died; never their payload */
+static int
+outbox_page(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    struct hall_val *ctx, *list;
+    int i, n;
+
+    if (partner_path(req))
+        return HALL_OK;
+    res = hall_db_exec(req, "outbox_dead");
+    if (res == NULL)
+        return hall_resp_busy(req);
+    ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, "失败的外部调用");
+    list = hall_val_set_list(req->pool, ctx, "jobs");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *j = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_int(req->pool, j, "id", hall_dbres_i64(res, i, 0));
+        hall_val_set_str(req->pool, j, "kind", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, j, "idem_key", hall_dbres_get(res, i, 2));
+        hall_val_set_int(req->pool, j, "attempts", hall_dbres_i64(res, i, 3));
+        hall_val_set_str(req->pool, j, "last_error", hall_dbres_get(res, i, 4));
+        hall_val_set_str(req->pool, j, "created_at", hall_dbres_get(res, i, 5));
+        hall_val_set_str(req->pool, j, "last_attempt_at", hall_dbres_get(res, i, 6));
+    }
+    hall_val_set_bool(req->pool, ctx, "empty", n == 0);
+    if (json_asked(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "admin_outbox", ctx);
+}
+
+/* a dead job gets outbox_max_attempts more; its idempotency key is kept, so
+ * a provider that did act before answers with its first result */
+static int
+do_outbox_retry(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    struct hall_val *detail;
+    const char *sid;
+    int64_t id;
+
+    if (partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "outbox_retry", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该任务不是失败状态，无需重试，请刷新页面");
+    detail = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, detail, "kind", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_get(res, 0, 1));
+    if (hall_audit(req, hall_staff_actor(req), "outbox", sid, "retry", "dead", "pending", detail) !=
+            HALL_OK ||
+        hall_db_exec(req, "outbox_wake", HALL_STR(hall_dbres_get(res, 0, 0))) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"outbox retry\" staff=%lld job=%lld", (long long)req->staff->id,
+              (long long)id);
+    return hall_resp_go(req, "/admin/outbox", "已重新加入发送队列");
+}
+
 static const struct hall_route admin_routes[] = {
     {"GET", "/admin", home_page, HALL_R_STAFF, NULL},
     {"GET", "/admin/login", login_page, 0, NULL},
@@ -1283,6 +1464,9 @@ static const struct hall_route admin_routes[] = {
     {"POST", "/admin/order/reject", do_reject, HALL_R_STAFF | R_REVIEW, reject_params},
     {"POST", "/admin/transfer/confirm", do_confirm, HALL_R_STAFF | R_FINANCE, id_params},
     {"POST", "/admin/transfer/refuse", do_refuse, HALL_R_STAFF | R_FINANCE, refuse_params},
+    {"POST", "/admin/finauth/unlock", do_finauth_unlock, HALL_R_STAFF | R_FINANCE, id_params},
+    {"GET", "/admin/outbox", outbox_page, HALL_R_STAFF | R_FINANCE, NULL},
+    {"POST", "/admin/outbox/retry", do_outbox_retry, HALL_R_STAFF | R_FINANCE, id_params},
     {"GET", "/admin/refunds", refunds_page, HALL_R_STAFF | R_READ_FINANCE, NULL},
     {"POST", "/admin/refund/approve", do_refund_approve, HALL_R_STAFF | R_FINANCE,
      refund_approve_params},

@@ -6,6 +6,7 @@
  *   GET  /center/orders   list: 业务单号, 业务类型, 主题, 状态, 开始/结束时间, page
  *   GET  /center/order    one order (id)
  *   POST /center/refund   申请退费 (id, reason)
+ *   POST /center/invoice/resend  电子发票 重新获取: the link again by SMS and e-mail
  *
  * An applicant sees only their own orders: another's id answers 404.
  */
@@ -61,6 +62,16 @@ static const struct hall_stmt center_stmts[] = {
     {"order_history",
      "SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), coalesce(from_state, ''), coalesce(to_state, ''),"
      " action FROM audit_log WHERE entity = 'order' AND entity_id = $1 ORDER BY id",
+     1},
+    {"invoice_get",
+     "SELECT invoice_no, url, to_char(issued_at, 'YYYY-MM-DD HH24:MI') FROM invoices"
+     " WHERE order_id = $1",
+     1},
+    /* 重新获取 at most once a minute per order, however many clicks */
+    {"invoice_resend",
+     "UPDATE invoices SET resends = resends + 1, last_resent_at = now() WHERE order_id = $1"
+     " AND (last_resent_at IS NULL OR last_resent_at < now() - interval '60 seconds')"
+     " RETURNING resends",
      1},
     {NULL, NULL, 0},
 };
@@ -376,6 +387,17 @@ order_page(struct hall_req *req)
             return hall_resp_busy(req);
         if (strcmp(hall_dbres_get(rf, 0, 1), "refused") == 0)
             hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_get(rf, 0, 0));
+        struct hall_dbres *inv = hall_db_exec(req, "invoice_get", HALL_I64(id));
+
+        if (inv == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(inv) > 0) {
+            struct hall_val *iv = hall_val_set_obj(req->pool, o, "invoice");
+
+            hall_val_set_str(req->pool, iv, "no", hall_dbres_get(inv, 0, 0));
+            hall_val_set_str(req->pool, iv, "url", hall_dbres_get(inv, 0, 1));
+            hall_val_set_str(req->pool, iv, "issued", hall_dbres_get(inv, 0, 2));
+        }
     }
     list = hall_val_set_list(req->pool, ctx, "history");
     n = hall_dbres_rows(hist);
@@ -446,10 +468,62 @@ do_refund(struct hall_req *req)
     return hall_resp_ok(req, v);
 }
 
+static const struct hall_pspec id_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* 重新获取: the invoice link once more by SMS and e-mail (core/invoice.c) */
+static int
+do_invoice_resend(struct hall_req *req)
+{
+    int64_t id;
+    struct hall_dbres *res;
+    struct hall_val *v, *detail;
+    const char *tag, *redirect;
+
+    hall_req_param_i64(req, "id", &id);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    res = hall_db_exec(req, "invoice_get", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单的电子发票尚未开具");
+    res = hall_db_exec(req, "invoice_resend", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 429, NULL, "电子发票链接刚刚发送过，请1分钟后再重新获取");
+    tag = hall_psprintf(req->pool, "r%lld", (long long)hall_dbres_i64(res, 0, 0));
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "resends", hall_dbres_i64(res, 0, 0));
+    if (hall_invoice_notify(req, id, tag) != HALL_OK ||
+        hall_audit(req, hall_req_actor(req), "order",
+                   hall_psprintf(req->pool, "%lld", (long long)id), "invoice_resend", NULL, NULL,
+                   detail) != HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    redirect =
+        hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req), (long long)id);
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, redirect);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "message", "电子发票链接已重新发送到您的手机和邮箱");
+    hall_val_set_str(req->pool, v, "redirect", redirect);
+    return hall_resp_ok(req, v);
+}
+
 static const struct hall_route center_routes[] = {
     {"GET", "/center/orders", orders_page, HALL_R_AUTH, NULL},
     {"GET", "/center/order", order_page, HALL_R_AUTH, NULL},
     {"POST", "/center/refund", do_refund, HALL_R_AUTH, refund_params},
+    {"POST", "/center/invoice/resend", do_invoice_resend, HALL_R_AUTH, id_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -79,6 +79,14 @@ static const struct hall_stmt outbox_stmts[] = {
      1},
     {"rf_done", "UPDATE refunds SET status = 'done', refund_no = $2, done_at = now() WHERE id = $1",
      2},
+    /* invoice: the order stays locked until the job's transaction ends */
+    {"inv_order",
+     "SELECT o.order_no, o.form_enc, o.cert_fen, o.shipping_fen, o.business_type,"
+     " EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id) FROM orders o"
+     " WHERE o.id = $1 FOR UPDATE",
+     1},
+    {"inv_insert",
+     "INSERT INTO invoices (order_id, invoice_no, url, amount_fen) VALUES ($1, $2, $3, $4)", 4},
     {NULL, NULL, 0},
 };
 
@@ -432,6 +440,162 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
               (long long)order_id, kind);
 }
 
+/* e-mail (the invoice link): to, subject, text; never logged */
+static void
+deliver_mail(struct hall_req *req, const struct job *job, struct outcome *out)
+{
+    struct hall_val *body = hall_val_obj(req->pool), *ans;
+    const char *to = str_of(job->payload, "to"), *subject = str_of(job->payload, "subject");
+    const char *text = str_of(job->payload, "text");
+
+    if (to == NULL || subject == NULL || text == NULL) {
+        out->error = "bad payload";
+        return;
+    }
+    hall_val_set_str(req->pool, body, "to", to);
+    hall_val_set_str(req->pool, body, "from", "深圳CA <noreply@szca.example>");
+    hall_val_set_str(req->pool, body, "subject", subject);
+    hall_val_set_str(req->pool, body, "text", text);
+    call_provider(req, "/mail/send", body, job->idem_key, out, &ans);
+    if (out->ok) {
+        struct hall_val *r = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, r, "provider_id", str_of(ans, "id"));
+        out->result = hall_val_json(req->pool, r, NULL);
+    }
+}
+
+static void
+skipped(struct hall_req *req, struct outcome *out, const char *why)
+{
+    struct hall_val *r = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, r, "skipped", why);
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
+}
+
+/*
+ * 电子发票 of a paid order: the title and taxpayer ID from the order's form
+ * as it is now, the certificate fee and the prepaid shipping (寄付) as
+ * separate lines.  The job's idempotency key goes to the e-invoice service,
+ * so a worker that dies after it answered gets the same invoice on retry;
+ * the invoices row, the audit row and the SMS and e-mail jobs with the link
+ * commit together with the job.
+ */
+static void
+deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out)
+{
+    int64_t order_id = int_of(job->payload, "order_id");
+    struct hall_val *body, *lines, *line, *form, *ans, *detail;
+    const char *title, *taxid, *email, *phone, *no, *url;
+    int64_t cert_fen, ship_fen;
+    struct hall_dbres *res;
+
+    if (order_id <= 0) {
+        out->error = "bad payload";
+        return;
+    }
+    res = hall_db_exec(req, "inv_order", HALL_I64(order_id));
+    if (res == NULL) {
+        out->error = "database";
+        return;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        skipped(req, out, "no such order");
+        return;
+    }
+    if (strcmp(hall_dbres_get(res, 0, 5), "t") == 0) {
+        skipped(req, out, "already issued");
+        return;
+    }
+    form = hall_dbres_pii_json(req, res, 0, 1);
+    if (form == NULL) {
+        out->error = "order form unreadable";
+        return;
+    }
+    if (str_of(form, "invoice") == NULL || strcmp(str_of(form, "invoice"), "yes") != 0) {
+        skipped(req, out, "no invoice asked for");
+        return;
+    }
+    cert_fen = hall_dbres_i64(res, 0, 2);
+    ship_fen = hall_dbres_i64(res, 0, 3);
+    if (cert_fen + ship_fen <= 0) {
+        skipped(req, out, "nothing paid");
+        return;
+    }
+    title = str_of(form, "invoice_title");
+    taxid = str_of(form, "invoice_taxid");
+    email = str_of(form, "agent_email");
+    if (email == NULL || *email == '\0')
+        email = str_of(form, "app_email");
+    phone = str_of(form, "agent_mobile");
+    if (phone == NULL || *phone == '\0')
+        phone = str_of(form, "app_mobile");
+    if (title == NULL || *title == '\0') {
+        out->error = "order form has no invoice title";
+        return;
+    }
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "order_no", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, body, "title", title);
+    if (taxid != NULL && *taxid != '\0')
+        hall_val_set_str(req->pool, body, "taxpayer_id", taxid);
+    hall_val_set_int(req->pool, body, "amount_fen", cert_fen + ship_fen);
+    if (email != NULL && *email != '\0')
+        hall_val_set_str(req->pool, body, "email", email);
+    if (phone != NULL && *phone != '\0')
+        hall_val_set_str(req->pool, body, "phone", phone);
+    lines = hall_val_set_list(req->pool, body, "lines");
+    if (cert_fen > 0) {
+        line = hall_val_push_obj(req->pool, lines);
+        /* seed 004: 发票用途 介质服务费 for a reissue */
+        hall_val_set_str(req->pool, line, "name",
+                         strcmp(hall_dbres_get(res, 0, 4), "reissue") == 0 ? "介质服务费"
+                                                                           : "数字证书服务费");
+        hall_val_set_int(req->pool, line, "amount_fen", cert_fen);
+    }
+    if (ship_fen > 0) {
+        line = hall_val_push_obj(req->pool, lines);
+        hall_val_set_str(req->pool, line, "name", "快递费（寄付）");
+        hall_val_set_int(req->pool, line, "amount_fen", ship_fen);
+    }
+    call_provider(req, "/invoice/issue", body, job->idem_key, out, &ans);
+    if (!out->ok)
+        return;
+    out->ok = 0;
+    no = str_of(ans, "invoice_no");
+    url = str_of(ans, "url");
+    if (no == NULL || url == NULL || strlen(no) > 32 || strlen(url) > 1024 ||
+        strncmp(url, "http", 4) != 0) {
+        out->error = "invoice: unexpected answer";
+        return;
+    }
+    if (hall_db_exec(req, "inv_insert", HALL_I64(order_id), HALL_STR(no), HALL_STR(url),
+                     HALL_I64(cert_fen + ship_fen)) == NULL) {
+        out->error = "database";
+        return;
+    }
+    detail = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, detail, "invoice_no", no);
+    hall_val_set_int(req->pool, detail, "amount_fen", cert_fen + ship_fen);
+    if (hall_audit(req, "outbox:invoice", "order",
+                   hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_issued", NULL,
+                   NULL, detail) != HALL_OK ||
+        hall_invoice_notify(req, order_id, "0") != HALL_OK) {
+        out->error = "database";
+        return;
+    }
+    {
+        struct hall_val *r = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, r, "invoice_no", no);
+        out->result = hall_val_json(req->pool, r, NULL);
+    }
+    out->ok = 1;
+    hall_info(req, "msg=\"invoice issued\" order=%lld", (long long)order_id);
+}
+
 static const struct {
     const char *kind;
     void (*fn)(struct hall_req *, const struct job *, struct outcome *);
@@ -440,6 +604,8 @@ static const struct {
     {"bank_transfer", deliver_bank_transfer},
     {"pay_close", deliver_pay_close},
     {"pay_refund", deliver_pay_refund},
+    {"mail", deliver_mail},
+    {"invoice", deliver_invoice},
     {NULL, NULL},
 };
 

@@ -681,6 +681,9 @@ do_callback(struct hall_req *req)
     } else if (close_others(req, order_id, pay_id) != HALL_OK) {
         return hall_resp_busy(req);
     }
+    /* paid: the e-invoice, once per order (core/invoice.c) */
+    if (!surplus && hall_invoice_queue(req, order_id) != HALL_OK)
+        return hall_resp_busy(req);
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,

@@ -1,0 +1,113 @@
+/*
+ * E-invoice (电子发票): queuing the issue, and telling the applicant.
+ *
+ * A paid order (modules/pay after the gateway's callback, modules/admin
+ * when finance confirms a corporate transfer) queues ONE outbox job
+ * "invoice-<order id>": the idempotency key is unique in the outbox, so a
+ * repeated callback or a retried confirmation queues nothing more, and the
+ * e-invoice service sees the same key on every retry of the job, so it
+ * issues once.  The job (modules/outbox/outbox.c) reads the order's form
+ * when it runs: orders without invoice (是否开票 否) get none.
+ *
+ * The link goes by SMS and by e-mail, each its own outbox job; 重新获取 in
+ * the personal center (modules/center) sends both again with a new key.
+ * docs/modules/center.md, docs/sandbox.md.
+ */
+#include <string.h>
+
+#include "hall.h"
+
+const struct hall_stmt hall_invoice_stmts[] = {
+    {"invoice_notify_get",
+     "SELECT o.cert_type, o.business_type, o.form_enc, p.sms_business_name, i.invoice_no, i.url"
+     " FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " JOIN invoices i ON i.order_id = o.id WHERE o.id = $1",
+     1},
+    {NULL, NULL, 0},
+};
+
+int
+hall_invoice_queue(struct hall_req *req, int64_t order_id)
+{
+    struct hall_val *payload = hall_val_obj(req->pool);
+
+    hall_val_set_int(req->pool, payload, "order_id", order_id);
+    return hall_outbox_push(req, "invoice",
+                            hall_psprintf(req->pool, "invoice-%lld", (long long)order_id), payload);
+}
+
+static const char *
+form_str(const struct hall_val *form, const char *key)
+{
+    const struct hall_val *v = hall_val_get(form, key);
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+/* 新申请 ... as the review SMS texts name the business (seed 002) */
+static const char *
+business_sms(const char *code)
+{
+    if (strcmp(code, "new") == 0)
+        return "新申请";
+    if (strcmp(code, "reissue") == 0)
+        return "介质遗失补办";
+    if (strcmp(code, "seal") == 0)
+        return "电子签章申请";
+    return "金融认证";
+}
+
+int
+hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag)
+{
+    struct hall_dbres *res;
+    struct hall_val *form, *sms, *mail;
+    const char *phone, *email, *biz, *url, *no;
+    int person;
+
+    res = hall_db_exec(req, "invoice_notify_get", HALL_I64(order_id));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return HALL_ERR;
+    form = hall_dbres_pii_json(req, res, 0, 2);
+    if (form == NULL)
+        return HALL_ERR;
+    person = strcmp(hall_dbres_get(res, 0, 0), "person") == 0;
+    /* the agent for organisations, the applicant for natural persons */
+    phone = form_str(form, person ? "app_mobile" : "agent_mobile");
+    email = form_str(form, person ? "app_email" : "agent_email");
+    if (*email == '\0')
+        email = form_str(form, "app_email");
+    biz = hall_psprintf(req->pool, "%s%s", hall_dbres_get(res, 0, 3),
+                        business_sms(hall_dbres_get(res, 0, 1)));
+    no = hall_dbres_get(res, 0, 4);
+    url = hall_dbres_get(res, 0, 5);
+    if (strlen(phone) == 11 && strspn(phone, "0123456789") == 11) {
+        sms = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, sms, "phone", phone);
+        hall_val_set_fmt(req->pool, sms, "text",
+                         "【深圳CA】您好，您提交的%s业务的电子发票已开具，发票号码%s，"
+                         "电子发票下载链接：%s",
+                         biz, no, url);
+        if (hall_outbox_push(
+                req, "sms",
+                hall_psprintf(req->pool, "invoice-sms-%lld-%s", (long long)order_id, tag),
+                sms) != HALL_OK)
+            return HALL_ERR;
+    }
+    if (strchr(email, '@') != NULL) {
+        mail = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, mail, "to", email);
+        hall_val_set_fmt(req->pool, mail, "subject", "【深圳CA】电子发票 %s", no);
+        hall_val_set_fmt(req->pool, mail, "text",
+                         "您好：\n\n您提交的%s业务的电子发票已开具，发票号码%s。\n"
+                         "电子发票下载链接：%s\n\n如链接失效，可登录深圳CA网上营业厅-个人中心-"
+                         "我的业务单，点击“重新获取”。\n\n深圳CA",
+                         biz, no, url);
+        if (hall_outbox_push(
+                req, "mail",
+                hall_psprintf(req->pool, "invoice-mail-%lld-%s", (long long)order_id, tag),
+                mail) != HALL_OK)
+            return HALL_ERR;
+    }
+    return HALL_OK;
+}
