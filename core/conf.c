@@ -55,6 +55,7 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(pay_callback_max_age_s, 30, 86400, "300",
       "a payment callback whose timestamp is further than this from now is refused"),
     I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),
+    S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -104,6 +104,7 @@ hall_app_db_connect(struct hall_app *app)
     if (prepare_all(app, core_stmts) != HALL_OK || prepare_all(app, hall_order_stmts) != HALL_OK ||
         prepare_all(app, hall_finauth_stmts) != HALL_OK ||
         prepare_all(app, hall_staff_stmts) != HALL_OK ||
+        prepare_all(app, hall_pki_stmts) != HALL_OK ||
         prepare_all(app, app->mod->stmts) != HALL_OK) {
         PQfinish(pg);
         app->pg = NULL;

@@ -23,6 +23,10 @@ static const struct hall_order_state states[] = {
     {"refund_requested", "退费审核中"},
     {"refunded", "已退费"},
     {"cancelled", "已取消"},
+    /* production and delivery (core/pki.c, modules/pki) */
+    {"issued", "证书已制作"},
+    {"shipped", "已发货"},
+    {"delivered", "已签收"},
     {NULL, NULL},
 };
 
@@ -58,6 +62,10 @@ static const struct {
     {"review", "refund_requested"},
     {"rejected", "refund_requested"},
     {"refund_requested", "refunded"},
+    /* production (制作证书), shipping (邮寄), the courier's delivery */
+    {"accepted", "issued"},
+    {"issued", "shipped"},
+    {"shipped", "delivered"},
     {NULL, NULL},
 };
 

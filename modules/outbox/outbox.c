@@ -22,6 +22,7 @@
 #include "hall.h"
 
 static volatile sig_atomic_t stop_flag;
+static int pki_ready; /* the CA keys loaded: pki_tick runs */
 
 static const struct hall_stmt outbox_stmts[] = {
     {"job_claim",
@@ -341,6 +342,31 @@ out:
     return rc;
 }
 
+/* the CA's periodic work between jobs (core/pki.c): dead intents, CRLs
+ * before their nextUpdate, products made without an operator */
+static void
+pki_tick(struct hall_app *app)
+{
+    static time_t last;
+    struct hall_pool *pool;
+    struct hall_req *req;
+    time_t now = time(NULL);
+
+    if (!pki_ready || now - last < 5)
+        return;
+    last = now;
+    pool = hall_pool_create(8192);
+    req = hall_pcalloc(pool, sizeof(*req));
+    req->pool = pool;
+    req->app = app;
+    req->partner = "";
+    req->request_id = "outbox-pki";
+    hall_pki_tick(req);
+    if (req->in_tx)
+        hall_db_rollback(req);
+    hall_pool_destroy(pool);
+}
+
 static int
 listen_outbox(struct hall_app *app)
 {
@@ -405,6 +431,10 @@ main(int argc, char **argv)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }
+    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) == HALL_OK)
+        pki_ready = 1;
+    else
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"no CA work: %s\"", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_term;
@@ -428,6 +458,7 @@ main(int argc, char **argv)
                 connected = 0;
             sleep(1);
         } else if (r == 0) {
+            pki_tick(&app);
             wait_for_work(&app);
         }
     }
