@@ -315,6 +315,9 @@ parse_body(struct hall_req *req)
         }
         return HALL_OK;
     }
+    /* raw_body alone, whatever the type (an OCSP request is DER) */
+    if (req->route->flags & HALL_R_RAWBODY)
+        return HALL_OK;
     return hall_resp_error(req, 415, NULL, "不支持的请求格式"), HALL_ERR;
 }
 

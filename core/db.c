@@ -184,6 +184,7 @@ hall_app_db_connect(struct hall_app *app)
         prepare_all(app, hall_finauth_stmts) != HALL_OK ||
         prepare_all(app, hall_invoice_stmts) != HALL_OK ||
         prepare_all(app, hall_staff_stmts) != HALL_OK ||
+        prepare_all(app, hall_pki_stmts) != HALL_OK ||
         prepare_all(app, app->mod->stmts) != HALL_OK) {
         PQfinish(pg);
         app->pg = NULL;

@@ -21,9 +21,9 @@ const struct hall_stmt hall_finauth_stmts[] = {
      "SELECT p.pin_by_memo FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1",
      1},
     {"finauth_insert",
-     "INSERT INTO finauth_attempts (order_id, memo_kind, code_hash) VALUES ($1, $2, $3)"
-     " RETURNING id",
-     3},
+     "INSERT INTO finauth_attempts (order_id, memo_kind, code_hash, pin_enc)"
+     " VALUES ($1, $2, $3, $4) RETURNING id",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -45,6 +45,8 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     char code[7];
     int pin;
     int64_t attempt;
+    unsigned char *pin_enc = NULL;
+    size_t pin_len = 0;
 
     res = hall_db_exec(req, "finauth_product", HALL_I64(order_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
@@ -52,8 +54,12 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     pin = strcmp(hall_dbres_get(res, 0, 0), "t") == 0;
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
     hall_finauth_code_mac(order_id, code, mac);
+    /* a PIN is needed again to make the medium (core/pki.c): kept encrypted
+     * until then, and destroyed when the medium is made */
+    if (pin)
+        pin_enc = hall_pii_encrypt(req->pool, code, strlen(code), &pin_len);
     res = hall_db_exec(req, "finauth_insert", HALL_I64(order_id), HALL_STR(pin ? "pin" : "code"),
-                       HALL_BIN(mac, sizeof(mac)));
+                       HALL_BIN(mac, sizeof(mac)), pin ? HALL_BIN(pin_enc, pin_len) : HALL_NULLP);
     if (res == NULL)
         return HALL_ERR;
     attempt = hall_dbres_i64(res, 0, 0);

@@ -117,6 +117,7 @@ struct hall_conf {
     long finauth_max_tries;
     long sms_ip_hourly_max;
     long sms_session_hourly_max;
+    char *pki_dir;
 };
 
 struct hall_conf_opt {
@@ -298,7 +299,9 @@ struct hall_pspec {
  * (403 otherwise) */
 #define HALL_R_STAFF 16u
 /* no session is read at all (probes such as /healthz answer for themselves) */
-#define HALL_R_NOSESSION   32u
+#define HALL_R_NOSESSION 32u
+/* a body of any Content-Type, kept only as raw_body (OCSP requests) */
+#define HALL_R_RAWBODY     64u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
 
 struct hall_route {
@@ -566,8 +569,8 @@ char *hall_qr_svg(struct hall_pool *pool, const char *text, int scale);
 
 /* inside a transaction: a new finauth_attempts row for the order (a random
  * 6-digit code, or a new certificate PIN when the product has pin_by_memo,
- * kept only as a MAC) and its "bank_transfer" outbox job carrying the clear
- * value in the encrypted payload.  HALL_ERR on database failure. */
+ * kept as a MAC; a PIN also encrypted until the medium is made) and its "bank_transfer" outbox job
+ * carrying the clear value in the encrypted payload.  HALL_ERR on database failure. */
 int hall_finauth_queue(struct hall_req *req, int64_t order_id);
 /* the MAC stored for a code of an order */
 void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
@@ -608,6 +611,42 @@ int hall_invoice_queue(struct hall_req *req, int64_t order_id);
  * resend count for 重新获取).  HALL_ERR when there is no invoice. */
 int hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag);
 extern const struct hall_stmt hall_invoice_stmts[];
+/* ---- pki.c: the CA back office (docs/internals/pki.md) ----------------- */
+
+#define HALL_PKI_CA_KEYS   1u /* issuing CA keys: issue, revoke, CRLs */
+#define HALL_PKI_OCSP_KEYS 2u /* the delegated OCSP signers' keys */
+
+/* certificates of pki_dir and the keys asked for; once per process */
+int hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen);
+int hall_pki_ca_count(void);
+/* name (ecc, sm2), algorithm (ecdsa, sm2), PEM of issuing CA i */
+int hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem);
+const char *hall_pki_root_pem(void);
+/* outside a transaction: write-intent, sign, store the medium, accepted ->
+ * issued, PIN SMS; HALL_ORDER_CONFLICT (with *msg) when the order cannot
+ * be issued now, HALL_ERR on failure */
+int hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg);
+/* inside the caller's transaction: issued -> revoked with an RFC 5280
+ * reason code, audited; *ca names the CRL to refresh after COMMIT
+ * (hall_pki_crl_refresh).  HALL_ORDER_CONFLICT when not an issued serial */
+int hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char *actor,
+                    const char **ca);
+/* outside a transaction: a new CRL when force, stale or missing a revocation */
+int hall_pki_crl_refresh(struct hall_req *req, const char *ca, int force);
+unsigned char *hall_pki_crl_get(struct hall_req *req, const char *ca, size_t *len);
+/* intents older than min_age_s -> void (listed revoked); how many, -1 on error */
+int hall_pki_reconcile(struct hall_req *req, long min_age_s);
+/* hall-outbox's periodic work: reconcile, CRLs, one automatic production */
+int hall_pki_tick(struct hall_req *req);
+/* a DER OCSP request -> a DER OCSP response (always one, possibly an error status) */
+unsigned char *hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen,
+                                    size_t *outlen, const char **outcome);
+/* keyCompromise -> 1 ...; -1 when unknown */
+int hall_pki_reason_code(const char *name);
+const char *hall_pki_reason_name(int code);
+const char *hall_pki_reason_label(int code);
+const char *const *hall_pki_reason_names(void);
+extern const struct hall_stmt hall_pki_stmts[];
 
 /* ---- http.c: libcurl client for the outside services ------------------- */
 

@@ -23,6 +23,10 @@ static const struct hall_order_state states[] = {
     {"refund_requested", "退费审核中"},
     {"refunded", "已退费"},
     {"cancelled", "已取消"},
+    /* production and delivery (core/pki.c, modules/pki) */
+    {"issued", "证书已制作"},
+    {"shipped", "已发货"},
+    {"delivered", "已签收"},
     {NULL, NULL},
 };
 
@@ -63,6 +67,10 @@ static const struct {
     {"refund_requested", "finauth_failed"},
     {"refund_requested", "review"},
     {"refund_requested", "rejected"},
+    /* production (制作证书), shipping (邮寄), the courier's delivery */
+    {"accepted", "issued"},
+    {"issued", "shipped"},
+    {"shipped", "delivered"},
     {NULL, NULL},
 };
 

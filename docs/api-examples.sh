@@ -466,6 +466,50 @@ ex 409 '未被锁定' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: applic
 ex 200 '"action_label":"开具电子发票","from":"","to":"","from_label":"","to_label":"","reason":"","ref":"[0-9]+"' \
     curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/order?id=$ID2"
 
+# ---------------------------------------------------------------- pki: production, shipping, OCSP, revocation
+
+ex 200 '"root":"\\/pki\\/root.crt","cas":\[\{"name":"ecc","algorithm":"ecdsa"' curl -s "$H/pki/"
+curl -s -o "$D/root.crt" "$H/pki/root.crt" && curl -s -o "$D/ecc.crt" "$H/pki/ecc.crt" ||
+    die "cannot fetch the CA certificates"
+SO=$D/operator.jar
+OT=$(token "$SO" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "X-CSRF-Token: $OT" \
+    -H 'Accept: application/json' -d login=operator -d password=Operator2026demo \
+    -d next=/admin/pki/production "$H/admin/login"
+OT=$(token "$SO" "$H/admin")
+ex 200 "\"id\":$ID," curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/pki/production"
+ex 200 '证书已制作，序列号 [0-9A-F]{16}' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
+    -H 'Accept: application/json' -d id="$ID" "$H/admin/pki/issue"
+SERIAL=$(printf '%s' "$OUT" | grep -Eo '[0-9A-F]{16}')
+wait_for "the PIN SMS" 'PIN码为：[0-9]{8}' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+PIN=$(curl -s "$B/sandbox/sms?phone=$P&limit=1" | grep -o 'PIN码为：[0-9]*' | grep -o '[0-9]*$')
+# binary answers: checked here, not by ex (its $(cat) would drop NUL bytes)
+N=$((N + 1))
+[ "$(curl -s -b "$J" -o "$D/medium.p12" -w '%{http_code}' "$H/pki/medium?id=$ID")" = 200 ] ||
+    die "GET /pki/medium did not answer 200"
+openssl pkcs12 -in "$D/medium.p12" -clcerts -nokeys -passin "pass:$PIN" -out "$D/leaf.pem" 2>/dev/null ||
+    die "the PKCS#12 does not open with the PIN of the SMS"
+openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | grep -q ': OK$' ||
+    die "the certificate does not verify against /pki/"
+openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
+    grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
+ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
+ex 200 '已寄出' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d id="$ID" "$H/admin/pki/ship"
+WB=$(curl -s -b "$J" "$H/center/order?id=$ID" | sed -n 's/.*id="waybill-no">[^ ]* \([A-Z0-9]*\)<.*/\1/p')
+[ -n "$WB" ] || die "no tracking number in the personal center"
+wait_for "the shipping SMS" "快递单号：$WB" curl -s "$B/sandbox/sms?phone=$P&limit=1"
+ex 200 '"acked":true' curl -s -X POST "$B/sandbox/courier/$WB/deliver"
+ex 200 '已签收' curl -s -b "$J" "$H/center/order?id=$ID"
+ex 200 '证书已吊销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d serial="$SERIAL" -d reason=keyCompromise "$H/admin/pki/revoke"
+openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
+    grep -q "^0x$SERIAL: revoked" || die "OCSP does not say revoked"
+N=$((N + 1))
+[ "$(curl -s -o "$D/ecc.crl" -w '%{http_code}' "$H/pki/ecc.crl")" = 200 ] || die "GET /pki/ecc.crl failed"
+openssl crl -inform DER -in "$D/ecc.crl" -noout -text | grep -q "Serial Number: $SERIAL" ||
+    die "the CRL does not list the revoked serial"
+
 # ---------------------------------------------------------------- sessions kept apart, logout
 
 ex 401 '请先登录管理后台' curl -s -b "$J" -H 'Accept: application/json' "$H/admin/review"

@@ -467,7 +467,13 @@ function courierWaybill(body) {
     const carrier = typeof body.carrier === 'string' ? body.carrier : (isRemote(body) ? '顺丰速运' : '京东快递');
     const sf = carrier.includes('顺丰');
     const waybillNo = sf ? `SF${digits(13)}` : `JDVA${digits(11)}`;
-    state.waybills.set(waybillNo, { waybill_no: waybillNo, order_no: orderNo, carrier: sf ? '顺丰速运' : carrier, at: nowIso() });
+    /* where the delivery callback goes (POST /sandbox/courier/<no>/deliver) */
+    const notify = typeof body.notify_url === 'string' && /^https?:\/\/[^\s]{1,2000}$/.test(body.notify_url)
+        ? body.notify_url : null;
+    state.waybills.set(waybillNo, {
+        waybill_no: waybillNo, order_no: orderNo, carrier: sf ? '顺丰速运' : carrier, at: nowIso(),
+        payment: typeof body.payment === 'string' ? body.payment.slice(0, 8) : null, notify_url: notify,
+    });
     return [200, { ok: true, waybill_no: waybillNo, carrier: sf ? '顺丰速运' : carrier }];
 }
 
@@ -1049,6 +1055,34 @@ async function route(req, res, info) {
         return send(res, 200, {
             ok: true, messages: state.mail.list((x) => to === null || x.to === to, limitParam(url.searchParams)),
         });
+    /* the courier says the parcel was signed for: a signed callback to the
+     * waybill's notify_url (X-Sandbox-Signature, as the payment callback);
+     * calling it again sends the same event again (the hall must be idempotent) */
+    if ((g = path.match(/^\/sandbox\/courier\/([A-Za-z0-9]{4,32})\/deliver$/)) && m === 'POST') {
+        const w = state.waybills.get(g[1]);
+        if (!w)
+            return send(res, 404, { ok: false, error: '运单不存在' });
+        if (!w.notify_url)
+            return send(res, 409, { ok: false, error: '运单没有回调地址' });
+        w.delivered_at = w.delivered_at || nowIso();
+        const raw = JSON.stringify({
+            waybill_no: w.waybill_no, status: 'DELIVERED', delivered_at: w.delivered_at,
+            timestamp: Math.floor(Date.parse(w.delivered_at) / 1000),
+        });
+        const rec = { http_status: null, acked: false, error: null };
+        try {
+            const r = await fetch(w.notify_url, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': sign(raw) },
+                body: raw, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual',
+            });
+            rec.http_status = r.status;
+            rec.acked = r.status === 200 && /success/i.test((await r.text()).slice(0, 4096));
+        } catch (e) {
+            rec.error = e.name === 'TimeoutError' ? 'timeout' : 'connect';
+        }
+        log({ event: 'courier_delivered', waybill_no: w.waybill_no, status: rec.http_status ?? rec.error, acked: rec.acked });
+        return send(res, 200, { ok: true, ...rec });
     }
 
     if (key === 'GET /sandbox/invoices') {

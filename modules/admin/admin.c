@@ -375,6 +375,7 @@ page_ctx(struct hall_req *req, const char *title)
                       (roles & (HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)) != 0);
     hall_val_set_bool(req->pool, ctx, "nav_finance",
                       (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_pki", (roles & HALL_ROLE_OPERATOR) != 0);
     hall_val_set_bool(req->pool, ctx, "can_review", (roles & HALL_ROLE_REVIEWER) != 0);
     hall_val_set_bool(req->pool, ctx, "can_finance", (roles & HALL_ROLE_FINANCE) != 0);
     hall_val_set_bool(req->pool, ctx, "nav_report", (roles & HALL_ROLE_REPORT) != 0);

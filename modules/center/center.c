@@ -40,7 +40,9 @@ static const struct hall_stmt center_stmts[] = {
      "SELECT o.id, o.order_no, o.business_type, o.subject, o.amount_fen, o.cert_fen,"
      " o.shipping_fen, o.status, o.step, o.cert_type, o.years, o.seal,"
      " to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), to_char(o.updated_at, 'YYYY-MM-DD HH24:MI'),"
-     " coalesce(o.reject_reason, ''), p.name, coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '')"
+     " coalesce(o.reject_reason, ''), p.name, coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''),"
+     " coalesce(o.waybill_no, ''), coalesce(o.carrier, ''), EXISTS (SELECT 1 FROM certificates c"
+     " WHERE c.order_id = o.id AND c.state = 'issued' AND c.p12_enc IS NOT NULL)"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -378,6 +380,10 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
     hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, 0, 15));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, 0, 16));
+    /* production and delivery (modules/pki): tracking number, the medium */
+    hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, 0, 17));
+    hall_val_set_str(req->pool, o, "carrier", hall_dbres_get(res, 0, 18));
+    hall_val_set_bool(req->pool, o, "has_medium", strcmp(hall_dbres_get(res, 0, 19), "t") == 0);
     actions_ctx(req, o, sid, hall_dbres_get(res, 0, 2), s, hall_dbres_get(res, 0, 8));
     {
         /* finance's answer to the last refund request */

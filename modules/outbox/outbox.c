@@ -31,6 +31,7 @@
 #include "hall.h"
 
 static volatile sig_atomic_t stop_flag;
+static int pki_ready; /* the CA keys loaded: pki_tick runs (lane "other") */
 
 /* the lanes: one per provider, then the rest ("other" must stay last) */
 static const char *const lanes[] = {"sms", "bank", "pay", "other"};
@@ -677,6 +678,31 @@ out:
     return rc;
 }
 
+/* the CA's periodic work between jobs (core/pki.c): dead intents, CRLs
+ * before their nextUpdate, products made without an operator */
+static void
+pki_tick(struct hall_app *app)
+{
+    static time_t last;
+    struct hall_pool *pool;
+    struct hall_req *req;
+    time_t now = time(NULL);
+
+    if (!pki_ready || now - last < 5)
+        return;
+    last = now;
+    pool = hall_pool_create(8192);
+    req = hall_pcalloc(pool, sizeof(*req));
+    req->pool = pool;
+    req->app = app;
+    req->partner = "";
+    req->request_id = "outbox-pki";
+    hall_pki_tick(req);
+    if (req->in_tx)
+        hall_db_rollback(req);
+    hall_pool_destroy(pool);
+}
+
 static int
 listen_outbox(struct hall_app *app)
 {
@@ -751,6 +777,9 @@ lane_run(struct hall_app *app, const char *lane)
             connected = 1;
         }
         r = run_one(app);
+        /* the CA's periodic work (at most every 5 s), in one lane only */
+        if (r >= 0 && strcmp(lane, "other") == 0)
+            pki_tick(app);
         if (r < 0) {
             if (PQstatus(app->pg) != CONNECTION_OK)
                 connected = 0;
@@ -810,6 +839,10 @@ main(int argc, char **argv)
     }
     if (hall_app_key_check(&app) != HALL_OK)
         return HALL_EXIT_CONFIG;
+    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) == HALL_OK)
+        pki_ready = 1;
+    else
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"no CA work: %s\"", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_term;

@@ -17,7 +17,7 @@
 
 # The FastCGI modules script/server and script/test start: the ONE list.
 # Each NAME runs as modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
-HALL_MODULES="account new center pay finauth admin report"
+HALL_MODULES="account new center pay finauth admin report pki ocsp"
 
 # Debian packages the project needs (nodejs/npm are dropped when a working
 # node >= 18 and npm are already on PATH, as on machines with their own node).
@@ -225,6 +225,9 @@ setup_var() {
             die "cannot create $HALL_VAR/keys/pii.key"
     fi
     chmod 600 "$HALL_VAR/keys/pii.key"
+    # the CA hierarchy (root, issuing CAs, OCSP signers): created once
+    "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
     if [ ! -s "$HALL_VAR/keys/sandbox.secret" ]; then
         (umask 077 && openssl rand -hex 32 >"$HALL_VAR/keys/sandbox.secret") ||
             die "cannot create $HALL_VAR/keys/sandbox.secret"
@@ -427,6 +430,7 @@ write_conf() {
         say "log_level = info"
         say "pay_secret_file = $HALL_VAR/keys/sandbox.secret"
         say "workers = 4"
+        say "pki_dir = $HALL_VAR/keys/pki"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"

@@ -1,0 +1,1129 @@
+/*
+ * The CA back office (docs/internals/pki.md): issuing CAs loaded from
+ * pki_dir, certificates issued write-intent first, PKCS#12 media, revocation,
+ * CRLs and OCSP answers.  Everything OpenSSL is here; modules call
+ * hall_pki_*.
+ *
+ * Write-intent: the serial, the order, the subject and the validity are
+ * committed ('intent') before anything is signed; the signed certificate,
+ * the medium and the order's move to 'issued' are one later transaction.
+ * An issuer that dies in between leaves an intent that hall_pki_reconcile
+ * turns 'void' (the serial is burnt and listed revoked: a certificate with
+ * it may exist) and the order stays 'accepted' for a new serial.  The
+ * partial unique index certificates_live_order makes a second live
+ * certificate for one order impossible, whatever runs concurrently.
+ *
+ * SM2: every signature of the sm2 CA and its OCSP signer is SM3withSM2
+ * with the GM/T 0009 default signer ID 1234567812345678, set on the
+ * signing context (OpenSSL 3.0's default would be an empty ID).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "hall.h"
+
+#define SM2_ID "1234567812345678"
+/* GM/T 0015 identity extensions (2012 arc 1.2.156.10260.4.1): .1 personal
+ * ID (we put a keyed hash there, never the number), .4 organisation code
+ * (we put the 18-character unified social credit code) */
+#define OID_PERSON_ID "1.2.156.10260.4.1.1"
+#define OID_ORG_CODE  "1.2.156.10260.4.1.4"
+#define CRL_HOURS     24
+/* a CRL is regenerated when less than this is left before its nextUpdate */
+#define CRL_REFRESH_S (12 * 3600)
+#define OCSP_VALID_S  3600
+
+struct pki_ca {
+    const char *name; /* ecc, sm2: certificates.ca, /pki/NAME.crt */
+    const char *alg;  /* ecdsa, sm2: the JSON of /pki/ */
+    int sm2;
+    X509 *cert;
+    EVP_PKEY *key; /* HALL_PKI_CA_KEYS only */
+    X509 *ocsp_cert;
+    EVP_PKEY *ocsp_key; /* HALL_PKI_OCSP_KEYS only */
+    char *pem;          /* the certificate as published */
+};
+
+static struct pki_ca cas[] = {
+    {"ecc", "ecdsa", 0, NULL, NULL, NULL, NULL, NULL},
+    {"sm2", "sm2", 1, NULL, NULL, NULL, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+static char *root_pem;
+static unsigned loaded;
+
+static const struct {
+    const char *name, *label;
+    int code;
+} reasons[] = {
+    {"unspecified", "未指定", 0},
+    {"keyCompromise", "密钥泄露", 1},
+    {"affiliationChanged", "隶属关系变更", 3},
+    {"superseded", "证书已被替换", 4},
+    {"cessationOfOperation", "停止使用", 5},
+    {"certificateHold", "证书冻结", 6},
+    {"privilegeWithdrawn", "权限撤销", 9},
+    {NULL, NULL, 0},
+};
+
+const struct hall_stmt hall_pki_stmts[] = {
+    {"pki_order_lock",
+     "SELECT o.status, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
+     " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
+     "  ORDER BY paid_at DESC LIMIT 1)"
+     " FROM orders o JOIN products pr ON pr.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o",
+     1},
+    {"pki_live_cert",
+     "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')",
+     1},
+    {"pki_intent",
+     "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
+     " not_after) VALUES ($1, $2, $3, $4, $5, date_trunc('second', now()),"
+     " date_trunc('second', now()) + make_interval(years => $6::int))"
+     " ON CONFLICT DO NOTHING RETURNING extract(epoch FROM not_before)::bigint,"
+     " extract(epoch FROM not_after)::bigint",
+     6},
+    {"pki_store",
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
+     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
+     3},
+    {"pki_memo_pin",
+     "SELECT pin_enc FROM finauth_attempts WHERE order_id = $1 AND memo_kind = 'pin'"
+     " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent')"
+     " ORDER BY result = 'verified' DESC, id DESC LIMIT 1",
+     1},
+    {"pki_memo_pin_destroy",
+     "UPDATE finauth_attempts SET pin_enc = NULL WHERE order_id = $1 AND pin_enc IS NOT NULL", 1},
+    {"pki_revoke",
+     "UPDATE certificates SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
+     " revoked_by = $3 WHERE serial = $1 AND state = 'issued' RETURNING ca, order_id",
+     3},
+    {"pki_reconcile",
+     "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
+     " revoked_by = 'reconcile' WHERE state = 'intent'"
+     " AND created_at < now() - make_interval(secs => $1::int) RETURNING serial, ca, order_id",
+     1},
+    {"pki_crl_lock", "SELECT pg_advisory_xact_lock(hashtext('hall-crl:' || $1))", 1},
+    {"pki_crl_state",
+     "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
+     "bigint, coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
+     " true) FROM pki_crls c WHERE c.ca = $1",
+     1},
+    {"pki_crl_entries",
+     "SELECT serial, extract(epoch FROM revoked_at)::bigint, revoke_reason FROM certificates"
+     " WHERE ca = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
+     1},
+    {"pki_crl_store",
+     "INSERT INTO pki_crls (ca, number, this_update, next_update, covers, der)"
+     " VALUES ($1, $2, to_timestamp($3), to_timestamp($4),"
+     " (SELECT max(revoked_at) FROM certificates WHERE ca = $1), $5)"
+     " ON CONFLICT (ca) DO UPDATE SET number = EXCLUDED.number,"
+     " this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update,"
+     " covers = EXCLUDED.covers, der = EXCLUDED.der",
+     5},
+    {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
+    {"pki_ocsp_status",
+     "SELECT state, coalesce(extract(epoch FROM revoked_at)::bigint, 0),"
+     " coalesce(revoke_reason, 0) FROM certificates WHERE serial = $1 AND ca = $2",
+     2},
+    {"pki_auto_next",
+     "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
+     " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
+     " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued'))"
+     " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
+     0},
+    {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
+    {NULL, NULL, 0},
+};
+
+/* ---- loading ------------------------------------------------------------ */
+
+static char *
+read_text(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf = malloc(max + 1);
+    if (buf == NULL)
+        abort();
+    n = fread(buf, 1, max, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static X509 *
+load_cert(const char *dir, const char *name, char **pem)
+{
+    char path[1024];
+    X509 *x = NULL;
+    BIO *b;
+    char *text;
+
+    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
+    text = read_text(path, 64 * 1024);
+    if (text == NULL)
+        return NULL;
+    b = BIO_new_mem_buf(text, -1);
+    if (b != NULL)
+        x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    BIO_free(b);
+    if (pem != NULL && x != NULL)
+        *pem = text;
+    else
+        free(text);
+    return x;
+}
+
+static EVP_PKEY *
+load_key(const char *dir, const char *name)
+{
+    char path[1024];
+    EVP_PKEY *k;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    return k;
+}
+
+int
+hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
+{
+    struct pki_ca *ca;
+    char name[64];
+
+    if (loaded)
+        return HALL_OK;
+    if (load_cert(dir, "root", &root_pem) == NULL) {
+        snprintf(err, errlen, "pki_dir %s: cannot read root.crt (script/lib/pki-init.sh)", dir);
+        return HALL_ERR;
+    }
+    for (ca = cas; ca->name != NULL; ca++) {
+        ca->cert = load_cert(dir, ca->name, &ca->pem);
+        snprintf(name, sizeof(name), "%s-ocsp", ca->name);
+        ca->ocsp_cert = load_cert(dir, name, NULL);
+        if (ca->cert == NULL || ca->ocsp_cert == NULL) {
+            snprintf(err, errlen, "pki_dir %s: cannot read %s.crt or %s.crt", dir, ca->name, name);
+            return HALL_ERR;
+        }
+        if (what & HALL_PKI_CA_KEYS) {
+            ca->key = load_key(dir, ca->name);
+            if (ca->key == NULL || X509_check_private_key(ca->cert, ca->key) != 1) {
+                snprintf(err, errlen, "pki_dir %s: %s.key missing or not the key of %s.crt", dir,
+                         ca->name, ca->name);
+                return HALL_ERR;
+            }
+        }
+        if (what & HALL_PKI_OCSP_KEYS) {
+            ca->ocsp_key = load_key(dir, name);
+            if (ca->ocsp_key == NULL || X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
+                snprintf(err, errlen, "pki_dir %s: %s.key missing or not the key of %s.crt", dir,
+                         name, name);
+                return HALL_ERR;
+            }
+        }
+    }
+    loaded = what | 0x100u;
+    return HALL_OK;
+}
+
+static struct pki_ca *
+ca_find(const char *name)
+{
+    struct pki_ca *ca;
+
+    for (ca = cas; ca->name != NULL; ca++)
+        if (strcmp(ca->name, name) == 0)
+            return ca;
+    return NULL;
+}
+
+int
+hall_pki_ca_count(void)
+{
+    return (int)(sizeof(cas) / sizeof(cas[0])) - 1;
+}
+
+int
+hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem)
+{
+    if (i < 0 || i >= hall_pki_ca_count() || !loaded)
+        return HALL_ERR;
+    *name = cas[i].name;
+    *alg = cas[i].alg;
+    *pem = cas[i].pem;
+    return HALL_OK;
+}
+
+const char *
+hall_pki_root_pem(void)
+{
+    return root_pem;
+}
+
+int
+hall_pki_reason_code(const char *name)
+{
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        if (strcmp(reasons[i].name, name) == 0)
+            return reasons[i].code;
+    return -1;
+}
+
+const char *
+hall_pki_reason_name(int code)
+{
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        if (reasons[i].code == code)
+            return reasons[i].name;
+    return "unspecified";
+}
+
+const char *
+hall_pki_reason_label(int code)
+{
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        if (reasons[i].code == code)
+            return reasons[i].label;
+    return "未指定";
+}
+
+const char *const *
+hall_pki_reason_names(void)
+{
+    static const char *names[sizeof(reasons) / sizeof(reasons[0])];
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        names[i] = reasons[i].name;
+    names[i] = NULL;
+    return names;
+}
+
+/* ---- signing -------------------------------------------------------------- */
+
+/* a digest-sign context for key: SHA-256, or SM3 with the GM/T signer ID */
+static EVP_MD_CTX *
+sign_ctx(EVP_PKEY *key, int sm2)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+
+    if (m == NULL)
+        abort();
+    if (EVP_DigestSignInit_ex(m, &pc, sm2 ? "SM3" : "SHA256", NULL, NULL, key, NULL) != 1 ||
+        (sm2 && EVP_PKEY_CTX_set1_id(pc, SM2_ID, strlen(SM2_ID)) != 1)) {
+        EVP_MD_CTX_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static unsigned char *
+der_of_x509(struct hall_pool *pool, X509 *x, size_t *len)
+{
+    int n = i2d_X509(x, NULL);
+    unsigned char *p, *q;
+
+    if (n <= 0)
+        return NULL;
+    p = q = hall_palloc(pool, (size_t)n);
+    i2d_X509(x, &q);
+    *len = (size_t)n;
+    return p;
+}
+
+static int
+add_ext(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
+{
+    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
+    int ok;
+
+    if (e == NULL)
+        return HALL_ERR;
+    ok = X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    return ok == 1 ? HALL_OK : HALL_ERR;
+}
+
+static const char *
+form_get(const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = hall_val_get(form, name);
+
+    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
+}
+
+/* the subject of an order's certificate */
+struct subject {
+    const char *cn, *org, *uscc, *ric;
+};
+
+static void
+subject_of(const char *cert_type, const struct hall_val *form, const char *fallback,
+           struct subject *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->org = "";
+    s->uscc = "";
+    s->ric = "";
+    if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0) {
+        s->cn = form_get(form, "org_name");
+        s->org = s->cn;
+        s->uscc = form_get(form, "org_id");
+    } else {
+        s->cn = form_get(form, "app_name");
+        if (*s->cn == '\0')
+            s->cn = form_get(form, "agent_name");
+        s->ric = form_get(form, "app_ric");
+        if (*s->ric == '\0')
+            s->ric = form_get(form, "agent_ric");
+        if (strcmp(cert_type, "org_person") == 0) {
+            s->org = form_get(form, "org_name");
+            s->uscc = form_get(form, "org_id");
+        }
+    }
+    if (*s->cn == '\0')
+        s->cn = fallback;
+}
+
+/* keyed hash of a resident ID number: stable per person, useless without the key */
+static const char *
+ric_hash(struct hall_pool *pool, const char *ric)
+{
+    unsigned char mac[32];
+    char up[32];
+    size_t i, n = strlen(ric);
+
+    if (n == 0 || n >= sizeof(up))
+        return NULL;
+    for (i = 0; i < n; i++)
+        up[i] = ric[i] >= 'a' && ric[i] <= 'z' ? (char)(ric[i] - 32) : ric[i];
+    up[n] = '\0';
+    hall_mac("cert-ric", up, n, mac);
+    return hall_hex(pool, mac, sizeof(mac));
+}
+
+/*
+ * Builds and signs the certificate of an intent; the new key pair in *key.
+ */
+static X509 *
+cert_build(struct hall_req *req, struct pki_ca *ca, const char *serial_hex, time_t nb, time_t na,
+           const char *cert_type, const struct subject *s, EVP_PKEY **key)
+{
+    const char *base = req->app->conf.public_url;
+    X509 *x = X509_new();
+    X509_NAME *n = X509_NAME_new();
+    BIGNUM *bn = NULL;
+    ASN1_INTEGER *sn = NULL;
+    EVP_MD_CTX *m = NULL;
+    X509V3_CTX v3;
+    const char *eku;
+    int ok = 0;
+
+    *key = ca->sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+                   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    if (x == NULL || n == NULL || *key == NULL)
+        goto out;
+    if (BN_hex2bn(&bn, serial_hex) == 0 || (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
+        goto out;
+    if (X509_set_version(x, X509_VERSION_3) != 1 || X509_set_serialNumber(x, sn) != 1 ||
+        X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
+        ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
+        ASN1_TIME_set(X509_getm_notAfter(x), na) == NULL || X509_set_pubkey(x, *key) != 1)
+        goto out;
+    if (X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1, 0) !=
+            1 ||
+        (*s->org != '\0' &&
+         X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)s->org, -1, -1,
+                                    0) != 1) ||
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)s->cn, -1, -1,
+                                   0) != 1 ||
+        X509_set_subject_name(x, n) != 1)
+        goto out;
+    X509V3_set_ctx(&v3, ca->cert, x, NULL, NULL, 0);
+    /* key usage per certificate type: signing certificates everywhere; an
+     * organisation's may also sign e-mail (e-invoices, seals' documents) */
+    eku = strcmp(cert_type, "org") == 0 || strcmp(cert_type, "person") == 0
+              ? "clientAuth,emailProtection"
+              : "clientAuth";
+    if (add_ext(x, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
+        add_ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") != HALL_OK ||
+        add_ext(x, &v3, "extendedKeyUsage", eku) != HALL_OK ||
+        add_ext(x, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
+        add_ext(x, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK ||
+        add_ext(x, &v3, "crlDistributionPoints",
+                hall_psprintf(req->pool, "URI:%s/pki/%s.crl", base, ca->name)) != HALL_OK ||
+        add_ext(x, &v3, "authorityInfoAccess",
+                hall_psprintf(req->pool, "OCSP;URI:%s/ocsp,caIssuers;URI:%s/pki/%s.crt", base, base,
+                              ca->name)) != HALL_OK)
+        goto out;
+    if (*s->uscc != '\0' &&
+        add_ext(x, &v3, OID_ORG_CODE, hall_psprintf(req->pool, "ASN1:UTF8String:%s", s->uscc)) !=
+            HALL_OK)
+        goto out;
+    if (*s->ric != '\0') {
+        const char *h = ric_hash(req->pool, s->ric);
+
+        if (h == NULL || add_ext(x, &v3, OID_PERSON_ID,
+                                 hall_psprintf(req->pool, "ASN1:UTF8String:%s", h)) != HALL_OK)
+            goto out;
+    }
+    m = sign_ctx(ca->key, ca->sm2);
+    if (m == NULL || X509_sign_ctx(x, m) <= 0)
+        goto out;
+    ok = 1;
+out:
+    EVP_MD_CTX_free(m);
+    ASN1_INTEGER_free(sn);
+    BN_free(bn);
+    X509_NAME_free(n);
+    if (!ok) {
+        X509_free(x);
+        EVP_PKEY_free(*key);
+        *key = NULL;
+        return NULL;
+    }
+    return x;
+}
+
+/* the PKCS#12 medium: AES-256-CBC with PBKDF2 for key and certificates,
+ * SHA-256 MAC (OpenSSL 3's defaults, named so a change of default cannot
+ * bring back RC2 or 3DES) */
+static unsigned char *
+p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x, struct pki_ca *ca,
+         const char *friendly, size_t *len)
+{
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    PKCS12 *p12 = NULL;
+    unsigned char *out = NULL, *q;
+    int n;
+
+    if (chain == NULL || sk_X509_push(chain, ca->cert) <= 0)
+        goto out;
+    p12 = PKCS12_create_ex(pin, friendly, key, x, chain, NID_aes_256_cbc, NID_aes_256_cbc,
+                           PKCS12_DEFAULT_ITER, PKCS12_DEFAULT_ITER, 0, NULL, NULL);
+    if (p12 == NULL)
+        goto out;
+    if (PKCS12_set_mac(p12, pin, -1, NULL, 0, PKCS12_DEFAULT_ITER, EVP_sha256()) != 1)
+        goto out;
+    n = i2d_PKCS12(p12, NULL);
+    if (n <= 0)
+        goto out;
+    out = q = hall_palloc(pool, (size_t)n);
+    i2d_PKCS12(p12, &q);
+    *len = (size_t)n;
+out:
+    PKCS12_free(p12);
+    sk_X509_free(chain);
+    return out;
+}
+
+static void
+serial_draw(char out[17])
+{
+    unsigned char b[8];
+
+    /* a non-zero first byte keeps 16 hex digits, a positive INTEGER either way */
+    do
+        hall_rand_bytes(b, sizeof(b));
+    while (b[0] == 0);
+    snprintf(out, 17, "%02X%02X%02X%02X%02X%02X%02X%02X", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+             b[7]);
+}
+
+static const char *
+phone_for_pin(const char *cert_type, const struct hall_val *form)
+{
+    const char *p;
+
+    /* seeds 000/002: 机构证书 -> the agent, 机构个人/个人证书 -> the applicant */
+    if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0)
+        return form_get(form, "agent_mobile");
+    p = form_get(form, "app_mobile");
+    return *p != '\0' ? p : form_get(form, "agent_mobile");
+}
+
+int
+hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
+{
+    struct hall_dbres *res;
+    struct hall_val *form, *payload;
+    struct pki_ca *ca;
+    struct subject s;
+    const char *cert_type, *method, *pin = NULL, *fault;
+    char serial[17], pinbuf[9];
+    int years, i, rc = HALL_ERR, new_pin = 0;
+    time_t nb = 0, na = 0;
+    X509 *x = NULL;
+    EVP_PKEY *key = NULL;
+    unsigned char *der, *p12, *enc;
+    size_t der_len, p12_len, enc_len;
+
+    *msg = "系统繁忙，请稍后再试";
+    if (!(loaded & HALL_PKI_CA_KEYS))
+        return HALL_ERR;
+    /* 1. the intent, committed before anything is signed */
+    if (hall_db_begin(req) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(req, "pki_order_lock", HALL_I64(order_id));
+    if (res == NULL)
+        goto out;
+    if (hall_dbres_rows(res) == 0) {
+        *msg = "业务单不存在";
+        rc = HALL_ORDER_CONFLICT;
+        goto out;
+    }
+    if (strcmp(hall_dbres_get(res, 0, 0), "accepted") != 0) {
+        const char *label = hall_order_label(hall_dbres_get(res, 0, 0));
+
+        *msg = hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能制作证书",
+                             label != NULL ? label : hall_dbres_get(res, 0, 0));
+        rc = HALL_ORDER_CONFLICT;
+        goto out;
+    }
+    cert_type = hall_dbres_get(res, 0, 1);
+    years = (int)hall_dbres_i64(res, 0, 2);
+    ca = ca_find(hall_dbres_get(res, 0, 4));
+    method = hall_dbres_isnull(res, 0, 6) ? "" : hall_dbres_get(res, 0, 6);
+    form = hall_dbres_pii_json(req, res, 0, 3);
+    if (ca == NULL || form == NULL || form->type != HALL_V_OBJ) {
+        hall_err(req, "msg=\"pki: order unreadable\" order=%lld", (long long)order_id);
+        goto out;
+    }
+    subject_of(cert_type, form, hall_dbres_get(res, 0, 5), &s);
+    if (*s.cn == '\0') {
+        *msg = "业务单缺少证书主题（机构名称或姓名）";
+        rc = HALL_ORDER_CONFLICT;
+        goto out;
+    }
+    res = hall_db_exec(req, "pki_live_cert", HALL_I64(order_id));
+    if (res == NULL)
+        goto out;
+    if (hall_dbres_rows(res) > 0) {
+        *msg = strcmp(hall_dbres_get(res, 0, 1), "intent") == 0
+                   ? "该业务单的证书正在制作中，请稍后刷新"
+                   : "该业务单的证书已制作";
+        rc = HALL_ORDER_CONFLICT;
+        goto out;
+    }
+    for (i = 0; i < 5; i++) {
+        serial_draw(serial);
+        res = hall_db_exec(req, "pki_intent", HALL_STR(serial), HALL_I64(order_id),
+                           HALL_STR(ca->name), HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years));
+        if (res == NULL)
+            goto out;
+        if (hall_dbres_rows(res) == 1)
+            break;
+    }
+    if (i == 5)
+        goto out;
+    nb = (time_t)hall_dbres_i64(res, 0, 0);
+    na = (time_t)hall_dbres_i64(res, 0, 1);
+    if (hall_audit(req, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK ||
+        hall_db_commit(req) != HALL_OK)
+        goto out;
+
+    /* 2. sign; the medium */
+    x = cert_build(req, ca, serial, nb, na, cert_type, &s, &key);
+    if (x == NULL) {
+        hall_err(req, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)order_id,
+                 serial);
+        goto out;
+    }
+    /* the reconciliation test's switch: die between signing and storing */
+    fault = getenv("HALL_PKI_FAULT");
+    if (fault != NULL && strcmp(fault, "after_sign") == 0) {
+        hall_warn(req, "msg=\"pki: HALL_PKI_FAULT=after_sign, exiting\" serial=%s", serial);
+        _exit(70);
+    }
+    der = der_of_x509(req->pool, x, &der_len);
+    if (der == NULL)
+        goto out;
+
+    /* 3. store: the certificate, the medium, the order's move, the PIN */
+    if (hall_db_begin(req) != HALL_OK)
+        goto out;
+    if (strcmp(method, "transfer") != 0) {
+        res = hall_db_exec(req, "pki_memo_pin", HALL_I64(order_id));
+        if (res == NULL)
+            goto out;
+        if (hall_dbres_rows(res) > 0) {
+            size_t l;
+            unsigned char *e = hall_dbres_bytea(req, res, 0, 0, &l);
+
+            pin = e != NULL ? hall_pii_decrypt(req->pool, e, l) : NULL;
+            if (pin == NULL) {
+                hall_err(req, "msg=\"pki: memo pin unreadable\" order=%lld", (long long)order_id);
+                goto out;
+            }
+        }
+    }
+    if (pin == NULL) {
+        /* corporate transfer (or no PIN in a memo): a new PIN goes by SMS */
+        snprintf(pinbuf, sizeof(pinbuf), "%08u", hall_rand_below(100000000));
+        pin = pinbuf;
+        new_pin = 1;
+    }
+    p12 = p12_make(req->pool, pin, key, x, ca, s.cn, &p12_len);
+    if (p12 == NULL)
+        goto out;
+    enc = hall_pii_encrypt(req->pool, (const char *)p12, p12_len, &enc_len);
+    res = hall_db_exec(req, "pki_store", HALL_STR(serial), HALL_BIN(der, der_len),
+                       HALL_BIN(enc, enc_len));
+    if (res == NULL)
+        goto out;
+    if (hall_dbres_rows(res) == 0) {
+        /* reconciled as dead meanwhile: the order gets a new serial */
+        *msg = "证书制作超时，请重新制作";
+        rc = HALL_ORDER_CONFLICT;
+        goto out;
+    }
+    {
+        struct hall_val *detail = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, detail, "serial", serial);
+        hall_val_set_str(req->pool, detail, "ca", ca->name);
+        rc = hall_order_move(req, order_id, "accepted", "issued", actor, detail);
+        if (rc != HALL_OK) {
+            if (rc == HALL_ORDER_CONFLICT)
+                *msg = "该业务单状态已变化，请刷新页面";
+            goto out;
+        }
+        rc = HALL_ERR;
+    }
+    if (hall_audit(req, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
+            HALL_OK ||
+        hall_db_exec(req, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
+        goto out;
+    if (new_pin) {
+        const char *phone = phone_for_pin(cert_type, form);
+
+        payload = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, payload, "phone", phone);
+        hall_val_set_fmt(req->pool, payload, "text",
+                         "【深圳CA】您好，您申请的数字证书已制作完成，证书PIN码为：%s，"
+                         "请妥善保管，切勿泄露给他人。",
+                         pin);
+        if (strlen(phone) == 11 &&
+            hall_outbox_push(req, "sms", hall_psprintf(req->pool, "sms-pin-%s", serial), payload) !=
+                HALL_OK)
+            goto out;
+    }
+    if (hall_db_commit(req) != HALL_OK)
+        goto out;
+    hall_info(req, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s",
+              (long long)order_id, serial, ca->name, new_pin ? "sms" : "memo");
+    *msg = hall_psprintf(req->pool, "证书已制作，序列号 %s", serial);
+    rc = HALL_OK;
+out:
+    if (req->in_tx)
+        hall_db_rollback(req);
+    OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int
+hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char *actor,
+                const char **ca_name)
+{
+    struct hall_dbres *res;
+    struct hall_val *detail;
+
+    if (reason < 0 || reason > 10 || reason == 7)
+        return HALL_ERR;
+    res = hall_db_exec(req, "pki_revoke", HALL_STR(serial), HALL_I64(reason), HALL_STR(actor));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_ORDER_CONFLICT;
+    *ca_name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
+    detail = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, detail, "reason", hall_pki_reason_name(reason));
+    hall_val_set_str(req->pool, detail, "order_id", hall_dbres_get(res, 0, 1));
+    return hall_audit(req, actor, "certificate", serial, "revoke", "issued", "revoked", detail);
+}
+
+/* ---- CRLs -------------------------------------------------------------------- */
+
+static int
+crl_add(X509_CRL *crl, const char *serial, time_t at, int reason)
+{
+    X509_REVOKED *r = X509_REVOKED_new();
+    ASN1_TIME *t = ASN1_TIME_set(NULL, at);
+    BIGNUM *bn = NULL;
+    ASN1_INTEGER *sn = NULL;
+    ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
+    int ok = 0;
+
+    if (r == NULL || t == NULL || e == NULL || BN_hex2bn(&bn, serial) == 0 ||
+        (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
+        goto out;
+    if (X509_REVOKED_set_serialNumber(r, sn) != 1 || X509_REVOKED_set_revocationDate(r, t) != 1)
+        goto out;
+    if (reason != 0 && (ASN1_ENUMERATED_set(e, reason) != 1 ||
+                        X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, 0, 0) != 1))
+        goto out;
+    if (X509_CRL_add0_revoked(crl, r) != 1)
+        goto out;
+    r = NULL;
+    ok = 1;
+out:
+    X509_REVOKED_free(r);
+    ASN1_TIME_free(t);
+    BN_free(bn);
+    ASN1_INTEGER_free(sn);
+    ASN1_ENUMERATED_free(e);
+    return ok ? HALL_OK : HALL_ERR;
+}
+
+static unsigned char *
+crl_make(struct hall_req *req, struct pki_ca *ca, const struct hall_dbres *rows, int64_t number,
+         time_t now, size_t *len)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t1 = ASN1_TIME_set(NULL, now), *t2 = ASN1_TIME_set(NULL, now + CRL_HOURS * 3600);
+    ASN1_INTEGER *num = ASN1_INTEGER_new();
+    EVP_MD_CTX *m = NULL;
+    X509V3_CTX v3;
+    X509_EXTENSION *aki = NULL;
+    unsigned char *out = NULL, *q;
+    int i, n;
+
+    if (crl == NULL || t1 == NULL || t2 == NULL || num == NULL)
+        goto out;
+    if (X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
+        X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) != 1 ||
+        X509_CRL_set1_lastUpdate(crl, t1) != 1 || X509_CRL_set1_nextUpdate(crl, t2) != 1)
+        goto out;
+    for (i = 0; i < hall_dbres_rows(rows); i++)
+        if (crl_add(crl, hall_dbres_get(rows, i, 0), (time_t)hall_dbres_i64(rows, i, 1),
+                    (int)hall_dbres_i64(rows, i, 2)) != HALL_OK)
+            goto out;
+    if (ASN1_INTEGER_set_int64(num, number) != 1 ||
+        X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)
+        goto out;
+    X509V3_set_ctx(&v3, ca->cert, NULL, NULL, crl, 0);
+    aki = X509V3_EXT_nconf(NULL, &v3, "authorityKeyIdentifier", "keyid");
+    if (aki == NULL || X509_CRL_add_ext(crl, aki, -1) != 1)
+        goto out;
+    X509_CRL_sort(crl);
+    m = sign_ctx(ca->key, ca->sm2);
+    if (m == NULL || X509_CRL_sign_ctx(crl, m) <= 0)
+        goto out;
+    n = i2d_X509_CRL(crl, NULL);
+    if (n <= 0)
+        goto out;
+    out = q = hall_palloc(req->pool, (size_t)n);
+    i2d_X509_CRL(crl, &q);
+    *len = (size_t)n;
+out:
+    X509_EXTENSION_free(aki);
+    EVP_MD_CTX_free(m);
+    ASN1_INTEGER_free(num);
+    ASN1_TIME_free(t1);
+    ASN1_TIME_free(t2);
+    X509_CRL_free(crl);
+    return out;
+}
+
+int
+hall_pki_crl_refresh(struct hall_req *req, const char *ca_name, int force)
+{
+    struct pki_ca *ca = ca_find(ca_name);
+    struct hall_dbres *st, *rows;
+    int64_t number = 1;
+    time_t now = time(NULL);
+    unsigned char *der;
+    size_t len;
+    int rc = HALL_ERR;
+
+    if (ca == NULL || ca->key == NULL)
+        return HALL_ERR;
+    if (hall_db_begin(req) != HALL_OK)
+        return HALL_ERR;
+    if (hall_db_exec(req, "pki_crl_lock", HALL_STR(ca->name)) == NULL)
+        goto out;
+    st = hall_db_exec(req, "pki_crl_state", HALL_STR(ca->name));
+    if (st == NULL)
+        goto out;
+    if (hall_dbres_rows(st) > 0) {
+        number = hall_dbres_i64(st, 0, 0) + 1;
+        if (!force && hall_dbres_i64(st, 0, 1) > CRL_REFRESH_S &&
+            strcmp(hall_dbres_get(st, 0, 2), "t") == 0) {
+            rc = hall_db_commit(req);
+            goto out;
+        }
+    }
+    rows = hall_db_exec(req, "pki_crl_entries", HALL_STR(ca->name));
+    if (rows == NULL)
+        goto out;
+    der = crl_make(req, ca, rows, number, now, &len);
+    if (der == NULL) {
+        hall_err(req, "msg=\"pki: CRL signing failed\" ca=%s", ca->name);
+        goto out;
+    }
+    if (hall_db_exec(req, "pki_crl_store", HALL_STR(ca->name), HALL_I64(number), HALL_I64(now),
+                     HALL_I64(now + CRL_HOURS * 3600), HALL_BIN(der, len)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        goto out;
+    hall_info(req, "msg=\"crl generated\" ca=%s number=%lld entries=%d", ca->name,
+              (long long)number, hall_dbres_rows(rows));
+    rc = HALL_OK;
+out:
+    if (req->in_tx)
+        hall_db_rollback(req);
+    return rc;
+}
+
+unsigned char *
+hall_pki_crl_get(struct hall_req *req, const char *ca_name, size_t *len)
+{
+    struct hall_dbres *res = hall_db_exec(req, "pki_crl_get", HALL_STR(ca_name));
+
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return NULL;
+    return hall_dbres_bytea(req, res, 0, 0, len);
+}
+
+int
+hall_pki_reconcile(struct hall_req *req, long min_age_s)
+{
+    struct hall_dbres *res;
+    int i, n, seen[4] = {0, 0, 0, 0};
+    struct pki_ca *ca;
+
+    if (hall_db_begin(req) != HALL_OK)
+        return -1;
+    res = hall_db_exec(req, "pki_reconcile", HALL_I64(min_age_s));
+    if (res == NULL)
+        goto fail;
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *d = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, d, "reason", "superseded");
+        hall_val_set_str(req->pool, d, "order_id", hall_dbres_get(res, i, 2));
+        if (hall_audit(req, "pki:reconcile", "certificate", hall_dbres_get(res, i, 0), "void",
+                       "intent", "void", d) != HALL_OK)
+            goto fail;
+        for (ca = cas; ca->name != NULL; ca++)
+            if (strcmp(ca->name, hall_dbres_get(res, i, 1)) == 0)
+                seen[ca - cas] = 1;
+    }
+    if (hall_db_commit(req) != HALL_OK)
+        goto fail;
+    for (i = 0; i < n; i++)
+        hall_warn(req, "msg=\"pki: dead intent voided\" serial=%s order=%s",
+                  hall_dbres_get(res, i, 0), hall_dbres_get(res, i, 2));
+    for (ca = cas; ca->name != NULL; ca++)
+        if (seen[ca - cas])
+            hall_pki_crl_refresh(req, ca->name, 1);
+    return n;
+fail:
+    if (req->in_tx)
+        hall_db_rollback(req);
+    return -1;
+}
+
+int
+hall_pki_tick(struct hall_req *req)
+{
+    struct pki_ca *ca;
+    struct hall_dbres *res;
+    const char *msg;
+
+    /* an intent this old has no living issuer (signing takes milliseconds) */
+    hall_pki_reconcile(req, 120);
+    for (ca = cas; ca->name != NULL; ca++)
+        hall_pki_crl_refresh(req, ca->name, 0);
+    res = hall_db_exec(req, "pki_auto_next");
+    if (res != NULL && hall_dbres_rows(res) > 0)
+        return hall_pki_issue(req, hall_dbres_i64(res, 0, 0), "pki:auto", &msg) == HALL_OK;
+    return 0;
+}
+
+/* ---- OCSP ------------------------------------------------------------------ */
+
+static unsigned char *
+ocsp_der(struct hall_pool *pool, OCSP_RESPONSE *r, size_t *len)
+{
+    int n = i2d_OCSP_RESPONSE(r, NULL);
+    unsigned char *out, *q;
+
+    if (n <= 0)
+        return NULL;
+    out = q = hall_palloc(pool, (size_t)n);
+    i2d_OCSP_RESPONSE(r, &q);
+    *len = (size_t)n;
+    return out;
+}
+
+static unsigned char *
+ocsp_error(struct hall_pool *pool, int status, size_t *len)
+{
+    OCSP_RESPONSE *r = OCSP_response_create(status, NULL);
+    unsigned char *out;
+
+    if (r == NULL)
+        return NULL;
+    out = ocsp_der(pool, r, len);
+    OCSP_RESPONSE_free(r);
+    return out;
+}
+
+/* the CA a CertID names (by its issuer name and key hashes), or NULL */
+static struct pki_ca *
+ocsp_ca_of(OCSP_CERTID *cid)
+{
+    ASN1_OBJECT *md_oid = NULL;
+    const EVP_MD *md;
+    struct pki_ca *ca;
+
+    if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) != 1)
+        return NULL;
+    md = EVP_get_digestbyobj(md_oid);
+    if (md == NULL)
+        return NULL;
+    for (ca = cas; ca->name != NULL; ca++) {
+        OCSP_CERTID *mine = OCSP_cert_to_id(md, NULL, ca->cert);
+        int same = mine != NULL && OCSP_id_issuer_cmp(mine, cid) == 0;
+
+        OCSP_CERTID_free(mine);
+        if (same)
+            return ca;
+    }
+    return NULL;
+}
+
+unsigned char *
+hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen, size_t *outlen,
+                     const char **outcome)
+{
+    const unsigned char *p = in;
+    OCSP_REQUEST *oreq = NULL;
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_RESPONSE *resp = NULL;
+    EVP_MD_CTX *m = NULL;
+    ASN1_TIME *now = NULL, *next = NULL, *rev = NULL;
+    struct pki_ca *signer = NULL;
+    unsigned char *out = NULL;
+    int i, n;
+
+    *outcome = "malformed";
+    if (inlen == 0 || inlen > 64 * 1024 ||
+        (oreq = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) == NULL || p != in + inlen ||
+        (n = OCSP_request_onereq_count(oreq)) <= 0 || n > 16) {
+        OCSP_REQUEST_free(oreq);
+        return ocsp_error(req->pool, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, outlen);
+    }
+    bs = OCSP_BASICRESP_new();
+    now = X509_gmtime_adj(NULL, 0);
+    next = X509_gmtime_adj(NULL, OCSP_VALID_S);
+    if (bs == NULL || now == NULL || next == NULL)
+        goto internal;
+    for (i = 0; i < n; i++) {
+        OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(oreq, i));
+        struct pki_ca *ca = ocsp_ca_of(cid);
+        ASN1_INTEGER *sn = NULL;
+        int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1;
+        char hex[17] = "";
+
+        if (ca != NULL && signer == NULL)
+            signer = ca;
+        if (ca != NULL && ca == signer && OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid) == 1) {
+            BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
+            char *h = bn != NULL && !BN_is_negative(bn) ? BN_bn2hex(bn) : NULL;
+
+            if (h != NULL && strlen(h) == 16)
+                memcpy(hex, h, 17);
+            OPENSSL_free(h);
+            BN_free(bn);
+        }
+        if (hex[0] != '\0') {
+            struct hall_dbres *res =
+                hall_db_exec(req, "pki_ocsp_status", HALL_STR(hex), HALL_STR(ca->name));
+
+            if (res == NULL) {
+                *outcome = "busy";
+                OCSP_BASICRESP_free(bs);
+                bs = NULL;
+                goto internal;
+            }
+            if (hall_dbres_rows(res) > 0) {
+                const char *st = hall_dbres_get(res, 0, 0);
+
+                if (strcmp(st, "issued") == 0) {
+                    status = V_OCSP_CERTSTATUS_GOOD;
+                } else if (strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0) {
+                    status = V_OCSP_CERTSTATUS_REVOKED;
+                    reason = (int)hall_dbres_i64(res, 0, 2);
+                    ASN1_TIME_free(rev);
+                    rev = ASN1_TIME_set(NULL, (time_t)hall_dbres_i64(res, 0, 1));
+                }
+            }
+        }
+        if (OCSP_basic_add1_status(bs, cid, status, reason, rev, now, next) == NULL)
+            goto internal;
+        *outcome = status == V_OCSP_CERTSTATUS_GOOD      ? "good"
+                   : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
+                                                         : "unknown";
+    }
+    if (OCSP_copy_nonce(bs, oreq) <= 0)
+        goto internal;
+    if (signer == NULL)
+        signer = &cas[0];
+    m = sign_ctx(signer->ocsp_key, signer->sm2);
+    if (m == NULL || OCSP_basic_sign_ctx(bs, signer->ocsp_cert, m, NULL, OCSP_RESPID_KEY) != 1)
+        goto internal;
+    resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    if (resp == NULL)
+        goto internal;
+    out = ocsp_der(req->pool, resp, outlen);
+    goto done;
+internal:
+    if (strcmp(*outcome, "busy") != 0)
+        *outcome = "internal";
+    out = ocsp_error(req->pool,
+                     strcmp(*outcome, "busy") == 0 ? OCSP_RESPONSE_STATUS_TRYLATER
+                                                   : OCSP_RESPONSE_STATUS_INTERNALERROR,
+                     outlen);
+done:
+    EVP_MD_CTX_free(m);
+    OCSP_RESPONSE_free(resp);
+    OCSP_BASICRESP_free(bs);
+    OCSP_REQUEST_free(oreq);
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(next);
+    ASN1_TIME_free(rev);
+    return out;
+}

@@ -1,0 +1,641 @@
+/*
+ * pki: the CA's public face and the operator's console (docs/modules/pki.md).
+ *
+ *   GET  /pki/                      {"root":...,"cas":[{name,algorithm,cert,crl}]}
+ *   GET  /pki/root.crt, /pki/NAME.crt   PEM certificates
+ *   GET  /pki/NAME.crl              the CA's current CRL (DER, RFC 5280)
+ *   GET  /pki/lookup?serial=        public serial lookup (seed 004's OCSP list
+ *                                   page): status, validity, organisation
+ *   GET  /pki/medium?id=            the owner's PKCS#12 (applicant session)
+ *   POST /pki/courier/callback      the courier's signed delivery callback
+ *   GET  /admin/pki/production      operator: accepted orders by due date
+ *   POST /admin/pki/issue           制作证书
+ *   GET  /admin/pki/shipping        operator: issued orders to mail
+ *   POST /admin/pki/ship            邮寄: waybill at the courier, SMS
+ *   GET  /admin/pki/certs?serial=   operator: one certificate
+ *   POST /admin/pki/revoke          吊销 with a reason
+ *
+ * The issuing CA keys are loaded before fork (init); the OCSP signers'
+ * keys are not (modules/ocsp has them).  Staff routes are HALL_R_STAFF with
+ * the operator role; the staff cookie (Path=/admin) reaches /admin/pki.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hall.h"
+
+#define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
+
+static const struct hall_stmt pki_stmts[] = {
+    {"lookup",
+     "SELECT serial, state, subject_org, to_char(not_before AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS'), to_char(not_after AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS'), not_after < now(), ca,"
+     " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), ''),"
+     " coalesce(revoke_reason, 0) FROM certificates WHERE serial = $1 AND state <> 'intent'",
+     1},
+    {"medium",
+     "SELECT c.p12_enc, c.serial, o.order_no FROM certificates c JOIN orders o ON o.id ="
+     " c.order_id WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued'"
+     " AND c.p12_enc IS NOT NULL",
+     2},
+    {"queue",
+     "SELECT o.id, o.order_no, o.subject, o.cert_type, o.years,"
+     " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''), o.status, pr.ca, pr.auto_issue,"
+     " coalesce(c.serial, ''), coalesce(o.form_enc IS NOT NULL, false),"
+     " coalesce((SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
+     "  ORDER BY paid_at DESC LIMIT 1), ''), coalesce(o.waybill_no, '')"
+     " FROM orders o JOIN products pr ON pr.id = o.product_id"
+     " LEFT JOIN certificates c ON c.order_id = o.id AND c.state IN ('intent', 'issued')"
+     " WHERE o.status = $1 ORDER BY o.review_due NULLS LAST, o.id LIMIT 200",
+     1},
+    {"ship_order",
+     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no FROM orders o"
+     " WHERE o.id = $1",
+     1},
+    {"ship_store",
+     "UPDATE orders SET waybill_no = $2, carrier = $3, shipped_at = now() WHERE id = $1", 3},
+    {"delivered_by_waybill", "SELECT id, status FROM orders WHERE waybill_no = $1 FOR UPDATE", 1},
+    {"delivered_store", "UPDATE orders SET delivered_at = to_timestamp($2) WHERE id = $1", 2},
+    {"cert_get",
+     "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
+     " to_char(c.not_before, 'YYYY-MM-DD HH24:MI:SS'), to_char(c.not_after, 'YYYY-MM-DD"
+     " HH24:MI:SS'), coalesce(to_char(c.revoked_at, 'YYYY-MM-DD HH24:MI:SS'), ''),"
+     " coalesce(c.revoke_reason, 0), coalesce(c.revoked_by, ''), o.id, o.order_no"
+     " FROM certificates c JOIN orders o ON o.id = c.order_id WHERE c.serial = $1",
+     1},
+    {NULL, NULL, 0},
+};
+
+static int
+pki_init(struct hall_app *app)
+{
+    char err[512];
+
+    if (hall_pki_load(app->conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+static int
+json_asked(const struct hall_req *req)
+{
+    return hall_req_wants_json(req);
+}
+
+static int
+serial_ok(const char *s)
+{
+    return s != NULL && strlen(s) == 16 && strspn(s, "0123456789ABCDEF") == 16;
+}
+
+/* ---- public ---------------------------------------------------------------- */
+
+static int
+pki_index(struct hall_req *req)
+{
+    struct hall_val *v = hall_val_obj(req->pool), *list;
+    const char *name, *alg, *pem;
+    int i;
+
+    hall_val_set_str(req->pool, v, "root", "/pki/root.crt");
+    list = hall_val_set_list(req->pool, v, "cas");
+    for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
+        struct hall_val *c = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, c, "name", name);
+        hall_val_set_str(req->pool, c, "algorithm", alg);
+        hall_val_set_fmt(req->pool, c, "cert", "/pki/%s.crt", name);
+        hall_val_set_fmt(req->pool, c, "crl", "/pki/%s.crl", name);
+    }
+    return hall_resp_json(req, 200, v);
+}
+
+/* /pki/root.crt, /pki/NAME.crt, /pki/NAME.crl */
+static int
+pki_file(struct hall_req *req)
+{
+    const char *f = req->path + strlen("/pki/");
+    const char *name, *alg, *pem;
+    int i;
+
+    if (strcmp(f, "") == 0)
+        return pki_index(req);
+    if (strcmp(f, "root.crt") == 0)
+        return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_root_pem(),
+                             strlen(hall_pki_root_pem()));
+    for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
+        size_t n = strlen(name);
+
+        if (strncmp(f, name, n) != 0)
+            continue;
+        if (strcmp(f + n, ".crt") == 0)
+            return hall_resp_raw(req, 200, "application/x-pem-file", pem, strlen(pem));
+        if (strcmp(f + n, ".crl") == 0) {
+            size_t len;
+            unsigned char *der;
+
+            /* regenerated here too when stale or behind a revocation */
+            hall_pki_crl_refresh(req, name, 0);
+            der = hall_pki_crl_get(req, name, &len);
+            if (der == NULL)
+                return hall_resp_busy(req);
+            hall_resp_header(req, "Cache-Control", "max-age=60");
+            return hall_resp_raw(req, 200, "application/pkix-crl", der, len);
+        }
+    }
+    return hall_resp_error(req, 404, NULL, "文件不存在");
+}
+
+static const char *
+state_label(const char *state, int expired)
+{
+    if (strcmp(state, "revoked") == 0 || strcmp(state, "void") == 0)
+        return "已吊销";
+    return expired ? "已过期" : "有效";
+}
+
+static const struct hall_pspec lookup_params[] = {
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* public: what the seed's OCSP list page shows, and no personal data */
+static int
+lookup(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial");
+    struct hall_val *ctx = json_asked(req) ? hall_val_obj(req->pool) : hall_page_ctx(req), *c;
+    struct hall_dbres *res;
+
+    if (!json_asked(req))
+        hall_val_set_str(req->pool, ctx, "title", "证书状态查询");
+    if (serial == NULL || *serial == '\0') {
+        if (json_asked(req))
+            return hall_resp_error(req, 400, "serial", "请输入证书序列号");
+        return hall_resp_page(req, 200, "pki_lookup", ctx);
+    }
+    hall_val_set_str(req->pool, ctx, "serial", serial);
+    /* case-sensitive, as the seed says: 712c... is not 712C... */
+    if (!serial_ok(serial)) {
+        if (json_asked(req))
+            return hall_resp_error(req, 400, "serial",
+                                   "证书序列号为16位十六进制数字（区分大小写，字母大写）");
+        hall_val_set_str(req->pool, ctx, "error",
+                         "证书序列号为16位十六进制数字（区分大小写，字母大写）");
+        return hall_resp_page(req, 400, "pki_lookup", ctx);
+    }
+    res = hall_db_exec(req, "lookup", HALL_STR(serial));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0) {
+        if (json_asked(req))
+            return hall_resp_error(req, 404, "serial", "未找到该序列号的证书");
+        hall_val_set_str(req->pool, ctx, "error", "未找到该序列号的证书");
+        return hall_resp_page(req, 404, "pki_lookup", ctx);
+    }
+    c = hall_val_set_obj(req->pool, ctx, "cert");
+    {
+        const char *st = hall_dbres_get(res, 0, 1);
+        int expired = strcmp(hall_dbres_get(res, 0, 5), "t") == 0;
+        int revoked = strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0;
+
+        hall_val_set_str(req->pool, c, "serial", hall_dbres_get(res, 0, 0));
+        hall_val_set_str(req->pool, c, "status",
+                         revoked ? "revoked" : (expired ? "expired" : "good"));
+        hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
+        hall_val_set_str(req->pool, c, "organization", hall_dbres_get(res, 0, 2));
+        hall_val_set_str(req->pool, c, "not_before", hall_dbres_get(res, 0, 3));
+        hall_val_set_str(req->pool, c, "not_after", hall_dbres_get(res, 0, 4));
+        hall_val_set_str(req->pool, c, "ca", hall_dbres_get(res, 0, 6));
+        if (revoked) {
+            hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_get(res, 0, 7));
+            hall_val_set_str(req->pool, c, "revoke_reason",
+                             hall_pki_reason_name((int)hall_dbres_i64(res, 0, 8)));
+            hall_val_set_str(req->pool, c, "revoke_reason_label",
+                             hall_pki_reason_label((int)hall_dbres_i64(res, 0, 8)));
+        }
+    }
+    if (json_asked(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "pki_lookup", ctx);
+}
+
+static const struct hall_pspec id_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* the owner's medium: still encrypted with the PII key at rest, and
+ * protected by the PIN inside */
+static int
+medium(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *enc;
+    char *p12;
+    size_t len;
+    int64_t id;
+
+    res = hall_order_own(req, "medium", &id);
+    if (res == NULL) {
+        if (req->responded)
+            return HALL_OK;
+        return hall_resp_error(req, 404, NULL, "证书尚未制作");
+    }
+    enc = hall_dbres_bytea(req, res, 0, 0, &len);
+    p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    if (p12 == NULL) {
+        hall_err(req, "msg=\"medium unreadable\" order=%lld", (long long)id);
+        return hall_resp_busy(req);
+    }
+    hall_info(req, "msg=\"medium download\" order=%lld serial=%s", (long long)id,
+              hall_dbres_get(res, 0, 1));
+    return hall_resp_bytes(req, (unsigned char *)p12, len - 29, "application/x-pkcs12",
+                           hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_get(res, 0, 2),
+                                         hall_dbres_get(res, 0, 1)));
+}
+
+/* the courier's delivery callback: HMAC-SHA256 of the raw body with the
+ * sandbox secret (as the payment callback), applied once */
+static int
+courier_callback(struct hall_req *req)
+{
+    static char secret[256];
+    const char *sig = hall_req_env(req, "HTTP_X_SANDBOX_SIGNATURE");
+    unsigned char mac[32];
+    const struct hall_val *w, *st, *ts;
+    struct hall_dbres *res;
+    int64_t id, at;
+    int rc;
+
+    if (secret[0] == '\0') {
+        FILE *f = fopen(req->app->conf.pay_secret_file, "r");
+
+        if (f == NULL || fgets(secret, sizeof(secret), f) == NULL) {
+            if (f != NULL)
+                fclose(f);
+            return hall_resp_busy(req);
+        }
+        fclose(f);
+        secret[strcspn(secret, "\r\n ")] = '\0';
+    }
+    if (req->raw_body == NULL || sig == NULL || strlen(sig) != 64)
+        return hall_resp_error(req, 401, NULL, "签名不正确");
+    hall_hmac_sha256(secret, strlen(secret), req->raw_body, req->raw_len, mac);
+    if (!hall_ct_equal(hall_hex(req->pool, mac, sizeof(mac)), sig, 64))
+        return hall_resp_error(req, 401, NULL, "签名不正确");
+    w = req->json != NULL ? hall_val_get(req->json, "waybill_no") : NULL;
+    st = req->json != NULL ? hall_val_get(req->json, "status") : NULL;
+    ts = req->json != NULL ? hall_val_get(req->json, "timestamp") : NULL;
+    if (w == NULL || w->type != HALL_V_STR || st == NULL || st->type != HALL_V_STR || ts == NULL ||
+        ts->type != HALL_V_INT)
+        return hall_resp_error(req, 400, NULL, "回调内容不完整");
+    at = ts->i;
+    if (strcmp(st->str, "DELIVERED") != 0)
+        return hall_resp_raw(req, 200, "text/plain", "success", 7);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "delivered_by_waybill", HALL_STR(w->str));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "运单不存在");
+    id = hall_dbres_i64(res, 0, 0);
+    if (strcmp(hall_dbres_get(res, 0, 1), "shipped") == 0) {
+        rc = hall_order_move(req, id, "shipped", "delivered", "courier:delivery", NULL);
+        if (rc != HALL_OK ||
+            hall_db_exec(req, "delivered_store", HALL_I64(id), HALL_I64(at)) == NULL)
+            return hall_resp_busy(req);
+    }
+    /* a repeated callback (already 已签收) is acknowledged and changes nothing */
+    if (hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    return hall_resp_raw(req, 200, "text/plain", "success", 7);
+}
+
+/* ---- the operator's console ----------------------------------------------- */
+
+static int
+staff_partner_path(struct hall_req *req)
+{
+    if (req->partner != NULL && *req->partner != '\0') {
+        hall_resp_error(req, 404, NULL, "页面不存在");
+        return 1;
+    }
+    return 0;
+}
+
+static struct hall_val *
+staff_ctx(struct hall_req *req, const char *title)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+    unsigned roles = req->staff->roles;
+
+    hall_val_set_str(req->pool, ctx, "title", title);
+    hall_val_set_str(req->pool, ctx, "site_name", "深圳CA管理后台");
+    hall_val_set_str(req->pool, ctx, "page_js", "admin.js");
+    hall_val_set_bool(req->pool, ctx, "logged_in", 0);
+    hall_val_set_bool(req->pool, ctx, "admin_page", 1);
+    hall_val_set_bool(req->pool, ctx, "nav_review",
+                      (roles & (HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_finance",
+                      (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_pki", (roles & HALL_ROLE_OPERATOR) != 0);
+    return ctx;
+}
+
+static int
+queue_page(struct hall_req *req, const char *status, const char *title, const char *tmpl)
+{
+    struct hall_dbres *res;
+    struct hall_val *ctx, *list;
+    int i, n;
+
+    if (staff_partner_path(req))
+        return HALL_OK;
+    res = hall_db_exec(req, "queue", HALL_STR(status));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
+    list = hall_val_set_list(req->pool, ctx, "orders");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+        const char *m = hall_dbres_get(res, i, 11);
+
+        hall_val_set_int(req->pool, o, "id", hall_dbres_i64(res, i, 0));
+        hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, i, 1));
+        hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, 2));
+        hall_val_set_str(req->pool, o, "cert_type_label",
+                         hall_cert_type_label(hall_dbres_get(res, i, 3)));
+        hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, 4));
+        hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, 5));
+        hall_val_set_str(req->pool, o, "ca", hall_dbres_get(res, i, 7));
+        hall_val_set_bool(req->pool, o, "auto_issue", strcmp(hall_dbres_get(res, i, 8), "t") == 0);
+        hall_val_set_str(req->pool, o, "serial", hall_dbres_get(res, i, 9));
+        hall_val_set_str(req->pool, o, "payment",
+                         strcmp(m, "transfer") == 0 ? "对公转账"
+                         : *m != '\0'               ? "在线支付"
+                                                    : "");
+        hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, i, 12));
+    }
+    hall_val_set_int(req->pool, ctx, "total", n);
+    if (json_asked(req))
+        return hall_resp_ok(req, ctx);
+    hall_val_set_bool(req->pool, ctx, "empty", n == 0);
+    return hall_resp_page(req, 200, tmpl, ctx);
+}
+
+static int
+production_queue(struct hall_req *req)
+{
+    return queue_page(req, "accepted", "制作证书", "admin_pki_production");
+}
+
+static int
+shipping_queue(struct hall_req *req)
+{
+    return queue_page(req, "issued", "邮寄", "admin_pki_shipping");
+}
+
+static int
+do_issue(struct hall_req *req)
+{
+    int64_t id;
+    const char *msg;
+    int rc;
+
+    if (staff_partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    rc = hall_pki_issue(req, id, hall_staff_actor(req), &msg);
+    if (rc == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, msg);
+    if (rc != HALL_OK)
+        return hall_resp_busy(req);
+    return hall_resp_go(req, "/admin/pki/production", msg);
+}
+
+static const char *
+form_get(const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = hall_val_get(form, name);
+
+    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
+}
+
+/* 邮寄: the waybill is booked first (idempotent per order at the courier),
+ * then the order moves with its SMS in one transaction */
+static int
+do_ship(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    struct hall_val *form, *body, *ans, *payload;
+    const struct hall_val *wv, *cv;
+    const char *cert, *phone, *order_no, *waybill, *carrier;
+    int64_t id;
+    int rc;
+
+    if (staff_partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    res = hall_db_exec(req, "ship_order", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "业务单不存在");
+    if (strcmp(hall_dbres_get(res, 0, 1), "issued") != 0) {
+        const char *l = hall_order_label(hall_dbres_get(res, 0, 1));
+
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能邮寄",
+                                             l != NULL ? l : hall_dbres_get(res, 0, 1)));
+    }
+    order_no = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
+    cert = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 2));
+    form = hall_dbres_pii_json(req, res, 0, 3);
+    if (form == NULL || form->type != HALL_V_OBJ)
+        return hall_resp_busy(req);
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "order_no", order_no);
+    hall_val_set_str(req->pool, body, "province", form_get(form, "mail_province"));
+    hall_val_set_str(req->pool, body, "city", form_get(form, "mail_city"));
+    hall_val_set_str(req->pool, body, "district", form_get(form, "mail_district"));
+    hall_val_set_str(req->pool, body, "town", form_get(form, "mail_town"));
+    hall_val_set_str(req->pool, body, "address", form_get(form, "mail_address"));
+    hall_val_set_str(req->pool, body, "receiver", form_get(form, "mail_receiver"));
+    hall_val_set_str(req->pool, body, "phone", form_get(form, "mail_mobile"));
+    /* 寄付 (prepaid with the bill) or 到付 (the receiver pays) */
+    hall_val_set_str(req->pool, body, "payment",
+                     strcmp(form_get(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
+    hall_val_set_fmt(req->pool, body, "notify_url", "%s/pki/courier/callback",
+                     req->app->conf.public_url);
+    ans = hall_provider_call(req, "/courier/waybill", body,
+                             hall_psprintf(req->pool, "waybill-%lld", (long long)id));
+    if (ans == NULL)
+        return hall_resp_error(req, 503, NULL, "快递下单失败，请稍后再试");
+    wv = hall_val_get(ans, "waybill_no");
+    cv = hall_val_get(ans, "carrier");
+    if (wv == NULL || wv->type != HALL_V_STR || cv == NULL || cv->type != HALL_V_STR)
+        return hall_resp_error(req, 503, NULL, "快递下单失败，请稍后再试");
+    waybill = wv->str;
+    carrier = cv->str;
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    {
+        struct hall_val *d = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, d, "waybill_no", waybill);
+        hall_val_set_str(req->pool, d, "carrier", carrier);
+        rc = hall_order_move(req, id, "issued", "shipped", hall_staff_actor(req), d);
+    }
+    if (rc == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, NULL, "该业务单状态已变化，请刷新页面");
+    if (rc != HALL_OK ||
+        hall_db_exec(req, "ship_store", HALL_I64(id), HALL_STR(waybill), HALL_STR(carrier)) == NULL)
+        return hall_resp_busy(req);
+    /* seed 001: the tracking number goes by SMS to the agent (the
+     * applicant for a natural person's certificate) */
+    phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
+    if (strlen(phone) == 11) {
+        payload = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, payload, "phone", phone);
+        hall_val_set_fmt(req->pool, payload, "text",
+                         "【深圳CA】您好，您申请的数字证书已制作完成并通过%s寄出，快递单号：%s，"
+                         "请留意快递通知。",
+                         carrier, waybill);
+        if (hall_outbox_push(req, "sms",
+                             hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id),
+                             payload) != HALL_OK)
+            return hall_resp_busy(req);
+    }
+    if (hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"order shipped\" order=%lld waybill=%s", (long long)id, waybill);
+    return hall_resp_go(req, "/admin/pki/shipping",
+                        hall_psprintf(req->pool, "已寄出，%s 运单号 %s", carrier, waybill));
+}
+
+static const struct hall_pspec serial_params[] = {
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+cert_page(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial");
+    struct hall_val *ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, "证书管理");
+    struct hall_val *c, *rl;
+    struct hall_dbres *res;
+    const char *const *names;
+    int i;
+
+    if (staff_partner_path(req))
+        return HALL_OK;
+    rl = hall_val_set_list(req->pool, ctx, "reasons");
+    for (names = hall_pki_reason_names(); *names != NULL; names++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, rl);
+
+        hall_val_set_str(req->pool, r, "name", *names);
+        hall_val_set_str(req->pool, r, "label",
+                         hall_pki_reason_label(hall_pki_reason_code(*names)));
+    }
+    if (serial == NULL || *serial == '\0')
+        return json_asked(req) ? hall_resp_ok(req, ctx)
+                               : hall_resp_page(req, 200, "admin_pki_certs", ctx);
+    hall_val_set_str(req->pool, ctx, "serial", serial);
+    if (!serial_ok(serial))
+        return hall_resp_error(req, 400, "serial", "证书序列号为16位大写十六进制数字");
+    res = hall_db_exec(req, "cert_get", HALL_STR(serial));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, "serial", "未找到该序列号的证书");
+    c = hall_val_set_obj(req->pool, ctx, "cert");
+    static const char *const cols[] = {"serial",     "state",       "ca",
+                                       "subject_cn", "subject_org", "not_before",
+                                       "not_after",  "revoked_at",  NULL};
+    for (i = 0; cols[i] != NULL; i++)
+        hall_val_set_str(req->pool, c, cols[i], hall_dbres_get(res, 0, i));
+    if (*hall_dbres_get(res, 0, 7) != '\0') {
+        hall_val_set_str(req->pool, c, "revoke_reason",
+                         hall_pki_reason_name((int)hall_dbres_i64(res, 0, 8)));
+        hall_val_set_str(req->pool, c, "revoke_reason_label",
+                         hall_pki_reason_label((int)hall_dbres_i64(res, 0, 8)));
+    }
+    hall_val_set_bool(req->pool, c, "revocable", strcmp(hall_dbres_get(res, 0, 1), "issued") == 0);
+    hall_val_set_int(req->pool, c, "order_id", hall_dbres_i64(res, 0, 10));
+    hall_val_set_str(req->pool, c, "order_no", hall_dbres_get(res, 0, 11));
+    if (json_asked(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "admin_pki_certs", ctx);
+}
+
+static const struct hall_pspec revoke_params[] = {
+    {"serial", HALL_P_TEXT, 0, 16, 16, "证书序列号", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 32, "吊销原因", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_revoke(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial");
+    const char *reason = hall_req_param(req, "reason");
+    const char *ca = NULL;
+    int code = hall_pki_reason_code(reason), rc;
+
+    if (staff_partner_path(req))
+        return HALL_OK;
+    if (!serial_ok(serial))
+        return hall_resp_error(req, 400, "serial", "证书序列号为16位大写十六进制数字");
+    if (code < 0)
+        return hall_resp_error(req, 400, "reason", "吊销原因不正确");
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    rc = hall_pki_revoke(req, serial, code, hall_staff_actor(req), &ca);
+    if (rc == HALL_ORDER_CONFLICT)
+        return hall_resp_error(req, 409, "serial", "该证书不存在或不是有效状态，不能吊销");
+    if (rc != HALL_OK || hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld", serial, reason,
+              (long long)req->staff->id);
+    /* the CRL now; the outbox's pki tick retries if this fails */
+    if (hall_pki_crl_refresh(req, ca, 1) != HALL_OK)
+        hall_warn(req, "msg=\"crl refresh after revoke failed\" ca=%s", ca);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/pki/certs?serial=%s", serial),
+                        "证书已吊销，CRL已更新");
+}
+
+static const struct hall_route pki_routes[] = {
+    {"GET", "/pki", pki_index, HALL_R_NOSESSION, NULL},
+    {"GET", "/pki/lookup", lookup, 0, lookup_params},
+    {"GET", "/pki/medium", medium, HALL_R_AUTH, id_params},
+    {"POST", "/pki/courier/callback", courier_callback, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
+    {"GET", "/pki/", pki_file, HALL_R_PREFIX | HALL_R_NOSESSION, NULL},
+    {"GET", "/admin/pki/production", production_queue, HALL_R_STAFF | R_OPERATOR, NULL},
+    {"GET", "/admin/pki/shipping", shipping_queue, HALL_R_STAFF | R_OPERATOR, NULL},
+    {"GET", "/admin/pki/certs", cert_page, HALL_R_STAFF | R_OPERATOR, serial_params},
+    {"POST", "/admin/pki/issue", do_issue, HALL_R_STAFF | R_OPERATOR, id_params},
+    {"POST", "/admin/pki/ship", do_ship, HALL_R_STAFF | R_OPERATOR, id_params},
+    {"POST", "/admin/pki/revoke", do_revoke, HALL_R_STAFF | R_OPERATOR, revoke_params},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module pki_module = {
+    "pki",
+    pki_routes,
+    pki_stmts,
+    pki_init,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &pki_module);
+}

@@ -1,0 +1,137 @@
+'use strict';
+/*
+ * Production and delivery in headless Chromium through nginx: an order paid
+ * online (memo PIN) and one paid by corporate transfer (PIN by SMS) are
+ * approved by the reviewer, produced (制作证书) and mailed (邮寄) by the
+ * operator in the console, signed for at the courier (已签收); the
+ * applicant sees the tracking number and downloads the PKCS#12 from the
+ * personal center; it opens with the PIN the applicant got and verifies
+ * against /pki/; revoking it in the console makes `openssl ocsp` say revoked
+ * and the CRL list it.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { HALL, SANDBOX, freshPhone } = require('../integ/lib/client');
+const {
+    reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql,
+    orgForm,
+} = require('../integ/lib/pki');
+
+async function staffPage(browser, login, password) {
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    const page = await ctx.newPage();
+    page.on('dialog', (d) => d.accept());
+    await page.goto(`${HALL}/admin/login`);
+    await page.fill('input[name="login"]', login);
+    await page.fill('input[name="password"]', password);
+    await Promise.all([page.waitForURL(`${HALL}/admin`), page.click('#admin-login button[type="submit"]')]);
+    return page;
+}
+
+async function applicantPage(browser, c) {
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    const host = new URL(HALL).hostname;
+    await ctx.addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
+    return ctx.newPage();
+}
+
+/* 制作证书 then 邮寄 in the operator's console, then the courier delivers */
+async function produceAndShip(op, id) {
+    await op.goto(`${HALL}/admin/pki/production`);
+    await Promise.all([
+        op.waitForResponse((r) => r.url().endsWith('/admin/pki/issue') && r.status() === 200),
+        op.click(`#production-queue tr[data-id="${id}"] button.issue`),
+    ]);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'issued');
+    await op.goto(`${HALL}/admin/pki/shipping`);
+    await Promise.all([
+        op.waitForResponse((r) => r.url().endsWith('/admin/pki/ship') && r.status() === 200),
+        op.click(`#shipping-queue tr[data-id="${id}"] button.ship`),
+    ]);
+    const waybill = psql(`SELECT waybill_no FROM orders WHERE id = ${id}`);
+    const d = await (await fetch(`${SANDBOX}/sandbox/courier/${waybill}/deliver`, { method: 'POST' })).json();
+    assert.ok(d.acked, JSON.stringify(d));
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
+    return waybill;
+}
+
+/* the applicant's view: tracking number, 已签收, the medium downloaded */
+async function applicantChecks(browser, o, waybill, dir) {
+    const page = await applicantPage(browser, o.c);
+    await page.goto(`${HALL}/center/order?id=${o.id}`);
+    assert.match(await page.textContent('#waybill-no'), new RegExp(waybill));
+    assert.equal(await page.textContent('#status'), '已签收');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#medium')]);
+    const file = path.join(dir, `${o.id}.p12`);
+    await dl.saveAs(file);
+    return file;
+}
+
+function openAndVerify(dir, p12, pin) {
+    const leaf = path.join(dir, `${path.basename(p12)}.pem`);
+    const r = openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`, '-out', leaf]);
+    assert.equal(r.status, 0, r.stderr);
+    const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'ecc.crt'), leaf]);
+    assert.equal(v.status, 0, v.stderr + v.stdout);
+    return openssl(['x509', '-in', leaf, '-noout', '-serial']).stdout.trim().replace('serial=', '');
+}
+
+test('production_journey__online_and_transfer__issued_mailed_delivered_p12_verifies_revoked', async () => {
+    const browser = await chromium.launch({
+        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
+        args: ['--no-sandbox'],
+    });
+    try {
+        const dir = tmpdir();
+        await fetchPki(dir);
+        const rvc = await reviewer();
+        const online = await acceptedOnline(rvc);
+
+        /* the transfer order: approved by the reviewer in the browser */
+        const transfer = await acceptedByTransfer({ form: orgForm({ agent_mobile: freshPhone('137') }) });
+        psql(`UPDATE orders SET status = 'review' WHERE id = ${transfer.id}`);
+        const rv = await staffPage(browser, 'reviewer', 'Reviewer2026demo');
+        await rv.goto(`${HALL}/admin/order?id=${transfer.id}`);
+        await Promise.all([
+            rv.waitForResponse((r) => r.url().endsWith('/admin/order/approve') && r.status() === 200),
+            rv.click('#approve'),
+        ]);
+        assert.equal(psql(`SELECT status FROM orders WHERE id = ${transfer.id}`), 'accepted');
+
+        const op = await staffPage(browser, 'operator', 'Operator2026demo');
+        const errors = [];
+        op.on('pageerror', (e) => errors.push(String(e)));
+
+        const w1 = await produceAndShip(op, online.id);
+        const p1 = await applicantChecks(browser, online, w1, dir);
+        openAndVerify(dir, p1, online.pin);
+
+        const w2 = await produceAndShip(op, transfer.id);
+        const pin = (await smsTo(transfer.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+        assert.match(await smsTo(transfer.form.agent_mobile, /快递单号/), new RegExp(w2));
+        const p2 = await applicantChecks(browser, transfer, w2, dir);
+        const serial = openAndVerify(dir, p2, pin);
+        assert.match(ocspQuery(dir, 'ecc', serial).line, /: good$/);
+
+        /* 吊销 in the console, with a reason */
+        await op.goto(`${HALL}/admin/pki/certs?serial=${serial}`);
+        await op.selectOption('#revoke-form select[name="reason"]', 'keyCompromise');
+        await Promise.all([
+            op.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke') && r.status() === 200),
+            op.click('#revoke'),
+        ]);
+        const q = ocspQuery(dir, 'ecc', serial);
+        assert.ok(q.verified, q.out);
+        assert.match(q.line, /: revoked$/);
+        await fetchPki(dir);
+        const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-noout', '-text']);
+        assert.ok(crl.stdout.includes(`Serial Number: ${serial}`), 'the CRL lists it');
+        assert.deepEqual(errors, [], 'no page errors in the console');
+        fs.rmSync(dir, { recursive: true, force: true });
+    } finally {
+        await browser.close();
+    }
+});

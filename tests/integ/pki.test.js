@@ -1,0 +1,343 @@
+'use strict';
+/*
+ * The CA back office through nginx: /pki/ and its chain, 制作证书 by the
+ * operator (write-intent, PKCS#12 with the PIN the applicant got, by SMS or
+ * in the memo), OCSP answers checked by `openssl ocsp` (good / revoked /
+ * unknown / malformedRequest, GET and POST, nonce), CRLs, SM2 signatures
+ * checked byte for byte with pkeyutl, the public serial lookup, shipping
+ * with the courier's signed callback, and the reconciliation of an issuer
+ * killed between signing and storing.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { HALL, SANDBOX } = require('./lib/client');
+const { secret } = require('./lib/payflow');
+const {
+    SM2_ID, operator, reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl,
+    fetchPki, ocspQuery, basicOfOcsp, sm2Verify, pkitool, psql, orgForm,
+} = require('./lib/pki');
+const { freshPhone } = require('./lib/client');
+
+function serialOf(id) {
+    return psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+}
+
+async function download(c, id, file) {
+    const r = await fetch(`${HALL}/pki/medium?id=${id}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-disposition') || '', /attachment/);
+    fs.writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+}
+
+test('pki_index__json_as_published_chain_verifies', async () => {
+    const dir = tmpdir();
+    const idx = await fetchPki(dir);
+    assert.deepEqual(idx, {
+        root: '/pki/root.crt',
+        cas: [
+            { name: 'ecc', algorithm: 'ecdsa', cert: '/pki/ecc.crt', crl: '/pki/ecc.crl' },
+            { name: 'sm2', algorithm: 'sm2', cert: '/pki/sm2.crt', crl: '/pki/sm2.crl' },
+        ],
+    });
+    assert.match(fs.readFileSync(path.join(dir, 'root.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    for (const ca of ['ecc', 'sm2']) {
+        const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), path.join(dir, `${ca}.crt`)]);
+        assert.equal(v.status, 0, v.stderr);
+        const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, `${ca}.crl`), '-noout',
+            '-nextupdate', '-lastupdate']);
+        assert.equal(crl.status, 0, crl.stderr);
+        const next = Date.parse(crl.stdout.match(/nextUpdate=(.*)/)[1]);
+        assert.ok(next - Date.now() <= 24 * 3600e3 && next > Date.now(), 'nextUpdate within 24 h');
+    }
+    /* the ecc CRL verifies with openssl; the sm2 CRL with pkeyutl and the signer ID */
+    const ecrl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-CAfile',
+        path.join(dir, 'ecc.crt'), '-noout']);
+    assert.match(ecrl.stderr + ecrl.stdout, /verify OK/);
+    assert.match(sm2Verify(dir, fs.readFileSync(path.join(dir, 'sm2.crl')), path.join(dir, 'sm2.crt')),
+        /Signature Verified Successfully/);
+    const keys = path.join(process.env.HALL_VAR, 'keys', 'pki');
+    for (const f of fs.readdirSync(keys).filter((x) => x.endsWith('.key')))
+        assert.equal(fs.statSync(path.join(keys, f)).mode & 0o777, 0o600, `${f} is 0600`);
+});
+
+test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on_crl', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    const q = await op.getJSON('/admin/pki/production');
+    assert.equal(q.status, 200);
+    assert.ok(q.body.orders.some((x) => x.id === o.id), 'the order waits in 制作证书');
+
+    /* CONCURRENT presses of 制作证书: one certificate, the others 409 */
+    const tries = await Promise.all([1, 2, 3].map(() => op.post('/admin/pki/issue', { id: o.id })));
+    assert.deepEqual(tries.map((r) => r.status).sort(), [200, 409, 409], tries.map((r) => r.text).join());
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id}`), '1');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'issued');
+    const serial = serialOf(o.id);
+    assert.match(serial, /^[0-9A-F]{16}$/);
+
+    const text = await smsTo(o.form.agent_mobile, /PIN码/);
+    const pin = text.match(/PIN码为：(\d{8})/)[1];
+    const dir = tmpdir();
+    await fetchPki(dir);
+    const p12 = path.join(dir, 'medium.p12');
+    await download(o.c, o.id, p12);
+    const info = openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', `pass:${pin}`]);
+    assert.equal(info.status, 0, info.stderr);
+    const algs = info.stderr + info.stdout;
+    assert.match(algs, /MAC: sha256/);
+    assert.match(algs, /PBES2, PBKDF2, AES-256-CBC/);
+    assert.doesNotMatch(algs, /RC2|3DES|des-ede3/i);
+    const wrong = openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', 'pass:00000000']);
+    assert.notEqual(wrong.status, 0, 'a wrong PIN does not open it');
+    const leaf = path.join(dir, 'leaf.pem');
+    assert.equal(openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`,
+        '-out', leaf]).status, 0);
+    const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted',
+        path.join(dir, 'ecc.crt'), leaf]);
+    assert.equal(v.status, 0, v.stderr + v.stdout);
+    const x = openssl(['x509', '-in', leaf, '-noout', '-text', '-nameopt', 'utf8,sep_multiline',
+        '-serial']).stdout;
+    assert.ok(x.includes(`serial=${serial}`), x);
+    assert.match(x, /CN=深圳测试科技有限公司/);
+    assert.match(x, /O=深圳测试科技有限公司/);
+    assert.ok(x.includes('1.2.156.10260.4.1.4') && x.includes('91110000600037341L'), 'USCC in the identity extension');
+    assert.ok(x.includes(`URI:${HALL}/pki/ecc.crl`), 'CRL distribution point');
+    assert.ok(x.includes(`OCSP - URI:${HALL}/ocsp`), 'OCSP in AIA');
+    assert.ok(!x.includes(o.form.legal_ric) && !x.includes(o.form.agent_ric), 'no ID number in clear');
+
+    let r = ocspQuery(dir, 'ecc', serial);
+    assert.ok(r.verified, r.out);
+    assert.match(r.line, /: good$/);
+    assert.doesNotMatch(r.out, /WARNING: no nonce/, 'the nonce is echoed');
+
+    /* the applicant's PIN is nowhere in the logs or the database */
+    const logs = fs.readdirSync(path.join(process.env.HALL_VAR, 'log'))
+        .map((f) => fs.readFileSync(path.join(process.env.HALL_VAR, 'log', f), 'utf8')).join('');
+    assert.ok(!logs.includes(pin), 'PIN not logged');
+
+    const bad = await op.post('/admin/pki/revoke', { serial, reason: 'lostMyKey' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.field, 'reason');
+    const rev = await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' });
+    assert.equal(rev.status, 200, rev.text);
+    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' })).status, 409);
+    assert.equal(psql(`SELECT actor LIKE 'staff:%' FROM audit_log WHERE entity = 'certificate'
+        AND entity_id = '${serial}' AND action = 'revoke'`), 't');
+    r = ocspQuery(dir, 'ecc', serial);
+    assert.ok(r.verified, r.out);
+    assert.match(r.line, /: revoked$/);
+    assert.match(r.out, /Reason: keyCompromise/);
+    await fetchPki(dir);
+    const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-noout', '-text']);
+    assert.ok(crl.stdout.includes(`Serial Number: ${serial}`), 'the CRL lists it');
+    assert.match(crl.stdout, /Key Compromise/);
+});
+
+test('issue_online__memo_pin_opens_p12_and_is_destroyed', async () => {
+    const rv = await reviewer();
+    const op = await operator();
+    const o = await acceptedOnline(rv);
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${o.id} AND pin_enc IS NOT NULL`), '1');
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${o.id} AND pin_enc IS NOT NULL`), '0',
+        'the memo PIN is destroyed once the medium is made');
+    const dir = tmpdir();
+    const p12 = path.join(dir, 'm.p12');
+    await download(o.c, o.id, p12);
+    assert.equal(openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', `pass:${o.pin}`]).status, 0,
+        'the memo PIN opens the medium');
+    const sms = await (await fetch(`${SANDBOX}/sandbox/sms?phone=${o.form.agent_mobile}`)).json();
+    assert.ok(!(sms.messages || []).some((m) => /PIN/.test(m.text)), 'no PIN SMS for an online payment');
+});
+
+test('sm2_ca__certificate_ocsp_and_crl_sm3withsm2_with_signer_id', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({ form: orgForm({ agent_mobile: freshPhone('137') }) });
+    psql(`UPDATE orders SET product_id = (SELECT id FROM products WHERE partner_code = 'szjsgws'
+        AND business_type = 'new' AND cert_type = 'org') WHERE id = ${o.id}`);
+    psql(`UPDATE products SET ca = 'sm2' WHERE partner_code = 'szjsgws' AND business_type = 'new' AND cert_type = 'org'`);
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT ca FROM certificates WHERE order_id = ${o.id}`), 'sm2');
+    const serial = serialOf(o.id);
+    const pin = (await smsTo(o.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    const dir = tmpdir();
+    await fetchPki(dir);
+    const p12 = path.join(dir, 's.p12');
+    await download(o.c, o.id, p12);
+    const leaf = path.join(dir, 'leaf.pem');
+    const ex = openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`, '-out', leaf]);
+    assert.equal(ex.status, 0, ex.stderr);
+    const text = openssl(['x509', '-in', leaf, '-noout', '-text']).stdout;
+    assert.match(text, /Signature Algorithm: SM2-with-SM3/);
+    const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'sm2.crt'),
+        '-vfyopt', `distid:${SM2_ID}`, leaf]);
+    assert.equal(v.status, 0, v.stderr + v.stdout);
+    /* without the ID (OpenSSL 3.0's empty default) it must not verify */
+    const nov = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'sm2.crt'), leaf]);
+    assert.notEqual(nov.status, 0);
+
+    const q = ocspQuery(dir, 'sm2', serial);
+    assert.match(q.line, /: good$/, q.out);
+    const basic = basicOfOcsp(fs.readFileSync(path.join(dir, 'resp.der')));
+    const signer = path.join(process.env.HALL_VAR, 'keys', 'pki', 'sm2-ocsp.crt');
+    assert.match(sm2Verify(dir, basic, signer), /Signature Verified Successfully/);
+    const vs = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'sm2.crt'),
+        '-vfyopt', `distid:${SM2_ID}`, signer]);
+    assert.equal(vs.status, 0, 'the delegated signer chains to the root');
+
+    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'superseded' })).status, 200);
+    await fetchPki(dir);
+    const crlDer = fs.readFileSync(path.join(dir, 'sm2.crl'));
+    assert.match(sm2Verify(dir, crlDer, path.join(dir, 'sm2.crt')), /Signature Verified Successfully/);
+    const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'sm2.crl'), '-noout', '-text']);
+    assert.ok(crl.stdout.includes(serial));
+    assert.match(ocspQuery(dir, 'sm2', serial).line, /: revoked$/);
+});
+
+test('ocsp__unknown_serial_get_form_and_malformed', async () => {
+    const dir = tmpdir();
+    await fetchPki(dir);
+    const r = ocspQuery(dir, 'ecc', '0123456789ABCDEF');
+    assert.ok(r.verified, r.out);
+    assert.match(r.line, /: unknown$/);
+
+    /* GET /ocsp/<base64 of the DER request> (RFC 6960 A.1) */
+    const reqFile = path.join(dir, 'req.der');
+    assert.equal(openssl(['ocsp', '-issuer', path.join(dir, 'ecc.crt'), '-serial', '0x0123456789ABCDEF',
+        '-no_nonce', '-reqout', reqFile]).status, 0);
+    const b64 = fs.readFileSync(reqFile).toString('base64');
+    const g = await fetch(`${HALL}/ocsp/${encodeURIComponent(b64)}`);
+    assert.equal(g.status, 200);
+    assert.equal(g.headers.get('content-type'), 'application/ocsp-response');
+    fs.writeFileSync(path.join(dir, 'get.der'), Buffer.from(await g.arrayBuffer()));
+    const t = openssl(['ocsp', '-respin', path.join(dir, 'get.der'), '-resp_text', '-noverify']);
+    assert.match(t.stdout, /Cert Status: unknown/);
+
+    /* garbage, an empty body, and a truncated request: malformedRequest (1) */
+    const der = fs.readFileSync(reqFile);
+    for (const body of [Buffer.from('hello, responder'), Buffer.alloc(0), der.subarray(0, der.length - 3)]) {
+        const m = await fetch(`${HALL}/ocsp`, {
+            method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body,
+        });
+        assert.equal(m.status, 200);
+        assert.deepEqual([...Buffer.from(await m.arrayBuffer())], [0x30, 0x03, 0x0a, 0x01, 0x01]);
+    }
+    const gm = await fetch(`${HALL}/ocsp/not-base64!!`);
+    assert.deepEqual([...Buffer.from(await gm.arrayBuffer())], [0x30, 0x03, 0x0a, 0x01, 0x01]);
+});
+
+test('write_intent__issuer_killed_after_signing__reconciled_never_twice', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    const killed = pkitool(['issue', String(o.id)], { HALL_PKI_FAULT: 'after_sign' });
+    assert.equal(killed.status, 70, killed.stderr);
+    const intent = psql(`SELECT serial || '|' || state FROM certificates WHERE order_id = ${o.id}`);
+    assert.match(intent, /^[0-9A-F]{16}\|intent$/);
+    const deadSerial = intent.split('|')[0];
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'accepted');
+
+    /* while the intent stands nobody can issue the order again */
+    const again = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(again.status, 409);
+    assert.match(again.body.message, /制作中/);
+
+    const rec = pkitool(['reconcile']);
+    assert.equal(rec.status, 0, rec.stderr);
+    assert.match(rec.stdout, /1 dead intent/);
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${deadSerial}'`), 'void|4');
+    const dir = tmpdir();
+    await fetchPki(dir);
+    assert.match(ocspQuery(dir, 'ecc', deadSerial).line, /: revoked$/, 'the burnt serial is revoked');
+    const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-noout', '-text']);
+    assert.ok(crl.stdout.includes(deadSerial));
+
+    const ok = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'issued') || '|' || count(*)
+        FROM certificates WHERE order_id = ${o.id}`), '1|2');
+    assert.notEqual(serialOf(o.id), deadSerial);
+});
+
+test('lookup__public_serial_page_status_validity_org_no_personal_data', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const serial = serialOf(o.id);
+    const r = await fetch(`${HALL}/pki/lookup?serial=${serial}`, { headers: { Accept: 'application/json' } });
+    const j = await r.json();
+    assert.equal(r.status, 200);
+    assert.equal(j.cert.status, 'good');
+    assert.equal(j.cert.organization, '深圳测试科技有限公司');
+    assert.match(j.cert.not_after, /^\d{4}-\d\d-\d\d /);
+    const page = await (await fetch(`${HALL}/pki/lookup?serial=${serial}`, { headers: { Accept: 'text/html' } })).text();
+    assert.match(page, /id="lookup-status" data-status="good">有效/);
+    for (const pii of [o.form.agent_ric, o.form.agent_mobile, o.form.legal_ric, o.form.agent_name])
+        assert.ok(!page.includes(pii) && !JSON.stringify(j).includes(pii), 'no personal data');
+    /* case-sensitive, as the seed says */
+    const lower = await fetch(`${HALL}/pki/lookup?serial=${serial.toLowerCase()}`, { headers: { Accept: 'application/json' } });
+    assert.equal(lower.status, serial === serial.toLowerCase() ? 200 : 400);
+    const none = await fetch(`${HALL}/pki/lookup?serial=0000000000000001`, { headers: { Accept: 'application/json' } });
+    assert.equal(none.status, 404);
+    assert.equal((await none.json()).field, 'serial');
+});
+
+test('ship__waybill_sms_center_shows_it__signed_delivery_callback_idempotent', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/ship', { id: o.id })).status, 409, 'not before production');
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const s = await op.post('/admin/pki/ship', { id: o.id });
+    assert.equal(s.status, 200, s.text);
+    const row = psql(`SELECT status || '|' || waybill_no || '|' || carrier FROM orders WHERE id = ${o.id}`).split('|');
+    assert.equal(row[0], 'shipped');
+    const waybill = row[1];
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const wb = await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json();
+    assert.ok(JSON.stringify(wb).includes(waybill));
+    const text = await smsTo(o.form.agent_mobile, /快递单号/);
+    assert.ok(text.includes(waybill), text);
+    const center = await o.c.get(`/center/order?id=${o.id}`);
+    assert.ok(center.text.includes(waybill), 'the applicant sees the tracking number');
+    assert.match(center.text, /已发货/);
+
+    /* a forged callback changes nothing */
+    const raw = JSON.stringify({ waybill_no: waybill, status: 'DELIVERED', timestamp: Math.floor(Date.now() / 1000) });
+    const forged = await fetch(`${HALL}/pki/courier/callback`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': 'ab'.repeat(32) }, body: raw,
+    });
+    assert.equal(forged.status, 401);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'shipped');
+
+    /* the courier delivers; its callback twice at once: one move */
+    const d = await Promise.all([1, 2].map(() => fetch(`${SANDBOX}/sandbox/courier/${waybill}/deliver`, { method: 'POST' })
+        .then((x) => x.json())));
+    assert.ok(d.every((x) => x.acked), JSON.stringify(d));
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'delivered');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${o.id}'
+        AND to_state = 'delivered'`), '1');
+    const signed = crypto.createHmac('sha256', secret()).update(raw).digest('hex');
+    const late = await fetch(`${HALL}/pki/courier/callback`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': signed }, body: raw,
+    });
+    assert.equal(late.status, 200);
+    assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
+});
+
+test('roles__only_operators_produce_ship_revoke', async () => {
+    const rv = await reviewer();
+    const o = await acceptedByTransfer();
+    for (const [p, body] of [['/admin/pki/issue', { id: o.id }], ['/admin/pki/ship', { id: o.id }],
+        ['/admin/pki/revoke', { serial: '0123456789ABCDEF', reason: 'superseded' }]])
+        assert.equal((await rv.post(p, body)).status, 403, p);
+    assert.equal((await rv.get('/admin/pki/production')).status, 403);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id}`), '0');
+    const op = await operator();
+    const page = await op.get('/admin/pki/production');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /制作证书/);
+});
