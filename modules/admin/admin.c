@@ -163,9 +163,6 @@ static const struct hall_stmt admin_stmts[] = {
      " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
      1},
     {"outbox_wake", "SELECT pg_notify('outbox', $1)", 1},
-    {NULL, NULL, 0},
-};
-
     /* refunds (issue 9): requests to decide, surplus and approved ones on
      * their way through the gateway, then the last finished ones */
     {"refunds_open",
