@@ -1055,6 +1055,8 @@ async function route(req, res, info) {
         return send(res, 200, {
             ok: true, messages: state.mail.list((x) => to === null || x.to === to, limitParam(url.searchParams)),
         });
+    }
+
     /* the courier says the parcel was signed for: a signed callback to the
      * waybill's notify_url (X-Sandbox-Signature, as the payment callback);
      * calling it again sends the same event again (the hall must be idempotent) */
