@@ -19,11 +19,11 @@ after(async () => {
 
 const maxId = () => Number(sql1('SELECT coalesce(max(id), 0) FROM outbox'));
 
-/* SMS jobs after o0: attempts, status, and whether a worker holds the row (in flight) */
+/* SMS code jobs after o0 (not the e-invoice's SMS the payment queues): attempts, status, and whether a worker holds the row (in flight) */
 function smsJobs(o0) {
     return sql(`SELECT o.id, o.status, o.attempts,
                        EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = o.xmax)
-                FROM outbox o WHERE o.id > ${o0} AND o.kind = 'sms' ORDER BY o.id`)
+                FROM outbox o WHERE o.id > ${o0} AND o.kind = 'sms' AND o.idem_key LIKE 'sms-code-%' ORDER BY o.id`)
         .map((r) => ({ id: Number(r[0]), status: r[1], attempts: Number(r[2]), inFlight: r[3] === 't' }));
 }
 

@@ -27,6 +27,14 @@ async function staff(login, password) {
 }
 
 const RANGE = 'from=2026-04-01&to=2026-04-10';
+
+/* a signed certificate of an order (the certificates table of 014_pki.sql) */
+function certificate(orderId, issuedAt, years) {
+    const serial = crypto.randomBytes(8).toString('hex').toUpperCase();
+    psql(`INSERT INTO certificates (serial, order_id, ca, state, subject_cn, not_before, not_after,
+        der, issued_at) VALUES ('${serial}', ${orderId}, 'ecc', 'issued', 'report test',
+        ${issuedAt}, ${issuedAt}::timestamptz + interval '${years} years', '\\x00', ${issuedAt})`);
+}
 let reporter;
 
 /* 12:00 China time: the same calendar day whatever the server's zone */
@@ -49,7 +57,7 @@ before(async () => {
     };
     const pay = (id, n, fen, day) => psql(`INSERT INTO payments (order_id, attempt, method,
         amount_fen, status, out_trade_no, paid_at) VALUES (${id}, 1, 'wechat', ${fen}, 'paid',
-        'RPT${tag}${n}-1', ${at(day)})`);
+        'RPT${tag}${n}-1', ${at(day)}) RETURNING id`);
 
     order('A', 'hunan', 'draft', '01');
     /* on time: submitted Friday 3rd, decided Tuesday 7th after the
@@ -58,14 +66,18 @@ before(async () => {
         submitted_at: at('03'), review_due: "'2026-04-07'", decided_at: at('07'),
         issued_reached_at: at('08'),
     });
-    /* paid on the 1st, refunded on the 2nd (order status, as on main) */
+    /* paid on the 1st, refunded on the 2nd (a refund paid back then) */
     const c = order('C', 'hunan', 'refunded', '01', { updated_at: at('02') });
     /* late: submitted Thursday 2nd, due Friday 3rd, decided Wednesday 8th = 3 working days */
     const d = order('D', 'jieyang', 'rejected', '02', {
         cert_fen: 60000, submitted_at: at('02'), review_due: "'2026-04-03'", decided_at: at('08'),
     });
     pay(b, 'B', 35000, '01');
-    pay(c, 'C', 35000, '01');
+    const payC = pay(c, 'C', 35000, '01');
+    psql(`INSERT INTO refunds (order_id, payment_id, kind, amount_fen, status, done_at)
+        VALUES (${c}, ${payC}, 'request', 35000, 'done', ${at('02')})`);
+    /* B's certificate, signed on the 8th */
+    certificate(b, at('08'), 1);
     pay(d, 'D', 60000, '02');
     for (const result of ['failed', 'verified'])
         psql(`INSERT INTO finauth_attempts (order_id, memo_kind, code_hash, result, created_at)
@@ -177,11 +189,12 @@ test('report_certs__issued_in_range_and_expiring_soon', async () => {
     const before = (await report('certs', RANGE)).rows[0];
     /* a one-year certificate issued 345 days ago expires within 30 days */
     const uid = psql("SELECT user_id FROM orders WHERE order_no LIKE 'RPT%' LIMIT 1");
-    psql(`INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,
+    const e = psql(`INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,
         years, status, cert_fen, created_at, issued_reached_at)
         VALUES ('RPTE${crypto.randomBytes(4).toString('hex')}', ${uid}, 'hunan', 'new',
         (SELECT id FROM products WHERE partner_code = 'hunan' ORDER BY id LIMIT 1), 'org', 1,
-        'issued', 35000, '2025-03-15', now() - interval '345 days')`);
+        'issued', 35000, '2025-03-15', now() - interval '345 days') RETURNING id`);
+    certificate(e, "now() - interval '345 days'", 1);
     const after = (await report('certs', RANGE)).rows[0];
     assert.equal(after.expiring_30 - before.expiring_30, 1);
     assert.equal(after.expiring_60 - before.expiring_60, 1);
