@@ -40,7 +40,7 @@
     var entry = table[years];
     var b = opt.getAttribute('data-breakdown');
     price.textContent = '';
-    if (b) { price.appendChild(document.createTextNode('（每年包含：' + b + '）')); }
+    if (b) { price.appendChild(document.createTextNode('（' + (years === '1' ? '' : '每年') + '包含：' + b + '）')); }
     var strong = document.createElement('strong');
     strong.id = 'price-total';
     if (!entry) {
@@ -49,10 +49,9 @@
       return;
     }
     var fen = entry[checkedValue('seal') === 'yes' ? 'yes' : 'no'];
-    strong.textContent = yuan(fen) + '元';
+    strong.textContent = yuan(fen) + '元/' + years + '年';
     strong.setAttribute('data-fen', String(fen));
     price.appendChild(strong);
-    price.appendChild(document.createTextNode('（' + years + '年）'));
     showTotal();
   }
   /* 应付金额 before the print step: certificate fee + prepaid shipping */

@@ -1143,6 +1143,7 @@ apply_page(struct hall_req *req)
     products_ctx(req, ctx, res, cur_type, p.seal_offered, years, seal);
     years_ctx(req, ctx, years);
     hall_val_set_int(req->pool, ctx, "years_chosen", years);
+    hall_val_set_bool(req->pool, ctx, "multi_year", years > 1);
     hall_val_set_bool(req->pool, ctx, "seal_offered", p.seal_offered);
     hall_val_set_bool(req->pool, ctx, "seal", seal);
     hall_val_set_bool(req->pool, ctx, "prepaid_offered", p.prepaid);

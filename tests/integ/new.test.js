@@ -97,7 +97,7 @@ test('new_apply__jieyang_org__order_created_priced_and_encrypted', async () => {
     await agreed(c, 'jieyang');
     const page = await c.get('/new/apply?project=jieyang');
     assert.equal(page.status, 200);
-    assert.match(page.text, /600\.00元<\/strong>（1年）/);
+    assert.match(page.text, /600\.00元\/1年/);
     const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
     assert.equal(r.status, 200, r.text);
     const id = r.body.redirect.match(/id=(\d+)/)[1];
