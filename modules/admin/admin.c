@@ -641,18 +641,6 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
 }
 
 static const char *
-action_label(const char *action)
-{
-    if (strcmp(action, "create") == 0)
-        return "创建业务单";
-    if (strcmp(action, "edit") == 0)
-        return "修改申请信息";
-    if (strcmp(action, "status") == 0)
-        return "状态变更";
-    return action;
-}
-
-static const char *
 actor_label(struct hall_req *req, const char *actor, const char *login)
 {
     if (strncmp(actor, "staff:", 6) == 0)
@@ -759,11 +747,13 @@ order_page(struct hall_req *req)
         hall_val_set_str(req->pool, h, "who",
                          actor_label(req, hall_dbres_get(res, i, 1), hall_dbres_get(res, i, 2)));
         hall_val_set_str(req->pool, h, "action", hall_dbres_get(res, i, 3));
-        hall_val_set_str(req->pool, h, "action_label", action_label(hall_dbres_get(res, i, 3)));
+        hall_val_set_str(req->pool, h, "action_label",
+                         hall_order_action_label(hall_dbres_get(res, i, 3)));
         hall_val_set_str(req->pool, h, "from", from);
         hall_val_set_str(req->pool, h, "to", to);
-        hall_val_set_str(req->pool, h, "from_label", *from ? hall_order_label(from) ?: from : "");
-        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: to : "");
+        hall_val_set_str(req->pool, h, "from_label",
+                         *from ? hall_order_label(from) ?: "其他状态" : "");
+        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: "其他状态" : "");
         hall_val_set_str(req->pool, h, "reason", hall_dbres_get(res, i, 6));
     }
     if (json)

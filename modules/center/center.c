@@ -325,7 +325,9 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "years", hall_dbres_get(res, 0, 10));
     hall_val_set_str(req->pool, o, "created", hall_dbres_get(res, 0, 12));
     hall_val_set_str(req->pool, o, "updated", hall_dbres_get(res, 0, 13));
-    hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
+    /* the reason belongs to the rejection: gone once resubmitted */
+    if (strcmp(s, "rejected") == 0)
+        hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
     hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, 0, 15));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, 0, 16));
     actions_ctx(req, o, sid, hall_dbres_get(res, 0, 2), s, hall_dbres_get(res, 0, 8));
@@ -338,10 +340,9 @@ order_page(struct hall_req *req)
 
         hall_val_set_str(req->pool, h, "at", hall_dbres_get(hist, i, 0));
         if (*to != '\0')
-            hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: to);
+            hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: "状态变更");
         else
-            hall_val_set_str(req->pool, h, "what",
-                             strcmp(action, "edit") == 0 ? "修改申请信息" : action);
+            hall_val_set_str(req->pool, h, "what", hall_order_action_label(action));
     }
     return hall_resp_page(req, 200, "center_order", ctx);
 }
