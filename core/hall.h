@@ -515,6 +515,8 @@ struct hall_order_state {
 const struct hall_order_state *hall_order_states(void);
 /* NULL for an unknown status */
 const char *hall_order_label(const char *status);
+/* the Chinese label of an audit_log action of an order (办理记录), never the code */
+const char *hall_order_action_label(const char *action);
 int hall_order_can(const char *from, const char *to);
 /* inside a transaction: from -> to if allowed and the row is still in from;
  * HALL_ORDER_CONFLICT when not (answer 409), HALL_ERR on database failure */

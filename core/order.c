@@ -91,6 +91,46 @@ hall_order_label(const char *status)
     return NULL;
 }
 
+/*
+ * The audit_log actions of an order as applicants and staff read them in
+ * 办理记录 (center and admin): one table, never the code itself.
+ */
+static const struct {
+    const char *code, *label;
+} order_actions[] = {
+    {"create", "创建业务单"},
+    {"edit", "修改申请信息"},
+    {"status", "状态变更"},
+    {"upload", "上传资料"},
+    {"print", "打印申请表"},
+    {"pay_online", "发起在线支付"},
+    {"pay_transfer", "提交对公转账凭证"},
+    {"payment_surplus", "收到多付款项，将自动退还"},
+    {"payment_refund", "已退还多付款项"},
+    {"surplus_refund", "已退还多付款项"},
+    {"refund", "退费"},
+    {"finauth_wrong_code", "金融认证码输入错误"},
+    {"finauth_retry", "重新提交金融认证信息"},
+    {"identity", "经办人在线认证"},
+    {"surplus_refunded", "已退还多付款项"},
+    {"refund_approved", "退费申请已通过，退款处理中"},
+    {"finauth_unlock", "金融认证已解锁"},
+    {"invoice_issued", "电子发票已开具"},
+    {"invoice_resend", "重新获取电子发票"},
+    {NULL, NULL},
+};
+
+const char *
+hall_order_action_label(const char *action)
+{
+    int i;
+
+    for (i = 0; action != NULL && order_actions[i].code != NULL; i++)
+        if (strcmp(order_actions[i].code, action) == 0)
+            return order_actions[i].label;
+    return "业务办理"; /* an action added without a label: still no code */
+}
+
 int
 hall_order_can(const char *from, const char *to)
 {

@@ -54,14 +54,13 @@
   });
 
   function post(url, body) {
+    var headers = { 'Accept': 'application/json', 'X-CSRF-Token': csrf() };
+    /* a FormData body (a file upload) sets its own multipart Content-Type */
+    if (typeof body === 'string') headers['Content-Type'] = 'application/x-www-form-urlencoded';
     return fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: {
-        'Accept': 'application/json',
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-CSRF-Token': csrf()
-      },
+      headers: headers,
       body: body
     }).then(function (r) {
       return r.json().catch(function () {
@@ -78,7 +77,9 @@
       clearErrors(form);
       var btn = form.querySelector('button[type="submit"]');
       if (btn) btn.disabled = true;
-      post(form.getAttribute('action'), new URLSearchParams(new FormData(form)).toString())
+      var data = new FormData(form);
+      post(form.getAttribute('action'), form.enctype === 'multipart/form-data' ? data
+        : new URLSearchParams(data).toString())
         .then(function (res) {
           if (btn) btn.disabled = false;
           if (!res.ok) {

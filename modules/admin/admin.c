@@ -708,36 +708,6 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
 }
 
 static const char *
-action_label(const char *action)
-{
-    if (strcmp(action, "create") == 0)
-        return "创建业务单";
-    if (strcmp(action, "edit") == 0)
-        return "修改申请信息";
-    if (strcmp(action, "status") == 0)
-        return "状态变更";
-    if (strcmp(action, "upload") == 0)
-        return "上传资料";
-    if (strcmp(action, "finauth_wrong_code") == 0)
-        return "随机验证码输入错误";
-    if (strcmp(action, "finauth_unlock") == 0)
-        return "解锁金融认证";
-    if (strcmp(action, "invoice_issued") == 0)
-        return "开具电子发票";
-    if (strcmp(action, "invoice_resend") == 0)
-        return "重新获取电子发票";
-    if (strcmp(action, "payment_surplus") == 0)
-        return "收到重复支付，自动退还";
-    if (strcmp(action, "surplus_refunded") == 0)
-        return "已退还多付款项";
-    if (strcmp(action, "refund_approved") == 0)
-        return "同意退费";
-    if (strcmp(action, "pay_online") == 0)
-        return "发起在线支付";
-    return action;
-}
-
-static const char *
 actor_label(struct hall_req *req, const char *actor, const char *login)
 {
     if (strncmp(actor, "staff:", 6) == 0)
@@ -856,11 +826,13 @@ order_page(struct hall_req *req)
         hall_val_set_str(req->pool, h, "who",
                          actor_label(req, hall_dbres_get(res, i, 1), hall_dbres_get(res, i, 2)));
         hall_val_set_str(req->pool, h, "action", hall_dbres_get(res, i, 3));
-        hall_val_set_str(req->pool, h, "action_label", action_label(hall_dbres_get(res, i, 3)));
+        hall_val_set_str(req->pool, h, "action_label",
+                         hall_order_action_label(hall_dbres_get(res, i, 3)));
         hall_val_set_str(req->pool, h, "from", from);
         hall_val_set_str(req->pool, h, "to", to);
-        hall_val_set_str(req->pool, h, "from_label", *from ? hall_order_label(from) ?: from : "");
-        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: to : "");
+        hall_val_set_str(req->pool, h, "from_label",
+                         *from ? hall_order_label(from) ?: "其他状态" : "");
+        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: "其他状态" : "");
         hall_val_set_str(req->pool, h, "reason", hall_dbres_get(res, i, 6));
         hall_val_set_str(req->pool, h, "ref", hall_dbres_get(res, i, 7));
         if (*hall_dbres_get(res, i, 8) != '\0')

@@ -317,28 +317,6 @@ orders_page(struct hall_req *req)
 
 /* 办理记录 entries without a state change: the applicant reads Chinese,
  * never our action codes */
-static const char *
-history_label(const char *action)
-{
-    static const struct {
-        const char *code, *label;
-    } labels[] = {
-        {"edit", "修改申请信息"},
-        {"create", "创建业务单"},
-        {"pay_online", "发起在线支付"},
-        {"payment_surplus", "收到重复支付的款项，将原路退还"},
-        {"surplus_refunded", "已退还多付款项"},
-        {"refund_approved", "退费申请已通过，退款处理中"},
-        {NULL, NULL},
-    };
-    int i;
-
-    for (i = 0; labels[i].code != NULL; i++)
-        if (strcmp(labels[i].code, action) == 0)
-            return labels[i].label;
-    return "业务单已更新";
-}
-
 static int
 order_page(struct hall_req *req)
 {
@@ -377,7 +355,9 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "years", hall_dbres_get(res, 0, 10));
     hall_val_set_str(req->pool, o, "created", hall_dbres_get(res, 0, 12));
     hall_val_set_str(req->pool, o, "updated", hall_dbres_get(res, 0, 13));
-    hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
+    /* the reason belongs to the rejection: gone once resubmitted */
+    if (strcmp(s, "rejected") == 0)
+        hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
     hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, 0, 15));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, 0, 16));
     /* production and delivery (modules/pki): tracking number, the medium */
@@ -414,9 +394,9 @@ order_page(struct hall_req *req)
 
         hall_val_set_str(req->pool, h, "at", hall_dbres_get(hist, i, 0));
         if (*to != '\0')
-            hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: to);
+            hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: "状态变更");
         else
-            hall_val_set_str(req->pool, h, "what", history_label(action));
+            hall_val_set_str(req->pool, h, "what", hall_order_action_label(action));
     }
     return hall_resp_page(req, 200, "center_order", ctx);
 }

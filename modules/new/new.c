@@ -1110,7 +1110,9 @@ apply_page(struct hall_req *req)
         seal = strcmp(hall_dbres_get(o, 0, 6), "t") == 0;
         hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
         hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
-        hall_val_set_str(req->pool, ctx, "reject_reason", hall_dbres_get(o, 0, 17));
+        /* the reason belongs to the rejection: gone once resubmitted */
+        if (strcmp(hall_dbres_get(o, 0, 7), "rejected") == 0)
+            hall_val_set_str(req->pool, ctx, "reject_reason", hall_dbres_get(o, 0, 17));
     } else {
         struct hall_val *pre = link_prefill(req, p.code);
 

@@ -285,7 +285,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
             hall_val_set_str(req->pool, sms, "phone", phone);
             hall_val_set_fmt(
                 req->pool, sms, "text",
-                "您的业务单%s金融认证未通过（%s），请登录深圳CA网上营业厅，进入个人中心"
+                "【深圳CA】您的业务单%s金融认证未通过（%s），请登录深圳CA网上营业厅，进入个人中心"
                 "-我的业务单，点击“金融认证”重新填写正确的单位基本账户信息后提交。",
                 order_no, reason);
             if (hall_outbox_push(

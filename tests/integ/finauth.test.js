@@ -89,7 +89,8 @@ test('finauth_bank_failure__retry_with_corrected_account__ok_then_review', async
     const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
     await waitFor('finauth failure SMS', async () => {
         const m = await sandbox('/sandbox/sms?phone=13900139000');
-        return m.body.messages.some((x) => x.text.includes(orderNo) && x.text.includes('金融认证未通过'));
+        return m.body.messages.some((x) => x.text.includes(orderNo) && x.text.includes('金融认证未通过')
+            && x.text.startsWith('【深圳CA】'));
     });
 
     const page = await c.get(`/finauth?id=${id}`);
