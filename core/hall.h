@@ -84,6 +84,7 @@ struct hall_conf {
     char *db_conninfo;
     char *key_file;
     char *template_dir;
+    char *static_dir;
     char *upload_dir;
     char *tmp_dir;
     char *sandbox_url;
@@ -579,9 +580,12 @@ struct hall_app {
     void *pg; /* PGconn */
     const char *socket_path;
     unsigned long served;
+    char asset_v[16]; /* version of static_dir's files, for ?v= in the layout */
 };
 
 int hall_main(int argc, char **argv, const struct hall_module *mod);
+/* asset.c: 12 hex digits of SHA-256 over static_dir's files (names, contents) */
+int hall_asset_version(const char *dir, char *out, size_t outlen);
 /* connect (or reconnect) and prepare core + module statements */
 int hall_app_db_connect(struct hall_app *app);
 /* dispatch one parsed request; exposed for tests */
