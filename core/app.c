@@ -610,6 +610,11 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     }
     if (hall_app_key_check(&app) != HALL_OK)
         return HALL_EXIT_CONFIG;
+    if (hall_asset_version(app.conf.static_dir, app.asset_v, sizeof(app.asset_v)) != HALL_OK) {
+        /* the pages still work; their static URLs then change at each start */
+        snprintf(app.asset_v, sizeof(app.asset_v), "t%lx", (unsigned long)time(NULL));
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"cannot read static_dir\" dir=%s", app.conf.static_dir);
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (mod->init != NULL && mod->init(&app) != HALL_OK)
         return 1;

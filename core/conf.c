@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hall.h"
 
@@ -25,6 +26,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(db_conninfo, "dbname=hall", "libpq connection string of the store of record"),
     S(key_file, "var/keys/pii.key", "128 hex characters: AES-256-GCM key, then HMAC key"),
     S(template_dir, "templates", "directory of the HTML templates"),
+    S(static_dir, "static",
+      "directory of the static files; their content hash versions their URLs"),
     S(upload_dir, "var/uploads", "where uploaded materials are kept, outside the web root"),
     S(tmp_dir, "var/tmp", "where multipart uploads are streamed while a request runs"),
     S(sandbox_url, "http://127.0.0.1:8091", "base URL of the outside services (sandbox)"),
@@ -36,7 +39,7 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(max_requests, 0, 100000000, "0", "a worker exits after this many requests (0: never)"),
     I(session_idle_s, 60, 86400, "1800", "a session ends after this long without a request"),
     I(session_absolute_s, 300, 604800, "43200", "a session ends this long after login"),
-    I(cookie_secure, 0, 1, "0", "1 adds Secure to cookies (set behind HTTPS)"),
+    I(cookie_secure, 0, 1, "0", "1 adds Secure to cookies; on by itself when public_url is https"),
     I(upload_max_bytes, 1024, 104857600, "2097152", "largest accepted uploaded file"),
     I(body_max_bytes, 1024, 104857600, "3145728", "largest accepted request body"),
     I(http_connect_ms, 10, 60000, "2000", "connect timeout for outside services"),
@@ -168,6 +171,10 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
             goto out;
         }
     }
+    /* behind HTTPS every cookie is Secure: derived from the address the
+     * hall is reached at, not one more switch to remember */
+    if (strncasecmp(conf->public_url, "https://", 8) == 0)
+        conf->cookie_secure = 1;
     rc = HALL_OK;
 out:
     if (f != NULL)

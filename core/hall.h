@@ -84,6 +84,7 @@ struct hall_conf {
     char *db_conninfo;
     char *key_file;
     char *template_dir;
+    char *static_dir;
     char *upload_dir;
     char *tmp_dir;
     char *sandbox_url;
@@ -698,9 +699,12 @@ struct hall_app {
     long *provider_slots; /* shared by a module's workers: pid per slot, 0 free */
     long provider_nslots;
     int key_mismatch; /* the database was written with another PII key */
+    char asset_v[16]; /* version of static_dir's files, for ?v= in the layout */
 };
 
 int hall_main(int argc, char **argv, const struct hall_module *mod);
+/* asset.c: 12 hex digits of SHA-256 over static_dir's files (names, contents) */
+int hall_asset_version(const char *dir, char *out, size_t outlen);
 /* connect (or reconnect) and prepare core + module statements; refuses
  * (HALL_ERR, app->key_mismatch set) a database whose PII key fingerprint
  * is not the loaded key's, and records the fingerprint in a database that

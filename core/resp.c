@@ -113,6 +113,7 @@ hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_v
         hall_val_set_str(req->pool, ctx, "csrf", csrf_of(req));
     if (hall_val_get(ctx, "logged_in") == NULL)
         hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
+    hall_val_set_str(req->pool, ctx, "asset_v", req->app->asset_v);
     inner = hall_buf_new(req->pool, 4 * 1024 * 1024);
     if (hall_tmpl_render(req->app->tmpl, name, ctx, inner) != HALL_OK) {
         hall_err(req, "msg=\"template failed\" tmpl=%s", name);

@@ -32,6 +32,10 @@ N=0
 OUT=
 LOC=
 
+# (grep reads all its input, never -q: with pipefail, a grep that stops at
+# the first match can make the writer die of SIGPIPE and a match look like a
+# failure, as it did once on a slow machine.)
+#
 # ex STATUS REGEX curl ARGS...: run one example; check its HTTP status and
 # that its body (followed by a line "location: URL" for redirects) matches
 # the extended REGEX ('' checks the status only).  The body is left in OUT,

@@ -423,6 +423,7 @@ write_conf() {
         say "db_conninfo = host=$HALL_VAR/run/pg dbname=hall user=hall"
         say "key_file = $HALL_VAR/keys/pii.key"
         say "template_dir = $HALL_ROOT/templates"
+        say "static_dir = $HALL_ROOT/static"
         say "upload_dir = $HALL_VAR/uploads"
         say "tmp_dir = $HALL_VAR/tmp"
         say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -464,6 +465,97 @@ conf_docs__every_row__is_a_declared_option(void **state)
     assert_int_equal(rows, opt_count());
 }
 
+/* issue 12: behind HTTPS every cookie is Secure without a switch to remember */
+static void
+conf_load__https_public_url__cookie_secure_on_by_itself(void **state)
+{
+    static const struct {
+        const char *text;
+        long secure;
+    } cases[] = {
+        {"public_url = https://hall.example.cn\n", 1},
+        {"public_url = HTTPS://hall.example.cn/\n", 1},
+        {"public_url = https://hall.example.cn\ncookie_secure = 0\n", 1},
+        {"public_url = http://127.0.0.1:8080\n", 0},
+        {"public_url = http://https.example.cn\n", 0},
+        {"public_url = http://127.0.0.1:8080\ncookie_secure = 1\n", 1},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hall_conf c;
+        char *err = load_text(&c, cases[i].text);
+
+        if (err != NULL)
+            fail_msg("%s", err);
+        if (c.cookie_secure != cases[i].secure)
+            fail_msg("%s: cookie_secure %ld, want %ld", cases[i].text, c.cookie_secure,
+                     cases[i].secure);
+        hall_conf_free(&c);
+    }
+}
+
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* the ?v= of the static URLs: the same files give the same version, any
+ * change of a content, a name or the set of files a new one */
+static void
+asset_version__any_change_of_the_files__new_version(void **state)
+{
+    char dir[600], v1[16], v2[16], path[700];
+    size_t i;
+
+    snprintf(dir, sizeof(dir), "%s/static", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    put_file(dir, "hall.css", "body { color: #222; }\n");
+    put_file(dir, "hall.js", "'use strict';\n");
+    assert_int_equal(hall_asset_version(dir, v1, sizeof(v1)), HALL_OK);
+    assert_int_equal(strlen(v1), 12);
+    for (i = 0; i < 12; i++)
+        assert_non_null(strchr("0123456789abcdef", v1[i]));
+    assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+    assert_string_equal(v1, v2);
+
+    put_file(dir, "hall.css", "body { color: #333; }\n");
+    assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+    assert_string_not_equal(v1, v2);
+    put_file(dir, "hall.css", "body { color: #222; }\n");
+    assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+    assert_string_equal(v1, v2);
+
+    put_file(dir, "new.js", "");
+    assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+    assert_string_not_equal(v1, v2);
+    snprintf(path, sizeof(path), "%s/new.js", dir);
+    unlink(path);
+
+    snprintf(path, sizeof(path), "%s/hall.js", dir);
+    {
+        char to[700];
+
+        snprintf(to, sizeof(to), "%s/hall2.js", dir);
+        assert_int_equal(rename(path, to), 0);
+        assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+        assert_string_not_equal(v1, v2);
+        unlink(to);
+    }
+    snprintf(path, sizeof(path), "%s/hall.css", dir);
+    unlink(path);
+    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_ERR);
+}
+
 int
 main(void)
 {
@@ -480,6 +572,8 @@ main(void)
         cmocka_unit_test(conf_docs__every_option__has_a_row_in_operations_md),
         cmocka_unit_test(conf_docs__documented_defaults__match_declarations),
         cmocka_unit_test(conf_docs__every_row__is_a_declared_option),
+        cmocka_unit_test(conf_load__https_public_url__cookie_secure_on_by_itself),
+        cmocka_unit_test(asset_version__any_change_of_the_files__new_version),
     };
 
     return cmocka_run_group_tests_name("conf", tests, group_setup, group_teardown);
