@@ -54,12 +54,17 @@ struct pki_ca {
     X509 *ocsp_cert;
     EVP_PKEY *ocsp_key; /* HALL_PKI_OCSP_KEYS only */
     char *pem;          /* the certificate as published */
+    /* made once at load, not per OCSP request (OpenSSL 3's fetches cost
+     * more than the signature): the CA's CertIDs by SHA-1 and SHA-256, and
+     * an initialised signing context of the OCSP signer to copy */
+    OCSP_CERTID *id_sha1, *id_sha256;
+    EVP_MD_CTX *ocsp_sign;
 };
 
 static struct pki_ca cas[] = {
-    {"ecc", "ecdsa", 0, NULL, NULL, NULL, NULL, NULL},
-    {"sm2", "sm2", 1, NULL, NULL, NULL, NULL, NULL},
-    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+    {"ecc", "ecdsa", 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"sm2", "sm2", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 static char *root_pem;
 static unsigned loaded;
@@ -147,6 +152,8 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
     {NULL, NULL, 0},
 };
+
+static EVP_MD_CTX *sign_ctx(EVP_PKEY *key, int sm2);
 
 /* ---- loading ------------------------------------------------------------ */
 
@@ -240,6 +247,13 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
             if (ca->ocsp_key == NULL || X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
                 snprintf(err, errlen, "pki_dir %s: %s.key missing or not the key of %s.crt", dir,
                          name, name);
+                return HALL_ERR;
+            }
+            ca->ocsp_sign = sign_ctx(ca->ocsp_key, ca->sm2);
+            ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
+            ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
+            if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL) {
+                snprintf(err, errlen, "pki_dir %s: cannot prepare the OCSP signer %s", dir, name);
                 return HALL_ERR;
             }
         }
@@ -1011,6 +1025,16 @@ ocsp_ca_of(OCSP_CERTID *cid)
 
     if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) != 1)
         return NULL;
+    /* the usual hashes: the CertIDs made at load */
+    if (OBJ_obj2nid(md_oid) == NID_sha1 || OBJ_obj2nid(md_oid) == NID_sha256) {
+        for (ca = cas; ca->name != NULL; ca++) {
+            OCSP_CERTID *mine = OBJ_obj2nid(md_oid) == NID_sha1 ? ca->id_sha1 : ca->id_sha256;
+
+            if (mine != NULL && OCSP_id_issuer_cmp(mine, cid) == 0)
+                return ca;
+        }
+        return NULL;
+    }
     md = EVP_get_digestbyobj(md_oid);
     if (md == NULL)
         return NULL;
@@ -1025,6 +1049,33 @@ ocsp_ca_of(OCSP_CERTID *cid)
     return NULL;
 }
 
+/*
+ * Answers to requests without a nonce (RFC 5019 clients: browsers, most
+ * TLS stacks) are kept per worker and reused for OCSP_CACHE_S: the key
+ * holds what the database said this time (state, revocation time and
+ * reason), so a revocation changes the key and is answered at once; only
+ * the signature is saved.  Requests with a nonce are signed every time.
+ */
+#define OCSP_CACHE_N 512
+#define OCSP_CACHE_S 300
+
+static struct {
+    char key[96];
+    time_t at;
+    unsigned char *der;
+    size_t len;
+} ocsp_cache[OCSP_CACHE_N];
+
+static unsigned
+cache_slot(const char *key)
+{
+    unsigned h = 2166136261u;
+
+    for (; *key != '\0'; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h % OCSP_CACHE_N;
+}
+
 unsigned char *
 hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen, size_t *outlen,
                      const char **outcome)
@@ -1037,7 +1088,9 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
     ASN1_TIME *now = NULL, *next = NULL, *rev = NULL;
     struct pki_ca *signer = NULL;
     unsigned char *out = NULL;
-    int i, n;
+    char key[96] = "";
+    long long rev_at = 0;
+    int i, n, cacheable;
 
     *outcome = "malformed";
     if (inlen == 0 || inlen > 64 * 1024 ||
@@ -1046,6 +1099,7 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         OCSP_REQUEST_free(oreq);
         return ocsp_error(req->pool, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, outlen);
     }
+    cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1) < 0;
     bs = OCSP_BASICRESP_new();
     now = X509_gmtime_adj(NULL, 0);
     next = X509_gmtime_adj(NULL, OCSP_VALID_S);
@@ -1088,9 +1142,19 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
                     status = V_OCSP_CERTSTATUS_REVOKED;
                     reason = (int)hall_dbres_i64(res, 0, 2);
                     ASN1_TIME_free(rev);
-                    rev = ASN1_TIME_set(NULL, (time_t)hall_dbres_i64(res, 0, 1));
+                    rev_at = hall_dbres_i64(res, 0, 1);
+                    rev = ASN1_TIME_set(NULL, (time_t)rev_at);
                 }
             }
+        }
+        /* the answer repeats the request's CertID: cache only ours, by
+         * CA, hash, serial and what the database said */
+        if (cacheable && hex[0] != '\0') {
+            ASN1_OBJECT *md_oid = NULL;
+
+            OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid);
+            snprintf(key, sizeof(key), "%s|%d|%s|%d|%lld|%d", ca->name,
+                     md_oid != NULL ? OBJ_obj2nid(md_oid) : 0, hex, status, rev_at, reason);
         }
         if (OCSP_basic_add1_status(bs, cid, status, reason, rev, now, next) == NULL)
             goto internal;
@@ -1098,17 +1162,42 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
                    : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
                                                          : "unknown";
     }
+    if (key[0] != '\0') {
+        unsigned slot = cache_slot(key);
+
+        if (ocsp_cache[slot].der != NULL && strcmp(ocsp_cache[slot].key, key) == 0 &&
+            time(NULL) - ocsp_cache[slot].at < OCSP_CACHE_S) {
+            out = hall_palloc(req->pool, ocsp_cache[slot].len);
+            memcpy(out, ocsp_cache[slot].der, ocsp_cache[slot].len);
+            *outlen = ocsp_cache[slot].len;
+            goto done;
+        }
+    }
     if (OCSP_copy_nonce(bs, oreq) <= 0)
         goto internal;
     if (signer == NULL)
         signer = &cas[0];
-    m = sign_ctx(signer->ocsp_key, signer->sm2);
-    if (m == NULL || OCSP_basic_sign_ctx(bs, signer->ocsp_cert, m, NULL, OCSP_RESPID_KEY) != 1)
+    m = EVP_MD_CTX_new();
+    if (m == NULL || EVP_MD_CTX_copy_ex(m, signer->ocsp_sign) != 1 ||
+        OCSP_basic_sign_ctx(bs, signer->ocsp_cert, m, NULL, OCSP_RESPID_KEY) != 1)
         goto internal;
     resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
     if (resp == NULL)
         goto internal;
     out = ocsp_der(req->pool, resp, outlen);
+    if (out != NULL && key[0] != '\0') {
+        unsigned slot = cache_slot(key);
+        unsigned char *copy = malloc(*outlen);
+
+        if (copy != NULL) {
+            free(ocsp_cache[slot].der);
+            memcpy(copy, out, *outlen);
+            ocsp_cache[slot].der = copy;
+            ocsp_cache[slot].len = *outlen;
+            ocsp_cache[slot].at = time(NULL);
+            snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
+        }
+    }
     goto done;
 internal:
     if (strcmp(*outcome, "busy") != 0)

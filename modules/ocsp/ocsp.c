@@ -43,7 +43,9 @@ answer(struct hall_req *req, const unsigned char *der, size_t len)
 
     if (out == NULL)
         return hall_resp_busy(req);
-    hall_info(req, "msg=ocsp outcome=%s", outcome);
+    /* one line per answer besides the core's request line, at debug: the
+     * responder is the busiest route */
+    hall_log(HALL_LOG_DEBUG, hall_req_id(req), "msg=ocsp outcome=%s", outcome);
     /* a signed answer, whatever it says, is a 200 (RFC 6960 A.1) */
     return hall_resp_raw(req, 200, "application/ocsp-response", out, outlen);
 }

@@ -112,6 +112,11 @@ test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on
     assert.ok(r.verified, r.out);
     assert.match(r.line, /: good$/);
     assert.doesNotMatch(r.out, /WARNING: no nonce/, 'the nonce is echoed');
+    /* without a nonce (RFC 5019 clients) the signed answer is reused: the same bytes */
+    const a1 = ocspQuery(dir, 'ecc', serial, ['-no_nonce']);
+    const der1 = fs.readFileSync(path.join(dir, 'resp.der'));
+    assert.match(a1.line, /: good$/, a1.out);
+    assert.ok(a1.verified, a1.out);
 
     /* the applicant's PIN is nowhere in the logs or the database */
     const logs = fs.readdirSync(path.join(process.env.HALL_VAR, 'log'))
@@ -130,6 +135,10 @@ test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on
     assert.ok(r.verified, r.out);
     assert.match(r.line, /: revoked$/);
     assert.match(r.out, /Reason: keyCompromise/);
+    /* ... but never across a revocation */
+    const a2 = ocspQuery(dir, 'ecc', serial, ['-no_nonce']);
+    assert.match(a2.line, /: revoked$/, a2.out);
+    assert.notDeepEqual(fs.readFileSync(path.join(dir, 'resp.der')), der1);
     await fetchPki(dir);
     const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-noout', '-text']);
     assert.ok(crl.stdout.includes(`Serial Number: ${serial}`), 'the CRL lists it');

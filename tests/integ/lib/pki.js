@@ -92,8 +92,8 @@ async function fetchPki(dir) {
 }
 
 /* `openssl ocsp` against the hall; { out, serialLine, verified } */
-function ocspQuery(dir, ca, serial) {
-    const r = openssl(['ocsp', '-issuer', path.join(dir, `${ca}.crt`), '-serial', `0x${serial}`,
+function ocspQuery(dir, ca, serial, extra = []) {
+    const r = openssl(['ocsp', ...extra, '-issuer', path.join(dir, `${ca}.crt`), '-serial', `0x${serial}`,
         '-url', `${HALL}/ocsp`, '-CAfile', path.join(dir, 'root.crt'),
         '-respout', path.join(dir, 'resp.der')]);
     const out = `${r.stdout}\n${r.stderr}`;
