@@ -234,6 +234,9 @@ read_body(struct hall_req *req, size_t clen)
     return b;
 }
 
+/* the files of multipart bodies: one arena per worker, see core/req.c */
+static struct hall_mp_arena *mp_arena;
+
 static int
 parse_body(struct hall_req *req)
 {
@@ -265,7 +268,11 @@ parse_body(struct hall_req *req)
         lim.max_file = (size_t)req->app->conf.upload_max_bytes;
         lim.max_field = 64 * 1024;
         lim.max_parts = 32;
-        lim.dir = req->app->conf.tmp_dir;
+        lim.seal = 1;
+        /* once per worker, for its life: see core/req.c */
+        if (mp_arena == NULL)
+            mp_arena = hall_mp_arena_new((size_t)req->app->conf.body_max_bytes, lim.max_parts);
+        lim.arena = mp_arena;
         rd.in = ((FCGX_Request *)req->fcgi)->in;
         st = hall_parse_multipart(req->pool, ct, fcgi_read, &rd, clen, &lim, &req->bparams,
                                   &req->uploads, &err, &errfield);

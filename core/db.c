@@ -17,14 +17,16 @@ struct hall_dbres {
 
 /* statements of the core itself (sessions, SMS codes, outbox, audit) */
 static const struct hall_stmt core_stmts[] = {
+    /* a plain primary-key read; the refresh is a separate UPDATE, sent only
+     * when the last one is more than a minute old (hall_session_load) */
     {"session_get",
-     "WITH s AS (SELECT token_hash, user_id, partner_code, last_seen FROM sessions"
-     " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()),"
-     " t AS (UPDATE sessions SET last_seen = now(),"
+     "SELECT user_id, partner_code, last_seen < now() - interval '60 seconds' FROM sessions"
+     " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()",
+     1},
+    {"session_touch",
+     "UPDATE sessions SET last_seen = now(),"
      " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
-     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 "
-     "seconds'))"
-     " SELECT user_id, partner_code FROM s",
+     " WHERE token_hash = $1",
      2},
     {"session_insert",
      "INSERT INTO sessions (token_hash, user_id, partner_code, idle_expires, absolute_expires)"

@@ -181,6 +181,15 @@ int hall_rand_bytes(void *buf, size_t n);
 unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len,
                                 size_t *outlen);
 char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len);
+/* hall_pii_encrypt piece by piece, with the SHA-256 of the plaintext: the
+ * sealed form is head, the pieces' output in order, tag */
+#define HALL_SEAL_HEAD 13
+#define HALL_SEAL_TAG  16
+struct hall_seal;
+struct hall_seal *hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD]);
+/* encrypts n bytes of in to n bytes at out, and hashes them */
+void hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out);
+void hall_seal_end(struct hall_seal *s, unsigned char tag[HALL_SEAL_TAG], unsigned char sha256[32]);
 /* HMAC-SHA256 blind index over "kind:" value, 32 bytes */
 void hall_pii_index(const char *kind, const char *value, unsigned char out[32]);
 void hall_sha256(const void *p, size_t n, unsigned char out[32]);
@@ -254,8 +263,13 @@ struct hall_upload {
     const char *field;
     const char *filename; /* as the client sent it; never used as a path */
     const char *ctype;    /* as the client sent it; never trusted */
-    char *path;           /* temporary file, removed when the request ends */
+    unsigned char *data;  /* the content, in the worker's arena until the next request */
     size_t size;
+    /* with hall_mp_limits.seal: the content as hall_pii_encrypt would seal it,
+     * and its SHA-256, both computed while it streamed in */
+    unsigned char *sealed;
+    size_t sealed_len;
+    unsigned char sha256[32];
     struct hall_upload *next;
 };
 
@@ -371,12 +385,17 @@ int hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param 
 char *hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen);
 char *hall_url_encode(struct hall_pool *pool, const char *s);
 
-/* multipart: pull parser fed by read callback, parts to files under dir */
+/* multipart: pull parser fed by read callback; files are kept in an arena
+ * of the worker's, reused by the next request (never on disk in clear) */
+struct hall_mp_arena;
+struct hall_mp_arena *hall_mp_arena_new(size_t max_body, size_t max_parts);
+void hall_mp_arena_free(struct hall_mp_arena *a);
 struct hall_mp_limits {
     size_t max_file;  /* one file */
     size_t max_field; /* one plain field */
     size_t max_parts;
-    const char *dir;
+    int seal; /* also encrypt and hash each file as it streams (needs the keys) */
+    struct hall_mp_arena *arena; /* from hall_mp_arena_new(body length, max_parts) */
 };
 typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);
 /* returns 0, or an HTTP status (400/413) with *err set to a Chinese message */

@@ -65,20 +65,10 @@ static const struct hall_stmt new_stmts[] = {
      " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)"
      " FROM orders WHERE id = $1 AND user_id = $2 AND business_type = 'new'",
      2},
-    {"order_insert",
-     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
-     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev)"
-     " VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
-     " $1, $2, 'new', $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1) RETURNING id, order_no",
-     10},
-    {"order_update",
-     "UPDATE orders SET product_id = $3, cert_type = $4, years = $5, seal = $6, subject = $7,"
-     " cert_fen = $8, shipping_fen = $9, form_enc = $10, form_rev = form_rev + 1,"
-     " step = CASE WHEN step = 'choose' THEN 'info' ELSE step END, updated_at = now()"
-     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING form_rev",
-     10},
-    {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
-     3},
+    {"order_save",
+     "SELECT order_id, order_no, rev FROM new_order_save($1, $2, $3, $4, $5, $6,"
+     " $7, $8, $9, $10, $11, $12, $13)",
+     13},
     {"order_printed",
      "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
      " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
@@ -1202,43 +1192,22 @@ do_apply(struct hall_req *req)
     if (enc == NULL)
         return hall_resp_busy(req);
 
-    if (hall_db_begin(req) != HALL_OK)
+    /* the order, its audit row and its revision: one statement, one round
+     * trip (new_order_save in sql/016_perf.sql) */
+    res =
+        hall_db_exec(req, "order_save", o != NULL ? HALL_I64(hall_dbres_i64(o, 0, 0)) : HALL_NULLP,
+                     HALL_I64(req->user_id), HALL_STR(p.code), HALL_I64(product_id), HALL_STR(type),
+                     HALL_I64(years), HALL_STR(seal ? "t" : "f"), HALL_STR(subject),
+                     HALL_I64(cert_fen), HALL_I64(ship_fen), HALL_BIN(enc, elen),
+                     req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                     req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP);
+    if (res == NULL)
         return hall_resp_busy(req);
-    if (o == NULL) {
-        res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
-                           HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
-                           HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
-                           HALL_I64(ship_fen), HALL_BIN(enc, elen));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        order_id = hall_dbres_i64(res, 0, 0);
-        order_no = hall_dbres_get(res, 0, 1);
-        rev = 1;
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "create", NULL,
-                       "draft", NULL) != HALL_OK)
-            return hall_resp_busy(req);
-    } else {
-        order_id = hall_dbres_i64(o, 0, 0);
-        order_no = hall_dbres_get(o, 0, 1);
-        res = hall_db_exec(req, "order_update", HALL_I64(order_id), HALL_I64(req->user_id),
-                           HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
-                           HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
-                           HALL_I64(ship_fen), HALL_BIN(enc, elen));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0)
-            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-        rev = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "edit", NULL, NULL,
-                       NULL) != HALL_OK)
-            return hall_resp_busy(req);
-    }
-    if (hall_db_exec(req, "revision_insert", HALL_I64(order_id), HALL_I64(rev),
-                     HALL_BIN(enc, elen)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
-        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    order_id = hall_dbres_i64(res, 0, 0);
+    order_no = hall_dbres_get(res, 0, 1);
+    rev = hall_dbres_i64(res, 0, 2);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
     return hall_resp_go(
         req,
@@ -1731,25 +1700,12 @@ static const char *
 photo_b64(struct hall_req *req, const char *field, const char *label)
 {
     const struct hall_upload *up = hall_req_upload(req, field);
-    unsigned char *buf;
-    size_t got = 0;
-    FILE *f;
 
     if (up == NULL || up->size == 0) {
         hall_resp_error(req, 400, field, hall_psprintf(req->pool, "请拍摄或上传%s", label));
         return NULL;
     }
-    buf = hall_palloc(req->pool, up->size + 1);
-    f = fopen(up->path, "rb");
-    if (f != NULL) {
-        got = fread(buf, 1, up->size, f);
-        fclose(f);
-    }
-    if (got != up->size) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    return hall_b64url(req->pool, buf, got);
+    return hall_b64url(req->pool, up->data, up->size);
 }
 
 static int
