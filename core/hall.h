@@ -82,6 +82,7 @@ void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...
 
 struct hall_conf {
     char *db_conninfo;
+    char *db_replica_conninfo;
     char *key_file;
     char *template_dir;
     char *upload_dir;
@@ -231,6 +232,17 @@ struct hall_dbparam {
 
 struct hall_dbres;
 
+/*
+ * A read that may be answered a moment late: on the streaming replica of
+ * db_replica_conninfo when one is configured (reports), else on the primary.
+ * Never inside a transaction; a replica that cannot be reached is logged and
+ * the primary answers.  The statement is one of the module's prepared ones.
+ */
+#define hall_db_read(req, name, ...)                                                               \
+    hall_db_readv((req), (name),                                                                   \
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+struct hall_dbres *hall_db_readv(struct hall_req *req, const char *name,
+                                 const struct hall_dbparam *params);
 #define hall_db_exec(req, name, ...)                                                               \
     hall_db_execv((req), (name),                                                                   \
                   (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
@@ -595,10 +607,27 @@ struct hall_app {
     const struct hall_module *mod;
     struct hall_conf conf;
     struct hall_tmpl_set *tmpl;
-    void *pg; /* PGconn */
+    void *pg;         /* PGconn */
+    void *pg_replica; /* PGconn to db_replica_conninfo, NULL when none or lost */
     const char *socket_path;
     unsigned long served;
 };
+
+/* ---- metrics.c: Prometheus counters shared by a module's workers ---------- */
+
+/* the shared mapping; the master calls it before forking */
+int hall_metrics_init(void);
+void hall_metrics_request(const struct hall_req *req, double ms);
+void hall_metrics_db_error(void);
+void hall_metrics_db_reconnect(void);
+void hall_metrics_worker_started(void);
+/* one call to an outside service: provider is a short fixed name ("carrier",
+ * "sms", ...), ms its duration, ok 0 for a transport error, timeout or
+ * non-2xx answer (core/http.c) */
+void hall_metrics_provider(const char *provider, double ms, int ok);
+/* answers GET /metrics: what is "1" (the module) or "outbox" */
+int hall_metrics_serve(struct hall_req *req, const char *what);
+extern const struct hall_stmt hall_metrics_stmts[];
 
 int hall_main(int argc, char **argv, const struct hall_module *mod);
 /* connect (or reconnect) and prepare core + module statements */
