@@ -234,6 +234,9 @@ read_body(struct hall_req *req, size_t clen)
     return b;
 }
 
+/* the files of multipart bodies: one arena per worker, see core/req.c */
+static struct hall_mp_arena *mp_arena;
+
 static int
 parse_body(struct hall_req *req)
 {
@@ -265,7 +268,11 @@ parse_body(struct hall_req *req)
         lim.max_file = (size_t)req->app->conf.upload_max_bytes;
         lim.max_field = 64 * 1024;
         lim.max_parts = 32;
-        lim.dir = req->app->conf.tmp_dir;
+        lim.seal = 1;
+        /* once per worker, for its life: see core/req.c */
+        if (mp_arena == NULL)
+            mp_arena = hall_mp_arena_new((size_t)req->app->conf.body_max_bytes, lim.max_parts);
+        lim.arena = mp_arena;
         rd.in = ((FCGX_Request *)req->fcgi)->in;
         st = hall_parse_multipart(req->pool, ct, fcgi_read, &rd, clen, &lim, &req->bparams,
                                   &req->uploads, &err, &errfield);
@@ -344,6 +351,10 @@ hall_app_dispatch(struct hall_req *req)
     int path_seen = 0;
     const char *m = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 
+    /* only nginx's loopback-only metrics location sets HALL_METRICS */
+    if (hall_req_env(req, "HALL_METRICS") != NULL && strcmp(req->path, "/metrics") == 0 &&
+        strcmp(m, "GET") == 0)
+        return hall_metrics_serve(req, hall_req_env(req, "HALL_METRICS"));
     for (r = req->app->mod->routes; r->path != NULL; r++) {
         if (!path_match(r, req->path))
             continue;
@@ -482,6 +493,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     }
     write_response(req);
     finish(fr);
+    hall_metrics_request(req, now_ms() - t0);
     /* the path is logged without the query string: it may carry codes */
     hall_log(HALL_LOG_INFO, req->request_id, "method=%s path=%.200s status=%d dur_ms=%.2f mem=%zu",
              req->method, req->path, req->status, now_ms() - t0, hall_pool_used(pool));
@@ -531,6 +543,7 @@ worker_run(struct hall_app *app, int sock)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
     }
+    hall_metrics_worker_started();
     if (hall_app_db_connect(app) != HALL_OK)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
     FCGX_InitRequest(&fr, sock, 0);
@@ -651,6 +664,8 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot map the provider slots\"");
         return 1;
     }
+    if (hall_metrics_init() != HALL_OK)
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"no shared memory for metrics; /metrics is empty\"");
     for (i = 0; i < app.conf.workers; i++)
         pids[i] = spawn(&app, sock);
     hall_log(HALL_LOG_INFO, NULL, "msg=started socket=%s workers=%ld", app.socket_path,

@@ -24,6 +24,8 @@
 
 const struct hall_conf_opt hall_conf_opts[] = {
     S(db_conninfo, "dbname=hall", "libpq connection string of the store of record"),
+    S(db_replica_conninfo, "",
+      "libpq connection string of a streaming replica for report reads (empty: the primary)"),
     S(key_file, "var/keys/pii.key", "128 hex characters: AES-256-GCM key, then HMAC key"),
     S(template_dir, "templates", "directory of the HTML templates"),
     S(static_dir, "static",

@@ -161,6 +161,73 @@ hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len, size_t *
     return out;
 }
 
+/*
+ * The same format as hall_pii_encrypt, produced piece by piece while an
+ * upload streams out of the multipart parser, with the SHA-256 of the
+ * plaintext computed in the same pass (core/req.c): each 64 KiB piece is
+ * hashed and encrypted while it is still in the cache, and nothing is
+ * written to disk before the handler has accepted the file.
+ */
+struct hall_seal {
+    EVP_CIPHER_CTX *ctx;
+    EVP_MD_CTX *md;
+};
+
+static void
+seal_free(void *p)
+{
+    struct hall_seal *s = p;
+
+    EVP_CIPHER_CTX_free(s->ctx);
+    EVP_MD_CTX_free(s->md);
+}
+
+struct hall_seal *
+hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD])
+{
+    struct hall_seal *s = hall_pcalloc(pool, sizeof(*s));
+
+    if (!keys_loaded)
+        abort();
+    s->ctx = EVP_CIPHER_CTX_new();
+    s->md = EVP_MD_CTX_new();
+    if (s->ctx == NULL || s->md == NULL)
+        abort();
+    hall_pool_cleanup(pool, seal_free, s);
+    head[0] = PII_VERSION;
+    hall_rand_bytes(head + 1, NONCE_LEN);
+    if (EVP_EncryptInit_ex(s->ctx, EVP_aes_256_gcm(), NULL, enc_key, head + 1) != 1 ||
+        EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1)
+        abort();
+    return s;
+}
+
+void
+hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out)
+{
+    int outl;
+
+    if (n == 0)
+        return;
+    if (EVP_DigestUpdate(s->md, in, n) != 1 ||
+        EVP_EncryptUpdate(s->ctx, out, &outl, in, (int)n) != 1 || (size_t)outl != n)
+        abort();
+}
+
+void
+hall_seal_end(struct hall_seal *s, unsigned char tag[HALL_SEAL_TAG], unsigned char sha256[32])
+{
+    unsigned char rest[16];
+    unsigned int mdl = 32;
+    int outl;
+
+    /* GCM is a stream mode: Final has nothing left to write */
+    if (EVP_EncryptFinal_ex(s->ctx, rest, &outl) != 1 || outl != 0 ||
+        EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) != 1 ||
+        EVP_DigestFinal_ex(s->md, sha256, &mdl) != 1)
+        abort();
+}
+
 char *
 hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -17,14 +18,16 @@ struct hall_dbres {
 
 /* statements of the core itself (sessions, SMS codes, outbox, audit) */
 static const struct hall_stmt core_stmts[] = {
+    /* a plain primary-key read; the refresh is a separate UPDATE, sent only
+     * when the last one is more than a minute old (hall_session_load) */
     {"session_get",
-     "WITH s AS (SELECT token_hash, user_id, partner_code, last_seen FROM sessions"
-     " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()),"
-     " t AS (UPDATE sessions SET last_seen = now(),"
+     "SELECT user_id, partner_code, last_seen < now() - interval '60 seconds' FROM sessions"
+     " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()",
+     1},
+    {"session_touch",
+     "UPDATE sessions SET last_seen = now(),"
      " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
-     " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 "
-     "seconds'))"
-     " SELECT user_id, partner_code FROM s",
+     " WHERE token_hash = $1",
      2},
     {"session_insert",
      "INSERT INTO sessions (token_hash, user_id, partner_code, idle_expires, absolute_expires)"
@@ -75,9 +78,8 @@ static const struct hall_stmt core_stmts[] = {
 };
 
 static int
-prepare_all(struct hall_app *app, const struct hall_stmt *list)
+prepare_all(PGconn *pg, const struct hall_stmt *list)
 {
-    PGconn *pg = app->pg;
 
     for (; list != NULL && list->name != NULL; list++) {
         PGresult *r = PQprepare(pg, list->name, list->sql, list->nparams, NULL);
@@ -158,6 +160,20 @@ hall_app_key_check(struct hall_app *app)
     return app->key_mismatch ? HALL_ERR : HALL_OK;
 }
 
+static int
+prepare_every(struct hall_app *app, PGconn *pg)
+{
+    if (prepare_all(pg, core_stmts) != HALL_OK || prepare_all(pg, hall_order_stmts) != HALL_OK ||
+        prepare_all(pg, hall_finauth_stmts) != HALL_OK ||
+        prepare_all(pg, hall_invoice_stmts) != HALL_OK ||
+        prepare_all(pg, hall_staff_stmts) != HALL_OK ||
+        prepare_all(pg, hall_pki_stmts) != HALL_OK ||
+        prepare_all(pg, hall_metrics_stmts) != HALL_OK ||
+        prepare_all(pg, app->mod->stmts) != HALL_OK)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
 int
 hall_app_db_connect(struct hall_app *app)
 {
@@ -175,22 +191,51 @@ hall_app_db_connect(struct hall_app *app)
         return HALL_ERR;
     }
     app->pg = pg;
-    if (key_matches(app) != HALL_OK) {
-        PQfinish(pg);
-        app->pg = NULL;
-        return HALL_ERR;
-    }
-    if (prepare_all(app, core_stmts) != HALL_OK || prepare_all(app, hall_order_stmts) != HALL_OK ||
-        prepare_all(app, hall_finauth_stmts) != HALL_OK ||
-        prepare_all(app, hall_invoice_stmts) != HALL_OK ||
-        prepare_all(app, hall_staff_stmts) != HALL_OK ||
-        prepare_all(app, hall_pki_stmts) != HALL_OK ||
-        prepare_all(app, app->mod->stmts) != HALL_OK) {
+    if (key_matches(app) != HALL_OK || prepare_every(app, pg) != HALL_OK) {
         PQfinish(pg);
         app->pg = NULL;
         return HALL_ERR;
     }
     return HALL_OK;
+}
+
+/*
+ * The replica for hall_db_read: connected on first use, every statement
+ * prepared there as well (preparing a write is allowed on a hot standby;
+ * only running one fails).  After a failed connect the primary answers for
+ * REPLICA_RETRY_S before the next try, so a replica that is down costs one
+ * connect timeout per worker and interval, not one per request.
+ */
+#define REPLICA_RETRY_S 5
+
+static int
+replica_ready(struct hall_app *app)
+{
+    static time_t failed_at;
+    const char *ci = app->conf.db_replica_conninfo;
+    PGconn *pg = app->pg_replica;
+
+    if (ci == NULL || *ci == '\0')
+        return 0;
+    if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
+        return 1;
+    if (pg != NULL) {
+        PQfinish(pg);
+        app->pg_replica = NULL;
+        hall_metrics_db_reconnect();
+    }
+    if (failed_at != 0 && time(NULL) - failed_at < REPLICA_RETRY_S)
+        return 0;
+    pg = PQconnectdb(ci);
+    if (PQstatus(pg) != CONNECTION_OK || prepare_every(app, pg) != HALL_OK) {
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"replica connect failed; the primary answers reads\"");
+        PQfinish(pg);
+        failed_at = time(NULL);
+        return 0;
+    }
+    failed_at = 0;
+    app->pg_replica = pg;
+    return 1;
 }
 
 /* Called at the start of every request: reconnect when the server went away. */
@@ -201,6 +246,8 @@ db_ready(struct hall_req *req)
 
     if (app->pg != NULL && PQstatus(app->pg) == CONNECTION_OK)
         return HALL_OK;
+    if (app->pg != NULL)
+        hall_metrics_db_reconnect();
     return hall_app_db_connect(app);
 }
 
@@ -217,8 +264,10 @@ note_failure(struct hall_req *req, const char *name, PGresult *r)
 
     snprintf(req->sqlstate, sizeof(req->sqlstate), "%s", state != NULL ? state : "08000");
     /* unique violations are expected answers (e.g. phone taken): not errors */
-    if (strcmp(req->sqlstate, "23505") != 0)
+    if (strcmp(req->sqlstate, "23505") != 0) {
         hall_err(req, "msg=db_exec stmt=%s sqlstate=%s", name, req->sqlstate);
+        hall_metrics_db_error();
+    }
 }
 
 static int
@@ -241,24 +290,16 @@ reconnect_first(struct hall_req *req)
         PQstatus(req->app->pg) != CONNECTION_BAD)
         return 0;
     hall_warn(req, "msg=\"database connection lost; reconnecting\"");
+    hall_metrics_db_reconnect();
     return hall_app_db_connect(req->app) == HALL_OK;
 }
 
-struct hall_dbres *
-hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+static int
+params_of(struct hall_req *req, const struct hall_dbparam *params, const char **values,
+          int *lengths, int *formats)
 {
-    const char *values[32];
-    int lengths[32], formats[32];
-    struct hall_dbres *res;
-    PGresult *r;
     int n = 0;
 
-    if (!req->in_tx && db_ready(req) != HALL_OK) {
-        snprintf(req->sqlstate, sizeof(req->sqlstate), "08006");
-        return NULL;
-    }
-    if (req->app->pg == NULL)
-        return NULL;
     for (; params[n].type != HALL_DBP_END; n++) {
         if (n == 32)
             abort(); /* a programming error, not input */
@@ -278,6 +319,34 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
         case HALL_DBP_END: break;
         }
     }
+    return n;
+}
+
+static struct hall_dbres *
+wrap(struct hall_req *req, PGresult *r)
+{
+    struct hall_dbres *res = hall_palloc(req->pool, sizeof(*res));
+
+    res->res = r;
+    hall_pool_cleanup(req->pool, res_free, res);
+    return res;
+}
+
+struct hall_dbres *
+hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+{
+    const char *values[32];
+    int lengths[32], formats[32];
+    PGresult *r;
+    int n;
+
+    if (!req->in_tx && db_ready(req) != HALL_OK) {
+        snprintf(req->sqlstate, sizeof(req->sqlstate), "08006");
+        return NULL;
+    }
+    if (req->app->pg == NULL)
+        return NULL;
+    n = params_of(req, params, values, lengths, formats);
     r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
     if (failed(r) && reconnect_first(req)) {
         /* the server restarted since the last request: nothing of this one
@@ -291,10 +360,29 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
         return NULL;
     }
     req->db_used = 1;
-    res = hall_palloc(req->pool, sizeof(*res));
-    res->res = r;
-    hall_pool_cleanup(req->pool, res_free, res);
-    return res;
+    return wrap(req, r);
+}
+
+struct hall_dbres *
+hall_db_readv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+{
+    const char *values[32];
+    int lengths[32], formats[32];
+    PGresult *r;
+    int n;
+
+    if (req->in_tx || !replica_ready(req->app))
+        return hall_db_execv(req, name, params);
+    n = params_of(req, params, values, lengths, formats);
+    r = PQexecPrepared(req->app->pg_replica, name, n, values, lengths, formats, 0);
+    if (!failed(r))
+        return wrap(req, r);
+    /* a replica that went away or lags into a conflict: the primary answers */
+    hall_warn(req, "msg=\"replica read failed; the primary answers\" stmt=%s sqlstate=%s", name,
+              PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "08000");
+    hall_metrics_db_error();
+    PQclear(r);
+    return hall_db_execv(req, name, params);
 }
 
 static int

@@ -82,6 +82,7 @@ void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...
 
 struct hall_conf {
     char *db_conninfo;
+    char *db_replica_conninfo;
     char *key_file;
     char *template_dir;
     char *static_dir;
@@ -191,6 +192,15 @@ int hall_rand_bytes(void *buf, size_t n);
 unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len,
                                 size_t *outlen);
 char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len);
+/* hall_pii_encrypt piece by piece, with the SHA-256 of the plaintext: the
+ * sealed form is head, the pieces' output in order, tag */
+#define HALL_SEAL_HEAD 13
+#define HALL_SEAL_TAG  16
+struct hall_seal;
+struct hall_seal *hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD]);
+/* encrypts n bytes of in to n bytes at out, and hashes them */
+void hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out);
+void hall_seal_end(struct hall_seal *s, unsigned char tag[HALL_SEAL_TAG], unsigned char sha256[32]);
 /* HMAC-SHA256 blind index over "kind:" value, 32 bytes */
 void hall_pii_index(const char *kind, const char *value, unsigned char out[32]);
 void hall_sha256(const void *p, size_t n, unsigned char out[32]);
@@ -232,6 +242,17 @@ struct hall_dbparam {
 
 struct hall_dbres;
 
+/*
+ * A read that may be answered a moment late: on the streaming replica of
+ * db_replica_conninfo when one is configured (reports), else on the primary.
+ * Never inside a transaction; a replica that cannot be reached is logged and
+ * the primary answers.  The statement is one of the module's prepared ones.
+ */
+#define hall_db_read(req, name, ...)                                                               \
+    hall_db_readv((req), (name),                                                                   \
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+struct hall_dbres *hall_db_readv(struct hall_req *req, const char *name,
+                                 const struct hall_dbparam *params);
 #define hall_db_exec(req, name, ...)                                                               \
     hall_db_execv((req), (name),                                                                   \
                   (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
@@ -264,8 +285,13 @@ struct hall_upload {
     const char *field;
     const char *filename; /* as the client sent it; never used as a path */
     const char *ctype;    /* as the client sent it; never trusted */
-    char *path;           /* temporary file, removed when the request ends */
+    unsigned char *data;  /* the content, in the worker's arena until the next request */
     size_t size;
+    /* with hall_mp_limits.seal: the content as hall_pii_encrypt would seal it,
+     * and its SHA-256, both computed while it streamed in */
+    unsigned char *sealed;
+    size_t sealed_len;
+    unsigned char sha256[32];
     struct hall_upload *next;
 };
 
@@ -387,12 +413,17 @@ int hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param 
 char *hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen);
 char *hall_url_encode(struct hall_pool *pool, const char *s);
 
-/* multipart: pull parser fed by read callback, parts to files under dir */
+/* multipart: pull parser fed by read callback; files are kept in an arena
+ * of the worker's, reused by the next request (never on disk in clear) */
+struct hall_mp_arena;
+struct hall_mp_arena *hall_mp_arena_new(size_t max_body, size_t max_parts);
+void hall_mp_arena_free(struct hall_mp_arena *a);
 struct hall_mp_limits {
     size_t max_file;  /* one file */
     size_t max_field; /* one plain field */
     size_t max_parts;
-    const char *dir;
+    int seal; /* also encrypt and hash each file as it streams (needs the keys) */
+    struct hall_mp_arena *arena; /* from hall_mp_arena_new(body length, max_parts) */
 };
 typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);
 /* returns 0, or an HTTP status (400/413) with *err set to a Chinese message */
@@ -693,7 +724,8 @@ struct hall_app {
     const struct hall_module *mod;
     struct hall_conf conf;
     struct hall_tmpl_set *tmpl;
-    void *pg; /* PGconn */
+    void *pg;         /* PGconn */
+    void *pg_replica; /* PGconn to db_replica_conninfo, NULL when none or lost */
     const char *socket_path;
     unsigned long served;
     long *provider_slots; /* shared by a module's workers: pid per slot, 0 free */
@@ -701,6 +733,22 @@ struct hall_app {
     int key_mismatch; /* the database was written with another PII key */
     char asset_v[16]; /* version of static_dir's files, for ?v= in the layout */
 };
+
+/* ---- metrics.c: Prometheus counters shared by a module's workers ---------- */
+
+/* the shared mapping; the master calls it before forking */
+int hall_metrics_init(void);
+void hall_metrics_request(const struct hall_req *req, double ms);
+void hall_metrics_db_error(void);
+void hall_metrics_db_reconnect(void);
+void hall_metrics_worker_started(void);
+/* one call to an outside service: provider is a short fixed name ("carrier",
+ * "sms", ...), ms its duration, ok 0 for a transport error, timeout or
+ * non-2xx answer (core/http.c) */
+void hall_metrics_provider(const char *provider, double ms, int ok);
+/* answers GET /metrics: what is "1" (the module) or "outbox" */
+int hall_metrics_serve(struct hall_req *req, const char *what);
+extern const struct hall_stmt hall_metrics_stmts[];
 
 int hall_main(int argc, char **argv, const struct hall_module *mod);
 /* asset.c: 12 hex digits of SHA-256 over static_dir's files (names, contents) */

@@ -84,11 +84,30 @@ handle_get(const char *url)
     return handles[i].curl;
 }
 
+/* "sms" of http://host:port/sms/send: the provider a call goes to */
+static const char *
+provider_name(struct hall_pool *pool, const char *url)
+{
+    const char *p = strstr(url, "://"), *end;
+
+    if (p == NULL)
+        return NULL;
+    p = strchr(p + 3, '/');
+    if (p == NULL)
+        return NULL;
+    p++;
+    end = p + strcspn(p, "/?#");
+    if (end == p || end - p > 24)
+        return NULL;
+    return hall_pstrndup(pool, p, (size_t)(end - p));
+}
+
 int
 hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, const char *idem_key,
                     long connect_ms, long total_ms, struct hall_http_resp *out)
 {
     struct curl_slist *hdrs = NULL;
+    struct timespec t0, t1;
     struct hall_buf b;
     CURLcode rc;
     CURL *c, *own = NULL;
@@ -114,7 +133,9 @@ hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, c
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = curl_easy_perform(c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
         out->body = hall_pstrndup(pool, b.data != NULL ? b.data : "", b.len);
@@ -123,6 +144,11 @@ hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, c
         out->error = hall_pstrdup(pool, curl_easy_strerror(rc));
         out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     }
+    /* /metrics: latency and failures per provider (the path's first segment) */
+    hall_metrics_provider(provider_name(pool, url),
+                          (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                              (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                          rc == CURLE_OK && out->status >= 200 && out->status < 300);
     hall_buf_free(&b);
     /* the handle keeps no pointer into this call's memory */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

@@ -1,6 +1,6 @@
 /*
  * Request parsing: query strings, cookies, urlencoded and JSON bodies, and
- * multipart/form-data streamed to temporary files.  Every parser works on
+ * multipart/form-data (files kept in memory, sealed as they stream).  Every parser works on
  * bounded input and reports malformed input instead of guessing.
  */
 #include <errno.h>
@@ -324,13 +324,46 @@ header_attr(struct hall_pool *pool, const char *h, const char *attr)
     return NULL;
 }
 
-static void
-upload_cleanup(void *p)
-{
-    struct hall_upload *u = p;
+/*
+ * Files are kept in memory the worker owns for its whole life and reuses
+ * for every request: a 2 MiB upload then touches pages that are already
+ * mapped (fresh pages cost a fault each, 512 per 2 MiB) and its part never
+ * moves while it grows, since parts come one after the other.  A body holds
+ * at most its own length in files, so arenas as large as the largest body
+ * never run out.
+ */
+struct hall_mp_arena {
+    unsigned char *data, *sealed;
+    size_t cap, scap;
+    char *window;
+};
 
-    if (u->path != NULL)
-        unlink(u->path);
+struct hall_mp_arena *
+hall_mp_arena_new(size_t max_body, size_t max_parts)
+{
+    struct hall_mp_arena *a = calloc(1, sizeof(*a));
+
+    if (a == NULL)
+        abort();
+    a->cap = max_body + max_parts;
+    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG);
+    a->data = malloc(a->cap);
+    a->sealed = malloc(a->scap);
+    a->window = malloc(MP_WINDOW + MP_MAX_HEADERS);
+    if (a->data == NULL || a->sealed == NULL || a->window == NULL)
+        abort(); /* the supervisor replaces the worker */
+    return a;
+}
+
+void
+hall_mp_arena_free(struct hall_mp_arena *a)
+{
+    if (a == NULL)
+        return;
+    free(a->data);
+    free(a->sealed);
+    free(a->window);
+    free(a);
 }
 
 static int
@@ -358,7 +391,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     struct hall_upload **utail = files;
     const char *boundary;
     char *delim;
-    size_t dlen, parts = 0;
+    size_t dlen, parts = 0, used = 0, sused = 0;
     struct mp m;
 
     *err = "上传的内容格式不正确";
@@ -373,7 +406,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     m.rdctx = rdctx;
     m.remaining = content_length;
     m.cap = MP_WINDOW + MP_MAX_HEADERS;
-    m.buf = hall_palloc(pool, m.cap);
+    m.buf = lim->arena->window;
     /* the stream starts with "--boundary": pretend a CRLF came before it */
     m.buf[0] = '\r';
     m.buf[1] = '\n';
@@ -387,7 +420,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
         char *headers;
         struct hall_buf *field;
         struct hall_upload *up = NULL;
-        int fd = -1;
+        struct hall_seal *seal = NULL;
         size_t size = 0;
 
         if (mp_need(&m, 2) != HALL_OK)
@@ -446,13 +479,16 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             up->field = name;
             up->filename = filename;
             up->ctype = ctype;
-            up->path = hall_psprintf(pool, "%s/up-XXXXXX", lim->dir);
-            fd = mkstemp(up->path);
-            if (fd < 0) {
-                *err = "系统繁忙，请稍后再试";
-                return 503;
+            up->data = lim->arena->data + used;
+            if (lim->seal) {
+                up->sealed = lim->arena->sealed + sused;
+                if (sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
+                    *err = "上传的内容过多";
+                    return 413;
+                }
             }
-            hall_pool_cleanup(pool, upload_cleanup, up);
+            if (lim->seal)
+                seal = hall_seal_begin(pool, up->sealed);
         }
         /* part body, up to the next delimiter */
         for (;;) {
@@ -463,16 +499,22 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             if (avail > 0) {
                 if (up != NULL) {
                     if (size + avail > lim->max_file) {
-                        close(fd);
                         *err = "文件大小超过限制";
                         *errfield = name;
                         return 413;
                     }
-                    if (write(fd, m.buf + m.start, avail) != (ssize_t)avail) {
-                        close(fd);
-                        *err = "系统繁忙，请稍后再试";
-                        return 503;
+                    /* more than the body can hold: only when the arena is
+                     * smaller than the body (a caller's mistake) */
+                    if (used + size + avail + 1 > lim->arena->cap ||
+                        (lim->seal && sused + HALL_SEAL_HEAD + size + avail + HALL_SEAL_TAG >
+                                          lim->arena->scap)) {
+                        *err = "上传的内容过多";
+                        return 413;
                     }
+                    memcpy(up->data + size, m.buf + m.start, avail);
+                    if (seal != NULL)
+                        hall_seal_add(seal, m.buf + m.start, avail,
+                                      up->sealed + HALL_SEAL_HEAD + size);
                     size += avail;
                 } else if (hall_buf_add(field, m.buf + m.start, avail) != HALL_OK) {
                     *err = "填写的内容过长";
@@ -486,15 +528,18 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 break;
             }
             if (mp_fill(&m) != HALL_OK &&
-                memmem(m.buf + m.start, m.end - m.start, delim, dlen) == NULL) {
-                if (fd >= 0)
-                    close(fd);
+                memmem(m.buf + m.start, m.end - m.start, delim, dlen) == NULL)
                 return 400;
-            }
         }
         if (up != NULL) {
-            close(fd);
+            up->data[size] = 0;
             up->size = size;
+            used += size + 1;
+            if (seal != NULL) {
+                hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
+                up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;
+                sused += up->sealed_len;
+            }
             *utail = up;
             utail = &up->next;
         } else {

@@ -1432,6 +1432,11 @@ do_apply(struct hall_req *req)
                      HALL_BIN(enc, elen)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    order_id = hall_dbres_i64(res, 0, 0);
+    order_no = hall_dbres_get(res, 0, 1);
+    rev = hall_dbres_i64(res, 0, 2);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
     return hall_resp_go(
         req,
@@ -1948,25 +1953,12 @@ static const char *
 photo_b64(struct hall_req *req, const char *field, const char *label)
 {
     const struct hall_upload *up = hall_req_upload(req, field);
-    unsigned char *buf;
-    size_t got = 0;
-    FILE *f;
 
     if (up == NULL || up->size == 0) {
         hall_resp_error(req, 400, field, hall_psprintf(req->pool, "请拍摄或上传%s", label));
         return NULL;
     }
-    buf = hall_palloc(req->pool, up->size + 1);
-    f = fopen(up->path, "rb");
-    if (f != NULL) {
-        got = fread(buf, 1, up->size, f);
-        fclose(f);
-    }
-    if (got != up->size) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    return hall_b64url(req->pool, buf, got);
+    return hall_b64url(req->pool, up->data, up->size);
 }
 
 static int

@@ -34,24 +34,21 @@ rd(void *ctx, char *buf, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[] = "/tmp/hall-fuzz-mp-XXXXXX";
-    static int made;
     struct hall_pool *pool;
     const uint8_t *nl = memchr(data, '\n', size);
-    struct hall_mp_limits lim = {4096, 1024, 16, dir};
+    static struct hall_mp_arena *arena;
+    struct hall_mp_limits lim = {4096, 1024, 16, 0, NULL};
     struct hall_param *fields = NULL;
     struct hall_upload *files = NULL;
     const char *err, *errfield;
     struct feed f;
     char *ct;
 
-    if (!made) {
-        if (mkdtemp(dir) == NULL)
-            abort();
-        made = 1;
-    }
     if (nl == NULL || size < 2)
         return 0;
+    if (arena == NULL)
+        arena = hall_mp_arena_new(1 << 20, 16); /* inputs are smaller than this */
+    lim.arena = arena;
     pool = hall_pool_create(4096);
     ct = hall_pstrndup(pool, (const char *)data, (size_t)(nl - data));
     f.p = nl + 1;
@@ -59,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.off = 0;
     f.chunk = 1 + (size % 97);
     hall_parse_multipart(pool, ct, rd, &f, f.len, &lim, &fields, &files, &err, &errfield);
-    /* the pool's cleanups remove every temporary file */
+    /* the pool's cleanups free the files' buffers */
     hall_pool_destroy(pool);
     return 0;
 }

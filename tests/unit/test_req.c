@@ -1,7 +1,8 @@
 /*
  * Unit tests for the request parsers of core/req.c: urlencoded bodies and
  * query strings, cookies, %-coding, and multipart/form-data read through an
- * in-memory callback with uploads written to a mkdtemp directory.
+ * in-memory callback, files kept in memory and sealed (AES-256-GCM + SHA-256)
+ * as they stream.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -425,36 +426,39 @@ mem_read(void *ctx, char *buf, size_t n)
 }
 
 static char tmpdir[256];
+/* as a worker's: large enough for every body of these tests */
+static struct hall_mp_arena *arena;
 
+/* the PII key for sealed uploads, from a file that lives only during setup */
 static int
 mp_group_setup(void **state)
 {
     const char *t = getenv("TMPDIR");
+    char path[300], err[256];
+    FILE *f;
+    int i, rc;
 
     snprintf(tmpdir, sizeof(tmpdir), "%s/hall-test-req-XXXXXX", t != NULL ? t : "/tmp");
-    return mkdtemp(tmpdir) != NULL ? 0 : -1;
+    if (mkdtemp(tmpdir) == NULL)
+        return -1;
+    snprintf(path, sizeof(path), "%s/key", tmpdir);
+    f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    for (i = 0; i < 64; i++)
+        fprintf(f, "%02x", (unsigned)(i * 37 + 11) & 0xff);
+    fclose(f);
+    rc = hall_crypto_init(path, err, sizeof(err)) == HALL_OK ? 0 : -1;
+    unlink(path);
+    arena = hall_mp_arena_new(4 << 20, 64);
+    return rc;
 }
 
 static int
 mp_group_teardown(void **state)
 {
+    hall_mp_arena_free(arena);
     return rmdir(tmpdir);
-}
-
-/* number of entries in tmpdir: uploads must not outlive their pool */
-static int
-tmpdir_files(void)
-{
-    DIR *d = opendir(tmpdir);
-    struct dirent *de;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
 }
 
 struct mp_result {
@@ -465,7 +469,7 @@ struct mp_result {
 };
 
 static const struct hall_mp_limits default_limits = {
-    .max_file = 1 << 20, .max_field = 1024, .max_parts = 8, .dir = NULL};
+    .max_file = 1 << 20, .max_field = 1024, .max_parts = 8, .seal = 0};
 
 static void
 mp_run(struct hall_pool *pool, const char *ctype, const char *body, size_t len, size_t clen,
@@ -474,8 +478,9 @@ mp_run(struct hall_pool *pool, const char *ctype, const char *body, size_t len, 
     struct mem_reader r = {.data = body, .len = len, .chunk = chunk};
     struct hall_mp_limits l = lim != NULL ? *lim : default_limits;
 
-    if (l.dir == NULL)
-        l.dir = tmpdir;
+    if (l.arena == NULL)
+        l.arena = arena;
+
     memset(res, 0, sizeof(*res));
     res->status = hall_parse_multipart(pool, ctype, mem_read, &r, clen, &l, &res->fields,
                                        &res->files, &res->err, &res->errfield);
@@ -489,24 +494,6 @@ mp_run(struct hall_pool *pool, const char *ctype, const char *body, size_t len, 
 
 #define CT "multipart/form-data; boundary=----hallB0undary7"
 #define B  "----hallB0undary7"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    return buf;
-}
 
 /* a file body that contains near-misses of the delimiter */
 static const char tricky_file[] = "PNG\r\n\x00\x01\xff\r\n--\r\n"
@@ -541,9 +528,6 @@ parse_multipart__fields_and_file__parsed_and_file_written(void **state)
     for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
         struct hall_pool *pool = pool_setup();
         struct mp_result res;
-        struct stat st;
-        char *content;
-        size_t n;
 
         mp_run(pool, CT, body.data, body.len, body.len, chunks[i], NULL, &res);
         assert_int_equal(res.status, 0);
@@ -560,17 +544,12 @@ parse_multipart__fields_and_file__parsed_and_file_written(void **state)
         assert_string_equal(res.files->filename, "执照.png");
         assert_string_equal(res.files->ctype, "image/png");
         assert_int_equal(res.files->size, sizeof(tricky_file) - 1);
-        /* written under the configured directory, under a name of our own */
-        assert_int_equal(strncmp(res.files->path, tmpdir, strlen(tmpdir)), 0);
-        assert_null(strstr(res.files->path, "执照"));
-        content = slurp(res.files->path, &n);
-        assert_int_equal(n, sizeof(tricky_file) - 1);
-        assert_memory_equal(content, tricky_file, n);
-        free(content);
-        assert_int_equal(stat(res.files->path, &st), 0);
+        assert_memory_equal(res.files->data, tricky_file, sizeof(tricky_file) - 1);
+        assert_int_equal(res.files->data[res.files->size], 0);
+        /* not sealed unless asked */
+        assert_null(res.files->sealed);
 
         hall_pool_destroy(pool);
-        assert_int_equal(tmpdir_files(), 0);
     }
     hall_buf_free(&body);
 }
@@ -597,8 +576,8 @@ parse_multipart__large_file_across_windows__written_exactly(void **state)
     struct hall_mp_limits lim = default_limits;
     struct hall_buf body;
     struct mp_result res;
-    size_t flen = 300 * 1024 + 17, i, n;
-    char *file, *content;
+    size_t flen = 300 * 1024 + 17, i;
+    char *file;
     unsigned x = 12345;
 
     file = malloc(flen);
@@ -618,14 +597,10 @@ parse_multipart__large_file_across_windows__written_exactly(void **state)
     assert_int_equal(res.status, 0);
     assert_non_null(res.files);
     assert_int_equal(res.files->size, flen);
-    content = slurp(res.files->path, &n);
-    assert_int_equal(n, flen);
-    assert_memory_equal(content, file, flen);
-    free(content);
+    assert_memory_equal(res.files->data, file, flen);
     free(file);
     hall_buf_free(&body);
     hall_pool_destroy(pool);
-    assert_int_equal(tmpdir_files(), 0);
 }
 
 static void
@@ -654,8 +629,6 @@ parse_multipart__file_over_max_file__413_chinese_message(void **state)
     assert_null(res.files);
     hall_buf_free(&body);
     hall_pool_destroy(pool);
-    /* the partial file is removed with the pool */
-    assert_int_equal(tmpdir_files(), 0);
 }
 
 static void
@@ -762,7 +735,6 @@ parse_multipart__truncated_body__400_and_no_file_left(void **state)
             fail_msg("prefix of %zu bytes: status %d", cut, res.status);
         hall_pool_destroy(pool);
     }
-    assert_int_equal(tmpdir_files(), 0);
     hall_buf_free(&body);
 }
 
@@ -782,7 +754,6 @@ parse_multipart__content_length_short_or_long__400(void **state)
     assert_int_equal(res.status, 400);
     hall_buf_free(&body);
     hall_pool_destroy(pool);
-    assert_int_equal(tmpdir_files(), 0);
 }
 
 static void
@@ -803,13 +774,12 @@ parse_multipart__read_error__400(void **state)
     r.len = body.len;
     r.chunk = 16;
     r.fail_at = 200;
-    lim.dir = tmpdir;
+    lim.arena = arena;
     st = hall_parse_multipart(pool, CT, mem_read, &r, body.len, &lim, &fields, &files, &err,
                               &errfield);
     assert_int_equal(st, 400);
     hall_buf_free(&body);
     hall_pool_destroy(pool);
-    assert_int_equal(tmpdir_files(), 0);
 }
 
 static void
@@ -860,7 +830,6 @@ parse_multipart__bad_part_headers__400(void **state)
             fail_msg("body %zu: status %d", i, res.status);
     }
     hall_pool_destroy(pool);
-    assert_int_equal(tmpdir_files(), 0);
 }
 
 static void
@@ -904,21 +873,84 @@ parse_multipart__part_headers_over_8k__400_however_read(void **state)
     hall_pool_destroy(pool);
 }
 
+/* what hall_file_store writes: the content sealed as hall_pii_encrypt
+ * would, and its SHA-256, whatever the size of the reads */
 static void
-parse_multipart__upload_dir_missing__503(void **state)
+parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
 {
-    struct hall_pool *pool = pool_setup();
+    static const size_t chunks[] = {0, 1, 4093, 70000};
     struct hall_mp_limits lim = default_limits;
-    struct mp_result res;
+    size_t flen = 700 * 1024 + 5, i, k;
+    unsigned char sha[32];
     struct hall_buf body;
-    char dir[300];
+    char *file, *plain;
+    unsigned x = 777;
 
-    snprintf(dir, sizeof(dir), "%s/does-not-exist", tmpdir);
-    lim.dir = dir;
-    mp_build_normal(&body);
-    mp_run(pool, CT, body.data, body.len, body.len, 0, &lim, &res);
-    assert_int_equal(res.status, 503);
-    assert_string_equal(res.err, "系统繁忙，请稍后再试");
+    file = malloc(flen);
+    assert_non_null(file);
+    for (i = 0; i < flen; i++) {
+        x = x * 1103515245u + 12345u;
+        file[i] = (char)(x >> 16);
+    }
+    hall_sha256(file, flen, sha);
+    hall_buf_init(&body, 1 << 21);
+    hall_buf_addstr(&body, "--" B "\r\nContent-Disposition: form-data; name=\"f\"; "
+                           "filename=\"a.jpg\"\r\n\r\n");
+    hall_buf_add(&body, file, flen);
+    hall_buf_addstr(&body, "\r\n--" B "\r\nContent-Disposition: form-data; name=\"g\"; "
+                           "filename=\"empty.jpg\"\r\n\r\n\r\n--" B "--\r\n");
+    lim.seal = 1;
+    for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+        struct hall_pool *pool = pool_setup();
+        struct mp_result res;
+
+        mp_run(pool, CT, body.data, body.len, body.len, chunks[k], &lim, &res);
+        assert_int_equal(res.status, 0);
+        assert_non_null(res.files);
+        assert_int_equal(res.files->sealed_len, flen + HALL_SEAL_HEAD + HALL_SEAL_TAG);
+        assert_memory_equal(res.files->sha256, sha, 32);
+        plain = hall_pii_decrypt(pool, res.files->sealed, res.files->sealed_len);
+        assert_non_null(plain);
+        assert_memory_equal(plain, file, flen);
+        /* a tampered byte fails the tag */
+        res.files->sealed[HALL_SEAL_HEAD + flen / 2] ^= 1;
+        assert_null(hall_pii_decrypt(pool, res.files->sealed, res.files->sealed_len));
+        /* an empty file is sealed too: the hash of nothing */
+        assert_non_null(res.files->next);
+        assert_int_equal(res.files->next->size, 0);
+        hall_sha256("", 0, sha);
+        assert_memory_equal(res.files->next->sha256, sha, 32);
+        hall_sha256(file, flen, sha);
+        hall_pool_destroy(pool);
+    }
+    free(file);
+    hall_buf_free(&body);
+}
+
+/* an arena smaller than the body (a caller's mistake) refuses, never overflows */
+static void
+parse_multipart__files_beyond_arena__413_not_overflow(void **state)
+{
+    struct hall_mp_limits lim = default_limits;
+    struct hall_pool *pool = pool_setup();
+    struct hall_buf body;
+    struct mp_result res;
+    char chunk[1500];
+    int seal;
+
+    memset(chunk, 'y', sizeof(chunk));
+    hall_buf_init(&body, 1 << 20);
+    hall_buf_addstr(&body, "--" B "\r\nContent-Disposition: form-data; name=\"a\"; "
+                           "filename=\"a.jpg\"\r\n\r\n");
+    hall_buf_add(&body, chunk, sizeof(chunk));
+    hall_buf_addstr(&body, "\r\n--" B "--\r\n");
+    for (seal = 0; seal <= 1; seal++) {
+        lim.arena = hall_mp_arena_new(seal ? 1400 : 1000, 1);
+        lim.seal = seal;
+        mp_run(pool, CT, body.data, body.len, body.len, 100, &lim, &res);
+        assert_int_equal(res.status, 413);
+        hall_mp_arena_free(lim.arena);
+    }
     hall_buf_free(&body);
     hall_pool_destroy(pool);
 }
@@ -997,6 +1029,8 @@ main(void)
         cmocka_unit_test(parse_multipart__part_headers_over_8k__400_however_read),
         cmocka_unit_test(parse_multipart__upload_dir_missing__503),
         cmocka_unit_test(local_path__tricks_of_open_redirects__refused),
+        cmocka_unit_test(parse_multipart__sealed_file__decrypts_to_content_and_hash_matches),
+        cmocka_unit_test(parse_multipart__files_beyond_arena__413_not_overflow),
     };
 
     return cmocka_run_group_tests_name("req", tests, mp_group_setup, mp_group_teardown);
