@@ -45,12 +45,15 @@ async function produceAndShip(op, id) {
         op.waitForResponse((r) => r.url().endsWith('/admin/pki/issue') && r.status() === 200),
         op.click(`#production-queue tr[data-id="${id}"] button.issue`),
     ]);
+    /* the page reloads itself (the answer's redirect): the order has left the queue */
+    await op.waitForSelector(`#production-queue tr[data-id="${id}"]`, { state: 'detached' });
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'issued');
     await op.goto(`${HALL}/admin/pki/shipping`);
     await Promise.all([
         op.waitForResponse((r) => r.url().endsWith('/admin/pki/ship') && r.status() === 200),
         op.click(`#shipping-queue tr[data-id="${id}"] button.ship`),
     ]);
+    await op.waitForSelector(`#shipping-queue tr[data-id="${id}"]`, { state: 'detached' });
     const waybill = psql(`SELECT waybill_no FROM orders WHERE id = ${id}`);
     const d = await (await fetch(`${SANDBOX}/sandbox/courier/${waybill}/deliver`, { method: 'POST' })).json();
     assert.ok(d.acked, JSON.stringify(d));
