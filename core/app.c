@@ -375,6 +375,10 @@ hall_app_dispatch(struct hall_req *req)
     if (found == NULL) {
         if (path_seen)
             return hall_resp_error(req, 405, NULL, "不支持的请求方法");
+        /* the 404 page's menu: a logged-in applicant is not offered 登录/注册
+         * (a failed lookup just leaves the visitor anonymous) */
+        if (strncmp(req->path, "/admin", 6) != 0)
+            (void)hall_session_load(req);
         return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
     }
     req->route = found;

@@ -26,6 +26,11 @@ static const struct hall_stmt account_stmts[] = {
      "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = "
      "$1 FOR UPDATE",
      1},
+    /* the unclaimed ticket of a partner link the login page was sent with */
+    {"link_prefill",
+     "SELECT prefill_enc FROM partner_links WHERE ticket_hash = $1 AND partner_code = $2"
+     " AND claimed_by IS NULL AND created_at > now() - interval '1 day'",
+     2},
     {"user_insert",
      "INSERT INTO users (phone_enc, phone_idx, password_hash) VALUES ($1, $2, $3)"
      " ON CONFLICT (phone_idx) DO NOTHING RETURNING id",
@@ -182,6 +187,43 @@ partner_entry(struct hall_req *req)
     return hall_resp_page(req, 200, "login", ctx);
 }
 
+/*
+ * A partner's signed link (modules/new, link_entry) sends the visitor here
+ * with next=.../new?...&link=TICKET: the phone the partner sent is filled
+ * in, so the user only asks for the code.  Nothing when the ticket is
+ * unknown, used or holds no valid mobile number.
+ */
+static void
+link_phone(struct hall_req *req, struct hall_val *ctx)
+{
+    const struct hall_val *next = hall_val_get(ctx, "next");
+    const struct hall_val *pre, *m;
+    const unsigned char *enc;
+    struct hall_dbres *res;
+    unsigned char hash[32];
+    const char *t;
+    char ticket[44], err[64], phone[12], *plain;
+    size_t len;
+
+    if (next == NULL || next->str == NULL || req->partner[0] == '\0')
+        return;
+    t = strstr(next->str, "link=");
+    if (t == NULL || strlen(t + 5) < 43)
+        return;
+    memcpy(ticket, t + 5, 43);
+    ticket[43] = '\0';
+    hall_sha256(ticket, 43, hash);
+    res = hall_db_exec(req, "link_prefill", HALL_BIN(hash, 32), HALL_STR(req->partner));
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return;
+    enc = hall_dbres_bytea(req, res, 0, 0, &len);
+    plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    pre = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
+    m = pre != NULL ? hall_val_get(pre, "mobile") : NULL;
+    if (m != NULL && m->type == HALL_V_STR && hall_valid_mobile(m->str, phone) == HALL_OK)
+        hall_val_set_str(req->pool, ctx, "phone", phone);
+}
+
 static int
 login_page(struct hall_req *req)
 {
@@ -189,6 +231,7 @@ login_page(struct hall_req *req)
 
     if (partner_ctx(req, ctx) != HALL_OK)
         return HALL_OK;
+    link_phone(req, ctx);
     /* partners log users in by SMS code (seeds 002, 003) */
     hall_val_set_bool(req->pool, ctx, "sms_only", req->partner[0] != '\0');
     return hall_resp_page(req, 200, "login", ctx);

@@ -80,3 +80,21 @@ test('history__internal_codes__chinese_labels_for_applicant_and_staff; resubmitt
         assert.ok(!new RegExp(`<td>${code}</td>`).test(table), `staff history shows ${code}`);
     assert.ok(table.includes('上传资料') && table.includes('金融认证码输入错误'));
 });
+
+test('footer__seed_support_line_and_site; 404__logged_in__no_login_register_links', async () => {
+    const anon = new Client();
+    const home = await anon.get('/');
+    assert.match(home.text, /<footer>[^<]*400-112-3838[^<]*www\.szca\.com/);
+    assert.ok(!home.text.includes('400-000-0000'));
+    const nf = await anon.get('/no-such-page');
+    assert.equal(nf.status, 404);
+    assert.ok(nf.text.includes('id="nav-login"'), 'an anonymous visitor is offered 登录');
+
+    const c = await applicant();
+    for (const p of ['/no-such-page', '/hunan/no-such-page']) {
+        const r = await c.get(p);
+        assert.equal(r.status, 404, p);
+        assert.ok(!r.text.includes('id="nav-login"') && !r.text.includes('id="nav-register"'), `${p} offers 登录/注册`);
+        assert.ok(r.text.includes('id="nav-orders"'), `${p} shows the applicant's menu`);
+    }
+});

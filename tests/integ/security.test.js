@@ -376,3 +376,19 @@ test('nginx limits SMS code requests per address before the hall: 429 with a Chi
     const mine = await Promise.all(Array.from({ length: 30 }, () => c.post('/sms/send', { phone: '1300000000x', purpose: 'login' })));
     assert.ok(mine.every((r) => r.status === 400), mine.map((r) => r.status).join(','));
 });
+
+test('a partner link\'s login page has the phone of the link filled in', { skip: SKIP }, async () => {
+    const phone = newPhone('137');
+    const url = execFileSync(path.join(HALL_ROOT, 'script', 'partner-link'),
+        ['--partner', 'hunan', '--secret', LINK_SECRET, 'cert_type=person', 'name=王五', `mobile=${phone}`],
+        { encoding: 'utf8', env: { ...process.env, HALL_CONF } }).trim();
+    const c = new Client();
+    const r = await c.request('GET', url.slice(process.env.HALL_URL.length));
+    assert.equal(r.status, 303, r.text);
+    const login = await c.page(r.headers.get('location'));
+    assert.equal(login.status, 200);
+    assert.match(login.text, new RegExp(`<input name="phone" type="tel" maxlength="20" value="${phone}"`));
+    /* a login page without a link: empty */
+    const plain = await new Client().page('/hunan/login');
+    assert.ok(!plain.text.includes(`value="${phone}"`));
+});
