@@ -114,8 +114,8 @@ static const struct {
     {"identity", "经办人在线认证"},
     {"surplus_refunded", "已退还多付款项"},
     {"refund_approved", "退费申请已通过，退款处理中"},
-    {"finauth_unlock", "金融认证已解锁"},
-    {"invoice_issued", "电子发票已开具"},
+    {"finauth_unlock", "解锁金融认证"},
+    {"invoice_issued", "开具电子发票"},
     {"invoice_resend", "重新获取电子发票"},
     {NULL, NULL},
 };

@@ -165,7 +165,7 @@ ex 400 '"field":"org_id"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: appl
     -d project=hall -d org_id=91110000600037341X "${ORG[@]}" "$H/new/apply"
 ex 200 'print\?id=[0-9]+' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall "${ORG[@]}" "$H/new/apply"
-ID=${OUT//[^0-9]/}
+ID=$(printf '%s' "$OUT" | grep -oE 'print\?id=[0-9]+' | grep -oE '[0-9]+$')
 
 # ---------------------------------------------------------------- new: print, upload
 
@@ -284,7 +284,7 @@ ex 200 '"status":"成功受理"' curl -s -b "$J" -H 'Accept: application/json' "
 ex 200 'print\?id=[0-9]+' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d years=2 -d shipping=collect -d bank_account=4000021009100120000 "${ORG[@]}" \
     "$H/new/apply"
-ID2=${OUT//[^0-9]/}
+ID2=$(printf '%s' "$OUT" | grep -oE 'print\?id=[0-9]+' | grep -oE '[0-9]+$')
 ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' -d id="$ID2" "$H/new/printed"
 for k in application:application.pdf license:license.jpg agent_id:agent_id.gif; do
     ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \

@@ -125,6 +125,7 @@ before(async () => {
         PORT: String(innerPort), VAR: dir, ROOT: HALL_ROOT, RUN: path.join(dir, 'run'),
         STATIC: path.join(dir, 'static'), NGINX_DIR: path.join(dir, 'nginx'),
         USER_DIRECTIVE: root ? `user nobody ${group};` : '', PARTNERS: '(?!)',
+        SMS_RATE: '10r/m', SMS_BURST: '20', SMS_EXEMPT: '',
     }, path.join(dir, 'nginx', 'nginx.conf'));
     render('hall-tls.conf.in', {
         HTTPS_LISTEN: `127.0.0.1:${httpsPort}`, HTTP_LISTEN: `127.0.0.1:${httpPort}`, SERVER_NAME: '127.0.0.1',

@@ -33,7 +33,7 @@ function certificate(orderId, issuedAt, years) {
     const serial = crypto.randomBytes(8).toString('hex').toUpperCase();
     psql(`INSERT INTO certificates (serial, order_id, ca, state, subject_cn, not_before, not_after,
         der, issued_at) VALUES ('${serial}', ${orderId}, 'ecc', 'issued', 'report test',
-        ${issuedAt}, ${issuedAt}::timestamptz + interval '${years} years', '\\x00', ${issuedAt})`);
+        ${issuedAt}, (${issuedAt})::timestamptz + interval '${years} years', '\\x00', ${issuedAt})`);
 }
 let reporter;
 
