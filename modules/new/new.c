@@ -1432,11 +1432,6 @@ do_apply(struct hall_req *req)
                      HALL_BIN(enc, elen)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-    order_id = hall_dbres_i64(res, 0, 0);
-    order_no = hall_dbres_get(res, 0, 1);
-    rev = hall_dbres_i64(res, 0, 2);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
     return hall_resp_go(
         req,
