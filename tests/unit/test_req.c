@@ -1027,7 +1027,6 @@ main(void)
         cmocka_unit_test(parse_multipart__read_error__400),
         cmocka_unit_test(parse_multipart__bad_part_headers__400),
         cmocka_unit_test(parse_multipart__part_headers_over_8k__400_however_read),
-        cmocka_unit_test(parse_multipart__upload_dir_missing__503),
         cmocka_unit_test(local_path__tricks_of_open_redirects__refused),
         cmocka_unit_test(parse_multipart__sealed_file__decrypts_to_content_and_hash_matches),
         cmocka_unit_test(parse_multipart__files_beyond_arena__413_not_overflow),
