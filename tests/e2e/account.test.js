@@ -13,22 +13,17 @@ const {
     SKIP, HALL_URL, newPhone, maskPhone, smsMessages, waitForSms, codeOf,
 } = require('../integ/lib/hall');
 const a11y = require('./lib/a11y');
+const { launchChromium } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
-const CHROMIUM = process.env.HALL_CHROMIUM || '/usr/bin/chromium';
 
 let browser;
 
 before(async () => {
     if (SKIP)
         return;
-    const { chromium } = require('playwright-core');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
 });
 
 after(async () => {

@@ -16,6 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { HALL, SANDBOX, latestCode, freshPhone, applicant } = require('../integ/lib/client');
 const a11y = require('./lib/a11y');
+const { launchChromium } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -26,13 +27,8 @@ let browser;
 before(async () => {
     if (SKIP)
         return;
-    const { chromium } = require('playwright-core');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
 });
 
 after(async () => {

@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, SANDBOX, latestCode, freshPhone } = require('../integ/lib/client');
+const { launchChromium } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -20,13 +21,8 @@ let browser;
 before(async () => {
     if (SKIP)
         return;
-    const { chromium } = require('playwright-core');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,18 +6,15 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { chromium } = require('playwright-core');
 const { applicant, HALL } = require('../integ/lib/client');
 const { unpaidOrder, waitStatus } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
+const { launchChromium } = require('./lib/browser');
 
 test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', async () => {
     const c = await applicant();
     const { id } = await unpaidOrder(c);
-    const browser = await chromium.launch({
-        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
-        args: ['--no-sandbox'],
-    });
+    const browser = await launchChromium();
     try {
         const ctx = await browser.newContext();
         const host = new URL(HALL).hostname;

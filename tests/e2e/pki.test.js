@@ -13,8 +13,8 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
 const { HALL, SANDBOX, freshPhone } = require('../integ/lib/client');
+const { launchChromium } = require('./lib/browser');
 const {
     reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql,
     orgForm,
@@ -83,10 +83,7 @@ function openAndVerify(dir, p12, pin) {
 }
 
 test('production_journey__online_and_transfer__issued_mailed_delivered_p12_verifies_revoked', async () => {
-    const browser = await chromium.launch({
-        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
-        args: ['--no-sandbox'],
-    });
+    const browser = await launchChromium();
     try {
         const dir = tmpdir();
         await fetchPki(dir);

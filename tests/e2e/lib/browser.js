@@ -1,0 +1,19 @@
+'use strict';
+/*
+ * The one way the e2e suite starts its browser: Debian's chromium
+ * (HALL_CHROMIUM overrides the path), headless, with the flags that keep it
+ * off the network it cannot reach here (background updates, sync,
+ * first-run pages).
+ */
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+function launchChromium() {
+    const { chromium } = require('playwright-core');
+    return chromium.launch({
+        executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
+        args: FLAGS,
+    });
+}
+
+module.exports = { launchChromium, FLAGS };
