@@ -1113,6 +1113,8 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
                        NULL) != HALL_OK)
             return hall_resp_busy(req);
     }
+    if (s->also != NULL && s->also(req, order_id, s->arg) != HALL_OK)
+        return req->responded ? HALL_OK : hall_resp_busy(req);
     if (hall_db_exec(req, "flow_revision_insert", HALL_I64(order_id), HALL_I64(rev),
                      HALL_BIN(enc, elen)) == NULL ||
         hall_db_commit(req) != HALL_OK)
