@@ -24,7 +24,8 @@ function markedProduct(productId) {
             SELECT ${cols}, f.b, f.c, true, false FROM products s,
                 LATERAL (SELECT b, c FROM unnest(ARRAY['new', 'reissue', 'seal', 'finauth']) b,
                          unnest(ARRAY['org', 'org_person', 'person', 'org_business']) c
-                  WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.partner_code = s.partner_code
+                  WHERE (c <> 'org_business' OR b = 'seal')
+                    AND NOT EXISTS (SELECT 1 FROM products p WHERE p.partner_code = s.partner_code
                         AND p.business_type = b AND p.cert_type = c) LIMIT 1) f
              WHERE s.id = ${productId} RETURNING id`);
         assert.match(autoProduct, /^\d+$/, 'a free product slot for the copy');
