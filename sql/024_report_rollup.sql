@@ -164,60 +164,67 @@ $$;
 
 -- ---- what the reports read: roll-up of clean days + live days ---------------
 
--- the live figures of [p_from, p_to]: the days from upto on, and the dirty days before it
-CREATE FUNCTION report_live_days(p_kind text, p_from date, p_to date)
-RETURNS TABLE (a date, b date)
-LANGUAGE sql STABLE AS $$
-    SELECT greatest(p_from, s.upto), p_to + 1 FROM report_rollup_state s WHERE p_to >= s.upto
-    UNION ALL
-    SELECT DISTINCT r.day, r.day + 1 FROM report_dirty r, report_rollup_state s
-     WHERE r.kind = p_kind AND r.day >= p_from AND r.day <= p_to AND r.day < s.upto
+-- The query that reads kind over [p_from, p_to]: the roll-up's rows of the
+-- clean days before upto, report_live_<kind> over [max(p_from, upto),
+-- p_to] and over each dirty day.  The bounds and the dirty days are written
+-- into the text as literals, so that each call is planned for them (a
+-- generic plan guesses a third of the table for a range and scans it all).
+CREATE FUNCTION report_src_sql(p_kind text, p_from date, p_to date)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_upto date;
+    v_dirty date[];
+    v_q text;
+BEGIN
+    SELECT upto INTO v_upto FROM report_rollup_state;
+    SELECT coalesce(array_agg(DISTINCT r.day), '{}') INTO v_dirty FROM report_dirty r
+     WHERE r.kind = p_kind AND r.day >= p_from AND r.day <= p_to AND r.day < v_upto;
+    v_q := format('SELECT r.* FROM report_roll_%s r WHERE r.day >= %L AND r.day < %L'
+                  ' AND r.day <> ALL (%L::date[])', p_kind, p_from, least(p_to + 1, v_upto), v_dirty);
+    IF p_to >= v_upto THEN
+        v_q := v_q || format(' UNION ALL SELECT * FROM report_live_%s(%L, %L)', p_kind,
+                             greatest(p_from, v_upto)::timestamptz, (p_to + 1)::timestamptz);
+    END IF;
+    IF cardinality(v_dirty) > 0 THEN
+        v_q := v_q || format(' UNION ALL SELECT l.* FROM unnest(%L::date[]) d,'
+                             ' report_live_%s(d::timestamptz, (d + 1)::timestamptz) l', v_dirty, p_kind);
+    END IF;
+    RETURN v_q;
+END
 $$;
 
 CREATE FUNCTION report_orders_src(p_from date, p_to date)
 RETURNS TABLE (day date, partner_code text, business_type text, status text, reached smallint,
                n bigint, fen bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT r.* FROM report_roll_orders r
-     WHERE r.day >= p_from AND r.day <= p_to
-       AND r.day < (SELECT upto FROM report_rollup_state)
-       AND NOT EXISTS (SELECT 1 FROM report_dirty x WHERE x.kind = 'orders' AND x.day = r.day)
-    UNION ALL
-    SELECT l.* FROM report_live_days('orders', p_from, p_to) d, report_live_orders(d.a, d.b) l
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY EXECUTE report_src_sql('orders', p_from, p_to);
+END
 $$;
 
 CREATE FUNCTION report_review_src(p_from date, p_to date)
 RETURNS TABLE (day date, partner_code text, business_type text, sub_day date, on_time boolean,
                n bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT r.* FROM report_roll_review r
-     WHERE r.day >= p_from AND r.day <= p_to
-       AND r.day < (SELECT upto FROM report_rollup_state)
-       AND NOT EXISTS (SELECT 1 FROM report_dirty x WHERE x.kind = 'review' AND x.day = r.day)
-    UNION ALL
-    SELECT l.* FROM report_live_days('review', p_from, p_to) d, report_live_review(d.a, d.b) l
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY EXECUTE report_src_sql('review', p_from, p_to);
+END
 $$;
 
 CREATE FUNCTION report_money_src(p_from date, p_to date)
 RETURNS TABLE (day date, partner_code text, business_type text, gross bigint, refund bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT r.* FROM report_roll_money r
-     WHERE r.day >= p_from AND r.day <= p_to
-       AND r.day < (SELECT upto FROM report_rollup_state)
-       AND NOT EXISTS (SELECT 1 FROM report_dirty x WHERE x.kind = 'money' AND x.day = r.day)
-    UNION ALL
-    SELECT l.* FROM report_live_days('money', p_from, p_to) d, report_live_money(d.a, d.b) l
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY EXECUTE report_src_sql('money', p_from, p_to);
+END
 $$;
 
 CREATE FUNCTION report_finauth_src(p_from date, p_to date)
 RETURNS TABLE (day date, partner_code text, result text, n bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT r.* FROM report_roll_finauth r
-     WHERE r.day >= p_from AND r.day <= p_to
-       AND r.day < (SELECT upto FROM report_rollup_state)
-       AND NOT EXISTS (SELECT 1 FROM report_dirty x WHERE x.kind = 'finauth' AND x.day = r.day)
-    UNION ALL
-    SELECT l.* FROM report_live_days('finauth', p_from, p_to) d, report_live_finauth(d.a, d.b) l
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY EXECUTE report_src_sql('finauth', p_from, p_to);
+END
 $$;
 
 -- Certificates: issued and revoked in [p_from, p_to] per partner and
@@ -227,26 +234,23 @@ $$;
 CREATE FUNCTION report_certs_src(p_from date, p_to date)
 RETURNS TABLE (partner_code text, business_type text, issued bigint, revoked bigint,
                e30 bigint, e60 bigint, e90 bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT c.partner_code, c.business_type,
-           coalesce(sum(c.n) FILTER (WHERE c.kind = 'i' AND c.day >= p_from AND c.day <= p_to), 0)::bigint,
-           coalesce(sum(c.n) FILTER (WHERE c.kind = 'r' AND c.day >= p_from AND c.day <= p_to), 0)::bigint,
-           0::bigint, 0::bigint, 0::bigint
-      FROM (SELECT r.day, r.kind, r.partner_code, r.business_type, r.n FROM report_roll_certs r
-             WHERE r.day < (SELECT upto FROM report_rollup_state)
-               AND NOT EXISTS (SELECT 1 FROM report_dirty x WHERE x.kind = 'certs' AND x.day = r.day)
-            UNION ALL
-            SELECT l.* FROM report_live_days('certs', '-infinity', '9999-12-30') d,
-                   report_live_certs(d.a, d.b) l) c
-     GROUP BY 1, 2
-    UNION ALL
-    SELECT o.partner_code, o.business_type, 0, 0,
-           count(*) FILTER (WHERE c.not_after < now() + interval '30 days'),
-           count(*) FILTER (WHERE c.not_after < now() + interval '60 days'),
-           count(*)
-      FROM certificates c JOIN orders o ON o.id = c.order_id
-     WHERE c.state = 'issued' AND c.not_after >= now() AND c.not_after < now() + interval '90 days'
-     GROUP BY 1, 2
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY EXECUTE
+        'SELECT c.partner_code, c.business_type,'
+        ' coalesce(sum(c.n) FILTER (WHERE c.kind = ''i'' AND c.day >= $1 AND c.day <= $2), 0)::bigint,'
+        ' coalesce(sum(c.n) FILTER (WHERE c.kind = ''r'' AND c.day >= $1 AND c.day <= $2), 0)::bigint,'
+        ' 0::bigint, 0::bigint, 0::bigint'
+        ' FROM (' || report_src_sql('certs', '-infinity', '9999-12-30') || ') c GROUP BY 1, 2'
+        ' UNION ALL'
+        ' SELECT o.partner_code, o.business_type, 0::bigint, 0::bigint,'
+        ' count(*) FILTER (WHERE c.not_after < now() + interval ''30 days''),'
+        ' count(*) FILTER (WHERE c.not_after < now() + interval ''60 days''), count(*)'
+        ' FROM certificates c JOIN orders o ON o.id = c.order_id'
+        ' WHERE c.state = ''issued'' AND c.not_after >= now()'
+        ' AND c.not_after < now() + interval ''90 days'' GROUP BY 1, 2'
+        USING p_from, p_to;
+END
 $$;
 
 -- ---- the refresh ----------------------------------------------------------------
