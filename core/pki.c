@@ -127,7 +127,7 @@ const struct hall_stmt hall_pki_stmts[] = {
      " true) FROM pki_crls c WHERE c.ca = $1",
      1},
     {"pki_crl_entries",
-     "SELECT serial, extract(epoch FROM revoked_at)::bigint, revoke_reason FROM certificates"
+     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revoke_reason FROM certificates"
      " WHERE ca = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
      1},
     {"pki_crl_store",
@@ -140,7 +140,7 @@ const struct hall_stmt hall_pki_stmts[] = {
      5},
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status",
-     "SELECT state, coalesce(extract(epoch FROM revoked_at)::bigint, 0),"
+     "SELECT state, coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0),"
      " coalesce(revoke_reason, 0) FROM certificates WHERE serial = $1 AND ca = $2",
      2},
     {"pki_auto_next",

@@ -62,7 +62,9 @@ test('ocsp_der__several_certificates_good_revoked_unknown__sha1_sha256__nonce__v
             assert.doesNotMatch(out, /OCSP Nonce/, what);
         }
     }
-    /* the revocation time is the one the database holds */
+    /* the revocation time is the one the database holds, to the second
+     * (cut, not rounded up: a bigint cast of the epoch had it up to half a
+     * second later than the revocation) */
     const at = psql(`SELECT to_char(revoked_at AT TIME ZONE 'UTC', 'Mon FMDD HH24:MI:SS YYYY')
         FROM certificates WHERE serial = '${gone}'`);
     const out = query(dir, [gone]);
