@@ -127,7 +127,7 @@ const struct hall_stmt hall_pki_stmts[] = {
      " true) FROM pki_crls c WHERE c.ca = $1",
      1},
     {"pki_crl_entries",
-     "SELECT serial, extract(epoch FROM revoked_at)::bigint, revoke_reason FROM certificates"
+     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revoke_reason FROM certificates"
      " WHERE ca = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
      1},
     {"pki_crl_store",
@@ -140,7 +140,7 @@ const struct hall_stmt hall_pki_stmts[] = {
      5},
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status",
-     "SELECT state, coalesce(extract(epoch FROM revoked_at)::bigint, 0),"
+     "SELECT state, coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0),"
      " coalesce(revoke_reason, 0) FROM certificates WHERE serial = $1 AND ca = $2",
      2},
     {"pki_auto_next",
@@ -154,6 +154,7 @@ const struct hall_stmt hall_pki_stmts[] = {
 };
 
 static EVP_MD_CTX *sign_ctx(EVP_PKEY *key, int sm2);
+static int ocsp_parts_load(struct pki_ca *ca);
 
 /* ---- loading ------------------------------------------------------------ */
 
@@ -252,7 +253,8 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
             ca->ocsp_sign = sign_ctx(ca->ocsp_key, ca->sm2);
             ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
             ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
-            if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL) {
+            if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL ||
+                ocsp_parts_load(ca) != HALL_OK) {
                 snprintf(err, errlen, "pki_dir %s: cannot prepare the OCSP signer %s", dir, name);
                 return HALL_ERR;
             }
@@ -1076,21 +1078,199 @@ cache_slot(const char *key)
     return h % OCSP_CACHE_N;
 }
 
+/*
+ * The signed answer is written as DER here, not built as OpenSSL objects
+ * (OCSP_BASICRESP, OCSP_basic_add1_status, OCSP_basic_sign_ctx): per
+ * answer that machinery cost about twice the signature itself.  What does
+ * not change between answers of a CA -- the responder ID (by key hash), the
+ * signature algorithm and the signer's certificate -- is cut at load out of
+ * an answer OpenSSL signed (ocsp_parts_make), so it is OpenSSL's encoding;
+ * the rest is RFC 6960 4.2.1:
+ *
+ *   OCSPResponse      SEQ { ENUM 0, [0] SEQ { OID id-pkix-ocsp-basic, OCTET STRING
+ * BasicOCSPResponse } } BasicOCSPResponse SEQ { tbs, AlgorithmIdentifier, BIT STRING signature, [0]
+ * certs } tbs               SEQ { responderID, producedAt, SEQ OF SingleResponse, [1] { SEQ { nonce
+ * } } } SingleResponse    SEQ { CertID (as the request had it), status, thisUpdate, [0] nextUpdate
+ * }
+ *
+ * The signature is one EVP_DigestSign over the tbs with a copy of the
+ * context made at load (ECDSA P-256 with SHA-256, or SM2 with SM3).
+ */
+struct ocsp_parts {
+    unsigned char *rid, *alg, *certs;
+    size_t rid_len, alg_len, certs_len;
+};
+
+static struct ocsp_parts ocsp_parts[2];
+
+/* the header of the DER element at p (tag, definite length): its size, 0 when bad */
+static size_t
+der_hdr(const unsigned char *p, size_t avail, size_t *len)
+{
+    size_t i, n;
+
+    if (avail < 2)
+        return 0;
+    if ((p[1] & 0x80) == 0) {
+        *len = p[1];
+        return *len <= avail - 2 ? 2 : 0;
+    }
+    n = p[1] & 0x7f;
+    if (n == 0 || n > 3 || avail < 2 + n)
+        return 0;
+    for (*len = 0, i = 0; i < n; i++)
+        *len = *len << 8 | p[2 + i];
+    return *len <= avail - 2 - n ? 2 + n : 0;
+}
+
+/* tag, length, content into a new pool block */
+static unsigned char *
+der_wrap(struct hall_pool *pool, unsigned char tag, const unsigned char *c, size_t clen,
+         size_t *outlen)
+{
+    unsigned char *out = hall_palloc(pool, clen + 5);
+    size_t h = 0;
+
+    out[h++] = tag;
+    if (clen < 0x80) {
+        out[h++] = (unsigned char)clen;
+    } else if (clen < 0x100) {
+        out[h++] = 0x81;
+        out[h++] = (unsigned char)clen;
+    } else {
+        out[h++] = 0x82;
+        out[h++] = (unsigned char)(clen >> 8);
+        out[h++] = (unsigned char)clen;
+    }
+    if (clen > 0)
+        memcpy(out + h, c, clen);
+    *outlen = h + clen;
+    return out;
+}
+
+/* GeneralizedTime t: 18 0F YYYYMMDDHHMMSSZ */
+static void
+der_gtime(unsigned char out[17], time_t t)
+{
+    struct tm tm;
+    char buf[16];
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y%m%d%H%M%SZ", &tm);
+    out[0] = 0x18;
+    out[1] = 15;
+    memcpy(out + 2, buf, 15);
+}
+
+static unsigned char *
+dup_bytes(const unsigned char *p, size_t n)
+{
+    unsigned char *d = malloc(n);
+
+    if (d == NULL)
+        abort();
+    memcpy(d, p, n);
+    return d;
+}
+
+/* an empty answer signed by OpenSSL, and its constant parts cut out */
+static int
+ocsp_parts_make(struct pki_ca *ca, struct ocsp_parts *op)
+{
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    unsigned char *der = NULL;
+    const unsigned char *p, *end, *t;
+    size_t len, h, tlen, th;
+    int n, rc = HALL_ERR;
+
+    if (bs == NULL || m == NULL || EVP_MD_CTX_copy_ex(m, ca->ocsp_sign) != 1 ||
+        OCSP_basic_sign_ctx(bs, ca->ocsp_cert, m, NULL, OCSP_RESPID_KEY) != 1 ||
+        (n = i2d_OCSP_BASICRESP(bs, &der)) <= 0)
+        goto out;
+    p = der;
+    end = der + n;
+    /* BasicOCSPResponse SEQ { tbs, alg, sig, [0] certs } */
+    if ((h = der_hdr(p, (size_t)(end - p), &len)) == 0 || p[0] != 0x30)
+        goto out;
+    p += h;
+    if ((h = der_hdr(p, (size_t)(end - p), &len)) == 0 || p[0] != 0x30)
+        goto out;
+    /* tbs SEQ { responderID [2] (no version: v1), ... } */
+    t = p + h;
+    if ((th = der_hdr(t, len, &tlen)) == 0 || t[0] != 0xa2)
+        goto out;
+    op->rid = dup_bytes(t, th + tlen);
+    op->rid_len = th + tlen;
+    p += h + len;
+    if ((h = der_hdr(p, (size_t)(end - p), &len)) == 0 || p[0] != 0x30)
+        goto out;
+    op->alg = dup_bytes(p, h + len);
+    op->alg_len = h + len;
+    p += h + len;
+    if ((h = der_hdr(p, (size_t)(end - p), &len)) == 0 || p[0] != 0x03)
+        goto out;
+    p += h + len;
+    if ((h = der_hdr(p, (size_t)(end - p), &len)) == 0 || p[0] != 0xa0 || p + h + len != end)
+        goto out;
+    op->certs = dup_bytes(p, h + len);
+    op->certs_len = h + len;
+    rc = HALL_OK;
+out:
+    OPENSSL_free(der);
+    EVP_MD_CTX_free(m);
+    OCSP_BASICRESP_free(bs);
+    return rc;
+}
+
+static int
+ocsp_parts_load(struct pki_ca *ca)
+{
+    return ocsp_parts_make(ca, &ocsp_parts[ca - cas]);
+}
+
+/* the DER CertStatus: good [0] NULL, unknown [2] NULL, revoked [1] { time, [0] reason } */
+static size_t
+cert_status(unsigned char out[24], int status, time_t rev_at, int reason)
+{
+    size_t n;
+
+    if (status == V_OCSP_CERTSTATUS_GOOD || status == V_OCSP_CERTSTATUS_UNKNOWN) {
+        out[0] = status == V_OCSP_CERTSTATUS_GOOD ? 0x80 : 0x82;
+        out[1] = 0;
+        return 2;
+    }
+    out[0] = 0xa1;
+    der_gtime(out + 2, rev_at);
+    n = 17;
+    if (reason >= 0) {
+        memcpy(out + 2 + n, "\xa0\x03\x0a\x01", 4);
+        out[2 + n + 4] = (unsigned char)reason;
+        n += 5;
+    }
+    out[1] = (unsigned char)n;
+    return 2 + n;
+}
+
 unsigned char *
 hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen, size_t *outlen,
                      const char **outcome)
 {
+    static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
+                                              0x05, 0x07, 0x30, 0x01, 0x01};
     const unsigned char *p = in;
     OCSP_REQUEST *oreq = NULL;
-    OCSP_BASICRESP *bs = NULL;
-    OCSP_RESPONSE *resp = NULL;
     EVP_MD_CTX *m = NULL;
-    ASN1_TIME *now = NULL, *next = NULL, *rev = NULL;
     struct pki_ca *signer = NULL;
-    unsigned char *out = NULL;
+    struct ocsp_parts *op;
+    struct hall_buf *singles, *tbs, *basic;
+    unsigned char *out = NULL, *sig = NULL, *ext = NULL, *w, *rb;
+    unsigned char now_t[17], next_t[17], st[24];
     char key[96] = "";
     long long rev_at = 0;
-    int i, n, cacheable;
+    time_t now = time(NULL);
+    size_t siglen = 0, wlen, rblen;
+    int i, n, cacheable, nonce_at;
 
     *outcome = "malformed";
     if (inlen == 0 || inlen > 64 * 1024 ||
@@ -1099,18 +1279,21 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         OCSP_REQUEST_free(oreq);
         return ocsp_error(req->pool, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, outlen);
     }
-    cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1) < 0;
-    bs = OCSP_BASICRESP_new();
-    now = X509_gmtime_adj(NULL, 0);
-    next = X509_gmtime_adj(NULL, OCSP_VALID_S);
-    if (bs == NULL || now == NULL || next == NULL)
-        goto internal;
+    nonce_at = OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1);
+    cacheable = n == 1 && nonce_at < 0;
+    der_gtime(now_t, now);
+    der_gtime(next_t, now + OCSP_VALID_S);
+    singles = hall_buf_new(req->pool, 64 * 1024);
     for (i = 0; i < n; i++) {
         OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(oreq, i));
         struct pki_ca *ca = ocsp_ca_of(cid);
         ASN1_INTEGER *sn = NULL;
         int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1;
         char hex[17] = "";
+        unsigned char *cdr = NULL, *one;
+        int clen;
+        size_t sl, onelen;
+        struct hall_buf *sr;
 
         if (ca != NULL && signer == NULL)
             signer = ca;
@@ -1129,21 +1312,17 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
 
             if (res == NULL) {
                 *outcome = "busy";
-                OCSP_BASICRESP_free(bs);
-                bs = NULL;
                 goto internal;
             }
             if (hall_dbres_rows(res) > 0) {
-                const char *st = hall_dbres_get(res, 0, 0);
+                const char *dbst = hall_dbres_get(res, 0, 0);
 
-                if (strcmp(st, "issued") == 0) {
+                if (strcmp(dbst, "issued") == 0) {
                     status = V_OCSP_CERTSTATUS_GOOD;
-                } else if (strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0) {
+                } else if (strcmp(dbst, "revoked") == 0 || strcmp(dbst, "void") == 0) {
                     status = V_OCSP_CERTSTATUS_REVOKED;
                     reason = (int)hall_dbres_i64(res, 0, 2);
-                    ASN1_TIME_free(rev);
                     rev_at = hall_dbres_i64(res, 0, 1);
-                    rev = ASN1_TIME_set(NULL, (time_t)rev_at);
                 }
             }
         }
@@ -1156,12 +1335,27 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
             snprintf(key, sizeof(key), "%s|%d|%s|%d|%lld|%d", ca->name,
                      md_oid != NULL ? OBJ_obj2nid(md_oid) : 0, hex, status, rev_at, reason);
         }
-        if (OCSP_basic_add1_status(bs, cid, status, reason, rev, now, next) == NULL)
+        clen = i2d_OCSP_CERTID(cid, &cdr);
+        if (clen <= 0)
             goto internal;
+        sr = hall_buf_new(req->pool, 4096);
+        hall_buf_add(sr, cdr, (size_t)clen);
+        OPENSSL_free(cdr);
+        sl = cert_status(st, status, (time_t)rev_at, reason);
+        hall_buf_add(sr, st, sl);
+        hall_buf_add(sr, now_t, sizeof(now_t));
+        hall_buf_add(sr, "\xa0\x11", 2);
+        hall_buf_add(sr, next_t, sizeof(next_t));
+        if (sr->overflow)
+            goto internal;
+        one = der_wrap(req->pool, 0x30, (unsigned char *)sr->data, sr->len, &onelen);
+        hall_buf_add(singles, one, onelen);
         *outcome = status == V_OCSP_CERTSTATUS_GOOD      ? "good"
                    : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
                                                          : "unknown";
     }
+    if (singles->overflow)
+        goto internal;
     if (key[0] != '\0') {
         unsigned slot = cache_slot(key);
 
@@ -1173,19 +1367,59 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
             goto done;
         }
     }
-    if (OCSP_copy_nonce(bs, oreq) <= 0)
-        goto internal;
     if (signer == NULL)
         signer = &cas[0];
+    op = &ocsp_parts[signer - cas];
+    if (op->rid == NULL)
+        goto internal;
+    /* tbs: responderID, producedAt, the responses, the nonce echoed */
+    tbs = hall_buf_new(req->pool, 64 * 1024);
+    hall_buf_add(tbs, op->rid, op->rid_len);
+    hall_buf_add(tbs, now_t, sizeof(now_t));
+    w = der_wrap(req->pool, 0x30, (unsigned char *)singles->data, singles->len, &wlen);
+    hall_buf_add(tbs, w, wlen);
+    if (nonce_at >= 0) {
+        int elen = i2d_X509_EXTENSION(OCSP_REQUEST_get_ext(oreq, nonce_at), &ext);
+
+        if (elen <= 0)
+            goto internal;
+        w = der_wrap(req->pool, 0x30, ext, (size_t)elen, &wlen);
+        w = der_wrap(req->pool, 0xa1, w, wlen, &wlen);
+        hall_buf_add(tbs, w, wlen);
+    }
+    if (tbs->overflow)
+        goto internal;
+    w = der_wrap(req->pool, 0x30, (unsigned char *)tbs->data, tbs->len, &wlen);
     m = EVP_MD_CTX_new();
     if (m == NULL || EVP_MD_CTX_copy_ex(m, signer->ocsp_sign) != 1 ||
-        OCSP_basic_sign_ctx(bs, signer->ocsp_cert, m, NULL, OCSP_RESPID_KEY) != 1)
+        EVP_DigestSign(m, NULL, &siglen, w, wlen) != 1)
         goto internal;
-    resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
-    if (resp == NULL)
+    sig = hall_palloc(req->pool, siglen + 1);
+    sig[0] = 0; /* the BIT STRING's unused bits */
+    if (EVP_DigestSign(m, sig + 1, &siglen, w, wlen) != 1)
         goto internal;
-    out = ocsp_der(req->pool, resp, outlen);
-    if (out != NULL && key[0] != '\0') {
+    /* BasicOCSPResponse, then the OCSPResponse around it */
+    basic = hall_buf_new(req->pool, 64 * 1024);
+    hall_buf_add(basic, w, wlen);
+    hall_buf_add(basic, op->alg, op->alg_len);
+    w = der_wrap(req->pool, 0x03, sig, siglen + 1, &wlen);
+    hall_buf_add(basic, w, wlen);
+    hall_buf_add(basic, op->certs, op->certs_len);
+    if (basic->overflow)
+        goto internal;
+    w = der_wrap(req->pool, 0x30, (unsigned char *)basic->data, basic->len, &wlen);
+    w = der_wrap(req->pool, 0x04, w, wlen, &wlen);
+    rb = hall_palloc(req->pool, sizeof(basic_oid) + wlen);
+    memcpy(rb, basic_oid, sizeof(basic_oid));
+    memcpy(rb + sizeof(basic_oid), w, wlen);
+    w = der_wrap(req->pool, 0x30, rb, sizeof(basic_oid) + wlen, &wlen);
+    w = der_wrap(req->pool, 0xa0, w, wlen, &wlen);
+    rb = hall_palloc(req->pool, 3 + wlen);
+    memcpy(rb, "\x0a\x01\x00", 3);
+    memcpy(rb + 3, w, wlen);
+    out = der_wrap(req->pool, 0x30, rb, 3 + wlen, &rblen);
+    *outlen = rblen;
+    if (key[0] != '\0') {
         unsigned slot = cache_slot(key);
         unsigned char *copy = malloc(*outlen);
 
@@ -1207,12 +1441,8 @@ internal:
                                                    : OCSP_RESPONSE_STATUS_INTERNALERROR,
                      outlen);
 done:
+    OPENSSL_free(ext);
     EVP_MD_CTX_free(m);
-    OCSP_RESPONSE_free(resp);
-    OCSP_BASICRESP_free(bs);
     OCSP_REQUEST_free(oreq);
-    ASN1_TIME_free(now);
-    ASN1_TIME_free(next);
-    ASN1_TIME_free(rev);
     return out;
 }

@@ -17,12 +17,13 @@
  *
  * Each (report, group) is one prepared statement; the grouping key is the
  * first column, the figures follow in the order of the report's columns.
- * The SQL reads orders.reached / decided_at (sql/015_office.sql, kept by a
- * trigger), the view report_money for revenue and report_certificates for
- * certificates: no report joins the audit log.  Over a year of 1,000,000
- * orders each still reads every row of its range (0.7-1.7 s of CPU here,
- * over the 1 s target; bench/reports, docs/performance.md says what would
- * meet it).  docs/modules/report.md.
+ * The SQL reads the source functions of sql/024_report_rollup.sql: daily
+ * roll-ups of orders.reached / decided_at (sql/015_office.sql), the view
+ * report_money and the certificates, kept exact by triggers and refreshed
+ * by hall-outbox; the days not rolled up are read live.  No report joins
+ * the audit log.  Over a year of 1,000,000 orders a report reads some
+ * thousands of summary rows (bench/reports, docs/performance.md).
+ * docs/modules/report.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,106 +36,93 @@
 
 /* ---- SQL ------------------------------------------------------------------ */
 
-/* orders created in [$1, $2] */
-#define IN_RANGE(col) " " col " >= $1::date AND " col " < $2::date + 1"
+/* Every report reads a source function of sql/024_report_rollup.sql over
+ * [$1, $2]: report_<kind>_src() answers from the daily roll-up for the days
+ * rolled up and unchanged since, and computes the rest (yesterday, today,
+ * the days whose rows changed) live from the tables, so the figures are the
+ * same as a read of every row.  Its rows are partial sums (n, fen ...) per
+ * day and key: the reports add them up. */
+#define SRC(kind) " FROM report_" kind "_src($1::date, $2::date) o"
 
-#define K_DAY(col) "(" col ")::date"
+#define K_DAY      "o.day"
 #define K_PARTNER  "o.partner_code"
 #define K_BUSINESS "o.business_type"
 #define K_STATUS   "o.status"
 #define K_ALL      "'all'::text"
 
-/* the key of a group, rendered as text by the outer query */
+/* the sum of n over the rows that match a condition, 0 when none */
+#define N_IF(cond) " coalesce(sum(o.n) FILTER (WHERE " cond "), 0)::bigint"
+
+/* the key of a group, rendered as text by the outer query (clang-format
+ * would break the string pieces apart) */
+// clang-format off
 #define ORDERS_SQL(key)                                                                            \
-    "SELECT k::text, n, sub, paid, fen FROM (SELECT " key " AS k, count(*) AS n,"                  \
-    " count(*) FILTER (WHERE o.reached & 1 <> 0) AS sub,"                                          \
-    " count(*) FILTER (WHERE o.reached & 2 <> 0) AS paid,"                                         \
-    " coalesce(sum(o.amount_fen) FILTER (WHERE o.reached & 2 <> 0), 0) AS fen"                     \
-    " FROM orders o WHERE" IN_RANGE("o.created_at") " GROUP BY 1) s ORDER BY 1"
+    "SELECT k::text, n, sub, paid, fen FROM (SELECT " key " AS k, sum(o.n)::bigint AS n,"          \
+    N_IF("o.reached & 1 <> 0") " AS sub," N_IF("o.reached & 2 <> 0") " AS paid,"                   \
+    " coalesce(sum(o.fen) FILTER (WHERE o.reached & 2 <> 0), 0)::bigint AS fen" SRC("orders")      \
+    " GROUP BY 1) s ORDER BY 1"
 
-#define REVENUE_SQL(key, join)                                                                     \
+#define REVENUE_SQL(key)                                                                           \
     "SELECT k::text, gross, refund, gross - refund FROM (SELECT " key " AS k,"                     \
-    " coalesce(sum(m.fen) FILTER (WHERE m.fen > 0), 0) AS gross,"                                  \
-    " coalesce(-sum(m.fen) FILTER (WHERE m.fen < 0), 0) AS refund"                                 \
-    " FROM report_money m " join " WHERE" IN_RANGE("m.at") " GROUP BY 1) s ORDER BY 1"
-
-#define M_JOIN "JOIN orders o ON o.id = m.order_id"
+    " sum(o.gross)::bigint AS gross, sum(o.refund)::bigint AS refund" SRC("money")                 \
+    " GROUP BY 1) s ORDER BY 1"
 
 /* working days of a review: the calendar's running count of working days
  * (holidays table, is_workday) at the decision minus at the submission */
 #define REVIEW_SQL(key)                                                                            \
     "WITH cal AS (SELECT g::date AS day, count(*) FILTER (WHERE is_workday(g::date))"              \
     " OVER (ORDER BY g) AS n FROM generate_series($1::date - 400, $2::date, interval '1 day') g)"  \
-    " SELECT k::text, n, on_time, n - on_time, wd FROM (SELECT " key " AS k, count(*) AS n,"       \
-    " count(*) FILTER (WHERE o.decided_at::date <= o.review_due) AS on_time,"                      \
-    " coalesce(sum(c2.n - c1.n), 0) AS wd"                                                         \
-    " FROM orders o JOIN cal c1 ON c1.day = o.submitted_at::date"                                  \
-    " JOIN cal c2 ON c2.day = o.decided_at::date"                                                  \
-    " WHERE" IN_RANGE("o.decided_at") " AND o.review_due IS NOT NULL GROUP BY 1) s ORDER BY 1"
+    " SELECT k::text, n, on_time, n - on_time, wd FROM (SELECT " key " AS k,"                      \
+    " sum(o.n)::bigint AS n," N_IF("o.on_time") " AS on_time,"                                     \
+    " coalesce(sum(o.n * (c2.n - c1.n)), 0)::bigint AS wd" SRC("review")                           \
+    " JOIN cal c1 ON c1.day = o.sub_day JOIN cal c2 ON c2.day = o.day"                             \
+    " GROUP BY 1) s ORDER BY 1"
 
 #define FUNNEL_SQL(key)                                                                            \
-    "SELECT k::text, n, b1, b2, b4, b8, b16 FROM (SELECT " key " AS k, count(*) AS n,"             \
-    " count(*) FILTER (WHERE o.reached & 1 <> 0) AS b1,"                                           \
-    " count(*) FILTER (WHERE o.reached & 2 <> 0) AS b2,"                                           \
-    " count(*) FILTER (WHERE o.reached & 4 <> 0) AS b4,"                                           \
-    " count(*) FILTER (WHERE o.reached & 8 <> 0) AS b8,"                                           \
-    " count(*) FILTER (WHERE o.reached & 16 <> 0) AS b16"                                          \
-    " FROM orders o WHERE" IN_RANGE("o.created_at") " GROUP BY 1) s ORDER BY 1"
+    "SELECT k::text, n, b1, b2, b4, b8, b16 FROM (SELECT " key " AS k, sum(o.n)::bigint AS n,"     \
+    N_IF("o.reached & 1 <> 0") " AS b1," N_IF("o.reached & 2 <> 0") " AS b2,"                      \
+    N_IF("o.reached & 4 <> 0") " AS b4," N_IF("o.reached & 8 <> 0") " AS b8,"                      \
+    N_IF("o.reached & 16 <> 0") " AS b16" SRC("orders") " GROUP BY 1) s ORDER BY 1"
 
 /* attempts whose bank transfer was done: sent (then verified or locked) or failed */
-#define FINAUTH_SQL(key, join)                                                                     \
+#define FINAUTH_SQL(key)                                                                           \
     "SELECT k::text, n, done, failed, verified, locked FROM (SELECT " key " AS k,"                 \
-    " count(*) AS n, count(*) FILTER (WHERE a.result <> 'queued') AS done,"                        \
-    " count(*) FILTER (WHERE a.result = 'failed') AS failed,"                                      \
-    " count(*) FILTER (WHERE a.result = 'verified') AS verified,"                                  \
-    " count(*) FILTER (WHERE a.result = 'locked') AS locked"                                       \
-    " FROM finauth_attempts a " join " WHERE" IN_RANGE("a.created_at") " GROUP BY 1) s ORDER BY 1"
+    " sum(o.n)::bigint AS n," N_IF("o.result <> 'queued'") " AS done,"                             \
+    N_IF("o.result = 'failed'") " AS failed," N_IF("o.result = 'verified'") " AS verified,"        \
+    N_IF("o.result = 'locked'") " AS locked" SRC("finauth") " GROUP BY 1) s ORDER BY 1"
 
-#define F_JOIN "JOIN orders o ON o.id = a.order_id"
-
-/* the certificate report reads the view report_certificates (015_office.sql):
- * derived from orders until the certificates table exists */
+/* certificates signed and revoked in the range, and those expiring within
+ * 30/60/90 days of now (report_certs_src: a row per partner and business
+ * that has a certificate at all, as the view report_certificates did) */
 #define CERTS_SQL(key)                                                                             \
     "SELECT k::text, issued, revoked, e30, e60, e90 FROM (SELECT " key " AS k,"                    \
-    " count(*) FILTER (WHERE" IN_RANGE(                                                            \
-        "o.issued_at") ") AS issued,"                                                              \
-                       " count(*) FILTER (WHERE" IN_RANGE(                                         \
-                           "o.revoked_at") ") AS revoked,"                                         \
-                                           " count(*) FILTER (WHERE o.revoked_at IS NULL AND "     \
-                                           "o.not_after >= now()"                                  \
-                                           " AND o.not_after < now() + interval '30 days') AS "    \
-                                           "e30,"                                                  \
-                                           " count(*) FILTER (WHERE o.revoked_at IS NULL AND "     \
-                                           "o.not_after >= now()"                                  \
-                                           " AND o.not_after < now() + interval '60 days') AS "    \
-                                           "e60,"                                                  \
-                                           " count(*) FILTER (WHERE o.revoked_at IS NULL AND "     \
-                                           "o.not_after >= now()"                                  \
-                                           " AND o.not_after < now() + interval '90 days') AS e90" \
-                                           " FROM report_certificates o GROUP BY 1) s ORDER BY 1"
+    " sum(o.issued)::bigint AS issued, sum(o.revoked)::bigint AS revoked,"                         \
+    " sum(o.e30)::bigint AS e30, sum(o.e60)::bigint AS e60, sum(o.e90)::bigint AS e90"             \
+    SRC("certs") " GROUP BY 1) s ORDER BY 1"
+// clang-format on
 
 static const struct hall_stmt report_stmts[] = {
     {"partners", "SELECT code, name FROM partners", 0},
     /* a report is one aggregate over up to a million rows: compiling it
      * (JIT) costs more than it saves, most of all on a busy machine */
     {"no_jit", "SELECT set_config('jit', 'off', false)", 0},
-    {"orders_day", ORDERS_SQL(K_DAY("o.created_at")), 2},
+    {"orders_day", ORDERS_SQL(K_DAY), 2},
     {"orders_partner", ORDERS_SQL(K_PARTNER), 2},
     {"orders_business", ORDERS_SQL(K_BUSINESS), 2},
     {"orders_status", ORDERS_SQL(K_STATUS), 2},
-    {"revenue_day", REVENUE_SQL(K_DAY("m.at"), ""), 2},
-    {"revenue_partner", REVENUE_SQL(K_PARTNER, M_JOIN), 2},
-    {"revenue_business", REVENUE_SQL(K_BUSINESS, M_JOIN), 2},
+    {"revenue_day", REVENUE_SQL(K_DAY), 2},
+    {"revenue_partner", REVENUE_SQL(K_PARTNER), 2},
+    {"revenue_business", REVENUE_SQL(K_BUSINESS), 2},
     {"review_partner", REVIEW_SQL(K_PARTNER), 2},
     {"review_business", REVIEW_SQL(K_BUSINESS), 2},
-    {"review_day", REVIEW_SQL(K_DAY("o.decided_at")), 2},
+    {"review_day", REVIEW_SQL(K_DAY), 2},
     {"funnel_all", FUNNEL_SQL(K_ALL), 2},
     {"funnel_partner", FUNNEL_SQL(K_PARTNER), 2},
     {"funnel_business", FUNNEL_SQL(K_BUSINESS), 2},
-    {"funnel_day", FUNNEL_SQL(K_DAY("o.created_at")), 2},
-    {"finauth_all", FINAUTH_SQL(K_ALL, ""), 2},
-    {"finauth_day", FINAUTH_SQL(K_DAY("a.created_at"), ""), 2},
-    {"finauth_partner", FINAUTH_SQL(K_PARTNER, F_JOIN), 2},
+    {"funnel_day", FUNNEL_SQL(K_DAY), 2},
+    {"finauth_all", FINAUTH_SQL(K_ALL), 2},
+    {"finauth_day", FINAUTH_SQL(K_DAY), 2},
+    {"finauth_partner", FINAUTH_SQL(K_PARTNER), 2},
     {"certs_all", CERTS_SQL(K_ALL), 2},
     {"certs_partner", CERTS_SQL(K_PARTNER), 2},
     {"certs_business", CERTS_SQL(K_BUSINESS), 2},
