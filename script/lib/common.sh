@@ -31,6 +31,7 @@ postgresql-contrib nginx-light nodejs npm curl ca-certificates openssl"
 # fresh Debian 12 they are 165 more packages and 254 MB more (661 packages,
 # 438 MB in all), which kept a first script/server from answering within
 # 15 minutes on a loaded machine.
+# shellcheck disable=SC2034 # read by script/test
 HALL_TEST_DEBS="chromium fonts-noto-cjk wrk clang-format"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
