@@ -10,7 +10,8 @@
  *     malformed serial);
  *   - the applicant's 业务单详情 with its 电子发票 (重新获取, then the
  *     once-a-minute message) and 申请退费 (a field error, then requested);
- *   - finance's 对公转账到账确认, 退费处理 (a request, a field error, decided)
+ *   - finance's 对公转账到账确认, 退费处理 (an online and a transfer request,
+ *     field errors, decided)
  *     and 失败的外部调用 (a dead job, sent again);
  *   - the report console (/report/: tables and bar charts, every group of
  *     业务单统计, an empty range, an unknown report).
@@ -20,7 +21,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { HALL, SANDBOX, Client, freshPhone, applicant } = require('../integ/lib/client');
 const {
-    psql, orgForm, unpaidOrder, payOnline, confirmTrade, waitFor, waitStatus, sandbox,
+    psql, orgForm, personForm, unpaidOrder, payOnline, confirmTrade, waitFor, waitStatus, sandbox,
+    upload, PNG, staffLogin,
 } = require('../integ/lib/payflow');
 const { acceptedByTransfer } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
@@ -198,10 +200,26 @@ test('invoice resend and refund: applicant and finance pages pass axe; outbox ad
         await fin.goto(`${HALL}/admin/finance`);
         await a11y.check(fin, '对公转账到账确认');
         const rid = psql(`SELECT id FROM refunds WHERE order_id = ${o.id} ORDER BY id DESC LIMIT 1`);
+        /* and a request for money paid by corporate transfer (refunded by hand, with a note) */
+        const t = await applicant();
+        const to = await unpaidOrder(t, { project: 'hunan', base: '/hunan', form: personForm() });
+        const up = await upload(t, '/hunan/pay/transfer', { id: to.id }, { bytes: PNG, name: 'v.png', type: 'image/png' });
+        assert.equal(up.status, 200, up.text);
+        assert.equal((await (await staffLogin('finance', 'Finance2026demo')).post('/admin/transfer/confirm',
+            { id: to.id })).status, 200);
+        await t.get(`/hunan/center/order?id=${to.id}`);
+        assert.equal((await t.post('/hunan/center/refund', { id: to.id, reason: '重复申请' })).status, 200);
+        const trid = psql(`SELECT id FROM refunds WHERE order_id = ${to.id} ORDER BY id DESC LIMIT 1`);
+
         await fin.goto(`${HALL}/admin/refunds`);
         const row = fin.locator(`#refund-queue tr[data-id="${rid}"]`);
         await row.waitFor();
-        await a11y.check(fin, '退费处理, a request');
+        const trow = fin.locator(`#refund-queue tr[data-id="${trid}"]`);
+        await trow.locator('input[name="note"]').waitFor();
+        await a11y.check(fin, '退费处理, requests (online, transfer)');
+        await trow.locator('form.refund-approve button[type="submit"]').click();
+        await trow.locator('form.refund-approve .err[data-for="note"]', { hasText: '退款说明' }).waitFor();
+        await a11y.check(fin, '退费处理, transfer approved without a note');
         await row.locator('form.refund-refuse button[type="submit"]').click();
         await row.locator('form.refund-refuse .err[data-for="reason"]', { hasText: '原因' }).waitFor();
         await a11y.check(fin, '退费处理, refusal without a reason');
