@@ -29,6 +29,8 @@ const a11y = require('./lib/a11y');
 const { launchChromium } = require('./lib/browser');
 
 const SKIP = !process.env.HALL_URL;
+/* what the outbox does (invoice, refund, SMS) may take long on a loaded machine */
+const LONG = 90000;
 let browser;
 
 before(async () => {
@@ -174,7 +176,7 @@ test('invoice resend and refund: applicant and finance pages pass axe; outbox ad
     const o = await unpaidOrder(c, { form: orgForm({ agent_mobile: freshPhone('135') }) });
     await confirmTrade(await payOnline(c, o.id));
     await waitFor(`the invoice of order ${o.id}`, () =>
-        psql(`SELECT count(*) FROM invoices WHERE order_id = ${o.id}`) === '1');
+        psql(`SELECT count(*) FROM invoices WHERE order_id = ${o.id}`) === '1', LONG);
 
     const ap = await applicantPage(c, problems);
     const fin = await staffPage('finance', 'Finance2026demo', problems);
@@ -225,7 +227,7 @@ test('invoice resend and refund: applicant and finance pages pass axe; outbox ad
         await a11y.check(fin, '退费处理, refusal without a reason');
         await Promise.all([fin.waitForEvent('load'),
             row.locator('form.refund-approve button[type="submit"]').click()]);
-        await waitStatus(o.id, 'refunded');
+        await waitStatus(o.id, 'refunded', LONG);
         await fin.reload();
         await fin.locator(`#refund-finished tr[data-id="${rid}"]`).waitFor();
         await a11y.check(fin, '退费处理, decided');
@@ -240,7 +242,7 @@ test('invoice resend and refund: applicant and finance pages pass axe; outbox ad
             assert.equal((await reg.post('/sms/send', { phone, purpose: 'register' })).status, 200);
             job = await waitFor('the failing SMS job', () => psql(`SELECT id FROM outbox WHERE kind = 'sms'
                 AND attempts >= 1 AND last_error IS NOT NULL AND status = 'pending'
-                AND created_at > now() - interval '1 minute' ORDER BY id DESC LIMIT 1`) || null);
+                AND created_at > now() - interval '1 minute' ORDER BY id DESC LIMIT 1`) || null, LONG);
             psql(`UPDATE outbox SET status = 'dead', attempts = 12 WHERE id = ${job}`);
         } finally {
             await sandbox('/sandbox/faults', { method: 'POST', body: { service: 'sms', mode: 'ok' } });
@@ -250,7 +252,7 @@ test('invoice resend and refund: applicant and finance pages pass axe; outbox ad
         await a11y.check(fin, '失败的外部调用, a dead job');
         await Promise.all([fin.waitForEvent('load'),
             fin.click(`#outbox-dead tr[data-id="${job}"] button[type="submit"]`)]);
-        await waitFor('the retried SMS', () => psql(`SELECT status FROM outbox WHERE id = ${job}`) === 'done');
+        await waitFor('the retried SMS', () => psql(`SELECT status FROM outbox WHERE id = ${job}`) === 'done', LONG);
         await fin.reload();
         assert.equal(await fin.locator(`#outbox-dead tr[data-id="${job}"]`).count(), 0);
         await a11y.check(fin, '失败的外部调用, sent again');
