@@ -1125,6 +1125,13 @@ const server = http.createServer((req, res) => {
 });
 server.headersTimeout = 30000;
 server.requestTimeout = 60000;
+/* Idle keep-alive connections are closed by the clients, never by the
+ * sandbox: a server closing one races with a client sending its next request
+ * on it, and node 18's fetch (Debian 12) then fails with "fetch failed"
+ * (5 integration tests on a loaded machine).  Without a timeout node sends
+ * no Keep-Alive hint and fetch closes its idle sockets itself after 4 s;
+ * shutdown() closes what is left. */
+server.keepAliveTimeout = 0;
 
 server.on('error', (e) => {
     process.stderr.write(`sandbox: ${e.code ?? e.message}\n`);

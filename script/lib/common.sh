@@ -16,11 +16,20 @@
 # Every process started here is remembered (HALL_PIDS) and stop_all ends it.
 
 
-# Debian packages the project needs (nodejs/npm are dropped when a working
-# node >= 18 and npm are already on PATH, as on machines with their own node).
+# Debian packages the project needs to build and run (nodejs/npm are dropped
+# when a working node >= 18 and npm are already on PATH, as on machines with
+# their own node).
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
 libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev postgresql
-postgresql-contrib nginx-light nodejs npm chromium fonts-noto-cjk wrk curl ca-certificates openssl clang-format"
+postgresql-contrib nginx-light nodejs npm curl ca-certificates openssl"
+# ... and what only the tests and tools need: the e2e suite's browser and CJK
+# fonts, the format check's clang-format, bench/run's wrk.  script/test
+# installs them (install_deps $HALL_TEST_DEBS), script/server does not: on a
+# fresh Debian 12 they are 165 more packages and 254 MB more (661 packages,
+# 438 MB in all), which kept a first script/server from answering within
+# 15 minutes on a loaded machine.
+# shellcheck disable=SC2034 # read by script/test
+HALL_TEST_DEBS="chromium fonts-noto-cjk wrk clang-format"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list
@@ -66,10 +75,11 @@ node_ok() {
     [ "${v:-0}" -ge 18 ] && npm --version >/dev/null 2>&1
 }
 
-# install_deps: apt-get what is missing; nothing at all when all is there.
+# install_deps [PACKAGE...]: apt-get what is missing of HALL_DEBS and the
+# packages named; nothing at all when all is there.
 install_deps() {
     local p missing=() status
-    for p in $HALL_DEBS; do
+    for p in $HALL_DEBS "$@"; do
         if { [ "$p" = nodejs ] || [ "$p" = npm ]; } && node_ok; then
             continue
         fi
