@@ -65,31 +65,11 @@ static const struct hall_stmt new_stmts[] = {
      " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)"
      " FROM orders WHERE id = $1 AND user_id = $2 AND business_type = 'new'",
      2},
-    {"order_insert",
-     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
-     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev)"
-     " VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
-     " $1, $2, 'new', $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1) RETURNING id, order_no",
-     10},
-    /* a second submit of the same rendered form (double click, two tabs,
-     * Back): the unique (user_id, submit_key) finds the first order */
-    {"order_insert_keyed",
-     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
-     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev, submit_key)"
-     " VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
-     " $1, $2, 'new', $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1, $11)"
-     " ON CONFLICT (user_id, submit_key) WHERE submit_key IS NOT NULL DO NOTHING"
-     " RETURNING id, order_no",
-     11},
-    {"order_by_key", "SELECT id, order_no FROM orders WHERE user_id = $1 AND submit_key = $2", 2},
-    {"order_update",
-     "UPDATE orders SET product_id = $3, cert_type = $4, years = $5, seal = $6, subject = $7,"
-     " cert_fen = $8, shipping_fen = $9, form_enc = $10, form_rev = form_rev + 1,"
-     " step = CASE WHEN step = 'choose' THEN 'info' ELSE step END, updated_at = now()"
-     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING form_rev",
-     10},
-    {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
-     3},
+    /* POST /new/apply's transaction (sql/025_apply.sql): outcome, id, order_no, rev */
+    {"order_apply",
+     "SELECT outcome, order_id, order_no, rev FROM hall_order_apply($1, $2, $3, $4, $5, $6, $7, $8,"
+     " $9, $10, $11, $12, $13, $14, $15)",
+     15},
     {"order_printed",
      "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
      " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
@@ -1230,6 +1210,7 @@ do_apply(struct hall_req *req)
     unsigned char *enc;
     size_t elen, jlen;
     int64_t order_id, rev;
+    const char *outcome;
 
     hall_req_param_i64(req, "years", &years);
     if (key != NULL && *key == '\0')
@@ -1376,62 +1357,39 @@ do_apply(struct hall_req *req)
     if (enc == NULL)
         return hall_resp_busy(req);
 
-    if (hall_db_begin(req) != HALL_OK)
+    /* the transaction in one round trip: sql/025_apply.sql does what the
+     * module did statement by statement (the user's lock, the daily cap,
+     * the keyed INSERT or the edit, the audit row, the revision) */
+    res = hall_db_exec(
+        req, "order_apply", o != NULL ? HALL_I64(hall_dbres_i64(o, 0, 0)) : HALL_NULLP,
+        HALL_I64(req->user_id), HALL_STR(p.code), HALL_I64(product_id), HALL_STR(type),
+        HALL_I64(years), HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
+        HALL_I64(ship_fen), HALL_BIN(enc, elen), key != NULL ? HALL_STR(key) : HALL_NULLP,
+        HALL_I64(req->app->conf.draft_daily_max),
+        req->remote_addr ? HALL_STR(req->remote_addr) : HALL_NULLP,
+        req->request_id ? HALL_STR(req->request_id) : HALL_NULLP);
+    if (res == NULL || hall_dbres_rows(res) != 1)
         return hall_resp_busy(req);
-    if (o == NULL) {
-        if (orders_cap(req, 1) != HALL_OK)
-            return HALL_OK;
-        if (key != NULL)
-            res = hall_db_exec(req, "order_insert_keyed", HALL_I64(req->user_id), HALL_STR(p.code),
-                               HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
-                               HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
-                               HALL_I64(ship_fen), HALL_BIN(enc, elen), HALL_STR(key));
-        else
-            res = hall_db_exec(req, "order_insert", HALL_I64(req->user_id), HALL_STR(p.code),
-                               HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
-                               HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
-                               HALL_I64(ship_fen), HALL_BIN(enc, elen));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0) {
-            /* this form was submitted before: the order it made, unchanged */
-            res = hall_db_exec(req, "order_by_key", HALL_I64(req->user_id), HALL_STR(key));
-            if (res == NULL || hall_dbres_rows(res) == 0 || hall_db_commit(req) != HALL_OK)
-                return hall_resp_busy(req);
-            hall_info(req, "msg=\"form submitted again\" order=%s", hall_dbres_get(res, 0, 1));
-            return hall_resp_go(req,
-                                hall_psprintf(req->pool, "%s/new/print?id=%s", hall_req_base(req),
-                                              hall_dbres_get(res, 0, 0)),
-                                NULL);
-        }
-        order_id = hall_dbres_i64(res, 0, 0);
-        order_no = hall_dbres_get(res, 0, 1);
-        rev = 1;
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "create", NULL,
-                       "draft", NULL) != HALL_OK)
-            return hall_resp_busy(req);
-    } else {
-        order_id = hall_dbres_i64(o, 0, 0);
-        order_no = hall_dbres_get(o, 0, 1);
-        res = hall_db_exec(req, "order_update", HALL_I64(order_id), HALL_I64(req->user_id),
-                           HALL_I64(product_id), HALL_STR(type), HALL_I64(years),
-                           HALL_STR(seal ? "t" : "f"), HALL_STR(subject), HALL_I64(cert_fen),
-                           HALL_I64(ship_fen), HALL_BIN(enc, elen));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0)
-            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
-        rev = hall_dbres_i64(res, 0, 0);
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "edit", NULL, NULL,
-                       NULL) != HALL_OK)
-            return hall_resp_busy(req);
+    outcome = hall_dbres_get(res, 0, 0);
+    if (strcmp(outcome, "capped") == 0)
+        return hall_resp_error(req, 429, NULL,
+                               hall_psprintf(req->pool,
+                                             "您今天新建的业务单已达%ld个的上限，请在个人中心继续"
+                                             "办理已有的业务单，或明天再新建",
+                                             req->app->conf.draft_daily_max));
+    if (strcmp(outcome, "locked") == 0)
+        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能修改");
+    order_id = hall_dbres_i64(res, 0, 1);
+    order_no = hall_dbres_get(res, 0, 2);
+    if (strcmp(outcome, "again") == 0) {
+        /* this form was submitted before: the order it made, unchanged */
+        hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "%s/new/print?id=%lld", hall_req_base(req),
+                                          (long long)order_id),
+                            NULL);
     }
-    if (hall_db_exec(req, "revision_insert", HALL_I64(order_id), HALL_I64(rev),
-                     HALL_BIN(enc, elen)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
-        return hall_resp_busy(req);
+    rev = hall_dbres_i64(res, 0, 3);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
     return hall_resp_go(
         req,
