@@ -4,7 +4,8 @@
 -- the revision and COMMIT).  The statements are the ones the module ran
 -- one by one, in the same order and with the same locks; the module still
 -- validates, prices, quotes and encrypts before it calls this, and still
--- answers each outcome itself (docs/modules/new.md).
+-- answers each outcome itself (hall_flow_order_save, core/flow.c; a flow
+-- with rows of its own calls it inside BEGIN ... COMMIT, with them).
 --
 --   p_order_id NULL: a new order.  Under the user's advisory lock (two
 --   tabs, two clicks), the count of the last day's orders against
@@ -32,7 +33,9 @@ CREATE FUNCTION hall_order_apply(
     p_submit_key text,
     p_daily_max  bigint,
     p_ip         text,
-    p_request_id text)
+    p_request_id text,
+    p_business   text,
+    p_prefix     text)
 RETURNS TABLE (outcome text, order_id bigint, order_no text, rev integer)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -50,8 +53,8 @@ BEGIN
         INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,
                             years, seal, status, step, subject, cert_fen, shipping_fen, form_enc,
                             form_rev, submit_key)
-        VALUES ('N' || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),
-                p_user_id, p_partner, 'new', p_product_id, p_cert_type, p_years, p_seal, 'draft',
+        VALUES (p_prefix || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),
+                p_user_id, p_partner, p_business, p_product_id, p_cert_type, p_years, p_seal, 'draft',
                 'info', p_subject, p_cert_fen, p_ship_fen, p_form_enc, 1, p_submit_key)
         ON CONFLICT (user_id, submit_key) WHERE submit_key IS NOT NULL DO NOTHING
         RETURNING orders.id, orders.order_no INTO v_id, v_no;
