@@ -87,32 +87,12 @@ static const struct hall_stmt flow_stmts[] = {
      " AS needs_seal_material, business_type"
      " FROM orders WHERE id = $1 AND user_id = $2",
      2},
-    {"flow_order_insert",
-     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
-     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev)"
-     " VALUES ($11 || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
-     " $1, $2, $12, $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1) RETURNING id, order_no",
-     12},
-    /* a second submit of the same rendered form (double click, two tabs,
-     * Back): the unique (user_id, submit_key) finds the first order */
-    {"flow_order_insert_keyed",
-     "INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,"
-     " years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev, submit_key)"
-     " VALUES ($12 || to_char(now(), 'YYYYMMDD') || lpad(nextval('order_no_seq')::text, 6, '0'),"
-     " $1, $2, $13, $3, $4, $5, $6, 'draft', 'info', $7, $8, $9, $10, 1, $11)"
-     " ON CONFLICT (user_id, submit_key) WHERE submit_key IS NOT NULL DO NOTHING"
-     " RETURNING id, order_no",
-     13},
-    {"flow_order_by_key", "SELECT id, order_no FROM orders WHERE user_id = $1 AND submit_key = $2",
-     2},
-    {"flow_order_update",
-     "UPDATE orders SET product_id = $3, cert_type = $4, years = $5, seal = $6, subject = $7,"
-     " cert_fen = $8, shipping_fen = $9, form_enc = $10, form_rev = form_rev + 1,"
-     " step = CASE WHEN step = 'choose' THEN 'info' ELSE step END, updated_at = now()"
-     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING form_rev",
-     10},
-    {"flow_revision_insert",
-     "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)", 3},
+    /* the apply transaction in one call (sql/025_apply.sql): outcome
+     * (created, again, edited, capped, locked), order_id, order_no, rev */
+    {"flow_order_apply",
+     "SELECT outcome, order_id, order_no, rev FROM hall_order_apply($1, $2, $3, $4, $5, $6, $7,"
+     " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+     17},
     {"flow_order_printed",
      "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
      " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
@@ -1050,6 +1030,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     unsigned char *enc;
     size_t elen, jlen;
     int64_t order_id, rev;
+    const char *outcome;
 
     json = hall_val_json(req->pool, s->form, &jlen);
     if (json == NULL)
@@ -1058,67 +1039,45 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     if (enc == NULL)
         return hall_resp_busy(req);
 
-    if (hall_db_begin(req) != HALL_OK)
+    /* one round trip (sql/025_apply.sql: the user's lock, the daily cap,
+     * the keyed INSERT or the edit, the audit row, the revision); a flow
+     * with rows of its own writes them in the same transaction */
+    if (s->also != NULL && hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
-    if (s->o == NULL) {
-        if (hall_flow_orders_cap(req, 1) != HALL_OK)
-            return HALL_OK;
-        if (s->submit_key != NULL)
-            res = hall_db_exec(req, "flow_order_insert_keyed", HALL_I64(req->user_id),
-                               HALL_STR(s->partner), HALL_I64(s->product_id),
-                               HALL_STR(s->cert_type), HALL_I64(s->years),
-                               HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject),
-                               HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen),
-                               HALL_STR(s->submit_key), HALL_STR(b->prefix), HALL_STR(b->code));
-        else
-            res = hall_db_exec(
-                req, "flow_order_insert", HALL_I64(req->user_id), HALL_STR(s->partner),
-                HALL_I64(s->product_id), HALL_STR(s->cert_type), HALL_I64(s->years),
-                HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject), HALL_I64(s->cert_fen),
-                HALL_I64(s->ship_fen), HALL_BIN(enc, elen), HALL_STR(b->prefix), HALL_STR(b->code));
-        if (res == NULL)
+    res = hall_db_exec(req, "flow_order_apply",
+                       s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
+                       HALL_I64(req->user_id), HALL_STR(s->partner), HALL_I64(s->product_id),
+                       HALL_STR(s->cert_type), HALL_I64(s->years), HALL_STR(s->seal ? "t" : "f"),
+                       HALL_STR(s->subject), HALL_I64(s->cert_fen), HALL_I64(s->ship_fen),
+                       HALL_BIN(enc, elen),
+                       s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
+                       HALL_I64(req->app->conf.draft_daily_max),
+                       req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                       req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
+                       HALL_STR(b->code), HALL_STR(b->prefix));
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return hall_resp_busy(req);
+    outcome = hall_dbres_str(res, 0, "outcome");
+    if (strcmp(outcome, "capped") == 0)
+        return hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
+    if (strcmp(outcome, "locked") == 0)
+        return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    order_id = hall_dbres_int(res, 0, "order_id");
+    order_no = hall_dbres_str(res, 0, "order_no");
+    if (strcmp(outcome, "again") == 0) {
+        /* this form was submitted before: the order it made, unchanged */
+        if (s->also != NULL && hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0) {
-            /* this form was submitted before: the order it made, unchanged */
-            res = hall_db_exec(req, "flow_order_by_key", HALL_I64(req->user_id),
-                               HALL_STR(s->submit_key));
-            if (res == NULL || hall_dbres_rows(res) == 0 || hall_db_commit(req) != HALL_OK)
-                return hall_resp_busy(req);
-            hall_info(req, "msg=\"form submitted again\" order=%s",
-                      hall_dbres_str(res, 0, "order_no"));
-            return hall_resp_go(
-                req, hall_flow_url(req, "/print?id=%s", hall_dbres_str(res, 0, "id")), NULL);
-        }
-        order_id = hall_dbres_int(res, 0, "id");
-        order_no = hall_dbres_str(res, 0, "order_no");
-        rev = 1;
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "create", NULL,
-                       "draft", NULL) != HALL_OK)
-            return hall_resp_busy(req);
-    } else {
-        order_id = hall_dbres_int(s->o, 0, "id");
-        order_no = hall_dbres_str(s->o, 0, "order_no");
-        res = hall_db_exec(req, "flow_order_update", HALL_I64(order_id), HALL_I64(req->user_id),
-                           HALL_I64(s->product_id), HALL_STR(s->cert_type), HALL_I64(s->years),
-                           HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject),
-                           HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0)
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-        rev = hall_dbres_int(res, 0, "form_rev");
-        if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "edit", NULL, NULL,
-                       NULL) != HALL_OK)
+        hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
+        return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
+    }
+    rev = hall_dbres_int(res, 0, "rev");
+    if (s->also != NULL) {
+        if (s->also(req, order_id, s->arg) != HALL_OK)
+            return req->responded ? HALL_OK : hall_resp_busy(req);
+        if (hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
     }
-    if (s->also != NULL && s->also(req, order_id, s->arg) != HALL_OK)
-        return req->responded ? HALL_OK : hall_resp_busy(req);
-    if (hall_db_exec(req, "flow_revision_insert", HALL_I64(order_id), HALL_I64(rev),
-                     HALL_BIN(enc, elen)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
-        return hall_resp_busy(req);
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
     return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
 }

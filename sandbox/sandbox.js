@@ -38,7 +38,13 @@ const CONF = {
     /* base of the payment callback backoff (1s, 2s, 4s, ...); tests shorten it */
     backoffMs: intOption('--callback-backoff-ms', 'HALL_SANDBOX_CALLBACK_BACKOFF_MS', 1000, 1, 60000),
     publicUrl: (argValue('--public-url') ?? process.env.HALL_SANDBOX_PUBLIC_URL ?? '').replace(/\/+$/, ''),
+    /* 127.0.0.1; bench/multihost puts the sandbox on its own network namespace's address */
+    host: argValue('--host') ?? process.env.HALL_SANDBOX_HOST ?? '127.0.0.1',
 };
+if (!/^[0-9.]{7,15}$/.test(CONF.host)) {
+    process.stderr.write('sandbox: bad value for --host / HALL_SANDBOX_HOST: an IPv4 address\n');
+    process.exit(2);
+}
 
 const MAX_BODY = 4 * 1024 * 1024;        /* larger request bodies get 413 */
 const MAX_DRAIN = 64 * 1024 * 1024;      /* beyond this an oversized upload is cut off */
@@ -1138,8 +1144,8 @@ server.on('error', (e) => {
     process.exit(1);
 });
 
-server.listen(CONF.port, '127.0.0.1', () => {
-    log({ msg: 'listening', addr: `127.0.0.1:${server.address().port}` });
+server.listen(CONF.port, CONF.host, () => {
+    log({ msg: 'listening', addr: `${CONF.host}:${server.address().port}` });
 });
 
 let stopping = false;

@@ -431,11 +431,13 @@ table_run(struct hall_req *req, const struct query *q)
     struct table *t = hall_pcalloc(req->pool, sizeof(*t));
     int r, c, sc, p;
 
-    if (hall_db_exec(req, "no_jit") == NULL) {
+    /* reports may be a moment late: the streaming replica answers them when
+     * db_replica_conninfo names one (docs/operations.md, "More hosts") */
+    if (hall_db_read(req, "no_jit") == NULL) {
         hall_resp_busy(req);
         return NULL;
     }
-    res = hall_db_exec(req, hall_psprintf(req->pool, "%s_%s", rep->name, q->group),
+    res = hall_db_read(req, hall_psprintf(req->pool, "%s_%s", rep->name, q->group),
                        HALL_STR(q->from), HALL_STR(q->to));
     if (res == NULL) {
         hall_resp_busy(req);
