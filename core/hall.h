@@ -610,6 +610,20 @@ int hall_finauth_queue(struct hall_req *req, int64_t order_id);
 void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
 extern const struct hall_stmt hall_finauth_stmts[];
 
+/* ---- identity.c: the PC side of an online identity check --------------- */
+
+/* who: "agent", "applicant" or "legal" (法人认证); its label */
+const char *hall_identity_who_label(const char *who);
+/* outside a transaction: a new one-time link for the phone (the previous
+ * one of the order stops working), in its own transaction; the URL of the
+ * phone page (modules/new /new/m/verify), NULL on failure */
+const char *hall_identity_start(struct hall_req *req, int64_t order_id, const char *who);
+/* the newest check of that kind: *status pending / ocr_ok / passed /
+ * failed / expired, *message why the last try failed (no personal data) */
+int hall_identity_status(struct hall_req *req, int64_t order_id, const char *who,
+                         const char **status, const char **message);
+extern const struct hall_stmt hall_identity_stmts[];
+
 /* ---- price.c: the one price function ------------------------------------ */
 
 /* a product's price rule (products: price_per_year_fen, seal_fee_per_year_fen, fixed_fee_fen) */

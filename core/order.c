@@ -51,6 +51,8 @@ static const struct {
     {"finauth_failed", "finauth_pending"},
     /* the agent typed the memo code */
     {"finauth_ok", "review"},
+    /* 法人认证 (seed 003) after repeated failed micro-deposits */
+    {"finauth_failed", "review"},
     /* staff review */
     {"review", "accepted"},
     {"review", "rejected"},

@@ -143,18 +143,6 @@ static const struct hall_stmt new_stmts[] = {
      " AND step = ANY (string_to_array($2, ',')) RETURNING id",
      3},
     {"order_lock", "SELECT status FROM orders WHERE id = $1 FOR UPDATE", 1},
-    {"identity_expire",
-     "UPDATE identity_checks SET status = 'failed', message = '二维码已失效', updated_at = now()"
-     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')",
-     1},
-    {"identity_insert",
-     "INSERT INTO identity_checks (order_id, token_hash, who, expires_at)"
-     " VALUES ($1, $2, $3, now() + interval '10 minutes') RETURNING id",
-     3},
-    {"identity_latest",
-     "SELECT status, coalesce(message, ''), expires_at > now() FROM identity_checks"
-     " WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
-     1},
     {"identity_by_token",
      "SELECT c.id, c.order_id, c.who, c.status, c.attempts, c.expires_at > now(), o.form_enc,"
      " o.user_id, o.status FROM identity_checks c JOIN orders o ON o.id = c.order_id"
@@ -1788,11 +1776,10 @@ identity_who(const char *cert_type)
 static int
 identity_page(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req), *res;
+    struct hall_dbres *o = order_load(req);
     struct hall_val *ctx;
     struct partner p;
-    unsigned char tok[32], hash[32];
-    const char *token, *url, *who, *step;
+    const char *url, *who, *step;
 
     if (o == NULL)
         return HALL_OK;
@@ -1803,7 +1790,7 @@ identity_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
     who = identity_who(hall_dbres_get(o, 0, 4));
-    hall_val_set_str(req->pool, ctx, "who_label", strcmp(who, "agent") == 0 ? "经办人" : "申请人");
+    hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(who));
     steps_ctx(req, ctx, 4);
     if (strcmp(hall_dbres_get(o, 0, 7), "draft") != 0) {
         /* already verified (or past it): nothing to scan */
@@ -1813,20 +1800,9 @@ identity_page(struct hall_req *req)
     if (strcmp(step, "upload") != 0 && strcmp(step, "identity") != 0)
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/new/upload?id=%s",
                                                      hall_req_base(req), hall_dbres_get(o, 0, 0)));
-    if (hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
+    url = hall_identity_start(req, hall_dbres_i64(o, 0, 0), who);
+    if (url == NULL)
         return hall_resp_busy(req);
-    token = hall_b64url(req->pool, tok, sizeof(tok));
-    hall_sha256(token, strlen(token), hash);
-    /* a new code: the one shown before stops working */
-    if (hall_db_begin(req) != HALL_OK ||
-        hall_db_exec(req, "identity_expire", HALL_I64(hall_dbres_i64(o, 0, 0))) == NULL)
-        return hall_resp_busy(req);
-    res = hall_db_exec(req, "identity_insert", HALL_I64(hall_dbres_i64(o, 0, 0)),
-                       HALL_BIN(hash, 32), HALL_STR(who));
-    if (res == NULL || hall_db_commit(req) != HALL_OK)
-        return hall_resp_busy(req);
-    url = hall_psprintf(req->pool, "%s%s/new/m/verify?t=%s", req->app->conf.public_url,
-                        hall_req_base(req), token);
     hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
     hall_val_set_str(req->pool, ctx, "mobile_url", url);
     return hall_resp_page(req, 200, "new_identity", ctx);
@@ -1836,23 +1812,15 @@ identity_page(struct hall_req *req)
 static int
 identity_status(struct hall_req *req)
 {
-    struct hall_dbres *o = order_load(req), *res;
+    struct hall_dbres *o = order_load(req);
     struct hall_val *v;
-    const char *status = "pending", *message = "";
+    const char *status, *message;
 
     if (o == NULL)
         return HALL_OK;
-    res = hall_db_exec(req, "identity_latest", HALL_I64(hall_dbres_i64(o, 0, 0)));
-    if (res == NULL)
+    if (hall_identity_status(req, hall_dbres_i64(o, 0, 0), identity_who(hall_dbres_get(o, 0, 4)),
+                             &status, &message) != HALL_OK)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) > 0) {
-        status = hall_dbres_get(res, 0, 0);
-        message = hall_dbres_get(res, 0, 1);
-        if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0 && strcmp(status, "passed") != 0) {
-            status = "expired";
-            message = "二维码已失效，请刷新页面获取新的二维码";
-        }
-    }
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);
@@ -1904,8 +1872,11 @@ check_load(struct hall_req *req, struct check *c)
     c->owner = hall_dbres_i64(res, 0, 7);
     if (strcmp(c->status, "passed") == 0)
         return HALL_OK;
+    /* the agent / applicant before payment; the legal person (法人认证,
+     * modules/finauth) of an order whose micro-deposits failed */
     if (strcmp(hall_dbres_get(res, 0, 5), "t") != 0 || strcmp(c->status, "failed") == 0 ||
-        strcmp(hall_dbres_get(res, 0, 8), "draft") != 0) {
+        strcmp(hall_dbres_get(res, 0, 8),
+               strcmp(c->who, "legal") == 0 ? "finauth_failed" : "draft") != 0) {
         hall_resp_error(req, 410, NULL, "二维码已失效，请在电脑上刷新页面后重新扫描");
         return HALL_ERR;
     }
@@ -1916,8 +1887,13 @@ check_load(struct hall_req *req, struct check *c)
         hall_resp_busy(req);
         return HALL_ERR;
     }
-    c->name = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
-    c->ric = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
+    if (strcmp(c->who, "legal") == 0) {
+        c->name = form_str(form, "legal_name");
+        c->ric = form_str(form, "legal_ric");
+    } else {
+        c->name = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
+        c->ric = form_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
+    }
     return HALL_OK;
 }
 
@@ -1932,8 +1908,7 @@ mobile_page(struct hall_req *req)
         return HALL_OK;
     ctx = page_ctx(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
-    hall_val_set_str(req->pool, ctx, "who_label",
-                     strcmp(c.who, "agent") == 0 ? "经办人" : "申请人");
+    hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(c.who));
     /* enough for the person to see it is them, not enough to leak the name */
     n = strlen(c.name);
     hall_val_set_str(req->pool, ctx, "name_masked",
@@ -2009,7 +1984,7 @@ do_ocr(struct hall_req *req)
         return identity_fail(req, &c, "back", "无法识别身份证国徽面，请重新拍摄清晰完整的照片");
     name = hall_val_get(front, "name");
     idno = hall_val_get(front, "id_number");
-    label = strcmp(c.who, "agent") == 0 ? "经办人" : "申请人";
+    label = hall_identity_who_label(c.who);
     if (name == NULL || name->type != HALL_V_STR || strcmp(name->str, c.name) != 0)
         return identity_fail(req, &c, "front",
                              hall_psprintf(req->pool,
@@ -2078,8 +2053,16 @@ do_liveness(struct hall_req *req)
         hall_db_exec(req, "order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
                      HALL_STR("identity")) == NULL)
         return hall_resp_busy(req);
-    mv = hall_order_move(req, c.order_id, "draft", "unpaid",
-                         hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
+    if (strcmp(c.who, "legal") == 0) {
+        /* 法人认证 instead of the micro-deposit: on to the reviewers */
+        struct hall_val *d = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, d, "via", "legal_person");
+        mv = hall_order_move(req, c.order_id, "finauth_failed", "review",
+                             hall_psprintf(req->pool, "user:%lld", (long long)c.owner), d);
+    } else
+        mv = hall_order_move(req, c.order_id, "draft", "unpaid",
+                             hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
     if (mv == HALL_ORDER_CONFLICT)
         return hall_resp_error(req, 409, NULL, "该业务单当前状态不能认证");
     if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)
