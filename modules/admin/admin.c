@@ -1027,6 +1027,16 @@ decide(struct hall_req *req, char kind)
     }
     if (rc != HALL_OK)
         return hall_resp_busy(req);
+    if (kind == 'A') {
+        /* 介质遗失补办: the old certificate is revoked with the approval (core/reissue.c) */
+        const char *why;
+
+        rc = hall_reissue_approved(req, id, hall_staff_actor(req), &why);
+        if (rc == HALL_ORDER_CONFLICT)
+            return hall_resp_error(req, 409, NULL, why);
+        if (rc != HALL_OK)
+            return hall_resp_busy(req);
+    }
     if (kind == 'C' || kind == 'F') {
         res = hall_db_exec(req, "transfer_decided", HALL_I64(id),
                            HALL_STR(kind == 'C' ? "paid" : "refused"));
