@@ -1,8 +1,8 @@
 /*
  * The PC side of an online identity check (SPEC step 7): a one-time link
  * for the phone, shown as a QR code, and the state the PC page polls.  The
- * phone side (ID card OCR, liveness) answers at {base}/new/m/verify?t=...
- * (modules/new) for every kind of check: the agent or the applicant of a
+ * phone side (ID card OCR, liveness, core/flow.c) answers at a flow's
+ * /FLOW/m/verify?t=... for every kind of check: the agent or the applicant of a
  * new order, and the legal person of an order whose micro-deposits failed
  * (modules/finauth, 法人认证).  The token is random, kept only as its
  * SHA-256, bound to one order and lives 10 minutes; a new one ends the last.
@@ -36,7 +36,8 @@ hall_identity_who_label(const char *who)
 }
 
 const char *
-hall_identity_start(struct hall_req *req, int64_t order_id, const char *who)
+hall_identity_start(struct hall_req *req, int64_t order_id, const char *who,
+                    const char *verify_path)
 {
     unsigned char tok[32], hash[32];
     const char *token;
@@ -56,8 +57,7 @@ hall_identity_start(struct hall_req *req, int64_t order_id, const char *who)
             hall_db_rollback(req);
         return NULL;
     }
-    return hall_psprintf(req->pool, "%s%s/new/m/verify?t=%s", req->app->conf.public_url,
-                         hall_req_base(req), token);
+    return hall_psprintf(req->pool, "%s%s?t=%s", req->app->conf.public_url, verify_path, token);
 }
 
 int
@@ -76,7 +76,7 @@ hall_identity_status(struct hall_req *req, int64_t order_id, const char *who, co
         *message = hall_dbres_get(res, 0, 1);
         if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0 && strcmp(*status, "passed") != 0) {
             *status = "expired";
-            *message = "二维码已失效，请刷新页面获取新的二维码";
+            *message = hall_msgs[HALL_M_IDENTITY_QR_EXPIRED].text;
         }
     }
     return HALL_OK;

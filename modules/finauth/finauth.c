@@ -387,7 +387,9 @@ legal_page(struct hall_req *req)
         return hall_resp_busy(req);
     if (*str_of(form, "legal_name") == '\0' || *str_of(form, "legal_ric") == '\0')
         return hall_resp_error(req, 409, NULL, "申请信息中没有法定代表人的姓名和身份证号码");
-    url = hall_identity_start(req, id, "legal");
+    /* the phone pages of the new flow (core/flow.c) serve every kind of check */
+    url = hall_identity_start(req, id, "legal",
+                              hall_psprintf(req->pool, "%s/new/m/verify", hall_req_base(req)));
     if (url == NULL)
         return hall_resp_busy(req);
     ctx = hall_page_ctx(req);
