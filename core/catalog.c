@@ -12,6 +12,16 @@ const char *const hall_choices_shipping[] = {"collect", "prepaid", NULL};
 const char *const hall_choices_yes_no[] = {"yes", "no", NULL};
 const char *const hall_choices_title_type[] = {"org", "person", NULL};
 
+/* the choices in words, in the same order */
+static const struct {
+    const char *const *choices;
+    const char *const words[4];
+} choice_words[] = {
+    {hall_choices_shipping, {"到付", "寄付", NULL, NULL}},
+    {hall_choices_yes_no, {"电子发票", "不开票", NULL, NULL}},
+    {hall_choices_title_type, {"单位", "个人", NULL, NULL}},
+};
+
 #define HALL_BUSINESS(code, label, sms, prefix)           {#code, label, sms, prefix},
 #define HALL_CERT_TYPE(code, label, bit)                  /* below */
 #define HALL_GROUP(code, label)                           /* below */
@@ -166,4 +176,27 @@ hall_cert_type_name(const char *cert_type)
         if (strcmp(cert_types[i].code, cert_type) == 0)
             return cert_types[i].label;
     return cert_type;
+}
+
+const char *
+hall_field_text(struct hall_pool *pool, const struct hall_field *f, const struct hall_val *form)
+{
+    const struct hall_val *v = hall_val_get(form, f->name);
+    const char *s = v != NULL && v->type == HALL_V_STR ? v->str : "";
+    size_t i, j, n = strlen(f->name);
+
+    for (i = 0; i < sizeof(choice_words) / sizeof(choice_words[0]); i++)
+        if (choice_words[i].choices == f->spec.choices)
+            for (j = 0; j < 4 && f->spec.choices[j] != NULL; j++)
+                if (strcmp(f->spec.choices[j], s) == 0 && choice_words[i].words[j] != NULL)
+                    return choice_words[i].words[j];
+    /* the address under its region: 广东省深圳市南山区 + 科技园1号 */
+    if (n > 8 && strcmp(f->name + n - 8, "_address") == 0) {
+        const struct hall_val *r =
+            hall_val_get(form, hall_psprintf(pool, "%.*s_region", (int)(n - 8), f->name));
+
+        if (r != NULL && r->type == HALL_V_STR)
+            return hall_psprintf(pool, "%s%s", r->str, s);
+    }
+    return s;
 }

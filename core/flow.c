@@ -1113,6 +1113,40 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
 
 /* ---- 打印申请表 ---------------------------------------------------------------- */
 
+/* "sections": the flow's groups for the certificate type, each with the
+ * rows of the catalogue's printed fields (label, value in words) */
+static void
+print_sections(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form,
+               unsigned bit)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, "sections");
+    const char *const *g;
+
+    for (g = flow->groups; g != NULL && *g != NULL; g++) {
+        const struct hall_group *grp = hall_group_get(*g);
+        const struct hall_field *fd;
+        struct hall_val *sec = NULL, *rows = NULL;
+
+        for (fd = hall_fields; grp != NULL && fd->name != NULL; fd++) {
+            struct hall_val *row;
+
+            if (strcmp(fd->group, *g) != 0 || (fd->flags & HALL_FF_NOPRINT) ||
+                (fd->types & bit) == 0)
+                continue;
+            if (sec == NULL) {
+                sec = hall_val_push_obj(req->pool, list);
+                hall_val_set_str(req->pool, sec, "code", grp->code);
+                hall_val_set_str(req->pool, sec, "label", grp->label);
+                rows = hall_val_set_list(req->pool, sec, "rows");
+            }
+            row = hall_val_push_obj(req->pool, rows);
+            hall_val_set_str(req->pool, row, "name", fd->name);
+            hall_val_set_str(req->pool, row, "label", fd->label);
+            hall_val_set_str(req->pool, row, "value", hall_field_text(req->pool, fd, form));
+        }
+    }
+}
+
 struct hall_val *
 hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hall_partner *p,
                     const struct hall_val *form)
@@ -1142,6 +1176,7 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_val_set_bool(req->pool, ctx, "applicant", (bit & HALL_T_APPL) != 0);
     hall_val_set_bool(req->pool, ctx, "person", bit == HALL_T_PERSON);
     hall_flow_form_ctx(req, ctx, form);
+    print_sections(req, ctx, form, bit);
     f = (struct hall_val *)hall_val_get(ctx, "f");
     hall_val_set_str(req->pool, f, "shipping",
                      strcmp(hall_form_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");

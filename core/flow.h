@@ -27,11 +27,12 @@
 #define HALL_T_ALL    (HALL_T_ORG | HALL_T_ORGP | HALL_T_PERSON)
 
 /* field flags */
-#define HALL_FF_OPT   1u  /* may be empty */
-#define HALL_FF_PII   2u  /* personal data: never echoed in messages or logs */
-#define HALL_FF_PLAIN 4u  /* no markup, tabs or line breaks */
-#define HALL_FF_HALL  8u  /* written by the hall, never typed */
-#define HALL_FF_PARAM 16u /* a choice checked with the submit's parameters */
+#define HALL_FF_OPT     1u  /* may be empty */
+#define HALL_FF_PII     2u  /* personal data: never echoed in messages or logs */
+#define HALL_FF_PLAIN   4u  /* no markup, tabs or line breaks */
+#define HALL_FF_HALL    8u  /* written by the hall, never typed */
+#define HALL_FF_PARAM   16u /* a choice checked with the submit's parameters */
+#define HALL_FF_NOPRINT 32u /* not a row of the printed form */
 
 /* material flags */
 #define HALL_MF_SEAL   1u /* only for an order with an e-seal */
@@ -85,6 +86,10 @@ const struct hall_group *hall_group_get(const char *code);
 /* the label, or code itself when unknown */
 const char *hall_business_label(const char *code);
 const char *hall_material_label(const char *kind);
+/* a value as the printed form shows it: a choice in words (prepaid ->
+ * 寄付), X_address after X_region of form; else the value */
+const char *hall_field_text(struct hall_pool *pool, const struct hall_field *f,
+                            const struct hall_val *form);
 /* org -> 机构证书 ...; cert_type itself when unknown */
 const char *hall_cert_type_name(const char *cert_type);
 /* org -> HALL_T_ORG ...; 0 when unknown */

@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
-#include "validate.h"
+#include "flow.h"
 
 static const struct hall_stmt finauth_stmts[] = {
     {"order_get",
@@ -275,28 +274,28 @@ do_code(struct hall_req *req)
 
 /* ---- POST /finauth/retry --------------------------------------------------- */
 
+/* the account's fields are the catalogue's (core/catalog.def), checked in
+ * the handler by the same registry, every error at once */
 static const struct hall_pspec retry_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
-    {"bank_account_name", HALL_P_TEXT, 0, 1, 100, "基本户名称", NULL},
-    {"bank_branch_id", HALL_P_TEXT, 0, 1, 9, "基本户开户行", NULL},
-    {"bank_account", HALL_P_TEXT, 0, 1, 40, "基本户账号", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
+
+static const char *const retry_fields[] = {"bank_account_name", "bank_branch_id", "bank_account",
+                                           NULL};
 
 static int
 do_retry(struct hall_req *req)
 {
-    const char *name = hall_req_param(req, "bank_account_name");
-    const char *branch_id = hall_req_param(req, "bank_branch_id");
-    const char *account = hall_req_param(req, "bank_account");
-    struct hall_dbres *o, *res;
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    const char *v[3];
+    struct hall_dbres *o, *res = NULL;
     struct hall_val *form;
-    char norm[48];
     const char *json;
     unsigned char *enc;
     size_t jlen, elen;
     int64_t id, rev;
-    int rc;
+    int rc, i;
 
     o = order_load(req, &id);
     if (o == NULL)
@@ -306,25 +305,33 @@ do_retry(struct hall_req *req)
     form = order_form(req, o);
     if (form == NULL)
         return hall_resp_busy(req);
-    if (hall_valid_org_name(name) != HALL_OK)
-        return hall_resp_error(req, 400, "bank_account_name", "基本户名称格式不正确");
+    for (i = 0; retry_fields[i] != NULL; i++) {
+        const struct hall_field *f = hall_field_get(retry_fields[i]);
+        const char *note, *msg;
+
+        if (hall_param_check(req->pool, &f->spec, hall_req_param(req, f->name), &v[i], &note,
+                             &msg) != HALL_OK)
+            hall_errors_add(req->pool, &e, 400, f->name, msg);
+    }
     /* seeds 001/004: the basic account belongs to the unit itself */
-    if (strcmp(name, str_of(form, "org_name")) != 0)
-        return hall_resp_error(req, 400, "bank_account_name", "基本户名称须与机构名称一致");
-    if (strspn(branch_id, "0123456789") != strlen(branch_id))
-        return hall_resp_error(req, 400, "bank_branch_id", "请从搜索下拉框中选择基本户开户行");
-    if (hall_valid_bank_account(account, norm, sizeof(norm)) != HALL_OK)
-        return hall_resp_error(req, 400, "bank_account", "基本户账号应为8到32位数字");
-    res = hall_db_exec(req, "bank_branch_get", HALL_I64(strtoll(branch_id, NULL, 10)));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 400, "bank_branch_id", "请从搜索下拉框中选择基本户开户行");
+    if (e.first == NULL || strcmp(e.first->field, "bank_account_name") != 0) {
+        if (strcmp(v[0], str_of(form, "org_name")) != 0)
+            hall_msg_add(req, &e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
+    }
+    if (*v[1] != '\0' && strspn(v[1], "0123456789") == strlen(v[1])) {
+        res = hall_db_exec(req, "bank_branch_get", HALL_I64(strtoll(v[1], NULL, 10)));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 0)
+            hall_msg_add(req, &e, HALL_M_BANK_BRANCH_PICK, "bank_branch_id");
+    }
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
     /* the setters replace members in place: the rest of the form stays */
-    hall_val_set_str(req->pool, form, "bank_account_name", name);
-    hall_val_set_fmt(req->pool, form, "bank_branch_id", "%lld", strtoll(branch_id, NULL, 10));
+    hall_val_set_str(req->pool, form, "bank_account_name", v[0]);
+    hall_val_set_fmt(req->pool, form, "bank_branch_id", "%lld", strtoll(v[1], NULL, 10));
     hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_get(res, 0, 0));
-    hall_val_set_str(req->pool, form, "bank_account", norm);
+    hall_val_set_str(req->pool, form, "bank_account", v[2]);
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
         return hall_resp_busy(req);

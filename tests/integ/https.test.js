@@ -126,6 +126,8 @@ before(async () => {
         STATIC: path.join(dir, 'static'), NGINX_DIR: path.join(dir, 'nginx'),
         USER_DIRECTIVE: root ? `user nobody ${group};` : '', PARTNERS: '(?!)',
         SMS_RATE: '10r/m', SMS_BURST: '20', SMS_EXEMPT: '',
+        /* the map's lines come from modules/list */
+        MODULE_MAP: execFileSync(path.join(HALL_ROOT, 'script', 'modules'), ['map'], { encoding: 'utf8' }).trim(),
     }, path.join(dir, 'nginx', 'nginx.conf'));
     render('hall-tls.conf.in', {
         HTTPS_LISTEN: `127.0.0.1:${httpsPort}`, HTTP_LISTEN: `127.0.0.1:${httpPort}`, SERVER_NAME: '127.0.0.1',

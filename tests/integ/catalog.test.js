@@ -1,0 +1,41 @@
+'use strict';
+/*
+ * Issue 8: one catalogue.  The database's checks of business types and
+ * certificate types allow exactly the codes of core/catalog.def, so a
+ * business type or certificate type added there (or to a migration) without
+ * the other fails here; docs/catalog.md is checked by the unit suite.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+function psql(sql) {
+    const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
+    assert.ok(cmd.length > 0, 'HALL_PSQL is set by script/test');
+    return execFileSync(cmd[0], [...cmd.slice(1), '-At', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+const def = fs.readFileSync(path.join(__dirname, '..', '..', 'core', 'catalog.def'), 'utf8');
+const codes = (macro) => [...def.matchAll(new RegExp(`^${macro}\\((\\w+),`, 'gm'))].map((m) => m[1]).sort();
+
+/* the quoted values of a CHECK (... IN (...)) on table.column */
+function checked(table, column) {
+    const defs = psql(`SELECT pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = '${table}'::regclass AND contype = 'c'`).split('\n');
+    const d = defs.find((x) => x.includes(`(${column} = ANY`) || x.includes(`${column} = ANY`));
+    assert.ok(d, `${table}.${column} has a check: ${defs.join(' / ')}`);
+    return [...d.matchAll(/'(\w+)'::text/g)].map((m) => m[1]).sort();
+}
+
+test('catalog__business_types__the_database_checks_the_same_codes', () => {
+    const b = codes('HALL_BUSINESS');
+    assert.deepEqual(b, ['finauth', 'new', 'reissue', 'seal']);
+    assert.deepEqual(checked('orders', 'business_type'), b);
+    assert.deepEqual(checked('products', 'business_type'), b);
+});
+
+test('catalog__cert_types__the_database_checks_the_same_codes', () => {
+    assert.deepEqual(checked('products', 'cert_type'), codes('HALL_CERT_TYPE'));
+});
