@@ -165,6 +165,8 @@ prepare_every(struct hall_app *app, PGconn *pg)
 {
     if (prepare_all(pg, core_stmts) != HALL_OK || prepare_all(pg, hall_order_stmts) != HALL_OK ||
         prepare_all(pg, hall_finauth_stmts) != HALL_OK ||
+        prepare_all(pg, hall_identity_stmts) != HALL_OK ||
+        prepare_all(pg, hall_reissue_stmts) != HALL_OK ||
         prepare_all(pg, hall_invoice_stmts) != HALL_OK ||
         prepare_all(pg, hall_staff_stmts) != HALL_OK ||
         prepare_all(pg, hall_pki_stmts) != HALL_OK ||

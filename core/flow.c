@@ -148,18 +148,6 @@ static const struct hall_stmt flow_stmts[] = {
      "UPDATE orders SET step = $3, updated_at = now() WHERE id = $1 AND status = 'draft'"
      " AND step = ANY (string_to_array($2, ',')) RETURNING id",
      3},
-    {"flow_identity_expire",
-     "UPDATE identity_checks SET status = 'failed', message = '二维码已失效', updated_at = now()"
-     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')",
-     1},
-    {"flow_identity_insert",
-     "INSERT INTO identity_checks (order_id, token_hash, who, expires_at)"
-     " VALUES ($1, $2, $3, now() + interval '10 minutes') RETURNING id",
-     3},
-    {"flow_identity_latest",
-     "SELECT status, coalesce(message, '') AS message, expires_at > now() AS live"
-     " FROM identity_checks WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
-     1},
     {"flow_identity_by_token",
      "SELECT c.id, c.order_id, c.who, c.status, c.attempts, c.expires_at > now() AS live,"
      " o.form_enc, o.user_id, o.status AS order_status FROM identity_checks c"
@@ -1445,11 +1433,10 @@ identity_who(const char *cert_type)
 static int
 identity_page(struct hall_req *req)
 {
-    struct hall_dbres *o = hall_flow_order(req), *res;
+    struct hall_dbres *o = hall_flow_order(req);
     struct hall_val *ctx;
     struct hall_partner p;
-    unsigned char tok[32], hash[32];
-    const char *token, *url, *who, *step, *oid;
+    const char *url, *who, *step, *oid;
 
     if (o == NULL)
         return HALL_OK;
@@ -1461,7 +1448,7 @@ identity_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order_id", oid);
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     who = identity_who(hall_dbres_str(o, 0, "cert_type"));
-    hall_val_set_str(req->pool, ctx, "who_label", strcmp(who, "agent") == 0 ? "经办人" : "申请人");
+    hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(who));
     hall_flow_steps(req, ctx, "identity");
     if (strcmp(hall_dbres_str(o, 0, "status"), "draft") != 0) {
         /* already verified (or past it): nothing to scan */
@@ -1470,20 +1457,11 @@ identity_page(struct hall_req *req)
     }
     if (strcmp(step, "upload") != 0 && strcmp(step, "identity") != 0)
         return hall_resp_redirect(req, hall_flow_url(req, "/upload?id=%s", oid));
-    if (hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
+    /* core/identity.c: a new one-time link, the one shown before stops working */
+    url =
+        hall_identity_start(req, hall_dbres_int(o, 0, "id"), who, hall_flow_url(req, "/m/verify"));
+    if (url == NULL)
         return hall_resp_busy(req);
-    token = hall_b64url(req->pool, tok, sizeof(tok));
-    hall_sha256(token, strlen(token), hash);
-    /* a new code: the one shown before stops working */
-    if (hall_db_begin(req) != HALL_OK ||
-        hall_db_exec(req, "flow_identity_expire", HALL_I64(hall_dbres_int(o, 0, "id"))) == NULL)
-        return hall_resp_busy(req);
-    res = hall_db_exec(req, "flow_identity_insert", HALL_I64(hall_dbres_int(o, 0, "id")),
-                       HALL_BIN(hash, 32), HALL_STR(who));
-    if (res == NULL || hall_db_commit(req) != HALL_OK)
-        return hall_resp_busy(req);
-    url = hall_psprintf(req->pool, "%s%s", req->app->conf.public_url,
-                        hall_flow_url(req, "/m/verify?t=%s", token));
     hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
     hall_val_set_str(req->pool, ctx, "mobile_url", url);
     return hall_resp_page(req, 200, "flow_identity", ctx);
@@ -1493,23 +1471,16 @@ identity_page(struct hall_req *req)
 static int
 identity_status(struct hall_req *req)
 {
-    struct hall_dbres *o = hall_flow_order(req), *res;
+    struct hall_dbres *o = hall_flow_order(req);
     struct hall_val *v;
-    const char *status = "pending", *message = "";
+    const char *status, *message;
 
     if (o == NULL)
         return HALL_OK;
-    res = hall_db_exec(req, "flow_identity_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
-    if (res == NULL)
+    if (hall_identity_status(req, hall_dbres_int(o, 0, "id"),
+                             identity_who(hall_dbres_str(o, 0, "cert_type")), &status,
+                             &message) != HALL_OK)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) > 0) {
-        status = hall_dbres_str(res, 0, "status");
-        message = hall_dbres_str(res, 0, "message");
-        if (!hall_dbres_bool(res, 0, "live") && strcmp(status, "passed") != 0) {
-            status = "expired";
-            message = hall_msgs[HALL_M_IDENTITY_QR_EXPIRED].text;
-        }
-    }
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);
@@ -1560,8 +1531,11 @@ check_load(struct hall_req *req, struct check *c)
     c->owner = hall_dbres_int(res, 0, "user_id");
     if (strcmp(c->status, "passed") == 0)
         return HALL_OK;
+    /* the agent / applicant before payment; the legal person (法人认证,
+     * modules/finauth) of an order whose micro-deposits failed */
     if (!hall_dbres_bool(res, 0, "live") || strcmp(c->status, "failed") == 0 ||
-        strcmp(hall_dbres_str(res, 0, "order_status"), "draft") != 0) {
+        strcmp(hall_dbres_str(res, 0, "order_status"),
+               strcmp(c->who, "legal") == 0 ? "finauth_failed" : "draft") != 0) {
         hall_msg(req, HALL_M_IDENTITY_QR_GONE, NULL);
         return HALL_ERR;
     }
@@ -1572,8 +1546,13 @@ check_load(struct hall_req *req, struct check *c)
         hall_resp_busy(req);
         return HALL_ERR;
     }
-    c->name = hall_form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
-    c->ric = hall_form_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
+    if (strcmp(c->who, "legal") == 0) {
+        c->name = hall_form_str(form, "legal_name");
+        c->ric = hall_form_str(form, "legal_ric");
+    } else {
+        c->name = hall_form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
+        c->ric = hall_form_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
+    }
     return HALL_OK;
 }
 
@@ -1588,8 +1567,7 @@ mobile_page(struct hall_req *req)
         return HALL_OK;
     ctx = hall_flow_page(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
-    hall_val_set_str(req->pool, ctx, "who_label",
-                     strcmp(c.who, "agent") == 0 ? "经办人" : "申请人");
+    hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(c.who));
     /* enough for the person to see it is them, not enough to leak the name */
     n = strlen(c.name);
     hall_val_set_str(req->pool, ctx, "name_masked",
@@ -1666,7 +1644,7 @@ do_ocr(struct hall_req *req)
         return identity_fail(req, &c, "back", hall_msgs[HALL_M_OCR_BACK].text);
     name = hall_val_get(front, "name");
     idno = hall_val_get(front, "id_number");
-    label = strcmp(c.who, "agent") == 0 ? "经办人" : "申请人";
+    label = hall_identity_who_label(c.who);
     if (name == NULL || name->type != HALL_V_STR || strcmp(name->str, c.name) != 0)
         return identity_fail(req, &c, "front",
                              hall_msg_text(req->pool, HALL_M_OCR_NAME, label, label));
@@ -1725,8 +1703,16 @@ do_liveness(struct hall_req *req)
         hall_db_exec(req, "flow_order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
                      HALL_STR("identity")) == NULL)
         return hall_resp_busy(req);
-    mv = hall_order_move(req, c.order_id, "draft", "unpaid",
-                         hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
+    if (strcmp(c.who, "legal") == 0) {
+        /* 法人认证 instead of the micro-deposit: on to the reviewers */
+        struct hall_val *d = hall_val_obj(req->pool);
+
+        hall_val_set_str(req->pool, d, "via", "legal_person");
+        mv = hall_order_move(req, c.order_id, "finauth_failed", "review",
+                             hall_psprintf(req->pool, "user:%lld", (long long)c.owner), d);
+    } else
+        mv = hall_order_move(req, c.order_id, "draft", "unpaid",
+                             hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
     if (mv == HALL_ORDER_CONFLICT)
         return hall_msg(req, HALL_M_IDENTITY_CONFLICT, NULL);
     if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)

@@ -685,6 +685,62 @@ int hall_finauth_queue(struct hall_req *req, int64_t order_id);
 void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
 extern const struct hall_stmt hall_finauth_stmts[];
 
+/* ---- identity.c: the PC side of an online identity check --------------- */
+
+/* who: "agent", "applicant" or "legal" (法人认证); its label */
+const char *hall_identity_who_label(const char *who);
+/* outside a transaction: a new one-time link for the phone (the previous
+ * one of the order stops working), in its own transaction; the URL of the
+ * phone page verify_path (a flow's /FLOW/m/verify, core/flow.c) with the
+ * token, NULL on failure */
+const char *hall_identity_start(struct hall_req *req, int64_t order_id, const char *who,
+                                const char *verify_path);
+/* the newest check of that kind: *status pending / ocr_ok / passed /
+ * failed / expired, *message why the last try failed (no personal data) */
+int hall_identity_status(struct hall_req *req, int64_t order_id, const char *who,
+                         const char **status, const char **message);
+extern const struct hall_stmt hall_identity_stmts[];
+
+/* ---- reissue.c: the back office of 介质遗失补办 (docs/modules/reissue.md) -- */
+
+enum hall_reissue_result {
+    HALL_REISSUE_OK,         /* the caller's valid, unrevoked certificate */
+    HALL_REISSUE_BAD_SERIAL, /* not 16 upper-case hex digits: 400 */
+    HALL_REISSUE_NOT_FOUND,  /* 404 */
+    HALL_REISSUE_FOREIGN,    /* someone else's: only the public lookup's fields are set */
+    HALL_REISSUE_REVOKED,    /* own, revoked (or voided): 409 */
+    HALL_REISSUE_EXPIRED,    /* own, expired: 409 */
+    HALL_REISSUE_PENDING,    /* own, another reissue order under way: 409 */
+};
+
+struct hall_reissue_cert {
+    enum hall_reissue_result result;
+    const char *why; /* the applicant's message when result is not OK */
+    /* public: what /pki/lookup shows */
+    const char *serial, *status, *status_label, *org, *not_before, *not_after;
+    /* the owner's only */
+    int own;
+    const char *cn, *cert_type, *cert_type_label;
+    int64_t order_id; /* the order that produced it */
+};
+
+/* 16 upper-case hexadecimal digits (case-sensitive, seed 004) */
+int hall_reissue_serial_ok(const char *serial);
+/* the certificate of serial as the logged-in applicant may see it;
+ * order_id: the reissue order asking (its own claim is not "under way"),
+ * 0 for none.  HALL_ERR on database failure only */
+int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
+                          struct hall_reissue_cert *c);
+/* inside the transaction approving order_id (review -> accepted): for a
+ * reissue order, revokes the old certificate (keyCompromise, audited on the
+ * certificate and the order); the CRL follows (hall-outbox's pki tick) and
+ * the new certificate is issued by the tick (auto_issue).  HALL_OK also for
+ * other orders; HALL_ORDER_CONFLICT with *msg when the old certificate can
+ * no longer be reissued */
+int hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
+                          const char **msg);
+extern const struct hall_stmt hall_reissue_stmts[];
+
 /* ---- price.c: the one price function ------------------------------------ */
 
 /* a product's price rule (products: price_per_year_fen, seal_fee_per_year_fen, fixed_fee_fen) */

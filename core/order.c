@@ -51,6 +51,8 @@ static const struct {
     {"finauth_failed", "finauth_pending"},
     /* the agent typed the memo code */
     {"finauth_ok", "review"},
+    /* 法人认证 (seed 003) after repeated failed micro-deposits */
+    {"finauth_failed", "review"},
     /* staff review */
     {"review", "accepted"},
     {"review", "rejected"},
@@ -117,6 +119,7 @@ static const struct {
     {"finauth_unlock", "解锁金融认证"},
     {"invoice_issued", "开具电子发票"},
     {"invoice_resend", "重新获取电子发票"},
+    {"reissue_revoke", "原证书已吊销（介质遗失补办）"},
     {NULL, NULL},
 };
 

@@ -87,8 +87,11 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_order_lock",
      "SELECT o.status, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
-     "  ORDER BY paid_at DESC LIMIT 1)"
-     " FROM orders o JOIN products pr ON pr.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o",
+     "  ORDER BY paid_at DESC LIMIT 1),"
+     /* 介质遗失补办 (core/reissue.c): the replaced certificate's subject and end */
+     " old.subject_cn, old.subject_org, coalesce(extract(epoch FROM old.not_after)::bigint, 0)"
+     " FROM orders o JOIN products pr ON pr.id = o.product_id"
+     " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
      1},
     {"pki_live_cert",
      "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')",
@@ -96,10 +99,11 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_intent",
      "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
      " not_after) VALUES ($1, $2, $3, $4, $5, date_trunc('second', now()),"
-     " date_trunc('second', now()) + make_interval(years => $6::int))"
+     " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
+     " ELSE date_trunc('second', now()) + make_interval(years => $6::int) END)"
      " ON CONFLICT DO NOTHING RETURNING extract(epoch FROM not_before)::bigint,"
      " extract(epoch FROM not_after)::bigint",
-     6},
+     7},
     {"pki_store",
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
@@ -597,6 +601,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     const char *cert_type, *method, *pin = NULL, *fault;
     char serial[17], pinbuf[9];
     int years, i, rc = HALL_ERR, new_pin = 0;
+    int64_t until = 0;
     time_t nb = 0, na = 0;
     X509 *x = NULL;
     EVP_PKEY *key = NULL;
@@ -635,6 +640,12 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         goto out;
     }
     subject_of(cert_type, form, hall_dbres_get(res, 0, 5), &s);
+    if (!hall_dbres_isnull(res, 0, 7)) {
+        /* a reissue: the same subject, valid until the old one would have been */
+        s.cn = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 7));
+        s.org = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 8));
+        until = hall_dbres_i64(res, 0, 9);
+    }
     if (*s.cn == '\0') {
         *msg = "业务单缺少证书主题（机构名称或姓名）";
         rc = HALL_ORDER_CONFLICT;
@@ -653,7 +664,8 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     for (i = 0; i < 5; i++) {
         serial_draw(serial);
         res = hall_db_exec(req, "pki_intent", HALL_STR(serial), HALL_I64(order_id),
-                           HALL_STR(ca->name), HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years));
+                           HALL_STR(ca->name), HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years),
+                           HALL_I64(until));
         if (res == NULL)
             goto out;
         if (hall_dbres_rows(res) == 1)

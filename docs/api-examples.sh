@@ -333,6 +333,7 @@ wait_for "the failed micro-deposit" '"status_code":"finauth_failed"' \
 ex 200 '"status":"FAILED","reason":"户名与账号不符"' curl -s "$B/sandbox/bank/transfers?account_no=4000021009100120000&limit=1"
 wait_for "the finauth SMS" '金融认证未通过' curl -s "$B/sandbox/sms?phone=$P&limit=5"
 ex 200 '户名与账号不符' curl -s -b "$J" "$H/finauth?id=$ID2"
+ex 409 '金融认证失败3次后方可选择法人认证' curl -s -b "$J" -H 'Accept: application/json' "$H/finauth/legal?id=$ID2"
 ex 400 '基本户名称须与机构名称一致' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" --data-urlencode bank_account_name=另一家公司 -d bank_branch_id=61 \
     -d bank_account=4000021009100123457 "$H/finauth/retry"
@@ -498,6 +499,10 @@ openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | gre
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
+ex 200 '"cert_type_label":"机构证书".*"reissuable":true' curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/reissue/serial?serial=$SERIAL"
+ex 400 '"field":"serial".*区分大小写' curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/reissue/serial?serial=712c1b5a584a1bbe"
 ex 200 '已寄出' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
     -d id="$ID" "$H/admin/pki/ship"
 WB=$(curl -s -b "$J" "$H/center/order?id=$ID" | sed -n 's/.*id="waybill-no">[^ ]* \([A-Z0-9]*\)<.*/\1/p')
@@ -509,6 +514,8 @@ ex 200 '证书已吊销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: app
     -d serial="$SERIAL" -d reason=keyCompromise "$H/admin/pki/revoke"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: revoked" || die "OCSP does not say revoked"
+ex 200 '"reissuable":false,"message":"该证书已吊销' curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/reissue/serial?serial=$SERIAL"
 N=$((N + 1))
 [ "$(curl -s -o "$D/ecc.crl" -w '%{http_code}' "$H/pki/ecc.crl")" = 200 ] || die "GET /pki/ecc.crl failed"
 openssl crl -inform DER -in "$D/ecc.crl" -noout -text | grep -q "Serial Number: $SERIAL" ||

@@ -172,6 +172,16 @@
     });
   }
 
+  /* seed 003: the promotion is a popup read and closed with 确定 before the
+   * form (without scripts it stays a plain box above the form) */
+  var promo = document.getElementById('promotion');
+  if (promo) {
+    promo.classList.add('popup');
+    promo.setAttribute('aria-modal', 'true');
+    var ok = promo.querySelector('[data-close]');
+    if (ok) { ok.focus(); }
+  }
+
   document.querySelectorAll('[data-close]').forEach(function (b) {
     b.addEventListener('click', function () {
       document.getElementById(b.getAttribute('data-close')).hidden = true;

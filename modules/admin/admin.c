@@ -104,7 +104,7 @@ static const struct hall_stmt admin_stmts[] = {
     {"order_get",
      "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev, coalesce(o.reject_reason, ''),"
      " p.sms_business_name, o.cert_fen, o.shipping_fen, coalesce(o.project_id, ''),"
-     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI')"
+     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(p.sms_site, '')"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     {"order_files",
@@ -842,6 +842,8 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
     const char *phone = form_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
     const char *biz = hall_psprintf(req->pool, "%s%s", hall_dbres_get(o, 0, C_END + 4),
                                     business_label(hall_dbres_get(o, 0, C_BIZ), 1));
+    /* a partner's own site in the texts (seed 003, szjsgws: www.szca.com) */
+    const char *site = hall_dbres_get(o, 0, C_END + 9);
     struct hall_val *payload = hall_val_obj(req->pool);
     unsigned char nonce[8];
     const char *text;
@@ -850,7 +852,12 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
         hall_warn(req, "msg=\"decision sms: no recipient\" order=%lld", (long long)id);
         return HALL_OK;
     }
-    if (reason == NULL) {
+    if (reason == NULL && *site != '\0') {
+        text = hall_psprintf(req->pool,
+                             "【深圳CA】您好，您提交的%s业务已经审核通过。"
+                             "请登录%s-网上营业厅--个人中心-我的业务单-进行查看。",
+                             biz, site);
+    } else if (reason == NULL) {
         text = hall_psprintf(req->pool,
                              "【深圳CA】您好，您提交的%s业务已经审核通过。"
                              "请登录深圳CA申请页面-网上营业厅--个人中心-我的业务单-进行查看。",
@@ -863,10 +870,16 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
             reason = hall_pstrndup(req->pool, reason, n - 3);
         else if (n >= 1 && reason[n - 1] == '.')
             reason = hall_pstrndup(req->pool, reason, n - 1);
-        text = hall_psprintf(req->pool,
-                             "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
-                             "请尽快登录深圳CA申请页面-个人中心-我的业务单-证书申请进行修改。",
-                             biz, reason);
+        if (*site != '\0')
+            text = hall_psprintf(req->pool,
+                                 "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
+                                 "请尽快登录%s-网上营业厅-个人中心-我的业务单-证书申请进行修改。",
+                                 biz, reason, site);
+        else
+            text = hall_psprintf(req->pool,
+                                 "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
+                                 "请尽快登录深圳CA申请页面-个人中心-我的业务单-证书申请进行修改。",
+                                 biz, reason);
     }
     hall_val_set_str(req->pool, payload, "phone", phone);
     hall_val_set_str(req->pool, payload, "text", text);
@@ -939,6 +952,16 @@ decide(struct hall_req *req, char kind)
     }
     if (rc != HALL_OK)
         return hall_resp_busy(req);
+    if (kind == 'A') {
+        /* 介质遗失补办: the old certificate is revoked with the approval (core/reissue.c) */
+        const char *why;
+
+        rc = hall_reissue_approved(req, id, hall_staff_actor(req), &why);
+        if (rc == HALL_ORDER_CONFLICT)
+            return hall_resp_error(req, 409, NULL, why);
+        if (rc != HALL_OK)
+            return hall_resp_busy(req);
+    }
     if (kind == 'C' || kind == 'F') {
         res = hall_db_exec(req, "transfer_decided", HALL_I64(id),
                            HALL_STR(kind == 'C' ? "paid" : "refused"));

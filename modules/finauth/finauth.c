@@ -8,6 +8,11 @@
  *                          finauth_max_tries wrong ones lock the attempt
  *   POST /finauth/retry    corrected 基本户名称 / 开户行 / 账号 -> a new
  *                          micro-deposit (finauth_failed -> finauth_pending)
+ *   GET  /finauth/legal    法人认证 (seed 003): after the partner's number of
+ *                          failed micro-deposits, where the partner allows it,
+ *                          the legal person verifies on a phone (core/identity.c,
+ *                          the phone pages of modules/new): finauth_failed -> review
+ *   GET  /finauth/legal/status   polled by that page
  *
  * The micro-deposit itself is queued by hall_finauth_queue (core/finauth.c)
  * and made by the outbox worker (modules/outbox, kind "bank_transfer").
@@ -22,7 +27,9 @@
 static const struct hall_stmt finauth_stmts[] = {
     {"order_get",
      "SELECT o.id, o.order_no, o.status, o.cert_type, o.business_type, p.name, o.form_enc,"
-     " o.amount_fen FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " o.amount_fen, p.legal_person_auth_allowed, p.legal_person_auth_after,"
+     " (SELECT count(*) FROM finauth_attempts a WHERE a.order_id = o.id AND a.result = 'failed')"
+     " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
     {"order_lock", "SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", 2},
@@ -94,6 +101,30 @@ locked_msg(struct hall_req *req)
                          req->app->conf.finauth_max_tries);
 }
 
+/*
+ * 法人认证 instead of the micro-deposit: never for partners that forbid it
+ * (内蒙古政采, 广州梅谷科技, 光大环境: partners.legal_person_auth_allowed), and
+ * only after partners.legal_person_auth_after failed transfers (3 unless
+ * the partner says otherwise).  HALL_OK when offered, else the refusal.
+ */
+#define LEGAL_OK        0
+#define LEGAL_FORBIDDEN 1
+#define LEGAL_NOT_YET   2
+#define LEGAL_STATE     3
+
+static int
+legal_offer(const struct hall_dbres *o)
+{
+    if (strcmp(hall_dbres_get(o, 0, 8), "t") != 0)
+        return LEGAL_FORBIDDEN;
+    if (strcmp(hall_dbres_get(o, 0, 2), "finauth_failed") != 0 ||
+        strcmp(hall_dbres_get(o, 0, 3), "person") == 0)
+        return LEGAL_STATE;
+    if (hall_dbres_i64(o, 0, 10) < hall_dbres_i64(o, 0, 9))
+        return LEGAL_NOT_YET;
+    return LEGAL_OK;
+}
+
 /* ---- GET /finauth -------------------------------------------------------- */
 
 static int
@@ -143,6 +174,7 @@ finauth_page(struct hall_req *req)
         hall_val_set_str(req->pool, ctx, "reason",
                          hall_dbres_rows(a) > 0 ? hall_dbres_get(a, 0, 5) : "");
         hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+        hall_val_set_bool(req->pool, ctx, "legal", legal_offer(o) == LEGAL_OK);
         return hall_resp_page(req, 200, "finauth_retry", ctx);
     }
     if (strcmp(status, "finauth_pending") == 0)
@@ -333,7 +365,79 @@ do_retry(struct hall_req *req)
         NULL);
 }
 
+/* ---- GET /finauth/legal: 法人认证 on the legal person's phone ------------------- */
+
+static int
+legal_page(struct hall_req *req)
+{
+    struct hall_dbres *o;
+    struct hall_val *ctx, *form;
+    const char *url;
+    int64_t id;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    switch (legal_offer(o)) {
+    case LEGAL_FORBIDDEN:
+        return hall_resp_error(req, 403, NULL,
+                               "该业务渠道暂未开通法人认证，请重新填写金融认证信息");
+    case LEGAL_NOT_YET:
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "金融认证失败%lld次后方可选择法人认证",
+                                             (long long)hall_dbres_i64(o, 0, 9)));
+    case LEGAL_STATE: return hall_resp_error(req, 409, NULL, "该业务单当前状态不能进行法人认证");
+    default: break;
+    }
+    form = order_form(req, o);
+    if (form == NULL)
+        return hall_resp_busy(req);
+    if (*str_of(form, "legal_name") == '\0' || *str_of(form, "legal_ric") == '\0')
+        return hall_resp_error(req, 409, NULL, "申请信息中没有法定代表人的姓名和身份证号码");
+    /* the phone pages of the new flow (core/flow.c) serve every kind of check */
+    url = hall_identity_start(req, id, "legal",
+                              hall_psprintf(req->pool, "%s/new/m/verify", hall_req_base(req)));
+    if (url == NULL)
+        return hall_resp_busy(req);
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "法人认证");
+    hall_val_set_str(req->pool, ctx, "site_name",
+                     req->partner[0] != '\0' ? hall_dbres_get(o, 0, 5) : "深圳CA网上营业厅");
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+    hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
+    hall_val_set_str(req->pool, ctx, "mobile_url", url);
+    hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+    hall_info(req, "msg=\"legal person check started\" order=%lld", (long long)id);
+    return hall_resp_page(req, 200, "finauth_legal", ctx);
+}
+
+static int
+legal_status(struct hall_req *req)
+{
+    struct hall_dbres *o;
+    struct hall_val *v;
+    const char *status, *message;
+    int64_t id;
+
+    o = order_load(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_identity_status(req, id, "legal", &status, &message) != HALL_OK)
+        return hall_resp_busy(req);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "status", status);
+    hall_val_set_str(req->pool, v, "message", message);
+    if (strcmp(status, "passed") == 0)
+        hall_val_set_str(
+            req->pool, v, "next",
+            hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id));
+    return hall_resp_ok(req, v);
+}
+
 static const struct hall_route finauth_routes[] = {
+    {"GET", "/finauth/legal", legal_page, HALL_R_AUTH, NULL},
+    {"GET", "/finauth/legal/status", legal_status, HALL_R_AUTH, NULL},
     {"GET", "/finauth", finauth_page, HALL_R_AUTH, NULL},
     {"POST", "/finauth/code", do_code, HALL_R_AUTH, code_params},
     {"POST", "/finauth/retry", do_retry, HALL_R_AUTH, retry_params},

@@ -18,7 +18,8 @@ const GETS = ['/', '/account/password', '/account/profile', '/center/order', '/c
     '/finauth', '/getLogin', '/healthz', '/login', '/new', '/new/apply', '/new/banks',
     '/new/divisions', '/new/entry', '/new/file', '/new/identity', '/new/identity/status',
     '/new/m/verify', '/new/print', '/new/shipping', '/new/upload', '/pay', '/register',
-    '/admin', '/admin/file', '/admin/finance', '/admin/order', '/admin/review', '/admin/login'];
+    '/admin', '/admin/file', '/admin/finance', '/admin/order', '/admin/review', '/admin/login',
+    '/finauth/legal', '/finauth/legal/status', '/reissue/serial'];
 const POSTS = ['/account/password', '/account/profile', '/center/refund', '/finauth/code',
     '/finauth/retry', '/login', '/login/sms', '/logout', '/new/agree', '/new/apply',
     '/new/m/liveness', '/new/m/ocr', '/new/printed', '/new/resubmit', '/new/upload',
@@ -28,7 +29,7 @@ const POSTS = ['/account/password', '/account/profile', '/center/refund', '/fina
 
 const QUERIES = ['', '?id=', '?id=-1', '?id=99999999999999999999999', '?id=1%00', '?id=abc',
     '?q=%E4%B8', '?parent=%ff%fe', '?t=' + 'A'.repeat(43), '?page=0&status=x&from=2024-02-31',
-    '?province=' + '9'.repeat(50), '?' + 'a=1&'.repeat(300), '?%=%&&=&==', '?link=' + 'x'.repeat(5000)];
+    '?province=' + '9'.repeat(50), '?serial=712C1B5A584A1BB%00E', '?serial=' + 'F'.repeat(5000), '?' + 'a=1&'.repeat(300), '?%=%&&=&==', '?link=' + 'x'.repeat(5000)];
 
 /* bodies: [content-type, body] */
 const BODIES = [
