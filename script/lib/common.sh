@@ -22,7 +22,8 @@ HALL_MODULES="account new center pay finauth admin report pki ocsp"
 # Debian packages the project needs (nodejs/npm are dropped when a working
 # node >= 18 and npm are already on PATH, as on machines with their own node).
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
-libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev postgresql
+libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
+libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev postgresql
 postgresql-contrib nginx-light nodejs npm chromium fonts-noto-cjk wrk curl ca-certificates openssl clang-format"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
