@@ -69,6 +69,11 @@ unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind k
  */
 unsigned char *hall_sealimg_cutout(struct hall_pool *pool, const unsigned char *img, size_t n,
                                    size_t *len, const char **err);
+/* the 电子签章采集表 template as an A4 PDF: one box per label (the order's
+ * seals), or the three kinds when labels is NULL */
+unsigned char *hall_sealimg_collect_pdf(struct hall_pool *pool, const char *org,
+                                        const char *order_no, const char *const *labels,
+                                        int nlabels, size_t *len);
 /* width and height of a PNG (the IHDR), HALL_ERR when it is not one */
 int hall_png_size(const unsigned char *p, size_t n, int *w, int *h);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <cairo-pdf.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <pango/pangocairo.h>
 
@@ -571,4 +572,80 @@ out:
     if (out != NULL)
         cairo_surface_destroy(out);
     return png;
+}
+
+/* ---- 电子签章采集表: the template to print, stamp and upload ------------------------- */
+
+static void
+pdf_text(cairo_t *cr, const char *text, double x, double y, double pt, int bold)
+{
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_new();
+
+    pango_font_description_set_family(fd, FONT_FAMILY);
+    pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_font_description_set_absolute_size(fd, pt * PANGO_SCALE);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_text(l, text, -1);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, l);
+    g_object_unref(l);
+}
+
+/*
+ * An A4 PDF (points): the title, the order's unit and number when given,
+ * and one box per seal to stamp the impression (机构章, 机构业务章) or to sign
+ * (机构个人章), each labelled; at least the three kinds when the order has no
+ * seals yet.  The applicant prints it, stamps and signs, and uploads the
+ * scan as 电子签章采集表.
+ */
+unsigned char *
+hall_sealimg_collect_pdf(struct hall_pool *pool, const char *org, const char *order_no,
+                         const char *const *labels, int nlabels, size_t *len)
+{
+    static const char *const dflt[] = {"机构章印模", "机构业务章印模", "机构个人章手写签名"};
+    struct hall_buf *b = hall_buf_new(pool, 4 * 1024 * 1024);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(png_write, b, 595.28, 841.89);
+    cairo_t *cr = cairo_create(s);
+    double x, y;
+    int i, page_i = 0;
+
+    if (labels == NULL || nlabels == 0) {
+        labels = dflt;
+        nlabels = 3;
+    }
+    for (i = 0; i < nlabels; i++, page_i++) {
+        if (i == 0 || page_i == 6) {
+            if (i > 0)
+                cairo_show_page(cr);
+            page_i = 0;
+            cairo_set_source_rgb(cr, 0, 0, 0);
+            pdf_text(cr, "电子签章采集表", 200, 40, 22, 1);
+            pdf_text(cr, hall_psprintf(pool, "申请单位：%s", org != NULL && *org ? org : ""), 50,
+                     90, 11, 0);
+            pdf_text(cr, hall_psprintf(pool, "业务单号：%s", order_no != NULL ? order_no : ""), 50,
+                     110, 11, 0);
+            pdf_text(
+                cr,
+                "请在下框内加盖与备案一致的印章（机构章、机构业务章），或由本人手写签名（机构个"
+                "人章），扫描或拍照后上传。",
+                50, 130, 9, 0);
+        }
+        x = 50 + (page_i % 2) * 255;
+        y = 170 + (page_i / 2) * 215;
+        cairo_set_line_width(cr, 0.8);
+        cairo_rectangle(cr, x, y, 240, 200);
+        cairo_stroke(cr);
+        pdf_text(cr, labels[i], x + 8, y + 6, 10, 1);
+    }
+    pdf_text(cr, "经办人签名：                    单位盖章：                    日期：", 50, 800,
+             10, 0);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    cairo_surface_destroy(s);
+    if (b->len == 0 || b->overflow)
+        return NULL;
+    *len = b->len;
+    return (unsigned char *)b->data;
 }

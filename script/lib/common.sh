@@ -17,7 +17,7 @@
 
 # The FastCGI modules script/server and script/test start: the ONE list.
 # Each NAME runs as modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
-HALL_MODULES="account new center pay finauth admin report pki ocsp"
+HALL_MODULES="account new center pay finauth admin report pki ocsp seal"
 
 # Debian packages the project needs (nodejs/npm are dropped when a working
 # node >= 18 and npm are already on PATH, as on machines with their own node).

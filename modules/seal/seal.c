@@ -1,0 +1,478 @@
+/*
+ * seal: 电子签章申请 (seed 001), docs/modules/seal.md.
+ *
+ * What is the seal flow's own lives here; the shared steps of every flow
+ * (agreements, information entry, print, uploads, identity, payment
+ * hand-off) come from the core.  The seal-specific parts are in
+ * core/libhallseal.a (core/seal.h): the seal picture, the GB/T 38540
+ * SESeal, the 签章信息 choices and the price.
+ *
+ *   GET  /seal                  产品方案 · 电子签章: 立即购买, 使用指引
+ *   GET  /seal/guide            签章办理流程指引 (「已知悉」 leads on)
+ *   GET  /seal/usage            使用指引 (签章已办理成功)
+ *   GET  /seal/preview          a drawn seal for the 签章信息 form (PNG)
+ *   GET  /seal/collect-form     the 电子签章采集表 template (PDF)
+ *   GET  /seal/image?id=        the owner's seal picture (PNG)
+ *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made on the
+ *                               first request once the certificate exists
+ *   GET  /seal/verify           public: 电子印章验证, upload a file
+ *   POST /seal/verify           public: the verdict (signature, chain,
+ *                               revocation of the maker, of the signer's
+ *                               certificate and of the seal)
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "hall.h"
+#include "seal.h"
+
+static const struct hall_stmt seal_stmts[] = {
+    {"seal_item_own",
+     "SELECT i.image_png, i.kind, i.position, o.order_no FROM seal_items i"
+     " JOIN orders o ON o.id = i.order_id WHERE i.id = $1 AND o.user_id = $2"
+     " AND i.image_png IS NOT NULL",
+     2},
+    {"seal_item_order",
+     "SELECT i.order_id FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.id = $1 AND o.user_id = $2",
+     2},
+    {"seseal_own",
+     "SELECT s.der, s.es_id FROM seseals s JOIN orders o ON o.id = s.order_id"
+     " WHERE s.item_id = $1 AND o.user_id = $2 AND s.state = 'valid'",
+     2},
+    {"seseal_todo",
+     "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, ''), i.image_png,"
+     " i.holder_enc, o.subject, c.serial, c.der, extract(epoch FROM c.not_after)::bigint"
+     " FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " JOIN certificates c ON c.order_id = o.id AND c.state = 'issued'"
+     " WHERE i.order_id = $1 AND i.image_png IS NOT NULL AND NOT EXISTS"
+     " (SELECT 1 FROM seseals s WHERE s.item_id = i.id AND s.state = 'valid')"
+     " ORDER BY i.kind, i.position",
+     1},
+    {"seseal_insert",
+     "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
+     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7)) ON CONFLICT DO NOTHING",
+     7},
+    {"seseal_lookup",
+     "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS'), ''), s.der = $2, coalesce(s.cert_serial, '')"
+     " FROM seseals s WHERE s.es_id = $1",
+     2},
+    {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
+    {NULL, NULL, 0},
+};
+
+/* ---- module start ------------------------------------------------------------ */
+
+static int
+seal_init(struct hall_app *app)
+{
+    char err[512];
+
+    if (hall_sealimg_check(err, sizeof(err)) != HALL_OK ||
+        hall_seseal_load(app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* ---- pages ------------------------------------------------------------------------ */
+
+static int
+product_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "产品方案 · 电子签章");
+    return hall_resp_page(req, 200, "seal_product", ctx);
+}
+
+static int
+usage_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "电子签章使用指引");
+    return hall_resp_page(req, 200, "seal_usage", ctx);
+}
+
+static int
+guide_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "签章办理流程指引");
+    return hall_resp_page(req, 200, "seal_guide", ctx);
+}
+
+/* ---- pictures ----------------------------------------------------------------------- */
+
+static const char *const kind_choices[] = {"org", "org_business", "org_person", NULL};
+
+static const struct hall_pspec preview_params[] = {
+    {"kind", HALL_P_CHOICE, 0, 0, 0, "印章类型", kind_choices},
+    {"org", HALL_P_TEXT, HALL_PF_OPTIONAL, 1, 100, "机构名称", NULL},
+    {"name", HALL_P_TEXT, HALL_PF_OPTIONAL, 1, 60, "印章名称", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static enum hall_seal_kind
+kind_of(const char *code)
+{
+    if (strcmp(code, "org_business") == 0)
+        return HALL_SEAL_BUSINESS;
+    if (strcmp(code, "org_person") == 0)
+        return HALL_SEAL_PERSON;
+    return HALL_SEAL_ORG;
+}
+
+/*
+ * The drawn seal for the form's preview; X-Seal-Fit carries what the
+ * drawing measured (docs/modules/seal.md), so a client can tell the text
+ * fits without decoding the picture.
+ */
+static int
+preview(struct hall_req *req)
+{
+    enum hall_seal_kind kind = kind_of(hall_req_param(req, "kind"));
+    const char *org = hall_req_param(req, "org"), *name = hall_req_param(req, "name");
+    struct hall_sealimg_fit fit;
+    unsigned char *png;
+    size_t len;
+
+    if (kind != HALL_SEAL_PERSON && (org == NULL || *org == '\0'))
+        return hall_resp_error(req, 400, "org", "请填写机构名称");
+    if (kind == HALL_SEAL_PERSON && (name == NULL || *name == '\0'))
+        return hall_resp_error(req, 400, "name", "请填写姓名");
+    if (org != NULL && strlen(org) > 0 && (long)strlen(org) > HALL_SEAL_ORG_MAX * 4)
+        return hall_resp_error(req, 400, "org", "机构名称过长");
+    png = hall_sealimg_render(req->pool, kind, org, name != NULL ? name : "", &len, &fit);
+    if (png == NULL)
+        return hall_resp_error(req, 400, kind == HALL_SEAL_PERSON ? "name" : "org",
+                               kind == HALL_SEAL_PERSON
+                                   ? "姓名无法绘制为印章（最多 6 个字）"
+                                   : "机构名称或印章名称无法绘制为印章（机构名称最多 30 "
+                                     "个字，印章名称最多 12 个字）");
+    hall_resp_header(req, "X-Seal-Fit",
+                     hall_psprintf(req->pool,
+                                   "glyphs=%d; text_outer_r=%.1f; ring_inner_r=%.1f; "
+                                   "min_gap=%.1f; font_px=%.0f; name_half_w=%.1f; name_room=%.1f",
+                                   fit.glyphs, fit.text_outer_r, fit.ring_inner_r, fit.min_gap,
+                                   fit.arc_font_px, fit.name_half_w, fit.name_room));
+    hall_resp_header(req, "Cache-Control", "no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
+static const struct hall_pspec id_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9007199254740991L, "编号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+image(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *png;
+    size_t len;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_resp_error(req, 400, "id", "编号格式不正确");
+    res = hall_db_exec(req, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "印章图片不存在");
+    png = hall_dbres_bytea(req, res, 0, 0, &len);
+    if (png == NULL)
+        return hall_resp_busy(req);
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
+static int
+collect_form(struct hall_req *req)
+{
+    size_t len;
+    unsigned char *pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
+
+    if (pdf == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_bytes(req, pdf, len, "application/pdf", "电子签章采集表.pdf");
+}
+
+/* ---- SESeal: production and the owner's download ----------------------------------- */
+
+/*
+ * The SESeal of every seal of an order that has none yet, once the order's
+ * certificate is issued: signed by the seal maker, listing that
+ * certificate, valid from now for the seal's years (not beyond the
+ * certificate).  Idempotent: a seal made concurrently is kept once (the
+ * es_id is the seal's, ON CONFLICT DO NOTHING; one valid row per item).
+ */
+static int
+seseal_produce(struct hall_req *req, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req, "seseal_todo", HALL_I64(order_id));
+    time_t now = time(NULL);
+    int i;
+
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        const char *kind = hall_dbres_get(res, i, 1), *seal_name = hall_dbres_get(res, i, 4);
+        struct hall_seseal_in in;
+        const unsigned char *certs[1];
+        size_t lens[1], png_len, der_len;
+        unsigned char *png = hall_dbres_bytea(req, res, i, 5, &png_len), *der;
+        time_t end = now + (time_t)hall_dbres_i64(res, i, 3) * 365 * 86400;
+        const char *name = hall_dbres_get(res, i, 7), *es_id;
+
+        certs[0] = hall_dbres_bytea(req, res, i, 9, &lens[0]);
+        if (png == NULL || certs[0] == NULL)
+            return HALL_ERR;
+        if (strcmp(kind, "org_person") == 0) {
+            size_t hl;
+            unsigned char *he = hall_dbres_bytea(req, res, i, 6, &hl);
+            char *hj = he != NULL ? hall_pii_decrypt(req->pool, he, hl) : NULL;
+            struct hall_val *h =
+                hj != NULL ? hall_val_parse(req->pool, hj, strlen(hj), NULL, 0) : NULL;
+            const struct hall_val *hn = h != NULL ? hall_val_get(h, "name") : NULL;
+
+            if (hn == NULL || hn->type != HALL_V_STR)
+                return HALL_ERR;
+            name = hn->str;
+        } else if (*seal_name != '\0') {
+            name = hall_psprintf(req->pool, "%s%s", name, seal_name);
+        }
+        if (end > (time_t)hall_dbres_i64(res, i, 10))
+            end = (time_t)hall_dbres_i64(res, i, 10);
+        es_id = hall_psprintf(req->pool, "SZCA%012lld%c%02d", (long long)order_id,
+                              strcmp(kind, "org") == 0            ? 'O'
+                              : strcmp(kind, "org_business") == 0 ? 'B'
+                                                                  : 'P',
+                              (int)hall_dbres_i64(res, i, 2));
+        memset(&in, 0, sizeof(in));
+        in.es_id = es_id;
+        in.type = strcmp(kind, "org_person") == 0 ? 2 : 1;
+        in.name = name;
+        in.certs = certs;
+        in.cert_lens = lens;
+        in.ncerts = 1;
+        in.created = now;
+        in.valid_start = now;
+        in.valid_end = end;
+        in.png = png;
+        in.png_len = png_len;
+        in.width_mm = HALL_SEAL_MM;
+        in.height_mm = HALL_SEAL_MM;
+        der = hall_seseal_make(req->pool, &in, &der_len);
+        if (der == NULL) {
+            hall_err(req, "msg=\"seseal signing failed\" order=%lld", (long long)order_id);
+            return HALL_ERR;
+        }
+        if (hall_db_exec(req, "seseal_insert", HALL_STR(es_id), HALL_I64(hall_dbres_i64(res, i, 0)),
+                         HALL_I64(order_id), HALL_STR(hall_dbres_get(res, i, 8)),
+                         HALL_BIN(der, der_len), HALL_I64(now), HALL_I64(end)) == NULL)
+            return HALL_ERR;
+        hall_info(req, "msg=\"seseal made\" order=%lld es_id=%s", (long long)order_id, es_id);
+    }
+    return HALL_OK;
+}
+
+static int
+seseal_download(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *der;
+    size_t len;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_resp_error(req, 400, "id", "编号格式不正确");
+    res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0) {
+        struct hall_dbres *o =
+            hall_db_exec(req, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
+
+        if (o == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(o) == 0)
+            return hall_resp_error(req, 404, NULL, "印章不存在");
+        if (seseal_produce(req, hall_dbres_i64(o, 0, 0)) != HALL_OK)
+            return hall_resp_busy(req);
+        res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 0)
+            return hall_resp_error(req, 409, NULL, "电子印章尚未制作：证书制作完成后即可下载");
+    }
+    der = hall_dbres_bytea(req, res, 0, 0, &len);
+    if (der == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_bytes(req, der, len, "application/octet-stream",
+                           hall_psprintf(req->pool, "%s.seseal", hall_dbres_get(res, 0, 1)));
+}
+
+/* ---- 电子印章验证 (public) -------------------------------------------------------------- */
+
+static const char *
+beijing(struct hall_pool *pool, time_t t)
+{
+    struct tm tm;
+    char buf[32];
+
+    t += 8 * 3600;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+    return hall_pstrdup(pool, buf);
+}
+
+/* standard base64 (a data: URI), not the URL alphabet of hall_b64url */
+static char *
+b64(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    char *out = hall_palloc(pool, 4 * ((n + 2) / 3) + 1);
+
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
+static void
+problem(struct hall_req *req, struct hall_val *list, const char *text)
+{
+    hall_val_push_str(req->pool, list, text);
+}
+
+static int
+verify_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "电子印章验证");
+    return hall_resp_page(req, 200, "seal_verify", ctx);
+}
+
+static int
+verify(struct hall_req *req)
+{
+    const struct hall_upload *up = hall_req_upload(req, "seseal");
+    struct hall_val *ctx = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
+    struct hall_val *r, *problems, *signers;
+    struct hall_seseal_info info;
+    struct hall_dbres *res;
+    unsigned char *crl;
+    size_t crl_len = 0;
+    const char *err;
+    time_t now = time(NULL);
+    int i, valid;
+
+    if (up == NULL || up->size == 0)
+        return hall_resp_error(req, 400, "seseal", "请选择要验证的电子印章文件");
+    crl = hall_pki_crl_get(req, "sm2", &crl_len);
+    if (hall_seseal_verify(req->pool, up->data, up->size, crl, crl_len, &info, &err) != HALL_OK)
+        return hall_resp_error(req, 400, "seseal", err);
+    r = hall_val_set_obj(req->pool, ctx, "result");
+    problems = hall_val_set_list(req->pool, r, "problems");
+    hall_val_set_str(req->pool, r, "es_id", info.es_id);
+    hall_val_set_str(req->pool, r, "name", info.name);
+    hall_val_set_int(req->pool, r, "version", info.version);
+    hall_val_set_str(req->pool, r, "type_label", info.type == 2 ? "个人印章" : "机构印章");
+    hall_val_set_str(req->pool, r, "valid_start", beijing(req->pool, info.valid_start));
+    hall_val_set_str(req->pool, r, "valid_end", beijing(req->pool, info.valid_end));
+    hall_val_set_str(req->pool, r, "maker", info.maker_subject);
+    hall_val_set_bool(req->pool, r, "signature_ok", info.signature_ok);
+    hall_val_set_bool(req->pool, r, "chain_ok", info.chain_ok);
+    hall_val_set_bool(req->pool, r, "crl_ok", info.crl_ok);
+    hall_val_set_bool(req->pool, r, "maker_revoked", info.maker_revoked);
+    if (strcmp(info.picture_type, "PNG") == 0 && info.png_len > 8 &&
+        memcmp(info.png, "\x89PNG", 4) == 0)
+        hall_val_set_fmt(req->pool, r, "picture", "data:image/png;base64,%s",
+                         b64(req->pool, info.png, info.png_len));
+    if (!info.signature_ok)
+        problem(req, problems, "制章者签名无效：印章内容已被改动或不是由本系统制作");
+    if (!info.chain_ok)
+        problem(req, problems, "制章者证书不能验证到本系统的根证书");
+    if (!info.crl_ok)
+        problem(req, problems, "无法取得有效的证书吊销列表，吊销状态无法确认");
+    if (info.maker_revoked)
+        problem(req, problems, "制章者证书已吊销");
+    if (now < info.valid_start || now > info.valid_end)
+        problem(req, problems, "印章不在有效期内");
+    /* what only the register knows: the seal itself, the signers' certificates */
+    res = hall_db_exec(req, "seseal_lookup", HALL_STR(info.es_id), HALL_BIN(up->data, up->size));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0) {
+        hall_val_set_str(req->pool, r, "seal_state", "unknown");
+        problem(req, problems, "本系统未登记该印章");
+    } else {
+        hall_val_set_str(req->pool, r, "seal_state", hall_dbres_get(res, 0, 0));
+        if (strcmp(hall_dbres_get(res, 0, 0), "revoked") == 0)
+            problem(req, problems,
+                    hall_psprintf(req->pool, "印章已于 %s 注销", hall_dbres_get(res, 0, 1)));
+        if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0)
+            problem(req, problems, "文件与本系统登记的印章不一致");
+    }
+    signers = hall_val_set_list(req->pool, r, "signers");
+    for (i = 0; i < info.nsigners; i++) {
+        struct hall_val *s = hall_val_push_obj(req->pool, signers);
+        struct hall_dbres *c =
+            hall_db_exec(req, "seal_cert_state", HALL_STR(info.signers[i].serial));
+        const char *st;
+
+        if (c == NULL)
+            return hall_resp_busy(req);
+        st = hall_dbres_rows(c) > 0 ? hall_dbres_get(c, 0, 0) : "unknown";
+        hall_val_set_str(req->pool, s, "serial", info.signers[i].serial);
+        hall_val_set_str(req->pool, s, "subject", info.signers[i].subject);
+        hall_val_set_str(req->pool, s, "state", st);
+        hall_val_set_str(req->pool, s, "state_label",
+                         strcmp(st, "issued") == 0                               ? "有效"
+                         : strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0 ? "已吊销"
+                                                                                 : "未登记");
+        if (strcmp(st, "issued") != 0)
+            problem(req, problems,
+                    hall_psprintf(req->pool, "签章人证书 %s %s", info.signers[i].serial,
+                                  strcmp(st, "unknown") == 0 ? "未在本系统登记" : "已吊销"));
+    }
+    if (info.nsigners == 0)
+        problem(req, problems, "印章未列出签章人证书");
+    valid = problems->first == NULL;
+    hall_val_set_bool(req->pool, r, "valid", valid);
+    hall_val_set_str(req->pool, r, "verdict", valid ? "印章有效" : "印章无效");
+    hall_info(req, "msg=\"seseal verified\" es_id=%s valid=%d", info.es_id, valid);
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    hall_val_set_str(req->pool, ctx, "title", "电子印章验证");
+    return hall_resp_page(req, 200, "seal_verify", ctx);
+}
+
+/* ---- the module ------------------------------------------------------------------------ */
+
+static const struct hall_route seal_routes[] = {
+    {"GET", "/seal", product_page, 0, NULL},
+    {"GET", "/seal/guide", guide_page, 0, NULL},
+    {"GET", "/seal/usage", usage_page, 0, NULL},
+    {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
+    {"GET", "/seal/collect-form", collect_form, 0, NULL},
+    {"GET", "/seal/image", image, HALL_R_AUTH, id_params},
+    {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
+    {"GET", "/seal/verify", verify_page, 0, NULL},
+    {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_module seal_module = {"seal", seal_routes, seal_stmts, seal_init};
+
+int
+main(int argc, char **argv)
+{
+    return hall_main(argc, argv, &seal_module);
+}
