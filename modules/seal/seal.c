@@ -12,6 +12,9 @@
  *   GET  /seal/usage            使用指引 (签章已办理成功)
  *   GET  /seal/preview          a drawn seal for the 签章信息 form (PNG)
  *   GET  /seal/collect-form     the 电子签章采集表 template (PDF)
+ *   GET  /seal/collect-form?id= the order's 采集表, one box per seal
+ *   GET  /seal/attachment?id=   证书附页 of an order, with the seal pictures
+ *   POST /seal/impression       抠图: an impression photo -> the seal's picture
  *   GET  /seal/image?id=        the owner's seal picture (PNG)
  *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made on the
  *                               first request once the certificate exists
@@ -62,6 +65,21 @@ static const struct hall_stmt seal_stmts[] = {
      " FROM seseals s WHERE s.es_id = $1",
      2},
     {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
+    {"seal_order_own",
+     "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
+     " 'Asia/Shanghai', 'YYYY-MM-DD') FROM orders o WHERE o.id = $1 AND o.user_id = $2"
+     " AND o.business_type = 'seal'",
+     2},
+    {"seal_items_of",
+     "SELECT id, kind, position, years, style, coalesce(seal_name, ''), holder_enc,"
+     " image_png IS NOT NULL, price_fen FROM seal_items WHERE order_id = $1"
+     " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
+     1},
+    {"seal_item_lock",
+     "SELECT i.style, o.status FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
+     2},
+    {"seal_item_image", "UPDATE seal_items SET image_png = $2 WHERE id = $1", 2},
     {NULL, NULL, 0},
 };
 
@@ -194,15 +212,193 @@ image(struct hall_req *req)
     return hall_resp_raw(req, 200, "image/png", png, len);
 }
 
+static int collect_form_of(struct hall_req *req);
+
 static int
 collect_form(struct hall_req *req)
 {
     size_t len;
-    unsigned char *pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
+    unsigned char *pdf;
 
+    /* an order's: its seals; without one, the blank template */
+    if (hall_req_param(req, "id") != NULL) {
+        if (req->user_id == 0)
+            return hall_resp_error(req, 401, NULL, "请先登录");
+        return collect_form_of(req);
+    }
+    pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
     if (pdf == NULL)
         return hall_resp_busy(req);
     return hall_resp_bytes(req, pdf, len, "application/pdf", "电子签章采集表.pdf");
+}
+
+/* ---- 证书附页 -------------------------------------------------------------------------- */
+
+/* 4127**********0012: enough for the applicant to recognise, never the number */
+static const char *
+ric_masked(struct hall_pool *pool, const char *ric)
+{
+    size_t n = strlen(ric);
+
+    if (n < 8)
+        return "****";
+    return hall_psprintf(pool, "%.4s%.*s%s", ric, (int)(n - 8), "**************", ric + n - 4);
+}
+
+/* the seal rows of an order for a page: kind, name, years, style, picture */
+static struct hall_val *
+items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req, "seal_items_of", HALL_I64(order_id));
+    struct hall_val *list;
+    int i;
+
+    if (res == NULL)
+        return NULL;
+    list = hall_val_set_list(req->pool, ctx, "seals");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *it = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_get(res, i, 1);
+        enum hall_seal_kind k = kind_of(kind);
+
+        hall_val_set_int(req->pool, it, "no", i + 1);
+        hall_val_set_str(req->pool, it, "id", hall_dbres_get(res, i, 0));
+        hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(k));
+        hall_val_set_str(req->pool, it, "name", hall_dbres_get(res, i, 5));
+        hall_val_set_str(req->pool, it, "years", hall_dbres_get(res, i, 3));
+        hall_val_set_str(req->pool, it, "style_label",
+                         hall_seal_style_label(strcmp(hall_dbres_get(res, i, 4), "cutout") == 0
+                                                   ? HALL_SEAL_CUTOUT
+                                                   : HALL_SEAL_AUTO));
+        hall_val_set_bool(req->pool, it, "cutout",
+                          strcmp(hall_dbres_get(res, i, 4), "cutout") == 0);
+        hall_val_set_bool(req->pool, it, "has_image", strcmp(hall_dbres_get(res, i, 7), "t") == 0);
+        if (k == HALL_SEAL_PERSON) {
+            struct hall_val *h = hall_dbres_pii_json(req, res, i, 6);
+            const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
+            const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
+
+            if (n == NULL || r == NULL || n->type != HALL_V_STR || r->type != HALL_V_STR)
+                return NULL;
+            hall_val_set_str(req->pool, it, "name", n->str);
+            hall_val_set_str(req->pool, it, "holder_ric", ric_masked(req->pool, r->str));
+        }
+    }
+    return list;
+}
+
+/* the owner's seal order named by "id"; NULL after answering */
+static struct hall_dbres *
+seal_order(struct hall_req *req, int64_t *id)
+{
+    return hall_order_own(req, "seal_order_own", id);
+}
+
+static int
+attachment(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+    struct hall_dbres *o;
+    int64_t id;
+
+    o = seal_order(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    hall_val_set_str(req->pool, ctx, "title", "证书附页");
+    hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
+    hall_val_set_int(req->pool, ctx, "id", id);
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_get(o, 0, 1));
+    hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(o, 0, 3));
+    if (items_ctx(req, ctx, id) == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_page(req, 200, "seal_attachment", ctx);
+}
+
+/* the order's 采集表: one box per seal of the order */
+static int
+collect_form_of(struct hall_req *req)
+{
+    int64_t id;
+    struct hall_dbres *o = seal_order(req, &id), *res;
+    const char **labels;
+    unsigned char *pdf;
+    size_t len;
+    int i, n;
+
+    if (o == NULL)
+        return HALL_OK;
+    res = hall_db_exec(req, "seal_items_of", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    n = hall_dbres_rows(res);
+    labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
+    for (i = 0; i < n; i++) {
+        enum hall_seal_kind k = kind_of(hall_dbres_get(res, i, 1));
+
+        labels[i] =
+            hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
+                          *hall_dbres_get(res, i, 5) ? " · " : "", hall_dbres_get(res, i, 5));
+        if (k == HALL_SEAL_PERSON)
+            labels[i] = hall_psprintf(req->pool, "%s（手写签名）", labels[i]);
+    }
+    pdf = hall_sealimg_collect_pdf(req->pool, hall_dbres_get(o, 0, 1), hall_dbres_get(o, 0, 0),
+                                   labels, n, &len);
+    if (pdf == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_bytes(
+        req, pdf, len, "application/pdf",
+        hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_get(o, 0, 0)));
+}
+
+/* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */
+
+static int
+impression(struct hall_req *req)
+{
+    const struct hall_upload *up = hall_req_upload(req, "impression");
+    struct hall_dbres *res;
+    unsigned char *png;
+    const char *err, *mime;
+    size_t len;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_resp_error(req, 400, "id", "印章编号不正确");
+    if (up == NULL || up->size == 0)
+        return hall_resp_error(req, 400, "impression", "请上传印章印模图片");
+    mime = hall_file_sniff(up->data, up->size);
+    if (mime == NULL || strcmp(mime, "application/pdf") == 0)
+        return hall_resp_error(req, 400, "impression",
+                               "印模图片应为 JPG、PNG、BMP 或 GIF 格式，大小不超过2M");
+    /* the cut-out is computed before the transaction: no row waits on it */
+    png = hall_sealimg_cutout(req->pool, up->data, up->size, &len, &err);
+    if (png == NULL)
+        return hall_resp_error(req, 400, "impression", err);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "印章不存在");
+    if (strcmp(hall_dbres_get(res, 0, 0), "cutout") != 0)
+        return hall_resp_error(req, 409, "impression",
+                               "该印章的签章样式为“工具自动生成”，无需上传印模");
+    if (strcmp(hall_dbres_get(res, 0, 1), "draft") != 0 &&
+        strcmp(hall_dbres_get(res, 0, 1), "rejected") != 0)
+        return hall_resp_error(req, 409, NULL, "业务单已提交，不能再修改印章");
+    if (hall_db_exec(req, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
+    {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_fmt(req->pool, v, "image", "%s/seal/image?id=%lld", hall_req_base(req),
+                         (long long)id);
+        return hall_resp_ok(req, v);
+    }
 }
 
 /* ---- SESeal: production and the owner's download ----------------------------------- */
@@ -463,6 +659,8 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
     {"GET", "/seal/collect-form", collect_form, 0, NULL},
     {"GET", "/seal/image", image, HALL_R_AUTH, id_params},
+    {"GET", "/seal/attachment", attachment, HALL_R_AUTH, id_params},
+    {"POST", "/seal/impression", impression, HALL_R_AUTH | HALL_R_MULTIPART, NULL},
     {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
     {"GET", "/seal/verify", verify_page, 0, NULL},
     {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},

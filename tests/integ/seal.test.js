@@ -15,6 +15,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { Client, HALL, applicant } = require('./lib/client');
 const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql } = require('./lib/pki');
+const { unpaidOrder, upload } = require('./lib/payflow');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
 
@@ -269,4 +270,123 @@ test('verify__not_a_seal_or_nothing__400_naming_the_field', async () => {
     const page = await c.get('/seal/verify');
     assert.equal(page.status, 200);
     assert.match(page.text, /电子印章验证/);
+});
+
+/* ---- 证书附页 and 抠图 ------------------------------------------------------------ */
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+
+function crc32(b) {
+    let c = 0xffffffff;
+    for (const x of b)
+        c = CRC[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+}
+
+/* a scanned impression: white paper, black print, a red ring and dot */
+function impressionPng(w = 300, h = 240, red = true) {
+    const rows = [];
+    for (let y = 0; y < h; y++) {
+        const row = Buffer.alloc(1 + w * 3);
+        for (let x = 0; x < w; x++) {
+            const d = Math.hypot(x - w / 2, y - h / 2);
+            let rgb = [250, 250, 248];
+            if (y > 100 && y < 112 && x > 20 && x < 120)
+                rgb = [20, 20, 20];
+            if (red && ((d > 80 && d < 90) || d < 15))
+                rgb = [215, 30, 35];
+            row[1 + x * 3] = rgb[0];
+            row[2 + x * 3] = rgb[1];
+            row[3 + x * 3] = rgb[2];
+        }
+        rows.push(row);
+    }
+    const chunk = (type, data) => {
+        const len = Buffer.alloc(4), crc = Buffer.alloc(4), td = Buffer.concat([Buffer.from(type), data]);
+        len.writeUInt32BE(data.length);
+        crc.writeUInt32BE(crc32(td));
+        return Buffer.concat([len, td, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0);
+    ihdr.writeUInt32BE(h, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 2;
+    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('attachment__seal_pictures__impression_cut_out__owner_only', async () => {
+    const c = await applicant();
+    const o = await unpaidOrder(c);
+    psql(`UPDATE orders SET business_type = 'seal', status = 'draft' WHERE id = ${o.id}`);
+    const pic = await preview(c, { kind: 'org', org: o.form.org_name });
+    const ins = (kind, pos, style, name, png) => psql(`INSERT INTO seal_items (order_id, kind, position,
+        product_id, years, style, seal_name, price_fen, image_png) SELECT ${o.id}, '${kind}', ${pos}, id, 1,
+        '${style}', ${name ? `'${name}'` : 'NULL'}, 40000, ${png ? `decode('${png.toString('hex')}', 'hex')` : 'NULL'}
+        FROM products WHERE partner_code = 'hall' AND business_type = 'seal' AND cert_type = '${kind}'
+        RETURNING id`).split('\n')[0];
+    const org = ins('org', 0, 'auto', null, pic.body);
+    const biz1 = ins('org_business', 1, 'cutout', '合同专用章', null);
+    const biz2 = ins('org_business', 2, 'auto', '财务专用章', pic.body);
+
+    const page = await c.get(`/seal/attachment?id=${o.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /证书附页/);
+    assert.equal((page.text.match(/class="seal-img"/g) || []).length, 2);
+    assert.match(page.text, /待上传印模/);
+    assert.match(page.text, new RegExp(`/seal/image\\?id=${org}`));
+    const other = await applicant();
+    assert.equal((await other.get(`/seal/attachment?id=${o.id}`)).status, 404);
+    assert.equal((await other.get(`/seal/image?id=${org}`)).status, 404);
+
+    /* 抠图: the red ink kept, the paper and the black print transparent */
+    await c.get(`/seal/attachment?id=${o.id}`);
+    const up = await upload(c, '/seal/impression', { id: biz1 },
+        { bytes: impressionPng(), name: 'seal.png', type: 'image/png' }, { field: 'impression' });
+    assert.equal(up.status, 200, up.text);
+    const img = await fetch(`${HALL}/seal/image?id=${biz1}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(img.status, 200);
+    const cut = pngDecode(Buffer.from(await img.arrayBuffer()));
+    assert.ok(cut.w >= 180 && cut.w <= 192, `cropped to the ring: ${cut.w}`);
+    assert.ok(cut.alpha(Math.floor(cut.w / 2), Math.floor(cut.h / 2)) > 200, 'the red dot');
+    assert.ok(cut.alpha(2, 2) < 16, 'the paper');
+    assert.ok(cut.alpha(Math.floor(cut.w / 2) - 60, Math.floor(cut.h / 2) - 14) < 16, 'the black print');
+    assert.equal((await c.get(`/seal/attachment?id=${o.id}`)).text.match(/class="seal-img"/g).length, 3);
+
+    /* refused: no red, not an image, an auto seal, another's seal, a submitted order */
+    const before = psql(`SELECT md5(image_png) FROM seal_items WHERE id = ${biz1}`);
+    const nored = await upload(c, '/seal/impression', { id: biz1 },
+        { bytes: impressionPng(300, 240, false), name: 'x.png' }, { field: 'impression' });
+    assert.equal(nored.status, 400);
+    assert.equal(nored.body.field, 'impression');
+    assert.match(nored.body.message, /红色印章/);
+    const junk = await upload(c, '/seal/impression', { id: biz1 }, { bytes: Buffer.from('%PDF-1.4 x'), name: 'x.pdf' },
+        { field: 'impression' });
+    assert.equal(junk.status, 400);
+    assert.equal(junk.body.field, 'impression');
+    const auto = await upload(c, '/seal/impression', { id: biz2 }, { bytes: impressionPng(), name: 'x.png' },
+        { field: 'impression' });
+    assert.equal(auto.status, 409);
+    await other.get('/seal/verify');
+    const theirs = await upload(other, '/seal/impression', { id: biz1 }, { bytes: impressionPng(), name: 'x.png' },
+        { field: 'impression' });
+    assert.equal(theirs.status, 404);
+    psql(`UPDATE orders SET status = 'review' WHERE id = ${o.id}`);
+    const late = await upload(c, '/seal/impression', { id: biz1 }, { bytes: impressionPng(), name: 'x.png' },
+        { field: 'impression' });
+    assert.equal(late.status, 409);
+    assert.equal(psql(`SELECT md5(image_png) FROM seal_items WHERE id = ${biz1}`), before, 'nothing written');
+
+    /* the order's 采集表: a PDF */
+    const pdf = await fetch(`${HALL}/seal/collect-form?id=${o.id}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(pdf.status, 200);
+    assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+    assert.equal((await fetch(`${HALL}/seal/collect-form?id=${o.id}`,
+        { headers: { Cookie: other.cookieHeader() } })).status, 404);
 });
