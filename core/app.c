@@ -48,30 +48,6 @@ now_ms(void)
 
 /* ---- parameter declarations ------------------------------------------- */
 
-static int
-text_ok(const char *v)
-{
-    const unsigned char *p;
-
-    if (hall_valid_utf8(v, strlen(v)) != HALL_OK)
-        return 0;
-    for (p = (const unsigned char *)v; *p != '\0'; p++)
-        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
-static size_t
-utf8_chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 static struct hall_param *
 param_slot(struct hall_req *req, const char *name)
 {
@@ -93,112 +69,34 @@ param_replace(struct hall_req *req, struct hall_param *p, const char *v)
     p->len = strlen(v);
 }
 
-/* returns HALL_OK or answers 400 naming the field */
-static int
-check_params(struct hall_req *req, const struct hall_pspec *spec)
+void
+hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct hall_errors *e)
 {
     for (; spec != NULL && spec->name != NULL; spec++) {
         struct hall_param *p = param_slot(req, spec->name);
-        const char *label = spec->label;
-        const char *v = p != NULL ? p->value : NULL;
-        size_t tl;
-        const char *t = v != NULL ? hall_valid_trim(v, &tl) : NULL;
-        char norm[32];
+        const char *out, *note, *msg;
 
-        if (t == NULL || tl == 0) {
-            if (spec->flags & HALL_PF_OPTIONAL) {
-                if (p != NULL)
-                    param_replace(req, p, "");
-                continue;
-            }
-            hall_resp_error(req, 400, spec->name, hall_psprintf(req->pool, "请填写%s", label));
-            return HALL_ERR;
+        if (hall_param_check(req->pool, spec, p != NULL ? p->value : NULL, &out, &note, &msg) !=
+            HALL_OK) {
+            hall_errors_add(req->pool, e, 400, spec->name, msg);
+            continue;
         }
-        if (!text_ok(v)) {
-            hall_resp_error(req, 400, spec->name,
-                            hall_psprintf(req->pool, "%s含有不允许的字符", label));
-            return HALL_ERR;
-        }
-        param_replace(req, p, hall_pstrndup(req->pool, t, tl));
-        v = p->value;
-        switch (spec->type) {
-        case HALL_P_TEXT:
-            if (spec->max > 0 && utf8_chars(v) > (size_t)spec->max) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "%s不能超过%ld个字", label, spec->max));
-                return HALL_ERR;
-            }
-            if (spec->min > 0 && utf8_chars(v) < (size_t)spec->min) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "%s至少%ld个字", label, spec->min));
-                return HALL_ERR;
-            }
-            break;
-        case HALL_P_INT: {
-            char *end;
-            long n;
-
-            errno = 0;
-            n = strtol(v, &end, 10);
-            if (errno != 0 || *end != '\0' || end == v || n < spec->min || n > spec->max) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "%s应为%ld到%ld之间的整数", label,
-                                              spec->min, spec->max));
-                return HALL_ERR;
-            }
-            break;
-        }
-        case HALL_P_MOBILE:
-            if (hall_valid_mobile(v, norm) != HALL_OK) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "请输入正确的%s", label));
-                return HALL_ERR;
-            }
-            param_replace(req, p, norm);
-            break;
-        case HALL_P_SMSCODE:
-            if (strlen(v) != 6 || strspn(v, "0123456789") != 6) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "%s应为6位数字", label));
-                return HALL_ERR;
-            }
-            break;
-        case HALL_P_PASSWORD: {
-            size_t n = strlen(p->value);
-            int letters = 0, digits = 0;
-            const char *c;
-
-            /* passwords are not trimmed: use what the user typed */
-            for (c = p->value; *c != '\0'; c++) {
-                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
-                    letters = 1;
-                else if (*c >= '0' && *c <= '9')
-                    digits = 1;
-            }
-            if (n < 8 || n > 64 || !letters || !digits) {
-                hall_resp_error(
-                    req, 400, spec->name,
-                    hall_psprintf(req->pool, "%s须为8-64位，且同时包含字母和数字", label));
-                return HALL_ERR;
-            }
-            break;
-        }
-        case HALL_P_CHOICE: {
-            const char *const *c;
-
-            for (c = spec->choices; c != NULL && *c != NULL; c++)
-                if (strcmp(*c, v) == 0)
-                    break;
-            if (c == NULL || *c == NULL) {
-                hall_resp_error(req, 400, spec->name,
-                                hall_psprintf(req->pool, "%s的取值无效", label));
-                return HALL_ERR;
-            }
-            break;
-        }
-        }
+        if (p != NULL)
+            param_replace(req, p, out);
     }
-    return HALL_OK;
+}
+
+/* returns HALL_OK or answers 400 with every field's error */
+static int
+check_params(struct hall_req *req, const struct hall_pspec *spec)
+{
+    struct hall_errors e = {NULL, NULL, 0, 0};
+
+    hall_req_check(req, spec, &e);
+    if (e.n == 0)
+        return HALL_OK;
+    hall_resp_errors(req, &e);
+    return HALL_ERR;
 }
 
 /* ---- body --------------------------------------------------------------- */

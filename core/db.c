@@ -465,6 +465,40 @@ hall_dbres_i64(const struct hall_dbres *res, int row, int col)
     return v != NULL ? strtoll(v, NULL, 10) : 0;
 }
 
+int
+hall_dbres_col(const struct hall_dbres *res, const char *name)
+{
+    int c = PQfnumber(res->res, name);
+
+    if (c < 0)
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"no such column\" column=%s", name);
+    return c;
+}
+
+const char *
+hall_dbres_str(const struct hall_dbres *res, int row, const char *name)
+{
+    int c = hall_dbres_col(res, name);
+
+    return c < 0 ? NULL : hall_dbres_get(res, row, c);
+}
+
+int64_t
+hall_dbres_int(const struct hall_dbres *res, int row, const char *name)
+{
+    const char *v = hall_dbres_str(res, row, name);
+
+    return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+int
+hall_dbres_bool(const struct hall_dbres *res, int row, const char *name)
+{
+    const char *v = hall_dbres_str(res, row, name);
+
+    return v != NULL && strcmp(v, "t") == 0;
+}
+
 unsigned char *
 hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, int col, size_t *len)
 {

@@ -266,6 +266,14 @@ int hall_dbres_rows(const struct hall_dbres *res);
 const char *hall_dbres_get(const struct hall_dbres *res, int row, int col);
 int hall_dbres_isnull(const struct hall_dbres *res, int row, int col);
 int64_t hall_dbres_i64(const struct hall_dbres *res, int row, int col);
+/* by column name (the SELECT's names or aliases): the column's index, -1
+ * when there is none (logged: a statement and its reader disagree) */
+int hall_dbres_col(const struct hall_dbres *res, const char *name);
+/* NULL for SQL NULL or an unknown column */
+const char *hall_dbres_str(const struct hall_dbres *res, int row, const char *name);
+int64_t hall_dbres_int(const struct hall_dbres *res, int row, const char *name);
+/* a boolean column: 1 for 't' */
+int hall_dbres_bool(const struct hall_dbres *res, int row, const char *name);
 /* decodes a bytea column; NULL for SQL NULL */
 unsigned char *hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row,
                                 int col, size_t *len);
@@ -303,9 +311,20 @@ enum hall_ptype {
     HALL_P_SMSCODE,  /* 6 digits */
     HALL_P_PASSWORD, /* 8..64 bytes, letters and digits */
     HALL_P_CHOICE,   /* one of choices[] */
+    /* the form fields' kinds (core/catalog.def), same registry */
+    HALL_P_PERSON, /* 姓名 */
+    HALL_P_ORG,    /* 机构名称 */
+    HALL_P_USCC,   /* 统一社会信用代码 (early Fujian codes: accepted with a note) */
+    HALL_P_RIC,    /* 居民身份证号, normalised */
+    HALL_P_EMAIL,
+    HALL_P_POSTCODE,
+    HALL_P_ACCOUNT, /* 对公账号, digits only */
+    HALL_P_TAXID,   /* 纳税人识别号 (early Fujian codes: accepted with a note) */
+    HALL_P_CODE,    /* an id or code the handler checks against the database */
 };
 
 #define HALL_PF_OPTIONAL 1u
+#define HALL_PF_PLAIN    2u /* text without markup, tabs or line breaks */
 
 struct hall_pspec {
     const char *name;
@@ -315,6 +334,32 @@ struct hall_pspec {
     const char *label; /* Chinese field name used in messages */
     const char *const *choices;
 };
+
+/*
+ * The ONE validator registry (core/validate.c) of route parameters and
+ * form fields alike: checks raw against spec.  HALL_OK with *out the
+ * trimmed, normalised value ("" for an empty optional one) and *note a
+ * reviewer's note or NULL; HALL_ERR with *msg naming the field.
+ */
+int hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const char *raw,
+                     const char **out, const char **note, const char **msg);
+
+/* every field error of one submit, answered together (hall_resp_errors) */
+struct hall_ferr {
+    const char *field, *message;
+    struct hall_ferr *next;
+};
+struct hall_errors {
+    struct hall_ferr *first, *last;
+    int n;
+    int status; /* of the first error */
+};
+/* adds field's error, unless field already has one */
+void hall_errors_add(struct hall_pool *pool, struct hall_errors *e, int status, const char *field,
+                     const char *message);
+/* checks a route's declared parameters, replacing each value by its
+ * normalised one; adds every error to e (the dispatcher answers them) */
+void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct hall_errors *e);
 
 #define HALL_R_AUTH      1u /* logged-in applicant required */
 #define HALL_R_NOCSRF    2u /* state-changing route without CSRF (signed callbacks) */
@@ -432,12 +477,42 @@ int hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_
                          struct hall_param **fields, struct hall_upload **files, const char **err,
                          const char **errfield);
 
+/* ---- msg.c: the ONE table of messages (core/messages.def) ------------- */
+
+enum hall_msg_code {
+#define HALL_MSG(code, status, text) HALL_M_##code,
+#include "messages.def"
+#undef HALL_MSG
+    HALL_M__COUNT
+};
+
+struct hall_msg {
+    const char *code; /* "ORDER_NOT_FOUND" */
+    int status;
+    const char *text; /* a printf format */
+};
+
+/* the whole table, HALL_M__COUNT rows (docs/catalog.md lists it) */
+extern const struct hall_msg hall_msgs[];
+/* the text with its arguments */
+char *hall_msg_text(struct hall_pool *pool, enum hall_msg_code c, ...);
+/* answers with the message's status (hall_resp_error), naming field */
+int hall_msg(struct hall_req *req, enum hall_msg_code c, const char *field, ...);
+/* the same with another status (an upload refused as 413 ...) */
+int hall_msg_as(struct hall_req *req, int status, enum hall_msg_code c, const char *field, ...);
+/* adds the message to a list of field errors */
+void hall_msg_add(struct hall_req *req, struct hall_errors *e, enum hall_msg_code c,
+                  const char *field, ...);
+
 /* ---- resp.c ----------------------------------------------------------- */
 
 void hall_resp_header(struct hall_req *req, const char *name, const char *value);
 void hall_resp_cookie(struct hall_req *req, const char *name, const char *value, long max_age);
 /* JSON {"ok":false,"field":...,"message":...} or an HTML error page */
 int hall_resp_error(struct hall_req *req, int status, const char *field, const char *message);
+/* every error at once: the first as field/message, all in "errors":
+ * [{"field":...,"message":...}], the page lists them */
+int hall_resp_errors(struct hall_req *req, const struct hall_errors *e);
 int hall_resp_json(struct hall_req *req, int status, const struct hall_val *v);
 int hall_resp_ok(struct hall_req *req, const struct hall_val *extra); /* {"ok":true,...} */
 /* renders template "name" with ctx inside the page layout; ctx gains common keys */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
+#include "flow.h"
 
 static const struct hall_order_state states[] = {
     {"draft", "填写中"},
@@ -182,18 +182,11 @@ hall_yuan(struct hall_pool *pool, int64_t fen)
                          (long long)llabs(fen % 100));
 }
 
+/* the catalogue's label (core/catalog.def) */
 const char *
 hall_cert_type_label(const char *type)
 {
-    if (strcmp(type, "org") == 0)
-        return "机构证书";
-    if (strcmp(type, "org_person") == 0)
-        return "机构个人证书";
-    if (strcmp(type, "person") == 0)
-        return "自然人证书";
-    if (strcmp(type, "org_business") == 0)
-        return "机构业务证书";
-    return type;
+    return hall_cert_type_name(type);
 }
 
 struct hall_dbres *

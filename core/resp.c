@@ -153,6 +153,64 @@ hall_resp_error(struct hall_req *req, int status, const char *field, const char 
     return hall_resp_page(req, status, "error", v);
 }
 
+void
+hall_errors_add(struct hall_pool *pool, struct hall_errors *e, int status, const char *field,
+                const char *message)
+{
+    struct hall_ferr *f;
+
+    for (f = e->first; f != NULL; f = f->next)
+        if (field != NULL && f->field != NULL && strcmp(f->field, field) == 0)
+            return; /* one message per field: the first found */
+    f = hall_pcalloc(pool, sizeof(*f));
+    f->field = field;
+    f->message = message;
+    if (e->last != NULL)
+        e->last->next = f;
+    else
+        e->first = f;
+    e->last = f;
+    if (e->n++ == 0)
+        e->status = status;
+}
+
+int
+hall_resp_errors(struct hall_req *req, const struct hall_errors *e)
+{
+    struct hall_val *v, *list;
+    const struct hall_ferr *f;
+
+    if (e->first == NULL)
+        return hall_resp_busy(req);
+    if (req->in_tx)
+        hall_db_rollback(req);
+    hall_buf_reset(&req->headers);
+    if (hall_req_wants_json(req)) {
+        v = hall_val_obj(req->pool);
+        hall_val_set_bool(req->pool, v, "ok", 0);
+        hall_val_set_str(req->pool, v, "field", e->first->field);
+        hall_val_set_str(req->pool, v, "message", e->first->message);
+        list = hall_val_set_list(req->pool, v, "errors");
+        for (f = e->first; f != NULL; f = f->next) {
+            struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+            hall_val_set_str(req->pool, o, "field", f->field);
+            hall_val_set_str(req->pool, o, "message", f->message);
+        }
+        return hall_resp_json(req, e->status, v);
+    }
+    v = hall_page_ctx(req);
+    hall_val_set_str(req->pool, v, "title", e->status == 404 ? "页面不存在" : "操作未完成");
+    hall_val_set_str(req->pool, v, "message", e->first->message);
+    hall_val_set_int(req->pool, v, "status", e->status);
+    if (e->n > 1) {
+        list = hall_val_set_list(req->pool, v, "errors");
+        for (f = e->first->next; f != NULL; f = f->next)
+            hall_val_push_str(req->pool, list, f->message);
+    }
+    return hall_resp_page(req, e->status, "error", v);
+}
+
 int
 hall_local_path(const char *s)
 {

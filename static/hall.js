@@ -30,11 +30,13 @@
 
   /* the message under its field, tied to it (aria-invalid, aria-describedby),
    * announced (the slots are live regions), and the field focused */
-  function showError(form, field, message) {
+  function showError(form, field, message, noFocus) {
     var slot = form.querySelector('.err[data-for="' + (field || '') + '"]') ||
       form.querySelector('.err[data-for=""]');
     if (!slot) { window.alert(message); return; }
-    slot.textContent = message;
+    /* errors without a slot of their own share the form's */
+    slot.textContent = slot.textContent && slot.getAttribute('data-for') !== field
+      ? slot.textContent + '；' + message : message;
     var inputs = fieldInputs(form, field);
     if (!inputs.length) return;
     if (!slot.id) slot.id = 'err-' + (form.getAttribute('id') || 'form') + '-' + field;
@@ -44,9 +46,20 @@
       if (d.indexOf(slot.id) < 0) d.push(slot.id);
       el.setAttribute('aria-describedby', d.join(' '));
     });
-    inputs[0].focus();
+    if (!noFocus) inputs[0].focus();
+  }
+
+  /* every error of a submit (res.errors), each under its field; the first
+   * field gets the focus */
+  function showErrors(form, res) {
+    var list = res.errors && res.errors.length ? res.errors
+      : [{ field: res.field, message: res.message || '操作未完成' }];
+    list.forEach(function (e) { showError(form, e.field, e.message, true); });
+    var first = fieldInputs(form, list[0].field);
+    if (first.length) first[0].focus();
   }
   window.hallFieldError = showError;
+  window.hallFieldErrors = showErrors;
   window.hallClearErrors = clearErrors;
 
   document.querySelectorAll('.err').forEach(function (e) {
@@ -83,7 +96,7 @@
         .then(function (res) {
           if (btn) btn.disabled = false;
           if (!res.ok) {
-            showError(form, res.field, res.message || '操作未完成');
+            showErrors(form, res);
             return;
           }
           if (res.redirect) {

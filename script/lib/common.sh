@@ -15,9 +15,6 @@
 #
 # Every process started here is remembered (HALL_PIDS) and stop_all ends it.
 
-# The FastCGI modules script/server and script/test start: the ONE list.
-# Each NAME runs as modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
-HALL_MODULES="account new center pay finauth admin report pki ocsp seal"
 
 # Debian packages the project needs (nodejs/npm are dropped when a working
 # node >= 18 and npm are already on PATH, as on machines with their own node).
@@ -27,6 +24,10 @@ libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev postgresql
 postgresql-contrib nginx-light nodejs npm chromium fonts-noto-cjk wrk curl ca-certificates openssl clang-format"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
+# The FastCGI modules script/server and script/test start, from the ONE list
+# of modules (modules/list, script/modules).  Each NAME runs as
+# modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
+HALL_MODULES=$("$HALL_ROOT/script/modules" names | tr '\n' ' ')
 HALL_VAR=${HALL_VAR:-$HALL_ROOT/var}
 HALL_PORT=${HALL_PORT:-8080}
 HALL_SANDBOX_PORT=${HALL_SANDBOX_PORT:-8091}
@@ -119,6 +120,8 @@ build() {
         cd "$HALL_ROOT" || exit 1
         # git keeps no empty folder; aclocal and automake want these
         mkdir -p m4 build-aux
+        # the build rules of modules/list (the one list of modules)
+        script/modules write || exit 1
         if [ ! -x configure ] || [ configure.ac -nt configure ]; then
             say "autoreconf -fi"
             autoreconf -fi || exit 1
@@ -488,6 +491,9 @@ render_nginx() {
         [[ $a =~ ^[0-9a-fA-F.:/]+$ ]] || die "HALL_SMS_EXEMPT: not an address: $a"
         sms_exempt+="        $a 1;\\n"
     done
+    # the module map comes from modules/list (script/modules map)
+    local modmap=$HALL_NGINX_DIR/module-map.conf
+    "$HALL_ROOT/script/modules" map >"$modmap" || die "cannot read modules/list"
     # the template's leading comment explains the placeholders: drop it
     sed -e "1i # Generated from nginx/hall.conf.in by script/lib/common.sh: do not edit." \
         -e '1,/^[^#]/{/^#/d;}' \
@@ -502,6 +508,7 @@ render_nginx() {
         -e "s|@SMS_RATE@|$(sed_escape "${HALL_SMS_RATE:-10r/m}")|g" \
         -e "s|@SMS_BURST@|$(sed_escape "${HALL_SMS_BURST:-20}")|g" \
         -e "s|^@SMS_EXEMPT@\$|$sms_exempt|" \
+        -e "/^[[:space:]]*@MODULE_MAP@\$/{r $modmap" -e "d;}" \
         "$HALL_ROOT/nginx/hall.conf.in" >"$HALL_NGINX_DIR/nginx.conf.new" ||
         die "cannot render nginx.conf"
     if grep -q '@[A-Z_]*@' "$HALL_NGINX_DIR/nginx.conf.new"; then

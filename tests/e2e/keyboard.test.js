@@ -151,7 +151,7 @@ test('证书新办 with the keyboard alone: tab order, visible focus, step bar, 
                 org_name: '深圳键盘测试有限公司', org_id: '91110000600037341L', unit_address: '南山区科技园1号',
                 legal_name: '张三', legal_ric: '360426199101010071', legal_mobile: '13800138000',
                 agent_name: '李四', agent_ric: '412723199010050012', agent_mobile: '13900139000',
-                agent_email: 'agent@example.com', bank_account_name: '深圳键盘测试有限公司',
+                agent_email: 'agent@example.com', agent_title: '行政专员', bank_account_name: '深圳键盘测试有限公司',
                 bank_account: '6222' + String(Date.now()).slice(-12), mail_address: '科技园1号',
                 mail_receiver: '李四', mail_mobile: '13900139000', invoice_title: '深圳键盘测试有限公司',
             };

@@ -80,6 +80,7 @@ async function fillForm(page) {
     await fill('agent_ric', '412723199010050012');
     await fill('agent_mobile', '13900139000');
     await fill('agent_email', 'agent@example.com');
+    await fill('agent_title', '行政专员');
     await fill('bank_account_name', '深圳价格测试建设有限公司');
     await page.locator('#bank_search').fill('招商');
     await page.locator('#bank_suggest li').first().click();

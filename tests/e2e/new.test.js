@@ -114,6 +114,7 @@ test('jieyang organisation certificate: project → form → print → upload �
             await fill('agent_ric', '412723199010050012');
             await fill('agent_mobile', '13900139000');
             await fill('agent_email', 'agent@example.com');
+            await fill('agent_title', '行政专员');
             await fill('bank_account_name', '深圳浏览器测试有限公司');
             await page.locator('#bank_search').fill('工商 南山');
             await page.locator('#bank_suggest li', { hasText: '中国工商银行深圳南山支行' }).click();
@@ -293,6 +294,7 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
             await fill('agent_ric', '412723199010050012');
             await fill('agent_mobile', '13900139000');
             await fill('agent_email', 'agent@example.com');
+            await fill('agent_title', '行政专员');
             await fill('bank_account_name', '深圳工务测试建设有限公司');
             await page.locator('#bank_search').fill('招商');
             await page.locator('#bank_suggest li').first().click();

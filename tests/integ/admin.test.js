@@ -429,7 +429,7 @@ test('reject__then_applicant_edits__reviewer_sees_the_changes', async () => {
     assert.equal(edit.status, 200);
     assert.ok(edit.text.includes('身份证复印件未加盖公章'), 'the reason is shown to the applicant');
     const e = await c.post('/new/apply', { id, ...form, unit_address: '南山区科技园2号',
-        agent_title: '' });
+        agent_title: '办公室主任' });
     assert.equal(e.status, 200, e.text);
     assert.equal(statusOf(id), 'rejected', 'editing does not resubmit');
     assert.equal(psql(`SELECT count(*) FROM order_revisions WHERE order_id = ${id}`), '2');
@@ -441,7 +441,7 @@ test('reject__then_applicant_edits__reviewer_sees_the_changes', async () => {
     assert.equal(d.body.has_diff, true);
     const changes = Object.fromEntries(d.body.changes.map((x) => [x.name, [x.before, x.after]]));
     assert.deepEqual(changes.unit_address, ['南山区科技园1号', '南山区科技园2号']);
-    assert.deepEqual(changes.agent_title, ['行政专员', '']);
+    assert.deepEqual(changes.agent_title, ['行政专员', '办公室主任']);
     assert.equal(d.body.changes.length, 2, JSON.stringify(d.body.changes));
     const page = await s.get(`/admin/order?id=${id}`);
     assert.match(page.text, /<tr data-field="unit_address" class="changed">/);

@@ -28,7 +28,7 @@ function orgForm(extra = {}) {
         unit_province: '440000', unit_city: '440300', unit_address: '南山区科技园1号',
         legal_name: '张三', legal_ric: '360426199101010071', legal_mobile: '13800138000',
         agent_name: AGENT.name, agent_ric: AGENT.ric, agent_mobile: '13900139000',
-        agent_email: 'agent@example.com',
+        agent_email: 'agent@example.com', agent_title: '行政专员',
         bank_account_name: '深圳测试科技有限公司', bank_branch_id: '19', bank_account: '4000021009100123456',
         mail_province: '440000', mail_city: '440300', mail_district: '440305',
         mail_address: '科技园1号', mail_receiver: '李四', mail_mobile: '13900139000',

@@ -1,0 +1,228 @@
+/*
+ * flow.h: the catalogue (core/catalog.def) and the flow kit (core/flow.c).
+ *
+ * A business flow (证书新办, 介质遗失补办, 电子签章申请 ...) is one FastCGI
+ * module that declares a struct hall_flow: its business type, its steps,
+ * the information-entry groups and materials it asks for, and its own
+ * routes and statements.  hall_flow_main() adds the steps every flow shares
+ * (agreements with their texts, partner links, the lookups, print
+ * confirmation, uploads, the identity check on the phone, the hand-off to
+ * payment) under the flow's path.  docs/modules/adding-a-flow.md walks
+ * through it; docs/internals/flow.md is the reference.
+ */
+#ifndef HALL_FLOW_H
+#define HALL_FLOW_H
+
+#include "hall.h"
+#include "validate.h"
+
+/* ---- the catalogue ---------------------------------------------------------- */
+
+/* certificate types, as bits (catalog.def's "types") */
+#define HALL_T_ORG    1u /* org 机构证书 */
+#define HALL_T_ORGP   2u /* org_person 机构个人证书 */
+#define HALL_T_PERSON 4u /* person 自然人证书 */
+#define HALL_T_UNIT   (HALL_T_ORG | HALL_T_ORGP)
+#define HALL_T_APPL   (HALL_T_ORGP | HALL_T_PERSON)
+#define HALL_T_ALL    (HALL_T_ORG | HALL_T_ORGP | HALL_T_PERSON)
+
+/* field flags */
+#define HALL_FF_OPT   1u  /* may be empty */
+#define HALL_FF_PII   2u  /* personal data: never echoed in messages or logs */
+#define HALL_FF_PLAIN 4u  /* no markup, tabs or line breaks */
+#define HALL_FF_HALL  8u  /* written by the hall, never typed */
+#define HALL_FF_PARAM 16u /* a choice checked with the submit's parameters */
+
+/* material flags */
+#define HALL_MF_SEAL   1u /* only for an order with an e-seal */
+#define HALL_MF_OFFICE 2u /* uploaded at another step (缴费's voucher) */
+
+struct hall_business {
+    const char *code;   /* orders.business_type and the flow's path: "new" */
+    const char *label;  /* 证书新办 */
+    const char *sms;    /* as SMS texts name it: 新申请 */
+    const char *prefix; /* of order numbers: N20260101000001 */
+};
+
+struct hall_group {
+    const char *code; /* "unit" */
+    const char *label;
+};
+
+struct hall_field {
+    const char *name;
+    const char *group;
+    const char *label;
+    const char *staff_label; /* the admin console's, never NULL */
+    struct hall_pspec spec;  /* what the validator registry checks */
+    unsigned types;          /* HALL_T_* */
+    unsigned flags;          /* HALL_FF_* */
+};
+
+struct hall_material {
+    const char *kind; /* order_files.kind */
+    const char *label;
+    unsigned types;
+    unsigned flags; /* HALL_MF_* */
+};
+
+/* the tables, each ending with a row of NULLs */
+extern const struct hall_business hall_businesses[];
+extern const struct hall_group hall_groups[];
+extern const struct hall_field hall_fields[];
+extern const struct hall_material hall_materials[];
+/* choices of the catalogue's HALL_P_CHOICE fields */
+extern const char *const hall_choices_shipping[];
+extern const char *const hall_choices_yes_no[];
+extern const char *const hall_choices_title_type[];
+extern const char *const hall_choices_cert_type[];
+
+/* NULL when unknown */
+const struct hall_business *hall_business_get(const char *code);
+const struct hall_field *hall_field_get(const char *name);
+const struct hall_material *hall_material_get(const char *kind);
+const struct hall_group *hall_group_get(const char *code);
+/* the label, or code itself when unknown */
+const char *hall_business_label(const char *code);
+const char *hall_material_label(const char *kind);
+/* org -> 机构证书 ...; cert_type itself when unknown */
+const char *hall_cert_type_name(const char *cert_type);
+/* org -> HALL_T_ORG ...; 0 when unknown */
+unsigned hall_cert_type_bit(const char *cert_type);
+
+/* ---- the flow --------------------------------------------------------------- */
+
+/* one step of the steps bar; key names the kit's step ("agree", "apply",
+ * "print", "upload", "identity", "pay") or one of the flow's own */
+struct hall_flow_step {
+    const char *key;
+    const char *label;
+};
+
+struct hall_flow {
+    const char *business; /* the catalogue's code; also the path: /new */
+    const char *title;    /* the start page's title: 证书新办 */
+    const struct hall_flow_step *steps;
+    const char *const *groups;       /* information-entry groups asked, in order */
+    const char *const *materials;    /* material kinds asked, in order */
+    const char *first_step;          /* where the agreements lead: "apply" (path below the flow) */
+    const char *tmpl_print;          /* the flow's print template */
+    const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
+    const struct hall_stmt *stmts;   /* the flow's own statements */
+    int (*init)(struct hall_app *app);
+};
+
+/* the module's main(): routes of the kit + the flow's own, then hall_main */
+int hall_flow_main(int argc, char **argv, const struct hall_flow *flow);
+/* the flow this process runs */
+const struct hall_flow *hall_flow_current(void);
+
+/* ---- partner and pages ----------------------------------------------------- */
+
+struct hall_partner {
+    const char *code, *name;
+    int seal_offered, seal_default, prepaid;
+    const char *carriers, *promotion; /* promotion: JSON text or "" */
+};
+
+/* the partner of the path, else code (the generic hall's project), else the
+ * hall itself; HALL_ERR after answering 404 / 503 */
+int hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p);
+/* a page's context: title, site name, project, the flow's path ("flow") */
+struct hall_val *hall_flow_page(struct hall_req *req, const char *title,
+                                const struct hall_partner *p);
+/* the steps bar with the step of key current */
+void hall_flow_steps(struct hall_req *req, struct hall_val *ctx, const char *current);
+/* "/<partner>/<flow>/<rest>" */
+const char *hall_flow_url(struct hall_req *req, const char *fmt, ...) HALL_PRINTF(2, 3);
+
+/* ---- the order ------------------------------------------------------------- */
+
+/* the logged-in applicant's order of this flow named by "id"; NULL after
+ * answering 404 (also another's order or another flow's) or 503.  Columns
+ * (by name): id order_no partner_code product_id cert_type years seal
+ * status step subject cert_fen shipping_fen amount_fen form_enc form_rev
+ * created printed reject_reason needs_seal_material business_type */
+struct hall_dbres *hall_flow_order(struct hall_req *req);
+/* its decrypted form; NULL when it cannot be read */
+struct hall_val *hall_flow_form(struct hall_req *req, struct hall_dbres *o);
+/* draft or rejected: the applicant may still change it */
+int hall_flow_editable(struct hall_dbres *o);
+/* a string member of a form, "" when absent */
+const char *hall_form_str(const struct hall_val *form, const char *name);
+/* "f": every catalogue field's value, for the inputs and the print page */
+void hall_flow_form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form);
+
+/* ---- agreements ------------------------------------------------------------ */
+
+/* 1 when the applicant still has agreements of p to accept (answered with a
+ * redirect to the agreements), 0 when not, HALL_ERR after answering 503 */
+int hall_flow_agreements_due(struct hall_req *req, const struct hall_partner *p);
+
+/* ---- 选择应用 + 录入信息 -------------------------------------------------------- */
+
+/* products of this flow's business type at p (columns: id cert_type name
+ * price_per_year_fen fixed_fee_fen seal_fee_per_year_fen breakdown
+ * min_years max_years); NULL after answering 503 */
+struct hall_dbres *hall_flow_products(struct hall_req *req, const struct hall_partner *p);
+struct hall_price hall_flow_product_price(struct hall_dbres *prods, int row);
+/* the products with their price tables, the years, the seal and shipping
+ * choices and the promotion, for the 录入信息 page */
+void hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods,
+                           const struct hall_partner *p, const char *cur_type, long years, int seal,
+                           const struct hall_val *form);
+/* a partner link's pre-filled data this user may use; NULL when none */
+struct hall_val *hall_flow_link_prefill(struct hall_req *req, const char *partner);
+/* a partner link's ticket of this request (43 characters) or NULL */
+const char *hall_flow_link_param(struct hall_req *req);
+
+/* checks every catalogue field of the flow's groups needed by cert types
+ * bits (HALL_FF_HALL and HALL_FF_PARAM rows excepted) with the validator
+ * registry; stores the normalised values (and reviewers' notes) in form;
+ * adds each error to e */
+void hall_flow_fields_check(struct hall_req *req, unsigned bits, struct hall_val *form,
+                            struct hall_errors *e);
+/* the rules across fields the kit knows: 发票 (title type, title, tax ID),
+ * 基本户名称 = 机构名称, the division chains of unit_ and mail_, the bank
+ * branch; adds errors to e.  HALL_ERR after answering 503 */
+int hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form,
+                          struct hall_errors *e);
+/* province > city [> district] [> town] form one chain; the names go to
+ * form as <prefix>_region.  HALL_ERR after answering 503 */
+int hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const char *prefix,
+                              int need_district, struct hall_errors *e);
+/* 实名电信认证 of the agent's (natural persons: the applicant's) phone;
+ * HALL_ERR after answering (400 naming the phone, 503/504) */
+int hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bits);
+/* at most draft_daily_max new orders a day; HALL_ERR after answering 429 */
+int hall_flow_orders_cap(struct hall_req *req, int locked);
+
+/* the courier's quote for an address */
+struct hall_quote {
+    const char *carrier;
+    int prepaid;
+    int64_t fee_fen;
+};
+int hall_flow_shipping_quote(struct hall_req *req, const char *province, const char *city,
+                             const char *district, const char *town, struct hall_quote *q);
+
+/* the order as the submit saves it: one transaction (order row, revision,
+ * audit); o is the existing order or NULL for a new one */
+struct hall_flow_save {
+    struct hall_dbres *o;
+    const char *partner, *cert_type, *subject, *submit_key;
+    int64_t product_id, years, cert_fen, ship_fen;
+    int seal;
+    const struct hall_val *form;
+};
+/* answers: the print step of the saved order, 409 / 429 / 503 */
+int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
+
+/* ---- print ------------------------------------------------------------------ */
+
+/* the context every printed application form shows: the order, the
+ * amounts, the types, every field ("f") with choices in words */
+struct hall_val *hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o,
+                                     const struct hall_partner *p, const struct hall_val *form);
+
+#endif

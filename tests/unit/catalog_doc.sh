@@ -1,0 +1,15 @@
+#!/bin/sh
+# docs/catalog.md is what hall-catalog prints from core/catalog.def and
+# core/messages.def (TAP; `make docs` rewrites the page)
+echo "1..2"
+root=${HALL_ROOT:-.}
+if ./core/hall-catalog | cmp -s - "$root/docs/catalog.md"; then
+    echo "ok 1 - docs/catalog.md is up to date"
+else
+    echo "not ok 1 - docs/catalog.md is stale: run make docs"
+fi
+if "$root/script/modules" check; then
+    echo "ok 2 - modules/local.am is what modules/list gives"
+else
+    echo "not ok 2 - modules/local.am is stale: run script/modules write"
+fi
