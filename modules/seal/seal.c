@@ -7,7 +7,11 @@
  * core/libhallseal.a (core/seal.h): the seal picture, the GB/T 38540
  * SESeal, the 签章信息 choices and the price.
  *
- *   GET  /seal                  产品方案 · 电子签章: 立即购买, 使用指引
+ *   GET  /seal/product          产品方案 · 电子签章: 立即购买, 使用指引
+ *   GET  /seal/apply            录入信息: 签章信息 (机构章, 业务章, 个人章) + the groups
+ *   POST /seal/apply            every error at once; the order and its seals, one
+ *                               transaction (auto pictures drawn before it)
+ *   GET  /seal/print            打印申请表, then 证书附页
  *   GET  /seal/guide            签章办理流程指引 (「已知悉」 leads on)
  *   GET  /seal/usage            使用指引 (签章已办理成功)
  *   GET  /seal/preview          a drawn seal for the 签章信息 form (PNG)
@@ -29,6 +33,7 @@
 
 #include <openssl/evp.h>
 
+#include "flow.h"
 #include "hall.h"
 #include "seal.h"
 
@@ -80,6 +85,19 @@ static const struct hall_stmt seal_stmts[] = {
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
      2},
     {"seal_item_image", "UPDATE seal_items SET image_png = $2 WHERE id = $1", 2},
+    {"seal_item_upsert",
+     "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
+     " holder_enc, price_fen, image_png) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9,"
+     " $10) ON CONFLICT (order_id, kind, position) DO UPDATE SET product_id ="
+     " EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name ="
+     " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
+     " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
+     " THEN seal_items.image_png ELSE EXCLUDED.image_png END",
+     10},
+    {"seal_items_prune",
+     "DELETE FROM seal_items WHERE order_id = $1"
+     " AND NOT ((kind || ':' || position) = ANY (string_to_array($2, ',')))",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -124,6 +142,8 @@ guide_page(struct hall_req *req)
     struct hall_val *ctx = hall_page_ctx(req);
 
     hall_val_set_str(req->pool, ctx, "title", "签章办理流程指引");
+    hall_val_set_str(req->pool, ctx, "project",
+                     hall_req_query(req, "project") != NULL ? hall_req_query(req, "project") : "");
     return hall_resp_page(req, 200, "seal_guide", ctx);
 }
 
@@ -650,10 +670,395 @@ verify(struct hall_req *req)
     return hall_resp_page(req, 200, "seal_verify", ctx);
 }
 
+/* ---- the flow: 录入信息 with 签章信息, print ------------------------------------------ */
+
+static const struct hall_flow_step seal_steps[] = {
+    {"agree", "阅读协议"},  {"apply", "录入信息"},    {"print", "打印申请表"},
+    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
+    {NULL, NULL},
+};
+
+static const char *const seal_groups[] = {"unit", "legal",   "agent", "bank",
+                                          "mail", "invoice", NULL};
+
+static const char *const seal_materials[] = {"application", "license",         "agent_id",
+                                             "seal_form",   "cert_attachment", NULL};
+
+/* the seals of an order being saved, with their pictures drawn */
+struct seal_save {
+    struct hall_seal_choice *c;
+    int64_t product[4]; /* by enum hall_seal_kind */
+    int64_t price[HALL_SEAL_ITEMS_MAX];
+    unsigned char *png[HALL_SEAL_ITEMS_MAX];
+    size_t png_len[HALL_SEAL_ITEMS_MAX];
+};
+
+static const char *
+req_get(void *ctx, const char *name)
+{
+    return hall_req_param(ctx, name);
+}
+
+/* inside hall_flow_order_save_with's transaction */
+static int
+items_store(struct hall_req *req, int64_t order_id, void *arg)
+{
+    struct seal_save *ss = arg;
+    struct hall_buf *keep = hall_buf_new(req->pool, 4096);
+    int i;
+
+    for (i = 0; i < ss->c->n; i++) {
+        const struct hall_seal_item *it = &ss->c->items[i];
+        struct hall_dbparam holder = HALL_NULLP, png = HALL_NULLP;
+        const char *kind = hall_seal_kind_code(it->kind);
+
+        if (it->kind == HALL_SEAL_PERSON) {
+            struct hall_val *h = hall_val_obj(req->pool);
+            const char *json;
+            unsigned char *enc;
+            size_t jl, el;
+
+            hall_val_set_str(req->pool, h, "name", it->holder_name);
+            hall_val_set_str(req->pool, h, "ric", it->holder_ric);
+            json = hall_val_json(req->pool, h, &jl);
+            enc = json != NULL ? hall_pii_encrypt(req->pool, json, jl, &el) : NULL;
+            if (enc == NULL)
+                return HALL_ERR;
+            holder = HALL_BIN(enc, el);
+        }
+        if (ss->png[i] != NULL)
+            png = HALL_BIN(ss->png[i], ss->png_len[i]);
+        if (hall_db_exec(req, "seal_item_upsert", HALL_I64(order_id), HALL_STR(kind),
+                         HALL_I64(it->index), HALL_I64(ss->product[it->kind]), HALL_I64(it->years),
+                         HALL_STR(it->style == HALL_SEAL_CUTOUT ? "cutout" : "auto"),
+                         HALL_STR(it->kind == HALL_SEAL_PERSON || it->name == NULL ? "" : it->name),
+                         holder, HALL_I64(ss->price[i]), png) == NULL)
+            return HALL_ERR;
+        hall_buf_printf(keep, "%s%s:%d", i > 0 ? "," : "", kind, it->index);
+    }
+    return hall_db_exec(req, "seal_items_prune", HALL_I64(order_id), HALL_STR(keep->data)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+static const struct hall_pspec apply_params[] = {
+    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
+     hall_choices_title_type},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_apply(struct hall_req *req)
+{
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    struct hall_val *form = hall_val_obj(req->pool);
+    struct hall_seal_choice *c = hall_pcalloc(req->pool, sizeof(*c));
+    struct seal_save *ss = hall_pcalloc(req->pool, sizeof(*ss));
+    struct hall_seal_part part;
+    struct hall_dbres *o = NULL, *prods;
+    struct hall_partner p;
+    struct hall_price prices[4];
+    struct hall_flow_save s;
+    const char *project = hall_req_param(req, "project"), *key = hall_req_param(req, "submit_key");
+    int64_t ship_fen = 0, total = 0, years = 1;
+    int i, k;
+
+    hall_req_check(req, apply_params, &e);
+    if (e.first != NULL && e.first->field != NULL &&
+        (strcmp(e.first->field, "id") == 0 || strcmp(e.first->field, "project") == 0))
+        return hall_resp_errors(req, &e);
+    if (key != NULL && *key == '\0')
+        key = NULL;
+    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
+        o = hall_flow_order(req);
+        if (o == NULL)
+            return HALL_OK;
+        if (!hall_flow_editable(o))
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+        project = hall_dbres_str(o, 0, "partner_code");
+    }
+    if (hall_flow_partner(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    prods = hall_flow_products(req, &p);
+    if (prods == NULL)
+        return HALL_OK;
+    memset(prices, 0, sizeof(prices));
+    for (i = 0; i < hall_dbres_rows(prods); i++)
+        for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++)
+            if (strcmp(hall_dbres_str(prods, i, "cert_type"), hall_seal_kind_code(k)) == 0) {
+                ss->product[k] = hall_dbres_int(prods, i, "id");
+                prices[k] = hall_flow_product_price(prods, i);
+            }
+    if (ss->product[HALL_SEAL_ORG] == 0)
+        return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, "电子签章申请");
+    /* 签章信息, then the catalogue's groups: every error at once */
+    if (hall_seal_choice_parse(req->pool, req_get, req, c) != HALL_OK)
+        for (i = 0; i < c->nerrors; i++)
+            hall_errors_add(req->pool, &e, 400, c->errors[i].field, c->errors[i].message);
+    for (i = 0; i < c->n; i++)
+        if (ss->product[c->items[i].kind] == 0)
+            hall_errors_add(req->pool, &e, 400,
+                            c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count",
+                            "该项目不提供此类印章");
+    hall_flow_fields_check(req, HALL_T_ORG, form, &e);
+    hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
+    hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
+        return HALL_OK;
+    if (e.first != NULL)
+        return hall_resp_errors(req, &e);
+    if (o == NULL && hall_flow_orders_cap(req, 0) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_carrier_check(req, form, HALL_T_ORG) != HALL_OK)
+        return HALL_OK;
+    /* each seal's price and picture, before any transaction */
+    for (i = 0; i < c->n; i++) {
+        const struct hall_seal_item *it = &c->items[i];
+
+        part.kind = it->kind;
+        part.years = it->years;
+        part.price = prices[it->kind];
+        ss->price[i] = hall_seal_price(&part, 1);
+        total += ss->price[i];
+        if (it->years > years)
+            years = it->years;
+        if (it->style == HALL_SEAL_AUTO) {
+            ss->png[i] =
+                hall_sealimg_render(req->pool, it->kind, hall_form_str(form, "org_name"),
+                                    it->name != NULL ? it->name : "", &ss->png_len[i], NULL);
+            if (ss->png[i] == NULL)
+                return hall_resp_error(req, 400,
+                                       it->kind == HALL_SEAL_PERSON ? "person_count" : "org_name",
+                                       "机构名称或印章名称无法绘制为印章（机构名称最多 30 个字）");
+        }
+    }
+    ss->c = c;
+    if (strcmp(hall_form_str(form, "shipping"), "prepaid") == 0) {
+        struct hall_quote q;
+
+        if (!p.prepaid)
+            return hall_msg(req, HALL_M_PREPAID_NOT_OFFERED, "shipping");
+        if (hall_flow_shipping_quote(req, hall_form_str(form, "mail_province"),
+                                     hall_form_str(form, "mail_city"),
+                                     hall_form_str(form, "mail_district"),
+                                     hall_form_str(form, "mail_town"), &q) != HALL_OK)
+            return HALL_OK;
+        if (!q.prepaid)
+            return hall_msg(req, HALL_M_NO_PREPAID_HERE, "shipping", q.carrier);
+        ship_fen = q.fee_fen;
+        hall_val_set_str(req->pool, form, "carrier", q.carrier);
+    }
+    if (o != NULL && strcmp(hall_dbres_str(o, 0, "status"), "draft") != 0 &&
+        total + ship_fen != hall_dbres_int(o, 0, "amount_fen"))
+        return hall_msg(req, HALL_M_PAID_AMOUNT_FIXED, "org_count",
+                        hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")),
+                        hall_yuan(req->pool, total + ship_fen));
+    hall_val_set_str(req->pool, form, "choice_cert_type", "电子签章");
+    hall_val_set_fmt(req->pool, form, "choice_seal", "%d枚", c->n);
+    hall_val_set_fmt(req->pool, form, "price_total", "%s元",
+                     hall_yuan(req->pool, total + ship_fen));
+    memset(&s, 0, sizeof(s));
+    s.o = o;
+    s.partner = p.code;
+    s.cert_type = "org";
+    s.subject = hall_form_str(form, "org_name");
+    s.submit_key = key;
+    s.product_id = ss->product[HALL_SEAL_ORG];
+    s.years = years;
+    s.cert_fen = total;
+    s.ship_fen = ship_fen;
+    s.seal = 1;
+    s.form = form;
+    return hall_flow_order_save_with(req, &s, items_store, ss);
+}
+
+static void
+styles_of(struct hall_req *req, struct hall_val *obj, const char *key, int cur)
+{
+    struct hall_val *l = hall_val_set_list(req->pool, obj, key);
+    int st;
+
+    for (st = HALL_SEAL_AUTO; st <= HALL_SEAL_CUTOUT; st++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, l);
+
+        hall_val_set_str(req->pool, o, "v", st == HALL_SEAL_CUTOUT ? "cutout" : "auto");
+        hall_val_set_str(req->pool, o, "label", hall_seal_style_label(st));
+        hall_val_set_bool(req->pool, o, "selected", st == cur);
+    }
+}
+
+static void
+years_of(struct hall_req *req, struct hall_val *obj, const char *key, const char *n, int cur)
+{
+    struct hall_val *l = hall_val_set_list(req->pool, obj, key);
+    int y;
+
+    for (y = 1; y <= 5; y++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, l);
+
+        hall_val_set_int(req->pool, o, n, y);
+        hall_val_set_bool(req->pool, o, "selected", y == cur);
+    }
+}
+
+#define PERSON_ROWS 5
+
+static int
+apply_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct hall_dbres *o = NULL, *prods, *items = NULL;
+    struct hall_val *ctx, *form, *l;
+    struct hall_partner p;
+    int i, biz = 0, persons = 0, org = 0, org_years = 1, biz_years = 1, org_style = 0;
+
+    if (hall_req_query(req, "id") != NULL) {
+        o = hall_flow_order(req);
+        if (o == NULL)
+            return HALL_OK;
+        project = hall_dbres_str(o, 0, "partner_code");
+        if (!hall_flow_editable(o))
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    }
+    if (hall_flow_partner(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    if (o == NULL && hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    ctx = hall_flow_page(req, "录入信息", &p);
+    form = o != NULL ? hall_flow_form(req, o) : hall_val_obj(req->pool);
+    prods = hall_flow_products(req, &p);
+    if (form == NULL || prods == NULL)
+        return req->responded ? HALL_OK : hall_resp_busy(req);
+    hall_flow_choices_ctx(req, ctx, prods, &p, "org", 1, 1, form);
+    for (i = 0; i < hall_dbres_rows(prods); i++) {
+        const char *t = hall_dbres_str(prods, i, "cert_type");
+        struct hall_price pr = hall_flow_product_price(prods, i);
+        const char *yuan = hall_yuan(req->pool, hall_price_cert(&pr, 1, 0));
+
+        hall_val_set_str(req->pool, ctx,
+                         strcmp(t, "org") == 0            ? "price_org"
+                         : strcmp(t, "org_business") == 0 ? "price_biz"
+                                                          : "price_person",
+                         yuan);
+    }
+    l = hall_val_set_list(req->pool, ctx, "biz_rows");
+    if (o != NULL) {
+        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
+        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+        items = hall_db_exec(req, "seal_items_of", HALL_I64(hall_dbres_int(o, 0, "id")));
+        if (items == NULL)
+            return hall_resp_busy(req);
+        for (i = 0; i < hall_dbres_rows(items); i++) {
+            const char *k = hall_dbres_get(items, i, 1);
+
+            if (strcmp(k, "org") == 0) {
+                org = 1;
+                org_years = (int)hall_dbres_i64(items, i, 3);
+                org_style = strcmp(hall_dbres_get(items, i, 4), "cutout") == 0;
+                hall_val_set_str(req->pool, ctx, "org_seal_name", hall_dbres_get(items, i, 5));
+            } else if (strcmp(k, "org_business") == 0) {
+                biz++;
+                biz_years = (int)hall_dbres_i64(items, i, 3);
+            } else {
+                persons++;
+            }
+        }
+    } else {
+        unsigned char rnd[24];
+
+        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
+        org = 1;
+    }
+    hall_val_set_bool(req->pool, ctx, "org_on", org);
+    years_of(req, ctx, "years_org", "n", org_years);
+    years_of(req, ctx, "years_biz", "n", biz_years);
+    styles_of(req, ctx, "styles_org", org_style);
+    {
+        struct hall_val *counts = hall_val_set_list(req->pool, ctx, "biz_counts");
+
+        for (i = 0; i <= HALL_SEAL_BIZ_MAX; i++) {
+            struct hall_val *n = hall_val_push_obj(req->pool, counts);
+
+            hall_val_set_int(req->pool, n, "n", i);
+            hall_val_set_bool(req->pool, n, "selected", i == biz);
+        }
+    }
+    for (i = 1; i <= HALL_SEAL_BIZ_MAX; i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, l);
+        int st = 0, row;
+
+        hall_val_set_int(req->pool, r, "n", i);
+        for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
+            if (strcmp(hall_dbres_get(items, row, 1), "org_business") == 0 &&
+                hall_dbres_i64(items, row, 2) == i) {
+                hall_val_set_str(req->pool, r, "name", hall_dbres_get(items, row, 5));
+                st = strcmp(hall_dbres_get(items, row, 4), "cutout") == 0;
+            }
+        styles_of(req, r, "styles", st);
+    }
+    hall_val_set_int(req->pool, ctx, "person_count", persons);
+    l = hall_val_set_list(req->pool, ctx, "person_rows");
+    for (i = 1; i <= (persons > PERSON_ROWS ? persons : PERSON_ROWS); i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, l);
+        int st = 0, y = 1, row;
+
+        hall_val_set_int(req->pool, r, "n", i);
+        for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
+            if (strcmp(hall_dbres_get(items, row, 1), "org_person") == 0 &&
+                hall_dbres_i64(items, row, 2) == i) {
+                struct hall_val *h = hall_dbres_pii_json(req, items, row, 6);
+
+                if (h != NULL) {
+                    hall_val_set_str(req->pool, r, "name", hall_form_str(h, "name"));
+                    hall_val_set_str(req->pool, r, "ric", hall_form_str(h, "ric"));
+                }
+                st = strcmp(hall_dbres_get(items, row, 4), "cutout") == 0;
+                y = (int)hall_dbres_i64(items, row, 3);
+            }
+        styles_of(req, r, "styles", st);
+        years_of(req, r, "years", "y", y);
+    }
+    hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+    hall_flow_steps(req, ctx, "apply");
+    return hall_resp_page(req, 200, "seal_apply", ctx);
+}
+
+/* 打印申请表 (the kit's form) with the link to the 证书附页 */
+static int
+print_page(struct hall_req *req)
+{
+    struct hall_dbres *o = hall_flow_order(req);
+    struct hall_val *form, *ctx;
+    struct hall_partner p;
+
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
+        return HALL_OK;
+    form = hall_flow_form(req, o);
+    if (form == NULL)
+        return hall_resp_busy(req);
+    ctx = hall_flow_print_ctx(req, o, &p, form);
+    hall_val_set_bool(req->pool, ctx, "seal_flow", 1);
+    hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
+    return hall_resp_page(req, 200, "new_print", ctx);
+}
+
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route seal_routes[] = {
-    {"GET", "/seal", product_page, 0, NULL},
+    {"GET", "/seal/product", product_page, 0, NULL},
+    {"GET", "/seal/apply", apply_page, HALL_R_AUTH, NULL},
+    /* parameters checked in the handler, with the fields: every error at once */
+    {"POST", "/seal/apply", do_apply, HALL_R_AUTH, NULL},
+    {"GET", "/seal/print", print_page, HALL_R_AUTH, NULL},
     {"GET", "/seal/guide", guide_page, 0, NULL},
     {"GET", "/seal/usage", usage_page, 0, NULL},
     {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
@@ -667,10 +1072,21 @@ static const struct hall_route seal_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module seal_module = {"seal", seal_routes, seal_stmts, seal_init};
+static const struct hall_flow seal_flow = {
+    .business = "seal",
+    .title = "电子签章申请",
+    .steps = seal_steps,
+    .groups = seal_groups,
+    .materials = seal_materials,
+    .first_step = "guide",
+    .tmpl_print = "new_print",
+    .routes = seal_routes,
+    .stmts = seal_stmts,
+    .init = seal_init,
+};
 
 int
 main(int argc, char **argv)
 {
-    return hall_main(argc, argv, &seal_module);
+    return hall_flow_main(argc, argv, &seal_flow);
 }

@@ -15,7 +15,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { Client, HALL, applicant } = require('./lib/client');
 const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql } = require('./lib/pki');
-const { unpaidOrder, upload } = require('./lib/payflow');
+const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
 
@@ -131,7 +131,7 @@ test('collect_form__pdf_template', async () => {
 
 test('product_and_guide_pages__seed_texts', async () => {
     const c = new Client();
-    const p = await c.get('/seal');
+    const p = await c.get('/seal/product');
     assert.equal(p.status, 200);
     assert.match(p.text, /立即购买/);
     assert.match(p.text, /使用指引\(签章已办理成功\)/);
@@ -389,4 +389,116 @@ test('attachment__seal_pictures__impression_cut_out__owner_only', async () => {
     assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
     assert.equal((await fetch(`${HALL}/seal/collect-form?id=${o.id}`,
         { headers: { Cookie: other.cookieHeader() } })).status, 404);
+});
+
+/* ---- the flow: 立即购买 → agreements → 流程指引 → 录入信息 with 签章信息 ------------------ */
+
+const CHOICES = {
+    org_count: '1', org_years: '2', org_style: 'auto',
+    biz_count: '2', biz_years: '3', biz_1_name: '合同专用章', biz_1_style: 'auto',
+    biz_2_name: '财务专用章', biz_2_style: 'cutout',
+    person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+    person_1_style: 'auto',
+};
+
+async function toApply(c) {
+    const start = await c.get('/seal?project=hall');
+    assert.equal(start.status, 200);
+    assert.match(start.text, /电子认证服务协议/);
+    const a = await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    assert.match(a.body.redirect, /\/seal\/guide\?project=hall/);
+    const g = await c.get(a.body.redirect);
+    assert.match(g.text, /已知悉/);
+    const page = await c.get('/seal/apply?project=hall');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /签章信息/);
+    return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+}
+
+function sealCount(order) {
+    return psql(`SELECT count(*) FROM seal_items WHERE order_id = ${order}`);
+}
+
+test('apply__one_org_two_business_one_person__order_and_seals_priced_as_the_sum', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.match(r.body.redirect, /\/seal\/print\?id=/);
+    const rows = psql(`SELECT kind || ':' || position || ':' || years || ':' || style || ':' ||
+        coalesce(seal_name, '-') || ':' || price_fen || ':' || (image_png IS NOT NULL) || ':' ||
+        (holder_enc IS NOT NULL) FROM seal_items WHERE order_id = ${id}
+        ORDER BY kind, position`).split('\n');
+    assert.deepEqual(rows, [
+        'org:0:2:auto:-:100000:true:false',
+        'org_business:1:3:auto:合同专用章:120000:true:false',
+        'org_business:2:3:cutout:财务专用章:120000:false:false',
+        'org_person:1:1:auto:-:20000:true:true',
+    ]);
+    /* the price: the sum of the seals (500×2 + 400×3 ×2 + 200×1) */
+    assert.equal(psql(`SELECT cert_fen || ':' || business_type || ':' || seal FROM orders WHERE id = ${id}`),
+        '360000:seal:true');
+    /* the ID number is not stored in clear */
+    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}
+        AND position(convert_to('44011320141005001X', 'UTF8') IN holder_enc) > 0`), '0');
+    /* the print page links the 证书附页, which shows the pictures and the masked ID */
+    const pr = await c.get(`/seal/print?id=${id}`);
+    assert.equal(pr.status, 200);
+    assert.match(pr.text, /打印证书附页/);
+    const att = await c.get(`/seal/attachment?id=${id}`);
+    assert.match(att.text, /4401\*+001X/);
+    assert.doesNotMatch(att.text, /44011320141005001X/);
+    /* the same form again: the same order, no second set of seals */
+    const again = await c.post('/seal/apply', form);
+    assert.equal(again.status, 200);
+    assert.equal(sealCount(id), '4');
+});
+
+test('apply__two_org_seals_or_nine_business__400_naming_the_field_nothing_written', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const before = psql('SELECT count(*) FROM orders');
+    for (const [bad, field] of [[{ org_count: '2' }, 'org_count'], [{ biz_count: '9' }, 'biz_count']]) {
+        const r = await c.post('/seal/apply', { ...orgForm(), ...CHOICES, ...bad, project: 'hall', submit_key: key });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.body.field, field);
+        assert.match(r.body.message, /最多可办理/);
+    }
+    assert.equal(psql('SELECT count(*) FROM orders'), before);
+});
+
+test('apply__bad_value_per_group__400_naming_each_field_all_at_once_nothing_written', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const before = psql('SELECT count(*) FROM orders') + '/' + psql('SELECT count(*) FROM seal_items');
+    const cases = [
+        [{ org_years: '7' }, 'org_years'],
+        [{ biz_1_name: '' }, 'biz_1_name'],
+        [{ biz_2_style: 'paint' }, 'biz_2_style'],
+        [{ person_1_ric: '44011320141005001A' }, 'person_1_ric'],
+        [{ person_1_name: '<b>' }, 'person_1_name'],
+        [{ org_name: '' }, 'org_name'],
+        [{ legal_ric: '123' }, 'legal_ric'],
+        [{ agent_mobile: '12345' }, 'agent_mobile'],
+        [{ bank_account: 'abc' }, 'bank_account'],
+        [{ mail_address: '' }, 'mail_address'],
+        [{ invoice: 'maybe' }, 'invoice'],
+    ];
+    for (const [bad, field] of cases) {
+        const r = await c.post('/seal/apply', { ...orgForm(), ...CHOICES, ...bad, project: 'hall', submit_key: key });
+        assert.equal(r.status, 400, `${field}: ${r.text}`);
+        assert.ok(r.body.errors.some((x) => x.field === field), `${field} named: ${r.text}`);
+    }
+    /* several at once: all named */
+    const all = await c.post('/seal/apply', { ...orgForm(), ...CHOICES, org_years: '7', person_1_ric: 'x',
+        legal_ric: '1', project: 'hall', submit_key: key });
+    assert.equal(all.status, 400);
+    const named = all.body.errors.map((x) => x.field);
+    for (const f of ['org_years', 'person_1_ric', 'legal_ric'])
+        assert.ok(named.includes(f), `${f} in ${named}`);
+    assert.equal(psql('SELECT count(*) FROM orders') + '/' + psql('SELECT count(*) FROM seal_items'), before);
 });
