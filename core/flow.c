@@ -1044,13 +1044,6 @@ shipping_json(struct hall_req *req)
 int
 hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
 {
-    return hall_flow_order_save_with(req, s, NULL, NULL);
-}
-
-int
-hall_flow_order_save_with(struct hall_req *req, const struct hall_flow_save *s,
-                          int (*also)(struct hall_req *req, int64_t order_id, void *arg), void *arg)
-{
     const struct hall_business *b = hall_business_get(flow->business);
     struct hall_dbres *res;
     const char *json, *order_no;
@@ -1120,12 +1113,8 @@ hall_flow_order_save_with(struct hall_req *req, const struct hall_flow_save *s,
                        NULL) != HALL_OK)
             return hall_resp_busy(req);
     }
-    /* the flow's own rows of the order (a seal order's seals), same transaction */
-    if (also != NULL && also(req, order_id, arg) != HALL_OK) {
-        if (!req->responded)
-            hall_resp_busy(req);
-        return HALL_OK;
-    }
+    if (s->also != NULL && s->also(req, order_id, s->arg) != HALL_OK)
+        return req->responded ? HALL_OK : hall_resp_busy(req);
     if (hall_db_exec(req, "flow_revision_insert", HALL_I64(order_id), HALL_I64(rev),
                      HALL_BIN(enc, elen)) == NULL ||
         hall_db_commit(req) != HALL_OK)

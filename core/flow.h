@@ -214,15 +214,14 @@ struct hall_flow_save {
     int64_t product_id, years, cert_fen, ship_fen;
     int seal;
     const struct hall_val *form;
+    /* optional: the flow's own rows of the order (seals, the certificate
+     * to reissue), written inside the same transaction after the order row;
+     * HALL_ERR rolls everything back (it answers, or the kit answers 503) */
+    int (*also)(struct hall_req *req, int64_t order_id, void *arg);
+    void *arg;
 };
 /* answers: the print step of the saved order, 409 / 429 / 503 */
 int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
-/* the same, with also(req, order_id, arg) called inside its transaction
- * before COMMIT: the flow's own rows of the order; HALL_ERR rolls all back
- * (also may have answered; else 503) */
-int hall_flow_order_save_with(struct hall_req *req, const struct hall_flow_save *s,
-                              int (*also)(struct hall_req *req, int64_t order_id, void *arg),
-                              void *arg);
 
 /* ---- print ------------------------------------------------------------------ */
 

@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hall.h"
+#include "flow.h"
 
 #define QUEUE_PAGE 50
 
@@ -208,115 +208,38 @@ json_asked(const struct hall_req *req)
     return req->accept != NULL && strstr(req->accept, "application/json") != NULL;
 }
 
-/* 业务类型 as lists show it, and as the SMS texts name it (seed 002: 新申请业务) */
-static const struct {
-    const char *code, *label, *sms;
-} businesses[] = {
-    {"new", "证书新办", "新申请"},
-    {"reissue", "介质遗失补办", "介质遗失补办"},
-    {"seal", "电子签章申请", "电子签章申请"},
-    {"finauth", "金融认证", "金融认证"},
-    {NULL, NULL, NULL},
-};
-
+/* 业务类型 as lists show it, and as the SMS texts name it (seed 002:
+ * 新申请业务): the catalogue's (core/catalog.def) */
 static const char *
 business_label(const char *code, int sms)
 {
-    int i;
+    const struct hall_business *b = hall_business_get(code);
 
-    for (i = 0; businesses[i].code != NULL; i++)
-        if (strcmp(businesses[i].code, code) == 0)
-            return sms ? businesses[i].sms : businesses[i].label;
-    return code;
+    return b == NULL ? code : sms ? b->sms : b->label;
 }
 
-/* uploaded materials (SPEC step 6, step 8's voucher) */
-static const struct {
-    const char *kind, *label;
-} materials[] = {
-    {"application", "申请表扫描件"},     {"license", "营业执照扫描件"},
-    {"agent_id", "经办人身份证扫描件"},  {"applicant_id", "申请人身份证扫描件"},
-    {"seal_form", "数字证书印章采集表"}, {"cert_attachment", "证书附页"},
-    {"transfer_voucher", "汇款凭证"},    {NULL, NULL},
-};
-
+/* uploaded materials (SPEC step 6, step 8's voucher): the catalogue's */
 static const char *
 material_label(const char *kind)
 {
-    int i;
-
-    for (i = 0; materials[i].kind != NULL; i++)
-        if (strcmp(materials[i].kind, kind) == 0)
-            return materials[i].label;
-    return kind;
+    return hall_material_label(kind);
 }
 
-/* form fields as the applicant saw them (modules/new/new.c), in the
- * order and groups of the printed form; members not listed come last */
-static const struct {
-    const char *name, *label, *group;
-} form_labels[] = {
-    /* the choices and the price (written with the form since issue 7) */
-    {"choice_cert_type", "证书类型", "证书信息"},
-    {"choice_years", "证书年限", "证书信息"},
-    {"choice_seal", "电子签章", "证书信息"},
-    {"price_total", "应付金额", "证书信息"},
-    {"org_name", "机构名称", "单位信息"},
-    {"org_id", "机构证件号码", "单位信息"},
-    {"org_id_review", "机构证件号码核验", "单位信息"},
-    {"unit_province", "单位所在省份（代码）", "单位信息"},
-    {"unit_city", "单位所在城市（代码）", "单位信息"},
-    {"unit_region", "单位所在地区", "单位信息"},
-    {"unit_address", "单位地址", "单位信息"},
-    {"legal_name", "法人姓名", "法人信息"},
-    {"legal_ric", "法人身份证号码", "法人信息"},
-    {"legal_mobile", "法人移动电话", "法人信息"},
-    {"agent_name", "经办人姓名", "经办人信息"},
-    {"agent_ric", "经办人身份证号码", "经办人信息"},
-    {"agent_mobile", "经办人移动电话", "经办人信息"},
-    {"agent_email", "常用联系邮箱", "经办人信息"},
-    {"agent_title", "经办人职务", "经办人信息"},
-    {"app_name", "申请人姓名", "申请人信息"},
-    {"app_ric", "申请人身份证号码", "申请人信息"},
-    {"app_mobile", "申请人移动电话", "申请人信息"},
-    {"app_email", "申请人邮箱", "申请人信息"},
-    {"bank_account_name", "基本户名称", "金融认证信息"},
-    {"bank_branch_id", "基本户开户行（编号）", "金融认证信息"},
-    {"bank_branch_name", "基本户开户行", "金融认证信息"},
-    {"bank_account", "基本户账号", "金融认证信息"},
-    {"mail_province", "收件省份（代码）", "邮寄信息"},
-    {"mail_city", "收件城市（代码）", "邮寄信息"},
-    {"mail_district", "收件区县（代码）", "邮寄信息"},
-    {"mail_town", "收件镇街（代码）", "邮寄信息"},
-    {"mail_region", "收件地区", "邮寄信息"},
-    {"mail_address", "收件地址", "邮寄信息"},
-    {"mail_postcode", "邮政编码", "邮寄信息"},
-    {"mail_receiver", "收件人", "邮寄信息"},
-    {"mail_mobile", "收件人电话", "邮寄信息"},
-    {"shipping", "邮寄方式", "邮寄信息"},
-    {"invoice", "是否开票", "发票信息"},
-    {"invoice_title_type", "发票抬头类型", "发票信息"},
-    {"invoice_title", "发票抬头", "发票信息"},
-    {"invoice_taxid", "纳税人识别号", "发票信息"},
-    {"invoice_taxid_review", "纳税人识别号核验", "发票信息"},
-    {NULL, NULL, NULL},
-};
-
+/* form fields as the applicant saw them, in the catalogue's order and
+ * groups (core/catalog.def), with the staff's labels; members not listed
+ * come last */
 static const char *
 form_label(const char *name)
 {
-    int i;
+    const struct hall_field *f = hall_field_get(name);
 
-    for (i = 0; form_labels[i].name != NULL; i++)
-        if (strcmp(form_labels[i].name, name) == 0)
-            return form_labels[i].label;
-    return name;
+    return f != NULL ? f->staff_label : name;
 }
 
 static int
 form_known(const char *name)
 {
-    return form_label(name) != name;
+    return hall_field_get(name) != NULL;
 }
 
 /* a form member as text: coded choices in words, other scalars as JSON */
@@ -676,13 +599,15 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
     const char *group = "";
     int nchanges = 0, i;
 
-    for (i = 0; form_labels[i].name != NULL; i++) {
-        m = hall_val_get(form, form_labels[i].name);
+    for (i = 0; hall_fields[i].name != NULL; i++) {
+        const char *glabel = hall_group_get(hall_fields[i].group)->label;
+
+        m = hall_val_get(form, hall_fields[i].name);
         if (m == NULL)
             continue;
-        form_row(req, rows, changes, m, before,
-                 strcmp(group, form_labels[i].group) != 0 ? form_labels[i].group : "", &nchanges);
-        group = form_labels[i].group;
+        form_row(req, rows, changes, m, before, strcmp(group, glabel) != 0 ? glabel : "",
+                 &nchanges);
+        group = glabel;
     }
     group = "其他";
     for (m = form->first; m != NULL; m = m->next) {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
+#include "flow.h"
 
 #define PAGE_SIZE 20
 
@@ -78,19 +78,11 @@ static const struct hall_stmt center_stmts[] = {
     {NULL, NULL, 0},
 };
 
-static const char *const business_codes[] = {"new", "reissue", "seal", "finauth", NULL};
-static const char *const business_labels[] = {"证书新办", "介质遗失补办", "电子签章申请",
-                                              "金融认证", NULL};
-
+/* the business types of the filter, the catalogue's (core/catalog.def) */
 static const char *
 business_label(const char *code)
 {
-    int i;
-
-    for (i = 0; business_codes[i] != NULL; i++)
-        if (strcmp(business_codes[i], code) == 0)
-            return business_labels[i];
-    return code;
+    return hall_business_label(code);
 }
 
 /* where "继续办理" leads for an unfinished order of the new flow */
@@ -283,12 +275,12 @@ orders_page(struct hall_req *req)
         hall_val_set_str(req->pool, ctx, "qs", qs);
     }
     opts = hall_val_set_list(req->pool, ctx, "business_opts");
-    for (i = 0; business_codes[i] != NULL; i++) {
+    for (i = 0; hall_businesses[i].code != NULL; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, opts);
 
-        hall_val_set_str(req->pool, o, "code", business_codes[i]);
-        hall_val_set_str(req->pool, o, "label", business_labels[i]);
-        hall_val_set_bool(req->pool, o, "selected", strcmp(biz, business_codes[i]) == 0);
+        hall_val_set_str(req->pool, o, "code", hall_businesses[i].code);
+        hall_val_set_str(req->pool, o, "label", hall_businesses[i].label);
+        hall_val_set_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
     }
     opts = hall_val_set_list(req->pool, ctx, "status_opts");
     for (st = hall_order_states(); st->code != NULL; st++) {

@@ -288,6 +288,8 @@ do_apply(struct hall_req *req)
     s.ship_fen = ship_fen;
     s.seal = seal;
     s.form = form;
+    s.also = NULL;
+    s.arg = NULL;
     return hall_flow_order_save(req, &s);
 }
 

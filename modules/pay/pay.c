@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "flow.h"
 
 /* what the applicant may upload as a voucher: SPEC says at most 2 MB */
 #define SECRET_MAX 512
@@ -108,18 +108,11 @@ static const struct hall_stmt pay_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* the catalogue's label (core/catalog.def) */
 static const char *
 business_label(const char *b)
 {
-    if (strcmp(b, "new") == 0)
-        return "证书新办";
-    if (strcmp(b, "reissue") == 0)
-        return "介质遗失补办";
-    if (strcmp(b, "seal") == 0)
-        return "电子签章申请";
-    if (strcmp(b, "finauth") == 0)
-        return "金融认证";
-    return b;
+    return hall_business_label(b);
 }
 
 /* the order of this user, or NULL after answering (404 for others' orders) */

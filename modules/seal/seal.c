@@ -699,7 +699,7 @@ req_get(void *ctx, const char *name)
     return hall_req_param(ctx, name);
 }
 
-/* inside hall_flow_order_save_with's transaction */
+/* hall_flow_save.also: inside the save's transaction */
 static int
 items_store(struct hall_req *req, int64_t order_id, void *arg)
 {
@@ -874,7 +874,9 @@ do_apply(struct hall_req *req)
     s.ship_fen = ship_fen;
     s.seal = 1;
     s.form = form;
-    return hall_flow_order_save_with(req, &s, items_store, ss);
+    s.also = items_store;
+    s.arg = ss;
+    return hall_flow_order_save(req, &s);
 }
 
 static void

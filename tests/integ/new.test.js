@@ -375,3 +375,62 @@ test('new_apply__prepaid_shipping__fee_from_courier_quote_added_to_bill', async 
     assert.equal(col.status, 200);
     assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '48000');
 });
+
+/* issue 8: a submit with several bad fields gets every error back at once,
+ * each naming its field, the first also as field/message; nothing written */
+test('new_apply__several_bad_fields__all_errors_at_once', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const uid = psql(`SELECT user_id FROM sessions ORDER BY created_at DESC LIMIT 1`);
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm({
+        years: '9', org_id: '91110000600037341A', legal_ric: '360426199101010072',
+        agent_mobile: '1234', agent_title: '', bank_account: '12ab', mail_postcode: '99999',
+        bank_branch_id: '999999',
+    }) });
+    assert.equal(r.status, 400, r.text);
+    const fields = r.body.errors.map((e) => e.field);
+    for (const f of ['years', 'org_id', 'legal_ric', 'agent_mobile', 'agent_title',
+        'bank_account', 'mail_postcode', 'bank_branch_id'])
+        assert.ok(fields.includes(f), `${f} in ${JSON.stringify(r.body.errors)}`);
+    assert.equal(r.body.field, 'years', 'the first error is the one named first');
+    assert.equal(r.body.errors[0].message, r.body.message);
+    assert.match(r.body.errors.find((e) => e.field === 'agent_title').message, /请填写经办人职务/);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE user_id = ${uid}`), '0');
+});
+
+/* issue 7, item 18: 职务 is required (marked *) */
+test('new_apply__agent_title_missing__400_and_marked_required', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const page = await c.get('/new/apply?project=jieyang');
+    assert.match(page.text, /\* 职务<input name="agent_title"/);
+    const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm({ agent_title: ' ' }) });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'agent_title');
+    assert.equal(r.body.message, '请填写经办人职务');
+});
+
+/* issue 7, item 18: the agreements' texts are readable before accepting */
+test('new_agree__page_shows_each_agreement_text', async () => {
+    const c = await applicant();
+    const page = await c.get('/new?project=jieyang');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<details class="agreement" id="agreement-cert_service">/);
+    assert.match(page.text, /用户在申请数字证书时，须按照SZCA的有关规定办理申请/);
+    assert.match(page.text, /id="agreement-sensitive_pi_authorization"/);
+});
+
+/* the generic HTML page (no JavaScript) lists every error too */
+test('new_apply__several_bad_fields__html_page_lists_them', async () => {
+    const c = await applicant();
+    await agreed(c, 'jieyang');
+    const body = new URLSearchParams({ project: 'jieyang', _csrf: c.csrf,
+        ...orgForm({ agent_title: '', mail_postcode: '99999' }) });
+    const res = await fetch(c.base + '/new/apply', { method: 'POST', body, redirect: 'manual',
+        headers: { Cookie: c.cookieHeader(), Accept: 'text/html',
+            'Content-Type': 'application/x-www-form-urlencoded' } });
+    const text = await res.text();
+    assert.equal(res.status, 400, text);
+    assert.match(text, /请填写经办人职务/);
+    assert.match(text, /邮政编码应为6位数字/);
+});
