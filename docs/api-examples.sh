@@ -521,6 +521,19 @@ N=$((N + 1))
 openssl crl -inform DER -in "$D/ecc.crl" -noout -text | grep -q "Serial Number: $SERIAL" ||
     die "the CRL does not list the revoked serial"
 
+# ---------------------------------------------------------------- seal: the public pages
+
+ex 200 '立即购买' curl -s "$H/seal/product"
+N=$((N + 1))
+[ "$(curl -s -o "$D/form.pdf" -w '%{http_code}' "$H/seal/collect-form")" = 200 ] &&
+    head -c 5 "$D/form.pdf" | grep -q '%PDF-' || die "GET /seal/collect-form is not a PDF"
+SJ=$D/seal.jar
+curl -s -c "$SJ" -b "$SJ" "$H/seal/verify" >/dev/null
+SVT=$(curl -s -c "$SJ" -b "$SJ" "$H/seal/verify" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+printf 'not a seal' >"$D/x.seseal"
+ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: application/json' \
+    -F seseal=@"$D/x.seseal" "$H/seal/verify"
+
 # ---------------------------------------------------------------- sessions kept apart, logout
 
 ex 401 '请先登录管理后台' curl -s -b "$J" -H 'Accept: application/json' "$H/admin/review"

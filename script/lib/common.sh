@@ -20,16 +20,17 @@
 # when a working node >= 18 and npm are already on PATH, as on machines with
 # their own node).
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
-libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev postgresql
+libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
+libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
 postgresql-contrib nginx-light nodejs npm curl ca-certificates openssl"
-# ... and what only the tests and tools need: the e2e suite's browser and CJK
-# fonts, the format check's clang-format, bench/run's wrk.  script/test
-# installs them (install_deps $HALL_TEST_DEBS), script/server does not: on a
-# fresh Debian 12 they are 165 more packages and 254 MB more (661 packages,
-# 438 MB in all), which kept a first script/server from answering within
-# 15 minutes on a loaded machine.
+# (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it.)
+# ... and what only the tests and tools need: the e2e suite's browser, the
+# format check's clang-format, bench/run's wrk.  script/test installs them
+# (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
+# they are over 150 more packages, which kept a first script/server from
+# answering within 15 minutes on a loaded machine.
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="chromium fonts-noto-cjk wrk clang-format"
+HALL_TEST_DEBS="chromium wrk clang-format"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list

@@ -9,6 +9,9 @@
 #                                  SM3withSM2 with the signer ID 1234567812345678)
 #   ecc-ocsp.key ecc-ocsp.crt      delegated OCSP signers (id-kp-OCSPSigning,
 #   sm2-ocsp.key sm2-ocsp.crt      id-pkix-ocsp-nocheck), 2 years, one per CA
+#   seal-maker.key seal-maker.crt  the seal maker (SM2, signed by sm2, 5 years):
+#                                  signs the GB/T 38540 SESeal of each approved
+#                                  electronic seal (core/seseal.c)
 #
 # Keys are 0600 in a 0700 directory.  The root key is needed only here:
 # in production it is moved offline after set-up (docs/operations.md).
@@ -35,6 +38,11 @@ ext() {
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
             'keyUsage=critical,digitalSignature' 'extendedKeyUsage=critical,OCSPSigning' \
             'noCheck=ignored' 'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid'
+        ;;
+    sealmaker)
+        printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+            'keyUsage=critical,digitalSignature,nonRepudiation' \
+            'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid'
         ;;
     esac >"$dir/.ext"
 }
@@ -90,4 +98,5 @@ issue ecc ecdsa "Hall Demo ECC CA" root ecdsa 3650 ca
 issue sm2 sm2 "Hall Demo SM2 CA" root ecdsa 3650 ca
 issue ecc-ocsp ecdsa "Hall Demo ECC CA OCSP Responder" ecc ecdsa 730 ocsp
 issue sm2-ocsp sm2 "Hall Demo SM2 CA OCSP Responder" sm2 sm2 730 ocsp
+issue seal-maker sm2 "Hall Demo Seal Maker" sm2 sm2 1825 sealmaker
 chmod 600 ./*.key

@@ -1,0 +1,1094 @@
+/*
+ * seal: 电子签章申请 (seed 001), docs/modules/seal.md.
+ *
+ * What is the seal flow's own lives here; the shared steps of every flow
+ * (agreements, information entry, print, uploads, identity, payment
+ * hand-off) come from the core.  The seal-specific parts are in
+ * core/libhallseal.a (core/seal.h): the seal picture, the GB/T 38540
+ * SESeal, the 签章信息 choices and the price.
+ *
+ *   GET  /seal/product          产品方案 · 电子签章: 立即购买, 使用指引
+ *   GET  /seal/apply            录入信息: 签章信息 (机构章, 业务章, 个人章) + the groups
+ *   POST /seal/apply            every error at once; the order and its seals, one
+ *                               transaction (auto pictures drawn before it)
+ *   GET  /seal/print            打印申请表, then 证书附页
+ *   GET  /seal/guide            签章办理流程指引 (「已知悉」 leads on)
+ *   GET  /seal/usage            使用指引 (签章已办理成功)
+ *   GET  /seal/preview          a drawn seal for the 签章信息 form (PNG)
+ *   GET  /seal/collect-form     the 电子签章采集表 template (PDF)
+ *   GET  /seal/collect-form?id= the order's 采集表, one box per seal
+ *   GET  /seal/attachment?id=   证书附页 of an order, with the seal pictures
+ *   POST /seal/impression       抠图: an impression photo -> the seal's picture
+ *   GET  /seal/image?id=        the owner's seal picture (PNG)
+ *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made on the
+ *                               first request once the certificate exists
+ *   GET  /seal/verify           public: 电子印章验证, upload a file
+ *   POST /seal/verify           public: the verdict (signature, chain,
+ *                               revocation of the maker, of the signer's
+ *                               certificate and of the seal)
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "flow.h"
+#include "hall.h"
+#include "seal.h"
+
+static const struct hall_stmt seal_stmts[] = {
+    {"seal_item_own",
+     "SELECT i.image_png, i.kind, i.position, o.order_no FROM seal_items i"
+     " JOIN orders o ON o.id = i.order_id WHERE i.id = $1 AND o.user_id = $2"
+     " AND i.image_png IS NOT NULL",
+     2},
+    {"seal_item_order",
+     "SELECT i.order_id FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.id = $1 AND o.user_id = $2",
+     2},
+    {"seseal_own",
+     "SELECT s.der, s.es_id FROM seseals s JOIN orders o ON o.id = s.order_id"
+     " WHERE s.item_id = $1 AND o.user_id = $2 AND s.state = 'valid'",
+     2},
+    {"seseal_todo",
+     "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, ''), i.image_png,"
+     " i.holder_enc, o.subject, c.serial, c.der, extract(epoch FROM c.not_after)::bigint"
+     " FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " JOIN certificates c ON c.order_id = o.id AND c.state = 'issued'"
+     " WHERE i.order_id = $1 AND i.image_png IS NOT NULL AND NOT EXISTS"
+     " (SELECT 1 FROM seseals s WHERE s.item_id = i.id AND s.state = 'valid')"
+     " ORDER BY i.kind, i.position",
+     1},
+    {"seseal_insert",
+     "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
+     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7)) ON CONFLICT DO NOTHING",
+     7},
+    {"seseal_lookup",
+     "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS'), ''), s.der = $2, coalesce(s.cert_serial, '')"
+     " FROM seseals s WHERE s.es_id = $1",
+     2},
+    {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
+    {"seal_order_own",
+     "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
+     " 'Asia/Shanghai', 'YYYY-MM-DD') FROM orders o WHERE o.id = $1 AND o.user_id = $2"
+     " AND o.business_type = 'seal'",
+     2},
+    {"seal_items_of",
+     "SELECT id, kind, position, years, style, coalesce(seal_name, ''), holder_enc,"
+     " image_png IS NOT NULL, price_fen FROM seal_items WHERE order_id = $1"
+     " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
+     1},
+    {"seal_item_lock",
+     "SELECT i.style, o.status FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
+     2},
+    {"seal_item_image", "UPDATE seal_items SET image_png = $2 WHERE id = $1", 2},
+    {"seal_item_upsert",
+     "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
+     " holder_enc, price_fen, image_png) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9,"
+     " $10) ON CONFLICT (order_id, kind, position) DO UPDATE SET product_id ="
+     " EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name ="
+     " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
+     " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
+     " THEN seal_items.image_png ELSE EXCLUDED.image_png END",
+     10},
+    {"seal_items_prune",
+     "DELETE FROM seal_items WHERE order_id = $1"
+     " AND NOT ((kind || ':' || position) = ANY (string_to_array($2, ',')))",
+     2},
+    {NULL, NULL, 0},
+};
+
+/* ---- module start ------------------------------------------------------------ */
+
+static int
+seal_init(struct hall_app *app)
+{
+    char err[512];
+
+    if (hall_sealimg_check(err, sizeof(err)) != HALL_OK ||
+        hall_seseal_load(app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* ---- pages ------------------------------------------------------------------------ */
+
+static int
+product_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "产品方案 · 电子签章");
+    return hall_resp_page(req, 200, "seal_product", ctx);
+}
+
+static int
+usage_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "电子签章使用指引");
+    return hall_resp_page(req, 200, "seal_usage", ctx);
+}
+
+static int
+guide_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "签章办理流程指引");
+    hall_val_set_str(req->pool, ctx, "project",
+                     hall_req_query(req, "project") != NULL ? hall_req_query(req, "project") : "");
+    return hall_resp_page(req, 200, "seal_guide", ctx);
+}
+
+/* ---- pictures ----------------------------------------------------------------------- */
+
+static const char *const kind_choices[] = {"org", "org_business", "org_person", NULL};
+
+static const struct hall_pspec preview_params[] = {
+    {"kind", HALL_P_CHOICE, 0, 0, 0, "印章类型", kind_choices},
+    {"org", HALL_P_TEXT, HALL_PF_OPTIONAL, 1, 100, "机构名称", NULL},
+    {"name", HALL_P_TEXT, HALL_PF_OPTIONAL, 1, 60, "印章名称", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static enum hall_seal_kind
+kind_of(const char *code)
+{
+    if (strcmp(code, "org_business") == 0)
+        return HALL_SEAL_BUSINESS;
+    if (strcmp(code, "org_person") == 0)
+        return HALL_SEAL_PERSON;
+    return HALL_SEAL_ORG;
+}
+
+/*
+ * The drawn seal for the form's preview; X-Seal-Fit carries what the
+ * drawing measured (docs/modules/seal.md), so a client can tell the text
+ * fits without decoding the picture.
+ */
+static int
+preview(struct hall_req *req)
+{
+    enum hall_seal_kind kind = kind_of(hall_req_param(req, "kind"));
+    const char *org = hall_req_param(req, "org"), *name = hall_req_param(req, "name");
+    struct hall_sealimg_fit fit;
+    unsigned char *png;
+    size_t len;
+
+    if (kind != HALL_SEAL_PERSON && (org == NULL || *org == '\0'))
+        return hall_resp_error(req, 400, "org", "请填写机构名称");
+    if (kind == HALL_SEAL_PERSON && (name == NULL || *name == '\0'))
+        return hall_resp_error(req, 400, "name", "请填写姓名");
+    if (org != NULL && strlen(org) > 0 && (long)strlen(org) > HALL_SEAL_ORG_MAX * 4)
+        return hall_resp_error(req, 400, "org", "机构名称过长");
+    png = hall_sealimg_render(req->pool, kind, org, name != NULL ? name : "", &len, &fit);
+    if (png == NULL)
+        return hall_resp_error(req, 400, kind == HALL_SEAL_PERSON ? "name" : "org",
+                               kind == HALL_SEAL_PERSON
+                                   ? "姓名无法绘制为印章（最多 6 个字）"
+                                   : "机构名称或印章名称无法绘制为印章（机构名称最多 30 "
+                                     "个字，印章名称最多 12 个字）");
+    hall_resp_header(req, "X-Seal-Fit",
+                     hall_psprintf(req->pool,
+                                   "glyphs=%d; text_outer_r=%.1f; ring_inner_r=%.1f; "
+                                   "min_gap=%.1f; font_px=%.0f; name_half_w=%.1f; name_room=%.1f",
+                                   fit.glyphs, fit.text_outer_r, fit.ring_inner_r, fit.min_gap,
+                                   fit.arc_font_px, fit.name_half_w, fit.name_room));
+    hall_resp_header(req, "Cache-Control", "no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
+static const struct hall_pspec id_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9007199254740991L, "编号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+image(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *png;
+    size_t len;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_resp_error(req, 400, "id", "编号格式不正确");
+    res = hall_db_exec(req, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "印章图片不存在");
+    png = hall_dbres_bytea(req, res, 0, 0, &len);
+    if (png == NULL)
+        return hall_resp_busy(req);
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
+static int collect_form_of(struct hall_req *req);
+
+static int
+collect_form(struct hall_req *req)
+{
+    size_t len;
+    unsigned char *pdf;
+
+    /* an order's: its seals; without one, the blank template */
+    if (hall_req_param(req, "id") != NULL) {
+        if (req->user_id == 0)
+            return hall_resp_error(req, 401, NULL, "请先登录");
+        return collect_form_of(req);
+    }
+    pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
+    if (pdf == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_bytes(req, pdf, len, "application/pdf", "电子签章采集表.pdf");
+}
+
+/* ---- 证书附页 -------------------------------------------------------------------------- */
+
+/* 4127**********0012: enough for the applicant to recognise, never the number */
+static const char *
+ric_masked(struct hall_pool *pool, const char *ric)
+{
+    size_t n = strlen(ric);
+
+    if (n < 8)
+        return "****";
+    return hall_psprintf(pool, "%.4s%.*s%s", ric, (int)(n - 8), "**************", ric + n - 4);
+}
+
+/* the seal rows of an order for a page: kind, name, years, style, picture */
+static struct hall_val *
+items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req, "seal_items_of", HALL_I64(order_id));
+    struct hall_val *list;
+    int i;
+
+    if (res == NULL)
+        return NULL;
+    list = hall_val_set_list(req->pool, ctx, "seals");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *it = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_get(res, i, 1);
+        enum hall_seal_kind k = kind_of(kind);
+
+        hall_val_set_int(req->pool, it, "no", i + 1);
+        hall_val_set_str(req->pool, it, "id", hall_dbres_get(res, i, 0));
+        hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(k));
+        hall_val_set_str(req->pool, it, "name", hall_dbres_get(res, i, 5));
+        hall_val_set_str(req->pool, it, "years", hall_dbres_get(res, i, 3));
+        hall_val_set_str(req->pool, it, "style_label",
+                         hall_seal_style_label(strcmp(hall_dbres_get(res, i, 4), "cutout") == 0
+                                                   ? HALL_SEAL_CUTOUT
+                                                   : HALL_SEAL_AUTO));
+        hall_val_set_bool(req->pool, it, "cutout",
+                          strcmp(hall_dbres_get(res, i, 4), "cutout") == 0);
+        hall_val_set_bool(req->pool, it, "has_image", strcmp(hall_dbres_get(res, i, 7), "t") == 0);
+        if (k == HALL_SEAL_PERSON) {
+            struct hall_val *h = hall_dbres_pii_json(req, res, i, 6);
+            const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
+            const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
+
+            if (n == NULL || r == NULL || n->type != HALL_V_STR || r->type != HALL_V_STR)
+                return NULL;
+            hall_val_set_str(req->pool, it, "name", n->str);
+            hall_val_set_str(req->pool, it, "holder_ric", ric_masked(req->pool, r->str));
+        }
+    }
+    return list;
+}
+
+/* the owner's seal order named by "id"; NULL after answering */
+static struct hall_dbres *
+seal_order(struct hall_req *req, int64_t *id)
+{
+    return hall_order_own(req, "seal_order_own", id);
+}
+
+static int
+attachment(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+    struct hall_dbres *o;
+    int64_t id;
+
+    o = seal_order(req, &id);
+    if (o == NULL)
+        return HALL_OK;
+    hall_val_set_str(req->pool, ctx, "title", "证书附页");
+    hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
+    hall_val_set_int(req->pool, ctx, "id", id);
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 0));
+    hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_get(o, 0, 1));
+    hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(o, 0, 3));
+    if (items_ctx(req, ctx, id) == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_page(req, 200, "seal_attachment", ctx);
+}
+
+/* the order's 采集表: one box per seal of the order */
+static int
+collect_form_of(struct hall_req *req)
+{
+    int64_t id;
+    struct hall_dbres *o = seal_order(req, &id), *res;
+    const char **labels;
+    unsigned char *pdf;
+    size_t len;
+    int i, n;
+
+    if (o == NULL)
+        return HALL_OK;
+    res = hall_db_exec(req, "seal_items_of", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    n = hall_dbres_rows(res);
+    labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
+    for (i = 0; i < n; i++) {
+        enum hall_seal_kind k = kind_of(hall_dbres_get(res, i, 1));
+
+        labels[i] =
+            hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
+                          *hall_dbres_get(res, i, 5) ? " · " : "", hall_dbres_get(res, i, 5));
+        if (k == HALL_SEAL_PERSON)
+            labels[i] = hall_psprintf(req->pool, "%s（手写签名）", labels[i]);
+    }
+    pdf = hall_sealimg_collect_pdf(req->pool, hall_dbres_get(o, 0, 1), hall_dbres_get(o, 0, 0),
+                                   labels, n, &len);
+    if (pdf == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_bytes(
+        req, pdf, len, "application/pdf",
+        hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_get(o, 0, 0)));
+}
+
+/* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */
+
+static int
+impression(struct hall_req *req)
+{
+    const struct hall_upload *up = hall_req_upload(req, "impression");
+    struct hall_dbres *res;
+    unsigned char *png;
+    const char *err, *mime;
+    size_t len;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_resp_error(req, 400, "id", "印章编号不正确");
+    if (up == NULL || up->size == 0)
+        return hall_resp_error(req, 400, "impression", "请上传印章印模图片");
+    mime = hall_file_sniff(up->data, up->size);
+    if (mime == NULL || strcmp(mime, "application/pdf") == 0)
+        return hall_resp_error(req, 400, "impression",
+                               "印模图片应为 JPG、PNG、BMP 或 GIF 格式，大小不超过2M");
+    /* the cut-out is computed before the transaction: no row waits on it */
+    png = hall_sealimg_cutout(req->pool, up->data, up->size, &len, &err);
+    if (png == NULL)
+        return hall_resp_error(req, 400, "impression", err);
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_resp_error(req, 404, NULL, "印章不存在");
+    if (strcmp(hall_dbres_get(res, 0, 0), "cutout") != 0)
+        return hall_resp_error(req, 409, "impression",
+                               "该印章的签章样式为“工具自动生成”，无需上传印模");
+    if (strcmp(hall_dbres_get(res, 0, 1), "draft") != 0 &&
+        strcmp(hall_dbres_get(res, 0, 1), "rejected") != 0)
+        return hall_resp_error(req, 409, NULL, "业务单已提交，不能再修改印章");
+    if (hall_db_exec(req, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
+        hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
+    {
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_fmt(req->pool, v, "image", "%s/seal/image?id=%lld", hall_req_base(req),
+                         (long long)id);
+        return hall_resp_ok(req, v);
+    }
+}
+
+/* ---- SESeal: production and the owner's download ----------------------------------- */
+
+/*
+ * The SESeal of every seal of an order that has none yet, once the order's
+ * certificate is issued: signed by the seal maker, listing that
+ * certificate, valid from now for the seal's years (not beyond the
+ * certificate).  Idempotent: a seal made concurrently is kept once (the
+ * es_id is the seal's, ON CONFLICT DO NOTHING; one valid row per item).
+ */
+static int
+seseal_produce(struct hall_req *req, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req, "seseal_todo", HALL_I64(order_id));
+    time_t now = time(NULL);
+    int i;
+
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        const char *kind = hall_dbres_get(res, i, 1), *seal_name = hall_dbres_get(res, i, 4);
+        struct hall_seseal_in in;
+        const unsigned char *certs[1];
+        size_t lens[1], png_len, der_len;
+        unsigned char *png = hall_dbres_bytea(req, res, i, 5, &png_len), *der;
+        time_t end = now + (time_t)hall_dbres_i64(res, i, 3) * 365 * 86400;
+        const char *name = hall_dbres_get(res, i, 7), *es_id;
+
+        certs[0] = hall_dbres_bytea(req, res, i, 9, &lens[0]);
+        if (png == NULL || certs[0] == NULL)
+            return HALL_ERR;
+        if (strcmp(kind, "org_person") == 0) {
+            size_t hl;
+            unsigned char *he = hall_dbres_bytea(req, res, i, 6, &hl);
+            char *hj = he != NULL ? hall_pii_decrypt(req->pool, he, hl) : NULL;
+            struct hall_val *h =
+                hj != NULL ? hall_val_parse(req->pool, hj, strlen(hj), NULL, 0) : NULL;
+            const struct hall_val *hn = h != NULL ? hall_val_get(h, "name") : NULL;
+
+            if (hn == NULL || hn->type != HALL_V_STR)
+                return HALL_ERR;
+            name = hn->str;
+        } else if (*seal_name != '\0') {
+            name = hall_psprintf(req->pool, "%s%s", name, seal_name);
+        }
+        if (end > (time_t)hall_dbres_i64(res, i, 10))
+            end = (time_t)hall_dbres_i64(res, i, 10);
+        es_id = hall_psprintf(req->pool, "SZCA%012lld%c%02d", (long long)order_id,
+                              strcmp(kind, "org") == 0            ? 'O'
+                              : strcmp(kind, "org_business") == 0 ? 'B'
+                                                                  : 'P',
+                              (int)hall_dbres_i64(res, i, 2));
+        memset(&in, 0, sizeof(in));
+        in.es_id = es_id;
+        in.type = strcmp(kind, "org_person") == 0 ? 2 : 1;
+        in.name = name;
+        in.certs = certs;
+        in.cert_lens = lens;
+        in.ncerts = 1;
+        in.created = now;
+        in.valid_start = now;
+        in.valid_end = end;
+        in.png = png;
+        in.png_len = png_len;
+        in.width_mm = HALL_SEAL_MM;
+        in.height_mm = HALL_SEAL_MM;
+        der = hall_seseal_make(req->pool, &in, &der_len);
+        if (der == NULL) {
+            hall_err(req, "msg=\"seseal signing failed\" order=%lld", (long long)order_id);
+            return HALL_ERR;
+        }
+        if (hall_db_exec(req, "seseal_insert", HALL_STR(es_id), HALL_I64(hall_dbres_i64(res, i, 0)),
+                         HALL_I64(order_id), HALL_STR(hall_dbres_get(res, i, 8)),
+                         HALL_BIN(der, der_len), HALL_I64(now), HALL_I64(end)) == NULL)
+            return HALL_ERR;
+        hall_info(req, "msg=\"seseal made\" order=%lld es_id=%s", (long long)order_id, es_id);
+    }
+    return HALL_OK;
+}
+
+static int
+seseal_download(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *der;
+    size_t len;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_resp_error(req, 400, "id", "编号格式不正确");
+    res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0) {
+        struct hall_dbres *o =
+            hall_db_exec(req, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
+
+        if (o == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(o) == 0)
+            return hall_resp_error(req, 404, NULL, "印章不存在");
+        if (seseal_produce(req, hall_dbres_i64(o, 0, 0)) != HALL_OK)
+            return hall_resp_busy(req);
+        res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 0)
+            return hall_resp_error(req, 409, NULL, "电子印章尚未制作：证书制作完成后即可下载");
+    }
+    der = hall_dbres_bytea(req, res, 0, 0, &len);
+    if (der == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_bytes(req, der, len, "application/octet-stream",
+                           hall_psprintf(req->pool, "%s.seseal", hall_dbres_get(res, 0, 1)));
+}
+
+/* ---- 电子印章验证 (public) -------------------------------------------------------------- */
+
+static const char *
+beijing(struct hall_pool *pool, time_t t)
+{
+    struct tm tm;
+    char buf[32];
+
+    t += 8 * 3600;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+    return hall_pstrdup(pool, buf);
+}
+
+/* standard base64 (a data: URI), not the URL alphabet of hall_b64url */
+static char *
+b64(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    char *out = hall_palloc(pool, 4 * ((n + 2) / 3) + 1);
+
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
+static void
+problem(struct hall_req *req, struct hall_val *list, const char *text)
+{
+    hall_val_push_str(req->pool, list, text);
+}
+
+static int
+verify_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "电子印章验证");
+    return hall_resp_page(req, 200, "seal_verify", ctx);
+}
+
+static int
+verify(struct hall_req *req)
+{
+    const struct hall_upload *up = hall_req_upload(req, "seseal");
+    struct hall_val *ctx = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
+    struct hall_val *r, *problems, *signers;
+    struct hall_seseal_info info;
+    struct hall_dbres *res;
+    unsigned char *crl;
+    size_t crl_len = 0;
+    const char *err;
+    time_t now = time(NULL);
+    int i, valid;
+
+    if (up == NULL || up->size == 0)
+        return hall_resp_error(req, 400, "seseal", "请选择要验证的电子印章文件");
+    crl = hall_pki_crl_get(req, "sm2", &crl_len);
+    if (hall_seseal_verify(req->pool, up->data, up->size, crl, crl_len, &info, &err) != HALL_OK)
+        return hall_resp_error(req, 400, "seseal", err);
+    r = hall_val_set_obj(req->pool, ctx, "result");
+    problems = hall_val_set_list(req->pool, r, "problems");
+    hall_val_set_str(req->pool, r, "es_id", info.es_id);
+    hall_val_set_str(req->pool, r, "name", info.name);
+    hall_val_set_int(req->pool, r, "version", info.version);
+    hall_val_set_str(req->pool, r, "type_label", info.type == 2 ? "个人印章" : "机构印章");
+    hall_val_set_str(req->pool, r, "valid_start", beijing(req->pool, info.valid_start));
+    hall_val_set_str(req->pool, r, "valid_end", beijing(req->pool, info.valid_end));
+    hall_val_set_str(req->pool, r, "maker", info.maker_subject);
+    hall_val_set_bool(req->pool, r, "signature_ok", info.signature_ok);
+    hall_val_set_bool(req->pool, r, "chain_ok", info.chain_ok);
+    hall_val_set_bool(req->pool, r, "crl_ok", info.crl_ok);
+    hall_val_set_bool(req->pool, r, "maker_revoked", info.maker_revoked);
+    if (strcmp(info.picture_type, "PNG") == 0 && info.png_len > 8 &&
+        memcmp(info.png, "\x89PNG", 4) == 0)
+        hall_val_set_fmt(req->pool, r, "picture", "data:image/png;base64,%s",
+                         b64(req->pool, info.png, info.png_len));
+    if (!info.signature_ok)
+        problem(req, problems, "制章者签名无效：印章内容已被改动或不是由本系统制作");
+    if (!info.chain_ok)
+        problem(req, problems, "制章者证书不能验证到本系统的根证书");
+    if (!info.crl_ok)
+        problem(req, problems, "无法取得有效的证书吊销列表，吊销状态无法确认");
+    if (info.maker_revoked)
+        problem(req, problems, "制章者证书已吊销");
+    if (now < info.valid_start || now > info.valid_end)
+        problem(req, problems, "印章不在有效期内");
+    /* what only the register knows: the seal itself, the signers' certificates */
+    res = hall_db_exec(req, "seseal_lookup", HALL_STR(info.es_id), HALL_BIN(up->data, up->size));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0) {
+        hall_val_set_str(req->pool, r, "seal_state", "unknown");
+        problem(req, problems, "本系统未登记该印章");
+    } else {
+        hall_val_set_str(req->pool, r, "seal_state", hall_dbres_get(res, 0, 0));
+        if (strcmp(hall_dbres_get(res, 0, 0), "revoked") == 0)
+            problem(req, problems,
+                    hall_psprintf(req->pool, "印章已于 %s 注销", hall_dbres_get(res, 0, 1)));
+        if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0)
+            problem(req, problems, "文件与本系统登记的印章不一致");
+    }
+    signers = hall_val_set_list(req->pool, r, "signers");
+    for (i = 0; i < info.nsigners; i++) {
+        struct hall_val *s = hall_val_push_obj(req->pool, signers);
+        struct hall_dbres *c =
+            hall_db_exec(req, "seal_cert_state", HALL_STR(info.signers[i].serial));
+        const char *st;
+
+        if (c == NULL)
+            return hall_resp_busy(req);
+        st = hall_dbres_rows(c) > 0 ? hall_dbres_get(c, 0, 0) : "unknown";
+        hall_val_set_str(req->pool, s, "serial", info.signers[i].serial);
+        hall_val_set_str(req->pool, s, "subject", info.signers[i].subject);
+        hall_val_set_str(req->pool, s, "state", st);
+        hall_val_set_str(req->pool, s, "state_label",
+                         strcmp(st, "issued") == 0                               ? "有效"
+                         : strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0 ? "已吊销"
+                                                                                 : "未登记");
+        if (strcmp(st, "issued") != 0)
+            problem(req, problems,
+                    hall_psprintf(req->pool, "签章人证书 %s %s", info.signers[i].serial,
+                                  strcmp(st, "unknown") == 0 ? "未在本系统登记" : "已吊销"));
+    }
+    if (info.nsigners == 0)
+        problem(req, problems, "印章未列出签章人证书");
+    valid = problems->first == NULL;
+    hall_val_set_bool(req->pool, r, "valid", valid);
+    hall_val_set_str(req->pool, r, "verdict", valid ? "印章有效" : "印章无效");
+    hall_info(req, "msg=\"seseal verified\" es_id=%s valid=%d", info.es_id, valid);
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    hall_val_set_str(req->pool, ctx, "title", "电子印章验证");
+    return hall_resp_page(req, 200, "seal_verify", ctx);
+}
+
+/* ---- the flow: 录入信息 with 签章信息, print ------------------------------------------ */
+
+static const struct hall_flow_step seal_steps[] = {
+    {"agree", "阅读协议"},  {"apply", "录入信息"},    {"print", "打印申请表"},
+    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
+    {NULL, NULL},
+};
+
+static const char *const seal_groups[] = {"unit", "legal",   "agent", "bank",
+                                          "mail", "invoice", NULL};
+
+static const char *const seal_materials[] = {"application", "license",         "agent_id",
+                                             "seal_form",   "cert_attachment", NULL};
+
+/* the seals of an order being saved, with their pictures drawn */
+struct seal_save {
+    struct hall_seal_choice *c;
+    int64_t product[4]; /* by enum hall_seal_kind */
+    int64_t price[HALL_SEAL_ITEMS_MAX];
+    unsigned char *png[HALL_SEAL_ITEMS_MAX];
+    size_t png_len[HALL_SEAL_ITEMS_MAX];
+};
+
+static const char *
+req_get(void *ctx, const char *name)
+{
+    return hall_req_param(ctx, name);
+}
+
+/* hall_flow_save.also: inside the save's transaction */
+static int
+items_store(struct hall_req *req, int64_t order_id, void *arg)
+{
+    struct seal_save *ss = arg;
+    struct hall_buf *keep = hall_buf_new(req->pool, 4096);
+    int i;
+
+    for (i = 0; i < ss->c->n; i++) {
+        const struct hall_seal_item *it = &ss->c->items[i];
+        struct hall_dbparam holder = HALL_NULLP, png = HALL_NULLP;
+        const char *kind = hall_seal_kind_code(it->kind);
+
+        if (it->kind == HALL_SEAL_PERSON) {
+            struct hall_val *h = hall_val_obj(req->pool);
+            const char *json;
+            unsigned char *enc;
+            size_t jl, el;
+
+            hall_val_set_str(req->pool, h, "name", it->holder_name);
+            hall_val_set_str(req->pool, h, "ric", it->holder_ric);
+            json = hall_val_json(req->pool, h, &jl);
+            enc = json != NULL ? hall_pii_encrypt(req->pool, json, jl, &el) : NULL;
+            if (enc == NULL)
+                return HALL_ERR;
+            holder = HALL_BIN(enc, el);
+        }
+        if (ss->png[i] != NULL)
+            png = HALL_BIN(ss->png[i], ss->png_len[i]);
+        if (hall_db_exec(req, "seal_item_upsert", HALL_I64(order_id), HALL_STR(kind),
+                         HALL_I64(it->index), HALL_I64(ss->product[it->kind]), HALL_I64(it->years),
+                         HALL_STR(it->style == HALL_SEAL_CUTOUT ? "cutout" : "auto"),
+                         HALL_STR(it->kind == HALL_SEAL_PERSON || it->name == NULL ? "" : it->name),
+                         holder, HALL_I64(ss->price[i]), png) == NULL)
+            return HALL_ERR;
+        hall_buf_printf(keep, "%s%s:%d", i > 0 ? "," : "", kind, it->index);
+    }
+    return hall_db_exec(req, "seal_items_prune", HALL_I64(order_id), HALL_STR(keep->data)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+static const struct hall_pspec apply_params[] = {
+    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
+     hall_choices_title_type},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+do_apply(struct hall_req *req)
+{
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    struct hall_val *form = hall_val_obj(req->pool);
+    struct hall_seal_choice *c = hall_pcalloc(req->pool, sizeof(*c));
+    struct seal_save *ss = hall_pcalloc(req->pool, sizeof(*ss));
+    struct hall_seal_part part;
+    struct hall_dbres *o = NULL, *prods;
+    struct hall_partner p;
+    struct hall_price prices[4];
+    struct hall_flow_save s;
+    const char *project = hall_req_param(req, "project"), *key = hall_req_param(req, "submit_key");
+    int64_t ship_fen = 0, total = 0, years = 1;
+    int i, k;
+
+    hall_req_check(req, apply_params, &e);
+    if (e.first != NULL && e.first->field != NULL &&
+        (strcmp(e.first->field, "id") == 0 || strcmp(e.first->field, "project") == 0))
+        return hall_resp_errors(req, &e);
+    if (key != NULL && *key == '\0')
+        key = NULL;
+    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
+        o = hall_flow_order(req);
+        if (o == NULL)
+            return HALL_OK;
+        if (!hall_flow_editable(o))
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+        project = hall_dbres_str(o, 0, "partner_code");
+    }
+    if (hall_flow_partner(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    prods = hall_flow_products(req, &p);
+    if (prods == NULL)
+        return HALL_OK;
+    memset(prices, 0, sizeof(prices));
+    for (i = 0; i < hall_dbres_rows(prods); i++)
+        for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++)
+            if (strcmp(hall_dbres_str(prods, i, "cert_type"), hall_seal_kind_code(k)) == 0) {
+                ss->product[k] = hall_dbres_int(prods, i, "id");
+                prices[k] = hall_flow_product_price(prods, i);
+            }
+    if (ss->product[HALL_SEAL_ORG] == 0)
+        return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, "电子签章申请");
+    /* 签章信息, then the catalogue's groups: every error at once */
+    if (hall_seal_choice_parse(req->pool, req_get, req, c) != HALL_OK)
+        for (i = 0; i < c->nerrors; i++)
+            hall_errors_add(req->pool, &e, 400, c->errors[i].field, c->errors[i].message);
+    for (i = 0; i < c->n; i++)
+        if (ss->product[c->items[i].kind] == 0)
+            hall_errors_add(req->pool, &e, 400,
+                            c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count",
+                            "该项目不提供此类印章");
+    hall_flow_fields_check(req, HALL_T_ORG, form, &e);
+    hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
+    hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
+        return HALL_OK;
+    if (e.first != NULL)
+        return hall_resp_errors(req, &e);
+    if (o == NULL && hall_flow_orders_cap(req, 0) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_carrier_check(req, form, HALL_T_ORG) != HALL_OK)
+        return HALL_OK;
+    /* each seal's price and picture, before any transaction */
+    for (i = 0; i < c->n; i++) {
+        const struct hall_seal_item *it = &c->items[i];
+
+        part.kind = it->kind;
+        part.years = it->years;
+        part.price = prices[it->kind];
+        ss->price[i] = hall_seal_price(&part, 1);
+        total += ss->price[i];
+        if (it->years > years)
+            years = it->years;
+        if (it->style == HALL_SEAL_AUTO) {
+            ss->png[i] =
+                hall_sealimg_render(req->pool, it->kind, hall_form_str(form, "org_name"),
+                                    it->name != NULL ? it->name : "", &ss->png_len[i], NULL);
+            if (ss->png[i] == NULL)
+                return hall_resp_error(req, 400,
+                                       it->kind == HALL_SEAL_PERSON ? "person_count" : "org_name",
+                                       "机构名称或印章名称无法绘制为印章（机构名称最多 30 个字）");
+        }
+    }
+    ss->c = c;
+    if (strcmp(hall_form_str(form, "shipping"), "prepaid") == 0) {
+        struct hall_quote q;
+
+        if (!p.prepaid)
+            return hall_msg(req, HALL_M_PREPAID_NOT_OFFERED, "shipping");
+        if (hall_flow_shipping_quote(req, hall_form_str(form, "mail_province"),
+                                     hall_form_str(form, "mail_city"),
+                                     hall_form_str(form, "mail_district"),
+                                     hall_form_str(form, "mail_town"), &q) != HALL_OK)
+            return HALL_OK;
+        if (!q.prepaid)
+            return hall_msg(req, HALL_M_NO_PREPAID_HERE, "shipping", q.carrier);
+        ship_fen = q.fee_fen;
+        hall_val_set_str(req->pool, form, "carrier", q.carrier);
+    }
+    if (o != NULL && strcmp(hall_dbres_str(o, 0, "status"), "draft") != 0 &&
+        total + ship_fen != hall_dbres_int(o, 0, "amount_fen"))
+        return hall_msg(req, HALL_M_PAID_AMOUNT_FIXED, "org_count",
+                        hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")),
+                        hall_yuan(req->pool, total + ship_fen));
+    hall_val_set_str(req->pool, form, "choice_cert_type", "电子签章");
+    hall_val_set_fmt(req->pool, form, "choice_seal", "%d枚", c->n);
+    hall_val_set_fmt(req->pool, form, "price_total", "%s元",
+                     hall_yuan(req->pool, total + ship_fen));
+    memset(&s, 0, sizeof(s));
+    s.o = o;
+    s.partner = p.code;
+    s.cert_type = "org";
+    s.subject = hall_form_str(form, "org_name");
+    s.submit_key = key;
+    s.product_id = ss->product[HALL_SEAL_ORG];
+    s.years = years;
+    s.cert_fen = total;
+    s.ship_fen = ship_fen;
+    s.seal = 1;
+    s.form = form;
+    s.also = items_store;
+    s.arg = ss;
+    return hall_flow_order_save(req, &s);
+}
+
+static void
+styles_of(struct hall_req *req, struct hall_val *obj, const char *key, int cur)
+{
+    struct hall_val *l = hall_val_set_list(req->pool, obj, key);
+    int st;
+
+    for (st = HALL_SEAL_AUTO; st <= HALL_SEAL_CUTOUT; st++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, l);
+
+        hall_val_set_str(req->pool, o, "v", st == HALL_SEAL_CUTOUT ? "cutout" : "auto");
+        hall_val_set_str(req->pool, o, "label", hall_seal_style_label(st));
+        hall_val_set_bool(req->pool, o, "selected", st == cur);
+    }
+}
+
+static void
+years_of(struct hall_req *req, struct hall_val *obj, const char *key, const char *n, int cur)
+{
+    struct hall_val *l = hall_val_set_list(req->pool, obj, key);
+    int y;
+
+    for (y = 1; y <= 5; y++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, l);
+
+        hall_val_set_int(req->pool, o, n, y);
+        hall_val_set_bool(req->pool, o, "selected", y == cur);
+    }
+}
+
+#define PERSON_ROWS 5
+
+static int
+apply_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct hall_dbres *o = NULL, *prods, *items = NULL;
+    struct hall_val *ctx, *form, *l;
+    struct hall_partner p;
+    int i, biz = 0, persons = 0, org = 0, org_years = 1, biz_years = 1, org_style = 0;
+
+    if (hall_req_query(req, "id") != NULL) {
+        o = hall_flow_order(req);
+        if (o == NULL)
+            return HALL_OK;
+        project = hall_dbres_str(o, 0, "partner_code");
+        if (!hall_flow_editable(o))
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    }
+    if (hall_flow_partner(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    if (o == NULL && hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    ctx = hall_flow_page(req, "录入信息", &p);
+    form = o != NULL ? hall_flow_form(req, o) : hall_val_obj(req->pool);
+    prods = hall_flow_products(req, &p);
+    if (form == NULL || prods == NULL)
+        return req->responded ? HALL_OK : hall_resp_busy(req);
+    hall_flow_choices_ctx(req, ctx, prods, &p, "org", 1, 1, form);
+    for (i = 0; i < hall_dbres_rows(prods); i++) {
+        const char *t = hall_dbres_str(prods, i, "cert_type");
+        struct hall_price pr = hall_flow_product_price(prods, i);
+        const char *yuan = hall_yuan(req->pool, hall_price_cert(&pr, 1, 0));
+
+        hall_val_set_str(req->pool, ctx,
+                         strcmp(t, "org") == 0            ? "price_org"
+                         : strcmp(t, "org_business") == 0 ? "price_biz"
+                                                          : "price_person",
+                         yuan);
+    }
+    l = hall_val_set_list(req->pool, ctx, "biz_rows");
+    if (o != NULL) {
+        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
+        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+        items = hall_db_exec(req, "seal_items_of", HALL_I64(hall_dbres_int(o, 0, "id")));
+        if (items == NULL)
+            return hall_resp_busy(req);
+        for (i = 0; i < hall_dbres_rows(items); i++) {
+            const char *k = hall_dbres_get(items, i, 1);
+
+            if (strcmp(k, "org") == 0) {
+                org = 1;
+                org_years = (int)hall_dbres_i64(items, i, 3);
+                org_style = strcmp(hall_dbres_get(items, i, 4), "cutout") == 0;
+                hall_val_set_str(req->pool, ctx, "org_seal_name", hall_dbres_get(items, i, 5));
+            } else if (strcmp(k, "org_business") == 0) {
+                biz++;
+                biz_years = (int)hall_dbres_i64(items, i, 3);
+            } else {
+                persons++;
+            }
+        }
+    } else {
+        unsigned char rnd[24];
+
+        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
+        org = 1;
+    }
+    hall_val_set_bool(req->pool, ctx, "org_on", org);
+    years_of(req, ctx, "years_org", "n", org_years);
+    years_of(req, ctx, "years_biz", "n", biz_years);
+    styles_of(req, ctx, "styles_org", org_style);
+    {
+        struct hall_val *counts = hall_val_set_list(req->pool, ctx, "biz_counts");
+
+        for (i = 0; i <= HALL_SEAL_BIZ_MAX; i++) {
+            struct hall_val *n = hall_val_push_obj(req->pool, counts);
+
+            hall_val_set_int(req->pool, n, "n", i);
+            hall_val_set_bool(req->pool, n, "selected", i == biz);
+        }
+    }
+    for (i = 1; i <= HALL_SEAL_BIZ_MAX; i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, l);
+        int st = 0, row;
+
+        hall_val_set_int(req->pool, r, "n", i);
+        for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
+            if (strcmp(hall_dbres_get(items, row, 1), "org_business") == 0 &&
+                hall_dbres_i64(items, row, 2) == i) {
+                hall_val_set_str(req->pool, r, "name", hall_dbres_get(items, row, 5));
+                st = strcmp(hall_dbres_get(items, row, 4), "cutout") == 0;
+            }
+        styles_of(req, r, "styles", st);
+    }
+    hall_val_set_int(req->pool, ctx, "person_count", persons);
+    l = hall_val_set_list(req->pool, ctx, "person_rows");
+    for (i = 1; i <= (persons > PERSON_ROWS ? persons : PERSON_ROWS); i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, l);
+        int st = 0, y = 1, row;
+
+        hall_val_set_int(req->pool, r, "n", i);
+        for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
+            if (strcmp(hall_dbres_get(items, row, 1), "org_person") == 0 &&
+                hall_dbres_i64(items, row, 2) == i) {
+                struct hall_val *h = hall_dbres_pii_json(req, items, row, 6);
+
+                if (h != NULL) {
+                    hall_val_set_str(req->pool, r, "name", hall_form_str(h, "name"));
+                    hall_val_set_str(req->pool, r, "ric", hall_form_str(h, "ric"));
+                }
+                st = strcmp(hall_dbres_get(items, row, 4), "cutout") == 0;
+                y = (int)hall_dbres_i64(items, row, 3);
+            }
+        styles_of(req, r, "styles", st);
+        years_of(req, r, "years", "y", y);
+    }
+    hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+    hall_flow_steps(req, ctx, "apply");
+    return hall_resp_page(req, 200, "seal_apply", ctx);
+}
+
+/* 打印申请表 (the kit's form) with the link to the 证书附页 */
+static int
+print_page(struct hall_req *req)
+{
+    struct hall_dbres *o = hall_flow_order(req);
+    struct hall_val *form, *ctx;
+    struct hall_partner p;
+
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
+        return HALL_OK;
+    form = hall_flow_form(req, o);
+    if (form == NULL)
+        return hall_resp_busy(req);
+    ctx = hall_flow_print_ctx(req, o, &p, form);
+    hall_val_set_bool(req->pool, ctx, "seal_flow", 1);
+    hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
+    return hall_resp_page(req, 200, "new_print", ctx);
+}
+
+/* ---- the module ------------------------------------------------------------------------ */
+
+static const struct hall_route seal_routes[] = {
+    {"GET", "/seal/product", product_page, 0, NULL},
+    {"GET", "/seal/apply", apply_page, HALL_R_AUTH, NULL},
+    /* parameters checked in the handler, with the fields: every error at once */
+    {"POST", "/seal/apply", do_apply, HALL_R_AUTH, NULL},
+    {"GET", "/seal/print", print_page, HALL_R_AUTH, NULL},
+    {"GET", "/seal/guide", guide_page, 0, NULL},
+    {"GET", "/seal/usage", usage_page, 0, NULL},
+    {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
+    {"GET", "/seal/collect-form", collect_form, 0, NULL},
+    {"GET", "/seal/image", image, HALL_R_AUTH, id_params},
+    {"GET", "/seal/attachment", attachment, HALL_R_AUTH, id_params},
+    {"POST", "/seal/impression", impression, HALL_R_AUTH | HALL_R_MULTIPART, NULL},
+    {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
+    {"GET", "/seal/verify", verify_page, 0, NULL},
+    {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct hall_flow seal_flow = {
+    .business = "seal",
+    .title = "电子签章申请",
+    .steps = seal_steps,
+    .groups = seal_groups,
+    .materials = seal_materials,
+    .first_step = "guide",
+    .tmpl_print = "new_print",
+    .routes = seal_routes,
+    .stmts = seal_stmts,
+    .init = seal_init,
+};
+
+int
+main(int argc, char **argv)
+{
+    return hall_flow_main(argc, argv, &seal_flow);
+}

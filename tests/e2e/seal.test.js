@@ -1,0 +1,164 @@
+'use strict';
+/*
+ * 电子签章申请 in headless Chromium through nginx: 产品方案 → 电子签章 → 立即购买,
+ * the agreements, the 流程指引 「已知悉」, 录入信息 with one 机构章, two 机构业务章
+ * and one 机构个人章 (a 机构章 ×2 is refused on the page first), the printed
+ * application form and the 证书附页 with the seal pictures, then the uploads.
+ * axe checks every page; screenshots go to tests/e2e/artifacts/seal-*.png.
+ */
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { applicant, HALL } = require('../integ/lib/client');
+const { psql } = require('../integ/lib/payflow');
+const a11y = require('./lib/a11y');
+const { launchChromium } = require('./lib/browser');
+
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const SKIP = !process.env.HALL_URL;
+let browser;
+
+before(async () => {
+    if (SKIP)
+        return;
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+});
+
+after(async () => {
+    if (browser)
+        await browser.close();
+});
+
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 9)]);
+
+test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业务章 + 1 个人章 → 打印申请表 → 证书附页 printed → 上传资料',
+    { skip: SKIP }, async () => {
+        const c = await applicant();
+        const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+        const url = new URL(HALL);
+        await context.addCookies([...c.jar].map(([name, value]) => ({
+            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        const page = await context.newPage();
+        a11y.track(page);
+        const problems = [];
+        page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+        page.on('response', (r) => {
+            if (r.status() >= 500 || (r.status() === 404 && !/favicon\.ico$/.test(r.url())))
+                problems.push(`${r.status()} ${r.url()}`);
+        });
+        const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `seal-${n}.png`), fullPage: true });
+        const fill = async (name, v) => page.locator(`[name="${name}"]`).fill(v);
+
+        await page.goto(`${HALL}/`);
+        await a11y.check(page, 'home');
+        await page.getByRole('link', { name: '电子签章申请' }).click();
+        await page.waitForURL(/\/seal\/product$/);
+        await a11y.check(page, '产品方案 · 电子签章');
+        await shot('01-product');
+        await page.locator('#seal-buy').click();
+        await page.waitForURL(/\/seal$/);
+        await a11y.check(page, '选择项目');
+        await page.locator('#projects a[href$="/seal?project=hall"]').click();
+        await page.waitForURL(/\/seal\?project=hall$/);
+        await a11y.check(page, '协议');
+        await page.locator('input[name="agree1"]').check();
+        await page.locator('input[name="agree2"]').check();
+        await page.locator('#agree button[type="submit"]').click();
+        await page.waitForURL(/\/seal\/guide\?project=hall$/);
+        await a11y.check(page, '签章办理流程指引');
+        await shot('02-guide');
+        await page.locator('#seal-guide-ok').click();
+        await page.waitForURL(/\/seal\/apply\?project=hall$/);
+        await a11y.check(page, '录入信息');
+
+        /* 签章信息: one 机构章, two 业务章, one 个人章 */
+        await page.selectOption('#org_count', '1');
+        await page.locator('input[name="org_years"][value="2"]').check();
+        await page.selectOption('#biz_count', '2');
+        await page.locator('input[name="biz_years"][value="3"]').check();
+        await fill('biz_1_name', '合同专用章');
+        await fill('biz_2_name', '财务专用章');
+        await fill('person_count', '1');
+        await fill('person_1_name', '王五');
+        await fill('person_1_ric', '44011320141005001X');
+        await fill('org_name', '深圳浏览器签章测试有限公司');
+        await fill('org_id', '91110000600037341L');
+        await page.selectOption('select[name="unit_province"]', '440000');
+        await page.locator('select[name="unit_city"] option[value="440300"]').waitFor({ state: 'attached' });
+        await page.selectOption('select[name="unit_city"]', '440300');
+        await fill('unit_address', '南山区科技园1号');
+        await fill('legal_name', '张三');
+        await fill('legal_ric', '360426199101010071');
+        await fill('legal_mobile', '13800138000');
+        await fill('agent_name', '李四');
+        await fill('agent_ric', '412723199010050012');
+        await fill('agent_mobile', '13900139000');
+        await fill('agent_email', 'agent@example.com');
+        await fill('agent_title', '行政专员');
+        await fill('bank_account_name', '深圳浏览器签章测试有限公司');
+        await page.locator('#bank_search').fill('工商 南山');
+        await page.locator('#bank_suggest li', { hasText: '中国工商银行深圳南山支行' }).click();
+        await fill('bank_account', '6222' + String(Date.now()).slice(-12));
+        await page.selectOption('select[name="mail_province"]', '440000');
+        await page.locator('select[name="mail_city"] option[value="440300"]').waitFor({ state: 'attached' });
+        await page.selectOption('select[name="mail_city"]', '440300');
+        await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
+        await page.selectOption('select[name="mail_district"]', '440305');
+        await fill('mail_address', '科技园1号');
+        await fill('mail_receiver', '李四');
+        await fill('mail_mobile', '13900139000');
+        await fill('invoice_title', '深圳浏览器签章测试有限公司');
+        await fill('invoice_taxid', '91110000600037341L');
+        /* a 业务章 without its name: refused on the page, naming the field */
+        await fill('biz_2_name', '');
+        await page.locator('#apply-next').click();
+        await page.locator('.err[data-for="biz_2_name"]').filter({ hasText: '印章名称' }).waitFor();
+        await a11y.check(page, '录入信息 with an error');
+        await shot('03-form-error');
+        await fill('biz_2_name', '财务专用章');
+        await page.locator('#apply-next').click();
+        await page.waitForURL(/\/seal\/print\?id=\d+$/);
+        const id = new URL(page.url()).searchParams.get('id');
+        assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}`), '4');
+        assert.equal(psql(`SELECT cert_fen FROM orders WHERE id = ${id}`), '360000');
+        await a11y.check(page, '打印申请表');
+        await shot('04-print');
+
+        /* 证书附页: four seals with their pictures, printed */
+        await page.locator('#print-attachment').click();
+        await page.waitForURL(new RegExp(`/seal/attachment\\?id=${id}$`));
+        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 4);
+        for (const img of await page.locator('#attachment-seals img.seal-img').all())
+            assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 400), 'picture loaded');
+        await a11y.check(page, '证书附页');
+        await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
+        await page.locator('#attachment-print').click();
+        assert.equal(await page.evaluate(() => window.__printed), 1, 'the print dialog was asked for');
+        await page.emulateMedia({ media: 'print' });
+        await shot('05-attachment');
+        await page.pdf({ path: path.join(ARTIFACTS, 'seal-05-attachment.pdf') });
+        await page.emulateMedia({ media: 'screen' });
+
+        /* back to the print step, 已打印 → 上传资料 with the seal materials */
+        await page.goto(`${HALL}/seal/print?id=${id}`);
+        await a11y.check(page, '打印申请表 again');
+        await page.locator('#print-next').click();
+        await page.waitForURL(new RegExp(`/seal/upload\\?id=${id}$`));
+        await a11y.check(page, '上传资料');
+        for (const kind of ['application', 'license', 'agent_id', 'seal_form', 'cert_attachment']) {
+            const row = page.locator(`tr[data-kind="${kind}"]`);
+            const f = path.join(os.tmpdir(), `hall-e2e-seal-${process.pid}-${kind}.jpg`);
+            fs.writeFileSync(f, JPEG);
+            await row.locator('input[type="file"]').setInputFiles(f);
+            await row.locator('button[type="submit"]').click();
+            await page.locator(`tr[data-kind="${kind}"] .state`).filter({ hasText: '已上传' }).waitFor();
+        }
+        await a11y.check(page, '上传资料, uploaded');
+        await shot('06-uploaded');
+        a11y.assertAllChecked(page);
+        assert.deepEqual(problems, []);
+        await context.close();
+    });

@@ -1,0 +1,504 @@
+'use strict';
+/*
+ * 电子签章 (modules/seal, core/libhallseal) through nginx: the drawn seal of a
+ * 20-character organisation name fits the circle (what the drawing measured,
+ * and the decoded PNG itself), the 采集表 template, the GB/T 38540 SESeal of an
+ * issued order (owner only, made once under concurrent downloads, the maker's
+ * SM3withSM2 signature checked with openssl pkeyutl and the GM/T signer ID),
+ * and the public 电子印章验证: valid, tampered, the signer's certificate
+ * revoked, not a seal at all.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { Client, HALL, applicant } = require('./lib/client');
+const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql } = require('./lib/pki');
+const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
+
+const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
+
+/* ---- a PNG decoder: enough for cairo's 8-bit RGBA output ------------------ */
+
+function pngDecode(buf) {
+    assert.equal(buf.subarray(1, 4).toString(), 'PNG');
+    let off = 8, w = 0, h = 0, type = 0;
+    const idat = [];
+    while (off < buf.length) {
+        const len = buf.readUInt32BE(off), kind = buf.subarray(off + 4, off + 8).toString();
+        const data = buf.subarray(off + 8, off + 8 + len);
+        if (kind === 'IHDR') {
+            w = data.readUInt32BE(0);
+            h = data.readUInt32BE(4);
+            assert.equal(data[8], 8, '8 bits a sample');
+            type = data[9];
+        } else if (kind === 'IDAT') {
+            idat.push(data);
+        }
+        off += 12 + len;
+    }
+    assert.equal(type, 6, 'RGBA');
+    const raw = zlib.inflateSync(Buffer.concat(idat)), bpp = 4, stride = w * bpp;
+    const px = Buffer.alloc(h * stride);
+    for (let y = 0; y < h; y++) {
+        const f = raw[y * (stride + 1)], line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+        for (let x = 0; x < stride; x++) {
+            const a = x >= bpp ? px[y * stride + x - bpp] : 0, b = y > 0 ? px[(y - 1) * stride + x] : 0;
+            const c = x >= bpp && y > 0 ? px[(y - 1) * stride + x - bpp] : 0;
+            let v = line[x];
+            if (f === 1) v += a;
+            else if (f === 2) v += b;
+            else if (f === 3) v += (a + b) >> 1;
+            else if (f === 4) {
+                const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+                v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+            }
+            px[y * stride + x] = v & 0xff;
+        }
+    }
+    return { w, h, alpha: (x, y) => px[y * stride + x * 4 + 3] };
+}
+
+function inkBetween(img, r0, r1) {
+    let n = 0;
+    for (let y = 0; y < img.h; y++)
+        for (let x = 0; x < img.w; x++) {
+            const d = Math.hypot(x + 0.5 - img.w / 2, y + 0.5 - img.h / 2);
+            if (img.alpha(x, y) >= 64 && d >= r0 && d < r1)
+                n++;
+        }
+    return n;
+}
+
+function fitOf(header) {
+    const out = {};
+    for (const kv of (header || '').split(';')) {
+        const [k, v] = kv.trim().split('=');
+        out[k] = Number(v);
+    }
+    return out;
+}
+
+async function preview(c, q) {
+    const r = await fetch(`${HALL}/seal/preview?${new URLSearchParams(q)}`,
+        { headers: { Cookie: c.cookieHeader(), Accept: 'image/png,application/json' } });
+    return { status: r.status, fit: fitOf(r.headers.get('x-seal-fit')), type: r.headers.get('content-type'),
+        body: Buffer.from(await r.arrayBuffer()) };
+}
+
+test('preview__20_character_org__the_text_fits_inside_the_ring', async () => {
+    const c = await applicant();
+    const r = await preview(c, { kind: 'org_business', org: ORG20, name: '合同专用章' });
+    assert.equal(r.status, 200);
+    assert.equal(r.type, 'image/png');
+    assert.equal(r.fit.glyphs, 20);
+    assert.ok(r.fit.text_outer_r < r.fit.ring_inner_r, JSON.stringify(r.fit));
+    assert.ok(r.fit.min_gap > 0, 'neighbouring characters do not touch');
+    assert.ok(r.fit.name_half_w <= r.fit.name_room, 'the seal name fits its line');
+    const img = pngDecode(r.body);
+    assert.equal(img.w, 400);
+    /* the picture: a clear band between the text and the ring, nothing outside the ring */
+    assert.equal(inkBetween(img, r.fit.text_outer_r + 1.5, r.fit.ring_inner_r - 1.5), 0);
+    assert.equal(inkBetween(img, 200 * 0.95 + 400 * 0.014 + 2, 1e9), 0);
+    assert.ok(inkBetween(img, r.fit.text_outer_r - 20, r.fit.text_outer_r + 1.5) > 500, 'text on the arc');
+});
+
+test('preview__too_long_or_missing__400_naming_the_field', async () => {
+    const c = await applicant();
+    const long = await preview(c, { kind: 'org', org: ORG20 + ORG20 });
+    assert.equal(long.status, 400);
+    assert.equal(JSON.parse(long.body).field, 'org');
+    const none = await preview(c, { kind: 'org_person' });
+    assert.equal(none.status, 400);
+    assert.equal(JSON.parse(none.body).field, 'name');
+    const bad = await preview(c, { kind: 'round', org: '某公司' });
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body).field, 'kind');
+    /* anonymous: no drawing service for the world */
+    const anon = await fetch(`${HALL}/seal/preview?kind=org&org=x`, { headers: { Accept: 'application/json' } });
+    assert.equal(anon.status, 401);
+});
+
+test('collect_form__pdf_template', async () => {
+    const r = await fetch(`${HALL}/seal/collect-form`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'application/pdf');
+    assert.match(r.headers.get('content-disposition') || '', /attachment/);
+    const b = Buffer.from(await r.arrayBuffer());
+    assert.equal(b.subarray(0, 5).toString(), '%PDF-');
+});
+
+test('product_and_guide_pages__seed_texts', async () => {
+    const c = new Client();
+    const p = await c.get('/seal/product');
+    assert.equal(p.status, 200);
+    assert.match(p.text, /立即购买/);
+    assert.match(p.text, /使用指引\(签章已办理成功\)/);
+    const g = await c.get('/seal/guide');
+    assert.match(g.text, /已知悉/);
+    assert.match(g.text, /机构业务证书线上最多可办理 8 张/);
+});
+
+/* ---- SESeal of an issued order ----------------------------------------------- */
+
+/* DER: tag, length, children */
+function der(buf, off = 0) {
+    let len = buf[off + 1], hdr = 2;
+    if (len & 0x80) {
+        const n = len & 0x7f;
+        len = 0;
+        for (let i = 0; i < n; i++)
+            len = len * 256 + buf[off + 2 + i];
+        hdr = 2 + n;
+    }
+    const node = { tag: buf[off], off, hdr, end: off + hdr + len, raw: buf.subarray(off, off + hdr + len),
+        body: buf.subarray(off + hdr, off + hdr + len) };
+    node.kids = () => {
+        const out = [];
+        for (let o = off + hdr; o < node.end;) {
+            const k = der(buf, o);
+            out.push(k);
+            o = k.end;
+        }
+        return out;
+    };
+    return node;
+}
+
+async function verifyFile(bytes) {
+    const c = new Client();
+    await c.get('/seal/verify');
+    return c.postMultipart('/seal/verify', {}, { seseal: { name: 'x.seseal', data: bytes } });
+}
+
+test('seseal__issued_order__owner_downloads_once_made__verifies__revocation_seen', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    /* a 机构章 of the order (the flow's 签章信息 stores these rows) */
+    const pic = await preview(o.c, { kind: 'org', org: o.form.org_name });
+    assert.equal(pic.status, 200);
+    const item = psql(`INSERT INTO seal_items (order_id, kind, position, product_id, years, style,
+        price_fen, image_png) SELECT ${o.id}, 'org', 0, id, 2, 'auto', 100000,
+        decode('${pic.body.toString('hex')}', 'hex') FROM products WHERE partner_code = 'hall'
+        AND business_type = 'seal' AND cert_type = 'org' RETURNING id`).split('\n')[0];
+
+    /* someone else: 404, nothing made */
+    const other = await applicant();
+    const r404 = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: other.cookieHeader() } });
+    assert.equal(r404.status, 404);
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE item_id = ${item}`), '0');
+
+    /* the owner, three downloads at once: one seal made, the same bytes for all */
+    const got = await Promise.all([1, 2, 3].map(async () => {
+        const r = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: o.c.cookieHeader() } });
+        return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+    }));
+    assert.deepEqual(got.map((g) => g.status), [200, 200, 200]);
+    assert.ok(got.every((g) => g.body.equals(got[0].body)));
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE item_id = ${item}`), '1');
+    const file = got[0].body;
+
+    /* the structure (GB/T 38540 v4) and the maker's signature, checked by openssl */
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 's.der'), file);
+    const parsed = openssl(['asn1parse', '-inform', 'DER', '-in', path.join(dir, 's.der')]);
+    assert.equal(parsed.status, 0, parsed.stderr);
+    assert.match(parsed.stdout, /IA5STRING\s+:ES/);
+    assert.match(parsed.stdout, /OBJECT\s+:SM2-with-SM3/);
+    const [info, cert, , sig] = der(file).kids();
+    const [header, esid, property, picture] = info.kids();
+    assert.equal(header.kids()[1].body[0], 4, 'version 4');
+    assert.match(esid.body.toString(), /^SZCA\d{12}O00$/);
+    assert.equal(property.kids()[1].body.toString(), o.form.org_name);
+    assert.equal(picture.kids()[0].body.toString(), 'PNG');
+    assert.ok(picture.kids()[1].body.equals(pic.body), 'the picture is the drawn seal');
+    const signer = property.kids()[3].kids()[0];
+    fs.writeFileSync(path.join(dir, 'signer.der'), signer.body);
+    const sn = openssl(['x509', '-inform', 'DER', '-in', path.join(dir, 'signer.der'), '-noout', '-serial']);
+    assert.equal(sn.stdout.trim(), `serial=${serial}`, 'the order\'s certificate is listed');
+    fs.writeFileSync(path.join(dir, 'maker.der'), cert.body);
+    fs.writeFileSync(path.join(dir, 'info.der'), info.raw);
+    fs.writeFileSync(path.join(dir, 'sig.bin'), sig.body.subarray(1));
+    openssl(['x509', '-inform', 'DER', '-in', path.join(dir, 'maker.der'), '-pubkey', '-noout', '-out',
+        path.join(dir, 'maker.pub')]);
+    const v = openssl(['pkeyutl', '-verify', '-pubin', '-inkey', path.join(dir, 'maker.pub'), '-rawin',
+        '-digest', 'sm3', '-pkeyopt', `distid:${SM2_ID}`, '-in', path.join(dir, 'info.der'),
+        '-sigfile', path.join(dir, 'sig.bin')]);
+    assert.match(v.stdout + v.stderr, /Signature Verified Successfully/);
+
+    /* the public page: valid */
+    const ok = await verifyFile(file);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.result.valid, true, JSON.stringify(ok.body.result.problems));
+    assert.equal(ok.body.result.signature_ok, true);
+    assert.equal(ok.body.result.chain_ok, true);
+    assert.equal(ok.body.result.crl_ok, true);
+    assert.equal(ok.body.result.seal_state, 'valid');
+    assert.equal(ok.body.result.name, o.form.org_name);
+    assert.match(ok.body.result.picture, /^data:image\/png;base64,/);
+
+    /* one byte of the name changed: the signature fails */
+    const t = Buffer.from(file);
+    const at = t.indexOf(Buffer.from(o.form.org_name.slice(0, 2)));
+    t[at + 2] ^= 0x01;
+    const bad = await verifyFile(t);
+    assert.equal(bad.status, 200);
+    assert.equal(bad.body.result.valid, false);
+    assert.equal(bad.body.result.signature_ok, false);
+
+    /* the signer's certificate revoked: the seal is no longer valid */
+    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' })).status, 200);
+    const rev = await verifyFile(file);
+    assert.equal(rev.body.result.valid, false);
+    assert.equal(rev.body.result.signers[0].state, 'revoked');
+    assert.ok(rev.body.result.problems.some((p) => /已吊销/.test(p)));
+});
+
+test('verify__not_a_seal_or_nothing__400_naming_the_field', async () => {
+    const junk = await verifyFile(Buffer.from('not a seal at all'));
+    assert.equal(junk.status, 400);
+    assert.equal(junk.body.field, 'seseal');
+    assert.match(junk.body.message, /SESeal/);
+    const c = new Client();
+    await c.get('/seal/verify');
+    const none = await c.postMultipart('/seal/verify', { x: '1' }, {});
+    assert.equal(none.status, 400);
+    assert.equal(none.body.field, 'seseal');
+    const page = await c.get('/seal/verify');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /电子印章验证/);
+});
+
+/* ---- 证书附页 and 抠图 ------------------------------------------------------------ */
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+
+function crc32(b) {
+    let c = 0xffffffff;
+    for (const x of b)
+        c = CRC[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+}
+
+/* a scanned impression: white paper, black print, a red ring and dot */
+function impressionPng(w = 300, h = 240, red = true) {
+    const rows = [];
+    for (let y = 0; y < h; y++) {
+        const row = Buffer.alloc(1 + w * 3);
+        for (let x = 0; x < w; x++) {
+            const d = Math.hypot(x - w / 2, y - h / 2);
+            let rgb = [250, 250, 248];
+            if (y > 100 && y < 112 && x > 20 && x < 120)
+                rgb = [20, 20, 20];
+            if (red && ((d > 80 && d < 90) || d < 15))
+                rgb = [215, 30, 35];
+            row[1 + x * 3] = rgb[0];
+            row[2 + x * 3] = rgb[1];
+            row[3 + x * 3] = rgb[2];
+        }
+        rows.push(row);
+    }
+    const chunk = (type, data) => {
+        const len = Buffer.alloc(4), crc = Buffer.alloc(4), td = Buffer.concat([Buffer.from(type), data]);
+        len.writeUInt32BE(data.length);
+        crc.writeUInt32BE(crc32(td));
+        return Buffer.concat([len, td, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0);
+    ihdr.writeUInt32BE(h, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 2;
+    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('attachment__seal_pictures__impression_cut_out__owner_only', async () => {
+    const c = await applicant();
+    const o = await unpaidOrder(c);
+    psql(`UPDATE orders SET business_type = 'seal', status = 'draft' WHERE id = ${o.id}`);
+    const pic = await preview(c, { kind: 'org', org: o.form.org_name });
+    const ins = (kind, pos, style, name, png) => psql(`INSERT INTO seal_items (order_id, kind, position,
+        product_id, years, style, seal_name, price_fen, image_png) SELECT ${o.id}, '${kind}', ${pos}, id, 1,
+        '${style}', ${name ? `'${name}'` : 'NULL'}, 40000, ${png ? `decode('${png.toString('hex')}', 'hex')` : 'NULL'}
+        FROM products WHERE partner_code = 'hall' AND business_type = 'seal' AND cert_type = '${kind}'
+        RETURNING id`).split('\n')[0];
+    const org = ins('org', 0, 'auto', null, pic.body);
+    const biz1 = ins('org_business', 1, 'cutout', '合同专用章', null);
+    const biz2 = ins('org_business', 2, 'auto', '财务专用章', pic.body);
+
+    const page = await c.get(`/seal/attachment?id=${o.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /证书附页/);
+    assert.equal((page.text.match(/class="seal-img"/g) || []).length, 2);
+    assert.match(page.text, /待上传印模/);
+    assert.match(page.text, new RegExp(`/seal/image\\?id=${org}`));
+    const other = await applicant();
+    assert.equal((await other.get(`/seal/attachment?id=${o.id}`)).status, 404);
+    assert.equal((await other.get(`/seal/image?id=${org}`)).status, 404);
+
+    /* 抠图: the red ink kept, the paper and the black print transparent */
+    await c.get(`/seal/attachment?id=${o.id}`);
+    const up = await upload(c, '/seal/impression', { id: biz1 },
+        { bytes: impressionPng(), name: 'seal.png', type: 'image/png' }, { field: 'impression' });
+    assert.equal(up.status, 200, up.text);
+    const img = await fetch(`${HALL}/seal/image?id=${biz1}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(img.status, 200);
+    const cut = pngDecode(Buffer.from(await img.arrayBuffer()));
+    assert.ok(cut.w >= 180 && cut.w <= 192, `cropped to the ring: ${cut.w}`);
+    assert.ok(cut.alpha(Math.floor(cut.w / 2), Math.floor(cut.h / 2)) > 200, 'the red dot');
+    assert.ok(cut.alpha(2, 2) < 16, 'the paper');
+    assert.ok(cut.alpha(Math.floor(cut.w / 2) - 60, Math.floor(cut.h / 2) - 14) < 16, 'the black print');
+    assert.equal((await c.get(`/seal/attachment?id=${o.id}`)).text.match(/class="seal-img"/g).length, 3);
+
+    /* refused: no red, not an image, an auto seal, another's seal, a submitted order */
+    const before = psql(`SELECT md5(image_png) FROM seal_items WHERE id = ${biz1}`);
+    const nored = await upload(c, '/seal/impression', { id: biz1 },
+        { bytes: impressionPng(300, 240, false), name: 'x.png' }, { field: 'impression' });
+    assert.equal(nored.status, 400);
+    assert.equal(nored.body.field, 'impression');
+    assert.match(nored.body.message, /红色印章/);
+    const junk = await upload(c, '/seal/impression', { id: biz1 }, { bytes: Buffer.from('%PDF-1.4 x'), name: 'x.pdf' },
+        { field: 'impression' });
+    assert.equal(junk.status, 400);
+    assert.equal(junk.body.field, 'impression');
+    const auto = await upload(c, '/seal/impression', { id: biz2 }, { bytes: impressionPng(), name: 'x.png' },
+        { field: 'impression' });
+    assert.equal(auto.status, 409);
+    await other.get('/seal/verify');
+    const theirs = await upload(other, '/seal/impression', { id: biz1 }, { bytes: impressionPng(), name: 'x.png' },
+        { field: 'impression' });
+    assert.equal(theirs.status, 404);
+    psql(`UPDATE orders SET status = 'review' WHERE id = ${o.id}`);
+    const late = await upload(c, '/seal/impression', { id: biz1 }, { bytes: impressionPng(), name: 'x.png' },
+        { field: 'impression' });
+    assert.equal(late.status, 409);
+    assert.equal(psql(`SELECT md5(image_png) FROM seal_items WHERE id = ${biz1}`), before, 'nothing written');
+
+    /* the order's 采集表: a PDF */
+    const pdf = await fetch(`${HALL}/seal/collect-form?id=${o.id}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(pdf.status, 200);
+    assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+    assert.equal((await fetch(`${HALL}/seal/collect-form?id=${o.id}`,
+        { headers: { Cookie: other.cookieHeader() } })).status, 404);
+});
+
+/* ---- the flow: 立即购买 → agreements → 流程指引 → 录入信息 with 签章信息 ------------------ */
+
+const CHOICES = {
+    org_count: '1', org_years: '2', org_style: 'auto',
+    biz_count: '2', biz_years: '3', biz_1_name: '合同专用章', biz_1_style: 'auto',
+    biz_2_name: '财务专用章', biz_2_style: 'cutout',
+    person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+    person_1_style: 'auto',
+};
+
+async function toApply(c) {
+    const start = await c.get('/seal?project=hall');
+    assert.equal(start.status, 200);
+    assert.match(start.text, /电子认证服务协议/);
+    const a = await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    assert.match(a.body.redirect, /\/seal\/guide\?project=hall/);
+    const g = await c.get(a.body.redirect);
+    assert.match(g.text, /已知悉/);
+    const page = await c.get('/seal/apply?project=hall');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /签章信息/);
+    return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+}
+
+function sealCount(order) {
+    return psql(`SELECT count(*) FROM seal_items WHERE order_id = ${order}`);
+}
+
+test('apply__one_org_two_business_one_person__order_and_seals_priced_as_the_sum', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.match(r.body.redirect, /\/seal\/print\?id=/);
+    const rows = psql(`SELECT kind || ':' || position || ':' || years || ':' || style || ':' ||
+        coalesce(seal_name, '-') || ':' || price_fen || ':' || (image_png IS NOT NULL) || ':' ||
+        (holder_enc IS NOT NULL) FROM seal_items WHERE order_id = ${id}
+        ORDER BY kind, position`).split('\n');
+    assert.deepEqual(rows, [
+        'org:0:2:auto:-:100000:true:false',
+        'org_business:1:3:auto:合同专用章:120000:true:false',
+        'org_business:2:3:cutout:财务专用章:120000:false:false',
+        'org_person:1:1:auto:-:20000:true:true',
+    ]);
+    /* the price: the sum of the seals (500×2 + 400×3 ×2 + 200×1) */
+    assert.equal(psql(`SELECT cert_fen || ':' || business_type || ':' || seal FROM orders WHERE id = ${id}`),
+        '360000:seal:true');
+    /* the ID number is not stored in clear */
+    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}
+        AND position(convert_to('44011320141005001X', 'UTF8') IN holder_enc) > 0`), '0');
+    /* the print page links the 证书附页, which shows the pictures and the masked ID */
+    const pr = await c.get(`/seal/print?id=${id}`);
+    assert.equal(pr.status, 200);
+    assert.match(pr.text, /打印证书附页/);
+    const att = await c.get(`/seal/attachment?id=${id}`);
+    assert.match(att.text, /4401\*+001X/);
+    assert.doesNotMatch(att.text, /44011320141005001X/);
+    /* the same form again: the same order, no second set of seals */
+    const again = await c.post('/seal/apply', form);
+    assert.equal(again.status, 200);
+    assert.equal(sealCount(id), '4');
+});
+
+test('apply__two_org_seals_or_nine_business__400_naming_the_field_nothing_written', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const before = psql('SELECT count(*) FROM orders');
+    for (const [bad, field] of [[{ org_count: '2' }, 'org_count'], [{ biz_count: '9' }, 'biz_count']]) {
+        const r = await c.post('/seal/apply', { ...orgForm(), ...CHOICES, ...bad, project: 'hall', submit_key: key });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.body.field, field);
+        assert.match(r.body.message, /最多可办理/);
+    }
+    assert.equal(psql('SELECT count(*) FROM orders'), before);
+});
+
+test('apply__bad_value_per_group__400_naming_each_field_all_at_once_nothing_written', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const before = psql('SELECT count(*) FROM orders') + '/' + psql('SELECT count(*) FROM seal_items');
+    const cases = [
+        [{ org_years: '7' }, 'org_years'],
+        [{ biz_1_name: '' }, 'biz_1_name'],
+        [{ biz_2_style: 'paint' }, 'biz_2_style'],
+        [{ person_1_ric: '44011320141005001A' }, 'person_1_ric'],
+        [{ person_1_name: '<b>' }, 'person_1_name'],
+        [{ org_name: '' }, 'org_name'],
+        [{ legal_ric: '123' }, 'legal_ric'],
+        [{ agent_mobile: '12345' }, 'agent_mobile'],
+        [{ bank_account: 'abc' }, 'bank_account'],
+        [{ mail_address: '' }, 'mail_address'],
+        [{ invoice: 'maybe' }, 'invoice'],
+    ];
+    for (const [bad, field] of cases) {
+        const r = await c.post('/seal/apply', { ...orgForm(), ...CHOICES, ...bad, project: 'hall', submit_key: key });
+        assert.equal(r.status, 400, `${field}: ${r.text}`);
+        assert.ok(r.body.errors.some((x) => x.field === field), `${field} named: ${r.text}`);
+    }
+    /* several at once: all named */
+    const all = await c.post('/seal/apply', { ...orgForm(), ...CHOICES, org_years: '7', person_1_ric: 'x',
+        legal_ric: '1', project: 'hall', submit_key: key });
+    assert.equal(all.status, 400);
+    const named = all.body.errors.map((x) => x.field);
+    for (const f of ['org_years', 'person_1_ric', 'legal_ric'])
+        assert.ok(named.includes(f), `${f} in ${named}`);
+    assert.equal(psql('SELECT count(*) FROM orders') + '/' + psql('SELECT count(*) FROM seal_items'), before);
+});
