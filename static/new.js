@@ -245,9 +245,11 @@
             window.clearInterval(timer);
             er.textContent = res.message;
           } else if (res.status === 'ocr_ok') {
+            /* a later success replaces the error of an earlier try */
             st.textContent = '身份证识别通过，等待活体认证…';
-          } else if (res.message) {
-            er.textContent = res.message;
+            er.textContent = res.message || '';
+          } else {
+            er.textContent = res.message || '';
           }
         }).catch(function () { /* try again on the next tick */ });
     }, 2000);

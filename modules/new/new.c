@@ -143,17 +143,24 @@ static const struct hall_stmt new_stmts[] = {
      " AND step = ANY (string_to_array($2, ',')) RETURNING id",
      3},
     {"order_lock", "SELECT status FROM orders WHERE id = $1 FOR UPDATE", 1},
+    /* a new code voids the ones no phone has opened; a phone that is working
+     * on its link keeps it until the link's own 10 minutes end */
     {"identity_expire",
      "UPDATE identity_checks SET status = 'failed', message = '二维码已失效', updated_at = now()"
-     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')",
+     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')"
+     " AND (opened_at IS NULL OR expires_at <= now())",
      1},
+    {"identity_opened",
+     "UPDATE identity_checks SET opened_at = coalesce(opened_at, now()) WHERE id = $1", 1},
     {"identity_insert",
      "INSERT INTO identity_checks (order_id, token_hash, who, expires_at)"
      " VALUES ($1, $2, $3, now() + interval '10 minutes') RETURNING id",
      3},
+    /* what the PC page shows: a pass, else the live check the phone used last */
     {"identity_latest",
      "SELECT status, coalesce(message, ''), expires_at > now() FROM identity_checks"
-     " WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+     " WHERE order_id = $1 ORDER BY status = 'passed' DESC,"
+     " (status <> 'failed' AND expires_at > now()) DESC, updated_at DESC, id DESC LIMIT 1",
      1},
     {"identity_by_token",
      "SELECT c.id, c.order_id, c.who, c.status, c.attempts, c.expires_at > now(), o.form_enc,"
@@ -1817,7 +1824,7 @@ identity_page(struct hall_req *req)
         return hall_resp_busy(req);
     token = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(token, strlen(token), hash);
-    /* a new code: the one shown before stops working */
+    /* a new code: the ones shown before stop working unless a phone opened them */
     if (hall_db_begin(req) != HALL_OK ||
         hall_db_exec(req, "identity_expire", HALL_I64(hall_dbres_i64(o, 0, 0))) == NULL)
         return hall_resp_busy(req);
@@ -1930,6 +1937,8 @@ mobile_page(struct hall_req *req)
 
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
+    if (hall_db_exec(req, "identity_opened", HALL_I64(c.id)) == NULL)
+        return hall_resp_busy(req);
     ctx = page_ctx(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
     hall_val_set_str(req->pool, ctx, "who_label",
