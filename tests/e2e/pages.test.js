@@ -186,3 +186,46 @@ test('缴费: a bad or too large 汇款凭证 is refused on the pay page itself'
         await context.close();
     }
 });
+
+test('我的业务单 on a 390-px phone: no horizontal overflow, every action reachable', { skip: SKIP }, async () => {
+    const c = await applicant();
+    /* a draft (继续办理), an unpaid order (缴费) and a rejected one (编辑), long names */
+    const ids = [];
+    for (let i = 0; i < 3; i++)
+        ids.push(await personOrder(c));
+    psql(`UPDATE orders SET subject = '深圳市南山区某某科技创新股份有限公司第' || id || '分公司' WHERE id IN (${ids})`);
+    psql(`UPDATE orders SET status = 'unpaid' WHERE id = ${ids[1]}`);
+    psql(`UPDATE orders SET status = 'rejected', reject_reason = '资料不清晰' WHERE id = ${ids[2]}`);
+    const context = await contextOf(c, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    a11y.track(page);
+    try {
+        await page.goto(`${HALL}/center/orders`);
+        await page.locator('#orders tr[data-id]').first().waitFor();
+        await page.screenshot({ path: path.join(ARTIFACTS, 'pages-orders-390.png'), fullPage: true });
+        const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+        assert.ok(width <= 390, `the page is ${width} px wide on a 390-px screen`);
+        await a11y.check(page, '我的业务单 at 390 px');
+        const links = page.locator('#orders td.actions a');
+        const n = await links.count();
+        assert.ok(n >= 3, `actions shown: ${n}`);
+        for (let i = 0; i < n; i++) {
+            const box = await links.nth(i).boundingBox();
+            assert.ok(box && box.x >= 0 && box.x + box.width <= 390,
+                `action ${await links.nth(i).textContent()} lies within the screen: ${JSON.stringify(box)}`);
+        }
+        for (const sel of ['#filters button[type="submit"]', '#pager button[type="submit"]', '#nav-orders']) {
+            const box = await page.locator(sel).boundingBox();
+            assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${sel} within the screen`);
+        }
+        /* an action works by touch */
+        await page.locator(`#orders tr[data-id="${ids[1]}"] td.actions a`, { hasText: '缴费' }).tap();
+        await page.waitForURL(new RegExp(`/pay\\?id=${ids[1]}$`));
+        const payWidth = await page.evaluate(() => document.scrollingElement.scrollWidth);
+        assert.ok(payWidth <= 390, `the pay page is ${payWidth} px wide`);
+        await a11y.check(page, '缴费 at 390 px');
+        a11y.assertAllChecked(page);
+    } finally {
+        await context.close();
+    }
+});
