@@ -8,7 +8,10 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, applicant } = require('./lib/client');
-const { psql, orgForm, personForm, unpaidOrder } = require('./lib/payflow');
+const {
+    psql, orgForm, personForm, unpaidOrder, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
+    upload, PNG,
+} = require('./lib/payflow');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const BACK = Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')]);
@@ -54,4 +57,71 @@ test('identity__pc_refreshed_while_the_phone_works__the_phone_finishes_and_the_p
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'unpaid');
     /* the codes nobody opened died with the refreshes, and now the order is past them */
     assert.equal((await new Client().get(`/new/m/verify?t=${t2}`)).status, 410);
+});
+
+/* every 「PIN码」 of a text is the seeds' 「证书PIN码」 (机构证书PIN码 included), no other name */
+function oneName(text, what) {
+    assert.ok(!/随机验证码|随机码|金融认证码/.test(text), `${what} names the code otherwise`);
+    for (const m of text.matchAll(/PIN码/g))
+        assert.equal(text.slice(m.index - 2, m.index), '证书', `${what}: ${text.slice(m.index - 12, m.index + 4)}`);
+}
+
+test('code_name__pin_product__证书PIN码_on_pay_finauth_messages_and_history', async () => {
+    const c = await applicant();
+    const { id, account } = await unpaidOrder(c, { form: orgForm() });
+    const pay = await c.get(`/pay?id=${id}`);
+    oneName(pay.text, 'pay page');
+    assert.ok(pay.text.includes('并将证书PIN码以转账交易附言方式发送至对公账户'));
+    await confirmTrade(await payOnline(c, id));
+    await waitStatus(id, 'finauth_ok');
+    const memo = memoCode(await lastTransfer(account));
+    const page = await c.get(`/finauth?id=${id}`);
+    oneName(page.text, 'finauth page');
+    assert.ok(page.text.includes('证书PIN码（6位数字）'));
+    const status = await c.get(`/pay?id=${id}`);
+    oneName(status.text, 'pay status page');
+    const wrong = await c.post('/finauth/code', { id, code: memo === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body.message, /^证书PIN码不正确，您还可以输入\d次$/);
+    const history = await c.get(`/center/order?id=${id}`);
+    assert.ok(history.text.includes('证书PIN码输入错误'));
+    oneName(history.text, 'order page');
+});
+
+test('pay_page__receiving_account_and_bank_of_the_partner', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c, { form: orgForm() });
+    const [name, bank, account] = psql(`SELECT payee_name || '|' || payee_bank || '|' || payee_account
+        FROM partners WHERE code = 'jieyang'`).split('|');
+    const pay = await c.get(`/pay?id=${id}`);
+    assert.ok(pay.text.includes(`<dd id="payee-name">${name}</dd>`));
+    assert.ok(pay.text.includes(`<dt>收款开户行</dt><dd id="payee-bank">${bank}</dd>`));
+    assert.ok(pay.text.includes(`<dt>收款账号</dt><dd id="payee-account">${account}</dd>`));
+});
+
+test('pay_page__transfer_text_uses_the_partners_review_time', async () => {
+    const hn = await applicant();
+    const { id } = await unpaidOrder(hn, { project: 'hunan', base: '/hunan', form: orgForm() });
+    let pay = await hn.get(`/hunan/pay?id=${id}`);
+    assert.ok(pay.text.includes('将在一个工作日内核实款项到账情况'), 'Hunan promises one working day');
+    assert.ok(!pay.text.includes('三个工作日'));
+    const v = await upload(hn, '/hunan/pay/transfer', { id }, { bytes: PNG, name: 'v.png', type: 'image/png' });
+    assert.equal(v.status, 200, v.text);
+    pay = await hn.get(`/hunan/pay?id=${id}`);
+    assert.match(pay.text, /汇款凭证已提交。深圳CA工作人员将在一个工作日内核实款项到账情况/);
+    const jy = await applicant();
+    const o = await unpaidOrder(jy, { form: orgForm() });
+    assert.ok((await jy.get(`/pay?id=${o.id}`)).text.includes('将在两个工作日内核实款项到账情况'));
+});
+
+test('pay_page__natural_person__no_company_account_wording', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c, { form: personForm() });
+    const pay = await c.get(`/pay?id=${id}`);
+    assert.equal(pay.status, 200);
+    for (const s of ['贵司', '对公账户', '公对公', '经办人'])
+        assert.ok(!pay.text.includes(s), `a natural person's pay page says ${s}`);
+    for (const s of ['银行转账', '无需进行金融认证', '证书PIN码将通过短信方式发至申请人手机号码'])
+        assert.ok(pay.text.includes(s), `a natural person's pay page says ${s}`);
+    oneName(pay.text, 'person pay page');
 });
