@@ -1471,7 +1471,9 @@ print_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
     hall_val_set_str(req->pool, ctx, "cert_type_label", hall_cert_type_label(type));
     hall_val_set_str(req->pool, ctx, "years", hall_dbres_get(o, 0, 5));
-    hall_val_set_bool(req->pool, ctx, "seal", strcmp(hall_dbres_get(o, 0, 6), "t") == 0);
+    /* the seal chosen, or included in the product's price (Hunan's 签章费) */
+    hall_val_set_bool(req->pool, ctx, "seal", strcmp(hall_dbres_get(o, 0, 18), "t") == 0);
+    hall_val_set_bool(req->pool, ctx, "seal_included", strcmp(hall_dbres_get(o, 0, 6), "t") != 0);
     hall_val_set_str(req->pool, ctx, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 10)));
     hall_val_set_str(req->pool, ctx, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_i64(o, 0, 11)));

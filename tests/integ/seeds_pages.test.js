@@ -125,3 +125,18 @@ test('pay_page__natural_person__no_company_account_wording', async () => {
         assert.ok(pay.text.includes(s), `a natural person's pay page says ${s}`);
     oneName(pay.text, 'person pay page');
 });
+
+test('print__hunan_price_includes_the_seal__电子签章_办理', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c, { project: 'hunan', base: '/hunan', form: orgForm() });
+    psql(`UPDATE orders SET status = 'draft' WHERE id = ${id}`);
+    const pr = await c.get(`/hunan/new/print?id=${id}`);
+    assert.equal(pr.status, 200);
+    assert.match(pr.text, /<td id="print-seal">办理（证书费用已含签章费）<\/td>/);
+    assert.match(pr.text, /350\.00元/);
+    const j = await applicant();
+    const o = await unpaidOrder(j, { form: orgForm() });
+    psql(`UPDATE orders SET status = 'draft' WHERE id = ${o.id}`);
+    assert.match((await j.get(`/new/print?id=${o.id}`)).text, /<td id="print-seal">不办理<\/td>/,
+        'a product without 签章费 still says 不办理');
+});
