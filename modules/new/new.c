@@ -46,6 +46,9 @@ static const struct hall_stmt new_stmts[] = {
      1},
     {"agreements_for", "SELECT code, version, title, checkbox_group FROM agreements_for($1, 'new')",
      1},
+    /* a partner's own guide, read before the agreements (Hunan, seed 002) */
+    {"partner_guide",
+     "SELECT guide_title, guide_body FROM partners WHERE code = $1 AND guide_title IS NOT NULL", 1},
     {"agreement_accept",
      "INSERT INTO agreement_acceptances (user_id, agreement_code, agreement_version,"
      " partner_code, ip, context) VALUES ($1, $2, $3, $4, $5::inet, $6)",
@@ -923,6 +926,13 @@ start_page(struct hall_req *req)
             hall_val_set_str(req->pool, o, "version", hall_dbres_get(res, i, 1));
             hall_val_set_str(req->pool, o, "title", hall_dbres_get(res, i, 2));
         }
+    }
+    res = hall_db_exec(req, "partner_guide", HALL_STR(p.code));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) > 0) {
+        hall_val_set_str(req->pool, ctx, "guide_title", hall_dbres_get(res, 0, 0));
+        hall_val_set_str(req->pool, ctx, "guide_body", hall_dbres_get(res, 0, 1));
     }
     link_ctx(req, ctx);
     steps_ctx(req, ctx, 0);

@@ -140,3 +140,17 @@ test('print__hunan_price_includes_the_seal__电子签章_办理', async () => {
     assert.match((await j.get(`/new/print?id=${o.id}`)).text, /<td id="print-seal">不办理<\/td>/,
         'a product without 签章费 still says 不办理');
 });
+
+test('agreements__hunan_shows_its_证书办理指南_before_the_agreements', async () => {
+    const c = await applicant();
+    const page = await c.get('/hunan/new');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /请先阅读《证书办理指南》/);
+    const guide = page.text.match(/<div class="guide-body"[^>]*>([^]*?)<\/div>/)[1];
+    for (const s of ['阅读《证书办理指南》并同意勾选《电子认证服务协议》《敏感个人信息授权书》',
+        '一个工作日内审核', '说明1：如付款方式选择支付宝/微信', '400-112-3838'])
+        assert.ok(guide.includes(s), `the guide says ${s}`);
+    assert.ok(guide.indexOf('说明1') < guide.indexOf('说明2'));
+    const other = await c.get('/new?project=jieyang');
+    assert.ok(!other.text.includes('证书办理指南'), 'only the partner that has one');
+});
