@@ -12,8 +12,21 @@
 
   /* groups shown for the chosen certificate type */
   var type = document.getElementById('cert_type');
+  /* 发票抬头类型 follows the certificate type (个人 for a 自然人证书) until
+   * the applicant chooses one; a saved order (data-saved: its id) keeps its own */
+  var titleBox = document.getElementById('title-type');
+  var titleChosen = !titleBox || titleBox.getAttribute('data-saved') !== '';
+  if (titleBox) {
+    titleBox.addEventListener('change', function () { titleChosen = true; });
+  }
+  function defaultTitle() {
+    if (titleChosen) { return; }
+    var r = titleBox.querySelector('input[value="' + (type.value === 'person' ? 'person' : 'org') + '"]');
+    if (r) { r.checked = true; }
+  }
   function showGroups() {
     var t = type.value;
+    defaultTitle();
     document.querySelectorAll('fieldset[data-types]').forEach(function (fs) {
       var on = fs.getAttribute('data-types').split(' ').indexOf(t) >= 0;
       fs.hidden = !on;

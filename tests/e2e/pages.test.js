@@ -229,3 +229,35 @@ test('我的业务单 on a 390-px phone: no horizontal overflow, every action re
         await context.close();
     }
 });
+
+test('湖南: 《证书办理指南》 before the agreements; 发票抬头 defaults to 个人 for a 个人证书', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const context = await contextOf(c);
+    const page = await context.newPage();
+    a11y.track(page);
+    try {
+        await page.goto(`${HALL}/hunan/new`);
+        await page.locator('#guide summary', { hasText: '请先阅读《证书办理指南》' }).waitFor();
+        assert.ok(await page.locator('#guide .guide-body').isVisible(), 'the guide is open to read');
+        await a11y.check(page, '湖南 协议 with the guide');
+        await page.locator('input[name="agree1"]').check();
+        await page.locator('input[name="agree2"]').check();
+        await page.locator('#agree button[type="submit"]').click();
+        await page.waitForURL(/\/hunan\/new\/apply/);
+        await a11y.check(page, '湖南 录入信息');
+        const title = (v) => page.locator(`input[name="invoice_title_type"][value="${v}"]`);
+        assert.equal(await title('org').isChecked(), true, '机构证书: 单位');
+        await page.selectOption('#cert_type', 'person');
+        assert.equal(await title('person').isChecked(), true, '个人证书: 个人');
+        await page.selectOption('#cert_type', 'org');
+        assert.equal(await title('org').isChecked(), true);
+        /* the applicant's own choice stays */
+        await title('person').check();
+        await page.selectOption('#cert_type', 'person');
+        await page.selectOption('#cert_type', 'org');
+        assert.equal(await title('person').isChecked(), true, 'a chosen title type is not overridden');
+        a11y.assertAllChecked(page);
+    } finally {
+        await context.close();
+    }
+});
