@@ -1284,8 +1284,10 @@ refund_decide(struct hall_req *req, char kind)
                 req, rf, id,
                 hall_psprintf(req->pool,
                               "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已退回"
-                              "贵司付款账户，请留意账户的到账信息。",
-                              order_no, hall_yuan(req->pool, amount)));
+                              "%s付款账户，请留意账户的到账信息。",
+                              order_no, hall_yuan(req->pool, amount),
+                              /* a natural person paid from their own account */
+                              strcmp(hall_dbres_get(rf, 0, 9), "person") == 0 ? "您的" : "贵司"));
         done = "已记录人工退款，业务单已退费，短信已发送";
     } else {
         rc = hall_audit(req, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
