@@ -36,6 +36,12 @@ hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32])
     hall_mac("finauth-code", msg, (size_t)n, out);
 }
 
+const char *
+hall_finauth_code_name(int pin)
+{
+    return pin ? "证书PIN码" : "随机验证码";
+}
+
 int
 hall_finauth_queue(struct hall_req *req, int64_t order_id)
 {

@@ -67,6 +67,9 @@ static const struct hall_stmt flow_stmts[] = {
      " FROM agreements_for($1, $2) f JOIN agreements a USING (code, version)"
      " ORDER BY f.checkbox_group, f.sort_order, f.code",
      2},
+    /* a partner's own guide, read before the agreements (Hunan, seed 002) */
+    {"flow_partner_guide",
+     "SELECT guide_title, guide_body FROM partners WHERE code = $1 AND guide_title IS NOT NULL", 1},
     {"flow_agreement_accept",
      "INSERT INTO agreement_acceptances (user_id, agreement_code, agreement_version,"
      " partner_code, ip, context) VALUES ($1, $2, $3, $4, $5::inet, $6)",
@@ -373,6 +376,13 @@ start_page(struct hall_req *req)
         hall_val_set_str(req->pool, t, "title", hall_dbres_str(res, i, "title"));
         hall_val_set_str(req->pool, t, "version", hall_dbres_str(res, i, "version"));
         hall_val_set_str(req->pool, t, "body", hall_dbres_str(res, i, "body"));
+    }
+    res = hall_db_exec(req, "flow_partner_guide", HALL_STR(p.code));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) > 0) {
+        hall_val_set_str(req->pool, ctx, "guide_title", hall_dbres_str(res, 0, "guide_title"));
+        hall_val_set_str(req->pool, ctx, "guide_body", hall_dbres_str(res, 0, "guide_body"));
     }
     if (hall_flow_link_param(req) != NULL)
         hall_val_set_str(req->pool, ctx, "link", hall_flow_link_param(req));
@@ -1122,7 +1132,9 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
                          : flow->title);
     hall_val_set_str(req->pool, ctx, "cert_type_label", hall_cert_type_label(type));
     hall_val_set_str(req->pool, ctx, "years", hall_dbres_str(o, 0, "years"));
-    hall_val_set_bool(req->pool, ctx, "seal", hall_dbres_bool(o, 0, "seal"));
+    /* the seal chosen, or included in the product's price (Hunan's 签章费) */
+    hall_val_set_bool(req->pool, ctx, "seal", hall_dbres_bool(o, 0, "needs_seal_material"));
+    hall_val_set_bool(req->pool, ctx, "seal_included", !hall_dbres_bool(o, 0, "seal"));
     hall_val_set_str(req->pool, ctx, "cert_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ctx, "shipping_amount",
@@ -1565,6 +1577,8 @@ mobile_page(struct hall_req *req)
 
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
+    if (hall_db_exec(req, "identity_opened", HALL_I64(c.id)) == NULL)
+        return hall_resp_busy(req);
     ctx = hall_flow_page(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
     hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(c.who));

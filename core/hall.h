@@ -683,6 +683,10 @@ char *hall_qr_svg(struct hall_pool *pool, const char *text, int scale);
 int hall_finauth_queue(struct hall_req *req, int64_t order_id);
 /* the MAC stored for a code of an order */
 void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
+/* the seeds' one name for the memo's six digits, on every page, message
+ * and log label: 证书PIN码 when the memo carries the certificate PIN
+ * (products.pin_by_memo, memo_kind 'pin'), 随机验证码 otherwise (seed 001) */
+const char *hall_finauth_code_name(int pin);
 extern const struct hall_stmt hall_finauth_stmts[];
 
 /* ---- identity.c: the PC side of an online identity check --------------- */

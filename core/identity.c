@@ -12,17 +12,24 @@
 #include "hall.h"
 
 const struct hall_stmt hall_identity_stmts[] = {
+    /* a new code voids the ones no phone has opened; a phone that is working
+     * on its link keeps it until the link's own 10 minutes end */
     {"identity_expire",
      "UPDATE identity_checks SET status = 'failed', message = '二维码已失效', updated_at = now()"
-     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')",
+     " WHERE order_id = $1 AND status IN ('pending', 'ocr_ok')"
+     " AND (opened_at IS NULL OR expires_at <= now())",
      1},
+    {"identity_opened",
+     "UPDATE identity_checks SET opened_at = coalesce(opened_at, now()) WHERE id = $1", 1},
     {"identity_insert",
      "INSERT INTO identity_checks (order_id, token_hash, who, expires_at)"
      " VALUES ($1, $2, $3, now() + interval '10 minutes') RETURNING id",
      3},
+    /* what the PC page shows: a pass, else the live check the phone used last */
     {"identity_latest",
      "SELECT status, coalesce(message, ''), expires_at > now() FROM identity_checks"
-     " WHERE order_id = $1 AND who = $2 ORDER BY id DESC LIMIT 1",
+     " WHERE order_id = $1 AND who = $2 ORDER BY status = 'passed' DESC,"
+     " (status <> 'failed' AND expires_at > now()) DESC, updated_at DESC, id DESC LIMIT 1",
      2},
     {NULL, NULL, 0},
 };
@@ -46,7 +53,7 @@ hall_identity_start(struct hall_req *req, int64_t order_id, const char *who,
         return NULL;
     token = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(token, strlen(token), hash);
-    /* a new code: the one shown before stops working */
+    /* a new code: the ones shown before stop working unless a phone opened them */
     if (hall_db_begin(req) != HALL_OK)
         return NULL;
     if (hall_db_exec(req, "identity_expire", HALL_I64(order_id)) == NULL ||

@@ -345,7 +345,7 @@ wait_for "the second micro-deposit" '"status":"SUCCESS"' \
 wait_for "finauth_ok" '还可以输入5次' curl -s -b "$J" "$H/finauth?id=$ID2"
 MEMO=$(curl -s "$B/sandbox/bank/transfers?account_no=4000021009100123457&limit=1" | grep -o '码: [0-9]*' | grep -o '[0-9]*$')
 WRONG=$(printf '%06d' $(((10#$MEMO + 1) % 1000000)))
-ex 400 '随机验证码不正确，您还可以输入4次' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+ex 400 '证书PIN码不正确，您还可以输入4次' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" -d code="$WRONG" "$H/finauth/code"
 ex 200 "finauth\\?id=$ID2" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" -d code="$MEMO" "$H/finauth/code"

@@ -77,6 +77,8 @@
       body: body
     }).then(function (r) {
       return r.json().catch(function () {
+        /* nginx's own answer to a body beyond its limit is not JSON */
+        if (r.status === 413) return { ok: false, tooLarge: true, message: '文件不能超过2MB' };
         return { ok: false, message: '系统繁忙，请稍后再试' };
       });
     }, function () {
@@ -96,10 +98,22 @@
         .then(function (res) {
           if (btn) btn.disabled = false;
           if (!res.ok) {
+            if (res.tooLarge && !res.field) {
+              var file = form.querySelector('input[type="file"]');
+              if (file) res.field = file.name;
+            }
             showErrors(form, res);
             return;
           }
           if (res.redirect) {
+            /* data-back: what this page's history entry becomes once the
+             * form made its record (id= of the redirect), so the browser's
+             * Back returns to that record instead of a blank form */
+            var back = form.getAttribute('data-back');
+            var made = back && /[?&]id=(\d+)/.exec(res.redirect);
+            if (made && window.history.replaceState) {
+              window.history.replaceState(null, '', back.replace('{id}', made[1]));
+            }
             window.location.assign(res.redirect);
             return;
           }

@@ -12,8 +12,21 @@
 
   /* groups shown for the chosen certificate type */
   var type = document.getElementById('cert_type');
+  /* 发票抬头类型 follows the certificate type (个人 for a 自然人证书) until
+   * the applicant chooses one; a saved order (data-saved: its id) keeps its own */
+  var titleBox = document.getElementById('title-type');
+  var titleChosen = !titleBox || titleBox.getAttribute('data-saved') !== '';
+  if (titleBox) {
+    titleBox.addEventListener('change', function () { titleChosen = true; });
+  }
+  function defaultTitle() {
+    if (titleChosen) { return; }
+    var r = titleBox.querySelector('input[value="' + (type.value === 'person' ? 'person' : 'org') + '"]');
+    if (r) { r.checked = true; }
+  }
   function showGroups() {
     var t = type.value;
+    defaultTitle();
     document.querySelectorAll('fieldset[data-types]').forEach(function (fs) {
       var on = fs.getAttribute('data-types').split(' ').indexOf(t) >= 0;
       fs.hidden = !on;
@@ -255,9 +268,11 @@
             window.clearInterval(timer);
             er.textContent = res.message;
           } else if (res.status === 'ocr_ok') {
+            /* a later success replaces the error of an earlier try */
             st.textContent = '身份证识别通过，等待活体认证…';
-          } else if (res.message) {
-            er.textContent = res.message;
+            er.textContent = res.message || '';
+          } else {
+            er.textContent = res.message || '';
           }
         }).catch(function () { /* try again on the next tick */ });
     }, 2000);

@@ -140,11 +140,11 @@ static const struct hall_stmt admin_stmts[] = {
     /* finance unlocks the newest micro-deposit of an order: its code may be
      * typed again (modules/finauth counts tries from 0) */
     {"finauth_latest",
-     "SELECT a.id, a.result, a.tries, o.status FROM finauth_attempts a JOIN orders o"
+     "SELECT a.id, a.result, a.tries, o.status, a.memo_kind FROM finauth_attempts a JOIN orders o"
      " ON o.id = a.order_id WHERE a.order_id = $1 ORDER BY a.id DESC LIMIT 1",
      1},
     {"finauth_lock",
-     "SELECT a.id, a.result, a.tries FROM finauth_attempts a WHERE a.order_id = $1"
+     "SELECT a.id, a.result, a.tries, a.memo_kind FROM finauth_attempts a WHERE a.order_id = $1"
      " ORDER BY a.id DESC LIMIT 1 FOR UPDATE",
      1},
     {"finauth_unlock",
@@ -768,6 +768,9 @@ order_page(struct hall_req *req)
         return hall_resp_busy(req);
     hall_val_set_bool(req->pool, ov, "finauth_locked",
                       hall_dbres_rows(res) > 0 && strcmp(hall_dbres_get(res, 0, 1), "locked") == 0);
+    if (hall_dbres_rows(res) > 0)
+        hall_val_set_str(req->pool, ov, "code_name",
+                         hall_finauth_code_name(strcmp(hall_dbres_get(res, 0, 4), "pin") == 0));
     if (json)
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "person",
@@ -1229,8 +1232,10 @@ refund_decide(struct hall_req *req, char kind)
                 req, rf, id,
                 hall_psprintf(req->pool,
                               "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已退回"
-                              "贵司付款账户，请留意账户的到账信息。",
-                              order_no, hall_yuan(req->pool, amount)));
+                              "%s付款账户，请留意账户的到账信息。",
+                              order_no, hall_yuan(req->pool, amount),
+                              /* a natural person paid from their own account */
+                              strcmp(hall_dbres_get(rf, 0, 9), "person") == 0 ? "您的" : "贵司"));
         done = "已记录人工退款，业务单已退费，短信已发送";
     } else {
         rc = hall_audit(req, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
@@ -1298,8 +1303,10 @@ do_finauth_unlock(struct hall_req *req)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth unlocked\" staff=%lld order=%lld", (long long)req->staff->id,
               (long long)id);
-    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),
-                        "金融认证已解锁，经办人可重新输入随机验证码");
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),
+        hall_psprintf(req->pool, "金融认证已解锁，经办人可重新输入%s",
+                      hall_finauth_code_name(strcmp(hall_dbres_get(a, 0, 3), "pin") == 0)));
 }
 
 /* dead jobs: what they are and why they died; never their payload */

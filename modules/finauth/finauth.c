@@ -28,7 +28,8 @@ static const struct hall_stmt finauth_stmts[] = {
     {"order_get",
      "SELECT o.id, o.order_no, o.status, o.cert_type, o.business_type, p.name, o.form_enc,"
      " o.amount_fen, p.legal_person_auth_allowed, p.legal_person_auth_after,"
-     " (SELECT count(*) FROM finauth_attempts a WHERE a.order_id = o.id AND a.result = 'failed')"
+     " (SELECT count(*) FROM finauth_attempts a WHERE a.order_id = o.id AND a.result = 'failed'),"
+     " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true) AS pin_by_memo"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -93,11 +94,17 @@ order_form(struct hall_req *req, struct hall_dbres *o)
     return hall_val_parse(req->pool, plain, strlen(plain), NULL, 0);
 }
 
+/* 证书PIN码 or 随机验证码, by the order's product (order_get's pin_by_memo) */
 static const char *
-locked_msg(struct hall_req *req)
+code_name(struct hall_dbres *o)
 {
-    return hall_psprintf(req->pool,
-                         "随机验证码已连续输错%ld次，金融认证已锁定，请联系深圳CA客服处理",
+    return hall_finauth_code_name(hall_dbres_bool(o, 0, "pin_by_memo"));
+}
+
+static const char *
+locked_msg(struct hall_req *req, const char *name)
+{
+    return hall_psprintf(req->pool, "%s已连续输错%ld次，金融认证已锁定，请联系深圳CA客服处理", name,
                          req->app->conf.finauth_max_tries);
 }
 
@@ -147,6 +154,7 @@ finauth_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
+    hall_val_set_str(req->pool, ctx, "code_name", code_name(o));
     a = hall_db_exec(req, "attempt_latest", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
@@ -155,7 +163,7 @@ finauth_page(struct hall_req *req)
 
         hall_val_set_bool(req->pool, ctx, "pin", strcmp(hall_dbres_get(a, 0, 3), "pin") == 0);
         hall_val_set_bool(req->pool, ctx, "locked", strcmp(hall_dbres_get(a, 0, 1), "locked") == 0);
-        hall_val_set_str(req->pool, ctx, "locked_msg", locked_msg(req));
+        hall_val_set_str(req->pool, ctx, "locked_msg", locked_msg(req, code_name(o)));
         hall_val_set_int(req->pool, ctx, "tries_left", left > 0 ? left : 0);
         return hall_resp_page(req, 200, "finauth_code", ctx);
     }
@@ -179,8 +187,10 @@ finauth_page(struct hall_req *req)
     }
     if (strcmp(status, "finauth_pending") == 0)
         hall_val_set_str(req->pool, ctx, "hint",
-                         "系统正在向贵司对公账户打款0.01元（并在交易附言里备注随机验证码）"
-                         "进行金融认证，请稍后刷新本页面查看结果。");
+                         hall_psprintf(req->pool,
+                                       "系统正在向贵司对公账户打款0.01元（并在交易附言里备注%s）"
+                                       "进行金融认证，请稍后刷新本页面查看结果。",
+                                       code_name(o)));
     else if (strcmp(status, "review") == 0)
         hall_val_set_str(req->pool, ctx, "hint",
                          "申请单状态显示“待审核”则意味着金融认证已通过，将由深圳CA审核申请资料。");
@@ -193,7 +203,8 @@ finauth_page(struct hall_req *req)
 
 static const struct hall_pspec code_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
-    {"code", HALL_P_SMSCODE, 0, 0, 0, "随机验证码", NULL},
+    /* checked in do_code, which names it as the order's product does */
+    {"code", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "验证码", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -209,10 +220,14 @@ do_code(struct hall_req *req)
     int64_t id, attempt;
     long tries;
     int rc;
+    const char *name;
 
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
+    name = code_name(o);
+    if (code == NULL || strlen(code) != 6 || strspn(code, "0123456789") != 6)
+        return hall_resp_error(req, 400, "code", hall_psprintf(req->pool, "%s应为6位数字", name));
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
@@ -221,18 +236,21 @@ do_code(struct hall_req *req)
     if (hall_dbres_rows(lock) == 0)
         return hall_resp_error(req, 404, NULL, "业务单不存在");
     if (strcmp(hall_dbres_get(lock, 0, 0), "finauth_ok") != 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
     a = hall_db_exec(req, "attempt_lock", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
     attempt = hall_dbres_i64(a, 0, 0);
     tries = (long)hall_dbres_i64(a, 0, 2);
     if (strcmp(hall_dbres_get(a, 0, 1), "locked") == 0 || tries >= max)
-        return hall_resp_error(req, 423, "code", locked_msg(req));
+        return hall_resp_error(req, 423, "code", locked_msg(req, name));
     if (strcmp(hall_dbres_get(a, 0, 1), "sent") != 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
     stored = hall_dbres_bytea(req, a, 0, 4, &slen);
     hall_finauth_code_mac(id, code, mac);
     if (stored == NULL || slen != sizeof(mac) || !hall_ct_equal(stored, mac, sizeof(mac))) {
@@ -244,18 +262,20 @@ do_code(struct hall_req *req)
         tries = (long)hall_dbres_i64(res, 0, 0);
         hall_val_set_int(req->pool, detail, "tries", tries);
         if (hall_audit(req, hall_req_actor(req), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)id), "finauth_wrong_code", NULL,
-                       NULL, detail) != HALL_OK)
+                       hall_psprintf(req->pool, "%lld", (long long)id),
+                       strcmp(hall_dbres_get(a, 0, 3), "pin") == 0 ? "finauth_wrong_pin"
+                                                                   : "finauth_wrong_code",
+                       NULL, NULL, detail) != HALL_OK)
             return hall_resp_busy(req);
         /* the wrong try counts even though the answer is an error */
         if (hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
         hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
         if (tries >= max)
-            return hall_resp_error(req, 400, "code", locked_msg(req));
+            return hall_resp_error(req, 400, "code", locked_msg(req, name));
         return hall_resp_error(
             req, 400, "code",
-            hall_psprintf(req->pool, "随机验证码不正确，您还可以输入%ld次", max - tries));
+            hall_psprintf(req->pool, "%s不正确，您还可以输入%ld次", name, max - tries));
     }
     if (hall_db_exec(req, "attempt_verified", HALL_I64(attempt)) == NULL)
         return hall_resp_busy(req);
@@ -263,7 +283,8 @@ do_code(struct hall_req *req)
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
     if (rc == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能输入随机验证码");
+        return hall_resp_error(req, 409, NULL,
+                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);

@@ -36,7 +36,9 @@ static size_t pay_secret_len;
 static const struct hall_stmt pay_stmts[] = {
     {"order_get",
      "SELECT o.id, o.order_no, o.status, o.amount_fen, o.cert_type, o.business_type,"
-     " o.partner_code, p.name, o.cert_fen, o.shipping_fen"
+     " o.partner_code, p.name, o.cert_fen, o.shipping_fen,"
+     " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true),"
+     " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -126,19 +128,40 @@ order_load(struct hall_req *req, int64_t *id)
 
 static int payment_pending(struct hall_req *req, int64_t id);
 
+/* the partner's review time as the seeds write it: 一个工作日, 两个工作日 ... */
 static const char *
-status_hint(const char *status)
+workdays_text(struct hall_req *req, long n)
+{
+    static const char *const cn[] = {"",   "一", "两", "三", "四", "五",
+                                     "六", "七", "八", "九", "十"};
+
+    if (n >= 1 && n <= 10)
+        return hall_psprintf(req->pool, "%s个工作日", cn[n]);
+    return hall_psprintf(req->pool, "%ld个工作日", n);
+}
+
+/* the texts of a state; name: 证书PIN码 or 随机验证码 (the product's memo),
+ * sla: the partner's review time */
+static const char *
+status_hint(struct hall_req *req, const char *status, const char *name, const char *sla)
 {
     if (strcmp(status, "draft") == 0)
         return "请先完成申请信息的填写和提交，再进行缴费。";
     if (strcmp(status, "transfer_review") == 0)
-        return "汇款凭证已提交。深圳CA工作人员将在三个工作日内核实款项到账情况，请耐心等待。";
+        return hall_psprintf(req->pool,
+                             "汇款凭证已提交。深圳CA工作人员将在%s内核实款项到账情况，"
+                             "并审核申请资料，请耐心等待。",
+                             sla);
     if (strcmp(status, "finauth_pending") == 0)
-        return "支付成功。深圳CA正在向贵司对公账户打款0.01元，"
-               "并将随机验证码以转账交易附言方式发送至对公账户，请稍后查看金融认证结果。";
+        return hall_psprintf(req->pool,
+                             "支付成功。深圳CA正在向贵司对公账户打款0.01元，"
+                             "并将%s以转账交易附言方式发送至对公账户，请稍后查看金融认证结果。",
+                             name);
     if (strcmp(status, "finauth_ok") == 0)
-        return "金融认证打款成功。请向贵司财务获取转账交易附言中的随机验证码，"
-               "点击“待认证”输入随机码进行验证，验证通过进入资料审核环节。";
+        return hall_psprintf(req->pool,
+                             "金融认证打款成功。请向贵司财务获取转账交易附言中的%s，"
+                             "点击“待认证”输入%s进行验证，验证通过进入资料审核环节。",
+                             name, name);
     if (strcmp(status, "finauth_failed") == 0)
         return "金融认证失败：向贵司对公账户打款未成功。"
                "请点击“金融认证”，重新填写正确的单位基本账户信息后提交。";
@@ -152,15 +175,24 @@ pay_page(struct hall_req *req)
 {
     struct hall_dbres *o, *p;
     struct hall_val *ctx;
-    const char *status;
+    const char *status, *name, *sla;
     int64_t id;
 
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
     status = hall_dbres_get(o, 0, 2);
+    name = hall_finauth_code_name(strcmp(hall_dbres_get(o, 0, 10), "t") == 0);
+    sla = workdays_text(req, (long)hall_dbres_i64(o, 0, 11));
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "缴费");
+    hall_val_set_str(req->pool, ctx, "code_name", name);
+    hall_val_set_str(req->pool, ctx, "sla", sla);
+    hall_val_set_str(req->pool, ctx, "payee_name", hall_dbres_get(o, 0, 12));
+    hall_val_set_str(req->pool, ctx, "payee_bank", hall_dbres_get(o, 0, 13));
+    hall_val_set_str(req->pool, ctx, "payee_account", hall_dbres_get(o, 0, 14));
+    /* a natural person pays from their own account and has no 金融认证 */
+    hall_val_set_bool(req->pool, ctx, "person", strcmp(hall_dbres_get(o, 0, 4), "person") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' ? hall_dbres_get(o, 0, 7) : "深圳CA网上营业厅");
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
@@ -188,7 +220,7 @@ pay_page(struct hall_req *req)
                               strcmp(hall_dbres_get(p, 0, 4), "refused") == 0);
         return hall_resp_page(req, 200, "pay", ctx);
     }
-    hall_val_set_str(req->pool, ctx, "hint", status_hint(status));
+    hall_val_set_str(req->pool, ctx, "hint", status_hint(req, status, name, sla));
     hall_val_set_bool(req->pool, ctx, "finauth_code", strcmp(status, "finauth_ok") == 0);
     hall_val_set_bool(req->pool, ctx, "finauth_retry", strcmp(status, "finauth_failed") == 0);
     return hall_resp_page(req, 200, "pay_status", ctx);

@@ -153,7 +153,7 @@ test('finauth__wrong_state_bad_code_format_and_others_orders', async () => {
     const fmt = await c.post('/finauth/code', { id, code: '12ab' });
     assert.equal(fmt.status, 400);
     assert.equal(fmt.body.field, 'code');
-    assert.match(fmt.body.message, /随机验证码应为6位数字/);
+    assert.match(fmt.body.message, /证书PIN码应为6位数字/);
     const page = await c.get(`/finauth?id=${id}`);
     assert.equal(page.status, 200);
     assert.match(page.text, /无需进行金融认证/);

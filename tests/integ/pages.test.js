@@ -30,7 +30,7 @@ function orgForm(extra = {}) {
     };
 }
 
-const RAW_CODES = ['upload', 'pay_online', 'finauth_wrong_code', 'payment_surplus', 'create', 'edit'];
+const RAW_CODES = ['upload', 'pay_online', 'finauth_wrong_code', 'finauth_wrong_pin', 'payment_surplus', 'create', 'edit'];
 
 test('history__internal_codes__chinese_labels_for_applicant_and_staff; resubmitted__no_old_reject_reason', async () => {
     const c = await applicant();
@@ -46,7 +46,7 @@ test('history__internal_codes__chinese_labels_for_applicant_and_staff; resubmitt
         assert.equal(u.status, 200, u.text);
     }
     /* what the pay and finauth modules write, as they write it */
-    for (const a of ['pay_online', 'finauth_wrong_code', 'payment_surplus'])
+    for (const a of ['pay_online', 'finauth_wrong_code', 'finauth_wrong_pin', 'payment_surplus'])
         psql(`INSERT INTO audit_log (actor, entity, entity_id, action) VALUES ('test', 'order', '${id}', '${a}')`);
     psql(`UPDATE orders SET status = 'rejected', reject_reason = '营业执照未加盖公章' WHERE id = ${id}`);
     let view = await c.get(`/center/order?id=${id}`);
@@ -66,7 +66,7 @@ test('history__internal_codes__chinese_labels_for_applicant_and_staff; resubmitt
     const hist = view.text.match(/<ul class="history" id="history">([^]*?)<\/ul>/)[1];
     for (const code of RAW_CODES)
         assert.ok(!new RegExp(`\\b${code}\\b`).test(hist), `applicant history shows ${code}: ${hist}`);
-    for (const label of ['上传资料', '发起在线支付', '金融认证码输入错误', '收到多付款项，将自动退还', '修改申请信息'])
+    for (const label of ['上传资料', '发起在线支付', '随机验证码输入错误', '证书PIN码输入错误', '收到多付款项，将自动退还', '修改申请信息'])
         assert.ok(hist.includes(label), `applicant history has ${label}`);
 
     const staff = new Client();
@@ -78,7 +78,7 @@ test('history__internal_codes__chinese_labels_for_applicant_and_staff; resubmitt
     const table = page.text.match(/<table class="list" id="history">([^]*?)<\/table>/)[1];
     for (const code of RAW_CODES)
         assert.ok(!new RegExp(`<td>${code}</td>`).test(table), `staff history shows ${code}`);
-    assert.ok(table.includes('上传资料') && table.includes('金融认证码输入错误'));
+    assert.ok(table.includes('上传资料') && table.includes('证书PIN码输入错误'));
 });
 
 test('footer__seed_support_line_and_site; 404__logged_in__no_login_register_links', async () => {

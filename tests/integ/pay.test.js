@@ -19,7 +19,7 @@ test('pay_page__unpaid_order__shows_amount_and_three_ways', async () => {
     const r = await c.get(`/pay?id=${id}`);
     assert.equal(r.status, 200);
     for (const s of ['600.00元', '支付宝', '微信支付', '对公账号付款', '汇款凭证', 'name="voucher"',
-        '随机验证码以转账交易附言方式发送至对公账户'])
+        '证书PIN码以转账交易附言方式发送至对公账户'])
         assert.ok(r.text.includes(s), `pay page shows ${s}`);
 });
 
@@ -193,7 +193,7 @@ test('pay_transfer__png_voucher__stored_and_transfer_review', async () => {
     assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '0');
     const page = await c.get(`/pay?id=${id}`);
     assert.match(page.text, /待确认到账/);
-    assert.match(page.text, /三个工作日内核实款项到账情况/);
+    assert.match(page.text, /两个工作日内核实款项到账情况/, "jieyang reviews within two working days (seed 000)");
     /* pdf vouchers too, but not twice for one order */
     const again = await upload(c, '/pay/transfer', { id }, { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') });
     assert.equal(again.status, 409);

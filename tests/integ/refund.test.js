@@ -127,7 +127,8 @@ test('refund_request_transfer__approve_needs_note__recorded_as_done_by_hand', as
         FROM refunds WHERE id = ${rid}`), 'manual|true|true');
     assert.equal(psql(`SELECT count(*) FROM outbox WHERE idem_key = 'refund-${rid}'`), '0',
         'nothing sent to the gateway');
-    await smsFor(form.app_mobile, orderNo, '退回贵司付款账户');
+    /* a natural person paid from their own account, not a company's */
+    await smsFor(form.app_mobile, orderNo, '退回您的付款账户');
 });
 
 test('refund_surplus__paid_twice__refunded_without_asking_listed_for_finance', async () => {

@@ -35,9 +35,11 @@ function key(url) {
 function track(page) {
     const t = { visited: new Set(), checked: new Set(), skipped: new Set() };
     tracked.set(page, t);
-    page.on('framenavigated', (frame) => {
-        if (frame === page.mainFrame() && /^https?:/.test(frame.url()))
-            t.visited.add(key(frame.url()));
+    /* documents loaded, not history.replaceState's same-document URL
+     * changes (the 录入信息 form's entry becomes its order's, issue 7) */
+    page.on('domcontentloaded', () => {
+        if (/^https?:/.test(page.url()))
+            t.visited.add(key(page.url()));
     });
     return t;
 }
