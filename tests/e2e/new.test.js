@@ -202,6 +202,10 @@ test('jieyang organisation certificate: project → form → print → upload �
             await Promise.all([page.waitForURL(/\/pay\/page\/ALI\d+$/), page.click('#pay-online-submit')]);
             a11y.notOurs(page); /* the gateway's cashier page (sandbox) */
             await Promise.all([page.waitForURL(new RegExp(`/pay\\?id=${id}$`)), page.click('#confirm')]);
+            /* back early, the page says 支付结果确认中 and reloads itself once the gateway's
+             * callback is in: wait for that, as the applicant would (a goto during the
+             * reload is interrupted: debian12 e2e under load) */
+            await page.waitForSelector('#pay-pending', { state: 'detached', timeout: 90000 });
             await a11y.check(page, '缴费, back from the gateway');
             /* the outbox sends 0.01 CNY with the code in the memo */
             let transfer = null;

@@ -36,6 +36,10 @@ test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', asyn
         assert.equal(await page.textContent('#amount'), '￥600.00');
         a11y.notOurs(page); /* the gateway's cashier page (sandbox) */
         await Promise.all([page.waitForURL(`${HALL}/pay?id=${id}`), page.click('#confirm')]);
+        /* back early, the page says 支付结果确认中 and reloads itself once the gateway's
+         * callback is in: wait for that, as the applicant would (a goto during the
+         * reload is interrupted: debian12 e2e under load) */
+        await page.waitForSelector('#pay-pending', { state: 'detached', timeout: 90000 });
         await a11y.check(page, '缴费, back from the gateway');
         await waitStatus(id, 'finauth_ok');
         await page.reload();
