@@ -245,6 +245,9 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     assert.equal(pay.status, 200);
     assert.match(pay.text, /介质遗失补办/);
     assert.match(pay.text, /id="amount">100\.00元</);
+    assert.match(pay.text, /id="reissue-fee">0\.00元</);
+    assert.match(pay.text, /id="medium-fee">100\.00元</);
+    assert.match(pay.text, /value="wechat" checked/, 'seed 004: 选择微信支付');
     const trade = await payOnline(o.c, id, 'wechat');
     await confirmTrade(trade);
     await waitStatus(id, 'finauth_ok');
