@@ -57,7 +57,7 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
     memset(c, 0, sizeof(*c));
     if (!hall_reissue_serial_ok(serial)) {
         c->result = HALL_REISSUE_BAD_SERIAL;
-        c->why = "证书序列号为16位十六进制数字（区分大小写，字母大写，示例：712C1B5A584A1BBE）";
+        c->why = hall_msgs[HALL_M_SERIAL_FORMAT].text;
         return HALL_OK;
     }
     res = hall_db_exec(req, "reissue_cert", HALL_STR(serial), HALL_I64(req->user_id),
@@ -66,7 +66,7 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         c->result = HALL_REISSUE_NOT_FOUND;
-        c->why = "未找到该序列号的证书，请核对证书序列号（区分大小写）";
+        c->why = hall_msgs[HALL_M_SERIAL_UNKNOWN].text;
         return HALL_OK;
     }
     expired = strcmp(hall_dbres_get(res, 0, 7), "t") == 0;
@@ -81,7 +81,7 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
     if (!c->own) {
         /* what /pki/lookup shows anyway, and not a word more */
         c->result = HALL_REISSUE_FOREIGN;
-        c->why = "该证书不是您申请的证书，不能办理补办";
+        c->why = hall_msgs[HALL_M_SERIAL_FOREIGN].text;
         return HALL_OK;
     }
     c->cn = hall_dbres_get(res, 0, 3);
@@ -90,13 +90,13 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
     c->order_id = hall_dbres_i64(res, 0, 9);
     if (revoked) {
         c->result = HALL_REISSUE_REVOKED;
-        c->why = "该证书已吊销，不能办理补办";
+        c->why = hall_msgs[HALL_M_SERIAL_REVOKED].text;
     } else if (expired) {
         c->result = HALL_REISSUE_EXPIRED;
-        c->why = "该证书已过期，不能办理补办，请办理证书新办";
+        c->why = hall_msgs[HALL_M_SERIAL_EXPIRED].text;
     } else if (strcmp(hall_dbres_get(res, 0, 10), "t") == 0) {
         c->result = HALL_REISSUE_PENDING;
-        c->why = "该证书已有补办申请正在办理中";
+        c->why = hall_msgs[HALL_M_SERIAL_PENDING].text;
     } else
         c->result = HALL_REISSUE_OK;
     return HALL_OK;

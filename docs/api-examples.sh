@@ -503,6 +503,28 @@ ex 200 '"cert_type_label":"机构证书".*"reissuable":true' curl -s -b "$J" -H 
     "$H/reissue/serial?serial=$SERIAL"
 ex 400 '"field":"serial".*区分大小写' curl -s -b "$J" -H 'Accept: application/json' \
     "$H/reissue/serial?serial=712c1b5a584a1bbe"
+
+# ---------------------------------------------------------------- reissue: the applicant's pages
+
+ex 200 '操作提示' curl -s "$H/reissue/notice"
+ex 200 'name="agree2"' curl -s -b "$J" "$H/reissue?project=hall"
+ex 200 'serial\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d agree1=on -d agree2=on "$H/reissue/agree"
+ex 200 'id="cert-status">有效<' curl -s -b "$J" -H 'Accept: text/html' "$H/reissue/serial?project=hall&serial=$SERIAL"
+ex 400 '证书序列号应为16位十六进制数字' curl -s -b "$J" -H 'Accept: text/html' \
+    "$H/reissue/serial?project=hall&serial=712c1b5a584a1bbe"
+ex 200 'id="total-amount">100.00元' curl -s -b "$J" "$H/reissue/apply?project=hall&serial=$SERIAL"
+RK=$(printf '%s' "$OUT" | grep -o 'name="submit_key" value="[^"]*"' | cut -d'"' -f4)
+ex 404 '"field":"serial".*未找到' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial=0000000000000001 "${ORG[@]}" "$H/reissue/apply"
+ex 400 '"field":"legal_ric"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial="$SERIAL" -d legal_ric=1 "${ORG[@]}" "$H/reissue/apply"
+ex 200 'print\?id=[0-9]+' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial="$SERIAL" -d submit_key="$RK" "${ORG[@]}" "$H/reissue/apply"
+RID=$(printf '%s' "$OUT" | grep -oE 'print\?id=[0-9]+' | grep -oE '[0-9]+$')
+ex 200 "id=\"print-serial\">$SERIAL<" curl -s -b "$J" "$H/reissue/print?id=$RID"
+ex 200 "upload\\?id=$RID" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$RID" "$H/reissue/printed"
 ex 200 '已寄出' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
     -d id="$ID" "$H/admin/pki/ship"
 WB=$(curl -s -b "$J" "$H/center/order?id=$ID" | sed -n 's/.*id="waybill-no">[^ ]* \([A-Z0-9]*\)<.*/\1/p')
@@ -514,7 +536,7 @@ ex 200 '证书已吊销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: app
     -d serial="$SERIAL" -d reason=keyCompromise "$H/admin/pki/revoke"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: revoked" || die "OCSP does not say revoked"
-ex 200 '"reissuable":false,"message":"该证书已吊销' curl -s -b "$J" -H 'Accept: application/json' \
+ex 200 '"reissuable":false,"message":"该证书序列号对应的证书已吊销' curl -s -b "$J" -H 'Accept: application/json' \
     "$H/reissue/serial?serial=$SERIAL"
 N=$((N + 1))
 [ "$(curl -s -o "$D/ecc.crl" -w '%{http_code}' "$H/pki/ecc.crl")" = 200 ] || die "GET /pki/ecc.crl failed"

@@ -14,6 +14,13 @@ static const struct hall_stmt account_stmts[] = {
     {"health", "SELECT 1", 0},
     {"partner_get",
      "SELECT code, name, requires_project_id FROM partners WHERE code = $1 AND active", 1},
+    /* 业务办理 → 介质遗失补办 where the partner's products allow it; the
+     * generic hall: where one of the projects it lists does (core/flow.c) */
+    {"home_reissue",
+     "SELECT EXISTS (SELECT 1 FROM products r JOIN partners p ON p.code = r.partner_code"
+     " WHERE r.business_type = 'reissue' AND r.active AND p.active AND (p.code = $1"
+     " OR ($1 = '' AND NOT p.requires_project_id AND p.link_secret IS NULL))) AS reissue",
+     1},
     {"partner_project",
      "SELECT name FROM partner_projects WHERE partner_code = $1 AND project_id = $2", 2},
     {"user_by_phone",
@@ -157,6 +164,13 @@ home(struct hall_req *req)
     rp = hall_val_get(ctx, "requires_project");
     if (rp != NULL && rp->i != 0 && req->user_id == 0)
         return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+    if (req->user_id != 0) {
+        struct hall_dbres *res = hall_db_exec(req, "home_reissue", HALL_STR(req->partner));
+
+        if (res == NULL)
+            return hall_resp_busy(req);
+        hall_val_set_bool(req->pool, ctx, "reissue_offered", hall_dbres_bool(res, 0, "reissue"));
+    }
     return hall_resp_page(req, 200, "home", ctx);
 }
 

@@ -38,7 +38,7 @@ static const struct hall_stmt pay_stmts[] = {
      "SELECT o.id, o.order_no, o.status, o.amount_fen, o.cert_type, o.business_type,"
      " o.partner_code, p.name, o.cert_fen, o.shipping_fen,"
      " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true),"
-     " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account"
+     " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account, o.form_enc"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -207,6 +207,16 @@ pay_page(struct hall_req *req)
                      hall_yuan(req->pool, hall_dbres_i64(o, 0, 9)));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
+    if (strcmp(hall_dbres_get(o, 0, 5), "reissue") == 0) {
+        /* seed 004: 补办费用 and the medium fee as the form stored them; 微信支付 */
+        struct hall_val *form = hall_dbres_pii_json(req, o, 0, 15);
+
+        hall_val_set_bool(req->pool, ctx, "reissue", 1);
+        if (form != NULL && form->type == HALL_V_OBJ) {
+            hall_val_set_str(req->pool, ctx, "price_reissue", hall_form_str(form, "price_reissue"));
+            hall_val_set_str(req->pool, ctx, "price_medium", hall_form_str(form, "price_medium"));
+        }
+    }
     if (strcmp(status, "unpaid") == 0) {
         p = hall_db_exec(req, "pay_latest", HALL_I64(id));
         if (p == NULL)

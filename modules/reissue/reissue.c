@@ -1,31 +1,78 @@
 /*
- * reissue: 介质遗失补办 (seed 004).  The certificate store's side lives in
- * core/reissue.c (serial -> details with the ownership rules, the automatic
- * revocation on approval); the flow's shared steps come from the core's
- * flow kit.  docs/modules/reissue.md.
+ * reissue: 介质遗失补办 (seed 004), on the flow kit (core/flow.h).  The kit
+ * serves the agreements, uploads, the identity check and the lookups under
+ * /reissue; the certificate store's side lives in core/reissue.c (serial ->
+ * details with the ownership rules, the automatic revocation on approval).
+ * This file keeps what is the reissue flow's own:
  *
- *   GET /reissue/serial?serial=   证书序列号查询: the certificate's details as
- *                                 this applicant may see them, and whether it
- *                                 can be reissued
+ *   GET  /reissue/notice     操作提示 (介质遗失补办介绍), 确认 leads to the agreements
+ *   GET  /reissue/serial     证书选择: the serial -> the certificate's details
+ *                            (JSON when asked: the lookup of the serial step)
+ *   GET  /reissue/apply      录入信息 for that certificate, fee 补办费 + 介质费
+ *   POST /reissue/apply      checks the serial, then every field (all errors at
+ *                            once); the order and its claim on the certificate,
+ *                            one transaction
+ *   GET  /reissue/print      迷失补办申请表
+ *
+ * docs/modules/reissue.md.
  */
 #include <string.h>
 
-#include "hall.h"
+#include "flow.h"
 
 static const struct hall_stmt reissue_stmts[] = {
+    {"reissue_order_serial",
+     "SELECT coalesce(reissue_of, '') AS reissue_of FROM orders WHERE id = $1 AND user_id = $2", 2},
+    /* the certificate's own order: the applicant's data to start from */
+    {"reissue_old_form", "SELECT form_enc FROM orders WHERE id = $1 AND user_id = $2", 2},
+    /* inside the save: the certificate's row is the lock two claims queue on */
+    {"reissue_cert_lock",
+     "SELECT serial FROM certificates WHERE serial = $1 AND state = 'issued' AND not_after > now()"
+     " FOR UPDATE",
+     1},
+    {"reissue_claim",
+     "UPDATE orders SET reissue_of = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders r"
+     " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
+     " RETURNING id",
+     2},
     {NULL, NULL, 0},
 };
 
-static const struct hall_pspec serial_params[] = {
-    {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL},
+static const struct hall_flow_step reissue_steps[] = {
+    {"notice", "介质遗失补办介绍"}, {"agree", "阅读协议"},   {"serial", "证书选择"},
+    {"apply", "录入信息"},          {"print", "打印申请表"}, {"upload", "上传资料"},
+    {"identity", "在线认证"},       {"pay", "在线支付"},     {NULL, NULL},
 };
+
+/* seed 004: 申请单位、经办人、申请人、法人、公司账号、邮寄地址和发票; the
+ * catalogue's types pick what a certificate type needs */
+static const char *const reissue_groups[] = {"cert",      "reissue", "unit", "legal",   "agent",
+                                             "applicant", "bank",    "mail", "invoice", NULL};
+
+static const char *const reissue_materials[] = {"application", "license", NULL};
+
+/* seed 004: 发票用途 介质服务费 */
+#define INVOICE_PURPOSE "介质服务费"
+
+/* ---- the serial ---------------------------------------------------------------- */
+
+static enum hall_msg_code
+serial_msg(enum hall_reissue_result r)
+{
+    switch (r) {
+    case HALL_REISSUE_BAD_SERIAL: return HALL_M_SERIAL_FORMAT;
+    case HALL_REISSUE_NOT_FOUND: return HALL_M_SERIAL_UNKNOWN;
+    case HALL_REISSUE_FOREIGN: return HALL_M_SERIAL_FOREIGN;
+    case HALL_REISSUE_REVOKED: return HALL_M_SERIAL_REVOKED;
+    case HALL_REISSUE_EXPIRED: return HALL_M_SERIAL_EXPIRED;
+    default: return HALL_M_SERIAL_PENDING;
+    }
+}
 
 /* the details of c as JSON: the public lookup's fields, the owner's on top */
 static void
 cert_json(struct hall_req *req, struct hall_val *v, const struct hall_reissue_cert *c)
 {
-
     hall_val_set_str(req->pool, v, "serial", c->serial);
     hall_val_set_str(req->pool, v, "status", c->status);
     hall_val_set_str(req->pool, v, "status_label", c->status_label);
@@ -40,18 +87,32 @@ cert_json(struct hall_req *req, struct hall_val *v, const struct hall_reissue_ce
     }
 }
 
+static const struct hall_pspec serial_params[] = {
+    {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec serial_page_params[] = {
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* GET /reissue/serial?serial= asked for JSON: the lookup answer */
 static int
-serial_lookup(struct hall_req *req)
+serial_json(struct hall_req *req)
 {
+    struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_reissue_cert c;
     struct hall_val *v;
 
+    hall_req_check(req, serial_params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
     if (hall_reissue_cert_get(req, hall_req_param(req, "serial"), 0, &c) != HALL_OK)
         return hall_resp_busy(req);
-    if (c.result == HALL_REISSUE_BAD_SERIAL)
-        return hall_resp_error(req, 400, "serial", c.why);
-    if (c.result == HALL_REISSUE_NOT_FOUND)
-        return hall_resp_error(req, 404, "serial", c.why);
+    if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND)
+        return hall_msg(req, serial_msg(c.result), "serial");
     v = hall_val_obj(req->pool);
     cert_json(req, hall_val_set_obj(req->pool, v, "cert"), &c);
     hall_val_set_bool(req->pool, v, "reissuable", c.result == HALL_REISSUE_OK);
@@ -60,20 +121,440 @@ serial_lookup(struct hall_req *req)
     return hall_resp_ok(req, v);
 }
 
+/* the certificate's rows as the pages show them (ctx.cert) */
+static void
+cert_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_reissue_cert *c)
+{
+    struct hall_val *v = hall_val_set_obj(req->pool, ctx, "cert");
+
+    cert_json(req, v, c);
+    hall_val_set_bool(req->pool, v, "good", strcmp(c->status, "good") == 0);
+}
+
+/* 证书选择: the form, and with a serial the certificate's details; a serial
+ * that cannot be reissued answers the page with the message's status */
+static int
+serial_page(struct hall_req *req)
+{
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    const char *serial;
+    struct hall_reissue_cert c;
+    struct hall_partner p;
+    struct hall_val *ctx;
+    int status = 200;
+
+    if (hall_req_wants_json(req))
+        return serial_json(req);
+    hall_req_check(req, serial_page_params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+    if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    ctx = hall_flow_page(req, "证书选择", &p);
+    serial = hall_req_param(req, "serial");
+    if (serial != NULL && *serial != '\0') {
+        hall_val_set_str(req->pool, ctx, "serial", serial);
+        if (hall_reissue_cert_get(req, serial, 0, &c) != HALL_OK)
+            return hall_resp_busy(req);
+        if (c.result != HALL_REISSUE_BAD_SERIAL && c.result != HALL_REISSUE_NOT_FOUND)
+            cert_ctx(req, ctx, &c);
+        if (c.result == HALL_REISSUE_OK) {
+            hall_val_set_str(req->pool, ctx, "next",
+                             hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
+        } else {
+            status = hall_msgs[serial_msg(c.result)].status;
+            hall_val_set_str(req->pool, ctx, "serial_error", c.why);
+        }
+    }
+    hall_flow_steps(req, ctx, "serial");
+    return hall_resp_page(req, status, "reissue_serial", ctx);
+}
+
+/* ---- 操作提示 ------------------------------------------------------------------------ */
+
+static int
+notice_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct hall_partner p;
+    struct hall_val *ctx;
+
+    /* the generic hall chooses the project after the notice (the kit's list) */
+    if (req->partner[0] != '\0' || (project != NULL && *project != '\0')) {
+        if (hall_flow_partner(req, project, &p) != HALL_OK)
+            return HALL_OK;
+        ctx = hall_flow_page(req, "介质遗失补办 · 操作提示", &p);
+        hall_val_set_str(req->pool, ctx, "next", hall_flow_url(req, "?project=%s", p.code));
+    } else {
+        ctx = hall_flow_page(req, "介质遗失补办 · 操作提示", NULL);
+        hall_val_set_str(req->pool, ctx, "next", hall_flow_url(req, "%s", ""));
+    }
+    hall_flow_steps(req, ctx, "notice");
+    return hall_resp_page(req, 200, "reissue_notice", ctx);
+}
+
+/* ---- 录入信息 ------------------------------------------------------------------------ */
+
+/* the certificate of the order being made (serial) or edited (o); HALL_ERR
+ * after answering: the serial's message with its status, or 503 */
+static int
+serial_check(struct hall_req *req, struct hall_dbres *o, const char *serial,
+             struct hall_reissue_cert *c)
+{
+    int64_t oid = o != NULL ? hall_dbres_int(o, 0, "id") : 0;
+
+    if (o != NULL) {
+        struct hall_dbres *r =
+            hall_db_exec(req, "reissue_order_serial", HALL_I64(oid), HALL_I64(req->user_id));
+
+        if (r == NULL || hall_dbres_rows(r) == 0)
+            return hall_resp_busy(req), HALL_ERR;
+        /* the certificate of an order stays the one it was made for */
+        if (serial != NULL && *serial != '\0' &&
+            strcmp(serial, hall_dbres_str(r, 0, "reissue_of")) != 0)
+            return hall_msg(req, HALL_M_SERIAL_CHANGED, "serial"), HALL_ERR;
+        serial = hall_dbres_str(r, 0, "reissue_of");
+    }
+    if (serial == NULL)
+        serial = "";
+    if (hall_reissue_cert_get(req, serial, oid, c) != HALL_OK)
+        return hall_resp_busy(req), HALL_ERR;
+    if (c->result != HALL_REISSUE_OK)
+        return hall_msg(req, serial_msg(c->result), "serial"), HALL_ERR;
+    return HALL_OK;
+}
+
+/* the partner's reissue product for the certificate's type; -1 after answering */
+static int
+product_row(struct hall_req *req, struct hall_dbres *prods, const char *cert_type)
+{
+    int i;
+
+    for (i = 0; i < hall_dbres_rows(prods); i++)
+        if (strcmp(hall_dbres_str(prods, i, "cert_type"), cert_type) == 0)
+            return i;
+    hall_msg(req, HALL_M_TYPE_NOT_OFFERED, "serial");
+    return -1;
+}
+
+/* 补办费 + 介质费 (seed 004: 补办费用 0.00元, 介质费用): the one price
+ * function's total; the medium is the product's one-off part */
+struct fee {
+    int64_t total, medium, reissue;
+};
+
+static struct fee
+fee_of(struct hall_dbres *prods, int row)
+{
+    struct hall_price pr = hall_flow_product_price(prods, row);
+    struct fee f;
+
+    f.total = hall_price_cert(&pr, 1, 0);
+    f.medium = pr.fixed_fen;
+    f.reissue = f.total - f.medium;
+    return f;
+}
+
+static void
+fee_ctx(struct hall_req *req, struct hall_val *ctx, const struct fee *f)
+{
+    hall_val_set_str(req->pool, ctx, "price_reissue", hall_yuan(req->pool, f->reissue));
+    hall_val_set_str(req->pool, ctx, "price_medium", hall_yuan(req->pool, f->medium));
+    hall_val_set_str(req->pool, ctx, "price_total", hall_yuan(req->pool, f->total));
+    hall_val_set_int(req->pool, ctx, "price_total_fen", f->total);
+}
+
+/* the form of the certificate's own order (the same applicant's), to start from */
+static struct hall_val *
+old_form(struct hall_req *req, const struct hall_reissue_cert *c)
+{
+    struct hall_dbres *r =
+        hall_db_exec(req, "reissue_old_form", HALL_I64(c->order_id), HALL_I64(req->user_id));
+    struct hall_val *form = NULL;
+
+    if (r != NULL && hall_dbres_rows(r) > 0)
+        form = hall_dbres_pii_json(req, r, 0, hall_dbres_col(r, "form_enc"));
+    return form != NULL && form->type == HALL_V_OBJ ? form : hall_val_obj(req->pool);
+}
+
+static int
+apply_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct hall_dbres *o = NULL, *prods;
+    struct hall_reissue_cert c;
+    struct hall_val *ctx, *form;
+    struct hall_partner p;
+    struct fee f;
+    unsigned bit;
+    int row;
+
+    if (hall_req_query(req, "id") != NULL) {
+        o = hall_flow_order(req);
+        if (o == NULL)
+            return HALL_OK;
+        project = hall_dbres_str(o, 0, "partner_code");
+        if (!hall_flow_editable(o))
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    }
+    if (hall_flow_partner(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    if (o == NULL && hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    if (serial_check(req, o, hall_req_query(req, "serial"), &c) != HALL_OK)
+        return HALL_OK;
+    prods = hall_flow_products(req, &p);
+    if (prods == NULL)
+        return HALL_OK;
+    row = product_row(req, prods, c.cert_type);
+    if (row < 0)
+        return HALL_OK;
+    f = fee_of(prods, row);
+    bit = hall_cert_type_bit(c.cert_type);
+    form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
+    if (form == NULL)
+        return hall_resp_busy(req);
+    ctx = hall_flow_page(req, "录入信息", &p);
+    if (o != NULL) {
+        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
+        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+        if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0)
+            hall_val_set_str(req->pool, ctx, "reject_reason",
+                             hall_dbres_str(o, 0, "reject_reason"));
+    } else {
+        /* one key per rendered form: submitting it twice makes one order */
+        unsigned char rnd[24];
+
+        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
+        /* seed 004: 基本户名称需与单位名称保持一致, both the certificate's */
+        if (bit & HALL_T_UNIT) {
+            hall_val_set_str(req->pool, form, "org_name", c.org);
+            hall_val_set_str(req->pool, form, "bank_account_name", c.org);
+        }
+    }
+    hall_flow_choices_ctx(req, ctx, prods, &p, c.cert_type, 1, 0, form);
+    cert_ctx(req, ctx, &c);
+    fee_ctx(req, ctx, &f);
+    hall_val_set_str(req->pool, ctx, "invoice_purpose", INVOICE_PURPOSE);
+    hall_flow_steps(req, ctx, "apply");
+    return hall_resp_page(req, 200, "reissue_apply", ctx);
+}
+
+/* the submit's own parameters, checked with the catalogue's fields by the
+ * same registry, so that every error is answered at once */
+static const struct hall_pspec apply_params[] = {
+    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
+     hall_choices_title_type},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+has_field(const struct hall_errors *e, const char *name)
+{
+    const struct hall_ferr *f;
+
+    for (f = e->first; f != NULL; f = f->next)
+        if (f->field != NULL && strcmp(f->field, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* hall_flow_save.also, inside the save's transaction: the order claims the
+ * certificate; of two orders claiming it at once the second finds the first */
+static int
+serial_claim(struct hall_req *req, int64_t order_id, void *arg)
+{
+    const char *serial = arg;
+    struct hall_dbres *r = hall_db_exec(req, "reissue_cert_lock", HALL_STR(serial));
+
+    if (r == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(r) == 0)
+        return hall_msg(req, HALL_M_SERIAL_REVOKED, "serial"), HALL_ERR;
+    r = hall_db_exec(req, "reissue_claim", HALL_I64(order_id), HALL_STR(serial));
+    if (r == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(r) == 0)
+        return hall_msg(req, HALL_M_SERIAL_PENDING, "serial"), HALL_ERR;
+    return HALL_OK;
+}
+
+static int
+do_apply(struct hall_req *req)
+{
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    struct hall_val *form = hall_val_obj(req->pool);
+    struct hall_dbres *o = NULL, *prods;
+    struct hall_reissue_cert c;
+    struct hall_partner p;
+    struct hall_flow_save s;
+    const char *key, *project;
+    int64_t ship_fen = 0;
+    struct fee f;
+    unsigned bit;
+    int row;
+
+    hall_req_check(req, apply_params, &e);
+    /* what says which order, form and certificate this is comes first */
+    if (has_field(&e, "id") || has_field(&e, "project") || has_field(&e, "submit_key") ||
+        has_field(&e, "serial"))
+        return hall_resp_errors(req, &e);
+    key = hall_req_param(req, "submit_key");
+    project = hall_req_param(req, "project");
+    if (key != NULL && *key == '\0')
+        key = NULL;
+    if (key != NULL &&
+        (strlen(key) < 16 || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                                         "tuvwxyz0123456789_-") != strlen(key)))
+        return hall_msg(req, HALL_M_SUBMIT_KEY, "submit_key");
+    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
+        o = hall_flow_order(req);
+        if (o == NULL)
+            return HALL_OK;
+        if (!hall_flow_editable(o))
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+        project = hall_dbres_str(o, 0, "partner_code");
+    }
+    if (hall_flow_partner(req, project, &p) != HALL_OK)
+        return HALL_OK;
+    /* the certificate decides the type, the product and the groups asked */
+    if (serial_check(req, o, hall_req_param(req, "serial"), &c) != HALL_OK)
+        return HALL_OK;
+    prods = hall_flow_products(req, &p);
+    if (prods == NULL)
+        return HALL_OK;
+    row = product_row(req, prods, c.cert_type);
+    if (row < 0)
+        return HALL_OK;
+    bit = hall_cert_type_bit(c.cert_type);
+
+    hall_flow_fields_check(req, bit, form, &e);
+    if (!has_field(&e, "shipping")) {
+        hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
+        if (strcmp(hall_req_param(req, "shipping"), "prepaid") == 0 && !p.prepaid)
+            hall_msg_add(req, &e, HALL_M_PREPAID_NOT_OFFERED, "shipping");
+    }
+    if (!has_field(&e, "invoice"))
+        hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    /* the new certificate carries the old one's subject: the unit is that one */
+    if ((bit & HALL_T_UNIT) && !has_field(&e, "org_name") &&
+        strcmp(hall_form_str(form, "org_name"), c.org) != 0)
+        hall_msg_add(req, &e, HALL_M_SERIAL_ORG_MISMATCH, "org_name", c.org);
+    if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
+        return HALL_OK;
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+
+    if (o == NULL && hall_flow_orders_cap(req, 0) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_carrier_check(req, form, bit) != HALL_OK)
+        return HALL_OK;
+    f = fee_of(prods, row);
+    if (strcmp(hall_form_str(form, "shipping"), "prepaid") == 0) {
+        struct hall_quote q;
+
+        if (hall_flow_shipping_quote(req, hall_form_str(form, "mail_province"),
+                                     hall_form_str(form, "mail_city"),
+                                     hall_form_str(form, "mail_district"),
+                                     hall_form_str(form, "mail_town"), &q) != HALL_OK)
+            return HALL_OK;
+        if (!q.prepaid)
+            return hall_msg(req, HALL_M_NO_PREPAID_HERE, "shipping", q.carrier);
+        ship_fen = q.fee_fen;
+        hall_val_set_str(req->pool, form, "carrier", q.carrier);
+    }
+    /* a paid (rejected) order keeps its amount, as in every flow */
+    if (o != NULL && strcmp(hall_dbres_str(o, 0, "status"), "draft") != 0 &&
+        f.total + ship_fen != hall_dbres_int(o, 0, "amount_fen"))
+        return hall_msg(req, HALL_M_PAID_AMOUNT_FIXED, "shipping",
+                        hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")),
+                        hall_yuan(req->pool, f.total + ship_fen));
+    /* the certificate, the choices and the price travel with the revisions */
+    hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(c.cert_type));
+    hall_val_set_str(req->pool, form, "price_reissue",
+                     hall_psprintf(req->pool, "%s元", hall_yuan(req->pool, f.reissue)));
+    hall_val_set_str(req->pool, form, "price_medium",
+                     hall_psprintf(req->pool, "%s元", hall_yuan(req->pool, f.medium)));
+    hall_val_set_fmt(req->pool, form, "price_total", "%s元",
+                     hall_yuan(req->pool, f.total + ship_fen));
+    hall_val_set_str(req->pool, form, "reissue_serial", c.serial);
+    hall_val_set_str(req->pool, form, "reissue_subject", c.cn);
+    hall_val_set_fmt(req->pool, form, "reissue_valid", "%s 至 %s", c.not_before, c.not_after);
+    hall_val_set_str(req->pool, form, "invoice_purpose", INVOICE_PURPOSE);
+    memset(&s, 0, sizeof(s));
+    s.o = o;
+    s.partner = p.code;
+    s.cert_type = c.cert_type;
+    s.subject = c.cn;
+    s.submit_key = key;
+    s.product_id = hall_dbres_int(prods, row, "id");
+    s.years = 1;
+    s.cert_fen = f.total;
+    s.ship_fen = ship_fen;
+    s.seal = 0;
+    s.form = form;
+    s.also = serial_claim;
+    s.arg = (void *)c.serial;
+    return hall_flow_order_save(req, &s);
+}
+
+/* ---- 迷失补办申请表 -------------------------------------------------------------------- */
+
+static int
+print_page(struct hall_req *req)
+{
+    struct hall_dbres *o = hall_flow_order(req);
+    struct hall_val *form;
+    struct hall_partner p;
+
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
+        return HALL_OK;
+    form = hall_flow_form(req, o);
+    if (form == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_page(req, 200, "reissue_print", hall_flow_print_ctx(req, o, &p, form));
+}
+
+/* ---- the module ------------------------------------------------------------------------ */
+
 static const struct hall_route reissue_routes[] = {
-    {"GET", "/reissue/serial", serial_lookup, HALL_R_AUTH, serial_params},
+    {"GET", "/reissue/notice", notice_page, 0, NULL},
+    /* parameters checked in the handler: the page and the JSON lookup differ */
+    {"GET", "/reissue/serial", serial_page, HALL_R_AUTH, NULL},
+    {"GET", "/reissue/apply", apply_page, HALL_R_AUTH, NULL},
+    /* parameters checked in the handler, with the fields: every error at once */
+    {"POST", "/reissue/apply", do_apply, HALL_R_AUTH, NULL},
+    {"GET", "/reissue/print", print_page, HALL_R_AUTH, NULL},
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module reissue_module = {
-    "reissue",
-    reissue_routes,
-    reissue_stmts,
-    NULL,
+static const struct hall_flow reissue_flow = {
+    .business = "reissue",
+    .title = "介质遗失补办",
+    .steps = reissue_steps,
+    .groups = reissue_groups,
+    .materials = reissue_materials,
+    .first_step = "serial",
+    .tmpl_print = "reissue_print",
+    .routes = reissue_routes,
+    .stmts = reissue_stmts,
+    .init = NULL,
 };
 
 int
 main(int argc, char **argv)
 {
-    return hall_main(argc, argv, &reissue_module);
+    return hall_flow_main(argc, argv, &reissue_flow);
 }

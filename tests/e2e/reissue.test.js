@@ -1,0 +1,234 @@
+'use strict';
+/*
+ * 介质遗失补办 in headless Chromium through nginx, from the home page's
+ * 业务办理 link: 操作提示, the project, the agreements, 证书选择 (a lower-case
+ * serial refused, then the certificate's details), 录入信息 started from the
+ * certificate's own order, 迷失补办申请表, uploads, the phone's identity
+ * check, 微信支付 on the sandbox cashier, the memo PIN, the reviewer's
+ * approval; then the public lookup says the old serial 已吊销.  axe checks
+ * every page; screenshots go to tests/e2e/artifacts/reissue-*.png.
+ */
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { HALL } = require('../integ/lib/client');
+const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
+const { freshAccount, waitStatus, waitFor, lastTransfer, memoCode } = require('../integ/lib/payflow');
+const a11y = require('./lib/a11y');
+const { launchChromium } = require('./lib/browser');
+
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const SKIP = !process.env.HALL_URL;
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 4)]);
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n');
+let browser;
+
+before(async () => {
+    if (SKIP)
+        return;
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+});
+
+after(async () => {
+    if (browser)
+        await browser.close();
+});
+
+function tmpFile(name, data) {
+    const p = path.join(os.tmpdir(), `hall-e2e-reissue-${process.pid}-${name}`);
+    fs.writeFileSync(p, data);
+    return p;
+}
+
+function watch(page, problems) {
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('response', (r) => {
+        /* the serial refused on purpose answers 400 */
+        if (r.status() >= 500 || (r.status() === 404 && !/favicon\.ico$/.test(r.url())))
+            problems.push(`${r.status()} ${r.url()}`);
+    });
+    page.on('dialog', (d) => d.accept());
+}
+
+async function newPage(problems, opts = {}) {
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN', ...opts });
+    const page = await ctx.newPage();
+    a11y.track(page);
+    watch(page, problems);
+    return { ctx, page };
+}
+
+test('reissue: home link → 操作提示 → 协议 → 证书序列号 → 录入信息 → 打印 → 上传 → 认证 → 微信支付 → 审核通过 → old serial revoked',
+    { skip: SKIP }, async () => {
+        const problems = [];
+        /* an issued certificate of this applicant (the certificate store's side) */
+        const op = await operator();
+        const o = await acceptedByTransfer();
+        assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+        const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+        const { ctx, page } = await newPage(problems);
+        const url = new URL(HALL);
+        await ctx.addCookies([...o.c.jar].map(([name, value]) => ({
+            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `reissue-${n}.png`), fullPage: true });
+        const staff = [];
+        try {
+            await page.goto(`${HALL}/`);
+            await a11y.check(page, 'home');
+            await page.getByRole('link', { name: '介质遗失补办' }).click();
+            await page.waitForURL(/\/reissue\/notice$/);
+            await a11y.check(page, '操作提示');
+            await shot('01-notice');
+            await page.locator('#notice-ok').click();
+            await page.waitForURL(/\/reissue$/);
+            await a11y.check(page, '选择项目');
+            await page.locator('#projects a[href$="/reissue?project=hall"]').click();
+            await page.waitForURL(/\/reissue\?project=hall$/);
+            await a11y.check(page, '协议');
+            await page.locator('#agreement-cert_service summary').click();
+            await page.locator('#agreement-cert_service .agreement-body').waitFor();
+            await page.locator('input[name="agree1"]').check();
+            await page.locator('input[name="agree2"]').check();
+            await page.locator('#agree button[type="submit"]').click();
+            await page.waitForURL(/\/reissue\/serial\?project=hall$/);
+            await a11y.check(page, '证书选择');
+
+            /* case-sensitive: the lower-case serial is another one */
+            await page.fill('#serial', serial.toLowerCase());
+            await page.click('#serial-query');
+            await page.locator('#serial-error', { hasText: '证书序列号应为16位十六进制数字' }).waitFor();
+            assert.equal(await page.getAttribute('#serial', 'aria-invalid'), 'true');
+            await a11y.check(page, '证书选择, bad serial');
+            await page.fill('#serial', serial);
+            await page.click('#serial-query');
+            await page.locator('#cert-status', { hasText: '有效' }).waitFor();
+            assert.equal(await page.textContent('#cert-org'), '深圳测试科技有限公司');
+            assert.equal(await page.textContent('#cert-type'), '机构证书');
+            await a11y.check(page, '证书选择, details');
+            await shot('02-serial');
+            await page.click('#serial-next');
+            await page.waitForURL(/\/reissue\/apply\?project=hall&serial=/);
+            await a11y.check(page, '录入信息');
+
+            /* started from the certificate's own order; a new basic account */
+            assert.equal(await page.inputValue('input[name="org_name"]'), '深圳测试科技有限公司');
+            assert.equal(await page.inputValue('input[name="bank_account_name"]'), '深圳测试科技有限公司');
+            assert.equal(await page.textContent('#total-amount'), '100.00元');
+            await page.locator('#invoice-purpose', { hasText: '介质服务费' }).waitFor();
+            const account = freshAccount();
+            await page.fill('input[name="bank_account"]', account);
+            await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
+            /* a bad value: named on the page, nothing saved */
+            await page.fill('input[name="bank_account_name"]', '别的公司有限公司');
+            await page.click('#apply-next');
+            await page.locator('.err[data-for="bank_account_name"]', { hasText: '基本户名称须与机构名称一致' }).waitFor();
+            await a11y.check(page, '录入信息 with an error');
+            await shot('03-form-error');
+            assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${serial}'`), '0');
+            await page.fill('input[name="bank_account_name"]', '深圳测试科技有限公司');
+            await page.click('#apply-next');
+            await page.waitForURL(/\/reissue\/print\?id=\d+$/);
+            const id = new URL(page.url()).searchParams.get('id');
+            await page.locator('#print-serial', { hasText: serial }).waitFor();
+            assert.equal(await page.textContent('#amount'), '100.00元');
+            await a11y.check(page, '迷失补办申请表');
+            await shot('04-print');
+            await page.click('#print-next');
+            await page.waitForURL(/\/reissue\/upload\?id=\d+$/);
+            await a11y.check(page, '上传资料');
+            for (const kind of ['application', 'license']) {
+                const row = page.locator(`tr[data-kind="${kind}"]`);
+                await row.locator('input[type="file"]').setInputFiles(tmpFile(`${kind}.jpg`, kind === 'license' ? PDF : JPEG));
+                await row.locator('button[type="submit"]').click();
+                await page.locator(`tr[data-kind="${kind}"] .state`).filter({ hasText: '已上传' }).waitFor();
+            }
+            await a11y.check(page, '上传资料, uploaded');
+            await shot('05-uploaded');
+            await page.click('#upload-next');
+            await page.waitForURL(/\/reissue\/identity\?id=\d+$/);
+            await a11y.check(page, '在线认证');
+
+            /* the agent on the phone */
+            const link = await page.locator('#mobile-link').getAttribute('href');
+            const ph = await newPage(problems, { viewport: { width: 390, height: 844 }, isMobile: true });
+            staff.push(ph.ctx);
+            await ph.page.goto(new URL(link, HALL).href);
+            await a11y.check(ph.page, 'phone: 身份证照片');
+            await ph.page.locator('input[name="front"]').setInputFiles(tmpFile('f.jpg',
+                Buffer.concat([JPEG, Buffer.from(`SANDBOX-ID:${o.form.agent_name}|${o.form.agent_ric}\n`)])));
+            await ph.page.locator('input[name="back"]').setInputFiles(tmpFile('b.jpg',
+                Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2016-01-01|2036-01-01')])));
+            await ph.page.locator('#ocr button[type="submit"]').click();
+            await ph.page.locator('#liveness').waitFor();
+            await a11y.check(ph.page, 'phone: 活体认证');
+            await ph.page.locator('input[name="media"]').setInputFiles(tmpFile('v.mp4', JPEG));
+            await ph.page.locator('#liveness button[type="submit"]').click();
+            await ph.page.locator('#mobile-passed').waitFor();
+            await a11y.check(ph.page, 'phone: 认证通过');
+            a11y.assertAllChecked(ph.page);
+
+            await page.locator('#identity-next:not([hidden])').waitFor({ timeout: 15000 });
+            await page.click('#identity-next');
+            await page.waitForURL(/\/pay\?id=\d+$/);
+            assert.equal(await page.textContent('#amount'), '100.00元');
+            await a11y.check(page, '在线支付');
+            await shot('06-pay');
+            await page.check('input[name="channel"][value="wechat"]');
+            await Promise.all([page.waitForURL(/\/pay\/page\/\w+$/), page.click('#pay-online-submit')]);
+            assert.equal(await page.textContent('#amount'), '￥100.00', 'the fee shown is the fee charged');
+            a11y.notOurs(page); /* the gateway's cashier page (sandbox) */
+            await Promise.all([page.waitForURL(`${HALL}/pay?id=${id}`), page.click('#confirm')]);
+            await a11y.check(page, '在线支付, back from the gateway');
+            await waitStatus(id, 'finauth_ok');
+            assert.equal(psql(`SELECT method || '|' || amount_fen FROM payments WHERE order_id = ${id}`), 'wechat|10000');
+            await page.reload();
+            await a11y.check(page, '在线支付, paid');
+            await Promise.all([page.waitForURL(`${HALL}/finauth?id=${id}`), page.click('#finauth-link')]);
+            await a11y.check(page, '待认证');
+            const pin = memoCode(await lastTransfer(account));
+            await page.fill('input[name="code"]', pin);
+            await page.click('#finauth-code-submit');
+            await waitStatus(id, 'review');
+
+            /* the reviewer sees the old serial and approves */
+            const rv = await newPage(problems);
+            staff.push(rv.ctx);
+            await rv.page.goto(`${HALL}/admin/login`);
+            await a11y.check(rv.page, 'staff login');
+            await rv.page.fill('input[name="login"]', 'reviewer');
+            await rv.page.fill('input[name="password"]', 'Reviewer2026demo');
+            await Promise.all([rv.page.waitForURL(/\/admin(\/|$)(?!login)/), rv.page.click('#admin-login button[type="submit"]')]);
+            await a11y.check(rv.page, 'staff console');
+            await rv.page.goto(`${HALL}/admin/order?id=${id}`);
+            await rv.page.locator('#form-fields', { hasText: serial }).waitFor();
+            await rv.page.locator('#form-fields', { hasText: '原证书序列号' }).waitFor();
+            await a11y.check(rv.page, 'staff: reissue order');
+            await rv.page.click('#approve');
+            await rv.page.locator('#order-status', { hasText: '成功受理' }).waitFor();
+            await a11y.check(rv.page, 'staff: reissue accepted');
+            await rv.page.screenshot({ path: path.join(ARTIFACTS, 'reissue-07-approved.png'), fullPage: true });
+            a11y.assertAllChecked(rv.page);
+            await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+
+            /* the public lookup: the old serial revoked, the new one good */
+            const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+            for (const [s, want] of [[serial, '已吊销'], [fresh, '有效']]) {
+                await page.goto(`${HALL}/pki/lookup?serial=${s}`);
+                assert.equal((await page.textContent('#lookup-status')).trim(), want, s);
+                await a11y.check(page, `证书查询 ${want}`);
+            }
+            await shot('08-lookup');
+            a11y.assertAllChecked(page);
+            assert.deepEqual(problems, []);
+        } catch (e) {
+            await shot('failed').catch(() => {});
+            throw e;
+        } finally {
+            for (const c of staff)
+                await c.close();
+            await ctx.close();
+        }
+    });
