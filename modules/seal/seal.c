@@ -742,13 +742,8 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
 }
 
 static const struct hall_pspec apply_params[] = {
-    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
-    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
-    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
-    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
-    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
-    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
-     hall_choices_title_type},
+    HALL_FLOW_PARAMS_ORDER,
+    HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
