@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { Client, HALL, applicant } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql } = require('./lib/pki');
+const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
@@ -343,6 +343,30 @@ test('production__each_business_and_person_seal_its_own_certificate__person_name
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id}`), '3');
 });
 
+test('production__producer_killed_after_signing__seal_intents_reconciled__made_once_on_the_next_run', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder();
+    const killed = pkitool(['issue', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
+    assert.equal(killed.status, 70, killed.stderr);
+    /* the order's and its two seals' certificates stand as intents; no seal is stored */
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE
+        seal_item_id IS NOT NULL) FROM certificates WHERE order_id = ${so.id}`), '3|2');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id}`), '0');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${so.id}`), 'accepted');
+    const rec = pkitool(['reconcile']);
+    assert.equal(rec.status, 0, rec.stderr);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'void'`), '3');
+    /* the next production makes everything once */
+    const ok = await op.post('/admin/pki/issue', { id: so.id });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'issued') || '|' || count(*)
+        FROM certificates WHERE order_id = ${so.id}`), '3|6');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id} AND state = 'valid'`), '3');
+    const v = await verifyFile(Buffer.from(psql(`SELECT encode(der, 'hex') FROM seseals
+        WHERE item_id = ${so.items.org_person}`), 'hex'));
+    assert.equal(v.body.result.valid, true, JSON.stringify(v.body.result.problems));
+});
+
 test('production__cutout_seal_without_its_picture__409_nothing_issued', async () => {
     const op = await operator();
     const so = await acceptedSealOrder({ ...PRODUCED, biz_1_style: 'cutout' });
@@ -664,14 +688,18 @@ test('apply__person_rows_as_many_as_needed__added_on_the_page__51_refused_in_chi
     assert.doesNotMatch(page.text, /<fieldset class="row seal-row" data-person="\d+"/);
     assert.match(page.text, /<button type="button" id="person-add"[^>]*>添加机构个人章<\/button>/);
     assert.match(page.text, /<template id="person-row-tpl">[\s\S]*name="person___N___ric"/);
-    const rics = ['110101199003010019', '110101199003010713', '110101199003011417', '110101199003012110',
-        '110101199003012815', '110101199003013519', '110101199003014212', '110101199003014917',
-        '110101199003015610', '110101199003016314', '110101199003017018', '110101199003017712'];
+    /* valid ID numbers (GB 11643 check digit), one per row */
+    const ric = (i) => {
+        const b = `1101011990030${String(100 + i).padStart(3, '0')}1`;
+        const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        const sum = [...b].reduce((a, d, k) => a + Number(d) * w[k], 0);
+        return b + '10X98765432'[sum % 11];
+    };
     const persons = (n) => {
         const f = { person_count: String(n) };
         for (let i = 1; i <= n; i++) {
             f[`person_${i}_name`] = `王${'一二三四五六七八九十'[i % 10]}`;
-            f[`person_${i}_ric`] = rics[(i - 1) % rics.length];
+            f[`person_${i}_ric`] = ric(i);
             f[`person_${i}_years`] = '1';
             f[`person_${i}_style`] = 'auto';
         }
@@ -688,14 +716,15 @@ test('apply__person_rows_as_many_as_needed__added_on_the_page__51_refused_in_chi
     assert.ok((over.body.errors || [over.body]).some((e) => e.field === 'person_count'
         && /最多添加 50 枚/.test(e.message)), over.text);
     assert.equal(psql('SELECT count(*) FROM seal_items'), before, 'nothing written');
-    const ok = await c.post('/seal/apply', { ...base, ...persons(12) });
+    /* the most the page offers: 50 rows, every one of them stored */
+    const ok = await c.post('/seal/apply', { ...base, ...persons(50) });
     assert.equal(ok.status, 200, ok.text);
     const id = Number(ok.body.redirect.match(/id=(\d+)/)[1]);
-    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id} AND kind = 'org_person'`), '12');
-    /* editing: the twelve rows come back, each with its 删除 */
+    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id} AND kind = 'org_person'`), '50');
+    /* editing: the fifty rows come back, each with its 删除 */
     const edit = await c.get(`/seal/apply?id=${id}`);
-    assert.equal((edit.text.match(/<fieldset class="row seal-row" data-person="\d+"/g) || []).length, 12);
-    assert.equal((edit.text.match(/aria-label="删除第\d+位机构个人章"/g) || []).length, 13, '12 rows + the template');
-    assert.match(edit.text, /id="person_count" value="12"/);
+    assert.equal((edit.text.match(/<fieldset class="row seal-row" data-person="\d+"/g) || []).length, 50);
+    assert.equal((edit.text.match(/aria-label="删除第\d+位机构个人章"/g) || []).length, 51, '50 rows + the template');
+    assert.match(edit.text, /id="person_count" value="50"/);
 });
 
