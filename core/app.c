@@ -24,7 +24,9 @@
 #include "validate.h"
 
 #define MAX_WORKERS 256
-#define MAX_PARAMS  200
+/* a request's parameters: the largest form is a 电子签章 submit, about 60
+ * fields + 4 for each of at most 50 机构个人章 rows (HALL_SEAL_PERSONS_MAX) */
+#define MAX_PARAMS 400
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t in_request;

@@ -170,6 +170,7 @@ prepare_every(struct hall_app *app, PGconn *pg)
         prepare_all(pg, hall_invoice_stmts) != HALL_OK ||
         prepare_all(pg, hall_staff_stmts) != HALL_OK ||
         prepare_all(pg, hall_pki_stmts) != HALL_OK ||
+        prepare_all(pg, hall_sealprod_stmts) != HALL_OK ||
         prepare_all(pg, hall_metrics_stmts) != HALL_OK ||
         prepare_all(pg, app->mod->stmts) != HALL_OK)
         return HALL_ERR;

@@ -181,6 +181,21 @@ struct hall_val *hall_flow_link_prefill(struct hall_req *req, const char *partne
 /* a partner link's ticket of this request (43 characters) or NULL */
 const char *hall_flow_link_param(struct hall_req *req);
 
+/* the submit's parameters every flow shares, as rows of its apply_params
+ * table (hall_req_check): the order being edited, the project, the double-
+ * submit key, then (after the flow's own choices) delivery and invoice */
+/* clang-format off */
+#define HALL_FLOW_PARAMS_ORDER                                                                   \
+    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},             \
+    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},                             \
+    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL}
+#define HALL_FLOW_PARAMS_DELIVERY                                                                \
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},                     \
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},                        \
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",                \
+     hall_choices_title_type}
+/* clang-format on */
+
 /* checks every catalogue field of the flow's groups needed by cert types
  * bits (HALL_FF_HALL and HALL_FF_PARAM rows excepted) with the validator
  * registry; stores the normalised values (and reviewers' notes) in form;

@@ -573,6 +573,11 @@ const char *hall_staff_csrf_token(struct hall_req *req);
 int hall_staff_csrf_check(struct hall_req *req);
 /* "staff:<id>", the audit log's actor */
 const char *hall_staff_actor(struct hall_req *req);
+/* a console page's context: title, the console's name and script, the menu
+ * of the staff member's roles */
+struct hall_val *hall_staff_page(struct hall_req *req, const char *title);
+/* consoles live below /admin only: 1 after answering 404 under a partner's path */
+int hall_staff_partner_path(struct hall_req *req);
 extern const struct hall_stmt hall_staff_stmts[];
 
 /* ---- sms.c: one-time codes -------------------------------------------- */
@@ -816,6 +821,8 @@ const char *hall_pki_reason_name(int code);
 const char *hall_pki_reason_label(int code);
 const char *const *hall_pki_reason_names(void);
 extern const struct hall_stmt hall_pki_stmts[];
+/* core/sealprod.c (core/seal.h): the seals produced with a seal order */
+extern const struct hall_stmt hall_sealprod_stmts[];
 
 /* ---- http.c: libcurl client for the outside services ------------------- */
 

@@ -33,6 +33,7 @@
 #include <openssl/x509v3.h>
 
 #include "hall.h"
+#include "seal.h"
 
 #define SM2_ID "1234567812345678"
 /* GM/T 0015 identity extensions (2012 arc 1.2.156.10260.4.1): .1 personal
@@ -94,7 +95,8 @@ const struct hall_stmt hall_pki_stmts[] = {
      " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
      1},
     {"pki_live_cert",
-     "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')",
+     "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
+     " AND seal_item_id IS NULL",
      1},
     {"pki_intent",
      "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
@@ -150,7 +152,8 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_auto_next",
      "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
      " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
-     " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued'))"
+     " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued')"
+     " AND c.seal_item_id IS NULL)"
      " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
      0},
     {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
@@ -591,9 +594,40 @@ phone_for_pin(const char *cert_type, const struct hall_val *form)
     return *p != '\0' ? p : form_get(form, "agent_mobile");
 }
 
+/* for core/sealprod.c: the certificates of an order's seals */
+X509 *
+hall_pki_cert_make(struct hall_req *req, const char *ca_name, const char *serial, time_t nb,
+                   time_t na, const char *cert_type, const char *cn, const char *org,
+                   const char *uscc, const char *ric, EVP_PKEY **key)
+{
+    struct pki_ca *ca = ca_find(ca_name);
+    struct subject s = {cn, org, uscc, ric};
+
+    *key = NULL;
+    if (ca == NULL || ca->key == NULL)
+        return NULL;
+    return cert_build(req, ca, serial, nb, na, cert_type, &s, key);
+}
+
+unsigned char *
+hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len)
+{
+    return der_of_x509(pool, x, len);
+}
+
+unsigned char *
+hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
+                  const char *ca_name, const char *friendly, size_t *len)
+{
+    struct pki_ca *ca = ca_find(ca_name);
+
+    return ca != NULL ? p12_make(pool, pin, key, x, ca, friendly, len) : NULL;
+}
+
 int
 hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
 {
+    struct hall_sealprod *sp = NULL;
     struct hall_dbres *res;
     struct hall_val *form, *payload;
     struct pki_ca *ca;
@@ -675,8 +709,14 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         goto out;
     nb = (time_t)hall_dbres_i64(res, 0, 0);
     na = (time_t)hall_dbres_i64(res, 0, 1);
-    if (hall_audit(req, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+    if (hall_audit(req, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK)
+        goto out;
+    /* a seal order's seals: their certificates' intents (core/sealprod.c) */
+    rc = hall_sealprod_intent(req, order_id, ca->name, s.org, s.uscc, actor, msg, &sp);
+    if (rc != HALL_OK)
+        goto out;
+    rc = HALL_ERR;
+    if (hall_db_commit(req) != HALL_OK)
         goto out;
 
     /* 2. sign; the medium */
@@ -693,7 +733,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         _exit(70);
     }
     der = der_of_x509(req->pool, x, &der_len);
-    if (der == NULL)
+    if (der == NULL || hall_sealprod_sign(req, sp, serial, der, der_len, na) != HALL_OK)
         goto out;
 
     /* 3. store: the certificate, the medium, the order's move, the PIN */
@@ -749,6 +789,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     }
     if (hall_audit(req, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
             HALL_OK ||
+        hall_sealprod_store(req, sp, pin, actor) != HALL_OK ||
         hall_db_exec(req, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
         goto out;
     if (new_pin) {
@@ -775,6 +816,7 @@ out:
     if (req->in_tx)
         hall_db_rollback(req);
     OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
+    hall_sealprod_free(sp);
     X509_free(x);
     EVP_PKEY_free(key);
     return rc;

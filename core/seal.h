@@ -136,6 +136,37 @@ int hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t 
                        const unsigned char *crl, size_t crl_len, struct hall_seseal_info *info,
                        const char **err);
 
+/* ---- sealprod.c (libhall): the seals produced with the order's certificate --- */
+
+#include <openssl/types.h>
+
+struct hall_sealprod;
+
+/* hall_pki_issue's step 1, inside its intent transaction: the seals of a
+ * seal order that have no SESeal yet, with a certificate intent for each
+ * 机构业务章 and 机构个人章; *out NULL for an order without seals.
+ * HALL_ORDER_CONFLICT with *msg when a seal has no picture yet */
+int hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, const char *org,
+                         const char *uscc, const char *actor, const char **msg,
+                         struct hall_sealprod **out);
+/* step 2: the seals' certificates, then every seal's SESeal (the 机构章's
+ * lists the order's certificate) */
+int hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *order_serial,
+                       const unsigned char *order_cert, size_t order_cert_len, time_t order_na);
+/* step 3, inside the transaction that moves the order to issued */
+int hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const char *pin,
+                        const char *actor);
+void hall_sealprod_free(struct hall_sealprod *sp);
+
+/* core/pki.c for sealprod.c: a certificate of the issuing CA ca_name (the
+ * new key pair in *key), its DER, its PKCS#12 medium */
+X509 *hall_pki_cert_make(struct hall_req *req, const char *ca_name, const char *serial, time_t nb,
+                         time_t na, const char *cert_type, const char *cn, const char *org,
+                         const char *uscc, const char *ric, EVP_PKEY **key);
+unsigned char *hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len);
+unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
+                                 const char *ca_name, const char *friendly, size_t *len);
+
 /* ---- sealorder.c: the 签章信息 of an order, and its price ------------------- */
 
 #define HALL_SEAL_BIZ_MAX     8  /* 机构业务章 online (seed 001) */

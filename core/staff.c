@@ -286,6 +286,36 @@ hall_staff_csrf_check(struct hall_req *req)
     return hall_ct_equal(csrf_for(req, tok), sent, TOKEN_CHARS) ? HALL_OK : HALL_ERR;
 }
 
+struct hall_val *
+hall_staff_page(struct hall_req *req, const char *title)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+    unsigned bits = req->staff != NULL ? req->staff->roles : 0;
+
+    hall_val_set_str(req->pool, ctx, "title", title);
+    hall_val_set_str(req->pool, ctx, "site_name", "深圳CA管理后台");
+    hall_val_set_str(req->pool, ctx, "page_js", "admin.js");
+    /* an applicant's cookie in the same browser changes nothing here */
+    hall_val_set_bool(req->pool, ctx, "logged_in", 0);
+    hall_val_set_bool(req->pool, ctx, "admin_page", 1);
+    hall_val_set_bool(req->pool, ctx, "nav_review",
+                      (bits & (HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_finance",
+                      (bits & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
+    hall_val_set_bool(req->pool, ctx, "nav_pki", (bits & HALL_ROLE_OPERATOR) != 0);
+    return ctx;
+}
+
+int
+hall_staff_partner_path(struct hall_req *req)
+{
+    if (req->partner != NULL && *req->partner != '\0') {
+        hall_resp_error(req, 404, NULL, "页面不存在");
+        return 1;
+    }
+    return 0;
+}
+
 const char *
 hall_staff_actor(struct hall_req *req)
 {

@@ -555,6 +555,14 @@ SVT=$(curl -s -c "$SJ" -b "$SJ" "$H/seal/verify" | sed -n 's/.*name="csrf-token"
 printf 'not a seal' >"$D/x.seseal"
 ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: application/json' \
     -F seseal=@"$D/x.seseal" "$H/seal/verify"
+# the operator's 电子印章管理: an order's seals, one revoked
+ex 200 '"ok":true' curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/seal"
+ex 404 '"field":"order".*未找到该电子签章业务单' curl -s -b "$SO" -H 'Accept: application/json' \
+    "$H/admin/seal?order=S00000000000000"
+ex 400 '"field":"reason".*注销原因' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d es_id=SZCA000000000000P01 -d reason= "$H/admin/seal/revoke"
+ex 409 '"field":"es_id".*该印章不存在或已注销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
+    -H 'Accept: application/json' -d es_id=SZCA000000000000P01 -d reason=人员离职 "$H/admin/seal/revoke"
 
 # ---------------------------------------------------------------- sessions kept apart, logout
 

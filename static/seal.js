@@ -6,4 +6,65 @@
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });
   });
+
+  /* 机构个人章 rows: 添加 adds one (at most data-max), 删除 removes its row;
+   * the rows are renumbered person_1.. and person_count follows, so the
+   * server reads them as if typed in order.  Focus moves to the new row's
+   * name, or after a removal to the row now in its place (else 添加), and
+   * a status line says what happened. */
+  var rows = document.getElementById('person-rows');
+  var tpl = document.getElementById('person-row-tpl');
+  var add = document.getElementById('person-add');
+  var count = document.getElementById('person_count');
+  var status = document.getElementById('person-status');
+  if (rows && tpl && add && count) {
+    var max = parseInt(rows.getAttribute('data-max'), 10) || 50;
+    var renumber = function () {
+      var list = rows.querySelectorAll('fieldset[data-person]');
+      list.forEach(function (fs, k) {
+        var n = String(k + 1), old = fs.getAttribute('data-person');
+        var re = new RegExp('^person_' + old + '_');
+        fs.setAttribute('data-person', n);
+        fs.querySelector('legend').textContent = '第' + n + '位机构个人章';
+        fs.querySelector('.person-del').setAttribute('aria-label', '删除第' + n + '位机构个人章');
+        fs.querySelectorAll('[name]').forEach(function (el) {
+          el.name = el.name.replace(re, 'person_' + n + '_');
+        });
+        fs.querySelectorAll('[data-for]').forEach(function (el) {
+          el.setAttribute('data-for', el.getAttribute('data-for').replace(re, 'person_' + n + '_'));
+        });
+      });
+      count.value = String(list.length);
+      add.disabled = list.length >= max;
+      return list;
+    };
+    var say = function (text) { if (status) status.textContent = text; };
+    add.addEventListener('click', function () {
+      var n = rows.querySelectorAll('fieldset[data-person]').length + 1;
+      if (n > max) {
+        say('机构个人章每次最多添加 ' + max + ' 枚');
+        return;
+      }
+      var html = tpl.innerHTML.replace(/__N__/g, String(n));
+      var box = document.createElement('div');
+      box.innerHTML = html;
+      var fs = box.querySelector('fieldset');
+      rows.appendChild(fs);
+      renumber();
+      fs.querySelector('input').focus();
+      say('已添加第' + n + '位机构个人章');
+    });
+    rows.addEventListener('click', function (e) {
+      var b = e.target.closest('.person-del');
+      if (!b) return;
+      var fs = b.closest('fieldset[data-person]');
+      var at = parseInt(fs.getAttribute('data-person'), 10);
+      fs.remove();
+      var list = renumber();
+      var next = list[at - 1] || list[at - 2];
+      (next ? next.querySelector('input') : add).focus();
+      say('已删除第' + at + '位机构个人章，现有 ' + list.length + ' 位');
+    });
+    renumber();
+  }
 })();

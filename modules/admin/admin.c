@@ -282,20 +282,9 @@ form_of(struct hall_req *req, const struct hall_dbres *res, int col)
 static struct hall_val *
 page_ctx(struct hall_req *req, const char *title)
 {
-    struct hall_val *ctx = hall_page_ctx(req);
+    struct hall_val *ctx = hall_staff_page(req, title);
     unsigned roles = req->staff != NULL ? req->staff->roles : 0;
 
-    hall_val_set_str(req->pool, ctx, "title", title);
-    hall_val_set_str(req->pool, ctx, "site_name", "深圳CA管理后台");
-    hall_val_set_str(req->pool, ctx, "page_js", "admin.js");
-    /* an applicant's cookie in the same browser changes nothing here */
-    hall_val_set_bool(req->pool, ctx, "logged_in", 0);
-    hall_val_set_bool(req->pool, ctx, "admin_page", 1);
-    hall_val_set_bool(req->pool, ctx, "nav_review",
-                      (roles & (HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)) != 0);
-    hall_val_set_bool(req->pool, ctx, "nav_finance",
-                      (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
-    hall_val_set_bool(req->pool, ctx, "nav_pki", (roles & HALL_ROLE_OPERATOR) != 0);
     hall_val_set_bool(req->pool, ctx, "can_review", (roles & HALL_ROLE_REVIEWER) != 0);
     hall_val_set_bool(req->pool, ctx, "can_finance", (roles & HALL_ROLE_FINANCE) != 0);
     hall_val_set_bool(req->pool, ctx, "nav_report", (roles & HALL_ROLE_REPORT) != 0);

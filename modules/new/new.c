@@ -121,16 +121,11 @@ static const char *const seal_values[] = {"yes", "no", NULL};
 /* the submit's own parameters, checked with the catalogue's fields by the
  * same registry, so that every error is answered at once */
 static const struct hall_pspec apply_params[] = {
-    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
-    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
-    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
+    HALL_FLOW_PARAMS_ORDER,
     {"cert_type", HALL_P_CHOICE, 0, 0, 0, "证书类型", hall_choices_cert_type},
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
     {"seal", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "是否办理电子签章", seal_values},
-    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
-    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
-    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
-     hall_choices_title_type},
+    HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 

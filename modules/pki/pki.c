@@ -37,7 +37,8 @@ static const struct hall_stmt pki_stmts[] = {
      1},
     {"medium",
      "SELECT c.p12_enc, c.serial, o.order_no FROM certificates c JOIN orders o ON o.id ="
-     " c.order_id WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued'"
+     " c.order_id WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued' AND c.seal_item_id IS "
+     "NULL"
      " AND c.p12_enc IS NOT NULL",
      2},
     {"queue",
@@ -48,6 +49,7 @@ static const struct hall_stmt pki_stmts[] = {
      "  ORDER BY paid_at DESC LIMIT 1), ''), coalesce(o.waybill_no, '')"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " LEFT JOIN certificates c ON c.order_id = o.id AND c.state IN ('intent', 'issued')"
+     " AND c.seal_item_id IS NULL"
      " WHERE o.status = $1 ORDER BY o.review_due NULLS LAST, o.id LIMIT 200",
      1},
     {"ship_order",
@@ -322,30 +324,13 @@ courier_callback(struct hall_req *req)
 static int
 staff_partner_path(struct hall_req *req)
 {
-    if (req->partner != NULL && *req->partner != '\0') {
-        hall_resp_error(req, 404, NULL, "页面不存在");
-        return 1;
-    }
-    return 0;
+    return hall_staff_partner_path(req);
 }
 
 static struct hall_val *
 staff_ctx(struct hall_req *req, const char *title)
 {
-    struct hall_val *ctx = hall_page_ctx(req);
-    unsigned roles = req->staff->roles;
-
-    hall_val_set_str(req->pool, ctx, "title", title);
-    hall_val_set_str(req->pool, ctx, "site_name", "深圳CA管理后台");
-    hall_val_set_str(req->pool, ctx, "page_js", "admin.js");
-    hall_val_set_bool(req->pool, ctx, "logged_in", 0);
-    hall_val_set_bool(req->pool, ctx, "admin_page", 1);
-    hall_val_set_bool(req->pool, ctx, "nav_review",
-                      (roles & (HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)) != 0);
-    hall_val_set_bool(req->pool, ctx, "nav_finance",
-                      (roles & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
-    hall_val_set_bool(req->pool, ctx, "nav_pki", (roles & HALL_ROLE_OPERATOR) != 0);
-    return ctx;
+    return hall_staff_page(req, title);
 }
 
 static int

@@ -20,12 +20,14 @@
  *   GET  /seal/attachment?id=   证书附页 of an order, with the seal pictures
  *   POST /seal/impression       抠图: an impression photo -> the seal's picture
  *   GET  /seal/image?id=        the owner's seal picture (PNG)
- *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made on the
- *                               first request once the certificate exists
+ *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made with the
+ *                               certificates (core/sealprod.c)
  *   GET  /seal/verify           public: 电子印章验证, upload a file
  *   POST /seal/verify           public: the verdict (signature, chain,
  *                               revocation of the maker, of the signer's
  *                               certificate and of the seal)
+ *   GET  /admin/seal?order=     operator: an order's seals
+ *   POST /admin/seal/revoke     operator: one seal revoked (with its own certificate)
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,25 +53,34 @@ static const struct hall_stmt seal_stmts[] = {
      "SELECT s.der, s.es_id FROM seseals s JOIN orders o ON o.id = s.order_id"
      " WHERE s.item_id = $1 AND o.user_id = $2 AND s.state = 'valid'",
      2},
-    {"seseal_todo",
-     "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, ''), i.image_png,"
-     " i.holder_enc, o.subject, c.serial, c.der, extract(epoch FROM c.not_after)::bigint"
-     " FROM seal_items i JOIN orders o ON o.id = i.order_id"
-     " JOIN certificates c ON c.order_id = o.id AND c.state = 'issued'"
-     " WHERE i.order_id = $1 AND i.image_png IS NOT NULL AND NOT EXISTS"
-     " (SELECT 1 FROM seseals s WHERE s.item_id = i.id AND s.state = 'valid')"
-     " ORDER BY i.kind, i.position",
-     1},
-    {"seseal_insert",
-     "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
-     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7)) ON CONFLICT DO NOTHING",
-     7},
     {"seseal_lookup",
      "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS'), ''), s.der = $2, coalesce(s.cert_serial, '')"
      " FROM seseals s WHERE s.es_id = $1",
      2},
     {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
+    /* the console (operator): an order's seals, one revoked */
+    {"seal_admin_order",
+     "SELECT id, order_no FROM orders WHERE order_no = $1 AND business_type = 'seal'", 1},
+    {"seal_admin_list",
+     "SELECT s.es_id, i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc,"
+     " coalesce(s.cert_serial, '') AS cert_serial, c.seal_item_id IS NOT NULL AS own_cert,"
+     " to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS valid_end, s.state,"
+     " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS revoked_at, coalesce(s.revoke_reason, '') AS revoke_reason,"
+     " coalesce(c.state, '') AS cert_state"
+     " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " LEFT JOIN certificates c ON c.serial = s.cert_serial WHERE s.order_id = $1"
+     " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
+     1},
+    {"seal_admin_revoke",
+     "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
+     " revoked_by = $3 WHERE es_id = $1 AND state = 'valid' RETURNING order_id,"
+     " (SELECT order_no FROM orders WHERE id = seseals.order_id) AS order_no,"
+     " coalesce(cert_serial, '') AS cert_serial, coalesce((SELECT c.serial FROM certificates c"
+     " WHERE c.serial = seseals.cert_serial AND c.seal_item_id = seseals.item_id"
+     " AND c.state = 'issued'), '') AS own_serial",
+     3},
     {"seal_order_own",
      "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
      " 'Asia/Shanghai', 'YYYY-MM-DD') FROM orders o WHERE o.id = $1 AND o.user_id = $2"
@@ -109,7 +120,7 @@ seal_init(struct hall_app *app)
     char err[512];
 
     if (hall_sealimg_check(err, sizeof(err)) != HALL_OK ||
-        hall_seseal_load(app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_seseal_load(app->conf.pki_dir, 0, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
@@ -421,85 +432,10 @@ impression(struct hall_req *req)
     }
 }
 
-/* ---- SESeal: production and the owner's download ----------------------------------- */
+/* ---- SESeal: the owner's download ---------------------------------------------------- */
 
-/*
- * The SESeal of every seal of an order that has none yet, once the order's
- * certificate is issued: signed by the seal maker, listing that
- * certificate, valid from now for the seal's years (not beyond the
- * certificate).  Idempotent: a seal made concurrently is kept once (the
- * es_id is the seal's, ON CONFLICT DO NOTHING; one valid row per item).
- */
-static int
-seseal_produce(struct hall_req *req, int64_t order_id)
-{
-    struct hall_dbres *res = hall_db_exec(req, "seseal_todo", HALL_I64(order_id));
-    time_t now = time(NULL);
-    int i;
-
-    if (res == NULL)
-        return HALL_ERR;
-    for (i = 0; i < hall_dbres_rows(res); i++) {
-        const char *kind = hall_dbres_get(res, i, 1), *seal_name = hall_dbres_get(res, i, 4);
-        struct hall_seseal_in in;
-        const unsigned char *certs[1];
-        size_t lens[1], png_len, der_len;
-        unsigned char *png = hall_dbres_bytea(req, res, i, 5, &png_len), *der;
-        time_t end = now + (time_t)hall_dbres_i64(res, i, 3) * 365 * 86400;
-        const char *name = hall_dbres_get(res, i, 7), *es_id;
-
-        certs[0] = hall_dbres_bytea(req, res, i, 9, &lens[0]);
-        if (png == NULL || certs[0] == NULL)
-            return HALL_ERR;
-        if (strcmp(kind, "org_person") == 0) {
-            size_t hl;
-            unsigned char *he = hall_dbres_bytea(req, res, i, 6, &hl);
-            char *hj = he != NULL ? hall_pii_decrypt(req->pool, he, hl) : NULL;
-            struct hall_val *h =
-                hj != NULL ? hall_val_parse(req->pool, hj, strlen(hj), NULL, 0) : NULL;
-            const struct hall_val *hn = h != NULL ? hall_val_get(h, "name") : NULL;
-
-            if (hn == NULL || hn->type != HALL_V_STR)
-                return HALL_ERR;
-            name = hn->str;
-        } else if (*seal_name != '\0') {
-            name = hall_psprintf(req->pool, "%s%s", name, seal_name);
-        }
-        if (end > (time_t)hall_dbres_i64(res, i, 10))
-            end = (time_t)hall_dbres_i64(res, i, 10);
-        es_id = hall_psprintf(req->pool, "SZCA%012lld%c%02d", (long long)order_id,
-                              strcmp(kind, "org") == 0            ? 'O'
-                              : strcmp(kind, "org_business") == 0 ? 'B'
-                                                                  : 'P',
-                              (int)hall_dbres_i64(res, i, 2));
-        memset(&in, 0, sizeof(in));
-        in.es_id = es_id;
-        in.type = strcmp(kind, "org_person") == 0 ? 2 : 1;
-        in.name = name;
-        in.certs = certs;
-        in.cert_lens = lens;
-        in.ncerts = 1;
-        in.created = now;
-        in.valid_start = now;
-        in.valid_end = end;
-        in.png = png;
-        in.png_len = png_len;
-        in.width_mm = HALL_SEAL_MM;
-        in.height_mm = HALL_SEAL_MM;
-        der = hall_seseal_make(req->pool, &in, &der_len);
-        if (der == NULL) {
-            hall_err(req, "msg=\"seseal signing failed\" order=%lld", (long long)order_id);
-            return HALL_ERR;
-        }
-        if (hall_db_exec(req, "seseal_insert", HALL_STR(es_id), HALL_I64(hall_dbres_i64(res, i, 0)),
-                         HALL_I64(order_id), HALL_STR(hall_dbres_get(res, i, 8)),
-                         HALL_BIN(der, der_len), HALL_I64(now), HALL_I64(end)) == NULL)
-            return HALL_ERR;
-        hall_info(req, "msg=\"seseal made\" order=%lld es_id=%s", (long long)order_id, es_id);
-    }
-    return HALL_OK;
-}
-
+/* made and stored by the production step with the certificates
+ * (core/sealprod.c, called by hall_pki_issue): served as stored */
 static int
 seseal_download(struct hall_req *req)
 {
@@ -521,13 +457,7 @@ seseal_download(struct hall_req *req)
             return hall_resp_busy(req);
         if (hall_dbres_rows(o) == 0)
             return hall_resp_error(req, 404, NULL, "印章不存在");
-        if (seseal_produce(req, hall_dbres_i64(o, 0, 0)) != HALL_OK)
-            return hall_resp_busy(req);
-        res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0)
-            return hall_resp_error(req, 409, NULL, "电子印章尚未制作：证书制作完成后即可下载");
+        return hall_resp_error(req, 409, NULL, "电子印章尚未制作：证书制作完成后即可下载");
     }
     der = hall_dbres_bytea(req, res, 0, 0, &len);
     if (der == NULL)
@@ -742,13 +672,8 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
 }
 
 static const struct hall_pspec apply_params[] = {
-    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
-    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
-    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
-    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
-    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
-    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
-     hall_choices_title_type},
+    HALL_FLOW_PARAMS_ORDER,
+    HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -908,8 +833,6 @@ years_of(struct hall_req *req, struct hall_val *obj, const char *key, const char
     }
 }
 
-#define PERSON_ROWS 5
-
 static int
 apply_page(struct hall_req *req)
 {
@@ -1007,7 +930,11 @@ apply_page(struct hall_req *req)
     }
     hall_val_set_int(req->pool, ctx, "person_count", persons);
     l = hall_val_set_list(req->pool, ctx, "person_rows");
-    for (i = 1; i <= (persons > PERSON_ROWS ? persons : PERSON_ROWS); i++) {
+    /* the saved rows; the page's 添加 button adds more (static/seal.js) */
+    hall_val_set_int(req->pool, ctx, "person_max", HALL_SEAL_PERSONS_MAX);
+    styles_of(req, ctx, "person_tpl_styles", 0);
+    years_of(req, ctx, "person_tpl_years", "y", 1);
+    for (i = 1; i <= persons; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, l);
         int st = 0, y = 1, row;
 
@@ -1055,6 +982,129 @@ print_page(struct hall_req *req)
 
 /* ---- the module ------------------------------------------------------------------------ */
 
+/* ---- the console: revoking one seal (operator) ---------------------------------------- */
+
+#define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
+
+static const struct hall_pspec admin_seal_params[] = {
+    {"order", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "业务单号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* GET /admin/seal?order=: the seals of a 电子签章申请 order, each valid one
+ * with its 注销 form */
+static int
+admin_seals(struct hall_req *req)
+{
+    const char *order = hall_req_param(req, "order");
+    int json = hall_req_wants_json(req);
+    struct hall_val *ctx = json ? hall_val_obj(req->pool) : hall_staff_page(req, "电子印章管理");
+    struct hall_val *list;
+    struct hall_dbres *o, *res;
+    int i;
+
+    if (hall_staff_partner_path(req))
+        return HALL_OK;
+    if (order == NULL || *order == '\0')
+        return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
+    hall_val_set_str(req->pool, ctx, "order", order);
+    o = hall_db_exec(req, "seal_admin_order", HALL_STR(order));
+    if (o == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(o) == 0)
+        return hall_resp_error(req, 404, "order", "未找到该电子签章业务单");
+    res = hall_db_exec(req, "seal_admin_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    hall_val_set_bool(req->pool, ctx, "searched", 1);
+    hall_val_set_bool(req->pool, ctx, "has_seals", hall_dbres_rows(res) > 0);
+    list = hall_val_set_list(req->pool, ctx, "seals");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *s = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_str(res, i, "kind");
+        const char *name = hall_dbres_str(res, i, "seal_name");
+        int valid = strcmp(hall_dbres_str(res, i, "state"), "valid") == 0;
+        static const char *const cols[] = {"es_id",         "kind",       "cert_serial",
+                                           "valid_end",     "state",      "revoked_at",
+                                           "revoke_reason", "cert_state", NULL};
+        int k;
+
+        for (k = 0; cols[k] != NULL; k++)
+            hall_val_set_str(req->pool, s, cols[k], hall_dbres_str(res, i, cols[k]));
+        if (strcmp(kind, "org_person") == 0) {
+            struct hall_val *h =
+                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+
+            /* the holder's name only: operators never see the ID number here */
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        hall_val_set_str(req->pool, s, "name", name);
+        hall_val_set_str(req->pool, s, "kind_label",
+                         strcmp(kind, "org") == 0            ? "机构章"
+                         : strcmp(kind, "org_business") == 0 ? "机构业务章"
+                                                             : "机构个人章");
+        hall_val_set_bool(req->pool, s, "own_cert", hall_dbres_bool(res, i, "own_cert"));
+        hall_val_set_bool(req->pool, s, "valid", valid);
+        hall_val_set_str(req->pool, s, "state_label", valid ? "有效" : "已注销");
+    }
+    return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
+}
+
+static const struct hall_pspec admin_revoke_params[] = {
+    {"es_id", HALL_P_TEXT, 0, 14, 40, "印章编码", NULL},
+    {"reason", HALL_P_TEXT, HALL_PF_PLAIN, 2, 200, "注销原因", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/*
+ * POST /admin/seal/revoke: one seal revoked (state, reason, who; audited);
+ * a seal's own certificate (机构业务章, 机构个人章) is revoked with it
+ * (cessationOfOperation) in the same transaction, so /seal/verify and OCSP
+ * say so at once; the 机构章 lists the order's certificate, which stays.
+ * The CRL follows at the outbox's next pki tick (this module holds no CA key).
+ */
+static int
+admin_revoke(struct hall_req *req)
+{
+    const char *es_id = hall_req_param(req, "es_id"), *reason = hall_req_param(req, "reason");
+    const char *actor = hall_staff_actor(req), *ca = NULL, *own;
+    struct hall_dbres *res;
+    struct hall_val *d;
+
+    if (hall_staff_partner_path(req))
+        return HALL_OK;
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res =
+        hall_db_exec(req, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason), HALL_STR(actor));
+    if (res == NULL)
+        goto busy;
+    if (hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req);
+        return hall_resp_error(req, 409, "es_id", "该印章不存在或已注销");
+    }
+    own = hall_dbres_str(res, 0, "own_serial");
+    d = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, d, "reason", reason);
+    hall_val_set_str(req->pool, d, "cert_serial", hall_dbres_str(res, 0, "cert_serial"));
+    hall_val_set_str(req->pool, d, "order_id", hall_dbres_str(res, 0, "order_id"));
+    if (hall_audit(req, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
+        goto busy;
+    if (*own != '\0' && hall_pki_revoke(req, own, 5, actor, &ca) != HALL_OK)
+        goto busy;
+    if (hall_db_commit(req) != HALL_OK)
+        goto busy;
+    hall_info(req, "msg=\"seseal revoked\" es_id=%s cert=%s staff=%lld", es_id,
+              *own != '\0' ? own : "-", (long long)req->staff->id);
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "/admin/seal?order=%s", hall_dbres_str(res, 0, "order_no")),
+        *own != '\0' ? "印章已注销，其证书已吊销" : "印章已注销");
+busy:
+    if (req->in_tx)
+        hall_db_rollback(req);
+    return hall_resp_busy(req);
+}
+
 static const struct hall_route seal_routes[] = {
     {"GET", "/seal/product", product_page, 0, NULL},
     {"GET", "/seal/apply", apply_page, HALL_R_AUTH, NULL},
@@ -1071,6 +1121,8 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
     {"GET", "/seal/verify", verify_page, 0, NULL},
     {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
+    {"GET", "/admin/seal", admin_seals, HALL_R_STAFF | R_OPERATOR, admin_seal_params},
+    {"POST", "/admin/seal/revoke", admin_revoke, HALL_R_STAFF | R_OPERATOR, admin_revoke_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -13,6 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { applicant, HALL } = require('../integ/lib/client');
 const { psql } = require('../integ/lib/payflow');
+const { operator } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
 const { launchChromium } = require('./lib/browser');
 
@@ -81,9 +82,23 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await page.locator('input[name="biz_years"][value="3"]').check();
         await fill('biz_1_name', '合同专用章');
         await fill('biz_2_name', '财务专用章');
-        await fill('person_count', '1');
-        await fill('person_1_name', '王五');
+        /* 机构个人章 rows "as many as needed": 添加 by keyboard, focus on the new
+         * row's name; a second row added and 删除 again */
+        assert.equal(await page.locator('fieldset[data-person]').count(), 0);
+        await page.locator('#person-add').focus();
+        await page.keyboard.press('Enter');
+        await page.locator('input[name="person_1_name"]').waitFor();
+        assert.equal(await page.evaluate(() => document.activeElement.name), 'person_1_name');
+        await page.keyboard.type('王五');
         await fill('person_1_ric', '44011320141005001X');
+        await page.locator('#person-add').click();
+        await page.locator('input[name="person_2_name"]').fill('赵六');
+        assert.equal(await page.locator('#person_count').inputValue(), '2');
+        await a11y.check(page, '录入信息 · 两位机构个人章');
+        await page.locator('fieldset[data-person="2"] .person-del').click();
+        assert.equal(await page.locator('fieldset[data-person]').count(), 1);
+        assert.equal(await page.locator('#person_count').inputValue(), '1');
+        assert.match(await page.locator('#person-status').textContent(), /已删除第2位/);
         await fill('org_name', '深圳浏览器签章测试有限公司');
         await fill('org_id', '91110000600037341L');
         await page.selectOption('select[name="unit_province"]', '440000');
@@ -161,4 +176,48 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         a11y.assertAllChecked(page);
         assert.deepEqual(problems, []);
         await context.close();
+
+        /* the operator: production makes the seals (the steps between are
+         * the kit's); 电子印章管理 revokes the 个人章 */
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${id}`);
+        const opc = await operator();
+        assert.equal((await opc.post('/admin/pki/issue', { id })).status, 200);
+        assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${id}`), '4');
+        const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
+        const person = psql(`SELECT s.es_id FROM seseals s JOIN seal_items i ON i.id = s.item_id
+            WHERE s.order_id = ${id} AND i.kind = 'org_person'`);
+        const opCtx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+        const op = await opCtx.newPage();
+        a11y.track(op);
+        op.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+        op.on('dialog', (d) => d.accept());
+        await op.goto(`${HALL}/admin/login`);
+        await a11y.check(op, 'staff login');
+        await op.fill('input[name="login"]', 'operator');
+        await op.fill('input[name="password"]', 'Operator2026demo');
+        await Promise.all([op.waitForURL(`${HALL}/admin`), op.click('#admin-login button[type="submit"]')]);
+        await a11y.check(op, 'staff console (operator), with 电子印章 in the menu');
+        assert.equal(await op.getAttribute('#nav-seal', 'href'), '/admin/seal');
+        await op.goto(`${HALL}/admin/seal`);
+        await a11y.check(op, '电子印章管理, empty');
+        await op.fill('#seal-search input[name="order"]', orderNo);
+        await Promise.all([op.waitForURL(/order=/), op.click('#seal-search button[type="submit"]')]);
+        await op.locator('#seal-list tbody tr').nth(3).waitFor();
+        await a11y.check(op, '电子印章管理, four seals');
+        const row = op.locator(`tr[data-es="${person}"]`);
+        await row.locator('button[type="submit"]').click();
+        await row.locator('.err[data-for="reason"]', { hasText: '注销原因' }).waitFor();
+        await a11y.check(op, '电子印章管理, a field error');
+        await row.locator('input[name="reason"]').fill('人员离职');
+        await Promise.all([
+            op.waitForResponse((r) => r.url().endsWith('/admin/seal/revoke') && r.status() === 200),
+            row.locator('button[type="submit"]').click(),
+        ]);
+        await op.locator(`tr[data-es="${person}"] .seal-state`, { hasText: '已注销' }).waitFor();
+        await a11y.check(op, '电子印章管理, a seal revoked');
+        await op.screenshot({ path: path.join(ARTIFACTS, 'seal-07-console-revoked.png'), fullPage: true });
+        a11y.assertAllChecked(op);
+        assert.deepEqual(problems, []);
+        await opCtx.close();
     });

@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { Client, HALL, applicant } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql } = require('./lib/pki');
+const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
@@ -172,32 +172,65 @@ async function verifyFile(bytes) {
     return c.postMultipart('/seal/verify', {}, { seseal: { name: 'x.seseal', data: bytes } });
 }
 
-test('seseal__issued_order__owner_downloads_once_made__verifies__revocation_seen', async () => {
+/* a seal order through 录入信息, then moved on to accepted (the steps between
+ * -- print, uploads, identity, payment, review -- are the kit's, tested in
+ * their own files) */
+const PRODUCED = {
+    org_count: '1', org_years: '2', org_style: 'auto',
+    biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto',
+    person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+    person_1_style: 'auto',
+};
+
+async function acceptedSealOrder(choices = PRODUCED) {
+    const c = await applicant();
+    const key = await toApply(c);
+    const form = { ...orgForm(), ...choices, project: 'hall', submit_key: key };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const items = {};
+    for (const row of psql(`SELECT kind || ':' || id FROM seal_items WHERE order_id = ${id}`).split('\n')) {
+        const [k, v] = row.split(':');
+        items[k] = v;
+    }
+    return { id, c, form, items };
+}
+
+async function download(c, item) {
+    const r = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
+    return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+}
+
+test('seseal__made_by_production_before_any_download__owner_downloads__verifies__revocation_seen', async () => {
     const op = await operator();
-    const o = await acceptedByTransfer();
+    const so = await acceptedSealOrder();
+    const o = { id: so.id, c: so.c, form: so.form };
+    const item = so.items.org;
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${o.id}`), '0');
     assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
-    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
-    /* a 机构章 of the order (the flow's 签章信息 stores these rows) */
-    const pic = await preview(o.c, { kind: 'org', org: o.form.org_name });
-    assert.equal(pic.status, 200);
-    const item = psql(`INSERT INTO seal_items (order_id, kind, position, product_id, years, style,
-        price_fen, image_png) SELECT ${o.id}, 'org', 0, id, 2, 'auto', 100000,
-        decode('${pic.body.toString('hex')}', 'hex') FROM products WHERE partner_code = 'hall'
-        AND business_type = 'seal' AND cert_type = 'org' RETURNING id`).split('\n')[0];
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'
+        AND seal_item_id IS NULL`);
+    /* production made every seal's SESeal, before anyone downloaded one */
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${o.id} AND state = 'valid'`), '3');
+    const stored = Buffer.from(psql(`SELECT encode(der, 'hex') FROM seseals WHERE item_id = ${item}`), 'hex');
+    const early = await verifyFile(stored);
+    assert.equal(early.status, 200, early.text);
+    assert.equal(early.body.result.valid, true, JSON.stringify(early.body.result.problems));
+    const pic = { body: Buffer.from(psql(`SELECT encode(image_png, 'hex') FROM seal_items WHERE id = ${item}`),
+        'hex') };
 
-    /* someone else: 404, nothing made */
+    /* someone else: 404 */
     const other = await applicant();
-    const r404 = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: other.cookieHeader() } });
-    assert.equal(r404.status, 404);
-    assert.equal(psql(`SELECT count(*) FROM seseals WHERE item_id = ${item}`), '0');
+    assert.equal((await download(other, item)).status, 404);
 
-    /* the owner, three downloads at once: one seal made, the same bytes for all */
-    const got = await Promise.all([1, 2, 3].map(async () => {
-        const r = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: o.c.cookieHeader() } });
-        return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
-    }));
+    /* the owner, three downloads at once: the stored seal, the same bytes for all */
+    const got = await Promise.all([1, 2, 3].map(() => download(o.c, item)));
     assert.deepEqual(got.map((g) => g.status), [200, 200, 200]);
-    assert.ok(got.every((g) => g.body.equals(got[0].body)));
+    assert.ok(got.every((g) => g.body.equals(stored)));
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE item_id = ${item}`), '1');
     const file = got[0].body;
 
@@ -255,6 +288,150 @@ test('seseal__issued_order__owner_downloads_once_made__verifies__revocation_seen
     assert.equal(rev.body.result.valid, false);
     assert.equal(rev.body.result.signers[0].state, 'revoked');
     assert.ok(rev.body.result.problems.some((p) => /已吊销/.test(p)));
+});
+
+function certOf(dir, name, der) {
+    fs.writeFileSync(path.join(dir, name), der);
+    return openssl(['x509', '-inform', 'DER', '-in', path.join(dir, name), '-noout', '-serial', '-subject',
+        '-nameopt', 'utf8,sep_comma_plus', '-text']).stdout;
+}
+
+test('production__each_business_and_person_seal_its_own_certificate__person_named_no_clear_id', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder();
+    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    const orderSerial = psql(`SELECT serial FROM certificates WHERE order_id = ${so.id}
+        AND seal_item_id IS NULL AND state = 'issued'`);
+    /* one certificate for the order (机构证书) + one per 业务章 and 个人章, each with its medium */
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'issued'
+        AND p12_enc IS NOT NULL`), '3');
+    const dir = tmpdir();
+    const seen = {};
+    for (const kind of ['org', 'org_business', 'org_person']) {
+        const got = await download(so.c, so.items[kind]);
+        assert.equal(got.status, 200, kind);
+        const [info] = der(got.body).kids();
+        const property = info.kids()[2];
+        const signer = property.kids()[3].kids()[0];
+        const text = certOf(dir, `${kind}.der`, signer.body);
+        const serial = text.match(/^serial=([0-9A-F]+)$/m)[1];
+        seen[kind] = { serial, text, type: property.kids()[0].body[0], name: property.kids()[1].body.toString() };
+        const ok = await verifyFile(got.body);
+        assert.equal(ok.body.result.valid, true, `${kind}: ${JSON.stringify(ok.body.result.problems)}`);
+        assert.equal(ok.body.result.signers[0].serial, serial);
+    }
+    assert.equal(seen.org.serial, orderSerial, 'the 机构章 lists the order\'s 机构证书');
+    assert.notEqual(seen.org_business.serial, orderSerial);
+    assert.notEqual(seen.org_person.serial, orderSerial);
+    assert.equal(psql(`SELECT seal_item_id FROM certificates WHERE serial = '${seen.org_person.serial}'`),
+        so.items.org_person);
+    /* the person's seal: 个人印章, the person's name, the person's certificate */
+    assert.equal(seen.org_person.type, 2);
+    assert.equal(seen.org_person.name, '王五');
+    assert.match(seen.org_person.text, /CN=王五/);
+    assert.match(seen.org_person.text, new RegExp(`O=${so.form.org_name}`));
+    /* PII: the ID number is nowhere in clear (a keyed hash in 1.2.156.10260.4.1.1) */
+    assert.doesNotMatch(seen.org_person.text, /44011320141005001X/i);
+    assert.match(seen.org_person.text, /1\.2\.156\.10260\.4\.1\.1/);
+    assert.equal(psql(`SELECT count(*) FROM seseals s WHERE s.order_id = ${so.id}
+        AND position(convert_to('44011320141005001X', 'UTF8') IN s.der) > 0`), '0');
+    assert.equal(seen.org_business.type, 1);
+    assert.equal(seen.org_business.name, `${so.form.org_name}合同专用章`);
+    /* produced once: a second production is refused, nothing more made */
+    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 409);
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id}`), '3');
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id}`), '3');
+});
+
+test('production__producer_killed_after_signing__seal_intents_reconciled__made_once_on_the_next_run', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder();
+    const killed = pkitool(['issue', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
+    assert.equal(killed.status, 70, killed.stderr);
+    /* the order's and its two seals' certificates stand as intents; no seal is stored */
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE
+        seal_item_id IS NOT NULL) FROM certificates WHERE order_id = ${so.id}`), '3|2');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id}`), '0');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${so.id}`), 'accepted');
+    const rec = pkitool(['reconcile']);
+    assert.equal(rec.status, 0, rec.stderr);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'void'`), '3');
+    /* the next production makes everything once */
+    const ok = await op.post('/admin/pki/issue', { id: so.id });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'issued') || '|' || count(*)
+        FROM certificates WHERE order_id = ${so.id}`), '3|6');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id} AND state = 'valid'`), '3');
+    const v = await verifyFile(Buffer.from(psql(`SELECT encode(der, 'hex') FROM seseals
+        WHERE item_id = ${so.items.org_person}`), 'hex'));
+    assert.equal(v.body.result.valid, true, JSON.stringify(v.body.result.problems));
+});
+
+test('production__cutout_seal_without_its_picture__409_nothing_issued', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder({ ...PRODUCED, biz_1_style: 'cutout' });
+    const r = await op.post('/admin/pki/issue', { id: so.id });
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.body.message, /印章图片尚未制作/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id}`), '0');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id}`), '0');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${so.id}`), 'accepted');
+});
+
+test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate_revoked__verify_says_so', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder();
+    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${so.id}`);
+    const es = (kind) => psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items[kind]}`);
+    const person = es('org_person');
+    const personCert = psql(`SELECT serial FROM certificates WHERE seal_item_id = ${so.items.org_person}`);
+    const orderCert = psql(`SELECT serial FROM certificates WHERE order_id = ${so.id} AND seal_item_id IS NULL`);
+    const file = (await download(so.c, so.items.org_person)).body;
+
+    /* the console lists the order's seals, the person by name only */
+    const page = await op.get(`/admin/seal?order=${orderNo}`);
+    assert.equal(page.status, 200);
+    for (const kind of ['org', 'org_business', 'org_person'])
+        assert.match(page.text, new RegExp(`data-es="${es(kind)}"`));
+    assert.match(page.text, /王五/);
+    assert.doesNotMatch(page.text, /44011320141005001X/);
+
+    /* not for applicants, nor for a reviewer */
+    assert.notEqual((await so.c.post('/admin/seal/revoke', { es_id: person, reason: '人员离职' })).status, 200);
+    const rv = await require('./lib/pki').reviewer();
+    assert.equal((await rv.post('/admin/seal/revoke', { es_id: person, reason: '人员离职' })).status, 403);
+    /* no reason: 400 naming it, nothing changed */
+    const bad = await op.post('/admin/seal/revoke', { es_id: person, reason: '' });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.field, 'reason');
+    assert.match(bad.body.message, /注销原因/);
+    assert.equal(psql(`SELECT state FROM seseals WHERE es_id = '${person}'`), 'valid');
+
+    /* revoked twice at once: one wins, the other is told */
+    const both = await Promise.all([1, 2].map(() => op.post('/admin/seal/revoke', { es_id: person, reason: '人员离职' })));
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409]);
+    assert.match(psql(`SELECT state || '|' || revoke_reason || '|' || revoked_by FROM seseals WHERE es_id = '${person}'`),
+        /^revoked\|人员离职\|staff:\d+$/);
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'seseal' AND entity_id = '${person}'
+        AND action = 'revoke'`), '1');
+    /* its own certificate revoked with it; the order's and the other seals untouched */
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${personCert}'`),
+        'revoked|5');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${orderCert}'`), 'issued');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id} AND state = 'valid'`), '2');
+
+    /* the public page says it */
+    const v = await verifyFile(file);
+    assert.equal(v.status, 200);
+    assert.equal(v.body.result.valid, false);
+    assert.equal(v.body.result.seal_state, 'revoked');
+    assert.ok(v.body.result.problems.some((p) => /注销/.test(p)), JSON.stringify(v.body.result.problems));
+    assert.equal(v.body.result.signers[0].state, 'revoked');
+    /* and the owner can no longer download it */
+    assert.equal((await download(so.c, so.items.org_person)).status, 409);
+    const after = await op.get(`/admin/seal?order=${orderNo}`);
+    assert.match(after.text, /已注销[^<]*人员离职/);
 });
 
 test('verify__not_a_seal_or_nothing__400_naming_the_field', async () => {
@@ -502,3 +679,52 @@ test('apply__bad_value_per_group__400_naming_each_field_all_at_once_nothing_writ
         assert.ok(named.includes(f), `${f} in ${named}`);
     assert.equal(psql('SELECT count(*) FROM orders') + '/' + psql('SELECT count(*) FROM seal_items'), before);
 });
+
+test('apply__person_rows_as_many_as_needed__added_on_the_page__51_refused_in_chinese', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    /* a new order: no fixed rows, the 添加 button and the row template */
+    const page = await c.get('/seal/apply?project=hall');
+    assert.doesNotMatch(page.text, /<fieldset class="row seal-row" data-person="\d+"/);
+    assert.match(page.text, /<button type="button" id="person-add"[^>]*>添加机构个人章<\/button>/);
+    assert.match(page.text, /<template id="person-row-tpl">[\s\S]*name="person___N___ric"/);
+    /* valid ID numbers (GB 11643 check digit), one per row */
+    const ric = (i) => {
+        const b = `1101011990030${String(100 + i).padStart(3, '0')}1`;
+        const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        const sum = [...b].reduce((a, d, k) => a + Number(d) * w[k], 0);
+        return b + '10X98765432'[sum % 11];
+    };
+    const persons = (n) => {
+        const f = { person_count: String(n) };
+        for (let i = 1; i <= n; i++) {
+            f[`person_${i}_name`] = `王${'一二三四五六七八九十'[i % 10]}`;
+            f[`person_${i}_ric`] = ric(i);
+            f[`person_${i}_years`] = '1';
+            f[`person_${i}_style`] = 'auto';
+        }
+        return f;
+    };
+    const base = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key };
+    delete base.years;
+    for (const k of Object.keys(base))
+        if (k.startsWith('person_'))
+            delete base[k];
+    const before = psql('SELECT count(*) FROM seal_items');
+    const over = await c.post('/seal/apply', { ...base, ...persons(51) });
+    assert.equal(over.status, 400, over.text);
+    assert.ok((over.body.errors || [over.body]).some((e) => e.field === 'person_count'
+        && /最多添加 50 枚/.test(e.message)), over.text);
+    assert.equal(psql('SELECT count(*) FROM seal_items'), before, 'nothing written');
+    /* the most the page offers: 50 rows, every one of them stored */
+    const ok = await c.post('/seal/apply', { ...base, ...persons(50) });
+    assert.equal(ok.status, 200, ok.text);
+    const id = Number(ok.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id} AND kind = 'org_person'`), '50');
+    /* editing: the fifty rows come back, each with its 删除 */
+    const edit = await c.get(`/seal/apply?id=${id}`);
+    assert.equal((edit.text.match(/<fieldset class="row seal-row" data-person="\d+"/g) || []).length, 50);
+    assert.equal((edit.text.match(/aria-label="删除第\d+位机构个人章"/g) || []).length, 51, '50 rows + the template');
+    assert.match(edit.text, /id="person_count" value="50"/);
+});
+

@@ -1,0 +1,325 @@
+/*
+ * The seals of a 电子签章申请 produced with the order's certificate
+ * (docs/modules/seal.md, "Production").  hall_pki_issue calls these in its
+ * own three steps, so a seal order is produced in one flow:
+ *
+ *   1. intent (the order's transaction): each 机构业务章 and 机构个人章 gets
+ *      a certificate intent of its own (seed 001: 机构业务证书, 机构个人证书;
+ *      the 机构章 uses the order's 机构证书);
+ *   2. sign: those certificates, then every seal's SESeal (GB/T 38540),
+ *      signed by the seal maker and listing the seal's certificate;
+ *   3. store (the transaction that moves the order to issued): the
+ *      certificates with their media (the order's PIN) and the SESeals.
+ *
+ * Nothing is stored in between: a producer that dies after step 1 leaves
+ * intents that hall_pki_reconcile voids with the order's, the order stays
+ * accepted, and the next production makes everything anew.  Never two: one
+ * live certificate per seal (certificates_live_seal) and one SESeal per
+ * seal (seseals_live_item; a seal that has one, valid or revoked, is not
+ * made again).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "hall.h"
+#include "seal.h"
+
+const struct hall_stmt hall_sealprod_stmts[] = {
+    {"sp_items",
+     "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, '') AS seal_name,"
+     " i.image_png, i.holder_enc FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.order_id = $1 AND o.business_type = 'seal' AND NOT EXISTS"
+     " (SELECT 1 FROM seseals s WHERE s.item_id = i.id)"
+     " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
+     1},
+    {"sp_intent",
+     "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
+     " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
+     " date_trunc('second', now()) + make_interval(years => $7::int)) ON CONFLICT DO NOTHING"
+     " RETURNING extract(epoch FROM not_before)::bigint, extract(epoch FROM not_after)::bigint",
+     7},
+    {"sp_cert_store",
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
+     " WHERE serial = $1 AND state = 'intent' RETURNING serial",
+     3},
+    {"sp_seseal_store",
+     "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
+     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7))",
+     7},
+    {NULL, NULL, 0},
+};
+
+struct sp_item {
+    int64_t id;
+    const char *kind;
+    int position, years;
+    int own; /* a certificate of its own (业务章, 个人章) */
+    const char *name, *cn, *org, *uscc, *ric;
+    char serial[17];
+    time_t nb, na;
+    X509 *x;
+    EVP_PKEY *key;
+    unsigned char *cert, *png, *seal;
+    size_t cert_len, png_len, seal_len;
+    const char *es_id;
+    time_t valid_start, valid_end;
+};
+
+struct hall_sealprod {
+    int64_t order_id;
+    const char *ca, *order_serial;
+    int n;
+    struct sp_item items[HALL_SEAL_ITEMS_MAX];
+};
+
+/* characters of a UTF-8 string */
+static size_t
+sp_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+static void
+sp_serial(char out[17])
+{
+    unsigned char b[8];
+
+    do
+        hall_rand_bytes(b, sizeof(b));
+    while (b[0] == 0);
+    snprintf(out, 17, "%02X%02X%02X%02X%02X%02X%02X%02X", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+             b[7]);
+}
+
+/* the holder of a 个人章: {"name","ric"} of holder_enc */
+static int
+sp_holder(struct hall_req *req, const struct hall_dbres *res, int row, struct sp_item *it)
+{
+    size_t len;
+    unsigned char *enc = hall_dbres_bytea(req, res, row, 6, &len);
+    char *json = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    struct hall_val *h =
+        json != NULL ? hall_val_parse(req->pool, json, strlen(json), NULL, 0) : NULL;
+    const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
+    const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
+
+    if (n == NULL || n->type != HALL_V_STR || r == NULL || r->type != HALL_V_STR)
+        return HALL_ERR;
+    it->name = n->str;
+    it->cn = n->str;
+    it->ric = r->str;
+    return HALL_OK;
+}
+
+int
+hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, const char *org,
+                     const char *uscc, const char *actor, const char **msg,
+                     struct hall_sealprod **out)
+{
+    struct hall_dbres *res;
+    struct hall_sealprod *sp;
+    int i, n;
+
+    *out = NULL;
+    res = hall_db_exec(req, "sp_items", HALL_I64(order_id));
+    if (res == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(res);
+    if (n == 0)
+        return HALL_OK;
+    if (n > HALL_SEAL_ITEMS_MAX)
+        return HALL_ERR;
+    sp = hall_pcalloc(req->pool, sizeof(*sp));
+    sp->order_id = order_id;
+    sp->ca = hall_pstrdup(req->pool, ca);
+    for (i = 0; i < n; i++) {
+        struct sp_item *it = &sp->items[i];
+        const char *seal_name = hall_dbres_str(res, i, "seal_name");
+
+        it->id = hall_dbres_i64(res, i, 0);
+        it->kind = hall_pstrdup(req->pool, hall_dbres_get(res, i, 1));
+        it->position = (int)hall_dbres_i64(res, i, 2);
+        it->years = (int)hall_dbres_i64(res, i, 3);
+        it->png = hall_dbres_bytea(req, res, i, 5, &it->png_len);
+        it->org = org;
+        it->uscc = uscc;
+        it->ric = "";
+        if (it->png == NULL) {
+            /* 抠图 without its impression: nothing to put in the SESeal */
+            *msg = "印章图片尚未制作（抠图的印模照片未上传），不能制作证书";
+            return HALL_ORDER_CONFLICT;
+        }
+        if (strcmp(it->kind, "org_person") == 0) {
+            if (sp_holder(req, res, i, it) != HALL_OK) {
+                hall_err(req, "msg=\"sealprod: holder unreadable\" order=%lld item=%lld",
+                         (long long)order_id, (long long)it->id);
+                return HALL_ERR;
+            }
+            it->own = 1;
+        } else if (strcmp(it->kind, "org_business") == 0) {
+            it->name = hall_psprintf(req->pool, "%s%s", org, seal_name);
+            /* CN at most 64 characters (certificates.subject_cn) */
+            it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(req->pool, seal_name);
+            it->own = 1;
+        } else {
+            it->name = *seal_name != '\0' ? hall_psprintf(req->pool, "%s%s", org, seal_name) : org;
+        }
+        if (it->own) {
+            struct hall_dbres *r;
+
+            sp_serial(it->serial);
+            r = hall_db_exec(req, "sp_intent", HALL_STR(it->serial), HALL_I64(order_id),
+                             HALL_I64(it->id), HALL_STR(ca), HALL_STR(it->cn), HALL_STR(org),
+                             HALL_I64(it->years));
+            if (r == NULL || hall_dbres_rows(r) != 1)
+                return HALL_ERR;
+            it->nb = (time_t)hall_dbres_i64(r, 0, 0);
+            it->na = (time_t)hall_dbres_i64(r, 0, 1);
+            if (hall_audit(req, actor, "certificate", it->serial, "intent", NULL, "intent", NULL) !=
+                HALL_OK)
+                return HALL_ERR;
+        }
+    }
+    sp->n = n;
+    *out = sp;
+    return HALL_OK;
+}
+
+int
+hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *order_serial,
+                   const unsigned char *order_cert, size_t order_cert_len, time_t order_na)
+{
+    char err[512];
+    time_t now = time(NULL);
+    int i;
+
+    if (sp == NULL)
+        return HALL_OK;
+    if (hall_seseal_load(req->app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_err(req, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    sp->order_serial = hall_pstrdup(req->pool, order_serial);
+    for (i = 0; i < sp->n; i++) {
+        struct sp_item *it = &sp->items[i];
+        struct hall_seseal_in in;
+        const unsigned char *certs[1];
+        size_t lens[1];
+        time_t na = order_na;
+
+        if (it->own) {
+            it->x = hall_pki_cert_make(req, sp->ca, it->serial, it->nb, it->na, it->kind, it->cn,
+                                       it->org, it->uscc, it->ric, &it->key);
+            if (it->x == NULL)
+                return HALL_ERR;
+            it->cert = hall_pki_der(req->pool, it->x, &it->cert_len);
+            if (it->cert == NULL)
+                return HALL_ERR;
+            certs[0] = it->cert;
+            lens[0] = it->cert_len;
+            na = it->na;
+        } else {
+            certs[0] = order_cert;
+            lens[0] = order_cert_len;
+        }
+        it->valid_start = now;
+        it->valid_end = now + (time_t)it->years * 365 * 86400;
+        if (it->valid_end > na)
+            it->valid_end = na;
+        it->es_id = hall_psprintf(req->pool, "SZCA%012lld%c%02d", (long long)sp->order_id,
+                                  strcmp(it->kind, "org") == 0            ? 'O'
+                                  : strcmp(it->kind, "org_business") == 0 ? 'B'
+                                                                          : 'P',
+                                  it->position);
+        memset(&in, 0, sizeof(in));
+        in.es_id = it->es_id;
+        in.type = strcmp(it->kind, "org_person") == 0 ? 2 : 1;
+        in.name = it->name;
+        in.certs = certs;
+        in.cert_lens = lens;
+        in.ncerts = 1;
+        in.created = now;
+        in.valid_start = it->valid_start;
+        in.valid_end = it->valid_end;
+        in.png = it->png;
+        in.png_len = it->png_len;
+        in.width_mm = HALL_SEAL_MM;
+        in.height_mm = HALL_SEAL_MM;
+        it->seal = hall_seseal_make(req->pool, &in, &it->seal_len);
+        if (it->seal == NULL) {
+            hall_err(req, "msg=\"sealprod: seseal signing failed\" order=%lld item=%lld",
+                     (long long)sp->order_id, (long long)it->id);
+            return HALL_ERR;
+        }
+    }
+    return HALL_OK;
+}
+
+int
+hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const char *pin,
+                    const char *actor)
+{
+    int i;
+
+    if (sp == NULL)
+        return HALL_OK;
+    for (i = 0; i < sp->n; i++) {
+        struct sp_item *it = &sp->items[i];
+        const char *serial = it->own ? it->serial : sp->order_serial;
+        struct hall_val *d = hall_val_obj(req->pool);
+        struct hall_dbres *r;
+
+        if (it->own) {
+            size_t p12_len, enc_len;
+            unsigned char *p12, *enc;
+
+            /* the seal's medium under the order's PIN: one medium, one PIN */
+            p12 = hall_pki_p12_make(req->pool, pin, it->key, it->x, sp->ca, it->cn, &p12_len);
+            if (p12 == NULL)
+                return HALL_ERR;
+            enc = hall_pii_encrypt(req->pool, (const char *)p12, p12_len, &enc_len);
+            OPENSSL_cleanse(p12, p12_len);
+            r = hall_db_exec(req, "sp_cert_store", HALL_STR(it->serial),
+                             HALL_BIN(it->cert, it->cert_len), HALL_BIN(enc, enc_len));
+            if (r == NULL || hall_dbres_rows(r) != 1)
+                return HALL_ERR;
+            if (hall_audit(req, actor, "certificate", it->serial, "issue", "intent", "issued",
+                           NULL) != HALL_OK)
+                return HALL_ERR;
+        }
+        if (hall_db_exec(req, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->id),
+                         HALL_I64(sp->order_id), HALL_STR(serial), HALL_BIN(it->seal, it->seal_len),
+                         HALL_I64(it->valid_start), HALL_I64(it->valid_end)) == NULL)
+            return HALL_ERR;
+        hall_val_set_str(req->pool, d, "cert_serial", serial);
+        hall_val_set_fmt(req->pool, d, "order_id", "%lld", (long long)sp->order_id);
+        if (hall_audit(req, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
+            return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+void
+hall_sealprod_free(struct hall_sealprod *sp)
+{
+    int i;
+
+    if (sp == NULL)
+        return;
+    for (i = 0; i < sp->n; i++) {
+        X509_free(sp->items[i].x);
+        EVP_PKEY_free(sp->items[i].key);
+        sp->items[i].x = NULL;
+        sp->items[i].key = NULL;
+    }
+}
