@@ -310,7 +310,7 @@ int
 hall_staff_partner_path(struct hall_req *req)
 {
     if (req->partner != NULL && *req->partner != '\0') {
-        hall_resp_error(req, 404, NULL, "页面不存在");
+        hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
         return 1;
     }
     return 0;

@@ -24,13 +24,15 @@ static const struct hall_stmt account_stmts[] = {
     {"partner_project",
      "SELECT name FROM partner_projects WHERE partner_code = $1 AND project_id = $2", 2},
     {"user_by_phone",
-     "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = "
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked FROM users"
+     " WHERE phone_idx = "
      "$1",
      1},
     /* the login locks the row before the slow hash: parallel wrong passwords
      * are counted one after another, and a right one never reads a stale lock */
     {"user_by_phone_lock",
-     "SELECT id, password_hash, coalesce(locked_until > now(), false) FROM users WHERE phone_idx = "
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked FROM users"
+     " WHERE phone_idx = "
      "$1 FOR UPDATE",
      1},
     /* the unclaimed ticket of a partner link the login page was sent with */
@@ -52,8 +54,8 @@ static const struct hall_stmt account_stmts[] = {
      " (failed_logins <> 0 OR locked_until IS NOT NULL)",
      1},
     {"user_get",
-     "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD'),"
-     " password_hash IS NOT NULL FROM users WHERE id = $1",
+     "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD') AS created,"
+     " password_hash IS NOT NULL AS has_password FROM users WHERE id = $1",
      1},
     {"user_profile_set",
      "UPDATE users SET display_name = $2, email = $3, updated_at = now() WHERE id = $1", 3},
@@ -106,17 +108,17 @@ partner_ctx(struct hall_req *req, struct hall_val *ctx)
     }
     res = hall_db_exec(req, "partner_get", HALL_STR(req->partner));
     if (res == NULL) {
-        hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        hall_resp_busy(req);
         return HALL_ERR;
     }
     if (hall_dbres_rows(res) == 0) {
-        hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+        hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
         return HALL_ERR;
     }
-    hall_val_set_str(req->pool, ctx, "partner_name", hall_dbres_get(res, 0, 1));
-    hall_val_set_str(req->pool, ctx, "site_name", hall_dbres_get(res, 0, 1));
+    hall_val_set_str(req->pool, ctx, "partner_name", hall_dbres_str(res, 0, "name"));
+    hall_val_set_str(req->pool, ctx, "site_name", hall_dbres_str(res, 0, "name"));
     hall_val_set_bool(req->pool, ctx, "requires_project",
-                      strcmp(hall_dbres_get(res, 0, 2), "t") == 0);
+                      hall_dbres_bool(res, 0, "requires_project_id"));
     return HALL_OK;
 }
 
@@ -163,7 +165,7 @@ home(struct hall_req *req)
      * the generic hall (no partner) has no "requires_project" at all */
     rp = hall_val_get(ctx, "requires_project");
     if (rp != NULL && rp->i != 0 && req->user_id == 0)
-        return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+        return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     if (req->user_id != 0) {
         struct hall_dbres *res = hall_db_exec(req, "home_reissue", HALL_STR(req->partner));
 
@@ -183,18 +185,18 @@ partner_entry(struct hall_req *req)
     struct hall_dbres *res;
 
     if (req->partner[0] == '\0')
-        return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+        return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     if (partner_ctx(req, ctx) != HALL_OK)
         return HALL_OK;
     if (project == NULL || strlen(project) > 64)
-        return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+        return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     res = hall_db_exec(req, "partner_project", HALL_STR(req->partner), HALL_STR(project));
     if (res == NULL)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "项目不存在，请从合作平台的链接进入");
+        return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     hall_val_set_str(req->pool, ctx, "project_id", project);
-    hall_val_set_str(req->pool, ctx, "project_name", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, ctx, "project_name", hall_dbres_str(res, 0, "name"));
     hall_val_set_bool(req->pool, ctx, "sms_only", 1);
     /* the partner sends its users to apply (seed 003): straight to the flow */
     hall_val_set_str(req->pool, ctx, "next", hall_psprintf(req->pool, "%s/new", base_of(req)));
@@ -230,7 +232,7 @@ link_phone(struct hall_req *req, struct hall_val *ctx)
     res = hall_db_exec(req, "link_prefill", HALL_BIN(hash, 32), HALL_STR(req->partner));
     if (res == NULL || hall_dbres_rows(res) != 1)
         return;
-    enc = hall_dbres_bytea(req, res, 0, 0, &len);
+    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "prefill_enc"), &len);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     pre = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
     m = pre != NULL ? hall_val_get(pre, "mobile") : NULL;
@@ -281,14 +283,14 @@ sms_send(struct hall_req *req)
     struct hall_dbres *res;
 
     if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     if (strcmp(purpose, "register") == 0) {
         hall_pii_index("phone", phone, idx);
         res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
         if (res == NULL)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return hall_resp_busy(req);
         if (hall_dbres_rows(res) > 0)
-            return hall_resp_error(req, 409, "phone", "该手机号码已注册，请直接登录");
+            return hall_msg(req, HALL_M_PHONE_REGISTERED, "phone");
     }
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
@@ -296,13 +298,11 @@ sms_send(struct hall_req *req)
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
     if (r == HALL_SMS_TOO_SOON)
-        return hall_resp_error(req, 429, "phone",
-                               hall_psprintf(req->pool, "验证码发送过于频繁，请%ld秒后再试",
-                                             req->app->conf.sms_code_interval_s));
+        return hall_msg(req, HALL_M_SMS_TOO_SOON, "phone", req->app->conf.sms_code_interval_s);
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 429, "phone", hall_sms_result_msg(r));
     if (hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -330,7 +330,7 @@ sms_refused(struct hall_req *req, enum hall_sms_result r)
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
     if (hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
 }
 
@@ -356,27 +356,27 @@ do_register(struct hall_req *req)
     int64_t uid;
 
     if (strcmp(password, hall_req_param(req, "password2")) != 0)
-        return hall_resp_error(req, 400, "password2", "两次输入的密码不一致");
+        return hall_msg(req, HALL_M_PASSWORD_MISMATCH, "password2");
     /* hashing is slow on purpose: do it before the transaction holds locks */
     hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     r = hall_sms_code_check(req, phone, "register", hall_req_param(req, "code"));
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
     enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
     res = hall_db_exec(req, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32), HALL_STR(hash));
     if (res == NULL)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 409, "phone", "该手机号码已注册，请直接登录");
-    uid = hall_dbres_i64(res, 0, 0);
+        return hall_msg(req, HALL_M_PHONE_REGISTERED, "phone");
+    uid = hall_dbres_int(res, 0, "id");
     if (hall_audit(req, actor_of(req, uid), "user",
                    hall_psprintf(req->pool, "%lld", (long long)uid), "register", NULL, "active",
                    NULL) != HALL_OK ||
         hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     hall_info(req, "msg=registered user=%lld", (long long)uid);
     return answer_logged_in(req);
 }
@@ -403,20 +403,19 @@ do_login(struct hall_req *req)
 
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "user_by_phone_lock", HALL_BIN(idx, 32));
     if (res == NULL)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         hall_password_verify(dummy_hash, hall_req_param(req, "password"));
-        return hall_resp_error(req, 400, "password", "手机号码或密码不正确");
+        return hall_msg(req, HALL_M_LOGIN_FAILED, "password");
     }
-    uid = hall_dbres_i64(res, 0, 0);
-    hash = hall_dbres_get(res, 0, 1);
-    locked = strcmp(hall_dbres_get(res, 0, 2), "t") == 0;
+    uid = hall_dbres_int(res, 0, "id");
+    hash = hall_dbres_str(res, 0, "password_hash");
+    locked = hall_dbres_bool(res, 0, "locked");
     if (locked)
-        return hall_resp_error(req, 429, "password",
-                               "密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录");
+        return hall_msg(req, HALL_M_LOGIN_LOCKED, "password");
     if (hash == NULL || hall_password_verify(hash, hall_req_param(req, "password")) != HALL_OK) {
         int64_t fails;
 
@@ -424,26 +423,22 @@ do_login(struct hall_req *req)
                            HALL_I64(req->app->conf.login_max_failures),
                            HALL_I64(req->app->conf.login_lock_s));
         if (res == NULL)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-        fails = hall_dbres_i64(res, 0, 0);
+            return hall_resp_busy(req);
+        fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= req->app->conf.login_max_failures)
             hall_audit(req, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "locked", "active",
                        "locked", NULL);
         if (hall_db_commit(req) != HALL_OK)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return hall_resp_busy(req);
         if (fails >= req->app->conf.login_max_failures)
-            return hall_resp_error(
-                req, 429, "password",
-                "密码错误次数过多，账户已暂时锁定，请稍后再试或使用短信验证码登录");
-        return hall_resp_error(
-            req, 400, "password",
-            hall_psprintf(req->pool, "手机号码或密码不正确，还可尝试%lld次",
-                          (long long)(req->app->conf.login_max_failures - fails)));
+            return hall_msg(req, HALL_M_LOGIN_LOCKED, "password");
+        return hall_msg(req, HALL_M_LOGIN_FAILED_LEFT, "password",
+                        (long long)(req->app->conf.login_max_failures - fails));
     }
     if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL ||
         hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     return answer_logged_in(req);
 }
 
@@ -465,33 +460,33 @@ do_login_sms(struct hall_req *req)
 
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     r = hall_sms_code_check(req, phone, "login", hall_req_param(req, "code"));
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
     res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
     if (res == NULL)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         size_t elen;
         unsigned char *enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
 
         res = hall_db_exec(req, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32), HALL_NULLP);
         if (res == NULL || hall_dbres_rows(res) == 0)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-        uid = hall_dbres_i64(res, 0, 0);
+            return hall_resp_busy(req);
+        uid = hall_dbres_int(res, 0, "id");
         if (hall_audit(req, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "register_by_sms", NULL,
                        "active", NULL) != HALL_OK)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return hall_resp_busy(req);
     } else {
-        uid = hall_dbres_i64(res, 0, 0);
+        uid = hall_dbres_int(res, 0, "id");
         /* a code proves the phone: it also lifts a password lock */
         if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return hall_resp_busy(req);
     }
     if (hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     return answer_logged_in(req);
 }
 
@@ -501,7 +496,7 @@ do_logout(struct hall_req *req)
     struct hall_val *v = hall_val_obj(req->pool);
 
     if (hall_session_destroy(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     hall_val_set_str(req->pool, v, "redirect", hall_psprintf(req->pool, "%s/", base_of(req)));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/", base_of(req)));
@@ -520,21 +515,21 @@ profile_page(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req, "user_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-    enc = hall_dbres_bytea(req, res, 0, 0, &elen);
+        return hall_resp_busy(req);
+    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "phone_enc"), &elen);
     hall_val_set_str(req->pool, ctx, "phone_masked",
                      mask_phone(req, hall_pii_decrypt(req->pool, enc, elen)));
-    hall_val_set_str(req->pool, ctx, "display_name", hall_dbres_get(res, 0, 1));
-    hall_val_set_str(req->pool, ctx, "email", hall_dbres_get(res, 0, 2));
-    hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(res, 0, 3));
-    hall_val_set_bool(req->pool, ctx, "has_password", strcmp(hall_dbres_get(res, 0, 4), "t") == 0);
+    hall_val_set_str(req->pool, ctx, "display_name", hall_dbres_str(res, 0, "display_name"));
+    hall_val_set_str(req->pool, ctx, "email", hall_dbres_str(res, 0, "email"));
+    hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(res, 0, "created"));
+    hall_val_set_bool(req->pool, ctx, "has_password", hall_dbres_bool(res, 0, "has_password"));
     if (hall_req_wants_json(req) && req->accept != NULL &&
         strstr(req->accept, "application/json") != NULL) {
         struct hall_val *v = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, v, "phone", hall_val_get(ctx, "phone_masked")->str);
-        hall_val_set_str(req->pool, v, "display_name", hall_dbres_get(res, 0, 1));
-        hall_val_set_str(req->pool, v, "email", hall_dbres_get(res, 0, 2));
+        hall_val_set_str(req->pool, v, "display_name", hall_dbres_str(res, 0, "display_name"));
+        hall_val_set_str(req->pool, v, "email", hall_dbres_str(res, 0, "email"));
         return hall_resp_ok(req, v);
     }
     return hall_resp_page(req, 200, "profile", ctx);
@@ -557,9 +552,9 @@ profile_save(struct hall_req *req)
     if (email == NULL)
         email = "";
     if (*name != '\0' && hall_valid_person_name(name) != HALL_OK)
-        return hall_resp_error(req, 400, "display_name", "姓名格式不正确");
+        return hall_msg(req, HALL_M_PROFILE_NAME, "display_name");
     if (*email != '\0' && hall_valid_email(email) != HALL_OK)
-        return hall_resp_error(req, 400, "email", "请输入正确的常用联系邮箱");
+        return hall_msg(req, HALL_M_PROFILE_EMAIL, "email");
     if (hall_db_begin(req) != HALL_OK ||
         hall_db_exec(req, "user_profile_set", HALL_I64(req->user_id), HALL_STR(name),
                      HALL_STR(email)) == NULL ||
@@ -567,7 +562,7 @@ profile_save(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update",
                    NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -602,17 +597,17 @@ password_save(struct hall_req *req)
     const char *cur, *hash;
 
     if (strcmp(pw, hall_req_param(req, "password2")) != 0)
-        return hall_resp_error(req, 400, "password2", "两次输入的密码不一致");
+        return hall_msg(req, HALL_M_PASSWORD_MISMATCH, "password2");
     hash = hall_password_hash(req->pool, pw, req->app->conf.password_iterations);
     if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     res = hall_db_exec(req, "user_password_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
-    cur = hall_dbres_get(res, 0, 0);
+        return hall_resp_busy(req);
+    cur = hall_dbres_str(res, 0, "password_hash");
     /* an account made by SMS login has no password yet: it may set one */
     if (cur != NULL && (old == NULL || hall_password_verify(cur, old) != HALL_OK))
-        return hall_resp_error(req, 400, "old_password", "原密码不正确");
+        return hall_msg(req, HALL_M_OLD_PASSWORD, "old_password");
     if (hall_db_exec(req, "user_password_set", HALL_I64(req->user_id), HALL_STR(hash)) == NULL ||
         hall_db_exec(req, "user_other_sessions_drop", HALL_I64(req->user_id),
                      HALL_BIN(req->session->token_hash, 32)) == NULL ||
@@ -620,7 +615,7 @@ password_save(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "password_change",
                    NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_resp_busy(req);
     {
         struct hall_val *v = hall_val_obj(req->pool);
 

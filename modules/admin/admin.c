@@ -39,39 +39,21 @@
 #define R_READ_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
 #define R_READ_ORDER   HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
 
+/* read by these names (order_val) */
 #define ORDER_COLS                                                                                 \
-    "o.id, o.order_no, o.partner_code, p.name, o.business_type, o.cert_type, o.years, o.seal,"     \
-    " o.status, o.subject, o.amount_fen, to_char(o.submitted_at, 'YYYY-MM-DD HH24:MI'),"           \
-    " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''), coalesce(o.review_due < current_date,"    \
-    " false), coalesce(o.review_due = current_date, false), o.rejected_rev IS NOT NULL,"           \
-    " to_char(o.updated_at, 'YYYY-MM-DD HH24:MI')"
-
-/* column numbers of ORDER_COLS */
-enum {
-    C_ID,
-    C_NO,
-    C_PARTNER,
-    C_PARTNER_NAME,
-    C_BIZ,
-    C_CERT,
-    C_YEARS,
-    C_SEAL,
-    C_STATUS,
-    C_SUBJECT,
-    C_AMOUNT,
-    C_SUBMITTED,
-    C_DUE,
-    C_OVERDUE,
-    C_DUE_TODAY,
-    C_RESUBMITTED,
-    C_UPDATED,
-    C_END
-};
+    "o.id, o.order_no, o.partner_code, p.name AS partner_name, o.business_type, o.cert_type,"      \
+    " o.years, o.seal, o.status, o.subject, o.amount_fen,"                                         \
+    " to_char(o.submitted_at, 'YYYY-MM-DD HH24:MI') AS submitted_at,"                              \
+    " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due,"                            \
+    " coalesce(o.review_due < current_date, false) AS overdue,"                                    \
+    " coalesce(o.review_due = current_date, false) AS due_today,"                                  \
+    " o.rejected_rev IS NOT NULL AS resubmitted,"                                                  \
+    " to_char(o.updated_at, 'YYYY-MM-DD HH24:MI') AS updated_at"
 
 static const struct hall_stmt admin_stmts[] = {
     /* locked before the slow hash: parallel tries are counted one at a time */
     {"staff_by_login",
-     "SELECT id, password_hash, coalesce(locked_until > now(), false), active FROM staff"
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked, active FROM staff"
      " WHERE login = $1 FOR UPDATE",
      1},
     {"staff_login_failed",
@@ -88,7 +70,8 @@ static const struct hall_stmt admin_stmts[] = {
      " ORDER BY o.review_due NULLS LAST, o.submitted_at, o.id LIMIT $1 OFFSET $2",
      3},
     {"queue_review_count",
-     "SELECT count(*), count(*) FILTER (WHERE review_due < current_date) FROM orders"
+     "SELECT count(*) AS total, count(*) FILTER (WHERE review_due < current_date) AS overdue_total"
+     " FROM orders"
      " WHERE status = 'review' AND ($1 = '' OR order_no = $1 OR strpos(subject, $1) > 0)",
      1},
     {"queue_finance",
@@ -98,18 +81,21 @@ static const struct hall_stmt admin_stmts[] = {
      " ORDER BY o.updated_at, o.id LIMIT $1 OFFSET $2",
      3},
     {"queue_finance_count",
-     "SELECT count(*), 0 FROM orders WHERE status = 'transfer_review'"
+     "SELECT count(*) AS total, 0 AS overdue_total FROM orders WHERE status = 'transfer_review'"
      " AND ($1 = '' OR order_no = $1 OR strpos(subject, $1) > 0)",
      1},
     {"order_get",
-     "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev, coalesce(o.reject_reason, ''),"
-     " p.sms_business_name, o.cert_fen, o.shipping_fen, coalesce(o.project_id, ''),"
-     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(p.sms_site, '')"
+     "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev,"
+     " coalesce(o.reject_reason, '') AS reject_reason, p.sms_business_name, o.cert_fen,"
+     " o.shipping_fen, coalesce(o.project_id, '') AS project_id,"
+     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
+     " coalesce(p.sms_site, '') AS sms_site"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     {"order_files",
-     "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI'),"
-     " replaced_at IS NOT NULL, removed_at IS NOT NULL FROM order_files WHERE order_id = $1"
+     "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS uploaded_at,"
+     " replaced_at IS NOT NULL AS replaced, removed_at IS NOT NULL AS removed FROM order_files"
+     " WHERE order_id = $1"
      " ORDER BY replaced_at IS NOT NULL, kind, created_at, id",
      1},
     {"file_get",
@@ -118,10 +104,11 @@ static const struct hall_stmt admin_stmts[] = {
      1},
     {"revision_get", "SELECT form_enc FROM order_revisions WHERE order_id = $1 AND rev = $2", 2},
     {"order_history",
-     "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI:SS'), a.actor, coalesce(s.login, ''), a.action,"
-     " coalesce(a.from_state, ''), coalesce(a.to_state, ''), coalesce(a.detail->>'reason', ''),"
-     " coalesce(a.detail->>'invoice_no', a.detail->>'trade_no', a.detail->>'transfer_no', ''),"
-     " coalesce(a.detail->>'tries', '')"
+     "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor, coalesce(s.login, '') AS login,"
+     " a.action, coalesce(a.from_state, '') AS from_state, coalesce(a.to_state, '') AS to_state,"
+     " coalesce(a.detail->>'reason', '') AS reason,"
+     " coalesce(a.detail->>'invoice_no', a.detail->>'trade_no', a.detail->>'transfer_no', '')"
+     " AS ref, coalesce(a.detail->>'tries', '') AS tries"
      " FROM audit_log a LEFT JOIN staff s ON a.actor = 'staff:' || s.id"
      " WHERE a.entity = 'order' AND a.entity_id = $1 ORDER BY a.id",
      1},
@@ -152,9 +139,9 @@ static const struct hall_stmt admin_stmts[] = {
      " RETURNING id",
      1},
     {"outbox_dead",
-     "SELECT id, kind, idem_key, attempts, coalesce(last_error, ''),"
-     " to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(next_attempt_at, 'YYYY-MM-DD "
-     "HH24:MI:SS')"
+     "SELECT id, kind, idem_key, attempts, coalesce(last_error, '') AS last_error,"
+     " to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
+     " to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS') AS next_attempt_at"
      " FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT 200",
      0},
     /* attempts start again at 0: the job gets outbox_max_attempts more */
@@ -166,9 +153,10 @@ static const struct hall_stmt admin_stmts[] = {
     /* refunds (issue 9): requests to decide, surplus and approved ones on
      * their way through the gateway, then the last finished ones */
     {"refunds_open",
-     "SELECT r.id, r.kind, r.status, r.amount_fen, coalesce(r.reason, ''),"
-     " to_char(r.created_at, 'YYYY-MM-DD HH24:MI'), o.id, o.order_no, o.subject, p.method,"
-     " pt.name, coalesce(r.note, ''), coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '')"
+     "SELECT r.id, r.kind, r.status, r.amount_fen, coalesce(r.reason, '') AS reason,"
+     " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at, o.id AS order_id, o.order_no,"
+     " o.subject, p.method, pt.name AS partner_name, coalesce(r.note, '') AS note,"
+     " coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '') AS done_at"
      " FROM refunds r JOIN orders o ON o.id = r.order_id JOIN payments p ON p.id = r.payment_id"
      " JOIN partners pt ON pt.code = o.partner_code"
      " WHERE ($1 AND r.status IN ('requested', 'approved'))"
@@ -176,8 +164,9 @@ static const struct hall_stmt admin_stmts[] = {
      " ORDER BY r.status = 'requested' DESC, r.created_at DESC, r.id DESC LIMIT $2",
      2},
     {"refund_lock",
-     "SELECT r.status, r.kind, r.amount_fen, r.order_id, coalesce(r.from_status, ''), p.method,"
-     " o.status, o.order_no, o.form_enc, o.cert_type FROM refunds r"
+     "SELECT r.status, r.kind, r.amount_fen, r.order_id, coalesce(r.from_status, '') AS "
+     "from_status,"
+     " p.method, o.status AS order_status, o.order_no, o.form_enc, o.cert_type FROM refunds r"
      " JOIN payments p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id"
      " WHERE r.id = $1 FOR UPDATE OF r, o",
      1},
@@ -197,7 +186,7 @@ partner_path(struct hall_req *req)
 {
     if (req->partner[0] == '\0')
         return 0;
-    hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+    hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     return 1;
 }
 
@@ -295,37 +284,36 @@ page_ctx(struct hall_req *req, const char *title)
 static struct hall_val *
 order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res, int i)
 {
-    const char *status = hall_dbres_get(res, i, C_STATUS);
+    const char *status = hall_dbres_str(res, i, "status");
     const char *label = hall_order_label(status);
 
-    hall_val_set_int(req->pool, o, "id", hall_dbres_i64(res, i, C_ID));
-    hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, i, C_NO));
-    hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, i, C_PARTNER));
-    hall_val_set_str(req->pool, o, "partner_name", hall_dbres_get(res, i, C_PARTNER_NAME));
-    hall_val_set_str(req->pool, o, "business_type", hall_dbres_get(res, i, C_BIZ));
+    hall_val_set_int(req->pool, o, "id", hall_dbres_int(res, i, "id"));
+    hall_val_set_str(req->pool, o, "order_no", hall_dbres_str(res, i, "order_no"));
+    hall_val_set_str(req->pool, o, "partner", hall_dbres_str(res, i, "partner_code"));
+    hall_val_set_str(req->pool, o, "partner_name", hall_dbres_str(res, i, "partner_name"));
+    hall_val_set_str(req->pool, o, "business_type", hall_dbres_str(res, i, "business_type"));
     hall_val_set_str(req->pool, o, "business_label",
-                     business_label(hall_dbres_get(res, i, C_BIZ), 0));
-    hall_val_set_str(req->pool, o, "cert_type", hall_dbres_get(res, i, C_CERT));
+                     business_label(hall_dbres_str(res, i, "business_type"), 0));
+    hall_val_set_str(req->pool, o, "cert_type", hall_dbres_str(res, i, "cert_type"));
     hall_val_set_str(req->pool, o, "cert_type_label",
-                     hall_cert_type_label(hall_dbres_get(res, i, C_CERT)));
-    hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, C_YEARS));
-    hall_val_set_bool(req->pool, o, "seal", strcmp(hall_dbres_get(res, i, C_SEAL), "t") == 0);
+                     hall_cert_type_label(hall_dbres_str(res, i, "cert_type")));
+    hall_val_set_int(req->pool, o, "years", hall_dbres_int(res, i, "years"));
+    hall_val_set_bool(req->pool, o, "seal", hall_dbres_bool(res, i, "seal"));
     hall_val_set_str(req->pool, o, "status", status);
     hall_val_set_str(req->pool, o, "status_label", label != NULL ? label : status);
-    hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, C_SUBJECT));
-    hall_val_set_int(req->pool, o, "amount_fen", hall_dbres_i64(res, i, C_AMOUNT));
+    hall_val_set_str(req->pool, o, "subject", hall_dbres_str(res, i, "subject"));
+    hall_val_set_int(req->pool, o, "amount_fen", hall_dbres_int(res, i, "amount_fen"));
     hall_val_set_str(req->pool, o, "amount",
-                     hall_yuan(req->pool, hall_dbres_i64(res, i, C_AMOUNT)));
+                     hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
     hall_val_set_str(req->pool, o, "submitted_at",
-                     hall_dbres_isnull(res, i, C_SUBMITTED) ? ""
-                                                            : hall_dbres_get(res, i, C_SUBMITTED));
-    hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, C_DUE));
-    hall_val_set_bool(req->pool, o, "overdue", strcmp(hall_dbres_get(res, i, C_OVERDUE), "t") == 0);
-    hall_val_set_bool(req->pool, o, "due_today",
-                      strcmp(hall_dbres_get(res, i, C_DUE_TODAY), "t") == 0);
-    hall_val_set_bool(req->pool, o, "resubmitted",
-                      strcmp(hall_dbres_get(res, i, C_RESUBMITTED), "t") == 0);
-    hall_val_set_str(req->pool, o, "updated_at", hall_dbres_get(res, i, C_UPDATED));
+                     (hall_dbres_str(res, i, "submitted_at") == NULL)
+                         ? ""
+                         : hall_dbres_str(res, i, "submitted_at"));
+    hall_val_set_str(req->pool, o, "review_due", hall_dbres_str(res, i, "review_due"));
+    hall_val_set_bool(req->pool, o, "overdue", hall_dbres_bool(res, i, "overdue"));
+    hall_val_set_bool(req->pool, o, "due_today", hall_dbres_bool(res, i, "due_today"));
+    hall_val_set_bool(req->pool, o, "resubmitted", hall_dbres_bool(res, i, "resubmitted"));
+    hall_val_set_str(req->pool, o, "updated_at", hall_dbres_str(res, i, "updated_at"));
     return o;
 }
 
@@ -388,16 +376,15 @@ do_login(struct hall_req *req)
     res = hall_db_exec(req, "staff_by_login", HALL_STR(hall_req_param(req, "login")));
     if (res == NULL)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 3), "t") != 0) {
+    if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
         hall_password_verify(dummy_hash, password);
-        return hall_resp_error(req, 400, "password", "登录名或密码不正确");
+        return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
-    id = hall_dbres_i64(res, 0, 0);
-    hash = hall_dbres_get(res, 0, 1);
+    id = hall_dbres_int(res, 0, "id");
+    hash = hall_dbres_str(res, 0, "password_hash");
     sid = hall_psprintf(req->pool, "%lld", (long long)id);
-    if (strcmp(hall_dbres_get(res, 0, 2), "t") == 0)
-        return hall_resp_error(req, 429, "password",
-                               "密码错误次数过多，账号已暂时锁定，请稍后再试");
+    if (hall_dbres_bool(res, 0, "locked"))
+        return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
     if (hall_password_verify(hash, password) != HALL_OK) {
         int64_t fails;
 
@@ -405,7 +392,7 @@ do_login(struct hall_req *req)
                            HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
         if (res == NULL)
             return hall_resp_busy(req);
-        fails = hall_dbres_i64(res, 0, 0);
+        fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= conf->login_max_failures &&
             hall_audit(req, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
                        "active", "locked", NULL) != HALL_OK)
@@ -414,9 +401,8 @@ do_login(struct hall_req *req)
             return hall_resp_busy(req);
         hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
         if (fails >= conf->login_max_failures)
-            return hall_resp_error(req, 429, "password",
-                                   "密码错误次数过多，账号已暂时锁定，请稍后再试");
-        return hall_resp_error(req, 400, "password", "登录名或密码不正确");
+            return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
+        return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
     if (hall_db_exec(req, "staff_login_ok", HALL_I64(id)) == NULL ||
         hall_staff_session_create(req, id) != HALL_OK ||
@@ -484,7 +470,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
                        HALL_STR(q));
     if (cnt == NULL || res == NULL)
         return hall_resp_busy(req);
-    total = hall_dbres_i64(cnt, 0, 0);
+    total = hall_dbres_int(cnt, 0, "total");
     pages = total == 0 ? 1 : (total + QUEUE_PAGE - 1) / QUEUE_PAGE;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, title);
     list = hall_val_set_list(req->pool, ctx, "orders");
@@ -492,7 +478,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     for (i = 0; i < n; i++)
         order_val(req, hall_val_push_obj(req->pool, list), res, i);
     hall_val_set_int(req->pool, ctx, "total", total);
-    hall_val_set_int(req->pool, ctx, "overdue_total", hall_dbres_i64(cnt, 0, 1));
+    hall_val_set_int(req->pool, ctx, "overdue_total", hall_dbres_int(cnt, 0, "overdue_total"));
     hall_val_set_int(req->pool, ctx, "page", page);
     hall_val_set_int(req->pool, ctx, "pages", pages);
     hall_val_set_str(req->pool, ctx, "q", q);
@@ -537,7 +523,7 @@ order_load(struct hall_req *req)
         return NULL;
     }
     if (hall_dbres_rows(res) == 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
+        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
         return NULL;
     }
     return res;
@@ -655,23 +641,23 @@ order_page(struct hall_req *req)
     o = order_load(req);
     if (o == NULL)
         return HALL_OK;
-    sid = hall_dbres_get(o, 0, C_ID);
-    form = form_of(req, o, C_END);
+    sid = hall_dbres_str(o, 0, "id");
+    form = form_of(req, o, hall_dbres_col(o, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ) {
         hall_err(req, "msg=\"order form unreadable\" order=%s", sid);
         return hall_resp_busy(req);
     }
-    form_rev = hall_dbres_i64(o, 0, C_END + 1);
-    if (!hall_dbres_isnull(o, 0, C_END + 2))
-        rejected_rev = hall_dbres_i64(o, 0, C_END + 2);
+    form_rev = hall_dbres_int(o, 0, "form_rev");
+    if (!(hall_dbres_str(o, 0, "rejected_rev") == NULL))
+        rejected_rev = hall_dbres_int(o, 0, "rejected_rev");
     /* edited since the last rejection: compare with what was rejected */
     if (rejected_rev > 0 && form_rev > rejected_rev) {
-        res = hall_db_exec(req, "revision_get", HALL_I64(hall_dbres_i64(o, 0, C_ID)),
+        res = hall_db_exec(req, "revision_get", HALL_I64(hall_dbres_int(o, 0, "id")),
                            HALL_I64(rejected_rev));
         if (res == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_rows(res) > 0) {
-            before = form_of(req, res, 0);
+            before = form_of(req, res, hall_dbres_col(res, "form_enc"));
             if (before == NULL || before->type != HALL_V_OBJ) {
                 hall_err(req, "msg=\"revision unreadable\" order=%s rev=%lld", sid,
                          (long long)rejected_rev);
@@ -684,17 +670,17 @@ order_page(struct hall_req *req)
     ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0);
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
-    hall_val_set_str(req->pool, ov, "reject_reason", hall_dbres_get(o, 0, C_END + 3));
+    hall_val_set_str(req->pool, ov, "reject_reason", hall_dbres_str(o, 0, "reject_reason"));
     hall_val_set_str(req->pool, ov, "cert_amount",
-                     hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 5)));
+                     hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ov, "shipping_amount",
-                     hall_yuan(req->pool, hall_dbres_i64(o, 0, C_END + 6)));
-    hall_val_set_str(req->pool, ov, "project_id", hall_dbres_get(o, 0, C_END + 7));
-    hall_val_set_str(req->pool, ov, "created_at", hall_dbres_get(o, 0, C_END + 8));
+                     hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
+    hall_val_set_str(req->pool, ov, "project_id", hall_dbres_str(o, 0, "project_id"));
+    hall_val_set_str(req->pool, ov, "created_at", hall_dbres_str(o, 0, "created_at"));
     hall_val_set_bool(req->pool, ov, "in_review",
-                      strcmp(hall_dbres_get(o, 0, C_STATUS), "review") == 0);
+                      strcmp(hall_dbres_str(o, 0, "status"), "review") == 0);
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
-                      strcmp(hall_dbres_get(o, 0, C_STATUS), "transfer_review") == 0);
+                      strcmp(hall_dbres_str(o, 0, "status"), "transfer_review") == 0);
     form_ctx(req, ctx, form, before);
     /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
     hall_val_set_bool(req->pool, ctx, "manual_review",
@@ -704,7 +690,7 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "unchanged_since_reject",
                       rejected_rev > 0 && form_rev == rejected_rev);
 
-    res = hall_db_exec(req, "order_files", HALL_I64(hall_dbres_i64(o, 0, C_ID)));
+    res = hall_db_exec(req, "order_files", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "files");
@@ -712,17 +698,18 @@ order_page(struct hall_req *req)
     for (i = 0; i < n; i++) {
         struct hall_val *f = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_int(req->pool, f, "id", hall_dbres_i64(res, i, 0));
-        hall_val_set_str(req->pool, f, "kind", hall_dbres_get(res, i, 1));
-        hall_val_set_str(req->pool, f, "label", material_label(hall_dbres_get(res, i, 1)));
-        hall_val_set_str(req->pool, f, "mime", hall_dbres_get(res, i, 2));
-        hall_val_set_str(req->pool, f, "size",
-                         hall_psprintf(req->pool, "%.1f KB", hall_dbres_i64(res, i, 3) / 1024.0));
-        hall_val_set_str(req->pool, f, "uploaded_at", hall_dbres_get(res, i, 4));
-        hall_val_set_bool(req->pool, f, "replaced", strcmp(hall_dbres_get(res, i, 5), "t") == 0);
+        hall_val_set_int(req->pool, f, "id", hall_dbres_int(res, i, "id"));
+        hall_val_set_str(req->pool, f, "kind", hall_dbres_str(res, i, "kind"));
+        hall_val_set_str(req->pool, f, "label", material_label(hall_dbres_str(res, i, "kind")));
+        hall_val_set_str(req->pool, f, "mime", hall_dbres_str(res, i, "mime"));
+        hall_val_set_str(
+            req->pool, f, "size",
+            hall_psprintf(req->pool, "%.1f KB", hall_dbres_int(res, i, "size") / 1024.0));
+        hall_val_set_str(req->pool, f, "uploaded_at", hall_dbres_str(res, i, "uploaded_at"));
+        hall_val_set_bool(req->pool, f, "replaced", hall_dbres_bool(res, i, "replaced"));
         /* a replaced file is deleted after the replacing upload commits */
-        hall_val_set_bool(req->pool, f, "removed", strcmp(hall_dbres_get(res, i, 6), "t") == 0);
-        hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_get(res, i, 0));
+        hall_val_set_bool(req->pool, f, "removed", hall_dbres_bool(res, i, "removed"));
+        hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_str(res, i, "id"));
     }
     hall_val_set_bool(req->pool, ctx, "no_files", n == 0);
 
@@ -733,37 +720,41 @@ order_page(struct hall_req *req)
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
         struct hall_val *h = hall_val_push_obj(req->pool, list);
-        const char *from = hall_dbres_get(res, i, 4), *to = hall_dbres_get(res, i, 5);
+        const char *from = hall_dbres_str(res, i, "from_state"),
+                   *to = hall_dbres_str(res, i, "to_state");
 
-        hall_val_set_str(req->pool, h, "at", hall_dbres_get(res, i, 0));
-        hall_val_set_str(req->pool, h, "actor", hall_dbres_get(res, i, 1));
-        hall_val_set_str(req->pool, h, "who",
-                         actor_label(req, hall_dbres_get(res, i, 1), hall_dbres_get(res, i, 2)));
-        hall_val_set_str(req->pool, h, "action", hall_dbres_get(res, i, 3));
+        hall_val_set_str(req->pool, h, "at", hall_dbres_str(res, i, "at"));
+        hall_val_set_str(req->pool, h, "actor", hall_dbres_str(res, i, "actor"));
+        hall_val_set_str(
+            req->pool, h, "who",
+            actor_label(req, hall_dbres_str(res, i, "actor"), hall_dbres_str(res, i, "login")));
+        hall_val_set_str(req->pool, h, "action", hall_dbres_str(res, i, "action"));
         hall_val_set_str(req->pool, h, "action_label",
-                         hall_order_action_label(hall_dbres_get(res, i, 3)));
+                         hall_order_action_label(hall_dbres_str(res, i, "action")));
         hall_val_set_str(req->pool, h, "from", from);
         hall_val_set_str(req->pool, h, "to", to);
         hall_val_set_str(req->pool, h, "from_label",
                          *from ? hall_order_label(from) ?: "其他状态" : "");
         hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: "其他状态" : "");
-        hall_val_set_str(req->pool, h, "reason", hall_dbres_get(res, i, 6));
-        hall_val_set_str(req->pool, h, "ref", hall_dbres_get(res, i, 7));
-        if (*hall_dbres_get(res, i, 8) != '\0')
-            hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_get(res, i, 8));
+        hall_val_set_str(req->pool, h, "reason", hall_dbres_str(res, i, "reason"));
+        hall_val_set_str(req->pool, h, "ref", hall_dbres_str(res, i, "ref"));
+        if (*hall_dbres_str(res, i, "tries") != '\0')
+            hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_str(res, i, "tries"));
     }
-    res = hall_db_exec(req, "finauth_latest", HALL_I64(hall_dbres_i64(o, 0, C_ID)));
+    res = hall_db_exec(req, "finauth_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return hall_resp_busy(req);
     hall_val_set_bool(req->pool, ov, "finauth_locked",
-                      hall_dbres_rows(res) > 0 && strcmp(hall_dbres_get(res, 0, 1), "locked") == 0);
+                      hall_dbres_rows(res) > 0 &&
+                          strcmp(hall_dbres_str(res, 0, "result"), "locked") == 0);
     if (hall_dbres_rows(res) > 0)
-        hall_val_set_str(req->pool, ov, "code_name",
-                         hall_finauth_code_name(strcmp(hall_dbres_get(res, 0, 4), "pin") == 0));
+        hall_val_set_str(
+            req->pool, ov, "code_name",
+            hall_finauth_code_name(strcmp(hall_dbres_str(res, 0, "memo_kind"), "pin") == 0));
     if (json)
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "person",
-                      strcmp(hall_dbres_get(o, 0, C_CERT), "person") == 0);
+                      strcmp(hall_dbres_str(o, 0, "cert_type"), "person") == 0);
     return hall_resp_page(req, 200, "admin_order", ctx);
 }
 
@@ -789,14 +780,14 @@ file_download(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "文件不存在");
-    stored = hall_dbres_get(res, 0, 0);
-    mime = hall_dbres_get(res, 0, 1);
+        return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
+    stored = hall_dbres_str(res, 0, "stored_name");
+    mime = hall_dbres_str(res, 0, "mime");
     /* the table's CHECK says so too: a stored name is never a path */
     if (strspn(stored, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
             strlen(stored) ||
         *stored == '\0')
-        return hall_resp_error(req, 404, NULL, "文件不存在");
+        return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
     for (i = 0; types[i].mime != NULL; i++)
         if (strcmp(types[i].mime, mime) == 0) {
             ctype = types[i].mime;
@@ -811,11 +802,12 @@ file_download(struct hall_req *req)
 
         if (data == NULL) {
             hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
-            return hall_resp_error(req, 404, NULL, "文件不存在");
+            return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
         }
         return hall_resp_bytes(req, data, len, ctype,
-                               hall_psprintf(req->pool, "%s-%s.%s", hall_dbres_get(res, 0, 3),
-                                             hall_dbres_get(res, 0, 2), ext));
+                               hall_psprintf(req->pool, "%s-%s.%s",
+                                             hall_dbres_str(res, 0, "order_no"),
+                                             hall_dbres_str(res, 0, "kind"), ext));
     }
 }
 
@@ -830,12 +822,12 @@ static int
 decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
              const struct hall_val *form, const char *reason)
 {
-    const char *cert = hall_dbres_get(o, 0, C_CERT);
+    const char *cert = hall_dbres_str(o, 0, "cert_type");
     const char *phone = form_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
-    const char *biz = hall_psprintf(req->pool, "%s%s", hall_dbres_get(o, 0, C_END + 4),
-                                    business_label(hall_dbres_get(o, 0, C_BIZ), 1));
+    const char *biz = hall_psprintf(req->pool, "%s%s", hall_dbres_str(o, 0, "sms_business_name"),
+                                    business_label(hall_dbres_str(o, 0, "business_type"), 1));
     /* a partner's own site in the texts (seed 003, szjsgws: www.szca.com) */
-    const char *site = hall_dbres_get(o, 0, C_END + 9);
+    const char *site = hall_dbres_str(o, 0, "sms_site");
     struct hall_val *payload = hall_val_obj(req->pool);
     unsigned char nonce[8];
     const char *text;
@@ -906,7 +898,7 @@ decide(struct hall_req *req, char kind)
     o = order_load(req);
     if (o == NULL)
         return HALL_OK;
-    id = hall_dbres_i64(o, 0, C_ID);
+    id = hall_dbres_int(o, 0, "id");
     switch (kind) {
     case 'A':
         to = "accepted";
@@ -935,12 +927,10 @@ decide(struct hall_req *req, char kind)
         return hall_resp_busy(req);
     rc = hall_order_move(req, id, from, to, hall_staff_actor(req), detail);
     if (rc == HALL_ORDER_CONFLICT) {
-        const char *label = hall_order_label(hall_dbres_get(o, 0, C_STATUS));
+        const char *label = hall_order_label(hall_dbres_str(o, 0, "status"));
 
-        return hall_resp_error(
-            req, 409, NULL,
-            hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能执行此操作，请刷新页面",
-                          label != NULL ? label : hall_dbres_get(o, 0, C_STATUS)));
+        return hall_msg(req, HALL_M_DECIDE_STATE, NULL,
+                        label != NULL ? label : hall_dbres_str(o, 0, "status"));
     }
     if (rc != HALL_OK)
         return hall_resp_busy(req);
@@ -973,7 +963,7 @@ decide(struct hall_req *req, char kind)
     if (kind == 'A' || kind == 'R') {
         if (res == NULL || hall_dbres_rows(res) == 0)
             return hall_resp_busy(req);
-        form = form_of(req, res, 0);
+        form = form_of(req, res, hall_dbres_col(res, "form_enc"));
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
             return hall_resp_busy(req);
@@ -1067,28 +1057,31 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
 
     for (i = 0; i < n; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);
-        const char *status = hall_dbres_get(res, i, 2);
+        const char *status = hall_dbres_str(res, i, "status");
 
-        hall_val_set_int(req->pool, r, "id", hall_dbres_i64(res, i, 0));
-        hall_val_set_str(req->pool, r, "kind", hall_dbres_get(res, i, 1));
-        hall_val_set_str(req->pool, r, "kind_label", refund_kind_label(hall_dbres_get(res, i, 1)));
+        hall_val_set_int(req->pool, r, "id", hall_dbres_int(res, i, "id"));
+        hall_val_set_str(req->pool, r, "kind", hall_dbres_str(res, i, "kind"));
+        hall_val_set_str(req->pool, r, "kind_label",
+                         refund_kind_label(hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, r, "status", status);
         hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
         hall_val_set_bool(req->pool, r, "to_decide", strcmp(status, "requested") == 0);
-        hall_val_set_str(req->pool, r, "amount", hall_yuan(req->pool, hall_dbres_i64(res, i, 3)));
-        hall_val_set_int(req->pool, r, "amount_fen", hall_dbres_i64(res, i, 3));
-        hall_val_set_str(req->pool, r, "reason", hall_dbres_get(res, i, 4));
-        hall_val_set_str(req->pool, r, "created_at", hall_dbres_get(res, i, 5));
-        hall_val_set_int(req->pool, r, "order_id", hall_dbres_i64(res, i, 6));
-        hall_val_set_str(req->pool, r, "order_no", hall_dbres_get(res, i, 7));
-        hall_val_set_str(req->pool, r, "subject", hall_dbres_get(res, i, 8));
-        hall_val_set_str(req->pool, r, "method", hall_dbres_get(res, i, 9));
-        hall_val_set_str(req->pool, r, "method_label", method_label(hall_dbres_get(res, i, 9)));
+        hall_val_set_str(req->pool, r, "amount",
+                         hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
+        hall_val_set_int(req->pool, r, "amount_fen", hall_dbres_int(res, i, "amount_fen"));
+        hall_val_set_str(req->pool, r, "reason", hall_dbres_str(res, i, "reason"));
+        hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));
+        hall_val_set_int(req->pool, r, "order_id", hall_dbres_int(res, i, "order_id"));
+        hall_val_set_str(req->pool, r, "order_no", hall_dbres_str(res, i, "order_no"));
+        hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
+        hall_val_set_str(req->pool, r, "method", hall_dbres_str(res, i, "method"));
+        hall_val_set_str(req->pool, r, "method_label",
+                         method_label(hall_dbres_str(res, i, "method")));
         hall_val_set_bool(req->pool, r, "transfer",
-                          strcmp(hall_dbres_get(res, i, 9), "transfer") == 0);
-        hall_val_set_str(req->pool, r, "partner_name", hall_dbres_get(res, i, 10));
-        hall_val_set_str(req->pool, r, "note", hall_dbres_get(res, i, 11));
-        hall_val_set_str(req->pool, r, "done_at", hall_dbres_get(res, i, 12));
+                          strcmp(hall_dbres_str(res, i, "method"), "transfer") == 0);
+        hall_val_set_str(req->pool, r, "partner_name", hall_dbres_str(res, i, "partner_name"));
+        hall_val_set_str(req->pool, r, "note", hall_dbres_str(res, i, "note"));
+        hall_val_set_str(req->pool, r, "done_at", hall_dbres_str(res, i, "done_at"));
     }
     hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
 }
@@ -1121,13 +1114,14 @@ static int
 refund_decision_sms(struct hall_req *req, struct hall_dbres *rf, int64_t refund_id,
                     const char *text)
 {
-    struct hall_val *form = form_of(req, rf, 8), *payload;
+    struct hall_val *form = form_of(req, rf, hall_dbres_col(rf, "form_enc")), *payload;
     const char *phone;
 
     if (form == NULL || form->type != HALL_V_OBJ)
         return HALL_ERR;
-    phone = form_str(form, strcmp(hall_dbres_get(rf, 0, 9), "person") == 0 ? "app_mobile"
-                                                                           : "agent_mobile");
+    phone =
+        form_str(form, strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "app_mobile"
+                                                                                 : "agent_mobile");
     if (strlen(phone) != 11 || strspn(phone, "0123456789") != 11)
         return HALL_OK;
     payload = hall_val_obj(req->pool);
@@ -1179,20 +1173,16 @@ refund_decide(struct hall_req *req, char kind)
     if (rf == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(rf) == 0)
-        return hall_resp_error(req, 404, NULL, "退费记录不存在");
-    if (strcmp(hall_dbres_get(rf, 0, 0), "requested") != 0)
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool,
-                                             "该退费记录当前状态为“%s”，不能执行此操作，请刷新页面",
-                                             refund_status_label(hall_dbres_get(rf, 0, 0))));
-    amount = hall_dbres_i64(rf, 0, 2);
-    order_id = hall_dbres_i64(rf, 0, 3);
-    order_no = hall_dbres_get(rf, 0, 7);
-    transfer = strcmp(hall_dbres_get(rf, 0, 5), "transfer") == 0;
+        return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
+    if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
+        return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL,
+                        refund_status_label(hall_dbres_str(rf, 0, "status")));
+    amount = hall_dbres_int(rf, 0, "amount_fen");
+    order_id = hall_dbres_int(rf, 0, "order_id");
+    order_no = hall_dbres_str(rf, 0, "order_no");
+    transfer = strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0;
     if (kind == 'A' && transfer && *note == '\0')
-        return hall_resp_error(req, 400, "note",
-                               "对公转账的款项不能原路退回，请由财务人工退款后填写退款说明"
-                               "（如退款日期和银行流水号）");
+        return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
     status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
     if (hall_db_exec(req, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
                      HALL_STR(actor)) == NULL)
@@ -1203,7 +1193,7 @@ refund_decide(struct hall_req *req, char kind)
     if (*note != '\0')
         hall_val_set_str(req->pool, detail, "reason", note);
     if (kind == 'R') {
-        to = hall_dbres_get(rf, 0, 4);
+        to = hall_dbres_str(rf, 0, "from_status");
         rc = hall_order_move(req, order_id, "refund_requested", to, actor, detail);
         if (rc == HALL_OK)
             rc = refund_decision_sms(
@@ -1224,7 +1214,8 @@ refund_decide(struct hall_req *req, char kind)
                               "%s付款账户，请留意账户的到账信息。",
                               order_no, hall_yuan(req->pool, amount),
                               /* a natural person paid from their own account */
-                              strcmp(hall_dbres_get(rf, 0, 9), "person") == 0 ? "您的" : "贵司"));
+                              strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的"
+                                                                                        : "贵司"));
         done = "已记录人工退款，业务单已退费，短信已发送";
     } else {
         rc = hall_audit(req, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
@@ -1234,7 +1225,7 @@ refund_decide(struct hall_req *req, char kind)
         done = "已同意退费，款项将通过支付渠道原路退回";
     }
     if (rc == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, NULL, "业务单状态已变化，请刷新页面");
+        return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
@@ -1273,29 +1264,29 @@ do_finauth_unlock(struct hall_req *req)
     o = order_load(req);
     if (o == NULL)
         return HALL_OK;
-    id = hall_dbres_i64(o, 0, C_ID);
+    id = hall_dbres_int(o, 0, "id");
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     a = hall_db_exec(req, "finauth_lock", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_get(a, 0, 1), "locked") != 0)
-        return hall_resp_error(req, 409, NULL, "该业务单的金融认证未被锁定，无需解锁");
-    if (hall_db_exec(req, "finauth_unlock", HALL_I64(hall_dbres_i64(a, 0, 0))) == NULL)
+    if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_str(a, 0, "result"), "locked") != 0)
+        return hall_msg(req, HALL_M_FINAUTH_NOT_LOCKED, NULL);
+    if (hall_db_exec(req, "finauth_unlock", HALL_I64(hall_dbres_int(a, 0, "id"))) == NULL)
         return hall_resp_busy(req);
     detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "attempt_id", hall_dbres_i64(a, 0, 0));
-    hall_val_set_int(req->pool, detail, "tries", hall_dbres_i64(a, 0, 2));
-    if (hall_audit(req, hall_staff_actor(req), "order", hall_dbres_get(o, 0, C_ID),
+    hall_val_set_int(req->pool, detail, "attempt_id", hall_dbres_int(a, 0, "id"));
+    hall_val_set_int(req->pool, detail, "tries", hall_dbres_int(a, 0, "tries"));
+    if (hall_audit(req, hall_staff_actor(req), "order", hall_dbres_str(o, 0, "id"),
                    "finauth_unlock", NULL, NULL, detail) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth unlocked\" staff=%lld order=%lld", (long long)req->staff->id,
               (long long)id);
-    return hall_resp_go(
-        req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),
-        hall_psprintf(req->pool, "金融认证已解锁，经办人可重新输入%s",
-                      hall_finauth_code_name(strcmp(hall_dbres_get(a, 0, 3), "pin") == 0)));
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),
+                        hall_psprintf(req->pool, "金融认证已解锁，经办人可重新输入%s",
+                                      hall_finauth_code_name(
+                                          strcmp(hall_dbres_str(a, 0, "memo_kind"), "pin") == 0)));
 }
 
 /* dead jobs: what they are and why they died; never their payload */
@@ -1317,13 +1308,14 @@ outbox_page(struct hall_req *req)
     for (i = 0; i < n; i++) {
         struct hall_val *j = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_int(req->pool, j, "id", hall_dbres_i64(res, i, 0));
-        hall_val_set_str(req->pool, j, "kind", hall_dbres_get(res, i, 1));
-        hall_val_set_str(req->pool, j, "idem_key", hall_dbres_get(res, i, 2));
-        hall_val_set_int(req->pool, j, "attempts", hall_dbres_i64(res, i, 3));
-        hall_val_set_str(req->pool, j, "last_error", hall_dbres_get(res, i, 4));
-        hall_val_set_str(req->pool, j, "created_at", hall_dbres_get(res, i, 5));
-        hall_val_set_str(req->pool, j, "last_attempt_at", hall_dbres_get(res, i, 6));
+        hall_val_set_int(req->pool, j, "id", hall_dbres_int(res, i, "id"));
+        hall_val_set_str(req->pool, j, "kind", hall_dbres_str(res, i, "kind"));
+        hall_val_set_str(req->pool, j, "idem_key", hall_dbres_str(res, i, "idem_key"));
+        hall_val_set_int(req->pool, j, "attempts", hall_dbres_int(res, i, "attempts"));
+        hall_val_set_str(req->pool, j, "last_error", hall_dbres_str(res, i, "last_error"));
+        hall_val_set_str(req->pool, j, "created_at", hall_dbres_str(res, i, "created_at"));
+        hall_val_set_str(req->pool, j, "last_attempt_at",
+                         hall_dbres_str(res, i, "next_attempt_at"));
     }
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
     if (json_asked(req))
@@ -1351,13 +1343,13 @@ do_outbox_retry(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 409, NULL, "该任务不是失败状态，无需重试，请刷新页面");
+        return hall_msg(req, HALL_M_OUTBOX_NOT_DEAD, NULL);
     detail = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, detail, "kind", hall_dbres_get(res, 0, 0));
-    hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_get(res, 0, 1));
+    hall_val_set_str(req->pool, detail, "kind", hall_dbres_str(res, 0, "kind"));
+    hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_str(res, 0, "idem_key"));
     if (hall_audit(req, hall_staff_actor(req), "outbox", sid, "retry", "dead", "pending", detail) !=
             HALL_OK ||
-        hall_db_exec(req, "outbox_wake", HALL_STR(hall_dbres_get(res, 0, 0))) == NULL ||
+        hall_db_exec(req, "outbox_wake", HALL_STR(hall_dbres_str(res, 0, "kind"))) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"outbox retry\" staff=%lld job=%lld", (long long)req->staff->id,

@@ -31,8 +31,9 @@ static const struct hall_stmt tool_stmts[] = {
      2},
     {"tool_staff_sessions_drop", "DELETE FROM staff_sessions WHERE staff_id = $1", 1},
     {"tool_staff_list",
-     "SELECT id, login, array_to_string(roles, ','), active,"
-     " coalesce(to_char(last_login_at, 'YYYY-MM-DD HH24:MI'), '-') FROM staff ORDER BY id",
+     "SELECT id, login, array_to_string(roles, ',') AS roles, active,"
+     " coalesce(to_char(last_login_at, 'YYYY-MM-DD HH24:MI'), '-') AS last_login_at FROM staff"
+     " ORDER BY id",
      0},
     {NULL, NULL, 0},
 };
@@ -107,7 +108,7 @@ cmd_add(struct hall_req *req, const char *login, const char *roles, const char *
         return 1;
     /* idempotent: set-up scripts run this at every start */
     if (hall_dbres_rows(res) > 0) {
-        printf("staff %s exists (id %s): unchanged\n", login, hall_dbres_get(res, 0, 0));
+        printf("staff %s exists (id %s): unchanged\n", login, hall_dbres_str(res, 0, "id"));
         return 0;
     }
     password = password_of(req->pool, pwarg);
@@ -124,11 +125,11 @@ cmd_add(struct hall_req *req, const char *login, const char *roles, const char *
         printf("staff %s exists: unchanged\n", login);
         return 0;
     }
-    if (hall_audit(req, "cli:hall-staff", "staff", hall_dbres_get(res, 0, 0), "create", NULL,
+    if (hall_audit(req, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "create", NULL,
                    "active", NULL) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         return 1;
-    printf("staff %s created (id %s, roles %s)\n", login, hall_dbres_get(res, 0, 0), roles);
+    printf("staff %s created (id %s, roles %s)\n", login, hall_dbres_str(res, 0, "id"), roles);
     return 0;
 }
 
@@ -151,9 +152,9 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
         fprintf(stderr, "hall-staff: no staff %s\n", login);
         return 1;
     }
-    if (hall_db_exec(req, "tool_staff_sessions_drop", HALL_I64(hall_dbres_i64(res, 0, 0))) ==
+    if (hall_db_exec(req, "tool_staff_sessions_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
             NULL ||
-        hall_audit(req, "cli:hall-staff", "staff", hall_dbres_get(res, 0, 0), "password_change",
+        hall_audit(req, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "password_change",
                    NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req) != HALL_OK)
         return 1;
@@ -172,8 +173,9 @@ cmd_list(struct hall_req *req)
     n = hall_dbres_rows(res);
     printf("%-6s %-20s %-32s %-6s %s\n", "id", "login", "roles", "active", "last login");
     for (i = 0; i < n; i++)
-        printf("%-6s %-20s %-32s %-6s %s\n", hall_dbres_get(res, i, 0), hall_dbres_get(res, i, 1),
-               hall_dbres_get(res, i, 2), hall_dbres_get(res, i, 3), hall_dbres_get(res, i, 4));
+        printf("%-6s %-20s %-32s %-6s %s\n", hall_dbres_str(res, i, "id"),
+               hall_dbres_str(res, i, "login"), hall_dbres_str(res, i, "roles"),
+               hall_dbres_str(res, i, "active"), hall_dbres_str(res, i, "last_login_at"));
     return 0;
 }
 

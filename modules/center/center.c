@@ -22,8 +22,9 @@ static const struct hall_stmt center_stmts[] = {
     /* the page alone reads 20 index entries; a window count over the page
      * would read every matching row (docs/performance.md) */
     {"orders_page",
-     "SELECT id, order_no, business_type, subject, amount_fen, to_char(created_at, 'YYYY-MM-DD'),"
-     " to_char(updated_at, 'YYYY-MM-DD'), status, step"
+     "SELECT id, order_no, business_type, subject, amount_fen,"
+     " to_char(created_at, 'YYYY-MM-DD') AS created, to_char(updated_at, 'YYYY-MM-DD') AS updated,"
+     " status, step"
      " FROM orders WHERE user_id = $1"
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
      " AND ($4 = '' OR strpos(subject, $4) > 0) AND ($5 = '' OR status = $5)"
@@ -31,7 +32,7 @@ static const struct hall_stmt center_stmts[] = {
      " ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9",
      9},
     {"orders_count",
-     "SELECT count(*) FROM orders WHERE user_id = $1"
+     "SELECT count(*) AS total FROM orders WHERE user_id = $1"
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
      " AND ($4 = '' OR strpos(subject, $4) > 0) AND ($5 = '' OR status = $5)"
      " AND ($6 = '' OR created_at >= $6::date) AND ($7 = '' OR created_at < $7::date + 1)",
@@ -39,10 +40,13 @@ static const struct hall_stmt center_stmts[] = {
     {"order_view",
      "SELECT o.id, o.order_no, o.business_type, o.subject, o.amount_fen, o.cert_fen,"
      " o.shipping_fen, o.status, o.step, o.cert_type, o.years, o.seal,"
-     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), to_char(o.updated_at, 'YYYY-MM-DD HH24:MI'),"
-     " coalesce(o.reject_reason, ''), p.name, coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''),"
-     " coalesce(o.waybill_no, ''), coalesce(o.carrier, ''), EXISTS (SELECT 1 FROM certificates c"
-     " WHERE c.order_id = o.id AND c.state = 'issued' AND c.p12_enc IS NOT NULL)"
+     " to_char(o.created_at, 'YYYY-MM-DD HH24:MI') AS created,"
+     " to_char(o.updated_at, 'YYYY-MM-DD HH24:MI') AS updated,"
+     " coalesce(o.reject_reason, '') AS reject_reason, p.name AS partner_name,"
+     " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due,"
+     " coalesce(o.waybill_no, '') AS waybill_no, coalesce(o.carrier, '') AS carrier,"
+     " EXISTS (SELECT 1 FROM certificates c WHERE c.order_id = o.id AND c.state = 'issued'"
+     " AND c.p12_enc IS NOT NULL) AS has_medium"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -58,15 +62,16 @@ static const struct hall_stmt center_stmts[] = {
      5},
     {"refund_refused_note",
      "SELECT coalesce((SELECT note FROM refunds WHERE order_id = $1 AND kind = 'request'"
-     " ORDER BY id DESC LIMIT 1) , ''), coalesce((SELECT status FROM refunds"
-     " WHERE order_id = $1 AND kind = 'request' ORDER BY id DESC LIMIT 1), '')",
+     " ORDER BY id DESC LIMIT 1) , '') AS note, coalesce((SELECT status FROM refunds"
+     " WHERE order_id = $1 AND kind = 'request' ORDER BY id DESC LIMIT 1), '') AS status",
      1},
     {"order_history",
-     "SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), coalesce(from_state, ''), coalesce(to_state, ''),"
-     " action FROM audit_log WHERE entity = 'order' AND entity_id = $1 ORDER BY id",
+     "SELECT to_char(at, 'YYYY-MM-DD HH24:MI') AS at, coalesce(from_state, '') AS from_state,"
+     " coalesce(to_state, '') AS to_state, action FROM audit_log WHERE entity = 'order' AND "
+     "entity_id = $1 ORDER BY id",
      1},
     {"invoice_get",
-     "SELECT invoice_no, url, to_char(issued_at, 'YYYY-MM-DD HH24:MI') FROM invoices"
+     "SELECT invoice_no, url, to_char(issued_at, 'YYYY-MM-DD HH24:MI') AS issued FROM invoices"
      " WHERE order_id = $1",
      1},
     /* 重新获取 at most once a minute per order, however many clicks */
@@ -187,26 +192,26 @@ orders_page(struct hall_req *req)
     struct hall_val *ctx, *list, *opts;
     struct hall_dbres *res;
     const struct hall_order_state *st;
-    int i, n;
+    int i, n, c_id, c_no, c_biz, c_subject, c_amount, c_created, c_updated, c_status, c_step;
 
     if (no == NULL)
-        return hall_resp_error(req, 400, "order_no", "业务单号过长");
+        return hall_msg(req, HALL_M_FILTER_ORDER_NO, "order_no");
     if (subject == NULL)
-        return hall_resp_error(req, 400, "subject", "主题过长");
+        return hall_msg(req, HALL_M_FILTER_SUBJECT, "subject");
     if (biz == NULL || (*biz != '\0' && strcmp(business_label(biz), biz) == 0))
-        return hall_resp_error(req, 400, "business", "业务类型不正确");
+        return hall_msg(req, HALL_M_FILTER_BUSINESS, "business");
     if (status == NULL || (*status != '\0' && hall_order_label(status) == NULL))
-        return hall_resp_error(req, 400, "status", "状态不正确");
+        return hall_msg(req, HALL_M_FILTER_STATUS, "status");
     if (from == NULL || !is_date(from))
-        return hall_resp_error(req, 400, "from", "开始时间格式应为YYYY-MM-DD");
+        return hall_msg(req, HALL_M_FILTER_FROM, "from");
     if (to == NULL || !is_date(to))
-        return hall_resp_error(req, 400, "to", "结束时间格式应为YYYY-MM-DD");
+        return hall_msg(req, HALL_M_FILTER_TO, "to");
     if (page_s != NULL && *page_s != '\0') {
         char *end;
 
         page = strtol(page_s, &end, 10);
         if (*end != '\0' || page < 1 || page > 100000)
-            return hall_resp_error(req, 400, "page", "页码不正确");
+            return hall_msg(req, HALL_M_FILTER_PAGE, "page");
     }
     res = hall_db_exec(req, "orders_page", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
                        HALL_STR(subject), HALL_STR(status), HALL_STR(from), HALL_STR(to),
@@ -214,7 +219,7 @@ orders_page(struct hall_req *req)
     if (res == NULL) {
         /* a date like 2024-02-31 passes is_date but not PostgreSQL */
         if (strncmp(hall_db_sqlstate(req), "22", 2) == 0)
-            return hall_resp_error(req, 400, "from", "日期不正确");
+            return hall_msg(req, HALL_M_FILTER_DATE, "from");
         return hall_resp_busy(req);
     }
     n = hall_dbres_rows(res);
@@ -228,28 +233,39 @@ orders_page(struct hall_req *req)
 
         if (cnt == NULL)
             return hall_resp_busy(req);
-        total = (long)hall_dbres_i64(cnt, 0, 0);
+        total = (long)hall_dbres_int(cnt, 0, "total");
     }
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "我的业务单");
     hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     list = hall_val_set_list(req->pool, ctx, "orders");
+    /* the columns by name, resolved once for the page's rows */
+    c_id = hall_dbres_col(res, "id");
+    c_no = hall_dbres_col(res, "order_no");
+    c_biz = hall_dbres_col(res, "business_type");
+    c_subject = hall_dbres_col(res, "subject");
+    c_amount = hall_dbres_col(res, "amount_fen");
+    c_created = hall_dbres_col(res, "created");
+    c_updated = hall_dbres_col(res, "updated");
+    c_status = hall_dbres_col(res, "status");
+    c_step = hall_dbres_col(res, "step");
     for (i = 0; i < n; i++) {
         struct hall_val *row = hall_val_push_obj(req->pool, list);
-        const char *id = hall_dbres_get(res, i, 0);
-        const char *s = hall_dbres_get(res, i, 7);
+        const char *id = hall_dbres_get(res, i, c_id);
+        const char *s = hall_dbres_get(res, i, c_status);
 
         hall_val_set_int(req->pool, row, "seq", (page - 1) * PAGE_SIZE + i + 1);
         hall_val_set_str(req->pool, row, "id", id);
-        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, 1));
-        hall_val_set_str(req->pool, row, "business", business_label(hall_dbres_get(res, i, 2)));
-        hall_val_set_str(req->pool, row, "subject", hall_dbres_get(res, i, 3));
-        hall_val_set_str(req->pool, row, "amount", hall_yuan(req->pool, hall_dbres_i64(res, i, 4)));
-        hall_val_set_str(req->pool, row, "created", hall_dbres_get(res, i, 5));
-        hall_val_set_str(req->pool, row, "updated", hall_dbres_get(res, i, 6));
+        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, c_no));
+        hall_val_set_str(req->pool, row, "business", business_label(hall_dbres_get(res, i, c_biz)));
+        hall_val_set_str(req->pool, row, "subject", hall_dbres_get(res, i, c_subject));
+        hall_val_set_str(req->pool, row, "amount",
+                         hall_yuan(req->pool, hall_dbres_i64(res, i, c_amount)));
+        hall_val_set_str(req->pool, row, "created", hall_dbres_get(res, i, c_created));
+        hall_val_set_str(req->pool, row, "updated", hall_dbres_get(res, i, c_updated));
         hall_val_set_str(req->pool, row, "status", hall_order_label(s) ?: s);
         hall_val_set_str(req->pool, row, "status_code", s);
-        actions_ctx(req, row, id, hall_dbres_get(res, i, 2), s, hall_dbres_get(res, i, 8));
+        actions_ctx(req, row, id, hall_dbres_get(res, i, c_biz), s, hall_dbres_get(res, i, c_step));
     }
     pages = total == 0 ? 1 : (total + PAGE_SIZE - 1) / PAGE_SIZE;
     hall_val_set_int(req->pool, ctx, "total", total);
@@ -319,13 +335,13 @@ order_page(struct hall_req *req)
     int i, n;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
-    sid = hall_dbres_get(res, 0, 0);
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+    sid = hall_dbres_str(res, 0, "id");
     hist = hall_db_exec(req, "order_history", HALL_STR(sid));
     if (hist == NULL)
         return hall_resp_busy(req);
@@ -333,38 +349,42 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "title", "业务单详情");
     hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     o = hall_val_set_obj(req->pool, ctx, "o");
-    s = hall_dbres_get(res, 0, 7);
+    s = hall_dbres_str(res, 0, "status");
     hall_val_set_str(req->pool, o, "id", sid);
-    hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, 0, 1));
-    hall_val_set_str(req->pool, o, "business", business_label(hall_dbres_get(res, 0, 2)));
-    hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, 0, 3));
-    hall_val_set_str(req->pool, o, "amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 4)));
-    hall_val_set_str(req->pool, o, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(res, 0, 5)));
+    hall_val_set_str(req->pool, o, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_val_set_str(req->pool, o, "business",
+                     business_label(hall_dbres_str(res, 0, "business_type")));
+    hall_val_set_str(req->pool, o, "subject", hall_dbres_str(res, 0, "subject"));
+    hall_val_set_str(req->pool, o, "amount",
+                     hall_yuan(req->pool, hall_dbres_int(res, 0, "amount_fen")));
+    hall_val_set_str(req->pool, o, "cert_amount",
+                     hall_yuan(req->pool, hall_dbres_int(res, 0, "cert_fen")));
     hall_val_set_str(req->pool, o, "shipping_amount",
-                     hall_yuan(req->pool, hall_dbres_i64(res, 0, 6)));
+                     hall_yuan(req->pool, hall_dbres_int(res, 0, "shipping_fen")));
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
-    hall_val_set_str(req->pool, o, "years", hall_dbres_get(res, 0, 10));
-    hall_val_set_str(req->pool, o, "created", hall_dbres_get(res, 0, 12));
-    hall_val_set_str(req->pool, o, "updated", hall_dbres_get(res, 0, 13));
+    hall_val_set_str(req->pool, o, "years", hall_dbres_str(res, 0, "years"));
+    hall_val_set_str(req->pool, o, "created", hall_dbres_str(res, 0, "created"));
+    hall_val_set_str(req->pool, o, "updated", hall_dbres_str(res, 0, "updated"));
     /* the reason belongs to the rejection: gone once resubmitted */
     if (strcmp(s, "rejected") == 0)
-        hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_get(res, 0, 14));
-    hall_val_set_str(req->pool, o, "partner", hall_dbres_get(res, 0, 15));
-    hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, 0, 16));
+        hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_str(res, 0, "reject_reason"));
+    hall_val_set_str(req->pool, o, "partner", hall_dbres_str(res, 0, "partner_name"));
+    hall_val_set_str(req->pool, o, "review_due", hall_dbres_str(res, 0, "review_due"));
     /* production and delivery (modules/pki): tracking number, the medium */
-    hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, 0, 17));
-    hall_val_set_str(req->pool, o, "carrier", hall_dbres_get(res, 0, 18));
-    hall_val_set_bool(req->pool, o, "has_medium", strcmp(hall_dbres_get(res, 0, 19), "t") == 0);
-    actions_ctx(req, o, sid, hall_dbres_get(res, 0, 2), s, hall_dbres_get(res, 0, 8));
+    hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_str(res, 0, "waybill_no"));
+    hall_val_set_str(req->pool, o, "carrier", hall_dbres_str(res, 0, "carrier"));
+    hall_val_set_bool(req->pool, o, "has_medium", hall_dbres_bool(res, 0, "has_medium"));
+    actions_ctx(req, o, sid, hall_dbres_str(res, 0, "business_type"), s,
+                hall_dbres_str(res, 0, "step"));
     {
         /* finance's answer to the last refund request */
         struct hall_dbres *rf = hall_db_exec(req, "refund_refused_note", HALL_STR(sid));
 
         if (rf == NULL)
             return hall_resp_busy(req);
-        if (strcmp(hall_dbres_get(rf, 0, 1), "refused") == 0)
-            hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_get(rf, 0, 0));
+        if (strcmp(hall_dbres_str(rf, 0, "status"), "refused") == 0)
+            hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_str(rf, 0, "note"));
         struct hall_dbres *inv = hall_db_exec(req, "invoice_get", HALL_I64(id));
 
         if (inv == NULL)
@@ -372,19 +392,19 @@ order_page(struct hall_req *req)
         if (hall_dbres_rows(inv) > 0) {
             struct hall_val *iv = hall_val_set_obj(req->pool, o, "invoice");
 
-            hall_val_set_str(req->pool, iv, "no", hall_dbres_get(inv, 0, 0));
-            hall_val_set_str(req->pool, iv, "url", hall_dbres_get(inv, 0, 1));
-            hall_val_set_str(req->pool, iv, "issued", hall_dbres_get(inv, 0, 2));
+            hall_val_set_str(req->pool, iv, "no", hall_dbres_str(inv, 0, "invoice_no"));
+            hall_val_set_str(req->pool, iv, "url", hall_dbres_str(inv, 0, "url"));
+            hall_val_set_str(req->pool, iv, "issued", hall_dbres_str(inv, 0, "issued"));
         }
     }
     list = hall_val_set_list(req->pool, ctx, "history");
     n = hall_dbres_rows(hist);
     for (i = 0; i < n; i++) {
         struct hall_val *h = hall_val_push_obj(req->pool, list);
-        const char *to = hall_dbres_get(hist, i, 2);
-        const char *action = hall_dbres_get(hist, i, 3);
+        const char *to = hall_dbres_str(hist, i, "to_state");
+        const char *action = hall_dbres_str(hist, i, "action");
 
-        hall_val_set_str(req->pool, h, "at", hall_dbres_get(hist, i, 0));
+        hall_val_set_str(req->pool, h, "at", hall_dbres_str(hist, i, "at"));
         if (*to != '\0')
             hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: "状态变更");
         else
@@ -415,14 +435,14 @@ do_refund(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
-    from = hall_dbres_get(res, 0, 7);
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+    from = hall_dbres_str(res, 0, "status");
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "reason", hall_req_param(req, "reason"));
     r = hall_order_move(req, id, from, "refund_requested",
                         hall_psprintf(req->pool, "user:%lld", (long long)req->user_id), detail);
     if (r == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能申请退费");
+        return hall_msg(req, HALL_M_REFUND_STATE, NULL);
     if (r != HALL_OK)
         return hall_resp_busy(req);
     /* finance's queue: the payment to pay back, and where the order was */
@@ -430,10 +450,10 @@ do_refund(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 409, NULL, "该业务单没有可退的款项");
-    if (hall_db_exec(req, "refund_insert", HALL_I64(id), HALL_I64(hall_dbres_i64(res, 0, 0)),
-                     HALL_I64(hall_dbres_i64(res, 0, 1)), HALL_STR(hall_req_param(req, "reason")),
-                     HALL_STR(from)) == NULL ||
+        return hall_msg(req, HALL_M_REFUND_NOTHING, NULL);
+    if (hall_db_exec(req, "refund_insert", HALL_I64(id), HALL_I64(hall_dbres_int(res, 0, "id")),
+                     HALL_I64(hall_dbres_int(res, 0, "amount_fen")),
+                     HALL_STR(hall_req_param(req, "reason")), HALL_STR(from)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
@@ -467,20 +487,20 @@ do_invoice_resend(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     res = hall_db_exec(req, "invoice_get", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 409, NULL, "该业务单的电子发票尚未开具");
+        return hall_msg(req, HALL_M_INVOICE_NOT_YET, NULL);
     res = hall_db_exec(req, "invoice_resend", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 429, NULL, "电子发票链接刚刚发送过，请1分钟后再重新获取");
-    tag = hall_psprintf(req->pool, "r%lld", (long long)hall_dbres_i64(res, 0, 0));
+        return hall_msg(req, HALL_M_INVOICE_RESENT, NULL);
+    tag = hall_psprintf(req->pool, "r%lld", (long long)hall_dbres_int(res, 0, "resends"));
     detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "resends", hall_dbres_i64(res, 0, 0));
+    hall_val_set_int(req->pool, detail, "resends", hall_dbres_int(res, 0, "resends"));
     if (hall_invoice_notify(req, id, tag) != HALL_OK ||
         hall_audit(req, hall_req_actor(req), "order",
                    hall_psprintf(req->pool, "%lld", (long long)id), "invoice_resend", NULL, NULL,

@@ -104,8 +104,7 @@ code_name(struct hall_dbres *o)
 static const char *
 locked_msg(struct hall_req *req, const char *name)
 {
-    return hall_psprintf(req->pool, "%s已连续输错%ld次，金融认证已锁定，请联系深圳CA客服处理", name,
-                         req->app->conf.finauth_max_tries);
+    return hall_msg_text(req->pool, HALL_M_FINAUTH_LOCKED, name, req->app->conf.finauth_max_tries);
 }
 
 /*
@@ -227,30 +226,27 @@ do_code(struct hall_req *req)
         return HALL_OK;
     name = code_name(o);
     if (code == NULL || strlen(code) != 6 || strspn(code, "0123456789") != 6)
-        return hall_resp_error(req, 400, "code", hall_psprintf(req->pool, "%s应为6位数字", name));
+        return hall_msg(req, HALL_M_FIELD_SMSCODE, "code", name);
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (lock == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(lock) == 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_get(lock, 0, 0), "finauth_ok") != 0)
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
+        return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     a = hall_db_exec(req, "attempt_lock", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0)
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
+        return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     attempt = hall_dbres_i64(a, 0, 0);
     tries = (long)hall_dbres_i64(a, 0, 2);
     if (strcmp(hall_dbres_get(a, 0, 1), "locked") == 0 || tries >= max)
-        return hall_resp_error(req, 423, "code", locked_msg(req, name));
+        return hall_msg(req, HALL_M_FINAUTH_LOCKED, "code", name, max);
     if (strcmp(hall_dbres_get(a, 0, 1), "sent") != 0)
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
+        return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     stored = hall_dbres_bytea(req, a, 0, 4, &slen);
     hall_finauth_code_mac(id, code, mac);
     if (stored == NULL || slen != sizeof(mac) || !hall_ct_equal(stored, mac, sizeof(mac))) {
@@ -272,10 +268,8 @@ do_code(struct hall_req *req)
             return hall_resp_busy(req);
         hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
         if (tries >= max)
-            return hall_resp_error(req, 400, "code", locked_msg(req, name));
-        return hall_resp_error(
-            req, 400, "code",
-            hall_psprintf(req->pool, "%s不正确，您还可以输入%ld次", name, max - tries));
+            return hall_msg_as(req, 400, HALL_M_FINAUTH_LOCKED, "code", name, max);
+        return hall_msg(req, HALL_M_FINAUTH_CODE_WRONG, "code", name, max - tries);
     }
     if (hall_db_exec(req, "attempt_verified", HALL_I64(attempt)) == NULL)
         return hall_resp_busy(req);
@@ -283,8 +277,7 @@ do_code(struct hall_req *req)
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
     if (rc == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "该业务单当前状态不能输入%s", name));
+        return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);
@@ -322,7 +315,7 @@ do_retry(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     if (strcmp(hall_dbres_get(o, 0, 2), "finauth_failed") != 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
+        return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     form = order_form(req, o);
     if (form == NULL)
         return hall_resp_busy(req);
@@ -367,7 +360,7 @@ do_retry(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
+        return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     rev = hall_dbres_i64(res, 0, 0);
     if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) ==
         NULL)
@@ -376,7 +369,7 @@ do_retry(struct hall_req *req)
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
     if (rc == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能重新进行金融认证");
+        return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
@@ -400,21 +393,17 @@ legal_page(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     switch (legal_offer(o)) {
-    case LEGAL_FORBIDDEN:
-        return hall_resp_error(req, 403, NULL,
-                               "该业务渠道暂未开通法人认证，请重新填写金融认证信息");
+    case LEGAL_FORBIDDEN: return hall_msg(req, HALL_M_LEGAL_FORBIDDEN, NULL);
     case LEGAL_NOT_YET:
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "金融认证失败%lld次后方可选择法人认证",
-                                             (long long)hall_dbres_i64(o, 0, 9)));
-    case LEGAL_STATE: return hall_resp_error(req, 409, NULL, "该业务单当前状态不能进行法人认证");
+        return hall_msg(req, HALL_M_LEGAL_NOT_YET, NULL, (long long)hall_dbres_i64(o, 0, 9));
+    case LEGAL_STATE: return hall_msg(req, HALL_M_LEGAL_STATE, NULL);
     default: break;
     }
     form = order_form(req, o);
     if (form == NULL)
         return hall_resp_busy(req);
     if (*str_of(form, "legal_name") == '\0' || *str_of(form, "legal_ric") == '\0')
-        return hall_resp_error(req, 409, NULL, "申请信息中没有法定代表人的姓名和身份证号码");
+        return hall_msg(req, HALL_M_LEGAL_NO_PERSON, NULL);
     /* the phone pages of the new flow (core/flow.c) serve every kind of check */
     url = hall_identity_start(req, id, "legal",
                               hall_psprintf(req->pool, "%s/new/m/verify", hall_req_base(req)));

@@ -73,8 +73,8 @@ static const struct hall_stmt outbox_stmts[] = {
      * transaction ends, so the gateway's answer and the order's move commit
      * together */
     {"rf_lock",
-     "SELECT r.status, r.kind, r.amount_fen, coalesce(p.trade_no, ''), p.out_trade_no,"
-     " o.id, o.order_no, o.status, o.form_enc, o.cert_type"
+     "SELECT r.status, r.kind, r.amount_fen, coalesce(p.trade_no, '') AS trade_no, p.out_trade_no,"
+     " o.id AS order_id, o.order_no, o.status AS order_status, o.form_enc, o.cert_type"
      " FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id"
      " WHERE r.id = $1 FOR UPDATE OF r, o",
      1},
@@ -83,13 +83,13 @@ static const struct hall_stmt outbox_stmts[] = {
     /* invoice: the order stays locked until the job's transaction ends */
     {"inv_order",
      "SELECT o.order_no, o.form_enc, o.cert_fen, o.shipping_fen, o.business_type,"
-     " EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id) FROM orders o"
+     " EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id) AS has_invoice FROM orders o"
      " WHERE o.id = $1 FOR UPDATE",
      1},
     {"inv_insert",
      "INSERT INTO invoices (order_id, invoice_no, url, amount_fen) VALUES ($1, $2, $3, $4)", 4},
     /* the reports' daily roll-up (sql/024_report_rollup.sql): one transaction */
-    {"report_rollup", "SELECT report_rollup_refresh()", 0},
+    {"report_rollup", "SELECT report_rollup_refresh() AS days", 0},
     {NULL, NULL, 0},
 };
 
@@ -209,15 +209,16 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         return;
     }
     r = hall_val_obj(req->pool);
-    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "finauth_pending") != 0) {
+    if (hall_dbres_rows(res) == 0 ||
+        strcmp(hall_dbres_str(res, 0, "status"), "finauth_pending") != 0) {
         /* the order moved on (refund, staff): nothing to send any more */
         hall_val_set_str(req->pool, r, "skipped", "order not finauth_pending");
         out->result = hall_val_json(req->pool, r, NULL);
         out->ok = 1;
         return;
     }
-    order_no = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 2));
-    enc = hall_dbres_bytea(req, res, 0, 1, &elen);
+    order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
+    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "form_enc"), &elen);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
     form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
     name = str_of(form, "bank_account_name");
@@ -232,7 +233,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         out->error = "database";
         return;
     }
-    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "queued") != 0) {
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "result"), "queued") != 0) {
         hall_val_set_str(req->pool, r, "skipped", "attempt not queued");
         out->result = hall_val_json(req->pool, r, NULL);
         out->ok = 1;
@@ -340,12 +341,13 @@ refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, cons
            int64_t amount)
 {
     size_t elen;
-    unsigned char *enc = hall_dbres_bytea(req, res, 0, 8, &elen);
+    unsigned char *enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "form_enc"), &elen);
     char *plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
     struct hall_val *form =
         plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
-    const char *phone = str_of(
-        form, strcmp(hall_dbres_get(res, 0, 9), "person") == 0 ? "app_mobile" : "agent_mobile");
+    const char *phone =
+        str_of(form, strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "app_mobile"
+                                                                                : "agent_mobile");
     struct hall_val *sms = hall_val_obj(req->pool);
 
     if (phone == NULL || strlen(phone) != 11)
@@ -357,7 +359,7 @@ refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, cons
                            "请留意支付账户的到账信息。该业务单继续办理，无需重新支付。"
                          : "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已原路退还，"
                            "请留意支付账户的到账信息。",
-                     hall_dbres_get(res, 0, 6), hall_yuan(req->pool, amount));
+                     hall_dbres_str(res, 0, "order_no"), hall_yuan(req->pool, amount));
     return hall_outbox_push(req, "sms",
                             hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), sms);
 }
@@ -387,17 +389,17 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
         out->error = "database";
         return;
     }
-    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_get(res, 0, 0), "approved") != 0) {
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "status"), "approved") != 0) {
         hall_val_set_str(req->pool, r, "skipped", "refund not approved");
         out->result = hall_val_json(req->pool, r, NULL);
         out->ok = 1;
         return;
     }
-    kind = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
-    amount = hall_dbres_i64(res, 0, 2);
-    order_id = hall_dbres_i64(res, 0, 5);
+    kind = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "kind"));
+    amount = hall_dbres_int(res, 0, "amount_fen");
+    order_id = hall_dbres_int(res, 0, "order_id");
     body = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, body, "out_trade_no", hall_dbres_get(res, 0, 4));
+    hall_val_set_str(req->pool, body, "out_trade_no", hall_dbres_str(res, 0, "out_trade_no"));
     hall_val_set_int(req->pool, body, "amount_fen", amount);
     hall_val_set_str(req->pool, body, "reason",
                      strcmp(kind, "surplus") == 0 ? "重复支付退款" : "申请退费");
@@ -508,11 +510,11 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         skipped(req, out, "no such order");
         return;
     }
-    if (strcmp(hall_dbres_get(res, 0, 5), "t") == 0) {
+    if (hall_dbres_bool(res, 0, "has_invoice")) {
         skipped(req, out, "already issued");
         return;
     }
-    form = hall_dbres_pii_json(req, res, 0, 1);
+    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL) {
         out->error = "order form unreadable";
         return;
@@ -521,8 +523,8 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         skipped(req, out, "no invoice asked for");
         return;
     }
-    cert_fen = hall_dbres_i64(res, 0, 2);
-    ship_fen = hall_dbres_i64(res, 0, 3);
+    cert_fen = hall_dbres_int(res, 0, "cert_fen");
+    ship_fen = hall_dbres_int(res, 0, "shipping_fen");
     if (cert_fen + ship_fen <= 0) {
         skipped(req, out, "nothing paid");
         return;
@@ -540,7 +542,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         return;
     }
     body = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, body, "order_no", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, body, "order_no", hall_dbres_str(res, 0, "order_no"));
     hall_val_set_str(req->pool, body, "title", title);
     if (taxid != NULL && *taxid != '\0')
         hall_val_set_str(req->pool, body, "taxpayer_id", taxid);
@@ -554,8 +556,9 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         line = hall_val_push_obj(req->pool, lines);
         /* seed 004: 发票用途 介质服务费 for a reissue */
         hall_val_set_str(req->pool, line, "name",
-                         strcmp(hall_dbres_get(res, 0, 4), "reissue") == 0 ? "介质服务费"
-                                                                           : "数字证书服务费");
+                         strcmp(hall_dbres_str(res, 0, "business_type"), "reissue") == 0
+                             ? "介质服务费"
+                             : "数字证书服务费");
         hall_val_set_int(req->pool, line, "amount_fen", cert_fen);
     }
     if (ship_fen > 0) {
@@ -638,12 +641,12 @@ run_one(struct hall_app *app)
         rc = hall_db_commit(req) == HALL_OK ? 0 : -1;
         goto out;
     }
-    job.id = hall_dbres_i64(res, 0, 0);
-    job.kind = hall_dbres_get(res, 0, 1);
-    job.idem_key = hall_dbres_get(res, 0, 2);
-    job.attempts = (long)hall_dbres_i64(res, 0, 4);
+    job.id = hall_dbres_int(res, 0, "id");
+    job.kind = hall_dbres_str(res, 0, "kind");
+    job.idem_key = hall_dbres_str(res, 0, "idem_key");
+    job.attempts = (long)hall_dbres_int(res, 0, "attempts");
     req->request_id = hall_psprintf(pool, "outbox-%lld", (long long)job.id);
-    enc = hall_dbres_bytea(req, res, 0, 3, &elen);
+    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "payload_enc"), &elen);
     plain = hall_pii_decrypt(pool, enc, elen);
     job.payload = plain != NULL ? hall_val_parse(pool, plain, strlen(plain), NULL, 0) : NULL;
     if (job.payload == NULL) {
@@ -670,7 +673,7 @@ run_one(struct hall_app *app)
             goto out;
         hall_warn(req,
                   "msg=\"delivery failed\" lane=%s kind=%s attempts=%ld error=\"%s\" status=%s",
-                  my_lane, job.kind, job.attempts + 1, out.error, hall_dbres_get(res, 0, 0));
+                  my_lane, job.kind, job.attempts + 1, out.error, hall_dbres_str(res, 0, "status"));
     }
     rc = hall_db_commit(req) == HALL_OK ? 1 : -1;
 out:
@@ -728,8 +731,9 @@ report_tick(struct hall_app *app)
     req->partner = "";
     req->request_id = "outbox-report";
     res = hall_db_exec(req, "report_rollup");
-    if (res != NULL && hall_dbres_i64(res, 0, 0) > 0)
-        hall_info(req, "msg=\"report roll-up\" days=%lld", (long long)hall_dbres_i64(res, 0, 0));
+    if (res != NULL && hall_dbres_int(res, 0, "days") > 0)
+        hall_info(req, "msg=\"report roll-up\" days=%lld",
+                  (long long)hall_dbres_int(res, 0, "days"));
     hall_pool_destroy(pool);
 }
 

@@ -36,8 +36,8 @@ static size_t pay_secret_len;
 static const struct hall_stmt pay_stmts[] = {
     {"order_get",
      "SELECT o.id, o.order_no, o.status, o.amount_fen, o.cert_type, o.business_type,"
-     " o.partner_code, p.name, o.cert_fen, o.shipping_fen,"
-     " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true),"
+     " o.partner_code, p.name AS partner_name, o.cert_fen, o.shipping_fen,"
+     " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true) AS pin_by_memo,"
      " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account, o.form_enc"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
@@ -51,12 +51,12 @@ static const struct hall_stmt pay_stmts[] = {
      1},
     /* the order's open online trades, newest first */
     {"pay_live",
-     "SELECT id, attempt, method, amount_fen, out_trade_no, coalesce(trade_no, ''),"
-     " coalesce(pay_url, '') FROM payments WHERE order_id = $1 AND status = 'created'"
+     "SELECT id, attempt, method, amount_fen, out_trade_no, coalesce(trade_no, '') AS trade_no,"
+     " coalesce(pay_url, '') AS pay_url FROM payments WHERE order_id = $1 AND status = 'created'"
      " AND method <> 'transfer' ORDER BY attempt DESC",
      1},
-    {"pay_next_attempt", "SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1",
-     1},
+    {"pay_next_attempt",
+     "SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM payments WHERE order_id = $1", 1},
     {"pay_close_row",
      "UPDATE payments SET status = 'closed', updated_at = now() WHERE id = $1 AND status = "
      "'created'",
@@ -70,8 +70,8 @@ static const struct hall_stmt pay_stmts[] = {
      " WHERE id = $1 AND status = 'created' AND (trade_no IS NULL OR trade_no = $2) RETURNING id",
      3},
     {"cb_lock",
-     "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, ''), p.method,"
-     " o.status, o.amount_fen, o.cert_type"
+     "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, '') AS trade_no,"
+     " p.method, o.status AS order_status, o.amount_fen AS order_amount_fen, o.cert_type"
      " FROM payments p JOIN orders o ON o.id = p.order_id"
      " WHERE p.out_trade_no = $1 FOR UPDATE OF p, o",
      1},
@@ -181,35 +181,40 @@ pay_page(struct hall_req *req)
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
-    status = hall_dbres_get(o, 0, 2);
-    name = hall_finauth_code_name(strcmp(hall_dbres_get(o, 0, 10), "t") == 0);
-    sla = workdays_text(req, (long)hall_dbres_i64(o, 0, 11));
+    status = hall_dbres_str(o, 0, "status");
+    name = hall_finauth_code_name(hall_dbres_bool(o, 0, "pin_by_memo"));
+    sla = workdays_text(req, (long)hall_dbres_int(o, 0, "review_sla_days"));
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "缴费");
     hall_val_set_str(req->pool, ctx, "code_name", name);
     hall_val_set_str(req->pool, ctx, "sla", sla);
-    hall_val_set_str(req->pool, ctx, "payee_name", hall_dbres_get(o, 0, 12));
-    hall_val_set_str(req->pool, ctx, "payee_bank", hall_dbres_get(o, 0, 13));
-    hall_val_set_str(req->pool, ctx, "payee_account", hall_dbres_get(o, 0, 14));
+    hall_val_set_str(req->pool, ctx, "payee_name", hall_dbres_str(o, 0, "payee_name"));
+    hall_val_set_str(req->pool, ctx, "payee_bank", hall_dbres_str(o, 0, "payee_bank"));
+    hall_val_set_str(req->pool, ctx, "payee_account", hall_dbres_str(o, 0, "payee_account"));
     /* a natural person pays from their own account and has no 金融认证 */
-    hall_val_set_bool(req->pool, ctx, "person", strcmp(hall_dbres_get(o, 0, 4), "person") == 0);
+    hall_val_set_bool(req->pool, ctx, "person",
+                      strcmp(hall_dbres_str(o, 0, "cert_type"), "person") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
-                     req->partner[0] != '\0' ? hall_dbres_get(o, 0, 7) : "深圳CA网上营业厅");
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
-    hall_val_set_str(req->pool, ctx, "business", business_label(hall_dbres_get(o, 0, 5)));
+                     req->partner[0] != '\0' ? hall_dbres_str(o, 0, "partner_name")
+                                             : "深圳CA网上营业厅");
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_val_set_str(req->pool, ctx, "business",
+                     business_label(hall_dbres_str(o, 0, "business_type")));
     hall_val_set_str(req->pool, ctx, "cert_type_label",
-                     hall_cert_type_label(hall_dbres_get(o, 0, 4)));
-    hall_val_set_str(req->pool, ctx, "amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 3)));
-    hall_val_set_str(req->pool, ctx, "cert_amount", hall_yuan(req->pool, hall_dbres_i64(o, 0, 8)));
-    hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_i64(o, 0, 9) > 0);
+                     hall_cert_type_label(hall_dbres_str(o, 0, "cert_type")));
+    hall_val_set_str(req->pool, ctx, "amount",
+                     hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
+    hall_val_set_str(req->pool, ctx, "cert_amount",
+                     hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
+    hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_int(o, 0, "shipping_fen") > 0);
     hall_val_set_str(req->pool, ctx, "shipping_amount",
-                     hall_yuan(req->pool, hall_dbres_i64(o, 0, 9)));
+                     hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
-    if (strcmp(hall_dbres_get(o, 0, 5), "reissue") == 0) {
+    if (strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0) {
         /* seed 004: 补办费用 and the medium fee as the form stored them; 微信支付 */
-        struct hall_val *form = hall_dbres_pii_json(req, o, 0, 15);
+        struct hall_val *form = hall_dbres_pii_json(req, o, 0, hall_dbres_col(o, "form_enc"));
 
         hall_val_set_bool(req->pool, ctx, "reissue", 1);
         if (form != NULL && form->type == HALL_V_OBJ) {
@@ -227,7 +232,7 @@ pay_page(struct hall_req *req)
         hall_val_set_bool(req->pool, ctx, "pending", payment_pending(req, id) != 0);
         hall_val_set_bool(req->pool, ctx, "refused",
                           hall_dbres_rows(p) > 0 &&
-                              strcmp(hall_dbres_get(p, 0, 4), "refused") == 0);
+                              strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0);
         return hall_resp_page(req, 200, "pay", ctx);
     }
     hall_val_set_str(req->pool, ctx, "hint", status_hint(req, status, name, sla));
@@ -248,7 +253,7 @@ pay_state(struct hall_req *req)
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
-    status = hall_dbres_get(o, 0, 2);
+    status = hall_dbres_str(o, 0, "status");
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "status_label", hall_order_label(status));
@@ -336,9 +341,9 @@ payment_pending(struct hall_req *req, int64_t id)
 
     if (p == NULL)
         return -1;
-    if (hall_dbres_rows(p) == 0 || *hall_dbres_get(p, 0, 5) == '\0')
+    if (hall_dbres_rows(p) == 0 || *hall_dbres_str(p, 0, "trade_no") == '\0')
         return 0;
-    st = trade_state(req, hall_dbres_get(p, 0, 4));
+    st = trade_state(req, hall_dbres_str(p, 0, "out_trade_no"));
     if (st == NULL)
         return -1;
     return paid_state(st);
@@ -380,8 +385,7 @@ to_gateway(struct hall_req *req, const char *pay_url)
     return HALL_OK;
 }
 
-#define MAX_LIVE    16
-#define PENDING_MSG "支付结果确认中，请勿重复支付，稍后刷新页面查看支付结果"
+#define MAX_LIVE 16
 
 /*
  * One live trade per order.  Under the order's lock: the newest open trade
@@ -414,49 +418,49 @@ do_online(struct hall_req *req)
         if (lock == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_rows(lock) == 0)
-            return hall_resp_error(req, 404, NULL, "业务单不存在");
-        if (strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0)
-            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
-        amount = hall_dbres_i64(lock, 0, 1);
-        order_no = hall_pstrdup(req->pool, hall_dbres_get(lock, 0, 2));
+            return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+        if (strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0)
+            return hall_msg(req, HALL_M_PAY_STATE, NULL);
+        amount = hall_dbres_int(lock, 0, "amount_fen");
+        order_no = hall_pstrdup(req->pool, hall_dbres_str(lock, 0, "order_no"));
         if (amount <= 0)
-            return hall_resp_error(req, 400, "id", "该业务单金额为0，无需在线支付");
+            return hall_msg(req, HALL_M_PAY_ZERO, "id");
         p = hall_db_exec(req, "pay_live", HALL_I64(id));
         if (p == NULL)
             return hall_resp_busy(req);
         n = hall_dbres_rows(p);
         /* the first round may reuse the newest open trade; the second
          * comes only when that trade turned out closed at the gateway */
-        reuse = round == 0 && n > 0 && strcmp(hall_dbres_get(p, 0, 2), channel) == 0 &&
-                hall_dbres_i64(p, 0, 3) == amount;
+        reuse = round == 0 && n > 0 && strcmp(hall_dbres_str(p, 0, "method"), channel) == 0 &&
+                hall_dbres_int(p, 0, "amount_fen") == amount;
         nclose = 0;
         for (i = reuse ? 1 : 0; i < n; i++) {
-            const char *old = hall_pstrdup(req->pool, hall_dbres_get(p, i, 4));
+            const char *old = hall_pstrdup(req->pool, hall_dbres_str(p, i, "out_trade_no"));
 
-            if (hall_db_exec(req, "pay_close_row", HALL_I64(hall_dbres_i64(p, i, 0))) == NULL ||
-                hall_payment_close_queue(req, hall_dbres_i64(p, i, 0), old) != HALL_OK)
+            if (hall_db_exec(req, "pay_close_row", HALL_I64(hall_dbres_int(p, i, "id"))) == NULL ||
+                hall_payment_close_queue(req, hall_dbres_int(p, i, "id"), old) != HALL_OK)
                 return hall_resp_busy(req);
             if (nclose < MAX_LIVE)
                 closing[nclose++] = old;
         }
         if (reuse) {
-            pay_id = hall_dbres_i64(p, 0, 0);
-            attempt = (long)hall_dbres_i64(p, 0, 1);
-            out_no = hall_pstrdup(req->pool, hall_dbres_get(p, 0, 4));
-            reuse_url = *hall_dbres_get(p, 0, 6) != '\0'
-                            ? hall_pstrdup(req->pool, hall_dbres_get(p, 0, 6))
+            pay_id = hall_dbres_int(p, 0, "id");
+            attempt = (long)hall_dbres_int(p, 0, "attempt");
+            out_no = hall_pstrdup(req->pool, hall_dbres_str(p, 0, "out_trade_no"));
+            reuse_url = *hall_dbres_str(p, 0, "pay_url") != '\0'
+                            ? hall_pstrdup(req->pool, hall_dbres_str(p, 0, "pay_url"))
                             : NULL;
         } else {
             res = hall_db_exec(req, "pay_next_attempt", HALL_I64(id));
             if (res == NULL)
                 return hall_resp_busy(req);
-            attempt = (long)hall_dbres_i64(res, 0, 0);
+            attempt = (long)hall_dbres_int(res, 0, "attempt");
             out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
             res = hall_db_exec(req, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
                                HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
             if (res == NULL)
                 return hall_resp_busy(req);
-            pay_id = hall_dbres_i64(res, 0, 0);
+            pay_id = hall_dbres_int(res, 0, "id");
             if (hall_audit(req, hall_req_actor(req), "order",
                            hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL,
                            NULL, NULL) != HALL_OK)
@@ -468,19 +472,18 @@ do_online(struct hall_req *req)
             /* an older trade had been paid: its callback is on its way */
             if (!reuse)
                 hall_db_exec(req, "pay_close_row", HALL_I64(pay_id));
-            return hall_resp_error(req, 409, NULL, PENDING_MSG);
+            return hall_msg(req, HALL_M_PAY_PENDING, NULL);
         }
         if (reuse_url == NULL)
             break;
         /* a trade we opened before: still payable, or cancelled at the cashier? */
         st = trade_state(req, out_no);
         if (paid_state(st))
-            return hall_resp_error(req, 409, NULL, PENDING_MSG);
+            return hall_msg(req, HALL_M_PAY_PENDING, NULL);
         if (st != NULL && strcmp(st, "NOTPAY") == 0)
             return to_gateway(req, reuse_url);
         if (st == NULL)
-            return hall_resp_error(req, 503, "channel",
-                                   "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
+            return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
         reuse_url = NULL;
         /* round 1 closes it (in our table too) and opens a new one */
     }
@@ -505,16 +508,14 @@ do_online(struct hall_req *req)
         resp.status != 200) {
         hall_warn(req, "msg=\"pay create failed\" out_trade_no=%s http=%ld error=\"%s\"", out_no,
                   resp.status, resp.error != NULL ? resp.error : "");
-        return hall_resp_error(req, 503, "channel",
-                               "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
+        return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
     ans = hall_val_parse(req->pool, resp.body, resp.len, NULL, 0);
     trade_no = str_of(ans, "trade_no");
     pay_url = str_of(ans, "pay_url");
     if (!alnum_ok(trade_no, 64) || pay_url == NULL || !url_ok(pay_url)) {
         hall_err(req, "msg=\"pay create: unexpected answer\" out_trade_no=%s", out_no);
-        return hall_resp_error(req, 503, "channel",
-                               "支付渠道暂时无法使用，请稍后再试或选择公对公转账");
+        return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
     res =
         hall_db_exec(req, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no), HALL_STR(pay_url));
@@ -526,8 +527,7 @@ do_online(struct hall_req *req)
          * payable, and this browser is not sent to it */
         hall_warn(req, "msg=\"trade superseded while opened\" out_trade_no=%s", out_no);
         close_now(req, &out_no, 1);
-        return hall_resp_error(req, 409, NULL,
-                               "该业务单已发起新的支付，请返回缴费页面查看支付结果，勿重复支付");
+        return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
     }
     hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no, trade_no,
               channel);
@@ -538,10 +538,10 @@ do_online(struct hall_req *req)
 
 /* refusals carry no "success": the gateway retries them */
 static int
-refuse(struct hall_req *req, const char *field, const char *why, const char *message)
+refuse(struct hall_req *req, const char *field, const char *why, enum hall_msg_code message)
 {
     hall_warn(req, "msg=\"callback refused\" reason=%s", why);
-    return hall_resp_error(req, 400, field, message);
+    return hall_msg(req, message, field);
 }
 
 static int
@@ -611,8 +611,8 @@ close_others(struct hall_req *req, int64_t order_id, int64_t keep)
     if (res == NULL)
         return HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++)
-        if (hall_payment_close_queue(req, hall_dbres_i64(res, i, 0), hall_dbres_get(res, i, 1)) !=
-            HALL_OK)
+        if (hall_payment_close_queue(req, hall_dbres_int(res, i, "id"),
+                                     hall_dbres_str(res, i, "out_trade_no")) != HALL_OK)
             return HALL_ERR;
     return HALL_OK;
 }
@@ -629,26 +629,26 @@ do_callback(struct hall_req *req)
     time_t now = time(NULL);
 
     if (!signature_ok(req))
-        return refuse(req, "signature", "signature", "签名验证失败");
+        return refuse(req, "signature", "signature", HALL_M_CB_SIGNATURE);
     if (j == NULL)
-        return refuse(req, NULL, "not_json", "回调内容格式不正确");
+        return refuse(req, NULL, "not_json", HALL_M_CB_NOT_JSON);
     out_no = str_of(j, "out_trade_no");
     trade_no = str_of(j, "trade_no");
     status = str_of(j, "status");
     if (out_no == NULL || strlen(out_no) > 64)
-        return refuse(req, "out_trade_no", "out_trade_no", "商户订单号不正确");
+        return refuse(req, "out_trade_no", "out_trade_no", HALL_M_CB_OUT_TRADE_NO);
     if (!alnum_ok(trade_no, 64))
-        return refuse(req, "trade_no", "trade_no", "交易号不正确");
+        return refuse(req, "trade_no", "trade_no", HALL_M_CB_TRADE_NO);
     if (int_of(j, "amount_fen", &amount) != HALL_OK || amount <= 0)
-        return refuse(req, "amount_fen", "amount", "支付金额不正确");
+        return refuse(req, "amount_fen", "amount", HALL_M_CB_AMOUNT);
     if (int_of(j, "timestamp", &ts) != HALL_OK)
-        return refuse(req, "timestamp", "timestamp", "回调时间戳不正确");
+        return refuse(req, "timestamp", "timestamp", HALL_M_CB_TIMESTAMP);
     /* a signed callback replayed long after it was made is refused */
     if (ts < (int64_t)now - req->app->conf.pay_callback_max_age_s ||
         ts > (int64_t)now + req->app->conf.pay_callback_max_age_s)
-        return refuse(req, "timestamp", "stale", "回调时间戳已过期");
+        return refuse(req, "timestamp", "stale", HALL_M_CB_STALE);
     if (status == NULL || strcmp(status, "SUCCESS") != 0)
-        return refuse(req, "status", "status", "交易状态不是支付成功");
+        return refuse(req, "status", "status", HALL_M_CB_STATUS);
 
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
@@ -656,27 +656,29 @@ do_callback(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return refuse(req, "out_trade_no", "unknown_order", "商户订单号不存在");
-    pay_id = hall_dbres_i64(res, 0, 0);
-    order_id = hall_dbres_i64(res, 0, 1);
-    method = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 5));
-    if (amount != hall_dbres_i64(res, 0, 2) || amount != hall_dbres_i64(res, 0, 7)) {
+        return refuse(req, "out_trade_no", "unknown_order", HALL_M_CB_UNKNOWN);
+    pay_id = hall_dbres_int(res, 0, "id");
+    order_id = hall_dbres_int(res, 0, "order_id");
+    method = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "method"));
+    if (amount != hall_dbres_int(res, 0, "amount_fen") ||
+        amount != hall_dbres_int(res, 0, "order_amount_fen")) {
         hall_err(req, "msg=\"callback amount differs from ours\" out_trade_no=%s", out_no);
-        return refuse(req, "amount_fen", "amount_mismatch", "支付金额与业务单金额不符");
+        return refuse(req, "amount_fen", "amount_mismatch", HALL_M_CB_AMOUNT_MISMATCH);
     }
-    if (*hall_dbres_get(res, 0, 4) != '\0' && strcmp(hall_dbres_get(res, 0, 4), trade_no) != 0)
-        return refuse(req, "trade_no", "trade_mismatch", "交易号与商户订单号不符");
-    if (strcmp(hall_dbres_get(res, 0, 3), "paid") == 0) {
+    if (*hall_dbres_str(res, 0, "trade_no") != '\0' &&
+        strcmp(hall_dbres_str(res, 0, "trade_no"), trade_no) != 0)
+        return refuse(req, "trade_no", "trade_mismatch", HALL_M_CB_TRADE_MISMATCH);
+    if (strcmp(hall_dbres_str(res, 0, "status"), "paid") == 0) {
         /* a copy of a callback already applied: acknowledge, change nothing */
         if (hall_db_exec(req, "cb_again", HALL_I64(pay_id)) == NULL ||
             hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
         return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
     }
-    if (strcmp(hall_dbres_get(res, 0, 3), "created") != 0 &&
-        strcmp(hall_dbres_get(res, 0, 3), "closed") != 0)
-        return refuse(req, "out_trade_no", "payment_state", "该支付记录状态不正确");
-    to = strcmp(hall_dbres_get(res, 0, 8), "person") == 0 ? "review" : "finauth_pending";
+    if (strcmp(hall_dbres_str(res, 0, "status"), "created") != 0 &&
+        strcmp(hall_dbres_str(res, 0, "status"), "closed") != 0)
+        return refuse(req, "out_trade_no", "payment_state", HALL_M_CB_PAYMENT_STATE);
+    to = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "review" : "finauth_pending";
     detail = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, detail, "payment_id", pay_id);
     hall_val_set_str(req->pool, detail, "trade_no", trade_no);
@@ -711,7 +713,7 @@ do_callback(struct hall_req *req)
     if (surplus) {
         res = hall_db_exec(req, "refund_surplus", HALL_I64(order_id), HALL_I64(pay_id),
                            HALL_I64(amount));
-        if (res == NULL || hall_refund_queue(req, hall_dbres_i64(res, 0, 0)) != HALL_OK)
+        if (res == NULL || hall_refund_queue(req, hall_dbres_int(res, 0, "id")) != HALL_OK)
             return hall_resp_busy(req);
     } else if (close_others(req, order_id, pay_id) != HALL_OK) {
         return hall_resp_busy(req);
@@ -750,16 +752,15 @@ do_transfer(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     if (u == NULL || (u->filename != NULL && u->filename[0] == '\0' && u->size == 0))
-        return hall_resp_error(req, 400, "voucher", "请选择要上传的汇款凭证");
+        return hall_msg(req, HALL_M_VOUCHER_MISSING, "voucher");
     if (u->size == 0)
-        return hall_resp_error(req, 400, "voucher", "汇款凭证文件为空，请重新选择");
+        return hall_msg(req, HALL_M_VOUCHER_EMPTY, "voucher");
     status = hall_file_store(req, u, voucher_types, "jpg、png、pdf", &st, &err);
     if (status != 0)
-        return hall_resp_error(req, status, "voucher",
-                               hall_psprintf(req->pool, "汇款凭证：%s", err));
-    if (strcmp(hall_dbres_get(o, 0, 2), "unpaid") != 0) {
+        return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "voucher", "汇款凭证", err);
+    if (strcmp(hall_dbres_str(o, 0, "status"), "unpaid") != 0) {
         hall_file_discard(req, st.name);
-        return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
+        return hall_msg(req, HALL_M_PAY_STATE, NULL);
     }
 
     rc = HALL_ERR;
@@ -768,18 +769,18 @@ do_transfer(struct hall_req *req)
     lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (lock == NULL)
         goto out;
-    if (hall_dbres_rows(lock) == 0 || strcmp(hall_dbres_get(lock, 0, 0), "unpaid") != 0) {
+    if (hall_dbres_rows(lock) == 0 || strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0) {
         rc = HALL_ORDER_CONFLICT;
         goto out;
     }
-    amount = hall_dbres_i64(lock, 0, 1);
+    amount = hall_dbres_int(lock, 0, "amount_fen");
     if (hall_db_exec(req, "voucher_replace", HALL_I64(id)) == NULL)
         goto out;
     res = hall_db_exec(req, "voucher_insert", HALL_I64(id), HALL_STR(st.name), HALL_STR(st.mime),
                        HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, sizeof(st.sha256)));
     if (res == NULL)
         goto out;
-    file_id = hall_dbres_i64(res, 0, 0);
+    file_id = hall_dbres_int(res, 0, "id");
     if (hall_db_exec(req, "pay_insert_transfer", HALL_I64(id), HALL_I64(amount),
                      HALL_I64(file_id)) == NULL)
         goto out;
@@ -793,8 +794,8 @@ do_transfer(struct hall_req *req)
         goto out;
     }
     for (i = 0; i < hall_dbres_rows(live); i++)
-        if (hall_payment_close_queue(req, hall_dbres_i64(live, i, 0), hall_dbres_get(live, i, 1)) !=
-            HALL_OK) {
+        if (hall_payment_close_queue(req, hall_dbres_int(live, i, "id"),
+                                     hall_dbres_str(live, i, "out_trade_no")) != HALL_OK) {
             rc = HALL_ERR;
             goto out;
         }
@@ -806,13 +807,13 @@ out:
     if (rc != HALL_OK) {
         hall_file_discard(req, st.name);
         if (rc == HALL_ORDER_CONFLICT)
-            return hall_resp_error(req, 409, NULL, "该业务单当前状态不能缴费");
+            return hall_msg(req, HALL_M_PAY_STATE, NULL);
         return hall_resp_busy(req);
     }
     hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
               st.mime, st.size);
     for (i = 0; i < hall_dbres_rows(live); i++) {
-        const char *out_no = hall_dbres_get(live, i, 1);
+        const char *out_no = hall_dbres_str(live, i, "out_trade_no");
 
         close_now(req, &out_no, 1);
     }

@@ -30,10 +30,11 @@
 static const struct hall_stmt pki_stmts[] = {
     {"lookup",
      "SELECT serial, state, subject_org, to_char(not_before AT TIME ZONE 'Asia/Shanghai',"
-     " 'YYYY-MM-DD HH24:MI:SS'), to_char(not_after AT TIME ZONE 'Asia/Shanghai',"
-     " 'YYYY-MM-DD HH24:MI:SS'), not_after < now(), ca,"
-     " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), ''),"
-     " coalesce(revoke_reason, 0) FROM certificates WHERE serial = $1 AND state <> 'intent'",
+     " 'YYYY-MM-DD HH24:MI:SS') AS not_before, to_char(not_after AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS') AS not_after, not_after < now() AS expired, ca,"
+     " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS revoked_at, coalesce(revoke_reason, 0) AS revoke_reason FROM certificates WHERE serial = "
+     "$1 AND state <> 'intent'",
      1},
     {"medium",
      "SELECT c.p12_enc, c.serial, o.order_no FROM certificates c JOIN orders o ON o.id ="
@@ -43,10 +44,11 @@ static const struct hall_stmt pki_stmts[] = {
      2},
     {"queue",
      "SELECT o.id, o.order_no, o.subject, o.cert_type, o.years,"
-     " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), ''), o.status, pr.ca, pr.auto_issue,"
-     " coalesce(c.serial, ''), coalesce(o.form_enc IS NOT NULL, false),"
+     " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due, o.status, pr.ca,"
+     " pr.auto_issue, coalesce(c.serial, '') AS serial,"
+     " coalesce(o.form_enc IS NOT NULL, false) AS has_form,"
      " coalesce((SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
-     "  ORDER BY paid_at DESC LIMIT 1), ''), coalesce(o.waybill_no, '')"
+     "  ORDER BY paid_at DESC LIMIT 1), '') AS method, coalesce(o.waybill_no, '') AS waybill_no"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " LEFT JOIN certificates c ON c.order_id = o.id AND c.state IN ('intent', 'issued')"
      " AND c.seal_item_id IS NULL"
@@ -62,9 +64,11 @@ static const struct hall_stmt pki_stmts[] = {
     {"delivered_store", "UPDATE orders SET delivered_at = to_timestamp($2) WHERE id = $1", 2},
     {"cert_get",
      "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
-     " to_char(c.not_before, 'YYYY-MM-DD HH24:MI:SS'), to_char(c.not_after, 'YYYY-MM-DD"
-     " HH24:MI:SS'), coalesce(to_char(c.revoked_at, 'YYYY-MM-DD HH24:MI:SS'), ''),"
-     " coalesce(c.revoke_reason, 0), coalesce(c.revoked_by, ''), o.id, o.order_no"
+     " to_char(c.not_before, 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
+     " to_char(c.not_after, 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " coalesce(to_char(c.revoked_at, 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at,"
+     " coalesce(c.revoke_reason, 0) AS revoke_reason, coalesce(c.revoked_by, '') AS revoked_by,"
+     " o.id AS order_id, o.order_no"
      " FROM certificates c JOIN orders o ON o.id = c.order_id WHERE c.serial = $1",
      1},
     {NULL, NULL, 0},
@@ -149,7 +153,7 @@ pki_file(struct hall_req *req)
             return hall_resp_raw(req, 200, "application/pkix-crl", der, len);
         }
     }
-    return hall_resp_error(req, 404, NULL, "文件不存在");
+    return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
 }
 
 static const char *
@@ -177,17 +181,15 @@ lookup(struct hall_req *req)
         hall_val_set_str(req->pool, ctx, "title", "证书状态查询");
     if (serial == NULL || *serial == '\0') {
         if (json_asked(req))
-            return hall_resp_error(req, 400, "serial", "请输入证书序列号");
+            return hall_msg(req, HALL_M_SERIAL_REQUIRED, "serial");
         return hall_resp_page(req, 200, "pki_lookup", ctx);
     }
     hall_val_set_str(req->pool, ctx, "serial", serial);
     /* case-sensitive, as the seed says: 712c... is not 712C... */
     if (!serial_ok(serial)) {
         if (json_asked(req))
-            return hall_resp_error(req, 400, "serial",
-                                   "证书序列号为16位十六进制数字（区分大小写，字母大写）");
-        hall_val_set_str(req->pool, ctx, "error",
-                         "证书序列号为16位十六进制数字（区分大小写，字母大写）");
+            return hall_msg(req, HALL_M_SERIAL_FORMAT, "serial");
+        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_SERIAL_FORMAT));
         return hall_resp_page(req, 400, "pki_lookup", ctx);
     }
     res = hall_db_exec(req, "lookup", HALL_STR(serial));
@@ -195,30 +197,30 @@ lookup(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         if (json_asked(req))
-            return hall_resp_error(req, 404, "serial", "未找到该序列号的证书");
-        hall_val_set_str(req->pool, ctx, "error", "未找到该序列号的证书");
+            return hall_msg(req, HALL_M_SERIAL_UNKNOWN, "serial");
+        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_SERIAL_UNKNOWN));
         return hall_resp_page(req, 404, "pki_lookup", ctx);
     }
     c = hall_val_set_obj(req->pool, ctx, "cert");
     {
-        const char *st = hall_dbres_get(res, 0, 1);
-        int expired = strcmp(hall_dbres_get(res, 0, 5), "t") == 0;
+        const char *st = hall_dbres_str(res, 0, "state");
+        int expired = hall_dbres_bool(res, 0, "expired");
         int revoked = strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0;
 
-        hall_val_set_str(req->pool, c, "serial", hall_dbres_get(res, 0, 0));
+        hall_val_set_str(req->pool, c, "serial", hall_dbres_str(res, 0, "serial"));
         hall_val_set_str(req->pool, c, "status",
                          revoked ? "revoked" : (expired ? "expired" : "good"));
         hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
-        hall_val_set_str(req->pool, c, "organization", hall_dbres_get(res, 0, 2));
-        hall_val_set_str(req->pool, c, "not_before", hall_dbres_get(res, 0, 3));
-        hall_val_set_str(req->pool, c, "not_after", hall_dbres_get(res, 0, 4));
-        hall_val_set_str(req->pool, c, "ca", hall_dbres_get(res, 0, 6));
+        hall_val_set_str(req->pool, c, "organization", hall_dbres_str(res, 0, "subject_org"));
+        hall_val_set_str(req->pool, c, "not_before", hall_dbres_str(res, 0, "not_before"));
+        hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(res, 0, "not_after"));
+        hall_val_set_str(req->pool, c, "ca", hall_dbres_str(res, 0, "ca"));
         if (revoked) {
-            hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_get(res, 0, 7));
+            hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_str(res, 0, "revoked_at"));
             hall_val_set_str(req->pool, c, "revoke_reason",
-                             hall_pki_reason_name((int)hall_dbres_i64(res, 0, 8)));
+                             hall_pki_reason_name((int)hall_dbres_int(res, 0, "revoke_reason")));
             hall_val_set_str(req->pool, c, "revoke_reason_label",
-                             hall_pki_reason_label((int)hall_dbres_i64(res, 0, 8)));
+                             hall_pki_reason_label((int)hall_dbres_int(res, 0, "revoke_reason")));
         }
     }
     if (json_asked(req))
@@ -246,19 +248,19 @@ medium(struct hall_req *req)
     if (res == NULL) {
         if (req->responded)
             return HALL_OK;
-        return hall_resp_error(req, 404, NULL, "证书尚未制作");
+        return hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
     }
-    enc = hall_dbres_bytea(req, res, 0, 0, &len);
+    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "p12_enc"), &len);
     p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     if (p12 == NULL) {
         hall_err(req, "msg=\"medium unreadable\" order=%lld", (long long)id);
         return hall_resp_busy(req);
     }
     hall_info(req, "msg=\"medium download\" order=%lld serial=%s", (long long)id,
-              hall_dbres_get(res, 0, 1));
+              hall_dbres_str(res, 0, "serial"));
     return hall_resp_bytes(req, (unsigned char *)p12, len - 29, "application/x-pkcs12",
-                           hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_get(res, 0, 2),
-                                         hall_dbres_get(res, 0, 1)));
+                           hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_str(res, 0, "order_no"),
+                                         hall_dbres_str(res, 0, "serial")));
 }
 
 /* the courier's delivery callback: HMAC-SHA256 of the raw body with the
@@ -286,16 +288,16 @@ courier_callback(struct hall_req *req)
         secret[strcspn(secret, "\r\n ")] = '\0';
     }
     if (req->raw_body == NULL || sig == NULL || strlen(sig) != 64)
-        return hall_resp_error(req, 401, NULL, "签名不正确");
+        return hall_msg(req, HALL_M_COURIER_SIGNATURE, NULL);
     hall_hmac_sha256(secret, strlen(secret), req->raw_body, req->raw_len, mac);
     if (!hall_ct_equal(hall_hex(req->pool, mac, sizeof(mac)), sig, 64))
-        return hall_resp_error(req, 401, NULL, "签名不正确");
+        return hall_msg(req, HALL_M_COURIER_SIGNATURE, NULL);
     w = req->json != NULL ? hall_val_get(req->json, "waybill_no") : NULL;
     st = req->json != NULL ? hall_val_get(req->json, "status") : NULL;
     ts = req->json != NULL ? hall_val_get(req->json, "timestamp") : NULL;
     if (w == NULL || w->type != HALL_V_STR || st == NULL || st->type != HALL_V_STR || ts == NULL ||
         ts->type != HALL_V_INT)
-        return hall_resp_error(req, 400, NULL, "回调内容不完整");
+        return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);
     at = ts->i;
     if (strcmp(st->str, "DELIVERED") != 0)
         return hall_resp_raw(req, 200, "text/plain", "success", 7);
@@ -305,9 +307,9 @@ courier_callback(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "运单不存在");
-    id = hall_dbres_i64(res, 0, 0);
-    if (strcmp(hall_dbres_get(res, 0, 1), "shipped") == 0) {
+        return hall_msg(req, HALL_M_WAYBILL_UNKNOWN, NULL);
+    id = hall_dbres_int(res, 0, "id");
+    if (strcmp(hall_dbres_str(res, 0, "status"), "shipped") == 0) {
         rc = hall_order_move(req, id, "shipped", "delivered", "courier:delivery", NULL);
         if (rc != HALL_OK ||
             hall_db_exec(req, "delivered_store", HALL_I64(id), HALL_I64(at)) == NULL)
@@ -333,12 +335,32 @@ staff_ctx(struct hall_req *req, const char *title)
     return hall_staff_page(req, title);
 }
 
+/* the queue statement's columns that the page reads */
+enum {
+    Q_ID,
+    Q_ORDER_NO,
+    Q_SUBJECT,
+    Q_CERT_TYPE,
+    Q_YEARS,
+    Q_REVIEW_DUE,
+    Q_CA,
+    Q_AUTO_ISSUE,
+    Q_SERIAL,
+    Q_METHOD,
+    Q_WAYBILL_NO,
+    Q__N
+};
+static const char *const queue_cols[Q__N] = {
+    "id", "order_no",   "subject", "cert_type", "years",      "review_due",
+    "ca", "auto_issue", "serial",  "method",    "waybill_no",
+};
+
 static int
 queue_page(struct hall_req *req, const char *status, const char *title, const char *tmpl)
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
-    int i, n;
+    int i, n, qc[Q__N];
 
     if (staff_partner_path(req))
         return HALL_OK;
@@ -348,25 +370,29 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
+    /* the columns by name, resolved once for up to 200 rows */
+    for (i = 0; i < Q__N; i++)
+        qc[i] = hall_dbres_col(res, queue_cols[i]);
     for (i = 0; i < n; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
-        const char *m = hall_dbres_get(res, i, 11);
+        const char *m = hall_dbres_get(res, i, qc[Q_METHOD]);
 
-        hall_val_set_int(req->pool, o, "id", hall_dbres_i64(res, i, 0));
-        hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, i, 1));
-        hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, 2));
+        hall_val_set_int(req->pool, o, "id", hall_dbres_i64(res, i, qc[Q_ID]));
+        hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, i, qc[Q_ORDER_NO]));
+        hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, qc[Q_SUBJECT]));
         hall_val_set_str(req->pool, o, "cert_type_label",
-                         hall_cert_type_label(hall_dbres_get(res, i, 3)));
-        hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, 4));
-        hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, 5));
-        hall_val_set_str(req->pool, o, "ca", hall_dbres_get(res, i, 7));
-        hall_val_set_bool(req->pool, o, "auto_issue", strcmp(hall_dbres_get(res, i, 8), "t") == 0);
-        hall_val_set_str(req->pool, o, "serial", hall_dbres_get(res, i, 9));
+                         hall_cert_type_label(hall_dbres_get(res, i, qc[Q_CERT_TYPE])));
+        hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, qc[Q_YEARS]));
+        hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, qc[Q_REVIEW_DUE]));
+        hall_val_set_str(req->pool, o, "ca", hall_dbres_get(res, i, qc[Q_CA]));
+        hall_val_set_bool(req->pool, o, "auto_issue",
+                          strcmp(hall_dbres_get(res, i, qc[Q_AUTO_ISSUE]), "t") == 0);
+        hall_val_set_str(req->pool, o, "serial", hall_dbres_get(res, i, qc[Q_SERIAL]));
         hall_val_set_str(req->pool, o, "payment",
                          strcmp(m, "transfer") == 0 ? "对公转账"
                          : *m != '\0'               ? "在线支付"
                                                     : "");
-        hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, i, 12));
+        hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, i, qc[Q_WAYBILL_NO]));
     }
     hall_val_set_int(req->pool, ctx, "total", n);
     if (json_asked(req))
@@ -432,17 +458,16 @@ do_ship(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "业务单不存在");
-    if (strcmp(hall_dbres_get(res, 0, 1), "issued") != 0) {
-        const char *l = hall_order_label(hall_dbres_get(res, 0, 1));
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+    if (strcmp(hall_dbres_str(res, 0, "status"), "issued") != 0) {
+        const char *l = hall_order_label(hall_dbres_str(res, 0, "status"));
 
-        return hall_resp_error(req, 409, NULL,
-                               hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能邮寄",
-                                             l != NULL ? l : hall_dbres_get(res, 0, 1)));
+        return hall_msg(req, HALL_M_SHIP_STATE, NULL,
+                        l != NULL ? l : hall_dbres_str(res, 0, "status"));
     }
-    order_no = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
-    cert = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 2));
-    form = hall_dbres_pii_json(req, res, 0, 3);
+    order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
+    cert = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "cert_type"));
+    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ)
         return hall_resp_busy(req);
     body = hall_val_obj(req->pool);
@@ -462,11 +487,11 @@ do_ship(struct hall_req *req)
     ans = hall_provider_call(req, "/courier/waybill", body,
                              hall_psprintf(req->pool, "waybill-%lld", (long long)id));
     if (ans == NULL)
-        return hall_resp_error(req, 503, NULL, "快递下单失败，请稍后再试");
+        return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
     wv = hall_val_get(ans, "waybill_no");
     cv = hall_val_get(ans, "carrier");
     if (wv == NULL || wv->type != HALL_V_STR || cv == NULL || cv->type != HALL_V_STR)
-        return hall_resp_error(req, 503, NULL, "快递下单失败，请稍后再试");
+        return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
     waybill = wv->str;
     carrier = cv->str;
     if (hall_db_begin(req) != HALL_OK)
@@ -479,7 +504,7 @@ do_ship(struct hall_req *req)
         rc = hall_order_move(req, id, "issued", "shipped", hall_staff_actor(req), d);
     }
     if (rc == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, NULL, "该业务单状态已变化，请刷新页面");
+        return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK ||
         hall_db_exec(req, "ship_store", HALL_I64(id), HALL_STR(waybill), HALL_STR(carrier)) == NULL)
         return hall_resp_busy(req);
@@ -535,27 +560,28 @@ cert_page(struct hall_req *req)
                                : hall_resp_page(req, 200, "admin_pki_certs", ctx);
     hall_val_set_str(req->pool, ctx, "serial", serial);
     if (!serial_ok(serial))
-        return hall_resp_error(req, 400, "serial", "证书序列号为16位大写十六进制数字");
+        return hall_msg(req, HALL_M_SERIAL_FORMAT, "serial");
     res = hall_db_exec(req, "cert_get", HALL_STR(serial));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, "serial", "未找到该序列号的证书");
+        return hall_msg(req, HALL_M_SERIAL_UNKNOWN, "serial");
     c = hall_val_set_obj(req->pool, ctx, "cert");
     static const char *const cols[] = {"serial",     "state",       "ca",
                                        "subject_cn", "subject_org", "not_before",
                                        "not_after",  "revoked_at",  NULL};
     for (i = 0; cols[i] != NULL; i++)
-        hall_val_set_str(req->pool, c, cols[i], hall_dbres_get(res, 0, i));
-    if (*hall_dbres_get(res, 0, 7) != '\0') {
+        hall_val_set_str(req->pool, c, cols[i], hall_dbres_str(res, 0, cols[i]));
+    if (*hall_dbres_str(res, 0, "revoked_at") != '\0') {
         hall_val_set_str(req->pool, c, "revoke_reason",
-                         hall_pki_reason_name((int)hall_dbres_i64(res, 0, 8)));
+                         hall_pki_reason_name((int)hall_dbres_int(res, 0, "revoke_reason")));
         hall_val_set_str(req->pool, c, "revoke_reason_label",
-                         hall_pki_reason_label((int)hall_dbres_i64(res, 0, 8)));
+                         hall_pki_reason_label((int)hall_dbres_int(res, 0, "revoke_reason")));
     }
-    hall_val_set_bool(req->pool, c, "revocable", strcmp(hall_dbres_get(res, 0, 1), "issued") == 0);
-    hall_val_set_int(req->pool, c, "order_id", hall_dbres_i64(res, 0, 10));
-    hall_val_set_str(req->pool, c, "order_no", hall_dbres_get(res, 0, 11));
+    hall_val_set_bool(req->pool, c, "revocable",
+                      strcmp(hall_dbres_str(res, 0, "state"), "issued") == 0);
+    hall_val_set_int(req->pool, c, "order_id", hall_dbres_int(res, 0, "order_id"));
+    hall_val_set_str(req->pool, c, "order_no", hall_dbres_str(res, 0, "order_no"));
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_pki_certs", ctx);
@@ -578,14 +604,14 @@ do_revoke(struct hall_req *req)
     if (staff_partner_path(req))
         return HALL_OK;
     if (!serial_ok(serial))
-        return hall_resp_error(req, 400, "serial", "证书序列号为16位大写十六进制数字");
+        return hall_msg(req, HALL_M_SERIAL_FORMAT, "serial");
     if (code < 0)
-        return hall_resp_error(req, 400, "reason", "吊销原因不正确");
+        return hall_msg(req, HALL_M_REVOKE_REASON, "reason");
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
     rc = hall_pki_revoke(req, serial, code, hall_staff_actor(req), &ca);
     if (rc == HALL_ORDER_CONFLICT)
-        return hall_resp_error(req, 409, "serial", "该证书不存在或不是有效状态，不能吊销");
+        return hall_msg(req, HALL_M_REVOKE_STATE, "serial");
     if (rc != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld", serial, reason,

@@ -57,13 +57,15 @@
  * would break the string pieces apart) */
 // clang-format off
 #define ORDERS_SQL(key)                                                                            \
-    "SELECT k::text, n, sub, paid, fen FROM (SELECT " key " AS k, sum(o.n)::bigint AS n,"          \
+    "SELECT k::text AS k, n AS orders, sub AS submitted, paid, fen AS paid_amount_fen"             \
+    " FROM (SELECT " key " AS k, sum(o.n)::bigint AS n,"                                           \
     N_IF("o.reached & 1 <> 0") " AS sub," N_IF("o.reached & 2 <> 0") " AS paid,"                   \
     " coalesce(sum(o.fen) FILTER (WHERE o.reached & 2 <> 0), 0)::bigint AS fen" SRC("orders")      \
     " GROUP BY 1) s ORDER BY 1"
 
 #define REVENUE_SQL(key)                                                                           \
-    "SELECT k::text, gross, refund, gross - refund FROM (SELECT " key " AS k,"                     \
+    "SELECT k::text AS k, gross AS gross_fen, refund AS refund_fen, gross - refund AS net_fen"     \
+    " FROM (SELECT " key " AS k,"                                                                  \
     " sum(o.gross)::bigint AS gross, sum(o.refund)::bigint AS refund" SRC("money")                 \
     " GROUP BY 1) s ORDER BY 1"
 
@@ -72,21 +74,24 @@
 #define REVIEW_SQL(key)                                                                            \
     "WITH cal AS (SELECT g::date AS day, count(*) FILTER (WHERE is_workday(g::date))"              \
     " OVER (ORDER BY g) AS n FROM generate_series($1::date - 400, $2::date, interval '1 day') g)"  \
-    " SELECT k::text, n, on_time, n - on_time, wd FROM (SELECT " key " AS k,"                      \
+    " SELECT k::text AS k, n AS decided, on_time, n - on_time AS overdue, wd AS workdays_sum"      \
+    " FROM (SELECT " key " AS k,"                                                                  \
     " sum(o.n)::bigint AS n," N_IF("o.on_time") " AS on_time,"                                     \
     " coalesce(sum(o.n * (c2.n - c1.n)), 0)::bigint AS wd" SRC("review")                           \
     " JOIN cal c1 ON c1.day = o.sub_day JOIN cal c2 ON c2.day = o.day"                             \
     " GROUP BY 1) s ORDER BY 1"
 
 #define FUNNEL_SQL(key)                                                                            \
-    "SELECT k::text, n, b1, b2, b4, b8, b16 FROM (SELECT " key " AS k, sum(o.n)::bigint AS n,"     \
+    "SELECT k::text AS k, n AS started, b1 AS submitted, b2 AS paid, b4 AS approved,"              \
+    " b8 AS issued, b16 AS delivered FROM (SELECT " key " AS k, sum(o.n)::bigint AS n,"            \
     N_IF("o.reached & 1 <> 0") " AS b1," N_IF("o.reached & 2 <> 0") " AS b2,"                      \
     N_IF("o.reached & 4 <> 0") " AS b4," N_IF("o.reached & 8 <> 0") " AS b8,"                      \
     N_IF("o.reached & 16 <> 0") " AS b16" SRC("orders") " GROUP BY 1) s ORDER BY 1"
 
 /* attempts whose bank transfer was done: sent (then verified or locked) or failed */
 #define FINAUTH_SQL(key)                                                                           \
-    "SELECT k::text, n, done, failed, verified, locked FROM (SELECT " key " AS k,"                 \
+    "SELECT k::text AS k, n AS attempts, done AS transferred, failed, verified, locked"            \
+    " FROM (SELECT " key " AS k,"                                                                  \
     " sum(o.n)::bigint AS n," N_IF("o.result <> 'queued'") " AS done,"                             \
     N_IF("o.result = 'failed'") " AS failed," N_IF("o.result = 'verified'") " AS verified,"        \
     N_IF("o.result = 'locked'") " AS locked" SRC("finauth") " GROUP BY 1) s ORDER BY 1"
@@ -95,7 +100,8 @@
  * 30/60/90 days of now (report_certs_src: a row per partner and business
  * that has a certificate at all, as the view report_certificates did) */
 #define CERTS_SQL(key)                                                                             \
-    "SELECT k::text, issued, revoked, e30, e60, e90 FROM (SELECT " key " AS k,"                    \
+    "SELECT k::text AS k, issued, revoked, e30 AS expiring_30, e60 AS expiring_60,"                \
+    " e90 AS expiring_90 FROM (SELECT " key " AS k,"                                               \
     " sum(o.issued)::bigint AS issued, sum(o.revoked)::bigint AS revoked,"                         \
     " sum(o.e30)::bigint AS e30, sum(o.e60)::bigint AS e60, sum(o.e90)::bigint AS e90"             \
     SRC("certs") " GROUP BY 1) s ORDER BY 1"
@@ -135,7 +141,7 @@ static const struct hall_stmt report_stmts[] = {
  * A column: 'i' a count, 'f' an amount in fen (yuan in CSV), 'p' a
  * percentage num/den of two earlier columns, 'a' an average num/den with
  * one decimal, 'h' a figure the SQL returns for an average but nobody sees.
- * The SQL returns the 'i', 'f' and 'h' columns in this order after the key.
+ * The SQL names the key "k" and each 'i', 'f' and 'h' column by its key.
  */
 struct rcol {
     const char *key, *label;
@@ -350,8 +356,7 @@ query_parse(struct hall_req *req, const struct report *rep, struct query *q)
 
             for (i = 0; rep->groups[i] != NULL; i++)
                 hall_buf_printf(b, "%s%s", i ? "、" : "", rep->groups[i]);
-            hall_resp_error(req, 400, "group",
-                            hall_psprintf(req->pool, "分组方式（group）只能是 %s", b->data));
+            hall_msg(req, HALL_M_REPORT_GROUP, "group", b->data);
             return HALL_ERR;
         }
         q->group = rep->groups[i];
@@ -361,26 +366,26 @@ query_parse(struct hall_req *req, const struct report *rep, struct query *q)
         if (strcmp(format, "csv") == 0) {
             q->csv = 1;
         } else if (strcmp(format, "json") != 0) {
-            hall_resp_error(req, 400, "format", "格式（format）只能是 json 或 csv");
+            hall_msg(req, HALL_M_REPORT_FORMAT, "format");
             return HALL_ERR;
         }
     }
     td = today_days();
     if (to != NULL && parse_day(to, &td) != HALL_OK) {
-        hall_resp_error(req, 400, "to", "结束日期（to）格式不正确，应为 YYYY-MM-DD");
+        hall_msg(req, HALL_M_REPORT_TO, "to");
         return HALL_ERR;
     }
     fd = td - 29;
     if (from != NULL && parse_day(from, &fd) != HALL_OK) {
-        hall_resp_error(req, 400, "from", "开始日期（from）格式不正确，应为 YYYY-MM-DD");
+        hall_msg(req, HALL_M_REPORT_FROM, "from");
         return HALL_ERR;
     }
     if (fd > td) {
-        hall_resp_error(req, 400, "from", "开始日期（from）不能晚于结束日期（to）");
+        hall_msg(req, HALL_M_REPORT_FROM_AFTER_TO, "from");
         return HALL_ERR;
     }
     if (td - fd > MAX_SPAN_DAYS) {
-        hall_resp_error(req, 400, "from", "统计区间（from 至 to）不能超过10年");
+        hall_msg(req, HALL_M_REPORT_SPAN, "from");
         return HALL_ERR;
     }
     q->from = day_string(req->pool, fd);
@@ -429,7 +434,7 @@ table_run(struct hall_req *req, const struct query *q)
     const struct report *rep = q->rep;
     struct hall_dbres *res, *partners = NULL;
     struct table *t = hall_pcalloc(req->pool, sizeof(*t));
-    int r, c, sc, p;
+    int r, c, p, kcol, pcode = -1, pname = -1, scol[MAX_COLS];
 
     /* reports may be a moment late: the streaming replica answers them when
      * db_replica_conninfo names one (docs/operations.md, "More hosts") */
@@ -457,8 +462,17 @@ table_run(struct hall_req *req, const struct query *q)
     t->keys = hall_pcalloc(req->pool, sizeof(char *) * (size_t)(t->nrows + 1));
     t->labels = hall_pcalloc(req->pool, sizeof(char *) * (size_t)(t->nrows + 1));
     t->vals = hall_pcalloc(req->pool, sizeof(int64_t) * (size_t)((t->nrows + 1) * t->ncols));
+    /* the columns by name, resolved once for the result's rows */
+    kcol = hall_dbres_col(res, "k");
+    for (c = 0; c < t->ncols; c++)
+        scol[c] =
+            strchr("ifh", rep->cols[c].kind) != NULL ? hall_dbres_col(res, rep->cols[c].key) : -1;
+    if (partners != NULL) {
+        pcode = hall_dbres_col(partners, "code");
+        pname = hall_dbres_col(partners, "name");
+    }
     for (r = 0; r < t->nrows; r++) {
-        const char *k = hall_dbres_get(res, r, 0);
+        const char *k = hall_dbres_get(res, r, kcol);
         int64_t *v = t->vals + r * t->ncols;
 
         t->keys[r] = k;
@@ -471,13 +485,11 @@ table_run(struct hall_req *req, const struct query *q)
             t->labels[r] = "合计";
         else if (partners != NULL)
             for (p = 0; p < hall_dbres_rows(partners); p++)
-                if (strcmp(hall_dbres_get(partners, p, 0), k) == 0)
-                    t->labels[r] = hall_dbres_get(partners, p, 1);
-        for (c = 0, sc = 1; c < t->ncols; c++) {
-            char kind = rep->cols[c].kind;
-
-            if (kind == 'i' || kind == 'f' || kind == 'h') {
-                v[c] = hall_dbres_i64(res, r, sc++);
+                if (strcmp(hall_dbres_get(partners, p, pcode), k) == 0)
+                    t->labels[r] = hall_dbres_get(partners, p, pname);
+        for (c = 0; c < t->ncols; c++) {
+            if (scol[c] >= 0) {
+                v[c] = hall_dbres_i64(res, r, scol[c]);
                 t->tot[c] += v[c];
             }
         }
@@ -617,7 +629,7 @@ answer_csv(struct hall_req *req, const struct query *q, const struct table *t)
     if (strcmp(q->group, "all") != 0)
         csv_row(b, req->pool, rep, "合计", t->tot, t->ncols);
     if (b->overflow)
-        return hall_resp_error(req, 413, "to", "统计结果过大，请缩小日期范围");
+        return hall_msg(req, HALL_M_REPORT_TOO_BIG, "to");
     hall_resp_header(req, "Cache-Control", "no-store");
     hall_resp_header(req, "Content-Disposition",
                      hall_psprintf(req->pool, "attachment; filename=\"report-%s-%s-%s-%s.csv\"",
@@ -631,7 +643,7 @@ partner_path(struct hall_req *req)
 {
     if (req->partner[0] == '\0')
         return 0;
-    hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+    hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     return 1;
 }
 
@@ -646,7 +658,7 @@ report_one(struct hall_req *req)
     if (partner_path(req))
         return HALL_OK;
     if (rep == NULL)
-        return hall_resp_error(req, 404, NULL, "报表不存在");
+        return hall_msg(req, HALL_M_REPORT_NOT_FOUND, NULL);
     if (query_parse(req, rep, &q) != HALL_OK)
         return HALL_OK;
     t = table_run(req, &q);
