@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,13 @@ worker_run(struct hall_app *app, int sock)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
     }
+    /* each request's pool is freed whole after the answer: glibc then gave
+     * the top of the heap back to the kernel (brk) and faulted it in again
+     * for the next request, 13 % of the order list's worker time (perf,
+     * docs/performance.md).  The worker keeps its high-water mark instead,
+     * which stays flat (bench/run's memory phase). */
+    mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
     hall_metrics_worker_started();
     if (hall_app_db_connect(app) != HALL_OK)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
