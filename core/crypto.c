@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -25,6 +26,39 @@
 static unsigned char enc_key[32];
 static unsigned char mac_key[32];
 static int keys_loaded;
+
+/*
+ * OpenSSL 3 looks an algorithm up by name in its providers on every
+ * one-shot call (SHA256(), HMAC(), EVP_aes_256_gcm() given to an Init):
+ * for the session cookie's hash and the CSRF token's MACs that lookup was
+ * most of their cost (perf of the order list, docs/performance.md).  The
+ * three are fetched once per process; the HMAC context is re-keyed on each
+ * use (a worker runs one request at a time, on one thread).
+ */
+static EVP_MD *alg_sha256;
+static EVP_CIPHER *alg_gcm;
+static EVP_MAC_CTX *alg_hmac;
+
+static void
+algs_fetch(void)
+{
+    OSSL_PARAM params[2];
+    EVP_MAC *mac;
+
+    if (alg_hmac != NULL)
+        return;
+    alg_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    alg_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (alg_sha256 == NULL || alg_gcm == NULL || mac == NULL)
+        abort();
+    alg_hmac = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac); /* the context keeps its own reference */
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (alg_hmac == NULL || EVP_MAC_CTX_set_params(alg_hmac, params) != 1)
+        abort();
+}
 
 static int
 hexval(int c)
@@ -73,6 +107,7 @@ hall_crypto_init(const char *key_file, char *err, size_t errlen)
     OPENSSL_cleanse(raw, sizeof(raw));
     OPENSSL_cleanse(hex, sizeof(hex));
     keys_loaded = 1;
+    algs_fetch(); /* before the workers fork: they inherit the lookups */
     return HALL_OK;
 }
 
@@ -145,10 +180,11 @@ hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len, size_t *
         abort();
     out[0] = PII_VERSION;
     hall_rand_bytes(out + 1, NONCE_LEN);
+    algs_fetch();
     ctx = EVP_CIPHER_CTX_new();
     if (ctx == NULL)
         abort();
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, enc_key, out + 1) == 1 &&
+    if (EVP_EncryptInit_ex(ctx, alg_gcm, NULL, enc_key, out + 1) == 1 &&
         EVP_EncryptUpdate(ctx, out + 1 + NONCE_LEN, &n, (const unsigned char *)plain, (int)len) ==
             1 &&
         EVP_EncryptFinal_ex(ctx, out + 1 + NONCE_LEN + n, &n) == 1 &&
@@ -196,8 +232,9 @@ hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD])
     hall_pool_cleanup(pool, seal_free, s);
     head[0] = PII_VERSION;
     hall_rand_bytes(head + 1, NONCE_LEN);
-    if (EVP_EncryptInit_ex(s->ctx, EVP_aes_256_gcm(), NULL, enc_key, head + 1) != 1 ||
-        EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1)
+    algs_fetch();
+    if (EVP_EncryptInit_ex(s->ctx, alg_gcm, NULL, enc_key, head + 1) != 1 ||
+        EVP_DigestInit_ex(s->md, alg_sha256, NULL) != 1)
         abort();
     return s;
 }
@@ -240,10 +277,11 @@ hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len)
         return NULL;
     plen = len - 1 - NONCE_LEN - TAG_LEN;
     out = hall_palloc(pool, plen + 1);
+    algs_fetch();
     ctx = EVP_CIPHER_CTX_new();
     if (ctx == NULL)
         abort();
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, enc_key, enc + 1) == 1 &&
+    if (EVP_DecryptInit_ex(ctx, alg_gcm, NULL, enc_key, enc + 1) == 1 &&
         EVP_DecryptUpdate(ctx, (unsigned char *)out, &n, enc + 1 + NONCE_LEN, (int)plen) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
                             (void *)(enc + 1 + NONCE_LEN + plen)) == 1 &&
@@ -259,16 +297,22 @@ hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len)
 void
 hall_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n, unsigned char out[32])
 {
-    unsigned int outlen = 32;
+    size_t outlen = 0;
 
-    if (HMAC(EVP_sha256(), key, (int)keylen, p, n, out, &outlen) == NULL)
+    algs_fetch();
+    /* a NULL key would mean "the previous key" to EVP_MAC_init */
+    if (EVP_MAC_init(alg_hmac, key != NULL ? key : "", keylen, NULL) != 1 ||
+        EVP_MAC_update(alg_hmac, p, n) != 1 || EVP_MAC_final(alg_hmac, out, &outlen, 32) != 1 ||
+        outlen != 32)
         abort();
 }
 
 void
 hall_sha256(const void *p, size_t n, unsigned char out[32])
 {
-    SHA256(p, n, out);
+    algs_fetch();
+    if (EVP_Digest(p, n, out, NULL, alg_sha256, NULL) != 1)
+        abort();
 }
 
 void

@@ -370,7 +370,9 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * token is checked; HALL_R_ROLES(HALL_ROLE_...) adds "one of these roles"
  * (403 otherwise) */
 #define HALL_R_STAFF 16u
-/* no session is read at all (probes such as /healthz answer for themselves) */
+/* no session is read at all (probes such as /healthz answer for themselves;
+ * a GET route that reads the session in its own statement, with
+ * hall_session_token, hall_session_accept and hall_resp_login) */
 #define HALL_R_NOSESSION 32u
 /* a body of any Content-Type, kept only as raw_body (OCSP requests) */
 #define HALL_R_RAWBODY     64u
@@ -526,6 +528,9 @@ int hall_local_path(const char *s);
 int hall_resp_go(struct hall_req *req, const char *location, const char *message);
 /* 503 系统繁忙，请稍后再试 */
 int hall_resp_busy(struct hall_req *req);
+/* what a HALL_R_AUTH route answers an anonymous visitor: the login page with
+ * next= for a browser's GET, else 401 请先登录 */
+int hall_resp_login(struct hall_req *req);
 int hall_resp_raw(struct hall_req *req, int status, const char *ctype, const void *p, size_t n);
 int hall_resp_file(struct hall_req *req, const char *path, const char *ctype,
                    const char *download_name);
@@ -535,6 +540,14 @@ struct hall_val *hall_page_ctx(struct hall_req *req);
 /* ---- session.c / csrf -------------------------------------------------- */
 
 int hall_session_load(struct hall_req *req);
+/* the cookie's session token as stored (SHA-256, 32 bytes in req->pool), NULL
+ * when the visitor has none: for a route that reads the session row in its
+ * own statement (sessions.token_hash = it, idle_expires and absolute_expires
+ * > now(), and last_seen < now() - 60 s as "stale"), which then calls */
+const unsigned char *hall_session_token(struct hall_req *req);
+/* the visitor is that row's user from now on; a stale row is touched */
+int hall_session_accept(struct hall_req *req, const unsigned char *token_hash, int64_t user_id,
+                        const char *partner, int stale);
 int hall_session_create(struct hall_req *req, int64_t user_id); /* inside a transaction */
 int hall_session_destroy(struct hall_req *req);
 const char *hall_csrf_token(struct hall_req *req);

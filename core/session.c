@@ -37,33 +37,54 @@ new_token(struct hall_req *req)
     return hall_b64url(req->pool, raw, sizeof(raw));
 }
 
+const unsigned char *
+hall_session_token(struct hall_req *req)
+{
+    const char *sid = hall_req_cookie(req, SID_COOKIE);
+    unsigned char *hash;
+
+    if (!token_ok(sid))
+        return NULL;
+    hash = hall_palloc(req->pool, 32);
+    hall_sha256(sid, strlen(sid), hash);
+    return hash;
+}
+
+int
+hall_session_accept(struct hall_req *req, const unsigned char *token_hash, int64_t user_id,
+                    const char *partner, int stale)
+{
+    struct hall_session *s;
+
+    /* the idle deadline moves at most once a minute: one UPDATE (and its
+     * WAL flush) per session and minute instead of one per request */
+    if (stale && hall_db_exec(req, "session_touch", HALL_BIN(token_hash, 32),
+                              HALL_I64(req->app->conf.session_idle_s)) == NULL)
+        return HALL_ERR;
+    s = hall_pcalloc(req->pool, sizeof(*s));
+    memcpy(s->token_hash, token_hash, 32);
+    s->user_id = user_id;
+    s->partner = hall_pstrdup(req->pool, partner);
+    req->session = s;
+    req->user_id = s->user_id;
+    return HALL_OK;
+}
+
 int
 hall_session_load(struct hall_req *req)
 {
-    const char *sid = hall_req_cookie(req, SID_COOKIE);
-    struct hall_session *s;
+    const unsigned char *hash = hall_session_token(req);
     struct hall_dbres *res;
 
-    if (!token_ok(sid))
+    if (hash == NULL)
         return HALL_OK;
-    s = hall_pcalloc(req->pool, sizeof(*s));
-    hall_sha256(sid, strlen(sid), s->token_hash);
-    res = hall_db_exec(req, "session_get", HALL_BIN(s->token_hash, 32));
+    res = hall_db_exec(req, "session_get", HALL_BIN(hash, 32));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
-    /* the idle deadline moves at most once a minute: one UPDATE (and its
-     * WAL flush) per session and minute instead of one per request */
-    if (strcmp(hall_dbres_get(res, 0, 2), "t") == 0 &&
-        hall_db_exec(req, "session_touch", HALL_BIN(s->token_hash, 32),
-                     HALL_I64(req->app->conf.session_idle_s)) == NULL)
-        return HALL_ERR;
-    s->user_id = hall_dbres_i64(res, 0, 0);
-    s->partner = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
-    req->session = s;
-    req->user_id = s->user_id;
-    return HALL_OK;
+    return hall_session_accept(req, hash, hall_dbres_i64(res, 0, 0), hall_dbres_get(res, 0, 1),
+                               strcmp(hall_dbres_get(res, 0, 2), "t") == 0);
 }
 
 int

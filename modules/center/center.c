@@ -16,7 +16,8 @@
 
 #include "flow.h"
 
-#define PAGE_SIZE 20
+#define PAGE_SIZE   20
+#define PAGE_SIZE_S "20" /* the same, in SQL text */
 
 static const struct hall_stmt center_stmts[] = {
     /* the page alone reads 20 index entries; a window count over the page
@@ -31,6 +32,26 @@ static const struct hall_stmt center_stmts[] = {
      " AND ($6 = '' OR created_at >= $6::date) AND ($7 = '' OR created_at < $7::date + 1)"
      " ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9",
      9},
+    /* 我的业务单 as most visitors see it (page 1, no filter) in one round
+     * trip: the session (as core/db.c's session_get reads it), the
+     * applicant's kept count (sql/029_order_counts.sql) and the page, from
+     * one snapshot; no session, no row.  LIMIT and no OFFSET: a generic
+     * plan for an OFFSET parameter guesses a tenth of the rows skipped and
+     * may walk orders_created_idx instead of the applicant's index */
+    {"orders_first",
+     "SELECT s.user_id, s.partner_code, s.last_seen < now() - interval '60 seconds' AS stale,"
+     " coalesce(c.n, 0) AS total, o.id, o.order_no, o.business_type, o.subject, o.amount_fen,"
+     " to_char(o.created_at, 'YYYY-MM-DD') AS created, to_char(o.updated_at, 'YYYY-MM-DD')"
+     " AS updated, o.status, o.step"
+     " FROM sessions s LEFT JOIN order_counts c ON c.user_id = s.user_id"
+     " LEFT JOIN LATERAL (SELECT id, order_no, business_type, subject, amount_fen, created_at,"
+     " updated_at, status, step FROM orders WHERE user_id = s.user_id"
+     " ORDER BY created_at DESC, id DESC LIMIT " PAGE_SIZE_S ") o ON true"
+     " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()"
+     " ORDER BY o.created_at DESC, o.id DESC",
+     1},
+    /* the total without a filter */
+    {"orders_total", "SELECT coalesce((SELECT n FROM order_counts WHERE user_id = $1), 0)", 1},
     {"orders_count",
      "SELECT count(*) AS total FROM orders WHERE user_id = $1"
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
@@ -181,74 +202,20 @@ is_date(const char *s)
     return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-static int
-orders_page(struct hall_req *req)
+/* the rows of a page, from column c of res on (id, order_no, business_type,
+ * subject, amount_fen, created, updated, status, step); n of them */
+static void
+orders_rows(struct hall_req *req, struct hall_val *list, struct hall_dbres *res, int n, long page)
 {
-    const char *no = filter(req, "order_no", 32), *biz = filter(req, "business", 16);
-    const char *subject = filter(req, "subject", 100), *status = filter(req, "status", 32);
-    const char *from = filter(req, "from", 10), *to = filter(req, "to", 10);
-    const char *page_s = hall_req_query(req, "page");
-    long page = 1, pages, total = 0;
-    struct hall_val *ctx, *list, *opts;
-    struct hall_dbres *res;
-    const struct hall_order_state *st;
-    int i, n, c_id, c_no, c_biz, c_subject, c_amount, c_created, c_updated, c_status, c_step;
+    /* the columns by name, resolved once for the page's rows (both the
+     * one-trip first page and the filtered page name them alike) */
+    int c_id = hall_dbres_col(res, "id"), c_no = hall_dbres_col(res, "order_no");
+    int c_biz = hall_dbres_col(res, "business_type"), c_subject = hall_dbres_col(res, "subject");
+    int c_amount = hall_dbres_col(res, "amount_fen"), c_created = hall_dbres_col(res, "created");
+    int c_updated = hall_dbres_col(res, "updated"), c_status = hall_dbres_col(res, "status");
+    int c_step = hall_dbres_col(res, "step");
+    int i;
 
-    if (no == NULL)
-        return hall_msg(req, HALL_M_FILTER_ORDER_NO, "order_no");
-    if (subject == NULL)
-        return hall_msg(req, HALL_M_FILTER_SUBJECT, "subject");
-    if (biz == NULL || (*biz != '\0' && strcmp(business_label(biz), biz) == 0))
-        return hall_msg(req, HALL_M_FILTER_BUSINESS, "business");
-    if (status == NULL || (*status != '\0' && hall_order_label(status) == NULL))
-        return hall_msg(req, HALL_M_FILTER_STATUS, "status");
-    if (from == NULL || !is_date(from))
-        return hall_msg(req, HALL_M_FILTER_FROM, "from");
-    if (to == NULL || !is_date(to))
-        return hall_msg(req, HALL_M_FILTER_TO, "to");
-    if (page_s != NULL && *page_s != '\0') {
-        char *end;
-
-        page = strtol(page_s, &end, 10);
-        if (*end != '\0' || page < 1 || page > 100000)
-            return hall_msg(req, HALL_M_FILTER_PAGE, "page");
-    }
-    res = hall_db_exec(req, "orders_page", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
-                       HALL_STR(subject), HALL_STR(status), HALL_STR(from), HALL_STR(to),
-                       HALL_I64(PAGE_SIZE), HALL_I64((page - 1) * PAGE_SIZE));
-    if (res == NULL) {
-        /* a date like 2024-02-31 passes is_date but not PostgreSQL */
-        if (strncmp(hall_db_sqlstate(req), "22", 2) == 0)
-            return hall_msg(req, HALL_M_FILTER_DATE, "from");
-        return hall_resp_busy(req);
-    }
-    n = hall_dbres_rows(res);
-    /* a short first page is its own count */
-    if (page == 1 && n < PAGE_SIZE) {
-        total = n;
-    } else {
-        struct hall_dbres *cnt =
-            hall_db_exec(req, "orders_count", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
-                         HALL_STR(subject), HALL_STR(status), HALL_STR(from), HALL_STR(to));
-
-        if (cnt == NULL)
-            return hall_resp_busy(req);
-        total = (long)hall_dbres_int(cnt, 0, "total");
-    }
-    ctx = hall_page_ctx(req);
-    hall_val_set_str(req->pool, ctx, "title", "我的业务单");
-    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
-    list = hall_val_set_list(req->pool, ctx, "orders");
-    /* the columns by name, resolved once for the page's rows */
-    c_id = hall_dbres_col(res, "id");
-    c_no = hall_dbres_col(res, "order_no");
-    c_biz = hall_dbres_col(res, "business_type");
-    c_subject = hall_dbres_col(res, "subject");
-    c_amount = hall_dbres_col(res, "amount_fen");
-    c_created = hall_dbres_col(res, "created");
-    c_updated = hall_dbres_col(res, "updated");
-    c_status = hall_dbres_col(res, "status");
-    c_step = hall_dbres_col(res, "step");
     for (i = 0; i < n; i++) {
         struct hall_val *row = hall_val_push_obj(req->pool, list);
         const char *id = hall_dbres_get(res, i, c_id);
@@ -267,7 +234,132 @@ orders_page(struct hall_req *req)
         hall_val_set_str(req->pool, row, "status_code", s);
         actions_ctx(req, row, id, hall_dbres_get(res, i, c_biz), s, hall_dbres_get(res, i, c_step));
     }
+}
+
+/*
+ * Page 1 without a filter, what nearly every visit asks for: the session,
+ * the total and the page in one statement (orders_first).  HALL_OK with
+ * *res NULL when the visitor is not logged in.
+ */
+static int
+orders_first_load(struct hall_req *req, struct hall_dbres **res, long *total, int *n)
+{
+    const unsigned char *hash = hall_session_token(req);
+    struct hall_dbres *r;
+
+    *res = NULL;
+    if (hash == NULL)
+        return HALL_OK;
+    r = hall_db_exec(req, "orders_first", HALL_BIN(hash, 32));
+    if (r == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(r) == 0)
+        return HALL_OK;
+    if (hall_session_accept(req, hash, hall_dbres_int(r, 0, "user_id"),
+                            hall_dbres_str(r, 0, "partner_code"),
+                            hall_dbres_bool(r, 0, "stale")) != HALL_OK)
+        return HALL_ERR;
+    *total = (long)hall_dbres_int(r, 0, "total");
+    /* no order: one row of the session with NULLs for the page */
+    *n = hall_dbres_isnull(r, 0, hall_dbres_col(r, "id")) ? 0 : hall_dbres_rows(r);
+    *res = r;
+    return HALL_OK;
+}
+
+static int
+orders_page(struct hall_req *req)
+{
+    const char *no = filter(req, "order_no", 32), *biz = filter(req, "business", 16);
+    const char *subject = filter(req, "subject", 100), *status = filter(req, "status", 32);
+    const char *from = filter(req, "from", 10), *to = filter(req, "to", 10);
+    const char *page_s = hall_req_query(req, "page");
+    long page = 1, pages, total = 0;
+    struct hall_val *ctx, *list, *opts;
+    struct hall_dbres *res;
+    const struct hall_order_state *st;
+    int i, n, plain, page_ok = 1;
+
+    if (page_s != NULL && *page_s != '\0') {
+        char *end;
+
+        page = strtol(page_s, &end, 10);
+        page_ok = *end == '\0' && page >= 1 && page <= 100000;
+    }
+    /* the route reads its own session (HALL_R_NOSESSION): a visitor who is
+     * not logged in is sent to the login page before any check of the
+     * filters, as for every HALL_R_AUTH route */
+    plain = no != NULL && *no == '\0' && biz != NULL && *biz == '\0' && subject != NULL &&
+            *subject == '\0' && status != NULL && *status == '\0' && from != NULL &&
+            *from == '\0' && to != NULL && *to == '\0' && page_ok;
+    if (plain && page == 1) {
+        if (orders_first_load(req, &res, &total, &n) != HALL_OK)
+            return hall_resp_busy(req);
+        if (res == NULL)
+            return hall_resp_login(req);
+        goto render;
+    }
+    if (hall_session_load(req) != HALL_OK)
+        return hall_resp_busy(req);
+    if (req->user_id == 0)
+        return hall_resp_login(req);
+    if (no == NULL)
+        return hall_msg(req, HALL_M_FILTER_ORDER_NO, "order_no");
+    if (subject == NULL)
+        return hall_msg(req, HALL_M_FILTER_SUBJECT, "subject");
+    if (biz == NULL || (*biz != '\0' && strcmp(business_label(biz), biz) == 0))
+        return hall_msg(req, HALL_M_FILTER_BUSINESS, "business");
+    if (status == NULL || (*status != '\0' && hall_order_label(status) == NULL))
+        return hall_msg(req, HALL_M_FILTER_STATUS, "status");
+    if (from == NULL || !is_date(from))
+        return hall_msg(req, HALL_M_FILTER_FROM, "from");
+    if (to == NULL || !is_date(to))
+        return hall_msg(req, HALL_M_FILTER_TO, "to");
+    if (!page_ok)
+        return hall_msg(req, HALL_M_FILTER_PAGE, "page");
+    res = hall_db_exec(req, "orders_page", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
+                       HALL_STR(subject), HALL_STR(status), HALL_STR(from), HALL_STR(to),
+                       HALL_I64(PAGE_SIZE), HALL_I64((page - 1) * PAGE_SIZE));
+    if (res == NULL) {
+        /* a date like 2024-02-31 passes is_date but not PostgreSQL */
+        if (strncmp(hall_db_sqlstate(req), "22", 2) == 0)
+            return hall_msg(req, HALL_M_FILTER_DATE, "from");
+        return hall_resp_busy(req);
+    }
+    n = hall_dbres_rows(res);
+    /* a short first page is its own count; without a filter the count is
+     * kept (sql/029_order_counts.sql) */
+    if (page == 1 && n < PAGE_SIZE) {
+        total = n;
+    } else {
+        struct hall_dbres *cnt = plain
+                                     ? hall_db_exec(req, "orders_total", HALL_I64(req->user_id))
+                                     : hall_db_exec(req, "orders_count", HALL_I64(req->user_id),
+                                                    HALL_STR(no), HALL_STR(biz), HALL_STR(subject),
+                                                    HALL_STR(status), HALL_STR(from), HALL_STR(to));
+
+        if (cnt == NULL)
+            return hall_resp_busy(req);
+        total = (long)hall_dbres_int(cnt, 0, "total");
+    }
+render:
     pages = total == 0 ? 1 : (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (hall_req_wants_json(req) && req->accept != NULL &&
+        strstr(req->accept, "application/json") != NULL) {
+        /* the rows with their actions, and no page context (the form's
+         * token, the filters' options): JSON shows none of it */
+        struct hall_val *v = hall_val_obj(req->pool);
+
+        hall_val_set_int(req->pool, v, "total", total);
+        hall_val_set_int(req->pool, v, "page", page);
+        hall_val_set_int(req->pool, v, "pages", pages);
+        orders_rows(req, hall_val_set_list(req->pool, v, "orders"), res, n, page);
+        return hall_resp_ok(req, v);
+    }
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "我的业务单");
+    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
+    list = hall_val_set_list(req->pool, ctx, "orders");
+    orders_rows(req, list, res, n, page);
     hall_val_set_int(req->pool, ctx, "total", total);
     hall_val_set_int(req->pool, ctx, "page", page);
     hall_val_set_int(req->pool, ctx, "pages", pages);
@@ -305,20 +397,6 @@ orders_page(struct hall_req *req)
         hall_val_set_str(req->pool, o, "code", st->code);
         hall_val_set_str(req->pool, o, "label", st->label);
         hall_val_set_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
-    }
-    if (hall_req_wants_json(req) && req->accept != NULL &&
-        strstr(req->accept, "application/json") != NULL) {
-        struct hall_val *v = hall_val_obj(req->pool);
-
-        hall_val_set_int(req->pool, v, "total", total);
-        hall_val_set_int(req->pool, v, "page", page);
-        hall_val_set_int(req->pool, v, "pages", pages);
-        struct hall_val *rows = hall_val_set_list(req->pool, v, "orders");
-
-        /* the same rows as the page, actions included */
-        rows->first = list->first;
-        rows->last = list->last;
-        return hall_resp_ok(req, v);
     }
     return hall_resp_page(req, 200, "center_orders", ctx);
 }
@@ -518,7 +596,7 @@ do_invoice_resend(struct hall_req *req)
 }
 
 static const struct hall_route center_routes[] = {
-    {"GET", "/center/orders", orders_page, HALL_R_AUTH, NULL},
+    {"GET", "/center/orders", orders_page, HALL_R_NOSESSION, NULL}, /* reads its own */
     {"GET", "/center/order", order_page, HALL_R_AUTH, NULL},
     {"POST", "/center/refund", do_refund, HALL_R_AUTH, refund_params},
     {"POST", "/center/invoice/resend", do_invoice_resend, HALL_R_AUTH, id_params},
