@@ -188,8 +188,8 @@ lookup(struct hall_req *req)
     /* case-sensitive, as the seed says: 712c... is not 712C... */
     if (!serial_ok(serial)) {
         if (json_asked(req))
-            return hall_msg(req, HALL_M_SERIAL_FORMAT, "serial");
-        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_SERIAL_FORMAT));
+            return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
+        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_PKI_SERIAL_FORMAT));
         return hall_resp_page(req, 400, "pki_lookup", ctx);
     }
     res = hall_db_exec(req, "lookup", HALL_STR(serial));
@@ -197,8 +197,8 @@ lookup(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         if (json_asked(req))
-            return hall_msg(req, HALL_M_SERIAL_UNKNOWN, "serial");
-        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_SERIAL_UNKNOWN));
+            return hall_msg(req, HALL_M_PKI_SERIAL_UNKNOWN, "serial");
+        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_PKI_SERIAL_UNKNOWN));
         return hall_resp_page(req, 404, "pki_lookup", ctx);
     }
     c = hall_val_set_obj(req->pool, ctx, "cert");
@@ -560,12 +560,12 @@ cert_page(struct hall_req *req)
                                : hall_resp_page(req, 200, "admin_pki_certs", ctx);
     hall_val_set_str(req->pool, ctx, "serial", serial);
     if (!serial_ok(serial))
-        return hall_msg(req, HALL_M_SERIAL_FORMAT, "serial");
+        return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     res = hall_db_exec(req, "cert_get", HALL_STR(serial));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_SERIAL_UNKNOWN, "serial");
+        return hall_msg(req, HALL_M_PKI_SERIAL_UNKNOWN, "serial");
     c = hall_val_set_obj(req->pool, ctx, "cert");
     static const char *const cols[] = {"serial",     "state",       "ca",
                                        "subject_cn", "subject_org", "not_before",
@@ -604,7 +604,7 @@ do_revoke(struct hall_req *req)
     if (staff_partner_path(req))
         return HALL_OK;
     if (!serial_ok(serial))
-        return hall_msg(req, HALL_M_SERIAL_FORMAT, "serial");
+        return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     if (code < 0)
         return hall_msg(req, HALL_M_REVOKE_REASON, "reason");
     if (hall_db_begin(req) != HALL_OK)
