@@ -45,6 +45,21 @@
 /* a CRL is regenerated when less than this is left before its nextUpdate */
 #define CRL_REFRESH_S (12 * 3600)
 #define OCSP_VALID_S  3600
+/*
+ * OCSP status cache: a worker answers an 'issued' (or final 'revoked' or
+ * 'void') certificate from what it read at most OCSP_STATUS_MS ago, without
+ * asking the database.  A revocation stays visible at once, on every host:
+ * hall_pki_revoke holds the serial's advisory lock (pki_ocsp_hold) from
+ * before its UPDATE until its commit, and does not return (so its caller
+ * cannot commit) before OCSP_HOLD_MS after taking it; a worker's read
+ * (ocsp_cert_status, sql/030_ocsp_status.sql) takes that lock shared and
+ * then reads.  A read that ended before the lock was taken expires before
+ * the commit; one that started after waits for the commit and sees
+ * 'revoked'.  The margin covers the clocks of two hosts running at slightly
+ * different rates (both are CLOCK_MONOTONIC durations).
+ */
+#define OCSP_STATUS_MS 500
+#define OCSP_HOLD_MS   (OCSP_STATUS_MS + 150)
 
 struct pki_ca {
     const char *name; /* ecc, sm2: certificates.ca, /pki/NAME.crt */
@@ -145,10 +160,8 @@ const struct hall_stmt hall_pki_stmts[] = {
      " covers = EXCLUDED.covers, der = EXCLUDED.der",
      5},
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
-    {"pki_ocsp_status",
-     "SELECT state, coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0),"
-     " coalesce(revoke_reason, 0) FROM certificates WHERE serial = $1 AND ca = $2",
-     2},
+    {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
+    {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
     {"pki_auto_next",
      "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
      " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
@@ -822,6 +835,28 @@ out:
     return rc;
 }
 
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_until_ms(int64_t at)
+{
+    int64_t left = at - mono_ms();
+
+    while (left > 0) {
+        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
+
+        nanosleep(&ts, NULL);
+        left = at - mono_ms();
+    }
+}
+
 int
 hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char *actor,
                 const char **ca_name)
@@ -829,13 +864,21 @@ hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char
     struct hall_dbres *res;
     struct hall_val *detail;
 
+    int64_t held;
+
     if (reason < 0 || reason > 10 || reason == 7)
         return HALL_ERR;
+    /* the OCSP workers' cached 'good' must expire before this commits
+     * (OCSP_STATUS_MS above): the lock first, the wait before returning */
+    if (hall_db_exec(req, "pki_ocsp_hold", HALL_STR(serial)) == NULL)
+        return HALL_ERR;
+    held = mono_ms();
     res = hall_db_exec(req, "pki_revoke", HALL_STR(serial), HALL_I64(reason), HALL_STR(actor));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_ORDER_CONFLICT;
+    sleep_until_ms(held + OCSP_HOLD_MS);
     *ca_name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "reason", hall_pki_reason_name(reason));
@@ -1122,6 +1165,18 @@ static struct {
     size_t len;
 } ocsp_cache[OCSP_CACHE_N];
 
+/* what the database said about a serial, kept OCSP_STATUS_MS (see there) */
+#define OCSP_STATUS_N 1024
+
+static struct {
+    char serial[17];
+    const struct pki_ca *ca;
+    int status, reason;
+    long long rev_at;
+    int64_t asked; /* CLOCK_MONOTONIC ms, taken before the query was sent */
+    time_t read;   /* the wall clock then: the answer's thisUpdate */
+} ocsp_status[OCSP_STATUS_N];
+
 static unsigned
 cache_slot(const char *key)
 {
@@ -1130,6 +1185,54 @@ cache_slot(const char *key)
     for (; *key != '\0'; key++)
         h = (h ^ (unsigned char)*key) * 16777619u;
     return h % OCSP_CACHE_N;
+}
+
+/* the status of serial hex (16 hex digits) of ca: from the cache, or the
+ * database; HALL_ERR when the database does not answer */
+static int
+ocsp_status_get(struct hall_req *req, const struct pki_ca *ca, const char *hex, int *status,
+                long long *rev_at, int *reason, time_t *read)
+{
+    unsigned slot = (cache_slot(hex) + (unsigned)(ca - cas)) % OCSP_STATUS_N;
+    int64_t asked = mono_ms();
+    struct hall_dbres *res;
+    const char *dbst;
+
+    if (ocsp_status[slot].ca == ca && strcmp(ocsp_status[slot].serial, hex) == 0 &&
+        asked - ocsp_status[slot].asked < OCSP_STATUS_MS && asked >= ocsp_status[slot].asked) {
+        *status = ocsp_status[slot].status;
+        *rev_at = ocsp_status[slot].rev_at;
+        *reason = ocsp_status[slot].reason;
+        *read = ocsp_status[slot].read;
+        return HALL_OK;
+    }
+    *read = time(NULL);
+    res = hall_db_exec(req, "pki_ocsp_status", HALL_STR(hex), HALL_STR(ca->name));
+    if (res == NULL)
+        return HALL_ERR;
+    *status = V_OCSP_CERTSTATUS_UNKNOWN;
+    *reason = -1;
+    *rev_at = 0;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK; /* never issued: not kept, it may be issued in a moment */
+    dbst = hall_dbres_get(res, 0, 0);
+    if (strcmp(dbst, "issued") == 0) {
+        *status = V_OCSP_CERTSTATUS_GOOD;
+    } else if (strcmp(dbst, "revoked") == 0 || strcmp(dbst, "void") == 0) {
+        *status = V_OCSP_CERTSTATUS_REVOKED;
+        *reason = (int)hall_dbres_i64(res, 0, 2);
+        *rev_at = hall_dbres_i64(res, 0, 1);
+    } else {
+        return HALL_OK; /* an intent: unknown, not kept */
+    }
+    ocsp_status[slot].ca = ca;
+    memcpy(ocsp_status[slot].serial, hex, 17);
+    ocsp_status[slot].status = *status;
+    ocsp_status[slot].rev_at = *rev_at;
+    ocsp_status[slot].reason = *reason;
+    ocsp_status[slot].asked = asked;
+    ocsp_status[slot].read = *read;
+    return HALL_OK;
 }
 
 /*
@@ -1345,6 +1448,8 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1;
         char hex[17] = "";
         unsigned char *cdr = NULL, *one;
+        unsigned char this_t[17], until_t[17];
+        time_t read = now;
         int clen;
         size_t sl, onelen;
         struct hall_buf *sr;
@@ -1360,25 +1465,10 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
             OPENSSL_free(h);
             BN_free(bn);
         }
-        if (hex[0] != '\0') {
-            struct hall_dbres *res =
-                hall_db_exec(req, "pki_ocsp_status", HALL_STR(hex), HALL_STR(ca->name));
-
-            if (res == NULL) {
-                *outcome = "busy";
-                goto internal;
-            }
-            if (hall_dbres_rows(res) > 0) {
-                const char *dbst = hall_dbres_get(res, 0, 0);
-
-                if (strcmp(dbst, "issued") == 0) {
-                    status = V_OCSP_CERTSTATUS_GOOD;
-                } else if (strcmp(dbst, "revoked") == 0 || strcmp(dbst, "void") == 0) {
-                    status = V_OCSP_CERTSTATUS_REVOKED;
-                    reason = (int)hall_dbres_i64(res, 0, 2);
-                    rev_at = hall_dbres_i64(res, 0, 1);
-                }
-            }
+        if (hex[0] != '\0' &&
+            ocsp_status_get(req, ca, hex, &status, &rev_at, &reason, &read) != HALL_OK) {
+            *outcome = "busy";
+            goto internal;
         }
         /* the answer repeats the request's CertID: cache only ours, by
          * CA, hash, serial and what the database said */
@@ -1397,9 +1487,18 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         OPENSSL_free(cdr);
         sl = cert_status(st, status, (time_t)rev_at, reason);
         hall_buf_add(sr, st, sl);
-        hall_buf_add(sr, now_t, sizeof(now_t));
-        hall_buf_add(sr, "\xa0\x11", 2);
-        hall_buf_add(sr, next_t, sizeof(next_t));
+        /* thisUpdate: when the database said so (RFC 6960 4.2.2.1) */
+        if (read == now) {
+            hall_buf_add(sr, now_t, sizeof(now_t));
+            hall_buf_add(sr, "\xa0\x11", 2);
+            hall_buf_add(sr, next_t, sizeof(next_t));
+        } else {
+            der_gtime(this_t, read);
+            der_gtime(until_t, read + OCSP_VALID_S);
+            hall_buf_add(sr, this_t, sizeof(this_t));
+            hall_buf_add(sr, "\xa0\x11", 2);
+            hall_buf_add(sr, until_t, sizeof(until_t));
+        }
         if (sr->overflow)
             goto internal;
         one = der_wrap(req->pool, 0x30, (unsigned char *)sr->data, sr->len, &onelen);

@@ -7,8 +7,9 @@
  * Answers are signed per request by the CA's delegated OCSP signer (loaded
  * before fork; no issuing CA key in this process): good, revoked (reason
  * and time), or unknown; the request's nonce is echoed; garbage gets
- * malformedRequest, a database outage tryLater.  One prepared SELECT by
- * primary key per certificate asked about.
+ * malformedRequest, a database outage tryLater.  The status of each
+ * certificate asked about: one prepared SELECT by primary key, or what this
+ * worker read less than 500 ms ago (docs/modules/ocsp.md, status cache).
  */
 #include <string.h>
 
