@@ -151,9 +151,9 @@ parse_body(struct hall_req *req)
         unsigned long long n = strtoull(cl, &end, 10);
 
         if (*end != '\0')
-            return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ERR;
         if (n > (unsigned long long)req->app->conf.body_max_bytes)
-            return hall_resp_error(req, 413, NULL, "提交的内容过大"), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_TOO_LARGE, NULL), HALL_ERR;
         clen = (size_t)n;
     }
     if (clen == 0)
@@ -165,7 +165,7 @@ parse_body(struct hall_req *req)
         int st;
 
         if (!(req->route->flags & HALL_R_MULTIPART))
-            return hall_resp_error(req, 415, NULL, "不支持的请求格式"), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_TYPE, NULL), HALL_ERR;
         lim.max_file = (size_t)req->app->conf.upload_max_bytes;
         lim.max_field = 64 * 1024;
         lim.max_parts = 32;
@@ -185,12 +185,12 @@ parse_body(struct hall_req *req)
     }
     b = read_body(req, clen);
     if (b == NULL)
-        return hall_resp_error(req, 400, NULL, "请求内容不完整"), HALL_ERR;
+        return hall_msg(req, HALL_M_REQ_INCOMPLETE, NULL), HALL_ERR;
     req->raw_body = b->data;
     req->raw_len = b->len;
     if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
         if (hall_parse_urlencoded(req->pool, b->data, b->len, &req->bparams, MAX_PARAMS) != HALL_OK)
-            return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ERR;
         return HALL_OK;
     }
     if (strncasecmp(ct, "application/json", 16) == 0) {
@@ -200,13 +200,13 @@ parse_body(struct hall_req *req)
 
         req->json = hall_val_parse(req->pool, b->data, b->len, err, sizeof(err));
         if (req->json == NULL || req->json->type != HALL_V_OBJ)
-            return hall_resp_error(req, 400, NULL, "JSON格式不正确"), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_JSON, NULL), HALL_ERR;
         /* scalar members double as parameters, so declarations apply to both */
         for (m = req->json->first; m != NULL; m = m->next) {
             struct hall_param *p;
 
             if (++count > MAX_PARAMS)
-                return hall_resp_error(req, 400, NULL, "请求格式不正确"), HALL_ERR;
+                return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ERR;
             if (m->type != HALL_V_STR && m->type != HALL_V_INT && m->type != HALL_V_BOOL)
                 continue;
             p = hall_pcalloc(req->pool, sizeof(*p));
@@ -226,7 +226,7 @@ parse_body(struct hall_req *req)
     /* raw_body alone, whatever the type (an OCSP request is DER) */
     if (req->route->flags & HALL_R_RAWBODY)
         return HALL_OK;
-    return hall_resp_error(req, 415, NULL, "不支持的请求格式"), HALL_ERR;
+    return hall_msg(req, HALL_M_REQ_TYPE, NULL), HALL_ERR;
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -256,7 +256,7 @@ hall_resp_login(struct hall_req *req)
                                hall_url_encode(req->pool,
                                                hall_psprintf(req->pool, "%s%s", base, req->path))));
     }
-    return hall_resp_error(req, 401, NULL, "请先登录");
+    return hall_msg(req, HALL_M_LOGIN_FIRST, NULL);
 }
 
 int
@@ -286,15 +286,15 @@ hall_app_dispatch(struct hall_req *req)
     if (req->query != NULL && *req->query != '\0' &&
         hall_parse_urlencoded(req->pool, req->query, strlen(req->query), &req->qparams,
                               MAX_PARAMS) != HALL_OK)
-        return hall_resp_error(req, 400, NULL, "请求地址格式不正确");
+        return hall_msg(req, HALL_M_REQ_PATH, NULL);
     if (found == NULL) {
         if (path_seen)
-            return hall_resp_error(req, 405, NULL, "不支持的请求方法");
+            return hall_msg(req, HALL_M_REQ_METHOD, NULL);
         /* the 404 page's menu: a logged-in applicant is not offered 登录/注册
          * (a failed lookup just leaves the visitor anonymous) */
         if (strncmp(req->path, "/admin", 6) != 0)
             (void)hall_session_load(req);
-        return hall_resp_error(req, 404, NULL, "您访问的页面不存在");
+        return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     }
     req->route = found;
     if (!is_safe_method(req->method) && parse_body(req) != HALL_OK)
@@ -305,14 +305,14 @@ hall_app_dispatch(struct hall_req *req)
         if (hall_staff_authorize(req) != HALL_OK)
             return HALL_OK;
     } else if (!(found->flags & HALL_R_NOSESSION) && hall_session_load(req) != HALL_OK) {
-        return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return hall_msg(req, HALL_M_BUSY, NULL);
     }
     if ((found->flags & HALL_R_AUTH) && req->user_id == 0)
         return hall_resp_login(req);
     if (!is_safe_method(req->method) && !(found->flags & HALL_R_NOCSRF) &&
         ((found->flags & HALL_R_STAFF) ? hall_staff_csrf_check(req) : hall_csrf_check(req)) !=
             HALL_OK)
-        return hall_resp_error(req, 403, NULL, "页面已过期，请刷新页面后重试");
+        return hall_msg(req, HALL_M_CSRF, NULL);
     if (check_params(req, found->params) != HALL_OK)
         return HALL_OK;
     return found->handler(req);
@@ -399,7 +399,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     if (!req->responded) {
         hall_err(req, "msg=\"handler gave no answer\" path=%s", req->path);
         hall_buf_reset(&req->headers);
-        hall_resp_error(req, 500, NULL, "系统错误，请稍后再试");
+        hall_msg(req, HALL_M_INTERNAL, NULL);
     }
     write_response(req);
     finish(fr);

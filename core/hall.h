@@ -589,8 +589,9 @@ const char *hall_staff_actor(struct hall_req *req);
 /* a console page's context: title, the console's name and script, the menu
  * of the staff member's roles */
 struct hall_val *hall_staff_page(struct hall_req *req, const char *title);
-/* consoles live below /admin only: 1 after answering 404 under a partner's path */
-int hall_staff_partner_path(struct hall_req *req);
+/* the staff consoles live at /admin, /admin/pki and /report only, not below a
+ * partner's prefix: 1 after answering 404 there, else 0 */
+int hall_staff_elsewhere(struct hall_req *req);
 extern const struct hall_stmt hall_staff_stmts[];
 
 /* ---- sms.c: one-time codes -------------------------------------------- */
@@ -652,6 +653,10 @@ extern const struct hall_stmt hall_order_stmts[];
  * stmt (parameters: id, user id); NULL after answering 404 (also for
  * another's order) or 503 */
 struct hall_dbres *hall_order_own(struct hall_req *req, const char *stmt, int64_t *id);
+/* begins the transaction and locks the order id of this user with stmt (a
+ * module's SELECT ... FOR UPDATE, $1 id, $2 user): the row, or NULL after
+ * answering (503, or 404 for an order that is not this user's) */
+struct hall_dbres *hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id);
 /* an encrypted JSON column (orders.form_enc ...): an empty object for SQL
  * NULL, NULL when it cannot be decrypted or parsed */
 struct hall_val *hall_dbres_pii_json(struct hall_req *req, const struct hall_dbres *res, int row,

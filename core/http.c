@@ -287,14 +287,8 @@ int
 hall_resp_provider(struct hall_req *req, const char *service)
 {
     switch (req->provider_fault) {
-    case HALL_PROV_BUSY:
-        return hall_resp_error(req, 503, NULL,
-                               hall_psprintf(req->pool, "%s服务繁忙，请稍后再试", service));
-    case HALL_PROV_TIMEOUT:
-        return hall_resp_error(req, 504, NULL,
-                               hall_psprintf(req->pool, "%s服务响应超时，请稍后再试", service));
-    default:
-        return hall_resp_error(req, 503, NULL,
-                               hall_psprintf(req->pool, "%s服务暂时不可用，请稍后再试", service));
+    case HALL_PROV_BUSY: return hall_msg(req, HALL_M_PROVIDER_BUSY, NULL, service);
+    case HALL_PROV_TIMEOUT: return hall_msg(req, HALL_M_PROVIDER_TIMEOUT, NULL, service);
+    default: return hall_msg(req, HALL_M_PROVIDER_DOWN, NULL, service);
     }
 }

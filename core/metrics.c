@@ -378,7 +378,7 @@ hall_metrics_serve(struct hall_req *req, const char *what)
     hall_buf_pool(&out, req->pool);
     if (strcmp(what, "outbox") == 0) {
         if (outbox_metrics(req, &out) != HALL_OK)
-            return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return hall_resp_busy(req);
     } else if (shm != NULL) {
         module_metrics(req, &out);
     }

@@ -199,7 +199,7 @@ hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
     struct hall_dbres *res;
 
     if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
+        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
         return NULL;
     }
     res = hall_db_exec(req, stmt, HALL_I64(*id), HALL_I64(req->user_id));
@@ -209,7 +209,28 @@ hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
     }
     /* someone else's order is as absent as one that never was */
     if (hall_dbres_rows(res) == 0) {
-        hall_resp_error(req, 404, NULL, "业务单不存在");
+        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+        return NULL;
+    }
+    return res;
+}
+
+struct hall_dbres *
+hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id)
+{
+    struct hall_dbres *res;
+
+    if (hall_db_begin(req) != HALL_OK) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    res = hall_db_exec(req, stmt, HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
         return NULL;
     }
     return res;

@@ -254,7 +254,7 @@ hall_resp_file(struct hall_req *req, const char *path, const char *ctype, const 
         (size_t)st.st_size > req->body.max) {
         if (fd >= 0)
             close(fd);
-        return hall_resp_error(req, 404, NULL, "文件不存在");
+        return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
     }
     hall_buf_reset(&req->body);
     while ((n = read(fd, chunk, sizeof(chunk))) > 0)
@@ -273,7 +273,7 @@ hall_resp_file(struct hall_req *req, const char *path, const char *ctype, const 
 int
 hall_resp_busy(struct hall_req *req)
 {
-    return hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    return hall_msg(req, HALL_M_BUSY, NULL);
 }
 
 int

@@ -178,7 +178,7 @@ hall_staff_authorize(struct hall_req *req)
     unsigned need = req->route != NULL ? req->route->flags >> 8 : 0;
 
     if (staff_load(req) != HALL_OK) {
-        hall_resp_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        hall_resp_busy(req);
         return HALL_ERR;
     }
     if (req->staff == NULL) {
@@ -191,14 +191,14 @@ hall_staff_authorize(struct hall_req *req)
             hall_resp_redirect(req, hall_psprintf(req->pool, STAFF_LOGIN "?next=%s",
                                                   hall_url_encode(req->pool, next)));
         } else {
-            hall_resp_error(req, 401, NULL, "请先登录管理后台");
+            hall_msg(req, HALL_M_STAFF_LOGIN_FIRST, NULL);
         }
         return HALL_ERR;
     }
     if (need != 0 && (req->staff->roles & need) == 0) {
         hall_warn(req, "msg=\"staff role refused\" staff=%lld path=%s", (long long)req->staff->id,
                   req->path);
-        hall_resp_error(req, 403, NULL, "您的账号没有执行此操作的权限");
+        hall_msg(req, HALL_M_STAFF_FORBIDDEN, NULL);
         return HALL_ERR;
     }
     return HALL_OK;
@@ -307,13 +307,12 @@ hall_staff_page(struct hall_req *req, const char *title)
 }
 
 int
-hall_staff_partner_path(struct hall_req *req)
+hall_staff_elsewhere(struct hall_req *req)
 {
-    if (req->partner != NULL && *req->partner != '\0') {
-        hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
-        return 1;
-    }
-    return 0;
+    if (req->partner == NULL || req->partner[0] == '\0')
+        return 0;
+    hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
+    return 1;
 }
 
 const char *

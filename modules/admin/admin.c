@@ -184,10 +184,7 @@ static const struct hall_stmt admin_stmts[] = {
 static int
 partner_path(struct hall_req *req)
 {
-    if (req->partner[0] == '\0')
-        return 0;
-    hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
-    return 1;
+    return hall_staff_elsewhere(req);
 }
 
 /* JSON only when asked for it by name: a bare fetch() still gets the page */

@@ -227,13 +227,9 @@ do_code(struct hall_req *req)
     name = code_name(o);
     if (code == NULL || strlen(code) != 6 || strspn(code, "0123456789") != 6)
         return hall_msg(req, HALL_M_FIELD_SMSCODE, "code", name);
-    if (hall_db_begin(req) != HALL_OK)
-        return hall_resp_busy(req);
-    lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+    lock = hall_order_lock_own(req, "order_lock", id);
     if (lock == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(lock) == 0)
-        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+        return HALL_OK;
     if (strcmp(hall_dbres_get(lock, 0, 0), "finauth_ok") != 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     a = hall_db_exec(req, "attempt_lock", HALL_I64(id));

@@ -412,13 +412,9 @@ do_online(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     for (round = 0; round < 2; round++) {
-        if (hall_db_begin(req) != HALL_OK)
-            return hall_resp_busy(req);
-        lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+        lock = hall_order_lock_own(req, "order_lock", id);
         if (lock == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(lock) == 0)
-            return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+            return HALL_OK;
         if (strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0)
             return hall_msg(req, HALL_M_PAY_STATE, NULL);
         amount = hall_dbres_int(lock, 0, "amount_fen");

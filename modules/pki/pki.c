@@ -323,12 +323,6 @@ courier_callback(struct hall_req *req)
 
 /* ---- the operator's console ----------------------------------------------- */
 
-static int
-staff_partner_path(struct hall_req *req)
-{
-    return hall_staff_partner_path(req);
-}
-
 static struct hall_val *
 staff_ctx(struct hall_req *req, const char *title)
 {
@@ -362,7 +356,7 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     struct hall_val *ctx, *list;
     int i, n, qc[Q__N];
 
-    if (staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     res = hall_db_exec(req, "queue", HALL_STR(status));
     if (res == NULL)
@@ -420,7 +414,7 @@ do_issue(struct hall_req *req)
     const char *msg;
     int rc;
 
-    if (staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     rc = hall_pki_issue(req, id, hall_staff_actor(req), &msg);
@@ -451,7 +445,7 @@ do_ship(struct hall_req *req)
     int64_t id;
     int rc;
 
-    if (staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req, "ship_order", HALL_I64(id));
@@ -545,7 +539,7 @@ cert_page(struct hall_req *req)
     const char *const *names;
     int i;
 
-    if (staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     rl = hall_val_set_list(req->pool, ctx, "reasons");
     for (names = hall_pki_reason_names(); *names != NULL; names++) {
@@ -601,7 +595,7 @@ do_revoke(struct hall_req *req)
     const char *ca = NULL;
     int code = hall_pki_reason_code(reason), rc;
 
-    if (staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (!serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");

@@ -637,16 +637,6 @@ answer_csv(struct hall_req *req, const struct query *q, const struct table *t)
     return hall_resp_raw(req, 200, "text/csv; charset=utf-8", b->data, b->len);
 }
 
-/* the console lives at /report only, not below a partner's prefix */
-static int
-partner_path(struct hall_req *req)
-{
-    if (req->partner[0] == '\0')
-        return 0;
-    hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
-    return 1;
-}
-
 static int
 report_one(struct hall_req *req)
 {
@@ -655,7 +645,7 @@ report_one(struct hall_req *req)
     struct query q;
     struct table *t;
 
-    if (partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (rep == NULL)
         return hall_msg(req, HALL_M_REPORT_NOT_FOUND, NULL);
@@ -680,7 +670,7 @@ report_page(struct hall_req *req)
     struct query q;
     int i, r, c;
 
-    if (partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (query_parse(req, NULL, &q) != HALL_OK)
         return HALL_OK;

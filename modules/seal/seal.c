@@ -1003,7 +1003,7 @@ admin_seals(struct hall_req *req)
     struct hall_dbres *o, *res;
     int i;
 
-    if (hall_staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (order == NULL || *order == '\0')
         return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
@@ -1071,7 +1071,7 @@ admin_revoke(struct hall_req *req)
     struct hall_dbres *res;
     struct hall_val *d;
 
-    if (hall_staff_partner_path(req))
+    if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
