@@ -28,7 +28,8 @@ const struct hall_stmt hall_reissue_stmts[] = {
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> coalesce($3, 0))"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
-     " WHERE c.serial = $1 AND c.state <> 'intent'",
+     /* a seal's own certificate (sql/027) is not a medium to reissue */
+     " WHERE c.serial = $1 AND c.state <> 'intent' AND c.seal_item_id IS NULL",
      3},
     /* the approving transaction holds the order; this holds the certificate */
     {"reissue_old_lock",

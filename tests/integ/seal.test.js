@@ -337,6 +337,12 @@ test('production__each_business_and_person_seal_its_own_certificate__person_name
         AND position(convert_to('44011320141005001X', 'UTF8') IN s.der) > 0`), '0');
     assert.equal(seen.org_business.type, 1);
     assert.equal(seen.org_business.name, `${so.form.org_name}合同专用章`);
+    /* a seal's own certificate has no medium of its own to lose: 介质遗失补办
+     * does not offer it (it would reissue an order's certificate for it) */
+    for (const kind of ['org_business', 'org_person']) {
+        const asked = await so.c.get(`/reissue/serial?project=hall&serial=${seen[kind].serial}`);
+        assert.equal(asked.status, 404, `${kind}: ${JSON.stringify(asked.body)}`);
+    }
     /* produced once: a second production is refused, nothing more made */
     assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 409);
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id}`), '3');
