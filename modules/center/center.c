@@ -51,7 +51,8 @@ static const struct hall_stmt center_stmts[] = {
      " ORDER BY o.created_at DESC, o.id DESC",
      1},
     /* the total without a filter */
-    {"orders_total", "SELECT coalesce((SELECT n FROM order_counts WHERE user_id = $1), 0)", 1},
+    {"orders_total", "SELECT coalesce((SELECT n FROM order_counts WHERE user_id = $1), 0) AS total",
+     1},
     {"orders_count",
      "SELECT count(*) AS total FROM orders WHERE user_id = $1"
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
