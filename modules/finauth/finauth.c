@@ -26,16 +26,18 @@
 
 static const struct hall_stmt finauth_stmts[] = {
     {"order_get",
-     "SELECT o.id, o.order_no, o.status, o.cert_type, o.business_type, p.name, o.form_enc,"
+     "SELECT o.id, o.order_no, o.status, o.cert_type, o.business_type, p.name AS partner_name,"
+     " o.form_enc,"
      " o.amount_fen, p.legal_person_auth_allowed, p.legal_person_auth_after,"
-     " (SELECT count(*) FROM finauth_attempts a WHERE a.order_id = o.id AND a.result = 'failed'),"
+     " (SELECT count(*) FROM finauth_attempts a WHERE a.order_id = o.id AND a.result = 'failed')"
+     " AS failed_count,"
      " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true) AS pin_by_memo"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
     {"order_lock", "SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", 2},
     {"attempt_latest",
-     "SELECT id, result, tries, memo_kind, code_hash, coalesce(fail_reason, '')"
+     "SELECT id, result, tries, memo_kind, code_hash, coalesce(fail_reason, '') AS fail_reason"
      " FROM finauth_attempts WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
      1},
     {"attempt_lock",
@@ -56,7 +58,8 @@ static const struct hall_stmt finauth_stmts[] = {
     {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
      3},
     {"bank_branch_get",
-     "SELECT br.name, b.name FROM bank_branches br JOIN banks b ON b.id = br.bank_id"
+     "SELECT br.name AS branch_name, b.name AS bank_name FROM bank_branches br JOIN banks b ON "
+     "b.id = br.bank_id"
      " WHERE br.id = $1 AND br.active",
      1},
     {NULL, NULL, 0},
@@ -83,7 +86,7 @@ static struct hall_val *
 order_form(struct hall_req *req, struct hall_dbres *o)
 {
     size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, o, 0, 6, &len);
+    unsigned char *enc = hall_dbres_bytea(req, o, 0, hall_dbres_col(o, "form_enc"), &len);
     char *plain;
 
     if (enc == NULL)
@@ -121,12 +124,12 @@ locked_msg(struct hall_req *req, const char *name)
 static int
 legal_offer(const struct hall_dbres *o)
 {
-    if (strcmp(hall_dbres_get(o, 0, 8), "t") != 0)
+    if (!hall_dbres_bool(o, 0, "legal_person_auth_allowed"))
         return LEGAL_FORBIDDEN;
-    if (strcmp(hall_dbres_get(o, 0, 2), "finauth_failed") != 0 ||
-        strcmp(hall_dbres_get(o, 0, 3), "person") == 0)
+    if (strcmp(hall_dbres_str(o, 0, "status"), "finauth_failed") != 0 ||
+        strcmp(hall_dbres_str(o, 0, "cert_type"), "person") == 0)
         return LEGAL_STATE;
-    if (hall_dbres_i64(o, 0, 10) < hall_dbres_i64(o, 0, 9))
+    if (hall_dbres_int(o, 0, "failed_count") < hall_dbres_int(o, 0, "legal_person_auth_after"))
         return LEGAL_NOT_YET;
     return LEGAL_OK;
 }
@@ -144,13 +147,14 @@ finauth_page(struct hall_req *req)
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
-    status = hall_dbres_get(o, 0, 2);
+    status = hall_dbres_str(o, 0, "status");
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "金融认证");
     hall_val_set_str(req->pool, ctx, "site_name",
-                     req->partner[0] != '\0' ? hall_dbres_get(o, 0, 5) : "深圳CA网上营业厅");
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+                     req->partner[0] != '\0' ? hall_dbres_str(o, 0, "partner_name")
+                                             : "深圳CA网上营业厅");
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     hall_val_set_str(req->pool, ctx, "code_name", code_name(o));
@@ -158,10 +162,12 @@ finauth_page(struct hall_req *req)
     if (a == NULL)
         return hall_resp_busy(req);
     if (strcmp(status, "finauth_ok") == 0 && hall_dbres_rows(a) > 0) {
-        long left = req->app->conf.finauth_max_tries - (long)hall_dbres_i64(a, 0, 2);
+        long left = req->app->conf.finauth_max_tries - (long)hall_dbres_int(a, 0, "tries");
 
-        hall_val_set_bool(req->pool, ctx, "pin", strcmp(hall_dbres_get(a, 0, 3), "pin") == 0);
-        hall_val_set_bool(req->pool, ctx, "locked", strcmp(hall_dbres_get(a, 0, 1), "locked") == 0);
+        hall_val_set_bool(req->pool, ctx, "pin",
+                          strcmp(hall_dbres_str(a, 0, "memo_kind"), "pin") == 0);
+        hall_val_set_bool(req->pool, ctx, "locked",
+                          strcmp(hall_dbres_str(a, 0, "result"), "locked") == 0);
         hall_val_set_str(req->pool, ctx, "locked_msg", locked_msg(req, code_name(o)));
         hall_val_set_int(req->pool, ctx, "tries_left", left > 0 ? left : 0);
         return hall_resp_page(req, 200, "finauth_code", ctx);
@@ -179,7 +185,7 @@ finauth_page(struct hall_req *req)
         hall_val_set_str(req->pool, f, "bank_branch_name", str_of(form, "bank_branch_name"));
         hall_val_set_str(req->pool, f, "bank_account", str_of(form, "bank_account"));
         hall_val_set_str(req->pool, ctx, "reason",
-                         hall_dbres_rows(a) > 0 ? hall_dbres_get(a, 0, 5) : "");
+                         hall_dbres_rows(a) > 0 ? hall_dbres_str(a, 0, "fail_reason") : "");
         hall_val_set_str(req->pool, ctx, "page_js", "new.js");
         hall_val_set_bool(req->pool, ctx, "legal", legal_offer(o) == LEGAL_OK);
         return hall_resp_page(req, 200, "finauth_retry", ctx);
@@ -230,20 +236,20 @@ do_code(struct hall_req *req)
     lock = hall_order_lock_own(req, "order_lock", id);
     if (lock == NULL)
         return HALL_OK;
-    if (strcmp(hall_dbres_get(lock, 0, 0), "finauth_ok") != 0)
+    if (strcmp(hall_dbres_str(lock, 0, "status"), "finauth_ok") != 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     a = hall_db_exec(req, "attempt_lock", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
-    attempt = hall_dbres_i64(a, 0, 0);
-    tries = (long)hall_dbres_i64(a, 0, 2);
-    if (strcmp(hall_dbres_get(a, 0, 1), "locked") == 0 || tries >= max)
+    attempt = hall_dbres_int(a, 0, "id");
+    tries = (long)hall_dbres_int(a, 0, "tries");
+    if (strcmp(hall_dbres_str(a, 0, "result"), "locked") == 0 || tries >= max)
         return hall_msg(req, HALL_M_FINAUTH_LOCKED, "code", name, max);
-    if (strcmp(hall_dbres_get(a, 0, 1), "sent") != 0)
+    if (strcmp(hall_dbres_str(a, 0, "result"), "sent") != 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
-    stored = hall_dbres_bytea(req, a, 0, 4, &slen);
+    stored = hall_dbres_bytea(req, a, 0, hall_dbres_col(a, "code_hash"), &slen);
     hall_finauth_code_mac(id, code, mac);
     if (stored == NULL || slen != sizeof(mac) || !hall_ct_equal(stored, mac, sizeof(mac))) {
         struct hall_val *detail = hall_val_obj(req->pool);
@@ -251,12 +257,12 @@ do_code(struct hall_req *req)
         res = hall_db_exec(req, "attempt_wrong", HALL_I64(attempt), HALL_I64(max));
         if (res == NULL)
             return hall_resp_busy(req);
-        tries = (long)hall_dbres_i64(res, 0, 0);
+        tries = (long)hall_dbres_int(res, 0, "tries");
         hall_val_set_int(req->pool, detail, "tries", tries);
         if (hall_audit(req, hall_req_actor(req), "order",
                        hall_psprintf(req->pool, "%lld", (long long)id),
-                       strcmp(hall_dbres_get(a, 0, 3), "pin") == 0 ? "finauth_wrong_pin"
-                                                                   : "finauth_wrong_code",
+                       strcmp(hall_dbres_str(a, 0, "memo_kind"), "pin") == 0 ? "finauth_wrong_pin"
+                                                                             : "finauth_wrong_code",
                        NULL, NULL, detail) != HALL_OK)
             return hall_resp_busy(req);
         /* the wrong try counts even though the answer is an error */
@@ -310,7 +316,7 @@ do_retry(struct hall_req *req)
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
-    if (strcmp(hall_dbres_get(o, 0, 2), "finauth_failed") != 0)
+    if (strcmp(hall_dbres_str(o, 0, "status"), "finauth_failed") != 0)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     form = order_form(req, o);
     if (form == NULL)
@@ -340,7 +346,7 @@ do_retry(struct hall_req *req)
     /* the setters replace members in place: the rest of the form stays */
     hall_val_set_str(req->pool, form, "bank_account_name", v[0]);
     hall_val_set_fmt(req->pool, form, "bank_branch_id", "%lld", strtoll(v[1], NULL, 10));
-    hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_get(res, 0, 0));
+    hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_str(res, 0, "branch_name"));
     hall_val_set_str(req->pool, form, "bank_account", v[2]);
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
@@ -357,7 +363,7 @@ do_retry(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
-    rev = hall_dbres_i64(res, 0, 0);
+    rev = hall_dbres_int(res, 0, "form_rev");
     if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) ==
         NULL)
         return hall_resp_busy(req);
@@ -391,7 +397,8 @@ legal_page(struct hall_req *req)
     switch (legal_offer(o)) {
     case LEGAL_FORBIDDEN: return hall_msg(req, HALL_M_LEGAL_FORBIDDEN, NULL);
     case LEGAL_NOT_YET:
-        return hall_msg(req, HALL_M_LEGAL_NOT_YET, NULL, (long long)hall_dbres_i64(o, 0, 9));
+        return hall_msg(req, HALL_M_LEGAL_NOT_YET, NULL,
+                        (long long)hall_dbres_int(o, 0, "legal_person_auth_after"));
     case LEGAL_STATE: return hall_msg(req, HALL_M_LEGAL_STATE, NULL);
     default: break;
     }
@@ -408,9 +415,10 @@ legal_page(struct hall_req *req)
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "法人认证");
     hall_val_set_str(req->pool, ctx, "site_name",
-                     req->partner[0] != '\0' ? hall_dbres_get(o, 0, 5) : "深圳CA网上营业厅");
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_get(o, 0, 0));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 1));
+                     req->partner[0] != '\0' ? hall_dbres_str(o, 0, "partner_name")
+                                             : "深圳CA网上营业厅");
+    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
     hall_val_set_str(req->pool, ctx, "mobile_url", url);
     hall_val_set_str(req->pool, ctx, "page_js", "new.js");

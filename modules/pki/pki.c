@@ -189,7 +189,8 @@ lookup(struct hall_req *req)
     if (!serial_ok(serial)) {
         if (json_asked(req))
             return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
-        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_PKI_SERIAL_FORMAT));
+        hall_val_set_str(req->pool, ctx, "error",
+                         hall_msg_text(req->pool, HALL_M_PKI_SERIAL_FORMAT));
         return hall_resp_page(req, 400, "pki_lookup", ctx);
     }
     res = hall_db_exec(req, "lookup", HALL_STR(serial));
@@ -198,7 +199,8 @@ lookup(struct hall_req *req)
     if (hall_dbres_rows(res) == 0) {
         if (json_asked(req))
             return hall_msg(req, HALL_M_PKI_SERIAL_UNKNOWN, "serial");
-        hall_val_set_str(req->pool, ctx, "error", hall_msg_text(req->pool, HALL_M_PKI_SERIAL_UNKNOWN));
+        hall_val_set_str(req->pool, ctx, "error",
+                         hall_msg_text(req->pool, HALL_M_PKI_SERIAL_UNKNOWN));
         return hall_resp_page(req, 404, "pki_lookup", ctx);
     }
     c = hall_val_set_obj(req->pool, ctx, "cert");

@@ -55,7 +55,8 @@ static const struct hall_stmt seal_stmts[] = {
      2},
     {"seseal_lookup",
      "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
-     " 'YYYY-MM-DD HH24:MI:SS'), ''), s.der = $2, coalesce(s.cert_serial, '')"
+     " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, s.der = $2 AS same_der,"
+     " coalesce(s.cert_serial, '') AS cert_serial"
      " FROM seseals s WHERE s.es_id = $1",
      2},
     {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
@@ -83,12 +84,12 @@ static const struct hall_stmt seal_stmts[] = {
      3},
     {"seal_order_own",
      "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
-     " 'Asia/Shanghai', 'YYYY-MM-DD') FROM orders o WHERE o.id = $1 AND o.user_id = $2"
+     " 'Asia/Shanghai', 'YYYY-MM-DD') AS created FROM orders o WHERE o.id = $1 AND o.user_id = $2"
      " AND o.business_type = 'seal'",
      2},
     {"seal_items_of",
-     "SELECT id, kind, position, years, style, coalesce(seal_name, ''), holder_enc,"
-     " image_png IS NOT NULL, price_fen FROM seal_items WHERE order_id = $1"
+     "SELECT id, kind, position, years, style, coalesce(seal_name, '') AS seal_name, holder_enc,"
+     " image_png IS NOT NULL AS has_image, price_fen FROM seal_items WHERE order_id = $1"
      " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
      1},
     {"seal_item_lock",
@@ -194,18 +195,15 @@ preview(struct hall_req *req)
     size_t len;
 
     if (kind != HALL_SEAL_PERSON && (org == NULL || *org == '\0'))
-        return hall_resp_error(req, 400, "org", "请填写机构名称");
+        return hall_msg(req, HALL_M_SEAL_ORG_REQUIRED, "org");
     if (kind == HALL_SEAL_PERSON && (name == NULL || *name == '\0'))
-        return hall_resp_error(req, 400, "name", "请填写姓名");
+        return hall_msg(req, HALL_M_SEAL_NAME_REQUIRED, "name");
     if (org != NULL && strlen(org) > 0 && (long)strlen(org) > HALL_SEAL_ORG_MAX * 4)
-        return hall_resp_error(req, 400, "org", "机构名称过长");
+        return hall_msg(req, HALL_M_SEAL_ORG_TOO_LONG, "org");
     png = hall_sealimg_render(req->pool, kind, org, name != NULL ? name : "", &len, &fit);
     if (png == NULL)
-        return hall_resp_error(req, 400, kind == HALL_SEAL_PERSON ? "name" : "org",
-                               kind == HALL_SEAL_PERSON
-                                   ? "姓名无法绘制为印章（最多 6 个字）"
-                                   : "机构名称或印章名称无法绘制为印章（机构名称最多 30 "
-                                     "个字，印章名称最多 12 个字）");
+        return kind == HALL_SEAL_PERSON ? hall_msg(req, HALL_M_SEAL_PERSON_UNDRAWABLE, "name")
+                                        : hall_msg(req, HALL_M_SEAL_ORG_UNDRAWABLE, "org");
     hall_resp_header(req, "X-Seal-Fit",
                      hall_psprintf(req->pool,
                                    "glyphs=%d; text_outer_r=%.1f; ring_inner_r=%.1f; "
@@ -230,13 +228,13 @@ image(struct hall_req *req)
     int64_t id;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
-        return hall_resp_error(req, 400, "id", "编号格式不正确");
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     res = hall_db_exec(req, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "印章图片不存在");
-    png = hall_dbres_bytea(req, res, 0, 0, &len);
+        return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
+    png = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
         return hall_resp_busy(req);
     hall_resp_header(req, "Cache-Control", "private, no-store");
@@ -254,7 +252,7 @@ collect_form(struct hall_req *req)
     /* an order's: its seals; without one, the blank template */
     if (hall_req_param(req, "id") != NULL) {
         if (req->user_id == 0)
-            return hall_resp_error(req, 401, NULL, "请先登录");
+            return hall_msg(req, HALL_M_LOGIN_FIRST, NULL);
         return collect_form_of(req);
     }
     pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
@@ -289,23 +287,25 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
     list = hall_val_set_list(req->pool, ctx, "seals");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *it = hall_val_push_obj(req->pool, list);
-        const char *kind = hall_dbres_get(res, i, 1);
+        const char *kind = hall_dbres_str(res, i, "kind");
         enum hall_seal_kind k = kind_of(kind);
 
         hall_val_set_int(req->pool, it, "no", i + 1);
-        hall_val_set_str(req->pool, it, "id", hall_dbres_get(res, i, 0));
+        hall_val_set_str(req->pool, it, "id", hall_dbres_str(res, i, "id"));
         hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(k));
-        hall_val_set_str(req->pool, it, "name", hall_dbres_get(res, i, 5));
-        hall_val_set_str(req->pool, it, "years", hall_dbres_get(res, i, 3));
-        hall_val_set_str(req->pool, it, "style_label",
-                         hall_seal_style_label(strcmp(hall_dbres_get(res, i, 4), "cutout") == 0
-                                                   ? HALL_SEAL_CUTOUT
-                                                   : HALL_SEAL_AUTO));
+        hall_val_set_str(req->pool, it, "name", hall_dbres_str(res, i, "seal_name"));
+        hall_val_set_str(req->pool, it, "years", hall_dbres_str(res, i, "years"));
+        hall_val_set_str(
+            req->pool, it, "style_label",
+            hall_seal_style_label(strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0
+                                      ? HALL_SEAL_CUTOUT
+                                      : HALL_SEAL_AUTO));
         hall_val_set_bool(req->pool, it, "cutout",
-                          strcmp(hall_dbres_get(res, i, 4), "cutout") == 0);
-        hall_val_set_bool(req->pool, it, "has_image", strcmp(hall_dbres_get(res, i, 7), "t") == 0);
+                          strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0);
+        hall_val_set_bool(req->pool, it, "has_image", hall_dbres_bool(res, i, "has_image"));
         if (k == HALL_SEAL_PERSON) {
-            struct hall_val *h = hall_dbres_pii_json(req, res, i, 6);
+            struct hall_val *h =
+                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
             const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
             const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
 
@@ -338,9 +338,9 @@ attachment(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "title", "证书附页");
     hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
     hall_val_set_int(req->pool, ctx, "id", id);
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_get(o, 0, 0));
-    hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_get(o, 0, 1));
-    hall_val_set_str(req->pool, ctx, "created", hall_dbres_get(o, 0, 3));
+    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_str(o, 0, "subject"));
+    hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
     if (items_ctx(req, ctx, id) == NULL)
         return hall_resp_busy(req);
     return hall_resp_page(req, 200, "seal_attachment", ctx);
@@ -365,21 +365,21 @@ collect_form_of(struct hall_req *req)
     n = hall_dbres_rows(res);
     labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
     for (i = 0; i < n; i++) {
-        enum hall_seal_kind k = kind_of(hall_dbres_get(res, i, 1));
+        enum hall_seal_kind k = kind_of(hall_dbres_str(res, i, "kind"));
 
-        labels[i] =
-            hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
-                          *hall_dbres_get(res, i, 5) ? " · " : "", hall_dbres_get(res, i, 5));
+        labels[i] = hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
+                                  *hall_dbres_str(res, i, "seal_name") ? " · " : "",
+                                  hall_dbres_str(res, i, "seal_name"));
         if (k == HALL_SEAL_PERSON)
             labels[i] = hall_psprintf(req->pool, "%s（手写签名）", labels[i]);
     }
-    pdf = hall_sealimg_collect_pdf(req->pool, hall_dbres_get(o, 0, 1), hall_dbres_get(o, 0, 0),
-                                   labels, n, &len);
+    pdf = hall_sealimg_collect_pdf(req->pool, hall_dbres_str(o, 0, "subject"),
+                                   hall_dbres_str(o, 0, "order_no"), labels, n, &len);
     if (pdf == NULL)
         return hall_resp_busy(req);
     return hall_resp_bytes(
         req, pdf, len, "application/pdf",
-        hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_get(o, 0, 0)));
+        hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_str(o, 0, "order_no")));
 }
 
 /* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */
@@ -395,13 +395,12 @@ impression(struct hall_req *req)
     int64_t id;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
-        return hall_resp_error(req, 400, "id", "印章编号不正确");
+        return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
     if (up == NULL || up->size == 0)
-        return hall_resp_error(req, 400, "impression", "请上传印章印模图片");
+        return hall_msg(req, HALL_M_SEAL_IMPRESSION_REQUIRED, "impression");
     mime = hall_file_sniff(up->data, up->size);
     if (mime == NULL || strcmp(mime, "application/pdf") == 0)
-        return hall_resp_error(req, 400, "impression",
-                               "印模图片应为 JPG、PNG、BMP 或 GIF 格式，大小不超过2M");
+        return hall_msg(req, HALL_M_SEAL_IMPRESSION_FORMAT, "impression");
     /* the cut-out is computed before the transaction: no row waits on it */
     png = hall_sealimg_cutout(req->pool, up->data, up->size, &len, &err);
     if (png == NULL)
@@ -412,13 +411,12 @@ impression(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return hall_resp_error(req, 404, NULL, "印章不存在");
-    if (strcmp(hall_dbres_get(res, 0, 0), "cutout") != 0)
-        return hall_resp_error(req, 409, "impression",
-                               "该印章的签章样式为“工具自动生成”，无需上传印模");
-    if (strcmp(hall_dbres_get(res, 0, 1), "draft") != 0 &&
-        strcmp(hall_dbres_get(res, 0, 1), "rejected") != 0)
-        return hall_resp_error(req, 409, NULL, "业务单已提交，不能再修改印章");
+        return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+    if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
+        return hall_msg(req, HALL_M_SEAL_IMPRESSION_AUTO, "impression");
+    if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
+        strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
+        return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
     if (hall_db_exec(req, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
@@ -445,7 +443,7 @@ seseal_download(struct hall_req *req)
     int64_t id;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
-        return hall_resp_error(req, 400, "id", "编号格式不正确");
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
@@ -456,14 +454,14 @@ seseal_download(struct hall_req *req)
         if (o == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_rows(o) == 0)
-            return hall_resp_error(req, 404, NULL, "印章不存在");
-        return hall_resp_error(req, 409, NULL, "电子印章尚未制作：证书制作完成后即可下载");
+            return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+        return hall_msg(req, HALL_M_SEAL_NOT_MADE, NULL);
     }
-    der = hall_dbres_bytea(req, res, 0, 0, &len);
+    der = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "der"), &len);
     if (der == NULL)
         return hall_resp_busy(req);
     return hall_resp_bytes(req, der, len, "application/octet-stream",
-                           hall_psprintf(req->pool, "%s.seseal", hall_dbres_get(res, 0, 1)));
+                           hall_psprintf(req->pool, "%s.seseal", hall_dbres_str(res, 0, "es_id")));
 }
 
 /* ---- 电子印章验证 (public) -------------------------------------------------------------- */
@@ -520,7 +518,7 @@ verify(struct hall_req *req)
     int i, valid;
 
     if (up == NULL || up->size == 0)
-        return hall_resp_error(req, 400, "seseal", "请选择要验证的电子印章文件");
+        return hall_msg(req, HALL_M_SEAL_VERIFY_FILE, "seseal");
     crl = hall_pki_crl_get(req, "sm2", &crl_len);
     if (hall_seseal_verify(req->pool, up->data, up->size, crl, crl_len, &info, &err) != HALL_OK)
         return hall_resp_error(req, 400, "seseal", err);
@@ -559,11 +557,12 @@ verify(struct hall_req *req)
         hall_val_set_str(req->pool, r, "seal_state", "unknown");
         problem(req, problems, "本系统未登记该印章");
     } else {
-        hall_val_set_str(req->pool, r, "seal_state", hall_dbres_get(res, 0, 0));
-        if (strcmp(hall_dbres_get(res, 0, 0), "revoked") == 0)
-            problem(req, problems,
-                    hall_psprintf(req->pool, "印章已于 %s 注销", hall_dbres_get(res, 0, 1)));
-        if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0)
+        hall_val_set_str(req->pool, r, "seal_state", hall_dbres_str(res, 0, "state"));
+        if (strcmp(hall_dbres_str(res, 0, "state"), "revoked") == 0)
+            problem(
+                req, problems,
+                hall_psprintf(req->pool, "印章已于 %s 注销", hall_dbres_str(res, 0, "revoked_at")));
+        if (!hall_dbres_bool(res, 0, "same_der"))
             problem(req, problems, "文件与本系统登记的印章不一致");
     }
     signers = hall_val_set_list(req->pool, r, "signers");
@@ -575,7 +574,7 @@ verify(struct hall_req *req)
 
         if (c == NULL)
             return hall_resp_busy(req);
-        st = hall_dbres_rows(c) > 0 ? hall_dbres_get(c, 0, 0) : "unknown";
+        st = hall_dbres_rows(c) > 0 ? hall_dbres_str(c, 0, "state") : "unknown";
         hall_val_set_str(req->pool, s, "serial", info.signers[i].serial);
         hall_val_set_str(req->pool, s, "subject", info.signers[i].subject);
         hall_val_set_str(req->pool, s, "state", st);
@@ -727,9 +726,8 @@ do_apply(struct hall_req *req)
             hall_errors_add(req->pool, &e, 400, c->errors[i].field, c->errors[i].message);
     for (i = 0; i < c->n; i++)
         if (ss->product[c->items[i].kind] == 0)
-            hall_errors_add(req->pool, &e, 400,
-                            c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count",
-                            "该项目不提供此类印章");
+            hall_msg_add(req, &e, HALL_M_SEAL_KIND_NOT_OFFERED,
+                         c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count");
     hall_flow_fields_check(req, HALL_T_ORG, form, &e);
     hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
     hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
@@ -757,9 +755,8 @@ do_apply(struct hall_req *req)
                 hall_sealimg_render(req->pool, it->kind, hall_form_str(form, "org_name"),
                                     it->name != NULL ? it->name : "", &ss->png_len[i], NULL);
             if (ss->png[i] == NULL)
-                return hall_resp_error(req, 400,
-                                       it->kind == HALL_SEAL_PERSON ? "person_count" : "org_name",
-                                       "机构名称或印章名称无法绘制为印章（机构名称最多 30 个字）");
+                return hall_msg(req, HALL_M_SEAL_APPLY_UNDRAWABLE,
+                                it->kind == HALL_SEAL_PERSON ? "person_count" : "org_name");
         }
     }
     ss->c = c;
@@ -879,16 +876,17 @@ apply_page(struct hall_req *req)
         if (items == NULL)
             return hall_resp_busy(req);
         for (i = 0; i < hall_dbres_rows(items); i++) {
-            const char *k = hall_dbres_get(items, i, 1);
+            const char *k = hall_dbres_str(items, i, "kind");
 
             if (strcmp(k, "org") == 0) {
                 org = 1;
-                org_years = (int)hall_dbres_i64(items, i, 3);
-                org_style = strcmp(hall_dbres_get(items, i, 4), "cutout") == 0;
-                hall_val_set_str(req->pool, ctx, "org_seal_name", hall_dbres_get(items, i, 5));
+                org_years = (int)hall_dbres_int(items, i, "years");
+                org_style = strcmp(hall_dbres_str(items, i, "style"), "cutout") == 0;
+                hall_val_set_str(req->pool, ctx, "org_seal_name",
+                                 hall_dbres_str(items, i, "seal_name"));
             } else if (strcmp(k, "org_business") == 0) {
                 biz++;
-                biz_years = (int)hall_dbres_i64(items, i, 3);
+                biz_years = (int)hall_dbres_int(items, i, "years");
             } else {
                 persons++;
             }
@@ -921,10 +919,10 @@ apply_page(struct hall_req *req)
 
         hall_val_set_int(req->pool, r, "n", i);
         for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
-            if (strcmp(hall_dbres_get(items, row, 1), "org_business") == 0 &&
-                hall_dbres_i64(items, row, 2) == i) {
-                hall_val_set_str(req->pool, r, "name", hall_dbres_get(items, row, 5));
-                st = strcmp(hall_dbres_get(items, row, 4), "cutout") == 0;
+            if (strcmp(hall_dbres_str(items, row, "kind"), "org_business") == 0 &&
+                hall_dbres_int(items, row, "position") == i) {
+                hall_val_set_str(req->pool, r, "name", hall_dbres_str(items, row, "seal_name"));
+                st = strcmp(hall_dbres_str(items, row, "style"), "cutout") == 0;
             }
         styles_of(req, r, "styles", st);
     }
@@ -940,16 +938,17 @@ apply_page(struct hall_req *req)
 
         hall_val_set_int(req->pool, r, "n", i);
         for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
-            if (strcmp(hall_dbres_get(items, row, 1), "org_person") == 0 &&
-                hall_dbres_i64(items, row, 2) == i) {
-                struct hall_val *h = hall_dbres_pii_json(req, items, row, 6);
+            if (strcmp(hall_dbres_str(items, row, "kind"), "org_person") == 0 &&
+                hall_dbres_int(items, row, "position") == i) {
+                struct hall_val *h =
+                    hall_dbres_pii_json(req, items, row, hall_dbres_col(items, "holder_enc"));
 
                 if (h != NULL) {
                     hall_val_set_str(req->pool, r, "name", hall_form_str(h, "name"));
                     hall_val_set_str(req->pool, r, "ric", hall_form_str(h, "ric"));
                 }
-                st = strcmp(hall_dbres_get(items, row, 4), "cutout") == 0;
-                y = (int)hall_dbres_i64(items, row, 3);
+                st = strcmp(hall_dbres_str(items, row, "style"), "cutout") == 0;
+                y = (int)hall_dbres_int(items, row, "years");
             }
         styles_of(req, r, "styles", st);
         years_of(req, r, "years", "y", y);
@@ -1012,8 +1011,8 @@ admin_seals(struct hall_req *req)
     if (o == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(o) == 0)
-        return hall_resp_error(req, 404, "order", "未找到该电子签章业务单");
-    res = hall_db_exec(req, "seal_admin_list", HALL_I64(hall_dbres_i64(o, 0, 0)));
+        return hall_msg(req, HALL_M_SEAL_ADMIN_ORDER_NOT_FOUND, "order");
+    res = hall_db_exec(req, "seal_admin_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return hall_resp_busy(req);
     hall_val_set_bool(req->pool, ctx, "searched", 1);
@@ -1081,7 +1080,7 @@ admin_revoke(struct hall_req *req)
         goto busy;
     if (hall_dbres_rows(res) == 0) {
         hall_db_rollback(req);
-        return hall_resp_error(req, 409, "es_id", "该印章不存在或已注销");
+        return hall_msg(req, HALL_M_SEAL_REVOKE_GONE, "es_id");
     }
     own = hall_dbres_str(res, 0, "own_serial");
     d = hall_val_obj(req->pool);
