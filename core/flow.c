@@ -1116,6 +1116,23 @@ print_sections(struct hall_req *req, struct hall_val *ctx, const struct hall_val
     }
 }
 
+int
+hall_flow_print_page(struct hall_req *req)
+{
+    struct hall_dbres *o = hall_flow_order(req);
+    struct hall_val *form;
+    struct hall_partner p;
+
+    if (o == NULL)
+        return HALL_OK;
+    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
+        return HALL_OK;
+    form = hall_flow_form(req, o);
+    if (form == NULL)
+        return hall_resp_busy(req);
+    return hall_resp_page(req, 200, flow->tmpl_print, hall_flow_print_ctx(req, o, &p, form));
+}
+
 struct hall_val *
 hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hall_partner *p,
                     const struct hall_val *form)

@@ -249,5 +249,9 @@ int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
  * amounts, the types, every field ("f") with choices in words */
 struct hall_val *hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o,
                                      const struct hall_partner *p, const struct hall_val *form);
+/* GET <flow>/print?id=: the owner's order printed with the flow's
+ * tmpl_print and hall_flow_print_ctx (a flow that adds to the page, as
+ * seal does, writes its own route) */
+int hall_flow_print_page(struct hall_req *req);
 
 #endif

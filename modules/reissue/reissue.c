@@ -508,25 +508,6 @@ do_apply(struct hall_req *req)
     return hall_flow_order_save(req, &s);
 }
 
-/* ---- 迷失补办申请表 -------------------------------------------------------------------- */
-
-static int
-print_page(struct hall_req *req)
-{
-    struct hall_dbres *o = hall_flow_order(req);
-    struct hall_val *form;
-    struct hall_partner p;
-
-    if (o == NULL)
-        return HALL_OK;
-    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
-        return HALL_OK;
-    form = hall_flow_form(req, o);
-    if (form == NULL)
-        return hall_resp_busy(req);
-    return hall_resp_page(req, 200, "reissue_print", hall_flow_print_ctx(req, o, &p, form));
-}
-
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route reissue_routes[] = {
@@ -536,7 +517,7 @@ static const struct hall_route reissue_routes[] = {
     {"GET", "/reissue/apply", apply_page, HALL_R_AUTH, NULL},
     /* parameters checked in the handler, with the fields: every error at once */
     {"POST", "/reissue/apply", do_apply, HALL_R_AUTH, NULL},
-    {"GET", "/reissue/print", print_page, HALL_R_AUTH, NULL},
+    {"GET", "/reissue/print", hall_flow_print_page, HALL_R_AUTH, NULL},
     {NULL, NULL, NULL, 0, NULL},
 };
 
