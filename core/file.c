@@ -172,7 +172,7 @@ hall_file_load(struct hall_req *req, const char *name, size_t *len)
     if (plain == NULL)
         return NULL;
     /* version(1) nonce(12) tag(16) around the plaintext */
-    *len = elen - 29;
+    *len = elen - HALL_PII_OVERHEAD;
     return (unsigned char *)plain;
 }
 

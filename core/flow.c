@@ -1120,7 +1120,7 @@ int
 hall_flow_print_page(struct hall_req *req)
 {
     struct hall_dbres *o = hall_flow_order(req);
-    struct hall_val *form;
+    struct hall_val *form, *ctx;
     struct hall_partner p;
 
     if (o == NULL)
@@ -1130,7 +1130,10 @@ hall_flow_print_page(struct hall_req *req)
     form = hall_flow_form(req, o);
     if (form == NULL)
         return hall_resp_busy(req);
-    return hall_resp_page(req, 200, flow->tmpl_print, hall_flow_print_ctx(req, o, &p, form));
+    ctx = hall_flow_print_ctx(req, o, &p, form);
+    if (flow->print_more != NULL)
+        flow->print_more(req, ctx);
+    return hall_resp_page(req, 200, flow->tmpl_print, ctx);
 }
 
 struct hall_val *

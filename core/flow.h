@@ -108,10 +108,12 @@ struct hall_flow {
     const char *business; /* the catalogue's code; also the path: /new */
     const char *title;    /* the start page's title: 证书新办 */
     const struct hall_flow_step *steps;
-    const char *const *groups;       /* information-entry groups asked, in order */
-    const char *const *materials;    /* material kinds asked, in order */
-    const char *first_step;          /* where the agreements lead: "apply" (path below the flow) */
-    const char *tmpl_print;          /* the flow's print template */
+    const char *const *groups;    /* information-entry groups asked, in order */
+    const char *const *materials; /* material kinds asked, in order */
+    const char *first_step;       /* where the agreements lead: "apply" (path below the flow) */
+    const char *tmpl_print;       /* the flow's print template */
+    /* optional: what the flow adds to hall_flow_print_ctx's page */
+    void (*print_more)(struct hall_req *req, struct hall_val *ctx);
     const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
     const struct hall_stmt *stmts;   /* the flow's own statements */
     int (*init)(struct hall_app *app);
@@ -119,6 +121,12 @@ struct hall_flow {
 
 /* the module's main(): routes of the kit + the flow's own, then hall_main */
 int hall_flow_main(int argc, char **argv, const struct hall_flow *flow);
+/* a flow module's whole main(): HALL_FLOW_MAIN(new_flow) */
+#define HALL_FLOW_MAIN(f)                                                                          \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return hall_flow_main(argc, argv, &(f));                                                   \
+    }
 /* the flow this process runs */
 const struct hall_flow *hall_flow_current(void);
 
@@ -243,6 +251,36 @@ struct hall_flow_save {
 /* answers: the print step of the saved order, 409 / 429 / 503 */
 int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
 
+/* ---- 录入信息 (core/flowapply.c) ------------------------------------------ */
+
+/* the page's head: the owner's editable order of ?id=, or for a new
+ * order the partner of ?project= whose agreements are accepted (else the
+ * agreements page).  HALL_ERR: answered */
+int hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o);
+/* the page's order_id, order_no and reject_reason, or for a new order
+ * its submit_key (one per rendered form).  HALL_ERR: answered (503) */
+int hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o);
+/* the submit's head: the parameters of spec checked into e (those naming
+ * the order and the form answered at once), the submit_key's shape, the
+ * editable order being edited and its partner.  Clears s and fills its
+ * o, partner and submit_key.  HALL_ERR: answered */
+int hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec,
+                          struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s);
+/* the mailing and invoice choices into form; prepaid only where p offers it */
+void hall_flow_delivery_check(struct hall_req *req, const struct hall_partner *p,
+                              struct hall_val *form, struct hall_errors *e);
+/* after every check of the form: all errors answered at once, else the
+ * daily cap (a new order) and the carrier check.  HALL_ERR: answered */
+int hall_flow_submit_checked(struct hall_req *req, const struct hall_errors *e,
+                             const struct hall_val *form, unsigned bits,
+                             const struct hall_flow_save *s);
+/* the tail: the courier's fee of a prepaid mailing (s->ship_fen and the
+ * form's carrier), a paid (rejected) order keeping its amount (refused
+ * naming paid_field), the form's price_total, then hall_flow_order_save
+ * with s->cert_fen and the rest the flow set.  Returns as a handler */
+int hall_flow_submit_save(struct hall_req *req, struct hall_val *form, struct hall_flow_save *s,
+                          const char *paid_field);
+
 /* ---- print ------------------------------------------------------------------ */
 
 /* the context every printed application form shows: the order, the
@@ -250,8 +288,7 @@ int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
 struct hall_val *hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o,
                                      const struct hall_partner *p, const struct hall_val *form);
 /* GET <flow>/print?id=: the owner's order printed with the flow's
- * tmpl_print and hall_flow_print_ctx (a flow that adds to the page, as
- * seal does, writes its own route) */
+ * tmpl_print, hall_flow_print_ctx and the flow's print_more */
 int hall_flow_print_page(struct hall_req *req);
 
 #endif

@@ -189,6 +189,7 @@ int hall_crypto_init(const char *key_file, char *err, size_t errlen);
 int hall_crypto_fingerprint(char out[65]);
 int hall_rand_bytes(void *buf, size_t n);
 /* AES-256-GCM; output is version(1) | nonce(12) | ciphertext | tag(16) */
+#define HALL_PII_OVERHEAD (1 + 12 + 16)
 unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len,
                                 size_t *outlen);
 char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len);
@@ -357,6 +358,8 @@ struct hall_errors {
 /* adds field's error, unless field already has one */
 void hall_errors_add(struct hall_pool *pool, struct hall_errors *e, int status, const char *field,
                      const char *message);
+/* whether field has an error in e */
+int hall_errors_has(const struct hall_errors *e, const char *field);
 /* checks a route's declared parameters, replacing each value by its
  * normalised one; adds every error to e (the dispatcher answers them) */
 void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct hall_errors *e);
@@ -755,9 +758,11 @@ struct hall_reissue_cert {
 int hall_reissue_serial_ok(const char *serial);
 /* the certificate of serial as the logged-in applicant may see it;
  * order_id: the reissue order asking (its own claim is not "under way"),
- * 0 for none.  HALL_ERR on database failure only */
+ * 0 for none; submit_key: the form being submitted (an order it made
+ * already is that form's, not another under way), NULL for none.
+ * HALL_ERR on database failure only */
 int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
-                          struct hall_reissue_cert *c);
+                          const char *submit_key, struct hall_reissue_cert *c);
 /* inside the transaction approving order_id (review -> accepted): for a
  * reissue order, revokes the old certificate (keyCompromise, audited on the
  * certificate and the order); the CRL follows (hall-outbox's pki tick) and
@@ -823,6 +828,9 @@ int hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, co
  * (hall_pki_crl_refresh).  HALL_ORDER_CONFLICT when not an issued serial */
 int hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char *actor,
                     const char **ca);
+/* answers a PKCS#12 medium: row 0 of res has p12_enc (PII-encrypted at
+ * rest, PIN-protected inside) and serial; the file is <name>-<serial>.p12 */
+int hall_pki_medium_resp(struct hall_req *req, struct hall_dbres *res, const char *name);
 /* outside a transaction: a new CRL when force, stale or missing a revocation */
 int hall_pki_crl_refresh(struct hall_req *req, const char *ca, int force);
 unsigned char *hall_pki_crl_get(struct hall_req *req, const char *ca, size_t *len);

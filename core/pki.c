@@ -858,6 +858,25 @@ sleep_until_ms(int64_t at)
 }
 
 int
+hall_pki_medium_resp(struct hall_req *req, struct hall_dbres *res, const char *name)
+{
+    unsigned char *enc;
+    char *p12;
+    size_t len;
+
+    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "p12_enc"), &len);
+    p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    if (p12 == NULL) {
+        hall_err(req, "msg=\"medium unreadable\" serial=%s", hall_dbres_str(res, 0, "serial"));
+        return hall_resp_busy(req);
+    }
+    hall_info(req, "msg=\"medium download\" serial=%s", hall_dbres_str(res, 0, "serial"));
+    return hall_resp_bytes(
+        req, (unsigned char *)p12, len - HALL_PII_OVERHEAD, "application/x-pkcs12",
+        hall_psprintf(req->pool, "%s-%s.p12", name, hall_dbres_str(res, 0, "serial")));
+}
+
+int
 hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char *actor,
                 const char **ca_name)
 {

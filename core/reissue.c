@@ -26,11 +26,13 @@ const struct hall_stmt hall_reissue_stmts[] = {
      " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
      " c.not_after < now(), o.user_id = $2, o.id,"
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> coalesce($3, 0))"
+     "  AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> coalesce($3, 0)"
+     /* the same form again (sent twice at once): the save answers its order */
+     "  AND ($4::text IS NULL OR r.user_id <> $2 OR r.submit_key IS DISTINCT FROM $4))"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
      /* a seal's own certificate (sql/027) is not a medium to reissue */
      " WHERE c.serial = $1 AND c.state <> 'intent' AND c.seal_item_id IS NULL",
-     3},
+     4},
     /* the approving transaction holds the order; this holds the certificate */
     {"reissue_old_lock",
      "SELECT o.reissue_of, c.state, c.not_after < now(), co.user_id = o.user_id"
@@ -50,7 +52,7 @@ hall_reissue_serial_ok(const char *s)
 
 int
 hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
-                      struct hall_reissue_cert *c)
+                      const char *submit_key, struct hall_reissue_cert *c)
 {
     struct hall_dbres *res;
     int expired, revoked;
@@ -62,7 +64,8 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
         return HALL_OK;
     }
     res = hall_db_exec(req, "reissue_cert", HALL_STR(serial), HALL_I64(req->user_id),
-                       order_id > 0 ? HALL_I64(order_id) : HALL_NULLP);
+                       order_id > 0 ? HALL_I64(order_id) : HALL_NULLP,
+                       submit_key != NULL ? HALL_STR(submit_key) : HALL_NULLP);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {

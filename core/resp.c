@@ -175,6 +175,17 @@ hall_errors_add(struct hall_pool *pool, struct hall_errors *e, int status, const
 }
 
 int
+hall_errors_has(const struct hall_errors *e, const char *field)
+{
+    const struct hall_ferr *f;
+
+    for (f = e->first; f != NULL; f = f->next)
+        if (f->field != NULL && strcmp(f->field, field) == 0)
+            return 1;
+    return 0;
+}
+
+int
 hall_resp_errors(struct hall_req *req, const struct hall_errors *e)
 {
     struct hall_val *v, *list;

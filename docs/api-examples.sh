@@ -555,6 +555,10 @@ SVT=$(curl -s -c "$SJ" -b "$SJ" "$H/seal/verify" | sed -n 's/.*name="csrf-token"
 printf 'not a seal' >"$D/x.seseal"
 ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: application/json' \
     -F seseal=@"$D/x.seseal" "$H/seal/verify"
+# 我的电子印章 and a seal's medium: the applicant's seal orders only
+ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
+ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"
+ex 404 '印章不存在' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=999999999"
 # the operator's 电子印章管理: an order's seals, one revoked
 ex 200 '"ok":true' curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/seal"
 ex 404 '"field":"order".*未找到该电子签章业务单' curl -s -b "$SO" -H 'Accept: application/json' \

@@ -454,6 +454,10 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_str(res, 0, "waybill_no"));
     hall_val_set_str(req->pool, o, "carrier", hall_dbres_str(res, 0, "carrier"));
     hall_val_set_bool(req->pool, o, "has_medium", hall_dbres_bool(res, 0, "has_medium"));
+    /* a 电子签章申请's seals: their page (modules/seal), each once made with
+     * its SESeal file and its certificate's medium */
+    hall_val_set_bool(req->pool, o, "seal_order",
+                      strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0);
     actions_ctx(req, o, sid, hall_dbres_str(res, 0, "business_type"), s,
                 hall_dbres_str(res, 0, "step"));
     {

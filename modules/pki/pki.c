@@ -240,29 +240,12 @@ static const struct hall_pspec id_params[] = {
 static int
 medium(struct hall_req *req)
 {
-    struct hall_dbres *res;
-    unsigned char *enc;
-    char *p12;
-    size_t len;
     int64_t id;
+    struct hall_dbres *res = hall_order_own(req, "medium", &id);
 
-    res = hall_order_own(req, "medium", &id);
-    if (res == NULL) {
-        if (req->responded)
-            return HALL_OK;
-        return hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
-    }
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "p12_enc"), &len);
-    p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
-    if (p12 == NULL) {
-        hall_err(req, "msg=\"medium unreadable\" order=%lld", (long long)id);
-        return hall_resp_busy(req);
-    }
-    hall_info(req, "msg=\"medium download\" order=%lld serial=%s", (long long)id,
-              hall_dbres_str(res, 0, "serial"));
-    return hall_resp_bytes(req, (unsigned char *)p12, len - 29, "application/x-pkcs12",
-                           hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_str(res, 0, "order_no"),
-                                         hall_dbres_str(res, 0, "serial")));
+    if (res == NULL)
+        return req->responded ? HALL_OK : hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
+    return hall_pki_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
 }
 
 /* the courier's delivery callback: HMAC-SHA256 of the raw body with the

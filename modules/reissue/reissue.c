@@ -109,7 +109,7 @@ serial_json(struct hall_req *req)
     hall_req_check(req, serial_params, &e);
     if (e.n > 0)
         return hall_resp_errors(req, &e);
-    if (hall_reissue_cert_get(req, hall_req_param(req, "serial"), 0, &c) != HALL_OK)
+    if (hall_reissue_cert_get(req, hall_req_param(req, "serial"), 0, NULL, &c) != HALL_OK)
         return hall_resp_busy(req);
     if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND)
         return hall_msg(req, serial_msg(c.result), "serial");
@@ -156,7 +156,7 @@ serial_page(struct hall_req *req)
     serial = hall_req_param(req, "serial");
     if (serial != NULL && *serial != '\0') {
         hall_val_set_str(req->pool, ctx, "serial", serial);
-        if (hall_reissue_cert_get(req, serial, 0, &c) != HALL_OK)
+        if (hall_reissue_cert_get(req, serial, 0, NULL, &c) != HALL_OK)
             return hall_resp_busy(req);
         if (c.result != HALL_REISSUE_BAD_SERIAL && c.result != HALL_REISSUE_NOT_FOUND)
             cert_ctx(req, ctx, &c);
@@ -197,10 +197,10 @@ notice_page(struct hall_req *req)
 
 /* ---- 录入信息 ------------------------------------------------------------------------ */
 
-/* the certificate of the order being made (serial) or edited (o); HALL_ERR
- * after answering: the serial's message with its status, or 503 */
+/* the certificate of the order being made (serial, by the form key) or
+ * edited (o); HALL_ERR after answering: the serial's message with its status, or 503 */
 static int
-serial_check(struct hall_req *req, struct hall_dbres *o, const char *serial,
+serial_check(struct hall_req *req, struct hall_dbres *o, const char *serial, const char *key,
              struct hall_reissue_cert *c)
 {
     int64_t oid = o != NULL ? hall_dbres_int(o, 0, "id") : 0;
@@ -219,7 +219,7 @@ serial_check(struct hall_req *req, struct hall_dbres *o, const char *serial,
     }
     if (serial == NULL)
         serial = "";
-    if (hall_reissue_cert_get(req, serial, oid, c) != HALL_OK)
+    if (hall_reissue_cert_get(req, serial, oid, key, c) != HALL_OK)
         return hall_resp_busy(req), HALL_ERR;
     if (c->result != HALL_REISSUE_OK)
         return hall_msg(req, serial_msg(c->result), "serial"), HALL_ERR;
@@ -282,8 +282,7 @@ old_form(struct hall_req *req, const struct hall_reissue_cert *c)
 static int
 apply_page(struct hall_req *req)
 {
-    const char *project = hall_req_query(req, "project");
-    struct hall_dbres *o = NULL, *prods;
+    struct hall_dbres *o, *prods;
     struct hall_reissue_cert c;
     struct hall_val *ctx, *form;
     struct hall_partner p;
@@ -291,19 +290,9 @@ apply_page(struct hall_req *req)
     unsigned bit;
     int row;
 
-    if (hall_req_query(req, "id") != NULL) {
-        o = hall_flow_order(req);
-        if (o == NULL)
-            return HALL_OK;
-        project = hall_dbres_str(o, 0, "partner_code");
-        if (!hall_flow_editable(o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-    }
-    if (hall_flow_partner(req, project, &p) != HALL_OK)
+    if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
         return HALL_OK;
-    if (o == NULL && hall_flow_agreements_due(req, &p) != 0)
-        return HALL_OK;
-    if (serial_check(req, o, hall_req_query(req, "serial"), &c) != HALL_OK)
+    if (serial_check(req, o, hall_req_query(req, "serial"), NULL, &c) != HALL_OK)
         return HALL_OK;
     prods = hall_flow_products(req, &p);
     if (prods == NULL)
@@ -317,24 +306,12 @@ apply_page(struct hall_req *req)
     if (form == NULL)
         return hall_resp_busy(req);
     ctx = hall_flow_page(req, "录入信息", &p);
-    if (o != NULL) {
-        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
-        if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0)
-            hall_val_set_str(req->pool, ctx, "reject_reason",
-                             hall_dbres_str(o, 0, "reject_reason"));
-    } else {
-        /* one key per rendered form: submitting it twice makes one order */
-        unsigned char rnd[24];
-
-        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
-            return hall_resp_busy(req);
-        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
-        /* seed 004: 基本户名称需与单位名称保持一致, both the certificate's */
-        if (bit & HALL_T_UNIT) {
-            hall_val_set_str(req->pool, form, "org_name", c.org);
-            hall_val_set_str(req->pool, form, "bank_account_name", c.org);
-        }
+    if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
+        return HALL_OK;
+    /* seed 004: 基本户名称需与单位名称保持一致, both the certificate's */
+    if (o == NULL && (bit & HALL_T_UNIT)) {
+        hall_val_set_str(req->pool, form, "org_name", c.org);
+        hall_val_set_str(req->pool, form, "bank_account_name", c.org);
     }
     hall_flow_choices_ctx(req, ctx, prods, &p, c.cert_type, 1, 0, form);
     cert_ctx(req, ctx, &c);
@@ -347,27 +324,11 @@ apply_page(struct hall_req *req)
 /* the submit's own parameters, checked with the catalogue's fields by the
  * same registry, so that every error is answered at once */
 static const struct hall_pspec apply_params[] = {
-    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9000000000000000000L, "业务单号", NULL},
-    {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
-    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
+    HALL_FLOW_PARAMS_ORDER,
     {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
-    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
-    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
-    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
-     hall_choices_title_type},
+    HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
-
-static int
-has_field(const struct hall_errors *e, const char *name)
-{
-    const struct hall_ferr *f;
-
-    for (f = e->first; f != NULL; f = f->next)
-        if (f->field != NULL && strcmp(f->field, name) == 0)
-            return 1;
-    return 0;
-}
 
 /* hall_flow_save.also, inside the save's transaction: the order claims the
  * certificate; of two orders claiming it at once the second finds the first */
@@ -394,41 +355,20 @@ do_apply(struct hall_req *req)
 {
     struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_val *form = hall_val_obj(req->pool);
-    struct hall_dbres *o = NULL, *prods;
+    struct hall_dbres *prods;
     struct hall_reissue_cert c;
     struct hall_partner p;
     struct hall_flow_save s;
-    const char *key, *project;
-    int64_t ship_fen = 0;
     struct fee f;
     unsigned bit;
     int row;
 
-    hall_req_check(req, apply_params, &e);
-    /* what says which order, form and certificate this is comes first */
-    if (has_field(&e, "id") || has_field(&e, "project") || has_field(&e, "submit_key") ||
-        has_field(&e, "serial"))
-        return hall_resp_errors(req, &e);
-    key = hall_req_param(req, "submit_key");
-    project = hall_req_param(req, "project");
-    if (key != NULL && *key == '\0')
-        key = NULL;
-    if (key != NULL &&
-        (strlen(key) < 16 || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
-                                         "tuvwxyz0123456789_-") != strlen(key)))
-        return hall_msg(req, HALL_M_SUBMIT_KEY, "submit_key");
-    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
-        o = hall_flow_order(req);
-        if (o == NULL)
-            return HALL_OK;
-        if (!hall_flow_editable(o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-        project = hall_dbres_str(o, 0, "partner_code");
-    }
-    if (hall_flow_partner(req, project, &p) != HALL_OK)
+    if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
+    if (hall_errors_has(&e, "serial"))
+        return hall_resp_errors(req, &e);
     /* the certificate decides the type, the product and the groups asked */
-    if (serial_check(req, o, hall_req_param(req, "serial"), &c) != HALL_OK)
+    if (serial_check(req, s.o, hall_req_param(req, "serial"), s.submit_key, &c) != HALL_OK)
         return HALL_OK;
     prods = hall_flow_products(req, &p);
     if (prods == NULL)
@@ -439,73 +379,32 @@ do_apply(struct hall_req *req)
     bit = hall_cert_type_bit(c.cert_type);
 
     hall_flow_fields_check(req, bit, form, &e);
-    if (!has_field(&e, "shipping")) {
-        hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
-        if (strcmp(hall_req_param(req, "shipping"), "prepaid") == 0 && !p.prepaid)
-            hall_msg_add(req, &e, HALL_M_PREPAID_NOT_OFFERED, "shipping");
-    }
-    if (!has_field(&e, "invoice"))
-        hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    hall_flow_delivery_check(req, &p, form, &e);
     /* the new certificate carries the old one's subject: the unit is that one */
-    if ((bit & HALL_T_UNIT) && !has_field(&e, "org_name") &&
+    if ((bit & HALL_T_UNIT) && !hall_errors_has(&e, "org_name") &&
         strcmp(hall_form_str(form, "org_name"), c.org) != 0)
         hall_msg_add(req, &e, HALL_M_SERIAL_ORG_MISMATCH, "org_name", c.org);
     if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
         return HALL_OK;
-    if (e.n > 0)
-        return hall_resp_errors(req, &e);
-
-    if (o == NULL && hall_flow_orders_cap(req, 0) != HALL_OK)
-        return HALL_OK;
-    if (hall_flow_carrier_check(req, form, bit) != HALL_OK)
+    if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
         return HALL_OK;
     f = fee_of(prods, row);
-    if (strcmp(hall_form_str(form, "shipping"), "prepaid") == 0) {
-        struct hall_quote q;
-
-        if (hall_flow_shipping_quote(req, hall_form_str(form, "mail_province"),
-                                     hall_form_str(form, "mail_city"),
-                                     hall_form_str(form, "mail_district"),
-                                     hall_form_str(form, "mail_town"), &q) != HALL_OK)
-            return HALL_OK;
-        if (!q.prepaid)
-            return hall_msg(req, HALL_M_NO_PREPAID_HERE, "shipping", q.carrier);
-        ship_fen = q.fee_fen;
-        hall_val_set_str(req->pool, form, "carrier", q.carrier);
-    }
-    /* a paid (rejected) order keeps its amount, as in every flow */
-    if (o != NULL && strcmp(hall_dbres_str(o, 0, "status"), "draft") != 0 &&
-        f.total + ship_fen != hall_dbres_int(o, 0, "amount_fen"))
-        return hall_msg(req, HALL_M_PAID_AMOUNT_FIXED, "shipping",
-                        hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")),
-                        hall_yuan(req->pool, f.total + ship_fen));
-    /* the certificate, the choices and the price travel with the revisions */
+    /* the certificate and the fees travel with the revisions */
     hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(c.cert_type));
-    hall_val_set_str(req->pool, form, "price_reissue",
-                     hall_psprintf(req->pool, "%s元", hall_yuan(req->pool, f.reissue)));
-    hall_val_set_str(req->pool, form, "price_medium",
-                     hall_psprintf(req->pool, "%s元", hall_yuan(req->pool, f.medium)));
-    hall_val_set_fmt(req->pool, form, "price_total", "%s元",
-                     hall_yuan(req->pool, f.total + ship_fen));
+    hall_val_set_fmt(req->pool, form, "price_reissue", "%s元", hall_yuan(req->pool, f.reissue));
+    hall_val_set_fmt(req->pool, form, "price_medium", "%s元", hall_yuan(req->pool, f.medium));
     hall_val_set_str(req->pool, form, "reissue_serial", c.serial);
     hall_val_set_str(req->pool, form, "reissue_subject", c.cn);
     hall_val_set_fmt(req->pool, form, "reissue_valid", "%s 至 %s", c.not_before, c.not_after);
     hall_val_set_str(req->pool, form, "invoice_purpose", INVOICE_PURPOSE);
-    memset(&s, 0, sizeof(s));
-    s.o = o;
-    s.partner = p.code;
     s.cert_type = c.cert_type;
     s.subject = c.cn;
-    s.submit_key = key;
     s.product_id = hall_dbres_int(prods, row, "id");
     s.years = 1;
     s.cert_fen = f.total;
-    s.ship_fen = ship_fen;
-    s.seal = 0;
-    s.form = form;
     s.also = serial_claim;
     s.arg = (void *)c.serial;
-    return hall_flow_order_save(req, &s);
+    return hall_flow_submit_save(req, form, &s, "shipping");
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
@@ -531,11 +430,6 @@ static const struct hall_flow reissue_flow = {
     .tmpl_print = "reissue_print",
     .routes = reissue_routes,
     .stmts = reissue_stmts,
-    .init = NULL,
 };
 
-int
-main(int argc, char **argv)
-{
-    return hall_flow_main(argc, argv, &reissue_flow);
-}
+HALL_FLOW_MAIN(reissue_flow)

@@ -22,6 +22,9 @@
  *   GET  /seal/image?id=        the owner's seal picture (PNG)
  *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made with the
  *                               certificates (core/sealprod.c)
+ *   GET  /seal/medium?id=       the PKCS#12 of the certificate a seal signs with
+ *                               (its own, or the order's for the 机构章)
+ *   GET  /seal/seals?id=        我的电子印章: an order's seals, state, downloads
  *   GET  /seal/verify           public: 电子印章验证, upload a file
  *   POST /seal/verify           public: the verdict (signature, chain,
  *                               revocation of the maker, of the signer's
@@ -46,7 +49,8 @@ static const struct hall_stmt seal_stmts[] = {
      " AND i.image_png IS NOT NULL",
      2},
     {"seal_item_order",
-     "SELECT i.order_id FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     "SELECT i.order_id, coalesce((SELECT s.state FROM seseals s WHERE s.item_id = i.id), '')"
+     " AS seseal_state FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2",
      2},
     {"seseal_own",
@@ -88,10 +92,23 @@ static const struct hall_stmt seal_stmts[] = {
      " AND o.business_type = 'seal'",
      2},
     {"seal_items_of",
-     "SELECT id, kind, position, years, style, coalesce(seal_name, '') AS seal_name, holder_enc,"
-     " image_png IS NOT NULL AS has_image, price_fen FROM seal_items WHERE order_id = $1"
-     " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
+     "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
+     " i.holder_enc, i.image_png IS NOT NULL AS has_image, i.price_fen,"
+     " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
+     " coalesce(to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '') AS valid_end,"
+     " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '')"
+     " AS revoked_at FROM seal_items i LEFT JOIN seseals s ON s.item_id = i.id"
+     " WHERE i.order_id = $1"
+     " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
      1},
+    /* the certificate a seal signs with: its own (机构业务章, 机构个人章) or,
+     * for the 机构章, the order's 机构证书 (sql/027) */
+    {"seal_medium_own",
+     "SELECT c.p12_enc, c.serial, o.order_no FROM seal_items i JOIN orders o ON o.id ="
+     " i.order_id JOIN certificates c ON c.seal_item_id = i.id OR (i.kind = 'org' AND"
+     " c.order_id = i.order_id AND c.seal_item_id IS NULL) WHERE i.id = $1 AND o.user_id = $2"
+     " AND c.state = 'issued' AND c.p12_enc IS NOT NULL",
+     2},
     {"seal_item_lock",
      "SELECT i.style, o.status FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
@@ -274,6 +291,24 @@ ric_masked(struct hall_pool *pool, const char *ric)
     return hall_psprintf(pool, "%.4s%.*s%s", ric, (int)(n - 8), "**************", ric + n - 4);
 }
 
+/* a seal's production: 待制作, valid (its files to download) or 已注销 */
+static void
+made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int i)
+{
+    const char *st = hall_dbres_str(res, i, "seseal_state");
+
+    hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
+    hall_val_set_bool(req->pool, it, "valid", strcmp(st, "valid") == 0);
+    if (strcmp(st, "valid") == 0)
+        hall_val_set_fmt(req->pool, it, "state_label", "有效（至%s）",
+                         hall_dbres_str(res, i, "valid_end"));
+    else if (strcmp(st, "revoked") == 0)
+        hall_val_set_fmt(req->pool, it, "state_label", "已注销（%s）",
+                         hall_dbres_str(res, i, "revoked_at"));
+    else
+        hall_val_set_str(req->pool, it, "state_label", "待制作");
+}
+
 /* the seal rows of an order for a page: kind, name, years, style, picture */
 static struct hall_val *
 items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
@@ -303,6 +338,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_val_set_bool(req->pool, it, "cutout",
                           strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0);
         hall_val_set_bool(req->pool, it, "has_image", hall_dbres_bool(res, i, "has_image"));
+        made_ctx(req, it, res, i);
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
                 hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
@@ -325,8 +361,9 @@ seal_order(struct hall_req *req, int64_t *id)
     return hall_order_own(req, "seal_order_own", id);
 }
 
-static int
-attachment(struct hall_req *req)
+/* a page of the owner's seal order "id" with its seals; NULL after answering */
+static struct hall_val *
+order_page(struct hall_req *req, const char *title)
 {
     struct hall_val *ctx = hall_page_ctx(req);
     struct hall_dbres *o;
@@ -334,15 +371,27 @@ attachment(struct hall_req *req)
 
     o = seal_order(req, &id);
     if (o == NULL)
-        return HALL_OK;
-    hall_val_set_str(req->pool, ctx, "title", "证书附页");
-    hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
+        return NULL;
+    hall_val_set_str(req->pool, ctx, "title", title);
     hall_val_set_int(req->pool, ctx, "id", id);
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_str(o, 0, "subject"));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
-    if (items_ctx(req, ctx, id) == NULL)
-        return hall_resp_busy(req);
+    if (items_ctx(req, ctx, id) == NULL) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    return ctx;
+}
+
+static int
+attachment(struct hall_req *req)
+{
+    struct hall_val *ctx = order_page(req, "证书附页");
+
+    if (ctx == NULL)
+        return HALL_OK;
+    hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
     return hall_resp_page(req, 200, "seal_attachment", ctx);
 }
 
@@ -432,6 +481,23 @@ impression(struct hall_req *req)
 
 /* ---- SESeal: the owner's download ---------------------------------------------------- */
 
+/* a seal with nothing to download: another's (404), revoked (410) or not
+ * yet made (409) */
+static int
+not_made(struct hall_req *req, int64_t id)
+{
+    struct hall_dbres *o =
+        hall_db_exec(req, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
+
+    if (o == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(o) == 0)
+        return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+    if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "revoked") == 0)
+        return hall_msg(req, HALL_M_SEAL_REVOKED, NULL);
+    return hall_msg(req, HALL_M_SEAL_NOT_MADE, NULL);
+}
+
 /* made and stored by the production step with the certificates
  * (core/sealprod.c, called by hall_pki_issue): served as stored */
 static int
@@ -447,21 +513,40 @@ seseal_download(struct hall_req *req)
     res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0) {
-        struct hall_dbres *o =
-            hall_db_exec(req, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
-
-        if (o == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(o) == 0)
-            return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
-        return hall_msg(req, HALL_M_SEAL_NOT_MADE, NULL);
-    }
+    if (hall_dbres_rows(res) == 0)
+        return not_made(req, id);
     der = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "der"), &len);
     if (der == NULL)
         return hall_resp_busy(req);
     return hall_resp_bytes(req, der, len, "application/octet-stream",
                            hall_psprintf(req->pool, "%s.seseal", hall_dbres_str(res, 0, "es_id")));
+}
+
+/* the medium of the certificate a seal signs with (the order's PIN opens it) */
+static int
+seal_medium(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
+    res = hall_db_exec(req, "seal_medium_own", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return not_made(req, id);
+    return hall_pki_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
+}
+
+/* 我的电子印章: an order's seals, each with its state and, once made, its
+ * SESeal file and its certificate's medium */
+static int
+seals_page(struct hall_req *req)
+{
+    struct hall_val *ctx = order_page(req, "我的电子印章");
+
+    return ctx == NULL ? HALL_OK : hall_resp_page(req, 200, "seal_list", ctx);
 }
 
 /* ---- 电子印章验证 (public) -------------------------------------------------------------- */
@@ -684,29 +769,14 @@ do_apply(struct hall_req *req)
     struct hall_seal_choice *c = hall_pcalloc(req->pool, sizeof(*c));
     struct seal_save *ss = hall_pcalloc(req->pool, sizeof(*ss));
     struct hall_seal_part part;
-    struct hall_dbres *o = NULL, *prods;
+    struct hall_dbres *prods;
     struct hall_partner p;
     struct hall_price prices[4];
     struct hall_flow_save s;
-    const char *project = hall_req_param(req, "project"), *key = hall_req_param(req, "submit_key");
-    int64_t ship_fen = 0, total = 0, years = 1;
+    int64_t total = 0, years = 1;
     int i, k;
 
-    hall_req_check(req, apply_params, &e);
-    if (e.first != NULL && e.first->field != NULL &&
-        (strcmp(e.first->field, "id") == 0 || strcmp(e.first->field, "project") == 0))
-        return hall_resp_errors(req, &e);
-    if (key != NULL && *key == '\0')
-        key = NULL;
-    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
-        o = hall_flow_order(req);
-        if (o == NULL)
-            return HALL_OK;
-        if (!hall_flow_editable(o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-        project = hall_dbres_str(o, 0, "partner_code");
-    }
-    if (hall_flow_partner(req, project, &p) != HALL_OK)
+    if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
     prods = hall_flow_products(req, &p);
     if (prods == NULL)
@@ -729,15 +799,10 @@ do_apply(struct hall_req *req)
             hall_msg_add(req, &e, HALL_M_SEAL_KIND_NOT_OFFERED,
                          c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count");
     hall_flow_fields_check(req, HALL_T_ORG, form, &e);
-    hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
-    hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    hall_flow_delivery_check(req, &p, form, &e);
     if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
         return HALL_OK;
-    if (e.first != NULL)
-        return hall_resp_errors(req, &e);
-    if (o == NULL && hall_flow_orders_cap(req, 0) != HALL_OK)
-        return HALL_OK;
-    if (hall_flow_carrier_check(req, form, HALL_T_ORG) != HALL_OK)
+    if (hall_flow_submit_checked(req, &e, form, HALL_T_ORG, &s) != HALL_OK)
         return HALL_OK;
     /* each seal's price and picture, before any transaction */
     for (i = 0; i < c->n; i++) {
@@ -760,45 +825,17 @@ do_apply(struct hall_req *req)
         }
     }
     ss->c = c;
-    if (strcmp(hall_form_str(form, "shipping"), "prepaid") == 0) {
-        struct hall_quote q;
-
-        if (!p.prepaid)
-            return hall_msg(req, HALL_M_PREPAID_NOT_OFFERED, "shipping");
-        if (hall_flow_shipping_quote(req, hall_form_str(form, "mail_province"),
-                                     hall_form_str(form, "mail_city"),
-                                     hall_form_str(form, "mail_district"),
-                                     hall_form_str(form, "mail_town"), &q) != HALL_OK)
-            return HALL_OK;
-        if (!q.prepaid)
-            return hall_msg(req, HALL_M_NO_PREPAID_HERE, "shipping", q.carrier);
-        ship_fen = q.fee_fen;
-        hall_val_set_str(req->pool, form, "carrier", q.carrier);
-    }
-    if (o != NULL && strcmp(hall_dbres_str(o, 0, "status"), "draft") != 0 &&
-        total + ship_fen != hall_dbres_int(o, 0, "amount_fen"))
-        return hall_msg(req, HALL_M_PAID_AMOUNT_FIXED, "org_count",
-                        hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")),
-                        hall_yuan(req->pool, total + ship_fen));
     hall_val_set_str(req->pool, form, "choice_cert_type", "电子签章");
     hall_val_set_fmt(req->pool, form, "choice_seal", "%d枚", c->n);
-    hall_val_set_fmt(req->pool, form, "price_total", "%s元",
-                     hall_yuan(req->pool, total + ship_fen));
-    memset(&s, 0, sizeof(s));
-    s.o = o;
-    s.partner = p.code;
     s.cert_type = "org";
     s.subject = hall_form_str(form, "org_name");
-    s.submit_key = key;
     s.product_id = ss->product[HALL_SEAL_ORG];
     s.years = years;
     s.cert_fen = total;
-    s.ship_fen = ship_fen;
     s.seal = 1;
-    s.form = form;
     s.also = items_store;
     s.arg = ss;
-    return hall_flow_order_save(req, &s);
+    return hall_flow_submit_save(req, form, &s, "org_count");
 }
 
 static void
@@ -833,29 +870,19 @@ years_of(struct hall_req *req, struct hall_val *obj, const char *key, const char
 static int
 apply_page(struct hall_req *req)
 {
-    const char *project = hall_req_query(req, "project");
-    struct hall_dbres *o = NULL, *prods, *items = NULL;
+    struct hall_dbres *o, *prods, *items = NULL;
     struct hall_val *ctx, *form, *l;
     struct hall_partner p;
-    int i, biz = 0, persons = 0, org = 0, org_years = 1, biz_years = 1, org_style = 0;
+    int i, biz = 0, persons = 0, org, org_years = 1, biz_years = 1, org_style = 0;
 
-    if (hall_req_query(req, "id") != NULL) {
-        o = hall_flow_order(req);
-        if (o == NULL)
-            return HALL_OK;
-        project = hall_dbres_str(o, 0, "partner_code");
-        if (!hall_flow_editable(o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-    }
-    if (hall_flow_partner(req, project, &p) != HALL_OK)
-        return HALL_OK;
-    if (o == NULL && hall_flow_agreements_due(req, &p) != 0)
+    if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
         return HALL_OK;
     ctx = hall_flow_page(req, "录入信息", &p);
     form = o != NULL ? hall_flow_form(req, o) : hall_val_obj(req->pool);
     prods = hall_flow_products(req, &p);
-    if (form == NULL || prods == NULL)
+    if (form == NULL || prods == NULL || hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
         return req->responded ? HALL_OK : hall_resp_busy(req);
+    org = o == NULL; /* a new order starts with its 机构章 */
     hall_flow_choices_ctx(req, ctx, prods, &p, "org", 1, 1, form);
     for (i = 0; i < hall_dbres_rows(prods); i++) {
         const char *t = hall_dbres_str(prods, i, "cert_type");
@@ -870,8 +897,6 @@ apply_page(struct hall_req *req)
     }
     l = hall_val_set_list(req->pool, ctx, "biz_rows");
     if (o != NULL) {
-        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
         items = hall_db_exec(req, "seal_items_of", HALL_I64(hall_dbres_int(o, 0, "id")));
         if (items == NULL)
             return hall_resp_busy(req);
@@ -891,13 +916,6 @@ apply_page(struct hall_req *req)
                 persons++;
             }
         }
-    } else {
-        unsigned char rnd[24];
-
-        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
-            return hall_resp_busy(req);
-        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
-        org = 1;
     }
     hall_val_set_bool(req->pool, ctx, "org_on", org);
     years_of(req, ctx, "years_org", "n", org_years);
@@ -959,24 +977,11 @@ apply_page(struct hall_req *req)
 }
 
 /* 打印申请表 (the kit's form) with the link to the 证书附页 */
-static int
-print_page(struct hall_req *req)
+static void
+print_more(struct hall_req *req, struct hall_val *ctx)
 {
-    struct hall_dbres *o = hall_flow_order(req);
-    struct hall_val *form, *ctx;
-    struct hall_partner p;
-
-    if (o == NULL)
-        return HALL_OK;
-    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
-        return HALL_OK;
-    form = hall_flow_form(req, o);
-    if (form == NULL)
-        return hall_resp_busy(req);
-    ctx = hall_flow_print_ctx(req, o, &p, form);
     hall_val_set_bool(req->pool, ctx, "seal_flow", 1);
     hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
-    return hall_resp_page(req, 200, "new_print", ctx);
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
@@ -1109,7 +1114,7 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/apply", apply_page, HALL_R_AUTH, NULL},
     /* parameters checked in the handler, with the fields: every error at once */
     {"POST", "/seal/apply", do_apply, HALL_R_AUTH, NULL},
-    {"GET", "/seal/print", print_page, HALL_R_AUTH, NULL},
+    {"GET", "/seal/print", hall_flow_print_page, HALL_R_AUTH, NULL},
     {"GET", "/seal/guide", guide_page, 0, NULL},
     {"GET", "/seal/usage", usage_page, 0, NULL},
     {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
@@ -1118,6 +1123,8 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/attachment", attachment, HALL_R_AUTH, id_params},
     {"POST", "/seal/impression", impression, HALL_R_AUTH | HALL_R_MULTIPART, NULL},
     {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
+    {"GET", "/seal/medium", seal_medium, HALL_R_AUTH, id_params},
+    {"GET", "/seal/seals", seals_page, HALL_R_AUTH, id_params},
     {"GET", "/seal/verify", verify_page, 0, NULL},
     {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
     {"GET", "/admin/seal", admin_seals, HALL_R_STAFF | R_OPERATOR, admin_seal_params},
@@ -1133,13 +1140,10 @@ static const struct hall_flow seal_flow = {
     .materials = seal_materials,
     .first_step = "guide",
     .tmpl_print = "new_print",
+    .print_more = print_more,
     .routes = seal_routes,
     .stmts = seal_stmts,
     .init = seal_init,
 };
 
-int
-main(int argc, char **argv)
-{
-    return hall_flow_main(argc, argv, &seal_flow);
-}
+HALL_FLOW_MAIN(seal_flow)

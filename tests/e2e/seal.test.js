@@ -3,7 +3,9 @@
  * 电子签章申请 in headless Chromium through nginx: 产品方案 → 电子签章 → 立即购买,
  * the agreements, the 流程指引 「已知悉」, 录入信息 with one 机构章, two 机构业务章
  * and one 机构个人章 (a 机构章 ×2 is refused on the page first), the printed
- * application form and the 证书附页 with the seal pictures, then the uploads.
+ * application form and the 证书附页 with the seal pictures, then the uploads;
+ * after production the operator revokes one seal and the applicant downloads
+ * the others from 我的电子印章.
  * axe checks every page; screenshots go to tests/e2e/artifacts/seal-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -220,4 +222,31 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         a11y.assertAllChecked(op);
         assert.deepEqual(problems, []);
         await opCtx.close();
+
+        /* the applicant: 业务单详情 → 电子印章, three seals to download, the
+         * revoked 个人章 listed without its files */
+        const mine = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN',
+            acceptDownloads: true });
+        await mine.addCookies([...c.jar].map(([name, value]) => ({
+            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        const me = await mine.newPage();
+        a11y.track(me);
+        me.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+        await me.goto(`${HALL}/center/order?id=${id}`);
+        await a11y.check(me, '业务单详情 of a seal order');
+        await Promise.all([me.waitForURL(/\/seal\/seals\?id=/), me.click('#seals')]);
+        await a11y.check(me, '我的电子印章');
+        await me.screenshot({ path: path.join(ARTIFACTS, 'seal-08-my-seals.png'), fullPage: true });
+        assert.equal(await me.locator('#seal-list tbody tr').count(), 4);
+        assert.equal(await me.locator('#seal-list .seseal-link').count(), 3);
+        assert.equal(await me.locator('#seal-list .medium-link').count(), 3);
+        await me.locator('#seal-list .seal-state', { hasText: '已注销' }).waitFor();
+        const [dl] = await Promise.all([me.waitForEvent('download'),
+            me.locator('#seal-list .medium-link').first().click()]);
+        assert.match(dl.suggestedFilename(), /\.p12$/);
+        const bytes = fs.readFileSync(await dl.path());
+        assert.equal(bytes[0], 0x30, 'a DER PKCS#12');
+        a11y.assertAllChecked(me);
+        assert.deepEqual(problems, []);
+        await mine.close();
     });

@@ -13,8 +13,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const { Client, HALL, applicant } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool } = require('./lib/pki');
+const { Client, HALL, applicant, freshPhone } = require('./lib/client');
+const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool, smsTo } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
@@ -182,10 +182,10 @@ const PRODUCED = {
     person_1_style: 'auto',
 };
 
-async function acceptedSealOrder(choices = PRODUCED) {
+async function acceptedSealOrder(choices = PRODUCED, fields = {}) {
     const c = await applicant();
     const key = await toApply(c);
-    const form = { ...orgForm(), ...choices, project: 'hall', submit_key: key };
+    const form = { ...orgForm(fields), ...choices, project: 'hall', submit_key: key };
     delete form.years;
     const r = await c.post('/seal/apply', form);
     assert.equal(r.status, 200, r.text);
@@ -349,6 +349,74 @@ test('production__each_business_and_person_seal_its_own_certificate__person_name
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id}`), '3');
 });
 
+async function medium(c, item) {
+    const r = await fetch(`${HALL}/seal/medium?id=${item}`,
+        { headers: { Cookie: c.cookieHeader(), Accept: 'application/json' } });
+    const body = Buffer.from(await r.arrayBuffer());
+    return { status: r.status, type: r.headers.get('content-type'), body,
+        json: r.status === 200 ? null : JSON.parse(body.toString()) };
+}
+
+test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_the_order_pin__owner_only', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder(PRODUCED, { agent_mobile: freshPhone('138') });
+    /* the order page leads to the seals; before production each is 待制作 */
+    const detail = await so.c.get(`/center/order?id=${so.id}`);
+    assert.match(detail.text, new RegExp(`href="[^"]*/seal/seals\\?id=${so.id}"`));
+    let page = await so.c.get(`/seal/seals?id=${so.id}`);
+    assert.equal(page.status, 200, page.text);
+    assert.equal((page.text.match(/待制作/g) || []).length, 3);
+    assert.doesNotMatch(page.text, /seal\/medium\?id=/);
+    const early = await medium(so.c, so.items.org_business);
+    assert.equal(early.status, 409);
+    assert.match(early.json.message, /尚未制作/);
+
+    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    const pin = (await smsTo(so.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    page = await so.c.get(`/seal/seals?id=${so.id}`);
+    assert.equal((page.text.match(/有效（至\d{4}-\d{2}-\d{2}）/g) || []).length, 3, page.text);
+    assert.match(page.text, /王五/);
+    for (const kind of ['org', 'org_business', 'org_person'])
+        assert.match(page.text, new RegExp(`/seal/medium\\?id=${so.items[kind]}"`), kind);
+
+    /* each seal's medium opens with the order's PIN and holds the certificate
+     * its SESeal lists: its own, or the order's 机构证书 for the 机构章 */
+    const dir = tmpdir();
+    for (const kind of ['org', 'org_business', 'org_person']) {
+        const m = await medium(so.c, so.items[kind]);
+        assert.equal(m.status, 200, kind);
+        assert.equal(m.type, 'application/x-pkcs12');
+        const p12 = path.join(dir, `${kind}.p12`), leaf = path.join(dir, `${kind}.pem`);
+        fs.writeFileSync(p12, m.body);
+        assert.notEqual(openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', 'pass:00000000']).status, 0,
+            `${kind}: a wrong PIN does not open it`);
+        assert.equal(openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`,
+            '-out', leaf]).status, 0, `${kind}: the PIN opens it`);
+        const serial = openssl(['x509', '-in', leaf, '-noout', '-serial']).stdout.trim().replace('serial=', '');
+        assert.equal(serial, psql(`SELECT cert_serial FROM seseals WHERE item_id = ${so.items[kind]}`), kind);
+    }
+    assert.equal(psql(`SELECT seal_item_id IS NULL FROM certificates WHERE serial =
+        (SELECT cert_serial FROM seseals WHERE item_id = ${so.items.org})`), 't');
+
+    /* someone else: neither the page nor a medium */
+    const other = await applicant();
+    assert.equal((await other.get(`/seal/seals?id=${so.id}`)).status, 404);
+    assert.equal((await medium(other, so.items.org_person)).status, 404);
+    assert.equal((await medium(so.c, 'x')).status, 400);
+
+    /* a revoked seal: listed 已注销, its files no longer offered or served */
+    const es = psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items.org_person}`);
+    const rv = await op.post('/admin/seal/revoke', { es_id: es, reason: '持章人离职' });
+    assert.equal(rv.status, 200, rv.text);
+    page = await so.c.get(`/seal/seals?id=${so.id}`);
+    assert.match(page.text, /已注销（\d{4}-\d{2}-\d{2}）/);
+    assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${so.items.org_person}"`));
+    const gone = await medium(so.c, so.items.org_person);
+    assert.equal(gone.status, 410);
+    assert.match(gone.json.message, /已注销/);
+    assert.equal((await download(so.c, so.items.org_person)).status, 410);
+});
+
 test('production__producer_killed_after_signing__seal_intents_reconciled__made_once_on_the_next_run', async () => {
     const op = await operator();
     const so = await acceptedSealOrder();
@@ -435,7 +503,7 @@ test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate
     assert.ok(v.body.result.problems.some((p) => /注销/.test(p)), JSON.stringify(v.body.result.problems));
     assert.equal(v.body.result.signers[0].state, 'revoked');
     /* and the owner can no longer download it */
-    assert.equal((await download(so.c, so.items.org_person)).status, 409);
+    assert.equal((await download(so.c, so.items.org_person)).status, 410);
     const after = await op.get(`/admin/seal?order=${orderNo}`);
     assert.match(after.text, /已注销[^<]*人员离职/);
 });
