@@ -131,14 +131,9 @@ static const struct hall_stmt flow_stmts[] = {
      * lock of that applicant, so parallel requests cannot pass it together */
     {"flow_user_lock",
      "SELECT pg_advisory_xact_lock(hashtextextended('hall-user:' || $1::text, 0))", 1},
-    {"flow_uploads_today",
-     "SELECT count(*) AS n FROM order_files f JOIN orders o ON o.id = f.order_id"
-     " WHERE o.user_id = $1 AND f.created_at > now() - interval '1 day'",
-     1},
-    {"flow_orders_today",
-     "SELECT count(*) AS n FROM orders WHERE user_id = $1"
-     " AND created_at > now() - interval '1 day'",
-     1},
+    /* the caps' counts of today (Beijing), kept by sql/031_daily_caps.sql */
+    {"flow_uploads_today", "SELECT user_today($1, 'uploads') AS n", 1},
+    {"flow_orders_today", "SELECT user_today($1, 'orders') AS n", 1},
     {"flow_file_insert",
      "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
