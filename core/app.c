@@ -494,6 +494,81 @@ usage(const char *argv0)
 }
 
 int
+hall_tool_start(int argc, char **argv, struct hall_app *app, void (*say_usage)(void),
+                const char **cmd)
+{
+    const char *conf_path = NULL, *errmsg, *name = app->mod->name;
+    char err[512];
+    int opt;
+
+    while ((opt = getopt(argc, argv, "c:h")) != -1) {
+        if (opt != 'c') {
+            say_usage();
+            return 2;
+        }
+        conf_path = optarg;
+    }
+    if (conf_path == NULL || optind >= argc) {
+        say_usage();
+        return 2;
+    }
+    *cmd = argv[optind];
+    if (hall_conf_load(&app->conf, conf_path, &errmsg) != HALL_OK) {
+        fprintf(stderr, "hall-%s: config: %s\n", name, errmsg);
+        return 1;
+    }
+    hall_log_init(name, HALL_LOG_WARN);
+    /* a wrong key file shows here, not later in a module */
+    if (hall_crypto_init(app->conf.key_file, err, sizeof(err)) != HALL_OK) {
+        fprintf(stderr, "hall-%s: %s\n", name, err);
+        return 1;
+    }
+    return 0;
+}
+
+struct hall_req *
+hall_tool_req(struct hall_app *app)
+{
+    struct hall_pool *pool;
+    struct hall_req *req;
+
+    if (hall_app_db_connect(app) != HALL_OK) {
+        fprintf(stderr, "hall-%s: cannot connect to the database (have the migrations run?)\n",
+                app->mod->name);
+        return NULL;
+    }
+    pool = hall_pool_create(8192);
+    req = hall_pcalloc(pool, sizeof(*req));
+    req->pool = pool;
+    req->app = app;
+    req->partner = "";
+    req->method = "CLI";
+    req->path = "";
+    req->request_id = app->mod->name;
+    return req;
+}
+
+void
+hall_master_signals(void (*term)(int), void (*chld)(int), sigset_t *old)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = chld;
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, old);
+}
+
+int
 hall_main(int argc, char **argv, const struct hall_module *mod)
 {
     static struct hall_app app;
@@ -503,8 +578,7 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     long workers = -1;
     int opt, sock, i;
     enum hall_log_level lvl = HALL_LOG_INFO;
-    struct sigaction sa;
-    sigset_t block, old;
+    sigset_t old;
     time_t last_spawn = 0;
     int quick_spawns = 0;
 
@@ -564,18 +638,7 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     }
     chmod(app.socket_path, 0666);
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_term_master;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_chld;
-    sigaction(SIGCHLD, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&block);
-    sigaddset(&block, SIGCHLD);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    hall_master_signals(on_term_master, on_chld, &old);
 
     if (hall_provider_slots_init(&app) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot map the provider slots\"");

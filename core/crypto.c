@@ -60,8 +60,8 @@ algs_fetch(void)
         abort();
 }
 
-static int
-hexval(int c)
+int
+hall_hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -77,7 +77,7 @@ hall_crypto_init(const char *key_file, char *err, size_t errlen)
 {
     unsigned char raw[64];
     char hex[200];
-    size_t n, i;
+    size_t n;
     FILE *f;
 
     f = fopen(key_file, "r");
@@ -93,14 +93,10 @@ hall_crypto_init(const char *key_file, char *err, size_t errlen)
         snprintf(err, errlen, "key_file %s must hold 128 hex characters", key_file);
         return HALL_ERR;
     }
-    for (i = 0; i < 64; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-
-        if (hi < 0 || lo < 0) {
-            snprintf(err, errlen, "key_file %s is not hex", key_file);
-            return HALL_ERR;
-        }
-        raw[i] = (unsigned char)(hi << 4 | lo);
+    hex[n] = '\0';
+    if (hall_unhex(hex, raw, sizeof(raw)) != HALL_OK) {
+        snprintf(err, errlen, "key_file %s is not hex", key_file);
+        return HALL_ERR;
     }
     memcpy(enc_key, raw, 32);
     memcpy(mac_key, raw + 32, 32);
@@ -385,15 +381,16 @@ hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n)
 #define SALT_LEN 16
 #define HASH_LEN 32
 
-static int
-unhex(const char *s, unsigned char *out, size_t n)
+int
+hall_unhex(const char *s, unsigned char *out, size_t n)
 {
     size_t i;
 
     if (strlen(s) != 2 * n)
         return HALL_ERR;
     for (i = 0; i < n; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = hall_hexval((unsigned char)s[2 * i]),
+            lo = hall_hexval((unsigned char)s[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return HALL_ERR;
@@ -425,8 +422,9 @@ hall_password_verify(const char *encoded, const char *password)
     if (encoded == NULL ||
         sscanf(encoded, "pbkdf2-sha256$%ld$%32[0-9a-f]$%64[0-9a-f]", &iterations, saltx, hashx) !=
             3 ||
-        iterations < 1000 || iterations > 10000000 || unhex(saltx, salt, SALT_LEN) != HALL_OK ||
-        unhex(hashx, want, HASH_LEN) != HALL_OK)
+        iterations < 1000 || iterations > 10000000 ||
+        hall_unhex(saltx, salt, SALT_LEN) != HALL_OK ||
+        hall_unhex(hashx, want, HASH_LEN) != HALL_OK)
         return HALL_ERR;
     if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof(salt), (int)iterations,
                           EVP_sha256(), sizeof(got), got) != 1)

@@ -8,6 +8,7 @@
 #ifndef HALL_H
 #define HALL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -211,6 +212,10 @@ void hall_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
 void hall_mac(const char *purpose, const void *p, size_t n, unsigned char out[32]);
 int hall_ct_equal(const void *a, const void *b, size_t n);
 char *hall_hex(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* a hexadecimal digit's value, -1 for any other character */
+int hall_hexval(int c);
+/* exactly 2n hexadecimal digits (either case) of s into n bytes; HALL_ERR otherwise */
+int hall_unhex(const char *s, unsigned char *out, size_t n);
 char *hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n);
 /* PBKDF2-HMAC-SHA256; encoded "pbkdf2-sha256$iter$salt$hash" */
 char *hall_password_hash(struct hall_pool *pool, const char *password, long iterations);
@@ -919,6 +924,26 @@ int hall_metrics_serve(struct hall_req *req, const char *what);
 extern const struct hall_stmt hall_metrics_stmts[];
 
 int hall_main(int argc, char **argv, const struct hall_module *mod);
+/* a command-line tool's start (hall-staff, hall-pkitool), app->mod set:
+ * "-c CONFIG COMMAND ARGS...", the configuration, the log and the keys;
+ * *cmd is argv[optind].  0 to go on, else the exit status (said) */
+int hall_tool_start(int argc, char **argv, struct hall_app *app, void (*usage)(void),
+                    const char **cmd);
+/* the tool's database connection and a request to run its statements
+ * with; NULL when the database cannot be reached (said) */
+struct hall_req *hall_tool_req(struct hall_app *app);
+/* a master process's signals: term for SIGTERM and SIGINT, chld for
+ * SIGCHLD, SIGPIPE ignored; the three blocked (the old mask in *old) until
+ * the master's sigsuspend */
+void hall_master_signals(void (*term)(int), void (*chld)(int), sigset_t *old);
+/* a module's whole main(): its struct hall_module <name>_module and
+ * hall_main, e.g. HALL_MODULE_MAIN(pay, pay_routes, pay_stmts, pay_init) */
+#define HALL_MODULE_MAIN(name, routes, stmts, init)                                                \
+    static const struct hall_module name##_module = {#name, routes, stmts, init};                  \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return hall_main(argc, argv, &name##_module);                                              \
+    }
 /* asset.c: 12 hex digits of SHA-256 over static_dir's files (names, contents) */
 int hall_asset_version(const char *dir, char *out, size_t outlen);
 /* connect (or reconnect) and prepare core + module statements; refuses

@@ -19,18 +19,6 @@ hall_req_id(const struct hall_req *req)
     return req != NULL ? req->request_id : NULL;
 }
 
-static int
-hexdig(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* NULL for a bad %-escape or an encoded NUL: both are malformed input */
 char *
 hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen)
@@ -46,8 +34,8 @@ hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outle
 
             if (i + 2 >= len)
                 return NULL;
-            hi = hexdig((unsigned char)s[i + 1]);
-            lo = hexdig((unsigned char)s[i + 2]);
+            hi = hall_hexval((unsigned char)s[i + 1]);
+            lo = hall_hexval((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return NULL;
             *o++ = (char)(hi << 4 | lo);

@@ -642,15 +642,4 @@ static const struct hall_route account_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module account_module = {
-    "account",
-    account_routes,
-    account_stmts,
-    NULL,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &account_module);
-}
+HALL_MODULE_MAIN(account, account_routes, account_stmts, NULL)

@@ -1378,15 +1378,4 @@ static const struct hall_route admin_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module admin_module = {
-    "admin",
-    admin_routes,
-    admin_stmts,
-    NULL,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &admin_module);
-}
+HALL_MODULE_MAIN(admin, admin_routes, admin_stmts, NULL)

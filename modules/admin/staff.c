@@ -184,48 +184,18 @@ main(int argc, char **argv)
 {
     static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL};
     static struct hall_app app;
-    const char *conf_path = NULL, *errmsg, *cmd;
-    struct hall_pool *pool;
+    const char *cmd;
     struct hall_req *req;
-    char err[512];
-    int opt, rc = 2;
+    int rc;
 
-    while ((opt = getopt(argc, argv, "c:h")) != -1) {
-        if (opt == 'c') {
-            conf_path = optarg;
-        } else {
-            usage();
-            return 2;
-        }
-    }
-    if (conf_path == NULL || optind >= argc) {
-        usage();
-        return 2;
-    }
-    cmd = argv[optind];
     app.mod = &mod;
-    if (hall_conf_load(&app.conf, conf_path, &errmsg) != HALL_OK) {
-        fprintf(stderr, "hall-staff: config: %s\n", errmsg);
+    rc = hall_tool_start(argc, argv, &app, usage, &cmd);
+    if (rc != 0)
+        return rc;
+    req = hall_tool_req(&app);
+    if (req == NULL)
         return 1;
-    }
-    hall_log_init("staff", HALL_LOG_WARN);
-    /* the audit row's detail and nothing else needs the keys; load them
-     * anyway so that a wrong key file shows here and not in a module */
-    if (hall_crypto_init(app.conf.key_file, err, sizeof(err)) != HALL_OK) {
-        fprintf(stderr, "hall-staff: %s\n", err);
-        return 1;
-    }
-    if (hall_app_db_connect(&app) != HALL_OK) {
-        fprintf(stderr, "hall-staff: cannot connect to the database (have the migrations run?)\n");
-        return 1;
-    }
-    pool = hall_pool_create(8192);
-    req = hall_pcalloc(pool, sizeof(*req));
-    req->pool = pool;
-    req->app = &app;
-    req->partner = "";
-    req->method = "CLI";
-    req->path = "";
+    rc = 2;
     if (strcmp(cmd, "add") == 0 && argc - optind == 4) {
         if (!login_ok(argv[optind + 1])) {
             fprintf(stderr, "hall-staff: bad login '%s' (a-z first, then a-z 0-9 _ . -, 2-32)\n",
@@ -244,7 +214,7 @@ main(int argc, char **argv)
         fprintf(stderr, "hall-staff: database error, SQLSTATE %s\n", hall_db_sqlstate(req));
     if (req->in_tx)
         hall_db_rollback(req);
-    hall_pool_destroy(pool);
+    hall_pool_destroy(req->pool);
     hall_conf_free(&app.conf);
     return rc;
 }

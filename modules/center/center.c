@@ -608,15 +608,4 @@ static const struct hall_route center_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module center_module = {
-    "center",
-    center_routes,
-    center_stmts,
-    NULL,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &center_module);
-}
+HALL_MODULE_MAIN(center, center_routes, center_stmts, NULL)

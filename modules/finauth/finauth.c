@@ -458,15 +458,4 @@ static const struct hall_route finauth_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module finauth_module = {
-    "finauth",
-    finauth_routes,
-    finauth_stmts,
-    NULL,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &finauth_module);
-}
+HALL_MODULE_MAIN(finauth, finauth_routes, finauth_stmts, NULL)

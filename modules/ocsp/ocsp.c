@@ -106,15 +106,4 @@ static const struct hall_route ocsp_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module ocsp_module = {
-    "ocsp",
-    ocsp_routes,
-    ocsp_stmts,
-    ocsp_init,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &ocsp_module);
-}
+HALL_MODULE_MAIN(ocsp, ocsp_routes, ocsp_stmts, ocsp_init)

@@ -848,8 +848,7 @@ main(int argc, char **argv)
     static const char *pid_lane[MAX_WORKERS];
     const char *conf_path = NULL, *errmsg;
     char err[512];
-    struct sigaction sa;
-    sigset_t block, old;
+    sigset_t old;
     size_t l;
     int opt, i, n = 0;
     time_t last_spawn = 0;
@@ -880,18 +879,7 @@ main(int argc, char **argv)
     else
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no CA work: %s\"", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_chld;
-    sigaction(SIGCHLD, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&block);
-    sigaddset(&block, SIGCHLD);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    hall_master_signals(on_term, on_chld, &old);
 
     for (l = 0; l < N_LANES; l++)
         for (i = 0; i < app.conf.outbox_lane_workers; i++) {

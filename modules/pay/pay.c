@@ -541,33 +541,13 @@ refuse(struct hall_req *req, const char *field, const char *why, enum hall_msg_c
 }
 
 static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int
 signature_ok(struct hall_req *req)
 {
     const char *sig = hall_req_env(req, "HTTP_X_SANDBOX_SIGNATURE");
     unsigned char want[32], got[32];
-    int i;
 
-    if (sig == NULL || strlen(sig) != 64 || req->raw_body == NULL)
+    if (sig == NULL || req->raw_body == NULL || hall_unhex(sig, got, sizeof(got)) != HALL_OK)
         return 0;
-    for (i = 0; i < 32; i++) {
-        int hi = hexval((unsigned char)sig[2 * i]), lo = hexval((unsigned char)sig[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return 0;
-        got[i] = (unsigned char)(hi << 4 | lo);
-    }
     hall_hmac_sha256(pay_secret, pay_secret_len, req->raw_body, req->raw_len, want);
     return hall_ct_equal(want, got, sizeof(want));
 }
@@ -857,15 +837,4 @@ static const struct hall_route pay_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module pay_module = {
-    "pay",
-    pay_routes,
-    pay_stmts,
-    pay_init,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &pay_module);
-}
+HALL_MODULE_MAIN(pay, pay_routes, pay_stmts, pay_init)

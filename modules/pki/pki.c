@@ -617,15 +617,4 @@ static const struct hall_route pki_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module pki_module = {
-    "pki",
-    pki_routes,
-    pki_stmts,
-    pki_init,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &pki_module);
-}
+HALL_MODULE_MAIN(pki, pki_routes, pki_stmts, pki_init)

@@ -76,49 +76,24 @@ main(int argc, char **argv)
 {
     static const struct hall_module mod = {"pkitool", NULL, tool_stmts, NULL};
     static struct hall_app app;
-    const char *conf_path = NULL, *errmsg, *cmd, *msg;
-    struct hall_pool *pool;
+    const char *cmd, *msg;
     struct hall_req *req;
     char err[512];
-    int opt, rc = 2, i, n;
+    int rc, i, n;
     const char *name, *alg, *pem;
 
-    while ((opt = getopt(argc, argv, "c:h")) != -1) {
-        if (opt == 'c') {
-            conf_path = optarg;
-        } else {
-            usage();
-            return 2;
-        }
-    }
-    if (conf_path == NULL || optind >= argc) {
-        usage();
-        return 2;
-    }
-    cmd = argv[optind];
     app.mod = &mod;
-    if (hall_conf_load(&app.conf, conf_path, &errmsg) != HALL_OK) {
-        fprintf(stderr, "hall-pkitool: config: %s\n", errmsg);
-        return 1;
-    }
-    hall_log_init("pkitool", HALL_LOG_WARN);
-    if (hall_crypto_init(app.conf.key_file, err, sizeof(err)) != HALL_OK ||
-        hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
+    rc = hall_tool_start(argc, argv, &app, usage, &cmd);
+    if (rc != 0)
+        return rc;
+    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
         fprintf(stderr, "hall-pkitool: %s\n", err);
         return 1;
     }
-    if (hall_app_db_connect(&app) != HALL_OK) {
-        fprintf(stderr, "hall-pkitool: cannot connect to the database\n");
+    req = hall_tool_req(&app);
+    if (req == NULL)
         return 1;
-    }
-    pool = hall_pool_create(8192);
-    req = hall_pcalloc(pool, sizeof(*req));
-    req->pool = pool;
-    req->app = &app;
-    req->partner = "";
-    req->method = "CLI";
-    req->path = "";
-    req->request_id = "pkitool";
+    rc = 2;
     if (strcmp(cmd, "issue") == 0 && argc - optind > 2) {
         rc = issue_many(req, argc - optind - 1, argv + optind + 1);
     } else if (strcmp(cmd, "issue") == 0 && argc - optind == 2) {
@@ -147,7 +122,7 @@ main(int argc, char **argv)
     }
     if (req->in_tx)
         hall_db_rollback(req);
-    hall_pool_destroy(pool);
+    hall_pool_destroy(req->pool);
     hall_conf_free(&app.conf);
     return rc;
 }

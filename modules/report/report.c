@@ -761,15 +761,4 @@ static const struct hall_route report_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const struct hall_module report_module = {
-    "report",
-    report_routes,
-    report_stmts,
-    NULL,
-};
-
-int
-main(int argc, char **argv)
-{
-    return hall_main(argc, argv, &report_module);
-}
+HALL_MODULE_MAIN(report, report_routes, report_stmts, NULL)
