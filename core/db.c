@@ -21,7 +21,8 @@ static const struct hall_stmt core_stmts[] = {
     /* a plain primary-key read; the refresh is a separate UPDATE, sent only
      * when the last one is more than a minute old (hall_session_load) */
     {"session_get",
-     "SELECT user_id, partner_code, last_seen < now() - interval '60 seconds' FROM sessions"
+     "SELECT user_id, partner_code, last_seen < now() - interval '60 seconds' AS stale"
+     " FROM sessions"
      " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()",
      1},
     {"session_touch",
@@ -48,8 +49,9 @@ static const struct hall_stmt core_stmts[] = {
      0},
     {"sms_lock", "SELECT pg_advisory_xact_lock(hashtextextended(encode($1::bytea, 'hex'), 7))", 1},
     {"sms_counts",
-     "SELECT count(*) FILTER (WHERE created_at > now() - make_interval(secs => $2::int)),"
-     " count(*) FROM sms_codes WHERE phone_idx = $1 AND created_at > now() - interval '1 day'",
+     "SELECT count(*) FILTER (WHERE created_at > now() - make_interval(secs => $2::int))"
+     " AS recent, count(*) AS today FROM sms_codes WHERE phone_idx = $1"
+     " AND created_at > now() - interval '1 day'",
      2},
     {"sms_supersede",
      "UPDATE sms_codes SET used_at = now() WHERE phone_idx = $1 AND purpose = $2 AND used_at IS "
@@ -60,7 +62,7 @@ static const struct hall_stmt core_stmts[] = {
      " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int)) RETURNING id",
      4},
     {"sms_latest",
-     "SELECT id, code_hash, tries, expires_at > now() FROM sms_codes"
+     "SELECT id, code_hash, tries, expires_at > now() AS live FROM sms_codes"
      " WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1 FOR "
      "UPDATE",
      2},

@@ -57,7 +57,7 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     res = hall_db_exec(req, "finauth_product", HALL_I64(order_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
-    pin = strcmp(hall_dbres_get(res, 0, 0), "t") == 0;
+    pin = hall_dbres_bool(res, 0, "pin_by_memo");
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
     hall_finauth_code_mac(order_id, code, mac);
     /* a PIN is needed again to make the medium (core/pki.c): kept encrypted
@@ -68,7 +68,7 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
                        HALL_BIN(mac, sizeof(mac)), pin ? HALL_BIN(pin_enc, pin_len) : HALL_NULLP);
     if (res == NULL)
         return HALL_ERR;
-    attempt = hall_dbres_i64(res, 0, 0);
+    attempt = hall_dbres_int(res, 0, "id");
     payload = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, payload, "order_id", order_id);
     hall_val_set_int(req->pool, payload, "attempt_id", attempt);

@@ -27,7 +27,8 @@ const struct hall_stmt hall_identity_stmts[] = {
      3},
     /* what the PC page shows: a pass, else the live check the phone used last */
     {"identity_latest",
-     "SELECT status, coalesce(message, ''), expires_at > now() FROM identity_checks"
+     "SELECT status, coalesce(message, '') AS message, expires_at > now() AS live"
+     " FROM identity_checks"
      " WHERE order_id = $1 AND who = $2 ORDER BY status = 'passed' DESC,"
      " (status <> 'failed' AND expires_at > now()) DESC, updated_at DESC, id DESC LIMIT 1",
      2},
@@ -79,9 +80,9 @@ hall_identity_status(struct hall_req *req, int64_t order_id, const char *who, co
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) > 0) {
-        *status = hall_dbres_get(res, 0, 0);
-        *message = hall_dbres_get(res, 0, 1);
-        if (strcmp(hall_dbres_get(res, 0, 2), "t") != 0 && strcmp(*status, "passed") != 0) {
+        *status = hall_dbres_str(res, 0, "status");
+        *message = hall_dbres_str(res, 0, "message");
+        if (!hall_dbres_bool(res, 0, "live") && strcmp(*status, "passed") != 0) {
             *status = "expired";
             *message = hall_msgs[HALL_M_IDENTITY_QR_EXPIRED].text;
         }

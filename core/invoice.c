@@ -68,19 +68,19 @@ hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag)
     res = hall_db_exec(req, "invoice_notify_get", HALL_I64(order_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
-    form = hall_dbres_pii_json(req, res, 0, 2);
+    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL)
         return HALL_ERR;
-    person = strcmp(hall_dbres_get(res, 0, 0), "person") == 0;
+    person = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0;
     /* the agent for organisations, the applicant for natural persons */
     phone = form_str(form, person ? "app_mobile" : "agent_mobile");
     email = form_str(form, person ? "app_email" : "agent_email");
     if (*email == '\0')
         email = form_str(form, "app_email");
-    biz = hall_psprintf(req->pool, "%s%s", hall_dbres_get(res, 0, 3),
-                        business_sms(hall_dbres_get(res, 0, 1)));
-    no = hall_dbres_get(res, 0, 4);
-    url = hall_dbres_get(res, 0, 5);
+    biz = hall_psprintf(req->pool, "%s%s", hall_dbres_str(res, 0, "sms_business_name"),
+                        business_sms(hall_dbres_str(res, 0, "business_type")));
+    no = hall_dbres_str(res, 0, "invoice_no");
+    url = hall_dbres_str(res, 0, "url");
     if (strlen(phone) == 11 && strspn(phone, "0123456789") == 11) {
         sms = hall_val_obj(req->pool);
         hall_val_set_str(req->pool, sms, "phone", phone);

@@ -321,11 +321,13 @@ module_metrics(struct hall_req *req, struct hall_buf *out)
 const struct hall_stmt hall_metrics_stmts[] = {
     /* pending rows only: the partial index outbox_due holds exactly those */
     {"metrics_outbox",
-     "SELECT kind, count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8,"
-     " coalesce(max(attempts), 0) FROM outbox WHERE status = 'pending' GROUP BY kind ORDER BY kind",
+     "SELECT kind, count(*) AS pending,"
+     " coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age_s,"
+     " coalesce(max(attempts), 0) AS max_attempts FROM outbox WHERE status = 'pending'"
+     " GROUP BY kind ORDER BY kind",
      0},
-    {"metrics_outbox_dead", "SELECT kind, count(*) FROM outbox WHERE status = 'dead' GROUP BY kind",
-     0},
+    {"metrics_outbox_dead",
+     "SELECT kind, count(*) AS dead FROM outbox WHERE status = 'dead' GROUP BY kind", 0},
     {NULL, NULL, 0},
 };
 
@@ -346,26 +348,27 @@ outbox_metrics(struct hall_req *req, struct hall_buf *out)
                          "(provider).\n# TYPE hall_outbox_pending gauge\n");
     for (i = 0; i < n; i++)
         hall_buf_addstr(out, hall_psprintf(req->pool, "hall_outbox_pending{kind=\"%s\"} %s\n",
-                                           label(req, hall_dbres_get(res, i, 0)),
-                                           hall_dbres_get(res, i, 1)));
+                                           label(req, hall_dbres_str(res, i, "kind")),
+                                           hall_dbres_str(res, i, "pending")));
     hall_buf_addstr(out, "# HELP hall_outbox_oldest_age_seconds Age of the oldest undelivered "
                          "job, by kind.\n# TYPE hall_outbox_oldest_age_seconds gauge\n");
     for (i = 0; i < n; i++)
-        hall_buf_addstr(
-            out, hall_psprintf(req->pool, "hall_outbox_oldest_age_seconds{kind=\"%s\"} %s\n",
-                               label(req, hall_dbres_get(res, i, 0)), hall_dbres_get(res, i, 2)));
+        hall_buf_addstr(out,
+                        hall_psprintf(req->pool, "hall_outbox_oldest_age_seconds{kind=\"%s\"} %s\n",
+                                      label(req, hall_dbres_str(res, i, "kind")),
+                                      hall_dbres_str(res, i, "oldest_age_s")));
     hall_buf_addstr(out, "# HELP hall_outbox_max_attempts Most attempts among the undelivered "
                          "jobs, by kind.\n# TYPE hall_outbox_max_attempts gauge\n");
     for (i = 0; i < n; i++)
         hall_buf_addstr(out, hall_psprintf(req->pool, "hall_outbox_max_attempts{kind=\"%s\"} %s\n",
-                                           label(req, hall_dbres_get(res, i, 0)),
-                                           hall_dbres_get(res, i, 3)));
+                                           label(req, hall_dbres_str(res, i, "kind")),
+                                           hall_dbres_str(res, i, "max_attempts")));
     hall_buf_addstr(out, "# HELP hall_outbox_dead Jobs given up after their last attempt, by "
                          "kind.\n# TYPE hall_outbox_dead gauge\n");
     for (i = 0; i < hall_dbres_rows(dead); i++)
         hall_buf_addstr(out, hall_psprintf(req->pool, "hall_outbox_dead{kind=\"%s\"} %s\n",
-                                           label(req, hall_dbres_get(dead, i, 0)),
-                                           hall_dbres_get(dead, i, 1)));
+                                           label(req, hall_dbres_str(dead, i, "kind")),
+                                           hall_dbres_str(dead, i, "dead")));
     return HALL_OK;
 }
 

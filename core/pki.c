@@ -103,9 +103,10 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_order_lock",
      "SELECT o.status, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
-     "  ORDER BY paid_at DESC LIMIT 1),"
+     "  ORDER BY paid_at DESC LIMIT 1) AS method,"
      /* 介质遗失补办 (core/reissue.c): the replaced certificate's subject and end */
-     " old.subject_cn, old.subject_org, coalesce(extract(epoch FROM old.not_after)::bigint, 0)"
+     " old.subject_cn, old.subject_org,"
+     " coalesce(extract(epoch FROM old.not_after)::bigint, 0) AS old_not_after_epoch"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
      1},
@@ -118,8 +119,9 @@ const struct hall_stmt hall_pki_stmts[] = {
      " not_after) VALUES ($1, $2, $3, $4, $5, date_trunc('second', now()),"
      " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
      " ELSE date_trunc('second', now()) + make_interval(years => $6::int) END)"
-     " ON CONFLICT DO NOTHING RETURNING extract(epoch FROM not_before)::bigint,"
-     " extract(epoch FROM not_after)::bigint",
+     " ON CONFLICT DO NOTHING RETURNING"
+     " extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
      7},
     {"pki_store",
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
@@ -144,12 +146,13 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_lock", "SELECT pg_advisory_xact_lock(hashtext('hall-crl:' || $1))", 1},
     {"pki_crl_state",
      "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
-     "bigint, coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
-     " true) FROM pki_crls c WHERE c.ca = $1",
+     "bigint AS next_update_in_s,"
+     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1), true)"
+     " AS covers_latest FROM pki_crls c WHERE c.ca = $1",
      1},
     {"pki_crl_entries",
-     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revoke_reason FROM certificates"
-     " WHERE ca = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
+     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint AS revoked_epoch, revoke_reason"
+     " FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
      1},
     {"pki_crl_store",
      "INSERT INTO pki_crls (ca, number, this_update, next_update, covers, der)"
@@ -669,29 +672,31 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         rc = HALL_ORDER_CONFLICT;
         goto out;
     }
-    if (strcmp(hall_dbres_get(res, 0, 0), "accepted") != 0) {
-        const char *label = hall_order_label(hall_dbres_get(res, 0, 0));
+    if (strcmp(hall_dbres_str(res, 0, "status"), "accepted") != 0) {
+        const char *label = hall_order_label(hall_dbres_str(res, 0, "status"));
 
         *msg = hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能制作证书",
-                             label != NULL ? label : hall_dbres_get(res, 0, 0));
+                             label != NULL ? label : hall_dbres_str(res, 0, "status"));
         rc = HALL_ORDER_CONFLICT;
         goto out;
     }
-    cert_type = hall_dbres_get(res, 0, 1);
-    years = (int)hall_dbres_i64(res, 0, 2);
-    ca = ca_find(hall_dbres_get(res, 0, 4));
-    method = hall_dbres_isnull(res, 0, 6) ? "" : hall_dbres_get(res, 0, 6);
-    form = hall_dbres_pii_json(req, res, 0, 3);
+    cert_type = hall_dbres_str(res, 0, "cert_type");
+    years = (int)hall_dbres_int(res, 0, "years");
+    ca = ca_find(hall_dbres_str(res, 0, "ca"));
+    method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
+    if (method == NULL)
+        method = "";
+    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
     if (ca == NULL || form == NULL || form->type != HALL_V_OBJ) {
         hall_err(req, "msg=\"pki: order unreadable\" order=%lld", (long long)order_id);
         goto out;
     }
-    subject_of(cert_type, form, hall_dbres_get(res, 0, 5), &s);
-    if (!hall_dbres_isnull(res, 0, 7)) {
+    subject_of(cert_type, form, hall_dbres_str(res, 0, "subject"), &s);
+    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
         /* a reissue: the same subject, valid until the old one would have been */
-        s.cn = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 7));
-        s.org = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 8));
-        until = hall_dbres_i64(res, 0, 9);
+        s.cn = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "subject_cn"));
+        s.org = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "subject_org"));
+        until = hall_dbres_int(res, 0, "old_not_after_epoch");
     }
     if (*s.cn == '\0') {
         *msg = "业务单缺少证书主题（机构名称或姓名）";
@@ -702,7 +707,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     if (res == NULL)
         goto out;
     if (hall_dbres_rows(res) > 0) {
-        *msg = strcmp(hall_dbres_get(res, 0, 1), "intent") == 0
+        *msg = strcmp(hall_dbres_str(res, 0, "state"), "intent") == 0
                    ? "该业务单的证书正在制作中，请稍后刷新"
                    : "该业务单的证书已制作";
         rc = HALL_ORDER_CONFLICT;
@@ -720,8 +725,8 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     }
     if (i == 5)
         goto out;
-    nb = (time_t)hall_dbres_i64(res, 0, 0);
-    na = (time_t)hall_dbres_i64(res, 0, 1);
+    nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
+    na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
     if (hall_audit(req, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK)
         goto out;
     /* a seal order's seals: their certificates' intents (core/sealprod.c) */
@@ -758,7 +763,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
             goto out;
         if (hall_dbres_rows(res) > 0) {
             size_t l;
-            unsigned char *e = hall_dbres_bytea(req, res, 0, 0, &l);
+            unsigned char *e = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "pin_enc"), &l);
 
             pin = e != NULL ? hall_pii_decrypt(req->pool, e, l) : NULL;
             if (pin == NULL) {
@@ -898,10 +903,10 @@ hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char
     if (hall_dbres_rows(res) == 0)
         return HALL_ORDER_CONFLICT;
     sleep_until_ms(held + OCSP_HOLD_MS);
-    *ca_name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
+    *ca_name = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "ca"));
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "reason", hall_pki_reason_name(reason));
-    hall_val_set_str(req->pool, detail, "order_id", hall_dbres_get(res, 0, 1));
+    hall_val_set_str(req->pool, detail, "order_id", hall_dbres_str(res, 0, "order_id"));
     return hall_audit(req, actor, "certificate", serial, "revoke", "issued", "revoked", detail);
 }
 
@@ -949,7 +954,7 @@ crl_make(struct hall_req *req, struct pki_ca *ca, const struct hall_dbres *rows,
     X509V3_CTX v3;
     X509_EXTENSION *aki = NULL;
     unsigned char *out = NULL, *q;
-    int i, n;
+    int i, n, c_serial, c_at, c_reason;
 
     if (crl == NULL || t1 == NULL || t2 == NULL || num == NULL)
         goto out;
@@ -957,9 +962,12 @@ crl_make(struct hall_req *req, struct pki_ca *ca, const struct hall_dbres *rows,
         X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) != 1 ||
         X509_CRL_set1_lastUpdate(crl, t1) != 1 || X509_CRL_set1_nextUpdate(crl, t2) != 1)
         goto out;
+    c_serial = hall_dbres_col(rows, "serial");
+    c_at = hall_dbres_col(rows, "revoked_epoch");
+    c_reason = hall_dbres_col(rows, "revoke_reason");
     for (i = 0; i < hall_dbres_rows(rows); i++)
-        if (crl_add(crl, hall_dbres_get(rows, i, 0), (time_t)hall_dbres_i64(rows, i, 1),
-                    (int)hall_dbres_i64(rows, i, 2)) != HALL_OK)
+        if (crl_add(crl, hall_dbres_get(rows, i, c_serial), (time_t)hall_dbres_i64(rows, i, c_at),
+                    (int)hall_dbres_i64(rows, i, c_reason)) != HALL_OK)
             goto out;
     if (ASN1_INTEGER_set_int64(num, number) != 1 ||
         X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)
@@ -1009,9 +1017,9 @@ hall_pki_crl_refresh(struct hall_req *req, const char *ca_name, int force)
     if (st == NULL)
         goto out;
     if (hall_dbres_rows(st) > 0) {
-        number = hall_dbres_i64(st, 0, 0) + 1;
-        if (!force && hall_dbres_i64(st, 0, 1) > CRL_REFRESH_S &&
-            strcmp(hall_dbres_get(st, 0, 2), "t") == 0) {
+        number = hall_dbres_int(st, 0, "number") + 1;
+        if (!force && hall_dbres_int(st, 0, "next_update_in_s") > CRL_REFRESH_S &&
+            hall_dbres_bool(st, 0, "covers_latest")) {
             rc = hall_db_commit(req);
             goto out;
         }
@@ -1044,14 +1052,14 @@ hall_pki_crl_get(struct hall_req *req, const char *ca_name, size_t *len)
 
     if (res == NULL || hall_dbres_rows(res) == 0)
         return NULL;
-    return hall_dbres_bytea(req, res, 0, 0, len);
+    return hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "der"), len);
 }
 
 int
 hall_pki_reconcile(struct hall_req *req, long min_age_s)
 {
     struct hall_dbres *res;
-    int i, n, seen[4] = {0, 0, 0, 0};
+    int i, n, c_serial, c_ca, c_order, seen[4] = {0, 0, 0, 0};
     struct pki_ca *ca;
 
     if (hall_db_begin(req) != HALL_OK)
@@ -1060,23 +1068,26 @@ hall_pki_reconcile(struct hall_req *req, long min_age_s)
     if (res == NULL)
         goto fail;
     n = hall_dbres_rows(res);
+    c_serial = hall_dbres_col(res, "serial");
+    c_ca = hall_dbres_col(res, "ca");
+    c_order = hall_dbres_col(res, "order_id");
     for (i = 0; i < n; i++) {
         struct hall_val *d = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, d, "reason", "superseded");
-        hall_val_set_str(req->pool, d, "order_id", hall_dbres_get(res, i, 2));
-        if (hall_audit(req, "pki:reconcile", "certificate", hall_dbres_get(res, i, 0), "void",
-                       "intent", "void", d) != HALL_OK)
+        hall_val_set_str(req->pool, d, "order_id", hall_dbres_get(res, i, c_order));
+        if (hall_audit(req, "pki:reconcile", "certificate", hall_dbres_get(res, i, c_serial),
+                       "void", "intent", "void", d) != HALL_OK)
             goto fail;
         for (ca = cas; ca->name != NULL; ca++)
-            if (strcmp(ca->name, hall_dbres_get(res, i, 1)) == 0)
+            if (strcmp(ca->name, hall_dbres_get(res, i, c_ca)) == 0)
                 seen[ca - cas] = 1;
     }
     if (hall_db_commit(req) != HALL_OK)
         goto fail;
     for (i = 0; i < n; i++)
         hall_warn(req, "msg=\"pki: dead intent voided\" serial=%s order=%s",
-                  hall_dbres_get(res, i, 0), hall_dbres_get(res, i, 2));
+                  hall_dbres_get(res, i, c_serial), hall_dbres_get(res, i, c_order));
     for (ca = cas; ca->name != NULL; ca++)
         if (seen[ca - cas])
             hall_pki_crl_refresh(req, ca->name, 1);
@@ -1100,7 +1111,7 @@ hall_pki_tick(struct hall_req *req)
         hall_pki_crl_refresh(req, ca->name, 0);
     res = hall_db_exec(req, "pki_auto_next");
     if (res != NULL && hall_dbres_rows(res) > 0)
-        return hall_pki_issue(req, hall_dbres_i64(res, 0, 0), "pki:auto", &msg) == HALL_OK;
+        return hall_pki_issue(req, hall_dbres_int(res, 0, "id"), "pki:auto", &msg) == HALL_OK;
     return 0;
 }
 
@@ -1234,13 +1245,13 @@ ocsp_status_get(struct hall_req *req, const struct pki_ca *ca, const char *hex, 
     *rev_at = 0;
     if (hall_dbres_rows(res) == 0)
         return HALL_OK; /* never issued: not kept, it may be issued in a moment */
-    dbst = hall_dbres_get(res, 0, 0);
+    dbst = hall_dbres_str(res, 0, "o_state");
     if (strcmp(dbst, "issued") == 0) {
         *status = V_OCSP_CERTSTATUS_GOOD;
     } else if (strcmp(dbst, "revoked") == 0 || strcmp(dbst, "void") == 0) {
         *status = V_OCSP_CERTSTATUS_REVOKED;
-        *reason = (int)hall_dbres_i64(res, 0, 2);
-        *rev_at = hall_dbres_i64(res, 0, 1);
+        *reason = (int)hall_dbres_int(res, 0, "o_reason");
+        *rev_at = hall_dbres_int(res, 0, "o_revoked");
     } else {
         return HALL_OK; /* an intent: unknown, not kept */
     }

@@ -22,20 +22,20 @@
 const struct hall_stmt hall_reissue_stmts[] = {
     {"reissue_cert",
      "SELECT c.serial, c.state, c.subject_org, c.subject_cn, o.cert_type,"
-     " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
-     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
-     " c.not_after < now(), o.user_id = $2, o.id,"
+     " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
+     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " c.not_after < now() AS expired, o.user_id = $2 AS own, o.id AS order_id,"
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> coalesce($3, 0)"
      /* the same form again (sent twice at once): the save answers its order */
-     "  AND ($4::text IS NULL OR r.user_id <> $2 OR r.submit_key IS DISTINCT FROM $4))"
+     "  AND ($4::text IS NULL OR r.user_id <> $2 OR r.submit_key IS DISTINCT FROM $4)) AS pending"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
      /* a seal's own certificate (sql/027) is not a medium to reissue */
      " WHERE c.serial = $1 AND c.state <> 'intent' AND c.seal_item_id IS NULL",
      4},
     /* the approving transaction holds the order; this holds the certificate */
     {"reissue_old_lock",
-     "SELECT o.reissue_of, c.state, c.not_after < now(), co.user_id = o.user_id"
+     "SELECT o.reissue_of, c.state, c.not_after < now() AS expired, co.user_id = o.user_id AS own"
      " FROM orders o JOIN certificates c ON c.serial = o.reissue_of"
      " JOIN orders co ON co.id = c.order_id"
      " WHERE o.id = $1 AND o.business_type = 'reissue' FOR UPDATE OF c",
@@ -73,32 +73,32 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
         c->why = hall_msgs[HALL_M_SERIAL_UNKNOWN].text;
         return HALL_OK;
     }
-    expired = strcmp(hall_dbres_get(res, 0, 7), "t") == 0;
-    revoked = strcmp(hall_dbres_get(res, 0, 1), "issued") != 0;
-    c->serial = hall_dbres_get(res, 0, 0);
+    expired = hall_dbres_bool(res, 0, "expired");
+    revoked = strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0;
+    c->serial = hall_dbres_str(res, 0, "serial");
     c->status = revoked ? "revoked" : (expired ? "expired" : "good");
     c->status_label = revoked ? "已吊销" : (expired ? "已过期" : "有效");
-    c->org = hall_dbres_get(res, 0, 2);
-    c->not_before = hall_dbres_get(res, 0, 5);
-    c->not_after = hall_dbres_get(res, 0, 6);
-    c->own = strcmp(hall_dbres_get(res, 0, 8), "t") == 0;
+    c->org = hall_dbres_str(res, 0, "subject_org");
+    c->not_before = hall_dbres_str(res, 0, "not_before");
+    c->not_after = hall_dbres_str(res, 0, "not_after");
+    c->own = hall_dbres_bool(res, 0, "own");
     if (!c->own) {
         /* what /pki/lookup shows anyway, and not a word more */
         c->result = HALL_REISSUE_FOREIGN;
         c->why = hall_msgs[HALL_M_SERIAL_FOREIGN].text;
         return HALL_OK;
     }
-    c->cn = hall_dbres_get(res, 0, 3);
-    c->cert_type = hall_dbres_get(res, 0, 4);
+    c->cn = hall_dbres_str(res, 0, "subject_cn");
+    c->cert_type = hall_dbres_str(res, 0, "cert_type");
     c->cert_type_label = hall_cert_type_label(c->cert_type);
-    c->order_id = hall_dbres_i64(res, 0, 9);
+    c->order_id = hall_dbres_int(res, 0, "order_id");
     if (revoked) {
         c->result = HALL_REISSUE_REVOKED;
         c->why = hall_msgs[HALL_M_SERIAL_REVOKED].text;
     } else if (expired) {
         c->result = HALL_REISSUE_EXPIRED;
         c->why = hall_msgs[HALL_M_SERIAL_EXPIRED].text;
-    } else if (strcmp(hall_dbres_get(res, 0, 10), "t") == 0) {
+    } else if (hall_dbres_bool(res, 0, "pending")) {
         c->result = HALL_REISSUE_PENDING;
         c->why = hall_msgs[HALL_M_SERIAL_PENDING].text;
     } else
@@ -120,16 +120,16 @@ hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_OK; /* not a reissue order */
-    serial = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
-    if (strcmp(hall_dbres_get(res, 0, 3), "t") != 0) {
+    serial = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "reissue_of"));
+    if (!hall_dbres_bool(res, 0, "own")) {
         *msg = "原证书不属于该申请人，不能补办";
         return HALL_ORDER_CONFLICT;
     }
-    if (strcmp(hall_dbres_get(res, 0, 1), "issued") != 0) {
+    if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
         *msg = "原证书已吊销，不能补办";
         return HALL_ORDER_CONFLICT;
     }
-    if (strcmp(hall_dbres_get(res, 0, 2), "t") == 0) {
+    if (hall_dbres_bool(res, 0, "expired")) {
         *msg = "原证书已过期，不能补办";
         return HALL_ORDER_CONFLICT;
     }

@@ -42,7 +42,8 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
      " date_trunc('second', now()) + make_interval(years => $7::int)) ON CONFLICT DO NOTHING"
-     " RETURNING extract(epoch FROM not_before)::bigint, extract(epoch FROM not_after)::bigint",
+     " RETURNING extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
      7},
     {"sp_cert_store",
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
@@ -106,7 +107,7 @@ static int
 sp_holder(struct hall_req *req, const struct hall_dbres *res, int row, struct sp_item *it)
 {
     size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, res, row, 6, &len);
+    unsigned char *enc = hall_dbres_bytea(req, res, row, hall_dbres_col(res, "holder_enc"), &len);
     char *json = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     struct hall_val *h =
         json != NULL ? hall_val_parse(req->pool, json, strlen(json), NULL, 0) : NULL;
@@ -146,11 +147,11 @@ hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, con
         struct sp_item *it = &sp->items[i];
         const char *seal_name = hall_dbres_str(res, i, "seal_name");
 
-        it->id = hall_dbres_i64(res, i, 0);
-        it->kind = hall_pstrdup(req->pool, hall_dbres_get(res, i, 1));
-        it->position = (int)hall_dbres_i64(res, i, 2);
-        it->years = (int)hall_dbres_i64(res, i, 3);
-        it->png = hall_dbres_bytea(req, res, i, 5, &it->png_len);
+        it->id = hall_dbres_int(res, i, "id");
+        it->kind = hall_pstrdup(req->pool, hall_dbres_str(res, i, "kind"));
+        it->position = (int)hall_dbres_int(res, i, "position");
+        it->years = (int)hall_dbres_int(res, i, "years");
+        it->png = hall_dbres_bytea(req, res, i, hall_dbres_col(res, "image_png"), &it->png_len);
         it->org = org;
         it->uscc = uscc;
         it->ric = "";
@@ -183,8 +184,8 @@ hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, con
                              HALL_I64(it->years));
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
-            it->nb = (time_t)hall_dbres_i64(r, 0, 0);
-            it->na = (time_t)hall_dbres_i64(r, 0, 1);
+            it->nb = (time_t)hall_dbres_int(r, 0, "not_before_epoch");
+            it->na = (time_t)hall_dbres_int(r, 0, "not_after_epoch");
             if (hall_audit(req, actor, "certificate", it->serial, "intent", NULL, "intent", NULL) !=
                 HALL_OK)
                 return HALL_ERR;

@@ -83,8 +83,9 @@ hall_session_load(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
-    return hall_session_accept(req, hash, hall_dbres_i64(res, 0, 0), hall_dbres_get(res, 0, 1),
-                               strcmp(hall_dbres_get(res, 0, 2), "t") == 0);
+    return hall_session_accept(req, hash, hall_dbres_int(res, 0, "user_id"),
+                               hall_dbres_str(res, 0, "partner_code"),
+                               hall_dbres_bool(res, 0, "stale"));
 }
 
 int

@@ -29,7 +29,7 @@ client_count(struct hall_req *req, const char *key, long max, enum hall_sms_resu
     if (res == NULL || hall_dbres_rows(res) != 1)
         return HALL_SMS_DB_ERROR;
     /* a refused send rolls back, so only codes that went out count */
-    return hall_dbres_i64(res, 0, 0) > max ? over : HALL_SMS_OK;
+    return hall_dbres_int(res, 0, "n") > max ? over : HALL_SMS_OK;
 }
 
 enum hall_sms_result
@@ -79,9 +79,9 @@ hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
     res = hall_db_exec(req, "sms_counts", HALL_BIN(idx, 32), HALL_I64(conf->sms_code_interval_s));
     if (res == NULL)
         return HALL_SMS_DB_ERROR;
-    if (hall_dbres_i64(res, 0, 0) > 0)
+    if (hall_dbres_int(res, 0, "recent") > 0)
         return HALL_SMS_TOO_SOON;
-    if (hall_dbres_i64(res, 0, 1) >= conf->sms_code_daily_max)
+    if (hall_dbres_int(res, 0, "today") >= conf->sms_code_daily_max)
         return HALL_SMS_DAILY_LIMIT;
     if (hall_db_exec(req, "sms_supersede", HALL_BIN(idx, 32), HALL_STR(purpose)) == NULL)
         return HALL_SMS_DB_ERROR;
@@ -91,7 +91,7 @@ hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
                        HALL_I64(conf->sms_code_ttl_s));
     if (res == NULL)
         return HALL_SMS_DB_ERROR;
-    id = hall_dbres_i64(res, 0, 0);
+    id = hall_dbres_int(res, 0, "id");
     payload = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, payload, "phone", phone);
     hall_val_set_fmt(req->pool, payload, "text",
@@ -118,12 +118,12 @@ hall_sms_code_check(struct hall_req *req, const char *phone, const char *purpose
         return HALL_SMS_DB_ERROR;
     if (hall_dbres_rows(res) == 0)
         return HALL_SMS_EXPIRED;
-    id = hall_dbres_i64(res, 0, 0);
-    if (hall_dbres_i64(res, 0, 2) >= req->app->conf.sms_code_max_tries)
+    id = hall_dbres_int(res, 0, "id");
+    if (hall_dbres_int(res, 0, "tries") >= req->app->conf.sms_code_max_tries)
         return HALL_SMS_LOCKED;
-    if (strcmp(hall_dbres_get(res, 0, 3), "t") != 0)
+    if (!hall_dbres_bool(res, 0, "live"))
         return HALL_SMS_EXPIRED;
-    stored = hall_dbres_bytea(req, res, 0, 1, &len);
+    stored = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "code_hash"), &len);
     code_mac(idx, purpose, code, mac);
     if (stored == NULL || len != 32 || !hall_ct_equal(stored, mac, 32)) {
         /* the caller commits, so the wrong try counts */

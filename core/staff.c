@@ -39,7 +39,8 @@ const struct hall_stmt hall_staff_stmts[] = {
     {"staff_session_purge",
      "DELETE FROM staff_sessions WHERE staff_id = $1 AND absolute_expires < now()", 1},
     {"staff_get",
-     "SELECT login, display_name, array_to_string(roles, ',') FROM staff WHERE id = $1 AND active",
+     "SELECT login, display_name, array_to_string(roles, ',') AS roles FROM staff"
+     " WHERE id = $1 AND active",
      1},
     {NULL, NULL, 0},
 };
@@ -164,10 +165,10 @@ staff_load(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
-    s->id = hall_dbres_i64(res, 0, 0);
-    s->login = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
-    s->name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 2));
-    s->roles = hall_staff_roles_parse(hall_dbres_get(res, 0, 3), NULL);
+    s->id = hall_dbres_int(res, 0, "staff_id");
+    s->login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
+    s->name = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "display_name"));
+    s->roles = hall_staff_roles_parse(hall_dbres_str(res, 0, "roles"), NULL);
     req->staff = s;
     return HALL_OK;
 }
@@ -232,9 +233,9 @@ hall_staff_session_create(struct hall_req *req, int64_t staff_id)
     set_cookie(req, token, 0);
     req->staff = hall_pcalloc(req->pool, sizeof(*req->staff));
     req->staff->id = staff_id;
-    req->staff->login = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 0));
-    req->staff->name = hall_pstrdup(req->pool, hall_dbres_get(res, 0, 1));
-    req->staff->roles = hall_staff_roles_parse(hall_dbres_get(res, 0, 2), NULL);
+    req->staff->login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
+    req->staff->name = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "display_name"));
+    req->staff->roles = hall_staff_roles_parse(hall_dbres_str(res, 0, "roles"), NULL);
     memcpy(req->staff->token_hash, hash, 32);
     /* the form tokens of the new session derive from the new cookie */
     req->cookies = NULL;
