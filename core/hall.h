@@ -846,6 +846,9 @@ int hall_pki_tick(struct hall_req *req);
 /* a DER OCSP request -> a DER OCSP response (always one, possibly an error status) */
 unsigned char *hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen,
                                     size_t *outlen, const char **outcome);
+/* a new certificate serial: 16 upper-case hex digits of a random 64-bit
+ * positive INTEGER (non-zero first byte) */
+void hall_pki_serial_draw(char out[17]);
 /* keyCompromise -> 1 ...; -1 when unknown */
 int hall_pki_reason_code(const char *name);
 const char *hall_pki_reason_name(int code);

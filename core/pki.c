@@ -585,8 +585,8 @@ out:
     return out;
 }
 
-static void
-serial_draw(char out[17])
+void
+hall_pki_serial_draw(char out[17])
 {
     unsigned char b[8];
 
@@ -714,7 +714,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         goto out;
     }
     for (i = 0; i < 5; i++) {
-        serial_draw(serial);
+        hall_pki_serial_draw(serial);
         res = hall_db_exec(req, "pki_intent", HALL_STR(serial), HALL_I64(order_id),
                            HALL_STR(ca->name), HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years),
                            HALL_I64(until));

@@ -90,18 +90,6 @@ sp_chars(const char *s)
     return n;
 }
 
-static void
-sp_serial(char out[17])
-{
-    unsigned char b[8];
-
-    do
-        hall_rand_bytes(b, sizeof(b));
-    while (b[0] == 0);
-    snprintf(out, 17, "%02X%02X%02X%02X%02X%02X%02X%02X", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-             b[7]);
-}
-
 /* the holder of a 个人章: {"name","ric"} of holder_enc */
 static int
 sp_holder(struct hall_req *req, const struct hall_dbres *res, int row, struct sp_item *it)
@@ -178,7 +166,7 @@ hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, con
         if (it->own) {
             struct hall_dbres *r;
 
-            sp_serial(it->serial);
+            hall_pki_serial_draw(it->serial);
             r = hall_db_exec(req, "sp_intent", HALL_STR(it->serial), HALL_I64(order_id),
                              HALL_I64(it->id), HALL_STR(ca), HALL_STR(it->cn), HALL_STR(org),
                              HALL_I64(it->years));

@@ -239,6 +239,20 @@ product_row(struct hall_req *req, struct hall_dbres *prods, const char *cert_typ
     return -1;
 }
 
+/* the certificate (serial_check) and the partner's product for its type;
+ * the product's row of *prods, -1 after answering */
+static int
+cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial, const char *key,
+             const struct hall_partner *p, struct hall_reissue_cert *c, struct hall_dbres **prods)
+{
+    if (serial_check(req, o, serial, key, c) != HALL_OK)
+        return -1;
+    *prods = hall_flow_products(req, p);
+    if (*prods == NULL)
+        return -1;
+    return product_row(req, *prods, c->cert_type);
+}
+
 /* 补办费 + 介质费 (seed 004: 补办费用 0.00元, 介质费用): the one price
  * function's total; the medium is the product's one-off part */
 struct fee {
@@ -292,12 +306,7 @@ apply_page(struct hall_req *req)
 
     if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
         return HALL_OK;
-    if (serial_check(req, o, hall_req_query(req, "serial"), NULL, &c) != HALL_OK)
-        return HALL_OK;
-    prods = hall_flow_products(req, &p);
-    if (prods == NULL)
-        return HALL_OK;
-    row = product_row(req, prods, c.cert_type);
+    row = cert_product(req, o, hall_req_query(req, "serial"), NULL, &p, &c, &prods);
     if (row < 0)
         return HALL_OK;
     f = fee_of(prods, row);
@@ -368,12 +377,7 @@ do_apply(struct hall_req *req)
     if (hall_errors_has(&e, "serial"))
         return hall_resp_errors(req, &e);
     /* the certificate decides the type, the product and the groups asked */
-    if (serial_check(req, s.o, hall_req_param(req, "serial"), s.submit_key, &c) != HALL_OK)
-        return HALL_OK;
-    prods = hall_flow_products(req, &p);
-    if (prods == NULL)
-        return HALL_OK;
-    row = product_row(req, prods, c.cert_type);
+    row = cert_product(req, s.o, hall_req_param(req, "serial"), s.submit_key, &p, &c, &prods);
     if (row < 0)
         return HALL_OK;
     bit = hall_cert_type_bit(c.cert_type);

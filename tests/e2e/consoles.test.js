@@ -26,7 +26,7 @@ const {
 } = require('../integ/lib/payflow');
 const { acceptedByTransfer } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const SKIP = !process.env.HALL_URL;
 /* what the outbox does (invoice, refund, SMS) may take long on a loaded machine */
@@ -71,8 +71,7 @@ async function staffPage(login, password, problems) {
 
 async function applicantPage(c, problems) {
     const page = await newPage(problems);
-    const host = new URL(HALL).hostname;
-    await page.context().addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
+    await signIn(page.context(), c);
     return page;
 }
 

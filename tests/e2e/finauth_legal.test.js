@@ -17,7 +17,7 @@ const {
     psql, freshAccount, orgForm, unpaidOrder, waitStatus, payOnline, confirmTrade,
 } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -67,8 +67,7 @@ test('szjsgws 法人认证: promotion popup 确定 → three failed deposits →
         const problems = [];
         try {
             const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
-            const host = new URL(HALL).hostname;
-            await ctx.addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
+            await signIn(ctx, c);
             const page = await ctx.newPage();
             a11y.track(page);
             watch(page, problems);

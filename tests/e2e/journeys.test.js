@@ -16,7 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { HALL, SANDBOX, latestCode, freshPhone, applicant } = require('../integ/lib/client');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -238,9 +238,7 @@ test('rejected order: reviewer rejects → applicant fixes and resubmits → rev
         const c = await applicant();
         const { id, agentMobile } = await orderInReview(c);
         const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
-        const url = new URL(HALL);
-        await ctx.addCookies([...c.jar].map(([name, value]) => ({
-            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        await signIn(ctx, c);
         const page = await ctx.newPage();
         a11y.track(page);
         watch(page, problems);

@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { applicant, HALL } = require('../integ/lib/client');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -113,9 +113,7 @@ test('证书新办 with the keyboard alone: tab order, visible focus, step bar, 
     { skip: SKIP }, async () => {
         const c = await applicant();
         const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
-        const url = new URL(HALL);
-        await context.addCookies([...c.jar].map(([name, value]) => ({
-            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        await signIn(context, c);
         const page = await context.newPage();
         a11y.track(page);
         const problems = [];

@@ -13,7 +13,7 @@ const path = require('node:path');
 const os = require('node:os');
 const { applicant, HALL, SANDBOX, latestCode, freshPhone } = require('../integ/lib/client');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -35,9 +35,7 @@ after(async () => {
 async function loggedIn(viewport = { width: 1200, height: 900 }) {
     const c = await applicant();
     const context = await browser.newContext({ viewport, locale: 'zh-CN' });
-    const url = new URL(HALL);
-    await context.addCookies([...c.jar].map(([name, value]) => ({
-        name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+    await signIn(context, c);
     return { c, context };
 }
 

@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Client, applicant, HALL } = require('../integ/lib/client');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -40,9 +40,7 @@ function psql(sql) {
 /* a browser context logged in as the applicant of client c */
 async function contextOf(c, viewport = { width: 1200, height: 900 }, extra = {}) {
     const context = await browser.newContext({ viewport, locale: 'zh-CN', ...extra });
-    const url = new URL(HALL);
-    await context.addCookies([...c.jar].map(([name, value]) => ({
-        name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+    await signIn(context, c);
     return context;
 }
 

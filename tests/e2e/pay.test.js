@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { applicant, HALL } = require('../integ/lib/client');
 const { unpaidOrder, waitStatus } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', async () => {
     const c = await applicant();
@@ -17,8 +17,7 @@ test('pay_journey__alipay_in_the_browser__back_to_the_hall_and_finauth_ok', asyn
     const browser = await launchChromium();
     try {
         const ctx = await browser.newContext();
-        const host = new URL(HALL).hostname;
-        await ctx.addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
+        await signIn(ctx, c);
         const page = await ctx.newPage();
         a11y.track(page);
         const errors = [];

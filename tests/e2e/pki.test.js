@@ -14,7 +14,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, SANDBOX, freshPhone } = require('../integ/lib/client');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 const {
     reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql,
     orgForm,
@@ -33,8 +33,7 @@ async function staffPage(browser, login, password) {
 
 async function applicantPage(browser, c) {
     const ctx = await browser.newContext({ acceptDownloads: true });
-    const host = new URL(HALL).hostname;
-    await ctx.addCookies([...c.jar].map(([name, value]) => ({ name, value, domain: host, path: '/' })));
+    await signIn(ctx, c);
     return ctx.newPage();
 }
 

@@ -17,7 +17,7 @@ const { HALL } = require('../integ/lib/client');
 const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
 const { freshAccount, waitStatus, waitFor, lastTransfer, memoCode } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -70,9 +70,7 @@ test('reissue: home link → 操作提示 → 协议 → 证书序列号 → 录
         assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
         const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
         const { ctx, page } = await newPage(problems);
-        const url = new URL(HALL);
-        await ctx.addCookies([...o.c.jar].map(([name, value]) => ({
-            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        await signIn(ctx, o.c);
         const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `reissue-${n}.png`), fullPage: true });
         const staff = [];
         try {

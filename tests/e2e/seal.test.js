@@ -17,7 +17,7 @@ const { applicant, HALL } = require('../integ/lib/client');
 const { psql } = require('../integ/lib/payflow');
 const { operator } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -41,9 +41,7 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
     { skip: SKIP }, async () => {
         const c = await applicant();
         const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
-        const url = new URL(HALL);
-        await context.addCookies([...c.jar].map(([name, value]) => ({
-            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        await signIn(context, c);
         const page = await context.newPage();
         a11y.track(page);
         const problems = [];
@@ -227,8 +225,7 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
          * revoked 个人章 listed without its files */
         const mine = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN',
             acceptDownloads: true });
-        await mine.addCookies([...c.jar].map(([name, value]) => ({
-            name, value, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' })));
+        await signIn(mine, c);
         const me = await mine.newPage();
         a11y.track(me);
         me.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));

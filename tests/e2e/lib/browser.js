@@ -16,4 +16,13 @@ function launchChromium() {
     });
 }
 
-module.exports = { launchChromium, FLAGS };
+/* a browser context logged in as the API client c (tests/integ/lib/client.js):
+ * c's cookies for the hall's host, as the hall sets them (HttpOnly, Lax) */
+function signIn(context, c) {
+    const { HALL } = require('../../integ/lib/client');
+    const domain = new URL(HALL).hostname;
+    return context.addCookies([...c.jar].map(([name, value]) => ({
+        name, value, domain, path: '/', httpOnly: true, sameSite: 'Lax' })));
+}
+
+module.exports = { launchChromium, signIn, FLAGS };
