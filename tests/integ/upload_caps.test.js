@@ -10,7 +10,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { applicant } = require('./lib/client');
+const { applicant, Client } = require('./lib/client');
 const { psql, orgForm, sandbox } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
@@ -108,4 +108,31 @@ test('at most draft_daily_max new orders per applicant and day; the next is refu
     /* an existing order can still be edited and saved */
     const edit = await c.post('/new/apply', { id, ...orgForm({ org_name: '深圳测试科技有限公司' }) });
     assert.equal(edit.status, 200, edit.text);
+});
+
+test('draft_daily_max holds under parallel submits from two sessions of one applicant: exactly 20 orders', { skip: SKIP }, async () => {
+    const c = await atForm();
+    /* the same applicant logged in a second time (another browser) */
+    const c2 = new Client();
+    await c2.get('/login');
+    const login = await c2.post('/login', { phone: c.phone, password: 'Passw0rd123' });
+    assert.equal(login.status, 200, login.text);
+    await c2.get('/new?project=jieyang');
+    assert.equal((await c2.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' })).status, 200);
+    const max = 20;
+    const n = max + 6;
+    const rs = await Promise.all(Array.from({ length: n }, (_, i) =>
+        (i % 2 ? c2 : c).post('/new/apply', { project: 'jieyang', ...orgForm() })));
+    const ok = rs.filter((r) => r.status === 200);
+    const refused = rs.filter((r) => r.status === 429);
+    assert.equal(ok.length, max, rs.map((r) => r.status).join());
+    assert.equal(refused.length, n - max);
+    for (const r of refused)
+        assert.match(r.body.message, /您今天新建的业务单已达20个的上限/);
+    const id = ok[0].body.redirect.match(/id=(\d+)/)[1];
+    const user = psql(`SELECT user_id FROM orders WHERE id = ${id}`);
+    assert.equal(Number(psql(`SELECT count(*) FROM orders WHERE user_id = ${user}`)), max);
+    /* the kept count (sql/031) says the same */
+    assert.equal(Number(psql(`SELECT orders FROM user_daily WHERE user_id = ${user}
+        AND day = (now() AT TIME ZONE 'Asia/Shanghai')::date`)), max);
 });
