@@ -16,6 +16,9 @@ struct hall_dbres {
     PGresult *res;
 };
 
+/* bumped by every new primary connection: the reference copy is of one */
+static unsigned long conn_gen;
+
 /* statements of the core itself (sessions, SMS codes, outbox, audit) */
 static const struct hall_stmt core_stmts[] = {
     /* a plain primary-key read; the refresh is a separate UPDATE, sent only
@@ -196,6 +199,7 @@ hall_app_db_connect(struct hall_app *app)
         return HALL_ERR;
     }
     app->pg = pg;
+    conn_gen++;
     if (key_matches(app) != HALL_OK || prepare_every(app, pg) != HALL_OK) {
         PQfinish(pg);
         app->pg = NULL;
@@ -366,6 +370,159 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
     }
     req->db_used = 1;
     return wrap(req, r);
+}
+
+/*
+ * The reference copy (hall_db_ref).  Partners, products, divisions and bank
+ * branches are read by nearly every flow request and change a few times a
+ * year; a worker keeps the results it has read, by statement and
+ * parameters.  Staying right without state of its own: the connection
+ * LISTENs on "hall_ref", which sql/032_ref_notify.sql sends from the
+ * transaction of any change to those tables, so the notice reaches every
+ * worker of every host when that change commits.  The first reference read
+ * of each request takes in what the server sent (one non-blocking recv, no
+ * round trip) and drops the copy on a notice; a request already past that
+ * point finishes with the rows it started with, as if it had read them a
+ * moment earlier.  A new connection may have missed notices: it starts
+ * empty.
+ */
+#define REF_BUCKETS 256
+#define REF_MAX     2048 /* results kept; beyond, the copy starts again */
+
+struct ref_entry {
+    struct ref_entry *next;
+    PGresult *res;
+    size_t klen;
+    char key[];
+};
+
+static struct ref_entry *ref_tab[REF_BUCKETS];
+static unsigned ref_count;
+static unsigned long ref_gen; /* the connection that LISTENs, 0: none */
+
+static void
+ref_flush(void)
+{
+    for (int b = 0; b < REF_BUCKETS; b++)
+        while (ref_tab[b] != NULL) {
+            struct ref_entry *e = ref_tab[b];
+
+            ref_tab[b] = e->next;
+            PQclear(e->res);
+            free(e);
+        }
+    ref_count = 0;
+}
+
+/* once per request: is the copy still of the tables as they are? */
+static int
+ref_usable(struct hall_req *req)
+{
+    PGconn *pg = req->app->pg;
+    PGnotify *n;
+    int changed = 0;
+
+    if (req->ref_checked)
+        return ref_gen == conn_gen;
+    req->ref_checked = 1;
+    if (ref_gen != conn_gen) {
+        PGresult *r = PQexec(pg, "LISTEN hall_ref");
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+        PQclear(r);
+        ref_flush();
+        ref_gen = ok ? conn_gen : 0;
+        return ok;
+    }
+    if (PQconsumeInput(pg) == 0) {
+        ref_flush();
+        ref_gen = 0;
+        return 0;
+    }
+    /* this module LISTENs for nothing else (see hall.h) */
+    while ((n = PQnotifies(pg)) != NULL) {
+        changed = 1;
+        PQfreemem(n);
+    }
+    if (changed || ref_count >= REF_MAX)
+        ref_flush();
+    return 1;
+}
+
+/* the statement and its parameters, each length-prefixed, as the key;
+ * NULL when longer than a reference lookup's key can be */
+static char *
+ref_key(struct hall_req *req, const char *name, const struct hall_dbparam *params, size_t *klen)
+{
+    struct hall_buf *b = hall_buf_new(req->pool, 1024);
+
+    hall_buf_add(b, name, strlen(name) + 1);
+    for (int i = 0; params[i].type != HALL_DBP_END; i++) {
+        const struct hall_dbparam *p = &params[i];
+        size_t n = p->type == HALL_DBP_STR ? strlen(p->s) : p->type == HALL_DBP_BIN ? p->len : 0;
+        char head[48];
+
+        if (p->type == HALL_DBP_I64)
+            snprintf(head, sizeof(head), "i%lld;", (long long)p->i);
+        else
+            snprintf(head, sizeof(head), "%c%zu:", p->type == HALL_DBP_NULL ? 'n' : 's', n);
+        hall_buf_add(b, head, strlen(head));
+        if (n > 0)
+            hall_buf_add(b, p->s, n);
+    }
+    *klen = b->len;
+    return b->overflow ? NULL : b->data;
+}
+
+static unsigned
+ref_hash(const char *k, size_t n)
+{
+    unsigned h = 2166136261u;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h % REF_BUCKETS;
+}
+
+struct hall_dbres *
+hall_db_refv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+{
+    struct hall_dbres *res;
+    struct ref_entry *e;
+    size_t klen;
+    char *key;
+    unsigned b;
+
+    if (req->in_tx || db_ready(req) != HALL_OK || req->app->pg == NULL || !ref_usable(req))
+        return hall_db_execv(req, name, params);
+    key = ref_key(req, name, params, &klen);
+    if (key == NULL)
+        return hall_db_execv(req, name, params);
+    b = ref_hash(key, klen);
+    for (e = ref_tab[b]; e != NULL; e = e->next)
+        if (e->klen == klen && memcmp(e->key, key, klen) == 0) {
+            /* the copy's own result: nothing to clear with the request */
+            res = hall_palloc(req->pool, sizeof(*res));
+            res->res = e->res;
+            return res;
+        }
+    res = hall_db_execv(req, name, params);
+    if (res != NULL && ref_gen == conn_gen) {
+        e = malloc(sizeof(*e) + klen);
+        if (e != NULL) {
+            e->res = PQcopyResult(res->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+            if (e->res == NULL) {
+                free(e);
+            } else {
+                e->klen = klen;
+                memcpy(e->key, key, klen);
+                e->next = ref_tab[b];
+                ref_tab[b] = e;
+                ref_count++;
+            }
+        }
+    }
+    return res;
 }
 
 struct hall_dbres *

@@ -184,7 +184,7 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
         hall_msg(req, HALL_M_PROJECT_NOT_FOUND, "project");
         return HALL_ERR;
     }
-    res = hall_db_exec(req, "flow_partner_get", HALL_STR(code));
+    res = hall_db_ref(req, "flow_partner_get", HALL_STR(code));
     if (res == NULL) {
         hall_resp_busy(req);
         return HALL_ERR;
@@ -335,7 +335,7 @@ start_page(struct hall_req *req)
     /* the generic hall first asks which project (揭阳公共资源项目 ...) */
     if (req->partner[0] == '\0' && project == NULL) {
         ctx = hall_flow_page(req, flow->title, NULL);
-        res = hall_db_exec(req, "flow_projects_list", HALL_STR(flow->business));
+        res = hall_db_ref(req, "flow_projects_list", HALL_STR(flow->business));
         if (res == NULL)
             return hall_resp_busy(req);
         list = hall_val_set_list(req->pool, ctx, "projects");
@@ -616,7 +616,7 @@ struct hall_dbres *
 hall_flow_products(struct hall_req *req, const struct hall_partner *p)
 {
     struct hall_dbres *res =
-        hall_db_exec(req, "flow_products_list", HALL_STR(p->code), HALL_STR(flow->business));
+        hall_db_ref(req, "flow_products_list", HALL_STR(p->code), HALL_STR(flow->business));
 
     if (res == NULL)
         hall_resp_busy(req);
@@ -797,7 +797,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
         hall_msg_add(req, e, HALL_M_REGION_PICK, first_field);
         return HALL_OK;
     }
-    res = hall_db_exec(req, "flow_division_chain", HALL_STR(deepest));
+    res = hall_db_ref(req, "flow_division_chain", HALL_STR(deepest));
     if (res == NULL)
         return hall_resp_busy(req), HALL_ERR;
     n = hall_dbres_rows(res);
@@ -834,7 +834,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
         }
     }
     if (need_district && *codes[2] == '\0') {
-        res = hall_db_exec(req, "flow_division_has_counties", HALL_STR(codes[1]));
+        res = hall_db_ref(req, "flow_division_has_counties", HALL_STR(codes[1]));
         if (res == NULL)
             return hall_resp_busy(req), HALL_ERR;
         if (hall_dbres_bool(res, 0, "counties")) {
@@ -881,7 +881,7 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
         if (in_groups("unit") && hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
             return HALL_ERR;
         if (!has_error(e, "bank_branch_id") && *branch != '\0') {
-            res = hall_db_exec(req, "flow_bank_branch_get", HALL_I64(strtoll(branch, NULL, 10)));
+            res = hall_db_ref(req, "flow_bank_branch_get", HALL_I64(strtoll(branch, NULL, 10)));
             if (res == NULL)
                 return hall_resp_busy(req), HALL_ERR;
             if (hall_dbres_rows(res) == 0)
@@ -1769,7 +1769,7 @@ divisions_json(struct hall_req *req)
     if (parent != NULL && (strlen(parent) > 9 || strspn(parent, "0123456789") != strlen(parent)))
         return hall_msg(req, HALL_M_REGION_CODE, "parent");
     res =
-        hall_db_exec(req, "flow_division_children", parent != NULL ? HALL_STR(parent) : HALL_NULLP);
+        hall_db_ref(req, "flow_division_children", parent != NULL ? HALL_STR(parent) : HALL_NULLP);
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, v, "items");

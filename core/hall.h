@@ -265,6 +265,19 @@ struct hall_dbres *hall_db_readv(struct hall_req *req, const char *name,
 
 struct hall_dbres *hall_db_execv(struct hall_req *req, const char *name,
                                  const struct hall_dbparam *params);
+/*
+ * A read of reference rows (partners, products, divisions, banks) that the
+ * worker keeps: answered from its copy when it has one, and the copy
+ * dropped whenever sql/032_ref_notify.sql notifies "hall_ref" (any change
+ * of those tables, by anyone), on a new connection, and when it holds too
+ * much.  A request sees one version throughout.  Inside a transaction, or
+ * in a module that LISTENs for something else, use hall_db_exec.
+ */
+#define hall_db_ref(req, name, ...)                                                                \
+    hall_db_refv((req), (name),                                                                    \
+                 (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+struct hall_dbres *hall_db_refv(struct hall_req *req, const char *name,
+                                const struct hall_dbparam *params);
 int hall_db_begin(struct hall_req *req);
 int hall_db_commit(struct hall_req *req);
 void hall_db_rollback(struct hall_req *req);
@@ -434,7 +447,8 @@ struct hall_req {
     struct hall_staff *staff;     /* HALL_R_STAFF routes only; never with session */
     const char *pre_token;        /* anonymous visitor's cookie, for CSRF */
     int in_tx;
-    int db_used; /* a statement of this request reached the server */
+    int db_used;     /* a statement of this request reached the server */
+    int ref_checked; /* hall_db_ref looked for changes during this request */
     char sqlstate[6];
     double t0_ms;       /* CLOCK_MONOTONIC at accept: the provider deadline counts from it */
     int provider_fault; /* why the last hall_provider_call failed (HALL_PROV_*) */
