@@ -1535,6 +1535,7 @@ check_load(struct hall_req *req, struct check *c)
     unsigned char *enc;
     size_t len;
     char *plain, err[64];
+    int passed;
 
     if (t == NULL || strlen(t) != 43 || strspn(t, B64URL) != 43) {
         hall_msg(req, HALL_M_IDENTITY_LINK_BAD, NULL);
@@ -1556,13 +1557,16 @@ check_load(struct hall_req *req, struct check *c)
     c->status = hall_dbres_str(res, 0, "status");
     c->attempts = (long)hall_dbres_int(res, 0, "attempts");
     c->owner = hall_dbres_int(res, 0, "user_id");
-    if (strcmp(c->status, "passed") == 0)
-        return HALL_OK;
-    /* the agent / applicant before payment; the legal person (法人认证,
-     * modules/finauth) of an order whose micro-deposits failed */
-    if (!hall_dbres_bool(res, 0, "live") || strcmp(c->status, "failed") == 0 ||
-        strcmp(hall_dbres_str(res, 0, "order_status"),
-               strcmp(c->who, "legal") == 0 ? "finauth_failed" : "draft") != 0) {
+    c->name = "";
+    c->ric = "";
+    /* a check that passed stays shown as passed, whatever the order became
+     * since; the others: the agent / applicant before payment, the legal
+     * person (法人认证, modules/finauth) of an order whose micro-deposits
+     * failed */
+    passed = strcmp(c->status, "passed") == 0;
+    if (!passed && (!hall_dbres_bool(res, 0, "live") || strcmp(c->status, "failed") == 0 ||
+                    strcmp(hall_dbres_str(res, 0, "order_status"),
+                           strcmp(c->who, "legal") == 0 ? "finauth_failed" : "draft") != 0)) {
         hall_msg(req, HALL_M_IDENTITY_QR_GONE, NULL);
         return HALL_ERR;
     }
@@ -1570,6 +1574,8 @@ check_load(struct hall_req *req, struct check *c)
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
     if (form == NULL) {
+        if (passed)
+            return HALL_OK; /* nothing more is asked of it */
         hall_resp_busy(req);
         return HALL_ERR;
     }
