@@ -186,20 +186,19 @@ get(const uint64_t *cell)
 static const char *
 label(struct hall_req *req, const char *s)
 {
-    struct hall_buf b;
+    /* the buffer lives in the pool: its cleanup runs after this returns */
+    struct hall_buf *b = hall_buf_new(req->pool, 256);
 
-    hall_buf_init(&b, 256);
-    hall_buf_pool(&b, req->pool);
     for (; *s != '\0'; s++) {
         if (*s == '\\' || *s == '"')
-            hall_buf_add(&b, "\\", 1);
+            hall_buf_add(b, "\\", 1);
         if (*s == '\n')
-            hall_buf_addstr(&b, "\\n");
+            hall_buf_addstr(b, "\\n");
         else
-            hall_buf_add(&b, s, 1);
+            hall_buf_add(b, s, 1);
     }
-    hall_buf_add(&b, "", 1);
-    return b.data;
+    hall_buf_add(b, "", 1);
+    return b->data;
 }
 
 static void
@@ -375,18 +374,17 @@ outbox_metrics(struct hall_req *req, struct hall_buf *out)
 int
 hall_metrics_serve(struct hall_req *req, const char *what)
 {
-    struct hall_buf out;
+    /* in the pool, not on the stack: the pool frees it after this returns */
+    struct hall_buf *out = hall_buf_new(req->pool, 4 * 1024 * 1024);
 
-    hall_buf_init(&out, 4 * 1024 * 1024);
-    hall_buf_pool(&out, req->pool);
     if (strcmp(what, "outbox") == 0) {
-        if (outbox_metrics(req, &out) != HALL_OK)
+        if (outbox_metrics(req, out) != HALL_OK)
             return hall_resp_busy(req);
     } else if (shm != NULL) {
-        module_metrics(req, &out);
+        module_metrics(req, out);
     }
     hall_resp_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8",
-                  (const unsigned char *)(out.data != NULL ? out.data : ""), out.len);
+                  (const unsigned char *)(out->data != NULL ? out->data : ""), out->len);
     hall_resp_header(req, "Cache-Control", "no-store");
     return HALL_OK;
 }

@@ -243,13 +243,17 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
 {
     struct pki_ca *ca;
     char name[64];
+    X509 *root;
 
     if (loaded)
         return HALL_OK;
-    if (load_cert(dir, "root", &root_pem) == NULL) {
+    /* only the root's PEM is kept (served as it is) */
+    root = load_cert(dir, "root", &root_pem);
+    if (root == NULL) {
         snprintf(err, errlen, "pki_dir %s: cannot read root.crt (script/lib/pki-init.sh)", dir);
         return HALL_ERR;
     }
+    X509_free(root);
     for (ca = cas; ca->name != NULL; ca++) {
         ca->cert = load_cert(dir, ca->name, &ca->pem);
         snprintf(name, sizeof(name), "%s-ocsp", ca->name);
