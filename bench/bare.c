@@ -12,16 +12,21 @@
  *           autocommitted statement (one WAL flush, like one hall
  *           transaction); the table is created at start and dropped at exit
  *   read    read the whole request body (an upload) and answer its size
+ *   store   read it, write it to a new file in -u DIR with one write(), fsync
+ *           and close it, and unlink it: what keeping an upload costs the
+ *           disk at the least (the hall also hashes and encrypts it)
  *
  * -C close makes a worker read the request to its end and close the
  * connection at once (FCGX_Detach before FCGX_Finish_r), as core/app.c
  * does; -C linger leaves libfcgi's lingering close (shutdown, then wait for
  * the web server to close first).  bench/run uses what the hall uses.
  *
- *   bare -s SOCKET [-w WORKERS] [-m MODE] [-d CONNINFO] [-C close|linger]
+ *   bare -s SOCKET [-w WORKERS] [-m MODE] [-d CONNINFO] [-u DIR] [-C close|linger]
  *
  * Built and started by bench/run; not part of the hall.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +43,7 @@
 /* the largest body read or inserted: the hall's body_max_bytes */
 #define MAX_BODY (3 * 1024 * 1024)
 
-enum mode { MODE_FIXED, MODE_SELECT, MODE_INSERT, MODE_READ };
+enum mode { MODE_FIXED, MODE_SELECT, MODE_INSERT, MODE_READ, MODE_STORE };
 
 static const char fixed_body[] = "{\"ok\":true,\"database\":false}";
 
@@ -51,6 +56,7 @@ static enum mode mode = MODE_FIXED;
 static int close_at_once;
 static char scratch[64];
 static char *body_buf;
+static const char *store_dir;
 
 static void
 respond(FCGX_Request *fr, int status, const char *body)
@@ -125,6 +131,38 @@ db_open(const char *conninfo)
     return pg;
 }
 
+/* body_buf's N bytes into a new file, made durable, then removed; 0 or -1 */
+static int
+store(long n)
+{
+    static unsigned long seq;
+    char path[4096];
+    long done = 0;
+    int fd, rc = 0;
+
+    snprintf(path, sizeof(path), "%s/%d-%lu", store_dir, (int)getpid(), seq++);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "bare: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (done < n) {
+        ssize_t w = write(fd, body_buf + done, (size_t)(n - done));
+
+        if (w <= 0) {
+            rc = -1;
+            break;
+        }
+        done += w;
+    }
+    if (rc != 0 || fsync(fd) != 0)
+        rc = -1;
+    if (close(fd) != 0)
+        rc = -1;
+    unlink(path);
+    return rc;
+}
+
 static void
 serve(FCGX_Request *fr, PGconn *pg)
 {
@@ -178,6 +216,19 @@ serve(FCGX_Request *fr, PGconn *pg)
         snprintf(body, sizeof(body), "{\"ok\":true,\"bytes\":%ld}", n);
         respond(fr, 200, body);
         return;
+    case MODE_STORE:
+        n = read_body(fr);
+        if (n < 0) {
+            respond(fr, 400, "{\"ok\":false}");
+            return;
+        }
+        if (store(n) != 0) {
+            respond(fr, 503, "{\"ok\":false,\"stored\":false}");
+            return;
+        }
+        snprintf(body, sizeof(body), "{\"ok\":true,\"stored\":%ld}", n);
+        respond(fr, 200, body);
+        return;
     }
 }
 
@@ -206,7 +257,7 @@ worker(int sock, const char *conninfo)
 
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     signal(SIGTERM, SIG_DFL);
-    if (mode == MODE_INSERT || mode == MODE_READ) {
+    if (mode == MODE_INSERT || mode == MODE_READ || mode == MODE_STORE) {
         body_buf = malloc(MAX_BODY);
         if (body_buf == NULL)
             _exit(1);
@@ -264,11 +315,12 @@ main(int argc, char **argv)
     mode_t um;
     int opt, sock, i, died = 0;
 
-    while ((opt = getopt(argc, argv, "s:w:m:d:C:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:w:m:d:u:C:")) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'w': nworkers = atoi(optarg); break;
         case 'd': conninfo = optarg; break;
+        case 'u': store_dir = optarg; break;
         case 'm':
             if (strcmp(optarg, "fixed") == 0)
                 mode = MODE_FIXED;
@@ -278,6 +330,8 @@ main(int argc, char **argv)
                 mode = MODE_INSERT;
             else if (strcmp(optarg, "read") == 0)
                 mode = MODE_READ;
+            else if (strcmp(optarg, "store") == 0)
+                mode = MODE_STORE;
             else
                 goto usage;
             break;
@@ -295,6 +349,8 @@ main(int argc, char **argv)
     if (path == NULL || nworkers < 1 || nworkers > MAX_WORKERS)
         goto usage;
     if ((mode == MODE_SELECT || mode == MODE_INSERT) && conninfo == NULL)
+        goto usage;
+    if (mode == MODE_STORE && store_dir == NULL)
         goto usage;
     if (FCGX_Init() != 0)
         return 1;
@@ -345,7 +401,7 @@ out:
 
 usage:
     fprintf(stderr,
-            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read] [-d CONNINFO]"
+            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read|store] [-d CONNINFO] [-u DIR]"
             " [-C close|linger]\n",
             argv[0]);
     return 2;
