@@ -122,11 +122,13 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS at"
      " FROM order_files WHERE order_id = $1 AND replaced_at IS NULL ORDER BY kind, id",
      1},
-    {"flow_file_replace_old",
-     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1 AND kind = $2"
-     " AND replaced_at IS NULL RETURNING id, stored_name",
-     2},
-    {"flow_file_removed", "UPDATE order_files SET removed_at = now() WHERE id = $1", 1},
+    /* the lock, the cap, the replaced rows, the new row and the audit row
+     * in one round trip (sql/035_file_upload.sql) */
+    {"flow_file_upload",
+     "SELECT outcome, file_id, old_id, old_name"
+     " FROM hall_file_upload($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+     12},
+    {"flow_files_removed", "SELECT hall_files_removed($1::bigint[])", 1},
     /* the caps: one applicant's uploads and new orders are counted under a
      * lock of that applicant, so parallel requests cannot pass it together */
     {"flow_user_lock",
@@ -1287,11 +1289,12 @@ static const struct hall_pspec upload_params[] = {
 static int
 do_upload(struct hall_req *req)
 {
-    struct hall_dbres *o = hall_flow_order(req), *res, *old;
+    struct hall_dbres *o = hall_flow_order(req), *res;
     const char *kind = hall_req_param(req, "kind");
     const struct hall_material *m;
     struct hall_stored st;
-    const char *err, *oid;
+    const char *err, *oid, *json;
+    struct hall_buf *removed;
     struct hall_val *v;
     int status, i;
 
@@ -1307,44 +1310,42 @@ do_upload(struct hall_req *req)
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
         return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "file", m->label, err);
-    if (hall_db_begin(req) != HALL_OK)
-        goto fail;
-    /* one upload of this applicant at a time: the count below is exact, and
-     * of two uploads of one kind the later one replaces the earlier */
-    if (hall_db_exec(req, "flow_user_lock", HALL_I64(req->user_id)) == NULL)
-        goto fail;
-    res = hall_db_exec(req, "flow_uploads_today", HALL_I64(req->user_id));
-    if (res == NULL)
-        goto fail;
-    if (hall_dbres_int(res, 0, "n") >= req->app->conf.upload_daily_max) {
-        hall_db_rollback(req);
-        hall_file_discard(req, st.name);
-        return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
-    }
-    old = hall_db_exec(req, "flow_file_replace_old", HALL_I64(hall_dbres_int(o, 0, "id")),
-                       HALL_STR(m->kind));
-    if (old == NULL)
-        goto fail;
-    res = hall_db_exec(req, "flow_file_insert", HALL_I64(hall_dbres_int(o, 0, "id")),
-                       HALL_STR(m->kind), HALL_STR(st.name), HALL_STR(st.mime),
-                       HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32));
-    if (res == NULL)
-        goto fail;
+    /* one upload of this applicant at a time, under a lock of the
+     * applicant: the count is exact, and of two uploads of one kind the
+     * later one replaces the earlier */
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "kind", m->kind);
     hall_val_set_str(req->pool, v, "mime", st.mime);
-    if (hall_audit(req, hall_req_actor(req), "order", oid, "upload", NULL, NULL, v) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+    json = hall_val_json(req->pool, v, NULL);
+    res = hall_db_exec(req, "flow_file_upload", HALL_I64(hall_dbres_int(o, 0, "id")),
+                       HALL_I64(req->user_id), HALL_STR(m->kind), HALL_STR(st.name),
+                       HALL_STR(st.mime), HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32),
+                       HALL_I64(req->app->conf.upload_daily_max), HALL_STR(hall_req_actor(req)),
+                       HALL_STR(json),
+                       req->remote_addr ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                       req->request_id ? HALL_STR(req->request_id) : HALL_NULLP);
+    if (res == NULL || hall_dbres_rows(res) < 1)
         goto fail;
+    if (strcmp(hall_dbres_str(res, 0, "outcome"), "capped") == 0) {
+        hall_file_discard(req, st.name);
+        return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
+    }
     /* committed: the replaced files are nobody's any more.  A failure here
      * leaves a file whose row says replaced and not removed (see
-     * docs/operations.md for the sweep) */
-    for (i = 0; i < hall_dbres_rows(old); i++) {
-        hall_file_discard(req, hall_dbres_str(old, i, "stored_name"));
-        if (hall_db_exec(req, "flow_file_removed", HALL_I64(hall_dbres_int(old, i, "id"))) == NULL)
-            break;
+     * docs/operations.md) */
+    removed = hall_buf_new(req->pool, 4096);
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        if (hall_dbres_str(res, i, "old_id") == NULL)
+            continue;
+        hall_file_discard(req, hall_dbres_str(res, i, "old_name"));
+        hall_buf_printf(removed, "%s%s", removed->len == 0 ? "{" : ",",
+                        hall_dbres_str(res, i, "old_id"));
     }
-    hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "id"));
+    if (removed->len > 0) {
+        hall_buf_addstr(removed, "}");
+        (void)hall_db_exec(req, "flow_files_removed", HALL_STR(removed->data));
+    }
+    hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "file_id"));
     hall_val_set_str(req->pool, v, "message",
                      hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, m->label));
     if (!hall_req_wants_json(req))
