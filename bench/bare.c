@@ -401,7 +401,8 @@ out:
 
 usage:
     fprintf(stderr,
-            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read|store] [-d CONNINFO] [-u DIR]"
+            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read|store] [-d CONNINFO] "
+            "[-u DIR]"
             " [-C close|linger]\n",
             argv[0]);
     return 2;

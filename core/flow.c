@@ -1321,8 +1321,7 @@ do_upload(struct hall_req *req)
                        HALL_I64(req->user_id), HALL_STR(m->kind), HALL_STR(st.name),
                        HALL_STR(st.mime), HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32),
                        HALL_I64(req->app->conf.upload_daily_max), HALL_STR(hall_req_actor(req)),
-                       HALL_STR(json),
-                       req->remote_addr ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                       HALL_STR(json), req->remote_addr ? HALL_STR(req->remote_addr) : HALL_NULLP,
                        req->request_id ? HALL_STR(req->request_id) : HALL_NULLP);
     if (res == NULL || hall_dbres_rows(res) < 1)
         goto fail;
