@@ -134,12 +134,7 @@ static const struct hall_stmt flow_stmts[] = {
     {"flow_user_lock",
      "SELECT pg_advisory_xact_lock(hashtextextended('hall-user:' || $1::text, 0))", 1},
     /* the caps' counts of today (Beijing), kept by sql/031_daily_caps.sql */
-    {"flow_uploads_today", "SELECT user_today($1, 'uploads') AS n", 1},
     {"flow_orders_today", "SELECT user_today($1, 'orders') AS n", 1},
-    {"flow_file_insert",
-     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
-     " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-     6},
     {"flow_file_get",
      "SELECT f.stored_name, f.mime, f.kind, o.order_no FROM order_files f"
      " JOIN orders o ON o.id = f.order_id WHERE f.id = $1 AND o.user_id = $2",
@@ -1330,8 +1325,8 @@ do_upload(struct hall_req *req)
         return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
     }
     /* committed: the replaced files are nobody's any more.  A failure here
-     * leaves a file whose row says replaced and not removed (see
-     * docs/operations.md) */
+     * leaves a file whose row says replaced and not removed (the admin's
+     * order page shows it so; it can be deleted by hand) */
     removed = hall_buf_new(req->pool, 4096);
     for (i = 0; i < hall_dbres_rows(res); i++) {
         if (hall_dbres_str(res, i, "old_id") == NULL)
