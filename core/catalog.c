@@ -107,6 +107,61 @@ hall_business_get(const char *code)
     return NULL;
 }
 
+const struct hall_flow_step hall_steps_new[] = {
+    {"agree", "选择应用"},  {"apply", "录入信息"},    {"print", "打印申请表"},
+    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
+    {NULL, NULL},
+};
+
+const struct hall_flow_step hall_steps_reissue[] = {
+    {"notice", "介质遗失补办介绍"}, {"agree", "阅读协议"},   {"serial", "证书选择"},
+    {"apply", "录入信息"},          {"print", "打印申请表"}, {"upload", "上传资料"},
+    {"identity", "在线认证"},       {"pay", "在线支付"},     {NULL, NULL},
+};
+
+const struct hall_flow_step hall_steps_seal[] = {
+    {"agree", "阅读协议"},  {"apply", "录入信息"},    {"print", "打印申请表"},
+    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
+    {NULL, NULL},
+};
+
+const struct hall_flow_step *
+hall_business_steps(const char *code)
+{
+    if (code == NULL)
+        return NULL;
+    if (strcmp(code, "new") == 0)
+        return hall_steps_new;
+    if (strcmp(code, "reissue") == 0)
+        return hall_steps_reissue;
+    if (strcmp(code, "seal") == 0)
+        return hall_steps_seal;
+    return NULL;
+}
+
+void
+hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hall_flow_step *steps,
+               const char *current)
+{
+    struct hall_val *list;
+    const struct hall_flow_step *s;
+    int cur = -1, i;
+
+    if (steps == NULL)
+        return;
+    list = hall_val_set_list(req->pool, ctx, "steps");
+    for (i = 0, s = steps; s->key != NULL; s++, i++)
+        if (strcmp(s->key, current) == 0)
+            cur = i;
+    for (i = 0, s = steps; s->key != NULL; s++, i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, o, "name", s->label);
+        hall_val_set_bool(req->pool, o, "current", i == cur);
+        hall_val_set_bool(req->pool, o, "done", i < cur);
+    }
+}
+
 const char *
 hall_business_label(const char *code)
 {

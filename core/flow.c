@@ -221,20 +221,7 @@ hall_flow_page(struct hall_req *req, const char *title, const struct hall_partne
 void
 hall_flow_steps(struct hall_req *req, struct hall_val *ctx, const char *current)
 {
-    struct hall_val *list = hall_val_set_list(req->pool, ctx, "steps");
-    const struct hall_flow_step *s;
-    int cur = -1, i;
-
-    for (i = 0, s = flow->steps; s->key != NULL; s++, i++)
-        if (strcmp(s->key, current) == 0)
-            cur = i;
-    for (i = 0, s = flow->steps; s->key != NULL; s++, i++) {
-        struct hall_val *o = hall_val_push_obj(req->pool, list);
-
-        hall_val_set_str(req->pool, o, "name", s->label);
-        hall_val_set_bool(req->pool, o, "current", i == cur);
-        hall_val_set_bool(req->pool, o, "done", i < cur);
-    }
+    hall_steps_set(req, ctx, flow->steps, current);
 }
 
 const char *

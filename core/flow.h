@@ -18,6 +18,28 @@
 
 /* ---- the catalogue ---------------------------------------------------------- */
 
+/* one step of the steps bar; key names the kit's step ("agree", "apply",
+ * "print", "upload", "identity", "pay") or one of the flow's own */
+struct hall_flow_step {
+    const char *key;
+    const char *label;
+};
+
+/* each business flow's steps (SPEC), in the order its applicant meets them:
+ * the flow module's own pages and the pages it hands over to (缴费 in the
+ * pay module) show the same bar */
+extern const struct hall_flow_step hall_steps_new[];
+extern const struct hall_flow_step hall_steps_reissue[];
+extern const struct hall_flow_step hall_steps_seal[];
+
+/* the steps of business type code; NULL when it has no steps bar */
+const struct hall_flow_step *hall_business_steps(const char *code);
+
+/* ctx.steps for templates/steps.html: the steps with the one of key current
+ * marked, those before it done; nothing when steps is NULL */
+void hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hall_flow_step *steps,
+                    const char *current);
+
 /* certificate types, as bits (catalog.def's "types") */
 #define HALL_T_ORG    1u /* org 机构证书 */
 #define HALL_T_ORGP   2u /* org_person 机构个人证书 */
@@ -96,13 +118,6 @@ const char *hall_cert_type_name(const char *cert_type);
 unsigned hall_cert_type_bit(const char *cert_type);
 
 /* ---- the flow --------------------------------------------------------------- */
-
-/* one step of the steps bar; key names the kit's step ("agree", "apply",
- * "print", "upload", "identity", "pay") or one of the flow's own */
-struct hall_flow_step {
-    const char *key;
-    const char *label;
-};
 
 struct hall_flow {
     const char *business; /* the catalogue's code; also the path: /new */

@@ -19,12 +19,6 @@
 
 #include "flow.h"
 
-static const struct hall_flow_step new_steps[] = {
-    {"agree", "选择应用"},  {"apply", "录入信息"},    {"print", "打印申请表"},
-    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
-    {NULL, NULL},
-};
-
 static const char *const new_groups[] = {"cert", "unit", "legal",   "agent", "applicant",
                                          "bank", "mail", "invoice", NULL};
 
@@ -183,7 +177,7 @@ static const struct hall_route new_routes[] = {
 static const struct hall_flow new_flow = {
     .business = "new",
     .title = "证书新办",
-    .steps = new_steps,
+    .steps = hall_steps_new,
     .groups = new_groups,
     .materials = new_materials,
     .first_step = "apply",

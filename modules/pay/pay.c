@@ -223,6 +223,8 @@ pay_page(struct hall_req *req)
         }
     }
     if (strcmp(status, "unpaid") == 0) {
+        /* the bar of the order's own flow: 补办 calls this step 在线支付 */
+        hall_steps_set(req, ctx, hall_business_steps(hall_dbres_str(o, 0, "business_type")), "pay");
         p = hall_db_exec(req, "pay_latest", HALL_I64(id));
         if (p == NULL)
             return hall_resp_busy(req);

@@ -38,12 +38,6 @@ static const struct hall_stmt reissue_stmts[] = {
     {NULL, NULL, 0},
 };
 
-static const struct hall_flow_step reissue_steps[] = {
-    {"notice", "介质遗失补办介绍"}, {"agree", "阅读协议"},   {"serial", "证书选择"},
-    {"apply", "录入信息"},          {"print", "打印申请表"}, {"upload", "上传资料"},
-    {"identity", "在线认证"},       {"pay", "在线支付"},     {NULL, NULL},
-};
-
 /* seed 004: 申请单位、经办人、申请人、法人、公司账号、邮寄地址和发票; the
  * catalogue's types pick what a certificate type needs */
 static const char *const reissue_groups[] = {"cert",      "reissue", "unit", "legal",   "agent",
@@ -427,7 +421,7 @@ static const struct hall_route reissue_routes[] = {
 static const struct hall_flow reissue_flow = {
     .business = "reissue",
     .title = "介质遗失补办",
-    .steps = reissue_steps,
+    .steps = hall_steps_reissue,
     .groups = reissue_groups,
     .materials = reissue_materials,
     .first_step = "serial",

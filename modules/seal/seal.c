@@ -686,12 +686,6 @@ verify(struct hall_req *req)
 
 /* ---- the flow: 录入信息 with 签章信息, print ------------------------------------------ */
 
-static const struct hall_flow_step seal_steps[] = {
-    {"agree", "阅读协议"},  {"apply", "录入信息"},    {"print", "打印申请表"},
-    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
-    {NULL, NULL},
-};
-
 static const char *const seal_groups[] = {"unit", "legal",   "agent", "bank",
                                           "mail", "invoice", NULL};
 
@@ -1135,7 +1129,7 @@ static const struct hall_route seal_routes[] = {
 static const struct hall_flow seal_flow = {
     .business = "seal",
     .title = "电子签章申请",
-    .steps = seal_steps,
+    .steps = hall_steps_seal,
     .groups = seal_groups,
     .materials = seal_materials,
     .first_step = "guide",

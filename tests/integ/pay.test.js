@@ -23,6 +23,43 @@ test('pay_page__unpaid_order__shows_amount_and_three_ways', async () => {
         assert.ok(r.text.includes(s), `pay page shows ${s}`);
 });
 
+/* the steps bar of a page: [names], and the current one */
+function stepsBar(html) {
+    const bar = html.match(/<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/);
+    assert.ok(bar, 'the page has a steps bar');
+    const items = [...bar[1].matchAll(/<li class="([^"]*)"[^>]*>([^<]+)/g)];
+    return { names: items.map((m) => m[2]), current: items.filter((m) => m[1] === 'current').map((m) => m[2]),
+        done: items.filter((m) => m[1] === 'done').length };
+}
+
+test('pay_page__steps_bar_of_the_orders_own_flow__new_and_seal', async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    const n = stepsBar((await c.get(`/pay?id=${id}`)).text);
+    assert.deepEqual(n.names, ['选择应用', '录入信息', '打印申请表', '上传资料', '在线认证', '缴费']);
+    assert.deepEqual(n.current, ['缴费']);
+    assert.equal(n.done, 5);
+
+    /* 电子签章申请 starts with 阅读协议, not 证书新办's 选择应用 */
+    const start = await c.get('/seal?project=hall');
+    assert.equal(start.status, 200);
+    assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const key = (await c.get('/seal/apply?project=hall')).text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const form = { ...orgForm(), project: 'hall', submit_key: key, org_count: '1', org_years: '1',
+        org_style: 'auto', biz_count: '0', person_count: '0' };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const sid = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'unpaid' WHERE id = ${sid}`);
+    const page = await c.get(`/pay?id=${sid}`);
+    assert.equal(page.status, 200);
+    const s = stepsBar(page.text);
+    assert.deepEqual(s.names, ['阅读协议', '录入信息', '打印申请表', '上传资料', '在线认证', '缴费']);
+    assert.deepEqual(s.current, ['缴费']);
+    assert.match(page.text, /电子签章申请/);
+});
+
 test('pay_online__org__gateway_page_callback_finauth_pending_then_ok', async () => {
     const c = await applicant();
     const { id, account } = await unpaidOrder(c);

@@ -248,6 +248,12 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     assert.match(pay.text, /id="reissue-fee">0\.00元</);
     assert.match(pay.text, /id="medium-fee">100\.00元</);
     assert.match(pay.text, /value="wechat" checked/, 'seed 004: 选择微信支付');
+    /* the steps bar is 补办's own, at its 在线支付 step */
+    const bar = pay.text.match(/<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/)[1];
+    const names = [...bar.matchAll(/<li[^>]*>([^<]+)/g)].map((m) => m[1]);
+    assert.deepEqual(names, ['介质遗失补办介绍', '阅读协议', '证书选择', '录入信息', '打印申请表',
+        '上传资料', '在线认证', '在线支付']);
+    assert.match(bar, /<li class="current" aria-current="step">在线支付<\/li>/);
     const trade = await payOnline(o.c, id, 'wechat');
     await confirmTrade(trade);
     await waitStatus(id, 'finauth_ok');
