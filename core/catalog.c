@@ -193,14 +193,39 @@ hall_group_get(const char *code)
 }
 
 const struct hall_material *
-hall_material_get(const char *kind)
+hall_material_each(const char *kind, int *n)
 {
     const struct hall_material *m;
 
-    for (m = hall_materials; kind != NULL && m->kind != NULL; m++)
+    if (n != NULL)
+        *n = 0;
+    for (m = hall_materials; kind != NULL && m->kind != NULL; m++) {
+        size_t len = strlen(m->kind);
+        const char *d = kind + len + 1;
+        int v = 0;
+
         if (strcmp(m->kind, kind) == 0)
             return m;
+        if (!(m->flags & HALL_MF_EACH) || strncmp(m->kind, kind, len) != 0 || kind[len] != '_')
+            continue;
+        /* 1 … 50, no leading zero: one spelling per person */
+        if (d[0] < '1' || d[0] > '9' ||
+            (d[1] != '\0' && (d[1] < '0' || d[1] > '9' || d[2] != '\0')))
+            return NULL;
+        v = d[1] == '\0' ? d[0] - '0' : (d[0] - '0') * 10 + (d[1] - '0');
+        if (v > HALL_MF_EACH_MAX)
+            return NULL;
+        if (n != NULL)
+            *n = v;
+        return m;
+    }
     return NULL;
+}
+
+const struct hall_material *
+hall_material_get(const char *kind)
+{
+    return hall_material_each(kind, NULL);
 }
 
 const char *

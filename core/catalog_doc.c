@@ -106,7 +106,8 @@ main(void)
         printf("| `%s` | %s | %s | %s |\n", m->kind, m->label, types_text(m->types),
                (m->flags & HALL_MF_SEAL)     ? "with an e-seal"
                : (m->flags & HALL_MF_OFFICE) ? "at another step"
-                                             : "always");
+               : (m->flags & HALL_MF_EACH) ? "one per person the order names (`KIND_1` … `KIND_50`)"
+                                           : "always");
 
     puts("\n## Messages\n");
     puts("`hall_msg(req, HALL_M_<code>, field, ...)`; `%s`, `%ld` are filled by the call site.\n");

@@ -1190,7 +1190,7 @@ material_needed(const struct hall_material *m, struct hall_dbres *o)
     for (k = flow->materials; k != NULL && *k != NULL; k++)
         if (strcmp(*k, m->kind) == 0)
             listed = 1;
-    return listed && !(m->flags & HALL_MF_OFFICE) &&
+    return listed && !(m->flags & (HALL_MF_OFFICE | HALL_MF_EACH)) &&
            (m->types & hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type"))) != 0 &&
            (!(m->flags & HALL_MF_SEAL) || hall_dbres_bool(o, 0, "needs_seal_material"));
 }
@@ -1207,14 +1207,56 @@ flow_material(int i)
     return NULL;
 }
 
+/* the materials order o asks for onto list, as {kind, label} objects in
+ * the page's order: the flow's per-person ones first (seed 001: 请优先上传),
+ * then its list; HALL_ERR, having answered, when the database fails */
+static int
+order_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list)
+{
+    const struct hall_material *m;
+    int k;
+
+    if (flow->order_materials != NULL && flow->order_materials(req, o, list) != HALL_OK)
+        return HALL_ERR;
+    for (k = 0; (m = flow_material(k)) != NULL; k++) {
+        struct hall_val *v;
+
+        if (!material_needed(m, o))
+            continue;
+        v = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, v, "kind", m->kind);
+        hall_val_set_str(req->pool, v, "label", m->label);
+    }
+    return HALL_OK;
+}
+
+static const char *
+material_str(const struct hall_val *v, const char *key)
+{
+    const struct hall_val *s = hall_val_get(v, key);
+
+    return s != NULL && s->type == HALL_V_STR ? s->str : "";
+}
+
+/* the entry of kind in an order_materials list; NULL when not asked */
+static struct hall_val *
+material_find(struct hall_val *list, const char *kind)
+{
+    struct hall_val *v;
+
+    for (v = list->first; kind != NULL && v != NULL; v = v->next)
+        if (strcmp(material_str(v, "kind"), kind) == 0)
+            return v;
+    return NULL;
+}
+
 static int
 upload_page(struct hall_req *req)
 {
     struct hall_dbres *o = hall_flow_order(req), *files;
-    struct hall_val *ctx, *list;
-    const struct hall_material *m;
+    struct hall_val *ctx, *list, *v;
     struct hall_partner p;
-    int i, k, n, all = 1;
+    int i, n, all = 1;
 
     if (o == NULL)
         return HALL_OK;
@@ -1234,17 +1276,12 @@ upload_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "unit",
                       (hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")) & HALL_T_UNIT) != 0);
     list = hall_val_set_list(req->pool, ctx, "materials");
+    if (order_materials(req, o, list) != HALL_OK)
+        return HALL_OK;
     n = hall_dbres_rows(files);
-    for (k = 0; (m = flow_material(k)) != NULL; k++) {
-        struct hall_val *v;
-
-        if (!material_needed(m, o))
-            continue;
-        v = hall_val_push_obj(req->pool, list);
-        hall_val_set_str(req->pool, v, "kind", m->kind);
-        hall_val_set_str(req->pool, v, "label", m->label);
+    for (v = list->first; v != NULL; v = v->next) {
         for (i = 0; i < n; i++)
-            if (strcmp(hall_dbres_str(files, i, "kind"), m->kind) == 0) {
+            if (strcmp(hall_dbres_str(files, i, "kind"), material_str(v, "kind")) == 0) {
                 hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(files, i, "id"));
                 hall_val_set_str(
                     req->pool, v, "size",
@@ -1273,9 +1310,9 @@ do_upload(struct hall_req *req)
 {
     struct hall_dbres *o = hall_flow_order(req), *res;
     const char *kind = hall_req_param(req, "kind");
-    const struct hall_material *m;
+    struct hall_val *asked = hall_val_set_list(req->pool, hall_val_obj(req->pool), "m"), *m;
     struct hall_stored st;
-    const char *err, *oid, *json;
+    const char *err, *oid, *json, *label;
     struct hall_buf *removed;
     struct hall_val *v;
     int status, i;
@@ -1283,25 +1320,29 @@ do_upload(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     oid = hall_dbres_str(o, 0, "id");
-    m = hall_material_get(kind);
-    if (m == NULL || !material_needed(m, o))
+    if (order_materials(req, o, asked) != HALL_OK)
+        return HALL_OK;
+    m = material_find(asked, kind);
+    if (m == NULL)
         return hall_msg(req, HALL_M_MATERIAL_NOT_NEEDED, "kind");
+    kind = material_str(m, "kind");
+    label = material_str(m, "label");
     if (!hall_flow_editable(o))
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
-        return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "file", m->label, err);
+        return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "file", label, err);
     /* one upload of this applicant at a time, under a lock of the
      * applicant: the count is exact, and of two uploads of one kind the
      * later one replaces the earlier */
     v = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, v, "kind", m->kind);
+    hall_val_set_str(req->pool, v, "kind", kind);
     hall_val_set_str(req->pool, v, "mime", st.mime);
     json = hall_val_json(req->pool, v, NULL);
     res = hall_db_exec(req, "flow_file_upload", HALL_I64(hall_dbres_int(o, 0, "id")),
-                       HALL_I64(req->user_id), HALL_STR(m->kind), HALL_STR(st.name),
-                       HALL_STR(st.mime), HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32),
+                       HALL_I64(req->user_id), HALL_STR(kind), HALL_STR(st.name), HALL_STR(st.mime),
+                       HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32),
                        HALL_I64(req->app->conf.upload_daily_max), HALL_STR(hall_req_actor(req)),
                        HALL_STR(json), req->remote_addr ? HALL_STR(req->remote_addr) : HALL_NULLP,
                        req->request_id ? HALL_STR(req->request_id) : HALL_NULLP);
@@ -1327,8 +1368,7 @@ do_upload(struct hall_req *req)
         (void)hall_db_exec(req, "flow_files_removed", HALL_STR(removed->data));
     }
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "file_id"));
-    hall_val_set_str(req->pool, v, "message",
-                     hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, m->label));
+    hall_val_set_str(req->pool, v, "message", hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, label));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_flow_url(req, "/upload?id=%s", oid));
     return hall_resp_ok(req, v);
@@ -1368,10 +1408,10 @@ static int
 do_uploaded(struct hall_req *req)
 {
     struct hall_dbres *o = hall_flow_order(req), *files;
-    const struct hall_material *m;
+    struct hall_val *asked = hall_val_set_list(req->pool, hall_val_obj(req->pool), "m"), *m;
     struct hall_errors e = {NULL, NULL, 0, 0};
     const char *oid;
-    int i, k, n;
+    int i, n;
 
     if (o == NULL)
         return HALL_OK;
@@ -1381,17 +1421,18 @@ do_uploaded(struct hall_req *req)
     files = hall_db_exec(req, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (files == NULL)
         return hall_resp_busy(req);
+    if (order_materials(req, o, asked) != HALL_OK)
+        return HALL_OK;
     n = hall_dbres_rows(files);
-    for (k = 0; (m = flow_material(k)) != NULL; k++) {
+    for (m = asked->first; m != NULL; m = m->next) {
+        const char *kind = material_str(m, "kind");
         int have = 0;
 
-        if (!material_needed(m, o))
-            continue;
         for (i = 0; i < n; i++)
-            if (strcmp(hall_dbres_str(files, i, "kind"), m->kind) == 0)
+            if (strcmp(hall_dbres_str(files, i, "kind"), kind) == 0)
                 have = 1;
         if (!have)
-            hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, m->kind, m->label);
+            hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, kind, material_str(m, "label"));
     }
     if (e.n > 0)
         return hall_resp_errors(req, &e);

@@ -57,8 +57,10 @@ void hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hal
 #define HALL_FF_NOPRINT 32u /* not a row of the printed form */
 
 /* material flags */
-#define HALL_MF_SEAL   1u /* only for an order with an e-seal */
-#define HALL_MF_OFFICE 2u /* uploaded at another step (缴费's voucher) */
+#define HALL_MF_SEAL     1u /* only for an order with an e-seal */
+#define HALL_MF_OFFICE   2u /* uploaded at another step (缴费's voucher) */
+#define HALL_MF_EACH     4u /* one per person the order names: KIND_1 … KIND_50 */
+#define HALL_MF_EACH_MAX 50
 
 struct hall_business {
     const char *code;   /* orders.business_type and the flow's path: "new" */
@@ -103,7 +105,10 @@ extern const char *const hall_choices_cert_type[];
 /* NULL when unknown */
 const struct hall_business *hall_business_get(const char *code);
 const struct hall_field *hall_field_get(const char *name);
+/* kind as order_files has it: a HALL_MF_EACH material's KIND_N gives the
+ * material and, in *n when n is not NULL, N (0 for every other kind) */
 const struct hall_material *hall_material_get(const char *kind);
+const struct hall_material *hall_material_each(const char *kind, int *n);
 const struct hall_group *hall_group_get(const char *code);
 /* the label, or code itself when unknown */
 const char *hall_business_label(const char *code);
@@ -129,6 +134,12 @@ struct hall_flow {
     const char *tmpl_print;       /* the flow's print template */
     /* optional: what the flow adds to hall_flow_print_ctx's page */
     void (*print_more)(struct hall_req *req, struct hall_val *ctx);
+    /* optional: the materials this order asks for besides .materials, one
+     * per person the applicant entered (电子签章: each 机构个人章 holder's
+     * ID scan, kind holder_id_N); pushes {kind, label} objects onto list,
+     * which the upload page shows first (seed 001: 请优先上传).  HALL_ERR,
+     * having answered, when the database fails */
+    int (*order_materials)(struct hall_req *req, struct hall_dbres *o, struct hall_val *list);
     const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
     const struct hall_stmt *stmts;   /* the flow's own statements */
     int (*init)(struct hall_app *app);

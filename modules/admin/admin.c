@@ -204,10 +204,17 @@ business_label(const char *code, int sms)
     return b == NULL ? code : sms ? b->sms : b->label;
 }
 
-/* uploaded materials (SPEC step 6, step 8's voucher): the catalogue's */
+/* uploaded materials (SPEC step 6, step 8's voucher): the catalogue's; a
+ * per-person one names its person by the position the order lists them in
+ * (电子签章: holder_id_2 is the second 机构个人章's holder) */
 static const char *
-material_label(const char *kind)
+material_label(struct hall_pool *pool, const char *kind)
 {
+    int n;
+    const struct hall_material *m = hall_material_each(kind, &n);
+
+    if (m != NULL && n > 0)
+        return hall_psprintf(pool, "%s（第%d枚机构个人章）", m->label, n);
     return hall_material_label(kind);
 }
 
@@ -697,7 +704,8 @@ order_page(struct hall_req *req)
 
         hall_val_set_int(req->pool, f, "id", hall_dbres_int(res, i, "id"));
         hall_val_set_str(req->pool, f, "kind", hall_dbres_str(res, i, "kind"));
-        hall_val_set_str(req->pool, f, "label", material_label(hall_dbres_str(res, i, "kind")));
+        hall_val_set_str(req->pool, f, "label",
+                         material_label(req->pool, hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, f, "mime", hall_dbres_str(res, i, "mime"));
         hall_val_set_str(
             req->pool, f, "size",

@@ -123,6 +123,11 @@ static const struct hall_stmt seal_stmts[] = {
      " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
      " THEN seal_items.image_png ELSE EXCLUDED.image_png END",
      10},
+    /* 上传资料: the 机构个人章s, whose holders' ID scans the order asks for */
+    {"seal_holders",
+     "SELECT position, holder_enc FROM seal_items WHERE order_id = $1 AND kind = 'org_person'"
+     " ORDER BY position",
+     1},
     {"seal_items_prune",
      "DELETE FROM seal_items WHERE order_id = $1"
      " AND NOT ((kind || ':' || position) = ANY (string_to_array($2, ',')))",
@@ -1126,6 +1131,37 @@ static const struct hall_route seal_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
+/*
+ * 上传资料: each 机构个人章 makes its holder a 机构个人证书, so the order asks
+ * for that person's ID scan, kind holder_id_N after the seal's position,
+ * listed first (seed 001: 若需申请机构个人证书请优先点击“添加机构个人身份证
+ * 扫描件”。若无需申请机构个人证书则可不上传)
+ */
+static int
+holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list)
+{
+    struct hall_dbres *res =
+        hall_db_exec(req, "seal_holders", HALL_I64(hall_dbres_int(o, 0, "id")));
+    int i;
+
+    if (res == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *h = hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+        const struct hall_val *name = h != NULL ? hall_val_get(h, "name") : NULL;
+        struct hall_val *v = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_fmt(req->pool, v, "kind", "holder_id_%s", hall_dbres_str(res, i, "position"));
+        if (name != NULL && name->type == HALL_V_STR)
+            hall_val_set_fmt(req->pool, v, "label", "%s（%s）", hall_material_label("holder_id"),
+                             name->str);
+        else
+            hall_val_set_fmt(req->pool, v, "label", "%s（第%s枚机构个人章）",
+                             hall_material_label("holder_id"), hall_dbres_str(res, i, "position"));
+    }
+    return HALL_OK;
+}
+
 static const struct hall_flow seal_flow = {
     .business = "seal",
     .title = "电子签章申请",
@@ -1135,6 +1171,7 @@ static const struct hall_flow seal_flow = {
     .first_step = "guide",
     .tmpl_print = "new_print",
     .print_more = print_more,
+    .order_materials = holder_materials,
     .routes = seal_routes,
     .stmts = seal_stmts,
     .init = seal_init,

@@ -163,7 +163,13 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await page.locator('#print-next').click();
         await page.waitForURL(new RegExp(`/seal/upload\\?id=${id}$`));
         await a11y.check(page, '上传资料');
-        for (const kind of ['application', 'license', 'agent_id', 'seal_form', 'cert_attachment']) {
+        /* seed 001: the 机构个人章 holder's ID scan first, named after the holder */
+        assert.equal(await page.locator('#materials tbody tr').first().getAttribute('data-kind'), 'holder_id_1');
+        assert.match(await page.locator('#material-holder_id_1').innerText(), /机构个人身份证扫描件（王五）/);
+        /* 下一步 with it missing names it */
+        await page.locator('#upload-next').click();
+        await page.locator('#uploaded [data-for="holder_id_1"]').filter({ hasText: '机构个人身份证扫描件' }).waitFor();
+        for (const kind of ['holder_id_1', 'application', 'license', 'agent_id', 'seal_form', 'cert_attachment']) {
             const row = page.locator(`tr[data-kind="${kind}"]`);
             const f = path.join(os.tmpdir(), `hall-e2e-seal-${process.pid}-${kind}.jpg`);
             fs.writeFileSync(f, JPEG);

@@ -709,6 +709,79 @@ test('apply__one_org_two_business_one_person__order_and_seals_priced_as_the_sum'
     assert.equal(sealCount(id), '4');
 });
 
+/* seed 001, 上传资料: 若需申请机构个人证书请优先点击“添加机构个人身份证扫描件”。若无需申请机构个人证书则可不上传 */
+test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named__none_without_person_seals', async () => {
+    const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+    const c = await applicant();
+    const key = await toApply(c);
+    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key, person_count: '2',
+        person_2_name: '赵六', person_2_ric: '11010519491231002X', person_2_years: '1', person_2_style: 'auto' };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal((await c.post('/seal/printed', { id })).status, 200);
+
+    const page = await c.get(`/seal/upload?id=${id}`);
+    assert.equal(page.status, 200);
+    const kinds = [...page.text.matchAll(/<tr data-kind="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(kinds, ['holder_id_1', 'holder_id_2', 'application', 'license', 'agent_id', 'seal_form',
+        'cert_attachment']);
+    assert.match(page.text, /id="material-holder_id_1">\* 机构个人身份证扫描件（王五）</);
+    assert.match(page.text, /id="material-holder_id_2">\* 机构个人身份证扫描件（赵六）</);
+
+    const upload = (kind) => c.postMultipart('/seal/upload', { id, kind }, { file: { name: `${kind}.jpg`, data: SCAN } });
+    for (const kind of ['application', 'license', 'agent_id', 'seal_form', 'cert_attachment'])
+        assert.equal((await upload(kind)).status, 200, kind);
+    const step = psql(`SELECT step FROM orders WHERE id = ${id}`);
+    let u = await c.post('/seal/uploaded', { id });
+    assert.equal(u.status, 400);
+    assert.deepEqual(u.body.errors.map((e) => [e.field, e.message]),
+        [['holder_id_1', '请上传机构个人身份证扫描件（王五）'], ['holder_id_2', '请上传机构个人身份证扫描件（赵六）']]);
+    assert.equal(psql(`SELECT step FROM orders WHERE id = ${id}`), step, 'nothing moved');
+
+    /* only the holders the order names: no third, no spelling of the first twice */
+    for (const kind of ['holder_id_3', 'holder_id_01', 'holder_id_0', 'holder_id', 'applicant_id']) {
+        const x = await upload(kind);
+        assert.equal(x.status, 400, kind);
+        assert.equal(x.body.field, 'kind', kind);
+    }
+    const one = await upload('holder_id_1');
+    assert.equal(one.status, 200, one.text);
+    assert.match(one.body.message, /机构个人身份证扫描件（王五）/);
+    /* a second scan of the first holder replaces that holder's only */
+    assert.equal((await upload('holder_id_1')).status, 200);
+    assert.equal((await upload('holder_id_2')).status, 200);
+    assert.equal(psql(`SELECT string_agg(kind || ':' || (replaced_at IS NULL), ',' ORDER BY id) FROM order_files
+        WHERE order_id = ${id} AND kind LIKE 'holder_id_%'`), 'holder_id_1:false,holder_id_1:true,holder_id_2:true');
+    u = await c.post('/seal/uploaded', { id });
+    assert.equal(u.status, 200, u.text);
+    assert.equal(u.body.redirect, `/seal/identity?id=${id}`);
+
+    /* the reviewer sees which holder a scan is for */
+    psql(`UPDATE orders SET status = 'review', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+    const rv = await require('./lib/pki').reviewer();
+    const d = await rv.getJSON(`/admin/order?id=${id}`);
+    assert.equal(d.status, 200);
+    assert.deepEqual(d.body.files.filter((f) => !f.replaced).map((f) => f.label).filter((l) => /机构个人/.test(l)),
+        ['机构个人身份证扫描件（第1枚机构个人章）', '机构个人身份证扫描件（第2枚机构个人章）']);
+
+    /* without a 机构个人章 nothing of the kind is asked */
+    const c2 = await applicant();
+    const key2 = await toApply(c2);
+    const form2 = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key2, person_count: '0' };
+    delete form2.years;
+    const r2 = await c2.post('/seal/apply', form2);
+    assert.equal(r2.status, 200, r2.text);
+    const id2 = Number(r2.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal((await c2.post('/seal/printed', { id: id2 })).status, 200);
+    const page2 = await c2.get(`/seal/upload?id=${id2}`);
+    assert.doesNotMatch(page2.text, /holder_id|机构个人身份证/);
+    const x = await c2.postMultipart('/seal/upload', { id: id2, kind: 'holder_id_1' }, { file: { name: 'a.jpg', data: SCAN } });
+    assert.equal(x.status, 400);
+    assert.equal(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id2}`), '0');
+});
+
 test('apply__two_org_seals_or_nine_business__400_naming_the_field_nothing_written', async () => {
     const c = await applicant();
     const key = await toApply(c);

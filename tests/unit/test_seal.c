@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "flow.h"
 #include "seal.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -712,6 +713,36 @@ seal_price__sum_of_parts(void **state)
     assert_int_equal(hall_seal_price(parts, 0), 0);
 }
 
+/* 上传资料: each 机构个人章 holder's ID scan is holder_id_N, N 1 … 50, one
+ * spelling per holder (core/catalog.c; sql/036_holder_id.sql) */
+static void
+catalog_material_each__holder_id_1_to_50__one_spelling_per_holder(void **state)
+{
+    static const char *const bad[] = {
+        "holder_id_0",  "holder_id_01", "holder_id_51", "holder_id_100", "holder_id_",
+        "holder_id_1x", "holder_idx1",  "holder_id_-1", "application_1", NULL};
+    const struct hall_material *m;
+    int n = -1;
+
+    (void)state;
+    m = hall_material_each("holder_id_1", &n);
+    assert_non_null(m);
+    assert_string_equal(m->kind, "holder_id");
+    assert_int_equal(n, 1);
+    m = hall_material_each("holder_id_50", &n);
+    assert_non_null(m);
+    assert_int_equal(n, 50);
+    m = hall_material_each("holder_id_17", &n);
+    assert_int_equal(n, 17);
+    /* every other kind: itself, N 0 */
+    m = hall_material_each("license", &n);
+    assert_non_null(m);
+    assert_string_equal(m->label, "营业执照扫描件");
+    assert_int_equal(n, 0);
+    for (int i = 0; bad[i] != NULL; i++)
+        assert_null(hall_material_each(bad[i], NULL));
+}
+
 int
 main(void)
 {
@@ -735,6 +766,7 @@ main(void)
         cmocka_unit_test(seal_choice__several_bad_fields__every_error_at_once),
         cmocka_unit_test(seal_choice__nothing_chosen__refused),
         cmocka_unit_test(seal_price__sum_of_parts),
+        cmocka_unit_test(catalog_material_each__holder_id_1_to_50__one_spelling_per_holder),
     };
 
     return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
