@@ -34,6 +34,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -123,6 +124,15 @@ static const struct hall_stmt seal_stmts[] = {
      " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
      " THEN seal_items.image_png ELSE EXCLUDED.image_png END",
      10},
+    /* an edit that moves a holder to another row carries that holder's ID
+     * scan along; the scan of a holder no longer named is retired
+     * (holders_follow) */
+    {"seal_holder_files_move",
+     "UPDATE order_files f SET kind = CASE WHEN m.nk = '' THEN f.kind ELSE m.nk END,"
+     " replaced_at = CASE WHEN m.nk = '' THEN now() ELSE f.replaced_at END"
+     " FROM unnest($2::text[], $3::text[]) AS m(ok, nk)"
+     " WHERE f.order_id = $1 AND f.replaced_at IS NULL AND f.kind = m.ok AND m.ok <> m.nk",
+     3},
     /* 上传资料: the 机构个人章s, whose holders' ID scans the order asks for */
     {"seal_holders",
      "SELECT position, holder_enc FROM seal_items WHERE order_id = $1 AND kind = 'org_person'"
@@ -712,6 +722,57 @@ req_get(void *ctx, const char *name)
     return hall_req_param(ctx, name);
 }
 
+/*
+ * Before an edit's rows replace the 机构个人章s: each holder's ID scan
+ * (holder_id_N, N the row) follows its holder to the row the edit puts them
+ * in, and the scan of a holder the edit no longer names, or names in a row
+ * of another person, is retired, so that 上传资料 asks again rather than
+ * taking one person's ID scan for another's.  Inside the save's transaction.
+ */
+static int
+holders_follow(struct hall_req *req, int64_t order_id, const struct hall_seal_choice *c)
+{
+    struct hall_dbres *old = hall_db_exec(req, "seal_holders", HALL_I64(order_id));
+    struct hall_buf *from = hall_buf_new(req->pool, 1024), *to = hall_buf_new(req->pool, 1024);
+    int i, k, n;
+
+    if (old == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(old);
+    for (i = 0; i < n; i++) {
+        struct hall_val *h = hall_dbres_pii_json(req, old, i, hall_dbres_col(old, "holder_enc"));
+        const struct hall_val *name = h != NULL ? hall_val_get(h, "name") : NULL;
+        const struct hall_val *ric = h != NULL ? hall_val_get(h, "ric") : NULL;
+        int to_row = 0;
+
+        for (k = 0; k < c->n && name != NULL && ric != NULL && name->type == HALL_V_STR &&
+                    ric->type == HALL_V_STR;
+             k++) {
+            const struct hall_seal_item *it = &c->items[k];
+
+            if (it->kind == HALL_SEAL_PERSON && strcmp(it->holder_name, name->str) == 0 &&
+                strcasecmp(it->holder_ric, ric->str) == 0) {
+                to_row = it->index;
+                break;
+            }
+        }
+        hall_buf_printf(from, "%sholder_id_%s", i > 0 ? "," : "{",
+                        hall_dbres_str(old, i, "position"));
+        if (to_row > 0)
+            hall_buf_printf(to, "%sholder_id_%d", i > 0 ? "," : "{", to_row);
+        else
+            hall_buf_printf(to, "%s\"\"", i > 0 ? "," : "{");
+    }
+    if (n == 0)
+        return HALL_OK;
+    hall_buf_addstr(from, "}");
+    hall_buf_addstr(to, "}");
+    return hall_db_exec(req, "seal_holder_files_move", HALL_I64(order_id), HALL_STR(from->data),
+                        HALL_STR(to->data)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
 /* hall_flow_save.also: inside the save's transaction */
 static int
 items_store(struct hall_req *req, int64_t order_id, void *arg)
@@ -719,6 +780,9 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
     struct seal_save *ss = arg;
     struct hall_buf *keep = hall_buf_new(req->pool, 4096);
     int i;
+
+    if (holders_follow(req, order_id, ss->c) != HALL_OK)
+        return HALL_ERR;
 
     for (i = 0; i < ss->c->n; i++) {
         const struct hall_seal_item *it = &ss->c->items[i];

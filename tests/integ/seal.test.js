@@ -758,13 +758,42 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     assert.equal(u.status, 200, u.text);
     assert.equal(u.body.redirect, `/seal/identity?id=${id}`);
 
+    /* an edit: 王五's row deleted, 赵六 becomes the first row and keeps the
+     * scan he uploaded; 王五's is retired */
+    const current = () => psql(`SELECT string_agg(kind || ':' || id, ',' ORDER BY kind) FROM order_files
+        WHERE order_id = ${id} AND kind LIKE 'holder_id_%' AND replaced_at IS NULL`);
+    const zhaoScan = psql(`SELECT id FROM order_files WHERE order_id = ${id}
+        AND kind = 'holder_id_2' AND replaced_at IS NULL`);
+    assert.match(zhaoScan, /^\d+$/);
+    const edit = { ...form, id, person_count: '1', person_1_name: '赵六', person_1_ric: '11010519491231002X' };
+    delete edit.submit_key;
+    for (const k of ['person_2_name', 'person_2_ric', 'person_2_years', 'person_2_style'])
+        delete edit[k];
+    let ed = await c.post('/seal/apply', edit);
+    assert.equal(ed.status, 200, ed.text);
+    assert.equal(current(), `holder_id_1:${zhaoScan}`);
+    let again = await c.get(`/seal/upload?id=${id}`);
+    assert.match(again.text, /id="material-holder_id_1">\* 机构个人身份证扫描件（赵六）</);
+    assert.doesNotMatch(again.text, /王五|holder_id_2/);
+    assert.equal((await c.post('/seal/uploaded', { id })).status, 200);
+
+    /* another person in that row: the scan is asked again, naming them */
+    ed = await c.post('/seal/apply', { ...edit, person_1_name: '孙七', person_1_ric: '44011320141005001X' });
+    assert.equal(ed.status, 200, ed.text);
+    assert.equal(current(), '', 'the first row\'s scan was 赵六\'s: retired');
+    u = await c.post('/seal/uploaded', { id });
+    assert.equal(u.status, 400);
+    assert.deepEqual(u.body.errors.map((e) => [e.field, e.message]), [['holder_id_1', '请上传机构个人身份证扫描件（孙七）']]);
+    assert.equal((await upload('holder_id_1')).status, 200);
+    assert.equal((await c.post('/seal/uploaded', { id })).status, 200);
+
     /* the reviewer sees which holder a scan is for */
     psql(`UPDATE orders SET status = 'review', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
     const rv = await require('./lib/pki').reviewer();
     const d = await rv.getJSON(`/admin/order?id=${id}`);
     assert.equal(d.status, 200);
     assert.deepEqual(d.body.files.filter((f) => !f.replaced).map((f) => f.label).filter((l) => /机构个人/.test(l)),
-        ['机构个人身份证扫描件（第1枚机构个人章）', '机构个人身份证扫描件（第2枚机构个人章）']);
+        ['机构个人身份证扫描件（第1枚机构个人章）']);
 
     /* without a 机构个人章 nothing of the kind is asked */
     const c2 = await applicant();
