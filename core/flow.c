@@ -1054,6 +1054,8 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
             return req->responded ? HALL_OK : hall_resp_busy(req);
         if (hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
+        if (s->committed != NULL)
+            s->committed(req, order_id, s->arg);
     }
     hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
     return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
@@ -1313,9 +1315,8 @@ do_upload(struct hall_req *req)
     struct hall_val *asked = hall_val_set_list(req->pool, hall_val_obj(req->pool), "m"), *m;
     struct hall_stored st;
     const char *err, *oid, *json, *label;
-    struct hall_buf *removed;
     struct hall_val *v;
-    int status, i;
+    int status;
 
     if (o == NULL)
         return HALL_OK;
@@ -1352,21 +1353,8 @@ do_upload(struct hall_req *req)
         hall_file_discard(req, st.name);
         return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
     }
-    /* committed: the replaced files are nobody's any more.  A failure here
-     * leaves a file whose row says replaced and not removed (the admin's
-     * order page shows it so; it can be deleted by hand) */
-    removed = hall_buf_new(req->pool, 4096);
-    for (i = 0; i < hall_dbres_rows(res); i++) {
-        if (hall_dbres_str(res, i, "old_id") == NULL)
-            continue;
-        hall_file_discard(req, hall_dbres_str(res, i, "old_name"));
-        hall_buf_printf(removed, "%s%s", removed->len == 0 ? "{" : ",",
-                        hall_dbres_str(res, i, "old_id"));
-    }
-    if (removed->len > 0) {
-        hall_buf_addstr(removed, "}");
-        (void)hall_db_exec(req, "flow_files_removed", HALL_STR(removed->data));
-    }
+    /* committed: the replaced files are nobody's any more */
+    hall_flow_files_discard(req, res, "old_id", "old_name");
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "file_id"));
     hall_val_set_str(req->pool, v, "message", hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, label));
     if (!hall_req_wants_json(req))
@@ -1376,6 +1364,26 @@ fail:
     /* no row points at the file: remove it */
     hall_file_discard(req, st.name);
     return hall_resp_busy(req);
+}
+
+void
+hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const char *id_col,
+                        const char *name_col)
+{
+    struct hall_buf *removed = hall_buf_new(req->pool, 4096);
+    int i;
+
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        if (hall_dbres_str(res, i, id_col) == NULL)
+            continue;
+        hall_file_discard(req, hall_dbres_str(res, i, name_col));
+        hall_buf_printf(removed, "%s%s", removed->len == 0 ? "{" : ",",
+                        hall_dbres_str(res, i, id_col));
+    }
+    if (removed->len > 0) {
+        hall_buf_addstr(removed, "}");
+        (void)hall_db_exec(req, "flow_files_removed", HALL_STR(removed->data));
+    }
 }
 
 static int

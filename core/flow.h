@@ -272,10 +272,19 @@ struct hall_flow_save {
      * to reissue), written inside the same transaction after the order row;
      * HALL_ERR rolls everything back (it answers, or the kit answers 503) */
     int (*also)(struct hall_req *req, int64_t order_id, void *arg);
+    /* optional: after that transaction commits (files it made nobody's) */
+    void (*committed)(struct hall_req *req, int64_t order_id, void *arg);
     void *arg;
 };
 /* answers: the print step of the saved order, 409 / 429 / 503 */
 int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
+
+/* after a commit that made files nobody's (each row of res with a non-NULL
+ * id_col, its stored name in name_col): the files deleted and their rows
+ * marked removed.  A failure leaves a row replaced and not removed, which
+ * the admin's order page shows; the file can be deleted by hand. */
+void hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const char *id_col,
+                             const char *name_col);
 
 /* ---- 录入信息 (core/flowapply.c) ------------------------------------------ */
 

@@ -131,7 +131,8 @@ static const struct hall_stmt seal_stmts[] = {
      "UPDATE order_files f SET kind = CASE WHEN m.nk = '' THEN f.kind ELSE m.nk END,"
      " replaced_at = CASE WHEN m.nk = '' THEN now() ELSE f.replaced_at END"
      " FROM unnest($2::text[], $3::text[]) AS m(ok, nk)"
-     " WHERE f.order_id = $1 AND f.replaced_at IS NULL AND f.kind = m.ok AND m.ok <> m.nk",
+     " WHERE f.order_id = $1 AND f.replaced_at IS NULL AND f.kind = m.ok AND m.ok <> m.nk"
+     " RETURNING CASE WHEN m.nk = '' THEN f.id END AS old_id, f.stored_name AS old_name",
      3},
     /* 上传资料: the 机构个人章s, whose holders' ID scans the order asks for */
     {"seal_holders",
@@ -710,7 +711,8 @@ static const char *const seal_materials[] = {"application", "license",         "
 /* the seals of an order being saved, with their pictures drawn */
 struct seal_save {
     struct hall_seal_choice *c;
-    int64_t product[4]; /* by enum hall_seal_kind */
+    struct hall_dbres *retired; /* holders' scans the save made nobody's */
+    int64_t product[4];         /* by enum hall_seal_kind */
     int64_t price[HALL_SEAL_ITEMS_MAX];
     unsigned char *png[HALL_SEAL_ITEMS_MAX];
     size_t png_len[HALL_SEAL_ITEMS_MAX];
@@ -730,8 +732,9 @@ req_get(void *ctx, const char *name)
  * taking one person's ID scan for another's.  Inside the save's transaction.
  */
 static int
-holders_follow(struct hall_req *req, int64_t order_id, const struct hall_seal_choice *c)
+holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
 {
+    const struct hall_seal_choice *c = ss->c;
     struct hall_dbres *old = hall_db_exec(req, "seal_holders", HALL_I64(order_id));
     struct hall_buf *from = hall_buf_new(req->pool, 1024), *to = hall_buf_new(req->pool, 1024);
     int i, k, n;
@@ -767,10 +770,21 @@ holders_follow(struct hall_req *req, int64_t order_id, const struct hall_seal_ch
         return HALL_OK;
     hall_buf_addstr(from, "}");
     hall_buf_addstr(to, "}");
-    return hall_db_exec(req, "seal_holder_files_move", HALL_I64(order_id), HALL_STR(from->data),
-                        HALL_STR(to->data)) != NULL
-               ? HALL_OK
-               : HALL_ERR;
+    ss->retired = hall_db_exec(req, "seal_holder_files_move", HALL_I64(order_id),
+                               HALL_STR(from->data), HALL_STR(to->data));
+    return ss->retired != NULL ? HALL_OK : HALL_ERR;
+}
+
+/* hall_flow_save.committed: the retired scans are deleted, as a replaced
+ * upload is */
+static void
+holders_committed(struct hall_req *req, int64_t order_id, void *arg)
+{
+    struct seal_save *ss = arg;
+
+    (void)order_id;
+    if (ss->retired != NULL)
+        hall_flow_files_discard(req, ss->retired, "old_id", "old_name");
 }
 
 /* hall_flow_save.also: inside the save's transaction */
@@ -781,7 +795,7 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
     struct hall_buf *keep = hall_buf_new(req->pool, 4096);
     int i;
 
-    if (holders_follow(req, order_id, ss->c) != HALL_OK)
+    if (holders_follow(req, order_id, ss) != HALL_OK)
         return HALL_ERR;
 
     for (i = 0; i < ss->c->n; i++) {
@@ -897,6 +911,7 @@ do_apply(struct hall_req *req)
     s.cert_fen = total;
     s.seal = 1;
     s.also = items_store;
+    s.committed = holders_committed;
     s.arg = ss;
     return hall_flow_submit_save(req, form, &s, "org_count");
 }

@@ -772,6 +772,17 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     let ed = await c.post('/seal/apply', edit);
     assert.equal(ed.status, 200, ed.text);
     assert.equal(current(), `holder_id_1:${zhaoScan}`);
+    /* 王五's scan: retired, its file deleted after the commit */
+    const wangScans = psql(`SELECT stored_name || '|' || (removed_at IS NOT NULL) FROM order_files
+        WHERE order_id = ${id} AND kind = 'holder_id_1' AND replaced_at IS NOT NULL ORDER BY id`).split('\n');
+    assert.equal(wangScans.length, 2, 'the first scan replaced by upload, the second retired by the edit');
+    for (const row of wangScans) {
+        const [name, removed] = row.split('|');
+        assert.equal(removed, 'true', row);
+        assert.equal(fs.existsSync(path.join(process.env.HALL_VAR, 'uploads', name)), false, name);
+    }
+    assert.ok(fs.existsSync(path.join(process.env.HALL_VAR, 'uploads', psql(`SELECT stored_name FROM order_files
+        WHERE id = ${zhaoScan}`))), '赵六\'s scan kept');
     let again = await c.get(`/seal/upload?id=${id}`);
     assert.match(again.text, /id="material-holder_id_1">\* 机构个人身份证扫描件（赵六）</);
     assert.doesNotMatch(again.text, /王五|holder_id_2/);
