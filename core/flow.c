@@ -1232,14 +1232,6 @@ order_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *lis
     return HALL_OK;
 }
 
-static const char *
-material_str(const struct hall_val *v, const char *key)
-{
-    const struct hall_val *s = hall_val_get(v, key);
-
-    return s != NULL && s->type == HALL_V_STR ? s->str : "";
-}
-
 /* the entry of kind in an order_materials list; NULL when not asked */
 static struct hall_val *
 material_find(struct hall_val *list, const char *kind)
@@ -1247,7 +1239,7 @@ material_find(struct hall_val *list, const char *kind)
     struct hall_val *v;
 
     for (v = list->first; kind != NULL && v != NULL; v = v->next)
-        if (strcmp(material_str(v, "kind"), kind) == 0)
+        if (strcmp(hall_form_str(v, "kind"), kind) == 0)
             return v;
     return NULL;
 }
@@ -1283,7 +1275,7 @@ upload_page(struct hall_req *req)
     n = hall_dbres_rows(files);
     for (v = list->first; v != NULL; v = v->next) {
         for (i = 0; i < n; i++)
-            if (strcmp(hall_dbres_str(files, i, "kind"), material_str(v, "kind")) == 0) {
+            if (strcmp(hall_dbres_str(files, i, "kind"), hall_form_str(v, "kind")) == 0) {
                 hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(files, i, "id"));
                 hall_val_set_str(
                     req->pool, v, "size",
@@ -1326,8 +1318,8 @@ do_upload(struct hall_req *req)
     m = material_find(asked, kind);
     if (m == NULL)
         return hall_msg(req, HALL_M_MATERIAL_NOT_NEEDED, "kind");
-    kind = material_str(m, "kind");
-    label = material_str(m, "label");
+    kind = hall_form_str(m, "kind");
+    label = hall_form_str(m, "label");
     if (!hall_flow_editable(o))
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
@@ -1433,14 +1425,14 @@ do_uploaded(struct hall_req *req)
         return HALL_OK;
     n = hall_dbres_rows(files);
     for (m = asked->first; m != NULL; m = m->next) {
-        const char *kind = material_str(m, "kind");
+        const char *kind = hall_form_str(m, "kind");
         int have = 0;
 
         for (i = 0; i < n; i++)
             if (strcmp(hall_dbres_str(files, i, "kind"), kind) == 0)
                 have = 1;
         if (!have)
-            hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, kind, material_str(m, "label"));
+            hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, kind, hall_form_str(m, "label"));
     }
     if (e.n > 0)
         return hall_resp_errors(req, &e);

@@ -742,22 +742,20 @@ holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
     if (old == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(old);
+    if (n == 0)
+        return HALL_OK;
     for (i = 0; i < n; i++) {
         struct hall_val *h = hall_dbres_pii_json(req, old, i, hall_dbres_col(old, "holder_enc"));
-        const struct hall_val *name = h != NULL ? hall_val_get(h, "name") : NULL;
-        const struct hall_val *ric = h != NULL ? hall_val_get(h, "ric") : NULL;
+        const char *name = h != NULL ? hall_form_str(h, "name") : "";
+        const char *ric = h != NULL ? hall_form_str(h, "ric") : "";
         int to_row = 0;
 
-        for (k = 0; k < c->n && name != NULL && ric != NULL && name->type == HALL_V_STR &&
-                    ric->type == HALL_V_STR;
-             k++) {
+        for (k = 0; k < c->n && to_row == 0; k++) {
             const struct hall_seal_item *it = &c->items[k];
 
-            if (it->kind == HALL_SEAL_PERSON && strcmp(it->holder_name, name->str) == 0 &&
-                strcasecmp(it->holder_ric, ric->str) == 0) {
+            if (it->kind == HALL_SEAL_PERSON && strcmp(it->holder_name, name) == 0 &&
+                strcasecmp(it->holder_ric, ric) == 0)
                 to_row = it->index;
-                break;
-            }
         }
         hall_buf_printf(from, "%sholder_id_%s", i > 0 ? "," : "{",
                         hall_dbres_str(old, i, "position"));
@@ -766,8 +764,6 @@ holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
         else
             hall_buf_printf(to, "%s\"\"", i > 0 ? "," : "{");
     }
-    if (n == 0)
-        return HALL_OK;
     hall_buf_addstr(from, "}");
     hall_buf_addstr(to, "}");
     ss->retired = hall_db_exec(req, "seal_holder_files_move", HALL_I64(order_id),
@@ -1227,13 +1223,13 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
         return hall_resp_busy(req), HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *h = hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
-        const struct hall_val *name = h != NULL ? hall_val_get(h, "name") : NULL;
+        const char *name = h != NULL ? hall_form_str(h, "name") : "";
         struct hall_val *v = hall_val_push_obj(req->pool, list);
 
         hall_val_set_fmt(req->pool, v, "kind", "holder_id_%s", hall_dbres_str(res, i, "position"));
-        if (name != NULL && name->type == HALL_V_STR)
+        if (*name != '\0')
             hall_val_set_fmt(req->pool, v, "label", "%s（%s）", hall_material_label("holder_id"),
-                             name->str);
+                             name);
         else
             hall_val_set_fmt(req->pool, v, "label", "%s（第%s枚机构个人章）",
                              hall_material_label("holder_id"), hall_dbres_str(res, i, "position"));
