@@ -118,6 +118,11 @@ test('证书新办 with the keyboard alone: tab order, visible focus, step bar, 
         a11y.track(page);
         const problems = [];
         page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+        /* Playwright turns on Chromium's file-chooser interception when the first
+         * 'filechooser' listener appears, without waiting for it; a listener added
+         * in the same breath as the key press can miss the chooser.  One listener
+         * for the page's life turns it on long before the 上传资料 step. */
+        page.on('filechooser', () => {});
         const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `keyboard-${n}.png`), fullPage: true });
         try {
             /* home → 证书新办 → 揭阳 by Tab and Enter */
