@@ -127,3 +127,45 @@ test('the logs hold no phone number, SMS code or password', { skip: SKIP }, asyn
         assert.ok(!text.includes('验证码是'), `${name} holds an SMS text`);
     }
 });
+
+/*
+ * nginx writes a failed request's whole line and its Referer in its error
+ * log.  A partner's link carries the applicant's ID number and phone in its
+ * query string (docs/partners.md), the phone's identity link its token: a
+ * module that is down at that moment must not put them in any log.
+ */
+test('a request nginx cannot pass on (its module down) leaves no ID number, phone or token in any log',
+    { skip: SKIP }, async () => {
+        const sock = path.join(HALL_VAR, 'run', 'new.sock');
+        const aside = `${sock}.aside`;
+        const ric = '110101199003074477';
+        const mobile = newPhone('139');
+        const token = 'Zq7' + 'x'.repeat(37) + 'Tk9';
+        const before = Object.fromEntries(Object.entries(readLogs()).map(([f, t]) => [f, t.length]));
+        const link = `/hunan/new/entry?cert_type=person&name=${encodeURIComponent('张三')}&ric=${ric}` +
+            `&mobile=${mobile}&nonce=n0nce-ops-502&ts=${Math.floor(Date.now() / 1000)}&sign=${'0'.repeat(64)}`;
+        let r;
+        fs.renameSync(sock, aside);
+        try {
+            r = await new Client().request('GET', link,
+                { headers: { Referer: `http://127.0.0.1/new/m/verify?t=${token}` } });
+        } finally {
+            fs.renameSync(aside, sock);
+        }
+        assert.equal(r.status, 502, 'the module is down: nginx answers 502');
+        assert.match(r.text, /<html/i, 'with its small page');
+        /* the hall serves the link again once the module is back */
+        assert.equal((await new Client().request('GET', link)).status, 403, 'the module answers: 403, the sign is wrong');
+
+        const after = readLogs();
+        const news = Object.fromEntries(Object.entries(after).map(([f, t]) => [f, t.slice(before[f] || 0)]));
+        for (const [name, text] of Object.entries(news)) {
+            assert.ok(!text.includes(ric), `${name} holds the ID number`);
+            assert.ok(!text.includes(mobile), `${name} holds the phone number`);
+            assert.ok(!text.includes(token), `${name} holds the identity link's token`);
+            assert.ok(!text.includes(encodeURIComponent('张三')), `${name} holds the name`);
+        }
+        const line = news['nginx-access.log'].split('\n').find((l) => l.includes('path="/hunan/new/entry" status=502'));
+        assert.ok(line, 'the access log has the failed request');
+        assert.match(line, / ust=502 /, 'and says no answer came from the module');
+    });
