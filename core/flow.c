@@ -122,12 +122,12 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS at"
      " FROM order_files WHERE order_id = $1 AND replaced_at IS NULL ORDER BY kind, id",
      1},
-    /* the lock, the cap, the replaced rows, the new row and the audit row
-     * in one round trip (sql/035_file_upload.sql) */
+    /* the locks, the order's state, the cap, the replaced rows, the new row
+     * and the audit row in one round trip (sql/037_upload_order_check.sql) */
     {"flow_file_upload",
      "SELECT outcome, file_id, old_id, old_name"
-     " FROM hall_file_upload($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-     12},
+     " FROM hall_file_upload($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+     13},
     {"flow_files_removed", "SELECT hall_files_removed($1::bigint[])", 1},
     /* the caps: one applicant's uploads and new orders are counted under a
      * lock of that applicant, so parallel requests cannot pass it together */
@@ -1267,6 +1267,9 @@ upload_page(struct hall_req *req)
     ctx = hall_flow_page(req, "上传资料", &p);
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    /* the form these materials were asked for: an upload from this page
+     * after another tab saved the form again is refused (do_upload) */
+    hall_val_set_str(req->pool, ctx, "form_rev", hall_dbres_str(o, 0, "form_rev"));
     hall_val_set_bool(req->pool, ctx, "unit",
                       (hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")) & HALL_T_UNIT) != 0);
     list = hall_val_set_list(req->pool, ctx, "materials");
@@ -1296,6 +1299,7 @@ upload_page(struct hall_req *req)
 static const struct hall_pspec upload_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
     {"kind", HALL_P_TEXT, 0, 1, 32, "资料类型", NULL},
+    {"rev", HALL_P_INT, HALL_PF_OPTIONAL, 1, 2147483647L, "表单版本", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -1308,11 +1312,17 @@ do_upload(struct hall_req *req)
     struct hall_stored st;
     const char *err, *oid, *json, *label;
     struct hall_val *v;
+    int64_t rev;
     int status;
 
     if (o == NULL)
         return HALL_OK;
     oid = hall_dbres_str(o, 0, "id");
+    /* rev: the form_rev of the page the file was chosen on (the upload
+     * page sends it); the kinds asked for follow the form, so a file chosen
+     * against an older form is not taken.  Without it, the form as read now */
+    if (hall_req_param(req, "rev") == NULL || hall_req_param_i64(req, "rev", &rev) != HALL_OK)
+        rev = hall_dbres_int(o, 0, "form_rev");
     if (order_materials(req, o, asked) != HALL_OK)
         return HALL_OK;
     m = material_find(asked, kind);
@@ -1322,13 +1332,17 @@ do_upload(struct hall_req *req)
     label = hall_form_str(m, "label");
     if (!hall_flow_editable(o))
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    if (rev != hall_dbres_int(o, 0, "form_rev"))
+        return hall_msg(req, HALL_M_UPLOAD_ORDER_EDITED, "file");
     status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
         return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "file", label, err);
     /* one upload of this applicant at a time, under a lock of the
      * applicant: the count is exact, and of two uploads of one kind the
-     * later one replaces the earlier */
+     * later one replaces the earlier.  Under the order's lock too, and only
+     * if the order is as checked above: still open to change, its form
+     * (which decides the kinds asked for) not saved again since */
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "kind", kind);
     hall_val_set_str(req->pool, v, "mime", st.mime);
@@ -1338,12 +1352,18 @@ do_upload(struct hall_req *req)
                        HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32),
                        HALL_I64(req->app->conf.upload_daily_max), HALL_STR(hall_req_actor(req)),
                        HALL_STR(json), req->remote_addr ? HALL_STR(req->remote_addr) : HALL_NULLP,
-                       req->request_id ? HALL_STR(req->request_id) : HALL_NULLP);
+                       req->request_id ? HALL_STR(req->request_id) : HALL_NULLP, HALL_I64(rev));
     if (res == NULL || hall_dbres_rows(res) < 1)
         goto fail;
-    if (strcmp(hall_dbres_str(res, 0, "outcome"), "capped") == 0) {
+    if (strcmp(hall_dbres_str(res, 0, "outcome"), "stored") != 0) {
+        const char *outcome = hall_dbres_str(res, 0, "outcome");
+
         hall_file_discard(req, st.name);
-        return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
+        if (strcmp(outcome, "capped") == 0)
+            return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
+        if (strcmp(outcome, "edited") == 0)
+            return hall_msg(req, HALL_M_UPLOAD_ORDER_EDITED, "file");
+        return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     }
     /* committed: the replaced files are nobody's any more */
     hall_flow_files_discard(req, res, "old_id", "old_name");

@@ -822,6 +822,95 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     assert.equal(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id2}`), '0');
 });
 
+/*
+ * The materials asked for follow the form (a holder's scan is asked by the
+ * row of the holder), so a file chosen on an upload page is taken only if
+ * the form has not been saved again since that page was shown: another tab
+ * may have put another person in that row.  Parallel edits and uploads
+ * leave each holder's row with that holder's scan and no other.
+ */
+test('upload__file_chosen_before_another_tab_edits_the_holders__409_nothing_written__parallel_edits_and_uploads_keep_each_scan_with_its_holder', async () => {
+    const scan = (who) => Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(1500, 7),
+        Buffer.from(`HOLDER:${who}:`), Buffer.from(String(Math.random()))]);
+    const WANG = { name: '王五', ric: '44011320141005001X', tag: 'wang' };
+    const ZHAO = { name: '赵六', ric: '11010519491231002X', tag: 'zhao' };
+    const c = await applicant();
+    const key = await toApply(c);
+    const base = { ...orgForm(), ...CHOICES, project: 'hall', person_count: '2' };
+    delete base.years;
+    const rows = (a, b) => ({ person_1_name: a.name, person_1_ric: a.ric, person_1_years: '1', person_1_style: 'auto',
+        person_2_name: b.name, person_2_ric: b.ric, person_2_years: '1', person_2_style: 'auto' });
+    const r = await c.post('/seal/apply', { ...base, ...rows(WANG, ZHAO), submit_key: key });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal((await c.post('/seal/printed', { id })).status, 200);
+    const pageRev = async () => {
+        const page = await c.get(`/seal/upload?id=${id}`);
+        assert.equal(page.status, 200);
+        const revs = new Set([...page.text.matchAll(/name="rev" value="(\d+)"/g)].map((m) => m[1]));
+        assert.equal(revs.size, 1, 'every upload form of the page carries the form\'s revision');
+        return { rev: [...revs][0], text: page.text };
+    };
+    const edit = (a, b) => c.post('/seal/apply', { ...base, ...rows(a, b), id });
+    const upload = (kind, rev, who) => c.postMultipart('/seal/upload', { id, kind, rev },
+        { file: { name: `${kind}.jpg`, data: scan(who.tag) } });
+    const files = () => psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`);
+
+    /* tab A shows 王五 in the first row; tab B swaps the holders */
+    const a = await pageRev();
+    assert.match(a.text, /id="material-holder_id_1">\* 机构个人身份证扫描件（王五）</);
+    assert.equal((await edit(ZHAO, WANG)).status, 200);
+    const before = files();
+    const stale = await upload('holder_id_1', a.rev, WANG);
+    assert.equal(stale.status, 409, stale.text);
+    assert.equal(stale.body.field, 'file');
+    assert.equal(stale.body.message, '业务单信息刚刚修改过，需要的资料可能已变化，请刷新页面后重新上传');
+    assert.equal(files(), before, 'nothing written');
+    /* reloaded, it names 赵六 in that row and takes his scan */
+    const b = await pageRev();
+    assert.match(b.text, /id="material-holder_id_1">\* 机构个人身份证扫描件（赵六）</);
+    assert.equal((await upload('holder_id_1', b.rev, ZHAO)).status, 200);
+    /* a revision that is not a number: 400 naming it, nothing written */
+    const bad = await c.postMultipart('/seal/upload', { id, kind: 'holder_id_2', rev: 'x' },
+        { file: { name: 'a.jpg', data: scan('wang') } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.field, 'rev');
+
+    /* in parallel: one tab swaps the holders four times while others upload
+     * scans chosen on the page they showed before */
+    let order = [ZHAO, WANG];
+    const shown = await pageRev();
+    const swaps = (async () => {
+        for (let i = 0; i < 4; i++) {
+            order = [order[1], order[0]];
+            const e = await edit(order[0], order[1]);
+            assert.equal(e.status, 200, e.text);
+        }
+    })();
+    const ups = [];
+    for (let i = 0; i < 12; i++) {
+        const n = 1 + (i % 2);
+        ups.push(upload(`holder_id_${n}`, shown.rev, n === 1 ? ZHAO : WANG));
+    }
+    const answers = await Promise.all([swaps, ...ups]);
+    for (const u of answers.slice(1))
+        assert.ok(u.status === 200 || u.status === 409, `${u.status} ${u.text}`);
+    const current = psql(`SELECT kind || ' ' || id FROM order_files WHERE order_id = ${id}
+        AND kind LIKE 'holder_id_%' AND replaced_at IS NULL ORDER BY kind, id`).split('\n').filter(Boolean);
+    const kinds = current.map((l) => l.split(' ')[0]);
+    assert.equal(new Set(kinds).size, kinds.length, `one current scan per holder: ${current}`);
+    /* after four swaps: 赵六 first, 王五 second; each row's scan is its holder's */
+    const last = await pageRev();
+    assert.match(last.text, /id="material-holder_id_1">\* 机构个人身份证扫描件（赵六）</);
+    for (const l of current) {
+        const [kind, fid] = l.split(' ');
+        const who = kind === 'holder_id_1' ? 'zhao' : 'wang';
+        const f = await c.get(`/seal/file?id=${fid}`);
+        assert.equal(f.status, 200);
+        assert.ok(f.text.includes(`HOLDER:${who}:`), `${kind} holds ${who}'s scan`);
+    }
+});
+
 test('apply__two_org_seals_or_nine_business__400_naming_the_field_nothing_written', async () => {
     const c = await applicant();
     const key = await toApply(c);
