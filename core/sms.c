@@ -63,8 +63,14 @@ hall_sms_client_limit(struct hall_req *req)
                         conf->sms_session_hourly_max, HALL_SMS_SESSION_LIMIT);
 }
 
-enum hall_sms_result
-hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
+/*
+ * A code for phone and purpose, under the same limits whatever is sent.
+ * notice NULL: the SMS is the code.  Otherwise the SMS is notice, and the
+ * code it stands for is known to nobody: the caller answers as if a code
+ * was sent, so that the answer does not tell what the phone's SMS says.
+ */
+static enum hall_sms_result
+code_send(struct hall_req *req, const char *phone, const char *purpose, const char *notice)
 {
     const struct hall_conf *conf = &req->app->conf;
     unsigned char idx[32], mac[32];
@@ -94,13 +100,29 @@ hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
     id = hall_dbres_int(res, 0, "id");
     payload = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, payload, "phone", phone);
-    hall_val_set_fmt(req->pool, payload, "text",
-                     "【深圳CA】您的验证码是%s，%ld分钟内有效。如非本人操作，请忽略本短信。", code,
-                     conf->sms_code_ttl_s / 60);
+    if (notice != NULL)
+        hall_val_set_str(req->pool, payload, "text", notice);
+    else
+        hall_val_set_fmt(req->pool, payload, "text",
+                         "【深圳CA】您的验证码是%s，%ld分钟内有效。如非本人操作，请忽略本短信。",
+                         code, conf->sms_code_ttl_s / 60);
     if (hall_outbox_push(req, "sms", hall_psprintf(req->pool, "sms-code-%lld", (long long)id),
                          payload) != HALL_OK)
         return HALL_SMS_DB_ERROR;
     return HALL_SMS_OK;
+}
+
+enum hall_sms_result
+hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
+{
+    return code_send(req, phone, purpose, NULL);
+}
+
+enum hall_sms_result
+hall_sms_notice_send(struct hall_req *req, const char *phone, const char *purpose,
+                     const char *notice)
+{
+    return code_send(req, phone, purpose, notice);
 }
 
 enum hall_sms_result

@@ -267,6 +267,10 @@ register_page(struct hall_req *req)
 
 static const char *const sms_purposes[] = {"register", "login", NULL};
 
+#define SMS_REGISTERED                                                                                                                 \
+    "【深圳CA】您的手机号码已注册，请直接登录，忘记密码可使用短信验证码登录。如非本人操作，" \
+    "请忽略本短信。"
+
 static const struct hall_pspec sms_send_params[] = {
     {"phone", HALL_P_MOBILE, 0, 0, 0, "手机号码", NULL},
     {"purpose", HALL_P_CHOICE, 0, 0, 0, "验证码用途", sms_purposes},
@@ -281,6 +285,7 @@ sms_send(struct hall_req *req)
     enum hall_sms_result r;
     unsigned char idx[32];
     struct hall_dbres *res;
+    int registered = 0;
 
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
@@ -289,12 +294,15 @@ sms_send(struct hall_req *req)
         res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
         if (res == NULL)
             return hall_resp_busy(req);
-        if (hall_dbres_rows(res) > 0)
-            return hall_msg(req, HALL_M_PHONE_REGISTERED, "phone");
+        registered = hall_dbres_rows(res) > 0;
     }
+    /* a phone that has an account gets an SMS saying so, not a code, and
+     * the answer is the same as for any other phone: whether a number has
+     * an account here is told to that phone only, not to whoever types it */
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
-        r = hall_sms_code_send(req, phone, purpose);
+        r = registered ? hall_sms_notice_send(req, phone, purpose, SMS_REGISTERED)
+                       : hall_sms_code_send(req, phone, purpose);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
     if (r == HALL_SMS_TOO_SOON)

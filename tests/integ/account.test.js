@@ -58,10 +58,30 @@ test('registration: an SMS code, then the new user is logged in', { skip: SKIP }
     assert.equal(reuse.json.field, 'code');
     assert.equal(reuse.json.message, '短信验证码已失效，请重新获取');
     assert.equal(userCount(), users + 1);
-    const again = await new Client().post('/sms/send', { phone, purpose: 'register' });
-    assert.equal(again.status, 409);
-    assert.equal(again.json.field, 'phone');
-    assert.equal(again.json.message, '该手机号码已注册，请直接登录');
+
+    /* asked again for a code to register: the same answer as for any phone,
+     * so a stranger typing the number learns nothing; the phone's owner is
+     * told by SMS that it has an account, and gets no code */
+    await ageSmsCodes(phone);
+    const smsBefore = (await smsMessages(phone)).length;
+    const other = new Client();
+    await other.page('/register');
+    const again = await other.post('/sms/send', { phone, purpose: 'register' });
+    const fresh = await other.post('/sms/send', { phone: newPhone('139'), purpose: 'register' });
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.json, fresh.json, 'a registered phone is answered as a new one');
+    const notice = await waitForSms(phone, smsBefore);
+    assert.equal(notice.text, '【深圳CA】您的手机号码已注册，请直接登录，忘记密码可使用短信验证码登录。如非本人操作，请忽略本短信。');
+    assert.doesNotMatch(notice.text, /\d{6}/, 'no code in it');
+    /* and counted as a code: a second one within the minute is refused alike */
+    const soon = await other.post('/sms/send', { phone, purpose: 'register' });
+    assert.equal(soon.status, 429);
+    assert.equal(soon.json.message, '验证码发送过于频繁，请60秒后再试');
+    /* no code registers the phone twice */
+    const guess = await other.post('/register', { phone, code: '000000', password: 'Other1234', password2: 'Other1234' });
+    assert.equal(guess.status, 400);
+    assert.equal(guess.json.field, 'code');
+    assert.equal(userCount(), users + 1);
 });
 
 test('logout ends the session: the old cookie no longer opens the profile', { skip: SKIP }, async () => {
