@@ -1321,8 +1321,13 @@ do_upload(struct hall_req *req)
     /* rev: the form_rev of the page the file was chosen on (the upload
      * page sends it); the kinds asked for follow the form, so a file chosen
      * against an older form is not taken.  Without it, the form as read now */
-    if (hall_req_param(req, "rev") == NULL || hall_req_param_i64(req, "rev", &rev) != HALL_OK)
+    if (hall_req_param_i64(req, "rev", &rev) != HALL_OK)
         rev = hall_dbres_int(o, 0, "form_rev");
+    if (!hall_flow_editable(o))
+        return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    /* before the kind: a kind of the older form may be gone from this one */
+    if (rev != hall_dbres_int(o, 0, "form_rev"))
+        return hall_msg(req, HALL_M_UPLOAD_ORDER_EDITED, "file");
     if (order_materials(req, o, asked) != HALL_OK)
         return HALL_OK;
     m = material_find(asked, kind);
@@ -1330,10 +1335,6 @@ do_upload(struct hall_req *req)
         return hall_msg(req, HALL_M_MATERIAL_NOT_NEEDED, "kind");
     kind = hall_form_str(m, "kind");
     label = hall_form_str(m, "label");
-    if (!hall_flow_editable(o))
-        return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-    if (rev != hall_dbres_int(o, 0, "form_rev"))
-        return hall_msg(req, HALL_M_UPLOAD_ORDER_EDITED, "file");
     status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)

@@ -909,6 +909,19 @@ test('upload__file_chosen_before_another_tab_edits_the_holders__409_nothing_writ
         assert.equal(f.status, 200);
         assert.ok(f.text.includes(`HOLDER:${who}:`), `${kind} holds ${who}'s scan`);
     }
+
+    /* a row the edit removed: the page is out of date (409), not the kind (400) */
+    const one = { ...base, ...rows(ZHAO, WANG), person_count: '1', id };
+    for (const k of ['person_2_name', 'person_2_ric', 'person_2_years', 'person_2_style'])
+        delete one[k];
+    assert.equal((await c.post('/seal/apply', one)).status, 200);
+    const gone = await upload('holder_id_2', last.rev, WANG);
+    assert.equal(gone.status, 409, gone.text);
+    assert.equal(gone.body.field, 'file');
+    const now = await pageRev();
+    const none = await upload('holder_id_2', now.rev, WANG);
+    assert.equal(none.status, 400, none.text);
+    assert.equal(none.body.field, 'kind');
 });
 
 test('apply__two_org_seals_or_nine_business__400_naming_the_field_nothing_written', async () => {
