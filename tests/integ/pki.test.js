@@ -90,6 +90,10 @@ test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on
     assert.match(algs, /MAC: sha256/);
     assert.match(algs, /PBES2, PBKDF2, AES-256-CBC/);
     assert.doesNotMatch(algs, /RC2|3DES|des-ede3/i);
+    /* an 8-digit PIN: each guess at the file must cost, not OpenSSL's 2,048 rounds */
+    const iters = [...algs.matchAll(/Iteration (\d+)/g)].map((m) => Number(m[1]));
+    assert.deepEqual(iters, [100000, 100000, 100000], `MAC, certificate bag, key bag: ${algs}`);
+    assert.match(algs, /MAC length: 32, salt length: 16/);
     const wrong = openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', 'pass:00000000']);
     assert.notEqual(wrong.status, 0, 'a wrong PIN does not open it');
     const leaf = path.join(dir, 'leaf.pem');
