@@ -9,12 +9,22 @@
  * a MAC keyed with the installation's secret (six digits are too few for a
  * plain hash).  Used by modules/pay (after an online payment) and
  * modules/finauth (a retry with corrected account data);
- * modules/outbox/outbox.c delivers the job.
+ * modules/outbox/outbox.c delivers the job.  The account it goes to is
+ * checked here too: the bank and branch of the form (hall_finauth_bank_check).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hall.h"
+
+static const char *
+form_str(const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = hall_val_get(form, name);
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
 
 const struct hall_stmt hall_finauth_stmts[] = {
     {"finauth_product",
@@ -24,6 +34,17 @@ const struct hall_stmt hall_finauth_stmts[] = {
      "INSERT INTO finauth_attempts (order_id, memo_kind, code_hash, pin_enc)"
      " VALUES ($1, $2, $3, $4) RETURNING id",
      4},
+    {"finauth_bank_branch",
+     "SELECT br.name AS branch, b.id AS bank_id, b.name AS bank, coalesce(br.cnaps, '') AS cnaps"
+     " FROM bank_branches br JOIN banks b ON b.id = br.bank_id WHERE br.id = $1 AND br.active",
+     1},
+    {"finauth_bank", "SELECT id, name FROM banks WHERE id = $1 AND active", 1},
+    /* the name as listed, or its short name (工商银行) */
+    {"finauth_bank_named",
+     "SELECT id, name FROM banks WHERE active AND (name = $1 OR short_name = $1)"
+     " ORDER BY name = $1 DESC, sort LIMIT 1",
+     1},
+    {"finauth_banks", "SELECT name, short_name FROM banks WHERE active ORDER BY sort, name", 0},
     {NULL, NULL, 0},
 };
 
@@ -79,5 +100,84 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
                          hall_psprintf(req->pool, "finauth-%lld", (long long)attempt),
                          payload) != HALL_OK)
         return HALL_ERR;
+    return HALL_OK;
+}
+
+/*
+ * 基本户开户行: a branch of the search's list (bank_branch_id: its bank, name
+ * and 联行号 come from the list), or a bank of the complete list (bank_id,
+ * or bank_name: its name or short name) and the branch as the applicant
+ * typed it (bank_branch_name).  The form's bank_name and bank_branch_name
+ * are then what the micro-deposit, the printed form and the staff read.
+ */
+int
+hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall_errors *e)
+{
+    const char *branch = form_str(form, "bank_branch_id");
+    const char *bank = form_str(form, "bank_id");
+    const char *name = form_str(form, "bank_name");
+    struct hall_dbres *res = NULL;
+
+    if (hall_errors_has(e, "bank_branch_id"))
+        return HALL_OK;
+    if (*branch != '\0') {
+        res = hall_db_ref(req, "finauth_bank_branch", HALL_I64(strtoll(branch, NULL, 10)));
+        if (res == NULL)
+            return hall_resp_busy(req), HALL_ERR;
+        if (hall_dbres_rows(res) == 0) {
+            hall_msg_add(req, e, HALL_M_BANK_BRANCH_PICK, "bank_branch_id");
+            return HALL_OK;
+        }
+        hall_val_set_str(req->pool, form, "bank_id", hall_dbres_str(res, 0, "bank_id"));
+        hall_val_set_str(req->pool, form, "bank_name", hall_dbres_str(res, 0, "bank"));
+        hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_str(res, 0, "branch"));
+        hall_val_set_str(req->pool, form, "bank_cnaps", hall_dbres_str(res, 0, "cnaps"));
+        /* the list's spelling replaces what the page sent */
+        hall_errors_drop(e, "bank_name");
+        hall_errors_drop(e, "bank_branch_name");
+        return HALL_OK;
+    }
+    hall_val_set_str(req->pool, form, "bank_cnaps", "");
+    if (!hall_errors_has(e, "bank_id") && !hall_errors_has(e, "bank_name")) {
+        const char *field = *bank != '\0' ? "bank_id" : "bank_name";
+
+        if (*bank != '\0')
+            res = hall_db_ref(req, "finauth_bank", HALL_I64(strtoll(bank, NULL, 10)));
+        else if (*name != '\0')
+            res = hall_db_ref(req, "finauth_bank_named", HALL_STR(name));
+        if ((*bank != '\0' || *name != '\0') && res == NULL)
+            return hall_resp_busy(req), HALL_ERR;
+        if (*bank == '\0' && *name == '\0') {
+            hall_msg_add(req, e, HALL_M_BANK_PICK, "bank_name");
+        } else if (hall_dbres_rows(res) == 0) {
+            hall_msg_add(req, e, HALL_M_BANK_UNKNOWN, field);
+        } else {
+            hall_val_set_str(req->pool, form, "bank_id", hall_dbres_str(res, 0, "id"));
+            hall_val_set_str(req->pool, form, "bank_name", hall_dbres_str(res, 0, "name"));
+        }
+    }
+    if (!hall_errors_has(e, "bank_branch_name") && *form_str(form, "bank_branch_name") == '\0')
+        hall_msg_add(req, e, HALL_M_BANK_BRANCH_REQUIRED, "bank_branch_name");
+    return HALL_OK;
+}
+
+/* ctx.banks: the complete list of banks, for the 开户行 keyword choice */
+int
+hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx)
+{
+    struct hall_dbres *res = hall_db_ref(req, "finauth_banks");
+    struct hall_val *list;
+    int i, n;
+
+    if (res == NULL)
+        return HALL_ERR;
+    list = hall_val_set_list(req->pool, ctx, "banks");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, o, "name", hall_dbres_str(res, i, "name"));
+        hall_val_set_str(req->pool, o, "short", hall_dbres_str(res, i, "short_name"));
+    }
     return HALL_OK;
 }

@@ -113,11 +113,9 @@ static const struct hall_stmt flow_stmts[] = {
     {"flow_division_has_counties",
      "SELECT EXISTS (SELECT 1 FROM divisions WHERE parent_code = $1 AND level = 3) AS counties", 1},
     {"flow_bank_search",
-     "SELECT branch_id, branch_name, bank_name, city FROM bank_branch_search($1, 20)", 1},
-    {"flow_bank_branch_get",
-     "SELECT br.name AS branch, b.name AS bank FROM bank_branches br"
-     " JOIN banks b ON b.id = br.bank_id WHERE br.id = $1 AND br.active",
-     1},
+     "SELECT branch_id, branch_name, bank_id, bank_name, city, cnaps"
+     " FROM bank_branch_search($1, 20, $2::integer)",
+     2},
     {"flow_files_list",
      "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS at"
      " FROM order_files WHERE order_id = $1 AND replaced_at IS NULL ORDER BY kind, id",
@@ -683,6 +681,9 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     hall_val_set_bool(req->pool, ctx, "seal_offered", p->seal_offered);
     hall_val_set_bool(req->pool, ctx, "seal", seal);
     hall_val_set_bool(req->pool, ctx, "prepaid_offered", p->prepaid);
+    /* without the list the form still renders; its submit names the bank */
+    if (hall_finauth_banks_ctx(req, ctx) != HALL_OK)
+        hall_warn(req, "msg=\"banks list unavailable\"");
     hall_val_set_str(req->pool, ctx, "carriers",
                      strstr(p->carriers, "EMS") != NULL ? "顺丰/EMS到付" : "顺丰到付");
     hall_val_set_bool(req->pool, ctx, "ship_prepaid",
@@ -855,25 +856,14 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
         hall_val_set_str(req->pool, form, "invoice_taxid", "");
     }
     if ((bits & HALL_T_UNIT) && in_groups("bank")) {
-        struct hall_dbres *res;
-        const char *branch = hall_form_str(form, "bank_branch_id");
-
         /* seeds 001/004: the basic account belongs to the unit itself */
         if (!has_error(e, "bank_account_name") && !has_error(e, "org_name") &&
             strcmp(hall_form_str(form, "bank_account_name"), hall_form_str(form, "org_name")) != 0)
             hall_msg_add(req, e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
         if (in_groups("unit") && hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
             return HALL_ERR;
-        if (!has_error(e, "bank_branch_id") && *branch != '\0') {
-            res = hall_db_ref(req, "flow_bank_branch_get", HALL_I64(strtoll(branch, NULL, 10)));
-            if (res == NULL)
-                return hall_resp_busy(req), HALL_ERR;
-            if (hall_dbres_rows(res) == 0)
-                hall_msg_add(req, e, HALL_M_BANK_BRANCH_PICK, "bank_branch_id");
-            else
-                hall_val_set_str(req->pool, form, "bank_branch_name",
-                                 hall_dbres_str(res, 0, "branch"));
-        }
+        if (hall_finauth_bank_check(req, form, e) != HALL_OK)
+            return HALL_ERR;
     } else if ((bits & HALL_T_UNIT) && in_groups("unit")) {
         if (hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
             return HALL_ERR;
@@ -1837,6 +1827,7 @@ divisions_json(struct hall_req *req)
 
 static const struct hall_pspec banks_params[] = {
     {"q", HALL_P_TEXT, 0, 1, 30, "开户行关键字", NULL},
+    {"bank", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 60, "开户行", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -1844,10 +1835,19 @@ static int
 banks_json(struct hall_req *req)
 {
     struct hall_val *v = hall_val_obj(req->pool), *list;
-    struct hall_dbres *res =
-        hall_db_exec(req, "flow_bank_search", HALL_STR(hall_req_param(req, "q")));
+    const char *bank = hall_req_param(req, "bank");
+    struct hall_dbres *res, *b = NULL;
     int i, n;
 
+    /* within the bank the form names, when it is one of the list */
+    if (bank != NULL && *bank != '\0') {
+        b = hall_db_ref(req, "finauth_bank_named", HALL_STR(bank));
+        if (b == NULL)
+            return hall_resp_busy(req);
+    }
+    res = hall_db_exec(req, "flow_bank_search", HALL_STR(hall_req_param(req, "q")),
+                       b != NULL && hall_dbres_rows(b) > 0 ? HALL_STR(hall_dbres_str(b, 0, "id"))
+                                                           : HALL_NULLP);
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, v, "items");
@@ -1857,8 +1857,10 @@ banks_json(struct hall_req *req)
 
         hall_val_set_str(req->pool, o, "id", hall_dbres_str(res, i, "branch_id"));
         hall_val_set_str(req->pool, o, "name", hall_dbres_str(res, i, "branch_name"));
+        hall_val_set_str(req->pool, o, "bank_id", hall_dbres_str(res, i, "bank_id"));
         hall_val_set_str(req->pool, o, "bank", hall_dbres_str(res, i, "bank_name"));
         hall_val_set_str(req->pool, o, "city", hall_dbres_str(res, i, "city"));
+        hall_val_set_str(req->pool, o, "cnaps", hall_dbres_str(res, i, "cnaps"));
     }
     return hall_resp_ok(req, v);
 }

@@ -338,6 +338,7 @@ enum hall_ptype {
     HALL_P_EMAIL,
     HALL_P_POSTCODE,
     HALL_P_ACCOUNT, /* 对公账号, digits only */
+    HALL_P_BRANCH,  /* 开户网点: Chinese, 4..60 characters */
     HALL_P_TAXID,   /* 纳税人识别号 (early Fujian codes: accepted with a note) */
     HALL_P_CODE,    /* an id or code the handler checks against the database */
 };
@@ -378,6 +379,8 @@ void hall_errors_add(struct hall_pool *pool, struct hall_errors *e, int status, 
                      const char *message);
 /* whether field has an error in e */
 int hall_errors_has(const struct hall_errors *e, const char *field);
+/* forgets field's error (a value the hall replaced after the check) */
+void hall_errors_drop(struct hall_errors *e, const char *field);
 /* checks a route's declared parameters, replacing each value by its
  * normalised one; adds every error to e (the dispatcher answers them) */
 void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct hall_errors *e);
@@ -736,6 +739,14 @@ void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out
  * and log label: 证书PIN码 when the memo carries the certificate PIN
  * (products.pin_by_memo, memo_kind 'pin'), 随机验证码 otherwise (seed 001) */
 const char *hall_finauth_code_name(int pin);
+/* 基本户开户行: a listed branch (bank_branch_id) or a listed bank (bank_id,
+ * or bank_name: its name or short name) and the branch as typed
+ * (bank_branch_name); sets form's bank_id, bank_name, bank_branch_name and
+ * bank_cnaps, or adds e's errors.  HALL_ERR: answered (busy). */
+int hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall_errors *e);
+/* ctx.banks: the complete list of banks (name, short).  HALL_ERR: the
+ * database did not answer (nothing sent). */
+int hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx);
 extern const struct hall_stmt hall_finauth_stmts[];
 
 /* ---- identity.c: the PC side of an online identity check --------------- */

@@ -185,6 +185,25 @@ hall_errors_has(const struct hall_errors *e, const char *field)
     return 0;
 }
 
+void
+hall_errors_drop(struct hall_errors *e, const char *field)
+{
+    struct hall_ferr *f, *prev = NULL;
+
+    for (f = e->first; f != NULL; prev = f, f = f->next) {
+        if (f->field == NULL || strcmp(f->field, field) != 0)
+            continue;
+        if (prev != NULL)
+            prev->next = f->next;
+        else
+            e->first = f->next;
+        if (e->last == f)
+            e->last = prev;
+        e->n--; /* e->status stays: every field's error is a 400 */
+        return;
+    }
+}
+
 int
 hall_resp_errors(struct hall_req *req, const struct hall_errors *e)
 {

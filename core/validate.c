@@ -638,6 +638,37 @@ hall_valid_org_name(const char *in)
     return chars >= 2 ? HALL_OK : HALL_ERR;
 }
 
+/* ---- 开户网点 ------------------------------------------------------------ */
+
+int
+hall_valid_branch_name(const char *in)
+{
+    const unsigned char *s;
+    size_t len, i = 0, n, chars = 0, cjk = 0;
+    uint32_t c;
+
+    s = (const unsigned char *)hall_valid_trim(in, &len);
+    while (i < len) {
+        int alnum;
+
+        n = utf8_decode(s + i, len - i, &c);
+        if (n == 0)
+            return HALL_ERR;
+        i += n;
+        if (++chars > 60)
+            return HALL_ERR;
+        alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if (is_cjk(c))
+            cjk++;
+        else if (chars == 1 && !alnum)
+            return HALL_ERR;
+        else if (!alnum && c != 0xFF08 && c != 0xFF09 && c != '(' && c != ')' && c != 0x3001 &&
+                 c != 0x00B7 && c != '-')
+            return HALL_ERR;
+    }
+    return chars >= 4 && cjk >= 2 ? HALL_OK : HALL_ERR;
+}
+
 /* ---- the registry: route parameters and form fields ----------------------- */
 
 static size_t
@@ -801,6 +832,10 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
         if (hall_valid_bank_account(v, norm, sizeof(norm)) != HALL_OK)
             FAIL(FIELD_ACCOUNT, label);
         v = hall_pstrdup(pool, norm);
+        break;
+    case HALL_P_BRANCH:
+        if (hall_valid_branch_name(v) != HALL_OK)
+            FAIL(FIELD_BRANCH, label);
         break;
     case HALL_P_TAXID: {
         int manual = 0;

@@ -61,6 +61,12 @@ int hall_valid_person_name(const char *in);
 /* 机构名称: 2-100 characters, no control characters or angle brackets */
 int hall_valid_org_name(const char *in);
 
+/* 开户网点 as the account papers name it (汕头分行营业部, 中国工商银行股份有限
+ * 公司揭阳榕城支行): 4-60 characters, at least two CJK ideographs; CJK,
+ * Latin letters, digits, brackets （）() and 、·-; it begins with an
+ * ideograph, a letter or a digit (never =, +, -, @: a spreadsheet formula) */
+int hall_valid_branch_name(const char *in);
+
 /* well-formed UTF-8: no overlongs, no surrogates, nothing above U+10FFFF */
 int hall_valid_utf8(const char *s, size_t len);
 

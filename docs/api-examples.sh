@@ -140,8 +140,11 @@ ex 200 'apply\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: a
 
 ex 200 '"code":"440000","name":"广东省"' curl -s -b "$J" -H 'Accept: application/json' "$H/new/divisions"
 ex 200 '"code":"440305","name":"南山区"' curl -s -b "$J" -H 'Accept: application/json' "$H/new/divisions?parent=440300"
-ex 200 '"id":"63","name":"招商银行深圳南山支行"' curl -s -b "$J" -H 'Accept: application/json' \
-    -G --data-urlencode q=招商银行深圳 "$H/new/banks"
+ex 200 '"id":"63","name":"招商银行深圳南山支行","bank_id":"7","bank":"招商银行"' curl -s -b "$J" \
+    -H 'Accept: application/json' -G --data-urlencode q=招商银行深圳 "$H/new/banks"
+ex 200 '^\{"ok":true,"items":\[\{"id":"[0-9]+","name":"中国建设银行深圳南山支行","bank_id":"4","bank":"中国建设银行","city":"深圳","cnaps":null\}\]\}' \
+    curl -s -b "$J" -H 'Accept: application/json' -G --data-urlencode q=南山 \
+    --data-urlencode bank=建设银行 "$H/new/banks"
 
 # ---------------------------------------------------------------- new: apply
 
@@ -338,7 +341,8 @@ ex 400 '基本户名称须与机构名称一致' curl -s -b "$J" -H "X-CSRF-Toke
     -d id="$ID2" --data-urlencode bank_account_name=另一家公司 -d bank_branch_id=61 \
     -d bank_account=4000021009100123457 "$H/finauth/retry"
 ex 200 "finauth\\?id=$ID2" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -d id="$ID2" --data-urlencode bank_account_name=深圳示例科技有限公司 -d bank_branch_id=61 \
+    -d id="$ID2" --data-urlencode bank_account_name=深圳示例科技有限公司 \
+    --data-urlencode bank_name=揭阳农商银行 --data-urlencode bank_branch_name=揭阳农村商业银行榕城支行 \
     --data-urlencode 'bank_account=4000 0210 0910 0123 457' "$H/finauth/retry"
 wait_for "the second micro-deposit" '"status":"SUCCESS"' \
     curl -s "$B/sandbox/bank/transfers?account_no=4000021009100123457&limit=1"

@@ -367,16 +367,21 @@ function payClose(body) {
 function bankTransfer(body) {
     const name = str(body, 'account_name', { max: 200 });
     const bank = str(body, 'bank_name', { max: 200 });
+    const branch = str(body, 'branch_name', { required: false, max: 200 }) ?? '';
+    const cnaps = str(body, 'cnaps', { required: false, max: 12 }) ?? null;
     const acct = str(body, 'account_no', { max: 64 });
     if (!/^[0-9 -]{4,40}$/.test(acct))
         throw new BadRequest('字段 account_no 格式不正确');
+    if (cnaps !== null && !/^[0-9]{12}$/.test(cnaps))
+        throw new BadRequest('字段 cnaps 应为12位联行号');
     const amt = amount(body, 'amount_fen');
     const memo = str(body, 'memo', { required: false, max: 200 }) ?? '';
     const compact = acct.replace(/[ -]/g, '');
     const bad = compact.endsWith('0000') || name.includes('错误');
     const transferNo = `TR${stamp()}${digits(14)}`;
     const rec = {
-        transfer_no: transferNo, account_name: name, bank_name: bank, account_no: compact,
+        transfer_no: transferNo, account_name: name, bank_name: bank, branch_name: branch, cnaps,
+        account_no: compact,
         amount_fen: amt, memo, status: bad ? 'FAILED' : 'SUCCESS',
         reason: bad ? '户名与账号不符' : null, at: nowIso(),
     };

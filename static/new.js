@@ -135,24 +135,34 @@
     fill(0, null);
   });
 
-  /* 开户行 keyword search */
+  /* 开户行: the bank from the complete list (the input's datalist), then the
+   * branch typed, or chosen among the known ones the keyword search finds */
   var bank = document.getElementById('bank_search');
   var list = document.getElementById('bank_suggest');
   var bankId = document.querySelector('input[name="bank_branch_id"]');
+  var head = document.querySelector('input[name="bank_name"]');
+  var headId = document.querySelector('input[name="bank_id"]');
   var timer = null;
   var bankStatus = document.createElement('p');
   bankStatus.className = 'sr-only';
   bankStatus.setAttribute('role', 'status');
+  if (head && headId) {
+    head.addEventListener('input', function () {
+      headId.value = '';
+      if (bankId) { bankId.value = ''; }
+    });
+  }
   if (bank && list && bankId) {
     list.parentNode.insertBefore(bankStatus, list);
-    list.setAttribute('aria-label', '开户行搜索结果');
+    list.setAttribute('aria-label', '开户网点搜索结果');
     bank.addEventListener('input', function () {
       bankId.value = '';
       window.clearTimeout(timer);
       var q = bank.value.trim();
       if (!q) { list.hidden = true; return; }
+      var within = head && head.value.trim() ? '&bank=' + encodeURIComponent(head.value.trim()) : '';
       timer = window.setTimeout(function () {
-        getJSON('/new/banks?q=' + encodeURIComponent(q)).then(function (res) {
+        getJSON('/new/banks?q=' + encodeURIComponent(q) + within).then(function (res) {
           list.innerHTML = '';
           /* buttons: Tab reaches them from the search box, Enter chooses */
           (res.items || []).forEach(function (it) {
@@ -164,6 +174,8 @@
             b.addEventListener('click', function () {
               bank.value = it.name;
               bankId.value = it.id;
+              if (head) { head.value = it.bank; }
+              if (headId) { headId.value = it.bank_id; }
               list.hidden = true;
               bankStatus.textContent = '已选择' + it.name;
               bank.focus();
@@ -172,10 +184,10 @@
             list.appendChild(li);
           });
           bankStatus.textContent = res.items && res.items.length ?
-            '找到' + res.items.length + '个开户行，按Tab键选择' : '';
+            '找到' + res.items.length + '个开户网点，按Tab键选择' : '';
           if (!res.items || !res.items.length) {
             var none = document.createElement('li');
-            none.textContent = '未找到匹配的开户行，请换个关键字';
+            none.textContent = '列表中没有匹配的网点，请直接填写完整的开户网点名称';
             none.className = 'none';
             list.appendChild(none);
           }

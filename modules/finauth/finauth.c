@@ -57,11 +57,6 @@ static const struct hall_stmt finauth_stmts[] = {
      3},
     {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
      3},
-    {"bank_branch_get",
-     "SELECT br.name AS branch_name, b.name AS bank_name FROM bank_branches br JOIN banks b ON "
-     "b.id = br.bank_id"
-     " WHERE br.id = $1 AND br.active",
-     1},
     {NULL, NULL, 0},
 };
 
@@ -181,12 +176,16 @@ finauth_page(struct hall_req *req)
         f = hall_val_set_obj(req->pool, ctx, "f");
         hall_val_set_str(req->pool, f, "org_name", str_of(form, "org_name"));
         hall_val_set_str(req->pool, f, "bank_account_name", str_of(form, "bank_account_name"));
+        hall_val_set_str(req->pool, f, "bank_id", str_of(form, "bank_id"));
+        hall_val_set_str(req->pool, f, "bank_name", str_of(form, "bank_name"));
         hall_val_set_str(req->pool, f, "bank_branch_id", str_of(form, "bank_branch_id"));
         hall_val_set_str(req->pool, f, "bank_branch_name", str_of(form, "bank_branch_name"));
         hall_val_set_str(req->pool, f, "bank_account", str_of(form, "bank_account"));
         hall_val_set_str(req->pool, ctx, "reason",
                          hall_dbres_rows(a) > 0 ? hall_dbres_str(a, 0, "fail_reason") : "");
         hall_val_set_str(req->pool, ctx, "page_js", "new.js");
+        if (hall_finauth_banks_ctx(req, ctx) != HALL_OK)
+            return hall_resp_busy(req);
         hall_val_set_bool(req->pool, ctx, "legal", legal_offer(o) == LEGAL_OK);
         return hall_resp_page(req, 200, "finauth_retry", ctx);
     }
@@ -297,16 +296,16 @@ static const struct hall_pspec retry_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-static const char *const retry_fields[] = {"bank_account_name", "bank_branch_id", "bank_account",
-                                           NULL};
+static const char *const retry_fields[] = {
+    "bank_account_name", "bank_id",      "bank_name", "bank_branch_id",
+    "bank_branch_name",  "bank_account", NULL};
 
 static int
 do_retry(struct hall_req *req)
 {
     struct hall_errors e = {NULL, NULL, 0, 0};
-    const char *v[3];
-    struct hall_dbres *o, *res = NULL;
-    struct hall_val *form;
+    struct hall_dbres *o, *res;
+    struct hall_val *form, *in;
     const char *json;
     unsigned char *enc;
     size_t jlen, elen;
@@ -321,33 +320,29 @@ do_retry(struct hall_req *req)
     form = order_form(req, o);
     if (form == NULL)
         return hall_resp_busy(req);
+    in = hall_val_obj(req->pool);
     for (i = 0; retry_fields[i] != NULL; i++) {
         const struct hall_field *f = hall_field_get(retry_fields[i]);
-        const char *note, *msg;
+        const char *v, *note, *msg;
 
-        if (hall_param_check(req->pool, &f->spec, hall_req_param(req, f->name), &v[i], &note,
-                             &msg) != HALL_OK)
+        if (hall_param_check(req->pool, &f->spec, hall_req_param(req, f->name), &v, &note, &msg) !=
+            HALL_OK)
             hall_errors_add(req->pool, &e, 400, f->name, msg);
+        else
+            hall_val_set_str(req->pool, in, f->name, v);
     }
     /* seeds 001/004: the basic account belongs to the unit itself */
-    if (e.first == NULL || strcmp(e.first->field, "bank_account_name") != 0) {
-        if (strcmp(v[0], str_of(form, "org_name")) != 0)
-            hall_msg_add(req, &e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
-    }
-    if (*v[1] != '\0' && strspn(v[1], "0123456789") == strlen(v[1])) {
-        res = hall_db_exec(req, "bank_branch_get", HALL_I64(strtoll(v[1], NULL, 10)));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0)
-            hall_msg_add(req, &e, HALL_M_BANK_BRANCH_PICK, "bank_branch_id");
-    }
+    if (!hall_errors_has(&e, "bank_account_name") &&
+        strcmp(str_of(in, "bank_account_name"), str_of(form, "org_name")) != 0)
+        hall_msg_add(req, &e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
+    if (hall_finauth_bank_check(req, in, &e) != HALL_OK)
+        return HALL_OK;
     if (e.n > 0)
         return hall_resp_errors(req, &e);
     /* the setters replace members in place: the rest of the form stays */
-    hall_val_set_str(req->pool, form, "bank_account_name", v[0]);
-    hall_val_set_fmt(req->pool, form, "bank_branch_id", "%lld", strtoll(v[1], NULL, 10));
-    hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_str(res, 0, "branch_name"));
-    hall_val_set_str(req->pool, form, "bank_account", v[2]);
+    for (i = 0; retry_fields[i] != NULL; i++)
+        hall_val_set_str(req->pool, form, retry_fields[i], str_of(in, retry_fields[i]));
+    hall_val_set_str(req->pool, form, "bank_cnaps", str_of(in, "bank_cnaps"));
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
         return hall_resp_busy(req);

@@ -192,7 +192,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     int64_t attempt_id = int_of(job->payload, "attempt_id");
     const char *memo = str_of(job->payload, "memo");
     struct hall_val *body, *ans, *form, *r, *detail;
-    const char *name, *account, *branch, *status, *transfer_no, *reason, *order_no;
+    const char *name, *account, *branch, *bank, *cnaps, *status, *transfer_no, *reason, *order_no;
     struct hall_dbres *res;
     unsigned char *enc;
     size_t elen;
@@ -241,7 +241,15 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     }
     body = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, body, "account_name", name);
-    hall_val_set_str(req->pool, body, "bank_name", branch);
+    /* the bank and branch as the form names them (a form of before the
+     * complete list of banks has only the branch, whose name starts with its
+     * bank's); the 联行号 routes it when the branch list knows it */
+    bank = str_of(form, "bank_name");
+    hall_val_set_str(req->pool, body, "bank_name", bank != NULL && *bank != '\0' ? bank : branch);
+    hall_val_set_str(req->pool, body, "branch_name", branch);
+    cnaps = str_of(form, "bank_cnaps");
+    if (cnaps != NULL && *cnaps != '\0')
+        hall_val_set_str(req->pool, body, "cnaps", cnaps);
     hall_val_set_str(req->pool, body, "account_no", account);
     hall_val_set_int(req->pool, body, "amount_fen", 1);
     hall_val_set_str(req->pool, body, "memo", memo);

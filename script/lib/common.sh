@@ -465,6 +465,50 @@ load_divisions() {
     say "divisions: $(psql_hall -At -c 'SELECT count(*) FROM divisions') rows loaded"
 }
 
+# bank_csv_load WHAT FILE SOURCE [REPLACE]: load sql/data/banks.csv-shaped
+# (WHAT=banks: name,short_name,category,aliases) or CNAPS-shaped
+# (WHAT=branches: cnaps,bank,name,city) rows in one transaction; a bad line
+# fails the whole file (bank_heads_load / bank_branches_load, sql/038).
+bank_csv_load() {
+    local what=$1 file=$2 source=$3 replace=${4:-false} q
+    [ -r "$file" ] || die "cannot read $file"
+    q=${file//\'/\'\'}
+    case $what in
+    banks)
+        psql_hall -1 -At \
+            -c 'CREATE TEMP TABLE banks_stage (name text, short_name text, category text, aliases text)' \
+            -c "\\copy banks_stage FROM '$q' WITH (FORMAT csv, HEADER true)" \
+            -c 'ALTER TABLE banks_stage ADD COLUMN line bigserial' \
+            -c 'UPDATE banks_stage SET line = line + 1' \
+            -c "SELECT bank_heads_load('${source//\'/\'\'}')"
+        ;;
+    branches)
+        psql_hall -1 -At \
+            -c 'CREATE TEMP TABLE branches_stage (cnaps text, bank text, name text, city text)' \
+            -c "\\copy branches_stage FROM '$q' WITH (FORMAT csv, HEADER true)" \
+            -c 'ALTER TABLE branches_stage ADD COLUMN line bigserial' \
+            -c 'UPDATE branches_stage SET line = line + 1' \
+            -c "SELECT bank_branches_load('${source//\'/\'\'}', $replace)"
+        ;;
+    *) die "bank_csv_load: banks or branches, not $what" ;;
+    esac
+}
+
+# load_banks: the list of banks (sql/data/banks.csv) into a database that
+# has never had it loaded; script/load-banks refreshes it later.
+load_banks() {
+    local has n
+    has=$(psql_hall -At -c "SELECT to_regclass('reference_loads') IS NOT NULL") ||
+        die "cannot query the database"
+    [ "$has" = t ] || return 0
+    has=$(psql_hall -At -c "SELECT count(*) FROM reference_loads WHERE what = 'banks'") ||
+        die "cannot query reference_loads"
+    [ "$has" = 0 ] || return 0
+    n=$(bank_csv_load banks "$HALL_ROOT/sql/data/banks.csv" sql/data/banks.csv) ||
+        die "loading sql/data/banks.csv failed"
+    say "banks: $n rows loaded"
+}
+
 # ---------------------------------------------------------------- config
 
 # write_conf: VAR/hall.conf, regenerated on every start from the ports and

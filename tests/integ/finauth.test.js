@@ -127,8 +127,8 @@ test('finauth_bank_failure__retry_with_corrected_account__ok_then_review', async
     const tr = await lastTransfer(good);
     assert.equal(tr.status, 'SUCCESS');
     assert.equal(tr.account_no, good);
-    const branch = psql(`SELECT name FROM bank_branches WHERE id = 20`);
-    assert.equal(tr.bank_name, branch, 'the corrected branch is used');
+    const branch = psql(`SELECT br.name || '|' || b.name FROM bank_branches br JOIN banks b ON b.id = br.bank_id WHERE br.id = 20`);
+    assert.equal(`${tr.branch_name}|${tr.bank_name}`, branch, 'the corrected branch and its bank are used');
     assert.equal(psql(`SELECT string_agg(result, ',' ORDER BY id) FROM finauth_attempts WHERE order_id = ${id}`),
         'failed,sent');
     const ok = await c.post('/finauth/code', { id, code: memoCode(tr) });

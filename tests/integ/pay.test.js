@@ -91,7 +91,8 @@ test('pay_online__org__gateway_page_callback_finauth_pending_then_ok', async () 
     const tr = await lastTransfer(account);
     assert.equal(tr.amount_fen, 1);
     assert.equal(tr.account_name, '深圳测试科技有限公司');
-    assert.equal(tr.bank_name, '中国工商银行深圳南山支行');
+    assert.equal(tr.bank_name, '中国工商银行');
+    assert.equal(tr.branch_name, '中国工商银行深圳南山支行');
     assert.equal(tr.status, 'SUCCESS');
     assert.match(tr.memo, /^(办理数字证书编码|数字证书PIN码): \d{6}$/);
     const code = tr.memo.slice(-6);

@@ -1008,6 +1008,36 @@ validate_org_name__length_and_forbidden_characters(void **state)
     assert_int_equal(hall_valid_org_name(buf), HALL_ERR);
 }
 
+static void
+validate_branch_name__account_papers_names__accepted_formulas_refused(void **state)
+{
+    char buf[200];
+    int i;
+
+    (void)state;
+    assert_int_equal(hall_valid_branch_name("汕头分行营业部"), HALL_OK);
+    assert_int_equal(hall_valid_branch_name("中国工商银行股份有限公司揭阳榕城支行"), HALL_OK);
+    assert_int_equal(hall_valid_branch_name("浏阳市农村信用合作联社（营业部）"), HALL_OK);
+    assert_int_equal(hall_valid_branch_name("深圳CBD支行"), HALL_OK);
+    assert_int_equal(hall_valid_branch_name("2号分理处"), HALL_OK);
+    assert_int_equal(hall_valid_branch_name("支行"), HALL_ERR); /* 2 characters */
+    assert_int_equal(hall_valid_branch_name("ABCD"), HALL_ERR); /* no ideograph */
+    assert_int_equal(hall_valid_branch_name("=SUM(A1)支行"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name("+汕头分行"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name("-汕头分行"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name("@汕头分行"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name("（汕头）分行"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name("汕头<b>分行"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name("汕头分行;DROP"), HALL_ERR);
+    assert_int_equal(hall_valid_branch_name(NULL), HALL_ERR);
+    for (i = 0; i < 60; i++)
+        memcpy(buf + i * 3, "行", 3);
+    buf[180] = '\0';
+    assert_int_equal(hall_valid_branch_name(buf), HALL_OK);
+    memcpy(buf + 180, "行", 4);
+    assert_int_equal(hall_valid_branch_name(buf), HALL_ERR);
+}
+
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
 static void
@@ -1122,6 +1152,7 @@ main(void)
         cmocka_unit_test(validate_person_name__cjk_latin_middle_dot__accepted),
         cmocka_unit_test(validate_person_name__digits_controls_brackets_and_length__rejected),
         cmocka_unit_test(validate_org_name__length_and_forbidden_characters),
+        cmocka_unit_test(validate_branch_name__account_papers_names__accepted_formulas_refused),
         cmocka_unit_test(validate_utf8__well_formed_boundaries__accepted),
         cmocka_unit_test(validate_utf8__overlong_surrogate_truncated__rejected),
         cmocka_unit_test(validate_trim__ascii_and_ideographic_space__removed),
