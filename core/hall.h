@@ -834,13 +834,18 @@ int hall_payment_close(struct hall_req *req, const char *out_trade_no, const cha
 int hall_refund_queue(struct hall_req *req, int64_t refund_id);
 /* ---- invoice.c: the e-invoice (电子发票) of a paid order ------------------ */
 
-/* inside the paying transaction: the outbox job "invoice-<id>" (queued once
- * per order, whoever calls); the job issues nothing when 是否开票 is 否 */
+/* inside the approving transaction: the outbox job "invoice-<id>" (queued
+ * once per order, whoever calls); the job issues nothing when 是否开票 is 否
+ * or the order was refunded by then */
 int hall_invoice_queue(struct hall_req *req, int64_t order_id);
+/* inside the transaction that makes the order 已退费: the red-letter job
+ * "invoice-red-<id>" when a blue invoice issued (once per order) */
+int hall_invoice_refunded(struct hall_req *req, int64_t order_id);
 /* inside a transaction: SMS and e-mail jobs carrying the invoice link of an
- * order that has one; tag makes their idempotency keys ("0" at issue, the
- * resend count for 重新获取).  HALL_ERR when there is no invoice. */
-int hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag);
+ * order that has one (red: the red-letter invoice's); tag makes their
+ * idempotency keys ("0" at issue, the resend count for 重新获取).  HALL_ERR
+ * when there is no such invoice. */
+int hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag, int red);
 extern const struct hall_stmt hall_invoice_stmts[];
 /* ---- pki.c: the CA back office (docs/internals/pki.md) ----------------- */
 

@@ -1,13 +1,18 @@
 /*
  * E-invoice (电子发票): queuing the issue, and telling the applicant.
  *
- * A paid order (modules/pay after the gateway's callback, modules/admin
- * when finance confirms a corporate transfer) queues ONE outbox job
+ * An approved order (modules/admin, 成功受理: seeds 001/002 issue the
+ * invoice 审核通过后, not at payment) queues ONE outbox job
  * "invoice-<order id>": the idempotency key is unique in the outbox, so a
- * repeated callback or a retried confirmation queues nothing more, and the
- * e-invoice service sees the same key on every retry of the job, so it
- * issues once.  The job (modules/outbox/outbox.c) reads the order's form
- * when it runs: orders without invoice (是否开票 否) get none.
+ * repeated click queues nothing more, and the e-invoice service sees the
+ * same key on every retry of the job, so it issues once.  The job
+ * (modules/outbox/outbox.c) reads the order's form when it runs: orders
+ * without invoice (是否开票 否) get none, nor do orders refunded by then.
+ *
+ * An order refunded after its invoice issued queues ONE "invoice_red" job
+ * ("invoice-red-<order id>", hall_invoice_refunded) in the transaction
+ * that makes it 已退费: the provider issues the red-letter invoice (红冲)
+ * once, and the applicant gets its link the same two ways.
  *
  * The link goes by SMS and by e-mail, each its own outbox job; 重新获取 in
  * the personal center (modules/center) sends both again with a new key.
@@ -19,9 +24,12 @@
 
 const struct hall_stmt hall_invoice_stmts[] = {
     {"invoice_notify_get",
-     "SELECT o.cert_type, o.business_type, o.form_enc, p.sms_business_name, i.invoice_no, i.url"
+     "SELECT o.cert_type, o.business_type, o.form_enc, p.sms_business_name, i.invoice_no, i.url,"
+     " i.red_invoice_no, i.red_url"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " JOIN invoices i ON i.order_id = o.id WHERE o.id = $1",
+     1},
+    {"invoice_blue_of", "SELECT red_invoice_no IS NULL AS blue FROM invoices WHERE order_id = $1",
      1},
     {NULL, NULL, 0},
 };
@@ -34,6 +42,24 @@ hall_invoice_queue(struct hall_req *req, int64_t order_id)
     hall_val_set_int(req->pool, payload, "order_id", order_id);
     return hall_outbox_push(req, "invoice",
                             hall_psprintf(req->pool, "invoice-%lld", (long long)order_id), payload);
+}
+
+int
+hall_invoice_refunded(struct hall_req *req, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req, "invoice_blue_of", HALL_I64(order_id));
+    struct hall_val *payload;
+
+    if (res == NULL)
+        return HALL_ERR;
+    /* no invoice yet: its job finds the order refunded and issues none */
+    if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "blue"))
+        return HALL_OK;
+    payload = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, payload, "order_id", order_id);
+    return hall_outbox_push(req, "invoice_red",
+                            hall_psprintf(req->pool, "invoice-red-%lld", (long long)order_id),
+                            payload);
 }
 
 static const char *
@@ -58,11 +84,11 @@ business_sms(const char *code)
 }
 
 int
-hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag)
+hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag, int red)
 {
     struct hall_dbres *res;
     struct hall_val *form, *sms, *mail;
-    const char *phone, *email, *biz, *url, *no;
+    const char *phone, *email, *biz, *url, *no, *red_no;
     int person;
 
     res = hall_db_exec(req, "invoice_notify_get", HALL_I64(order_id));
@@ -80,33 +106,50 @@ hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag)
     biz = hall_psprintf(req->pool, "%s%s", hall_dbres_str(res, 0, "sms_business_name"),
                         business_sms(hall_dbres_str(res, 0, "business_type")));
     no = hall_dbres_str(res, 0, "invoice_no");
-    url = hall_dbres_str(res, 0, "url");
+    url = hall_dbres_str(res, 0, red ? "red_url" : "url");
+    red_no = hall_dbres_str(res, 0, "red_invoice_no");
+    if (red && hall_dbres_isnull(res, 0, hall_dbres_col(res, "red_invoice_no")))
+        return HALL_ERR;
     if (strlen(phone) == 11 && strspn(phone, "0123456789") == 11) {
         sms = hall_val_obj(req->pool);
         hall_val_set_str(req->pool, sms, "phone", phone);
-        hall_val_set_fmt(req->pool, sms, "text",
-                         "【深圳CA】您好，您提交的%s业务的电子发票已开具，发票号码%s，"
-                         "电子发票下载链接：%s",
-                         biz, no, url);
-        if (hall_outbox_push(
-                req, "sms",
-                hall_psprintf(req->pool, "invoice-sms-%lld-%s", (long long)order_id, tag),
-                sms) != HALL_OK)
+        if (red)
+            hall_val_set_fmt(req->pool, sms, "text",
+                             "【深圳CA】您好，您提交的%s业务已退费，原电子发票%s已红冲，"
+                             "红字发票号码%s，下载链接：%s",
+                             biz, no, red_no, url);
+        else
+            hall_val_set_fmt(req->pool, sms, "text",
+                             "【深圳CA】您好，您提交的%s业务的电子发票已开具，发票号码%s，"
+                             "电子发票下载链接：%s",
+                             biz, no, url);
+        if (hall_outbox_push(req, "sms",
+                             hall_psprintf(req->pool, "invoice-%ssms-%lld-%s", red ? "red-" : "",
+                                           (long long)order_id, tag),
+                             sms) != HALL_OK)
             return HALL_ERR;
     }
     if (strchr(email, '@') != NULL) {
         mail = hall_val_obj(req->pool);
         hall_val_set_str(req->pool, mail, "to", email);
-        hall_val_set_fmt(req->pool, mail, "subject", "【深圳CA】电子发票 %s", no);
-        hall_val_set_fmt(req->pool, mail, "text",
-                         "您好：\n\n您提交的%s业务的电子发票已开具，发票号码%s。\n"
-                         "电子发票下载链接：%s\n\n如链接失效，可登录深圳CA网上营业厅-个人中心-"
-                         "我的业务单，点击“重新获取”。\n\n深圳CA",
-                         biz, no, url);
-        if (hall_outbox_push(
-                req, "mail",
-                hall_psprintf(req->pool, "invoice-mail-%lld-%s", (long long)order_id, tag),
-                mail) != HALL_OK)
+        if (red) {
+            hall_val_set_fmt(req->pool, mail, "subject", "【深圳CA】红字发票 %s", red_no);
+            hall_val_set_fmt(req->pool, mail, "text",
+                             "您好：\n\n您提交的%s业务已退费，原电子发票%s已红冲，"
+                             "红字发票号码%s。\n红字发票下载链接：%s\n\n深圳CA",
+                             biz, no, red_no, url);
+        } else {
+            hall_val_set_fmt(req->pool, mail, "subject", "【深圳CA】电子发票 %s", no);
+            hall_val_set_fmt(req->pool, mail, "text",
+                             "您好：\n\n您提交的%s业务的电子发票已开具，发票号码%s。\n"
+                             "电子发票下载链接：%s\n\n如链接失效，可登录深圳CA网上营业厅-个人中心-"
+                             "我的业务单，点击“重新获取”。\n\n深圳CA",
+                             biz, no, url);
+        }
+        if (hall_outbox_push(req, "mail",
+                             hall_psprintf(req->pool, "invoice-%smail-%lld-%s", red ? "red-" : "",
+                                           (long long)order_id, tag),
+                             mail) != HALL_OK)
             return HALL_ERR;
     }
     return HALL_OK;

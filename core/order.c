@@ -58,7 +58,9 @@ static const struct {
     {"review", "rejected"},
     /* the applicant fixed a rejected order */
     {"rejected", "review"},
-    /* refunds of paid orders not yet accepted */
+    /* refunds of paid orders until the certificate is made (an accepted
+     * order whose production began is refused in modules/center) */
+    {"accepted", "refund_requested"},
     {"finauth_ok", "refund_requested"},
     {"finauth_failed", "refund_requested"},
     {"review", "refund_requested"},
@@ -69,6 +71,7 @@ static const struct {
     {"refund_requested", "finauth_failed"},
     {"refund_requested", "review"},
     {"refund_requested", "rejected"},
+    {"refund_requested", "accepted"},
     /* production (制作证书), shipping (邮寄), the courier's delivery */
     {"accepted", "issued"},
     {"issued", "shipped"},
@@ -120,6 +123,9 @@ static const struct {
     {"finauth_unlock", "解锁金融认证"},
     {"invoice_issued", "开具电子发票"},
     {"invoice_resend", "重新获取电子发票"},
+    {"invoice_red", "开具红字发票（红冲）"},
+    {"pin_deposit_sent", "证书PIN码已随打款附言发送"},
+    {"pin_deposit_failed", "证书PIN码打款未成功"},
     {"reissue_revoke", "原证书已吊销（介质遗失补办）"},
     {NULL, NULL},
 };

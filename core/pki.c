@@ -127,9 +127,11 @@ const struct hall_stmt hall_pki_stmts[] = {
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
      3},
+    /* queued: a 介质遗失补办's deposit of after the approval may go out after
+     * the certificate is made (modules/admin); its memo carries this PIN */
     {"pki_memo_pin",
      "SELECT pin_enc FROM finauth_attempts WHERE order_id = $1 AND memo_kind = 'pin'"
-     " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent')"
+     " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent', 'queued')"
      " ORDER BY result = 'verified' DESC, id DESC LIMIT 1",
      1},
     {"pki_memo_pin_destroy",

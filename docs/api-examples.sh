@@ -357,7 +357,7 @@ ex 200 '待审核' curl -s -b "$J" "$H/finauth?id=$ID2"
 ex 200 '退费申请已提交' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" --data-urlencode reason=项目取消，不再需要证书 "$H/center/refund"
 ex 409 '不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -d id="$ID" --data-urlencode reason=项目取消 "$H/center/refund"
+    -d id="$ID2" --data-urlencode reason=项目取消 "$H/center/refund"
 
 # ---------------------------------------------------------------- admin: refunds
 
@@ -439,16 +439,17 @@ wait_for "the Hunan acceptance SMS" '湖南省公共资源交易服务平台新�
 
 # ---------------------------------------------------------------- e-invoice, reports, finance tools
 
-NO2=${OUT_NO%-*}
-wait_for "the e-invoice" '"invoices":\[\{"invoice_no"' curl -s "$B/sandbox/invoices?order_no=$NO2"
-ex 200 '"lines":\[\{"name":"数字证书服务费","amount_fen":96000\}\]' curl -s "$B/sandbox/invoices?order_no=$NO2"
+wait_for "the e-invoice" '"invoices":\[\{"invoice_no"' curl -s "$B/sandbox/invoices?order_no=$NO"
+ex 200 '"lines":\[\{"name":"数字证书服务费","amount_fen":[0-9]+\},\{"name":"快递费（寄付）","amount_fen":[0-9]+\}\]' \
+    curl -s "$B/sandbox/invoices?order_no=$NO"
+ex 200 '^\{"ok":true,"invoices":\[\]\}$' curl -s "$B/sandbox/invoices?order_no=${OUT_NO%-*}"
 wait_for "the invoice SMS" '电子发票已开具' curl -s "$B/sandbox/sms?phone=$P&limit=5"
 wait_for "the invoice e-mail" '"subject":"【深圳CA】电子发票' curl -s "$B/sandbox/mail?to=agent@example.com&limit=5"
-ex 200 'id="invoice-link"' curl -s -b "$J" "$H/center/order?id=$ID2"
+ex 200 'id="invoice-link"' curl -s -b "$J" "$H/center/order?id=$ID"
 ex 200 '电子发票链接已重新发送' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -d id="$ID2" "$H/center/invoice/resend"
+    -d id="$ID" "$H/center/invoice/resend"
 ex 429 '请1分钟后再重新获取' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -d id="$ID2" "$H/center/invoice/resend"
+    -d id="$ID" "$H/center/invoice/resend"
 
 SP=$D/report.jar
 RT=$(token "$SP" "$H/admin/login")
@@ -473,7 +474,7 @@ ex 409 '不是失败状态' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: 
 ex 409 '未被锁定' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d id="$ID2" "$H/admin/finauth/unlock"
 ex 200 '"action_label":"开具电子发票","from":"","to":"","from_label":"","to_label":"","reason":"","ref":"[0-9]+"' \
-    curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/order?id=$ID2"
+    curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/order?id=$ID"
 
 # ---------------------------------------------------------------- pki: production, shipping, OCSP, revocation
 
@@ -503,6 +504,8 @@ openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | gre
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
+ex 409 '证书已制作，不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id="$ID" --data-urlencode reason=项目取消 "$H/center/refund"
 ex 200 '"cert_type_label":"机构证书".*"reissuable":true' curl -s -b "$J" -H 'Accept: application/json' \
     "$H/reissue/serial?serial=$SERIAL"
 ex 400 '"field":"serial".*区分大小写' curl -s -b "$J" -H 'Accept: application/json' \

@@ -522,6 +522,33 @@ function invoiceIssue(body, ctx) {
     return [200, { ok: true, invoice_no: invoiceNo, url: `${ctx.base}/invoice/${invoiceNo}` }];
 }
 
+/* 红字发票 (红冲) of an issued invoice, for its whole amount: once per
+ * invoice, as a real tax platform allows; the same Idempotency-Key gets the
+ * first answer again (the plumbing), another key a 409 */
+function invoiceRed(body, ctx) {
+    const blueNo = str(body, 'invoice_no', { max: 32 });
+    const orderNo = str(body, 'order_no', { max: 64 });
+    const amt = amount(body, 'amount_fen');
+    const reason = str(body, 'reason', { required: false, max: 200 }) ?? '';
+    const blue = state.invoices.get(blueNo);
+    if (!blue || blue.red_of)
+        return [404, { ok: false, error: '发票不存在' }];
+    if (blue.order_no !== orderNo)
+        throw new BadRequest('字段 order_no 与发票不符');
+    if (amt !== blue.amount_fen)
+        throw new BadRequest('红字发票须冲销原发票全部金额');
+    if (blue.red_invoice_no)
+        return [409, { ok: false, error: '该发票已红冲', red_invoice_no: blue.red_invoice_no }];
+    const redNo = `${new Date().getUTCFullYear() % 100}45${digits(16)}`;
+    blue.red_invoice_no = redNo;
+    state.invoices.set(redNo, {
+        invoice_no: redNo, order_no: orderNo, title: blue.title, taxpayer_id: blue.taxpayer_id,
+        amount_fen: -amt, lines: blue.lines.map((l) => ({ name: l.name, amount_fen: -l.amount_fen })),
+        issued_at: nowIso(), red_of: blueNo, reason,
+    });
+    return [200, { ok: true, red_invoice_no: redNo, invoice_no: blueNo, url: `${ctx.base}/invoice/${redNo}` }];
+}
+
 /* e-mail: the hall sends the e-invoice link this way too */
 function mailSend(body, ctx) {
     const to = str(body, 'to', { max: 254 });
@@ -650,9 +677,11 @@ function payPage(t) {
 }
 
 function invoicePage(inv) {
-    return page(`电子发票 ${inv.invoice_no}`, `<h1>电子发票（沙箱）</h1>
+    const kind = inv.red_of ? '红字发票' : '电子发票';
+    return page(`${kind} ${inv.invoice_no}`, `<h1>${kind}（沙箱）</h1>
 <table>
 <tr><th>发票号码</th><td id="invoice-no">${esc(inv.invoice_no)}</td></tr>
+${inv.red_of ? `<tr><th>冲销原发票</th><td id="red-of">${esc(inv.red_of)}</td></tr>` : ''}
 <tr><th>开票日期</th><td>${esc(inv.issued_at.slice(0, 10))}</td></tr>
 <tr><th>购买方名称</th><td id="title">${esc(inv.title)}</td></tr>
 <tr><th>纳税人识别号</th><td>${esc(inv.taxpayer_id ?? '')}</td></tr>
@@ -781,6 +810,7 @@ const PROVIDERS = {
     'POST /courier/quote': ['courier', courierQuote],
     'POST /courier/waybill': ['courier', courierWaybill],
     'POST /invoice/issue': ['invoice', invoiceIssue],
+    'POST /invoice/red': ['invoice', invoiceRed],
     'POST /mail/send': ['mail', mailSend],
 };
 

@@ -92,6 +92,13 @@ static const struct hall_stmt admin_stmts[] = {
      " coalesce(p.sms_site, '') AS sms_site"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
+    /* 介质遗失补办 paid online by a unit: the PIN goes in the memo of the
+     * micro-deposit made once approved (seed 004) */
+    {"order_pin_deposit",
+     "SELECT o.business_type = 'reissue' AND o.cert_type <> 'person' AND EXISTS ("
+     " SELECT 1 FROM payments WHERE order_id = o.id AND status = 'paid' AND NOT surplus"
+     " AND method <> 'transfer') AS due FROM orders o WHERE o.id = $1",
+     1},
     {"order_files",
      "SELECT id, kind, mime, size, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS uploaded_at,"
      " replaced_at IS NOT NULL AS replaced, removed_at IS NOT NULL AS removed FROM order_files"
@@ -948,6 +955,16 @@ decide(struct hall_req *req, char kind)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)
             return hall_resp_busy(req);
+        /* seeds 001/002: the e-invoice once the application is approved
+         * (审核通过后…开具电子发票), once per order (core/invoice.c) */
+        if (hall_invoice_queue(req, id) != HALL_OK)
+            return hall_resp_busy(req);
+        /* seed 004: 审核成功后 the 0.01 deposit with the new certificate's PIN */
+        res = hall_db_exec(req, "order_pin_deposit", HALL_I64(id));
+        if (res == NULL || hall_dbres_rows(res) == 0)
+            return hall_resp_busy(req);
+        if (hall_dbres_bool(res, 0, "due") && hall_finauth_queue(req, id) != HALL_OK)
+            return hall_resp_busy(req);
     }
     if (kind == 'C' || kind == 'F') {
         res = hall_db_exec(req, "transfer_decided", HALL_I64(id),
@@ -957,9 +974,6 @@ decide(struct hall_req *req, char kind)
         if (hall_dbres_rows(res) == 0)
             hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
                       (long long)id);
-        /* the money arrived: the e-invoice, once per order (core/invoice.c) */
-        if (kind == 'C' && hall_invoice_queue(req, id) != HALL_OK)
-            return hall_resp_busy(req);
     }
     if (kind == 'R')
         res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
@@ -1211,6 +1225,9 @@ refund_decide(struct hall_req *req, char kind)
         done = "已拒绝退费，业务单已恢复原状态，短信已发送";
     } else if (transfer) {
         rc = hall_order_move(req, order_id, "refund_requested", "refunded", actor, detail);
+        /* an invoice issued: its red-letter one (core/invoice.c) */
+        if (rc == HALL_OK)
+            rc = hall_invoice_refunded(req, order_id);
         if (rc == HALL_OK)
             rc = refund_decision_sms(
                 req, rf, id,

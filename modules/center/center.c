@@ -93,8 +93,14 @@ static const struct hall_stmt center_stmts[] = {
      "entity_id = $1 ORDER BY id",
      1},
     {"invoice_get",
-     "SELECT invoice_no, url, to_char(issued_at, 'YYYY-MM-DD HH24:MI') AS issued FROM invoices"
-     " WHERE order_id = $1",
+     "SELECT invoice_no, url, to_char(issued_at, 'YYYY-MM-DD HH24:MI') AS issued,"
+     " red_invoice_no, red_url, to_char(red_issued_at, 'YYYY-MM-DD HH24:MI') AS red_issued"
+     " FROM invoices WHERE order_id = $1",
+     1},
+    /* an accepted order's production began (core/pki.c: the intent first) */
+    {"refund_production",
+     "SELECT EXISTS (SELECT 1 FROM certificates WHERE order_id = $1"
+     " AND state IN ('intent', 'issued')) AS begun",
      1},
     /* 重新获取 at most once a minute per order, however many clicks */
     {"invoice_resend",
@@ -134,6 +140,14 @@ step_url(struct hall_req *req, const char *business, const char *step, const cha
  * 继续办理 while the applicant owns the next move; 缴费, 金融认证, 待认证,
  * 申请退费 as the status allows.
  */
+/* the certificate made: no refund any more (seeds: refundable until then) */
+static int
+produced(const char *status)
+{
+    return strcmp(status, "issued") == 0 || strcmp(status, "shipped") == 0 ||
+           strcmp(status, "delivered") == 0;
+}
+
 static void
 actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const char *business,
             const char *status, const char *step)
@@ -168,6 +182,8 @@ actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const ch
     }
     if (hall_order_can(status, "refund_requested"))
         hall_val_set_bool(req->pool, row, "refundable", 1);
+    else if (produced(status))
+        hall_val_set_str(req->pool, row, "refund_closed", hall_msgs[HALL_M_REFUND_PRODUCED].text);
 #undef ACTION
 }
 
@@ -478,6 +494,12 @@ order_page(struct hall_req *req)
             hall_val_set_str(req->pool, iv, "no", hall_dbres_str(inv, 0, "invoice_no"));
             hall_val_set_str(req->pool, iv, "url", hall_dbres_str(inv, 0, "url"));
             hall_val_set_str(req->pool, iv, "issued", hall_dbres_str(inv, 0, "issued"));
+            if (!hall_dbres_isnull(inv, 0, hall_dbres_col(inv, "red_invoice_no"))) {
+                iv = hall_val_set_obj(req->pool, o, "red_invoice");
+                hall_val_set_str(req->pool, iv, "no", hall_dbres_str(inv, 0, "red_invoice_no"));
+                hall_val_set_str(req->pool, iv, "url", hall_dbres_str(inv, 0, "red_url"));
+                hall_val_set_str(req->pool, iv, "issued", hall_dbres_str(inv, 0, "red_issued"));
+            }
         }
     }
     list = hall_val_set_list(req->pool, ctx, "history");
@@ -520,6 +542,8 @@ do_refund(struct hall_req *req)
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     from = hall_dbres_str(res, 0, "status");
+    if (produced(from))
+        return hall_msg(req, HALL_M_REFUND_PRODUCED, NULL);
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "reason", hall_req_param(req, "reason"));
     r = hall_order_move(req, id, from, "refund_requested",
@@ -528,6 +552,16 @@ do_refund(struct hall_req *req)
         return hall_msg(req, HALL_M_REFUND_STATE, NULL);
     if (r != HALL_OK)
         return hall_resp_busy(req);
+    /* an accepted order: refundable until its certificate is being made.
+     * The move above holds the order's row: production (core/pki.c) locks
+     * it before its intent, so one of the two sees the other */
+    if (strcmp(from, "accepted") == 0) {
+        res = hall_db_exec(req, "refund_production", HALL_I64(id));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_bool(res, 0, "begun"))
+            return hall_msg(req, HALL_M_REFUND_PRODUCING, NULL);
+    }
     /* finance's queue: the payment to pay back, and where the order was */
     res = hall_db_exec(req, "refund_payment", HALL_I64(id));
     if (res == NULL)
@@ -584,7 +618,7 @@ do_invoice_resend(struct hall_req *req)
     tag = hall_psprintf(req->pool, "r%lld", (long long)hall_dbres_int(res, 0, "resends"));
     detail = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, detail, "resends", hall_dbres_int(res, 0, "resends"));
-    if (hall_invoice_notify(req, id, tag) != HALL_OK ||
+    if (hall_invoice_notify(req, id, tag, 0) != HALL_OK ||
         hall_audit(req, hall_req_actor(req), "order",
                    hall_psprintf(req->pool, "%lld", (long long)id), "invoice_resend", NULL, NULL,
                    detail) != HALL_OK ||

@@ -62,7 +62,8 @@ static const struct hall_stmt outbox_stmts[] = {
      3},
     /* bank_transfer: the order and its attempt stay locked until the job's
      * transaction ends, so the bank's answer and the move commit together */
-    {"ft_order", "SELECT status, form_enc, order_no FROM orders WHERE id = $1 FOR UPDATE", 1},
+    {"ft_order",
+     "SELECT status, form_enc, order_no, business_type FROM orders WHERE id = $1 FOR UPDATE", 1},
     {"ft_attempt", "SELECT result FROM finauth_attempts WHERE id = $1 AND order_id = $2 FOR UPDATE",
      2},
     {"ft_result",
@@ -82,12 +83,21 @@ static const struct hall_stmt outbox_stmts[] = {
      2},
     /* invoice: the order stays locked until the job's transaction ends */
     {"inv_order",
-     "SELECT o.order_no, o.form_enc, o.cert_fen, o.shipping_fen, o.business_type,"
+     "SELECT o.order_no, o.form_enc, o.cert_fen, o.shipping_fen, o.business_type, o.status,"
      " EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id) AS has_invoice FROM orders o"
      " WHERE o.id = $1 FOR UPDATE",
      1},
     {"inv_insert",
      "INSERT INTO invoices (order_id, invoice_no, url, amount_fen) VALUES ($1, $2, $3, $4)", 4},
+    /* the red-letter invoice: the order and its invoice locked until the end */
+    {"inv_red_lock",
+     "SELECT o.order_no, o.status, i.invoice_no, i.amount_fen, i.red_invoice_no IS NOT NULL AS red"
+     " FROM orders o JOIN invoices i ON i.order_id = o.id WHERE o.id = $1 FOR UPDATE",
+     1},
+    {"inv_red_set",
+     "UPDATE invoices SET red_invoice_no = $2, red_url = $3, red_issued_at = now()"
+     " WHERE order_id = $1 AND red_invoice_no IS NULL",
+     3},
     /* the reports' daily roll-up (sql/024_report_rollup.sql): one transaction */
     {"report_rollup", "SELECT report_rollup_refresh() AS days", 0},
     {NULL, NULL, 0},
@@ -177,6 +187,14 @@ int_of(const struct hall_val *obj, const char *key)
     return v != NULL && v->type == HALL_V_INT ? v->i : 0;
 }
 
+/* approved, then made, mailed, delivered */
+static int
+approved_state(const char *status)
+{
+    return strcmp(status, "accepted") == 0 || strcmp(status, "issued") == 0 ||
+           strcmp(status, "shipped") == 0 || strcmp(status, "delivered") == 0;
+}
+
 /*
  * 金融认证: 0.01 CNY to the unit's basic account with the code in the memo,
  * then, in this job's transaction, finauth_pending -> finauth_ok or
@@ -197,7 +215,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     unsigned char *enc;
     size_t elen;
     char *plain;
-    int ok, rc;
+    int ok, rc, after_approval;
 
     if (order_id <= 0 || attempt_id <= 0 || memo == NULL) {
         out->error = "bad payload";
@@ -209,8 +227,12 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         return;
     }
     r = hall_val_obj(req->pool);
+    /* an approved 介质遗失补办: the PIN's deposit moves no order (seed 004) */
+    after_approval = hall_dbres_rows(res) > 0 &&
+                     strcmp(hall_dbres_str(res, 0, "business_type"), "reissue") == 0 &&
+                     approved_state(hall_dbres_str(res, 0, "status"));
     if (hall_dbres_rows(res) == 0 ||
-        strcmp(hall_dbres_str(res, 0, "status"), "finauth_pending") != 0) {
+        (strcmp(hall_dbres_str(res, 0, "status"), "finauth_pending") != 0 && !after_approval)) {
         /* the order moved on (refund, staff): nothing to send any more */
         hall_val_set_str(req->pool, r, "skipped", "order not finauth_pending");
         out->result = hall_val_json(req->pool, r, NULL);
@@ -281,14 +303,40 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     hall_val_set_int(req->pool, detail, "attempt_id", attempt_id);
     if (transfer_no != NULL)
         hall_val_set_str(req->pool, detail, "transfer_no", transfer_no);
-    rc = hall_order_move(req, order_id, "finauth_pending", ok ? "finauth_ok" : "finauth_failed",
-                         "outbox:bank", detail);
+    if (after_approval)
+        rc = hall_audit(req, "outbox:bank", "order",
+                        hall_psprintf(req->pool, "%lld", (long long)order_id),
+                        ok ? "pin_deposit_sent" : "pin_deposit_failed", NULL, NULL, detail);
+    else
+        rc = hall_order_move(req, order_id, "finauth_pending", ok ? "finauth_ok" : "finauth_failed",
+                             "outbox:bank", detail);
     if (rc != HALL_OK) {
         out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
         return;
     }
+    /* the PIN's deposit failed: the agent calls the CA, who sends it again
+     * once the account is right (the order itself is approved) */
+    if (!ok && after_approval) {
+        const char *phone = str_of(form, "agent_mobile");
+        struct hall_val *sms = hall_val_obj(req->pool);
+
+        if (phone != NULL && *phone != '\0') {
+            hall_val_set_str(req->pool, sms, "phone", phone);
+            hall_val_set_fmt(req->pool, sms, "text",
+                             "【深圳CA】您的业务单%s证书PIN码打款未成功（%s），请致电400-112-3838"
+                             "联系客服核对单位基本账户信息。",
+                             order_no, reason);
+            if (hall_outbox_push(
+                    req, "sms",
+                    hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
+                    sms) != HALL_OK) {
+                out->error = "database";
+                return;
+            }
+        }
+    }
     /* seed 003: the agent learns by SMS that the account data was wrong */
-    if (!ok) {
+    if (!ok && !after_approval) {
         const char *phone = str_of(form, "agent_mobile");
         struct hall_val *sms = hall_val_obj(req->pool);
 
@@ -432,6 +480,8 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
     hall_val_set_str(req->pool, detail, "refund_no", refund_no);
     if (strcmp(kind, "request") == 0) {
         rc = hall_order_move(req, order_id, "refund_requested", "refunded", "outbox:pay", detail);
+        if (rc == HALL_OK)
+            rc = hall_invoice_refunded(req, order_id);
         if (rc != HALL_OK) {
             out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
             return;
@@ -522,6 +572,11 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         skipped(req, out, "already issued");
         return;
     }
+    /* refunded before its invoice issued: none, and so no red one */
+    if (strcmp(hall_dbres_str(res, 0, "status"), "refunded") == 0) {
+        skipped(req, out, "order refunded");
+        return;
+    }
     form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL) {
         out->error = "order form unreadable";
@@ -596,7 +651,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
     if (hall_audit(req, "outbox:invoice", "order",
                    hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_issued", NULL,
                    NULL, detail) != HALL_OK ||
-        hall_invoice_notify(req, order_id, "0") != HALL_OK) {
+        hall_invoice_notify(req, order_id, "0", 0) != HALL_OK) {
         out->error = "database";
         return;
     }
@@ -610,6 +665,80 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
     hall_info(req, "msg=\"invoice issued\" order=%lld", (long long)order_id);
 }
 
+/*
+ * The red-letter invoice (红字发票) of a refunded order's invoice, for the
+ * whole amount: the provider sees the job's key on every retry and makes
+ * one; the invoices row, the audit row and the SMS and e-mail jobs with its
+ * link commit together.
+ */
+static void
+deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome *out)
+{
+    int64_t order_id = int_of(job->payload, "order_id");
+    struct hall_val *body, *ans, *detail, *r;
+    const char *no, *url, *blue;
+    struct hall_dbres *res;
+
+    if (order_id <= 0) {
+        out->error = "bad payload";
+        return;
+    }
+    res = hall_db_exec(req, "inv_red_lock", HALL_I64(order_id));
+    if (res == NULL) {
+        out->error = "database";
+        return;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        skipped(req, out, "no invoice");
+        return;
+    }
+    if (hall_dbres_bool(res, 0, "red")) {
+        skipped(req, out, "already red-lettered");
+        return;
+    }
+    if (strcmp(hall_dbres_str(res, 0, "status"), "refunded") != 0) {
+        skipped(req, out, "order not refunded");
+        return;
+    }
+    blue = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "invoice_no"));
+    body = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, body, "invoice_no", blue);
+    hall_val_set_str(req->pool, body, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_val_set_int(req->pool, body, "amount_fen", hall_dbres_int(res, 0, "amount_fen"));
+    hall_val_set_str(req->pool, body, "reason", "退费");
+    call_provider(req, "/invoice/red", body, job->idem_key, out, &ans);
+    if (!out->ok)
+        return;
+    out->ok = 0;
+    no = str_of(ans, "red_invoice_no");
+    url = str_of(ans, "url");
+    if (no == NULL || url == NULL || strlen(no) > 32 || strlen(url) > 1024 ||
+        strncmp(url, "http", 4) != 0) {
+        out->error = "invoice_red: unexpected answer";
+        return;
+    }
+    res = hall_db_exec(req, "inv_red_set", HALL_I64(order_id), HALL_STR(no), HALL_STR(url));
+    if (res == NULL) {
+        out->error = "database";
+        return;
+    }
+    detail = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, detail, "invoice_no", blue);
+    hall_val_set_str(req->pool, detail, "red_invoice_no", no);
+    if (hall_audit(req, "outbox:invoice", "order",
+                   hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_red", NULL, NULL,
+                   detail) != HALL_OK ||
+        hall_invoice_notify(req, order_id, "0", 1) != HALL_OK) {
+        out->error = "database";
+        return;
+    }
+    r = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, r, "red_invoice_no", no);
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
+    hall_info(req, "msg=\"invoice red-lettered\" order=%lld", (long long)order_id);
+}
+
 static const struct {
     const char *kind;
     void (*fn)(struct hall_req *, const struct job *, struct outcome *);
@@ -620,6 +749,7 @@ static const struct {
     {"pay_refund", deliver_pay_refund},
     {"mail", deliver_mail},
     {"invoice", deliver_invoice},
+    {"invoice_red", deliver_invoice_red},
     {NULL, NULL},
 };
 

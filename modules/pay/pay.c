@@ -71,7 +71,8 @@ static const struct hall_stmt pay_stmts[] = {
      3},
     {"cb_lock",
      "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, '') AS trade_no,"
-     " p.method, o.status AS order_status, o.amount_fen AS order_amount_fen, o.cert_type"
+     " p.method, o.status AS order_status, o.amount_fen AS order_amount_fen, o.cert_type,"
+     " o.business_type"
      " FROM payments p JOIN orders o ON o.id = p.order_id"
      " WHERE p.out_trade_no = $1 FOR UPDATE OF p, o",
      1},
@@ -237,7 +238,16 @@ pay_page(struct hall_req *req)
                               strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0);
         return hall_resp_page(req, 200, "pay", ctx);
     }
-    hall_val_set_str(req->pool, ctx, "hint", status_hint(req, status, name, sla));
+    if (strcmp(status, "review") == 0 &&
+        strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0 &&
+        strcmp(hall_dbres_str(o, 0, "cert_type"), "person") != 0)
+        /* seed 004: the PIN comes with the deposit after the approval */
+        hall_val_set_str(req->pool, ctx, "hint",
+                         "支付成功，申请单状态为“待审核”。深圳CA审核成功后将向申请单位对公账户"
+                         "打款0.01元，并以转账交易附言方式下发证书PIN码，"
+                         "请及时向贵单位财务索取证书PIN码。");
+    else
+        hall_val_set_str(req->pool, ctx, "hint", status_hint(req, status, name, sla));
     hall_val_set_bool(req->pool, ctx, "finauth_code", strcmp(status, "finauth_ok") == 0);
     hall_val_set_bool(req->pool, ctx, "finauth_retry", strcmp(status, "finauth_failed") == 0);
     return hall_resp_page(req, 200, "pay_status", ctx);
@@ -656,7 +666,13 @@ do_callback(struct hall_req *req)
     if (strcmp(hall_dbres_str(res, 0, "status"), "created") != 0 &&
         strcmp(hall_dbres_str(res, 0, "status"), "closed") != 0)
         return refuse(req, "out_trade_no", "payment_state", HALL_M_CB_PAYMENT_STATE);
-    to = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "review" : "finauth_pending";
+    /* natural persons have no unit account to check; a 介质遗失补办's
+     * micro-deposit carries the new PIN and goes once it is approved (seed
+     * 004: 审核成功后…打款0.01元，并下发证书PIN码, modules/admin) */
+    to = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ||
+                 strcmp(hall_dbres_str(res, 0, "business_type"), "reissue") == 0
+             ? "review"
+             : "finauth_pending";
     detail = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, detail, "payment_id", pay_id);
     hall_val_set_str(req->pool, detail, "trade_no", trade_no);
@@ -696,9 +712,6 @@ do_callback(struct hall_req *req)
     } else if (close_others(req, order_id, pay_id) != HALL_OK) {
         return hall_resp_busy(req);
     }
-    /* paid: the e-invoice, once per order (core/invoice.c) */
-    if (!surplus && hall_invoice_queue(req, order_id) != HALL_OK)
-        return hall_resp_busy(req);
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,

@@ -41,6 +41,11 @@ async function paidOrder(form = orgForm({ agent_mobile: freshPhone('134') })) {
 
 test('admin_timeline__every_state_change_with_who_and_when', async () => {
     const o = await paidOrder();
+    /* the code typed, the order approved: the e-invoice (seeds: 审核通过后) */
+    assert.equal((await o.c.post('/finauth/code', { id: o.id, code: memoCode(await lastTransfer(o.account)) })).status, 200);
+    const rv = await reviewer();
+    await rv.get(`/admin/order?id=${o.id}`);
+    assert.equal((await rv.post('/admin/order/approve', { id: o.id })).status, 200);
     await waitFor('the invoice', () => psql(`SELECT count(*) FROM invoices WHERE order_id = ${o.id}`) === '1');
     const f = await finance();
     const r = await f.getJSON(`/admin/order?id=${o.id}`);
@@ -53,10 +58,11 @@ test('admin_timeline__every_state_change_with_who_and_when', async () => {
     assert.equal(lines[0], '申请人|创建业务单||填写中');
     /* the state changes in order, each with who made it */
     const moves = h.filter((e) => e.action === 'status').map(line);
-    assert.deepEqual(moves.slice(-2), [
+    assert.deepEqual(moves.slice(-4, -2), [
         '微信支付|状态变更|待支付|金融认证中',
         '系统（银行打款）|状态变更|金融认证中|金融认证成功',
     ]);
+    assert.match(moves[moves.length - 1], /\|状态变更\|待审核\|成功受理$/);
     const inv = h.find((e) => e.action === 'invoice_issued');
     assert.ok(inv, 'the invoice is in the timeline');
     assert.equal(inv.who, '系统（电子发票）');

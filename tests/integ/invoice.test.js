@@ -1,9 +1,9 @@
 'use strict';
 /*
  * The e-invoice (电子发票) through nginx, the outbox and the sandbox: issued
- * once when the order is paid (however often the gateway calls back, and
- * after the e-invoice service failed once), with the certificate fee and
- * the prepaid shipping as separate lines; the link by SMS and by e-mail;
+ * once when the order is approved (seeds 001/002: 审核通过后; however often
+ * the gateway calls back, and after the e-invoice service failed once),
+ * with the certificate fee and the prepaid shipping as separate lines; the link by SMS and by e-mail;
  * none for an order without invoice (是否开票 否); 重新获取 in the personal
  * center, once a minute however many clicks, only for the owner.
  */
@@ -12,7 +12,8 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { Client, applicant, freshPhone } = require('./lib/client');
 const {
-    psql, orgForm, unpaidOrder, payOnline, confirmTrade, sandbox, waitFor,
+    psql, orgForm, unpaidOrder, payOnline, confirmTrade, sandbox, waitFor, waitStatus, lastTransfer,
+    memoCode, approve,
 } = require('./lib/payflow');
 
 function email() {
@@ -35,13 +36,20 @@ async function mailTo(to, re, n = 1) {
     });
 }
 
-/* an order paid online through the sandbox gateway; shipping 寄付 13 元 */
+/* an order paid online through the sandbox gateway (shipping 寄付 13 元),
+ * its micro-deposit code typed and approved; no invoice before that */
 async function paidOrder(form) {
     const c = await applicant();
     const o = await unpaidOrder(c, { form });
     psql(`UPDATE orders SET shipping_fen = 1300 WHERE id = ${o.id}`);
     const trade = await payOnline(c, o.id);
     await confirmTrade(trade);
+    await waitStatus(o.id, 'finauth_ok');
+    assert.equal(psql(`SELECT count(*) FROM outbox WHERE idem_key = 'invoice-${o.id}'`), '0',
+        'nothing queued at payment');
+    await c.get(`/finauth?id=${o.id}`);
+    assert.equal((await c.post('/finauth/code', { id: o.id, code: memoCode(await lastTransfer(o.account)) })).status, 200);
+    await approve(o.id);
     const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
     return { c, id: o.id, no, trade };
 }
@@ -51,7 +59,7 @@ async function invoiceOf(id) {
         psql(`SELECT invoice_no || '|' || url FROM invoices WHERE order_id = ${id}`) || null);
 }
 
-test('invoice_after_online_payment__issued_once_with_lines_sms_and_mail', async () => {
+test('invoice_after_approval__issued_once_with_lines_sms_and_mail', async () => {
     const phone = freshPhone('135');
     const to = email();
     /* the e-invoice service fails once: the outbox retries with the same key */
@@ -142,7 +150,7 @@ test('invoice_resend__once_a_minute_for_concurrent_clicks_owner_only', async () 
     assert.equal(psql(`SELECT resends FROM invoices WHERE order_id = ${o.id}`), '1');
 });
 
-test('invoice_after_transfer_confirmed_by_finance__issued_once', async () => {
+test('invoice_after_transfer_confirmed_and_approved__issued_once', async () => {
     const phone = freshPhone('135');
     const c = await applicant();
     const o = await unpaidOrder(c, { form: orgForm({ agent_mobile: phone }) });
@@ -158,6 +166,9 @@ test('invoice_after_transfer_confirmed_by_finance__issued_once', async () => {
     /* two finance clicks at once: one confirms */
     const clicks = await Promise.all([1, 2].map(() => f.post('/admin/transfer/confirm', { id: o.id })));
     assert.deepEqual(clicks.map((r) => r.status).sort(), [200, 409]);
+    /* confirmed, not yet approved: still nothing */
+    assert.equal(psql(`SELECT count(*) FROM outbox WHERE idem_key = 'invoice-${o.id}'`), '0');
+    await approve(o.id);
     await invoiceOf(o.id);
     assert.equal((await sandbox(`/sandbox/invoices?order_no=${no}`)).body.invoices.length, 1);
     assert.equal((await smsTo(phone, /电子发票/)).length, 1);

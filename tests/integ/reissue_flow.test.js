@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { Client, applicant, HALL, freshPhone } = require('./lib/client');
 const {
-    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
+    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl,
 } = require('./lib/pki');
 const {
     freshAccount, waitFor, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
@@ -256,15 +256,13 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     assert.match(bar, /<li class="current" aria-current="step">在线支付<\/li>/);
     const trade = await payOnline(o.c, id, 'wechat');
     await confirmTrade(trade);
-    await waitStatus(id, 'finauth_ok');
+    /* seed 004: straight to review; the 0.01 deposit with the PIN only
+     * after 审核成功 */
+    await waitStatus(id, 'review');
     assert.equal(psql(`SELECT method || '|' || amount_fen || '|' || status FROM payments WHERE order_id = ${id}`),
         'wechat|10000|paid');
-    /* the PIN in the micro-deposit's memo (pin_by_memo), typed by the applicant */
-    const memo = (await lastTransfer(form.bank_account)).memo;
-    assert.match(memo, /PIN/);
-    const c = await o.c.post('/finauth/code', { id, code: memoCode({ memo }) });
-    assert.equal(c.status, 200, c.text);
-    await waitStatus(id, 'review');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(psql(`SELECT count(*) FROM finauth_attempts WHERE order_id = ${id}`), '0', 'no deposit before review');
 
     /* the reviewer sees the old serial and the certificate's details */
     const view = await rv.getJSON(`/admin/order?id=${id}`);
@@ -283,6 +281,19 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
     const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
     assert.match(fresh, /^[0-9A-F]{16}$/);
+    /* approved: the 0.01 deposit carries the PIN, which opens the new medium */
+    const memo = (await lastTransfer(form.bank_account)).memo;
+    assert.match(memo, /PIN/);
+    const pin = memoCode({ memo });
+    const media = tmpdir();
+    const p12 = await fetch(`${HALL}/pki/medium?id=${id}`, { headers: { Cookie: o.c.cookieHeader() } });
+    assert.equal(p12.status, 200);
+    fs.writeFileSync(`${media}/m.p12`, Buffer.from(await p12.arrayBuffer()));
+    const opened = openssl(['pkcs12', '-in', `${media}/m.p12`, '-passin', `pass:${pin}`, '-nokeys', '-clcerts']);
+    assert.equal(opened.status, 0, opened.stderr);
+    assert.equal(psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE entity = 'order'
+        AND entity_id = '${id}' AND action LIKE 'pin_deposit%'`), 'pin_deposit_sent');
+    fs.rmSync(media, { recursive: true, force: true });
     const dir = tmpdir();
     await fetchPki(dir);
     let q = ocspQuery(dir, 'ecc', o.serial);

@@ -184,6 +184,29 @@ async function staffLogin(login, password) {
     return c;
 }
 
+/* an organisation order paid online, its micro-deposit code typed: 待审核 */
+async function inReview(form) {
+    const { applicant } = require('./client');
+    const c = await applicant();
+    const o = await unpaidOrder(c, { form });
+    await confirmTrade(await payOnline(c, o.id));
+    await waitStatus(o.id, 'finauth_ok');
+    const code = memoCode(await lastTransfer(o.account));
+    await c.get(`/finauth?id=${o.id}`);
+    const r = await c.post('/finauth/code', { id: o.id, code });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(orderStatus(o.id), 'review');
+    return { c, id: o.id, form, account: o.account, no: psql(`SELECT order_no FROM orders WHERE id = ${o.id}`) };
+}
+
+/* the reviewer's 成功受理 */
+async function approve(id) {
+    const s = await staffLogin('reviewer', 'Reviewer2026demo');
+    await s.get(`/admin/order?id=${id}`);
+    const r = await s.post('/admin/order/approve', { id });
+    assert.equal(r.status, 200, r.text);
+}
+
 /* a real 1x1 PNG */
 const PNG = Buffer.from(
     'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -199,5 +222,5 @@ function allLogs() {
 module.exports = {
     psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
     sandbox, payOnline, confirmTrade, lastTransfer, memoCode, secret, sign, sendCallback, upload,
-    PNG, allLogs, staffLogin,
+    PNG, allLogs, staffLogin, inReview, approve,
 };
