@@ -24,7 +24,7 @@ static const struct hall_stmt core_stmts[] = {
     /* a plain primary-key read; the refresh is a separate UPDATE, sent only
      * when the last one is more than a minute old (hall_session_load) */
     {"session_get",
-     "SELECT user_id, partner_code, last_seen < now() - interval '60 seconds' AS stale"
+     "SELECT user_id, partner_code, who, last_seen < now() - interval '60 seconds' AS stale"
      " FROM sessions"
      " WHERE token_hash = $1 AND idle_expires > now() AND absolute_expires > now()",
      1},
@@ -34,10 +34,10 @@ static const struct hall_stmt core_stmts[] = {
      " WHERE token_hash = $1",
      2},
     {"session_insert",
-     "INSERT INTO sessions (token_hash, user_id, partner_code, idle_expires, absolute_expires)"
+     "INSERT INTO sessions (token_hash, user_id, partner_code, idle_expires, absolute_expires, who)"
      " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), now() + make_interval(secs => "
-     "$5::int))",
-     5},
+     "$5::int), $6)",
+     6},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
     {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
     /* a row per client and clock hour: the upsert locks it until commit, so

@@ -72,8 +72,8 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT guide_title, guide_body FROM partners WHERE code = $1 AND guide_title IS NOT NULL", 1},
     {"flow_agreement_accept",
      "INSERT INTO agreement_acceptances (user_id, agreement_code, agreement_version,"
-     " partner_code, ip, context) VALUES ($1, $2, $3, $4, $5::inet, $6)",
-     6},
+     " partner_code, ip, context, no_publish) VALUES ($1, $2, $3, $4, $5::inet, $6, $7::boolean)",
+     7},
     /* current versions the user has not accepted recently */
     {"flow_agreements_missing",
      "SELECT count(*) AS missing FROM agreements_for($2, $4) a WHERE NOT EXISTS ("
@@ -207,6 +207,9 @@ hall_flow_page(struct hall_req *req, const char *title, const struct hall_partne
     hall_val_set_str(req->pool, ctx, "page_js", "new.js");
     hall_val_set_str(req->pool, ctx, "flow", flow->business);
     hall_val_set_str(req->pool, ctx, "flow_title", flow->title);
+    /* seed 001: a seal order's micro-deposit carries a random code, its PIN
+     * goes by SMS (the seal products' pin_by_memo is false) */
+    hall_val_set_bool(req->pool, ctx, "memo_code", strcmp(flow->business, "seal") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' && p != NULL ? p->name : "深圳CA网上营业厅");
     if (p != NULL) {
@@ -373,6 +376,8 @@ static const struct hall_pspec agree_params[] = {
     {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
     {"agree1", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "协议", on_values},
     {"agree2", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "授权书", on_values},
+    /* clause 3: the certificate is not to be published (sql/047) */
+    {"no_publish", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "不同意发布证书", on_values},
     {"link", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 43, "合作平台链接", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -382,6 +387,8 @@ do_agree(struct hall_req *req)
 {
     const char *a1 = hall_req_param(req, "agree1");
     const char *a2 = hall_req_param(req, "agree2");
+    const char *np = hall_req_param(req, "no_publish");
+    int no_publish = np != NULL && *np != '\0';
     const char *ip = req->remote_addr != NULL ? req->remote_addr : "127.0.0.1";
     struct hall_partner p;
     struct hall_dbres *ag;
@@ -412,7 +419,8 @@ do_agree(struct hall_req *req)
         if (hall_db_exec(req, "flow_agreement_accept", HALL_I64(req->user_id),
                          HALL_STR(hall_dbres_str(ag, i, "code")),
                          HALL_STR(hall_dbres_str(ag, i, "version")), HALL_STR(p.code), HALL_STR(ip),
-                         HALL_STR(hall_psprintf(req->pool, "flow:%s", flow->business))) == NULL)
+                         HALL_STR(hall_psprintf(req->pool, "flow:%s", flow->business)),
+                         HALL_STR(no_publish ? "t" : "f")) == NULL)
             return hall_resp_busy(req);
     if (hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
@@ -1234,6 +1242,45 @@ material_find(struct hall_val *list, const char *kind)
     return NULL;
 }
 
+/* 上传资料: what each material is, in the seeds' words (seeds 001, 004),
+ * and the page that makes it where there is one (模板下载, 打印证书附页) */
+static void
+material_help(struct hall_req *req, struct hall_val *v, const char *order_id)
+{
+    static const char real[] = "上传的图片必须真实有效和清晰可见，不得做任何修改。";
+    const char *kind = hall_form_str(v, "kind"), *note = NULL;
+
+    if (strcmp(kind, "application") == 0)
+        note = "请把打印出来的申请表加盖公章，通过扫描或拍照形成电子图片上传。";
+    else if (strcmp(kind, "license") == 0)
+        note = "如已更换三合一的新版营业执照，请上传新版营业执照。";
+    else if (strcmp(kind, "agent_id") == 0)
+        note = "请把经办人身份证复印件，通过扫描或拍照形成电子图片上传。";
+    else if (strcmp(kind, "applicant_id") == 0)
+        note = "请把申请人身份证复印件，通过扫描或拍照形成电子图片上传。";
+    else if (strncmp(kind, "holder_id_", 10) == 0)
+        note = "请优先上传：请把该机构个人章持有人的身份证复印件，通过扫描或拍照形成电子图片上传。";
+    if (note != NULL) {
+        hall_val_set_fmt(req->pool, v, "note", "%s%s", note, real);
+        return;
+    }
+    if (strcmp(kind, "seal_form") == 0) {
+        hall_val_set_str(req->pool, v, "note",
+                         "点击右方下载电子签章采集表模板，上传电子签章采集表扫描件。"
+                         "申请机构签章需要采集公章印模，申请个人签章需要采集个人手写签名。");
+        hall_val_set_str(req->pool, v, "link_label", "模板下载");
+        hall_val_set_str(
+            req->pool, v, "link",
+            hall_psprintf(req->pool, "%s/seal/collect-form?id=%s", hall_req_base(req), order_id));
+    } else if (strcmp(kind, "cert_attachment") == 0) {
+        hall_val_set_str(req->pool, v, "note", "请打印证书附页，加盖公章后扫描上传。");
+        hall_val_set_str(req->pool, v, "link_label", "打印证书附页");
+        hall_val_set_str(
+            req->pool, v, "link",
+            hall_psprintf(req->pool, "%s/seal/attachment?id=%s", hall_req_base(req), order_id));
+    }
+}
+
 static int
 upload_page(struct hall_req *req)
 {
@@ -1278,6 +1325,7 @@ upload_page(struct hall_req *req)
             }
         if (hall_val_get(v, "file_id") == NULL)
             all = 0;
+        material_help(req, v, hall_dbres_str(o, 0, "id"));
     }
     hall_val_set_bool(req->pool, ctx, "complete", all);
     hall_val_set_bool(req->pool, ctx, "rejected",

@@ -420,6 +420,7 @@ struct hall_module {
 struct hall_session {
     int64_t user_id;
     const char *partner; /* partner code the user entered through, "" for the hall */
+    const char *who;     /* the masked phone (138****1234) the header greets, or "" */
     unsigned char token_hash[32];
 };
 
@@ -572,8 +573,10 @@ int hall_session_load(struct hall_req *req);
 const unsigned char *hall_session_token(struct hall_req *req);
 /* the visitor is that row's user from now on; a stale row is touched */
 int hall_session_accept(struct hall_req *req, const unsigned char *token_hash, int64_t user_id,
-                        const char *partner, int stale);
-int hall_session_create(struct hall_req *req, int64_t user_id); /* inside a transaction */
+                        const char *partner, const char *who, int stale);
+/* inside a transaction; phone: the 11 digits logged in with (only its mask,
+ * 138****1234, is kept, for the header) or NULL */
+int hall_session_create(struct hall_req *req, int64_t user_id, const char *phone);
 int hall_session_destroy(struct hall_req *req);
 const char *hall_csrf_token(struct hall_req *req);
 int hall_csrf_check(struct hall_req *req);

@@ -90,6 +90,9 @@ hall_page_ctx(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "csrf", csrf_of(req));
     hall_val_set_str(req->pool, ctx, "partner", req->partner);
     hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
+    if (req->user_id != 0 && req->session != NULL && req->session->who != NULL &&
+        req->session->who[0] != '\0')
+        hall_val_set_str(req->pool, ctx, "who", req->session->who);
     if (req->staff != NULL) {
         struct hall_val *st = hall_val_set_obj(req->pool, ctx, "staff");
 

@@ -52,7 +52,7 @@ hall_session_token(struct hall_req *req)
 
 int
 hall_session_accept(struct hall_req *req, const unsigned char *token_hash, int64_t user_id,
-                    const char *partner, int stale)
+                    const char *partner, const char *who, int stale)
 {
     struct hall_session *s;
 
@@ -65,6 +65,7 @@ hall_session_accept(struct hall_req *req, const unsigned char *token_hash, int64
     memcpy(s->token_hash, token_hash, 32);
     s->user_id = user_id;
     s->partner = hall_pstrdup(req->pool, partner);
+    s->who = hall_pstrdup(req->pool, who != NULL ? who : "");
     req->session = s;
     req->user_id = s->user_id;
     return HALL_OK;
@@ -85,12 +86,13 @@ hall_session_load(struct hall_req *req)
         return HALL_OK;
     return hall_session_accept(req, hash, hall_dbres_int(res, 0, "user_id"),
                                hall_dbres_str(res, 0, "partner_code"),
-                               hall_dbres_bool(res, 0, "stale"));
+                               hall_dbres_str(res, 0, "who"), hall_dbres_bool(res, 0, "stale"));
 }
 
 int
-hall_session_create(struct hall_req *req, int64_t user_id)
+hall_session_create(struct hall_req *req, int64_t user_id, const char *phone)
 {
+    const char *who = "";
     const char *token = new_token(req);
     unsigned char hash[32];
 
@@ -98,15 +100,19 @@ hall_session_create(struct hall_req *req, int64_t user_id)
     if (req->session != NULL)
         hall_db_exec(req, "session_delete", HALL_BIN(req->session->token_hash, 32));
     hall_sha256(token, strlen(token), hash);
+    /* 欢迎您！138****1234 in the header: only the mask is kept */
+    if (phone != NULL && strlen(phone) == 11 && strspn(phone, "0123456789") == 11)
+        who = hall_psprintf(req->pool, "%.3s****%.4s", phone, phone + 7);
     if (hall_db_exec(req, "session_insert", HALL_BIN(hash, 32), HALL_I64(user_id),
                      HALL_STR(req->partner), HALL_I64(req->app->conf.session_idle_s),
-                     HALL_I64(req->app->conf.session_absolute_s)) == NULL)
+                     HALL_I64(req->app->conf.session_absolute_s), HALL_STR(who)) == NULL)
         return HALL_ERR;
     hall_resp_cookie(req, SID_COOKIE, token, -1);
     req->session = hall_pcalloc(req->pool, sizeof(*req->session));
     memcpy(req->session->token_hash, hash, 32);
     req->session->user_id = user_id;
     req->session->partner = req->partner;
+    req->session->who = who;
     req->user_id = user_id;
     /* the form tokens of the new session derive from the new cookie */
     req->cookies = NULL;

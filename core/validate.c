@@ -752,6 +752,11 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
         if ((*p < 0x20 && *p != '\t') || *p == 0x7f ||
             ((spec->flags & HALL_PF_PLAIN) && (*p == '\t' || *p == '<' || *p == '>')))
             FAIL(FIELD_CHARS, label);
+    /* free text a spreadsheet would run as a formula (=, +, -, @ first):
+     * names and plain text end up in exports staff open in Excel */
+    if ((spec->flags & HALL_PF_PLAIN || spec->type == HALL_P_ORG || spec->type == HALL_P_PERSON) &&
+        strchr("=+-@", v[0]) != NULL)
+        FAIL(FIELD_FORMULA, label);
     /* the length of what was typed (a number's maximum is its value) */
     if (spec->type != HALL_P_INT && spec->type != HALL_P_CHOICE && spec->max > 0 &&
         chars_of(v) > (size_t)spec->max)

@@ -124,6 +124,10 @@ ex 200 '"redirect":"\\/"' curl -s -c "$J" -b "$J" -H "X-CSRF-Token: $T" -H 'Acce
     -d phone="$P" -d code="$CODE" -d password=Demo2026pass -d password2=Demo2026pass "$H/register"
 T=$(token "$J" "$H/new")
 [ ${#T} -eq 43 ] || die "no CSRF token on $H/new"
+ex 200 'id="nav-who">欢迎您！[0-9]{3}\*{4}[0-9]{4}<' curl -s -b "$J" "$H/"
+ex 200 'id="hotline"><a href="tel:4001123838">400-112-3838' curl -s "$H/faq"
+ex 200 '（邮费到付）' curl -s "$H/jieyang/faq"
+ex 200 '<a href="/hunan/">进入湖南公共资源办理</a>' curl -s "$H/partners"
 
 # ---------------------------------------------------------------- new: project, agreements
 

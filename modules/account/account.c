@@ -14,6 +14,17 @@ static const struct hall_stmt account_stmts[] = {
     {"health", "SELECT 1", 0},
     {"partner_get",
      "SELECT code, name, requires_project_id FROM partners WHERE code = $1 AND active", 1},
+    /* 常见问题: what the answers depend on in this channel (the generic
+     * hall's row is 'hall') */
+    {"faq_partner",
+     "SELECT sms_business_name, shipping_prepaid, legal_person_auth_allowed FROM partners"
+     " WHERE code = $1 AND active",
+     1},
+    /* 大客户专区: the partner platforms' channels */
+    {"channels",
+     "SELECT code, name, short_name, requires_project_id, review_sla_days FROM partners"
+     " WHERE active AND code <> 'hall' ORDER BY review_sla_days, code",
+     0},
     /* 业务办理 → 介质遗失补办 where the partner's products allow it; the
      * generic hall: where one of the projects it lists does (core/flow.c) */
     {"home_reissue",
@@ -174,6 +185,58 @@ home(struct hall_req *req)
         hall_val_set_bool(req->pool, ctx, "reissue_offered", hall_dbres_bool(res, 0, "reissue"));
     }
     return hall_resp_page(req, 200, "home", ctx);
+}
+
+/* 常见问题 (seeds' FAQ), as it reads in this channel */
+static int
+faq_page(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "常见问题");
+    struct hall_dbres *res;
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    res =
+        hall_db_exec(req, "faq_partner", HALL_STR(req->partner[0] != '\0' ? req->partner : "hall"));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 1) {
+        hall_val_set_str(req->pool, ctx, "sms_business_name",
+                         hall_dbres_str(res, 0, "sms_business_name"));
+        hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_bool(res, 0, "shipping_prepaid"));
+        hall_val_set_bool(req->pool, ctx, "collect_only",
+                          !hall_dbres_bool(res, 0, "shipping_prepaid"));
+        hall_val_set_bool(req->pool, ctx, "legal_person",
+                          hall_dbres_bool(res, 0, "legal_person_auth_allowed"));
+    }
+    return hall_resp_page(req, 200, "faq", ctx);
+}
+
+/* 大客户专区: the partner platforms and where their users come in */
+static int
+channels_page(struct hall_req *req)
+{
+    struct hall_val *ctx = page_ctx(req, "大客户专区");
+    struct hall_val *list, *row;
+    struct hall_dbres *res;
+    int i;
+
+    if (partner_ctx(req, ctx) != HALL_OK)
+        return HALL_OK;
+    res = hall_db_exec(req, "channels");
+    if (res == NULL)
+        return hall_resp_busy(req);
+    list = hall_val_set_list(req->pool, ctx, "channels");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        row = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, row, "code", hall_dbres_str(res, i, "code"));
+        hall_val_set_str(req->pool, row, "name", hall_dbres_str(res, i, "name"));
+        hall_val_set_str(req->pool, row, "short_name", hall_dbres_str(res, i, "short_name"));
+        hall_val_set_bool(req->pool, row, "project",
+                          hall_dbres_bool(res, i, "requires_project_id"));
+        hall_val_set_int(req->pool, row, "sla", hall_dbres_int(res, i, "review_sla_days"));
+    }
+    return hall_resp_page(req, 200, "partners", ctx);
 }
 
 /* /szjsgws/getLogin?projectId=...: the partner's entry link */
@@ -384,7 +447,7 @@ do_register(struct hall_req *req)
     if (hall_audit(req, actor_of(req, uid), "user",
                    hall_psprintf(req->pool, "%lld", (long long)uid), "register", NULL, "active",
                    NULL) != HALL_OK ||
-        hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=registered user=%lld", (long long)uid);
     return answer_logged_in(req);
@@ -446,7 +509,7 @@ do_login(struct hall_req *req)
                         (long long)(req->app->conf.login_max_failures - fails));
     }
     if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL ||
-        hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     return answer_logged_in(req);
 }
@@ -494,7 +557,7 @@ do_login_sms(struct hall_req *req)
         if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL)
             return hall_resp_busy(req);
     }
-    if (hall_session_create(req, uid) != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     return answer_logged_in(req);
 }
@@ -637,6 +700,8 @@ static const struct hall_route account_routes[] = {
     {"GET", "/healthz", healthz, HALL_R_NOSESSION, NULL},
     {"GET", "/", home, 0, NULL},
     {"GET", "/getLogin", partner_entry, 0, NULL},
+    {"GET", "/faq", faq_page, 0, NULL},
+    {"GET", "/partners", channels_page, 0, NULL},
     {"GET", "/login", login_page, 0, NULL},
     {"POST", "/login", do_login, 0, login_params},
     {"POST", "/login/sms", do_login_sms, 0, login_sms_params},

@@ -89,8 +89,15 @@ static const struct hall_stmt admin_stmts[] = {
      " coalesce(o.reject_reason, '') AS reject_reason, p.sms_business_name, o.cert_fen,"
      " o.shipping_fen, coalesce(o.project_id, '') AS project_id,"
      " to_char(o.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
-     " coalesce(p.sms_site, '') AS sms_site"
+     " coalesce(p.sms_site, '') AS sms_site, coalesce(o.gift, '') AS gift,"
+     " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by, o.no_publish"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
+     1},
+    /* seed 003: 审核无误后三个工作日寄出, for partners that promise it (sql/046) */
+    {"order_ship_by",
+     "UPDATE orders o SET ship_by = add_workdays(beijing_day(now()), p.ship_within_workdays)"
+     " FROM partners p WHERE o.id = $1 AND p.code = o.partner_code"
+     " AND p.ship_within_workdays IS NOT NULL",
      1},
     /* 介质遗失补办 paid online by a unit: the PIN goes in the memo of the
      * micro-deposit made once approved (seed 004) */
@@ -688,6 +695,9 @@ order_page(struct hall_req *req)
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
     hall_val_set_str(req->pool, ov, "project_id", hall_dbres_str(o, 0, "project_id"));
     hall_val_set_str(req->pool, ov, "created_at", hall_dbres_str(o, 0, "created_at"));
+    hall_val_set_str(req->pool, ov, "gift", hall_dbres_str(o, 0, "gift"));
+    hall_val_set_str(req->pool, ov, "ship_by", hall_dbres_str(o, 0, "ship_by"));
+    hall_val_set_bool(req->pool, ov, "no_publish", hall_dbres_bool(o, 0, "no_publish"));
     hall_val_set_bool(req->pool, ov, "in_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "review") == 0);
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
@@ -954,6 +964,8 @@ decide(struct hall_req *req, char kind)
         if (rc == HALL_ORDER_CONFLICT)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)
+            return hall_resp_busy(req);
+        if (hall_db_exec(req, "order_ship_by", HALL_I64(id)) == NULL)
             return hall_resp_busy(req);
         /* seeds 001/002: the e-invoice once the application is approved
          * (审核通过后…开具电子发票), once per order (core/invoice.c) */

@@ -39,7 +39,8 @@ static const struct hall_stmt center_stmts[] = {
      * plan for an OFFSET parameter guesses a tenth of the rows skipped and
      * may walk orders_created_idx instead of the applicant's index */
     {"orders_first",
-     "SELECT s.user_id, s.partner_code, s.last_seen < now() - interval '60 seconds' AS stale,"
+     "SELECT s.user_id, s.partner_code, s.who, s.last_seen < now() - interval '60 seconds' AS "
+     "stale,"
      " coalesce(c.n, 0) AS total, o.id, o.order_no, o.business_type, o.subject, o.amount_fen,"
      " to_char(o.created_at, 'YYYY-MM-DD') AS created, to_char(o.updated_at, 'YYYY-MM-DD')"
      " AS updated, o.status, o.step"
@@ -273,7 +274,7 @@ orders_first_load(struct hall_req *req, struct hall_dbres **res, long *total, in
     if (hall_dbres_rows(r) == 0)
         return HALL_OK;
     if (hall_session_accept(req, hash, hall_dbres_int(r, 0, "user_id"),
-                            hall_dbres_str(r, 0, "partner_code"),
+                            hall_dbres_str(r, 0, "partner_code"), hall_dbres_str(r, 0, "who"),
                             hall_dbres_bool(r, 0, "stale")) != HALL_OK)
         return HALL_ERR;
     *total = (long)hall_dbres_int(r, 0, "total");

@@ -33,8 +33,10 @@ static const struct hall_stmt pki_stmts[] = {
      " 'YYYY-MM-DD HH24:MI:SS') AS not_before, to_char(not_after AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS') AS not_after, not_after < now() AS expired, ca,"
      " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
-     " AS revoked_at, coalesce(revoke_reason, 0) AS revoke_reason FROM certificates WHERE serial = "
-     "$1 AND state <> 'intent'",
+     " AS revoked_at, coalesce(revoke_reason, 0) AS revoke_reason,"
+     /* clause 3's opt-out (sql/047): the status, not the holder's name */
+     " EXISTS (SELECT 1 FROM orders o WHERE o.id = certificates.order_id AND o.no_publish)"
+     " AS unlisted FROM certificates WHERE serial = $1 AND state <> 'intent'",
      1},
     {"medium",
      "SELECT c.p12_enc, c.serial, o.order_no FROM certificates c JOIN orders o ON o.id ="
@@ -48,11 +50,15 @@ static const struct hall_stmt pki_stmts[] = {
      " pr.auto_issue, coalesce(c.serial, '') AS serial,"
      " coalesce(o.form_enc IS NOT NULL, false) AS has_form,"
      " coalesce((SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
-     "  ORDER BY paid_at DESC LIMIT 1), '') AS method, coalesce(o.waybill_no, '') AS waybill_no"
+     "  ORDER BY paid_at DESC LIMIT 1), '') AS method, coalesce(o.waybill_no, '') AS waybill_no,"
+     /* a partner's promise to mail by a day (sql/046), then its gift */
+     " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by,"
+     " coalesce(o.ship_by < beijing_day(now()), false) AS ship_late,"
+     " coalesce(o.ship_by = beijing_day(now()), false) AS ship_today, coalesce(o.gift, '') AS gift"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " LEFT JOIN certificates c ON c.order_id = o.id AND c.state IN ('intent', 'issued')"
      " AND c.seal_item_id IS NULL"
-     " WHERE o.status = $1 ORDER BY o.review_due NULLS LAST, o.id LIMIT 200",
+     " WHERE o.status = $1 ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
      1},
     {"ship_order",
      "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no FROM orders o"
@@ -213,7 +219,10 @@ lookup(struct hall_req *req)
         hall_val_set_str(req->pool, c, "status",
                          revoked ? "revoked" : (expired ? "expired" : "good"));
         hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
-        hall_val_set_str(req->pool, c, "organization", hall_dbres_str(res, 0, "subject_org"));
+        if (hall_dbres_bool(res, 0, "unlisted"))
+            hall_val_set_bool(req->pool, c, "unlisted", 1);
+        else
+            hall_val_set_str(req->pool, c, "organization", hall_dbres_str(res, 0, "subject_org"));
         hall_val_set_str(req->pool, c, "not_before", hall_dbres_str(res, 0, "not_before"));
         hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(res, 0, "not_after"));
         hall_val_set_str(req->pool, c, "ca", hall_dbres_str(res, 0, "ca"));
@@ -327,11 +336,16 @@ enum {
     Q_SERIAL,
     Q_METHOD,
     Q_WAYBILL_NO,
+    Q_SHIP_BY,
+    Q_SHIP_LATE,
+    Q_SHIP_TODAY,
+    Q_GIFT,
     Q__N
 };
 static const char *const queue_cols[Q__N] = {
-    "id", "order_no",   "subject", "cert_type", "years",      "review_due",
-    "ca", "auto_issue", "serial",  "method",    "waybill_no",
+    "id",         "order_no", "subject",    "cert_type",  "years",
+    "review_due", "ca",       "auto_issue", "serial",     "method",
+    "waybill_no", "ship_by",  "ship_late",  "ship_today", "gift",
 };
 
 static int
@@ -372,6 +386,12 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
                          : *m != '\0'               ? "在线支付"
                                                     : "");
         hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, i, qc[Q_WAYBILL_NO]));
+        hall_val_set_str(req->pool, o, "ship_by", hall_dbres_get(res, i, qc[Q_SHIP_BY]));
+        hall_val_set_bool(req->pool, o, "ship_late",
+                          strcmp(hall_dbres_get(res, i, qc[Q_SHIP_LATE]), "t") == 0);
+        hall_val_set_bool(req->pool, o, "ship_today",
+                          strcmp(hall_dbres_get(res, i, qc[Q_SHIP_TODAY]), "t") == 0);
+        hall_val_set_str(req->pool, o, "gift", hall_dbres_get(res, i, qc[Q_GIFT]));
     }
     hall_val_set_int(req->pool, ctx, "total", n);
     if (json_asked(req))

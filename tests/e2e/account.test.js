@@ -116,7 +116,14 @@ test('register, log out, log in by password, see the masked phone', { skip: SKIP
         ]);
         await page.locator('#welcome').waitFor();
 
-        /* 6. the profile shows the phone masked */
+        /* 6. the header greets the masked phone (seed 004: 欢迎您！138****1234);
+         * 个人中心's own menu leads to the profile, which shows it masked */
+        assert.equal(await page.locator('#nav-who').textContent(), `欢迎您！${maskPhone(phone)}`);
+        await Promise.all([
+            page.waitForURL(`${HALL_URL}/center/orders`),
+            page.getByRole('link', { name: '个人中心', exact: true }).click(),
+        ]);
+        await a11y.check(page, '我的业务单');
         await page.getByRole('link', { name: '个人资料', exact: true }).click();
         await page.waitForURL(`${HALL_URL}/account/profile`);
         assert.equal(await page.locator('#phone-masked').textContent(), maskPhone(phone));
