@@ -128,6 +128,7 @@ ex 200 'id="nav-who">欢迎您！[0-9]{3}\*{4}[0-9]{4}<' curl -s -b "$J" "$H/"
 ex 200 'id="hotline"><a href="tel:4001123838">400-112-3838' curl -s "$H/faq"
 ex 200 '（邮费到付）' curl -s "$H/jieyang/faq"
 ex 200 '<a href="/hunan/">进入湖南公共资源办理</a>' curl -s "$H/partners"
+ex 200 'id="finauth-empty"' curl -s -b "$J" "$H/finauth"
 
 # ---------------------------------------------------------------- new: project, agreements
 

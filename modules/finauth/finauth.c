@@ -36,6 +36,13 @@ static const struct hall_stmt finauth_stmts[] = {
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
     {"order_lock", "SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", 2},
+    /* 金融认证 entered from the home page: the applicant's orders it concerns */
+    {"orders_due",
+     "SELECT id, order_no, subject, status, to_char(updated_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD') AS updated FROM orders WHERE user_id = $1"
+     " AND status IN ('finauth_pending', 'finauth_ok', 'finauth_failed')"
+     " ORDER BY updated_at DESC, id DESC LIMIT 50",
+     1},
     {"attempt_latest",
      "SELECT id, result, tries, memo_kind, code_hash, coalesce(fail_reason, '') AS fail_reason"
      " FROM finauth_attempts WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
@@ -131,6 +138,41 @@ legal_offer(const struct hall_dbres *o)
 
 /* ---- GET /finauth -------------------------------------------------------- */
 
+/*
+ * GET /finauth without an order (home page: 金融认证): the applicant's
+ * orders waiting for it, each with what to do (待认证: type the memo's code;
+ * 金融认证: correct the account and send the deposit again).
+ */
+static int
+finauth_list(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req), *list, *r;
+    struct hall_dbres *res = hall_db_exec(req, "orders_due", HALL_I64(req->user_id));
+    int i, n;
+
+    if (res == NULL)
+        return hall_resp_busy(req);
+    hall_val_set_str(req->pool, ctx, "title", "金融认证");
+    list = hall_val_set_list(req->pool, ctx, "orders");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        const char *st = hall_dbres_str(res, i, "status");
+
+        r = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, r, "id", hall_dbres_str(res, i, "id"));
+        hall_val_set_str(req->pool, r, "order_no", hall_dbres_str(res, i, "order_no"));
+        hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
+        hall_val_set_str(req->pool, r, "updated", hall_dbres_str(res, i, "updated"));
+        hall_val_set_str(req->pool, r, "status_label", hall_order_label(st));
+        hall_val_set_str(req->pool, r, "action",
+                         strcmp(st, "finauth_ok") == 0       ? "待认证"
+                         : strcmp(st, "finauth_failed") == 0 ? "金融认证"
+                                                             : "查看");
+    }
+    hall_val_set_bool(req->pool, ctx, "empty", n == 0);
+    return hall_resp_page(req, 200, "finauth_list", ctx);
+}
+
 static int
 finauth_page(struct hall_req *req)
 {
@@ -139,6 +181,8 @@ finauth_page(struct hall_req *req)
     const char *status;
     int64_t id;
 
+    if (hall_req_query(req, "id") == NULL)
+        return finauth_list(req);
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;

@@ -238,3 +238,24 @@ test('no_publish__recorded_with_the_agreement__reviewer_sees_it__lookup_hides_th
         }
     }
 });
+
+/* the home page names 金融认证: a standalone entry to the orders it concerns */
+test('finauth_entry__home_links_it__lists_the_orders_waiting', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const home = await c.get('/');
+    assert.match(home.text, /<a href="\/finauth" id="biz-finauth">金融认证<\/a>/);
+    let r = await c.get('/finauth');
+    assert.equal(r.status, 200);
+    assert.ok(r.text.includes('id="finauth-empty"'));
+    const o = await unpaidOrder(c);
+    const o2 = await unpaidOrder(c);
+    psql(`UPDATE orders SET status = 'finauth_failed' WHERE id = ${o.id}`);
+    psql(`UPDATE orders SET status = 'finauth_ok' WHERE id = ${o2.id}`);
+    r = await c.get('/finauth');
+    assert.match(r.text, new RegExp(`<a href="/finauth\\?id=${o.id}">金融认证</a>`));
+    assert.match(r.text, new RegExp(`<a href="/finauth\\?id=${o2.id}">待认证</a>`));
+    /* another applicant sees none of them */
+    const other = await applicant();
+    const x = await other.get('/finauth');
+    assert.ok(!x.text.includes(`/finauth?id=${o.id}`));
+});
