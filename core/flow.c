@@ -47,6 +47,10 @@ static const struct hall_stmt flow_stmts[] = {
      " coalesce(promotion::text, '') AS promotion"
      " FROM partners WHERE code = $1 AND active",
      1},
+    {"flow_sold",
+     "SELECT EXISTS (SELECT 1 FROM products r JOIN partners p ON p.code = r.partner_code"
+     " WHERE r.partner_code = $1 AND r.business_type = $2 AND r.active AND p.active) AS sold",
+     2},
     {"flow_projects_list",
      "SELECT p.code, p.name FROM partners p WHERE p.active AND NOT p.requires_project_id"
      " AND p.link_secret IS NULL AND EXISTS (SELECT 1 FROM products r WHERE"
@@ -1958,6 +1962,24 @@ static const struct hall_route kit_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
+/* a partner's path to a flow it does not sell answers the refusal before
+ * any login or form (the generic hall asks the project: checked there) */
+static int
+flow_gate(struct hall_req *req)
+{
+    struct hall_dbres *res;
+
+    if (req->partner[0] == '\0')
+        return HALL_OK;
+    res = hall_db_ref(req, "flow_sold", HALL_STR(req->partner), HALL_STR(flow->business));
+    if (res == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    if (!hall_dbres_bool(res, 0, "sold"))
+        return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, hall_business_label(flow->business)),
+               HALL_ERR;
+    return HALL_OK;
+}
+
 int
 hall_flow_main(int argc, char **argv, const struct hall_flow *f)
 {
@@ -2003,5 +2025,6 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
     mod.routes = routes;
     mod.stmts = stmts;
     mod.init = f->init;
+    mod.gate = flow_gate;
     return hall_main(argc, argv, &mod);
 }
