@@ -307,6 +307,9 @@ hall_app_dispatch(struct hall_req *req)
     } else if (!(found->flags & HALL_R_NOSESSION) && hall_session_load(req) != HALL_OK) {
         return hall_msg(req, HALL_M_BUSY, NULL);
     }
+    if (!(found->flags & HALL_R_STAFF) && req->app->mod->gate != NULL &&
+        req->app->mod->gate(req) != HALL_OK)
+        return HALL_OK;
     if ((found->flags & HALL_R_AUTH) && req->user_id == 0)
         return hall_resp_login(req);
     if (!is_safe_method(req->method) && !(found->flags & HALL_R_NOCSRF) &&

@@ -11,6 +11,18 @@
 const char *const hall_choices_shipping[] = {"collect", "prepaid", NULL};
 const char *const hall_choices_yes_no[] = {"yes", "no", NULL};
 const char *const hall_choices_title_type[] = {"org", "person", NULL};
+/* the 到付 carriers a partner may promise (partners.shipping_collect_carriers) */
+const char *const hall_choices_carrier[] = {"SF", "EMS", NULL};
+
+const char *
+hall_carrier_name(const char *code)
+{
+    if (strcmp(code, "SF") == 0)
+        return "顺丰速运";
+    if (strcmp(code, "EMS") == 0)
+        return "EMS";
+    return code;
+}
 
 /* the choices in words, in the same order */
 static const struct {
@@ -268,8 +280,15 @@ hall_field_text(struct hall_pool *pool, const struct hall_field *f, const struct
     for (i = 0; i < sizeof(choice_words) / sizeof(choice_words[0]); i++)
         if (choice_words[i].choices == f->spec.choices)
             for (j = 0; j < 4 && f->spec.choices[j] != NULL; j++)
-                if (strcmp(f->spec.choices[j], s) == 0 && choice_words[i].words[j] != NULL)
+                if (strcmp(f->spec.choices[j], s) == 0 && choice_words[i].words[j] != NULL) {
+                    const struct hall_val *c = hall_val_get(form, "carrier");
+
+                    /* the way with its carrier: 顺丰速运到付, 京东快递寄付 */
+                    if (f->spec.choices == hall_choices_shipping && c != NULL &&
+                        c->type == HALL_V_STR)
+                        return hall_psprintf(pool, "%s%s", c->str, choice_words[i].words[j]);
                     return choice_words[i].words[j];
+                }
     /* the address under its region: 广东省深圳市南山区 + 科技园1号 */
     if (n > 8 && strcmp(f->name + n - 8, "_address") == 0) {
         const struct hall_val *r =

@@ -39,6 +39,16 @@ static const struct hall_stmt core_stmts[] = {
      "$5::int), $6)",
      6},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
+    /* the flows a channel sells (its home page and menu): the partner's
+     * products; the generic hall ('') its own and, for the flows that ask
+     * the project first, those of the partners it lists */
+    {"partner_flows",
+     "SELECT r.business_type FROM products r JOIN partners p ON p.code = r.partner_code"
+     " WHERE r.active AND p.active AND (p.code = $1 OR ($1 = '' AND (p.code = 'hall'"
+     " OR (r.business_type IN ('new', 'reissue') AND NOT p.requires_project_id"
+     " AND p.link_secret IS NULL))))"
+     " GROUP BY r.business_type",
+     1},
     {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
     /* a row per client and clock hour: the upsert locks it until commit, so
      * parallel sends from one client are counted one after another */

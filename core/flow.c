@@ -47,6 +47,10 @@ static const struct hall_stmt flow_stmts[] = {
      " coalesce(promotion::text, '') AS promotion"
      " FROM partners WHERE code = $1 AND active",
      1},
+    {"flow_sold",
+     "SELECT EXISTS (SELECT 1 FROM products r JOIN partners p ON p.code = r.partner_code"
+     " WHERE r.partner_code = $1 AND r.business_type = $2 AND r.active AND p.active) AS sold",
+     2},
     {"flow_projects_list",
      "SELECT p.code, p.name FROM partners p WHERE p.active AND NOT p.requires_project_id"
      " AND p.link_secret IS NULL AND EXISTS (SELECT 1 FROM products r WHERE"
@@ -196,6 +200,50 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
     p->carriers = hall_dbres_str(res, 0, "carriers");
     p->promotion = hall_dbres_str(res, 0, "promotion");
     return HALL_OK;
+}
+
+const char *
+hall_flow_collect_carrier(struct hall_req *req, const struct hall_partner *p, int i)
+{
+    const char *s = p->carriers, *comma;
+
+    while (i-- > 0 && s != NULL) {
+        comma = strchr(s, ',');
+        s = comma != NULL ? comma + 1 : NULL;
+    }
+    if (s == NULL || *s == '\0')
+        return NULL;
+    comma = strchr(s, ',');
+    return comma != NULL ? hall_pstrndup(req->pool, s, (size_t)(comma - s)) : s;
+}
+
+int
+hall_flow_collect_offers(const struct hall_partner *p, const char *code)
+{
+    size_t n = strlen(code);
+    const char *s = p->carriers;
+
+    while (s != NULL && *s != '\0') {
+        if (strncmp(s, code, n) == 0 && (s[n] == ',' || s[n] == '\0'))
+            return 1;
+        s = strchr(s, ',');
+        if (s != NULL)
+            s++;
+    }
+    return 0;
+}
+
+const char *
+hall_flow_collect_words(struct hall_req *req, const struct hall_partner *p)
+{
+    const char *c, *out = "";
+    int i;
+
+    /* as the seeds word it: 顺丰/EMS到付 (seed 000), 顺丰到付 (seed 002) */
+    for (i = 0; (c = hall_flow_collect_carrier(req, p, i)) != NULL; i++)
+        out = hall_psprintf(req->pool, "%s%s%s", out, i > 0 ? "/" : "",
+                            strcmp(c, "SF") == 0 ? "顺丰" : c);
+    return hall_psprintf(req->pool, "%s到付", out);
 }
 
 struct hall_val *
@@ -692,8 +740,30 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     /* without the list the form still renders; its submit names the bank */
     if (hall_finauth_banks_ctx(req, ctx) != HALL_OK)
         hall_warn(req, "msg=\"banks list unavailable\"");
-    hall_val_set_str(req->pool, ctx, "carriers",
-                     strstr(p->carriers, "EMS") != NULL ? "顺丰/EMS到付" : "顺丰到付");
+    hall_val_set_str(req->pool, ctx, "carriers", hall_flow_collect_words(req, p));
+    {
+        /* more than one 到付 carrier: the applicant picks one (the first
+         * unless the form named another) */
+        const char *c, *chosen = hall_form_str(form, "carrier");
+        struct hall_val *cl = NULL;
+        int i, any = 0;
+
+        for (i = 0; (c = hall_flow_collect_carrier(req, p, i)) != NULL; i++)
+            if (strcmp(hall_carrier_name(c), chosen) == 0)
+                any = 1;
+        for (i = 0; (c = hall_flow_collect_carrier(req, p, i)) != NULL; i++) {
+            struct hall_val *o;
+
+            if (cl == NULL)
+                cl = hall_val_set_list(req->pool, ctx, "collect_carriers");
+            o = hall_val_push_obj(req->pool, cl);
+            hall_val_set_str(req->pool, o, "code", c);
+            hall_val_set_str(req->pool, o, "name", hall_carrier_name(c));
+            hall_val_set_bool(req->pool, o, "checked",
+                              any ? strcmp(hall_carrier_name(c), chosen) == 0 : i == 0);
+        }
+        hall_val_set_bool(req->pool, ctx, "carrier_choice", i > 1);
+    }
     hall_val_set_bool(req->pool, ctx, "ship_prepaid",
                       strcmp(hall_form_str(form, "shipping"), "prepaid") == 0);
     hall_val_set_bool(req->pool, ctx, "invoice_no",
@@ -1148,7 +1218,8 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_flow_form_ctx(req, ctx, form);
     print_sections(req, ctx, form, bit);
     f = (struct hall_val *)hall_val_get(ctx, "f");
-    hall_val_set_str(req->pool, f, "shipping",
+    /* the carrier with the way: 顺丰速运到付, 京东快递寄付 */
+    hall_val_set_fmt(req->pool, f, "shipping", "%s%s", hall_form_str(form, "carrier"),
                      strcmp(hall_form_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
     hall_val_set_str(req->pool, f, "invoice",
                      strcmp(hall_form_str(form, "invoice"), "yes") == 0 ? "电子发票" : "不开票");
@@ -1939,6 +2010,24 @@ static const struct hall_route kit_routes[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
+/* a partner's path to a flow it does not sell answers the refusal before
+ * any login or form (the generic hall asks the project: checked there) */
+static int
+flow_gate(struct hall_req *req)
+{
+    struct hall_dbres *res;
+
+    if (req->partner[0] == '\0')
+        return HALL_OK;
+    res = hall_db_ref(req, "flow_sold", HALL_STR(req->partner), HALL_STR(flow->business));
+    if (res == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    if (!hall_dbres_bool(res, 0, "sold"))
+        return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, hall_business_label(flow->business)),
+               HALL_ERR;
+    return HALL_OK;
+}
+
 int
 hall_flow_main(int argc, char **argv, const struct hall_flow *f)
 {
@@ -1984,5 +2073,6 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
     mod.routes = routes;
     mod.stmts = stmts;
     mod.init = f->init;
+    mod.gate = flow_gate;
     return hall_main(argc, argv, &mod);
 }

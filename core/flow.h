@@ -101,6 +101,12 @@ extern const char *const hall_choices_shipping[];
 extern const char *const hall_choices_yes_no[];
 extern const char *const hall_choices_title_type[];
 extern const char *const hall_choices_cert_type[];
+/* 到付 carriers: SF, EMS */
+extern const char *const hall_choices_carrier[];
+/* SF -> 顺丰速运, EMS -> EMS (the courier's names); code itself otherwise */
+const char *hall_carrier_name(const char *code);
+/* 寄付 goes with this carrier (seed 001) */
+#define HALL_PREPAID_CARRIER "京东快递"
 
 /* NULL when unknown */
 const struct hall_business *hall_business_get(const char *code);
@@ -164,6 +170,12 @@ struct hall_partner {
     const char *carriers, *promotion; /* promotion: JSON text or "" */
 };
 
+/* the i-th (from 0) of p's 到付 carriers (SF, EMS), NULL past the last */
+const char *hall_flow_collect_carrier(struct hall_req *req, const struct hall_partner *p, int i);
+/* 1 when code is one of p's 到付 carriers */
+int hall_flow_collect_offers(const struct hall_partner *p, const char *code);
+/* p's 到付 as its page words it: 顺丰/EMS到付, 顺丰到付 */
+const char *hall_flow_collect_words(struct hall_req *req, const struct hall_partner *p);
 /* the partner of the path, else code (the generic hall's project), else the
  * hall itself; HALL_ERR after answering 404 / 503 */
 int hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p);
@@ -225,6 +237,7 @@ const char *hall_flow_link_param(struct hall_req *req);
     {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL}
 #define HALL_FLOW_PARAMS_DELIVERY                                                                \
     {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},                     \
+    {"carrier", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "到付快递", hall_choices_carrier},         \
     {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},                        \
     {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",                \
      hall_choices_title_type}

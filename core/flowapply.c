@@ -99,6 +99,20 @@ hall_flow_delivery_check(struct hall_req *req, const struct hall_partner *p, str
         hall_val_set_str(req->pool, form, "shipping", hall_req_param(req, "shipping"));
         if (strcmp(hall_req_param(req, "shipping"), "prepaid") == 0 && !p->prepaid)
             hall_msg_add(req, e, HALL_M_PREPAID_NOT_OFFERED, "shipping");
+        /* 到付 goes with a carrier the partner's page promises (the first
+         * when the form names none); 寄付 gets the quote's at the save */
+        if (strcmp(hall_req_param(req, "shipping"), "collect") == 0 &&
+            !hall_errors_has(e, "carrier")) {
+            const char *c = hall_req_param(req, "carrier");
+
+            if (c == NULL || *c == '\0')
+                c = hall_flow_collect_carrier(req, p, 0);
+            if (c == NULL || !hall_flow_collect_offers(p, c))
+                hall_msg_add(req, e, HALL_M_CARRIER_NOT_OFFERED, "carrier",
+                             hall_flow_collect_words(req, p));
+            else
+                hall_val_set_str(req->pool, form, "carrier", hall_carrier_name(c));
+        }
     }
     if (!hall_errors_has(e, "invoice"))
         hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));

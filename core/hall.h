@@ -415,6 +415,9 @@ struct hall_module {
     const struct hall_route *routes;
     const struct hall_stmt *stmts;
     int (*init)(struct hall_app *app); /* after config, before fork */
+    /* before an applicant route's login and parameters: HALL_OK to go on,
+     * else it answered (a flow the partner does not sell) */
+    int (*gate)(struct hall_req *req);
 };
 
 struct hall_session {
@@ -979,7 +982,7 @@ void hall_master_signals(void (*term)(int), void (*chld)(int), sigset_t *old);
 /* a module's whole main(): its struct hall_module <name>_module and
  * hall_main, e.g. HALL_MODULE_MAIN(pay, pay_routes, pay_stmts, pay_init) */
 #define HALL_MODULE_MAIN(name, routes, stmts, init)                                                \
-    static const struct hall_module name##_module = {#name, routes, stmts, init};                  \
+    static const struct hall_module name##_module = {#name, routes, stmts, init, NULL};            \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         return hall_main(argc, argv, &name##_module);                                              \

@@ -136,6 +136,9 @@ ex 200 'href="/new\?project=jieyang"' curl -s -b "$J" "$H/new"
 ex 401 '请先登录' curl -s -H 'Accept: application/json' "$H/new"
 ex 200 'name="agree2"' curl -s -b "$J" "$H/new?project=hall"
 ex 404 '项目不存在' curl -s -b "$J" -H 'Accept: application/json' "$H/new?project=nowhere"
+# a flow the partner does not sell: the refusal first (GET / and partner homes)
+ex 404 '该项目暂不办理电子签章申请业务' curl -s -H 'Accept: application/json' "$H/hunan/seal/product"
+ex 200 'id="biz-reissue"' curl -s -b "$J" "$H/hunan/"
 ex 400 '"field":"agree2"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d agree1=on "$H/new/agree"
 ex 200 'apply\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \

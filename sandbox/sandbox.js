@@ -471,21 +471,31 @@ function courierQuote(body) {
     return [200, { ok: true, carrier: '京东快递', payment: '寄付', fee_fen: 1300 }];
 }
 
+/* the carriers a waybill can be booked with, and their waybill numbers */
+const CARRIERS = {
+    京东快递: () => `JDVA${digits(11)}`,
+    顺丰速运: () => `SF${digits(13)}`,
+    EMS: () => `E${digits(11)}`,
+};
+
 function courierWaybill(body) {
     const orderNo = str(body, 'order_no', { max: 64 });
     if (body.address === undefined || body.address === null || body.address === '')
         throw new BadRequest('缺少字段 address');
-    const carrier = typeof body.carrier === 'string' ? body.carrier : (isRemote(body) ? '顺丰速运' : '京东快递');
-    const sf = carrier.includes('顺丰');
-    const waybillNo = sf ? `SF${digits(13)}` : `JDVA${digits(11)}`;
+    /* the carrier the waybill is booked with; without one, the quote's */
+    const named = str(body, 'carrier', { required: false, max: 20 });
+    if (named !== undefined && !Object.hasOwn(CARRIERS, named))
+        throw new BadRequest(`字段 carrier 须为 ${Object.keys(CARRIERS).join('、')} 之一`);
+    const carrier = named !== undefined ? named : (isRemote(body) ? '顺丰速运' : '京东快递');
+    const waybillNo = CARRIERS[carrier]();
     /* where the delivery callback goes (POST /sandbox/courier/<no>/deliver) */
     const notify = typeof body.notify_url === 'string' && /^https?:\/\/[^\s]{1,2000}$/.test(body.notify_url)
         ? body.notify_url : null;
     state.waybills.set(waybillNo, {
-        waybill_no: waybillNo, order_no: orderNo, carrier: sf ? '顺丰速运' : carrier, at: nowIso(),
+        waybill_no: waybillNo, order_no: orderNo, carrier, at: nowIso(),
         payment: typeof body.payment === 'string' ? body.payment.slice(0, 8) : null, notify_url: notify,
     });
-    return [200, { ok: true, waybill_no: waybillNo, carrier: sf ? '顺丰速运' : carrier }];
+    return [200, { ok: true, waybill_no: waybillNo, carrier }];
 }
 
 function invoiceIssue(body, ctx) {

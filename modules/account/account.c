@@ -27,11 +27,6 @@ static const struct hall_stmt account_stmts[] = {
      0},
     /* 业务办理 → 介质遗失补办 where the partner's products allow it; the
      * generic hall: where one of the projects it lists does (core/flow.c) */
-    {"home_reissue",
-     "SELECT EXISTS (SELECT 1 FROM products r JOIN partners p ON p.code = r.partner_code"
-     " WHERE r.business_type = 'reissue' AND r.active AND p.active AND (p.code = $1"
-     " OR ($1 = '' AND NOT p.requires_project_id AND p.link_secret IS NULL))) AS reissue",
-     1},
     {"partner_project",
      "SELECT name FROM partner_projects WHERE partner_code = $1 AND project_id = $2", 2},
     {"user_by_phone",
@@ -177,12 +172,18 @@ home(struct hall_req *req)
     rp = hall_val_get(ctx, "requires_project");
     if (rp != NULL && rp->i != 0 && req->user_id == 0)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
+    /* exactly the flows this channel sells (its products) */
     if (req->user_id != 0) {
-        struct hall_dbres *res = hall_db_exec(req, "home_reissue", HALL_STR(req->partner));
+        struct hall_dbres *res = hall_db_ref(req, "partner_flows", HALL_STR(req->partner));
+        struct hall_val *fl = hall_val_set_obj(req->pool, ctx, "flows");
+        int i, n;
 
         if (res == NULL)
             return hall_resp_busy(req);
-        hall_val_set_bool(req->pool, ctx, "reissue_offered", hall_dbres_bool(res, 0, "reissue"));
+        n = hall_dbres_rows(res);
+        for (i = 0; i < n; i++)
+            hall_val_set_bool(req->pool, fl,
+                              hall_pstrdup(req->pool, hall_dbres_str(res, i, "business_type")), 1);
     }
     return hall_resp_page(req, 200, "home", ctx);
 }

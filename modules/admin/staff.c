@@ -182,7 +182,7 @@ cmd_list(struct hall_req *req)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL};
+    static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL, NULL};
     static struct hall_app app;
     const char *cmd;
     struct hall_req *req;

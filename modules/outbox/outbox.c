@@ -980,7 +980,7 @@ lane_spawn(struct hall_app *app, const char *lane)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"outbox", NULL, outbox_stmts, NULL};
+    static const struct hall_module mod = {"outbox", NULL, outbox_stmts, NULL, NULL};
     static struct hall_app app;
     static pid_t pids[MAX_WORKERS];
     static const char *pid_lane[MAX_WORKERS];

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flow.h"
 #include "hall.h"
 
 #define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
@@ -61,8 +62,9 @@ static const struct hall_stmt pki_stmts[] = {
      " WHERE o.status = $1 ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
      1},
     {"ship_order",
-     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no FROM orders o"
-     " WHERE o.id = $1",
+     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no,"
+     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier"
+     " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     {"ship_store",
      "UPDATE orders SET waybill_no = $2, carrier = $3, shipped_at = now() WHERE id = $1", 3},
@@ -448,7 +450,7 @@ do_ship(struct hall_req *req)
     const struct hall_val *wv, *cv;
     const char *cert, *phone, *order_no, *waybill, *carrier;
     int64_t id;
-    int rc;
+    int rc, prepaid;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
@@ -478,9 +480,16 @@ do_ship(struct hall_req *req)
     hall_val_set_str(req->pool, body, "address", form_get(form, "mail_address"));
     hall_val_set_str(req->pool, body, "receiver", form_get(form, "mail_receiver"));
     hall_val_set_str(req->pool, body, "phone", form_get(form, "mail_mobile"));
-    /* 寄付 (prepaid with the bill) or 到付 (the receiver pays) */
-    hall_val_set_str(req->pool, body, "payment",
-                     strcmp(form_get(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
+    /* 寄付 (prepaid with the bill) or 到付 (the receiver pays), booked with
+     * the carrier the order names: 寄付 the quote's (京东快递, seed 001),
+     * 到付 the one of the partner's page the applicant chose */
+    prepaid = strcmp(form_get(form, "shipping"), "prepaid") == 0;
+    hall_val_set_str(req->pool, body, "payment", prepaid ? "寄付" : "到付");
+    carrier = form_get(form, "carrier");
+    if (*carrier == '\0')
+        carrier = prepaid ? HALL_PREPAID_CARRIER
+                          : hall_carrier_name(hall_dbres_str(res, 0, "collect_carrier"));
+    hall_val_set_str(req->pool, body, "carrier", carrier);
     hall_val_set_fmt(req->pool, body, "notify_url", "%s/pki/courier/callback",
                      req->app->conf.public_url);
     ans = hall_provider_call(req, "/courier/waybill", body,

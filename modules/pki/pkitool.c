@@ -74,7 +74,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"pkitool", NULL, tool_stmts, NULL};
+    static const struct hall_module mod = {"pkitool", NULL, tool_stmts, NULL, NULL};
     static struct hall_app app;
     const char *cmd, *msg;
     struct hall_req *req;

@@ -1,0 +1,92 @@
+'use strict';
+/*
+ * The carrier a parcel goes with is the one the partner's page promises
+ * (seed 000 揭阳: 顺丰/EMS到付; seed 002 湖南: 顺丰到付; seed 001: 寄付 with
+ * 京东快递), and the waybill, the SMS and the order page name the carrier
+ * the courier booked.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { SANDBOX, applicant, freshPhone } = require('./lib/client');
+const { psql, orgForm } = require('./lib/payflow');
+const { operator, acceptedByTransfer, smsTo } = require('./lib/pki');
+
+/* issued, then 邮寄 by the operator: what the courier booked */
+async function ship(op, o) {
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const s = await op.post('/admin/pki/ship', { id: o.id });
+    assert.equal(s.status, 200, s.text);
+    const [status, waybill, carrier] =
+        psql(`SELECT status || '|' || waybill_no || '|' || carrier FROM orders WHERE id = ${o.id}`).split('|');
+    assert.equal(status, 'shipped');
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const wb = (await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json()).waybills;
+    assert.equal(wb.length, 1);
+    assert.equal(wb[0].waybill_no, waybill);
+    assert.equal(wb[0].carrier, carrier, 'the order names the carrier the courier booked');
+    const sms = await smsTo(o.form.agent_mobile, /快递单号/);
+    const page = (await o.c.get(`/center/order?id=${o.id}`)).text;
+    const shown = page.match(/<dd id="waybill-no">([^<]*)<\/dd>/);
+    return { carrier, waybill, payment: wb[0].payment, sms, shown: shown && shown[1] };
+}
+
+test('carriers__hunan_collect_goes_with_sf_prepaid_with_jd', async () => {
+    const op = await operator();
+    /* a Shenzhen address, where 京东快递 would reach: Hunan still promises 顺丰到付 */
+    const hunan = await acceptedByTransfer({
+        project: 'hunan', form: orgForm({ agent_mobile: freshPhone('137'), shipping: 'collect' }),
+    });
+    const h = await ship(op, hunan);
+    assert.equal(h.carrier, '顺丰速运');
+    assert.match(h.waybill, /^SF\d{13}$/);
+    assert.equal(h.payment, '到付');
+    assert.ok(h.sms.includes(`通过顺丰速运寄出，快递单号：${h.waybill}`), h.sms);
+    assert.equal(h.shown, `顺丰速运 ${h.waybill}`);
+
+    /* the generic hall's 寄付 (seed 001: 寄付默认是京东快递) */
+    const hall = await acceptedByTransfer({
+        project: 'hall', form: orgForm({ agent_mobile: freshPhone('137'), shipping: 'prepaid' }),
+    });
+    assert.equal(psql(`SELECT shipping_fen FROM orders WHERE id = ${hall.id}`), '1300');
+    const j = await ship(op, hall);
+    assert.equal(j.carrier, '京东快递');
+    assert.match(j.waybill, /^JDVA\d{11}$/);
+    assert.equal(j.payment, '寄付');
+    assert.ok(j.sms.includes(`通过京东快递寄出，快递单号：${j.waybill}`), j.sms);
+    assert.equal(j.shown, `京东快递 ${j.waybill}`);
+});
+
+test('carriers__jieyang_collect_offers_sf_and_ems_hunan_only_sf', async () => {
+    const c = await applicant();
+    for (const project of ['jieyang', 'hunan'])
+        assert.equal((await c.post('/new/agree', { project, agree1: 'on', agree2: 'on' })).status, 200);
+    const jy = (await c.get('/new/apply?project=jieyang')).text;
+    assert.match(jy, /数字证书通过快递方式邮寄，<span id="collect-carriers">顺丰\/EMS到付<\/span>/);
+    assert.match(jy, /<input type="radio" name="carrier" value="SF" checked>顺丰速运/);
+    assert.match(jy, /<input type="radio" name="carrier" value="EMS">EMS/);
+    const hn = (await c.get('/new/apply?project=hunan')).text;
+    assert.match(hn, /<span id="collect-carriers">顺丰到付<\/span>/);
+    assert.doesNotMatch(hn, /name="carrier"/);
+
+    /* Hunan's page promises no EMS: refused, naming the field, nothing saved */
+    const before = psql('SELECT count(*) FROM orders');
+    const r = await c.post('/new/apply', { project: 'hunan', ...orgForm({ carrier: 'EMS' }) });
+    assert.equal(r.status, 400, r.text);
+    const err = r.body.errors ? r.body.errors.find((x) => x.field === 'carrier') : r.body;
+    assert.equal(err.field, 'carrier', r.text);
+    assert.match(err.message, /到付快递.*顺丰到付/);
+    assert.equal(psql('SELECT count(*) FROM orders'), before);
+
+    /* a Jieyang applicant who chose EMS gets EMS, on the print page, the
+     * waybill, the SMS and the order page */
+    const op = await operator();
+    const o = await acceptedByTransfer({
+        project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'EMS' }),
+    });
+    assert.match((await o.c.get(`/new/print?id=${o.id}`)).text, /EMS到付/);
+    const e = await ship(op, o);
+    assert.equal(e.carrier, 'EMS');
+    assert.equal(e.payment, '到付');
+    assert.ok(e.sms.includes(`通过EMS寄出，快递单号：${e.waybill}`), e.sms);
+    assert.equal(e.shown, `EMS ${e.waybill}`);
+});
