@@ -105,7 +105,7 @@ const struct hall_stmt hall_pki_stmts[] = {
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
      "  ORDER BY paid_at DESC LIMIT 1) AS method,"
      /* 介质遗失补办 (core/reissue.c): the replaced certificate's subject and end */
-     " old.subject_cn, old.subject_org,"
+     " old.subject_cn, old.subject_org, coalesce(o.reissue_of, '') AS replaces,"
      " coalesce(extract(epoch FROM old.not_after)::bigint, 0) AS old_not_after_epoch"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
@@ -658,13 +658,14 @@ int
 hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
 {
     struct hall_sealprod *sp = NULL;
+    struct hall_sealremake *rm = NULL;
     struct hall_dbres *res;
     struct hall_val *form, *payload;
     struct pki_ca *ca;
     struct subject s;
-    const char *cert_type, *method, *pin = NULL, *fault;
+    const char *cert_type, *method, *pin = NULL, *fault, *replaces;
     char serial[17], pinbuf[9];
-    int years, i, rc = HALL_ERR, new_pin = 0;
+    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0;
     int64_t until = 0;
     time_t nb = 0, na = 0;
     X509 *x = NULL;
@@ -697,6 +698,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     cert_type = hall_dbres_str(res, 0, "cert_type");
     years = (int)hall_dbres_int(res, 0, "years");
     ca = ca_find(hall_dbres_str(res, 0, "ca"));
+    replaces = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "replaces"));
     method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
     if (method == NULL)
         method = "";
@@ -748,6 +750,9 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     if (rc != HALL_OK)
         goto out;
     rc = HALL_ERR;
+    /* the seals the replaced certificate signs, made again on this one */
+    if (hall_sealprod_remake_intent(req, replaces, &rm) != HALL_OK)
+        goto out;
     if (hall_db_commit(req) != HALL_OK)
         goto out;
 
@@ -765,7 +770,8 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         _exit(70);
     }
     der = der_of_x509(req->pool, x, &der_len);
-    if (der == NULL || hall_sealprod_sign(req, sp, serial, der, der_len, na) != HALL_OK)
+    if (der == NULL || hall_sealprod_sign(req, sp, serial, der, der_len, na) != HALL_OK ||
+        hall_sealprod_remake_sign(req, rm, serial, der, der_len, na) != HALL_OK)
         goto out;
 
     /* 3. store: the certificate, the medium, the order's move, the PIN */
@@ -822,6 +828,7 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     if (hall_audit(req, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
             HALL_OK ||
         hall_sealprod_store(req, sp, pin, actor) != HALL_OK ||
+        hall_sealprod_remake_store(req, rm, actor, &remade) != HALL_OK ||
         hall_db_exec(req, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
         goto out;
     if (new_pin) {
@@ -840,9 +847,13 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
     }
     if (hall_db_commit(req) != HALL_OK)
         goto out;
-    hall_info(req, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s",
-              (long long)order_id, serial, ca->name, new_pin ? "sms" : "memo");
-    *msg = hall_psprintf(req->pool, "证书已制作，序列号 %s", serial);
+    hall_info(req, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d",
+              (long long)order_id, serial, ca->name, new_pin ? "sms" : "memo", remade);
+    *msg = remade > 0
+               ? hall_psprintf(req->pool,
+                               "证书已制作，序列号 %s；原证书的电子印章已随新证书重新制作 %d 枚",
+                               serial, remade)
+               : hall_psprintf(req->pool, "证书已制作，序列号 %s", serial);
     rc = HALL_OK;
 out:
     if (req->in_tx)

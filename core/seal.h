@@ -158,6 +158,29 @@ int hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const ch
                         const char *actor);
 void hall_sealprod_free(struct hall_sealprod *sp);
 
+/*
+ * The re-make (docs/modules/seal.md, "When the signer's certificate is
+ * replaced"): when a certificate that signs seals is replaced by a new one
+ * (介质遗失补办; later 更新, 变更, 解锁), every valid seal listing the old
+ * certificate is made again on the new one, with the same name, kind and
+ * picture, free and without review; the old seal becomes 'replaced'.  The
+ * same three steps as the production that makes the new certificate
+ * (hall_pki_issue), so that it happens exactly once, with it:
+ *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
+ *   2. after signing the new certificate: the new SESeals, listing it;
+ *   3. in the transaction that stores it: the old seals replaced, the new
+ *      ones stored, both audited; *made says how many (a seal an operator
+ *      revoked meanwhile is not made again).
+ */
+struct hall_sealremake;
+int hall_sealprod_remake_intent(struct hall_req *req, const char *old_serial,
+                                struct hall_sealremake **out);
+int hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm,
+                              const char *new_serial, const unsigned char *cert, size_t cert_len,
+                              time_t cert_na);
+int hall_sealprod_remake_store(struct hall_req *req, struct hall_sealremake *rm, const char *actor,
+                               int *made);
+
 /* core/pki.c for sealprod.c: a certificate of the issuing CA ca_name (the
  * new key pair in *key), its DER, its PKCS#12 medium */
 X509 *hall_pki_cert_make(struct hall_req *req, const char *ca_name, const char *serial, time_t nb,

@@ -53,6 +53,17 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
      " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7))",
      7},
+    /* the re-make: the valid seals that list a replaced certificate */
+    {"sp_remake_of",
+     "SELECT s.es_id, s.item_id, s.order_id, s.der,"
+     " extract(epoch FROM s.valid_end)::bigint AS valid_end_epoch,"
+     " (SELECT count(*) FROM seseals x WHERE x.item_id = s.item_id) AS made"
+     " FROM seseals s WHERE s.cert_serial = $1 AND s.state = 'valid' ORDER BY s.es_id",
+     1},
+    {"sp_remake_retire",
+     "UPDATE seseals SET state = 'replaced', replaced_at = now(), replaced_by = $2"
+     " WHERE es_id = $1 AND state = 'valid' AND cert_serial = $3 RETURNING es_id",
+     3},
     {NULL, NULL, 0},
 };
 
@@ -311,4 +322,166 @@ hall_sealprod_free(struct hall_sealprod *sp)
         sp->items[i].x = NULL;
         sp->items[i].key = NULL;
     }
+}
+
+/* ---- the re-make: a seal follows its signer's replacement -------------------- */
+
+struct sr_item {
+    int64_t item_id, order_id;
+    const char *old_es, *es_id;
+    unsigned char *old_der, *seal;
+    size_t old_len, seal_len;
+    time_t old_end, valid_start, valid_end;
+    int skip; /* nothing to make (the old seal's time is over) */
+};
+
+struct hall_sealremake {
+    const char *old_serial, *new_serial;
+    int n;
+    struct sr_item *items;
+};
+
+int
+hall_sealprod_remake_intent(struct hall_req *req, const char *old_serial,
+                            struct hall_sealremake **out)
+{
+    struct hall_dbres *res;
+    struct hall_sealremake *rm;
+    int i, n;
+
+    *out = NULL;
+    if (old_serial == NULL || *old_serial == '\0')
+        return HALL_OK;
+    res = hall_db_exec(req, "sp_remake_of", HALL_STR(old_serial));
+    if (res == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(res);
+    if (n == 0)
+        return HALL_OK;
+    rm = hall_pcalloc(req->pool, sizeof(*rm));
+    rm->old_serial = hall_pstrdup(req->pool, old_serial);
+    rm->items = hall_pcalloc(req->pool, sizeof(*rm->items) * (size_t)n);
+    for (i = 0; i < n; i++) {
+        struct sr_item *it = &rm->items[i];
+        const char *es = hall_dbres_str(res, i, "es_id");
+
+        it->item_id = hall_dbres_int(res, i, "item_id");
+        it->order_id = hall_dbres_int(res, i, "order_id");
+        it->old_es = hall_pstrdup(req->pool, es);
+        it->old_end = (time_t)hall_dbres_int(res, i, "valid_end_epoch");
+        it->old_der = hall_dbres_bytea(req, res, i, hall_dbres_col(res, "der"), &it->old_len);
+        if (it->old_der == NULL || strlen(es) < 19)
+            return HALL_ERR;
+        /* the seal's own code (SZCA + order + kind + position), then R and
+         * how many seals this seal_items row has had: R01 the first re-make */
+        it->es_id =
+            hall_psprintf(req->pool, "%.19sR%02lld", es, (long long)hall_dbres_int(res, i, "made"));
+    }
+    rm->n = n;
+    *out = rm;
+    return HALL_OK;
+}
+
+int
+hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm, const char *new_serial,
+                          const unsigned char *cert, size_t cert_len, time_t cert_na)
+{
+    char err[512];
+    time_t now = time(NULL);
+    int i;
+
+    if (rm == NULL)
+        return HALL_OK;
+    if (hall_seseal_load(req->app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_err(req, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    rm->new_serial = hall_pstrdup(req->pool, new_serial);
+    for (i = 0; i < rm->n; i++) {
+        struct sr_item *it = &rm->items[i];
+        struct hall_seseal_info info;
+        struct hall_seseal_in in;
+        const unsigned char *certs[1] = {cert};
+        size_t lens[1] = {cert_len};
+        const char *why;
+
+        /* the same name, kind and picture as the seal it replaces: read
+         * from that seal itself */
+        if (hall_seseal_verify(req->pool, it->old_der, it->old_len, NULL, 0, &info, &why) !=
+            HALL_OK) {
+            hall_err(req, "msg=\"sealprod: stored seal unreadable\" es_id=%s", it->old_es);
+            return HALL_ERR;
+        }
+        it->valid_start = now;
+        it->valid_end = it->old_end < cert_na ? it->old_end : cert_na;
+        if (it->valid_end <= now) {
+            it->skip = 1;
+            continue;
+        }
+        memset(&in, 0, sizeof(in));
+        in.es_id = it->es_id;
+        in.type = info.type;
+        in.name = info.name;
+        in.certs = certs;
+        in.cert_lens = lens;
+        in.ncerts = 1;
+        in.created = now;
+        in.valid_start = it->valid_start;
+        in.valid_end = it->valid_end;
+        in.png = info.png;
+        in.png_len = info.png_len;
+        in.width_mm = info.width_mm;
+        in.height_mm = info.height_mm;
+        it->seal = hall_seseal_make(req->pool, &in, &it->seal_len);
+        if (it->seal == NULL) {
+            hall_err(req, "msg=\"sealprod: re-make signing failed\" es_id=%s", it->old_es);
+            return HALL_ERR;
+        }
+    }
+    return HALL_OK;
+}
+
+int
+hall_sealprod_remake_store(struct hall_req *req, struct hall_sealremake *rm, const char *actor,
+                           int *made)
+{
+    int i;
+
+    *made = 0;
+    if (rm == NULL)
+        return HALL_OK;
+    for (i = 0; i < rm->n; i++) {
+        struct sr_item *it = &rm->items[i];
+        struct hall_val *d;
+        struct hall_dbres *r;
+
+        if (it->skip)
+            continue;
+        r = hall_db_exec(req, "sp_remake_retire", HALL_STR(it->old_es), HALL_STR(it->es_id),
+                         HALL_STR(rm->old_serial));
+        if (r == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(r) == 0)
+            continue; /* revoked by an operator meanwhile: it stays so */
+        if (hall_db_exec(req, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->item_id),
+                         HALL_I64(it->order_id), HALL_STR(rm->new_serial),
+                         HALL_BIN(it->seal, it->seal_len), HALL_I64(it->valid_start),
+                         HALL_I64(it->valid_end)) == NULL)
+            return HALL_ERR;
+        d = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, d, "replaced_by", it->es_id);
+        hall_val_set_str(req->pool, d, "cert_serial", rm->old_serial);
+        hall_val_set_str(req->pool, d, "new_cert_serial", rm->new_serial);
+        if (hall_audit(req, actor, "seseal", it->old_es, "replace", "valid", "replaced", d) !=
+            HALL_OK)
+            return HALL_ERR;
+        d = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, d, "cert_serial", rm->new_serial);
+        hall_val_set_fmt(req->pool, d, "order_id", "%lld", (long long)it->order_id);
+        hall_val_set_str(req->pool, d, "replaces", it->old_es);
+        if (hall_audit(req, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
+            return HALL_ERR;
+        (*made)++;
+    }
+    return HALL_OK;
 }

@@ -49,19 +49,27 @@ static const struct hall_stmt seal_stmts[] = {
      " JOIN orders o ON o.id = i.order_id WHERE i.id = $1 AND o.user_id = $2"
      " AND i.image_png IS NOT NULL",
      2},
+    /* a seal's current SESeal is its newest (sql/041: a re-made seal
+     * follows its replaced one); its state follows its signer's certificate */
     {"seal_item_order",
-     "SELECT i.order_id, coalesce((SELECT s.state FROM seseals s WHERE s.item_id = i.id), '')"
-     " AS seseal_state FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     "SELECT i.order_id, coalesce(s.state, '') AS seseal_state,"
+     " coalesce(c.state, '') AS cert_state FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " LEFT JOIN LATERAL (SELECT state, cert_serial FROM seseals WHERE item_id = i.id"
+     "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
+     " LEFT JOIN certificates c ON c.serial = s.cert_serial"
      " WHERE i.id = $1 AND o.user_id = $2",
      2},
     {"seseal_own",
      "SELECT s.der, s.es_id FROM seseals s JOIN orders o ON o.id = s.order_id"
+     " JOIN certificates c ON c.serial = s.cert_serial AND c.state = 'issued'"
      " WHERE s.item_id = $1 AND o.user_id = $2 AND s.state = 'valid'",
      2},
     {"seseal_lookup",
      "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, s.der = $2 AS same_der,"
-     " coalesce(s.cert_serial, '') AS cert_serial"
+     " coalesce(s.cert_serial, '') AS cert_serial,"
+     " coalesce(to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
+     " '') AS replaced_at, coalesce(s.replaced_by, '') AS replaced_by"
      " FROM seseals s WHERE s.es_id = $1",
      2},
     {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
@@ -74,10 +82,13 @@ static const struct hall_stmt seal_stmts[] = {
      " to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS valid_end, s.state,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
      " AS revoked_at, coalesce(s.revoke_reason, '') AS revoke_reason,"
-     " coalesce(c.state, '') AS cert_state"
+     " coalesce(c.state, '') AS cert_state,"
+     " coalesce(to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
+     " '') AS replaced_at, coalesce(s.replaced_by, '') AS replaced_by"
      " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " LEFT JOIN certificates c ON c.serial = s.cert_serial WHERE s.order_id = $1"
-     " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
+     " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position,"
+     " s.created_at DESC, s.es_id DESC",
      1},
     {"seal_admin_revoke",
      "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
@@ -98,18 +109,31 @@ static const struct hall_stmt seal_stmts[] = {
      " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
      " coalesce(to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '') AS valid_end,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '')"
-     " AS revoked_at FROM seal_items i LEFT JOIN seseals s ON s.item_id = i.id"
+     " AS revoked_at, coalesce(c.state, '') AS cert_state FROM seal_items i"
+     " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
+     "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
+     " LEFT JOIN certificates c ON c.serial = s.cert_serial"
      " WHERE i.order_id = $1"
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
      1},
-    /* the certificate a seal signs with: its own (机构业务章, 机构个人章) or,
-     * for the 机构章, the order's 机构证书 (sql/027) */
+    /* the certificate a seal signs with, the one its valid SESeal lists:
+     * its own (机构业务章, 机构个人章) or, for the 机构章, the order's 机构证书
+     * (sql/027) or the certificate that replaced it (sql/041) */
     {"seal_medium_own",
      "SELECT c.p12_enc, c.serial, o.order_no FROM seal_items i JOIN orders o ON o.id ="
-     " i.order_id JOIN certificates c ON c.seal_item_id = i.id OR (i.kind = 'org' AND"
-     " c.order_id = i.order_id AND c.seal_item_id IS NULL) WHERE i.id = $1 AND o.user_id = $2"
+     " i.order_id JOIN seseals s ON s.item_id = i.id AND s.state = 'valid'"
+     " JOIN certificates c ON c.serial = s.cert_serial WHERE i.id = $1 AND o.user_id = $2"
      " AND c.state = 'issued' AND c.p12_enc IS NOT NULL",
      2},
+    /* 我的电子印章: the seals re-made on a new certificate, as they were */
+    {"seal_replaced_of",
+     "SELECT i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc, s.es_id,"
+     " s.replaced_by, to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
+     " AS replaced_at FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " WHERE s.order_id = $1 AND s.state = 'replaced'"
+     " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position,"
+     " s.replaced_at",
+     1},
     {"seal_item_lock",
      "SELECT i.style, o.status FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
@@ -307,17 +331,21 @@ ric_masked(struct hall_pool *pool, const char *ric)
     return hall_psprintf(pool, "%.4s%.*s%s", ric, (int)(n - 8), "**************", ric + n - 4);
 }
 
-/* a seal's production: 待制作, valid (its files to download) or 已注销 */
+/* a seal's production: 待制作, valid (its files to download), 已注销, or
+ * 无效 when its signer's certificate no longer is (a seal follows its signer) */
 static void
 made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int i)
 {
     const char *st = hall_dbres_str(res, i, "seseal_state");
+    int signer_ok = strcmp(hall_dbres_str(res, i, "cert_state"), "issued") == 0;
 
     hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
-    hall_val_set_bool(req->pool, it, "valid", strcmp(st, "valid") == 0);
-    if (strcmp(st, "valid") == 0)
+    hall_val_set_bool(req->pool, it, "valid", strcmp(st, "valid") == 0 && signer_ok);
+    if (strcmp(st, "valid") == 0 && signer_ok)
         hall_val_set_fmt(req->pool, it, "state_label", "有效（至%s）",
                          hall_dbres_str(res, i, "valid_end"));
+    else if (strcmp(st, "valid") == 0)
+        hall_val_set_str(req->pool, it, "state_label", "无效（签章人证书已吊销）");
     else if (strcmp(st, "revoked") == 0)
         hall_val_set_fmt(req->pool, it, "state_label", "已注销（%s）",
                          hall_dbres_str(res, i, "revoked_at"));
@@ -497,8 +525,8 @@ impression(struct hall_req *req)
 
 /* ---- SESeal: the owner's download ---------------------------------------------------- */
 
-/* a seal with nothing to download: another's (404), revoked (410) or not
- * yet made (409) */
+/* a seal with nothing to download: another's (404), revoked or its signer's
+ * certificate revoked (410), or not yet made (409) */
 static int
 not_made(struct hall_req *req, int64_t id)
 {
@@ -511,6 +539,9 @@ not_made(struct hall_req *req, int64_t id)
         return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "revoked") == 0)
         return hall_msg(req, HALL_M_SEAL_REVOKED, NULL);
+    if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "valid") == 0 &&
+        strcmp(hall_dbres_str(o, 0, "cert_state"), "issued") != 0)
+        return hall_msg(req, HALL_M_SEAL_SIGNER_REVOKED, NULL);
     return hall_msg(req, HALL_M_SEAL_NOT_MADE, NULL);
 }
 
@@ -556,13 +587,38 @@ seal_medium(struct hall_req *req)
 }
 
 /* 我的电子印章: an order's seals, each with its state and, once made, its
- * SESeal file and its certificate's medium */
+ * SESeal file and its certificate's medium; then the seals re-made on a new
+ * certificate as they were (已替换, with the date) */
 static int
 seals_page(struct hall_req *req)
 {
-    struct hall_val *ctx = order_page(req, "我的电子印章");
+    struct hall_val *ctx = order_page(req, "我的电子印章"), *list;
+    struct hall_dbres *res;
+    int i;
 
-    return ctx == NULL ? HALL_OK : hall_resp_page(req, 200, "seal_list", ctx);
+    if (ctx == NULL)
+        return HALL_OK;
+    res = hall_db_exec(req, "seal_replaced_of", HALL_I64(hall_val_get(ctx, "id")->i));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    list = hall_val_set_list(req->pool, ctx, "replaced");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *it = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_str(res, i, "kind");
+        const char *name = hall_dbres_str(res, i, "seal_name");
+
+        if (strcmp(kind, "org_person") == 0) {
+            struct hall_val *h =
+                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(kind_of(kind)));
+        hall_val_set_str(req->pool, it, "name", name);
+        hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
+        hall_val_set_str(req->pool, it, "replaced_at", hall_dbres_str(res, i, "replaced_at"));
+    }
+    return hall_resp_page(req, 200, "seal_list", ctx);
 }
 
 /* ---- 电子印章验证 (public) -------------------------------------------------------------- */
@@ -663,6 +719,11 @@ verify(struct hall_req *req)
             problem(
                 req, problems,
                 hall_psprintf(req->pool, "印章已于 %s 注销", hall_dbres_str(res, 0, "revoked_at")));
+        if (strcmp(hall_dbres_str(res, 0, "state"), "replaced") == 0)
+            problem(req, problems,
+                    hall_psprintf(req->pool, "印章已于 %s 被替换：签章人证书已更换，新印章为 %s",
+                                  hall_dbres_str(res, 0, "replaced_at"),
+                                  hall_dbres_str(res, 0, "replaced_by")));
         if (!hall_dbres_bool(res, 0, "same_der"))
             problem(req, problems, "文件与本系统登记的印章不一致");
     }
@@ -1101,7 +1162,8 @@ admin_seals(struct hall_req *req)
         struct hall_val *s = hall_val_push_obj(req->pool, list);
         const char *kind = hall_dbres_str(res, i, "kind");
         const char *name = hall_dbres_str(res, i, "seal_name");
-        int valid = strcmp(hall_dbres_str(res, i, "state"), "valid") == 0;
+        const char *st = hall_dbres_str(res, i, "state");
+        int valid = strcmp(st, "valid") == 0;
         static const char *const cols[] = {"es_id",         "kind",       "cert_serial",
                                            "valid_end",     "state",      "revoked_at",
                                            "revoke_reason", "cert_state", NULL};
@@ -1123,7 +1185,19 @@ admin_seals(struct hall_req *req)
                                                              : "机构个人章");
         hall_val_set_bool(req->pool, s, "own_cert", hall_dbres_bool(res, i, "own_cert"));
         hall_val_set_bool(req->pool, s, "valid", valid);
-        hall_val_set_str(req->pool, s, "state_label", valid ? "有效" : "已注销");
+        /* as the owner sees it: a valid seal whose signer is revoked is not 有效 */
+        if (valid && strcmp(hall_dbres_str(res, i, "cert_state"), "issued") == 0)
+            hall_val_set_str(req->pool, s, "state_label", "有效");
+        else if (valid)
+            hall_val_set_str(req->pool, s, "state_label", "无效（签章人证书已吊销）");
+        else if (strcmp(st, "replaced") == 0)
+            hall_val_set_fmt(req->pool, s, "state_label", "已替换 %s（新印章 %s）",
+                             hall_dbres_str(res, i, "replaced_at"),
+                             hall_dbres_str(res, i, "replaced_by"));
+        else
+            hall_val_set_fmt(req->pool, s, "state_label", "已注销 %s：%s",
+                             hall_dbres_str(res, i, "revoked_at"),
+                             hall_dbres_str(res, i, "revoke_reason"));
     }
     return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
 }

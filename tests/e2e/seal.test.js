@@ -14,8 +14,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { applicant, HALL } = require('../integ/lib/client');
-const { psql } = require('../integ/lib/payflow');
-const { operator } = require('../integ/lib/pki');
+const { psql, orgForm, freshAccount, waitFor } = require('../integ/lib/payflow');
+const { operator, reviewer } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
 
@@ -252,4 +252,107 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         a11y.assertAllChecked(me);
         assert.deepEqual(problems, []);
         await mine.close();
+    });
+
+/* a seal follows its signer: the 机构章 lists the order's certificate; that
+ * certificate revoked by 介质遗失补办's approval makes it 无效, the new
+ * certificate re-makes it (已替换 beside it), on both pages */
+test('seal order produced → its certificate reissued: 我的电子印章 and 电子印章管理 show 无效, then the re-made seal and 已替换',
+    { skip: SKIP }, async () => {
+        const c = await applicant();
+        await c.get('/seal?project=hall');
+        assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+        const apply = await c.get('/seal/apply?project=hall');
+        const form = { ...orgForm(), project: 'hall', org_count: '1', org_years: '1', org_style: 'auto',
+            biz_count: '0', person_count: '0',
+            submit_key: apply.text.match(/name="submit_key" value="([^"]+)"/)[1] };
+        delete form.years;
+        const made = await c.post('/seal/apply', form);
+        assert.equal(made.status, 200, made.text);
+        const id = Number(made.body.redirect.match(/id=(\d+)/)[1]);
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${id}`);
+        const opc = await operator();
+        assert.equal((await opc.post('/admin/pki/issue', { id })).status, 200);
+        const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+        const oldEs = psql(`SELECT es_id FROM seseals WHERE order_id = ${id}`);
+        const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
+
+        /* 介质遗失补办 of that certificate, approved: the old one revoked */
+        assert.equal((await c.post('/reissue/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+        const rpage = await c.get(`/reissue/apply?project=hall&serial=${serial}`);
+        const rform = { ...orgForm(), bank_account: freshAccount() };
+        delete rform.cert_type;
+        delete rform.years;
+        const r = await c.post('/reissue/apply', { project: 'hall', serial, ...rform,
+            submit_key: rpage.text.match(/name="submit_key" value="([^"]+)"/)[1] });
+        assert.equal(r.status, 200, r.text);
+        const rid = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+        psql(`UPDATE orders SET status = 'review', step = 'pay', submitted_at = now(),
+            review_due = current_date + 3 WHERE id = ${rid}`);
+        /* the auto-issue waits while this test looks at the revoked signer */
+        psql(`UPDATE products SET auto_issue = false WHERE id = (SELECT product_id FROM orders WHERE id = ${rid})`);
+        let autoOff = true;
+        const problems = [];
+        const mine = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+        try {
+            assert.equal((await (await reviewer()).post('/admin/order/approve', { id: rid })).status, 200);
+            await signIn(mine, c);
+            const me = await mine.newPage();
+            a11y.track(me);
+            me.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+            await me.goto(`${HALL}/seal/seals?id=${id}`);
+            const state = me.locator('#seal-list tbody tr .seal-state');
+            await state.first().waitFor();
+            assert.equal(await state.count(), 1);
+            assert.match(await state.first().innerText(), /^无效（签章人证书已吊销）$/);
+            assert.equal(await me.locator('#seal-list .seseal-link').count(), 0);
+            await a11y.check(me, '我的电子印章, the signer revoked');
+            await me.screenshot({ path: path.join(ARTIFACTS, 'seal-09-signer-revoked.png'), fullPage: true });
+
+            /* production of the new certificate: the seal re-made on it */
+            psql(`UPDATE products SET auto_issue = true WHERE id = (SELECT product_id FROM orders WHERE id = ${rid})`);
+            autoOff = false;
+            await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${rid}`) === 'issued');
+            const newEs = psql(`SELECT es_id FROM seseals WHERE order_id = ${id} AND state = 'valid'`);
+            await me.reload();
+            await a11y.check(me, '我的电子印章, the seal re-made');
+            const today = psql(`SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`);
+            const current = me.locator('#seal-list tbody tr', { hasText: newEs });
+            assert.match(await current.locator('.seal-state').innerText(), /^有效（至\d{4}-\d{2}-\d{2}）$/);
+            assert.equal(await current.locator('.seseal-link').count(), 1);
+            const old = me.locator('#seal-list tbody tr.seal-replaced');
+            assert.equal(await old.count(), 1);
+            assert.match(await old.innerText(), new RegExp(oldEs));
+            assert.match(await old.locator('.seal-state').innerText(), new RegExp(`^已替换（${today}`));
+            await me.screenshot({ path: path.join(ARTIFACTS, 'seal-10-remade.png'), fullPage: true });
+            a11y.assertAllChecked(me);
+
+            /* the operator's list agrees */
+            const opCtx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+            const op = await opCtx.newPage();
+            a11y.track(op);
+            op.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+            await op.goto(`${HALL}/admin/login`);
+            await a11y.check(op, 'staff login');
+            await op.fill('input[name="login"]', 'operator');
+            await op.fill('input[name="password"]', 'Operator2026demo');
+            await Promise.all([op.waitForURL(`${HALL}/admin`), op.click('#admin-login button[type="submit"]')]);
+            await a11y.check(op, 'staff console (operator)');
+            await op.goto(`${HALL}/admin/seal?order=${orderNo}`);
+            await a11y.check(op, '电子印章管理, a seal re-made');
+            assert.equal(await op.locator(`tr[data-es="${newEs}"] .seal-state`).innerText(), '有效');
+            assert.match(await op.locator(`tr[data-es="${oldEs}"] .seal-state`).innerText(),
+                new RegExp(`^已替换 ${today}`));
+            assert.equal(await op.locator(`tr[data-es="${oldEs}"] form`).count(), 0);
+            await op.screenshot({ path: path.join(ARTIFACTS, 'seal-11-console-remade.png'), fullPage: true });
+            a11y.assertAllChecked(op);
+            await opCtx.close();
+        } finally {
+            if (autoOff)
+                psql(`UPDATE products SET auto_issue = true WHERE id =
+                    (SELECT product_id FROM orders WHERE id = ${rid})`);
+            await mine.close();
+        }
+        assert.deepEqual(problems, []);
     });
