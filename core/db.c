@@ -192,6 +192,31 @@ prepare_every(struct hall_app *app, PGconn *pg)
     return HALL_OK;
 }
 
+/*
+ * Every session the hall opens keeps Beijing time before its first
+ * statement: to_char() of a timestamptz, current_date, a timestamptz's
+ * ::date and a date's ::timestamptz are then Beijing's whatever the
+ * server's timezone setting (postgresql.conf, the role's, PGTZ).  A SET,
+ * not a startup option: the conninfo keeps its own options, and a SET
+ * given by the session outranks the server's configuration on reload.
+ */
+static int
+session_setup(PGconn *pg, const char *which)
+{
+    PGresult *r = PQexec(pg, "SET TIME ZONE '" HALL_TIME_ZONE "'");
+    const char *state;
+    int rc = HALL_OK;
+
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot set the time zone\" conn=%s sqlstate=%s", which,
+                 state != NULL ? state : "");
+        rc = HALL_ERR;
+    }
+    PQclear(r);
+    return rc;
+}
+
 int
 hall_app_db_connect(struct hall_app *app)
 {
@@ -210,7 +235,8 @@ hall_app_db_connect(struct hall_app *app)
     }
     app->pg = pg;
     conn_gen++;
-    if (key_matches(app) != HALL_OK || prepare_every(app, pg) != HALL_OK) {
+    if (session_setup(pg, "primary") != HALL_OK || key_matches(app) != HALL_OK ||
+        prepare_every(app, pg) != HALL_OK) {
         PQfinish(pg);
         app->pg = NULL;
         return HALL_ERR;
@@ -246,7 +272,8 @@ replica_ready(struct hall_app *app)
     if (failed_at != 0 && time(NULL) - failed_at < REPLICA_RETRY_S)
         return 0;
     pg = PQconnectdb(ci);
-    if (PQstatus(pg) != CONNECTION_OK || prepare_every(app, pg) != HALL_OK) {
+    if (PQstatus(pg) != CONNECTION_OK || session_setup(pg, "replica") != HALL_OK ||
+        prepare_every(app, pg) != HALL_OK) {
         hall_log(HALL_LOG_WARN, NULL, "msg=\"replica connect failed; the primary answers reads\"");
         PQfinish(pg);
         failed_at = time(NULL);

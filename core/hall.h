@@ -67,6 +67,16 @@ void hall_buf_pool(struct hall_buf *b, struct hall_pool *pool);
 /* a buffer whose struct and memory both belong to the pool */
 struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
 
+/* ---- time: the hall's calendar is Beijing's --------------------------- */
+
+/* Every date the hall shows, prints, counts or signs for people is Beijing
+ * time (Asia/Shanghai: UTC+8, no daylight saving since 1991), whatever the
+ * server's time zone.  The database sessions take HALL_TIME_ZONE (db.c);
+ * C code adds HALL_BEIJING_OFFSET_S to a time_t and formats it with
+ * gmtime_r (no localtime, no TZ, no tzdata).  docs/operations.md, "Time zone". */
+#define HALL_TIME_ZONE        "Asia/Shanghai"
+#define HALL_BEIJING_OFFSET_S (8 * 3600)
+
 /* ---- log.c ------------------------------------------------------------- */
 
 enum hall_log_level { HALL_LOG_ERR, HALL_LOG_WARN, HALL_LOG_INFO, HALL_LOG_DEBUG };

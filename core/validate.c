@@ -169,7 +169,7 @@ hall_valid_utf8(const char *s, size_t len)
 static long
 today_china(void)
 {
-    time_t t = time(NULL) + 8 * 3600;
+    time_t t = time(NULL) + HALL_BEIJING_OFFSET_S;
     struct tm tm;
 
     if (gmtime_r(&t, &tm) == NULL)

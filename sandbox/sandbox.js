@@ -155,6 +155,12 @@ function resetAll() {
 
 function nowIso() { return new Date().toISOString(); }
 
+/* the date in Beijing (UTC+8, no daylight saving) of an ISO 8601 time: what
+ * a Chinese provider's page prints (the times themselves stay UTC) */
+function beijingDay(iso) {
+    return new Date(Date.parse(iso) + 8 * 3600000).toISOString().slice(0, 10);
+}
+
 function digits(n) {
     let s = '';
     const b = crypto.randomBytes(n);
@@ -692,7 +698,7 @@ function invoicePage(inv) {
 <table>
 <tr><th>发票号码</th><td id="invoice-no">${esc(inv.invoice_no)}</td></tr>
 ${inv.red_of ? `<tr><th>冲销原发票</th><td id="red-of">${esc(inv.red_of)}</td></tr>` : ''}
-<tr><th>开票日期</th><td>${esc(inv.issued_at.slice(0, 10))}</td></tr>
+<tr><th>开票日期</th><td>${esc(beijingDay(inv.issued_at))}</td></tr>
 <tr><th>购买方名称</th><td id="title">${esc(inv.title)}</td></tr>
 <tr><th>纳税人识别号</th><td>${esc(inv.taxpayer_id ?? '')}</td></tr>
 <tr><th>业务单号</th><td>${esc(inv.order_no)}</td></tr>

@@ -325,7 +325,7 @@ day_string(struct hall_pool *pool, long days)
 static long
 today_days(void)
 {
-    return (long)((time(NULL) + 8 * 3600) / 86400);
+    return (long)((time(NULL) + HALL_BEIJING_OFFSET_S) / 86400);
 }
 
 static const char *

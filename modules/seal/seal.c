@@ -629,7 +629,7 @@ beijing(struct hall_pool *pool, time_t t)
     struct tm tm;
     char buf[32];
 
-    t += 8 * 3600;
+    t += HALL_BEIJING_OFFSET_S;
     gmtime_r(&t, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
     return hall_pstrdup(pool, buf);

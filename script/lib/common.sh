@@ -10,6 +10,7 @@
 #   HALL_PORT          nginx port on 127.0.0.1 [8080]
 #   HALL_SANDBOX_PORT  sandbox port on 127.0.0.1 [8091]
 #   HALL_PG_FAST       1: run PostgreSQL without fsync (throw-away test clusters)
+#   HALL_PG_TIMEZONE   the new cluster's timezone in postgresql.conf [initdb's guess]
 #   HALL_SMS_RATE, HALL_SMS_BURST, HALL_SMS_EXEMPT  nginx's limit of SMS code requests
 #                      per client address [10r/m, 20, none] (nginx/hall.conf.in)
 #
@@ -44,6 +45,7 @@ HALL_VAR=${HALL_VAR:-$HALL_ROOT/var}
 HALL_PORT=${HALL_PORT:-8080}
 HALL_SANDBOX_PORT=${HALL_SANDBOX_PORT:-8091}
 HALL_PG_FAST=${HALL_PG_FAST:-0}
+HALL_PG_TIMEZONE=${HALL_PG_TIMEZONE:-}
 
 HALL_PIDS=()        # PIDs of the background processes, in start order
 HALL_PNAMES=()      # their names (log file VAR/log/NAME.log)
@@ -334,6 +336,12 @@ pg_init() {
         tail -n 20 "$HALL_VAR/log/initdb.log" >&2
         die "initdb failed (log: $HALL_VAR/log/initdb.log)"
     }
+    if [ -n "$HALL_PG_TIMEZONE" ]; then
+        # the last setting in the file counts (initdb wrote its own guess)
+        printf "timezone = '%s'\nlog_timezone = '%s'\n" "$HALL_PG_TIMEZONE" "$HALL_PG_TIMEZONE" |
+            as_pg tee -a "$HALL_PGDATA/postgresql.conf" >/dev/null ||
+            die "cannot set the cluster's timezone"
+    fi
 }
 
 pg_running() {
