@@ -5,7 +5,7 @@
  * and one 机构个人章 (a 机构章 ×2 is refused on the page first), the printed
  * application form and the 证书附页 with the seal pictures, then the uploads;
  * after production the operator revokes one seal and the applicant downloads
- * the others from 我的电子印章.
+ * the others from 我的电子印章 and checks one on the public 电子印章验证 page.
  * axe checks every page; screenshots go to tests/e2e/artifacts/seal-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -249,6 +249,21 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         assert.match(dl.suggestedFilename(), /\.p12$/);
         const bytes = fs.readFileSync(await dl.path());
         assert.equal(bytes[0], 0x30, 'a DER PKCS#12');
+        /* 电子印章验证: the downloaded seal file through the public page's
+         * own form is 有效 */
+        const [sd] = await Promise.all([me.waitForEvent('download'),
+            me.locator('#seal-list .seseal-link').first().click()]);
+        assert.match(sd.suggestedFilename(), /\.seseal$/);
+        const sealFile = path.join(os.tmpdir(), `hall-e2e-seal-${process.pid}.seseal`);
+        fs.copyFileSync(await sd.path(), sealFile);
+        await me.goto(`${HALL}/seal/verify`);
+        await a11y.check(me, '电子印章验证');
+        await me.locator('#seseal').setInputFiles(sealFile);
+        await Promise.all([me.waitForURL(/\/seal\/verify$/), me.locator('#verify-form button[type="submit"]').click()]);
+        await me.locator('#verify-verdict', { hasText: '印章有效' }).waitFor();
+        assert.equal(await me.locator('#verify-verdict').getAttribute('data-valid'), '1');
+        await a11y.check(me, '电子印章验证, 印章有效');
+        await me.screenshot({ path: path.join(ARTIFACTS, 'seal-09-verified.png'), fullPage: true });
         a11y.assertAllChecked(me);
         assert.deepEqual(problems, []);
         await mine.close();
