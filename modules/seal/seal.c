@@ -94,7 +94,7 @@ static const struct hall_stmt seal_stmts[] = {
      2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
-     " i.holder_enc, i.image_png IS NOT NULL AS has_image, i.price_fen,"
+     " i.holder_enc, i.image_png IS NOT NULL AS has_image, i.image_confirmed, i.price_fen,"
      " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
      " coalesce(to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '') AS valid_end,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '')"
@@ -111,10 +111,24 @@ static const struct hall_stmt seal_stmts[] = {
      " AND c.state = 'issued' AND c.p12_enc IS NOT NULL",
      2},
     {"seal_item_lock",
-     "SELECT i.style, o.status FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     "SELECT i.style, o.status, o.id AS order_id FROM seal_items i"
+     " JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
      2},
-    {"seal_item_image", "UPDATE seal_items SET image_png = $2 WHERE id = $1", 2},
+    /* a new cut-out waits for its applicant's 确认 (sql/040) */
+    {"seal_item_image",
+     "UPDATE seal_items SET image_png = $2, image_confirmed = false WHERE id = $1", 2},
+    {"seal_item_confirm",
+     "UPDATE seal_items SET image_confirmed = true WHERE id = $1 AND image_png IS NOT NULL"
+     " RETURNING order_id",
+     1},
+    /* what keeps an order from review: a 抠图 seal without its confirmed picture */
+    {"seal_items_unready",
+     "SELECT kind, position, coalesce(seal_name, '') AS seal_name, holder_enc,"
+     " image_png IS NULL AS missing FROM seal_items WHERE order_id = $1 AND style = 'cutout'"
+     " AND (image_png IS NULL OR NOT image_confirmed)"
+     " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
+     1},
     {"seal_item_upsert",
      "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
      " holder_enc, price_fen, image_png) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9,"
@@ -122,7 +136,9 @@ static const struct hall_stmt seal_stmts[] = {
      " EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name ="
      " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
      " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
-     " THEN seal_items.image_png ELSE EXCLUDED.image_png END",
+     " THEN seal_items.image_png ELSE EXCLUDED.image_png END,"
+     " image_confirmed = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
+     " THEN seal_items.image_confirmed ELSE true END",
      10},
     /* an edit that moves a holder to another row carries that holder's ID
      * scan along; the scan of a holder no longer named is retired
@@ -354,6 +370,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_val_set_bool(req->pool, it, "cutout",
                           strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0);
         hall_val_set_bool(req->pool, it, "has_image", hall_dbres_bool(res, i, "has_image"));
+        hall_val_set_bool(req->pool, it, "confirmed", hall_dbres_bool(res, i, "image_confirmed"));
         made_ctx(req, it, res, i);
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
@@ -393,6 +410,10 @@ order_page(struct hall_req *req, const char *title)
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_str(o, 0, "subject"));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
+    /* 抠图 and 确认 while the applicant may still change the order */
+    hall_val_set_bool(req->pool, ctx, "editable",
+                      strcmp(hall_dbres_str(o, 0, "status"), "draft") == 0 ||
+                          strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0);
     if (items_ctx(req, ctx, id) == NULL) {
         hall_resp_busy(req);
         return NULL;
@@ -449,13 +470,16 @@ collect_form_of(struct hall_req *req)
 
 /* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */
 
+static int back_to_attachment(struct hall_req *req, const char *order, int64_t item,
+                              const char *message);
+
 static int
 impression(struct hall_req *req)
 {
     const struct hall_upload *up = hall_req_upload(req, "impression");
     struct hall_dbres *res;
     unsigned char *png;
-    const char *err, *mime;
+    const char *err, *mime, *order;
     size_t len;
     int64_t id;
 
@@ -482,17 +506,65 @@ impression(struct hall_req *req)
     if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
         strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
         return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
+    order = hall_dbres_str(res, 0, "order_id");
     if (hall_db_exec(req, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
-    {
-        struct hall_val *v = hall_val_obj(req->pool);
+    return back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
+}
 
-        hall_val_set_fmt(req->pool, v, "image", "%s/seal/image?id=%lld", hall_req_base(req),
-                         (long long)id);
-        return hall_resp_ok(req, v);
-    }
+/* after 抠图 or 确认: the 证书附页 at the seal's row (JSON: where to go, and
+ * the picture) */
+static int
+back_to_attachment(struct hall_req *req, const char *order, int64_t item, const char *message)
+{
+    const char *to = hall_psprintf(req->pool, "%s/seal/attachment?id=%s#seal-%lld",
+                                   hall_req_base(req), order, (long long)item);
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, to);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", to);
+    hall_val_set_str(req->pool, v, "message", message);
+    hall_val_set_fmt(req->pool, v, "image", "%s/seal/image?id=%lld", hall_req_base(req),
+                     (long long)item);
+    return hall_resp_ok(req, v);
+}
+
+/* 确认: the applicant accepts the cut-out shown on the 证书附页 */
+static int
+impression_confirm(struct hall_req *req)
+{
+    struct hall_dbres *res, *done;
+    const char *order;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+    if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
+        return hall_msg(req, HALL_M_SEAL_IMPRESSION_AUTO, NULL);
+    if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
+        strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
+        return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
+    order = hall_dbres_str(res, 0, "order_id");
+    done = hall_db_exec(req, "seal_item_confirm", HALL_I64(id));
+    if (done == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(done) == 0)
+        return hall_msg(req, HALL_M_SEAL_CUTOUT_NONE, NULL);
+    if (hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"cut-out confirmed\" item=%lld", (long long)id);
+    return back_to_attachment(req, order, id, "已确认抠图");
 }
 
 /* ---- SESeal: the owner's download ---------------------------------------------------- */
@@ -1196,6 +1268,7 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/image", image, HALL_R_AUTH, id_params},
     {"GET", "/seal/attachment", attachment, HALL_R_AUTH, id_params},
     {"POST", "/seal/impression", impression, HALL_R_AUTH | HALL_R_MULTIPART, NULL},
+    {"POST", "/seal/impression/confirm", impression_confirm, HALL_R_AUTH, id_params},
     {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
     {"GET", "/seal/medium", seal_medium, HALL_R_AUTH, id_params},
     {"GET", "/seal/seals", seals_page, HALL_R_AUTH, id_params},
@@ -1237,6 +1310,42 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
     return HALL_OK;
 }
 
+/*
+ * The kit's order_ready: a seal in the style 根据印模样式抠图 has no picture
+ * until its impression is uploaded on the 证书附页 and its cut-out
+ * confirmed there; until then the order does not go on to review (nor
+ * could production make it: 印章图片尚未制作).  Each such seal named.
+ */
+static int
+cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
+{
+    struct hall_dbres *res = hall_db_exec(req, "seal_items_unready", HALL_I64(order_id));
+    int i;
+
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        enum hall_seal_kind k = kind_of(hall_dbres_str(res, i, "kind"));
+        const char *name = hall_dbres_str(res, i, "seal_name"), *what;
+
+        if (k == HALL_SEAL_PERSON) {
+            struct hall_val *h =
+                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        what = *name == '\0' ? hall_seal_kind_label(k)
+               : k == HALL_SEAL_PERSON
+                   ? hall_psprintf(req->pool, "%s（%s）", hall_seal_kind_label(k), name)
+                   : hall_psprintf(req->pool, "%s“%s”", hall_seal_kind_label(k), name);
+        hall_msg_add(req, e,
+                     hall_dbres_bool(res, i, "missing") ? HALL_M_SEAL_CUTOUT_MISSING
+                                                        : HALL_M_SEAL_CUTOUT_UNCONFIRMED,
+                     NULL, what);
+    }
+    return HALL_OK;
+}
+
 static const struct hall_flow seal_flow = {
     .business = "seal",
     .title = "电子签章申请",
@@ -1247,6 +1356,7 @@ static const struct hall_flow seal_flow = {
     .tmpl_print = "new_print",
     .print_more = print_more,
     .order_materials = holder_materials,
+    .order_ready = cutouts_ready,
     .routes = seal_routes,
     .stmts = seal_stmts,
     .init = seal_init,

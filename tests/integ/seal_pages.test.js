@@ -2,11 +2,15 @@
 /*
  * The 电子签章 pages as a browser uses them (issue 22 §7): the public
  * 电子印章验证 form posted with the fields the page itself carries (no
- * X-CSRF-Token header, as a plain form submit sends none).
+ * X-CSRF-Token header, as a plain form submit sends none); the 证书附页's
+ * upload of a 抠图 seal's impression, its cut-out confirmed there, and the
+ * order held at 上传资料 until every such seal has its confirmed picture.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, applicant } = require('./lib/client');
+const { psql, upload } = require('./lib/payflow');
+const { sealOrder, impressionScan } = require('./lib/seal');
 
 /* the hidden inputs of the form id on a page, as a browser would send them */
 function hiddenFields(html, id) {
@@ -30,4 +34,97 @@ test('verify_page__form_posted_as_the_page_sends_it__answered_not_403__anonymous
         assert.equal(r.body.field, 'seseal');
         assert.match(r.body.message, /SESeal/);
     }
+});
+
+const ORG_AND_CUTOUT = {
+    org_count: '1', org_years: '1', org_style: 'auto',
+    biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'cutout',
+    person_count: '0',
+};
+const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+
+test('attachment__cutout_seal_has_its_upload_on_the_page__truncated_png_refused__cut_out_shown_to_confirm', async () => {
+    const c = await applicant();
+    const so = await sealOrder(c, ORG_AND_CUTOUT);
+    const biz = so.items['org_business:1'];
+    const page = await c.get(`/seal/attachment?id=${so.id}`);
+    assert.equal(page.status, 200);
+    /* the row of the 抠图 seal carries the file field the form speaks of; the drawn one none */
+    const row = (html, item) => html.match(new RegExp(`<tr id="seal-${item}"[\\s\\S]*?</tr>`))[0];
+    assert.match(row(page.text, biz), /待上传印模/);
+    assert.match(row(page.text, biz), /<form method="post" action="\/seal\/impression" enctype="multipart\/form-data"/);
+    assert.match(row(page.text, biz), /<input type="file" id="impression-\d+" name="impression"/);
+    assert.match(row(page.text, biz), /<label for="impression-\d+">上传印模/);
+    assert.doesNotMatch(row(page.text, so.items['org:0']), /name="impression"/);
+    const fields = hiddenFields(row(page.text, biz).replace('<form', '<form id="imp"'), 'imp');
+    assert.equal(fields.id, biz);
+
+    /* a PNG cut off in its image data: refused naming the field, nothing kept */
+    const whole = impressionScan();
+    const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+    const bad = await upload(c, '/seal/impression', fields, { bytes: cut, name: 'seal.png', type: 'image/png' },
+        { csrf: false, field: 'impression' });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.field, 'impression');
+    assert.match(bad.body.message, /不完整/);
+    assert.equal(psql(`SELECT image_png IS NULL FROM seal_items WHERE id = ${biz}`), 't');
+
+    /* the whole scan: cut out, back to the 证书附页 showing it with 确认 */
+    const ok = await upload(c, '/seal/impression', fields, { bytes: whole, name: 'seal.png', type: 'image/png' },
+        { csrf: false, field: 'impression' });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.redirect, `/seal/attachment?id=${so.id}#seal-${biz}`);
+    const shown = row((await c.get(`/seal/attachment?id=${so.id}`)).text, biz);
+    assert.match(shown, new RegExp(`<img class="seal-img" src="/seal/image\\?id=${biz}"`));
+    assert.match(shown, /action="\/seal\/impression\/confirm"/);
+    assert.match(shown, /确认使用此抠图/);
+    assert.match(shown, /重新上传印模/);
+    assert.equal(psql(`SELECT image_confirmed FROM seal_items WHERE id = ${biz}`), 'f');
+
+    /* 确认: not for a drawn seal, not for another applicant's */
+    assert.equal((await c.post('/seal/impression/confirm', { id: so.items['org:0'] })).status, 409);
+    const other = await applicant();
+    assert.equal((await other.post('/seal/impression/confirm', { id: biz })).status, 404);
+    const conf = await c.post('/seal/impression/confirm', { id: biz });
+    assert.equal(conf.status, 200, conf.text);
+    const after = row((await c.get(`/seal/attachment?id=${so.id}`)).text, biz);
+    assert.match(after, /已确认抠图/);
+    assert.doesNotMatch(after, /确认使用此抠图/);
+    assert.equal(psql(`SELECT image_confirmed FROM seal_items WHERE id = ${biz}`), 't');
+});
+
+test('uploaded__cutout_seal_without_its_confirmed_picture__400_naming_the_seal__order_stays__then_goes_on', async () => {
+    const c = await applicant();
+    const so = await sealOrder(c, ORG_AND_CUTOUT);
+    const biz = so.items['org_business:1'];
+    assert.equal((await c.post('/seal/printed', { id: so.id })).status, 200);
+    for (const kind of ['application', 'license', 'agent_id', 'seal_form', 'cert_attachment']) {
+        const u = await c.postMultipart('/seal/upload', { id: so.id, kind }, { file: { name: `${kind}.jpg`, data: SCAN } });
+        assert.equal(u.status, 200, kind);
+    }
+    const step = psql(`SELECT step FROM orders WHERE id = ${so.id}`);
+    /* every file there, the impression not: 下一步 names the seal and where to upload it */
+    let r = await c.post('/seal/uploaded', { id: so.id });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.body.message, /机构业务章“合同专用章”选择了“根据印模样式抠图”，请先在证书附页页面上传该印章的印模/);
+    assert.equal(psql(`SELECT step FROM orders WHERE id = ${so.id}`), step, 'nothing moved');
+
+    /* uploaded, not yet confirmed */
+    await c.get(`/seal/attachment?id=${so.id}`);
+    assert.equal((await upload(c, '/seal/impression', { id: biz }, { bytes: impressionScan(), name: 's.png' },
+        { field: 'impression' })).status, 200);
+    r = await c.post('/seal/uploaded', { id: so.id });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.body.message, /请在证书附页页面确认机构业务章“合同专用章”的抠图效果/);
+    assert.equal(psql(`SELECT step FROM orders WHERE id = ${so.id}`), step, 'nothing moved');
+
+    assert.equal((await c.post('/seal/impression/confirm', { id: biz })).status, 200);
+    r = await c.post('/seal/uploaded', { id: so.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.redirect, `/seal/identity?id=${so.id}`);
+
+    /* a new impression after that wants its own 确认 again */
+    assert.equal((await upload(c, '/seal/impression', { id: biz }, { bytes: impressionScan(), name: 's.png' },
+        { field: 'impression' })).status, 200);
+    assert.equal((await c.post('/seal/uploaded', { id: so.id })).status, 400);
 });
