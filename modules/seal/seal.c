@@ -30,6 +30,7 @@
  *                               revocation of the maker, of the signer's
  *                               certificate and of the seal)
  *   GET  /admin/seal?order=     operator: an order's seals
+ *   GET  /admin/seal/image?id=  reviewer, operator: a seal's picture
  *   POST /admin/seal/revoke     operator: one seal revoked (with its own certificate)
  */
 #include <stdio.h>
@@ -78,6 +79,8 @@ static const struct hall_stmt seal_stmts[] = {
      " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " LEFT JOIN certificates c ON c.serial = s.cert_serial WHERE s.order_id = $1"
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
+     1},
+    {"seal_admin_image", "SELECT image_png FROM seal_items WHERE id = $1 AND image_png IS NOT NULL",
      1},
     {"seal_admin_revoke",
      "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
@@ -514,13 +517,14 @@ impression(struct hall_req *req)
     return back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
 }
 
-/* after 抠图 or 确认: the 证书附页 at the seal's row (JSON: where to go, and
- * the picture) */
+/* after 抠图 or 确认: the 证书附页 again, showing the picture (JSON: where to
+ * go, and the picture).  No #fragment: a browser on that page would only
+ * scroll to it instead of loading the page anew */
 static int
 back_to_attachment(struct hall_req *req, const char *order, int64_t item, const char *message)
 {
-    const char *to = hall_psprintf(req->pool, "%s/seal/attachment?id=%s#seal-%lld",
-                                   hall_req_base(req), order, (long long)item);
+    const char *to =
+        hall_psprintf(req->pool, "%s/seal/attachment?id=%s", hall_req_base(req), order);
     struct hall_val *v;
 
     if (!hall_req_wants_json(req))
@@ -1200,6 +1204,34 @@ admin_seals(struct hall_req *req)
     return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
 }
 
+#define R_SEAL_READ HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)
+
+/* GET /admin/seal/image?id=: a seal's picture for the reviewer's 签章信息
+ * and the operator (modules/admin's order page links it) */
+static int
+admin_image(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *png;
+    size_t len;
+    int64_t id;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
+    res = hall_db_exec(req, "seal_admin_image", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
+    png = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "image_png"), &len);
+    if (png == NULL)
+        return hall_resp_busy(req);
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
 static const struct hall_pspec admin_revoke_params[] = {
     {"es_id", HALL_P_TEXT, 0, 14, 40, "印章编码", NULL},
     {"reason", HALL_P_TEXT, HALL_PF_PLAIN, 2, 200, "注销原因", NULL},
@@ -1275,6 +1307,7 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/verify", verify_page, 0, NULL},
     {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
     {"GET", "/admin/seal", admin_seals, HALL_R_STAFF | R_OPERATOR, admin_seal_params},
+    {"GET", "/admin/seal/image", admin_image, HALL_R_STAFF | R_SEAL_READ, id_params},
     {"POST", "/admin/seal/revoke", admin_revoke, HALL_R_STAFF | R_OPERATOR, admin_revoke_params},
     {NULL, NULL, NULL, 0, NULL},
 };

@@ -2,8 +2,10 @@
 /*
  * 电子签章申请 in headless Chromium through nginx: 产品方案 → 电子签章 → 立即购买,
  * the agreements, the 流程指引 「已知悉」, 录入信息 with one 机构章, two 机构业务章
- * and one 机构个人章 (a 机构章 ×2 is refused on the page first), the printed
- * application form and the 证书附页 with the seal pictures, then the uploads;
+ * (the second from its impression) and one 机构个人章 (a 机构章 ×2 is refused
+ * on the page first), the printed application form and the 证书附页 with the
+ * seal pictures, the impression uploaded there and its cut-out confirmed
+ * (上传资料's 下一步 holds until then), then the uploads;
  * after production the operator revokes one seal and the applicant downloads
  * the others from 我的电子印章 and checks one on the public 电子印章验证 page.
  * axe checks every page; screenshots go to tests/e2e/artifacts/seal-*.png.
@@ -16,6 +18,7 @@ const path = require('node:path');
 const { applicant, HALL } = require('../integ/lib/client');
 const { psql } = require('../integ/lib/payflow');
 const { operator } = require('../integ/lib/pki');
+const { impressionScan } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
 
@@ -82,6 +85,8 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await page.locator('input[name="biz_years"][value="3"]').check();
         await fill('biz_1_name', '合同专用章');
         await fill('biz_2_name', '财务专用章');
+        /* the 财务专用章 from its impression (根据印模样式抠图) */
+        await page.selectOption('select[name="biz_2_style"]', 'cutout');
         /* 机构个人章 rows "as many as needed": 添加 by keyboard, focus on the new
          * row's name; a second row added and 删除 again */
         assert.equal(await page.locator('fieldset[data-person]').count(), 0);
@@ -142,13 +147,27 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await a11y.check(page, '打印申请表');
         await shot('04-print');
 
-        /* 证书附页: four seals with their pictures, printed */
+        /* 证书附页: three drawn pictures; the 抠图 seal's impression uploaded
+         * in its row, its cut-out shown (confirmed later) */
         await page.locator('#print-attachment').click();
         await page.waitForURL(new RegExp(`/seal/attachment\\?id=${id}$`));
-        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 4);
+        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 3);
         for (const img of await page.locator('#attachment-seals img.seal-img').all())
             assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 400), 'picture loaded');
-        await a11y.check(page, '证书附页');
+        const cutId = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org_business'
+            AND position = 2`);
+        const cutRow = page.locator(`#seal-${cutId}`);
+        await cutRow.locator('.seal-missing', { hasText: '待上传印模' }).waitFor();
+        await a11y.check(page, '证书附页, an impression to upload');
+        const scan = path.join(os.tmpdir(), `hall-e2e-seal-${process.pid}-impression.png`);
+        fs.writeFileSync(scan, impressionScan());
+        await cutRow.getByLabel(/上传印模/).setInputFiles(scan);
+        await cutRow.getByRole('button', { name: '上传并抠图' }).click();
+        await cutRow.getByRole('button', { name: '确认使用此抠图' }).waitFor();
+        assert.ok(await cutRow.locator('img.seal-img').evaluate((i) => i.complete && i.naturalWidth > 100),
+            'the cut-out shown');
+        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 4);
+        await a11y.check(page, '证书附页, a cut-out to confirm');
         await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
         await page.locator('#attachment-print').click();
         assert.equal(await page.evaluate(() => window.__printed), 1, 'the print dialog was asked for');
@@ -179,6 +198,18 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         }
         await a11y.check(page, '上传资料, uploaded');
         await shot('06-uploaded');
+        /* 下一步 before the cut-out is confirmed: held, naming the seal */
+        await page.locator('#upload-next').click();
+        await page.locator('#uploaded .err', { hasText: '请在证书附页页面确认机构业务章“财务专用章”的抠图效果' }).waitFor();
+        await a11y.check(page, '上传资料, a cut-out not confirmed');
+        await page.goto(`${HALL}/seal/attachment?id=${id}`);
+        await page.locator(`#seal-${cutId}`).getByRole('button', { name: '确认使用此抠图' }).click();
+        await page.locator(`#seal-${cutId} .seal-confirmed`, { hasText: '已确认抠图' }).waitFor();
+        await a11y.check(page, '证书附页, the cut-out confirmed');
+        await page.goto(`${HALL}/seal/upload?id=${id}`);
+        await page.locator('#upload-next').click();
+        await page.waitForURL(new RegExp(`/seal/identity\\?id=${id}$`));
+        await a11y.check(page, '在线认证');
         a11y.assertAllChecked(page);
         assert.deepEqual(problems, []);
         await context.close();

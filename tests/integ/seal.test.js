@@ -714,7 +714,8 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
     const c = await applicant();
     const key = await toApply(c);
-    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key, person_count: '2',
+    /* all drawn: a 抠图 seal would hold 下一步 for its impression (seal_pages.test.js) */
+    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key, biz_2_style: 'auto', person_count: '2',
         person_2_name: '赵六', person_2_ric: '11010519491231002X', person_2_years: '1', person_2_style: 'auto' };
     delete form.years;
     const r = await c.post('/seal/apply', form);

@@ -73,7 +73,7 @@ test('attachment__cutout_seal_has_its_upload_on_the_page__truncated_png_refused_
     const ok = await upload(c, '/seal/impression', fields, { bytes: whole, name: 'seal.png', type: 'image/png' },
         { csrf: false, field: 'impression' });
     assert.equal(ok.status, 200, ok.text);
-    assert.equal(ok.body.redirect, `/seal/attachment?id=${so.id}#seal-${biz}`);
+    assert.equal(ok.body.redirect, `/seal/attachment?id=${so.id}`);
     const shown = row((await c.get(`/seal/attachment?id=${so.id}`)).text, biz);
     assert.match(shown, new RegExp(`<img class="seal-img" src="/seal/image\\?id=${biz}"`));
     assert.match(shown, /action="\/seal\/impression\/confirm"/);
@@ -127,4 +127,46 @@ test('uploaded__cutout_seal_without_its_confirmed_picture__400_naming_the_seal__
     assert.equal((await upload(c, '/seal/impression', { id: biz }, { bytes: impressionScan(), name: 's.png' },
         { field: 'impression' })).status, 200);
     assert.equal((await c.post('/seal/uploaded', { id: so.id })).status, 400);
+});
+
+test('admin_order__reviewer_sees_each_seal_kind_face_style_years_holder_and_picture__beside_the_attachment_scan', async () => {
+    const { reviewer } = require('./lib/pki');
+    const c = await applicant();
+    const so = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto',
+        biz_count: '1', biz_years: '3', biz_1_name: '合同专用章', biz_1_style: 'auto',
+        person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+        person_1_style: 'auto',
+    });
+    const up = await c.postMultipart('/seal/upload', { id: so.id, kind: 'cert_attachment' },
+        { file: { name: 'fj.jpg', data: SCAN } });
+    assert.equal(up.status, 200, up.text);
+    const scan = psql(`SELECT id FROM order_files WHERE order_id = ${so.id} AND kind = 'cert_attachment'`);
+    psql(`UPDATE orders SET status = 'review', submitted_at = now(), review_due = current_date + 1 WHERE id = ${so.id}`);
+
+    const rv = await reviewer();
+    const page = await rv.get(`/admin/order?id=${so.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /签章信息（3枚）/);
+    assert.match(page.text, new RegExp(`id="attachment-scan">[^<]*<a href="/admin/file\\?id=${scan}"`));
+    const rows = [...page.text.matchAll(/<tr data-seal="(\d+)" data-kind="([a-z_]+)">([\s\S]*?)<\/tr>/g)]
+        .map((m) => ({ id: m[1], kind: m[2], text: m[3].replace(/<[^>]+>/g, '|').replace(/\s+/g, '') }));
+    assert.deepEqual(rows.map((r) => r.kind), ['org', 'org_business', 'org_person']);
+    const org = so.form.org_name;
+    assert.match(rows[0].text, new RegExp(`机构章\\|*${org}\\|*工具自动生成\\|*2年`));
+    assert.match(rows[1].text, new RegExp(`机构业务章\\|*${org}（五角星下方：合同专用章）\\|*工具自动生成\\|*3年`));
+    assert.match(rows[2].text, /机构个人章\|*王五\|*工具自动生成\|*1年\|*王五\|*身份证号：44011320141005001X/);
+
+    /* each picture behind its link, for staff who read orders, not for applicants */
+    for (const r of rows) {
+        assert.match(page.text, new RegExp(`<a class="seal-image" href="/admin/seal/image\\?id=${r.id}">`));
+        const img = await fetch(`${require('./lib/client').HALL}/admin/seal/image?id=${r.id}`,
+            { headers: { Cookie: rv.cookieHeader() } });
+        assert.equal(img.status, 200);
+        assert.equal(img.headers.get('content-type'), 'image/png');
+        assert.equal(Buffer.from(await img.arrayBuffer()).subarray(1, 4).toString(), 'PNG');
+    }
+    const mine = await fetch(`${require('./lib/client').HALL}/admin/seal/image?id=${rows[0].id}`,
+        { headers: { Cookie: c.cookieHeader() } });
+    assert.notEqual(mine.status, 200);
 });
