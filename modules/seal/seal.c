@@ -778,8 +778,9 @@ verify(struct hall_req *req)
 
 /* ---- the flow: 录入信息 with 签章信息, print ------------------------------------------ */
 
-static const char *const seal_groups[] = {"unit", "legal",   "agent", "bank",
-                                          "mail", "invoice", NULL};
+/* seed 001: 申请单位、经办人、申请人、法人、公司账号、邮寄地址和发票 */
+static const char *const seal_groups[] = {"unit", "legal", "agent",   "applicant",
+                                          "bank", "mail",  "invoice", NULL};
 
 static const char *const seal_materials[] = {"application", "license",         "agent_id",
                                              "seal_form",   "cert_attachment", NULL};
@@ -948,6 +949,10 @@ do_apply(struct hall_req *req)
             hall_msg_add(req, &e, HALL_M_SEAL_KIND_NOT_OFFERED,
                          c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count");
     hall_flow_fields_check(req, HALL_T_ORG, form, &e);
+    /* 申请人信息 (seed 001), whose fields the catalogue gives the personal
+     * types: checked and kept in the order's form (form_enc) with the rest;
+     * the unit's fields, theirs too, are only read again */
+    hall_flow_fields_check(req, HALL_T_ORGP, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
     if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
         return HALL_OK;

@@ -118,6 +118,10 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await fill('agent_mobile', '13900139000');
         await fill('agent_email', 'agent@example.com');
         await fill('agent_title', '行政专员');
+        await fill('app_name', '赵敏');
+        await fill('app_ric', '11010519491231002X');
+        await fill('app_mobile', '13700137000');
+        await fill('app_email', 'zhaomin@example.com');
         await fill('bank_account_name', '深圳浏览器签章测试有限公司');
         await page.locator('#bank_search').fill('工商 南山');
         await page.locator('#bank_suggest li', { hasText: '中国工商银行深圳南山支行' }).click();
@@ -235,6 +239,14 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await op.fill('input[name="password"]', 'Operator2026demo');
         await Promise.all([op.waitForURL(`${HALL}/admin`), op.click('#admin-login button[type="submit"]')]);
         await a11y.check(op, 'staff console (operator), with 电子印章 in the menu');
+        /* 业务单详情: the 签章信息 with each seal's picture beside the 证书附页 scan */
+        await op.goto(`${HALL}/admin/order?id=${id}`);
+        assert.equal(await op.locator('#seals tbody tr').count(), 4);
+        await op.locator('#seals tr[data-kind="org_person"] .seal-holder', { hasText: '44011320141005001X' }).waitFor();
+        for (const img of await op.locator('#seals img').all())
+            assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 100), 'seal picture loaded');
+        assert.equal(await op.locator('#attachment-scan a').count(), 1);
+        await a11y.check(op, '业务单详情 with 签章信息');
         assert.equal(await op.getAttribute('#nav-seal', 'href'), '/admin/seal');
         await op.goto(`${HALL}/admin/seal`);
         await a11y.check(op, '电子印章管理, empty');

@@ -10,7 +10,8 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, applicant } = require('./lib/client');
 const { psql, upload } = require('./lib/payflow');
-const { sealOrder, impressionScan } = require('./lib/seal');
+const { SEAL_APPLICANT, toApply, sealOrder, impressionScan } = require('./lib/seal');
+const { orgForm } = require('./lib/payflow');
 
 /* the hidden inputs of the form id on a page, as a browser would send them */
 function hiddenFields(html, id) {
@@ -169,4 +170,45 @@ test('admin_order__reviewer_sees_each_seal_kind_face_style_years_holder_and_pict
     const mine = await fetch(`${require('./lib/client').HALL}/admin/seal/image?id=${rows[0].id}`,
         { headers: { Cookie: c.cookieHeader() } });
     assert.notEqual(mine.status, 200);
+});
+
+test('apply__申请人信息_required_kept_encrypted__shown_to_the_reviewer_and_on_the_edit_after_a_rejection', async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const choices = { org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0', person_count: '0' };
+    const base = { ...orgForm(), ...SEAL_APPLICANT, ...choices, project: 'hall', submit_key: key };
+    delete base.years;
+    /* each starred field asked for: missing or wrong, 400 naming it, nothing written */
+    const orders = psql('SELECT count(*) FROM orders');
+    for (const [field, bad] of [['app_name', ''], ['app_ric', '11010519491231002'], ['app_mobile', ''],
+        ['app_email', 'not-an-email']]) {
+        const r = await c.post('/seal/apply', { ...base, [field]: bad });
+        assert.equal(r.status, 400, `${field}: ${r.text}`);
+        assert.ok((r.body.errors || [r.body]).some((e) => e.field === field), `${field}: ${r.text}`);
+    }
+    assert.equal(psql('SELECT count(*) FROM orders'), orders, 'nothing written');
+
+    const r = await c.post('/seal/apply', base);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    /* in the order's encrypted form, not in clear */
+    assert.equal(psql(`SELECT position(convert_to('${SEAL_APPLICANT.app_ric}', 'UTF8') IN form_enc)
+        + position(convert_to('${SEAL_APPLICANT.app_mobile}', 'UTF8') IN form_enc) FROM orders WHERE id = ${id}`), '0');
+
+    /* the reviewer reads them */
+    psql(`UPDATE orders SET status = 'review', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+    const { reviewer } = require('./lib/pki');
+    const rv = await reviewer();
+    const page = await rv.get(`/admin/order?id=${id}`);
+    assert.equal(page.status, 200);
+    for (const f of ['app_name', 'app_ric', 'app_mobile', 'app_email'])
+        assert.match(page.text, new RegExp(`<tr data-field="${f}"><td>[^<]+</td><td>${SEAL_APPLICANT[f]}`), f);
+
+    /* rejected, then edited: the page comes back filled */
+    const rej = await rv.post('/admin/order/reject', { id, reason: '申请表未加盖单位公章' });
+    assert.equal(rej.status, 200, rej.text);
+    const edit = await c.get(`/seal/apply?id=${id}`);
+    assert.equal(edit.status, 200);
+    for (const f of ['app_name', 'app_ric', 'app_mobile', 'app_email'])
+        assert.match(edit.text, new RegExp(`name="${f}"[^>]*value="${SEAL_APPLICANT[f]}"`), f);
 });

@@ -8,6 +8,11 @@ const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const { orgForm, psql } = require('./payflow');
 
+/* 申请人信息 of a seal order (seed 001) */
+const SEAL_APPLICANT = {
+    app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+};
+
 /* the agreements and the guide; the 录入信息 page's submit_key */
 async function toApply(c) {
     assert.equal((await c.get('/seal?project=hall')).status, 200);
@@ -22,7 +27,7 @@ async function toApply(c) {
 /* a seal order saved by POST /seal/apply: { id, form, items: {kind:position -> id} } */
 async function sealOrder(c, choices, fields = {}) {
     const key = await toApply(c);
-    const form = { ...orgForm(fields), ...choices, project: 'hall', submit_key: key };
+    const form = { ...orgForm(fields), ...SEAL_APPLICANT, ...choices, project: 'hall', submit_key: key };
     delete form.years;
     const r = await c.post('/seal/apply', form);
     assert.equal(r.status, 200, r.text);
@@ -79,4 +84,4 @@ function impressionScan() {
         chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-module.exports = { toApply, sealOrder, impressionScan };
+module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan };
