@@ -1564,6 +1564,9 @@ do_uploaded(struct hall_req *req)
         if (!have)
             hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, kind, hall_form_str(m, "label"));
     }
+    if (flow->order_ready != NULL &&
+        flow->order_ready(req, hall_dbres_int(o, 0, "id"), &e) != HALL_OK)
+        return hall_resp_busy(req);
     if (e.n > 0)
         return hall_resp_errors(req, &e);
     if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0) {
@@ -1578,6 +1581,17 @@ do_uploaded(struct hall_req *req)
                             hall_req_actor(req), d);
         if (r == HALL_ORDER_CONFLICT)
             return hall_msg(req, HALL_M_ORDER_NO_SUBMIT, NULL);
+        /* again under the order's lock: an edit in another tab since */
+        if (r == HALL_OK && flow->order_ready != NULL) {
+            struct hall_errors late = {NULL, NULL, 0, 0};
+
+            if (flow->order_ready(req, hall_dbres_int(o, 0, "id"), &late) != HALL_OK)
+                return hall_resp_busy(req);
+            if (late.n > 0) {
+                hall_db_rollback(req);
+                return hall_resp_errors(req, &late);
+            }
+        }
         if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
             return hall_resp_busy(req);
         return hall_resp_go(
@@ -1903,6 +1917,16 @@ do_liveness(struct hall_req *req)
                              hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
     if (mv == HALL_ORDER_CONFLICT)
         return hall_msg(req, HALL_M_IDENTITY_CONFLICT, NULL);
+    if (mv == HALL_OK && flow->order_ready != NULL) {
+        struct hall_errors e = {NULL, NULL, 0, 0};
+
+        if (flow->order_ready(req, c.order_id, &e) != HALL_OK)
+            return hall_resp_busy(req);
+        if (e.n > 0) {
+            hall_db_rollback(req);
+            return hall_resp_errors(req, &e);
+        }
+    }
     if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     return back_to_phone(req);

@@ -146,6 +146,14 @@ struct hall_flow {
      * which the upload page shows first (seed 001: 请优先上传).  HALL_ERR,
      * having answered, when the database fails */
     int (*order_materials)(struct hall_req *req, struct hall_dbres *o, struct hall_val *list);
+    /* optional: what the order still lacks besides its files (电子签章: a
+     * seal in the style 根据印模样式抠图 without its confirmed cut-out),
+     * each added to e with its message.  上传资料's 下一步 and 重新提交
+     * refuse while e holds any, and so does the identity check before it
+     * moves the order out of draft (inside that transaction, after the
+     * order's row is locked).  HALL_ERR, not having answered, when the
+     * database fails */
+    int (*order_ready)(struct hall_req *req, int64_t order_id, struct hall_errors *e);
     const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
     const struct hall_stmt *stmts;   /* the flow's own statements */
     int (*init)(struct hall_app *app);

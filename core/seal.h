@@ -65,10 +65,14 @@ unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind k
  * The red ink of a photographed or scanned impression (JPEG, PNG, BMP or
  * GIF) as a PNG: red kept, everything else transparent, cropped to the
  * seal, at most HALL_SEAL_PX on its longer side.  NULL with *err (Chinese,
- * for the applicant) when the image cannot be read or holds no red seal.
+ * for the applicant) when the image cannot be read, is not whole
+ * (hall_sealimg_whole) or holds no red seal.
  */
 unsigned char *hall_sealimg_cutout(struct hall_pool *pool, const unsigned char *img, size_t n,
                                    size_t *len, const char **err);
+/* 1 when the image file (JPEG, PNG, BMP, GIF) is whole by its own
+ * structure, 0 when it is cut off, damaged or none of them */
+int hall_sealimg_whole(const unsigned char *p, size_t n);
 /* the 电子签章采集表 template as an A4 PDF: one box per label (the order's
  * seals), or the three kinds when labels is NULL */
 unsigned char *hall_sealimg_collect_pdf(struct hall_pool *pool, const char *org,

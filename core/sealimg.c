@@ -468,6 +468,65 @@ img_dims(const unsigned char *p, size_t n, long *w, long *h)
     return HALL_ERR;
 }
 
+/* the CRC-32 of PNG chunks (ISO 3309, reflected 0xEDB88320) */
+static uint32_t
+crc32_of(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+
+    for (i = 0; i < n; i++) {
+        c ^= p[i];
+        for (k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+/*
+ * Whether the file is whole, by its own structure: a decoder fills what a
+ * cut-off file lacks with blank rows and says nothing, so a truncated
+ * upload would become a seal with a piece missing.  PNG: every chunk with
+ * its CRC, up to IEND; JPEG: an end-of-image marker after the last
+ * start-of-scan (an EXIF thumbnail's own does not count); GIF: the trailer;
+ * BMP: as long as its header says.
+ */
+int
+hall_sealimg_whole(const unsigned char *p, size_t n)
+{
+    size_t i, sos = 0, eoi = 0;
+
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) {
+        for (i = 8; i + 12 <= n;) {
+            uint32_t len = be32(p + i);
+
+            if (len > n - i - 12 || crc32_of(p + i + 4, (size_t)len + 4) != be32(p + i + 8 + len))
+                return 0;
+            if (memcmp(p + i + 4, "IEND", 4) == 0)
+                return 1;
+            i += 12 + (size_t)len;
+        }
+        return 0;
+    }
+    if (n >= 4 && p[0] == 0xFF && p[1] == 0xD8) {
+        for (i = 2; i + 1 < n; i++)
+            if (p[i] == 0xFF && p[i + 1] == 0xDA)
+                sos = i;
+            else if (p[i] == 0xFF && p[i + 1] == 0xD9)
+                eoi = i;
+        return sos > 0 && eoi > sos;
+    }
+    if (n >= 6 && memcmp(p, "GIF8", 4) == 0)
+        return p[n - 1] == 0x3B;
+    if (n >= 26 && p[0] == 'B' && p[1] == 'M') {
+        uint32_t size = p[2] | p[3] << 8 | p[4] << 16 | (uint32_t)p[5] << 24;
+
+        return size >= 26 && size <= n;
+    }
+    return 0;
+}
+
 unsigned char *
 hall_sealimg_cutout(struct hall_pool *pool, const unsigned char *img, size_t n, size_t *len,
                     const char **err)
@@ -487,6 +546,10 @@ hall_sealimg_cutout(struct hall_pool *pool, const unsigned char *img, size_t n, 
     if (img_dims(img, n, &w, &h) != HALL_OK || w <= 0 || h <= 0 || w > 8000 || h > 8000 ||
         w * h > CUT_MAX_PIXELS)
         return NULL;
+    if (!hall_sealimg_whole(img, n)) {
+        *err = "印模图片不完整（文件已损坏或未完整上传），请重新上传";
+        return NULL;
+    }
     loader = gdk_pixbuf_loader_new();
     if (!gdk_pixbuf_loader_write(loader, img, n, &gerr) || !gdk_pixbuf_loader_close(loader, &gerr))
         goto out;

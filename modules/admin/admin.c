@@ -112,6 +112,12 @@ static const struct hall_stmt admin_stmts[] = {
      " WHERE order_id = $1"
      " ORDER BY replaced_at IS NOT NULL, kind, created_at, id",
      1},
+    /* 签章信息 of a 电子签章申请 order: each seal as it will be made */
+    {"order_seals",
+     "SELECT id, kind, position, years, style, coalesce(seal_name, '') AS seal_name, holder_enc,"
+     " image_png IS NOT NULL AS has_image, image_confirmed FROM seal_items WHERE order_id = $1"
+     " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
+     1},
     {"file_get",
      "SELECT f.stored_name, f.mime, f.kind, o.order_no FROM order_files f"
      " JOIN orders o ON o.id = f.order_id WHERE f.id = $1",
@@ -645,6 +651,75 @@ actor_label(struct hall_req *req, const char *actor, const char *login)
     return actor;
 }
 
+/*
+ * 签章信息 for the reviewer (电子签章申请): each seal's kind, the text its
+ * face will bear (the unit's name around a round seal with the seal's name
+ * under the star; a 机构个人章 the holder's name), style, years, the
+ * holder's name and ID number (to hold against the ID scan), and its
+ * picture (GET /admin/seal/image, modules/seal); beside them the current
+ * 证书附页 scan, which the applicant stamped to confirm those seals.
+ * HALL_ERR when the database fails or a holder cannot be read.
+ */
+static int
+seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+          struct hall_dbres *files)
+{
+    struct hall_dbres *res;
+    struct hall_val *list;
+    const char *org = hall_dbres_str(o, 0, "subject");
+    int i;
+
+    if (strcmp(hall_dbres_str(o, 0, "business_type"), "seal") != 0)
+        return HALL_OK;
+    res = hall_db_exec(req, "order_seals", HALL_I64(hall_dbres_int(o, 0, "id")));
+    if (res == NULL)
+        return HALL_ERR;
+    hall_val_set_bool(req->pool, ctx, "seal_order", 1);
+    hall_val_set_int(req->pool, ctx, "seal_count", hall_dbres_rows(res));
+    for (i = 0; i < hall_dbres_rows(files); i++)
+        if (strcmp(hall_dbres_str(files, i, "kind"), "cert_attachment") == 0 &&
+            !hall_dbres_bool(files, i, "replaced") && !hall_dbres_bool(files, i, "removed"))
+            hall_val_set_fmt(req->pool, ctx, "attachment_scan", "/admin/file?id=%s",
+                             hall_dbres_str(files, i, "id"));
+    list = hall_val_set_list(req->pool, ctx, "seals");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *s = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_str(res, i, "kind"),
+                   *name = hall_dbres_str(res, i, "seal_name");
+        int cutout = strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0;
+
+        hall_val_set_int(req->pool, s, "no", i + 1);
+        hall_val_set_str(req->pool, s, "id", hall_dbres_str(res, i, "id"));
+        hall_val_set_str(req->pool, s, "kind", kind);
+        hall_val_set_str(req->pool, s, "years", hall_dbres_str(res, i, "years"));
+        hall_val_set_str(req->pool, s, "style_label", cutout ? "根据印模样式抠图" : "工具自动生成");
+        if (strcmp(kind, "org_person") == 0) {
+            struct hall_val *h =
+                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+
+            if (h == NULL || h->type != HALL_V_OBJ)
+                return HALL_ERR;
+            hall_val_set_str(req->pool, s, "kind_label", "机构个人章");
+            hall_val_set_str(req->pool, s, "face", form_str(h, "name"));
+            hall_val_set_str(req->pool, s, "holder_name", form_str(h, "name"));
+            hall_val_set_str(req->pool, s, "holder_ric", form_str(h, "ric"));
+        } else {
+            hall_val_set_str(req->pool, s, "kind_label",
+                             strcmp(kind, "org") == 0 ? "机构章" : "机构业务章");
+            hall_val_set_str(
+                req->pool, s, "face",
+                *name != '\0' ? hall_psprintf(req->pool, "%s（五角星下方：%s）", org, name) : org);
+        }
+        if (hall_dbres_bool(res, i, "has_image")) {
+            hall_val_set_fmt(req->pool, s, "image", "/admin/seal/image?id=%s",
+                             hall_dbres_str(res, i, "id"));
+            hall_val_set_bool(req->pool, s, "unconfirmed",
+                              cutout && !hall_dbres_bool(res, i, "image_confirmed"));
+        }
+    }
+    return HALL_OK;
+}
+
 static int
 order_page(struct hall_req *req)
 {
@@ -734,6 +809,10 @@ order_page(struct hall_req *req)
         hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_str(res, i, "id"));
     }
     hall_val_set_bool(req->pool, ctx, "no_files", n == 0);
+    if (seals_ctx(req, ctx, o, res) != HALL_OK) {
+        hall_err(req, "msg=\"order seals unreadable\" order=%s", sid);
+        return hall_resp_busy(req);
+    }
 
     res = hall_db_exec(req, "order_history", HALL_STR(sid));
     if (res == NULL)

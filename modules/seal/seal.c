@@ -30,6 +30,7 @@
  *                               revocation of the maker, of the signer's
  *                               certificate and of the seal)
  *   GET  /admin/seal?order=     operator: an order's seals
+ *   GET  /admin/seal/image?id=  reviewer, operator: a seal's picture
  *   POST /admin/seal/revoke     operator: one seal revoked (with its own certificate)
  */
 #include <stdio.h>
@@ -90,6 +91,8 @@ static const struct hall_stmt seal_stmts[] = {
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position,"
      " s.created_at DESC, s.es_id DESC",
      1},
+    {"seal_admin_image", "SELECT image_png FROM seal_items WHERE id = $1 AND image_png IS NOT NULL",
+     1},
     {"seal_admin_revoke",
      "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
      " revoked_by = $3 WHERE es_id = $1 AND state = 'valid' RETURNING order_id,"
@@ -105,7 +108,7 @@ static const struct hall_stmt seal_stmts[] = {
      2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
-     " i.holder_enc, i.image_png IS NOT NULL AS has_image, i.price_fen,"
+     " i.holder_enc, i.image_png IS NOT NULL AS has_image, i.image_confirmed, i.price_fen,"
      " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
      " coalesce(to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '') AS valid_end,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '')"
@@ -135,10 +138,24 @@ static const struct hall_stmt seal_stmts[] = {
      " s.replaced_at",
      1},
     {"seal_item_lock",
-     "SELECT i.style, o.status FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     "SELECT i.style, o.status, o.id AS order_id FROM seal_items i"
+     " JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
      2},
-    {"seal_item_image", "UPDATE seal_items SET image_png = $2 WHERE id = $1", 2},
+    /* a new cut-out waits for its applicant's 确认 (sql/040) */
+    {"seal_item_image",
+     "UPDATE seal_items SET image_png = $2, image_confirmed = false WHERE id = $1", 2},
+    {"seal_item_confirm",
+     "UPDATE seal_items SET image_confirmed = true WHERE id = $1 AND image_png IS NOT NULL"
+     " RETURNING order_id",
+     1},
+    /* what keeps an order from review: a 抠图 seal without its confirmed picture */
+    {"seal_items_unready",
+     "SELECT kind, position, coalesce(seal_name, '') AS seal_name, holder_enc,"
+     " image_png IS NULL AS missing FROM seal_items WHERE order_id = $1 AND style = 'cutout'"
+     " AND (image_png IS NULL OR NOT image_confirmed)"
+     " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
+     1},
     {"seal_item_upsert",
      "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
      " holder_enc, price_fen, image_png) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9,"
@@ -146,7 +163,9 @@ static const struct hall_stmt seal_stmts[] = {
      " EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name ="
      " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
      " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
-     " THEN seal_items.image_png ELSE EXCLUDED.image_png END",
+     " THEN seal_items.image_png ELSE EXCLUDED.image_png END,"
+     " image_confirmed = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
+     " THEN seal_items.image_confirmed ELSE true END",
      10},
     /* an edit that moves a holder to another row carries that holder's ID
      * scan along; the scan of a holder no longer named is retired
@@ -382,6 +401,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_val_set_bool(req->pool, it, "cutout",
                           strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0);
         hall_val_set_bool(req->pool, it, "has_image", hall_dbres_bool(res, i, "has_image"));
+        hall_val_set_bool(req->pool, it, "confirmed", hall_dbres_bool(res, i, "image_confirmed"));
         made_ctx(req, it, res, i);
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
@@ -421,6 +441,10 @@ order_page(struct hall_req *req, const char *title)
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_str(o, 0, "subject"));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
+    /* 抠图 and 确认 while the applicant may still change the order */
+    hall_val_set_bool(req->pool, ctx, "editable",
+                      strcmp(hall_dbres_str(o, 0, "status"), "draft") == 0 ||
+                          strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0);
     if (items_ctx(req, ctx, id) == NULL) {
         hall_resp_busy(req);
         return NULL;
@@ -477,13 +501,16 @@ collect_form_of(struct hall_req *req)
 
 /* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */
 
+static int back_to_attachment(struct hall_req *req, const char *order, int64_t item,
+                              const char *message);
+
 static int
 impression(struct hall_req *req)
 {
     const struct hall_upload *up = hall_req_upload(req, "impression");
     struct hall_dbres *res;
     unsigned char *png;
-    const char *err, *mime;
+    const char *err, *mime, *order;
     size_t len;
     int64_t id;
 
@@ -510,17 +537,66 @@ impression(struct hall_req *req)
     if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
         strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
         return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
+    order = hall_dbres_str(res, 0, "order_id");
     if (hall_db_exec(req, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
         hall_db_commit(req) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
-    {
-        struct hall_val *v = hall_val_obj(req->pool);
+    return back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
+}
 
-        hall_val_set_fmt(req->pool, v, "image", "%s/seal/image?id=%lld", hall_req_base(req),
-                         (long long)id);
-        return hall_resp_ok(req, v);
-    }
+/* after 抠图 or 确认: the 证书附页 again, showing the picture (JSON: where to
+ * go, and the picture).  No #fragment: a browser on that page would only
+ * scroll to it instead of loading the page anew */
+static int
+back_to_attachment(struct hall_req *req, const char *order, int64_t item, const char *message)
+{
+    const char *to =
+        hall_psprintf(req->pool, "%s/seal/attachment?id=%s", hall_req_base(req), order);
+    struct hall_val *v;
+
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, to);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", to);
+    hall_val_set_str(req->pool, v, "message", message);
+    hall_val_set_fmt(req->pool, v, "image", "%s/seal/image?id=%lld", hall_req_base(req),
+                     (long long)item);
+    return hall_resp_ok(req, v);
+}
+
+/* 确认: the applicant accepts the cut-out shown on the 证书附页 */
+static int
+impression_confirm(struct hall_req *req)
+{
+    struct hall_dbres *res, *done;
+    const char *order;
+    int64_t id;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
+    if (hall_db_begin(req) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+    if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
+        return hall_msg(req, HALL_M_SEAL_IMPRESSION_AUTO, NULL);
+    if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
+        strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
+        return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
+    order = hall_dbres_str(res, 0, "order_id");
+    done = hall_db_exec(req, "seal_item_confirm", HALL_I64(id));
+    if (done == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(done) == 0)
+        return hall_msg(req, HALL_M_SEAL_CUTOUT_NONE, NULL);
+    if (hall_db_commit(req) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"cut-out confirmed\" item=%lld", (long long)id);
+    return back_to_attachment(req, order, id, "已确认抠图");
 }
 
 /* ---- SESeal: the owner's download ---------------------------------------------------- */
@@ -763,8 +839,9 @@ verify(struct hall_req *req)
 
 /* ---- the flow: 录入信息 with 签章信息, print ------------------------------------------ */
 
-static const char *const seal_groups[] = {"unit", "legal",   "agent", "bank",
-                                          "mail", "invoice", NULL};
+/* seed 001: 申请单位、经办人、申请人、法人、公司账号、邮寄地址和发票 */
+static const char *const seal_groups[] = {"unit", "legal", "agent",   "applicant",
+                                          "bank", "mail",  "invoice", NULL};
 
 static const char *const seal_materials[] = {"application", "license",         "agent_id",
                                              "seal_form",   "cert_attachment", NULL};
@@ -933,6 +1010,10 @@ do_apply(struct hall_req *req)
             hall_msg_add(req, &e, HALL_M_SEAL_KIND_NOT_OFFERED,
                          c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count");
     hall_flow_fields_check(req, HALL_T_ORG, form, &e);
+    /* 申请人信息 (seed 001), whose fields the catalogue gives the personal
+     * types: checked and kept in the order's form (form_enc) with the rest;
+     * the unit's fields, theirs too, are only read again */
+    hall_flow_fields_check(req, HALL_T_ORGP, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
     if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
         return HALL_OK;
@@ -1202,6 +1283,34 @@ admin_seals(struct hall_req *req)
     return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
 }
 
+#define R_SEAL_READ HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)
+
+/* GET /admin/seal/image?id=: a seal's picture for the reviewer's 签章信息
+ * and the operator (modules/admin's order page links it) */
+static int
+admin_image(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *png;
+    size_t len;
+    int64_t id;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
+    res = hall_db_exec(req, "seal_admin_image", HALL_I64(id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
+    png = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "image_png"), &len);
+    if (png == NULL)
+        return hall_resp_busy(req);
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
 static const struct hall_pspec admin_revoke_params[] = {
     {"es_id", HALL_P_TEXT, 0, 14, 40, "印章编码", NULL},
     {"reason", HALL_P_TEXT, HALL_PF_PLAIN, 2, 200, "注销原因", NULL},
@@ -1270,12 +1379,14 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/image", image, HALL_R_AUTH, id_params},
     {"GET", "/seal/attachment", attachment, HALL_R_AUTH, id_params},
     {"POST", "/seal/impression", impression, HALL_R_AUTH | HALL_R_MULTIPART, NULL},
+    {"POST", "/seal/impression/confirm", impression_confirm, HALL_R_AUTH, id_params},
     {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
     {"GET", "/seal/medium", seal_medium, HALL_R_AUTH, id_params},
     {"GET", "/seal/seals", seals_page, HALL_R_AUTH, id_params},
     {"GET", "/seal/verify", verify_page, 0, NULL},
     {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
     {"GET", "/admin/seal", admin_seals, HALL_R_STAFF | R_OPERATOR, admin_seal_params},
+    {"GET", "/admin/seal/image", admin_image, HALL_R_STAFF | R_SEAL_READ, id_params},
     {"POST", "/admin/seal/revoke", admin_revoke, HALL_R_STAFF | R_OPERATOR, admin_revoke_params},
     {NULL, NULL, NULL, 0, NULL},
 };
@@ -1311,6 +1422,42 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
     return HALL_OK;
 }
 
+/*
+ * The kit's order_ready: a seal in the style 根据印模样式抠图 has no picture
+ * until its impression is uploaded on the 证书附页 and its cut-out
+ * confirmed there; until then the order does not go on to review (nor
+ * could production make it: 印章图片尚未制作).  Each such seal named.
+ */
+static int
+cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
+{
+    struct hall_dbres *res = hall_db_exec(req, "seal_items_unready", HALL_I64(order_id));
+    int i;
+
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        enum hall_seal_kind k = kind_of(hall_dbres_str(res, i, "kind"));
+        const char *name = hall_dbres_str(res, i, "seal_name"), *what;
+
+        if (k == HALL_SEAL_PERSON) {
+            struct hall_val *h =
+                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        what = *name == '\0' ? hall_seal_kind_label(k)
+               : k == HALL_SEAL_PERSON
+                   ? hall_psprintf(req->pool, "%s（%s）", hall_seal_kind_label(k), name)
+                   : hall_psprintf(req->pool, "%s“%s”", hall_seal_kind_label(k), name);
+        hall_msg_add(req, e,
+                     hall_dbres_bool(res, i, "missing") ? HALL_M_SEAL_CUTOUT_MISSING
+                                                        : HALL_M_SEAL_CUTOUT_UNCONFIRMED,
+                     NULL, what);
+    }
+    return HALL_OK;
+}
+
 static const struct hall_flow seal_flow = {
     .business = "seal",
     .title = "电子签章申请",
@@ -1321,6 +1468,7 @@ static const struct hall_flow seal_flow = {
     .tmpl_print = "new_print",
     .print_more = print_more,
     .order_materials = holder_materials,
+    .order_ready = cutouts_ready,
     .routes = seal_routes,
     .stmts = seal_stmts,
     .init = seal_init,

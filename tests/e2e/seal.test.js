@@ -2,10 +2,12 @@
 /*
  * 电子签章申请 in headless Chromium through nginx: 产品方案 → 电子签章 → 立即购买,
  * the agreements, the 流程指引 「已知悉」, 录入信息 with one 机构章, two 机构业务章
- * and one 机构个人章 (a 机构章 ×2 is refused on the page first), the printed
- * application form and the 证书附页 with the seal pictures, then the uploads;
+ * (the second from its impression) and one 机构个人章 (a 机构章 ×2 is refused
+ * on the page first), the printed application form and the 证书附页 with the
+ * seal pictures, the impression uploaded there and its cut-out confirmed
+ * (上传资料's 下一步 holds until then), then the uploads;
  * after production the operator revokes one seal and the applicant downloads
- * the others from 我的电子印章.
+ * the others from 我的电子印章 and checks one on the public 电子印章验证 page.
  * axe checks every page; screenshots go to tests/e2e/artifacts/seal-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -16,6 +18,7 @@ const path = require('node:path');
 const { applicant, HALL } = require('../integ/lib/client');
 const { psql, orgForm, freshAccount, waitFor } = require('../integ/lib/payflow');
 const { operator, reviewer } = require('../integ/lib/pki');
+const { impressionScan } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
 
@@ -82,6 +85,8 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await page.locator('input[name="biz_years"][value="3"]').check();
         await fill('biz_1_name', '合同专用章');
         await fill('biz_2_name', '财务专用章');
+        /* the 财务专用章 from its impression (根据印模样式抠图) */
+        await page.selectOption('select[name="biz_2_style"]', 'cutout');
         /* 机构个人章 rows "as many as needed": 添加 by keyboard, focus on the new
          * row's name; a second row added and 删除 again */
         assert.equal(await page.locator('fieldset[data-person]').count(), 0);
@@ -113,6 +118,10 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await fill('agent_mobile', '13900139000');
         await fill('agent_email', 'agent@example.com');
         await fill('agent_title', '行政专员');
+        await fill('app_name', '赵敏');
+        await fill('app_ric', '11010519491231002X');
+        await fill('app_mobile', '13700137000');
+        await fill('app_email', 'zhaomin@example.com');
         await fill('bank_account_name', '深圳浏览器签章测试有限公司');
         await page.locator('#bank_search').fill('工商 南山');
         await page.locator('#bank_suggest li', { hasText: '中国工商银行深圳南山支行' }).click();
@@ -142,13 +151,27 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await a11y.check(page, '打印申请表');
         await shot('04-print');
 
-        /* 证书附页: four seals with their pictures, printed */
+        /* 证书附页: three drawn pictures; the 抠图 seal's impression uploaded
+         * in its row, its cut-out shown (confirmed later) */
         await page.locator('#print-attachment').click();
         await page.waitForURL(new RegExp(`/seal/attachment\\?id=${id}$`));
-        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 4);
+        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 3);
         for (const img of await page.locator('#attachment-seals img.seal-img').all())
             assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 400), 'picture loaded');
-        await a11y.check(page, '证书附页');
+        const cutId = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org_business'
+            AND position = 2`);
+        const cutRow = page.locator(`#seal-${cutId}`);
+        await cutRow.locator('.seal-missing', { hasText: '待上传印模' }).waitFor();
+        await a11y.check(page, '证书附页, an impression to upload');
+        const scan = path.join(os.tmpdir(), `hall-e2e-seal-${process.pid}-impression.png`);
+        fs.writeFileSync(scan, impressionScan());
+        await cutRow.getByLabel(/上传印模/).setInputFiles(scan);
+        await cutRow.getByRole('button', { name: '上传并抠图' }).click();
+        await cutRow.getByRole('button', { name: '确认使用此抠图' }).waitFor();
+        assert.ok(await cutRow.locator('img.seal-img').evaluate((i) => i.complete && i.naturalWidth > 100),
+            'the cut-out shown');
+        assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 4);
+        await a11y.check(page, '证书附页, a cut-out to confirm');
         await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
         await page.locator('#attachment-print').click();
         assert.equal(await page.evaluate(() => window.__printed), 1, 'the print dialog was asked for');
@@ -179,6 +202,18 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         }
         await a11y.check(page, '上传资料, uploaded');
         await shot('06-uploaded');
+        /* 下一步 before the cut-out is confirmed: held, naming the seal */
+        await page.locator('#upload-next').click();
+        await page.locator('#uploaded .err', { hasText: '请在证书附页页面确认机构业务章“财务专用章”的抠图效果' }).waitFor();
+        await a11y.check(page, '上传资料, a cut-out not confirmed');
+        await page.goto(`${HALL}/seal/attachment?id=${id}`);
+        await page.locator(`#seal-${cutId}`).getByRole('button', { name: '确认使用此抠图' }).click();
+        await page.locator(`#seal-${cutId} .seal-confirmed`, { hasText: '已确认抠图' }).waitFor();
+        await a11y.check(page, '证书附页, the cut-out confirmed');
+        await page.goto(`${HALL}/seal/upload?id=${id}`);
+        await page.locator('#upload-next').click();
+        await page.waitForURL(new RegExp(`/seal/identity\\?id=${id}$`));
+        await a11y.check(page, '在线认证');
         a11y.assertAllChecked(page);
         assert.deepEqual(problems, []);
         await context.close();
@@ -204,6 +239,14 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await op.fill('input[name="password"]', 'Operator2026demo');
         await Promise.all([op.waitForURL(`${HALL}/admin`), op.click('#admin-login button[type="submit"]')]);
         await a11y.check(op, 'staff console (operator), with 电子印章 in the menu');
+        /* 业务单详情: the 签章信息 with each seal's picture beside the 证书附页 scan */
+        await op.goto(`${HALL}/admin/order?id=${id}`);
+        assert.equal(await op.locator('#seals tbody tr').count(), 4);
+        await op.locator('#seals tr[data-kind="org_person"] .seal-holder', { hasText: '44011320141005001X' }).waitFor();
+        for (const img of await op.locator('#seals img').all())
+            assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 100), 'seal picture loaded');
+        assert.equal(await op.locator('#attachment-scan a').count(), 1);
+        await a11y.check(op, '业务单详情 with 签章信息');
         assert.equal(await op.getAttribute('#nav-seal', 'href'), '/admin/seal');
         await op.goto(`${HALL}/admin/seal`);
         await a11y.check(op, '电子印章管理, empty');
@@ -249,6 +292,21 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         assert.match(dl.suggestedFilename(), /\.p12$/);
         const bytes = fs.readFileSync(await dl.path());
         assert.equal(bytes[0], 0x30, 'a DER PKCS#12');
+        /* 电子印章验证: the downloaded seal file through the public page's
+         * own form is 有效 */
+        const [sd] = await Promise.all([me.waitForEvent('download'),
+            me.locator('#seal-list .seseal-link').first().click()]);
+        assert.match(sd.suggestedFilename(), /\.seseal$/);
+        const sealFile = path.join(os.tmpdir(), `hall-e2e-seal-${process.pid}.seseal`);
+        fs.copyFileSync(await sd.path(), sealFile);
+        await me.goto(`${HALL}/seal/verify`);
+        await a11y.check(me, '电子印章验证');
+        await me.locator('#seseal').setInputFiles(sealFile);
+        await Promise.all([me.waitForURL(/\/seal\/verify$/), me.locator('#verify-form button[type="submit"]').click()]);
+        await me.locator('#verify-verdict', { hasText: '印章有效' }).waitFor();
+        assert.equal(await me.locator('#verify-verdict').getAttribute('data-valid'), '1');
+        await a11y.check(me, '电子印章验证, 印章有效');
+        await me.screenshot({ path: path.join(ARTIFACTS, 'seal-09-verified.png'), fullPage: true });
         a11y.assertAllChecked(me);
         assert.deepEqual(problems, []);
         await mine.close();

@@ -46,7 +46,8 @@ test('pay_page__steps_bar_of_the_orders_own_flow__new_and_seal', async () => {
     assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
     const key = (await c.get('/seal/apply?project=hall')).text.match(/name="submit_key" value="([^"]+)"/)[1];
     const form = { ...orgForm(), project: 'hall', submit_key: key, org_count: '1', org_years: '1',
-        org_style: 'auto', biz_count: '0', person_count: '0' };
+        org_style: 'auto', biz_count: '0', person_count: '0', app_name: '赵敏', app_ric: '11010519491231002X',
+        app_mobile: '13700137000', app_email: 'zhaomin@example.com' };
     delete form.years;
     const r = await c.post('/seal/apply', form);
     assert.equal(r.status, 200, r.text);

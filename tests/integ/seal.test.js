@@ -176,6 +176,7 @@ async function verifyFile(bytes) {
  * -- print, uploads, identity, payment, review -- are the kit's, tested in
  * their own files) */
 const PRODUCED = {
+    app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
     org_count: '1', org_years: '2', org_style: 'auto',
     biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto',
     person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
@@ -645,6 +646,7 @@ test('attachment__seal_pictures__impression_cut_out__owner_only', async () => {
 /* ---- the flow: 立即购买 → agreements → 流程指引 → 录入信息 with 签章信息 ------------------ */
 
 const CHOICES = {
+    app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
     org_count: '1', org_years: '2', org_style: 'auto',
     biz_count: '2', biz_years: '3', biz_1_name: '合同专用章', biz_1_style: 'auto',
     biz_2_name: '财务专用章', biz_2_style: 'cutout',
@@ -714,7 +716,8 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
     const c = await applicant();
     const key = await toApply(c);
-    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key, person_count: '2',
+    /* all drawn: a 抠图 seal would hold 下一步 for its impression (seal_pages.test.js) */
+    const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key, biz_2_style: 'auto', person_count: '2',
         person_2_name: '赵六', person_2_ric: '11010519491231002X', person_2_years: '1', person_2_style: 'auto' };
     delete form.years;
     const r = await c.post('/seal/apply', form);

@@ -278,6 +278,41 @@ sealimg_cutout__jpeg_scan__red_kept_rest_transparent(void **state)
     cutout_of("jpeg");
 }
 
+/* a cut-off file is refused by its structure, never cut out with blank rows */
+static void
+sealimg_whole__png_jpeg_bmp_cut_off_or_damaged__refused(void **state)
+{
+    static const char *const types[] = {"png", "jpeg", "bmp"};
+    struct hall_pool *pool = hall_pool_create(4096);
+    const char *err = NULL;
+    size_t n, len;
+    unsigned char *img, *more;
+    int t;
+
+    for (t = 0; t < 3; t++) {
+        img = impression(pool, types[t], &n, 1);
+        assert_int_equal(hall_sealimg_whole(img, n), 1);
+        assert_int_equal(hall_sealimg_whole(img, n * 3 / 5), 0);
+        assert_int_equal(hall_sealimg_whole(img, n - 1), 0);
+        err = NULL;
+        assert_null(hall_sealimg_cutout(pool, img, n * 3 / 5, &len, &err));
+        assert_non_null(strstr(err, "不完整"));
+    }
+    /* PNG: one byte of the image data changed fails its chunk's CRC */
+    img = impression(pool, "png", &n, 1);
+    img[n / 2] ^= 0x40;
+    assert_int_equal(hall_sealimg_whole(img, n), 0);
+    /* JPEG: bytes after the end-of-image marker do not matter */
+    img = impression(pool, "jpeg", &n, 1);
+    more = hall_palloc(pool, n + 16);
+    memcpy(more, img, n);
+    memset(more + n, 0, 16);
+    assert_int_equal(hall_sealimg_whole(more, n + 16), 1);
+    assert_int_equal(hall_sealimg_whole((const unsigned char *)"GIF89a;", 7), 1);
+    assert_int_equal(hall_sealimg_whole((const unsigned char *)"GIF89a", 6), 0);
+    hall_pool_destroy(pool);
+}
+
 static void
 sealimg_cutout__no_red_or_not_an_image__refused_in_chinese(void **state)
 {
@@ -756,6 +791,7 @@ main(void)
         cmocka_unit_test(sealimg_cutout__png_scan__red_kept_rest_transparent),
         cmocka_unit_test(sealimg_cutout__jpeg_scan__red_kept_rest_transparent),
         cmocka_unit_test(sealimg_cutout__no_red_or_not_an_image__refused_in_chinese),
+        cmocka_unit_test(sealimg_whole__png_jpeg_bmp_cut_off_or_damaged__refused),
         cmocka_unit_test(seseal_make__verify__fields_signature_and_chain),
         cmocka_unit_test(seseal_verify__one_byte_of_the_name_changed__signature_fails),
         cmocka_unit_test(seseal_verify__not_a_seal__refused),

@@ -1,0 +1,87 @@
+'use strict';
+/*
+ * Helpers for the 电子签章 tests: an applicant brought to 录入信息 the real
+ * way (agreements, 流程指引), a seal order saved through POST /seal/apply,
+ * and a PNG "scan" of a red impression on white paper with black print.
+ */
+const assert = require('node:assert/strict');
+const zlib = require('node:zlib');
+const { orgForm, psql } = require('./payflow');
+
+/* 申请人信息 of a seal order (seed 001) */
+const SEAL_APPLICANT = {
+    app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+};
+
+/* the agreements and the guide; the 录入信息 page's submit_key */
+async function toApply(c) {
+    assert.equal((await c.get('/seal?project=hall')).status, 200);
+    const a = await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    await c.get(a.body.redirect);
+    const page = await c.get('/seal/apply?project=hall');
+    assert.equal(page.status, 200);
+    return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+}
+
+/* a seal order saved by POST /seal/apply: { id, form, items: {kind:position -> id} } */
+async function sealOrder(c, choices, fields = {}) {
+    const key = await toApply(c);
+    const form = { ...orgForm(fields), ...SEAL_APPLICANT, ...choices, project: 'hall', submit_key: key };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    const items = {};
+    for (const row of psql(`SELECT kind || ':' || position || '=' || id FROM seal_items
+        WHERE order_id = ${id}`).split('\n')) {
+        const [k, v] = row.split('=');
+        items[k] = v;
+    }
+    return { id, form, items };
+}
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+
+function chunk(type, data) {
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    let c = 0xffffffff;
+    for (const x of td)
+        c = CRC[(c ^ x) & 0xff] ^ (c >>> 8);
+    const head = Buffer.alloc(4), tail = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    tail.writeUInt32BE((c ^ 0xffffffff) >>> 0);
+    return Buffer.concat([head, td, tail]);
+}
+
+/* 240 × 200 RGB: paper, a black line of print, a red ring with a red dot */
+function impressionScan() {
+    const w = 240, h = 200, rows = [];
+    for (let y = 0; y < h; y++) {
+        const row = Buffer.alloc(1 + w * 3);
+        for (let x = 0; x < w; x++) {
+            const d = Math.hypot(x - w / 2, y - h / 2);
+            let rgb = [248, 247, 244];
+            if (y > 20 && y < 28 && x > 10 && x < 90)
+                rgb = [25, 25, 25];
+            if ((d > 70 && d < 80) || d < 12)
+                rgb = [210, 28, 36];
+            rgb.forEach((v, k) => { row[1 + x * 3 + k] = v; });
+        }
+        rows.push(row);
+    }
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0);
+    ihdr.writeUInt32BE(h, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 2;
+    return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan };
