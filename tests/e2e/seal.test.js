@@ -323,6 +323,7 @@ test('seal order produced → its certificate reissued: 我的电子印章 and �
         const apply = await c.get('/seal/apply?project=hall');
         const form = { ...orgForm(), project: 'hall', org_count: '1', org_years: '1', org_style: 'auto',
             biz_count: '0', person_count: '0',
+            app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
             submit_key: apply.text.match(/name="submit_key" value="([^"]+)"/)[1] };
         delete form.years;
         const made = await c.post('/seal/apply', form);

@@ -18,6 +18,8 @@ const CHOICES = {
     org_count: '1', org_years: '2', org_style: 'auto',
     biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto',
     person_count: '0',
+    /* 申请人信息, required on the seal form (seed 001) */
+    app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
 };
 
 /* a seal order through 录入信息, moved on to accepted, then produced */
