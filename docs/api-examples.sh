@@ -122,6 +122,8 @@ wait_for "the registration SMS" '^[0-9]{6}$' code_of "$P"
 CODE=$(code_of "$P")
 ex 200 '"redirect":"\\/"' curl -s -c "$J" -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d phone="$P" -d code="$CODE" -d password=Demo2026pass -d password2=Demo2026pass "$H/register"
+ex 403 '页面已过期' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall "$H/new/agree"
 T=$(token "$J" "$H/new")
 [ ${#T} -eq 43 ] || die "no CSRF token on $H/new"
 
@@ -471,6 +473,8 @@ ex 200 'id="table-funnel"' curl -s -b "$SP" "$H/report/"
 ex 200 '"jobs":\[' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/outbox"
 ex 409 '不是失败状态' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d id=1 "$H/admin/outbox/retry"
+ex 404 '任务不存在' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id=900000000 "$H/admin/outbox/retry"
 ex 409 '未被锁定' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d id="$ID2" "$H/admin/finauth/unlock"
 ex 200 '"action_label":"开具电子发票","from":"","to":"","from_label":"","to_label":"","reason":"","ref":"[0-9]+"' \
