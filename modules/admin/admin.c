@@ -156,6 +156,7 @@ static const struct hall_stmt admin_stmts[] = {
      "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
      " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
      1},
+    {"outbox_exists", "SELECT 1 FROM outbox WHERE id = $1", 1},
     {"outbox_wake", "SELECT pg_notify('outbox', $1)", 1},
     /* refunds (issue 9): requests to decide, surplus and approved ones on
      * their way through the gateway, then the last finished ones */
@@ -1364,8 +1365,15 @@ do_outbox_retry(struct hall_req *req)
     res = hall_db_exec(req, "outbox_retry", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_OUTBOX_NOT_DEAD, NULL);
+    if (hall_dbres_rows(res) == 0) {
+        /* no such job (404) is not a job that is not dead (409) */
+        res = hall_db_exec(req, "outbox_exists", HALL_I64(id));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        return hall_msg(
+            req, hall_dbres_rows(res) == 0 ? HALL_M_OUTBOX_NOT_FOUND : HALL_M_OUTBOX_NOT_DEAD,
+            NULL);
+    }
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "kind", hall_dbres_str(res, 0, "kind"));
     hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_str(res, 0, "idem_key"));
