@@ -636,6 +636,9 @@ password_save(struct hall_req *req)
 static const struct hall_route account_routes[] = {
     {"GET", "/healthz", healthz, HALL_R_NOSESSION, NULL},
     {"GET", "/", home, 0, NULL},
+    /* the addresses people type or bookmark for a site's home page */
+    {"GET", "/index", home, 0, NULL},
+    {"GET", "/index.html", home, 0, NULL},
     {"GET", "/getLogin", partner_entry, 0, NULL},
     {"GET", "/login", login_page, 0, NULL},
     {"POST", "/login", do_login, 0, login_params},
