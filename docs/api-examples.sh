@@ -492,7 +492,7 @@ ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "
     -d next=/admin/pki/production "$H/admin/login"
 OT=$(token "$SO" "$H/admin")
 ex 200 "\"id\":$ID," curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/pki/production"
-ex 200 '证书已制作，序列号 [0-9A-F]{16}' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
+ex 200 '证书已制作：序列号 [0-9A-F]{16}，主题 ' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
     -H 'Accept: application/json' -d id="$ID" "$H/admin/pki/issue"
 SERIAL=$(printf '%s' "$OUT" | grep -Eo '[0-9A-F]{16}')
 wait_for "the PIN SMS" 'PIN码为：[0-9]{8}' curl -s "$B/sandbox/sms?phone=$P&limit=1"

@@ -20,6 +20,7 @@
  * the operator role; the staff cookie (Path=/admin) reaches /admin/pki.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,6 +29,12 @@
 #define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
 
 static const struct hall_stmt pki_stmts[] = {
+    /* the certificate 制作证书 just made for an order, for the queue's notice */
+    {"made_of",
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.order_no FROM certificates c"
+     " JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1"
+     " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1",
+     1},
     {"lookup",
      "SELECT serial, state, subject_org, to_char(not_before AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS') AS not_before, to_char(not_after AT TIME ZONE 'Asia/Shanghai',"
@@ -334,6 +341,35 @@ static const char *const queue_cols[Q__N] = {
     "ca", "auto_issue", "serial",  "method",    "waybill_no",
 };
 
+/* ?done=ORDER after 制作证书: what was made, above the queue */
+static int
+made_ctx(struct hall_req *req, struct hall_val *ctx)
+{
+    const char *done = hall_req_query(req, "done");
+    struct hall_dbres *res;
+    struct hall_val *m;
+    char *end;
+    long long id;
+
+    if (done == NULL || *done == '\0')
+        return HALL_OK;
+    id = strtoll(done, &end, 10);
+    if (*end != '\0' || id <= 0 || strlen(done) > 18)
+        return HALL_OK;
+    res = hall_db_exec(req, "made_of", HALL_I64(id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    m = hall_val_set_obj(req->pool, ctx, "made");
+    hall_val_set_str(req->pool, m, "serial", hall_dbres_str(res, 0, "serial"));
+    hall_val_set_str(req->pool, m, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_val_set_str(req->pool, m, "subject",
+                     hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
+                                           hall_dbres_str(res, 0, "subject_org")));
+    return HALL_OK;
+}
+
 static int
 queue_page(struct hall_req *req, const char *status, const char *title, const char *tmpl)
 {
@@ -374,6 +410,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
         hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, i, qc[Q_WAYBILL_NO]));
     }
     hall_val_set_int(req->pool, ctx, "total", n);
+    if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
+        return hall_resp_busy(req);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
@@ -407,7 +445,9 @@ do_issue(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, msg);
     if (rc != HALL_OK)
         return hall_resp_busy(req);
-    return hall_resp_go(req, "/admin/pki/production", msg);
+    /* the queue again, with what was made on top of it */
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "/admin/pki/production?done=%lld", (long long)id), msg);
 }
 
 static const char *

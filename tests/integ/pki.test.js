@@ -32,6 +32,29 @@ async function download(c, id, file) {
     fs.writeFileSync(file, Buffer.from(await r.arrayBuffer()));
 }
 
+test('issue__operator_told_serial_and_subject__order_page_and_pin_sms_carry_the_serial', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    const before = await op.get('/admin/pki/production');
+    assert.doesNotMatch(before.text, /id="made"/, 'no notice before anything was made');
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    const serial = serialOf(o.id);
+    const subject = o.form.org_name;
+    assert.equal(r.body.message, `证书已制作：序列号 ${serial}，主题 ${subject}`);
+    /* the page the operator lands on says what was made */
+    const page = await op.get(r.body.redirect);
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`id="made-serial">${serial}<`));
+    assert.match(page.text, new RegExp(`id="made-subject">${subject}<`));
+    assert.ok(!(await op.get('/admin/pki/production')).text.includes(serial), 'only after 制作证书');
+    /* the applicant's order page and the PIN's SMS */
+    const center = await o.c.get(`/center/order?id=${o.id}`);
+    assert.match(center.text, new RegExp(`<dt>证书序列号</dt><dd id="cert-serial">${serial}</dd>`));
+    const sms = await smsTo(o.form.agent_mobile, /PIN码/);
+    assert.match(sms, new RegExp(`序列号${serial}`), sms);
+});
+
 test('pki_index__json_as_published_chain_verifies', async () => {
     const dir = tmpdir();
     const idx = await fetchPki(dir);
