@@ -70,7 +70,9 @@ static const struct hall_stmt center_stmts[] = {
      " EXISTS (SELECT 1 FROM certificates c WHERE c.order_id = o.id AND c.state = 'issued'"
      " AND c.p12_enc IS NOT NULL) AS has_medium,"
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
-     " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial"
+     " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
+     " coalesce((SELECT y.refused_reason FROM payments y WHERE y.order_id = o.id"
+     " ORDER BY y.attempt DESC LIMIT 1), '') AS transfer_refused"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -466,6 +468,10 @@ order_page(struct hall_req *req)
     /* the reason belongs to the rejection: gone once resubmitted */
     if (strcmp(s, "rejected") == 0)
         hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_str(res, 0, "reject_reason"));
+    /* finance's 退回 of the voucher: why, until the order is paid another way */
+    if (strcmp(s, "unpaid") == 0)
+        hall_val_set_str(req->pool, o, "transfer_refused",
+                         hall_dbres_str(res, 0, "transfer_refused"));
     hall_val_set_str(req->pool, o, "partner", hall_dbres_str(res, 0, "partner_name"));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_str(res, 0, "review_due"));
     /* production and delivery (modules/pki): tracking number, the medium */
