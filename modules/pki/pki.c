@@ -68,7 +68,11 @@ static const struct hall_stmt pki_stmts[] = {
     {"ship_store",
      "UPDATE orders SET waybill_no = $2, carrier = $3, shipped_at = now() WHERE id = $1", 3},
     {"delivered_by_waybill", "SELECT id, status FROM orders WHERE waybill_no = $1 FOR UPDATE", 1},
-    {"delivered_store", "UPDATE orders SET delivered_at = to_timestamp($2) WHERE id = $1", 2},
+    /* the carrier's claim and the hall's own receive time, side by side (sql/044) */
+    {"delivered_store",
+     "UPDATE orders SET delivered_at = to_timestamp($2), delivery_received_at = now()"
+     " WHERE id = $1",
+     2},
     {"cert_get",
      "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
      " to_char(c.not_before, 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
@@ -256,7 +260,9 @@ medium(struct hall_req *req)
 }
 
 /* the courier's delivery callback: HMAC-SHA256 of the raw body with the
- * sandbox secret (as the payment callback), applied once */
+ * sandbox secret (as the payment callback), applied once; its timestamp
+ * within pay_callback_max_age_s of our clock, as the payment callback's, so
+ * that a signed callback kept and sent again later is refused */
 static int
 courier_callback(struct hall_req *req)
 {
@@ -266,6 +272,7 @@ courier_callback(struct hall_req *req)
     const struct hall_val *w, *st, *ts;
     struct hall_dbres *res;
     int64_t id, at;
+    time_t now;
     int rc;
 
     if (secret[0] == '\0') {
@@ -291,6 +298,12 @@ courier_callback(struct hall_req *req)
         ts->type != HALL_V_INT)
         return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);
     at = ts->i;
+    now = time(NULL);
+    if (at < (int64_t)now - req->app->conf.pay_callback_max_age_s ||
+        at > (int64_t)now + req->app->conf.pay_callback_max_age_s) {
+        hall_warn(req, "msg=\"courier callback refused\" reason=stale ts=%lld", (long long)at);
+        return hall_msg(req, HALL_M_COURIER_STALE, "timestamp");
+    }
     if (strcmp(st->str, "DELIVERED") != 0)
         return hall_resp_raw(req, 200, "text/plain", "success", 7);
     if (hall_db_begin(req) != HALL_OK)

@@ -364,6 +364,35 @@ test('ship__waybill_sms_center_shows_it__signed_delivery_callback_idempotent', a
     assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
 });
 
+test('courier_callback__signed_but_old_or_future_refused__receive_time_kept_beside_the_claim', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    assert.equal((await op.post('/admin/pki/ship', { id: o.id })).status, 200);
+    const waybill = psql(`SELECT waybill_no FROM orders WHERE id = ${o.id}`);
+    const send = (timestamp) => {
+        const raw = JSON.stringify({ waybill_no: waybill, status: 'DELIVERED', timestamp });
+        return fetch(`${HALL}/pki/courier/callback`, {
+            method: 'POST', body: raw, headers: { 'Content-Type': 'application/json',
+                'X-Sandbox-Signature': crypto.createHmac('sha256', secret()).update(raw).digest('hex') },
+        });
+    };
+    const now = Math.floor(Date.now() / 1000);
+    for (const ts of [now - 30 * 86400, now - 3600, now + 3600]) {
+        const r = await send(ts);
+        assert.equal(r.status, 400, `timestamp ${ts - now} s from now`);
+        assert.match((await r.json()).message, /回调时间戳已过期/);
+        assert.equal(psql(`SELECT status || '|' || (delivered_at IS NULL) FROM orders WHERE id = ${o.id}`),
+            'shipped|true');
+    }
+    /* inside the window: delivered, the carrier's time and ours both kept */
+    const claimed = now - 120;
+    assert.equal((await send(claimed)).status, 200);
+    assert.equal(psql(`SELECT status || '|' || extract(epoch FROM delivered_at)::bigint || '|'
+        || (delivery_received_at >= delivered_at + interval '100 seconds')
+        FROM orders WHERE id = ${o.id}`), `delivered|${claimed}|true`);
+});
+
 test('roles__only_operators_produce_ship_revoke', async () => {
     const rv = await reviewer();
     const o = await acceptedByTransfer();
