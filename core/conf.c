@@ -46,7 +46,10 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(body_max_bytes, 1024, 104857600, "3145728", "largest accepted request body"),
     I(http_connect_ms, 10, 60000, "2000", "connect timeout for outside services"),
     I(http_total_ms, 50, 300000, "10000", "total timeout for one call to an outside service"),
-    I(provider_deadline_ms, 100, 300000, "10000",
+    /* two calls (OCR's two sides, carrier + courier) each up to http_total_ms,
+     * and still well inside nginx's fastcgi_read_timeout (60 s): the hall
+     * answers its own clear 504 before nginx gives up on it */
+    I(provider_deadline_ms, 100, 300000, "25000",
       "time one request may spend on all its calls to outside services together"),
     I(provider_max_calls, 0, 256, "0",
       "workers of a module that may wait on outside services at once (0: half of workers)"),

@@ -878,6 +878,8 @@ const char *hall_pki_root_pem(void);
  * issued, PIN SMS; HALL_ORDER_CONFLICT (with *msg) when the order cannot
  * be issued now, HALL_ERR on failure */
 int hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg);
+/* a certificate's subject in words: its CN, with O when that differs */
+const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org);
 /* inside the caller's transaction: issued -> revoked with an RFC 5280
  * reason code, audited; *ca names the CRL to refresh after COMMIT
  * (hall_pki_crl_refresh).  HALL_ORDER_CONFLICT when not an issued serial */

@@ -654,6 +654,14 @@ hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *
     return ca != NULL ? p12_make(pool, pin, key, x, ca, friendly, len) : NULL;
 }
 
+const char *
+hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org)
+{
+    if (org == NULL || *org == '\0' || strcmp(org, cn) == 0)
+        return cn;
+    return hall_psprintf(pool, "%s（%s）", cn, org);
+}
+
 int
 hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
 {
@@ -837,9 +845,9 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         payload = hall_val_obj(req->pool);
         hall_val_set_str(req->pool, payload, "phone", phone);
         hall_val_set_fmt(req->pool, payload, "text",
-                         "【深圳CA】您好，您申请的数字证书已制作完成，证书PIN码为：%s，"
+                         "【深圳CA】您好，您申请的数字证书（序列号%s）已制作完成，证书PIN码为：%s，"
                          "请妥善保管，切勿泄露给他人。",
-                         pin);
+                         serial, pin);
         if (strlen(phone) == 11 &&
             hall_outbox_push(req, "sms", hall_psprintf(req->pool, "sms-pin-%s", serial), payload) !=
                 HALL_OK)
@@ -849,11 +857,11 @@ hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const 
         goto out;
     hall_info(req, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d",
               (long long)order_id, serial, ca->name, new_pin ? "sms" : "memo", remade);
-    *msg = remade > 0
-               ? hall_psprintf(req->pool,
-                               "证书已制作，序列号 %s；原证书的电子印章已随新证书重新制作 %d 枚",
-                               serial, remade)
-               : hall_psprintf(req->pool, "证书已制作，序列号 %s", serial);
+    *msg = hall_psprintf(
+        req->pool, "证书已制作：序列号 %s，主题 %s%s", serial,
+        hall_pki_subject_text(req->pool, s.cn, s.org),
+        remade > 0 ? hall_psprintf(req->pool, "；原证书的电子印章已随新证书重新制作 %d 枚", remade)
+                   : "");
     rc = HALL_OK;
 out:
     if (req->in_tx)

@@ -122,6 +122,8 @@ wait_for "the registration SMS" '^[0-9]{6}$' code_of "$P"
 CODE=$(code_of "$P")
 ex 200 '"redirect":"\\/"' curl -s -c "$J" -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d phone="$P" -d code="$CODE" -d password=Demo2026pass -d password2=Demo2026pass "$H/register"
+ex 403 '页面已过期' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall "$H/new/agree"
 T=$(token "$J" "$H/new")
 [ ${#T} -eq 43 ] || die "no CSRF token on $H/new"
 ex 200 'id="nav-who">欢迎您！[0-9]{3}\*{4}[0-9]{4}<' curl -s -b "$J" "$H/"
@@ -479,6 +481,8 @@ ex 200 'id="table-funnel"' curl -s -b "$SP" "$H/report/"
 ex 200 '"jobs":\[' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/outbox"
 ex 409 '不是失败状态' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d id=1 "$H/admin/outbox/retry"
+ex 404 '任务不存在' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d id=900000000 "$H/admin/outbox/retry"
 ex 409 '未被锁定' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d id="$ID2" "$H/admin/finauth/unlock"
 ex 200 '"action_label":"开具电子发票","from":"","to":"","from_label":"","to_label":"","reason":"","ref":"[0-9]+"' \
@@ -496,7 +500,7 @@ ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "
     -d next=/admin/pki/production "$H/admin/login"
 OT=$(token "$SO" "$H/admin")
 ex 200 "\"id\":$ID," curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/pki/production"
-ex 200 '证书已制作，序列号 [0-9A-F]{16}' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
+ex 200 '证书已制作：序列号 [0-9A-F]{16}，主题 ' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
     -H 'Accept: application/json' -d id="$ID" "$H/admin/pki/issue"
 SERIAL=$(printf '%s' "$OUT" | grep -Eo '[0-9A-F]{16}')
 wait_for "the PIN SMS" 'PIN码为：[0-9]{8}' curl -s "$B/sandbox/sms?phone=$P&limit=1"

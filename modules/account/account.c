@@ -700,6 +700,9 @@ password_save(struct hall_req *req)
 static const struct hall_route account_routes[] = {
     {"GET", "/healthz", healthz, HALL_R_NOSESSION, NULL},
     {"GET", "/", home, 0, NULL},
+    /* the addresses people type or bookmark for a site's home page */
+    {"GET", "/index", home, 0, NULL},
+    {"GET", "/index.html", home, 0, NULL},
     {"GET", "/getLogin", partner_entry, 0, NULL},
     {"GET", "/faq", faq_page, 0, NULL},
     {"GET", "/partners", channels_page, 0, NULL},

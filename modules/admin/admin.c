@@ -138,10 +138,12 @@ static const struct hall_stmt admin_stmts[] = {
      " RETURNING form_enc",
      2},
     /* finance's decision on a corporate transfer, kept with the payment */
+    /* finance's reason for 退回 stays with the refused voucher (sql/044) */
     {"transfer_decided",
-     "UPDATE payments SET status = $2, paid_at = CASE WHEN $2 = 'paid' THEN now() END"
+     "UPDATE payments SET status = $2, paid_at = CASE WHEN $2 = 'paid' THEN now() END,"
+     " refused_reason = CASE WHEN $2 = 'refused' THEN nullif($3, '') END"
      " WHERE order_id = $1 AND method = 'transfer' AND status = 'pending' RETURNING id",
-     2},
+     3},
     {"order_accepted", "UPDATE orders SET reject_reason = NULL WHERE id = $1 RETURNING form_enc",
      1},
     /* finance unlocks the newest micro-deposit of an order: its code may be
@@ -169,6 +171,7 @@ static const struct hall_stmt admin_stmts[] = {
      "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
      " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
      1},
+    {"outbox_exists", "SELECT 1 FROM outbox WHERE id = $1", 1},
     {"outbox_wake", "SELECT pg_notify('outbox', $1)", 1},
     /* refunds (issue 9): requests to decide, surplus and approved ones on
      * their way through the gateway, then the last finished ones */
@@ -915,13 +918,15 @@ file_download(struct hall_req *req)
 /* ---- decisions --------------------------------------------------------------- */
 
 /*
- * The SMS of a review decision (seed 002), to the agent for organisation
+ * The SMS of a decision (seed 002), to the agent for organisation
  * certificates and to the applicant for natural persons; queued in the
- * caller's transaction.  The text is personal data: never logged.
+ * caller's transaction.  kind: 'A' approved, 'R' rejected (reason), 'F' the
+ * transfer voucher refused by finance (reason).  The text is personal data:
+ * never logged.
  */
 static int
 decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
-             const struct hall_val *form, const char *reason)
+             const struct hall_val *form, char kind, const char *reason)
 {
     const char *cert = hall_dbres_str(o, 0, "cert_type");
     const char *phone = form_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
@@ -937,7 +942,21 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
         hall_warn(req, "msg=\"decision sms: no recipient\" order=%lld", (long long)id);
         return HALL_OK;
     }
-    if (reason == NULL && *site != '\0') {
+    if (reason != NULL) {
+        size_t n = strlen(reason);
+
+        /* the text supplies the full stop after the reason */
+        if (n >= 3 && strcmp(reason + n - 3, "。") == 0)
+            reason = hall_pstrndup(req->pool, reason, n - 3);
+        else if (n >= 1 && reason[n - 1] == '.')
+            reason = hall_pstrndup(req->pool, reason, n - 1);
+    }
+    if (kind == 'F') {
+        text = hall_psprintf(req->pool,
+                             "【深圳CA】您好，您提交的%s业务的对公转账凭证已被退回。退回原因：%s。"
+                             "请尽快登录%s-网上营业厅-个人中心-我的业务单-缴费重新上传转账凭证。",
+                             biz, reason, *site != '\0' ? site : "深圳CA申请页面");
+    } else if (reason == NULL && *site != '\0') {
         text = hall_psprintf(req->pool,
                              "【深圳CA】您好，您提交的%s业务已经审核通过。"
                              "请登录%s-网上营业厅--个人中心-我的业务单-进行查看。",
@@ -948,13 +967,6 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
                              "请登录深圳CA申请页面-网上营业厅--个人中心-我的业务单-进行查看。",
                              biz);
     } else {
-        size_t n = strlen(reason);
-
-        /* the text supplies the full stop after the reason */
-        if (n >= 3 && strcmp(reason + n - 3, "。") == 0)
-            reason = hall_pstrndup(req->pool, reason, n - 3);
-        else if (n >= 1 && reason[n - 1] == '.')
-            reason = hall_pstrndup(req->pool, reason, n - 1);
         if (*site != '\0')
             text = hall_psprintf(req->pool,
                                  "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
@@ -972,7 +984,9 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
     hall_rand_bytes(nonce, sizeof(nonce));
     return hall_outbox_push(req, "sms",
                             hall_psprintf(req->pool, "sms-review-%lld-%s-%s", (long long)id,
-                                          reason == NULL ? "accepted" : "rejected",
+                                          kind == 'A'   ? "accepted"
+                                          : kind == 'R' ? "rejected"
+                                                        : "refused",
                                           hall_hex(req->pool, nonce, sizeof(nonce))),
                             payload);
 }
@@ -1059,12 +1073,24 @@ decide(struct hall_req *req, char kind)
     }
     if (kind == 'C' || kind == 'F') {
         res = hall_db_exec(req, "transfer_decided", HALL_I64(id),
-                           HALL_STR(kind == 'C' ? "paid" : "refused"));
+                           HALL_STR(kind == 'C' ? "paid" : "refused"),
+                           HALL_STR(kind == 'F' ? reason : ""));
         if (res == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_rows(res) == 0)
             hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
                       (long long)id);
+    }
+    if (kind == 'F') {
+        /* the applicant learns why, once: the move above let one click through */
+        form = form_of(req, o, hall_dbres_col(o, "form_enc"));
+        if (form == NULL || form->type != HALL_V_OBJ) {
+            hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
+            return hall_resp_busy(req);
+        }
+        if (decision_sms(req, id, o, form, 'F', reason) != HALL_OK)
+            return hall_resp_busy(req);
+        done = "已退回，业务单回到待支付，退回原因已短信通知申请人";
     }
     if (kind == 'R')
         res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
@@ -1078,7 +1104,7 @@ decide(struct hall_req *req, char kind)
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
             return hall_resp_busy(req);
         }
-        if (decision_sms(req, id, o, form, kind == 'R' ? reason : NULL) != HALL_OK)
+        if (decision_sms(req, id, o, form, kind, kind == 'R' ? reason : NULL) != HALL_OK)
             return hall_resp_busy(req);
     }
     if (hall_db_commit(req) != HALL_OK)
@@ -1455,8 +1481,15 @@ do_outbox_retry(struct hall_req *req)
     res = hall_db_exec(req, "outbox_retry", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_OUTBOX_NOT_DEAD, NULL);
+    if (hall_dbres_rows(res) == 0) {
+        /* no such job (404) is not a job that is not dead (409) */
+        res = hall_db_exec(req, "outbox_exists", HALL_I64(id));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        return hall_msg(
+            req, hall_dbres_rows(res) == 0 ? HALL_M_OUTBOX_NOT_FOUND : HALL_M_OUTBOX_NOT_DEAD,
+            NULL);
+    }
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "kind", hall_dbres_str(res, 0, "kind"));
     hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_str(res, 0, "idem_key"));

@@ -69,7 +69,11 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due,"
      " coalesce(o.waybill_no, '') AS waybill_no, coalesce(o.carrier, '') AS carrier,"
      " EXISTS (SELECT 1 FROM certificates c WHERE c.order_id = o.id AND c.state = 'issued'"
-     " AND c.p12_enc IS NOT NULL) AS has_medium"
+     " AND c.p12_enc IS NOT NULL) AS has_medium,"
+     " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
+     " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
+     " coalesce((SELECT y.refused_reason FROM payments y WHERE y.order_id = o.id"
+     " ORDER BY y.attempt DESC LIMIT 1), '') AS transfer_refused"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -465,12 +469,17 @@ order_page(struct hall_req *req)
     /* the reason belongs to the rejection: gone once resubmitted */
     if (strcmp(s, "rejected") == 0)
         hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_str(res, 0, "reject_reason"));
+    /* finance's 退回 of the voucher: why, until the order is paid another way */
+    if (strcmp(s, "unpaid") == 0)
+        hall_val_set_str(req->pool, o, "transfer_refused",
+                         hall_dbres_str(res, 0, "transfer_refused"));
     hall_val_set_str(req->pool, o, "partner", hall_dbres_str(res, 0, "partner_name"));
     hall_val_set_str(req->pool, o, "review_due", hall_dbres_str(res, 0, "review_due"));
     /* production and delivery (modules/pki): tracking number, the medium */
     hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_str(res, 0, "waybill_no"));
     hall_val_set_str(req->pool, o, "carrier", hall_dbres_str(res, 0, "carrier"));
     hall_val_set_bool(req->pool, o, "has_medium", hall_dbres_bool(res, 0, "has_medium"));
+    hall_val_set_str(req->pool, o, "cert_serial", hall_dbres_str(res, 0, "cert_serial"));
     /* a 电子签章申请's seals: their page (modules/seal), each once made with
      * its SESeal file and its certificate's medium */
     hall_val_set_bool(req->pool, o, "seal_order",

@@ -46,8 +46,8 @@ static const struct hall_stmt pay_stmts[] = {
      "SELECT status, amount_fen, order_no FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE",
      2},
     {"pay_latest",
-     "SELECT id, attempt, method, amount_fen, status FROM payments WHERE order_id = $1"
-     " ORDER BY attempt DESC LIMIT 1",
+     "SELECT id, attempt, method, amount_fen, status, coalesce(refused_reason, '') AS"
+     " refused_reason FROM payments WHERE order_id = $1 ORDER BY attempt DESC LIMIT 1",
      1},
     /* the order's open online trades, newest first */
     {"pay_live",
@@ -233,9 +233,12 @@ pay_page(struct hall_req *req)
          * offered while the first may be on its way; the page polls
          * /pay/state and moves on */
         hall_val_set_bool(req->pool, ctx, "pending", payment_pending(req, id) != 0);
-        hall_val_set_bool(req->pool, ctx, "refused",
-                          hall_dbres_rows(p) > 0 &&
-                              strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0);
+        if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0) {
+            hall_val_set_bool(req->pool, ctx, "refused", 1);
+            /* finance's reason for 退回 (sql/044) */
+            hall_val_set_str(req->pool, ctx, "refused_reason",
+                             hall_dbres_str(p, 0, "refused_reason"));
+        }
         return hall_resp_page(req, 200, "pay", ctx);
     }
     if (strcmp(status, "review") == 0 &&

@@ -20,6 +20,7 @@
  * the operator role; the staff cookie (Path=/admin) reaches /admin/pki.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,6 +30,12 @@
 #define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
 
 static const struct hall_stmt pki_stmts[] = {
+    /* the certificate 制作证书 just made for an order, for the queue's notice */
+    {"made_of",
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.order_no FROM certificates c"
+     " JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1"
+     " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1",
+     1},
     {"lookup",
      "SELECT serial, state, subject_org, to_char(not_before AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS') AS not_before, to_char(not_after AT TIME ZONE 'Asia/Shanghai',"
@@ -69,7 +76,11 @@ static const struct hall_stmt pki_stmts[] = {
     {"ship_store",
      "UPDATE orders SET waybill_no = $2, carrier = $3, shipped_at = now() WHERE id = $1", 3},
     {"delivered_by_waybill", "SELECT id, status FROM orders WHERE waybill_no = $1 FOR UPDATE", 1},
-    {"delivered_store", "UPDATE orders SET delivered_at = to_timestamp($2) WHERE id = $1", 2},
+    /* the carrier's claim and the hall's own receive time, side by side (sql/044) */
+    {"delivered_store",
+     "UPDATE orders SET delivered_at = to_timestamp($2), delivery_received_at = now()"
+     " WHERE id = $1",
+     2},
     {"cert_get",
      "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
      " to_char(c.not_before, 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
@@ -260,7 +271,9 @@ medium(struct hall_req *req)
 }
 
 /* the courier's delivery callback: HMAC-SHA256 of the raw body with the
- * sandbox secret (as the payment callback), applied once */
+ * sandbox secret (as the payment callback), applied once; its timestamp
+ * within pay_callback_max_age_s of our clock, as the payment callback's, so
+ * that a signed callback kept and sent again later is refused */
 static int
 courier_callback(struct hall_req *req)
 {
@@ -270,6 +283,7 @@ courier_callback(struct hall_req *req)
     const struct hall_val *w, *st, *ts;
     struct hall_dbres *res;
     int64_t id, at;
+    time_t now;
     int rc;
 
     if (secret[0] == '\0') {
@@ -295,6 +309,12 @@ courier_callback(struct hall_req *req)
         ts->type != HALL_V_INT)
         return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);
     at = ts->i;
+    now = time(NULL);
+    if (at < (int64_t)now - req->app->conf.pay_callback_max_age_s ||
+        at > (int64_t)now + req->app->conf.pay_callback_max_age_s) {
+        hall_warn(req, "msg=\"courier callback refused\" reason=stale ts=%lld", (long long)at);
+        return hall_msg(req, HALL_M_COURIER_STALE, "timestamp");
+    }
     if (strcmp(st->str, "DELIVERED") != 0)
         return hall_resp_raw(req, 200, "text/plain", "success", 7);
     if (hall_db_begin(req) != HALL_OK)
@@ -350,6 +370,35 @@ static const char *const queue_cols[Q__N] = {
     "waybill_no", "ship_by",  "ship_late",  "ship_today", "gift",
 };
 
+/* ?done=ORDER after 制作证书: what was made, above the queue */
+static int
+made_ctx(struct hall_req *req, struct hall_val *ctx)
+{
+    const char *done = hall_req_query(req, "done");
+    struct hall_dbres *res;
+    struct hall_val *m;
+    char *end;
+    long long id;
+
+    if (done == NULL || *done == '\0')
+        return HALL_OK;
+    id = strtoll(done, &end, 10);
+    if (*end != '\0' || id <= 0 || strlen(done) > 18)
+        return HALL_OK;
+    res = hall_db_exec(req, "made_of", HALL_I64(id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    m = hall_val_set_obj(req->pool, ctx, "made");
+    hall_val_set_str(req->pool, m, "serial", hall_dbres_str(res, 0, "serial"));
+    hall_val_set_str(req->pool, m, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_val_set_str(req->pool, m, "subject",
+                     hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
+                                           hall_dbres_str(res, 0, "subject_org")));
+    return HALL_OK;
+}
+
 static int
 queue_page(struct hall_req *req, const char *status, const char *title, const char *tmpl)
 {
@@ -396,6 +445,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
         hall_val_set_str(req->pool, o, "gift", hall_dbres_get(res, i, qc[Q_GIFT]));
     }
     hall_val_set_int(req->pool, ctx, "total", n);
+    if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
+        return hall_resp_busy(req);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
@@ -429,7 +480,9 @@ do_issue(struct hall_req *req)
         return hall_resp_error(req, 409, NULL, msg);
     if (rc != HALL_OK)
         return hall_resp_busy(req);
-    return hall_resp_go(req, "/admin/pki/production", msg);
+    /* the queue again, with what was made on top of it */
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "/admin/pki/production?done=%lld", (long long)id), msg);
 }
 
 static const char *

@@ -510,6 +510,37 @@ test('transfer__finance_refuses_with_reason__unpaid', async () => {
     assert.equal(statusAudit(id), `staff:${f.staffId}|transfer_review|unpaid`);
 });
 
+test('transfer__refusal_reason_on_the_order_and_by_sms_once__two_parallel_clicks', async () => {
+    const phone = freshPhone('135');
+    const { id, c, no } = await order({ status: 'unpaid', form: orgForm({ agent_mobile: phone }) });
+    await c.get(`/pay?id=${id}`);
+    assert.equal((await c.postMultipart('/pay/transfer', { id },
+        { voucher: { name: 'v.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') } })).status, 200);
+    assert.equal(statusOf(id), 'transfer_review');
+    /* two finance staff press 退回 at once, each with a reason of their own */
+    const [f1, f2] = await Promise.all([staff(FINANCE), staff(FINANCE)]);
+    const reasons = ['未查询到该笔汇款', '汇款金额与应付金额不符'];
+    const rs = await Promise.all([f1, f2].map((f, i) =>
+        f.post('/admin/transfer/refuse', { id, reason: reasons[i] })));
+    assert.deepEqual(rs.map((r) => r.status).sort(), [200, 409], rs.map((r) => r.text).join());
+    const won = reasons[rs.findIndex((r) => r.status === 200)];
+    assert.equal(statusOf(id), 'unpaid');
+    assert.equal(psql(`SELECT string_agg(status || ':' || coalesce(refused_reason, ''), ',')
+        FROM payments WHERE order_id = ${id}`), `refused:${won}`);
+    /* one SMS, in the seeds' words, with the reason that won */
+    const sms = await smsTo(phone, /转账凭证已被退回/);
+    assert.equal(psql(`SELECT count(*) FROM outbox WHERE kind = 'sms'
+        AND idem_key LIKE 'sms-review-${id}-refused-%'`), '1', 'one SMS queued');
+    assert.equal(sms.length, 1);
+    assert.match(sms[0].text, new RegExp(`^【深圳CA】您好，您提交的.*业务的对公转账凭证已被退回。退回原因：${won}。`));
+    /* the applicant's order page and pay page say why */
+    const page = await c.get(`/center/order?id=${id}`);
+    assert.match(page.text, new RegExp(`<dt>转账凭证退回原因</dt><dd class="err" id="transfer-refused">${won}</dd>`));
+    const pay = await c.get(`/pay?id=${id}`);
+    assert.match(pay.text, new RegExp(`退回原因：<span id="refused-reason">${won}</span>`));
+    assert.ok(no);
+});
+
 test('roles__reviewer_cannot_confirm__finance_cannot_review__403', async () => {
     const t = await order({ status: 'transfer_review' });
     const rv = await order();

@@ -149,3 +149,13 @@ test('admin_outbox_retry__dead_job_sent_again_once_audited_finance_only', async 
         AND actor = 'staff:' || (SELECT id FROM staff WHERE login = 'finance')`), '1|dead|pending');
     assert.equal((await f.post('/admin/outbox/retry', { id })).status, 409);
 });
+
+test('admin_outbox_retry__unknown_job_is_404_not_409', async () => {
+    const f = await finance();
+    const max = Number(psql('SELECT coalesce(max(id), 0) FROM outbox'));
+    const r = await f.post('/admin/outbox/retry', { id: max + 1000000 });
+    assert.equal(r.status, 404, r.text);
+    assert.match(r.body.message, /任务不存在/);
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'outbox'
+        AND entity_id = '${max + 1000000}'`), '0');
+});

@@ -98,3 +98,33 @@ test('footer__seed_support_line_and_site; 404__logged_in__no_login_register_link
         assert.ok(r.text.includes('id="nav-orders"'), `${p} shows the applicant's menu`);
     }
 });
+
+test('home__index_and_index_html_serve_the_home_page', async () => {
+    const anon = new Client();
+    const home = await anon.get('/');
+    assert.equal(home.status, 200);
+    const title = home.text.match(/<title>[^<]*<\/title>/)[0];
+    for (const p of ['/index', '/index.html']) {
+        const r = await anon.get(p);
+        assert.equal(r.status, 200, `${p} answers the home page`);
+        assert.ok(r.text.includes(title), `${p}: ${title}`);
+    }
+    /* a partner's hall: its own home page */
+    const hunan = await anon.get('/hunan/');
+    const r = await anon.get('/hunan/index.html');
+    assert.equal(r.status, 200);
+    assert.ok(r.text.includes(hunan.text.match(/<title>[^<]*<\/title>/)[0]));
+});
+
+test('readme__staff_table_names_every_demo_staff_account', () => {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const root = path.join(__dirname, '..', '..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const demo = fs.readFileSync(path.join(root, 'sql', 'demo-accounts.txt'), 'utf8');
+    const staff = demo.split('\n').filter((l) => /^staff\s/.test(l)).map((l) => l.split(/\s+/));
+    assert.ok(staff.length >= 4);
+    for (const [, login, password] of staff)
+        assert.ok(readme.includes(`| \`${login}\` | \`${password}\` |`),
+            `README's staff table has ${login} with its password`);
+});

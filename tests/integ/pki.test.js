@@ -32,6 +32,29 @@ async function download(c, id, file) {
     fs.writeFileSync(file, Buffer.from(await r.arrayBuffer()));
 }
 
+test('issue__operator_told_serial_and_subject__order_page_and_pin_sms_carry_the_serial', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    const before = await op.get('/admin/pki/production');
+    assert.doesNotMatch(before.text, /id="made"/, 'no notice before anything was made');
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    const serial = serialOf(o.id);
+    const subject = o.form.org_name;
+    assert.equal(r.body.message, `证书已制作：序列号 ${serial}，主题 ${subject}`);
+    /* the page the operator lands on says what was made */
+    const page = await op.get(r.body.redirect);
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`id="made-serial">${serial}<`));
+    assert.match(page.text, new RegExp(`id="made-subject">${subject}<`));
+    assert.ok(!(await op.get('/admin/pki/production')).text.includes(serial), 'only after 制作证书');
+    /* the applicant's order page and the PIN's SMS */
+    const center = await o.c.get(`/center/order?id=${o.id}`);
+    assert.match(center.text, new RegExp(`<dt>证书序列号</dt><dd id="cert-serial">${serial}</dd>`));
+    const sms = await smsTo(o.form.agent_mobile, /PIN码/);
+    assert.match(sms, new RegExp(`序列号${serial}`), sms);
+});
+
 test('pki_index__json_as_published_chain_verifies', async () => {
     const dir = tmpdir();
     const idx = await fetchPki(dir);
@@ -339,6 +362,35 @@ test('ship__waybill_sms_center_shows_it__signed_delivery_callback_idempotent', a
     });
     assert.equal(late.status, 200);
     assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
+});
+
+test('courier_callback__signed_but_old_or_future_refused__receive_time_kept_beside_the_claim', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    assert.equal((await op.post('/admin/pki/ship', { id: o.id })).status, 200);
+    const waybill = psql(`SELECT waybill_no FROM orders WHERE id = ${o.id}`);
+    const send = (timestamp) => {
+        const raw = JSON.stringify({ waybill_no: waybill, status: 'DELIVERED', timestamp });
+        return fetch(`${HALL}/pki/courier/callback`, {
+            method: 'POST', body: raw, headers: { 'Content-Type': 'application/json',
+                'X-Sandbox-Signature': crypto.createHmac('sha256', secret()).update(raw).digest('hex') },
+        });
+    };
+    const now = Math.floor(Date.now() / 1000);
+    for (const ts of [now - 30 * 86400, now - 3600, now + 3600]) {
+        const r = await send(ts);
+        assert.equal(r.status, 400, `timestamp ${ts - now} s from now`);
+        assert.match((await r.json()).message, /回调时间戳已过期/);
+        assert.equal(psql(`SELECT status || '|' || (delivered_at IS NULL) FROM orders WHERE id = ${o.id}`),
+            'shipped|true');
+    }
+    /* inside the window: delivered, the carrier's time and ours both kept */
+    const claimed = now - 120;
+    assert.equal((await send(claimed)).status, 200);
+    assert.equal(psql(`SELECT status || '|' || extract(epoch FROM delivered_at)::bigint || '|'
+        || (delivery_received_at >= delivered_at + interval '100 seconds')
+        FROM orders WHERE id = ${o.id}`), `delivered|${claimed}|true`);
 });
 
 test('roles__only_operators_produce_ship_revoke', async () => {
