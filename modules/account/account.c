@@ -10,10 +10,18 @@
 #include "hall.h"
 #include "validate.h"
 
+/* password spraying: distinct phones one client may fail on in the window
+ * before its password logins are refused (sql/048, docs/operations.md) */
+#define LOGIN_CLIENT_MAX      10
+#define LOGIN_CLIENT_WINDOW_S 600
+
 static const struct hall_stmt account_stmts[] = {
     {"health", "SELECT 1", 0},
     {"partner_get",
      "SELECT code, name, requires_project_id FROM partners WHERE code = $1 AND active", 1},
+    /* password spraying (sql/048): a client that failed on too many phones */
+    {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
+    {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
     /* 常见问题: what the answers depend on in this channel (the generic
      * hall's row is 'hall') */
     {"faq_partner",
@@ -468,6 +476,10 @@ static int
 do_login(struct hall_req *req)
 {
     const char *phone = hall_req_param(req, "phone");
+    const char *client =
+        req->remote_addr != NULL && *req->remote_addr != '\0' && strlen(req->remote_addr) <= 64
+            ? req->remote_addr
+            : "unknown";
     unsigned char idx[32];
     struct hall_dbres *res;
     const char *hash;
@@ -477,11 +489,24 @@ do_login(struct hall_req *req)
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req) != HALL_OK)
         return hall_resp_busy(req);
+    /* one client failing on many phones is spraying passwords: its password
+     * logins wait for the window to move on (an SMS code still works) */
+    res = hall_db_exec(req, "login_client_blocked", HALL_STR(client),
+                       HALL_I64(LOGIN_CLIENT_WINDOW_S), HALL_I64(LOGIN_CLIENT_MAX));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_bool(res, 0, "blocked")) {
+        hall_warn(req, "msg=\"password logins refused\" reason=client_failures");
+        return hall_msg(req, HALL_M_LOGIN_CLIENT_LIMIT, "password");
+    }
     res = hall_db_exec(req, "user_by_phone_lock", HALL_BIN(idx, 32));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         hall_password_verify(dummy_hash, hall_req_param(req, "password"));
+        if (hall_db_exec(req, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) == NULL ||
+            hall_db_commit(req) != HALL_OK)
+            return hall_resp_busy(req);
         return hall_msg(req, HALL_M_LOGIN_FAILED, "password");
     }
     uid = hall_dbres_int(res, 0, "id");
@@ -496,6 +521,8 @@ do_login(struct hall_req *req)
                            HALL_I64(req->app->conf.login_max_failures),
                            HALL_I64(req->app->conf.login_lock_s));
         if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_db_exec(req, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) == NULL)
             return hall_resp_busy(req);
         fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= req->app->conf.login_max_failures)
