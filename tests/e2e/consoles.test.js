@@ -22,7 +22,7 @@ const assert = require('node:assert/strict');
 const { HALL, SANDBOX, Client, freshPhone, applicant } = require('../integ/lib/client');
 const {
     psql, orgForm, personForm, unpaidOrder, payOnline, confirmTrade, waitFor, waitStatus, sandbox,
-    upload, PNG, staffLogin,
+    upload, PNG, staffLogin, inReview, approve,
 } = require('../integ/lib/payflow');
 const { acceptedByTransfer } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
@@ -170,10 +170,11 @@ test('operator console, order timeline and serial lookup: every page passes axe'
 
 test('invoice resend and refund: applicant and finance pages pass axe; outbox admin too', { skip: SKIP }, async () => {
     const problems = [];
-    /* an organisation's order paid online: invoiced, refundable */
-    const c = await applicant();
-    const o = await unpaidOrder(c, { form: orgForm({ agent_mobile: freshPhone('135') }) });
-    await confirmTrade(await payOnline(c, o.id));
+    /* an organisation's order paid online and approved: invoiced (审核通过后),
+     * still refundable until its certificate is made */
+    const o = await inReview(orgForm({ agent_mobile: freshPhone('135') }));
+    const { c } = o;
+    await approve(o.id);
     await waitFor(`the invoice of order ${o.id}`, () =>
         psql(`SELECT count(*) FROM invoices WHERE order_id = ${o.id}`) === '1', LONG);
 
