@@ -17,6 +17,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { HALL, applicant, freshPhone, latestCode } = require('./lib/client');
 const { psql } = require('./lib/payflow');
+const { setCookies } = require('./lib/cookies');
 
 const SKIP = !process.env.HALL_VAR;
 
@@ -27,7 +28,7 @@ function address() {
 /* a browser at address ip: the login page's token and cookie, then a post */
 async function attempt(ip, path, fields) {
     const page = await fetch(`${HALL}/login`, { headers: { 'X-Forwarded-For': ip } });
-    const cookie = (page.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+    const cookie = setCookies(page).map((c) => c.split(';')[0]).join('; ');
     const token = (await page.text()).match(/<meta name="csrf-token" content="([^"]+)"/)[1];
     const res = await fetch(`${HALL}${path}`, {
         method: 'POST',
