@@ -578,6 +578,12 @@ ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: a
 ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
 ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"
 ex 404 '印章不存在' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=999999999"
+# 抠图's confirmation and the staff's seal picture: another's or no seal
+ex 404 '印章不存在' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id=999999999 "$H/seal/impression/confirm"
+ex 400 '"field":"id"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id=x "$H/seal/impression/confirm"
+ex 404 '印章图片不存在' curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/seal/image?id=999999999"
 # the operator's 电子印章管理: an order's seals, one revoked
 ex 200 '"ok":true' curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/seal"
 ex 404 '"field":"order".*未找到该电子签章业务单' curl -s -b "$SO" -H 'Accept: application/json' \
