@@ -522,7 +522,7 @@ int hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_
 
 enum hall_msg_code {
 #define HALL_MSG(code, status, text) HALL_M_##code,
-#include "messages.def"
+#include "web/messages.def"
 #undef HALL_MSG
     HALL_M__COUNT
 };
