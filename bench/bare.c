@@ -3,7 +3,7 @@
  *
  * A FastCGI responder with nothing of the hall in it: N prefork workers
  * accept on one unix socket (libfcgi, one connection at a time, like
- * core/app.c) and answer a small JSON body.  What a request costs besides
+ * core/web/app.c) and answer a small JSON body.  What a request costs besides
  * that is chosen with -m, each the least a hall request of that kind can do:
  *
  *   fixed   nothing (the default)
@@ -17,7 +17,7 @@
  *           disk at the least (the hall also hashes and encrypts it)
  *
  * -C close makes a worker read the request to its end and close the
- * connection at once (FCGX_Detach before FCGX_Finish_r), as core/app.c
+ * connection at once (FCGX_Detach before FCGX_Finish_r), as core/web/app.c
  * does; -C linger leaves libfcgi's lingering close (shutdown, then wait for
  * the web server to close first).  bench/run uses what the hall uses.
  *

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
+#include "base/base.h"
 
 void
 hall_buf_init(struct hall_buf *b, size_t max)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hall.h"
+#include "base/base.h"
 
 #define OFF(f) offsetof(struct hall_conf, f)
 #define S(name, def, doc)                                                                          \

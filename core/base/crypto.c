@@ -17,7 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "hall.h"
+#include "base/base.h"
 
 #define PII_VERSION 1
 #define NONCE_LEN   12
@@ -196,7 +196,7 @@ hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len, size_t *
 /*
  * The same format as hall_pii_encrypt, produced piece by piece while an
  * upload streams out of the multipart parser, with the SHA-256 of the
- * plaintext computed in the same pass (core/req.c): each 64 KiB piece is
+ * plaintext computed in the same pass (core/web/req.c): each 64 KiB piece is
  * hashed and encrypted while it is still in the cache, and nothing is
  * written to disk before the handler has accepted the file.
  */

@@ -4,7 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "base/base.h"
 
 static const char *log_module = "hall";
 static enum hall_log_level log_level = HALL_LOG_INFO;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
+#include "base/base.h"
 
 struct hall_pool_block {
     struct hall_pool_block *next;

@@ -8,7 +8,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "hall.h"
+#include "base/base.h"
 
 static struct hall_val *
 val_new(struct hall_pool *p, enum hall_val_type t)

@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "hall.h"
+#include "biz/biz.h"
 
 const struct hall_stmt hall_invoice_stmts[] = {
     {"invoice_notify_get",
@@ -35,19 +35,19 @@ const struct hall_stmt hall_invoice_stmts[] = {
 };
 
 int
-hall_invoice_queue(struct hall_req *req, int64_t order_id)
+hall_invoice_queue(struct hall_ctx *cx, int64_t order_id)
 {
-    struct hall_val *payload = hall_val_obj(req->pool);
+    struct hall_val *payload = hall_val_obj(cx->pool);
 
-    hall_val_set_int(req->pool, payload, "order_id", order_id);
-    return hall_outbox_push(req, "invoice",
-                            hall_psprintf(req->pool, "invoice-%lld", (long long)order_id), payload);
+    hall_val_set_int(cx->pool, payload, "order_id", order_id);
+    return hall_outbox_push(cx, "invoice",
+                            hall_psprintf(cx->pool, "invoice-%lld", (long long)order_id), payload);
 }
 
 int
-hall_invoice_refunded(struct hall_req *req, int64_t order_id)
+hall_invoice_refunded(struct hall_ctx *cx, int64_t order_id)
 {
-    struct hall_dbres *res = hall_db_exec(req, "invoice_blue_of", HALL_I64(order_id));
+    struct hall_dbres *res = hall_db_exec(cx, "invoice_blue_of", HALL_I64(order_id));
     struct hall_val *payload;
 
     if (res == NULL)
@@ -55,10 +55,10 @@ hall_invoice_refunded(struct hall_req *req, int64_t order_id)
     /* no invoice yet: its job finds the order refunded and issues none */
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "blue"))
         return HALL_OK;
-    payload = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, payload, "order_id", order_id);
-    return hall_outbox_push(req, "invoice_red",
-                            hall_psprintf(req->pool, "invoice-red-%lld", (long long)order_id),
+    payload = hall_val_obj(cx->pool);
+    hall_val_set_int(cx->pool, payload, "order_id", order_id);
+    return hall_outbox_push(cx, "invoice_red",
+                            hall_psprintf(cx->pool, "invoice-red-%lld", (long long)order_id),
                             payload);
 }
 
@@ -84,17 +84,17 @@ business_sms(const char *code)
 }
 
 int
-hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag, int red)
+hall_invoice_notify(struct hall_ctx *cx, int64_t order_id, const char *tag, int red)
 {
     struct hall_dbres *res;
     struct hall_val *form, *sms, *mail;
     const char *phone, *email, *biz, *url, *no, *red_no;
     int person;
 
-    res = hall_db_exec(req, "invoice_notify_get", HALL_I64(order_id));
+    res = hall_db_exec(cx, "invoice_notify_get", HALL_I64(order_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
-    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
+    form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL)
         return HALL_ERR;
     person = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0;
@@ -103,7 +103,7 @@ hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag, int
     email = form_str(form, person ? "app_email" : "agent_email");
     if (*email == '\0')
         email = form_str(form, "app_email");
-    biz = hall_psprintf(req->pool, "%s%s", hall_dbres_str(res, 0, "sms_business_name"),
+    biz = hall_psprintf(cx->pool, "%s%s", hall_dbres_str(res, 0, "sms_business_name"),
                         business_sms(hall_dbres_str(res, 0, "business_type")));
     no = hall_dbres_str(res, 0, "invoice_no");
     url = hall_dbres_str(res, 0, red ? "red_url" : "url");
@@ -111,43 +111,43 @@ hall_invoice_notify(struct hall_req *req, int64_t order_id, const char *tag, int
     if (red && hall_dbres_isnull(res, 0, hall_dbres_col(res, "red_invoice_no")))
         return HALL_ERR;
     if (strlen(phone) == 11 && strspn(phone, "0123456789") == 11) {
-        sms = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, sms, "phone", phone);
+        sms = hall_val_obj(cx->pool);
+        hall_val_set_str(cx->pool, sms, "phone", phone);
         if (red)
-            hall_val_set_fmt(req->pool, sms, "text",
+            hall_val_set_fmt(cx->pool, sms, "text",
                              "【深圳CA】您好，您提交的%s业务已退费，原电子发票%s已红冲，"
                              "红字发票号码%s，下载链接：%s",
                              biz, no, red_no, url);
         else
-            hall_val_set_fmt(req->pool, sms, "text",
+            hall_val_set_fmt(cx->pool, sms, "text",
                              "【深圳CA】您好，您提交的%s业务的电子发票已开具，发票号码%s，"
                              "电子发票下载链接：%s",
                              biz, no, url);
-        if (hall_outbox_push(req, "sms",
-                             hall_psprintf(req->pool, "invoice-%ssms-%lld-%s", red ? "red-" : "",
+        if (hall_outbox_push(cx, "sms",
+                             hall_psprintf(cx->pool, "invoice-%ssms-%lld-%s", red ? "red-" : "",
                                            (long long)order_id, tag),
                              sms) != HALL_OK)
             return HALL_ERR;
     }
     if (strchr(email, '@') != NULL) {
-        mail = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, mail, "to", email);
+        mail = hall_val_obj(cx->pool);
+        hall_val_set_str(cx->pool, mail, "to", email);
         if (red) {
-            hall_val_set_fmt(req->pool, mail, "subject", "【深圳CA】红字发票 %s", red_no);
-            hall_val_set_fmt(req->pool, mail, "text",
+            hall_val_set_fmt(cx->pool, mail, "subject", "【深圳CA】红字发票 %s", red_no);
+            hall_val_set_fmt(cx->pool, mail, "text",
                              "您好：\n\n您提交的%s业务已退费，原电子发票%s已红冲，"
                              "红字发票号码%s。\n红字发票下载链接：%s\n\n深圳CA",
                              biz, no, red_no, url);
         } else {
-            hall_val_set_fmt(req->pool, mail, "subject", "【深圳CA】电子发票 %s", no);
-            hall_val_set_fmt(req->pool, mail, "text",
+            hall_val_set_fmt(cx->pool, mail, "subject", "【深圳CA】电子发票 %s", no);
+            hall_val_set_fmt(cx->pool, mail, "text",
                              "您好：\n\n您提交的%s业务的电子发票已开具，发票号码%s。\n"
                              "电子发票下载链接：%s\n\n如链接失效，可登录深圳CA网上营业厅-个人中心-"
                              "我的业务单，点击“重新获取”。\n\n深圳CA",
                              biz, no, url);
         }
-        if (hall_outbox_push(req, "mail",
-                             hall_psprintf(req->pool, "invoice-%smail-%lld-%s", red ? "red-" : "",
+        if (hall_outbox_push(cx, "mail",
+                             hall_psprintf(cx->pool, "invoice-%smail-%lld-%s", red ? "red-" : "",
                                            (long long)order_id, tag),
                              mail) != HALL_OK)
             return HALL_ERR;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "biz/biz.h"
 
 static const struct hall_order_state states[] = {
     {"draft", "填写中"},
@@ -23,7 +23,7 @@ static const struct hall_order_state states[] = {
     {"refund_requested", "退费审核中"},
     {"refunded", "已退费"},
     {"cancelled", "已取消"},
-    /* production and delivery (core/pki.c, modules/pki) */
+    /* production and delivery (core/pki/pki.c, modules/pki) */
     {"issued", "证书已制作"},
     {"shipped", "已发货"},
     {"delivered", "已签收"},
@@ -166,21 +166,21 @@ const struct hall_stmt hall_order_stmts[] = {
 };
 
 int
-hall_order_move(struct hall_req *req, int64_t id, const char *from, const char *to,
+hall_order_move(struct hall_ctx *cx, int64_t id, const char *from, const char *to,
                 const char *actor, const struct hall_val *detail)
 {
     struct hall_dbres *res;
     const char *sid;
 
     if (!hall_order_can(from, to))
-        return HALL_ORDER_CONFLICT;
-    res = hall_db_exec(req, "order_move", HALL_I64(id), HALL_STR(from), HALL_STR(to));
+        return HALL_CONFLICT;
+    res = hall_db_exec(cx, "order_move", HALL_I64(id), HALL_STR(from), HALL_STR(to));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
-        return HALL_ORDER_CONFLICT;
-    sid = hall_psprintf(req->pool, "%lld", (long long)id);
-    if (hall_audit(req, actor, "order", sid, "status", from, to, detail) != HALL_OK)
+        return HALL_CONFLICT;
+    sid = hall_psprintf(cx->pool, "%lld", (long long)id);
+    if (hall_audit(cx, actor, "order", sid, "status", from, to, detail) != HALL_OK)
         return HALL_ERR;
     return HALL_OK;
 }
@@ -190,69 +190,4 @@ hall_yuan(struct hall_pool *pool, int64_t fen)
 {
     return hall_psprintf(pool, "%s%lld.%02lld", fen < 0 ? "-" : "", (long long)llabs(fen / 100),
                          (long long)llabs(fen % 100));
-}
-
-/* the catalogue's label (core/catalog.def) */
-const char *
-hall_cert_type_label(const char *type)
-{
-    return hall_cert_type_name(type);
-}
-
-struct hall_dbres *
-hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
-{
-    struct hall_dbres *res;
-
-    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
-        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-        return NULL;
-    }
-    res = hall_db_exec(req, stmt, HALL_I64(*id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    /* someone else's order is as absent as one that never was */
-    if (hall_dbres_rows(res) == 0) {
-        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-        return NULL;
-    }
-    return res;
-}
-
-struct hall_dbres *
-hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id)
-{
-    struct hall_dbres *res;
-
-    if (hall_db_begin(req) != HALL_OK) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    res = hall_db_exec(req, stmt, HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        hall_resp_busy(req);
-        return NULL;
-    }
-    if (hall_dbres_rows(res) == 0) {
-        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-        return NULL;
-    }
-    return res;
-}
-
-struct hall_val *
-hall_dbres_pii_json(struct hall_req *req, const struct hall_dbres *res, int row, int col)
-{
-    size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, res, row, col, &len);
-    char *plain, err[64];
-
-    if (enc == NULL)
-        return hall_val_obj(req->pool);
-    plain = hall_pii_decrypt(req->pool, enc, len);
-    if (plain == NULL)
-        return NULL;
-    return hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err));
 }

@@ -14,39 +14,39 @@
  */
 #include <string.h>
 
-#include "hall.h"
+#include "biz/biz.h"
 
 int
-hall_payment_close_queue(struct hall_req *req, int64_t pay_id, const char *out_trade_no)
+hall_payment_close_queue(struct hall_ctx *cx, int64_t pay_id, const char *out_trade_no)
 {
-    struct hall_val *p = hall_val_obj(req->pool);
+    struct hall_val *p = hall_val_obj(cx->pool);
 
-    hall_val_set_int(req->pool, p, "payment_id", pay_id);
-    hall_val_set_str(req->pool, p, "out_trade_no", out_trade_no);
-    return hall_outbox_push(req, "pay_close",
-                            hall_psprintf(req->pool, "pay-close-%lld", (long long)pay_id), p);
+    hall_val_set_int(cx->pool, p, "payment_id", pay_id);
+    hall_val_set_str(cx->pool, p, "out_trade_no", out_trade_no);
+    return hall_outbox_push(cx, "pay_close",
+                            hall_psprintf(cx->pool, "pay-close-%lld", (long long)pay_id), p);
 }
 
 int
-hall_payment_close(struct hall_req *req, const char *out_trade_no, const char **status)
+hall_payment_close(struct hall_ctx *cx, const char *out_trade_no, const char **status)
 {
-    const struct hall_conf *conf = &req->app->conf;
+    const struct hall_conf *conf = cx->conf;
     struct hall_http_resp r;
-    struct hall_val *body = hall_val_obj(req->pool), *ans;
+    struct hall_val *body = hall_val_obj(cx->pool), *ans;
     const struct hall_val *st;
     const char *json;
 
     *status = NULL;
-    hall_val_set_str(req->pool, body, "out_trade_no", out_trade_no);
-    json = hall_val_json(req->pool, body, NULL);
+    hall_val_set_str(cx->pool, body, "out_trade_no", out_trade_no);
+    json = hall_val_json(cx->pool, body, NULL);
     if (json == NULL)
         return HALL_ERR;
     /* closing is idempotent by nature: no key, so that a "not found yet"
      * answer is never replayed to a later try */
-    if (hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s/pay/close", conf->sandbox_url),
+    if (hall_http_post_json(cx->pool, hall_psprintf(cx->pool, "%s/pay/close", conf->sandbox_url),
                             json, NULL, conf->http_connect_ms, conf->http_total_ms,
                             &r) != HALL_OK) {
-        hall_warn(req, "msg=\"pay close: gateway unreachable\" out_trade_no=%s", out_trade_no);
+        hall_warn(cx, "msg=\"pay close: gateway unreachable\" out_trade_no=%s", out_trade_no);
         return HALL_ERR;
     }
     if (r.status == 404) {
@@ -54,26 +54,25 @@ hall_payment_close(struct hall_req *req, const char *out_trade_no, const char **
         return HALL_OK;
     }
     if (r.status != 200 && r.status != 409) {
-        hall_warn(req, "msg=\"pay close refused\" out_trade_no=%s http=%ld", out_trade_no,
-                  r.status);
+        hall_warn(cx, "msg=\"pay close refused\" out_trade_no=%s http=%ld", out_trade_no, r.status);
         return HALL_ERR;
     }
-    ans = hall_val_parse(req->pool, r.body, r.len, NULL, 0);
+    ans = hall_val_parse(cx->pool, r.body, r.len, NULL, 0);
     st = hall_val_get(ans, "status");
     if (st == NULL || st->type != HALL_V_STR)
         return HALL_ERR;
     /* CLOSED, or SUCCESS / REFUND: paid before we closed it (the callback
      * records it as a surplus and refunds it) */
-    *status = hall_pstrdup(req->pool, st->str);
+    *status = hall_pstrdup(cx->pool, st->str);
     return HALL_OK;
 }
 
 int
-hall_refund_queue(struct hall_req *req, int64_t refund_id)
+hall_refund_queue(struct hall_ctx *cx, int64_t refund_id)
 {
-    struct hall_val *p = hall_val_obj(req->pool);
+    struct hall_val *p = hall_val_obj(cx->pool);
 
-    hall_val_set_int(req->pool, p, "refund_id", refund_id);
-    return hall_outbox_push(req, "pay_refund",
-                            hall_psprintf(req->pool, "refund-%lld", (long long)refund_id), p);
+    hall_val_set_int(cx->pool, p, "refund_id", refund_id);
+    return hall_outbox_push(cx, "pay_refund",
+                            hall_psprintf(cx->pool, "refund-%lld", (long long)refund_id), p);
 }

@@ -8,7 +8,7 @@
  * cert_fen + shipping_fen (orders.amount_fen), so the label, the form and
  * the charge cannot disagree.
  */
-#include "hall.h"
+#include "biz/biz.h"
 
 int64_t
 hall_price_cert(const struct hall_price *p, int years, int seal)

@@ -1,6 +1,6 @@
 /*
  * The seals of a 电子签章申请 produced with the order's certificate
- * (docs/modules/seal.md, "Production").  hall_pki_issue calls these in its
+ * (docs/modules/seal.md, "Production").  hall_produce calls these in its
  * own three steps, so a seal order is produced in one flow:
  *
  *   1. intent (the order's transaction): each 机构业务章 and 机构个人章 gets
@@ -27,8 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "hall.h"
-#include "seal.h"
+#include "biz/biz.h"
 
 const struct hall_stmt hall_sealprod_stmts[] = {
     {"sp_items",
@@ -103,13 +102,13 @@ sp_chars(const char *s)
 
 /* the holder of a 个人章: {"name","ric"} of holder_enc */
 static int
-sp_holder(struct hall_req *req, const struct hall_dbres *res, int row, struct sp_item *it)
+sp_holder(struct hall_ctx *cx, const struct hall_dbres *res, int row, struct sp_item *it)
 {
     size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, res, row, hall_dbres_col(res, "holder_enc"), &len);
-    char *json = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
+    unsigned char *enc = hall_dbres_bytea(cx, res, row, hall_dbres_col(res, "holder_enc"), &len);
+    char *json = enc != NULL ? hall_pii_decrypt(cx->pool, enc, len) : NULL;
     struct hall_val *h =
-        json != NULL ? hall_val_parse(req->pool, json, strlen(json), NULL, 0) : NULL;
+        json != NULL ? hall_val_parse(cx->pool, json, strlen(json), NULL, 0) : NULL;
     const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
     const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
 
@@ -122,7 +121,7 @@ sp_holder(struct hall_req *req, const struct hall_dbres *res, int row, struct sp
 }
 
 int
-hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, const char *org,
+hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, const char *org,
                      const char *uscc, const char *actor, const char **msg,
                      struct hall_sealprod **out)
 {
@@ -131,7 +130,7 @@ hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, con
     int i, n;
 
     *out = NULL;
-    res = hall_db_exec(req, "sp_items", HALL_I64(order_id));
+    res = hall_db_exec(cx, "sp_items", HALL_I64(order_id));
     if (res == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);
@@ -139,53 +138,53 @@ hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, con
         return HALL_OK;
     if (n > HALL_SEAL_ITEMS_MAX)
         return HALL_ERR;
-    sp = hall_pcalloc(req->pool, sizeof(*sp));
+    sp = hall_pcalloc(cx->pool, sizeof(*sp));
     sp->order_id = order_id;
-    sp->ca = hall_pstrdup(req->pool, ca);
+    sp->ca = hall_pstrdup(cx->pool, ca);
     for (i = 0; i < n; i++) {
         struct sp_item *it = &sp->items[i];
         const char *seal_name = hall_dbres_str(res, i, "seal_name");
 
         it->id = hall_dbres_int(res, i, "id");
-        it->kind = hall_pstrdup(req->pool, hall_dbres_str(res, i, "kind"));
+        it->kind = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "kind"));
         it->position = (int)hall_dbres_int(res, i, "position");
         it->years = (int)hall_dbres_int(res, i, "years");
-        it->png = hall_dbres_bytea(req, res, i, hall_dbres_col(res, "image_png"), &it->png_len);
+        it->png = hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "image_png"), &it->png_len);
         it->org = org;
         it->uscc = uscc;
         it->ric = "";
         if (it->png == NULL) {
             /* 抠图 without its impression: nothing to put in the SESeal */
             *msg = "印章图片尚未制作（抠图的印模照片未上传），不能制作证书";
-            return HALL_ORDER_CONFLICT;
+            return HALL_CONFLICT;
         }
         if (strcmp(it->kind, "org_person") == 0) {
-            if (sp_holder(req, res, i, it) != HALL_OK) {
-                hall_err(req, "msg=\"sealprod: holder unreadable\" order=%lld item=%lld",
+            if (sp_holder(cx, res, i, it) != HALL_OK) {
+                hall_err(cx, "msg=\"sealprod: holder unreadable\" order=%lld item=%lld",
                          (long long)order_id, (long long)it->id);
                 return HALL_ERR;
             }
             it->own = 1;
         } else if (strcmp(it->kind, "org_business") == 0) {
-            it->name = hall_psprintf(req->pool, "%s%s", org, seal_name);
+            it->name = hall_psprintf(cx->pool, "%s%s", org, seal_name);
             /* CN at most 64 characters (certificates.subject_cn) */
-            it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(req->pool, seal_name);
+            it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(cx->pool, seal_name);
             it->own = 1;
         } else {
-            it->name = *seal_name != '\0' ? hall_psprintf(req->pool, "%s%s", org, seal_name) : org;
+            it->name = *seal_name != '\0' ? hall_psprintf(cx->pool, "%s%s", org, seal_name) : org;
         }
         if (it->own) {
             struct hall_dbres *r;
 
             hall_pki_serial_draw(it->serial);
-            r = hall_db_exec(req, "sp_intent", HALL_STR(it->serial), HALL_I64(order_id),
+            r = hall_db_exec(cx, "sp_intent", HALL_STR(it->serial), HALL_I64(order_id),
                              HALL_I64(it->id), HALL_STR(ca), HALL_STR(it->cn), HALL_STR(org),
                              HALL_I64(it->years));
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
             it->nb = (time_t)hall_dbres_int(r, 0, "not_before_epoch");
             it->na = (time_t)hall_dbres_int(r, 0, "not_after_epoch");
-            if (hall_audit(req, actor, "certificate", it->serial, "intent", NULL, "intent", NULL) !=
+            if (hall_audit(cx, actor, "certificate", it->serial, "intent", NULL, "intent", NULL) !=
                 HALL_OK)
                 return HALL_ERR;
         }
@@ -196,7 +195,7 @@ hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, con
 }
 
 int
-hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *order_serial,
+hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *order_serial,
                    const unsigned char *order_cert, size_t order_cert_len, time_t order_na)
 {
     char err[512];
@@ -205,11 +204,11 @@ hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *o
 
     if (sp == NULL)
         return HALL_OK;
-    if (hall_seseal_load(req->app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
-        hall_err(req, "msg=\"%s\"", err);
+    if (hall_seseal_load(cx->conf->pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_err(cx, "msg=\"%s\"", err);
         return HALL_ERR;
     }
-    sp->order_serial = hall_pstrdup(req->pool, order_serial);
+    sp->order_serial = hall_pstrdup(cx->pool, order_serial);
     for (i = 0; i < sp->n; i++) {
         struct sp_item *it = &sp->items[i];
         struct hall_seseal_in in;
@@ -218,11 +217,11 @@ hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *o
         time_t na = order_na;
 
         if (it->own) {
-            it->x = hall_pki_cert_make(req, sp->ca, it->serial, it->nb, it->na, it->kind, it->cn,
+            it->x = hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, it->kind, it->cn,
                                        it->org, it->uscc, it->ric, &it->key);
             if (it->x == NULL)
                 return HALL_ERR;
-            it->cert = hall_pki_der(req->pool, it->x, &it->cert_len);
+            it->cert = hall_pki_der(cx->pool, it->x, &it->cert_len);
             if (it->cert == NULL)
                 return HALL_ERR;
             certs[0] = it->cert;
@@ -236,7 +235,7 @@ hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *o
         it->valid_end = now + (time_t)it->years * 365 * 86400;
         if (it->valid_end > na)
             it->valid_end = na;
-        it->es_id = hall_psprintf(req->pool, "SZCA%012lld%c%02d", (long long)sp->order_id,
+        it->es_id = hall_psprintf(cx->pool, "SZCA%012lld%c%02d", (long long)sp->order_id,
                                   strcmp(it->kind, "org") == 0            ? 'O'
                                   : strcmp(it->kind, "org_business") == 0 ? 'B'
                                                                           : 'P',
@@ -255,9 +254,9 @@ hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *o
         in.png_len = it->png_len;
         in.width_mm = HALL_SEAL_MM;
         in.height_mm = HALL_SEAL_MM;
-        it->seal = hall_seseal_make(req->pool, &in, &it->seal_len);
+        it->seal = hall_seseal_make(cx->pool, &in, &it->seal_len);
         if (it->seal == NULL) {
-            hall_err(req, "msg=\"sealprod: seseal signing failed\" order=%lld item=%lld",
+            hall_err(cx, "msg=\"sealprod: seseal signing failed\" order=%lld item=%lld",
                      (long long)sp->order_id, (long long)it->id);
             return HALL_ERR;
         }
@@ -266,7 +265,7 @@ hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *o
 }
 
 int
-hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const char *pin,
+hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *pin,
                     const char *actor)
 {
     int i;
@@ -276,7 +275,7 @@ hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const char *
     for (i = 0; i < sp->n; i++) {
         struct sp_item *it = &sp->items[i];
         const char *serial = it->own ? it->serial : sp->order_serial;
-        struct hall_val *d = hall_val_obj(req->pool);
+        struct hall_val *d = hall_val_obj(cx->pool);
         struct hall_dbres *r;
 
         if (it->own) {
@@ -284,26 +283,26 @@ hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const char *
             unsigned char *p12, *enc;
 
             /* the seal's medium under the order's PIN: one medium, one PIN */
-            p12 = hall_pki_p12_make(req->pool, pin, it->key, it->x, sp->ca, it->cn, &p12_len);
+            p12 = hall_pki_p12_make(cx->pool, pin, it->key, it->x, sp->ca, it->cn, &p12_len);
             if (p12 == NULL)
                 return HALL_ERR;
-            enc = hall_pii_encrypt(req->pool, (const char *)p12, p12_len, &enc_len);
+            enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
             OPENSSL_cleanse(p12, p12_len);
-            r = hall_db_exec(req, "sp_cert_store", HALL_STR(it->serial),
+            r = hall_db_exec(cx, "sp_cert_store", HALL_STR(it->serial),
                              HALL_BIN(it->cert, it->cert_len), HALL_BIN(enc, enc_len));
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
-            if (hall_audit(req, actor, "certificate", it->serial, "issue", "intent", "issued",
+            if (hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued",
                            NULL) != HALL_OK)
                 return HALL_ERR;
         }
-        if (hall_db_exec(req, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->id),
+        if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->id),
                          HALL_I64(sp->order_id), HALL_STR(serial), HALL_BIN(it->seal, it->seal_len),
                          HALL_I64(it->valid_start), HALL_I64(it->valid_end)) == NULL)
             return HALL_ERR;
-        hall_val_set_str(req->pool, d, "cert_serial", serial);
-        hall_val_set_fmt(req->pool, d, "order_id", "%lld", (long long)sp->order_id);
-        if (hall_audit(req, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
+        hall_val_set_str(cx->pool, d, "cert_serial", serial);
+        hall_val_set_fmt(cx->pool, d, "order_id", "%lld", (long long)sp->order_id);
+        if (hall_audit(cx, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
             return HALL_ERR;
     }
     return HALL_OK;
@@ -342,7 +341,7 @@ struct hall_sealremake {
 };
 
 int
-hall_sealprod_remake_intent(struct hall_req *req, const char *old_serial,
+hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
                             struct hall_sealremake **out)
 {
     struct hall_dbres *res;
@@ -352,30 +351,30 @@ hall_sealprod_remake_intent(struct hall_req *req, const char *old_serial,
     *out = NULL;
     if (old_serial == NULL || *old_serial == '\0')
         return HALL_OK;
-    res = hall_db_exec(req, "sp_remake_of", HALL_STR(old_serial));
+    res = hall_db_exec(cx, "sp_remake_of", HALL_STR(old_serial));
     if (res == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);
     if (n == 0)
         return HALL_OK;
-    rm = hall_pcalloc(req->pool, sizeof(*rm));
-    rm->old_serial = hall_pstrdup(req->pool, old_serial);
-    rm->items = hall_pcalloc(req->pool, sizeof(*rm->items) * (size_t)n);
+    rm = hall_pcalloc(cx->pool, sizeof(*rm));
+    rm->old_serial = hall_pstrdup(cx->pool, old_serial);
+    rm->items = hall_pcalloc(cx->pool, sizeof(*rm->items) * (size_t)n);
     for (i = 0; i < n; i++) {
         struct sr_item *it = &rm->items[i];
         const char *es = hall_dbres_str(res, i, "es_id");
 
         it->item_id = hall_dbres_int(res, i, "item_id");
         it->order_id = hall_dbres_int(res, i, "order_id");
-        it->old_es = hall_pstrdup(req->pool, es);
+        it->old_es = hall_pstrdup(cx->pool, es);
         it->old_end = (time_t)hall_dbres_int(res, i, "valid_end_epoch");
-        it->old_der = hall_dbres_bytea(req, res, i, hall_dbres_col(res, "der"), &it->old_len);
+        it->old_der = hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "der"), &it->old_len);
         if (it->old_der == NULL || strlen(es) < 19)
             return HALL_ERR;
         /* the seal's own code (SZCA + order + kind + position), then R and
          * how many seals this seal_items row has had: R01 the first re-make */
         it->es_id =
-            hall_psprintf(req->pool, "%.19sR%02lld", es, (long long)hall_dbres_int(res, i, "made"));
+            hall_psprintf(cx->pool, "%.19sR%02lld", es, (long long)hall_dbres_int(res, i, "made"));
     }
     rm->n = n;
     *out = rm;
@@ -383,7 +382,7 @@ hall_sealprod_remake_intent(struct hall_req *req, const char *old_serial,
 }
 
 int
-hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm, const char *new_serial,
+hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const char *new_serial,
                           const unsigned char *cert, size_t cert_len, time_t cert_na)
 {
     char err[512];
@@ -392,11 +391,11 @@ hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm, cons
 
     if (rm == NULL)
         return HALL_OK;
-    if (hall_seseal_load(req->app->conf.pki_dir, 1, err, sizeof(err)) != HALL_OK) {
-        hall_err(req, "msg=\"%s\"", err);
+    if (hall_seseal_load(cx->conf->pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+        hall_err(cx, "msg=\"%s\"", err);
         return HALL_ERR;
     }
-    rm->new_serial = hall_pstrdup(req->pool, new_serial);
+    rm->new_serial = hall_pstrdup(cx->pool, new_serial);
     for (i = 0; i < rm->n; i++) {
         struct sr_item *it = &rm->items[i];
         struct hall_seseal_info info;
@@ -407,9 +406,9 @@ hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm, cons
 
         /* the same name, kind and picture as the seal it replaces: read
          * from that seal itself */
-        if (hall_seseal_verify(req->pool, it->old_der, it->old_len, NULL, 0, &info, &why) !=
+        if (hall_seseal_verify(cx->pool, it->old_der, it->old_len, NULL, 0, &info, &why) !=
             HALL_OK) {
-            hall_err(req, "msg=\"sealprod: stored seal unreadable\" es_id=%s", it->old_es);
+            hall_err(cx, "msg=\"sealprod: stored seal unreadable\" es_id=%s", it->old_es);
             return HALL_ERR;
         }
         it->valid_start = now;
@@ -432,9 +431,9 @@ hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm, cons
         in.png_len = info.png_len;
         in.width_mm = info.width_mm;
         in.height_mm = info.height_mm;
-        it->seal = hall_seseal_make(req->pool, &in, &it->seal_len);
+        it->seal = hall_seseal_make(cx->pool, &in, &it->seal_len);
         if (it->seal == NULL) {
-            hall_err(req, "msg=\"sealprod: re-make signing failed\" es_id=%s", it->old_es);
+            hall_err(cx, "msg=\"sealprod: re-make signing failed\" es_id=%s", it->old_es);
             return HALL_ERR;
         }
     }
@@ -442,7 +441,7 @@ hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm, cons
 }
 
 int
-hall_sealprod_remake_store(struct hall_req *req, struct hall_sealremake *rm, const char *actor,
+hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, const char *actor,
                            int *made)
 {
     int i;
@@ -457,29 +456,29 @@ hall_sealprod_remake_store(struct hall_req *req, struct hall_sealremake *rm, con
 
         if (it->skip)
             continue;
-        r = hall_db_exec(req, "sp_remake_retire", HALL_STR(it->old_es), HALL_STR(it->es_id),
+        r = hall_db_exec(cx, "sp_remake_retire", HALL_STR(it->old_es), HALL_STR(it->es_id),
                          HALL_STR(rm->old_serial));
         if (r == NULL)
             return HALL_ERR;
         if (hall_dbres_rows(r) == 0)
             continue; /* revoked by an operator meanwhile: it stays so */
-        if (hall_db_exec(req, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->item_id),
+        if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->item_id),
                          HALL_I64(it->order_id), HALL_STR(rm->new_serial),
                          HALL_BIN(it->seal, it->seal_len), HALL_I64(it->valid_start),
                          HALL_I64(it->valid_end)) == NULL)
             return HALL_ERR;
-        d = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, d, "replaced_by", it->es_id);
-        hall_val_set_str(req->pool, d, "cert_serial", rm->old_serial);
-        hall_val_set_str(req->pool, d, "new_cert_serial", rm->new_serial);
-        if (hall_audit(req, actor, "seseal", it->old_es, "replace", "valid", "replaced", d) !=
+        d = hall_val_obj(cx->pool);
+        hall_val_set_str(cx->pool, d, "replaced_by", it->es_id);
+        hall_val_set_str(cx->pool, d, "cert_serial", rm->old_serial);
+        hall_val_set_str(cx->pool, d, "new_cert_serial", rm->new_serial);
+        if (hall_audit(cx, actor, "seseal", it->old_es, "replace", "valid", "replaced", d) !=
             HALL_OK)
             return HALL_ERR;
-        d = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, d, "cert_serial", rm->new_serial);
-        hall_val_set_fmt(req->pool, d, "order_id", "%lld", (long long)it->order_id);
-        hall_val_set_str(req->pool, d, "replaces", it->old_es);
-        if (hall_audit(req, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
+        d = hall_val_obj(cx->pool);
+        hall_val_set_str(cx->pool, d, "cert_serial", rm->new_serial);
+        hall_val_set_fmt(cx->pool, d, "order_id", "%lld", (long long)it->order_id);
+        hall_val_set_str(cx->pool, d, "replaces", it->old_es);
+        if (hall_audit(cx, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
             return HALL_ERR;
         (*made)++;
     }

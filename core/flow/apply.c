@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "flow.h"
+#include "flow/flow.h"
 
 #define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
+#include "flow/flow.h"
 
 static const char *
 form_str(const struct hall_val *form, const char *name)
@@ -75,18 +75,19 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     unsigned char *pin_enc = NULL;
     size_t pin_len = 0;
 
-    res = hall_db_exec(req, "finauth_product", HALL_I64(order_id));
+    res = hall_db_exec(req->cx, "finauth_product", HALL_I64(order_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
     pin = hall_dbres_bool(res, 0, "pin_by_memo");
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
     hall_finauth_code_mac(order_id, code, mac);
-    /* a PIN is needed again to make the medium (core/pki.c): kept encrypted
+    /* a PIN is needed again to make the medium (core/pki/pki.c): kept encrypted
      * until then, and destroyed when the medium is made */
     if (pin)
         pin_enc = hall_pii_encrypt(req->pool, code, strlen(code), &pin_len);
-    res = hall_db_exec(req, "finauth_insert", HALL_I64(order_id), HALL_STR(pin ? "pin" : "code"),
-                       HALL_BIN(mac, sizeof(mac)), pin ? HALL_BIN(pin_enc, pin_len) : HALL_NULLP);
+    res =
+        hall_db_exec(req->cx, "finauth_insert", HALL_I64(order_id), HALL_STR(pin ? "pin" : "code"),
+                     HALL_BIN(mac, sizeof(mac)), pin ? HALL_BIN(pin_enc, pin_len) : HALL_NULLP);
     if (res == NULL)
         return HALL_ERR;
     attempt = hall_dbres_int(res, 0, "id");
@@ -96,7 +97,7 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     /* the memo wording of the seeds' bank receipts */
     hall_val_set_fmt(req->pool, payload, "memo", pin ? "数字证书PIN码: %s" : "办理数字证书编码: %s",
                      code);
-    if (hall_outbox_push(req, "bank_transfer",
+    if (hall_outbox_push(req->cx, "bank_transfer",
                          hall_psprintf(req->pool, "finauth-%lld", (long long)attempt),
                          payload) != HALL_OK)
         return HALL_ERR;
@@ -121,7 +122,7 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
     if (hall_errors_has(e, "bank_branch_id"))
         return HALL_OK;
     if (*branch != '\0') {
-        res = hall_db_ref(req, "finauth_bank_branch", HALL_I64(strtoll(branch, NULL, 10)));
+        res = hall_db_ref(req->cx, "finauth_bank_branch", HALL_I64(strtoll(branch, NULL, 10)));
         if (res == NULL)
             return hall_resp_busy(req), HALL_ERR;
         if (hall_dbres_rows(res) == 0) {
@@ -142,9 +143,9 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
         const char *field = *bank != '\0' ? "bank_id" : "bank_name";
 
         if (*bank != '\0')
-            res = hall_db_ref(req, "finauth_bank", HALL_I64(strtoll(bank, NULL, 10)));
+            res = hall_db_ref(req->cx, "finauth_bank", HALL_I64(strtoll(bank, NULL, 10)));
         else if (*name != '\0')
-            res = hall_db_ref(req, "finauth_bank_named", HALL_STR(name));
+            res = hall_db_ref(req->cx, "finauth_bank_named", HALL_STR(name));
         if ((*bank != '\0' || *name != '\0') && res == NULL)
             return hall_resp_busy(req), HALL_ERR;
         if (*bank == '\0' && *name == '\0') {
@@ -165,7 +166,7 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
 int
 hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx)
 {
-    struct hall_dbres *res = hall_db_ref(req, "finauth_banks");
+    struct hall_dbres *res = hall_db_ref(req->cx, "finauth_banks");
     struct hall_val *list;
     int i, n;
 

@@ -14,9 +14,9 @@
  *   POST /F/m/liveness      the identity check on the phone, then 缴费
  *   GET  /F/divisions, /F/banks, /F/shipping   the form's lookups
  *
- * F is the flow's business type (core/catalog.def).  The flow module adds
+ * F is the flow's business type (core/flow/catalog.def).  The flow module adds
  * its own routes (选择应用 + 录入信息, the print page, its own steps) and
- * calls the kit's functions (core/flow.h).  Results are read by column name.
+ * calls the kit's functions (core/flow/flow.h).  Results are read by column name.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "flow.h"
+#include "flow/flow.h"
 
 /* an acceptance of the agreements is good for one application session */
 #define AGREE_VALID_S         86400
@@ -183,7 +183,7 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
         hall_msg(req, HALL_M_PROJECT_NOT_FOUND, "project");
         return HALL_ERR;
     }
-    res = hall_db_ref(req, "flow_partner_get", HALL_STR(code));
+    res = hall_db_ref(req->cx, "flow_partner_get", HALL_STR(code));
     if (res == NULL) {
         hall_resp_busy(req);
         return HALL_ERR;
@@ -312,7 +312,7 @@ hall_flow_order(struct hall_req *req)
 struct hall_val *
 hall_flow_form(struct hall_req *req, struct hall_dbres *o)
 {
-    return hall_dbres_pii_json(req, o, 0, hall_dbres_col(o, "form_enc"));
+    return hall_dbres_pii_json(req->cx, o, 0, hall_dbres_col(o, "form_enc"));
 }
 
 int
@@ -368,7 +368,7 @@ start_page(struct hall_req *req)
     /* the generic hall first asks which project (揭阳公共资源项目 ...) */
     if (req->partner[0] == '\0' && project == NULL) {
         ctx = hall_flow_page(req, flow->title, NULL);
-        res = hall_db_ref(req, "flow_projects_list", HALL_STR(flow->business));
+        res = hall_db_ref(req->cx, "flow_projects_list", HALL_STR(flow->business));
         if (res == NULL)
             return hall_resp_busy(req);
         list = hall_val_set_list(req->pool, ctx, "projects");
@@ -384,7 +384,7 @@ start_page(struct hall_req *req)
     if (hall_flow_partner(req, project, &p) != HALL_OK)
         return HALL_OK;
     ctx = hall_flow_page(req, flow->title, &p);
-    res = hall_db_exec(req, "flow_agreements_for", HALL_STR(p.code), HALL_STR(flow->business));
+    res = hall_db_exec(req->cx, "flow_agreements_for", HALL_STR(p.code), HALL_STR(flow->business));
     if (res == NULL)
         return hall_resp_busy(req);
     g1 = hall_val_set_list(req->pool, ctx, "group1");
@@ -405,7 +405,7 @@ start_page(struct hall_req *req)
         hall_val_set_str(req->pool, t, "version", hall_dbres_str(res, i, "version"));
         hall_val_set_str(req->pool, t, "body", hall_dbres_str(res, i, "body"));
     }
-    res = hall_db_exec(req, "flow_partner_guide", HALL_STR(p.code));
+    res = hall_db_exec(req->cx, "flow_partner_guide", HALL_STR(p.code));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) > 0) {
@@ -444,7 +444,7 @@ do_agree(struct hall_req *req)
 
     if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
         return HALL_OK;
-    ag = hall_db_exec(req, "flow_agreements_for", HALL_STR(p.code), HALL_STR(flow->business));
+    ag = hall_db_exec(req->cx, "flow_agreements_for", HALL_STR(p.code), HALL_STR(flow->business));
     if (ag == NULL)
         return hall_resp_busy(req);
     n = hall_dbres_rows(ag);
@@ -461,16 +461,16 @@ do_agree(struct hall_req *req)
         if (e.n > 0)
             return hall_resp_errors(req, &e);
     }
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     for (i = 0; i < n; i++)
-        if (hall_db_exec(req, "flow_agreement_accept", HALL_I64(req->user_id),
+        if (hall_db_exec(req->cx, "flow_agreement_accept", HALL_I64(req->user_id),
                          HALL_STR(hall_dbres_str(ag, i, "code")),
                          HALL_STR(hall_dbres_str(ag, i, "version")), HALL_STR(p.code), HALL_STR(ip),
                          HALL_STR(hall_psprintf(req->pool, "flow:%s", flow->business)),
                          HALL_STR(no_publish ? "t" : "f")) == NULL)
             return hall_resp_busy(req);
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return hall_resp_go(
         req, hall_flow_url(req, "/%s?project=%s%s", flow->first_step, p.code, link_suffix(req)),
@@ -482,8 +482,8 @@ hall_flow_agreements_due(struct hall_req *req, const struct hall_partner *p)
 {
     struct hall_dbres *res;
 
-    res = hall_db_exec(req, "flow_agreements_missing", HALL_I64(req->user_id), HALL_STR(p->code),
-                       HALL_I64(AGREE_VALID_S), HALL_STR(flow->business));
+    res = hall_db_exec(req->cx, "flow_agreements_missing", HALL_I64(req->user_id),
+                       HALL_STR(p->code), HALL_I64(AGREE_VALID_S), HALL_STR(flow->business));
     if (res == NULL) {
         hall_resp_busy(req);
         return HALL_ERR;
@@ -587,7 +587,7 @@ link_entry(struct hall_req *req)
 
     if (req->partner[0] == '\0')
         return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
-    res = hall_db_exec(req, "flow_partner_secret", HALL_STR(req->partner));
+    res = hall_db_exec(req->cx, "flow_partner_secret", HALL_STR(req->partner));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0 || hall_dbres_str(res, 0, "link_secret") == NULL)
@@ -614,7 +614,7 @@ link_entry(struct hall_req *req)
         return hall_resp_busy(req);
     ticket = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(ticket, strlen(ticket), hash);
-    res = hall_db_exec(req, "flow_link_insert", HALL_STR(req->partner), HALL_STR(nonce),
+    res = hall_db_exec(req->cx, "flow_link_insert", HALL_STR(req->partner), HALL_STR(nonce),
                        HALL_BIN(hash, 32), HALL_BIN(enc, elen));
     if (res == NULL)
         return hall_resp_busy(req);
@@ -639,11 +639,11 @@ hall_flow_link_prefill(struct hall_req *req, const char *partner)
     if (ticket == NULL || strlen(ticket) != 43)
         return NULL;
     hall_sha256(ticket, strlen(ticket), hash);
-    res = hall_db_exec(req, "flow_link_claim", HALL_BIN(hash, 32), HALL_I64(req->user_id),
+    res = hall_db_exec(req->cx, "flow_link_claim", HALL_BIN(hash, 32), HALL_I64(req->user_id),
                        HALL_STR(partner));
     if (res == NULL || hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "mine"))
         return NULL;
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "prefill_enc"), &len);
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "prefill_enc"), &len);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     return plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
 }
@@ -654,7 +654,7 @@ struct hall_dbres *
 hall_flow_products(struct hall_req *req, const struct hall_partner *p)
 {
     struct hall_dbres *res =
-        hall_db_ref(req, "flow_products_list", HALL_STR(p->code), HALL_STR(flow->business));
+        hall_db_ref(req->cx, "flow_products_list", HALL_STR(p->code), HALL_STR(flow->business));
 
     if (res == NULL)
         hall_resp_busy(req);
@@ -672,7 +672,7 @@ hall_flow_product_price(struct hall_dbres *prods, int i)
     return pr;
 }
 
-/* the products with their price tables (core/price.c) and the selected
+/* the products with their price tables (core/biz/price.c) and the selected
  * product's price for the choices on the page, for the label without JS */
 static void
 products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods,
@@ -860,7 +860,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
         hall_msg_add(req, e, HALL_M_REGION_PICK, first_field);
         return HALL_OK;
     }
-    res = hall_db_ref(req, "flow_division_chain", HALL_STR(deepest));
+    res = hall_db_ref(req->cx, "flow_division_chain", HALL_STR(deepest));
     if (res == NULL)
         return hall_resp_busy(req), HALL_ERR;
     n = hall_dbres_rows(res);
@@ -897,7 +897,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
         }
     }
     if (need_district && *codes[2] == '\0') {
-        res = hall_db_ref(req, "flow_division_has_counties", HALL_STR(codes[1]));
+        res = hall_db_ref(req->cx, "flow_division_has_counties", HALL_STR(codes[1]));
         if (res == NULL)
             return hall_resp_busy(req), HALL_ERR;
         if (hall_dbres_bool(res, 0, "counties")) {
@@ -993,9 +993,9 @@ hall_flow_orders_cap(struct hall_req *req, int locked)
 {
     struct hall_dbres *res;
 
-    if (locked && hall_db_exec(req, "flow_user_lock", HALL_I64(req->user_id)) == NULL)
+    if (locked && hall_db_exec(req->cx, "flow_user_lock", HALL_I64(req->user_id)) == NULL)
         return hall_resp_busy(req), HALL_ERR;
-    res = hall_db_exec(req, "flow_orders_today", HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "flow_orders_today", HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req), HALL_ERR;
     if (hall_dbres_int(res, 0, "n") >= req->app->conf.draft_daily_max) {
@@ -1087,9 +1087,9 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     /* one round trip (sql/025_apply.sql: the user's lock, the daily cap,
      * the keyed INSERT or the edit, the audit row, the revision); a flow
      * with rows of its own writes them in the same transaction */
-    if (s->also != NULL && hall_db_begin(req) != HALL_OK)
+    if (s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "flow_order_apply",
+    res = hall_db_exec(req->cx, "flow_order_apply",
                        s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
                        HALL_I64(req->user_id), HALL_STR(s->partner), HALL_I64(s->product_id),
                        HALL_STR(s->cert_type), HALL_I64(s->years), HALL_STR(s->seal ? "t" : "f"),
@@ -1111,7 +1111,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     order_no = hall_dbres_str(res, 0, "order_no");
     if (strcmp(outcome, "again") == 0) {
         /* this form was submitted before: the order it made, unchanged */
-        if (s->also != NULL && hall_db_commit(req) != HALL_OK)
+        if (s->also != NULL && hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
         return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
@@ -1120,7 +1120,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     if (s->also != NULL) {
         if (s->also(req, order_id, s->arg) != HALL_OK)
             return req->responded ? HALL_OK : hall_resp_busy(req);
-        if (hall_db_commit(req) != HALL_OK)
+        if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         if (s->committed != NULL)
             s->committed(req, order_id, s->arg);
@@ -1240,7 +1240,7 @@ do_printed(struct hall_req *req)
 
     if (o == NULL)
         return HALL_OK;
-    res = hall_db_exec(req, "flow_order_printed", HALL_I64(hall_dbres_int(o, 0, "id")),
+    res = hall_db_exec(req->cx, "flow_order_printed", HALL_I64(hall_dbres_int(o, 0, "id")),
                        HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
@@ -1369,7 +1369,7 @@ upload_page(struct hall_req *req)
                                   hall_flow_url(req, "/print?id=%s", hall_dbres_str(o, 0, "id")));
     if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
         return HALL_OK;
-    files = hall_db_exec(req, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
+    files = hall_db_exec(req->cx, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (files == NULL)
         return hall_resp_busy(req);
     ctx = hall_flow_page(req, "上传资料", &p);
@@ -1444,7 +1444,7 @@ do_upload(struct hall_req *req)
         return hall_msg(req, HALL_M_MATERIAL_NOT_NEEDED, "kind");
     kind = hall_form_str(m, "kind");
     label = hall_form_str(m, "label");
-    status = hall_file_store(req, hall_req_upload(req, "file"), hall_file_materials,
+    status = hall_file_store(req->cx, hall_req_upload(req, "file"), hall_file_materials,
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
         return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "file", label, err);
@@ -1457,7 +1457,7 @@ do_upload(struct hall_req *req)
     hall_val_set_str(req->pool, v, "kind", kind);
     hall_val_set_str(req->pool, v, "mime", st.mime);
     json = hall_val_json(req->pool, v, NULL);
-    res = hall_db_exec(req, "flow_file_upload", HALL_I64(hall_dbres_int(o, 0, "id")),
+    res = hall_db_exec(req->cx, "flow_file_upload", HALL_I64(hall_dbres_int(o, 0, "id")),
                        HALL_I64(req->user_id), HALL_STR(kind), HALL_STR(st.name), HALL_STR(st.mime),
                        HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, 32),
                        HALL_I64(req->app->conf.upload_daily_max), HALL_STR(hall_req_actor(req)),
@@ -1468,7 +1468,7 @@ do_upload(struct hall_req *req)
     if (strcmp(hall_dbres_str(res, 0, "outcome"), "stored") != 0) {
         const char *outcome = hall_dbres_str(res, 0, "outcome");
 
-        hall_file_discard(req, st.name);
+        hall_file_discard(req->cx, st.name);
         if (strcmp(outcome, "capped") == 0)
             return hall_msg(req, HALL_M_UPLOAD_CAP, "file", req->app->conf.upload_daily_max);
         if (strcmp(outcome, "edited") == 0)
@@ -1484,7 +1484,7 @@ do_upload(struct hall_req *req)
     return hall_resp_ok(req, v);
 fail:
     /* no row points at the file: remove it */
-    hall_file_discard(req, st.name);
+    hall_file_discard(req->cx, st.name);
     return hall_resp_busy(req);
 }
 
@@ -1498,13 +1498,13 @@ hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const char
     for (i = 0; i < hall_dbres_rows(res); i++) {
         if (hall_dbres_str(res, i, id_col) == NULL)
             continue;
-        hall_file_discard(req, hall_dbres_str(res, i, name_col));
+        hall_file_discard(req->cx, hall_dbres_str(res, i, name_col));
         hall_buf_printf(removed, "%s%s", removed->len == 0 ? "{" : ",",
                         hall_dbres_str(res, i, id_col));
     }
     if (removed->len > 0) {
         hall_buf_addstr(removed, "}");
-        (void)hall_db_exec(req, "flow_files_removed", HALL_STR(removed->data));
+        (void)hall_db_exec(req->cx, "flow_files_removed", HALL_STR(removed->data));
     }
 }
 
@@ -1518,12 +1518,12 @@ file_download(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
-    res = hall_db_exec(req, "flow_file_get", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "flow_file_get", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
-    data = hall_file_load(req, hall_dbres_str(res, 0, "stored_name"), &len);
+    data = hall_file_load(req->cx, hall_dbres_str(res, 0, "stored_name"), &len);
     if (data == NULL) {
         hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
@@ -1548,7 +1548,7 @@ do_uploaded(struct hall_req *req)
     oid = hall_dbres_str(o, 0, "id");
     if (!hall_flow_editable(o))
         return hall_msg(req, HALL_M_ORDER_NO_SUBMIT, NULL);
-    files = hall_db_exec(req, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
+    files = hall_db_exec(req->cx, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (files == NULL)
         return hall_resp_busy(req);
     if (order_materials(req, o, asked) != HALL_OK)
@@ -1575,11 +1575,11 @@ do_uploaded(struct hall_req *req)
         int r;
 
         hall_val_set_int(req->pool, d, "form_rev", hall_dbres_int(o, 0, "form_rev"));
-        if (hall_db_begin(req) != HALL_OK)
+        if (hall_db_begin(req->cx) != HALL_OK)
             return hall_resp_busy(req);
-        r = hall_order_move(req, hall_dbres_int(o, 0, "id"), "rejected", "review",
+        r = hall_order_move(req->cx, hall_dbres_int(o, 0, "id"), "rejected", "review",
                             hall_req_actor(req), d);
-        if (r == HALL_ORDER_CONFLICT)
+        if (r == HALL_CONFLICT)
             return hall_msg(req, HALL_M_ORDER_NO_SUBMIT, NULL);
         /* again under the order's lock: an edit in another tab since */
         if (r == HALL_OK && flow->order_ready != NULL) {
@@ -1588,16 +1588,16 @@ do_uploaded(struct hall_req *req)
             if (flow->order_ready(req, hall_dbres_int(o, 0, "id"), &late) != HALL_OK)
                 return hall_resp_busy(req);
             if (late.n > 0) {
-                hall_db_rollback(req);
+                hall_db_rollback(req->cx);
                 return hall_resp_errors(req, &late);
             }
         }
-        if (r != HALL_OK || hall_db_commit(req) != HALL_OK)
+        if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         return hall_resp_go(
             req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req), oid), NULL);
     }
-    if (hall_db_exec(req, "flow_order_step", HALL_I64(hall_dbres_int(o, 0, "id")),
+    if (hall_db_exec(req->cx, "flow_order_step", HALL_I64(hall_dbres_int(o, 0, "id")),
                      HALL_STR("print,upload"), HALL_STR("upload")) == NULL)
         return hall_resp_busy(req);
     return hall_resp_go(req, hall_flow_url(req, "/identity?id=%s", oid), NULL);
@@ -1651,7 +1651,7 @@ identity_page(struct hall_req *req)
     }
     if (strcmp(step, "upload") != 0 && strcmp(step, "identity") != 0)
         return hall_resp_redirect(req, hall_flow_url(req, "/upload?id=%s", oid));
-    /* core/identity.c: a new one-time link, the one shown before stops working */
+    /* core/flow/identity.c: a new one-time link, the one shown before stops working */
     url =
         hall_identity_start(req, hall_dbres_int(o, 0, "id"), who, hall_flow_url(req, "/m/verify"));
     if (url == NULL)
@@ -1709,7 +1709,7 @@ check_load(struct hall_req *req, struct check *c)
         return HALL_ERR;
     }
     hall_sha256(t, strlen(t), hash);
-    res = hall_db_exec(req, "flow_identity_by_token", HALL_BIN(hash, 32));
+    res = hall_db_exec(req->cx, "flow_identity_by_token", HALL_BIN(hash, 32));
     if (res == NULL) {
         hall_resp_busy(req);
         return HALL_ERR;
@@ -1737,7 +1737,7 @@ check_load(struct hall_req *req, struct check *c)
         hall_msg(req, HALL_M_IDENTITY_QR_GONE, NULL);
         return HALL_ERR;
     }
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "form_enc"), &len);
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "form_enc"), &len);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
     if (form == NULL) {
@@ -1765,7 +1765,7 @@ mobile_page(struct hall_req *req)
 
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
-    if (hall_db_exec(req, "identity_opened", HALL_I64(c.id)) == NULL)
+    if (hall_db_exec(req->cx, "identity_opened", HALL_I64(c.id)) == NULL)
         return hall_resp_busy(req);
     ctx = hall_flow_page(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
@@ -1796,10 +1796,10 @@ static int
 identity_fail(struct hall_req *req, struct check *c, const char *field, const char *msg)
 {
     /* the failed try is counted and its reason shown on the PC page */
-    if (hall_db_begin(req) != HALL_OK ||
-        hall_db_exec(req, "flow_identity_set", HALL_I64(c->id), HALL_STR(c->status), HALL_STR(msg),
-                     HALL_I64(1)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK ||
+        hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c->id), HALL_STR(c->status),
+                     HALL_STR(msg), HALL_I64(1)) == NULL ||
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return hall_resp_error(req, 400, field, msg);
 }
@@ -1853,10 +1853,10 @@ do_ocr(struct hall_req *req)
     if (idno == NULL || idno->type != HALL_V_STR || strcasecmp(idno->str, c.ric) != 0)
         return identity_fail(req, &c, "front",
                              hall_msg_text(req->pool, HALL_M_OCR_RIC, label, label));
-    if (hall_db_begin(req) != HALL_OK ||
-        hall_db_exec(req, "flow_identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
+    if (hall_db_begin(req->cx) != HALL_OK ||
+        hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return back_to_phone(req);
 }
@@ -1893,16 +1893,16 @@ do_liveness(struct hall_req *req)
     if (passed == NULL || passed->type != HALL_V_BOOL || passed->i == 0)
         return identity_fail(req, &c, "media", hall_msgs[HALL_M_LIVENESS_FAILED].text);
     /* one transaction: the check passes and the order moves on, or neither */
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "flow_identity_lock", HALL_I64(c.id));
+    res = hall_db_exec(req->cx, "flow_identity_lock", HALL_I64(c.id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (strcmp(hall_dbres_str(res, 0, "status"), "ocr_ok") != 0)
         return hall_msg(req, HALL_M_OCR_FIRST, NULL);
-    if (hall_db_exec(req, "flow_identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
+    if (hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
-        hall_db_exec(req, "flow_order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
+        hall_db_exec(req->cx, "flow_order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
                      HALL_STR("identity")) == NULL)
         return hall_resp_busy(req);
     if (strcmp(c.who, "legal") == 0) {
@@ -1910,12 +1910,12 @@ do_liveness(struct hall_req *req)
         struct hall_val *d = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, d, "via", "legal_person");
-        mv = hall_order_move(req, c.order_id, "finauth_failed", "review",
+        mv = hall_order_move(req->cx, c.order_id, "finauth_failed", "review",
                              hall_psprintf(req->pool, "user:%lld", (long long)c.owner), d);
     } else
-        mv = hall_order_move(req, c.order_id, "draft", "unpaid",
+        mv = hall_order_move(req->cx, c.order_id, "draft", "unpaid",
                              hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
-    if (mv == HALL_ORDER_CONFLICT)
+    if (mv == HALL_CONFLICT)
         return hall_msg(req, HALL_M_IDENTITY_CONFLICT, NULL);
     if (mv == HALL_OK && flow->order_ready != NULL) {
         struct hall_errors e = {NULL, NULL, 0, 0};
@@ -1923,11 +1923,11 @@ do_liveness(struct hall_req *req)
         if (flow->order_ready(req, c.order_id, &e) != HALL_OK)
             return hall_resp_busy(req);
         if (e.n > 0) {
-            hall_db_rollback(req);
+            hall_db_rollback(req->cx);
             return hall_resp_errors(req, &e);
         }
     }
-    if (mv != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (mv != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return back_to_phone(req);
 }
@@ -1951,8 +1951,8 @@ divisions_json(struct hall_req *req)
         parent = NULL;
     if (parent != NULL && (strlen(parent) > 9 || strspn(parent, "0123456789") != strlen(parent)))
         return hall_msg(req, HALL_M_REGION_CODE, "parent");
-    res =
-        hall_db_ref(req, "flow_division_children", parent != NULL ? HALL_STR(parent) : HALL_NULLP);
+    res = hall_db_ref(req->cx, "flow_division_children",
+                      parent != NULL ? HALL_STR(parent) : HALL_NULLP);
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, v, "items");
@@ -1984,11 +1984,11 @@ banks_json(struct hall_req *req)
 
     /* within the bank the form names, when it is one of the list */
     if (bank != NULL && *bank != '\0') {
-        b = hall_db_ref(req, "finauth_bank_named", HALL_STR(bank));
+        b = hall_db_ref(req->cx, "finauth_bank_named", HALL_STR(bank));
         if (b == NULL)
             return hall_resp_busy(req);
     }
-    res = hall_db_exec(req, "flow_bank_search", HALL_STR(hall_req_param(req, "q")),
+    res = hall_db_exec(req->cx, "flow_bank_search", HALL_STR(hall_req_param(req, "q")),
                        b != NULL && hall_dbres_rows(b) > 0 ? HALL_STR(hall_dbres_str(b, 0, "id"))
                                                            : HALL_NULLP);
     if (res == NULL)
@@ -2043,7 +2043,7 @@ flow_gate(struct hall_req *req)
 
     if (req->partner[0] == '\0')
         return HALL_OK;
-    res = hall_db_ref(req, "flow_sold", HALL_STR(req->partner), HALL_STR(flow->business));
+    res = hall_db_ref(req->cx, "flow_sold", HALL_STR(req->partner), HALL_STR(flow->business));
     if (res == NULL)
         return hall_resp_busy(req), HALL_ERR;
     if (!hall_dbres_bool(res, 0, "sold"))
@@ -2051,6 +2051,12 @@ flow_gate(struct hall_req *req)
                HALL_ERR;
     return HALL_OK;
 }
+
+const struct hall_stmt *const hall_core_stmts[] = {
+    hall_store_stmts,   hall_staff_stmts,    hall_metrics_stmts, hall_pki_stmts,
+    hall_order_stmts,   hall_invoice_stmts,  hall_produce_stmts, hall_sealprod_stmts,
+    hall_finauth_stmts, hall_identity_stmts, hall_reissue_stmts, NULL,
+};
 
 int
 hall_flow_main(int argc, char **argv, const struct hall_flow *f)
@@ -2062,7 +2068,7 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
 
     flow = f;
     if (hall_business_get(f->business) == NULL) {
-        fprintf(stderr, "hall-%s: business type not in core/catalog.def\n", f->business);
+        fprintf(stderr, "hall-%s: business type not in core/flow/catalog.def\n", f->business);
         return HALL_EXIT_CONFIG;
     }
     while (kit_routes[nk].path != NULL)
@@ -2098,5 +2104,6 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
     mod.stmts = stmts;
     mod.init = f->init;
     mod.gate = flow_gate;
+    mod.core_stmts = hall_core_stmts;
     return hall_main(argc, argv, &mod);
 }

@@ -1,7 +1,7 @@
 /*
  * The PC side of an online identity check (SPEC step 7): a one-time link
  * for the phone, shown as a QR code, and the state the PC page polls.  The
- * phone side (ID card OCR, liveness, core/flow.c) answers at a flow's
+ * phone side (ID card OCR, liveness, core/flow/flow.c) answers at a flow's
  * /FLOW/m/verify?t=... for every kind of check: the agent or the applicant of a
  * new order, and the legal person of an order whose micro-deposits failed
  * (modules/finauth, 法人认证).  The token is random, kept only as its
@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "hall.h"
+#include "flow/flow.h"
 
 const struct hall_stmt hall_identity_stmts[] = {
     /* a new code voids the ones no phone has opened; a phone that is working
@@ -55,14 +55,14 @@ hall_identity_start(struct hall_req *req, int64_t order_id, const char *who,
     token = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(token, strlen(token), hash);
     /* a new code: the ones shown before stop working unless a phone opened them */
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return NULL;
-    if (hall_db_exec(req, "identity_expire", HALL_I64(order_id)) == NULL ||
-        hall_db_exec(req, "identity_insert", HALL_I64(order_id), HALL_BIN(hash, 32),
+    if (hall_db_exec(req->cx, "identity_expire", HALL_I64(order_id)) == NULL ||
+        hall_db_exec(req->cx, "identity_insert", HALL_I64(order_id), HALL_BIN(hash, 32),
                      HALL_STR(who)) == NULL ||
-        hall_db_commit(req) != HALL_OK) {
-        if (req->in_tx)
-            hall_db_rollback(req);
+        hall_db_commit(req->cx) != HALL_OK) {
+        if (req->cx->in_tx)
+            hall_db_rollback(req->cx);
         return NULL;
     }
     return hall_psprintf(req->pool, "%s%s?t=%s", req->app->conf.public_url, verify_path, token);
@@ -73,7 +73,7 @@ hall_identity_status(struct hall_req *req, int64_t order_id, const char *who, co
                      const char **message)
 {
     struct hall_dbres *res =
-        hall_db_exec(req, "identity_latest", HALL_I64(order_id), HALL_STR(who));
+        hall_db_exec(req->cx, "identity_latest", HALL_I64(order_id), HALL_STR(who));
 
     *status = "pending";
     *message = "";

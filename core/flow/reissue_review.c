@@ -2,7 +2,7 @@
  * The back office of 介质遗失补办 (seed 004, SPEC "Business-specific steps"):
  * a serial number to the certificate's details with the ownership rules,
  * and, when staff approve a reissue order, the old certificate's automatic
- * revocation.  The new certificate is made by hall_pki_issue (core/pki.c)
+ * revocation.  The new certificate is made by hall_produce (core/pki/pki.c)
  * for the old one's subject and end of validity: the reissue products are
  * auto_issue, so hall-outbox's pki tick makes it within seconds of the
  * approval, and mailing is the operator's 邮寄 as for every order.
@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "hall.h"
+#include "flow/flow.h"
 
 #define KEY_COMPROMISE 1 /* RFC 5280 CRLReason: the medium is lost */
 
@@ -63,7 +63,7 @@ hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id
         c->why = hall_msgs[HALL_M_SERIAL_FORMAT].text;
         return HALL_OK;
     }
-    res = hall_db_exec(req, "reissue_cert", HALL_STR(serial), HALL_I64(req->user_id),
+    res = hall_db_exec(req->cx, "reissue_cert", HALL_STR(serial), HALL_I64(req->user_id),
                        order_id > 0 ? HALL_I64(order_id) : HALL_NULLP,
                        submit_key != NULL ? HALL_STR(submit_key) : HALL_NULLP);
     if (res == NULL)
@@ -115,7 +115,7 @@ hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
     int rc;
 
     *msg = NULL;
-    res = hall_db_exec(req, "reissue_old_lock", HALL_I64(order_id));
+    res = hall_db_exec(req->cx, "reissue_old_lock", HALL_I64(order_id));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
@@ -123,26 +123,26 @@ hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
     serial = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "reissue_of"));
     if (!hall_dbres_bool(res, 0, "own")) {
         *msg = "原证书不属于该申请人，不能补办";
-        return HALL_ORDER_CONFLICT;
+        return HALL_CONFLICT;
     }
     if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
         *msg = "原证书已吊销，不能补办";
-        return HALL_ORDER_CONFLICT;
+        return HALL_CONFLICT;
     }
     if (hall_dbres_bool(res, 0, "expired")) {
         *msg = "原证书已过期，不能补办";
-        return HALL_ORDER_CONFLICT;
+        return HALL_CONFLICT;
     }
-    rc = hall_pki_revoke(req, serial, KEY_COMPROMISE, actor, &ca);
+    rc = hall_pki_revoke(req->cx, serial, KEY_COMPROMISE, actor, &ca);
     if (rc != HALL_OK) {
-        if (rc == HALL_ORDER_CONFLICT)
+        if (rc == HALL_CONFLICT)
             *msg = "原证书已吊销，不能补办";
         return rc;
     }
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "serial", serial);
     hall_val_set_str(req->pool, detail, "reason", hall_pki_reason_name(KEY_COMPROMISE));
-    if (hall_audit(req, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
+    if (hall_audit(req->cx, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
                    "reissue_revoke", NULL, NULL, detail) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"reissue: old certificate revoked\" order=%lld serial=%s ca=%s",

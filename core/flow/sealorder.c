@@ -16,8 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seal.h"
-#include "validate.h"
+#include "flow/flow.h"
 
 static const char *const style_names[] = {"auto", "cutout", NULL};
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hall.h"
+#include "flow/flow.h"
 
 static void
 code_mac(const unsigned char idx[32], const char *purpose, const char *code, unsigned char out[32])
@@ -24,7 +24,7 @@ code_mac(const unsigned char idx[32], const char *purpose, const char *code, uns
 static enum hall_sms_result
 client_count(struct hall_req *req, const char *key, long max, enum hall_sms_result over)
 {
-    struct hall_dbres *res = hall_db_exec(req, "sms_client_count", HALL_STR(key));
+    struct hall_dbres *res = hall_db_exec(req->cx, "sms_client_count", HALL_STR(key));
 
     if (res == NULL || hall_dbres_rows(res) != 1)
         return HALL_SMS_DB_ERROR;
@@ -40,7 +40,7 @@ hall_sms_client_limit(struct hall_req *req)
     enum hall_sms_result r;
     unsigned char hash[32];
 
-    if (hall_db_exec(req, "sms_client_prune") == NULL)
+    if (hall_db_exec(req->cx, "sms_client_prune") == NULL)
         return HALL_SMS_DB_ERROR;
     /* the address nginx saw (fastcgi_params REMOTE_ADDR); always the IP
      * first, then the session, so two requests never wait on each other
@@ -80,21 +80,22 @@ code_send(struct hall_req *req, const char *phone, const char *purpose, const ch
     int64_t id;
 
     hall_pii_index("phone", phone, idx);
-    if (hall_db_exec(req, "sms_lock", HALL_BIN(idx, 32)) == NULL)
+    if (hall_db_exec(req->cx, "sms_lock", HALL_BIN(idx, 32)) == NULL)
         return HALL_SMS_DB_ERROR;
-    res = hall_db_exec(req, "sms_counts", HALL_BIN(idx, 32), HALL_I64(conf->sms_code_interval_s));
+    res =
+        hall_db_exec(req->cx, "sms_counts", HALL_BIN(idx, 32), HALL_I64(conf->sms_code_interval_s));
     if (res == NULL)
         return HALL_SMS_DB_ERROR;
     if (hall_dbres_int(res, 0, "recent") > 0)
         return HALL_SMS_TOO_SOON;
     if (hall_dbres_int(res, 0, "today") >= conf->sms_code_daily_max)
         return HALL_SMS_DAILY_LIMIT;
-    if (hall_db_exec(req, "sms_supersede", HALL_BIN(idx, 32), HALL_STR(purpose)) == NULL)
+    if (hall_db_exec(req->cx, "sms_supersede", HALL_BIN(idx, 32), HALL_STR(purpose)) == NULL)
         return HALL_SMS_DB_ERROR;
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
     code_mac(idx, purpose, code, mac);
-    res = hall_db_exec(req, "sms_insert", HALL_BIN(idx, 32), HALL_STR(purpose), HALL_BIN(mac, 32),
-                       HALL_I64(conf->sms_code_ttl_s));
+    res = hall_db_exec(req->cx, "sms_insert", HALL_BIN(idx, 32), HALL_STR(purpose),
+                       HALL_BIN(mac, 32), HALL_I64(conf->sms_code_ttl_s));
     if (res == NULL)
         return HALL_SMS_DB_ERROR;
     id = hall_dbres_int(res, 0, "id");
@@ -106,7 +107,7 @@ code_send(struct hall_req *req, const char *phone, const char *purpose, const ch
         hall_val_set_fmt(req->pool, payload, "text",
                          "【深圳CA】您的验证码是%s，%ld分钟内有效。如非本人操作，请忽略本短信。",
                          code, conf->sms_code_ttl_s / 60);
-    if (hall_outbox_push(req, "sms", hall_psprintf(req->pool, "sms-code-%lld", (long long)id),
+    if (hall_outbox_push(req->cx, "sms", hall_psprintf(req->pool, "sms-code-%lld", (long long)id),
                          payload) != HALL_OK)
         return HALL_SMS_DB_ERROR;
     return HALL_SMS_OK;
@@ -135,7 +136,7 @@ hall_sms_code_check(struct hall_req *req, const char *phone, const char *purpose
     int64_t id;
 
     hall_pii_index("phone", phone, idx);
-    res = hall_db_exec(req, "sms_latest", HALL_BIN(idx, 32), HALL_STR(purpose));
+    res = hall_db_exec(req->cx, "sms_latest", HALL_BIN(idx, 32), HALL_STR(purpose));
     if (res == NULL)
         return HALL_SMS_DB_ERROR;
     if (hall_dbres_rows(res) == 0)
@@ -145,15 +146,15 @@ hall_sms_code_check(struct hall_req *req, const char *phone, const char *purpose
         return HALL_SMS_LOCKED;
     if (!hall_dbres_bool(res, 0, "live"))
         return HALL_SMS_EXPIRED;
-    stored = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "code_hash"), &len);
+    stored = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "code_hash"), &len);
     code_mac(idx, purpose, code, mac);
     if (stored == NULL || len != 32 || !hall_ct_equal(stored, mac, 32)) {
         /* the caller commits, so the wrong try counts */
-        if (hall_db_exec(req, "sms_fail", HALL_I64(id)) == NULL)
+        if (hall_db_exec(req->cx, "sms_fail", HALL_I64(id)) == NULL)
             return HALL_SMS_DB_ERROR;
         return HALL_SMS_BAD_CODE;
     }
-    if (hall_db_exec(req, "sms_use", HALL_I64(id)) == NULL)
+    if (hall_db_exec(req->cx, "sms_use", HALL_I64(id)) == NULL)
         return HALL_SMS_DB_ERROR;
     return HALL_SMS_OK;
 }

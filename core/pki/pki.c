@@ -1,17 +1,8 @@
 /*
- * The CA back office (docs/internals/pki.md): issuing CAs loaded from
- * pki_dir, certificates issued write-intent first, PKCS#12 media, revocation,
- * CRLs and OCSP answers.  Everything OpenSSL is here; modules call
- * hall_pki_*.
- *
- * Write-intent: the serial, the order, the subject and the validity are
- * committed ('intent') before anything is signed; the signed certificate,
- * the medium and the order's move to 'issued' are one later transaction.
- * An issuer that dies in between leaves an intent that hall_pki_reconcile
- * turns 'void' (the serial is burnt and listed revoked: a certificate with
- * it may exist) and the order stays 'accepted' for a new serial.  The
- * partial unique index certificates_live_order makes a second live
- * certificate for one order impossible, whatever runs concurrently.
+ * The CA (docs/internals/pki.md): issuing CAs loaded from pki_dir, a
+ * certificate for a subject and a new key pair, PKCS#12 media, revocation,
+ * the reconciliation of dead intents, CRLs and OCSP answers.  It signs and
+ * returns: what an order becomes with its certificate is core/biz/produce.c.
  *
  * SM2: every signature of the sm2 CA and its OCSP signer is SM3withSM2
  * with the GM/T 0009 default signer ID 1234567812345678, set on the
@@ -32,8 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "hall.h"
-#include "seal.h"
+#include "pki/pki.h"
 
 #define SM2_ID "1234567812345678"
 /* GM/T 0015 identity extensions (2012 arc 1.2.156.10260.4.1): .1 personal
@@ -100,42 +90,6 @@ static const struct {
 };
 
 const struct hall_stmt hall_pki_stmts[] = {
-    {"pki_order_lock",
-     "SELECT o.status, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
-     " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
-     "  ORDER BY paid_at DESC LIMIT 1) AS method,"
-     /* 介质遗失补办 (core/reissue.c): the replaced certificate's subject and end */
-     " old.subject_cn, old.subject_org, coalesce(o.reissue_of, '') AS replaces,"
-     " coalesce(extract(epoch FROM old.not_after)::bigint, 0) AS old_not_after_epoch"
-     " FROM orders o JOIN products pr ON pr.id = o.product_id"
-     " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
-     1},
-    {"pki_live_cert",
-     "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
-     " AND seal_item_id IS NULL",
-     1},
-    {"pki_intent",
-     "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
-     " not_after) VALUES ($1, $2, $3, $4, $5, date_trunc('second', now()),"
-     " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
-     " ELSE date_trunc('second', now()) + make_interval(years => $6::int) END)"
-     " ON CONFLICT DO NOTHING RETURNING"
-     " extract(epoch FROM not_before)::bigint AS not_before_epoch,"
-     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
-     7},
-    {"pki_store",
-     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
-     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
-     3},
-    /* queued: a 介质遗失补办's deposit of after the approval may go out after
-     * the certificate is made (modules/admin); its memo carries this PIN */
-    {"pki_memo_pin",
-     "SELECT pin_enc FROM finauth_attempts WHERE order_id = $1 AND memo_kind = 'pin'"
-     " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent', 'queued')"
-     " ORDER BY result = 'verified' DESC, id DESC LIMIT 1",
-     1},
-    {"pki_memo_pin_destroy",
-     "UPDATE finauth_attempts SET pin_enc = NULL WHERE order_id = $1 AND pin_enc IS NOT NULL", 1},
     {"pki_revoke",
      "UPDATE certificates SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
      " revoked_by = $3 WHERE serial = $1 AND state = 'issued' RETURNING ca, order_id",
@@ -167,13 +121,6 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
-    {"pki_auto_next",
-     "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
-     " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
-     " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued')"
-     " AND c.seal_item_id IS NULL)"
-     " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
-     0},
     {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
     {NULL, NULL, 0},
 };
@@ -321,6 +268,12 @@ hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem)
     return HALL_OK;
 }
 
+int
+hall_pki_can_sign(void)
+{
+    return (loaded & HALL_PKI_CA_KEYS) != 0;
+}
+
 const char *
 hall_pki_root_pem(void)
 {
@@ -418,46 +371,10 @@ add_ext(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
     return ok == 1 ? HALL_OK : HALL_ERR;
 }
 
-static const char *
-form_get(const struct hall_val *form, const char *name)
-{
-    const struct hall_val *v = hall_val_get(form, name);
-
-    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
-}
-
-/* the subject of an order's certificate */
+/* a certificate's subject */
 struct subject {
     const char *cn, *org, *uscc, *ric;
 };
-
-static void
-subject_of(const char *cert_type, const struct hall_val *form, const char *fallback,
-           struct subject *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->org = "";
-    s->uscc = "";
-    s->ric = "";
-    if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0) {
-        s->cn = form_get(form, "org_name");
-        s->org = s->cn;
-        s->uscc = form_get(form, "org_id");
-    } else {
-        s->cn = form_get(form, "app_name");
-        if (*s->cn == '\0')
-            s->cn = form_get(form, "agent_name");
-        s->ric = form_get(form, "app_ric");
-        if (*s->ric == '\0')
-            s->ric = form_get(form, "agent_ric");
-        if (strcmp(cert_type, "org_person") == 0) {
-            s->org = form_get(form, "org_name");
-            s->uscc = form_get(form, "org_id");
-        }
-    }
-    if (*s->cn == '\0')
-        s->cn = fallback;
-}
 
 /* keyed hash of a resident ID number: stable per person, useless without the key */
 static const char *
@@ -480,10 +397,10 @@ ric_hash(struct hall_pool *pool, const char *ric)
  * Builds and signs the certificate of an intent; the new key pair in *key.
  */
 static X509 *
-cert_build(struct hall_req *req, struct pki_ca *ca, const char *serial_hex, time_t nb, time_t na,
+cert_build(struct hall_ctx *cx, struct pki_ca *ca, const char *serial_hex, time_t nb, time_t na,
            const char *cert_type, const struct subject *s, EVP_PKEY **key)
 {
-    const char *base = req->app->conf.public_url;
+    const char *base = cx->conf->public_url;
     X509 *x = X509_new();
     X509_NAME *n = X509_NAME_new();
     BIGNUM *bn = NULL;
@@ -525,20 +442,20 @@ cert_build(struct hall_req *req, struct pki_ca *ca, const char *serial_hex, time
         add_ext(x, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
         add_ext(x, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK ||
         add_ext(x, &v3, "crlDistributionPoints",
-                hall_psprintf(req->pool, "URI:%s/pki/%s.crl", base, ca->name)) != HALL_OK ||
+                hall_psprintf(cx->pool, "URI:%s/pki/%s.crl", base, ca->name)) != HALL_OK ||
         add_ext(x, &v3, "authorityInfoAccess",
-                hall_psprintf(req->pool, "OCSP;URI:%s/ocsp,caIssuers;URI:%s/pki/%s.crt", base, base,
+                hall_psprintf(cx->pool, "OCSP;URI:%s/ocsp,caIssuers;URI:%s/pki/%s.crt", base, base,
                               ca->name)) != HALL_OK)
         goto out;
     if (*s->uscc != '\0' &&
-        add_ext(x, &v3, OID_ORG_CODE, hall_psprintf(req->pool, "ASN1:UTF8String:%s", s->uscc)) !=
+        add_ext(x, &v3, OID_ORG_CODE, hall_psprintf(cx->pool, "ASN1:UTF8String:%s", s->uscc)) !=
             HALL_OK)
         goto out;
     if (*s->ric != '\0') {
-        const char *h = ric_hash(req->pool, s->ric);
+        const char *h = ric_hash(cx->pool, s->ric);
 
         if (h == NULL || add_ext(x, &v3, OID_PERSON_ID,
-                                 hall_psprintf(req->pool, "ASN1:UTF8String:%s", h)) != HALL_OK)
+                                 hall_psprintf(cx->pool, "ASN1:UTF8String:%s", h)) != HALL_OK)
             goto out;
     }
     m = sign_ctx(ca->key, ca->sm2);
@@ -612,21 +529,8 @@ hall_pki_serial_draw(char out[17])
              b[7]);
 }
 
-static const char *
-phone_for_pin(const char *cert_type, const struct hall_val *form)
-{
-    const char *p;
-
-    /* seeds 000/002: 机构证书 -> the agent, 机构个人/个人证书 -> the applicant */
-    if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0)
-        return form_get(form, "agent_mobile");
-    p = form_get(form, "app_mobile");
-    return *p != '\0' ? p : form_get(form, "agent_mobile");
-}
-
-/* for core/sealprod.c: the certificates of an order's seals */
 X509 *
-hall_pki_cert_make(struct hall_req *req, const char *ca_name, const char *serial, time_t nb,
+hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
                    time_t na, const char *cert_type, const char *cn, const char *org,
                    const char *uscc, const char *ric, EVP_PKEY **key)
 {
@@ -636,7 +540,7 @@ hall_pki_cert_make(struct hall_req *req, const char *ca_name, const char *serial
     *key = NULL;
     if (ca == NULL || ca->key == NULL)
         return NULL;
-    return cert_build(req, ca, serial, nb, na, cert_type, &s, key);
+    return cert_build(cx, ca, serial, nb, na, cert_type, &s, key);
 }
 
 unsigned char *
@@ -662,217 +566,6 @@ hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org)
     return hall_psprintf(pool, "%s（%s）", cn, org);
 }
 
-int
-hall_pki_issue(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
-{
-    struct hall_sealprod *sp = NULL;
-    struct hall_sealremake *rm = NULL;
-    struct hall_dbres *res;
-    struct hall_val *form, *payload;
-    struct pki_ca *ca;
-    struct subject s;
-    const char *cert_type, *method, *pin = NULL, *fault, *replaces;
-    char serial[17], pinbuf[9];
-    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0;
-    int64_t until = 0;
-    time_t nb = 0, na = 0;
-    X509 *x = NULL;
-    EVP_PKEY *key = NULL;
-    unsigned char *der, *p12, *enc;
-    size_t der_len, p12_len, enc_len;
-
-    *msg = "系统繁忙，请稍后再试";
-    if (!(loaded & HALL_PKI_CA_KEYS))
-        return HALL_ERR;
-    /* 1. the intent, committed before anything is signed */
-    if (hall_db_begin(req) != HALL_OK)
-        return HALL_ERR;
-    res = hall_db_exec(req, "pki_order_lock", HALL_I64(order_id));
-    if (res == NULL)
-        goto out;
-    if (hall_dbres_rows(res) == 0) {
-        *msg = "业务单不存在";
-        rc = HALL_ORDER_CONFLICT;
-        goto out;
-    }
-    if (strcmp(hall_dbres_str(res, 0, "status"), "accepted") != 0) {
-        const char *label = hall_order_label(hall_dbres_str(res, 0, "status"));
-
-        *msg = hall_psprintf(req->pool, "该业务单当前状态为“%s”，不能制作证书",
-                             label != NULL ? label : hall_dbres_str(res, 0, "status"));
-        rc = HALL_ORDER_CONFLICT;
-        goto out;
-    }
-    cert_type = hall_dbres_str(res, 0, "cert_type");
-    years = (int)hall_dbres_int(res, 0, "years");
-    ca = ca_find(hall_dbres_str(res, 0, "ca"));
-    replaces = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "replaces"));
-    method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
-    if (method == NULL)
-        method = "";
-    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
-    if (ca == NULL || form == NULL || form->type != HALL_V_OBJ) {
-        hall_err(req, "msg=\"pki: order unreadable\" order=%lld", (long long)order_id);
-        goto out;
-    }
-    subject_of(cert_type, form, hall_dbres_str(res, 0, "subject"), &s);
-    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
-        /* a reissue: the same subject, valid until the old one would have been */
-        s.cn = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "subject_cn"));
-        s.org = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "subject_org"));
-        until = hall_dbres_int(res, 0, "old_not_after_epoch");
-    }
-    if (*s.cn == '\0') {
-        *msg = "业务单缺少证书主题（机构名称或姓名）";
-        rc = HALL_ORDER_CONFLICT;
-        goto out;
-    }
-    res = hall_db_exec(req, "pki_live_cert", HALL_I64(order_id));
-    if (res == NULL)
-        goto out;
-    if (hall_dbres_rows(res) > 0) {
-        *msg = strcmp(hall_dbres_str(res, 0, "state"), "intent") == 0
-                   ? "该业务单的证书正在制作中，请稍后刷新"
-                   : "该业务单的证书已制作";
-        rc = HALL_ORDER_CONFLICT;
-        goto out;
-    }
-    for (i = 0; i < 5; i++) {
-        hall_pki_serial_draw(serial);
-        res = hall_db_exec(req, "pki_intent", HALL_STR(serial), HALL_I64(order_id),
-                           HALL_STR(ca->name), HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years),
-                           HALL_I64(until));
-        if (res == NULL)
-            goto out;
-        if (hall_dbres_rows(res) == 1)
-            break;
-    }
-    if (i == 5)
-        goto out;
-    nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
-    na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
-    if (hall_audit(req, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK)
-        goto out;
-    /* a seal order's seals: their certificates' intents (core/sealprod.c) */
-    rc = hall_sealprod_intent(req, order_id, ca->name, s.org, s.uscc, actor, msg, &sp);
-    if (rc != HALL_OK)
-        goto out;
-    rc = HALL_ERR;
-    /* the seals the replaced certificate signs, made again on this one */
-    if (hall_sealprod_remake_intent(req, replaces, &rm) != HALL_OK)
-        goto out;
-    if (hall_db_commit(req) != HALL_OK)
-        goto out;
-
-    /* 2. sign; the medium */
-    x = cert_build(req, ca, serial, nb, na, cert_type, &s, &key);
-    if (x == NULL) {
-        hall_err(req, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)order_id,
-                 serial);
-        goto out;
-    }
-    /* the reconciliation test's switch: die between signing and storing */
-    fault = getenv("HALL_PKI_FAULT");
-    if (fault != NULL && strcmp(fault, "after_sign") == 0) {
-        hall_warn(req, "msg=\"pki: HALL_PKI_FAULT=after_sign, exiting\" serial=%s", serial);
-        _exit(70);
-    }
-    der = der_of_x509(req->pool, x, &der_len);
-    if (der == NULL || hall_sealprod_sign(req, sp, serial, der, der_len, na) != HALL_OK ||
-        hall_sealprod_remake_sign(req, rm, serial, der, der_len, na) != HALL_OK)
-        goto out;
-
-    /* 3. store: the certificate, the medium, the order's move, the PIN */
-    if (hall_db_begin(req) != HALL_OK)
-        goto out;
-    if (strcmp(method, "transfer") != 0) {
-        res = hall_db_exec(req, "pki_memo_pin", HALL_I64(order_id));
-        if (res == NULL)
-            goto out;
-        if (hall_dbres_rows(res) > 0) {
-            size_t l;
-            unsigned char *e = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "pin_enc"), &l);
-
-            pin = e != NULL ? hall_pii_decrypt(req->pool, e, l) : NULL;
-            if (pin == NULL) {
-                hall_err(req, "msg=\"pki: memo pin unreadable\" order=%lld", (long long)order_id);
-                goto out;
-            }
-        }
-    }
-    if (pin == NULL) {
-        /* corporate transfer (or no PIN in a memo): a new PIN goes by SMS */
-        snprintf(pinbuf, sizeof(pinbuf), "%08u", hall_rand_below(100000000));
-        pin = pinbuf;
-        new_pin = 1;
-    }
-    p12 = p12_make(req->pool, pin, key, x, ca, s.cn, &p12_len);
-    if (p12 == NULL)
-        goto out;
-    enc = hall_pii_encrypt(req->pool, (const char *)p12, p12_len, &enc_len);
-    res = hall_db_exec(req, "pki_store", HALL_STR(serial), HALL_BIN(der, der_len),
-                       HALL_BIN(enc, enc_len));
-    if (res == NULL)
-        goto out;
-    if (hall_dbres_rows(res) == 0) {
-        /* reconciled as dead meanwhile: the order gets a new serial */
-        *msg = "证书制作超时，请重新制作";
-        rc = HALL_ORDER_CONFLICT;
-        goto out;
-    }
-    {
-        struct hall_val *detail = hall_val_obj(req->pool);
-
-        hall_val_set_str(req->pool, detail, "serial", serial);
-        hall_val_set_str(req->pool, detail, "ca", ca->name);
-        rc = hall_order_move(req, order_id, "accepted", "issued", actor, detail);
-        if (rc != HALL_OK) {
-            if (rc == HALL_ORDER_CONFLICT)
-                *msg = "该业务单状态已变化，请刷新页面";
-            goto out;
-        }
-        rc = HALL_ERR;
-    }
-    if (hall_audit(req, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
-            HALL_OK ||
-        hall_sealprod_store(req, sp, pin, actor) != HALL_OK ||
-        hall_sealprod_remake_store(req, rm, actor, &remade) != HALL_OK ||
-        hall_db_exec(req, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
-        goto out;
-    if (new_pin) {
-        const char *phone = phone_for_pin(cert_type, form);
-
-        payload = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, payload, "phone", phone);
-        hall_val_set_fmt(req->pool, payload, "text",
-                         "【深圳CA】您好，您申请的数字证书（序列号%s）已制作完成，证书PIN码为：%s，"
-                         "请妥善保管，切勿泄露给他人。",
-                         serial, pin);
-        if (strlen(phone) == 11 &&
-            hall_outbox_push(req, "sms", hall_psprintf(req->pool, "sms-pin-%s", serial), payload) !=
-                HALL_OK)
-            goto out;
-    }
-    if (hall_db_commit(req) != HALL_OK)
-        goto out;
-    hall_info(req, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d",
-              (long long)order_id, serial, ca->name, new_pin ? "sms" : "memo", remade);
-    *msg = hall_psprintf(
-        req->pool, "证书已制作：序列号 %s，主题 %s%s", serial,
-        hall_pki_subject_text(req->pool, s.cn, s.org),
-        remade > 0 ? hall_psprintf(req->pool, "；原证书的电子印章已随新证书重新制作 %d 枚", remade)
-                   : "");
-    rc = HALL_OK;
-out:
-    if (req->in_tx)
-        hall_db_rollback(req);
-    OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
-    hall_sealprod_free(sp);
-    X509_free(x);
-    EVP_PKEY_free(key);
-    return rc;
-}
-
 static int64_t
 mono_ms(void)
 {
@@ -896,26 +589,7 @@ sleep_until_ms(int64_t at)
 }
 
 int
-hall_pki_medium_resp(struct hall_req *req, struct hall_dbres *res, const char *name)
-{
-    unsigned char *enc;
-    char *p12;
-    size_t len;
-
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "p12_enc"), &len);
-    p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
-    if (p12 == NULL) {
-        hall_err(req, "msg=\"medium unreadable\" serial=%s", hall_dbres_str(res, 0, "serial"));
-        return hall_resp_busy(req);
-    }
-    hall_info(req, "msg=\"medium download\" serial=%s", hall_dbres_str(res, 0, "serial"));
-    return hall_resp_bytes(
-        req, (unsigned char *)p12, len - HALL_PII_OVERHEAD, "application/x-pkcs12",
-        hall_psprintf(req->pool, "%s-%s.p12", name, hall_dbres_str(res, 0, "serial")));
-}
-
-int
-hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char *actor,
+hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                 const char **ca_name)
 {
     struct hall_dbres *res;
@@ -927,20 +601,20 @@ hall_pki_revoke(struct hall_req *req, const char *serial, int reason, const char
         return HALL_ERR;
     /* the OCSP workers' cached 'good' must expire before this commits
      * (OCSP_STATUS_MS above): the lock first, the wait before returning */
-    if (hall_db_exec(req, "pki_ocsp_hold", HALL_STR(serial)) == NULL)
+    if (hall_db_exec(cx, "pki_ocsp_hold", HALL_STR(serial)) == NULL)
         return HALL_ERR;
     held = mono_ms();
-    res = hall_db_exec(req, "pki_revoke", HALL_STR(serial), HALL_I64(reason), HALL_STR(actor));
+    res = hall_db_exec(cx, "pki_revoke", HALL_STR(serial), HALL_I64(reason), HALL_STR(actor));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
-        return HALL_ORDER_CONFLICT;
+        return HALL_CONFLICT;
     sleep_until_ms(held + OCSP_HOLD_MS);
-    *ca_name = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "ca"));
-    detail = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, detail, "reason", hall_pki_reason_name(reason));
-    hall_val_set_str(req->pool, detail, "order_id", hall_dbres_str(res, 0, "order_id"));
-    return hall_audit(req, actor, "certificate", serial, "revoke", "issued", "revoked", detail);
+    *ca_name = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "ca"));
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(reason));
+    hall_val_set_str(cx->pool, detail, "order_id", hall_dbres_str(res, 0, "order_id"));
+    return hall_audit(cx, actor, "certificate", serial, "revoke", "issued", "revoked", detail);
 }
 
 /* ---- CRLs -------------------------------------------------------------------- */
@@ -977,7 +651,7 @@ out:
 }
 
 static unsigned char *
-crl_make(struct hall_req *req, struct pki_ca *ca, const struct hall_dbres *rows, int64_t number,
+crl_make(struct hall_ctx *cx, struct pki_ca *ca, const struct hall_dbres *rows, int64_t number,
          time_t now, size_t *len)
 {
     X509_CRL *crl = X509_CRL_new();
@@ -1016,7 +690,7 @@ crl_make(struct hall_req *req, struct pki_ca *ca, const struct hall_dbres *rows,
     n = i2d_X509_CRL(crl, NULL);
     if (n <= 0)
         goto out;
-    out = q = hall_palloc(req->pool, (size_t)n);
+    out = q = hall_palloc(cx->pool, (size_t)n);
     i2d_X509_CRL(crl, &q);
     *len = (size_t)n;
 out:
@@ -1030,7 +704,7 @@ out:
 }
 
 int
-hall_pki_crl_refresh(struct hall_req *req, const char *ca_name, int force)
+hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca_name, int force)
 {
     struct pki_ca *ca = ca_find(ca_name);
     struct hall_dbres *st, *rows;
@@ -1042,62 +716,62 @@ hall_pki_crl_refresh(struct hall_req *req, const char *ca_name, int force)
 
     if (ca == NULL || ca->key == NULL)
         return HALL_ERR;
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
-    if (hall_db_exec(req, "pki_crl_lock", HALL_STR(ca->name)) == NULL)
+    if (hall_db_exec(cx, "pki_crl_lock", HALL_STR(ca->name)) == NULL)
         goto out;
-    st = hall_db_exec(req, "pki_crl_state", HALL_STR(ca->name));
+    st = hall_db_exec(cx, "pki_crl_state", HALL_STR(ca->name));
     if (st == NULL)
         goto out;
     if (hall_dbres_rows(st) > 0) {
         number = hall_dbres_int(st, 0, "number") + 1;
         if (!force && hall_dbres_int(st, 0, "next_update_in_s") > CRL_REFRESH_S &&
             hall_dbres_bool(st, 0, "covers_latest")) {
-            rc = hall_db_commit(req);
+            rc = hall_db_commit(cx);
             goto out;
         }
     }
-    rows = hall_db_exec(req, "pki_crl_entries", HALL_STR(ca->name));
+    rows = hall_db_exec(cx, "pki_crl_entries", HALL_STR(ca->name));
     if (rows == NULL)
         goto out;
-    der = crl_make(req, ca, rows, number, now, &len);
+    der = crl_make(cx, ca, rows, number, now, &len);
     if (der == NULL) {
-        hall_err(req, "msg=\"pki: CRL signing failed\" ca=%s", ca->name);
+        hall_err(cx, "msg=\"pki: CRL signing failed\" ca=%s", ca->name);
         goto out;
     }
-    if (hall_db_exec(req, "pki_crl_store", HALL_STR(ca->name), HALL_I64(number), HALL_I64(now),
+    if (hall_db_exec(cx, "pki_crl_store", HALL_STR(ca->name), HALL_I64(number), HALL_I64(now),
                      HALL_I64(now + CRL_HOURS * 3600), HALL_BIN(der, len)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(cx) != HALL_OK)
         goto out;
-    hall_info(req, "msg=\"crl generated\" ca=%s number=%lld entries=%d", ca->name,
-              (long long)number, hall_dbres_rows(rows));
+    hall_info(cx, "msg=\"crl generated\" ca=%s number=%lld entries=%d", ca->name, (long long)number,
+              hall_dbres_rows(rows));
     rc = HALL_OK;
 out:
-    if (req->in_tx)
-        hall_db_rollback(req);
+    if (cx->in_tx)
+        hall_db_rollback(cx);
     return rc;
 }
 
 unsigned char *
-hall_pki_crl_get(struct hall_req *req, const char *ca_name, size_t *len)
+hall_pki_crl_get(struct hall_ctx *cx, const char *ca_name, size_t *len)
 {
-    struct hall_dbres *res = hall_db_exec(req, "pki_crl_get", HALL_STR(ca_name));
+    struct hall_dbres *res = hall_db_exec(cx, "pki_crl_get", HALL_STR(ca_name));
 
     if (res == NULL || hall_dbres_rows(res) == 0)
         return NULL;
-    return hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "der"), len);
+    return hall_dbres_bytea(cx, res, 0, hall_dbres_col(res, "der"), len);
 }
 
 int
-hall_pki_reconcile(struct hall_req *req, long min_age_s)
+hall_pki_reconcile(struct hall_ctx *cx, long min_age_s)
 {
     struct hall_dbres *res;
     int i, n, c_serial, c_ca, c_order, seen[4] = {0, 0, 0, 0};
     struct pki_ca *ca;
 
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(cx) != HALL_OK)
         return -1;
-    res = hall_db_exec(req, "pki_reconcile", HALL_I64(min_age_s));
+    res = hall_db_exec(cx, "pki_reconcile", HALL_I64(min_age_s));
     if (res == NULL)
         goto fail;
     n = hall_dbres_rows(res);
@@ -1105,46 +779,41 @@ hall_pki_reconcile(struct hall_req *req, long min_age_s)
     c_ca = hall_dbres_col(res, "ca");
     c_order = hall_dbres_col(res, "order_id");
     for (i = 0; i < n; i++) {
-        struct hall_val *d = hall_val_obj(req->pool);
+        struct hall_val *d = hall_val_obj(cx->pool);
 
-        hall_val_set_str(req->pool, d, "reason", "superseded");
-        hall_val_set_str(req->pool, d, "order_id", hall_dbres_get(res, i, c_order));
-        if (hall_audit(req, "pki:reconcile", "certificate", hall_dbres_get(res, i, c_serial),
-                       "void", "intent", "void", d) != HALL_OK)
+        hall_val_set_str(cx->pool, d, "reason", "superseded");
+        hall_val_set_str(cx->pool, d, "order_id", hall_dbres_get(res, i, c_order));
+        if (hall_audit(cx, "pki:reconcile", "certificate", hall_dbres_get(res, i, c_serial), "void",
+                       "intent", "void", d) != HALL_OK)
             goto fail;
         for (ca = cas; ca->name != NULL; ca++)
             if (strcmp(ca->name, hall_dbres_get(res, i, c_ca)) == 0)
                 seen[ca - cas] = 1;
     }
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(cx) != HALL_OK)
         goto fail;
     for (i = 0; i < n; i++)
-        hall_warn(req, "msg=\"pki: dead intent voided\" serial=%s order=%s",
+        hall_warn(cx, "msg=\"pki: dead intent voided\" serial=%s order=%s",
                   hall_dbres_get(res, i, c_serial), hall_dbres_get(res, i, c_order));
     for (ca = cas; ca->name != NULL; ca++)
         if (seen[ca - cas])
-            hall_pki_crl_refresh(req, ca->name, 1);
+            hall_pki_crl_refresh(cx, ca->name, 1);
     return n;
 fail:
-    if (req->in_tx)
-        hall_db_rollback(req);
+    if (cx->in_tx)
+        hall_db_rollback(cx);
     return -1;
 }
 
 int
-hall_pki_tick(struct hall_req *req)
+hall_pki_tick(struct hall_ctx *cx)
 {
     struct pki_ca *ca;
-    struct hall_dbres *res;
-    const char *msg;
 
     /* an intent this old has no living issuer (signing takes milliseconds) */
-    hall_pki_reconcile(req, 120);
+    hall_pki_reconcile(cx, 120);
     for (ca = cas; ca->name != NULL; ca++)
-        hall_pki_crl_refresh(req, ca->name, 0);
-    res = hall_db_exec(req, "pki_auto_next");
-    if (res != NULL && hall_dbres_rows(res) > 0)
-        return hall_pki_issue(req, hall_dbres_int(res, 0, "id"), "pki:auto", &msg) == HALL_OK;
+        hall_pki_crl_refresh(cx, ca->name, 0);
     return 0;
 }
 
@@ -1253,7 +922,7 @@ cache_slot(const char *key)
 /* the status of serial hex (16 hex digits) of ca: from the cache, or the
  * database; HALL_ERR when the database does not answer */
 static int
-ocsp_status_get(struct hall_req *req, const struct pki_ca *ca, const char *hex, int *status,
+ocsp_status_get(struct hall_ctx *cx, const struct pki_ca *ca, const char *hex, int *status,
                 long long *rev_at, int *reason, time_t *read)
 {
     unsigned slot = (cache_slot(hex) + (unsigned)(ca - cas)) % OCSP_STATUS_N;
@@ -1270,7 +939,7 @@ ocsp_status_get(struct hall_req *req, const struct pki_ca *ca, const char *hex, 
         return HALL_OK;
     }
     *read = time(NULL);
-    res = hall_db_exec(req, "pki_ocsp_status", HALL_STR(hex), HALL_STR(ca->name));
+    res = hall_db_exec(cx, "pki_ocsp_status", HALL_STR(hex), HALL_STR(ca->name));
     if (res == NULL)
         return HALL_ERR;
     *status = V_OCSP_CERTSTATUS_UNKNOWN;
@@ -1473,7 +1142,7 @@ cert_status(unsigned char out[24], int status, time_t rev_at, int reason)
 }
 
 unsigned char *
-hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen, size_t *outlen,
+hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen, size_t *outlen,
                      const char **outcome)
 {
     static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
@@ -1497,13 +1166,13 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         (oreq = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) == NULL || p != in + inlen ||
         (n = OCSP_request_onereq_count(oreq)) <= 0 || n > 16) {
         OCSP_REQUEST_free(oreq);
-        return ocsp_error(req->pool, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, outlen);
+        return ocsp_error(cx->pool, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, outlen);
     }
     nonce_at = OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1);
     cacheable = n == 1 && nonce_at < 0;
     der_gtime(now_t, now);
     der_gtime(next_t, now + OCSP_VALID_S);
-    singles = hall_buf_new(req->pool, 64 * 1024);
+    singles = hall_buf_new(cx->pool, 64 * 1024);
     for (i = 0; i < n; i++) {
         OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(oreq, i));
         struct pki_ca *ca = ocsp_ca_of(cid);
@@ -1529,7 +1198,7 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
             BN_free(bn);
         }
         if (hex[0] != '\0' &&
-            ocsp_status_get(req, ca, hex, &status, &rev_at, &reason, &read) != HALL_OK) {
+            ocsp_status_get(cx, ca, hex, &status, &rev_at, &reason, &read) != HALL_OK) {
             *outcome = "busy";
             goto internal;
         }
@@ -1545,7 +1214,7 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         clen = i2d_OCSP_CERTID(cid, &cdr);
         if (clen <= 0)
             goto internal;
-        sr = hall_buf_new(req->pool, 4096);
+        sr = hall_buf_new(cx->pool, 4096);
         hall_buf_add(sr, cdr, (size_t)clen);
         OPENSSL_free(cdr);
         sl = cert_status(st, status, (time_t)rev_at, reason);
@@ -1564,7 +1233,7 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
         }
         if (sr->overflow)
             goto internal;
-        one = der_wrap(req->pool, 0x30, (unsigned char *)sr->data, sr->len, &onelen);
+        one = der_wrap(cx->pool, 0x30, (unsigned char *)sr->data, sr->len, &onelen);
         hall_buf_add(singles, one, onelen);
         *outcome = status == V_OCSP_CERTSTATUS_GOOD      ? "good"
                    : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
@@ -1577,7 +1246,7 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
 
         if (ocsp_cache[slot].der != NULL && strcmp(ocsp_cache[slot].key, key) == 0 &&
             time(NULL) - ocsp_cache[slot].at < OCSP_CACHE_S) {
-            out = hall_palloc(req->pool, ocsp_cache[slot].len);
+            out = hall_palloc(cx->pool, ocsp_cache[slot].len);
             memcpy(out, ocsp_cache[slot].der, ocsp_cache[slot].len);
             *outlen = ocsp_cache[slot].len;
             goto done;
@@ -1589,51 +1258,51 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
     if (op->rid == NULL)
         goto internal;
     /* tbs: responderID, producedAt, the responses, the nonce echoed */
-    tbs = hall_buf_new(req->pool, 64 * 1024);
+    tbs = hall_buf_new(cx->pool, 64 * 1024);
     hall_buf_add(tbs, op->rid, op->rid_len);
     hall_buf_add(tbs, now_t, sizeof(now_t));
-    w = der_wrap(req->pool, 0x30, (unsigned char *)singles->data, singles->len, &wlen);
+    w = der_wrap(cx->pool, 0x30, (unsigned char *)singles->data, singles->len, &wlen);
     hall_buf_add(tbs, w, wlen);
     if (nonce_at >= 0) {
         int elen = i2d_X509_EXTENSION(OCSP_REQUEST_get_ext(oreq, nonce_at), &ext);
 
         if (elen <= 0)
             goto internal;
-        w = der_wrap(req->pool, 0x30, ext, (size_t)elen, &wlen);
-        w = der_wrap(req->pool, 0xa1, w, wlen, &wlen);
+        w = der_wrap(cx->pool, 0x30, ext, (size_t)elen, &wlen);
+        w = der_wrap(cx->pool, 0xa1, w, wlen, &wlen);
         hall_buf_add(tbs, w, wlen);
     }
     if (tbs->overflow)
         goto internal;
-    w = der_wrap(req->pool, 0x30, (unsigned char *)tbs->data, tbs->len, &wlen);
+    w = der_wrap(cx->pool, 0x30, (unsigned char *)tbs->data, tbs->len, &wlen);
     m = EVP_MD_CTX_new();
     if (m == NULL || EVP_MD_CTX_copy_ex(m, signer->ocsp_sign) != 1 ||
         EVP_DigestSign(m, NULL, &siglen, w, wlen) != 1)
         goto internal;
-    sig = hall_palloc(req->pool, siglen + 1);
+    sig = hall_palloc(cx->pool, siglen + 1);
     sig[0] = 0; /* the BIT STRING's unused bits */
     if (EVP_DigestSign(m, sig + 1, &siglen, w, wlen) != 1)
         goto internal;
     /* BasicOCSPResponse, then the OCSPResponse around it */
-    basic = hall_buf_new(req->pool, 64 * 1024);
+    basic = hall_buf_new(cx->pool, 64 * 1024);
     hall_buf_add(basic, w, wlen);
     hall_buf_add(basic, op->alg, op->alg_len);
-    w = der_wrap(req->pool, 0x03, sig, siglen + 1, &wlen);
+    w = der_wrap(cx->pool, 0x03, sig, siglen + 1, &wlen);
     hall_buf_add(basic, w, wlen);
     hall_buf_add(basic, op->certs, op->certs_len);
     if (basic->overflow)
         goto internal;
-    w = der_wrap(req->pool, 0x30, (unsigned char *)basic->data, basic->len, &wlen);
-    w = der_wrap(req->pool, 0x04, w, wlen, &wlen);
-    rb = hall_palloc(req->pool, sizeof(basic_oid) + wlen);
+    w = der_wrap(cx->pool, 0x30, (unsigned char *)basic->data, basic->len, &wlen);
+    w = der_wrap(cx->pool, 0x04, w, wlen, &wlen);
+    rb = hall_palloc(cx->pool, sizeof(basic_oid) + wlen);
     memcpy(rb, basic_oid, sizeof(basic_oid));
     memcpy(rb + sizeof(basic_oid), w, wlen);
-    w = der_wrap(req->pool, 0x30, rb, sizeof(basic_oid) + wlen, &wlen);
-    w = der_wrap(req->pool, 0xa0, w, wlen, &wlen);
-    rb = hall_palloc(req->pool, 3 + wlen);
+    w = der_wrap(cx->pool, 0x30, rb, sizeof(basic_oid) + wlen, &wlen);
+    w = der_wrap(cx->pool, 0xa0, w, wlen, &wlen);
+    rb = hall_palloc(cx->pool, 3 + wlen);
     memcpy(rb, "\x0a\x01\x00", 3);
     memcpy(rb + 3, w, wlen);
-    out = der_wrap(req->pool, 0x30, rb, 3 + wlen, &rblen);
+    out = der_wrap(cx->pool, 0x30, rb, 3 + wlen, &rblen);
     *outlen = rblen;
     if (key[0] != '\0') {
         unsigned slot = cache_slot(key);
@@ -1652,7 +1321,7 @@ hall_pki_ocsp_answer(struct hall_req *req, const unsigned char *in, size_t inlen
 internal:
     if (strcmp(*outcome, "busy") != 0)
         *outcome = "internal";
-    out = ocsp_error(req->pool,
+    out = ocsp_error(cx->pool,
                      strcmp(*outcome, "busy") == 0 ? OCSP_RESPONSE_STATUS_TRYLATER
                                                    : OCSP_RESPONSE_STATUS_INTERNALERROR,
                      outlen);

@@ -21,7 +21,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <pango/pangocairo.h>
 
-#include "seal.h"
+#include "pki/pki.h"
 
 #define FONT_FAMILY "Noto Serif CJK SC"
 #define FONT_NAME   "Noto Sans CJK SC"

@@ -33,7 +33,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "seal.h"
+#include "pki/pki.h"
 
 #define SM2_ID         "1234567812345678"
 #define OID_SM3WITHSM2 "1.2.156.10197.1.501"

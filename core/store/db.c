@@ -10,7 +10,7 @@
 
 #include <libpq-fe.h>
 
-#include "hall.h"
+#include "store/store.h"
 
 struct hall_dbres {
     PGresult *res;
@@ -19,8 +19,8 @@ struct hall_dbres {
 /* bumped by every new primary connection: the reference copy is of one */
 static unsigned long conn_gen;
 
-/* statements of the core itself (sessions, SMS codes, outbox, audit) */
-static const struct hall_stmt core_stmts[] = {
+/* the store's own statements (sessions, SMS codes, outbox, audit) */
+const struct hall_stmt hall_store_stmts[] = {
     /* a plain primary-key read; the refresh is a separate UPDATE, sent only
      * when the last one is more than a minute old (hall_session_load) */
     {"session_get",
@@ -118,7 +118,7 @@ prepare_all(PGconn *pg, const struct hall_stmt *list)
  * would read nothing and write data no one can read later: refuse.
  */
 static int
-key_matches(struct hall_app *app)
+key_matches(struct hall_store *st)
 {
     static const char sql[] =
         "WITH ins AS (INSERT INTO hall_keys (id, pii_fingerprint) VALUES (1, $1)"
@@ -133,7 +133,7 @@ key_matches(struct hall_app *app)
 
     if (hall_crypto_fingerprint(fp) != HALL_OK)
         return HALL_OK; /* no key loaded (tools without PII): nothing to compare */
-    r = PQexecParams(app->pg, sql, 1, NULL, param, NULL, NULL, 0);
+    r = PQexecParams(st->pg, sql, 1, NULL, param, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (state != NULL && strcmp(state, "42P01") == 0) {
@@ -150,7 +150,7 @@ key_matches(struct hall_app *app)
     /* no row: another program's first insert is not visible yet; next time */
     have = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : fp;
     if (strcmp(have, fp) != 0) {
-        app->key_mismatch = 1;
+        st->key_mismatch = 1;
         hall_log(HALL_LOG_ERR, NULL,
                  "msg=\"key_file does not belong to this database: its data was written with"
                  " another PII key; restore that key (script/restore) or this key's database\""
@@ -158,38 +158,55 @@ key_matches(struct hall_app *app)
                  fp, have);
         rc = HALL_ERR;
     } else {
-        app->key_mismatch = 0;
+        st->key_mismatch = 0;
     }
     PQclear(r);
     return rc;
 }
 
 int
-hall_app_key_check(struct hall_app *app)
+hall_store_key_check(struct hall_store *st)
 {
-    if (hall_app_db_connect(app) == HALL_OK) {
-        PQfinish(app->pg);
-        app->pg = NULL;
+    if (hall_store_connect(st) == HALL_OK) {
+        PQfinish(st->pg);
+        st->pg = NULL;
         return HALL_OK;
     }
-    return app->key_mismatch ? HALL_ERR : HALL_OK;
+    return st->key_mismatch ? HALL_ERR : HALL_OK;
 }
 
 static int
-prepare_every(struct hall_app *app, PGconn *pg)
+prepare_every(struct hall_store *st, PGconn *pg)
 {
-    if (prepare_all(pg, core_stmts) != HALL_OK || prepare_all(pg, hall_order_stmts) != HALL_OK ||
-        prepare_all(pg, hall_finauth_stmts) != HALL_OK ||
-        prepare_all(pg, hall_identity_stmts) != HALL_OK ||
-        prepare_all(pg, hall_reissue_stmts) != HALL_OK ||
-        prepare_all(pg, hall_invoice_stmts) != HALL_OK ||
-        prepare_all(pg, hall_staff_stmts) != HALL_OK ||
-        prepare_all(pg, hall_pki_stmts) != HALL_OK ||
-        prepare_all(pg, hall_sealprod_stmts) != HALL_OK ||
-        prepare_all(pg, hall_metrics_stmts) != HALL_OK ||
-        prepare_all(pg, app->mod->stmts) != HALL_OK)
-        return HALL_ERR;
+    const struct hall_stmt *const *t;
+
+    for (t = st->tables; t != NULL && *t != NULL; t++)
+        if (prepare_all(pg, *t) != HALL_OK)
+            return HALL_ERR;
     return HALL_OK;
+}
+
+/* what the layers above asked to be told (hall_store_watch) */
+static struct hall_store_hooks hooks;
+
+void
+hall_store_watch(const struct hall_store_hooks *h)
+{
+    hooks = *h;
+}
+
+static void
+tell_failed(void)
+{
+    if (hooks.statement_failed != NULL)
+        hooks.statement_failed();
+}
+
+static void
+tell_reconnected(void)
+{
+    if (hooks.reconnected != NULL)
+        hooks.reconnected();
 }
 
 /*
@@ -218,27 +235,27 @@ session_setup(PGconn *pg, const char *which)
 }
 
 int
-hall_app_db_connect(struct hall_app *app)
+hall_store_connect(struct hall_store *st)
 {
     PGconn *pg;
 
-    if (app->pg != NULL) {
-        PQfinish(app->pg);
-        app->pg = NULL;
+    if (st->pg != NULL) {
+        PQfinish(st->pg);
+        st->pg = NULL;
     }
-    pg = PQconnectdb(app->conf.db_conninfo);
+    pg = PQconnectdb(st->conf->db_conninfo);
     if (PQstatus(pg) != CONNECTION_OK) {
         /* the message can carry the host name but never credentials' values */
         hall_log(HALL_LOG_ERR, NULL, "msg=\"db connect failed\"");
         PQfinish(pg);
         return HALL_ERR;
     }
-    app->pg = pg;
+    st->pg = pg;
     conn_gen++;
-    if (session_setup(pg, "primary") != HALL_OK || key_matches(app) != HALL_OK ||
-        prepare_every(app, pg) != HALL_OK) {
+    if (session_setup(pg, "primary") != HALL_OK || key_matches(st) != HALL_OK ||
+        prepare_every(st, pg) != HALL_OK) {
         PQfinish(pg);
-        app->pg = NULL;
+        st->pg = NULL;
         return HALL_ERR;
     }
     return HALL_OK;
@@ -254,11 +271,11 @@ hall_app_db_connect(struct hall_app *app)
 #define REPLICA_RETRY_S 5
 
 static int
-replica_ready(struct hall_app *app)
+replica_ready(struct hall_store *st)
 {
     static time_t failed_at;
-    const char *ci = app->conf.db_replica_conninfo;
-    PGconn *pg = app->pg_replica;
+    const char *ci = st->conf->db_replica_conninfo;
+    PGconn *pg = st->pg_replica;
 
     if (ci == NULL || *ci == '\0')
         return 0;
@@ -266,35 +283,35 @@ replica_ready(struct hall_app *app)
         return 1;
     if (pg != NULL) {
         PQfinish(pg);
-        app->pg_replica = NULL;
-        hall_metrics_db_reconnect();
+        st->pg_replica = NULL;
+        tell_reconnected();
     }
     if (failed_at != 0 && time(NULL) - failed_at < REPLICA_RETRY_S)
         return 0;
     pg = PQconnectdb(ci);
     if (PQstatus(pg) != CONNECTION_OK || session_setup(pg, "replica") != HALL_OK ||
-        prepare_every(app, pg) != HALL_OK) {
+        prepare_every(st, pg) != HALL_OK) {
         hall_log(HALL_LOG_WARN, NULL, "msg=\"replica connect failed; the primary answers reads\"");
         PQfinish(pg);
         failed_at = time(NULL);
         return 0;
     }
     failed_at = 0;
-    app->pg_replica = pg;
+    st->pg_replica = pg;
     return 1;
 }
 
 /* Called at the start of every request: reconnect when the server went away. */
 static int
-db_ready(struct hall_req *req)
+db_ready(struct hall_ctx *cx)
 {
-    struct hall_app *app = req->app;
+    struct hall_store *st = cx->store;
 
-    if (app->pg != NULL && PQstatus(app->pg) == CONNECTION_OK)
+    if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK)
         return HALL_OK;
-    if (app->pg != NULL)
-        hall_metrics_db_reconnect();
-    return hall_app_db_connect(app);
+    if (st->pg != NULL)
+        tell_reconnected();
+    return hall_store_connect(st);
 }
 
 static void
@@ -304,15 +321,15 @@ res_free(void *p)
 }
 
 static void
-note_failure(struct hall_req *req, const char *name, PGresult *r)
+note_failure(struct hall_ctx *cx, const char *name, PGresult *r)
 {
     const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
-    snprintf(req->sqlstate, sizeof(req->sqlstate), "%s", state != NULL ? state : "08000");
+    snprintf(cx->sqlstate, sizeof(cx->sqlstate), "%s", state != NULL ? state : "08000");
     /* unique violations are expected answers (e.g. phone taken): not errors */
-    if (strcmp(req->sqlstate, "23505") != 0) {
-        hall_err(req, "msg=db_exec stmt=%s sqlstate=%s", name, req->sqlstate);
-        hall_metrics_db_error();
+    if (strcmp(cx->sqlstate, "23505") != 0) {
+        hall_err(cx, "msg=db_exec stmt=%s sqlstate=%s", name, cx->sqlstate);
+        tell_failed();
     }
 }
 
@@ -330,19 +347,19 @@ failed(const PGresult *r)
  * request in flight: those answer 503.
  */
 static int
-reconnect_first(struct hall_req *req)
+reconnect_first(struct hall_ctx *cx)
 {
-    if (req->in_tx || req->db_used || req->app->pg == NULL ||
-        PQstatus(req->app->pg) != CONNECTION_BAD)
+    if (cx->in_tx || cx->db_used || cx->store->pg == NULL ||
+        PQstatus(cx->store->pg) != CONNECTION_BAD)
         return 0;
-    hall_warn(req, "msg=\"database connection lost; reconnecting\"");
-    hall_metrics_db_reconnect();
-    return hall_app_db_connect(req->app) == HALL_OK;
+    hall_warn(cx, "msg=\"database connection lost; reconnecting\"");
+    tell_reconnected();
+    return hall_store_connect(cx->store) == HALL_OK;
 }
 
 static int
-params_of(struct hall_req *req, const struct hall_dbparam *params, const char **values,
-          int *lengths, int *formats)
+params_of(struct hall_ctx *cx, const struct hall_dbparam *params, const char **values, int *lengths,
+          int *formats)
 {
     int n = 0;
 
@@ -355,7 +372,7 @@ params_of(struct hall_req *req, const struct hall_dbparam *params, const char **
         case HALL_DBP_NULL: values[n] = NULL; break;
         case HALL_DBP_STR: values[n] = params[n].s; break;
         case HALL_DBP_I64:
-            values[n] = hall_psprintf(req->pool, "%lld", (long long)params[n].i);
+            values[n] = hall_psprintf(cx->pool, "%lld", (long long)params[n].i);
             break;
         case HALL_DBP_BIN:
             values[n] = params[n].s;
@@ -369,44 +386,44 @@ params_of(struct hall_req *req, const struct hall_dbparam *params, const char **
 }
 
 static struct hall_dbres *
-wrap(struct hall_req *req, PGresult *r)
+wrap(struct hall_ctx *cx, PGresult *r)
 {
-    struct hall_dbres *res = hall_palloc(req->pool, sizeof(*res));
+    struct hall_dbres *res = hall_palloc(cx->pool, sizeof(*res));
 
     res->res = r;
-    hall_pool_cleanup(req->pool, res_free, res);
+    hall_pool_cleanup(cx->pool, res_free, res);
     return res;
 }
 
 struct hall_dbres *
-hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
 {
     const char *values[32];
     int lengths[32], formats[32];
     PGresult *r;
     int n;
 
-    if (!req->in_tx && db_ready(req) != HALL_OK) {
-        snprintf(req->sqlstate, sizeof(req->sqlstate), "08006");
+    if (!cx->in_tx && db_ready(cx) != HALL_OK) {
+        snprintf(cx->sqlstate, sizeof(cx->sqlstate), "08006");
         return NULL;
     }
-    if (req->app->pg == NULL)
+    if (cx->store->pg == NULL)
         return NULL;
-    n = params_of(req, params, values, lengths, formats);
-    r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
-    if (failed(r) && reconnect_first(req)) {
+    n = params_of(cx, params, values, lengths, formats);
+    r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
+    if (failed(r) && reconnect_first(cx)) {
         /* the server restarted since the last request: nothing of this one
          * reached it, so the statement can be sent again */
         PQclear(r);
-        r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
+        r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
     }
     if (failed(r)) {
-        note_failure(req, name, r);
+        note_failure(cx, name, r);
         PQclear(r);
         return NULL;
     }
-    req->db_used = 1;
-    return wrap(req, r);
+    cx->db_used = 1;
+    return wrap(cx, r);
 }
 
 /*
@@ -453,15 +470,15 @@ ref_flush(void)
 
 /* once per request: is the copy still of the tables as they are? */
 static int
-ref_usable(struct hall_req *req)
+ref_usable(struct hall_ctx *cx)
 {
-    PGconn *pg = req->app->pg;
+    PGconn *pg = cx->store->pg;
     PGnotify *n;
     int changed = 0;
 
-    if (req->ref_checked)
+    if (cx->ref_checked)
         return ref_gen == conn_gen;
-    req->ref_checked = 1;
+    cx->ref_checked = 1;
     if (ref_gen != conn_gen) {
         PGresult *r = PQexec(pg, "LISTEN hall_ref");
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -489,9 +506,9 @@ ref_usable(struct hall_req *req)
 /* the statement and its parameters, each length-prefixed, as the key;
  * NULL when longer than a reference lookup's key can be */
 static char *
-ref_key(struct hall_req *req, const char *name, const struct hall_dbparam *params, size_t *klen)
+ref_key(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params, size_t *klen)
 {
-    struct hall_buf *b = hall_buf_new(req->pool, 1024);
+    struct hall_buf *b = hall_buf_new(cx->pool, 1024);
 
     hall_buf_add(b, name, strlen(name) + 1);
     for (int i = 0; params[i].type != HALL_DBP_END; i++) {
@@ -522,7 +539,7 @@ ref_hash(const char *k, size_t n)
 }
 
 struct hall_dbres *
-hall_db_refv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+hall_db_refv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
 {
     struct hall_dbres *res;
     struct ref_entry *e;
@@ -530,20 +547,20 @@ hall_db_refv(struct hall_req *req, const char *name, const struct hall_dbparam *
     char *key;
     unsigned b;
 
-    if (req->in_tx || db_ready(req) != HALL_OK || req->app->pg == NULL || !ref_usable(req))
-        return hall_db_execv(req, name, params);
-    key = ref_key(req, name, params, &klen);
+    if (cx->in_tx || db_ready(cx) != HALL_OK || cx->store->pg == NULL || !ref_usable(cx))
+        return hall_db_execv(cx, name, params);
+    key = ref_key(cx, name, params, &klen);
     if (key == NULL)
-        return hall_db_execv(req, name, params);
+        return hall_db_execv(cx, name, params);
     b = ref_hash(key, klen);
     for (e = ref_tab[b]; e != NULL; e = e->next)
         if (e->klen == klen && memcmp(e->key, key, klen) == 0) {
             /* the copy's own result: nothing to clear with the request */
-            res = hall_palloc(req->pool, sizeof(*res));
+            res = hall_palloc(cx->pool, sizeof(*res));
             res->res = e->res;
             return res;
         }
-    res = hall_db_execv(req, name, params);
+    res = hall_db_execv(cx, name, params);
     if (res != NULL && ref_gen == conn_gen) {
         e = malloc(sizeof(*e) + klen);
         if (e != NULL) {
@@ -563,75 +580,74 @@ hall_db_refv(struct hall_req *req, const char *name, const struct hall_dbparam *
 }
 
 struct hall_dbres *
-hall_db_readv(struct hall_req *req, const char *name, const struct hall_dbparam *params)
+hall_db_readv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
 {
     const char *values[32];
     int lengths[32], formats[32];
     PGresult *r;
     int n;
 
-    if (req->in_tx || !replica_ready(req->app))
-        return hall_db_execv(req, name, params);
-    n = params_of(req, params, values, lengths, formats);
-    r = PQexecPrepared(req->app->pg_replica, name, n, values, lengths, formats, 0);
+    if (cx->in_tx || !replica_ready(cx->store))
+        return hall_db_execv(cx, name, params);
+    n = params_of(cx, params, values, lengths, formats);
+    r = PQexecPrepared(cx->store->pg_replica, name, n, values, lengths, formats, 0);
     if (!failed(r))
-        return wrap(req, r);
+        return wrap(cx, r);
     /* a replica that went away or lags into a conflict: the primary answers */
-    hall_warn(req, "msg=\"replica read failed; the primary answers\" stmt=%s sqlstate=%s", name,
+    hall_warn(cx, "msg=\"replica read failed; the primary answers\" stmt=%s sqlstate=%s", name,
               PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "08000");
-    hall_metrics_db_error();
+    tell_failed();
     PQclear(r);
-    return hall_db_execv(req, name, params);
+    return hall_db_execv(cx, name, params);
 }
 
 static int
-simple(struct hall_req *req, const char *sql)
+simple(struct hall_ctx *cx, const char *sql)
 {
     PGresult *r;
     int ok;
 
-    if (req->app->pg == NULL)
+    if (cx->store->pg == NULL)
         return HALL_ERR;
-    r = PQexec(req->app->pg, sql);
+    r = PQexec(cx->store->pg, sql);
     ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
-        note_failure(req, sql, r);
+        note_failure(cx, sql, r);
     PQclear(r);
     return ok ? HALL_OK : HALL_ERR;
 }
 
 int
-hall_db_begin(struct hall_req *req)
+hall_db_begin(struct hall_ctx *cx)
 {
-    if (db_ready(req) != HALL_OK)
+    if (db_ready(cx) != HALL_OK)
         return HALL_ERR;
-    if (simple(req, "BEGIN") != HALL_OK &&
-        (!reconnect_first(req) || simple(req, "BEGIN") != HALL_OK))
+    if (simple(cx, "BEGIN") != HALL_OK && (!reconnect_first(cx) || simple(cx, "BEGIN") != HALL_OK))
         return HALL_ERR;
-    req->db_used = 1;
-    req->in_tx = 1;
+    cx->db_used = 1;
+    cx->in_tx = 1;
     return HALL_OK;
 }
 
 int
-hall_db_commit(struct hall_req *req)
+hall_db_commit(struct hall_ctx *cx)
 {
     int rc;
 
-    if (!req->in_tx)
+    if (!cx->in_tx)
         return HALL_ERR;
-    req->in_tx = 0;
-    rc = simple(req, "COMMIT");
+    cx->in_tx = 0;
+    rc = simple(cx, "COMMIT");
     return rc;
 }
 
 void
-hall_db_rollback(struct hall_req *req)
+hall_db_rollback(struct hall_ctx *cx)
 {
-    if (!req->in_tx)
+    if (!cx->in_tx)
         return;
-    req->in_tx = 0;
-    simple(req, "ROLLBACK");
+    cx->in_tx = 0;
+    simple(cx, "ROLLBACK");
 }
 
 int
@@ -699,7 +715,7 @@ hall_dbres_bool(const struct hall_dbres *res, int row, const char *name)
 }
 
 unsigned char *
-hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, int col, size_t *len)
+hall_dbres_bytea(struct hall_ctx *cx, const struct hall_dbres *res, int row, int col, size_t *len)
 {
     const char *v = hall_dbres_get(res, row, col);
     unsigned char *raw, *copy;
@@ -710,7 +726,7 @@ hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, in
     raw = PQunescapeBytea((const unsigned char *)v, &n);
     if (raw == NULL)
         return NULL;
-    copy = hall_palloc(req->pool, n + 1);
+    copy = hall_palloc(cx->pool, n + 1);
     memcpy(copy, raw, n);
     copy[n] = 0;
     PQfreemem(raw);
@@ -719,7 +735,22 @@ hall_dbres_bytea(struct hall_req *req, const struct hall_dbres *res, int row, in
 }
 
 const char *
-hall_db_sqlstate(const struct hall_req *req)
+hall_db_sqlstate(const struct hall_ctx *cx)
 {
-    return req->sqlstate;
+    return cx->sqlstate;
+}
+
+struct hall_val *
+hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row, int col)
+{
+    size_t len;
+    unsigned char *enc = hall_dbres_bytea(cx, res, row, col, &len);
+    char *plain, err[64];
+
+    if (enc == NULL)
+        return hall_val_obj(cx->pool);
+    plain = hall_pii_decrypt(cx->pool, enc, len);
+    if (plain == NULL)
+        return NULL;
+    return hall_val_parse(cx->pool, plain, strlen(plain), err, sizeof(err));
 }

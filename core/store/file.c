@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "store/store.h"
 
 const char *
 hall_file_sniff(const unsigned char *p, size_t n)
@@ -81,15 +81,15 @@ read_all(struct hall_pool *pool, const char *path, size_t max, size_t *len)
 }
 
 /*
- * The upload arrives hashed and sealed by the multipart parser (core/req.c):
+ * The upload arrives hashed and sealed by the multipart parser (core/web/req.c):
  * here it is checked, then written with one write() and one fsync(), so a
  * stored file survives a crash and nothing is ever written in clear.
  */
 int
-hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *const *allow,
+hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *const *allow,
                 const char *allow_text, struct hall_stored *out, const char **err)
 {
-    const struct hall_conf *conf = &req->app->conf;
+    const struct hall_conf *conf = cx->conf;
     unsigned char rnd[24];
     size_t done = 0;
     const char *path;
@@ -102,8 +102,8 @@ hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *
     if (up->size > (size_t)conf->upload_max_bytes) {
         long max = conf->upload_max_bytes;
 
-        *err = max % 1048576 == 0 ? hall_psprintf(req->pool, "文件不能超过%ldMB", max / 1048576)
-                                  : hall_psprintf(req->pool, "文件不能超过%ldKB", max / 1024);
+        *err = max % 1048576 == 0 ? hall_psprintf(cx->pool, "文件不能超过%ldMB", max / 1048576)
+                                  : hall_psprintf(cx->pool, "文件不能超过%ldKB", max / 1024);
         return 413;
     }
     out->mime = hall_file_sniff(up->data, up->size);
@@ -111,7 +111,7 @@ hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *
         if (strcmp(allow[i], out->mime) == 0)
             break;
     if (out->mime == NULL || allow[i] == NULL) {
-        *err = hall_psprintf(req->pool, "仅支持%s格式的文件", allow_text);
+        *err = hall_psprintf(cx->pool, "仅支持%s格式的文件", allow_text);
         return 400;
     }
     if (up->sealed == NULL) {
@@ -121,11 +121,11 @@ hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *
     out->size = up->size;
     memcpy(out->sha256, up->sha256, sizeof(out->sha256));
     hall_rand_bytes(rnd, sizeof(rnd));
-    out->name = hall_b64url(req->pool, rnd, sizeof(rnd));
-    path = hall_psprintf(req->pool, "%s/%s", conf->upload_dir, out->name);
+    out->name = hall_b64url(cx->pool, rnd, sizeof(rnd));
+    path = hall_psprintf(cx->pool, "%s/%s", conf->upload_dir, out->name);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        hall_err(req, "msg=\"cannot create upload\" errno=%d", errno);
+        hall_err(cx, "msg=\"cannot create upload\" errno=%d", errno);
         *err = "系统繁忙，请稍后再试";
         return 503;
     }
@@ -149,14 +149,14 @@ hall_file_store(struct hall_req *req, const struct hall_upload *up, const char *
 }
 
 void
-hall_file_discard(struct hall_req *req, const char *name)
+hall_file_discard(struct hall_ctx *cx, const char *name)
 {
     if (name != NULL && strchr(name, '/') == NULL)
-        unlink(hall_psprintf(req->pool, "%s/%s", req->app->conf.upload_dir, name));
+        unlink(hall_psprintf(cx->pool, "%s/%s", cx->conf->upload_dir, name));
 }
 
 unsigned char *
-hall_file_load(struct hall_req *req, const char *name, size_t *len)
+hall_file_load(struct hall_ctx *cx, const char *name, size_t *len)
 {
     unsigned char *enc;
     char *plain;
@@ -164,26 +164,14 @@ hall_file_load(struct hall_req *req, const char *name, size_t *len)
 
     if (name == NULL || strchr(name, '/') != NULL || name[0] == '.')
         return NULL;
-    enc = read_all(req->pool, hall_psprintf(req->pool, "%s/%s", req->app->conf.upload_dir, name),
-                   (size_t)req->app->conf.upload_max_bytes + 64, &elen);
+    enc = read_all(cx->pool, hall_psprintf(cx->pool, "%s/%s", cx->conf->upload_dir, name),
+                   (size_t)cx->conf->upload_max_bytes + 64, &elen);
     if (enc == NULL || elen < 29)
         return NULL;
-    plain = hall_pii_decrypt(req->pool, enc, elen);
+    plain = hall_pii_decrypt(cx->pool, enc, elen);
     if (plain == NULL)
         return NULL;
     /* version(1) nonce(12) tag(16) around the plaintext */
     *len = elen - HALL_PII_OVERHEAD;
     return (unsigned char *)plain;
-}
-
-int
-hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, const char *mime,
-                const char *download_name)
-{
-    hall_resp_raw(req, 200, mime, p, n);
-    hall_resp_header(req, "X-Content-Type-Options", "nosniff");
-    hall_resp_header(req, "Cache-Control", "private, no-store");
-    hall_resp_header(req, "Content-Disposition",
-                     hall_psprintf(req->pool, "attachment; filename=\"%s\"", download_name));
-    return HALL_OK;
 }

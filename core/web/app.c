@@ -21,8 +21,7 @@
 #include <curl/curl.h>
 #include <fcgiapp.h>
 
-#include "hall.h"
-#include "validate.h"
+#include "web/web.h"
 
 #define MAX_WORKERS 256
 /* a request's parameters: the largest form is a 电子签章 submit, about 60
@@ -31,14 +30,6 @@
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t in_request;
-
-const char *
-hall_req_env(struct hall_req *req, const char *name)
-{
-    FCGX_Request *fr = req->fcgi;
-
-    return fr != NULL ? FCGX_GetParam(name, fr->envp) : NULL;
-}
 
 static double
 now_ms(void)
@@ -135,7 +126,7 @@ read_body(struct hall_req *req, size_t clen)
     return b;
 }
 
-/* the files of multipart bodies: one arena per worker, see core/req.c */
+/* the files of multipart bodies: one arena per worker, see core/web/req.c */
 static struct hall_mp_arena *mp_arena;
 
 static int
@@ -170,7 +161,7 @@ parse_body(struct hall_req *req)
         lim.max_field = 64 * 1024;
         lim.max_parts = 32;
         lim.seal = 1;
-        /* once per worker, for its life: see core/req.c */
+        /* once per worker, for its life: see core/web/req.c */
         if (mp_arena == NULL)
             mp_arena = hall_mp_arena_new((size_t)req->app->conf.body_max_bytes, lim.max_parts);
         lim.arena = mp_arena;
@@ -360,6 +351,41 @@ finish(FCGX_Request *fr)
     FCGX_Finish_r(fr);
 }
 
+/* the store's context of one piece of work of this program */
+static struct hall_ctx *
+work_ctx(struct hall_app *app, struct hall_pool *pool, const char *request_id,
+         const char *remote_addr)
+{
+    struct hall_ctx *cx = hall_pcalloc(pool, sizeof(*cx));
+
+    cx->pool = pool;
+    cx->store = &app->store;
+    cx->conf = &app->conf;
+    cx->request_id = request_id;
+    cx->remote_addr = remote_addr;
+    return cx;
+}
+
+int
+hall_app_store_init(struct hall_app *app)
+{
+    static const struct hall_stmt *tables[64];
+    const struct hall_stmt *const *t;
+    size_t n = 0;
+
+    for (t = app->mod->core_stmts; t != NULL && *t != NULL; t++) {
+        if (n + 2 >= sizeof(tables) / sizeof(tables[0]))
+            return HALL_ERR;
+        tables[n++] = *t;
+    }
+    if (app->mod->stmts != NULL)
+        tables[n++] = app->mod->stmts;
+    tables[n] = NULL;
+    app->store.conf = &app->conf;
+    app->store.tables = tables;
+    return HALL_OK;
+}
+
 static void
 serve_one(struct hall_app *app, FCGX_Request *fr)
 {
@@ -386,6 +412,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     if (req->request_id != NULL)
         req->request_id = hall_pstrdup(pool, req->request_id);
     req->remote_addr = hall_req_env(req, "REMOTE_ADDR");
+    req->cx = work_ctx(app, pool, req->request_id, req->remote_addr);
     req->content_type = hall_req_env(req, "CONTENT_TYPE");
     req->accept = hall_req_env(req, "HTTP_ACCEPT");
     req->status = 200;
@@ -395,9 +422,12 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     hall_buf_pool(&req->body, pool);
 
     hall_app_dispatch(req);
-    if (req->in_tx) {
-        hall_err(req, "msg=\"transaction left open\" path=%s", req->path);
-        hall_db_rollback(req);
+    /* an error answered inside a transaction leaves it to be rolled back
+     * here; a success that left one open is a handler's mistake */
+    if (req->cx->in_tx) {
+        if (req->status < 400)
+            hall_err(req, "msg=\"transaction left open\" path=%s", req->path);
+        hall_db_rollback(req->cx);
     }
     if (!req->responded) {
         hall_err(req, "msg=\"handler gave no answer\" path=%s", req->path);
@@ -464,7 +494,7 @@ worker_run(struct hall_app *app, int sock)
     mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
     mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
     hall_metrics_worker_started();
-    if (hall_app_db_connect(app) != HALL_OK)
+    if (hall_store_connect(&app->store) != HALL_OK)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
     FCGX_InitRequest(&fr, sock, 0);
     while (!stop_flag) {
@@ -526,7 +556,25 @@ hall_tool_start(int argc, char **argv, struct hall_app *app, void (*say_usage)(v
         fprintf(stderr, "hall-%s: %s\n", name, err);
         return 1;
     }
+    if (hall_app_store_init(app) != HALL_OK) {
+        fprintf(stderr, "hall-%s: too many statement tables\n", name);
+        return 1;
+    }
     return 0;
+}
+
+struct hall_req *
+hall_app_req(struct hall_app *app, struct hall_pool *pool, const char *request_id)
+{
+    struct hall_req *req = hall_pcalloc(pool, sizeof(*req));
+
+    req->pool = pool;
+    req->app = app;
+    req->partner = "";
+    req->path = "";
+    req->request_id = request_id;
+    req->cx = work_ctx(app, pool, request_id, NULL);
+    return req;
 }
 
 struct hall_req *
@@ -535,19 +583,14 @@ hall_tool_req(struct hall_app *app)
     struct hall_pool *pool;
     struct hall_req *req;
 
-    if (hall_app_db_connect(app) != HALL_OK) {
+    if (hall_store_connect(&app->store) != HALL_OK) {
         fprintf(stderr, "hall-%s: cannot connect to the database (have the migrations run?)\n",
                 app->mod->name);
         return NULL;
     }
     pool = hall_pool_create(8192);
-    req = hall_pcalloc(pool, sizeof(*req));
-    req->pool = pool;
-    req->app = app;
-    req->partner = "";
+    req = hall_app_req(app, pool, app->mod->name);
     req->method = "CLI";
-    req->path = "";
-    req->request_id = app->mod->name;
     return req;
 }
 
@@ -615,7 +658,11 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }
-    if (hall_app_key_check(&app) != HALL_OK)
+    if (hall_app_store_init(&app) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"too many statement tables\"");
+        return 1;
+    }
+    if (hall_store_key_check(&app.store) != HALL_OK)
         return HALL_EXIT_CONFIG;
     if (hall_asset_version(app.conf.static_dir, app.asset_v, sizeof(app.asset_v)) != HALL_OK) {
         /* the pages still work; their static URLs then change at each start */
@@ -649,6 +696,14 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     }
     if (hall_metrics_init() != HALL_OK)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no shared memory for metrics; /metrics is empty\"");
+    {
+        /* the store and the HTTP client tell the metrics what they see */
+        static const struct hall_store_hooks hooks = {hall_metrics_db_error,
+                                                      hall_metrics_db_reconnect};
+
+        hall_store_watch(&hooks);
+        hall_http_observe(hall_metrics_provider);
+    }
     for (i = 0; i < app.conf.workers; i++)
         pids[i] = spawn(&app, sock);
     hall_log(HALL_LOG_INFO, NULL, "msg=started socket=%s workers=%ld", app.socket_path,

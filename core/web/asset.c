@@ -12,7 +12,7 @@
 
 #include <openssl/evp.h>
 
-#include "hall.h"
+#include "web/web.h"
 
 #define ASSET_MAX_FILES 256
 

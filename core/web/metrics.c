@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hall.h"
+#include "web/web.h"
 
 #define M_ROUTES    63 /* a module's routes; one more for requests no route took */
 #define M_NOROUTE   M_ROUTES
@@ -333,13 +333,13 @@ const struct hall_stmt hall_metrics_stmts[] = {
 static int
 outbox_metrics(struct hall_req *req, struct hall_buf *out)
 {
-    struct hall_dbres *res = hall_db_exec(req, "metrics_outbox");
+    struct hall_dbres *res = hall_db_exec(req->cx, "metrics_outbox");
     struct hall_dbres *dead;
     int i, n;
 
     if (res == NULL)
         return HALL_ERR;
-    dead = hall_db_exec(req, "metrics_outbox_dead");
+    dead = hall_db_exec(req->cx, "metrics_outbox_dead");
     if (dead == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);

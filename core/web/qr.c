@@ -3,7 +3,7 @@
 #include <qrencode.h>
 #include <string.h>
 
-#include "hall.h"
+#include "web/web.h"
 
 char *
 hall_qr_svg(struct hall_pool *pool, const char *text, int scale)

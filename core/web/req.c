@@ -11,7 +11,17 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include <fcgiapp.h>
+
+#include "web/web.h"
+
+const char *
+hall_req_env(struct hall_req *req, const char *name)
+{
+    FCGX_Request *fr = req->fcgi;
+
+    return fr != NULL ? FCGX_GetParam(name, fr->envp) : NULL;
+}
 
 const char *
 hall_req_id(const struct hall_req *req)

@@ -1,11 +1,12 @@
 /* Responses: JSON from value trees, HTML pages from templates, redirects. */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "web/web.h"
 
 void
 hall_resp_header(struct hall_req *req, const char *name, const char *value)
@@ -140,8 +141,6 @@ hall_resp_error(struct hall_req *req, int status, const char *field, const char 
 {
     struct hall_val *v = hall_val_obj(req->pool);
 
-    if (req->in_tx)
-        hall_db_rollback(req);
     hall_buf_reset(&req->headers);
     if (hall_req_wants_json(req)) {
         hall_val_set_bool(req->pool, v, "ok", 0);
@@ -215,8 +214,6 @@ hall_resp_errors(struct hall_req *req, const struct hall_errors *e)
 
     if (e->first == NULL)
         return hall_resp_busy(req);
-    if (req->in_tx)
-        hall_db_rollback(req);
     hall_buf_reset(&req->headers);
     if (hall_req_wants_json(req)) {
         v = hall_val_obj(req->pool);
@@ -321,4 +318,56 @@ hall_resp_go(struct hall_req *req, const char *location, const char *message)
     if (message != NULL)
         hall_val_set_str(req->pool, v, "message", message);
     return hall_resp_ok(req, v);
+}
+
+int
+hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, const char *mime,
+                const char *download_name)
+{
+    hall_resp_raw(req, 200, mime, p, n);
+    hall_resp_header(req, "X-Content-Type-Options", "nosniff");
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    hall_resp_header(req, "Content-Disposition",
+                     hall_psprintf(req->pool, "attachment; filename=\"%s\"", download_name));
+    return HALL_OK;
+}
+
+/* ---- answers with a message of the table (msg.c) ---------------------------- */
+
+int
+hall_msg(struct hall_req *req, enum hall_msg_code c, const char *field, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, field);
+    s = hall_msg_vtext(req->pool, c, ap);
+    va_end(ap);
+    return hall_resp_error(req, (unsigned)c < HALL_M__COUNT ? hall_msgs[c].status : 503, field, s);
+}
+
+int
+hall_msg_as(struct hall_req *req, int status, enum hall_msg_code c, const char *field, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, field);
+    s = hall_msg_vtext(req->pool, c, ap);
+    va_end(ap);
+    return hall_resp_error(req, status, field, s);
+}
+
+void
+hall_msg_add(struct hall_req *req, struct hall_errors *e, enum hall_msg_code c, const char *field,
+             ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, field);
+    s = hall_msg_vtext(req->pool, c, ap);
+    va_end(ap);
+    hall_errors_add(req->pool, e, (unsigned)c < HALL_M__COUNT ? hall_msgs[c].status : 503, field,
+                    s);
 }

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "hall.h"
+#include "web/web.h"
 
 #define SID_COOKIE  "hall_sid"
 #define PRE_COOKIE  "hall_pre"
@@ -58,7 +58,7 @@ hall_session_accept(struct hall_req *req, const unsigned char *token_hash, int64
 
     /* the idle deadline moves at most once a minute: one UPDATE (and its
      * WAL flush) per session and minute instead of one per request */
-    if (stale && hall_db_exec(req, "session_touch", HALL_BIN(token_hash, 32),
+    if (stale && hall_db_exec(req->cx, "session_touch", HALL_BIN(token_hash, 32),
                               HALL_I64(req->app->conf.session_idle_s)) == NULL)
         return HALL_ERR;
     s = hall_pcalloc(req->pool, sizeof(*s));
@@ -79,7 +79,7 @@ hall_session_load(struct hall_req *req)
 
     if (hash == NULL)
         return HALL_OK;
-    res = hall_db_exec(req, "session_get", HALL_BIN(hash, 32));
+    res = hall_db_exec(req->cx, "session_get", HALL_BIN(hash, 32));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
@@ -98,12 +98,12 @@ hall_session_create(struct hall_req *req, int64_t user_id, const char *phone)
 
     /* a new token at every login: a planted session id is worth nothing */
     if (req->session != NULL)
-        hall_db_exec(req, "session_delete", HALL_BIN(req->session->token_hash, 32));
+        hall_db_exec(req->cx, "session_delete", HALL_BIN(req->session->token_hash, 32));
     hall_sha256(token, strlen(token), hash);
     /* 欢迎您！138****1234 in the header: only the mask is kept */
     if (phone != NULL && strlen(phone) == 11 && strspn(phone, "0123456789") == 11)
         who = hall_psprintf(req->pool, "%.3s****%.4s", phone, phone + 7);
-    if (hall_db_exec(req, "session_insert", HALL_BIN(hash, 32), HALL_I64(user_id),
+    if (hall_db_exec(req->cx, "session_insert", HALL_BIN(hash, 32), HALL_I64(user_id),
                      HALL_STR(req->partner), HALL_I64(req->app->conf.session_idle_s),
                      HALL_I64(req->app->conf.session_absolute_s), HALL_STR(who)) == NULL)
         return HALL_ERR;
@@ -124,7 +124,7 @@ int
 hall_session_destroy(struct hall_req *req)
 {
     if (req->session != NULL &&
-        hall_db_exec(req, "session_delete", HALL_BIN(req->session->token_hash, 32)) == NULL)
+        hall_db_exec(req->cx, "session_delete", HALL_BIN(req->session->token_hash, 32)) == NULL)
         return HALL_ERR;
     hall_resp_cookie(req, SID_COOKIE, "", 0);
     req->session = NULL;

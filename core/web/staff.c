@@ -1,5 +1,5 @@
 /*
- * Staff sessions: the applicants' scheme (core/session.c) for a second,
+ * Staff sessions: the applicants' scheme (core/web/session.c) for a second,
  * separate population.  A 256-bit random token in its own HttpOnly cookie
  * (hall_staff, Path=/admin, SameSite=Strict), stored only as its SHA-256 in
  * staff_sessions; the CSRF token is a MAC of it under a purpose of its own.
@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "hall.h"
+#include "web/web.h"
 
 #define STAFF_COOKIE "hall_staff"
 #define STAFF_PATH   "/admin"
@@ -159,7 +159,7 @@ staff_load(struct hall_req *req)
         return HALL_OK;
     s = hall_pcalloc(req->pool, sizeof(*s));
     hall_sha256(tok, strlen(tok), s->token_hash);
-    res = hall_db_exec(req, "staff_session_get", HALL_BIN(s->token_hash, 32),
+    res = hall_db_exec(req->cx, "staff_session_get", HALL_BIN(s->token_hash, 32),
                        HALL_I64(req->app->conf.session_idle_s));
     if (res == NULL)
         return HALL_ERR;
@@ -216,18 +216,18 @@ hall_staff_session_create(struct hall_req *req, int64_t staff_id)
     /* a new token at every login: a planted token is worth nothing */
     if (token_ok(old)) {
         hall_sha256(old, strlen(old), hash);
-        if (hall_db_exec(req, "staff_session_delete", HALL_BIN(hash, 32)) == NULL)
+        if (hall_db_exec(req->cx, "staff_session_delete", HALL_BIN(hash, 32)) == NULL)
             return HALL_ERR;
     }
     hall_rand_bytes(raw, sizeof(raw));
     token = hall_b64url(req->pool, raw, sizeof(raw));
     hall_sha256(token, strlen(token), hash);
-    if (hall_db_exec(req, "staff_session_purge", HALL_I64(staff_id)) == NULL ||
-        hall_db_exec(req, "staff_session_insert", HALL_BIN(hash, 32), HALL_I64(staff_id),
+    if (hall_db_exec(req->cx, "staff_session_purge", HALL_I64(staff_id)) == NULL ||
+        hall_db_exec(req->cx, "staff_session_insert", HALL_BIN(hash, 32), HALL_I64(staff_id),
                      HALL_I64(req->app->conf.session_idle_s),
                      HALL_I64(req->app->conf.session_absolute_s)) == NULL)
         return HALL_ERR;
-    res = hall_db_exec(req, "staff_get", HALL_I64(staff_id));
+    res = hall_db_exec(req->cx, "staff_get", HALL_I64(staff_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
     set_cookie(req, token, 0);
@@ -248,7 +248,7 @@ int
 hall_staff_session_destroy(struct hall_req *req)
 {
     if (req->staff != NULL &&
-        hall_db_exec(req, "staff_session_delete", HALL_BIN(req->staff->token_hash, 32)) == NULL)
+        hall_db_exec(req->cx, "staff_session_delete", HALL_BIN(req->staff->token_hash, 32)) == NULL)
         return HALL_ERR;
     set_cookie(req, "", 1);
     req->staff = NULL;

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "hall.h"
-#include "validate.h"
 
 /* password spraying: distinct phones one client may fail on in the window
  * before its password logins are refused (sql/048, docs/operations.md) */
@@ -34,7 +33,7 @@ static const struct hall_stmt account_stmts[] = {
      " WHERE active AND code <> 'hall' ORDER BY review_sla_days, code",
      0},
     /* 业务办理 → 介质遗失补办 where the partner's products allow it; the
-     * generic hall: where one of the projects it lists does (core/flow.c) */
+     * generic hall: where one of the projects it lists does (core/flow/flow.c) */
     {"partner_project",
      "SELECT name FROM partner_projects WHERE partner_code = $1 AND project_id = $2", 2},
     {"user_by_phone",
@@ -120,7 +119,7 @@ partner_ctx(struct hall_req *req, struct hall_val *ctx)
         hall_val_set_str(req->pool, ctx, "site_name", "深圳CA网上营业厅");
         return HALL_OK;
     }
-    res = hall_db_exec(req, "partner_get", HALL_STR(req->partner));
+    res = hall_db_exec(req->cx, "partner_get", HALL_STR(req->partner));
     if (res == NULL) {
         hall_resp_busy(req);
         return HALL_ERR;
@@ -160,7 +159,7 @@ static int
 healthz(struct hall_req *req)
 {
     struct hall_val *v = hall_val_obj(req->pool);
-    int ok = hall_db_exec(req, "health") != NULL;
+    int ok = hall_db_exec(req->cx, "health") != NULL;
 
     hall_val_set_bool(req->pool, v, "ok", ok);
     hall_val_set_bool(req->pool, v, "database", ok);
@@ -182,7 +181,7 @@ home(struct hall_req *req)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     /* exactly the flows this channel sells (its products) */
     if (req->user_id != 0) {
-        struct hall_dbres *res = hall_db_ref(req, "partner_flows", HALL_STR(req->partner));
+        struct hall_dbres *res = hall_db_ref(req->cx, "partner_flows", HALL_STR(req->partner));
         struct hall_val *fl = hall_val_set_obj(req->pool, ctx, "flows");
         int i, n;
 
@@ -205,8 +204,8 @@ faq_page(struct hall_req *req)
 
     if (partner_ctx(req, ctx) != HALL_OK)
         return HALL_OK;
-    res =
-        hall_db_exec(req, "faq_partner", HALL_STR(req->partner[0] != '\0' ? req->partner : "hall"));
+    res = hall_db_exec(req->cx, "faq_partner",
+                       HALL_STR(req->partner[0] != '\0' ? req->partner : "hall"));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 1) {
@@ -232,7 +231,7 @@ channels_page(struct hall_req *req)
 
     if (partner_ctx(req, ctx) != HALL_OK)
         return HALL_OK;
-    res = hall_db_exec(req, "channels");
+    res = hall_db_exec(req->cx, "channels");
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "channels");
@@ -262,7 +261,7 @@ partner_entry(struct hall_req *req)
         return HALL_OK;
     if (project == NULL || strlen(project) > 64)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
-    res = hall_db_exec(req, "partner_project", HALL_STR(req->partner), HALL_STR(project));
+    res = hall_db_exec(req->cx, "partner_project", HALL_STR(req->partner), HALL_STR(project));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -301,10 +300,10 @@ link_phone(struct hall_req *req, struct hall_val *ctx)
     memcpy(ticket, t + 5, 43);
     ticket[43] = '\0';
     hall_sha256(ticket, 43, hash);
-    res = hall_db_exec(req, "link_prefill", HALL_BIN(hash, 32), HALL_STR(req->partner));
+    res = hall_db_exec(req->cx, "link_prefill", HALL_BIN(hash, 32), HALL_STR(req->partner));
     if (res == NULL || hall_dbres_rows(res) != 1)
         return;
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "prefill_enc"), &len);
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "prefill_enc"), &len);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     pre = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
     m = pre != NULL ? hall_val_get(pre, "mobile") : NULL;
@@ -360,11 +359,11 @@ sms_send(struct hall_req *req)
     struct hall_dbres *res;
     int registered = 0;
 
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     if (strcmp(purpose, "register") == 0) {
         hall_pii_index("phone", phone, idx);
-        res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
+        res = hall_db_exec(req->cx, "user_by_phone", HALL_BIN(idx, 32));
         if (res == NULL)
             return hall_resp_busy(req);
         registered = hall_dbres_rows(res) > 0;
@@ -382,7 +381,7 @@ sms_send(struct hall_req *req)
         return hall_msg(req, HALL_M_SMS_TOO_SOON, "phone", req->app->conf.sms_code_interval_s);
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 429, "phone", hall_sms_result_msg(r));
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     {
         struct hall_val *v = hall_val_obj(req->pool);
@@ -410,7 +409,7 @@ sms_refused(struct hall_req *req, enum hall_sms_result r)
 {
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
 }
@@ -441,22 +440,23 @@ do_register(struct hall_req *req)
     /* hashing is slow on purpose: do it before the transaction holds locks */
     hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
     hall_pii_index("phone", phone, idx);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     r = hall_sms_code_check(req, phone, "register", hall_req_param(req, "code"));
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
     enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
-    res = hall_db_exec(req, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32), HALL_STR(hash));
+    res = hall_db_exec(req->cx, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32),
+                       HALL_STR(hash));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PHONE_REGISTERED, "phone");
     uid = hall_dbres_int(res, 0, "id");
-    if (hall_audit(req, actor_of(req, uid), "user",
+    if (hall_audit(req->cx, actor_of(req, uid), "user",
                    hall_psprintf(req->pool, "%lld", (long long)uid), "register", NULL, "active",
                    NULL) != HALL_OK ||
-        hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req) != HALL_OK)
+        hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=registered user=%lld", (long long)uid);
     return answer_logged_in(req);
@@ -487,11 +487,11 @@ do_login(struct hall_req *req)
     int locked;
 
     hall_pii_index("phone", phone, idx);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     /* one client failing on many phones is spraying passwords: its password
      * logins wait for the window to move on (an SMS code still works) */
-    res = hall_db_exec(req, "login_client_blocked", HALL_STR(client),
+    res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client),
                        HALL_I64(LOGIN_CLIENT_WINDOW_S), HALL_I64(LOGIN_CLIENT_MAX));
     if (res == NULL)
         return hall_resp_busy(req);
@@ -499,13 +499,14 @@ do_login(struct hall_req *req)
         hall_warn(req, "msg=\"password logins refused\" reason=client_failures");
         return hall_msg(req, HALL_M_LOGIN_CLIENT_LIMIT, "password");
     }
-    res = hall_db_exec(req, "user_by_phone_lock", HALL_BIN(idx, 32));
+    res = hall_db_exec(req->cx, "user_by_phone_lock", HALL_BIN(idx, 32));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         hall_password_verify(dummy_hash, hall_req_param(req, "password"));
-        if (hall_db_exec(req, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) == NULL ||
-            hall_db_commit(req) != HALL_OK)
+        if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
+                NULL ||
+            hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         return hall_msg(req, HALL_M_LOGIN_FAILED, "password");
     }
@@ -517,27 +518,28 @@ do_login(struct hall_req *req)
     if (hash == NULL || hall_password_verify(hash, hall_req_param(req, "password")) != HALL_OK) {
         int64_t fails;
 
-        res = hall_db_exec(req, "user_login_failed", HALL_I64(uid),
+        res = hall_db_exec(req->cx, "user_login_failed", HALL_I64(uid),
                            HALL_I64(req->app->conf.login_max_failures),
                            HALL_I64(req->app->conf.login_lock_s));
         if (res == NULL)
             return hall_resp_busy(req);
-        if (hall_db_exec(req, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) == NULL)
+        if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
+            NULL)
             return hall_resp_busy(req);
         fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= req->app->conf.login_max_failures)
-            hall_audit(req, actor_of(req, uid), "user",
+            hall_audit(req->cx, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "locked", "active",
                        "locked", NULL);
-        if (hall_db_commit(req) != HALL_OK)
+        if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         if (fails >= req->app->conf.login_max_failures)
             return hall_msg(req, HALL_M_LOGIN_LOCKED, "password");
         return hall_msg(req, HALL_M_LOGIN_FAILED_LEFT, "password",
                         (long long)(req->app->conf.login_max_failures - fails));
     }
-    if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL ||
-        hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL ||
+        hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return answer_logged_in(req);
 }
@@ -559,33 +561,34 @@ do_login_sms(struct hall_req *req)
     int64_t uid;
 
     hall_pii_index("phone", phone, idx);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     r = hall_sms_code_check(req, phone, "login", hall_req_param(req, "code"));
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
-    res = hall_db_exec(req, "user_by_phone", HALL_BIN(idx, 32));
+    res = hall_db_exec(req->cx, "user_by_phone", HALL_BIN(idx, 32));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         size_t elen;
         unsigned char *enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
 
-        res = hall_db_exec(req, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32), HALL_NULLP);
+        res = hall_db_exec(req->cx, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32),
+                           HALL_NULLP);
         if (res == NULL || hall_dbres_rows(res) == 0)
             return hall_resp_busy(req);
         uid = hall_dbres_int(res, 0, "id");
-        if (hall_audit(req, actor_of(req, uid), "user",
+        if (hall_audit(req->cx, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "register_by_sms", NULL,
                        "active", NULL) != HALL_OK)
             return hall_resp_busy(req);
     } else {
         uid = hall_dbres_int(res, 0, "id");
         /* a code proves the phone: it also lifts a password lock */
-        if (hall_db_exec(req, "user_login_ok", HALL_I64(uid)) == NULL)
+        if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL)
             return hall_resp_busy(req);
     }
-    if (hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return answer_logged_in(req);
 }
@@ -613,10 +616,10 @@ profile_page(struct hall_req *req)
 
     if (partner_ctx(req, ctx) != HALL_OK)
         return HALL_OK;
-    res = hall_db_exec(req, "user_get", HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "user_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return hall_resp_busy(req);
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "phone_enc"), &elen);
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "phone_enc"), &elen);
     hall_val_set_str(req->pool, ctx, "phone_masked",
                      mask_phone(req, hall_pii_decrypt(req->pool, enc, elen)));
     hall_val_set_str(req->pool, ctx, "display_name", hall_dbres_str(res, 0, "display_name"));
@@ -655,13 +658,13 @@ profile_save(struct hall_req *req)
         return hall_msg(req, HALL_M_PROFILE_NAME, "display_name");
     if (*email != '\0' && hall_valid_email(email) != HALL_OK)
         return hall_msg(req, HALL_M_PROFILE_EMAIL, "email");
-    if (hall_db_begin(req) != HALL_OK ||
-        hall_db_exec(req, "user_profile_set", HALL_I64(req->user_id), HALL_STR(name),
+    if (hall_db_begin(req->cx) != HALL_OK ||
+        hall_db_exec(req->cx, "user_profile_set", HALL_I64(req->user_id), HALL_STR(name),
                      HALL_STR(email)) == NULL ||
-        hall_audit(req, actor_of(req, req->user_id), "user",
+        hall_audit(req->cx, actor_of(req, req->user_id), "user",
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update",
                    NULL, NULL, NULL) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     {
         struct hall_val *v = hall_val_obj(req->pool);
@@ -699,22 +702,23 @@ password_save(struct hall_req *req)
     if (strcmp(pw, hall_req_param(req, "password2")) != 0)
         return hall_msg(req, HALL_M_PASSWORD_MISMATCH, "password2");
     hash = hall_password_hash(req->pool, pw, req->app->conf.password_iterations);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "user_password_get", HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "user_password_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return hall_resp_busy(req);
     cur = hall_dbres_str(res, 0, "password_hash");
     /* an account made by SMS login has no password yet: it may set one */
     if (cur != NULL && (old == NULL || hall_password_verify(cur, old) != HALL_OK))
         return hall_msg(req, HALL_M_OLD_PASSWORD, "old_password");
-    if (hall_db_exec(req, "user_password_set", HALL_I64(req->user_id), HALL_STR(hash)) == NULL ||
-        hall_db_exec(req, "user_other_sessions_drop", HALL_I64(req->user_id),
+    if (hall_db_exec(req->cx, "user_password_set", HALL_I64(req->user_id), HALL_STR(hash)) ==
+            NULL ||
+        hall_db_exec(req->cx, "user_other_sessions_drop", HALL_I64(req->user_id),
                      HALL_BIN(req->session->token_hash, 32)) == NULL ||
-        hall_audit(req, actor_of(req, req->user_id), "user",
+        hall_audit(req->cx, actor_of(req, req->user_id), "user",
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "password_change",
                    NULL, NULL, NULL) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     {
         struct hall_val *v = hall_val_obj(req->pool);

@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "flow.h"
+#include "hall.h"
 
 #define QUEUE_PAGE 50
 
@@ -218,7 +218,7 @@ json_asked(const struct hall_req *req)
 }
 
 /* 业务类型 as lists show it, and as the SMS texts name it (seed 002:
- * 新申请业务): the catalogue's (core/catalog.def) */
+ * 新申请业务): the catalogue's (core/flow/catalog.def) */
 static const char *
 business_label(const char *code, int sms)
 {
@@ -242,7 +242,7 @@ material_label(struct hall_pool *pool, const char *kind)
 }
 
 /* form fields as the applicant saw them, in the catalogue's order and
- * groups (core/catalog.def), with the staff's labels; members not listed
+ * groups (core/flow/catalog.def), with the staff's labels; members not listed
  * come last */
 static const char *
 form_label(const char *name)
@@ -292,7 +292,7 @@ form_str(const struct hall_val *form, const char *name)
 static struct hall_val *
 form_of(struct hall_req *req, const struct hall_dbres *res, int col)
 {
-    return hall_dbres_pii_json(req, res, 0, col);
+    return hall_dbres_pii_json(req->cx, res, 0, col);
 }
 
 static struct hall_val *
@@ -398,9 +398,9 @@ do_login(struct hall_req *req)
 
     if (partner_path(req))
         return HALL_OK;
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "staff_by_login", HALL_STR(hall_req_param(req, "login")));
+    res = hall_db_exec(req->cx, "staff_by_login", HALL_STR(hall_req_param(req, "login")));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
@@ -415,27 +415,27 @@ do_login(struct hall_req *req)
     if (hall_password_verify(hash, password) != HALL_OK) {
         int64_t fails;
 
-        res = hall_db_exec(req, "staff_login_failed", HALL_I64(id),
+        res = hall_db_exec(req->cx, "staff_login_failed", HALL_I64(id),
                            HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
         if (res == NULL)
             return hall_resp_busy(req);
         fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= conf->login_max_failures &&
-            hall_audit(req, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
+            hall_audit(req->cx, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
                        "active", "locked", NULL) != HALL_OK)
             return hall_resp_busy(req);
-        if (hall_db_commit(req) != HALL_OK)
+        if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
         if (fails >= conf->login_max_failures)
             return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
-    if (hall_db_exec(req, "staff_login_ok", HALL_I64(id)) == NULL ||
+    if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
         hall_staff_session_create(req, id) != HALL_OK ||
-        hall_audit(req, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=
+        hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=
             HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"staff login\" staff=%s", sid);
     return hall_resp_go(req, next_of(req), NULL);
@@ -492,8 +492,8 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     q = hall_req_param(req, "q");
     if (q == NULL)
         q = "";
-    cnt = hall_db_exec(req, count_stmt, HALL_STR(q));
-    res = hall_db_exec(req, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE),
+    cnt = hall_db_exec(req->cx, count_stmt, HALL_STR(q));
+    res = hall_db_exec(req->cx, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE),
                        HALL_STR(q));
     if (cnt == NULL || res == NULL)
         return hall_resp_busy(req);
@@ -544,7 +544,7 @@ order_load(struct hall_req *req)
     int64_t id;
 
     hall_req_param_i64(req, "id", &id);
-    res = hall_db_exec(req, "order_get", HALL_I64(id));
+    res = hall_db_exec(req->cx, "order_get", HALL_I64(id));
     if (res == NULL) {
         hall_resp_busy(req);
         return NULL;
@@ -674,7 +674,7 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
 
     if (strcmp(hall_dbres_str(o, 0, "business_type"), "seal") != 0)
         return HALL_OK;
-    res = hall_db_exec(req, "order_seals", HALL_I64(hall_dbres_int(o, 0, "id")));
+    res = hall_db_exec(req->cx, "order_seals", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return HALL_ERR;
     hall_val_set_bool(req->pool, ctx, "seal_order", 1);
@@ -698,7 +698,7 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
         hall_val_set_str(req->pool, s, "style_label", cutout ? "根据印模样式抠图" : "工具自动生成");
         if (strcmp(kind, "org_person") == 0) {
             struct hall_val *h =
-                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
             if (h == NULL || h->type != HALL_V_OBJ)
                 return HALL_ERR;
@@ -748,7 +748,7 @@ order_page(struct hall_req *req)
         rejected_rev = hall_dbres_int(o, 0, "rejected_rev");
     /* edited since the last rejection: compare with what was rejected */
     if (rejected_rev > 0 && form_rev > rejected_rev) {
-        res = hall_db_exec(req, "revision_get", HALL_I64(hall_dbres_int(o, 0, "id")),
+        res = hall_db_exec(req->cx, "revision_get", HALL_I64(hall_dbres_int(o, 0, "id")),
                            HALL_I64(rejected_rev));
         if (res == NULL)
             return hall_resp_busy(req);
@@ -789,7 +789,7 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "unchanged_since_reject",
                       rejected_rev > 0 && form_rev == rejected_rev);
 
-    res = hall_db_exec(req, "order_files", HALL_I64(hall_dbres_int(o, 0, "id")));
+    res = hall_db_exec(req->cx, "order_files", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "files");
@@ -817,7 +817,7 @@ order_page(struct hall_req *req)
         return hall_resp_busy(req);
     }
 
-    res = hall_db_exec(req, "order_history", HALL_STR(sid));
+    res = hall_db_exec(req->cx, "order_history", HALL_STR(sid));
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "history");
@@ -845,7 +845,7 @@ order_page(struct hall_req *req)
         if (*hall_dbres_str(res, i, "tries") != '\0')
             hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_str(res, i, "tries"));
     }
-    res = hall_db_exec(req, "finauth_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
+    res = hall_db_exec(req->cx, "finauth_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return hall_resp_busy(req);
     hall_val_set_bool(req->pool, ov, "finauth_locked",
@@ -880,7 +880,7 @@ file_download(struct hall_req *req)
     if (partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
-    res = hall_db_exec(req, "file_get", HALL_I64(id));
+    res = hall_db_exec(req->cx, "file_get", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -900,9 +900,9 @@ file_download(struct hall_req *req)
     hall_info(req, "msg=\"material download\" staff=%lld file=%lld", (long long)req->staff->id,
               (long long)id);
     {
-        /* stored encrypted (core/file.c): decrypt for the reviewer */
+        /* stored encrypted (core/store/file.c): decrypt for the reviewer */
         size_t len;
-        unsigned char *data = hall_file_load(req, stored, &len);
+        unsigned char *data = hall_file_load(req->cx, stored, &len);
 
         if (data == NULL) {
             hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
@@ -982,7 +982,7 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
     hall_val_set_str(req->pool, payload, "text", text);
     /* one message per decision, however often the outbox retries it */
     hall_rand_bytes(nonce, sizeof(nonce));
-    return hall_outbox_push(req, "sms",
+    return hall_outbox_push(req->cx, "sms",
                             hall_psprintf(req->pool, "sms-review-%lld-%s-%s", (long long)id,
                                           kind == 'A'   ? "accepted"
                                           : kind == 'R' ? "rejected"
@@ -1038,10 +1038,10 @@ decide(struct hall_req *req, char kind)
         detail = hall_val_obj(req->pool);
         hall_val_set_str(req->pool, detail, "reason", reason);
     }
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    rc = hall_order_move(req, id, from, to, hall_staff_actor(req), detail);
-    if (rc == HALL_ORDER_CONFLICT) {
+    rc = hall_order_move(req->cx, id, from, to, hall_staff_actor(req), detail);
+    if (rc == HALL_CONFLICT) {
         const char *label = hall_order_label(hall_dbres_str(o, 0, "status"));
 
         return hall_msg(req, HALL_M_DECIDE_STATE, NULL,
@@ -1050,29 +1050,30 @@ decide(struct hall_req *req, char kind)
     if (rc != HALL_OK)
         return hall_resp_busy(req);
     if (kind == 'A') {
-        /* 介质遗失补办: the old certificate is revoked with the approval (core/reissue.c) */
+        /* 介质遗失补办: the old certificate is revoked with the approval
+         * (core/flow/reissue_review.c) */
         const char *why;
 
         rc = hall_reissue_approved(req, id, hall_staff_actor(req), &why);
-        if (rc == HALL_ORDER_CONFLICT)
+        if (rc == HALL_CONFLICT)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)
             return hall_resp_busy(req);
-        if (hall_db_exec(req, "order_ship_by", HALL_I64(id)) == NULL)
+        if (hall_db_exec(req->cx, "order_ship_by", HALL_I64(id)) == NULL)
             return hall_resp_busy(req);
         /* seeds 001/002: the e-invoice once the application is approved
-         * (审核通过后…开具电子发票), once per order (core/invoice.c) */
-        if (hall_invoice_queue(req, id) != HALL_OK)
+         * (审核通过后…开具电子发票), once per order (core/biz/invoice.c) */
+        if (hall_invoice_queue(req->cx, id) != HALL_OK)
             return hall_resp_busy(req);
         /* seed 004: 审核成功后 the 0.01 deposit with the new certificate's PIN */
-        res = hall_db_exec(req, "order_pin_deposit", HALL_I64(id));
+        res = hall_db_exec(req->cx, "order_pin_deposit", HALL_I64(id));
         if (res == NULL || hall_dbres_rows(res) == 0)
             return hall_resp_busy(req);
         if (hall_dbres_bool(res, 0, "due") && hall_finauth_queue(req, id) != HALL_OK)
             return hall_resp_busy(req);
     }
     if (kind == 'C' || kind == 'F') {
-        res = hall_db_exec(req, "transfer_decided", HALL_I64(id),
+        res = hall_db_exec(req->cx, "transfer_decided", HALL_I64(id),
                            HALL_STR(kind == 'C' ? "paid" : "refused"),
                            HALL_STR(kind == 'F' ? reason : ""));
         if (res == NULL)
@@ -1093,9 +1094,9 @@ decide(struct hall_req *req, char kind)
         done = "已退回，业务单回到待支付，退回原因已短信通知申请人";
     }
     if (kind == 'R')
-        res = hall_db_exec(req, "order_rejected", HALL_I64(id), HALL_STR(reason));
+        res = hall_db_exec(req->cx, "order_rejected", HALL_I64(id), HALL_STR(reason));
     else if (kind == 'A')
-        res = hall_db_exec(req, "order_accepted", HALL_I64(id));
+        res = hall_db_exec(req->cx, "order_accepted", HALL_I64(id));
     if (kind == 'A' || kind == 'R') {
         if (res == NULL || hall_dbres_rows(res) == 0)
             return hall_resp_busy(req);
@@ -1107,7 +1108,7 @@ decide(struct hall_req *req, char kind)
         if (decision_sms(req, id, o, form, kind, kind == 'R' ? reason : NULL) != HALL_OK)
             return hall_resp_busy(req);
     }
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"staff decision\" staff=%lld order=%lld from=%s to=%s",
               (long long)req->staff->id, (long long)id, from, to);
@@ -1232,8 +1233,9 @@ refunds_page(struct hall_req *req)
 
     if (partner_path(req))
         return HALL_OK;
-    open = hall_db_exec(req, "refunds_open", HALL_STR("t"), HALL_I64(200));
-    closed = open != NULL ? hall_db_exec(req, "refunds_open", HALL_STR("f"), HALL_I64(30)) : NULL;
+    open = hall_db_exec(req->cx, "refunds_open", HALL_STR("t"), HALL_I64(200));
+    closed =
+        open != NULL ? hall_db_exec(req->cx, "refunds_open", HALL_STR("f"), HALL_I64(30)) : NULL;
     if (closed == NULL)
         return hall_resp_busy(req);
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
@@ -1264,7 +1266,7 @@ refund_decision_sms(struct hall_req *req, struct hall_dbres *rf, int64_t refund_
     hall_val_set_str(req->pool, payload, "phone", phone);
     hall_val_set_str(req->pool, payload, "text", text);
     return hall_outbox_push(
-        req, "sms", hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), payload);
+        req->cx, "sms", hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), payload);
 }
 
 static const struct hall_pspec refund_approve_params[] = {
@@ -1303,9 +1305,9 @@ refund_decide(struct hall_req *req, char kind)
     hall_req_param_i64(req, "id", &id);
     if (note == NULL)
         note = "";
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    rf = hall_db_exec(req, "refund_lock", HALL_I64(id));
+    rf = hall_db_exec(req->cx, "refund_lock", HALL_I64(id));
     if (rf == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(rf) == 0)
@@ -1320,7 +1322,7 @@ refund_decide(struct hall_req *req, char kind)
     if (kind == 'A' && transfer && *note == '\0')
         return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
     status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
-    if (hall_db_exec(req, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
+    if (hall_db_exec(req->cx, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
                      HALL_STR(actor)) == NULL)
         return hall_resp_busy(req);
     detail = hall_val_obj(req->pool);
@@ -1330,7 +1332,7 @@ refund_decide(struct hall_req *req, char kind)
         hall_val_set_str(req->pool, detail, "reason", note);
     if (kind == 'R') {
         to = hall_dbres_str(rf, 0, "from_status");
-        rc = hall_order_move(req, order_id, "refund_requested", to, actor, detail);
+        rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
         if (rc == HALL_OK)
             rc = refund_decision_sms(
                 req, rf, id,
@@ -1341,10 +1343,10 @@ refund_decide(struct hall_req *req, char kind)
                               order_no, note));
         done = "已拒绝退费，业务单已恢复原状态，短信已发送";
     } else if (transfer) {
-        rc = hall_order_move(req, order_id, "refund_requested", "refunded", actor, detail);
-        /* an invoice issued: its red-letter one (core/invoice.c) */
+        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
+        /* an invoice issued: its red-letter one (core/biz/invoice.c) */
         if (rc == HALL_OK)
-            rc = hall_invoice_refunded(req, order_id);
+            rc = hall_invoice_refunded(req->cx, order_id);
         if (rc == HALL_OK)
             rc = refund_decision_sms(
                 req, rf, id,
@@ -1357,15 +1359,16 @@ refund_decide(struct hall_req *req, char kind)
                                                                                         : "贵司"));
         done = "已记录人工退款，业务单已退费，短信已发送";
     } else {
-        rc = hall_audit(req, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
-                        "refund_approved", NULL, NULL, detail);
+        rc = hall_audit(req->cx, actor, "order",
+                        hall_psprintf(req->pool, "%lld", (long long)order_id), "refund_approved",
+                        NULL, NULL, detail);
         if (rc == HALL_OK)
-            rc = hall_refund_queue(req, id);
+            rc = hall_refund_queue(req->cx, id);
         done = "已同意退费，款项将通过支付渠道原路退回";
     }
-    if (rc == HALL_ORDER_CONFLICT)
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
-    if (rc != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
               (long long)req->staff->id, (long long)id, (long long)order_id, status);
@@ -1404,21 +1407,21 @@ do_finauth_unlock(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     id = hall_dbres_int(o, 0, "id");
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    a = hall_db_exec(req, "finauth_lock", HALL_I64(id));
+    a = hall_db_exec(req->cx, "finauth_lock", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_str(a, 0, "result"), "locked") != 0)
         return hall_msg(req, HALL_M_FINAUTH_NOT_LOCKED, NULL);
-    if (hall_db_exec(req, "finauth_unlock", HALL_I64(hall_dbres_int(a, 0, "id"))) == NULL)
+    if (hall_db_exec(req->cx, "finauth_unlock", HALL_I64(hall_dbres_int(a, 0, "id"))) == NULL)
         return hall_resp_busy(req);
     detail = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, detail, "attempt_id", hall_dbres_int(a, 0, "id"));
     hall_val_set_int(req->pool, detail, "tries", hall_dbres_int(a, 0, "tries"));
-    if (hall_audit(req, hall_staff_actor(req), "order", hall_dbres_str(o, 0, "id"),
+    if (hall_audit(req->cx, hall_staff_actor(req), "order", hall_dbres_str(o, 0, "id"),
                    "finauth_unlock", NULL, NULL, detail) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth unlocked\" staff=%lld order=%lld", (long long)req->staff->id,
               (long long)id);
@@ -1438,7 +1441,7 @@ outbox_page(struct hall_req *req)
 
     if (partner_path(req))
         return HALL_OK;
-    res = hall_db_exec(req, "outbox_dead");
+    res = hall_db_exec(req->cx, "outbox_dead");
     if (res == NULL)
         return hall_resp_busy(req);
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, "失败的外部调用");
@@ -1476,14 +1479,14 @@ do_outbox_retry(struct hall_req *req)
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     sid = hall_psprintf(req->pool, "%lld", (long long)id);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "outbox_retry", HALL_I64(id));
+    res = hall_db_exec(req->cx, "outbox_retry", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
         /* no such job (404) is not a job that is not dead (409) */
-        res = hall_db_exec(req, "outbox_exists", HALL_I64(id));
+        res = hall_db_exec(req->cx, "outbox_exists", HALL_I64(id));
         if (res == NULL)
             return hall_resp_busy(req);
         return hall_msg(
@@ -1493,10 +1496,10 @@ do_outbox_retry(struct hall_req *req)
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "kind", hall_dbres_str(res, 0, "kind"));
     hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_str(res, 0, "idem_key"));
-    if (hall_audit(req, hall_staff_actor(req), "outbox", sid, "retry", "dead", "pending", detail) !=
-            HALL_OK ||
-        hall_db_exec(req, "outbox_wake", HALL_STR(hall_dbres_str(res, 0, "kind"))) == NULL ||
-        hall_db_commit(req) != HALL_OK)
+    if (hall_audit(req->cx, hall_staff_actor(req), "outbox", sid, "retry", "dead", "pending",
+                   detail) != HALL_OK ||
+        hall_db_exec(req->cx, "outbox_wake", HALL_STR(hall_dbres_str(res, 0, "kind"))) == NULL ||
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"outbox retry\" staff=%lld job=%lld", (long long)req->staff->id,
               (long long)id);

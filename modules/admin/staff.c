@@ -103,7 +103,7 @@ cmd_add(struct hall_req *req, const char *login, const char *roles, const char *
                 roles);
         return 2;
     }
-    res = hall_db_exec(req, "tool_staff_exists", HALL_STR(login));
+    res = hall_db_exec(req->cx, "tool_staff_exists", HALL_STR(login));
     if (res == NULL)
         return 1;
     /* idempotent: set-up scripts run this at every start */
@@ -115,19 +115,20 @@ cmd_add(struct hall_req *req, const char *login, const char *roles, const char *
     if (password == NULL)
         return 2;
     hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    res = hall_db_exec(req, "tool_staff_insert", HALL_STR(login), HALL_STR(hash), HALL_STR(roles));
+    res = hall_db_exec(req->cx, "tool_staff_insert", HALL_STR(login), HALL_STR(hash),
+                       HALL_STR(roles));
     if (res == NULL)
         return 1;
     if (hall_dbres_rows(res) == 0) {
-        hall_db_rollback(req);
+        hall_db_rollback(req->cx);
         printf("staff %s exists: unchanged\n", login);
         return 0;
     }
-    if (hall_audit(req, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "create", NULL,
+    if (hall_audit(req->cx, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "create", NULL,
                    "active", NULL) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return 1;
     printf("staff %s created (id %s, roles %s)\n", login, hall_dbres_str(res, 0, "id"), roles);
     return 0;
@@ -142,21 +143,21 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
     if (password == NULL)
         return 2;
     hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    res = hall_db_exec(req, "tool_staff_passwd", HALL_STR(login), HALL_STR(hash));
+    res = hall_db_exec(req->cx, "tool_staff_passwd", HALL_STR(login), HALL_STR(hash));
     if (res == NULL)
         return 1;
     if (hall_dbres_rows(res) == 0) {
-        hall_db_rollback(req);
+        hall_db_rollback(req->cx);
         fprintf(stderr, "hall-staff: no staff %s\n", login);
         return 1;
     }
-    if (hall_db_exec(req, "tool_staff_sessions_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
+    if (hall_db_exec(req->cx, "tool_staff_sessions_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
             NULL ||
-        hall_audit(req, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "password_change",
-                   NULL, NULL, NULL) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_audit(req->cx, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"),
+                   "password_change", NULL, NULL, NULL) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
         return 1;
     printf("staff %s: password changed, sessions ended\n", login);
     return 0;
@@ -165,7 +166,7 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
 static int
 cmd_list(struct hall_req *req)
 {
-    struct hall_dbres *res = hall_db_exec(req, "tool_staff_list");
+    struct hall_dbres *res = hall_db_exec(req->cx, "tool_staff_list");
     int i, n;
 
     if (res == NULL)
@@ -182,7 +183,7 @@ cmd_list(struct hall_req *req)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL, NULL};
+    static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL, NULL, hall_core_stmts};
     static struct hall_app app;
     const char *cmd;
     struct hall_req *req;
@@ -210,10 +211,10 @@ main(int argc, char **argv)
     } else {
         usage();
     }
-    if (rc == 1 && hall_db_sqlstate(req)[0] != '\0')
-        fprintf(stderr, "hall-staff: database error, SQLSTATE %s\n", hall_db_sqlstate(req));
-    if (req->in_tx)
-        hall_db_rollback(req);
+    if (rc == 1 && hall_db_sqlstate(req->cx)[0] != '\0')
+        fprintf(stderr, "hall-staff: database error, SQLSTATE %s\n", hall_db_sqlstate(req->cx));
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
     hall_pool_destroy(req->pool);
     hall_conf_free(&app.conf);
     return rc;

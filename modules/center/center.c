@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "hall.h"
 
 #define PAGE_SIZE   20
 #define PAGE_SIZE_S "20" /* the same, in SQL text */
@@ -33,7 +33,7 @@ static const struct hall_stmt center_stmts[] = {
      " ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9",
      9},
     /* 我的业务单 as most visitors see it (page 1, no filter) in one round
-     * trip: the session (as core/db.c's session_get reads it), the
+     * trip: the session (as core/store/db.c's session_get reads it), the
      * applicant's kept count (sql/029_order_counts.sql) and the page, from
      * one snapshot; no session, no row.  LIMIT and no OFFSET: a generic
      * plan for an OFFSET parameter guesses a tenth of the rows skipped and
@@ -102,7 +102,7 @@ static const struct hall_stmt center_stmts[] = {
      " red_invoice_no, red_url, to_char(red_issued_at, 'YYYY-MM-DD HH24:MI') AS red_issued"
      " FROM invoices WHERE order_id = $1",
      1},
-    /* an accepted order's production began (core/pki.c: the intent first) */
+    /* an accepted order's production began (core/pki/pki.c: the intent first) */
     {"refund_production",
      "SELECT EXISTS (SELECT 1 FROM certificates WHERE order_id = $1"
      " AND state IN ('intent', 'issued')) AS begun",
@@ -116,7 +116,7 @@ static const struct hall_stmt center_stmts[] = {
     {NULL, NULL, 0},
 };
 
-/* the business types of the filter, the catalogue's (core/catalog.def) */
+/* the business types of the filter, the catalogue's (core/flow/catalog.def) */
 static const char *
 business_label(const char *code)
 {
@@ -272,7 +272,7 @@ orders_first_load(struct hall_req *req, struct hall_dbres **res, long *total, in
     *res = NULL;
     if (hash == NULL)
         return HALL_OK;
-    r = hall_db_exec(req, "orders_first", HALL_BIN(hash, 32));
+    r = hall_db_exec(req->cx, "orders_first", HALL_BIN(hash, 32));
     if (r == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(r) == 0)
@@ -338,12 +338,12 @@ orders_page(struct hall_req *req)
         return hall_msg(req, HALL_M_FILTER_TO, "to");
     if (!page_ok)
         return hall_msg(req, HALL_M_FILTER_PAGE, "page");
-    res = hall_db_exec(req, "orders_page", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
+    res = hall_db_exec(req->cx, "orders_page", HALL_I64(req->user_id), HALL_STR(no), HALL_STR(biz),
                        HALL_STR(subject), HALL_STR(status), HALL_STR(from), HALL_STR(to),
                        HALL_I64(PAGE_SIZE), HALL_I64((page - 1) * PAGE_SIZE));
     if (res == NULL) {
         /* a date like 2024-02-31 passes is_date but not PostgreSQL */
-        if (strncmp(hall_db_sqlstate(req), "22", 2) == 0)
+        if (strncmp(hall_db_sqlstate(req->cx), "22", 2) == 0)
             return hall_msg(req, HALL_M_FILTER_DATE, "from");
         return hall_resp_busy(req);
     }
@@ -354,8 +354,8 @@ orders_page(struct hall_req *req)
         total = n;
     } else {
         struct hall_dbres *cnt = plain
-                                     ? hall_db_exec(req, "orders_total", HALL_I64(req->user_id))
-                                     : hall_db_exec(req, "orders_count", HALL_I64(req->user_id),
+                                     ? hall_db_exec(req->cx, "orders_total", HALL_I64(req->user_id))
+                                     : hall_db_exec(req->cx, "orders_count", HALL_I64(req->user_id),
                                                     HALL_STR(no), HALL_STR(biz), HALL_STR(subject),
                                                     HALL_STR(status), HALL_STR(from), HALL_STR(to));
 
@@ -436,13 +436,13 @@ order_page(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-    res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     sid = hall_dbres_str(res, 0, "id");
-    hist = hall_db_exec(req, "order_history", HALL_STR(sid));
+    hist = hall_db_exec(req->cx, "order_history", HALL_STR(sid));
     if (hist == NULL)
         return hall_resp_busy(req);
     ctx = hall_page_ctx(req);
@@ -488,13 +488,13 @@ order_page(struct hall_req *req)
                 hall_dbres_str(res, 0, "step"));
     {
         /* finance's answer to the last refund request */
-        struct hall_dbres *rf = hall_db_exec(req, "refund_refused_note", HALL_STR(sid));
+        struct hall_dbres *rf = hall_db_exec(req->cx, "refund_refused_note", HALL_STR(sid));
 
         if (rf == NULL)
             return hall_resp_busy(req);
         if (strcmp(hall_dbres_str(rf, 0, "status"), "refused") == 0)
             hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_str(rf, 0, "note"));
-        struct hall_dbres *inv = hall_db_exec(req, "invoice_get", HALL_I64(id));
+        struct hall_dbres *inv = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
 
         if (inv == NULL)
             return hall_resp_busy(req);
@@ -544,9 +544,9 @@ do_refund(struct hall_req *req)
     int r;
 
     hall_req_param_i64(req, "id", &id);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -556,32 +556,32 @@ do_refund(struct hall_req *req)
         return hall_msg(req, HALL_M_REFUND_PRODUCED, NULL);
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "reason", hall_req_param(req, "reason"));
-    r = hall_order_move(req, id, from, "refund_requested",
+    r = hall_order_move(req->cx, id, from, "refund_requested",
                         hall_psprintf(req->pool, "user:%lld", (long long)req->user_id), detail);
-    if (r == HALL_ORDER_CONFLICT)
+    if (r == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REFUND_STATE, NULL);
     if (r != HALL_OK)
         return hall_resp_busy(req);
     /* an accepted order: refundable until its certificate is being made.
-     * The move above holds the order's row: production (core/pki.c) locks
+     * The move above holds the order's row: production (core/pki/pki.c) locks
      * it before its intent, so one of the two sees the other */
     if (strcmp(from, "accepted") == 0) {
-        res = hall_db_exec(req, "refund_production", HALL_I64(id));
+        res = hall_db_exec(req->cx, "refund_production", HALL_I64(id));
         if (res == NULL)
             return hall_resp_busy(req);
         if (hall_dbres_bool(res, 0, "begun"))
             return hall_msg(req, HALL_M_REFUND_PRODUCING, NULL);
     }
     /* finance's queue: the payment to pay back, and where the order was */
-    res = hall_db_exec(req, "refund_payment", HALL_I64(id));
+    res = hall_db_exec(req->cx, "refund_payment", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_REFUND_NOTHING, NULL);
-    if (hall_db_exec(req, "refund_insert", HALL_I64(id), HALL_I64(hall_dbres_int(res, 0, "id")),
+    if (hall_db_exec(req->cx, "refund_insert", HALL_I64(id), HALL_I64(hall_dbres_int(res, 0, "id")),
                      HALL_I64(hall_dbres_int(res, 0, "amount_fen")),
                      HALL_STR(hall_req_param(req, "reason")), HALL_STR(from)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");
@@ -598,7 +598,7 @@ static const struct hall_pspec id_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* 重新获取: the invoice link once more by SMS and e-mail (core/invoice.c) */
+/* 重新获取: the invoice link once more by SMS and e-mail (core/biz/invoice.c) */
 static int
 do_invoice_resend(struct hall_req *req)
 {
@@ -608,19 +608,19 @@ do_invoice_resend(struct hall_req *req)
     const char *tag, *redirect;
 
     hall_req_param_i64(req, "id", &id);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-    res = hall_db_exec(req, "invoice_get", HALL_I64(id));
+    res = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_INVOICE_NOT_YET, NULL);
-    res = hall_db_exec(req, "invoice_resend", HALL_I64(id));
+    res = hall_db_exec(req->cx, "invoice_resend", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -628,11 +628,11 @@ do_invoice_resend(struct hall_req *req)
     tag = hall_psprintf(req->pool, "r%lld", (long long)hall_dbres_int(res, 0, "resends"));
     detail = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, detail, "resends", hall_dbres_int(res, 0, "resends"));
-    if (hall_invoice_notify(req, id, tag, 0) != HALL_OK ||
-        hall_audit(req, hall_req_actor(req), "order",
+    if (hall_invoice_notify(req->cx, id, tag, 0) != HALL_OK ||
+        hall_audit(req->cx, hall_req_actor(req), "order",
                    hall_psprintf(req->pool, "%lld", (long long)id), "invoice_resend", NULL, NULL,
                    detail) != HALL_OK ||
-        hall_db_commit(req) != HALL_OK)
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     redirect =
         hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req), (long long)id);

@@ -10,11 +10,11 @@
  *                          micro-deposit (finauth_failed -> finauth_pending)
  *   GET  /finauth/legal    法人认证 (seed 003): after the partner's number of
  *                          failed micro-deposits, where the partner allows it,
- *                          the legal person verifies on a phone (core/identity.c,
+ *                          the legal person verifies on a phone (core/flow/identity.c,
  *                          the phone pages of modules/new): finauth_failed -> review
  *   GET  /finauth/legal/status   polled by that page
  *
- * The micro-deposit itself is queued by hall_finauth_queue (core/finauth.c)
+ * The micro-deposit itself is queued by hall_finauth_queue (core/flow/finauth.c)
  * and made by the outbox worker (modules/outbox, kind "bank_transfer").
  * Codes are compared as keyed MACs and never logged.  docs/modules/finauth.md.
  */
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "hall.h"
 
 static const struct hall_stmt finauth_stmts[] = {
     {"order_get",
@@ -88,7 +88,7 @@ static struct hall_val *
 order_form(struct hall_req *req, struct hall_dbres *o)
 {
     size_t len;
-    unsigned char *enc = hall_dbres_bytea(req, o, 0, hall_dbres_col(o, "form_enc"), &len);
+    unsigned char *enc = hall_dbres_bytea(req->cx, o, 0, hall_dbres_col(o, "form_enc"), &len);
     char *plain;
 
     if (enc == NULL)
@@ -147,7 +147,7 @@ static int
 finauth_list(struct hall_req *req)
 {
     struct hall_val *ctx = hall_page_ctx(req), *list, *r;
-    struct hall_dbres *res = hall_db_exec(req, "orders_due", HALL_I64(req->user_id));
+    struct hall_dbres *res = hall_db_exec(req->cx, "orders_due", HALL_I64(req->user_id));
     int i, n;
 
     if (res == NULL)
@@ -197,7 +197,7 @@ finauth_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     hall_val_set_str(req->pool, ctx, "code_name", code_name(o));
-    a = hall_db_exec(req, "attempt_latest", HALL_I64(id));
+    a = hall_db_exec(req->cx, "attempt_latest", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
     if (strcmp(status, "finauth_ok") == 0 && hall_dbres_rows(a) > 0) {
@@ -281,7 +281,7 @@ do_code(struct hall_req *req)
         return HALL_OK;
     if (strcmp(hall_dbres_str(lock, 0, "status"), "finauth_ok") != 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
-    a = hall_db_exec(req, "attempt_lock", HALL_I64(id));
+    a = hall_db_exec(req->cx, "attempt_lock", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0)
@@ -292,38 +292,38 @@ do_code(struct hall_req *req)
         return hall_msg(req, HALL_M_FINAUTH_LOCKED, "code", name, max);
     if (strcmp(hall_dbres_str(a, 0, "result"), "sent") != 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
-    stored = hall_dbres_bytea(req, a, 0, hall_dbres_col(a, "code_hash"), &slen);
+    stored = hall_dbres_bytea(req->cx, a, 0, hall_dbres_col(a, "code_hash"), &slen);
     hall_finauth_code_mac(id, code, mac);
     if (stored == NULL || slen != sizeof(mac) || !hall_ct_equal(stored, mac, sizeof(mac))) {
         struct hall_val *detail = hall_val_obj(req->pool);
 
-        res = hall_db_exec(req, "attempt_wrong", HALL_I64(attempt), HALL_I64(max));
+        res = hall_db_exec(req->cx, "attempt_wrong", HALL_I64(attempt), HALL_I64(max));
         if (res == NULL)
             return hall_resp_busy(req);
         tries = (long)hall_dbres_int(res, 0, "tries");
         hall_val_set_int(req->pool, detail, "tries", tries);
-        if (hall_audit(req, hall_req_actor(req), "order",
+        if (hall_audit(req->cx, hall_req_actor(req), "order",
                        hall_psprintf(req->pool, "%lld", (long long)id),
                        strcmp(hall_dbres_str(a, 0, "memo_kind"), "pin") == 0 ? "finauth_wrong_pin"
                                                                              : "finauth_wrong_code",
                        NULL, NULL, detail) != HALL_OK)
             return hall_resp_busy(req);
         /* the wrong try counts even though the answer is an error */
-        if (hall_db_commit(req) != HALL_OK)
+        if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
         if (tries >= max)
             return hall_msg_as(req, 400, HALL_M_FINAUTH_LOCKED, "code", name, max);
         return hall_msg(req, HALL_M_FINAUTH_CODE_WRONG, "code", name, max - tries);
     }
-    if (hall_db_exec(req, "attempt_verified", HALL_I64(attempt)) == NULL)
+    if (hall_db_exec(req->cx, "attempt_verified", HALL_I64(attempt)) == NULL)
         return hall_resp_busy(req);
-    rc = hall_order_move(req, id, "finauth_ok", "review", hall_req_actor(req), NULL);
+    rc = hall_order_move(req->cx, id, "finauth_ok", "review", hall_req_actor(req), NULL);
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (rc == HALL_ORDER_CONFLICT)
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);
     return hall_resp_go(
@@ -333,7 +333,7 @@ do_code(struct hall_req *req)
 
 /* ---- POST /finauth/retry --------------------------------------------------- */
 
-/* the account's fields are the catalogue's (core/catalog.def), checked in
+/* the account's fields are the catalogue's (core/flow/catalog.def), checked in
  * the handler by the same registry, every error at once */
 static const struct hall_pspec retry_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
@@ -394,24 +394,25 @@ do_retry(struct hall_req *req)
     if (enc == NULL)
         return hall_resp_busy(req);
 
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res =
-        hall_db_exec(req, "form_update", HALL_I64(id), HALL_I64(req->user_id), HALL_BIN(enc, elen));
+    res = hall_db_exec(req->cx, "form_update", HALL_I64(id), HALL_I64(req->user_id),
+                       HALL_BIN(enc, elen));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     rev = hall_dbres_int(res, 0, "form_rev");
-    if (hall_db_exec(req, "revision_insert", HALL_I64(id), HALL_I64(rev), HALL_BIN(enc, elen)) ==
-        NULL)
+    if (hall_db_exec(req->cx, "revision_insert", HALL_I64(id), HALL_I64(rev),
+                     HALL_BIN(enc, elen)) == NULL)
         return hall_resp_busy(req);
-    rc = hall_order_move(req, id, "finauth_failed", "finauth_pending", hall_req_actor(req), NULL);
+    rc = hall_order_move(req->cx, id, "finauth_failed", "finauth_pending", hall_req_actor(req),
+                         NULL);
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (rc == HALL_ORDER_CONFLICT)
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
-    if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
               (long long)rev);
@@ -446,7 +447,7 @@ legal_page(struct hall_req *req)
         return hall_resp_busy(req);
     if (*str_of(form, "legal_name") == '\0' || *str_of(form, "legal_ric") == '\0')
         return hall_msg(req, HALL_M_LEGAL_NO_PERSON, NULL);
-    /* the phone pages of the new flow (core/flow.c) serve every kind of check */
+    /* the phone pages of the new flow (core/flow/flow.c) serve every kind of check */
     url = hall_identity_start(req, id, "legal",
                               hall_psprintf(req->pool, "%s/new/m/verify", hall_req_base(req)));
     if (url == NULL)

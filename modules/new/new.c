@@ -1,11 +1,11 @@
 /*
  * new: 证书新办, the new-certificate flow (SPEC steps 2-7), on the flow kit
- * (core/flow.h): the kit serves the agreements, partner links, uploads,
+ * (core/flow/flow.h): the kit serves the agreements, partner links, uploads,
  * the identity check and the lookups under /new; this file keeps what is
  * the new flow's own:
  *
  *   GET  /new/apply         选择应用 + 录入信息: certificate type, years, the
- *                           field groups of the catalogue (core/catalog.def)
+ *                           field groups of the catalogue (core/flow/catalog.def)
  *   POST /new/apply         checks every field (all errors at once), creates
  *                           or updates the order
  *   GET  /new/print         the printable application form
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "hall.h"
 
 static const char *const new_groups[] = {"cert", "unit", "legal",   "agent", "applicant",
                                          "bank", "mail", "invoice", NULL};

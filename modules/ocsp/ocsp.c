@@ -40,7 +40,7 @@ answer(struct hall_req *req, const unsigned char *der, size_t len)
 {
     const char *outcome;
     size_t outlen;
-    unsigned char *out = hall_pki_ocsp_answer(req, der, len, &outlen, &outcome);
+    unsigned char *out = hall_pki_ocsp_answer(req->cx, der, len, &outlen, &outcome);
 
     if (out == NULL)
         return hall_resp_busy(req);

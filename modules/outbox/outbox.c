@@ -221,7 +221,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         out->error = "bad payload";
         return;
     }
-    res = hall_db_exec(req, "ft_order", HALL_I64(order_id));
+    res = hall_db_exec(req->cx, "ft_order", HALL_I64(order_id));
     if (res == NULL) {
         out->error = "database";
         return;
@@ -240,7 +240,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         return;
     }
     order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "form_enc"), &elen);
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "form_enc"), &elen);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
     form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
     name = str_of(form, "bank_account_name");
@@ -250,7 +250,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         out->error = "order form has no bank account";
         return;
     }
-    res = hall_db_exec(req, "ft_attempt", HALL_I64(attempt_id), HALL_I64(order_id));
+    res = hall_db_exec(req->cx, "ft_attempt", HALL_I64(attempt_id), HALL_I64(order_id));
     if (res == NULL) {
         out->error = "database";
         return;
@@ -293,7 +293,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     else if (strlen(reason) > 180)
         reason = "转账失败";
     ok = strcmp(status, "SUCCESS") == 0;
-    if (hall_db_exec(req, "ft_result", HALL_I64(attempt_id), HALL_STR(ok ? "sent" : "failed"),
+    if (hall_db_exec(req->cx, "ft_result", HALL_I64(attempt_id), HALL_STR(ok ? "sent" : "failed"),
                      transfer_no != NULL ? HALL_STR(transfer_no) : HALL_NULLP,
                      ok ? HALL_NULLP : HALL_STR(reason)) == NULL) {
         out->error = "database";
@@ -304,12 +304,12 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     if (transfer_no != NULL)
         hall_val_set_str(req->pool, detail, "transfer_no", transfer_no);
     if (after_approval)
-        rc = hall_audit(req, "outbox:bank", "order",
+        rc = hall_audit(req->cx, "outbox:bank", "order",
                         hall_psprintf(req->pool, "%lld", (long long)order_id),
                         ok ? "pin_deposit_sent" : "pin_deposit_failed", NULL, NULL, detail);
     else
-        rc = hall_order_move(req, order_id, "finauth_pending", ok ? "finauth_ok" : "finauth_failed",
-                             "outbox:bank", detail);
+        rc = hall_order_move(req->cx, order_id, "finauth_pending",
+                             ok ? "finauth_ok" : "finauth_failed", "outbox:bank", detail);
     if (rc != HALL_OK) {
         out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
         return;
@@ -327,7 +327,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
                              "联系客服核对单位基本账户信息。",
                              order_no, reason);
             if (hall_outbox_push(
-                    req, "sms",
+                    req->cx, "sms",
                     hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
                     sms) != HALL_OK) {
                 out->error = "database";
@@ -348,7 +348,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
                 "-我的业务单，点击“金融认证”重新填写正确的单位基本账户信息后提交。",
                 order_no, reason);
             if (hall_outbox_push(
-                    req, "sms",
+                    req->cx, "sms",
                     hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
                     sms) != HALL_OK) {
                 out->error = "database";
@@ -381,7 +381,7 @@ deliver_pay_close(struct hall_req *req, const struct job *job, struct outcome *o
         out->error = "bad payload";
         return;
     }
-    if (hall_payment_close(req, out_no, &st) != HALL_OK) {
+    if (hall_payment_close(req->cx, out_no, &st) != HALL_OK) {
         out->error = "gateway: no answer";
         return;
     }
@@ -397,7 +397,7 @@ refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, cons
            int64_t amount)
 {
     size_t elen;
-    unsigned char *enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "form_enc"), &elen);
+    unsigned char *enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "form_enc"), &elen);
     char *plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
     struct hall_val *form =
         plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
@@ -416,7 +416,7 @@ refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, cons
                          : "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已原路退还，"
                            "请留意支付账户的到账信息。",
                      hall_dbres_str(res, 0, "order_no"), hall_yuan(req->pool, amount));
-    return hall_outbox_push(req, "sms",
+    return hall_outbox_push(req->cx, "sms",
                             hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), sms);
 }
 
@@ -440,7 +440,7 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
         out->error = "bad payload";
         return;
     }
-    res = hall_db_exec(req, "rf_lock", HALL_I64(refund_id));
+    res = hall_db_exec(req->cx, "rf_lock", HALL_I64(refund_id));
     if (res == NULL) {
         out->error = "database";
         return;
@@ -470,7 +470,7 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
         out->error = "gateway: unexpected refund_no";
         return;
     }
-    if (hall_db_exec(req, "rf_done", HALL_I64(refund_id), HALL_STR(refund_no)) == NULL) {
+    if (hall_db_exec(req->cx, "rf_done", HALL_I64(refund_id), HALL_STR(refund_no)) == NULL) {
         out->error = "database";
         return;
     }
@@ -479,14 +479,15 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
     hall_val_set_int(req->pool, detail, "amount_fen", amount);
     hall_val_set_str(req->pool, detail, "refund_no", refund_no);
     if (strcmp(kind, "request") == 0) {
-        rc = hall_order_move(req, order_id, "refund_requested", "refunded", "outbox:pay", detail);
+        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", "outbox:pay",
+                             detail);
         if (rc == HALL_OK)
-            rc = hall_invoice_refunded(req, order_id);
+            rc = hall_invoice_refunded(req->cx, order_id);
         if (rc != HALL_OK) {
             out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
             return;
         }
-    } else if (hall_audit(req, "outbox:pay", "order",
+    } else if (hall_audit(req->cx, "outbox:pay", "order",
                           hall_psprintf(req->pool, "%lld", (long long)order_id), "surplus_refunded",
                           NULL, NULL, detail) != HALL_OK) {
         out->error = "database";
@@ -559,7 +560,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         out->error = "bad payload";
         return;
     }
-    res = hall_db_exec(req, "inv_order", HALL_I64(order_id));
+    res = hall_db_exec(req->cx, "inv_order", HALL_I64(order_id));
     if (res == NULL) {
         out->error = "database";
         return;
@@ -577,7 +578,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         skipped(req, out, "order refunded");
         return;
     }
-    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
+    form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL) {
         out->error = "order form unreadable";
         return;
@@ -640,7 +641,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         out->error = "invoice: unexpected answer";
         return;
     }
-    if (hall_db_exec(req, "inv_insert", HALL_I64(order_id), HALL_STR(no), HALL_STR(url),
+    if (hall_db_exec(req->cx, "inv_insert", HALL_I64(order_id), HALL_STR(no), HALL_STR(url),
                      HALL_I64(cert_fen + ship_fen)) == NULL) {
         out->error = "database";
         return;
@@ -648,10 +649,10 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "invoice_no", no);
     hall_val_set_int(req->pool, detail, "amount_fen", cert_fen + ship_fen);
-    if (hall_audit(req, "outbox:invoice", "order",
+    if (hall_audit(req->cx, "outbox:invoice", "order",
                    hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_issued", NULL,
                    NULL, detail) != HALL_OK ||
-        hall_invoice_notify(req, order_id, "0", 0) != HALL_OK) {
+        hall_invoice_notify(req->cx, order_id, "0", 0) != HALL_OK) {
         out->error = "database";
         return;
     }
@@ -683,7 +684,7 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
         out->error = "bad payload";
         return;
     }
-    res = hall_db_exec(req, "inv_red_lock", HALL_I64(order_id));
+    res = hall_db_exec(req->cx, "inv_red_lock", HALL_I64(order_id));
     if (res == NULL) {
         out->error = "database";
         return;
@@ -717,7 +718,7 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
         out->error = "invoice_red: unexpected answer";
         return;
     }
-    res = hall_db_exec(req, "inv_red_set", HALL_I64(order_id), HALL_STR(no), HALL_STR(url));
+    res = hall_db_exec(req->cx, "inv_red_set", HALL_I64(order_id), HALL_STR(no), HALL_STR(url));
     if (res == NULL) {
         out->error = "database";
         return;
@@ -725,10 +726,10 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "invoice_no", blue);
     hall_val_set_str(req->pool, detail, "red_invoice_no", no);
-    if (hall_audit(req, "outbox:invoice", "order",
+    if (hall_audit(req->cx, "outbox:invoice", "order",
                    hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_red", NULL, NULL,
                    detail) != HALL_OK ||
-        hall_invoice_notify(req, order_id, "0", 1) != HALL_OK) {
+        hall_invoice_notify(req->cx, order_id, "0", 1) != HALL_OK) {
         out->error = "database";
         return;
     }
@@ -758,7 +759,7 @@ static int
 run_one(struct hall_app *app)
 {
     struct hall_pool *pool = hall_pool_create(8192);
-    struct hall_req *req = hall_pcalloc(pool, sizeof(*req));
+    struct hall_req *req = hall_app_req(app, pool, NULL);
     struct outcome out = {0, NULL, NULL};
     struct hall_dbres *res;
     struct job job;
@@ -767,16 +768,13 @@ run_one(struct hall_app *app)
     char *plain;
     int i, rc = -1;
 
-    req->pool = pool;
-    req->app = app;
-    req->partner = "";
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         goto out;
-    res = hall_db_exec(req, "job_claim", HALL_STR(my_lane), HALL_STR(LANE_NAMES));
+    res = hall_db_exec(req->cx, "job_claim", HALL_STR(my_lane), HALL_STR(LANE_NAMES));
     if (res == NULL)
         goto out;
     if (hall_dbres_rows(res) == 0) {
-        rc = hall_db_commit(req) == HALL_OK ? 0 : -1;
+        rc = hall_db_commit(req->cx) == HALL_OK ? 0 : -1;
         goto out;
     }
     job.id = hall_dbres_int(res, 0, "id");
@@ -784,7 +782,8 @@ run_one(struct hall_app *app)
     job.idem_key = hall_dbres_str(res, 0, "idem_key");
     job.attempts = (long)hall_dbres_int(res, 0, "attempts");
     req->request_id = hall_psprintf(pool, "outbox-%lld", (long long)job.id);
-    enc = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "payload_enc"), &elen);
+    req->cx->request_id = req->request_id;
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "payload_enc"), &elen);
     plain = hall_pii_decrypt(pool, enc, elen);
     job.payload = plain != NULL ? hall_val_parse(pool, plain, strlen(plain), NULL, 0) : NULL;
     if (job.payload == NULL) {
@@ -799,13 +798,13 @@ run_one(struct hall_app *app)
             deliverers[i].fn(req, &job, &out);
     }
     if (out.ok) {
-        if (hall_db_exec(req, "job_done", HALL_I64(job.id),
+        if (hall_db_exec(req->cx, "job_done", HALL_I64(job.id),
                          out.result ? HALL_STR(out.result) : HALL_NULLP) == NULL)
             goto out;
         hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld", my_lane, job.kind,
                   job.attempts + 1);
     } else {
-        res = hall_db_exec(req, "job_retry", HALL_I64(job.id), HALL_STR(out.error),
+        res = hall_db_exec(req->cx, "job_retry", HALL_I64(job.id), HALL_STR(out.error),
                            HALL_I64(app->conf.outbox_max_attempts));
         if (res == NULL)
             goto out;
@@ -813,15 +812,15 @@ run_one(struct hall_app *app)
                   "msg=\"delivery failed\" lane=%s kind=%s attempts=%ld error=\"%s\" status=%s",
                   my_lane, job.kind, job.attempts + 1, out.error, hall_dbres_str(res, 0, "status"));
     }
-    rc = hall_db_commit(req) == HALL_OK ? 1 : -1;
+    rc = hall_db_commit(req->cx) == HALL_OK ? 1 : -1;
 out:
-    if (req->in_tx)
-        hall_db_rollback(req);
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
     hall_pool_destroy(pool);
     return rc;
 }
 
-/* the CA's periodic work between jobs (core/pki.c): dead intents, CRLs
+/* the CA's periodic work between jobs (core/pki/pki.c): dead intents, CRLs
  * before their nextUpdate, products made without an operator */
 static void
 pki_tick(struct hall_app *app)
@@ -835,14 +834,12 @@ pki_tick(struct hall_app *app)
         return;
     last = now;
     pool = hall_pool_create(8192);
-    req = hall_pcalloc(pool, sizeof(*req));
-    req->pool = pool;
-    req->app = app;
-    req->partner = "";
-    req->request_id = "outbox-pki";
-    hall_pki_tick(req);
-    if (req->in_tx)
-        hall_db_rollback(req);
+    req = hall_app_req(app, pool, "outbox-pki");
+    /* the CA's work (dead intents, stale CRLs), then one automatic production */
+    hall_pki_tick(req->cx);
+    hall_produce_auto(req->cx);
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
     hall_pool_destroy(pool);
 }
 
@@ -863,12 +860,8 @@ report_tick(struct hall_app *app)
         return;
     last = now;
     pool = hall_pool_create(4096);
-    req = hall_pcalloc(pool, sizeof(*req));
-    req->pool = pool;
-    req->app = app;
-    req->partner = "";
-    req->request_id = "outbox-report";
-    res = hall_db_exec(req, "report_rollup");
+    req = hall_app_req(app, pool, "outbox-report");
+    res = hall_db_exec(req->cx, "report_rollup");
     if (res != NULL && hall_dbres_int(res, 0, "days") > 0)
         hall_info(req, "msg=\"report roll-up\" days=%lld",
                   (long long)hall_dbres_int(res, 0, "days"));
@@ -878,7 +871,7 @@ report_tick(struct hall_app *app)
 static int
 listen_outbox(struct hall_app *app)
 {
-    PGresult *r = PQexec(app->pg, "LISTEN outbox");
+    PGresult *r = PQexec(app->store.pg, "LISTEN outbox");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 
     PQclear(r);
@@ -892,15 +885,15 @@ wait_for_work(struct hall_app *app)
     struct pollfd pfd;
     PGnotify *n;
 
-    if (app->pg == NULL || PQstatus(app->pg) != CONNECTION_OK) {
+    if (app->store.pg == NULL || PQstatus(app->store.pg) != CONNECTION_OK) {
         usleep((useconds_t)app->conf.outbox_poll_ms * 1000);
         return;
     }
-    pfd.fd = PQsocket(app->pg);
+    pfd.fd = PQsocket(app->store.pg);
     pfd.events = POLLIN;
     if (poll(&pfd, 1, (int)app->conf.outbox_poll_ms) > 0)
-        PQconsumeInput(app->pg);
-    while ((n = PQnotifies(app->pg)) != NULL)
+        PQconsumeInput(app->store.pg);
+    while ((n = PQnotifies(app->store.pg)) != NULL)
         PQfreemem(n);
 }
 
@@ -942,7 +935,7 @@ lane_run(struct hall_app *app, const char *lane)
         int r;
 
         if (!connected) {
-            if (hall_app_db_connect(app) != HALL_OK || listen_outbox(app) != HALL_OK) {
+            if (hall_store_connect(&app->store) != HALL_OK || listen_outbox(app) != HALL_OK) {
                 sleep(1);
                 continue;
             }
@@ -955,15 +948,15 @@ lane_run(struct hall_app *app, const char *lane)
             report_tick(app);
         }
         if (r < 0) {
-            if (PQstatus(app->pg) != CONNECTION_OK)
+            if (PQstatus(app->store.pg) != CONNECTION_OK)
                 connected = 0;
             sleep(1);
         } else if (r == 0) {
             wait_for_work(app);
         }
     }
-    if (app->pg != NULL)
-        PQfinish(app->pg);
+    if (app->store.pg != NULL)
+        PQfinish(app->store.pg);
     _exit(0);
 }
 
@@ -980,7 +973,8 @@ lane_spawn(struct hall_app *app, const char *lane)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"outbox", NULL, outbox_stmts, NULL, NULL};
+    static const struct hall_module mod = {"outbox", NULL, outbox_stmts,
+                                           NULL,     NULL, hall_core_stmts};
     static struct hall_app app;
     static pid_t pids[MAX_WORKERS];
     static const char *pid_lane[MAX_WORKERS];
@@ -1010,7 +1004,7 @@ main(int argc, char **argv)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }
-    if (hall_app_key_check(&app) != HALL_OK)
+    if (hall_app_store_init(&app) != HALL_OK || hall_store_key_check(&app.store) != HALL_OK)
         return HALL_EXIT_CONFIG;
     if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) == HALL_OK)
         pki_ready = 1;

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "flow.h"
+#include "hall.h"
 
 /* what the applicant may upload as a voucher: SPEC says at most 2 MB */
 #define SECRET_MAX 512
@@ -111,7 +111,7 @@ static const struct hall_stmt pay_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* the catalogue's label (core/catalog.def) */
+/* the catalogue's label (core/flow/catalog.def) */
 static const char *
 business_label(const char *b)
 {
@@ -215,7 +215,7 @@ pay_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     if (strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0) {
         /* seed 004: 补办费用 and the medium fee as the form stored them; 微信支付 */
-        struct hall_val *form = hall_dbres_pii_json(req, o, 0, hall_dbres_col(o, "form_enc"));
+        struct hall_val *form = hall_dbres_pii_json(req->cx, o, 0, hall_dbres_col(o, "form_enc"));
 
         hall_val_set_bool(req->pool, ctx, "reissue", 1);
         if (form != NULL && form->type == HALL_V_OBJ) {
@@ -226,7 +226,7 @@ pay_page(struct hall_req *req)
     if (strcmp(status, "unpaid") == 0) {
         /* the bar of the order's own flow: 补办 calls this step 在线支付 */
         hall_steps_set(req, ctx, hall_business_steps(hall_dbres_str(o, 0, "business_type")), "pay");
-        p = hall_db_exec(req, "pay_latest", HALL_I64(id));
+        p = hall_db_exec(req->cx, "pay_latest", HALL_I64(id));
         if (p == NULL)
             return hall_resp_busy(req);
         /* back from the gateway before its callback: no second payment is
@@ -351,7 +351,7 @@ paid_state(const char *st)
 static int
 payment_pending(struct hall_req *req, int64_t id)
 {
-    struct hall_dbres *p = hall_db_exec(req, "pay_live", HALL_I64(id));
+    struct hall_dbres *p = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
     const char *st;
 
     if (p == NULL)
@@ -374,7 +374,7 @@ close_now(struct hall_req *req, const char *const *outs, int n)
     int i, paid = 0;
 
     for (i = 0; i < n; i++)
-        if (hall_payment_close(req, outs[i], &st) == HALL_OK) {
+        if (hall_payment_close(req->cx, outs[i], &st) == HALL_OK) {
             hall_info(req, "msg=\"trade closed\" out_trade_no=%s status=%s", outs[i], st);
             paid |= paid_state(st);
         }
@@ -436,7 +436,7 @@ do_online(struct hall_req *req)
         order_no = hall_pstrdup(req->pool, hall_dbres_str(lock, 0, "order_no"));
         if (amount <= 0)
             return hall_msg(req, HALL_M_PAY_ZERO, "id");
-        p = hall_db_exec(req, "pay_live", HALL_I64(id));
+        p = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
         if (p == NULL)
             return hall_resp_busy(req);
         n = hall_dbres_rows(p);
@@ -448,8 +448,9 @@ do_online(struct hall_req *req)
         for (i = reuse ? 1 : 0; i < n; i++) {
             const char *old = hall_pstrdup(req->pool, hall_dbres_str(p, i, "out_trade_no"));
 
-            if (hall_db_exec(req, "pay_close_row", HALL_I64(hall_dbres_int(p, i, "id"))) == NULL ||
-                hall_payment_close_queue(req, hall_dbres_int(p, i, "id"), old) != HALL_OK)
+            if (hall_db_exec(req->cx, "pay_close_row", HALL_I64(hall_dbres_int(p, i, "id"))) ==
+                    NULL ||
+                hall_payment_close_queue(req->cx, hall_dbres_int(p, i, "id"), old) != HALL_OK)
                 return hall_resp_busy(req);
             if (nclose < MAX_LIVE)
                 closing[nclose++] = old;
@@ -462,27 +463,27 @@ do_online(struct hall_req *req)
                             ? hall_pstrdup(req->pool, hall_dbres_str(p, 0, "pay_url"))
                             : NULL;
         } else {
-            res = hall_db_exec(req, "pay_next_attempt", HALL_I64(id));
+            res = hall_db_exec(req->cx, "pay_next_attempt", HALL_I64(id));
             if (res == NULL)
                 return hall_resp_busy(req);
             attempt = (long)hall_dbres_int(res, 0, "attempt");
             out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
-            res = hall_db_exec(req, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
+            res = hall_db_exec(req->cx, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
                                HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
             if (res == NULL)
                 return hall_resp_busy(req);
             pay_id = hall_dbres_int(res, 0, "id");
-            if (hall_audit(req, hall_req_actor(req), "order",
+            if (hall_audit(req->cx, hall_req_actor(req), "order",
                            hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL,
                            NULL, NULL) != HALL_OK)
                 return hall_resp_busy(req);
         }
-        if (hall_db_commit(req) != HALL_OK)
+        if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         if (close_now(req, closing, nclose)) {
             /* an older trade had been paid: its callback is on its way */
             if (!reuse)
-                hall_db_exec(req, "pay_close_row", HALL_I64(pay_id));
+                hall_db_exec(req->cx, "pay_close_row", HALL_I64(pay_id));
             return hall_msg(req, HALL_M_PAY_PENDING, NULL);
         }
         if (reuse_url == NULL)
@@ -528,8 +529,8 @@ do_online(struct hall_req *req)
         hall_err(req, "msg=\"pay create: unexpected answer\" out_trade_no=%s", out_no);
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
-    res =
-        hall_db_exec(req, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no), HALL_STR(pay_url));
+    res = hall_db_exec(req->cx, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no),
+                       HALL_STR(pay_url));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
@@ -596,13 +597,13 @@ static int
 close_others(struct hall_req *req, int64_t order_id, int64_t keep)
 {
     struct hall_dbres *res =
-        hall_db_exec(req, "pay_close_others", HALL_I64(order_id), HALL_I64(keep));
+        hall_db_exec(req->cx, "pay_close_others", HALL_I64(order_id), HALL_I64(keep));
     int i;
 
     if (res == NULL)
         return HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++)
-        if (hall_payment_close_queue(req, hall_dbres_int(res, i, "id"),
+        if (hall_payment_close_queue(req->cx, hall_dbres_int(res, i, "id"),
                                      hall_dbres_str(res, i, "out_trade_no")) != HALL_OK)
             return HALL_ERR;
     return HALL_OK;
@@ -641,9 +642,9 @@ do_callback(struct hall_req *req)
     if (status == NULL || strcmp(status, "SUCCESS") != 0)
         return refuse(req, "status", "status", HALL_M_CB_STATUS);
 
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "cb_lock", HALL_STR(out_no));
+    res = hall_db_exec(req->cx, "cb_lock", HALL_STR(out_no));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -661,8 +662,8 @@ do_callback(struct hall_req *req)
         return refuse(req, "trade_no", "trade_mismatch", HALL_M_CB_TRADE_MISMATCH);
     if (strcmp(hall_dbres_str(res, 0, "status"), "paid") == 0) {
         /* a copy of a callback already applied: acknowledge, change nothing */
-        if (hall_db_exec(req, "cb_again", HALL_I64(pay_id)) == NULL ||
-            hall_db_commit(req) != HALL_OK)
+        if (hall_db_exec(req->cx, "cb_again", HALL_I64(pay_id)) == NULL ||
+            hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
     }
@@ -681,15 +682,15 @@ do_callback(struct hall_req *req)
     hall_val_set_str(req->pool, detail, "trade_no", trade_no);
     /* only from unpaid: an order waiting for its transfer to be confirmed
      * (or further on) is not moved by money that came another way */
-    rc = hall_order_move(req, order_id, "unpaid", to,
+    rc = hall_order_move(req->cx, order_id, "unpaid", to,
                          hall_psprintf(req->pool, "gateway:%s", method), detail);
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (rc == HALL_ORDER_CONFLICT) {
+    if (rc == HALL_CONFLICT) {
         /* the money came, but the order was paid another way (or moved on):
          * keep the payment, flagged for a refund by finance */
         surplus = 1;
-        if (hall_audit(req, hall_psprintf(req->pool, "gateway:%s", method), "order",
+        if (hall_audit(req->cx, hall_psprintf(req->pool, "gateway:%s", method), "order",
                        hall_psprintf(req->pool, "%lld", (long long)order_id), "payment_surplus",
                        NULL, NULL, detail) != HALL_OK)
             return hall_resp_busy(req);
@@ -698,7 +699,7 @@ do_callback(struct hall_req *req)
     {
         const char *paid_at = paid_at_of(j);
 
-        if (hall_db_exec(req, "cb_paid", HALL_I64(pay_id), HALL_STR(trade_no),
+        if (hall_db_exec(req->cx, "cb_paid", HALL_I64(pay_id), HALL_STR(trade_no),
                          paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
                          HALL_STR(hall_pstrndup(req->pool, req->raw_body, req->raw_len)),
                          HALL_STR(surplus ? "t" : "f")) == NULL)
@@ -708,14 +709,14 @@ do_callback(struct hall_req *req)
         hall_finauth_queue(req, order_id) != HALL_OK)
         return hall_resp_busy(req);
     if (surplus) {
-        res = hall_db_exec(req, "refund_surplus", HALL_I64(order_id), HALL_I64(pay_id),
+        res = hall_db_exec(req->cx, "refund_surplus", HALL_I64(order_id), HALL_I64(pay_id),
                            HALL_I64(amount));
-        if (res == NULL || hall_refund_queue(req, hall_dbres_int(res, 0, "id")) != HALL_OK)
+        if (res == NULL || hall_refund_queue(req->cx, hall_dbres_int(res, 0, "id")) != HALL_OK)
             return hall_resp_busy(req);
     } else if (close_others(req, order_id, pay_id) != HALL_OK) {
         return hall_resp_busy(req);
     }
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,
               surplus ? "unchanged" : to);
@@ -749,58 +750,59 @@ do_transfer(struct hall_req *req)
         return hall_msg(req, HALL_M_VOUCHER_MISSING, "voucher");
     if (u->size == 0)
         return hall_msg(req, HALL_M_VOUCHER_EMPTY, "voucher");
-    status = hall_file_store(req, u, voucher_types, "jpg、png、pdf", &st, &err);
+    status = hall_file_store(req->cx, u, voucher_types, "jpg、png、pdf", &st, &err);
     if (status != 0)
         return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "voucher", "汇款凭证", err);
     if (strcmp(hall_dbres_str(o, 0, "status"), "unpaid") != 0) {
-        hall_file_discard(req, st.name);
+        hall_file_discard(req->cx, st.name);
         return hall_msg(req, HALL_M_PAY_STATE, NULL);
     }
 
     rc = HALL_ERR;
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         goto out;
-    lock = hall_db_exec(req, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+    lock = hall_db_exec(req->cx, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (lock == NULL)
         goto out;
     if (hall_dbres_rows(lock) == 0 || strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0) {
-        rc = HALL_ORDER_CONFLICT;
+        rc = HALL_CONFLICT;
         goto out;
     }
     amount = hall_dbres_int(lock, 0, "amount_fen");
-    if (hall_db_exec(req, "voucher_replace", HALL_I64(id)) == NULL)
+    if (hall_db_exec(req->cx, "voucher_replace", HALL_I64(id)) == NULL)
         goto out;
-    res = hall_db_exec(req, "voucher_insert", HALL_I64(id), HALL_STR(st.name), HALL_STR(st.mime),
-                       HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, sizeof(st.sha256)));
+    res =
+        hall_db_exec(req->cx, "voucher_insert", HALL_I64(id), HALL_STR(st.name), HALL_STR(st.mime),
+                     HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, sizeof(st.sha256)));
     if (res == NULL)
         goto out;
     file_id = hall_dbres_int(res, 0, "id");
-    if (hall_db_exec(req, "pay_insert_transfer", HALL_I64(id), HALL_I64(amount),
+    if (hall_db_exec(req->cx, "pay_insert_transfer", HALL_I64(id), HALL_I64(amount),
                      HALL_I64(file_id)) == NULL)
         goto out;
-    rc = hall_order_move(req, id, "unpaid", "transfer_review", hall_req_actor(req), NULL);
+    rc = hall_order_move(req->cx, id, "unpaid", "transfer_review", hall_req_actor(req), NULL);
     if (rc != HALL_OK)
         goto out;
     /* paying by transfer abandons the online trades opened before */
-    live = hall_db_exec(req, "pay_close_others", HALL_I64(id), HALL_I64(0));
+    live = hall_db_exec(req->cx, "pay_close_others", HALL_I64(id), HALL_I64(0));
     if (live == NULL) {
         rc = HALL_ERR;
         goto out;
     }
     for (i = 0; i < hall_dbres_rows(live); i++)
-        if (hall_payment_close_queue(req, hall_dbres_int(live, i, "id"),
+        if (hall_payment_close_queue(req->cx, hall_dbres_int(live, i, "id"),
                                      hall_dbres_str(live, i, "out_trade_no")) != HALL_OK) {
             rc = HALL_ERR;
             goto out;
         }
-    if (hall_db_commit(req) != HALL_OK) {
+    if (hall_db_commit(req->cx) != HALL_OK) {
         rc = HALL_ERR;
         goto out;
     }
 out:
     if (rc != HALL_OK) {
-        hall_file_discard(req, st.name);
-        if (rc == HALL_ORDER_CONFLICT)
+        hall_file_discard(req->cx, st.name);
+        if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_PAY_STATE, NULL);
         return hall_resp_busy(req);
     }

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "flow.h"
 #include "hall.h"
 
 #define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
@@ -164,8 +163,8 @@ pki_file(struct hall_req *req)
             unsigned char *der;
 
             /* regenerated here too when stale or behind a revocation */
-            hall_pki_crl_refresh(req, name, 0);
-            der = hall_pki_crl_get(req, name, &len);
+            hall_pki_crl_refresh(req->cx, name, 0);
+            der = hall_pki_crl_get(req->cx, name, &len);
             if (der == NULL)
                 return hall_resp_busy(req);
             hall_resp_header(req, "Cache-Control", "max-age=60");
@@ -212,7 +211,7 @@ lookup(struct hall_req *req)
                          hall_msg_text(req->pool, HALL_M_PKI_SERIAL_FORMAT));
         return hall_resp_page(req, 400, "pki_lookup", ctx);
     }
-    res = hall_db_exec(req, "lookup", HALL_STR(serial));
+    res = hall_db_exec(req->cx, "lookup", HALL_STR(serial));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
@@ -267,7 +266,7 @@ medium(struct hall_req *req)
 
     if (res == NULL)
         return req->responded ? HALL_OK : hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
-    return hall_pki_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
+    return hall_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
 }
 
 /* the courier's delivery callback: HMAC-SHA256 of the raw body with the
@@ -317,22 +316,22 @@ courier_callback(struct hall_req *req)
     }
     if (strcmp(st->str, "DELIVERED") != 0)
         return hall_resp_raw(req, 200, "text/plain", "success", 7);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "delivered_by_waybill", HALL_STR(w->str));
+    res = hall_db_exec(req->cx, "delivered_by_waybill", HALL_STR(w->str));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_WAYBILL_UNKNOWN, NULL);
     id = hall_dbres_int(res, 0, "id");
     if (strcmp(hall_dbres_str(res, 0, "status"), "shipped") == 0) {
-        rc = hall_order_move(req, id, "shipped", "delivered", "courier:delivery", NULL);
+        rc = hall_order_move(req->cx, id, "shipped", "delivered", "courier:delivery", NULL);
         if (rc != HALL_OK ||
-            hall_db_exec(req, "delivered_store", HALL_I64(id), HALL_I64(at)) == NULL)
+            hall_db_exec(req->cx, "delivered_store", HALL_I64(id), HALL_I64(at)) == NULL)
             return hall_resp_busy(req);
     }
     /* a repeated callback (already 已签收) is acknowledged and changes nothing */
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     return hall_resp_raw(req, 200, "text/plain", "success", 7);
 }
@@ -385,7 +384,7 @@ made_ctx(struct hall_req *req, struct hall_val *ctx)
     id = strtoll(done, &end, 10);
     if (*end != '\0' || id <= 0 || strlen(done) > 18)
         return HALL_OK;
-    res = hall_db_exec(req, "made_of", HALL_I64(id));
+    res = hall_db_exec(req->cx, "made_of", HALL_I64(id));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
@@ -408,7 +407,7 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
-    res = hall_db_exec(req, "queue", HALL_STR(status));
+    res = hall_db_exec(req->cx, "queue", HALL_STR(status));
     if (res == NULL)
         return hall_resp_busy(req);
     ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
@@ -475,8 +474,8 @@ do_issue(struct hall_req *req)
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
-    rc = hall_pki_issue(req, id, hall_staff_actor(req), &msg);
-    if (rc == HALL_ORDER_CONFLICT)
+    rc = hall_produce(req->cx, id, hall_staff_actor(req), &msg);
+    if (rc == HALL_CONFLICT)
         return hall_resp_error(req, 409, NULL, msg);
     if (rc != HALL_OK)
         return hall_resp_busy(req);
@@ -508,7 +507,7 @@ do_ship(struct hall_req *req)
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
-    res = hall_db_exec(req, "ship_order", HALL_I64(id));
+    res = hall_db_exec(req->cx, "ship_order", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -521,7 +520,7 @@ do_ship(struct hall_req *req)
     }
     order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
     cert = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "cert_type"));
-    form = hall_dbres_pii_json(req, res, 0, hall_dbres_col(res, "form_enc"));
+    form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ)
         return hall_resp_busy(req);
     body = hall_val_obj(req->pool);
@@ -555,19 +554,19 @@ do_ship(struct hall_req *req)
         return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
     waybill = wv->str;
     carrier = cv->str;
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     {
         struct hall_val *d = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, d, "waybill_no", waybill);
         hall_val_set_str(req->pool, d, "carrier", carrier);
-        rc = hall_order_move(req, id, "issued", "shipped", hall_staff_actor(req), d);
+        rc = hall_order_move(req->cx, id, "issued", "shipped", hall_staff_actor(req), d);
     }
-    if (rc == HALL_ORDER_CONFLICT)
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
-    if (rc != HALL_OK ||
-        hall_db_exec(req, "ship_store", HALL_I64(id), HALL_STR(waybill), HALL_STR(carrier)) == NULL)
+    if (rc != HALL_OK || hall_db_exec(req->cx, "ship_store", HALL_I64(id), HALL_STR(waybill),
+                                      HALL_STR(carrier)) == NULL)
         return hall_resp_busy(req);
     /* seed 001: the tracking number goes by SMS to the agent (the
      * applicant for a natural person's certificate) */
@@ -579,12 +578,12 @@ do_ship(struct hall_req *req)
                          "【深圳CA】您好，您申请的数字证书已制作完成并通过%s寄出，快递单号：%s，"
                          "请留意快递通知。",
                          carrier, waybill);
-        if (hall_outbox_push(req, "sms",
+        if (hall_outbox_push(req->cx, "sms",
                              hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id),
                              payload) != HALL_OK)
             return hall_resp_busy(req);
     }
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"order shipped\" order=%lld waybill=%s", (long long)id, waybill);
     return hall_resp_go(req, "/admin/pki/shipping",
@@ -622,7 +621,7 @@ cert_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "serial", serial);
     if (!serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
-    res = hall_db_exec(req, "cert_get", HALL_STR(serial));
+    res = hall_db_exec(req->cx, "cert_get", HALL_STR(serial));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -668,17 +667,17 @@ do_revoke(struct hall_req *req)
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     if (code < 0)
         return hall_msg(req, HALL_M_REVOKE_REASON, "reason");
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    rc = hall_pki_revoke(req, serial, code, hall_staff_actor(req), &ca);
-    if (rc == HALL_ORDER_CONFLICT)
+    rc = hall_pki_revoke(req->cx, serial, code, hall_staff_actor(req), &ca);
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_STATE, "serial");
-    if (rc != HALL_OK || hall_db_commit(req) != HALL_OK)
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld", serial, reason,
               (long long)req->staff->id);
     /* the CRL now; the outbox's pki tick retries if this fails */
-    if (hall_pki_crl_refresh(req, ca, 1) != HALL_OK)
+    if (hall_pki_crl_refresh(req->cx, ca, 1) != HALL_OK)
         hall_warn(req, "msg=\"crl refresh after revoke failed\" ca=%s", ca);
     return hall_resp_go(req, hall_psprintf(req->pool, "/admin/pki/certs?serial=%s", serial),
                         "证书已吊销，CRL已更新");

@@ -44,13 +44,13 @@ issue_many(struct hall_req *parent, int n, char **ids)
 
         *req = *parent;
         req->pool = pool;
-        req->in_tx = 0;
-        if (hall_pki_issue(req, strtoll(ids[i], NULL, 10), "cli:hall-pkitool", &msg) == HALL_OK)
+        req->cx->in_tx = 0;
+        if (hall_produce(req->cx, strtoll(ids[i], NULL, 10), "cli:hall-pkitool", &msg) == HALL_OK)
             ok++;
         else
             fprintf(stderr, "hall-pkitool: order %s: %s\n", ids[i], msg);
-        if (req->in_tx)
-            hall_db_rollback(req);
+        if (req->cx->in_tx)
+            hall_db_rollback(req->cx);
         hall_pool_destroy(pool);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -74,7 +74,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"pkitool", NULL, tool_stmts, NULL, NULL};
+    static const struct hall_module mod = {"pkitool", NULL, tool_stmts,
+                                           NULL,      NULL, hall_core_stmts};
     static struct hall_app app;
     const char *cmd, *msg;
     struct hall_req *req;
@@ -99,29 +100,29 @@ main(int argc, char **argv)
     } else if (strcmp(cmd, "issue") == 0 && argc - optind == 2) {
         int64_t id = strtoll(argv[optind + 1], NULL, 10);
 
-        rc = hall_pki_issue(req, id, "cli:hall-pkitool", &msg);
+        rc = hall_produce(req->cx, id, "cli:hall-pkitool", &msg);
         if (rc == HALL_OK) {
             printf("%s\n", msg);
             rc = 0;
         } else {
             fprintf(stderr, "hall-pkitool: %s\n", msg);
-            rc = rc == HALL_ORDER_CONFLICT ? 3 : 1;
+            rc = rc == HALL_CONFLICT ? 3 : 1;
         }
     } else if (strcmp(cmd, "reconcile") == 0 && argc - optind <= 2) {
-        n = hall_pki_reconcile(req, argc - optind == 2 ? atol(argv[optind + 1]) : 0);
+        n = hall_pki_reconcile(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 0);
         if (n >= 0)
             printf("%d dead intent(s) voided\n", n);
         rc = n >= 0 ? 0 : 1;
     } else if (strcmp(cmd, "crl") == 0 && argc - optind == 1) {
         rc = 0;
         for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++)
-            if (hall_pki_crl_refresh(req, name, 1) != HALL_OK)
+            if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
     } else {
         usage();
     }
-    if (req->in_tx)
-        hall_db_rollback(req);
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
     hall_pool_destroy(req->pool);
     hall_conf_free(&app.conf);
     return rc;

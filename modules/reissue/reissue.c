@@ -1,7 +1,7 @@
 /*
- * reissue: 介质遗失补办 (seed 004), on the flow kit (core/flow.h).  The kit
+ * reissue: 介质遗失补办 (seed 004), on the flow kit (core/flow/flow.h).  The kit
  * serves the agreements, uploads, the identity check and the lookups under
- * /reissue; the certificate store's side lives in core/reissue.c (serial ->
+ * /reissue; the certificate store's side lives in core/flow/reissue_review.c (serial ->
  * details with the ownership rules, the automatic revocation on approval).
  * This file keeps what is the reissue flow's own:
  *
@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "flow.h"
+#include "hall.h"
 
 static const struct hall_stmt reissue_stmts[] = {
     {"reissue_order_serial",
@@ -201,7 +201,7 @@ serial_check(struct hall_req *req, struct hall_dbres *o, const char *serial, con
 
     if (o != NULL) {
         struct hall_dbres *r =
-            hall_db_exec(req, "reissue_order_serial", HALL_I64(oid), HALL_I64(req->user_id));
+            hall_db_exec(req->cx, "reissue_order_serial", HALL_I64(oid), HALL_I64(req->user_id));
 
         if (r == NULL || hall_dbres_rows(r) == 0)
             return hall_resp_busy(req), HALL_ERR;
@@ -279,11 +279,11 @@ static struct hall_val *
 old_form(struct hall_req *req, const struct hall_reissue_cert *c)
 {
     struct hall_dbres *r =
-        hall_db_exec(req, "reissue_old_form", HALL_I64(c->order_id), HALL_I64(req->user_id));
+        hall_db_exec(req->cx, "reissue_old_form", HALL_I64(c->order_id), HALL_I64(req->user_id));
     struct hall_val *form = NULL;
 
     if (r != NULL && hall_dbres_rows(r) > 0)
-        form = hall_dbres_pii_json(req, r, 0, hall_dbres_col(r, "form_enc"));
+        form = hall_dbres_pii_json(req->cx, r, 0, hall_dbres_col(r, "form_enc"));
     return form != NULL && form->type == HALL_V_OBJ ? form : hall_val_obj(req->pool);
 }
 
@@ -339,13 +339,13 @@ static int
 serial_claim(struct hall_req *req, int64_t order_id, void *arg)
 {
     const char *serial = arg;
-    struct hall_dbres *r = hall_db_exec(req, "reissue_cert_lock", HALL_STR(serial));
+    struct hall_dbres *r = hall_db_exec(req->cx, "reissue_cert_lock", HALL_STR(serial));
 
     if (r == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(r) == 0)
         return hall_msg(req, HALL_M_SERIAL_REVOKED, "serial"), HALL_ERR;
-    r = hall_db_exec(req, "reissue_claim", HALL_I64(order_id), HALL_STR(serial));
+    r = hall_db_exec(req->cx, "reissue_claim", HALL_I64(order_id), HALL_STR(serial));
     if (r == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(r) == 0)

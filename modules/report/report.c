@@ -438,18 +438,18 @@ table_run(struct hall_req *req, const struct query *q)
 
     /* reports may be a moment late: the streaming replica answers them when
      * db_replica_conninfo names one (docs/operations.md, "More hosts") */
-    if (hall_db_read(req, "no_jit") == NULL) {
+    if (hall_db_read(req->cx, "no_jit") == NULL) {
         hall_resp_busy(req);
         return NULL;
     }
-    res = hall_db_read(req, hall_psprintf(req->pool, "%s_%s", rep->name, q->group),
+    res = hall_db_read(req->cx, hall_psprintf(req->pool, "%s_%s", rep->name, q->group),
                        HALL_STR(q->from), HALL_STR(q->to));
     if (res == NULL) {
         hall_resp_busy(req);
         return NULL;
     }
     if (strcmp(q->group, "partner") == 0) {
-        partners = hall_db_exec(req, "partners");
+        partners = hall_db_exec(req->cx, "partners");
         if (partners == NULL) {
             hall_resp_busy(req);
             return NULL;

@@ -4,7 +4,7 @@
  * What is the seal flow's own lives here; the shared steps of every flow
  * (agreements, information entry, print, uploads, identity, payment
  * hand-off) come from the core.  The seal-specific parts are in
- * core/libhallseal.a (core/seal.h): the seal picture, the GB/T 38540
+ * core/libhallseal.a (core/pki/pki.h): the seal picture, the GB/T 38540
  * SESeal, the 签章信息 choices and the price.
  *
  *   GET  /seal/product          产品方案 · 电子签章: 立即购买, 使用指引
@@ -21,7 +21,7 @@
  *   POST /seal/impression       抠图: an impression photo -> the seal's picture
  *   GET  /seal/image?id=        the owner's seal picture (PNG)
  *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made with the
- *                               certificates (core/sealprod.c)
+ *                               certificates (core/biz/sealprod.c)
  *   GET  /seal/medium?id=       the PKCS#12 of the certificate a seal signs with
  *                               (its own, or the order's for the 机构章)
  *   GET  /seal/seals?id=        我的电子印章: an order's seals, state, downloads
@@ -40,9 +40,7 @@
 
 #include <openssl/evp.h>
 
-#include "flow.h"
 #include "hall.h"
-#include "seal.h"
 
 static const struct hall_stmt seal_stmts[] = {
     {"seal_item_own",
@@ -305,12 +303,12 @@ image(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
-    png = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "image_png"), &len);
+    png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
         return hall_resp_busy(req);
     hall_resp_header(req, "Cache-Control", "private, no-store");
@@ -376,7 +374,7 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
 static struct hall_val *
 items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
 {
-    struct hall_dbres *res = hall_db_exec(req, "seal_items_of", HALL_I64(order_id));
+    struct hall_dbres *res = hall_db_exec(req->cx, "seal_items_of", HALL_I64(order_id));
     struct hall_val *list;
     int i;
 
@@ -405,7 +403,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         made_ctx(req, it, res, i);
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
-                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
             const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
             const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
 
@@ -476,7 +474,7 @@ collect_form_of(struct hall_req *req)
 
     if (o == NULL)
         return HALL_OK;
-    res = hall_db_exec(req, "seal_items_of", HALL_I64(id));
+    res = hall_db_exec(req->cx, "seal_items_of", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     n = hall_dbres_rows(res);
@@ -525,9 +523,9 @@ impression(struct hall_req *req)
     png = hall_sealimg_cutout(req->pool, up->data, up->size, &len, &err);
     if (png == NULL)
         return hall_resp_error(req, 400, "impression", err);
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -538,8 +536,8 @@ impression(struct hall_req *req)
         strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
         return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
     order = hall_dbres_str(res, 0, "order_id");
-    if (hall_db_exec(req, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
-        hall_db_commit(req) != HALL_OK)
+    if (hall_db_exec(req->cx, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
+        hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
     return back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
@@ -575,9 +573,9 @@ impression_confirm(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
@@ -588,12 +586,12 @@ impression_confirm(struct hall_req *req)
         strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
         return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
     order = hall_dbres_str(res, 0, "order_id");
-    done = hall_db_exec(req, "seal_item_confirm", HALL_I64(id));
+    done = hall_db_exec(req->cx, "seal_item_confirm", HALL_I64(id));
     if (done == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(done) == 0)
         return hall_msg(req, HALL_M_SEAL_CUTOUT_NONE, NULL);
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"cut-out confirmed\" item=%lld", (long long)id);
     return back_to_attachment(req, order, id, "已确认抠图");
@@ -607,7 +605,7 @@ static int
 not_made(struct hall_req *req, int64_t id)
 {
     struct hall_dbres *o =
-        hall_db_exec(req, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
+        hall_db_exec(req->cx, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
 
     if (o == NULL)
         return hall_resp_busy(req);
@@ -622,7 +620,7 @@ not_made(struct hall_req *req, int64_t id)
 }
 
 /* made and stored by the production step with the certificates
- * (core/sealprod.c, called by hall_pki_issue): served as stored */
+ * (core/biz/sealprod.c, called by hall_produce): served as stored */
 static int
 seseal_download(struct hall_req *req)
 {
@@ -633,12 +631,12 @@ seseal_download(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return not_made(req, id);
-    der = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "der"), &len);
+    der = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "der"), &len);
     if (der == NULL)
         return hall_resp_busy(req);
     return hall_resp_bytes(req, der, len, "application/octet-stream",
@@ -654,12 +652,12 @@ seal_medium(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req, "seal_medium_own", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_db_exec(req->cx, "seal_medium_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return not_made(req, id);
-    return hall_pki_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
+    return hall_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
 }
 
 /* 我的电子印章: an order's seals, each with its state and, once made, its
@@ -674,7 +672,7 @@ seals_page(struct hall_req *req)
 
     if (ctx == NULL)
         return HALL_OK;
-    res = hall_db_exec(req, "seal_replaced_of", HALL_I64(hall_val_get(ctx, "id")->i));
+    res = hall_db_exec(req->cx, "seal_replaced_of", HALL_I64(hall_val_get(ctx, "id")->i));
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "replaced");
@@ -685,7 +683,7 @@ seals_page(struct hall_req *req)
 
         if (strcmp(kind, "org_person") == 0) {
             struct hall_val *h =
-                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
             name = h != NULL ? hall_form_str(h, "name") : "";
         }
@@ -752,7 +750,7 @@ verify(struct hall_req *req)
 
     if (up == NULL || up->size == 0)
         return hall_msg(req, HALL_M_SEAL_VERIFY_FILE, "seseal");
-    crl = hall_pki_crl_get(req, "sm2", &crl_len);
+    crl = hall_pki_crl_get(req->cx, "sm2", &crl_len);
     if (hall_seseal_verify(req->pool, up->data, up->size, crl, crl_len, &info, &err) != HALL_OK)
         return hall_resp_error(req, 400, "seseal", err);
     r = hall_val_set_obj(req->pool, ctx, "result");
@@ -783,7 +781,8 @@ verify(struct hall_req *req)
     if (now < info.valid_start || now > info.valid_end)
         problem(req, problems, "印章不在有效期内");
     /* what only the register knows: the seal itself, the signers' certificates */
-    res = hall_db_exec(req, "seseal_lookup", HALL_STR(info.es_id), HALL_BIN(up->data, up->size));
+    res =
+        hall_db_exec(req->cx, "seseal_lookup", HALL_STR(info.es_id), HALL_BIN(up->data, up->size));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
@@ -807,7 +806,7 @@ verify(struct hall_req *req)
     for (i = 0; i < info.nsigners; i++) {
         struct hall_val *s = hall_val_push_obj(req->pool, signers);
         struct hall_dbres *c =
-            hall_db_exec(req, "seal_cert_state", HALL_STR(info.signers[i].serial));
+            hall_db_exec(req->cx, "seal_cert_state", HALL_STR(info.signers[i].serial));
         const char *st;
 
         if (c == NULL)
@@ -873,7 +872,7 @@ static int
 holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
 {
     const struct hall_seal_choice *c = ss->c;
-    struct hall_dbres *old = hall_db_exec(req, "seal_holders", HALL_I64(order_id));
+    struct hall_dbres *old = hall_db_exec(req->cx, "seal_holders", HALL_I64(order_id));
     struct hall_buf *from = hall_buf_new(req->pool, 1024), *to = hall_buf_new(req->pool, 1024);
     int i, k, n;
 
@@ -883,7 +882,8 @@ holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
     if (n == 0)
         return HALL_OK;
     for (i = 0; i < n; i++) {
-        struct hall_val *h = hall_dbres_pii_json(req, old, i, hall_dbres_col(old, "holder_enc"));
+        struct hall_val *h =
+            hall_dbres_pii_json(req->cx, old, i, hall_dbres_col(old, "holder_enc"));
         const char *name = h != NULL ? hall_form_str(h, "name") : "";
         const char *ric = h != NULL ? hall_form_str(h, "ric") : "";
         int to_row = 0;
@@ -904,7 +904,7 @@ holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
     }
     hall_buf_addstr(from, "}");
     hall_buf_addstr(to, "}");
-    ss->retired = hall_db_exec(req, "seal_holder_files_move", HALL_I64(order_id),
+    ss->retired = hall_db_exec(req->cx, "seal_holder_files_move", HALL_I64(order_id),
                                HALL_STR(from->data), HALL_STR(to->data));
     return ss->retired != NULL ? HALL_OK : HALL_ERR;
 }
@@ -953,7 +953,7 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
         }
         if (ss->png[i] != NULL)
             png = HALL_BIN(ss->png[i], ss->png_len[i]);
-        if (hall_db_exec(req, "seal_item_upsert", HALL_I64(order_id), HALL_STR(kind),
+        if (hall_db_exec(req->cx, "seal_item_upsert", HALL_I64(order_id), HALL_STR(kind),
                          HALL_I64(it->index), HALL_I64(ss->product[it->kind]), HALL_I64(it->years),
                          HALL_STR(it->style == HALL_SEAL_CUTOUT ? "cutout" : "auto"),
                          HALL_STR(it->kind == HALL_SEAL_PERSON || it->name == NULL ? "" : it->name),
@@ -961,7 +961,8 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
             return HALL_ERR;
         hall_buf_printf(keep, "%s%s:%d", i > 0 ? "," : "", kind, it->index);
     }
-    return hall_db_exec(req, "seal_items_prune", HALL_I64(order_id), HALL_STR(keep->data)) != NULL
+    return hall_db_exec(req->cx, "seal_items_prune", HALL_I64(order_id), HALL_STR(keep->data)) !=
+                   NULL
                ? HALL_OK
                : HALL_ERR;
 }
@@ -1113,7 +1114,7 @@ apply_page(struct hall_req *req)
     }
     l = hall_val_set_list(req->pool, ctx, "biz_rows");
     if (o != NULL) {
-        items = hall_db_exec(req, "seal_items_of", HALL_I64(hall_dbres_int(o, 0, "id")));
+        items = hall_db_exec(req->cx, "seal_items_of", HALL_I64(hall_dbres_int(o, 0, "id")));
         if (items == NULL)
             return hall_resp_busy(req);
         for (i = 0; i < hall_dbres_rows(items); i++) {
@@ -1175,7 +1176,7 @@ apply_page(struct hall_req *req)
             if (strcmp(hall_dbres_str(items, row, "kind"), "org_person") == 0 &&
                 hall_dbres_int(items, row, "position") == i) {
                 struct hall_val *h =
-                    hall_dbres_pii_json(req, items, row, hall_dbres_col(items, "holder_enc"));
+                    hall_dbres_pii_json(req->cx, items, row, hall_dbres_col(items, "holder_enc"));
 
                 if (h != NULL) {
                     hall_val_set_str(req->pool, r, "name", hall_form_str(h, "name"));
@@ -1228,12 +1229,12 @@ admin_seals(struct hall_req *req)
     if (order == NULL || *order == '\0')
         return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
     hall_val_set_str(req->pool, ctx, "order", order);
-    o = hall_db_exec(req, "seal_admin_order", HALL_STR(order));
+    o = hall_db_exec(req->cx, "seal_admin_order", HALL_STR(order));
     if (o == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(o) == 0)
         return hall_msg(req, HALL_M_SEAL_ADMIN_ORDER_NOT_FOUND, "order");
-    res = hall_db_exec(req, "seal_admin_list", HALL_I64(hall_dbres_int(o, 0, "id")));
+    res = hall_db_exec(req->cx, "seal_admin_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return hall_resp_busy(req);
     hall_val_set_bool(req->pool, ctx, "searched", 1);
@@ -1254,7 +1255,7 @@ admin_seals(struct hall_req *req)
             hall_val_set_str(req->pool, s, cols[k], hall_dbres_str(res, i, cols[k]));
         if (strcmp(kind, "org_person") == 0) {
             struct hall_val *h =
-                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
             /* the holder's name only: operators never see the ID number here */
             name = h != NULL ? hall_form_str(h, "name") : "";
@@ -1299,12 +1300,12 @@ admin_image(struct hall_req *req)
         return HALL_OK;
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req, "seal_admin_image", HALL_I64(id));
+    res = hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
-    png = hall_dbres_bytea(req, res, 0, hall_dbres_col(res, "image_png"), &len);
+    png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
         return hall_resp_busy(req);
     hall_resp_header(req, "Cache-Control", "private, no-store");
@@ -1334,14 +1335,14 @@ admin_revoke(struct hall_req *req)
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
-    if (hall_db_begin(req) != HALL_OK)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res =
-        hall_db_exec(req, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason), HALL_STR(actor));
+    res = hall_db_exec(req->cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
+                       HALL_STR(actor));
     if (res == NULL)
         goto busy;
     if (hall_dbres_rows(res) == 0) {
-        hall_db_rollback(req);
+        hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_SEAL_REVOKE_GONE, "es_id");
     }
     own = hall_dbres_str(res, 0, "own_serial");
@@ -1349,11 +1350,11 @@ admin_revoke(struct hall_req *req)
     hall_val_set_str(req->pool, d, "reason", reason);
     hall_val_set_str(req->pool, d, "cert_serial", hall_dbres_str(res, 0, "cert_serial"));
     hall_val_set_str(req->pool, d, "order_id", hall_dbres_str(res, 0, "order_id"));
-    if (hall_audit(req, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
+    if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
         goto busy;
-    if (*own != '\0' && hall_pki_revoke(req, own, 5, actor, &ca) != HALL_OK)
+    if (*own != '\0' && hall_pki_revoke(req->cx, own, 5, actor, &ca) != HALL_OK)
         goto busy;
-    if (hall_db_commit(req) != HALL_OK)
+    if (hall_db_commit(req->cx) != HALL_OK)
         goto busy;
     hall_info(req, "msg=\"seseal revoked\" es_id=%s cert=%s staff=%lld", es_id,
               *own != '\0' ? own : "-", (long long)req->staff->id);
@@ -1361,8 +1362,8 @@ admin_revoke(struct hall_req *req)
         req, hall_psprintf(req->pool, "/admin/seal?order=%s", hall_dbres_str(res, 0, "order_no")),
         *own != '\0' ? "印章已注销，其证书已吊销" : "印章已注销");
 busy:
-    if (req->in_tx)
-        hall_db_rollback(req);
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
     return hall_resp_busy(req);
 }
 
@@ -1401,13 +1402,14 @@ static int
 holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list)
 {
     struct hall_dbres *res =
-        hall_db_exec(req, "seal_holders", HALL_I64(hall_dbres_int(o, 0, "id")));
+        hall_db_exec(req->cx, "seal_holders", HALL_I64(hall_dbres_int(o, 0, "id")));
     int i;
 
     if (res == NULL)
         return hall_resp_busy(req), HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++) {
-        struct hall_val *h = hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+        struct hall_val *h =
+            hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
         const char *name = h != NULL ? hall_form_str(h, "name") : "";
         struct hall_val *v = hall_val_push_obj(req->pool, list);
 
@@ -1431,7 +1433,7 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
 static int
 cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
 {
-    struct hall_dbres *res = hall_db_exec(req, "seal_items_unready", HALL_I64(order_id));
+    struct hall_dbres *res = hall_db_exec(req->cx, "seal_items_unready", HALL_I64(order_id));
     int i;
 
     if (res == NULL)
@@ -1442,7 +1444,7 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
 
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
-                hall_dbres_pii_json(req, res, i, hall_dbres_col(res, "holder_enc"));
+                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
             name = h != NULL ? hall_form_str(h, "name") : "";
         }

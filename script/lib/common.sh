@@ -402,7 +402,7 @@ migrate() {
     HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
 }
 
-# key_fingerprint FILE: what core/crypto.c's hall_crypto_fingerprint says
+# key_fingerprint FILE: what core/base/crypto.c's hall_crypto_fingerprint says
 # of that key file: SHA-256 of "hall-pii-key-v1:" and its hex, lower case.
 key_fingerprint() {
     local hex

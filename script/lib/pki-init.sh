@@ -11,7 +11,7 @@
 #   sm2-ocsp.key sm2-ocsp.crt      id-pkix-ocsp-nocheck), 2 years, one per CA
 #   seal-maker.key seal-maker.crt  the seal maker (SM2, signed by sm2, 5 years):
 #                                  signs the GB/T 38540 SESeal of each approved
-#                                  electronic seal (core/seseal.c)
+#                                  electronic seal (core/pki/seseal.c)
 #
 # Keys are 0600 in a 0700 directory.  The root key is needed only here:
 # in production it is moved offline after set-up (docs/operations.md).

@@ -1,7 +1,7 @@
 'use strict';
 /*
  * Issue 8: one catalogue.  The database's checks of business types and
- * certificate types allow exactly the codes of core/catalog.def, so a
+ * certificate types allow exactly the codes of core/flow/catalog.def, so a
  * business type or certificate type added there (or to a migration) without
  * the other fails here; docs/catalog.md is checked by the unit suite.
  */
@@ -17,7 +17,7 @@ function psql(sql) {
     return execFileSync(cmd[0], [...cmd.slice(1), '-At', '-c', sql], { encoding: 'utf8' }).trim();
 }
 
-const def = fs.readFileSync(path.join(__dirname, '..', '..', 'core', 'catalog.def'), 'utf8');
+const def = fs.readFileSync(path.join(__dirname, '..', '..', 'core', 'flow', 'catalog.def'), 'utf8');
 const codes = (macro) => [...def.matchAll(new RegExp(`^${macro}\\((\\w+),`, 'gm'))].map((m) => m[1]).sort();
 
 /* the quoted values of a CHECK (... IN (...)) on table.column */

@@ -1,6 +1,6 @@
 'use strict';
 /*
- * The workers' copy of the reference rows (core/db.c, hall_db_ref; sql/032):
+ * The workers' copy of the reference rows (core/store/db.c, hall_db_ref; sql/032):
  * a change of a partner, a product or a bank branch, made by anyone, shows
  * in the very next answer of every worker, never the copy from before it.
  */

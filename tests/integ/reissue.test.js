@@ -1,6 +1,6 @@
 'use strict';
 /*
- * 介质遗失补办, the certificate store's side (core/reissue.c) through nginx:
+ * 介质遗失补办, the certificate store's side (core/flow/reissue_review.c) through nginx:
  * a serial to the certificate's details with the ownership rules
  * (GET /reissue/serial), and the approval of a reissue order: the old
  * certificate revoked (keyCompromise, audited, on the CRL, OCSP "revoked"),

@@ -1,6 +1,6 @@
 #!/bin/sh
-# docs/catalog.md is what hall-catalog prints from core/catalog.def and
-# core/messages.def (TAP; `make docs` rewrites the page)
+# docs/catalog.md is what hall-catalog prints from core/flow/catalog.def and
+# core/web/messages.def (TAP; `make docs` rewrites the page)
 echo "1..3"
 root=${HALL_ROOT:-.}
 if ./core/hall-catalog | cmp -s - "$root/docs/catalog.md"; then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# What a module answers a user comes from core/messages.def (hall_msg and
+# What a module answers a user comes from core/web/messages.def (hall_msg and
 # friends, a code per message), and what it reads of a query result it reads
 # by column name (hall_dbres_str/int/bool, hall_dbres_col): a module that
 # answers a literal Chinese string again, or reads a column by its number,
@@ -61,9 +61,9 @@ for f in "$root"/modules/*/*.c "$root"/core/*/*.c; do
 done
 
 if [ -z "$bad_msg" ]; then
-    echo "ok 1 - modules answer message codes of core/messages.def, no literal text"
+    echo "ok 1 - modules answer message codes of core/web/messages.def, no literal text"
 else
-    echo "not ok 1 - a literal message instead of a code of core/messages.def (file:lines):$bad_msg"
+    echo "not ok 1 - a literal message instead of a code of core/web/messages.def (file:lines):$bad_msg"
 fi
 if [ -z "$bad_col" ]; then
     echo "ok 2 - modules and the core read query results by column name"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/conf.c, and the check that docs/operations.md
+ * Unit tests for core/base/conf.c, and the check that docs/operations.md
  * documents every option (pgbouncer's rule): the table under
  * "## Configuration" has a row "| `name` | default | meaning |" for each
  * entry of hall_conf_opts[], with the declared default, and no row for an
@@ -428,8 +428,8 @@ conf_docs__documented_defaults__match_declarations(void **state)
         if (row == NULL)
             continue; /* reported by the test above */
         if (cell(row, 1, def, sizeof(def)) != HALL_OK || strcmp(def, o->def) != 0) {
-            print_error("docs/operations.md gives %s the default '%s', core/conf.c '%s'\n", o->name,
-                        def, o->def);
+            print_error("docs/operations.md gives %s the default '%s', core/base/conf.c '%s'\n",
+                        o->name, def, o->def);
             wrong++;
         }
     }
@@ -455,8 +455,8 @@ conf_docs__every_row__is_a_declared_option(void **state)
             if (strcmp(o->name, name) == 0)
                 break;
         if (o->name == NULL) {
-            print_error("docs/operations.md documents %s, which core/conf.c does not declare\n",
-                        name);
+            print_error(
+                "docs/operations.md documents %s, which core/base/conf.c does not declare\n", name);
             stale++;
         }
     }

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/crypto.c.
+ * Unit tests for core/base/crypto.c.
  *
  * The key files are written to a mkdtemp directory.  The known answers
  * (AES-256-GCM blob, blind index, PBKDF2) were computed independently with

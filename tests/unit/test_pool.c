@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/pool.c and core/buf.c.
+ * Unit tests for core/base/pool.c and core/base/buf.c.
  *
  * Under --enable-sanitizers the pool is built with HALL_POOL_DEBUG (one
  * malloc per allocation), so overlapping or leaked allocations show up as

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/price.c: the one price function of the label, the
+ * Unit tests for core/biz/price.c: the one price function of the label, the
  * form, the print page, the pay page and the gateway (issue 7, item 3).
  * Prices are the seeds': szjsgws 480/year + 100/year for the e-seal,
  * Hunan 350/year, a reissue's one-off medium fee.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the request parsers of core/req.c: urlencoded bodies and
+ * Unit tests for the request parsers of core/web/req.c: urlencoded bodies and
  * query strings, cookies, %-coding, and multipart/form-data read through an
  * in-memory callback, files kept in memory and sealed (AES-256-GCM + SHA-256)
  * as they stream.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for libhallseal (core/seal.h): the seal picture (a 20-character
+ * Unit tests for libhallseal (core/pki/pki.h): the seal picture (a 20-character
  * organisation name fits inside the ring, measured on the rendered PNG), the
  * cut-out of an impression's red ink, the GB/T 38540 SESeal (made, signed,
  * verified, tampering and a revoked maker noticed), the seal order's
@@ -24,8 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "flow.h"
-#include "seal.h"
+#include "hall.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -749,7 +748,7 @@ seal_price__sum_of_parts(void **state)
 }
 
 /* 上传资料: each 机构个人章 holder's ID scan is holder_id_N, N 1 … 50, one
- * spelling per holder (core/catalog.c; sql/036_holder_id.sql) */
+ * spelling per holder (core/flow/catalog.c; sql/036_holder_id.sql) */
 static void
 catalog_material_each__holder_id_1_to_50__one_spelling_per_holder(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/val.c (value tree, JSON in and out) and core/tmpl.c
+ * Unit tests for core/base/value.c (value tree, JSON in and out) and core/web/tmpl.c
  * (HTML templates).  Template files are written to a mkdtemp directory per
  * test and loaded from there, as the modules load template_dir.
  */

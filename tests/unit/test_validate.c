@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/validate.c.
+ * Unit tests for core/web/validate.c.
  *
  * The vector tests read tests/data/vectors/ (public test values of other
  * validators, see its README.md) from $HALL_TEST_DATA, default
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "validate.h"
+#include "hall.h"
 
 /* ---- vector files -------------------------------------------------------- */
 

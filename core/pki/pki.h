@@ -1,23 +1,75 @@
 /*
- * libhallseal: what the 电子签章 flow needs besides the core (docs/internals/seal.md).
+ * core/pki: the certificate authority.  The CA hierarchy's certificates and
+ * keys, a certificate for a subject and a new key pair, the PKCS#12 medium,
+ * revocation, CRLs and OCSP answers; the GB/T 38540 electronic seal (SESeal)
+ * and the seal pictures.  It signs and answers; what an order becomes when
+ * its certificate is made is core/biz's (hall_produce).  Uses core/base
+ * and core/store.
  *
- *   sealimg.c  the seal picture: the red round seal drawn with cairo + pango
- *              (工具自动生成), or the red ink cut out of an uploaded impression
- *              (根据印模样式抠图)
- *   seseal.c   the GB/T 38540-2020 electronic seal (SESeal, ASN.1 DER, version 4),
- *              made and signed with the CA's seal-maker certificate, and checked
- *
- * A separate library so that only the programs that draw or sign seals link
- * cairo, pango and gdk-pixbuf.  Plain C types only: no glib in this header.
+ * sealimg.c draws with cairo and pango and lives in its own library,
+ * libhallseal (core/local.am), so that only the programs that draw seals link
+ * them; its declarations are here with the rest of the CA's.
  */
-#ifndef HALL_SEAL_H
-#define HALL_SEAL_H
+#ifndef HALL_PKI_H
+#define HALL_PKI_H
 
-#include <stddef.h>
-#include <stdint.h>
 #include <time.h>
 
-#include "hall.h"
+#include <openssl/types.h>
+
+#include "store/store.h"
+
+/* ---- pki.c: the CA back office (docs/internals/pki.md) ----------------- */
+
+#define HALL_PKI_CA_KEYS   1u /* issuing CA keys: issue, revoke, CRLs */
+#define HALL_PKI_OCSP_KEYS 2u /* the delegated OCSP signers' keys */
+
+/* certificates of pki_dir and the keys asked for; once per process */
+int hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen);
+int hall_pki_ca_count(void);
+/* name (ecc, sm2), algorithm (ecdsa, sm2), PEM of issuing CA i */
+int hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem);
+const char *hall_pki_root_pem(void);
+/* a certificate's subject in words: its CN, with O when that differs */
+const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org);
+/* inside the caller's transaction: issued -> revoked with an RFC 5280
+ * reason code, audited; *ca names the CRL to refresh after COMMIT
+ * (hall_pki_crl_refresh).  HALL_CONFLICT when not an issued serial */
+int hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
+                    const char **ca);
+/* outside a transaction: a new CRL when force, stale or missing a revocation */
+int hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca, int force);
+unsigned char *hall_pki_crl_get(struct hall_ctx *cx, const char *ca, size_t *len);
+/* 1 when the issuing CA keys are loaded (hall_pki_load with HALL_PKI_CA_KEYS) */
+int hall_pki_can_sign(void);
+/* a certificate of the issuing CA ca_name for a new key pair (in *key), NULL
+ * when that CA cannot sign; nb, na its validity; cert_type org, org_person,
+ * person, org_business; cn, org, uscc, ric the subject's parts (org and
+ * uscc may be "", ric is hashed into the subject, never written) */
+X509 *hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
+                         time_t na, const char *cert_type, const char *cn, const char *org,
+                         const char *uscc, const char *ric, EVP_PKEY **key);
+unsigned char *hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len);
+/* the PKCS#12 medium: key and certificate with the CA chain, under pin */
+unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
+                                 const char *ca_name, const char *friendly, size_t *len);
+/* intents older than min_age_s -> void (listed revoked); how many, -1 on error */
+int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
+/* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
+ * are stale (the production's part is hall_produce_auto) */
+int hall_pki_tick(struct hall_ctx *cx);
+/* a DER OCSP request -> a DER OCSP response (always one, possibly an error status) */
+unsigned char *hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
+                                    size_t *outlen, const char **outcome);
+/* a new certificate serial: 16 upper-case hex digits of a random 64-bit
+ * positive INTEGER (non-zero first byte) */
+void hall_pki_serial_draw(char out[17]);
+/* keyCompromise -> 1 ...; -1 when unknown */
+int hall_pki_reason_code(const char *name);
+const char *hall_pki_reason_name(int code);
+const char *hall_pki_reason_label(int code);
+const char *const *hall_pki_reason_names(void);
+extern const struct hall_stmt hall_pki_stmts[];
 
 /* ---- sealimg.c: seal pictures -------------------------------------------- */
 
@@ -139,110 +191,5 @@ struct hall_seseal_info {
 int hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
                        const unsigned char *crl, size_t crl_len, struct hall_seseal_info *info,
                        const char **err);
-
-/* ---- sealprod.c (libhall): the seals produced with the order's certificate --- */
-
-#include <openssl/types.h>
-
-struct hall_sealprod;
-
-/* hall_pki_issue's step 1, inside its intent transaction: the seals of a
- * seal order that have no SESeal yet, with a certificate intent for each
- * 机构业务章 and 机构个人章; *out NULL for an order without seals.
- * HALL_ORDER_CONFLICT with *msg when a seal has no picture yet */
-int hall_sealprod_intent(struct hall_req *req, int64_t order_id, const char *ca, const char *org,
-                         const char *uscc, const char *actor, const char **msg,
-                         struct hall_sealprod **out);
-/* step 2: the seals' certificates, then every seal's SESeal (the 机构章's
- * lists the order's certificate) */
-int hall_sealprod_sign(struct hall_req *req, struct hall_sealprod *sp, const char *order_serial,
-                       const unsigned char *order_cert, size_t order_cert_len, time_t order_na);
-/* step 3, inside the transaction that moves the order to issued */
-int hall_sealprod_store(struct hall_req *req, struct hall_sealprod *sp, const char *pin,
-                        const char *actor);
-void hall_sealprod_free(struct hall_sealprod *sp);
-
-/*
- * The re-make (docs/modules/seal.md, "When the signer's certificate is
- * replaced"): when a certificate that signs seals is replaced by a new one
- * (介质遗失补办; later 更新, 变更, 解锁), every valid seal listing the old
- * certificate is made again on the new one, with the same name, kind and
- * picture, free and without review; the old seal becomes 'replaced'.  The
- * same three steps as the production that makes the new certificate
- * (hall_pki_issue), so that it happens exactly once, with it:
- *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
- *   2. after signing the new certificate: the new SESeals, listing it;
- *   3. in the transaction that stores it: the old seals replaced, the new
- *      ones stored, both audited; *made says how many (a seal an operator
- *      revoked meanwhile is not made again).
- */
-struct hall_sealremake;
-int hall_sealprod_remake_intent(struct hall_req *req, const char *old_serial,
-                                struct hall_sealremake **out);
-int hall_sealprod_remake_sign(struct hall_req *req, struct hall_sealremake *rm,
-                              const char *new_serial, const unsigned char *cert, size_t cert_len,
-                              time_t cert_na);
-int hall_sealprod_remake_store(struct hall_req *req, struct hall_sealremake *rm, const char *actor,
-                               int *made);
-
-/* core/pki.c for sealprod.c: a certificate of the issuing CA ca_name (the
- * new key pair in *key), its DER, its PKCS#12 medium */
-X509 *hall_pki_cert_make(struct hall_req *req, const char *ca_name, const char *serial, time_t nb,
-                         time_t na, const char *cert_type, const char *cn, const char *org,
-                         const char *uscc, const char *ric, EVP_PKEY **key);
-unsigned char *hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len);
-unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
-                                 const char *ca_name, const char *friendly, size_t *len);
-
-/* ---- sealorder.c: the 签章信息 of an order, and its price ------------------- */
-
-#define HALL_SEAL_BIZ_MAX     8  /* 机构业务章 online (seed 001) */
-#define HALL_SEAL_PERSONS_MAX 50 /* 机构个人章 rows in one order */
-#define HALL_SEAL_ITEMS_MAX   (1 + HALL_SEAL_BIZ_MAX + HALL_SEAL_PERSONS_MAX)
-
-enum { HALL_SEAL_AUTO = 0, HALL_SEAL_CUTOUT = 1 }; /* 签章样式 */
-
-struct hall_seal_item {
-    enum hall_seal_kind kind;
-    int years;
-    int style;               /* HALL_SEAL_AUTO, HALL_SEAL_CUTOUT */
-    int index;               /* N of biz_N_ / person_N_, 0 for the 机构章 */
-    const char *name;        /* 印章名称 (the person's name for a 个人章) */
-    const char *holder_name; /* 个人章 only */
-    const char *holder_ric;  /* 个人章 only, normalised; PII: stored encrypted */
-};
-
-struct hall_seal_field_error {
-    const char *field;
-    const char *message;
-};
-
-struct hall_seal_choice {
-    struct hall_seal_item items[HALL_SEAL_ITEMS_MAX];
-    int n;
-    struct hall_seal_field_error errors[HALL_SEAL_ITEMS_MAX * 4 + 4];
-    int nerrors;
-};
-
-/* the submitted field name -> its value, NULL when absent */
-typedef const char *(*hall_seal_getter)(void *ctx, const char *name);
-
-/* HALL_OK, or HALL_ERR with every field's error in c->errors */
-int hall_seal_choice_parse(struct hall_pool *pool, hall_seal_getter get, void *ctx,
-                           struct hall_seal_choice *c);
-const char *hall_seal_style_label(int style);
-const char *hall_seal_kind_label(enum hall_seal_kind kind);
-/* org, org_business, org_person: products.cert_type of the seal's product */
-const char *hall_seal_kind_code(enum hall_seal_kind kind);
-
-struct hall_seal_part {
-    enum hall_seal_kind kind;
-    int years;
-    struct hall_price price; /* the seal's product */
-};
-
-/* Σ hall_price_cert(part's product, part's years, 0): seed 001's 证书费用
- * before shipping */
-int64_t hall_seal_price(const struct hall_seal_part *parts, int n);
 
 #endif

@@ -6,7 +6,7 @@
  * docs/internals/validate.md; the unit test pins each of them.  Nothing
  * here logs: every input is personal data.
  */
-#include "validate.h"
+#include "web/web.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /*
- * catalog.c: the catalogue of core/catalog.def as tables, and their lookups.
+ * catalog.c: the catalogue of core/flow/catalog.def as tables, and their lookups.
  * Every module, the templates' contexts, the admin console and the docs
  * (hall-catalog) read these; nothing else lists a business type, a field
  * or a material.
  */
 #include <string.h>
 
-#include "flow.h"
+#include "flow/flow.h"
 
 const char *const hall_choices_shipping[] = {"collect", "prepaid", NULL};
 const char *const hall_choices_yes_no[] = {"yes", "no", NULL};
@@ -298,4 +298,11 @@ hall_field_text(struct hall_pool *pool, const struct hall_field *f, const struct
             return hall_psprintf(pool, "%s%s", r->str, s);
     }
     return s;
+}
+
+/* the catalogue's label (core/flow/catalog.def) */
+const char *
+hall_cert_type_label(const char *type)
+{
+    return hall_cert_type_name(type);
 }

@@ -1,20 +1,23 @@
 /*
- * flow.h: the catalogue (core/catalog.def) and the flow kit (core/flow.c).
- *
- * A business flow (证书新办, 介质遗失补办, 电子签章申请 ...) is one FastCGI
+ * core/flow: the flow kit and the steps the business flows share.  A
+ * business flow (证书新办, 介质遗失补办, 电子签章申请 ...) is one FastCGI
  * module that declares a struct hall_flow: its business type, its steps,
  * the information-entry groups and materials it asks for, and its own
  * routes and statements.  hall_flow_main() adds the steps every flow shares
  * (agreements with their texts, partner links, the lookups, print
  * confirmation, uploads, the identity check on the phone, the hand-off to
- * payment) under the flow's path.  docs/modules/adding-a-flow.md walks
- * through it; docs/internals/flow.md is the reference.
+ * payment) under the flow's path.  Here too: the catalogue of businesses,
+ * fields and materials (catalog.def), one-time SMS codes, financial
+ * authentication, the identity check's PC side, the back office of 介质遗失补办,
+ * a seal order's choices, and the applicant's own orders and media.
+ * docs/modules/adding-a-flow.md walks through it; docs/internals/flow.md is
+ * the reference.  The top of the core: it may use every layer below.
  */
 #ifndef HALL_FLOW_H
 #define HALL_FLOW_H
 
-#include "hall.h"
-#include "validate.h"
+#include "biz/biz.h"
+#include "web/web.h"
 
 /* ---- the catalogue ---------------------------------------------------------- */
 
@@ -307,7 +310,7 @@ int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
 void hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const char *id_col,
                              const char *name_col);
 
-/* ---- 录入信息 (core/flowapply.c) ------------------------------------------ */
+/* ---- 录入信息 (core/flow/apply.c) ------------------------------------------ */
 
 /* the page's head: the owner's editable order of ?id=, or for a new
  * order the partner of ?project= whose agreements are accepted (else the
@@ -346,5 +349,188 @@ struct hall_val *hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o,
 /* GET <flow>/print?id=: the owner's order printed with the flow's
  * tmpl_print, hall_flow_print_ctx and the flow's print_more */
 int hall_flow_print_page(struct hall_req *req);
+
+/* ---- sms.c: one-time codes -------------------------------------------- */
+
+enum hall_sms_result {
+    HALL_SMS_OK = 0,
+    HALL_SMS_TOO_SOON,
+    HALL_SMS_DAILY_LIMIT,
+    HALL_SMS_BAD_CODE,
+    HALL_SMS_EXPIRED, /* no live code for this phone and purpose */
+    HALL_SMS_LOCKED,  /* too many wrong tries */
+    HALL_SMS_DB_ERROR,
+    HALL_SMS_IP_LIMIT,      /* sms_ip_hourly_max from this client address */
+    HALL_SMS_SESSION_LIMIT, /* sms_session_hourly_max from this browser */
+};
+
+/* inside a transaction: creates a code and queues its SMS in the outbox */
+/* the per-client limits of SMS sending (client IP, visitor's session), counted
+ * in PostgreSQL; inside the caller's transaction, before hall_sms_code_send */
+enum hall_sms_result hall_sms_client_limit(struct hall_req *req);
+enum hall_sms_result hall_sms_code_send(struct hall_req *req, const char *phone,
+                                        const char *purpose);
+/* as hall_sms_code_send, counted the same, but the SMS says notice instead
+ * of the code, which nobody learns: the caller answers as for a code sent */
+enum hall_sms_result hall_sms_notice_send(struct hall_req *req, const char *phone,
+                                          const char *purpose, const char *notice);
+/* inside a transaction: consumes the code on success */
+enum hall_sms_result hall_sms_code_check(struct hall_req *req, const char *phone,
+                                         const char *purpose, const char *code);
+const char *hall_sms_result_msg(enum hall_sms_result r);
+
+/* ---- finauth.c: the micro-deposit of financial authentication --------- */
+
+/* inside a transaction: a new finauth_attempts row for the order (a random
+ * 6-digit code, or a new certificate PIN when the product has pin_by_memo,
+ * kept as a MAC; a PIN also encrypted until the medium is made) and its "bank_transfer" outbox job
+ * carrying the clear value in the encrypted payload.  HALL_ERR on database failure. */
+int hall_finauth_queue(struct hall_req *req, int64_t order_id);
+/* the MAC stored for a code of an order */
+void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32]);
+/* the seeds' one name for the memo's six digits, on every page, message
+ * and log label: 证书PIN码 when the memo carries the certificate PIN
+ * (products.pin_by_memo, memo_kind 'pin'), 随机验证码 otherwise (seed 001) */
+const char *hall_finauth_code_name(int pin);
+/* 基本户开户行: a listed branch (bank_branch_id) or a listed bank (bank_id,
+ * or bank_name: its name or short name) and the branch as typed
+ * (bank_branch_name); sets form's bank_id, bank_name, bank_branch_name and
+ * bank_cnaps, or adds e's errors.  HALL_ERR: answered (busy). */
+int hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall_errors *e);
+/* ctx.banks: the complete list of banks (name, short).  HALL_ERR: the
+ * database did not answer (nothing sent). */
+int hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx);
+extern const struct hall_stmt hall_finauth_stmts[];
+
+/* ---- identity.c: the PC side of an online identity check --------------- */
+
+/* who: "agent", "applicant" or "legal" (法人认证); its label */
+const char *hall_identity_who_label(const char *who);
+/* outside a transaction: a new one-time link for the phone (the previous
+ * one of the order stops working), in its own transaction; the URL of the
+ * phone page verify_path (a flow's /FLOW/m/verify, core/flow/flow.c) with the
+ * token, NULL on failure */
+const char *hall_identity_start(struct hall_req *req, int64_t order_id, const char *who,
+                                const char *verify_path);
+/* the newest check of that kind: *status pending / ocr_ok / passed /
+ * failed / expired, *message why the last try failed (no personal data) */
+int hall_identity_status(struct hall_req *req, int64_t order_id, const char *who,
+                         const char **status, const char **message);
+extern const struct hall_stmt hall_identity_stmts[];
+
+/* ---- reissue.c: the back office of 介质遗失补办 (docs/modules/reissue.md) -- */
+
+enum hall_reissue_result {
+    HALL_REISSUE_OK,         /* the caller's valid, unrevoked certificate */
+    HALL_REISSUE_BAD_SERIAL, /* not 16 upper-case hex digits: 400 */
+    HALL_REISSUE_NOT_FOUND,  /* 404 */
+    HALL_REISSUE_FOREIGN,    /* someone else's: only the public lookup's fields are set */
+    HALL_REISSUE_REVOKED,    /* own, revoked (or voided): 409 */
+    HALL_REISSUE_EXPIRED,    /* own, expired: 409 */
+    HALL_REISSUE_PENDING,    /* own, another reissue order under way: 409 */
+};
+
+struct hall_reissue_cert {
+    enum hall_reissue_result result;
+    const char *why; /* the applicant's message when result is not OK */
+    /* public: what /pki/lookup shows */
+    const char *serial, *status, *status_label, *org, *not_before, *not_after;
+    /* the owner's only */
+    int own;
+    const char *cn, *cert_type, *cert_type_label;
+    int64_t order_id; /* the order that produced it */
+};
+
+/* 16 upper-case hexadecimal digits (case-sensitive, seed 004) */
+int hall_reissue_serial_ok(const char *serial);
+/* the certificate of serial as the logged-in applicant may see it;
+ * order_id: the reissue order asking (its own claim is not "under way"),
+ * 0 for none; submit_key: the form being submitted (an order it made
+ * already is that form's, not another under way), NULL for none.
+ * HALL_ERR on database failure only */
+int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
+                          const char *submit_key, struct hall_reissue_cert *c);
+/* inside the transaction approving order_id (review -> accepted): for a
+ * reissue order, revokes the old certificate (keyCompromise, audited on the
+ * certificate and the order); the CRL follows (hall-outbox's pki tick) and
+ * the new certificate is issued by the tick (auto_issue).  HALL_OK also for
+ * other orders; HALL_CONFLICT with *msg when the old certificate can
+ * no longer be reissued */
+int hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
+                          const char **msg);
+extern const struct hall_stmt hall_reissue_stmts[];
+
+/* ---- order.c's request side (flow/order.c) --------------------------------- */
+
+/* the logged-in applicant's order named by the "id" parameter, read with
+ * stmt (parameters: id, user id); NULL after answering 404 (also for
+ * another's order) or 503 */
+struct hall_dbres *hall_order_own(struct hall_req *req, const char *stmt, int64_t *id);
+/* begins the transaction and locks the order id of this user with stmt (a
+ * module's SELECT ... FOR UPDATE, $1 id, $2 user): the row, or NULL after
+ * answering (503, or 404 for an order that is not this user's) */
+struct hall_dbres *hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id);
+/* org -> 机构证书, org_person -> 机构个人证书, person -> 自然人证书 */
+const char *hall_cert_type_label(const char *type);
+
+/* ---- medium.c: the PKCS#12 medium handed to its holder ---------------------- */
+
+/* answers a PKCS#12 medium: row 0 of res has p12_enc (PII-encrypted at
+ * rest, PIN-protected inside) and serial; the file is <name>-<serial>.p12 */
+int hall_medium_resp(struct hall_req *req, struct hall_dbres *res, const char *name);
+
+/* ---- every layer's statements ------------------------------------------------ */
+
+/* the statement tables of core/store, core/web, core/pki, core/biz and
+ * core/flow, NULL-terminated: what a module's hall_module.core_stmts names
+ * (HALL_MODULE_MAIN in hall.h, hall_flow_main) */
+extern const struct hall_stmt *const hall_core_stmts[];
+
+/* ---- sealorder.c: the 签章信息 of an order, and its price ------------------- */
+
+enum { HALL_SEAL_AUTO = 0, HALL_SEAL_CUTOUT = 1 }; /* 签章样式 */
+
+struct hall_seal_item {
+    enum hall_seal_kind kind;
+    int years;
+    int style;               /* HALL_SEAL_AUTO, HALL_SEAL_CUTOUT */
+    int index;               /* N of biz_N_ / person_N_, 0 for the 机构章 */
+    const char *name;        /* 印章名称 (the person's name for a 个人章) */
+    const char *holder_name; /* 个人章 only */
+    const char *holder_ric;  /* 个人章 only, normalised; PII: stored encrypted */
+};
+
+struct hall_seal_field_error {
+    const char *field;
+    const char *message;
+};
+
+struct hall_seal_choice {
+    struct hall_seal_item items[HALL_SEAL_ITEMS_MAX];
+    int n;
+    struct hall_seal_field_error errors[HALL_SEAL_ITEMS_MAX * 4 + 4];
+    int nerrors;
+};
+
+/* the submitted field name -> its value, NULL when absent */
+typedef const char *(*hall_seal_getter)(void *ctx, const char *name);
+
+/* HALL_OK, or HALL_ERR with every field's error in c->errors */
+int hall_seal_choice_parse(struct hall_pool *pool, hall_seal_getter get, void *ctx,
+                           struct hall_seal_choice *c);
+const char *hall_seal_style_label(int style);
+const char *hall_seal_kind_label(enum hall_seal_kind kind);
+/* org, org_business, org_person: products.cert_type of the seal's product */
+const char *hall_seal_kind_code(enum hall_seal_kind kind);
+
+struct hall_seal_part {
+    enum hall_seal_kind kind;
+    int years;
+    struct hall_price price; /* the seal's product */
+};
+
+/* Σ hall_price_cert(part's product, part's years, 0): seed 001's 证书费用
+ * before shipping */
+int64_t hall_seal_price(const struct hall_seal_part *parts, int n);
 
 #endif

@@ -1,0 +1,242 @@
+/*
+ * core/base: what every other part of the core stands on, and nothing of the
+ * hall's business: memory pools, buffers, the log, the configuration, the
+ * value tree (JSON and templates' data), cryptographic primitives (personal
+ * data at rest, tokens, MACs, passwords) and the HTTP client of the outside
+ * services.  It uses libc, OpenSSL, yajl and libcurl only; it includes no
+ * other header of the core.  docs/architecture.md, "The core's layers".
+ */
+#ifndef HALL_BASE_H
+#define HALL_BASE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+#define HALL_OK  0
+#define HALL_ERR (-1)
+
+#ifdef HALL_UNITTEST
+#define HALL_TESTABLE
+#else
+#define HALL_TESTABLE static
+#endif
+
+#define HALL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ---- pool.c: one memory pool per request ------------------------------ */
+
+struct hall_pool;
+
+struct hall_pool *hall_pool_create(size_t block_size);
+void hall_pool_destroy(struct hall_pool *pool);
+void *hall_palloc(struct hall_pool *pool, size_t size);
+void *hall_pcalloc(struct hall_pool *pool, size_t size);
+char *hall_pstrdup(struct hall_pool *pool, const char *s);
+char *hall_pstrndup(struct hall_pool *pool, const char *s, size_t n);
+char *hall_psprintf(struct hall_pool *pool, const char *fmt, ...) HALL_PRINTF(2, 3);
+char *hall_pvsprintf(struct hall_pool *pool, const char *fmt, va_list ap);
+/* cleanups run in reverse order of registration when the pool dies */
+void hall_pool_cleanup(struct hall_pool *pool, void (*fn)(void *), void *data);
+size_t hall_pool_used(const struct hall_pool *pool);
+
+/* ---- buf.c: growable buffers with a hard maximum ---------------------- */
+
+struct hall_buf {
+    char *data; /* always NUL-terminated when len > 0 or after init */
+    size_t len;
+    size_t cap;
+    size_t max;
+    int overflow; /* an add was refused since init: the content is cut */
+};
+
+void hall_buf_init(struct hall_buf *b, size_t max);
+void hall_buf_free(struct hall_buf *b);
+void hall_buf_reset(struct hall_buf *b);
+/* HALL_ERR when the result would exceed max; b is unchanged then */
+int hall_buf_add(struct hall_buf *b, const void *p, size_t n);
+int hall_buf_addstr(struct hall_buf *b, const char *s);
+int hall_buf_printf(struct hall_buf *b, const char *fmt, ...) HALL_PRINTF(2, 3);
+/* register b's memory with a pool so it dies with it; b itself must live
+ * at least as long as the pool (a member of a pool-allocated struct) */
+void hall_buf_pool(struct hall_buf *b, struct hall_pool *pool);
+/* a buffer whose struct and memory both belong to the pool */
+struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
+
+/* ---- time: the hall's calendar is Beijing's --------------------------- */
+
+/* Every date the hall shows, prints, counts or signs for people is Beijing
+ * time (Asia/Shanghai: UTC+8, no daylight saving since 1991), whatever the
+ * server's time zone.  The database sessions take HALL_TIME_ZONE (db.c);
+ * C code adds HALL_BEIJING_OFFSET_S to a time_t and formats it with
+ * gmtime_r (no localtime, no TZ, no tzdata).  docs/operations.md, "Time zone". */
+#define HALL_TIME_ZONE        "Asia/Shanghai"
+#define HALL_BEIJING_OFFSET_S (8 * 3600)
+
+/* ---- log.c ------------------------------------------------------------- */
+
+enum hall_log_level { HALL_LOG_ERR, HALL_LOG_WARN, HALL_LOG_INFO, HALL_LOG_DEBUG };
+
+void hall_log_init(const char *module, enum hall_log_level level);
+/* the level a log_level option names (info when unknown) */
+enum hall_log_level hall_log_level_of(const char *name);
+void hall_log(enum hall_log_level level, const char *reqid, const char *fmt, ...) HALL_PRINTF(3, 4);
+/* x: whatever carries the request_id of the work at hand (a request of
+ * core/web, a context of core/store), NULL for none */
+#define HALL_LOG_ID(x)    ((x) != NULL ? (x)->request_id : NULL)
+#define hall_err(x, ...)  hall_log(HALL_LOG_ERR, HALL_LOG_ID(x), __VA_ARGS__)
+#define hall_warn(x, ...) hall_log(HALL_LOG_WARN, HALL_LOG_ID(x), __VA_ARGS__)
+#define hall_info(x, ...) hall_log(HALL_LOG_INFO, HALL_LOG_ID(x), __VA_ARGS__)
+
+/* ---- conf.c: every option declared once ------------------------------- */
+
+struct hall_conf {
+    char *db_conninfo;
+    char *db_replica_conninfo;
+    char *key_file;
+    char *template_dir;
+    char *static_dir;
+    char *upload_dir;
+    char *tmp_dir;
+    char *sandbox_url;
+    char *public_url;
+    char *log_level;
+    char *pay_secret_file;
+    long workers;
+    long max_requests;
+    long session_idle_s;
+    long session_absolute_s;
+    long cookie_secure;
+    long upload_max_bytes;
+    long body_max_bytes;
+    long http_connect_ms;
+    long http_total_ms;
+    long provider_deadline_ms;
+    long provider_max_calls;
+    long login_max_failures;
+    long login_lock_s;
+    long sms_code_ttl_s;
+    long sms_code_interval_s;
+    long sms_code_daily_max;
+    long sms_code_max_tries;
+    long outbox_lane_workers;
+    long outbox_max_attempts;
+    long outbox_poll_ms;
+    long password_iterations;
+    long pay_callback_max_age_s;
+    long draft_daily_max;
+    long upload_daily_max;
+    long finauth_max_tries;
+    long sms_ip_hourly_max;
+    long sms_session_hourly_max;
+    char *pki_dir;
+};
+
+struct hall_conf_opt {
+    const char *name;
+    int type; /* 's' string, 'i' integer */
+    long min, max;
+    const char *def;
+    size_t off;
+    const char *doc;
+};
+
+extern const struct hall_conf_opt hall_conf_opts[];
+
+/* on error *errmsg names the option (static storage) */
+int hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg);
+void hall_conf_free(struct hall_conf *conf);
+
+/* ---- val.c: a small value tree, rendered as JSON or through templates -- */
+
+enum hall_val_type { HALL_V_NULL, HALL_V_STR, HALL_V_INT, HALL_V_BOOL, HALL_V_LIST, HALL_V_OBJ };
+
+struct hall_val {
+    enum hall_val_type type;
+    const char *key; /* member name inside an object */
+    const char *str;
+    int64_t i;
+    struct hall_val *first, *last; /* children of list/object */
+    struct hall_val *next;
+};
+
+struct hall_val *hall_val_obj(struct hall_pool *pool);
+struct hall_val *hall_val_set_str(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  const char *v);
+struct hall_val *hall_val_set_fmt(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  const char *fmt, ...) HALL_PRINTF(4, 5);
+struct hall_val *hall_val_set_int(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  int64_t v);
+struct hall_val *hall_val_set_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int v);
+struct hall_val *hall_val_set_obj(struct hall_pool *p, struct hall_val *obj, const char *k);
+struct hall_val *hall_val_set_list(struct hall_pool *p, struct hall_val *obj, const char *k);
+struct hall_val *hall_val_push_obj(struct hall_pool *p, struct hall_val *list);
+struct hall_val *hall_val_push_str(struct hall_pool *p, struct hall_val *list, const char *v);
+const struct hall_val *hall_val_get(const struct hall_val *obj, const char *key);
+/* serialise with yajl_gen; NULL on failure */
+char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
+/* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */
+struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len, char *err,
+                                size_t errlen);
+
+/* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
+
+int hall_crypto_init(const char *key_file, char *err, size_t errlen);
+/* the loaded PII key's fingerprint, 64 hex characters (never the key) */
+int hall_crypto_fingerprint(char out[65]);
+int hall_rand_bytes(void *buf, size_t n);
+/* AES-256-GCM; output is version(1) | nonce(12) | ciphertext | tag(16) */
+#define HALL_PII_OVERHEAD (1 + 12 + 16)
+unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len,
+                                size_t *outlen);
+char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len);
+/* hall_pii_encrypt piece by piece, with the SHA-256 of the plaintext: the
+ * sealed form is head, the pieces' output in order, tag */
+#define HALL_SEAL_HEAD 13
+#define HALL_SEAL_TAG  16
+struct hall_seal;
+struct hall_seal *hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD]);
+/* encrypts n bytes of in to n bytes at out, and hashes them */
+void hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out);
+void hall_seal_end(struct hall_seal *s, unsigned char tag[HALL_SEAL_TAG], unsigned char sha256[32]);
+/* HMAC-SHA256 blind index over "kind:" value, 32 bytes */
+void hall_pii_index(const char *kind, const char *value, unsigned char out[32]);
+void hall_sha256(const void *p, size_t n, unsigned char out[32]);
+void hall_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
+                      unsigned char out[32]);
+/* keyed with the installation's secret (distinct from the PII keys) */
+void hall_mac(const char *purpose, const void *p, size_t n, unsigned char out[32]);
+int hall_ct_equal(const void *a, const void *b, size_t n);
+char *hall_hex(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* a hexadecimal digit's value, -1 for any other character */
+int hall_hexval(int c);
+/* exactly 2n hexadecimal digits (either case) of s into n bytes; HALL_ERR otherwise */
+int hall_unhex(const char *s, unsigned char *out, size_t n);
+char *hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* PBKDF2-HMAC-SHA256; encoded "pbkdf2-sha256$iter$salt$hash" */
+char *hall_password_hash(struct hall_pool *pool, const char *password, long iterations);
+int hall_password_verify(const char *encoded, const char *password);
+/* uniform random integer in [0, bound) */
+uint32_t hall_rand_below(uint32_t bound);
+
+/* ---- http.c: libcurl client for the outside services ------------------- */
+
+struct hall_http_resp {
+    long status; /* 0 when the request did not complete */
+    char *body;  /* NUL-terminated, pool-owned */
+    size_t len;
+    const char *error; /* curl's message when status == 0 */
+    int timed_out;     /* status == 0 because a timeout ran out */
+};
+
+int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
+                        const char *idem_key, long connect_ms, long total_ms,
+                        struct hall_http_resp *out);
+/* fn is told every call: the provider (the URL path's first segment:
+ * "sms", "carrier" ...), its duration, and ok 0 for a transport error,
+ * timeout or non-2xx answer; set once, before the workers start */
+void hall_http_observe(void (*fn)(const char *provider, double ms, int ok));
+
+#endif

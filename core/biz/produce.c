@@ -1,0 +1,361 @@
+/*
+ * Production: an accepted order's certificate made (docs/internals/pki.md,
+ * "Issuance").  The CA (core/pki) signs and returns; this file is what the
+ * order becomes with it.
+ *
+ * Write-intent: the serial, the order, the subject and the validity are
+ * committed ('intent') before anything is signed; the signed certificate,
+ * the medium and the order's move to 'issued' are one later transaction.
+ * An issuer that dies in between leaves an intent that hall_pki_reconcile
+ * turns 'void' (the serial is burnt and listed revoked: a certificate with
+ * it may exist) and the order stays 'accepted' for a new serial.  The
+ * partial unique index certificates_live_order makes a second live
+ * certificate for one order impossible, whatever runs concurrently.  A seal
+ * order's seals, and the seals a replaced certificate signed, are made in
+ * the same three steps (core/biz/sealprod.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "biz/biz.h"
+
+const struct hall_stmt hall_produce_stmts[] = {
+    {"pki_order_lock",
+     "SELECT o.status, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
+     " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
+     "  ORDER BY paid_at DESC LIMIT 1) AS method,"
+     /* 介质遗失补办 (core/flow/reissue_review.c): the replaced certificate's subject and end */
+     " old.subject_cn, old.subject_org, coalesce(o.reissue_of, '') AS replaces,"
+     " coalesce(extract(epoch FROM old.not_after)::bigint, 0) AS old_not_after_epoch"
+     " FROM orders o JOIN products pr ON pr.id = o.product_id"
+     " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
+     1},
+    {"pki_live_cert",
+     "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
+     " AND seal_item_id IS NULL",
+     1},
+    {"pki_intent",
+     "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
+     " not_after) VALUES ($1, $2, $3, $4, $5, date_trunc('second', now()),"
+     " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
+     " ELSE date_trunc('second', now()) + make_interval(years => $6::int) END)"
+     " ON CONFLICT DO NOTHING RETURNING"
+     " extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
+     7},
+    {"pki_store",
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
+     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
+     3},
+    /* queued: a 介质遗失补办's deposit of after the approval may go out after
+     * the certificate is made (modules/admin); its memo carries this PIN */
+    {"pki_memo_pin",
+     "SELECT pin_enc FROM finauth_attempts WHERE order_id = $1 AND memo_kind = 'pin'"
+     " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent', 'queued')"
+     " ORDER BY result = 'verified' DESC, id DESC LIMIT 1",
+     1},
+    {"pki_memo_pin_destroy",
+     "UPDATE finauth_attempts SET pin_enc = NULL WHERE order_id = $1 AND pin_enc IS NOT NULL", 1},
+    {"pki_auto_next",
+     "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
+     " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
+     " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued')"
+     " AND c.seal_item_id IS NULL)"
+     " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
+     0},
+    {NULL, NULL, 0},
+};
+
+static const char *
+form_get(const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = hall_val_get(form, name);
+
+    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
+}
+
+/* the subject of an order's certificate, from its form */
+struct subject {
+    const char *cn, *org, *uscc, *ric;
+};
+
+static void
+subject_of(const char *cert_type, const struct hall_val *form, const char *fallback,
+           struct subject *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->org = "";
+    s->uscc = "";
+    s->ric = "";
+    if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0) {
+        s->cn = form_get(form, "org_name");
+        s->org = s->cn;
+        s->uscc = form_get(form, "org_id");
+    } else {
+        s->cn = form_get(form, "app_name");
+        if (*s->cn == '\0')
+            s->cn = form_get(form, "agent_name");
+        s->ric = form_get(form, "app_ric");
+        if (*s->ric == '\0')
+            s->ric = form_get(form, "agent_ric");
+        if (strcmp(cert_type, "org_person") == 0) {
+            s->org = form_get(form, "org_name");
+            s->uscc = form_get(form, "org_id");
+        }
+    }
+    if (*s->cn == '\0')
+        s->cn = fallback;
+}
+
+/* the issuing CA called name, NULL when this process has none of that name */
+static const char *
+ca_known(const char *name)
+{
+    const char *n, *alg, *pem;
+    int i;
+
+    for (i = 0; name != NULL && i < hall_pki_ca_count(); i++)
+        if (hall_pki_ca_info(i, &n, &alg, &pem) == HALL_OK && strcmp(n, name) == 0)
+            return n;
+    return NULL;
+}
+
+static const char *
+phone_for_pin(const char *cert_type, const struct hall_val *form)
+{
+    const char *p;
+
+    /* seeds 000/002: 机构证书 -> the agent, 机构个人/个人证书 -> the applicant */
+    if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0)
+        return form_get(form, "agent_mobile");
+    p = form_get(form, "app_mobile");
+    return *p != '\0' ? p : form_get(form, "agent_mobile");
+}
+
+int
+hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
+{
+    struct hall_sealprod *sp = NULL;
+    struct hall_sealremake *rm = NULL;
+    struct hall_dbres *res;
+    struct hall_val *form, *payload;
+    const char *ca;
+    struct subject s;
+    const char *cert_type, *method, *pin = NULL, *fault, *replaces;
+    char serial[17], pinbuf[9];
+    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0;
+    int64_t until = 0;
+    time_t nb = 0, na = 0;
+    X509 *x = NULL;
+    EVP_PKEY *key = NULL;
+    unsigned char *der, *p12, *enc;
+    size_t der_len, p12_len, enc_len;
+
+    *msg = "系统繁忙，请稍后再试";
+    if (!hall_pki_can_sign())
+        return HALL_ERR;
+    /* 1. the intent, committed before anything is signed */
+    if (hall_db_begin(cx) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(cx, "pki_order_lock", HALL_I64(order_id));
+    if (res == NULL)
+        goto out;
+    if (hall_dbres_rows(res) == 0) {
+        *msg = "业务单不存在";
+        rc = HALL_CONFLICT;
+        goto out;
+    }
+    if (strcmp(hall_dbres_str(res, 0, "status"), "accepted") != 0) {
+        const char *label = hall_order_label(hall_dbres_str(res, 0, "status"));
+
+        *msg = hall_psprintf(cx->pool, "该业务单当前状态为“%s”，不能制作证书",
+                             label != NULL ? label : hall_dbres_str(res, 0, "status"));
+        rc = HALL_CONFLICT;
+        goto out;
+    }
+    cert_type = hall_dbres_str(res, 0, "cert_type");
+    years = (int)hall_dbres_int(res, 0, "years");
+    ca = ca_known(hall_dbres_str(res, 0, "ca"));
+    replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
+    method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
+    if (method == NULL)
+        method = "";
+    form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
+    if (ca == NULL || form == NULL || form->type != HALL_V_OBJ) {
+        hall_err(cx, "msg=\"pki: order unreadable\" order=%lld", (long long)order_id);
+        goto out;
+    }
+    subject_of(cert_type, form, hall_dbres_str(res, 0, "subject"), &s);
+    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
+        /* a reissue: the same subject, valid until the old one would have been */
+        s.cn = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "subject_cn"));
+        s.org = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "subject_org"));
+        until = hall_dbres_int(res, 0, "old_not_after_epoch");
+    }
+    if (*s.cn == '\0') {
+        *msg = "业务单缺少证书主题（机构名称或姓名）";
+        rc = HALL_CONFLICT;
+        goto out;
+    }
+    res = hall_db_exec(cx, "pki_live_cert", HALL_I64(order_id));
+    if (res == NULL)
+        goto out;
+    if (hall_dbres_rows(res) > 0) {
+        *msg = strcmp(hall_dbres_str(res, 0, "state"), "intent") == 0
+                   ? "该业务单的证书正在制作中，请稍后刷新"
+                   : "该业务单的证书已制作";
+        rc = HALL_CONFLICT;
+        goto out;
+    }
+    for (i = 0; i < 5; i++) {
+        hall_pki_serial_draw(serial);
+        res = hall_db_exec(cx, "pki_intent", HALL_STR(serial), HALL_I64(order_id), HALL_STR(ca),
+                           HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years), HALL_I64(until));
+        if (res == NULL)
+            goto out;
+        if (hall_dbres_rows(res) == 1)
+            break;
+    }
+    if (i == 5)
+        goto out;
+    nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
+    na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
+    if (hall_audit(cx, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK)
+        goto out;
+    /* a seal order's seals: their certificates' intents (core/biz/sealprod.c) */
+    rc = hall_sealprod_intent(cx, order_id, ca, s.org, s.uscc, actor, msg, &sp);
+    if (rc != HALL_OK)
+        goto out;
+    rc = HALL_ERR;
+    /* the seals the replaced certificate signs, made again on this one */
+    if (hall_sealprod_remake_intent(cx, replaces, &rm) != HALL_OK)
+        goto out;
+    if (hall_db_commit(cx) != HALL_OK)
+        goto out;
+
+    /* 2. sign; the medium */
+    x = hall_pki_cert_make(cx, ca, serial, nb, na, cert_type, s.cn, s.org, s.uscc, s.ric, &key);
+    if (x == NULL) {
+        hall_err(cx, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)order_id,
+                 serial);
+        goto out;
+    }
+    /* the reconciliation test's switch: die between signing and storing */
+    fault = getenv("HALL_PKI_FAULT");
+    if (fault != NULL && strcmp(fault, "after_sign") == 0) {
+        hall_warn(cx, "msg=\"pki: HALL_PKI_FAULT=after_sign, exiting\" serial=%s", serial);
+        _exit(70);
+    }
+    der = hall_pki_der(cx->pool, x, &der_len);
+    if (der == NULL || hall_sealprod_sign(cx, sp, serial, der, der_len, na) != HALL_OK ||
+        hall_sealprod_remake_sign(cx, rm, serial, der, der_len, na) != HALL_OK)
+        goto out;
+
+    /* 3. store: the certificate, the medium, the order's move, the PIN */
+    if (hall_db_begin(cx) != HALL_OK)
+        goto out;
+    if (strcmp(method, "transfer") != 0) {
+        res = hall_db_exec(cx, "pki_memo_pin", HALL_I64(order_id));
+        if (res == NULL)
+            goto out;
+        if (hall_dbres_rows(res) > 0) {
+            size_t l;
+            unsigned char *e = hall_dbres_bytea(cx, res, 0, hall_dbres_col(res, "pin_enc"), &l);
+
+            pin = e != NULL ? hall_pii_decrypt(cx->pool, e, l) : NULL;
+            if (pin == NULL) {
+                hall_err(cx, "msg=\"pki: memo pin unreadable\" order=%lld", (long long)order_id);
+                goto out;
+            }
+        }
+    }
+    if (pin == NULL) {
+        /* corporate transfer (or no PIN in a memo): a new PIN goes by SMS */
+        snprintf(pinbuf, sizeof(pinbuf), "%08u", hall_rand_below(100000000));
+        pin = pinbuf;
+        new_pin = 1;
+    }
+    p12 = hall_pki_p12_make(cx->pool, pin, key, x, ca, s.cn, &p12_len);
+    if (p12 == NULL)
+        goto out;
+    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
+    res = hall_db_exec(cx, "pki_store", HALL_STR(serial), HALL_BIN(der, der_len),
+                       HALL_BIN(enc, enc_len));
+    if (res == NULL)
+        goto out;
+    if (hall_dbres_rows(res) == 0) {
+        /* reconciled as dead meanwhile: the order gets a new serial */
+        *msg = "证书制作超时，请重新制作";
+        rc = HALL_CONFLICT;
+        goto out;
+    }
+    {
+        struct hall_val *detail = hall_val_obj(cx->pool);
+
+        hall_val_set_str(cx->pool, detail, "serial", serial);
+        hall_val_set_str(cx->pool, detail, "ca", ca);
+        rc = hall_order_move(cx, order_id, "accepted", "issued", actor, detail);
+        if (rc != HALL_OK) {
+            if (rc == HALL_CONFLICT)
+                *msg = "该业务单状态已变化，请刷新页面";
+            goto out;
+        }
+        rc = HALL_ERR;
+    }
+    if (hall_audit(cx, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
+            HALL_OK ||
+        hall_sealprod_store(cx, sp, pin, actor) != HALL_OK ||
+        hall_sealprod_remake_store(cx, rm, actor, &remade) != HALL_OK ||
+        hall_db_exec(cx, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
+        goto out;
+    if (new_pin) {
+        const char *phone = phone_for_pin(cert_type, form);
+
+        payload = hall_val_obj(cx->pool);
+        hall_val_set_str(cx->pool, payload, "phone", phone);
+        hall_val_set_fmt(cx->pool, payload, "text",
+                         "【深圳CA】您好，您申请的数字证书（序列号%s）已制作完成，证书PIN码为：%s，"
+                         "请妥善保管，切勿泄露给他人。",
+                         serial, pin);
+        if (strlen(phone) == 11 &&
+            hall_outbox_push(cx, "sms", hall_psprintf(cx->pool, "sms-pin-%s", serial), payload) !=
+                HALL_OK)
+            goto out;
+    }
+    if (hall_db_commit(cx) != HALL_OK)
+        goto out;
+    hall_info(cx, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d",
+              (long long)order_id, serial, ca, new_pin ? "sms" : "memo", remade);
+    *msg = hall_psprintf(
+        cx->pool, "证书已制作：序列号 %s，主题 %s%s", serial,
+        hall_pki_subject_text(cx->pool, s.cn, s.org),
+        remade > 0 ? hall_psprintf(cx->pool, "；原证书的电子印章已随新证书重新制作 %d 枚", remade)
+                   : "");
+    rc = HALL_OK;
+out:
+    if (cx->in_tx)
+        hall_db_rollback(cx);
+    OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
+    hall_sealprod_free(sp);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int
+hall_produce_auto(struct hall_ctx *cx)
+{
+    struct hall_dbres *res;
+    const char *msg;
+
+    res = hall_db_exec(cx, "pki_auto_next");
+    if (res != NULL && hall_dbres_rows(res) > 0)
+        return hall_produce(cx, hall_dbres_int(res, 0, "id"), "pki:auto", &msg) == HALL_OK;
+    return 0;
+}

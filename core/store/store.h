@@ -1,0 +1,193 @@
+/*
+ * core/store: the store of record.  One PostgreSQL connection per worker
+ * (and the streaming replica's for late-tolerant reads), the statements
+ * prepared on it, transactions, the reference rows each worker keeps, the
+ * uploaded files encrypted at rest, the audit trail and the outbox's
+ * enqueue side (a job is a row written in the caller's transaction).
+ *
+ * A piece of work — a request of core/web, a command of a tool, a job of
+ * hall-outbox — reaches the store through its struct hall_ctx.  The store
+ * uses core/base only; what it tells the layers above (a failed statement, a
+ * reconnect) goes through the hooks they register (hall_store_watch).
+ */
+#ifndef HALL_STORE_H
+#define HALL_STORE_H
+
+#include "base/base.h"
+
+/* a row was no longer in the state the caller expected (an order moved,
+ * a certificate revoked meanwhile): the caller answers 409 */
+#define HALL_CONFLICT (-2)
+
+/* the worker's connections, owned by its program (core/web's struct hall_app) */
+struct hall_store {
+    const struct hall_conf *conf; /* db_conninfo, db_replica_conninfo, upload_dir ... */
+    /* the statement tables prepared on every connection, NULL-terminated */
+    const struct hall_stmt *const *tables;
+    void *pg;         /* PGconn */
+    void *pg_replica; /* PGconn to db_replica_conninfo, NULL when none or lost */
+    int key_mismatch; /* the database was written with another PII key */
+};
+
+/* one piece of work against the store: its memory, its connection, its
+ * transaction, and who asked (for the log and the audit trail) */
+struct hall_ctx {
+    struct hall_pool *pool;
+    struct hall_store *store;
+    const struct hall_conf *conf;
+    const char *request_id;  /* NULL outside a request */
+    const char *remote_addr; /* the client's address, NULL outside a request */
+    int in_tx;
+    int db_used;     /* a statement of this work reached the server */
+    int ref_checked; /* hall_db_ref looked for changes during this work */
+    char sqlstate[6];
+};
+
+/* what the layers above learn of the store's health (core/web's metrics):
+ * each hook may be NULL; set once, before the workers start */
+struct hall_store_hooks {
+    void (*statement_failed)(void);
+    void (*reconnected)(void);
+};
+void hall_store_watch(const struct hall_store_hooks *hooks);
+
+/* connect (or reconnect) and prepare every table of s->tables; refuses
+ * (HALL_ERR, s->key_mismatch set) a database whose PII key fingerprint is
+ * not the loaded key's, and records the fingerprint in a database that has
+ * none yet */
+int hall_store_connect(struct hall_store *s);
+/* at start-up, before any worker: HALL_OK when the database is for this
+ * key or cannot be reached yet; HALL_ERR (logged) when it is not */
+int hall_store_key_check(struct hall_store *s);
+
+struct hall_stmt {
+    const char *name;
+    const char *sql;
+    int nparams;
+};
+
+enum hall_dbp_type { HALL_DBP_END, HALL_DBP_NULL, HALL_DBP_STR, HALL_DBP_I64, HALL_DBP_BIN };
+
+struct hall_dbparam {
+    enum hall_dbp_type type;
+    int64_t i;
+    const char *s;
+    size_t len;
+};
+
+#define HALL_STR(x) ((struct hall_dbparam){.type = HALL_DBP_STR, .s = (x)})
+#define HALL_I64(x) ((struct hall_dbparam){.type = HALL_DBP_I64, .i = (x)})
+#define HALL_BIN(p, n)                                                                             \
+    ((struct hall_dbparam){.type = HALL_DBP_BIN, .s = (const char *)(p), .len = (n)})
+#define HALL_NULLP ((struct hall_dbparam){.type = HALL_DBP_NULL})
+
+struct hall_dbres;
+
+/* the store's own statements (sessions, SMS codes, outbox, audit ...) */
+extern const struct hall_stmt hall_store_stmts[];
+
+/*
+ * A read that may be answered a moment late: on the streaming replica of
+ * db_replica_conninfo when one is configured (reports), else on the primary.
+ * Never inside a transaction; a replica that cannot be reached is logged and
+ * the primary answers.  The statement is one of the module's prepared ones.
+ */
+#define hall_db_read(cx, name, ...)                                                                \
+    hall_db_readv((cx), (name),                                                                    \
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+struct hall_dbres *hall_db_readv(struct hall_ctx *cx, const char *name,
+                                 const struct hall_dbparam *params);
+#define hall_db_exec(cx, name, ...)                                                                \
+    hall_db_execv((cx), (name),                                                                    \
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+
+struct hall_dbres *hall_db_execv(struct hall_ctx *cx, const char *name,
+                                 const struct hall_dbparam *params);
+/*
+ * A read of reference rows (partners, products, divisions, banks) that the
+ * worker keeps: answered from its copy when it has one, and the copy
+ * dropped whenever sql/032_ref_notify.sql notifies "hall_ref" (any change
+ * of those tables, by anyone), on a new connection, and when it holds too
+ * much.  A request sees one version throughout.  Inside a transaction, or
+ * in a module that LISTENs for something else, use hall_db_exec.
+ */
+#define hall_db_ref(cx, name, ...)                                                                 \
+    hall_db_refv((cx), (name),                                                                     \
+                 (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+struct hall_dbres *hall_db_refv(struct hall_ctx *cx, const char *name,
+                                const struct hall_dbparam *params);
+int hall_db_begin(struct hall_ctx *cx);
+int hall_db_commit(struct hall_ctx *cx);
+void hall_db_rollback(struct hall_ctx *cx);
+int hall_dbres_rows(const struct hall_dbres *res);
+const char *hall_dbres_get(const struct hall_dbres *res, int row, int col);
+int hall_dbres_isnull(const struct hall_dbres *res, int row, int col);
+int64_t hall_dbres_i64(const struct hall_dbres *res, int row, int col);
+/* by column name (the SELECT's names or aliases): the column's index, -1
+ * when there is none (logged: a statement and its reader disagree) */
+int hall_dbres_col(const struct hall_dbres *res, const char *name);
+/* NULL for SQL NULL or an unknown column */
+const char *hall_dbres_str(const struct hall_dbres *res, int row, const char *name);
+int64_t hall_dbres_int(const struct hall_dbres *res, int row, const char *name);
+/* a boolean column: 1 for 't' */
+int hall_dbres_bool(const struct hall_dbres *res, int row, const char *name);
+/* decodes a bytea column; NULL for SQL NULL */
+unsigned char *hall_dbres_bytea(struct hall_ctx *cx, const struct hall_dbres *res, int row, int col,
+                                size_t *len);
+/* SQLSTATE of the last failed statement of this request, "" when none */
+const char *hall_db_sqlstate(const struct hall_ctx *cx);
+
+/* ---- outbox.c / audit.c ------------------------------------------------ */
+
+/* inside the caller's transaction; payload is encrypted at rest */
+int hall_outbox_push(struct hall_ctx *cx, const char *kind, const char *idem_key,
+                     const struct hall_val *payload);
+int hall_audit(struct hall_ctx *cx, const char *actor, const char *entity, const char *entity_id,
+               const char *action, const char *from_state, const char *to_state,
+               const struct hall_val *detail);
+
+/* an encrypted JSON column (orders.form_enc ...): an empty object for SQL
+ * NULL, NULL when it cannot be decrypted or parsed */
+struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row,
+                                     int col);
+
+/* ---- file.c: uploaded materials, encrypted at rest ------------------------ */
+
+/* a file as it arrived: core/web's multipart parser fills it, sealing the
+ * content while it streams in; the store keeps it */
+struct hall_upload {
+    const char *field;
+    const char *filename; /* as the client sent it; never used as a path */
+    const char *ctype;    /* as the client sent it; never trusted */
+    unsigned char *data;  /* the content, in the worker's arena until the next request */
+    size_t size;
+    /* with hall_mp_limits.seal: the content as hall_pii_encrypt would seal it,
+     * and its SHA-256, both computed while it streamed in */
+    unsigned char *sealed;
+    size_t sealed_len;
+    unsigned char sha256[32];
+    struct hall_upload *next;
+};
+
+struct hall_stored {
+    const char *name; /* random file name in upload_dir */
+    const char *mime; /* decided by content */
+    size_t size;
+    unsigned char sha256[32];
+};
+
+/* "image/jpeg", "image/gif", "image/bmp", "image/png", "application/pdf", or NULL */
+const char *hall_file_sniff(const unsigned char *p, size_t n);
+const char *hall_file_ext(const char *mime);
+/* jpg, bmp, gif, pdf: what the application materials may be */
+extern const char *const hall_file_materials[];
+/* checks (size, type by content among allow, named to the user as
+ * allow_text) and stores an upload; 0, or an HTTP status with *err */
+int hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *const *allow,
+                    const char *allow_text, struct hall_stored *out, const char **err);
+/* removes a stored file whose database row was not committed */
+void hall_file_discard(struct hall_ctx *cx, const char *name);
+/* the decrypted content; NULL when missing or tampered */
+unsigned char *hall_file_load(struct hall_ctx *cx, const char *name, size_t *len);
+
+#endif

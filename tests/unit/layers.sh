@@ -1,0 +1,70 @@
+#!/bin/sh
+# The core's layers (docs/architecture.md, "The core's layers"), checked on
+# the code (TAP):
+#   1. every C file of core/ is in one of the six folders;
+#   2. a file of core/<layer>/ includes, of the core's headers, only its own
+#      layer's and those of the layers it may use, and never hall.h (the
+#      modules' header); the table below is the only place the order is
+#      written, and it has no circle, so no include can make one;
+#   3. a core header includes nothing of a layer above it either.
+# An upward call cannot hide from this: a function is declared only in its
+# layer's header, and the build fails on an undeclared call (-Werror).
+root=${HALL_ROOT:-.}
+
+# layer: the layers it may use
+uses() {
+    case $1 in
+    base) echo "" ;;
+    store) echo "base" ;;
+    web) echo "base store" ;;
+    pki) echo "base store" ;;
+    biz) echo "base store pki" ;;
+    flow) echo "base store web pki biz" ;;
+    *) return 1 ;;
+    esac
+}
+
+echo "1..3"
+
+stray=$(find "$root/core" -maxdepth 1 -name '*.c' | sed "s|^$root/||")
+for d in "$root"/core/*/; do
+    l=$(basename "$d")
+    uses "$l" >/dev/null || stray="$stray core/$l/"
+done
+if [ -z "$stray" ]; then
+    echo "ok 1 - every C file of core/ is in a layer's folder"
+else
+    echo "not ok 1 - outside the layers: $stray"
+fi
+
+bad_c=
+bad_h=
+for f in "$root"/core/*/*.c "$root"/core/*/*.h; do
+    l=$(basename "$(dirname "$f")")
+    allowed="$l $(uses "$l")"
+    for inc in $(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+        case $inc in
+        *.def) continue ;; # the catalogues, beside the file that expands them
+        esac
+        ok=
+        [ "$inc" != "hall.h" ] && for a in $allowed; do
+            [ "$inc" = "$a/$a.h" ] && ok=1
+        done
+        if [ -z "$ok" ]; then
+            case $f in
+            *.c) bad_c="$bad_c ${f#"$root"/}->$inc" ;;
+            *) bad_h="$bad_h ${f#"$root"/}->$inc" ;;
+            esac
+        fi
+    done
+done
+if [ -z "$bad_c" ]; then
+    echo "ok 2 - each core file includes its own layer's header and lower ones only"
+else
+    echo "not ok 2 - includes against the layers:$bad_c"
+fi
+if [ -z "$bad_h" ]; then
+    echo "ok 3 - each layer's header includes lower layers' headers only"
+else
+    echo "not ok 3 - headers against the layers:$bad_h"
+fi
