@@ -351,6 +351,14 @@ finish(FCGX_Request *fr)
     FCGX_Finish_r(fr);
 }
 
+/* a page's form token: the staff session's on a staff route that has one,
+ * else the applicant's (or the anonymous visitor's) */
+static const char *
+csrf_token_of(struct hall_req *req)
+{
+    return req->staff != NULL ? hall_staff_csrf_token(req) : hall_csrf_token(req);
+}
+
 /* the store's context of one piece of work of this program */
 static struct hall_ctx *
 work_ctx(struct hall_app *app, struct hall_pool *pool, const char *request_id,
@@ -413,6 +421,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
         req->request_id = hall_pstrdup(pool, req->request_id);
     req->remote_addr = hall_req_env(req, "REMOTE_ADDR");
     req->cx = work_ctx(app, pool, req->request_id, req->remote_addr);
+    req->csrf = csrf_token_of;
     req->content_type = hall_req_env(req, "CONTENT_TYPE");
     req->accept = hall_req_env(req, "HTTP_ACCEPT");
     req->status = 200;
@@ -574,6 +583,7 @@ hall_app_req(struct hall_app *app, struct hall_pool *pool, const char *request_i
     req->path = "";
     req->request_id = request_id;
     req->cx = work_ctx(app, pool, request_id, NULL);
+    req->csrf = csrf_token_of;
     return req;
 }
 

@@ -176,6 +176,9 @@ struct hall_req {
     int64_t user_id;              /* 0 when anonymous */
     struct hall_staff *staff;     /* HALL_R_STAFF routes only; never with session */
     const char *pre_token;        /* anonymous visitor's cookie, for CSRF */
+    /* the form token of the session this request answers for: the loop
+     * sets it (applicants' sessions, or the staff's), pages read it */
+    const char *(*csrf)(struct hall_req *req);
     double t0_ms;       /* CLOCK_MONOTONIC at accept: the provider deadline counts from it */
     int provider_fault; /* why the last hall_provider_call failed (HALL_PROV_*) */
     /* response */
