@@ -2,6 +2,10 @@
  * PostgreSQL: one connection per worker, every statement prepared at
  * connect time.  A lost connection is re-established on the next request;
  * the request in flight at that moment fails (the handler answers 503).
+ * So is a connection whose server refused a write as read-only (SQLSTATE
+ * 25006: a primary demoted to standby, or made read-only): with a
+ * multi-host db_conninfo and target_session_attrs=read-write the new
+ * connection reaches whichever server is the primary now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,10 @@ struct hall_dbres {
 
 /* bumped by every new primary connection: the reference copy is of one */
 static unsigned long conn_gen;
+
+/* the primary connection's server refused a write as read-only: replaced
+ * before the next request's first statement (db_ready) */
+static int conn_readonly;
 
 /* statements of the core itself (sessions, SMS codes, outbox, audit) */
 static const struct hall_stmt core_stmts[] = {
@@ -235,6 +243,7 @@ hall_app_db_connect(struct hall_app *app)
     }
     app->pg = pg;
     conn_gen++;
+    conn_readonly = 0;
     if (session_setup(pg, "primary") != HALL_OK || key_matches(app) != HALL_OK ||
         prepare_every(app, pg) != HALL_OK) {
         PQfinish(pg);
@@ -284,17 +293,31 @@ replica_ready(struct hall_app *app)
     return 1;
 }
 
-/* Called at the start of every request: reconnect when the server went away. */
+/* Called at the start of every request: reconnect when the server went
+ * away, or refused a write as read-only (not in the middle of a request:
+ * what it did so far stays on one connection) */
 static int
 db_ready(struct hall_req *req)
 {
     struct hall_app *app = req->app;
 
-    if (app->pg != NULL && PQstatus(app->pg) == CONNECTION_OK)
+    if (app->pg != NULL && PQstatus(app->pg) == CONNECTION_OK &&
+        (!conn_readonly || req->db_used || req->in_tx))
         return HALL_OK;
-    if (app->pg != NULL)
+    if (app->pg != NULL) {
+        if (conn_readonly)
+            hall_warn(req, "msg=\"database read-only; reconnecting to the primary\"");
         hall_metrics_db_reconnect();
+    }
     return hall_app_db_connect(app);
+}
+
+static int
+is_readonly(const PGresult *r)
+{
+    const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+    return state != NULL && strcmp(state, "25006") == 0;
 }
 
 static void
@@ -309,6 +332,8 @@ note_failure(struct hall_req *req, const char *name, PGresult *r)
     const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
     snprintf(req->sqlstate, sizeof(req->sqlstate), "%s", state != NULL ? state : "08000");
+    if (is_readonly(r))
+        conn_readonly = 1;
     /* unique violations are expected answers (e.g. phone taken): not errors */
     if (strcmp(req->sqlstate, "23505") != 0) {
         hall_err(req, "msg=db_exec stmt=%s sqlstate=%s", name, req->sqlstate);
@@ -325,17 +350,21 @@ failed(const PGresult *r)
 
 /*
  * A connection found broken by the request's first statement outside a
- * transaction (the server restarted while this worker was idle) is
- * replaced, and the caller may retry once.  Later failures belong to a
- * request in flight: those answer 503.
+ * transaction (the server restarted while this worker was idle), or whose
+ * server refused that statement as read-only (R), is replaced, and the
+ * caller may retry once: nothing of the request was done.  Later failures
+ * belong to a request in flight: those answer 503.
  */
 static int
-reconnect_first(struct hall_req *req)
+reconnect_first(struct hall_req *req, const PGresult *r)
 {
     if (req->in_tx || req->db_used || req->app->pg == NULL ||
-        PQstatus(req->app->pg) != CONNECTION_BAD)
+        (PQstatus(req->app->pg) != CONNECTION_BAD && !is_readonly(r)))
         return 0;
-    hall_warn(req, "msg=\"database connection lost; reconnecting\"");
+    if (is_readonly(r))
+        hall_warn(req, "msg=\"database read-only; reconnecting to the primary\"");
+    else
+        hall_warn(req, "msg=\"database connection lost; reconnecting\"");
     hall_metrics_db_reconnect();
     return hall_app_db_connect(req->app) == HALL_OK;
 }
@@ -394,7 +423,7 @@ hall_db_execv(struct hall_req *req, const char *name, const struct hall_dbparam 
         return NULL;
     n = params_of(req, params, values, lengths, formats);
     r = PQexecPrepared(req->app->pg, name, n, values, lengths, formats, 0);
-    if (failed(r) && reconnect_first(req)) {
+    if (failed(r) && reconnect_first(req, r)) {
         /* the server restarted since the last request: nothing of this one
          * reached it, so the statement can be sent again */
         PQclear(r);
@@ -606,7 +635,7 @@ hall_db_begin(struct hall_req *req)
     if (db_ready(req) != HALL_OK)
         return HALL_ERR;
     if (simple(req, "BEGIN") != HALL_OK &&
-        (!reconnect_first(req) || simple(req, "BEGIN") != HALL_OK))
+        (!reconnect_first(req, NULL) || simple(req, "BEGIN") != HALL_OK))
         return HALL_ERR;
     req->db_used = 1;
     req->in_tx = 1;
