@@ -2,6 +2,10 @@
  * PostgreSQL: one connection per worker, every statement prepared at
  * connect time.  A lost connection is re-established on the next request;
  * the request in flight at that moment fails (the handler answers 503).
+ * So is a connection whose server refused a write as read-only (SQLSTATE
+ * 25006: a primary demoted to standby, or made read-only): with a
+ * multi-host db_conninfo and target_session_attrs=read-write the new
+ * connection reaches whichever server is the primary now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,10 @@ struct hall_dbres {
 
 /* bumped by every new primary connection: the reference copy is of one */
 static unsigned long conn_gen;
+
+/* the primary connection's server refused a write as read-only: replaced
+ * before the next request's first statement (db_ready) */
+static int conn_readonly;
 
 /* the store's own statements (sessions, SMS codes, outbox, audit) */
 const struct hall_stmt hall_store_stmts[] = {
@@ -252,6 +260,7 @@ hall_store_connect(struct hall_store *st)
     }
     st->pg = pg;
     conn_gen++;
+    conn_readonly = 0;
     if (session_setup(pg, "primary") != HALL_OK || key_matches(st) != HALL_OK ||
         prepare_every(st, pg) != HALL_OK) {
         PQfinish(pg);
@@ -301,17 +310,31 @@ replica_ready(struct hall_store *st)
     return 1;
 }
 
-/* Called at the start of every request: reconnect when the server went away. */
+/* Called at the start of every request: reconnect when the server went
+ * away, or refused a write as read-only (not in the middle of a request:
+ * what it did so far stays on one connection) */
 static int
 db_ready(struct hall_ctx *cx)
 {
     struct hall_store *st = cx->store;
 
-    if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK)
+    if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK &&
+        (!conn_readonly || cx->db_used || cx->in_tx))
         return HALL_OK;
-    if (st->pg != NULL)
+    if (st->pg != NULL) {
+        if (conn_readonly)
+            hall_warn(cx, "msg=\"database read-only; reconnecting to the primary\"");
         tell_reconnected();
+    }
     return hall_store_connect(st);
+}
+
+static int
+is_readonly(const PGresult *r)
+{
+    const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+    return state != NULL && strcmp(state, "25006") == 0;
 }
 
 static void
@@ -326,6 +349,8 @@ note_failure(struct hall_ctx *cx, const char *name, PGresult *r)
     const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
     snprintf(cx->sqlstate, sizeof(cx->sqlstate), "%s", state != NULL ? state : "08000");
+    if (is_readonly(r))
+        conn_readonly = 1;
     /* unique violations are expected answers (e.g. phone taken): not errors */
     if (strcmp(cx->sqlstate, "23505") != 0) {
         hall_err(cx, "msg=db_exec stmt=%s sqlstate=%s", name, cx->sqlstate);
@@ -342,17 +367,21 @@ failed(const PGresult *r)
 
 /*
  * A connection found broken by the request's first statement outside a
- * transaction (the server restarted while this worker was idle) is
- * replaced, and the caller may retry once.  Later failures belong to a
- * request in flight: those answer 503.
+ * transaction (the server restarted while this worker was idle), or whose
+ * server refused that statement as read-only (R), is replaced, and the
+ * caller may retry once: nothing of the request was done.  Later failures
+ * belong to a request in flight: those answer 503.
  */
 static int
-reconnect_first(struct hall_ctx *cx)
+reconnect_first(struct hall_ctx *cx, const PGresult *r)
 {
     if (cx->in_tx || cx->db_used || cx->store->pg == NULL ||
-        PQstatus(cx->store->pg) != CONNECTION_BAD)
+        (PQstatus(cx->store->pg) != CONNECTION_BAD && !is_readonly(r)))
         return 0;
-    hall_warn(cx, "msg=\"database connection lost; reconnecting\"");
+    if (is_readonly(r))
+        hall_warn(cx, "msg=\"database read-only; reconnecting to the primary\"");
+    else
+        hall_warn(cx, "msg=\"database connection lost; reconnecting\"");
     tell_reconnected();
     return hall_store_connect(cx->store) == HALL_OK;
 }
@@ -411,7 +440,7 @@ hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
         return NULL;
     n = params_of(cx, params, values, lengths, formats);
     r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
-    if (failed(r) && reconnect_first(cx)) {
+    if (failed(r) && reconnect_first(cx, r)) {
         /* the server restarted since the last request: nothing of this one
          * reached it, so the statement can be sent again */
         PQclear(r);
@@ -622,7 +651,8 @@ hall_db_begin(struct hall_ctx *cx)
 {
     if (db_ready(cx) != HALL_OK)
         return HALL_ERR;
-    if (simple(cx, "BEGIN") != HALL_OK && (!reconnect_first(cx) || simple(cx, "BEGIN") != HALL_OK))
+    if (simple(cx, "BEGIN") != HALL_OK &&
+        (!reconnect_first(cx, NULL) || simple(cx, "BEGIN") != HALL_OK))
         return HALL_ERR;
     cx->db_used = 1;
     cx->in_tx = 1;

@@ -948,8 +948,11 @@ lane_run(struct hall_app *app, const char *lane)
             report_tick(app);
         }
         if (r < 0) {
-            if (PQstatus(app->store.pg) != CONNECTION_OK)
-                connected = 0;
+            /* database trouble: a lost connection, or a server that refused
+             * the claim as read-only (a primary demoted): a new connection,
+             * LISTEN again; with target_session_attrs=read-write it reaches
+             * the primary of the moment */
+            connected = 0;
             sleep(1);
         } else if (r == 0) {
             wait_for_work(app);
