@@ -287,3 +287,43 @@ test('lookup_by_org__exact_name_and_code__listed_certificates_only__nothing_pers
     assert.equal(missing.status, 400);
     assert.match(missing.text, /id="org-error" role="alert">请输入统一社会信用代码</);
 });
+
+test('mycerts__a_seal_orders_certificates_list_the_seals_they_sign', async () => {
+    const op = await operator();
+    const c = await applicant();
+    await c.get('/seal?project=hall');
+    assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await c.get('/seal/apply?project=hall');
+    const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const form = {
+        ...orgForm(), project: 'hall', submit_key: key,
+        org_count: '1', org_years: '1', org_style: 'auto',
+        biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+    };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
+
+    const certs = (await c.getJSON('/center/certs')).body.certs;
+    /* each seal's signer, as the SESeal files name it */
+    const signers = psql(`SELECT string_agg(i.kind || '=' || s.cert_serial, ',' ORDER BY i.kind)
+        FROM seseals s JOIN seal_items i ON i.id = s.item_id WHERE s.order_id = ${id}`).split(',');
+    assert.equal(signers.length, 2);
+    for (const pair of signers) {
+        const [kind, serial] = pair.split('=');
+        const row = certs.find((x) => x.serial === serial);
+        assert.ok(row, `the signer of the ${kind} seal is listed`);
+        const seal = row.seals.find((x) => x.kind_label === (kind === 'org' ? '机构章' : '机构业务章'));
+        assert.ok(seal, JSON.stringify(row.seals));
+        assert.equal(seal.state_label, '有效');
+        if (kind === 'org_business')
+            assert.equal(seal.name, '合同专用章');
+    }
+    /* a certificate that signs no seal has no list */
+    const html = await c.get('/center/certs');
+    assert.match(html.text, /该证书签署的电子印章：[\s\S]*?机构业务章 合同专用章（有效）/);
+});
