@@ -516,6 +516,19 @@ openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | gre
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
+ex 200 "\"serial\":\"$SERIAL\"" curl -s -G -H 'Accept: application/json' \
+    --data-urlencode org_name=深圳示例科技有限公司 -d org_id=91110000600037341L "$H/pki/lookup"
+ex 400 '"field":"org_id"' curl -s -G -H 'Accept: application/json' \
+    --data-urlencode org_name=深圳示例科技有限公司 "$H/pki/lookup"
+# 我的证书: the certificate, its state and actions; its chain as P7B
+ex 200 "\"serial\":\"$SERIAL\".*\"state_label\":\"有效\"" curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/center/certs"
+N=$((N + 1))
+[ "$(curl -s -b "$J" -o "$D/mycert.p7b" -w '%{http_code}' \
+    "$H/center/cert/download?serial=$SERIAL&format=p7b")" = 200 ] ||
+    die "GET /center/cert/download did not answer 200"
+[ "$(openssl pkcs7 -inform DER -in "$D/mycert.p7b" -print_certs -noout | grep -c '^subject=')" = 3 ] ||
+    die "the P7B does not hold the certificate, its CA and the root"
 ex 409 '证书已制作，不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID" --data-urlencode reason=项目取消 "$H/center/refund"
 ex 200 '"cert_type_label":"机构证书".*"reissuable":true' curl -s -b "$J" -H 'Accept: application/json' \

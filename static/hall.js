@@ -179,3 +179,32 @@
       }).catch(function () { /* try again on the next tick */ });
   }, 2000);
 }());
+
+/* 复制: a button[data-copy] puts the text of the element it names on the
+ * clipboard (我的证书's serials) and says so in its status slot; where the
+ * clipboard is refused the text is selected for the visitor to copy */
+(function () {
+  'use strict';
+  document.querySelectorAll('button[data-copy]').forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      var src = document.getElementById(btn.getAttribute('data-copy'));
+      var status = document.getElementById(btn.getAttribute('aria-describedby'));
+      if (!src) return;
+      var text = src.textContent.trim();
+      var done = function (msg) { if (status) status.textContent = msg; };
+      var select = function () {
+        var range = document.createRange();
+        range.selectNodeContents(src);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+        done('已选中，请按 Ctrl+C 复制');
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () { done('已复制'); }, select);
+      } else {
+        select();
+      }
+    });
+  });
+}());

@@ -7,12 +7,22 @@
  *   GET  /center/order    one order (id)
  *   POST /center/refund   申请退费 (id, reason)
  *   POST /center/invoice/resend  电子发票 重新获取: the link again by SMS and e-mail
+ *   GET  /center/certs   我的证书: every certificate the applicant's orders
+ *                        produced, its state, its actions, the seals it signs
+ *   GET  /center/cert/download  the certificate and its chain (serial,
+ *                        format pem | der | p7b): public parts only
  *
- * An applicant sees only their own orders: another's id answers 404.
+ * An applicant sees only their own orders and certificates: another's id
+ * or serial answers 404, as one that does not exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
 
 #include "hall.h"
 
@@ -113,6 +123,50 @@ static const struct hall_stmt center_stmts[] = {
      " AND (last_resent_at IS NULL OR last_resent_at < now() - interval '60 seconds')"
      " RETURNING resends",
      1},
+    /* 我的证书: the certificates of the applicant's orders (a burnt 'void'
+     * serial is none), then the accepted orders whose certificate is not
+     * begun yet (制作中, no serial); newest order first, an order's own
+     * certificate before its seals' */
+    {"certs_list",
+     "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
+     " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
+     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " c.not_after <= now() AS expired, c.not_after <= now() + interval '30 days' AS expiring,"
+     " coalesce(to_char(c.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS revoked_at, coalesce(c.revoke_reason, 0) AS revoke_reason, o.id AS order_id, o.order_no,"
+     " o.partner_code, o.cert_type, coalesce(si.kind, '') AS seal_kind, coalesce(si.position, -1)"
+     " AS seal_pos,"
+     /* 补办 as core/flow/reissue_review.c allows it: not a seal's own certificate, none
+      * pending, a reissue product of the order's partner for the type */
+     " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  WHERE p.partner_code = o.partner_code AND p.business_type = 'reissue'"
+     "  AND p.cert_type = o.cert_type AND p.active) AS reissuable"
+     " FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " LEFT JOIN seal_items si ON si.id = c.seal_item_id"
+     " WHERE o.user_id = $1 AND c.state IN ('intent', 'issued', 'revoked')"
+     " UNION ALL"
+     " SELECT '', 'waiting', pr.ca, o.subject, '', '', '', false, false, '', 0, o.id, o.order_no,"
+     " o.partner_code, o.cert_type, '', -1, false"
+     " FROM orders o JOIN products pr ON pr.id = o.product_id"
+     " WHERE o.user_id = $1 AND o.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM certificates c"
+     " WHERE c.order_id = o.id AND c.state IN ('intent', 'issued') AND c.seal_item_id IS NULL)"
+     " ORDER BY order_id DESC, seal_kind, seal_pos, serial LIMIT 500",
+     1},
+    /* the seals the applicant's certificates sign (seseals.cert_serial) */
+    {"certs_seals",
+     "SELECT s.cert_serial, s.es_id, s.state, i.kind, coalesce(i.seal_name, '') AS seal_name,"
+     " i.holder_enc FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " JOIN orders o ON o.id = s.order_id"
+     " WHERE o.user_id = $1 AND s.cert_serial IS NOT NULL ORDER BY i.kind, i.position, "
+     "s.created_at",
+     1},
+    /* the owner's certificate as signed: public parts only (never p12_enc) */
+    {"cert_own_der",
+     "SELECT c.der, c.ca FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " WHERE c.serial = $1 AND o.user_id = $2 AND c.state IN ('issued', 'revoked')"
+     " AND c.der IS NOT NULL",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -644,12 +698,351 @@ do_invoice_resend(struct hall_req *req)
     return hall_resp_ok(req, v);
 }
 
+/* ---- 我的证书 ------------------------------------------------------------------ */
+
+/* certs_list's columns that the page reads */
+enum {
+    C_SERIAL,
+    C_STATE,
+    C_CA,
+    C_CN,
+    C_ORG,
+    C_NB,
+    C_NA,
+    C_EXPIRED,
+    C_EXPIRING,
+    C_REVOKED_AT,
+    C_REASON,
+    C_ORDER_ID,
+    C_ORDER_NO,
+    C_PARTNER,
+    C_CERT_TYPE,
+    C_SEAL_KIND,
+    C_REISSUABLE,
+    C__N
+};
+static const char *const cert_cols[C__N] = {
+    "serial",    "state",        "ca",        "subject_cn", "subject_org",   "not_before",
+    "not_after", "expired",      "expiring",  "revoked_at", "revoke_reason", "order_id",
+    "order_no",  "partner_code", "cert_type", "seal_kind",  "reissuable",
+};
+
+/* one certificate's state for the holder: a code and its words */
+static const char *
+cert_state(const char *state, int expired, int expiring, const char **label)
+{
+    if (strcmp(state, "revoked") == 0)
+        return *label = "已吊销", "revoked";
+    if (strcmp(state, "issued") != 0)
+        return *label = "制作中", "producing"; /* intent, or the order awaits 制作证书 */
+    if (expired)
+        return *label = "已过期", "expired";
+    if (expiring)
+        return *label = "即将到期", "expiring"; /* 30 days or less */
+    return *label = "有效", "valid";
+}
+
+static const char *
+ca_label(const char *ca)
+{
+    return strcmp(ca, "sm2") == 0 ? "SM2" : "ECDSA";
+}
+
+/*
+ * The ONE place that says what a holder may do with a certificate in a
+ * state: each action a label and a URL.  Only what exists: 补办 (the
+ * reissue flow, the serial chosen) for a valid certificate of the order's
+ * own subject whose partner sells it and that has no reissue under way,
+ * 下载证书 for every signed one.  更新, 变更, 解锁 and 撤销 (issue 24)
+ * join here, each under the states it applies to.
+ */
+static void
+cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const char *serial,
+             const char *partner, int reissuable)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
+    const char *base = hall_req_base(req);
+    struct hall_val *a;
+
+#define CERT_ACTION(id_, label_, url_)                                                             \
+    do {                                                                                           \
+        a = hall_val_push_obj(req->pool, list);                                                    \
+        hall_val_set_str(req->pool, a, "id", (id_));                                               \
+        hall_val_set_str(req->pool, a, "label", (label_));                                         \
+        hall_val_set_str(req->pool, a, "url", (url_));                                             \
+    } while (0)
+
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && reissuable)
+        CERT_ACTION("reissue", "补办",
+                    hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if (strcmp(code, "producing") != 0) {
+        CERT_ACTION(
+            "pem", "下载证书（PEM）",
+            hall_psprintf(req->pool, "%s/center/cert/download?serial=%s&format=pem", base, serial));
+        CERT_ACTION(
+            "der", "下载证书（DER）",
+            hall_psprintf(req->pool, "%s/center/cert/download?serial=%s&format=der", base, serial));
+        CERT_ACTION(
+            "p7b", "下载证书链（P7B）",
+            hall_psprintf(req->pool, "%s/center/cert/download?serial=%s&format=p7b", base, serial));
+    }
+#undef CERT_ACTION
+}
+
+static const char *
+seal_kind_label(const char *kind)
+{
+    if (strcmp(kind, "org") == 0)
+        return "机构章";
+    if (strcmp(kind, "org_business") == 0)
+        return "机构业务章";
+    return "机构个人章";
+}
+
+/* the seals a certificate signs, from certs_seals (all the applicant's) */
+static void
+cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals, const char *serial,
+           const char *code)
+{
+    struct hall_val *list = NULL;
+    int i, n = hall_dbres_rows(seals);
+
+    for (i = 0; i < n; i++) {
+        const char *kind = hall_dbres_str(seals, i, "kind");
+        const char *name = hall_dbres_str(seals, i, "seal_name");
+        const char *st = hall_dbres_str(seals, i, "state");
+        struct hall_val *it;
+
+        if (strcmp(hall_dbres_str(seals, i, "cert_serial"), serial) != 0)
+            continue;
+        if (list == NULL) {
+            list = hall_val_set_list(req->pool, row, "seals");
+            hall_val_set_bool(req->pool, row, "has_seals", 1);
+        }
+        if (strcmp(kind, "org_person") == 0) {
+            /* the person's name, as 我的电子印章 shows it (never the ID number) */
+            struct hall_val *h =
+                hall_dbres_pii_json(req->cx, seals, i, hall_dbres_col(seals, "holder_enc"));
+
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        it = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(kind));
+        hall_val_set_str(req->pool, it, "name", name);
+        hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(seals, i, "es_id"));
+        if (strcmp(st, "replaced") == 0)
+            hall_val_set_str(req->pool, it, "state_label", "已替换（随新证书重新制作）");
+        else if (strcmp(st, "valid") != 0)
+            hall_val_set_str(req->pool, it, "state_label", "已注销");
+        else if (strcmp(code, "revoked") == 0)
+            hall_val_set_str(req->pool, it, "state_label", "无效（签章人证书已吊销）");
+        else
+            hall_val_set_str(req->pool, it, "state_label", "有效");
+        hall_val_set_str(req->pool, it, "state", st);
+    }
+}
+
+static int
+certs_page(struct hall_req *req)
+{
+    struct hall_dbres *res, *seals;
+    struct hall_val *ctx, *list;
+    int i, n, cc[C__N];
+
+    res = hall_db_exec(req->cx, "certs_list", HALL_I64(req->user_id));
+    seals = res != NULL ? hall_db_exec(req->cx, "certs_seals", HALL_I64(req->user_id)) : NULL;
+    if (res == NULL || seals == NULL)
+        return hall_resp_busy(req);
+    if (hall_req_wants_json(req)) {
+        ctx = hall_val_obj(req->pool);
+    } else {
+        ctx = hall_page_ctx(req);
+        hall_val_set_str(req->pool, ctx, "title", "我的证书");
+        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
+    }
+    list = hall_val_set_list(req->pool, ctx, "certs");
+    for (i = 0; i < C__N; i++)
+        cc[i] = hall_dbres_col(res, cert_cols[i]);
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *row = hall_val_push_obj(req->pool, list);
+        const char *serial = hall_dbres_get(res, i, cc[C_SERIAL]);
+        const char *kind = hall_dbres_get(res, i, cc[C_SEAL_KIND]);
+        const char *ca = hall_dbres_get(res, i, cc[C_CA]);
+        const char *label, *code;
+
+        code = cert_state(hall_dbres_get(res, i, cc[C_STATE]),
+                          *hall_dbres_get(res, i, cc[C_EXPIRED]) == 't',
+                          *hall_dbres_get(res, i, cc[C_EXPIRING]) == 't', &label);
+        hall_val_set_str(req->pool, row, "serial", serial);
+        hall_val_set_str(req->pool, row, "subject",
+                         hall_pki_subject_text(req->pool, hall_dbres_get(res, i, cc[C_CN]),
+                                               hall_dbres_get(res, i, cc[C_ORG])));
+        /* a seal's own certificate is of its seal's kind (sql/027) */
+        hall_val_set_str(req->pool, row, "cert_type",
+                         *kind != '\0' && strcmp(kind, "org") != 0
+                             ? kind
+                             : hall_dbres_get(res, i, cc[C_CERT_TYPE]));
+        hall_val_set_str(req->pool, row, "cert_type_label",
+                         hall_cert_type_label(hall_val_get(row, "cert_type")->str));
+        hall_val_set_str(req->pool, row, "ca", ca);
+        hall_val_set_str(req->pool, row, "ca_label", ca_label(ca));
+        hall_val_set_str(req->pool, row, "not_before", hall_dbres_get(res, i, cc[C_NB]));
+        hall_val_set_str(req->pool, row, "not_after", hall_dbres_get(res, i, cc[C_NA]));
+        hall_val_set_str(req->pool, row, "state", code);
+        hall_val_set_str(req->pool, row, "state_label", label);
+        if (strcmp(code, "revoked") == 0) {
+            int reason = atoi(hall_dbres_get(res, i, cc[C_REASON]));
+
+            hall_val_set_str(req->pool, row, "revoked_at",
+                             hall_dbres_get(res, i, cc[C_REVOKED_AT]));
+            hall_val_set_str(req->pool, row, "revoke_reason", hall_pki_reason_name(reason));
+            hall_val_set_str(req->pool, row, "revoke_reason_label", hall_pki_reason_label(reason));
+        }
+        hall_val_set_str(req->pool, row, "order_id", hall_dbres_get(res, i, cc[C_ORDER_ID]));
+        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, cc[C_ORDER_NO]));
+        cert_actions(req, row, code, serial, hall_dbres_get(res, i, cc[C_PARTNER]),
+                     *hall_dbres_get(res, i, cc[C_REISSUABLE]) == 't');
+        if (*serial != '\0')
+            cert_seals(req, row, seals, serial, code);
+    }
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "center_certs", ctx);
+}
+
+static const struct hall_pspec download_params[] = {
+    {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
+    {"format", HALL_P_TEXT, 0, 1, 8, "证书格式", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static X509 *
+pem_cert(const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+    BIO_free(b);
+    return x;
+}
+
+/* the bytes of a memory BIO, copied into the request's pool */
+static unsigned char *
+bio_bytes(struct hall_req *req, BIO *b, size_t *len)
+{
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    unsigned char *out;
+
+    if (n <= 0)
+        return NULL;
+    out = hall_palloc(req->pool, (size_t)n);
+    memcpy(out, p, (size_t)n);
+    *len = (size_t)n;
+    return out;
+}
+
+/*
+ * 下载证书: the owner's certificate as signed, with the chain that issued
+ * it (the issuing CA, then the root): PEM (the three, concatenated), DER
+ * (the certificate alone: a DER file holds one) or P7B (PKCS#7 certs-only
+ * with the three).  Certificates only: the medium (PKCS#12) is /pki/medium.
+ */
+static int
+cert_download(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial"), *fmt = hall_req_param(req, "format");
+    const char *name, *alg, *ca_pem = NULL;
+    struct hall_dbres *res;
+    const unsigned char *p;
+    unsigned char *der, *out = NULL;
+    size_t der_len, out_len = 0;
+    X509 *x = NULL, *ca = NULL, *root = NULL;
+    BIO *b = NULL;
+    PKCS7 *p7 = NULL;
+    int i, rc;
+
+    if (strcmp(fmt, "pem") != 0 && strcmp(fmt, "der") != 0 && strcmp(fmt, "p7b") != 0)
+        return hall_msg(req, HALL_M_MYCERT_FORMAT, "format");
+    if (strlen(serial) != 16 || strspn(serial, "0123456789ABCDEF") != 16)
+        return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
+    res = hall_db_exec(req->cx, "cert_own_der", HALL_STR(serial), HALL_I64(req->user_id));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    /* another's serial answers as one that does not exist */
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_MYCERT_NOT_FOUND, "serial");
+    der = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "der"), &der_len);
+    if (der == NULL)
+        return hall_resp_busy(req);
+    if (strcmp(fmt, "der") == 0)
+        return hall_resp_bytes(req, der, der_len, "application/pkix-cert",
+                               hall_psprintf(req->pool, "%s.cer", serial));
+    for (i = 0; hall_pki_ca_info(i, &name, &alg, &ca_pem) == HALL_OK; i++)
+        if (strcmp(name, hall_dbres_str(res, 0, "ca")) == 0)
+            break;
+    p = der;
+    x = d2i_X509(NULL, &p, (long)der_len);
+    ca = ca_pem != NULL ? pem_cert(ca_pem) : NULL;
+    root = pem_cert(hall_pki_root_pem());
+    b = BIO_new(BIO_s_mem());
+    if (x == NULL || ca == NULL || root == NULL || b == NULL)
+        goto out;
+    if (strcmp(fmt, "pem") == 0) {
+        if (PEM_write_bio_X509(b, x) != 1 || PEM_write_bio_X509(b, ca) != 1 ||
+            PEM_write_bio_X509(b, root) != 1)
+            goto out;
+    } else {
+        p7 = PKCS7_new();
+        if (p7 == NULL || PKCS7_set_type(p7, NID_pkcs7_signed) != 1 ||
+            PKCS7_content_new(p7, NID_pkcs7_data) != 1 || PKCS7_add_certificate(p7, x) != 1 ||
+            PKCS7_add_certificate(p7, ca) != 1 || PKCS7_add_certificate(p7, root) != 1 ||
+            i2d_PKCS7_bio(b, p7) != 1)
+            goto out;
+    }
+    out = bio_bytes(req, b, &out_len);
+out:
+    PKCS7_free(p7);
+    BIO_free(b);
+    X509_free(x);
+    X509_free(ca);
+    X509_free(root);
+    if (out == NULL) {
+        hall_err(req, "msg=\"center: certificate download failed\" serial=%s", serial);
+        return hall_resp_busy(req);
+    }
+    if (strcmp(fmt, "pem") == 0)
+        rc = hall_resp_bytes(req, out, out_len, "application/x-pem-file",
+                             hall_psprintf(req->pool, "%s.pem", serial));
+    else
+        rc = hall_resp_bytes(req, out, out_len, "application/x-pkcs7-certificates",
+                             hall_psprintf(req->pool, "%s.p7b", serial));
+    return rc;
+}
+
+/* the issuing CAs' and the root's certificates (no key), for the chain */
+static int
+center_init(struct hall_app *app)
+{
+    char err[512];
+
+    if (hall_pki_load(app->conf.pki_dir, 0, err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
 static const struct hall_route center_routes[] = {
     {"GET", "/center/orders", orders_page, HALL_R_NOSESSION, NULL}, /* reads its own */
     {"GET", "/center/order", order_page, HALL_R_AUTH, NULL},
     {"POST", "/center/refund", do_refund, HALL_R_AUTH, refund_params},
     {"POST", "/center/invoice/resend", do_invoice_resend, HALL_R_AUTH, id_params},
+    {"GET", "/center/certs", certs_page, HALL_R_AUTH, NULL},
+    {"GET", "/center/cert/download", cert_download, HALL_R_AUTH, download_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 
-HALL_MODULE_MAIN(center, center_routes, center_stmts, NULL)
+HALL_MODULE_MAIN(center, center_routes, center_stmts, center_init)

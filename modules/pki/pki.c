@@ -6,6 +6,8 @@
  *   GET  /pki/NAME.crl              the CA's current CRL (DER, RFC 5280)
  *   GET  /pki/lookup?serial=        public serial lookup (seed 004's OCSP list
  *                                   page): status, validity, organisation
+ *   GET  /pki/lookup?org_name=&org_id=  the same by 机构名称 + 统一社会信用代码
+ *                                   (both, exact): the unit's listed certificates
  *   GET  /pki/medium?id=            the owner's PKCS#12 (applicant session)
  *   POST /pki/courier/callback      the courier's signed delivery callback
  *   GET  /admin/pki/production      operator: accepted orders by due date
@@ -45,6 +47,19 @@ static const struct hall_stmt pki_stmts[] = {
      " EXISTS (SELECT 1 FROM orders o WHERE o.id = certificates.order_id AND o.no_publish)"
      " AS unlisted FROM certificates WHERE serial = $1 AND state <> 'intent'",
      1},
+    /* by 机构名称 + 统一社会信用代码 (sql/051: the code the certificate
+     * carries), both exact; clause 3's opt-outs are not listed by name */
+    {"lookup_org",
+     "SELECT c.serial, c.state, c.ca, to_char(c.not_before AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS') AS not_before, to_char(c.not_after AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS') AS not_after, c.not_after < now() AS expired,"
+     " coalesce(to_char(c.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS revoked_at, coalesce(c.revoke_reason, 0) AS revoke_reason"
+     " FROM certificates c WHERE c.subject_org = $1 AND c.subject_org_code = $2"
+     " AND c.state IN ('issued', 'revoked')"
+     " AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id AND o.no_publish)"
+     " ORDER BY c.not_before DESC, c.serial LIMIT 100",
+     2},
     {"medium",
      "SELECT c.p12_enc, c.serial, o.order_no FROM certificates c JOIN orders o ON o.id ="
      " c.order_id WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued' AND c.seal_item_id IS "
@@ -184,8 +199,80 @@ state_label(const char *state, int expired)
 
 static const struct hall_pspec lookup_params[] = {
     {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    {"org_name", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 100, "机构名称", NULL},
+    {"org_id", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "统一社会信用代码", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
+
+/* a refusal of the lookup: JSON, or the page with the message by its form */
+static int
+lookup_refuse(struct hall_req *req, struct hall_val *ctx, enum hall_msg_code m, const char *field,
+              const char *slot)
+{
+    if (json_asked(req))
+        return hall_msg(req, m, field);
+    hall_val_set_str(req->pool, ctx, slot, hall_msg_text(req->pool, m));
+    hall_val_set_str(req->pool, ctx, hall_psprintf(req->pool, "%s_field", slot), field);
+    return hall_resp_page(req, hall_msgs[m].status, "pki_lookup", ctx);
+}
+
+/*
+ * By 机构名称 + 统一社会信用代码, both required and exact (the code's
+ * letters taken upper case, as codes are written): each listed certificate
+ * of the unit with what the serial lookup shows of it, and no holder's
+ * name.  A certificate whose holder chose 不同意发布 (clause 3) is not
+ * listed: its serial still answers /pki/lookup?serial= as before.
+ */
+static int
+lookup_org(struct hall_req *req, struct hall_val *ctx, const char *org, const char *code)
+{
+    struct hall_dbres *res;
+    struct hall_val *list;
+    char *up = hall_pstrdup(req->pool, code);
+    int i, n;
+
+    for (i = 0; up[i] != '\0'; i++)
+        if (up[i] >= 'a' && up[i] <= 'z')
+            up[i] = (char)(up[i] - 'a' + 'A');
+    hall_val_set_str(req->pool, ctx, "org_name", org);
+    hall_val_set_str(req->pool, ctx, "org_id", up);
+    if (*org == '\0')
+        return lookup_refuse(req, ctx, HALL_M_PKI_ORG_NAME_REQUIRED, "org_name", "org_error");
+    if (*up == '\0')
+        return lookup_refuse(req, ctx, HALL_M_PKI_ORG_ID_REQUIRED, "org_id", "org_error");
+    res = hall_db_exec(req->cx, "lookup_org", HALL_STR(org), HALL_STR(up));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    n = hall_dbres_rows(res);
+    if (n == 0)
+        return lookup_refuse(req, ctx, HALL_M_PKI_ORG_UNKNOWN, "org_name", "org_error");
+    hall_val_set_str(req->pool, ctx, "org_found", org);
+    list = hall_val_set_list(req->pool, ctx, "certs");
+    for (i = 0; i < n; i++) {
+        struct hall_val *c = hall_val_push_obj(req->pool, list);
+        const char *st = hall_dbres_str(res, i, "state");
+        int expired = hall_dbres_bool(res, i, "expired");
+        int revoked = strcmp(st, "revoked") == 0;
+
+        hall_val_set_str(req->pool, c, "serial", hall_dbres_str(res, i, "serial"));
+        hall_val_set_str(req->pool, c, "status",
+                         revoked ? "revoked" : (expired ? "expired" : "good"));
+        hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
+        hall_val_set_str(req->pool, c, "not_before", hall_dbres_str(res, i, "not_before"));
+        hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(res, i, "not_after"));
+        hall_val_set_str(req->pool, c, "ca", hall_dbres_str(res, i, "ca"));
+        if (revoked) {
+            int reason = (int)hall_dbres_int(res, i, "revoke_reason");
+
+            hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_str(res, i, "revoked_at"));
+            hall_val_set_str(req->pool, c, "revoke_reason", hall_pki_reason_name(reason));
+            hall_val_set_str(req->pool, c, "revoke_reason_label", hall_pki_reason_label(reason));
+        }
+    }
+    if (json_asked(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "pki_lookup", ctx);
+}
 
 /* public: what the seed's OCSP list page shows, and no personal data */
 static int
@@ -195,8 +282,14 @@ lookup(struct hall_req *req)
     struct hall_val *ctx = json_asked(req) ? hall_val_obj(req->pool) : hall_page_ctx(req), *c;
     struct hall_dbres *res;
 
+    const char *org = hall_req_param(req, "org_name"), *code = hall_req_param(req, "org_id");
+
     if (!json_asked(req))
         hall_val_set_str(req->pool, ctx, "title", "证书状态查询");
+    if ((serial == NULL || *serial == '\0') &&
+        ((org != NULL && *org != '\0') || (code != NULL && *code != '\0') ||
+         hall_req_query(req, "org_name") != NULL))
+        return lookup_org(req, ctx, org != NULL ? org : "", code != NULL ? code : "");
     if (serial == NULL || *serial == '\0') {
         if (json_asked(req))
             return hall_msg(req, HALL_M_SERIAL_REQUIRED, "serial");

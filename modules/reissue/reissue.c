@@ -6,8 +6,9 @@
  * This file keeps what is the reissue flow's own:
  *
  *   GET  /reissue/notice     操作提示 (介质遗失补办介绍), 确认 leads to the agreements
- *   GET  /reissue/serial     证书选择: the serial -> the certificate's details
- *                            (JSON when asked: the lookup of the serial step)
+ *   GET  /reissue/serial     证书选择: the applicant's certificates to choose
+ *                            from, or a serial typed -> the certificate's
+ *                            details (JSON when asked: the lookup of the serial step)
  *   GET  /reissue/apply      录入信息 for that certificate, fee 补办费 + 介质费
  *   POST /reissue/apply      checks the serial, then every field (all errors at
  *                            once); the order and its claim on the certificate,
@@ -35,6 +36,20 @@ static const struct hall_stmt reissue_stmts[] = {
      " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
      " RETURNING id",
      2},
+    /* 证书选择's list: the certificates the applicant's orders produced (as
+     * 我的证书 lists them), a seal's own certificate aside as core/flow/reissue_review.c
+     * keeps it; which may be chosen is reissue_cert's rule */
+    {"reissue_own_certs",
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.cert_type,"
+     " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
+     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " c.state, c.not_after < now() AS expired,"
+     " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
+     " FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
+     " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
+     1},
     {NULL, NULL, 0},
 };
 
@@ -125,7 +140,53 @@ cert_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_reissue_c
     hall_val_set_bool(req->pool, v, "good", strcmp(c->status, "good") == 0);
 }
 
-/* 证书选择: the form, and with a serial the certificate's details; a serial
+/* 证书选择's list (ctx.own_certs): each of the applicant's certificates
+ * with its state, and 选择 where it may be reissued; HALL_ERR on failure */
+static int
+own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
+              const char *chosen)
+{
+    struct hall_dbres *r = hall_db_exec(req->cx, "reissue_own_certs", HALL_I64(req->user_id));
+    struct hall_val *list;
+    int i, n;
+
+    if (r == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(r);
+    if (n == 0)
+        return HALL_OK;
+    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
+    list = hall_val_set_list(req->pool, ctx, "own_certs");
+    for (i = 0; i < n; i++) {
+        struct hall_val *c = hall_val_push_obj(req->pool, list);
+        const char *serial = hall_dbres_str(r, i, "serial");
+        int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
+        int expired = hall_dbres_bool(r, i, "expired");
+        int pending = hall_dbres_bool(r, i, "pending");
+
+        hall_val_set_str(req->pool, c, "serial", serial);
+        hall_val_set_str(req->pool, c, "subject",
+                         hall_pki_subject_text(req->pool, hall_dbres_str(r, i, "subject_cn"),
+                                               hall_dbres_str(r, i, "subject_org")));
+        hall_val_set_str(req->pool, c, "cert_type_label",
+                         hall_cert_type_label(hall_dbres_str(r, i, "cert_type")));
+        hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(r, i, "not_after"));
+        hall_val_set_str(req->pool, c, "status_label",
+                         revoked   ? "已吊销"
+                         : expired ? "已过期"
+                         : pending ? "补办办理中"
+                                   : "有效");
+        if (!revoked && !expired && !pending)
+            hall_val_set_str(req->pool, c, "choose",
+                             hall_flow_url(req, "/serial?project=%s&serial=%s", p->code, serial));
+        if (chosen != NULL && strcmp(chosen, serial) == 0)
+            hall_val_set_bool(req->pool, c, "chosen", 1);
+    }
+    return HALL_OK;
+}
+
+/* 证书选择: the applicant's certificates to choose from and the form for a
+ * serial typed by hand; with a serial the certificate's details; a serial
  * that cannot be reissued answers the page with the message's status */
 static int
 serial_page(struct hall_req *req)
@@ -148,6 +209,8 @@ serial_page(struct hall_req *req)
         return HALL_OK;
     ctx = hall_flow_page(req, "证书选择", &p);
     serial = hall_req_param(req, "serial");
+    if (own_certs_ctx(req, ctx, &p, serial) != HALL_OK)
+        return hall_resp_busy(req);
     if (serial != NULL && *serial != '\0') {
         hall_val_set_str(req->pool, ctx, "serial", serial);
         if (hall_reissue_cert_get(req, serial, 0, NULL, &c) != HALL_OK)
