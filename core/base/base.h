@@ -3,7 +3,7 @@
  * hall's business: memory pools, buffers, the log, the configuration, the
  * value tree (JSON and templates' data), cryptographic primitives (personal
  * data at rest, tokens, MACs, passwords) and the HTTP client of the outside
- * services.  It uses libc, OpenSSL, yajl and libcurl only; it includes no
+ * services.  It uses libc, OpenSSL, libargon2, yajl and libcurl only; it includes no
  * other header of the core.  docs/architecture.md, "The core's layers".
  */
 #ifndef HALL_BASE_H
@@ -124,7 +124,6 @@ struct hall_conf {
     long outbox_lane_workers;
     long outbox_max_attempts;
     long outbox_poll_ms;
-    long password_iterations;
     long pay_callback_max_age_s;
     long draft_daily_max;
     long upload_daily_max;
@@ -215,8 +214,12 @@ int hall_hexval(int c);
 /* exactly 2n hexadecimal digits (either case) of s into n bytes; HALL_ERR otherwise */
 int hall_unhex(const char *s, unsigned char *out, size_t n);
 char *hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n);
-/* PBKDF2-HMAC-SHA256; encoded "pbkdf2-sha256$iter$salt$hash" */
-char *hall_password_hash(struct hall_pool *pool, const char *password, long iterations);
+/* Argon2id (19 MiB, t=2, p=1), encoded "$argon2id$v=19$m=19456,t=2,p=1$salt$hash";
+ * verify also accepts the older "pbkdf2-sha256$iter$salt$hash" */
+char *hall_password_hash(struct hall_pool *pool, const char *password);
+/* 1 when a verified hash should be replaced by hall_password_hash's (older
+ * scheme or parameters), else 0 */
+int hall_password_needs_rehash(const char *encoded);
 int hall_password_verify(const char *encoded, const char *password);
 /* uniform random integer in [0, bound) */
 uint32_t hall_rand_below(uint32_t bound);

@@ -62,8 +62,6 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(outbox_lane_workers, 1, 64, "2", "deliveries in flight at once per outbox lane (provider)"),
     I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
     I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
-    I(password_iterations, 1000, 10000000, "600000",
-      "PBKDF2-HMAC-SHA256 iterations for new passwords"),
     I(pay_callback_max_age_s, 30, 86400, "300",
       "a payment callback whose timestamp is further than this from now is refused"),
     I(draft_daily_max, 1, 100000000, "20",

@@ -1,10 +1,12 @@
 /*
  * Personal data at rest (AES-256-GCM), blind indexes (HMAC-SHA256), random
- * tokens and password hashing (PBKDF2-HMAC-SHA256), all with OpenSSL 3.
+ * tokens with OpenSSL 3; password hashing with Argon2id (libargon2), older
+ * PBKDF2-HMAC-SHA256 hashes still verified.
  * The key file holds 128 hex characters: 32 bytes of AES key, then 32 bytes
  * of HMAC key.  Purpose-specific MAC keys are derived from the HMAC key so a
  * CSRF token can never be replayed as a blind index.
  */
+#include <argon2.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,28 +401,48 @@ hall_unhex(const char *s, unsigned char *out, size_t n)
     return HALL_OK;
 }
 
+/* Argon2id with OWASP's parameters: 19 MiB, 2 passes, 1 lane; a 16-byte
+ * random salt, a 32-byte result, in the reference's encoded form
+ * "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>" (unpadded base64) */
+#define PW_M_KIB           19456
+#define PW_T               2
+#define PW_P               1
+#define PW_ARGON2ID_PREFIX "$argon2id$v=19$m=19456,t=2,p=1$"
+
 char *
-hall_password_hash(struct hall_pool *pool, const char *password, long iterations)
+hall_password_hash(struct hall_pool *pool, const char *password)
 {
-    unsigned char salt[SALT_LEN], hash[HASH_LEN];
+    unsigned char salt[SALT_LEN];
+    char enc[128];
 
     hall_rand_bytes(salt, sizeof(salt));
-    if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof(salt), (int)iterations,
-                          EVP_sha256(), sizeof(hash), hash) != 1)
+    if (argon2id_hash_encoded(PW_T, PW_M_KIB, PW_P, password, strlen(password), salt, sizeof(salt),
+                              HASH_LEN, enc, sizeof(enc)) != ARGON2_OK)
         abort();
-    return hall_psprintf(pool, "pbkdf2-sha256$%ld$%s$%s", iterations,
-                         hall_hex(pool, salt, sizeof(salt)), hall_hex(pool, hash, sizeof(hash)));
+    return hall_pstrdup(pool, enc);
 }
 
-int
-hall_password_verify(const char *encoded, const char *password)
+/* an encoded Argon2id hash whose cost stays within what a worker can
+ * afford (a damaged row must not make a login allocate gigabytes) */
+static int
+pw_argon2id_ok(const char *encoded)
+{
+    unsigned long m, t, p;
+    int n = 0;
+
+    if (sscanf(encoded, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m, &t, &p, &n) != 3 || n == 0)
+        return 0;
+    return m >= 8 && m <= 262144 && t >= 1 && t <= 16 && p >= 1 && p <= 8;
+}
+
+static int
+pw_pbkdf2_verify(const char *encoded, const char *password)
 {
     unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
     char saltx[2 * SALT_LEN + 1], hashx[2 * HASH_LEN + 1];
     long iterations;
 
-    if (encoded == NULL ||
-        sscanf(encoded, "pbkdf2-sha256$%ld$%32[0-9a-f]$%64[0-9a-f]", &iterations, saltx, hashx) !=
+    if (sscanf(encoded, "pbkdf2-sha256$%ld$%32[0-9a-f]$%64[0-9a-f]", &iterations, saltx, hashx) !=
             3 ||
         iterations < 1000 || iterations > 10000000 ||
         hall_unhex(saltx, salt, SALT_LEN) != HALL_OK ||
@@ -430,4 +452,26 @@ hall_password_verify(const char *encoded, const char *password)
                           EVP_sha256(), sizeof(got), got) != 1)
         return HALL_ERR;
     return hall_ct_equal(got, want, HASH_LEN) ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_password_verify(const char *encoded, const char *password)
+{
+    if (encoded == NULL || password == NULL)
+        return HALL_ERR;
+    if (strncmp(encoded, "$argon2id$", 10) == 0) {
+        if (!pw_argon2id_ok(encoded))
+            return HALL_ERR;
+        return argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK ? HALL_OK
+                                                                                 : HALL_ERR;
+    }
+    /* hashes set before Argon2id: verified until their owner's next login
+     * replaces them (hall_password_needs_rehash) */
+    return pw_pbkdf2_verify(encoded, password);
+}
+
+int
+hall_password_needs_rehash(const char *encoded)
+{
+    return encoded == NULL || strncmp(encoded, PW_ARGON2ID_PREFIX, strlen(PW_ARGON2ID_PREFIX)) != 0;
 }

@@ -66,6 +66,9 @@ static const struct hall_stmt account_stmts[] = {
      "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND"
      " (failed_logins <> 0 OR locked_until IS NOT NULL)",
      1},
+    /* a hash of an older scheme, replaced at a successful login (the row is
+     * locked: the password itself cannot change meanwhile) */
+    {"user_password_rehash", "UPDATE users SET password_hash = $2 WHERE id = $1", 2},
     {"user_get",
      "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD') AS created,"
      " password_hash IS NOT NULL AS has_password FROM users WHERE id = $1",
@@ -438,7 +441,7 @@ do_register(struct hall_req *req)
     if (strcmp(password, hall_req_param(req, "password2")) != 0)
         return hall_msg(req, HALL_M_PASSWORD_MISMATCH, "password2");
     /* hashing is slow on purpose: do it before the transaction holds locks */
-    hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
+    hash = hall_password_hash(req->pool, password);
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
@@ -469,8 +472,8 @@ static const struct hall_pspec login_params[] = {
 };
 
 /* verified against a real hash even for unknown phones: equal time, no hint */
-static const char dummy_hash[] = "pbkdf2-sha256$600000$00000000000000000000000000000000$"
-                                 "0000000000000000000000000000000000000000000000000000000000000000";
+static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+                                 "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
 
 static int
 do_login(struct hall_req *req)
@@ -538,6 +541,11 @@ do_login(struct hall_req *req)
         return hall_msg(req, HALL_M_LOGIN_FAILED_LEFT, "password",
                         (long long)(req->app->conf.login_max_failures - fails));
     }
+    if (hall_password_needs_rehash(hash) &&
+        hall_db_exec(req->cx, "user_password_rehash", HALL_I64(uid),
+                     HALL_STR(hall_password_hash(req->pool, hall_req_param(req, "password")))) ==
+            NULL)
+        return hall_resp_busy(req);
     if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL ||
         hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
@@ -701,7 +709,7 @@ password_save(struct hall_req *req)
 
     if (strcmp(pw, hall_req_param(req, "password2")) != 0)
         return hall_msg(req, HALL_M_PASSWORD_MISMATCH, "password2");
-    hash = hall_password_hash(req->pool, pw, req->app->conf.password_iterations);
+    hash = hall_password_hash(req->pool, pw);
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     res = hall_db_exec(req->cx, "user_password_get", HALL_I64(req->user_id));

@@ -64,6 +64,8 @@ static const struct hall_stmt admin_stmts[] = {
     {"staff_login_ok",
      "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1",
      1},
+    /* a hash of an older scheme, replaced at a successful login (row locked) */
+    {"staff_password_rehash", "UPDATE staff SET password_hash = $2 WHERE id = $1", 2},
     {"queue_review",
      "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.status = 'review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) > 0)"
@@ -384,8 +386,8 @@ static const struct hall_pspec login_params[] = {
 };
 
 /* verified against a real hash for unknown logins too: equal time, no hint */
-static const char dummy_hash[] = "pbkdf2-sha256$600000$00000000000000000000000000000000$"
-                                 "0000000000000000000000000000000000000000000000000000000000000000";
+static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+                                 "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
 
 static int
 do_login(struct hall_req *req)
@@ -431,6 +433,10 @@ do_login(struct hall_req *req)
             return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
+    if (hall_password_needs_rehash(hash) &&
+        hall_db_exec(req->cx, "staff_password_rehash", HALL_I64(id),
+                     HALL_STR(hall_password_hash(req->pool, password))) == NULL)
+        return hall_resp_busy(req);
     if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
         hall_staff_session_create(req, id) != HALL_OK ||
         hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=

@@ -1,7 +1,7 @@
 /*
  * hall-staff: CA staff accounts from the command line (the admin console
  * has no account management yet; password hashes are computed here, in C,
- * with the same PBKDF2 as everything else).
+ * with the same Argon2id as everything else).
  *
  *   hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD   create; an existing
  *                                                       login is left as it is
@@ -114,7 +114,7 @@ cmd_add(struct hall_req *req, const char *login, const char *roles, const char *
     password = password_of(req->pool, pwarg);
     if (password == NULL)
         return 2;
-    hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
+    hash = hall_password_hash(req->pool, password);
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
     res = hall_db_exec(req->cx, "tool_staff_insert", HALL_STR(login), HALL_STR(hash),
@@ -142,7 +142,7 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
 
     if (password == NULL)
         return 2;
-    hash = hall_password_hash(req->pool, password, req->app->conf.password_iterations);
+    hash = hall_password_hash(req->pool, password);
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
     res = hall_db_exec(req->cx, "tool_staff_passwd", HALL_STR(login), HALL_STR(hash));

@@ -24,7 +24,7 @@
 # hall needs from npm only the division codes, which divisions_pkg_ensure
 # fetches without it.
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
-libssl-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
+libssl-dev libargon2-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
 postgresql-contrib nginx-light nodejs curl ca-certificates openssl"
 # (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it.)

@@ -141,7 +141,6 @@ conf_load__no_file__every_option_its_default(void **state)
     assert_string_equal(c.db_conninfo, "dbname=hall");
     assert_int_equal(c.workers, 4);
     assert_int_equal(c.cookie_secure, 0);
-    assert_int_equal(c.password_iterations, 600000);
     hall_conf_free(&c);
     assert_null(c.db_conninfo);
 }

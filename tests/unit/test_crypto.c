@@ -3,7 +3,8 @@
  *
  * The key files are written to a mkdtemp directory.  The known answers
  * (AES-256-GCM blob, blind index, PBKDF2) were computed independently with
- * Python's hashlib/hmac and the cryptography package, so a change of format
+ * Python's hashlib/hmac and the cryptography package (Argon2id: the
+ * reference implementation's and RFC 9106's published vectors), so a change of format
  * or derivation, which would make stored data unreadable or unfindable,
  * fails here.
  */
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <argon2.h>
 #include <cmocka.h>
 
 #include "hall.h"
@@ -411,15 +413,18 @@ static void
 password_hash__verify__right_accepted_wrong_rejected(void **state)
 {
     struct hall_pool *pool = hall_pool_create(4096);
-    char *h = hall_password_hash(pool, "Passw0rd2024", 1000);
-    char salt[33], hash[65];
-    long iter;
+    char *h = hall_password_hash(pool, "Passw0rd2024");
+    char salt[64], hash[64];
 
-    assert_int_equal(sscanf(h, "pbkdf2-sha256$%ld$%32[0-9a-f]$%64[0-9a-f]", &iter, salt, hash), 3);
-    assert_int_equal(iter, 1000);
-    assert_int_equal(strlen(salt), 32);
-    assert_int_equal(strlen(hash), 64);
-    assert_int_equal(strlen(h), strlen("pbkdf2-sha256$1000$") + 32 + 1 + 64);
+    /* Argon2id with OWASP's parameters; 16 bytes of salt and 32 of hash in
+     * unpadded base64: 22 and 43 characters */
+    assert_int_equal(
+        sscanf(h, "$argon2id$v=19$m=19456,t=2,p=1$%63[A-Za-z0-9+/]$%63[A-Za-z0-9+/]", salt, hash),
+        2);
+    assert_int_equal(strlen(salt), 22);
+    assert_int_equal(strlen(hash), 43);
+    assert_int_equal(strlen(h), strlen("$argon2id$v=19$m=19456,t=2,p=1$") + 22 + 1 + 43);
+    assert_int_equal(hall_password_needs_rehash(h), 0);
 
     assert_int_equal(hall_password_verify(h, "Passw0rd2024"), HALL_OK);
     assert_int_equal(hall_password_verify(h, "passw0rd2024"), HALL_ERR);
@@ -433,13 +438,86 @@ static void
 password_hash__same_password__salted_differently(void **state)
 {
     struct hall_pool *pool = hall_pool_create(4096);
-    char *a = hall_password_hash(pool, "Passw0rd2024", 1000);
-    char *b = hall_password_hash(pool, "Passw0rd2024", 1000);
+    char *a = hall_password_hash(pool, "Passw0rd2024");
+    char *b = hall_password_hash(pool, "Passw0rd2024");
 
     assert_string_not_equal(a, b);
     assert_int_equal(hall_password_verify(a, "Passw0rd2024"), HALL_OK);
     assert_int_equal(hall_password_verify(b, "Passw0rd2024"), HALL_OK);
     hall_pool_destroy(pool);
+}
+
+static void
+password_verify__known_argon2id_vector__accepted(void **state)
+{
+    /* the Argon2 reference implementation's own test vector (src/test.c):
+     * Argon2id v=19, m=65536, t=2, p=1, password "password", salt "somesalt" */
+    static const char enc[] = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$"
+                              "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+
+    assert_int_equal(hall_password_verify(enc, "password"), HALL_OK);
+    assert_int_equal(hall_password_verify(enc, "password "), HALL_ERR);
+    assert_int_equal(hall_password_verify(enc, "Password"), HALL_ERR);
+    /* other parameters than today's: replaced at the next login */
+    assert_int_equal(hall_password_needs_rehash(enc), 1);
+}
+
+static void
+argon2id__rfc9106_vector__library_matches(void **state)
+{
+    /* RFC 9106, 5.3: Argon2id v=19, m=32 KiB, t=3, p=4, with secret and
+     * associated data: the library the hall links is the real Argon2id */
+    static const unsigned char want[32] = {0x0d, 0x64, 0x0d, 0xf5, 0x8d, 0x78, 0x76, 0x6c,
+                                           0x08, 0xc0, 0x37, 0xa3, 0x4a, 0x8b, 0x53, 0xc9,
+                                           0xd0, 0x1e, 0xf0, 0x45, 0x2d, 0x75, 0xb6, 0x5e,
+                                           0xb5, 0x25, 0x20, 0xe9, 0x6b, 0x01, 0xe6, 0x59};
+    unsigned char pwd[32], salt[16], secret[8], ad[12], out[32];
+    argon2_context ctx;
+
+    memset(pwd, 0x01, sizeof(pwd));
+    memset(salt, 0x02, sizeof(salt));
+    memset(secret, 0x03, sizeof(secret));
+    memset(ad, 0x04, sizeof(ad));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.out = out;
+    ctx.outlen = sizeof(out);
+    ctx.pwd = pwd;
+    ctx.pwdlen = sizeof(pwd);
+    ctx.salt = salt;
+    ctx.saltlen = sizeof(salt);
+    ctx.secret = secret;
+    ctx.secretlen = sizeof(secret);
+    ctx.ad = ad;
+    ctx.adlen = sizeof(ad);
+    ctx.t_cost = 3;
+    ctx.m_cost = 32;
+    ctx.lanes = 4;
+    ctx.threads = 1;
+    ctx.version = ARGON2_VERSION_13;
+    assert_int_equal(argon2_ctx(&ctx, Argon2_id), ARGON2_OK);
+    assert_memory_equal(out, want, sizeof(want));
+}
+
+static void
+password_verify__argon2id_malformed_or_too_costly__rejected(void **state)
+{
+    static const char *const bad[] = {
+        "$argon2id$",
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$",
+        /* one hash character changed */
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPd",
+        /* another variant under the id prefix's parameters */
+        "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        /* memory beyond what a worker spends on one login (256 MiB) */
+        "$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        "$argon2id$v=19$m=65536,t=1000,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (hall_password_verify(bad[i], "password") != HALL_ERR)
+            fail_msg("accepted %s", bad[i]);
+    assert_int_equal(hall_password_verify(bad[2], NULL), HALL_ERR);
 }
 
 static void
@@ -449,8 +527,10 @@ password_verify__known_pbkdf2_vector__accepted(void **state)
     static const char enc[] = "pbkdf2-sha256$1000$000102030405060708090a0b0c0d0e0f$"
                               "c914cc4f06cc6e8f46d157e3a1b5aa7abceebb17bb0444cd4c4ac16ca2ae9864";
 
+    /* hashes made before Argon2id still verify, and are due for replacement */
     assert_int_equal(hall_password_verify(enc, "correct horse"), HALL_OK);
     assert_int_equal(hall_password_verify(enc, "correct horse "), HALL_ERR);
+    assert_int_equal(hall_password_needs_rehash(enc), 1);
 }
 
 static void
@@ -555,6 +635,9 @@ main(void)
         cmocka_unit_test(password_hash__verify__right_accepted_wrong_rejected),
         cmocka_unit_test(password_hash__same_password__salted_differently),
         cmocka_unit_test(password_verify__known_pbkdf2_vector__accepted),
+        cmocka_unit_test(password_verify__known_argon2id_vector__accepted),
+        cmocka_unit_test(argon2id__rfc9106_vector__library_matches),
+        cmocka_unit_test(password_verify__argon2id_malformed_or_too_costly__rejected),
         cmocka_unit_test(password_verify__malformed_or_tampered__rejected),
         cmocka_unit_test(rand_below__results_in_range),
         cmocka_unit_test(rand_below__six__every_value_about_equally),
