@@ -488,13 +488,9 @@ order_page(struct hall_req *req)
     const char *s, *sid;
     int i, n;
 
-    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
-        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-    res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_order_own(req, "order_view", &id);
     if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+        return HALL_OK; /* answered: 404 (not this applicant's) or 503 */
     sid = hall_dbres_str(res, 0, "id");
     hist = hall_db_exec(req->cx, "order_history", HALL_STR(sid));
     if (hist == NULL)
