@@ -61,6 +61,7 @@ void hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hal
 #define HALL_FF_HALL    8u  /* written by the hall, never typed */
 #define HALL_FF_PARAM   16u /* a choice checked with the submit's parameters */
 #define HALL_FF_NOPRINT 32u /* not a row of the printed form */
+#define HALL_FF_CHANGE  64u /* 证书变更 may change it (core/flow/change.c) */
 
 /* material flags */
 #define HALL_MF_SEAL     1u /* only for an order with an e-seal */
@@ -502,6 +503,23 @@ int hall_replace_refuse(struct hall_req *req, const struct hall_reissue_cert *c,
  * answers 409 */
 int hall_replace_claim(struct hall_req *req, int64_t order_id, void *serial);
 extern const struct hall_stmt hall_replace_stmts[];
+
+/* ---- change.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
+
+/* the groups of the data a certificate is issued on (unit, legal, applicant) */
+extern const char *const hall_change_groups[];
+/* form (checked by hall_flow_fields_check) against old, the form of the
+ * replaced certificate's order, for certificate types bits: a field of
+ * hall_change_groups without HALL_FF_CHANGE that differs from a value old
+ * has is refused naming it (CHANGE_FIXED); none of the fields a change may
+ * touch differing is CHANGE_NONE.  Fields already in e are left alone */
+void hall_change_check(struct hall_req *req, unsigned bits, const struct hall_val *old,
+                       const struct hall_val *form, struct hall_errors *e);
+/* old vs new: pushes onto list one {name, label, before, after, changed,
+ * may_change} per printed field of hall_change_groups for bits; the number
+ * of fields that differ */
+int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
+                     const struct hall_val *old, const struct hall_val *form);
 
 /* ---- order.c's request side (flow/order.c) --------------------------------- */
 
