@@ -549,8 +549,8 @@ printf '%s' "$OUT" | grep -F 'id="total-amount">100.00元' >/dev/null || die "no
 ex 400 '"field":"org_id".*证书变更不能修改机构证件号码' curl -s -b "$J" -H "X-CSRF-Token: $T" \
     -H 'Accept: application/json' -d project=hall -d serial="$SERIAL" -d org_id=91440300MA5F000007 \
     "${ORG[@]}" "$H/change/apply"
-ex 400 '"field":"org_name".*与原证书相同' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -d project=hall -d serial="$SERIAL" "${ORG[@]}" "$H/change/apply"
+ex 404 '"field":"serial".*未找到' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial=0000000000000001 "${ORG[@]}" "$H/change/apply"
 ex 404 '' curl -s -b "$J" "$H/change/print?id=999999999"
 ex 404 '该项目暂不办理证书变更业务' curl -s -b "$J" "$H/gzmg/change/notice"
 
