@@ -113,6 +113,12 @@ test('change__field_a_change_may_not_touch__refused_naming_it__nothing_written',
     assert.equal(r.status, 200, r.text);
     assert.equal(psql(`SELECT business_type || '|' || subject || '|' || cert_type FROM orders
         WHERE reissue_of = '${p.serial}'`), 'change|王小五|person');
+    /* a person proves the new name with the new ID card and the 公安机关's certificate */
+    const pid = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal((await p.c.post('/change/printed', { id: pid })).status, 200);
+    const u = await p.c.post('/change/uploaded', { id: pid });
+    assert.equal(u.status, 400);
+    assert.deepEqual(u.body.errors.map((e) => e.field), ['application', 'applicant_id', 'change_proof']);
 });
 
 test('change__someone_elses_certificate__403_nothing_leaked_nothing_written', async () => {
@@ -332,4 +338,41 @@ test('change__channels__listed_where_sold__my_certificates_link__refused_where_n
     assert.equal(made.status, 200, made.text);
     const after = await o.c.getJSON('/center/certs');
     assert.equal(after.body.certs.find((x) => x.serial === o.serial).actions.find((x) => x.id === 'change'), undefined);
+});
+
+test('change__rejected_order__edited_for_the_same_certificate__its_own_claim_kept', async () => {
+    const op = await operator();
+    const rv = await reviewer();
+    const o = await issuedCert(op);
+    const key = keyOf(await toForm(o));
+    const made = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG }), submit_key: key,
+    });
+    assert.equal(made.status, 200, made.text);
+    const id = Number(made.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'review', step = 'pay', submitted_at = now(),
+        review_due = current_date + 3 WHERE id = ${id}`);
+    const rej = await rv.post('/admin/order/reject', { id, reason: '营业执照与变更后名称不符' });
+    assert.equal(rej.status, 200, rej.text);
+    /* the form of the rejected order: its own data, the reason, the certificate */
+    const page = await o.c.get(`/change/apply?id=${id}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /审核驳回原因：营业执照与变更后名称不符/);
+    assert.match(page.text, new RegExp(`name="org_name" maxlength="100" value="${NEW_ORG}"`));
+    assert.match(page.text, new RegExp(`<tr data-field="org_name"><th scope="row">机构名称</th><td>${ORG}</td>`));
+    /* another certificate cannot be put on it; the corrected name is saved */
+    const other = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: '深圳再改名科技有限公司', bank_account_name: '深圳再改名科技有限公司' }),
+        id, serial: '0000000000000001',
+    });
+    assert.equal(other.status, 409, other.text);
+    assert.equal(other.body.field, 'serial');
+    const r = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: '深圳再改名科技有限公司', bank_account_name: '深圳再改名科技有限公司' }), id,
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.redirect, `/change/print?id=${id}`);
+    assert.equal(psql(`SELECT subject || '|' || reissue_of || '|' || status FROM orders WHERE id = ${id}`),
+        `深圳再改名科技有限公司|${o.serial}|rejected`);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '1');
 });
