@@ -354,6 +354,11 @@ test('change__rejected_order__edited_for_the_same_certificate__its_own_claim_kep
         review_due = current_date + 3 WHERE id = ${id}`);
     const rej = await rv.post('/admin/order/reject', { id, reason: '营业执照与变更后名称不符' });
     assert.equal(rej.status, 200, rej.text);
+    /* 我的业务单 leads back to the form */
+    const list = await o.c.getJSON('/center/orders');
+    const row = list.body.orders.find((x) => x.id === String(id));
+    assert.equal(row.business, '证书变更');
+    assert.deepEqual(row.actions.find((x) => x.label === '编辑'), { label: '编辑', url: `/change/apply?id=${id}` });
     /* the form of the rejected order: its own data, the reason, the certificate */
     const page = await o.c.get(`/change/apply?id=${id}`);
     assert.equal(page.status, 200, page.text);
