@@ -8,18 +8,20 @@
  * reviewer's old-vs-new view, and the new certificate: the new subject
  * (openssl x509), the old one's end of validity, `openssl verify`, and the
  * old certificate revoked as superseded when the new one is issued, not
- * before (OCSP: revoked, Reason: superseded).
+ * before (OCSP: revoked, Reason: superseded); a seal order's certificate
+ * changed re-makes its seals on the new one.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Client, HALL, freshPhone } = require('./lib/client');
+const { Client, HALL, freshPhone, applicant } = require('./lib/client');
 const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
     personForm, openssl,
 } = require('./lib/pki');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
+const { sealOrder } = require('./lib/seal');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -380,4 +382,39 @@ test('change__rejected_order__edited_for_the_same_certificate__its_own_claim_kep
     assert.equal(psql(`SELECT subject || '|' || reissue_of || '|' || status FROM orders WHERE id = ${id}`),
         `深圳再改名科技有限公司|${o.serial}|rejected`);
     assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '1');
+});
+
+/* ---- a seal order's certificate: its seals follow it -------------------------- */
+
+async function produce(op, id) {
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const r = await op.post('/admin/pki/issue', { id });
+    assert.equal(r.status, 200, r.text);
+    return { message: r.body.message, serial: psql(`SELECT serial FROM certificates WHERE order_id = ${id}
+        AND state = 'issued' AND seal_item_id IS NULL`) };
+}
+
+test('change__a_seal_order_s_certificate__its_seals_re_made_on_the_new_one_the_old_superseded', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const s = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
+    }, { agent_mobile: freshPhone('137') });
+    const old = (await produce(op, s.id)).serial;
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${old}' AND state = 'valid'`), '1',
+        'the 机构章 is signed by the order\'s certificate');
+    const o = { c, serial: old, form: orgForm({ agent_mobile: s.form.agent_mobile }) };
+    const key = keyOf(await toForm(o));
+    const r = await c.post('/change/apply', { ...changeForm(o, { legal_name: '钱七' }), submit_key: key });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${old}'`), 'issued');
+    const made = await produce(op, id);
+    assert.match(made.message, /原证书 [0-9A-F]{16} 已吊销（已被替代）/);
+    assert.match(made.message, /原证书的电子印章已随新证书重新制作 1 枚/);
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${old}'`), 'revoked|4');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${old}' AND state = 'replaced'`), '1');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${made.serial}' AND state = 'valid'`), '1',
+        'the seal re-made on the new certificate');
 });
