@@ -536,6 +536,24 @@ ex 200 '"cert_type_label":"机构证书".*"reissuable":true' curl -s -b "$J" -H 
 ex 400 '"field":"serial".*区分大小写' curl -s -b "$J" -H 'Accept: application/json' \
     "$H/reissue/serial?serial=712c1b5a584a1bbe"
 
+# ---------------------------------------------------------------- change: the applicant's pages
+
+ex 200 '证书变更 · 操作提示' curl -s "$H/change/notice"
+ex 200 'serial\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d agree1=on -d agree2=on "$H/change/agree"
+ex 200 '"cert_type_label":"机构证书".*"changeable":true' curl -s -b "$J" -H 'Accept: application/json' \
+    "$H/change/serial?serial=$SERIAL"
+ex 200 'name="org_id" maxlength="30" value="91110000600037341L" readonly' curl -s -b "$J" \
+    "$H/change/apply?project=hall&serial=$SERIAL"
+printf '%s' "$OUT" | grep -F 'id="total-amount">100.00元' >/dev/null || die "no 变更费 on the change form"
+ex 400 '"field":"org_id".*证书变更不能修改机构证件号码' curl -s -b "$J" -H "X-CSRF-Token: $T" \
+    -H 'Accept: application/json' -d project=hall -d serial="$SERIAL" -d org_id=91440300MA5F000007 \
+    "${ORG[@]}" "$H/change/apply"
+ex 404 '"field":"serial".*未找到' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial=0000000000000001 "${ORG[@]}" "$H/change/apply"
+ex 404 '' curl -s -b "$J" "$H/change/print?id=999999999"
+ex 404 '该项目暂不办理证书变更业务' curl -s -b "$J" "$H/gzmg/change/notice"
+
 # ---------------------------------------------------------------- reissue: the applicant's pages
 
 ex 200 '操作提示' curl -s "$H/reissue/notice"

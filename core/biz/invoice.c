@@ -80,6 +80,12 @@ business_sms(const char *code)
         return "介质遗失补办";
     if (strcmp(code, "seal") == 0)
         return "电子签章申请";
+    if (strcmp(code, "renew") == 0)
+        return "证书更新";
+    if (strcmp(code, "change") == 0)
+        return "证书变更";
+    if (strcmp(code, "unlock") == 0)
+        return "证书解锁";
     return "金融认证";
 }
 

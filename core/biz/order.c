@@ -127,6 +127,7 @@ static const struct {
     {"pin_deposit_sent", "证书PIN码已随打款附言发送"},
     {"pin_deposit_failed", "证书PIN码打款未成功"},
     {"reissue_revoke", "原证书已吊销（介质遗失补办）"},
+    {"supersede_revoke", "原证书已吊销（已被替代：新证书已签发）"},
     {NULL, NULL},
 };
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -27,28 +28,37 @@
 
 const struct hall_stmt hall_produce_stmts[] = {
     {"pki_order_lock",
-     "SELECT o.status, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
+     "SELECT o.status, o.business_type, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
      "  ORDER BY paid_at DESC LIMIT 1) AS method,"
-     /* 介质遗失补办 (core/flow/reissue_review.c): the replaced certificate's subject and end */
+     /* the certificate a replacing order replaces (core/flow/replace.c,
+      * sql/058): its subject, CA, end, state and owner */
      " old.subject_cn, old.subject_org, coalesce(o.reissue_of, '') AS replaces,"
-     " coalesce(extract(epoch FROM old.not_after)::bigint, 0) AS old_not_after_epoch"
+     " coalesce(cert_org_code(old.der), '') AS old_uscc, old.ca AS old_ca,"
+     " coalesce(extract(epoch FROM old.not_after)::bigint, 0) AS old_not_after_epoch,"
+     " coalesce(old.state = 'issued' AND old.not_after > now(), false) AS old_valid,"
+     " coalesce(co.user_id = o.user_id, false) AS old_own"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
-     " LEFT JOIN certificates old ON old.serial = o.reissue_of WHERE o.id = $1 FOR UPDATE OF o",
+     " LEFT JOIN certificates old ON old.serial = o.reissue_of"
+     " LEFT JOIN orders co ON co.id = old.order_id WHERE o.id = $1 FOR UPDATE OF o",
      1},
     {"pki_live_cert",
      "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
      " AND seal_item_id IS NULL",
      1},
+    /* $8 > 0: the start (证书更新 before expiry: the old one's end), else now;
+     * $7 > 0: the end (the replaced certificate's), else the start + $6 years */
     {"pki_intent",
      "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
-     " not_after) VALUES ($1, $2, $3, $4, $5, date_trunc('second', now()),"
+     " not_after) SELECT $1, $2, $3, $4, $5, nb,"
      " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
-     " ELSE date_trunc('second', now()) + make_interval(years => $6::int) END)"
+     " ELSE nb + make_interval(years => $6::int) END"
+     " FROM (SELECT CASE WHEN $8::bigint > 0 THEN to_timestamp($8::bigint)"
+     " ELSE date_trunc('second', now()) END AS nb) t"
      " ON CONFLICT DO NOTHING RETURNING"
      " extract(epoch FROM not_before)::bigint AS not_before_epoch,"
      " extract(epoch FROM not_after)::bigint AS not_after_epoch",
-     7},
+     8},
     {"pki_store",
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
@@ -67,6 +77,12 @@ const struct hall_stmt hall_produce_stmts[] = {
      " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
      " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued')"
      " AND c.seal_item_id IS NULL)"
+     /* a change or unlock whose certificate ended meanwhile has no validity
+      * left to carry, and a revoked one none to renew: staff's (hall_produce
+      * says why), not the tick's */
+     " AND NOT EXISTS (SELECT 1 FROM certificates x WHERE x.serial = o.reissue_of"
+     " AND o.business_type IN ('renew', 'change', 'unlock') AND (x.state <> 'issued'"
+     " OR (o.business_type <> 'renew' AND x.not_after <= now())))"
      " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
      0},
     {NULL, NULL, 0},
@@ -138,6 +154,58 @@ phone_for_pin(const char *cert_type, const struct hall_val *form)
     return *p != '\0' ? p : form_get(form, "agent_mobile");
 }
 
+#define SUPERSEDED 4 /* RFC 5280 CRLReason */
+
+/* a replacing order (sql/058, core/flow/replace.c): the new certificate's
+ * subject and validity from the one it replaces (res: pki_order_lock's
+ * row).  *from, *until: the start and end (0: now, the start + the years);
+ * *supersede: the old one is to be revoked as superseded when the new one
+ * is stored.  HALL_CONFLICT with *msg when it cannot be made. */
+static int
+replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business, struct subject *s,
+          int64_t *from, int64_t *until, int *supersede, const char **msg)
+{
+    int64_t end = hall_dbres_int(res, 0, "old_not_after_epoch");
+    int valid = hall_dbres_bool(res, 0, "old_valid");
+    const char *uscc = hall_dbres_str(res, 0, "old_uscc");
+
+    if (!hall_dbres_bool(res, 0, "old_own")) {
+        *msg = "原证书不属于该申请人，不能制作";
+        return HALL_CONFLICT;
+    }
+    if (strcmp(business, "change") != 0) {
+        /* reissue, renew, unlock: the same subject */
+        s->cn = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "subject_cn"));
+        s->org = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "subject_org"));
+        if (uscc != NULL && *uscc != '\0')
+            s->uscc = hall_pstrdup(cx->pool, uscc);
+    }
+    /* change: the subject of the order's form (subject_of), the new data */
+    if (strcmp(business, "reissue") == 0) {
+        /* revoked when staff approved (core/flow/reissue_review.c) */
+        *until = end;
+        return HALL_OK;
+    }
+    if (!valid && (end > (int64_t)time(NULL) || strcmp(business, "renew") != 0)) {
+        /* revoked since the order was made, or (change, unlock) ended */
+        *msg = end > (int64_t)time(NULL) ? "原证书已吊销，不能制作新证书"
+                                         : "原证书已过期，没有剩余有效期可承接，不能制作新证书";
+        return HALL_CONFLICT;
+    }
+    if (strcmp(business, "renew") == 0) {
+        /* no paid day lost: from the old end when renewed before it, else now;
+         * the old one stays valid until it ends */
+        *from = valid ? end : 0;
+        *until = 0;
+        return HALL_OK;
+    }
+    /* change, unlock: the old one's remaining validity; the old one revoked
+     * as superseded in the transaction that stores the new one */
+    *until = end;
+    *supersede = 1;
+    return HALL_OK;
+}
+
 int
 hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
 {
@@ -147,10 +215,11 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     struct hall_val *form, *payload;
     const char *ca;
     struct subject s;
-    const char *cert_type, *method, *pin = NULL, *fault, *replaces;
+    const char *cert_type, *method, *pin = NULL, *fault, *replaces, *business,
+                                    *superseded_ca = NULL;
     char serial[17], pinbuf[9];
-    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0;
-    int64_t until = 0;
+    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0, supersede = 0;
+    int64_t until = 0, from = 0;
     time_t nb = 0, na = 0;
     X509 *x = NULL;
     EVP_PKEY *key = NULL;
@@ -181,8 +250,11 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     }
     cert_type = hall_dbres_str(res, 0, "cert_type");
     years = (int)hall_dbres_int(res, 0, "years");
-    ca = ca_known(hall_dbres_str(res, 0, "ca"));
+    business = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "business_type"));
     replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
+    /* a renewed, changed or unlocked certificate keeps its CA (ECDSA / SM2) */
+    ca = ca_known(hall_dbres_str(
+        res, 0, *replaces != '\0' && strcmp(business, "reissue") != 0 ? "old_ca" : "ca"));
     method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
     if (method == NULL)
         method = "";
@@ -192,11 +264,11 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
         goto out;
     }
     subject_of(cert_type, form, hall_dbres_str(res, 0, "subject"), &s);
-    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
-        /* a reissue: the same subject, valid until the old one would have been */
-        s.cn = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "subject_cn"));
-        s.org = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "subject_org"));
-        until = hall_dbres_int(res, 0, "old_not_after_epoch");
+    if (*replaces != '\0' && !hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
+        rc = replacing(cx, res, business, &s, &from, &until, &supersede, msg);
+        if (rc != HALL_OK)
+            goto out;
+        rc = HALL_ERR;
     }
     if (*s.cn == '\0') {
         *msg = "业务单缺少证书主题（机构名称或姓名）";
@@ -216,7 +288,8 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     for (i = 0; i < 5; i++) {
         hall_pki_serial_draw(serial);
         res = hall_db_exec(cx, "pki_intent", HALL_STR(serial), HALL_I64(order_id), HALL_STR(ca),
-                           HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years), HALL_I64(until));
+                           HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years), HALL_I64(until),
+                           HALL_I64(from));
         if (res == NULL)
             goto out;
         if (hall_dbres_rows(res) == 1)
@@ -314,6 +387,25 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
         hall_sealprod_remake_store(cx, rm, actor, &remade) != HALL_OK ||
         hall_db_exec(cx, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
         goto out;
+    if (supersede) {
+        /* 变更, 解锁: the old certificate ends as the new one is stored, in
+         * this transaction (OCSP at once: hall_pki_revoke's hold) */
+        struct hall_val *detail = hall_val_obj(cx->pool);
+
+        rc = hall_pki_revoke(cx, replaces, SUPERSEDED, actor, &superseded_ca);
+        if (rc != HALL_OK) {
+            if (rc == HALL_CONFLICT)
+                *msg = "原证书状态已变化，请刷新页面";
+            goto out;
+        }
+        rc = HALL_ERR;
+        hall_val_set_str(cx->pool, detail, "serial", replaces);
+        hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(SUPERSEDED));
+        hall_val_set_str(cx->pool, detail, "by", serial);
+        if (hall_audit(cx, actor, "order", hall_psprintf(cx->pool, "%lld", (long long)order_id),
+                       "supersede_revoke", NULL, NULL, detail) != HALL_OK)
+            goto out;
+    }
     if (new_pin) {
         const char *phone = phone_for_pin(cert_type, form);
 
@@ -330,11 +422,20 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     }
     if (hall_db_commit(cx) != HALL_OK)
         goto out;
-    hall_info(cx, "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d",
-              (long long)order_id, serial, ca, new_pin ? "sms" : "memo", remade);
+    hall_info(cx,
+              "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d"
+              " superseded=%s",
+              (long long)order_id, serial, ca, new_pin ? "sms" : "memo", remade,
+              superseded_ca != NULL ? replaces : "-");
+    /* the CRL now, as staff's revocation does; the outbox's pki tick
+     * retries if this fails */
+    if (superseded_ca != NULL && hall_pki_crl_refresh(cx, superseded_ca, 1) != HALL_OK)
+        hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", superseded_ca);
     *msg = hall_psprintf(
-        cx->pool, "证书已制作：序列号 %s，主题 %s%s", serial,
+        cx->pool, "证书已制作：序列号 %s，主题 %s%s%s", serial,
         hall_pki_subject_text(cx->pool, s.cn, s.org),
+        superseded_ca != NULL ? hall_psprintf(cx->pool, "；原证书 %s 已吊销（已被替代）", replaces)
+                              : "",
         remade > 0 ? hall_psprintf(cx->pool, "；原证书的电子印章已随新证书重新制作 %d 枚", remade)
                    : "");
     rc = HALL_OK;

@@ -137,6 +137,25 @@ const struct hall_flow_step hall_steps_seal[] = {
     {NULL, NULL},
 };
 
+/* the replacing flows (core/flow/replace.c): the certificate first */
+const struct hall_flow_step hall_steps_renew[] = {
+    {"notice", "证书更新介绍"}, {"agree", "阅读协议"},   {"serial", "证书选择"},
+    {"apply", "确认信息"},      {"print", "打印申请表"}, {"upload", "上传资料"},
+    {"identity", "在线认证"},   {"pay", "在线支付"},     {NULL, NULL},
+};
+
+const struct hall_flow_step hall_steps_change[] = {
+    {"notice", "证书变更介绍"}, {"agree", "阅读协议"},   {"serial", "证书选择"},
+    {"apply", "录入信息"},      {"print", "打印申请表"}, {"upload", "上传资料"},
+    {"identity", "在线认证"},   {"pay", "在线支付"},     {NULL, NULL},
+};
+
+const struct hall_flow_step hall_steps_unlock[] = {
+    {"notice", "证书解锁说明"}, {"agree", "阅读协议"},   {"serial", "证书选择"},
+    {"apply", "确认信息"},      {"print", "打印申请表"}, {"upload", "上传资料"},
+    {"identity", "在线认证"},   {"pay", "在线支付"},     {NULL, NULL},
+};
+
 const struct hall_flow_step *
 hall_business_steps(const char *code)
 {
@@ -148,6 +167,12 @@ hall_business_steps(const char *code)
         return hall_steps_reissue;
     if (strcmp(code, "seal") == 0)
         return hall_steps_seal;
+    if (strcmp(code, "renew") == 0)
+        return hall_steps_renew;
+    if (strcmp(code, "change") == 0)
+        return hall_steps_change;
+    if (strcmp(code, "unlock") == 0)
+        return hall_steps_unlock;
     return NULL;
 }
 

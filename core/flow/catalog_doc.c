@@ -79,7 +79,9 @@ main(void)
     puts("*PII* personal data (encrypted with the form, never in messages or logs),");
     puts("*plain* no markup or line breaks, *hall* written by the hall (never typed),");
     puts("*param* a choice checked with the submit's parameters, *not printed* not a row");
-    puts("of the printed application form (codes, notes; a region is printed before its address).");
+    puts("of the printed application form (codes, notes; a region is printed before its address),");
+    puts("*change* a 证书变更 may change it: of the groups 单位信息, 法人信息 and 申请人信息,");
+    puts("a field without it keeps the value the certificate was issued on (core/flow/change.c).");
     for (g = hall_groups; g->code != NULL; g++) {
         printf("\n### %s (`%s`)\n\n", g->label, g->code);
         puts("| name | label | staff label | kind | max | certificate types | flags |");
@@ -90,11 +92,12 @@ main(void)
             printf("| `%s` | %s | %s | %s | %ld | %s |", f->name, f->label,
                    strcmp(f->staff_label, f->label) != 0 ? f->staff_label : "",
                    kind_name(f->spec.type), f->spec.max, types_text(f->types));
-            printf(" %s%s%s%s%s%s |\n", (f->flags & HALL_FF_OPT) ? "optional " : "",
+            printf(" %s%s%s%s%s%s%s |\n", (f->flags & HALL_FF_OPT) ? "optional " : "",
                    (f->flags & HALL_FF_PII) ? "PII " : "",
                    (f->flags & HALL_FF_PLAIN) ? "plain " : "",
                    (f->flags & HALL_FF_HALL) ? "hall " : "",
                    (f->flags & HALL_FF_PARAM) ? "param " : "",
+                   (f->flags & HALL_FF_CHANGE) ? "change " : "",
                    (f->flags & HALL_FF_NOPRINT) ? "not printed" : "");
         }
     }

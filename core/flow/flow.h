@@ -34,6 +34,9 @@ struct hall_flow_step {
 extern const struct hall_flow_step hall_steps_new[];
 extern const struct hall_flow_step hall_steps_reissue[];
 extern const struct hall_flow_step hall_steps_seal[];
+extern const struct hall_flow_step hall_steps_renew[];
+extern const struct hall_flow_step hall_steps_change[];
+extern const struct hall_flow_step hall_steps_unlock[];
 
 /* the steps of business type code; NULL when it has no steps bar */
 const struct hall_flow_step *hall_business_steps(const char *code);
@@ -58,6 +61,7 @@ void hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hal
 #define HALL_FF_HALL    8u  /* written by the hall, never typed */
 #define HALL_FF_PARAM   16u /* a choice checked with the submit's parameters */
 #define HALL_FF_NOPRINT 32u /* not a row of the printed form */
+#define HALL_FF_CHANGE  64u /* 证书变更 may change it (core/flow/change.c) */
 
 /* material flags */
 #define HALL_MF_SEAL     1u /* only for an order with an e-seal */
@@ -427,7 +431,9 @@ enum hall_reissue_result {
     HALL_REISSUE_FOREIGN,    /* someone else's: only the public lookup's fields are set */
     HALL_REISSUE_REVOKED,    /* own, revoked (or voided): 409 */
     HALL_REISSUE_EXPIRED,    /* own, expired: 409 */
-    HALL_REISSUE_PENDING,    /* own, another reissue order under way: 409 */
+    HALL_REISSUE_PENDING,    /* own, another replacing order under way: 409 */
+    HALL_REISSUE_EARLY,      /* renew: before its window (hall_replace_window): 409 */
+    HALL_REISSUE_LATE,       /* renew: after its window: 409 */
 };
 
 struct hall_reissue_cert {
@@ -439,6 +445,13 @@ struct hall_reissue_cert {
     int own;
     const char *cn, *cert_type, *cert_type_label;
     int64_t order_id; /* the order that produced it */
+    /* core/flow/replace.c: the message of result (its status), whether
+     * expired, the end as seconds since the epoch, the issuing CA, the
+     * unit's code read from the certificate ("" for none) */
+    enum hall_msg_code code;
+    int expired;
+    int64_t not_after_epoch;
+    const char *ca, *uscc;
 };
 
 /* 16 upper-case hexadecimal digits (case-sensitive, seed 004) */
@@ -459,6 +472,54 @@ int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t orde
 int hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
                           const char **msg);
 extern const struct hall_stmt hall_reissue_stmts[];
+
+/* ---- replace.c: the orders that replace a certificate ------------------------
+ * 介质遗失补办 reissue, 证书更新 renew, 证书变更 change, 证书解锁 unlock: one
+ * column (orders.reissue_of, sql/058) names the certificate replaced, one
+ * ownership rule (the account whose order produced it; another's answers
+ * 403 with only the public lookup's fields, an unknown one 404), one claim
+ * (at most one live replacing order per certificate, whatever its type),
+ * and core/biz/produce.c makes the new certificate (docs/internals/replace.md). */
+
+/* 1 for reissue, renew, change, unlock */
+int hall_replace_business(const char *business);
+/* the certificate of serial as the logged-in applicant may replace it by an
+ * order of business: as hall_reissue_cert_get (which is this for
+ * "reissue"), with c->code the message of c->result; renew accepts an
+ * expired certificate (its window is hall_replace_window's).  HALL_ERR on
+ * database failure only */
+int hall_replace_cert_get(struct hall_req *req, const char *business, const char *serial,
+                          int64_t order_id, const char *submit_key, struct hall_reissue_cert *c);
+/* renew: from before_days before c's end until after_days after it; outside
+ * it c->result EARLY or LATE with the dates in c->why */
+void hall_replace_window(struct hall_req *req, struct hall_reissue_cert *c, int before_days,
+                         int after_days);
+/* answers c's refusal (c->code's status, c->why) naming field */
+int hall_replace_refuse(struct hall_req *req, const struct hall_reissue_cert *c, const char *field);
+/* hall_flow_save.also of a replacing flow, arg the serial: inside the
+ * save's transaction, locks the certificate's row and claims it for the
+ * order; of two claims at once the second finds the first (409 naming
+ * "serial"); a revoked certificate, or for all but renew an expired one,
+ * answers 409 */
+int hall_replace_claim(struct hall_req *req, int64_t order_id, void *serial);
+extern const struct hall_stmt hall_replace_stmts[];
+
+/* ---- change.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
+
+/* the groups of the data a certificate is issued on (unit, legal, applicant) */
+extern const char *const hall_change_groups[];
+/* form (checked by hall_flow_fields_check) against old, the form of the
+ * replaced certificate's order, for certificate types bits: a field of
+ * hall_change_groups without HALL_FF_CHANGE that differs from a value old
+ * has is refused naming it (CHANGE_FIXED); none of the fields a change may
+ * touch differing is CHANGE_NONE.  Fields already in e are left alone */
+void hall_change_check(struct hall_req *req, unsigned bits, const struct hall_val *old,
+                       const struct hall_val *form, struct hall_errors *e);
+/* old vs new: pushes onto list one {name, label, before, after, changed,
+ * may_change} per printed field of hall_change_groups for bits; the number
+ * of fields that differ */
+int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
+                     const struct hall_val *old, const struct hall_val *form);
 
 /* ---- order.c's request side (flow/order.c) --------------------------------- */
 

@@ -7,11 +7,11 @@
  * auto_issue, so hall-outbox's pki tick makes it within seconds of the
  * approval, and mailing is the operator's 邮寄 as for every order.
  *
- * Ownership: a certificate belongs to the applicant account whose order
- * produced it (a reissued certificate's order is that account's reissue
- * order, so ownership follows the chain).  Anybody else sees what the
- * public serial lookup shows (status, validity, organisation) and nothing
- * more, and cannot reissue it.  docs/modules/reissue.md.
+ * Ownership and the claim on the certificate are the rules every order
+ * that replaces a certificate shares (core/flow/replace.c): a certificate
+ * belongs to the applicant account whose order produced it; anybody else
+ * sees what the public serial lookup shows and cannot reissue it.
+ * docs/modules/reissue.md.
  */
 #include <string.h>
 
@@ -20,19 +20,6 @@
 #define KEY_COMPROMISE 1 /* RFC 5280 CRLReason: the medium is lost */
 
 const struct hall_stmt hall_reissue_stmts[] = {
-    {"reissue_cert",
-     "SELECT c.serial, c.state, c.subject_org, c.subject_cn, o.cert_type,"
-     " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
-     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
-     " c.not_after < now() AS expired, o.user_id = $2 AS own, o.id AS order_id,"
-     " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> coalesce($3, 0)"
-     /* the same form again (sent twice at once): the save answers its order */
-     "  AND ($4::text IS NULL OR r.user_id <> $2 OR r.submit_key IS DISTINCT FROM $4)) AS pending"
-     " FROM certificates c JOIN orders o ON o.id = c.order_id"
-     /* a seal's own certificate (sql/027) is not a medium to reissue */
-     " WHERE c.serial = $1 AND c.state <> 'intent' AND c.seal_item_id IS NULL",
-     4},
     /* the approving transaction holds the order; this holds the certificate */
     {"reissue_old_lock",
      "SELECT o.reissue_of, c.state, c.not_after < now() AS expired, co.user_id = o.user_id AS own"
@@ -54,56 +41,8 @@ int
 hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
                       const char *submit_key, struct hall_reissue_cert *c)
 {
-    struct hall_dbres *res;
-    int expired, revoked;
-
-    memset(c, 0, sizeof(*c));
-    if (!hall_reissue_serial_ok(serial)) {
-        c->result = HALL_REISSUE_BAD_SERIAL;
-        c->why = hall_msgs[HALL_M_SERIAL_FORMAT].text;
-        return HALL_OK;
-    }
-    res = hall_db_exec(req->cx, "reissue_cert", HALL_STR(serial), HALL_I64(req->user_id),
-                       order_id > 0 ? HALL_I64(order_id) : HALL_NULLP,
-                       submit_key != NULL ? HALL_STR(submit_key) : HALL_NULLP);
-    if (res == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(res) == 0) {
-        c->result = HALL_REISSUE_NOT_FOUND;
-        c->why = hall_msgs[HALL_M_SERIAL_UNKNOWN].text;
-        return HALL_OK;
-    }
-    expired = hall_dbres_bool(res, 0, "expired");
-    revoked = strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0;
-    c->serial = hall_dbres_str(res, 0, "serial");
-    c->status = revoked ? "revoked" : (expired ? "expired" : "good");
-    c->status_label = revoked ? "已吊销" : (expired ? "已过期" : "有效");
-    c->org = hall_dbres_str(res, 0, "subject_org");
-    c->not_before = hall_dbres_str(res, 0, "not_before");
-    c->not_after = hall_dbres_str(res, 0, "not_after");
-    c->own = hall_dbres_bool(res, 0, "own");
-    if (!c->own) {
-        /* what /pki/lookup shows anyway, and not a word more */
-        c->result = HALL_REISSUE_FOREIGN;
-        c->why = hall_msgs[HALL_M_SERIAL_FOREIGN].text;
-        return HALL_OK;
-    }
-    c->cn = hall_dbres_str(res, 0, "subject_cn");
-    c->cert_type = hall_dbres_str(res, 0, "cert_type");
-    c->cert_type_label = hall_cert_type_label(c->cert_type);
-    c->order_id = hall_dbres_int(res, 0, "order_id");
-    if (revoked) {
-        c->result = HALL_REISSUE_REVOKED;
-        c->why = hall_msgs[HALL_M_SERIAL_REVOKED].text;
-    } else if (expired) {
-        c->result = HALL_REISSUE_EXPIRED;
-        c->why = hall_msgs[HALL_M_SERIAL_EXPIRED].text;
-    } else if (hall_dbres_bool(res, 0, "pending")) {
-        c->result = HALL_REISSUE_PENDING;
-        c->why = hall_msgs[HALL_M_SERIAL_PENDING].text;
-    } else
-        c->result = HALL_REISSUE_OK;
-    return HALL_OK;
+    /* the rules every replacing order shares (core/flow/replace.c) */
+    return hall_replace_cert_get(req, "reissue", serial, order_id, submit_key, c);
 }
 
 int

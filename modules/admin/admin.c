@@ -114,6 +114,12 @@ static const struct hall_stmt admin_stmts[] = {
      " WHERE order_id = $1"
      " ORDER BY replaced_at IS NOT NULL, kind, created_at, id",
      1},
+    /* 证书变更: the data the replaced certificate was issued on (its order's form) */
+    {"order_change_old",
+     "SELECT c.serial, c.subject_cn, c.subject_org, co.form_enc FROM orders o"
+     " JOIN certificates c ON c.serial = o.reissue_of JOIN orders co ON co.id = c.order_id"
+     " WHERE o.id = $1 AND o.business_type = 'change'",
+     1},
     /* 签章信息 of a 电子签章申请 order: each seal as it will be made */
     {"order_seals",
      "SELECT id, kind, position, years, style, coalesce(seal_name, '') AS seal_name, holder_enc,"
@@ -729,6 +735,41 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
     return HALL_OK;
 }
 
+/*
+ * 变更对照 for the reviewer (证书变更): the data the replaced certificate
+ * was issued on beside the order's, field by field (core/flow/change.c),
+ * those that differ marked.  HALL_ERR when the database fails or the old
+ * form cannot be read.
+ */
+static int
+change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+           const struct hall_val *form)
+{
+    struct hall_dbres *res;
+    struct hall_val *old, *v;
+
+    if (strcmp(hall_dbres_str(o, 0, "business_type"), "change") != 0)
+        return HALL_OK;
+    res = hall_db_exec(req->cx, "order_change_old", HALL_I64(hall_dbres_int(o, 0, "id")));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    old = form_of(req, res, hall_dbres_col(res, "form_enc"));
+    if (old == NULL || old->type != HALL_V_OBJ)
+        return HALL_ERR;
+    v = hall_val_set_obj(req->pool, ctx, "change");
+    hall_val_set_str(req->pool, v, "serial", hall_dbres_str(res, 0, "serial"));
+    hall_val_set_str(req->pool, v, "subject",
+                     hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
+                                           hall_dbres_str(res, 0, "subject_org")));
+    hall_val_set_int(req->pool, v, "count",
+                     hall_change_rows(req, hall_val_set_list(req->pool, v, "rows"),
+                                      hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")), old,
+                                      form));
+    return HALL_OK;
+}
+
 static int
 order_page(struct hall_req *req)
 {
@@ -787,6 +828,10 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "transfer_review") == 0);
     form_ctx(req, ctx, form, before);
+    if (change_ctx(req, ctx, o, form) != HALL_OK) {
+        hall_err(req, "msg=\"change: old data unreadable\" order=%s", sid);
+        return hall_resp_busy(req);
+    }
     /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
     hall_val_set_bool(req->pool, ctx, "manual_review",
                       *form_str(form, "org_id_review") != '\0' ||

@@ -141,13 +141,18 @@ static const struct hall_stmt center_stmts[] = {
      " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
      "  WHERE p.partner_code = o.partner_code AND p.business_type = 'reissue'"
-     "  AND p.cert_type = o.cert_type AND p.active) AS reissuable"
+     "  AND p.cert_type = o.cert_type AND p.active) AS reissuable,"
+     /* 变更 the same way (modules/change) */
+     " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  WHERE p.partner_code = o.partner_code AND p.business_type = 'change'"
+     "  AND p.cert_type = o.cert_type AND p.active) AS changeable"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
      " LEFT JOIN seal_items si ON si.id = c.seal_item_id"
      " WHERE o.user_id = $1 AND c.state IN ('intent', 'issued', 'revoked')"
      " UNION ALL"
      " SELECT '', 'waiting', pr.ca, o.subject, '', '', '', false, false, '', 0, o.id, o.order_no,"
-     " o.partner_code, o.cert_type, '', -1, false"
+     " o.partner_code, o.cert_type, '', -1, false, false"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " WHERE o.user_id = $1 AND o.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM certificates c"
      " WHERE c.order_id = o.id AND c.state IN ('intent', 'issued') AND c.seal_item_id IS NULL)"
@@ -177,21 +182,29 @@ business_label(const char *code)
     return hall_business_label(code);
 }
 
-/* where "继续办理" leads for an unfinished order of the new flow */
+/* the flows whose unfinished orders 我的业务单 continues and edits: the
+ * kit's steps under /<business> (证书新办, 证书变更) */
+static int
+resumable(const char *business)
+{
+    return strcmp(business, "new") == 0 || strcmp(business, "change") == 0;
+}
+
+/* where "继续办理" leads for an unfinished order of such a flow */
 static const char *
 step_url(struct hall_req *req, const char *business, const char *step, const char *id)
 {
     const char *base = hall_req_base(req);
 
-    if (strcmp(business, "new") != 0)
+    if (!resumable(business))
         return NULL;
     if (strcmp(step, "info") == 0)
-        return hall_psprintf(req->pool, "%s/new/print?id=%s", base, id);
+        return hall_psprintf(req->pool, "%s/%s/print?id=%s", base, business, id);
     if (strcmp(step, "print") == 0)
-        return hall_psprintf(req->pool, "%s/new/upload?id=%s", base, id);
+        return hall_psprintf(req->pool, "%s/%s/upload?id=%s", base, business, id);
     if (strcmp(step, "upload") == 0)
-        return hall_psprintf(req->pool, "%s/new/identity?id=%s", base, id);
-    return hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id);
+        return hall_psprintf(req->pool, "%s/%s/identity?id=%s", base, business, id);
+    return hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id);
 }
 
 /*
@@ -228,10 +241,10 @@ actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const ch
 
         if (u != NULL)
             ACTION("继续办理", u);
-        if (strcmp(business, "new") == 0)
-            ACTION("编辑", hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id));
-    } else if (strcmp(status, "rejected") == 0 && strcmp(business, "new") == 0) {
-        ACTION("编辑", hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id));
+        if (resumable(business))
+            ACTION("编辑", hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id));
+    } else if (strcmp(status, "rejected") == 0 && resumable(business)) {
+        ACTION("编辑", hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id));
     } else if (strcmp(status, "unpaid") == 0) {
         ACTION("缴费", hall_psprintf(req->pool, "%s/pay?id=%s", base, id));
     } else if (strcmp(status, "finauth_ok") == 0) {
@@ -715,12 +728,13 @@ enum {
     C_CERT_TYPE,
     C_SEAL_KIND,
     C_REISSUABLE,
+    C_CHANGEABLE,
     C__N
 };
 static const char *const cert_cols[C__N] = {
     "serial",    "state",        "ca",        "subject_cn", "subject_org",   "not_before",
     "not_after", "expired",      "expiring",  "revoked_at", "revoke_reason", "order_id",
-    "order_no",  "partner_code", "cert_type", "seal_kind",  "reissuable",
+    "order_no",  "partner_code", "cert_type", "seal_kind",  "reissuable",    "changeable",
 };
 
 /* one certificate's state for the holder: a code and its words */
@@ -749,12 +763,13 @@ ca_label(const char *ca)
  * state: each action a label and a URL.  Only what exists: 补办 (the
  * reissue flow, the serial chosen) for a valid certificate of the order's
  * own subject whose partner sells it and that has no reissue under way,
- * 下载证书 for every signed one.  更新, 变更, 解锁 and 撤销 (issue 24)
- * join here, each under the states it applies to.
+ * 变更 (modules/change) the same with the partner's change product,
+ * 下载证书 for every signed one.  更新, 解锁 and 撤销 (issue 24) join
+ * here, each under the states it applies to.
  */
 static void
 cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const char *serial,
-             const char *partner, int reissuable)
+             const char *partner, int reissuable, int changeable)
 {
     struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
     const char *base = hall_req_base(req);
@@ -771,6 +786,10 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
     if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && reissuable)
         CERT_ACTION("reissue", "补办",
                     hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && changeable)
+        CERT_ACTION("change", "变更",
+                    hall_psprintf(req->pool, "%s/change/serial?project=%s&serial=%s", base,
                                   hall_url_encode(req->pool, partner), serial));
     if (strcmp(code, "producing") != 0) {
         CERT_ACTION(
@@ -899,7 +918,8 @@ certs_page(struct hall_req *req)
         hall_val_set_str(req->pool, row, "order_id", hall_dbres_get(res, i, cc[C_ORDER_ID]));
         hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, cc[C_ORDER_NO]));
         cert_actions(req, row, code, serial, hall_dbres_get(res, i, cc[C_PARTNER]),
-                     *hall_dbres_get(res, i, cc[C_REISSUABLE]) == 't');
+                     *hall_dbres_get(res, i, cc[C_REISSUABLE]) == 't',
+                     *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't');
         if (*serial != '\0')
             cert_seals(req, row, seals, serial, code);
     }

@@ -672,9 +672,11 @@ do_callback(struct hall_req *req)
         return refuse(req, "out_trade_no", "payment_state", HALL_M_CB_PAYMENT_STATE);
     /* natural persons have no unit account to check; a 介质遗失补办's
      * micro-deposit carries the new PIN and goes once it is approved (seed
-     * 004: 审核成功后…打款0.01元，并下发证书PIN码, modules/admin) */
+     * 004: 审核成功后…打款0.01元，并下发证书PIN码, modules/admin); the other
+     * orders replacing a certificate (更新, 变更, 解锁: core/flow/replace.c)
+     * were proven by its first order and go to review */
     to = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ||
-                 strcmp(hall_dbres_str(res, 0, "business_type"), "reissue") == 0
+                 hall_replace_business(hall_dbres_str(res, 0, "business_type"))
              ? "review"
              : "finauth_pending";
     detail = hall_val_obj(req->pool);

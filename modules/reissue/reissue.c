@@ -26,16 +26,6 @@ static const struct hall_stmt reissue_stmts[] = {
      "SELECT coalesce(reissue_of, '') AS reissue_of FROM orders WHERE id = $1 AND user_id = $2", 2},
     /* the certificate's own order: the applicant's data to start from */
     {"reissue_old_form", "SELECT form_enc FROM orders WHERE id = $1 AND user_id = $2", 2},
-    /* inside the save: the certificate's row is the lock two claims queue on */
-    {"reissue_cert_lock",
-     "SELECT serial FROM certificates WHERE serial = $1 AND state = 'issued' AND not_after > now()"
-     " FOR UPDATE",
-     1},
-    {"reissue_claim",
-     "UPDATE orders SET reissue_of = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders r"
-     " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
-     " RETURNING id",
-     2},
     /* 证书选择's list: the certificates the applicant's orders produced (as
      * 我的证书 lists them), a seal's own certificate aside as core/flow/reissue_review.c
      * keeps it; which may be chosen is reissue_cert's rule */
@@ -396,26 +386,6 @@ static const struct hall_pspec apply_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* hall_flow_save.also, inside the save's transaction: the order claims the
- * certificate; of two orders claiming it at once the second finds the first */
-static int
-serial_claim(struct hall_req *req, int64_t order_id, void *arg)
-{
-    const char *serial = arg;
-    struct hall_dbres *r = hall_db_exec(req->cx, "reissue_cert_lock", HALL_STR(serial));
-
-    if (r == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(r) == 0)
-        return hall_msg(req, HALL_M_SERIAL_REVOKED, "serial"), HALL_ERR;
-    r = hall_db_exec(req->cx, "reissue_claim", HALL_I64(order_id), HALL_STR(serial));
-    if (r == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(r) == 0)
-        return hall_msg(req, HALL_M_SERIAL_PENDING, "serial"), HALL_ERR;
-    return HALL_OK;
-}
-
 static int
 do_apply(struct hall_req *req)
 {
@@ -463,7 +433,7 @@ do_apply(struct hall_req *req)
     s.product_id = hall_dbres_int(prods, row, "id");
     s.years = 1;
     s.cert_fen = f.total;
-    s.also = serial_claim;
+    s.also = hall_replace_claim; /* core/flow/replace.c */
     s.arg = (void *)c.serial;
     return hall_flow_submit_save(req, form, &s, "shipping");
 }

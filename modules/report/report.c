@@ -239,11 +239,10 @@ static const struct {
 static const struct {
     const char *code, *label;
 } businesses[] = {
-    {"new", "证书新办"},
-    {"reissue", "介质遗失补办"},
-    {"seal", "电子签章申请"},
-    {"finauth", "金融认证"},
-    {NULL, NULL},
+    {"new", "证书新办"},      {"reissue", "介质遗失补办"},
+    {"seal", "电子签章申请"}, {"finauth", "金融认证"},
+    {"renew", "证书更新"},    {"change", "证书变更"},
+    {"unlock", "证书解锁"},   {NULL, NULL},
 };
 
 static const char *

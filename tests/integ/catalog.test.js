@@ -31,7 +31,7 @@ function checked(table, column) {
 
 test('catalog__business_types__the_database_checks_the_same_codes', () => {
     const b = codes('HALL_BUSINESS');
-    assert.deepEqual(b, ['finauth', 'new', 'reissue', 'seal']);
+    assert.deepEqual(b, ['change', 'finauth', 'new', 'reissue', 'renew', 'seal', 'unlock']);
     assert.deepEqual(checked('orders', 'business_type'), b);
     assert.deepEqual(checked('products', 'business_type'), b);
 });

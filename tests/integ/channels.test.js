@@ -22,11 +22,14 @@ function flowsOn(html) {
 test('channels__home_page_lists_exactly_the_flows_each_channel_sells', async () => {
     const c = await applicant();
     assert.deepEqual(flowsOn((await c.get('/')).text),
-        ['证书新办 /new', '电子签章申请 /seal/product', '介质遗失补办 /reissue/notice']);
+        ['证书新办 /new', '电子签章申请 /seal/product', '介质遗失补办 /reissue/notice', '证书变更 /change/notice']);
+    /* 证书变更 where sql/062 sells it (seed 002's menu order: 办理, 补办, 变更) */
+    const sellsChange = ['jieyang', 'hunan'];
     for (const p of PARTNERS) {
         const home = await c.get(`/${p}/`);
         assert.equal(home.status, 200, p);
-        assert.deepEqual(flowsOn(home.text), [`证书新办 /${p}/new`, `介质遗失补办 /${p}/reissue/notice`], p);
+        assert.deepEqual(flowsOn(home.text), [`证书新办 /${p}/new`, `介质遗失补办 /${p}/reissue/notice`,
+            ...(sellsChange.includes(p) ? [`证书变更 /${p}/change/notice`] : [])], p);
         assert.doesNotMatch(home.text, /电子签章申请/, p);
         /* 金融认证 is no product: a step of every paid order, entered apart from the list */
         assert.match(home.text, new RegExp(`<a href="/${p}/finauth" id="biz-finauth">金融认证</a>`), p);

@@ -1,0 +1,420 @@
+'use strict';
+/*
+ * 证书变更 (modules/change on the flow kit) through nginx: 证书选择 of the
+ * applicant's own certificate (someone else's refused, nothing leaked),
+ * 录入信息 with the certificate's data prefilled, a field the catalogue does
+ * not let a change touch refused naming it, the materials that prove the
+ * change required, the same form sent twice at once making one order, the
+ * reviewer's old-vs-new view, and the new certificate: the new subject
+ * (openssl x509), the old one's end of validity, `openssl verify`, and the
+ * old certificate revoked as superseded when the new one is issued, not
+ * before (OCSP: revoked, Reason: superseded); a seal order's certificate
+ * changed re-makes its seals on the new one.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Client, HALL, freshPhone, applicant } = require('./lib/client');
+const {
+    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
+    personForm, openssl,
+} = require('./lib/pki');
+const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
+const { sealOrder } = require('./lib/seal');
+
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const BACK = Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')]);
+const ORG = '深圳测试科技有限公司';
+const NEW_ORG = '深圳新名测试科技有限公司';
+
+/* an issued certificate of a new applicant (Jieyang's channel) */
+async function issuedCert(op, form) {
+    const o = await acceptedByTransfer(form ? { form } : {});
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    assert.match(serial, /^[0-9A-F]{16}$/);
+    return { ...o, serial };
+}
+
+/* the change form: the certificate's data with extra changed, a fresh account */
+function changeForm(o, extra = {}) {
+    const f = { ...o.form, bank_account: freshAccount(), ...extra };
+    delete f.cert_type;
+    delete f.years;
+    return { project: 'hall', serial: o.serial, ...f };
+}
+
+/* agreements, 证书选择, 录入信息: the form's submit key */
+async function toForm(o) {
+    const a = await o.c.post('/change/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    assert.equal(a.body.redirect, '/change/serial?project=hall');
+    const list = await o.c.get('/change/serial?project=hall');
+    assert.equal(list.status, 200, list.text);
+    assert.match(list.text, new RegExp(`href="/change/serial\\?project=hall&amp;serial=${o.serial}"`),
+        'the applicant\'s certificate to choose');
+    const s = await o.c.get(`/change/serial?project=hall&serial=${o.serial}`);
+    assert.equal(s.status, 200, s.text);
+    const next = s.text.match(/id="serial-next" href="([^"]+)"/)[1].replace(/&amp;/g, '&');
+    assert.equal(next, `/change/apply?project=hall&serial=${o.serial}`);
+    const page = await o.c.get(next);
+    assert.equal(page.status, 200, page.text);
+    return page;
+}
+
+const keyOf = (page) => page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+
+test('change__form_page__current_data_prefilled_fixed_fields_read_only_fee_of_the_product', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const page = await toForm(o);
+    assert.match(page.text, new RegExp(`name="org_name" maxlength="100" value="${ORG}"`));
+    assert.match(page.text, /name="legal_name" maxlength="30" value="张三"/);
+    assert.match(page.text, /name="org_id" maxlength="30" value="91110000600037341L" readonly/);
+    assert.match(page.text, /<tr data-field="org_name"><th scope="row">机构名称<\/th><td>深圳测试科技有限公司<\/td><td>可变更<\/td>/);
+    assert.match(page.text, /<tr data-field="org_id"><th scope="row">机构证件号码<\/th><td>91110000600037341L<\/td><td>不可变更<\/td>/);
+    assert.match(page.text, /id="price-total" data-fen="10000">100\.00元</);
+    assert.match(page.text, /id="total-amount">100\.00元</);
+});
+
+test('change__field_a_change_may_not_touch__refused_naming_it__nothing_written', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const key = keyOf(await toForm(o));
+    const count = () => psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`);
+    let r = await o.c.post('/change/apply', { ...changeForm(o, { org_id: '91440300MA5F000007' }), submit_key: key });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_id');
+    assert.match(r.body.message, /证书变更不能修改机构证件号码/);
+    /* nothing changed at all */
+    r = await o.c.post('/change/apply', { ...changeForm(o), submit_key: key });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.match(r.body.message, /与原证书相同/);
+    /* every error at once: the fixed field with bad values elsewhere */
+    r = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG, org_id: '91440300MA5F000007', mail_postcode: '12ab' }),
+        submit_key: key,
+    });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.errors.map((e) => e.field).sort(), ['mail_postcode', 'org_id']);
+    assert.equal(count(), '0', 'nothing written');
+
+    /* a person's certificate: the name may change, the ID number may not */
+    const p = await issuedCert(op, personForm({ app_mobile: freshPhone('136') }));
+    const pkey = keyOf(await toForm(p));
+    r = await p.c.post('/change/apply', { ...changeForm(p, { app_ric: '110101199003074477' }), submit_key: pkey });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'app_ric');
+    assert.match(r.body.message, /证书变更不能修改申请人身份证号码/);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${p.serial}'`), '0');
+    r = await p.c.post('/change/apply', { ...changeForm(p, { app_name: '王小五' }), submit_key: pkey });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT business_type || '|' || subject || '|' || cert_type FROM orders
+        WHERE reissue_of = '${p.serial}'`), 'change|王小五|person');
+    /* a person proves the new name with the new ID card and the 公安机关's certificate */
+    const pid = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal((await p.c.post('/change/printed', { id: pid })).status, 200);
+    const u = await p.c.post('/change/uploaded', { id: pid });
+    assert.equal(u.status, 400);
+    assert.deepEqual(u.body.errors.map((e) => e.field), ['application', 'applicant_id', 'change_proof']);
+});
+
+test('change__someone_elses_certificate__403_nothing_leaked_nothing_written', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    await toForm(o);
+    const other = await issuedCert(op, orgForm({
+        org_name: '深圳别家科技有限公司', bank_account_name: '深圳别家科技有限公司',
+        invoice_title: '深圳别家科技有限公司', agent_mobile: freshPhone('137'), bank_account: freshAccount(),
+    }));
+    const s = await o.c.get(`/change/serial?project=hall&serial=${other.serial}`);
+    assert.equal(s.status, 403);
+    assert.match(s.text, /不是您申请的证书，不能办理证书变更/);
+    assert.doesNotMatch(s.text, /cert-subject|serial-next|张三|360426/);
+    const j = await o.c.getJSON(`/change/serial?serial=${other.serial}`);
+    assert.equal(j.status, 200);
+    assert.equal(j.body.cert.own, false);
+    assert.equal(j.body.changeable, false);
+    assert.equal(j.body.cert.subject, undefined, 'only what the public lookup shows');
+    const before = psql(`SELECT count(*) FROM orders WHERE business_type = 'change'`);
+    const g = await o.c.get(`/change/apply?project=hall&serial=${other.serial}`);
+    assert.equal(g.status, 403);
+    assert.doesNotMatch(g.text, /深圳别家科技有限公司|360426199101010071/);
+    const p = await o.c.post('/change/apply', changeForm(other, { org_name: NEW_ORG, bank_account_name: NEW_ORG }));
+    assert.equal(p.status, 403, p.text);
+    assert.equal(p.body.field, 'serial');
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE business_type = 'change'`), before, 'nothing written');
+    /* another's change order: its print page is nobody else's */
+    const ok = await other.c.post('/change/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(ok.status, 200);
+    const op2 = await other.c.get(`/change/apply?project=hall&serial=${other.serial}`);
+    const made = await other.c.post('/change/apply', {
+        ...changeForm(other, { legal_name: '钱七' }), submit_key: keyOf(op2),
+    });
+    assert.equal(made.status, 200, made.text);
+    const id = made.body.redirect.match(/id=(\d+)/)[1];
+    const peek = await o.c.get(`/change/print?id=${id}`);
+    assert.equal(peek.status, 404);
+    assert.doesNotMatch(peek.text, /钱七|深圳别家/);
+});
+
+test('change__same_form_twice_in_parallel__one_order__another_form_409', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const key = keyOf(await toForm(o));
+    const form = { ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG }), submit_key: key };
+    const rs = await Promise.all([1, 2, 3].map(() => o.c.post('/change/apply', form)));
+    for (const r of rs)
+        assert.equal(r.status, 200, r.text);
+    assert.equal(new Set(rs.map((r) => r.body.redirect)).size, 1);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '1');
+    /* two different forms at once for another certificate: one order, one 409 */
+    const o2 = await issuedCert(op);
+    const k1 = keyOf(await toForm(o2));
+    const k2 = keyOf(await o2.c.get(`/change/apply?project=hall&serial=${o2.serial}`));
+    const f2 = changeForm(o2, { legal_name: '孙八' });
+    const two = await Promise.all([k1, k2].map((k) => o2.c.post('/change/apply', { ...f2, submit_key: k })));
+    assert.deepEqual(two.map((r) => r.status).sort(), [200, 409], two.map((r) => r.text).join());
+    assert.match(two.find((r) => r.status === 409).body.message, /正在办理中/);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o2.serial}'`), '1');
+});
+
+/* the phone's OCR and liveness for the agent of the form */
+async function identity(c, id, form) {
+    const page = await c.get(`/change/identity?id=${id}`);
+    assert.equal(page.status, 200, page.text);
+    const href = page.text.match(/href="([^"]*\/change\/m\/verify\?t=[^"]+)"/)[1].replace(/&amp;/g, '&');
+    const t = new URL(href, HALL).searchParams.get('t');
+    const phone = new Client();
+    assert.equal((await phone.get(`/change/m/verify?t=${t}`)).status, 200);
+    let r = await phone.postMultipart('/change/m/ocr', { t }, {
+        front: { name: 'f.jpg', data: Buffer.concat([JPEG, Buffer.from(`SANDBOX-ID:${form.agent_name}|${form.agent_ric}\n`)]) },
+        back: { name: 'b.jpg', data: BACK } });
+    assert.equal(r.status, 200, r.text);
+    r = await phone.postMultipart('/change/m/liveness', { t }, { media: { name: 'v.mp4', data: JPEG } });
+    assert.equal(r.status, 200, r.text);
+    const st = await c.getJSON(`/change/identity/status?id=${id}`);
+    assert.equal(st.body.status, 'passed');
+}
+
+test('change__whole_path__new_subject_old_end__old_revoked_as_superseded_only_at_issuance', async () => {
+    const op = await operator();
+    const rv = await reviewer();
+    const o = await issuedCert(op);
+    const key = keyOf(await toForm(o));
+    const form = {
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG, invoice_title: NEW_ORG, legal_name: '赵六' }),
+        submit_key: key,
+    };
+    const r = await o.c.post('/change/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/^\/change\/print\?id=(\d+)$/)[1]);
+    assert.equal(psql(`SELECT business_type || '|' || reissue_of || '|' || amount_fen || '|' || subject
+        FROM orders WHERE id = ${id}`), `change|${o.serial}|10000|${NEW_ORG}`);
+
+    /* 变更事项 on the printed form: what changes, old and new */
+    const pr = await o.c.get(`/change/print?id=${id}`);
+    assert.equal(pr.status, 200);
+    assert.match(pr.text, /证书变更申请表/);
+    assert.match(pr.text, new RegExp(`<tr data-field="org_name"><th scope="row">机构名称</th><td class="before">${ORG}</td><td class="after">${NEW_ORG}</td>`));
+    assert.match(pr.text, /<tr data-field="legal_name"><th scope="row">法人姓名<\/th><td class="before">张三<\/td><td class="after">赵六<\/td>/);
+    assert.doesNotMatch(pr.text, /<tr data-field="org_id">/, 'only what changes');
+    assert.equal((await o.c.post('/change/printed', { id })).status, 200);
+
+    /* the materials that prove the change, all named when missing */
+    const up = await o.c.get(`/change/upload?id=${id}`);
+    assert.match(up.text, /变更证明材料/);
+    let u = await o.c.post('/change/uploaded', { id });
+    assert.equal(u.status, 400);
+    assert.deepEqual(u.body.errors.map((e) => e.field), ['application', 'license', 'change_proof']);
+    for (const [kind, data] of [['application', JPEG], ['license', PDF], ['change_proof', PDF]]) {
+        const x = await o.c.postMultipart('/change/upload', { id, kind }, { file: { name: `${kind}.pdf`, data } });
+        assert.equal(x.status, 200, `${kind}: ${x.text}`);
+    }
+    u = await o.c.post('/change/uploaded', { id });
+    assert.equal(u.status, 200, u.text);
+    await identity(o.c, id, form);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'unpaid');
+
+    /* the fee shown is the fee charged; the unit was proven by the first
+     * order, so no micro-deposit: to review (core/flow/replace.c) */
+    const pay = await o.c.get(`/pay?id=${id}`);
+    assert.equal(pay.status, 200);
+    assert.match(pay.text, /id="amount">100\.00元</);
+    await confirmTrade(await payOnline(o.c, id, 'wechat'));
+    await waitStatus(id, 'review');
+    assert.equal(psql(`SELECT method || '|' || amount_fen FROM payments WHERE order_id = ${id} AND status = 'paid'`),
+        'wechat|10000');
+
+    /* the reviewer: old and new side by side */
+    const view = await rv.getJSON(`/admin/order?id=${id}`);
+    assert.equal(view.status, 200);
+    assert.equal(view.body.change.serial, o.serial);
+    const row = (n) => view.body.change.rows.find((x) => x.name === n);
+    assert.deepEqual([row('org_name').before, row('org_name').after, row('org_name').changed], [ORG, NEW_ORG, true]);
+    assert.equal(row('org_id').changed, false);
+    assert.equal(view.body.change.count, 2);
+    const html = await rv.get(`/admin/order?id=${id}`);
+    assert.match(html.text, /变更对照/);
+
+    /* not revoked before the new certificate exists */
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+    const a = await rv.post('/admin/order/approve', { id });
+    assert.equal(a.status, 200, a.text);
+    /* from the approval on: the old one is revoked exactly when the new one is issued */
+    await waitFor('the new certificate', () => {
+        const [old, fresh] = psql(`SELECT (SELECT state FROM certificates WHERE serial = '${o.serial}')
+            || '|' || (SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'issued')`).split('|');
+        assert.ok((old === 'issued' && fresh === '0') || (old === 'revoked' && fresh === '1'), `${old} ${fresh}`);
+        return fresh === '1';
+    });
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'issued');
+    const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+    assert.equal(psql(`SELECT o.revoke_reason || '|' || (o.revoked_at = n.issued_at) || '|'
+        || (o.not_after = n.not_after) FROM certificates o, certificates n
+        WHERE o.serial = '${o.serial}' AND n.serial = '${fresh}'`), '4|true|true',
+    'superseded, in the transaction that issued the new one, which ends when the old one did');
+
+    const dir = tmpdir();
+    try {
+        await fetchPki(dir);
+        const leaf = path.join(dir, 'new.pem');
+        const der = await fetch(`${HALL}/center/cert/download?serial=${fresh}&format=der`,
+            { headers: { Cookie: o.c.cookieHeader() } });
+        assert.equal(der.status, 200);
+        fs.writeFileSync(path.join(dir, 'new.der'), Buffer.from(await der.arrayBuffer()));
+        assert.equal(openssl(['x509', '-inform', 'DER', '-in', path.join(dir, 'new.der'), '-out', leaf]).status, 0);
+        const subj = openssl(['x509', '-in', leaf, '-noout', '-subject', '-enddate', '-nameopt', 'utf8,sep_multiline']).stdout;
+        assert.match(subj, new RegExp(`CN=${NEW_ORG}`), subj);
+        assert.match(subj, new RegExp(`O=${NEW_ORG}`), subj);
+        assert.doesNotMatch(subj, new RegExp(`=${ORG}$`, 'm'));
+        const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'ecc.crt'), leaf]);
+        assert.equal(v.status, 0, v.stderr + v.stdout);
+        let q = ocspQuery(dir, 'ecc', o.serial);
+        assert.ok(q.verified, q.out);
+        assert.match(q.line, /: revoked$/, q.out);
+        assert.match(q.out, /Reason: superseded/, q.out);
+        q = ocspQuery(dir, 'ecc', fresh);
+        assert.ok(q.verified, q.out);
+        assert.match(q.line, /: good$/, q.out);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test('change__channels__listed_where_sold__my_certificates_link__refused_where_not', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const home = await o.c.get('/');
+    assert.match(home.text, /<a href="\/change\/notice" id="biz-change">证书变更<\/a>/);
+    const jy = await o.c.get('/jieyang/');
+    assert.match(jy.text, /<a href="\/jieyang\/change\/notice" id="biz-change">证书变更<\/a>/);
+    const n = await o.c.get('/jieyang/change/notice');
+    assert.equal(n.status, 200);
+    assert.match(n.text, /证书变更 · 操作提示/);
+    assert.match(n.text, /href="\/jieyang\/change\?project=jieyang"/);
+    /* Jieyang's own product and price */
+    assert.equal((await o.c.post('/jieyang/change/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await o.c.get(`/jieyang/change/apply?project=jieyang&serial=${o.serial}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /id="total-amount">100\.00元</);
+    /* a partner that does not sell it: no link, a typed path refused before any form */
+    const gz = await o.c.get('/gzmg/');
+    assert.doesNotMatch(gz.text, /biz-change/);
+    const refused = await o.c.get('/gzmg/change/notice');
+    assert.equal(refused.status, 404);
+    assert.match(refused.text, /该项目暂不办理证书变更业务/);
+    /* 我的证书: 变更 for the valid certificate, gone once an order claims it */
+    const certs = await o.c.getJSON('/center/certs');
+    const mine = certs.body.certs.find((x) => x.serial === o.serial);
+    const act = mine.actions.find((x) => x.id === 'change');
+    assert.ok(act, JSON.stringify(mine.actions));
+    assert.equal(act.label, '变更');
+    assert.equal(act.url, `/change/serial?project=jieyang&serial=${o.serial}`);
+    const key = keyOf(await toForm(o));
+    const made = await o.c.post('/change/apply', { ...changeForm(o, { legal_name: '周九' }), submit_key: key });
+    assert.equal(made.status, 200, made.text);
+    const after = await o.c.getJSON('/center/certs');
+    assert.equal(after.body.certs.find((x) => x.serial === o.serial).actions.find((x) => x.id === 'change'), undefined);
+});
+
+test('change__rejected_order__edited_for_the_same_certificate__its_own_claim_kept', async () => {
+    const op = await operator();
+    const rv = await reviewer();
+    const o = await issuedCert(op);
+    const key = keyOf(await toForm(o));
+    const made = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG }), submit_key: key,
+    });
+    assert.equal(made.status, 200, made.text);
+    const id = Number(made.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'review', step = 'pay', submitted_at = now(),
+        review_due = current_date + 3 WHERE id = ${id}`);
+    const rej = await rv.post('/admin/order/reject', { id, reason: '营业执照与变更后名称不符' });
+    assert.equal(rej.status, 200, rej.text);
+    /* 我的业务单 leads back to the form */
+    const list = await o.c.getJSON('/center/orders');
+    const row = list.body.orders.find((x) => x.id === String(id));
+    assert.equal(row.business, '证书变更');
+    assert.deepEqual(row.actions.find((x) => x.label === '编辑'), { label: '编辑', url: `/change/apply?id=${id}` });
+    /* the form of the rejected order: its own data, the reason, the certificate */
+    const page = await o.c.get(`/change/apply?id=${id}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /审核驳回原因：营业执照与变更后名称不符/);
+    assert.match(page.text, new RegExp(`name="org_name" maxlength="100" value="${NEW_ORG}"`));
+    assert.match(page.text, new RegExp(`<tr data-field="org_name"><th scope="row">机构名称</th><td>${ORG}</td>`));
+    /* another certificate cannot be put on it; the corrected name is saved */
+    const other = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: '深圳再改名科技有限公司', bank_account_name: '深圳再改名科技有限公司' }),
+        id, serial: '0000000000000001',
+    });
+    assert.equal(other.status, 409, other.text);
+    assert.equal(other.body.field, 'serial');
+    const r = await o.c.post('/change/apply', {
+        ...changeForm(o, { org_name: '深圳再改名科技有限公司', bank_account_name: '深圳再改名科技有限公司' }), id,
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.redirect, `/change/print?id=${id}`);
+    assert.equal(psql(`SELECT subject || '|' || reissue_of || '|' || status FROM orders WHERE id = ${id}`),
+        `深圳再改名科技有限公司|${o.serial}|rejected`);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '1');
+});
+
+/* ---- a seal order's certificate: its seals follow it -------------------------- */
+
+async function produce(op, id) {
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const r = await op.post('/admin/pki/issue', { id });
+    assert.equal(r.status, 200, r.text);
+    return { message: r.body.message, serial: psql(`SELECT serial FROM certificates WHERE order_id = ${id}
+        AND state = 'issued' AND seal_item_id IS NULL`) };
+}
+
+test('change__a_seal_order_s_certificate__its_seals_re_made_on_the_new_one_the_old_superseded', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const s = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
+    }, { agent_mobile: freshPhone('137') });
+    const old = (await produce(op, s.id)).serial;
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${old}' AND state = 'valid'`), '1',
+        'the 机构章 is signed by the order\'s certificate');
+    const o = { c, serial: old, form: orgForm({ agent_mobile: s.form.agent_mobile }) };
+    const key = keyOf(await toForm(o));
+    const r = await c.post('/change/apply', { ...changeForm(o, { legal_name: '钱七' }), submit_key: key });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${old}'`), 'issued');
+    const made = await produce(op, id);
+    assert.match(made.message, /原证书 [0-9A-F]{16} 已吊销（已被替代）/);
+    assert.match(made.message, /原证书的电子印章已随新证书重新制作 1 枚/);
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${old}'`), 'revoked|4');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${old}' AND state = 'replaced'`), '1');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${made.serial}' AND state = 'valid'`), '1',
+        'the seal re-made on the new certificate');
+});
