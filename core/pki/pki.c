@@ -103,7 +103,9 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_state",
      "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
      "bigint AS next_update_in_s,"
-     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1), true)"
+     /* a CRL that listed nothing (covers NULL) is stale once one is revoked */
+     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
+     " NOT EXISTS (SELECT 1 FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL))"
      " AS covers_latest FROM pki_crls c WHERE c.ca = $1",
      1},
     {"pki_crl_entries",
