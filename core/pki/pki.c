@@ -81,8 +81,8 @@ static const struct {
 } reasons[] = {
     {"unspecified", "未指定", 0},
     {"keyCompromise", "密钥泄露", 1},
-    {"affiliationChanged", "隶属关系变更", 3},
-    {"superseded", "证书已被替换", 4},
+    {"affiliationChanged", "信息变更", 3},
+    {"superseded", "已被替代", 4},
     {"cessationOfOperation", "停止使用", 5},
     {"certificateHold", "证书冻结", 6},
     {"privilegeWithdrawn", "权限撤销", 9},
