@@ -41,7 +41,7 @@ const struct hall_stmt hall_reminder_stmts[] = {
      "  AND r.business_type = 'renew' AND r.status IN ('issued', 'shipped', 'delivered'))"
      " AND NOT EXISTS (SELECT 1 FROM orders r JOIN certificates n ON n.order_id = r.id"
      "  WHERE r.reissue_of = c.serial AND n.state = 'issued')"
-     " ORDER BY c.not_after LIMIT 50"
+     " ORDER BY c.not_after, c.serial LIMIT 50"
      " ON CONFLICT DO NOTHING RETURNING serial",
      2},
     {"reminder_cert",

@@ -206,6 +206,13 @@ static const struct hall_stmt center_stmts[] = {
      " AND status NOT IN ('cancelled', 'refunded', 'issued', 'shipped', 'delivered') ORDER BY id"
      " FOR UPDATE",
      1},
+    /* a cancelled order's open online trades are closed at the gateway (as
+     * pay does when a trade is abandoned); money that still comes is a
+     * surplus, refunded without anyone asking (modules/pay) */
+    {"revoke_close_trades",
+     "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
+     " AND status = 'created' AND method <> 'transfer' RETURNING id, out_trade_no",
+     1},
     {"revoke_phone", "SELECT phone_enc FROM users WHERE id = $1", 1},
     {"revoke_done",
      "SELECT to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS at"
@@ -1113,6 +1120,15 @@ revoke_order_effect(const char *status, int *cancel)
     return "原证书撤销后不能再通过审核，已缴费用可在“我的业务单”申请退费";
 }
 
+/* the account's phone as the header shows it (138****1234) */
+static const char *
+revoke_who(const struct hall_req *req)
+{
+    if (req->session != NULL && req->session->who != NULL && *req->session->who != '\0')
+        return req->session->who;
+    return "账号手机";
+}
+
 /* the account's own phone, decrypted; NULL on failure */
 static const char *
 revoke_phone(struct hall_req *req)
@@ -1243,8 +1259,7 @@ revoke_page(struct hall_req *req)
         hall_val_set_bool(req->pool, it, "cancelled_by_revoke", cancel);
     }
     hall_val_set_bool(req->pool, ctx, "has_orders", hall_dbres_rows(orders) > 0);
-    if (req->session != NULL && req->session->who != NULL)
-        hall_val_set_str(req->pool, ctx, "phone_masked", req->session->who);
+    hall_val_set_str(req->pool, ctx, "phone_masked", revoke_who(req));
     hall_val_set_str(req->pool, ctx, "fee", "0.00");
     if (hall_req_wants_json(req))
         return hall_resp_ok(req, ctx);
@@ -1297,9 +1312,7 @@ revoke_code(struct hall_req *req)
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
-    hall_val_set_fmt(req->pool, v, "message", "验证码已发送至%s，%ld分钟内有效",
-                     req->session != NULL && req->session->who != NULL ? req->session->who
-                                                                       : "账号手机",
+    hall_val_set_fmt(req->pool, v, "message", "验证码已发送至%s，%ld分钟内有效", revoke_who(req),
                      req->app->conf.sms_code_ttl_s / 60);
     hall_val_set_int(req->pool, v, "resend_after", req->app->conf.sms_code_interval_s);
     return hall_resp_ok(req, v);
@@ -1319,10 +1332,10 @@ revoke_confirm(struct hall_req *req)
     const char *reason_name = hall_req_param(req, "reason");
     int reason = hall_pki_reason_code(reason_name);
     const char *actor = hall_req_actor(req), *phone, *ca, *at, *text;
-    struct hall_dbres *res, *orders, *cert;
+    struct hall_dbres *res, *orders, *cert, *trades;
     struct hall_val *detail, *v, *cancelled;
     enum hall_sms_result r;
-    int i, rc, cancel;
+    int i, j, rc, cancel;
 
     res = revoke_cert(req, serial, &rc);
     if (res == NULL)
@@ -1376,6 +1389,13 @@ revoke_confirm(struct hall_req *req)
         if (hall_order_move(req->cx, strtoll(oid, NULL, 10), st, "cancelled", actor, detail) !=
             HALL_OK)
             return hall_resp_busy(req);
+        trades = hall_db_exec(req->cx, "revoke_close_trades", HALL_STR(oid));
+        if (trades == NULL)
+            return hall_resp_busy(req);
+        for (j = 0; j < hall_dbres_rows(trades); j++)
+            if (hall_payment_close_queue(req->cx, hall_dbres_int(trades, j, "id"),
+                                         hall_dbres_str(trades, j, "out_trade_no")) != HALL_OK)
+                return hall_resp_busy(req);
         hall_val_push_str(req->pool, cancelled, hall_dbres_str(orders, i, "order_no"));
     }
     detail = hall_val_obj(req->pool);

@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, applicant, freshPhone } = require('./lib/client');
 const { operator, tmpdir, openssl, fetchPki, ocspQuery, psql, orgForm } = require('./lib/pki');
-const { unpaidOrder } = require('./lib/payflow');
+const { unpaidOrder, payOnline } = require('./lib/payflow');
 const { smsMessages, waitFor } = require('./lib/hall');
 
 /* an order of c's accepted by SQL (the transfer path), made by the operator;
@@ -72,6 +72,8 @@ test('holder_revoke__page_then_sms_code__revoked_in_ocsp_at_once__crl_after_tick
     psql(`UPDATE orders SET business_type = 'reissue', reissue_of = '${cert.serial}' WHERE id IN (${unpaid.id}, ${review.id})`);
     psql(`UPDATE orders SET status = 'review' WHERE id = ${review.id}`);
     const [unpaidNo, reviewNo] = [unpaid.id, review.id].map((id) => psql(`SELECT order_no FROM orders WHERE id = ${id}`));
+    /* the unpaid one has a trade open at the gateway */
+    await payOnline(c, unpaid.id);
 
     /* 我的证书 offers 撤销 for it */
     const list = await c.getJSON('/center/certs');
@@ -147,6 +149,9 @@ test('holder_revoke__page_then_sms_code__revoked_in_ocsp_at_once__crl_after_tick
 
     /* the orders: the unpaid one cancelled, the other told; no fee anywhere */
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${unpaid.id}`), 'cancelled');
+    assert.equal(psql(`SELECT string_agg(p.status || ' ' || (o.idem_key IS NOT NULL), ',') FROM payments p
+        LEFT JOIN outbox o ON o.idem_key = 'pay-close-' || p.id WHERE p.order_id = ${unpaid.id}`), 'closed true',
+    'its open trade closed at the gateway');
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${review.id}`), 'review');
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${review.id}'
         AND action = 'replaced_cert_revoked'`), '1');
