@@ -128,7 +128,7 @@ reminder_send(struct hall_ctx *cx, long days, long next)
             goto fail;
         n = hall_dbres_rows(due);
         for (i = 0; i < n; i++) {
-            const char *serial = hall_dbres_get(due, i, 0);
+            const char *serial = hall_dbres_str(due, i, "serial");
             const char *text;
 
             c = hall_db_exec(cx, "reminder_cert", HALL_STR(serial));
@@ -148,7 +148,7 @@ reminder_send(struct hall_ctx *cx, long days, long next)
             goto fail;
         for (i = 0; i < n; i++)
             hall_info(cx, "msg=\"expiry reminder queued\" serial=%s days=%ld",
-                      hall_dbres_get(due, i, 0), days);
+                      hall_dbres_str(due, i, "serial"), days);
         total += n;
     } while (n == REMINDER_BATCH);
     return total;
