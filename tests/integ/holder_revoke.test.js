@@ -256,3 +256,42 @@ test('holder_revoke__four_confirmations_at_once__revoked_once__one_sms_each', as
     assert.equal((await revokeTexts(c.phone, cert.serial)).length, 1);
     assert.equal((await revokeTexts(cert.agent, cert.serial)).length, 1);
 });
+
+test('holder_revoke__a_seal_orders_certificate__the_page_names_the_seals_that_stop_being_valid', async () => {
+    const op = await operator();
+    const c = await applicant();
+    await c.get('/seal?project=hall');
+    assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const apply = await c.get('/seal/apply?project=hall');
+    const key = apply.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const form = {
+        ...orgForm(), project: 'hall', submit_key: key,
+        org_count: '1', org_years: '1', org_style: 'auto',
+        biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+    };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
+    /* the 机构章's signer: the order's own certificate */
+    const serial = psql(`SELECT s.cert_serial FROM seseals s JOIN seal_items i ON i.id = s.item_id
+        WHERE s.order_id = ${id} AND i.kind = 'org'`);
+    const esId = psql(`SELECT s.es_id FROM seseals s JOIN seal_items i ON i.id = s.item_id
+        WHERE s.order_id = ${id} AND i.kind = 'org'`);
+
+    const v = await c.getJSON(`/center/cert/revoke?serial=${serial}`);
+    assert.equal(v.status, 200, JSON.stringify(v.body));
+    assert.deepEqual(v.body.seals.map((x) => [x.kind_label, x.es_id]), [['机构章', esId]]);
+    const page = await c.get(`/center/cert/revoke?serial=${serial}`);
+    assert.match(page.text, new RegExp(`将随之失效的电子印章[\\s\\S]*机构章 [^<]*（印章编码 ${esId}）`));
+
+    const code = await revokeCode(c, { id, serial });
+    const done = await c.post('/center/cert/revoke', { serial, reason: 'cessationOfOperation', code });
+    assert.equal(done.status, 200, done.text);
+    /* 我的证书 then says the seal is no longer valid */
+    const row = (await c.getJSON('/center/certs')).body.certs.find((x) => x.serial === serial);
+    assert.equal(row.seals.find((x) => x.es_id === esId).state_label, '无效（签章人证书已吊销）');
+});
