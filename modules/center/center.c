@@ -1320,7 +1320,8 @@ revoke_code(struct hall_req *req)
 
 /*
  * 确认撤销: one transaction.  The certificate's row first (FOR UPDATE: a
- * second confirmation waits here and then finds it revoked), the code, the
+ * second confirmation waits here and then finds it revoked; only the
+ * orders replacing it are locked before it), the code, the
  * revocation, the orders under way that replace it (cancelled when nothing
  * was paid, told in their history otherwise), the audit, the SMS to the
  * holder and the agent.
@@ -1342,6 +1343,10 @@ revoke_confirm(struct hall_req *req)
         return rc;
     cert = res;
     if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    /* the replacing orders before the certificate, as their approval takes
+     * them (core/flow/reissue_review.c): the two never wait on each other */
+    if (hall_db_exec(req->cx, "revoke_orders_lock", HALL_STR(serial)) == NULL)
         return hall_resp_busy(req);
     res = hall_db_exec(req->cx, "revoke_cert_lock", HALL_STR(serial), HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
@@ -1366,6 +1371,7 @@ revoke_confirm(struct hall_req *req)
         return hall_msg(req, HALL_M_REVOKE_DONE, "serial");
     if (rc != HALL_OK)
         return hall_resp_busy(req);
+    /* again: an order that claimed the certificate while this waited for it */
     orders = hall_db_exec(req->cx, "revoke_orders_lock", HALL_STR(serial));
     res = orders != NULL ? hall_db_exec(req->cx, "revoke_done", HALL_STR(serial)) : NULL;
     if (res == NULL)
