@@ -529,6 +529,14 @@ N=$((N + 1))
     die "GET /center/cert/download did not answer 200"
 [ "$(openssl pkcs7 -inform DER -in "$D/mycert.p7b" -print_certs -noout | grep -c '^subject=')" = 3 ] ||
     die "the P7B does not hold the certificate, its CA and the root"
+# 撤销: the page's facts, then the confirmation refused without a valid code
+ex 200 '"revocable":true.*"reasons":\[\{"name":"keyCompromise","label":"密钥泄露"' curl -s -b "$J" \
+    -H 'Accept: application/json' "$H/center/cert/revoke?serial=$SERIAL"
+ex 404 '未找到该证书' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d serial=0000000000000001 "$H/center/cert/revoke/code"
+ex 400 '"field":"code","message":"短信验证码已失效，请重新获取"' curl -s -b "$J" -H "X-CSRF-Token: $T" \
+    -H 'Accept: application/json' -d serial="$SERIAL" -d reason=keyCompromise -d code=000000 \
+    "$H/center/cert/revoke"
 ex 409 '证书已制作，不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID" --data-urlencode reason=项目取消 "$H/center/refund"
 ex 200 '"cert_type_label":"机构证书".*"reissuable":true' curl -s -b "$J" -H 'Accept: application/json' \

@@ -123,15 +123,22 @@
     });
   });
 
-  /* "获取验证码": send, then count down before the next one */
-  document.querySelectorAll('button[data-sms]').forEach(function (btn) {
+  /* "获取验证码": send, then count down before the next one; data-sms-url:
+   * a code to the account's own phone for the form's serial (撤销) */
+  document.querySelectorAll('button[data-sms], button[data-sms-url]').forEach(function (btn) {
     btn.addEventListener('click', function () {
       var form = btn.closest('form');
-      var phone = form.querySelector('input[name="phone"]').value;
+      var url = btn.getAttribute('data-sms-url');
       clearErrors(form);
       btn.disabled = true;
-      post(form.getAttribute('action').replace(/\/(login\/sms|register)$/, '/sms/send'),
-        new URLSearchParams({ phone: phone, purpose: btn.getAttribute('data-sms') }).toString())
+      (url ? post(url, new URLSearchParams({
+        serial: form.querySelector('input[name="serial"]').value
+      }).toString())
+        : post(form.getAttribute('action').replace(/\/(login\/sms|register)$/, '/sms/send'),
+          new URLSearchParams({
+            phone: form.querySelector('input[name="phone"]').value,
+            purpose: btn.getAttribute('data-sms')
+          }).toString()))
         .then(function (res) {
           if (!res.ok) {
             btn.disabled = false;

@@ -130,6 +130,8 @@ struct hall_conf {
     long finauth_max_tries;
     long sms_ip_hourly_max;
     long sms_session_hourly_max;
+    long reminder_first_days;
+    long reminder_last_days;
     char *pki_dir;
 };
 

@@ -72,6 +72,10 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(sms_ip_hourly_max, 1, 10000000, "30", "most SMS codes one client IP may ask for per hour"),
     I(sms_session_hourly_max, 1, 10000000, "10",
       "most SMS codes one visitor (browser session) may ask for per hour"),
+    I(reminder_first_days, 0, 365, "30",
+      "days before a certificate ends that its first expiry reminder goes by SMS (0: none)"),
+    I(reminder_last_days, 0, 365, "7",
+      "days before a certificate ends that its last expiry reminder goes by SMS (0: none)"),
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };

@@ -87,6 +87,18 @@ int hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const
 int hall_produce_auto(struct hall_ctx *cx);
 extern const struct hall_stmt hall_produce_stmts[];
 
+/* ---- reminder.c: SMS about a certificate, the expiry reminders ---------- */
+
+/* inside the caller's transaction: text by SMS to the certificate's holder
+ * (the account's phone) and to the phone its order named for the PIN when
+ * that is another, each once per tag ("sms-TAG-SERIAL-holder|agent"); how
+ * many were queued, -1 on failure.  The text is personal data: never logged */
+int hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, const char *text);
+/* hall-outbox's periodic work: the expiry reminders due (reminder_first_days,
+ * reminder_last_days), each once; how many certificates, -1 on failure */
+int hall_reminder_tick(struct hall_ctx *cx);
+extern const struct hall_stmt hall_reminder_stmts[];
+
 /* ---- sealprod.c: the seals made with the order's certificate -------------- */
 
 /* the seals one order may hold */

@@ -128,6 +128,8 @@ static const struct {
     {"pin_deposit_failed", "证书PIN码打款未成功"},
     {"reissue_revoke", "原证书已吊销（介质遗失补办）"},
     {"supersede_revoke", "原证书已吊销（已被替代：新证书已签发）"},
+    {"holder_revoke", "证书已撤销（持有人申请）"},
+    {"replaced_cert_revoked", "原证书已由持有人撤销"},
     {NULL, NULL},
 };
 

@@ -2065,6 +2065,7 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_identity_stmts,
     hall_reissue_stmts,
     hall_replace_stmts,
+    hall_reminder_stmts,
     NULL,
 };
 

@@ -81,8 +81,8 @@ static const struct {
 } reasons[] = {
     {"unspecified", "未指定", 0},
     {"keyCompromise", "密钥泄露", 1},
-    {"affiliationChanged", "隶属关系变更", 3},
-    {"superseded", "证书已被替换", 4},
+    {"affiliationChanged", "信息变更", 3},
+    {"superseded", "已被替代", 4},
     {"cessationOfOperation", "停止使用", 5},
     {"certificateHold", "证书冻结", 6},
     {"privilegeWithdrawn", "权限撤销", 9},
@@ -103,7 +103,9 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_state",
      "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
      "bigint AS next_update_in_s,"
-     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1), true)"
+     /* a CRL that listed nothing (covers NULL) is stale once one is revoked */
+     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
+     " NOT EXISTS (SELECT 1 FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL))"
      " AS covers_latest FROM pki_crls c WHERE c.ca = $1",
      1},
     {"pki_crl_entries",

@@ -843,6 +843,27 @@ pki_tick(struct hall_app *app)
     hall_pool_destroy(pool);
 }
 
+/* the expiry reminders between jobs, every 5 s (core/biz/reminder.c); both
+ * workers of the lane may run it at once, each reminder still goes once */
+static void
+reminder_tick(struct hall_app *app)
+{
+    static time_t last;
+    struct hall_pool *pool;
+    struct hall_req *req;
+    time_t now = time(NULL);
+
+    if (now - last < 5)
+        return;
+    last = now;
+    pool = hall_pool_create(8192);
+    req = hall_app_req(app, pool, "outbox-reminder");
+    hall_reminder_tick(req->cx);
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
+    hall_pool_destroy(pool);
+}
+
 /* the reports' roll-up between jobs, every 10 s: the days whose rows
  * changed, and the days that became older than yesterday (the first run
  * after an install rolls up the whole history at once).  The reports are
@@ -945,6 +966,7 @@ lane_run(struct hall_app *app, const char *lane)
         /* the CA's periodic work (at most every 5 s), in one lane only */
         if (r >= 0 && strcmp(lane, "other") == 0) {
             pki_tick(app);
+            reminder_tick(app);
             report_tick(app);
         }
         if (r < 0) {

@@ -8,6 +8,8 @@
  *                                           (default 0: run it with the hall stopped,
  *                                           or after the issuer is known dead)
  *   hall-pkitool -c CONF crl                regenerate every CA's CRL now
+ *   hall-pkitool -c CONF reminders          queue the expiry reminders due now
+ *                                           (what hall-outbox's tick does)
  *
  * HALL_PKI_FAULT=after_sign in the environment makes an issue exit (status
  * 70) between signing and storing: the reconciliation test uses it.
@@ -68,7 +70,8 @@ usage(void)
 {
     fprintf(stderr, "usage: hall-pkitool -c CONF issue ORDER_ID...\n"
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
-                    "       hall-pkitool -c CONF crl\n");
+                    "       hall-pkitool -c CONF crl\n"
+                    "       hall-pkitool -c CONF reminders\n");
 }
 
 int
@@ -118,6 +121,11 @@ main(int argc, char **argv)
         for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++)
             if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
+    } else if (strcmp(cmd, "reminders") == 0 && argc - optind == 1) {
+        n = hall_reminder_tick(req->cx);
+        if (n >= 0)
+            printf("%d expiry reminder(s) queued\n", n);
+        rc = n >= 0 ? 0 : 1;
     } else {
         usage();
     }
