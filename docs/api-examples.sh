@@ -515,6 +515,9 @@ openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | gre
     die "the certificate does not verify against /pki/"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
+# handed over once: the hall's copy is gone, a second download says why
+ex 410 '"message":"证书介质已交付（[^"]*首次下载时交付）.*"unlock_url":"[^"]*unlock[^"]*serial' \
+    curl -s -b "$J" -H 'Accept: application/json' "$H/pki/medium?id=$ID"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
 ex 200 "\"serial\":\"$SERIAL\"" curl -s -G -H 'Accept: application/json' \
     --data-urlencode org_name=深圳示例科技有限公司 -d org_id=91110000600037341L "$H/pki/lookup"

@@ -131,6 +131,7 @@ struct hall_conf {
     long sms_ip_hourly_max;
     long sms_session_hourly_max;
     char *pki_dir;
+    long medium_keep_days;
 };
 
 struct hall_conf_opt {

@@ -73,6 +73,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(sms_session_hourly_max, 1, 10000000, "10",
       "most SMS codes one visitor (browser session) may ask for per hour"),
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
+    I(medium_keep_days, 0, 365, "7",
+      "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

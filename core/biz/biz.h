@@ -87,6 +87,19 @@ int hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const
 int hall_produce_auto(struct hall_ctx *cx);
 extern const struct hall_stmt hall_produce_stmts[];
 
+/* ---- custody.c: the hall keeps no private key once handed over ---------- */
+
+/* inside the caller's transaction: destroys the medium (PKCS#12) of serial,
+ * why 'download' | 'delivered' | 'revoked', with its audit row and the PIN
+ * SMS kept in the outbox; HALL_CONFLICT when it was already destroyed */
+int hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *why,
+                         const char *actor);
+/* hall-outbox's CA tick, in its own transaction: destroys the media received
+ * (已签收) more than keep_days ago and those of revoked certificates, exactly
+ * once whatever runs at the same time; how many, -1 on failure */
+int hall_custody_sweep(struct hall_ctx *cx, long keep_days);
+extern const struct hall_stmt hall_custody_stmts[];
+
 /* ---- sealprod.c: the seals made with the order's certificate -------------- */
 
 /* the seals one order may hold */

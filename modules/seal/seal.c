@@ -110,7 +110,13 @@ static const struct hall_stmt seal_stmts[] = {
      " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
      " coalesce(to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '') AS valid_end,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '')"
-     " AS revoked_at, coalesce(c.state, '') AS cert_state FROM seal_items i"
+     " AS revoked_at, coalesce(c.state, '') AS cert_state, coalesce(c.serial, '') AS cert_serial,"
+     /* the signer's medium: held until handed over (core/biz/custody.c) */
+     " coalesce(c.p12_enc IS NOT NULL, false) AS medium_held,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS medium_gone_at, coalesce(c.medium_destroyed_why, '')"
+     " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner"
+     " FROM seal_items i"
      " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
      " LEFT JOIN certificates c ON c.serial = s.cert_serial"
@@ -121,10 +127,13 @@ static const struct hall_stmt seal_stmts[] = {
      * its own (机构业务章, 机构个人章) or, for the 机构章, the order's 机构证书
      * (sql/027) or the certificate that replaced it (sql/041) */
     {"seal_medium_own",
-     "SELECT c.p12_enc, c.serial, o.order_no FROM seal_items i JOIN orders o ON o.id ="
+     "SELECT c.p12_enc, c.serial, o.order_no, o.partner_code,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS destroyed_at, coalesce(c.medium_destroyed_why, '')"
+     " AS destroyed_why FROM seal_items i JOIN orders o ON o.id ="
      " i.order_id JOIN seseals s ON s.item_id = i.id AND s.state = 'valid'"
      " JOIN certificates c ON c.serial = s.cert_serial WHERE i.id = $1 AND o.user_id = $2"
-     " AND c.state = 'issued' AND c.p12_enc IS NOT NULL",
+     " AND c.state = 'issued' FOR UPDATE OF c",
      2},
     /* 我的电子印章: the seals re-made on a new certificate, as they were */
     {"seal_replaced_of",
@@ -358,6 +367,17 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
 
     hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
     hall_val_set_bool(req->pool, it, "valid", strcmp(st, "valid") == 0 && signer_ok);
+    /* its signer's medium: offered once, then said to be delivered */
+    hall_val_set_bool(req->pool, it, "medium_held", hall_dbres_bool(res, i, "medium_held"));
+    if (*hall_dbres_str(res, i, "medium_gone_at") != '\0') {
+        struct hall_val *g = hall_val_set_obj(req->pool, it, "medium_gone");
+
+        hall_val_set_str(req->pool, g, "at", hall_dbres_str(res, i, "medium_gone_at"));
+        hall_val_set_str(req->pool, g, "why",
+                         hall_medium_why_label(hall_dbres_str(res, i, "medium_gone_why")));
+        hall_medium_links(req, g, hall_dbres_str(res, i, "partner"),
+                          hall_dbres_str(res, i, "cert_serial"));
+    }
     if (strcmp(st, "valid") == 0 && signer_ok)
         hall_val_set_fmt(req->pool, it, "state_label", "有效（至%s）",
                          hall_dbres_str(res, i, "valid_end"));
@@ -643,21 +663,18 @@ seseal_download(struct hall_req *req)
                            hall_psprintf(req->pool, "%s.seseal", hall_dbres_str(res, 0, "es_id")));
 }
 
-/* the medium of the certificate a seal signs with (the order's PIN opens it) */
+/* the medium of the certificate a seal signs with (the order's PIN opens
+ * it), handed over once like every medium (hall_medium_take) */
 static int
 seal_medium(struct hall_req *req)
 {
-    struct hall_dbres *res;
     int64_t id;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req->cx, "seal_medium_own", HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
+    if (hall_medium_take(req, "seal_medium_own", id) == HALL_CONFLICT)
         return not_made(req, id);
-    return hall_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
+    return HALL_OK;
 }
 
 /* 我的电子印章: an order's seals, each with its state and, once made, its
