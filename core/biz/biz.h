@@ -100,6 +100,14 @@ int hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *wh
 int hall_custody_sweep(struct hall_ctx *cx, long keep_days);
 extern const struct hall_stmt hall_custody_stmts[];
 
+/* a 机构个人章 holder's code for its medium (sql/053): 10 characters of
+ * 2-9 A-Z without I and O, sent to the holder's phone with the PIN; stored as
+ * a MAC bound to the certificate's serial */
+#define HALL_HOLDER_CODE_LEN 10
+void hall_holder_code_make(char out[HALL_HOLDER_CODE_LEN + 1]);
+/* HALL_ERR when serial or code cannot be one (wrong length) */
+int hall_holder_code_mac(const char *serial, const char *code, unsigned char out[32]);
+
 /* ---- sealprod.c: the seals made with the order's certificate -------------- */
 
 /* the seals one order may hold */

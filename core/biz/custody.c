@@ -8,6 +8,7 @@
  * payload is emptied in the outbox once sent (at the destruction, and by
  * the tick for every PIN SMS delivered).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@
 const struct hall_stmt hall_custody_stmts[] = {
     /* the only write of a destruction: a copy already gone changes nothing */
     {"custody_destroy",
-     "UPDATE certificates SET p12_enc = NULL, medium_destroyed_at = now(),"
+     "UPDATE certificates SET p12_enc = NULL, holder_code_hash = NULL, medium_destroyed_at = now(),"
      " medium_destroyed_why = $2, medium_downloaded_at = CASE WHEN $2 = 'download'"
      " THEN now() ELSE medium_downloaded_at END"
      " WHERE serial = $1 AND p12_enc IS NOT NULL RETURNING serial",
@@ -93,4 +94,36 @@ fail:
     if (cx->in_tx)
         hall_db_rollback(cx);
     return -1;
+}
+
+/* ---- a 机构个人章 holder's download code ------------------------------------ */
+
+/* no 0/O, 1/I: read off a phone and typed in */
+static const char code_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+void
+hall_holder_code_make(char out[HALL_HOLDER_CODE_LEN + 1])
+{
+    int i;
+
+    for (i = 0; i < HALL_HOLDER_CODE_LEN; i++)
+        out[i] = code_alphabet[hall_rand_below(sizeof(code_alphabet) - 1)];
+    out[HALL_HOLDER_CODE_LEN] = '\0';
+}
+
+int
+hall_holder_code_mac(const char *serial, const char *code, unsigned char out[32])
+{
+    char msg[64];
+    size_t i, n = strlen(code);
+
+    if (strlen(serial) != 16 || n != HALL_HOLDER_CODE_LEN)
+        return HALL_ERR;
+    memcpy(msg, serial, 16);
+    msg[16] = ':';
+    /* typed in lower case too */
+    for (i = 0; i < n; i++)
+        msg[17 + i] = (char)toupper((unsigned char)code[i]);
+    hall_mac("seal-holder-medium", msg, 17 + n, out);
+    return HALL_OK;
 }

@@ -482,6 +482,9 @@ const char *hall_cert_type_label(const char *type);
  * why and the 补办 / 解锁 links once destroyed, 503); HALL_CONFLICT without
  * answering when stmt found no row */
 int hall_medium_take(struct hall_req *req, const char *stmt, int64_t id);
+/* the same inside the caller's transaction, res's row 0 locked and read as
+ * above; ends the transaction and answers */
+int hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor);
 /* 首次下载时交付, 签收后保管期满 ... for certificates.medium_destroyed_why */
 const char *hall_medium_why_label(const char *why);
 /* reissue_url and unlock_url of serial in v, in partner's channel */
@@ -507,6 +510,8 @@ struct hall_seal_item {
     const char *name;        /* 印章名称 (the person's name for a 个人章) */
     const char *holder_name; /* 个人章 only */
     const char *holder_ric;  /* 个人章 only, normalised; PII: stored encrypted */
+    const char *holder_mobile; /* 个人章 only, 11 digits: the PIN and the medium go to
+                                * it (verified by SMS code before submission); PII */
 };
 
 struct hall_seal_field_error {
@@ -517,7 +522,7 @@ struct hall_seal_field_error {
 struct hall_seal_choice {
     struct hall_seal_item items[HALL_SEAL_ITEMS_MAX];
     int n;
-    struct hall_seal_field_error errors[HALL_SEAL_ITEMS_MAX * 4 + 4];
+    struct hall_seal_field_error errors[HALL_SEAL_ITEMS_MAX * 5 + 4];
     int nerrors;
 };
 

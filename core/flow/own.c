@@ -104,27 +104,13 @@ medium_gone(struct hall_req *req, struct hall_dbres *res)
 }
 
 int
-hall_medium_take(struct hall_req *req, const char *stmt, int64_t id)
+hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor)
 {
-    struct hall_dbres *res;
     unsigned char *enc;
     char *p12;
-    const char *serial;
+    const char *serial = hall_dbres_str(res, 0, "serial");
     size_t len;
-    int rc;
 
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        rc = hall_resp_busy(req);
-        goto out;
-    }
-    if (hall_dbres_rows(res) == 0) {
-        rc = HALL_CONFLICT; /* the caller says why there is none */
-        goto out;
-    }
-    serial = hall_dbres_str(res, 0, "serial");
     if (hall_dbres_isnull(res, 0, hall_dbres_col(res, "p12_enc"))) {
         hall_db_rollback(req->cx);
         return medium_gone(req, res);
@@ -133,24 +119,37 @@ hall_medium_take(struct hall_req *req, const char *stmt, int64_t id)
     p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     if (p12 == NULL) {
         hall_err(req, "msg=\"medium unreadable\" serial=%s", serial);
-        rc = hall_resp_busy(req);
-        goto out;
+        goto busy;
     }
     /* the copy goes in the transaction that read it: once committed, the
      * only copy is the one being sent; a failed commit keeps it, and sends
      * nothing */
-    if (hall_custody_destroy(req->cx, serial, "download", hall_req_actor(req)) != HALL_OK ||
-        hall_db_commit(req->cx) != HALL_OK) {
-        rc = hall_resp_busy(req);
-        goto out;
-    }
+    if (hall_custody_destroy(req->cx, serial, "download", actor) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
+        goto busy;
     hall_info(req, "msg=\"medium delivered, copy destroyed\" serial=%s", serial);
     return hall_resp_bytes(req, (unsigned char *)p12, len - HALL_PII_OVERHEAD,
                            "application/x-pkcs12",
                            hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_str(res, 0, "order_no"),
                                          serial));
-out:
+busy:
     if (req->cx->in_tx)
         hall_db_rollback(req->cx);
-    return rc;
+    return hall_resp_busy(req);
+}
+
+int
+hall_medium_take(struct hall_req *req, const char *stmt, int64_t id)
+{
+    struct hall_dbres *res;
+
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL || hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req->cx);
+        /* none: the caller says why */
+        return res == NULL ? hall_resp_busy(req) : HALL_CONFLICT;
+    }
+    return hall_medium_hand(req, res, hall_req_actor(req));
 }

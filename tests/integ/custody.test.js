@@ -8,15 +8,18 @@
  * after 已签收 the outbox's CA tick destroys a copy never downloaded, once
  * under two outbox workers and parallel sweeps; the migration handles the
  * rows already there; afterwards no byte of the key is in a database dump,
- * the upload directory or the logs.
+ * the upload directory or the logs.  A 机构个人章's medium is its holder's:
+ * the holder's own phone verified before submission, its PIN and download
+ * code to that phone only, the holder alone downloads it, once.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { HALL } = require('./lib/client');
+const { Client, HALL, SANDBOX, applicant, freshPhone } = require('./lib/client');
 const { operator, acceptedByTransfer, smsTo, tmpdir, openssl, psql } = require('./lib/pki');
+const { sealOrder, verifyHolder } = require('./lib/seal');
 
 const VAR = process.env.HALL_VAR;
 
@@ -241,4 +244,153 @@ test('custody__migration_052__destroys_copies_delivered_over_7_days_ago_and_of_r
     assert.equal(gone.status, 410);
     assert.match(JSON.parse(gone.body.toString()).message, /按密钥保管规定/);
     assert.equal((await download(recent.c, recent.id)).status, 200);
+});
+
+/* ---- 机构个人章: the holder's own key -------------------------------------------------- */
+
+const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+
+async function holderPost(v, fields) {
+    const r = await fetch(`${HALL}/seal/holder`, {
+        method: 'POST',
+        headers: { Cookie: v.cookieHeader(), 'X-CSRF-Token': v.csrf, Accept: 'application/json',
+            'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+    });
+    const body = Buffer.from(await r.arrayBuffer());
+    return { status: r.status, type: r.headers.get('content-type') || '', body,
+        json: /json/.test(r.headers.get('content-type') || '') ? JSON.parse(body.toString()) : null };
+}
+
+async function messagesTo(phone) {
+    return ((await (await fetch(`${SANDBOX}/sandbox/sms?phone=${phone}`)).json()).messages || []).map((m) => m.text);
+}
+
+test('custody_seal_holder__phone_verified_before_submission__pin_to_the_holder_alone__only_the_holder_downloads_once', async () => {
+    const c = await applicant();
+    const agent = freshPhone('138'), holder = freshPhone('135');
+    const so = await sealOrder(c, {
+        org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0',
+        person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+        person_1_style: 'auto', person_1_mobile: holder,
+    }, { agent_mobile: agent });
+    const item = so.items['org_person:1'];
+    assert.equal((await c.post('/seal/printed', { id: so.id })).status, 200);
+    for (const kind of ['holder_id_1', 'application', 'license', 'agent_id', 'seal_form', 'cert_attachment'])
+        assert.equal((await c.postMultipart('/seal/upload', { id: so.id, kind },
+            { file: { name: `${kind}.jpg`, data: SCAN } })).status, 200, kind);
+    /* not submitted before the holder's own phone is verified */
+    let u = await c.post('/seal/uploaded', { id: so.id });
+    assert.equal(u.status, 400);
+    assert.deepEqual(u.body.errors.map((e) => e.message), ['请在证书附页页面验证机构个人章（王五）持有人本人的手机号']);
+    let page = await c.get(`/seal/attachment?id=${so.id}`);
+    assert.match(page.text, /持有人本人手机：135\*\*\*\*\d{4}　<span class="holder-unverified">未验证/);
+    /* the code goes to the holder's phone, not the agent's; once a minute */
+    const sent = await c.post('/seal/holder/code', { id: item });
+    assert.equal(sent.status, 200, sent.text);
+    assert.match(sent.body.message, /验证码已发送至持有人手机 135\*\*\*\*\d{4}/);
+    const again = await c.post('/seal/holder/code', { id: item });
+    assert.equal(again.status, 429);
+    const code = (await smsTo(holder, /验证码是\d{6}/)).match(/验证码是(\d{6})/)[1];
+    assert.ok(!(await messagesTo(agent)).some((t) => t.includes(code)), 'the agent gets no holder code');
+    const wrong = await c.post('/seal/holder/verify', { id: item, code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.body.field, 'code');
+    assert.equal(wrong.body.message, '短信验证码不正确');
+    assert.equal((await c.post('/seal/holder/verify', { id: item, code })).status, 200);
+    page = await c.get(`/seal/attachment?id=${so.id}`);
+    assert.match(page.text, /<span class="holder-verified">已验证/);
+    u = await c.post('/seal/uploaded', { id: so.id });
+    assert.equal(u.status, 200, u.text);
+    /* another applicant cannot send codes to this order's holders */
+    const other = await applicant();
+    await other.get('/center');
+    assert.equal((await other.post('/seal/holder/code', { id: item })).status, 404);
+
+    /* produced: the holder's certificate has its own PIN, sent with the
+     * download code to the holder's phone alone */
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${so.id}`);
+    const op = await operator();
+    const made = await op.post('/admin/pki/issue', { id: so.id });
+    assert.equal(made.status, 200, made.text);
+    const serial = psql(`SELECT serial FROM certificates WHERE seal_item_id = ${item} AND state = 'issued'`);
+    const sms = await smsTo(holder, /介质下载码/);
+    const m = sms.match(/王五您好，.*为您申请的机构个人章数字证书（序列号([0-9A-F]{16})）已制作完成，证书PIN码为：(\d{8})，介质下载码为：([2-9A-HJ-NP-Z]{10})。请访问.*\/seal\/holder/);
+    assert.ok(m, sms);
+    assert.equal(m[1], serial);
+    const [, , pin, dlcode] = m;
+    const orderPin = (await smsTo(agent, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    assert.notEqual(pin, orderPin, 'a PIN of its own');
+    for (const t of await messagesTo(agent))
+        assert.ok(!t.includes(pin) && !t.includes(dlcode), `the agent never sees the holder's PIN or code: ${t}`);
+    assert.ok((await messagesTo(holder)).every((t) => !t.includes(orderPin)), 'nor the holder the order\'s');
+
+    /* the agent: told where it went, never handed it */
+    page = await c.get(`/seal/seals?id=${so.id}`);
+    assert.match(page.text, /印章证书由持有人本人下载：PIN码和下载码已发送至持有人手机135\*\*\*\*\d{4}/);
+    assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${item}"`));
+    const byAgent = await fetch(`${HALL}/seal/medium?id=${item}`, { headers: { Cookie: c.cookieHeader(), Accept: 'application/json' } });
+    assert.equal(byAgent.status, 403);
+    assert.match((await byAgent.json()).message, /属于持有人本人/);
+
+    /* the holder, without an account: the page, then serial + code */
+    const v = new Client();
+    const hp = await v.get('/seal/holder');
+    assert.equal(hp.status, 200);
+    assert.match(hp.text, /机构个人章证书下载/);
+    let r = await holderPost(v, { serial, code: 'ABCDEFGHJK' === dlcode ? 'ABCDEFGHJL' : 'ABCDEFGHJK' });
+    assert.equal(r.status, 404);
+    assert.equal(r.json.field, 'code');
+    assert.equal(psql(`SELECT holder_code_tries FROM certificates WHERE serial = '${serial}'`), '1');
+    r = await holderPost(v, { serial, code: 'short' });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.field, 'code');
+    r = await holderPost(v, { serial: 'nothex', code: dlcode });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.field, 'serial');
+    /* two at once: one gets it, the other is told it was delivered */
+    const both = await Promise.all([holderPost(v, { serial, code: dlcode.toLowerCase() }), holderPost(v, { serial, code: dlcode })]);
+    assert.deepEqual(both.map((x) => x.status).sort(), [200, 410], both.map((x) => x.body.toString().slice(0, 200)).join());
+    const got = both.find((x) => x.status === 200);
+    assert.equal(got.type, 'application/x-pkcs12');
+    const dir = tmpdir();
+    const key = keyOf(dir, got.body, pin);
+    assert.ok(key.der.length > 30);
+    fs.writeFileSync(path.join(dir, 'h.p12'), got.body);
+    assert.notEqual(openssl(['pkcs12', '-in', path.join(dir, 'h.p12'), '-info', '-noout', '-passin', `pass:${orderPin}`]).status, 0,
+        'the order\'s PIN does not open the holder\'s medium');
+    assert.deepEqual(row(serial), { held: false, downloaded: true, why: 'download', destroyed: true });
+    assert.equal(psql(`SELECT actor FROM audit_log WHERE entity = 'certificate' AND entity_id = '${serial}'
+        AND action = 'medium destroy'`), `holder:${serial}`);
+    assert.equal(psql(`SELECT holder_code_hash IS NULL FROM certificates WHERE serial = '${serial}'`), 't');
+    r = await holderPost(v, { serial, code: dlcode });
+    assert.equal(r.status, 410);
+    assert.match(r.json.message, /首次下载时交付/);
+    /* the agent sees that it was delivered */
+    page = await c.get(`/seal/seals?id=${so.id}`);
+    assert.match(page.text, /印章证书介质已交付（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付）/);
+    assertNoKey({ 'the holder\'s private key': key.der, 'the holder\'s PKCS#12': got.body });
+});
+
+test('custody_seal_holder__ten_wrong_codes_lock_the_download', async () => {
+    const c = await applicant();
+    const holder = freshPhone('135');
+    const so = await sealOrder(c, {
+        org_count: '0', biz_count: '0', person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X',
+        person_1_years: '1', person_1_style: 'auto', person_1_mobile: holder,
+    });
+    await verifyHolder(c, so.id, 1, holder);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${so.id}`);
+    assert.equal((await (await operator()).post('/admin/pki/issue', { id: so.id })).status, 200);
+    const m = (await smsTo(holder, /介质下载码/)).match(/序列号([0-9A-F]{16}).*介质下载码为：([2-9A-HJ-NP-Z]{10})/);
+    const v = new Client();
+    await v.get('/seal/holder');
+    const wrong = m[2].startsWith('2') ? '3' + m[2].slice(1) : '2' + m[2].slice(1);
+    const tries = await Promise.all(Array.from({ length: 12 }, () => holderPost(v, { serial: m[1], code: wrong })));
+    assert.deepEqual([...new Set(tries.map((t) => t.status))].sort(), [404, 429]);
+    assert.equal(tries.filter((t) => t.status === 404).length, 10, 'exactly ten counted');
+    const locked = await holderPost(v, { serial: m[1], code: m[2] });
+    assert.equal(locked.status, 429);
+    assert.match(locked.json.message, /解锁/);
+    assert.equal(row(m[1]).held, true, 'nothing handed out');
 });
