@@ -505,11 +505,11 @@ enum { HALL_SEAL_AUTO = 0, HALL_SEAL_CUTOUT = 1 }; /* 签章样式 */
 struct hall_seal_item {
     enum hall_seal_kind kind;
     int years;
-    int style;               /* HALL_SEAL_AUTO, HALL_SEAL_CUTOUT */
-    int index;               /* N of biz_N_ / person_N_, 0 for the 机构章 */
-    const char *name;        /* 印章名称 (the person's name for a 个人章) */
-    const char *holder_name; /* 个人章 only */
-    const char *holder_ric;  /* 个人章 only, normalised; PII: stored encrypted */
+    int style;                 /* HALL_SEAL_AUTO, HALL_SEAL_CUTOUT */
+    int index;                 /* N of biz_N_ / person_N_, 0 for the 机构章 */
+    const char *name;          /* 印章名称 (the person's name for a 个人章) */
+    const char *holder_name;   /* 个人章 only */
+    const char *holder_ric;    /* 个人章 only, normalised; PII: stored encrypted */
     const char *holder_mobile; /* 个人章 only, 11 digits: the PIN and the medium go to
                                 * it (verified by SMS code before submission); PII */
 };

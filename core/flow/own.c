@@ -66,17 +66,16 @@ hall_medium_why_label(const char *why)
 }
 
 void
-hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
-                  const char *serial)
+hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner, const char *serial)
 {
     const char *base = hall_req_base(req), *p = hall_url_encode(req->pool, partner);
 
-    hall_val_set_str(req->pool, v, "reissue_url",
-                     hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base, p,
-                                   serial));
-    hall_val_set_str(req->pool, v, "unlock_url",
-                     hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base, p,
-                                   serial));
+    hall_val_set_str(
+        req->pool, v, "reissue_url",
+        hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base, p, serial));
+    hall_val_set_str(
+        req->pool, v, "unlock_url",
+        hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base, p, serial));
 }
 
 /* 410: the hall's copy is gone; why and when, and where to go instead */
@@ -84,9 +83,9 @@ static int
 medium_gone(struct hall_req *req, struct hall_dbres *res)
 {
     const char *serial = hall_dbres_str(res, 0, "serial");
-    const char *msg = hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED,
-                                    hall_dbres_str(res, 0, "destroyed_at"),
-                                    hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")));
+    const char *msg =
+        hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED, hall_dbres_str(res, 0, "destroyed_at"),
+                      hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")));
     struct hall_val *v;
 
     hall_buf_reset(&req->headers);
@@ -128,10 +127,9 @@ hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor
         hall_db_commit(req->cx) != HALL_OK)
         goto busy;
     hall_info(req, "msg=\"medium delivered, copy destroyed\" serial=%s", serial);
-    return hall_resp_bytes(req, (unsigned char *)p12, len - HALL_PII_OVERHEAD,
-                           "application/x-pkcs12",
-                           hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_str(res, 0, "order_no"),
-                                         serial));
+    return hall_resp_bytes(
+        req, (unsigned char *)p12, len - HALL_PII_OVERHEAD, "application/x-pkcs12",
+        hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_str(res, 0, "order_no"), serial));
 busy:
     if (req->cx->in_tx)
         hall_db_rollback(req->cx);

@@ -209,7 +209,8 @@ static const struct hall_stmt seal_stmts[] = {
      "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
      " holder_enc, price_fen, image_png, holder_verified_idx) VALUES ($1, $2, $3, $4, $5, $6,"
      " NULLIF($7, ''), $8, $9, $10, $11) ON CONFLICT (order_id, kind, position) DO UPDATE SET"
-     " product_id = EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name ="
+     " product_id = EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name "
+     "="
      " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
      " holder_verified_idx = EXCLUDED.holder_verified_idx,"
      " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
@@ -808,11 +809,11 @@ holder_code(struct hall_req *req)
         return hall_resp_busy(req);
     payload = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, payload, "phone", mobile);
-    hall_val_set_fmt(req->pool, payload, "text",
-                     "【深圳CA】%s您好，%s正在为您申请机构个人章数字证书，验证码是%s，%ld分钟内有效。"
-                     "证书PIN码将发送到本手机号。如非本人同意，请勿将验证码告知他人。",
-                     name, hall_dbres_str(res, 0, "subject"), code,
-                     req->app->conf.sms_code_ttl_s / 60);
+    hall_val_set_fmt(
+        req->pool, payload, "text",
+        "【深圳CA】%s您好，%s正在为您申请机构个人章数字证书，验证码是%s，%ld分钟内有效。"
+        "证书PIN码将发送到本手机号。如非本人同意，请勿将验证码告知他人。",
+        name, hall_dbres_str(res, 0, "subject"), code, req->app->conf.sms_code_ttl_s / 60);
     if (hall_outbox_push(req->cx, "sms",
                          hall_psprintf(req->pool, "sms-holder-%lld-%08x%08x", (long long)id,
                                        hall_rand_below(0xffffffffu), hall_rand_below(0xffffffffu)),
@@ -1813,7 +1814,8 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
     if (res == NULL)
         return HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++) {
-        struct hall_val *h = hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
+        struct hall_val *h =
+            hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
         if (h == NULL)
             return HALL_ERR;
