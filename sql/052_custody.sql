@@ -15,7 +15,8 @@
 --   migration  this file, for the rows already there (below).
 -- A PIN is not kept either: the payload of a PIN SMS (idem_key sms-pin-SERIAL)
 -- is emptied once sent, at the destruction and by the tick (a dead one stays,
--- for staff to retry).
+-- for staff to retry); so is a sent micro-deposit's whose memo carried the
+-- PIN (idem_key finauth-ATTEMPT), at the destruction.
 --
 -- Applied by psql with ON_ERROR_STOP inside one transaction: no BEGIN/COMMIT.
 
@@ -37,6 +38,12 @@ CREATE INDEX outbox_pin_kept ON outbox (id)
     WHERE idem_key LIKE 'sms-pin-%' AND status = 'done' AND length(payload_enc) > 0;
 UPDATE outbox SET payload_enc = '\x'::bytea
     WHERE idem_key LIKE 'sms-pin-%' AND status = 'done' AND length(payload_enc) > 0;
+-- the micro-deposits whose memo carried a PIN (pin_by_memo), sent, for a
+-- medium already made (the PIN's own copy, finauth_attempts.pin_enc, is gone)
+UPDATE outbox o SET payload_enc = '\x'::bytea
+    FROM finauth_attempts a
+    WHERE o.idem_key = 'finauth-' || a.id AND a.memo_kind = 'pin' AND a.pin_enc IS NULL
+      AND o.status = 'done' AND length(o.payload_enc) > 0;
 
 -- Existing rows.  Downloads were not recorded before this file (only logged),
 -- so what can be known is: the certificate is no longer issued (revoked,

@@ -6,7 +6,8 @@
  * medium_keep_days after 已签收 (hall-outbox's CA tick), each time in one
  * transaction with its audit row.  A PIN is not kept either: its SMS's
  * payload is emptied in the outbox once sent (at the destruction, and by
- * the tick for every PIN SMS delivered).
+ * the tick for every PIN SMS delivered), and so is the micro-deposit's whose
+ * memo carried it (at the destruction).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -26,6 +27,13 @@ const struct hall_stmt hall_custody_stmts[] = {
     {"custody_pin_scrub",
      "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE idem_key = 'sms-pin-' || $1"
      " AND status = 'done'",
+     1},
+    /* the micro-deposits whose memo carried the PIN (pin_by_memo products),
+     * once sent: the bank job's payload holds it */
+    {"custody_memo_pins",
+     "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE idem_key IN (SELECT 'finauth-' || a.id"
+     " FROM finauth_attempts a JOIN certificates c ON c.order_id = a.order_id"
+     " WHERE c.serial = $1 AND a.memo_kind = 'pin') AND status = 'done' AND length(payload_enc) > 0",
      1},
     /* every PIN SMS once sent: the hall needs no copy of a PIN (sql/052's
      * outbox_pin_kept finds them) */
@@ -59,6 +67,7 @@ hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *why, c
     d = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, d, "why", why);
     if (hall_db_exec(cx, "custody_pin_scrub", HALL_STR(serial)) == NULL ||
+        hall_db_exec(cx, "custody_memo_pins", HALL_STR(serial)) == NULL ||
         hall_audit(cx, actor, "certificate", serial, "medium destroy", "held", "destroyed", d) !=
             HALL_OK)
         return HALL_ERR;

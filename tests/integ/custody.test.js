@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { Client, HALL, SANDBOX, applicant, freshPhone } = require('./lib/client');
-const { operator, acceptedByTransfer, smsTo, tmpdir, openssl, psql } = require('./lib/pki');
+const { operator, reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl, psql } = require('./lib/pki');
 const { sealOrder, verifyHolder } = require('./lib/seal');
 
 const VAR = process.env.HALL_VAR;
@@ -153,6 +153,22 @@ test('custody__first_download_destroys_the_copy_audited__second_410_names_why__n
     for (const [f, b] of filesUnder(path.join(VAR, 'log')).map((f) => [f, fs.readFileSync(f, 'utf8')]))
         for (const line of key.pemLines)
             assert.ok(!b.includes(line), `a line of the key's PEM in ${f}`);
+});
+
+test('custody__memo_pin__the_micro_deposit_that_carried_it_is_emptied_with_the_medium', async () => {
+    const o = await acceptedOnline(await reviewer());
+    const r = await (await operator()).post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    const job = (col) => psql(`SELECT ${col} FROM outbox x JOIN finauth_attempts a ON x.idem_key = 'finauth-' || a.id
+        WHERE a.order_id = ${o.id} AND a.memo_kind = 'pin'`);
+    assert.equal(job('status'), 'done');
+    assert.ok(Number(job('length(payload_enc)')) > 0, 'kept until the medium is handed over');
+    const m = await download(o.c, o.id);
+    assert.equal(m.status, 200);
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'm.p12'), m.body);
+    assert.equal(openssl(['pkcs12', '-in', path.join(dir, 'm.p12'), '-info', '-noout', '-passin', `pass:${o.pin}`]).status, 0);
+    assert.equal(job('length(payload_enc)'), '0', 'the deposit\'s memo (the PIN) is not kept');
 });
 
 test('custody__parallel_first_downloads__one_served_the_others_410__one_consistent_row', async () => {
