@@ -33,7 +33,8 @@ const struct hall_stmt hall_custody_stmts[] = {
     {"custody_memo_pins",
      "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE idem_key IN (SELECT 'finauth-' || a.id"
      " FROM finauth_attempts a JOIN certificates c ON c.order_id = a.order_id"
-     " WHERE c.serial = $1 AND a.memo_kind = 'pin') AND status = 'done' AND length(payload_enc) > 0",
+     " WHERE c.serial = $1 AND a.memo_kind = 'pin') AND status = 'done' AND length(payload_enc) > "
+     "0",
      1},
     /* every PIN SMS once sent: the hall needs no copy of a PIN (sql/052's
      * outbox_pin_kept finds them) */
