@@ -106,7 +106,10 @@ static const struct hall_stmt pki_stmts[] = {
      " to_char(c.not_after, 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
      " coalesce(to_char(c.revoked_at, 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at,"
      " coalesce(c.revoke_reason, 0) AS revoke_reason, coalesce(c.revoked_by, '') AS revoked_by,"
-     " o.id AS order_id, o.order_no"
+     " o.id AS order_id, o.order_no, c.p12_enc IS NOT NULL AS medium_held,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS medium_destroyed_at,"
+     " coalesce(c.medium_destroyed_why, '') AS medium_destroyed_why"
      " FROM certificates c JOIN orders o ON o.id = c.order_id WHERE c.serial = $1",
      1},
     {NULL, NULL, 0},
@@ -741,6 +744,15 @@ cert_page(struct hall_req *req)
                       strcmp(hall_dbres_str(res, 0, "state"), "issued") == 0);
     hall_val_set_int(req->pool, c, "order_id", hall_dbres_int(res, 0, "order_id"));
     hall_val_set_str(req->pool, c, "order_no", hall_dbres_str(res, 0, "order_no"));
+    /* the medium: held until handed over, then destroyed (core/biz/custody.c) */
+    if (hall_dbres_bool(res, 0, "medium_held"))
+        hall_val_set_str(req->pool, c, "medium", "网上营业厅保存中，待首次下载（签收后到期销毁）");
+    else if (*hall_dbres_str(res, 0, "medium_destroyed_at") != '\0')
+        hall_val_set_fmt(req->pool, c, "medium", "已交付，私钥副本已销毁（%s，%s）",
+                         hall_dbres_str(res, 0, "medium_destroyed_at"),
+                         hall_medium_why_label(hall_dbres_str(res, 0, "medium_destroyed_why")));
+    else
+        hall_val_set_str(req->pool, c, "medium", "—");
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_pki_certs", ctx);

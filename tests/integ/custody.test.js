@@ -112,11 +112,16 @@ test('custody__first_download_destroys_the_copy_audited__second_410_names_why__n
     assert.match(page.text, new RegExp(`id="medium" href="/pki/medium\\?id=${o.id}"`));
     assert.match(page.text, /只能下载一次/);
 
+    const staffView = async () => (await o.op.getJSON(`/admin/pki/certs?serial=${o.serial}`)).body.cert.medium;
+    assert.equal(await staffView(), '网上营业厅保存中，待首次下载（签收后到期销毁）');
+
     const m = await download(o.c, o.id);
     assert.equal(m.status, 200, m.body.toString());
     assert.equal(m.type, 'application/x-pkcs12');
     const dir = tmpdir();
     const key = keyOf(dir, m.body, pin);
+    /* the operator's 证书管理 says so too */
+    assert.match(await staffView(), /^已交付，私钥副本已销毁（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付）$/);
     assert.deepEqual(row(o.serial), { held: false, downloaded: true, why: 'download', destroyed: true });
     assert.equal(audits(o.serial), '1');
     assert.equal(psql(`SELECT actor FROM audit_log WHERE entity = 'certificate' AND entity_id = '${o.serial}'
