@@ -599,7 +599,7 @@ ex 404 '印章不存在' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: appli
 # the holder's own download: anonymous, with the SMS's serial and code
 curl -s -c "$D/hjar" -b "$D/hjar" "$H/seal/holder" >/dev/null
 HT=$(curl -s -c "$D/hjar" -b "$D/hjar" "$H/seal/holder" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
-ex 404 '"field":"code".*证书序列号或下载码不正确' curl -s -b "$D/hjar" -H "X-CSRF-Token: $HT" \
+ex 400 '"field":"code".*证书序列号或下载码不正确' curl -s -b "$D/hjar" -H "X-CSRF-Token: $HT" \
     -H 'Accept: application/json' -d serial=712C1B5A584A1BBE -d code=ABCDEFGHJK "$H/seal/holder"
 ex 400 '"field":"code".*下载码为短信中的10位字母和数字' curl -s -b "$D/hjar" -H "X-CSRF-Token: $HT" \
     -H 'Accept: application/json' -d serial=712C1B5A584A1BBE -d code=x "$H/seal/holder"

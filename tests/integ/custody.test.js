@@ -360,7 +360,8 @@ test('custody_seal_holder__phone_verified_before_submission__pin_to_the_holder_a
     assert.equal(hp.status, 200);
     assert.match(hp.text, /机构个人章证书下载/);
     let r = await holderPost(v, { serial, code: 'ABCDEFGHJK' === dlcode ? 'ABCDEFGHJL' : 'ABCDEFGHJK' });
-    assert.equal(r.status, 404);
+    assert.equal(r.status, 400);
+    assert.equal(r.json.message, '证书序列号或下载码不正确');
     assert.equal(r.json.field, 'code');
     assert.equal(psql(`SELECT holder_code_tries FROM certificates WHERE serial = '${serial}'`), '1');
     r = await holderPost(v, { serial, code: 'short' });
@@ -408,8 +409,8 @@ test('custody_seal_holder__ten_wrong_codes_lock_the_download', async () => {
     await v.get('/seal/holder');
     const wrong = m[2].startsWith('2') ? '3' + m[2].slice(1) : '2' + m[2].slice(1);
     const tries = await Promise.all(Array.from({ length: 12 }, () => holderPost(v, { serial: m[1], code: wrong })));
-    assert.deepEqual([...new Set(tries.map((t) => t.status))].sort(), [404, 429]);
-    assert.equal(tries.filter((t) => t.status === 404).length, 10, 'exactly ten counted');
+    assert.deepEqual([...new Set(tries.map((t) => t.status))].sort(), [400, 429]);
+    assert.equal(tries.filter((t) => t.status === 400).length, 10, 'exactly ten counted');
     const locked = await holderPost(v, { serial: m[1], code: m[2] });
     assert.equal(locked.status, 429);
     assert.match(locked.json.message, /解锁/);
