@@ -323,6 +323,9 @@ test('custody_seal_holder__phone_verified_before_submission__pin_to_the_holder_a
     assert.match(page.text, /<span class="holder-verified">已验证/);
     u = await c.post('/seal/uploaded', { id: so.id });
     assert.equal(u.status, 200, u.text);
+    /* the reviewer sees the holder's phone and that it was proved */
+    const rv = await (await reviewer()).get(`/admin/order?id=${so.id}`);
+    assert.ok(rv.text.includes(`本人手机：${holder}（已验证）`), 'the reviewer sees the verified phone');
     /* another applicant cannot send codes to this order's holders */
     const other = await applicant();
     await other.get('/center');
