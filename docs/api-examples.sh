@@ -515,6 +515,9 @@ openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | gre
     die "the certificate does not verify against /pki/"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
+# handed over once: the hall's copy is gone, a second download says why
+ex 410 '"message":"证书介质已交付（[^"]*首次下载时交付）.*"unlock_url":"[^"]*unlock[^"]*serial' \
+    curl -s -b "$J" -H 'Accept: application/json' "$H/pki/medium?id=$ID"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
 ex 200 "\"serial\":\"$SERIAL\"" curl -s -G -H 'Accept: application/json' \
     --data-urlencode org_name=深圳示例科技有限公司 -d org_id=91110000600037341L "$H/pki/lookup"
@@ -617,6 +620,15 @@ ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: a
 ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
 ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"
 ex 404 '印章不存在' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=999999999"
+ex 404 '印章不存在' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d id=999999999 "$H/seal/holder/code"
+# the holder's own download: anonymous, with the SMS's serial and code
+curl -s -c "$D/hjar" -b "$D/hjar" "$H/seal/holder" >/dev/null
+HT=$(curl -s -c "$D/hjar" -b "$D/hjar" "$H/seal/holder" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+ex 400 '"field":"code".*证书序列号或下载码不正确' curl -s -b "$D/hjar" -H "X-CSRF-Token: $HT" \
+    -H 'Accept: application/json' -d serial=712C1B5A584A1BBE -d code=ABCDEFGHJK "$H/seal/holder"
+ex 400 '"field":"code".*下载码为短信中的10位字母和数字' curl -s -b "$D/hjar" -H "X-CSRF-Token: $HT" \
+    -H 'Accept: application/json' -d serial=712C1B5A584A1BBE -d code=x "$H/seal/holder"
 # 抠图's confirmation and the staff's seal picture: another's or no seal
 ex 404 '印章不存在' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id=999999999 "$H/seal/impression/confirm"

@@ -133,6 +133,7 @@ struct hall_conf {
     long reminder_first_days;
     long reminder_last_days;
     char *pki_dir;
+    long medium_keep_days;
 };
 
 struct hall_conf_opt {

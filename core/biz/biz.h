@@ -99,6 +99,27 @@ int hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, cons
 int hall_reminder_tick(struct hall_ctx *cx);
 extern const struct hall_stmt hall_reminder_stmts[];
 
+/* ---- custody.c: the hall keeps no private key once handed over ---------- */
+
+/* inside the caller's transaction: destroys the medium (PKCS#12) of serial,
+ * why 'download' | 'delivered' | 'revoked', with its audit row and the PIN
+ * SMS kept in the outbox; HALL_CONFLICT when it was already destroyed */
+int hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *why,
+                         const char *actor);
+/* hall-outbox's CA tick, in its own transaction: destroys the media received
+ * (已签收) more than keep_days ago and those of revoked certificates, exactly
+ * once whatever runs at the same time; how many, -1 on failure */
+int hall_custody_sweep(struct hall_ctx *cx, long keep_days);
+extern const struct hall_stmt hall_custody_stmts[];
+
+/* a 机构个人章 holder's code for its medium (sql/053): 10 characters of
+ * 2-9 A-Z without I and O, sent to the holder's phone with the PIN; stored as
+ * a MAC bound to the certificate's serial */
+#define HALL_HOLDER_CODE_LEN 10
+void hall_holder_code_make(char out[HALL_HOLDER_CODE_LEN + 1]);
+/* HALL_ERR when serial or code cannot be one (wrong length) */
+int hall_holder_code_mac(const char *serial, const char *code, unsigned char out[32]);
+
 /* ---- sealprod.c: the seals made with the order's certificate -------------- */
 
 /* the seals one order may hold */

@@ -45,9 +45,9 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      " extract(epoch FROM not_after)::bigint AS not_after_epoch",
      7},
     {"sp_cert_store",
-     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
-     " WHERE serial = $1 AND state = 'intent' RETURNING serial",
-     3},
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now(),"
+     " holder_code_hash = $4 WHERE serial = $1 AND state = 'intent' RETURNING serial",
+     4},
     {"sp_seseal_store",
      "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
      " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7))",
@@ -72,6 +72,7 @@ struct sp_item {
     int position, years;
     int own; /* a certificate of its own (业务章, 个人章) */
     const char *name, *cn, *org, *uscc, *ric;
+    const char *mobile; /* a 个人章's holder: its PIN and medium go to this phone */
     char serial[17];
     time_t nb, na;
     X509 *x;
@@ -111,12 +112,14 @@ sp_holder(struct hall_ctx *cx, const struct hall_dbres *res, int row, struct sp_
         json != NULL ? hall_val_parse(cx->pool, json, strlen(json), NULL, 0) : NULL;
     const struct hall_val *n = h != NULL ? hall_val_get(h, "name") : NULL;
     const struct hall_val *r = h != NULL ? hall_val_get(h, "ric") : NULL;
+    const struct hall_val *m = h != NULL ? hall_val_get(h, "mobile") : NULL;
 
     if (n == NULL || n->type != HALL_V_STR || r == NULL || r->type != HALL_V_STR)
         return HALL_ERR;
     it->name = n->str;
     it->cn = n->str;
     it->ric = r->str;
+    it->mobile = m != NULL && m->type == HALL_V_STR && strlen(m->str) == 11 ? m->str : NULL;
     return HALL_OK;
 }
 
@@ -163,6 +166,14 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
                 hall_err(cx, "msg=\"sealprod: holder unreadable\" order=%lld item=%lld",
                          (long long)order_id, (long long)it->id);
                 return HALL_ERR;
+            }
+            if (it->mobile == NULL) {
+                /* an order saved before 053: nowhere to send the holder's PIN */
+                *msg = hall_psprintf(cx->pool,
+                                     "机构个人章（%s）未登记持有人本人的手机号，不能制作证书："
+                                     "请申请人在录入信息中补充并验证后重新提交",
+                                     it->name);
+                return HALL_CONFLICT;
             }
             it->own = 1;
         } else if (strcmp(it->kind, "org_business") == 0) {
@@ -280,18 +291,46 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
 
         if (it->own) {
             size_t p12_len, enc_len;
-            unsigned char *p12, *enc;
+            unsigned char *p12, *enc, mac[32];
+            struct hall_dbparam code_hash = HALL_NULLP;
+            char own_pin[9], code[HALL_HOLDER_CODE_LEN + 1];
+            const char *use_pin = pin;
 
-            /* the seal's medium under the order's PIN: one medium, one PIN */
-            p12 = hall_pki_p12_make(cx->pool, pin, it->key, it->x, sp->ca, it->cn, &p12_len);
+            /* a 业务章's medium under the order's PIN (one medium, one PIN); a
+             * 个人章's is its holder's: a PIN of its own, and a download code,
+             * both to the holder's phone alone */
+            if (it->mobile != NULL) {
+                snprintf(own_pin, sizeof(own_pin), "%08u", hall_rand_below(100000000));
+                use_pin = own_pin;
+                hall_holder_code_make(code);
+                hall_holder_code_mac(it->serial, code, mac);
+                code_hash = HALL_BIN(mac, 32);
+            }
+            p12 = hall_pki_p12_make(cx->pool, use_pin, it->key, it->x, sp->ca, it->cn, &p12_len);
             if (p12 == NULL)
                 return HALL_ERR;
             enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
             OPENSSL_cleanse(p12, p12_len);
             r = hall_db_exec(cx, "sp_cert_store", HALL_STR(it->serial),
-                             HALL_BIN(it->cert, it->cert_len), HALL_BIN(enc, enc_len));
+                             HALL_BIN(it->cert, it->cert_len), HALL_BIN(enc, enc_len), code_hash);
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
+            if (it->mobile != NULL) {
+                struct hall_val *payload = hall_val_obj(cx->pool);
+
+                hall_val_set_str(cx->pool, payload, "phone", it->mobile);
+                hall_val_set_fmt(
+                    cx->pool, payload, "text",
+                    "【深圳CA】%s您好，%s为您申请的机构个人章数字证书（序列号%s）已制作完成，"
+                    "证书PIN码为：%s，介质下载码为：%s。请访问%s/seal/holder 凭序列号和下载码"
+                    "下载证书介质（仅可下载一次），请妥善保管，切勿泄露给他人（包括经办人）。",
+                    it->name, it->org, it->serial, own_pin, code, cx->conf->public_url);
+                OPENSSL_cleanse(own_pin, sizeof(own_pin));
+                OPENSSL_cleanse(code, sizeof(code));
+                if (hall_outbox_push(cx, "sms", hall_psprintf(cx->pool, "sms-pin-%s", it->serial),
+                                     payload) != HALL_OK)
+                    return HALL_ERR;
+            }
             if (hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued",
                            NULL) != HALL_OK)
                 return HALL_ERR;

@@ -2066,6 +2066,7 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_reissue_stmts,
     hall_replace_stmts,
     hall_reminder_stmts,
+    hall_custody_stmts,
     NULL,
 };
 

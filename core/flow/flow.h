@@ -534,11 +534,23 @@ struct hall_dbres *hall_order_lock_own(struct hall_req *req, const char *stmt, i
 /* org -> 机构证书, org_person -> 机构个人证书, person -> 自然人证书 */
 const char *hall_cert_type_label(const char *type);
 
-/* ---- medium.c: the PKCS#12 medium handed to its holder ---------------------- */
+/* ---- own.c: the PKCS#12 medium handed to its holder, once ------------------- */
 
-/* answers a PKCS#12 medium: row 0 of res has p12_enc (PII-encrypted at
- * rest, PIN-protected inside) and serial; the file is <name>-<serial>.p12 */
-int hall_medium_resp(struct hall_req *req, struct hall_dbres *res, const char *name);
+/* hands a PKCS#12 medium over and destroys the hall's copy, in one
+ * transaction begun here: stmt ($1 id, $2 the user) locks the certificate
+ * (FOR UPDATE OF c) and answers p12_enc, serial, order_no, partner_code,
+ * destroyed_at (text), destroyed_why.  HALL_OK after the file (or 410 with
+ * why and the 补办 / 解锁 links once destroyed, 503); HALL_CONFLICT without
+ * answering when stmt found no row */
+int hall_medium_take(struct hall_req *req, const char *stmt, int64_t id);
+/* the same inside the caller's transaction, res's row 0 locked and read as
+ * above; ends the transaction and answers */
+int hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor);
+/* 首次下载时交付, 签收后保管期满 ... for certificates.medium_destroyed_why */
+const char *hall_medium_why_label(const char *why);
+/* reissue_url and unlock_url of serial in v, in partner's channel */
+void hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
+                       const char *serial);
 
 /* ---- every layer's statements ------------------------------------------------ */
 
@@ -554,11 +566,13 @@ enum { HALL_SEAL_AUTO = 0, HALL_SEAL_CUTOUT = 1 }; /* 签章样式 */
 struct hall_seal_item {
     enum hall_seal_kind kind;
     int years;
-    int style;               /* HALL_SEAL_AUTO, HALL_SEAL_CUTOUT */
-    int index;               /* N of biz_N_ / person_N_, 0 for the 机构章 */
-    const char *name;        /* 印章名称 (the person's name for a 个人章) */
-    const char *holder_name; /* 个人章 only */
-    const char *holder_ric;  /* 个人章 only, normalised; PII: stored encrypted */
+    int style;                 /* HALL_SEAL_AUTO, HALL_SEAL_CUTOUT */
+    int index;                 /* N of biz_N_ / person_N_, 0 for the 机构章 */
+    const char *name;          /* 印章名称 (the person's name for a 个人章) */
+    const char *holder_name;   /* 个人章 only */
+    const char *holder_ric;    /* 个人章 only, normalised; PII: stored encrypted */
+    const char *holder_mobile; /* 个人章 only, 11 digits: the PIN and the medium go to
+                                * it (verified by SMS code before submission); PII */
 };
 
 struct hall_seal_field_error {
@@ -569,7 +583,7 @@ struct hall_seal_field_error {
 struct hall_seal_choice {
     struct hall_seal_item items[HALL_SEAL_ITEMS_MAX];
     int n;
-    struct hall_seal_field_error errors[HALL_SEAL_ITEMS_MAX * 4 + 4];
+    struct hall_seal_field_error errors[HALL_SEAL_ITEMS_MAX * 5 + 4];
     int nerrors;
 };
 

@@ -1,8 +1,11 @@
 /*
  * What the logged-in applicant owns, read for it and for no one else: its
  * orders (another's is as absent as one that never was) and the PKCS#12
- * media of its certificates.
+ * media of its certificates, handed over once (docs/internals/pki.md, "Key
+ * custody").
  */
+#include <string.h>
+
 #include "flow/flow.h"
 
 struct hall_dbres *
@@ -48,21 +51,103 @@ hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id)
     return res;
 }
 
+const char *
+hall_medium_why_label(const char *why)
+{
+    if (why == NULL)
+        return "";
+    if (strcmp(why, "download") == 0)
+        return "首次下载时交付";
+    if (strcmp(why, "delivered") == 0)
+        return "签收后保管期满";
+    if (strcmp(why, "revoked") == 0)
+        return "证书已吊销";
+    return "按密钥保管规定";
+}
+
+void
+hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner, const char *serial)
+{
+    const char *base = hall_req_base(req), *p = hall_url_encode(req->pool, partner);
+
+    hall_val_set_str(
+        req->pool, v, "reissue_url",
+        hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base, p, serial));
+    hall_val_set_str(
+        req->pool, v, "unlock_url",
+        hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base, p, serial));
+}
+
+/* 410: the hall's copy is gone; why and when, and where to go instead */
+static int
+medium_gone(struct hall_req *req, struct hall_dbres *res)
+{
+    const char *serial = hall_dbres_str(res, 0, "serial");
+    const char *msg =
+        hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED, hall_dbres_str(res, 0, "destroyed_at"),
+                      hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")));
+    struct hall_val *v;
+
+    hall_buf_reset(&req->headers);
+    v = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
+    hall_val_set_str(req->pool, v, "message", msg);
+    hall_val_set_str(req->pool, v, "serial", serial);
+    hall_val_set_str(req->pool, v, "destroyed_why", hall_dbres_str(res, 0, "destroyed_why"));
+    hall_medium_links(req, v, hall_dbres_str(res, 0, "partner_code"), serial);
+    if (hall_req_wants_json(req)) {
+        hall_val_set_bool(req->pool, v, "ok", 0);
+        return hall_resp_json(req, 410, v);
+    }
+    hall_val_set_str(req->pool, v, "title", "证书介质已交付");
+    return hall_resp_page(req, 410, "medium_gone", v);
+}
+
 int
-hall_medium_resp(struct hall_req *req, struct hall_dbres *res, const char *name)
+hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor)
 {
     unsigned char *enc;
     char *p12;
+    const char *serial = hall_dbres_str(res, 0, "serial");
     size_t len;
 
+    if (hall_dbres_isnull(res, 0, hall_dbres_col(res, "p12_enc"))) {
+        hall_db_rollback(req->cx);
+        return medium_gone(req, res);
+    }
     enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "p12_enc"), &len);
     p12 = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     if (p12 == NULL) {
-        hall_err(req, "msg=\"medium unreadable\" serial=%s", hall_dbres_str(res, 0, "serial"));
-        return hall_resp_busy(req);
+        hall_err(req, "msg=\"medium unreadable\" serial=%s", serial);
+        goto busy;
     }
-    hall_info(req, "msg=\"medium download\" serial=%s", hall_dbres_str(res, 0, "serial"));
+    /* the copy goes in the transaction that read it: once committed, the
+     * only copy is the one being sent; a failed commit keeps it, and sends
+     * nothing */
+    if (hall_custody_destroy(req->cx, serial, "download", actor) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
+        goto busy;
+    hall_info(req, "msg=\"medium delivered, copy destroyed\" serial=%s", serial);
     return hall_resp_bytes(
         req, (unsigned char *)p12, len - HALL_PII_OVERHEAD, "application/x-pkcs12",
-        hall_psprintf(req->pool, "%s-%s.p12", name, hall_dbres_str(res, 0, "serial")));
+        hall_psprintf(req->pool, "%s-%s.p12", hall_dbres_str(res, 0, "order_no"), serial));
+busy:
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
+    return hall_resp_busy(req);
+}
+
+int
+hall_medium_take(struct hall_req *req, const char *stmt, int64_t id)
+{
+    struct hall_dbres *res;
+
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL || hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req->cx);
+        /* none: the caller says why */
+        return res == NULL ? hall_resp_busy(req) : HALL_CONFLICT;
+    }
+    return hall_medium_hand(req, res, hall_req_actor(req));
 }

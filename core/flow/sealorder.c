@@ -7,7 +7,8 @@
  *   机构章      org_count 0..1, org_years, org_style, org_seal_name (optional)
  *   机构业务章  biz_count 0..8 (online), biz_years, biz_N_name, biz_N_style
  *   机构个人章  person_count 0..HALL_SEAL_PERSONS_MAX, person_N_name,
- *               person_N_ric (PII), person_N_years, person_N_style
+ *               person_N_ric (PII), person_N_mobile (the holder's own, PII),
+ *               person_N_years, person_N_style
  *
  * Every field error is collected, each naming its field, so the page shows
  * them all at once.
@@ -206,8 +207,10 @@ hall_seal_choice_parse(struct hall_pool *pool, hall_seal_getter g, void *ctx,
     for (i = 1; persons > 0 && i <= persons; i++) {
         const char *fn = hall_psprintf(pool, "person_%d_name", i);
         const char *fr = hall_psprintf(pool, "person_%d_ric", i);
+        const char *fm = hall_psprintf(pool, "person_%d_mobile", i);
         const char *pn = get(pool, g, ctx, fn), *pr = get(pool, g, ctx, fr);
-        char ric[19];
+        const char *pm = get(pool, g, ctx, fm);
+        char ric[19], mobile[12];
         int ok = 1;
 
         years = get_int(c, pool, g, ctx, hall_psprintf(pool, "person_%d_years", i),
@@ -226,12 +229,18 @@ hall_seal_choice_parse(struct hall_pool *pool, hall_seal_getter g, void *ctx,
             fail(c, fr, *pr == '\0' ? "请填写机构个人章的身份证号" : "身份证号码不正确");
             ok = 0;
         }
+        /* the holder's own phone: the certificate's PIN and its medium go to it */
+        if (*pm == '\0' || hall_valid_mobile(pm, mobile) != HALL_OK) {
+            fail(c, fm, *pm == '\0' ? "请填写机构个人章持有人本人的手机号" : "手机号码格式不正确");
+            ok = 0;
+        }
         if (ok && years > 0 && style >= 0) {
             struct hall_seal_item *it = add(c, HALL_SEAL_PERSON, years, style);
 
             it->name = pn;
             it->holder_name = pn;
             it->holder_ric = hall_pstrdup(pool, ric);
+            it->holder_mobile = hall_pstrdup(pool, mobile);
             it->index = i;
         }
     }

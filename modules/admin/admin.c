@@ -123,7 +123,8 @@ static const struct hall_stmt admin_stmts[] = {
     /* 签章信息 of a 电子签章申请 order: each seal as it will be made */
     {"order_seals",
      "SELECT id, kind, position, years, style, coalesce(seal_name, '') AS seal_name, holder_enc,"
-     " image_png IS NOT NULL AS has_image, image_confirmed FROM seal_items WHERE order_id = $1"
+     " holder_verified_idx, image_png IS NOT NULL AS has_image, image_confirmed FROM seal_items"
+     " WHERE order_id = $1"
      " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
      1},
     {"file_get",
@@ -718,6 +719,19 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
             hall_val_set_str(req->pool, s, "face", form_str(h, "name"));
             hall_val_set_str(req->pool, s, "holder_name", form_str(h, "name"));
             hall_val_set_str(req->pool, s, "holder_ric", form_str(h, "ric"));
+            /* the holder's own phone, where the PIN goes, and whether a code proved it */
+            {
+                const char *m = form_str(h, "mobile");
+                unsigned char idx[32];
+                size_t vl;
+                const unsigned char *v = hall_dbres_bytea(
+                    req->cx, res, i, hall_dbres_col(res, "holder_verified_idx"), &vl);
+
+                hall_pii_index("phone", m, idx);
+                hall_val_set_str(req->pool, s, "holder_mobile", m);
+                hall_val_set_bool(req->pool, s, "holder_verified",
+                                  *m != '\0' && v != NULL && vl == 32 && hall_ct_equal(v, idx, 32));
+            }
         } else {
             hall_val_set_str(req->pool, s, "kind_label",
                              strcmp(kind, "org") == 0 ? "机构章" : "机构业务章");

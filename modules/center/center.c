@@ -83,7 +83,14 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due,"
      " coalesce(o.waybill_no, '') AS waybill_no, coalesce(o.carrier, '') AS carrier,"
      " EXISTS (SELECT 1 FROM certificates c WHERE c.order_id = o.id AND c.state = 'issued'"
-     " AND c.p12_enc IS NOT NULL) AS has_medium,"
+     " AND c.seal_item_id IS NULL AND c.p12_enc IS NOT NULL) AS has_medium,"
+     /* the medium handed over (core/biz/custody.c): when and why */
+     " coalesce((SELECT to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI') FROM certificates c WHERE c.order_id = o.id AND c.state = 'issued'"
+     " AND c.seal_item_id IS NULL AND c.p12_enc IS NULL), '') AS medium_gone_at,"
+     " coalesce((SELECT c.medium_destroyed_why FROM certificates c WHERE c.order_id = o.id"
+     " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_gone_why,"
+     " o.partner_code,"
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
      " coalesce((SELECT y.refused_reason FROM payments y WHERE y.order_id = o.id"
@@ -594,6 +601,15 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "carrier", hall_dbres_str(res, 0, "carrier"));
     hall_val_set_bool(req->pool, o, "has_medium", hall_dbres_bool(res, 0, "has_medium"));
     hall_val_set_str(req->pool, o, "cert_serial", hall_dbres_str(res, 0, "cert_serial"));
+    if (*hall_dbres_str(res, 0, "medium_gone_at") != '\0') {
+        struct hall_val *g = hall_val_set_obj(req->pool, o, "medium_gone");
+
+        hall_val_set_str(req->pool, g, "at", hall_dbres_str(res, 0, "medium_gone_at"));
+        hall_val_set_str(req->pool, g, "why",
+                         hall_medium_why_label(hall_dbres_str(res, 0, "medium_gone_why")));
+        hall_medium_links(req, g, hall_dbres_str(res, 0, "partner_code"),
+                          hall_dbres_str(res, 0, "cert_serial"));
+    }
     /* a 电子签章申请's seals: their page (modules/seal), each once made with
      * its SESeal file and its certificate's medium */
     hall_val_set_bool(req->pool, o, "seal_order",

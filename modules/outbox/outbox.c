@@ -31,7 +31,7 @@
 #include "hall.h"
 
 static volatile sig_atomic_t stop_flag;
-static int pki_ready; /* the CA keys loaded: pki_tick runs (lane "other") */
+static int pki_ready; /* the CA keys loaded: pki_tick does the CA work (lane "other") */
 
 /* the lanes: one per provider, then the rest ("other" must stay last) */
 static const char *const lanes[] = {"sms", "bank", "pay", "other"};
@@ -820,8 +820,9 @@ out:
     return rc;
 }
 
-/* the CA's periodic work between jobs (core/pki/pki.c): dead intents, CRLs
- * before their nextUpdate, products made without an operator */
+/* the CA's periodic work between jobs (core/pki/pki.c): the media kept
+ * past their time destroyed (core/biz/custody.c, no CA key needed), dead
+ * intents, CRLs before their nextUpdate, products made without an operator */
 static void
 pki_tick(struct hall_app *app)
 {
@@ -830,14 +831,17 @@ pki_tick(struct hall_app *app)
     struct hall_req *req;
     time_t now = time(NULL);
 
-    if (!pki_ready || now - last < 5)
+    if (now - last < 5)
         return;
     last = now;
     pool = hall_pool_create(8192);
     req = hall_app_req(app, pool, "outbox-pki");
+    hall_custody_sweep(req->cx, app->conf.medium_keep_days);
     /* the CA's work (dead intents, stale CRLs), then one automatic production */
-    hall_pki_tick(req->cx);
-    hall_produce_auto(req->cx);
+    if (pki_ready) {
+        hall_pki_tick(req->cx);
+        hall_produce_auto(req->cx);
+    }
     if (req->cx->in_tx)
         hall_db_rollback(req->cx);
     hall_pool_destroy(pool);

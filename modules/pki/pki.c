@@ -8,7 +8,8 @@
  *                                   page): status, validity, organisation
  *   GET  /pki/lookup?org_name=&org_id=  the same by 机构名称 + 统一社会信用代码
  *                                   (both, exact): the unit's listed certificates
- *   GET  /pki/medium?id=            the owner's PKCS#12 (applicant session)
+ *   GET  /pki/medium?id=            the owner's PKCS#12, once (applicant session;
+ *                                   410 once handed over: docs/internals/pki.md)
  *   POST /pki/courier/callback      the courier's signed delivery callback
  *   GET  /admin/pki/production      operator: accepted orders by due date
  *   POST /admin/pki/issue           制作证书
@@ -60,11 +61,15 @@ static const struct hall_stmt pki_stmts[] = {
      " AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id AND o.no_publish)"
      " ORDER BY c.not_before DESC, c.serial LIMIT 100",
      2},
+    /* the order's certificate, locked: its medium is handed over once
+     * (hall_medium_take) */
     {"medium",
-     "SELECT c.p12_enc, c.serial, o.order_no FROM certificates c JOIN orders o ON o.id ="
-     " c.order_id WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued' AND c.seal_item_id IS "
-     "NULL"
-     " AND c.p12_enc IS NOT NULL",
+     "SELECT c.p12_enc, c.serial, o.order_no, o.partner_code,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS destroyed_at, coalesce(c.medium_destroyed_why, '')"
+     " AS destroyed_why FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued' AND c.seal_item_id IS NULL"
+     " FOR UPDATE OF c",
      2},
     {"queue",
      "SELECT o.id, o.order_no, o.subject, o.cert_type, o.years,"
@@ -101,7 +106,10 @@ static const struct hall_stmt pki_stmts[] = {
      " to_char(c.not_after, 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
      " coalesce(to_char(c.revoked_at, 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at,"
      " coalesce(c.revoke_reason, 0) AS revoke_reason, coalesce(c.revoked_by, '') AS revoked_by,"
-     " o.id AS order_id, o.order_no"
+     " o.id AS order_id, o.order_no, c.p12_enc IS NOT NULL AS medium_held,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS medium_destroyed_at,"
+     " coalesce(c.medium_destroyed_why, '') AS medium_destroyed_why"
      " FROM certificates c JOIN orders o ON o.id = c.order_id WHERE c.serial = $1",
      1},
     {NULL, NULL, 0},
@@ -349,17 +357,18 @@ static const struct hall_pspec id_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* the owner's medium: still encrypted with the PII key at rest, and
- * protected by the PIN inside */
+/* the owner's medium, protected by the PIN inside: handed over once, the
+ * hall's copy destroyed as it is (410 afterwards) */
 static int
 medium(struct hall_req *req)
 {
     int64_t id;
-    struct hall_dbres *res = hall_order_own(req, "medium", &id);
 
-    if (res == NULL)
-        return req->responded ? HALL_OK : hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
-    return hall_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+    if (hall_medium_take(req, "medium", id) == HALL_CONFLICT)
+        return hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
+    return HALL_OK;
 }
 
 /* the courier's delivery callback: HMAC-SHA256 of the raw body with the
@@ -735,6 +744,15 @@ cert_page(struct hall_req *req)
                       strcmp(hall_dbres_str(res, 0, "state"), "issued") == 0);
     hall_val_set_int(req->pool, c, "order_id", hall_dbres_int(res, 0, "order_id"));
     hall_val_set_str(req->pool, c, "order_no", hall_dbres_str(res, 0, "order_no"));
+    /* the medium: held until handed over, then destroyed (core/biz/custody.c) */
+    if (hall_dbres_bool(res, 0, "medium_held"))
+        hall_val_set_str(req->pool, c, "medium", "网上营业厅保存中，待首次下载（签收后到期销毁）");
+    else if (*hall_dbres_str(res, 0, "medium_destroyed_at") != '\0')
+        hall_val_set_fmt(req->pool, c, "medium", "已交付，私钥副本已销毁（%s，%s）",
+                         hall_dbres_str(res, 0, "medium_destroyed_at"),
+                         hall_medium_why_label(hall_dbres_str(res, 0, "medium_destroyed_why")));
+    else
+        hall_val_set_str(req->pool, c, "medium", "—");
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_pki_certs", ctx);

@@ -10,6 +10,10 @@
  *   hall-pkitool -c CONF crl                regenerate every CA's CRL now
  *   hall-pkitool -c CONF reminders          queue the expiry reminders due now
  *                                           (what hall-outbox's tick does)
+ *   hall-pkitool -c CONF custody [DAYS]     destroy the media received (已签收)
+ *                                           more than DAYS ago (default
+ *                                           medium_keep_days), as hall-outbox's
+ *                                           CA tick does (core/biz/custody.c)
  *
  * HALL_PKI_FAULT=after_sign in the environment makes an issue exit (status
  * 70) between signing and storing: the reconciliation test uses it.
@@ -71,7 +75,8 @@ usage(void)
     fprintf(stderr, "usage: hall-pkitool -c CONF issue ORDER_ID...\n"
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF crl\n"
-                    "       hall-pkitool -c CONF reminders\n");
+                    "       hall-pkitool -c CONF reminders\n"
+                    "       hall-pkitool -c CONF custody [DAYS]\n");
 }
 
 int
@@ -115,6 +120,12 @@ main(int argc, char **argv)
         n = hall_pki_reconcile(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 0);
         if (n >= 0)
             printf("%d dead intent(s) voided\n", n);
+        rc = n >= 0 ? 0 : 1;
+    } else if (strcmp(cmd, "custody") == 0 && argc - optind <= 2) {
+        n = hall_custody_sweep(req->cx, argc - optind == 2 ? atol(argv[optind + 1])
+                                                           : app.conf.medium_keep_days);
+        if (n >= 0)
+            printf("%d medium(s) destroyed\n", n);
         rc = n >= 0 ? 0 : 1;
     } else if (strcmp(cmd, "crl") == 0 && argc - optind == 1) {
         rc = 0;

@@ -23,7 +23,13 @@
  *   GET  /seal/seseal?id=       the owner's SESeal file (DER), made with the
  *                               certificates (core/biz/sealprod.c)
  *   GET  /seal/medium?id=       the PKCS#12 of the certificate a seal signs with
- *                               (its own, or the order's for the 机构章)
+ *                               (its own, or the order's for the 机构章), once;
+ *                               a 机构个人章's is its holder's alone (403)
+ *   POST /seal/holder/code      证书附页: an SMS code to a 机构个人章 holder's phone
+ *   POST /seal/holder/verify    证书附页: that code typed in, the phone verified
+ *   GET  /seal/holder           public: 机构个人章证书下载, for the holder
+ *   POST /seal/holder           public: serial + the SMS's download code -> the
+ *                               holder's PKCS#12, once
  *   GET  /seal/seals?id=        我的电子印章: an order's seals, state, downloads
  *   GET  /seal/verify           public: 电子印章验证, upload a file
  *   POST /seal/verify           public: the verdict (signature, chain,
@@ -51,7 +57,7 @@ static const struct hall_stmt seal_stmts[] = {
     /* a seal's current SESeal is its newest (sql/041: a re-made seal
      * follows its replaced one); its state follows its signer's certificate */
     {"seal_item_order",
-     "SELECT i.order_id, coalesce(s.state, '') AS seseal_state,"
+     "SELECT i.order_id, i.kind, coalesce(s.state, '') AS seseal_state,"
      " coalesce(c.state, '') AS cert_state FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " LEFT JOIN LATERAL (SELECT state, cert_serial FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
@@ -106,11 +112,18 @@ static const struct hall_stmt seal_stmts[] = {
      2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
-     " i.holder_enc, i.image_png IS NOT NULL AS has_image, i.image_confirmed, i.price_fen,"
+     " i.holder_enc, i.holder_verified_idx, i.image_png IS NOT NULL AS has_image,"
+     " i.image_confirmed, i.price_fen,"
      " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
      " coalesce(to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '') AS valid_end,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '')"
-     " AS revoked_at, coalesce(c.state, '') AS cert_state FROM seal_items i"
+     " AS revoked_at, coalesce(c.state, '') AS cert_state, coalesce(c.serial, '') AS cert_serial,"
+     /* the signer's medium: held until handed over (core/biz/custody.c) */
+     " coalesce(c.p12_enc IS NOT NULL, false) AS medium_held,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS medium_gone_at, coalesce(c.medium_destroyed_why, '')"
+     " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner"
+     " FROM seal_items i"
      " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
      " LEFT JOIN certificates c ON c.serial = s.cert_serial"
@@ -121,11 +134,49 @@ static const struct hall_stmt seal_stmts[] = {
      * its own (机构业务章, 机构个人章) or, for the 机构章, the order's 机构证书
      * (sql/027) or the certificate that replaced it (sql/041) */
     {"seal_medium_own",
-     "SELECT c.p12_enc, c.serial, o.order_no FROM seal_items i JOIN orders o ON o.id ="
+     "SELECT c.p12_enc, c.serial, o.order_no, o.partner_code,"
+     " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS destroyed_at, coalesce(c.medium_destroyed_why, '')"
+     " AS destroyed_why FROM seal_items i JOIN orders o ON o.id ="
      " i.order_id JOIN seseals s ON s.item_id = i.id AND s.state = 'valid'"
      " JOIN certificates c ON c.serial = s.cert_serial WHERE i.id = $1 AND o.user_id = $2"
-     " AND c.state = 'issued' AND c.p12_enc IS NOT NULL",
+     " AND c.state = 'issued' AND i.kind <> 'org_person' FOR UPDATE OF c",
      2},
+    /* a 机构个人章's holder (sql/053): the phone check, locked with its order */
+    {"seal_holder_lock",
+     "SELECT i.kind, i.holder_enc, i.holder_code_hash, i.holder_code_tries, i.holder_code_idx,"
+     " coalesce(i.holder_code_expires > now(), false) AS live,"
+     " coalesce(i.holder_code_sent_at > now() - make_interval(secs => $3::int), false) AS recent,"
+     " o.status, o.id AS order_id, o.subject FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
+     3},
+    {"seal_holder_code_store",
+     "UPDATE seal_items SET holder_code_hash = $2, holder_code_tries = 0,"
+     " holder_code_expires = now() + make_interval(secs => $3::int), holder_code_sent_at = now(),"
+     " holder_code_idx = $4 WHERE id = $1",
+     4},
+    {"seal_holder_code_fail",
+     "UPDATE seal_items SET holder_code_tries = holder_code_tries + 1 WHERE id = $1", 1},
+    {"seal_holder_verified",
+     "UPDATE seal_items SET holder_verified_idx = $2, holder_code_hash = NULL,"
+     " holder_code_expires = NULL WHERE id = $1",
+     2},
+    {"seal_holders_verified",
+     "SELECT position, holder_enc, holder_verified_idx FROM seal_items WHERE order_id = $1"
+     " AND kind = 'org_person' ORDER BY position",
+     1},
+    /* the holder's own download: by serial, no session; locked as every
+     * medium handed over (hall_medium_hand) */
+    {"seal_holder_medium",
+     "SELECT c.p12_enc, c.serial, o.order_no, o.partner_code, c.holder_code_hash,"
+     " c.holder_code_tries, coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI'), '') AS destroyed_at, coalesce(c.medium_destroyed_why, '')"
+     " AS destroyed_why FROM certificates c JOIN seal_items i ON i.id = c.seal_item_id"
+     " JOIN orders o ON o.id = c.order_id WHERE c.serial = $1 AND i.kind = 'org_person'"
+     " AND c.state = 'issued' FOR UPDATE OF c",
+     1},
+    {"seal_holder_medium_fail",
+     "UPDATE certificates SET holder_code_tries = holder_code_tries + 1 WHERE serial = $1", 1},
     /* 我的电子印章: the seals re-made on a new certificate, as they were */
     {"seal_replaced_of",
      "SELECT i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc, s.es_id,"
@@ -156,15 +207,23 @@ static const struct hall_stmt seal_stmts[] = {
      1},
     {"seal_item_upsert",
      "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
-     " holder_enc, price_fen, image_png) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9,"
-     " $10) ON CONFLICT (order_id, kind, position) DO UPDATE SET product_id ="
-     " EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name ="
+     " holder_enc, price_fen, image_png, holder_verified_idx) VALUES ($1, $2, $3, $4, $5, $6,"
+     " NULLIF($7, ''), $8, $9, $10, $11) ON CONFLICT (order_id, kind, position) DO UPDATE SET"
+     " product_id = EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name "
+     "="
      " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
+     " holder_verified_idx = EXCLUDED.holder_verified_idx,"
      " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
      " THEN seal_items.image_png ELSE EXCLUDED.image_png END,"
      " image_confirmed = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
      " THEN seal_items.image_confirmed ELSE true END",
-     10},
+     11},
+    /* the holder phones this order has verified (sql/053): an edit keeps a
+     * phone verified, whichever row it moves to */
+    {"seal_holder_phones_verified",
+     "SELECT holder_verified_idx FROM seal_items WHERE order_id = $1 AND kind = 'org_person'"
+     " AND holder_verified_idx IS NOT NULL",
+     1},
     /* an edit that moves a holder to another row carries that holder's ID
      * scan along; the scan of a holder no longer named is retired
      * (holders_follow) */
@@ -348,6 +407,31 @@ ric_masked(struct hall_pool *pool, const char *ric)
     return hall_psprintf(pool, "%.4s%.*s%s", ric, (int)(n - 8), "**************", ric + n - 4);
 }
 
+/* 138****0000: the holder's phone as the agent sees it */
+static const char *
+mobile_masked(struct hall_pool *pool, const char *m)
+{
+    if (strlen(m) != 11)
+        return "";
+    return hall_psprintf(pool, "%.3s****%s", m, m + 7);
+}
+
+/* a 机构个人章 row's holder phone, verified while the phone a code proved
+ * (holder_verified_idx) is the one on the row */
+static int
+holder_verified(struct hall_ctx *cx, struct hall_dbres *res, int i, const char *mobile)
+{
+    unsigned char idx[32];
+    size_t len;
+    const unsigned char *v =
+        hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "holder_verified_idx"), &len);
+
+    if (v == NULL || len != 32 || strlen(mobile) != 11)
+        return 0;
+    hall_pii_index("phone", mobile, idx);
+    return hall_ct_equal(v, idx, 32);
+}
+
 /* a seal's production: 待制作, valid (its files to download), 已注销, or
  * 无效 when its signer's certificate no longer is (a seal follows its signer) */
 static void
@@ -358,6 +442,20 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
 
     hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
     hall_val_set_bool(req->pool, it, "valid", strcmp(st, "valid") == 0 && signer_ok);
+    /* its signer's medium: offered once, then said to be delivered; a
+     * 机构个人章's is its holder's, never offered to the agent */
+    hall_val_set_bool(req->pool, it, "holder_medium",
+                      strcmp(hall_dbres_str(res, i, "kind"), "org_person") == 0);
+    hall_val_set_bool(req->pool, it, "medium_held", hall_dbres_bool(res, i, "medium_held"));
+    if (*hall_dbres_str(res, i, "medium_gone_at") != '\0') {
+        struct hall_val *g = hall_val_set_obj(req->pool, it, "medium_gone");
+
+        hall_val_set_str(req->pool, g, "at", hall_dbres_str(res, i, "medium_gone_at"));
+        hall_val_set_str(req->pool, g, "why",
+                         hall_medium_why_label(hall_dbres_str(res, i, "medium_gone_why")));
+        hall_medium_links(req, g, hall_dbres_str(res, i, "partner"),
+                          hall_dbres_str(res, i, "cert_serial"));
+    }
     if (strcmp(st, "valid") == 0 && signer_ok)
         hall_val_set_fmt(req->pool, it, "state_label", "有效（至%s）",
                          hall_dbres_str(res, i, "valid_end"));
@@ -411,6 +509,12 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
                 return NULL;
             hall_val_set_str(req->pool, it, "name", n->str);
             hall_val_set_str(req->pool, it, "holder_ric", ric_masked(req->pool, r->str));
+            /* the holder's own phone (sql/053): the PIN and the medium go to it */
+            hall_val_set_bool(req->pool, it, "person", 1);
+            hall_val_set_str(req->pool, it, "holder_mobile",
+                             mobile_masked(req->pool, hall_form_str(h, "mobile")));
+            hall_val_set_bool(req->pool, it, "holder_verified",
+                              holder_verified(req->cx, res, i, hall_form_str(h, "mobile")));
         }
     }
     return list;
@@ -597,12 +701,234 @@ impression_confirm(struct hall_req *req)
     return back_to_attachment(req, order, id, "已确认抠图");
 }
 
+/* ---- 机构个人章: the holder's own phone, verified before submission ---------------- */
+
+/* the code's MAC, bound to the seal row and the phone's blind index */
+static void
+holder_code_mac(int64_t item, const unsigned char idx[32], const char *code, unsigned char out[32])
+{
+    char msg[128];
+    int n = snprintf(msg, sizeof(msg), "%lld:%s:", (long long)item, code);
+
+    memcpy(msg + n, idx, 32);
+    hall_mac("seal-holder-phone", msg, (size_t)n + 32, out);
+}
+
+/* the locked 机构个人章 row "id" of the applicant's order being edited, and
+ * its holder's phone; NULL after answering */
+static struct hall_dbres *
+holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **name)
+{
+    struct hall_dbres *res;
+    struct hall_val *h;
+    const char *st;
+
+    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
+        hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
+        return NULL;
+    }
+    if (hall_db_begin(req->cx) != HALL_OK) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    res = hall_db_exec(req->cx, "seal_holder_lock", HALL_I64(*id), HALL_I64(req->user_id),
+                       HALL_I64(req->app->conf.sms_code_interval_s));
+    if (res == NULL) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+        return NULL;
+    }
+    if (strcmp(hall_dbres_str(res, 0, "kind"), "org_person") != 0) {
+        hall_msg(req, HALL_M_SEAL_HOLDER_NOT_PERSON, NULL);
+        return NULL;
+    }
+    st = hall_dbres_str(res, 0, "status");
+    if (strcmp(st, "draft") != 0 && strcmp(st, "rejected") != 0) {
+        hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
+        return NULL;
+    }
+    h = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "holder_enc"));
+    if (h == NULL) {
+        hall_resp_busy(req);
+        return NULL;
+    }
+    *name = hall_form_str(h, "name");
+    *mobile = hall_form_str(h, "mobile");
+    if (strlen(*mobile) != 11) {
+        hall_msg(req, HALL_M_SEAL_HOLDER_NO_MOBILE, NULL, *name);
+        return NULL;
+    }
+    return res;
+}
+
+/* 获取验证码: a code to the holder's own phone (not the agent's), at most one
+ * a minute and 5 an hour per seal row, 100 an hour per applicant */
+static int
+holder_code(struct hall_req *req)
+{
+    struct hall_dbres *res, *n;
+    struct hall_val *payload;
+    const char *mobile, *name, *order;
+    unsigned char idx[32], mac[32];
+    char code[7];
+    int64_t id;
+
+    const unsigned char *last;
+    size_t last_len;
+
+    res = holder_row(req, &id, &mobile, &name);
+    if (res == NULL)
+        return HALL_OK;
+    hall_pii_index("phone", mobile, idx);
+    /* one code a minute to one phone (a row's new phone may have its own) */
+    last = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "holder_code_idx"), &last_len);
+    if (hall_dbres_bool(res, 0, "recent") && last != NULL && last_len == 32 &&
+        hall_ct_equal(last, idx, 32))
+        return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_SOON, NULL);
+    order = hall_dbres_str(res, 0, "order_id");
+    n = hall_db_exec(req->cx, "sms_client_count",
+                     HALL_STR(hall_psprintf(req->pool, "seal-holder:%lld", (long long)id)));
+    if (n == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_int(n, 0, "n") > 5)
+        return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_MANY, NULL);
+    n = hall_db_exec(
+        req->cx, "sms_client_count",
+        HALL_STR(hall_psprintf(req->pool, "seal-holders:%lld", (long long)req->user_id)));
+    if (n == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_int(n, 0, "n") > 100)
+        return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_MANY, NULL);
+    snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
+    holder_code_mac(id, idx, code, mac);
+    if (hall_db_exec(req->cx, "seal_holder_code_store", HALL_I64(id), HALL_BIN(mac, 32),
+                     HALL_I64(req->app->conf.sms_code_ttl_s), HALL_BIN(idx, 32)) == NULL)
+        return hall_resp_busy(req);
+    payload = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, payload, "phone", mobile);
+    hall_val_set_fmt(
+        req->pool, payload, "text",
+        "【深圳CA】%s您好，%s正在为您申请机构个人章数字证书，验证码是%s，%ld分钟内有效。"
+        "证书PIN码将发送到本手机号。如非本人同意，请勿将验证码告知他人。",
+        name, hall_dbres_str(res, 0, "subject"), code, req->app->conf.sms_code_ttl_s / 60);
+    if (hall_outbox_push(req->cx, "sms",
+                         hall_psprintf(req->pool, "sms-holder-%lld-%08x%08x", (long long)id,
+                                       hall_rand_below(0xffffffffu), hall_rand_below(0xffffffffu)),
+                         payload) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"holder code sent\" item=%lld", (long long)id);
+    return back_to_attachment(
+        req, order, id,
+        hall_psprintf(req->pool, "验证码已发送至持有人手机 %s", mobile_masked(req->pool, mobile)));
+}
+
+/* 验证: the code the holder passed on; the row's phone is verified */
+static int
+holder_verify(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    const char *mobile, *name, *order, *code = hall_req_param(req, "code");
+    const unsigned char *stored;
+    unsigned char idx[32], mac[32];
+    size_t len;
+    int64_t id;
+
+    if (code == NULL || *code == '\0')
+        return hall_msg(req, HALL_M_SEAL_HOLDER_CODE_REQUIRED, "code");
+    res = holder_row(req, &id, &mobile, &name);
+    if (res == NULL)
+        return HALL_OK;
+    order = hall_dbres_str(res, 0, "order_id");
+    stored = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "holder_code_hash"), &len);
+    if (stored == NULL || len != 32 || !hall_dbres_bool(res, 0, "live"))
+        return hall_msg(req, HALL_M_SEAL_HOLDER_CODE_EXPIRED, "code");
+    if (hall_dbres_int(res, 0, "holder_code_tries") >= req->app->conf.sms_code_max_tries)
+        return hall_msg(req, HALL_M_SEAL_HOLDER_CODE_LOCKED, "code");
+    hall_pii_index("phone", mobile, idx);
+    holder_code_mac(id, idx, strlen(code) == 6 ? code : "", mac);
+    if (!hall_ct_equal(stored, mac, 32)) {
+        /* the wrong try counts */
+        if (hall_db_exec(req->cx, "seal_holder_code_fail", HALL_I64(id)) == NULL ||
+            hall_db_commit(req->cx) != HALL_OK)
+            return hall_resp_busy(req);
+        return hall_msg(req, HALL_M_SEAL_HOLDER_CODE_BAD, "code");
+    }
+    if (hall_db_exec(req->cx, "seal_holder_verified", HALL_I64(id), HALL_BIN(idx, 32)) == NULL ||
+        hall_audit(req->cx, hall_req_actor(req), "seal_item",
+                   hall_psprintf(req->pool, "%lld", (long long)id), "holder phone verified", NULL,
+                   NULL, NULL) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"holder phone verified\" item=%lld", (long long)id);
+    return back_to_attachment(req, order, id, "持有人手机号已验证");
+}
+
+/* ---- 机构个人章证书下载: the holder alone, by the SMS's download code --------------- */
+
+static int
+holder_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "机构个人章证书下载");
+    return hall_resp_page(req, 200, "seal_holder", ctx);
+}
+
+static const struct hall_pspec holder_params[] = {
+    {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
+    {"code", HALL_P_TEXT, 0, 1, 64, "下载码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* the serial and the download code the holder's SMS carried: the medium,
+ * once (hall_medium_hand destroys the hall's copy as it hands it over);
+ * ten wrong codes stop it */
+static int
+holder_download(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial"), *code = hall_req_param(req, "code");
+    const unsigned char *stored;
+    struct hall_dbres *res;
+    unsigned char mac[32];
+    size_t len;
+
+    if (strlen(serial) != 16 || strspn(serial, "0123456789ABCDEF") != 16)
+        return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
+    if (hall_holder_code_mac(serial, code, mac) != HALL_OK)
+        return hall_msg(req, HALL_M_HOLDER_CODE_FORMAT, "code");
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req->cx, "seal_holder_medium", HALL_STR(serial));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_HOLDER_NO_MATCH, "code");
+    /* handed over already: said so, with why and where to go */
+    if (hall_dbres_isnull(res, 0, hall_dbres_col(res, "p12_enc")))
+        return hall_medium_hand(req, res, NULL);
+    if (hall_dbres_int(res, 0, "holder_code_tries") >= 10)
+        return hall_msg(req, HALL_M_HOLDER_LOCKED, "code");
+    stored = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "holder_code_hash"), &len);
+    if (stored == NULL || len != 32 || !hall_ct_equal(stored, mac, 32)) {
+        if (hall_db_exec(req->cx, "seal_holder_medium_fail", HALL_STR(serial)) == NULL ||
+            hall_db_commit(req->cx) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_warn(req, "msg=\"holder download: wrong code\" serial=%s", serial);
+        return hall_msg(req, HALL_M_HOLDER_NO_MATCH, "code");
+    }
+    return hall_medium_hand(req, res, hall_psprintf(req->pool, "holder:%s", serial));
+}
+
 /* ---- SESeal: the owner's download ---------------------------------------------------- */
 
 /* a seal with nothing to download: another's (404), revoked or its signer's
  * certificate revoked (410), or not yet made (409) */
 static int
-not_made(struct hall_req *req, int64_t id)
+not_made(struct hall_req *req, int64_t id, int holder_only)
 {
     struct hall_dbres *o =
         hall_db_exec(req->cx, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
@@ -616,6 +942,10 @@ not_made(struct hall_req *req, int64_t id)
     if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "valid") == 0 &&
         strcmp(hall_dbres_str(o, 0, "cert_state"), "issued") != 0)
         return hall_msg(req, HALL_M_SEAL_SIGNER_REVOKED, NULL);
+    /* a medium, if asked for: a 机构个人章's is its holder's alone */
+    if (holder_only && strcmp(hall_dbres_str(o, 0, "seseal_state"), "valid") == 0 &&
+        strcmp(hall_dbres_str(o, 0, "kind"), "org_person") == 0)
+        return hall_msg(req, HALL_M_SEAL_MEDIUM_HOLDER_ONLY, NULL);
     return hall_msg(req, HALL_M_SEAL_NOT_MADE, NULL);
 }
 
@@ -635,7 +965,7 @@ seseal_download(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return not_made(req, id);
+        return not_made(req, id, 0);
     der = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "der"), &len);
     if (der == NULL)
         return hall_resp_busy(req);
@@ -643,21 +973,18 @@ seseal_download(struct hall_req *req)
                            hall_psprintf(req->pool, "%s.seseal", hall_dbres_str(res, 0, "es_id")));
 }
 
-/* the medium of the certificate a seal signs with (the order's PIN opens it) */
+/* the medium of the certificate a seal signs with (the order's PIN opens
+ * it), handed over once like every medium (hall_medium_take) */
 static int
 seal_medium(struct hall_req *req)
 {
-    struct hall_dbres *res;
     int64_t id;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req->cx, "seal_medium_own", HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return not_made(req, id);
-    return hall_medium_resp(req, res, hall_dbres_str(res, 0, "order_no"));
+    if (hall_medium_take(req, "seal_medium_own", id) == HALL_CONFLICT)
+        return not_made(req, id, 1);
+    return HALL_OK;
 }
 
 /* 我的电子印章: an order's seals, each with its state and, once made, its
@@ -929,12 +1256,17 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
     struct hall_buf *keep = hall_buf_new(req->pool, 4096);
     int i;
 
+    struct hall_dbres *verified;
+
     if (holders_follow(req, order_id, ss) != HALL_OK)
+        return HALL_ERR;
+    verified = hall_db_exec(req->cx, "seal_holder_phones_verified", HALL_I64(order_id));
+    if (verified == NULL)
         return HALL_ERR;
 
     for (i = 0; i < ss->c->n; i++) {
         const struct hall_seal_item *it = &ss->c->items[i];
-        struct hall_dbparam holder = HALL_NULLP, png = HALL_NULLP;
+        struct hall_dbparam holder = HALL_NULLP, png = HALL_NULLP, phone_ok = HALL_NULLP;
         const char *kind = hall_seal_kind_code(it->kind);
 
         if (it->kind == HALL_SEAL_PERSON) {
@@ -945,11 +1277,26 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
 
             hall_val_set_str(req->pool, h, "name", it->holder_name);
             hall_val_set_str(req->pool, h, "ric", it->holder_ric);
+            hall_val_set_str(req->pool, h, "mobile", it->holder_mobile);
             json = hall_val_json(req->pool, h, &jl);
             enc = json != NULL ? hall_pii_encrypt(req->pool, json, jl, &el) : NULL;
             if (enc == NULL)
                 return HALL_ERR;
             holder = HALL_BIN(enc, el);
+            {
+                unsigned char *idx = hall_palloc(req->pool, 32);
+                int r;
+
+                hall_pii_index("phone", it->holder_mobile, idx);
+                for (r = 0; r < hall_dbres_rows(verified); r++) {
+                    size_t vl;
+                    const unsigned char *v = hall_dbres_bytea(
+                        req->cx, verified, r, hall_dbres_col(verified, "holder_verified_idx"), &vl);
+
+                    if (v != NULL && vl == 32 && hall_ct_equal(v, idx, 32))
+                        phone_ok = HALL_BIN(idx, 32);
+                }
+            }
         }
         if (ss->png[i] != NULL)
             png = HALL_BIN(ss->png[i], ss->png_len[i]);
@@ -957,7 +1304,7 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
                          HALL_I64(it->index), HALL_I64(ss->product[it->kind]), HALL_I64(it->years),
                          HALL_STR(it->style == HALL_SEAL_CUTOUT ? "cutout" : "auto"),
                          HALL_STR(it->kind == HALL_SEAL_PERSON || it->name == NULL ? "" : it->name),
-                         holder, HALL_I64(ss->price[i]), png) == NULL)
+                         holder, HALL_I64(ss->price[i]), png, phone_ok) == NULL)
             return HALL_ERR;
         hall_buf_printf(keep, "%s%s:%d", i > 0 ? "," : "", kind, it->index);
     }
@@ -1181,6 +1528,7 @@ apply_page(struct hall_req *req)
                 if (h != NULL) {
                     hall_val_set_str(req->pool, r, "name", hall_form_str(h, "name"));
                     hall_val_set_str(req->pool, r, "ric", hall_form_str(h, "ric"));
+                    hall_val_set_str(req->pool, r, "mobile", hall_form_str(h, "mobile"));
                 }
                 st = strcmp(hall_dbres_str(items, row, "style"), "cutout") == 0;
                 y = (int)hall_dbres_int(items, row, "years");
@@ -1383,6 +1731,10 @@ static const struct hall_route seal_routes[] = {
     {"POST", "/seal/impression/confirm", impression_confirm, HALL_R_AUTH, id_params},
     {"GET", "/seal/seseal", seseal_download, HALL_R_AUTH, id_params},
     {"GET", "/seal/medium", seal_medium, HALL_R_AUTH, id_params},
+    {"POST", "/seal/holder/code", holder_code, HALL_R_AUTH, id_params},
+    {"POST", "/seal/holder/verify", holder_verify, HALL_R_AUTH, NULL},
+    {"GET", "/seal/holder", holder_page, 0, NULL},
+    {"POST", "/seal/holder", holder_download, 0, holder_params},
     {"GET", "/seal/seals", seals_page, HALL_R_AUTH, id_params},
     {"GET", "/seal/verify", verify_page, 0, NULL},
     {"POST", "/seal/verify", verify, HALL_R_MULTIPART, NULL},
@@ -1456,6 +1808,19 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
                      hall_dbres_bool(res, i, "missing") ? HALL_M_SEAL_CUTOUT_MISSING
                                                         : HALL_M_SEAL_CUTOUT_UNCONFIRMED,
                      NULL, what);
+    }
+    /* each 机构个人章 holder's own phone verified (sql/053): the PIN goes there */
+    res = hall_db_exec(req->cx, "seal_holders_verified", HALL_I64(order_id));
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *h =
+            hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
+
+        if (h == NULL)
+            return HALL_ERR;
+        if (!holder_verified(req->cx, res, i, hall_form_str(h, "mobile")))
+            hall_msg_add(req, e, HALL_M_SEAL_HOLDER_UNVERIFIED, NULL, hall_form_str(h, "name"));
     }
     return HALL_OK;
 }

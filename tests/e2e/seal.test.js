@@ -15,9 +15,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { applicant, HALL } = require('../integ/lib/client');
+const { applicant, HALL, freshPhone } = require('../integ/lib/client');
 const { psql, orgForm, freshAccount, waitFor } = require('../integ/lib/payflow');
-const { operator, reviewer } = require('../integ/lib/pki');
+const { operator, reviewer, smsTo } = require('../integ/lib/pki');
 const { impressionScan } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
@@ -96,6 +96,9 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         assert.equal(await page.evaluate(() => document.activeElement.name), 'person_1_name');
         await page.keyboard.type('王五');
         await fill('person_1_ric', '44011320141005001X');
+        /* the holder's own phone: the certificate's PIN goes there */
+        const holderPhone = freshPhone('135');
+        await fill('person_1_mobile', holderPhone);
         await page.locator('#person-add').click();
         await page.locator('input[name="person_2_name"]').fill('赵六');
         assert.equal(await page.locator('#person_count').inputValue(), '2');
@@ -206,10 +209,24 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await page.locator('#upload-next').click();
         await page.locator('#uploaded .err', { hasText: '请在证书附页页面确认机构业务章“财务专用章”的抠图效果' }).waitFor();
         await a11y.check(page, '上传资料, a cut-out not confirmed');
+        await page.locator('#uploaded .err', { hasText: '请在证书附页页面验证机构个人章（王五）持有人本人的手机号' }).waitFor();
         await page.goto(`${HALL}/seal/attachment?id=${id}`);
         await page.locator(`#seal-${cutId}`).getByRole('button', { name: '确认使用此抠图' }).click();
         await page.locator(`#seal-${cutId} .seal-confirmed`, { hasText: '已确认抠图' }).waitFor();
         await a11y.check(page, '证书附页, the cut-out confirmed');
+        /* the 个人章 holder's own phone: a code sent to it, passed on, typed in */
+        const personId = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org_person'`);
+        const holderBox = page.locator(`#holder-${personId}`);
+        await holderBox.locator('.holder-unverified', { hasText: '未验证' }).waitFor();
+        await a11y.check(page, '证书附页, the holder\'s phone to verify');
+        await Promise.all([page.waitForEvent('framenavigated'),
+            holderBox.getByRole('button', { name: '向持有人手机发送验证码' }).click()]);
+        await page.locator(`#holder-code-${personId}`).waitFor();
+        const holderCode = (await smsTo(holderPhone, /验证码是\d{6}/)).match(/验证码是(\d{6})/)[1];
+        await page.locator(`#holder-code-${personId}`).fill(holderCode);
+        await holderBox.getByRole('button', { name: '验证', exact: true }).click();
+        await page.locator(`#holder-${personId} .holder-verified`, { hasText: '已验证' }).waitFor();
+        await a11y.check(page, '证书附页, the holder\'s phone verified');
         await page.goto(`${HALL}/seal/upload?id=${id}`);
         await page.locator('#upload-next').click();
         await page.waitForURL(new RegExp(`/seal/identity\\?id=${id}$`));

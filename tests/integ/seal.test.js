@@ -16,6 +16,7 @@ const zlib = require('node:zlib');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
 const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool, smsTo } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
+const { verifyHolder } = require('./lib/seal');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
 
@@ -180,7 +181,7 @@ const PRODUCED = {
     org_count: '1', org_years: '2', org_style: 'auto',
     biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto',
     person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
-    person_1_style: 'auto',
+    person_1_style: 'auto', person_1_mobile: '13500135000',
 };
 
 async function acceptedSealOrder(choices = PRODUCED, fields = {}) {
@@ -188,6 +189,9 @@ async function acceptedSealOrder(choices = PRODUCED, fields = {}) {
     const key = await toApply(c);
     const form = { ...orgForm(fields), ...choices, project: 'hall', submit_key: key };
     delete form.years;
+    /* the holder's own phone, this order's alone: its SMS are read */
+    if (form.person_count !== '0')
+        form.person_1_mobile = freshPhone('135');
     const r = await c.post('/seal/apply', form);
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
@@ -358,7 +362,7 @@ async function medium(c, item) {
         json: r.status === 200 ? null : JSON.parse(body.toString()) };
 }
 
-test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_the_order_pin__owner_only', async () => {
+test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_the_order_pin__the_person_seals_its_holders__owner_only', async () => {
     const op = await operator();
     const so = await acceptedSealOrder(PRODUCED, { agent_mobile: freshPhone('138') });
     /* the order page leads to the seals; before production each is 待制作 */
@@ -377,13 +381,20 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
     page = await so.c.get(`/seal/seals?id=${so.id}`);
     assert.equal((page.text.match(/有效（至\d{4}-\d{2}-\d{2}）/g) || []).length, 3, page.text);
     assert.match(page.text, /王五/);
-    for (const kind of ['org', 'org_business', 'org_person'])
+    for (const kind of ['org', 'org_business'])
         assert.match(page.text, new RegExp(`/seal/medium\\?id=${so.items[kind]}"`), kind);
+    /* the 个人章's medium is its holder's (custody.test.js): not offered to
+     * the agent, who is told where it went */
+    assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${so.items.org_person}"`));
+    assert.match(page.text, /印章证书由持有人本人下载：PIN码和下载码已发送至持有人手机135\*\*\*\*\d{4}/);
+    const holderOnly = await medium(so.c, so.items.org_person);
+    assert.equal(holderOnly.status, 403);
+    assert.match(holderOnly.json.message, /属于持有人本人/);
 
     /* each seal's medium opens with the order's PIN and holds the certificate
      * its SESeal lists: its own, or the order's 机构证书 for the 机构章 */
     const dir = tmpdir();
-    for (const kind of ['org', 'org_business', 'org_person']) {
+    for (const kind of ['org', 'org_business']) {
         const m = await medium(so.c, so.items[kind]);
         assert.equal(m.status, 200, kind);
         assert.equal(m.type, 'application/x-pkcs12');
@@ -651,7 +662,7 @@ const CHOICES = {
     biz_count: '2', biz_years: '3', biz_1_name: '合同专用章', biz_1_style: 'auto',
     biz_2_name: '财务专用章', biz_2_style: 'cutout',
     person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
-    person_1_style: 'auto',
+    person_1_style: 'auto', person_1_mobile: '13500135000',
 };
 
 async function toApply(c) {
@@ -718,12 +729,16 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     const key = await toApply(c);
     /* all drawn: a 抠图 seal would hold 下一步 for its impression (seal_pages.test.js) */
     const form = { ...orgForm(), ...CHOICES, project: 'hall', submit_key: key, biz_2_style: 'auto', person_count: '2',
-        person_2_name: '赵六', person_2_ric: '11010519491231002X', person_2_years: '1', person_2_style: 'auto' };
+        person_1_mobile: freshPhone('135'), person_2_name: '赵六', person_2_ric: '11010519491231002X',
+        person_2_years: '1', person_2_style: 'auto', person_2_mobile: freshPhone('135') };
     delete form.years;
     const r = await c.post('/seal/apply', form);
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
     assert.equal((await c.post('/seal/printed', { id })).status, 200);
+    /* each holder's own phone verified (the PIN goes there: custody.test.js) */
+    await verifyHolder(c, id, 1, form.person_1_mobile);
+    await verifyHolder(c, id, 2, form.person_2_mobile);
 
     const page = await c.get(`/seal/upload?id=${id}`);
     assert.equal(page.status, 200);
@@ -768,9 +783,10 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     const zhaoScan = psql(`SELECT id FROM order_files WHERE order_id = ${id}
         AND kind = 'holder_id_2' AND replaced_at IS NULL`);
     assert.match(zhaoScan, /^\d+$/);
-    const edit = { ...form, id, person_count: '1', person_1_name: '赵六', person_1_ric: '11010519491231002X' };
+    const edit = { ...form, id, person_count: '1', person_1_name: '赵六', person_1_ric: '11010519491231002X',
+        person_1_mobile: form.person_2_mobile };
     delete edit.submit_key;
-    for (const k of ['person_2_name', 'person_2_ric', 'person_2_years', 'person_2_style'])
+    for (const k of ['person_2_name', 'person_2_ric', 'person_2_years', 'person_2_style', 'person_2_mobile'])
         delete edit[k];
     let ed = await c.post('/seal/apply', edit);
     assert.equal(ed.status, 200, ed.text);
@@ -792,9 +808,16 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
     assert.equal((await c.post('/seal/uploaded', { id })).status, 200);
 
     /* another person in that row: the scan is asked again, naming them */
-    ed = await c.post('/seal/apply', { ...edit, person_1_name: '孙七', person_1_ric: '44011320141005001X' });
+    const sun = freshPhone('135');
+    ed = await c.post('/seal/apply', { ...edit, person_1_name: '孙七', person_1_ric: '44011320141005001X',
+        person_1_mobile: sun });
     assert.equal(ed.status, 200, ed.text);
     assert.equal(current(), '', 'the first row\'s scan was 赵六\'s: retired');
+    /* a phone the order never verified is asked for again, naming its holder */
+    u = await c.post('/seal/uploaded', { id });
+    assert.equal(u.status, 400);
+    assert.ok(u.body.errors.some((e) => e.message === '请在证书附页页面验证机构个人章（孙七）持有人本人的手机号'), u.text);
+    await verifyHolder(c, id, 1, sun);
     u = await c.post('/seal/uploaded', { id });
     assert.equal(u.status, 400);
     assert.deepEqual(u.body.errors.map((e) => [e.field, e.message]), [['holder_id_1', '请上传机构个人身份证扫描件（孙七）']]);
@@ -835,14 +858,15 @@ test('upload__each_person_seal_holder_id_scan_asked_first_by_name__missing_named
 test('upload__file_chosen_before_another_tab_edits_the_holders__409_nothing_written__parallel_edits_and_uploads_keep_each_scan_with_its_holder', async () => {
     const scan = (who) => Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(1500, 7),
         Buffer.from(`HOLDER:${who}:`), Buffer.from(String(Math.random()))]);
-    const WANG = { name: '王五', ric: '44011320141005001X', tag: 'wang' };
-    const ZHAO = { name: '赵六', ric: '11010519491231002X', tag: 'zhao' };
+    const WANG = { name: '王五', ric: '44011320141005001X', mobile: '13500135001', tag: 'wang' };
+    const ZHAO = { name: '赵六', ric: '11010519491231002X', mobile: '13500135002', tag: 'zhao' };
     const c = await applicant();
     const key = await toApply(c);
     const base = { ...orgForm(), ...CHOICES, project: 'hall', person_count: '2' };
     delete base.years;
     const rows = (a, b) => ({ person_1_name: a.name, person_1_ric: a.ric, person_1_years: '1', person_1_style: 'auto',
-        person_2_name: b.name, person_2_ric: b.ric, person_2_years: '1', person_2_style: 'auto' });
+        person_1_mobile: a.mobile, person_2_name: b.name, person_2_ric: b.ric, person_2_years: '1',
+        person_2_style: 'auto', person_2_mobile: b.mobile });
     const r = await c.post('/seal/apply', { ...base, ...rows(WANG, ZHAO), submit_key: key });
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
@@ -915,7 +939,7 @@ test('upload__file_chosen_before_another_tab_edits_the_holders__409_nothing_writ
 
     /* a row the edit removed: the page is out of date (409), not the kind (400) */
     const one = { ...base, ...rows(ZHAO, WANG), person_count: '1', id };
-    for (const k of ['person_2_name', 'person_2_ric', 'person_2_years', 'person_2_style'])
+    for (const k of ['person_2_name', 'person_2_ric', 'person_2_years', 'person_2_style', 'person_2_mobile'])
         delete one[k];
     assert.equal((await c.post('/seal/apply', one)).status, 200);
     const gone = await upload('holder_id_2', last.rev, WANG);
@@ -950,6 +974,8 @@ test('apply__bad_value_per_group__400_naming_each_field_all_at_once_nothing_writ
         [{ biz_2_style: 'paint' }, 'biz_2_style'],
         [{ person_1_ric: '44011320141005001A' }, 'person_1_ric'],
         [{ person_1_name: '<b>' }, 'person_1_name'],
+        [{ person_1_mobile: '12345' }, 'person_1_mobile'],
+        [{ person_1_mobile: '' }, 'person_1_mobile'],
         [{ org_name: '' }, 'org_name'],
         [{ legal_ric: '123' }, 'legal_ric'],
         [{ agent_mobile: '12345' }, 'agent_mobile'],
@@ -994,6 +1020,7 @@ test('apply__person_rows_as_many_as_needed__added_on_the_page__51_refused_in_chi
             f[`person_${i}_ric`] = ric(i);
             f[`person_${i}_years`] = '1';
             f[`person_${i}_style`] = 'auto';
+            f[`person_${i}_mobile`] = `1350000${String(i).padStart(4, '0')}`;
         }
         return f;
     };

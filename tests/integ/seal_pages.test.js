@@ -137,7 +137,7 @@ test('admin_order__reviewer_sees_each_seal_kind_face_style_years_holder_and_pict
         org_count: '1', org_years: '2', org_style: 'auto',
         biz_count: '1', biz_years: '3', biz_1_name: '合同专用章', biz_1_style: 'auto',
         person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
-        person_1_style: 'auto',
+        person_1_style: 'auto', person_1_mobile: '13500135000',
     });
     const up = await c.postMultipart('/seal/upload', { id: so.id, kind: 'cert_attachment' },
         { file: { name: 'fj.jpg', data: SCAN } });

@@ -627,6 +627,8 @@ seal_choice__one_org_two_business_one_person__four_items(void **state)
                                         "412723199010050012",
                                         "person_1_years",
                                         "1",
+                                        "person_1_mobile",
+                                        "+86 13912345678",
                                         NULL};
     struct kv k = {pairs};
     struct hall_pool *pool = hall_pool_create(4096);
@@ -642,6 +644,8 @@ seal_choice__one_org_two_business_one_person__four_items(void **state)
     assert_int_equal(c.items[2].years, 3);
     assert_int_equal(c.items[3].kind, HALL_SEAL_PERSON);
     assert_string_equal(c.items[3].holder_ric, "412723199010050012");
+    /* the holder's own phone, normalised: the PIN goes there */
+    assert_string_equal(c.items[3].holder_mobile, "13912345678");
     hall_pool_destroy(pool);
 }
 
@@ -702,6 +706,8 @@ seal_choice__several_bad_fields__every_error_at_once(void **state)
                                         "<b>",
                                         "person_2_ric",
                                         "412723199010050012",
+                                        "person_2_mobile",
+                                        "12345",
                                         NULL};
     struct kv k = {pairs};
     struct hall_pool *pool = hall_pool_create(4096);
@@ -714,8 +720,11 @@ seal_choice__several_bad_fields__every_error_at_once(void **state)
     assert_non_null(error_of(&c, "person_1_ric"));
     assert_non_null(error_of(&c, "person_2_name"));
     assert_non_null(error_of(&c, "person_2_years"));
+    /* a 机构个人章 without its holder's phone, or with a wrong one */
+    assert_string_equal(error_of(&c, "person_1_mobile"), "请填写机构个人章持有人本人的手机号");
+    assert_string_equal(error_of(&c, "person_2_mobile"), "手机号码格式不正确");
     assert_null(error_of(&c, "biz_1_name"));
-    assert_int_equal(c.nerrors, 6);
+    assert_int_equal(c.nerrors, 8);
     hall_pool_destroy(pool);
 }
 

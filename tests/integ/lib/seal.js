@@ -84,4 +84,19 @@ function impressionScan() {
         chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan };
+/* a 机构个人章 holder's own phone verified on the 证书附页 page (sql/053): the
+ * code sent to that phone, typed in as the holder passes it on */
+async function verifyHolder(c, order, position, phone) {
+    const { smsTo } = require('./pki');
+    const item = psql(`SELECT id FROM seal_items WHERE order_id = ${order} AND kind = 'org_person'
+        AND position = ${position}`);
+    assert.equal((await c.get(`/seal/attachment?id=${order}`)).status, 200);
+    const sent = await c.post('/seal/holder/code', { id: item });
+    assert.equal(sent.status, 200, sent.text);
+    const code = (await smsTo(phone, /验证码是\d{6}/)).match(/验证码是(\d{6})/)[1];
+    const ok = await c.post('/seal/holder/verify', { id: item, code });
+    assert.equal(ok.status, 200, ok.text);
+    return item;
+}
+
+module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder };
