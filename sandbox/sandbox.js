@@ -40,6 +40,11 @@ const CONF = {
     publicUrl: (argValue('--public-url') ?? process.env.HALL_SANDBOX_PUBLIC_URL ?? '').replace(/\/+$/, ''),
     /* 127.0.0.1; bench/multihost puts the sandbox on its own network namespace's address */
     host: argValue('--host') ?? process.env.HALL_SANDBOX_HOST ?? '127.0.0.1',
+    /* the secrets of the providers' accounts (script/lib/common.sh provider_keys) */
+    providerKeys: argValue('--provider-keys') ?? process.env.HALL_SANDBOX_PROVIDER_KEYS ?? '',
+    /* the hall's SMS templates, which SendSms renders */
+    smsTemplates: argValue('--sms-templates') ??
+        require('node:path').join(__dirname, '..', 'core', 'store', 'sms_tpl.def'),
 };
 if (!/^[0-9.]{7,15}$/.test(CONF.host)) {
     process.stderr.write('sandbox: bad value for --host / HALL_SANDBOX_HOST: an IPv4 address\n');
@@ -111,7 +116,10 @@ function freshState() {
         faults: {},                      /* service -> {mode, remaining|null, delay_ms} */
         stats: {},                       /* service -> {calls, acted, duplicates, faulted} */
         idem: {},                        /* service -> Store(key -> {status, body}) */
-        smsByKey: new Store(),           /* key -> number of calls */
+        smsByKey: new Store(),           /* OutId -> number of SendSms */
+        smsLimits: new Map(),            /* phone -> {count, period}: isv.BUSINESS_LIMIT_CONTROL */
+        smsQueries: 0,                   /* QuerySendDetails calls */
+        smsRequests: [],                 /* the last 100 requests as they arrived */
         sms: new Store(),
         trades: null,
         tradesByOut: new Store(),
@@ -271,17 +279,6 @@ function marker(buf, tag) {
 }
 
 /* ---------- provider handlers: (body, ctx) -> [status, json] ---------- */
-
-function smsSend(body, ctx) {
-    const p = phone(body);
-    const text = str(body, 'text', { max: 1000 });
-    const sig = str(body, 'sign', { required: false, max: 64 });
-    const id = `SMS${stamp()}${digits(10)}`;
-    state.sms.set(id, {
-        id, phone: p, text, sign: sig ?? null, at: nowIso(), idempotency_key: ctx.key ?? null,
-    });
-    return [200, { ok: true, id }];
-}
 
 function tradePublic(t) {
     return {
@@ -813,7 +810,6 @@ function hold(req, res) {
 }
 
 const PROVIDERS = {
-    'POST /sms/send': ['sms', smsSend],
     'POST /pay/create': ['pay', payCreate],
     'POST /pay/query': ['pay', payQuery],
     'POST /pay/refund': ['pay', payRefund],
@@ -842,8 +838,6 @@ async function provider(req, res, route, info) {
         return send(res, 400, { ok: false, error: `Idempotency-Key 长度必须在 1..${MAX_KEY_LEN}` });
     info.idem = key === undefined ? 0 : 1;
     st.calls++;
-    if (svc === 'sms' && key !== undefined)
-        state.smsByKey.set(key, (state.smsByKey.get(key) ?? 0) + 1);
 
     const fault = takeFault(svc);
     if (fault) {
@@ -894,6 +888,41 @@ async function provider(req, res, route, info) {
             return;
     }
     send(res, result[0], result[1]);
+}
+
+/* ---------- SMS: Alibaba Cloud's protocol (sandbox/providers/aliyun_sms.js) ---------- */
+
+/* "delay" fault: the provider has acted, the answer comes delay ms late */
+async function lateAnswer(req, ms) {
+    const sock = req.socket;
+    await new Promise((resolve) => {
+        const onClose = () => { clearTimeout(t); resolve(); };
+        const t = setTimeout(() => { sock.removeListener('close', onClose); resolve(); }, ms);
+        sock.once('close', onClose);
+    });
+}
+
+const aliyunSms = require('./providers/aliyun_sms')({
+    templatesFile: CONF.smsTemplates,
+    keysDir: CONF.providerKeys,
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, digits,
+});
+
+/* the provider's per-number limit for the next count SendSms to phone */
+async function smsLimit(req, res) {
+    const body = await jsonBody(req, res);
+    if (body === null)
+        return;
+    const p = phone(body);
+    const count = body.count ?? 1;
+    if (!Number.isInteger(count) || count < 0 || count > 1000)
+        throw new BadRequest('count 必须是 0..1000 的整数');
+    const period = body.period ?? 'minute';
+    if (!['minute', 'hour', 'day'].includes(period))
+        throw new BadRequest('period 必须是 minute、hour 或 day');
+    state.smsLimits.set(p, { count, period });
+    send(res, 200, { ok: true, phone: p, count, period });
 }
 
 /* ---------- routes other than providers ---------- */
@@ -1029,6 +1058,8 @@ async function route(req, res, info) {
 
     if (PROVIDERS[key])
         return provider(req, res, key, info);
+    if (await aliyunSms.route(req, res, info, url))
+        return;
 
     if (key === 'GET /sandbox/health')
         return send(res, 200, { ok: true });
@@ -1049,7 +1080,8 @@ async function route(req, res, info) {
         return send(res, 200, {
             ok: true,
             messages: msgs.map((x) => ({
-                id: x.id, phone: x.phone, text: x.text, sign: x.sign, at: x.at, idempotency_key: x.idempotency_key,
+                id: x.id, phone: x.phone, text: x.text, sign: x.sign, template_code: x.template_code,
+                template_param: x.template_param, out_id: x.out_id, at: x.at, idempotency_key: x.idempotency_key,
             })),
         });
     }
@@ -1059,8 +1091,13 @@ async function route(req, res, info) {
             delivered: state.sms.size,
             duplicates: state.stats.sms.duplicates,
             by_key: Object.fromEntries(state.smsByKey.map),
+            queries: state.smsQueries,
         });
     }
+    if (key === 'POST /sandbox/sms/limit')
+        return smsLimit(req, res);
+    if (key === 'GET /sandbox/sms/requests')
+        return send(res, 200, { ok: true, requests: state.smsRequests.slice(-limitParam(url.searchParams)).reverse() });
 
     if ((g = path.match(/^\/pay\/page\/([A-Za-z0-9]{1,64})$/)) && m === 'GET') {
         const t = state.trades.get(g[1]);

@@ -73,6 +73,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(sms_session_hourly_max, 1, 10000000, "10",
       "most SMS codes one visitor (browser session) may ask for per hour"),
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
+    S(provider_key_dir, "var/keys/providers",
+      "the SMS and courier accounts' secrets, one file each (provider_accounts.secret_file)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -137,4 +137,54 @@ int hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, 
 
 extern const struct hall_stmt hall_sealprod_stmts[];
 
+/* ---- smsdrv.c: outside providers' accounts; SMS by template --------------- */
+
+/* a row of provider_accounts (sql/068_providers.sql) */
+struct hall_provider_acct {
+    const char *name;
+    const char *driver;      /* "aliyun"; "sf", "jd-sandbox", "ems-sandbox" */
+    const char *endpoint;    /* the provider's base URL; sandbox_url when none */
+    const char *account_id;  /* AccessKeyId, 顾客编码 (partnerID) ... */
+    const char *secret_file; /* a file name under provider_key_dir */
+    const char *sign;        /* SMS: the signature name (partners.sms_sign first) */
+    struct hall_val *settings;
+};
+
+extern const struct hall_stmt hall_provider_stmts[];
+/* service "sms" or "courier"; the partner's account (partners.sms_account,
+ * partner_couriers), else the one called name */
+int hall_provider_account(struct hall_ctx *cx, const char *service, const char *partner,
+                          const char *name, struct hall_provider_acct *a);
+/* the first line of the account's secret file, NULL when unreadable */
+const char *hall_provider_secret(struct hall_ctx *cx, const struct hall_provider_acct *a);
+/* settings.path1[.path2] when a string */
+const char *hall_provider_setting(const struct hall_provider_acct *a, const char *path1,
+                                  const char *path2);
+/* RFC 3986 percent-encoding (unreserved kept, %XX upper case) */
+char *hall_pct_encode(struct hall_pool *pool, const char *s);
+
+/* one SMS as a driver sends it */
+struct hall_sms_msg {
+    const char *phone;
+    const char *sign;           /* SignName, without 【】 */
+    const char *template_code;  /* the provider's code of the template */
+    const char *template_param; /* JSON object of the parameters */
+    const char *out_id;         /* the outbox job's key */
+    long attempts;              /* earlier attempts of the job */
+};
+
+struct hall_sms_outcome {
+    int sent;
+    int found_before;          /* an earlier attempt had gone out: not sent again */
+    long retry_after_s;        /* a provider's limit: try again after this long */
+    const char *error;         /* when not sent: short, no phone and no text */
+    const char *provider_id;   /* the provider's id of the message, when it gives one */
+    const char *account;       /* provider_accounts.name */
+    const char *template_code; /* what was sent */
+};
+
+/* delivers the outbox payload {phone, kind, params[, partner]} */
+void hall_sms_deliver(struct hall_ctx *cx, const struct hall_val *payload, const char *idem_key,
+                      long attempts, struct hall_sms_outcome *out);
+
 #endif

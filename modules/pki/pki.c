@@ -84,7 +84,7 @@ static const struct hall_stmt pki_stmts[] = {
      1},
     {"ship_order",
      "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no,"
-     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier"
+     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier, o.partner_code"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     {"ship_store",
@@ -591,9 +591,9 @@ static int
 do_ship(struct hall_req *req)
 {
     struct hall_dbres *res;
-    struct hall_val *form, *body, *ans, *payload;
+    struct hall_val *form, *body, *ans;
     const struct hall_val *wv, *cv;
-    const char *cert, *phone, *order_no, *waybill, *carrier;
+    const char *cert, *phone, *order_no, *waybill, *carrier, *partner;
     int64_t id;
     int rc, prepaid;
 
@@ -613,6 +613,7 @@ do_ship(struct hall_req *req)
     }
     order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
     cert = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "cert_type"));
+    partner = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "partner_code"));
     form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ)
         return hall_resp_busy(req);
@@ -664,18 +665,11 @@ do_ship(struct hall_req *req)
     /* seed 001: the tracking number goes by SMS to the agent (the
      * applicant for a natural person's certificate) */
     phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
-    if (strlen(phone) == 11) {
-        payload = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, payload, "phone", phone);
-        hall_val_set_fmt(req->pool, payload, "text",
-                         "【深圳CA】您好，您申请的数字证书已制作完成并通过%s寄出，快递单号：%s，"
-                         "请留意快递通知。",
-                         carrier, waybill);
-        if (hall_outbox_push(req->cx, "sms",
-                             hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id),
-                             payload) != HALL_OK)
-            return hall_resp_busy(req);
-    }
+    if (strlen(phone) == 11 &&
+        hall_sms_queue(req->cx, hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id), phone,
+                       partner, HALL_SMST_shipped, "carrier", carrier, "waybill_no", waybill,
+                       NULL) != HALL_OK)
+        return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"order shipped\" order=%lld waybill=%s", (long long)id, waybill);
