@@ -42,6 +42,9 @@ const CONF = {
     host: argValue('--host') ?? process.env.HALL_SANDBOX_HOST ?? '127.0.0.1',
     /* the secrets of the providers' accounts (script/lib/common.sh provider_keys) */
     providerKeys: argValue('--provider-keys') ?? process.env.HALL_SANDBOX_PROVIDER_KEYS ?? '',
+    /* where the carriers push their routes (the URL an operator registers
+     * with SF): the hall's public URL */
+    hallUrl: (argValue('--hall-url') ?? process.env.HALL_SANDBOX_HALL_URL ?? '').replace(/\/+$/, ''),
     /* the hall's SMS templates, which SendSms renders */
     smsTemplates: argValue('--sms-templates') ??
         require('node:path').join(__dirname, '..', 'core', 'store', 'sms_tpl.def'),
@@ -120,6 +123,7 @@ function freshState() {
         smsLimits: new Map(),            /* phone -> {count, period}: isv.BUSINESS_LIMIT_CONTROL */
         smsQueries: 0,                   /* QuerySendDetails calls */
         smsRequests: [],                 /* the last 100 requests as they arrived */
+        sfOrders: new Store(),           /* SF orderId -> waybill_no */
         sms: new Store(),
         trades: null,
         tradesByOut: new Store(),
@@ -474,31 +478,43 @@ function courierQuote(body) {
     return [200, { ok: true, carrier: '京东快递', payment: '寄付', fee_fen: 1300 }];
 }
 
-/* the carriers a waybill can be booked with, and their waybill numbers */
+/* the carriers the sandbox's JSON books (SF Express speaks its own
+ * protocol: sandbox/providers/sf_express.js), and their waybill numbers */
 const CARRIERS = {
     京东快递: () => `JDVA${digits(11)}`,
-    顺丰速运: () => `SF${digits(13)}`,
     EMS: () => `E${digits(11)}`,
 };
+const CARRIER_ACCOUNTS = { 京东快递: 'HALLJDSANDBOX', EMS: 'HALLEMSSANDBOX' };
 
 function courierWaybill(body) {
     const orderNo = str(body, 'order_no', { max: 64 });
     if (body.address === undefined || body.address === null || body.address === '')
         throw new BadRequest('缺少字段 address');
-    /* the carrier the waybill is booked with; without one, the quote's */
     const named = str(body, 'carrier', { required: false, max: 20 });
     if (named !== undefined && !Object.hasOwn(CARRIERS, named))
-        throw new BadRequest(`字段 carrier 须为 ${Object.keys(CARRIERS).join('、')} 之一`);
-    const carrier = named !== undefined ? named : (isRemote(body) ? '顺丰速运' : '京东快递');
+        throw new BadRequest(`字段 carrier 须为 ${Object.keys(CARRIERS).join('、')} 之一（顺丰速运：/std/service）`);
+    const carrier = named ?? '京东快递';
+    const account = str(body, 'account', { required: false, max: 64 });
+    if (account !== undefined && account !== CARRIER_ACCOUNTS[carrier])
+        throw new BadRequest('字段 account 不是该快递公司的账号');
     const waybillNo = CARRIERS[carrier]();
-    /* where the delivery callback goes (POST /sandbox/courier/<no>/deliver) */
-    const notify = typeof body.notify_url === 'string' && /^https?:\/\/[^\s]{1,2000}$/.test(body.notify_url)
-        ? body.notify_url : null;
     state.waybills.set(waybillNo, {
         waybill_no: waybillNo, order_no: orderNo, carrier, at: nowIso(),
-        payment: typeof body.payment === 'string' ? body.payment.slice(0, 8) : null, notify_url: notify,
+        payment: typeof body.payment === 'string' ? body.payment.slice(0, 8) : null,
+        account: CARRIER_ACCOUNTS[carrier], status: 'BOOKED',
     });
     return [200, { ok: true, waybill_no: waybillNo, carrier }];
+}
+
+function courierCancel(body) {
+    const no = str(body, 'waybill_no', { max: 32 });
+    const w = state.waybills.get(no);
+    if (!w || !Object.hasOwn(CARRIERS, w.carrier))
+        return [404, { ok: false, error: '运单不存在' }];
+    if (w.status === 'DELIVERED')
+        return [409, { ok: false, error: '已签收，不能取消' }];
+    w.status = 'CANCELLED';
+    return [200, { ok: true, waybill_no: no, status: w.status }];
 }
 
 function invoiceIssue(body, ctx) {
@@ -821,6 +837,7 @@ const PROVIDERS = {
     'POST /carrier/verify': ['carrier', carrierVerify],
     'POST /courier/quote': ['courier', courierQuote],
     'POST /courier/waybill': ['courier', courierWaybill],
+    'POST /courier/cancel': ['courier', courierCancel],
     'POST /invoice/issue': ['invoice', invoiceIssue],
     'POST /invoice/red': ['invoice', invoiceRed],
     'POST /mail/send': ['mail', mailSend],
@@ -924,6 +941,15 @@ async function smsLimit(req, res) {
     state.smsLimits.set(p, { count, period });
     send(res, 200, { ok: true, phone: p, count, period });
 }
+
+/* ---------- courier: SF Express's protocol (sandbox/providers/sf_express.js) ---------- */
+
+const sfExpress = require('./providers/sf_express')({
+    keysDir: CONF.providerKeys,
+    hallUrl: CONF.hallUrl,
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, digits,
+});
 
 /* ---------- routes other than providers ---------- */
 
@@ -1060,6 +1086,8 @@ async function route(req, res, info) {
         return provider(req, res, key, info);
     if (await aliyunSms.route(req, res, info, url))
         return;
+    if (await sfExpress.route(req, res, info, url))
+        return;
 
     if (key === 'GET /sandbox/health')
         return send(res, 200, { ok: true });
@@ -1151,32 +1179,21 @@ async function route(req, res, info) {
         });
     }
 
-    /* the courier says the parcel was signed for: a signed callback to the
-     * waybill's notify_url (X-Sandbox-Signature, as the payment callback);
-     * calling it again sends the same event again (the hall must be idempotent) */
+    /* the parcel was signed for: the carrier's route push (opCode 80) to the
+     * hall, signed as SF signs (sandbox/providers/sf_express.js); calling it
+     * again sends the same event again (the hall must apply it once);
+     * ?bad_digest=1 and ?stale_s=N send a forged or an old one */
     if ((g = path.match(/^\/sandbox\/courier\/([A-Za-z0-9]{4,32})\/deliver$/)) && m === 'POST') {
         const w = state.waybills.get(g[1]);
         if (!w)
             return send(res, 404, { ok: false, error: '运单不存在' });
-        if (!w.notify_url)
-            return send(res, 409, { ok: false, error: '运单没有回调地址' });
-        w.delivered_at = w.delivered_at || nowIso();
-        const raw = JSON.stringify({
-            waybill_no: w.waybill_no, status: 'DELIVERED', delivered_at: w.delivered_at,
-            timestamp: Math.floor(Date.parse(w.delivered_at) / 1000),
+        if (w.status === 'CANCELLED')
+            return send(res, 409, { ok: false, error: '运单已取消' });
+        const stale = Number(url.searchParams.get('stale_s') ?? 0);
+        const rec = await sfExpress.pushDelivered(w, {
+            badDigest: url.searchParams.get('bad_digest') === '1',
+            staleMs: Number.isInteger(stale) && stale > 0 ? stale * 1000 : 0,
         });
-        const rec = { http_status: null, acked: false, error: null };
-        try {
-            const r = await fetch(w.notify_url, {
-                method: 'POST',
-                headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': sign(raw) },
-                body: raw, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual',
-            });
-            rec.http_status = r.status;
-            rec.acked = r.status === 200 && /success/i.test((await r.text()).slice(0, 4096));
-        } catch (e) {
-            rec.error = e.name === 'TimeoutError' ? 'timeout' : 'connect';
-        }
         log({ event: 'courier_delivered', waybill_no: w.waybill_no, status: rec.http_status ?? rec.error, acked: rec.acked });
         return send(res, 200, { ok: true, ...rec });
     }

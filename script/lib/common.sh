@@ -780,7 +780,7 @@ start_sandbox() {
     # The secret goes through the environment, not argv (ps shows argv).
     HALL_SANDBOX_SECRET=$(cat "$HALL_VAR/keys/sandbox.secret") \
         start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT" \
-        --provider-keys "$HALL_VAR/keys/providers"
+        --provider-keys "$HALL_VAR/keys/providers" --hall-url "http://127.0.0.1:$HALL_PORT"
     wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"
 }
 
