@@ -185,3 +185,44 @@ test('sms_aliyun__per_number_limit__job_waits_with_a_clear_error_then_goes', { s
     assert.equal(msgs.length, 1);
     assert.equal(msgs[0].template_code, 'SMS_480300001');
 });
+
+/* the templates as the hall's table has them, read here on their own */
+function templates() {
+    const src = fs.readFileSync(path.join(__dirname, '..', '..', 'core', 'store', 'sms_tpl.def'), 'utf8');
+    const out = new Map();
+    for (const m of src.matchAll(/^HALL_SMS\((\w+), "([^"]+)", "(.*)"\)$/gm))
+        out.set(m[2], { kind: m[1], text: m[3] });
+    return out;
+}
+
+test('sms_aliyun__every_sms_of_a_journey_is_a_template_with_its_parameters', { skip: SKIP }, async () => {
+    const { acceptedByTransfer, acceptedOnline, operator, reviewer, orgForm, smsTo } = require('./lib/pki');
+    const op = await operator();
+    /* paid online, approved by the reviewer (SMS 审核通过, the e-invoice's link), mailed */
+    const online = await acceptedOnline(await reviewer());
+    assert.equal((await op.post('/admin/pki/issue', { id: online.id })).status, 200);
+    assert.equal((await op.post('/admin/pki/ship', { id: online.id })).status, 200);
+    /* paid by transfer: the PIN goes by SMS */
+    const agent = newPhone('139');
+    const transfer = await acceptedByTransfer({ form: orgForm({ agent_mobile: agent }) });
+    assert.equal((await op.post('/admin/pki/issue', { id: transfer.id })).status, 200);
+    for (const re of [/审核通过/, /快递单号/, /电子发票/])
+        await smsTo(online.form.agent_mobile, re);
+    await smsTo(agent, /PIN码/);
+
+    const tpl = templates();
+    const kinds = new Set();
+    for (const m of [...await smsMessages(online.form.agent_mobile), ...await smsMessages(agent)]) {
+        const t = tpl.get(m.template_code);
+        assert.ok(t, `a template of the table: ${m.template_code}`);
+        kinds.add(t.kind);
+        const names = [...t.text.matchAll(/\$\{(\w+)\}/g)].map((x) => x[1]);
+        assert.deepEqual(Object.keys(m.template_param).sort(), [...new Set(names)].sort(), t.kind);
+        assert.equal(m.text, `【深圳CA】${t.text.replace(/\$\{(\w+)\}/g, (_, n) => m.template_param[n])}`);
+    }
+    assert.deepEqual([...kinds].sort(), ['approved', 'invoice', 'pin', 'shipped']);
+    /* and nothing in the provider's ledger, from any test so far, is free text */
+    const all = (await sandbox('GET', '/sandbox/sms?limit=10000')).messages;
+    assert.ok(all.length > 4);
+    assert.deepEqual(all.filter((m) => !tpl.has(m.template_code) || typeof m.template_param !== 'object'), []);
+});
