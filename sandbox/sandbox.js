@@ -926,6 +926,14 @@ const aliyunSms = require('./providers/aliyun_sms')({
     takeFault, send, readBody, hold, lateAnswer, digits,
 });
 
+/* Tencent Cloud SMS, the second SMS provider (sandbox/providers/tencent_sms.js) */
+const tencentSms = require('./providers/tencent_sms')({
+    templates: aliyunSms.templates,
+    keysDir: CONF.providerKeys,
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, digits,
+});
+
 /* the provider's per-number limit for the next count SendSms to phone */
 async function smsLimit(req, res) {
     const body = await jsonBody(req, res);
@@ -1084,6 +1092,8 @@ async function route(req, res, info) {
 
     if (PROVIDERS[key])
         return provider(req, res, key, info);
+    if (await tencentSms.route(req, res, info, url))
+        return;
     if (await aliyunSms.route(req, res, info, url))
         return;
     if (await sfExpress.route(req, res, info, url))
@@ -1108,7 +1118,7 @@ async function route(req, res, info) {
         return send(res, 200, {
             ok: true,
             messages: msgs.map((x) => ({
-                id: x.id, phone: x.phone, text: x.text, sign: x.sign, template_code: x.template_code,
+                id: x.id, phone: x.phone, text: x.text, sign: x.sign, provider: x.provider, template_code: x.template_code,
                 template_param: x.template_param, out_id: x.out_id, at: x.at, idempotency_key: x.idempotency_key,
             })),
         });

@@ -142,7 +142,7 @@ extern const struct hall_stmt hall_sealprod_stmts[];
 /* a row of provider_accounts (sql/068_providers.sql) */
 struct hall_provider_acct {
     const char *name;
-    const char *driver;      /* "aliyun"; "sf", "jd-sandbox", "ems-sandbox" */
+    const char *driver;      /* "aliyun", "tencent"; "sf", "sandbox" */
     const char *endpoint;    /* the provider's base URL; sandbox_url when none */
     const char *account_id;  /* AccessKeyId, 顾客编码 (partnerID) ... */
     const char *secret_file; /* a file name under provider_key_dir */
@@ -166,11 +166,12 @@ char *hall_pct_encode(struct hall_pool *pool, const char *s);
 /* one SMS as a driver sends it */
 struct hall_sms_msg {
     const char *phone;
-    const char *sign;           /* SignName, without 【】 */
-    const char *template_code;  /* the provider's code of the template */
-    const char *template_param; /* JSON object of the parameters */
-    const char *out_id;         /* the outbox job's key */
-    long attempts;              /* earlier attempts of the job */
+    const char *sign;                    /* SignName, without 【】 */
+    const char *template_code;           /* the provider's code of the template */
+    const char *template_param;          /* JSON object of the parameters */
+    const struct hall_val *param_values; /* the same values, in the template's order */
+    const char *out_id;                  /* the outbox job's key */
+    long attempts;                       /* earlier attempts of the job */
 };
 
 struct hall_sms_outcome {

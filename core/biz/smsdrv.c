@@ -8,6 +8,10 @@
  *            out (SendSms is not idempotent: OutId carries the job's key).
  *            Requests signed ACS3-HMAC-SHA256 as @alicloud/openapi-core
  *            signs them (docs/sandbox.md, "SMS").
+ *   tencent  Tencent Cloud SMS, 2021-01-11: SendSms (the parameters by
+ *            position, SessionContext the job's key) and
+ *            PullSmsSendStatusByPhoneNumber for the same question; signed
+ *            TC3-HMAC-SHA256 as tencentcloud-sdk-nodejs signs.
  *
  * The account's secret is a file under provider_key_dir, never in the
  * database or a log; no phone number and no text is ever logged.
@@ -369,6 +373,198 @@ aliyun_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const struc
     out->sent = 1;
 }
 
+/* ---- Tencent Cloud: TC3-HMAC-SHA256 -------------------------------------------- */
+
+static void
+hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
+{
+    hall_hmac_sha256(key, klen, msg, strlen(msg), out);
+}
+
+/*
+ * One call of the SMS API 2021-01-11: the JSON payload, signed
+ * TC3-HMAC-SHA256: CanonicalRequest = POST \n / \n (no query) \n
+ * "content-type:application/json; charset=utf-8\nhost:<host name>\n" \n
+ * "content-type;host" \n hex(SHA-256(payload)); StringToSign =
+ * "TC3-HMAC-SHA256\n" timestamp "\n" date "/sms/tc3_request\n"
+ * hex(SHA-256(CanonicalRequest)); the key HMAC-chained from "TC3" + SecretKey
+ * over the date, "sms" and "tc3_request".  The answer's "Response".
+ */
+static const struct hall_val *
+tencent_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *secret,
+             const char *action, const struct hall_val *payload, long *http, const char **err)
+{
+    static const char ct[] = "application/json; charset=utf-8";
+    struct hall_pool *pool = cx->pool;
+    const char *host = url_host(pool, a->endpoint), *name, *body, *hdrs[8], *base = a->endpoint;
+    const char *region = hall_provider_setting(a, "region", NULL);
+    unsigned char h[32], k1[32], k2[32], k3[32], sig[32];
+    char date[16], *canon, *sts;
+    time_t now = time(NULL);
+    struct hall_http_resp r;
+    struct tm tm;
+    size_t n;
+
+    body = hall_val_json(pool, payload, &n);
+    /* the host name without a port, as the SDK signs it */
+    name = hall_pstrndup(pool, host, strcspn(host, ":"));
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    hall_sha256(body, n, h);
+    canon = hall_psprintf(pool, "POST\n/\n\ncontent-type:%s\nhost:%s\n\ncontent-type;host\n%s", ct,
+                          name, hall_hex(pool, h, 32));
+    hall_sha256(canon, strlen(canon), h);
+    sts = hall_psprintf(pool, "TC3-HMAC-SHA256\n%lld\n%s/sms/tc3_request\n%s", (long long)now, date,
+                        hall_hex(pool, h, 32));
+    {
+        const char *k0 = hall_psprintf(pool, "TC3%s", secret);
+
+        hmac(k0, strlen(k0), date, k1);
+    }
+    hmac(k1, 32, "sms", k2);
+    hmac(k2, 32, "tc3_request", k3);
+    hmac(k3, 32, sts, sig);
+    hdrs[0] = hall_psprintf(pool, "Content-Type: %s", ct);
+    hdrs[1] = hall_psprintf(pool, "Host: %s", host);
+    hdrs[2] = hall_psprintf(pool, "X-TC-Action: %s", action);
+    hdrs[3] = hall_psprintf(pool, "X-TC-Timestamp: %lld", (long long)now);
+    hdrs[4] = "X-TC-Version: 2021-01-11";
+    hdrs[5] = hall_psprintf(pool, "X-TC-Region: %s", region != NULL ? region : "ap-guangzhou");
+    hdrs[6] = hall_psprintf(pool,
+                            "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/sms/tc3_request, "
+                            "SignedHeaders=content-type;host, Signature=%s",
+                            a->account_id, date, hall_hex(pool, sig, 32));
+    hdrs[7] = NULL;
+    while (*base != '\0' && base[strlen(base) - 1] == '/')
+        base = hall_pstrndup(pool, base, strlen(base) - 1);
+    *http = 0;
+    if (hall_http_call(pool, "sms", hall_psprintf(pool, "%s/", base), hdrs, body, n,
+                       cx->conf->http_connect_ms, cx->conf->http_total_ms, &r) != HALL_OK) {
+        *err = hall_psprintf(pool, "transport: %s", r.error);
+        return NULL;
+    }
+    *http = r.status;
+    return hall_val_get(hall_val_parse(pool, r.body, r.len, NULL, 0), "Response");
+}
+
+/* the per-number limits of Tencent Cloud SMS: wait out the period */
+static long
+tencent_limit(const char *code)
+{
+    if (strcmp(code, "LimitExceeded.PhoneNumberThirtySecondLimit") == 0)
+        return 30;
+    if (strcmp(code, "LimitExceeded.PhoneNumberOneHourLimit") == 0)
+        return 3600;
+    if (strncmp(code, "LimitExceeded.PhoneNumber", 25) == 0 ||
+        strcmp(code, "LimitExceeded.DeliveryFrequencyLimit") == 0)
+        return 6 * 3600;
+    return 0;
+}
+
+/* the answer's error (Response.Error), or NULL; out->error set */
+static int
+tencent_failed(struct hall_ctx *cx, long http, const struct hall_val *resp, const char *err,
+               struct hall_sms_outcome *out)
+{
+    const struct hall_val *e = hall_val_get(resp, "Error");
+    const char *code = str_of(e, "Code"), *msg = str_of(e, "Message");
+
+    if (http == 0) {
+        out->error = hall_psprintf(cx->pool, "sms: %s", err);
+        return 1;
+    }
+    if (http != 200 || resp == NULL) {
+        out->error = hall_psprintf(cx->pool, "sms: http %ld", http);
+        return 1;
+    }
+    if (e != NULL) {
+        out->error = hall_psprintf(cx->pool, "sms: refused %.64s (%.120s)",
+                                   code != NULL ? code : "?", msg != NULL ? msg : "");
+        return 1;
+    }
+    return 0;
+}
+
+static void
+tencent_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const struct hall_sms_msg *m,
+             struct hall_sms_outcome *out)
+{
+    const char *secret = hall_provider_secret(cx, a), *err = NULL, *app;
+    const char *phone;
+    struct hall_val *p, *set;
+    const struct hall_val *v, *st, *resp;
+    long http;
+
+    if (secret == NULL) {
+        out->error = "sms: account secret unreadable";
+        return;
+    }
+    app = hall_provider_setting(a, "sdk_app_id", NULL);
+    if (app == NULL) {
+        out->error = "sms: account has no sdk_app_id";
+        return;
+    }
+    phone = hall_psprintf(cx->pool, "+86%s", m->phone);
+    if (m->attempts > 0) {
+        const struct hall_val *list;
+
+        p = hall_val_obj(cx->pool);
+        hall_val_set_int(cx->pool, p, "BeginTime", (int64_t)time(NULL) - 2 * 86400);
+        hall_val_set_int(cx->pool, p, "Offset", 0);
+        hall_val_set_int(cx->pool, p, "Limit", 100);
+        hall_val_set_str(cx->pool, p, "PhoneNumber", phone);
+        hall_val_set_str(cx->pool, p, "SmsSdkAppId", app);
+        resp = tencent_call(cx, a, secret, "PullSmsSendStatusByPhoneNumber", p, &http, &err);
+        if (tencent_failed(cx, http, resp, err, out))
+            return;
+        list = hall_val_get(resp, "PullSmsSendStatusSet");
+        for (v = list != NULL ? list->first : NULL; v != NULL; v = v->next) {
+            const char *ctx = str_of(v, "SessionContext");
+
+            if (ctx != NULL && strcmp(ctx, m->out_id) == 0) {
+                out->sent = 1;
+                out->found_before = 1;
+                return;
+            }
+        }
+    }
+    p = hall_val_obj(cx->pool);
+    set = hall_val_set_list(cx->pool, p, "PhoneNumberSet");
+    hall_val_push_str(cx->pool, set, phone);
+    hall_val_set_str(cx->pool, p, "SmsSdkAppId", app);
+    hall_val_set_str(cx->pool, p, "SignName", m->sign);
+    hall_val_set_str(cx->pool, p, "TemplateId", m->template_code);
+    set = hall_val_set_list(cx->pool, p, "TemplateParamSet");
+    for (v = m->param_values != NULL ? m->param_values->first : NULL; v != NULL; v = v->next)
+        hall_val_push_str(cx->pool, set, v->str);
+    hall_val_set_str(cx->pool, p, "SessionContext", m->out_id);
+    resp = tencent_call(cx, a, secret, "SendSms", p, &http, &err);
+    if (tencent_failed(cx, http, resp, err, out))
+        return;
+    st = hall_val_get(resp, "SendStatusSet");
+    st = st != NULL ? st->first : NULL;
+    if (str_of(st, "Code") == NULL) {
+        out->error = "sms: no SendStatusSet";
+        return;
+    }
+    if (strcmp(str_of(st, "Code"), "Ok") != 0) {
+        const char *code = str_of(st, "Code"), *msg = str_of(st, "Message");
+
+        out->retry_after_s = tencent_limit(code);
+        out->error =
+            out->retry_after_s > 0
+                ? hall_psprintf(cx->pool, "sms: provider limit %.64s (%.120s), retried in %ld s",
+                                code, msg != NULL ? msg : "", out->retry_after_s)
+                : hall_psprintf(cx->pool, "sms: refused %.64s (%.120s)", code,
+                                msg != NULL ? msg : "");
+        return;
+    }
+    out->provider_id = str_of(st, "SerialNo") != NULL && strlen(str_of(st, "SerialNo")) <= 64
+                           ? str_of(st, "SerialNo")
+                           : NULL;
+    out->sent = 1;
+}
+
 /* ---- the interface ----------------------------------------------------------- */
 
 static const struct sms_driver {
@@ -377,6 +573,7 @@ static const struct sms_driver {
                  struct hall_sms_outcome *);
 } sms_drivers[] = {
     {"aliyun", aliyun_send},
+    {"tencent", tencent_send},
     {NULL, NULL},
 };
 
@@ -407,13 +604,38 @@ hall_sms_deliver(struct hall_ctx *cx, const struct hall_val *payload, const char
         out->error = hall_psprintf(cx->pool, "sms: no driver %.32s", a.driver);
         return;
     }
-    /* the code the provider approved for this text, else the sandbox's */
+    /* the code the provider approved for this text, else the sandbox's
+     * (Tencent's TemplateId: its digits) */
     code = hall_provider_setting(&a, "templates", t->kind);
+    if (code == NULL)
+        code = strcmp(a.driver, "tencent") == 0 && strncmp(t->code, "SMS_", 4) == 0 ? t->code + 4
+                                                                                    : t->code;
     memset(&m, 0, sizeof(m));
     m.phone = phone;
     m.sign = a.sign;
-    m.template_code = code != NULL ? code : t->code;
+    m.template_code = code;
     m.template_param = hall_val_json(cx->pool, params, NULL);
+    {
+        struct hall_val *list = hall_val_obj(cx->pool);
+        struct hall_val *values = hall_val_set_list(cx->pool, list, "v");
+        const char **names = hall_sms_tpl_params(cx->pool, t);
+        size_t i, j;
+
+        for (i = 0; names[i] != NULL; i++) {
+            const struct hall_val *v = hall_val_get(params, names[i]);
+
+            for (j = 0; j < i && strcmp(names[j], names[i]) != 0; j++)
+                ;
+            if (j < i)
+                continue; /* a name twice: one position */
+            if (v == NULL || v->type != HALL_V_STR) {
+                out->error = "bad payload: a parameter missing";
+                return;
+            }
+            hall_val_push_str(cx->pool, values, v->str);
+        }
+        m.param_values = values;
+    }
     m.out_id = idem_key;
     m.attempts = attempts;
     out->account = a.name;

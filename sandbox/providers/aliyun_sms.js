@@ -155,7 +155,7 @@ module.exports = function aliyunSms(env) {
         for (const phone of phones) {
             const id = phones.length === 1 ? bizId : `${bizId}-${phone.slice(-4)}`;
             state.sms.set(id, {
-                id, phone: phone.slice(-11), text: `【${sign}】${body}`, sign, template_code: tpl.code,
+                id, phone: phone.slice(-11), text: `【${sign}】${body}`, sign, provider: 'aliyun', template_code: tpl.code,
                 template_param: param, out_id: outId, idempotency_key: outId, at: new Date().toISOString(),
             });
         }

@@ -299,7 +299,7 @@ provider_keys() {
     local f
     mkdir -p "$HALL_VAR/keys/providers" && chmod 700 "$HALL_VAR/keys/providers" ||
         die "cannot create $HALL_VAR/keys/providers"
-    for f in aliyun-sms.secret sf.checkword jd.secret ems.secret; do
+    for f in aliyun-sms.secret tencent-sms.secret sf.checkword jd.secret ems.secret; do
         if [ ! -s "$HALL_VAR/keys/providers/$f" ]; then
             (umask 077 && openssl rand -hex 16 >"$HALL_VAR/keys/providers/$f") ||
                 die "cannot create $HALL_VAR/keys/providers/$f"
