@@ -83,7 +83,8 @@ static const struct hall_stmt pki_stmts[] = {
      " WHERE o.status = $1 ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
      1},
     {"ship_order",
-     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no,"
+     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, coalesce(o.waybill_no, '') AS "
+     "waybill_no,"
      " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier, o.partner_code"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
@@ -667,9 +668,14 @@ do_ship(struct hall_req *req)
         rc = hall_order_move(req->cx, id, "issued", "shipped", hall_staff_actor(req), d);
     }
     if (rc == HALL_CONFLICT) {
-        /* the order moved meanwhile: the parcel is not needed any more */
+        /* the order moved meanwhile: the parcel is not needed any more,
+         * unless a parallel 邮寄 of the same order shipped it (the carrier
+         * gave both the same waybill) */
         hall_db_rollback(req->cx);
-        hall_courier_cancel(req->cx, partner, parcel.carrier, order_no, waybill);
+        res = hall_db_exec(req->cx, "ship_order", HALL_I64(id));
+        if (res != NULL && hall_dbres_rows(res) == 1 &&
+            strcmp(hall_dbres_str(res, 0, "waybill_no"), waybill) != 0)
+            hall_courier_cancel(req->cx, partner, parcel.carrier, order_no, waybill);
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     }
     if (rc != HALL_OK || hall_db_exec(req->cx, "ship_store", HALL_I64(id), HALL_STR(waybill),

@@ -127,3 +127,19 @@ test('carriers__jieyang_collect_booked_with_sf_open_platform_route_push_marks_it
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'delivered');
     assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
 });
+
+test('carriers__parallel_ship_clicks__one_sf_parcel_booked_and_kept', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({
+        project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+    });
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const r = await Promise.all([1, 2, 3].map(() => op.post('/admin/pki/ship', { id: o.id })));
+    assert.deepEqual(r.map((x) => x.status).sort(), [200, 409, 409], r.map((x) => x.text).join('\n'));
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const wb = (await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json()).waybills;
+    /* SF refuses the repeated orderId; the hall finds the one booked before */
+    assert.equal(wb.length, 1);
+    assert.equal(wb[0].waybill_no, psql(`SELECT waybill_no FROM orders WHERE id = ${o.id}`));
+    assert.equal(wb[0].status, 'BOOKED', 'the losers did not cancel the parcel the winner shipped');
+});
