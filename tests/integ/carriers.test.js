@@ -143,3 +143,27 @@ test('carriers__parallel_ship_clicks__one_sf_parcel_booked_and_kept', async () =
     assert.equal(wb[0].waybill_no, psql(`SELECT waybill_no FROM orders WHERE id = ${o.id}`));
     assert.equal(wb[0].status, 'BOOKED', 'the losers did not cancel the parcel the winner shipped');
 });
+
+test('carriers__order_moved_while_sf_booked__parcel_cancelled_at_sf', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({
+        project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+    });
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    /* SF books at once and answers late; meanwhile the order leaves 已制作 */
+    await fetch(`${SANDBOX}/sandbox/faults`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ service: 'courier', mode: 'delay', delay_ms: 1500, count: 1 }),
+    });
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const waybills = async () => (await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json()).waybills;
+    const shipping = op.post('/admin/pki/ship', { id: o.id });
+    for (let i = 0; i < 100 && (await waybills()).length === 0; i++)
+        await new Promise((ok) => setTimeout(ok, 20));
+    psql(`UPDATE orders SET status = 'refund_requested' WHERE id = ${o.id}`);
+    const r = await shipping;
+    assert.equal(r.status, 409, r.text);
+    const [wb] = await waybills();
+    assert.equal(wb.status, 'CANCELLED', 'EXP_RECE_UPDATE_ORDER dealType 2');
+    assert.equal(psql(`SELECT coalesce(waybill_no, '') FROM orders WHERE id = ${o.id}`), '');
+});
