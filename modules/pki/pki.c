@@ -614,6 +614,7 @@ do_ship(struct hall_req *req)
     struct hall_val *form;
     const char *cert, *phone, *order_no, *waybill, *carrier, *partner;
     int64_t id;
+    long slot;
     int rc, prepaid;
 
     if (hall_staff_elsewhere(req))
@@ -654,7 +655,15 @@ do_ship(struct hall_req *req)
     parcel.district = form_get(form, "mail_district");
     parcel.town = form_get(form, "mail_town");
     parcel.address = form_get(form, "mail_address");
-    if (parcel.carrier == NULL || hall_courier_book(req->cx, partner, &parcel, &booked) != HALL_OK)
+    if (parcel.carrier == NULL)
+        return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
+    /* within the module's cap on workers waiting on providers */
+    slot = hall_provider_slot_take(req);
+    if (slot == -1)
+        return hall_resp_provider(req, "快递");
+    rc = hall_courier_book(req->cx, partner, &parcel, &booked);
+    hall_provider_slot_give(req, slot);
+    if (rc != HALL_OK)
         return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
     waybill = booked.waybill_no;
     carrier = booked.carrier_name;

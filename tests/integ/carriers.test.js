@@ -167,3 +167,33 @@ test('carriers__order_moved_while_sf_booked__parcel_cancelled_at_sf', async () =
     assert.equal(wb.status, 'CANCELLED', 'EXP_RECE_UPDATE_ORDER dealType 2');
     assert.equal(psql(`SELECT coalesce(waybill_no, '') FROM orders WHERE id = ${o.id}`), '');
 });
+
+test('carriers__sf_hanging__邮寄_holds_at_most_the_provider_cap_of_workers', async () => {
+    const op = await operator();
+    const orders = [];
+    for (let i = 0; i < 3; i++) {
+        const o = await acceptedByTransfer({
+            project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+        });
+        assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+        orders.push(o);
+    }
+    const fault = (mode) => fetch(`${SANDBOX}/sandbox/faults`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ service: 'courier', mode }),
+    });
+    await fault('timeout');
+    try {
+        /* 4 workers, 2 of them at most waiting on providers: the third 邮寄 is told at once */
+        const t0 = Date.now();
+        const r = await Promise.all(orders.map((o, i) => new Promise((ok) => setTimeout(ok, i * 100))
+            .then(() => op.post('/admin/pki/ship', { id: o.id })).then((x) => ({ ...x, ms: Date.now() - t0 }))));
+        const busy = r.filter((x) => x.status === 503 && /快递服务繁忙/.test(x.text));
+        assert.equal(busy.length, 1, r.map((x) => `${x.status} ${x.text}`).join('\n'));
+        assert.ok(busy[0].ms < 5000, `told at once: ${busy[0].ms} ms`);
+        assert.equal(r.filter((x) => x.status === 503 && /快递下单失败/.test(x.text)).length, 2);
+    } finally {
+        await fault('ok');
+    }
+    for (const o of orders)
+        assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'issued', 'nothing shipped');
+});
