@@ -40,6 +40,14 @@ const CONF = {
     publicUrl: (argValue('--public-url') ?? process.env.HALL_SANDBOX_PUBLIC_URL ?? '').replace(/\/+$/, ''),
     /* 127.0.0.1; bench/multihost puts the sandbox on its own network namespace's address */
     host: argValue('--host') ?? process.env.HALL_SANDBOX_HOST ?? '127.0.0.1',
+    /* the secrets of the providers' accounts (script/lib/common.sh provider_keys) */
+    providerKeys: argValue('--provider-keys') ?? process.env.HALL_SANDBOX_PROVIDER_KEYS ?? '',
+    /* where the carriers push their routes (the URL an operator registers
+     * with SF): the hall's public URL */
+    hallUrl: (argValue('--hall-url') ?? process.env.HALL_SANDBOX_HALL_URL ?? '').replace(/\/+$/, ''),
+    /* the hall's SMS templates, which SendSms renders */
+    smsTemplates: argValue('--sms-templates') ??
+        require('node:path').join(__dirname, '..', 'core', 'store', 'sms_tpl.def'),
 };
 if (!/^[0-9.]{7,15}$/.test(CONF.host)) {
     process.stderr.write('sandbox: bad value for --host / HALL_SANDBOX_HOST: an IPv4 address\n');
@@ -111,7 +119,11 @@ function freshState() {
         faults: {},                      /* service -> {mode, remaining|null, delay_ms} */
         stats: {},                       /* service -> {calls, acted, duplicates, faulted} */
         idem: {},                        /* service -> Store(key -> {status, body}) */
-        smsByKey: new Store(),           /* key -> number of calls */
+        smsByKey: new Store(),           /* OutId -> number of SendSms */
+        smsLimits: new Map(),            /* phone -> {count, period}: isv.BUSINESS_LIMIT_CONTROL */
+        smsQueries: 0,                   /* QuerySendDetails calls */
+        smsRequests: [],                 /* the last 100 requests as they arrived */
+        sfOrders: new Store(),           /* SF orderId -> waybill_no */
         sms: new Store(),
         trades: null,
         tradesByOut: new Store(),
@@ -271,17 +283,6 @@ function marker(buf, tag) {
 }
 
 /* ---------- provider handlers: (body, ctx) -> [status, json] ---------- */
-
-function smsSend(body, ctx) {
-    const p = phone(body);
-    const text = str(body, 'text', { max: 1000 });
-    const sig = str(body, 'sign', { required: false, max: 64 });
-    const id = `SMS${stamp()}${digits(10)}`;
-    state.sms.set(id, {
-        id, phone: p, text, sign: sig ?? null, at: nowIso(), idempotency_key: ctx.key ?? null,
-    });
-    return [200, { ok: true, id }];
-}
 
 function tradePublic(t) {
     return {
@@ -477,31 +478,43 @@ function courierQuote(body) {
     return [200, { ok: true, carrier: '京东快递', payment: '寄付', fee_fen: 1300 }];
 }
 
-/* the carriers a waybill can be booked with, and their waybill numbers */
+/* the carriers the sandbox's JSON books (SF Express speaks its own
+ * protocol: sandbox/providers/sf_express.js), and their waybill numbers */
 const CARRIERS = {
     京东快递: () => `JDVA${digits(11)}`,
-    顺丰速运: () => `SF${digits(13)}`,
     EMS: () => `E${digits(11)}`,
 };
+const CARRIER_ACCOUNTS = { 京东快递: 'HALLJDSANDBOX', EMS: 'HALLEMSSANDBOX' };
 
 function courierWaybill(body) {
     const orderNo = str(body, 'order_no', { max: 64 });
     if (body.address === undefined || body.address === null || body.address === '')
         throw new BadRequest('缺少字段 address');
-    /* the carrier the waybill is booked with; without one, the quote's */
     const named = str(body, 'carrier', { required: false, max: 20 });
     if (named !== undefined && !Object.hasOwn(CARRIERS, named))
-        throw new BadRequest(`字段 carrier 须为 ${Object.keys(CARRIERS).join('、')} 之一`);
-    const carrier = named !== undefined ? named : (isRemote(body) ? '顺丰速运' : '京东快递');
+        throw new BadRequest(`字段 carrier 须为 ${Object.keys(CARRIERS).join('、')} 之一（顺丰速运：/std/service）`);
+    const carrier = named ?? '京东快递';
+    const account = str(body, 'account', { required: false, max: 64 });
+    if (account !== undefined && account !== CARRIER_ACCOUNTS[carrier])
+        throw new BadRequest('字段 account 不是该快递公司的账号');
     const waybillNo = CARRIERS[carrier]();
-    /* where the delivery callback goes (POST /sandbox/courier/<no>/deliver) */
-    const notify = typeof body.notify_url === 'string' && /^https?:\/\/[^\s]{1,2000}$/.test(body.notify_url)
-        ? body.notify_url : null;
     state.waybills.set(waybillNo, {
         waybill_no: waybillNo, order_no: orderNo, carrier, at: nowIso(),
-        payment: typeof body.payment === 'string' ? body.payment.slice(0, 8) : null, notify_url: notify,
+        payment: typeof body.payment === 'string' ? body.payment.slice(0, 8) : null,
+        account: CARRIER_ACCOUNTS[carrier], status: 'BOOKED',
     });
     return [200, { ok: true, waybill_no: waybillNo, carrier }];
+}
+
+function courierCancel(body) {
+    const no = str(body, 'waybill_no', { max: 32 });
+    const w = state.waybills.get(no);
+    if (!w || !Object.hasOwn(CARRIERS, w.carrier))
+        return [404, { ok: false, error: '运单不存在' }];
+    if (w.status === 'DELIVERED')
+        return [409, { ok: false, error: '已签收，不能取消' }];
+    w.status = 'CANCELLED';
+    return [200, { ok: true, waybill_no: no, status: w.status }];
 }
 
 function invoiceIssue(body, ctx) {
@@ -813,7 +826,6 @@ function hold(req, res) {
 }
 
 const PROVIDERS = {
-    'POST /sms/send': ['sms', smsSend],
     'POST /pay/create': ['pay', payCreate],
     'POST /pay/query': ['pay', payQuery],
     'POST /pay/refund': ['pay', payRefund],
@@ -825,6 +837,7 @@ const PROVIDERS = {
     'POST /carrier/verify': ['carrier', carrierVerify],
     'POST /courier/quote': ['courier', courierQuote],
     'POST /courier/waybill': ['courier', courierWaybill],
+    'POST /courier/cancel': ['courier', courierCancel],
     'POST /invoice/issue': ['invoice', invoiceIssue],
     'POST /invoice/red': ['invoice', invoiceRed],
     'POST /mail/send': ['mail', mailSend],
@@ -842,8 +855,6 @@ async function provider(req, res, route, info) {
         return send(res, 400, { ok: false, error: `Idempotency-Key 长度必须在 1..${MAX_KEY_LEN}` });
     info.idem = key === undefined ? 0 : 1;
     st.calls++;
-    if (svc === 'sms' && key !== undefined)
-        state.smsByKey.set(key, (state.smsByKey.get(key) ?? 0) + 1);
 
     const fault = takeFault(svc);
     if (fault) {
@@ -895,6 +906,58 @@ async function provider(req, res, route, info) {
     }
     send(res, result[0], result[1]);
 }
+
+/* ---------- SMS: Alibaba Cloud's protocol (sandbox/providers/aliyun_sms.js) ---------- */
+
+/* "delay" fault: the provider has acted, the answer comes delay ms late */
+async function lateAnswer(req, ms) {
+    const sock = req.socket;
+    await new Promise((resolve) => {
+        const onClose = () => { clearTimeout(t); resolve(); };
+        const t = setTimeout(() => { sock.removeListener('close', onClose); resolve(); }, ms);
+        sock.once('close', onClose);
+    });
+}
+
+const aliyunSms = require('./providers/aliyun_sms')({
+    templatesFile: CONF.smsTemplates,
+    keysDir: CONF.providerKeys,
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, digits,
+});
+
+/* Tencent Cloud SMS, the second SMS provider (sandbox/providers/tencent_sms.js) */
+const tencentSms = require('./providers/tencent_sms')({
+    templates: aliyunSms.templates,
+    keysDir: CONF.providerKeys,
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, digits,
+});
+
+/* the provider's per-number limit for the next count SendSms to phone */
+async function smsLimit(req, res) {
+    const body = await jsonBody(req, res);
+    if (body === null)
+        return;
+    const p = phone(body);
+    const count = body.count ?? 1;
+    if (!Number.isInteger(count) || count < 0 || count > 1000)
+        throw new BadRequest('count 必须是 0..1000 的整数');
+    const period = body.period ?? 'minute';
+    if (!['minute', 'hour', 'day'].includes(period))
+        throw new BadRequest('period 必须是 minute、hour 或 day');
+    state.smsLimits.set(p, { count, period });
+    send(res, 200, { ok: true, phone: p, count, period });
+}
+
+/* ---------- courier: SF Express's protocol (sandbox/providers/sf_express.js) ---------- */
+
+const sfExpress = require('./providers/sf_express')({
+    keysDir: CONF.providerKeys,
+    hallUrl: CONF.hallUrl,
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, digits,
+});
 
 /* ---------- routes other than providers ---------- */
 
@@ -1029,6 +1092,12 @@ async function route(req, res, info) {
 
     if (PROVIDERS[key])
         return provider(req, res, key, info);
+    if (await tencentSms.route(req, res, info, url))
+        return;
+    if (await aliyunSms.route(req, res, info, url))
+        return;
+    if (await sfExpress.route(req, res, info, url))
+        return;
 
     if (key === 'GET /sandbox/health')
         return send(res, 200, { ok: true });
@@ -1049,7 +1118,8 @@ async function route(req, res, info) {
         return send(res, 200, {
             ok: true,
             messages: msgs.map((x) => ({
-                id: x.id, phone: x.phone, text: x.text, sign: x.sign, at: x.at, idempotency_key: x.idempotency_key,
+                id: x.id, phone: x.phone, text: x.text, sign: x.sign, provider: x.provider, template_code: x.template_code,
+                template_param: x.template_param, out_id: x.out_id, at: x.at, idempotency_key: x.idempotency_key,
             })),
         });
     }
@@ -1059,8 +1129,13 @@ async function route(req, res, info) {
             delivered: state.sms.size,
             duplicates: state.stats.sms.duplicates,
             by_key: Object.fromEntries(state.smsByKey.map),
+            queries: state.smsQueries,
         });
     }
+    if (key === 'POST /sandbox/sms/limit')
+        return smsLimit(req, res);
+    if (key === 'GET /sandbox/sms/requests')
+        return send(res, 200, { ok: true, requests: state.smsRequests.slice(-limitParam(url.searchParams)).reverse() });
 
     if ((g = path.match(/^\/pay\/page\/([A-Za-z0-9]{1,64})$/)) && m === 'GET') {
         const t = state.trades.get(g[1]);
@@ -1114,32 +1189,21 @@ async function route(req, res, info) {
         });
     }
 
-    /* the courier says the parcel was signed for: a signed callback to the
-     * waybill's notify_url (X-Sandbox-Signature, as the payment callback);
-     * calling it again sends the same event again (the hall must be idempotent) */
+    /* the parcel was signed for: the carrier's route push (opCode 80) to the
+     * hall, signed as SF signs (sandbox/providers/sf_express.js); calling it
+     * again sends the same event again (the hall must apply it once);
+     * ?bad_digest=1 and ?stale_s=N send a forged or an old one */
     if ((g = path.match(/^\/sandbox\/courier\/([A-Za-z0-9]{4,32})\/deliver$/)) && m === 'POST') {
         const w = state.waybills.get(g[1]);
         if (!w)
             return send(res, 404, { ok: false, error: '运单不存在' });
-        if (!w.notify_url)
-            return send(res, 409, { ok: false, error: '运单没有回调地址' });
-        w.delivered_at = w.delivered_at || nowIso();
-        const raw = JSON.stringify({
-            waybill_no: w.waybill_no, status: 'DELIVERED', delivered_at: w.delivered_at,
-            timestamp: Math.floor(Date.parse(w.delivered_at) / 1000),
+        if (w.status === 'CANCELLED')
+            return send(res, 409, { ok: false, error: '运单已取消' });
+        const stale = Number(url.searchParams.get('stale_s') ?? 0);
+        const rec = await sfExpress.pushDelivered(w, {
+            badDigest: url.searchParams.get('bad_digest') === '1',
+            staleMs: Number.isInteger(stale) && stale > 0 ? stale * 1000 : 0,
         });
-        const rec = { http_status: null, acked: false, error: null };
-        try {
-            const r = await fetch(w.notify_url, {
-                method: 'POST',
-                headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': sign(raw) },
-                body: raw, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual',
-            });
-            rec.http_status = r.status;
-            rec.acked = r.status === 200 && /success/i.test((await r.text()).slice(0, 4096));
-        } catch (e) {
-            rec.error = e.name === 'TimeoutError' ? 'timeout' : 'connect';
-        }
         log({ event: 'courier_delivered', waybill_no: w.waybill_no, status: rec.http_status ?? rec.error, acked: rec.acked });
         return send(res, 200, { ok: true, ...rec });
     }

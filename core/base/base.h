@@ -134,6 +134,7 @@ struct hall_conf {
     long reminder_last_days;
     char *pki_dir;
     long medium_keep_days;
+    char *provider_key_dir;
 };
 
 struct hall_conf_opt {
@@ -240,6 +241,12 @@ struct hall_http_resp {
 int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
                         const char *idem_key, long connect_ms, long total_ms,
                         struct hall_http_resp *out);
+/* a POST in a provider's own protocol: the caller's headers ("Name: value",
+ * NULL-terminated; curl adds none of its own but Host and Content-Length)
+ * and body of len bytes; provider names the service for /metrics */
+int hall_http_call(struct hall_pool *pool, const char *provider, const char *url,
+                   const char *const *headers, const char *body, size_t len, long connect_ms,
+                   long total_ms, struct hall_http_resp *out);
 /* fn is told every call: the provider (the URL path's first segment:
  * "sms", "carrier" ...), its duration, and ok 0 for a transport error,
  * timeout or non-2xx answer; set once, before the workers start */

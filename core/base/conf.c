@@ -79,6 +79,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
     I(medium_keep_days, 0, 365, "7",
       "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),
+    S(provider_key_dir, "var/keys/providers",
+      "the SMS and courier accounts' secrets, one file each (provider_accounts.secret_file)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -164,3 +164,64 @@ hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, c
         curl_easy_cleanup(own);
     return rc == CURLE_OK ? HALL_OK : HALL_ERR;
 }
+
+int
+hall_http_call(struct hall_pool *pool, const char *provider, const char *url,
+               const char *const *headers, const char *body, size_t len, long connect_ms,
+               long total_ms, struct hall_http_resp *out)
+{
+    struct curl_slist *hdrs = NULL;
+    struct timespec t0, t1;
+    struct hall_buf b;
+    CURLcode rc;
+    CURL *c, *own = NULL;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    c = handle_get(url);
+    if (c == NULL) {
+        c = own = curl_easy_init();
+        if (c == NULL)
+            return HALL_ERR;
+    }
+    hall_buf_init(&b, MAX_RESPONSE);
+    /* no header of curl's own that the caller did not name (a signature
+     * covers what is sent) */
+    hdrs = curl_slist_append(hdrs, "Content-Type:");
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    hdrs = curl_slist_append(hdrs, "Accept:");
+    for (i = 0; headers != NULL && headers[i] != NULL; i++)
+        hdrs = curl_slist_append(hdrs, headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body != NULL ? len : 0));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = curl_easy_perform(c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+        out->body = hall_pstrndup(pool, b.data != NULL ? b.data : "", b.len);
+        out->len = b.len;
+    } else {
+        out->error = hall_pstrdup(pool, curl_easy_strerror(rc));
+        out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    }
+    if (observer != NULL)
+        observer(provider,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                 rc == CURLE_OK && out->status >= 200 && out->status < 300);
+    hall_buf_free(&b);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    if (own != NULL)
+        curl_easy_cleanup(own);
+    return rc == CURLE_OK ? HALL_OK : HALL_ERR;
+}

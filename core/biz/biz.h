@@ -170,4 +170,104 @@ int hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, 
 
 extern const struct hall_stmt hall_sealprod_stmts[];
 
+/* ---- smsdrv.c: outside providers' accounts; SMS by template --------------- */
+
+/* a row of provider_accounts (sql/068_providers.sql) */
+struct hall_provider_acct {
+    const char *name;
+    const char *driver;      /* "aliyun", "tencent"; "sf", "sandbox" */
+    const char *endpoint;    /* the provider's base URL; sandbox_url when none */
+    const char *account_id;  /* AccessKeyId, 顾客编码 (partnerID) ... */
+    const char *secret_file; /* a file name under provider_key_dir */
+    const char *sign;        /* SMS: the signature name (partners.sms_sign first) */
+    struct hall_val *settings;
+};
+
+extern const struct hall_stmt hall_provider_stmts[];
+/* service "sms" or "courier"; the partner's account (partners.sms_account,
+ * partner_couriers), else the one called name */
+int hall_provider_account(struct hall_ctx *cx, const char *service, const char *partner,
+                          const char *name, struct hall_provider_acct *a);
+/* the first line of the account's secret file, NULL when unreadable */
+const char *hall_provider_secret(struct hall_ctx *cx, const struct hall_provider_acct *a);
+/* settings.path1[.path2] when a string */
+const char *hall_provider_setting(const struct hall_provider_acct *a, const char *path1,
+                                  const char *path2);
+/* RFC 3986 percent-encoding (unreserved kept, %XX upper case) */
+char *hall_pct_encode(struct hall_pool *pool, const char *s);
+
+/* one SMS as a driver sends it */
+struct hall_sms_msg {
+    const char *phone;
+    const char *sign;                    /* SignName, without 【】 */
+    const char *template_code;           /* the provider's code of the template */
+    const char *template_param;          /* JSON object of the parameters */
+    const struct hall_val *param_values; /* the same values, in the template's order */
+    const char *out_id;                  /* the outbox job's key */
+    long attempts;                       /* earlier attempts of the job */
+};
+
+struct hall_sms_outcome {
+    int sent;
+    int found_before;          /* an earlier attempt had gone out: not sent again */
+    long retry_after_s;        /* a provider's limit: try again after this long */
+    const char *error;         /* when not sent: short, no phone and no text */
+    const char *provider_id;   /* the provider's id of the message, when it gives one */
+    const char *account;       /* provider_accounts.name */
+    const char *template_code; /* what was sent */
+};
+
+/* delivers the outbox payload {phone, kind, params[, partner]} */
+void hall_sms_deliver(struct hall_ctx *cx, const struct hall_val *payload, const char *idem_key,
+                      long attempts, struct hall_sms_outcome *out);
+
+/* ---- courier.c: parcels with the carriers (SF Express; 京东快递, EMS) ---------- */
+
+/* a parcel to book */
+struct hall_courier_parcel {
+    const char *order_no; /* the carrier's orderId */
+    const char *carrier;  /* "SF", "JD", "EMS" */
+    int prepaid;          /* 寄付: the CA pays (SF: monthly card); else 到付 */
+    const char *receiver, *phone, *province, *city, *district, *town, *address;
+};
+
+struct hall_courier_booking {
+    const char *waybill_no;   /* NULL when not booked */
+    const char *carrier_name; /* 顺丰速运, 京东快递, EMS */
+    const char *error;        /* short, no address and no phone */
+};
+
+/* a route push as it arrived (the form's fields) */
+struct hall_courier_push_in {
+    const char *partner_id, *timestamp, *msg_digest, *msg_data;
+};
+
+/* one route of a push */
+struct hall_courier_event {
+    const char *waybill_no;
+    int delivered; /* opCode 80: 已签收 */
+    int64_t at;    /* acceptTime, seconds since the epoch */
+};
+
+#define HALL_PUSH_SIGNATURE  (-10) /* unknown partnerID or a wrong msgDigest */
+#define HALL_PUSH_STALE      (-11) /* timestamp outside pay_callback_max_age_s */
+#define HALL_PUSH_INCOMPLETE (-12) /* a field or the routes missing */
+
+extern const struct hall_stmt hall_courier_stmts[];
+/* "SF" of 顺丰速运 or SF, NULL for a carrier the hall does not know */
+const char *hall_courier_code(const char *name);
+/* Base64(MD5(URLEncoder.encode(msg_data + timestamp + check_word, "UTF-8"))) */
+char *hall_sf_digest(struct hall_pool *pool, const char *msg_data, const char *timestamp,
+                     const char *check_word);
+/* books p with the partner's account of its carrier (outside any transaction) */
+int hall_courier_book(struct hall_ctx *cx, const char *partner, const struct hall_courier_parcel *p,
+                      struct hall_courier_booking *b);
+int hall_courier_cancel(struct hall_ctx *cx, const char *partner, const char *carrier,
+                        const char *order_no, const char *waybill);
+/* verifies a push of carrier ("SF", "JD", "EMS") and reads up to max routes:
+ * HALL_OK, HALL_PUSH_*, or HALL_ERR (database, secret unreadable) */
+int hall_courier_push(struct hall_ctx *cx, const char *carrier,
+                      const struct hall_courier_push_in *in, struct hall_courier_event *ev,
+                      size_t max, size_t *n);
+
 #endif

@@ -24,7 +24,8 @@
 
 const struct hall_stmt hall_invoice_stmts[] = {
     {"invoice_notify_get",
-     "SELECT o.cert_type, o.business_type, o.form_enc, p.sms_business_name, i.invoice_no, i.url,"
+     "SELECT o.cert_type, o.business_type, o.form_enc, p.sms_business_name, o.partner_code,"
+     " i.invoice_no, i.url,"
      " i.red_invoice_no, i.red_url"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " JOIN invoices i ON i.order_id = o.id WHERE o.id = $1",
@@ -93,8 +94,8 @@ int
 hall_invoice_notify(struct hall_ctx *cx, int64_t order_id, const char *tag, int red)
 {
     struct hall_dbres *res;
-    struct hall_val *form, *sms, *mail;
-    const char *phone, *email, *biz, *url, *no, *red_no;
+    struct hall_val *form, *mail;
+    const char *phone, *email, *biz, *url, *no, *red_no, *partner;
     int person;
 
     res = hall_db_exec(cx, "invoice_notify_get", HALL_I64(order_id));
@@ -113,26 +114,18 @@ hall_invoice_notify(struct hall_ctx *cx, int64_t order_id, const char *tag, int 
                         business_sms(hall_dbres_str(res, 0, "business_type")));
     no = hall_dbres_str(res, 0, "invoice_no");
     url = hall_dbres_str(res, 0, red ? "red_url" : "url");
+    partner = hall_dbres_str(res, 0, "partner_code");
     red_no = hall_dbres_str(res, 0, "red_invoice_no");
     if (red && hall_dbres_isnull(res, 0, hall_dbres_col(res, "red_invoice_no")))
         return HALL_ERR;
     if (strlen(phone) == 11 && strspn(phone, "0123456789") == 11) {
-        sms = hall_val_obj(cx->pool);
-        hall_val_set_str(cx->pool, sms, "phone", phone);
-        if (red)
-            hall_val_set_fmt(cx->pool, sms, "text",
-                             "【深圳CA】您好，您提交的%s业务已退费，原电子发票%s已红冲，"
-                             "红字发票号码%s，下载链接：%s",
-                             biz, no, red_no, url);
-        else
-            hall_val_set_fmt(cx->pool, sms, "text",
-                             "【深圳CA】您好，您提交的%s业务的电子发票已开具，发票号码%s，"
-                             "电子发票下载链接：%s",
-                             biz, no, url);
-        if (hall_outbox_push(cx, "sms",
-                             hall_psprintf(cx->pool, "invoice-%ssms-%lld-%s", red ? "red-" : "",
-                                           (long long)order_id, tag),
-                             sms) != HALL_OK)
+        const char *key = hall_psprintf(cx->pool, "invoice-%ssms-%lld-%s", red ? "red-" : "",
+                                        (long long)order_id, tag);
+
+        if ((red ? hall_sms_queue(cx, key, phone, partner, HALL_SMST_invoice_red, "business", biz,
+                                  "invoice_no", no, "red_invoice_no", red_no, "url", url, NULL)
+                 : hall_sms_queue(cx, key, phone, partner, HALL_SMST_invoice, "business", biz,
+                                  "invoice_no", no, "url", url, NULL)) != HALL_OK)
             return HALL_ERR;
     }
     if (strchr(email, '@') != NULL) {

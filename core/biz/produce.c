@@ -212,7 +212,7 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     struct hall_sealprod *sp = NULL;
     struct hall_sealremake *rm = NULL;
     struct hall_dbres *res;
-    struct hall_val *form, *payload;
+    struct hall_val *form;
     const char *ca;
     struct subject s;
     const char *cert_type, *method, *pin = NULL, *fault, *replaces, *business,
@@ -409,15 +409,9 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     if (new_pin) {
         const char *phone = phone_for_pin(cert_type, form);
 
-        payload = hall_val_obj(cx->pool);
-        hall_val_set_str(cx->pool, payload, "phone", phone);
-        hall_val_set_fmt(cx->pool, payload, "text",
-                         "【深圳CA】您好，您申请的数字证书（序列号%s）已制作完成，证书PIN码为：%s，"
-                         "请妥善保管，切勿泄露给他人。",
-                         serial, pin);
         if (strlen(phone) == 11 &&
-            hall_outbox_push(cx, "sms", hall_psprintf(cx->pool, "sms-pin-%s", serial), payload) !=
-                HALL_OK)
+            hall_sms_queue(cx, hall_psprintf(cx->pool, "sms-pin-%s", serial), phone, NULL,
+                           HALL_SMST_pin, "serial", serial, "pin", pin, NULL) != HALL_OK)
             goto out;
     }
     if (hall_db_commit(cx) != HALL_OK)

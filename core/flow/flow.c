@@ -2067,6 +2067,8 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_replace_stmts,
     hall_reminder_stmts,
     hall_custody_stmts,
+    hall_provider_stmts,
+    hall_courier_stmts,
     NULL,
 };
 

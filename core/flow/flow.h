@@ -374,10 +374,11 @@ enum hall_sms_result {
 enum hall_sms_result hall_sms_client_limit(struct hall_req *req);
 enum hall_sms_result hall_sms_code_send(struct hall_req *req, const char *phone,
                                         const char *purpose);
-/* as hall_sms_code_send, counted the same, but the SMS says notice instead
- * of the code, which nobody learns: the caller answers as for a code sent */
+/* as hall_sms_code_send, counted the same, but the SMS is the template
+ * notice (no parameters) instead of the code, which nobody learns: the
+ * caller answers as for a code sent */
 enum hall_sms_result hall_sms_notice_send(struct hall_req *req, const char *phone,
-                                          const char *purpose, const char *notice);
+                                          const char *purpose, enum hall_sms_kind notice);
 /* inside a transaction: consumes the code on success */
 enum hall_sms_result hall_sms_code_check(struct hall_req *req, const char *phone,
                                          const char *purpose, const char *code);

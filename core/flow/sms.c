@@ -65,19 +65,21 @@ hall_sms_client_limit(struct hall_req *req)
 
 /*
  * A code for phone and purpose, under the same limits whatever is sent.
- * notice NULL: the SMS is the code.  Otherwise the SMS is notice, and the
+ * notice -1: the SMS is the code.  Otherwise the SMS is the template notice
+ * (one without parameters, core/store/sms_tpl.def), and the
  * code it stands for is known to nobody: the caller answers as if a code
  * was sent, so that the answer does not tell what the phone's SMS says.
  */
 static enum hall_sms_result
-code_send(struct hall_req *req, const char *phone, const char *purpose, const char *notice)
+code_send(struct hall_req *req, const char *phone, const char *purpose, int notice)
 {
     const struct hall_conf *conf = &req->app->conf;
     unsigned char idx[32], mac[32];
     struct hall_dbres *res;
-    struct hall_val *payload;
+    const char *idem;
     char code[7];
     int64_t id;
+    int rc;
 
     hall_pii_index("phone", phone, idx);
     if (hall_db_exec(req->cx, "sms_lock", HALL_BIN(idx, 32)) == NULL)
@@ -99,16 +101,13 @@ code_send(struct hall_req *req, const char *phone, const char *purpose, const ch
     if (res == NULL)
         return HALL_SMS_DB_ERROR;
     id = hall_dbres_int(res, 0, "id");
-    payload = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, payload, "phone", phone);
-    if (notice != NULL)
-        hall_val_set_str(req->pool, payload, "text", notice);
-    else
-        hall_val_set_fmt(req->pool, payload, "text",
-                         "【深圳CA】您的验证码是%s，%ld分钟内有效。如非本人操作，请忽略本短信。",
-                         code, conf->sms_code_ttl_s / 60);
-    if (hall_outbox_push(req->cx, "sms", hall_psprintf(req->pool, "sms-code-%lld", (long long)id),
-                         payload) != HALL_OK)
+    idem = hall_psprintf(req->pool, "sms-code-%lld", (long long)id);
+    rc = notice >= 0
+             ? hall_sms_queue(req->cx, idem, phone, req->partner, (enum hall_sms_kind)notice, NULL)
+             : hall_sms_queue(req->cx, idem, phone, req->partner, HALL_SMST_code, "code", code,
+                              "minutes", hall_psprintf(req->pool, "%ld", conf->sms_code_ttl_s / 60),
+                              NULL);
+    if (rc != HALL_OK)
         return HALL_SMS_DB_ERROR;
     return HALL_SMS_OK;
 }
@@ -116,14 +115,14 @@ code_send(struct hall_req *req, const char *phone, const char *purpose, const ch
 enum hall_sms_result
 hall_sms_code_send(struct hall_req *req, const char *phone, const char *purpose)
 {
-    return code_send(req, phone, purpose, NULL);
+    return code_send(req, phone, purpose, -1);
 }
 
 enum hall_sms_result
 hall_sms_notice_send(struct hall_req *req, const char *phone, const char *purpose,
-                     const char *notice)
+                     enum hall_sms_kind notice)
 {
-    return code_send(req, phone, purpose, notice);
+    return code_send(req, phone, purpose, (int)notice);
 }
 
 enum hall_sms_result

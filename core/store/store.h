@@ -142,6 +142,41 @@ const char *hall_db_sqlstate(const struct hall_ctx *cx);
 /* inside the caller's transaction; payload is encrypted at rest */
 int hall_outbox_push(struct hall_ctx *cx, const char *kind, const char *idem_key,
                      const struct hall_val *payload);
+/* ---- sms_tpl.c: the SMS the hall sends, each a template (sms_tpl.def) ---- */
+
+enum hall_sms_kind {
+#define HALL_SMS(kind, code, text) HALL_SMST_##kind,
+#include "store/sms_tpl.def"
+#undef HALL_SMS
+    HALL_SMST__COUNT
+};
+
+struct hall_sms_tpl {
+    const char *kind; /* "shipped": the outbox payload's "kind" */
+    const char *code; /* the sandbox's TemplateCode */
+    const char *text; /* the template, without the signature */
+};
+
+/* the table, in the order of enum hall_sms_kind, then {NULL} */
+extern const struct hall_sms_tpl hall_sms_tpls[];
+/* the template of a kind's name, NULL when there is none */
+const struct hall_sms_tpl *hall_sms_tpl_get(const char *kind);
+/* the template's parameter names in order of appearance, NULL-terminated */
+const char **hall_sms_tpl_params(struct hall_pool *pool, const struct hall_sms_tpl *t);
+/* the text the phone shows: 【sign】 and the template with params put in;
+ * NULL when a parameter is missing */
+char *hall_sms_render(struct hall_pool *pool, const struct hall_sms_tpl *t,
+                      const struct hall_val *params, const char *sign);
+/*
+ * Queues the SMS of kind to phone in the caller's transaction (outbox job
+ * "sms", key idem_key), with the template's parameters as name, value pairs
+ * ended by NULL: exactly the template's names, each non-empty, or HALL_ERR
+ * (logged) and nothing is queued.  partner (NULL: none) chooses the SMS
+ * account and signature at delivery (partners.sms_account, sms_sign).
+ */
+int hall_sms_queue(struct hall_ctx *cx, const char *idem_key, const char *phone,
+                   const char *partner, enum hall_sms_kind kind, ...);
+
 int hall_audit(struct hall_ctx *cx, const char *actor, const char *entity, const char *entity_id,
                const char *action, const char *from_state, const char *to_state,
                const struct hall_val *detail);

@@ -73,6 +73,30 @@ mono_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+long
+hall_provider_slot_take(struct hall_req *req)
+{
+    double until = mono_ms() + SLOT_WAIT_MS;
+    long slot;
+
+    if (req->app->provider_slots == NULL)
+        return HALL_PROVIDER_NO_CAP;
+    while ((slot = slot_take(req->app)) < 0 && mono_ms() < until)
+        usleep(1000);
+    if (slot < 0) {
+        hall_warn(req, "msg=\"provider calls at their cap\" cap=%ld", req->app->provider_nslots);
+        req->provider_fault = HALL_PROV_BUSY;
+    }
+    return slot;
+}
+
+void
+hall_provider_slot_give(struct hall_req *req, long slot)
+{
+    if (slot >= 0 && req->app->provider_slots != NULL)
+        __atomic_store_n(&req->app->provider_slots[slot], 0L, __ATOMIC_RELEASE);
+}
+
 struct hall_val *
 hall_provider_call(struct hall_req *req, const char *path, const struct hall_val *body,
                    const char *idem_key)

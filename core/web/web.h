@@ -444,6 +444,13 @@ struct hall_val *hall_provider_call(struct hall_req *req, const char *path,
 
 enum { HALL_PROV_OK, HALL_PROV_DOWN, HALL_PROV_TIMEOUT, HALL_PROV_BUSY };
 
+/* a slot of the provider cap for a call made another way (a driver of
+ * core/biz): its number, HALL_PROVIDER_NO_CAP when the module has no cap,
+ * -1 when none was free within a short wait (req->provider_fault BUSY);
+ * give back what was taken */
+#define HALL_PROVIDER_NO_CAP (-2)
+long hall_provider_slot_take(struct hall_req *req);
+void hall_provider_slot_give(struct hall_req *req, long slot);
 /* the answer to a failed hall_provider_call, naming the service
  * ("实名电信认证"): 503 busy / unavailable, 504 out of time */
 int hall_resp_provider(struct hall_req *req, const char *service);

@@ -341,11 +341,6 @@ register_page(struct hall_req *req)
 
 static const char *const sms_purposes[] = {"register", "login", NULL};
 
-/* what a phone that already has an account gets instead of a register code */
-static const char sms_registered[] =
-    "【深圳CA】您的手机号码已注册，请直接登录，忘记密码可使用短信验证码登录。"
-    "如非本人操作，请忽略本短信。";
-
 static const struct hall_pspec sms_send_params[] = {
     {"phone", HALL_P_MOBILE, 0, 0, 0, "手机号码", NULL},
     {"purpose", HALL_P_CHOICE, 0, 0, 0, "验证码用途", sms_purposes},
@@ -376,7 +371,7 @@ sms_send(struct hall_req *req)
      * an account here is told to that phone only, not to whoever types it */
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
-        r = registered ? hall_sms_notice_send(req, phone, purpose, sms_registered)
+        r = registered ? hall_sms_notice_send(req, phone, purpose, HALL_SMST_registered)
                        : hall_sms_code_send(req, phone, purpose);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));

@@ -999,9 +999,8 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
                                     business_label(hall_dbres_str(o, 0, "business_type"), 1));
     /* a partner's own site in the texts (seed 003, szjsgws: www.szca.com) */
     const char *site = hall_dbres_str(o, 0, "sms_site");
-    struct hall_val *payload = hall_val_obj(req->pool);
+    const char *partner = hall_dbres_str(o, 0, "partner_code"), *key;
     unsigned char nonce[8];
-    const char *text;
 
     if (strlen(phone) != 11 || strspn(phone, "0123456789") != 11) {
         hall_warn(req, "msg=\"decision sms: no recipient\" order=%lld", (long long)id);
@@ -1016,44 +1015,26 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
         else if (n >= 1 && reason[n - 1] == '.')
             reason = hall_pstrndup(req->pool, reason, n - 1);
     }
-    if (kind == 'F') {
-        text = hall_psprintf(req->pool,
-                             "【深圳CA】您好，您提交的%s业务的对公转账凭证已被退回。退回原因：%s。"
-                             "请尽快登录%s-网上营业厅-个人中心-我的业务单-缴费重新上传转账凭证。",
-                             biz, reason, *site != '\0' ? site : "深圳CA申请页面");
-    } else if (reason == NULL && *site != '\0') {
-        text = hall_psprintf(req->pool,
-                             "【深圳CA】您好，您提交的%s业务已经审核通过。"
-                             "请登录%s-网上营业厅--个人中心-我的业务单-进行查看。",
-                             biz, site);
-    } else if (reason == NULL) {
-        text = hall_psprintf(req->pool,
-                             "【深圳CA】您好，您提交的%s业务已经审核通过。"
-                             "请登录深圳CA申请页面-网上营业厅--个人中心-我的业务单-进行查看。",
-                             biz);
-    } else {
-        if (*site != '\0')
-            text = hall_psprintf(req->pool,
-                                 "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
-                                 "请尽快登录%s-网上营业厅-个人中心-我的业务单-证书申请进行修改。",
-                                 biz, reason, site);
-        else
-            text = hall_psprintf(req->pool,
-                                 "【深圳CA】您好，您提交的%s业务已被审核驳回。驳回原因：%s。"
-                                 "请尽快登录深圳CA申请页面-个人中心-我的业务单-证书申请进行修改。",
-                                 biz, reason);
-    }
-    hall_val_set_str(req->pool, payload, "phone", phone);
-    hall_val_set_str(req->pool, payload, "text", text);
     /* one message per decision, however often the outbox retries it */
     hall_rand_bytes(nonce, sizeof(nonce));
-    return hall_outbox_push(req->cx, "sms",
-                            hall_psprintf(req->pool, "sms-review-%lld-%s-%s", (long long)id,
-                                          kind == 'A'   ? "accepted"
-                                          : kind == 'R' ? "rejected"
-                                                        : "refused",
-                                          hall_hex(req->pool, nonce, sizeof(nonce))),
-                            payload);
+    key = hall_psprintf(req->pool, "sms-review-%lld-%s-%s", (long long)id,
+                        kind == 'A'   ? "accepted"
+                        : kind == 'R' ? "rejected"
+                                      : "refused",
+                        hall_hex(req->pool, nonce, sizeof(nonce)));
+    if (*site == '\0')
+        site = "深圳CA申请页面";
+    if (kind == 'F')
+        return hall_sms_queue(req->cx, key, phone, partner, HALL_SMST_transfer_refused, "business",
+                              biz, "reason", reason, "site", site, NULL);
+    if (reason == NULL)
+        return hall_sms_queue(req->cx, key, phone, partner, HALL_SMST_approved, "business", biz,
+                              "site", site, NULL);
+    if (*hall_dbres_str(o, 0, "sms_site") != '\0')
+        return hall_sms_queue(req->cx, key, phone, partner, HALL_SMST_rejected_site, "business",
+                              biz, "reason", reason, "site", site, NULL);
+    return hall_sms_queue(req->cx, key, phone, partner, HALL_SMST_rejected, "business", biz,
+                          "reason", reason, NULL);
 }
 
 /*
@@ -1315,9 +1296,10 @@ refunds_page(struct hall_req *req)
  * the caller's transaction; the text is personal: never logged */
 static int
 refund_decision_sms(struct hall_req *req, struct hall_dbres *rf, int64_t refund_id,
-                    const char *text)
+                    enum hall_sms_kind kind, const char *p1, const char *v1, const char *p2,
+                    const char *v2, const char *p3, const char *v3)
 {
-    struct hall_val *form = form_of(req, rf, hall_dbres_col(rf, "form_enc")), *payload;
+    struct hall_val *form = form_of(req, rf, hall_dbres_col(rf, "form_enc"));
     const char *phone;
 
     if (form == NULL || form->type != HALL_V_OBJ)
@@ -1327,11 +1309,9 @@ refund_decision_sms(struct hall_req *req, struct hall_dbres *rf, int64_t refund_
                                                                                  : "agent_mobile");
     if (strlen(phone) != 11 || strspn(phone, "0123456789") != 11)
         return HALL_OK;
-    payload = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, payload, "phone", phone);
-    hall_val_set_str(req->pool, payload, "text", text);
-    return hall_outbox_push(
-        req->cx, "sms", hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), payload);
+    return hall_sms_queue(req->cx,
+                          hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), phone,
+                          NULL, kind, p1, v1, p2, v2, p3, v3, NULL);
 }
 
 static const struct hall_pspec refund_approve_params[] = {
@@ -1399,13 +1379,8 @@ refund_decide(struct hall_req *req, char kind)
         to = hall_dbres_str(rf, 0, "from_status");
         rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
         if (rc == HALL_OK)
-            rc = refund_decision_sms(
-                req, rf, id,
-                hall_psprintf(req->pool,
-                              "【深圳CA】您好，您的业务单%s退费申请未通过，原因：%s。"
-                              "请登录深圳CA网上营业厅-个人中心-我的业务单查看，"
-                              "如有疑问请致电400-112-3838。",
-                              order_no, note));
+            rc = refund_decision_sms(req, rf, id, HALL_SMST_refund_refused, "order_no", order_no,
+                                     "reason", note, NULL, NULL);
         done = "已拒绝退费，业务单已恢复原状态，短信已发送";
     } else if (transfer) {
         rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
@@ -1414,14 +1389,10 @@ refund_decide(struct hall_req *req, char kind)
             rc = hall_invoice_refunded(req->cx, order_id);
         if (rc == HALL_OK)
             rc = refund_decision_sms(
-                req, rf, id,
-                hall_psprintf(req->pool,
-                              "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已退回"
-                              "%s付款账户，请留意账户的到账信息。",
-                              order_no, hall_yuan(req->pool, amount),
-                              /* a natural person paid from their own account */
-                              strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的"
-                                                                                        : "贵司"));
+                req, rf, id, HALL_SMST_refund_transfer, "order_no", order_no, "amount",
+                hall_yuan(req->pool, amount), "payer",
+                /* a natural person paid from their own account */
+                strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的" : "贵司");
         done = "已记录人工退款，业务单已退费，短信已发送";
     } else {
         rc = hall_audit(req->cx, actor, "order",

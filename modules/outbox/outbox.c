@@ -60,6 +60,13 @@ static const struct hall_stmt outbox_stmts[] = {
      " next_attempt_at = now() + make_interval(secs => least(300, power(2, attempts))::int)"
      " WHERE id = $1 RETURNING status",
      3},
+    /* a provider's limit: the next attempt after its period ($4 seconds) */
+    {"job_retry_after",
+     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+     " status = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END,"
+     " next_attempt_at = now() + make_interval(secs => $4::int)"
+     " WHERE id = $1 RETURNING status",
+     4},
     /* bank_transfer: the order and its attempt stay locked until the job's
      * transaction ends, so the bank's answer and the move commit together */
     {"ft_order",
@@ -98,6 +105,12 @@ static const struct hall_stmt outbox_stmts[] = {
      "UPDATE invoices SET red_invoice_no = $2, red_url = $3, red_issued_at = now()"
      " WHERE order_id = $1 AND red_invoice_no IS NULL",
      3},
+    {"sms_tries_done", "DELETE FROM outbox_sms_tries WHERE outbox_id = $1", 1},
+    /* on a connection of its own, committed at once (sms_tries) */
+    {"sms_tries_count",
+     "INSERT INTO outbox_sms_tries (outbox_id, tries) VALUES ($1, 1)"
+     " ON CONFLICT (outbox_id) DO UPDATE SET tries = outbox_sms_tries.tries + 1 RETURNING tries",
+     1},
     /* the reports' daily roll-up (sql/024_report_rollup.sql): one transaction */
     {"report_rollup", "SELECT report_rollup_refresh() AS days", 0},
     {NULL, NULL, 0},
@@ -116,6 +129,7 @@ struct outcome {
     int ok;
     const char *error;  /* short, no PII */
     const char *result; /* JSON kept with the job, no PII */
+    long retry_after_s; /* not ok: the next attempt not before this (0: backoff) */
 };
 
 static const char *
@@ -157,26 +171,75 @@ call_provider(struct hall_req *req, const char *path, const struct hall_val *bod
     out->ok = 1;
 }
 
+/*
+ * The calls begun for an SMS job, this one included, counted on a
+ * connection of its own that commits at once (sql/068: outbox_sms_tries):
+ * a worker killed after the provider sent the SMS leaves the job pending
+ * with attempts unchanged, but not this count.  -1 when it cannot tell.
+ */
+static struct hall_store tries_store;
+
+static long
+sms_tries(struct hall_req *req, int64_t job_id)
+{
+    struct hall_ctx cx = *req->cx;
+    struct hall_dbres *res;
+
+    if (tries_store.pg == NULL) {
+        tries_store.conf = req->cx->store->conf;
+        tries_store.tables = req->cx->store->tables;
+        if (hall_store_connect(&tries_store) != HALL_OK)
+            return -1;
+    }
+    cx.store = &tries_store;
+    cx.in_tx = 0;
+    res = hall_db_exec(&cx, "sms_tries_count", HALL_I64(job_id));
+    if (res == NULL || hall_dbres_rows(res) != 1) {
+        /* a lost connection: a new one next time */
+        hall_store_connect(&tries_store);
+        return -1;
+    }
+    return (long)hall_dbres_int(res, 0, "tries");
+}
+
+/*
+ * SMS by template (core/biz/smsdrv.c): the partner's SMS account and its
+ * driver send the job's template and parameters, the job's key as OutId.
+ * A provider's limit on the number (isv.BUSINESS_LIMIT_CONTROL ...) is a
+ * retry after the limit's period, its code and message in last_error.
+ */
 static void
 deliver_sms(struct hall_req *req, const struct job *job, struct outcome *out)
 {
-    struct hall_val *body = hall_val_obj(req->pool), *ans;
-    const char *phone = str_of(job->payload, "phone"), *text = str_of(job->payload, "text");
+    struct hall_sms_outcome o;
+    struct hall_val *r;
 
-    if (phone == NULL || text == NULL) {
-        out->error = "bad payload";
+    long tries = sms_tries(req, job->id);
+
+    /* called before (or cannot tell): the driver asks the provider first */
+    hall_sms_deliver(req->cx, job->payload, job->idem_key,
+                     tries < 0                   ? 1
+                     : job->attempts > tries - 1 ? job->attempts
+                                                 : tries - 1,
+                     &o);
+    if (!o.sent) {
+        out->error = o.error != NULL ? o.error : "sms: not sent";
+        out->retry_after_s = o.retry_after_s;
         return;
     }
-    hall_val_set_str(req->pool, body, "phone", phone);
-    hall_val_set_str(req->pool, body, "text", text);
-    hall_val_set_str(req->pool, body, "sign", "深圳CA");
-    call_provider(req, "/sms/send", body, job->idem_key, out, &ans);
-    if (out->ok) {
-        struct hall_val *r = hall_val_obj(req->pool);
-
-        hall_val_set_str(req->pool, r, "provider_id", str_of(ans, "id"));
-        out->result = hall_val_json(req->pool, r, NULL);
+    r = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, r, "account", o.account);
+    hall_val_set_str(req->pool, r, "template_code", o.template_code);
+    if (o.provider_id != NULL)
+        hall_val_set_str(req->pool, r, "provider_id", o.provider_id);
+    if (o.found_before)
+        hall_val_set_str(req->pool, r, "found", "sent by an earlier attempt");
+    if (hall_db_exec(req->cx, "sms_tries_done", HALL_I64(job->id)) == NULL) {
+        out->error = "database";
+        return;
     }
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
 }
 
 static int64_t
@@ -318,42 +381,27 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
      * once the account is right (the order itself is approved) */
     if (!ok && after_approval) {
         const char *phone = str_of(form, "agent_mobile");
-        struct hall_val *sms = hall_val_obj(req->pool);
 
-        if (phone != NULL && *phone != '\0') {
-            hall_val_set_str(req->pool, sms, "phone", phone);
-            hall_val_set_fmt(req->pool, sms, "text",
-                             "【深圳CA】您的业务单%s证书PIN码打款未成功（%s），请致电400-112-3838"
-                             "联系客服核对单位基本账户信息。",
-                             order_no, reason);
-            if (hall_outbox_push(
-                    req->cx, "sms",
-                    hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
-                    sms) != HALL_OK) {
-                out->error = "database";
-                return;
-            }
+        if (phone != NULL && *phone != '\0' &&
+            hall_sms_queue(req->cx,
+                           hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
+                           phone, NULL, HALL_SMST_pin_deposit_failed, "order_no", order_no,
+                           "reason", reason, NULL) != HALL_OK) {
+            out->error = "database";
+            return;
         }
     }
     /* seed 003: the agent learns by SMS that the account data was wrong */
     if (!ok && !after_approval) {
         const char *phone = str_of(form, "agent_mobile");
-        struct hall_val *sms = hall_val_obj(req->pool);
 
-        if (phone != NULL && *phone != '\0') {
-            hall_val_set_str(req->pool, sms, "phone", phone);
-            hall_val_set_fmt(
-                req->pool, sms, "text",
-                "【深圳CA】您的业务单%s金融认证未通过（%s），请登录深圳CA网上营业厅，进入个人中心"
-                "-我的业务单，点击“金融认证”重新填写正确的单位基本账户信息后提交。",
-                order_no, reason);
-            if (hall_outbox_push(
-                    req->cx, "sms",
-                    hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
-                    sms) != HALL_OK) {
-                out->error = "database";
-                return;
-            }
+        if (phone != NULL && *phone != '\0' &&
+            hall_sms_queue(req->cx,
+                           hall_psprintf(req->pool, "finauth-failed-%lld", (long long)attempt_id),
+                           phone, NULL, HALL_SMST_finauth_failed, "order_no", order_no, "reason",
+                           reason, NULL) != HALL_OK) {
+            out->error = "database";
+            return;
         }
     }
     hall_val_set_str(req->pool, r, "status", status);
@@ -404,20 +452,14 @@ refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, cons
     const char *phone =
         str_of(form, strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "app_mobile"
                                                                                 : "agent_mobile");
-    struct hall_val *sms = hall_val_obj(req->pool);
 
     if (phone == NULL || strlen(phone) != 11)
         return HALL_OK;
-    hall_val_set_str(req->pool, sms, "phone", phone);
-    hall_val_set_fmt(req->pool, sms, "text",
-                     strcmp(kind, "surplus") == 0
-                         ? "【深圳CA】您好，您的业务单%s重复支付的%s元已原路退还，"
-                           "请留意支付账户的到账信息。该业务单继续办理，无需重新支付。"
-                         : "【深圳CA】您好，您的业务单%s退费申请已审核通过，%s元已原路退还，"
-                           "请留意支付账户的到账信息。",
-                     hall_dbres_str(res, 0, "order_no"), hall_yuan(req->pool, amount));
-    return hall_outbox_push(req->cx, "sms",
-                            hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), sms);
+    return hall_sms_queue(
+        req->cx, hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), phone, NULL,
+        strcmp(kind, "surplus") == 0 ? HALL_SMST_refund_surplus : HALL_SMST_refund_online,
+        "order_no", hall_dbres_str(res, 0, "order_no"), "amount", hall_yuan(req->pool, amount),
+        NULL);
 }
 
 /*
@@ -760,7 +802,7 @@ run_one(struct hall_app *app)
 {
     struct hall_pool *pool = hall_pool_create(8192);
     struct hall_req *req = hall_app_req(app, pool, NULL);
-    struct outcome out = {0, NULL, NULL};
+    struct outcome out = {0, NULL, NULL, 0};
     struct hall_dbres *res;
     struct job job;
     const unsigned char *enc;
@@ -804,8 +846,12 @@ run_one(struct hall_app *app)
         hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld", my_lane, job.kind,
                   job.attempts + 1);
     } else {
-        res = hall_db_exec(req->cx, "job_retry", HALL_I64(job.id), HALL_STR(out.error),
-                           HALL_I64(app->conf.outbox_max_attempts));
+        res =
+            out.retry_after_s > 0
+                ? hall_db_exec(req->cx, "job_retry_after", HALL_I64(job.id), HALL_STR(out.error),
+                               HALL_I64(app->conf.outbox_max_attempts), HALL_I64(out.retry_after_s))
+                : hall_db_exec(req->cx, "job_retry", HALL_I64(job.id), HALL_STR(out.error),
+                               HALL_I64(app->conf.outbox_max_attempts));
         if (res == NULL)
             goto out;
         hall_warn(req,

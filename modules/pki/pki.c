@@ -10,7 +10,7 @@
  *                                   (both, exact): the unit's listed certificates
  *   GET  /pki/medium?id=            the owner's PKCS#12, once (applicant session;
  *                                   410 once handed over: docs/internals/pki.md)
- *   POST /pki/courier/callback      the courier's signed delivery callback
+ *   POST /pki/courier/{sf,jd,ems}/push  a carrier's signed route push (已签收)
  *   GET  /admin/pki/production      operator: accepted orders by due date
  *   POST /admin/pki/issue           制作证书
  *   GET  /admin/pki/shipping        operator: issued orders to mail
@@ -88,8 +88,9 @@ static const struct hall_stmt pki_stmts[] = {
      " WHERE o.status = $1 ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
      1},
     {"ship_order",
-     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, o.waybill_no,"
-     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier"
+     "SELECT o.order_no, o.status, o.cert_type, o.form_enc, coalesce(o.waybill_no, '') AS "
+     "waybill_no,"
+     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier, o.partner_code"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     {"ship_store",
@@ -371,71 +372,86 @@ medium(struct hall_req *req)
     return HALL_OK;
 }
 
-/* the courier's delivery callback: HMAC-SHA256 of the raw body with the
- * sandbox secret (as the payment callback), applied once; its timestamp
- * within pay_callback_max_age_s of our clock, as the payment callback's, so
- * that a signed callback kept and sent again later is refused */
+/*
+ * A carrier's route push (core/biz/courier.c): SF's form (partnerID,
+ * requestID, serviceCode, timestamp, msgDigest, msgData), its msgDigest
+ * checked with the account's checkWord and its timestamp within
+ * pay_callback_max_age_s of our clock; each route 80 (已签收) of a waybill
+ * moves its order shipped -> delivered once, with the carrier's time and
+ * ours.  The answer SF expects: {"return_code":"0000","return_msg":"成功"}.
+ */
 static int
-courier_callback(struct hall_req *req)
+courier_push(struct hall_req *req, const char *carrier)
 {
-    static char secret[256];
-    const char *sig = hall_req_env(req, "HTTP_X_SANDBOX_SIGNATURE");
-    unsigned char mac[32];
-    const struct hall_val *w, *st, *ts;
+    struct hall_courier_push_in in = {
+        hall_req_body_param(req, "partnerID"),
+        hall_req_body_param(req, "timestamp"),
+        hall_req_body_param(req, "msgDigest"),
+        hall_req_body_param(req, "msgData"),
+    };
+    struct hall_courier_event ev[16];
     struct hall_dbres *res;
-    int64_t id, at;
-    time_t now;
+    size_t n, i;
     int rc;
 
-    if (secret[0] == '\0') {
-        FILE *f = fopen(req->app->conf.pay_secret_file, "r");
-
-        if (f == NULL || fgets(secret, sizeof(secret), f) == NULL) {
-            if (f != NULL)
-                fclose(f);
-            return hall_resp_busy(req);
-        }
-        fclose(f);
-        secret[strcspn(secret, "\r\n ")] = '\0';
+    rc = hall_courier_push(req->cx, carrier, &in, ev, sizeof(ev) / sizeof(ev[0]), &n);
+    if (rc == HALL_PUSH_SIGNATURE) {
+        hall_warn(req, "msg=\"courier push refused\" carrier=%s reason=signature", carrier);
+        return hall_msg(req, HALL_M_COURIER_SIGNATURE, NULL);
     }
-    if (req->raw_body == NULL || sig == NULL || strlen(sig) != 64)
-        return hall_msg(req, HALL_M_COURIER_SIGNATURE, NULL);
-    hall_hmac_sha256(secret, strlen(secret), req->raw_body, req->raw_len, mac);
-    if (!hall_ct_equal(hall_hex(req->pool, mac, sizeof(mac)), sig, 64))
-        return hall_msg(req, HALL_M_COURIER_SIGNATURE, NULL);
-    w = req->json != NULL ? hall_val_get(req->json, "waybill_no") : NULL;
-    st = req->json != NULL ? hall_val_get(req->json, "status") : NULL;
-    ts = req->json != NULL ? hall_val_get(req->json, "timestamp") : NULL;
-    if (w == NULL || w->type != HALL_V_STR || st == NULL || st->type != HALL_V_STR || ts == NULL ||
-        ts->type != HALL_V_INT)
-        return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);
-    at = ts->i;
-    now = time(NULL);
-    if (at < (int64_t)now - req->app->conf.pay_callback_max_age_s ||
-        at > (int64_t)now + req->app->conf.pay_callback_max_age_s) {
-        hall_warn(req, "msg=\"courier callback refused\" reason=stale ts=%lld", (long long)at);
+    if (rc == HALL_PUSH_STALE) {
+        hall_warn(req, "msg=\"courier push refused\" carrier=%s reason=stale", carrier);
         return hall_msg(req, HALL_M_COURIER_STALE, "timestamp");
     }
-    if (strcmp(st->str, "DELIVERED") != 0)
-        return hall_resp_raw(req, 200, "text/plain", "success", 7);
+    if (rc == HALL_PUSH_INCOMPLETE)
+        return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);
+    if (rc != HALL_OK)
+        return hall_resp_busy(req);
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, "delivered_by_waybill", HALL_STR(w->str));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_WAYBILL_UNKNOWN, NULL);
-    id = hall_dbres_int(res, 0, "id");
-    if (strcmp(hall_dbres_str(res, 0, "status"), "shipped") == 0) {
-        rc = hall_order_move(req->cx, id, "shipped", "delivered", "courier:delivery", NULL);
-        if (rc != HALL_OK ||
-            hall_db_exec(req->cx, "delivered_store", HALL_I64(id), HALL_I64(at)) == NULL)
+    for (i = 0; i < n; i++) {
+        if (!ev[i].delivered)
+            continue;
+        res = hall_db_exec(req->cx, "delivered_by_waybill", HALL_STR(ev[i].waybill_no));
+        if (res == NULL)
             return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 0)
+            return hall_msg(req, HALL_M_WAYBILL_UNKNOWN, NULL);
+        /* a repeated push (already 已签收) changes nothing */
+        if (strcmp(hall_dbres_str(res, 0, "status"), "shipped") == 0) {
+            int64_t id = hall_dbres_int(res, 0, "id");
+
+            if (hall_order_move(req->cx, id, "shipped", "delivered", "courier:delivery", NULL) !=
+                    HALL_OK ||
+                hall_db_exec(req->cx, "delivered_store", HALL_I64(id), HALL_I64(ev[i].at)) == NULL)
+                return hall_resp_busy(req);
+        }
     }
-    /* a repeated callback (already 已签收) is acknowledged and changes nothing */
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    return hall_resp_raw(req, 200, "text/plain", "success", 7);
+    {
+        static const char ok[] = "{\"return_code\":\"0000\",\"return_msg\":\"成功\"}";
+
+        return hall_resp_raw(req, 200, "application/json; charset=utf-8", ok, sizeof(ok) - 1);
+    }
+}
+
+static int
+push_sf(struct hall_req *req)
+{
+    return courier_push(req, "SF");
+}
+
+static int
+push_jd(struct hall_req *req)
+{
+    return courier_push(req, "JD");
+}
+
+static int
+push_ems(struct hall_req *req)
+{
+    return courier_push(req, "EMS");
 }
 
 /* ---- the operator's console ----------------------------------------------- */
@@ -594,16 +610,20 @@ form_get(const struct hall_val *form, const char *name)
     return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
 }
 
-/* 邮寄: the waybill is booked first (idempotent per order at the courier),
- * then the order moves with its SMS in one transaction */
+/* 邮寄: the parcel is booked first with the carrier's driver (idempotent
+ * per order: SF finds an orderId booked before), then the order moves with
+ * its SMS in one transaction; an order that moved meanwhile gets its parcel
+ * cancelled */
 static int
 do_ship(struct hall_req *req)
 {
     struct hall_dbres *res;
-    struct hall_val *form, *body, *ans, *payload;
-    const struct hall_val *wv, *cv;
-    const char *cert, *phone, *order_no, *waybill, *carrier;
+    struct hall_courier_parcel parcel;
+    struct hall_courier_booking booked;
+    struct hall_val *form;
+    const char *cert, *phone, *order_no, *waybill, *carrier, *partner;
     int64_t id;
+    long slot;
     int rc, prepaid;
 
     if (hall_staff_elsewhere(req))
@@ -622,40 +642,40 @@ do_ship(struct hall_req *req)
     }
     order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
     cert = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "cert_type"));
+    partner = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "partner_code"));
     form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ)
         return hall_resp_busy(req);
-    body = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, body, "order_no", order_no);
-    hall_val_set_str(req->pool, body, "province", form_get(form, "mail_province"));
-    hall_val_set_str(req->pool, body, "city", form_get(form, "mail_city"));
-    hall_val_set_str(req->pool, body, "district", form_get(form, "mail_district"));
-    hall_val_set_str(req->pool, body, "town", form_get(form, "mail_town"));
-    hall_val_set_str(req->pool, body, "address", form_get(form, "mail_address"));
-    hall_val_set_str(req->pool, body, "receiver", form_get(form, "mail_receiver"));
-    hall_val_set_str(req->pool, body, "phone", form_get(form, "mail_mobile"));
     /* 寄付 (prepaid with the bill) or 到付 (the receiver pays), booked with
      * the carrier the order names: 寄付 the quote's (京东快递, seed 001),
      * 到付 the one of the partner's page the applicant chose */
     prepaid = strcmp(form_get(form, "shipping"), "prepaid") == 0;
-    hall_val_set_str(req->pool, body, "payment", prepaid ? "寄付" : "到付");
     carrier = form_get(form, "carrier");
     if (*carrier == '\0')
         carrier = prepaid ? HALL_PREPAID_CARRIER
                           : hall_carrier_name(hall_dbres_str(res, 0, "collect_carrier"));
-    hall_val_set_str(req->pool, body, "carrier", carrier);
-    hall_val_set_fmt(req->pool, body, "notify_url", "%s/pki/courier/callback",
-                     req->app->conf.public_url);
-    ans = hall_provider_call(req, "/courier/waybill", body,
-                             hall_psprintf(req->pool, "waybill-%lld", (long long)id));
-    if (ans == NULL)
+    parcel.order_no = order_no;
+    parcel.carrier = hall_courier_code(carrier);
+    parcel.prepaid = prepaid;
+    parcel.receiver = form_get(form, "mail_receiver");
+    parcel.phone = form_get(form, "mail_mobile");
+    parcel.province = form_get(form, "mail_province");
+    parcel.city = form_get(form, "mail_city");
+    parcel.district = form_get(form, "mail_district");
+    parcel.town = form_get(form, "mail_town");
+    parcel.address = form_get(form, "mail_address");
+    if (parcel.carrier == NULL)
         return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
-    wv = hall_val_get(ans, "waybill_no");
-    cv = hall_val_get(ans, "carrier");
-    if (wv == NULL || wv->type != HALL_V_STR || cv == NULL || cv->type != HALL_V_STR)
+    /* within the module's cap on workers waiting on providers */
+    slot = hall_provider_slot_take(req);
+    if (slot == -1)
+        return hall_resp_provider(req, "快递");
+    rc = hall_courier_book(req->cx, partner, &parcel, &booked);
+    hall_provider_slot_give(req, slot);
+    if (rc != HALL_OK)
         return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
-    waybill = wv->str;
-    carrier = cv->str;
+    waybill = booked.waybill_no;
+    carrier = booked.carrier_name;
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     {
@@ -665,26 +685,28 @@ do_ship(struct hall_req *req)
         hall_val_set_str(req->pool, d, "carrier", carrier);
         rc = hall_order_move(req->cx, id, "issued", "shipped", hall_staff_actor(req), d);
     }
-    if (rc == HALL_CONFLICT)
+    if (rc == HALL_CONFLICT) {
+        /* the order moved meanwhile: the parcel is not needed any more,
+         * unless a parallel 邮寄 of the same order shipped it (the carrier
+         * gave both the same waybill) */
+        hall_db_rollback(req->cx);
+        res = hall_db_exec(req->cx, "ship_order", HALL_I64(id));
+        if (res != NULL && hall_dbres_rows(res) == 1 &&
+            strcmp(hall_dbres_str(res, 0, "waybill_no"), waybill) != 0)
+            hall_courier_cancel(req->cx, partner, parcel.carrier, order_no, waybill);
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
+    }
     if (rc != HALL_OK || hall_db_exec(req->cx, "ship_store", HALL_I64(id), HALL_STR(waybill),
                                       HALL_STR(carrier)) == NULL)
         return hall_resp_busy(req);
     /* seed 001: the tracking number goes by SMS to the agent (the
      * applicant for a natural person's certificate) */
     phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
-    if (strlen(phone) == 11) {
-        payload = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, payload, "phone", phone);
-        hall_val_set_fmt(req->pool, payload, "text",
-                         "【深圳CA】您好，您申请的数字证书已制作完成并通过%s寄出，快递单号：%s，"
-                         "请留意快递通知。",
-                         carrier, waybill);
-        if (hall_outbox_push(req->cx, "sms",
-                             hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id),
-                             payload) != HALL_OK)
-            return hall_resp_busy(req);
-    }
+    if (strlen(phone) == 11 &&
+        hall_sms_queue(req->cx, hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id), phone,
+                       partner, HALL_SMST_shipped, "carrier", carrier, "waybill_no", waybill,
+                       NULL) != HALL_OK)
+        return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"order shipped\" order=%lld waybill=%s", (long long)id, waybill);
@@ -798,7 +820,9 @@ static const struct hall_route pki_routes[] = {
     {"GET", "/pki", pki_index, HALL_R_NOSESSION, NULL},
     {"GET", "/pki/lookup", lookup, 0, lookup_params},
     {"GET", "/pki/medium", medium, HALL_R_AUTH, id_params},
-    {"POST", "/pki/courier/callback", courier_callback, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
+    {"POST", "/pki/courier/sf/push", push_sf, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
+    {"POST", "/pki/courier/jd/push", push_jd, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
+    {"POST", "/pki/courier/ems/push", push_ems, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"GET", "/pki/", pki_file, HALL_R_PREFIX | HALL_R_NOSESSION, NULL},
     {"GET", "/admin/pki/production", production_queue, HALL_R_STAFF | R_OPERATOR, NULL},
     {"GET", "/admin/pki/shipping", shipping_queue, HALL_R_STAFF | R_OPERATOR, NULL},

@@ -288,6 +288,23 @@ setup_var() {
         (umask 077 && openssl rand -hex 32 >"$HALL_VAR/keys/sandbox.secret") ||
             die "cannot create $HALL_VAR/keys/sandbox.secret"
     fi
+    provider_keys
+}
+
+# provider_keys: the secrets of the sandbox's SMS and courier accounts
+# (sql/068_providers.sql: provider_accounts.secret_file), made once under
+# VAR/keys/providers (the hall's provider_key_dir); the sandbox reads the
+# same files (--provider-keys).  An operator puts the real ones there.
+provider_keys() {
+    local f
+    mkdir -p "$HALL_VAR/keys/providers" && chmod 700 "$HALL_VAR/keys/providers" ||
+        die "cannot create $HALL_VAR/keys/providers"
+    for f in aliyun-sms.secret tencent-sms.secret sf.checkword jd.secret ems.secret; do
+        if [ ! -s "$HALL_VAR/keys/providers/$f" ]; then
+            (umask 077 && openssl rand -hex 16 >"$HALL_VAR/keys/providers/$f") ||
+                die "cannot create $HALL_VAR/keys/providers/$f"
+        fi
+    done
 }
 
 # lock_var: one script/server or script/test per var dir.
@@ -538,6 +555,7 @@ write_conf() {
         say "pay_secret_file = $HALL_VAR/keys/sandbox.secret"
         say "workers = 4"
         say "pki_dir = $HALL_VAR/keys/pki"
+        say "provider_key_dir = $HALL_VAR/keys/providers"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"
@@ -761,7 +779,8 @@ start_sandbox() {
     fi
     # The secret goes through the environment, not argv (ps shows argv).
     HALL_SANDBOX_SECRET=$(cat "$HALL_VAR/keys/sandbox.secret") \
-        start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT"
+        start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT" \
+        --provider-keys "$HALL_VAR/keys/providers" --hall-url "http://127.0.0.1:$HALL_PORT"
     wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"
 }
 

@@ -3,7 +3,9 @@
  * The carrier a parcel goes with is the one the partner's page promises
  * (seed 000 揭阳: 顺丰/EMS到付; seed 002 湖南: 顺丰到付; seed 001: 寄付 with
  * 京东快递), and the waybill, the SMS and the order page name the carrier
- * the courier booked.
+ * the courier booked.  顺丰速运 is booked through SF's open platform
+ * (EXP_RECE_CREATE_ORDER, msgDigest-signed) and its route push marks the
+ * parcel 已签收; 京东快递 and EMS go through the sandbox's own JSON.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -89,4 +91,109 @@ test('carriers__jieyang_collect_offers_sf_and_ems_hunan_only_sf', async () => {
     assert.equal(e.payment, '到付');
     assert.ok(e.sms.includes(`通过EMS寄出，快递单号：${e.waybill}`), e.sms);
     assert.equal(e.shown, `EMS ${e.waybill}`);
+});
+
+test('carriers__jieyang_collect_booked_with_sf_open_platform_route_push_marks_it_delivered', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({
+        project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+    });
+    const s = await ship(op, o);
+    assert.equal(s.carrier, '顺丰速运');
+    assert.match(s.waybill, /^SF\d{13}$/);
+    /* booked through SF's EXP_RECE_CREATE_ORDER with the hall's account: 到付
+     * is payMethod 2 (收方付), no monthly card charged */
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const [wb] = (await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json()).waybills;
+    assert.equal(wb.account, 'HALLSFSANDBOX');
+    assert.equal(wb.payment, '到付');
+    assert.equal(wb.monthly_card, null);
+    assert.equal(wb.status, 'BOOKED');
+    /* the SMS left as its template with parameters */
+    const [m] = (await (await fetch(`${SANDBOX}/sandbox/sms?phone=${o.form.agent_mobile}`)).json()).messages
+        .filter((x) => x.template_code === 'SMS_480300014');
+    assert.deepEqual(m.template_param, { carrier: '顺丰速运', waybill_no: s.waybill });
+
+    /* SF's route push with a wrong msgDigest, then a stale one: refused, nothing moves */
+    const forged = await (await fetch(`${SANDBOX}/sandbox/courier/${s.waybill}/deliver?bad_digest=1`, { method: 'POST' })).json();
+    assert.equal(forged.http_status, 401);
+    const stale = await (await fetch(`${SANDBOX}/sandbox/courier/${s.waybill}/deliver?stale_s=3600`, { method: 'POST' })).json();
+    assert.equal(stale.http_status, 400);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'shipped');
+
+    /* the parcel is signed for: SF pushes route 80, the order is 已签收 */
+    const d = await (await fetch(`${SANDBOX}/sandbox/courier/${s.waybill}/deliver`, { method: 'POST' })).json();
+    assert.equal(d.acked, true, JSON.stringify(d));
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'delivered');
+    assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
+});
+
+test('carriers__parallel_ship_clicks__one_sf_parcel_booked_and_kept', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({
+        project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+    });
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const r = await Promise.all([1, 2, 3].map(() => op.post('/admin/pki/ship', { id: o.id })));
+    assert.deepEqual(r.map((x) => x.status).sort(), [200, 409, 409], r.map((x) => x.text).join('\n'));
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const wb = (await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json()).waybills;
+    /* SF refuses the repeated orderId; the hall finds the one booked before */
+    assert.equal(wb.length, 1);
+    assert.equal(wb[0].waybill_no, psql(`SELECT waybill_no FROM orders WHERE id = ${o.id}`));
+    assert.equal(wb[0].status, 'BOOKED', 'the losers did not cancel the parcel the winner shipped');
+});
+
+test('carriers__order_moved_while_sf_booked__parcel_cancelled_at_sf', async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({
+        project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+    });
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    /* SF books at once and answers late; meanwhile the order leaves 已制作 */
+    await fetch(`${SANDBOX}/sandbox/faults`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ service: 'courier', mode: 'delay', delay_ms: 1500, count: 1 }),
+    });
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+    const waybills = async () => (await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json()).waybills;
+    const shipping = op.post('/admin/pki/ship', { id: o.id });
+    for (let i = 0; i < 100 && (await waybills()).length === 0; i++)
+        await new Promise((ok) => setTimeout(ok, 20));
+    psql(`UPDATE orders SET status = 'refund_requested' WHERE id = ${o.id}`);
+    const r = await shipping;
+    assert.equal(r.status, 409, r.text);
+    const [wb] = await waybills();
+    assert.equal(wb.status, 'CANCELLED', 'EXP_RECE_UPDATE_ORDER dealType 2');
+    assert.equal(psql(`SELECT coalesce(waybill_no, '') FROM orders WHERE id = ${o.id}`), '');
+});
+
+test('carriers__sf_hanging__邮寄_holds_at_most_the_provider_cap_of_workers', async () => {
+    const op = await operator();
+    const orders = [];
+    for (let i = 0; i < 3; i++) {
+        const o = await acceptedByTransfer({
+            project: 'jieyang', form: orgForm({ agent_mobile: freshPhone('137'), carrier: 'SF' }),
+        });
+        assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+        orders.push(o);
+    }
+    const fault = (mode) => fetch(`${SANDBOX}/sandbox/faults`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ service: 'courier', mode }),
+    });
+    await fault('timeout');
+    try {
+        /* 4 workers, 2 of them at most waiting on providers: the third 邮寄 is told at once */
+        const t0 = Date.now();
+        const r = await Promise.all(orders.map((o, i) => new Promise((ok) => setTimeout(ok, i * 100))
+            .then(() => op.post('/admin/pki/ship', { id: o.id })).then((x) => ({ ...x, ms: Date.now() - t0 }))));
+        const busy = r.filter((x) => x.status === 503 && /快递服务繁忙/.test(x.text));
+        assert.equal(busy.length, 1, r.map((x) => `${x.status} ${x.text}`).join('\n'));
+        assert.ok(busy[0].ms < 5000, `told at once: ${busy[0].ms} ms`);
+        assert.equal(r.filter((x) => x.status === 503 && /快递下单失败/.test(x.text)).length, 2);
+    } finally {
+        await fault('ok');
+    }
+    for (const o of orders)
+        assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'issued', 'nothing shipped');
 });

@@ -5,7 +5,7 @@
  * in the memo), OCSP answers checked by `openssl ocsp` (good / revoked /
  * unknown / malformedRequest, GET and POST, nonce), CRLs, SM2 signatures
  * checked byte for byte with pkeyutl, the public serial lookup, shipping
- * with the courier's signed callback, and the reconciliation of an issuer
+ * with the carrier's signed route push, and the reconciliation of an issuer
  * killed between signing and storing.
  */
 const { test } = require('node:test');
@@ -14,7 +14,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, SANDBOX } = require('./lib/client');
-const { secret } = require('./lib/payflow');
+const { push } = require('./lib/courier');
 const {
     SM2_ID, operator, reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl,
     fetchPki, ocspQuery, basicOfOcsp, sm2Verify, pkitool, psql, orgForm,
@@ -341,53 +341,46 @@ test('ship__waybill_sms_center_shows_it__signed_delivery_callback_idempotent', a
     assert.ok(center.text.includes(waybill), 'the applicant sees the tracking number');
     assert.match(center.text, /已发货/);
 
-    /* a forged callback changes nothing */
-    const raw = JSON.stringify({ waybill_no: waybill, status: 'DELIVERED', timestamp: Math.floor(Date.now() / 1000) });
-    const forged = await fetch(`${HALL}/pki/courier/callback`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': 'ab'.repeat(32) }, body: raw,
-    });
-    assert.equal(forged.status, 401);
+    /* a forged push (a wrong msgDigest) changes nothing */
+    const carrier = row[2];
+    const forged = await push(carrier, waybill, { digest: 'AAAAAAAAAAAAAAAAAAAAAA==' });
+    assert.equal(forged.status, 401, forged.text);
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'shipped');
 
-    /* the courier delivers; its callback twice at once: one move */
+    /* the carrier delivers; its push twice at once: one move */
     const d = await Promise.all([1, 2].map(() => fetch(`${SANDBOX}/sandbox/courier/${waybill}/deliver`, { method: 'POST' })
         .then((x) => x.json())));
     assert.ok(d.every((x) => x.acked), JSON.stringify(d));
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'delivered');
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${o.id}'
         AND to_state = 'delivered'`), '1');
-    const signed = crypto.createHmac('sha256', secret()).update(raw).digest('hex');
-    const late = await fetch(`${HALL}/pki/courier/callback`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': signed }, body: raw,
-    });
-    assert.equal(late.status, 200);
+    const late = await push(carrier, waybill);
+    assert.equal(late.status, 200, late.text);
+    assert.equal(JSON.parse(late.text).return_code, '0000');
     assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
 });
 
-test('courier_callback__signed_but_old_or_future_refused__receive_time_kept_beside_the_claim', async () => {
+test('courier_push__signed_but_old_or_future_refused__receive_time_kept_beside_the_claim', async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
     assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
     assert.equal((await op.post('/admin/pki/ship', { id: o.id })).status, 200);
-    const waybill = psql(`SELECT waybill_no FROM orders WHERE id = ${o.id}`);
-    const send = (timestamp) => {
-        const raw = JSON.stringify({ waybill_no: waybill, status: 'DELIVERED', timestamp });
-        return fetch(`${HALL}/pki/courier/callback`, {
-            method: 'POST', body: raw, headers: { 'Content-Type': 'application/json',
-                'X-Sandbox-Signature': crypto.createHmac('sha256', secret()).update(raw).digest('hex') },
-        });
-    };
+    const [waybill, carrier] = psql(`SELECT waybill_no || '|' || carrier FROM orders WHERE id = ${o.id}`).split('|');
+    const bj = (s) => new Date((s + 8 * 3600) * 1000).toISOString().slice(0, 19).replace('T', ' ');
     const now = Math.floor(Date.now() / 1000);
     for (const ts of [now - 30 * 86400, now - 3600, now + 3600]) {
-        const r = await send(ts);
+        const r = await push(carrier, waybill, { timestamp: ts * 1000 });
         assert.equal(r.status, 400, `timestamp ${ts - now} s from now`);
-        assert.match((await r.json()).message, /回调时间戳已过期/);
+        assert.match(JSON.parse(r.text).message, /回调时间戳已过期/);
         assert.equal(psql(`SELECT status || '|' || (delivered_at IS NULL) FROM orders WHERE id = ${o.id}`),
             'shipped|true');
     }
-    /* inside the window: delivered, the carrier's time and ours both kept */
+    /* a route that is not 已签收 (opCode 80) is acknowledged and moves nothing */
+    assert.equal((await push(carrier, waybill, { opCode: '30' })).status, 200);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'shipped');
+    /* inside the window: delivered, the carrier's time (acceptTime, Beijing) and ours both kept */
     const claimed = now - 120;
-    assert.equal((await send(claimed)).status, 200);
+    assert.equal((await push(carrier, waybill, { acceptTime: bj(claimed) })).status, 200);
     assert.equal(psql(`SELECT status || '|' || extract(epoch FROM delivered_at)::bigint || '|'
         || (delivery_received_at >= delivered_at + interval '100 seconds')
         FROM orders WHERE id = ${o.id}`), `delivered|${claimed}|true`);

@@ -63,38 +63,39 @@ async function get(p) {
     return { status: r.status, json: await r.json() };
 }
 
-const SMS = { phone: '13800138000', text: '【深圳CA】您的验证码为 123456，5分钟内有效。' };
+/* the sandbox's own JSON protocol (e-mail here; SMS speaks Alibaba Cloud's,
+ * tests/integ/sms_aliyun.test.js) */
+const MAIL = { to: 'agent@example.com', subject: '【深圳CA】电子发票 1', text: '您好' };
 
-test('sms_send__repeated_idempotency_key__delivered_once', async () => {
-    const a = await post('/sms/send', SMS, { 'Idempotency-Key': 'outbox-1' });
-    const b = await post('/sms/send', SMS, { 'Idempotency-Key': 'outbox-1' });
-    const c = await post('/sms/send', { ...SMS, text: 'second' }, { 'Idempotency-Key': 'outbox-2' });
+test('provider__repeated_idempotency_key__acted_on_once', async () => {
+    const a = await post('/mail/send', MAIL, { 'Idempotency-Key': 'outbox-1' });
+    const b = await post('/mail/send', MAIL, { 'Idempotency-Key': 'outbox-1' });
+    const c = await post('/mail/send', { ...MAIL, text: 'second' }, { 'Idempotency-Key': 'outbox-2' });
     assert.equal(a.status, 200);
     assert.equal(a.json.ok, true);
     assert.deepEqual(b.json, a.json);
     assert.notEqual(c.json.id, a.json.id);
 
-    const list = await get('/sandbox/sms?phone=13800138000');
+    const list = await get('/sandbox/mail?to=agent@example.com');
     assert.equal(list.json.messages.length, 2);
     assert.equal(list.json.messages[0].text, 'second', 'newest first');
     assert.equal(list.json.messages[1].idempotency_key, 'outbox-1');
 
-    const stats = await get('/sandbox/sms/stats');
-    assert.equal(stats.json.delivered, 2);
-    assert.equal(stats.json.duplicates, 1);
-    assert.deepEqual(stats.json.by_key, { 'outbox-1': 2, 'outbox-2': 1 });
+    const stats = (await get('/sandbox/stats')).json.stats.mail;
+    assert.equal(stats.acted, 2);
+    assert.equal(stats.duplicates, 1);
 });
 
 test('provider__malformed_or_oversized_body__400_and_413', async () => {
-    const bad = await post('/sms/send', '{"phone":');
+    const bad = await post('/mail/send', '{"to":');
     assert.equal(bad.status, 400);
     assert.equal(bad.json.ok, false);
     assert.match(bad.json.error, /JSON/);
 
-    const noPhone = await post('/sms/send', { text: 'x' }, { 'Idempotency-Key': 'k' });
-    assert.equal(noPhone.status, 400);
+    const noTo = await post('/mail/send', { subject: 'x', text: 'x' }, { 'Idempotency-Key': 'k' });
+    assert.equal(noTo.status, 400);
     /* a rejected call did not act: the corrected retry with the same key does */
-    const fixed = await post('/sms/send', SMS, { 'Idempotency-Key': 'k' });
+    const fixed = await post('/mail/send', MAIL, { 'Idempotency-Key': 'k' });
     assert.equal(fixed.status, 200);
 
     const big = await post('/ocr/idcard', Buffer.alloc(4 * 1024 * 1024 + 10, 0x20));
@@ -103,25 +104,26 @@ test('provider__malformed_or_oversized_body__400_and_413', async () => {
 });
 
 test('faults__fail_with_count__503_then_back_to_ok', async () => {
-    const set = await post('/sandbox/faults', { service: 'sms', mode: 'fail', count: 2 });
-    assert.deepEqual(set.json.faults.sms, { mode: 'fail', count: 2, delay_ms: 1000 });
+    const set = await post('/sandbox/faults', { service: 'mail', mode: 'fail', count: 2 });
+    assert.deepEqual(set.json.faults.mail, { mode: 'fail', count: 2, delay_ms: 1000 });
 
-    const r1 = await post('/sms/send', SMS, { 'Idempotency-Key': 'f1' });
-    const r2 = await post('/sms/send', SMS, { 'Idempotency-Key': 'f1' });
-    const r3 = await post('/sms/send', SMS, { 'Idempotency-Key': 'f1' });
+    const r1 = await post('/mail/send', MAIL, { 'Idempotency-Key': 'f1' });
+    const r2 = await post('/mail/send', MAIL, { 'Idempotency-Key': 'f1' });
+    const r3 = await post('/mail/send', MAIL, { 'Idempotency-Key': 'f1' });
     assert.equal(r1.status, 503);
     assert.equal(r1.json.ok, false);
     assert.equal(r2.status, 503);
     assert.equal(r3.status, 200);
 
     assert.deepEqual((await get('/sandbox/faults')).json.faults, {});
-    const stats = await get('/sandbox/sms/stats');
-    assert.equal(stats.json.delivered, 1, 'failed calls did not deliver');
-    assert.equal(stats.json.by_key.f1, 3, 'every call is counted');
+    const stats = (await get('/sandbox/stats')).json.stats.mail;
+    assert.equal(stats.acted, 1, 'failed calls did not act');
+    assert.equal(stats.calls, 3, 'every call is counted');
+    assert.equal(stats.faulted, 2);
 
     /* other services are not affected */
     await post('/sandbox/faults', { service: 'bank', mode: 'fail' });
-    assert.equal((await post('/sms/send', SMS)).status, 200);
+    assert.equal((await post('/mail/send', MAIL)).status, 200);
 });
 
 test('faults__delay_answers_late_and_timeout_never_answers', async () => {

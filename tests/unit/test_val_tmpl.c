@@ -831,6 +831,68 @@ html_escape__all_five_characters(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, tdir_setup, tdir_teardown)
 
+/* ---- the SMS templates (core/store/sms_tpl.def) ----------------------------- */
+
+static void
+sms_tpl__every_template__codes_unique_params_named_rendered_whole(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    const struct hall_sms_tpl *t, *u;
+    const char **names;
+    struct hall_val *params;
+    size_t i, n = 0;
+    char *text;
+
+    (void)state;
+    for (t = hall_sms_tpls; t->kind != NULL; t++, n++) {
+        assert_ptr_equal(hall_sms_tpl_get(t->kind), t);
+        for (u = hall_sms_tpls; u < t; u++)
+            assert_string_not_equal(u->code, t->code);
+        /* the signature is the provider's: never in the text */
+        assert_null(strstr(t->text, "【"));
+        names = hall_sms_tpl_params(pool, t);
+        params = hall_val_obj(pool);
+        for (i = 0; names[i] != NULL; i++) {
+            assert_true(strlen(names[i]) > 0 &&
+                        strspn(names[i], "abcdefghijklmnopqrstuvwxyz_") == strlen(names[i]));
+            hall_val_set_str(pool, params, names[i], "X");
+        }
+        text = hall_sms_render(pool, t, params, "深圳CA");
+        assert_non_null(text);
+        assert_int_equal(strncmp(text, "【深圳CA】", strlen("【深圳CA】")), 0);
+        assert_null(strstr(text, "${"));
+        /* one parameter missing: no text */
+        if (names[0] != NULL)
+            assert_null(hall_sms_render(pool, t, hall_val_obj(pool), "深圳CA"));
+    }
+    assert_int_equal(n, HALL_SMST__COUNT);
+    assert_null(hall_sms_tpl_get("no-such-kind"));
+    t = &hall_sms_tpls[HALL_SMST_shipped];
+    params = hall_val_obj(pool);
+    hall_val_set_str(pool, params, "carrier", "顺丰速运");
+    hall_val_set_str(pool, params, "waybill_no", "SF1234567890123");
+    assert_string_equal(hall_sms_render(pool, t, params, "深圳CA"),
+                        "【深圳CA】您好，您申请的数字证书已制作完成并通过顺丰速运寄出，"
+                        "快递单号：SF1234567890123，请留意快递通知。");
+    hall_pool_destroy(pool);
+}
+
+/* SF's msgDigest: Base64(MD5(URLEncoder.encode(msgData + timestamp +
+ * checkWord, "UTF-8"))), the vector computed apart with Java's URLEncoder
+ * rules (space '+', '*' kept, '~' '!' '(' ')' '\'' encoded, UTF-8 %XX) */
+static void
+sf_digest__java_urlencoder_md5_base64__vector(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+
+    (void)state;
+    assert_string_equal(hall_sf_digest(pool,
+                                       "{\"orderId\":\"N2026 1\",\"remark\":\"顺丰*~!('x')\"}",
+                                       "1700000000000", "fjcg5PGKaNpPSHFAZ4QsCOkV71R3zVci"),
+                        "BpCVQPTx55WAIf/11kcbKg==");
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
@@ -867,6 +929,8 @@ main(void)
         T(resp_page__rendered_in_layout__buffers_die_with_pool),
         cmocka_unit_test(tmpl_load__missing_dir__error),
         cmocka_unit_test(html_escape__all_five_characters),
+        cmocka_unit_test(sms_tpl__every_template__codes_unique_params_named_rendered_whole),
+        cmocka_unit_test(sf_digest__java_urlencoder_md5_base64__vector),
     };
 
     return cmocka_run_group_tests_name("val_tmpl", tests, NULL, NULL);
