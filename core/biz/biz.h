@@ -91,9 +91,11 @@ extern const struct hall_stmt hall_produce_stmts[];
 
 /* inside the caller's transaction: text by SMS to the certificate's holder
  * (the account's phone) and to the phone its order named for the PIN when
- * that is another, each once per tag ("sms-TAG-SERIAL-holder|agent"); how
- * many were queued, -1 on failure.  The text is personal data: never logged */
-int hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, const char *text);
+ * that is another, each once per tag ("sms-TAG-SERIAL-holder|agent"), the
+ * template kind with params (core/store/sms_tpl.def); how many were queued,
+ * -1 on failure.  The parameters are personal data: never logged */
+int hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, enum hall_sms_kind kind,
+                  const struct hall_val *params);
 /* hall-outbox's periodic work: the expiry reminders due (reminder_first_days,
  * reminder_last_days), each once; how many certificates, -1 on failure */
 int hall_reminder_tick(struct hall_ctx *cx);

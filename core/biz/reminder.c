@@ -23,7 +23,7 @@
 const struct hall_stmt hall_reminder_stmts[] = {
     /* who is told about a certificate */
     {"cert_sms_to",
-     "SELECT u.phone_enc, o.form_enc, o.cert_type FROM certificates c"
+     "SELECT u.phone_enc, o.form_enc, o.cert_type, o.partner_code FROM certificates c"
      " JOIN orders o ON o.id = c.order_id JOIN users u ON u.id = o.user_id WHERE c.serial = $1",
      1},
     /* the certificates due for the reminder of $1 days (and not yet within
@@ -60,23 +60,14 @@ form_str(const struct hall_val *form, const char *name)
     return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
 }
 
-static int
-sms_push(struct hall_ctx *cx, const char *phone, const char *key, const char *text)
-{
-    struct hall_val *payload = hall_val_obj(cx->pool);
-
-    hall_val_set_str(cx->pool, payload, "phone", phone);
-    hall_val_set_str(cx->pool, payload, "text", text);
-    return hall_outbox_push(cx, "sms", key, payload);
-}
-
 int
-hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, const char *text)
+hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, enum hall_sms_kind kind,
+              const struct hall_val *params)
 {
     struct hall_dbres *res = hall_db_exec(cx, "cert_sms_to", HALL_STR(serial));
     const unsigned char *enc;
     const struct hall_val *form;
-    const char *holder, *agent, *type;
+    const char *holder, *agent, *type, *partner;
     size_t n;
     int sent = 0;
 
@@ -88,6 +79,7 @@ hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, const ch
     holder = enc != NULL ? hall_pii_decrypt(cx->pool, enc, n) : NULL;
     form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
     type = hall_dbres_str(res, 0, "cert_type");
+    partner = hall_dbres_str(res, 0, "partner_code");
     /* as the PIN went (core/biz/produce.c): 经办人 for a unit's certificate,
      * the applicant for a person's */
     if (strcmp(type, "org") == 0 || strcmp(type, "org_business") == 0)
@@ -97,14 +89,14 @@ hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, const ch
     else
         agent = form_str(form, "agent_mobile");
     if (holder != NULL && strlen(holder) == 11) {
-        if (sms_push(cx, holder, hall_psprintf(cx->pool, "sms-%s-%s-holder", tag, serial), text) !=
-            HALL_OK)
+        if (hall_sms_queue_params(cx, hall_psprintf(cx->pool, "sms-%s-%s-holder", tag, serial),
+                                  holder, partner, kind, params) != HALL_OK)
             return -1;
         sent++;
     }
     if (strlen(agent) == 11 && (holder == NULL || strcmp(agent, holder) != 0)) {
-        if (sms_push(cx, agent, hall_psprintf(cx->pool, "sms-%s-%s-agent", tag, serial), text) !=
-            HALL_OK)
+        if (hall_sms_queue_params(cx, hall_psprintf(cx->pool, "sms-%s-%s-agent", tag, serial),
+                                  agent, partner, kind, params) != HALL_OK)
             return -1;
         sent++;
     }
@@ -129,19 +121,19 @@ reminder_send(struct hall_ctx *cx, long days, long next)
         n = hall_dbres_rows(due);
         for (i = 0; i < n; i++) {
             const char *serial = hall_dbres_str(due, i, "serial");
-            const char *text;
+            struct hall_val *params;
 
             c = hall_db_exec(cx, "reminder_cert", HALL_STR(serial));
             if (c == NULL || hall_dbres_rows(c) == 0)
                 goto fail;
-            text = hall_psprintf(
-                cx->pool,
-                "【深圳CA】您好，您申请的数字证书（%s，序列号%s）将于%s到期。"
-                "如需继续使用，请在证书到期前办理证书更新：%s/renew/serial?project=%s&serial=%s"
-                " 。证书到期后将不能使用。",
-                hall_dbres_str(c, 0, "subject_cn"), serial, hall_dbres_str(c, 0, "ends"), base,
-                hall_dbres_str(c, 0, "partner_code"), serial);
-            if (hall_cert_sms(cx, serial, hall_psprintf(cx->pool, "expiry%ld", days), text) < 0)
+            params = hall_val_obj(cx->pool);
+            hall_val_set_str(cx->pool, params, "subject", hall_dbres_str(c, 0, "subject_cn"));
+            hall_val_set_str(cx->pool, params, "serial", serial);
+            hall_val_set_str(cx->pool, params, "ends", hall_dbres_str(c, 0, "ends"));
+            hall_val_set_fmt(cx->pool, params, "url", "%s/renew/serial?project=%s&serial=%s", base,
+                             hall_dbres_str(c, 0, "partner_code"), serial);
+            if (hall_cert_sms(cx, serial, hall_psprintf(cx->pool, "expiry%ld", days),
+                              HALL_SMST_expiry, params) < 0)
                 goto fail;
         }
         if (hall_db_commit(cx) != HALL_OK)

@@ -316,19 +316,15 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
             if (it->mobile != NULL) {
-                struct hall_val *payload = hall_val_obj(cx->pool);
+                int q = hall_sms_queue(
+                    cx, hall_psprintf(cx->pool, "sms-pin-%s", it->serial), it->mobile, NULL,
+                    HALL_SMST_holder_pin, "name", it->name, "org", it->org, "serial", it->serial,
+                    "pin", own_pin, "code", code, "url",
+                    hall_psprintf(cx->pool, "%s/seal/holder", cx->conf->public_url), NULL);
 
-                hall_val_set_str(cx->pool, payload, "phone", it->mobile);
-                hall_val_set_fmt(
-                    cx->pool, payload, "text",
-                    "【深圳CA】%s您好，%s为您申请的机构个人章数字证书（序列号%s）已制作完成，"
-                    "证书PIN码为：%s，介质下载码为：%s。请访问%s/seal/holder 凭序列号和下载码"
-                    "下载证书介质（仅可下载一次），请妥善保管，切勿泄露给他人（包括经办人）。",
-                    it->name, it->org, it->serial, own_pin, code, cx->conf->public_url);
                 OPENSSL_cleanse(own_pin, sizeof(own_pin));
                 OPENSSL_cleanse(code, sizeof(code));
-                if (hall_outbox_push(cx, "sms", hall_psprintf(cx->pool, "sms-pin-%s", it->serial),
-                                     payload) != HALL_OK)
+                if (q != HALL_OK)
                     return HALL_ERR;
             }
             if (hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued",

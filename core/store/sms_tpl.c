@@ -72,16 +72,16 @@ hall_sms_render(struct hall_pool *pool, const struct hall_sms_tpl *t, const stru
 }
 
 int
-hall_sms_queue(struct hall_ctx *cx, const char *idem_key, const char *phone, const char *partner,
-               enum hall_sms_kind kind, ...)
+hall_sms_queue_params(struct hall_ctx *cx, const char *idem_key, const char *phone,
+                      const char *partner, enum hall_sms_kind kind, const struct hall_val *params)
 {
     const struct hall_sms_tpl *t;
-    struct hall_val *payload, *params;
-    const char **names, *name, *value;
+    const struct hall_val *v;
+    struct hall_val *payload, *copy;
+    const char **names;
     size_t i;
-    va_list ap;
 
-    if ((unsigned)kind >= HALL_SMST__COUNT)
+    if ((unsigned)kind >= HALL_SMST__COUNT || params == NULL || params->type != HALL_V_OBJ)
         return HALL_ERR;
     t = &hall_sms_tpls[kind];
     names = hall_sms_tpl_params(cx->pool, t);
@@ -90,26 +90,44 @@ hall_sms_queue(struct hall_ctx *cx, const char *idem_key, const char *phone, con
     hall_val_set_str(cx->pool, payload, "kind", t->kind);
     if (partner != NULL && *partner != '\0')
         hall_val_set_str(cx->pool, payload, "partner", partner);
-    params = hall_val_set_obj(cx->pool, payload, "params");
+    copy = hall_val_set_obj(cx->pool, payload, "params");
+    for (v = params->first; v != NULL; v = v->next) {
+        for (i = 0; names[i] != NULL && strcmp(names[i], v->key) != 0; i++)
+            ;
+        if (names[i] == NULL || v->type != HALL_V_STR || v->str == NULL || *v->str == '\0' ||
+            hall_val_get(copy, v->key) != NULL) {
+            hall_err(cx, "msg=\"sms: bad parameter\" kind=%s param=%s", t->kind, v->key);
+            return HALL_ERR;
+        }
+        hall_val_set_str(cx->pool, copy, v->key, v->str);
+    }
+    /* a name twice in the text is one parameter */
+    for (i = 0; names[i] != NULL; i++)
+        if (hall_val_get(copy, names[i]) == NULL) {
+            hall_err(cx, "msg=\"sms: parameter missing\" kind=%s param=%s", t->kind, names[i]);
+            return HALL_ERR;
+        }
+    return hall_outbox_push(cx, "sms", idem_key, payload);
+}
+
+int
+hall_sms_queue(struct hall_ctx *cx, const char *idem_key, const char *phone, const char *partner,
+               enum hall_sms_kind kind, ...)
+{
+    struct hall_val *params = hall_val_obj(cx->pool);
+    const char *name, *value;
+    va_list ap;
+
     va_start(ap, kind);
     while ((name = va_arg(ap, const char *)) != NULL) {
         value = va_arg(ap, const char *);
-        for (i = 0; names[i] != NULL && strcmp(names[i], name) != 0; i++)
-            ;
-        if (names[i] == NULL || value == NULL || *value == '\0' ||
-            hall_val_get(params, name) != NULL) {
+        if (value == NULL || hall_val_get(params, name) != NULL) {
             va_end(ap);
-            hall_err(cx, "msg=\"sms: bad parameter\" kind=%s param=%s", t->kind, name);
+            hall_err(cx, "msg=\"sms: bad parameter\" kind=%d param=%s", (int)kind, name);
             return HALL_ERR;
         }
         hall_val_set_str(cx->pool, params, name, value);
     }
     va_end(ap);
-    /* a name twice in the text is one parameter */
-    for (i = 0; names[i] != NULL; i++)
-        if (hall_val_get(params, names[i]) == NULL) {
-            hall_err(cx, "msg=\"sms: parameter missing\" kind=%s param=%s", t->kind, names[i]);
-            return HALL_ERR;
-        }
-    return hall_outbox_push(cx, "sms", idem_key, payload);
+    return hall_sms_queue_params(cx, idem_key, phone, partner, kind, params);
 }

@@ -176,6 +176,10 @@ char *hall_sms_render(struct hall_pool *pool, const struct hall_sms_tpl *t,
  */
 int hall_sms_queue(struct hall_ctx *cx, const char *idem_key, const char *phone,
                    const char *partner, enum hall_sms_kind kind, ...);
+/* the same with the parameters as an object of strings */
+int hall_sms_queue_params(struct hall_ctx *cx, const char *idem_key, const char *phone,
+                          const char *partner, enum hall_sms_kind kind,
+                          const struct hall_val *params);
 
 int hall_audit(struct hall_ctx *cx, const char *actor, const char *entity, const char *entity_id,
                const char *action, const char *from_state, const char *to_state,

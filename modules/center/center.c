@@ -1368,7 +1368,8 @@ revoke_confirm(struct hall_req *req)
     const char *serial = hall_req_param(req, "serial");
     const char *reason_name = hall_req_param(req, "reason");
     int reason = hall_pki_reason_code(reason_name);
-    const char *actor = hall_req_actor(req), *phone, *ca, *at, *text;
+    const char *actor = hall_req_actor(req), *phone, *ca, *at;
+    struct hall_val *params;
     struct hall_dbres *res, *orders, *cert, *trades;
     struct hall_val *detail, *v, *cancelled;
     enum hall_sms_result r;
@@ -1446,12 +1447,11 @@ revoke_confirm(struct hall_req *req)
     if (hall_audit(req->cx, actor, "order", hall_dbres_str(cert, 0, "order_id"), "holder_revoke",
                    NULL, NULL, detail) != HALL_OK)
         return hall_resp_busy(req);
-    text = hall_psprintf(req->pool,
-                         "【深圳CA】您好，您申请的数字证书（序列号%s）已于%s按您在网上营业厅提交的"
-                         "申请撤销，撤销原因：%s。该证书自撤销时起失效，不能恢复。如非本人操作，"
-                         "请立即致电400-112-3838。",
-                         serial, at, hall_pki_reason_label(reason));
-    if (hall_cert_sms(req->cx, serial, "revoke", text) < 0)
+    params = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, params, "serial", serial);
+    hall_val_set_str(req->pool, params, "at", at);
+    hall_val_set_str(req->pool, params, "reason", hall_pki_reason_label(reason));
+    if (hall_cert_sms(req->cx, serial, "revoke", HALL_SMST_holder_revoked, params) < 0)
         return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);

@@ -770,7 +770,6 @@ static int
 holder_code(struct hall_req *req)
 {
     struct hall_dbres *res, *n;
-    struct hall_val *payload;
     const char *mobile, *name, *order;
     unsigned char idx[32], mac[32];
     char code[7];
@@ -807,17 +806,13 @@ holder_code(struct hall_req *req)
     if (hall_db_exec(req->cx, "seal_holder_code_store", HALL_I64(id), HALL_BIN(mac, 32),
                      HALL_I64(req->app->conf.sms_code_ttl_s), HALL_BIN(idx, 32)) == NULL)
         return hall_resp_busy(req);
-    payload = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, payload, "phone", mobile);
-    hall_val_set_fmt(
-        req->pool, payload, "text",
-        "【深圳CA】%s您好，%s正在为您申请机构个人章数字证书，验证码是%s，%ld分钟内有效。"
-        "证书PIN码将发送到本手机号。如非本人同意，请勿将验证码告知他人。",
-        name, hall_dbres_str(res, 0, "subject"), code, req->app->conf.sms_code_ttl_s / 60);
-    if (hall_outbox_push(req->cx, "sms",
-                         hall_psprintf(req->pool, "sms-holder-%lld-%08x%08x", (long long)id,
-                                       hall_rand_below(0xffffffffu), hall_rand_below(0xffffffffu)),
-                         payload) != HALL_OK ||
+    if (hall_sms_queue(req->cx,
+                       hall_psprintf(req->pool, "sms-holder-%lld-%08x%08x", (long long)id,
+                                     hall_rand_below(0xffffffffu), hall_rand_below(0xffffffffu)),
+                       mobile, req->partner, HALL_SMST_holder_code, "name", name, "org",
+                       hall_dbres_str(res, 0, "subject"), "code", code, "minutes",
+                       hall_psprintf(req->pool, "%ld", req->app->conf.sms_code_ttl_s / 60),
+                       NULL) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     hall_info(req, "msg=\"holder code sent\" item=%lld", (long long)id);
