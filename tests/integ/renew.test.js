@@ -14,8 +14,15 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { applicant } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl } = require('./lib/pki');
+const { Client, HALL, applicant, freshPhone } = require('./lib/client');
+const {
+    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, smsTo,
+} = require('./lib/pki');
+const { waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
+
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const BACK = Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')]);
 
 const ORG = '深圳测试科技有限公司';
 
@@ -282,6 +289,73 @@ test('renew__my_certificates_offers_renew_within_the_window_only', async () => {
     moveEnd(o.serial, "now() - interval '31 days'");
     c = await list();
     assert.ok(!c.actions.some((a) => a.id === 'renew'), 'too late');
+});
+
+/* the phone's OCR and liveness for the agent of the form */
+async function identity(c, id, form) {
+    const page = await c.get(`/renew/identity?id=${id}`);
+    assert.equal(page.status, 200, page.text);
+    const href = page.text.match(/href="([^"]*\/renew\/m\/verify\?t=[^"]+)"/)[1].replace(/&amp;/g, '&');
+    const t = new URL(href, HALL).searchParams.get('t');
+    const phone = new Client();
+    assert.equal((await phone.get(`/renew/m/verify?t=${t}`)).status, 200);
+    let r = await phone.postMultipart('/renew/m/ocr', { t }, {
+        front: { name: 'f.jpg', data: Buffer.concat([JPEG, Buffer.from(`SANDBOX-ID:${form.agent_name}|${form.agent_ric}\n`)]) },
+        back: { name: 'b.jpg', data: BACK } });
+    assert.equal(r.status, 200, r.text);
+    r = await phone.postMultipart('/renew/m/liveness', { t }, { media: { name: 'v.mp4', data: JPEG } });
+    assert.equal(r.status, 200, r.text);
+    const st = await c.getJSON(`/renew/identity/status?id=${id}`);
+    assert.equal(st.body.status, 'passed');
+}
+
+test('renew__whole_path__print_upload_identity_wechat_review__the_tick_issues__pin_by_sms', async () => {
+    const op = await operator();
+    const rv = await reviewer();
+    const o = await issuedCert(op);
+    const key = await toForm(o);
+    const phone = freshPhone('137');
+    const form = { ...renewForm(o.serial, { agent_mobile: phone }), submit_key: key };
+    const r = await o.c.post('/renew/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/^\/renew\/print\?id=(\d+)$/)[1]);
+    assert.equal((await o.c.post('/renew/printed', { id })).body.redirect, `/renew/upload?id=${id}`);
+    const up = await o.c.get(`/renew/upload?id=${id}`);
+    assert.match(up.text, /申请表扫描件/);
+    assert.match(up.text, /营业执照扫描件/);
+    for (const [kind, data] of [['application', JPEG], ['license', PDF]]) {
+        const x = await o.c.postMultipart('/renew/upload', { id, kind }, { file: { name: `${kind}.jpg`, data } });
+        assert.equal(x.status, 200, `${kind}: ${x.text}`);
+    }
+    const u = await o.c.post('/renew/uploaded', { id });
+    assert.equal(u.body.redirect, `/renew/identity?id=${id}`, u.text);
+    await identity(o.c, id, form);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'unpaid');
+    const pay = await o.c.get(`/pay?id=${id}`);
+    assert.match(pay.text, /id="amount">480\.00元</);
+    const bar = pay.text.match(/<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/)[1];
+    assert.deepEqual([...bar.matchAll(/<li[^>]*>([^<]+)/g)].map((m) => m[1]), ['证书更新介绍', '阅读协议',
+        '证书选择', '确认信息', '打印申请表', '上传资料', '在线认证', '在线支付']);
+    await confirmTrade(await payOnline(o.c, id, 'wechat'));
+    /* the holder was proven by the certificate's order: to review, no deposit */
+    await waitStatus(id, 'review');
+    const view = await rv.getJSON(`/admin/order?id=${id}`);
+    assert.equal(view.status, 200);
+    assert.equal(view.body.fields.find((f) => f.name === 'reissue_serial').value, o.serial,
+        'the reviewer sees which certificate is renewed');
+    const html = await rv.get(`/admin/order?id=${id}`);
+    assert.match(html.text, /证书更新/);
+    assert.equal((await rv.post('/admin/order/approve', { id })).status, 200);
+    await waitFor('the tick issues it', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued', 'the old stays');
+    const pin = (await smsTo(phone, new RegExp(`序列号${serial}.*PIN码为：(\\d{8})`))).match(/PIN码为：(\d{8})/)[1];
+    const media = tmpdir();
+    const p12 = await fetch(`${HALL}/pki/medium?id=${id}`, { headers: { Cookie: o.c.cookieHeader() } });
+    assert.equal(p12.status, 200);
+    fs.writeFileSync(`${media}/m.p12`, Buffer.from(await p12.arrayBuffer()));
+    const opened = openssl(['pkcs12', '-in', `${media}/m.p12`, '-passin', `pass:${pin}`, '-nokeys', '-clcerts']);
+    assert.equal(opened.status, 0, opened.stderr);
 });
 
 /* ---- a seal order's certificate: its seals follow it -------------------------- */
