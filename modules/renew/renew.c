@@ -389,11 +389,17 @@ static const struct hall_pspec apply_params[] = {
 };
 
 /* the new certificate carries the old subject: the form's subject fields
- * must say what the certificate says */
+ * must say what the certificate says, and the person's ID number what the
+ * certificate's order said (never echoed: personal data) */
 static void
 subject_check(struct hall_req *req, unsigned bit, struct hall_val *form,
               const struct hall_reissue_cert *c, struct hall_errors *e)
 {
+    const char *ric = hall_form_str(old_form(req, c), "app_ric");
+
+    if ((bit & HALL_T_APPL) && *ric != '\0' && !hall_errors_has(e, "app_ric") &&
+        strcmp(hall_form_str(form, "app_ric"), ric) != 0)
+        hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT_PII, "app_ric", "申请人身份证号码");
     if ((bit & HALL_T_UNIT) && !hall_errors_has(e, "org_name") &&
         strcmp(hall_form_str(form, "org_name"), c->org) != 0)
         hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "org_name", "机构名称", c->org);

@@ -16,7 +16,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
 const {
-    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, smsTo,
+    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, personForm, openssl,
+    smsTo,
 } = require('./lib/pki');
 const { waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
 
@@ -268,6 +269,34 @@ test('renew__subject_fields_stay_the_certificate_s__all_errors_at_once', async (
     assert.match(r.body.errors.find((e) => e.field === 'org_name').message,
         /机构名称须与原证书一致（深圳测试科技有限公司）；信息已变更的，请办理证书变更/);
     assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '0');
+});
+
+test('renew__a_person_s_certificate__the_id_number_stays__never_echoed', async () => {
+    const op = await operator();
+    const f = personForm({ app_mobile: freshPhone('137') });
+    const o = await acceptedByTransfer({ project: 'hall', form: f });
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    moveEnd(serial, "now() + interval '5 days'");
+    await o.c.post('/renew/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    const page = await o.c.get(`/renew/apply?project=hall&serial=${serial}`);
+    assert.equal(page.status, 200, page.text);
+    const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const form = { ...f, project: 'hall', serial, years: '1', submit_key: key };
+    delete form.cert_type;
+    const other = '412723199010050012';
+    let r = await o.c.post('/renew/apply', { ...form, app_ric: other });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'app_ric');
+    assert.match(r.body.message, /^申请人身份证号码须与原证书一致；信息已变更的，请办理证书变更$/);
+    assert.doesNotMatch(r.text, /44011320141005001/, 'the number is not echoed');
+    r = await o.c.post('/renew/apply', { ...form, app_name: '王六' });
+    assert.equal(r.body.field, 'app_name');
+    assert.match(r.body.message, /申请人姓名须与原证书一致（王五）/);
+    r = await o.c.post('/renew/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT cert_fen FROM orders WHERE id = ${id}`), '24000', '自然人证书 240元/年');
 });
 
 test('renew__my_certificates_offers_renew_within_the_window_only', async () => {
