@@ -189,21 +189,30 @@ business_label(const char *code)
     return hall_business_label(code);
 }
 
-/* where "继续办理" leads for an unfinished order of the new flow */
+/* the flows whose unfinished orders 继续办理 and 编辑 lead back into: the
+ * new flow, 证书更新 and 证书解锁 (the kit's steps under /<business>) */
+static int
+resumable(const char *business)
+{
+    return strcmp(business, "new") == 0 || strcmp(business, "renew") == 0 ||
+           strcmp(business, "unlock") == 0;
+}
+
+/* where "继续办理" leads for an unfinished order of such a flow */
 static const char *
 step_url(struct hall_req *req, const char *business, const char *step, const char *id)
 {
     const char *base = hall_req_base(req);
 
-    if (strcmp(business, "new") != 0)
+    if (!resumable(business))
         return NULL;
     if (strcmp(step, "info") == 0)
-        return hall_psprintf(req->pool, "%s/new/print?id=%s", base, id);
+        return hall_psprintf(req->pool, "%s/%s/print?id=%s", base, business, id);
     if (strcmp(step, "print") == 0)
-        return hall_psprintf(req->pool, "%s/new/upload?id=%s", base, id);
+        return hall_psprintf(req->pool, "%s/%s/upload?id=%s", base, business, id);
     if (strcmp(step, "upload") == 0)
-        return hall_psprintf(req->pool, "%s/new/identity?id=%s", base, id);
-    return hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id);
+        return hall_psprintf(req->pool, "%s/%s/identity?id=%s", base, business, id);
+    return hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id);
 }
 
 /*
@@ -240,10 +249,10 @@ actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const ch
 
         if (u != NULL)
             ACTION("继续办理", u);
-        if (strcmp(business, "new") == 0)
-            ACTION("编辑", hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id));
-    } else if (strcmp(status, "rejected") == 0 && strcmp(business, "new") == 0) {
-        ACTION("编辑", hall_psprintf(req->pool, "%s/new/apply?id=%s", base, id));
+        if (resumable(business))
+            ACTION("编辑", hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id));
+    } else if (strcmp(status, "rejected") == 0 && resumable(business)) {
+        ACTION("编辑", hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id));
     } else if (strcmp(status, "unpaid") == 0) {
         ACTION("缴费", hall_psprintf(req->pool, "%s/pay?id=%s", base, id));
     } else if (strcmp(status, "finauth_ok") == 0) {

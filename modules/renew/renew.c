@@ -53,6 +53,12 @@ static const struct hall_stmt renew_stmts[] = {
      " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
      " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
      2},
+    /* the applicant's own renew order of the certificate it may still edit:
+     * 证书选择 leads back to it instead of only saying it is under way */
+    {"renew_own_open",
+     "SELECT id FROM orders WHERE reissue_of = $1 AND user_id = $2 AND business_type = 'renew'"
+     " AND status IN ('draft', 'rejected') ORDER BY id DESC LIMIT 1",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -234,6 +240,17 @@ serial_page(struct hall_req *req)
         } else {
             status = hall_msgs[c.code].status;
             hall_val_set_str(req->pool, ctx, "serial_error", c.why);
+            if (c.result == HALL_REISSUE_PENDING) {
+                struct hall_dbres *r = hall_db_exec(req->cx, "renew_own_open", HALL_STR(c.serial),
+                                                    HALL_I64(req->user_id));
+
+                if (r == NULL)
+                    return hall_resp_busy(req);
+                if (hall_dbres_rows(r) > 0)
+                    hall_val_set_str(
+                        req->pool, ctx, "continue",
+                        hall_flow_url(req, "/apply?id=%s", hall_dbres_str(r, 0, "id")));
+            }
         }
     }
     hall_flow_steps(req, ctx, "serial");

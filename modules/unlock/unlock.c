@@ -49,6 +49,12 @@ static const struct hall_stmt unlock_stmts[] = {
      2},
     /* the same form again: its order exists (the SMS code was spent on it) */
     {"unlock_form_order", "SELECT id FROM orders WHERE user_id = $1 AND submit_key = $2", 2},
+    /* the applicant's own unlock order of the certificate it may still edit:
+     * 证书选择 leads back to it instead of only saying it is under way */
+    {"unlock_own_open",
+     "SELECT id FROM orders WHERE reissue_of = $1 AND user_id = $2 AND business_type = 'unlock'"
+     " AND status IN ('draft', 'rejected') ORDER BY id DESC LIMIT 1",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -212,6 +218,17 @@ serial_page(struct hall_req *req)
         } else {
             status = hall_msgs[c.code].status;
             hall_val_set_str(req->pool, ctx, "serial_error", c.why);
+            if (c.result == HALL_REISSUE_PENDING) {
+                struct hall_dbres *r = hall_db_exec(req->cx, "unlock_own_open", HALL_STR(c.serial),
+                                                    HALL_I64(req->user_id));
+
+                if (r == NULL)
+                    return hall_resp_busy(req);
+                if (hall_dbres_rows(r) > 0)
+                    hall_val_set_str(
+                        req->pool, ctx, "continue",
+                        hall_flow_url(req, "/apply?id=%s", hall_dbres_str(r, 0, "id")));
+            }
         }
     }
     hall_flow_steps(req, ctx, "serial");

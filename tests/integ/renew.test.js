@@ -236,6 +236,14 @@ test('renew__same_form_twice_at_once_one_order__another_type_finds_the_claim', a
         assert.equal(r.status, 200, r.text);
     assert.equal(new Set(rs.map((r) => r.body.redirect)).size, 1);
     assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '1');
+    /* back later: 证书选择 leads to that order, and so does 我的业务单 */
+    const id = rs[0].body.redirect.match(/id=(\d+)/)[1];
+    const back = await o.c.get(`/renew/serial?project=hall&serial=${o.serial}`);
+    assert.equal(back.status, 409);
+    assert.match(back.text, new RegExp(`id="serial-continue" href="/renew/apply\\?id=${id}"`));
+    const mine = (await o.c.getJSON('/center/orders')).body.orders.find((x) => String(x.id) === id);
+    assert.deepEqual(mine.actions.map((a) => `${a.label} ${a.url}`),
+        [`查看 /center/order?id=${id}`, `继续办理 /renew/print?id=${id}`, `编辑 /renew/apply?id=${id}`]);
     /* two different forms at once: one order, the other told why */
     const o2 = await issuedCert(op);
     const k1 = await toForm(o2);
