@@ -118,6 +118,7 @@ T=$(token "$J" "$H/register")
 [ ${#T} -eq 43 ] || die "no CSRF token on $H/register"
 ex 200 '"ok":true' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d phone="$P" -d purpose=register "$H/sms/send"
+SMS_AT=$(date +%s) # the phone's last code: the next one (证书解锁) waits for its interval
 wait_for "the registration SMS" '^[0-9]{6}$' code_of "$P"
 CODE=$(code_of "$P")
 ex 200 '"redirect":"\\/"' curl -s -c "$J" -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
@@ -564,6 +565,26 @@ ex 404 '"field":"serial".*未找到' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'A
     -d project=hall -d serial=0000000000000001 "${ORG[@]}" "$H/change/apply"
 ex 404 '' curl -s -b "$J" "$H/change/print?id=999999999"
 ex 404 '该项目暂不办理证书变更业务' curl -s -b "$J" "$H/gzmg/change/notice"
+
+# ---------------------------------------------------------------- renew and unlock: the applicant's pages
+
+ex 200 '期满前一个月内' curl -s "$H/renew/notice"
+ex 200 'serial\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d agree1=on -d agree2=on "$H/renew/agree"
+ex 409 'role="alert">该证书有效期至[0-9-]{10}，证书更新可在到期前30天内办理' curl -s -b "$J" -H 'Accept: text/html' \
+    "$H/renew/serial?project=hall&serial=$SERIAL"
+ex 409 '"field":"serial".*到期前30天内' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial="$SERIAL" "${ORG[@]}" "$H/renew/apply"
+ex 200 '电子签名法》第十三条' curl -s "$H/unlock/notice"
+ex 200 'serial\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d agree1=on -d agree2=on "$H/unlock/agree"
+ex 200 '合计 100.00元' curl -s -b "$J" "$H/unlock/apply?project=hall&serial=$SERIAL"
+WAIT=$((SMS_AT + 61 - $(date +%s)))
+[ "$WAIT" -le 0 ] || sleep "$WAIT"
+ex 200 '验证码已发送至 [0-9]{3}\*{4}[0-9]{4}' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial="$SERIAL" "$H/unlock/sms"
+ex 400 '"field":"sms_code".*原证书登记手机号码' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d serial="$SERIAL" "${ORG[@]}" "$H/unlock/apply"
 
 # ---------------------------------------------------------------- reissue: the applicant's pages
 

@@ -161,6 +161,29 @@
         });
     });
   });
+
+  /* "获取验证码" to the phone a certificate's order names (证书解锁): the
+   * certificate is the button's, the phone is never on the page */
+  document.querySelectorAll('button[data-sms-url]').forEach(function (btn) {
+    btn.addEventListener('click', function () {
+      var form = btn.closest('form');
+      var status = document.getElementById('sms-status');
+      var project = form.querySelector('input[name="project"]');
+      clearErrors(form);
+      btn.disabled = true;
+      post(btn.getAttribute('data-sms-url'), new URLSearchParams({
+        project: project ? project.value : '', serial: btn.getAttribute('data-serial')
+      }).toString()).then(function (res) {
+        if (!res.ok) {
+          btn.disabled = false;
+          showError(form, res.field || 'sms_code', res.message);
+          return;
+        }
+        if (status) status.textContent = res.message;
+        window.setTimeout(function () { btn.disabled = false; }, (res.resend_after || 60) * 1000);
+      });
+    });
+  });
 }());
 
 /* 缴费: back from the cashier before the gateway's callback, the page polls

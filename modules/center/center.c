@@ -157,13 +157,25 @@ static const struct hall_stmt center_stmts[] = {
      " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
      "  WHERE p.partner_code = o.partner_code AND p.business_type = 'change'"
-     "  AND p.cert_type = o.cert_type AND p.active) AS changeable"
+     "  AND p.cert_type = o.cert_type AND p.active) AS changeable,"
+     /* 更新 and 解锁 (modules/renew, modules/unlock) by the same rules, 更新
+      * within its product's window (sql/059) */
+     " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  WHERE p.partner_code = o.partner_code AND p.business_type = 'renew'"
+     "  AND p.cert_type = o.cert_type AND p.active"
+     "  AND now() >= c.not_after - make_interval(days => p.renew_before_days)"
+     "  AND now() <= c.not_after + make_interval(days => p.renew_after_days)) AS renewable,"
+     " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  WHERE p.partner_code = o.partner_code AND p.business_type = 'unlock'"
+     "  AND p.cert_type = o.cert_type AND p.active) AS unlockable"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
      " LEFT JOIN seal_items si ON si.id = c.seal_item_id"
      " WHERE o.user_id = $1 AND c.state IN ('intent', 'issued', 'revoked')"
      " UNION ALL"
      " SELECT '', 'waiting', pr.ca, o.subject, '', '', '', false, false, '', 0, o.id, o.order_no,"
-     " o.partner_code, o.cert_type, '', -1, false, false"
+     " o.partner_code, o.cert_type, '', -1, false, false, false, false"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " WHERE o.user_id = $1 AND o.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM certificates c"
      " WHERE c.order_id = o.id AND c.state IN ('intent', 'issued') AND c.seal_item_id IS NULL)"
@@ -240,12 +252,13 @@ business_label(const char *code)
     return hall_business_label(code);
 }
 
-/* the flows whose unfinished orders 我的业务单 continues and edits: the
- * kit's steps under /<business> (证书新办, 证书变更) */
+/* the flows whose unfinished orders 继续办理 and 编辑 lead back into: the
+ * kit's steps under /<business> (证书新办, 证书变更, 证书更新, 证书解锁) */
 static int
 resumable(const char *business)
 {
-    return strcmp(business, "new") == 0 || strcmp(business, "change") == 0;
+    return strcmp(business, "new") == 0 || strcmp(business, "change") == 0 ||
+           strcmp(business, "renew") == 0 || strcmp(business, "unlock") == 0;
 }
 
 /* where "继续办理" leads for an unfinished order of such a flow */
@@ -796,12 +809,15 @@ enum {
     C_SEAL_KIND,
     C_REISSUABLE,
     C_CHANGEABLE,
+    C_RENEWABLE,
+    C_UNLOCKABLE,
     C__N
 };
 static const char *const cert_cols[C__N] = {
-    "serial",    "state",        "ca",        "subject_cn", "subject_org",   "not_before",
-    "not_after", "expired",      "expiring",  "revoked_at", "revoke_reason", "order_id",
-    "order_no",  "partner_code", "cert_type", "seal_kind",  "reissuable",    "changeable",
+    "serial",        "state",      "ca",         "subject_cn",   "subject_org",
+    "not_before",    "not_after",  "expired",    "expiring",     "revoked_at",
+    "revoke_reason", "order_id",   "order_no",   "partner_code", "cert_type",
+    "seal_kind",     "reissuable", "changeable", "renewable",    "unlockable",
 };
 
 /* one certificate's state for the holder: a code and its words */
@@ -830,13 +846,15 @@ ca_label(const char *ca)
  * state: each action a label and a URL.  Only what exists: 补办 (the
  * reissue flow, the serial chosen) for a valid certificate of the order's
  * own subject whose partner sells it and that has no reissue under way,
- * 变更 (modules/change) the same with the partner's change product,
- * 下载证书 for every signed one, 撤销 for a valid or expiring one.  更新
- * and 解锁 (issue 24) join here, each under the states it applies to.
+ * 变更 (modules/change) the same with the partner's change product, 解锁
+ * (modules/unlock) for a valid or expiring one, 更新 (modules/renew) for a
+ * valid, expiring or expired one within its product's window, each with
+ * nothing under way and a product of the order's partner; 下载证书 for
+ * every signed one, 撤销 for a valid or expiring one.
  */
 static void
 cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const char *serial,
-             const char *partner, int reissuable, int changeable)
+             const char *partner, int reissuable, int changeable, int renewable, int unlockable)
 {
     struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
     const char *base = hall_req_base(req);
@@ -857,6 +875,16 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
     if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && changeable)
         CERT_ACTION("change", "变更",
                     hall_psprintf(req->pool, "%s/change/serial?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && unlockable)
+        CERT_ACTION("unlock", "解锁",
+                    hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0 ||
+         strcmp(code, "expired") == 0) &&
+        renewable)
+        CERT_ACTION("renew", "更新",
+                    hall_psprintf(req->pool, "%s/renew/serial?project=%s&serial=%s", base,
                                   hall_url_encode(req->pool, partner), serial));
     if (strcmp(code, "producing") != 0) {
         CERT_ACTION(
@@ -990,7 +1018,9 @@ certs_page(struct hall_req *req)
         hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, cc[C_ORDER_NO]));
         cert_actions(req, row, code, serial, hall_dbres_get(res, i, cc[C_PARTNER]),
                      *hall_dbres_get(res, i, cc[C_REISSUABLE]) == 't',
-                     *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't');
+                     *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't',
+                     *hall_dbres_get(res, i, cc[C_RENEWABLE]) == 't',
+                     *hall_dbres_get(res, i, cc[C_UNLOCKABLE]) == 't');
         if (*serial != '\0')
             cert_seals(req, row, seals, serial, code);
     }

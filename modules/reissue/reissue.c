@@ -164,7 +164,7 @@ own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_part
         hall_val_set_str(req->pool, c, "status_label",
                          revoked   ? "已吊销"
                          : expired ? "已过期"
-                         : pending ? "补办办理中"
+                         : pending ? "已有业务办理中"
                                    : "有效");
         if (!revoked && !expired && !pending)
             hall_val_set_str(req->pool, c, "choose",

@@ -21,19 +21,38 @@ function flowsOn(html) {
 
 test('channels__home_page_lists_exactly_the_flows_each_channel_sells', async () => {
     const c = await applicant();
+    /* seed 002's menu order: 办理, 补办, 变更, 解锁, 更新 */
     assert.deepEqual(flowsOn((await c.get('/')).text),
-        ['证书新办 /new', '电子签章申请 /seal/product', '介质遗失补办 /reissue/notice', '证书变更 /change/notice']);
-    /* 证书变更 where sql/062 sells it (seed 002's menu order: 办理, 补办, 变更) */
+        ['证书新办 /new', '电子签章申请 /seal/product', '介质遗失补办 /reissue/notice', '证书变更 /change/notice',
+            '证书解锁 /unlock/notice', '证书更新 /renew/notice']);
+    /* 证书变更 where sql/062 sells it; Hunan's menu (seed 002) has CA证书变更,
+     * CA证书解锁 and CA证书更新: its products (seed 002's order: 办理, 补办, 变更, 解锁, 更新) */
     const sellsChange = ['jieyang', 'hunan'];
     for (const p of PARTNERS) {
         const home = await c.get(`/${p}/`);
         assert.equal(home.status, 200, p);
+        const more = p === 'hunan' ? [`证书解锁 /${p}/unlock/notice`, `证书更新 /${p}/renew/notice`] : [];
         assert.deepEqual(flowsOn(home.text), [`证书新办 /${p}/new`, `介质遗失补办 /${p}/reissue/notice`,
-            ...(sellsChange.includes(p) ? [`证书变更 /${p}/change/notice`] : [])], p);
+            ...(sellsChange.includes(p) ? [`证书变更 /${p}/change/notice`] : []), ...more], p);
         assert.doesNotMatch(home.text, /电子签章申请/, p);
         /* 金融认证 is no product: a step of every paid order, entered apart from the list */
         assert.match(home.text, new RegExp(`<a href="/${p}/finauth" id="biz-finauth">金融认证</a>`), p);
     }
+});
+
+test('channels__renew_and_unlock_refused_where_not_sold__before_any_form', async () => {
+    const anon = new Client();
+    for (const [p, flow, label] of [['jieyang', 'renew', '证书更新'], ['gdhj', 'unlock', '证书解锁']]) {
+        for (const path of [`/${p}/${flow}/notice`, `/${p}/${flow}/serial`, `/${p}/${flow}`]) {
+            const r = await anon.get(path);
+            assert.equal(r.status, 404, `${path}: ${r.status}`);
+            assert.match(r.text, new RegExp(`该项目暂不办理${label}业务`), path);
+            assert.doesNotMatch(r.text, /<form/, path);
+        }
+    }
+    /* Hunan sells both: its notice pages answer */
+    assert.equal((await anon.get('/hunan/renew/notice')).status, 200);
+    assert.equal((await anon.get('/hunan/unlock/notice')).status, 200);
 });
 
 test('channels__hunan_seal_refused_before_any_form_nothing_written', async () => {

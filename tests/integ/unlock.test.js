@@ -1,0 +1,175 @@
+'use strict';
+/*
+ * 证书解锁 (modules/unlock, docs/modules/unlock.md) through nginx: the page
+ * that says why the PIN cannot be reset, the SMS code to the phone the
+ * certificate's order names (never shown whole), the order and its claim,
+ * and production: a new key, the same subject, the old notAfter; the old
+ * certificate answers good in OCSP until the new one is issued and revoked
+ * (superseded) at once after, in the CRL too; the new one verifies.  A
+ * foreign certificate refused, nothing leaked; an expired one refused; the
+ * same form twice at once makes one order.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { latestCode, freshPhone, SANDBOX } = require('./lib/client');
+const { operator, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl } = require('./lib/pki');
+
+async function issuedCert(op) {
+    const phone = freshPhone('137');
+    const o = await acceptedByTransfer({ project: 'hall', form: orgForm({ agent_mobile: phone }) });
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    return { ...o, serial, phone };
+}
+
+function unlockForm(serial, extra = {}) {
+    const f = orgForm(extra);
+    delete f.cert_type;
+    delete f.years;
+    delete f.bank_account_name;
+    delete f.bank_branch_id;
+    delete f.bank_account;
+    return { project: 'hall', serial, ...f };
+}
+
+async function toForm(o) {
+    const n = await o.c.get('/unlock/notice');
+    assert.equal(n.status, 200);
+    assert.match(n.text, /为什么不能直接重置PIN码/);
+    assert.match(n.text, /电子签名法》第十三条/);
+    assert.match(n.text, /销毁了本方保存的私钥副本/);
+    const a = await o.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    assert.equal(a.body.redirect, '/unlock/serial?project=hall');
+    const s = await o.c.get(`/unlock/serial?project=hall&serial=${o.serial}`);
+    assert.equal(s.status, 200, s.text);
+    assert.match(s.text, /id="serial-next" href="\/unlock\/apply\?project=hall&amp;serial=/);
+    const page = await o.c.get(`/unlock/apply?project=hall&serial=${o.serial}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /解锁费用：0\.00元，介质费用：100\.00元，合计 100\.00元/);
+    assert.match(page.text, new RegExp(`原证书登记的手机号码（${o.phone.slice(0, 3)}\\*\\*\\*\\*${o.phone.slice(7)}）`));
+    assert.match(page.text, new RegExp(`id="sms-send" data-sms-url="/unlock/sms" data-serial="${o.serial}"`),
+        'the code goes to the certificate\'s phone, not to one the page sends');
+    return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+}
+
+async function smsCode(o) {
+    const r = await o.c.post('/unlock/sms', { project: 'hall', serial: o.serial });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.body.message, /验证码已发送至 137\*\*\*\*\d{4}/);
+    return (await latestCode(o.phone)).code;
+}
+
+test('unlock__new_key_same_subject_old_end__old_revoked_superseded_only_at_issuance', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const key = await toForm(o);
+    const count = () => psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`);
+    /* no code, a wrong code: refused, nothing written */
+    let r = await o.c.post('/unlock/apply', { ...unlockForm(o.serial), submit_key: key });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'sms_code');
+    assert.match(r.body.message, /短信验证码/);
+    const code = await smsCode(o);
+    r = await o.c.post('/unlock/apply', { ...unlockForm(o.serial), sms_code: code === '000000' ? '111111' : '000000', submit_key: key });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'sms_code');
+    assert.equal(count(), '0');
+    /* the same form twice at once: one order */
+    const form = { ...unlockForm(o.serial), sms_code: code, submit_key: key };
+    const rs = await Promise.all([1, 2].map(() => o.c.post('/unlock/apply', form)));
+    const ok = rs.filter((x) => x.status === 200);
+    assert.ok(ok.length >= 1, rs.map((x) => x.text).join('\n'));
+    assert.equal(new Set(ok.map((x) => x.body.redirect)).size, 1);
+    assert.equal(count(), '1');
+    const id = Number(ok[0].body.redirect.match(/^\/unlock\/print\?id=(\d+)$/)[1]);
+    assert.match(psql(`SELECT order_no || ':' || business_type || ':' || cert_fen FROM orders WHERE id = ${id}`),
+        /^L\d{14}:unlock:10000$/);
+    assert.equal((await o.c.get(`/unlock/print?id=${id}`)).status, 200);
+
+    /* accepted: the old one still good */
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const dir = tmpdir();
+    await fetchPki(dir);
+    let q = ocspQuery(dir, 'ecc', o.serial);
+    assert.match(q.line, /: good$/, q.out);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+    const made = await op.post('/admin/pki/issue', { id });
+    assert.equal(made.status, 200, made.text);
+    assert.match(made.body.message || made.text, /原证书 [0-9A-F]{16} 已吊销（已被替代）/);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+    /* at once after the issuance: revoked, superseded */
+    q = ocspQuery(dir, 'ecc', o.serial);
+    assert.ok(q.verified, q.out);
+    assert.match(q.line, /: revoked$/, q.out);
+    assert.match(q.out, /Reason: superseded/);
+    assert.match(ocspQuery(dir, 'ecc', serial).line, /: good$/);
+    assert.equal(psql(`SELECT revoke_reason || ':' || (revoked_at >= (SELECT issued_at FROM certificates
+        WHERE serial = '${serial}')) FROM certificates WHERE serial = '${o.serial}'`), '4:true');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
+        AND action = 'supersede_revoke'`), '1');
+    /* the CRL lists it (refreshed after the issuance) */
+    await fetchPki(dir);
+    const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-noout', '-text']);
+    assert.ok(crl.stdout.includes(`Serial Number: ${o.serial}`), 'the CRL lists the old one');
+    assert.match(crl.stdout, /Superseded/);
+    /* the new certificate: the same subject and end, a new key, verifying */
+    const file = (s) => {
+        const f = path.join(dir, `${s}.der`);
+        fs.writeFileSync(f, Buffer.from(psql(`SELECT encode(der, 'base64') FROM certificates WHERE serial = '${s}'`)
+            .replace(/\s/g, ''), 'base64'));
+        return f;
+    };
+    const x = (f, what) => openssl(['x509', '-inform', 'DER', '-in', f, '-noout', what]).stdout;
+    const oldF = file(o.serial), newF = file(serial);
+    assert.equal(x(newF, '-subject'), x(oldF, '-subject'));
+    assert.notEqual(x(newF, '-pubkey'), x(oldF, '-pubkey'));
+    assert.equal(Date.parse(x(newF, '-enddate').split('=')[1]) / 1000,
+        Number(psql(`SELECT extract(epoch FROM not_after)::bigint FROM certificates WHERE serial = '${o.serial}'`)),
+        'the old certificate\'s remaining validity');
+    const pem = path.join(dir, 'new.pem');
+    openssl(['x509', '-inform', 'DER', '-in', newF, '-out', pem]);
+    const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'ecc.crt'), pem]);
+    assert.match(v.stdout, /OK/, v.stderr);
+});
+
+test('unlock__foreign_certificate_403_nothing_leaked__no_code_sent', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const other = await issuedCert(op);
+    await o.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    const page = await o.c.get(`/unlock/serial?project=hall&serial=${other.serial}`);
+    assert.equal(page.status, 403);
+    assert.match(page.text, /不是您申请的证书，不能办理证书解锁/);
+    assert.doesNotMatch(page.text, /cert-subject|serial-next/);
+    const g = await o.c.get(`/unlock/apply?project=hall&serial=${other.serial}`);
+    assert.equal(g.status, 403);
+    assert.doesNotMatch(g.text, new RegExp(other.phone.slice(7)));
+    const s = await o.c.post('/unlock/sms', { project: 'hall', serial: other.serial });
+    assert.equal(s.status, 403);
+    const sms = await (await fetch(`${SANDBOX}/sandbox/sms?phone=${other.phone}`)).json();
+    assert.ok(!(sms.messages || []).some((m) => /验证码/.test(m.text)), 'no code to the other holder\'s phone');
+    const p = await o.c.post('/unlock/apply', { ...unlockForm(other.serial), sms_code: '123456' });
+    assert.equal(p.status, 403);
+    assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${other.serial}'`), '0');
+});
+
+test('unlock__expired_or_revoked__refused', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    await o.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    psql(`UPDATE certificates SET not_after = now() - interval '1 day', not_before = now() - interval '1 year'
+        WHERE serial = '${o.serial}'`);
+    let r = await o.c.get(`/unlock/serial?project=hall&serial=${o.serial}`);
+    assert.equal(r.status, 409);
+    assert.match(r.text, /已过期，不能办理证书解锁，请办理证书新办/);
+    psql(`UPDATE certificates SET not_after = now() + interval '100 days' WHERE serial = '${o.serial}'`);
+    assert.equal((await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'keyCompromise' })).status, 200);
+    r = await o.c.post('/unlock/sms', { project: 'hall', serial: o.serial });
+    assert.equal(r.status, 409);
+    assert.match(r.body.message, /已吊销，不能办理证书解锁/);
+});
