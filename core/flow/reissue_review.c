@@ -22,10 +22,11 @@
 const struct hall_stmt hall_reissue_stmts[] = {
     /* the approving transaction holds the order; this holds the certificate */
     {"reissue_old_lock",
-     "SELECT o.reissue_of, c.state, c.not_after < now() AS expired, co.user_id = o.user_id AS own"
+     "SELECT o.reissue_of, o.business_type, c.state, c.not_after < now() AS expired,"
+     " co.user_id = o.user_id AS own"
      " FROM orders o JOIN certificates c ON c.serial = o.reissue_of"
      " JOIN orders co ON co.id = c.order_id"
-     " WHERE o.id = $1 AND o.business_type = 'reissue' FOR UPDATE OF c",
+     " WHERE o.id = $1 FOR UPDATE OF c",
      1},
     {NULL, NULL, 0},
 };
@@ -50,7 +51,7 @@ hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
 {
     struct hall_dbres *res;
     struct hall_val *detail;
-    const char *serial, *ca;
+    const char *serial, *business, *ca;
     int rc;
 
     *msg = NULL;
@@ -58,8 +59,29 @@ hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
-        return HALL_OK; /* not a reissue order */
+        return HALL_OK; /* replaces no certificate */
     serial = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "reissue_of"));
+    business = hall_dbres_str(res, 0, "business_type");
+    if (strcmp(business, "reissue") != 0) {
+        /* 更新, 变更, 解锁: nothing is revoked at approval (production
+         * supersedes the old one), but a certificate its holder revoked
+         * since the order was made, or (变更, 解锁) one that ended, has
+         * nothing left to replace: refused now, not left to fail at
+         * production */
+        if (!hall_dbres_bool(res, 0, "own")) {
+            *msg = "原证书不属于该申请人，不能办理";
+            return HALL_CONFLICT;
+        }
+        if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
+            *msg = "原证书已吊销，不能办理，请驳回该业务单";
+            return HALL_CONFLICT;
+        }
+        if (hall_dbres_bool(res, 0, "expired") && strcmp(business, "renew") != 0) {
+            *msg = "原证书已过期，没有剩余有效期可承接，请驳回该业务单";
+            return HALL_CONFLICT;
+        }
+        return HALL_OK;
+    }
     if (!hall_dbres_bool(res, 0, "own")) {
         *msg = "原证书不属于该申请人，不能补办";
         return HALL_CONFLICT;

@@ -418,3 +418,36 @@ test('change__a_seal_order_s_certificate__its_seals_re_made_on_the_new_one_the_o
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${made.serial}' AND state = 'valid'`), '1',
         'the seal re-made on the new certificate');
 });
+
+/* a change under review whose certificate was revoked meanwhile (its holder's
+ * 撤销 or the operator's 吊销): the approval is refused with the reason and
+ * changes nothing, instead of an accepted order production cannot make */
+test('change__original_revoked_while_under_review__approval_refused__order_stays_in_review', async () => {
+    const op = await operator();
+    const rv = await reviewer();
+    const o = await issuedCert(op);
+    const form = { ...changeForm(o, { legal_name: '赵六' }), submit_key: keyOf(await toForm(o)) };
+    const r = await o.c.post('/change/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/^\/change\/print\?id=(\d+)$/)[1]);
+    assert.equal((await o.c.post('/change/printed', { id })).status, 200);
+    for (const [kind, data] of [['application', JPEG], ['license', PDF], ['change_proof', PDF]]) {
+        const x = await o.c.postMultipart('/change/upload', { id, kind }, { file: { name: `${kind}.pdf`, data } });
+        assert.equal(x.status, 200, `${kind}: ${x.text}`);
+    }
+    assert.equal((await o.c.post('/change/uploaded', { id })).status, 200);
+    await identity(o.c, id, form);
+    await confirmTrade(await payOnline(o.c, id, 'wechat'));
+    await waitStatus(id, 'review');
+
+    const rev = await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'keyCompromise' });
+    assert.equal(rev.status, 200, rev.text);
+    const a = await rv.post('/admin/order/approve', { id });
+    assert.equal(a.status, 409, a.text);
+    assert.match(a.body.message, /原证书已吊销，不能办理，请驳回该业务单/);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'review');
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0');
+    /* the reviewer can still reject it, and the money goes back by the usual path */
+    const j = await rv.post('/admin/order/reject', { id, reason: '原证书已吊销，无法变更' });
+    assert.equal(j.status, 200, j.text);
+});
