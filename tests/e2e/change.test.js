@@ -6,7 +6,7 @@
  * the certificate's data prefilled (a field a change may not touch refused
  * on the page), 证书变更申请表 with 变更事项, the materials, the phone's
  * identity check, 微信支付, the reviewer's 变更对照 and approval; then 我的证书
- * shows the new certificate with the new name and the old one 已吊销 (证书已被替换).
+ * shows the new certificate with the new name and the old one 已吊销 (已被替代).
  * axe checks every page; screenshots go to tests/e2e/artifacts/change-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -199,7 +199,7 @@ test('change (Jieyang): 首页 → 操作提示 → 协议 → 证书选择 → 
             await a11y.check(page, '我的证书');
             const row = (s) => page.locator(`tr:has(#serial-${s})`);
             assert.match(await row(fresh).textContent(), new RegExp(NEW_ORG));
-            assert.match(await row(serial).textContent(), /已吊销[\s\S]*证书已被替换/);
+            assert.match(await row(serial).textContent(), /已吊销[\s\S]*已被替代/);
             assert.equal(await row(serial).locator('a.cert-change').count(), 0);
             await shot('06-mycerts');
             a11y.assertAllChecked(page);

@@ -66,11 +66,15 @@ test('holder_revoke__page_then_sms_code__revoked_in_ocsp_at_once__crl_after_tick
     await fetchPki(dir);
     assert.match(ocspLine(dir, cert), /: good$/);
 
-    /* two orders under way that replace it: one not paid, one in review */
+    /* an order under way that replaces it, not paid; and (a certificate has
+     * at most one replacing order: sql/058) another applicant's certificate
+     * with one in review */
     const unpaid = await unpaidOrder(c, { form: orgForm() });
-    const review = await unpaidOrder(c, { form: orgForm() });
-    psql(`UPDATE orders SET business_type = 'reissue', reissue_of = '${cert.serial}' WHERE id IN (${unpaid.id}, ${review.id})`);
-    psql(`UPDATE orders SET status = 'review' WHERE id = ${review.id}`);
+    psql(`UPDATE orders SET business_type = 'reissue', reissue_of = '${cert.serial}' WHERE id = ${unpaid.id}`);
+    const c2 = await applicant();
+    const cert2 = await issued(c2, op);
+    const review = await unpaidOrder(c2, { form: orgForm() });
+    psql(`UPDATE orders SET business_type = 'reissue', reissue_of = '${cert2.serial}', status = 'review' WHERE id = ${review.id}`);
     const [unpaidNo, reviewNo] = [unpaid.id, review.id].map((id) => psql(`SELECT order_no FROM orders WHERE id = ${id}`));
     /* the unpaid one has a trade open at the gateway */
     await payOnline(c, unpaid.id);
@@ -91,14 +95,18 @@ test('holder_revoke__page_then_sms_code__revoked_in_ocsp_at_once__crl_after_tick
         ['keyCompromise', '密钥泄露'], ['affiliationChanged', '信息变更'],
         ['cessationOfOperation', '停止使用'], ['superseded', '已被替代']]);
     const orders = Object.fromEntries(v.body.orders.map((o) => [o.order_no, o]));
-    assert.deepEqual(Object.keys(orders).sort(), [unpaidNo, reviewNo].sort());
+    assert.deepEqual(Object.keys(orders), [unpaidNo]);
     assert.equal(orders[unpaidNo].business, '介质遗失补办');
     assert.match(orders[unpaidNo].effect, /自动取消/);
-    assert.match(orders[reviewNo].effect, /不能再通过审核.*申请退费/);
+    const v2 = await c2.getJSON(`/center/cert/revoke?serial=${cert2.serial}`);
+    assert.equal(v2.status, 200, JSON.stringify(v2.body));
+    assert.deepEqual(v2.body.orders.map((o) => o.order_no), [reviewNo]);
+    assert.match(v2.body.orders[0].effect, /不能再通过审核.*申请退费/);
     const page = await c.get(action.url);
     assert.equal(page.status, 200);
     assert.match(page.text, /撤销后不能恢复/);
-    assert.match(page.text, new RegExp(`data-order="${reviewNo}"`));
+    assert.match(page.text, new RegExp(`data-order="${unpaidNo}"`));
+    assert.match((await c2.get(`/center/cert/revoke?serial=${cert2.serial}`)).text, new RegExp(`data-order="${reviewNo}"`));
     assert.match(page.text, /name="reason" value="superseded"/);
     assert.match(page.text, /id="revoke-submit"/);
 
@@ -152,6 +160,11 @@ test('holder_revoke__page_then_sms_code__revoked_in_ocsp_at_once__crl_after_tick
     assert.equal(psql(`SELECT string_agg(p.status || ' ' || (o.idem_key IS NOT NULL), ',') FROM payments p
         LEFT JOIN outbox o ON o.idem_key = 'pay-close-' || p.id WHERE p.order_id = ${unpaid.id}`), 'closed true',
     'its open trade closed at the gateway');
+    /* the paid one is told, not cancelled, when its certificate is revoked */
+    r = await c2.post('/center/cert/revoke', { serial: cert2.serial, reason: 'cessationOfOperation',
+        code: await revokeCode(c2, cert2) });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.cancelled, []);
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${review.id}`), 'review');
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${review.id}'
         AND action = 'replaced_cert_revoked'`), '1');

@@ -104,7 +104,7 @@ test('reminders__none_for_a_renewed_revoked_or_expired_certificate', async () =>
     const expired = await issued(c, op);
     /* renewed: an order replacing it made its own live certificate */
     const successor = await issued(c, op);
-    psql(`UPDATE orders SET reissue_of = '${renewed.serial}' WHERE id = ${successor.id}`);
+    psql(`UPDATE orders SET business_type = 'renew', reissue_of = '${renewed.serial}' WHERE id = ${successor.id}`);
     const rv = await op.post('/admin/pki/revoke', { serial: revoked.serial, reason: 'cessationOfOperation' });
     assert.equal(rv.status, 200, rv.text);
     for (const k of [control, renewed, revoked])

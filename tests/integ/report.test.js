@@ -200,7 +200,12 @@ test('report_certs__issued_in_range_and_expiring_soon', async () => {
     assert.equal(after.expiring_60 - before.expiring_60, 1);
     assert.equal(after.expiring_90 - before.expiring_90, 1);
     assert.equal(after.issued, before.issued);
-    assert.equal((await report('certs', `group=business&${RANGE}`)).rows[0].key, 'new');
+    /* by business: the one certificate issued in range is 证书新办's, and
+     * the expiring one counts there too (other tests' replacing orders may
+     * have certificates expiring soon: rows of their own) */
+    const biz = byKey(await report('certs', `group=business&${RANGE}`));
+    assert.equal(biz.new.issued, 1);
+    assert.ok(biz.new.expiring_30 >= 1, JSON.stringify(biz.new));
 });
 
 test('report_csv__bom_disposition_chinese_header_and_totals', async () => {
