@@ -72,6 +72,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(sms_ip_hourly_max, 1, 10000000, "30", "most SMS codes one client IP may ask for per hour"),
     I(sms_session_hourly_max, 1, 10000000, "10",
       "most SMS codes one visitor (browser session) may ask for per hour"),
+    S(pay_key_dir, "var/keys/pay",
+      "the payment merchants' keys: a folder <channel>-<merchant_id> per account (sql/065)"),
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };

@@ -209,7 +209,7 @@ test('pay_return_page__paid_callback_late__confirming_no_second_payment_then_mov
         assert.equal(again.status, 409, again.text);
         assert.match(again.body.message, /支付结果确认中，请勿重复支付/);
     }
-    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id} AND trade_no IS NOT NULL`), '1');
+    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id} AND pay_url IS NOT NULL`), '1');
     /* the callback arrives: the page's poll sees the order move on */
     await sandbox('/sandbox/faults', { method: 'POST', body: { service: 'pay_notify', mode: 'ok' } });
     const replay = await sandbox(`/sandbox/pay/${t}/callback`, { method: 'POST', body: {} });

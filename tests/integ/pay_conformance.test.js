@@ -1,0 +1,185 @@
+'use strict';
+/*
+ * The payment protocols judged by other people's code: the providers' SDKs
+ * on npm (wechatpay-axios-plugin for WeChat Pay API v3, alipay-sdk for the
+ * Alipay OpenAPI) make the notifications the hall must accept and check the
+ * requests the hall sends; forged, stale, replayed, wrong-amount and
+ * wrong-merchant notifications are refused with nothing changed; parallel
+ * copies of a notification pay once; a refund goes back through each
+ * gateway.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { Rsa, Formatter } = require('wechatpay-axios-plugin');
+const { AlipaySdk } = require('alipay-sdk');
+const { applicant, SANDBOX } = require('./lib/client');
+const {
+    psql, personForm, unpaidOrder, orderStatus, waitStatus, waitFor, sandbox, payOnline, confirmTrade,
+    sendCallback, sendAliCallback, keyFile, staffLogin, WX_MCHID, ALI_APP_ID,
+} = require('./lib/payflow');
+
+/* a Hunan natural person's unpaid order: 700.00, straight to 待审核 once paid */
+async function personOrder() {
+    const c = await applicant();
+    const o = await unpaidOrder(c, { project: 'hunan', base: '/hunan', form: personForm() });
+    return { c, id: o.id, out: () => psql(`SELECT out_trade_no FROM payments WHERE order_id = ${o.id} ORDER BY attempt DESC LIMIT 1`) };
+}
+
+test('wechatpay_request__hall_signature__verifies_with_the_sdk', async () => {
+    const { c, id } = await personOrder();
+    await payOnline(c, id, 'wechat', '/hunan');
+    const r = await sandbox('/sandbox/wxpay/requests?limit=20');
+    const q = r.body.requests.find((x) => x.url === '/v3/pay/transactions/native');
+    assert.ok(q, 'the hall opened a Native trade');
+    assert.equal(q.method, 'POST');
+    assert.equal(q.url, '/v3/pay/transactions/native');
+    const auth = q.authorization.match(/^WECHATPAY2-SHA256-RSA2048 (.+)$/);
+    assert.ok(auth, q.authorization);
+    const a = Object.fromEntries([...auth[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    assert.equal(a.mchid, WX_MCHID);
+    const cert = new crypto.X509Certificate(keyFile('pay', `wechat-${WX_MCHID}`, 'apiclient_cert.pem'));
+    /* as openssl x509 -noout -serial prints it (WeChat Pay's documents) */
+    assert.equal(a.serial_no.replace(/^0+/, ''), cert.serialNumber.replace(/^0+/, ''));
+    assert.ok(Math.abs(Number(a.timestamp) - Date.now() / 1000) < 60);
+    const msg = Formatter.request(q.method, q.url, a.timestamp, a.nonce_str, q.body);
+    assert.ok(Rsa.verify(msg, a.signature, cert.publicKey), 'the SDK verifies the hall\'s signature');
+    assert.ok(!Rsa.verify(msg + 'x', a.signature, cert.publicKey));
+    const body = JSON.parse(q.body);
+    assert.equal(body.amount.total, 70000);
+    assert.equal(body.amount.currency, 'CNY');
+    assert.match(body.notify_url, /\/pay\/notify\/wechat$/);
+});
+
+test('wechatpay_notification__sdk_built_parallel_copies__paid_once', async () => {
+    const { c, id, out } = await personOrder();
+    await payOnline(c, id, 'wechat', '/hunan');
+    const fields = { out_trade_no: out(), transaction_id: `4200${Date.now()}`, amount: { total: 70000, currency: 'CNY' } };
+    const rs = await Promise.all(Array.from({ length: 12 }, () => sendCallback(fields)));
+    for (const r of rs)
+        assert.equal(r.status, 204, r.text);
+    assert.equal(orderStatus(id), 'review');
+    assert.equal(psql(`SELECT count(*) || '|' || sum(callbacks) FROM payments WHERE order_id = ${id} AND status = 'paid'`), '1|12');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
+        AND action = 'status' AND from_state = 'unpaid'`), '1');
+});
+
+test('alipay_page_pay__hall_request__verifies_with_the_sdk', async () => {
+    const { c, id } = await personOrder();
+    const r = await c.post('/hunan/pay/online', { id, channel: 'alipay' });
+    assert.equal(r.status, 200, r.text);
+    const u = new URL(r.body.redirect);
+    assert.equal(`${u.origin}${u.pathname}`, `${SANDBOX}/gateway.do`);
+    const p = Object.fromEntries(u.searchParams);
+    assert.equal(p.method, 'alipay.trade.page.pay');
+    assert.equal(p.app_id, ALI_APP_ID);
+    assert.equal(p.sign_type, 'RSA2');
+    assert.equal(p.charset, 'utf-8');
+    const biz = JSON.parse(p.biz_content);
+    assert.equal(biz.total_amount, '700.00', 'yuan with two decimals');
+    assert.equal(biz.product_code, 'FAST_INSTANT_TRADE_PAY');
+    /* alipay-sdk's verifier, given the application's public key */
+    const appPub = crypto.createPublicKey(keyFile('pay', `alipay-${ALI_APP_ID}`, 'app_private_key.pem')).export({ type: 'spki', format: 'pem' });
+    const sdk = new AlipaySdk({ appId: ALI_APP_ID, privateKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'app_private_key.pem'), alipayPublicKey: appPub, keyType: 'PKCS8' });
+    assert.ok(sdk.checkNotifySign({ ...p }), 'the SDK verifies the hall\'s RSA2 signature');
+    assert.ok(!sdk.checkNotifySign({ ...p, biz_content: p.biz_content.replace('700.00', '0.01') }));
+
+    /* a phone gets alipay.trade.wap.pay */
+    const m = await c.post('/hunan/pay/online', { id, channel: 'alipay' },
+        { headers: { 'User-Agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' } });
+    assert.equal(m.status, 200, m.text);
+    assert.equal(new URL(m.body.redirect).searchParams.get('method'), 'alipay.trade.wap.pay');
+});
+
+test('alipay_gateway__request_made_by_the_sdk__accepted_by_the_sandbox', async () => {
+    /* the sandbox's gateway is judged by the SDK too: its page.pay URL opens a trade */
+    const sdk = new AlipaySdk({
+        appId: ALI_APP_ID, privateKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'app_private_key.pem'),
+        alipayPublicKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'alipay_public_key.pem'),
+        gateway: `${SANDBOX}/gateway.do`, keyType: 'PKCS8',
+    });
+    const out = `SDK${Date.now()}`;
+    /* the SDK writes its timestamp in the machine's local time: Alipay's is Beijing's */
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+    const url = sdk.pageExec('alipay.trade.page.pay', 'GET', {
+        bizContent: { out_trade_no: out, product_code: 'FAST_INSTANT_TRADE_PAY', total_amount: '0.01', subject: 'sdk' },
+        notifyUrl: 'http://127.0.0.1:9/none',
+    });
+    const r = await fetch(url, { redirect: 'manual' });
+    assert.equal(r.status, 303, await r.text());
+    /* and its answers verify with the SDK (alipay.trade.query, signed *_response) */
+    const q = await sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: out } });
+    if (tz === undefined)
+        delete process.env.TZ;
+    else
+        process.env.TZ = tz;
+    assert.equal(q.tradeStatus, 'WAIT_BUYER_PAY', JSON.stringify(q));
+    assert.equal(q.totalAmount, '0.01');
+});
+
+test('alipay_notification__forged_stale_wrong_amount_or_app__refused_then_paid_once', async () => {
+    const { c, id, out } = await personOrder();
+    await payOnline(c, id, 'alipay', '/hunan');
+    const good = { out_trade_no: out(), trade_no: `2026${Date.now()}`, total_amount: '700.00' };
+    const cases = [
+        ['tampered sign', await sendAliCallback(good, { sign: Buffer.alloc(256, 1).toString('base64') })],
+        ['stale notify_time', await sendAliCallback(good, { at: new Date(Date.now() - 3600000) })],
+        ['wrong amount', await sendAliCallback({ ...good, total_amount: '0.01' })],
+        ['amount with three decimals', await sendAliCallback({ ...good, total_amount: '700.001' })],
+        ['unknown app_id', await sendAliCallback({ ...good, app_id: '2021000000000009' })],
+        ['not paid', await sendAliCallback({ ...good, trade_status: 'WAIT_BUYER_PAY' })],
+        ['unknown order', await sendAliCallback({ ...good, out_trade_no: 'N000-1' })],
+    ];
+    for (const [name, r] of cases) {
+        assert.equal(r.status, 400, `${name}: ${r.text}`);
+        assert.notEqual(r.text, 'success', `${name}: not acknowledged`);
+    }
+    assert.equal(orderStatus(id), 'unpaid');
+    assert.equal(psql(`SELECT status || '|' || callbacks FROM payments WHERE order_id = ${id}`), 'created|0');
+
+    const rs = await Promise.all(Array.from({ length: 8 }, () => sendAliCallback(good)));
+    for (const r of rs) {
+        assert.equal(r.status, 200);
+        assert.equal(r.text, 'success');
+    }
+    assert.equal(orderStatus(id), 'review');
+    assert.equal(psql(`SELECT count(*) || '|' || sum(callbacks) || '|' || min(trade_no) FROM payments
+        WHERE order_id = ${id} AND status = 'paid'`), `1|8|${good.trade_no}`);
+});
+
+/* 申请退费 approved by finance: the refund goes back through the gateway */
+async function refundThrough(channel) {
+    const { c, id } = await personOrder();
+    const trade = await payOnline(c, id, channel, '/hunan');
+    await confirmTrade(trade);
+    await waitStatus(id, 'review');
+    await c.get(`/center/order?id=${id}`);
+    assert.equal((await c.post('/center/refund', { id, reason: '不再需要' })).status, 200);
+    const rid = psql(`SELECT id FROM refunds WHERE order_id = ${id}`);
+    const f = await staffLogin('finance', 'Finance2026demo');
+    await f.get('/admin/refunds');
+    const a = await f.post('/admin/refund/approve', { id: rid });
+    assert.equal(a.status, 200, a.text);
+    await waitStatus(id, 'refunded');
+    const t = await sandbox(`/sandbox/pay/${trade}`);
+    assert.equal(t.body.status, 'REFUND');
+    assert.equal(t.body.refunded_fen, 70000);
+    assert.equal(t.body.refunds.length, 1);
+    assert.equal(t.body.refunds[0].out_refund_no, `RF${rid}`);
+    return { t, rid };
+}
+
+test('refund__wechat__back_through_v3_refunds_and_its_notification_acknowledged', async () => {
+    const { t, rid } = await refundThrough('wechat');
+    assert.equal(psql(`SELECT refund_no FROM refunds WHERE id = ${rid}`), t.body.refunds[0].refund_no);
+    await waitFor('the refund notification acknowledged', async () => {
+        const x = await sandbox(`/sandbox/pay/${t.body.trade_no}`);
+        return x.body.refunds[0].notify && x.body.refunds[0].notify.acked;
+    });
+});
+
+test('refund__alipay__back_through_alipay_trade_refund', async () => {
+    const { rid } = await refundThrough('alipay');
+    assert.equal(psql(`SELECT refund_no FROM refunds WHERE id = ${rid}`), `RF${rid}`);
+});
