@@ -238,7 +238,7 @@ struct hall_http_resp {
 
 /* any request: method, URL, body with its type, extra "Name: value" lines */
 struct hall_http_call {
-    const char *method;       /* "GET", "POST" */
+    const char *method; /* "GET", "POST" */
     const char *url;
     const char *content_type; /* NULL: no body */
     const char *body;
@@ -282,5 +282,9 @@ int hall_rsa_verify(struct hall_pool *pool, struct evp_pkey_st *key, const void 
  * as IV; the plaintext (NUL-terminated) or NULL when it does not open */
 char *hall_gcm_open(struct hall_pool *pool, const unsigned char key[32], const char *nonce,
                     const char *aad, const char *ct_b64, size_t *outlen);
+/* the text of the object that is member key of the JSON object text s,
+ * exactly as written there (what Alipay signs of its answers); NULL when
+ * absent or not an object */
+const char *hall_json_member_text(struct hall_pool *pool, const char *s, const char *key);
 
 #endif

@@ -28,7 +28,8 @@ hall_pkey_load(const char *path, int private_key)
 
     if (f == NULL)
         return NULL;
-    k = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    k = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                    : PEM_read_PUBKEY(f, NULL, NULL, NULL);
     if (k == NULL && !private_key) {
         /* a certificate instead of a bare key: its public key */
         X509 *x;
@@ -182,4 +183,39 @@ hall_gcm_open(struct hall_pool *pool, const unsigned char key[32], const char *n
     }
     EVP_CIPHER_CTX_free(c);
     return out;
+}
+
+const char *
+hall_json_member_text(struct hall_pool *pool, const char *s, const char *key)
+{
+    const char *needle = hall_psprintf(pool, "\"%s\"", key), *p = strstr(s, needle), *q;
+    int depth = 0, in_str = 0;
+
+    if (p == NULL)
+        return NULL;
+    p += strlen(needle);
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p != ':')
+        return NULL;
+    p++;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p != '{')
+        return NULL;
+    for (q = p; *q != '\0'; q++) {
+        if (in_str) {
+            if (*q == '\\' && q[1] != '\0')
+                q++;
+            else if (*q == '"')
+                in_str = 0;
+        } else if (*q == '"') {
+            in_str = 1;
+        } else if (*q == '{') {
+            depth++;
+        } else if (*q == '}' && --depth == 0) {
+            return hall_pstrndup(pool, p, (size_t)(q - p + 1));
+        }
+    }
+    return NULL;
 }

@@ -96,6 +96,9 @@ struct hall_pay_refund {
 };
 
 extern const struct hall_stmt hall_payment_stmts[];
+/* "12.34" (yuan as the gateways write it: digits, at most two decimals) ->
+ * 1234 fen, exactly; -1 when malformed */
+int64_t hall_fen_of_yuan(const char *s);
 /* opens a trade with the account of in->partner (outside any transaction) */
 int hall_payment_open(struct hall_ctx *cx, const struct hall_pay_open *in,
                       struct hall_pay_opened *out);

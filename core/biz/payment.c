@@ -77,8 +77,8 @@ dupstr(const char *s)
 static char *
 key_path(struct hall_ctx *cx, const struct merchant *m, const char *name)
 {
-    return hall_psprintf(cx->pool, "%s/%s-%s/%s", cx->conf->pay_key_dir, m->channel,
-                         m->merchant_id, name);
+    return hall_psprintf(cx->pool, "%s/%s-%s/%s", cx->conf->pay_key_dir, m->channel, m->merchant_id,
+                         name);
 }
 
 static int
@@ -261,14 +261,13 @@ urlenc(struct hall_pool *pool, const char *s)
     return out;
 }
 
-/* "12.34" (yuan, at most two decimals, no sign) -> 1234 fen; -1 if malformed */
-static int64_t
-yuan_to_fen(const char *s)
+int64_t
+hall_fen_of_yuan(const char *s)
 {
     int64_t v = 0;
     int dec = -1;
 
-    if (s == NULL || *s == '\0' || strlen(s) > 15)
+    if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 15)
         return -1;
     for (; *s != '\0'; s++) {
         if (*s == '.' && dec < 0) {
@@ -288,12 +287,6 @@ yuan_to_fen(const char *s)
         dec = dec < 0 ? 1 : dec + 1;
     }
     return v;
-}
-
-static const char *
-fen_to_yuan(struct hall_pool *pool, int64_t fen)
-{
-    return hall_psprintf(pool, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
 }
 
 /* Beijing time as Alipay writes it: "2026-11-25 17:30:00" */
@@ -388,10 +381,11 @@ wx_call(struct hall_ctx *cx, const struct merchant *m, const char *method, const
     sig = hall_rsa_sign(cx->pool, m->key, msg, strlen(msg));
     if (sig == NULL)
         return HALL_ERR;
-    hdrs[0] = hall_psprintf(cx->pool,
-                            "Authorization: WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\","
-                            "signature=\"%s\",timestamp=\"%ld\",serial_no=\"%s\"",
-                            m->merchant_id, no, sig, ts, m->serial);
+    hdrs[0] =
+        hall_psprintf(cx->pool,
+                      "Authorization: WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\","
+                      "signature=\"%s\",timestamp=\"%ld\",serial_no=\"%s\"",
+                      m->merchant_id, no, sig, ts, m->serial);
     hdrs[1] = "Accept: application/json";
     hdrs[2] = "User-Agent: hall/1 (libcurl)";
     hdrs[3] = NULL;
@@ -478,8 +472,9 @@ wx_open(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_ope
         h5 = hall_val_set_obj(cx->pool, scene, "h5_info");
         hall_val_set_str(cx->pool, h5, "type", "Wap");
     }
-    if (wx_call(cx, m, "POST", in->mobile ? "/v3/pay/transactions/h5" : "/v3/pay/transactions/native",
-                b, &st, &ans) != HALL_OK)
+    if (wx_call(cx, m, "POST",
+                in->mobile ? "/v3/pay/transactions/h5" : "/v3/pay/transactions/native", b, &st,
+                &ans) != HALL_OK)
         return HALL_ERR;
     if (st != 200) {
         hall_warn(cx, "msg=\"wechatpay: order refused\" out_trade_no=%s http=%ld code=%s",
@@ -705,43 +700,6 @@ ali_gateway(struct hall_ctx *cx, const struct merchant *m)
                               : hall_psprintf(cx->pool, "%s/gateway.do", cx->conf->sandbox_url);
 }
 
-/* the JSON text of member key of the object text s, as it is written:
- * what Alipay signs; NULL when absent */
-static const char *
-json_member_text(struct hall_pool *pool, const char *s, const char *key)
-{
-    const char *needle = hall_psprintf(pool, "\"%s\"", key), *p = strstr(s, needle), *q;
-    int depth = 0, in_str = 0;
-
-    if (p == NULL)
-        return NULL;
-    p += strlen(needle);
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    if (*p != ':')
-        return NULL;
-    p++;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    if (*p != '{')
-        return NULL;
-    for (q = p; *q != '\0'; q++) {
-        if (in_str) {
-            if (*q == '\\' && q[1] != '\0')
-                q++;
-            else if (*q == '"')
-                in_str = 0;
-        } else if (*q == '"') {
-            in_str = 1;
-        } else if (*q == '{') {
-            depth++;
-        } else if (*q == '}' && --depth == 0) {
-            return hall_pstrndup(pool, p, (size_t)(q - p + 1));
-        }
-    }
-    return NULL;
-}
-
 /*
  * One OpenAPI call (form POST to the gateway): HALL_OK with the verified
  * "<method>_response" object; HALL_ERR when no answer or a signature that
@@ -777,7 +735,7 @@ ali_call(struct hall_ctx *cx, const struct merchant *m, const char *method,
         if (*c == '.')
             *c = '_';
     all = hall_val_parse(cx->pool, r.body, r.len, NULL, 0);
-    text = json_member_text(cx->pool, r.body, name);
+    text = hall_json_member_text(cx->pool, r.body, name);
     sig = str_of(all, "sign");
     if (all == NULL || text == NULL || sig == NULL ||
         !hall_rsa_verify(cx->pool, m->peer, text, strlen(text), sig)) {
@@ -839,7 +797,7 @@ ali_open(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_op
     const char *q;
 
     hall_val_set_str(cx->pool, biz, "out_trade_no", in->out_trade_no);
-    hall_val_set_str(cx->pool, biz, "total_amount", fen_to_yuan(cx->pool, in->amount_fen));
+    hall_val_set_str(cx->pool, biz, "total_amount", hall_yuan(cx->pool, in->amount_fen));
     hall_val_set_str(cx->pool, biz, "subject", in->subject);
     hall_val_set_str(cx->pool, biz, "product_code",
                      in->mobile ? "QUICK_WAP_WAY" : "FAST_INSTANT_TRADE_PAY");
@@ -880,7 +838,7 @@ ali_refund(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_
     struct hall_val *biz = hall_val_obj(cx->pool), *r;
 
     hall_val_set_str(cx->pool, biz, "out_trade_no", in->out_trade_no);
-    hall_val_set_str(cx->pool, biz, "refund_amount", fen_to_yuan(cx->pool, in->amount_fen));
+    hall_val_set_str(cx->pool, biz, "refund_amount", hall_yuan(cx->pool, in->amount_fen));
     hall_val_set_str(cx->pool, biz, "out_request_no", in->out_refund_no);
     hall_val_set_str(cx->pool, biz, "refund_reason", in->reason);
     if (ali_call(cx, m, "alipay.trade.refund", biz, &r) != HALL_OK)
@@ -1003,15 +961,15 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
         out->kind = "refund";
         out->out_refund_no = kv_get(p, n, "out_biz_no");
         out->status = "SUCCESS";
-        out->amount_fen = yuan_to_fen(kv_get(p, n, "refund_fee"));
+        out->amount_fen = hall_fen_of_yuan(kv_get(p, n, "refund_fee"));
         return out->amount_fen > 0 && out->out_refund_no != NULL ? HALL_OK : HALL_ERR;
     }
     out->kind = "paid";
-    out->status = st != NULL && (strcmp(st, "TRADE_SUCCESS") == 0 ||
-                                 strcmp(st, "TRADE_FINISHED") == 0)
-                      ? "SUCCESS"
-                      : st;
-    out->amount_fen = yuan_to_fen(kv_get(p, n, "total_amount"));
+    out->status =
+        st != NULL && (strcmp(st, "TRADE_SUCCESS") == 0 || strcmp(st, "TRADE_FINISHED") == 0)
+            ? "SUCCESS"
+            : st;
+    out->amount_fen = hall_fen_of_yuan(kv_get(p, n, "total_amount"));
     if (out->amount_fen <= 0)
         return HALL_ERR;
     gmt = kv_get(p, n, "gmt_payment");
@@ -1057,7 +1015,8 @@ trade_merchant(struct hall_ctx *cx, const char *out_no, const struct merchant **
 {
     struct hall_dbres *res = hall_db_exec(cx, "paym_of_trade", HALL_STR(out_no));
 
-    if (res == NULL || hall_dbres_rows(res) == 0 || hall_dbres_isnull(res, 0, hall_dbres_col(res, "ref")))
+    if (res == NULL || hall_dbres_rows(res) == 0 ||
+        hall_dbres_isnull(res, 0, hall_dbres_col(res, "ref")))
         return HALL_ERR;
     if (amount != NULL)
         *amount = hall_dbres_int(res, 0, "amount_fen");

@@ -316,9 +316,8 @@ url_ok(const char *u)
 {
     const char *c;
 
-    if (u == NULL ||
-        (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0 &&
-         strncmp(u, "weixin://", 9) != 0))
+    if (u == NULL || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0 &&
+                      strncmp(u, "weixin://", 9) != 0))
         return 0;
     if (strlen(u) > 8192)
         return 0;
@@ -417,8 +416,8 @@ static int
 to_gateway(struct hall_req *req, int64_t id, const char *mode, const char *pay_url)
 {
     if (strcmp(mode, "native") == 0)
-        pay_url = hall_psprintf(req->pool, "%s/pay?id=%lld&qr=wechat", hall_req_base(req),
-                                (long long)id);
+        pay_url =
+            hall_psprintf(req->pool, "%s/pay?id=%lld&qr=wechat", hall_req_base(req), (long long)id);
     if (hall_req_wants_json(req)) {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -551,9 +550,8 @@ do_online(struct hall_req *req)
     in.amount_fen = amount;
     /* no applicant's name: the subject is shown by the wallet app */
     in.subject = hall_psprintf(req->pool, "深圳CA数字证书 业务单%s", order_no);
-    in.return_url =
-        hall_psprintf(req->pool, "%s%s/pay?id=%lld", conf->public_url, hall_req_base(req),
-                      (long long)id);
+    in.return_url = hall_psprintf(req->pool, "%s%s/pay?id=%lld", conf->public_url,
+                                  hall_req_base(req), (long long)id);
     in.mobile = mobile;
     in.client_ip = req->cx->remote_addr;
     if (hall_payment_open(req->cx, &in, &opened) != HALL_OK) {

@@ -183,3 +183,25 @@ test('refund__alipay__back_through_alipay_trade_refund', async () => {
     const { rid } = await refundThrough('alipay');
     assert.equal(psql(`SELECT refund_no FROM refunds WHERE id = ${rid}`), `RF${rid}`);
 });
+
+test('wechatpay_h5__phone__h5_url_with_redirect_back_then_paid', async () => {
+    const { c, id } = await personOrder();
+    const r = await c.post('/hunan/pay/online', { id, channel: 'wechat' },
+        { headers: { 'User-Agent': 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36' } });
+    assert.equal(r.status, 200, r.text);
+    const u = new URL(r.body.redirect);
+    assert.equal(`${u.origin}${u.pathname.replace(/\d+$/, 'N')}`, `${SANDBOX}/pay/page/N`);
+    assert.match(u.searchParams.get('redirect_url'), new RegExp(`/hunan/pay\\?id=${id}$`));
+    assert.equal(psql(`SELECT pay_mode FROM payments WHERE order_id = ${id}`), 'h5');
+    const q = (await sandbox('/sandbox/wxpay/requests?limit=20')).body.requests.find((x) => x.url === '/v3/pay/transactions/h5');
+    assert.equal(JSON.parse(q.body).scene_info.h5_info.type, 'Wap');
+    /* the H5 page pays and sends the browser back to the hall */
+    await fetch(r.body.redirect);
+    const trade = u.pathname.split('/').pop();
+    const back = await fetch(`${SANDBOX}/pay/page/${trade}/confirm`, {
+        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual',
+    });
+    assert.equal(back.status, 303);
+    assert.match(back.headers.get('location'), new RegExp(`/hunan/pay\\?id=${id}$`));
+    await waitStatus(id, 'review');
+});
