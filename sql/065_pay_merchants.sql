@@ -54,4 +54,9 @@ ALTER TABLE payments
     DROP CONSTRAINT payments_callback_raw_check,
     ADD CONSTRAINT payments_callback_raw_check CHECK (length(callback_raw) <= 8192);
 
+-- the workers keep the accounts as reference rows (hall_db_ref, sql/032):
+-- a change reaches every worker before its next payment
+CREATE TRIGGER pay_merchants_ref AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pay_merchants
+    FOR EACH STATEMENT EXECUTE FUNCTION ref_changed();
+
 COMMENT ON TABLE pay_merchants IS 'Merchant accounts at WeChat Pay / Alipay, per partner (NULL: the hall''s)';

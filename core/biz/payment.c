@@ -39,6 +39,7 @@
 
 struct merchant {
     int id;
+    int active;
     char *partner; /* NULL: the hall's own account */
     char *channel, *driver, *merchant_id, *app_id, *platform_key_id, *gateway;
     struct evp_pkey_st *key;  /* ours */
@@ -49,13 +50,14 @@ struct merchant {
 };
 
 static struct merchant merchants[MAX_MERCHANTS];
-static int nmerchants, loaded;
+static int nmerchants;
+static char *seen; /* the rows the list was built from, to see a change */
 
 const struct hall_stmt hall_payment_stmts[] = {
     {"paym_all",
-     "SELECT id, coalesce(partner_code, '') AS partner, channel, driver, merchant_id,"
+     "SELECT id, active, coalesce(partner_code, '') AS partner, channel, driver, merchant_id,"
      " coalesce(app_id, '') AS app_id, coalesce(platform_key_id, '') AS platform_key_id,"
-     " coalesce(gateway_url, '') AS gateway_url FROM pay_merchants WHERE active ORDER BY id",
+     " coalesce(gateway_url, '') AS gateway_url FROM pay_merchants ORDER BY id",
      0},
     /* the account a trade was opened with (the channel's default for
      * trades older than sql/065) */
@@ -71,6 +73,12 @@ static char *
 dupstr(const char *s)
 {
     return s != NULL && *s != '\0' ? strdup(s) : NULL;
+}
+
+static int
+same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* our key file of a merchant: pay_key_dir/<channel>-<merchant_id>/<name> */
@@ -121,73 +129,121 @@ keys_load(struct hall_ctx *cx, struct merchant *m)
     return HALL_OK;
 }
 
-/* the accounts, read once per process (again when one is asked for that
- * this process has not seen: an account added meanwhile) */
-static int
-merchants_load(struct hall_ctx *cx)
+static void
+merchant_free(struct merchant *m)
 {
-    struct hall_dbres *res = hall_db_exec(cx, "paym_all");
-    int i;
+    free(m->partner);
+    free(m->channel);
+    free(m->driver);
+    free(m->merchant_id);
+    free(m->app_id);
+    free(m->platform_key_id);
+    free(m->gateway);
+    free(m->serial);
+    hall_pkey_free(m->key);
+    hall_pkey_free(m->peer);
+    /* memset may be optimised away only for an object about to die; this
+     * one is reused */
+    memset(m, 0, sizeof(*m));
+}
+
+/*
+ * The accounts as the database has them now: the rows come from the
+ * worker's copy of reference rows (hall_db_ref; sql/065's trigger drops it
+ * on any change), and the list is rebuilt when they differ from what it was
+ * built from.  An account whose driver and merchant id are unchanged keeps
+ * its keys (a key file replaced is read after a restart); a new one's keys
+ * are read now.  When the database does not answer, the list stays.
+ */
+static int
+merchants_fresh(struct hall_ctx *cx)
+{
+    struct hall_dbres *res = hall_db_ref(cx, "paym_all");
+    static const char *const cols[] = {"id",          "active",      "partner", "channel",
+                                       "driver",      "merchant_id", "app_id",  "platform_key_id",
+                                       "gateway_url", NULL};
+    struct merchant next[MAX_MERCHANTS];
+    struct hall_buf *fp;
+    int i, j, n = 0;
 
     if (res == NULL)
-        return HALL_ERR;
-    for (i = 0; i < hall_dbres_rows(res) && nmerchants < MAX_MERCHANTS; i++) {
-        int id = (int)hall_dbres_int(res, i, "id"), j;
-        struct merchant *m;
+        return seen != NULL ? HALL_OK : HALL_ERR;
+    fp = hall_buf_new(cx->pool, 64 * 1024);
+    for (i = 0; i < hall_dbres_rows(res); i++)
+        for (j = 0; cols[j] != NULL; j++)
+            if (hall_buf_printf(fp, "%s\x1f", hall_dbres_str(res, i, cols[j])) != HALL_OK)
+                return HALL_ERR;
+    if (seen != NULL && strcmp(seen, fp->data != NULL ? fp->data : "") == 0)
+        return HALL_OK;
+    memset(next, 0, sizeof(next));
+    for (i = 0; i < hall_dbres_rows(res) && n < MAX_MERCHANTS; i++) {
+        struct merchant *m = &next[n++];
 
-        for (j = 0; j < nmerchants; j++)
-            if (merchants[j].id == id)
-                break;
-        if (j < nmerchants)
-            continue;
-        m = &merchants[nmerchants];
-        memset(m, 0, sizeof(*m));
-        m->id = id;
+        m->id = (int)hall_dbres_int(res, i, "id");
+        m->active = hall_dbres_bool(res, i, "active");
         m->partner = dupstr(hall_dbres_str(res, i, "partner"));
-        m->channel = strdup(hall_dbres_str(res, i, "channel"));
-        m->driver = strdup(hall_dbres_str(res, i, "driver"));
-        m->merchant_id = strdup(hall_dbres_str(res, i, "merchant_id"));
+        m->channel = dupstr(hall_dbres_str(res, i, "channel"));
+        m->driver = dupstr(hall_dbres_str(res, i, "driver"));
+        m->merchant_id = dupstr(hall_dbres_str(res, i, "merchant_id"));
         m->app_id = dupstr(hall_dbres_str(res, i, "app_id"));
         m->platform_key_id = dupstr(hall_dbres_str(res, i, "platform_key_id"));
         m->gateway = dupstr(hall_dbres_str(res, i, "gateway_url"));
         if (m->channel == NULL || m->driver == NULL || m->merchant_id == NULL)
-            return HALL_ERR;
-        if (keys_load(cx, m) != HALL_OK)
-            m->ready = 0;
-        nmerchants++;
+            continue;
+        /* the keys of the same account, already read */
+        for (j = 0; j < nmerchants; j++) {
+            struct merchant *o = &merchants[j];
+
+            if (o->id == m->id && o->ready && same(o->driver, m->driver) &&
+                same(o->channel, m->channel) && same(o->merchant_id, m->merchant_id)) {
+                m->key = o->key;
+                m->peer = o->peer;
+                m->serial = o->serial;
+                memcpy(m->apiv3, o->apiv3, sizeof(m->apiv3));
+                m->ready = 1;
+                o->key = o->peer = NULL;
+                o->serial = NULL;
+                break;
+            }
+        }
+        if (!m->ready)
+            keys_load(cx, m);
     }
-    loaded = 1;
+    for (j = 0; j < nmerchants; j++)
+        merchant_free(&merchants[j]);
+    memcpy(merchants, next, sizeof(merchants));
+    nmerchants = n;
+    free(seen);
+    seen = strdup(fp->data != NULL ? fp->data : "");
     return HALL_OK;
 }
 
 static struct merchant *
 merchant_by_id(struct hall_ctx *cx, int id)
 {
-    int i, round;
+    int i;
 
-    for (round = 0; round < 2; round++) {
-        if ((!loaded || round == 1) && merchants_load(cx) != HALL_OK)
-            return NULL;
-        for (i = 0; i < nmerchants; i++)
-            if (merchants[i].id == id)
-                return merchants[i].ready ? &merchants[i] : NULL;
-    }
+    if (merchants_fresh(cx) != HALL_OK)
+        return NULL;
+    for (i = 0; i < nmerchants; i++)
+        if (merchants[i].id == id)
+            return merchants[i].ready ? &merchants[i] : NULL;
     return NULL;
 }
 
-/* the partner's own account of the channel, else the hall's */
+/* the partner's own active account of the channel, else the hall's */
 static struct merchant *
 merchant_for(struct hall_ctx *cx, const char *partner, const char *channel)
 {
     struct merchant *own = NULL, *hall = NULL;
     int i;
 
-    if (!loaded && merchants_load(cx) != HALL_OK)
+    if (merchants_fresh(cx) != HALL_OK)
         return NULL;
     for (i = 0; i < nmerchants; i++) {
         struct merchant *m = &merchants[i];
 
-        if (strcmp(m->channel, channel) != 0)
+        if (!m->active || strcmp(m->channel, channel) != 0)
             continue;
         if (m->partner == NULL)
             hall = m;
@@ -556,18 +612,20 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
     size_t n;
     int i;
 
-    if (!loaded && merchants_load(cx) != HALL_OK)
+    if (merchants_fresh(cx) != HALL_OK)
         return HALL_ERR;
     out->why = "signature";
-    for (i = 0; serial != NULL && i < nmerchants; i++)
-        if (merchants[i].ready && strcmp(merchants[i].driver, "wechatpay_v3") == 0 &&
-            strcmp(merchants[i].platform_key_id, serial) == 0)
-            m = &merchants[i];
-    if (m == NULL || ts == NULL || no == NULL || sig == NULL || in->body == NULL ||
+    if (serial == NULL || ts == NULL || no == NULL || sig == NULL || in->body == NULL ||
         strlen(ts) == 0 || strlen(ts) > 12 || strspn(ts, "0123456789") != strlen(ts))
         return HALL_ERR;
     msg = hall_psprintf(cx->pool, "%s\n%s\n%.*s\n", ts, no, (int)in->len, in->body);
-    if (!hall_rsa_verify(cx->pool, m->peer, msg, strlen(msg), sig))
+    /* the accounts that know this public key: one of them is the signer */
+    for (i = 0; i < nmerchants; i++)
+        if (merchants[i].ready && strcmp(merchants[i].driver, "wechatpay_v3") == 0 &&
+            strcmp(merchants[i].platform_key_id, serial) == 0 &&
+            hall_rsa_verify(cx->pool, merchants[i].peer, msg, strlen(msg), sig))
+            break;
+    if (i == nmerchants)
         return HALL_ERR;
     if (!fresh(cx, strtoll(ts, NULL, 10))) {
         out->why = "stale";
@@ -580,9 +638,18 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
     if (res == NULL || ev == NULL || str_of(res, "algorithm") == NULL ||
         strcmp(str_of(res, "algorithm"), "AEAD_AES_256_GCM") != 0)
         return HALL_ERR;
+    /* the account is the one whose APIv3 key opens the resource (several
+     * accounts may share one public key) */
     out->why = "decrypt";
-    text = hall_gcm_open(cx->pool, m->apiv3, str_of(res, "nonce"), str_of(res, "associated_data"),
-                         str_of(res, "ciphertext"), &n);
+    text = NULL;
+    for (i = 0; text == NULL && i < nmerchants; i++) {
+        m = &merchants[i];
+        if (m->ready && strcmp(m->driver, "wechatpay_v3") == 0 &&
+            strcmp(m->platform_key_id, serial) == 0 &&
+            hall_rsa_verify(cx->pool, m->peer, msg, strlen(msg), sig))
+            text = hall_gcm_open(cx->pool, m->apiv3, str_of(res, "nonce"),
+                                 str_of(res, "associated_data"), str_of(res, "ciphertext"), &n);
+    }
     if (text == NULL)
         return HALL_ERR;
     out->why = "format";
@@ -925,7 +992,7 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
     const char *app, *text, *sig, *st, *gmt;
     int64_t t;
 
-    if (!loaded && merchants_load(cx) != HALL_OK)
+    if (merchants_fresh(cx) != HALL_OK)
         return HALL_ERR;
     out->why = "format";
     n = in->body != NULL ? form_parse(cx->pool, in->body, in->len, p, MAX_PARAMS) : -1;
@@ -934,7 +1001,7 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
     out->why = "signature";
     app = kv_get(p, n, "app_id");
     sig = kv_get(p, n, "sign");
-    for (i = 0; app != NULL && i < nmerchants; i++)
+    for (i = 0; app != NULL && m == NULL && i < nmerchants; i++)
         if (merchants[i].ready && strcmp(merchants[i].driver, "alipay") == 0 &&
             strcmp(merchants[i].merchant_id, app) == 0)
             m = &merchants[i];

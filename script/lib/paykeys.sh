@@ -18,16 +18,16 @@
 #       apiclient_cert.pem apiv3.key
 #     alipay-2021000000000001/app_public_key.pem
 #
+# and the same for a second WeChat Pay merchant, wechat-1900000002, that no
+# row names: tests give it to a partner (an account of the partner's own).
 # Keys are 0600 in 0700 directories.  Called by setup_var (common.sh).
 set -euo pipefail
 
 keys=${1:?usage: paykeys.sh KEYS}
 umask 077
-wx=wechat-1900000001
 ali=alipay-2021000000000001
-mkdir -p "$keys/pay/$wx" "$keys/pay/$ali" "$keys/sandbox/$wx" "$keys/sandbox/$ali"
-chmod 700 "$keys/pay" "$keys/pay/$wx" "$keys/pay/$ali" "$keys/sandbox" "$keys/sandbox/$wx" \
-    "$keys/sandbox/$ali"
+mkdir -p "$keys/pay/$ali" "$keys/sandbox/$ali"
+chmod 700 "$keys/pay" "$keys/pay/$ali" "$keys/sandbox" "$keys/sandbox/$ali"
 
 rsa() {
     # rsa FILE: an RSA 2048 private key, unless there is one
@@ -36,18 +36,25 @@ rsa() {
 
 rsa "$keys/sandbox/wechatpay_key.pem"
 rsa "$keys/sandbox/alipay_key.pem"
-rsa "$keys/pay/$wx/apiclient_key.pem"
+
+for mchid in 1900000001 1900000002; do
+    wx=wechat-$mchid
+    mkdir -p "$keys/pay/$wx" "$keys/sandbox/$wx"
+    chmod 700 "$keys/pay/$wx" "$keys/sandbox/$wx"
+    rsa "$keys/pay/$wx/apiclient_key.pem"
+    if [ ! -s "$keys/pay/$wx/apiclient_cert.pem" ]; then
+        openssl req -new -x509 -key "$keys/pay/$wx/apiclient_key.pem" -days 3650 \
+            -subj "/C=CN/O=Sandbox Merchant/OU=$mchid/CN=$mchid" \
+            -set_serial "0x$(openssl rand -hex 16)" -out "$keys/pay/$wx/apiclient_cert.pem"
+    fi
+    [ -s "$keys/pay/$wx/apiv3.key" ] || openssl rand -hex 16 | tr -d '\n' >"$keys/pay/$wx/apiv3.key"
+    [ -s "$keys/pay/$wx/wechatpay_pub.pem" ] ||
+        openssl pkey -in "$keys/sandbox/wechatpay_key.pem" -pubout -out "$keys/pay/$wx/wechatpay_pub.pem"
+    cp "$keys/pay/$wx/apiclient_cert.pem" "$keys/pay/$wx/apiv3.key" "$keys/sandbox/$wx/"
+done
+
 rsa "$keys/pay/$ali/app_private_key.pem"
-if [ ! -s "$keys/pay/$wx/apiclient_cert.pem" ]; then
-    openssl req -new -x509 -key "$keys/pay/$wx/apiclient_key.pem" -days 3650 \
-        -subj "/C=CN/O=Sandbox Merchant/OU=1900000001/CN=1900000001" \
-        -set_serial "0x$(openssl rand -hex 16)" -out "$keys/pay/$wx/apiclient_cert.pem"
-fi
-[ -s "$keys/pay/$wx/apiv3.key" ] || openssl rand -hex 16 | tr -d '\n' >"$keys/pay/$wx/apiv3.key"
-[ -s "$keys/pay/$wx/wechatpay_pub.pem" ] ||
-    openssl pkey -in "$keys/sandbox/wechatpay_key.pem" -pubout -out "$keys/pay/$wx/wechatpay_pub.pem"
 [ -s "$keys/pay/$ali/alipay_public_key.pem" ] ||
     openssl pkey -in "$keys/sandbox/alipay_key.pem" -pubout -out "$keys/pay/$ali/alipay_public_key.pem"
-cp "$keys/pay/$wx/apiclient_cert.pem" "$keys/pay/$wx/apiv3.key" "$keys/sandbox/$wx/"
 [ -s "$keys/sandbox/$ali/app_public_key.pem" ] ||
     openssl pkey -in "$keys/pay/$ali/app_private_key.pem" -pubout -out "$keys/sandbox/$ali/app_public_key.pem"

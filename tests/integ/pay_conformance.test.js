@@ -205,3 +205,36 @@ test('wechatpay_h5__phone__h5_url_with_redirect_back_then_paid', async () => {
     assert.match(back.headers.get('location'), new RegExp(`/hunan/pay\\?id=${id}$`));
     await waitStatus(id, 'review');
 });
+
+test('partner_own_account__collects_into_its_mchid__the_halls_account_cannot_pay_it', async () => {
+    /* szjsgws collects WeChat payments into its own merchant account */
+    const ref = psql(`INSERT INTO pay_merchants (partner_code, channel, driver, merchant_id, app_id, platform_key_id)
+        VALUES ('szjsgws', 'wechat', 'wechatpay_v3', '1900000002', 'wx9999999999999999',
+        'PUB_KEY_ID_0119000000012026000000000001') RETURNING id`);
+    try {
+        const c = await applicant();
+        const o = await unpaidOrder(c, { project: 'hunan', base: '/hunan', form: personForm() });
+        psql(`UPDATE orders SET partner_code = 'szjsgws' WHERE id = ${o.id}`);
+        const trade = await payOnline(c, o.id, 'wechat');
+        assert.equal(psql(`SELECT merchant_ref FROM payments WHERE order_id = ${o.id}`), ref);
+        const q = (await sandbox('/sandbox/wxpay/requests?limit=20')).body.requests
+            .find((x) => x.url === '/v3/pay/transactions/native' && x.body.includes(`"out_trade_no":"${psql(`SELECT out_trade_no FROM payments WHERE order_id = ${o.id}`)}"`));
+        assert.match(q.authorization, /mchid="1900000002"/);
+        assert.equal(JSON.parse(q.body).appid, 'wx9999999999999999');
+        assert.equal((await sandbox(`/sandbox/pay/${trade}`)).body.merchant_id, '1900000002');
+
+        /* a notification of the hall's account for this trade is refused */
+        const out = psql(`SELECT out_trade_no FROM payments WHERE order_id = ${o.id}`);
+        const r = await sendCallback({ out_trade_no: out, transaction_id: `4200${Date.now()}`, amount: { total: 70000, currency: 'CNY' } });
+        assert.equal(r.status, 400, r.text);
+        assert.match(JSON.parse(r.text).message, /商户号/);
+        assert.equal(orderStatus(o.id), 'unpaid');
+
+        /* paid at the partner's account: its notification is taken */
+        await confirmTrade(trade);
+        await waitStatus(o.id, 'review');
+        assert.equal((await sandbox(`/sandbox/pay/${trade}`)).body.notify.state, 'ACKED');
+    } finally {
+        psql(`UPDATE pay_merchants SET active = false WHERE id = ${ref}`);
+    }
+});
