@@ -3,7 +3,8 @@
 /*
  * hall sandbox: stands in for the outside services the hall cannot reach
  * (SMS, payment, bank, OCR, liveness, carrier, courier, e-invoice, e-mail).
- * JSON over HTTP on 127.0.0.1, state in memory, built-in modules only.
+ * JSON over HTTP on 127.0.0.1, state in memory, built-in modules only; the
+ * payment gateways speak WeChat Pay API v3 and the Alipay OpenAPI.
  * Endpoints and conventions: docs/sandbox.md.
  */
 
@@ -592,7 +593,7 @@ function loadPayKeys(dir) {
     return keys;
 }
 
-const PAYKEYS = loadPayKeys(process.env.HALL_SANDBOX_KEYS ?? argValue('--keys'));
+const PAYKEYS = loadPayKeys(argValue('--keys') ?? process.env.HALL_SANDBOX_KEYS);
 
 function rsaSign(key, text) {
     return crypto.createSign('RSA-SHA256').update(text, 'utf8').sign(key, 'base64');
@@ -872,6 +873,8 @@ async function wxGateway(req, res, info) {
         svc = 'pay';
         fn = (mer, body, base) => [200, wxRefund(mer, body, base)];
     }
+    if (!PAYKEYS.wx)
+        return send(res, 503, { code: 'SYSTEM_ERROR', message: 'sandbox: no payment keys (HALL_SANDBOX_KEYS)' });
     if (svc === null)
         return wxSend(res, 404, { code: 'NOT_FOUND', message: '接口不存在' });
     info.service = svc;

@@ -257,6 +257,16 @@ const char *hall_http_header(struct hall_pool *pool, const struct hall_http_resp
 int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
                         const char *idem_key, long connect_ms, long total_ms,
                         struct hall_http_resp *out);
+/* a limit on the calls made during a piece of work (core/web's deadline
+ * and cap of a request's provider calls): enter may shorten the timeouts,
+ * or refuse the call (HALL_ERR: it fails as unreachable, with error set);
+ * leave is told it ended.  Set around each request, NULL otherwise. */
+struct hall_http_guard {
+    int (*enter)(void *ud, long *connect_ms, long *total_ms, const char **error);
+    void (*leave)(void *ud);
+    void *ud;
+};
+void hall_http_guard_set(const struct hall_http_guard *g);
 /* fn is told every call: the provider (the URL path's first segment:
  * "sms", "carrier" ...), its duration, and ok 0 for a transport error,
  * timeout or non-2xx answer; set once, before the workers start */

@@ -29,6 +29,15 @@ struct handle {
 
 static struct handle handles[MAX_HANDLES];
 
+/* who limits the calls of the work at hand (core/web), NULL for no one */
+static const struct hall_http_guard *guard;
+
+void
+hall_http_guard_set(const struct hall_http_guard *g)
+{
+    guard = g;
+}
+
 /* who counts each call (core/web's metrics), NULL for no one */
 static void (*observer)(const char *provider, double ms, int ok);
 
@@ -134,16 +143,27 @@ hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
     struct timespec t0, t1;
     struct hall_buf b, h;
     const char *const *x;
+    const struct hall_http_guard *g = guard;
+    long connect_ms, total_ms;
     CURLcode rc;
     CURL *c, *own = NULL;
 
     memset(out, 0, sizeof(*out));
+    connect_ms = call->connect_ms;
+    total_ms = call->total_ms;
+    if (g != NULL && g->enter(g->ud, &connect_ms, &total_ms, &out->error) != HALL_OK) {
+        out->timed_out = 1;
+        return HALL_ERR;
+    }
     c = handle_get(call->url);
     if (c == NULL) {
         /* more providers than handles: a handle for this call only */
         c = own = curl_easy_init();
-        if (c == NULL)
+        if (c == NULL) {
+            if (g != NULL)
+                g->leave(g->ud);
             return HALL_ERR;
+        }
     }
     hall_buf_init(&b, MAX_RESPONSE);
     hall_buf_init(&h, MAX_HEADERS);
@@ -164,8 +184,8 @@ hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call->method);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, call->connect_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call->total_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -198,6 +218,8 @@ hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
     curl_slist_free_all(hdrs);
     if (own != NULL)
         curl_easy_cleanup(own);
+    if (g != NULL)
+        g->leave(g->ud);
     return rc == CURLE_OK ? HALL_OK : HALL_ERR;
 }
 

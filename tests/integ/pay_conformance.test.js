@@ -238,3 +238,32 @@ test('partner_own_account__collects_into_its_mchid__the_halls_account_cannot_pay
         psql(`UPDATE pay_merchants SET active = false WHERE id = ${ref}`);
     }
 });
+
+test('gateway_hanging__pay_pages_wait_in_at_most_half_the_workers__the_rest_answer', async () => {
+    /* four orders with an open WeChat trade each; then the gateway hangs */
+    const orders = [];
+    for (let i = 0; i < 4; i++) {
+        const o = await personOrder();
+        await payOnline(o.c, o.id, 'wechat', '/hunan');
+        orders.push(o);
+    }
+    await sandbox('/sandbox/faults', { method: 'POST', body: { service: 'pay', mode: 'timeout' } });
+    try {
+        const t0 = Date.now();
+        const times = await Promise.all(orders.map(async (o) => {
+            const r = await o.c.get(`/hunan/pay?id=${o.id}`);
+            assert.equal(r.status, 200);
+            /* the gateway's silence is not taken for "unpaid": no second payment offered */
+            assert.ok(r.text.includes('支付结果确认中'));
+            return Date.now() - t0;
+        }));
+        times.sort((a, b) => a - b);
+        /* the driver's calls share the pay module's provider slots (half of
+         * its 4 workers): two pages wait for the gateway, two are answered
+         * after the short wait for a slot */
+        assert.ok(times[1] < 3000, `two pages answered at once: ${times}`);
+        assert.ok(times[3] >= 3000, `the others waited for the gateway: ${times}`);
+    } finally {
+        await sandbox('/sandbox/faults', { method: 'POST', body: { service: 'pay', mode: 'ok' } });
+    }
+});
