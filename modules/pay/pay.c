@@ -64,6 +64,7 @@ static const struct hall_stmt pay_stmts[] = {
      "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no, merchant_ref,"
      " pay_mode) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
      7},
+    {"pay_status", "SELECT status FROM payments WHERE id = $1", 1},
     {"pay_set_url",
      "UPDATE payments SET pay_url = $2, updated_at = now()"
      " WHERE id = $1 AND status = 'created' RETURNING id",
@@ -555,6 +556,14 @@ do_online(struct hall_req *req)
     in.mobile = mobile;
     in.client_ip = req->cx->remote_addr;
     if (hall_payment_open(req->cx, &in, &opened) != HALL_OK) {
+        /* the gateway refuses a trade another request closed meanwhile
+         * (WeChat: ORDER_CLOSED): that is this click being superseded */
+        res = hall_db_exec(req->cx, "pay_status", HALL_I64(pay_id));
+        if (res != NULL && hall_dbres_rows(res) > 0 &&
+            strcmp(hall_dbres_str(res, 0, "status"), "created") != 0) {
+            hall_warn(req, "msg=\"trade superseded while opened\" out_trade_no=%s", out_no);
+            return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
+        }
         hall_warn(req, "msg=\"pay open failed\" out_trade_no=%s", out_no);
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
