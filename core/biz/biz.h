@@ -74,7 +74,7 @@ struct hall_pay_opened {
 struct hall_pay_notice {
     const char *kind; /* "paid" | "refund" */
     int merchant_ref;
-    const char *out_trade_no, *trade_no, *status, *paid_at, *raw;
+    const char *out_trade_no, *trade_no, *status, *paid_at;
     int64_t amount_fen; /* paid: the trade's total; refund: the refund's */
     const char *out_refund_no, *refund_no;
     const char *why;

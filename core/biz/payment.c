@@ -662,7 +662,6 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
         return HALL_ERR;
     }
     out->merchant_ref = m->id;
-    out->raw = text;
     out->out_trade_no = str_of(plain, "out_trade_no");
     out->trade_no = str_of(plain, "transaction_id");
     amt = hall_val_get(plain, "amount");
@@ -1019,7 +1018,6 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
     }
     out->why = "format";
     out->merchant_ref = m->id;
-    out->raw = hall_pstrndup(cx->pool, in->body, in->len);
     out->out_trade_no = kv_get(p, n, "out_trade_no");
     out->trade_no = kv_get(p, n, "trade_no");
     st = kv_get(p, n, "trade_status");

@@ -734,13 +734,22 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
     }
     {
         const char *paid_at = paid_at_ok(nt->paid_at);
+        struct hall_val *kept = hall_val_obj(req->pool);
 
-        /* what the gateway said, decrypted (WeChat) or as posted (Alipay):
-         * trade numbers, amount, times, nothing personal */
+        /* what the verified notification said of the trade, not the
+         * whole of it: the payer's ids there (WeChat's openid, Alipay's
+         * buyer_id and masked logon) are not kept */
+        hall_val_set_str(req->pool, kept, "driver", drv);
+        hall_val_set_int(req->pool, kept, "merchant_ref", nt->merchant_ref);
+        hall_val_set_str(req->pool, kept, "out_trade_no", out_no);
+        hall_val_set_str(req->pool, kept, "trade_no", trade_no);
+        hall_val_set_str(req->pool, kept, "status", nt->status);
+        hall_val_set_int(req->pool, kept, "amount_fen", amount);
+        if (paid_at != NULL)
+            hall_val_set_str(req->pool, kept, "paid_at", paid_at);
         if (hall_db_exec(req->cx, "cb_paid", HALL_I64(pay_id), HALL_STR(trade_no),
                          paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
-                         nt->raw != NULL && strlen(nt->raw) <= 8192 ? HALL_STR(nt->raw)
-                                                                    : HALL_NULLP,
+                         HALL_STR(hall_val_json(req->pool, kept, NULL)),
                          HALL_STR(surplus ? "t" : "f")) == NULL)
             return hall_resp_busy(req);
     }

@@ -60,6 +60,10 @@ test('wechatpay_notification__sdk_built_parallel_copies__paid_once', async () =>
         assert.equal(r.status, 204, r.text);
     assert.equal(orderStatus(id), 'review');
     assert.equal(psql(`SELECT count(*) || '|' || sum(callbacks) FROM payments WHERE order_id = ${id} AND status = 'paid'`), '1|12');
+    /* what is kept of it: the trade, not the payer's openid */
+    const kept = JSON.parse(psql(`SELECT callback_raw FROM payments WHERE order_id = ${id}`));
+    assert.deepEqual([kept.driver, kept.trade_no, kept.amount_fen, kept.status], ['wechatpay_v3', fields.transaction_id, 70000, 'SUCCESS']);
+    assert.ok(!JSON.stringify(kept).includes('oTest'), 'no openid kept');
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
         AND action = 'status' AND from_state = 'unpaid'`), '1');
 });
@@ -146,6 +150,7 @@ test('alipay_notification__forged_stale_wrong_amount_or_app__refused_then_paid_o
     assert.equal(orderStatus(id), 'review');
     assert.equal(psql(`SELECT count(*) || '|' || sum(callbacks) || '|' || min(trade_no) FROM payments
         WHERE order_id = ${id} AND status = 'paid'`), `1|8|${good.trade_no}`);
+    assert.ok(!psql(`SELECT callback_raw FROM payments WHERE order_id = ${id}`).includes('2088'), 'no buyer or seller id kept');
 });
 
 /* 申请退费 approved by finance: the refund goes back through the gateway */
