@@ -185,8 +185,31 @@ test('refund__wechat__back_through_v3_refunds_and_its_notification_acknowledged'
 });
 
 test('refund__alipay__back_through_alipay_trade_refund', async () => {
-    const { rid } = await refundThrough('alipay');
+    const { t, rid } = await refundThrough('alipay');
     assert.equal(psql(`SELECT refund_no FROM refunds WHERE id = ${rid}`), `RF${rid}`);
+    /* Alipay's trade_status_sync of the refund: acknowledged when it is ours */
+    const refundNote = { out_trade_no: t.body.out_trade_no, trade_no: t.body.trade_no, trade_status: 'TRADE_CLOSED',
+        total_amount: '700.00', refund_fee: '700.00', out_biz_no: `RF${rid}`, gmt_refund: '2026-11-25 10:00:00.000' };
+    const ok = await sendAliCallback(refundNote);
+    assert.equal(ok.text, 'success');
+    const other = await sendAliCallback({ ...refundNote, refund_fee: '1.00' });
+    assert.equal(other.status, 400, 'a refund amount that is not ours');
+});
+
+test('refund_notification__wechat__forged_or_not_ours__refused', async () => {
+    const { t, rid } = await refundThrough('wechat');
+    const r = t.body.refunds[0];
+    const plain = { out_trade_no: t.body.out_trade_no, transaction_id: t.body.trade_no, out_refund_no: `RF${rid}`,
+        refund_id: r.refund_no, refund_status: 'SUCCESS', amount: { total: 70000, refund: 70000, payer_total: 70000, payer_refund: 70000 } };
+    assert.equal((await sendCallback(plain, { event: 'REFUND.SUCCESS' })).status, 204);
+    const cases = [
+        ['another amount', await sendCallback({ ...plain, amount: { ...plain.amount, refund: 1 } }, { event: 'REFUND.SUCCESS' })],
+        ['not our refund', await sendCallback({ ...plain, out_refund_no: 'RF999999999' }, { event: 'REFUND.SUCCESS' })],
+        ['tampered signature', await sendCallback(plain, { event: 'REFUND.SUCCESS', signature: Buffer.alloc(256, 7).toString('base64') })],
+        ['stale', await sendCallback(plain, { event: 'REFUND.SUCCESS', timestamp: Math.floor(Date.now() / 1000) - 900 })],
+    ];
+    for (const [name, x] of cases)
+        assert.equal(x.status, 400, `${name}: ${x.text}`);
 });
 
 test('wechatpay_h5__phone__h5_url_with_redirect_back_then_paid', async () => {
