@@ -117,6 +117,7 @@ function freshState() {
         trades: null,
         tradesByOut: new Store(),
         wxRequests: new Store(100),
+        refundProcessing: 0,
         refunds: new Store(),
         transfers: new Store(),
         carrier: new Store(),
@@ -782,8 +783,22 @@ function wxRefund(mer, body, base) {
     if (t.refunds.length < 100)
         t.refunds.push(r);
     state.refunds.set(r.refund_no, r);
-    if (r.notify_url)
+    /* POST /sandbox/pay/refund-processing: this refund is PROCESSING for a
+     * second, as WeChat Pay's often are, then SUCCESS */
+    if (state.refundProcessing > 0) {
+        state.refundProcessing--;
+        r.status = 'PROCESSING';
+        const gen = generation;
+        delay(1000).then(() => {
+            if (gen !== generation)
+                return;
+            r.status = 'SUCCESS';
+            if (r.notify_url)
+                wxNotifyRefund(t, r, mer).catch(() => {});
+        });
+    } else if (r.notify_url) {
         wxNotifyRefund(t, r, mer).catch(() => {});
+    }
     return wxRefundObj(t, r);
 }
 
@@ -791,7 +806,8 @@ function wxRefundObj(t, r) {
     return {
         refund_id: r.refund_no, out_refund_no: r.out_refund_no, transaction_id: t.trade_no,
         out_trade_no: t.out_trade_no, channel: 'ORIGINAL', user_received_account: '支付用户零钱',
-        create_time: wxTime(r.at), success_time: wxTime(r.at), status: 'SUCCESS', funds_account: 'AVAILABLE',
+        create_time: wxTime(r.at), success_time: r.status === 'PROCESSING' ? undefined : wxTime(r.at),
+        status: r.status ?? 'SUCCESS', funds_account: 'AVAILABLE',
         amount: { total: t.amount_fen, refund: r.amount_fen, payer_total: t.amount_fen, payer_refund: r.amount_fen, currency: 'CNY' },
     };
 }
@@ -1570,6 +1586,15 @@ async function route(req, res, info) {
         });
     }
 
+    if (key === 'POST /sandbox/pay/refund-processing') {
+        const body = await jsonBody(req, res);
+        if (body === null)
+            return;
+        if (!Number.isInteger(body.count) || body.count < 0 || body.count > 1000)
+            throw new BadRequest('count 必须是 0..1000 的整数');
+        state.refundProcessing = body.count;
+        return send(res, 200, { ok: true, count: body.count });
+    }
     if (key === 'GET /sandbox/wxpay/requests')
         return send(res, 200, { ok: true, requests: state.wxRequests.list(() => true, limitParam(url.searchParams)) });
 

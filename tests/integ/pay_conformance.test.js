@@ -295,3 +295,17 @@ test('gateway_hanging__pay_pages_wait_in_at_most_half_the_workers__the_rest_answ
         await sandbox('/sandbox/faults', { method: 'POST', body: { service: 'pay', mode: 'ok' } });
     }
 });
+
+test('refund__wechat_processing_first__the_job_asks_again_with_the_same_out_refund_no', async () => {
+    await sandbox('/sandbox/pay/refund-processing', { method: 'POST', body: { count: 1 } });
+    try {
+        const { t, rid } = await refundThrough('wechat');
+        /* one refund at the gateway however often the job asked */
+        assert.equal(t.body.refunds.length, 1);
+        assert.ok(Number(psql(`SELECT attempts FROM outbox WHERE idem_key = 'refund-${rid}'`)) >= 2,
+            'the job was tried again after PROCESSING');
+        assert.equal(psql(`SELECT status FROM refunds WHERE id = ${rid}`), 'done');
+    } finally {
+        await sandbox('/sandbox/pay/refund-processing', { method: 'POST', body: { count: 0 } });
+    }
+});
