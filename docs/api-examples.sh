@@ -83,7 +83,8 @@ die() {
 
 curl -s -o /dev/null "$H/healthz" || die "no hall at $H (HALL_URL)"
 curl -s -o /dev/null "$B/sandbox/health" || die "no sandbox at $B (HALL_SANDBOX_URL)"
-[ -r "$HALL_VAR/keys/sandbox.secret" ] || die "cannot read $HALL_VAR/keys/sandbox.secret (HALL_VAR)"
+[ -r "$HALL_VAR/keys/sandbox/wechatpay_key.pem" ] ||
+    die "cannot read $HALL_VAR/keys/sandbox/wechatpay_key.pem (HALL_VAR)"
 
 token() { # token JAR URL: fetch a page with that cookie jar, print its CSRF token
     curl -s -c "$1" -b "$1" "$2" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p'
@@ -316,30 +317,36 @@ ex 200 '"ok":true' curl -s -b "$JP" -H "X-CSRF-Token: $PT" -H 'Accept: applicati
 
 ex 400 '"field":"channel"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" -d channel=paypal "$H/pay/online"
-ex 200 '"redirect":"http.*pay\\/page\\/WX[0-9]+"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+ex 200 '"redirect":"\\/pay\?id=[0-9]+&qr=wechat"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" -d channel=wechat "$H/pay/online"
-TN=${OUT##*/}
-TN=${TN%%\"*}
+ex 200 'data-code-url="weixin://wxpay/bizpayurl\?pr=[0-9]+"' curl -s -b "$J" "$H/pay?id=$ID2&qr=wechat"
+TN=$(printf '%s' "$OUT" | grep -oE 'bizpayurl\?pr=[0-9]+' | head -n 1 | cut -d= -f2)
 ex 200 'id="amount">￥960.00' curl -s "$B/pay/page/$TN"
 ex 200 '"status":"SUCCESS"' curl -s -X POST "$B/pay/page/$TN/confirm"
-wait_for "the payment callback" '"state":"ACKED"' curl -s "$B/sandbox/pay/$TN"
+wait_for "the payment notification" '"state":"ACKED"' curl -s "$B/sandbox/pay/$TN"
 ex 200 '"pending":false' curl -s -b "$J" -H 'Accept: application/json' "$H/pay/state?id=$ID2"
 
-SECRET=$(tr -d ' \n' <"$HALL_VAR/keys/sandbox.secret")
+# WeChat Pay v3 notifications: signed by "WeChat Pay" (the sandbox's key) over
+# "timestamp\nnonce\nbody\n"; one whose resource does not open with the APIv3
+# key, one with another body's signature, one an hour old: all refused
 OUT_NO=$(curl -s "$B/sandbox/pay/$TN" | grep -o '"out_trade_no":"[^"]*"' | cut -d'"' -f4)
-body=$(printf '{"trade_no":"%s","out_trade_no":"%s","amount_fen":96000,"status":"SUCCESS","timestamp":%s}' \
-    "$TN" "$OUT_NO" "$(date +%s)")
-sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')
-ex 200 '^success$' curl -s -H 'Content-Type: application/json' -H "X-Sandbox-Signature: $sig" \
-    --data-binary "$body" "$H/pay/callback"
-ex 400 '签名验证失败' curl -s -H 'Content-Type: application/json' -H "X-Sandbox-Signature: $sig" \
-    --data-binary "${body/96000/1}" "$H/pay/callback"
-old=$(printf '{"trade_no":"%s","out_trade_no":"%s","amount_fen":96000,"status":"SUCCESS","timestamp":%s}' \
-    "$TN" "$OUT_NO" $(($(date +%s) - 3600)))
-oldsig=$(printf '%s' "$old" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')
-ex 400 '回调时间戳已过期' curl -s -H 'Content-Type: application/json' -H "X-Sandbox-Signature: $oldsig" \
-    --data-binary "$old" "$H/pay/callback"
-ex 200 '"http_status":200,"acked":true' curl -s -X POST "$B/sandbox/pay/$TN/callback?times=3"
+WXKEY=$HALL_VAR/keys/sandbox/wechatpay_key.pem
+WXSERIAL=PUB_KEY_ID_0119000000012026000000000001
+body='{"id":"EV-1","event_type":"TRANSACTION.SUCCESS","resource_type":"encrypt-resource","resource":{"original_type":"transaction","algorithm":"AEAD_AES_256_GCM","ciphertext":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","associated_data":"transaction","nonce":"0123456789ab"}}'
+wxsig() { printf '%s\n%s\n%s\n' "$1" "$2" "$3" | openssl dgst -sha256 -sign "$WXKEY" | openssl base64 -A; }
+ts=$(date +%s)
+sig=$(wxsig "$ts" n1 "$body")
+ex 400 '"code":"FAIL"' curl -s -H 'Content-Type: application/json' -H "Wechatpay-Timestamp: $ts" \
+    -H 'Wechatpay-Nonce: n1' -H "Wechatpay-Serial: $WXSERIAL" -H "Wechatpay-Signature: $sig" \
+    --data-binary "$body" "$H/pay/notify/wechat"
+ex 400 '签名验证失败' curl -s -H 'Content-Type: application/json' -H "Wechatpay-Timestamp: $ts" \
+    -H 'Wechatpay-Nonce: n1' -H "Wechatpay-Serial: $WXSERIAL" -H "Wechatpay-Signature: $sig" \
+    --data-binary "${body/EV-1/EV-2}" "$H/pay/notify/wechat"
+old=$(($(date +%s) - 3600))
+ex 400 '回调时间戳已过期' curl -s -H 'Content-Type: application/json' -H "Wechatpay-Timestamp: $old" \
+    -H 'Wechatpay-Nonce: n2' -H "Wechatpay-Serial: $WXSERIAL" -H "Wechatpay-Signature: $(wxsig "$old" n2 "$body")" \
+    --data-binary "$body" "$H/pay/notify/wechat"
+ex 200 '"http_status":204,"acked":true' curl -s -X POST "$B/sandbox/pay/$TN/callback?times=3"
 ex 200 '"http_status":400,"acked":false' curl -s -X POST "$B/sandbox/pay/$TN/callback?bad_signature=1"
 
 wait_for "the failed micro-deposit" '"status_code":"finauth_failed"' \
@@ -436,8 +443,9 @@ ex 200 '"ok":true' curl -s -b "$JP2" -H "X-CSRF-Token: $PT" -H 'Accept: applicat
 ex 200 '"ok":true' curl -s -b "$JP2" -H "X-CSRF-Token: $PT" -H 'Accept: application/json' \
     -F t="$TK" -F media=@"$D/face.mp4" "$H/hunan/new/m/liveness"
 ex 200 'id="amount">350.00元' curl -s -b "$J2" "$H/hunan/pay?id=$ID3"
-ex 303 'location: http.*/pay/page/ALI[0-9]+' curl -s -b "$J2" -H 'Accept: text/html' \
+ex 303 'location: http.*/gateway.do\?.*method=alipay.trade.page.pay' curl -s -b "$J2" -H 'Accept: text/html' \
     -d _csrf="$T2" -d id="$ID3" -d channel=alipay "$H/hunan/pay/online"
+ex 303 'location: http.*/pay/page/[0-9]+' curl -s "$LOC"
 TN3=${LOC##*/}
 ex 200 '"status":"SUCCESS"' curl -s -X POST "$B/pay/page/$TN3/confirm"
 wait_for "the Hunan payment" '"status_code":"review"' curl -s -b "$J2" -H 'Accept: application/json' "$H/hunan/center/orders"

@@ -190,19 +190,22 @@
  * the order and moves on once the payment is confirmed (or was not made) */
 (function () {
   'use strict';
-  var box = document.getElementById('pay-pending');
+  /* the WeChat QR code waits for the payment (pending: the notification
+   * is on its way), 支付结果确认中 for the notification */
+  var qr = document.getElementById('pay-qr');
+  var box = qr || document.getElementById('pay-pending');
   if (!box) return;
   var url = box.getAttribute('data-state-url');
   var tries = 0;
   var timer = window.setInterval(function () {
     tries += 1;
-    if (tries === 30) {
+    if (tries === 30 && !qr) {
       document.getElementById('pay-pending-slow').hidden = false;
     }
     fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (r) { return r.json(); })
       .then(function (res) {
-        if (res.ok && (res.status !== 'unpaid' || !res.pending)) {
+        if (res.ok && (res.status !== 'unpaid' || (qr ? res.pending : !res.pending))) {
           window.clearInterval(timer);
           window.location.reload();
         }

@@ -135,6 +135,7 @@ struct hall_conf {
     char *pki_dir;
     long medium_keep_days;
     char *provider_key_dir;
+    char *pay_key_dir;
 };
 
 struct hall_conf_opt {
@@ -236,20 +237,73 @@ struct hall_http_resp {
     size_t len;
     const char *error; /* curl's message when status == 0 */
     int timed_out;     /* status == 0 because a timeout ran out */
+    char *headers;     /* the final answer's header lines, pool-owned */
 };
+
+/* any request: method, URL, body with its type, extra "Name: value" lines */
+struct hall_http_call {
+    const char *method; /* "GET", "POST" */
+    const char *url;
+    const char *content_type; /* NULL: no body */
+    const char *body;
+    size_t body_len;
+    const char *const *headers; /* NULL-terminated, or NULL */
+    long connect_ms, total_ms;
+    /* the service for /metrics; NULL: the URL path's first segment */
+    const char *provider;
+    /* 1: no header of curl's own (Accept, Content-Type) but Host and
+     * Content-Length: what is sent is what a signature covered */
+    int bare;
+};
+
+int hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
+                   struct hall_http_resp *out);
+/* the value of an answer's header (case-insensitive name), without
+ * surrounding white space; NULL when absent */
+const char *hall_http_header(struct hall_pool *pool, const struct hall_http_resp *r,
+                             const char *name);
 
 int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
                         const char *idem_key, long connect_ms, long total_ms,
                         struct hall_http_resp *out);
-/* a POST in a provider's own protocol: the caller's headers ("Name: value",
- * NULL-terminated; curl adds none of its own but Host and Content-Length)
- * and body of len bytes; provider names the service for /metrics */
-int hall_http_call(struct hall_pool *pool, const char *provider, const char *url,
-                   const char *const *headers, const char *body, size_t len, long connect_ms,
-                   long total_ms, struct hall_http_resp *out);
+/* a limit on the calls made during a piece of work (core/web's deadline
+ * and cap of a request's provider calls): enter may shorten the timeouts,
+ * or refuse the call (HALL_ERR: it fails as unreachable, with error set);
+ * leave is told it ended.  Set around each request, NULL otherwise. */
+struct hall_http_guard {
+    int (*enter)(void *ud, long *connect_ms, long *total_ms, const char **error);
+    void (*leave)(void *ud);
+    void *ud;
+};
+void hall_http_guard_set(const struct hall_http_guard *g);
 /* fn is told every call: the provider (the URL path's first segment:
  * "sms", "carrier" ...), its duration, and ok 0 for a transport error,
  * timeout or non-2xx answer; set once, before the workers start */
 void hall_http_observe(void (*fn)(const char *provider, double ms, int ok));
+
+/* ---- sign.c: RSA signatures, AES-GCM and base64 of the gateways -------- */
+
+struct evp_pkey_st;
+/* a PEM private key, or a public key (SubjectPublicKeyInfo or a certificate) */
+struct evp_pkey_st *hall_pkey_load(const char *path, int private_key);
+void hall_pkey_free(struct evp_pkey_st *k);
+/* the serial number of a PEM certificate in upper-case hexadecimal */
+char *hall_cert_serial(struct hall_pool *pool, const char *path);
+char *hall_b64(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* strict standard base64; NULL when malformed */
+unsigned char *hall_unb64(struct hall_pool *pool, const char *s, size_t *n);
+/* SHA256withRSA (PKCS#1 v1.5), base64; NULL on failure */
+char *hall_rsa_sign(struct hall_pool *pool, struct evp_pkey_st *key, const void *data, size_t len);
+/* 1 when sig_b64 is key's signature of data, else 0 */
+int hall_rsa_verify(struct hall_pool *pool, struct evp_pkey_st *key, const void *data, size_t len,
+                    const char *sig_b64);
+/* AES-256-GCM: ct_b64 = base64(ciphertext | 16-byte tag), the nonce's text
+ * as IV; the plaintext (NUL-terminated) or NULL when it does not open */
+char *hall_gcm_open(struct hall_pool *pool, const unsigned char key[32], const char *nonce,
+                    const char *aad, const char *ct_b64, size_t *outlen);
+/* the text of the object that is member key of the JSON object text s,
+ * exactly as written there (what Alipay signs of its answers); NULL when
+ * absent or not an object */
+const char *hall_json_member_text(struct hall_pool *pool, const char *s, const char *key);
 
 #endif

@@ -76,6 +76,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "days before a certificate ends that its first expiry reminder goes by SMS (0: none)"),
     I(reminder_last_days, 0, 365, "7",
       "days before a certificate ends that its last expiry reminder goes by SMS (0: none)"),
+    S(pay_key_dir, "var/keys/pay",
+      "the payment merchants' keys: a folder <channel>-<merchant_id> per account (sql/065)"),
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
     I(medium_keep_days, 0, 365, "7",
       "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),

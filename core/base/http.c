@@ -8,6 +8,7 @@
  * made on first use, in the worker (never in a master before fork).
  */
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #define MAX_RESPONSE (1024 * 1024)
 #define MAX_HANDLES  16
 #define MAX_KEY      200
+#define MAX_HEADERS  (64 * 1024)
 
 struct handle {
     char key[MAX_KEY];
@@ -26,6 +28,15 @@ struct handle {
 };
 
 static struct handle handles[MAX_HANDLES];
+
+/* who limits the calls of the work at hand (core/web), NULL for no one */
+static const struct hall_http_guard *guard;
+
+void
+hall_http_guard_set(const struct hall_http_guard *g)
+{
+    guard = g;
+}
 
 /* who counts each call (core/web's metrics), NULL for no one */
 static void (*observer)(const char *provider, double ms, int ok);
@@ -109,30 +120,73 @@ provider_name(struct hall_pool *pool, const char *url)
     return hall_pstrndup(pool, p, (size_t)(end - p));
 }
 
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+    struct hall_buf *b = ud;
+    size_t n = size * nmemb;
+
+    /* a new status line (after a 100 Continue or a redirect): only the
+     * final answer's headers are kept */
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        hall_buf_reset(b);
+    if (hall_buf_add(b, p, n) != HALL_OK)
+        return 0;
+    return n;
+}
+
 int
-hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, const char *idem_key,
-                    long connect_ms, long total_ms, struct hall_http_resp *out)
+hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
+               struct hall_http_resp *out)
 {
     struct curl_slist *hdrs = NULL;
     struct timespec t0, t1;
-    struct hall_buf b;
+    struct hall_buf b, h;
+    const char *const *x;
+    const struct hall_http_guard *g = guard;
+    long connect_ms, total_ms;
     CURLcode rc;
     CURL *c, *own = NULL;
 
     memset(out, 0, sizeof(*out));
-    c = handle_get(url);
+    connect_ms = call->connect_ms;
+    total_ms = call->total_ms;
+    if (g != NULL && g->enter(g->ud, &connect_ms, &total_ms, &out->error) != HALL_OK) {
+        out->timed_out = 1;
+        return HALL_ERR;
+    }
+    c = handle_get(call->url);
     if (c == NULL) {
         /* more providers than handles: a handle for this call only */
         c = own = curl_easy_init();
-        if (c == NULL)
+        if (c == NULL) {
+            if (g != NULL)
+                g->leave(g->ud);
             return HALL_ERR;
+        }
     }
     hall_buf_init(&b, MAX_RESPONSE);
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    if (idem_key != NULL)
-        hdrs = curl_slist_append(hdrs, hall_psprintf(pool, "Idempotency-Key: %s", idem_key));
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    hall_buf_init(&h, MAX_HEADERS);
+    if (call->content_type != NULL)
+        hdrs = curl_slist_append(hdrs, hall_psprintf(pool, "Content-Type: %s", call->content_type));
+    else if (call->bare)
+        hdrs = curl_slist_append(hdrs, "Content-Type:");
+    if (call->bare)
+        hdrs = curl_slist_append(hdrs, "Accept:");
+    /* no "Expect: 100-continue" round trip before a larger body */
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    for (x = call->headers; x != NULL && *x != NULL; x++)
+        hdrs = curl_slist_append(hdrs, *x);
+    curl_easy_setopt(c, CURLOPT_URL, call->url);
+    if (strcmp(call->method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(call->body != NULL ? call->body_len : 0));
+        if (strcmp(call->method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call->method);
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
@@ -140,6 +194,8 @@ hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, c
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = curl_easy_perform(c);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -147,81 +203,70 @@ hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, c
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
         out->body = hall_pstrndup(pool, b.data != NULL ? b.data : "", b.len);
         out->len = b.len;
+        out->headers = hall_pstrndup(pool, h.data != NULL ? h.data : "", h.len);
     } else {
         out->error = hall_pstrdup(pool, curl_easy_strerror(rc));
         out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     }
     /* /metrics: latency and failures per provider (the path's first segment) */
     if (observer != NULL)
-        observer(provider_name(pool, url),
+        observer(call->provider != NULL ? call->provider : provider_name(pool, call->url),
                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
                  rc == CURLE_OK && out->status >= 200 && out->status < 300);
     hall_buf_free(&b);
+    hall_buf_free(&h);
     /* the handle keeps no pointer into this call's memory */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, NULL);
     curl_slist_free_all(hdrs);
     if (own != NULL)
         curl_easy_cleanup(own);
+    if (g != NULL)
+        g->leave(g->ud);
     return rc == CURLE_OK ? HALL_OK : HALL_ERR;
 }
 
-int
-hall_http_call(struct hall_pool *pool, const char *provider, const char *url,
-               const char *const *headers, const char *body, size_t len, long connect_ms,
-               long total_ms, struct hall_http_resp *out)
+const char *
+hall_http_header(struct hall_pool *pool, const struct hall_http_resp *r, const char *name)
 {
-    struct curl_slist *hdrs = NULL;
-    struct timespec t0, t1;
-    struct hall_buf b;
-    CURLcode rc;
-    CURL *c, *own = NULL;
-    size_t i;
+    size_t n = strlen(name);
+    const char *p = r->headers, *v, *end;
 
-    memset(out, 0, sizeof(*out));
-    c = handle_get(url);
-    if (c == NULL) {
-        c = own = curl_easy_init();
-        if (c == NULL)
-            return HALL_ERR;
+    while (p != NULL && *p != '\0') {
+        end = strchr(p, '\n');
+        if (end == NULL)
+            end = p + strlen(p);
+        if ((size_t)(end - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            v = p + n + 1;
+            while (v < end && (*v == ' ' || *v == '\t'))
+                v++;
+            while (end > v && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            return hall_pstrndup(pool, v, (size_t)(end - v));
+        }
+        p = *end != '\0' ? end + 1 : end;
     }
-    hall_buf_init(&b, MAX_RESPONSE);
-    /* no header of curl's own that the caller did not name (a signature
-     * covers what is sent) */
-    hdrs = curl_slist_append(hdrs, "Content-Type:");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    hdrs = curl_slist_append(hdrs, "Accept:");
-    for (i = 0; headers != NULL && headers[i] != NULL; i++)
-        hdrs = curl_slist_append(hdrs, headers[i]);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body != NULL ? len : 0));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = curl_easy_perform(c);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-        out->body = hall_pstrndup(pool, b.data != NULL ? b.data : "", b.len);
-        out->len = b.len;
-    } else {
-        out->error = hall_pstrdup(pool, curl_easy_strerror(rc));
-        out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-    }
-    if (observer != NULL)
-        observer(provider,
-                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-                 rc == CURLE_OK && out->status >= 200 && out->status < 300);
-    hall_buf_free(&b);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
-    if (own != NULL)
-        curl_easy_cleanup(own);
-    return rc == CURLE_OK ? HALL_OK : HALL_ERR;
+    return NULL;
+}
+
+int
+hall_http_post_json(struct hall_pool *pool, const char *url, const char *body, const char *idem_key,
+                    long connect_ms, long total_ms, struct hall_http_resp *out)
+{
+    const char *hdrs[2] = {NULL, NULL};
+    struct hall_http_call call;
+
+    if (idem_key != NULL)
+        hdrs[0] = hall_psprintf(pool, "Idempotency-Key: %s", idem_key);
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = url;
+    call.content_type = "application/json";
+    call.body = body;
+    call.body_len = body != NULL ? strlen(body) : 0;
+    call.headers = hdrs;
+    call.connect_ms = connect_ms;
+    call.total_ms = total_ms;
+    return hall_http_call(pool, &call, out);
 }

@@ -50,13 +50,75 @@ int64_t hall_price_cert(const struct hall_price *p, int years, int seal);
 struct hall_val *hall_price_table(struct hall_pool *pool, const struct hall_price *p, int min_years,
                                   int max_years, int seal_offered);
 
-/* ---- payment.c: trades at the gateway (one live trade per order) ------- */
+/* ---- payment.c: trades at the gateways (one live trade per order) ------ */
 
+/* a trade to open: channel "wechat" | "alipay", the partner whose account
+ * collects (its own in pay_merchants, else the hall's) */
+struct hall_pay_open {
+    const char *channel, *partner, *out_trade_no, *subject;
+    int64_t amount_fen;
+    const char *return_url; /* the hall's page the browser comes back to */
+    int mobile;             /* a phone's browser: WeChat H5 / alipay.trade.wap.pay */
+    const char *client_ip;
+};
+
+struct hall_pay_opened {
+    int merchant_ref;    /* pay_merchants.id */
+    const char *mode;    /* "native" (QR code), "h5", "page", "wap" */
+    const char *pay_url; /* native: the code_url to show as a QR code; else
+                          * where the browser goes */
+};
+
+/* what the gateway's notification (or refund notification) says, once its
+ * signature checked out; why: the refusal's reason for the log */
+struct hall_pay_notice {
+    const char *kind; /* "paid" | "refund" */
+    int merchant_ref;
+    const char *out_trade_no, *trade_no, *status, *paid_at;
+    int64_t amount_fen; /* paid: the trade's total; refund: the refund's */
+    const char *out_refund_no, *refund_no;
+    const char *why;
+};
+
+/* a notification as received: header(ud, "HTTP_WECHATPAY_SERIAL") reads a
+ * request header by its CGI name */
+struct hall_pay_inbound {
+    const char *(*header)(void *ud, const char *name);
+    void *ud;
+    const char *body;
+    size_t len;
+};
+
+struct hall_pay_refund {
+    const char *out_trade_no, *out_refund_no, *reason;
+    int64_t amount_fen;
+    int64_t total_fen; /* filled in from the payment */
+};
+
+extern const struct hall_stmt hall_payment_stmts[];
+/* "12.34" (yuan as the gateways write it: digits, at most two decimals) ->
+ * 1234 fen, exactly; -1 when malformed */
+int64_t hall_fen_of_yuan(const char *s);
+/* opens a trade with the account of in->partner (outside any transaction) */
+int hall_payment_open(struct hall_ctx *cx, const struct hall_pay_open *in,
+                      struct hall_pay_opened *out);
+/* the pay_merchants.id a trade of the partner and channel goes to, 0: none */
+int hall_payment_merchant(struct hall_ctx *cx, const char *partner, const char *channel);
+/* a trade's state at its gateway: "NOTPAY", "SUCCESS", "REFUND", "CLOSED",
+ * "NOT_FOUND"; HALL_ERR: no verified answer */
+int hall_payment_query(struct hall_ctx *cx, const char *out_trade_no, const char **state);
 /* queues the "pay_close" job of an abandoned trade (caller's transaction) */
 int hall_payment_close_queue(struct hall_ctx *cx, int64_t pay_id, const char *out_trade_no);
 /* closes a trade at the gateway now; *status: "CLOSED", "NOT_FOUND", or
  * "SUCCESS" / "REFUND" when it had been paid.  HALL_ERR: no answer */
 int hall_payment_close(struct hall_ctx *cx, const char *out_trade_no, const char **status);
+/* a refund through the trade's gateway; *state "SUCCESS" or "PROCESSING" */
+int hall_payment_refund(struct hall_ctx *cx, struct hall_pay_refund *in, const char **refund_no,
+                        const char **state);
+/* verifies and reads a notification for driver "wechatpay_v3" | "alipay";
+ * HALL_ERR (out->why says why) when it is not to be believed */
+int hall_payment_notice(struct hall_ctx *cx, const char *driver, const struct hall_pay_inbound *in,
+                        struct hall_pay_notice *out);
 /* queues the "pay_refund" job of an approved refunds row (caller's transaction) */
 int hall_refund_queue(struct hall_ctx *cx, int64_t refund_id);
 /* ---- invoice.c: the e-invoice (电子发票) of a paid order ------------------ */

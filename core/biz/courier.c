@@ -135,6 +135,7 @@ sf_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *ser
     const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded;charset=UTF-8", NULL};
     unsigned char rid[16];
     struct hall_http_resp r;
+    struct hall_http_call call;
     struct hall_val *ans;
     char ts[32];
     const char *body, *base = a->endpoint;
@@ -156,9 +157,17 @@ sf_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *ser
                          hall_pct_encode(pool, data));
     while (*base != '\0' && base[strlen(base) - 1] == '/')
         base = hall_pstrndup(pool, base, strlen(base) - 1);
-    if (hall_http_call(pool, "courier", hall_psprintf(pool, "%s/std/service", base), hdrs, body,
-                       strlen(body), cx->conf->http_connect_ms, cx->conf->http_total_ms,
-                       &r) != HALL_OK) {
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = hall_psprintf(pool, "%s/std/service", base);
+    call.body = body;
+    call.body_len = strlen(body);
+    call.headers = hdrs;
+    call.connect_ms = cx->conf->http_connect_ms;
+    call.total_ms = cx->conf->http_total_ms;
+    call.provider = "courier";
+    call.bare = 1;
+    if (hall_http_call(pool, &call, &r) != HALL_OK) {
         *err = hall_psprintf(pool, "courier: transport: %s", r.error);
         return NULL;
     }

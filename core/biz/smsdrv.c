@@ -181,6 +181,7 @@ aliyun_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char 
     const char *host = url_host(pool, a->endpoint), *empty_hash, *sig, *hdrs[8];
     const char *base = a->endpoint;
     struct hall_http_resp r;
+    struct hall_http_call call;
     time_t now = time(NULL);
     struct tm tm;
     size_t i;
@@ -228,8 +229,16 @@ aliyun_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char 
     while (*base != '\0' && base[strlen(base) - 1] == '/')
         base = hall_pstrndup(pool, base, strlen(base) - 1);
     *http = 0;
-    if (hall_http_call(pool, "sms", hall_psprintf(pool, "%s/?%s", base, cq->data), hdrs, "", 0,
-                       cx->conf->http_connect_ms, cx->conf->http_total_ms, &r) != HALL_OK) {
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = hall_psprintf(pool, "%s/?%s", base, cq->data);
+    call.body = "";
+    call.headers = hdrs;
+    call.connect_ms = cx->conf->http_connect_ms;
+    call.total_ms = cx->conf->http_total_ms;
+    call.provider = "sms";
+    call.bare = 1;
+    if (hall_http_call(pool, &call, &r) != HALL_OK) {
         *err = hall_psprintf(pool, "transport: %s", r.error);
         return NULL;
     }
@@ -402,6 +411,7 @@ tencent_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char
     char date[16], *canon, *sts;
     time_t now = time(NULL);
     struct hall_http_resp r;
+    struct hall_http_call call;
     struct tm tm;
     size_t n;
 
@@ -438,8 +448,17 @@ tencent_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char
     while (*base != '\0' && base[strlen(base) - 1] == '/')
         base = hall_pstrndup(pool, base, strlen(base) - 1);
     *http = 0;
-    if (hall_http_call(pool, "sms", hall_psprintf(pool, "%s/", base), hdrs, body, n,
-                       cx->conf->http_connect_ms, cx->conf->http_total_ms, &r) != HALL_OK) {
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = hall_psprintf(pool, "%s/", base);
+    call.body = body;
+    call.body_len = n;
+    call.headers = hdrs;
+    call.connect_ms = cx->conf->http_connect_ms;
+    call.total_ms = cx->conf->http_total_ms;
+    call.provider = "sms";
+    call.bare = 1;
+    if (hall_http_call(pool, &call, &r) != HALL_OK) {
         *err = hall_psprintf(pool, "transport: %s", r.error);
         return NULL;
     }

@@ -2069,6 +2069,7 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_custody_stmts,
     hall_provider_stmts,
     hall_courier_stmts,
+    hall_payment_stmts,
     NULL,
 };
 

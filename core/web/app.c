@@ -254,7 +254,7 @@ int
 hall_app_dispatch(struct hall_req *req)
 {
     const struct hall_route *r, *found = NULL;
-    int path_seen = 0;
+    int path_seen = 0, rc;
     const char *m = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 
     /* only nginx's loopback-only metrics location sets HALL_METRICS */
@@ -309,7 +309,12 @@ hall_app_dispatch(struct hall_req *req)
         return hall_msg(req, HALL_M_CSRF, NULL);
     if (check_params(req, found->params) != HALL_OK)
         return HALL_OK;
-    return found->handler(req);
+    /* the handler's outside calls, even those below the web, obey the
+     * request's provider deadline and the module's cap (provider.c) */
+    hall_provider_guard(req);
+    rc = found->handler(req);
+    hall_provider_guard(NULL);
+    return rc;
 }
 
 static void

@@ -97,6 +97,75 @@ hall_provider_slot_give(struct hall_req *req, long slot)
         __atomic_store_n(&req->app->provider_slots[slot], 0L, __ATOMIC_RELEASE);
 }
 
+/*
+ * Calls made below the web (core/biz's payment drivers call the gateways
+ * with core/base's client) obey the same rules: while a request runs, its
+ * worker's HTTP client asks here first (hall_http_guard_set): the
+ * request's deadline shortens the timeouts or refuses the call, and a
+ * page's call takes one of the module's provider slots.
+ */
+static long guard_slot = -1;
+
+static int
+guard_enter(void *ud, long *connect, long *total, const char **error)
+{
+    struct hall_req *req = ud;
+    const struct hall_conf *conf = &req->app->conf;
+    long left;
+
+    if (req->t0_ms <= 0)
+        req->t0_ms = mono_ms();
+    left = conf->provider_deadline_ms - (long)(mono_ms() - req->t0_ms);
+    if (left < 50) {
+        hall_warn(req, "msg=\"provider deadline passed\"");
+        req->provider_fault = HALL_PROV_TIMEOUT;
+        *error = "provider deadline passed";
+        return HALL_ERR;
+    }
+    if (*total > left)
+        *total = left;
+    if (*connect > *total)
+        *connect = *total;
+    guard_slot = -1;
+    /* pages (the pay page, the state its browsers poll) take a slot; an
+     * action the applicant clicked (opening a trade) waits only on its
+     * deadline, as before, so that parallel clicks are not refused */
+    if (req->app->provider_slots != NULL &&
+        (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)) {
+        double until = mono_ms() + (SLOT_WAIT_MS < left ? SLOT_WAIT_MS : left);
+
+        while ((guard_slot = slot_take(req->app)) < 0 && mono_ms() < until)
+            usleep(1000);
+        if (guard_slot < 0) {
+            hall_warn(req, "msg=\"provider calls at their cap\" cap=%ld",
+                      req->app->provider_nslots);
+            req->provider_fault = HALL_PROV_BUSY;
+            *error = "provider calls at their cap";
+            return HALL_ERR;
+        }
+    }
+    return HALL_OK;
+}
+
+static void
+guard_leave(void *ud)
+{
+    struct hall_req *req = ud;
+
+    if (guard_slot >= 0)
+        __atomic_store_n(&req->app->provider_slots[guard_slot], 0L, __ATOMIC_RELEASE);
+    guard_slot = -1;
+}
+
+static struct hall_http_guard req_guard = {guard_enter, guard_leave, NULL};
+
+void
+hall_provider_guard(struct hall_req *req)
+{
+    req_guard.ud = req;
+    hall_http_guard_set(req != NULL ? &req_guard : NULL);
+}
+
 struct hall_val *
 hall_provider_call(struct hall_req *req, const char *path, const struct hall_val *body,
                    const char *idem_key)
@@ -139,8 +208,11 @@ hall_provider_call(struct hall_req *req, const char *path, const struct hall_val
             return NULL;
         }
     }
+    /* this call counts itself (above): not a second time through the guard */
+    hall_http_guard_set(NULL);
     rc = hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s%s", conf->sandbox_url, path),
                              json, idem_key, connect, total, &r);
+    hall_provider_guard(req);
     if (slot >= 0)
         __atomic_store_n(&req->app->provider_slots[slot], 0L, __ATOMIC_RELEASE);
     if (rc != HALL_OK) {

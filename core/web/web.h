@@ -451,6 +451,10 @@ enum { HALL_PROV_OK, HALL_PROV_DOWN, HALL_PROV_TIMEOUT, HALL_PROV_BUSY };
 #define HALL_PROVIDER_NO_CAP (-2)
 long hall_provider_slot_take(struct hall_req *req);
 void hall_provider_slot_give(struct hall_req *req, long slot);
+/* while req runs (NULL: after), every call of core/base's HTTP client in
+ * this worker obeys the request's deadline, and a GET's the module's cap,
+ * as hall_provider_call does: app.c sets it around each handler */
+void hall_provider_guard(struct hall_req *req);
 /* the answer to a failed hall_provider_call, naming the service
  * ("实名电信认证"): 503 busy / unavailable, 504 out of time */
 int hall_resp_provider(struct hall_req *req, const char *service);

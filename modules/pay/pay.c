@@ -3,19 +3,23 @@
  *
  *   GET  /pay?id=N       an unpaid order: choose 微信 / 支付宝 / 公对公转账;
  *                        any other state: where the order stands
- *   POST /pay/online     opens a trade at the payment gateway (libcurl,
- *                        idempotency key per order and attempt) and sends
- *                        the browser to the gateway's pay page
- *   POST /pay/callback   the gateway's signed asynchronous callback
+ *   POST /pay/online     opens a trade at the order's partner's merchant
+ *                        account (core/biz/payment.c: WeChat Pay v3 Native
+ *                        or H5, Alipay page / wap pay) and sends the
+ *                        browser to it: the QR code of a Native trade on
+ *                        this page, else the gateway's cashier
+ *   POST /pay/notify/wechat   WeChat Pay's notifications (payment, refund)
+ *   POST /pay/notify/alipay   Alipay's asynchronous notifications
  *   POST /pay/transfer   upload of the 汇款凭证 (corporate transfer)
  *
- * The callback is the only thing that makes an online payment "paid": it
- * is verified (HMAC-SHA256 over the raw body with pay_secret_file, our
- * out_trade_no, the amount, a fresh timestamp) and applied once, in one
+ * The notification is the only thing that makes an online payment "paid":
+ * its signature is verified by the driver (with the gateway's public key;
+ * WeChat's resource decrypted with the APIv3 key), then our out_trade_no,
+ * the merchant account and the amount, and it is applied once, in one
  * transaction with the order's move and the micro-deposit job, and
- * acknowledged ("success") only after that transaction committed.  A copy
- * of a callback already applied is acknowledged without changing anything.
- * docs/modules/pay.md has the states and tables.
+ * acknowledged as the gateway expects only after that transaction
+ * committed.  A copy of a notification already applied is acknowledged
+ * without changing anything.  docs/modules/pay.md has the states and tables.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,12 +30,6 @@
 #include <unistd.h>
 
 #include "hall.h"
-
-/* what the applicant may upload as a voucher: SPEC says at most 2 MB */
-#define SECRET_MAX 512
-
-static unsigned char pay_secret[SECRET_MAX];
-static size_t pay_secret_len;
 
 static const struct hall_stmt pay_stmts[] = {
     {"order_get",
@@ -52,8 +50,9 @@ static const struct hall_stmt pay_stmts[] = {
     /* the order's open online trades, newest first */
     {"pay_live",
      "SELECT id, attempt, method, amount_fen, out_trade_no, coalesce(trade_no, '') AS trade_no,"
-     " coalesce(pay_url, '') AS pay_url FROM payments WHERE order_id = $1 AND status = 'created'"
-     " AND method <> 'transfer' ORDER BY attempt DESC",
+     " coalesce(pay_url, '') AS pay_url, coalesce(pay_mode, '') AS pay_mode,"
+     " coalesce(merchant_ref, 0) AS merchant_ref FROM payments WHERE order_id = $1"
+     " AND status = 'created' AND method <> 'transfer' ORDER BY attempt DESC",
      1},
     {"pay_next_attempt",
      "SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM payments WHERE order_id = $1", 1},
@@ -62,17 +61,18 @@ static const struct hall_stmt pay_stmts[] = {
      "'created'",
      1},
     {"pay_insert_online",
-     "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no)"
-     " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-     5},
-    {"pay_set_trade",
-     "UPDATE payments SET trade_no = $2, pay_url = $3, updated_at = now()"
-     " WHERE id = $1 AND status = 'created' AND (trade_no IS NULL OR trade_no = $2) RETURNING id",
-     3},
+     "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no, merchant_ref,"
+     " pay_mode) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+     7},
+    {"pay_status", "SELECT status FROM payments WHERE id = $1", 1},
+    {"pay_set_url",
+     "UPDATE payments SET pay_url = $2, updated_at = now()"
+     " WHERE id = $1 AND status = 'created' RETURNING id",
+     2},
     {"cb_lock",
      "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, '') AS trade_no,"
-     " p.method, o.status AS order_status, o.amount_fen AS order_amount_fen, o.cert_type,"
-     " o.business_type"
+     " p.method, coalesce(p.merchant_ref, 0) AS merchant_ref, o.status AS order_status,"
+     " o.amount_fen AS order_amount_fen, o.cert_type, o.business_type"
      " FROM payments p JOIN orders o ON o.id = p.order_id"
      " WHERE p.out_trade_no = $1 FOR UPDATE OF p, o",
      1},
@@ -82,6 +82,11 @@ static const struct hall_stmt pay_stmts[] = {
      " callbacks = callbacks + 1, surplus = $5::boolean, updated_at = now() WHERE id = $1",
      5},
     {"cb_again", "UPDATE payments SET callbacks = callbacks + 1 WHERE id = $1", 1},
+    /* a refund's notification: the refund we asked for, with its amount */
+    {"cb_refund",
+     "SELECT r.id, r.status, r.amount_fen FROM refunds r JOIN payments p ON p.id = r.payment_id"
+     " WHERE r.id = $1 AND p.out_trade_no = $2",
+     2},
     /* the order is paid: its other open trades are abandoned */
     {"pay_close_others",
      "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
@@ -176,8 +181,9 @@ pay_page(struct hall_req *req)
 {
     struct hall_dbres *o, *p;
     struct hall_val *ctx;
-    const char *status, *name, *sla;
+    const char *status, *name, *sla, *qr;
     int64_t id;
+    int pending;
 
     o = order_load(req, &id);
     if (o == NULL)
@@ -232,7 +238,26 @@ pay_page(struct hall_req *req)
         /* back from the gateway before its callback: no second payment is
          * offered while the first may be on its way; the page polls
          * /pay/state and moves on */
-        hall_val_set_bool(req->pool, ctx, "pending", payment_pending(req, id) != 0);
+        pending = payment_pending(req, id) != 0;
+        hall_val_set_bool(req->pool, ctx, "pending", pending);
+        /* WeChat Native: the trade's code_url as a QR code to scan with
+         * WeChat; the page polls /pay/state and moves on once paid */
+        qr = hall_req_param(req, "qr");
+        if (!pending && qr != NULL && strcmp(qr, "wechat") == 0) {
+            struct hall_dbres *live = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
+
+            if (live == NULL)
+                return hall_resp_busy(req);
+            if (hall_dbres_rows(live) > 0 &&
+                strcmp(hall_dbres_str(live, 0, "pay_mode"), "native") == 0 &&
+                strncmp(hall_dbres_str(live, 0, "pay_url"), "weixin://", 9) == 0) {
+                const char *code = hall_pstrdup(req->pool, hall_dbres_str(live, 0, "pay_url"));
+
+                hall_val_set_bool(req->pool, ctx, "wx_qr", 1);
+                hall_val_set_str(req->pool, ctx, "wx_code_url", code);
+                hall_val_set_str(req->pool, ctx, "wx_qr_svg", hall_qr_svg(req->pool, code, 4));
+            }
+        }
         if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0) {
             hall_val_set_bool(req->pool, ctx, "refused", 1);
             /* finance's reason for 退回 (sql/044) */
@@ -292,9 +317,10 @@ url_ok(const char *u)
 {
     const char *c;
 
-    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+    if (u == NULL || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0 &&
+                      strncmp(u, "weixin://", 9) != 0))
         return 0;
-    if (strlen(u) > 2048)
+    if (strlen(u) > 8192)
         return 0;
     for (c = u; *c != '\0'; c++)
         if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '"' || *c == '<' || *c == '>' ||
@@ -317,24 +343,15 @@ alnum_ok(const char *s, size_t max)
     return 1;
 }
 
-static const char *
-str_of(const struct hall_val *obj, const char *key)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
-}
-
 /* the gateway's state of a trade: "NOTPAY" (payable), "SUCCESS" (paid, the
- * callback on its way), "CLOSED", "REFUND"; NULL when it does not answer */
+ * notification on its way), "CLOSED", "REFUND", "NOT_FOUND"; NULL when it
+ * gives no verified answer */
 static const char *
 trade_state(struct hall_req *req, const char *out_no)
 {
-    struct hall_val *q = hall_val_obj(req->pool), *ans;
+    const char *st;
 
-    hall_val_set_str(req->pool, q, "out_trade_no", out_no);
-    ans = hall_provider_call(req, "/pay/query", q, NULL);
-    return ans != NULL ? str_of(ans, "status") : NULL;
+    return hall_payment_query(req->cx, out_no, &st) == HALL_OK ? st : NULL;
 }
 
 static int
@@ -356,7 +373,7 @@ payment_pending(struct hall_req *req, int64_t id)
 
     if (p == NULL)
         return -1;
-    if (hall_dbres_rows(p) == 0 || *hall_dbres_str(p, 0, "trade_no") == '\0')
+    if (hall_dbres_rows(p) == 0 || *hall_dbres_str(p, 0, "pay_url") == '\0')
         return 0;
     st = trade_state(req, hall_dbres_str(p, 0, "out_trade_no"));
     if (st == NULL)
@@ -381,12 +398,27 @@ close_now(struct hall_req *req, const char *const *outs, int n)
     return paid;
 }
 
-/* sends the browser to the gateway's cashier page: JSON for fetch, else the
- * one redirect off the hall, to an address that came from the gateway
- * (hall_resp_redirect allows local ones only) */
+/* a phone's browser: WeChat H5 and Alipay's wap pay instead of a QR code
+ * and the PC cashier */
 static int
-to_gateway(struct hall_req *req, const char *pay_url)
+is_mobile(struct hall_req *req)
 {
+    const char *ua = hall_req_env(req, "HTTP_USER_AGENT");
+
+    return ua != NULL && (strstr(ua, "Mobile") != NULL || strstr(ua, "Android") != NULL ||
+                          strstr(ua, "iPhone") != NULL);
+}
+
+/* sends the browser to pay: a Native trade's QR code is on our own page,
+ * anything else is the gateway's page (JSON for fetch, else the one
+ * redirect off the hall, to an address that came from the gateway or that
+ * we signed for it: hall_resp_redirect allows local ones only) */
+static int
+to_gateway(struct hall_req *req, int64_t id, const char *mode, const char *pay_url)
+{
+    if (strcmp(mode, "native") == 0)
+        pay_url =
+            hall_psprintf(req->pool, "%s/pay?id=%lld&qr=wechat", hall_req_base(req), (long long)id);
     if (hall_req_wants_json(req)) {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -404,10 +436,11 @@ to_gateway(struct hall_req *req, const char *pay_url)
 
 /*
  * One live trade per order.  Under the order's lock: the newest open trade
- * of the same channel and amount is reused (three clicks on 立即支付 open
- * one trade); every other open trade is marked closed, with a pay_close job,
- * and closed at the gateway before the new one is opened.  A reused trade
- * that the applicant cancelled at the cashier is replaced (second round).
+ * of the same channel, amount and mode (QR code or phone) is reused (three
+ * clicks on 立即支付 open one trade); every other open trade is marked
+ * closed, with a pay_close job, and closed at the gateway before the new
+ * one is opened.  A reused trade that the applicant cancelled at the
+ * cashier is replaced (second round).
  */
 static int
 do_online(struct hall_req *req)
@@ -415,17 +448,22 @@ do_online(struct hall_req *req)
     const struct hall_conf *conf = &req->app->conf;
     const char *channel = hall_req_param(req, "channel");
     struct hall_dbres *o, *lock, *p, *res;
-    struct hall_val *body, *ans;
-    struct hall_http_resp resp;
-    const char *out_no = NULL, *trade_no, *pay_url, *order_no = NULL, *json, *reuse_url = NULL;
+    struct hall_pay_open in;
+    struct hall_pay_opened opened;
+    const char *out_no = NULL, *order_no = NULL, *reuse_url = NULL, *partner, *mode;
     const char *closing[MAX_LIVE], *st;
     int64_t id, pay_id = 0, amount = 0;
     long attempt = 0;
-    int round, i, n, nclose, reuse;
+    int round, i, n, nclose, reuse, mobile = is_mobile(req), mref;
 
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
+    partner = hall_pstrdup(req->pool, hall_dbres_str(o, 0, "partner_code"));
+    mode = strcmp(channel, "wechat") == 0 ? (mobile ? "h5" : "native") : (mobile ? "wap" : "page");
+    mref = hall_payment_merchant(req->cx, partner, channel);
+    if (mref == 0)
+        return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     for (round = 0; round < 2; round++) {
         lock = hall_order_lock_own(req, "order_lock", id);
         if (lock == NULL)
@@ -443,7 +481,9 @@ do_online(struct hall_req *req)
         /* the first round may reuse the newest open trade; the second
          * comes only when that trade turned out closed at the gateway */
         reuse = round == 0 && n > 0 && strcmp(hall_dbres_str(p, 0, "method"), channel) == 0 &&
-                hall_dbres_int(p, 0, "amount_fen") == amount;
+                hall_dbres_int(p, 0, "amount_fen") == amount &&
+                strcmp(hall_dbres_str(p, 0, "pay_mode"), mode) == 0 &&
+                hall_dbres_int(p, 0, "merchant_ref") == mref;
         nclose = 0;
         for (i = reuse ? 1 : 0; i < n; i++) {
             const char *old = hall_pstrdup(req->pool, hall_dbres_str(p, i, "out_trade_no"));
@@ -469,7 +509,8 @@ do_online(struct hall_req *req)
             attempt = (long)hall_dbres_int(res, 0, "attempt");
             out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
             res = hall_db_exec(req->cx, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
-                               HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no));
+                               HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no),
+                               HALL_I64(mref), HALL_STR(mode));
             if (res == NULL)
                 return hall_resp_busy(req);
             pay_id = hall_dbres_int(res, 0, "id");
@@ -481,7 +522,7 @@ do_online(struct hall_req *req)
         if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         if (close_now(req, closing, nclose)) {
-            /* an older trade had been paid: its callback is on its way */
+            /* an older trade had been paid: its notification is on its way */
             if (!reuse)
                 hall_db_exec(req->cx, "pay_close_row", HALL_I64(pay_id));
             return hall_msg(req, HALL_M_PAY_PENDING, NULL);
@@ -492,45 +533,45 @@ do_online(struct hall_req *req)
         st = trade_state(req, out_no);
         if (paid_state(st))
             return hall_msg(req, HALL_M_PAY_PENDING, NULL);
-        if (st != NULL && strcmp(st, "NOTPAY") == 0)
-            return to_gateway(req, reuse_url);
+        /* NOT_FOUND: an Alipay page nobody opened yet */
+        if (st != NULL && (strcmp(st, "NOTPAY") == 0 || strcmp(st, "NOT_FOUND") == 0))
+            return to_gateway(req, id, mode, reuse_url);
         if (st == NULL)
             return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
         reuse_url = NULL;
         /* round 1 closes it (in our table too) and opens a new one */
     }
 
-    /* the gateway is called outside any transaction: no lock waits on it */
-    body = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, body, "channel", channel);
-    hall_val_set_str(req->pool, body, "out_trade_no", out_no);
-    hall_val_set_int(req->pool, body, "amount_fen", amount);
+    /* the gateway is called outside any transaction: no lock waits on it;
+     * the same out_trade_no again (a retry) opens the same trade */
+    memset(&in, 0, sizeof(in));
+    in.channel = channel;
+    in.partner = partner;
+    in.out_trade_no = out_no;
+    in.amount_fen = amount;
     /* no applicant's name: the subject is shown by the wallet app */
-    hall_val_set_fmt(req->pool, body, "subject", "深圳CA数字证书 业务单%s", order_no);
-    hall_val_set_fmt(req->pool, body, "notify_url", "%s/pay/callback", conf->public_url);
-    hall_val_set_fmt(req->pool, body, "return_url", "%s%s/pay?id=%lld", conf->public_url,
-                     hall_req_base(req), (long long)id);
-    json = hall_val_json(req->pool, body, NULL);
-    if (json == NULL)
-        return hall_resp_busy(req);
-    if (hall_http_post_json(req->pool, hall_psprintf(req->pool, "%s/pay/create", conf->sandbox_url),
-                            json,
-                            hall_psprintf(req->pool, "pay-create-%lld-%ld", (long long)id, attempt),
-                            conf->http_connect_ms, conf->http_total_ms, &resp) != HALL_OK ||
-        resp.status != 200) {
-        hall_warn(req, "msg=\"pay create failed\" out_trade_no=%s http=%ld error=\"%s\"", out_no,
-                  resp.status, resp.error != NULL ? resp.error : "");
+    in.subject = hall_psprintf(req->pool, "深圳CA数字证书 业务单%s", order_no);
+    in.return_url = hall_psprintf(req->pool, "%s%s/pay?id=%lld", conf->public_url,
+                                  hall_req_base(req), (long long)id);
+    in.mobile = mobile;
+    in.client_ip = req->cx->remote_addr;
+    if (hall_payment_open(req->cx, &in, &opened) != HALL_OK) {
+        /* the gateway refuses a trade another request closed meanwhile
+         * (WeChat: ORDER_CLOSED): that is this click being superseded */
+        res = hall_db_exec(req->cx, "pay_status", HALL_I64(pay_id));
+        if (res != NULL && hall_dbres_rows(res) > 0 &&
+            strcmp(hall_dbres_str(res, 0, "status"), "created") != 0) {
+            hall_warn(req, "msg=\"trade superseded while opened\" out_trade_no=%s", out_no);
+            return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
+        }
+        hall_warn(req, "msg=\"pay open failed\" out_trade_no=%s", out_no);
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
-    ans = hall_val_parse(req->pool, resp.body, resp.len, NULL, 0);
-    trade_no = str_of(ans, "trade_no");
-    pay_url = str_of(ans, "pay_url");
-    if (!alnum_ok(trade_no, 64) || pay_url == NULL || !url_ok(pay_url)) {
-        hall_err(req, "msg=\"pay create: unexpected answer\" out_trade_no=%s", out_no);
+    if (opened.merchant_ref != mref || !url_ok(opened.pay_url)) {
+        hall_err(req, "msg=\"pay open: unexpected answer\" out_trade_no=%s", out_no);
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
-    res = hall_db_exec(req->cx, "pay_set_trade", HALL_I64(pay_id), HALL_STR(trade_no),
-                       HALL_STR(pay_url));
+    res = hall_db_exec(req->cx, "pay_set_url", HALL_I64(pay_id), HALL_STR(opened.pay_url));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0) {
@@ -541,50 +582,56 @@ do_online(struct hall_req *req)
         close_now(req, &out_no, 1);
         return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
     }
-    hall_info(req, "msg=\"trade opened\" out_trade_no=%s trade_no=%s channel=%s", out_no, trade_no,
-              channel);
-    return to_gateway(req, pay_url);
+    hall_info(req, "msg=\"trade opened\" out_trade_no=%s channel=%s mode=%s", out_no, channel,
+              opened.mode);
+    return to_gateway(req, id, opened.mode, opened.pay_url);
 }
 
-/* ---- POST /pay/callback ---------------------------------------------------- */
+/* ---- POST /pay/notify/wechat, /pay/notify/alipay ------------------------ */
 
-/* refusals carry no "success": the gateway retries them */
-static int
-refuse(struct hall_req *req, const char *field, const char *why, enum hall_msg_code message)
-{
-    hall_warn(req, "msg=\"callback refused\" reason=%s", why);
-    return hall_msg(req, message, field);
-}
-
-static int
-signature_ok(struct hall_req *req)
-{
-    const char *sig = hall_req_env(req, "HTTP_X_SANDBOX_SIGNATURE");
-    unsigned char want[32], got[32];
-
-    if (sig == NULL || req->raw_body == NULL || hall_unhex(sig, got, sizeof(got)) != HALL_OK)
-        return 0;
-    hall_hmac_sha256(pay_secret, pay_secret_len, req->raw_body, req->raw_len, want);
-    return hall_ct_equal(want, got, sizeof(want));
-}
-
-static int
-int_of(const struct hall_val *obj, const char *key, int64_t *out)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    if (v == NULL || v->type != HALL_V_INT)
-        return HALL_ERR;
-    *out = v->i;
-    return HALL_OK;
-}
-
-/* an ISO 8601 time as the gateway writes it, or NULL (then now() is used) */
 static const char *
-paid_at_of(const struct hall_val *obj)
+req_header(void *ud, const char *name)
 {
-    const char *s = str_of(obj, "paid_at");
+    return hall_req_env(ud, name);
+}
 
+/* the answer each gateway expects: WeChat Pay 204 (no body) when received,
+ * else 4xx with {"code":"FAIL","message":...}; Alipay "success", else
+ * anything but that word.  Either retries what was not acknowledged. */
+static int
+answer(struct hall_req *req, const char *driver, int ok, enum hall_msg_code code)
+{
+    if (strcmp(driver, "wechatpay_v3") == 0) {
+        struct hall_val *v = hall_val_obj(req->pool);
+        size_t n;
+        const char *json;
+
+        if (ok)
+            return hall_resp_raw(req, 204, "text/plain; charset=utf-8", "", 0);
+        hall_val_set_str(req->pool, v, "code", "FAIL");
+        hall_val_set_str(req->pool, v, "message", hall_msg_text(req->pool, code));
+        json = hall_val_json(req->pool, v, &n);
+        return hall_resp_raw(req, 400, "application/json; charset=utf-8", json, n);
+    }
+    if (ok)
+        return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
+    return hall_resp_raw(req, 400, "text/plain; charset=utf-8", "fail", 4);
+}
+
+/* refusals are never acknowledged: the gateway retries them */
+static int
+refuse(struct hall_req *req, const char *driver, const char *why, enum hall_msg_code message)
+{
+    hall_warn(req, "msg=\"notification refused\" driver=%s reason=%s", driver, why);
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
+    return answer(req, driver, 0, message);
+}
+
+/* an ISO 8601 time as the gateway wrote it, or NULL (then now() is used) */
+static const char *
+paid_at_ok(const char *s)
+{
     if (s == NULL || strlen(s) < 10 || strlen(s) > 40 || strspn(s, "0123456789-T:.Z+") != strlen(s))
         return NULL;
     return s;
@@ -610,37 +657,22 @@ close_others(struct hall_req *req, int64_t order_id, int64_t keep)
 }
 
 static int
-do_callback(struct hall_req *req)
+apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
 {
-    const struct hall_val *j = req->json;
-    const char *out_no, *trade_no, *status, *to, *method;
+    const char *out_no = nt->out_trade_no, *trade_no = nt->trade_no, *to, *method;
     struct hall_dbres *res;
     struct hall_val *detail;
-    int64_t amount, ts, pay_id, order_id;
+    int64_t amount = nt->amount_fen, pay_id, order_id, mref;
     int surplus = 0, rc;
-    time_t now = time(NULL);
 
-    if (!signature_ok(req))
-        return refuse(req, "signature", "signature", HALL_M_CB_SIGNATURE);
-    if (j == NULL)
-        return refuse(req, NULL, "not_json", HALL_M_CB_NOT_JSON);
-    out_no = str_of(j, "out_trade_no");
-    trade_no = str_of(j, "trade_no");
-    status = str_of(j, "status");
     if (out_no == NULL || strlen(out_no) > 64)
-        return refuse(req, "out_trade_no", "out_trade_no", HALL_M_CB_OUT_TRADE_NO);
+        return refuse(req, drv, "out_trade_no", HALL_M_CB_OUT_TRADE_NO);
     if (!alnum_ok(trade_no, 64))
-        return refuse(req, "trade_no", "trade_no", HALL_M_CB_TRADE_NO);
-    if (int_of(j, "amount_fen", &amount) != HALL_OK || amount <= 0)
-        return refuse(req, "amount_fen", "amount", HALL_M_CB_AMOUNT);
-    if (int_of(j, "timestamp", &ts) != HALL_OK)
-        return refuse(req, "timestamp", "timestamp", HALL_M_CB_TIMESTAMP);
-    /* a signed callback replayed long after it was made is refused */
-    if (ts < (int64_t)now - req->app->conf.pay_callback_max_age_s ||
-        ts > (int64_t)now + req->app->conf.pay_callback_max_age_s)
-        return refuse(req, "timestamp", "stale", HALL_M_CB_STALE);
-    if (status == NULL || strcmp(status, "SUCCESS") != 0)
-        return refuse(req, "status", "status", HALL_M_CB_STATUS);
+        return refuse(req, drv, "trade_no", HALL_M_CB_TRADE_NO);
+    if (amount <= 0)
+        return refuse(req, drv, "amount", HALL_M_CB_AMOUNT);
+    if (nt->status == NULL || strcmp(nt->status, "SUCCESS") != 0)
+        return refuse(req, drv, "status", HALL_M_CB_STATUS);
 
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
@@ -648,28 +680,32 @@ do_callback(struct hall_req *req)
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
-        return refuse(req, "out_trade_no", "unknown_order", HALL_M_CB_UNKNOWN);
+        return refuse(req, drv, "unknown_order", HALL_M_CB_UNKNOWN);
     pay_id = hall_dbres_int(res, 0, "id");
+    mref = hall_dbres_int(res, 0, "merchant_ref");
+    /* the account that was paid must be the one the trade was opened with */
+    if (mref != 0 && mref != nt->merchant_ref)
+        return refuse(req, drv, "merchant", HALL_M_CB_MERCHANT);
     order_id = hall_dbres_int(res, 0, "order_id");
     method = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "method"));
     if (amount != hall_dbres_int(res, 0, "amount_fen") ||
         amount != hall_dbres_int(res, 0, "order_amount_fen")) {
-        hall_err(req, "msg=\"callback amount differs from ours\" out_trade_no=%s", out_no);
-        return refuse(req, "amount_fen", "amount_mismatch", HALL_M_CB_AMOUNT_MISMATCH);
+        hall_err(req, "msg=\"notified amount differs from ours\" out_trade_no=%s", out_no);
+        return refuse(req, drv, "amount_mismatch", HALL_M_CB_AMOUNT_MISMATCH);
     }
     if (*hall_dbres_str(res, 0, "trade_no") != '\0' &&
         strcmp(hall_dbres_str(res, 0, "trade_no"), trade_no) != 0)
-        return refuse(req, "trade_no", "trade_mismatch", HALL_M_CB_TRADE_MISMATCH);
+        return refuse(req, drv, "trade_mismatch", HALL_M_CB_TRADE_MISMATCH);
     if (strcmp(hall_dbres_str(res, 0, "status"), "paid") == 0) {
         /* a copy of a callback already applied: acknowledge, change nothing */
         if (hall_db_exec(req->cx, "cb_again", HALL_I64(pay_id)) == NULL ||
             hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
-        return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
+        return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
     }
     if (strcmp(hall_dbres_str(res, 0, "status"), "created") != 0 &&
         strcmp(hall_dbres_str(res, 0, "status"), "closed") != 0)
-        return refuse(req, "out_trade_no", "payment_state", HALL_M_CB_PAYMENT_STATE);
+        return refuse(req, drv, "payment_state", HALL_M_CB_PAYMENT_STATE);
     /* natural persons have no unit account to check; a 介质遗失补办's
      * micro-deposit carries the new PIN and goes once it is approved (seed
      * 004: 审核成功后…打款0.01元，并下发证书PIN码, modules/admin); the other
@@ -699,11 +735,23 @@ do_callback(struct hall_req *req)
         hall_warn(req, "msg=\"payment for an order not unpaid\" out_trade_no=%s", out_no);
     }
     {
-        const char *paid_at = paid_at_of(j);
+        const char *paid_at = paid_at_ok(nt->paid_at);
+        struct hall_val *kept = hall_val_obj(req->pool);
 
+        /* what the verified notification said of the trade, not the
+         * whole of it: the payer's ids there (WeChat's openid, Alipay's
+         * buyer_id and masked logon) are not kept */
+        hall_val_set_str(req->pool, kept, "driver", drv);
+        hall_val_set_int(req->pool, kept, "merchant_ref", nt->merchant_ref);
+        hall_val_set_str(req->pool, kept, "out_trade_no", out_no);
+        hall_val_set_str(req->pool, kept, "trade_no", trade_no);
+        hall_val_set_str(req->pool, kept, "status", nt->status);
+        hall_val_set_int(req->pool, kept, "amount_fen", amount);
+        if (paid_at != NULL)
+            hall_val_set_str(req->pool, kept, "paid_at", paid_at);
         if (hall_db_exec(req->cx, "cb_paid", HALL_I64(pay_id), HALL_STR(trade_no),
                          paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
-                         HALL_STR(hall_pstrndup(req->pool, req->raw_body, req->raw_len)),
+                         HALL_STR(hall_val_json(req->pool, kept, NULL)),
                          HALL_STR(surplus ? "t" : "f")) == NULL)
             return hall_resp_busy(req);
     }
@@ -722,7 +770,71 @@ do_callback(struct hall_req *req)
         return hall_resp_busy(req);
     hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,
               surplus ? "unchanged" : to);
-    return hall_resp_raw(req, 200, "text/plain; charset=utf-8", "success", 7);
+    return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
+}
+
+/* a refund's notification: ours ("RF<refunds.id>") with its amount; the
+ * pay_refund job records it done (its retry asks the gateway again with
+ * the same out_refund_no), so this only acknowledges what checks out */
+static int
+apply_refund(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
+{
+    struct hall_dbres *res;
+    char *end;
+    long long rid;
+
+    if (nt->out_refund_no == NULL || strncmp(nt->out_refund_no, "RF", 2) != 0 ||
+        nt->out_trade_no == NULL)
+        return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
+    rid = strtoll(nt->out_refund_no + 2, &end, 10);
+    if (*end != '\0' || rid <= 0)
+        return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
+    res = hall_db_exec(req->cx, "cb_refund", HALL_I64(rid), HALL_STR(nt->out_trade_no));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0 || hall_dbres_int(res, 0, "amount_fen") != nt->amount_fen)
+        return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
+    hall_info(req, "msg=\"refund notified\" refund=%lld status=%s refund_state=%s", rid,
+              nt->status != NULL ? nt->status : "", hall_dbres_str(res, 0, "status"));
+    return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
+}
+
+static int
+do_notify(struct hall_req *req, const char *drv)
+{
+    struct hall_pay_inbound in;
+    struct hall_pay_notice nt;
+
+    in.header = req_header;
+    in.ud = req;
+    in.body = req->raw_body;
+    in.len = req->raw_len;
+    if (hall_payment_notice(req->cx, drv, &in, &nt) != HALL_OK) {
+        enum hall_msg_code c = HALL_M_CB_SIGNATURE;
+
+        if (strcmp(nt.why, "stale") == 0)
+            c = HALL_M_CB_STALE;
+        else if (strcmp(nt.why, "merchant") == 0)
+            c = HALL_M_CB_MERCHANT;
+        else if (strcmp(nt.why, "format") == 0)
+            c = HALL_M_CB_NOT_JSON;
+        return refuse(req, drv, nt.why, c);
+    }
+    if (strcmp(nt.kind, "refund") == 0)
+        return apply_refund(req, drv, &nt);
+    return apply_paid(req, drv, &nt);
+}
+
+static int
+notify_wechat(struct hall_req *req)
+{
+    return do_notify(req, "wechatpay_v3");
+}
+
+static int
+notify_alipay(struct hall_req *req)
+{
+    return do_notify(req, "alipay");
 }
 
 /* ---- POST /pay/transfer ---------------------------------------------------- */
@@ -821,42 +933,14 @@ out:
 
 /* ---- module ---------------------------------------------------------------- */
 
-static int
-pay_init(struct hall_app *app)
-{
-    const char *file = app->conf.pay_secret_file;
-    unsigned char buf[SECRET_MAX + 1];
-    size_t n = 0, s = 0;
-    FILE *f = fopen(file, "r");
-
-    if (f == NULL) {
-        hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot read pay_secret_file\" file=%s", file);
-        return HALL_ERR;
-    }
-    n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    /* the secret is the file's text without surrounding white space */
-    while (n > 0 &&
-           (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-        n--;
-    while (s < n && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\n' || buf[s] == '\r'))
-        s++;
-    if (n - s == 0 || n - s > SECRET_MAX) {
-        hall_log(HALL_LOG_ERR, NULL, "msg=\"pay_secret_file is empty or too long\" file=%s", file);
-        return HALL_ERR;
-    }
-    memcpy(pay_secret, buf + s, n - s);
-    pay_secret_len = n - s;
-    return HALL_OK;
-}
-
 static const struct hall_route pay_routes[] = {
     {"GET", "/pay", pay_page, HALL_R_AUTH, NULL},
     {"GET", "/pay/state", pay_state, HALL_R_AUTH, NULL},
     {"POST", "/pay/online", do_online, HALL_R_AUTH, online_params},
-    {"POST", "/pay/callback", do_callback, HALL_R_NOCSRF, NULL},
+    {"POST", "/pay/notify/wechat", notify_wechat, HALL_R_NOCSRF, NULL},
+    {"POST", "/pay/notify/alipay", notify_alipay, HALL_R_NOCSRF, NULL},
     {"POST", "/pay/transfer", do_transfer, HALL_R_AUTH | HALL_R_MULTIPART, transfer_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 
-HALL_MODULE_MAIN(pay, pay_routes, pay_stmts, pay_init)
+HALL_MODULE_MAIN(pay, pay_routes, pay_stmts, NULL)

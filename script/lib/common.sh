@@ -288,6 +288,9 @@ setup_var() {
         (umask 077 && openssl rand -hex 32 >"$HALL_VAR/keys/sandbox.secret") ||
             die "cannot create $HALL_VAR/keys/sandbox.secret"
     fi
+    # the payment merchants' keys and the sandbox gateways' own
+    "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
     provider_keys
 }
 
@@ -556,6 +559,7 @@ write_conf() {
         say "workers = 4"
         say "pki_dir = $HALL_VAR/keys/pki"
         say "provider_key_dir = $HALL_VAR/keys/providers"
+        say "pay_key_dir = $HALL_VAR/keys/pay"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"
@@ -779,6 +783,7 @@ start_sandbox() {
     fi
     # The secret goes through the environment, not argv (ps shows argv).
     HALL_SANDBOX_SECRET=$(cat "$HALL_VAR/keys/sandbox.secret") \
+        HALL_SANDBOX_KEYS=$HALL_VAR/keys/sandbox \
         start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT" \
         --provider-keys "$HALL_VAR/keys/providers" --hall-url "http://127.0.0.1:$HALL_PORT"
     wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"

@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { HALL } = require('../integ/lib/client');
+const { HALL, SANDBOX } = require('../integ/lib/client');
 const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
 const { freshAccount, waitStatus, waitFor, lastTransfer, memoCode } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
@@ -175,13 +175,21 @@ test('reissue: home link → 操作提示 → 协议 → 证书序列号 → 录
             await a11y.check(page, '在线支付');
             await shot('06-pay');
             await page.check('input[name="channel"][value="wechat"]');
-            await Promise.all([page.waitForURL(/\/pay\/page\/\w+$/), page.click('#pay-online-submit')]);
-            assert.equal(await page.textContent('#amount'), '￥100.00', 'the fee shown is the fee charged');
-            a11y.notOurs(page); /* the gateway's cashier page (sandbox) */
-            await Promise.all([page.waitForURL(`${HALL}/pay?id=${id}`), page.click('#confirm')]);
-            await a11y.check(page, '在线支付, back from the gateway');
-            /* the waiting page reloads itself once the callback is in: let it,
-             * so that no reload of its own lands during the next check */
+            /* WeChat Pay Native: the trade's code_url as a QR code on the hall's page */
+            await Promise.all([page.waitForURL(`${HALL}/pay?id=${id}&qr=wechat`), page.click('#pay-online-submit')]);
+            await page.locator('#pay-qr svg').waitFor();
+            await a11y.check(page, '在线支付, WeChat QR code');
+            const code = await page.locator('#pay-qr').getAttribute('data-code-url');
+            /* the phone that scans it: the sandbox's page of the code_url */
+            const phone = await page.context().newPage();
+            await phone.goto(`${SANDBOX}/pay/page/${code.match(/pr=(\d+)$/)[1]}`);
+            assert.equal(await phone.textContent('#amount'), '￥100.00', 'the fee shown is the fee charged');
+            a11y.notOurs(phone); /* the gateway's page (sandbox) */
+            await phone.click('#confirm');
+            await phone.locator('#status').waitFor();
+            await phone.close();
+            /* the QR page notices the payment by itself and moves on */
+            await page.locator('#pay-qr').waitFor({ state: 'detached', timeout: 30000 });
             await page.locator('#pay-pending').waitFor({ state: 'detached', timeout: 30000 });
             /* seed 004: paid, straight to review; the PIN's deposit after 审核成功 */
             await waitStatus(id, 'review');

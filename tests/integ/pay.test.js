@@ -10,7 +10,8 @@ const assert = require('node:assert/strict');
 const { applicant, SANDBOX } = require('./lib/client');
 const {
     psql, orgForm, personForm, unpaidOrder, orderStatus, waitStatus, sandbox, payOnline,
-    confirmTrade, lastTransfer, sendCallback, upload, PNG, allLogs, waitFor,
+    confirmTrade, lastTransfer, sendCallback, upload, PNG, allLogs, waitFor, wxNotification,
+    postNotification,
 } = require('./lib/payflow');
 
 test('pay_page__unpaid_order__shows_amount_and_three_ways', async () => {
@@ -65,11 +66,12 @@ test('pay_online__org__gateway_page_callback_finauth_pending_then_ok', async () 
     const c = await applicant();
     const { id, account } = await unpaidOrder(c);
     const tradeNo = await payOnline(c, id, 'alipay');
-    assert.match(tradeNo, /^ALI\d+$/);
-    const row = psql(`SELECT method || '|' || amount_fen || '|' || status || '|' || trade_no || '|' ||
-        out_trade_no FROM payments WHERE order_id = ${id}`);
-    const [method, amount, st, tn, out] = row.split('|');
-    assert.deepEqual([method, amount, st, tn], ['alipay', '60000', 'created', tradeNo]);
+    assert.match(tradeNo, /^\d{26}$/);
+    const row = psql(`SELECT method || '|' || amount_fen || '|' || status || '|' || coalesce(trade_no, '') || '|' ||
+        pay_mode || '|' || out_trade_no FROM payments WHERE order_id = ${id}`);
+    const [method, amount, st, tn, mode, out] = row.split('|');
+    /* Alipay names the trade when the buyer opens the page: known from the notification */
+    assert.deepEqual([method, amount, st, tn, mode], ['alipay', '60000', 'created', '', 'page']);
     assert.match(out, /^N\d{14}-1$/);
     assert.equal(orderStatus(id), 'unpaid', 'nothing paid before the callback');
 
@@ -79,8 +81,8 @@ test('pay_online__org__gateway_page_callback_finauth_pending_then_ok', async () 
     await confirmTrade(tradeNo);
 
     await waitStatus(id, 'finauth_ok');
-    assert.equal(psql(`SELECT status || '|' || (paid_at IS NOT NULL) || '|' || callbacks FROM payments
-        WHERE order_id = ${id}`), 'paid|true|1');
+    assert.equal(psql(`SELECT status || '|' || (paid_at IS NOT NULL) || '|' || callbacks || '|' || trade_no
+        FROM payments WHERE order_id = ${id}`), `paid|true|1|${tradeNo}`);
     const moves = psql(`SELECT from_state || '>' || to_state || '>' || actor FROM audit_log
         WHERE entity = 'order' AND entity_id = '${id}' AND action = 'status' ORDER BY id`);
     assert.equal(moves, 'unpaid>finauth_pending>gateway:alipay\nfinauth_pending>finauth_ok>outbox:bank');
@@ -112,10 +114,11 @@ test('pay_online__person__straight_to_review_without_finauth', async () => {
     const c = await applicant();
     const { id } = await unpaidOrder(c, { project: 'hunan', base: '/hunan', form: personForm() });
     const tradeNo = await payOnline(c, id, 'wechat', '/hunan');
-    assert.match(tradeNo, /^WX\d+$/);
+    assert.match(tradeNo, /^4200\d+$/);
     const trade = await sandbox(`/sandbox/pay/${tradeNo}`);
     assert.equal(trade.body.amount_fen, 70000);
-    assert.match(trade.body.return_url, new RegExp(`/hunan/pay\\?id=${id}$`));
+    assert.equal(trade.body.mode, 'native');
+    assert.match(trade.body.notify_url, /\/pay\/notify\/wechat$/);
     await confirmTrade(tradeNo);
     await waitStatus(id, 'review');
     assert.equal(psql(`SELECT review_due IS NOT NULL AND submitted_at IS NOT NULL FROM orders
@@ -144,37 +147,45 @@ test('pay_callback__replayed_100_times__pays_once', async () => {
     assert.equal(orderStatus(id), 'finauth_ok');
 });
 
-test('pay_callback__forged_wrong_amount_stale_unknown__refused_nothing_changed', async () => {
+test('pay_notify_wechat__forged_wrong_amount_stale_unknown_merchant__refused_nothing_changed', async () => {
     const c = await applicant();
     const { id } = await unpaidOrder(c);
-    const tradeNo = await payOnline(c, id);
+    await payOnline(c, id);
     const out = psql(`SELECT out_trade_no FROM payments WHERE order_id = ${id}`);
-    const good = { trade_no: tradeNo, out_trade_no: out, amount_fen: 60000 };
+    const good = { transaction_id: '4200000000202611250000000001', out_trade_no: out, amount: { total: 60000, currency: 'CNY' } };
     const before = psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'`);
+    const now = Math.floor(Date.now() / 1000);
+    const replayed = wxNotification(good, { timestamp: now - 3600 });
 
     const cases = [
-        ['tampered signature', await sendCallback(good, { signature: 'ab'.repeat(32) })],
+        ['tampered signature', await sendCallback(good, { signature: wxNotification({ ...good, amount: { total: 1 } }).headers['Wechatpay-Signature'] })],
         ['no signature', await sendCallback(good, { signature: '' })],
-        ['wrong amount', await sendCallback({ ...good, amount_fen: 1 })],
-        ['stale timestamp', await sendCallback({ ...good, timestamp: Math.floor(Date.now() / 1000) - 3600 })],
-        ['future timestamp', await sendCallback({ ...good, timestamp: Math.floor(Date.now() / 1000) + 3600 })],
+        ['unknown platform key', await sendCallback(good, { serial: 'PUB_KEY_ID_0000' })],
+        ['wrong amount', await sendCallback({ ...good, amount: { total: 1, currency: 'CNY' } })],
+        ['stale timestamp', await sendCallback(good, { timestamp: now - 3600 })],
+        ['future timestamp', await sendCallback(good, { timestamp: now + 3600 })],
+        ['replayed an hour later', await postNotification('/pay/notify/wechat', replayed)],
         ['unknown order', await sendCallback({ ...good, out_trade_no: 'N000-1' })],
-        ['other trade', await sendCallback({ ...good, trade_no: 'WX1' })],
+        ['other merchant id', await sendCallback({ ...good, mchid: '1900000002' })],
+        ['other appid', await sendCallback({ ...good, appid: 'wx0000000000000000' })],
+        ['other APIv3 key', await sendCallback(good, { apiv3: 'k'.repeat(32) })],
+        ['not paid', await sendCallback({ ...good, trade_state: 'NOTPAY' })],
     ];
     for (const [name, r] of cases) {
         assert.equal(r.status, 400, `${name}: ${r.text}`);
-        assert.ok(!/success/i.test(r.text), `${name}: not acknowledged`);
-        assert.match(JSON.parse(r.text).message, /[\u4e00-\u9fa5]/, `${name}: Chinese message`);
+        const j = JSON.parse(r.text);
+        assert.equal(j.code, 'FAIL', `${name}: answered as WeChat Pay expects a refusal`);
+        assert.match(j.message, /[\u4e00-\u9fa5]/, `${name}: Chinese message`);
     }
     assert.equal(orderStatus(id), 'unpaid');
     assert.equal(psql(`SELECT status || '|' || callbacks FROM payments WHERE order_id = ${id}`), 'created|0');
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'`), before);
 
-    /* the same callback correctly signed is taken: the refusals were for their faults */
+    /* the same notification made right is taken: the refusals were for their faults */
     const ok = await sendCallback(good);
-    assert.equal(ok.status, 200);
-    assert.match(ok.text, /success/);
+    assert.equal(ok.status, 204, ok.text);
     assert.equal(orderStatus(id) === 'finauth_pending' || orderStatus(id) === 'finauth_ok', true);
+    assert.equal(psql(`SELECT trade_no FROM payments WHERE order_id = ${id}`), good.transaction_id);
 });
 
 test('pay_callback__sandbox_bad_signature__refused', async () => {
@@ -315,6 +326,6 @@ test('pay_online__gateway_down__503_then_retry_same_attempt', async () => {
     assert.equal(r.status, 503);
     assert.match(r.body.message, /公对公转账/);
     const tradeNo = await payOnline(c, id, 'wechat');
-    assert.equal(psql(`SELECT count(*) || '|' || max(trade_no) FROM payments WHERE order_id = ${id}`),
-        `1|${tradeNo}`, 'the failed attempt is reused, not doubled');
+    assert.equal(psql(`SELECT count(*) || '|' || max(pay_url) FROM payments WHERE order_id = ${id}`),
+        `1|weixin://wxpay/bizpayurl?pr=${tradeNo}`, 'the failed attempt is reused, not doubled');
 });

@@ -23,7 +23,7 @@ const GETS = ['/', '/account/password', '/account/profile', '/center/order', '/c
 const POSTS = ['/account/password', '/account/profile', '/center/refund', '/finauth/code',
     '/finauth/retry', '/login', '/login/sms', '/logout', '/new/agree', '/new/apply',
     '/new/m/liveness', '/new/m/ocr', '/new/printed', '/new/resubmit', '/new/upload',
-    '/new/uploaded', '/pay/callback', '/pay/online', '/pay/transfer', '/register', '/sms/send',
+    '/new/uploaded', '/pay/notify/wechat', '/pay/notify/alipay', '/pay/online', '/pay/transfer', '/register', '/sms/send',
     '/admin/login', '/admin/order/approve', '/admin/order/reject', '/admin/transfer/confirm',
     '/admin/transfer/refuse'];
 

@@ -17,10 +17,13 @@ const SCRIPT = path.join(__dirname, '..', '..', 'sandbox', 'sandbox.js');
 const SECRET = 'test-secret-' + crypto.randomBytes(4).toString('hex');
 let child;
 let base;
+/* the payment gateways' keys and a merchant's, made as script/server makes them */
+const KEYS = require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(), 'sandbox-keys-'));
+require('node:child_process').execFileSync(path.join(__dirname, '..', '..', 'script', 'lib', 'paykeys.sh'), [KEYS]);
 
 before(async () => {
     child = spawn(process.execPath, [SCRIPT, '--port', '0', '--secret', SECRET, '--callback-backoff-ms', '40'],
-        { stdio: ['ignore', 'pipe', 'inherit'] });
+        { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HALL_SANDBOX_KEYS: path.join(KEYS, 'sandbox') } });
     base = await new Promise((resolve, reject) => {
         let buf = '';
         const timer = setTimeout(() => reject(new Error('sandbox did not start')), 5000);
@@ -41,6 +44,7 @@ after(async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     const code = await exited;
+    require('node:fs').rmSync(KEYS, { recursive: true, force: true });
     assert.equal(code, 0, 'clean exit on SIGTERM');
 });
 
@@ -149,37 +153,69 @@ test('faults__delay_answers_late_and_timeout_never_answers', async () => {
     assert.equal(ok.json.match, true);
 });
 
-test('pay_callback__signed_retried_until_success_and_replayable', async () => {
+/* a WeChat Pay API v3 call signed by the merchant with wechatpay-axios-plugin's
+ * helpers; the answer's signature checked with them too */
+async function wxCall(method, uri, body, { sign = true } = {}) {
+    const { Rsa, Formatter } = require('wechatpay-axios-plugin');
+    const fs = require('node:fs');
+    const dir = path.join(KEYS, 'pay', 'wechat-1900000001');
+    const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'apiclient_cert.pem')));
+    const raw = body === undefined ? '' : JSON.stringify(body);
+    const ts = Formatter.timestamp();
+    const nonce = Formatter.nonce();
+    const sig = Rsa.sign(Formatter.request(method, uri, ts, nonce, raw), fs.readFileSync(path.join(dir, 'apiclient_key.pem'), 'utf8'));
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined)
+        headers['Content-Type'] = 'application/json';
+    if (sign)
+        headers.Authorization = `WECHATPAY2-SHA256-RSA2048 ${Formatter.authorization('1900000001', nonce, sig, ts, cert.serialNumber)}`;
+    const r = await fetch(base + uri, { method, headers, body: body === undefined ? undefined : raw });
+    const text = await r.text();
+    const h = (n) => r.headers.get(n);
+    const verified = Rsa.verify(Formatter.response(h('wechatpay-timestamp'), h('wechatpay-nonce'), text),
+        h('wechatpay-signature') ?? '', fs.readFileSync(path.join(dir, 'wechatpay_pub.pem'), 'utf8'));
+    return { status: r.status, json: text ? JSON.parse(text) : null, verified, serial: h('wechatpay-serial') };
+}
+
+test('pay_wechat__sdk_signed_order__notified_signed_encrypted_retried_replayable', async () => {
+    const { Rsa, Formatter, Aes } = require('wechatpay-axios-plugin');
+    const fs = require('node:fs');
+    const dir = path.join(KEYS, 'pay', 'wechat-1900000001');
+    const platform = fs.readFileSync(path.join(dir, 'wechatpay_pub.pem'), 'utf8');
+    const apiv3 = fs.readFileSync(path.join(dir, 'apiv3.key'), 'utf8').trim();
     const seen = [];
-    let answers = ['busy', 'success'];
+    let answers = [500, 204];
     const hall = http.createServer((req, res) => {
         let raw = '';
         req.setEncoding('utf8');
         req.on('data', (c) => { raw += c; });
         req.on('end', () => {
-            seen.push({ raw, sig: req.headers['x-sandbox-signature'] });
-            const a = answers.length ? answers.shift() : 'success';
-            res.writeHead(a === 'busy' ? 500 : 200, { 'Content-Type': 'text/plain' });
-            res.end(a);
+            seen.push({ raw, h: req.headers });
+            const a = answers.length ? answers.shift() : 204;
+            res.writeHead(a, { 'Content-Type': 'application/json' });
+            res.end(a === 204 ? '' : '{"code":"FAIL","message":"busy"}');
         });
     });
     await new Promise((r) => hall.listen(0, '127.0.0.1', r));
-    const notify = `http://127.0.0.1:${hall.address().port}/pay/notify`;
+    const notify = `http://127.0.0.1:${hall.address().port}/pay/notify/wechat`;
     try {
-        const c = await post('/pay/create', {
-            channel: 'wechat', out_trade_no: 'SZCA-1', amount_fen: 35000, subject: '机构证书',
-            notify_url: notify, return_url: 'http://127.0.0.1/done',
-        }, { 'Idempotency-Key': 'pay-1' });
-        assert.equal(c.json.ok, true);
-        const tn = c.json.trade_no;
-        assert.equal(c.json.pay_url, `${base}/pay/page/${tn}`);
+        const unsigned = await wxCall('POST', '/v3/pay/transactions/native', { mchid: '1900000001' }, { sign: false });
+        assert.equal(unsigned.status, 401);
+        assert.equal(unsigned.json.code, 'SIGN_ERROR');
+        const order = { appid: 'wx8888888888888888', mchid: '1900000001', description: '机构证书', out_trade_no: 'SZCA-000001',
+            notify_url: notify, amount: { total: 35000, currency: 'CNY' } };
+        const c = await wxCall('POST', '/v3/pay/transactions/native', order);
+        assert.equal(c.status, 200, JSON.stringify(c.json));
+        assert.ok(c.verified, 'the answer is signed with the platform key');
+        assert.equal(c.serial, 'PUB_KEY_ID_0119000000012026000000000001');
+        const tn = c.json.code_url.match(/^weixin:\/\/wxpay\/bizpayurl\?pr=(\d+)$/)[1];
+        const same = await wxCall('POST', '/v3/pay/transactions/native', order);
+        assert.equal(same.json.code_url, c.json.code_url, 'the same order again: the same trade');
 
-        const pageRes = await fetch(c.json.pay_url);
-        const html = await pageRes.text();
+        const html = await (await fetch(`${base}/pay/page/${tn}`)).text();
         assert.match(html, /￥350\.00/);
         assert.match(html, /确认支付/);
         assert.match(html, /取消/);
-
         const paid = await post(`/pay/page/${tn}/confirm`, {});
         assert.equal(paid.json.status, 'SUCCESS');
 
@@ -192,34 +228,42 @@ test('pay_callback__signed_retried_until_success_and_replayable', async () => {
         }
         assert.equal(st.notify.state, 'ACKED');
         assert.equal(seen.length, 2, 'retried after the 500');
-
         for (const s of seen) {
-            const want = crypto.createHmac('sha256', SECRET).update(s.raw).digest('hex');
-            assert.equal(s.sig, want, 'signature verifies');
+            assert.ok(Rsa.verify(Formatter.response(s.h['wechatpay-timestamp'], s.h['wechatpay-nonce'], s.raw),
+                s.h['wechatpay-signature'], platform), 'the notification verifies with the SDK');
+            const n = JSON.parse(s.raw);
+            assert.equal(n.event_type, 'TRANSACTION.SUCCESS');
+            assert.equal(n.resource.algorithm, 'AEAD_AES_256_GCM');
+            const t = JSON.parse(Aes.AesGcm.decrypt(n.resource.ciphertext, apiv3, n.resource.nonce, n.resource.associated_data));
+            assert.deepEqual([t.mchid, t.appid, t.out_trade_no, t.transaction_id, t.trade_state, t.amount.total],
+                ['1900000001', 'wx8888888888888888', 'SZCA-000001', tn, 'SUCCESS', 35000]);
+            assert.match(t.success_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
         }
-        const body = JSON.parse(seen[0].raw);
-        assert.equal(body.trade_no, tn);
-        assert.equal(body.out_trade_no, 'SZCA-1');
-        assert.equal(body.amount_fen, 35000);
-        assert.equal(body.status, 'SUCCESS');
-        assert.ok(Number.isInteger(body.timestamp));
 
         const replay = await post(`/sandbox/pay/${tn}/callback?times=2`, {});
         assert.equal(replay.json.results.length, 2);
         assert.equal(seen.length, 4);
-        assert.equal(seen[3].raw, seen[0].raw, 'a replay is byte-identical');
-
+        assert.equal(seen[3].raw, seen[1].raw, 'a replay is byte-identical');
+        assert.equal(seen[3].h['wechatpay-signature'], seen[1].h['wechatpay-signature']);
         await post(`/sandbox/pay/${tn}/callback?bad_signature=1`, {});
         const forged = seen[4];
-        assert.notEqual(forged.sig, crypto.createHmac('sha256', SECRET).update(forged.raw).digest('hex'));
+        assert.ok(!Rsa.verify(Formatter.response(forged.h['wechatpay-timestamp'], forged.h['wechatpay-nonce'], forged.raw),
+            forged.h['wechatpay-signature'], platform));
 
-        const q = await post('/pay/query', { out_trade_no: 'SZCA-1' });
-        assert.equal(q.json.status, 'SUCCESS');
-        const rf = await post('/pay/refund', { trade_no: tn, amount_fen: 35000, reason: '撤单' });
-        assert.equal(rf.json.ok, true);
-        assert.ok(rf.json.refund_no);
-        const again = await post('/pay/refund', { trade_no: tn, amount_fen: 1, reason: '撤单' });
-        assert.equal(again.status, 409);
+        const q = await wxCall('GET', '/v3/pay/transactions/out-trade-no/SZCA-000001?mchid=1900000001');
+        assert.ok(q.verified);
+        assert.equal(q.json.trade_state, 'SUCCESS');
+        const rf = await wxCall('POST', '/v3/refund/domestic/refunds',
+            { out_trade_no: 'SZCA-000001', out_refund_no: 'RF1', reason: '撤单', amount: { refund: 35000, total: 35000, currency: 'CNY' } });
+        assert.equal(rf.status, 200, JSON.stringify(rf.json));
+        assert.equal(rf.json.status, 'SUCCESS');
+        const same2 = await wxCall('POST', '/v3/refund/domestic/refunds',
+            { out_trade_no: 'SZCA-000001', out_refund_no: 'RF1', reason: '撤单', amount: { refund: 35000, total: 35000, currency: 'CNY' } });
+        assert.equal(same2.json.refund_id, rf.json.refund_id, 'one refund per out_refund_no');
+        const again = await wxCall('POST', '/v3/refund/domestic/refunds',
+            { out_trade_no: 'SZCA-000001', out_refund_no: 'RF2', amount: { refund: 1, total: 35000, currency: 'CNY' } });
+        assert.equal(again.status, 400);
+        assert.equal(again.json.code, 'NOT_ENOUGH');
     } finally {
         hall.close();
     }

@@ -52,7 +52,7 @@ class Client {
     }
 
     /* form post; fields may repeat via arrays */
-    async post(path, fields = {}, { csrf = true } = {}) {
+    async post(path, fields = {}, { csrf = true, headers: extra = {} } = {}) {
         const body = new URLSearchParams();
         for (const [k, v] of Object.entries(fields))
             body.append(k, String(v));
@@ -60,6 +60,7 @@ class Client {
             Cookie: this.cookieHeader(),
             Accept: 'application/json',
             'Content-Type': 'application/x-www-form-urlencoded',
+            ...extra,
         };
         if (csrf)
             headers['X-CSRF-Token'] = this.csrf;

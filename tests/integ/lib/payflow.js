@@ -2,8 +2,9 @@
 /*
  * Helpers for the payment and financial-authentication tests: orders made
  * the real way (POST /new/apply) and then set unpaid with SQL for the steps
- * not built yet, the sandbox gateway and bank, callbacks signed (or forged)
- * with the test hall's sandbox secret, multipart uploads.
+ * not built yet, the sandbox gateways (WeChat Pay v3, Alipay) and bank,
+ * notifications built with the providers' SDKs (wechatpay-axios-plugin,
+ * alipay-sdk) and the sandbox's keys (or forged), multipart uploads.
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -99,12 +100,23 @@ async function sandbox(p, { method = 'GET', body } = {}) {
     return { status: r.status, body: await r.json() };
 }
 
-/* POST /pay/online; returns the gateway's trade number */
+/* POST /pay/online; returns the gateway's trade number: WeChat Native's
+ * code_url (weixin://wxpay/bizpayurl?pr=TRADE) read from the QR code's
+ * page, or the sandbox cashier Alipay's gateway.do sends the browser to */
 async function payOnline(c, id, channel = 'wechat', base = '') {
     const r = await c.post(`${base}/pay/online`, { id, channel });
     assert.equal(r.status, 200, r.text);
-    assert.ok(r.body.redirect.startsWith(`${SANDBOX}/pay/page/`), r.body.redirect);
-    return r.body.redirect.split('/').pop();
+    if (channel === 'wechat') {
+        assert.equal(r.body.redirect, `${base}/pay?id=${id}&qr=wechat`);
+        const page = await c.get(r.body.redirect);
+        const m = page.text.match(/data-code-url="weixin:\/\/wxpay\/bizpayurl\?pr=([0-9]+)"/);
+        assert.ok(m, 'the pay page shows the trade\'s code_url as a QR code');
+        return m[1];
+    }
+    assert.ok(r.body.redirect.startsWith(`${SANDBOX}/gateway.do?`), r.body.redirect);
+    const g = await fetch(r.body.redirect, { redirect: 'manual' });
+    assert.equal(g.status, 303, await g.text());
+    return g.headers.get('location').split('/').pop();
 }
 
 async function confirmTrade(tradeNo) {
@@ -128,28 +140,95 @@ function memoCode(t) {
     return m[1];
 }
 
+/* the sandbox secret of the providers still on the sandbox's own protocol
+ * (the courier's callback) */
 function secret() {
+    return keyFile('sandbox.secret').trim();
+}
+
+/* the test hall's keys (script/lib/paykeys.sh) */
+function keyFile(...p) {
     const v = process.env.HALL_VAR;
     assert.ok(v, 'HALL_VAR is set by script/test');
-    return fs.readFileSync(path.join(v, 'keys', 'sandbox.secret'), 'utf8').trim();
+    return fs.readFileSync(path.join(v, 'keys', ...p), 'utf8');
 }
 
-function sign(raw, key = secret()) {
-    return crypto.createHmac('sha256', key).update(raw).digest('hex');
+const WX_MCHID = '1900000001';
+const WX_APPID = 'wx8888888888888888';
+const WX_KEY_ID = 'PUB_KEY_ID_0119000000012026000000000001';
+const ALI_APP_ID = '2021000000000001';
+
+/* a WeChat Pay v3 payment notification as the gateway makes one, with the
+ * SDK's helpers: the transaction encrypted AEAD_AES_256_GCM under the APIv3
+ * key, the body signed with "WeChat Pay"'s key over
+ * "timestamp\nnonce\nbody\n".  fields override the transaction; opts:
+ * timestamp, signature, serial, event, apiv3 (another key) */
+function wxNotification(fields, opts = {}) {
+    const { Aes, Rsa, Formatter } = require('wechatpay-axios-plugin');
+    const apiv3 = opts.apiv3 ?? keyFile('pay', `wechat-${WX_MCHID}`, 'apiv3.key').trim();
+    const nonce = Formatter.nonce(12);
+    const plain = JSON.stringify({
+        mchid: WX_MCHID, appid: WX_APPID, trade_type: 'NATIVE', trade_state: 'SUCCESS',
+        trade_state_desc: '支付成功', bank_type: 'OTHERS',
+        success_time: new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 19) + '+08:00',
+        payer: { openid: 'oTest' }, ...fields,
+    });
+    const body = JSON.stringify({
+        id: crypto.randomUUID(), create_time: new Date().toISOString(), resource_type: 'encrypt-resource',
+        event_type: opts.event ?? 'TRANSACTION.SUCCESS', summary: '支付成功',
+        resource: {
+            original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', associated_data: 'transaction', nonce,
+            ciphertext: Aes.AesGcm.encrypt(plain, apiv3, nonce, 'transaction'),
+        },
+    });
+    const ts = String(opts.timestamp ?? Formatter.timestamp());
+    const hnonce = Formatter.nonce();
+    const sig = opts.signature ?? Rsa.sign(Formatter.response(ts, hnonce, body), keyFile('sandbox', 'wechatpay_key.pem'));
+    return {
+        body,
+        headers: {
+            'Content-Type': 'application/json', 'Wechatpay-Timestamp': ts, 'Wechatpay-Nonce': hnonce,
+            'Wechatpay-Serial': opts.serial ?? WX_KEY_ID, 'Wechatpay-Signature': sig,
+        },
+    };
 }
 
-/* a callback as the gateway would send it, signed unless told otherwise */
-async function sendCallback(fields, { signature } = {}) {
-    const raw = JSON.stringify({
-        status: 'SUCCESS', paid_at: new Date().toISOString(),
-        timestamp: Math.floor(Date.now() / 1000), ...fields,
-    });
-    const r = await fetch(`${HALL}/pay/callback`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': signature ?? sign(raw) },
-        body: raw,
-    });
+async function postNotification(p, n) {
+    const r = await fetch(`${HALL}${p}`, { method: 'POST', headers: n.headers, body: n.body });
     return { status: r.status, text: await r.text() };
+}
+
+/* a WeChat Pay notification of a payment, to the hall */
+async function sendCallback(fields, opts) {
+    return postNotification('/pay/notify/wechat', wxNotification(fields, opts));
+}
+
+/* an Alipay asynchronous notification: form parameters signed RSA2 over
+ * the sorted rest (sign and sign_type left out), checked with alipay-sdk's
+ * own verifier before it goes; fields override, opts.sign forges */
+function aliNotification(fields, opts = {}) {
+    const { AlipaySdk } = require('alipay-sdk');
+    const bj = (d) => new Date(d.getTime() + 8 * 3600000).toISOString().slice(0, 19).replace('T', ' ');
+    const p = {
+        notify_time: bj(opts.at ?? new Date()), notify_type: 'trade_status_sync',
+        notify_id: crypto.randomBytes(16).toString('hex'), app_id: ALI_APP_ID, charset: 'utf-8',
+        version: '1.0', sign_type: 'RSA2', trade_status: 'TRADE_SUCCESS', gmt_payment: bj(new Date()),
+        seller_id: '2088000000000001', ...fields,
+    };
+    const text = Object.keys(p).filter((k) => k !== 'sign' && k !== 'sign_type').sort().map((k) => `${k}=${p[k]}`).join('&');
+    p.sign = opts.sign ?? crypto.createSign('RSA-SHA256').update(text).sign(keyFile('sandbox', 'alipay_key.pem'), 'base64');
+    if (!opts.sign) {
+        const sdk = new AlipaySdk({
+            appId: ALI_APP_ID, privateKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'app_private_key.pem'),
+            alipayPublicKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'alipay_public_key.pem'), keyType: 'PKCS8',
+        });
+        assert.ok(sdk.checkNotifySign({ ...p }), 'alipay-sdk accepts the notification');
+    }
+    return { body: new URLSearchParams(p).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } };
+}
+
+async function sendAliCallback(fields, opts) {
+    return postNotification('/pay/notify/alipay', aliNotification(fields, opts));
 }
 
 /* multipart POST of one file (field "voucher" unless told) */
@@ -221,6 +300,8 @@ function allLogs() {
 
 module.exports = {
     psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
-    sandbox, payOnline, confirmTrade, lastTransfer, memoCode, secret, sign, sendCallback, upload,
+    sandbox, payOnline, confirmTrade, lastTransfer, memoCode, secret, sendCallback, upload, keyFile,
+    wxNotification, aliNotification, sendAliCallback, postNotification, WX_MCHID, WX_APPID, WX_KEY_ID,
+    ALI_APP_ID,
     PNG, allLogs, staffLogin, inReview, approve,
 };

@@ -1,0 +1,221 @@
+/*
+ * What the payment gateways' protocols need of OpenSSL: keys read from PEM
+ * files, SHA256withRSA (RSASSA-PKCS1-v1_5) signatures in base64 made and
+ * checked, AES-256-GCM opened with associated data (WeChat Pay's
+ * callbacks), standard base64 and a certificate's serial number.
+ * Nothing here knows a gateway: core/biz/payment.c builds the texts that are
+ * signed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "base/base.h"
+
+/* RSA signatures of 4096-bit keys are 512 bytes */
+#define SIG_MAX 1024
+
+EVP_PKEY *
+hall_pkey_load(const char *path, int private_key)
+{
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *k;
+
+    if (f == NULL)
+        return NULL;
+    k = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                    : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    if (k == NULL && !private_key) {
+        /* a certificate instead of a bare key: its public key */
+        X509 *x;
+
+        rewind(f);
+        x = PEM_read_X509(f, NULL, NULL, NULL);
+        if (x != NULL) {
+            k = X509_get_pubkey(x);
+            X509_free(x);
+        }
+    }
+    fclose(f);
+    return k;
+}
+
+void
+hall_pkey_free(EVP_PKEY *k)
+{
+    EVP_PKEY_free(k);
+}
+
+char *
+hall_cert_serial(struct hall_pool *pool, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x;
+    BIGNUM *bn;
+    char *hex, *out = NULL;
+
+    if (f == NULL)
+        return NULL;
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (x == NULL)
+        return NULL;
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+    if (hex != NULL)
+        out = hall_pstrdup(pool, hex);
+    OPENSSL_free(hex);
+    BN_free(bn);
+    X509_free(x);
+    return out;
+}
+
+char *
+hall_b64(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    char *s = hall_palloc(pool, 4 * ((n + 2) / 3) + 1);
+
+    EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+    return s;
+}
+
+unsigned char *
+hall_unb64(struct hall_pool *pool, const char *s, size_t *n)
+{
+    size_t len = s != NULL ? strlen(s) : 0, pad = 0;
+    unsigned char *out;
+    int got;
+
+    if (len == 0 || len % 4 != 0 || len > 64 * 1024 * 1024 ||
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != len)
+        return NULL;
+    if (s[len - 1] == '=')
+        pad++;
+    if (s[len - 2] == '=')
+        pad++;
+    if (strchr(s, '=') != NULL && strchr(s, '=') < s + len - pad)
+        return NULL;
+    out = hall_palloc(pool, len / 4 * 3 + 1);
+    got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+    if (got < 0)
+        return NULL;
+    *n = (size_t)got - pad;
+    return out;
+}
+
+char *
+hall_rsa_sign(struct hall_pool *pool, EVP_PKEY *key, const void *data, size_t len)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char sig[SIG_MAX];
+    size_t slen = sizeof(sig);
+    char *out = NULL;
+
+    if (md == NULL || key == NULL || EVP_PKEY_get_size(key) > SIG_MAX)
+        goto out;
+    if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+        EVP_DigestSign(md, sig, &slen, data, len) != 1)
+        goto out;
+    out = hall_b64(pool, sig, slen);
+out:
+    EVP_MD_CTX_free(md);
+    return out;
+}
+
+int
+hall_rsa_verify(struct hall_pool *pool, EVP_PKEY *key, const void *data, size_t len,
+                const char *sig_b64)
+{
+    EVP_MD_CTX *md;
+    unsigned char *sig;
+    size_t slen;
+    int ok = 0;
+
+    if (key == NULL || sig_b64 == NULL)
+        return 0;
+    sig = hall_unb64(pool, sig_b64, &slen);
+    if (sig == NULL || slen == 0 || slen > SIG_MAX)
+        return 0;
+    md = EVP_MD_CTX_new();
+    if (md == NULL)
+        return 0;
+    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+        EVP_DigestVerify(md, sig, slen, data, len) == 1)
+        ok = 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+char *
+hall_gcm_open(struct hall_pool *pool, const unsigned char key[32], const char *nonce,
+              const char *aad, const char *ct_b64, size_t *outlen)
+{
+    EVP_CIPHER_CTX *c;
+    unsigned char *ct;
+    char *out = NULL;
+    size_t n;
+    int len = 0, fin = 0;
+
+    ct = hall_unb64(pool, ct_b64, &n);
+    if (ct == NULL || n < 16 || nonce == NULL || strlen(nonce) == 0 || strlen(nonce) > 64)
+        return NULL;
+    c = EVP_CIPHER_CTX_new();
+    if (c == NULL)
+        return NULL;
+    out = hall_palloc(pool, n + 1);
+    if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)strlen(nonce), NULL) != 1 ||
+        EVP_DecryptInit_ex(c, NULL, NULL, key, (const unsigned char *)nonce) != 1 ||
+        (aad != NULL &&
+         EVP_DecryptUpdate(c, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1) ||
+        EVP_DecryptUpdate(c, (unsigned char *)out, &len, ct, (int)(n - 16)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, ct + n - 16) != 1 ||
+        EVP_DecryptFinal_ex(c, (unsigned char *)out + len, &fin) != 1) {
+        out = NULL;
+    } else {
+        out[len + fin] = '\0';
+        *outlen = (size_t)(len + fin);
+    }
+    EVP_CIPHER_CTX_free(c);
+    return out;
+}
+
+const char *
+hall_json_member_text(struct hall_pool *pool, const char *s, const char *key)
+{
+    const char *needle = hall_psprintf(pool, "\"%s\"", key), *p = strstr(s, needle), *q;
+    int depth = 0, in_str = 0;
+
+    if (p == NULL)
+        return NULL;
+    p += strlen(needle);
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p != ':')
+        return NULL;
+    p++;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p != '{')
+        return NULL;
+    for (q = p; *q != '\0'; q++) {
+        if (in_str) {
+            if (*q == '\\' && q[1] != '\0')
+                q++;
+            else if (*q == '"')
+                in_str = 0;
+        } else if (*q == '"') {
+            in_str = 1;
+        } else if (*q == '{') {
+            depth++;
+        } else if (*q == '}' && --depth == 0) {
+            return hall_pstrndup(pool, p, (size_t)(q - p + 1));
+        }
+    }
+    return NULL;
+}

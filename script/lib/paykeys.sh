@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# script/lib/paykeys.sh KEYS: the payment keys of an offline hall, made once
+# (an existing file is kept).  Both sides of each merchant account of
+# sql/065 (docs/operations.md "Taking real money", docs/sandbox.md):
+#
+#   KEYS/pay/wechat-1900000001/     the hall's side (pay_key_dir)
+#     apiclient_key.pem             the merchant's RSA 2048 key
+#     apiclient_cert.pem            its certificate (serial = serial_no)
+#     apiv3.key                     the APIv3 key: 32 characters
+#     wechatpay_pub.pem             WeChat Pay's public key (the sandbox's)
+#   KEYS/pay/alipay-2021000000000001/
+#     app_private_key.pem           the application's RSA 2048 key
+#     alipay_public_key.pem         Alipay's public key (the sandbox's)
+#   KEYS/sandbox/                   the sandbox's side (HALL_SANDBOX_KEYS)
+#     wechatpay_key.pem             "WeChat Pay"'s private key
+#     alipay_key.pem                "Alipay"'s private key
+#     wechat-1900000001/            what WeChat Pay knows of the merchant:
+#       apiclient_cert.pem apiv3.key
+#     alipay-2021000000000001/app_public_key.pem
+#
+# and the same for a second WeChat Pay merchant, wechat-1900000002, that no
+# row names: tests give it to a partner (an account of the partner's own).
+# Keys are 0600 in 0700 directories.  Called by setup_var (common.sh).
+set -euo pipefail
+
+keys=${1:?usage: paykeys.sh KEYS}
+umask 077
+ali=alipay-2021000000000001
+mkdir -p "$keys/pay/$ali" "$keys/sandbox/$ali"
+chmod 700 "$keys/pay" "$keys/pay/$ali" "$keys/sandbox" "$keys/sandbox/$ali"
+
+rsa() {
+    # rsa FILE: an RSA 2048 private key, unless there is one
+    [ -s "$1" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
+}
+
+rsa "$keys/sandbox/wechatpay_key.pem"
+rsa "$keys/sandbox/alipay_key.pem"
+
+for mchid in 1900000001 1900000002; do
+    wx=wechat-$mchid
+    mkdir -p "$keys/pay/$wx" "$keys/sandbox/$wx"
+    chmod 700 "$keys/pay/$wx" "$keys/sandbox/$wx"
+    rsa "$keys/pay/$wx/apiclient_key.pem"
+    if [ ! -s "$keys/pay/$wx/apiclient_cert.pem" ]; then
+        openssl req -new -x509 -key "$keys/pay/$wx/apiclient_key.pem" -days 3650 \
+            -subj "/C=CN/O=Sandbox Merchant/OU=$mchid/CN=$mchid" \
+            -set_serial "0x$(openssl rand -hex 16)" -out "$keys/pay/$wx/apiclient_cert.pem"
+    fi
+    [ -s "$keys/pay/$wx/apiv3.key" ] || openssl rand -hex 16 | tr -d '\n' >"$keys/pay/$wx/apiv3.key"
+    [ -s "$keys/pay/$wx/wechatpay_pub.pem" ] ||
+        openssl pkey -in "$keys/sandbox/wechatpay_key.pem" -pubout -out "$keys/pay/$wx/wechatpay_pub.pem"
+    cp "$keys/pay/$wx/apiclient_cert.pem" "$keys/pay/$wx/apiv3.key" "$keys/sandbox/$wx/"
+done
+
+rsa "$keys/pay/$ali/app_private_key.pem"
+[ -s "$keys/pay/$ali/alipay_public_key.pem" ] ||
+    openssl pkey -in "$keys/sandbox/alipay_key.pem" -pubout -out "$keys/pay/$ali/alipay_public_key.pem"
+[ -s "$keys/sandbox/$ali/app_public_key.pem" ] ||
+    openssl pkey -in "$keys/pay/$ali/app_private_key.pem" -pubout -out "$keys/sandbox/$ali/app_public_key.pem"

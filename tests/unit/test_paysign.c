@@ -1,0 +1,171 @@
+/*
+ * Unit tests for what the payment drivers stand on: core/base/sign.c
+ * (SHA256withRSA in base64, AES-256-GCM with associated data as WeChat Pay
+ * encrypts its notifications, strict base64, the raw text of Alipay's
+ * "*_response" member) and core/biz's yuan-to-fen conversion (Alipay's
+ * amounts, converted exactly).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "hall.h"
+
+static void
+fen_of_yuan__two_decimals__exact(void **state)
+{
+    assert_int_equal(hall_fen_of_yuan("700.00"), 70000);
+    assert_int_equal(hall_fen_of_yuan("0.01"), 1);
+    assert_int_equal(hall_fen_of_yuan("12.3"), 1230);
+    assert_int_equal(hall_fen_of_yuan("12"), 1200);
+    /* 0.29 * 100 is 28.999... in floating point */
+    assert_int_equal(hall_fen_of_yuan("0.29"), 29);
+    assert_int_equal(hall_fen_of_yuan("1234567890.99"), 123456789099);
+}
+
+static void
+fen_of_yuan__malformed__refused(void **state)
+{
+    const char *bad[] = {"",
+                         "12.",
+                         ".5",
+                         "1.234",
+                         "-1",
+                         "+1",
+                         "1e2",
+                         "1,00",
+                         " 1",
+                         "1 ",
+                         "0x10",
+                         "12.3.4",
+                         "1234567890123.45",
+                         NULL};
+    int i;
+
+    assert_int_equal(hall_fen_of_yuan(NULL), -1);
+    for (i = 0; bad[i] != NULL; i++)
+        assert_int_equal(hall_fen_of_yuan(bad[i]), -1);
+}
+
+static void
+rsa__signed_text__verifies_and_a_changed_byte_does_not(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    const char *msg = "POST\n/v3/pay/transactions/native\n1700000000\nabc\n{}\n";
+    char *sig;
+
+    assert_non_null(k);
+    sig = hall_rsa_sign(pool, k, msg, strlen(msg));
+    assert_non_null(sig);
+    assert_int_equal(strlen(sig), 344); /* 256 bytes in base64 */
+    assert_int_equal(hall_rsa_verify(pool, k, msg, strlen(msg), sig), 1);
+    assert_int_equal(hall_rsa_verify(pool, k, msg, strlen(msg) - 1, sig), 0);
+    sig[10] = sig[10] == 'A' ? 'B' : 'A';
+    assert_int_equal(hall_rsa_verify(pool, k, msg, strlen(msg), sig), 0);
+    assert_int_equal(hall_rsa_verify(pool, k, msg, strlen(msg), "not base64!"), 0);
+    assert_int_equal(hall_rsa_verify(pool, k, msg, strlen(msg), ""), 0);
+    assert_int_equal(hall_rsa_verify(pool, k, msg, strlen(msg), NULL), 0);
+    EVP_PKEY_free(k);
+    hall_pool_destroy(pool);
+}
+
+/* what WeChat Pay does: ciphertext | tag, base64, the nonce's text as IV */
+static char *
+seal(struct hall_pool *pool, const unsigned char key[32], const char *nonce, const char *aad,
+     const char *plain)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    unsigned char out[256];
+    int n = 0, f = 0;
+
+    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL);
+    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)strlen(nonce), NULL);
+    EVP_EncryptInit_ex(c, NULL, NULL, key, (const unsigned char *)nonce);
+    EVP_EncryptUpdate(c, NULL, &n, (const unsigned char *)aad, (int)strlen(aad));
+    EVP_EncryptUpdate(c, out, &n, (const unsigned char *)plain, (int)strlen(plain));
+    EVP_EncryptFinal_ex(c, out + n, &f);
+    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + n + f);
+    EVP_CIPHER_CTX_free(c);
+    return hall_b64(pool, out, (size_t)(n + f + 16));
+}
+
+static void
+gcm_open__wechat_resource__opens_only_with_its_key_nonce_and_aad(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    const unsigned char *key = (const unsigned char *)"0123456789abcdef0123456789abcdef";
+    const unsigned char *other = (const unsigned char *)"0123456789abcdef0123456789abcdeX";
+    const char *plain = "{\"mchid\":\"1900000001\",\"trade_state\":\"SUCCESS\"}";
+    char *ct = seal(pool, key, "8a9b0c1d2e3f", "transaction", plain), *got;
+    size_t n = 0;
+
+    got = hall_gcm_open(pool, key, "8a9b0c1d2e3f", "transaction", ct, &n);
+    assert_non_null(got);
+    assert_int_equal(n, strlen(plain));
+    assert_string_equal(got, plain);
+    assert_null(hall_gcm_open(pool, other, "8a9b0c1d2e3f", "transaction", ct, &n));
+    assert_null(hall_gcm_open(pool, key, "8a9b0c1d2e3X", "transaction", ct, &n));
+    assert_null(hall_gcm_open(pool, key, "8a9b0c1d2e3f", "refund", ct, &n));
+    assert_null(hall_gcm_open(pool, key, "8a9b0c1d2e3f", "transaction", "AAAA", &n));
+    ct[3] = ct[3] == 'A' ? 'B' : 'A';
+    assert_null(hall_gcm_open(pool, key, "8a9b0c1d2e3f", "transaction", ct, &n));
+    hall_pool_destroy(pool);
+}
+
+static void
+unb64__strict__padding_only_at_the_end(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    unsigned char *p;
+    size_t n;
+
+    p = hall_unb64(pool, "aGFsbA==", &n);
+    assert_non_null(p);
+    assert_int_equal(n, 4);
+    assert_memory_equal(p, "hall", 4);
+    assert_null(hall_unb64(pool, "aGFsbA=", &n));
+    assert_null(hall_unb64(pool, "aG=sbA==", &n));
+    assert_null(hall_unb64(pool, "aGFs bA=", &n));
+    assert_null(hall_unb64(pool, "aGFs-A==", &n));
+    assert_null(hall_unb64(pool, "", &n));
+    hall_pool_destroy(pool);
+}
+
+static void
+json_member_text__alipay_response__as_written(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    const char *body =
+        "{\"alipay_trade_query_response\" : {\"code\":\"10000\",\"msg\":\"Su}c\\\"{\","
+        "\"x\":{\"y\":1}},\"sign\":\"abc\"}";
+    const char *t = hall_json_member_text(pool, body, "alipay_trade_query_response");
+
+    assert_non_null(t);
+    assert_string_equal(t, "{\"code\":\"10000\",\"msg\":\"Su}c\\\"{\",\"x\":{\"y\":1}}");
+    assert_null(hall_json_member_text(pool, body, "alipay_trade_close_response"));
+    assert_null(hall_json_member_text(pool, "{\"a_response\":\"text\"}", "a_response"));
+    assert_null(hall_json_member_text(pool, "{\"a_response\":{\"open\":1", "a_response"));
+    hall_pool_destroy(pool);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fen_of_yuan__two_decimals__exact),
+        cmocka_unit_test(fen_of_yuan__malformed__refused),
+        cmocka_unit_test(rsa__signed_text__verifies_and_a_changed_byte_does_not),
+        cmocka_unit_test(gcm_open__wechat_resource__opens_only_with_its_key_nonce_and_aad),
+        cmocka_unit_test(unb64__strict__padding_only_at_the_end),
+        cmocka_unit_test(json_member_text__alipay_response__as_written),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
