@@ -14,7 +14,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { HALL } = require('../integ/lib/client');
+const { HALL, SANDBOX } = require('../integ/lib/client');
 const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
 const { freshAccount, waitStatus, waitFor } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
@@ -163,10 +163,21 @@ test('change (Jieyang): 首页 → 操作提示 → 协议 → 证书选择 → 
             assert.equal(await page.textContent('#amount'), '100.00元');
             await a11y.check(page, '缴费');
             await page.check('input[name="channel"][value="wechat"]');
-            await Promise.all([page.waitForURL(/\/pay\/page\/\w+$/), page.click('#pay-online-submit')]);
-            a11y.notOurs(page);
-            await Promise.all([page.waitForURL(/\/pay\?id=\d+$/), page.click('#confirm')]);
-            await a11y.check(page, '缴费, back from the gateway');
+            /* WeChat Pay Native: the trade's code_url as a QR code on the hall's page */
+            await Promise.all([page.waitForURL(/\/jieyang\/pay\?id=\d+&qr=wechat$/), page.click('#pay-online-submit')]);
+            await page.locator('#pay-qr svg').waitFor();
+            await a11y.check(page, '缴费, WeChat QR code');
+            const code = await page.locator('#pay-qr').getAttribute('data-code-url');
+            /* the phone that scans it: the sandbox's page of the code_url */
+            const payer = await page.context().newPage();
+            await payer.goto(`${SANDBOX}/pay/page/${code.match(/pr=(\d+)$/)[1]}`);
+            assert.equal(await payer.textContent('#amount'), '￥100.00', 'the fee shown is the fee charged');
+            a11y.notOurs(payer); /* the gateway's page (sandbox) */
+            await payer.click('#confirm');
+            await payer.locator('#status').waitFor();
+            await payer.close();
+            /* the QR page notices the payment by itself and moves on */
+            await page.locator('#pay-qr').waitFor({ state: 'detached', timeout: 30000 });
             await page.locator('#pay-pending').waitFor({ state: 'detached', timeout: 30000 });
             await waitStatus(id, 'review');
             assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${serial}'`), 'issued', 'not revoked before');
