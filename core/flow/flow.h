@@ -526,6 +526,9 @@ struct hall_replace_flow {
     const char *next_note, *next_note_expired;
     const char *not_offered_why;
     int window;
+    /* 证书选择 of the others (change, reissue, hall_replace_choose_page): the
+     * status 有效 of a certificate with an order under way says this */
+    const char *pending_label;
     /* reissue: the page's certificate says whether it is good */
     int cert_good;
     /* the partner has no product of the certificate's type: this message
@@ -549,6 +552,9 @@ int hall_replace_notice_page(struct hall_req *req);
  * whether the partner's product takes each, a serial typed; JSON when
  * asked (after the partner and the agreements) */
 int hall_replace_serial_page(struct hall_req *req);
+/* GET serial of change and reissue: the applicant's certificates, a serial
+ * typed; JSON when asked (any partner's) */
+int hall_replace_choose_page(struct hall_req *req);
 /* the details of c as JSON: the public lookup's fields, the owner's on top */
 void hall_replace_cert_json(struct hall_req *req, struct hall_val *v,
                             const struct hall_reissue_cert *c);

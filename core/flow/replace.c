@@ -80,6 +80,17 @@ const struct hall_stmt hall_replace_stmts[] = {
      " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
      " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
      3},
+    /* 证书选择's list (change, reissue): the same certificates */
+    {"replace_own_certs",
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.cert_type,"
+     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " c.state, c.not_after < now() AS expired,"
+     " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
+     " FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
+     " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
+     1},
     /* the applicant's own order of business $3 replacing the certificate
      * that it may still edit: 证书选择 leads back to it */
     {"replace_own_open",
@@ -485,6 +496,114 @@ hall_replace_serial_page(struct hall_req *req)
     }
     hall_flow_steps(req, ctx, "serial");
     return hall_resp_page(req, status, f->serial_tmpl, ctx);
+}
+
+/* change, reissue: 证书选择's list (ctx.own_certs), each of the applicant's
+ * certificates with its state, 选择 where the flow may begin; HALL_ERR on
+ * failure */
+static int
+own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
+              const char *chosen)
+{
+    struct hall_dbres *r = hall_db_exec(req->cx, "replace_own_certs", HALL_I64(req->user_id));
+    struct hall_val *list;
+    int i, n;
+
+    if (r == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(r);
+    if (n == 0)
+        return HALL_OK;
+    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
+    list = hall_val_set_list(req->pool, ctx, "own_certs");
+    for (i = 0; i < n; i++) {
+        struct hall_val *c = own_cert_row(req, list, r, i);
+        int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
+        int expired = hall_dbres_bool(r, i, "expired");
+        int pending = hall_dbres_bool(r, i, "pending");
+
+        hall_val_set_str(req->pool, c, "status_label",
+                         revoked   ? "已吊销"
+                         : expired ? "已过期"
+                         : pending ? rf()->pending_label
+                                   : "有效");
+        own_cert_choose(req, c, p, hall_dbres_str(r, i, "serial"), !revoked && !expired && !pending,
+                        chosen);
+    }
+    return HALL_OK;
+}
+
+/* GET serial?serial= asked for JSON: may this certificate be replaced by the flow */
+static int
+choose_json(struct hall_req *req)
+{
+    static const struct hall_pspec params[] = {
+        {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    struct hall_reissue_cert c;
+    struct hall_val *v;
+
+    hall_req_check(req, params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+    if (cert_get(req, NULL, 0, hall_req_param(req, "serial"), NULL, &c) != HALL_OK)
+        return hall_resp_busy(req);
+    if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND)
+        return refuse(req, &c);
+    v = hall_val_obj(req->pool);
+    hall_replace_cert_json(req, hall_val_set_obj(req->pool, v, "cert"), &c);
+    hall_val_set_bool(req->pool, v, rf()->json_key, c.result == HALL_REISSUE_OK);
+    if (c.result != HALL_REISSUE_OK)
+        hall_val_set_str(req->pool, v, "message", c.why);
+    return hall_resp_ok(req, v);
+}
+
+int
+hall_replace_choose_page(struct hall_req *req)
+{
+    static const struct hall_pspec params[] = {
+        {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+        {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    const char *serial;
+    struct hall_reissue_cert c;
+    struct hall_partner p;
+    struct hall_val *ctx;
+    int status = 200;
+
+    if (hall_req_wants_json(req))
+        return choose_json(req);
+    hall_req_check(req, params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+    if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    ctx = hall_flow_page(req, "证书选择", &p);
+    serial = hall_req_param(req, "serial");
+    if (own_certs_ctx(req, ctx, &p, serial) != HALL_OK)
+        return hall_resp_busy(req);
+    if (serial != NULL && *serial != '\0') {
+        hall_val_set_str(req->pool, ctx, "serial", serial);
+        if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
+            return hall_resp_busy(req);
+        if (c.result != HALL_REISSUE_BAD_SERIAL && c.result != HALL_REISSUE_NOT_FOUND)
+            hall_replace_cert_ctx(req, ctx, &c);
+        if (c.result == HALL_REISSUE_OK) {
+            hall_val_set_str(req->pool, ctx, "next",
+                             hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
+        } else {
+            status = hall_msgs[c.code].status;
+            hall_val_set_str(req->pool, ctx, "serial_error", c.why);
+        }
+    }
+    hall_flow_steps(req, ctx, "serial");
+    return hall_resp_page(req, status, rf()->serial_tmpl, ctx);
 }
 
 static int

@@ -20,7 +20,9 @@
  *                          transaction
  *   GET  /renew/print      证书更新申请表
  *
- * docs/modules/renew.md.
+ * notice and serial are the steps the replacing flows share
+ * (core/flow/replace.c), in this flow's words (renew_replace); so are the
+ * serial and product checks of apply and the claim.  docs/modules/renew.md.
  */
 #include <string.h>
 

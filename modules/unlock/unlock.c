@@ -20,7 +20,9 @@
  *                          the SMS code; the order and its claim, one transaction
  *   GET  /unlock/print     证书解锁申请表
  *
- * docs/modules/unlock.md.
+ * notice and serial are the steps the replacing flows share
+ * (core/flow/replace.c), in this flow's words (unlock_replace); so are the
+ * serial and product checks of apply and the claim.  docs/modules/unlock.md.
  */
 #include <string.h>
 
