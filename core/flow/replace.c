@@ -346,6 +346,16 @@ refuse(struct hall_req *req, const struct hall_reissue_cert *c)
     return hall_replace_refuse(req, c, "serial");
 }
 
+/* ctx.own_certs for the rows of r (has_own_certs), NULL for none or no r */
+static struct hall_val *
+own_certs_list(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *r)
+{
+    if (r == NULL || hall_dbres_rows(r) == 0)
+        return NULL;
+    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
+    return hall_val_set_list(req->pool, ctx, "own_certs");
+}
+
 /* the certificate's row of the applicant's certificates, ctx.own_certs[] */
 static struct hall_val *
 own_cert_row(struct hall_req *req, struct hall_val *list, struct hall_dbres *r, int i)
@@ -386,17 +396,12 @@ own_certs_offered_ctx(struct hall_req *req, struct hall_val *ctx, const struct h
     struct hall_dbres *r =
         hall_db_exec(req->cx, "replace_own_certs_offered", HALL_I64(req->user_id),
                      HALL_STR(p->code), HALL_STR(hall_flow_current()->business));
-    struct hall_val *list;
-    int i, n;
+    struct hall_val *list = own_certs_list(req, ctx, r);
+    int i;
 
     if (r == NULL)
         return HALL_ERR;
-    n = hall_dbres_rows(r);
-    if (n == 0)
-        return HALL_OK;
-    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
-    list = hall_val_set_list(req->pool, ctx, "own_certs");
-    for (i = 0; i < n; i++) {
+    for (i = 0; list != NULL && i < hall_dbres_rows(r); i++) {
         struct hall_val *c = own_cert_row(req, list, r, i);
         const char *serial = hall_dbres_str(r, i, "serial");
         int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
@@ -506,17 +511,12 @@ own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_part
               const char *chosen)
 {
     struct hall_dbres *r = hall_db_exec(req->cx, "replace_own_certs", HALL_I64(req->user_id));
-    struct hall_val *list;
-    int i, n;
+    struct hall_val *list = own_certs_list(req, ctx, r);
+    int i;
 
     if (r == NULL)
         return HALL_ERR;
-    n = hall_dbres_rows(r);
-    if (n == 0)
-        return HALL_OK;
-    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
-    list = hall_val_set_list(req->pool, ctx, "own_certs");
-    for (i = 0; i < n; i++) {
+    for (i = 0; list != NULL && i < hall_dbres_rows(r); i++) {
         struct hall_val *c = own_cert_row(req, list, r, i);
         int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
         int expired = hall_dbres_bool(r, i, "expired");
