@@ -164,6 +164,9 @@ struct hall_flow {
     const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
     const struct hall_stmt *stmts;   /* the flow's own statements */
     int (*init)(struct hall_app *app);
+    /* a flow replacing a certificate: what its shared steps say
+     * (core/flow/replace.c's hall_replace_*_page), NULL for the others */
+    const struct hall_replace_flow *replace;
 };
 
 /* the module's main(): routes of the kit + the flow's own, then hall_main */
@@ -506,6 +509,85 @@ int hall_replace_refuse(struct hall_req *req, const struct hall_reissue_cert *c,
  * answers 409 */
 int hall_replace_claim(struct hall_req *req, int64_t order_id, void *serial);
 extern const struct hall_stmt hall_replace_stmts[];
+
+/* A replacing flow's own words and rules for the steps the four share
+ * (hall_flow.replace); the shared handlers read hall_flow_current()'s */
+struct hall_replace_flow {
+    const char *notice_title; /* 操作提示's title: 证书更新 · 操作提示 */
+    const char *notice_tmpl;  /* 操作提示's template */
+    const char *serial_tmpl;  /* 证书选择's template */
+    const char *json_key;     /* the serial lookup's answer: "renewable" */
+    /* 证书选择 of the flows a partner's product offers (renew, unlock,
+     * hall_replace_serial_page): the list's caption, the line under 下一步
+     * (next_note_expired for an expired certificate, NULL: next_note), the
+     * reason a type is not offered in the list, and window: the list says
+     * renew's window (early, late) instead of 已过期 */
+    const char *choose_caption;
+    const char *next_note, *next_note_expired;
+    const char *not_offered_why;
+    int window;
+    /* 证书选择 of the others (change, reissue, hall_replace_choose_page): the
+     * status 有效 of a certificate with an order under way says this */
+    const char *pending_label;
+    /* reissue: the page's certificate says whether it is good */
+    int cert_good;
+    /* the partner has no product of the certificate's type: this message
+     * (the flow's label its argument) */
+    enum hall_msg_code not_offered;
+    /* optional: the certificate of serial for this flow in p's channel
+     * (order_id: the order being edited, 0 for none); the default is
+     * hall_replace_cert_get of the flow's business.  HALL_ERR on database
+     * failure only */
+    int (*cert_get)(struct hall_req *req, const struct hall_partner *p, int64_t order_id,
+                    const char *serial, const char *key, struct hall_reissue_cert *c);
+    /* optional: answers c's refusal naming "serial"; the default is
+     * hall_replace_refuse */
+    int (*refuse)(struct hall_req *req, const struct hall_reissue_cert *c);
+};
+
+/* the steps of the replacing flows, on hall_flow_current()->replace:
+ *   GET notice: 操作提示 (a route's handler) */
+int hall_replace_notice_page(struct hall_req *req);
+/* GET serial of renew and unlock: the applicant's certificates with
+ * whether the partner's product takes each, a serial typed; JSON when
+ * asked (after the partner and the agreements) */
+int hall_replace_serial_page(struct hall_req *req);
+/* GET serial of change and reissue: the applicant's certificates, a serial
+ * typed; JSON when asked (any partner's) */
+int hall_replace_choose_page(struct hall_req *req);
+/* the details of c as JSON: the public lookup's fields, the owner's on top */
+void hall_replace_cert_json(struct hall_req *req, struct hall_val *v,
+                            const struct hall_reissue_cert *c);
+/* ctx.cert: c's details (and good, when the flow says) */
+void hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx,
+                           const struct hall_reissue_cert *c);
+/* the certificate of the order being made (serial, by the form key) or
+ * edited (o) and the partner's product of its type: the product's row of
+ * *prods; -1 after answering (the refusal naming "serial", or 503) */
+int hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial,
+                              const char *key, const struct hall_partner *p,
+                              struct hall_reissue_cert *c, struct hall_dbres **prods);
+/* POST apply's start: hall_flow_submit_open with params, then the serial
+ * and its product as hall_replace_cert_product; -1 after answering */
+int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
+                             struct hall_errors *e, struct hall_partner *p,
+                             struct hall_flow_save *s, struct hall_reissue_cert *c,
+                             struct hall_dbres **prods);
+/* the form of c's own order (the same applicant's), NULL when unreadable */
+struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_reissue_cert *c);
+/* renew and unlock: the new certificate carries the old subject, so the
+ * form's subject fields must say what c says, and the person's ID number
+ * what c's order (old) said (never echoed: personal data) */
+void hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall_val *form,
+                                const struct hall_val *old, const struct hall_reissue_cert *c,
+                                struct hall_errors *e);
+/* the certificate replaced, in the order's form (reissue_serial,
+ * reissue_subject, reissue_valid: the revisions and the print carry it) */
+void hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
+                            const struct hall_reissue_cert *c);
+/* the save's certificate type, product and claim on c (s->also) */
+void hall_replace_save_claim(struct hall_flow_save *s, const struct hall_reissue_cert *c,
+                             struct hall_dbres *prods, int row);
 
 /* ---- change.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
 

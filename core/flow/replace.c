@@ -57,6 +57,46 @@ const struct hall_stmt hall_replace_stmts[] = {
      " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
      " RETURNING id",
      2},
+    /* the certificate an order being edited replaces */
+    {"replace_order_serial",
+     "SELECT coalesce(reissue_of, '') AS reissue_of FROM orders WHERE id = $1 AND user_id = $2", 2},
+    /* the certificate's own order: the applicant's data to start from */
+    {"replace_old_form", "SELECT form_enc FROM orders WHERE id = $1 AND user_id = $2", 2},
+    /* 证书选择's list (renew, unlock): the certificates the applicant's
+     * orders produced (as 我的证书 lists them, a seal's own certificate
+     * aside), each with whether the partner ($2) offers business $3 for its
+     * type and that product's window */
+    {"replace_own_certs_offered",
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.cert_type,"
+     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " c.state, c.not_after < now() AS expired, pr.id IS NOT NULL AS offered,"
+     " now() < c.not_after - make_interval(days => pr.renew_before_days) AS early,"
+     " now() > c.not_after + make_interval(days => pr.renew_after_days) AS late,"
+     " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
+     " FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " LEFT JOIN products pr ON pr.partner_code = $2 AND pr.business_type = $3"
+     "  AND pr.cert_type = o.cert_type AND pr.active"
+     " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
+     " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
+     3},
+    /* 证书选择's list (change, reissue): the same certificates */
+    {"replace_own_certs",
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.cert_type,"
+     " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
+     " c.state, c.not_after < now() AS expired,"
+     " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
+     " FROM certificates c JOIN orders o ON o.id = c.order_id"
+     " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
+     " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
+     1},
+    /* the applicant's own order of business $3 replacing the certificate
+     * that it may still edit: 证书选择 leads back to it */
+    {"replace_own_open",
+     "SELECT id FROM orders WHERE reissue_of = $1 AND user_id = $2 AND business_type = $3"
+     " AND status IN ('draft', 'rejected') ORDER BY id DESC LIMIT 1",
+     3},
     {NULL, NULL, 0},
 };
 
@@ -230,4 +270,449 @@ hall_replace_claim(struct hall_req *req, int64_t order_id, void *arg)
                                   label),
                HALL_ERR;
     return HALL_OK;
+}
+
+/* ---- the steps the replacing flows share -------------------------------------------- */
+
+static const struct hall_replace_flow *
+rf(void)
+{
+    return hall_flow_current()->replace;
+}
+
+int
+hall_replace_notice_page(struct hall_req *req)
+{
+    const char *project = hall_req_query(req, "project");
+    struct hall_partner p;
+    struct hall_val *ctx;
+
+    /* the generic hall chooses the project after the notice (the kit's list) */
+    if (req->partner[0] != '\0' || (project != NULL && *project != '\0')) {
+        if (hall_flow_partner(req, project, &p) != HALL_OK)
+            return HALL_OK;
+        ctx = hall_flow_page(req, rf()->notice_title, &p);
+        hall_val_set_str(req->pool, ctx, "next", hall_flow_url(req, "?project=%s", p.code));
+    } else {
+        ctx = hall_flow_page(req, rf()->notice_title, NULL);
+        hall_val_set_str(req->pool, ctx, "next", hall_flow_url(req, "%s", ""));
+    }
+    hall_flow_steps(req, ctx, "notice");
+    return hall_resp_page(req, 200, rf()->notice_tmpl, ctx);
+}
+
+void
+hall_replace_cert_json(struct hall_req *req, struct hall_val *v, const struct hall_reissue_cert *c)
+{
+    hall_val_set_str(req->pool, v, "serial", c->serial);
+    hall_val_set_str(req->pool, v, "status", c->status);
+    hall_val_set_str(req->pool, v, "status_label", c->status_label);
+    hall_val_set_str(req->pool, v, "organization", c->org);
+    hall_val_set_str(req->pool, v, "not_before", c->not_before);
+    hall_val_set_str(req->pool, v, "not_after", c->not_after);
+    hall_val_set_bool(req->pool, v, "own", c->own);
+    if (c->own) {
+        hall_val_set_str(req->pool, v, "subject", c->cn);
+        hall_val_set_str(req->pool, v, "cert_type", c->cert_type);
+        hall_val_set_str(req->pool, v, "cert_type_label", c->cert_type_label);
+    }
+}
+
+void
+hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_reissue_cert *c)
+{
+    struct hall_val *v = hall_val_set_obj(req->pool, ctx, "cert");
+
+    hall_replace_cert_json(req, v, c);
+    if (rf()->cert_good)
+        hall_val_set_bool(req->pool, v, "good", strcmp(c->status, "good") == 0);
+}
+
+/* the flow's certificate of serial (its cert_get, else the rules of its business) */
+static int
+cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, const char *serial,
+         const char *key, struct hall_reissue_cert *c)
+{
+    if (rf()->cert_get != NULL)
+        return rf()->cert_get(req, p, order_id, serial, key, c);
+    return hall_replace_cert_get(req, hall_flow_current()->business, serial, order_id, key, c);
+}
+
+static int
+refuse(struct hall_req *req, const struct hall_reissue_cert *c)
+{
+    if (rf()->refuse != NULL)
+        return rf()->refuse(req, c);
+    return hall_replace_refuse(req, c, "serial");
+}
+
+/* ctx.own_certs for the rows of r (has_own_certs), NULL for none or no r */
+static struct hall_val *
+own_certs_list(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *r)
+{
+    if (r == NULL || hall_dbres_rows(r) == 0)
+        return NULL;
+    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
+    return hall_val_set_list(req->pool, ctx, "own_certs");
+}
+
+/* the certificate's row of the applicant's certificates, ctx.own_certs[] */
+static struct hall_val *
+own_cert_row(struct hall_req *req, struct hall_val *list, struct hall_dbres *r, int i)
+{
+    struct hall_val *c = hall_val_push_obj(req->pool, list);
+    const char *serial = hall_dbres_str(r, i, "serial");
+
+    hall_val_set_str(req->pool, c, "serial", serial);
+    hall_val_set_str(req->pool, c, "subject",
+                     hall_pki_subject_text(req->pool, hall_dbres_str(r, i, "subject_cn"),
+                                           hall_dbres_str(r, i, "subject_org")));
+    hall_val_set_str(req->pool, c, "cert_type_label",
+                     hall_cert_type_label(hall_dbres_str(r, i, "cert_type")));
+    hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(r, i, "not_after"));
+    return c;
+}
+
+/* 选择 of a row, and whether it is the serial chosen */
+static void
+own_cert_choose(struct hall_req *req, struct hall_val *c, const struct hall_partner *p,
+                const char *serial, int may, const char *chosen)
+{
+    if (may)
+        hall_val_set_str(req->pool, c, "choose",
+                         hall_flow_url(req, "/serial?project=%s&serial=%s", p->code, serial));
+    if (chosen != NULL && strcmp(chosen, serial) == 0)
+        hall_val_set_bool(req->pool, c, "chosen", 1);
+}
+
+/* renew, unlock: 证书选择's list (ctx.own_certs), each of the applicant's
+ * certificates with its state, 选择 where the flow may begin, else why not;
+ * HALL_ERR on failure */
+static int
+own_certs_offered_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
+                      const char *chosen)
+{
+    const struct hall_replace_flow *f = rf();
+    struct hall_dbres *r =
+        hall_db_exec(req->cx, "replace_own_certs_offered", HALL_I64(req->user_id),
+                     HALL_STR(p->code), HALL_STR(hall_flow_current()->business));
+    struct hall_val *list = own_certs_list(req, ctx, r);
+    int i;
+
+    if (r == NULL)
+        return HALL_ERR;
+    for (i = 0; list != NULL && i < hall_dbres_rows(r); i++) {
+        struct hall_val *c = own_cert_row(req, list, r, i);
+        const char *serial = hall_dbres_str(r, i, "serial");
+        int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
+        int expired = hall_dbres_bool(r, i, "expired");
+        int early = f->window && hall_dbres_bool(r, i, "early");
+        int late = f->window && hall_dbres_bool(r, i, "late");
+        const char *why = revoked                             ? "已吊销"
+                          : !f->window && expired             ? "已过期"
+                          : !hall_dbres_bool(r, i, "offered") ? f->not_offered_why
+                          : hall_dbres_bool(r, i, "pending")  ? "已有业务办理中"
+                          : early                             ? "未到更新期"
+                          : late                              ? "已过可更新期限"
+                                                              : NULL;
+
+        hall_val_set_str(req->pool, c, "status_label",
+                         revoked   ? "已吊销"
+                         : expired ? "已过期"
+                                   : "有效");
+        if (why != NULL)
+            hall_val_set_str(req->pool, c, "why_not", why);
+        own_cert_choose(req, c, p, serial, why == NULL, chosen);
+    }
+    return HALL_OK;
+}
+
+int
+hall_replace_serial_page(struct hall_req *req)
+{
+    static const struct hall_pspec params[] = {
+        {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+        {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    const struct hall_replace_flow *f = rf();
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    const char *serial;
+    struct hall_reissue_cert c;
+    struct hall_partner p;
+    struct hall_val *ctx;
+    int status = 200;
+
+    hall_req_check(req, params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+    if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    serial = hall_req_param(req, "serial");
+    if (hall_req_wants_json(req)) {
+        struct hall_val *v;
+
+        if (cert_get(req, &p, 0, serial != NULL ? serial : "", NULL, &c) != HALL_OK)
+            return hall_resp_busy(req);
+        if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND ||
+            c.result == HALL_REISSUE_FOREIGN)
+            return hall_replace_refuse(req, &c, "serial");
+        v = hall_val_obj(req->pool);
+        hall_replace_cert_json(req, hall_val_set_obj(req->pool, v, "cert"), &c);
+        hall_val_set_bool(req->pool, v, f->json_key, c.result == HALL_REISSUE_OK);
+        if (c.result != HALL_REISSUE_OK)
+            hall_val_set_str(req->pool, v, "message", c.why);
+        return hall_resp_ok(req, v);
+    }
+    ctx = hall_flow_page(req, "证书选择", &p);
+    hall_val_set_str(req->pool, ctx, "choose_caption", f->choose_caption);
+    if (own_certs_offered_ctx(req, ctx, &p, serial) != HALL_OK)
+        return hall_resp_busy(req);
+    if (serial != NULL && *serial != '\0') {
+        hall_val_set_str(req->pool, ctx, "serial", serial);
+        if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
+            return hall_resp_busy(req);
+        if (c.own)
+            hall_replace_cert_ctx(req, ctx, &c);
+        if (c.result == HALL_REISSUE_OK) {
+            hall_val_set_str(req->pool, ctx, "next",
+                             hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
+            hall_val_set_str(req->pool, ctx, "next_note",
+                             c.expired && f->next_note_expired != NULL ? f->next_note_expired
+                                                                       : f->next_note);
+        } else {
+            status = hall_msgs[c.code].status;
+            hall_val_set_str(req->pool, ctx, "serial_error", c.why);
+            if (c.result == HALL_REISSUE_PENDING) {
+                struct hall_dbres *r =
+                    hall_db_exec(req->cx, "replace_own_open", HALL_STR(c.serial),
+                                 HALL_I64(req->user_id), HALL_STR(hall_flow_current()->business));
+
+                if (r == NULL)
+                    return hall_resp_busy(req);
+                if (hall_dbres_rows(r) > 0)
+                    hall_val_set_str(
+                        req->pool, ctx, "continue",
+                        hall_flow_url(req, "/apply?id=%s", hall_dbres_str(r, 0, "id")));
+            }
+        }
+    }
+    hall_flow_steps(req, ctx, "serial");
+    return hall_resp_page(req, status, f->serial_tmpl, ctx);
+}
+
+/* change, reissue: 证书选择's list (ctx.own_certs), each of the applicant's
+ * certificates with its state, 选择 where the flow may begin; HALL_ERR on
+ * failure */
+static int
+own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
+              const char *chosen)
+{
+    struct hall_dbres *r = hall_db_exec(req->cx, "replace_own_certs", HALL_I64(req->user_id));
+    struct hall_val *list = own_certs_list(req, ctx, r);
+    int i;
+
+    if (r == NULL)
+        return HALL_ERR;
+    for (i = 0; list != NULL && i < hall_dbres_rows(r); i++) {
+        struct hall_val *c = own_cert_row(req, list, r, i);
+        int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
+        int expired = hall_dbres_bool(r, i, "expired");
+        int pending = hall_dbres_bool(r, i, "pending");
+
+        hall_val_set_str(req->pool, c, "status_label",
+                         revoked   ? "已吊销"
+                         : expired ? "已过期"
+                         : pending ? rf()->pending_label
+                                   : "有效");
+        own_cert_choose(req, c, p, hall_dbres_str(r, i, "serial"), !revoked && !expired && !pending,
+                        chosen);
+    }
+    return HALL_OK;
+}
+
+/* GET serial?serial= asked for JSON: may this certificate be replaced by the flow */
+static int
+choose_json(struct hall_req *req)
+{
+    static const struct hall_pspec params[] = {
+        {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    struct hall_reissue_cert c;
+    struct hall_val *v;
+
+    hall_req_check(req, params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+    if (cert_get(req, NULL, 0, hall_req_param(req, "serial"), NULL, &c) != HALL_OK)
+        return hall_resp_busy(req);
+    if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND)
+        return refuse(req, &c);
+    v = hall_val_obj(req->pool);
+    hall_replace_cert_json(req, hall_val_set_obj(req->pool, v, "cert"), &c);
+    hall_val_set_bool(req->pool, v, rf()->json_key, c.result == HALL_REISSUE_OK);
+    if (c.result != HALL_REISSUE_OK)
+        hall_val_set_str(req->pool, v, "message", c.why);
+    return hall_resp_ok(req, v);
+}
+
+int
+hall_replace_choose_page(struct hall_req *req)
+{
+    static const struct hall_pspec params[] = {
+        {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
+        {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    struct hall_errors e = {NULL, NULL, 0, 0};
+    const char *serial;
+    struct hall_reissue_cert c;
+    struct hall_partner p;
+    struct hall_val *ctx;
+    int status = 200;
+
+    if (hall_req_wants_json(req))
+        return choose_json(req);
+    hall_req_check(req, params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e);
+    if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
+        return HALL_OK;
+    if (hall_flow_agreements_due(req, &p) != 0)
+        return HALL_OK;
+    ctx = hall_flow_page(req, "证书选择", &p);
+    serial = hall_req_param(req, "serial");
+    if (own_certs_ctx(req, ctx, &p, serial) != HALL_OK)
+        return hall_resp_busy(req);
+    if (serial != NULL && *serial != '\0') {
+        hall_val_set_str(req->pool, ctx, "serial", serial);
+        if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
+            return hall_resp_busy(req);
+        if (c.result != HALL_REISSUE_BAD_SERIAL && c.result != HALL_REISSUE_NOT_FOUND)
+            hall_replace_cert_ctx(req, ctx, &c);
+        if (c.result == HALL_REISSUE_OK) {
+            hall_val_set_str(req->pool, ctx, "next",
+                             hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
+        } else {
+            status = hall_msgs[c.code].status;
+            hall_val_set_str(req->pool, ctx, "serial_error", c.why);
+        }
+    }
+    hall_flow_steps(req, ctx, "serial");
+    return hall_resp_page(req, status, rf()->serial_tmpl, ctx);
+}
+
+static int
+serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbres *o,
+             const char *serial, const char *key, struct hall_reissue_cert *c)
+{
+    int64_t oid = o != NULL ? hall_dbres_int(o, 0, "id") : 0;
+
+    if (o != NULL) {
+        struct hall_dbres *r =
+            hall_db_exec(req->cx, "replace_order_serial", HALL_I64(oid), HALL_I64(req->user_id));
+
+        if (r == NULL || hall_dbres_rows(r) == 0)
+            return hall_resp_busy(req), HALL_ERR;
+        /* the certificate of an order stays the one it was made for */
+        if (serial != NULL && *serial != '\0' &&
+            strcmp(serial, hall_dbres_str(r, 0, "reissue_of")) != 0)
+            return hall_msg(req, HALL_M_SERIAL_CHANGED, "serial"), HALL_ERR;
+        serial = hall_dbres_str(r, 0, "reissue_of");
+    }
+    if (cert_get(req, p, oid, serial != NULL ? serial : "", key, c) != HALL_OK)
+        return hall_resp_busy(req), HALL_ERR;
+    if (c->result != HALL_REISSUE_OK)
+        return refuse(req, c), HALL_ERR;
+    return HALL_OK;
+}
+
+int
+hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial,
+                          const char *key, const struct hall_partner *p,
+                          struct hall_reissue_cert *c, struct hall_dbres **prods)
+{
+    int i;
+
+    if (serial_check(req, p, o, serial, key, c) != HALL_OK)
+        return -1;
+    *prods = hall_flow_products(req, p);
+    if (*prods == NULL)
+        return -1;
+    for (i = 0; i < hall_dbres_rows(*prods); i++)
+        if (strcmp(hall_dbres_str(*prods, i, "cert_type"), c->cert_type) == 0)
+            return i;
+    hall_msg(req, rf()->not_offered, "serial", hall_business_label(hall_flow_current()->business));
+    return -1;
+}
+
+int
+hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
+                         struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s,
+                         struct hall_reissue_cert *c, struct hall_dbres **prods)
+{
+    if (hall_flow_submit_open(req, params, e, p, s) != HALL_OK)
+        return -1;
+    if (hall_errors_has(e, "serial"))
+        return hall_resp_errors(req, e), -1;
+    /* the certificate decides the type, the product and the groups asked */
+    return hall_replace_cert_product(req, s->o, hall_req_param(req, "serial"), s->submit_key, p, c,
+                                     prods);
+}
+
+struct hall_val *
+hall_replace_old_form(struct hall_req *req, const struct hall_reissue_cert *c)
+{
+    struct hall_dbres *r =
+        hall_db_exec(req->cx, "replace_old_form", HALL_I64(c->order_id), HALL_I64(req->user_id));
+    struct hall_val *form;
+
+    if (r == NULL || hall_dbres_rows(r) == 0)
+        return NULL;
+    form = hall_dbres_pii_json(req->cx, r, 0, hall_dbres_col(r, "form_enc"));
+    return form != NULL && form->type == HALL_V_OBJ ? form : NULL;
+}
+
+void
+hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall_val *form,
+                           const struct hall_val *old, const struct hall_reissue_cert *c,
+                           struct hall_errors *e)
+{
+    const char *ric = hall_form_str(old, "app_ric");
+
+    if ((bit & HALL_T_APPL) && *ric != '\0' && !hall_errors_has(e, "app_ric") &&
+        strcmp(hall_form_str(form, "app_ric"), ric) != 0)
+        hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT_PII, "app_ric", "申请人身份证号码");
+    if ((bit & HALL_T_UNIT) && !hall_errors_has(e, "org_name") &&
+        strcmp(hall_form_str(form, "org_name"), c->org) != 0)
+        hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "org_name", "机构名称", c->org);
+    if ((bit & HALL_T_UNIT) && *c->uscc != '\0' && !hall_errors_has(e, "org_id") &&
+        strcmp(hall_form_str(form, "org_id"), c->uscc) != 0)
+        hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "org_id", "机构证件号码", c->uscc);
+    if ((bit & HALL_T_APPL) && !hall_errors_has(e, "app_name") &&
+        strcmp(hall_form_str(form, "app_name"), c->cn) != 0)
+        hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "app_name", "申请人姓名", c->cn);
+}
+
+void
+hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
+                       const struct hall_reissue_cert *c)
+{
+    hall_val_set_str(req->pool, form, "reissue_serial", c->serial);
+    hall_val_set_str(req->pool, form, "reissue_subject", c->cn);
+    hall_val_set_fmt(req->pool, form, "reissue_valid", "%s 至 %s", c->not_before, c->not_after);
+}
+
+void
+hall_replace_save_claim(struct hall_flow_save *s, const struct hall_reissue_cert *c,
+                        struct hall_dbres *prods, int row)
+{
+    s->cert_type = c->cert_type;
+    s->product_id = hall_dbres_int(prods, row, "id");
+    s->also = hall_replace_claim;
+    s->arg = (void *)c->serial;
 }
