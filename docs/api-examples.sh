@@ -15,7 +15,8 @@
 # registers fresh phone numbers, so it can run any number of times.
 #
 # Needs curl, openssl, node (script/partner-link) and the hall's var
-# directory, for the payment callback's signing secret: HALL_VAR, default
+# directory, for the sandbox gateway's WeChat Pay key (its notifications are
+# signed as WeChat Pay signs them): HALL_VAR, default
 # var/ of this repository (what script/server uses).
 set -uo pipefail
 

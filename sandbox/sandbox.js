@@ -35,7 +35,6 @@ function intOption(flag, env, dflt, min, max) {
 
 const CONF = {
     port: intOption('--port', 'HALL_SANDBOX_PORT', 8091, 0, 65535),
-    secret: argValue('--secret') ?? process.env.HALL_SANDBOX_SECRET ?? 'sandbox-secret',
     /* base of the payment callback backoff (1s, 2s, 4s, ...); tests shorten it */
     backoffMs: intOption('--callback-backoff-ms', 'HALL_SANDBOX_CALLBACK_BACKOFF_MS', 1000, 1, 60000),
     publicUrl: (argValue('--public-url') ?? process.env.HALL_SANDBOX_PUBLIC_URL ?? '').replace(/\/+$/, ''),
@@ -196,10 +195,6 @@ function esc(s) {
 }
 
 function fen(n) { return (n / 100).toFixed(2); }
-
-function sign(raw) {
-    return crypto.createHmac('sha256', CONF.secret).update(raw).digest('hex');
-}
 
 function baseUrl(req) {
     if (CONF.publicUrl)

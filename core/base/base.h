@@ -103,7 +103,6 @@ struct hall_conf {
     char *sandbox_url;
     char *public_url;
     char *log_level;
-    char *pay_secret_file;
     long workers;
     long max_requests;
     long session_idle_s;

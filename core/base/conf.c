@@ -35,8 +35,6 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(sandbox_url, "http://127.0.0.1:8091", "base URL of the outside services (sandbox)"),
     S(public_url, "http://127.0.0.1:8080", "URL the hall is reached at, for links in SMS"),
     S(log_level, "info", "err, warn, info or debug"),
-    S(pay_secret_file, "var/keys/sandbox.secret",
-      "file holding the payment gateway's callback signing secret"),
     I(workers, 1, 256, "4", "worker processes per module"),
     I(max_requests, 0, 100000000, "0", "a worker exits after this many requests (0: never)"),
     I(session_idle_s, 60, 86400, "1800", "a session ends after this long without a request"),

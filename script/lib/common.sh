@@ -284,10 +284,6 @@ setup_var() {
     # the CA hierarchy (root, issuing CAs, OCSP signers): created once
     "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
-    if [ ! -s "$HALL_VAR/keys/sandbox.secret" ]; then
-        (umask 077 && openssl rand -hex 32 >"$HALL_VAR/keys/sandbox.secret") ||
-            die "cannot create $HALL_VAR/keys/sandbox.secret"
-    fi
     # the payment merchants' keys and the sandbox gateways' own
     "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
@@ -555,7 +551,6 @@ write_conf() {
         say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"
         say "public_url = http://127.0.0.1:$HALL_PORT"
         say "log_level = info"
-        say "pay_secret_file = $HALL_VAR/keys/sandbox.secret"
         say "workers = 4"
         say "pki_dir = $HALL_VAR/keys/pki"
         say "provider_key_dir = $HALL_VAR/keys/providers"
@@ -781,9 +776,7 @@ start_sandbox() {
         warn "sandbox/sandbox.js does not exist yet: no sandbox"
         return 0
     fi
-    # The secret goes through the environment, not argv (ps shows argv).
-    HALL_SANDBOX_SECRET=$(cat "$HALL_VAR/keys/sandbox.secret") \
-        HALL_SANDBOX_KEYS=$HALL_VAR/keys/sandbox \
+    HALL_SANDBOX_KEYS=$HALL_VAR/keys/sandbox \
         start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT" \
         --provider-keys "$HALL_VAR/keys/providers" --hall-url "http://127.0.0.1:$HALL_PORT"
     wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"

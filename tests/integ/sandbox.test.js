@@ -14,7 +14,6 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 
 const SCRIPT = path.join(__dirname, '..', '..', 'sandbox', 'sandbox.js');
-const SECRET = 'test-secret-' + crypto.randomBytes(4).toString('hex');
 let child;
 let base;
 /* the payment gateways' keys and a merchant's, made as script/server makes them */
@@ -22,7 +21,7 @@ const KEYS = require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(
 require('node:child_process').execFileSync(path.join(__dirname, '..', '..', 'script', 'lib', 'paykeys.sh'), [KEYS]);
 
 before(async () => {
-    child = spawn(process.execPath, [SCRIPT, '--port', '0', '--secret', SECRET, '--callback-backoff-ms', '40'],
+    child = spawn(process.execPath, [SCRIPT, '--port', '0', '--callback-backoff-ms', '40'],
         { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HALL_SANDBOX_KEYS: path.join(KEYS, 'sandbox') } });
     base = await new Promise((resolve, reject) => {
         let buf = '';

@@ -140,12 +140,6 @@ function memoCode(t) {
     return m[1];
 }
 
-/* the sandbox secret of the providers still on the sandbox's own protocol
- * (the courier's callback) */
-function secret() {
-    return keyFile('sandbox.secret').trim();
-}
-
 /* the test hall's keys (script/lib/paykeys.sh) */
 function keyFile(...p) {
     const v = process.env.HALL_VAR;
@@ -300,7 +294,7 @@ function allLogs() {
 
 module.exports = {
     psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
-    sandbox, payOnline, confirmTrade, lastTransfer, memoCode, secret, sendCallback, upload, keyFile,
+    sandbox, payOnline, confirmTrade, lastTransfer, memoCode, sendCallback, upload, keyFile,
     wxNotification, aliNotification, sendAliCallback, postNotification, WX_MCHID, WX_APPID, WX_KEY_ID,
     ALI_APP_ID,
     PNG, allLogs, staffLogin, inReview, approve,
