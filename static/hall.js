@@ -124,8 +124,9 @@
   });
 
   /* "获取验证码": send, then count down before the next one; data-sms-url:
-   * a code to the account's own phone for the form's serial (撤销) */
-  document.querySelectorAll('button[data-sms], button[data-sms-url]').forEach(function (btn) {
+   * a code to the account's own phone for the form's serial (撤销); a button
+   * with data-serial is the next handler's, so one click sends one request */
+  document.querySelectorAll('button[data-sms], button[data-sms-url]:not([data-serial])').forEach(function (btn) {
     btn.addEventListener('click', function () {
       var form = btn.closest('form');
       var url = btn.getAttribute('data-sms-url');
@@ -164,7 +165,7 @@
 
   /* "获取验证码" to the phone a certificate's order names (证书解锁): the
    * certificate is the button's, the phone is never on the page */
-  document.querySelectorAll('button[data-sms-url]').forEach(function (btn) {
+  document.querySelectorAll('button[data-sms-url][data-serial]').forEach(function (btn) {
     btn.addEventListener('click', function () {
       var form = btn.closest('form');
       var status = document.getElementById('sms-status');

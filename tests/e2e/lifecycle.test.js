@@ -188,9 +188,15 @@ test('lifecycle: 证书解锁 from 我的证书: why the PIN cannot be reset →
             /* the code of this SMS (the outbox delivers it a moment later;
              * the phone's older texts, the PIN among them, are not it) */
             const before = (await smsMessages(o.phone)).length;
+            let smsPosts = 0;
+            page.on('request', (r) => {
+                if (r.method() === 'POST' && new URL(r.url()).pathname === '/unlock/sms')
+                    smsPosts += 1;
+            });
             await page.click('#sms-send');
             await page.locator('#sms-status', { hasText: '验证码已发送' }).waitFor();
             const code = codeOf(await waitForSms(o.phone, before));
+            assert.equal(smsPosts, 1, 'one click, one request (a second would be refused as too soon)');
             await page.fill('#sms_code', code);
             await page.click('#apply-next');
             await page.waitForURL(/\/unlock\/print\?id=\d+$/);
