@@ -37,10 +37,14 @@ const struct hall_stmt hall_custody_stmts[] = {
      "0",
      1},
     /* every PIN SMS once sent: the hall needs no copy of a PIN (sql/052's
-     * outbox_pin_kept finds them) */
+     * outbox_pin_kept finds them); rows in id order, those another tick
+     * holds skipped (it empties them), so two ticks at once never wait on
+     * each other (they deadlocked when each locked the rows in the order it
+     * found them) */
     {"custody_pins_sent",
-     "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE idem_key LIKE 'sms-pin-%'"
-     " AND status = 'done' AND length(payload_enc) > 0",
+     "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE id IN (SELECT id FROM outbox"
+     " WHERE idem_key LIKE 'sms-pin-%' AND status = 'done' AND length(payload_enc) > 0"
+     " ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)",
      0},
     /* the copies due: 已签收 more than $1 days ago, or a certificate no
      * longer issued; rows another worker holds are its own */

@@ -198,11 +198,14 @@ test('custody__n_days_after_delivery__the_ca_tick_destroys_exactly_once__two_wor
         WHERE id = ${fresh.id}`);
     /* the outbox's two workers of its 'other' lane tick every 5 s; four
      * sweeps started at the same moment race them */
+    const pgLog = path.join(process.env.HALL_VAR, 'log', 'postgresql.log');
+    const logAt = fs.existsSync(pgLog) ? fs.statSync(pgLog).size : 0;
     const sweeps = await Promise.all([1, 2, 3, 4].map(() => new Promise((ok) => {
         const p = spawn(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'),
             ['-c', process.env.HALL_CONF, 'custody']);
         let out = '';
         p.stdout.on('data', (d) => { out += d; });
+        p.stderr.on('data', (d) => { out += d; });
         p.on('close', (code) => ok({ code, out }));
     })));
     for (const s of sweeps)
@@ -213,6 +216,15 @@ test('custody__n_days_after_delivery__the_ca_tick_destroys_exactly_once__two_wor
     await new Promise((ok) => setTimeout(ok, 11000));
     assert.deepEqual(row(due.serial), { held: false, downloaded: false, why: 'delivered', destroyed: true });
     assert.equal(audits(due.serial), '1');
+    /* the sweeps and the ticks never waited on each other into a deadlock
+     * (they did when each emptied the sent PIN SMS in the order it found them) */
+    if (fs.existsSync(pgLog)) {
+        const fd = fs.openSync(pgLog, 'r');
+        const buf = Buffer.alloc(fs.statSync(pgLog).size - logAt);
+        fs.readSync(fd, buf, 0, buf.length, logAt);
+        fs.closeSync(fd);
+        assert.doesNotMatch(buf.toString('utf8'), /deadlock detected[\s\S]*?UPDATE outbox SET payload_enc/);
+    }
     assert.ok(/^pki:custody$/.test(psql(`SELECT actor FROM audit_log WHERE entity = 'certificate'
         AND entity_id = '${due.serial}' AND action = 'medium destroy'`)));
     assert.equal(psql(`SELECT detail->>'why' FROM audit_log WHERE entity = 'certificate'
