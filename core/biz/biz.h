@@ -156,6 +156,10 @@ extern const struct hall_stmt hall_produce_stmts[];
  * that is another, each once per tag ("sms-TAG-SERIAL-holder|agent"), the
  * template kind with params (core/store/sms_tpl.def); how many were queued,
  * -1 on failure.  The parameters are personal data: never logged */
+/* the phone a certificate's PIN goes to, from its order's form: the 经办人
+ * for a unit's certificate, the applicant (else the 经办人) for a person's;
+ * "" when the form names none */
+const char *hall_pin_phone(const char *cert_type, const struct hall_val *form);
 int hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, enum hall_sms_kind kind,
                   const struct hall_val *params);
 /* hall-outbox's periodic work: the expiry reminders due (reminder_first_days,

@@ -142,11 +142,13 @@ ca_known(const char *name)
     return NULL;
 }
 
-static const char *
-phone_for_pin(const char *cert_type, const struct hall_val *form)
+const char *
+hall_pin_phone(const char *cert_type, const struct hall_val *form)
 {
     const char *p;
 
+    if (form == NULL)
+        return "";
     /* seeds 000/002: 机构证书 -> the agent, 机构个人/个人证书 -> the applicant */
     if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0)
         return form_get(form, "agent_mobile");
@@ -407,7 +409,7 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
             goto out;
     }
     if (new_pin) {
-        const char *phone = phone_for_pin(cert_type, form);
+        const char *phone = hall_pin_phone(cert_type, form);
 
         if (strlen(phone) == 11 &&
             hall_sms_queue(cx, hall_psprintf(cx->pool, "sms-pin-%s", serial), phone, NULL,

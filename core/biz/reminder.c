@@ -52,14 +52,6 @@ const struct hall_stmt hall_reminder_stmts[] = {
     {NULL, NULL, 0},
 };
 
-static const char *
-form_str(const struct hall_val *form, const char *name)
-{
-    const struct hall_val *v = form != NULL ? hall_val_get(form, name) : NULL;
-
-    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
-}
-
 int
 hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, enum hall_sms_kind kind,
               const struct hall_val *params)
@@ -80,14 +72,9 @@ hall_cert_sms(struct hall_ctx *cx, const char *serial, const char *tag, enum hal
     form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
     type = hall_dbres_str(res, 0, "cert_type");
     partner = hall_dbres_str(res, 0, "partner_code");
-    /* as the PIN went (core/biz/produce.c): 经办人 for a unit's certificate,
-     * the applicant for a person's */
-    if (strcmp(type, "org") == 0 || strcmp(type, "org_business") == 0)
-        agent = form_str(form, "agent_mobile");
-    else if (*form_str(form, "app_mobile") != '\0')
-        agent = form_str(form, "app_mobile");
-    else
-        agent = form_str(form, "agent_mobile");
+    /* the phone the PIN went to: 经办人 for a unit's certificate, the
+     * applicant for a person's */
+    agent = hall_pin_phone(type, form);
     if (holder != NULL && strlen(holder) == 11) {
         if (hall_sms_queue_params(cx, hall_psprintf(cx->pool, "sms-%s-%s-holder", tag, serial),
                                   holder, partner, kind, params) != HALL_OK)
