@@ -392,6 +392,7 @@ int hall_csrf_check(struct hall_req *req);
 #define HALL_ROLE_FINANCE  2u /* confirms corporate transfers */
 #define HALL_ROLE_OPERATOR 4u /* production and shipping; reads orders */
 #define HALL_ROLE_REPORT   8u /* reports only */
+#define HALL_ROLE_ADMIN    16u /* staff accounts: asks and approves their changes */
 
 struct hall_staff {
     int64_t id;
