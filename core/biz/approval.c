@@ -161,16 +161,16 @@ hall_approval_decide(struct hall_ctx *cx, int64_t id, const char *kinds, int64_t
     if (note != NULL && *note != '\0')
         hall_val_set_str(cx->pool, detail, "note", note);
     return hall_audit(cx, actor_of(cx, staff_id), "staff_request",
-                      hall_psprintf(cx->pool, "%lld", (long long)id), approve ? "approve" : "refuse",
-                      "pending", state, detail);
+                      hall_psprintf(cx->pool, "%lld", (long long)id),
+                      approve ? "approve" : "refuse", "pending", state, detail);
 }
 
 int
 hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subject,
                          struct hall_approval *out)
 {
-    struct hall_dbres *res = hall_db_exec(cx, "approval_pending_of", HALL_STR(kind),
-                                          HALL_STR(subject));
+    struct hall_dbres *res =
+        hall_db_exec(cx, "approval_pending_of", HALL_STR(kind), HALL_STR(subject));
 
     memset(out, 0, sizeof(*out));
     if (res == NULL)

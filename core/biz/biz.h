@@ -376,7 +376,6 @@ int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *
                              struct hall_approval *out);
 /* what an approved staff_add / staff_roles asked, audited as the approver's;
  * HALL_CONFLICT when the login was taken (add) or is gone (roles) */
-int hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a,
-                              int64_t approver);
+int hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver);
 
 #endif

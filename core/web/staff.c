@@ -50,12 +50,9 @@ static const struct {
     unsigned bit;
     const char *label;
 } roles[] = {
-    {"reviewer", HALL_ROLE_REVIEWER, "审核员"},
-    {"finance", HALL_ROLE_FINANCE, "财务"},
-    {"operator", HALL_ROLE_OPERATOR, "运营"},
-    {"report", HALL_ROLE_REPORT, "报表查看"},
-    {"admin", HALL_ROLE_ADMIN, "账户管理员"},
-    {NULL, 0, NULL},
+    {"reviewer", HALL_ROLE_REVIEWER, "审核员"}, {"finance", HALL_ROLE_FINANCE, "财务"},
+    {"operator", HALL_ROLE_OPERATOR, "运营"},   {"report", HALL_ROLE_REPORT, "报表查看"},
+    {"admin", HALL_ROLE_ADMIN, "账户管理员"},   {NULL, 0, NULL},
 };
 
 unsigned

@@ -1488,11 +1488,11 @@ refund_decide(struct hall_req *req, char kind)
 
         hall_val_set_str(req->pool, payload, "note", note);
         hall_val_set_int(req->pool, payload, "amount_fen", amount);
-        rc = hall_approval_request(
-            req->cx, "refund", sid, payload, req->staff->id,
-            hall_psprintf(req->pool, "同意退费 %s 元（%s）", hall_yuan(req->pool, amount),
-                          hall_dbres_str(rf, 0, "order_no")),
-            &rid);
+        rc = hall_approval_request(req->cx, "refund", sid, payload, req->staff->id,
+                                   hall_psprintf(req->pool, "同意退费 %s 元（%s）",
+                                                 hall_yuan(req->pool, amount),
+                                                 hall_dbres_str(rf, 0, "order_no")),
+                                   &rid);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
         if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
@@ -1501,7 +1501,8 @@ refund_decide(struct hall_req *req, char kind)
                   (long long)req->staff->id, (long long)id, (long long)rid);
         return resp_requested(
             req,
-            hall_psprintf(req->pool, "退费金额超过 %s 元，已提交，须由另一位财务人员在“待批准”中复核",
+            hall_psprintf(req->pool,
+                          "退费金额超过 %s 元，已提交，须由另一位财务人员在“待批准”中复核",
                           hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen)),
             rid);
     }
@@ -1578,7 +1579,8 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
 
     for (i = 0; i < n; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);
-        const char *kind = hall_dbres_str(res, i, "kind"), *payload = hall_dbres_str(res, i, "payload");
+        const char *kind = hall_dbres_str(res, i, "kind"),
+                   *payload = hall_dbres_str(res, i, "payload");
         const char *state = hall_dbres_str(res, i, "state");
         struct hall_val *pv = hall_val_parse(req->pool, payload, strlen(payload), NULL, 0);
         int own = hall_dbres_int(res, i, "requested_by") == req->staff->id;
@@ -1596,7 +1598,7 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));
         hall_val_set_str(req->pool, r, "state", state);
         hall_val_set_str(req->pool, r, "state_label",
-                         strcmp(state, "approved") == 0   ? "已批准"
+                         strcmp(state, "approved") == 0  ? "已批准"
                          : strcmp(state, "refused") == 0 ? "已拒绝"
                                                          : "待批准");
         hall_val_set_str(req->pool, r, "decided_by", hall_dbres_str(res, i, "decided_login"));

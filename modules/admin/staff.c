@@ -342,8 +342,8 @@ cmd_request(struct hall_req *req, const char *kind, const char *login, const cha
 
         hall_db_rollback(req->cx);
         if (hall_approval_pending_of(req->cx, kind, login, &a) > 0) {
-            printf("request %lld pending: %s %s, asked by %s (unchanged)\n", (long long)a.id,
-                   kind, login, a.requested_login);
+            printf("request %lld pending: %s %s, asked by %s (unchanged)\n", (long long)a.id, kind,
+                   login, a.requested_login);
             return 0;
         }
         return 1;
@@ -422,8 +422,8 @@ cmd_requests(struct hall_req *req)
     if (res == NULL)
         return 1;
     n = hall_dbres_rows(res);
-    printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", "id", "kind", "subject", "roles",
-           "asked by", "asked at", "reason");
+    printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", "id", "kind", "subject", "roles", "asked by",
+           "asked at", "reason");
     for (i = 0; i < n; i++)
         printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", hall_dbres_str(res, i, "id"),
                hall_dbres_str(res, i, "kind"), hall_dbres_str(res, i, "subject"),

@@ -17,7 +17,7 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { Client, applicant } = require('./lib/client');
+const { applicant } = require('./lib/client');
 const {
     psql, personForm, unpaidOrder, orderStatus, waitStatus, sandbox, payOnline, confirmTrade,
     staffLogin,
@@ -217,12 +217,6 @@ test('refund of 1,050.00: finance2 refuses the approval, the refund is back in t
     assert.deepEqual([decided.state, decided.decided_by, decided.decision_note], ['refused', 'finance2', '金额与合同不符']);
 });
 
-async function canLogin(login, password) {
-    const c = new Client();
-    await c.get('/admin/login');
-    return (await c.post('/admin/login', { login, password })).status === 200;
-}
-
 test('staff account: hall-staff add is pending, not approved by its requester, created by admin2', { skip: SKIP }, async () => {
     const login = `fe${Date.now() % 1000000}`;
     const pw = 'FourEyes2026pw';
@@ -248,7 +242,7 @@ test('staff account: hall-staff add is pending, not approved by its requester, c
     const row = list.body.pending.find((r) => String(r.id) === rid);
     assert.deepEqual([row.kind, row.requested_by, row.reason, row.can_decide], ['staff_add', 'admin', '新入职审核员', true]);
     assert.ok(!JSON.stringify(list.body).includes('argon2'), 'no password hash on the page');
-    assert.equal(await canLogin(login, pw), false);
+    await assert.rejects(staffLogin(login, pw), 'a pending account cannot sign in');
     /* not by the one who asked, nor by a non-administrator */
     const self = hallStaff(['approve', rid, 'as', ADMIN[0]], `${ADMIN[1]}\n`);
     assert.equal(self.status, 1);
@@ -264,7 +258,8 @@ test('staff account: hall-staff add is pending, not approved by its requester, c
     const ok = hallStaff(['approve', rid, 'as', ADMIN2[0]], `${ADMIN2[1]}\n`);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /approved: staff_add/);
-    assert.equal(await canLogin(login, pw), true);
+    /* the new account signs in (staffLogin asserts it) */
+    assert.equal((await (await staffLogin(login, pw)).get('/admin')).status, 200);
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'staff'
         AND entity_id = (SELECT id::text FROM staff WHERE login = '${login}') AND action = 'create'
         AND actor = 'staff:' || (SELECT id FROM staff WHERE login = 'admin2')`), '1');
