@@ -1319,6 +1319,8 @@ refunds_page(struct hall_req *req)
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
     refund_rows(req, ctx, "refunds", open);
     refund_rows(req, ctx, "finished", closed);
+    hall_val_set_str(req->pool, ctx, "refund_four_eyes",
+                     hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen));
     if (json)
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_refunds", ctx);

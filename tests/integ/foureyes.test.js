@@ -176,6 +176,8 @@ test('refund of 1,050.00: finance approves, nothing is paid until finance2 appro
     /* the queue says so, and neither decides it again */
     const row = (await f.getJSON('/admin/refunds')).body.refunds.find((x) => x.id === rid);
     assert.deepEqual([row.to_decide, row.awaiting_by, row.status_label], [false, 'finance', '待复核（finance已批准）']);
+    const page = (await f.get('/admin/refunds')).text;
+    assert.ok(page.includes('待复核（finance已批准）') && page.includes('超过 1000.00 元'), 'the queue page says so');
     for (const [p, body] of [['/admin/refund/approve', { id: rid }], ['/admin/refund/refuse', { id: rid, reason: 'x' }]]) {
         const again = await f.post(p, body);
         assert.equal(again.status, 409, again.text);
