@@ -623,8 +623,27 @@ WB=$(curl -s -b "$J" "$H/center/order?id=$ID" | sed -n 's/.*id="waybill-no">[^ ]
 wait_for "the shipping SMS" "快递单号：$WB" curl -s "$B/sandbox/sms?phone=$P&limit=1"
 ex 200 '"acked":true' curl -s -X POST "$B/sandbox/courier/$WB/deliver"
 ex 200 '已签收' curl -s -b "$J" "$H/center/order?id=$ID"
-ex 200 '证书已吊销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
-    -d serial="$SERIAL" -d reason=keyCompromise "$H/admin/pki/revoke"
+# four eyes: operator asks, operator2 approves (not operator)
+ex 200 '"request_id":[0-9]+' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d serial="$SERIAL" -d reason=keyCompromise --data-urlencode note=U盾连同密码遗失 "$H/admin/pki/revoke"
+REQ=$(printf '%s' "$OUT" | grep -oE '"request_id":[0-9]+' | grep -oE '[0-9]+$')
+ex 409 '已有待批准的吊销申请' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d serial="$SERIAL" -d reason=superseded "$H/admin/pki/revoke"
+ex 403 '不能批准或拒绝自己提出的申请' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d id="$REQ" "$H/admin/pki/revoke/approve"
+openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
+    grep -q "^0x$SERIAL: good" || die "OCSP does not say good before the approval"
+SO2=$D/operator2.jar
+OT2=$(token "$SO2" "$H/admin/login")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SO2" -b "$SO2" -H "X-CSRF-Token: $OT2" \
+    -H 'Accept: application/json' -d login=operator2 -d password=Operator2026demo2 "$H/admin/login"
+OT2=$(token "$SO2" "$H/admin")
+ex 200 "\"id\":$REQ,\"kind\":\"revoke\".*\"reason\":\"U盾连同密码遗失\",\"requested_by\":\"operator\"" \
+    curl -s -b "$SO2" -H 'Accept: application/json' "$H/admin/approvals"
+ex 200 '证书已吊销' curl -s -b "$SO2" -H "X-CSRF-Token: $OT2" -H 'Accept: application/json' \
+    -d id="$REQ" "$H/admin/pki/revoke/approve"
+ex 409 '该申请已被处理' curl -s -b "$SO2" -H "X-CSRF-Token: $OT2" -H 'Accept: application/json' \
+    -d id="$REQ" "$H/admin/pki/revoke/approve"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: revoked" || die "OCSP does not say revoked"
 ex 200 '"reissuable":false,"message":"该证书序列号对应的证书已吊销' curl -s -b "$J" -H 'Accept: application/json' \
@@ -673,6 +692,31 @@ ex 400 '"field":"reason".*注销原因' curl -s -b "$SO" -H "X-CSRF-Token: $OT" 
     -d es_id=SZCA000000000000P01 -d reason= "$H/admin/seal/revoke"
 ex 409 '"field":"es_id".*该印章不存在或已注销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
     -H 'Accept: application/json' -d es_id=SZCA000000000000P01 -d reason=人员离职 "$H/admin/seal/revoke"
+
+# ---------------------------------------------------------------- admin: four eyes for staff accounts
+
+STAFF=("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}")
+NEWLOGIN=api$(date +%s | cut -c5-10)$((RANDOM % 90 + 10))
+N=$((N + 1))
+OUT=$("${STAFF[@]}" add "$NEWLOGIN" reviewer Example2026pw as admin 新入职审核员 <<<Admin2026demo) ||
+    die "hall-staff add as admin failed"
+SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
+[ -n "$SREQ" ] || die "hall-staff add printed no pending request: $OUT"
+SA=$D/admin2.jar
+AT=$(token "$SA" "$H/admin/login")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SA" -b "$SA" -H "X-CSRF-Token: $AT" \
+    -H 'Accept: application/json' -d login=admin2 -d password=Admin2026demo2 "$H/admin/login"
+AT=$(token "$SA" "$H/admin")
+ex 200 "\"id\":$SREQ,\"kind\":\"staff_add\".*\"requested_by\":\"admin\"" \
+    curl -s -b "$SA" -H 'Accept: application/json' "$H/admin/approvals"
+ex 200 '已批准，账号已创建' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
+    -d id="$SREQ" "$H/admin/approvals/approve"
+N=$((N + 1))
+OUT=$("${STAFF[@]}" roles "$NEWLOGIN" reviewer,report as admin <<<Admin2026demo) ||
+    die "hall-staff roles as admin failed"
+SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
+ex 200 '已拒绝该申请' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
+    -d id="$SREQ" --data-urlencode note=报表权限另行申请 "$H/admin/approvals/refuse"
 
 # ---------------------------------------------------------------- sessions kept apart, logout
 

@@ -127,6 +127,7 @@ struct hall_conf {
     long draft_daily_max;
     long upload_daily_max;
     long finauth_max_tries;
+    long refund_four_eyes_fen;
     long sms_ip_hourly_max;
     long sms_session_hourly_max;
     long reminder_first_days;

@@ -67,6 +67,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(upload_daily_max, 1, 100000000, "50",
       "files one applicant may upload per calendar day, replaced ones included (429 above)"),
     I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),
+    I(refund_four_eyes_fen, 0, 100000000000L, "100000",
+      "a refund above this amount (fen) needs a second finance approval (default 1,000.00 yuan)"),
     I(sms_ip_hourly_max, 1, 10000000, "30", "most SMS codes one client IP may ask for per hour"),
     I(sms_session_hourly_max, 1, 10000000, "10",
       "most SMS codes one visitor (browser session) may ask for per hour"),

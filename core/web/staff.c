@@ -50,11 +50,9 @@ static const struct {
     unsigned bit;
     const char *label;
 } roles[] = {
-    {"reviewer", HALL_ROLE_REVIEWER, "审核员"},
-    {"finance", HALL_ROLE_FINANCE, "财务"},
-    {"operator", HALL_ROLE_OPERATOR, "运营"},
-    {"report", HALL_ROLE_REPORT, "报表查看"},
-    {NULL, 0, NULL},
+    {"reviewer", HALL_ROLE_REVIEWER, "审核员"}, {"finance", HALL_ROLE_FINANCE, "财务"},
+    {"operator", HALL_ROLE_OPERATOR, "运营"},   {"report", HALL_ROLE_REPORT, "报表查看"},
+    {"admin", HALL_ROLE_ADMIN, "账户管理员"},   {NULL, 0, NULL},
 };
 
 unsigned
@@ -304,6 +302,8 @@ hall_staff_page(struct hall_req *req, const char *title)
     hall_val_set_bool(req->pool, ctx, "nav_finance",
                       (bits & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
     hall_val_set_bool(req->pool, ctx, "nav_pki", (bits & HALL_ROLE_OPERATOR) != 0);
+    /* four eyes: every member sees what waits for a second person */
+    hall_val_set_bool(req->pool, ctx, "nav_approvals", bits != 0);
     return ctx;
 }
 

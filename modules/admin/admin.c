@@ -18,6 +18,15 @@
  *                                  many wrong codes may be typed again (finance)
  *   GET  /admin/outbox             dead outbox jobs (finance)
  *   POST /admin/outbox/retry       a dead job is tried again (finance)
+ *   GET  /admin/refunds            the refunds to decide (finance)
+ *   POST /admin/refund/approve     approve one; above refund_four_eyes_fen
+ *                                  a request a second finance member approves
+ *   POST /admin/refund/refuse
+ *   GET  /admin/approvals          four eyes: the pending requests (吊销, 大额
+ *                                  退费, staff accounts), who asked, when, why
+ *   POST /admin/approvals/approve  a second person approves a refund or
+ *                                  staff request (revocations: modules/pki)
+ *   POST /admin/approvals/refuse
  *
  * Staff routes are HALL_R_STAFF: the core loads the staff session (never
  * the applicant's), checks the staff CSRF token and the roles the route
@@ -26,6 +35,7 @@
  * is queued in the outbox in the same transaction.  docs/modules/admin.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hall.h"
@@ -188,7 +198,10 @@ static const struct hall_stmt admin_stmts[] = {
      "SELECT r.id, r.kind, r.status, r.amount_fen, coalesce(r.reason, '') AS reason,"
      " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at, o.id AS order_id, o.order_no,"
      " o.subject, p.method, pt.name AS partner_name, coalesce(r.note, '') AS note,"
-     " coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '') AS done_at"
+     " coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '') AS done_at,"
+     " coalesce((SELECT s.login FROM staff_requests q JOIN staff s ON s.id = q.requested_by"
+     " WHERE q.kind = 'refund' AND q.subject = r.id::text AND q.state = 'pending'), '')"
+     " AS awaiting_by"
      " FROM refunds r JOIN orders o ON o.id = r.order_id JOIN payments p ON p.id = r.payment_id"
      " JOIN partners pt ON pt.code = o.partner_code"
      " WHERE ($1 AND r.status IN ('requested', 'approved'))"
@@ -207,6 +220,18 @@ static const struct hall_stmt admin_stmts[] = {
      " done_at = CASE WHEN $2 = 'manual' THEN now() END WHERE id = $1 AND status = 'requested'"
      " RETURNING id",
      4},
+    /* four eyes: what waits for a second person, then the last decided */
+    {"approvals_list",
+     "SELECT r.id, r.kind, r.subject, r.reason, r.payload::text AS payload, r.requested_by,"
+     " s.login AS requested_login, r.state, coalesce(d.login, '') AS decided_login,"
+     " coalesce(r.decision_note, '') AS decision_note,"
+     " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
+     " coalesce(to_char(r.decided_at, 'YYYY-MM-DD HH24:MI'), '') AS decided_at"
+     " FROM staff_requests r JOIN staff s ON s.id = r.requested_by"
+     " LEFT JOIN staff d ON d.id = r.decided_by"
+     " WHERE ($1 AND r.state = 'pending') OR (NOT $1 AND r.state <> 'pending')"
+     " ORDER BY CASE WHEN $1 THEN r.created_at END, r.decided_at DESC, r.id LIMIT $2",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -474,7 +499,7 @@ home_page(struct hall_req *req)
         return HALL_OK;
     ctx = page_ctx(req, "管理后台");
     roles = hall_val_set_list(req->pool, ctx, "roles");
-    for (bit = 1; bit <= HALL_ROLE_REPORT; bit <<= 1)
+    for (bit = 1; bit <= HALL_ROLE_ADMIN; bit <<= 1)
         if (req->staff->roles & bit)
             hall_val_push_str(req->pool, roles, hall_staff_role_label(bit));
     return hall_resp_page(req, 200, "admin_home", ctx);
@@ -1248,7 +1273,14 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
                          refund_kind_label(hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, r, "status", status);
         hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
-        hall_val_set_bool(req->pool, r, "to_decide", strcmp(status, "requested") == 0);
+        /* four eyes: approved once, waiting for a second finance member */
+        hall_val_set_str(req->pool, r, "awaiting_by", hall_dbres_str(res, i, "awaiting_by"));
+        if (*hall_dbres_str(res, i, "awaiting_by") != '\0')
+            hall_val_set_fmt(req->pool, r, "status_label", "待复核（%s已批准）",
+                             hall_dbres_str(res, i, "awaiting_by"));
+        hall_val_set_bool(req->pool, r, "to_decide",
+                          strcmp(status, "requested") == 0 &&
+                              *hall_dbres_str(res, i, "awaiting_by") == '\0');
         hall_val_set_str(req->pool, r, "amount",
                          hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
         hall_val_set_int(req->pool, r, "amount_fen", hall_dbres_int(res, i, "amount_fen"));
@@ -1287,6 +1319,8 @@ refunds_page(struct hall_req *req)
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
     refund_rows(req, ctx, "refunds", open);
     refund_rows(req, ctx, "finished", closed);
+    hall_val_set_str(req->pool, ctx, "refund_four_eyes",
+                     hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen));
     if (json)
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_refunds", ctx);
@@ -1327,27 +1361,109 @@ static const struct hall_pspec refund_refuse_params[] = {
 };
 
 /*
- * Finance decides a refund request.  'A' approve: an online payment goes
- * back through the gateway (refund approved, the outbox job pay_refund does
- * the rest: 已退费 + SMS); a corporate transfer cannot, finance pays it back
- * by hand and records how (note required): 已退费 + SMS at once.  'R' refuse
- * with a reason: the order goes back where it was and the applicant reads
- * the reason in the personal center and by SMS.  All in one transaction,
- * audited.
+ * What a finance decision on a refund does, inside the caller's transaction
+ * (rf: refund_lock's row, still 'requested').  'A' approve: an online
+ * payment goes back through the gateway (refund approved, the outbox job
+ * pay_refund does the rest: 已退费 + SMS); a corporate transfer cannot,
+ * finance pays it back by hand and records how (note required): 已退费 +
+ * SMS at once.  'R' refuse with a reason: the order goes back where it was
+ * and the applicant reads the reason in the personal center and by SMS.
+ * first: the actor of the first of two approvals (four eyes), or NULL.
+ * *done: what the page says.
+ */
+static int
+refund_apply(struct hall_req *req, struct hall_dbres *rf, int64_t id, char kind, const char *note,
+             const char *first, const char **done)
+{
+    const char *actor = hall_staff_actor(req), *status, *to, *order_no;
+    struct hall_val *detail;
+    int64_t order_id, amount;
+    int transfer, rc;
+
+    amount = hall_dbres_int(rf, 0, "amount_fen");
+    order_id = hall_dbres_int(rf, 0, "order_id");
+    order_no = hall_dbres_str(rf, 0, "order_no");
+    transfer = strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0;
+    status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
+    if (hall_db_exec(req->cx, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
+                     HALL_STR(actor)) == NULL)
+        return HALL_ERR;
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "refund_id", id);
+    hall_val_set_int(req->pool, detail, "amount_fen", amount);
+    if (*note != '\0')
+        hall_val_set_str(req->pool, detail, "reason", note);
+    if (first != NULL)
+        hall_val_set_str(req->pool, detail, "first_approval", first);
+    if (kind == 'R') {
+        to = hall_dbres_str(rf, 0, "from_status");
+        rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
+        if (rc == HALL_OK)
+            rc = refund_decision_sms(req, rf, id, HALL_SMST_refund_refused, "order_no", order_no,
+                                     "reason", note, NULL, NULL);
+        *done = "已拒绝退费，业务单已恢复原状态，短信已发送";
+    } else if (transfer) {
+        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
+        /* an invoice issued: its red-letter one (core/biz/invoice.c) */
+        if (rc == HALL_OK)
+            rc = hall_invoice_refunded(req->cx, order_id);
+        if (rc == HALL_OK)
+            rc = refund_decision_sms(
+                req, rf, id, HALL_SMST_refund_transfer, "order_no", order_no, "amount",
+                hall_yuan(req->pool, amount), "payer",
+                /* a natural person paid from their own account */
+                strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的" : "贵司");
+        *done = "已记录人工退款，业务单已退费，短信已发送";
+    } else {
+        rc = hall_audit(req->cx, actor, "order",
+                        hall_psprintf(req->pool, "%lld", (long long)order_id), "refund_approved",
+                        NULL, NULL, detail);
+        if (rc == HALL_OK)
+            rc = hall_refund_queue(req->cx, id);
+        *done = "已同意退费，款项将通过支付渠道原路退回";
+    }
+    if (rc == HALL_OK)
+        hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
+                  (long long)req->staff->id, (long long)id, (long long)order_id, status);
+    return rc;
+}
+
+/* a JSON answer with the new request's id, or the page it waits on */
+static int
+resp_requested(struct hall_req *req, const char *message, int64_t request_id)
+{
+    struct hall_val *v;
+
+    if (!json_asked(req))
+        return hall_resp_redirect(req, "/admin/approvals");
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", "/admin/approvals");
+    hall_val_set_str(req->pool, v, "message", message);
+    hall_val_set_int(req->pool, v, "request_id", request_id);
+    return hall_resp_ok(req, v);
+}
+
+/*
+ * Finance decides a refund request, in one transaction, audited.  A refund
+ * above refund_four_eyes_fen is four eyes: this approval becomes a request
+ * (staff_requests) that a second finance member approves on
+ * /admin/approvals; nothing is paid back before.  While it waits, the
+ * refund is neither approved nor refused here again.
  */
 static int
 refund_decide(struct hall_req *req, char kind)
 {
     const char *note = hall_req_param(req, kind == 'A' ? "note" : "reason");
-    const char *actor = hall_staff_actor(req), *status, *to, *done, *order_no;
+    const char *done = NULL, *sid;
+    struct hall_approval a;
     struct hall_dbres *rf;
-    struct hall_val *detail;
-    int64_t id, order_id, amount;
-    int transfer, rc;
+    int64_t id, amount;
+    int rc;
 
     if (partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
+    sid = hall_psprintf(req->pool, "%lld", (long long)id);
     if (note == NULL)
         note = "";
     if (hall_db_begin(req->cx) != HALL_OK)
@@ -1360,54 +1476,43 @@ refund_decide(struct hall_req *req, char kind)
     if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
         return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL,
                         refund_status_label(hall_dbres_str(rf, 0, "status")));
-    amount = hall_dbres_int(rf, 0, "amount_fen");
-    order_id = hall_dbres_int(rf, 0, "order_id");
-    order_no = hall_dbres_str(rf, 0, "order_no");
-    transfer = strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0;
-    if (kind == 'A' && transfer && *note == '\0')
-        return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
-    status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
-    if (hall_db_exec(req->cx, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
-                     HALL_STR(actor)) == NULL)
+    rc = hall_approval_pending_of(req->cx, "refund", sid, &a);
+    if (rc < 0)
         return hall_resp_busy(req);
-    detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "refund_id", id);
-    hall_val_set_int(req->pool, detail, "amount_fen", amount);
-    if (*note != '\0')
-        hall_val_set_str(req->pool, detail, "reason", note);
-    if (kind == 'R') {
-        to = hall_dbres_str(rf, 0, "from_status");
-        rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
-        if (rc == HALL_OK)
-            rc = refund_decision_sms(req, rf, id, HALL_SMST_refund_refused, "order_no", order_no,
-                                     "reason", note, NULL, NULL);
-        done = "已拒绝退费，业务单已恢复原状态，短信已发送";
-    } else if (transfer) {
-        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
-        /* an invoice issued: its red-letter one (core/biz/invoice.c) */
-        if (rc == HALL_OK)
-            rc = hall_invoice_refunded(req->cx, order_id);
-        if (rc == HALL_OK)
-            rc = refund_decision_sms(
-                req, rf, id, HALL_SMST_refund_transfer, "order_no", order_no, "amount",
-                hall_yuan(req->pool, amount), "payer",
-                /* a natural person paid from their own account */
-                strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的" : "贵司");
-        done = "已记录人工退款，业务单已退费，短信已发送";
-    } else {
-        rc = hall_audit(req->cx, actor, "order",
-                        hall_psprintf(req->pool, "%lld", (long long)order_id), "refund_approved",
-                        NULL, NULL, detail);
-        if (rc == HALL_OK)
-            rc = hall_refund_queue(req->cx, id);
-        done = "已同意退费，款项将通过支付渠道原路退回";
+    if (rc > 0)
+        return hall_msg(req, HALL_M_REFUND_AWAITING, NULL, a.requested_login);
+    amount = hall_dbres_int(rf, 0, "amount_fen");
+    if (kind == 'A' && strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0 && *note == '\0')
+        return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
+    if (kind == 'A' && amount > req->app->conf.refund_four_eyes_fen) {
+        struct hall_val *payload = hall_val_obj(req->pool);
+        int64_t rid = 0;
+
+        hall_val_set_str(req->pool, payload, "note", note);
+        hall_val_set_int(req->pool, payload, "amount_fen", amount);
+        rc = hall_approval_request(req->cx, "refund", sid, payload, req->staff->id,
+                                   hall_psprintf(req->pool, "同意退费 %s 元（%s）",
+                                                 hall_yuan(req->pool, amount),
+                                                 hall_dbres_str(rf, 0, "order_no")),
+                                   &rid);
+        if (rc == HALL_CONFLICT)
+            return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
+        if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_info(req, "msg=\"refund approval requested\" staff=%lld refund=%lld request=%lld",
+                  (long long)req->staff->id, (long long)id, (long long)rid);
+        return resp_requested(
+            req,
+            hall_psprintf(req->pool,
+                          "退费金额超过 %s 元，已提交，须由另一位财务人员在“待批准”中复核",
+                          hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen)),
+            rid);
     }
+    rc = refund_apply(req, rf, id, kind, note, NULL, &done);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
-              (long long)req->staff->id, (long long)id, (long long)order_id, status);
     return hall_resp_go(req, "/admin/refunds", done);
 }
 
@@ -1421,6 +1526,202 @@ static int
 do_refund_refuse(struct hall_req *req)
 {
     return refund_decide(req, 'R');
+}
+
+/* ---- four eyes: /admin/approvals (core/biz/approval.c) ----------------------- */
+
+/* "reviewer,finance" -> "审核员、财务" */
+static const char *
+roles_label(struct hall_req *req, const char *list)
+{
+    const char *out = "";
+    unsigned bits = hall_staff_roles_parse(list, NULL), bit;
+
+    for (bit = 1; bit <= HALL_ROLE_ADMIN; bit <<= 1)
+        if (bits & bit)
+            out = hall_psprintf(req->pool, "%s%s%s", out, *out != '\0' ? "、" : "",
+                                hall_staff_role_label(bit));
+    return out;
+}
+
+static const char *
+payload_str(const struct hall_val *payload, const char *key)
+{
+    const struct hall_val *v = payload != NULL ? hall_val_get(payload, key) : NULL;
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+/* what a request asks, in words (never a password's hash) */
+static const char *
+approval_what(struct hall_req *req, const char *kind, const char *subject,
+              const struct hall_val *payload)
+{
+    const struct hall_val *amount = payload != NULL ? hall_val_get(payload, "amount_fen") : NULL;
+
+    if (strcmp(kind, "revoke") == 0)
+        return hall_psprintf(
+            req->pool, "吊销证书 %s，原因：%s", subject,
+            hall_pki_reason_label(hall_pki_reason_code(payload_str(payload, "reason"))));
+    if (strcmp(kind, "refund") == 0)
+        return hall_psprintf(req->pool, "退费编号 %s，金额 %s 元", subject,
+                             hall_yuan(req->pool, amount != NULL ? amount->i : 0));
+    if (strcmp(kind, "staff_add") == 0)
+        return hall_psprintf(req->pool, "新建账号 %s，角色：%s", subject,
+                             roles_label(req, payload_str(payload, "roles")));
+    return hall_psprintf(req->pool, "账号 %s 的角色改为：%s", subject,
+                         roles_label(req, payload_str(payload, "roles")));
+}
+
+static void
+approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct hall_dbres *res)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, key);
+    int i, n = hall_dbres_rows(res);
+
+    for (i = 0; i < n; i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_str(res, i, "kind"),
+                   *payload = hall_dbres_str(res, i, "payload");
+        const char *state = hall_dbres_str(res, i, "state");
+        struct hall_val *pv = hall_val_parse(req->pool, payload, strlen(payload), NULL, 0);
+        int own = hall_dbres_int(res, i, "requested_by") == req->staff->id;
+        int may = (req->staff->roles & hall_staff_role_bit(hall_approval_role(kind))) != 0;
+        int revoke = strcmp(kind, "revoke") == 0;
+
+        hall_val_set_int(req->pool, r, "id", hall_dbres_int(res, i, "id"));
+        hall_val_set_str(req->pool, r, "kind", kind);
+        hall_val_set_str(req->pool, r, "kind_label", hall_approval_kind_label(kind));
+        hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
+        hall_val_set_str(req->pool, r, "what",
+                         approval_what(req, kind, hall_dbres_str(res, i, "subject"), pv));
+        hall_val_set_str(req->pool, r, "reason", hall_dbres_str(res, i, "reason"));
+        hall_val_set_str(req->pool, r, "requested_by", hall_dbres_str(res, i, "requested_login"));
+        hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));
+        hall_val_set_str(req->pool, r, "state", state);
+        hall_val_set_str(req->pool, r, "state_label",
+                         strcmp(state, "approved") == 0  ? "已批准"
+                         : strcmp(state, "refused") == 0 ? "已拒绝"
+                                                         : "待批准");
+        hall_val_set_str(req->pool, r, "decided_by", hall_dbres_str(res, i, "decided_login"));
+        hall_val_set_str(req->pool, r, "decided_at", hall_dbres_str(res, i, "decided_at"));
+        hall_val_set_str(req->pool, r, "decision_note", hall_dbres_str(res, i, "decision_note"));
+        hall_val_set_str(req->pool, r, "role_label",
+                         hall_staff_role_label(hall_staff_role_bit(hall_approval_role(kind))));
+        hall_val_set_bool(req->pool, r, "own", own);
+        hall_val_set_bool(req->pool, r, "can_decide", !own && may);
+        /* a revocation is made where the CA keys are (modules/pki) */
+        hall_val_set_str(req->pool, r, "approve_url",
+                         revoke ? "/admin/pki/revoke/approve" : "/admin/approvals/approve");
+        hall_val_set_str(req->pool, r, "refuse_url",
+                         revoke ? "/admin/pki/revoke/refuse" : "/admin/approvals/refuse");
+    }
+    hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
+}
+
+/* GET /admin/approvals: every pending request, who asked, when and why */
+static int
+approvals_page(struct hall_req *req)
+{
+    struct hall_dbres *open, *closed;
+    struct hall_val *ctx;
+    int json = json_asked(req);
+
+    if (partner_path(req))
+        return HALL_OK;
+    open = hall_db_exec(req->cx, "approvals_list", HALL_STR("t"), HALL_I64(200));
+    closed =
+        open != NULL ? hall_db_exec(req->cx, "approvals_list", HALL_STR("f"), HALL_I64(30)) : NULL;
+    if (closed == NULL)
+        return hall_resp_busy(req);
+    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "待批准");
+    approval_rows(req, ctx, "pending", open);
+    approval_rows(req, ctx, "decided", closed);
+    hall_val_set_str(req->pool, ctx, "refund_four_eyes",
+                     hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen));
+    if (json)
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "admin_approvals", ctx);
+}
+
+static const struct hall_pspec approval_decide_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "申请编号", NULL},
+    {"note", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "处理意见", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/*
+ * A second person decides a refund or a staff account's request: in one
+ * transaction the request is decided (once, never by its requester, by a
+ * member with the kind's role) and, approved, what it asked is done, all
+ * audited.  Revocations are decided in modules/pki (/admin/pki/revoke/...).
+ */
+static int
+approvals_decide(struct hall_req *req, int approve)
+{
+    const char *note = hall_req_param(req, "note"), *done = "已批准";
+    struct hall_approval a;
+    int64_t id;
+    int rc;
+
+    if (partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    rc = hall_approval_decide(req->cx, id, "refund,staff_add,staff_roles", req->staff->id, approve,
+                              note, &a);
+    if (rc == HALL_APPROVAL_UNKNOWN)
+        return hall_msg(req, HALL_M_APPROVAL_NOT_FOUND, NULL);
+    if (rc == HALL_APPROVAL_SELF)
+        return hall_msg(req, HALL_M_APPROVAL_SELF, NULL);
+    if (rc == HALL_APPROVAL_ROLE)
+        return hall_msg(req, HALL_M_APPROVAL_ROLE, NULL);
+    if (rc == HALL_CONFLICT)
+        return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
+    if (rc != HALL_OK)
+        return hall_resp_busy(req);
+    if (!approve) {
+        done = strcmp(a.kind, "refund") == 0 ? "已拒绝，该退费回到待财务审核" : "已拒绝该申请";
+    } else if (strcmp(a.kind, "refund") == 0) {
+        int64_t refund_id = strtoll(a.subject, NULL, 10);
+        struct hall_dbres *rf = hall_db_exec(req->cx, "refund_lock", HALL_I64(refund_id));
+
+        if (rf == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(rf) == 0)
+            return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
+        if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
+            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL,
+                            refund_status_label(hall_dbres_str(rf, 0, "status")));
+        rc = refund_apply(req, rf, refund_id, 'A', payload_str(a.payload, "note"),
+                          hall_psprintf(req->pool, "staff:%lld", (long long)a.requested_by), &done);
+        if (rc == HALL_CONFLICT)
+            return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
+    } else {
+        rc = hall_approval_staff_apply(req->cx, &a, req->staff->id);
+        if (rc == HALL_CONFLICT)
+            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL,
+                            strcmp(a.kind, "staff_add") == 0 ? "登录名已存在" : "账号不存在");
+        done = strcmp(a.kind, "staff_add") == 0 ? "已批准，账号已创建" : "已批准，角色已变更";
+    }
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"staff request decided\" staff=%lld request=%lld kind=%s approved=%d",
+              (long long)req->staff->id, (long long)id, a.kind, approve);
+    return hall_resp_go(req, "/admin/approvals", done);
+}
+
+static int
+do_approvals_approve(struct hall_req *req)
+{
+    return approvals_decide(req, 1);
+}
+
+static int
+do_approvals_refuse(struct hall_req *req)
+{
+    return approvals_decide(req, 0);
 }
 
 /* ---- finance: a locked financial authentication, dead outbox jobs ---------- */
@@ -1563,6 +1864,10 @@ static const struct hall_route admin_routes[] = {
      refund_approve_params},
     {"POST", "/admin/refund/refuse", do_refund_refuse, HALL_R_STAFF | R_FINANCE,
      refund_refuse_params},
+    {"GET", "/admin/approvals", approvals_page, HALL_R_STAFF, NULL},
+    {"POST", "/admin/approvals/approve", do_approvals_approve, HALL_R_STAFF,
+     approval_decide_params},
+    {"POST", "/admin/approvals/refuse", do_approvals_refuse, HALL_R_STAFF, approval_decide_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

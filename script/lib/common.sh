@@ -835,23 +835,44 @@ start_nginx() {
 
 # seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
 # PASSWORD ROLES" lines), with modules/admin/hall-staff; an existing login
-# is left unchanged, so this runs at every start.  Needs the migrations and
+# is left unchanged, so this runs at every start.  Four eyes: the first two
+# "admin" lines are made by `hall-staff init` (which does nothing once an
+# administrator is active), every other account is asked for by the first
+# administrator and approved by the second.  Needs the migrations and
 # VAR/hall.conf (write_conf).
 seed_staff() {
     local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
-    local login password roles rest
+    local log=$HALL_VAR/log/staff.log login password roles rest out id
+    local admins=() apw=() lines
     if [ ! -x "$bin" ]; then
         warn "modules/admin/hall-staff is not built yet: no staff accounts"
         return 0
     fi
     [ -f "$list" ] || return 0
+    lines=$(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
     while read -r login password roles rest; do
-        case $login in '' | '#'*) continue ;; esac
-        # the password goes through stdin, not argv (ps shows argv)
-        printf '%s\n' "$password" | "$bin" -c "$HALL_CONF" add "$login" "$roles" - \
-            >>"$HALL_VAR/log/staff.log" 2>&1 ||
-            die "hall-staff could not create $login (log: $HALL_VAR/log/staff.log)"
-    done < <(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
+        if [ "$roles" = admin ] && [ ${#admins[@]} -lt 2 ]; then
+            admins+=("$login")
+            apw+=("$password")
+        fi
+    done <<<"$lines"
+    [ ${#admins[@]} = 2 ] || die "$list needs two staff lines with the role admin"
+    # the passwords go through stdin, not argv (ps shows argv); here-strings,
+    # not pipes: a command that reads nothing (the login exists) is no EPIPE
+    "$bin" -c "$HALL_CONF" init "${admins[0]}" "${admins[1]}" \
+        <<<"${apw[0]}"$'\n'"${apw[1]}" >>"$log" 2>&1 ||
+        die "hall-staff could not create the administrators (log: $log)"
+    while read -r login password roles rest; do
+        case $login in '' | "${admins[0]}" | "${admins[1]}") continue ;; esac
+        out=$("$bin" -c "$HALL_CONF" add "$login" "$roles" - as "${admins[0]}" 演示账户 \
+            <<<"${apw[0]}"$'\n'"$password" 2>>"$log") ||
+            die "hall-staff could not ask for $login (log: $log)"
+        printf '%s\n' "$out" >>"$log"
+        id=$(sed -n 's/^request \([0-9]\{1,\}\) pending.*/\1/p' <<<"$out")
+        [ -n "$id" ] || continue
+        "$bin" -c "$HALL_CONF" approve "$id" as "${admins[1]}" <<<"${apw[1]}" >>"$log" 2>&1 ||
+            die "hall-staff could not approve $login (log: $log)"
+    done <<<"$lines"
 }
 
 # start_all: everything after PostgreSQL.

@@ -122,6 +122,15 @@ test('production_journey__online_and_transfer__issued_mailed_delivered_p12_verif
             op.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke') && r.status() === 200),
             op.click('#revoke'),
         ]);
+        /* four eyes: still good until a second operator approves */
+        assert.match(ocspQuery(dir, 'ecc', serial).line, /: good$/);
+        const op2 = await staffPage(browser, 'operator2', 'Operator2026demo2');
+        await op2.goto(`${HALL}/admin/approvals`);
+        await Promise.all([
+            op2.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke/approve') && r.status() === 200),
+            op2.locator('#approvals-pending tr[data-kind="revoke"]', { hasText: serial })
+                .locator('.approval-approve button').click(),
+        ]);
         const q = ocspQuery(dir, 'ecc', serial);
         assert.ok(q.verified, q.out);
         assert.match(q.line, /: revoked$/);

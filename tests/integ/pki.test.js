@@ -17,7 +17,7 @@ const { HALL, SANDBOX } = require('./lib/client');
 const { push } = require('./lib/courier');
 const {
     SM2_ID, operator, reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl,
-    fetchPki, ocspQuery, basicOfOcsp, sm2Verify, pkitool, psql, orgForm,
+    fetchPki, ocspQuery, basicOfOcsp, sm2Verify, pkitool, psql, orgForm, staffRevoke,
 } = require('./lib/pki');
 const { freshPhone } = require('./lib/client');
 
@@ -150,12 +150,12 @@ test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on
         .map((f) => fs.readFileSync(path.join(process.env.HALL_VAR, 'log', f), 'utf8')).join('');
     assert.ok(!logs.includes(pin), 'PIN not logged');
 
-    const bad = await op.post('/admin/pki/revoke', { serial, reason: 'lostMyKey' });
+    const bad = await staffRevoke(serial, 'lostMyKey', op);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.field, 'reason');
-    const rev = await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' });
+    const rev = await staffRevoke(serial, 'keyCompromise', op);
     assert.equal(rev.status, 200, rev.text);
-    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' })).status, 409);
+    assert.equal((await staffRevoke(serial, 'keyCompromise', op)).status, 409);
     assert.equal(psql(`SELECT actor LIKE 'staff:%' FROM audit_log WHERE entity = 'certificate'
         AND entity_id = '${serial}' AND action = 'revoke'`), 't');
     r = ocspQuery(dir, 'ecc', serial);
@@ -226,7 +226,7 @@ test('sm2_ca__certificate_ocsp_and_crl_sm3withsm2_with_signer_id', async () => {
         '-vfyopt', `distid:${SM2_ID}`, signer]);
     assert.equal(vs.status, 0, 'the delegated signer chains to the root');
 
-    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'superseded' })).status, 200);
+    assert.equal((await staffRevoke(serial, 'superseded', op)).status, 200);
     await fetchPki(dir);
     const crlDer = fs.readFileSync(path.join(dir, 'sm2.crl'));
     assert.match(sm2Verify(dir, crlDer, path.join(dir, 'sm2.crt')), /Signature Verified Successfully/);
