@@ -164,7 +164,7 @@ token_open(int rw, char *err, size_t errlen)
     }
     if (tok.pid == getpid()) {
         /* read-only session, read-write wanted */
-        tok.f->C_CloseAllSessions(tok.s);
+        tok.f->C_CloseSession(tok.s);
         tok.f->C_Finalize(NULL);
         tok.pid = 0;
     }

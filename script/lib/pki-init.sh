@@ -54,12 +54,12 @@ newsecret() {
 
 mkdir -p "$keys/token"
 chmod 700 "$keys/token"
-if [ ! -s "$keys/softhsm2.conf" ]; then
-    printf '%s\n' "# SoftHSM2's config for the hall (script/lib/pki-init.sh): SOFTHSM2_CONF" \
-        "directories.tokendir = $keys/token" 'objectstore.backend = file' \
-        'log.level = ERROR' 'slots.removable = false' >"$keys/softhsm2.conf.new"
-    mv "$keys/softhsm2.conf.new" "$keys/softhsm2.conf"
-fi
+# written at every run: it names the token directory by its absolute path,
+# which changes when var/ is restored elsewhere (script/restore)
+printf '%s\n' "# SoftHSM2's config for the hall (script/lib/pki-init.sh): SOFTHSM2_CONF" \
+    "directories.tokendir = $keys/token" 'objectstore.backend = file' \
+    'log.level = ERROR' 'slots.removable = false' >"$keys/softhsm2.conf.new"
+mv "$keys/softhsm2.conf.new" "$keys/softhsm2.conf"
 export SOFTHSM2_CONF=$keys/softhsm2.conf
 newsecret "$keys/pkcs11.pin"
 newsecret "$keys/pkcs11.so-pin"
