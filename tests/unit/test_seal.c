@@ -411,7 +411,7 @@ make_seal(struct hall_pool *pool, size_t *len)
 
     assert_non_null(png);
     /* a signer's certificate: any of the hall's serves the structure */
-    certs[0] = file_der(pool, "ecc-ocsp", &cert_len, NULL);
+    certs[0] = file_der(pool, "sm2-ocsp", &cert_len, NULL);
     lens[0] = cert_len;
     memset(&in, 0, sizeof(in));
     in.es_id = "44030000000001";
