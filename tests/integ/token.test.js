@@ -75,10 +75,10 @@ function walk(dir, files = []) {
 test('token__no_ecc_ca_private_key_as_a_file_under_var_or_in_the_database', () => {
     const passFile = path.join(VAR, 'keys', 'pki.pass');
     const pass = fs.existsSync(passFile) ? fs.readFileSync(passFile, 'utf8').trim() : undefined;
-    const ca = new Map(TOKEN_KEYS.map((n) => [spkiOfCert(path.join(PKI, `${n}.crt`)), n]));
-    assert.equal(ca.size, 4, 'four distinct ECDSA keys: root, ecc, ecc-ocsp, audit');
     for (const n of TOKEN_KEYS)
         assert.ok(!fs.existsSync(path.join(PKI, `${n}.key`)), `no ${n}.key in var/keys/pki`);
+    const ca = new Map(TOKEN_KEYS.map((n) => [spkiOfCert(path.join(PKI, `${n}.crt`)), n]));
+    assert.equal(ca.size, 4, 'four distinct ECDSA keys: root, ecc, ecc-ocsp, audit');
     const found = [];
     let files = 0;
     for (const f of walk(VAR)) {
