@@ -591,6 +591,27 @@ pki_ceremony() {
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
+# pki_ceremony_in DIR CONNINFO: the ceremony for a var-like DIR whose keys
+# (DIR/keys, from setup_var) are copied to other hosts afterwards, against
+# the database of CONNINFO (bench/multihost, bench/failover: run once after
+# the migrations, before the app hosts get their copy of the keys)
+pki_ceremony_in() {
+    local dir=$1 conninfo=$2
+    {
+        say "# $dir/ceremony.conf: hall-pkitool ceremony of the shared keys"
+        say "db_conninfo = $conninfo"
+        say "key_file = $dir/keys/pii.key"
+        say "pki_dir = $dir/keys/pki"
+        say "pki_pass_file = $dir/keys/pki.pass"
+        say "pkcs11_module = $(softhsm_module)"
+        say "pkcs11_token = hall"
+        say "pkcs11_pin_file = $dir/keys/pkcs11.pin"
+        say "pkcs11_softhsm_conf = $dir/keys/softhsm2.conf"
+    } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
+    "$HALL_ROOT/modules/pki/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
+        die "hall-pkitool ceremony failed: $(tail -n 1 "$dir/ceremony.log")"
+}
+
 # partners_regex: active partner codes as an nginx regex alternation.
 partners_regex() {
     local codes
