@@ -136,6 +136,11 @@ struct hall_conf {
     long medium_keep_days;
     char *provider_key_dir;
     char *pay_key_dir;
+    char *pki_pass_file;
+    char *pkcs11_module;
+    char *pkcs11_token;
+    char *pkcs11_pin_file;
+    char *pkcs11_softhsm_conf;
 };
 
 struct hall_conf_opt {

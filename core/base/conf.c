@@ -83,6 +83,15 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),
     S(provider_key_dir, "var/keys/providers",
       "the SMS and courier accounts' secrets, one file each (provider_accounts.secret_file)"),
+    S(pki_pass_file, "var/keys/pki.pass",
+      "passphrase of the SM2 CA keys in pki_dir (encrypted PKCS#8; 0600, never in the repo)"),
+    S(pkcs11_module, "",
+      "PKCS#11 module holding the ECDSA CA keys (SoftHSM2's, an HSM's); empty: no token"),
+    S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),
+    S(pkcs11_pin_file, "var/keys/pkcs11.pin",
+      "the token's user PIN, first line (0600, never in the repo, never logged)"),
+    S(pkcs11_softhsm_conf, "",
+      "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

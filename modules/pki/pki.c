@@ -1,8 +1,9 @@
 /*
  * pki: the CA's public face and the operator's console (docs/modules/pki.md).
  *
- *   GET  /pki/                      {"root":...,"cas":[{name,algorithm,cert,crl}]}
- *   GET  /pki/root.crt, /pki/NAME.crt   PEM certificates
+ *   GET  /pki/                      {"root":...,"roots":[{name,algorithm,cert}],
+ *                                   "cas":[{name,algorithm,cert,crl,root}]}
+ *   GET  /pki/root.crt, /pki/sm2-root.crt, /pki/NAME.crt   PEM certificates
  *   GET  /pki/NAME.crl              the CA's current CRL (DER, RFC 5280)
  *   GET  /pki/lookup?serial=        public serial lookup (seed 004's OCSP list
  *                                   page): status, validity, organisation
@@ -124,7 +125,7 @@ pki_init(struct hall_app *app)
 {
     char err[512];
 
-    if (hall_pki_load(app->conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
+    if (hall_pki_load(&app->conf, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
@@ -152,7 +153,19 @@ pki_index(struct hall_req *req)
     const char *name, *alg, *pem;
     int i;
 
+    struct hall_val *roots, *r;
+
+    /* root: the ECDSA root (as before the SM2 root); roots: both */
     hall_val_set_str(req->pool, v, "root", "/pki/root.crt");
+    roots = hall_val_set_list(req->pool, v, "roots");
+    r = hall_val_push_obj(req->pool, roots);
+    hall_val_set_str(req->pool, r, "name", "root");
+    hall_val_set_str(req->pool, r, "algorithm", "ecdsa");
+    hall_val_set_str(req->pool, r, "cert", "/pki/root.crt");
+    r = hall_val_push_obj(req->pool, roots);
+    hall_val_set_str(req->pool, r, "name", "sm2-root");
+    hall_val_set_str(req->pool, r, "algorithm", "sm2");
+    hall_val_set_str(req->pool, r, "cert", "/pki/sm2-root.crt");
     list = hall_val_set_list(req->pool, v, "cas");
     for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
         struct hall_val *c = hall_val_push_obj(req->pool, list);
@@ -161,6 +174,9 @@ pki_index(struct hall_req *req)
         hall_val_set_str(req->pool, c, "algorithm", alg);
         hall_val_set_fmt(req->pool, c, "cert", "/pki/%s.crt", name);
         hall_val_set_fmt(req->pool, c, "crl", "/pki/%s.crl", name);
+        /* each hierarchy ends in its own root: SM3withSM2 all the way for sm2 */
+        hall_val_set_str(req->pool, c, "root",
+                         strcmp(alg, "sm2") == 0 ? "/pki/sm2-root.crt" : "/pki/root.crt");
     }
     return hall_resp_json(req, 200, v);
 }
@@ -178,6 +194,9 @@ pki_file(struct hall_req *req)
     if (strcmp(f, "root.crt") == 0)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_root_pem(),
                              strlen(hall_pki_root_pem()));
+    if (strcmp(f, "sm2-root.crt") == 0)
+        return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_sm2_root_pem(),
+                             strlen(hall_pki_sm2_root_pem()));
     for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
         size_t n = strlen(name);
 

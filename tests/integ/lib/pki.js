@@ -88,11 +88,13 @@ function openssl(args, opts = {}) {
     return spawnSync('openssl', args, { encoding: 'utf8', ...opts });
 }
 
-/* /pki/ downloaded into dir: root.crt, ecc.crt, sm2.crt, NAME.crl */
+/* /pki/ downloaded into dir: root.crt, sm2-root.crt, ecc.crt, sm2.crt, NAME.crl */
 async function fetchPki(dir) {
     const idx = await (await fetch(`${HALL}/pki/`)).json();
     const get = async (u) => Buffer.from(await (await fetch(HALL + u)).arrayBuffer());
     fs.writeFileSync(path.join(dir, 'root.crt'), await get(idx.root));
+    for (const r of idx.roots || [])
+        fs.writeFileSync(path.join(dir, `${r.name}.crt`), await get(r.cert));
     for (const ca of idx.cas) {
         fs.writeFileSync(path.join(dir, `${ca.name}.crt`), await get(ca.cert));
         fs.writeFileSync(path.join(dir, `${ca.name}.crl`), await get(ca.crl));
