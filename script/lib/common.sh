@@ -834,23 +834,29 @@ start_nginx() {
 }
 
 # seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
-# PASSWORD ROLES" lines), with modules/admin/hall-staff; an existing login
-# is left unchanged, so this runs at every start.  Needs the migrations and
-# VAR/hall.conf (write_conf).
+# PASSWORD ROLES TOTP" lines), with modules/admin/hall-staff; an existing
+# login is left unchanged, and the TOTP secret is set only for a member
+# without a second factor, so this runs at every start.  Needs the
+# migrations and VAR/hall.conf (write_conf).
 seed_staff() {
     local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
-    local login password roles rest
+    local login password roles totp rest
     if [ ! -x "$bin" ]; then
         warn "modules/admin/hall-staff is not built yet: no staff accounts"
         return 0
     fi
     [ -f "$list" ] || return 0
-    while read -r login password roles rest; do
+    while read -r login password roles totp rest; do
         case $login in '' | '#'*) continue ;; esac
         # the password goes through stdin, not argv (ps shows argv)
         printf '%s\n' "$password" | "$bin" -c "$HALL_CONF" add "$login" "$roles" - \
             >>"$HALL_VAR/log/staff.log" 2>&1 ||
             die "hall-staff could not create $login (log: $HALL_VAR/log/staff.log)"
+        if [ -n "$totp" ]; then
+            printf '%s\n' "$totp" | "$bin" -c "$HALL_CONF" totp-set "$login" - \
+                >>"$HALL_VAR/log/staff.log" 2>&1 ||
+                die "hall-staff could not set the TOTP secret of $login (log: $HALL_VAR/log/staff.log)"
+        fi
     done < <(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
 }
 

@@ -10,22 +10,18 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { Client, HALL, SANDBOX, applicant, freshPhone } = require('./client');
+const { HALL, SANDBOX, applicant, freshPhone } = require('./client');
 const {
     psql, orgForm, personForm, unpaidOrder, waitStatus, payOnline, confirmTrade, lastTransfer,
     memoCode,
 } = require('./payflow');
 
+const { staffLogin } = require('./staff');
+
 const SM2_ID = '1234567812345678';
 
-async function staff(login, password) {
-    const c = new Client();
-    await c.get('/admin/login');
-    const r = await c.post('/admin/login', { login, password });
-    assert.equal(r.status, 200, r.text);
-    await c.get('/admin');
-    return c;
-}
+/* password and TOTP code (tests/integ/lib/staff.js) */
+const staff = (login, password) => staffLogin(login, password);
 
 const operator = () => staff('operator', 'Operator2026demo');
 const reviewer = () => staff('reviewer', 'Reviewer2026demo');
