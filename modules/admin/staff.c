@@ -27,6 +27,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hall.h"
 
@@ -54,8 +55,9 @@ static const struct hall_stmt tool_stmts[] = {
      " RETURNING id",
      2},
     {"tool_staff_totp_get",
-     "SELECT totp_secret_enc, totp_known, extract(epoch FROM now())::bigint AS now_s FROM staff"
-     " WHERE login = $1",
+     "SELECT totp_secret_enc, totp_known, totp_last_step, extract(epoch FROM now())::bigint AS "
+     "now_s"
+     " FROM staff WHERE login = $1",
      1},
     {"tool_staff_list",
      "SELECT id, login, array_to_string(roles, ',') AS roles, active,"
@@ -292,14 +294,16 @@ cmd_totp_set(struct hall_req *req, const char *login, const char *arg)
     return 0;
 }
 
-/* the current code of a secret set by totp-set (never of one a member
- * enrolled: that one only the member's authenticator shows) */
+/* a current code of a secret set by totp-set, one the hall has not accepted
+ * yet (never of a secret a member enrolled: only their authenticator shows
+ * that one) */
 static int
 cmd_totp(struct hall_req *req, const char *login)
 {
     struct hall_dbres *res = hall_db_exec(req->cx, "tool_staff_totp_get", HALL_STR(login));
     unsigned char key[64], *enc;
     const char *secret;
+    int64_t now, step;
     size_t n;
 
     if (res == NULL)
@@ -321,9 +325,20 @@ cmd_totp(struct hall_req *req, const char *login)
         fprintf(stderr, "hall-staff: the secret of %s cannot be read (another key?)\n", login);
         return 1;
     }
-    printf("%06d\n",
-           hall_totp_hotp(key, n, (uint64_t)hall_totp_step(hall_dbres_int(res, 0, "now_s")),
-                          HALL_TOTP_DIGITS));
+    /* a step the hall has not accepted yet: this one, the next (inside the
+     * window), or after a wait for the one after that */
+    now = hall_totp_step(hall_dbres_int(res, 0, "now_s"));
+    step = hall_dbres_int(res, 0, "totp_last_step") + 1;
+    if (step < now)
+        step = now;
+    if (step > now + 1) {
+        unsigned wait = (unsigned)((step - 1) * HALL_TOTP_PERIOD - hall_dbres_int(res, 0, "now_s"));
+
+        fprintf(stderr, "hall-staff: this step's code was used; waiting %u s for a new one\n",
+                wait + 1);
+        sleep(wait + 1);
+    }
+    printf("%06d\n", hall_totp_hotp(key, n, (uint64_t)step, HALL_TOTP_DIGITS));
     return 0;
 }
 
