@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client, applicant } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 
 const VAR = process.env.HALL_VAR;
 const SKIP = !VAR;
@@ -57,8 +58,7 @@ function deadWorkers() {
 
 async function staffClient() {
     const s = new Client();
-    await s.get('/admin/login');
-    const r = await s.post('/admin/login', { login: 'reviewer', password: 'Reviewer2026demo' });
+    const r = await staffSignIn(s, 'reviewer', 'Reviewer2026demo');
     assert.equal(r.status, 200, r.text);
     await s.get('/admin/review');
     return s;

@@ -323,9 +323,13 @@ test('one_client_wrong_codes_on_ten_members__refused_for_the_eleventh', { skip: 
 });
 
 test('demo_accounts__hall_staff_totp_prints_the_code_of_the_known_secret', { skip: SKIP }, () => {
+    /* a step the hall has not accepted yet: now, or the next one */
     const before = stepNow();
     const out = hallStaff(['totp', 'reviewer']).trim();
     const after = stepNow();
-    assert.ok([totp(DEMO.reviewer.secret, before), totp(DEMO.reviewer.secret, after)].includes(out), out);
+    const codes = [];
+    for (let s = before; s <= after + 1; s++)
+        codes.push(totp(DEMO.reviewer.secret, s));
+    assert.ok(codes.includes(out), out);
     assert.match(hallStaff(['list']), /reviewer\s+reviewer\s+t\s+yes/);
 });

@@ -165,5 +165,5 @@ async function staffLogin(login, password, opts = {}) {
 
 module.exports = {
     totp, stepNow, base32, DEMO, secretOf, freshCode, staffSignIn, staffLogin, makeStaff,
-    rememberSecret, newSecret, hallStaff,
+    rememberSecret, newSecret, hallStaff, serial,
 };
