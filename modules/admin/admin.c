@@ -686,11 +686,13 @@ do_code(struct hall_req *req)
     if (code_gate(req, &res, &m) != HALL_OK)
         return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
     secret = secret_of(req, res, "totp_secret_enc");
-    if (secret == NULL)
+    if (secret == NULL) {
+        hall_db_rollback(req->cx);
         return hall_resp_go(req,
                             hall_psprintf(req->pool, "/admin/login/enrol?next=%s",
                                           hall_url_encode(req->pool, next_of(req))),
                             NULL);
+    }
     if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
@@ -798,11 +800,14 @@ do_enrol(struct hall_req *req)
         return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
     login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
     secret = secret_of(req, res, "totp_pending_enc");
-    if (secret == NULL) /* enrolled meanwhile, or reset: the code page says which */
+    /* enrolled meanwhile, or reset: the code page says which */
+    if (secret == NULL) {
+        hall_db_rollback(req->cx);
         return hall_resp_go(req,
                             hall_psprintf(req->pool, "/admin/login/code?next=%s",
                                           hall_url_encode(req->pool, next_of(req))),
                             NULL);
+    }
     if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),

@@ -322,6 +322,21 @@ test('one_client_wrong_codes_on_ten_members__refused_for_the_eleventh', { skip: 
     assert.equal(ok.status, 200, ok.text);
 });
 
+test('half_session__malformed_codes__clear_400s_nothing_opened', { skip: SKIP }, async () => {
+    const login = uniq('bad');
+    makeStaff(login, 'reviewer', PW);
+    const ip = address();
+    const c = await password(login);
+    for (const code of ['', 'x'.repeat(33), '１２３４５６', '12 34', '%00', '<script>']) {
+        const r = await sendCode(c, code, ip);
+        assert.equal(r.status, 400, `${JSON.stringify(code)}: ${r.text}`);
+        assert.equal(r.body.field, 'code');
+    }
+    const e = await c.post('/admin/login/enrol', { code: '123456' }, { headers: { 'X-Forwarded-For': ip } });
+    assert.ok(e.status === 400 || e.status === 429 || e.body.redirect, e.text);
+    assert.equal((await c.get('/admin')).status, 303);
+});
+
 test('demo_accounts__hall_staff_totp_prints_the_code_of_the_known_secret', { skip: SKIP }, () => {
     /* a step the hall has not accepted yet: now, or the next one */
     const before = stepNow();
@@ -332,4 +347,12 @@ test('demo_accounts__hall_staff_totp_prints_the_code_of_the_known_secret', { ski
         codes.push(totp(DEMO.reviewer.secret, s));
     assert.ok(codes.includes(out), out);
     assert.match(hallStaff(['list']), /reviewer\s+reviewer\s+t\s+yes/);
+});
+
+test('admin_log__no_transaction_left_open_no_handler_error', { skip: SKIP }, () => {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const log = fs.readFileSync(path.join(process.env.HALL_VAR, 'log', 'admin.log'), 'utf8');
+    assert.ok(!/transaction left open|handler gave no answer/.test(log),
+        log.split('\n').filter((l) => /level=err/.test(l)).slice(0, 5).join('\n'));
 });
