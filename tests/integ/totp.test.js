@@ -301,6 +301,25 @@ test('lockout__five_wrong_codes_lock__then_neither_code_nor_password', { skip: S
         AND entity_id = (SELECT id::text FROM staff WHERE login = '${login}')`), '1');
 });
 
+test('lockout__twenty_parallel_wrong_codes__exactly_five_counted_one_lock', { skip: SKIP }, async () => {
+    const login = uniq('plock');
+    const secret = makeStaff(login, 'reviewer', PW);
+    const ip = address();
+    const clients = [];
+    for (let i = 0; i < 20; i++)
+        clients.push(await password(login));
+    const wrong = wrongCode(secret);
+    const rs = await Promise.all(clients.map((c) => sendCode(c, wrong, ip)));
+    const statuses = rs.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 400).length, 4, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 16, statuses.join(','));
+    assert.equal(col(login, 'failed_logins'), '5');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'staff' AND action = 'locked'
+        AND entity_id = (SELECT id::text FROM staff WHERE login = '${login}')`), '1');
+    const right = await sendCode(clients[0], totp(secret), ip);
+    assert.equal(right.status, 429, right.text);
+});
+
 test('one_client_wrong_codes_on_ten_members__refused_for_the_eleventh', { skip: SKIP }, async () => {
     const ip = address();
     const members = [];
