@@ -106,3 +106,23 @@ test('enrolment_page__qr_secret_wrong_then_right_code__recovery_codes__later_log
         a11y.assertAllChecked(later);
         assert.deepEqual(problems, []);
     });
+
+test('test_helper__staffSignInPage_of_a_member_without_a_factor__enrols_in_the_browser',
+    { skip: SKIP, timeout: 60000 }, async () => {
+        const { staffSignInPage } = require('./lib/staff');
+        const problems = [];
+        const login = `e2h${process.pid % 1000}${crypto.randomInt(10000, 99999)}`;
+        makeStaff(login, 'reviewer', PW, { enrol: false });
+        const page = await newPage(problems);
+        await staffSignInPage(page, login, PW, { check: (name) => a11y.check(page, name) });
+        assert.equal(page.url(), `${HALL}/admin`);
+        await a11y.check(page, 'console after enrolment');
+        a11y.assertAllChecked(page);
+        /* and again, with the code this time */
+        const again = await newPage(problems);
+        await staffSignInPage(again, login, PW, { check: (name) => a11y.check(again, name) });
+        assert.equal(again.url(), `${HALL}/admin`);
+        await a11y.check(again, 'console');
+        a11y.assertAllChecked(again);
+        assert.deepEqual(problems, []);
+    });
