@@ -90,6 +90,23 @@ curl -s -o /dev/null "$B/sandbox/health" || die "no sandbox at $B (HALL_SANDBOX_
 token() { # token JAR URL: fetch a page with that cookie jar, print its CSRF token
     curl -s -c "$1" -b "$1" "$2" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p'
 }
+totp() { # totp LOGIN: a TOTP code of a demo staff account not used yet (hall-staff totp)
+    "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" totp "$1"
+}
+totp_of() { # totp_of SECRET: the current code of a base32 secret (RFC 6238; oathtool --totp -b SECRET)
+    node -e '
+const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", key = [];
+let bits = 0, buf = 0;
+for (const ch of process.argv[1]) {
+    buf = (buf << 5) | abc.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) { key.push((buf >> (bits - 8)) & 255); bits -= 8; }
+}
+const msg = Buffer.alloc(8);
+msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+const mac = require("crypto").createHmac("sha1", Buffer.from(key)).update(msg).digest();
+console.log(String((mac.readUInt32BE(mac[19] & 15) & 0x7fffffff) % 1000000).padStart(6, "0"));' "$1"
+}
 code_of() { # code_of PHONE: the newest SMS code the sandbox delivered to PHONE
     curl -s "$B/sandbox/sms?phone=$1&limit=1" | grep -o '验证码是[0-9]*' | grep -o '[0-9]*$'
 }
@@ -246,11 +263,40 @@ SF=$D/finance.jar
 ST=$(token "$SF" "$H/admin/login")
 ex 400 '登录名或密码不正确' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d login=finance -d password=wrong-password "$H/admin/login"
-ex 200 '"redirect":"\\/admin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
-    -d login=finance -d password=Finance2026demo "$H/admin/login"
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" \
+    -H 'Accept: application/json' -d login=finance -d password=Finance2026demo "$H/admin/login"
 grep -q 'hall_staff' "$SF" || die "no hall_staff cookie after the staff login"
+ex 303 'location: .*/admin/login/code\?next=%2Fadmin$' curl -s -b "$SF" -H 'Accept: text/html' "$H/admin"
+ex 401 '请先登录管理后台' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance"
+ST=$(token "$SF" "$H/admin/login/code")
+ex 400 '动态验证码不正确或已使用' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d code=000000 "$H/admin/login/code"
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d code="$(totp finance)" "$H/admin/login/code"
 ex 200 '财务' curl -s -b "$SF" "$H/admin"
 ST=$(token "$SF" "$H/admin")
+
+# a member without a factor enrols, gets ten recovery codes, later uses one
+SN=$D/new.jar
+NEWSTAFF=enrol$(date +%s%N | tail -c 8)
+printf 'Enrol2026demo\n' | "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
+    add "$NEWSTAFF" report - >/dev/null || die "hall-staff add $NEWSTAFF"
+NT=$(token "$SN" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/enrol\?next=%2Fadmin"' curl -s -c "$SN" -b "$SN" -H "X-CSRF-Token: $NT" \
+    -H 'Accept: application/json' -d login="$NEWSTAFF" -d password=Enrol2026demo "$H/admin/login"
+ex 200 'id="enrol-secret">[A-Z2-7 ]{39}<' curl -s -c "$SN" -b "$SN" "$H/admin/login/enrol"
+SECRET=$(printf '%s' "$OUT" | sed -n 's/.*id="enrol-secret">\([A-Z2-7 ]*\)<.*/\1/p' | tr -d ' ')
+NT=$(printf '%s' "$OUT" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p')
+ex 200 '"redirect":"\\/admin","recovery_codes":\["[a-z2-9]{5}-[a-z2-9]{5}"' curl -s -c "$SN" -b "$SN" \
+    -H "X-CSRF-Token: $NT" -H 'Accept: application/json' -d code="$(totp_of "$SECRET")" "$H/admin/login/enrol"
+RECOVERY=$(printf '%s' "$OUT" | grep -o '"[a-z2-9]\{5\}-[a-z2-9]\{5\}"' | head -n 1 | tr -d '"')
+SN2=$D/new2.jar
+NT=$(token "$SN2" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SN2" -b "$SN2" -H "X-CSRF-Token: $NT" \
+    -H 'Accept: application/json' -d login="$NEWSTAFF" -d password=Enrol2026demo "$H/admin/login"
+NT=$(token "$SN2" "$H/admin/login/code")
+ex 200 '"message":"已使用一个恢复码，还剩 9 个"' curl -s -c "$SN2" -b "$SN2" -H "X-CSRF-Token: $NT" \
+    -H 'Accept: application/json' -d code="$RECOVERY" "$H/admin/login/code"
 ex 200 "\"id\":$ID,.*\"status\":\"transfer_review\"" curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance?q=$NO"
 ex 403 '没有执行此操作的权限' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/review"
 ex 200 '"name":"agent_ric","label":"经办人身份证号码","value":"412723199010050012"' \
@@ -272,8 +318,11 @@ ex 409 '当前状态为“待审核”' curl -s -b "$SF" -H "X-CSRF-Token: $ST" 
 
 SR=$D/reviewer.jar
 ST2=$(token "$SR" "$H/admin/login")
-ex 200 '"redirect":"\\/admin\\/review"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin%2Freview"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
     -H 'Accept: application/json' -d login=reviewer -d password=Reviewer2026demo -d next=/admin/review "$H/admin/login"
+ST2=$(token "$SR" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin\\/review"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
+    -H 'Accept: application/json' -d code="$(totp reviewer)" -d next=/admin/review "$H/admin/login/code"
 ST2=$(token "$SR" "$H/admin/review")
 ex 200 "\"id\":$ID,.*\"status\":\"review\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review?q=$NO"
 ex 400 '请填写驳回原因' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
@@ -473,8 +522,11 @@ ex 429 '请1分钟后再重新获取' curl -s -b "$J" -H "X-CSRF-Token: $T" -H '
 
 SP=$D/report.jar
 RT=$(token "$SP" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Freport%2F"' curl -s -c "$SP" -b "$SP" -H "X-CSRF-Token: $RT" \
+    -H 'Accept: application/json' -d login=report -d password=Report2026demo -d next=/report/ "$H/admin/login"
+RT=$(token "$SP" "$H/admin/login/code")
 ex 200 '"redirect":"\\/report\\/"' curl -s -c "$SP" -b "$SP" -H "X-CSRF-Token: $RT" -H 'Accept: application/json' \
-    -d login=report -d password=Report2026demo -d next=/report/ "$H/admin/login"
+    -d code="$(totp report)" -d next=/report/ "$H/admin/login/code"
 ex 200 '"report":"orders","title":"业务单统计","group":"partner"' curl -s -b "$SP" \
     "$H/report/orders?group=partner&to=$(date +%F)"
 ex 200 '"report":"revenue".*"net_fen"' curl -s -b "$SP" "$H/report/revenue?group=day"
@@ -505,9 +557,12 @@ curl -s -o "$D/root.crt" "$H/pki/root.crt" && curl -s -o "$D/ecc.crt" "$H/pki/ec
     die "cannot fetch the CA certificates"
 SO=$D/operator.jar
 OT=$(token "$SO" "$H/admin/login")
-ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "X-CSRF-Token: $OT" \
-    -H 'Accept: application/json' -d login=operator -d password=Operator2026demo \
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin%2Fpki%2Fproduction"' curl -s -c "$SO" -b "$SO" \
+    -H "X-CSRF-Token: $OT" -H 'Accept: application/json' -d login=operator -d password=Operator2026demo \
     -d next=/admin/pki/production "$H/admin/login"
+OT=$(token "$SO" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "X-CSRF-Token: $OT" \
+    -H 'Accept: application/json' -d code="$(totp operator)" -d next=/admin/pki/production "$H/admin/login/code"
 OT=$(token "$SO" "$H/admin")
 ex 200 "\"id\":$ID," curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/pki/production"
 ex 200 '证书已制作：序列号 [0-9A-F]{16}，主题 ' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \

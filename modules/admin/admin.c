@@ -3,7 +3,13 @@
  *
  *   GET  /admin                    start page: what the staff's roles may do
  *   GET  /admin/login              staff login (own accounts, own cookie)
- *   POST /admin/login
+ *   POST /admin/login              the password: a half session, on to the
+ *                                  code (or, without a factor, enrolment)
+ *   GET  /admin/login/code         the second factor: a TOTP code or a
+ *   POST /admin/login/code         recovery code makes the session full
+ *   GET  /admin/login/enrol        a member without a factor: QR code and
+ *   POST /admin/login/enrol        secret, confirmed with a code; the ten
+ *                                  recovery codes are shown once
  *   POST /admin/logout
  *   GET  /admin/review             review queue: status review by SLA due date
  *   GET  /admin/finance            corporate transfers waiting for finance
@@ -63,9 +69,42 @@
 static const struct hall_stmt admin_stmts[] = {
     /* locked before the slow hash: parallel tries are counted one at a time */
     {"staff_by_login",
-     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked, active FROM staff"
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked, active,"
+     " totp_secret_enc IS NOT NULL AS enrolled, totp_pending_enc IS NOT NULL AS pending FROM staff"
      " WHERE login = $1 FOR UPDATE",
      1},
+    /* the second factor (sql/073): the row locked, so that parallel codes of
+     * one member are checked one after another */
+    {"staff_factor_lock",
+     "SELECT login, totp_secret_enc, totp_pending_enc, totp_last_step,"
+     " coalesce(locked_until > now(), false) AS locked, active,"
+     " extract(epoch FROM now())::bigint AS now_s FROM staff WHERE id = $1 FOR UPDATE",
+     1},
+    {"staff_totp_pending",
+     "UPDATE staff SET totp_pending_enc = $2 WHERE id = $1 AND totp_secret_enc IS NULL"
+     " AND totp_pending_enc IS NULL",
+     2},
+    /* a step is used once: only a later one moves it on */
+    {"staff_totp_used",
+     "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING id", 2},
+    {"staff_totp_enrol",
+     "UPDATE staff SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL,"
+     " totp_last_step = $2, totp_enrolled_at = now(), updated_at = now() WHERE id = $1"
+     " AND totp_secret_enc IS NULL AND totp_pending_enc IS NOT NULL AND totp_last_step < $2"
+     " RETURNING id",
+     2},
+    {"staff_recovery_clear", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
+    {"staff_recovery_add", "INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES ($1, $2)",
+     2},
+    {"staff_recovery_use",
+     "UPDATE staff_recovery_codes SET used_at = now() WHERE staff_id = $1 AND code_hash = $2"
+     " AND used_at IS NULL RETURNING (SELECT count(*) - 1 FROM staff_recovery_codes"
+     " WHERE staff_id = $1 AND used_at IS NULL) AS left_codes",
+     2},
+    /* wrong codes from one client on many members (sql/048's table, the
+     * member's index in place of a phone's) */
+    {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
+    {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
     {"staff_login_failed",
      "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
      " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
@@ -417,6 +456,425 @@ static const struct hall_pspec login_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/* ---- the second factor (RFC 6238, core/base/totp.c) ------------------------- */
+
+#define SECRET_BYTES    20 /* 160 bits, RFC 4226's recommendation */
+#define RECOVERY_CODES  10
+#define RECOVERY_LEN    10  /* characters, shown as xxxxx-xxxxx */
+#define CODE_CLIENT_MAX 10  /* members one client may type wrong codes for ... */
+#define CODE_CLIENT_S   600 /* ... within this window (as the applicants' logins) */
+
+/* a secret shown on the enrolment page until a code confirms it */
+static int
+totp_pending_new(struct hall_req *req, int64_t id)
+{
+    unsigned char raw[SECRET_BYTES];
+    const char *b32;
+    unsigned char *enc;
+    size_t n;
+
+    hall_rand_bytes(raw, sizeof(raw));
+    b32 = hall_base32_encode(req->pool, raw, sizeof(raw));
+    enc = hall_pii_encrypt(req->pool, b32, strlen(b32), &n);
+    return hall_db_exec(req->cx, "staff_totp_pending", HALL_I64(id), HALL_BIN(enc, n)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+/* the base32 secret of a bytea column, decrypted; NULL when absent */
+static const char *
+secret_of(struct hall_req *req, const struct hall_dbres *res, const char *col)
+{
+    unsigned char *enc;
+    size_t n;
+
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, col), &n);
+    if (enc == NULL)
+        return NULL;
+    return hall_pii_decrypt(req->pool, enc, n);
+}
+
+/* a recovery code as typed (case, spaces and dashes aside) -> its keyed hash */
+static int
+recovery_hash(int64_t id, const char *typed, unsigned char out[32])
+{
+    char buf[64];
+    size_t n;
+    int k;
+
+    k = snprintf(buf, sizeof(buf), "%lld:", (long long)id);
+    if (k < 0 || (size_t)k >= sizeof(buf))
+        return HALL_ERR;
+    n = (size_t)k;
+    for (; *typed != '\0'; typed++) {
+        char c = *typed;
+
+        if (c == '-' || c == ' ')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (n + 1 >= sizeof(buf))
+            return HALL_ERR;
+        buf[n++] = c;
+    }
+    if (n - (size_t)k != RECOVERY_LEN)
+        return HALL_ERR;
+    hall_mac("staff-recovery", buf, n, out);
+    return HALL_OK;
+}
+
+/* obj[name] = a copy of the list from[name] (strings) */
+static void
+list_copy(struct hall_req *req, struct hall_val *obj, const struct hall_val *from, const char *name)
+{
+    struct hall_val *dst = hall_val_set_list(req->pool, obj, name);
+    const struct hall_val *src = hall_val_get(from, name), *v;
+
+    for (v = src != NULL ? src->first : NULL; v != NULL; v = v->next)
+        hall_val_push_str(req->pool, dst, v->str);
+}
+
+/* ten new recovery codes replace the member's old ones; also as ctx's list */
+static struct hall_val *
+recovery_new(struct hall_req *req, int64_t id, struct hall_val *ctx)
+{
+    static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz"; /* no 0 1 i l o */
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, "recovery_codes");
+    int i, j;
+
+    if (hall_db_exec(req->cx, "staff_recovery_clear", HALL_I64(id)) == NULL)
+        return NULL;
+    for (i = 0; i < RECOVERY_CODES; i++) {
+        char code[RECOVERY_LEN + 2];
+        unsigned char h[32];
+        size_t o = 0;
+
+        for (j = 0; j < RECOVERY_LEN; j++) {
+            if (j == RECOVERY_LEN / 2)
+                code[o++] = '-';
+            code[o++] = alphabet[hall_rand_below(sizeof(alphabet) - 1)];
+        }
+        code[o] = '\0';
+        if (recovery_hash(id, code, h) != HALL_OK ||
+            hall_db_exec(req->cx, "staff_recovery_add", HALL_I64(id), HALL_BIN(h, 32)) == NULL)
+            return NULL;
+        hall_val_push_str(req->pool, list, code);
+    }
+    return list;
+}
+
+/* the client's address as the applicants' login counts it, marked as the
+ * staff's: wrong codes and applicants' wrong passwords are counted apart
+ * (sql/048's table, a 64-character client) */
+static const char *
+client_of(struct hall_req *req)
+{
+    const char *a = req->remote_addr;
+
+    if (a == NULL || *a == '\0' || strlen(a) > 58)
+        a = "unknown";
+    return hall_psprintf(req->pool, "staff:%s", a);
+}
+
+/*
+ * A wrong code (inside the transaction that locked the member's row): it
+ * counts toward the account's lock as a wrong password does, and toward the
+ * client's limit on members; committed.  The message to answer in *msg.
+ */
+static int
+code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    const char *sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    struct hall_dbres *res;
+    unsigned char idx[32];
+    int64_t fails;
+
+    hall_pii_index("staff-code", sid, idx);
+    res = hall_db_exec(req->cx, "staff_login_failed", HALL_I64(id),
+                       HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
+    if (res == NULL || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client_of(req)),
+                                    HALL_BIN(idx, 32)) == NULL)
+        return HALL_ERR;
+    fails = hall_dbres_int(res, 0, "failed_logins");
+    if (fails >= conf->login_max_failures &&
+        hall_audit(req->cx, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
+                   "active", "locked", NULL) != HALL_OK)
+        return HALL_ERR;
+    if (hall_db_commit(req->cx) != HALL_OK)
+        return HALL_ERR;
+    hall_warn(req, "msg=\"staff code wrong\" staff=%s fails=%lld", sid, (long long)fails);
+    *msg = fails >= conf->login_max_failures ? HALL_M_STAFF_CODE_LOCKED : HALL_M_STAFF_CODE_WRONG;
+    return HALL_OK;
+}
+
+/* before a code is looked at: the client not over its limit, the row
+ * locked; HALL_OK to go on, else the message to answer in *msg (HALL_M_BUSY
+ * for a database error) */
+static int
+code_gate(struct hall_req *req, struct hall_dbres **row, enum hall_msg_code *msg)
+{
+    struct hall_dbres *res;
+
+    *msg = HALL_M_BUSY;
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client_of(req)),
+                       HALL_I64(CODE_CLIENT_S), HALL_I64(CODE_CLIENT_MAX));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_bool(res, 0, "blocked")) {
+        hall_warn(req, "msg=\"staff codes refused\" reason=client_failures");
+        *msg = HALL_M_STAFF_CODE_CLIENT_LIMIT;
+        return HALL_ERR;
+    }
+    res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
+        *msg = HALL_M_STAFF_LOGIN_FIRST;
+        return HALL_ERR;
+    }
+    if (hall_dbres_bool(res, 0, "locked")) {
+        *msg = HALL_M_STAFF_LOGIN_LOCKED;
+        return HALL_ERR;
+    }
+    *row = res;
+    return HALL_OK;
+}
+
+/* the full session, in the transaction of the accepted code */
+static int
+factor_done(struct hall_req *req, const char *how)
+{
+    int64_t id = req->staff->id;
+    const char *sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    struct hall_val *detail = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, detail, "factor", how);
+    if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
+        hall_staff_session_create(req, id, 1) != HALL_OK ||
+        hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, detail) !=
+            HALL_OK)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+static const struct hall_pspec code_params[] = {
+    {"code", HALL_P_TEXT, 0, 1, 32, "动态验证码", NULL},
+    {"next", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 500, "跳转地址", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* "123 456" -> "123456"; anything else as typed */
+static const char *
+code_digits(struct hall_req *req, const char *typed)
+{
+    char *out = hall_pstrdup(req->pool, typed);
+    size_t o = 0, i;
+
+    for (i = 0; typed[i] != '\0'; i++)
+        if (typed[i] != ' ')
+            out[o++] = typed[i];
+    out[o] = '\0';
+    return out;
+}
+
+static int
+code_page(struct hall_req *req)
+{
+    struct hall_val *ctx;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_redirect(req, next_of(req));
+    ctx = page_ctx(req, "动态验证码");
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    return hall_resp_page(req, 200, "admin_code", ctx);
+}
+
+static int
+do_code(struct hall_req *req)
+{
+    const char *code = code_digits(req, hall_req_param(req, "code")), *secret;
+    struct hall_dbres *res = NULL, *r;
+    enum hall_msg_code m;
+    unsigned char key[64], h[32];
+    size_t keylen;
+    int64_t step;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_go(req, next_of(req), NULL);
+    if (code_gate(req, &res, &m) != HALL_OK)
+        return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
+    secret = secret_of(req, res, "totp_secret_enc");
+    if (secret == NULL) {
+        hall_db_rollback(req->cx);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "/admin/login/enrol?next=%s",
+                                          hall_url_encode(req->pool, next_of(req))),
+                            NULL);
+    }
+    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
+        return hall_resp_busy(req);
+    if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
+                        hall_dbres_int(res, 0, "totp_last_step"), &step) == HALL_OK) {
+        /* the row is locked; the condition holds even without the lock */
+        r = hall_db_exec(req->cx, "staff_totp_used", HALL_I64(req->staff->id), HALL_I64(step));
+        if (r == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(r) == 1) {
+            if (factor_done(req, "totp") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+                return hall_resp_busy(req);
+            hall_info(req, "msg=\"staff login\" staff=%lld factor=totp", (long long)req->staff->id);
+            return hall_resp_go(req, next_of(req), NULL);
+        }
+    } else if (recovery_hash(req->staff->id, code, h) == HALL_OK) {
+        r = hall_db_exec(req->cx, "staff_recovery_use", HALL_I64(req->staff->id), HALL_BIN(h, 32));
+        if (r == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(r) == 1) {
+            int64_t left = hall_dbres_int(r, 0, "left_codes");
+
+            if (factor_done(req, "recovery") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+                return hall_resp_busy(req);
+            hall_info(req, "msg=\"staff login\" staff=%lld factor=recovery left=%lld",
+                      (long long)req->staff->id, (long long)left);
+            return hall_resp_go(
+                req, next_of(req),
+                hall_msg_text(req->pool, HALL_M_STAFF_RECOVERY_USED, (long long)left));
+        }
+    }
+    if (code_failed(req, req->staff->id, &m) != HALL_OK)
+        return hall_resp_busy(req);
+    return hall_msg(req, m, "code");
+}
+
+/* the enrolment page, with the pending secret as QR code and text */
+static int
+enrol_render(struct hall_req *req, int status, const char *secret, const char *login,
+             const char *error)
+{
+    struct hall_val *ctx = page_ctx(req, "绑定动态验证码");
+    const char *uri, *label;
+    struct hall_buf *grouped = hall_buf_new(req->pool, 128);
+    size_t i;
+
+    label = hall_psprintf(req->pool, "深圳CA管理后台:%s", login);
+    uri = hall_psprintf(
+        req->pool, "otpauth://totp/%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%d&period=%d",
+        hall_url_encode(req->pool, label), secret, hall_url_encode(req->pool, "深圳CA管理后台"),
+        HALL_TOTP_DIGITS, HALL_TOTP_PERIOD);
+    for (i = 0; secret[i] != '\0'; i++) {
+        if (i > 0 && i % 4 == 0)
+            hall_buf_addstr(grouped, " ");
+        hall_buf_printf(grouped, "%c", secret[i]);
+    }
+    hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, uri, 4));
+    hall_val_set_str(req->pool, ctx, "secret", grouped->data);
+    hall_val_set_str(req->pool, ctx, "otpauth", uri);
+    hall_val_set_str(req->pool, ctx, "login", login);
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    if (error != NULL)
+        hall_val_set_str(req->pool, ctx, "error", error);
+    return hall_resp_page(req, status, "admin_enrol", ctx);
+}
+
+static int
+enrol_page(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    const char *secret;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_redirect(req, next_of(req));
+    /* a secret confirmed (another tab): the code page */
+    res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return hall_resp_busy(req);
+    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "totp_secret_enc")))
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "/admin/login/code?next=%s",
+                                                     hall_url_encode(req->pool, next_of(req))));
+    secret = secret_of(req, res, "totp_pending_enc");
+    if (secret == NULL)
+        return hall_resp_busy(req);
+    return enrol_render(req, 200, secret, hall_dbres_str(res, 0, "login"), NULL);
+}
+
+static int
+do_enrol(struct hall_req *req)
+{
+    const char *code = code_digits(req, hall_req_param(req, "code")), *secret, *login;
+    struct hall_dbres *res = NULL, *r;
+    struct hall_val *ctx, *hold;
+    enum hall_msg_code m;
+    unsigned char key[64];
+    size_t keylen;
+    int64_t step;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_go(req, next_of(req), NULL);
+    if (code_gate(req, &res, &m) != HALL_OK)
+        return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
+    login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
+    secret = secret_of(req, res, "totp_pending_enc");
+    /* enrolled meanwhile, or reset: the code page says which */
+    if (secret == NULL) {
+        hall_db_rollback(req->cx);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "/admin/login/code?next=%s",
+                                          hall_url_encode(req->pool, next_of(req))),
+                            NULL);
+    }
+    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
+        return hall_resp_busy(req);
+    if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
+                        hall_dbres_int(res, 0, "totp_last_step"), &step) != HALL_OK) {
+        if (code_failed(req, req->staff->id, &m) != HALL_OK)
+            return hall_resp_busy(req);
+        if (hall_req_wants_json(req) || m != HALL_M_STAFF_CODE_WRONG)
+            return hall_msg(req, m, "code");
+        return enrol_render(req, 400, secret, login,
+                            hall_msg_text(req->pool, HALL_M_STAFF_CODE_WRONG));
+    }
+    r = hall_db_exec(req->cx, "staff_totp_enrol", HALL_I64(req->staff->id), HALL_I64(step));
+    if (r == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(r) == 0) {
+        if (code_failed(req, req->staff->id, &m) != HALL_OK)
+            return hall_resp_busy(req);
+        return hall_msg(req, m, "code");
+    }
+    hold = hall_val_obj(req->pool);
+    if (recovery_new(req, req->staff->id, hold) == NULL ||
+        hall_audit(req->cx, hall_staff_actor(req), "staff",
+                   hall_psprintf(req->pool, "%lld", (long long)req->staff->id), "totp_enrol", NULL,
+                   "enrolled", NULL) != HALL_OK ||
+        factor_done(req, "totp") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"staff enrolled\" staff=%lld", (long long)req->staff->id);
+    /* shown once, never stored in the clear: this answer is the only place */
+    hall_resp_header(req, "Cache-Control", "no-store");
+    if (hall_req_wants_json(req)) {
+        ctx = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, ctx, "redirect", next_of(req));
+        list_copy(req, ctx, hold, "recovery_codes");
+        return hall_resp_ok(req, ctx);
+    }
+    /* built after the session became full: its menu, its CSRF token */
+    ctx = page_ctx(req, "恢复码");
+    list_copy(req, ctx, hold, "recovery_codes");
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    return hall_resp_page(req, 200, "admin_recovery", ctx);
+}
+
 /* verified against a real hash for unknown logins too: equal time, no hint */
 static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
                                  "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
@@ -429,6 +887,7 @@ do_login(struct hall_req *req)
     struct hall_dbres *res;
     const char *hash, *sid;
     int64_t id;
+    int enrolled;
 
     if (partner_path(req))
         return HALL_OK;
@@ -469,14 +928,20 @@ do_login(struct hall_req *req)
         hall_db_exec(req->cx, "staff_password_rehash", HALL_I64(id),
                      HALL_STR(hall_password_hash(req->pool, password))) == NULL)
         return hall_resp_busy(req);
-    if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
-        hall_staff_session_create(req, id) != HALL_OK ||
-        hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=
-            HALL_OK ||
-        hall_db_commit(req->cx) != HALL_OK)
+    /* the password alone: a half session, and the failures counted so far
+     * stay (only the second factor clears them: a known password does not
+     * buy more guesses at the code) */
+    enrolled = hall_dbres_bool(res, 0, "enrolled");
+    if (!enrolled && !hall_dbres_bool(res, 0, "pending") && totp_pending_new(req, id) != HALL_OK)
         return hall_resp_busy(req);
-    hall_info(req, "msg=\"staff login\" staff=%s", sid);
-    return hall_resp_go(req, next_of(req), NULL);
+    if (hall_staff_session_create(req, id, 0) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"staff password ok\" staff=%s enrolled=%d", sid, enrolled);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "%s?next=%s",
+                                      enrolled ? "/admin/login/code" : "/admin/login/enrol",
+                                      hall_url_encode(req->pool, next_of(req))),
+                        NULL);
 }
 
 static int
@@ -1847,7 +2312,11 @@ static const struct hall_route admin_routes[] = {
     {"GET", "/admin", home_page, HALL_R_STAFF, NULL},
     {"GET", "/admin/login", login_page, 0, NULL},
     {"POST", "/admin/login", do_login, 0, login_params},
-    {"POST", "/admin/logout", do_logout, HALL_R_STAFF, NULL},
+    {"GET", "/admin/login/code", code_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"POST", "/admin/login/code", do_code, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
+    {"GET", "/admin/login/enrol", enrol_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"POST", "/admin/login/enrol", do_enrol, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
+    {"POST", "/admin/logout", do_logout, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
     {"GET", "/admin/review", review_queue, HALL_R_STAFF | R_READ_REVIEW, queue_params},
     {"GET", "/admin/finance", finance_queue, HALL_R_STAFF | R_READ_FINANCE, queue_params},
     {"GET", "/admin/order", order_page, HALL_R_STAFF | R_READ_ORDER, id_params},

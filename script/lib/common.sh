@@ -883,15 +883,16 @@ start_nginx() {
 }
 
 # seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
-# PASSWORD ROLES" lines), with modules/admin/hall-staff; an existing login
-# is left unchanged, so this runs at every start.  Four eyes: the first two
-# "admin" lines are made by `hall-staff init` (which does nothing once an
-# administrator is active), every other account is asked for by the first
-# administrator and approved by the second.  Needs the migrations and
+# PASSWORD ROLES TOTP" lines), with modules/admin/hall-staff; an existing
+# login is left unchanged, and the TOTP secret is set only for a member
+# without a second factor, so this runs at every start.  Four eyes: the
+# first two "admin" lines are made by `hall-staff init` (which does nothing
+# once an administrator is active), every other account is asked for by the
+# first administrator and approved by the second.  Needs the migrations and
 # VAR/hall.conf (write_conf).
 seed_staff() {
     local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
-    local log=$HALL_VAR/log/staff.log login password roles rest out id
+    local log=$HALL_VAR/log/staff.log login password roles totp rest out id
     local admins=() apw=() lines
     if [ ! -x "$bin" ]; then
         warn "modules/admin/hall-staff is not built yet: no staff accounts"
@@ -899,7 +900,7 @@ seed_staff() {
     fi
     [ -f "$list" ] || return 0
     lines=$(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
-    while read -r login password roles rest; do
+    while read -r login password roles totp rest; do
         if [ "$roles" = admin ] && [ ${#admins[@]} -lt 2 ]; then
             admins+=("$login")
             apw+=("$password")
@@ -911,7 +912,7 @@ seed_staff() {
     "$bin" -c "$HALL_CONF" init "${admins[0]}" "${admins[1]}" \
         <<<"${apw[0]}"$'\n'"${apw[1]}" >>"$log" 2>&1 ||
         die "hall-staff could not create the administrators (log: $log)"
-    while read -r login password roles rest; do
+    while read -r login password roles totp rest; do
         case $login in '' | "${admins[0]}" | "${admins[1]}") continue ;; esac
         out=$("$bin" -c "$HALL_CONF" add "$login" "$roles" - as "${admins[0]}" 演示账户 \
             <<<"${apw[0]}"$'\n'"$password" 2>>"$log") ||
@@ -921,6 +922,12 @@ seed_staff() {
         [ -n "$id" ] || continue
         "$bin" -c "$HALL_CONF" approve "$id" as "${admins[1]}" <<<"${apw[1]}" >>"$log" 2>&1 ||
             die "hall-staff could not approve $login (log: $log)"
+    done <<<"$lines"
+    # the demo second factors: a known secret for a member without one
+    while read -r login password roles totp rest; do
+        [ -n "$login" ] && [ -n "$totp" ] || continue
+        "$bin" -c "$HALL_CONF" totp-set "$login" - <<<"$totp" >>"$log" 2>&1 ||
+            die "hall-staff could not set the TOTP secret of $login (log: $log)"
     done <<<"$lines"
 }
 

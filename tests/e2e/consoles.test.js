@@ -27,6 +27,7 @@ const {
 const { acceptedByTransfer } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
 
 const SKIP = !process.env.HALL_URL;
 /* what the outbox does (invoice, refund, SMS) may take long on a loaded machine */
@@ -60,11 +61,8 @@ async function newPage(problems) {
 
 async function staffPage(login, password, problems) {
     const page = await newPage(problems);
-    await page.goto(`${HALL}/admin/login`);
-    await a11y.check(page, 'staff login');
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await Promise.all([page.waitForURL(`${HALL}/admin`), page.click('#admin-login button[type="submit"]')]);
+    await staffSignInPage(page, login, password, { check: (name) => a11y.check(page, name) });
+    assert.equal(page.url(), `${HALL}/admin`);
     await a11y.check(page, `staff console (${login})`);
     return page;
 }

@@ -14,6 +14,7 @@ const { psql } = require('../integ/lib/payflow');
 const { acceptedByTransfer, operator } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
 const { launchChromium } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
 
 const SKIP = !process.env.HALL_URL;
 let browser;
@@ -39,11 +40,7 @@ async function staffPage(login, password, problems) {
             problems.push(`${r.status()} ${r.url()}`);
     });
     page.on('dialog', (d) => d.accept());
-    await page.goto(`${HALL}/admin/login`);
-    await a11y.check(page, `staff login (${login})`);
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await Promise.all([page.waitForURL(`${HALL}/admin`), page.click('#admin-login button[type="submit"]')]);
+    await staffSignInPage(page, login, password, { check: (name) => a11y.check(page, `${name} (${login})`) });
     await a11y.check(page, `staff console (${login})`);
     return page;
 }

@@ -19,15 +19,14 @@ const {
     reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql,
     orgForm,
 } = require('../integ/lib/pki');
+const { staffSignInPage } = require('./lib/staff');
 
 async function staffPage(browser, login, password) {
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
     page.on('dialog', (d) => d.accept());
-    await page.goto(`${HALL}/admin/login`);
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await Promise.all([page.waitForURL(`${HALL}/admin`), page.click('#admin-login button[type="submit"]')]);
+    await staffSignInPage(page, login, password);
+    assert.equal(page.url(), `${HALL}/admin`);
     return page;
 }
 

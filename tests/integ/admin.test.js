@@ -16,6 +16,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Client, SANDBOX, applicant, freshPhone } = require('./lib/client');
 const { setCookies } = require('./lib/cookies');
+const { staffSignIn, makeStaff, addStaff } = require('./lib/staff');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -23,17 +24,12 @@ function psql(sql) {
     return execFileSync(cmd[0], [...cmd.slice(1), '-At', '-c', sql], { encoding: 'utf8' }).trim();
 }
 
-/* four eyes: asked by admin, approved by admin2 (lib/staff.js) */
-const { addStaff } = require('./lib/staff');
-
 const REVIEWER = ['reviewer', 'Reviewer2026demo'];
 const FINANCE = ['finance', 'Finance2026demo'];
 
 async function staff([login, password]) {
     const c = new Client();
-    const p = await c.get('/admin/login');
-    assert.equal(p.status, 200);
-    const r = await c.post('/admin/login', { login, password });
+    const r = await staffSignIn(c, login, password);
     assert.equal(r.status, 200, r.text);
     /* the form token of the staff session */
     const h = await c.get('/admin');
@@ -136,7 +132,8 @@ test('admin_login__good_password__staff_cookie_scoped_to_admin', async () => {
     assert.match(cookie, /Path=\/admin;/);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
-    assert.equal((await res.json()).redirect, '/admin');
+    /* the password alone: on to the second factor (tests/integ/totp.test.js) */
+    assert.equal((await res.json()).redirect, '/admin/login/code?next=%2Fadmin');
     const s = await staff(REVIEWER);
     const home = await s.get('/admin');
     assert.match(home.text, /审核员/);
@@ -555,7 +552,7 @@ test('roles__reviewer_cannot_confirm__finance_cannot_review__403', async () => {
     assert.equal(statusOf(t.id), 'transfer_review');
     assert.equal(statusOf(rv.id), 'review');
     /* a report-only account reads no orders */
-    addStaff('reportonly', 'report', 'Report2026demo');
+    makeStaff('reportonly', 'report', 'Report2026demo');
     const r = await staff(['reportonly', 'Report2026demo']);
     assert.equal((await r.getJSON(`/admin/order?id=${rv.id}`)).status, 403);
     assert.equal((await r.getJSON('/admin/review')).status, 403);

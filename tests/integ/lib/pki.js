@@ -16,10 +16,12 @@ const {
     memoCode,
 } = require('./payflow');
 
+const { staffLogin } = require('./staff');
+
 const SM2_ID = '1234567812345678';
 
-/* staff logins go through payflow's staffLogin, the one place that knows how */
-const staff = (login, password) => require('./payflow').staffLogin(login, password);
+/* password and TOTP code (tests/integ/lib/staff.js) */
+const staff = (login, password) => staffLogin(login, password);
 
 const operator = () => staff('operator', 'Operator2026demo');
 const operator2 = () => staff('operator2', 'Operator2026demo2');
