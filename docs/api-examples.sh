@@ -279,8 +279,12 @@ ST=$(token "$SF" "$H/admin")
 # a member without a factor enrols, gets ten recovery codes, later uses one
 SN=$D/new.jar
 NEWSTAFF=enrol$(date +%s%N | tail -c 8)
-printf 'Enrol2026demo\n' | "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
-    add "$NEWSTAFF" report - >/dev/null || die "hall-staff add $NEWSTAFF"
+# four eyes: asked by admin, approved by admin2 (each with their password on stdin)
+OUT=$("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
+    add "$NEWSTAFF" report - as admin <<<$'Admin2026demo\nEnrol2026demo') || die "hall-staff add $NEWSTAFF"
+"$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" approve \
+    "$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')" as admin2 <<<Admin2026demo2 >/dev/null ||
+    die "hall-staff approve $NEWSTAFF"
 NT=$(token "$SN" "$H/admin/login")
 ex 200 '"redirect":"\\/admin\\/login\\/enrol\?next=%2Fadmin"' curl -s -c "$SN" -b "$SN" -H "X-CSRF-Token: $NT" \
     -H 'Accept: application/json' -d login="$NEWSTAFF" -d password=Enrol2026demo "$H/admin/login"
@@ -552,7 +556,7 @@ ex 200 '"action_label":"开具电子发票","from":"","to":"","from_label":"","t
 
 # ---------------------------------------------------------------- pki: production, shipping, OCSP, revocation
 
-ex 200 '"root":"\\/pki\\/root.crt","cas":\[\{"name":"ecc","algorithm":"ecdsa"' curl -s "$H/pki/"
+ex 200 '"root":"\\/pki\\/root.crt","roots":\[\{"name":"root",.*"name":"sm2-root","algorithm":"sm2".*"cas":\[\{"name":"ecc","algorithm":"ecdsa"' curl -s "$H/pki/"
 curl -s -o "$D/root.crt" "$H/pki/root.crt" && curl -s -o "$D/ecc.crt" "$H/pki/ecc.crt" ||
     die "cannot fetch the CA certificates"
 SO=$D/operator.jar
@@ -690,8 +694,11 @@ openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good before the approval"
 SO2=$D/operator2.jar
 OT2=$(token "$SO2" "$H/admin/login")
-ex 200 '"redirect":"\\/admin"' curl -s -c "$SO2" -b "$SO2" -H "X-CSRF-Token: $OT2" \
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SO2" -b "$SO2" -H "X-CSRF-Token: $OT2" \
     -H 'Accept: application/json' -d login=operator2 -d password=Operator2026demo2 "$H/admin/login"
+OT2=$(token "$SO2" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SO2" -b "$SO2" -H "X-CSRF-Token: $OT2" \
+    -H 'Accept: application/json' -d code="$(totp operator2)" "$H/admin/login/code"
 OT2=$(token "$SO2" "$H/admin")
 ex 200 "\"id\":$REQ,\"kind\":\"revoke\".*\"reason\":\"U盾连同密码遗失\",\"requested_by\":\"operator\"" \
     curl -s -b "$SO2" -H 'Accept: application/json' "$H/admin/approvals"
@@ -759,8 +766,11 @@ SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
 [ -n "$SREQ" ] || die "hall-staff add printed no pending request: $OUT"
 SA=$D/admin2.jar
 AT=$(token "$SA" "$H/admin/login")
-ex 200 '"redirect":"\\/admin"' curl -s -c "$SA" -b "$SA" -H "X-CSRF-Token: $AT" \
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SA" -b "$SA" -H "X-CSRF-Token: $AT" \
     -H 'Accept: application/json' -d login=admin2 -d password=Admin2026demo2 "$H/admin/login"
+AT=$(token "$SA" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SA" -b "$SA" -H "X-CSRF-Token: $AT" \
+    -H 'Accept: application/json' -d code="$(totp admin2)" "$H/admin/login/code"
 AT=$(token "$SA" "$H/admin")
 ex 200 "\"id\":$SREQ,\"kind\":\"staff_add\".*\"requested_by\":\"admin\"" \
     curl -s -b "$SA" -H 'Accept: application/json' "$H/admin/approvals"

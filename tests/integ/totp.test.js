@@ -371,7 +371,7 @@ test('demo_accounts__hall_staff_totp_prints_the_code_of_the_known_secret', { ski
 test('test_helper__staffLogin_of_a_member_without_a_factor__enrols_then_logs_in_with_codes', { skip: SKIP }, async () => {
     const { staffLogin } = require('./lib/payflow');
     const login = uniq('helper');
-    hallStaff(['add', login, 'finance', '-'], `${PW}\n`);
+    require('./lib/staff').addStaff(login, 'finance', PW);
     const a = await staffLogin(login, PW);
     assert.equal((await a.get('/admin/finance')).status, 200);
     assert.equal(col(login, 'totp_secret_enc IS NOT NULL'), 't');
