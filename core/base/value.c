@@ -152,7 +152,7 @@ struct jout {
     size_t len, cap;
 };
 
-#define JSON_GEN_MAX_DEPTH 128 /* yajl_gen's limit */
+#define JSON_GEN_MAX_DEPTH 127 /* containers inside each other: yajl_gen's limit */
 
 static void
 jout_need(struct jout *o, size_t n)
