@@ -203,11 +203,12 @@ json_utf8_ok(const unsigned char *s, size_t n)
     return 1;
 }
 
-/* 1: the byte is written escaped */
-static const unsigned char json_esc[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['/'] = 1, ['\\'] = 1,
-};
+/* the bytes written escaped */
+static int
+json_esc(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '/' || c == '\\';
+}
 
 static int
 json_str(struct jout *o, const char *str)
@@ -217,11 +218,11 @@ json_str(struct jout *o, const char *str)
 
     if (!json_utf8_ok(s, n))
         return HALL_ERR;
-    /* at most 6 bytes for each byte, and the quotes */
+    /* room for the string and its quotes when nothing in it is escaped */
     jout_need(o, n + 2);
     o->p[o->len++] = '"';
     while (i < n) {
-        for (run = i; run < n && !json_esc[s[run]]; run++)
+        for (run = i; run < n && !json_esc(s[run]); run++)
             ;
         if (run > i) {
             jout_add(o, s + i, run - i);
