@@ -25,6 +25,7 @@
 #endif
 
 #define HALL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define HALL_SENTINEL     __attribute__((sentinel))
 
 /* ---- pool.c: one memory pool per request ------------------------------ */
 
@@ -36,6 +37,7 @@ void *hall_palloc(struct hall_pool *pool, size_t size);
 void *hall_pcalloc(struct hall_pool *pool, size_t size);
 char *hall_pstrdup(struct hall_pool *pool, const char *s);
 char *hall_pstrndup(struct hall_pool *pool, const char *s, size_t n);
+char *hall_pstrcat(struct hall_pool *pool, ...) HALL_SENTINEL;
 char *hall_psprintf(struct hall_pool *pool, const char *fmt, ...) HALL_PRINTF(2, 3);
 char *hall_pvsprintf(struct hall_pool *pool, const char *fmt, va_list ap);
 /* cleanups run in reverse order of registration when the pool dies */

@@ -270,12 +270,12 @@ step_url(struct hall_req *req, const char *business, const char *step, const cha
     if (!resumable(business))
         return NULL;
     if (strcmp(step, "info") == 0)
-        return hall_psprintf(req->pool, "%s/%s/print?id=%s", base, business, id);
+        return hall_pstrcat(req->pool, base, "/", business, "/print?id=", id, NULL);
     if (strcmp(step, "print") == 0)
-        return hall_psprintf(req->pool, "%s/%s/upload?id=%s", base, business, id);
+        return hall_pstrcat(req->pool, base, "/", business, "/upload?id=", id, NULL);
     if (strcmp(step, "upload") == 0)
-        return hall_psprintf(req->pool, "%s/%s/identity?id=%s", base, business, id);
-    return hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id);
+        return hall_pstrcat(req->pool, base, "/", business, "/identity?id=", id, NULL);
+    return hall_pstrcat(req->pool, base, "/", business, "/apply?id=", id, NULL);
 }
 
 /*
@@ -306,22 +306,22 @@ actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const ch
         hall_val_set_str(req->pool, a, "url", (url_));                                             \
     } while (0)
 
-    ACTION("查看", hall_psprintf(req->pool, "%s/center/order?id=%s", base, id));
+    ACTION("查看", hall_pstrcat(req->pool, base, "/center/order?id=", id, NULL));
     if (strcmp(status, "draft") == 0) {
         const char *u = step_url(req, business, step, id);
 
         if (u != NULL)
             ACTION("继续办理", u);
         if (resumable(business))
-            ACTION("编辑", hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id));
+            ACTION("编辑", hall_pstrcat(req->pool, base, "/", business, "/apply?id=", id, NULL));
     } else if (strcmp(status, "rejected") == 0 && resumable(business)) {
-        ACTION("编辑", hall_psprintf(req->pool, "%s/%s/apply?id=%s", base, business, id));
+        ACTION("编辑", hall_pstrcat(req->pool, base, "/", business, "/apply?id=", id, NULL));
     } else if (strcmp(status, "unpaid") == 0) {
-        ACTION("缴费", hall_psprintf(req->pool, "%s/pay?id=%s", base, id));
+        ACTION("缴费", hall_pstrcat(req->pool, base, "/pay?id=", id, NULL));
     } else if (strcmp(status, "finauth_ok") == 0) {
-        ACTION("待认证", hall_psprintf(req->pool, "%s/finauth?id=%s", base, id));
+        ACTION("待认证", hall_pstrcat(req->pool, base, "/finauth?id=", id, NULL));
     } else if (strcmp(status, "finauth_failed") == 0) {
-        ACTION("金融认证", hall_psprintf(req->pool, "%s/finauth?id=%s", base, id));
+        ACTION("金融认证", hall_pstrcat(req->pool, base, "/finauth?id=", id, NULL));
     }
     if (hall_order_can(status, "refund_requested"))
         hall_val_set_bool(req->pool, row, "refundable", 1);

@@ -138,6 +138,25 @@ pool_strings__dup_ndup_sprintf__copies_terminated(void **state)
     hall_pool_destroy(pool);
 }
 
+static void
+pool_pstrcat__joins_up_to_null__terminated(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(64);
+    char fill[300];
+    char *s;
+
+    assert_string_equal(hall_pstrcat(pool, NULL), "");
+    assert_string_equal(hall_pstrcat(pool, "/new", "/print?id=", "42", NULL), "/new/print?id=42");
+    assert_string_equal(hall_pstrcat(pool, "", "证书", "", "新办", NULL), "证书新办");
+    /* longer than the pool's block */
+    memset(fill, 'q', sizeof(fill) - 1);
+    fill[sizeof(fill) - 1] = '\0';
+    s = hall_pstrcat(pool, "<", fill, ">", NULL);
+    assert_int_equal(strlen(s), sizeof(fill) + 1);
+    assert_int_equal(s[sizeof(fill)], '>');
+    hall_pool_destroy(pool);
+}
+
 static char cleanup_log[32];
 static size_t cleanup_n;
 
@@ -331,6 +350,7 @@ main(void)
         cmocka_unit_test(pool_used__counts_aligned_bytes),
         cmocka_unit_test(pool_pcalloc__memory_zeroed),
         cmocka_unit_test(pool_strings__dup_ndup_sprintf__copies_terminated),
+        cmocka_unit_test(pool_pstrcat__joins_up_to_null__terminated),
         cmocka_unit_test(pool_cleanup__destroy__runs_each_once_in_reverse_order),
         cmocka_unit_test(pool_destroy__null_pool__ignored),
         cmocka_unit_test(buf_add__up_to_max__accepted_and_terminated),

@@ -351,6 +351,26 @@ val_json__round_trip__values_equal(void **state)
     hall_pool_destroy(pool);
 }
 
+/* a key that is not UTF-8, containers more than 127 deep (yajl_gen's
+ * limit): no document at all */
+static void
+val_json__bad_key_or_too_deep__null(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct hall_val *o = hall_val_obj(pool), *v;
+    int i;
+
+    hall_val_set_str(pool, o, "k\xc3", "v");
+    assert_null(hall_val_json(pool, o, NULL));
+    o = hall_val_obj(pool);
+    for (i = 1, v = o; i < 127; i++)
+        v = hall_val_set_obj(pool, v, "d");
+    assert_non_null(hall_val_json(pool, o, NULL));
+    hall_val_set_obj(pool, v, "d");
+    assert_null(hall_val_json(pool, o, NULL));
+    hall_pool_destroy(pool);
+}
+
 static void
 val_json__invalid_utf8__null(void **state)
 {
@@ -910,6 +930,7 @@ main(void)
         cmocka_unit_test(val_json__escaping__exact_output),
         cmocka_unit_test(val_json__round_trip__values_equal),
         cmocka_unit_test(val_json__invalid_utf8__null),
+        cmocka_unit_test(val_json__bad_key_or_too_deep__null),
         cmocka_unit_test(resp_json__unserialisable_value__500_exact_json_body),
         T(tmpl_var__html_special_characters__escaped),
         T(tmpl_render__output_over_buffer_max__error_not_cut_page),
