@@ -74,6 +74,10 @@ static struct pki_ca cas[] = {
 };
 static char *root_pem;
 static unsigned loaded;
+/* the audit key: signs the audit log's daily seals (core/pki/auditseal.c);
+ * its certificate (signed by the root) verifies them */
+static X509 *audit_cert;
+static EVP_PKEY *audit_key;
 
 static const struct {
     const char *name, *label;
@@ -124,6 +128,25 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
     {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
+    /* the audit log's daily seals (auditseal.c) */
+    /* for each chain, the days after its last seal that are over: the
+     * day's last row (seq) and its hash */
+    {"audit_seal_due",
+     "SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
+     " (SELECT a.hash FROM audit_log a WHERE a.chain = h.chain AND a.seq = d.seq ORDER BY a.id"
+     " LIMIT 1) AS hash"
+     " FROM audit_chains h CROSS JOIN LATERAL ("
+     "  SELECT (a.at AT TIME ZONE 'Asia/Shanghai')::date AS day, max(a.seq) AS seq FROM audit_log a"
+     "  WHERE a.chain = h.chain AND a.seq > coalesce((SELECT max(s.seq) FROM audit_seals s"
+     "   WHERE s.chain = h.chain), 0) GROUP BY 1) d"
+     " WHERE d.day < ((now() - make_interval(secs => $1::int)) AT TIME ZONE 'Asia/Shanghai')::date"
+     " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
+     " ORDER BY h.chain, d.day",
+     1},
+    {"audit_seal_insert",
+     "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
+     " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
+     6},
     {NULL, NULL, 0},
 };
 
@@ -204,7 +227,22 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
         snprintf(err, errlen, "pki_dir %s: cannot read root.crt (script/lib/pki-init.sh)", dir);
         return HALL_ERR;
     }
+    if (what & (HALL_PKI_AUDIT_KEY | HALL_PKI_AUDIT_CERT)) {
+        audit_cert = load_cert(dir, "audit", NULL);
+        if (audit_cert == NULL || X509_verify(audit_cert, X509_get0_pubkey(root)) != 1) {
+            X509_free(root);
+            snprintf(err, errlen, "pki_dir %s: audit.crt missing or not signed by root.crt", dir);
+            return HALL_ERR;
+        }
+    }
     X509_free(root);
+    if (what & HALL_PKI_AUDIT_KEY) {
+        audit_key = load_key(dir, "audit");
+        if (audit_key == NULL || X509_check_private_key(audit_cert, audit_key) != 1) {
+            snprintf(err, errlen, "pki_dir %s: audit.key missing or not the key of audit.crt", dir);
+            return HALL_ERR;
+        }
+    }
     for (ca = cas; ca->name != NULL; ca++) {
         ca->cert = load_cert(dir, ca->name, &ca->pem);
         snprintf(name, sizeof(name), "%s-ocsp", ca->name);
@@ -816,7 +854,58 @@ hall_pki_tick(struct hall_ctx *cx)
     hall_pki_reconcile(cx, 120);
     for (ca = cas; ca->name != NULL; ca++)
         hall_pki_crl_refresh(cx, ca->name, 0);
+    /* the audit log's days that are over (by 5 minutes: the last
+     * transactions of the day have committed), signed */
+    if (audit_key != NULL)
+        hall_audit_seal_days(cx, 300);
     return 0;
+}
+
+/* ---- the audit key ----------------------------------------------------------- */
+
+int
+hall_pki_audit_sign(struct hall_pool *pool, const unsigned char *msg, size_t len,
+                    unsigned char **sig, size_t *siglen)
+{
+    EVP_MD_CTX *m;
+    size_t n = 0;
+    int ok;
+
+    if (audit_key == NULL || (m = sign_ctx(audit_key, 0)) == NULL)
+        return HALL_ERR;
+    ok = EVP_DigestSign(m, NULL, &n, msg, len) == 1;
+    if (ok) {
+        *sig = hall_palloc(pool, n);
+        ok = EVP_DigestSign(m, *sig, &n, msg, len) == 1;
+    }
+    EVP_MD_CTX_free(m);
+    *siglen = n;
+    return ok ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned char *sig, size_t siglen)
+{
+    EVP_MD_CTX *m;
+    int ok;
+
+    if (audit_cert == NULL || (m = EVP_MD_CTX_new()) == NULL)
+        return 0;
+    ok = EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL, X509_get0_pubkey(audit_cert),
+                                 NULL) == 1 &&
+         EVP_DigestVerify(m, sig, siglen, msg, len) == 1;
+    EVP_MD_CTX_free(m);
+    return ok;
+}
+
+int
+hall_pki_audit_signer(unsigned char out[32])
+{
+    unsigned int n = 32;
+
+    if (audit_cert == NULL || X509_digest(audit_cert, EVP_sha256(), out, &n) != 1 || n != 32)
+        return HALL_ERR;
+    return HALL_OK;
 }
 
 /* ---- OCSP ------------------------------------------------------------------ */

@@ -10,6 +10,11 @@
  *   hall-pkitool -c CONF crl                regenerate every CA's CRL now
  *   hall-pkitool -c CONF reminders          queue the expiry reminders due now
  *                                           (what hall-outbox's tick does)
+ *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
+ *                                           over (Beijing days ended more than
+ *                                           SECS ago, default 0) and not sealed
+ *                                           yet, as hall-outbox's CA tick does
+ *                                           (docs/internals/audit-chain.md)
  *   hall-pkitool -c CONF custody [DAYS]     destroy the media received (已签收)
  *                                           more than DAYS ago (default
  *                                           medium_keep_days), as hall-outbox's
@@ -76,7 +81,8 @@ usage(void)
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF crl\n"
                     "       hall-pkitool -c CONF reminders\n"
-                    "       hall-pkitool -c CONF custody [DAYS]\n");
+                    "       hall-pkitool -c CONF custody [DAYS]\n"
+                    "       hall-pkitool -c CONF audit-seal [SECONDS]\n");
 }
 
 int
@@ -95,7 +101,8 @@ main(int argc, char **argv)
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
     if (rc != 0)
         return rc;
-    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
+    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) !=
+        HALL_OK) {
         fprintf(stderr, "hall-pkitool: %s\n", err);
         return 1;
     }
@@ -132,6 +139,11 @@ main(int argc, char **argv)
         for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++)
             if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
+    } else if (strcmp(cmd, "audit-seal") == 0 && argc - optind <= 2) {
+        n = hall_audit_seal_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 0);
+        if (n >= 0)
+            printf("%d daily seal(s) of the audit log signed\n", n);
+        rc = n >= 0 ? 0 : 1;
     } else if (strcmp(cmd, "reminders") == 0 && argc - optind == 1) {
         n = hall_reminder_tick(req->cx);
         if (n >= 0)

@@ -12,6 +12,9 @@
 #   seal-maker.key seal-maker.crt  the seal maker (SM2, signed by sm2, 5 years):
 #                                  signs the GB/T 38540 SESeal of each approved
 #                                  electronic seal (core/pki/seseal.c)
+#   audit.key audit.crt            the audit key (ECDSA P-256, signed by root,
+#                                  10 years): signs the audit log's daily
+#                                  seals (docs/internals/audit-chain.md)
 #
 # Keys are 0600 in a 0700 directory.  The root key is needed only here:
 # in production it is moved offline after set-up (docs/operations.md).
@@ -38,6 +41,11 @@ ext() {
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
             'keyUsage=critical,digitalSignature' 'extendedKeyUsage=critical,OCSPSigning' \
             'noCheck=ignored' 'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid'
+        ;;
+    audit)
+        printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+            'keyUsage=critical,digitalSignature,nonRepudiation' \
+            'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid'
         ;;
     sealmaker)
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
@@ -99,4 +107,5 @@ issue sm2 sm2 "Hall Demo SM2 CA" root ecdsa 3650 ca
 issue ecc-ocsp ecdsa "Hall Demo ECC CA OCSP Responder" ecc ecdsa 730 ocsp
 issue sm2-ocsp sm2 "Hall Demo SM2 CA OCSP Responder" sm2 sm2 730 ocsp
 issue seal-maker sm2 "Hall Demo Seal Maker" sm2 sm2 1825 sealmaker
+issue audit ecdsa "Hall Demo Audit Log Signer" root ecdsa 3650 audit
 chmod 600 ./*.key
