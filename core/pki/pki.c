@@ -132,14 +132,18 @@ const struct hall_stmt hall_pki_stmts[] = {
     /* for each chain, the days after its last seal that are over: the
      * day's last row (seq) and its hash */
     {"audit_seal_due",
-     "SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
      " (SELECT a.hash FROM audit_log a WHERE a.chain = h.chain AND a.seq = d.seq ORDER BY a.id"
      " LIMIT 1) AS hash"
-     " FROM audit_chains h CROSS JOIN LATERAL ("
+     " FROM h CROSS JOIN LATERAL ("
      "  SELECT (a.at AT TIME ZONE 'Asia/Shanghai')::date AS day, max(a.seq) AS seq FROM audit_log a"
      "  WHERE a.chain = h.chain AND a.seq > coalesce((SELECT max(s.seq) FROM audit_seals s"
      "   WHERE s.chain = h.chain), 0) GROUP BY 1) d"
-     " WHERE d.day < ((now() - make_interval(secs => $1::int)) AT TIME ZONE 'Asia/Shanghai')::date"
+     " WHERE h.chain IS NOT NULL AND d.day < ((now() - make_interval(secs => $1::int)) AT TIME "
+     "ZONE 'Asia/Shanghai')::date"
      " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
      " ORDER BY h.chain, d.day",
      1},
