@@ -7,6 +7,7 @@
  *
  * 1. Twenty applications at once through nginx: their audit rows land on
  *    several chains, no two rows at one place, and verify says intact.
+ *    Writes rolled back (a transaction, a savepoint) leave no gap.
  * 2. As the database's superuser (triggers and grants bypassed): one field
  *    of one old row changed, one row deleted, one row inserted (with a
  *    correct hash: the encoding is public), one seal's signature altered:
@@ -98,6 +99,27 @@ test('twenty applications at once: chained on several chains, verify says intact
     assert.equal(psql(`SELECT count(*) FROM (SELECT chain FROM audit_log GROUP BY chain
                        HAVING max(seq) <> count(*)) d`), '0');
     assertIntact('an untouched audit log');
+});
+
+test('rolled-back writes (a transaction, a savepoint) leave the chain whole', { skip: SKIP }, () => {
+    /* one session: its chain's head is kept in the session and must roll
+     * back with the rows */
+    const argv = process.env.HALL_PSQL.trim().split(/\s+/);
+    const row = (what) => `INSERT INTO audit_log (actor, entity, entity_id, action)
+                           VALUES ('test:auditchain', 'test', 'rollback', '${what}')`;
+    const out = execFileSync(argv[0], [...argv.slice(1), '-At', '-v', 'ON_ERROR_STOP=1',
+        '-c', 'BEGIN', '-c', row('first, rolled back'), '-c', 'ROLLBACK',
+        '-c', row('kept 1'),
+        '-c', 'BEGIN', '-c', row('kept 2'), '-c', 'SAVEPOINT s', '-c', row('rolled back to s'),
+        '-c', 'ROLLBACK TO SAVEPOINT s', '-c', row('kept 3'), '-c', 'COMMIT',
+        '-c', `SELECT string_agg(action || '@' || seq, ',' ORDER BY seq) FROM audit_log
+               WHERE entity_id = 'rollback' AND chain = (SELECT chain FROM audit_log
+               WHERE entity_id = 'rollback' ORDER BY id DESC LIMIT 1)`], { encoding: 'utf8' }).trim();
+    const seqs = out.split('\n').pop().split(',').map((x) => x.split('@'));
+    assert.deepEqual(seqs.map((x) => x[0]), ['kept 1', 'kept 2', 'kept 3']);
+    assert.equal(Number(seqs[1][1]), Number(seqs[0][1]) + 1);
+    assert.equal(Number(seqs[2][1]), Number(seqs[0][1]) + 2);
+    assertIntact('after the rollbacks');
 });
 
 test('one field of one old row changed: verify names the row', { skip: SKIP }, () => {
