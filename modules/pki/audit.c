@@ -44,7 +44,8 @@ static const struct hall_stmt tool_stmts[] = {
     {"audit_v_rows",
      "SELECT id, seq, (extract(epoch FROM at) * 1000000)::bigint AS at_us, actor, entity,"
      " entity_id, action, from_state, to_state, detail::text AS detail, ip, request_id, prev_hash,"
-     " hash FROM audit_log WHERE chain = $1 AND (seq, id) > ($2, $3) ORDER BY seq, id LIMIT 2000",
+     " hash, to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day"
+     " FROM audit_log WHERE chain = $1 AND (seq, id) > ($2, $3) ORDER BY seq, id LIMIT 2000",
      3},
     /* the seals checked: those of DATE and after ('-infinity': all) */
     {"audit_v_seals",
@@ -173,9 +174,11 @@ struct walk {
     int64_t gseq;
     struct cand g[MAX_GROUP];
     int ng, gap;
-    /* the seals of this chain, by seq */
+    /* the seals of this chain, by seq; the last day sealed so far: a
+     * later row dated that day or before was added after the seal */
     struct seal *seals;
     size_t nseals, si;
+    char sealed_day[11];
     int64_t rows;
 };
 
@@ -230,6 +233,8 @@ group_close(struct walk *w, const unsigned char *hint)
                     "seal: %s chain %lld: row %lld (seq %lld) is not the row that was sealed:"
                     " the rows up to it were rewritten",
                     s->day, (long long)w->chain, (long long)w->g[pick].id, (long long)w->gseq);
+        if (s->ok && strcmp(s->day, w->sealed_day) > 0)
+            memcpy(w->sealed_day, s->day, sizeof(w->sealed_day));
     }
     memcpy(w->prev, w->g[pick].hash, HLEN);
     w->prev_changed = !w->g[pick].okh;
@@ -240,7 +245,7 @@ group_close(struct walk *w, const unsigned char *hint)
 }
 
 static void
-row_add(struct walk *w, const struct hall_audit_row *r, const unsigned char *hash)
+row_add(struct walk *w, const struct hall_audit_row *r, const unsigned char *hash, const char *day)
 {
     unsigned char h[HLEN];
     struct cand *c;
@@ -248,6 +253,9 @@ row_add(struct walk *w, const struct hall_audit_row *r, const unsigned char *has
     if (w->ng > 0 && r->seq != w->gseq)
         group_close(w, r->prev_hash);
     w->rows++;
+    if (w->sealed_day[0] != '\0' && day != NULL && strcmp(day, w->sealed_day) <= 0)
+        problem(r->id, "inserted: row %lld (chain %lld, seq %lld): dated %s, after the seal of %s",
+                (long long)r->id, (long long)w->chain, (long long)r->seq, day, w->sealed_day);
     if (w->ng == 0) {
         w->gseq = r->seq;
         if (r->seq > w->expect) {
@@ -318,7 +326,7 @@ chain_walk(struct hall_ctx *cx, struct walk *w)
             if (!bytea_of(cx, r, i, "hash", hash))
                 memset(hash, 0xff, HLEN);
             a.prev_hash = prev;
-            row_add(w, &a, hash);
+            row_add(w, &a, hash, hall_dbres_str(r, i, "day"));
             after_seq = a.seq;
             after_id = a.id;
         }
@@ -384,6 +392,7 @@ verify(struct hall_ctx *cx, const char *from)
             a++;
         if (a < nanchors && anchors[a].chain == w.chain && anchors[a].ok) {
             memcpy(w.prev, anchors[a].hash, HLEN);
+            memcpy(w.sealed_day, anchors[a].day, sizeof(w.sealed_day));
             w.expect = anchors[a].seq + 1;
             w.prev_id = -1;
         }

@@ -12,7 +12,7 @@
  *                                           (what hall-outbox's tick does)
  *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
  *                                           over (Beijing days ended more than
- *                                           SECS ago, default 0) and not sealed
+ *                                           SECS ago, default 300) and not sealed
  *                                           yet, as hall-outbox's CA tick does
  *                                           (docs/internals/audit-chain.md)
  *   hall-pkitool -c CONF custody [DAYS]     destroy the media received (已签收)
@@ -140,7 +140,7 @@ main(int argc, char **argv)
             if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
     } else if (strcmp(cmd, "audit-seal") == 0 && argc - optind <= 2) {
-        n = hall_audit_seal_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 0);
+        n = hall_audit_seal_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 300);
         if (n >= 0)
             printf("%d daily seal(s) of the audit log signed\n", n);
         rc = n >= 0 ? 0 : 1;

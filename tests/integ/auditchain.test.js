@@ -12,7 +12,8 @@
  *    of one old row changed, one row deleted, one row inserted (with a
  *    correct hash: the encoding is public), one seal's signature altered:
  *    verify exits 1 and names each, the row (id, chain, seq) and what
- *    happened; undone, it is intact again.
+ *    happened; undone, it is intact again.  A row dated a sealed day and
+ *    written after the seal is named too.
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -169,7 +170,7 @@ test('a day is sealed by the audit key; an altered seal is reported', { skip: SK
     const row = psql(`INSERT INTO audit_log (at, actor, entity, entity_id, action)
         VALUES (now() - interval '1 day', 'test:auditchain', 'test', 'seal', 'yesterday')
         RETURNING id, chain, seq`).split('\n')[0].split('|');
-    const t = pkitool('audit-seal');
+    const t = pkitool('audit-seal', '0');
     assert.equal(t.status, 0, t.stdout + t.stderr);
     const seal = psql(`SELECT to_char(day, 'YYYY-MM-DD'), seq, encode(hash, 'hex') FROM audit_seals
                        WHERE chain = ${row[1]} ORDER BY day DESC LIMIT 1`).split('|');
@@ -194,4 +195,22 @@ test('a day is sealed by the audit key; an altered seal is reported', { skip: SK
     const v = verify('--from', today);
     assert.equal(v.status, 0, v.out + v.err);
     assert.match(v.out, new RegExp(`^intact: \\d+ rows in \\d+ chains, \\d+ daily seals from ${today}$`, 'm'));
+
+    /* a row of that sealed day written now, the ordinary way (the trigger
+     * chains it), by a session that takes the sealed chain */
+    const argv = process.env.HALL_PSQL.trim().split(/\s+/);
+    const late = execFileSync(argv[0], [...argv.slice(1), '-At', '-v', 'ON_ERROR_STOP=1',
+        '-c', `SELECT pg_try_advisory_lock(1635083363, ${row[1]})`,
+        '-c', `INSERT INTO audit_log (at, actor, entity, entity_id, action)
+               VALUES (now() - interval '1 day', 'staff:1', 'order', '1', 'approve')
+               RETURNING id, chain, seq`], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(late[0], 't', 'the sealed chain was free to take');
+    const [lid, lchain, lseq] = late[1].split('|');
+    assert.equal(lchain, row[1]);
+    try {
+        assertTampered(`inserted: row ${lid} (chain ${lchain}, seq ${lseq}): dated ${seal[0]}, after the seal of ${seal[0]}`);
+    } finally {
+        su(`DELETE FROM audit_log WHERE id = ${lid}`);
+    }
+    assertIntact('the late row taken out');
 });
