@@ -90,6 +90,23 @@ curl -s -o /dev/null "$B/sandbox/health" || die "no sandbox at $B (HALL_SANDBOX_
 token() { # token JAR URL: fetch a page with that cookie jar, print its CSRF token
     curl -s -c "$1" -b "$1" "$2" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p'
 }
+totp() { # totp LOGIN: a TOTP code of a demo staff account not used yet (hall-staff totp)
+    "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" totp "$1"
+}
+totp_of() { # totp_of SECRET: the current code of a base32 secret (RFC 6238; oathtool --totp -b SECRET)
+    node -e '
+const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", key = [];
+let bits = 0, buf = 0;
+for (const ch of process.argv[1]) {
+    buf = (buf << 5) | abc.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) { key.push((buf >> (bits - 8)) & 255); bits -= 8; }
+}
+const msg = Buffer.alloc(8);
+msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+const mac = require("crypto").createHmac("sha1", Buffer.from(key)).update(msg).digest();
+console.log(String((mac.readUInt32BE(mac[19] & 15) & 0x7fffffff) % 1000000).padStart(6, "0"));' "$1"
+}
 code_of() { # code_of PHONE: the newest SMS code the sandbox delivered to PHONE
     curl -s "$B/sandbox/sms?phone=$1&limit=1" | grep -o '验证码是[0-9]*' | grep -o '[0-9]*$'
 }
@@ -246,11 +263,40 @@ SF=$D/finance.jar
 ST=$(token "$SF" "$H/admin/login")
 ex 400 '登录名或密码不正确' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
     -d login=finance -d password=wrong-password "$H/admin/login"
-ex 200 '"redirect":"\\/admin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
-    -d login=finance -d password=Finance2026demo "$H/admin/login"
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" \
+    -H 'Accept: application/json' -d login=finance -d password=Finance2026demo "$H/admin/login"
 grep -q 'hall_staff' "$SF" || die "no hall_staff cookie after the staff login"
+ex 303 'location: .*/admin/login/code\?next=%2Fadmin$' curl -s -b "$SF" -H 'Accept: text/html' "$H/admin"
+ex 401 '请先登录管理后台' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance"
+ST=$(token "$SF" "$H/admin/login/code")
+ex 400 '动态验证码不正确或已使用' curl -s -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d code=000000 "$H/admin/login/code"
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SF" -b "$SF" -H "X-CSRF-Token: $ST" -H 'Accept: application/json' \
+    -d code="$(totp finance)" "$H/admin/login/code"
 ex 200 '财务' curl -s -b "$SF" "$H/admin"
 ST=$(token "$SF" "$H/admin")
+
+# a member without a factor enrols, gets ten recovery codes, later uses one
+SN=$D/new.jar
+NEWSTAFF=enrol$(date +%s%N | tail -c 8)
+printf 'Enrol2026demo\n' | "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
+    add "$NEWSTAFF" report - >/dev/null || die "hall-staff add $NEWSTAFF"
+NT=$(token "$SN" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/enrol\?next=%2Fadmin"' curl -s -c "$SN" -b "$SN" -H "X-CSRF-Token: $NT" \
+    -H 'Accept: application/json' -d login="$NEWSTAFF" -d password=Enrol2026demo "$H/admin/login"
+ex 200 'id="enrol-secret">[A-Z2-7 ]{39}<' curl -s -c "$SN" -b "$SN" "$H/admin/login/enrol"
+SECRET=$(printf '%s' "$OUT" | sed -n 's/.*id="enrol-secret">\([A-Z2-7 ]*\)<.*/\1/p' | tr -d ' ')
+NT=$(printf '%s' "$OUT" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p')
+ex 200 '"redirect":"\\/admin","recovery_codes":\["[a-z2-9]{5}-[a-z2-9]{5}"' curl -s -c "$SN" -b "$SN" \
+    -H "X-CSRF-Token: $NT" -H 'Accept: application/json' -d code="$(totp_of "$SECRET")" "$H/admin/login/enrol"
+RECOVERY=$(printf '%s' "$OUT" | grep -o '"[a-z2-9]\{5\}-[a-z2-9]\{5\}"' | head -n 1 | tr -d '"')
+SN2=$D/new2.jar
+NT=$(token "$SN2" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SN2" -b "$SN2" -H "X-CSRF-Token: $NT" \
+    -H 'Accept: application/json' -d login="$NEWSTAFF" -d password=Enrol2026demo "$H/admin/login"
+NT=$(token "$SN2" "$H/admin/login/code")
+ex 200 '"message":"已使用一个恢复码，还剩 9 个"' curl -s -c "$SN2" -b "$SN2" -H "X-CSRF-Token: $NT" \
+    -H 'Accept: application/json' -d code="$RECOVERY" "$H/admin/login/code"
 ex 200 "\"id\":$ID,.*\"status\":\"transfer_review\"" curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/finance?q=$NO"
 ex 403 '没有执行此操作的权限' curl -s -b "$SF" -H 'Accept: application/json' "$H/admin/review"
 ex 200 '"name":"agent_ric","label":"经办人身份证号码","value":"412723199010050012"' \
@@ -272,8 +318,11 @@ ex 409 '当前状态为“待审核”' curl -s -b "$SF" -H "X-CSRF-Token: $ST" 
 
 SR=$D/reviewer.jar
 ST2=$(token "$SR" "$H/admin/login")
-ex 200 '"redirect":"\\/admin\\/review"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin%2Freview"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
     -H 'Accept: application/json' -d login=reviewer -d password=Reviewer2026demo -d next=/admin/review "$H/admin/login"
+ST2=$(token "$SR" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin\\/review"' curl -s -c "$SR" -b "$SR" -H "X-CSRF-Token: $ST2" \
+    -H 'Accept: application/json' -d code="$(totp reviewer)" -d next=/admin/review "$H/admin/login/code"
 ST2=$(token "$SR" "$H/admin/review")
 ex 200 "\"id\":$ID,.*\"status\":\"review\"" curl -s -b "$SR" -H 'Accept: application/json' "$H/admin/review?q=$NO"
 ex 400 '请填写驳回原因' curl -s -b "$SR" -H "X-CSRF-Token: $ST2" -H 'Accept: application/json' \
@@ -473,8 +522,11 @@ ex 429 '请1分钟后再重新获取' curl -s -b "$J" -H "X-CSRF-Token: $T" -H '
 
 SP=$D/report.jar
 RT=$(token "$SP" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Freport%2F"' curl -s -c "$SP" -b "$SP" -H "X-CSRF-Token: $RT" \
+    -H 'Accept: application/json' -d login=report -d password=Report2026demo -d next=/report/ "$H/admin/login"
+RT=$(token "$SP" "$H/admin/login/code")
 ex 200 '"redirect":"\\/report\\/"' curl -s -c "$SP" -b "$SP" -H "X-CSRF-Token: $RT" -H 'Accept: application/json' \
-    -d login=report -d password=Report2026demo -d next=/report/ "$H/admin/login"
+    -d code="$(totp report)" -d next=/report/ "$H/admin/login/code"
 ex 200 '"report":"orders","title":"业务单统计","group":"partner"' curl -s -b "$SP" \
     "$H/report/orders?group=partner&to=$(date +%F)"
 ex 200 '"report":"revenue".*"net_fen"' curl -s -b "$SP" "$H/report/revenue?group=day"
@@ -505,9 +557,12 @@ curl -s -o "$D/root.crt" "$H/pki/root.crt" && curl -s -o "$D/ecc.crt" "$H/pki/ec
     die "cannot fetch the CA certificates"
 SO=$D/operator.jar
 OT=$(token "$SO" "$H/admin/login")
-ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "X-CSRF-Token: $OT" \
-    -H 'Accept: application/json' -d login=operator -d password=Operator2026demo \
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin%2Fpki%2Fproduction"' curl -s -c "$SO" -b "$SO" \
+    -H "X-CSRF-Token: $OT" -H 'Accept: application/json' -d login=operator -d password=Operator2026demo \
     -d next=/admin/pki/production "$H/admin/login"
+OT=$(token "$SO" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin\\/pki\\/production"' curl -s -c "$SO" -b "$SO" -H "X-CSRF-Token: $OT" \
+    -H 'Accept: application/json' -d code="$(totp operator)" -d next=/admin/pki/production "$H/admin/login/code"
 OT=$(token "$SO" "$H/admin")
 ex 200 "\"id\":$ID," curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/pki/production"
 ex 200 '证书已制作：序列号 [0-9A-F]{16}，主题 ' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
@@ -623,8 +678,27 @@ WB=$(curl -s -b "$J" "$H/center/order?id=$ID" | sed -n 's/.*id="waybill-no">[^ ]
 wait_for "the shipping SMS" "快递单号：$WB" curl -s "$B/sandbox/sms?phone=$P&limit=1"
 ex 200 '"acked":true' curl -s -X POST "$B/sandbox/courier/$WB/deliver"
 ex 200 '已签收' curl -s -b "$J" "$H/center/order?id=$ID"
-ex 200 '证书已吊销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
-    -d serial="$SERIAL" -d reason=keyCompromise "$H/admin/pki/revoke"
+# four eyes: operator asks, operator2 approves (not operator)
+ex 200 '"request_id":[0-9]+' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d serial="$SERIAL" -d reason=keyCompromise --data-urlencode note=U盾连同密码遗失 "$H/admin/pki/revoke"
+REQ=$(printf '%s' "$OUT" | grep -oE '"request_id":[0-9]+' | grep -oE '[0-9]+$')
+ex 409 '已有待批准的吊销申请' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d serial="$SERIAL" -d reason=superseded "$H/admin/pki/revoke"
+ex 403 '不能批准或拒绝自己提出的申请' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d id="$REQ" "$H/admin/pki/revoke/approve"
+openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
+    grep -q "^0x$SERIAL: good" || die "OCSP does not say good before the approval"
+SO2=$D/operator2.jar
+OT2=$(token "$SO2" "$H/admin/login")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SO2" -b "$SO2" -H "X-CSRF-Token: $OT2" \
+    -H 'Accept: application/json' -d login=operator2 -d password=Operator2026demo2 "$H/admin/login"
+OT2=$(token "$SO2" "$H/admin")
+ex 200 "\"id\":$REQ,\"kind\":\"revoke\".*\"reason\":\"U盾连同密码遗失\",\"requested_by\":\"operator\"" \
+    curl -s -b "$SO2" -H 'Accept: application/json' "$H/admin/approvals"
+ex 200 '证书已吊销' curl -s -b "$SO2" -H "X-CSRF-Token: $OT2" -H 'Accept: application/json' \
+    -d id="$REQ" "$H/admin/pki/revoke/approve"
+ex 409 '该申请已被处理' curl -s -b "$SO2" -H "X-CSRF-Token: $OT2" -H 'Accept: application/json' \
+    -d id="$REQ" "$H/admin/pki/revoke/approve"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: revoked" || die "OCSP does not say revoked"
 ex 200 '"reissuable":false,"message":"该证书序列号对应的证书已吊销' curl -s -b "$J" -H 'Accept: application/json' \
@@ -673,6 +747,31 @@ ex 400 '"field":"reason".*注销原因' curl -s -b "$SO" -H "X-CSRF-Token: $OT" 
     -d es_id=SZCA000000000000P01 -d reason= "$H/admin/seal/revoke"
 ex 409 '"field":"es_id".*该印章不存在或已注销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
     -H 'Accept: application/json' -d es_id=SZCA000000000000P01 -d reason=人员离职 "$H/admin/seal/revoke"
+
+# ---------------------------------------------------------------- admin: four eyes for staff accounts
+
+STAFF=("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}")
+NEWLOGIN=api$(date +%s | cut -c5-10)$((RANDOM % 90 + 10))
+N=$((N + 1))
+OUT=$("${STAFF[@]}" add "$NEWLOGIN" reviewer Example2026pw as admin 新入职审核员 <<<Admin2026demo) ||
+    die "hall-staff add as admin failed"
+SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
+[ -n "$SREQ" ] || die "hall-staff add printed no pending request: $OUT"
+SA=$D/admin2.jar
+AT=$(token "$SA" "$H/admin/login")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SA" -b "$SA" -H "X-CSRF-Token: $AT" \
+    -H 'Accept: application/json' -d login=admin2 -d password=Admin2026demo2 "$H/admin/login"
+AT=$(token "$SA" "$H/admin")
+ex 200 "\"id\":$SREQ,\"kind\":\"staff_add\".*\"requested_by\":\"admin\"" \
+    curl -s -b "$SA" -H 'Accept: application/json' "$H/admin/approvals"
+ex 200 '已批准，账号已创建' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
+    -d id="$SREQ" "$H/admin/approvals/approve"
+N=$((N + 1))
+OUT=$("${STAFF[@]}" roles "$NEWLOGIN" reviewer,report as admin <<<Admin2026demo) ||
+    die "hall-staff roles as admin failed"
+SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
+ex 200 '已拒绝该申请' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
+    -d id="$SREQ" --data-urlencode note=报表权限另行申请 "$H/admin/approvals/refuse"
 
 # ---------------------------------------------------------------- sessions kept apart, logout
 

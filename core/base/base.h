@@ -127,6 +127,7 @@ struct hall_conf {
     long draft_daily_max;
     long upload_daily_max;
     long finauth_max_tries;
+    long refund_four_eyes_fen;
     long sms_ip_hourly_max;
     long sms_session_hourly_max;
     long reminder_first_days;
@@ -135,6 +136,11 @@ struct hall_conf {
     long medium_keep_days;
     char *provider_key_dir;
     char *pay_key_dir;
+    char *pki_pass_file;
+    char *pkcs11_module;
+    char *pkcs11_token;
+    char *pkcs11_pin_file;
+    char *pkcs11_softhsm_conf;
 };
 
 struct hall_conf_opt {
@@ -227,6 +233,24 @@ int hall_password_needs_rehash(const char *encoded);
 int hall_password_verify(const char *encoded, const char *password);
 /* uniform random integer in [0, bound) */
 uint32_t hall_rand_below(uint32_t bound);
+
+/* ---- totp.c: one-time passwords (RFC 6238 / RFC 4226) ------------------ */
+
+#define HALL_TOTP_PERIOD 30 /* seconds per step */
+#define HALL_TOTP_DIGITS 6
+/* HOTP(key, counter) with HMAC-SHA1, 6 to 8 digits; -1 on error */
+int hall_totp_hotp(const unsigned char *key, size_t keylen, uint64_t counter, int digits);
+/* the RFC 6238 step of a Unix time */
+int64_t hall_totp_step(int64_t unix_time);
+/* HALL_OK when code (HALL_TOTP_DIGITS digits) is the code of now_step or the
+ * step before or after it, at a step after last_step (-1: none yet); the
+ * step it matched in *matched */
+int hall_totp_check(const unsigned char *key, size_t keylen, const char *code, int64_t now_step,
+                    int64_t last_step, int64_t *matched);
+/* RFC 4648 base32, upper case, no padding */
+char *hall_base32_encode(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* base32 (either case; spaces and '=' skipped) into at most max bytes */
+int hall_base32_decode(const char *s, unsigned char *out, size_t max, size_t *outlen);
 
 /* ---- http.c: libcurl client for the outside services ------------------- */
 

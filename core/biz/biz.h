@@ -338,4 +338,44 @@ int hall_courier_push(struct hall_ctx *cx, const char *carrier,
                       const struct hall_courier_push_in *in, struct hall_courier_event *ev,
                       size_t max, size_t *n);
 
+/* ---- approval.c: four eyes (sql/075, staff_requests) ------------------------ */
+
+struct hall_approval {
+    int64_t id;
+    const char *kind;    /* revoke, refund, staff_add, staff_roles */
+    const char *subject; /* the serial, the refund's id, the login */
+    const char *reason;  /* why the requester asked */
+    struct hall_val *payload;
+    int64_t requested_by; /* staff id */
+    const char *requested_login;
+};
+
+/* hall_approval_decide's answers beyond HALL_OK, HALL_CONFLICT (decided
+ * already) and HALL_ERR */
+#define HALL_APPROVAL_UNKNOWN (-20) /* no such request of these kinds */
+#define HALL_APPROVAL_SELF    (-21) /* the decider asked it: never */
+#define HALL_APPROVAL_ROLE    (-22) /* the decider lacks the kind's role */
+
+extern const struct hall_stmt hall_approval_stmts[];
+/* "operator" (revoke), "finance" (refund), "admin" (staff_add, staff_roles) */
+const char *hall_approval_role(const char *kind);
+/* 吊销证书, 大额退费 ... */
+const char *hall_approval_kind_label(const char *kind);
+/* inside the caller's transaction, audited: a pending request; HALL_CONFLICT
+ * when the same thing (kind, subject) has one pending already */
+int hall_approval_request(struct hall_ctx *cx, const char *kind, const char *subject,
+                          const struct hall_val *payload, int64_t staff_id, const char *reason,
+                          int64_t *id);
+/* inside the caller's transaction, audited: staff_id approves (or refuses)
+ * request id if its kind is one of kinds ("a,b"); out is the request when
+ * HALL_OK: the caller then does what it asked, in the same transaction */
+int hall_approval_decide(struct hall_ctx *cx, int64_t id, const char *kinds, int64_t staff_id,
+                         int approve, const char *note, struct hall_approval *out);
+/* 1 and out filled when (kind, subject) has a pending request, 0 when not */
+int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subject,
+                             struct hall_approval *out);
+/* what an approved staff_add / staff_roles asked, audited as the approver's;
+ * HALL_CONFLICT when the login was taken (add) or is gone (roles) */
+int hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver);
+
 #endif

@@ -215,7 +215,7 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
 
     if (sp == NULL)
         return HALL_OK;
-    if (hall_seseal_load(cx->conf->pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+    if (hall_seseal_load(cx->conf, 1, err, sizeof(err)) != HALL_OK) {
         hall_err(cx, "msg=\"%s\"", err);
         return HALL_ERR;
     }
@@ -426,7 +426,7 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
 
     if (rm == NULL)
         return HALL_OK;
-    if (hall_seseal_load(cx->conf->pki_dir, 1, err, sizeof(err)) != HALL_OK) {
+    if (hall_seseal_load(cx->conf, 1, err, sizeof(err)) != HALL_OK) {
         hall_err(cx, "msg=\"%s\"", err);
         return HALL_ERR;
     }

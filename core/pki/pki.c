@@ -72,7 +72,8 @@ static struct pki_ca cas[] = {
     {"sm2", "sm2", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
-static char *root_pem;
+static char *root_pem;     /* the ECDSA root */
+static char *sm2_root_pem; /* the SM2 root */
 static unsigned loaded;
 /* the audit key: signs the audit log's daily seals (core/pki/auditseal.c);
  * its certificate (signed by the root) verifies them */
@@ -200,35 +201,119 @@ load_cert(const char *dir, const char *name, char **pem)
     return x;
 }
 
-static EVP_PKEY *
-load_key(const char *dir, const char *name)
+/* the keys' settings (hall_pki_keys_conf) */
+static struct {
+    int set;
+    char dir[1024];
+    char pass[256]; /* the SM2 keys' passphrase; "" when there is no pki_pass_file */
+} keyconf;
+
+/* the keys that live in the token when there is one: every ECDSA key of
+ * the hierarchy (SoftHSM2 and PKCS#11 2.40 have no SM2) */
+static const char *const token_keys[] = {"root", "ecc", "ecc-ocsp", "audit", NULL};
+
+int
+hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen)
 {
-    char path[1024];
+    FILE *f;
+    size_t n;
+
+    if (keyconf.set)
+        return HALL_OK;
+    snprintf(keyconf.dir, sizeof(keyconf.dir), "%s", conf->pki_dir);
+    keyconf.pass[0] = '\0';
+    f = conf->pki_pass_file != NULL && conf->pki_pass_file[0] != '\0'
+            ? fopen(conf->pki_pass_file, "r")
+            : NULL;
+    if (f != NULL) {
+        n = fread(keyconf.pass, 1, sizeof(keyconf.pass) - 1, f);
+        fclose(f);
+        keyconf.pass[n] = '\0';
+        keyconf.pass[strcspn(keyconf.pass, "\r\n")] = '\0';
+    }
+    if (hall_token_configure(conf->pkcs11_module, conf->pkcs11_token, conf->pkcs11_pin_file,
+                             conf->pkcs11_softhsm_conf, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    keyconf.set = 1;
+    return HALL_OK;
+}
+
+static int
+pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    size_t n = strlen(keyconf.pass);
+
+    if (n == 0 || n >= (size_t)size)
+        return -1;
+    memcpy(buf, keyconf.pass, n);
+    return (int)n;
+}
+
+static int
+in_token(const char *name)
+{
+    int i;
+
+    if (!hall_token_configured())
+        return 0;
+    for (i = 0; token_keys[i] != NULL; i++)
+        if (strcmp(token_keys[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+EVP_PKEY *
+hall_pki_key(const char *name, char *err, size_t errlen)
+{
+    char path[1100];
     EVP_PKEY *k;
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/%s.key", dir, name);
-    f = fopen(path, "r");
-    if (f == NULL)
+    if (!keyconf.set) {
+        snprintf(err, errlen, "pki: a key asked for before hall_pki_keys_conf");
         return NULL;
-    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    }
+    if (in_token(name))
+        return hall_token_key(name, err, errlen);
+    snprintf(path, sizeof(path), "%s/%s.key", keyconf.dir, name);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "pki_dir %s: cannot read %s.key", keyconf.dir, name);
+        return NULL;
+    }
+    k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
     fclose(f);
+    if (k == NULL)
+        snprintf(err, errlen, "pki_dir %s: %s.key cannot be read with pki_pass_file's passphrase",
+                 keyconf.dir, name);
     return k;
 }
 
-int
-hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
+/* the CA key name: the token's when it is one of token_keys (dir: pki_dir,
+ * where hall_pki_keys_conf has already looked) */
+static EVP_PKEY *
+load_key(const char *dir, const char *name, char *err, size_t errlen)
 {
+    (void)dir;
+    return hall_pki_key(name, err, errlen);
+}
+
+int
+hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t errlen)
+{
+    const char *dir = conf->pki_dir;
     struct pki_ca *ca;
-    char name[64];
+    char name[64], why[512];
     X509 *root;
 
     if (loaded)
         return HALL_OK;
-    /* only the root's PEM is kept (served as it is) */
+    if (hall_pki_keys_conf(conf, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    /* only the roots' PEM is kept (served as it is) */
     root = load_cert(dir, "root", &root_pem);
     if (root == NULL) {
-        snprintf(err, errlen, "pki_dir %s: cannot read root.crt (script/lib/pki-init.sh)", dir);
+        snprintf(err, errlen, "pki_dir %s: cannot read root.crt (hall-pkitool ceremony)", dir);
         return HALL_ERR;
     }
     if (what & (HALL_PKI_AUDIT_KEY | HALL_PKI_AUDIT_CERT)) {
@@ -240,10 +325,24 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
         }
     }
     X509_free(root);
+    root = load_cert(dir, "sm2-root", &sm2_root_pem);
+    if (root == NULL) {
+        snprintf(err, errlen, "pki_dir %s: cannot read sm2-root.crt (script/lib/pki-init.sh)", dir);
+        return HALL_ERR;
+    }
+    X509_free(root);
+    /* a wrong PIN shows here, before any worker is forked */
+    if ((what & (HALL_PKI_CA_KEYS | HALL_PKI_OCSP_KEYS | HALL_PKI_AUDIT_KEY)) &&
+        hall_token_configured() && hall_token_check(err, errlen) != HALL_OK)
+        return HALL_ERR;
     if (what & HALL_PKI_AUDIT_KEY) {
-        audit_key = load_key(dir, "audit");
-        if (audit_key == NULL || X509_check_private_key(audit_cert, audit_key) != 1) {
-            snprintf(err, errlen, "pki_dir %s: audit.key missing or not the key of audit.crt", dir);
+        audit_key = load_key(dir, "audit", why, sizeof(why));
+        if (audit_key == NULL) {
+            snprintf(err, errlen, "%s", why);
+            return HALL_ERR;
+        }
+        if (X509_check_private_key(audit_cert, audit_key) != 1) {
+            snprintf(err, errlen, "pki_dir %s: the key audit is not the key of audit.crt", dir);
             return HALL_ERR;
         }
     }
@@ -256,18 +355,26 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
             return HALL_ERR;
         }
         if (what & HALL_PKI_CA_KEYS) {
-            ca->key = load_key(dir, ca->name);
-            if (ca->key == NULL || X509_check_private_key(ca->cert, ca->key) != 1) {
-                snprintf(err, errlen, "pki_dir %s: %s.key missing or not the key of %s.crt", dir,
+            ca->key = load_key(dir, ca->name, why, sizeof(why));
+            if (ca->key == NULL) {
+                snprintf(err, errlen, "%s", why);
+                return HALL_ERR;
+            }
+            if (X509_check_private_key(ca->cert, ca->key) != 1) {
+                snprintf(err, errlen, "pki_dir %s: the key %s is not the key of %s.crt", dir,
                          ca->name, ca->name);
                 return HALL_ERR;
             }
         }
         if (what & HALL_PKI_OCSP_KEYS) {
-            ca->ocsp_key = load_key(dir, name);
-            if (ca->ocsp_key == NULL || X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
-                snprintf(err, errlen, "pki_dir %s: %s.key missing or not the key of %s.crt", dir,
-                         name, name);
+            ca->ocsp_key = load_key(dir, name, why, sizeof(why));
+            if (ca->ocsp_key == NULL) {
+                snprintf(err, errlen, "%s", why);
+                return HALL_ERR;
+            }
+            if (X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
+                snprintf(err, errlen, "pki_dir %s: the key %s is not the key of %s.crt", dir, name,
+                         name);
                 return HALL_ERR;
             }
             ca->ocsp_sign = sign_ctx(ca->ocsp_key, ca->sm2);
@@ -280,6 +387,8 @@ hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen)
             }
         }
     }
+    /* the workers forked after this open their own sessions (core/pki/token.c) */
+    hall_token_release();
     loaded = what | 0x100u;
     return HALL_OK;
 }
@@ -322,6 +431,12 @@ const char *
 hall_pki_root_pem(void)
 {
     return root_pem;
+}
+
+const char *
+hall_pki_sm2_root_pem(void)
+{
+    return sm2_root_pem;
 }
 
 int

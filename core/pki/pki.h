@@ -13,6 +13,7 @@
 #ifndef HALL_PKI_H
 #define HALL_PKI_H
 
+#include <stdio.h>
 #include <time.h>
 
 #include <openssl/types.h>
@@ -23,15 +24,35 @@
 
 #define HALL_PKI_CA_KEYS    1u /* issuing CA keys: issue, revoke, CRLs */
 #define HALL_PKI_OCSP_KEYS  2u /* the delegated OCSP signers' keys */
-#define HALL_PKI_AUDIT_KEY  4u /* the audit key (audit.key), and its certificate */
+#define HALL_PKI_AUDIT_KEY  4u /* the audit key (hall_pki_key "audit"), and its certificate */
 #define HALL_PKI_AUDIT_CERT 8u /* the audit certificate only (hall-audit verify) */
 
-/* certificates of pki_dir and the keys asked for; once per process */
-int hall_pki_load(const char *dir, unsigned what, char *err, size_t errlen);
+/* certificates of conf's pki_dir and the keys asked for, once per process:
+ * the ECDSA CA keys from the PKCS#11 token when conf names one
+ * (pkcs11_module), the SM2 ones from pki_dir (encrypted, pki_pass_file).
+ * A wrong token PIN fails here, with err saying so. */
+int hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t errlen);
+/* a CA private key by its name in pki_dir (root, ecc, ecc-ocsp, audit, sm2-root,
+ * sm2, sm2-ocsp, seal-maker): the token's for root, ecc, ecc-ocsp and audit
+ * when a token is configured, the encrypted file NAME.key otherwise; NULL
+ * with err.  hall_pki_load, hall_seseal_load or hall_pki_keys_conf first.
+ * The caller frees it. */
+EVP_PKEY *hall_pki_key(const char *name, char *err, size_t errlen);
+/* where hall_pki_key finds the keys: conf's pki_dir, pki_pass_file and
+ * token (hall_pki_load and hall_seseal_load call it; once per process) */
+int hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen);
+/* hall-pkitool ceremony: the ECDSA hierarchy made in the token (root, ecc,
+ * ecc-ocsp, audit) and its certificates written to pki_dir; the
+ * certificates' SHA-256 fingerprints to out; audited as actor.  HALL_OK when
+ * made, HALL_CONFLICT when a complete hierarchy was there already (nothing
+ * changed), HALL_ERR with err when refused or failed (nothing overwritten) */
+int hall_pki_ceremony(struct hall_ctx *cx, const struct hall_conf *conf, const char *actor,
+                      FILE *out, char *err, size_t errlen);
 int hall_pki_ca_count(void);
 /* name (ecc, sm2), algorithm (ecdsa, sm2), PEM of issuing CA i */
 int hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem);
 const char *hall_pki_root_pem(void);
+const char *hall_pki_sm2_root_pem(void);
 /* a certificate's subject in words: its CN, with O when that differs */
 const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org);
 /* inside the caller's transaction: issued -> revoked with an RFC 5280
@@ -105,6 +126,25 @@ unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int6
  * Outside a transaction; needs the audit key */
 int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
 
+/* ---- token.c: the CA keys in a PKCS#11 token ------------------------------- */
+
+/* the module, token label and PIN (read from pin_file now); SOFTHSM2_CONF set
+ * from softhsm_conf when not empty.  An empty module: no token. */
+int hall_token_configure(const char *module, const char *label, const char *pin_file,
+                         const char *softhsm_conf, char *err, size_t errlen);
+int hall_token_configured(void);
+const char *hall_token_label(void);
+/* opens this process's session and logs in: HALL_ERR with err (a wrong PIN says so) */
+int hall_token_check(char *err, size_t errlen);
+/* the key pair labelled label as an EVP_PKEY whose signatures the token makes */
+EVP_PKEY *hall_token_key(const char *label, char *err, size_t errlen);
+/* objects (private and public keys) labelled label; -1 when the token cannot be opened */
+int hall_token_has(const char *label);
+/* a new ECDSA P-256 key pair labelled label, made in the token, not extractable */
+EVP_PKEY *hall_token_keygen(const char *label, char *err, size_t errlen);
+/* finalizes this process's session (before fork: each process opens its own) */
+void hall_token_release(void);
+
 /* ---- sealimg.c: seal pictures -------------------------------------------- */
 
 /* the kinds of seal of seed 001; the numbers are SES_ESPropertyInfo.type's
@@ -172,7 +212,7 @@ int hall_png_size(const unsigned char *p, size_t n, int *w, int *h);
 /* the seal-maker's key and certificate (seal-maker.key/.crt), the root and the
  * sm2 issuing CA from pki_dir; once per process.  Without want_key only
  * what verification needs. */
-int hall_seseal_load(const char *dir, int want_key, char *err, size_t errlen);
+int hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen);
 
 struct hall_seseal_in {
     const char *es_id;                 /* 电子印章标识, IA5 (printable ASCII) */

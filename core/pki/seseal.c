@@ -157,35 +157,39 @@ pem_cert(const char *dir, const char *name)
 }
 
 int
-hall_seseal_load(const char *dir, int want_key, char *err, size_t errlen)
+hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen)
 {
-    char path[1024];
-    FILE *f;
+    const char *dir = conf->pki_dir;
+    char why[512];
 
     if (root_cert == NULL) {
-        root_cert = pem_cert(dir, "root");
+        root_cert = pem_cert(dir, "sm2-root");
         ca_cert = pem_cert(dir, "sm2");
         maker_cert = pem_cert(dir, "seal-maker");
         if (root_cert == NULL || ca_cert == NULL || maker_cert == NULL) {
+            X509_free(root_cert);
+            X509_free(ca_cert);
+            X509_free(maker_cert);
+            root_cert = ca_cert = maker_cert = NULL;
             snprintf(err, errlen,
-                     "pki_dir %s: cannot read root.crt, sm2.crt or seal-maker.crt"
+                     "pki_dir %s: cannot read sm2-root.crt, sm2.crt or seal-maker.crt"
                      " (script/lib/pki-init.sh)",
                      dir);
             return HALL_ERR;
         }
     }
     if (want_key && maker_key == NULL) {
-        snprintf(path, sizeof(path), "%s/seal-maker.key", dir);
-        f = fopen(path, "r");
-        if (f != NULL) {
-            maker_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-            fclose(f);
+        if (hall_pki_keys_conf(conf, err, errlen) != HALL_OK)
+            return HALL_ERR;
+        maker_key = hall_pki_key("seal-maker", why, sizeof(why));
+        if (maker_key == NULL) {
+            snprintf(err, errlen, "%s", why);
+            return HALL_ERR;
         }
-        if (maker_key == NULL || X509_check_private_key(maker_cert, maker_key) != 1) {
+        if (X509_check_private_key(maker_cert, maker_key) != 1) {
             EVP_PKEY_free(maker_key);
             maker_key = NULL;
-            snprintf(err, errlen, "pki_dir %s: seal-maker.key missing or not seal-maker.crt's",
-                     dir);
+            snprintf(err, errlen, "pki_dir %s: seal-maker.key is not seal-maker.crt's", dir);
             return HALL_ERR;
         }
     }
@@ -394,23 +398,26 @@ sm2_verify(X509 *signer, const unsigned char *p, size_t n, const unsigned char *
     return ok;
 }
 
-/* the maker's certificate up to the root (the sm2 CA signs with the GM/T ID) */
+/* the maker's certificate up to the SM2 root: the sm2 CA and the SM2 root
+ * both sign with the GM/T ID, so both certificates below the root carry it */
 static int
 chain_check(X509 *maker, const char **why)
 {
     X509_STORE *st = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     STACK_OF(X509) *untrusted = sk_X509_new_null();
-    ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new(), *id2 = ASN1_OCTET_STRING_new();
     int ok = 0;
 
-    if (st == NULL || ctx == NULL || untrusted == NULL || id == NULL)
+    if (st == NULL || ctx == NULL || untrusted == NULL || id == NULL || id2 == NULL)
         abort();
     if (X509_STORE_add_cert(st, root_cert) != 1 || sk_X509_push(untrusted, ca_cert) <= 0 ||
-        ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_ID, (int)strlen(SM2_ID)) != 1)
+        ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_ID, (int)strlen(SM2_ID)) != 1 ||
+        ASN1_OCTET_STRING_set(id2, (const unsigned char *)SM2_ID, (int)strlen(SM2_ID)) != 1)
         goto out;
     X509_set0_distinguishing_id(maker, id);
-    id = NULL;
+    X509_set0_distinguishing_id(ca_cert, id2);
+    id = id2 = NULL;
     if (X509_STORE_CTX_init(ctx, st, maker, untrusted) != 1)
         goto out;
     ok = X509_verify_cert(ctx) == 1;
@@ -418,6 +425,7 @@ chain_check(X509 *maker, const char **why)
         *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
 out:
     ASN1_OCTET_STRING_free(id);
+    ASN1_OCTET_STRING_free(id2);
     sk_X509_free(untrusted);
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(st);

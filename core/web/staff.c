@@ -6,6 +6,11 @@
  * The dispatcher calls hall_staff_authorize() for HALL_R_STAFF routes
  * INSTEAD of hall_session_load(), so a staff token never authenticates an
  * applicant route and an applicant token never a staff route.
+ *
+ * The password alone opens a half session (second_factor false, at most
+ * HALF_S seconds): it reaches only the routes marked HALL_R_STAFF_HALF, the
+ * second factor's pages (modules/admin); any other staff route treats it as
+ * no session.  The code turns it into a full session under a new token.
  */
 #include <string.h>
 
@@ -14,27 +19,29 @@
 #define STAFF_COOKIE "hall_staff"
 #define STAFF_PATH   "/admin"
 #define STAFF_LOGIN  STAFF_PATH "/login"
-#define TOKEN_CHARS  43 /* base64url of 32 bytes */
+#define STAFF_CODE   STAFF_PATH "/login/code"
+#define TOKEN_CHARS  43  /* base64url of 32 bytes */
+#define HALF_S       300 /* a half session's lifetime: time to type a code */
 
 const struct hall_stmt hall_staff_stmts[] = {
     /* a disabled account loses its sessions at once */
     {"staff_session_get",
      "WITH s AS (SELECT x.token_hash, x.staff_id, x.last_seen, t.login, t.display_name,"
-     " array_to_string(t.roles, ',') AS roles FROM staff_sessions x JOIN staff t ON t.id = "
-     "x.staff_id"
+     " array_to_string(t.roles, ',') AS roles, x.second_factor FROM staff_sessions x"
+     " JOIN staff t ON t.id = x.staff_id"
      " WHERE x.token_hash = $1 AND x.idle_expires > now() AND x.absolute_expires > now()"
      " AND t.active),"
      " u AS (UPDATE staff_sessions SET last_seen = now(),"
      " idle_expires = least(absolute_expires, now() + make_interval(secs => $2::int))"
      " WHERE token_hash IN (SELECT token_hash FROM s WHERE last_seen < now() - interval '30 "
      "seconds'))"
-     " SELECT staff_id, login, display_name, roles FROM s",
+     " SELECT staff_id, login, display_name, roles, second_factor FROM s",
      2},
     {"staff_session_insert",
-     "INSERT INTO staff_sessions (token_hash, staff_id, idle_expires, absolute_expires)"
-     " VALUES ($1, $2, now() + make_interval(secs => $3::int), now() + make_interval(secs => "
-     "$4::int))",
-     4},
+     "INSERT INTO staff_sessions (token_hash, staff_id, idle_expires, absolute_expires,"
+     " second_factor) VALUES ($1, $2, now() + make_interval(secs => $3::int),"
+     " now() + make_interval(secs => $4::int), $5)",
+     5},
     {"staff_session_delete", "DELETE FROM staff_sessions WHERE token_hash = $1", 1},
     {"staff_session_purge",
      "DELETE FROM staff_sessions WHERE staff_id = $1 AND absolute_expires < now()", 1},
@@ -50,11 +57,9 @@ static const struct {
     unsigned bit;
     const char *label;
 } roles[] = {
-    {"reviewer", HALL_ROLE_REVIEWER, "审核员"},
-    {"finance", HALL_ROLE_FINANCE, "财务"},
-    {"operator", HALL_ROLE_OPERATOR, "运营"},
-    {"report", HALL_ROLE_REPORT, "报表查看"},
-    {NULL, 0, NULL},
+    {"reviewer", HALL_ROLE_REVIEWER, "审核员"}, {"finance", HALL_ROLE_FINANCE, "财务"},
+    {"operator", HALL_ROLE_OPERATOR, "运营"},   {"report", HALL_ROLE_REPORT, "报表查看"},
+    {"admin", HALL_ROLE_ADMIN, "账户管理员"},   {NULL, 0, NULL},
 };
 
 unsigned
@@ -169,6 +174,7 @@ staff_load(struct hall_req *req)
     s->login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
     s->name = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "display_name"));
     s->roles = hall_staff_roles_parse(hall_dbres_str(res, 0, "roles"), NULL);
+    s->half = !hall_dbres_bool(res, 0, "second_factor");
     req->staff = s;
     return HALL_OK;
 }
@@ -178,9 +184,17 @@ hall_staff_authorize(struct hall_req *req)
 {
     unsigned need = req->route != NULL ? req->route->flags >> 8 : 0;
 
+    int half_ok = req->route != NULL && (req->route->flags & HALL_R_STAFF_HALF) != 0;
+    const char *login = STAFF_LOGIN;
+
     if (staff_load(req) != HALL_OK) {
         hall_resp_busy(req);
         return HALL_ERR;
+    }
+    /* the password alone: the code page, and nothing else */
+    if (req->staff != NULL && req->staff->half && !half_ok) {
+        req->staff = NULL;
+        login = STAFF_CODE;
     }
     if (req->staff == NULL) {
         if (!hall_req_wants_json(req) &&
@@ -189,7 +203,7 @@ hall_staff_authorize(struct hall_req *req)
 
             if (req->query != NULL && *req->query != '\0')
                 next = hall_psprintf(req->pool, "%s?%s", req->path, req->query);
-            hall_resp_redirect(req, hall_psprintf(req->pool, STAFF_LOGIN "?next=%s",
+            hall_resp_redirect(req, hall_psprintf(req->pool, "%s?next=%s", login,
                                                   hall_url_encode(req->pool, next)));
         } else {
             hall_msg(req, HALL_M_STAFF_LOGIN_FIRST, NULL);
@@ -206,7 +220,7 @@ hall_staff_authorize(struct hall_req *req)
 }
 
 int
-hall_staff_session_create(struct hall_req *req, int64_t staff_id)
+hall_staff_session_create(struct hall_req *req, int64_t staff_id, int full)
 {
     unsigned char raw[32], hash[32];
     struct hall_dbres *res;
@@ -224,8 +238,9 @@ hall_staff_session_create(struct hall_req *req, int64_t staff_id)
     hall_sha256(token, strlen(token), hash);
     if (hall_db_exec(req->cx, "staff_session_purge", HALL_I64(staff_id)) == NULL ||
         hall_db_exec(req->cx, "staff_session_insert", HALL_BIN(hash, 32), HALL_I64(staff_id),
-                     HALL_I64(req->app->conf.session_idle_s),
-                     HALL_I64(req->app->conf.session_absolute_s)) == NULL)
+                     HALL_I64(full ? req->app->conf.session_idle_s : HALF_S),
+                     HALL_I64(full ? req->app->conf.session_absolute_s : HALF_S),
+                     HALL_STR(full ? "true" : "false")) == NULL)
         return HALL_ERR;
     res = hall_db_exec(req->cx, "staff_get", HALL_I64(staff_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
@@ -236,6 +251,7 @@ hall_staff_session_create(struct hall_req *req, int64_t staff_id)
     req->staff->login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
     req->staff->name = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "display_name"));
     req->staff->roles = hall_staff_roles_parse(hall_dbres_str(res, 0, "roles"), NULL);
+    req->staff->half = !full;
     memcpy(req->staff->token_hash, hash, 32);
     /* the form tokens of the new session derive from the new cookie */
     req->cookies = NULL;
@@ -291,7 +307,7 @@ struct hall_val *
 hall_staff_page(struct hall_req *req, const char *title)
 {
     struct hall_val *ctx = hall_page_ctx(req);
-    unsigned bits = req->staff != NULL ? req->staff->roles : 0;
+    unsigned bits = req->staff != NULL && !req->staff->half ? req->staff->roles : 0;
 
     hall_val_set_str(req->pool, ctx, "title", title);
     hall_val_set_str(req->pool, ctx, "site_name", "深圳CA管理后台");
@@ -304,6 +320,8 @@ hall_staff_page(struct hall_req *req, const char *title)
     hall_val_set_bool(req->pool, ctx, "nav_finance",
                       (bits & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
     hall_val_set_bool(req->pool, ctx, "nav_pki", (bits & HALL_ROLE_OPERATOR) != 0);
+    /* four eyes: every member sees what waits for a second person */
+    hall_val_set_bool(req->pool, ctx, "nav_approvals", bits != 0);
     return ctx;
 }
 

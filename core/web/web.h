@@ -115,7 +115,10 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * hall_session_token, hall_session_accept and hall_resp_login) */
 #define HALL_R_NOSESSION 32u
 /* a body of any Content-Type, kept only as raw_body (OCSP requests) */
-#define HALL_R_RAWBODY     64u
+#define HALL_R_RAWBODY 64u
+/* with HALL_R_STAFF: also open to the session the password alone opened
+ * (the second factor's pages); every other staff route needs a full one */
+#define HALL_R_STAFF_HALF  128u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
 
 struct hall_route {
@@ -388,16 +391,18 @@ int hall_csrf_check(struct hall_req *req);
  * /admin) and table (staff_sessions): applicant routes never read it and
  * staff routes never read the applicant's hall_sid. */
 
-#define HALL_ROLE_REVIEWER 1u /* reviews orders: approve, reject */
-#define HALL_ROLE_FINANCE  2u /* confirms corporate transfers */
-#define HALL_ROLE_OPERATOR 4u /* production and shipping; reads orders */
-#define HALL_ROLE_REPORT   8u /* reports only */
+#define HALL_ROLE_REVIEWER 1u  /* reviews orders: approve, reject */
+#define HALL_ROLE_FINANCE  2u  /* confirms corporate transfers */
+#define HALL_ROLE_OPERATOR 4u  /* production and shipping; reads orders */
+#define HALL_ROLE_REPORT   8u  /* reports only */
+#define HALL_ROLE_ADMIN    16u /* staff accounts: asks and approves their changes */
 
 struct hall_staff {
     int64_t id;
     const char *login;
     const char *name;
     unsigned roles; /* HALL_ROLE_* bits */
+    int half;       /* the password alone so far: no second factor yet */
     unsigned char token_hash[32];
 };
 
@@ -410,7 +415,9 @@ const char *hall_staff_role_label(unsigned bit);
 unsigned hall_staff_roles_parse(const char *list, int *unknown);
 /* the dispatcher's check of a HALL_R_STAFF route; HALL_ERR after answering */
 int hall_staff_authorize(struct hall_req *req);
-int hall_staff_session_create(struct hall_req *req, int64_t staff_id); /* inside a transaction */
+/* inside a transaction; full: after the second factor, else a short
+ * session that reaches only the HALL_R_STAFF_HALF routes */
+int hall_staff_session_create(struct hall_req *req, int64_t staff_id, int full);
 int hall_staff_session_destroy(struct hall_req *req);
 const char *hall_staff_csrf_token(struct hall_req *req);
 int hall_staff_csrf_check(struct hall_req *req);

@@ -3,7 +3,13 @@
  *
  *   GET  /admin                    start page: what the staff's roles may do
  *   GET  /admin/login              staff login (own accounts, own cookie)
- *   POST /admin/login
+ *   POST /admin/login              the password: a half session, on to the
+ *                                  code (or, without a factor, enrolment)
+ *   GET  /admin/login/code         the second factor: a TOTP code or a
+ *   POST /admin/login/code         recovery code makes the session full
+ *   GET  /admin/login/enrol        a member without a factor: QR code and
+ *   POST /admin/login/enrol        secret, confirmed with a code; the ten
+ *                                  recovery codes are shown once
  *   POST /admin/logout
  *   GET  /admin/review             review queue: status review by SLA due date
  *   GET  /admin/finance            corporate transfers waiting for finance
@@ -18,6 +24,15 @@
  *                                  many wrong codes may be typed again (finance)
  *   GET  /admin/outbox             dead outbox jobs (finance)
  *   POST /admin/outbox/retry       a dead job is tried again (finance)
+ *   GET  /admin/refunds            the refunds to decide (finance)
+ *   POST /admin/refund/approve     approve one; above refund_four_eyes_fen
+ *                                  a request a second finance member approves
+ *   POST /admin/refund/refuse
+ *   GET  /admin/approvals          four eyes: the pending requests (吊销, 大额
+ *                                  退费, staff accounts), who asked, when, why
+ *   POST /admin/approvals/approve  a second person approves a refund or
+ *                                  staff request (revocations: modules/pki)
+ *   POST /admin/approvals/refuse
  *
  * Staff routes are HALL_R_STAFF: the core loads the staff session (never
  * the applicant's), checks the staff CSRF token and the roles the route
@@ -26,6 +41,7 @@
  * is queued in the outbox in the same transaction.  docs/modules/admin.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hall.h"
@@ -53,9 +69,42 @@
 static const struct hall_stmt admin_stmts[] = {
     /* locked before the slow hash: parallel tries are counted one at a time */
     {"staff_by_login",
-     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked, active FROM staff"
+     "SELECT id, password_hash, coalesce(locked_until > now(), false) AS locked, active,"
+     " totp_secret_enc IS NOT NULL AS enrolled, totp_pending_enc IS NOT NULL AS pending FROM staff"
      " WHERE login = $1 FOR UPDATE",
      1},
+    /* the second factor (sql/073): the row locked, so that parallel codes of
+     * one member are checked one after another */
+    {"staff_factor_lock",
+     "SELECT login, totp_secret_enc, totp_pending_enc, totp_last_step,"
+     " coalesce(locked_until > now(), false) AS locked, active,"
+     " extract(epoch FROM now())::bigint AS now_s FROM staff WHERE id = $1 FOR UPDATE",
+     1},
+    {"staff_totp_pending",
+     "UPDATE staff SET totp_pending_enc = $2 WHERE id = $1 AND totp_secret_enc IS NULL"
+     " AND totp_pending_enc IS NULL",
+     2},
+    /* a step is used once: only a later one moves it on */
+    {"staff_totp_used",
+     "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING id", 2},
+    {"staff_totp_enrol",
+     "UPDATE staff SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL,"
+     " totp_last_step = $2, totp_enrolled_at = now(), updated_at = now() WHERE id = $1"
+     " AND totp_secret_enc IS NULL AND totp_pending_enc IS NOT NULL AND totp_last_step < $2"
+     " RETURNING id",
+     2},
+    {"staff_recovery_clear", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
+    {"staff_recovery_add", "INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES ($1, $2)",
+     2},
+    {"staff_recovery_use",
+     "UPDATE staff_recovery_codes SET used_at = now() WHERE staff_id = $1 AND code_hash = $2"
+     " AND used_at IS NULL RETURNING (SELECT count(*) - 1 FROM staff_recovery_codes"
+     " WHERE staff_id = $1 AND used_at IS NULL) AS left_codes",
+     2},
+    /* wrong codes from one client on many members (sql/048's table, the
+     * member's index in place of a phone's) */
+    {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
+    {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
     {"staff_login_failed",
      "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
      " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
@@ -188,7 +237,10 @@ static const struct hall_stmt admin_stmts[] = {
      "SELECT r.id, r.kind, r.status, r.amount_fen, coalesce(r.reason, '') AS reason,"
      " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at, o.id AS order_id, o.order_no,"
      " o.subject, p.method, pt.name AS partner_name, coalesce(r.note, '') AS note,"
-     " coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '') AS done_at"
+     " coalesce(to_char(r.done_at, 'YYYY-MM-DD HH24:MI'), '') AS done_at,"
+     " coalesce((SELECT s.login FROM staff_requests q JOIN staff s ON s.id = q.requested_by"
+     " WHERE q.kind = 'refund' AND q.subject = r.id::text AND q.state = 'pending'), '')"
+     " AS awaiting_by"
      " FROM refunds r JOIN orders o ON o.id = r.order_id JOIN payments p ON p.id = r.payment_id"
      " JOIN partners pt ON pt.code = o.partner_code"
      " WHERE ($1 AND r.status IN ('requested', 'approved'))"
@@ -207,6 +259,18 @@ static const struct hall_stmt admin_stmts[] = {
      " done_at = CASE WHEN $2 = 'manual' THEN now() END WHERE id = $1 AND status = 'requested'"
      " RETURNING id",
      4},
+    /* four eyes: what waits for a second person, then the last decided */
+    {"approvals_list",
+     "SELECT r.id, r.kind, r.subject, r.reason, r.payload::text AS payload, r.requested_by,"
+     " s.login AS requested_login, r.state, coalesce(d.login, '') AS decided_login,"
+     " coalesce(r.decision_note, '') AS decision_note,"
+     " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
+     " coalesce(to_char(r.decided_at, 'YYYY-MM-DD HH24:MI'), '') AS decided_at"
+     " FROM staff_requests r JOIN staff s ON s.id = r.requested_by"
+     " LEFT JOIN staff d ON d.id = r.decided_by"
+     " WHERE ($1 AND r.state = 'pending') OR (NOT $1 AND r.state <> 'pending')"
+     " ORDER BY CASE WHEN $1 THEN r.created_at END, r.decided_at DESC, r.id LIMIT $2",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -392,6 +456,425 @@ static const struct hall_pspec login_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/* ---- the second factor (RFC 6238, core/base/totp.c) ------------------------- */
+
+#define SECRET_BYTES    20 /* 160 bits, RFC 4226's recommendation */
+#define RECOVERY_CODES  10
+#define RECOVERY_LEN    10  /* characters, shown as xxxxx-xxxxx */
+#define CODE_CLIENT_MAX 10  /* members one client may type wrong codes for ... */
+#define CODE_CLIENT_S   600 /* ... within this window (as the applicants' logins) */
+
+/* a secret shown on the enrolment page until a code confirms it */
+static int
+totp_pending_new(struct hall_req *req, int64_t id)
+{
+    unsigned char raw[SECRET_BYTES];
+    const char *b32;
+    unsigned char *enc;
+    size_t n;
+
+    hall_rand_bytes(raw, sizeof(raw));
+    b32 = hall_base32_encode(req->pool, raw, sizeof(raw));
+    enc = hall_pii_encrypt(req->pool, b32, strlen(b32), &n);
+    return hall_db_exec(req->cx, "staff_totp_pending", HALL_I64(id), HALL_BIN(enc, n)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+/* the base32 secret of a bytea column, decrypted; NULL when absent */
+static const char *
+secret_of(struct hall_req *req, const struct hall_dbres *res, const char *col)
+{
+    unsigned char *enc;
+    size_t n;
+
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, col), &n);
+    if (enc == NULL)
+        return NULL;
+    return hall_pii_decrypt(req->pool, enc, n);
+}
+
+/* a recovery code as typed (case, spaces and dashes aside) -> its keyed hash */
+static int
+recovery_hash(int64_t id, const char *typed, unsigned char out[32])
+{
+    char buf[64];
+    size_t n;
+    int k;
+
+    k = snprintf(buf, sizeof(buf), "%lld:", (long long)id);
+    if (k < 0 || (size_t)k >= sizeof(buf))
+        return HALL_ERR;
+    n = (size_t)k;
+    for (; *typed != '\0'; typed++) {
+        char c = *typed;
+
+        if (c == '-' || c == ' ')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (n + 1 >= sizeof(buf))
+            return HALL_ERR;
+        buf[n++] = c;
+    }
+    if (n - (size_t)k != RECOVERY_LEN)
+        return HALL_ERR;
+    hall_mac("staff-recovery", buf, n, out);
+    return HALL_OK;
+}
+
+/* obj[name] = a copy of the list from[name] (strings) */
+static void
+list_copy(struct hall_req *req, struct hall_val *obj, const struct hall_val *from, const char *name)
+{
+    struct hall_val *dst = hall_val_set_list(req->pool, obj, name);
+    const struct hall_val *src = hall_val_get(from, name), *v;
+
+    for (v = src != NULL ? src->first : NULL; v != NULL; v = v->next)
+        hall_val_push_str(req->pool, dst, v->str);
+}
+
+/* ten new recovery codes replace the member's old ones; also as ctx's list */
+static struct hall_val *
+recovery_new(struct hall_req *req, int64_t id, struct hall_val *ctx)
+{
+    static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz"; /* no 0 1 i l o */
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, "recovery_codes");
+    int i, j;
+
+    if (hall_db_exec(req->cx, "staff_recovery_clear", HALL_I64(id)) == NULL)
+        return NULL;
+    for (i = 0; i < RECOVERY_CODES; i++) {
+        char code[RECOVERY_LEN + 2];
+        unsigned char h[32];
+        size_t o = 0;
+
+        for (j = 0; j < RECOVERY_LEN; j++) {
+            if (j == RECOVERY_LEN / 2)
+                code[o++] = '-';
+            code[o++] = alphabet[hall_rand_below(sizeof(alphabet) - 1)];
+        }
+        code[o] = '\0';
+        if (recovery_hash(id, code, h) != HALL_OK ||
+            hall_db_exec(req->cx, "staff_recovery_add", HALL_I64(id), HALL_BIN(h, 32)) == NULL)
+            return NULL;
+        hall_val_push_str(req->pool, list, code);
+    }
+    return list;
+}
+
+/* the client's address as the applicants' login counts it, marked as the
+ * staff's: wrong codes and applicants' wrong passwords are counted apart
+ * (sql/048's table, a 64-character client) */
+static const char *
+client_of(struct hall_req *req)
+{
+    const char *a = req->remote_addr;
+
+    if (a == NULL || *a == '\0' || strlen(a) > 58)
+        a = "unknown";
+    return hall_psprintf(req->pool, "staff:%s", a);
+}
+
+/*
+ * A wrong code (inside the transaction that locked the member's row): it
+ * counts toward the account's lock as a wrong password does, and toward the
+ * client's limit on members; committed.  The message to answer in *msg.
+ */
+static int
+code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    const char *sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    struct hall_dbres *res;
+    unsigned char idx[32];
+    int64_t fails;
+
+    hall_pii_index("staff-code", sid, idx);
+    res = hall_db_exec(req->cx, "staff_login_failed", HALL_I64(id),
+                       HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
+    if (res == NULL || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client_of(req)),
+                                    HALL_BIN(idx, 32)) == NULL)
+        return HALL_ERR;
+    fails = hall_dbres_int(res, 0, "failed_logins");
+    if (fails >= conf->login_max_failures &&
+        hall_audit(req->cx, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
+                   "active", "locked", NULL) != HALL_OK)
+        return HALL_ERR;
+    if (hall_db_commit(req->cx) != HALL_OK)
+        return HALL_ERR;
+    hall_warn(req, "msg=\"staff code wrong\" staff=%s fails=%lld", sid, (long long)fails);
+    *msg = fails >= conf->login_max_failures ? HALL_M_STAFF_CODE_LOCKED : HALL_M_STAFF_CODE_WRONG;
+    return HALL_OK;
+}
+
+/* before a code is looked at: the client not over its limit, the row
+ * locked; HALL_OK to go on, else the message to answer in *msg (HALL_M_BUSY
+ * for a database error) */
+static int
+code_gate(struct hall_req *req, struct hall_dbres **row, enum hall_msg_code *msg)
+{
+    struct hall_dbres *res;
+
+    *msg = HALL_M_BUSY;
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client_of(req)),
+                       HALL_I64(CODE_CLIENT_S), HALL_I64(CODE_CLIENT_MAX));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_bool(res, 0, "blocked")) {
+        hall_warn(req, "msg=\"staff codes refused\" reason=client_failures");
+        *msg = HALL_M_STAFF_CODE_CLIENT_LIMIT;
+        return HALL_ERR;
+    }
+    res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
+        *msg = HALL_M_STAFF_LOGIN_FIRST;
+        return HALL_ERR;
+    }
+    if (hall_dbres_bool(res, 0, "locked")) {
+        *msg = HALL_M_STAFF_LOGIN_LOCKED;
+        return HALL_ERR;
+    }
+    *row = res;
+    return HALL_OK;
+}
+
+/* the full session, in the transaction of the accepted code */
+static int
+factor_done(struct hall_req *req, const char *how)
+{
+    int64_t id = req->staff->id;
+    const char *sid = hall_psprintf(req->pool, "%lld", (long long)id);
+    struct hall_val *detail = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, detail, "factor", how);
+    if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
+        hall_staff_session_create(req, id, 1) != HALL_OK ||
+        hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, detail) !=
+            HALL_OK)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+static const struct hall_pspec code_params[] = {
+    {"code", HALL_P_TEXT, 0, 1, 32, "动态验证码", NULL},
+    {"next", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 500, "跳转地址", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* "123 456" -> "123456"; anything else as typed */
+static const char *
+code_digits(struct hall_req *req, const char *typed)
+{
+    char *out = hall_pstrdup(req->pool, typed);
+    size_t o = 0, i;
+
+    for (i = 0; typed[i] != '\0'; i++)
+        if (typed[i] != ' ')
+            out[o++] = typed[i];
+    out[o] = '\0';
+    return out;
+}
+
+static int
+code_page(struct hall_req *req)
+{
+    struct hall_val *ctx;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_redirect(req, next_of(req));
+    ctx = page_ctx(req, "动态验证码");
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    return hall_resp_page(req, 200, "admin_code", ctx);
+}
+
+static int
+do_code(struct hall_req *req)
+{
+    const char *code = code_digits(req, hall_req_param(req, "code")), *secret;
+    struct hall_dbres *res = NULL, *r;
+    enum hall_msg_code m;
+    unsigned char key[64], h[32];
+    size_t keylen;
+    int64_t step;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_go(req, next_of(req), NULL);
+    if (code_gate(req, &res, &m) != HALL_OK)
+        return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
+    secret = secret_of(req, res, "totp_secret_enc");
+    if (secret == NULL) {
+        hall_db_rollback(req->cx);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "/admin/login/enrol?next=%s",
+                                          hall_url_encode(req->pool, next_of(req))),
+                            NULL);
+    }
+    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
+        return hall_resp_busy(req);
+    if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
+                        hall_dbres_int(res, 0, "totp_last_step"), &step) == HALL_OK) {
+        /* the row is locked; the condition holds even without the lock */
+        r = hall_db_exec(req->cx, "staff_totp_used", HALL_I64(req->staff->id), HALL_I64(step));
+        if (r == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(r) == 1) {
+            if (factor_done(req, "totp") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+                return hall_resp_busy(req);
+            hall_info(req, "msg=\"staff login\" staff=%lld factor=totp", (long long)req->staff->id);
+            return hall_resp_go(req, next_of(req), NULL);
+        }
+    } else if (recovery_hash(req->staff->id, code, h) == HALL_OK) {
+        r = hall_db_exec(req->cx, "staff_recovery_use", HALL_I64(req->staff->id), HALL_BIN(h, 32));
+        if (r == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(r) == 1) {
+            int64_t left = hall_dbres_int(r, 0, "left_codes");
+
+            if (factor_done(req, "recovery") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+                return hall_resp_busy(req);
+            hall_info(req, "msg=\"staff login\" staff=%lld factor=recovery left=%lld",
+                      (long long)req->staff->id, (long long)left);
+            return hall_resp_go(
+                req, next_of(req),
+                hall_msg_text(req->pool, HALL_M_STAFF_RECOVERY_USED, (long long)left));
+        }
+    }
+    if (code_failed(req, req->staff->id, &m) != HALL_OK)
+        return hall_resp_busy(req);
+    return hall_msg(req, m, "code");
+}
+
+/* the enrolment page, with the pending secret as QR code and text */
+static int
+enrol_render(struct hall_req *req, int status, const char *secret, const char *login,
+             const char *error)
+{
+    struct hall_val *ctx = page_ctx(req, "绑定动态验证码");
+    const char *uri, *label;
+    struct hall_buf *grouped = hall_buf_new(req->pool, 128);
+    size_t i;
+
+    label = hall_psprintf(req->pool, "深圳CA管理后台:%s", login);
+    uri = hall_psprintf(
+        req->pool, "otpauth://totp/%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%d&period=%d",
+        hall_url_encode(req->pool, label), secret, hall_url_encode(req->pool, "深圳CA管理后台"),
+        HALL_TOTP_DIGITS, HALL_TOTP_PERIOD);
+    for (i = 0; secret[i] != '\0'; i++) {
+        if (i > 0 && i % 4 == 0)
+            hall_buf_addstr(grouped, " ");
+        hall_buf_printf(grouped, "%c", secret[i]);
+    }
+    hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, uri, 4));
+    hall_val_set_str(req->pool, ctx, "secret", grouped->data);
+    hall_val_set_str(req->pool, ctx, "otpauth", uri);
+    hall_val_set_str(req->pool, ctx, "login", login);
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    if (error != NULL)
+        hall_val_set_str(req->pool, ctx, "error", error);
+    return hall_resp_page(req, status, "admin_enrol", ctx);
+}
+
+static int
+enrol_page(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    const char *secret;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_redirect(req, next_of(req));
+    /* a secret confirmed (another tab): the code page */
+    res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return hall_resp_busy(req);
+    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "totp_secret_enc")))
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "/admin/login/code?next=%s",
+                                                     hall_url_encode(req->pool, next_of(req))));
+    secret = secret_of(req, res, "totp_pending_enc");
+    if (secret == NULL)
+        return hall_resp_busy(req);
+    return enrol_render(req, 200, secret, hall_dbres_str(res, 0, "login"), NULL);
+}
+
+static int
+do_enrol(struct hall_req *req)
+{
+    const char *code = code_digits(req, hall_req_param(req, "code")), *secret, *login;
+    struct hall_dbres *res = NULL, *r;
+    struct hall_val *ctx, *hold;
+    enum hall_msg_code m;
+    unsigned char key[64];
+    size_t keylen;
+    int64_t step;
+
+    if (partner_path(req))
+        return HALL_OK;
+    if (!req->staff->half)
+        return hall_resp_go(req, next_of(req), NULL);
+    if (code_gate(req, &res, &m) != HALL_OK)
+        return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
+    login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
+    secret = secret_of(req, res, "totp_pending_enc");
+    /* enrolled meanwhile, or reset: the code page says which */
+    if (secret == NULL) {
+        hall_db_rollback(req->cx);
+        return hall_resp_go(req,
+                            hall_psprintf(req->pool, "/admin/login/code?next=%s",
+                                          hall_url_encode(req->pool, next_of(req))),
+                            NULL);
+    }
+    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
+        return hall_resp_busy(req);
+    if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
+                        hall_dbres_int(res, 0, "totp_last_step"), &step) != HALL_OK) {
+        if (code_failed(req, req->staff->id, &m) != HALL_OK)
+            return hall_resp_busy(req);
+        if (hall_req_wants_json(req) || m != HALL_M_STAFF_CODE_WRONG)
+            return hall_msg(req, m, "code");
+        return enrol_render(req, 400, secret, login,
+                            hall_msg_text(req->pool, HALL_M_STAFF_CODE_WRONG));
+    }
+    r = hall_db_exec(req->cx, "staff_totp_enrol", HALL_I64(req->staff->id), HALL_I64(step));
+    if (r == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(r) == 0) {
+        if (code_failed(req, req->staff->id, &m) != HALL_OK)
+            return hall_resp_busy(req);
+        return hall_msg(req, m, "code");
+    }
+    hold = hall_val_obj(req->pool);
+    if (recovery_new(req, req->staff->id, hold) == NULL ||
+        hall_audit(req->cx, hall_staff_actor(req), "staff",
+                   hall_psprintf(req->pool, "%lld", (long long)req->staff->id), "totp_enrol", NULL,
+                   "enrolled", NULL) != HALL_OK ||
+        factor_done(req, "totp") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"staff enrolled\" staff=%lld", (long long)req->staff->id);
+    /* shown once, never stored in the clear: this answer is the only place */
+    hall_resp_header(req, "Cache-Control", "no-store");
+    if (hall_req_wants_json(req)) {
+        ctx = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, ctx, "redirect", next_of(req));
+        list_copy(req, ctx, hold, "recovery_codes");
+        return hall_resp_ok(req, ctx);
+    }
+    /* built after the session became full: its menu, its CSRF token */
+    ctx = page_ctx(req, "恢复码");
+    list_copy(req, ctx, hold, "recovery_codes");
+    hall_val_set_str(req->pool, ctx, "next", next_of(req));
+    return hall_resp_page(req, 200, "admin_recovery", ctx);
+}
+
 /* verified against a real hash for unknown logins too: equal time, no hint */
 static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
                                  "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
@@ -404,6 +887,7 @@ do_login(struct hall_req *req)
     struct hall_dbres *res;
     const char *hash, *sid;
     int64_t id;
+    int enrolled;
 
     if (partner_path(req))
         return HALL_OK;
@@ -444,14 +928,20 @@ do_login(struct hall_req *req)
         hall_db_exec(req->cx, "staff_password_rehash", HALL_I64(id),
                      HALL_STR(hall_password_hash(req->pool, password))) == NULL)
         return hall_resp_busy(req);
-    if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
-        hall_staff_session_create(req, id) != HALL_OK ||
-        hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, NULL) !=
-            HALL_OK ||
-        hall_db_commit(req->cx) != HALL_OK)
+    /* the password alone: a half session, and the failures counted so far
+     * stay (only the second factor clears them: a known password does not
+     * buy more guesses at the code) */
+    enrolled = hall_dbres_bool(res, 0, "enrolled");
+    if (!enrolled && !hall_dbres_bool(res, 0, "pending") && totp_pending_new(req, id) != HALL_OK)
         return hall_resp_busy(req);
-    hall_info(req, "msg=\"staff login\" staff=%s", sid);
-    return hall_resp_go(req, next_of(req), NULL);
+    if (hall_staff_session_create(req, id, 0) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"staff password ok\" staff=%s enrolled=%d", sid, enrolled);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "%s?next=%s",
+                                      enrolled ? "/admin/login/code" : "/admin/login/enrol",
+                                      hall_url_encode(req->pool, next_of(req))),
+                        NULL);
 }
 
 static int
@@ -474,7 +964,7 @@ home_page(struct hall_req *req)
         return HALL_OK;
     ctx = page_ctx(req, "管理后台");
     roles = hall_val_set_list(req->pool, ctx, "roles");
-    for (bit = 1; bit <= HALL_ROLE_REPORT; bit <<= 1)
+    for (bit = 1; bit <= HALL_ROLE_ADMIN; bit <<= 1)
         if (req->staff->roles & bit)
             hall_val_push_str(req->pool, roles, hall_staff_role_label(bit));
     return hall_resp_page(req, 200, "admin_home", ctx);
@@ -1248,7 +1738,14 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
                          refund_kind_label(hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, r, "status", status);
         hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
-        hall_val_set_bool(req->pool, r, "to_decide", strcmp(status, "requested") == 0);
+        /* four eyes: approved once, waiting for a second finance member */
+        hall_val_set_str(req->pool, r, "awaiting_by", hall_dbres_str(res, i, "awaiting_by"));
+        if (*hall_dbres_str(res, i, "awaiting_by") != '\0')
+            hall_val_set_fmt(req->pool, r, "status_label", "待复核（%s已批准）",
+                             hall_dbres_str(res, i, "awaiting_by"));
+        hall_val_set_bool(req->pool, r, "to_decide",
+                          strcmp(status, "requested") == 0 &&
+                              *hall_dbres_str(res, i, "awaiting_by") == '\0');
         hall_val_set_str(req->pool, r, "amount",
                          hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
         hall_val_set_int(req->pool, r, "amount_fen", hall_dbres_int(res, i, "amount_fen"));
@@ -1287,6 +1784,8 @@ refunds_page(struct hall_req *req)
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
     refund_rows(req, ctx, "refunds", open);
     refund_rows(req, ctx, "finished", closed);
+    hall_val_set_str(req->pool, ctx, "refund_four_eyes",
+                     hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen));
     if (json)
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_refunds", ctx);
@@ -1327,27 +1826,109 @@ static const struct hall_pspec refund_refuse_params[] = {
 };
 
 /*
- * Finance decides a refund request.  'A' approve: an online payment goes
- * back through the gateway (refund approved, the outbox job pay_refund does
- * the rest: 已退费 + SMS); a corporate transfer cannot, finance pays it back
- * by hand and records how (note required): 已退费 + SMS at once.  'R' refuse
- * with a reason: the order goes back where it was and the applicant reads
- * the reason in the personal center and by SMS.  All in one transaction,
- * audited.
+ * What a finance decision on a refund does, inside the caller's transaction
+ * (rf: refund_lock's row, still 'requested').  'A' approve: an online
+ * payment goes back through the gateway (refund approved, the outbox job
+ * pay_refund does the rest: 已退费 + SMS); a corporate transfer cannot,
+ * finance pays it back by hand and records how (note required): 已退费 +
+ * SMS at once.  'R' refuse with a reason: the order goes back where it was
+ * and the applicant reads the reason in the personal center and by SMS.
+ * first: the actor of the first of two approvals (four eyes), or NULL.
+ * *done: what the page says.
+ */
+static int
+refund_apply(struct hall_req *req, struct hall_dbres *rf, int64_t id, char kind, const char *note,
+             const char *first, const char **done)
+{
+    const char *actor = hall_staff_actor(req), *status, *to, *order_no;
+    struct hall_val *detail;
+    int64_t order_id, amount;
+    int transfer, rc;
+
+    amount = hall_dbres_int(rf, 0, "amount_fen");
+    order_id = hall_dbres_int(rf, 0, "order_id");
+    order_no = hall_dbres_str(rf, 0, "order_no");
+    transfer = strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0;
+    status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
+    if (hall_db_exec(req->cx, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
+                     HALL_STR(actor)) == NULL)
+        return HALL_ERR;
+    detail = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, detail, "refund_id", id);
+    hall_val_set_int(req->pool, detail, "amount_fen", amount);
+    if (*note != '\0')
+        hall_val_set_str(req->pool, detail, "reason", note);
+    if (first != NULL)
+        hall_val_set_str(req->pool, detail, "first_approval", first);
+    if (kind == 'R') {
+        to = hall_dbres_str(rf, 0, "from_status");
+        rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
+        if (rc == HALL_OK)
+            rc = refund_decision_sms(req, rf, id, HALL_SMST_refund_refused, "order_no", order_no,
+                                     "reason", note, NULL, NULL);
+        *done = "已拒绝退费，业务单已恢复原状态，短信已发送";
+    } else if (transfer) {
+        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
+        /* an invoice issued: its red-letter one (core/biz/invoice.c) */
+        if (rc == HALL_OK)
+            rc = hall_invoice_refunded(req->cx, order_id);
+        if (rc == HALL_OK)
+            rc = refund_decision_sms(
+                req, rf, id, HALL_SMST_refund_transfer, "order_no", order_no, "amount",
+                hall_yuan(req->pool, amount), "payer",
+                /* a natural person paid from their own account */
+                strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的" : "贵司");
+        *done = "已记录人工退款，业务单已退费，短信已发送";
+    } else {
+        rc = hall_audit(req->cx, actor, "order",
+                        hall_psprintf(req->pool, "%lld", (long long)order_id), "refund_approved",
+                        NULL, NULL, detail);
+        if (rc == HALL_OK)
+            rc = hall_refund_queue(req->cx, id);
+        *done = "已同意退费，款项将通过支付渠道原路退回";
+    }
+    if (rc == HALL_OK)
+        hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
+                  (long long)req->staff->id, (long long)id, (long long)order_id, status);
+    return rc;
+}
+
+/* a JSON answer with the new request's id, or the page it waits on */
+static int
+resp_requested(struct hall_req *req, const char *message, int64_t request_id)
+{
+    struct hall_val *v;
+
+    if (!json_asked(req))
+        return hall_resp_redirect(req, "/admin/approvals");
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", "/admin/approvals");
+    hall_val_set_str(req->pool, v, "message", message);
+    hall_val_set_int(req->pool, v, "request_id", request_id);
+    return hall_resp_ok(req, v);
+}
+
+/*
+ * Finance decides a refund request, in one transaction, audited.  A refund
+ * above refund_four_eyes_fen is four eyes: this approval becomes a request
+ * (staff_requests) that a second finance member approves on
+ * /admin/approvals; nothing is paid back before.  While it waits, the
+ * refund is neither approved nor refused here again.
  */
 static int
 refund_decide(struct hall_req *req, char kind)
 {
     const char *note = hall_req_param(req, kind == 'A' ? "note" : "reason");
-    const char *actor = hall_staff_actor(req), *status, *to, *done, *order_no;
+    const char *done = NULL, *sid;
+    struct hall_approval a;
     struct hall_dbres *rf;
-    struct hall_val *detail;
-    int64_t id, order_id, amount;
-    int transfer, rc;
+    int64_t id, amount;
+    int rc;
 
     if (partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
+    sid = hall_psprintf(req->pool, "%lld", (long long)id);
     if (note == NULL)
         note = "";
     if (hall_db_begin(req->cx) != HALL_OK)
@@ -1360,54 +1941,43 @@ refund_decide(struct hall_req *req, char kind)
     if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
         return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL,
                         refund_status_label(hall_dbres_str(rf, 0, "status")));
-    amount = hall_dbres_int(rf, 0, "amount_fen");
-    order_id = hall_dbres_int(rf, 0, "order_id");
-    order_no = hall_dbres_str(rf, 0, "order_no");
-    transfer = strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0;
-    if (kind == 'A' && transfer && *note == '\0')
-        return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
-    status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
-    if (hall_db_exec(req->cx, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
-                     HALL_STR(actor)) == NULL)
+    rc = hall_approval_pending_of(req->cx, "refund", sid, &a);
+    if (rc < 0)
         return hall_resp_busy(req);
-    detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "refund_id", id);
-    hall_val_set_int(req->pool, detail, "amount_fen", amount);
-    if (*note != '\0')
-        hall_val_set_str(req->pool, detail, "reason", note);
-    if (kind == 'R') {
-        to = hall_dbres_str(rf, 0, "from_status");
-        rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
-        if (rc == HALL_OK)
-            rc = refund_decision_sms(req, rf, id, HALL_SMST_refund_refused, "order_no", order_no,
-                                     "reason", note, NULL, NULL);
-        done = "已拒绝退费，业务单已恢复原状态，短信已发送";
-    } else if (transfer) {
-        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
-        /* an invoice issued: its red-letter one (core/biz/invoice.c) */
-        if (rc == HALL_OK)
-            rc = hall_invoice_refunded(req->cx, order_id);
-        if (rc == HALL_OK)
-            rc = refund_decision_sms(
-                req, rf, id, HALL_SMST_refund_transfer, "order_no", order_no, "amount",
-                hall_yuan(req->pool, amount), "payer",
-                /* a natural person paid from their own account */
-                strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的" : "贵司");
-        done = "已记录人工退款，业务单已退费，短信已发送";
-    } else {
-        rc = hall_audit(req->cx, actor, "order",
-                        hall_psprintf(req->pool, "%lld", (long long)order_id), "refund_approved",
-                        NULL, NULL, detail);
-        if (rc == HALL_OK)
-            rc = hall_refund_queue(req->cx, id);
-        done = "已同意退费，款项将通过支付渠道原路退回";
+    if (rc > 0)
+        return hall_msg(req, HALL_M_REFUND_AWAITING, NULL, a.requested_login);
+    amount = hall_dbres_int(rf, 0, "amount_fen");
+    if (kind == 'A' && strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0 && *note == '\0')
+        return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
+    if (kind == 'A' && amount > req->app->conf.refund_four_eyes_fen) {
+        struct hall_val *payload = hall_val_obj(req->pool);
+        int64_t rid = 0;
+
+        hall_val_set_str(req->pool, payload, "note", note);
+        hall_val_set_int(req->pool, payload, "amount_fen", amount);
+        rc = hall_approval_request(req->cx, "refund", sid, payload, req->staff->id,
+                                   hall_psprintf(req->pool, "同意退费 %s 元（%s）",
+                                                 hall_yuan(req->pool, amount),
+                                                 hall_dbres_str(rf, 0, "order_no")),
+                                   &rid);
+        if (rc == HALL_CONFLICT)
+            return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
+        if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_info(req, "msg=\"refund approval requested\" staff=%lld refund=%lld request=%lld",
+                  (long long)req->staff->id, (long long)id, (long long)rid);
+        return resp_requested(
+            req,
+            hall_psprintf(req->pool,
+                          "退费金额超过 %s 元，已提交，须由另一位财务人员在“待批准”中复核",
+                          hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen)),
+            rid);
     }
+    rc = refund_apply(req, rf, id, kind, note, NULL, &done);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
-              (long long)req->staff->id, (long long)id, (long long)order_id, status);
     return hall_resp_go(req, "/admin/refunds", done);
 }
 
@@ -1421,6 +1991,202 @@ static int
 do_refund_refuse(struct hall_req *req)
 {
     return refund_decide(req, 'R');
+}
+
+/* ---- four eyes: /admin/approvals (core/biz/approval.c) ----------------------- */
+
+/* "reviewer,finance" -> "审核员、财务" */
+static const char *
+roles_label(struct hall_req *req, const char *list)
+{
+    const char *out = "";
+    unsigned bits = hall_staff_roles_parse(list, NULL), bit;
+
+    for (bit = 1; bit <= HALL_ROLE_ADMIN; bit <<= 1)
+        if (bits & bit)
+            out = hall_psprintf(req->pool, "%s%s%s", out, *out != '\0' ? "、" : "",
+                                hall_staff_role_label(bit));
+    return out;
+}
+
+static const char *
+payload_str(const struct hall_val *payload, const char *key)
+{
+    const struct hall_val *v = payload != NULL ? hall_val_get(payload, key) : NULL;
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+/* what a request asks, in words (never a password's hash) */
+static const char *
+approval_what(struct hall_req *req, const char *kind, const char *subject,
+              const struct hall_val *payload)
+{
+    const struct hall_val *amount = payload != NULL ? hall_val_get(payload, "amount_fen") : NULL;
+
+    if (strcmp(kind, "revoke") == 0)
+        return hall_psprintf(
+            req->pool, "吊销证书 %s，原因：%s", subject,
+            hall_pki_reason_label(hall_pki_reason_code(payload_str(payload, "reason"))));
+    if (strcmp(kind, "refund") == 0)
+        return hall_psprintf(req->pool, "退费编号 %s，金额 %s 元", subject,
+                             hall_yuan(req->pool, amount != NULL ? amount->i : 0));
+    if (strcmp(kind, "staff_add") == 0)
+        return hall_psprintf(req->pool, "新建账号 %s，角色：%s", subject,
+                             roles_label(req, payload_str(payload, "roles")));
+    return hall_psprintf(req->pool, "账号 %s 的角色改为：%s", subject,
+                         roles_label(req, payload_str(payload, "roles")));
+}
+
+static void
+approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct hall_dbres *res)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, ctx, key);
+    int i, n = hall_dbres_rows(res);
+
+    for (i = 0; i < n; i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_str(res, i, "kind"),
+                   *payload = hall_dbres_str(res, i, "payload");
+        const char *state = hall_dbres_str(res, i, "state");
+        struct hall_val *pv = hall_val_parse(req->pool, payload, strlen(payload), NULL, 0);
+        int own = hall_dbres_int(res, i, "requested_by") == req->staff->id;
+        int may = (req->staff->roles & hall_staff_role_bit(hall_approval_role(kind))) != 0;
+        int revoke = strcmp(kind, "revoke") == 0;
+
+        hall_val_set_int(req->pool, r, "id", hall_dbres_int(res, i, "id"));
+        hall_val_set_str(req->pool, r, "kind", kind);
+        hall_val_set_str(req->pool, r, "kind_label", hall_approval_kind_label(kind));
+        hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
+        hall_val_set_str(req->pool, r, "what",
+                         approval_what(req, kind, hall_dbres_str(res, i, "subject"), pv));
+        hall_val_set_str(req->pool, r, "reason", hall_dbres_str(res, i, "reason"));
+        hall_val_set_str(req->pool, r, "requested_by", hall_dbres_str(res, i, "requested_login"));
+        hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));
+        hall_val_set_str(req->pool, r, "state", state);
+        hall_val_set_str(req->pool, r, "state_label",
+                         strcmp(state, "approved") == 0  ? "已批准"
+                         : strcmp(state, "refused") == 0 ? "已拒绝"
+                                                         : "待批准");
+        hall_val_set_str(req->pool, r, "decided_by", hall_dbres_str(res, i, "decided_login"));
+        hall_val_set_str(req->pool, r, "decided_at", hall_dbres_str(res, i, "decided_at"));
+        hall_val_set_str(req->pool, r, "decision_note", hall_dbres_str(res, i, "decision_note"));
+        hall_val_set_str(req->pool, r, "role_label",
+                         hall_staff_role_label(hall_staff_role_bit(hall_approval_role(kind))));
+        hall_val_set_bool(req->pool, r, "own", own);
+        hall_val_set_bool(req->pool, r, "can_decide", !own && may);
+        /* a revocation is made where the CA keys are (modules/pki) */
+        hall_val_set_str(req->pool, r, "approve_url",
+                         revoke ? "/admin/pki/revoke/approve" : "/admin/approvals/approve");
+        hall_val_set_str(req->pool, r, "refuse_url",
+                         revoke ? "/admin/pki/revoke/refuse" : "/admin/approvals/refuse");
+    }
+    hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
+}
+
+/* GET /admin/approvals: every pending request, who asked, when and why */
+static int
+approvals_page(struct hall_req *req)
+{
+    struct hall_dbres *open, *closed;
+    struct hall_val *ctx;
+    int json = json_asked(req);
+
+    if (partner_path(req))
+        return HALL_OK;
+    open = hall_db_exec(req->cx, "approvals_list", HALL_STR("t"), HALL_I64(200));
+    closed =
+        open != NULL ? hall_db_exec(req->cx, "approvals_list", HALL_STR("f"), HALL_I64(30)) : NULL;
+    if (closed == NULL)
+        return hall_resp_busy(req);
+    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "待批准");
+    approval_rows(req, ctx, "pending", open);
+    approval_rows(req, ctx, "decided", closed);
+    hall_val_set_str(req->pool, ctx, "refund_four_eyes",
+                     hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen));
+    if (json)
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "admin_approvals", ctx);
+}
+
+static const struct hall_pspec approval_decide_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "申请编号", NULL},
+    {"note", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "处理意见", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/*
+ * A second person decides a refund or a staff account's request: in one
+ * transaction the request is decided (once, never by its requester, by a
+ * member with the kind's role) and, approved, what it asked is done, all
+ * audited.  Revocations are decided in modules/pki (/admin/pki/revoke/...).
+ */
+static int
+approvals_decide(struct hall_req *req, int approve)
+{
+    const char *note = hall_req_param(req, "note"), *done = "已批准";
+    struct hall_approval a;
+    int64_t id;
+    int rc;
+
+    if (partner_path(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    rc = hall_approval_decide(req->cx, id, "refund,staff_add,staff_roles", req->staff->id, approve,
+                              note, &a);
+    if (rc == HALL_APPROVAL_UNKNOWN)
+        return hall_msg(req, HALL_M_APPROVAL_NOT_FOUND, NULL);
+    if (rc == HALL_APPROVAL_SELF)
+        return hall_msg(req, HALL_M_APPROVAL_SELF, NULL);
+    if (rc == HALL_APPROVAL_ROLE)
+        return hall_msg(req, HALL_M_APPROVAL_ROLE, NULL);
+    if (rc == HALL_CONFLICT)
+        return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
+    if (rc != HALL_OK)
+        return hall_resp_busy(req);
+    if (!approve) {
+        done = strcmp(a.kind, "refund") == 0 ? "已拒绝，该退费回到待财务审核" : "已拒绝该申请";
+    } else if (strcmp(a.kind, "refund") == 0) {
+        int64_t refund_id = strtoll(a.subject, NULL, 10);
+        struct hall_dbres *rf = hall_db_exec(req->cx, "refund_lock", HALL_I64(refund_id));
+
+        if (rf == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(rf) == 0)
+            return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
+        if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
+            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL,
+                            refund_status_label(hall_dbres_str(rf, 0, "status")));
+        rc = refund_apply(req, rf, refund_id, 'A', payload_str(a.payload, "note"),
+                          hall_psprintf(req->pool, "staff:%lld", (long long)a.requested_by), &done);
+        if (rc == HALL_CONFLICT)
+            return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
+    } else {
+        rc = hall_approval_staff_apply(req->cx, &a, req->staff->id);
+        if (rc == HALL_CONFLICT)
+            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL,
+                            strcmp(a.kind, "staff_add") == 0 ? "登录名已存在" : "账号不存在");
+        done = strcmp(a.kind, "staff_add") == 0 ? "已批准，账号已创建" : "已批准，角色已变更";
+    }
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"staff request decided\" staff=%lld request=%lld kind=%s approved=%d",
+              (long long)req->staff->id, (long long)id, a.kind, approve);
+    return hall_resp_go(req, "/admin/approvals", done);
+}
+
+static int
+do_approvals_approve(struct hall_req *req)
+{
+    return approvals_decide(req, 1);
+}
+
+static int
+do_approvals_refuse(struct hall_req *req)
+{
+    return approvals_decide(req, 0);
 }
 
 /* ---- finance: a locked financial authentication, dead outbox jobs ---------- */
@@ -1546,7 +2312,11 @@ static const struct hall_route admin_routes[] = {
     {"GET", "/admin", home_page, HALL_R_STAFF, NULL},
     {"GET", "/admin/login", login_page, 0, NULL},
     {"POST", "/admin/login", do_login, 0, login_params},
-    {"POST", "/admin/logout", do_logout, HALL_R_STAFF, NULL},
+    {"GET", "/admin/login/code", code_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"POST", "/admin/login/code", do_code, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
+    {"GET", "/admin/login/enrol", enrol_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"POST", "/admin/login/enrol", do_enrol, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
+    {"POST", "/admin/logout", do_logout, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
     {"GET", "/admin/review", review_queue, HALL_R_STAFF | R_READ_REVIEW, queue_params},
     {"GET", "/admin/finance", finance_queue, HALL_R_STAFF | R_READ_FINANCE, queue_params},
     {"GET", "/admin/order", order_page, HALL_R_STAFF | R_READ_ORDER, id_params},
@@ -1563,6 +2333,10 @@ static const struct hall_route admin_routes[] = {
      refund_approve_params},
     {"POST", "/admin/refund/refuse", do_refund_refuse, HALL_R_STAFF | R_FINANCE,
      refund_refuse_params},
+    {"GET", "/admin/approvals", approvals_page, HALL_R_STAFF, NULL},
+    {"POST", "/admin/approvals/approve", do_approvals_approve, HALL_R_STAFF,
+     approval_decide_params},
+    {"POST", "/admin/approvals/refuse", do_approvals_refuse, HALL_R_STAFF, approval_decide_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

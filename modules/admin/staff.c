@@ -1,21 +1,51 @@
 /*
- * hall-staff: CA staff accounts from the command line (the admin console
- * has no account management yet; password hashes are computed here, in C,
- * with the same Argon2id as everything else).
+ * hall-staff: CA staff accounts from the command line (password hashes are
+ * computed here, in C, with the same Argon2id as everything else).
  *
- *   hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD   create; an existing
- *                                                       login is left as it is
+ * Four eyes (sql/075, docs/operations.md "Four eyes"): a new account and a
+ * change of roles are requests one administrator (role admin) makes and a
+ * second, different one approves, here or on /admin/approvals.  The acting
+ * administrator names themself with "as LOGIN" and proves it with their
+ * password, read from the first line of stdin (a prompt without echo on a
+ * terminal).
+ *
+ *   hall-staff -c CONF init LOGIN1 LOGIN2               the first two
+ *        administrators, only while no active administrator exists; their
+ *        passwords are the first two lines of stdin
+ *   hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD as ACTOR [REASON]
+ *        asks for an account ("request N pending"); an existing login is
+ *        left as it is (exit 0)
+ *   hall-staff -c CONF roles LOGIN ROLE[,ROLE] as ACTOR [REASON]
+ *        asks for a member's new roles
+ *   hall-staff -c CONF approve ID as ACTOR              a second administrator
+ *   hall-staff -c CONF refuse ID as ACTOR [NOTE]        ... approves or refuses
+ *   hall-staff -c CONF requests                         the pending requests
  *   hall-staff -c CONF passwd LOGIN PASSWORD            new password, unlock,
  *                                                       end its sessions
  *   hall-staff -c CONF list
+ *   hall-staff -c CONF totp-reset LOGIN                 forget the second
+ *                                                       factor and recovery
+ *                                                       codes, end its
+ *                                                       sessions: the next
+ *                                                       login enrols anew
+ *   hall-staff -c CONF totp-set LOGIN SECRET            a known TOTP secret
+ *                                                       (base32) for a member
+ *                                                       without one (demo
+ *                                                       accounts, tests)
+ *   hall-staff -c CONF totp LOGIN                       the current code of a
+ *                                                       secret set by totp-set
  *
- * PASSWORD "-" reads the password from the first line of stdin (argv is
- * visible to other users in ps).  Roles: reviewer finance operator report.
- * Exit status 0 on success (also "already exists"), 1 on error, 2 on usage.
+ * PASSWORD "-" reads the password from the next line of stdin (argv is
+ * visible to other users in ps).  Roles: reviewer finance operator report
+ * admin.  Exit status 0 on success (also "already exists"), 1 on error
+ * (also a refused approval), 2 on usage.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "hall.h"
 
@@ -30,8 +60,46 @@ static const struct hall_stmt tool_stmts[] = {
      " updated_at = now() WHERE login = $1 RETURNING id",
      2},
     {"tool_staff_sessions_drop", "DELETE FROM staff_sessions WHERE staff_id = $1", 1},
+    {"tool_staff_actor",
+     "SELECT id, password_hash, active, 'admin' = ANY (roles) AS admin,"
+     " coalesce(locked_until > now(), false) AS locked FROM staff WHERE login = $1 FOR UPDATE",
+     1},
+    {"tool_staff_failed",
+     "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
+     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
+     " updated_at = now() WHERE id = $1",
+     3},
+    {"tool_staff_ok", "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1},
+    /* init: one at a time, and only while no administrator is active */
+    {"tool_staff_lock", "LOCK TABLE staff IN SHARE ROW EXCLUSIVE MODE", 0},
+    {"tool_staff_admins", "SELECT count(*) AS n FROM staff WHERE active AND 'admin' = ANY (roles)",
+     0},
+    {"tool_requests",
+     "SELECT r.id, r.kind, r.subject, r.payload->>'roles' AS roles, s.login AS requested_by,"
+     " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at, r.reason"
+     " FROM staff_requests r JOIN staff s ON s.id = r.requested_by WHERE r.state = 'pending'"
+     " ORDER BY r.id",
+     0},
+    {"tool_staff_totp_reset",
+     "UPDATE staff SET totp_secret_enc = NULL, totp_pending_enc = NULL, totp_enrolled_at = NULL,"
+     " totp_known = false, updated_at = now() WHERE login = $1"
+     " RETURNING id, (SELECT s.totp_secret_enc IS NOT NULL FROM staff s WHERE s.login = $1)"
+     " AS had",
+     1},
+    {"tool_staff_recovery_drop", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
+    {"tool_staff_totp_set",
+     "UPDATE staff SET totp_secret_enc = $2, totp_pending_enc = NULL, totp_enrolled_at = now(),"
+     " totp_known = true, updated_at = now() WHERE login = $1 AND totp_secret_enc IS NULL"
+     " RETURNING id",
+     2},
+    {"tool_staff_totp_get",
+     "SELECT totp_secret_enc, totp_known, totp_last_step, extract(epoch FROM now())::bigint AS "
+     "now_s"
+     " FROM staff WHERE login = $1",
+     1},
     {"tool_staff_list",
      "SELECT id, login, array_to_string(roles, ',') AS roles, active,"
+     " CASE WHEN totp_secret_enc IS NOT NULL THEN 'yes' ELSE 'no' END AS totp,"
      " coalesce(to_char(last_login_at, 'YYYY-MM-DD HH24:MI'), '-') AS last_login_at FROM staff"
      " ORDER BY id",
      0},
@@ -41,10 +109,21 @@ static const struct hall_stmt tool_stmts[] = {
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD\n"
-                    "       hall-staff -c CONF passwd LOGIN PASSWORD\n"
-                    "       hall-staff -c CONF list\n"
-                    "PASSWORD - reads it from stdin; roles: reviewer finance operator report\n");
+    fprintf(stderr,
+            "usage: hall-staff -c CONF init LOGIN1 LOGIN2   (passwords: two lines of stdin)\n"
+            "       hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD as ACTOR [REASON]\n"
+            "       hall-staff -c CONF roles LOGIN ROLE[,ROLE] as ACTOR [REASON]\n"
+            "       hall-staff -c CONF approve ID as ACTOR\n"
+            "       hall-staff -c CONF refuse ID as ACTOR [NOTE]\n"
+            "       hall-staff -c CONF requests\n"
+            "       hall-staff -c CONF passwd LOGIN PASSWORD\n"
+            "       hall-staff -c CONF list\n"
+            "       hall-staff -c CONF totp-reset LOGIN\n"
+            "       hall-staff -c CONF totp-set LOGIN SECRET\n"
+            "       hall-staff -c CONF totp LOGIN\n"
+            "ACTOR: an administrator (role admin); their password is the first line of stdin.\n"
+            "PASSWORD - reads it from the next line; roles: reviewer finance operator report "
+            "admin\n");
 }
 
 static int
@@ -90,47 +169,298 @@ password_of(struct hall_pool *pool, const char *arg)
     return p;
 }
 
-static int
-cmd_add(struct hall_req *req, const char *login, const char *roles, const char *pwarg)
+static const char *
+roles_ok(const char *roles)
 {
-    struct hall_dbres *res;
-    const char *password, *hash;
     int unknown = 0;
 
     if (hall_staff_roles_parse(roles, &unknown) == 0 || unknown || strchr(roles, '{') != NULL ||
         strchr(roles, ' ') != NULL) {
-        fprintf(stderr, "hall-staff: bad roles '%s' (reviewer, finance, operator, report)\n",
+        fprintf(stderr, "hall-staff: bad roles '%s' (reviewer, finance, operator, report, admin)\n",
                 roles);
+        return NULL;
+    }
+    return roles;
+}
+
+/* one line of stdin, without echo when it is a terminal */
+static const char *
+secret_line(struct hall_pool *pool, const char *prompt)
+{
+    struct termios old, quiet;
+    char line[256];
+    int tty = isatty(STDIN_FILENO);
+    char *got;
+
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        if (tcgetattr(STDIN_FILENO, &old) == 0) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        } else {
+            tty = 0;
+        }
+    }
+    got = fgets(line, sizeof(line), stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fprintf(stderr, "\n");
+    }
+    if (got == NULL)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    return hall_pstrdup(pool, line);
+}
+
+/*
+ * The acting administrator, inside the caller's transaction: active, not
+ * locked, role admin, and their password (stdin's first line).  Wrong
+ * passwords count towards the lock as at /admin/login.  The staff id, or 0
+ * (said on stderr).
+ */
+static int64_t
+actor_check(struct hall_req *req, const char *login)
+{
+    /* verified for unknown logins too: equal time, no hint (admin.c's) */
+    static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+                                     "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
+    const char *password =
+        secret_line(req->pool, hall_psprintf(req->pool, "password of %s: ", login));
+    struct hall_dbres *res;
+    int64_t id;
+
+    if (password == NULL) {
+        fprintf(stderr, "hall-staff: no password of %s on stdin\n", login);
+        return 0;
+    }
+    res = hall_db_exec(req->cx, "tool_staff_actor", HALL_STR(login));
+    if (res == NULL)
+        return 0;
+    if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
+        hall_password_verify(dummy_hash, password);
+        fprintf(stderr, "hall-staff: wrong login or password of %s\n", login);
+        return 0;
+    }
+    id = hall_dbres_int(res, 0, "id");
+    if (hall_dbres_bool(res, 0, "locked")) {
+        fprintf(stderr, "hall-staff: %s is locked after too many wrong passwords\n", login);
+        return 0;
+    }
+    if (hall_password_verify(hall_dbres_str(res, 0, "password_hash"), password) != HALL_OK) {
+        /* the count survives this run's rollback */
+        if (hall_db_exec(req->cx, "tool_staff_failed", HALL_I64(id),
+                         HALL_I64(req->app->conf.login_max_failures),
+                         HALL_I64(req->app->conf.login_lock_s)) != NULL)
+            hall_db_commit(req->cx);
+        fprintf(stderr, "hall-staff: wrong login or password of %s\n", login);
+        return 0;
+    }
+    if (!hall_dbres_bool(res, 0, "admin")) {
+        fprintf(stderr, "hall-staff: %s is not an administrator (role admin)\n", login);
+        return 0;
+    }
+    if (hall_db_exec(req->cx, "tool_staff_ok", HALL_I64(id)) == NULL)
+        return 0;
+    return id;
+}
+
+/* "as ACTOR [TEXT]" at argv[i]: the actor's login, the text or dflt */
+static const char *
+as_of(int argc, char **argv, int i, const char **text, const char *dflt)
+{
+    if (i + 1 >= argc || strcmp(argv[i], "as") != 0 || i + 3 < argc)
+        return NULL;
+    *text = i + 2 < argc ? argv[i + 2] : dflt;
+    if ((i + 2 < argc && **text == '\0') || strlen(*text) > 200) {
+        fprintf(stderr, "hall-staff: the reason needs 1-200 bytes\n");
+        return NULL;
+    }
+    return argv[i + 1];
+}
+
+static int
+cmd_init(struct hall_req *req, const char *a, const char *b)
+{
+    const char *logins[2] = {a, b};
+    struct hall_dbres *res;
+    int i;
+
+    if (!login_ok(a) || !login_ok(b) || strcmp(a, b) == 0) {
+        fprintf(stderr, "hall-staff: init needs two different logins (a-z first, then a-z 0-9 "
+                        "_ . -, 2-32)\n");
         return 2;
     }
+    if (hall_db_begin(req->cx) != HALL_OK || hall_db_exec(req->cx, "tool_staff_lock") == NULL)
+        return 1;
+    res = hall_db_exec(req->cx, "tool_staff_admins");
+    if (res == NULL)
+        return 1;
+    if (hall_dbres_int(res, 0, "n") > 0) {
+        hall_db_rollback(req->cx);
+        printf("administrators exist: unchanged (new accounts: hall-staff add ... as LOGIN)\n");
+        return 0;
+    }
+    for (i = 0; i < 2; i++) {
+        const char *password = password_of(req->pool, "-"), *id;
+        struct hall_val *detail = hall_val_obj(req->pool);
+
+        if (password == NULL)
+            return 2;
+        res = hall_db_exec(req->cx, "tool_staff_insert", HALL_STR(logins[i]),
+                           HALL_STR(hall_password_hash(req->pool, password)), HALL_STR("admin"));
+        if (res == NULL)
+            return 1;
+        if (hall_dbres_rows(res) == 0) {
+            fprintf(stderr, "hall-staff: login %s exists; init makes two new accounts\n",
+                    logins[i]);
+            return 1;
+        }
+        id = hall_dbres_str(res, 0, "id");
+        hall_val_set_str(req->pool, detail, "roles", "admin");
+        hall_val_set_str(req->pool, detail, "how", "init: no active administrator");
+        if (hall_audit(req->cx, "cli:hall-staff", "staff", id, "create", NULL, "active", detail) !=
+            HALL_OK)
+            return 1;
+    }
+    if (hall_db_commit(req->cx) != HALL_OK)
+        return 1;
+    printf("administrators %s and %s created (role admin)\n", a, b);
+    return 0;
+}
+
+/* add and roles: a pending request of the actor, printed */
+static int
+cmd_request(struct hall_req *req, const char *kind, const char *login, const char *roles,
+            const char *pwarg, const char *actor, const char *reason)
+{
+    struct hall_val *payload = hall_val_obj(req->pool);
+    struct hall_dbres *res;
+    int64_t who, id = 0;
+    int rc;
+
+    if (roles_ok(roles) == NULL)
+        return 2;
     res = hall_db_exec(req->cx, "tool_staff_exists", HALL_STR(login));
     if (res == NULL)
         return 1;
     /* idempotent: set-up scripts run this at every start */
-    if (hall_dbres_rows(res) > 0) {
+    if (strcmp(kind, "staff_add") == 0 && hall_dbres_rows(res) > 0) {
         printf("staff %s exists (id %s): unchanged\n", login, hall_dbres_str(res, 0, "id"));
         return 0;
     }
-    password = password_of(req->pool, pwarg);
-    if (password == NULL)
-        return 2;
-    hash = hall_password_hash(req->pool, password);
+    if (strcmp(kind, "staff_roles") == 0 && hall_dbres_rows(res) == 0) {
+        fprintf(stderr, "hall-staff: no staff %s\n", login);
+        return 1;
+    }
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    res = hall_db_exec(req->cx, "tool_staff_insert", HALL_STR(login), HALL_STR(hash),
-                       HALL_STR(roles));
+    who = actor_check(req, actor);
+    if (who == 0)
+        return 1;
+    hall_val_set_str(req->pool, payload, "login", login);
+    hall_val_set_str(req->pool, payload, "roles", roles);
+    if (pwarg != NULL) {
+        const char *password = password_of(req->pool, pwarg);
+
+        if (password == NULL)
+            return 2;
+        hall_val_set_str(req->pool, payload, "password_hash",
+                         hall_password_hash(req->pool, password));
+    }
+    rc = hall_approval_request(req->cx, kind, login, payload, who, reason, &id);
+    if (rc == HALL_CONFLICT) {
+        struct hall_approval a;
+
+        hall_db_rollback(req->cx);
+        if (hall_approval_pending_of(req->cx, kind, login, &a) > 0) {
+            printf("request %lld pending: %s %s, asked by %s (unchanged)\n", (long long)a.id, kind,
+                   login, a.requested_login);
+            return 0;
+        }
+        return 1;
+    }
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return 1;
+    printf("request %lld pending: %s %s roles %s, asked by %s\n"
+           "a second administrator approves it: hall-staff -c CONF approve %lld as LOGIN"
+           " (or on /admin/approvals)\n",
+           (long long)id, kind, login, roles, actor, (long long)id);
+    return 0;
+}
+
+static int
+cmd_decide(struct hall_req *req, const char *idarg, int approve, const char *actor,
+           const char *note)
+{
+    struct hall_approval a;
+    char *end;
+    long long id = strtoll(idarg, &end, 10);
+    int64_t who;
+    int rc;
+
+    if (*idarg == '\0' || *end != '\0' || id <= 0) {
+        fprintf(stderr, "hall-staff: bad request id '%s'\n", idarg);
+        return 2;
+    }
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return 1;
+    who = actor_check(req, actor);
+    if (who == 0)
+        return 1;
+    rc = hall_approval_decide(req->cx, id, "staff_add,staff_roles", who, approve, note, &a);
+    if (rc == HALL_APPROVAL_UNKNOWN) {
+        fprintf(stderr, "hall-staff: no staff account request %lld\n", id);
+        return 1;
+    }
+    if (rc == HALL_APPROVAL_SELF) {
+        fprintf(stderr, "hall-staff: %s asked request %lld: a second administrator decides it\n",
+                actor, id);
+        return 1;
+    }
+    if (rc == HALL_APPROVAL_ROLE) {
+        fprintf(stderr, "hall-staff: %s is not an administrator\n", actor);
+        return 1;
+    }
+    if (rc == HALL_CONFLICT) {
+        fprintf(stderr, "hall-staff: request %lld is decided already\n", id);
+        return 1;
+    }
+    if (rc != HALL_OK)
+        return 1;
+    if (approve) {
+        rc = hall_approval_staff_apply(req->cx, &a, who);
+        if (rc == HALL_CONFLICT) {
+            fprintf(stderr, "hall-staff: %s %s: the login %s; refuse the request\n", a.kind,
+                    a.subject, strcmp(a.kind, "staff_add") == 0 ? "exists" : "is gone");
+            return 1;
+        }
+        if (rc != HALL_OK)
+            return 1;
+    }
+    if (hall_db_commit(req->cx) != HALL_OK)
+        return 1;
+    printf("request %lld %s: %s %s (asked by %s, decided by %s)\n", id,
+           approve ? "approved" : "refused", a.kind, a.subject, a.requested_login, actor);
+    return 0;
+}
+
+static int
+cmd_requests(struct hall_req *req)
+{
+    struct hall_dbres *res = hall_db_exec(req->cx, "tool_requests");
+    int i, n;
+
     if (res == NULL)
         return 1;
-    if (hall_dbres_rows(res) == 0) {
-        hall_db_rollback(req->cx);
-        printf("staff %s exists: unchanged\n", login);
-        return 0;
-    }
-    if (hall_audit(req->cx, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "create", NULL,
-                   "active", NULL) != HALL_OK ||
-        hall_db_commit(req->cx) != HALL_OK)
-        return 1;
-    printf("staff %s created (id %s, roles %s)\n", login, hall_dbres_str(res, 0, "id"), roles);
+    n = hall_dbres_rows(res);
+    printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", "id", "kind", "subject", "roles", "asked by",
+           "asked at", "reason");
+    for (i = 0; i < n; i++)
+        printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", hall_dbres_str(res, i, "id"),
+               hall_dbres_str(res, i, "kind"), hall_dbres_str(res, i, "subject"),
+               hall_dbres_str(res, i, "roles"), hall_dbres_str(res, i, "requested_by"),
+               hall_dbres_str(res, i, "created_at"), hall_dbres_str(res, i, "reason"));
     return 0;
 }
 
@@ -172,11 +502,140 @@ cmd_list(struct hall_req *req)
     if (res == NULL)
         return 1;
     n = hall_dbres_rows(res);
-    printf("%-6s %-20s %-32s %-6s %s\n", "id", "login", "roles", "active", "last login");
+    printf("%-6s %-20s %-32s %-6s %-4s %s\n", "id", "login", "roles", "active", "totp",
+           "last login");
     for (i = 0; i < n; i++)
-        printf("%-6s %-20s %-32s %-6s %s\n", hall_dbres_str(res, i, "id"),
+        printf("%-6s %-20s %-32s %-6s %-4s %s\n", hall_dbres_str(res, i, "id"),
                hall_dbres_str(res, i, "login"), hall_dbres_str(res, i, "roles"),
-               hall_dbres_str(res, i, "active"), hall_dbres_str(res, i, "last_login_at"));
+               hall_dbres_str(res, i, "active"), hall_dbres_str(res, i, "totp"),
+               hall_dbres_str(res, i, "last_login_at"));
+    return 0;
+}
+
+/* the second factor forgotten: the next login after the password enrols */
+static int
+cmd_totp_reset(struct hall_req *req, const char *login)
+{
+    struct hall_dbres *res;
+    const char *sid;
+
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return 1;
+    res = hall_db_exec(req->cx, "tool_staff_totp_reset", HALL_STR(login));
+    if (res == NULL)
+        return 1;
+    if (hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req->cx);
+        fprintf(stderr, "hall-staff: no staff %s\n", login);
+        return 1;
+    }
+    sid = hall_dbres_str(res, 0, "id");
+    if (hall_db_exec(req->cx, "tool_staff_recovery_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
+            NULL ||
+        hall_db_exec(req->cx, "tool_staff_sessions_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
+            NULL ||
+        hall_audit(req->cx, "cli:hall-staff", "staff", sid, "totp_reset",
+                   hall_dbres_bool(res, 0, "had") ? "enrolled" : "unenrolled", "unenrolled",
+                   NULL) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
+        return 1;
+    printf("staff %s: second factor and recovery codes removed, sessions ended; the next login "
+           "enrols a new one\n",
+           login);
+    return 0;
+}
+
+/* a known secret (base32, 80-512 bits) for a member without one */
+static int
+cmd_totp_set(struct hall_req *req, const char *login, const char *arg)
+{
+    char line[256];
+    unsigned char key[64], *enc;
+    const char *secret = arg;
+    size_t n, encn;
+    struct hall_dbres *res;
+
+    if (strcmp(arg, "-") == 0) {
+        if (fgets(line, sizeof(line), stdin) == NULL)
+            return 2;
+        line[strcspn(line, "\r\n")] = '\0';
+        secret = line;
+    }
+    if (hall_base32_decode(secret, key, sizeof(key), &n) != HALL_OK || n < 10) {
+        fprintf(stderr, "hall-staff: the secret must be base32 (A-Z 2-7) of 10-64 bytes\n");
+        return 2;
+    }
+    secret = hall_base32_encode(req->pool, key, n);
+    enc = hall_pii_encrypt(req->pool, secret, strlen(secret), &encn);
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return 1;
+    res = hall_db_exec(req->cx, "tool_staff_totp_set", HALL_STR(login), HALL_BIN(enc, encn));
+    if (res == NULL)
+        return 1;
+    if (hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req->cx);
+        res = hall_db_exec(req->cx, "tool_staff_exists", HALL_STR(login));
+        if (res != NULL && hall_dbres_rows(res) > 0) {
+            /* idempotent: set-up scripts run this at every start */
+            printf("staff %s has a second factor: unchanged\n", login);
+            return 0;
+        }
+        fprintf(stderr, "hall-staff: no staff %s\n", login);
+        return 1;
+    }
+    if (hall_audit(req->cx, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"), "totp_set",
+                   "unenrolled", "enrolled", NULL) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
+        return 1;
+    printf("staff %s: TOTP secret set\n", login);
+    return 0;
+}
+
+/* a current code of a secret set by totp-set, one the hall has not accepted
+ * yet (never of a secret a member enrolled: only their authenticator shows
+ * that one) */
+static int
+cmd_totp(struct hall_req *req, const char *login)
+{
+    struct hall_dbres *res = hall_db_exec(req->cx, "tool_staff_totp_get", HALL_STR(login));
+    unsigned char key[64], *enc;
+    const char *secret;
+    int64_t now, step;
+    size_t n;
+
+    if (res == NULL)
+        return 1;
+    if (hall_dbres_rows(res) == 0) {
+        fprintf(stderr, "hall-staff: no staff %s\n", login);
+        return 1;
+    }
+    if (!hall_dbres_bool(res, 0, "totp_known")) {
+        fprintf(stderr,
+                "hall-staff: %s has no secret set by totp-set (an enrolled member's code "
+                "is on their authenticator only)\n",
+                login);
+        return 1;
+    }
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "totp_secret_enc"), &n);
+    secret = enc != NULL ? hall_pii_decrypt(req->pool, enc, n) : NULL;
+    if (secret == NULL || hall_base32_decode(secret, key, sizeof(key), &n) != HALL_OK) {
+        fprintf(stderr, "hall-staff: the secret of %s cannot be read (another key?)\n", login);
+        return 1;
+    }
+    /* a step the hall has not accepted yet: this one, the next (inside the
+     * window), or after a wait for the one after that */
+    now = hall_totp_step(hall_dbres_int(res, 0, "now_s"));
+    step = hall_dbres_int(res, 0, "totp_last_step") + 1;
+    if (step < now)
+        step = now;
+    if (step > now + 1) {
+        unsigned wait = (unsigned)((step - 1) * HALL_TOTP_PERIOD - hall_dbres_int(res, 0, "now_s"));
+
+        fprintf(stderr, "hall-staff: this step's code was used; waiting %u s for a new one\n",
+                wait + 1);
+        sleep(wait + 1);
+    }
+    printf("%06d\n", hall_totp_hotp(key, n, (uint64_t)step, HALL_TOTP_DIGITS));
     return 0;
 }
 
@@ -185,9 +644,9 @@ main(int argc, char **argv)
 {
     static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL, NULL, hall_core_stmts};
     static struct hall_app app;
-    const char *cmd;
+    const char *cmd, *actor, *text = NULL;
     struct hall_req *req;
-    int rc;
+    int rc, nargs;
 
     app.mod = &mod;
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
@@ -197,17 +656,38 @@ main(int argc, char **argv)
     if (req == NULL)
         return 1;
     rc = 2;
-    if (strcmp(cmd, "add") == 0 && argc - optind == 4) {
+    nargs = argc - optind;
+    if (strcmp(cmd, "init") == 0 && nargs == 3) {
+        rc = cmd_init(req, argv[optind + 1], argv[optind + 2]);
+    } else if (strcmp(cmd, "add") == 0 && nargs >= 4) {
         if (!login_ok(argv[optind + 1])) {
             fprintf(stderr, "hall-staff: bad login '%s' (a-z first, then a-z 0-9 _ . -, 2-32)\n",
                     argv[optind + 1]);
+        } else if ((actor = as_of(argc, argv, optind + 4, &text, "新建工作人员账号")) == NULL) {
+            fprintf(stderr, "hall-staff: a new account needs two people: add LOGIN ROLES "
+                            "PASSWORD as YOUR_LOGIN [REASON] (the first two: init)\n");
         } else {
-            rc = cmd_add(req, argv[optind + 1], argv[optind + 2], argv[optind + 3]);
+            rc = cmd_request(req, "staff_add", argv[optind + 1], argv[optind + 2], argv[optind + 3],
+                             actor, text);
         }
-    } else if (strcmp(cmd, "passwd") == 0 && argc - optind == 3) {
+    } else if (strcmp(cmd, "roles") == 0 && nargs >= 3 &&
+               (actor = as_of(argc, argv, optind + 3, &text, "变更工作人员角色")) != NULL) {
+        rc = cmd_request(req, "staff_roles", argv[optind + 1], argv[optind + 2], NULL, actor, text);
+    } else if ((strcmp(cmd, "approve") == 0 || strcmp(cmd, "refuse") == 0) && nargs >= 2 &&
+               (actor = as_of(argc, argv, optind + 2, &text, "")) != NULL) {
+        rc = cmd_decide(req, argv[optind + 1], strcmp(cmd, "approve") == 0, actor, text);
+    } else if (strcmp(cmd, "requests") == 0 && nargs == 1) {
+        rc = cmd_requests(req);
+    } else if (strcmp(cmd, "passwd") == 0 && nargs == 3) {
         rc = cmd_passwd(req, argv[optind + 1], argv[optind + 2]);
-    } else if (strcmp(cmd, "list") == 0 && argc - optind == 1) {
+    } else if (strcmp(cmd, "list") == 0 && nargs == 1) {
         rc = cmd_list(req);
+    } else if (strcmp(cmd, "totp-reset") == 0 && nargs == 2) {
+        rc = cmd_totp_reset(req, argv[optind + 1]);
+    } else if (strcmp(cmd, "totp-set") == 0 && nargs == 3) {
+        rc = cmd_totp_set(req, argv[optind + 1], argv[optind + 2]);
+    } else if (strcmp(cmd, "totp") == 0 && nargs == 2) {
+        rc = cmd_totp(req, argv[optind + 1]);
     } else {
         usage();
     }

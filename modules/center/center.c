@@ -1506,7 +1506,7 @@ center_init(struct hall_app *app)
 {
     char err[512];
 
-    if (hall_pki_load(app->conf.pki_dir, 0, err, sizeof(err)) != HALL_OK) {
+    if (hall_pki_load(&app->conf, 0, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }

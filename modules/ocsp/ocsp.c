@@ -28,7 +28,7 @@ ocsp_init(struct hall_app *app)
 {
     char err[512];
 
-    if (hall_pki_load(app->conf.pki_dir, HALL_PKI_OCSP_KEYS, err, sizeof(err)) != HALL_OK) {
+    if (hall_pki_load(&app->conf, HALL_PKI_OCSP_KEYS, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }

@@ -1089,11 +1089,16 @@ main(int argc, char **argv)
     }
     if (hall_app_store_init(&app) != HALL_OK || hall_store_key_check(&app.store) != HALL_OK)
         return HALL_EXIT_CONFIG;
-    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) ==
-        HALL_OK)
+    if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) ==
+        HALL_OK) {
         pki_ready = 1;
-    else
+    } else if (app.conf.pkcs11_module[0] != '\0') {
+        /* a token that is configured and refuses (a wrong PIN) is a wrong config */
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return 1;
+    } else {
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no CA work: %s\"", err);
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     hall_master_signals(on_term, on_chld, &old);
 

@@ -69,6 +69,12 @@ static const struct hall_stmt pay_stmts[] = {
      "UPDATE payments SET pay_url = $2, updated_at = now()"
      " WHERE id = $1 AND status = 'created' RETURNING id",
      2},
+    /* the order first, as every path that touches an order's payments does
+     * (a new trade holds the order while it closes the others) */
+    {"cb_order_lock",
+     "SELECT o.id FROM orders o"
+     " WHERE o.id = (SELECT order_id FROM payments WHERE out_trade_no = $1) FOR UPDATE",
+     1},
     {"cb_lock",
      "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, '') AS trade_no,"
      " p.method, coalesce(p.merchant_ref, 0) AS merchant_ref, o.status AS order_status,"
@@ -675,6 +681,8 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
         return refuse(req, drv, "status", HALL_M_CB_STATUS);
 
     if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    if (hall_db_exec(req->cx, "cb_order_lock", HALL_STR(out_no)) == NULL)
         return hall_resp_busy(req);
     res = hall_db_exec(req->cx, "cb_lock", HALL_STR(out_no));
     if (res == NULL)

@@ -465,7 +465,7 @@ main(int argc, char **argv)
         usage();
         return 2;
     }
-    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_AUDIT_CERT, err, sizeof(err)) != HALL_OK ||
+    if (hall_pki_load(&app.conf, HALL_PKI_AUDIT_CERT, err, sizeof(err)) != HALL_OK ||
         hall_pki_audit_signer(signer) != HALL_OK) {
         fprintf(stderr, "hall-audit: %s\n", err);
         return 3;

@@ -1,8 +1,9 @@
 /*
  * pki: the CA's public face and the operator's console (docs/modules/pki.md).
  *
- *   GET  /pki/                      {"root":...,"cas":[{name,algorithm,cert,crl}]}
- *   GET  /pki/root.crt, /pki/NAME.crt   PEM certificates
+ *   GET  /pki/                      {"root":...,"roots":[{name,algorithm,cert}],
+ *                                   "cas":[{name,algorithm,cert,crl,root}]}
+ *   GET  /pki/root.crt, /pki/sm2-root.crt, /pki/NAME.crt   PEM certificates
  *   GET  /pki/NAME.crl              the CA's current CRL (DER, RFC 5280)
  *   GET  /pki/lookup?serial=        public serial lookup (seed 004's OCSP list
  *                                   page): status, validity, organisation
@@ -16,7 +17,10 @@
  *   GET  /admin/pki/shipping        operator: issued orders to mail
  *   POST /admin/pki/ship            邮寄: waybill at the courier, SMS
  *   GET  /admin/pki/certs?serial=   operator: one certificate
- *   POST /admin/pki/revoke          吊销 with a reason
+ *   POST /admin/pki/revoke          asks for a 吊销 with a reason (four eyes:
+ *                                   a pending request, /admin/approvals)
+ *   POST /admin/pki/revoke/approve  a second operator approves it: revoked
+ *   POST /admin/pki/revoke/refuse   ... or refuses it
  *
  * The issuing CA keys are loaded before fork (init); the OCSP signers'
  * keys are not (modules/ocsp has them).  Staff routes are HALL_R_STAFF with
@@ -121,7 +125,7 @@ pki_init(struct hall_app *app)
 {
     char err[512];
 
-    if (hall_pki_load(app->conf.pki_dir, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
+    if (hall_pki_load(&app->conf, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
@@ -149,7 +153,19 @@ pki_index(struct hall_req *req)
     const char *name, *alg, *pem;
     int i;
 
+    struct hall_val *roots, *r;
+
+    /* root: the ECDSA root (as before the SM2 root); roots: both */
     hall_val_set_str(req->pool, v, "root", "/pki/root.crt");
+    roots = hall_val_set_list(req->pool, v, "roots");
+    r = hall_val_push_obj(req->pool, roots);
+    hall_val_set_str(req->pool, r, "name", "root");
+    hall_val_set_str(req->pool, r, "algorithm", "ecdsa");
+    hall_val_set_str(req->pool, r, "cert", "/pki/root.crt");
+    r = hall_val_push_obj(req->pool, roots);
+    hall_val_set_str(req->pool, r, "name", "sm2-root");
+    hall_val_set_str(req->pool, r, "algorithm", "sm2");
+    hall_val_set_str(req->pool, r, "cert", "/pki/sm2-root.crt");
     list = hall_val_set_list(req->pool, v, "cas");
     for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
         struct hall_val *c = hall_val_push_obj(req->pool, list);
@@ -158,6 +174,9 @@ pki_index(struct hall_req *req)
         hall_val_set_str(req->pool, c, "algorithm", alg);
         hall_val_set_fmt(req->pool, c, "cert", "/pki/%s.crt", name);
         hall_val_set_fmt(req->pool, c, "crl", "/pki/%s.crl", name);
+        /* each hierarchy ends in its own root: SM3withSM2 all the way for sm2 */
+        hall_val_set_str(req->pool, c, "root",
+                         strcmp(alg, "sm2") == 0 ? "/pki/sm2-root.crt" : "/pki/root.crt");
     }
     return hall_resp_json(req, 200, v);
 }
@@ -175,6 +194,9 @@ pki_file(struct hall_req *req)
     if (strcmp(f, "root.crt") == 0)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_root_pem(),
                              strlen(hall_pki_root_pem()));
+    if (strcmp(f, "sm2-root.crt") == 0)
+        return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_sm2_root_pem(),
+                             strlen(hall_pki_sm2_root_pem()));
     for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
         size_t n = strlen(name);
 
@@ -726,8 +748,9 @@ cert_page(struct hall_req *req)
     struct hall_val *ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, "证书管理");
     struct hall_val *c, *rl;
     struct hall_dbres *res;
+    struct hall_approval a;
     const char *const *names;
-    int i;
+    int i, pending;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
@@ -762,8 +785,18 @@ cert_page(struct hall_req *req)
         hall_val_set_str(req->pool, c, "revoke_reason_label",
                          hall_pki_reason_label((int)hall_dbres_int(res, 0, "revoke_reason")));
     }
+    /* a revocation asked and not yet decided: no second request */
+    pending = hall_approval_pending_of(req->cx, "revoke", serial, &a);
+    if (pending < 0)
+        return hall_resp_busy(req);
+    if (pending) {
+        struct hall_val *p = hall_val_set_obj(req->pool, c, "revoke_pending");
+
+        hall_val_set_int(req->pool, p, "id", a.id);
+        hall_val_set_str(req->pool, p, "requested_by", a.requested_login);
+    }
     hall_val_set_bool(req->pool, c, "revocable",
-                      strcmp(hall_dbres_str(res, 0, "state"), "issued") == 0);
+                      !pending && strcmp(hall_dbres_str(res, 0, "state"), "issued") == 0);
     hall_val_set_int(req->pool, c, "order_id", hall_dbres_int(res, 0, "order_id"));
     hall_val_set_str(req->pool, c, "order_no", hall_dbres_str(res, 0, "order_no"));
     /* the medium: held until handed over, then destroyed (core/biz/custody.c) */
@@ -783,16 +816,25 @@ cert_page(struct hall_req *req)
 static const struct hall_pspec revoke_params[] = {
     {"serial", HALL_P_TEXT, 0, 16, 16, "证书序列号", NULL},
     {"reason", HALL_P_TEXT, 0, 1, 32, "吊销原因", NULL},
+    {"note", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "申请说明", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/*
+ * 吊销 by staff is four eyes (core/biz/approval.c): an operator asks, with
+ * the reason; nothing is revoked until a second operator approves it
+ * (do_revoke_approve).  The holder's own revocation (我的证书) needs no staff.
+ */
 static int
 do_revoke(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial");
     const char *reason = hall_req_param(req, "reason");
-    const char *ca = NULL;
+    const char *note = hall_req_param(req, "note");
     int code = hall_pki_reason_code(reason), rc;
+    struct hall_dbres *res;
+    struct hall_val *payload, *v;
+    int64_t id = 0;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
@@ -800,20 +842,117 @@ do_revoke(struct hall_req *req)
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     if (code < 0)
         return hall_msg(req, HALL_M_REVOKE_REASON, "reason");
+    if (note == NULL || *note == '\0')
+        note = hall_pki_reason_label(code);
     if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    res = hall_db_exec(req->cx, "cert_get", HALL_STR(serial));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0)
+        return hall_msg(req, HALL_M_REVOKE_STATE, "serial");
+    payload = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, payload, "reason", hall_pki_reason_name(code));
+    rc = hall_approval_request(req->cx, "revoke", serial, payload, req->staff->id, note, &id);
+    if (rc == HALL_CONFLICT)
+        return hall_msg(req, HALL_M_REVOKE_PENDING, "serial");
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    hall_info(req, "msg=\"revocation requested\" serial=%s reason=%s staff=%lld request=%lld",
+              serial, reason, (long long)req->staff->id, (long long)id);
+    if (!json_asked(req))
+        return hall_resp_redirect(req, "/admin/approvals");
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect", "/admin/approvals");
+    hall_val_set_str(req->pool, v, "message",
+                     "吊销申请已提交，须由另一位运营人员在“待批准”中批准后生效");
+    hall_val_set_int(req->pool, v, "request_id", id);
+    return hall_resp_ok(req, v);
+}
+
+static const struct hall_pspec decide_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "申请编号", NULL},
+    {"note", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "处理意见", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* the answer to a decision core/biz/approval.c found nothing to decide */
+static int
+approval_refused(struct hall_req *req, int rc)
+{
+    if (rc == HALL_APPROVAL_UNKNOWN)
+        return hall_msg(req, HALL_M_APPROVAL_NOT_FOUND, NULL);
+    if (rc == HALL_APPROVAL_SELF)
+        return hall_msg(req, HALL_M_APPROVAL_SELF, NULL);
+    if (rc == HALL_APPROVAL_ROLE)
+        return hall_msg(req, HALL_M_APPROVAL_ROLE, NULL);
+    if (rc == HALL_CONFLICT)
+        return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
+    return hall_resp_busy(req);
+}
+
+/*
+ * A second operator approves a revocation request: in one transaction the
+ * request is decided (once, never by its requester) and the certificate
+ * revoked with the requested reason, both audited; then the CRL is made
+ * anew.  Refusing leaves the certificate as it is.
+ */
+static int
+revoke_decide(struct hall_req *req, int approve)
+{
+    const char *note = hall_req_param(req, "note"), *ca = NULL, *serial;
+    const struct hall_val *r;
+    struct hall_approval a;
+    int64_t id;
+    int rc, code;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    hall_req_param_i64(req, "id", &id);
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return hall_resp_busy(req);
+    rc = hall_approval_decide(req->cx, id, "revoke", req->staff->id, approve, note, &a);
+    if (rc != HALL_OK)
+        return approval_refused(req, rc);
+    serial = a.subject;
+    if (!approve) {
+        if (hall_db_commit(req->cx) != HALL_OK)
+            return hall_resp_busy(req);
+        hall_info(req, "msg=\"revocation refused\" serial=%s staff=%lld request=%lld", serial,
+                  (long long)req->staff->id, (long long)id);
+        return hall_resp_go(req, "/admin/approvals", "已拒绝该吊销申请，证书保持有效");
+    }
+    r = hall_val_get(a.payload, "reason");
+    code = r != NULL && r->type == HALL_V_STR ? hall_pki_reason_code(r->str) : -1;
+    if (code < 0)
         return hall_resp_busy(req);
     rc = hall_pki_revoke(req->cx, serial, code, hall_staff_actor(req), &ca);
     if (rc == HALL_CONFLICT)
-        return hall_msg(req, HALL_M_REVOKE_STATE, "serial");
+        return hall_msg(req, HALL_M_REVOKE_STATE, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    hall_info(req, "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld", serial, reason,
-              (long long)req->staff->id);
+    hall_info(req,
+              "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld requested_by=%lld"
+              " request=%lld",
+              serial, hall_pki_reason_name(code), (long long)req->staff->id,
+              (long long)a.requested_by, (long long)id);
     /* the CRL now; the outbox's pki tick retries if this fails */
     if (hall_pki_crl_refresh(req->cx, ca, 1) != HALL_OK)
         hall_warn(req, "msg=\"crl refresh after revoke failed\" ca=%s", ca);
     return hall_resp_go(req, hall_psprintf(req->pool, "/admin/pki/certs?serial=%s", serial),
                         "证书已吊销，CRL已更新");
+}
+
+static int
+do_revoke_approve(struct hall_req *req)
+{
+    return revoke_decide(req, 1);
+}
+
+static int
+do_revoke_refuse(struct hall_req *req)
+{
+    return revoke_decide(req, 0);
 }
 
 static const struct hall_route pki_routes[] = {
@@ -830,6 +969,10 @@ static const struct hall_route pki_routes[] = {
     {"POST", "/admin/pki/issue", do_issue, HALL_R_STAFF | R_OPERATOR, id_params},
     {"POST", "/admin/pki/ship", do_ship, HALL_R_STAFF | R_OPERATOR, id_params},
     {"POST", "/admin/pki/revoke", do_revoke, HALL_R_STAFF | R_OPERATOR, revoke_params},
+    {"POST", "/admin/pki/revoke/approve", do_revoke_approve, HALL_R_STAFF | R_OPERATOR,
+     decide_params},
+    {"POST", "/admin/pki/revoke/refuse", do_revoke_refuse, HALL_R_STAFF | R_OPERATOR,
+     decide_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

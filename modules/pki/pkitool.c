@@ -10,6 +10,12 @@
  *   hall-pkitool -c CONF crl                regenerate every CA's CRL now
  *   hall-pkitool -c CONF reminders          queue the expiry reminders due now
  *                                           (what hall-outbox's tick does)
+ *   hall-pkitool -c CONF ceremony           the key ceremony: the ECDSA hierarchy's
+ *                                           keys made in the PKCS#11 token, their
+ *                                           certificates in pki_dir, all
+ *                                           fingerprints printed, audited
+ *                                           (core/pki/ceremony.c; exit 0 also
+ *                                           when it was there already)
  *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
  *                                           over (Beijing days ended more than
  *                                           SECS ago, default 300) and not sealed
@@ -82,6 +88,7 @@ usage(void)
                     "       hall-pkitool -c CONF crl\n"
                     "       hall-pkitool -c CONF reminders\n"
                     "       hall-pkitool -c CONF custody [DAYS]\n"
+                    "       hall-pkitool -c CONF ceremony\n"
                     "       hall-pkitool -c CONF audit-seal [SECONDS]\n");
 }
 
@@ -101,7 +108,22 @@ main(int argc, char **argv)
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
     if (rc != 0)
         return rc;
-    if (hall_pki_load(app.conf.pki_dir, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) !=
+    if (strcmp(cmd, "ceremony") == 0) {
+        if (argc - optind != 1) {
+            usage();
+            return 2;
+        }
+        req = hall_tool_req(&app);
+        if (req == NULL)
+            return 1;
+        rc = hall_pki_ceremony(req->cx, &app.conf, "cli:hall-pkitool", stdout, err, sizeof(err));
+        if (rc == HALL_ERR)
+            fprintf(stderr, "hall-pkitool: ceremony: %s\n", err);
+        hall_pool_destroy(req->pool);
+        hall_conf_free(&app.conf);
+        return rc == HALL_ERR ? 1 : 0;
+    }
+    if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) !=
         HALL_OK) {
         fprintf(stderr, "hall-pkitool: %s\n", err);
         return 1;

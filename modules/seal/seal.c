@@ -254,7 +254,7 @@ seal_init(struct hall_app *app)
     char err[512];
 
     if (hall_sealimg_check(err, sizeof(err)) != HALL_OK ||
-        hall_seseal_load(app->conf.pki_dir, 0, err, sizeof(err)) != HALL_OK) {
+        hall_seseal_load(&app->conf, 0, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }

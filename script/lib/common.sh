@@ -26,8 +26,10 @@
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
 libssl-dev libargon2-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
-postgresql-contrib nginx-light nodejs curl ca-certificates openssl"
-# (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it.)
+postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev"
+# (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it;
+# softhsm2 is the PKCS#11 token holding the ECDSA CA keys, libp11-kit-dev
+# the PKCS#11 header core/pki/token.c is built with.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
 # format check's clang-format, bench/run's wrk, and npm for their npm packages.  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
@@ -281,7 +283,8 @@ setup_var() {
             die "cannot create $HALL_VAR/keys/pii.key"
     fi
     chmod 600 "$HALL_VAR/keys/pii.key"
-    # the CA hierarchy (root, issuing CAs, OCSP signers): created once
+    # the token for the ECDSA CA keys and the SM2 hierarchy (encrypted keys):
+    # created once; the ECDSA keys are made in the token by pki_ceremony
     "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
     # the payment merchants' keys and the sandbox gateways' own
@@ -553,6 +556,12 @@ write_conf() {
         say "log_level = info"
         say "workers = 4"
         say "pki_dir = $HALL_VAR/keys/pki"
+        say "pki_pass_file = $HALL_VAR/keys/pki.pass"
+        # the token the ECDSA CA keys live in (script/lib/pki-init.sh made it)
+        say "pkcs11_module = $(softhsm_module)"
+        say "pkcs11_token = hall"
+        say "pkcs11_pin_file = $HALL_VAR/keys/pkcs11.pin"
+        say "pkcs11_softhsm_conf = $HALL_VAR/keys/softhsm2.conf"
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
@@ -561,6 +570,46 @@ write_conf() {
         fi
     } >"$tmp" || die "cannot write $tmp"
     mv "$tmp" "$HALL_CONF" || die "cannot write $HALL_CONF"
+}
+
+# softhsm_module: the path of SoftHSM2's PKCS#11 module (Debian's softhsm2)
+softhsm_module() {
+    local m
+    for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*-linux-gnu/softhsm/libsofthsm2.so; do
+        [ -e "$m" ] && { printf '%s\n' "$m"; return 0; }
+    done
+    die "SoftHSM2's module libsofthsm2.so not found: apt-get install softhsm2"
+}
+
+# pki_ceremony: hall-pkitool ceremony, which makes the ECDSA hierarchy in
+# the token the first time and only prints its fingerprints afterwards;
+# needs the migrations (it writes the audit row) and VAR/hall.conf.
+pki_ceremony() {
+    local bin=$HALL_ROOT/modules/pki/hall-pkitool
+    [ -x "$bin" ] || die "modules/pki/hall-pkitool is not built yet: no CA hierarchy"
+    "$bin" -c "$HALL_CONF" ceremony >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
+# pki_ceremony_in DIR CONNINFO: the ceremony for a var-like DIR whose keys
+# (DIR/keys, from setup_var) are copied to other hosts afterwards, against
+# the database of CONNINFO (bench/multihost, bench/failover: run once after
+# the migrations, before the app hosts get their copy of the keys)
+pki_ceremony_in() {
+    local dir=$1 conninfo=$2
+    {
+        say "# $dir/ceremony.conf: hall-pkitool ceremony of the shared keys"
+        say "db_conninfo = $conninfo"
+        say "key_file = $dir/keys/pii.key"
+        say "pki_dir = $dir/keys/pki"
+        say "pki_pass_file = $dir/keys/pki.pass"
+        say "pkcs11_module = $(softhsm_module)"
+        say "pkcs11_token = hall"
+        say "pkcs11_pin_file = $dir/keys/pkcs11.pin"
+        say "pkcs11_softhsm_conf = $dir/keys/softhsm2.conf"
+    } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
+    "$HALL_ROOT/modules/pki/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
+        die "hall-pkitool ceremony failed: $(tail -n 1 "$dir/ceremony.log")"
 }
 
 # partners_regex: active partner codes as an nginx regex alternation.
@@ -834,28 +883,57 @@ start_nginx() {
 }
 
 # seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
-# PASSWORD ROLES" lines), with modules/admin/hall-staff; an existing login
-# is left unchanged, so this runs at every start.  Needs the migrations and
+# PASSWORD ROLES TOTP" lines), with modules/admin/hall-staff; an existing
+# login is left unchanged, and the TOTP secret is set only for a member
+# without a second factor, so this runs at every start.  Four eyes: the
+# first two "admin" lines are made by `hall-staff init` (which does nothing
+# once an administrator is active), every other account is asked for by the
+# first administrator and approved by the second.  Needs the migrations and
 # VAR/hall.conf (write_conf).
 seed_staff() {
     local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
-    local login password roles rest
+    local log=$HALL_VAR/log/staff.log login password roles totp rest out id
+    local admins=() apw=() lines
     if [ ! -x "$bin" ]; then
         warn "modules/admin/hall-staff is not built yet: no staff accounts"
         return 0
     fi
     [ -f "$list" ] || return 0
-    while read -r login password roles rest; do
-        case $login in '' | '#'*) continue ;; esac
-        # the password goes through stdin, not argv (ps shows argv)
-        printf '%s\n' "$password" | "$bin" -c "$HALL_CONF" add "$login" "$roles" - \
-            >>"$HALL_VAR/log/staff.log" 2>&1 ||
-            die "hall-staff could not create $login (log: $HALL_VAR/log/staff.log)"
-    done < <(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
+    lines=$(grep -v '^[[:space:]]*#' "$list" | sed -n 's/^staff[[:space:]]\{1,\}//p')
+    while read -r login password roles totp rest; do
+        if [ "$roles" = admin ] && [ ${#admins[@]} -lt 2 ]; then
+            admins+=("$login")
+            apw+=("$password")
+        fi
+    done <<<"$lines"
+    [ ${#admins[@]} = 2 ] || die "$list needs two staff lines with the role admin"
+    # the passwords go through stdin, not argv (ps shows argv); here-strings,
+    # not pipes: a command that reads nothing (the login exists) is no EPIPE
+    "$bin" -c "$HALL_CONF" init "${admins[0]}" "${admins[1]}" \
+        <<<"${apw[0]}"$'\n'"${apw[1]}" >>"$log" 2>&1 ||
+        die "hall-staff could not create the administrators (log: $log)"
+    while read -r login password roles totp rest; do
+        case $login in '' | "${admins[0]}" | "${admins[1]}") continue ;; esac
+        out=$("$bin" -c "$HALL_CONF" add "$login" "$roles" - as "${admins[0]}" 演示账户 \
+            <<<"${apw[0]}"$'\n'"$password" 2>>"$log") ||
+            die "hall-staff could not ask for $login (log: $log)"
+        printf '%s\n' "$out" >>"$log"
+        id=$(sed -n 's/^request \([0-9]\{1,\}\) pending.*/\1/p' <<<"$out")
+        [ -n "$id" ] || continue
+        "$bin" -c "$HALL_CONF" approve "$id" as "${admins[1]}" <<<"${apw[1]}" >>"$log" 2>&1 ||
+            die "hall-staff could not approve $login (log: $log)"
+    done <<<"$lines"
+    # the demo second factors: a known secret for a member without one
+    while read -r login password roles totp rest; do
+        [ -n "$login" ] && [ -n "$totp" ] || continue
+        "$bin" -c "$HALL_CONF" totp-set "$login" - <<<"$totp" >>"$log" 2>&1 ||
+            die "hall-staff could not set the TOTP secret of $login (log: $log)"
+    done <<<"$lines"
 }
 
 # start_all: everything after PostgreSQL.
 start_all() {
+    pki_ceremony
     seed_staff
     start_sandbox
     start_modules

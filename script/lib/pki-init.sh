@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# script/lib/pki-init.sh DIR: the hall's CA hierarchy under DIR (var/keys/pki),
-# created once and never replaced (idempotent: an existing file is kept).
+# script/lib/pki-init.sh DIR: what the hall's CA hierarchy needs under DIR
+# (var/keys/pki) before hall-pkitool ceremony runs; created once and never
+# replaced (idempotent: an existing file or token is kept).
 #
-#   root.key  root.crt             the root CA, ECDSA P-256, 20 years
-#   ecc.key   ecc.crt              issuing CA "ecc" (ecdsa-with-SHA256), 10 years
-#   sm2.key   sm2.crt              issuing CA "sm2" (SM2 key; certificates,
-#                                  CRLs and OCSP answers it signs are
-#                                  SM3withSM2 with the signer ID 1234567812345678)
-#   ecc-ocsp.key ecc-ocsp.crt      delegated OCSP signers (id-kp-OCSPSigning,
-#   sm2-ocsp.key sm2-ocsp.crt      id-pkix-ocsp-nocheck), 2 years, one per CA
-#   seal-maker.key seal-maker.crt  the seal maker (SM2, signed by sm2, 5 years):
-#                                  signs the GB/T 38540 SESeal of each approved
-#                                  electronic seal (core/pki/seseal.c)
-#   audit.key audit.crt            the audit key (ECDSA P-256, signed by root,
-#                                  10 years): signs the audit log's daily
-#                                  seals (docs/internals/audit-chain.md)
+# 1. The PKCS#11 token (SoftHSM2, the embedded default) that holds the
+#    ECDSA keys, in KEYS = DIR/..:
+#      KEYS/softhsm2.conf   SoftHSM2's config (SOFTHSM2_CONF): its tokens
+#                           live in KEYS/token, not in /var/lib/softhsm
+#      KEYS/token/          the token "hall" (SoftHSM2's encrypted object files)
+#      KEYS/pkcs11.pin      the token's user PIN (0600): hall.conf's pkcs11_pin_file
+#      KEYS/pkcs11.so-pin   its security officer PIN (0600): re-initialising
+#                           or unblocking the token only; keep it offline
+#    The keys themselves (root, ecc, ecc-ocsp, audit) are made inside the
+#    token by hall-pkitool ceremony (core/pki/ceremony.c), never here.
 #
-# Keys are 0600 in a 0700 directory.  The root key is needed only here:
-# in production it is moved offline after set-up (docs/operations.md).
+# 2. The SM2 hierarchy, in software (SoftHSM2 has no SM2), every key
+#    encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2) with the passphrase in
+#    KEYS/pki.pass (0600: hall.conf's pki_pass_file); every signature
+#    SM3withSM2 with the signer ID 1234567812345678:
+#      sm2-root.key  sm2-root.crt      the SM2 root CA, 20 years
+#      sm2.key       sm2.crt           issuing CA "sm2", signed by sm2-root, 10 years
+#      sm2-ocsp.key  sm2-ocsp.crt      its OCSP signer (id-kp-OCSPSigning,
+#                                      id-pkix-ocsp-nocheck), 2 years
+#      seal-maker.key seal-maker.crt   the seal maker (signed by sm2, 5 years):
+#                                      signs each electronic seal's SESeal
+#                                      (core/pki/seseal.c)
+#    A DIR from before the SM2 root (sm2.crt signed by the ECDSA root, keys
+#    in clear) is re-chained: sm2.crt is issued anew by the new SM2 root for
+#    the same key and name, so the certificates the sm2 CA issued chain to
+#    the SM2 root; the keys in clear are encrypted in place.
+#
 # Called by setup_var (script/lib/common.sh) for script/server and script/test.
 set -euo pipefail
 
@@ -25,13 +37,51 @@ dir=${1:?usage: pki-init.sh DIR}
 umask 077
 mkdir -p "$dir"
 chmod 700 "$dir"
-cd "$dir"
+dir=$(cd "$dir" && pwd -P)
+keys=$(dirname "$dir")
 SM2ID=1234567812345678
 O="Hall Demo CA"
 
+# ---- 1. the token
+
+newsecret() {
+    # newsecret FILE: 32 random hex characters, 0600, unless there is one
+    [ -s "$1" ] && return 0
+    openssl rand -hex 16 >"$1.new"
+    chmod 600 "$1.new"
+    mv "$1.new" "$1"
+}
+
+mkdir -p "$keys/token"
+chmod 700 "$keys/token"
+# written at every run: it names the token directory by its absolute path,
+# which changes when var/ is restored elsewhere (script/restore)
+printf '%s\n' "# SoftHSM2's config for the hall (script/lib/pki-init.sh): SOFTHSM2_CONF" \
+    "directories.tokendir = $keys/token" 'objectstore.backend = file' \
+    'log.level = ERROR' 'slots.removable = false' >"$keys/softhsm2.conf.new"
+mv "$keys/softhsm2.conf.new" "$keys/softhsm2.conf"
+export SOFTHSM2_CONF=$keys/softhsm2.conf
+newsecret "$keys/pkcs11.pin"
+newsecret "$keys/pkcs11.so-pin"
+if ! softhsm2-util --show-slots 2>/dev/null | grep -q '^ *Label: *hall *$'; then
+    # softhsm2-util takes the PINs as arguments only: this one moment
+    softhsm2-util --init-token --free --label hall --pin "$(cat "$keys/pkcs11.pin")" \
+        --so-pin "$(cat "$keys/pkcs11.so-pin")" >/dev/null
+fi
+
+# ---- 2. the SM2 hierarchy
+
+newsecret "$keys/pki.pass"
+cd "$dir"
+pass=(-pass "file:$keys/pki.pass")
+
 ext() {
-    # ext NAME: an extension file for openssl x509 -extfile
+    # ext KIND: an extension file for openssl x509 -extfile
     case $1 in
+    root)
+        printf '%s\n' 'basicConstraints=critical,CA:TRUE' \
+            'keyUsage=critical,keyCertSign,cRLSign' 'subjectKeyIdentifier=hash'
+        ;;
     ca)
         printf '%s\n' 'basicConstraints=critical,CA:TRUE,pathlen:0' \
             'keyUsage=critical,keyCertSign,cRLSign' \
@@ -41,11 +91,6 @@ ext() {
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
             'keyUsage=critical,digitalSignature' 'extendedKeyUsage=critical,OCSPSigning' \
             'noCheck=ignored' 'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid'
-        ;;
-    audit)
-        printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
-            'keyUsage=critical,digitalSignature,nonRepudiation' \
-            'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid'
         ;;
     sealmaker)
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
@@ -57,55 +102,56 @@ ext() {
 
 serial() { echo "0x$(openssl rand -hex 8)"; }
 
-# key NAME ALG: a private key, unless there is one
+# key NAME: an encrypted SM2 private key, unless there is one; one in clear
+# (from before) is encrypted in place
 key() {
-    [ -s "$1.key" ] && return 0
-    if [ "$2" = sm2 ]; then
-        openssl genpkey -algorithm SM2 -out "$1.key.new"
-    else
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-            -pkeyopt ec_param_enc:named_curve -out "$1.key.new"
+    if [ -s "$1.key" ]; then
+        if ! grep -q 'BEGIN ENCRYPTED PRIVATE KEY' "$1.key"; then
+            openssl pkey -in "$1.key" -aes-256-cbc -passout "file:$keys/pki.pass" \
+                -out "$1.key.new"
+            chmod 600 "$1.key.new"
+            mv "$1.key.new" "$1.key"
+        fi
+        return 0
     fi
+    openssl genpkey -algorithm SM2 -aes-256-cbc "${pass[@]}" -out "$1.key.new"
     chmod 600 "$1.key.new"
     mv "$1.key.new" "$1.key"
 }
 
-# issue NAME ALG CN ISSUER ISSUER_ALG DAYS EXT
+# issue NAME CN ISSUER DAYS KIND [FORCE]: NAME.crt signed by ISSUER (SM3withSM2)
 issue() {
-    local name=$1 alg=$2 cn=$3 issuer=$4 ialg=$5 days=$6 kind=$7
-    local reqopt=(-sha256) signopt=(-sha256) vfy=()
-    [ -s "$name.crt" ] && return 0
-    key "$name" "$alg"
-    if [ "$alg" = sm2 ]; then
-        reqopt=(-sm3 -sigopt "distid:$SM2ID")
-        vfy=(-vfyopt "distid:$SM2ID")
-    fi
-    if [ "$ialg" = sm2 ]; then
-        signopt=(-sm3 -sigopt "distid:$SM2ID")
-    fi
-    openssl req -new -key "$name.key" "${reqopt[@]}" -subj "/C=CN/O=$O/CN=$cn" -out "$name.csr"
+    local name=$1 cn=$2 issuer=$3 days=$4 kind=$5 force=${6:-}
+    [ -s "$name.crt" ] && [ -z "$force" ] && return 0
+    key "$name"
+    openssl req -new -key "$name.key" -passin "file:$keys/pki.pass" -sm3 \
+        -sigopt "distid:$SM2ID" -subj "/C=CN/O=$O/CN=$cn" -out "$name.csr"
     ext "$kind"
-    openssl x509 -req -in "$name.csr" "${vfy[@]}" -CA "$issuer.crt" -CAkey "$issuer.key" \
-        "${signopt[@]}" -days "$days" -set_serial "$(serial)" -extfile .ext \
-        -out "$name.crt.new" 2>/dev/null
+    openssl x509 -req -in "$name.csr" -vfyopt "distid:$SM2ID" -CA "$issuer.crt" \
+        -CAkey "$issuer.key" -passin "file:$keys/pki.pass" -sm3 -sigopt "distid:$SM2ID" \
+        -days "$days" -set_serial "$(serial)" -extfile .ext -out "$name.crt.new" 2>/dev/null
     rm -f "$name.csr" .ext
     chmod 644 "$name.crt.new"
     mv "$name.crt.new" "$name.crt"
 }
 
-if [ ! -s root.crt ]; then
-    key root ecdsa
-    openssl req -x509 -new -key root.key -sha256 -days 7300 -set_serial "$(serial)" \
-        -subj "/C=CN/O=$O/CN=Hall Demo Root CA" \
-        -addext 'basicConstraints=critical,CA:TRUE' \
-        -addext 'keyUsage=critical,keyCertSign,cRLSign' -out root.crt.new
-    chmod 644 root.crt.new
-    mv root.crt.new root.crt
+rechain=
+if [ ! -s sm2-root.crt ]; then
+    key sm2-root
+    ext root
+    openssl req -x509 -new -key sm2-root.key -passin "file:$keys/pki.pass" -sm3 \
+        -sigopt "distid:$SM2ID" -days 7300 -set_serial "$(serial)" \
+        -subj "/C=CN/O=$O/CN=Hall Demo SM2 Root CA" -config /dev/null -extensions v3 \
+        -config <(printf '%s\n' '[req]' 'distinguished_name=dn' '[dn]' '[v3]' && cat .ext) \
+        -out sm2-root.crt.new
+    rm -f .ext
+    chmod 644 sm2-root.crt.new
+    mv sm2-root.crt.new sm2-root.crt
+    # an sm2 CA from before the SM2 root was signed by the ECDSA root
+    [ -s sm2.crt ] && rechain=1
 fi
-issue ecc ecdsa "Hall Demo ECC CA" root ecdsa 3650 ca
-issue sm2 sm2 "Hall Demo SM2 CA" root ecdsa 3650 ca
-issue ecc-ocsp ecdsa "Hall Demo ECC CA OCSP Responder" ecc ecdsa 730 ocsp
-issue sm2-ocsp sm2 "Hall Demo SM2 CA OCSP Responder" sm2 sm2 730 ocsp
-issue seal-maker sm2 "Hall Demo Seal Maker" sm2 sm2 1825 sealmaker
-issue audit ecdsa "Hall Demo Audit Log Signer" root ecdsa 3650 audit
+issue sm2 "Hall Demo SM2 CA" sm2-root 3650 ca "$rechain"
+issue sm2-ocsp "Hall Demo SM2 CA OCSP Responder" sm2 730 ocsp
+issue seal-maker "Hall Demo Seal Maker" sm2 1825 sealmaker
+for k in sm2-root sm2 sm2-ocsp seal-maker; do key "$k"; done
 chmod 600 ./*.key

@@ -19,6 +19,7 @@ const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
 const { freshAccount, waitStatus, waitFor } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -185,11 +186,8 @@ test('change (Jieyang): 首页 → 操作提示 → 协议 → 证书选择 → 
             /* the reviewer: 变更对照, then the approval */
             const rv = await newPage(problems);
             others.push(rv.ctx);
-            await rv.page.goto(`${HALL}/admin/login`);
-            await a11y.check(rv.page, 'staff login');
-            await rv.page.fill('input[name="login"]', 'reviewer');
-            await rv.page.fill('input[name="password"]', 'Reviewer2026demo');
-            await Promise.all([rv.page.waitForURL(/\/admin(\/|$)(?!login)/), rv.page.click('#admin-login button[type="submit"]')]);
+            await staffSignInPage(rv.page, 'reviewer', 'Reviewer2026demo',
+                { check: (name) => a11y.check(rv.page, name) });
             await a11y.check(rv.page, 'staff console');
             await rv.page.goto(`${HALL}/admin/order?id=${id}`);
             const cmp = rv.page.locator('#change-compare tr[data-field="org_name"]');

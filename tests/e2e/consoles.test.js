@@ -27,6 +27,7 @@ const {
 const { acceptedByTransfer } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
 
 const SKIP = !process.env.HALL_URL;
 /* what the outbox does (invoice, refund, SMS) may take long on a loaded machine */
@@ -60,11 +61,8 @@ async function newPage(problems) {
 
 async function staffPage(login, password, problems) {
     const page = await newPage(problems);
-    await page.goto(`${HALL}/admin/login`);
-    await a11y.check(page, 'staff login');
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await Promise.all([page.waitForURL(`${HALL}/admin`), page.click('#admin-login button[type="submit"]')]);
+    await staffSignInPage(page, login, password, { check: (name) => a11y.check(page, name) });
+    assert.equal(page.url(), `${HALL}/admin`);
     await a11y.check(page, `staff console (${login})`);
     return page;
 }
@@ -130,11 +128,22 @@ test('operator console, order timeline and serial lookup: every page passes axe'
         await op.locator('#revoke-form .err[data-for="reason"]', { hasText: '吊销原因' }).waitFor();
         await a11y.check(op, '证书管理, a field error');
         await op.selectOption('#revoke-form select[name="reason"]', 'superseded');
+        /* four eyes: the request waits on 待批准 for a second operator */
         await Promise.all([
-            op.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke') && r.status() === 200),
+            op.waitForURL(`${HALL}/admin/approvals`),
             op.click('#revoke'),
         ]);
-        await op.locator('#revoke-form').waitFor({ state: 'detached' });
+        await a11y.check(op, '待批准, the own request');
+        const op2 = await staffPage('operator2', 'Operator2026demo2', problems);
+        await op2.goto(`${HALL}/admin/approvals`);
+        const row = op2.locator('#approvals-pending tr[data-kind="revoke"]', { hasText: serial });
+        await Promise.all([
+            op2.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke/approve') && r.status() === 200),
+            row.locator('.approval-approve button').click(),
+        ]);
+        await op.goto(`${HALL}/admin/pki/certs?serial=${serial}`);
+        assert.equal(await op.locator('#revoke-form').count(), 0);
+        assert.equal(await op.textContent('#cert-state'), 'revoked');
         await a11y.check(op, '证书管理, revoked');
         await op.goto(`${HALL}/admin/pki/certs?serial=nothex`);
         await a11y.check(op, '证书管理, a malformed serial');

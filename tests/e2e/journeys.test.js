@@ -17,6 +17,8 @@ const path = require('node:path');
 const { HALL, SANDBOX, latestCode, freshPhone, applicant } = require('../integ/lib/client');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
+const { staffSignIn } = require('../integ/lib/staff');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -73,11 +75,7 @@ async function staffPage(login, password, problems) {
     const page = await ctx.newPage();
     a11y.track(page);
     watch(page, problems);
-    await page.goto(`${HALL}/admin/login`);
-    await a11y.check(page, 'staff login');
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await Promise.all([page.waitForURL(/\/admin(\/|$)(?!login)/), page.click('#admin-login button[type="submit"]')]);
+    await staffSignInPage(page, login, password, { check: (name) => a11y.check(page, name) });
     await a11y.check(page, `staff console (${login})`);
     return { ctx, page };
 }
@@ -347,8 +345,7 @@ async function orderInReview(c) {
     assert.equal((await c.postMultipart('/pay/transfer', { id },
         { voucher: { name: 'v.pdf', data: PDF } })).status, 200);
     const fin = new Client();
-    await fin.get('/admin/login');
-    assert.equal((await fin.post('/admin/login', { login: 'finance', password: 'Finance2026demo' })).status, 200);
+    assert.equal((await staffSignIn(fin, 'finance', 'Finance2026demo')).status, 200);
     await fin.get(`/admin/order?id=${id}`);
     const ok = await fin.post('/admin/transfer/confirm', { id });
     assert.equal(ok.status, 200, ok.text);

@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL } = require('../integ/lib/client');
-const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
+const { operator, acceptedByTransfer, psql, staffRevoke } = require('../integ/lib/pki');
 const { unpaidOrder, orgForm, freshAccount } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
@@ -56,7 +56,7 @@ test('mycerts: 我的业务单 → 我的证书 → 复制 → 下载 PEM → �
             WHERE id = ${second.id}`);
         assert.equal((await op.post('/admin/pki/issue', { id: second.id })).status, 200);
         const gone = psql(`SELECT serial FROM certificates WHERE order_id = ${second.id} AND state = 'issued'`);
-        assert.equal((await op.post('/admin/pki/revoke', { serial: gone, reason: 'keyCompromise' })).status, 200);
+        assert.equal((await staffRevoke(gone, 'keyCompromise', op)).status, 200);
 
         const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN',
             acceptDownloads: true });

@@ -19,15 +19,14 @@ const {
     reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql,
     orgForm,
 } = require('../integ/lib/pki');
+const { staffSignInPage } = require('./lib/staff');
 
 async function staffPage(browser, login, password) {
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
     page.on('dialog', (d) => d.accept());
-    await page.goto(`${HALL}/admin/login`);
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await Promise.all([page.waitForURL(`${HALL}/admin`), page.click('#admin-login button[type="submit"]')]);
+    await staffSignInPage(page, login, password);
+    assert.equal(page.url(), `${HALL}/admin`);
     return page;
 }
 
@@ -121,6 +120,15 @@ test('production_journey__online_and_transfer__issued_mailed_delivered_p12_verif
         await Promise.all([
             op.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke') && r.status() === 200),
             op.click('#revoke'),
+        ]);
+        /* four eyes: still good until a second operator approves */
+        assert.match(ocspQuery(dir, 'ecc', serial).line, /: good$/);
+        const op2 = await staffPage(browser, 'operator2', 'Operator2026demo2');
+        await op2.goto(`${HALL}/admin/approvals`);
+        await Promise.all([
+            op2.waitForResponse((r) => r.url().endsWith('/admin/pki/revoke/approve') && r.status() === 200),
+            op2.locator('#approvals-pending tr[data-kind="revoke"]', { hasText: serial })
+                .locator('.approval-approve button').click(),
         ]);
         const q = ocspQuery(dir, 'ecc', serial);
         assert.ok(q.verified, q.out);

@@ -18,6 +18,7 @@ const { operator, acceptedByTransfer, psql } = require('../integ/lib/pki');
 const { freshAccount, waitStatus, waitFor, lastTransfer, memoCode } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -202,11 +203,8 @@ test('reissue: home link → 操作提示 → 协议 → 证书序列号 → 录
             /* the reviewer sees the old serial and approves */
             const rv = await newPage(problems);
             staff.push(rv.ctx);
-            await rv.page.goto(`${HALL}/admin/login`);
-            await a11y.check(rv.page, 'staff login');
-            await rv.page.fill('input[name="login"]', 'reviewer');
-            await rv.page.fill('input[name="password"]', 'Reviewer2026demo');
-            await Promise.all([rv.page.waitForURL(/\/admin(\/|$)(?!login)/), rv.page.click('#admin-login button[type="submit"]')]);
+            await staffSignInPage(rv.page, 'reviewer', 'Reviewer2026demo',
+                { check: (name) => a11y.check(rv.page, name) });
             await a11y.check(rv.page, 'staff console');
             await rv.page.goto(`${HALL}/admin/order?id=${id}`);
             await rv.page.locator('#form-fields', { hasText: serial }).waitFor();

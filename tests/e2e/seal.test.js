@@ -21,6 +21,7 @@ const { operator, reviewer, smsTo } = require('../integ/lib/pki');
 const { impressionScan } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { staffSignInPage } = require('./lib/staff');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -250,11 +251,8 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         a11y.track(op);
         op.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
         op.on('dialog', (d) => d.accept());
-        await op.goto(`${HALL}/admin/login`);
-        await a11y.check(op, 'staff login');
-        await op.fill('input[name="login"]', 'operator');
-        await op.fill('input[name="password"]', 'Operator2026demo');
-        await Promise.all([op.waitForURL(`${HALL}/admin`), op.click('#admin-login button[type="submit"]')]);
+        await staffSignInPage(op, 'operator', 'Operator2026demo', { check: (name) => a11y.check(op, name) });
+        assert.equal(op.url(), `${HALL}/admin`);
         await a11y.check(op, 'staff console (operator), with 电子印章 in the menu');
         /* 业务单详情: the 签章信息 with each seal's picture beside the 证书附页 scan */
         await op.goto(`${HALL}/admin/order?id=${id}`);
@@ -409,11 +407,8 @@ test('seal order produced → its certificate reissued: 我的电子印章 and �
             const op = await opCtx.newPage();
             a11y.track(op);
             op.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-            await op.goto(`${HALL}/admin/login`);
-            await a11y.check(op, 'staff login');
-            await op.fill('input[name="login"]', 'operator');
-            await op.fill('input[name="password"]', 'Operator2026demo');
-            await Promise.all([op.waitForURL(`${HALL}/admin`), op.click('#admin-login button[type="submit"]')]);
+            await staffSignInPage(op, 'operator', 'Operator2026demo', { check: (name) => a11y.check(op, name) });
+            assert.equal(op.url(), `${HALL}/admin`);
             await a11y.check(op, 'staff console (operator)');
             await op.goto(`${HALL}/admin/seal?order=${orderNo}`);
             await a11y.check(op, '电子印章管理, a seal re-made');

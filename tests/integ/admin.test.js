@@ -16,6 +16,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Client, SANDBOX, applicant, freshPhone } = require('./lib/client');
 const { setCookies } = require('./lib/cookies');
+const { staffSignIn, makeStaff, addStaff } = require('./lib/staff');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -23,19 +24,12 @@ function psql(sql) {
     return execFileSync(cmd[0], [...cmd.slice(1), '-At', '-c', sql], { encoding: 'utf8' }).trim();
 }
 
-function hallStaff(...args) {
-    const bin = path.join(process.env.HALL_ROOT, 'modules/admin/hall-staff');
-    return execFileSync(bin, ['-c', process.env.HALL_CONF, ...args], { encoding: 'utf8' });
-}
-
 const REVIEWER = ['reviewer', 'Reviewer2026demo'];
 const FINANCE = ['finance', 'Finance2026demo'];
 
 async function staff([login, password]) {
     const c = new Client();
-    const p = await c.get('/admin/login');
-    assert.equal(p.status, 200);
-    const r = await c.post('/admin/login', { login, password });
+    const r = await staffSignIn(c, login, password);
     assert.equal(r.status, 200, r.text);
     /* the form token of the staff session */
     const h = await c.get('/admin');
@@ -138,7 +132,8 @@ test('admin_login__good_password__staff_cookie_scoped_to_admin', async () => {
     assert.match(cookie, /Path=\/admin;/);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
-    assert.equal((await res.json()).redirect, '/admin');
+    /* the password alone: on to the second factor (tests/integ/totp.test.js) */
+    assert.equal((await res.json()).redirect, '/admin/login/code?next=%2Fadmin');
     const s = await staff(REVIEWER);
     const home = await s.get('/admin');
     assert.match(home.text, /审核员/);
@@ -177,7 +172,7 @@ test('admin_login__no_csrf__403', async () => {
 });
 
 test('admin_login__repeated_failures__locked_429', async () => {
-    hallStaff('add', 'locktest', 'reviewer', 'LockTest2026pw');
+    addStaff('locktest', 'reviewer', 'LockTest2026pw');
     const c = new Client();
     await c.get('/admin/login');
     let last;
@@ -241,14 +236,14 @@ test('admin__partner_prefix__404', async () => {
 test('hall_staff_cli__add_is_idempotent_and_checks_roles', async () => {
     /* a fresh login each run: the database may be reused (script/server) */
     const login = `cli${Date.now() % 1000000}`;
-    const first = hallStaff('add', login, 'operator,report', 'CliTest2026pw');
-    assert.match(first, /created/);
-    const again = hallStaff('add', login, 'reviewer', 'Other2026password');
+    const first = addStaff(login, 'operator,report', 'CliTest2026pw');
+    assert.match(first, /approved: staff_add/);
+    const again = addStaff(login, 'reviewer', 'Other2026password');
     assert.match(again, /exists/);
     assert.equal(psql(`SELECT array_to_string(roles, ',') FROM staff WHERE login = '${login}'`),
         'operator,report');
-    assert.throws(() => hallStaff('add', `${login}x`, 'boss', 'CliTest2026pw'));
-    assert.throws(() => hallStaff('add', `${login}y`, 'reviewer', 'short1'));
+    assert.throws(() => addStaff(`${login}x`, 'boss', 'CliTest2026pw'));
+    assert.throws(() => addStaff(`${login}y`, 'reviewer', 'short1'));
     assert.equal(psql(`SELECT count(*) FROM staff WHERE login IN ('${login}x', '${login}y')`), '0');
     assert.ok(!psql(`SELECT password_hash FROM staff WHERE login = '${login}'`).includes('CliTest'));
 });
@@ -557,7 +552,7 @@ test('roles__reviewer_cannot_confirm__finance_cannot_review__403', async () => {
     assert.equal(statusOf(t.id), 'transfer_review');
     assert.equal(statusOf(rv.id), 'review');
     /* a report-only account reads no orders */
-    hallStaff('add', 'reportonly', 'report', 'Report2026demo');
+    makeStaff('reportonly', 'report', 'Report2026demo');
     const r = await staff(['reportonly', 'Report2026demo']);
     assert.equal((await r.getJSON(`/admin/order?id=${rv.id}`)).status, 403);
     assert.equal((await r.getJSON('/admin/review')).status, 403);

@@ -13,11 +13,11 @@ const {
     psql, orgForm, unpaidOrder, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
     sandbox, waitFor,
 } = require('./lib/payflow');
+const { staffSignIn } = require('./lib/staff');
 
 async function staff(login, password) {
     const c = new Client();
-    assert.equal((await c.get('/admin/login')).status, 200);
-    const r = await c.post('/admin/login', { login, password });
+    const r = await staffSignIn(c, login, password);
     assert.equal(r.status, 200, r.text);
     await c.get('/admin'); /* the staff session's form token */
     return c;

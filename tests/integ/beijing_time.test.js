@@ -22,6 +22,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Client, applicant } = require('./lib/client');
 const { psql, orgForm, unpaidOrder, inReview, staffLogin } = require('./lib/payflow');
+const { staffSignIn } = require('./lib/staff');
 
 const SKIP = process.env.HALL_PSQL && process.env.HALL_VAR ? false : 'needs script/test';
 
@@ -39,8 +40,7 @@ const beijingDay = (ms) => isoDay(ms + 8 * 3600000);
 
 async function staff(login, password) {
     const c = new Client();
-    assert.equal((await c.get('/admin/login')).status, 200);
-    const r = await c.post('/admin/login', { login, password });
+    const r = await staffSignIn(c, login, password);
     assert.equal(r.status, 200, r.text);
     return c;
 }

@@ -18,7 +18,7 @@ const path = require('node:path');
 const { Client, HALL, freshPhone, applicant } = require('./lib/client');
 const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
-    personForm, openssl,
+    personForm, openssl, staffRevoke,
 } = require('./lib/pki');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
 const { sealOrder } = require('./lib/seal');
@@ -440,7 +440,7 @@ test('change__original_revoked_while_under_review__approval_refused__order_stays
     await confirmTrade(await payOnline(o.c, id, 'wechat'));
     await waitStatus(id, 'review');
 
-    const rev = await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'keyCompromise' });
+    const rev = await staffRevoke(o.serial, 'keyCompromise', op);
     assert.equal(rev.status, 200, rev.text);
     const a = await rv.post('/admin/order/approve', { id });
     assert.equal(a.status, 409, a.text);

@@ -19,6 +19,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { HALL_URL, HALL_VAR, HALL_CONF, HALL_ROOT, SKIP, waitFor } = require('./lib/hall');
 const { applicant } = require('./lib/client');
+const { freshCode } = require('./lib/staff');
 
 const MODULES = ['account', 'new', 'admin'];
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -235,8 +236,15 @@ test('https__json_and_logins__compressed_and_every_cookie_secure', { skip }, asy
     const staff = s.cookies.find((x) => x.startsWith('hall_staff='));
     assert.ok(staff, 'a staff session cookie');
     assert.match(staff, /; Secure(;|$)/);
+    /* the second factor: the full session's new cookie is Secure as well */
+    const cp = curl(https('/admin/login/code'), ['-c', sjar, '-b', sjar]);
+    const ct = cp.text.match(/<meta name="csrf-token" content="([^"]+)"/)[1];
+    const sc = curl(https('/admin/login/code'), ['-c', sjar, '-b', sjar, '-H', 'Accept: application/json',
+        '-H', `X-CSRF-Token: ${ct}`, '--data-urlencode', `code=${freshCode('reviewer')}`]);
+    assert.equal(sc.status, 200, sc.text);
+    assert.ok(sc.cookies.find((x) => x.startsWith('hall_staff=')), 'the full session has a cookie of its own');
     /* every cookie any of these answers set */
-    for (const line of [...login.cookies, ...r.cookies, ...sp.cookies, ...s.cookies])
+    for (const line of [...login.cookies, ...r.cookies, ...sp.cookies, ...s.cookies, ...sc.cookies])
         assert.match(line, /; Secure(;|$)/, line.replace(/=[^;]*/, '=…'));
 });
 

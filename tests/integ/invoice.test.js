@@ -11,6 +11,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { Client, applicant, freshPhone } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 const {
     psql, orgForm, unpaidOrder, payOnline, confirmTrade, sandbox, waitFor, waitStatus, lastTransfer,
     memoCode, approve,
@@ -160,8 +161,7 @@ test('invoice_after_transfer_confirmed_and_approved__issued_once', async () => {
     /* nothing is issued before the money is confirmed */
     assert.equal(psql(`SELECT count(*) FROM outbox WHERE idem_key = 'invoice-${o.id}'`), '0');
     const f = new Client();
-    await f.get('/admin/login');
-    assert.equal((await f.post('/admin/login', { login: 'finance', password: 'Finance2026demo' })).status, 200);
+    assert.equal((await staffSignIn(f, 'finance', 'Finance2026demo')).status, 200);
     await f.get(`/admin/order?id=${o.id}`);
     /* two finance clicks at once: one confirms */
     const clicks = await Promise.all([1, 2].map(() => f.post('/admin/transfer/confirm', { id: o.id })));

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client, HALL, applicant } = require('./lib/client');
-const { operator, tmpdir, openssl, psql, orgForm } = require('./lib/pki');
+const { operator, tmpdir, openssl, psql, orgForm, staffRevoke } = require('./lib/pki');
 const { unpaidOrder, freshAccount } = require('./lib/payflow');
 
 const USCC_ALPHA = '0123456789ABCDEFGHJKLMNPQRTUWXY';
@@ -70,7 +70,7 @@ test('mycerts__owner_sees_every_certificate_with_its_state_and_actions', async (
     psql(`UPDATE certificates SET not_after = now() + interval '10 days' WHERE serial = '${expiring.serial}'`);
     psql(`UPDATE certificates SET not_before = now() - interval '400 days', not_after = now() - interval '1 day'
         WHERE serial = '${expired.serial}'`);
-    const rv = await op.post('/admin/pki/revoke', { serial: revoked.serial, reason: 'keyCompromise' });
+    const rv = await staffRevoke(revoked.serial, 'keyCompromise', op);
     assert.equal(rv.status, 200, rv.text);
     /* 制作中: accepted, not made yet */
     const waiting = await unpaidOrder(c, { form: unitForm(unit) });
@@ -202,7 +202,7 @@ test('mycerts__reissue_page_lists_ones_certificates_to_choose__typed_serial_stil
     const unit = freshUnit();
     const good = await issued(c, op, unitForm(unit));
     const gone = await issued(c, op, unitForm(unit));
-    assert.equal((await op.post('/admin/pki/revoke', { serial: gone.serial, reason: 'superseded' })).status, 200);
+    assert.equal((await staffRevoke(gone.serial, 'superseded', op)).status, 200);
     const foreign = await issued(await applicant(), op, unitForm(freshUnit()));
     assert.equal((await c.post('/reissue/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
 
@@ -235,7 +235,7 @@ test('lookup_by_org__exact_name_and_code__listed_certificates_only__nothing_pers
     const form = unitForm(unit);
     const a = await issued(c, op, form);
     const b = await issued(c, op, unitForm(unit));
-    assert.equal((await op.post('/admin/pki/revoke', { serial: b.serial, reason: 'cessationOfOperation' })).status, 200);
+    assert.equal((await staffRevoke(b.serial, 'cessationOfOperation', op)).status, 200);
     /* clause 3: this holder said 不同意发布 */
     const hidden = await issued(c, op, unitForm(unit));
     psql(`UPDATE orders SET no_publish = true WHERE id = ${hidden.id}`);

@@ -14,7 +14,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql } = require('./lib/pki');
+const { operator, operator2, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql } = require('./lib/pki');
 
 /* the CertStatus after our serial's CertID in a DER answer: the CertID ends
  * with the serial (an INTEGER: its 8 bytes, after a 00 when the first is
@@ -54,7 +54,11 @@ test('ocsp_cache__revoked_while_every_worker_answers_good__all_answers_after_the
         reqs.push(fs.readFileSync(f));
     }
 
-    /* every worker answers (and keeps) good */
+    /* four eyes: the operator's request revokes nothing, a second operator's
+     * approval does (below); meanwhile every worker answers (and keeps) good */
+    const ask1 = await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' });
+    assert.equal(ask1.status, 200, ask1.text);
+    const op2 = await operator2();
     for (let wave = 0; wave < 3; wave++) {
         const all = await Promise.all(Array.from({ length: 16 }, (_, i) => ask(reqs[i % 2], serial)));
         assert.deepEqual(all, Array(16).fill('good'));
@@ -79,7 +83,7 @@ test('ocsp_cache__revoked_while_every_worker_answers_good__all_answers_after_the
         }
     };
     const loops = [0, 1, 2, 3, 4, 5].map(loop);
-    const rv = await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' });
+    const rv = await op2.post('/admin/pki/revoke/approve', { id: ask1.body.request_id });
     const returned = performance.now();
     const after = await Promise.all(Array.from({ length: 32 }, (_, i) => ask(reqs[i % 2], serial)));
     stop = true;

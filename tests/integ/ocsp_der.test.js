@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const fs = require('node:fs');
 const { HALL } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, fetchPki, psql } = require('./lib/pki');
+const { operator, acceptedByTransfer, tmpdir, openssl, fetchPki, psql, staffRevoke } = require('./lib/pki');
 
 async function issued(op) {
     const o = await acceptedByTransfer();
@@ -35,7 +35,7 @@ test('ocsp_der__several_certificates_good_revoked_unknown__sha1_sha256__nonce__v
     const op = await operator();
     const good = await issued(op);
     const gone = await issued(op);
-    const rv = await op.post('/admin/pki/revoke', { serial: gone, reason: 'superseded' });
+    const rv = await staffRevoke(gone, 'superseded', op);
     assert.equal(rv.status, 200, rv.text);
     const unknown = '0123456789ABCDEE';
     const dir = tmpdir();

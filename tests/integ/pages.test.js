@@ -7,6 +7,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const { Client, applicant } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -70,8 +71,7 @@ test('history__internal_codes__chinese_labels_for_applicant_and_staff; resubmitt
         assert.ok(hist.includes(label), `applicant history has ${label}`);
 
     const staff = new Client();
-    await staff.get('/admin/login');
-    const l = await staff.post('/admin/login', { login: 'reviewer', password: 'Reviewer2026demo' });
+    const l = await staffSignIn(staff, 'reviewer', 'Reviewer2026demo');
     assert.equal(l.status, 200, l.text);
     const page = await staff.get(`/admin/order?id=${id}`);
     assert.equal(page.status, 200);

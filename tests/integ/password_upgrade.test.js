@@ -8,8 +8,6 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { Client, applicant } = require('./lib/client');
 const { psql } = require('./lib/payflow');
 
@@ -64,8 +62,7 @@ test('applicant_pbkdf2_hash__logs_in__stored_as_argon2id_and_logs_in_again', { s
 test('staff_pbkdf2_hash__logs_in__stored_as_argon2id_and_logs_in_again', { skip: SKIP }, async () => {
     const login_ = `upg${crypto.randomInt(1e6, 1e7)}`;
     const password = 'Upgrade2026demo';
-    execFileSync(path.join(process.env.HALL_ROOT, 'modules/admin/hall-staff'),
-        ['-c', process.env.HALL_CONF, 'add', login_, 'reviewer', password], { encoding: 'utf8' });
+    require('./lib/staff').addStaff(login_, 'reviewer', password);
     const hash = () => psql(`SELECT password_hash FROM staff WHERE login = '${login_}'`);
     assert.ok(hash().startsWith(ARGON2ID), 'hall-staff hashes with Argon2id');
     psql(`UPDATE staff SET password_hash = '${pbkdf2Hash(password)}' WHERE login = '${login_}'`);

@@ -329,3 +329,40 @@ test('pay_online__gateway_down__503_then_retry_same_attempt', async () => {
     assert.equal(psql(`SELECT count(*) || '|' || max(pay_url) FROM payments WHERE order_id = ${id}`),
         `1|weixin://wxpay/bizpayurl?pr=${tradeNo}`, 'the failed attempt is reused, not doubled');
 });
+
+/* a notification for one trade and a new trade opened for the same order at
+ * the same moment: both lock the order before its payments, so neither
+ * waits on the other into a deadlock (the notification used to lock its
+ * payment first, then the order, while the new trade held the order and
+ * closed that payment: PostgreSQL killed one, a 503) */
+test('pay_notify_and_new_trade_at_once__no_deadlock_no_503', async () => {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const pgLog = path.join(process.env.HALL_VAR, 'log', 'postgresql.log');
+    const logAt = fs.existsSync(pgLog) ? fs.statSync(pgLog).size : 0;
+    const statuses = [];
+    let c;
+    for (let i = 0; i < 40; i++) {
+        if (i % 15 === 0)
+            c = await applicant(); /* 20 new orders a day each */
+        const { id } = await unpaidOrder(c);
+        await payOnline(c, id);
+        const out = psql(`SELECT out_trade_no FROM payments WHERE order_id = ${id}`);
+        const tx = `42000000002026112500${String(1000 + i)}${String(id).padStart(4, '0')}`.slice(0, 28);
+        const [cb, open] = await Promise.all([
+            sendCallback({ transaction_id: tx, out_trade_no: out, amount: { total: 60000, currency: 'CNY' } }),
+            c.post('/pay/online', { id, channel: 'alipay' }),
+        ]);
+        statuses.push(`${cb.status}/${open.status}`);
+        assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id} AND status = 'paid'`), '1',
+            `the notified trade is paid once, whichever came first (notification ${cb.status} ${cb.text}, new trade ${open.status})`);
+    }
+    assert.ok(!statuses.some((s) => s.includes('503')), statuses.join(' '));
+    if (fs.existsSync(pgLog)) {
+        const fd = fs.openSync(pgLog, 'r');
+        const buf = Buffer.alloc(fs.statSync(pgLog).size - logAt);
+        fs.readSync(fd, buf, 0, buf.length, logAt);
+        fs.closeSync(fd);
+        assert.doesNotMatch(buf.toString('utf8'), /deadlock detected/);
+    }
+});

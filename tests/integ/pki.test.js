@@ -17,7 +17,7 @@ const { HALL, SANDBOX } = require('./lib/client');
 const { push } = require('./lib/courier');
 const {
     SM2_ID, operator, reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl,
-    fetchPki, ocspQuery, basicOfOcsp, sm2Verify, pkitool, psql, orgForm,
+    fetchPki, ocspQuery, basicOfOcsp, sm2Verify, pkitool, psql, orgForm, staffRevoke,
 } = require('./lib/pki');
 const { freshPhone } = require('./lib/client');
 
@@ -60,14 +60,21 @@ test('pki_index__json_as_published_chain_verifies', async () => {
     const idx = await fetchPki(dir);
     assert.deepEqual(idx, {
         root: '/pki/root.crt',
+        roots: [
+            { name: 'root', algorithm: 'ecdsa', cert: '/pki/root.crt' },
+            { name: 'sm2-root', algorithm: 'sm2', cert: '/pki/sm2-root.crt' },
+        ],
         cas: [
-            { name: 'ecc', algorithm: 'ecdsa', cert: '/pki/ecc.crt', crl: '/pki/ecc.crl' },
-            { name: 'sm2', algorithm: 'sm2', cert: '/pki/sm2.crt', crl: '/pki/sm2.crl' },
+            { name: 'ecc', algorithm: 'ecdsa', cert: '/pki/ecc.crt', crl: '/pki/ecc.crl', root: '/pki/root.crt' },
+            { name: 'sm2', algorithm: 'sm2', cert: '/pki/sm2.crt', crl: '/pki/sm2.crl', root: '/pki/sm2-root.crt' },
         ],
     });
     assert.match(fs.readFileSync(path.join(dir, 'root.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    assert.match(fs.readFileSync(path.join(dir, 'sm2-root.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
     for (const ca of ['ecc', 'sm2']) {
-        const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), path.join(dir, `${ca}.crt`)]);
+        /* each CA under its own root; the SM2 one SM3withSM2 with the signer ID */
+        const v = openssl(['verify', '-CAfile', path.join(dir, ca === 'sm2' ? 'sm2-root.crt' : 'root.crt'),
+            ...(ca === 'sm2' ? ['-vfyopt', `distid:${SM2_ID}`] : []), path.join(dir, `${ca}.crt`)]);
         assert.equal(v.status, 0, v.stderr);
         const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, `${ca}.crl`), '-noout',
             '-nextupdate', '-lastupdate']);
@@ -150,12 +157,12 @@ test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on
         .map((f) => fs.readFileSync(path.join(process.env.HALL_VAR, 'log', f), 'utf8')).join('');
     assert.ok(!logs.includes(pin), 'PIN not logged');
 
-    const bad = await op.post('/admin/pki/revoke', { serial, reason: 'lostMyKey' });
+    const bad = await staffRevoke(serial, 'lostMyKey', op);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.field, 'reason');
-    const rev = await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' });
+    const rev = await staffRevoke(serial, 'keyCompromise', op);
     assert.equal(rev.status, 200, rev.text);
-    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' })).status, 409);
+    assert.equal((await staffRevoke(serial, 'keyCompromise', op)).status, 409);
     assert.equal(psql(`SELECT actor LIKE 'staff:%' FROM audit_log WHERE entity = 'certificate'
         AND entity_id = '${serial}' AND action = 'revoke'`), 't');
     r = ocspQuery(dir, 'ecc', serial);
@@ -210,11 +217,18 @@ test('sm2_ca__certificate_ocsp_and_crl_sm3withsm2_with_signer_id', async () => {
     assert.equal(ex.status, 0, ex.stderr);
     const text = openssl(['x509', '-in', leaf, '-noout', '-text']).stdout;
     assert.match(text, /Signature Algorithm: SM2-with-SM3/);
-    const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'sm2.crt'),
-        '-vfyopt', `distid:${SM2_ID}`, leaf]);
+    /* SM3withSM2 from the end entity to the SM2 root, each link with the
+     * signer ID (openssl verify gives -vfyopt to the certificate it checks
+     * only): the leaf under the sm2 CA, the sm2 CA under the SM2 root */
+    const sm2Link = (ca, cert, extra = ['-vfyopt', `distid:${SM2_ID}`]) => openssl(['verify', '-partial_chain',
+        '-CAfile', path.join(dir, `${ca}.crt`), ...extra, cert]);
+    const v = sm2Link('sm2', leaf);
     assert.equal(v.status, 0, v.stderr + v.stdout);
+    assert.equal(sm2Link('sm2-root', path.join(dir, 'sm2.crt')).status, 0, 'the sm2 CA under the SM2 root');
+    assert.match(openssl(['x509', '-in', path.join(dir, 'sm2.crt'), '-noout', '-text']).stdout,
+        /Signature Algorithm: SM2-with-SM3/);
     /* without the ID (OpenSSL 3.0's empty default) it must not verify */
-    const nov = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'sm2.crt'), leaf]);
+    const nov = sm2Link('sm2', leaf, []);
     assert.notEqual(nov.status, 0);
 
     const q = ocspQuery(dir, 'sm2', serial);
@@ -222,11 +236,10 @@ test('sm2_ca__certificate_ocsp_and_crl_sm3withsm2_with_signer_id', async () => {
     const basic = basicOfOcsp(fs.readFileSync(path.join(dir, 'resp.der')));
     const signer = path.join(process.env.HALL_VAR, 'keys', 'pki', 'sm2-ocsp.crt');
     assert.match(sm2Verify(dir, basic, signer), /Signature Verified Successfully/);
-    const vs = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'sm2.crt'),
-        '-vfyopt', `distid:${SM2_ID}`, signer]);
-    assert.equal(vs.status, 0, 'the delegated signer chains to the root');
+    const vs = sm2Link('sm2', signer);
+    assert.equal(vs.status, 0, 'the delegated signer chains to the sm2 CA, and it to the SM2 root');
 
-    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'superseded' })).status, 200);
+    assert.equal((await staffRevoke(serial, 'superseded', op)).status, 200);
     await fetchPki(dir);
     const crlDer = fs.readFileSync(path.join(dir, 'sm2.crl'));
     assert.match(sm2Verify(dir, crlDer, path.join(dir, 'sm2.crt')), /Signature Verified Successfully/);

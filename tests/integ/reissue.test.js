@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { applicant, HALL } = require('./lib/client');
 const {
-    operator, reviewer, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql,
+    operator, reviewer, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql, staffRevoke,
 } = require('./lib/pki');
 const { waitFor, freshAccount } = require('./lib/payflow');
 
@@ -88,7 +88,7 @@ test('reissue_serial__format_unknown_own_and_someone_elses', async () => {
     assert.ok([302, 401].includes(anon.status), String(anon.status));
 
     /* revoked: shown, not reissuable */
-    assert.equal((await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'superseded' })).status, 200);
+    assert.equal((await staffRevoke(o.serial, 'superseded', op)).status, 200);
     const rev = await o.c.getJSON(`/reissue/serial?serial=${o.serial}`);
     assert.equal(rev.body.cert.status_label, '已吊销');
     assert.equal(rev.body.reissuable, false);
@@ -161,7 +161,7 @@ test('reissue_approval__old_certificate_revoked_meanwhile__409_nothing_written',
     const id = await reissueOrder(o);
     const audited = () => psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'`);
     const before = audited();
-    assert.equal((await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'cessationOfOperation' })).status, 200);
+    assert.equal((await staffRevoke(o.serial, 'cessationOfOperation', op)).status, 200);
     const r = await rv.post('/admin/order/approve', { id });
     assert.equal(r.status, 409);
     assert.match(r.body.message, /原证书已吊销/);

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { Client, applicant, HALL, freshPhone } = require('./lib/client');
 const {
-    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl,
+    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke,
 } = require('./lib/pki');
 const {
     freshAccount, waitFor, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
@@ -114,7 +114,7 @@ test('reissue_flow__serial_step__format_unknown_revoked_foreign_refused_with_sta
         assert.match(p.body.message, /证书序列号/, 'the message names the serial');
     }
     /* revoked meanwhile: 409 on every step */
-    assert.equal((await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'superseded' })).status, 200);
+    assert.equal((await staffRevoke(o.serial, 'superseded', op)).status, 200);
     r = await page(o.serial);
     assert.equal(r.status, 409);
     assert.match(r.text, /id="cert-status">已吊销</);

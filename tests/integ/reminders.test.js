@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { HALL, applicant, freshPhone } = require('./lib/client');
-const { operator, psql, orgForm } = require('./lib/pki');
+const { operator, psql, orgForm, staffRevoke } = require('./lib/pki');
 const { unpaidOrder } = require('./lib/payflow');
 const { smsMessages, waitFor, sleep } = require('./lib/hall');
 
@@ -105,7 +105,7 @@ test('reminders__none_for_a_renewed_revoked_or_expired_certificate', async () =>
     /* renewed: an order replacing it made its own live certificate */
     const successor = await issued(c, op);
     psql(`UPDATE orders SET business_type = 'renew', reissue_of = '${renewed.serial}' WHERE id = ${successor.id}`);
-    const rv = await op.post('/admin/pki/revoke', { serial: revoked.serial, reason: 'cessationOfOperation' });
+    const rv = await staffRevoke(revoked.serial, 'cessationOfOperation', op);
     assert.equal(rv.status, 200, rv.text);
     for (const k of [control, renewed, revoked])
         endsIn(k, 20);

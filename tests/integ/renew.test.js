@@ -17,7 +17,7 @@ const path = require('node:path');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
 const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, personForm, openssl,
-    smsTo,
+    smsTo, staffRevoke,
 } = require('./lib/pki');
 const { waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
 
@@ -195,7 +195,7 @@ test('renew__outside_the_window__refused_with_the_dates__nothing_written', async
     assert.equal(count(), '0', 'nothing written');
     /* revoked: refused too */
     moveEnd(o.serial, "now() + interval '3 days'");
-    assert.equal((await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'keyCompromise' })).status, 200);
+    assert.equal((await staffRevoke(o.serial, 'keyCompromise', op)).status, 200);
     p = await o.c.post('/renew/apply', renewForm(o.serial));
     assert.equal(p.status, 409);
     assert.match(p.body.message, /已吊销，不能办理证书更新/);

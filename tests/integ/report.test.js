@@ -11,6 +11,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
 const { Client } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -20,8 +21,7 @@ function psql(sql) {
 
 async function staff(login, password) {
     const c = new Client();
-    assert.equal((await c.get('/admin/login')).status, 200);
-    const r = await c.post('/admin/login', { login, password });
+    const r = await staffSignIn(c, login, password);
     assert.equal(r.status, 200, r.text);
     return c;
 }

@@ -14,6 +14,7 @@ const crypto = require('node:crypto');
 const { execFile, execFileSync } = require('node:child_process');
 const { promisify } = require('node:util');
 const { Client } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 
 const psqlCmd = () => {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -89,8 +90,7 @@ before(async () => {
     psql(finauthSql(d, 'failed', '03'));
     psql(certSql(b, '04'));
     reporter = new Client();
-    await reporter.get('/admin/login');
-    const r = await reporter.post('/admin/login', { login: 'report', password: 'Report2026demo' });
+    const r = await staffSignIn(reporter, 'report', 'Report2026demo');
     assert.equal(r.status, 200, r.text);
 });
 

@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client, applicant } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 
 const VAR = process.env.HALL_VAR;
 const SKIP = !VAR;
@@ -19,13 +20,13 @@ const GETS = ['/', '/account/password', '/account/profile', '/center/order', '/c
     '/new/divisions', '/new/entry', '/new/file', '/new/identity', '/new/identity/status',
     '/new/m/verify', '/new/print', '/new/shipping', '/new/upload', '/pay', '/register',
     '/admin', '/admin/file', '/admin/finance', '/admin/order', '/admin/review', '/admin/login',
-    '/finauth/legal', '/finauth/legal/status', '/reissue/serial'];
+    '/finauth/legal', '/finauth/legal/status', '/reissue/serial', '/admin/login/code', '/admin/login/enrol'];
 const POSTS = ['/account/password', '/account/profile', '/center/refund', '/finauth/code',
     '/finauth/retry', '/login', '/login/sms', '/logout', '/new/agree', '/new/apply',
     '/new/m/liveness', '/new/m/ocr', '/new/printed', '/new/resubmit', '/new/upload',
     '/new/uploaded', '/pay/notify/wechat', '/pay/notify/alipay', '/pay/online', '/pay/transfer', '/register', '/sms/send',
     '/admin/login', '/admin/order/approve', '/admin/order/reject', '/admin/transfer/confirm',
-    '/admin/transfer/refuse'];
+    '/admin/transfer/refuse', '/admin/login/code', '/admin/login/enrol'];
 
 const QUERIES = ['', '?id=', '?id=-1', '?id=99999999999999999999999', '?id=1%00', '?id=abc',
     '?q=%E4%B8', '?parent=%ff%fe', '?t=' + 'A'.repeat(43), '?page=0&status=x&from=2024-02-31',
@@ -57,8 +58,7 @@ function deadWorkers() {
 
 async function staffClient() {
     const s = new Client();
-    await s.get('/admin/login');
-    const r = await s.post('/admin/login', { login: 'reviewer', password: 'Reviewer2026demo' });
+    const r = await staffSignIn(s, 'reviewer', 'Reviewer2026demo');
     assert.equal(r.status, 200, r.text);
     await s.get('/admin/review');
     return s;

@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool, smsTo } = require('./lib/pki');
+const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool, smsTo, staffRevoke } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 const { verifyHolder } = require('./lib/seal');
 
@@ -288,7 +288,7 @@ test('seseal__made_by_production_before_any_download__owner_downloads__verifies_
     assert.equal(bad.body.result.signature_ok, false);
 
     /* the signer's certificate revoked: the seal is no longer valid */
-    assert.equal((await op.post('/admin/pki/revoke', { serial, reason: 'keyCompromise' })).status, 200);
+    assert.equal((await staffRevoke(serial, 'keyCompromise', op)).status, 200);
     const rev = await verifyFile(file);
     assert.equal(rev.body.result.valid, false);
     assert.equal(rev.body.result.signers[0].state, 'revoked');

@@ -11,7 +11,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, HALL, applicant } = require('./lib/client');
-const { operator, reviewer, psql } = require('./lib/pki');
+const { operator, reviewer, psql, staffRevoke } = require('./lib/pki');
 const { orgForm, waitFor, freshAccount } = require('./lib/payflow');
 
 const CHOICES = {
@@ -187,7 +187,7 @@ test('revoked_signer__no_reissue__the_seal_invalid_on_every_page_and_not_handed_
     const org = so.items.org;
     const es = psql(`SELECT es_id FROM seseals WHERE item_id = ${org}`);
     const file = (await bytes(so.c, `/seal/seseal?id=${org}`)).body;
-    assert.equal((await op.post('/admin/pki/revoke', { serial: so.serial, reason: 'cessationOfOperation' })).status,
+    assert.equal((await staffRevoke(so.serial, 'cessationOfOperation', op)).status,
         200);
 
     /* 我的电子印章: the 机构章 is not valid and offers nothing; the 业务章,

@@ -134,8 +134,7 @@ test('20 parallel wrong passwords: exactly 5 tries, then the right one neither l
 test('staff: 20 parallel wrong passwords lock after exactly 5, the right one then fails', { skip: SKIP }, async () => {
     const login = `race${process.pid % 1000}${Date.now() % 100000}`;
     const pw = 'RaceTest2026pw';
-    execFileSync(path.join(HALL_ROOT, 'modules/admin/hall-staff'),
-        ['-c', HALL_CONF, 'add', login, 'reviewer', pw], { encoding: 'utf8' });
+    require('./lib/staff').addStaff(login, 'reviewer', pw);
     const cs = await readyClients(20, '/admin/login');
 
     const rs = await Promise.all(cs.map((c, i) => c.post('/admin/login', { login, password: `wrong${i}pass` })));

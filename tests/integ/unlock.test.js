@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { freshPhone, SANDBOX } = require('./lib/client');
 const { smsMessages, codeOf, waitForSms } = require('./lib/hall');
-const { operator, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl } = require('./lib/pki');
+const { operator, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke } = require('./lib/pki');
 
 async function issuedCert(op) {
     const phone = freshPhone('137');
@@ -172,7 +172,7 @@ test('unlock__expired_or_revoked__refused', async () => {
     assert.equal(r.status, 409);
     assert.match(r.text, /已过期，不能办理证书解锁，请办理证书新办/);
     psql(`UPDATE certificates SET not_after = now() + interval '100 days' WHERE serial = '${o.serial}'`);
-    assert.equal((await op.post('/admin/pki/revoke', { serial: o.serial, reason: 'keyCompromise' })).status, 200);
+    assert.equal((await staffRevoke(o.serial, 'keyCompromise', op)).status, 200);
     r = await o.c.post('/unlock/sms', { project: 'hall', serial: o.serial });
     assert.equal(r.status, 409);
     assert.match(r.body.message, /已吊销，不能办理证书解锁/);

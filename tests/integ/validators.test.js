@@ -11,6 +11,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client, applicant, freshPhone } = require('./lib/client');
+const { staffSignIn } = require('./lib/staff');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -95,8 +96,7 @@ test('validators__fujian_pilot_uscc__accepted_and_flagged_for_the_reviewer', asy
     /* the reviewer sees the flag; an ordinary order has none */
     psql(`UPDATE orders SET status = 'review', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
     const s = new Client();
-    await s.get('/admin/login');
-    const login = await s.post('/admin/login', { login: 'reviewer', password: 'Reviewer2026demo' });
+    const login = await staffSignIn(s, 'reviewer', 'Reviewer2026demo');
     assert.equal(login.status, 200, login.text);
     const page = await s.get(`/admin/order?id=${id}`);
     assert.equal(page.status, 200);

@@ -339,20 +339,28 @@ sealimg_cutout__no_red_or_not_an_image__refused_in_chinese(void **state)
 
 /* ---- SESeal ------------------------------------------------------------------------ */
 
-static char pki_dir[256];
+static char pki_top[256], pki_dir[300];
 
 static int
 pki_setup(void **state)
 {
     const char *root = getenv("HALL_ROOT");
-    char cmd[1024], err[256];
+    char cmd[1024], err[256], pass[400];
+    struct hall_conf conf;
 
-    snprintf(pki_dir, sizeof(pki_dir), "/tmp/hall-test-seal-%ld", (long)getpid());
+    /* pki-init.sh DIR keeps the SM2 keys' passphrase and the token beside DIR */
+    snprintf(pki_top, sizeof(pki_top), "/tmp/hall-test-seal-%ld", (long)getpid());
+    snprintf(pki_dir, sizeof(pki_dir), "%s/pki", pki_top);
+    snprintf(pass, sizeof(pass), "%s/pki.pass", pki_top);
     snprintf(cmd, sizeof(cmd), "%s/script/lib/pki-init.sh %s >/dev/null 2>&1",
              root != NULL ? root : ".", pki_dir);
     if (system(cmd) != 0)
         return -1;
-    return hall_seseal_load(pki_dir, 1, err, sizeof(err)) == HALL_OK ? 0 : -1;
+    memset(&conf, 0, sizeof(conf));
+    conf.pki_dir = pki_dir;
+    conf.pki_pass_file = pass;
+    conf.pkcs11_module = "";
+    return hall_seseal_load(&conf, 1, err, sizeof(err)) == HALL_OK ? 0 : -1;
 }
 
 static int
@@ -360,7 +368,7 @@ pki_teardown(void **state)
 {
     char cmd[512];
 
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", pki_dir);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", pki_top);
     return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -403,7 +411,7 @@ make_seal(struct hall_pool *pool, size_t *len)
 
     assert_non_null(png);
     /* a signer's certificate: any of the hall's serves the structure */
-    certs[0] = file_der(pool, "ecc-ocsp", &cert_len, NULL);
+    certs[0] = file_der(pool, "sm2-ocsp", &cert_len, NULL);
     lens[0] = cert_len;
     memset(&in, 0, sizeof(in));
     in.es_id = "44030000000001";
@@ -506,10 +514,8 @@ sm2_crl(struct hall_pool *pool, X509 *revoked, size_t *len)
     unsigned char *p = NULL, *out;
     int n;
 
-    snprintf(path, sizeof(path), "%s/sm2.key", pki_dir);
-    f = fopen(path, "r");
-    key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
+    key = hall_pki_key("sm2", (char *)path, sizeof(path));
+    assert_non_null(key);
     snprintf(path, sizeof(path), "%s/sm2.crt", pki_dir);
     f = fopen(path, "r");
     ca = PEM_read_X509(f, NULL, NULL, NULL);

@@ -246,15 +246,10 @@ async function upload(c, p, fields, file, { csrf = true, field = 'voucher' } = {
     return { status: res.status, body, text };
 }
 
-/* a staff member logged in to the console, with the staff CSRF token */
+/* a staff member logged in to the console (password and TOTP code,
+ * tests/integ/lib/staff.js), with the staff CSRF token */
 async function staffLogin(login, password) {
-    const { Client } = require('./client');
-    const c = new Client();
-    await c.get('/admin/login');
-    const r = await c.post('/admin/login', { login, password });
-    assert.equal(r.status, 200, r.text);
-    await c.get('/admin');
-    return c;
+    return require('./staff').staffLogin(login, password);
 }
 
 /* an organisation order paid online, its micro-deposit code typed: 待审核 */

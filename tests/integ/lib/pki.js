@@ -10,25 +10,36 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { Client, HALL, SANDBOX, applicant, freshPhone } = require('./client');
+const { HALL, SANDBOX, applicant, freshPhone } = require('./client');
 const {
     psql, orgForm, personForm, unpaidOrder, waitStatus, payOnline, confirmTrade, lastTransfer,
     memoCode,
 } = require('./payflow');
 
+const { staffLogin } = require('./staff');
+
 const SM2_ID = '1234567812345678';
 
-async function staff(login, password) {
-    const c = new Client();
-    await c.get('/admin/login');
-    const r = await c.post('/admin/login', { login, password });
-    assert.equal(r.status, 200, r.text);
-    await c.get('/admin');
-    return c;
-}
+/* password and TOTP code (tests/integ/lib/staff.js) */
+const staff = (login, password) => staffLogin(login, password);
 
 const operator = () => staff('operator', 'Operator2026demo');
+const operator2 = () => staff('operator2', 'Operator2026demo2');
 const reviewer = () => staff('reviewer', 'Reviewer2026demo');
+
+/* a staff revocation is four eyes (docs/operations.md): op (or operator)
+ * asks, operator2 approves; the approval's answer, or the request's when it
+ * was refused */
+let second = null;
+async function staffRevoke(serial, reason, op = null) {
+    const a = op || await operator();
+    const ask = await a.post('/admin/pki/revoke', { serial, reason });
+    if (ask.status !== 200)
+        return ask;
+    assert.ok(ask.body.request_id > 0, ask.text);
+    second = second || operator2();
+    return (await second).post('/admin/pki/revoke/approve', { id: ask.body.request_id });
+}
 
 /* an order through /new/apply, then moved to 'accepted' with SQL (the
  * corporate-transfer path: no memo PIN, so the PIN goes by SMS) */
@@ -79,11 +90,13 @@ function openssl(args, opts = {}) {
     return spawnSync('openssl', args, { encoding: 'utf8', ...opts });
 }
 
-/* /pki/ downloaded into dir: root.crt, ecc.crt, sm2.crt, NAME.crl */
+/* /pki/ downloaded into dir: root.crt, sm2-root.crt, ecc.crt, sm2.crt, NAME.crl */
 async function fetchPki(dir) {
     const idx = await (await fetch(`${HALL}/pki/`)).json();
     const get = async (u) => Buffer.from(await (await fetch(HALL + u)).arrayBuffer());
     fs.writeFileSync(path.join(dir, 'root.crt'), await get(idx.root));
+    for (const r of idx.roots || [])
+        fs.writeFileSync(path.join(dir, `${r.name}.crt`), await get(r.cert));
     for (const ca of idx.cas) {
         fs.writeFileSync(path.join(dir, `${ca.name}.crt`), await get(ca.cert));
         fs.writeFileSync(path.join(dir, `${ca.name}.crl`), await get(ca.crl));
@@ -164,7 +177,8 @@ function pkitool(args, env = {}) {
 }
 
 module.exports = {
-    SM2_ID, staff, operator, reviewer, acceptedByTransfer, acceptedOnline, smsTo, tmpdir, openssl,
+    SM2_ID, staff, operator, operator2, staffRevoke, reviewer, acceptedByTransfer, acceptedOnline,
+    smsTo, tmpdir, openssl,
     fetchPki, ocspQuery, derNode, derChildren, signedParts, basicOfOcsp, sm2Verify, pkitool, psql,
     personForm, orgForm,
 };

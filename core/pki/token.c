@@ -1,0 +1,530 @@
+/*
+ * The CA keys in a PKCS#11 token (docs/internals/pki.md, "The token"): the
+ * root, the ECDSA issuing CA, its OCSP signer and the audit key are made
+ * inside the token (hall_token_keygen, by hall-pkitool ceremony) and never
+ * leave it; OpenSSL signs with them through an EVP_PKEY whose ECDSA
+ * signature is the token's C_Sign (CKM_ECDSA over the digest OpenSSL made).
+ *
+ * The module is any PKCS#11 library: SoftHSM2 as the embedded default, an
+ * HSM's in production (pkcs11_module, pkcs11_token, pkcs11_pin_file).  It is
+ * reached through the standard C interface (p11-kit's pkcs11.h), dlopen'ed.
+ *
+ * fork(): PKCS#11 forbids using a module initialised by the parent.  The
+ * master opens the token to check the PIN and read the public keys, then
+ * finalizes it (hall_token_release) before its workers are forked; each
+ * process opens its own session (C_Initialize, C_OpenSession, C_Login) at
+ * its first signature, and again when it finds itself in a new process.
+ * A worker is one thread: one session per process is enough.
+ *
+ * EC_KEY_METHOD is deprecated in OpenSSL 3 (a provider is its successor,
+ * and Debian 12 has no pkcs11-provider); its use is confined to this file.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "pki/pki.h"
+
+#define KEYS_MAX 16
+
+static struct {
+    char module[1024];
+    char label[33]; /* the token's label */
+    char pin[256];
+    int configured;
+    void *dl;
+    CK_FUNCTION_LIST_PTR f;
+    pid_t pid; /* the process whose session is open; 0: none */
+    CK_SESSION_HANDLE s;
+    int rw;
+} tok;
+
+/* the private keys' handles of this process's session */
+static struct {
+    char label[64];
+    CK_OBJECT_HANDLE h;
+} handles[KEYS_MAX];
+static int nhandles;
+
+static EC_KEY_METHOD *method;
+static int label_idx = -1;
+
+static const char *
+rv_text(CK_RV rv)
+{
+    switch (rv) {
+    case CKR_PIN_INCORRECT: return "the PIN is wrong";
+    case CKR_PIN_LOCKED: return "the user PIN is locked (too many wrong PINs)";
+    case CKR_PIN_EXPIRED: return "the PIN has expired";
+    case CKR_TOKEN_NOT_PRESENT: return "no token present";
+    case CKR_USER_PIN_NOT_INITIALIZED: return "the user PIN is not initialised";
+    case CKR_DEVICE_ERROR: return "device error";
+    case CKR_GENERAL_ERROR: return "general error";
+    default: return "error";
+    }
+}
+
+int
+hall_token_configure(const char *module, const char *label, const char *pin_file,
+                     const char *softhsm_conf, char *err, size_t errlen)
+{
+    FILE *f;
+    size_t n;
+
+    if (module == NULL || module[0] == '\0') {
+        tok.configured = 0;
+        return HALL_OK;
+    }
+    if (label == NULL || label[0] == '\0' || strlen(label) > 32) {
+        snprintf(err, errlen, "pkcs11_token: a token label of 1 to 32 characters is needed");
+        return HALL_ERR;
+    }
+    snprintf(tok.module, sizeof(tok.module), "%s", module);
+    snprintf(tok.label, sizeof(tok.label), "%s", label);
+    if (softhsm_conf != NULL && softhsm_conf[0] != '\0')
+        setenv("SOFTHSM2_CONF", softhsm_conf, 1);
+    f = pin_file != NULL && pin_file[0] != '\0' ? fopen(pin_file, "r") : NULL;
+    if (f == NULL) {
+        snprintf(err, errlen, "pkcs11_pin_file %s: cannot read the token PIN",
+                 pin_file != NULL ? pin_file : "");
+        return HALL_ERR;
+    }
+    n = fread(tok.pin, 1, sizeof(tok.pin) - 1, f);
+    fclose(f);
+    tok.pin[n] = '\0';
+    tok.pin[strcspn(tok.pin, "\r\n")] = '\0';
+    if (tok.pin[0] == '\0') {
+        snprintf(err, errlen, "pkcs11_pin_file %s: empty", pin_file);
+        return HALL_ERR;
+    }
+    tok.configured = 1;
+    return HALL_OK;
+}
+
+int
+hall_token_configured(void)
+{
+    return tok.configured;
+}
+
+const char *
+hall_token_label(void)
+{
+    return tok.label;
+}
+
+/* the token's session for this process, opened when there is none */
+static int
+token_open(int rw, char *err, size_t errlen)
+{
+    CK_RV rv;
+    CK_ULONG i, nslots = 0;
+    CK_SLOT_ID *slots = NULL, slot = 0;
+    int found = 0;
+
+    if (!tok.configured) {
+        snprintf(err, errlen, "no PKCS#11 token configured (pkcs11_module)");
+        return HALL_ERR;
+    }
+    if (tok.pid == getpid() && (tok.rw || !rw))
+        return HALL_OK;
+    if (tok.dl == NULL) {
+        CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
+
+        tok.dl = dlopen(tok.module, RTLD_NOW | RTLD_LOCAL);
+        if (tok.dl == NULL) {
+            snprintf(err, errlen, "pkcs11_module %s: cannot load: %s", tok.module, dlerror());
+            return HALL_ERR;
+        }
+        *(void **)&get = dlsym(tok.dl, "C_GetFunctionList");
+        if (get == NULL || get(&tok.f) != CKR_OK) {
+            snprintf(err, errlen, "pkcs11_module %s: not a PKCS#11 module", tok.module);
+            dlclose(tok.dl);
+            tok.dl = NULL;
+            return HALL_ERR;
+        }
+    }
+    if (tok.pid != 0 && tok.pid != getpid()) {
+        /* the parent's session: this process has none of its own yet */
+        tok.f->C_Finalize(NULL);
+        tok.pid = 0;
+    }
+    if (tok.pid == getpid()) {
+        /* read-only session, read-write wanted */
+        tok.f->C_CloseSession(tok.s);
+        tok.f->C_Finalize(NULL);
+        tok.pid = 0;
+    }
+    nhandles = 0;
+    rv = tok.f->C_Initialize(NULL);
+    if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        tok.f->C_Finalize(NULL);
+        rv = tok.f->C_Initialize(NULL);
+    }
+    if (rv != CKR_OK) {
+        snprintf(err, errlen, "pkcs11_module %s: C_Initialize: %s (0x%lx)", tok.module, rv_text(rv),
+                 (unsigned long)rv);
+        return HALL_ERR;
+    }
+    if (tok.f->C_GetSlotList(CK_TRUE, NULL, &nslots) == CKR_OK && nslots > 0) {
+        slots = calloc(nslots, sizeof(*slots));
+        if (slots == NULL)
+            abort();
+        if (tok.f->C_GetSlotList(CK_TRUE, slots, &nslots) != CKR_OK)
+            nslots = 0;
+    }
+    for (i = 0; i < nslots && !found; i++) {
+        CK_TOKEN_INFO ti;
+        char label[33];
+        int n;
+
+        if (tok.f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+            continue;
+        memcpy(label, ti.label, 32);
+        for (n = 32; n > 0 && label[n - 1] == ' '; n--)
+            ;
+        label[n] = '\0';
+        if (strcmp(label, tok.label) == 0) {
+            slot = slots[i];
+            found = 1;
+        }
+    }
+    free(slots);
+    if (!found) {
+        snprintf(err, errlen, "pkcs11_token: no token labelled \"%s\" in %s", tok.label,
+                 tok.module);
+        tok.f->C_Finalize(NULL);
+        return HALL_ERR;
+    }
+    rv = tok.f->C_OpenSession(slot, CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0), NULL, NULL,
+                              &tok.s);
+    if (rv != CKR_OK) {
+        snprintf(err, errlen, "pkcs11_token \"%s\": C_OpenSession: %s (0x%lx)", tok.label,
+                 rv_text(rv), (unsigned long)rv);
+        tok.f->C_Finalize(NULL);
+        return HALL_ERR;
+    }
+    rv = tok.f->C_Login(tok.s, CKU_USER, (CK_UTF8CHAR_PTR)tok.pin, strlen(tok.pin));
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        snprintf(err, errlen, "pkcs11_token \"%s\": login refused: %s (pkcs11_pin_file)", tok.label,
+                 rv_text(rv));
+        tok.f->C_CloseAllSessions(slot);
+        tok.f->C_Finalize(NULL);
+        return HALL_ERR;
+    }
+    tok.pid = getpid();
+    tok.rw = rw;
+    return HALL_OK;
+}
+
+void
+hall_token_release(void)
+{
+    if (tok.f != NULL && tok.pid == getpid()) {
+        tok.f->C_Logout(tok.s);
+        tok.f->C_CloseSession(tok.s);
+        tok.f->C_Finalize(NULL);
+    }
+    tok.pid = 0;
+    nhandles = 0;
+}
+
+/* the handles of the objects of class cls labelled label: how many (up to max) */
+static int
+find(CK_OBJECT_CLASS cls, const char *label, CK_OBJECT_HANDLE *out, int max)
+{
+    CK_ATTRIBUTE t[2] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_LABEL, (void *)label, strlen(label)},
+    };
+    CK_ULONG n = 0;
+
+    if (tok.f->C_FindObjectsInit(tok.s, t, 2) != CKR_OK)
+        return -1;
+    if (tok.f->C_FindObjects(tok.s, out, (CK_ULONG)max, &n) != CKR_OK)
+        n = 0;
+    tok.f->C_FindObjectsFinal(tok.s);
+    return (int)n;
+}
+
+static CK_OBJECT_HANDLE
+private_handle(const char *label)
+{
+    CK_OBJECT_HANDLE h[2];
+    int i;
+
+    for (i = 0; i < nhandles; i++)
+        if (strcmp(handles[i].label, label) == 0)
+            return handles[i].h;
+    if (find(CKO_PRIVATE_KEY, label, h, 2) != 1)
+        return CK_INVALID_HANDLE;
+    if (nhandles < KEYS_MAX) {
+        snprintf(handles[nhandles].label, sizeof(handles[nhandles].label), "%s", label);
+        handles[nhandles++].h = h[0];
+    }
+    return h[0];
+}
+
+/* one ECDSA signature of dgst by the token's key label: r || s in sig */
+static int
+token_sign(const char *label, const unsigned char *dgst, int dlen, unsigned char *sig,
+           CK_ULONG *siglen)
+{
+    CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+    char err[256];
+    int attempt;
+    CK_RV rv = CKR_OK;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        CK_OBJECT_HANDLE h;
+        CK_ULONG cap = *siglen;
+
+        if (token_open(0, err, sizeof(err)) != HALL_OK) {
+            hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: %s\"", err);
+            return HALL_ERR;
+        }
+        h = private_handle(label);
+        if (h == CK_INVALID_HANDLE) {
+            hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: no private key labelled %s\"", label);
+            return HALL_ERR;
+        }
+        rv = tok.f->C_SignInit(tok.s, &mech, h);
+        if (rv == CKR_OK)
+            rv = tok.f->C_Sign(tok.s, (CK_BYTE_PTR)dgst, (CK_ULONG)dlen, sig, &cap);
+        if (rv == CKR_OK) {
+            *siglen = cap;
+            return HALL_OK;
+        }
+        /* a session the token lost (HSM restarted, logged out): open anew once */
+        hall_token_release();
+    }
+    hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: C_Sign failed\" key=%s rv=0x%lx", label,
+             (unsigned long)rv);
+    return HALL_ERR;
+}
+
+static ECDSA_SIG *
+ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
+{
+    const char *label = EC_KEY_get_ex_data(ec, label_idx);
+    unsigned char raw[256];
+    CK_ULONG n = sizeof(raw);
+    ECDSA_SIG *s;
+    BIGNUM *br, *bs;
+
+    if (label == NULL || token_sign(label, dgst, dlen, raw, &n) != HALL_OK || n == 0 || n % 2)
+        return NULL;
+    s = ECDSA_SIG_new();
+    br = BN_bin2bn(raw, (int)(n / 2), NULL);
+    bs = BN_bin2bn(raw + n / 2, (int)(n / 2), NULL);
+    if (s == NULL || br == NULL || bs == NULL || ECDSA_SIG_set0(s, br, bs) != 1) {
+        ECDSA_SIG_free(s);
+        BN_free(br);
+        BN_free(bs);
+        return NULL;
+    }
+    return s;
+}
+
+static int
+ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig, unsigned int *siglen,
+        const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
+{
+    ECDSA_SIG *s = ec_sign_sig(dgst, dlen, kinv, r, ec);
+    int n;
+
+    if (s == NULL)
+        return 0;
+    n = i2d_ECDSA_SIG(s, &sig);
+    ECDSA_SIG_free(s);
+    if (n <= 0)
+        return 0;
+    *siglen = (unsigned int)n;
+    return 1;
+}
+
+static void
+label_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    free(ptr);
+}
+
+static int
+method_init(void)
+{
+    if (method != NULL)
+        return HALL_OK;
+    label_idx = EC_KEY_get_ex_new_index(0, NULL, NULL, NULL, label_free);
+    method = EC_KEY_METHOD_new(EC_KEY_OpenSSL());
+    if (method == NULL || label_idx < 0)
+        return HALL_ERR;
+    EC_KEY_METHOD_set_sign(method, ec_sign, NULL, ec_sign_sig);
+    return HALL_OK;
+}
+
+/* the value of attribute type of object h, allocated; NULL when it has none */
+static unsigned char *
+attr(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, CK_ULONG *len)
+{
+    CK_ATTRIBUTE a = {type, NULL, 0};
+    unsigned char *p;
+
+    if (tok.f->C_GetAttributeValue(tok.s, h, &a, 1) != CKR_OK || a.ulValueLen == 0 ||
+        a.ulValueLen == (CK_ULONG)-1)
+        return NULL;
+    p = malloc(a.ulValueLen);
+    if (p == NULL)
+        abort();
+    a.pValue = p;
+    if (tok.f->C_GetAttributeValue(tok.s, h, &a, 1) != CKR_OK) {
+        free(p);
+        return NULL;
+    }
+    *len = a.ulValueLen;
+    return p;
+}
+
+/* the public key of the token's key pair label as an EVP_PKEY signing through the token */
+static EVP_PKEY *
+key_of(const char *label, char *err, size_t errlen)
+{
+    CK_OBJECT_HANDLE pub, priv;
+    unsigned char *params = NULL, *point = NULL;
+    const unsigned char *p;
+    CK_ULONG plen = 0, qlen = 0;
+    EC_GROUP *g = NULL;
+    EC_KEY *ec = NULL;
+    ASN1_OCTET_STRING *os = NULL;
+    EVP_PKEY *k = NULL;
+    char *dup;
+
+    if (find(CKO_PRIVATE_KEY, label, &priv, 1) != 1 || find(CKO_PUBLIC_KEY, label, &pub, 1) != 1) {
+        snprintf(err, errlen,
+                 "pkcs11_token \"%s\": no key pair labelled %s (hall-pkitool ceremony)", tok.label,
+                 label);
+        return NULL;
+    }
+    params = attr(pub, CKA_EC_PARAMS, &plen);
+    point = attr(pub, CKA_EC_POINT, &qlen);
+    p = params;
+    if (params != NULL)
+        g = d2i_ECPKParameters(NULL, &p, (long)plen);
+    /* the point is a DER OCTET STRING (PKCS#11 2.40); some modules give it
+     * bare: the wrapped one is taken when it holds a point of the curve's size */
+    p = point;
+    if (g != NULL && point != NULL) {
+        int size = 1 + 2 * ((EC_GROUP_get_degree(g) + 7) / 8);
+
+        os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)qlen);
+        if (os != NULL && (os->length != size || p != point + qlen)) {
+            ASN1_OCTET_STRING_free(os);
+            os = NULL;
+        }
+    }
+    ec = EC_KEY_new();
+    if (g == NULL || point == NULL || ec == NULL || EC_KEY_set_group(ec, g) != 1 ||
+        method_init() != HALL_OK ||
+        (os != NULL ? EC_KEY_oct2key(ec, os->data, (size_t)os->length, NULL)
+                    : EC_KEY_oct2key(ec, point, qlen, NULL)) != 1) {
+        snprintf(err, errlen, "pkcs11_token \"%s\": cannot read the public key %s", tok.label,
+                 label);
+        goto out;
+    }
+    dup = strdup(label);
+    if (dup == NULL)
+        abort();
+    EC_KEY_set_method(ec, method);
+    EC_KEY_set_ex_data(ec, label_idx, dup);
+    k = EVP_PKEY_new();
+    if (k == NULL || EVP_PKEY_assign_EC_KEY(k, ec) != 1) {
+        EVP_PKEY_free(k);
+        k = NULL;
+        snprintf(err, errlen, "pkcs11: out of memory");
+        goto out;
+    }
+    ec = NULL;
+out:
+    EC_KEY_free(ec);
+    EC_GROUP_free(g);
+    ASN1_OCTET_STRING_free(os);
+    free(params);
+    free(point);
+    return k;
+}
+
+EVP_PKEY *
+hall_token_key(const char *label, char *err, size_t errlen)
+{
+    if (token_open(0, err, errlen) != HALL_OK)
+        return NULL;
+    return key_of(label, err, errlen);
+}
+
+int
+hall_token_has(const char *label)
+{
+    CK_OBJECT_HANDLE h[4];
+    char err[256];
+
+    if (token_open(0, err, sizeof(err)) != HALL_OK)
+        return -1;
+    return find(CKO_PRIVATE_KEY, label, h, 4) + find(CKO_PUBLIC_KEY, label, h, 4);
+}
+
+int
+hall_token_check(char *err, size_t errlen)
+{
+    return token_open(0, err, errlen);
+}
+
+EVP_PKEY *
+hall_token_keygen(const char *label, char *err, size_t errlen)
+{
+    static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                         0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG n = strlen(label);
+    CK_ATTRIBUTE pub[] = {
+        {CKA_TOKEN, &yes, sizeof(yes)},  {CKA_PRIVATE, &no, sizeof(no)},
+        {CKA_VERIFY, &yes, sizeof(yes)}, {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+        {CKA_LABEL, (void *)label, n},   {CKA_ID, (void *)label, n},
+    };
+    CK_ATTRIBUTE priv[] = {
+        {CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
+        {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
+        {CKA_SIGN, &yes, sizeof(yes)},      {CKA_DERIVE, &no, sizeof(no)},
+        {CKA_LABEL, (void *)label, n},      {CKA_ID, (void *)label, n},
+    };
+    CK_OBJECT_HANDLE hpub, hpriv;
+    CK_RV rv;
+
+    if (token_open(1, err, errlen) != HALL_OK)
+        return NULL;
+    if (hall_token_has(label) != 0) {
+        snprintf(err, errlen, "pkcs11_token \"%s\": a key labelled %s exists already", tok.label,
+                 label);
+        return NULL;
+    }
+    rv = tok.f->C_GenerateKeyPair(tok.s, &mech, pub, sizeof(pub) / sizeof(pub[0]), priv,
+                                  sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv);
+    if (rv != CKR_OK) {
+        snprintf(err, errlen, "pkcs11_token \"%s\": C_GenerateKeyPair %s: %s (0x%lx)", tok.label,
+                 label, rv_text(rv), (unsigned long)rv);
+        return NULL;
+    }
+    return key_of(label, err, errlen);
+}
