@@ -136,27 +136,39 @@ hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
         hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit seal: the audit key is not loaded\"");
         return -1;
     }
-    r = hall_db_exec(cx, "audit_seal_due", HALL_I64(grace_s));
-    if (r == NULL)
+    /* one transaction under a lock: another process sealing now is left
+     * to it (this one looks again at its next tick) */
+    if (hall_db_begin(cx) != HALL_OK)
         return -1;
-    for (i = 0; i < hall_dbres_rows(r); i++) {
+    r = hall_db_exec(cx, "audit_seal_lock");
+    if (r == NULL || !hall_dbres_bool(r, 0, "got")) {
+        hall_db_rollback(cx);
+        return r == NULL ? -1 : 0;
+    }
+    r = hall_db_exec(cx, "audit_seal_due", HALL_I64(grace_s));
+    for (i = 0; r != NULL && i < hall_dbres_rows(r); i++) {
         const char *day = hall_dbres_str(r, i, "day");
         int64_t chain = hall_dbres_int(r, i, "chain"), seq = hall_dbres_int(r, i, "seq");
 
         hash = hall_dbres_bytea(cx, r, i, hall_dbres_col(r, "hash"), &hlen);
         if (day == NULL || hash == NULL || hlen != HALL_AUDIT_HASH_LEN)
-            return -1;
+            break;
         msg = hall_audit_seal_msg(cx->pool, day, chain, seq, hash, &mlen);
         if (hall_pki_audit_sign(cx->pool, msg, mlen, &sig, &slen) != HALL_OK) {
             hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit seal: signing failed\"");
-            return -1;
+            break;
         }
         if (hall_db_exec(cx, "audit_seal_insert", HALL_I64(chain), HALL_STR(day), HALL_I64(seq),
                          HALL_BIN(hash, hlen), HALL_BIN(sig, slen), HALL_BIN(signer, 32)) == NULL)
-            return -1;
+            break;
         hall_log(HALL_LOG_INFO, cx->request_id, "msg=\"audit seal\" day=%s chain=%lld seq=%lld",
                  day, (long long)chain, (long long)seq);
         n++;
+    }
+    if (r == NULL || i < hall_dbres_rows(r) || hall_db_commit(cx) != HALL_OK) {
+        if (cx->in_tx)
+            hall_db_rollback(cx);
+        return -1;
     }
     memcpy(done, today, sizeof(done));
     return n;

@@ -148,6 +148,9 @@ const struct hall_stmt hall_pki_stmts[] = {
      " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
      " ORDER BY h.chain, d.day",
      1},
+    /* one sealer at a time (the outbox's workers tick together) */
+    {"audit_seal_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-seal', 0)) AS got", 0},
     {"audit_seal_insert",
      "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
      " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",

@@ -122,8 +122,9 @@ void hall_audit_row_hash(const struct hall_audit_row *r, unsigned char out[HALL_
 unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain,
                                    int64_t seq, const unsigned char *hash, size_t *len);
 /* seals every (chain, Beijing day) whose day is over (by more than
- * grace_s seconds) and not yet sealed: the number sealed, -1 on error.
- * Outside a transaction; needs the audit key */
+ * grace_s seconds) and not yet sealed, in one transaction: the number
+ * sealed (0 also when another process is sealing), -1 on error (nothing
+ * sealed).  Outside a transaction; needs the audit key */
 int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
 
 /* ---- token.c: the CA keys in a PKCS#11 token ------------------------------- */
