@@ -75,6 +75,10 @@ static struct pki_ca cas[] = {
 static char *root_pem;     /* the ECDSA root */
 static char *sm2_root_pem; /* the SM2 root */
 static unsigned loaded;
+/* the audit key: signs the audit log's daily seals (core/pki/auditseal.c);
+ * its certificate (signed by the root) verifies them */
+static X509 *audit_cert;
+static EVP_PKEY *audit_key;
 
 static const struct {
     const char *name, *label;
@@ -125,6 +129,32 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
     {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
+    /* the audit log's daily seals (auditseal.c) */
+    /* for each chain, the days after its last seal that are over: the
+     * day's last row (seq) and its hash */
+    {"audit_seal_due",
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
+     " (SELECT a.hash FROM audit_log a WHERE a.chain = h.chain AND a.seq = d.seq ORDER BY a.id"
+     " LIMIT 1) AS hash"
+     " FROM h CROSS JOIN LATERAL ("
+     "  SELECT (a.at AT TIME ZONE 'Asia/Shanghai')::date AS day, max(a.seq) AS seq FROM audit_log a"
+     "  WHERE a.chain = h.chain AND a.seq > coalesce((SELECT max(s.seq) FROM audit_seals s"
+     "   WHERE s.chain = h.chain), 0) GROUP BY 1) d"
+     " WHERE h.chain IS NOT NULL AND d.day < ((now() - make_interval(secs => $1::int)) AT TIME "
+     "ZONE 'Asia/Shanghai')::date"
+     " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
+     " ORDER BY h.chain, d.day",
+     1},
+    /* one sealer at a time (the outbox's workers tick together) */
+    {"audit_seal_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-seal', 0)) AS got", 0},
+    {"audit_seal_insert",
+     "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
+     " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
+     6},
     {NULL, NULL, 0},
 };
 
@@ -289,6 +319,14 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
         snprintf(err, errlen, "pki_dir %s: cannot read root.crt (hall-pkitool ceremony)", dir);
         return HALL_ERR;
     }
+    if (what & (HALL_PKI_AUDIT_KEY | HALL_PKI_AUDIT_CERT)) {
+        audit_cert = load_cert(dir, "audit", NULL);
+        if (audit_cert == NULL || X509_verify(audit_cert, X509_get0_pubkey(root)) != 1) {
+            X509_free(root);
+            snprintf(err, errlen, "pki_dir %s: audit.crt missing or not signed by root.crt", dir);
+            return HALL_ERR;
+        }
+    }
     X509_free(root);
     root = load_cert(dir, "sm2-root", &sm2_root_pem);
     if (root == NULL) {
@@ -297,9 +335,20 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
     }
     X509_free(root);
     /* a wrong PIN shows here, before any worker is forked */
-    if ((what & (HALL_PKI_CA_KEYS | HALL_PKI_OCSP_KEYS)) && hall_token_configured() &&
-        hall_token_check(err, errlen) != HALL_OK)
+    if ((what & (HALL_PKI_CA_KEYS | HALL_PKI_OCSP_KEYS | HALL_PKI_AUDIT_KEY)) &&
+        hall_token_configured() && hall_token_check(err, errlen) != HALL_OK)
         return HALL_ERR;
+    if (what & HALL_PKI_AUDIT_KEY) {
+        audit_key = load_key(dir, "audit", why, sizeof(why));
+        if (audit_key == NULL) {
+            snprintf(err, errlen, "%s", why);
+            return HALL_ERR;
+        }
+        if (X509_check_private_key(audit_cert, audit_key) != 1) {
+            snprintf(err, errlen, "pki_dir %s: the key audit is not the key of audit.crt", dir);
+            return HALL_ERR;
+        }
+    }
     for (ca = cas; ca->name != NULL; ca++) {
         ca->cert = load_cert(dir, ca->name, &ca->pem);
         snprintf(name, sizeof(name), "%s-ocsp", ca->name);
@@ -927,7 +976,58 @@ hall_pki_tick(struct hall_ctx *cx)
     hall_pki_reconcile(cx, 120);
     for (ca = cas; ca->name != NULL; ca++)
         hall_pki_crl_refresh(cx, ca->name, 0);
+    /* the audit log's days that are over (by 5 minutes: the last
+     * transactions of the day have committed), signed */
+    if (audit_key != NULL)
+        hall_audit_seal_days(cx, 300);
     return 0;
+}
+
+/* ---- the audit key ----------------------------------------------------------- */
+
+int
+hall_pki_audit_sign(struct hall_pool *pool, const unsigned char *msg, size_t len,
+                    unsigned char **sig, size_t *siglen)
+{
+    EVP_MD_CTX *m;
+    size_t n = 0;
+    int ok;
+
+    if (audit_key == NULL || (m = sign_ctx(audit_key, 0)) == NULL)
+        return HALL_ERR;
+    ok = EVP_DigestSign(m, NULL, &n, msg, len) == 1;
+    if (ok) {
+        *sig = hall_palloc(pool, n);
+        ok = EVP_DigestSign(m, *sig, &n, msg, len) == 1;
+    }
+    EVP_MD_CTX_free(m);
+    *siglen = n;
+    return ok ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned char *sig, size_t siglen)
+{
+    EVP_MD_CTX *m;
+    int ok;
+
+    if (audit_cert == NULL || (m = EVP_MD_CTX_new()) == NULL)
+        return 0;
+    ok = EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL, X509_get0_pubkey(audit_cert),
+                                 NULL) == 1 &&
+         EVP_DigestVerify(m, sig, siglen, msg, len) == 1;
+    EVP_MD_CTX_free(m);
+    return ok;
+}
+
+int
+hall_pki_audit_signer(unsigned char out[32])
+{
+    unsigned int n = 32;
+
+    if (audit_cert == NULL || X509_digest(audit_cert, EVP_sha256(), out, &n) != 1 || n != 32)
+        return HALL_ERR;
+    return HALL_OK;
 }
 
 /* ---- OCSP ------------------------------------------------------------------ */

@@ -22,8 +22,10 @@
 
 /* ---- pki.c: the CA back office (docs/internals/pki.md) ----------------- */
 
-#define HALL_PKI_CA_KEYS   1u /* issuing CA keys: issue, revoke, CRLs */
-#define HALL_PKI_OCSP_KEYS 2u /* the delegated OCSP signers' keys */
+#define HALL_PKI_CA_KEYS    1u /* issuing CA keys: issue, revoke, CRLs */
+#define HALL_PKI_OCSP_KEYS  2u /* the delegated OCSP signers' keys */
+#define HALL_PKI_AUDIT_KEY  4u /* the audit key (hall_pki_key "audit"), and its certificate */
+#define HALL_PKI_AUDIT_CERT 8u /* the audit certificate only (hall-audit verify) */
 
 /* certificates of conf's pki_dir and the keys asked for, once per process:
  * the ECDSA CA keys from the PKCS#11 token when conf names one
@@ -91,6 +93,39 @@ const char *hall_pki_reason_name(int code);
 const char *hall_pki_reason_label(int code);
 const char *const *hall_pki_reason_names(void);
 extern const struct hall_stmt hall_pki_stmts[];
+
+/* The audit key (HALL_PKI_AUDIT_KEY): its only use.  An ECDSA P-256
+ * signature with SHA-256 (DER, in pool) over msg; HALL_ERR when the key is
+ * not loaded.  docs/internals/audit-chain.md */
+int hall_pki_audit_sign(struct hall_pool *pool, const unsigned char *msg, size_t len,
+                        unsigned char **sig, size_t *siglen);
+/* 1 when sig is the audit certificate's signature of msg (HALL_PKI_AUDIT_CERT) */
+int hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned char *sig,
+                          size_t siglen);
+/* the SHA-256 of the audit certificate's DER: who signed a seal */
+int hall_pki_audit_signer(unsigned char out[32]);
+
+/* ---- auditseal.c: the audit log's chain and daily seals ------------------ */
+
+#define HALL_AUDIT_HASH_LEN 32
+/* one audit_log row as hashed (sql/077_audit_chain.sql); NULL text fields
+ * are NULL, detail is the jsonb as PostgreSQL prints it */
+struct hall_audit_row {
+    int64_t id, chain, seq, at_us;
+    const char *actor, *entity, *entity_id, *action, *from_state, *to_state, *detail, *ip,
+        *request_id;
+    const unsigned char *prev_hash; /* HALL_AUDIT_HASH_LEN bytes */
+};
+/* SHA-256 of the row's canonical encoding (format hall-audit/1) */
+void hall_audit_row_hash(const struct hall_audit_row *r, unsigned char out[HALL_AUDIT_HASH_LEN]);
+/* the bytes a daily seal signs (format hall-audit-seal/1); day YYYY-MM-DD */
+unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain,
+                                   int64_t seq, const unsigned char *hash, size_t *len);
+/* seals every (chain, Beijing day) whose day is over (by more than
+ * grace_s seconds) and not yet sealed, in one transaction: the number
+ * sealed (0 also when another process is sealing), -1 on error (nothing
+ * sealed).  Outside a transaction; needs the audit key */
+int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
 
 /* ---- token.c: the CA keys in a PKCS#11 token ------------------------------- */
 

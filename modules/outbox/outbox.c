@@ -1089,7 +1089,8 @@ main(int argc, char **argv)
     }
     if (hall_app_store_init(&app) != HALL_OK || hall_store_key_check(&app.store) != HALL_OK)
         return HALL_EXIT_CONFIG;
-    if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS, err, sizeof(err)) == HALL_OK) {
+    if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) ==
+        HALL_OK) {
         pki_ready = 1;
     } else if (app.conf.pkcs11_module[0] != '\0') {
         /* a token that is configured and refuses (a wrong PIN) is a wrong config */

@@ -16,6 +16,11 @@
  *                                           fingerprints printed, audited
  *                                           (core/pki/ceremony.c; exit 0 also
  *                                           when it was there already)
+ *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
+ *                                           over (Beijing days ended more than
+ *                                           SECS ago, default 300) and not sealed
+ *                                           yet, as hall-outbox's CA tick does
+ *                                           (docs/internals/audit-chain.md)
  *   hall-pkitool -c CONF custody [DAYS]     destroy the media received (已签收)
  *                                           more than DAYS ago (default
  *                                           medium_keep_days), as hall-outbox's
@@ -83,7 +88,8 @@ usage(void)
                     "       hall-pkitool -c CONF crl\n"
                     "       hall-pkitool -c CONF reminders\n"
                     "       hall-pkitool -c CONF custody [DAYS]\n"
-                    "       hall-pkitool -c CONF ceremony\n");
+                    "       hall-pkitool -c CONF ceremony\n"
+                    "       hall-pkitool -c CONF audit-seal [SECONDS]\n");
 }
 
 int
@@ -117,7 +123,8 @@ main(int argc, char **argv)
         hall_conf_free(&app.conf);
         return rc == HALL_ERR ? 1 : 0;
     }
-    if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS, err, sizeof(err)) != HALL_OK) {
+    if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) !=
+        HALL_OK) {
         fprintf(stderr, "hall-pkitool: %s\n", err);
         return 1;
     }
@@ -154,6 +161,11 @@ main(int argc, char **argv)
         for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++)
             if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
+    } else if (strcmp(cmd, "audit-seal") == 0 && argc - optind <= 2) {
+        n = hall_audit_seal_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 300);
+        if (n >= 0)
+            printf("%d daily seal(s) of the audit log signed\n", n);
+        rc = n >= 0 ? 0 : 1;
     } else if (strcmp(cmd, "reminders") == 0 && argc - optind == 1) {
         n = hall_reminder_tick(req->cx);
         if (n >= 0)

@@ -1,0 +1,175 @@
+/*
+ * The audit log's hash chain and its daily seals (docs/internals/audit-chain.md).
+ *
+ * The database writes the chain (sql/077_audit_chain.sql: a BEFORE INSERT
+ * trigger hashes each row with the previous row of its chain); this file
+ * has the same encoding in C, for hall-audit verify, which must not take
+ * the database's word for it, and the seals: each Beijing day's last row of
+ * each chain signed by the audit key (hall_pki_audit_sign).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "pki/pki.h"
+
+#define SEAL_DAY_LEN 10 /* YYYY-MM-DD */
+
+/* its statements are hall_pki_stmts' audit_seal_due and audit_seal_insert (pki.c) */
+
+/* ---- the encoding ------------------------------------------------------------ */
+
+static void
+put_be64(unsigned char out[8], int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    int i;
+
+    for (i = 7; i >= 0; i--) {
+        out[i] = (unsigned char)(u & 0xff);
+        u >>= 8;
+    }
+}
+
+/* a field: 4-byte big-endian length and the bytes; NULL: ffffffff */
+static void
+put_field(EVP_MD_CTX *m, const char *s)
+{
+    unsigned char len[4] = {0xff, 0xff, 0xff, 0xff};
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    if (s != NULL) {
+        len[0] = (unsigned char)(n >> 24);
+        len[1] = (unsigned char)(n >> 16);
+        len[2] = (unsigned char)(n >> 8);
+        len[3] = (unsigned char)n;
+    }
+    EVP_DigestUpdate(m, len, 4);
+    if (n > 0)
+        EVP_DigestUpdate(m, s, n);
+}
+
+static void
+put_int(EVP_MD_CTX *m, int64_t v)
+{
+    unsigned char b[8];
+
+    put_be64(b, v);
+    EVP_DigestUpdate(m, b, 8);
+}
+
+void
+hall_audit_row_hash(const struct hall_audit_row *r, unsigned char out[HALL_AUDIT_HASH_LEN])
+{
+    static EVP_MD_CTX *m;
+    unsigned int n = HALL_AUDIT_HASH_LEN;
+
+    if (m == NULL && (m = EVP_MD_CTX_new()) == NULL)
+        abort();
+    EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+    put_field(m, "hall-audit/1");
+    EVP_DigestUpdate(m, r->prev_hash, HALL_AUDIT_HASH_LEN);
+    put_int(m, r->chain);
+    put_int(m, r->seq);
+    put_int(m, r->id);
+    put_int(m, r->at_us);
+    put_field(m, r->actor);
+    put_field(m, r->entity);
+    put_field(m, r->entity_id);
+    put_field(m, r->action);
+    put_field(m, r->from_state);
+    put_field(m, r->to_state);
+    put_field(m, r->detail);
+    put_field(m, r->ip);
+    put_field(m, r->request_id);
+    EVP_DigestFinal_ex(m, out, &n);
+}
+
+unsigned char *
+hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain, int64_t seq,
+                    const unsigned char *hash, size_t *len)
+{
+    static const char tag[] = "hall-audit-seal/1";
+    size_t tn = sizeof(tag) - 1, dn = strlen(day);
+    size_t n = 4 + tn + 4 + dn + 8 + 8 + HALL_AUDIT_HASH_LEN;
+    unsigned char *b = hall_palloc(pool, n), *p = b;
+
+    p[0] = p[1] = p[2] = 0;
+    p[3] = (unsigned char)tn;
+    memcpy(p + 4, tag, tn);
+    p += 4 + tn;
+    p[0] = p[1] = p[2] = 0;
+    p[3] = (unsigned char)dn;
+    memcpy(p + 4, day, dn);
+    p += 4 + dn;
+    put_be64(p, chain);
+    put_be64(p + 8, seq);
+    memcpy(p + 16, hash, HALL_AUDIT_HASH_LEN);
+    *len = n;
+    return b;
+}
+
+/* ---- the daily seals ----------------------------------------------------------- */
+
+int
+hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
+{
+    /* the Beijing day (at now - grace) this process last sealed up to: the
+     * query runs once a day, not on every tick */
+    static char done[SEAL_DAY_LEN + 1];
+    char today[SEAL_DAY_LEN + 1];
+    unsigned char signer[32], *msg, *sig, *hash;
+    size_t mlen, slen, hlen;
+    struct hall_dbres *r;
+    time_t t = time(NULL) - grace_s + 8 * 3600;
+    struct tm tm;
+    int i, n = 0;
+
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    if (strcmp(done, today) == 0)
+        return 0;
+    if (hall_pki_audit_signer(signer) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit seal: the audit key is not loaded\"");
+        return -1;
+    }
+    /* one transaction under a lock: another process sealing now is left
+     * to it (this one looks again at its next tick) */
+    if (hall_db_begin(cx) != HALL_OK)
+        return -1;
+    r = hall_db_exec(cx, "audit_seal_lock");
+    if (r == NULL || !hall_dbres_bool(r, 0, "got")) {
+        hall_db_rollback(cx);
+        return r == NULL ? -1 : 0;
+    }
+    r = hall_db_exec(cx, "audit_seal_due", HALL_I64(grace_s));
+    for (i = 0; r != NULL && i < hall_dbres_rows(r); i++) {
+        const char *day = hall_dbres_str(r, i, "day");
+        int64_t chain = hall_dbres_int(r, i, "chain"), seq = hall_dbres_int(r, i, "seq");
+
+        hash = hall_dbres_bytea(cx, r, i, hall_dbres_col(r, "hash"), &hlen);
+        if (day == NULL || hash == NULL || hlen != HALL_AUDIT_HASH_LEN)
+            break;
+        msg = hall_audit_seal_msg(cx->pool, day, chain, seq, hash, &mlen);
+        if (hall_pki_audit_sign(cx->pool, msg, mlen, &sig, &slen) != HALL_OK) {
+            hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit seal: signing failed\"");
+            break;
+        }
+        if (hall_db_exec(cx, "audit_seal_insert", HALL_I64(chain), HALL_STR(day), HALL_I64(seq),
+                         HALL_BIN(hash, hlen), HALL_BIN(sig, slen), HALL_BIN(signer, 32)) == NULL)
+            break;
+        hall_log(HALL_LOG_INFO, cx->request_id, "msg=\"audit seal\" day=%s chain=%lld seq=%lld",
+                 day, (long long)chain, (long long)seq);
+        n++;
+    }
+    if (r == NULL || i < hall_dbres_rows(r) || hall_db_commit(cx) != HALL_OK) {
+        if (cx->in_tx)
+            hall_db_rollback(cx);
+        return -1;
+    }
+    memcpy(done, today, sizeof(done));
+    return n;
+}
