@@ -133,7 +133,7 @@ token_open(int rw, char *err, size_t errlen)
     CK_RV rv;
     CK_ULONG i, nslots = 0;
     CK_SLOT_ID *slots = NULL, slot = 0;
-    int found = 0;
+    int found = 0, tries = 0;
 
     if (!tok.configured) {
         snprintf(err, errlen, "no PKCS#11 token configured (pkcs11_module)");
@@ -168,7 +168,11 @@ token_open(int rw, char *err, size_t errlen)
         tok.f->C_Finalize(NULL);
         tok.pid = 0;
     }
+again:
     nhandles = 0;
+    found = 0;
+    nslots = 0;
+    slots = NULL;
     rv = tok.f->C_Initialize(NULL);
     if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
         tok.f->C_Finalize(NULL);
@@ -203,6 +207,14 @@ token_open(int rw, char *err, size_t errlen)
         }
     }
     free(slots);
+    if (!found && ++tries < 8) {
+        /* SoftHSM2 skips a token whose files another process is writing at
+         * that moment (seen when two outbox workers opened it at once after
+         * a restart): look again shortly, for up to about 1.4 s */
+        tok.f->C_Finalize(NULL);
+        usleep(50000u * (unsigned)tries);
+        goto again;
+    }
     if (!found) {
         snprintf(err, errlen, "pkcs11_token: no token labelled \"%s\" in %s", tok.label,
                  tok.module);
