@@ -115,7 +115,11 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * hall_session_token, hall_session_accept and hall_resp_login) */
 #define HALL_R_NOSESSION 32u
 /* a body of any Content-Type, kept only as raw_body (OCSP requests) */
-#define HALL_R_RAWBODY     64u
+#define HALL_R_RAWBODY 64u
+/* the worker's request line at debug, not info, unless the answer is a 5xx:
+ * for a busy route whose every request nginx's access log already records
+ * (OCSP: its write was 5 % of the responder's CPU) */
+#define HALL_R_QUIETLOG    128u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
 
 struct hall_route {
@@ -476,6 +480,10 @@ struct hall_app {
     long *provider_slots; /* shared by a module's workers: pid per slot, 0 free */
     long provider_nslots;
     char asset_v[16]; /* version of static_dir's files, for ?v= in the layout */
+    /* set by a module's init: nginx keeps its FastCGI connections open
+     * (fastcgi_keep_conn on, an upstream with keepalive: the OCSP
+     * responder), so each worker waits on all it holds (core/web/app.c) */
+    int keep_conn;
 };
 
 /* ---- metrics.c: Prometheus counters shared by a module's workers ---------- */
