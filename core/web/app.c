@@ -512,8 +512,11 @@ serve_kept(struct hall_app *app, int sock)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot wait on the FastCGI socket\" errno=%d", errno);
         return;
     }
+    /* a held connection's slot has no listening socket: when nginx
+     * closes it, libfcgi's FCGX_Accept_r returns instead of accepting
+     * another (whose number could be the closed one's, unseen by epoll) */
     for (i = 0; i < KEPT_MAX; i++)
-        FCGX_InitRequest(&slots[i], sock, 0);
+        FCGX_InitRequest(&slots[i], -1, 0);
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;
     ev.data.u32 = KEPT_MAX;
@@ -538,21 +541,25 @@ serve_kept(struct hall_app *app, int sock)
                     continue;
             }
             fr = &slots[k];
-            /* a held connection that nginx closed is closed here (which
-             * takes it out of epoll), then libfcgi tries the listening
-             * socket: a new connection or EAGAIN */
-            rc = FCGX_Accept_r(fr);
-            if (rc < 0) {
-                if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-                    continue;
-                hall_log(HALL_LOG_ERR, NULL, "msg=\"FastCGI accept failed\" rc=%d", rc);
-                stop_flag = 1;
-                break;
+            if (fr->ipcFd < 0) {
+                fr->listen_sock = sock;
+                rc = FCGX_Accept_r(fr);
+                fr->listen_sock = -1;
+                if (rc < 0) {
+                    if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+                        continue; /* another worker took it */
+                    hall_log(HALL_LOG_ERR, NULL, "msg=\"FastCGI accept failed\" rc=%d", rc);
+                    stop_flag = 1;
+                    break;
+                }
+                ev.events = EPOLLIN;
+                ev.data.u32 = k;
+                epoll_ctl(ep, EPOLL_CTL_ADD, fr->ipcFd, &ev);
+            } else if (FCGX_Accept_r(fr) < 0) {
+                /* nginx closed it: libfcgi closed it too (which takes it
+                 * out of epoll) and found no listening socket to try */
+                continue;
             }
-            /* new connections (a closed one's number may come back) */
-            ev.events = EPOLLIN;
-            ev.data.u32 = k;
-            epoll_ctl(ep, EPOLL_CTL_ADD, fr->ipcFd, &ev);
             in_request = 1;
             serve_one(app, fr);
             in_request = 0;
