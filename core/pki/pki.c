@@ -1094,20 +1094,24 @@ ocsp_ca_of(OCSP_CERTID *cid)
 }
 
 /*
- * Answers to requests without a nonce (RFC 5019 clients: browsers, most
- * TLS stacks) are kept per worker and reused for OCSP_CACHE_S: the key
- * holds what the database said this time (state, revocation time and
- * reason), so a revocation changes the key and is answered at once; only
- * the signature is saved.  Requests with a nonce are signed every time.
+ * Answers to requests without a nonce about one certificate (RFC 5019
+ * clients: browsers, most TLS stacks) are signed once per worker and
+ * reused, the same bytes, until OCSP_RENEW_S before their nextUpdate: the
+ * key holds what the database said this time (state, revocation time and
+ * reason), so a revocation changes the key and is answered at once; a
+ * reused answer keeps the thisUpdate and producedAt it was signed with
+ * (RFC 5019 2.2.4: pre-produced answers).  Requests with a nonce are
+ * signed every time.
  */
 #define OCSP_CACHE_N 512
-#define OCSP_CACHE_S 300
+#define OCSP_RENEW_S 300
 
 static struct {
     char key[96];
-    time_t at;
+    time_t this_update, produced;
     unsigned char *der;
     size_t len;
+    char etag[33];
 } ocsp_cache[OCSP_CACHE_N];
 
 /* what the database said about a serial, kept OCSP_STATUS_MS (see there) */
@@ -1354,9 +1358,24 @@ cert_status(unsigned char out[24], int status, time_t rev_at, int reason)
     return 2 + n;
 }
 
+/* the ETag of an answer: the first 16 bytes of its SHA-256, in hex */
+static void
+ocsp_etag(const unsigned char *der, size_t len, char out[33])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int i;
+
+    out[0] = '\0';
+    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
+        return;
+    for (i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 unsigned char *
 hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen, size_t *outlen,
-                     const char **outcome)
+                     struct hall_ocsp_meta *meta)
 {
     static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
                                               0x05, 0x07, 0x30, 0x01, 0x01};
@@ -1370,10 +1389,12 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     unsigned char now_t[17], next_t[17], st[24];
     char key[96] = "";
     long long rev_at = 0;
-    time_t now = time(NULL);
+    time_t now = time(NULL), this_update = now;
     size_t siglen = 0, wlen, rblen;
     int i, n, cacheable, nonce_at;
+    const char **outcome = &meta->outcome;
 
+    memset(meta, 0, sizeof(*meta));
     *outcome = "malformed";
     if (inlen == 0 || inlen > 64 * 1024 ||
         (oreq = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) == NULL || p != in + inlen ||
@@ -1433,6 +1454,8 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
         sl = cert_status(st, status, (time_t)rev_at, reason);
         hall_buf_add(sr, st, sl);
         /* thisUpdate: when the database said so (RFC 6960 4.2.2.1) */
+        if (i == 0)
+            this_update = read;
         if (read == now) {
             hall_buf_add(sr, now_t, sizeof(now_t));
             hall_buf_add(sr, "\xa0\x11", 2);
@@ -1458,10 +1481,16 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
         unsigned slot = cache_slot(key);
 
         if (ocsp_cache[slot].der != NULL && strcmp(ocsp_cache[slot].key, key) == 0 &&
-            time(NULL) - ocsp_cache[slot].at < OCSP_CACHE_S) {
+            now >= ocsp_cache[slot].produced &&
+            now < ocsp_cache[slot].this_update + OCSP_VALID_S - OCSP_RENEW_S) {
             out = hall_palloc(cx->pool, ocsp_cache[slot].len);
             memcpy(out, ocsp_cache[slot].der, ocsp_cache[slot].len);
             *outlen = ocsp_cache[slot].len;
+            meta->this_update = ocsp_cache[slot].this_update;
+            meta->next_update = ocsp_cache[slot].this_update + OCSP_VALID_S;
+            meta->produced = ocsp_cache[slot].produced;
+            meta->reuse_until = meta->next_update - OCSP_RENEW_S;
+            memcpy(meta->etag, ocsp_cache[slot].etag, sizeof(meta->etag));
             goto done;
         }
     }
@@ -1517,21 +1546,30 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     memcpy(rb + 3, w, wlen);
     out = der_wrap(cx->pool, 0x30, rb, 3 + wlen, &rblen);
     *outlen = rblen;
+    meta->this_update = this_update;
+    meta->next_update = this_update + OCSP_VALID_S;
+    meta->produced = now;
     if (key[0] != '\0') {
         unsigned slot = cache_slot(key);
         unsigned char *copy = malloc(*outlen);
 
+        meta->reuse_until = meta->next_update - OCSP_RENEW_S;
+        ocsp_etag(out, *outlen, meta->etag);
         if (copy != NULL) {
             free(ocsp_cache[slot].der);
             memcpy(copy, out, *outlen);
             ocsp_cache[slot].der = copy;
             ocsp_cache[slot].len = *outlen;
-            ocsp_cache[slot].at = time(NULL);
+            ocsp_cache[slot].this_update = this_update;
+            ocsp_cache[slot].produced = now;
+            memcpy(ocsp_cache[slot].etag, meta->etag, sizeof(meta->etag));
             snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
         }
     }
     goto done;
 internal:
+    meta->this_update = meta->next_update = meta->produced = meta->reuse_until = 0;
+    meta->etag[0] = '\0';
     if (strcmp(*outcome, "busy") != 0)
         *outcome = "internal";
     out = ocsp_error(cx->pool,

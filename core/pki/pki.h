@@ -81,9 +81,20 @@ int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
  * are stale (the production's part is hall_produce_auto) */
 int hall_pki_tick(struct hall_ctx *cx);
+/* what an OCSP answer is and how long it stands (RFC 5019 6.2) */
+struct hall_ocsp_meta {
+    const char *outcome; /* good, revoked, unknown, malformed, busy, internal */
+    /* the answer's times (0 for an unsigned error status) */
+    time_t this_update, next_update, produced;
+    /* an answer without a nonce about one certificate of ours: the same
+     * bytes are answered to the same request until reuse_until (0 for
+     * every other answer), and etag names them */
+    time_t reuse_until;
+    char etag[33];
+};
 /* a DER OCSP request -> a DER OCSP response (always one, possibly an error status) */
 unsigned char *hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
-                                    size_t *outlen, const char **outcome);
+                                    size_t *outlen, struct hall_ocsp_meta *meta);
 /* a new certificate serial: 16 upper-case hex digits of a random 64-bit
  * positive INTEGER (non-zero first byte) */
 void hall_pki_serial_draw(char out[17]);

@@ -182,7 +182,7 @@ staff_load(struct hall_req *req)
 int
 hall_staff_authorize(struct hall_req *req)
 {
-    unsigned need = req->route != NULL ? req->route->flags >> 8 : 0;
+    unsigned need = req->route != NULL ? req->route->flags >> 16 : 0;
 
     int half_ok = req->route != NULL && (req->route->flags & HALL_R_STAFF_HALF) != 0;
     const char *login = STAFF_LOGIN;

@@ -119,7 +119,11 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 /* with HALL_R_STAFF: also open to the session the password alone opened
  * (the second factor's pages); every other staff route needs a full one */
 #define HALL_R_STAFF_HALF  128u
-#define HALL_R_ROLES(bits) ((unsigned)(bits) << 8)
+/* the worker's request line at debug, not info, unless the answer is a 5xx:
+ * for a busy route whose every request nginx's access log already records
+ * (OCSP: its write was 5 % of the responder's CPU) */
+#define HALL_R_QUIETLOG    256u
+#define HALL_R_ROLES(bits) ((unsigned)(bits) << 16)
 
 struct hall_route {
     const char *method;
@@ -483,6 +487,10 @@ struct hall_app {
     long *provider_slots; /* shared by a module's workers: pid per slot, 0 free */
     long provider_nslots;
     char asset_v[16]; /* version of static_dir's files, for ?v= in the layout */
+    /* set by a module's init: nginx keeps its FastCGI connections open
+     * (fastcgi_keep_conn on, an upstream with keepalive: the OCSP
+     * responder), so each worker waits on all it holds (core/web/app.c) */
+    int keep_conn;
 };
 
 /* ---- metrics.c: Prometheus counters shared by a module's workers ---------- */

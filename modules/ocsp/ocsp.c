@@ -4,14 +4,18 @@
  *   POST /ocsp            body: DER OCSPRequest (application/ocsp-request)
  *   GET  /ocsp/<base64>   the DER request, base64 then URL-encoded (RFC 6960 A.1)
  *
- * Answers are signed per request by the CA's delegated OCSP signer (loaded
- * before fork; no issuing CA key in this process): good, revoked (reason
- * and time), or unknown; the request's nonce is echoed; garbage gets
- * malformedRequest, a database outage tryLater.  The status of each
- * certificate asked about: one prepared SELECT by primary key, or what this
- * worker read less than 500 ms ago (docs/modules/ocsp.md, status cache).
+ * Answers are signed by the CA's delegated OCSP signer (loaded before
+ * fork; no issuing CA key in this process): good, revoked (reason and
+ * time), or unknown; the request's nonce is echoed (signed per request);
+ * an answer without a nonce about one certificate is signed once and
+ * reused until shortly before its nextUpdate, with RFC 5019's HTTP caching
+ * headers on GET; garbage gets malformedRequest, a database outage
+ * tryLater.  The status of each certificate asked about: one prepared
+ * SELECT by primary key, or what this worker read less than 500 ms ago
+ * (docs/modules/ocsp.md, status cache).
  */
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -32,21 +36,54 @@ ocsp_init(struct hall_app *app)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
+    /* nginx keeps the connections to this module open (the /ocsp
+     * locations in nginx/hall.conf.in) */
+    app->keep_conn = 1;
     return HALL_OK;
 }
 
-static int
-answer(struct hall_req *req, const unsigned char *der, size_t len)
+/* an HTTP date (RFC 9110 5.6.7), whatever the locale */
+static char *
+http_date(struct hall_pool *pool, time_t t)
 {
-    const char *outcome;
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    return hall_psprintf(pool, "%.3s, %02d %.3s %d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday,
+                         tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour,
+                         tm.tm_min, tm.tm_sec);
+}
+
+static int
+answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
+{
+    struct hall_ocsp_meta meta;
     size_t outlen;
-    unsigned char *out = hall_pki_ocsp_answer(req->cx, der, len, &outlen, &outcome);
+    unsigned char *out = hall_pki_ocsp_answer(req->cx, der, len, &outlen, &meta);
+    time_t now = time(NULL);
 
     if (out == NULL)
         return hall_resp_busy(req);
-    /* one line per answer besides the core's request line, at debug: the
-     * responder is the busiest route */
-    hall_log(HALL_LOG_DEBUG, hall_req_id(req), "msg=ocsp outcome=%s", outcome);
+    /* one line per answer, at debug only (as the core's request line on
+     * this route, HALL_R_QUIETLOG): nginx's OCSP log has every request */
+    hall_log(HALL_LOG_DEBUG, hall_req_id(req), "msg=ocsp outcome=%s", meta.outcome);
+    /* RFC 5019 6.2: a GET answer that is the same for everyone until it is
+     * renewed may be kept by HTTP caches until then; any other (a nonce,
+     * several certificates, unknown, tryLater) is not kept */
+    if (get && meta.reuse_until > now) {
+        hall_resp_header(req, "Cache-Control",
+                         hall_psprintf(req->pool,
+                                       "max-age=%lld, public, no-transform, must-revalidate",
+                                       (long long)(meta.reuse_until - now)));
+        hall_resp_header(req, "Last-Modified", http_date(req->pool, meta.this_update));
+        hall_resp_header(req, "Expires", http_date(req->pool, meta.next_update));
+        if (meta.etag[0] != '\0')
+            hall_resp_header(req, "ETag", hall_psprintf(req->pool, "\"%s\"", meta.etag));
+    } else if (get) {
+        hall_resp_header(req, "Cache-Control", "no-store");
+    }
     /* a signed answer, whatever it says, is a 200 (RFC 6960 A.1) */
     return hall_resp_raw(req, 200, "application/ocsp-response", out, outlen);
 }
@@ -55,8 +92,8 @@ static int
 ocsp_post(struct hall_req *req)
 {
     if (req->raw_body == NULL)
-        return answer(req, (const unsigned char *)"", 0);
-    return answer(req, (const unsigned char *)req->raw_body, req->raw_len);
+        return answer(req, (const unsigned char *)"", 0, 0);
+    return answer(req, (const unsigned char *)req->raw_body, req->raw_len, 0);
 }
 
 /* the base64 of the request from the raw URI: nginx's $uri has decoded it
@@ -72,37 +109,39 @@ ocsp_get(struct hall_req *req)
     int len;
 
     if (uri == NULL || (p = strstr(uri, "/ocsp/")) == NULL)
-        return answer(req, (const unsigned char *)"", 0);
+        return answer(req, (const unsigned char *)"", 0, 1);
     p += 6;
     n = strcspn(p, "?#");
     if (n == 0 || n > OCSP_MAX)
-        return answer(req, (const unsigned char *)"", 0);
+        return answer(req, (const unsigned char *)"", 0, 1);
     b64 = hall_url_decode(req->pool, p, n, &n);
     if (b64 == NULL)
-        return answer(req, (const unsigned char *)"", 0);
+        return answer(req, (const unsigned char *)"", 0, 1);
     /* some clients send '+' and '/' raw, some a space for '+' */
     for (i = j = 0; i < n; i++)
         if (b64[i] != '\n' && b64[i] != '\r')
             b64[j++] = b64[i] == ' ' ? '+' : b64[i];
     n = j;
     if (n % 4 != 0)
-        return answer(req, (const unsigned char *)"", 0);
+        return answer(req, (const unsigned char *)"", 0, 1);
     der = hall_palloc(req->pool, n / 4 * 3 + 1);
     len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
     if (len < 0)
-        return answer(req, (const unsigned char *)"", 0);
+        return answer(req, (const unsigned char *)"", 0, 1);
     /* EVP_DecodeBlock counts the padding as zero bytes */
     if (n >= 1 && b64[n - 1] == '=')
         len--;
     if (n >= 2 && b64[n - 2] == '=')
         len--;
-    return answer(req, der, (size_t)len);
+    return answer(req, der, (size_t)len, 1);
 }
 
 static const struct hall_route ocsp_routes[] = {
-    {"POST", "/ocsp", ocsp_post, HALL_R_NOSESSION | HALL_R_NOCSRF | HALL_R_RAWBODY, NULL},
-    {"POST", "/ocsp/", ocsp_post, HALL_R_NOSESSION | HALL_R_NOCSRF | HALL_R_RAWBODY, NULL},
-    {"GET", "/ocsp/", ocsp_get, HALL_R_PREFIX | HALL_R_NOSESSION, NULL},
+    {"POST", "/ocsp", ocsp_post,
+     HALL_R_NOSESSION | HALL_R_NOCSRF | HALL_R_RAWBODY | HALL_R_QUIETLOG, NULL},
+    {"POST", "/ocsp/", ocsp_post,
+     HALL_R_NOSESSION | HALL_R_NOCSRF | HALL_R_RAWBODY | HALL_R_QUIETLOG, NULL},
+    {"GET", "/ocsp/", ocsp_get, HALL_R_PREFIX | HALL_R_NOSESSION | HALL_R_QUIETLOG, NULL},
     {NULL, NULL, NULL, 0, NULL},
 };
 
