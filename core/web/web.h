@@ -118,7 +118,7 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 #define HALL_R_RAWBODY 64u
 /* with HALL_R_STAFF: also open to the session the password alone opened
  * (the second factor's pages); every other staff route needs a full one */
-#define HALL_R_STAFF_HALF  128u
+#define HALL_R_STAFF_HALF 128u
 /* the worker's request line at debug, not info, unless the answer is a 5xx:
  * for a busy route whose every request nginx's access log already records
  * (OCSP: its write was 5 % of the responder's CPU) */
