@@ -73,7 +73,7 @@ test('partner_link__tampered_expired_replayed_refused', async () => {
     assert.match(r.text, /链接签名无效/);
     r = await c.get(`/hunan/new/entry?${signedQuery(PERSON, { secret: 'x'.repeat(36) })}`);
     assert.equal(r.status, 403);
-    r = await c.get(`/hunan/new/entry?${signedQuery(PERSON, { ts: Math.floor(Date.now() / 1000) - 601 })}`);
+    r = await c.get(`/hunan/new/entry?${signedQuery(PERSON, { ts: Math.floor(Date.now() / 1000) - 660 })}`);
     assert.equal(r.status, 403);
     assert.match(r.text, /链接已过期/);
     r = await c.get(`/hunan/new/entry?${q}`);
