@@ -402,8 +402,11 @@ verify(struct hall_ctx *cx, const char *from)
         while (k < nseals && seals[k].chain == w.chain)
             k++;
         w.nseals = (size_t)(seals + k - w.seals);
-        if (chain_walk(cx, &w) != HALL_OK)
+        if (chain_walk(cx, &w) != HALL_OK) {
+            free(seals);
+            free(anchors);
             return 3;
+        }
         rows += w.rows;
     }
     for (; k < nseals; k++)
@@ -411,6 +414,8 @@ verify(struct hall_ctx *cx, const char *from)
             problem(INT64_MAX, "seal: %s chain %lld: no such chain", seals[k].day,
                     (long long)seals[k].chain);
     hall_db_rollback(cx);
+    free(seals);
+    free(anchors);
     if (nprobs == 0) {
         printf("intact: %lld rows in %d chains, %zu daily seals%s%s\n", (long long)rows, nch,
                nseals, from != NULL ? " from " : "", from != NULL ? from : "");
@@ -424,8 +429,6 @@ verify(struct hall_ctx *cx, const char *from)
     if (nprobs > MAX_PRINTED)
         printf("... %zu more\n", nprobs - MAX_PRINTED);
     printf("TAMPERED: %zu problem(s); the first: %s\n", nprobs, first_text);
-    free(seals);
-    free(anchors);
     return 1;
 }
 
