@@ -408,7 +408,7 @@ static ECDSA_SIG *
 ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
 {
     const char *label = EC_KEY_get_ex_data(ec, label_idx);
-    unsigned char raw[256];
+    unsigned char raw[132];
     CK_ULONG n = sizeof(raw);
     ECDSA_SIG *s;
     BIGNUM *br, *bs;
@@ -427,20 +427,48 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
     return s;
 }
 
+/* the DER INTEGER of the unsigned big-endian p[0..n) at out: its size */
+static size_t
+der_uint(unsigned char *out, const unsigned char *p, size_t n)
+{
+    size_t pad;
+
+    while (n > 1 && p[0] == 0) {
+        p++;
+        n--;
+    }
+    pad = (p[0] & 0x80) != 0;
+    out[0] = 0x02;
+    out[1] = (unsigned char)(n + pad);
+    out[2] = 0;
+    memcpy(out + 2 + pad, p, n);
+    return 2 + pad + n;
+}
+
+/* the DER ECDSA-Sig-Value straight from the token's r || s (no ECDSA_SIG,
+ * no BIGNUMs); sig has ECDSA_size(ec) bytes: the most two integers of the
+ * order's size take, so r || s of that size fits */
 static int
 ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig, unsigned int *siglen,
         const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
 {
-    ECDSA_SIG *s = ec_sign_sig(dgst, dlen, kinv, r, ec);
-    int n;
+    const char *label = EC_KEY_get_ex_data(ec, label_idx);
+    unsigned char raw[132], body[2 * 69];
+    CK_ULONG n = sizeof(raw);
+    size_t len, h;
 
-    if (s == NULL)
+    if (label == NULL || token_sign(label, dgst, dlen, raw, &n) != HALL_OK ||
+        n != 2 * (CK_ULONG)((EC_GROUP_order_bits(EC_KEY_get0_group(ec)) + 7) / 8))
         return 0;
-    n = i2d_ECDSA_SIG(s, &sig);
-    ECDSA_SIG_free(s);
-    if (n <= 0)
-        return 0;
-    *siglen = (unsigned int)n;
+    len = der_uint(body, raw, n / 2);
+    len += der_uint(body + len, raw + n / 2, n / 2);
+    h = len < 0x80 ? 2 : 3;
+    sig[0] = 0x30;
+    if (h == 3)
+        sig[1] = 0x81;
+    sig[h - 1] = (unsigned char)len;
+    memcpy(sig + h, body, len);
+    *siglen = (unsigned int)(h + len);
     return 1;
 }
 
