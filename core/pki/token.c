@@ -293,12 +293,12 @@ find(CK_OBJECT_CLASS cls, const char *label, CK_OBJECT_HANDLE *out, int max)
 static CK_OBJECT_HANDLE
 session_copy(const char *label, CK_OBJECT_HANDLE h)
 {
-    CK_BBOOL no = CK_FALSE, sensitive = CK_FALSE, extractable = CK_TRUE, private = CK_FALSE;
+    CK_BBOOL no = CK_FALSE, sensitive = CK_FALSE, extractable = CK_TRUE, priv = CK_FALSE;
     CK_ATTRIBUTE t[] = {{CKA_TOKEN, &no, sizeof(no)}};
     CK_ATTRIBUTE q[] = {
         {CKA_SENSITIVE, &sensitive, sizeof(sensitive)},
         {CKA_EXTRACTABLE, &extractable, sizeof(extractable)},
-        {CKA_PRIVATE, &private, sizeof(private)},
+        {CKA_PRIVATE, &priv, sizeof(priv)},
     };
     CK_OBJECT_HANDLE copy = CK_INVALID_HANDLE;
     CK_RV rv;
@@ -311,7 +311,7 @@ session_copy(const char *label, CK_OBJECT_HANDLE h)
         return CK_INVALID_HANDLE;
     }
     if (tok.f->C_GetAttributeValue(tok.s, copy, q, 3) != CKR_OK || !sensitive || extractable ||
-        !private) {
+        !priv) {
         hall_log(HALL_LOG_WARN, NULL,
                  "msg=\"pkcs11: the session copy is not sensitive, private and unextractable: "
                  "destroyed, the token object signs\" key=%s",
