@@ -150,7 +150,11 @@ const char *hall_token_label(void);
 int hall_token_check(char *err, size_t errlen);
 /* the key pair labelled label as an EVP_PKEY whose signatures the token makes */
 EVP_PKEY *hall_token_key(const char *label, char *err, size_t errlen);
-/* objects (private and public keys) labelled label; -1 when the token cannot be opened */
+/* 1 when this process signs with label through a session copy of its private
+ * key (made at its first use, inside the module), 0 when through the token
+ * object (the module refused the copy), -1 when there is no such key */
+int hall_token_session_copy(const char *label);
+/* token objects (private and public keys) labelled label; -1 when the token cannot be opened */
 int hall_token_has(const char *label);
 /* a new ECDSA P-256 key pair labelled label, made in the token, not extractable */
 EVP_PKEY *hall_token_keygen(const char *label, char *err, size_t errlen);

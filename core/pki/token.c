@@ -52,10 +52,12 @@ static struct {
     int rw;
 } tok;
 
-/* the private keys' handles of this process's session */
+/* the private keys' handles of this process's session: the token object,
+ * and the session copy signing in its place (CK_INVALID_HANDLE: none, the
+ * module refused it or cannot sign with it) */
 static struct {
     char label[64];
-    CK_OBJECT_HANDLE h;
+    CK_OBJECT_HANDLE h, copy;
 } handles[KEYS_MAX];
 static int nhandles;
 
@@ -254,17 +256,20 @@ hall_token_release(void)
     nhandles = 0;
 }
 
-/* the handles of the objects of class cls labelled label: how many (up to max) */
+/* the handles of the token objects of class cls labelled label: how many
+ * (up to max); the session copies of this process are not among them */
 static int
 find(CK_OBJECT_CLASS cls, const char *label, CK_OBJECT_HANDLE *out, int max)
 {
-    CK_ATTRIBUTE t[2] = {
+    CK_BBOOL yes = CK_TRUE;
+    CK_ATTRIBUTE t[3] = {
         {CKA_CLASS, &cls, sizeof(cls)},
         {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_TOKEN, &yes, sizeof(yes)},
     };
     CK_ULONG n = 0;
 
-    if (tok.f->C_FindObjectsInit(tok.s, t, 2) != CKR_OK)
+    if (tok.f->C_FindObjectsInit(tok.s, t, 3) != CKR_OK)
         return -1;
     if (tok.f->C_FindObjects(tok.s, out, (CK_ULONG)max, &n) != CKR_OK)
         n = 0;
@@ -272,22 +277,79 @@ find(CK_OBJECT_CLASS cls, const char *label, CK_OBJECT_HANDLE *out, int max)
     return (int)n;
 }
 
+/*
+ * A session copy of the token's private key h (C_CopyObject with CKA_TOKEN
+ * false), made by the module inside itself: SoftHSM2 re-reads a token
+ * object's file (its generation, under a lock) at every attribute it looks
+ * up, several per C_SignInit; a session object is in the module's memory
+ * only.  The copy keeps every attribute of the original but CKA_TOKEN, and
+ * PKCS#11 lets no copy relax CKA_SENSITIVE, CKA_EXTRACTABLE or CKA_PRIVATE
+ * (checked here all the same: a copy that is not sensitive, not private or
+ * is extractable is destroyed and not used); it lives until the session
+ * closes (hall_token_release, the process's end).  CK_INVALID_HANDLE when
+ * the module refuses (CKA_COPYABLE false: CKR_ACTION_PROHIBITED, an HSM's
+ * policy, no room for session objects): the token object signs then.
+ */
 static CK_OBJECT_HANDLE
-private_handle(const char *label)
+session_copy(const char *label, CK_OBJECT_HANDLE h)
+{
+    CK_BBOOL no = CK_FALSE, sensitive = CK_FALSE, extractable = CK_TRUE, priv = CK_FALSE;
+    CK_ATTRIBUTE t[] = {{CKA_TOKEN, &no, sizeof(no)}};
+    CK_ATTRIBUTE q[] = {
+        {CKA_SENSITIVE, &sensitive, sizeof(sensitive)},
+        {CKA_EXTRACTABLE, &extractable, sizeof(extractable)},
+        {CKA_PRIVATE, &priv, sizeof(priv)},
+    };
+    CK_OBJECT_HANDLE copy = CK_INVALID_HANDLE;
+    CK_RV rv;
+
+    rv = tok.f->C_CopyObject(tok.s, h, t, 1, &copy);
+    if (rv != CKR_OK) {
+        hall_log(HALL_LOG_INFO, NULL,
+                 "msg=\"pkcs11: no session copy, the token object signs\" key=%s rv=0x%lx", label,
+                 (unsigned long)rv);
+        return CK_INVALID_HANDLE;
+    }
+    if (tok.f->C_GetAttributeValue(tok.s, copy, q, 3) != CKR_OK || !sensitive || extractable ||
+        !priv) {
+        hall_log(HALL_LOG_WARN, NULL,
+                 "msg=\"pkcs11: the session copy is not sensitive, private and unextractable: "
+                 "destroyed, the token object signs\" key=%s",
+                 label);
+        tok.f->C_DestroyObject(tok.s, copy);
+        return CK_INVALID_HANDLE;
+    }
+    return copy;
+}
+
+/* the entry of this process's session for the private key label (found,
+ * and its session copy made, at its first use); -1 when the token has none */
+static int
+private_key(const char *label)
 {
     CK_OBJECT_HANDLE h[2];
     int i;
 
     for (i = 0; i < nhandles; i++)
         if (strcmp(handles[i].label, label) == 0)
-            return handles[i].h;
-    if (find(CKO_PRIVATE_KEY, label, h, 2) != 1)
-        return CK_INVALID_HANDLE;
-    if (nhandles < KEYS_MAX) {
-        snprintf(handles[nhandles].label, sizeof(handles[nhandles].label), "%s", label);
-        handles[nhandles++].h = h[0];
-    }
-    return h[0];
+            return i;
+    if (nhandles >= KEYS_MAX || find(CKO_PRIVATE_KEY, label, h, 2) != 1)
+        return -1;
+    snprintf(handles[nhandles].label, sizeof(handles[nhandles].label), "%s", label);
+    handles[nhandles].h = h[0];
+    handles[nhandles].copy = session_copy(label, h[0]);
+    return nhandles++;
+}
+
+int
+hall_token_session_copy(const char *label)
+{
+    char err[256];
+    int i;
+
+    if (token_open(0, err, sizeof(err)) != HALL_OK || (i = private_key(label)) < 0)
+        return -1;
+    return handles[i].copy != CK_INVALID_HANDLE;
 }
 
 /* one ECDSA signature of dgst by the token's key label: r || s in sig */
@@ -301,19 +363,33 @@ token_sign(const char *label, const unsigned char *dgst, int dlen, unsigned char
     CK_RV rv = CKR_OK;
 
     for (attempt = 0; attempt < 2; attempt++) {
-        CK_OBJECT_HANDLE h;
         CK_ULONG cap = *siglen;
+        int i;
 
         if (token_open(0, err, sizeof(err)) != HALL_OK) {
             hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: %s\"", err);
             return HALL_ERR;
         }
-        h = private_handle(label);
-        if (h == CK_INVALID_HANDLE) {
+        i = private_key(label);
+        if (i < 0) {
             hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: no private key labelled %s\"", label);
             return HALL_ERR;
         }
-        rv = tok.f->C_SignInit(tok.s, &mech, h);
+        rv = CKR_KEY_HANDLE_INVALID;
+        if (handles[i].copy != CK_INVALID_HANDLE) {
+            rv = tok.f->C_SignInit(tok.s, &mech, handles[i].copy);
+            if (rv != CKR_OK) {
+                /* a module that copies but will not sign with the copy */
+                hall_log(HALL_LOG_INFO, NULL,
+                         "msg=\"pkcs11: the session copy does not sign, the token object "
+                         "does\" key=%s rv=0x%lx",
+                         label, (unsigned long)rv);
+                tok.f->C_DestroyObject(tok.s, handles[i].copy);
+                handles[i].copy = CK_INVALID_HANDLE;
+            }
+        }
+        if (handles[i].copy == CK_INVALID_HANDLE)
+            rv = tok.f->C_SignInit(tok.s, &mech, handles[i].h);
         if (rv == CKR_OK)
             rv = tok.f->C_Sign(tok.s, (CK_BYTE_PTR)dgst, (CK_ULONG)dlen, sig, &cap);
         if (rv == CKR_OK) {
@@ -332,7 +408,7 @@ static ECDSA_SIG *
 ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
 {
     const char *label = EC_KEY_get_ex_data(ec, label_idx);
-    unsigned char raw[256];
+    unsigned char raw[132];
     CK_ULONG n = sizeof(raw);
     ECDSA_SIG *s;
     BIGNUM *br, *bs;
@@ -351,20 +427,48 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
     return s;
 }
 
+/* the DER INTEGER of the unsigned big-endian p[0..n) at out: its size */
+static size_t
+der_uint(unsigned char *out, const unsigned char *p, size_t n)
+{
+    size_t pad;
+
+    while (n > 1 && p[0] == 0) {
+        p++;
+        n--;
+    }
+    pad = (p[0] & 0x80) != 0;
+    out[0] = 0x02;
+    out[1] = (unsigned char)(n + pad);
+    out[2] = 0;
+    memcpy(out + 2 + pad, p, n);
+    return 2 + pad + n;
+}
+
+/* the DER ECDSA-Sig-Value straight from the token's r || s (no ECDSA_SIG,
+ * no BIGNUMs); sig has ECDSA_size(ec) bytes: the most two integers of the
+ * order's size take, so r || s of that size fits */
 static int
 ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig, unsigned int *siglen,
         const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
 {
-    ECDSA_SIG *s = ec_sign_sig(dgst, dlen, kinv, r, ec);
-    int n;
+    const char *label = EC_KEY_get_ex_data(ec, label_idx);
+    unsigned char raw[132], body[2 * 69];
+    CK_ULONG n = sizeof(raw);
+    size_t len, h;
 
-    if (s == NULL)
+    if (label == NULL || token_sign(label, dgst, dlen, raw, &n) != HALL_OK ||
+        n != 2 * (CK_ULONG)((EC_GROUP_order_bits(EC_KEY_get0_group(ec)) + 7) / 8))
         return 0;
-    n = i2d_ECDSA_SIG(s, &sig);
-    ECDSA_SIG_free(s);
-    if (n <= 0)
-        return 0;
-    *siglen = (unsigned int)n;
+    len = der_uint(body, raw, n / 2);
+    len += der_uint(body + len, raw + n / 2, n / 2);
+    h = len < 0x80 ? 2 : 3;
+    sig[0] = 0x30;
+    if (h == 3)
+        sig[1] = 0x81;
+    sig[h - 1] = (unsigned char)len;
+    memcpy(sig + h, body, len);
+    *siglen = (unsigned int)(h + len);
     return 1;
 }
 

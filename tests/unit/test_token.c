@@ -1,0 +1,253 @@
+/*
+ * Unit tests for core/pki/token.c against a SoftHSM2 token made for the
+ * test in a mkdtemp directory: a key signs through a session copy the
+ * module makes of it (still sensitive, private and unextractable, and not
+ * counted as a token object); a key the module refuses to copy
+ * (CKA_COPYABLE false: CKR_ACTION_PROHIBITED, as an HSM's policy may) signs
+ * through the token object; every signature (DER written from the token's
+ * r || s) verifies with the public key;
+ * a wrong PIN is refused.  Skipped when SoftHSM2 is not installed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
+
+#include "hall.h"
+
+static char tmpdir[256], module[256];
+
+static void
+write_file(const char *name, const char *text)
+{
+    char p[512];
+    FILE *f;
+
+    snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+    f = fopen(p, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+        fail_msg("cannot write %s", p);
+}
+
+/* a P-256 key pair labelled label made straight through the module, its
+ * private key not copyable (what hall_token_keygen does not make) */
+static int
+keygen_not_copyable(const char *label, const char *pin)
+{
+    static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                         0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG n = strlen(label), nslots = 8, i;
+    CK_ATTRIBUTE pub[] = {
+        {CKA_TOKEN, &yes, sizeof(yes)},
+        {CKA_VERIFY, &yes, sizeof(yes)},
+        {CKA_LABEL, (void *)label, n},
+        {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+    };
+    CK_ATTRIBUTE priv[] = {
+        {CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
+        {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
+        {CKA_SIGN, &yes, sizeof(yes)},      {CKA_COPYABLE, &no, sizeof(no)},
+        {CKA_LABEL, (void *)label, n},
+    };
+    CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
+    CK_FUNCTION_LIST_PTR f;
+    CK_SLOT_ID slots[8], slot = 0;
+    CK_TOKEN_INFO ti;
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_HANDLE hpub, hpriv;
+    void *dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+    int rc = -1;
+
+    if (dl == NULL)
+        return -1;
+    *(void **)&get = dlsym(dl, "C_GetFunctionList");
+    if (get != NULL && get(&f) == CKR_OK && f->C_Initialize(NULL) == CKR_OK) {
+        /* the initialised token (SoftHSM2 adds a free slot beside it) */
+        if (f->C_GetSlotList(CK_TRUE, slots, &nslots) != CKR_OK)
+            nslots = 0;
+        for (i = 0; i < nslots; i++)
+            if (f->C_GetTokenInfo(slots[i], &ti) == CKR_OK && (ti.flags & CKF_TOKEN_INITIALIZED))
+                slot = slots[i];
+        if (slot != 0 &&
+            f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) == CKR_OK &&
+            f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)) == CKR_OK &&
+            f->C_GenerateKeyPair(s, &mech, pub, sizeof(pub) / sizeof(pub[0]), priv,
+                                 sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv) == CKR_OK)
+            rc = 0;
+        f->C_Finalize(NULL);
+    }
+    dlclose(dl);
+    return rc;
+}
+
+static int
+group_setup(void **state)
+{
+    static const char *const mods[] = {"/usr/lib/softhsm/libsofthsm2.so",
+                                       "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+                                       "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so"};
+    const char *t = getenv("TMPDIR");
+    char conf[1024], cmd[1024], pin[512], err[512];
+    size_t i;
+
+    for (i = 0; i < sizeof(mods) / sizeof(mods[0]) && module[0] == '\0'; i++)
+        if (access(mods[i], R_OK) == 0)
+            snprintf(module, sizeof(module), "%s", mods[i]);
+    if (module[0] == '\0')
+        return 0; /* no SoftHSM2: each test skips */
+    snprintf(tmpdir, sizeof(tmpdir), "%s/hall-test-token-XXXXXX", t != NULL ? t : "/tmp");
+    if (mkdtemp(tmpdir) == NULL)
+        return -1;
+    snprintf(conf, sizeof(conf),
+             "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n"
+             "slots.removable = false\n",
+             tmpdir);
+    write_file("softhsm2.conf", conf);
+    write_file("pin", "unit-pin-1234\n");
+    write_file("wrong", "unit-pin-9999\n");
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    setenv("SOFTHSM2_CONF", conf, 1);
+    snprintf(cmd, sizeof(cmd),
+             "softhsm2-util --init-token --free --label unit --pin unit-pin-1234 "
+             "--so-pin unit-so-5678 >/dev/null");
+    if (system(cmd) != 0 || keygen_not_copyable("fixed", "unit-pin-1234") != 0)
+        return -1;
+    snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
+    return hall_token_configure(module, "unit", pin, conf, err, sizeof(err)) == HALL_OK ? 0 : -1;
+}
+
+static int
+group_teardown(void **state)
+{
+    char cmd[512];
+
+    hall_token_release();
+    if (tmpdir[0] == '\0')
+        return 0;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* a signature of msg by k (through the token) verifies with k's public key */
+static void
+assert_signs(EVP_PKEY *k)
+{
+    static const unsigned char msg[] = "tbsResponseData";
+    unsigned char sig[128];
+    size_t len = sizeof(sig);
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+
+    assert_non_null(m);
+    assert_int_equal(EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(m, sig, &len, msg, sizeof(msg)), 1);
+    EVP_MD_CTX_reset(m);
+    assert_int_equal(EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, k), 1);
+    assert_int_equal(EVP_DigestVerify(m, sig, len, msg, sizeof(msg)), 1);
+    /* and not a signature of something else */
+    assert_int_equal(EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, k), 1);
+    assert_int_not_equal(EVP_DigestVerify(m, sig, len, msg, sizeof(msg) - 1), 1);
+    EVP_MD_CTX_free(m);
+}
+
+static void
+test_signs_through_a_session_copy(void **state)
+{
+    char err[256];
+    EVP_PKEY *k;
+    int i;
+
+    if (module[0] == '\0')
+        skip();
+    k = hall_token_keygen("copied", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("keygen: %s", err);
+    /* enough for an r or s with a leading zero byte (1 in 128 signatures)
+     * and many with the high bit set: OpenSSL's verify takes only the DER
+     * it would itself write */
+    for (i = 0; i < 600; i++)
+        assert_signs(k);
+    assert_int_equal(hall_token_session_copy("copied"), 1);
+    /* the session copy is not a token object: the private and public key only */
+    assert_int_equal(hall_token_has("copied"), 2);
+    EVP_PKEY_free(k);
+}
+
+static void
+test_signs_with_the_token_object_when_the_copy_is_refused(void **state)
+{
+    char err[256];
+    EVP_PKEY *k;
+
+    if (module[0] == '\0')
+        skip();
+    k = hall_token_key("fixed", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("key: %s", err);
+    assert_signs(k);
+    assert_signs(k);
+    assert_int_equal(hall_token_session_copy("fixed"), 0);
+    assert_int_equal(hall_token_has("fixed"), 2);
+    EVP_PKEY_free(k);
+}
+
+static void
+test_a_new_process_copies_anew(void **state)
+{
+    char err[256];
+    EVP_PKEY *k;
+
+    if (module[0] == '\0')
+        skip();
+    k = hall_token_key("copied", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("key: %s", err);
+    /* what a worker does after the master released the token before fork */
+    hall_token_release();
+    assert_signs(k);
+    assert_int_equal(hall_token_session_copy("copied"), 1);
+    EVP_PKEY_free(k);
+}
+
+static void
+test_a_wrong_pin_is_refused(void **state)
+{
+    char pin[512], conf[512], err[256];
+
+    if (module[0] == '\0')
+        skip();
+    hall_token_release();
+    snprintf(pin, sizeof(pin), "%s/wrong", tmpdir);
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "the PIN is wrong"));
+    assert_int_equal(hall_token_session_copy("copied"), -1);
+    snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signs_through_a_session_copy),
+        cmocka_unit_test(test_signs_with_the_token_object_when_the_copy_is_refused),
+        cmocka_unit_test(test_a_new_process_copies_anew),
+        cmocka_unit_test(test_a_wrong_pin_is_refused),
+    };
+
+    return cmocka_run_group_tests_name("token", tests, group_setup, group_teardown);
+}
