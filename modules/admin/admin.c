@@ -2095,8 +2095,12 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         hall_val_set_str(req->pool, r, "state_label",
                          strcmp(state, "approved") == 0  ? "已批准"
                          : strcmp(state, "refused") == 0 ? "已拒绝"
+                         : strcmp(state, "moot") == 0    ? "已自动关闭"
                                                          : "待批准");
-        hall_val_set_str(req->pool, r, "decided_by", hall_dbres_str(res, i, "decided_login"));
+        /* moot (sql/089): nobody decided it, its note says what happened */
+        hall_val_set_str(req->pool, r, "decided_by",
+                         strcmp(state, "moot") == 0 ? "—"
+                                                    : hall_dbres_str(res, i, "decided_login"));
         hall_val_set_str(req->pool, r, "decided_at", hall_dbres_str(res, i, "decided_at"));
         hall_val_set_str(req->pool, r, "decision_note", hall_dbres_str(res, i, "decision_note"));
         hall_val_set_str(req->pool, r, "role_label",
