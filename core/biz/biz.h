@@ -216,9 +216,12 @@ void hall_sealprod_free(struct hall_sealprod *sp);
 /*
  * The re-make (docs/modules/seal.md, "When the signer's certificate is
  * replaced"): when a certificate that signs seals is replaced by a new one
- * (介质遗失补办; later 更新, 变更, 解锁), every valid seal listing the old
- * certificate is made again on the new one, with the same name, kind and
- * picture, free and without review; the old seal becomes 'replaced'.  The
+ * (补办, 更新, 变更, 解锁), every valid seal listing the old certificate is
+ * made again on the new one, with the same name, kind and picture, free and
+ * without review; the old seal becomes 'replaced'.  org: the new
+ * certificate's organisation after a 变更 (NULL otherwise): a 机构章's or
+ * 业务章's name is then made from it as at production (org + 印章名称); the
+ * picture stays the seal's own.  The
  * same three steps as the production that makes the new certificate
  * (hall_produce), so that it happens exactly once, with it:
  *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
@@ -228,7 +231,7 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  *      revoked meanwhile is not made again).
  */
 struct hall_sealremake;
-int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
+int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const char *org,
                                 struct hall_sealremake **out);
 int hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm,
                               const char *new_serial, const unsigned char *cert, size_t cert_len,

@@ -35,6 +35,8 @@ static const struct {
 } transitions[] = {
     /* the applicant finished the steps before payment */
     {"draft", "unpaid"},
+    /* ... or, with nothing to pay, on to review (core/flow/flow.c) */
+    {"draft", "review"},
     {"draft", "cancelled"},
     {"unpaid", "cancelled"},
     /* online payment confirmed by the gateway's callback */

@@ -309,7 +309,8 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
         goto out;
     rc = HALL_ERR;
     /* the seals the replaced certificate signs, made again on this one */
-    if (hall_sealprod_remake_intent(cx, replaces, &rm) != HALL_OK)
+    if (hall_sealprod_remake_intent(cx, replaces, strcmp(business, "change") == 0 ? s.org : NULL,
+                                    &rm) != HALL_OK)
         goto out;
     if (hall_db_commit(cx) != HALL_OK)
         goto out;

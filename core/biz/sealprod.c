@@ -54,10 +54,12 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      7},
     /* the re-make: the valid seals that list a replaced certificate */
     {"sp_remake_of",
-     "SELECT s.es_id, s.item_id, s.order_id, s.der,"
+     "SELECT s.es_id, s.item_id, s.order_id, s.der, i.kind,"
+     " coalesce(i.seal_name, '') AS seal_name,"
      " extract(epoch FROM s.valid_end)::bigint AS valid_end_epoch,"
      " (SELECT count(*) FROM seseals x WHERE x.item_id = s.item_id) AS made"
-     " FROM seseals s WHERE s.cert_serial = $1 AND s.state = 'valid' ORDER BY s.es_id",
+     " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " WHERE s.cert_serial = $1 AND s.state = 'valid' ORDER BY s.es_id",
      1},
     {"sp_remake_retire",
      "UPDATE seseals SET state = 'replaced', replaced_at = now(), replaced_by = $2"
@@ -363,6 +365,7 @@ hall_sealprod_free(struct hall_sealprod *sp)
 struct sr_item {
     int64_t item_id, order_id;
     const char *old_es, *es_id;
+    const char *kind, *seal_name; /* its seal_items row */
     unsigned char *old_der, *seal;
     size_t old_len, seal_len;
     time_t old_end, valid_start, valid_end;
@@ -371,12 +374,13 @@ struct sr_item {
 
 struct hall_sealremake {
     const char *old_serial, *new_serial;
+    const char *org; /* after a 变更: the new organisation name, else NULL */
     int n;
     struct sr_item *items;
 };
 
 int
-hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
+hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const char *org,
                             struct hall_sealremake **out)
 {
     struct hall_dbres *res;
@@ -394,6 +398,7 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
         return HALL_OK;
     rm = hall_pcalloc(cx->pool, sizeof(*rm));
     rm->old_serial = hall_pstrdup(cx->pool, old_serial);
+    rm->org = org != NULL && *org != '\0' ? hall_pstrdup(cx->pool, org) : NULL;
     rm->items = hall_pcalloc(cx->pool, sizeof(*rm->items) * (size_t)n);
     for (i = 0; i < n; i++) {
         struct sr_item *it = &rm->items[i];
@@ -402,6 +407,8 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
         it->item_id = hall_dbres_int(res, i, "item_id");
         it->order_id = hall_dbres_int(res, i, "order_id");
         it->old_es = hall_pstrdup(cx->pool, es);
+        it->kind = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "kind"));
+        it->seal_name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "seal_name"));
         it->old_end = (time_t)hall_dbres_int(res, i, "valid_end_epoch");
         it->old_der = hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "der"), &it->old_len);
         if (it->old_der == NULL || strlen(es) < 19)
@@ -414,6 +421,23 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     rm->n = n;
     *out = rm;
     return HALL_OK;
+}
+
+/*
+ * After a 变更 of the organisation: a 机构章's or 业务章's name as production
+ * makes it (hall_sealprod_intent), from the new name.  A 个人章 is its
+ * holder's name: unchanged.  The picture is the seal's own (drawn when it
+ * was applied for, or cut out of the unit's impression): kept; drawing
+ * needs cairo, which production (hall-pki, hall-outbox) does not link.
+ */
+static void
+remake_renamed(struct hall_ctx *cx, const char *org, const struct sr_item *it,
+               struct hall_seseal_in *in)
+{
+    if (strcmp(it->kind, "org") != 0 && strcmp(it->kind, "org_business") != 0)
+        return;
+    in->name = *it->seal_name != '\0' ? hall_psprintf(cx->pool, "%s%s", org, it->seal_name)
+                                      : hall_pstrdup(cx->pool, org);
 }
 
 int
@@ -464,6 +488,8 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
         in.valid_end = it->valid_end;
         in.png = info.png;
         in.png_len = info.png_len;
+        if (rm->org != NULL)
+            remake_renamed(cx, rm->org, it, &in);
         in.width_mm = info.width_mm;
         in.height_mm = info.height_mm;
         it->seal = hall_seseal_make(cx->pool, &in, &it->seal_len);

@@ -95,10 +95,19 @@ static const struct {
 };
 
 const struct hall_stmt hall_pki_stmts[] = {
+    /* the certificate's row before the OCSP hold, on every path: a staff
+     * approval (modules/pki) locks it before its request, so the two never
+     * wait on each other in opposite orders */
+    {"pki_revoke_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
     {"pki_revoke",
      "UPDATE certificates SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
      " revoked_by = $3 WHERE serial = $1 AND state = 'issued' RETURNING ca, order_id",
      3},
+    /* four eyes (sql/075, sql/089): a staff request to revoke it is moot */
+    {"pki_revoke_requests_close",
+     "UPDATE staff_requests SET state = 'moot', decided_at = now(), decision_note = $2"
+     " WHERE kind = 'revoke' AND subject = $1 AND state = 'pending' RETURNING id",
+     2},
     {"pki_reconcile",
      "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
      " revoked_by = 'reconcile' WHERE state = 'intent'"
@@ -750,6 +759,39 @@ sleep_until_ms(int64_t at)
     }
 }
 
+/*
+ * A staff member's pending request to revoke the serial (four eyes,
+ * core/biz/approval.c) has nothing left to decide once it is revoked by
+ * another path: closed as 'moot' in this transaction, with why, audited.
+ * The approval's own revocation finds its request already approved.
+ */
+static int
+requests_close(struct hall_ctx *cx, const char *serial, int reason, const char *actor)
+{
+    const char *note = hall_psprintf(cx->pool, "%s（%s），申请自动关闭",
+                                     strncmp(actor, "user:", 5) == 0 ? "证书已由持有人撤销"
+                                                                     : "证书已在其他业务中吊销",
+                                     hall_pki_reason_label(reason));
+    struct hall_dbres *res =
+        hall_db_exec(cx, "pki_revoke_requests_close", HALL_STR(serial), HALL_STR(note));
+    int i, n;
+
+    if (res == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *detail = hall_val_obj(cx->pool);
+
+        hall_val_set_str(cx->pool, detail, "kind", "revoke");
+        hall_val_set_str(cx->pool, detail, "subject", serial);
+        hall_val_set_str(cx->pool, detail, "note", note);
+        if (hall_audit(cx, actor, "staff_request", hall_dbres_str(res, i, "id"), "moot", "pending",
+                       "moot", detail) != HALL_OK)
+            return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
 int
 hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                 const char **ca_name)
@@ -761,6 +803,11 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
 
     if (reason < 0 || reason > 10 || reason == 7)
         return HALL_ERR;
+    res = hall_db_exec(cx, "pki_revoke_lock", HALL_STR(serial));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0)
+        return HALL_CONFLICT;
     /* the OCSP workers' cached 'good' must expire before this commits
      * (OCSP_STATUS_MS above): the lock first, the wait before returning */
     if (hall_db_exec(cx, "pki_ocsp_hold", HALL_STR(serial)) == NULL)
@@ -771,12 +818,16 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_CONFLICT;
-    sleep_until_ms(held + OCSP_HOLD_MS);
     *ca_name = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "ca"));
     detail = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(reason));
     hall_val_set_str(cx->pool, detail, "order_id", hall_dbres_str(res, 0, "order_id"));
-    return hall_audit(cx, actor, "certificate", serial, "revoke", "issued", "revoked", detail);
+    if (hall_audit(cx, actor, "certificate", serial, "revoke", "issued", "revoked", detail) !=
+            HALL_OK ||
+        requests_close(cx, serial, reason, actor) != HALL_OK)
+        return HALL_ERR;
+    sleep_until_ms(held + OCSP_HOLD_MS);
+    return HALL_OK;
 }
 
 /* ---- CRLs -------------------------------------------------------------------- */

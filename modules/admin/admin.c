@@ -101,8 +101,9 @@ static const struct hall_stmt admin_stmts[] = {
      " AND used_at IS NULL RETURNING (SELECT count(*) - 1 FROM staff_recovery_codes"
      " WHERE staff_id = $1 AND used_at IS NULL) AS left_codes",
      2},
-    /* wrong codes from one client on many members (sql/048's table, the
-     * member's index in place of a phone's) */
+    /* wrong codes on many members, wrong passwords on many logins, from one
+     * client (sql/048's table, the member's or login's index in place of a
+     * phone's) */
     {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
     {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
     {"staff_login_failed",
@@ -463,6 +464,8 @@ static const struct hall_pspec login_params[] = {
 #define RECOVERY_LEN    10  /* characters, shown as xxxxx-xxxxx */
 #define CODE_CLIENT_MAX 10  /* members one client may type wrong codes for ... */
 #define CODE_CLIENT_S   600 /* ... within this window (as the applicants' logins) */
+#define PW_CLIENT_MAX   10  /* logins one client may type wrong passwords for ... */
+#define PW_CLIENT_S     600 /* ... within this window */
 
 /* a secret shown on the enrolment page until a code confirms it */
 static int
@@ -564,16 +567,22 @@ recovery_new(struct hall_req *req, int64_t id, struct hall_val *ctx)
 }
 
 /* the client's address as the applicants' login counts it, marked as the
- * staff's: wrong codes and applicants' wrong passwords are counted apart
- * (sql/048's table, a 64-character client) */
+ * staff's: wrong codes, wrong staff passwords and applicants' wrong
+ * passwords are counted apart (sql/048's table, a 64-character client) */
 static const char *
-client_of(struct hall_req *req)
+client_as(struct hall_req *req, const char *mark)
 {
     const char *a = req->remote_addr;
 
-    if (a == NULL || *a == '\0' || strlen(a) > 58)
+    if (a == NULL || *a == '\0' || strlen(a) > 64 - strlen(mark))
         a = "unknown";
-    return hall_psprintf(req->pool, "staff:%s", a);
+    return hall_psprintf(req->pool, "%s%s", mark, a);
+}
+
+static const char *
+client_of(struct hall_req *req)
+{
+    return client_as(req, "staff:");
 }
 
 /*
@@ -884,8 +893,10 @@ do_login(struct hall_req *req)
 {
     const struct hall_conf *conf = &req->app->conf;
     const char *password = hall_req_param(req, "password");
+    const char *login = hall_req_param(req, "login");
     struct hall_dbres *res;
-    const char *hash, *sid;
+    const char *hash, *sid, *client;
+    unsigned char idx[32];
     int64_t id;
     int enrolled;
 
@@ -893,11 +904,27 @@ do_login(struct hall_req *req)
         return HALL_OK;
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, "staff_by_login", HALL_STR(hall_req_param(req, "login")));
+    /* password spraying: one client failing on many logins (an unknown one
+     * too); the client's advisory lock counts parallel tries one by one */
+    client = client_as(req, "staff-pw:");
+    hall_pii_index("staff-login", login, idx);
+    res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client), HALL_I64(PW_CLIENT_S),
+                       HALL_I64(PW_CLIENT_MAX));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_bool(res, 0, "blocked")) {
+        hall_warn(req, "msg=\"staff passwords refused\" reason=client_failures");
+        return hall_msg(req, HALL_M_STAFF_LOGIN_CLIENT_LIMIT, "password");
+    }
+    res = hall_db_exec(req->cx, "staff_by_login", HALL_STR(login));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
         hall_password_verify(dummy_hash, password);
+        if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
+                NULL ||
+            hall_db_commit(req->cx) != HALL_OK)
+            return hall_resp_busy(req);
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
     id = hall_dbres_int(res, 0, "id");
@@ -910,7 +937,8 @@ do_login(struct hall_req *req)
 
         res = hall_db_exec(req->cx, "staff_login_failed", HALL_I64(id),
                            HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
-        if (res == NULL)
+        if (res == NULL || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client),
+                                        HALL_BIN(idx, 32)) == NULL)
             return hall_resp_busy(req);
         fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= conf->login_max_failures &&
@@ -2067,8 +2095,12 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         hall_val_set_str(req->pool, r, "state_label",
                          strcmp(state, "approved") == 0  ? "已批准"
                          : strcmp(state, "refused") == 0 ? "已拒绝"
+                         : strcmp(state, "moot") == 0    ? "已自动关闭"
                                                          : "待批准");
-        hall_val_set_str(req->pool, r, "decided_by", hall_dbres_str(res, i, "decided_login"));
+        /* moot (sql/089): nobody decided it, its note says what happened */
+        hall_val_set_str(req->pool, r, "decided_by",
+                         strcmp(state, "moot") == 0 ? "—"
+                                                    : hall_dbres_str(res, i, "decided_login"));
         hall_val_set_str(req->pool, r, "decided_at", hall_dbres_str(res, i, "decided_at"));
         hall_val_set_str(req->pool, r, "decision_note", hall_dbres_str(res, i, "decision_note"));
         hall_val_set_str(req->pool, r, "role_label",

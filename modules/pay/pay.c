@@ -272,9 +272,16 @@ pay_page(struct hall_req *req)
         }
         return hall_resp_page(req, 200, "pay", ctx);
     }
-    if (strcmp(status, "review") == 0 &&
-        strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0 &&
-        strcmp(hall_dbres_str(o, 0, "cert_type"), "person") != 0)
+    if (strcmp(status, "review") == 0 && hall_dbres_int(o, 0, "amount_fen") == 0)
+        /* nothing to pay: the identity step sent it on (core/flow/flow.c) */
+        hall_val_set_str(req->pool, ctx, "hint",
+                         hall_psprintf(req->pool,
+                                       "该业务单费用为0元，无需缴费，申请单状态为“待审核”。"
+                                       "深圳CA将在%s内审核申请资料，请耐心等待。",
+                                       sla));
+    else if (strcmp(status, "review") == 0 &&
+             strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0 &&
+             strcmp(hall_dbres_str(o, 0, "cert_type"), "person") != 0)
         /* seed 004: the PIN comes with the deposit after the approval */
         hall_val_set_str(req->pool, ctx, "hint",
                          "支付成功，申请单状态为“待审核”。深圳CA审核成功后将向申请单位对公账户"

@@ -117,6 +117,14 @@ static const struct hall_stmt pki_stmts[] = {
      " coalesce(c.medium_destroyed_why, '') AS medium_destroyed_why"
      " FROM certificates c JOIN orders o ON o.id = c.order_id WHERE c.serial = $1",
      1},
+    /* four eyes and the other revocations (the holder's, a 补办's, ...): the
+     * certificate's row first, then the request's (hall_pki_revoke takes
+     * them in this order too, and closes a pending request it revokes) */
+    {"cert_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
+    {"revoke_request_get",
+     "SELECT subject, state, coalesce(decision_note, '') AS decision_note FROM staff_requests"
+     " WHERE id = $1 AND kind = 'revoke'",
+     1},
     {NULL, NULL, 0},
 };
 
@@ -846,7 +854,9 @@ do_revoke(struct hall_req *req)
         note = hall_pki_reason_label(code);
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, "cert_get", HALL_STR(serial));
+    /* locked: a revocation by another path waits for this request, and
+     * closes it, or this one sees the certificate revoked */
+    res = hall_db_exec(req->cx, "cert_lock", HALL_STR(serial));
     if (res == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0)
@@ -902,6 +912,7 @@ revoke_decide(struct hall_req *req, int approve)
 {
     const char *note = hall_req_param(req, "note"), *ca = NULL, *serial;
     const struct hall_val *r;
+    struct hall_dbres *res;
     struct hall_approval a;
     int64_t id;
     int rc, code;
@@ -911,7 +922,21 @@ revoke_decide(struct hall_req *req, int approve)
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
+    /* the certificate's row before the request's (cert_lock above) */
+    res = hall_db_exec(req->cx, "revoke_request_get", HALL_I64(id));
+    if (res == NULL ||
+        (hall_dbres_rows(res) == 1 &&
+         hall_db_exec(req->cx, "cert_lock", HALL_STR(hall_dbres_str(res, 0, "subject"))) == NULL))
+        return hall_resp_busy(req);
     rc = hall_approval_decide(req->cx, id, "revoke", req->staff->id, approve, note, &a);
+    if (rc == HALL_CONFLICT) {
+        /* closed by the certificate's revocation on another path: say so */
+        res = hall_db_exec(req->cx, "revoke_request_get", HALL_I64(id));
+        if (res == NULL)
+            return hall_resp_busy(req);
+        if (hall_dbres_rows(res) == 1 && strcmp(hall_dbres_str(res, 0, "state"), "moot") == 0)
+            return hall_msg(req, HALL_M_REVOKE_MOOT, NULL, hall_dbres_str(res, 0, "decision_note"));
+    }
     if (rc != HALL_OK)
         return approval_refused(req, rc);
     serial = a.subject;

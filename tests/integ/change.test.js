@@ -9,7 +9,8 @@
  * (openssl x509), the old one's end of validity, `openssl verify`, and the
  * old certificate revoked as superseded when the new one is issued, not
  * before (OCSP: revoked, Reason: superseded); a seal order's certificate
- * changed re-makes its seals on the new one.
+ * changed re-makes its seals on the new one, under the unit's new name when
+ * the change is of the name (before, they kept the old one).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -417,6 +418,44 @@ test('change__a_seal_order_s_certificate__its_seals_re_made_on_the_new_one_the_o
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${old}' AND state = 'replaced'`), '1');
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${made.serial}' AND state = 'valid'`), '1',
         'the seal re-made on the new certificate');
+});
+
+/* the name of a seal as the verifier (/seal/verify) reads it from its SESeal */
+async function sealName(esId) {
+    const der = Buffer.from(psql(`SELECT encode(der, 'base64') FROM seseals WHERE es_id = '${esId}'`)
+        .replace(/\s/g, ''), 'base64');
+    const v = new Client();
+    await v.get('/seal/verify');
+    const r = await v.postMultipart('/seal/verify', {}, { seseal: { name: 'x.seseal', data: der } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.result.name;
+}
+
+test('change__the_unit_s_name__the_seals_re_made_on_the_new_certificate_carry_the_new_name', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const s = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
+    }, { agent_mobile: freshPhone('137') });
+    const old = (await produce(op, s.id)).serial;
+    const oldEs = psql(`SELECT es_id FROM seseals WHERE cert_serial = '${old}' AND state = 'valid'`);
+    assert.equal(await sealName(oldEs), ORG);
+    const o = { c, serial: old, form: orgForm({ agent_mobile: s.form.agent_mobile }) };
+    const key = keyOf(await toForm(o));
+    const r = await c.post('/change/apply', {
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG, invoice_title: NEW_ORG }),
+        submit_key: key,
+    });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    const made = await produce(op, id);
+    assert.match(made.message, /原证书的电子印章已随新证书重新制作 1 枚/);
+    assert.equal(psql(`SELECT subject_org FROM certificates WHERE serial = '${made.serial}'`), NEW_ORG);
+    const newEs = psql(`SELECT es_id FROM seseals WHERE cert_serial = '${made.serial}' AND state = 'valid'`);
+    assert.match(newEs, /^SZCA\d{12}O00R01$/);
+    /* the new seal is the unit's under its new name; the old one keeps the old */
+    assert.equal(await sealName(newEs), NEW_ORG);
+    assert.equal(await sealName(oldEs), ORG);
 });
 
 /* a change under review whose certificate was revoked meanwhile (its holder's

@@ -6,7 +6,11 @@
  *   - 吊销 by staff: operator asks, the same operator's approval is refused
  *     (403, in Chinese), operator2's revokes it (OCSP says revoked only
  *     then); parallel approvals by two operators: exactly one takes effect;
- *     the database itself refuses a self-approval;
+ *     the database itself refuses a self-approval; a request whose
+ *     certificate the holder revokes first is closed (moot) in that
+ *     revocation, shown with why, and approving it says so (before: it
+ *     stayed pending and approving answered 409 until refused); an approval
+ *     racing the holder's 撤销 revokes once;
  *   - a refund up to refund_four_eyes_fen (1,000.00 元): one finance
  *     decision; above it: the first approval is a request, the second finance
  *     member's (parallel clicks: once) refunds, once;
@@ -22,7 +26,8 @@ const {
     psql, personForm, unpaidOrder, orderStatus, waitStatus, sandbox, payOnline, confirmTrade,
     staffLogin,
 } = require('./lib/payflow');
-const { acceptedByTransfer, tmpdir, fetchPki, ocspQuery } = require('./lib/pki');
+const { acceptedByTransfer, tmpdir, fetchPki, ocspQuery, orgForm } = require('./lib/pki');
+const { smsMessages, waitFor } = require('./lib/hall');
 const { hallStaff, addStaff, ADMIN, ADMIN2 } = require('./lib/staff');
 
 const SKIP = !process.env.HALL_URL;
@@ -133,6 +138,110 @@ test('the database refuses a self-approval by itself (CHECK) and a second pendin
     assert.throws(() => psql(`INSERT INTO staff_requests (kind, subject, requested_by, reason)
         SELECT kind, subject, requested_by, reason FROM staff_requests WHERE id = ${rid}`), /staff_requests_one_pending/);
     psql(`DELETE FROM staff_requests WHERE id = ${rid}`);
+});
+
+/* ---- a request whose certificate the holder revokes first (sql/089) ------- */
+
+/* c's certificate, its order accepted by SQL (the transfer path), made by op */
+async function holderCert(c, op) {
+    const o = await unpaidOrder(c, { form: orgForm() });
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${o.id}`);
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    return { id: o.id, serial: psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`) };
+}
+
+/* the holder's 撤销 code (我的证书), as the page's 获取验证码 asks it */
+async function holderCode(c, cert) {
+    psql(`UPDATE sms_codes SET created_at = created_at - interval '61 seconds'
+        WHERE phone_idx = (SELECT u.phone_idx FROM users u JOIN orders o ON o.user_id = u.id WHERE o.id = ${cert.id})`);
+    const seen = new Set((await smsMessages(c.phone)).map((m) => m.id));
+    const r = await c.post('/center/cert/revoke/code', { serial: cert.serial });
+    assert.equal(r.status, 200, r.text);
+    const msg = await waitFor('the revoke code', async () => (await smsMessages(c.phone))
+        .find((m) => !seen.has(m.id) && /验证码是\d{6}/.test(m.text)));
+    return msg.text.match(/验证码是(\d{6})/)[1];
+}
+
+const MOOT_NOTE = '证书已由持有人撤销（密钥泄露），申请自动关闭';
+
+test('revocation asked, then the holder revokes it: the request is closed (moot) with why, not pending, approving says so', { skip: SKIP }, async () => {
+    const op = await operator();
+    const c = await applicant();
+    const cert = await holderCert(c, op);
+    const ask = await op.post('/admin/pki/revoke', { serial: cert.serial, reason: 'superseded', note: '单位注销' });
+    assert.equal(ask.status, 200, ask.text);
+    const rid = ask.body.request_id;
+
+    await c.get(`/center/cert/revoke?serial=${cert.serial}`);
+    const code = await holderCode(c, cert);
+    const r = await c.post('/center/cert/revoke', { serial: cert.serial, reason: 'keyCompromise', code });
+    assert.equal(r.status, 200, r.text);
+
+    /* closed in the revocation's transaction: no longer pending, why in the history */
+    assert.equal(psql(`SELECT state || '|' || (decided_by IS NULL) || '|' || decision_note
+        FROM staff_requests WHERE id = ${rid}`), `moot|true|${MOOT_NOTE}`);
+    const op2 = await operator2();
+    const list = (await op2.getJSON('/admin/approvals')).body;
+    assert.equal(list.pending.some((x) => x.id === rid), false, 'not pending');
+    const row = list.decided.find((x) => x.id === rid);
+    assert.ok(row, 'in the history');
+    assert.deepEqual([row.state, row.state_label, row.decided_by, row.decision_note],
+        ['moot', '已自动关闭', '—', MOOT_NOTE]);
+    const page = await op2.get('/admin/approvals');
+    assert.match(page.text, new RegExp(`<tr data-id="${rid}">.*已自动关闭.*${MOOT_NOTE.replace(/[()（）]/g, '.')}`));
+
+    /* approving or refusing it: 409 saying why, nothing changed */
+    for (const p of ['/admin/pki/revoke/approve', '/admin/pki/revoke/refuse']) {
+        const d = await op2.post(p, { id: rid });
+        assert.equal(d.status, 409, d.text);
+        assert.equal(d.body.message, `该申请无需处理：${MOOT_NOTE}`);
+    }
+    assert.equal(psql(`SELECT revoked_by FROM certificates WHERE serial = '${cert.serial}'`),
+        `user:${psql(`SELECT user_id FROM orders WHERE id = ${cert.id}`)}`);
+    assert.equal(psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_log
+        WHERE entity = 'staff_request' AND entity_id = '${rid}'`), 'request,moot');
+    /* the certificate revoked: a new request is refused, and the CHECKs hold */
+    assert.equal((await op2.post('/admin/pki/revoke', { serial: cert.serial, reason: 'superseded' })).status, 409);
+    assert.throws(() => psql(`UPDATE staff_requests SET state = 'approved', decided_by = requested_by
+        WHERE id = ${rid}`), /staff_requests_four_eyes/);
+    assert.throws(() => psql(`UPDATE staff_requests SET decided_by = requested_by WHERE id = ${rid}`),
+        /staff_requests_decided/);
+    assert.throws(() => psql(`UPDATE staff_requests SET decided_at = NULL WHERE id = ${rid}`),
+        /staff_requests_decided/);
+});
+
+test('revocation: operator2 approves while the holder confirms its own 撤销, three times: one revocation each, the request approved or closed', { skip: SKIP }, async () => {
+    const op = await operator();
+    const op2 = await operator2();
+    for (let round = 0; round < 3; round++) {
+        const c = await applicant();
+        const cert = await holderCert(c, op);
+        const ask = await op.post('/admin/pki/revoke', { serial: cert.serial, reason: 'superseded' });
+        assert.equal(ask.status, 200, ask.text);
+        const rid = ask.body.request_id;
+        await c.get(`/center/cert/revoke?serial=${cert.serial}`);
+        const code = await holderCode(c, cert);
+        const [a, h] = await Promise.all([
+            op2.post('/admin/pki/revoke/approve', { id: rid }),
+            c.post('/center/cert/revoke', { serial: cert.serial, reason: 'keyCompromise', code }),
+        ]);
+        assert.deepEqual([a.status, h.status].sort(), [200, 409], `${a.text}\n${h.text}`);
+        assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'certificate'
+            AND entity_id = '${cert.serial}' AND action = 'revoke'`), '1');
+        const [state, by] = psql(`SELECT r.state, c.revoked_by FROM staff_requests r
+            JOIN certificates c ON c.serial = r.subject WHERE r.id = ${rid}`).split('|');
+        if (a.status === 200) {
+            assert.equal(state, 'approved');
+            assert.match(by, /^staff:/);
+            assert.equal(h.body.message, '该证书已撤销，不能再次撤销');
+        } else {
+            assert.equal(state, 'moot');
+            assert.match(by, /^user:/);
+            assert.equal(a.body.message, `该申请无需处理：${MOOT_NOTE}`);
+        }
+    }
 });
 
 /* a Hunan natural person's order paid online (350.00 a year), in review,

@@ -7,6 +7,9 @@
  * exactly under parallel attempts; its owners are not locked out (another
  * address logs in, an SMS code still works from the same one, and a user
  * mistyping their own password is left to the account's own lock).
+ * Staff passwords (/admin/login) have the same limit on distinct logins,
+ * counted apart: before it, twenty wrong passwords on twenty logins from
+ * one address all answered 400.
  *
  * Each test is its own client: nginx takes the client address from
  * X-Forwarded-For when the request comes from 127.0.0.1 (real_ip), as it
@@ -86,4 +89,62 @@ test('own_password_mistyped__not_spraying__the_account_lock_alone_applies', { sk
         assert.equal((await attempt(ip, '/login', { phone: owner.phone, password: 'Wrong0000x' })).status, 400);
     const ok = await attempt(ip, '/login', { phone: owner.phone, password: 'Passw0rd123' });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
+});
+
+/* ---- staff passwords (modules/admin): the same limit, its own count ------- */
+
+const { Client } = require('./lib/client');
+const { addStaff } = require('./lib/staff');
+
+function staffLogin(prefix) {
+    return `${prefix}${process.pid % 1000}${crypto.randomInt(100000, 999999)}`;
+}
+
+/* a staff login form's client, then its post from address ip */
+async function staffAttempt(ip, login, password) {
+    const c = new Client();
+    await c.get('/admin/login');
+    return c.post('/admin/login', { login, password }, { headers: { 'X-Forwarded-For': ip } });
+}
+
+test('staff_spraying__twenty_parallel_wrong_passwords_on_twenty_logins__ten_counted_then_429', { skip: SKIP }, async () => {
+    const PW = 'Spray2026staffpw';
+    /* twelve real accounts and eight unknown logins: each tried once */
+    const real = Array.from({ length: 12 }, () => staffLogin('spr'));
+    for (const login of real)
+        addStaff(login, 'report', PW);
+    const logins = [...real, ...Array.from({ length: 8 }, () => staffLogin('nobody'))];
+    const ip = address();
+    const rs = await Promise.all(logins.map((login) => staffAttempt(ip, login, 'Autumn2026!x')));
+    const statuses = rs.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 400).length, 10, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 10, statuses.join(','));
+    for (const r of rs.filter((x) => x.status === 429)) {
+        assert.equal(r.body.field, 'password');
+        assert.equal(r.body.message, '本机登录失败次数过多，请10分钟后再试');
+    }
+    /* a refused try changed nothing: only the ten answered 400 count on their account */
+    real.forEach((login, i) => assert.equal(psql(`SELECT failed_logins FROM staff WHERE login = '${login}'`),
+        statuses[i] === 400 ? '1' : '0', login));
+    assert.equal(psql(`SELECT count(*) FROM login_client_failures WHERE client = 'staff-pw:${ip}'`), '10');
+    /* the right password from that address: refused too */
+    const right = await staffAttempt(ip, real[0], PW);
+    assert.equal(right.status, 429, right.text);
+    assert.ok(!right.body.redirect);
+    /* the member from another address: on to the second factor */
+    const elsewhere = await staffAttempt(address(), real[0], PW);
+    assert.equal(elsewhere.status, 200, elsewhere.text);
+    assert.match(elsewhere.body.redirect, /^\/admin\/login\/(code|enrol)\?next=/);
+});
+
+test('staff_own_password_mistyped__one_login__the_account_lock_alone_applies', { skip: SKIP }, async () => {
+    const PW = 'Mistype2026staffpw';
+    const login = staffLogin('own');
+    addStaff(login, 'report', PW);
+    const ip = address();
+    for (let i = 0; i < 4; i++)
+        assert.equal((await staffAttempt(ip, login, `Wrong${i}000x`)).status, 400);
+    const ok = await staffAttempt(ip, login, PW);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(psql(`SELECT count(*) FROM login_client_failures WHERE client = 'staff-pw:${ip}'`), '1');
 });

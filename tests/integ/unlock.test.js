@@ -13,9 +13,10 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { freshPhone, SANDBOX } = require('./lib/client');
+const { freshPhone, SANDBOX, Client, HALL } = require('./lib/client');
+const { waitFor } = require('./lib/payflow');
 const { smsMessages, codeOf, waitForSms } = require('./lib/hall');
-const { operator, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke } = require('./lib/pki');
+const { operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke } = require('./lib/pki');
 
 async function issuedCert(op) {
     const phone = freshPhone('137');
@@ -36,7 +37,7 @@ function unlockForm(serial, extra = {}) {
     return { project: 'hall', serial, ...f };
 }
 
-async function toForm(o) {
+async function toForm(o, fee = { medium: '100.00', total: '100.00' }) {
     const n = await o.c.get('/unlock/notice');
     assert.equal(n.status, 200);
     assert.match(n.text, /为什么不能直接重置PIN码/);
@@ -50,7 +51,7 @@ async function toForm(o) {
     assert.match(s.text, /id="serial-next" href="\/unlock\/apply\?project=hall&amp;serial=/);
     const page = await o.c.get(`/unlock/apply?project=hall&serial=${o.serial}`);
     assert.equal(page.status, 200, page.text);
-    assert.match(page.text, /解锁费用：0\.00元，介质费用：100\.00元，合计 100\.00元/);
+    assert.ok(page.text.includes(`解锁费用：0.00元，介质费用：${fee.medium}元，合计 ${fee.total}元`), 'the fee');
     assert.match(page.text, new RegExp(`原证书登记的手机号码（${o.phone.slice(0, 3)}\\*\\*\\*\\*${o.phone.slice(7)}）`));
     assert.match(page.text, new RegExp(`id="sms-send" data-sms-url="/unlock/sms" data-serial="${o.serial}"`),
         'the code goes to the certificate\'s phone, not to one the page sends');
@@ -139,6 +140,75 @@ test('unlock__new_key_same_subject_old_end__old_revoked_superseded_only_at_issua
     openssl(['x509', '-inform', 'DER', '-in', newF, '-out', pem]);
     const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'ecc.crt'), pem]);
     assert.match(v.stdout, /OK/, v.stderr);
+});
+
+/* ---- a zero fee: no payment, on to review ---------------------------------- */
+
+const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+const BACK = Buffer.concat([JPEG, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')]);
+
+/* the phone's OCR and liveness of the form's agent (the kit's identity step) */
+async function identity(c, id, form) {
+    const page = await c.get(`/unlock/identity?id=${id}`);
+    assert.equal(page.status, 200, page.text);
+    const href = page.text.match(/href="([^"]*\/unlock\/m\/verify\?t=[^"]+)"/)[1].replace(/&amp;/g, '&');
+    const t = new URL(href, HALL).searchParams.get('t');
+    const phone = new Client();
+    assert.equal((await phone.get(`/unlock/m/verify?t=${t}`)).status, 200);
+    let r = await phone.postMultipart('/unlock/m/ocr', { t }, {
+        front: { name: 'f.jpg', data: Buffer.concat([JPEG, Buffer.from(`SANDBOX-ID:${form.agent_name}|${form.agent_ric}\n`)]) },
+        back: { name: 'b.jpg', data: BACK } });
+    assert.equal(r.status, 200, r.text);
+    r = await phone.postMultipart('/unlock/m/liveness', { t }, { media: { name: 'v.mp4', data: JPEG } });
+    assert.equal(r.status, 200, r.text);
+    const st = await c.getJSON(`/unlock/identity/status?id=${id}`);
+    assert.equal(st.body.status, 'passed');
+    return st.body.next;
+}
+
+test('unlock__zero_fee__identity_passed_goes_to_review_without_payment__approved_and_issued', async () => {
+    const product = "partner_code = 'hall' AND business_type = 'unlock' AND cert_type = 'org'";
+    const was = psql(`SELECT fixed_fee_fen || '|' || breakdown::text FROM products WHERE ${product}`).split('|');
+    psql(`UPDATE products SET fixed_fee_fen = 0, breakdown = '{"解锁费": 0, "介质费": 0}' WHERE ${product}`);
+    try {
+        const op = await operator();
+        const o = await issuedCert(op);
+        const key = await toForm(o, { medium: '0.00', total: '0.00' });
+        const code = await smsCode(o);
+        const form = unlockForm(o.serial);
+        const r = await o.c.post('/unlock/apply', { ...form, sms_code: code, submit_key: key });
+        assert.equal(r.status, 200, r.text);
+        const id = Number(r.body.redirect.match(/^\/unlock\/print\?id=(\d+)$/)[1]);
+        assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '0');
+        assert.equal((await o.c.post('/unlock/printed', { id })).status, 200);
+        const up = await o.c.postMultipart('/unlock/upload', { id, kind: 'application' },
+            { file: { name: 'application.jpg', data: JPEG } });
+        assert.equal(up.status, 200, up.text);
+        assert.equal((await o.c.post('/unlock/uploaded', { id })).status, 200);
+        const next = await identity(o.c, id, form);
+
+        /* nothing to pay: on to review at once, not left 待支付 */
+        assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'review');
+        assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0');
+        assert.equal(psql(`SELECT from_state || '>' || to_state || '|' || (detail->>'via') FROM audit_log
+            WHERE entity = 'order' AND entity_id = '${id}' AND action = 'status' AND to_state = 'review'`),
+        'draft>review|no_fee');
+        const page = await o.c.get(new URL(next, HALL).pathname + new URL(next, HALL).search);
+        assert.equal(page.status, 200);
+        assert.match(page.text, /该业务单费用为0元，无需缴费，申请单状态为“待审核”/);
+        assert.doesNotMatch(page.text, /确认支付/);
+        const pay = await o.c.post('/pay/online', { id, channel: 'wechat' });
+        assert.ok(pay.status === 400 || pay.status === 409, pay.text);
+
+        /* the reviewer approves; produced automatically (auto_issue), the old one superseded */
+        const rv = await reviewer();
+        const ok = await rv.post('/admin/order/approve', { id });
+        assert.equal(ok.status, 200, ok.text);
+        await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+        assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${o.serial}'`), 'revoked|4');
+    } finally {
+        psql(`UPDATE products SET fixed_fee_fen = ${was[0]}, breakdown = '${was.slice(1).join('|')}' WHERE ${product}`);
+    }
 });
 
 test('unlock__foreign_certificate_403_nothing_leaked__no_code_sent', async () => {
