@@ -336,6 +336,10 @@ struct hall_mp_arena {
     char *window;
 };
 
+/* each sealed file starts on a page: the store writes it past the page
+ * cache (O_DIRECT, core/store/file.c), which wants aligned memory */
+#define MP_SEAL_ALIGN ((size_t)HALL_SEAL_ALIGN)
+
 struct hall_mp_arena *
 hall_mp_arena_new(size_t max_body, size_t max_parts)
 {
@@ -344,9 +348,10 @@ hall_mp_arena_new(size_t max_body, size_t max_parts)
     if (a == NULL)
         abort();
     a->cap = max_body + max_parts;
-    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG);
+    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG + MP_SEAL_ALIGN);
     a->data = malloc(a->cap);
-    a->sealed = malloc(a->scap);
+    if (posix_memalign((void **)&a->sealed, MP_SEAL_ALIGN, a->scap) != 0)
+        a->sealed = NULL;
     a->window = malloc(MP_WINDOW + MP_MAX_HEADERS);
     if (a->data == NULL || a->sealed == NULL || a->window == NULL)
         abort(); /* the supervisor replaces the worker */
@@ -479,6 +484,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             up->ctype = ctype;
             up->data = lim->arena->data + used;
             if (lim->seal) {
+                sused = (sused + MP_SEAL_ALIGN - 1) & ~(MP_SEAL_ALIGN - 1);
                 up->sealed = lim->arena->sealed + sused;
                 if (sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
                     *err = "上传的内容过多";

@@ -918,6 +918,9 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
         /* an empty file is sealed too: the hash of nothing */
         assert_non_null(res.files->next);
         assert_int_equal(res.files->next->size, 0);
+        /* each file's sealed form starts on a unit the store writes with O_DIRECT */
+        assert_int_equal((uintptr_t)res.files->sealed % HALL_SEAL_ALIGN, 0);
+        assert_int_equal((uintptr_t)res.files->next->sealed % HALL_SEAL_ALIGN, 0);
         hall_sha256("", 0, sha);
         assert_memory_equal(res.files->next->sha256, sha, 32);
         hall_sha256(file, flen, sha);
