@@ -151,7 +151,7 @@ hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *c
                                   : hall_psprintf(cx->pool, "文件不能超过%ldKB", max / 1024);
         return 413;
     }
-    out->mime = hall_file_sniff(up->data, up->size);
+    out->mime = hall_file_sniff(up->data, up->plain_len);
     for (i = 0; out->mime != NULL && allow[i] != NULL; i++)
         if (strcmp(allow[i], out->mime) == 0)
             break;

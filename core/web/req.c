@@ -395,6 +395,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     const char *boundary;
     char *delim;
     size_t dlen, parts = 0, used = 0, sused = 0;
+    /* the bytes of each file kept in clear */
+    const size_t keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
     struct mp m;
 
     *err = "上传的内容格式不正确";
@@ -515,7 +517,9 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                         *err = "上传的内容过多";
                         return 413;
                     }
-                    memcpy(up->data + size, m.buf + m.start, avail);
+                    if (size < keep)
+                        memcpy(up->data + size, m.buf + m.start,
+                               avail < keep - size ? avail : keep - size);
                     if (seal != NULL)
                         hall_seal_add(seal, m.buf + m.start, avail,
                                       up->sealed + HALL_SEAL_HEAD + size);
@@ -536,9 +540,10 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 return 400;
         }
         if (up != NULL) {
-            up->data[size] = 0;
+            up->plain_len = size < keep ? size : keep;
+            up->data[up->plain_len] = 0;
             up->size = size;
-            used += size + 1;
+            used += up->plain_len + 1;
             if (seal != NULL) {
                 hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
                 up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;
