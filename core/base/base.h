@@ -207,6 +207,9 @@ char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t 
  * sealed form is head, the pieces' output in order, tag */
 #define HALL_SEAL_HEAD 13
 #define HALL_SEAL_TAG  16
+/* a sealed file's buffer starts on a multiple of this, and the store writes
+ * its whole units past the page cache (O_DIRECT): core/store/file.c */
+#define HALL_SEAL_ALIGN 4096
 struct hall_seal;
 struct hall_seal *hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD]);
 /* encrypts n bytes of in to n bytes at out, and hashes them */

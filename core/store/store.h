@@ -194,12 +194,16 @@ struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbre
 
 /* a file as it arrived: core/web's multipart parser fills it, sealing the
  * content while it streams in; the store keeps it */
+#define HALL_UPLOAD_HEAD 64
 struct hall_upload {
     const char *field;
     const char *filename; /* as the client sent it; never used as a path */
     const char *ctype;    /* as the client sent it; never trusted */
     unsigned char *data;  /* the content, in the worker's arena until the next request */
     size_t size;
+    /* bytes of the content in data (NUL after them): size, or at most
+     * HALL_UPLOAD_HEAD with hall_mp_limits.head_only (HALL_R_SEALED routes) */
+    size_t plain_len;
     /* with hall_mp_limits.seal: the content as hall_pii_encrypt would seal it,
      * and its SHA-256, both computed while it streamed in */
     unsigned char *sealed;

@@ -336,6 +336,10 @@ struct hall_mp_arena {
     char *window;
 };
 
+/* each sealed file starts on a page: the store writes it past the page
+ * cache (O_DIRECT, core/store/file.c), which wants aligned memory */
+#define MP_SEAL_ALIGN ((size_t)HALL_SEAL_ALIGN)
+
 struct hall_mp_arena *
 hall_mp_arena_new(size_t max_body, size_t max_parts)
 {
@@ -344,9 +348,10 @@ hall_mp_arena_new(size_t max_body, size_t max_parts)
     if (a == NULL)
         abort();
     a->cap = max_body + max_parts;
-    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG);
+    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG + MP_SEAL_ALIGN);
     a->data = malloc(a->cap);
-    a->sealed = malloc(a->scap);
+    if (posix_memalign((void **)&a->sealed, MP_SEAL_ALIGN, a->scap) != 0)
+        a->sealed = NULL;
     a->window = malloc(MP_WINDOW + MP_MAX_HEADERS);
     if (a->data == NULL || a->sealed == NULL || a->window == NULL)
         abort(); /* the supervisor replaces the worker */
@@ -390,6 +395,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     const char *boundary;
     char *delim;
     size_t dlen, parts = 0, used = 0, sused = 0;
+    /* the bytes of each file kept in clear */
+    const size_t keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
     struct mp m;
 
     *err = "上传的内容格式不正确";
@@ -479,6 +486,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             up->ctype = ctype;
             up->data = lim->arena->data + used;
             if (lim->seal) {
+                sused = (sused + MP_SEAL_ALIGN - 1) & ~(MP_SEAL_ALIGN - 1);
                 up->sealed = lim->arena->sealed + sused;
                 if (sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
                     *err = "上传的内容过多";
@@ -509,7 +517,9 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                         *err = "上传的内容过多";
                         return 413;
                     }
-                    memcpy(up->data + size, m.buf + m.start, avail);
+                    if (size < keep)
+                        memcpy(up->data + size, m.buf + m.start,
+                               avail < keep - size ? avail : keep - size);
                     if (seal != NULL)
                         hall_seal_add(seal, m.buf + m.start, avail,
                                       up->sealed + HALL_SEAL_HEAD + size);
@@ -530,9 +540,10 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 return 400;
         }
         if (up != NULL) {
-            up->data[size] = 0;
+            up->plain_len = size < keep ? size : keep;
+            up->data[up->plain_len] = 0;
             up->size = size;
-            used += size + 1;
+            used += up->plain_len + 1;
             if (seal != NULL) {
                 hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
                 up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;

@@ -122,7 +122,11 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 /* the worker's request line at debug, not info, unless the answer is a 5xx:
  * for a busy route whose every request nginx's access log already records
  * (OCSP: its write was 5 % of the responder's CPU) */
-#define HALL_R_QUIETLOG    256u
+#define HALL_R_QUIETLOG 256u
+/* a multipart route whose files are only stored (hall_file_store): each is
+ * kept sealed, and in clear only its first HALL_UPLOAD_HEAD bytes, enough to
+ * tell its type (hall_upload.plain_len says how many data holds) */
+#define HALL_R_SEALED      512u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 16)
 
 struct hall_route {
@@ -228,6 +232,9 @@ struct hall_mp_limits {
     size_t max_field; /* one plain field */
     size_t max_parts;
     int seal; /* also encrypt and hash each file as it streams (needs the keys) */
+    /* with seal: keep in clear only the first HALL_UPLOAD_HEAD bytes of each
+     * file (the copy of the rest is the parser's largest after the read) */
+    int head_only;
     struct hall_mp_arena *arena; /* from hall_mp_arena_new(body length, max_parts) */
 };
 typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);

@@ -900,13 +900,21 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
     hall_buf_addstr(&body, "\r\n--" B "\r\nContent-Disposition: form-data; name=\"g\"; "
                            "filename=\"empty.jpg\"\r\n\r\n\r\n--" B "--\r\n");
     lim.seal = 1;
-    for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+    /* the second half: a HALL_R_SEALED route, the clear content kept only
+     * as far as its type needs */
+    for (k = 0; k < 2 * (sizeof(chunks) / sizeof(chunks[0])); k++) {
         struct hall_pool *pool = pool_setup();
         struct mp_result res;
 
-        mp_run(pool, CT, body.data, body.len, body.len, chunks[k], &lim, &res);
+        lim.head_only = k >= sizeof(chunks) / sizeof(chunks[0]);
+        mp_run(pool, CT, body.data, body.len, body.len,
+               chunks[k % (sizeof(chunks) / sizeof(chunks[0]))], &lim, &res);
         assert_int_equal(res.status, 0);
         assert_non_null(res.files);
+        assert_int_equal(res.files->size, flen);
+        assert_int_equal(res.files->plain_len, lim.head_only ? HALL_UPLOAD_HEAD : flen);
+        assert_memory_equal(res.files->data, file, res.files->plain_len);
+        assert_int_equal(res.files->data[res.files->plain_len], 0);
         assert_int_equal(res.files->sealed_len, flen + HALL_SEAL_HEAD + HALL_SEAL_TAG);
         assert_memory_equal(res.files->sha256, sha, 32);
         plain = hall_pii_decrypt(pool, res.files->sealed, res.files->sealed_len);
@@ -918,6 +926,10 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
         /* an empty file is sealed too: the hash of nothing */
         assert_non_null(res.files->next);
         assert_int_equal(res.files->next->size, 0);
+        assert_int_equal(res.files->next->plain_len, 0);
+        /* each file's sealed form starts on a unit the store writes with O_DIRECT */
+        assert_int_equal((uintptr_t)res.files->sealed % HALL_SEAL_ALIGN, 0);
+        assert_int_equal((uintptr_t)res.files->next->sealed % HALL_SEAL_ALIGN, 0);
         hall_sha256("", 0, sha);
         assert_memory_equal(res.files->next->sha256, sha, 32);
         hall_sha256(file, flen, sha);
