@@ -146,6 +146,18 @@ static const struct hall_stmt flow_stmts[] = {
      " FROM carrier_passes WHERE user_id = $1 AND key = $2"
      " AND passed_at > now() - make_interval(secs => $3::int)), '') AS passed",
      3},
+    /* the same with the session (as core/store/db.c's session_get reads
+     * it) at the information entry's submit: no session, no row */
+    {"flow_session_pre",
+     "SELECT s.user_id, s.partner_code, s.who, s.last_seen < now() - interval '60 seconds' AS "
+     "stale,"
+     " user_today(s.user_id, 'orders') AS n,"
+     " coalesce((SELECT to_char(c.passed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+     " FROM carrier_passes c WHERE c.user_id = s.user_id AND c.key = $2"
+     " AND c.passed_at > now() - make_interval(secs => $3::int)), '') AS passed"
+     " FROM sessions s"
+     " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()",
+     3},
     /* a passed check kept; the applicant's passes past the longest keep go */
     {"flow_carrier_pass_keep",
      "WITH old AS (DELETE FROM carrier_passes WHERE user_id = $1 AND key <> $2"
@@ -983,13 +995,11 @@ carrier_triple(struct hall_req *req, const struct hall_val *form, unsigned bits,
 /* what a passed check is kept under (sql/087): the HMAC of the three,
  * each ended by a NUL, so that no two triples share a key */
 static void
-carrier_key(struct hall_req *req, const struct hall_val *form, unsigned bits, unsigned char key[32])
+triple_key(struct hall_req *req, const char *const v[3], unsigned char key[32])
 {
-    const char *v[3];
     size_t n[3];
     char *buf;
 
-    carrier_triple(req, form, bits, v);
     n[0] = strlen(v[0]) + 1;
     n[1] = strlen(v[1]) + 1;
     n[2] = strlen(v[2]) + 1;
@@ -1000,6 +1010,72 @@ carrier_key(struct hall_req *req, const struct hall_val *form, unsigned bits, un
     hall_mac("carrier-pass", buf, n[0] + n[1] + n[2], key);
 }
 
+static void
+carrier_key(struct hall_req *req, const struct hall_val *form, unsigned bits, unsigned char key[32])
+{
+    const char *v[3];
+
+    carrier_triple(req, form, bits, v);
+    triple_key(req, v, key);
+}
+
+/*
+ * What flow_session_load read with the session for this request: the cap's
+ * count and the pass of the key of the three values as sent (before the
+ * field checks normalise them; hall_flow_submit_pre uses it only when the
+ * checked values give the same key).
+ */
+static struct {
+    const struct hall_req *req;
+    const char *request_id;
+    unsigned char key[32];
+    int64_t n;
+    const char *passed;
+} pre;
+
+static int
+flow_session_load(struct hall_req *req)
+{
+    long keep = req->app->conf.carrier_pass_keep_s;
+    const unsigned char *hash;
+    const char *v[3], *p, *path = req->route->path;
+    size_t len = strlen(path);
+    unsigned char key[32];
+    struct hall_dbres *res;
+
+    pre.req = NULL;
+    /* the information entry's submit (POST <flow>/apply) */
+    if (keep == 0 || req->request_id == NULL || strcmp(req->method, "POST") != 0 || len < 6 ||
+        strcmp(path + len - 6, "/apply") != 0)
+        return hall_session_load(req);
+    hash = hall_session_token(req);
+    if (hash == NULL)
+        return HALL_OK;
+    p = (hall_cert_type_bit(hall_req_param(req, "cert_type")) & HALL_T_UNIT) ? "agent" : "app";
+    v[0] = hall_req_param(req, hall_psprintf(req->pool, "%s_name", p));
+    v[1] = hall_req_param(req, hall_psprintf(req->pool, "%s_ric", p));
+    v[2] = hall_req_param(req, hall_psprintf(req->pool, "%s_mobile", p));
+    if (v[0] == NULL || v[1] == NULL || v[2] == NULL)
+        return hall_session_load(req);
+    triple_key(req, v, key);
+    res = hall_db_exec(req->cx, "flow_session_pre", HALL_BIN(hash, 32), HALL_BIN(key, 32),
+                       HALL_I64(keep));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    if (hall_session_accept(req, hash, hall_dbres_int(res, 0, "user_id"),
+                            hall_dbres_str(res, 0, "partner_code"), hall_dbres_str(res, 0, "who"),
+                            hall_dbres_bool(res, 0, "stale")) != HALL_OK)
+        return HALL_ERR;
+    pre.req = req;
+    pre.request_id = req->request_id;
+    memcpy(pre.key, key, 32);
+    pre.n = hall_dbres_int(res, 0, "n");
+    pre.passed = hall_dbres_str(res, 0, "passed");
+    return HALL_OK;
+}
+
 int
 hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned bits,
                      int new_order, int *passed)
@@ -1008,20 +1084,29 @@ hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned
     unsigned char key[32];
     struct hall_dbres *res;
     const char *at;
+    int64_t n;
 
     *passed = 0;
     if (keep == 0)
         return new_order ? hall_flow_orders_cap(req, 0) : HALL_OK;
     carrier_key(req, form, bits, key);
-    res = hall_db_exec(req->cx, "flow_submit_pre", HALL_I64(req->user_id), HALL_BIN(key, 32),
-                       HALL_I64(keep));
-    if (res == NULL)
-        return hall_resp_busy(req), HALL_ERR;
-    if (new_order && hall_dbres_int(res, 0, "n") >= req->app->conf.draft_daily_max) {
+    if (pre.req == req && pre.request_id == req->request_id && memcmp(pre.key, key, 32) == 0) {
+        /* read with the session (flow_session_load) */
+        n = pre.n;
+        at = pre.passed;
+    } else {
+        res = hall_db_exec(req->cx, "flow_submit_pre", HALL_I64(req->user_id), HALL_BIN(key, 32),
+                           HALL_I64(keep));
+        if (res == NULL)
+            return hall_resp_busy(req), HALL_ERR;
+        n = hall_dbres_int(res, 0, "n");
+        at = hall_dbres_str(res, 0, "passed");
+    }
+    pre.req = NULL;
+    if (new_order && n >= req->app->conf.draft_daily_max) {
         hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
         return HALL_ERR;
     }
-    at = hall_dbres_str(res, 0, "passed");
     if (*at != '\0') {
         *passed = 1;
         hall_info(req, "msg=\"carrier check passed earlier\" passed_at=\"%s\"", at);
@@ -2207,6 +2292,7 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
     mod.stmts = stmts;
     mod.init = f->init;
     mod.gate = flow_gate;
+    mod.session_load = flow_session_load;
     mod.core_stmts = hall_core_stmts;
     return hall_main(argc, argv, &mod);
 }
