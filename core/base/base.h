@@ -128,6 +128,7 @@ struct hall_conf {
     long pay_callback_max_age_s;
     long draft_daily_max;
     long upload_daily_max;
+    long carrier_pass_keep_s;
     long finauth_max_tries;
     long refund_four_eyes_fen;
     long sms_ip_hourly_max;

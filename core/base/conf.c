@@ -66,6 +66,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "new orders one applicant may start per calendar day, Beijing time (429 above)"),
     I(upload_daily_max, 1, 100000000, "50",
       "files one applicant may upload per calendar day, replaced ones included (429 above)"),
+    I(carrier_pass_keep_s, 0, 2592000, "86400",
+      "a passed carrier real-name check of an applicant's name, ID number and phone is not asked"
+      " again for that applicant within this many seconds (0: always ask)"),
     I(finauth_max_tries, 1, 100, "5", "wrong memo codes before financial authentication locks"),
     I(refund_four_eyes_fen, 0, 100000000000L, "100000",
       "a refund above this amount (fen) needs a second finance approval (default 1,000.00 yuan)"),

@@ -122,10 +122,14 @@ int
 hall_flow_submit_checked(struct hall_req *req, const struct hall_errors *e,
                          const struct hall_val *form, unsigned bits, const struct hall_flow_save *s)
 {
+    int passed;
+
     if (e->n > 0)
         return hall_resp_errors(req, e), HALL_ERR;
-    if (s->o == NULL && hall_flow_orders_cap(req, 0) != HALL_OK)
+    if (hall_flow_submit_pre(req, form, bits, s->o == NULL, &passed) != HALL_OK)
         return HALL_ERR;
+    if (passed)
+        return HALL_OK;
     return hall_flow_carrier_check(req, form, bits) == HALL_OK ? HALL_OK : HALL_ERR;
 }
 

@@ -137,6 +137,35 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT pg_advisory_xact_lock(hashtextextended('hall-user:' || $1::text, 0))", 1},
     /* the caps' counts of today (Beijing), kept by sql/031_daily_caps.sql */
     {"flow_orders_today", "SELECT user_today($1, 'orders') AS n", 1},
+    /* the submit's one read before its provider calls: the cap's count
+     * and a passed carrier check of this applicant for the same name, ID
+     * number and phone within carrier_pass_keep_s (sql/087), when it was */
+    {"flow_submit_pre",
+     "SELECT user_today($1, 'orders') AS n,"
+     " coalesce((SELECT to_char(passed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+     " FROM carrier_passes WHERE user_id = $1 AND key = $2"
+     " AND passed_at > now() - make_interval(secs => $3::int)), '') AS passed",
+     3},
+    /* the same with the session (as core/store/db.c's session_get reads
+     * it) at the information entry's submit: no session, no row */
+    {"flow_session_pre",
+     "SELECT s.user_id, s.partner_code, s.who, s.last_seen < now() - interval '60 seconds' AS "
+     "stale,"
+     " user_today(s.user_id, 'orders') AS n,"
+     " coalesce((SELECT to_char(c.passed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+     " FROM carrier_passes c WHERE c.user_id = s.user_id AND c.key = $2"
+     " AND c.passed_at > now() - make_interval(secs => $3::int)), '') AS passed"
+     " FROM sessions s"
+     " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()",
+     3},
+    /* a passed check kept; the applicant's passes past the longest keep go */
+    {"flow_carrier_pass_keep",
+     "WITH old AS (DELETE FROM carrier_passes WHERE user_id = $1 AND key <> $2"
+     " AND passed_at < now() - interval '30 days')"
+     " INSERT INTO carrier_passes (user_id, key, request_id) VALUES ($1, $2, $3)"
+     " ON CONFLICT (user_id, key) DO UPDATE SET passed_at = now(), request_id = "
+     "excluded.request_id",
+     3},
     {"flow_file_get",
      "SELECT f.stored_name, f.mime, f.kind, o.order_no FROM order_files f"
      " JOIN orders o ON o.id = f.order_id WHERE f.id = $1 AND o.user_id = $2",
@@ -956,9 +985,144 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
     return HALL_OK;
 }
 
+/* the three values the carrier is asked about: the agent's, or the
+ * applicant's for natural persons */
+static void
+carrier_triple(struct hall_req *req, const struct hall_val *form, unsigned bits, const char *v[3])
+{
+    const char *p = (bits & HALL_T_UNIT) ? "agent" : "app";
+
+    v[0] = hall_form_str(form, hall_psprintf(req->pool, "%s_name", p));
+    v[1] = hall_form_str(form, hall_psprintf(req->pool, "%s_ric", p));
+    v[2] = hall_form_str(form, hall_psprintf(req->pool, "%s_mobile", p));
+}
+
+/* what a passed check is kept under (sql/087): the HMAC of the three,
+ * each ended by a NUL, so that no two triples share a key */
+static void
+triple_key(struct hall_req *req, const char *const v[3], unsigned char key[32])
+{
+    size_t n[3];
+    char *buf;
+
+    n[0] = strlen(v[0]) + 1;
+    n[1] = strlen(v[1]) + 1;
+    n[2] = strlen(v[2]) + 1;
+    buf = hall_palloc(req->pool, n[0] + n[1] + n[2]);
+    memcpy(buf, v[0], n[0]);
+    memcpy(buf + n[0], v[1], n[1]);
+    memcpy(buf + n[0] + n[1], v[2], n[2]);
+    hall_mac("carrier-pass", buf, n[0] + n[1] + n[2], key);
+}
+
+static void
+carrier_key(struct hall_req *req, const struct hall_val *form, unsigned bits, unsigned char key[32])
+{
+    const char *v[3];
+
+    carrier_triple(req, form, bits, v);
+    triple_key(req, v, key);
+}
+
+/*
+ * What flow_session_load read with the session for this request: the cap's
+ * count and the pass of the key of the three values as sent (before the
+ * field checks normalise them; hall_flow_submit_pre uses it only when the
+ * checked values give the same key).
+ */
+static struct {
+    const struct hall_req *req;
+    const char *request_id;
+    unsigned char key[32];
+    int64_t n;
+    const char *passed;
+} pre;
+
+static int
+flow_session_load(struct hall_req *req)
+{
+    long keep = req->app->conf.carrier_pass_keep_s;
+    const unsigned char *hash;
+    const char *v[3], *p, *path = req->route->path;
+    size_t len = strlen(path);
+    unsigned char key[32];
+    struct hall_dbres *res;
+
+    pre.req = NULL;
+    /* the information entry's submit (POST <flow>/apply) */
+    if (keep == 0 || req->request_id == NULL || strcmp(req->method, "POST") != 0 || len < 6 ||
+        strcmp(path + len - 6, "/apply") != 0)
+        return hall_session_load(req);
+    hash = hall_session_token(req);
+    if (hash == NULL)
+        return HALL_OK;
+    p = (hall_cert_type_bit(hall_req_param(req, "cert_type")) & HALL_T_UNIT) ? "agent" : "app";
+    v[0] = hall_req_param(req, hall_psprintf(req->pool, "%s_name", p));
+    v[1] = hall_req_param(req, hall_psprintf(req->pool, "%s_ric", p));
+    v[2] = hall_req_param(req, hall_psprintf(req->pool, "%s_mobile", p));
+    if (v[0] == NULL || v[1] == NULL || v[2] == NULL)
+        return hall_session_load(req);
+    triple_key(req, v, key);
+    res = hall_db_exec(req->cx, "flow_session_pre", HALL_BIN(hash, 32), HALL_BIN(key, 32),
+                       HALL_I64(keep));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    if (hall_session_accept(req, hash, hall_dbres_int(res, 0, "user_id"),
+                            hall_dbres_str(res, 0, "partner_code"), hall_dbres_str(res, 0, "who"),
+                            hall_dbres_bool(res, 0, "stale")) != HALL_OK)
+        return HALL_ERR;
+    pre.req = req;
+    pre.request_id = req->request_id;
+    memcpy(pre.key, key, 32);
+    pre.n = hall_dbres_int(res, 0, "n");
+    pre.passed = hall_dbres_str(res, 0, "passed");
+    return HALL_OK;
+}
+
+int
+hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned bits,
+                     int new_order, int *passed)
+{
+    long keep = req->app->conf.carrier_pass_keep_s;
+    unsigned char key[32];
+    struct hall_dbres *res;
+    const char *at;
+    int64_t n;
+
+    *passed = 0;
+    if (keep == 0)
+        return new_order ? hall_flow_orders_cap(req, 0) : HALL_OK;
+    carrier_key(req, form, bits, key);
+    if (pre.req == req && pre.request_id == req->request_id && memcmp(pre.key, key, 32) == 0) {
+        /* read with the session (flow_session_load) */
+        n = pre.n;
+        at = pre.passed;
+    } else {
+        res = hall_db_exec(req->cx, "flow_submit_pre", HALL_I64(req->user_id), HALL_BIN(key, 32),
+                           HALL_I64(keep));
+        if (res == NULL)
+            return hall_resp_busy(req), HALL_ERR;
+        n = hall_dbres_int(res, 0, "n");
+        at = hall_dbres_str(res, 0, "passed");
+    }
+    pre.req = NULL;
+    if (new_order && n >= req->app->conf.draft_daily_max) {
+        hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
+        return HALL_ERR;
+    }
+    if (*at != '\0') {
+        *passed = 1;
+        hall_info(req, "msg=\"carrier check passed earlier\" passed_at=\"%s\"", at);
+    }
+    return HALL_OK;
+}
+
 /*
  * 实名电信认证: the carrier must know the phone under this name and ID
- * number (the agent's, or the applicant's for natural persons).
+ * number (the agent's, or the applicant's for natural persons).  A pass is
+ * kept for the applicant (carrier_pass_keep_s, sql/087); a mismatch never.
  */
 int
 hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bits)
@@ -967,13 +1131,12 @@ hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsig
     const char *label = (bits & HALL_T_UNIT) ? "经办人" : "申请人";
     struct hall_val *body = hall_val_obj(req->pool), *r;
     const struct hall_val *match;
+    const char *v[3];
 
-    hall_val_set_str(req->pool, body, "name",
-                     hall_form_str(form, hall_psprintf(req->pool, "%s_name", p)));
-    hall_val_set_str(req->pool, body, "id_number",
-                     hall_form_str(form, hall_psprintf(req->pool, "%s_ric", p)));
-    hall_val_set_str(req->pool, body, "phone",
-                     hall_form_str(form, hall_psprintf(req->pool, "%s_mobile", p)));
+    carrier_triple(req, form, bits, v);
+    hall_val_set_str(req->pool, body, "name", v[0]);
+    hall_val_set_str(req->pool, body, "id_number", v[1]);
+    hall_val_set_str(req->pool, body, "phone", v[2]);
     r = hall_provider_call(req, "/carrier/verify", body, NULL);
     if (r == NULL) {
         hall_resp_provider(req, "实名电信认证");
@@ -983,6 +1146,15 @@ hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsig
     if (match == NULL || match->type != HALL_V_BOOL || match->i == 0) {
         hall_msg(req, HALL_M_CARRIER_MISMATCH, hall_psprintf(req->pool, "%s_mobile", p), label);
         return HALL_ERR;
+    }
+    if (req->app->conf.carrier_pass_keep_s > 0) {
+        unsigned char key[32];
+
+        carrier_key(req, form, bits, key);
+        if (hall_db_exec(req->cx, "flow_carrier_pass_keep", HALL_I64(req->user_id),
+                         HALL_BIN(key, 32),
+                         req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP) == NULL)
+            return hall_resp_busy(req), HALL_ERR;
     }
     return HALL_OK;
 }
@@ -2143,6 +2315,7 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
     mod.stmts = stmts;
     mod.init = f->init;
     mod.gate = flow_gate;
+    mod.session_load = flow_session_load;
     mod.core_stmts = hall_core_stmts;
     return hall_main(argc, argv, &mod);
 }

@@ -281,6 +281,12 @@ int hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const
 int hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bits);
 /* at most draft_daily_max new orders a day; HALL_ERR after answering 429 */
 int hall_flow_orders_cap(struct hall_req *req, int locked);
+/* the submit's read before its provider calls, one round trip: the daily
+ * cap when new_order (HALL_ERR after answering 429) and whether this
+ * applicant passed the carrier check for the form's three values within
+ * carrier_pass_keep_s (*passed: 1, logged) */
+int hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned bits,
+                         int new_order, int *passed);
 
 /* the courier's quote for an address */
 struct hall_quote {

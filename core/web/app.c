@@ -298,7 +298,9 @@ hall_app_dispatch(struct hall_req *req)
     if (found->flags & HALL_R_STAFF) {
         if (hall_staff_authorize(req) != HALL_OK)
             return HALL_OK;
-    } else if (!(found->flags & HALL_R_NOSESSION) && hall_session_load(req) != HALL_OK) {
+    } else if (!(found->flags & HALL_R_NOSESSION) &&
+               (req->app->mod->session_load != NULL ? req->app->mod->session_load(req)
+                                                    : hall_session_load(req)) != HALL_OK) {
         return hall_msg(req, HALL_M_BUSY, NULL);
     }
     if (!(found->flags & HALL_R_STAFF) && req->app->mod->gate != NULL &&

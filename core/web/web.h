@@ -148,6 +148,10 @@ struct hall_module {
     /* the statement tables of the core's layers the module uses, prepared
      * before its own (hall_core_stmts: every layer's) */
     const struct hall_stmt *const *core_stmts;
+    /* instead of hall_session_load on an applicant route: the same session
+     * (hall_session_accept), read with what the route needs next in one
+     * round trip (the flow kit's information entry); NULL: the plain read */
+    int (*session_load)(struct hall_req *req);
 };
 
 struct hall_session {

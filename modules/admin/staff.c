@@ -642,7 +642,8 @@ cmd_totp(struct hall_req *req, const char *login)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"staff", NULL, tool_stmts, NULL, NULL, hall_core_stmts};
+    static const struct hall_module mod = {"staff",         NULL, tool_stmts, NULL, NULL,
+                                           hall_core_stmts, NULL};
     static struct hall_app app;
     const char *cmd, *actor, *text = NULL;
     struct hall_req *req;

@@ -1056,8 +1056,8 @@ lane_spawn(struct hall_app *app, const char *lane)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"outbox", NULL, outbox_stmts,
-                                           NULL,     NULL, hall_core_stmts};
+    static const struct hall_module mod = {"outbox",        NULL, outbox_stmts, NULL, NULL,
+                                           hall_core_stmts, NULL};
     static struct hall_app app;
     static pid_t pids[MAX_WORKERS];
     static const char *pid_lane[MAX_WORKERS];

@@ -95,8 +95,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"pkitool", NULL, tool_stmts,
-                                           NULL,      NULL, hall_core_stmts};
+    static const struct hall_module mod = {"pkitool",       NULL, tool_stmts, NULL, NULL,
+                                           hall_core_stmts, NULL};
     static struct hall_app app;
     const char *cmd, *msg;
     struct hall_req *req;
