@@ -42,7 +42,7 @@ member(struct hall_pool *p, struct hall_val *obj, const char *k, enum hall_val_t
 
     /* replace in place so the order of keys stays the order of first set */
     for (v = obj->first; v != NULL; v = v->next)
-        if (v->key != NULL && strcmp(v->key, k) == 0) {
+        if (v->key != NULL && v->key[0] == k[0] && strcmp(v->key, k) == 0) {
             v->type = t;
             v->first = v->last = NULL;
             v->str = NULL;
@@ -182,8 +182,10 @@ hall_val_get(const struct hall_val *obj, const char *key)
 
     if (obj == NULL || obj->type != HALL_V_OBJ)
         return NULL;
+    /* the first byte before strcmp: templates look names up by the
+     * thousand, and most members differ there */
     for (v = obj->first; v != NULL; v = v->next)
-        if (v->key != NULL && strcmp(v->key, key) == 0)
+        if (v->key != NULL && v->key[0] == key[0] && strcmp(v->key, key) == 0)
             return v;
     return NULL;
 }

@@ -606,17 +606,17 @@ render:
     for (i = 0; hall_businesses[i].code != NULL; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, opts);
 
-        hall_val_set_str(req->pool, o, "code", hall_businesses[i].code);
-        hall_val_set_str(req->pool, o, "label", hall_businesses[i].label);
-        hall_val_set_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
+        hall_val_add_str(req->pool, o, "code", hall_businesses[i].code);
+        hall_val_add_str(req->pool, o, "label", hall_businesses[i].label);
+        hall_val_add_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
     }
     opts = hall_val_set_list(req->pool, ctx, "status_opts");
     for (st = hall_order_states(); st->code != NULL; st++) {
         struct hall_val *o = hall_val_push_obj(req->pool, opts);
 
-        hall_val_set_str(req->pool, o, "code", st->code);
-        hall_val_set_str(req->pool, o, "label", st->label);
-        hall_val_set_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
+        hall_val_add_str(req->pool, o, "code", st->code);
+        hall_val_add_str(req->pool, o, "label", st->label);
+        hall_val_add_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
     }
     return hall_resp_page(req, 200, "center_orders", ctx);
 }
