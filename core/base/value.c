@@ -207,21 +207,21 @@ struct jout {
 #define JSON_GEN_MAX_DEPTH 127 /* containers inside each other: yajl_gen's limit */
 
 static void
-jout_need(struct jout *o, size_t n)
+jout_grow(struct jout *o, size_t n)
 {
-    if (o->len + n <= o->cap)
-        return;
     while (o->len + n > o->cap)
-        o->cap = o->cap != 0 ? o->cap * 2 : 4096;
+        o->cap = o->cap != 0 ? o->cap * 2 : 16384;
     o->p = realloc(o->p, o->cap);
     if (o->p == NULL)
         abort();
 }
 
-static void
+/* inline: a page's JSON is hundreds of short pieces */
+static inline void
 jout_add(struct jout *o, const void *s, size_t n)
 {
-    jout_need(o, n);
+    if (o->len + n > o->cap)
+        jout_grow(o, n);
     memcpy(o->p + o->len, s, n);
     o->len += n;
 }
