@@ -184,6 +184,14 @@ struct hall_val *hall_val_set_int(struct hall_pool *p, struct hall_val *obj, con
 struct hall_val *hall_val_set_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int v);
 struct hall_val *hall_val_set_obj(struct hall_pool *p, struct hall_val *obj, const char *k);
 struct hall_val *hall_val_set_list(struct hall_pool *p, struct hall_val *obj, const char *k);
+/* append a member known to be new; key and string are kept, not copied,
+ * and must live as long as the tree (value.c) */
+struct hall_val *hall_val_add_str(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  const char *v);
+struct hall_val *hall_val_add_int(struct hall_pool *p, struct hall_val *obj, const char *k,
+                                  int64_t v);
+struct hall_val *hall_val_add_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int v);
+struct hall_val *hall_val_add_list(struct hall_pool *p, struct hall_val *obj, const char *k);
 struct hall_val *hall_val_push_obj(struct hall_pool *p, struct hall_val *list);
 struct hall_val *hall_val_push_str(struct hall_pool *p, struct hall_val *list, const char *v);
 const struct hall_val *hall_val_get(const struct hall_val *obj, const char *key);

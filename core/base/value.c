@@ -42,7 +42,7 @@ member(struct hall_pool *p, struct hall_val *obj, const char *k, enum hall_val_t
 
     /* replace in place so the order of keys stays the order of first set */
     for (v = obj->first; v != NULL; v = v->next)
-        if (v->key != NULL && strcmp(v->key, k) == 0) {
+        if (v->key != NULL && v->key[0] == k[0] && strcmp(v->key, k) == 0) {
             v->type = t;
             v->first = v->last = NULL;
             v->str = NULL;
@@ -94,6 +94,56 @@ hall_val_set_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int 
     return v;
 }
 
+/*
+ * Members appended without looking for one of the same name and without
+ * copies: the caller knows the key is new, and key and string live as long
+ * as the tree (literals, the pool's strings, a result's rows).  A page's
+ * rows are built this way: set's search and copies were a fifth of the
+ * order list's rendering.
+ */
+static struct hall_val *
+added(struct hall_pool *p, struct hall_val *obj, const char *k, enum hall_val_type t)
+{
+    struct hall_val *v = val_new(p, t);
+
+    v->key = k;
+    val_append(obj, v);
+    return v;
+}
+
+struct hall_val *
+hall_val_add_str(struct hall_pool *p, struct hall_val *obj, const char *k, const char *s)
+{
+    struct hall_val *v = added(p, obj, k, s != NULL ? HALL_V_STR : HALL_V_NULL);
+
+    v->str = s;
+    return v;
+}
+
+struct hall_val *
+hall_val_add_int(struct hall_pool *p, struct hall_val *obj, const char *k, int64_t i)
+{
+    struct hall_val *v = added(p, obj, k, HALL_V_INT);
+
+    v->i = i;
+    return v;
+}
+
+struct hall_val *
+hall_val_add_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int b)
+{
+    struct hall_val *v = added(p, obj, k, HALL_V_BOOL);
+
+    v->i = b != 0;
+    return v;
+}
+
+struct hall_val *
+hall_val_add_list(struct hall_pool *p, struct hall_val *obj, const char *k)
+{
+    return added(p, obj, k, HALL_V_LIST);
+}
+
 struct hall_val *
 hall_val_set_obj(struct hall_pool *p, struct hall_val *obj, const char *k)
 {
@@ -132,8 +182,10 @@ hall_val_get(const struct hall_val *obj, const char *key)
 
     if (obj == NULL || obj->type != HALL_V_OBJ)
         return NULL;
+    /* the first byte before strcmp: templates look names up by the
+     * thousand, and most members differ there */
     for (v = obj->first; v != NULL; v = v->next)
-        if (v->key != NULL && strcmp(v->key, key) == 0)
+        if (v->key != NULL && v->key[0] == key[0] && strcmp(v->key, key) == 0)
             return v;
     return NULL;
 }
@@ -155,82 +207,64 @@ struct jout {
 #define JSON_GEN_MAX_DEPTH 127 /* containers inside each other: yajl_gen's limit */
 
 static void
-jout_need(struct jout *o, size_t n)
+jout_grow(struct jout *o, size_t n)
 {
-    if (o->len + n <= o->cap)
-        return;
     while (o->len + n > o->cap)
-        o->cap = o->cap != 0 ? o->cap * 2 : 4096;
+        o->cap = o->cap != 0 ? o->cap * 2 : 16384;
     o->p = realloc(o->p, o->cap);
     if (o->p == NULL)
         abort();
 }
 
-static void
+/* inline: a page's JSON is hundreds of short pieces */
+static inline void
 jout_add(struct jout *o, const void *s, size_t n)
 {
-    jout_need(o, n);
+    if (o->len + n > o->cap)
+        jout_grow(o, n);
     memcpy(o->p + o->len, s, n);
     o->len += n;
 }
 
-/* the UTF-8 yajl_gen accepted: lead bytes and continuation bytes by shape */
-static int
-json_utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned char c = s[i++];
-        size_t k;
-
-        if (c <= 0x7f)
-            continue;
-        if ((c >> 5) == 0x6)
-            k = 1;
-        else if ((c >> 4) == 0xe)
-            k = 2;
-        else if ((c >> 3) == 0x1e)
-            k = 3;
-        else
-            return 0;
-        if (n - i < k)
-            return 0;
-        for (; k > 0; k--)
-            if ((s[i++] >> 6) != 0x2)
-                return 0;
-    }
-    return 1;
-}
-
-/* the bytes written escaped */
-static int
-json_esc(unsigned char c)
-{
-    return c < 0x20 || c == '"' || c == '/' || c == '\\';
-}
-
+/*
+ * A string in one pass: runs of bytes written as they are are copied at
+ * once, UTF-8 checked as yajl_gen did (lead bytes and continuation bytes by
+ * shape; the terminating NUL ends a cut sequence as a wrong continuation).
+ * On HALL_ERR part of the string may be written: the caller drops it all.
+ */
 static int
 json_str(struct jout *o, const char *str)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = strlen(str), i = 0, run;
+    const unsigned char *s = (const unsigned char *)str, *run = s;
 
-    if (!json_utf8_ok(s, n))
-        return HALL_ERR;
-    /* room for the string and its quotes when nothing in it is escaped */
-    jout_need(o, n + 2);
-    o->p[o->len++] = '"';
-    while (i < n) {
-        for (run = i; run < n && !json_esc(s[run]); run++)
-            ;
-        if (run > i) {
-            jout_add(o, s + i, run - i);
-            i = run;
+    jout_add(o, "\"", 1);
+    for (;;) {
+        unsigned char c = *s;
+        size_t k;
+
+        if (c >= 0x80) {
+            if ((c >> 5) == 0x6)
+                k = 1;
+            else if ((c >> 4) == 0xe)
+                k = 2;
+            else if ((c >> 3) == 0x1e)
+                k = 3;
+            else
+                return HALL_ERR;
+            for (s++; k > 0; k--, s++)
+                if ((*s >> 6) != 0x2)
+                    return HALL_ERR;
+            continue;
         }
-        if (i == n)
+        if (c >= 0x20 && c != '"' && c != '/' && c != '\\') {
+            s++;
+            continue;
+        }
+        if (s > run)
+            jout_add(o, run, (size_t)(s - run));
+        if (c == '\0')
             break;
-        switch (s[i]) {
+        switch (c) {
         case '\r': jout_add(o, "\\r", 2); break;
         case '\n': jout_add(o, "\\n", 2); break;
         case '\\': jout_add(o, "\\\\", 2); break;
@@ -241,15 +275,31 @@ json_str(struct jout *o, const char *str)
         case '\t': jout_add(o, "\\t", 2); break;
         default: {
             static const char hex[] = "0123456789ABCDEF";
-            char u[6] = {'\\', 'u', '0', '0', hex[s[i] >> 4], hex[s[i] & 0xf]};
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
 
             jout_add(o, u, sizeof(u));
         }
         }
-        i++;
+        run = ++s;
     }
     jout_add(o, "\"", 1);
     return HALL_OK;
+}
+
+/* an integer as %lld writes it, without printf */
+static void
+json_int(struct jout *o, int64_t i)
+{
+    char num[24], *p = num + sizeof(num);
+    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (i < 0)
+        *--p = '-';
+    jout_add(o, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* HALL_ERR on a string that is not UTF-8 or a tree too deep */
@@ -257,14 +307,11 @@ static int
 gen_val(struct jout *o, const struct hall_val *v, int depth)
 {
     const struct hall_val *c;
-    char num[24];
 
     switch (v->type) {
     case HALL_V_NULL: jout_add(o, "null", 4); break;
     case HALL_V_STR: return json_str(o, v->str);
-    case HALL_V_INT:
-        jout_add(o, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v->i));
-        break;
+    case HALL_V_INT: json_int(o, v->i); break;
     case HALL_V_BOOL:
         if (v->i)
             jout_add(o, "true", 4);

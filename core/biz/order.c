@@ -190,9 +190,24 @@ hall_order_move(struct hall_ctx *cx, int64_t id, const char *from, const char *t
     return HALL_OK;
 }
 
+/* "-12.34" for -1234 fen, written without printf: a list page writes one
+ * per row */
 const char *
 hall_yuan(struct hall_pool *pool, int64_t fen)
 {
-    return hall_psprintf(pool, "%s%lld.%02lld", fen < 0 ? "-" : "", (long long)llabs(fen / 100),
-                         (long long)llabs(fen % 100));
+    char num[32], *p = num + sizeof(num);
+    uint64_t u = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+    uint64_t yuan = u / 100;
+
+    *--p = '\0';
+    *--p = (char)('0' + u % 10);
+    *--p = (char)('0' + u / 10 % 10);
+    *--p = '.';
+    do {
+        *--p = (char)('0' + yuan % 10);
+        yuan /= 10;
+    } while (yuan != 0);
+    if (fen < 0)
+        *--p = '-';
+    return hall_pstrdup(pool, p);
 }

@@ -123,7 +123,8 @@ hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_v
         hall_err(req, "msg=\"template failed\" tmpl=%s", name);
         return hall_resp_raw(req, 500, "text/plain; charset=utf-8", "系统错误", 12);
     }
-    hall_val_set_str(req->pool, ctx, "body", inner->data != NULL ? inner->data : "");
+    /* the inner page as it is, not a copy: its buffer lives as long as the pool */
+    hall_val_set_str(req->pool, ctx, "body", "")->str = inner->data != NULL ? inner->data : "";
     hall_buf_reset(&req->body);
     if (hall_tmpl_render(req->app->tmpl, "layout", ctx, &req->body) != HALL_OK) {
         hall_err(req, "msg=\"template failed\" tmpl=layout");

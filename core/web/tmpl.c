@@ -270,24 +270,24 @@ tmpl_find(const struct hall_tmpl_set *set, const char *name)
 void
 hall_html_escape(struct hall_buf *out, const char *s)
 {
-    const char *run = s;
-
-    for (; *s != '\0'; s++) {
+    for (;;) {
+        /* the run up to the next byte to escape, copied at once */
+        size_t n = strcspn(s, "&<>\"'");
         const char *rep;
 
+        hall_buf_add(out, s, n);
+        s += n;
         switch (*s) {
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
         case '\'': rep = "&#39;"; break;
-        default: continue;
+        default: return;
         }
-        hall_buf_add(out, run, (size_t)(s - run));
         hall_buf_addstr(out, rep);
-        run = s + 1;
+        s++;
     }
-    hall_buf_add(out, run, (size_t)(s - run));
 }
 
 struct ctx {
@@ -303,9 +303,15 @@ lookup(const struct ctx *c, const char *name)
     const struct hall_val *v = NULL;
     int i;
 
-    if (strcmp(name, ".") == 0)
+    if (name[0] == '.' && name[1] == '\0')
         return c->stack[c->top];
     dot = strchr(name, '.');
+    if (dot == NULL) {
+        /* a plain name, the usual case: no copy */
+        for (i = c->top; i >= 0 && v == NULL; i--)
+            v = hall_val_get(c->stack[i], name);
+        return v;
+    }
     {
         size_t n = dot != NULL ? (size_t)(dot - name) : strlen(name);
 

@@ -33,13 +33,18 @@
 #define PAGE_SIZE   20
 #define PAGE_SIZE_S "20" /* the same, in SQL text */
 
+/* The page's two days (created, updated) come as days since 2000-01-01,
+ * "(created_at::date - date '2000-01-01')": Beijing's day (the session's
+ * time zone, core/store/db.c) as an int4 that the worker writes as
+ * YYYY-MM-DD (day_text).  to_char() of the two columns cost PostgreSQL
+ * about a sixth of the first page's statement; int4out next to nothing. */
 static const struct hall_stmt center_stmts[] = {
     /* the page alone reads 20 index entries; a window count over the page
      * would read every matching row (docs/performance.md) */
     {"orders_page",
      "SELECT id, order_no, business_type, subject, amount_fen,"
-     " to_char(created_at, 'YYYY-MM-DD') AS created, to_char(updated_at, 'YYYY-MM-DD') AS updated,"
-     " status, step"
+     " (created_at::date - date '2000-01-01') AS created,"
+     " (updated_at::date - date '2000-01-01') AS updated, status, step"
      " FROM orders WHERE user_id = $1"
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
      " AND ($4 = '' OR strpos(subject, $4) > 0) AND ($5 = '' OR status = $5)"
@@ -51,19 +56,25 @@ static const struct hall_stmt center_stmts[] = {
      * applicant's kept count (sql/029_order_counts.sql) and the page, from
      * one snapshot; no session, no row.  LIMIT and no OFFSET: a generic
      * plan for an OFFSET parameter guesses a tenth of the rows skipped and
-     * may walk orders_created_idx instead of the applicant's index */
+     * may walk orders_created_idx instead of the applicant's index.
+     * No ORDER BY outside: the session and its count are one row at most
+     * (two primary keys), fenced in their own subquery (OFFSET 0), so the
+     * one join left is the LATERAL one, a nested loop whose rows come in
+     * the page's own order; a sort of the 20 rows on top cost about a fifth
+     * of the statement (docs/performance.md) */
     {"orders_first",
-     "SELECT s.user_id, s.partner_code, s.who, s.last_seen < now() - interval '60 seconds' AS "
-     "stale,"
-     " coalesce(c.n, 0) AS total, o.id, o.order_no, o.business_type, o.subject, o.amount_fen,"
-     " to_char(o.created_at, 'YYYY-MM-DD') AS created, to_char(o.updated_at, 'YYYY-MM-DD')"
-     " AS updated, o.status, o.step"
+     "SELECT s.user_id, s.partner_code, s.who, s.stale, s.total, o.id, o.order_no,"
+     " o.business_type, o.subject, o.amount_fen,"
+     " (o.created_at::date - date '2000-01-01') AS created,"
+     " (o.updated_at::date - date '2000-01-01') AS updated, o.status, o.step"
+     " FROM (SELECT s.user_id, s.partner_code, s.who,"
+     " s.last_seen < now() - interval '60 seconds' AS stale, coalesce(c.n, 0) AS total"
      " FROM sessions s LEFT JOIN order_counts c ON c.user_id = s.user_id"
+     " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()"
+     " OFFSET 0) s"
      " LEFT JOIN LATERAL (SELECT id, order_no, business_type, subject, amount_fen, created_at,"
      " updated_at, status, step FROM orders WHERE user_id = s.user_id"
-     " ORDER BY created_at DESC, id DESC LIMIT " PAGE_SIZE_S ") o ON true"
-     " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()"
-     " ORDER BY o.created_at DESC, o.id DESC",
+     " ORDER BY created_at DESC, id DESC LIMIT " PAGE_SIZE_S ") o ON true",
      1},
     /* the total without a filter */
     {"orders_total", "SELECT coalesce((SELECT n FROM order_counts WHERE user_id = $1), 0) AS total",
@@ -291,19 +302,21 @@ produced(const char *status)
            strcmp(status, "delivered") == 0;
 }
 
+/* the actions of an order (id, business, status, step) into row: its
+ * members are new (hall_val_add_*) */
 static void
 actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const char *business,
             const char *status, const char *step)
 {
-    struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
+    struct hall_val *list = hall_val_add_list(req->pool, row, "actions");
     const char *base = hall_req_base(req);
     struct hall_val *a;
 
 #define ACTION(label_, url_)                                                                       \
     do {                                                                                           \
         a = hall_val_push_obj(req->pool, list);                                                    \
-        hall_val_set_str(req->pool, a, "label", (label_));                                         \
-        hall_val_set_str(req->pool, a, "url", (url_));                                             \
+        hall_val_add_str(req->pool, a, "label", (label_));                                         \
+        hall_val_add_str(req->pool, a, "url", (url_));                                             \
     } while (0)
 
     ACTION("查看", hall_pstrcat(req->pool, base, "/center/order?id=", id, NULL));
@@ -324,9 +337,9 @@ actions_ctx(struct hall_req *req, struct hall_val *row, const char *id, const ch
         ACTION("金融认证", hall_pstrcat(req->pool, base, "/finauth?id=", id, NULL));
     }
     if (hall_order_can(status, "refund_requested"))
-        hall_val_set_bool(req->pool, row, "refundable", 1);
+        hall_val_add_bool(req->pool, row, "refundable", 1);
     else if (produced(status))
-        hall_val_set_str(req->pool, row, "refund_closed", hall_msgs[HALL_M_REFUND_PRODUCED].text);
+        hall_val_add_str(req->pool, row, "refund_closed", hall_msgs[HALL_M_REFUND_PRODUCED].text);
 #undef ACTION
 }
 
@@ -362,8 +375,42 @@ is_date(const char *s)
     return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-/* the rows of a page, from column c of res on (id, order_no, business_type,
- * subject, amount_fen, created, updated, status, step); n of them */
+/* days since 2000-01-01 (the statements' created, updated) as YYYY-MM-DD, the proleptic Gregorian
+ * calendar's day as PostgreSQL's date_out writes it */
+static const char *
+day_text(struct hall_pool *pool, const char *days)
+{
+    /* days since 0000-03-01, then 400-year eras of 146,097 days */
+    long z = strtol(days, NULL, 10) + 730425;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1;
+    long m = mp < 10 ? mp + 3 : mp - 9;
+    long y = yoe + era * 400 + (m <= 2);
+    char *out = hall_palloc(pool, 11);
+
+    if (y < 0 || y > 9999)
+        return hall_psprintf(pool, "%ld-%02ld-%02ld", y, m, d);
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
+    return out;
+}
+
+/* the rows of a page (id, order_no, business_type, subject, amount_fen,
+ * created, updated as days, status, step); n of them.  The strings stay
+ * in res, which lives as long as the request's pool */
 static void
 orders_rows(struct hall_req *req, struct hall_val *list, struct hall_dbres *res, int n, long page)
 {
@@ -374,25 +421,38 @@ orders_rows(struct hall_req *req, struct hall_val *list, struct hall_dbres *res,
     int c_amount = hall_dbres_col(res, "amount_fen"), c_created = hall_dbres_col(res, "created");
     int c_updated = hall_dbres_col(res, "updated"), c_status = hall_dbres_col(res, "status");
     int c_step = hall_dbres_col(res, "step");
+    /* a page's rows mostly share their type and status: looked up once */
+    const char *last_biz = NULL, *biz_label = NULL, *last_s = NULL, *s_label = NULL;
     int i;
 
     for (i = 0; i < n; i++) {
         struct hall_val *row = hall_val_push_obj(req->pool, list);
         const char *id = hall_dbres_get(res, i, c_id);
+        const char *biz = hall_dbres_get(res, i, c_biz);
         const char *s = hall_dbres_get(res, i, c_status);
 
-        hall_val_set_int(req->pool, row, "seq", (page - 1) * PAGE_SIZE + i + 1);
-        hall_val_set_str(req->pool, row, "id", id);
-        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, c_no));
-        hall_val_set_str(req->pool, row, "business", business_label(hall_dbres_get(res, i, c_biz)));
-        hall_val_set_str(req->pool, row, "subject", hall_dbres_get(res, i, c_subject));
-        hall_val_set_str(req->pool, row, "amount",
+        if (last_biz == NULL || strcmp(biz, last_biz) != 0) {
+            last_biz = biz;
+            biz_label = business_label(biz);
+        }
+        if (last_s == NULL || strcmp(s, last_s) != 0) {
+            last_s = s;
+            s_label = hall_order_label(s) ?: s;
+        }
+        hall_val_add_int(req->pool, row, "seq", (page - 1) * PAGE_SIZE + i + 1);
+        hall_val_add_str(req->pool, row, "id", id);
+        hall_val_add_str(req->pool, row, "order_no", hall_dbres_get(res, i, c_no));
+        hall_val_add_str(req->pool, row, "business", biz_label);
+        hall_val_add_str(req->pool, row, "subject", hall_dbres_get(res, i, c_subject));
+        hall_val_add_str(req->pool, row, "amount",
                          hall_yuan(req->pool, hall_dbres_i64(res, i, c_amount)));
-        hall_val_set_str(req->pool, row, "created", hall_dbres_get(res, i, c_created));
-        hall_val_set_str(req->pool, row, "updated", hall_dbres_get(res, i, c_updated));
-        hall_val_set_str(req->pool, row, "status", hall_order_label(s) ?: s);
-        hall_val_set_str(req->pool, row, "status_code", s);
-        actions_ctx(req, row, id, hall_dbres_get(res, i, c_biz), s, hall_dbres_get(res, i, c_step));
+        hall_val_add_str(req->pool, row, "created",
+                         day_text(req->pool, hall_dbres_get(res, i, c_created)));
+        hall_val_add_str(req->pool, row, "updated",
+                         day_text(req->pool, hall_dbres_get(res, i, c_updated)));
+        hall_val_add_str(req->pool, row, "status", s_label);
+        hall_val_add_str(req->pool, row, "status_code", s);
+        actions_ctx(req, row, id, biz, s, hall_dbres_get(res, i, c_step));
     }
 }
 
@@ -546,17 +606,17 @@ render:
     for (i = 0; hall_businesses[i].code != NULL; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, opts);
 
-        hall_val_set_str(req->pool, o, "code", hall_businesses[i].code);
-        hall_val_set_str(req->pool, o, "label", hall_businesses[i].label);
-        hall_val_set_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
+        hall_val_add_str(req->pool, o, "code", hall_businesses[i].code);
+        hall_val_add_str(req->pool, o, "label", hall_businesses[i].label);
+        hall_val_add_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
     }
     opts = hall_val_set_list(req->pool, ctx, "status_opts");
     for (st = hall_order_states(); st->code != NULL; st++) {
         struct hall_val *o = hall_val_push_obj(req->pool, opts);
 
-        hall_val_set_str(req->pool, o, "code", st->code);
-        hall_val_set_str(req->pool, o, "label", st->label);
-        hall_val_set_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
+        hall_val_add_str(req->pool, o, "code", st->code);
+        hall_val_add_str(req->pool, o, "label", st->label);
+        hall_val_add_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
     }
     return hall_resp_page(req, 200, "center_orders", ctx);
 }

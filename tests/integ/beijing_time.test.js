@@ -6,7 +6,7 @@
  * Beijing dates by itself.
  *
  * 1. An order created at 16:30 UTC, 00:30 of the next day in Beijing: the
- *    printed 申请日期, the order page, the date filter of the order list, the
+ *    printed 申请日期, the order page, the order list's dates and its filter, the
  *    orders report's day and a certificate's validity on the operator's page
  *    all say the Beijing date and time.
  * 2. What counts from "now" (the review due date, 今日到期, the order
@@ -67,6 +67,16 @@ test('beijing_time__order_made_at_1630_utc__pages_print_list_report_and_certific
         const page = await c.get(`/center/order?id=${o.id}`);
         assert.equal(page.status, 200);
         assert.match(page.text, new RegExp(`<dt>创建时间</dt><dd>${bjDay} 00:30</dd>`));
+
+        /* the list's 创建日期 is the Beijing day, on the first page (one
+         * statement, the day sent as days since 2000-01-01) as on a filtered one */
+        const first = await c.getJSON('/center/orders?page=1');
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        const row = first.body.orders.find((r) => r.id === String(o.id));
+        assert.ok(row, 'the order is on the first page');
+        assert.equal(row.created, bjDay, 'the first page says the Beijing day');
+        const listed = await c.getJSON(`/center/orders?order_no=${no}`);
+        assert.equal(listed.body.orders[0].created, bjDay, 'a filtered page says it too');
 
         /* the list's date filter takes Beijing days */
         const on = await c.get(`/center/orders?from=${bjDay}&to=${bjDay}`);

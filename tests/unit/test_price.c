@@ -72,6 +72,22 @@ price_table__seal_not_offered__yes_costs_the_same_as_no(void **state)
     hall_pool_destroy(pool);
 }
 
+static void
+yuan__fen__two_decimals_and_sign(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+
+    (void)state;
+    assert_string_equal(hall_yuan(pool, 0), "0.00");
+    assert_string_equal(hall_yuan(pool, 5), "0.05");
+    assert_string_equal(hall_yuan(pool, 60000), "600.00");
+    assert_string_equal(hall_yuan(pool, 123456789), "1234567.89");
+    assert_string_equal(hall_yuan(pool, -1), "-0.01");
+    assert_string_equal(hall_yuan(pool, -1234), "-12.34");
+    assert_string_equal(hall_yuan(pool, INT64_MIN), "-92233720368547758.08");
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
@@ -80,6 +96,7 @@ main(void)
         cmocka_unit_test(price_cert__fixed_fee__counted_once_whatever_the_years),
         cmocka_unit_test(price_table__every_years_and_seal__equals_price_cert),
         cmocka_unit_test(price_table__seal_not_offered__yes_costs_the_same_as_no),
+        cmocka_unit_test(yuan__fen__two_decimals_and_sign),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -292,6 +292,30 @@ val_set__same_key__replaced_in_place(void **state)
 }
 
 static void
+val_add__appended_uncopied__json_as_set_gives(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct hall_val *o = hall_val_obj(pool), *l;
+    char text[] = "kept";
+
+    (void)state;
+    hall_val_set_str(pool, o, "a", "1");
+    hall_val_add_int(pool, o, "n", -9223372036854775807LL - 1);
+    hall_val_add_int(pool, o, "z", 0);
+    hall_val_add_bool(pool, o, "t", 5);
+    hall_val_add_str(pool, o, "s", text);
+    hall_val_add_str(pool, o, "null", NULL);
+    l = hall_val_add_list(pool, o, "l");
+    hall_val_add_str(pool, hall_val_push_obj(pool, l), "u", "/x?\"y\"");
+    /* the string is the caller's, not a copy */
+    assert_ptr_equal(hall_val_get(o, "s")->str, text);
+    assert_string_equal(hall_val_json(pool, o, NULL),
+                        "{\"a\":\"1\",\"n\":-9223372036854775808,\"z\":0,\"t\":true,"
+                        "\"s\":\"kept\",\"null\":null,\"l\":[{\"u\":\"\\/x?\\\"y\\\"\"}]}");
+    hall_pool_destroy(pool);
+}
+
+static void
 val_json__escaping__exact_output(void **state)
 {
     struct hall_pool *pool = hall_pool_create(4096);
@@ -927,6 +951,7 @@ main(void)
         cmocka_unit_test(val_parse__brackets_inside_strings__not_depth),
         cmocka_unit_test(val_parse__huge_documents__parsed),
         cmocka_unit_test(val_set__same_key__replaced_in_place),
+        cmocka_unit_test(val_add__appended_uncopied__json_as_set_gives),
         cmocka_unit_test(val_json__escaping__exact_output),
         cmocka_unit_test(val_json__round_trip__values_equal),
         cmocka_unit_test(val_json__invalid_utf8__null),
