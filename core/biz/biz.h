@@ -220,9 +220,10 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  * made again on the new one, with the same name, kind and picture, free and
  * without review; the old seal becomes 'replaced'.  org: the new
  * certificate's organisation after a 变更 (NULL otherwise): a 机构章's or
- * 业务章's name is then made from it as at production (org + 印章名称); the
- * picture stays the seal's own.  The
- * same three steps as the production that makes the new certificate
+ * 业务章's name is then made from it as at production (org + 印章名称), and
+ * its picture, when the hall drew it (style 'auto'), is drawn again with
+ * that name in step 2 (hall_sealprod_draw); a cut-out of the applicant's
+ * impression is kept.  The same three steps as the production that makes the new certificate
  * (hall_produce), so that it happens exactly once, with it:
  *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
  *   2. after signing the new certificate: the new SESeals, listing it;
@@ -231,6 +232,17 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  *      revoked meanwhile is not made again).
  */
 struct hall_sealremake;
+/* what draws a seal's picture for the re-make after a 变更 of the name:
+ * hall_sealimg_render, which is in libhallseal (cairo, pango: core/local.am).
+ * libhall cannot call it (every module links sealprod.o through flow.c's
+ * statements), so the programs that produce and link libhallseal (hall-pki,
+ * hall-pkitool, hall-outbox: modules/list's "link") set it in main; where it
+ * is NULL a re-make that must draw fails (logged) rather than keep the old
+ * name's picture */
+typedef unsigned char *(*hall_sealprod_draw_fn)(struct hall_pool *pool, enum hall_seal_kind kind,
+                                                const char *org, const char *name, size_t *len,
+                                                struct hall_sealimg_fit *fit);
+extern hall_sealprod_draw_fn hall_sealprod_draw;
 int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const char *org,
                                 struct hall_sealremake **out);
 int hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm,

@@ -54,7 +54,7 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      7},
     /* the re-make: the valid seals that list a replaced certificate */
     {"sp_remake_of",
-     "SELECT s.es_id, s.item_id, s.order_id, s.der, i.kind,"
+     "SELECT s.es_id, s.item_id, s.order_id, s.der, i.kind, i.style,"
      " coalesce(i.seal_name, '') AS seal_name,"
      " extract(epoch FROM s.valid_end)::bigint AS valid_end_epoch,"
      " (SELECT count(*) FROM seseals x WHERE x.item_id = s.item_id) AS made"
@@ -365,7 +365,7 @@ hall_sealprod_free(struct hall_sealprod *sp)
 struct sr_item {
     int64_t item_id, order_id;
     const char *old_es, *es_id;
-    const char *kind, *seal_name; /* its seal_items row */
+    const char *kind, *style, *seal_name; /* its seal_items row */
     unsigned char *old_der, *seal;
     size_t old_len, seal_len;
     time_t old_end, valid_start, valid_end;
@@ -408,6 +408,7 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const c
         it->order_id = hall_dbres_int(res, i, "order_id");
         it->old_es = hall_pstrdup(cx->pool, es);
         it->kind = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "kind"));
+        it->style = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "style"));
         it->seal_name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "seal_name"));
         it->old_end = (time_t)hall_dbres_int(res, i, "valid_end_epoch");
         it->old_der = hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "der"), &it->old_len);
@@ -423,21 +424,46 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const c
     return HALL_OK;
 }
 
+hall_sealprod_draw_fn hall_sealprod_draw;
+
 /*
  * After a 变更 of the organisation: a 机构章's or 业务章's name as production
  * makes it (hall_sealprod_intent), from the new name.  A 个人章 is its
- * holder's name: unchanged.  The picture is the seal's own (drawn when it
- * was applied for, or cut out of the unit's impression): kept; drawing
- * needs cairo, which production (hall-pki, hall-outbox) does not link.
+ * holder's name: unchanged.  A picture the hall drew (style 'auto', 工具自动
+ * 生成: the name along the arc) is drawn again as at the application
+ * (modules/seal: the kind, the new name, the 印章名称 below the star), so
+ * that the stamp shows the unit's new name; a cut-out of the applicant's
+ * own impression (style 'cutout') is the applicant's: kept as it is.
+ * HALL_ERR when the new name cannot be drawn (a program without the
+ * drawing, a name too long, no CJK font): no seal rather than one whose
+ * picture shows the old name.
  */
-static void
+static int
 remake_renamed(struct hall_ctx *cx, const char *org, const struct sr_item *it,
                struct hall_seseal_in *in)
 {
-    if (strcmp(it->kind, "org") != 0 && strcmp(it->kind, "org_business") != 0)
-        return;
+    struct hall_sealimg_fit fit;
+    int org_kind = strcmp(it->kind, "org") == 0;
+
+    if (!org_kind && strcmp(it->kind, "org_business") != 0)
+        return HALL_OK;
     in->name = *it->seal_name != '\0' ? hall_psprintf(cx->pool, "%s%s", org, it->seal_name)
                                       : hall_pstrdup(cx->pool, org);
+    if (strcmp(it->style, "auto") != 0)
+        return HALL_OK;
+    if (hall_sealprod_draw == NULL) {
+        hall_err(cx, "msg=\"sealprod: this program does not draw seals\" es_id=%s", it->old_es);
+        return HALL_ERR;
+    }
+    memset(&fit, 0, sizeof(fit));
+    in->png = hall_sealprod_draw(cx->pool, org_kind ? HALL_SEAL_ORG : HALL_SEAL_BUSINESS, org,
+                                 it->seal_name, &in->png_len, &fit);
+    if (in->png == NULL || fit.unknown_glyphs > 0) {
+        hall_err(cx, "msg=\"sealprod: the new name cannot be drawn\" es_id=%s unknown_glyphs=%d",
+                 it->old_es, fit.unknown_glyphs);
+        return HALL_ERR;
+    }
+    return HALL_OK;
 }
 
 int
@@ -488,8 +514,8 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
         in.valid_end = it->valid_end;
         in.png = info.png;
         in.png_len = info.png_len;
-        if (rm->org != NULL)
-            remake_renamed(cx, rm->org, it, &in);
+        if (rm->org != NULL && remake_renamed(cx, rm->org, it, &in) != HALL_OK)
+            return HALL_ERR;
         in.width_mm = info.width_mm;
         in.height_mm = info.height_mm;
         it->seal = hall_seseal_make(cx->pool, &in, &it->seal_len);

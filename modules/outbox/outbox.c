@@ -1100,6 +1100,9 @@ main(int argc, char **argv)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no CA work: %s\"", err);
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* the pki lane's production draws a seal re-made after a 变更 of the
+     * name (libhallseal) */
+    hall_sealprod_draw = hall_sealimg_render;
     hall_master_signals(on_term, on_chld, &old);
 
     for (l = 0; l < N_LANES; l++)

@@ -137,6 +137,8 @@ pki_init(struct hall_app *app)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
+    /* a seal re-made after a 变更 of the name is drawn anew (libhallseal) */
+    hall_sealprod_draw = hall_sealimg_render;
     return HALL_OK;
 }
 

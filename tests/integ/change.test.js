@@ -10,7 +10,9 @@
  * old certificate revoked as superseded when the new one is issued, not
  * before (OCSP: revoked, Reason: superseded); a seal order's certificate
  * changed re-makes its seals on the new one, under the unit's new name when
- * the change is of the name (before, they kept the old one).
+ * the change is of the name, a picture the hall drew drawn again with it
+ * (before, the stamp kept showing the old name), a cut-out of the
+ * applicant's impression kept.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -21,8 +23,8 @@ const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
     personForm, openssl, staffRevoke,
 } = require('./lib/pki');
-const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
-const { sealOrder } = require('./lib/seal');
+const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade, upload } = require('./lib/payflow');
+const { sealOrder, impressionScan } = require('./lib/seal');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -420,26 +422,42 @@ test('change__a_seal_order_s_certificate__its_seals_re_made_on_the_new_one_the_o
         'the seal re-made on the new certificate');
 });
 
-/* the name of a seal as the verifier (/seal/verify) reads it from its SESeal */
-async function sealName(esId) {
+/* a seal as the verifier (/seal/verify) reads it from its SESeal: its name
+ * and its picture (the PNG) */
+async function sealSeen(esId) {
     const der = Buffer.from(psql(`SELECT encode(der, 'base64') FROM seseals WHERE es_id = '${esId}'`)
         .replace(/\s/g, ''), 'base64');
     const v = new Client();
     await v.get('/seal/verify');
     const r = await v.postMultipart('/seal/verify', {}, { seseal: { name: 'x.seseal', data: der } });
     assert.equal(r.status, 200, r.text);
-    return r.body.result.name;
+    const pic = r.body.result.picture.match(/^data:image\/png;base64,(.+)$/);
+    assert.ok(pic, 'the seal shows its picture');
+    return { name: r.body.result.name, picture: Buffer.from(pic[1], 'base64') };
 }
 
-test('change__the_unit_s_name__the_seals_re_made_on_the_new_certificate_carry_the_new_name', async () => {
+/* what the hall draws for a 机构章 of org (the 签章信息 form's preview) */
+async function drawn(c, org) {
+    const r = await fetch(`${HALL}/seal/preview?kind=org&org=${encodeURIComponent(org)}`,
+        { headers: { Cookie: c.cookieHeader(), Accept: 'image/png' } });
+    assert.equal(r.status, 200);
+    return Buffer.from(await r.arrayBuffer());
+}
+
+/* a seal order with one 机构章 in style, produced, its certificate changed to
+ * the unit's new name and produced: the old seal and its re-made one */
+async function renamedSeal(style, before) {
     const op = await operator();
     const c = await applicant();
     const s = await sealOrder(c, {
-        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
+        org_count: '1', org_years: '2', org_style: style, biz_count: '0', person_count: '0',
     }, { agent_mobile: freshPhone('137') });
+    if (before)
+        await before(c, s);
     const old = (await produce(op, s.id)).serial;
     const oldEs = psql(`SELECT es_id FROM seseals WHERE cert_serial = '${old}' AND state = 'valid'`);
-    assert.equal(await sealName(oldEs), ORG);
+    const was = await sealSeen(oldEs);
+    assert.equal(was.name, ORG);
     const o = { c, serial: old, form: orgForm({ agent_mobile: s.form.agent_mobile }) };
     const key = keyOf(await toForm(o));
     const r = await c.post('/change/apply', {
@@ -453,9 +471,36 @@ test('change__the_unit_s_name__the_seals_re_made_on_the_new_certificate_carry_th
     assert.equal(psql(`SELECT subject_org FROM certificates WHERE serial = '${made.serial}'`), NEW_ORG);
     const newEs = psql(`SELECT es_id FROM seseals WHERE cert_serial = '${made.serial}' AND state = 'valid'`);
     assert.match(newEs, /^SZCA\d{12}O00R01$/);
+    const now = await sealSeen(newEs);
     /* the new seal is the unit's under its new name; the old one keeps the old */
-    assert.equal(await sealName(newEs), NEW_ORG);
-    assert.equal(await sealName(oldEs), ORG);
+    assert.equal(now.name, NEW_ORG);
+    const still = await sealSeen(oldEs);
+    assert.equal(still.name, ORG);
+    assert.ok(still.picture.equals(was.picture), 'the old seal is as it was');
+    return { c, s, was, now };
+}
+
+test('change__the_unit_s_name__the_seals_re_made_on_the_new_certificate_carry_the_new_name_and_a_picture_drawn_with_it', async () => {
+    const { c, was, now } = await renamedSeal('auto');
+    /* the hall drew the picture (工具自动生成): drawn again with the new
+     * name, as the hall draws a 机构章 of the new name; before, the stamp
+     * kept showing the old name */
+    assert.ok(was.picture.equals(await drawn(c, ORG)), 'the old seal shows the old name');
+    assert.ok(!now.picture.equals(was.picture), 'the re-made seal has a new picture');
+    assert.ok(now.picture.equals(await drawn(c, NEW_ORG)), 'the re-made seal shows the new name');
+});
+
+test('change__the_unit_s_name__a_seal_cut_out_of_the_applicant_s_impression_keeps_its_picture', async () => {
+    const { s, was, now } = await renamedSeal('cutout', async (c, so) => {
+        const org = so.items['org:0'];
+        await c.get(`/seal/attachment?id=${so.id}`);
+        assert.equal((await upload(c, '/seal/impression', { id: org },
+            { bytes: impressionScan(), name: 's.png' }, { field: 'impression' })).status, 200);
+        assert.equal((await c.post('/seal/impression/confirm', { id: org })).status, 200);
+    });
+    const cut = Buffer.from(psql(`SELECT encode(image_png, 'hex') FROM seal_items WHERE id = ${s.items['org:0']}`), 'hex');
+    assert.ok(was.picture.equals(cut), 'the seal shows the cut-out');
+    assert.ok(now.picture.equals(cut), 'the re-made seal keeps the applicant\'s own picture');
 });
 
 /* a change under review whose certificate was revoked meanwhile (its holder's
