@@ -126,7 +126,7 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 /* a multipart route whose files are only stored (hall_file_store): each is
  * kept sealed, and in clear only its first HALL_UPLOAD_HEAD bytes, enough to
  * tell its type (hall_upload.plain_len says how many data holds) */
-#define HALL_R_SEALED      512u
+#define HALL_R_SEALED 512u
 /* a multipart route whose files are only read in memory by its handler and
  * never stored (/seal/verify, /m/ocr, /m/liveness, /seal/impression): each
  * is kept in clear in the worker's arena only, neither sealed nor hashed

@@ -1105,7 +1105,8 @@ main(void)
         cmocka_unit_test(parse_multipart__part_headers_over_8k__400_however_read),
         cmocka_unit_test(local_path__tricks_of_open_redirects__refused),
         cmocka_unit_test(parse_multipart__sealed_file__decrypts_to_content_and_hash_matches),
-        cmocka_unit_test(parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed),
+        cmocka_unit_test(
+            parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed),
         cmocka_unit_test(parse_multipart__files_beyond_arena__413_not_overflow),
     };
 
