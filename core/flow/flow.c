@@ -2221,8 +2221,8 @@ static const struct hall_route kit_routes[] = {
     {"GET", "/identity/status", identity_status, HALL_R_AUTH, NULL},
     /* the phone is not logged in: the link's token is the credential */
     {"GET", "/m/verify", mobile_page, 0, token_params},
-    {"POST", "/m/ocr", do_ocr, HALL_R_MULTIPART, token_params},
-    {"POST", "/m/liveness", do_liveness, HALL_R_MULTIPART, token_params},
+    {"POST", "/m/ocr", do_ocr, HALL_R_MULTIPART | HALL_R_CLEAR, token_params},
+    {"POST", "/m/liveness", do_liveness, HALL_R_MULTIPART | HALL_R_CLEAR, token_params},
     {"GET", "/divisions", divisions_json, HALL_R_AUTH, NULL},
     {"GET", "/shipping", shipping_json, HALL_R_AUTH, NULL},
     {"GET", "/banks", banks_json, HALL_R_AUTH, banks_params},

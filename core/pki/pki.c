@@ -170,6 +170,46 @@ const struct hall_stmt hall_pki_stmts[] = {
 static EVP_MD_CTX *sign_ctx(EVP_PKEY *key, int sm2);
 static int ocsp_parts_load(struct pki_ca *ca);
 
+/* ---- seals' names ------------------------------------------------------- */
+
+int
+hall_seal_org_drawable(const char *org)
+{
+    const unsigned char *s = (const unsigned char *)org;
+    int chars = 0;
+
+    if (s == NULL || *s == '\0')
+        return 0;
+    while (*s != '\0') {
+        uint32_t c;
+        int n, i;
+
+        if (*s < 0x80)
+            c = *s, n = 1;
+        else if ((*s & 0xE0) == 0xC0)
+            c = *s & 0x1F, n = 2;
+        else if ((*s & 0xF0) == 0xE0)
+            c = *s & 0x0F, n = 3;
+        else if ((*s & 0xF8) == 0xF0)
+            c = *s & 0x07, n = 4;
+        else
+            return 0;
+        for (i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            c = c << 6 | (s[i] & 0x3F);
+        }
+        /* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
+        if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+            (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+            return 0;
+        if (++chars > HALL_SEAL_ORG_MAX)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
 /* ---- loading ------------------------------------------------------------ */
 
 static char *

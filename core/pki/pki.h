@@ -192,6 +192,14 @@ struct hall_sealimg_fit {
     int unknown_glyphs;  /* characters the font could not draw (0 with a CJK font) */
 };
 
+/*
+ * Whether org is an organisation name a round seal can carry along its arc
+ * as far as its length goes: valid UTF-8 of 1..HALL_SEAL_ORG_MAX
+ * characters.  hall_sealimg_render refuses any other (its font's glyphs it
+ * checks as it draws); here, in libhall, so that a program without the
+ * drawing (modules/change) refuses by the same rule.
+ */
+int hall_seal_org_drawable(const char *org);
 /* HALL_OK when pango finds a font that draws Chinese; err says which is missing */
 int hall_sealimg_check(char *err, size_t errlen);
 /*

@@ -392,7 +392,7 @@ hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind, const char
 
     if (fit != NULL)
         memset(fit, 0, sizeof(*fit));
-    if (name == NULL || (kind != HALL_SEAL_PERSON && (org == NULL || *org == '\0')) ||
+    if (name == NULL || (kind != HALL_SEAL_PERSON && !hall_seal_org_drawable(org)) ||
         (kind != HALL_SEAL_PERSON && g_utf8_strlen(name, -1) > HALL_SEAL_NAME_MAX))
         return NULL;
     s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, HALL_SEAL_PX, HALL_SEAL_PX);

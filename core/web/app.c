@@ -162,8 +162,7 @@ parse_body(struct hall_req *req)
         lim.max_file = (size_t)req->app->conf.upload_max_bytes;
         lim.max_field = 64 * 1024;
         lim.max_parts = 32;
-        lim.seal = 1;
-        lim.head_only = (req->route->flags & HALL_R_SEALED) != 0;
+        hall_mp_limits_route(&lim, req->route->flags);
         /* once per worker, for its life: see core/web/req.c */
         if (mp_arena == NULL)
             mp_arena = hall_mp_arena_new((size_t)req->app->conf.body_max_bytes, lim.max_parts);

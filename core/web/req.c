@@ -384,6 +384,13 @@ boundary_of(struct hall_pool *pool, const char *ctype, const char **b)
     return HALL_OK;
 }
 
+void
+hall_mp_limits_route(struct hall_mp_limits *lim, unsigned route_flags)
+{
+    lim->head_only = (route_flags & HALL_R_SEALED) != 0;
+    lim->seal = lim->head_only || !(route_flags & HALL_R_CLEAR);
+}
+
 int
 hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd, void *rdctx,
                      size_t content_length, const struct hall_mp_limits *lim,

@@ -126,7 +126,12 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 /* a multipart route whose files are only stored (hall_file_store): each is
  * kept sealed, and in clear only its first HALL_UPLOAD_HEAD bytes, enough to
  * tell its type (hall_upload.plain_len says how many data holds) */
-#define HALL_R_SEALED      512u
+#define HALL_R_SEALED 512u
+/* a multipart route whose files are only read in memory by its handler and
+ * never stored (/seal/verify, /m/ocr, /m/liveness, /seal/impression): each
+ * is kept in clear in the worker's arena only, neither sealed nor hashed
+ * (hall_file_store refuses such an upload); HALL_R_SEALED wins over it */
+#define HALL_R_CLEAR       1024u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 16)
 
 struct hall_route {
@@ -241,6 +246,9 @@ struct hall_mp_limits {
     int head_only;
     struct hall_mp_arena *arena; /* from hall_mp_arena_new(body length, max_parts) */
 };
+/* seal and head_only as a route's flags ask (HALL_R_SEALED, HALL_R_CLEAR):
+ * every file sealed unless the route only reads its files in memory */
+void hall_mp_limits_route(struct hall_mp_limits *lim, unsigned route_flags);
 typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);
 /* returns 0, or an HTTP status (400/413) with *err set to a Chinese message */
 int hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd,

@@ -36,6 +36,13 @@ static const struct hall_stmt change_stmts[] = {
      " JOIN certificates c ON c.serial = o.reissue_of JOIN orders co ON co.id = c.order_id"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
+    /* the valid seals the certificate signs whose picture the hall drew
+     * with the unit's name (core/biz/sealprod.c draws them again) */
+    {"change_drawn_seals",
+     "SELECT count(*) FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " WHERE s.cert_serial = $1 AND s.state = 'valid' AND i.style = 'auto'"
+     " AND i.kind IN ('org', 'org_business')",
+     1},
     {NULL, NULL, 0},
 };
 
@@ -59,6 +66,31 @@ fee_of(struct hall_dbres *prods, int row)
     struct hall_price pr = hall_flow_product_price(prods, row);
 
     return hall_price_cert(&pr, 1, 0);
+}
+
+/*
+ * A new 机构名称 the certificate's seals cannot show: after the change,
+ * production re-makes the seals it signs and draws a picture the hall drew
+ * (工具自动生成) again with the new name (core/biz/sealprod.c); a name
+ * longer than the arc takes (the drawing's own rule, hall_seal_org_drawable)
+ * is refused here rather than an accepted order production cannot make.
+ */
+static int
+seal_name_check(struct hall_req *req, unsigned bit, const struct hall_reissue_cert *c,
+                const struct hall_val *form, struct hall_errors *e)
+{
+    const char *org = hall_form_str(form, "org_name");
+    struct hall_dbres *r;
+
+    if (!(bit & HALL_T_UNIT) || hall_errors_has(e, "org_name") || strcmp(org, c->org) == 0 ||
+        hall_seal_org_drawable(org))
+        return HALL_OK;
+    r = hall_db_exec(req->cx, "change_drawn_seals", HALL_STR(c->serial));
+    if (r == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    if (hall_dbres_int(r, 0, "count") > 0)
+        hall_msg_add(req, e, HALL_M_CHANGE_SEAL_UNDRAWABLE, "org_name");
+    return HALL_OK;
 }
 
 /* ctx.fixed: the inputs a change may not touch (read-only on the page) */
@@ -147,6 +179,8 @@ do_apply(struct hall_req *req)
     hall_flow_fields_check(req, bit, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
     hall_change_check(req, bit, old, form, &e);
+    if (seal_name_check(req, bit, &c, form, &e) != HALL_OK)
+        return HALL_OK;
     if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
         return HALL_OK;
     if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)

@@ -503,6 +503,43 @@ test('change__the_unit_s_name__a_seal_cut_out_of_the_applicant_s_impression_keep
     assert.ok(now.picture.equals(cut), 'the re-made seal keeps the applicant\'s own picture');
 });
 
+/* a new 机构名称 the re-made seals cannot carry (longer than the arc's 30
+ * characters): refused at the form, field and all, where before the order
+ * was accepted and production failed, the order stuck 已受理 */
+test('change__the_unit_s_name_too_long_for_its_drawn_seals__refused_at_submit_and_save__nothing_changed', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const s = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
+    }, { agent_mobile: freshPhone('137') });
+    const old = (await produce(op, s.id)).serial;
+    const o = { c, serial: old, form: orgForm({ agent_mobile: s.form.agent_mobile }) };
+    const long = '深圳' + '新'.repeat(23) + '科技有限公司'; /* 31 characters */
+    const fits = long.slice(1); /* 30 */
+    assert.equal([...long].length, 31);
+    const named = (n) => ({ org_name: n, bank_account_name: n, invoice_title: n });
+    const orders = () => psql(`SELECT count(*) FROM orders WHERE reissue_of = '${old}'`);
+    const key = keyOf(await toForm(o));
+    let r = await c.post('/change/apply', { ...changeForm(o, named(long)), submit_key: key });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.match(r.body.message, /变更后的机构名称无法绘制在本证书的电子印章上（机构名称最多 30 个字）/);
+    assert.equal(orders(), '0', 'no order');
+    /* the save of an order already there: refused the same, the order as it was */
+    r = await c.post('/change/apply', { ...changeForm(o, { legal_name: '钱七' }), submit_key: key });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    r = await c.post('/change/apply', { ...changeForm(o, named(long)), id });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.equal(psql(`SELECT subject FROM orders WHERE id = ${id}`), ORG);
+    /* 30 characters fit the arc */
+    r = await c.post('/change/apply', { ...changeForm(o, named(fits)), id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT subject FROM orders WHERE id = ${id}`), fits);
+    assert.equal(orders(), '1');
+});
+
 /* a change under review whose certificate was revoked meanwhile (its holder's
  * 撤销 or the operator's 吊销): the approval is refused with the reason and
  * changes nothing, instead of an accepted order production cannot make */

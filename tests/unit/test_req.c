@@ -939,6 +939,70 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
     hall_buf_free(&body);
 }
 
+/* a route's flags decide the parser's work on its files: sealed and hashed
+ * (every multipart route but those that only read their files), only the
+ * head in clear (HALL_R_SEALED, which wins), or kept in clear only and
+ * neither sealed nor hashed (HALL_R_CLEAR) */
+static void
+parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed(void **state)
+{
+    static const struct {
+        unsigned flags;
+        int seal, head_only;
+    } routes[] = {
+        {HALL_R_MULTIPART, 1, 0},
+        {HALL_R_MULTIPART | HALL_R_SEALED, 1, 1},
+        {HALL_R_MULTIPART | HALL_R_CLEAR, 0, 0},
+        {HALL_R_MULTIPART | HALL_R_CLEAR | HALL_R_SEALED, 1, 1},
+    };
+    size_t flen = 300 * 1024 + 3, i, k;
+    static const unsigned char zero[32];
+    struct hall_buf body;
+    char *file;
+    unsigned x = 4242;
+
+    file = malloc(flen);
+    assert_non_null(file);
+    for (i = 0; i < flen; i++) {
+        x = x * 1103515245u + 12345u;
+        file[i] = (char)(x >> 16);
+    }
+    hall_buf_init(&body, 1 << 20);
+    hall_buf_addstr(&body, "--" B "\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n"
+                           "abc\r\n--" B "\r\nContent-Disposition: form-data; name=\"image\"; "
+                           "filename=\"id.jpg\"\r\n\r\n");
+    hall_buf_add(&body, file, flen);
+    hall_buf_addstr(&body, "\r\n--" B "--\r\n");
+    for (k = 0; k < sizeof(routes) / sizeof(routes[0]); k++) {
+        struct hall_mp_limits lim = default_limits;
+        struct hall_pool *pool = pool_setup();
+        struct mp_result res;
+
+        hall_mp_limits_route(&lim, routes[k].flags);
+        assert_int_equal(lim.seal, routes[k].seal);
+        assert_int_equal(lim.head_only, routes[k].head_only);
+        mp_run(pool, CT, body.data, body.len, body.len, 4093, &lim, &res);
+        assert_int_equal(res.status, 0);
+        assert_string_equal(res.fields->value, "abc");
+        assert_non_null(res.files);
+        assert_int_equal(res.files->size, flen);
+        assert_int_equal(res.files->plain_len, lim.head_only ? HALL_UPLOAD_HEAD : flen);
+        assert_memory_equal(res.files->data, file, res.files->plain_len);
+        if (lim.seal) {
+            assert_non_null(res.files->sealed);
+            assert_int_equal(res.files->sealed_len, flen + HALL_SEAL_HEAD + HALL_SEAL_TAG);
+        } else {
+            /* nothing sealed, nothing hashed: what the store would refuse */
+            assert_null(res.files->sealed);
+            assert_int_equal(res.files->sealed_len, 0);
+            assert_memory_equal(res.files->sha256, zero, 32);
+        }
+        hall_pool_destroy(pool);
+    }
+    free(file);
+    hall_buf_free(&body);
+}
+
 /* an arena smaller than the body (a caller's mistake) refuses, never overflows */
 static void
 parse_multipart__files_beyond_arena__413_not_overflow(void **state)
@@ -1041,6 +1105,8 @@ main(void)
         cmocka_unit_test(parse_multipart__part_headers_over_8k__400_however_read),
         cmocka_unit_test(local_path__tricks_of_open_redirects__refused),
         cmocka_unit_test(parse_multipart__sealed_file__decrypts_to_content_and_hash_matches),
+        cmocka_unit_test(
+            parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed),
         cmocka_unit_test(parse_multipart__files_beyond_arena__413_not_overflow),
     };
 

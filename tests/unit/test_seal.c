@@ -160,6 +160,38 @@ sealimg_render__too_long_or_empty__refused(void **state)
     hall_pool_destroy(pool);
 }
 
+/* the length rule a program without the drawing applies (modules/change):
+ * exactly what the drawing refuses and draws */
+static void
+seal_org_drawable__same_rule_as_the_drawing(void **state)
+{
+    static const struct {
+        const char *org;
+        int ok;
+    } cases[] = {
+        {"深圳市电子商务安全证书管理有限公司前海深港合作区分公司研发部", 1},   /* 30 */
+        {"深圳市电子商务安全证书管理有限公司前海深港合作区分公司研发部门", 0}, /* 31 */
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcd", 1},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcde", 0},
+        {"", 0},
+        {"某\xff公司", 0},         /* not UTF-8 */
+        {"某\xc0\xaf公司", 0},     /* an overlong '/' */
+        {"某\xed\xa0\x80公司", 0}, /* a surrogate */
+        {"某\xe5\x85", 0},         /* cut short */
+    };
+    struct hall_pool *pool = hall_pool_create(4096);
+    size_t i, len;
+
+    assert_false(hall_seal_org_drawable(NULL));
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(hall_seal_org_drawable(cases[i].org), cases[i].ok);
+        assert_int_equal(hall_sealimg_render(pool, HALL_SEAL_ORG, cases[i].org, "", &len, NULL) !=
+                             NULL,
+                         cases[i].ok);
+    }
+    hall_pool_destroy(pool);
+}
+
 static void
 sealimg_render__person__square_with_the_name(void **state)
 {
@@ -801,6 +833,7 @@ main(void)
         cmocka_unit_test(sealimg_render__30_characters_and_12_character_name__still_fit),
         cmocka_unit_test(sealimg_render__short_org__large_letters_inside),
         cmocka_unit_test(sealimg_render__too_long_or_empty__refused),
+        cmocka_unit_test(seal_org_drawable__same_rule_as_the_drawing),
         cmocka_unit_test(sealimg_render__person__square_with_the_name),
         cmocka_unit_test(sealimg_cutout__png_scan__red_kept_rest_transparent),
         cmocka_unit_test(sealimg_cutout__jpeg_scan__red_kept_rest_transparent),
