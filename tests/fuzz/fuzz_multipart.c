@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hall_pool *pool;
     const uint8_t *nl = memchr(data, '\n', size);
     static struct hall_mp_arena *arena;
-    struct hall_mp_limits lim = {4096, 1024, 16, 0, NULL};
+    struct hall_mp_limits lim = {.max_file = 4096, .max_field = 1024, .max_parts = 16};
     struct hall_param *fields = NULL;
     struct hall_upload *files = NULL;
     const char *err, *errfield;
