@@ -16,11 +16,13 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "web/web.h"
@@ -321,23 +323,127 @@ hall_app_dispatch(struct hall_req *req)
     return rc;
 }
 
+/* one FastCGI record header (fastcgi.h's layout, built by hand: the
+ * library keeps its own maker private) */
+static void
+record_header(FCGI_Header *h, int type, int id, size_t len)
+{
+    h->version = FCGI_VERSION_1;
+    h->type = (unsigned char)type;
+    h->requestIdB1 = (unsigned char)((id >> 8) & 0xff);
+    h->requestIdB0 = (unsigned char)(id & 0xff);
+    h->contentLengthB1 = (unsigned char)((len >> 8) & 0xff);
+    h->contentLengthB0 = (unsigned char)(len & 0xff);
+    h->paddingLength = 0;
+    h->reserved = 0;
+}
+
+#define REC_MAX   65528 /* a record's content: under 64 KiB, a multiple of 8 */
+#define RECS_MAX  16    /* answers up to ~1 MiB in one writev; larger ones by libfcgi */
+#define PARTS_MAX 4
+
+/*
+ * The whole answer in one writev: its FCGI_STDOUT records, the empty one
+ * that ends the stream and FCGI_END_REQUEST.  Through libfcgi's 8 KiB
+ * stream a 16 KiB page went out as three writes, each one more wake-up of
+ * nginx (docs/performance.md).  The request's input is read to its end
+ * first: nginx sends the next request on a kept connection as soon as it
+ * has the end of this one, and libfcgi's reader would swallow it.  Returns
+ * 0 when it wrote (or failed: the connection is then closed), -1 when the
+ * answer is too large for it.
+ */
+static int
+write_whole(FCGX_Request *fr, const struct iovec *parts, int nparts)
+{
+    FCGI_Header heads[RECS_MAX + 1];
+    FCGI_EndRequestRecord end;
+    struct iovec iov[RECS_MAX * (PARTS_MAX + 1) + 2];
+    size_t total = 0, left, off = 0;
+    int i, n = 0, nh = 0, p = 0;
+    char sink[4096];
+
+    for (i = 0; i < nparts; i++)
+        total += parts[i].iov_len;
+    if ((total + REC_MAX - 1) / REC_MAX > RECS_MAX)
+        return -1;
+    while (FCGX_GetStr(sink, (int)sizeof(sink), fr->in) > 0)
+        ;
+    for (left = total; left > 0;) {
+        size_t rec = left < REC_MAX ? left : REC_MAX;
+
+        record_header(&heads[nh], FCGI_STDOUT, fr->requestId, rec);
+        iov[n].iov_base = &heads[nh++];
+        iov[n++].iov_len = sizeof(FCGI_Header);
+        left -= rec;
+        while (rec > 0) { /* the parts' bytes that fill this record */
+            size_t take = parts[p].iov_len - off;
+
+            if (take > rec)
+                take = rec;
+            if (take > 0) {
+                iov[n].iov_base = (char *)parts[p].iov_base + off;
+                iov[n++].iov_len = take;
+            }
+            off += take;
+            rec -= take;
+            if (off == parts[p].iov_len)
+                p++, off = 0;
+        }
+    }
+    record_header(&heads[nh], FCGI_STDOUT, fr->requestId, 0);
+    iov[n].iov_base = &heads[nh];
+    iov[n++].iov_len = sizeof(FCGI_Header);
+    memset(&end, 0, sizeof(end));
+    record_header(&end.header, FCGI_END_REQUEST, fr->requestId, sizeof(end.body));
+    end.body.protocolStatus = FCGI_REQUEST_COMPLETE;
+    iov[n].iov_base = &end;
+    iov[n++].iov_len = sizeof(end);
+    for (i = 0; i < n;) {
+        ssize_t w = writev(fr->ipcFd, iov + i, n - i);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            fr->out->FCGI_errno = errno; /* FCGX_Finish_r closes it then */
+            break;
+        }
+        while (i < n && (size_t)w >= iov[i].iov_len)
+            w -= (ssize_t)iov[i++].iov_len;
+        if (i < n) {
+            iov[i].iov_base = (char *)iov[i].iov_base + w;
+            iov[i].iov_len -= (size_t)w;
+        }
+    }
+    /* written: libfcgi's close must not end the stream a second time */
+    fr->out->wasFCloseCalled = 1;
+    fr->out->isClosed = 1;
+    return 0;
+}
+
 static void
 write_response(struct hall_req *req)
 {
     FCGX_Request *fr = req->fcgi;
     int head = strcmp(req->method, "HEAD") == 0;
-
-    char line[64];
+    struct iovec parts[PARTS_MAX];
+    char status[64], length[64];
+    int np = 0;
 
     /* libfcgi's own printf knows no %zu: format with the C library */
-    snprintf(line, sizeof(line), "Status: %d\r\n", req->status);
-    FCGX_PutS(line, fr->out);
-    if (req->headers.len > 0)
-        FCGX_PutStr(req->headers.data, (int)req->headers.len, fr->out);
-    snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", req->body.len);
-    FCGX_PutS(line, fr->out);
-    if (!head && req->body.len > 0)
-        FCGX_PutStr(req->body.data, (int)req->body.len, fr->out);
+    parts[np].iov_base = status;
+    parts[np++].iov_len = (size_t)snprintf(status, sizeof(status), "Status: %d\r\n", req->status);
+    parts[np].iov_base = req->headers.data;
+    parts[np++].iov_len = req->headers.data != NULL ? req->headers.len : 0;
+    parts[np].iov_base = length;
+    parts[np++].iov_len =
+        (size_t)snprintf(length, sizeof(length), "Content-Length: %zu\r\n\r\n", req->body.len);
+    parts[np].iov_base = req->body.data;
+    parts[np++].iov_len = !head && req->body.data != NULL ? req->body.len : 0;
+    if (write_whole(fr, parts, np) == 0)
+        return;
+    for (np = 0; np < PARTS_MAX; np++)
+        if (parts[np].iov_len > 0)
+            FCGX_PutStr(parts[np].iov_base, (int)parts[np].iov_len, fr->out);
 }
 
 /*

@@ -57,3 +57,38 @@ test('csrf__bad_query_string__keeps_the_visitors_cookie_and_other_open_forms_wor
     assert.notEqual(login.status, 403, login.text);
     assert.doesNotMatch(login.text, /页面已过期/);
 });
+
+/* a worker keeps the form token of the last session it served: another
+ * session's token must still be refused right after it, whichever worker
+ * answers (account pages, 5 workers: pages interleaved many times) */
+async function loggedIn(prefix) {
+    const c = new Client();
+    await c.get('/login');
+    const phone = freshPhone(prefix);
+    assert.equal((await c.post('/sms/send', { phone, purpose: 'login' })).status, 200);
+    const { code } = await latestCode(phone);
+    const login = await c.post('/login/sms', { phone, code });
+    assert.equal(login.status, 200, login.text);
+    return c;
+}
+
+test('csrf__token_of_the_session_served_just_before__refused', async () => {
+    const a = await loggedIn('137');
+    const b = await loggedIn('138');
+    for (let i = 0; i < 12; i++) {
+        await a.get('/account/profile');
+        const aToken = a.csrf;
+        await b.get('/account/profile');
+        const bToken = b.csrf;
+        assert.notEqual(aToken, bToken);
+        b.csrf = aToken;
+        const foreign = await b.post('/account/profile', { display_name: '李四', email: '' });
+        assert.equal(foreign.status, 403, `round ${i}: a's token refused for b`);
+        b.csrf = bToken;
+        const own = await b.post('/account/profile', { display_name: '李四', email: '' });
+        assert.equal(own.status, 200, own.text);
+        a.csrf = aToken;
+        const back = await a.post('/account/profile', { display_name: '张三', email: '' });
+        assert.equal(back.status, 200, back.text);
+    }
+});
