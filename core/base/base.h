@@ -203,6 +203,7 @@ struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t
 
 /* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
 
+/* loads the PII key; the process makes no core file from then on (RLIMIT_CORE 0) */
 int hall_crypto_init(const char *key_file, char *err, size_t errlen);
 /* the loaded PII key's fingerprint, 64 hex characters (never the key) */
 int hall_crypto_fingerprint(char out[65]);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -81,7 +82,15 @@ hall_crypto_init(const char *key_file, char *err, size_t errlen)
     char hex[200];
     size_t n;
     FILE *f;
+    struct rlimit nocore = {0, 0};
 
+    /* from here the process holds the PII key, and soon requests' personal
+     * data in clear (their fields, the files of HALL_R_CLEAR routes): a crash
+     * writes no core file of it, whatever the shell's ulimit allowed */
+    if (setrlimit(RLIMIT_CORE, &nocore) != 0) {
+        snprintf(err, errlen, "cannot refuse core files: %s", strerror(errno));
+        return HALL_ERR;
+    }
     f = fopen(key_file, "r");
     if (f == NULL) {
         snprintf(err, errlen, "cannot open key_file %s: %s", key_file, strerror(errno));
