@@ -9,24 +9,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
-const { SKIP, HALL_VAR } = require('./lib/hall');
-
-/* a process started by script/server (RUN/NAME.pid) and its children */
-function family(name) {
-    const master = Number(fs.readFileSync(path.join(HALL_VAR, 'run', `${name}.pid`), 'utf8'));
-    const pids = [master];
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d))
-            continue;
-        try {
-            const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master)
-                pids.push(Number(d));
-        } catch { /* gone meanwhile */ }
-    }
-    return pids;
-}
+const { SKIP, processFamily } = require('./lib/hall');
 
 /* "Max core file size  SOFT  HARD  bytes" of /proc/PID/limits */
 function coreLimits(pid) {
@@ -37,7 +20,7 @@ function coreLimits(pid) {
 
 test('no core file from the modules and the outbox: soft and hard limit 0', { skip: SKIP }, () => {
     for (const name of ['new', 'center', 'seal', 'account', 'outbox']) {
-        const pids = family(name);
+        const pids = processFamily(name);
         assert.ok(pids.length >= 2, `${name}: its master and at least one worker`);
         for (const pid of pids) {
             let limits;

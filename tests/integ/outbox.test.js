@@ -17,7 +17,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-    SKIP, HALL_VAR, HALL_CONF, HALL_ROOT, Client, newPhone, sendCode, sql, sql1,
+    SKIP, HALL_VAR, HALL_CONF, HALL_ROOT, Client, processFamily, newPhone, sendCode, sql, sql1,
     smsMessages, smsStats, setSmsFault, waitFor, alive,
 } = require('./lib/hall');
 
@@ -176,19 +176,7 @@ function startVictim() {
 
 /* the hall's own outbox worker: its master (run/outbox.pid) and its lanes */
 function hallOutboxPids() {
-    const master = Number(fs.readFileSync(path.join(HALL_VAR, 'run', 'outbox.pid'), 'utf8'));
-    const pids = [master];
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d))
-            continue;
-        try {
-            /* pid (comm) state ppid ...: comm may hold spaces, read after the last ')' */
-            const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master)
-                pids.push(Number(d));
-        } catch { /* gone meanwhile */ }
-    }
-    return pids;
+    return processFamily('outbox');
 }
 
 function signalAll(pids, sig) {

@@ -298,7 +298,25 @@ function readLogs() {
     return out;
 }
 
+/* a process script/server started (VAR/run/NAME.pid) and its children */
+function processFamily(name) {
+    const master = Number(fs.readFileSync(path.join(HALL_VAR, 'run', `${name}.pid`), 'utf8'));
+    const pids = [master];
+    for (const d of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(d))
+            continue;
+        try {
+            /* pid (comm) state ppid ...: comm may hold spaces, read after the last ')' */
+            const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master)
+                pids.push(Number(d));
+        } catch { /* gone meanwhile */ }
+    }
+    return pids;
+}
+
 module.exports = {
+    processFamily,
     HALL_URL, SANDBOX_URL, HALL_VAR, HALL_CONF, HALL_ROOT, SKIP,
     sleep, waitFor, newPhone, maskPhone, parseSetCookies, Client,
     sandbox, smsMessages, smsStats, setSmsFault, codeOf, waitForSms, sendCode,
