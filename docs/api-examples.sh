@@ -279,12 +279,14 @@ ST=$(token "$SF" "$H/admin")
 # a member without a factor enrols, gets ten recovery codes, later uses one
 SN=$D/new.jar
 NEWSTAFF=enrol$(date +%s%N | tail -c 8)
-# four eyes: asked by admin, approved by admin2 (each with their password on stdin)
+# four eyes: asked by admin, approved by admin2 (each with their password
+# and then their TOTP code on stdin, the new password after them)
 OUT=$("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
-    add "$NEWSTAFF" report - as admin <<<$'Admin2026demo\nEnrol2026demo') || die "hall-staff add $NEWSTAFF"
+    add "$NEWSTAFF" report - as admin <<<"Admin2026demo"$'\n'"$(totp admin)"$'\n'"Enrol2026demo") ||
+    die "hall-staff add $NEWSTAFF"
 "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" approve \
-    "$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')" as admin2 <<<Admin2026demo2 >/dev/null ||
-    die "hall-staff approve $NEWSTAFF"
+    "$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')" as admin2 \
+    <<<"Admin2026demo2"$'\n'"$(totp admin2)" >/dev/null || die "hall-staff approve $NEWSTAFF"
 NT=$(token "$SN" "$H/admin/login")
 ex 200 '"redirect":"\\/admin\\/login\\/enrol\?next=%2Fadmin"' curl -s -c "$SN" -b "$SN" -H "X-CSRF-Token: $NT" \
     -H 'Accept: application/json' -d login="$NEWSTAFF" -d password=Enrol2026demo "$H/admin/login"
@@ -760,7 +762,8 @@ ex 409 '"field":"es_id".*该印章不存在或已注销' curl -s -b "$SO" -H "X-
 STAFF=("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}")
 NEWLOGIN=api$(date +%s | cut -c5-10)$((RANDOM % 90 + 10))
 N=$((N + 1))
-OUT=$("${STAFF[@]}" add "$NEWLOGIN" reviewer Example2026pw as admin 新入职审核员 <<<Admin2026demo) ||
+OUT=$("${STAFF[@]}" add "$NEWLOGIN" reviewer Example2026pw as admin 新入职审核员 \
+    <<<"Admin2026demo"$'\n'"$(totp admin)") ||
     die "hall-staff add as admin failed"
 SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
 [ -n "$SREQ" ] || die "hall-staff add printed no pending request: $OUT"
@@ -777,7 +780,7 @@ ex 200 "\"id\":$SREQ,\"kind\":\"staff_add\".*\"requested_by\":\"admin\"" \
 ex 200 '已批准，账号已创建' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
     -d id="$SREQ" "$H/admin/approvals/approve"
 N=$((N + 1))
-OUT=$("${STAFF[@]}" roles "$NEWLOGIN" reviewer,report as admin <<<Admin2026demo) ||
+OUT=$("${STAFF[@]}" roles "$NEWLOGIN" reviewer,report as admin <<<"Admin2026demo"$'\n'"$(totp admin)") ||
     die "hall-staff roles as admin failed"
 SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
 ex 200 '已拒绝该申请' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \

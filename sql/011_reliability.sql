@@ -14,5 +14,7 @@ CREATE TABLE hall_keys (
 -- A replaced upload's file is deleted after the commit that replaced it;
 -- the row stays (who uploaded what, when) with the time of the deletion.
 ALTER TABLE order_files ADD COLUMN removed_at timestamptz NULL;
--- uploads per applicant and day (the cap), replaced ones included
+-- all the files of an order, replaced ones included: the staff's materials
+-- list (modules/admin order_files).  It served the daily upload cap until
+-- sql/031 made the cap read user_daily (the database says so: sql/095).
 CREATE INDEX order_files_created ON order_files (order_id, created_at);

@@ -35,8 +35,10 @@ static const struct {
 } transitions[] = {
     /* the applicant finished the steps before payment */
     {"draft", "unpaid"},
-    /* ... or, with nothing to pay, on to review (core/flow/flow.c) */
+    /* ... or, with nothing to pay, on to review or to the unit's
+     * micro-deposit (core/flow/flow.c) */
     {"draft", "review"},
+    {"draft", "finauth_pending"},
     {"draft", "cancelled"},
     {"unpaid", "cancelled"},
     /* online payment confirmed by the gateway's callback */

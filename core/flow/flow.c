@@ -180,10 +180,11 @@ static const struct hall_stmt flow_stmts[] = {
      " JOIN orders o ON o.id = c.order_id WHERE c.token_hash = $1",
      1},
     {"flow_identity_lock", "SELECT status FROM identity_checks WHERE id = $1 FOR UPDATE", 1},
-    /* nothing to pay: an order that goes to review once paid skips the payment */
+    /* nothing to pay: the order skips the payment and goes where a payment
+     * would send it (modules/pay): to review, or to its unit's 金融认证 */
     {"flow_order_free",
-     "SELECT amount_fen = 0 AND (cert_type = 'person' OR business_type IN"
-     " ('reissue', 'renew', 'change', 'unlock')) AS free FROM orders WHERE id = $1",
+     "SELECT amount_fen = 0 AS free, cert_type = 'person' OR business_type IN"
+     " ('reissue', 'renew', 'change', 'unlock') AS to_review FROM orders WHERE id = $1",
      1},
     {"flow_identity_set",
      "UPDATE identity_checks SET status = $2, message = $3, attempts = attempts + $4,"
@@ -2090,25 +2091,27 @@ do_liveness(struct hall_req *req)
         mv = hall_order_move(req->cx, c.order_id, "finauth_failed", "review",
                              hall_psprintf(req->pool, "user:%lld", (long long)c.owner), d);
     } else {
-        /* a zero fee (解锁's medium waived, ...): the order goes on where a
-         * payment would take it (modules/pay: a natural person's order or
-         * one replacing a certificate, to review); other orders still ask
-         * their unit's 金融认证 through the payment page */
+        /* a zero fee (a partner's free 新办, 解锁's medium waived, ...): the
+         * order goes on where a payment would take it (modules/pay): a
+         * natural person's order or one replacing a certificate to review,
+         * any other its unit's 金融认证 (the micro-deposit proves the
+         * account that no payment came from) */
         struct hall_dbres *f = hall_db_exec(req->cx, "flow_order_free", HALL_I64(c.order_id));
-        int free_order;
+        const char *actor = hall_psprintf(req->pool, "user:%lld", (long long)c.owner);
 
         if (f == NULL || hall_dbres_rows(f) != 1)
             return hall_resp_busy(req);
-        free_order = hall_dbres_bool(f, 0, "free");
-        if (free_order) {
+        if (hall_dbres_bool(f, 0, "free")) {
+            int to_review = hall_dbres_bool(f, 0, "to_review");
             struct hall_val *d = hall_val_obj(req->pool);
 
             hall_val_set_str(req->pool, d, "via", "no_fee");
-            mv = hall_order_move(req->cx, c.order_id, "draft", "review",
-                                 hall_psprintf(req->pool, "user:%lld", (long long)c.owner), d);
+            mv = hall_order_move(req->cx, c.order_id, "draft",
+                                 to_review ? "review" : "finauth_pending", actor, d);
+            if (mv == HALL_OK && !to_review && hall_finauth_queue(req, c.order_id) != HALL_OK)
+                return hall_resp_busy(req);
         } else
-            mv = hall_order_move(req->cx, c.order_id, "draft", "unpaid",
-                                 hall_psprintf(req->pool, "user:%lld", (long long)c.owner), NULL);
+            mv = hall_order_move(req->cx, c.order_id, "draft", "unpaid", actor, NULL);
     }
     if (mv == HALL_CONFLICT)
         return hall_msg(req, HALL_M_IDENTITY_CONFLICT, NULL);

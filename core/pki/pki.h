@@ -200,6 +200,15 @@ struct hall_sealimg_fit {
  * drawing (modules/change) refuses by the same rule.
  */
 int hall_seal_org_drawable(const char *org);
+/*
+ * The characters of org the round seal's arc cannot draw: no installed font
+ * has their glyph (pango's unknown glyphs, laid out as hall_sealimg_render
+ * lays them, which refuses such a name).  0 when every one can be drawn,
+ * else their number and the first of them in bad (UTF-8, when it fits);
+ * -1 when org is not drawable at all (hall_seal_org_drawable).  In
+ * libhallseal: a program that checks a name this way links the drawing.
+ */
+int hall_sealimg_org_glyphs(const char *org, char *bad, size_t badlen);
 /* HALL_OK when pango finds a font that draws Chinese; err says which is missing */
 int hall_sealimg_check(char *err, size_t errlen);
 /*

@@ -12,6 +12,7 @@
  * second factor's pages (modules/admin); any other staff route treats it as
  * no session.  The code turns it into a full session under a new token.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "web/web.h"
@@ -49,6 +50,22 @@ const struct hall_stmt hall_staff_stmts[] = {
      "SELECT login, display_name, array_to_string(roles, ',') AS roles FROM staff"
      " WHERE id = $1 AND active",
      1},
+    /* the second factor (sql/073), for the console's sign-in and hall-staff's
+     * acting administrator alike: a step is used once, only a later one
+     * moves it on */
+    {"staff_totp_used",
+     "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING id", 2},
+    {"staff_recovery_use",
+     "UPDATE staff_recovery_codes SET used_at = now() WHERE staff_id = $1 AND code_hash = $2"
+     " AND used_at IS NULL RETURNING (SELECT count(*) - 1 FROM staff_recovery_codes"
+     " WHERE staff_id = $1 AND used_at IS NULL) AS left_codes",
+     2},
+    /* a wrong password or code: login_max_failures of them lock the account */
+    {"staff_login_failed",
+     "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
+     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
+     " updated_at = now() WHERE id = $1 RETURNING failed_logins",
+     3},
     {NULL, NULL, 0},
 };
 
@@ -340,4 +357,85 @@ hall_staff_actor(struct hall_req *req)
     if (req->staff == NULL)
         return "staff:0";
     return hall_psprintf(req->pool, "staff:%lld", (long long)req->staff->id);
+}
+
+int
+hall_staff_recovery_hash(int64_t id, const char *typed, unsigned char out[32])
+{
+    char buf[64];
+    size_t n;
+    int k;
+
+    k = snprintf(buf, sizeof(buf), "%lld:", (long long)id);
+    if (k < 0 || (size_t)k >= sizeof(buf))
+        return HALL_ERR;
+    n = (size_t)k;
+    for (; *typed != '\0'; typed++) {
+        char c = *typed;
+
+        if (c == '-' || c == ' ')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (n + 1 >= sizeof(buf))
+            return HALL_ERR;
+        buf[n++] = c;
+    }
+    if (n - (size_t)k != HALL_STAFF_RECOVERY_LEN)
+        return HALL_ERR;
+    hall_mac("staff-recovery", buf, n, out);
+    return HALL_OK;
+}
+
+int
+hall_staff_factor_use(struct hall_ctx *cx, int64_t id, const char *secret, int64_t now_s,
+                      int64_t last_step, const char *code, const char **how, int64_t *left)
+{
+    struct hall_dbres *r;
+    unsigned char key[64], h[32];
+    size_t keylen;
+    int64_t step;
+
+    *how = NULL;
+    *left = -1;
+    if (secret == NULL || hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
+        return HALL_ERR;
+    if (hall_totp_check(key, keylen, code, hall_totp_step(now_s), last_step, &step) == HALL_OK) {
+        /* the caller holds the row; the condition holds even without it */
+        r = hall_db_exec(cx, "staff_totp_used", HALL_I64(id), HALL_I64(step));
+        if (r == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(r) == 1) {
+            *how = "totp";
+            return HALL_OK;
+        }
+    } else if (hall_staff_recovery_hash(id, code, h) == HALL_OK) {
+        r = hall_db_exec(cx, "staff_recovery_use", HALL_I64(id), HALL_BIN(h, 32));
+        if (r == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(r) == 1) {
+            *how = "recovery";
+            *left = hall_dbres_int(r, 0, "left_codes");
+            return HALL_OK;
+        }
+    }
+    return HALL_CONFLICT;
+}
+
+int
+hall_staff_failed(struct hall_ctx *cx, int64_t id, const char *actor, int64_t *fails)
+{
+    const struct hall_conf *conf = cx->conf;
+    const char *sid = hall_psprintf(cx->pool, "%lld", (long long)id);
+    struct hall_dbres *res;
+
+    res = hall_db_exec(cx, "staff_login_failed", HALL_I64(id), HALL_I64(conf->login_max_failures),
+                       HALL_I64(conf->login_lock_s));
+    if (res == NULL)
+        return HALL_ERR;
+    *fails = hall_dbres_int(res, 0, "failed_logins");
+    if (*fails >= conf->login_max_failures &&
+        hall_audit(cx, actor, "staff", sid, "locked", "active", "locked", NULL) != HALL_OK)
+        return HALL_ERR;
+    return *fails >= conf->login_max_failures ? HALL_CONFLICT : HALL_OK;
 }

@@ -454,6 +454,28 @@ struct hall_val *hall_staff_page(struct hall_req *req, const char *title);
 int hall_staff_elsewhere(struct hall_req *req);
 extern const struct hall_stmt hall_staff_stmts[];
 
+/* The second factor of a staff member (sql/073), one rule for the console's
+ * sign-in (modules/admin) and hall-staff's acting administrator: a TOTP
+ * code of a step after the last one accepted (each step once), or an
+ * unused recovery code (each once). */
+#define HALL_STAFF_RECOVERY_LEN 10 /* characters, shown as xxxxx-xxxxx */
+/* a recovery code as typed (case, spaces and dashes aside) -> its keyed
+ * hash; HALL_ERR when it cannot be one */
+int hall_staff_recovery_hash(int64_t id, const char *typed, unsigned char out[32]);
+/* inside the caller's transaction, the member's row locked: code (digits
+ * only, or a recovery code) against secret (base32, decrypted), now_s the
+ * database's clock, last_step the row's totp_last_step.  HALL_OK: accepted
+ * and spent (the step recorded, or the recovery code used), *how "totp" or
+ * "recovery" (*left: recovery codes left); HALL_CONFLICT: wrong or used
+ * already; HALL_ERR: no readable secret, or the database */
+int hall_staff_factor_use(struct hall_ctx *cx, int64_t id, const char *secret, int64_t now_s,
+                          int64_t last_step, const char *code, const char **how, int64_t *left);
+/* a wrong password or code of the member, inside the caller's transaction:
+ * failed_logins + 1, and at login_max_failures the account locked for
+ * login_lock_s (audited "locked" by actor).  *fails: the count; HALL_OK,
+ * HALL_CONFLICT when it is locked now, HALL_ERR */
+int hall_staff_failed(struct hall_ctx *cx, int64_t id, const char *actor, int64_t *fails);
+
 /* ---- qr.c --------------------------------------------------------------- */
 
 /* an SVG drawing of a QR code for text, scale pixels per module */

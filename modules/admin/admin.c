@@ -84,9 +84,6 @@ static const struct hall_stmt admin_stmts[] = {
      "UPDATE staff SET totp_pending_enc = $2 WHERE id = $1 AND totp_secret_enc IS NULL"
      " AND totp_pending_enc IS NULL",
      2},
-    /* a step is used once: only a later one moves it on */
-    {"staff_totp_used",
-     "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING id", 2},
     {"staff_totp_enrol",
      "UPDATE staff SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL,"
      " totp_last_step = $2, totp_enrolled_at = now(), updated_at = now() WHERE id = $1"
@@ -96,21 +93,11 @@ static const struct hall_stmt admin_stmts[] = {
     {"staff_recovery_clear", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
     {"staff_recovery_add", "INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES ($1, $2)",
      2},
-    {"staff_recovery_use",
-     "UPDATE staff_recovery_codes SET used_at = now() WHERE staff_id = $1 AND code_hash = $2"
-     " AND used_at IS NULL RETURNING (SELECT count(*) - 1 FROM staff_recovery_codes"
-     " WHERE staff_id = $1 AND used_at IS NULL) AS left_codes",
-     2},
     /* wrong codes on many members, wrong passwords on many logins, from one
      * client (sql/048's table, the member's or login's index in place of a
      * phone's) */
     {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
     {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
-    {"staff_login_failed",
-     "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
-     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
-     " updated_at = now() WHERE id = $1 RETURNING failed_logins",
-     3},
     {"staff_login_ok",
      "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1",
      1},
@@ -461,7 +448,6 @@ static const struct hall_pspec login_params[] = {
 
 #define SECRET_BYTES    20 /* 160 bits, RFC 4226's recommendation */
 #define RECOVERY_CODES  10
-#define RECOVERY_LEN    10  /* characters, shown as xxxxx-xxxxx */
 #define CODE_CLIENT_MAX 10  /* members one client may type wrong codes for ... */
 #define CODE_CLIENT_S   600 /* ... within this window (as the applicants' logins) */
 #define PW_CLIENT_MAX   10  /* logins one client may type wrong passwords for ... */
@@ -497,35 +483,6 @@ secret_of(struct hall_req *req, const struct hall_dbres *res, const char *col)
     return hall_pii_decrypt(req->pool, enc, n);
 }
 
-/* a recovery code as typed (case, spaces and dashes aside) -> its keyed hash */
-static int
-recovery_hash(int64_t id, const char *typed, unsigned char out[32])
-{
-    char buf[64];
-    size_t n;
-    int k;
-
-    k = snprintf(buf, sizeof(buf), "%lld:", (long long)id);
-    if (k < 0 || (size_t)k >= sizeof(buf))
-        return HALL_ERR;
-    n = (size_t)k;
-    for (; *typed != '\0'; typed++) {
-        char c = *typed;
-
-        if (c == '-' || c == ' ')
-            continue;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (n + 1 >= sizeof(buf))
-            return HALL_ERR;
-        buf[n++] = c;
-    }
-    if (n - (size_t)k != RECOVERY_LEN)
-        return HALL_ERR;
-    hall_mac("staff-recovery", buf, n, out);
-    return HALL_OK;
-}
-
 /* obj[name] = a copy of the list from[name] (strings) */
 static void
 list_copy(struct hall_req *req, struct hall_val *obj, const struct hall_val *from, const char *name)
@@ -548,17 +505,17 @@ recovery_new(struct hall_req *req, int64_t id, struct hall_val *ctx)
     if (hall_db_exec(req->cx, "staff_recovery_clear", HALL_I64(id)) == NULL)
         return NULL;
     for (i = 0; i < RECOVERY_CODES; i++) {
-        char code[RECOVERY_LEN + 2];
+        char code[HALL_STAFF_RECOVERY_LEN + 2];
         unsigned char h[32];
         size_t o = 0;
 
-        for (j = 0; j < RECOVERY_LEN; j++) {
-            if (j == RECOVERY_LEN / 2)
+        for (j = 0; j < HALL_STAFF_RECOVERY_LEN; j++) {
+            if (j == HALL_STAFF_RECOVERY_LEN / 2)
                 code[o++] = '-';
             code[o++] = alphabet[hall_rand_below(sizeof(alphabet) - 1)];
         }
         code[o] = '\0';
-        if (recovery_hash(id, code, h) != HALL_OK ||
+        if (hall_staff_recovery_hash(id, code, h) != HALL_OK ||
             hall_db_exec(req->cx, "staff_recovery_add", HALL_I64(id), HALL_BIN(h, 32)) == NULL)
             return NULL;
         hall_val_push_str(req->pool, list, code);
@@ -593,27 +550,20 @@ client_of(struct hall_req *req)
 static int
 code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
 {
-    const struct hall_conf *conf = &req->app->conf;
     const char *sid = hall_psprintf(req->pool, "%lld", (long long)id);
-    struct hall_dbres *res;
     unsigned char idx[32];
     int64_t fails;
+    int rc;
 
     hall_pii_index("staff-code", sid, idx);
-    res = hall_db_exec(req->cx, "staff_login_failed", HALL_I64(id),
-                       HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
-    if (res == NULL || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client_of(req)),
-                                    HALL_BIN(idx, 32)) == NULL)
-        return HALL_ERR;
-    fails = hall_dbres_int(res, 0, "failed_logins");
-    if (fails >= conf->login_max_failures &&
-        hall_audit(req->cx, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
-                   "active", "locked", NULL) != HALL_OK)
+    rc = hall_staff_failed(req->cx, id, hall_psprintf(req->pool, "staff:%s", sid), &fails);
+    if (rc == HALL_ERR || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client_of(req)),
+                                       HALL_BIN(idx, 32)) == NULL)
         return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_warn(req, "msg=\"staff code wrong\" staff=%s fails=%lld", sid, (long long)fails);
-    *msg = fails >= conf->login_max_failures ? HALL_M_STAFF_CODE_LOCKED : HALL_M_STAFF_CODE_WRONG;
+    *msg = rc == HALL_CONFLICT ? HALL_M_STAFF_CODE_LOCKED : HALL_M_STAFF_CODE_WRONG;
     return HALL_OK;
 }
 
@@ -706,12 +656,11 @@ code_page(struct hall_req *req)
 static int
 do_code(struct hall_req *req)
 {
-    const char *code = code_digits(req, hall_req_param(req, "code")), *secret;
-    struct hall_dbres *res = NULL, *r;
+    const char *code = code_digits(req, hall_req_param(req, "code")), *secret, *how;
+    struct hall_dbres *res = NULL;
     enum hall_msg_code m;
-    unsigned char key[64], h[32];
-    size_t keylen;
-    int64_t step;
+    int64_t left;
+    int rc;
 
     if (partner_path(req))
         return HALL_OK;
@@ -727,35 +676,21 @@ do_code(struct hall_req *req)
                                           hall_url_encode(req->pool, next_of(req))),
                             NULL);
     }
-    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
+    rc = hall_staff_factor_use(req->cx, req->staff->id, secret, hall_dbres_int(res, 0, "now_s"),
+                               hall_dbres_int(res, 0, "totp_last_step"), code, &how, &left);
+    if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
-                        hall_dbres_int(res, 0, "totp_last_step"), &step) == HALL_OK) {
-        /* the row is locked; the condition holds even without the lock */
-        r = hall_db_exec(req->cx, "staff_totp_used", HALL_I64(req->staff->id), HALL_I64(step));
-        if (r == NULL)
+    if (rc == HALL_OK) {
+        if (factor_done(req, how) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
-        if (hall_dbres_rows(r) == 1) {
-            if (factor_done(req, "totp") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-                return hall_resp_busy(req);
+        if (strcmp(how, "totp") == 0) {
             hall_info(req, "msg=\"staff login\" staff=%lld factor=totp", (long long)req->staff->id);
             return hall_resp_go(req, next_of(req), NULL);
         }
-    } else if (recovery_hash(req->staff->id, code, h) == HALL_OK) {
-        r = hall_db_exec(req->cx, "staff_recovery_use", HALL_I64(req->staff->id), HALL_BIN(h, 32));
-        if (r == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_rows(r) == 1) {
-            int64_t left = hall_dbres_int(r, 0, "left_codes");
-
-            if (factor_done(req, "recovery") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-                return hall_resp_busy(req);
-            hall_info(req, "msg=\"staff login\" staff=%lld factor=recovery left=%lld",
-                      (long long)req->staff->id, (long long)left);
-            return hall_resp_go(
-                req, next_of(req),
-                hall_msg_text(req->pool, HALL_M_STAFF_RECOVERY_USED, (long long)left));
-        }
+        hall_info(req, "msg=\"staff login\" staff=%lld factor=recovery left=%lld",
+                  (long long)req->staff->id, (long long)left);
+        return hall_resp_go(req, next_of(req),
+                            hall_msg_text(req->pool, HALL_M_STAFF_RECOVERY_USED, (long long)left));
     }
     if (code_failed(req, req->staff->id, &m) != HALL_OK)
         return hall_resp_busy(req);
@@ -891,7 +826,6 @@ static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAA
 static int
 do_login(struct hall_req *req)
 {
-    const struct hall_conf *conf = &req->app->conf;
     const char *password = hall_req_param(req, "password");
     const char *login = hall_req_param(req, "login");
     struct hall_dbres *res;
@@ -934,21 +868,15 @@ do_login(struct hall_req *req)
         return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
     if (hall_password_verify(hash, password) != HALL_OK) {
         int64_t fails;
+        int rc = hall_staff_failed(req->cx, id, hall_psprintf(req->pool, "staff:%s", sid), &fails);
 
-        res = hall_db_exec(req->cx, "staff_login_failed", HALL_I64(id),
-                           HALL_I64(conf->login_max_failures), HALL_I64(conf->login_lock_s));
-        if (res == NULL || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client),
-                                        HALL_BIN(idx, 32)) == NULL)
-            return hall_resp_busy(req);
-        fails = hall_dbres_int(res, 0, "failed_logins");
-        if (fails >= conf->login_max_failures &&
-            hall_audit(req->cx, hall_psprintf(req->pool, "staff:%s", sid), "staff", sid, "locked",
-                       "active", "locked", NULL) != HALL_OK)
+        if (rc == HALL_ERR || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client),
+                                           HALL_BIN(idx, 32)) == NULL)
             return hall_resp_busy(req);
         if (hall_db_commit(req->cx) != HALL_OK)
             return hall_resp_busy(req);
         hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
-        if (fails >= conf->login_max_failures)
+        if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }

@@ -5,19 +5,25 @@
  * Four eyes (sql/075, docs/operations.md "Four eyes"): a new account and a
  * change of roles are requests one administrator (role admin) makes and a
  * second, different one approves, here or on /admin/approvals.  The acting
- * administrator names themself with "as LOGIN" and proves it with their
- * password, read from the first line of stdin (a prompt without echo on a
- * terminal).
+ * administrator names themself with "as LOGIN" and proves it as the
+ * console's sign-in does: their password, read from the first line of
+ * stdin, then their second factor from the next line, the current 6-digit
+ * TOTP code or one of their recovery codes (prompts without echo on a
+ * terminal).  Each step's code is accepted once, here or on /admin/login
+ * (core/web/staff.c, hall_staff_factor_use); wrong passwords and codes count
+ * towards the account's lock as there; the accepted factor is audited
+ * (action cli_auth) and spent even when the command then fails.
  *
  *   hall-staff -c CONF init LOGIN1 LOGIN2               the first two
  *        administrators, only while no active administrator exists; their
  *        passwords are the first two lines of stdin
- *   hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD as ACTOR [REASON]
- *        asks for an account ("request N pending"); an existing login is
- *        left as it is (exit 0)
+ *   hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD [LOGIN ROLE PASSWORD ...]
+ *        as ACTOR [REASON]
+ *        asks for accounts ("request N pending" each); an existing login is
+ *        left as it is (exit 0); one proof of the actor for them all
  *   hall-staff -c CONF roles LOGIN ROLE[,ROLE] as ACTOR [REASON]
  *        asks for a member's new roles
- *   hall-staff -c CONF approve ID as ACTOR              a second administrator
+ *   hall-staff -c CONF approve ID [ID ...] as ACTOR     a second administrator
  *   hall-staff -c CONF refuse ID as ACTOR [NOTE]        ... approves or refuses
  *   hall-staff -c CONF requests                         the pending requests
  *   hall-staff -c CONF passwd LOGIN PASSWORD            new password, unlock,
@@ -35,8 +41,8 @@
  *   hall-staff -c CONF totp LOGIN                       the current code of a
  *                                                       secret set by totp-set
  *
- * PASSWORD "-" reads the password from the next line of stdin (argv is
- * visible to other users in ps).  Roles: reviewer finance operator report
+ * PASSWORD "-" reads the password from the next line of stdin, after the
+ * actor's two (argv is visible to other users in ps).  Roles: reviewer finance operator report
  * admin.  Exit status 0 on success (also "already exists"), 1 on error
  * (also a refused approval), 2 on usage.
  */
@@ -62,13 +68,9 @@ static const struct hall_stmt tool_stmts[] = {
     {"tool_staff_sessions_drop", "DELETE FROM staff_sessions WHERE staff_id = $1", 1},
     {"tool_staff_actor",
      "SELECT id, password_hash, active, 'admin' = ANY (roles) AS admin,"
-     " coalesce(locked_until > now(), false) AS locked FROM staff WHERE login = $1 FOR UPDATE",
+     " coalesce(locked_until > now(), false) AS locked, totp_secret_enc, totp_last_step,"
+     " extract(epoch FROM now())::bigint AS now_s FROM staff WHERE login = $1 FOR UPDATE",
      1},
-    {"tool_staff_failed",
-     "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
-     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
-     " updated_at = now() WHERE id = $1",
-     3},
     {"tool_staff_ok", "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1},
     /* init: one at a time, and only while no administrator is active */
     {"tool_staff_lock", "LOCK TABLE staff IN SHARE ROW EXCLUSIVE MODE", 0},
@@ -111,9 +113,10 @@ usage(void)
 {
     fprintf(stderr,
             "usage: hall-staff -c CONF init LOGIN1 LOGIN2   (passwords: two lines of stdin)\n"
-            "       hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD as ACTOR [REASON]\n"
+            "       hall-staff -c CONF add LOGIN ROLE[,ROLE] PASSWORD [LOGIN ROLE PASSWORD ...] as "
+            "ACTOR [REASON]\n"
             "       hall-staff -c CONF roles LOGIN ROLE[,ROLE] as ACTOR [REASON]\n"
-            "       hall-staff -c CONF approve ID as ACTOR\n"
+            "       hall-staff -c CONF approve ID [ID ...] as ACTOR\n"
             "       hall-staff -c CONF refuse ID as ACTOR [NOTE]\n"
             "       hall-staff -c CONF requests\n"
             "       hall-staff -c CONF passwd LOGIN PASSWORD\n"
@@ -121,7 +124,8 @@ usage(void)
             "       hall-staff -c CONF totp-reset LOGIN\n"
             "       hall-staff -c CONF totp-set LOGIN SECRET\n"
             "       hall-staff -c CONF totp LOGIN\n"
-            "ACTOR: an administrator (role admin); their password is the first line of stdin.\n"
+            "ACTOR: an administrator (role admin); their password is the first line of stdin,\n"
+            "their current TOTP code (or a recovery code) the second.\n"
             "PASSWORD - reads it from the next line; roles: reviewer finance operator report "
             "admin\n");
 }
@@ -213,22 +217,44 @@ secret_line(struct hall_pool *pool, const char *prompt)
     return hall_pstrdup(pool, line);
 }
 
+/* a wrong password or code of the actor: counted towards the lock (as at
+ * /admin/login), committed so that the count survives this run's rollback */
+static void
+actor_failed(struct hall_req *req, int64_t id, const char *login, const char *what)
+{
+    int64_t fails = 0;
+    int rc = hall_staff_failed(req->cx, id, "cli:hall-staff", &fails);
+
+    if (rc != HALL_ERR)
+        hall_db_commit(req->cx);
+    fprintf(stderr, "hall-staff: wrong %s of %s%s\n", what, login,
+            rc == HALL_CONFLICT ? "; the account is locked now" : "");
+}
+
 /*
  * The acting administrator, inside the caller's transaction: active, not
- * locked, role admin, and their password (stdin's first line).  Wrong
- * passwords count towards the lock as at /admin/login.  The staff id, or 0
- * (said on stderr).
+ * locked, role admin, their password (stdin's first line), then their
+ * second factor (the next line), by the console's rule.  The accepted
+ * factor is spent, the failures cleared and the proof audited in a
+ * transaction committed here; the caller goes on in a new one.  The staff
+ * id, or 0 (said on stderr).
  */
 static int64_t
-actor_check(struct hall_req *req, const char *login)
+actor_check(struct hall_req *req, const char *login, const char *command)
 {
     /* verified for unknown logins too: equal time, no hint (admin.c's) */
     static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
                                      "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
     const char *password =
         secret_line(req->pool, hall_psprintf(req->pool, "password of %s: ", login));
+    const char *code, *secret, *how;
     struct hall_dbres *res;
-    int64_t id;
+    struct hall_val *detail;
+    unsigned char *enc;
+    char *digits;
+    size_t n, i, o;
+    int64_t id, left;
+    int rc;
 
     if (password == NULL) {
         fprintf(stderr, "hall-staff: no password of %s on stdin\n", login);
@@ -244,39 +270,88 @@ actor_check(struct hall_req *req, const char *login)
     }
     id = hall_dbres_int(res, 0, "id");
     if (hall_dbres_bool(res, 0, "locked")) {
-        fprintf(stderr, "hall-staff: %s is locked after too many wrong passwords\n", login);
+        fprintf(stderr, "hall-staff: %s is locked after too many wrong passwords or codes\n",
+                login);
         return 0;
     }
     if (hall_password_verify(hall_dbres_str(res, 0, "password_hash"), password) != HALL_OK) {
-        /* the count survives this run's rollback */
-        if (hall_db_exec(req->cx, "tool_staff_failed", HALL_I64(id),
-                         HALL_I64(req->app->conf.login_max_failures),
-                         HALL_I64(req->app->conf.login_lock_s)) != NULL)
-            hall_db_commit(req->cx);
-        fprintf(stderr, "hall-staff: wrong login or password of %s\n", login);
+        actor_failed(req, id, login, "login or password");
         return 0;
     }
     if (!hall_dbres_bool(res, 0, "admin")) {
         fprintf(stderr, "hall-staff: %s is not an administrator (role admin)\n", login);
         return 0;
     }
-    if (hall_db_exec(req->cx, "tool_staff_ok", HALL_I64(id)) == NULL)
+    enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "totp_secret_enc"), &n);
+    if (enc == NULL) {
+        fprintf(stderr,
+                "hall-staff: %s has no second factor yet: sign in once at /admin/login to "
+                "enrol one, then act here with its code\n",
+                login);
         return 0;
+    }
+    secret = hall_pii_decrypt(req->pool, enc, n);
+    if (secret == NULL) {
+        fprintf(stderr, "hall-staff: the secret of %s cannot be read (another key?)\n", login);
+        return 0;
+    }
+    code = secret_line(req->pool,
+                       hall_psprintf(req->pool, "TOTP code of %s (or a recovery code): ", login));
+    if (code == NULL) {
+        fprintf(stderr, "hall-staff: no TOTP code of %s on stdin (the line after the password)\n",
+                login);
+        return 0;
+    }
+    /* "123 456" as an authenticator shows it */
+    digits = hall_pstrdup(req->pool, code);
+    for (i = 0, o = 0; code[i] != '\0'; i++)
+        if (code[i] != ' ')
+            digits[o++] = code[i];
+    digits[o] = '\0';
+    rc = hall_staff_factor_use(req->cx, id, secret, hall_dbres_int(res, 0, "now_s"),
+                               hall_dbres_int(res, 0, "totp_last_step"), digits, &how, &left);
+    if (rc == HALL_ERR)
+        return 0;
+    if (rc == HALL_CONFLICT) {
+        actor_failed(req, id, login, "or used TOTP code");
+        return 0;
+    }
+    detail = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, detail, "factor", how);
+    hall_val_set_str(req->pool, detail, "command", command);
+    if (hall_db_exec(req->cx, "tool_staff_ok", HALL_I64(id)) == NULL ||
+        hall_audit(req->cx, "cli:hall-staff", "staff",
+                   hall_psprintf(req->pool, "%lld", (long long)id), "cli_auth", NULL, NULL,
+                   detail) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK || hall_db_begin(req->cx) != HALL_OK)
+        return 0;
+    if (strcmp(how, "recovery") == 0)
+        fprintf(stderr, "hall-staff: a recovery code of %s used; %lld left\n", login,
+                (long long)left);
     return id;
 }
 
-/* "as ACTOR [TEXT]" at argv[i]: the actor's login, the text or dflt */
-static const char *
-as_of(int argc, char **argv, int i, const char **text, const char *dflt)
+/* "... as ACTOR [TEXT]" ending argv, after a list from argv[first] of
+ * entries of per arguments: the number of entries (at least 1), *actor and
+ * *text (or dflt); -1 when the words do not have that shape */
+static int
+as_of(int argc, char **argv, int first, int per, const char **actor, const char **text,
+      const char *dflt)
 {
-    if (i + 1 >= argc || strcmp(argv[i], "as") != 0 || i + 3 < argc)
-        return NULL;
-    *text = i + 2 < argc ? argv[i + 2] : dflt;
-    if ((i + 2 < argc && **text == '\0') || strlen(*text) > 200) {
-        fprintf(stderr, "hall-staff: the reason needs 1-200 bytes\n");
-        return NULL;
+    int k;
+
+    for (k = argc - 2; k >= argc - 3; k--) {
+        if (k <= first || strcmp(argv[k], "as") != 0 || (k - first) % per != 0)
+            continue;
+        *actor = argv[k + 1];
+        *text = k + 2 < argc ? argv[k + 2] : dflt;
+        if ((k + 2 < argc && **text == '\0') || strlen(*text) > 200) {
+            fprintf(stderr, "hall-staff: the reason needs 1-200 bytes\n");
+            return -1;
+        }
+        return (k - first) / per;
     }
-    return argv[i + 1];
+    return -1;
 }
 
 static int
@@ -329,120 +404,149 @@ cmd_init(struct hall_req *req, const char *a, const char *b)
     return 0;
 }
 
-/* add and roles: a pending request of the actor, printed */
+/* add and roles: a pending request of the actor for each login, printed;
+ * args: n entries of LOGIN ROLES (add: LOGIN ROLES PASSWORD) */
 static int
-cmd_request(struct hall_req *req, const char *kind, const char *login, const char *roles,
-            const char *pwarg, const char *actor, const char *reason)
+cmd_request(struct hall_req *req, const char *kind, char **args, int n, const char *actor,
+            const char *reason)
 {
-    struct hall_val *payload = hall_val_obj(req->pool);
+    int add = strcmp(kind, "staff_add") == 0, per = add ? 3 : 2, i, fresh = 0, rc = 0;
+    int *exists = hall_pcalloc(req->pool, sizeof(int) * (size_t)(n > 0 ? n : 1));
+    const char **hashes = hall_pcalloc(req->pool, sizeof(char *) * (size_t)(n > 0 ? n : 1));
     struct hall_dbres *res;
-    int64_t who, id = 0;
-    int rc;
+    int64_t who;
 
-    if (roles_ok(roles) == NULL)
-        return 2;
-    res = hall_db_exec(req->cx, "tool_staff_exists", HALL_STR(login));
-    if (res == NULL)
-        return 1;
-    /* idempotent: set-up scripts run this at every start */
-    if (strcmp(kind, "staff_add") == 0 && hall_dbres_rows(res) > 0) {
-        printf("staff %s exists (id %s): unchanged\n", login, hall_dbres_str(res, 0, "id"));
+    for (i = 0; i < n; i++)
+        if (roles_ok(args[i * per + 1]) == NULL)
+            return 2;
+    for (i = 0; i < n; i++) {
+        const char *login = args[i * per];
+
+        res = hall_db_exec(req->cx, "tool_staff_exists", HALL_STR(login));
+        if (res == NULL)
+            return 1;
+        exists[i] = hall_dbres_rows(res) > 0;
+        /* idempotent: set-up scripts run this at every start */
+        if (add && exists[i])
+            printf("staff %s exists (id %s): unchanged\n", login, hall_dbres_str(res, 0, "id"));
+        if (!add && !exists[i]) {
+            fprintf(stderr, "hall-staff: no staff %s\n", login);
+            return 1;
+        }
+        fresh += add ? !exists[i] : 1;
+    }
+    if (fresh == 0)
         return 0;
-    }
-    if (strcmp(kind, "staff_roles") == 0 && hall_dbres_rows(res) == 0) {
-        fprintf(stderr, "hall-staff: no staff %s\n", login);
-        return 1;
-    }
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    who = actor_check(req, actor);
+    who = actor_check(req, actor, add ? "add" : "roles");
     if (who == 0)
         return 1;
-    hall_val_set_str(req->pool, payload, "login", login);
-    hall_val_set_str(req->pool, payload, "roles", roles);
-    if (pwarg != NULL) {
-        const char *password = password_of(req->pool, pwarg);
+    /* the new passwords after the actor's lines, each in its place */
+    for (i = 0; add && i < n; i++) {
+        const char *password = password_of(req->pool, args[i * per + 2]);
 
         if (password == NULL)
             return 2;
-        hall_val_set_str(req->pool, payload, "password_hash",
-                         hall_password_hash(req->pool, password));
+        if (!exists[i])
+            hashes[i] = hall_password_hash(req->pool, password);
     }
-    rc = hall_approval_request(req->cx, kind, login, payload, who, reason, &id);
-    if (rc == HALL_CONFLICT) {
-        struct hall_approval a;
+    for (i = 0; i < n; i++) {
+        const char *login = args[i * per], *roles = args[i * per + 1];
+        struct hall_val *payload = hall_val_obj(req->pool);
+        int64_t id = 0;
+        int r;
 
-        hall_db_rollback(req->cx);
-        if (hall_approval_pending_of(req->cx, kind, login, &a) > 0) {
-            printf("request %lld pending: %s %s, asked by %s (unchanged)\n", (long long)a.id, kind,
-                   login, a.requested_login);
-            return 0;
+        if (add && exists[i])
+            continue;
+        hall_val_set_str(req->pool, payload, "login", login);
+        hall_val_set_str(req->pool, payload, "roles", roles);
+        if (add)
+            hall_val_set_str(req->pool, payload, "password_hash", hashes[i]);
+        if (!req->cx->in_tx && hall_db_begin(req->cx) != HALL_OK)
+            return 1;
+        r = hall_approval_request(req->cx, kind, login, payload, who, reason, &id);
+        if (r == HALL_CONFLICT) {
+            struct hall_approval a;
+
+            hall_db_rollback(req->cx);
+            if (hall_approval_pending_of(req->cx, kind, login, &a) > 0) {
+                printf("request %lld pending: %s %s, asked by %s (unchanged)\n", (long long)a.id,
+                       kind, login, a.requested_login);
+                continue;
+            }
+            rc = 1;
+            continue;
         }
-        return 1;
+        if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+            return 1;
+        printf("request %lld pending: %s %s roles %s, asked by %s\n"
+               "a second administrator approves it: hall-staff -c CONF approve %lld as LOGIN"
+               " (or on /admin/approvals)\n",
+               (long long)id, kind, login, roles, actor, (long long)id);
     }
-    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return 1;
-    printf("request %lld pending: %s %s roles %s, asked by %s\n"
-           "a second administrator approves it: hall-staff -c CONF approve %lld as LOGIN"
-           " (or on /admin/approvals)\n",
-           (long long)id, kind, login, roles, actor, (long long)id);
-    return 0;
+    return rc;
 }
 
+/* approve (several ids) or refuse (one, with its note) */
 static int
-cmd_decide(struct hall_req *req, const char *idarg, int approve, const char *actor,
+cmd_decide(struct hall_req *req, char **ids, int n, int approve, const char *actor,
            const char *note)
 {
-    struct hall_approval a;
-    char *end;
-    long long id = strtoll(idarg, &end, 10);
+    long long *idv = hall_pcalloc(req->pool, sizeof(long long) * (size_t)(n > 0 ? n : 1));
     int64_t who;
-    int rc;
+    int i, rc = 0;
 
-    if (*idarg == '\0' || *end != '\0' || id <= 0) {
-        fprintf(stderr, "hall-staff: bad request id '%s'\n", idarg);
-        return 2;
+    for (i = 0; i < n; i++) {
+        char *end;
+
+        idv[i] = strtoll(ids[i], &end, 10);
+        if (*ids[i] == '\0' || *end != '\0' || idv[i] <= 0) {
+            fprintf(stderr, "hall-staff: bad request id '%s'\n", ids[i]);
+            return 2;
+        }
     }
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    who = actor_check(req, actor);
+    who = actor_check(req, actor, approve ? "approve" : "refuse");
     if (who == 0)
         return 1;
-    rc = hall_approval_decide(req->cx, id, "staff_add,staff_roles", who, approve, note, &a);
-    if (rc == HALL_APPROVAL_UNKNOWN) {
-        fprintf(stderr, "hall-staff: no staff account request %lld\n", id);
-        return 1;
-    }
-    if (rc == HALL_APPROVAL_SELF) {
-        fprintf(stderr, "hall-staff: %s asked request %lld: a second administrator decides it\n",
-                actor, id);
-        return 1;
-    }
-    if (rc == HALL_APPROVAL_ROLE) {
-        fprintf(stderr, "hall-staff: %s is not an administrator\n", actor);
-        return 1;
-    }
-    if (rc == HALL_CONFLICT) {
-        fprintf(stderr, "hall-staff: request %lld is decided already\n", id);
-        return 1;
-    }
-    if (rc != HALL_OK)
-        return 1;
-    if (approve) {
-        rc = hall_approval_staff_apply(req->cx, &a, who);
-        if (rc == HALL_CONFLICT) {
-            fprintf(stderr, "hall-staff: %s %s: the login %s; refuse the request\n", a.kind,
-                    a.subject, strcmp(a.kind, "staff_add") == 0 ? "exists" : "is gone");
+    for (i = 0; i < n; i++) {
+        struct hall_approval a;
+        long long id = idv[i];
+        int r;
+
+        if (!req->cx->in_tx && hall_db_begin(req->cx) != HALL_OK)
             return 1;
+        r = hall_approval_decide(req->cx, id, "staff_add,staff_roles", who, approve, note, &a);
+        if (r == HALL_OK && approve) {
+            r = hall_approval_staff_apply(req->cx, &a, who);
+            if (r == HALL_CONFLICT) {
+                fprintf(stderr, "hall-staff: %s %s: the login %s; refuse the request\n", a.kind,
+                        a.subject, strcmp(a.kind, "staff_add") == 0 ? "exists" : "is gone");
+                r = HALL_ERR;
+            }
+        } else if (r == HALL_APPROVAL_UNKNOWN) {
+            fprintf(stderr, "hall-staff: no staff account request %lld\n", id);
+        } else if (r == HALL_APPROVAL_SELF) {
+            fprintf(stderr,
+                    "hall-staff: %s asked request %lld: a second administrator decides it\n", actor,
+                    id);
+        } else if (r == HALL_APPROVAL_ROLE) {
+            fprintf(stderr, "hall-staff: %s is not an administrator\n", actor);
+        } else if (r == HALL_CONFLICT) {
+            fprintf(stderr, "hall-staff: request %lld is decided already\n", id);
         }
-        if (rc != HALL_OK)
-            return 1;
+        if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK) {
+            if (req->cx->in_tx)
+                hall_db_rollback(req->cx);
+            rc = 1;
+            continue;
+        }
+        printf("request %lld %s: %s %s (asked by %s, decided by %s)\n", id,
+               approve ? "approved" : "refused", a.kind, a.subject, a.requested_login, actor);
     }
-    if (hall_db_commit(req->cx) != HALL_OK)
-        return 1;
-    printf("request %lld %s: %s %s (asked by %s, decided by %s)\n", id,
-           approve ? "approved" : "refused", a.kind, a.subject, a.requested_login, actor);
-    return 0;
+    return rc;
 }
 
 static int
@@ -647,7 +751,7 @@ main(int argc, char **argv)
     static struct hall_app app;
     const char *cmd, *actor, *text = NULL;
     struct hall_req *req;
-    int rc, nargs;
+    int rc, nargs, nids;
 
     app.mod = &mod;
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
@@ -661,22 +765,31 @@ main(int argc, char **argv)
     if (strcmp(cmd, "init") == 0 && nargs == 3) {
         rc = cmd_init(req, argv[optind + 1], argv[optind + 2]);
     } else if (strcmp(cmd, "add") == 0 && nargs >= 4) {
-        if (!login_ok(argv[optind + 1])) {
-            fprintf(stderr, "hall-staff: bad login '%s' (a-z first, then a-z 0-9 _ . -, 2-32)\n",
-                    argv[optind + 1]);
-        } else if ((actor = as_of(argc, argv, optind + 4, &text, "新建工作人员账号")) == NULL) {
+        int n = as_of(argc, argv, optind + 1, 3, &actor, &text, "新建工作人员账号"), i;
+
+        if (n < 0) {
             fprintf(stderr, "hall-staff: a new account needs two people: add LOGIN ROLES "
-                            "PASSWORD as YOUR_LOGIN [REASON] (the first two: init)\n");
+                            "PASSWORD [LOGIN ROLES PASSWORD ...] as YOUR_LOGIN [REASON] (the "
+                            "first two: init)\n");
         } else {
-            rc = cmd_request(req, "staff_add", argv[optind + 1], argv[optind + 2], argv[optind + 3],
-                             actor, text);
+            for (i = 0; i < n && login_ok(argv[optind + 1 + 3 * i]); i++)
+                ;
+            if (i < n)
+                fprintf(stderr,
+                        "hall-staff: bad login '%s' (a-z first, then a-z 0-9 _ . -, 2-32)\n",
+                        argv[optind + 1 + 3 * i]);
+            else
+                rc = cmd_request(req, "staff_add", argv + optind + 1, n, actor, text);
         }
     } else if (strcmp(cmd, "roles") == 0 && nargs >= 3 &&
-               (actor = as_of(argc, argv, optind + 3, &text, "变更工作人员角色")) != NULL) {
-        rc = cmd_request(req, "staff_roles", argv[optind + 1], argv[optind + 2], NULL, actor, text);
-    } else if ((strcmp(cmd, "approve") == 0 || strcmp(cmd, "refuse") == 0) && nargs >= 2 &&
-               (actor = as_of(argc, argv, optind + 2, &text, "")) != NULL) {
-        rc = cmd_decide(req, argv[optind + 1], strcmp(cmd, "approve") == 0, actor, text);
+               as_of(argc, argv, optind + 1, 2, &actor, &text, "变更工作人员角色") == 1) {
+        rc = cmd_request(req, "staff_roles", argv + optind + 1, 1, actor, text);
+    } else if (strcmp(cmd, "approve") == 0 && nargs >= 2 &&
+               (nids = as_of(argc, argv, optind + 1, 1, &actor, &text, "")) > 0) {
+        rc = cmd_decide(req, argv + optind + 1, nids, 1, actor, text);
+    } else if (strcmp(cmd, "refuse") == 0 && nargs >= 2 &&
+               as_of(argc, argv, optind + 1, 1, &actor, &text, "") == 1) {
+        rc = cmd_decide(req, argv + optind + 1, 1, 0, actor, text);
     } else if (strcmp(cmd, "requests") == 0 && nargs == 1) {
         rc = cmd_requests(req);
     } else if (strcmp(cmd, "passwd") == 0 && nargs == 3) {

@@ -73,7 +73,9 @@ fee_of(struct hall_dbres *prods, int row)
  * production re-makes the seals it signs and draws a picture the hall drew
  * (工具自动生成) again with the new name (core/biz/sealprod.c); a name
  * longer than the arc takes (the drawing's own rule, hall_seal_org_drawable)
- * is refused here rather than an accepted order production cannot make.
+ * or with a character no installed font draws (the drawing's font, asked as
+ * it draws: hall_sealimg_org_glyphs) is refused here rather than an
+ * accepted order production cannot make.
  */
 static int
 seal_name_check(struct hall_req *req, unsigned bit, const struct hall_reissue_cert *c,
@@ -81,15 +83,33 @@ seal_name_check(struct hall_req *req, unsigned bit, const struct hall_reissue_ce
 {
     const char *org = hall_form_str(form, "org_name");
     struct hall_dbres *r;
+    char bad[8];
 
-    if (!(bit & HALL_T_UNIT) || hall_errors_has(e, "org_name") || strcmp(org, c->org) == 0 ||
-        hall_seal_org_drawable(org))
+    if (!(bit & HALL_T_UNIT) || hall_errors_has(e, "org_name") || strcmp(org, c->org) == 0)
         return HALL_OK;
     r = hall_db_exec(req->cx, "change_drawn_seals", HALL_STR(c->serial));
     if (r == NULL)
         return hall_resp_busy(req), HALL_ERR;
-    if (hall_dbres_int(r, 0, "count") > 0)
+    if (hall_dbres_int(r, 0, "count") == 0)
+        return HALL_OK;
+    if (!hall_seal_org_drawable(org))
         hall_msg_add(req, e, HALL_M_CHANGE_SEAL_UNDRAWABLE, "org_name");
+    else if (hall_sealimg_org_glyphs(org, bad, sizeof(bad)) != 0)
+        hall_msg_add(req, e, HALL_M_CHANGE_SEAL_GLYPH, "org_name", bad);
+    return HALL_OK;
+}
+
+/* the seals' font, found before the first form needs it (as hall-seal) */
+static int
+change_init(struct hall_app *app)
+{
+    char err[512];
+
+    (void)app;
+    if (hall_sealimg_check(err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
     return HALL_OK;
 }
 
@@ -269,6 +289,7 @@ static const struct hall_flow change_flow = {
     .tmpl_print = "change_print",
     .routes = change_routes,
     .stmts = change_stmts,
+    .init = change_init,
     .replace = &change_replace,
 };
 

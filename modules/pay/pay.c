@@ -153,9 +153,10 @@ workdays_text(struct hall_req *req, long n)
 }
 
 /* the texts of a state; name: 证书PIN码 or 随机验证码 (the product's memo),
- * sla: the partner's review time */
+ * sla: the partner's review time, no_fee: the order has nothing to pay (its
+ * unit's 金融认证 came straight after the identity check: core/flow/flow.c) */
 static const char *
-status_hint(struct hall_req *req, const char *status, const char *name, const char *sla)
+status_hint(struct hall_req *req, const char *status, const char *name, const char *sla, int no_fee)
 {
     if (strcmp(status, "draft") == 0)
         return "请先完成申请信息的填写和提交，再进行缴费。";
@@ -166,17 +167,19 @@ status_hint(struct hall_req *req, const char *status, const char *name, const ch
                              sla);
     if (strcmp(status, "finauth_pending") == 0)
         return hall_psprintf(req->pool,
-                             "支付成功。深圳CA正在向贵司对公账户打款0.01元，"
+                             "%s深圳CA正在向贵司对公账户打款0.01元，"
                              "并将%s以转账交易附言方式发送至对公账户，请稍后查看金融认证结果。",
-                             name);
+                             no_fee ? "该业务单费用为0元，无需缴费。" : "支付成功。", name);
     if (strcmp(status, "finauth_ok") == 0)
         return hall_psprintf(req->pool,
-                             "金融认证打款成功。请向贵司财务获取转账交易附言中的%s，"
+                             "%s金融认证打款成功。请向贵司财务获取转账交易附言中的%s，"
                              "点击“待认证”输入%s进行验证，验证通过进入资料审核环节。",
-                             name, name);
+                             no_fee ? "该业务单费用为0元，无需缴费。" : "", name, name);
     if (strcmp(status, "finauth_failed") == 0)
-        return "金融认证失败：向贵司对公账户打款未成功。"
-               "请点击“金融认证”，重新填写正确的单位基本账户信息后提交。";
+        return hall_psprintf(req->pool,
+                             "%s金融认证失败：向贵司对公账户打款未成功。"
+                             "请点击“金融认证”，重新填写正确的单位基本账户信息后提交。",
+                             no_fee ? "该业务单费用为0元，无需缴费。" : "");
     if (strcmp(status, "review") == 0)
         return "支付成功，申请单状态为“待审核”，深圳CA将审核申请资料，请耐心等待。";
     return "该业务单已无需缴费。";
@@ -273,7 +276,8 @@ pay_page(struct hall_req *req)
         return hall_resp_page(req, 200, "pay", ctx);
     }
     if (strcmp(status, "review") == 0 && hall_dbres_int(o, 0, "amount_fen") == 0)
-        /* nothing to pay: the identity step sent it on (core/flow/flow.c) */
+        /* nothing to pay: the identity step (or the 金融认证 after it) sent
+         * it on (core/flow/flow.c) */
         hall_val_set_str(req->pool, ctx, "hint",
                          hall_psprintf(req->pool,
                                        "该业务单费用为0元，无需缴费，申请单状态为“待审核”。"
@@ -288,7 +292,9 @@ pay_page(struct hall_req *req)
                          "打款0.01元，并以转账交易附言方式下发证书PIN码，"
                          "请及时向贵单位财务索取证书PIN码。");
     else
-        hall_val_set_str(req->pool, ctx, "hint", status_hint(req, status, name, sla));
+        hall_val_set_str(
+            req->pool, ctx, "hint",
+            status_hint(req, status, name, sla, hall_dbres_int(o, 0, "amount_fen") == 0));
     hall_val_set_bool(req->pool, ctx, "finauth_code", strcmp(status, "finauth_ok") == 0);
     hall_val_set_bool(req->pool, ctx, "finauth_retry", strcmp(status, "finauth_failed") == 0);
     return hall_resp_page(req, 200, "pay_status", ctx);

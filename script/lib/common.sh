@@ -887,13 +887,15 @@ start_nginx() {
 # login is left unchanged, and the TOTP secret is set only for a member
 # without a second factor, so this runs at every start.  Four eyes: the
 # first two "admin" lines are made by `hall-staff init` (which does nothing
-# once an administrator is active), every other account is asked for by the
-# first administrator and approved by the second.  Needs the migrations and
-# VAR/hall.conf (write_conf).
+# once an administrator is active) and get their known secrets at once;
+# every other account is asked for by the first administrator and approved
+# by the second, each proving who they are with their password and the
+# current code of their secret (`hall-staff totp`), once for all the
+# accounts.  Needs the migrations and VAR/hall.conf (write_conf).
 seed_staff() {
     local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
-    local log=$HALL_VAR/log/staff.log login password roles totp rest out id
-    local admins=() apw=() lines
+    local log=$HALL_VAR/log/staff.log login password roles totp rest out
+    local admins=() apw=() atotp=() args=() pws=() ids=() lines i
     if [ ! -x "$bin" ]; then
         warn "modules/admin/hall-staff is not built yet: no staff accounts"
         return 0
@@ -904,25 +906,38 @@ seed_staff() {
         if [ "$roles" = admin ] && [ ${#admins[@]} -lt 2 ]; then
             admins+=("$login")
             apw+=("$password")
+            atotp+=("$totp")
         fi
     done <<<"$lines"
     [ ${#admins[@]} = 2 ] || die "$list needs two staff lines with the role admin"
+    [ -n "${atotp[0]}" ] && [ -n "${atotp[1]}" ] ||
+        die "$list: the two administrators need TOTP secrets (hall-staff asks for their codes)"
     # the passwords go through stdin, not argv (ps shows argv); here-strings,
     # not pipes: a command that reads nothing (the login exists) is no EPIPE
     "$bin" -c "$HALL_CONF" init "${admins[0]}" "${admins[1]}" \
         <<<"${apw[0]}"$'\n'"${apw[1]}" >>"$log" 2>&1 ||
         die "hall-staff could not create the administrators (log: $log)"
+    for i in 0 1; do
+        "$bin" -c "$HALL_CONF" totp-set "${admins[$i]}" - <<<"${atotp[$i]}" >>"$log" 2>&1 ||
+            die "hall-staff could not set the TOTP secret of ${admins[$i]} (log: $log)"
+    done
     while read -r login password roles totp rest; do
         case $login in '' | "${admins[0]}" | "${admins[1]}") continue ;; esac
-        out=$("$bin" -c "$HALL_CONF" add "$login" "$roles" - as "${admins[0]}" 演示账户 \
-            <<<"${apw[0]}"$'\n'"$password" 2>>"$log") ||
-            die "hall-staff could not ask for $login (log: $log)"
-        printf '%s\n' "$out" >>"$log"
-        id=$(sed -n 's/^request \([0-9]\{1,\}\) pending.*/\1/p' <<<"$out")
-        [ -n "$id" ] || continue
-        "$bin" -c "$HALL_CONF" approve "$id" as "${admins[1]}" <<<"${apw[1]}" >>"$log" 2>&1 ||
-            die "hall-staff could not approve $login (log: $log)"
+        args+=("$login" "$roles" -)
+        pws+=("$password")
     done <<<"$lines"
+    if [ ${#args[@]} -gt 0 ]; then
+        out=$("$bin" -c "$HALL_CONF" add "${args[@]}" as "${admins[0]}" 演示账户 \
+            <<<"${apw[0]}"$'\n'"$("$bin" -c "$HALL_CONF" totp "${admins[0]}")"$'\n'"$(printf '%s\n' "${pws[@]}")" \
+            2>>"$log") || die "hall-staff could not ask for the demo accounts (log: $log)"
+        printf '%s\n' "$out" >>"$log"
+        mapfile -t ids < <(sed -n 's/^request \([0-9]\{1,\}\) pending.*/\1/p' <<<"$out")
+        if [ ${#ids[@]} -gt 0 ]; then
+            "$bin" -c "$HALL_CONF" approve "${ids[@]}" as "${admins[1]}" \
+                <<<"${apw[1]}"$'\n'"$("$bin" -c "$HALL_CONF" totp "${admins[1]}")" >>"$log" 2>&1 ||
+                die "hall-staff could not approve the demo accounts (log: $log)"
+        fi
+    fi
     # the demo second factors: a known secret for a member without one
     while read -r login password roles totp rest; do
         [ -n "$login" ] && [ -n "$totp" ] || continue

@@ -18,6 +18,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { Client, HALL, freshPhone, applicant } = require('./lib/client');
 const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
@@ -538,6 +539,55 @@ test('change__the_unit_s_name_too_long_for_its_drawn_seals__refused_at_submit_an
     assert.equal(r.status, 200, r.text);
     assert.equal(psql(`SELECT subject FROM orders WHERE id = ${id}`), fits);
     assert.equal(orders(), '1');
+});
+
+/* a new 机构名称 of 30 characters or fewer with a character no installed
+ * font draws (a rare 生僻字 beyond the seal font): refused at the form,
+ * naming the field and the character, where before the order was accepted
+ * and the re-made seal's drawing failed at production */
+function fontless() {
+    /* a character fontconfig finds in no installed font, as pango would */
+    for (const ch of ['𪚥', '𠀀', '\uE000']) {
+        const cp = ch.codePointAt(0).toString(16);
+        if (execFileSync('fc-list', [`:charset=${cp}`], { encoding: 'utf8' }).trim() === '')
+            return ch;
+    }
+    throw new Error('every candidate character has a font here');
+}
+
+test('change__the_unit_s_name_with_a_character_the_seal_font_lacks__refused_at_submit_and_save__nothing_changed', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const s = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
+    }, { agent_mobile: freshPhone('137') });
+    const old = (await produce(op, s.id)).serial;
+    const o = { c, serial: old, form: orgForm({ agent_mobile: s.form.agent_mobile }) };
+    const ch = fontless();
+    const rare = `深圳${ch}新科技有限公司`;
+    assert.ok([...rare].length <= 30, 'the length fits the arc');
+    const named = (n) => ({ org_name: n, bank_account_name: n, invoice_title: n });
+    const orders = () => psql(`SELECT count(*) FROM orders WHERE reissue_of = '${old}'`);
+    const key = keyOf(await toForm(o));
+    let r = await c.post('/change/apply', { ...changeForm(o, named(rare)), submit_key: key });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.equal(r.body.message,
+        `变更后的机构名称中的“${ch}”字无法绘制在本证书的电子印章上（印章字库中没有这个字），请核对机构名称`);
+    assert.equal(orders(), '0', 'no order');
+    /* the save of an order already there: refused the same, the order as it was */
+    r = await c.post('/change/apply', { ...changeForm(o, { legal_name: '钱七' }), submit_key: key });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    const rev = psql(`SELECT form_rev FROM orders WHERE id = ${id}`);
+    r = await c.post('/change/apply', { ...changeForm(o, named(rare)), id });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.equal(psql(`SELECT subject || '|' || form_rev FROM orders WHERE id = ${id}`), `${ORG}|${rev}`);
+    /* the same name in characters the font has goes through */
+    r = await c.post('/change/apply', { ...changeForm(o, named('深圳新科技有限公司')), id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT subject FROM orders WHERE id = ${id}`), '深圳新科技有限公司');
 });
 
 /* a change under review whose certificate was revoked meanwhile (its holder's

@@ -28,7 +28,7 @@ const {
 } = require('./lib/payflow');
 const { acceptedByTransfer, tmpdir, fetchPki, ocspQuery, orgForm } = require('./lib/pki');
 const { smsMessages, waitFor } = require('./lib/hall');
-const { hallStaff, addStaff, ADMIN, ADMIN2 } = require('./lib/staff');
+const { hallStaff, addStaff, ADMIN, ADMIN2, actorInput } = require('./lib/staff');
 
 const SKIP = !process.env.HALL_URL;
 const SELF_MSG = '不能批准或拒绝自己提出的申请，须由另一位工作人员处理';
@@ -342,7 +342,7 @@ test('staff account: hall-staff add is pending, not approved by its requester, c
     assert.equal(notAdmin.status, 1);
     assert.match(notAdmin.stderr, /not an administrator/);
     /* an administrator asks */
-    const ask = hallStaff(['add', login, 'reviewer', pw, 'as', ADMIN[0], '新入职审核员'], `${ADMIN[1]}\n`);
+    const ask = hallStaff(['add', login, 'reviewer', pw, 'as', ADMIN[0], '新入职审核员'], actorInput(ADMIN));
     assert.equal(ask.status, 0, ask.stderr);
     const rid = ask.stdout.match(/^request (\d+) pending/m)[1];
     assert.equal(psql(`SELECT count(*) FROM staff WHERE login = '${login}'`), '0');
@@ -355,7 +355,7 @@ test('staff account: hall-staff add is pending, not approved by its requester, c
     assert.ok(!JSON.stringify(list.body).includes('argon2'), 'no password hash on the page');
     await assert.rejects(staffLogin(login, pw), 'a pending account cannot sign in');
     /* not by the one who asked, nor by a non-administrator */
-    const self = hallStaff(['approve', rid, 'as', ADMIN[0]], `${ADMIN[1]}\n`);
+    const self = hallStaff(['approve', rid, 'as', ADMIN[0]], actorInput(ADMIN));
     assert.equal(self.status, 1);
     assert.match(self.stderr, /a second administrator decides it/);
     const a1 = await staffLogin(...ADMIN);
@@ -366,7 +366,7 @@ test('staff account: hall-staff add is pending, not approved by its requester, c
     assert.equal((await op.post('/admin/approvals/approve', { id: rid })).status, 403);
     assert.equal(psql(`SELECT count(*) FROM staff WHERE login = '${login}'`), '0');
 
-    const ok = hallStaff(['approve', rid, 'as', ADMIN2[0]], `${ADMIN2[1]}\n`);
+    const ok = hallStaff(['approve', rid, 'as', ADMIN2[0]], actorInput(ADMIN2));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /approved: staff_add/);
     /* the new account signs in (staffLogin asserts it) */
@@ -376,7 +376,7 @@ test('staff account: hall-staff add is pending, not approved by its requester, c
         AND actor = 'staff:' || (SELECT id FROM staff WHERE login = 'admin2')`), '1');
 
     /* a role change: asked on the command line, approved on /admin/approvals */
-    const ask2 = hallStaff(['roles', login, 'reviewer,report', 'as', ADMIN2[0]], `${ADMIN2[1]}\n`);
+    const ask2 = hallStaff(['roles', login, 'reviewer,report', 'as', ADMIN2[0]], actorInput(ADMIN2));
     assert.equal(ask2.status, 0, ask2.stderr);
     const rid2 = ask2.stdout.match(/^request (\d+) pending/m)[1];
     assert.equal(psql(`SELECT array_to_string(roles, ',') FROM staff WHERE login = '${login}'`), 'reviewer');

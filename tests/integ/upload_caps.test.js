@@ -136,3 +136,13 @@ test('draft_daily_max holds under parallel submits from two sessions of one appl
     assert.equal(Number(psql(`SELECT orders FROM user_daily WHERE user_id = ${user}
         AND day = (now() AT TIME ZONE 'Asia/Shanghai')::date`)), max);
 });
+
+/* the database says what its index order_files_created serves (sql/095):
+ * an order's files for the staff, no longer the daily cap (sql/031) */
+test('index_order_files_created__its_comment_says_the_materials_list_not_the_cap', { skip: SKIP }, () => {
+    const said = psql("SELECT coalesce(obj_description('order_files_created'::regclass, 'pg_class'), '')");
+    assert.match(said, /^all the files of an order, replaced ones included/);
+    assert.match(said, /not the daily upload cap, which reads user_daily since 031/);
+    /* ... and the cap indeed reads its kept row, not the files */
+    assert.doesNotMatch(psql("SELECT prosrc FROM pg_proc WHERE proname = 'user_today'"), /order_files/);
+});

@@ -162,6 +162,47 @@ sealimg_render__too_long_or_empty__refused(void **state)
 
 /* the length rule a program without the drawing applies (modules/change):
  * exactly what the drawing refuses and draws */
+/* the glyph check of a 变更's new name (modules/change) says what the
+ * drawing of the round seal does: a name it counts no missing glyph in is
+ * drawn, one with a character no font has (a private-use code point here)
+ * is refused, and that character is named */
+static void
+sealimg_org_glyphs__agrees_with_the_drawing(void **state)
+{
+    static const struct {
+        const char *org;
+        int missing;
+        const char *bad;
+    } cases[] = {
+        {"深圳市电子商务安全证书管理有限公司", 0, ""},
+        {"深圳（前海）ABC科技有限公司", 0, ""},
+        {"深圳\xee\x80\x80新科技有限公司", 1, "\xee\x80\x80"}, /* U+E000 */
+        {"深圳\xee\x80\x80新\xee\x80\x81公司", 2, "\xee\x80\x80"},
+    };
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct hall_sealimg_fit fit;
+    char bad[8];
+    size_t i, len;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned char *png;
+
+        assert_int_equal(hall_sealimg_org_glyphs(cases[i].org, bad, sizeof(bad)), cases[i].missing);
+        assert_string_equal(bad, cases[i].bad);
+        png = hall_sealimg_render(pool, HALL_SEAL_ORG, cases[i].org, "合同专用章", &len, &fit);
+        assert_int_equal(png != NULL, cases[i].missing == 0);
+        assert_int_equal(fit.unknown_glyphs, cases[i].missing);
+    }
+    /* not drawable at all: too long, not UTF-8 */
+    assert_int_equal(
+        hall_sealimg_org_glyphs("深圳市电子商务安全证书管理有限公司前海深港合作区分公司研发部门",
+                                bad, sizeof(bad)),
+        -1);
+    assert_int_equal(hall_sealimg_org_glyphs("某\xff公司", bad, sizeof(bad)), -1);
+    hall_pool_destroy(pool);
+}
+
 static void
 seal_org_drawable__same_rule_as_the_drawing(void **state)
 {
@@ -834,6 +875,7 @@ main(void)
         cmocka_unit_test(sealimg_render__short_org__large_letters_inside),
         cmocka_unit_test(sealimg_render__too_long_or_empty__refused),
         cmocka_unit_test(seal_org_drawable__same_rule_as_the_drawing),
+        cmocka_unit_test(sealimg_org_glyphs__agrees_with_the_drawing),
         cmocka_unit_test(sealimg_render__person__square_with_the_name),
         cmocka_unit_test(sealimg_cutout__png_scan__red_kept_rest_transparent),
         cmocka_unit_test(sealimg_cutout__jpeg_scan__red_kept_rest_transparent),

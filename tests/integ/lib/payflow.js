@@ -11,7 +11,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { HALL, SANDBOX } = require('./client');
+const { HALL, SANDBOX, Client } = require('./client');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -287,10 +287,50 @@ function allLogs() {
         .map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
 }
 
+/* a 证书新办 of the project taken the real way up to payment: agreements,
+ * the form, print, the three scans of an organisation, the agent's OCR and
+ * liveness on a phone (the sandbox's markers); the order's id and the
+ * identity status's next page */
+const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
+const SCAN_PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const ID_BACK = Buffer.concat([SCAN, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')]);
+
+async function throughIdentity(c, form, project = 'jieyang') {
+    await c.get(`/new?project=${project}`);
+    const a = await c.post('/new/agree', { project, agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const r = await c.post('/new/apply', { project, ...form });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal((await c.post('/new/printed', { id })).status, 200);
+    await c.get(`/new/upload?id=${id}`);
+    for (const kind of ['application', 'license', 'agent_id']) {
+        const u = await c.postMultipart('/new/upload', { id, kind },
+            { file: { name: `${kind}.jpg`, data: kind === 'license' ? SCAN_PDF : SCAN } });
+        assert.equal(u.status, 200, `${kind}: ${u.text}`);
+    }
+    assert.equal((await c.post('/new/uploaded', { id })).status, 200);
+    const page = await c.get(`/new/identity?id=${id}`);
+    assert.equal(page.status, 200);
+    const href = page.text.match(/href="([^"]*\/new\/m\/verify\?t=[^"]+)"/)[1].replace(/&amp;/g, '&');
+    const t = new URL(href).searchParams.get('t');
+    const phone = new Client();
+    assert.equal((await phone.get(`/new/m/verify?t=${t}`)).status, 200);
+    let p = await phone.postMultipart('/new/m/ocr', { t }, {
+        front: { name: 'f.jpg', data: Buffer.concat([SCAN, Buffer.from(`SANDBOX-ID:${form.agent_name}|${form.agent_ric}\n`)]) },
+        back: { name: 'b.jpg', data: ID_BACK } });
+    assert.equal(p.status, 200, p.text);
+    p = await phone.postMultipart('/new/m/liveness', { t }, { media: { name: 'v.mp4', data: SCAN } });
+    assert.equal(p.status, 200, p.text);
+    const st = await c.getJSON(`/new/identity/status?id=${id}`);
+    assert.equal(st.body.status, 'passed');
+    return { id, next: st.body.next };
+}
+
 module.exports = {
     psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
     sandbox, payOnline, confirmTrade, lastTransfer, memoCode, sendCallback, upload, keyFile,
     wxNotification, aliNotification, sendAliCallback, postNotification, WX_MCHID, WX_APPID, WX_KEY_ID,
     ALI_APP_ID,
-    PNG, allLogs, staffLogin, inReview, approve,
+    PNG, allLogs, staffLogin, inReview, approve, throughIdentity,
 };

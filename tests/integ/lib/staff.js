@@ -17,8 +17,9 @@
  *
  * hall-staff from the tests.  Four eyes (docs/operations.md): a new account
  * is asked for by the demo administrator `admin` and approved by `admin2`
- * (sql/demo-accounts.txt); each proves who they are with their password on
- * stdin.
+ * (sql/demo-accounts.txt); each proves who they are as at /admin/login:
+ * their password and then a code of their secret, two lines of stdin
+ * (actorInput, with freshCode's steps).
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -109,14 +110,19 @@ function hallStaffOut(args, input = '') {
     return r.stdout;
 }
 
+/* hall-staff's stdin for an acting member: the password, a fresh code */
+function actorInput([login, password], code = freshCode(login)) {
+    return `${password}\n${code}\n`;
+}
+
 /* a staff account through both steps; what the approval (or "exists") said */
 function addStaff(login, roles, password) {
-    const r = hallStaff(['add', login, roles, password, 'as', ADMIN[0], '测试账号'], `${ADMIN[1]}\n`);
+    const r = hallStaff(['add', login, roles, password, 'as', ADMIN[0], '测试账号'], actorInput(ADMIN));
     assert.equal(r.status, 0, r.stderr);
     const m = r.stdout.match(/^request (\d+) pending/m);
     if (!m)
         return r.stdout;
-    const a = hallStaff(['approve', m[1], 'as', ADMIN2[0]], `${ADMIN2[1]}\n`);
+    const a = hallStaff(['approve', m[1], 'as', ADMIN2[0]], actorInput(ADMIN2));
     assert.equal(a.status, 0, a.stderr);
     return a.stdout;
 }
@@ -202,5 +208,5 @@ async function staffLogin(login, password, opts = {}) {
 
 module.exports = {
     totp, stepNow, base32, DEMO, secretOf, freshCode, staffSignIn, staffLogin, makeStaff,
-    rememberSecret, newSecret, hallStaff, hallStaffOut, addStaff, ADMIN, ADMIN2, serial,
+    rememberSecret, newSecret, hallStaff, hallStaffOut, addStaff, ADMIN, ADMIN2, serial, actorInput,
 };
