@@ -20,8 +20,9 @@
 --
 -- The triggers stay for every other writer (a transfer voucher, a script's
 -- INSERT): they skip a statement only while the transaction-local setting
--- hall.counted says its writer counted the rows itself ('orders' or
--- 'files'), which these two functions set just around their INSERT.  Both
+-- hall.writer names a writer that counted the rows itself
+-- ('hall_order_apply' or 'hall_file_upload'), which these two functions set
+-- just around their INSERT.  Both
 -- lock user_daily's row before order_counts' (the trigger too), so two
 -- writers never lock them in opposite orders.
 --
@@ -51,14 +52,14 @@ DROP TRIGGER orders_added ON orders;
 CREATE TRIGGER orders_added AFTER INSERT ON orders
     REFERENCING NEW TABLE AS orders_new
     FOR EACH STATEMENT
-    WHEN (current_setting('hall.counted', true) IS DISTINCT FROM 'orders')
+    WHEN (current_setting('hall.writer', true) IS DISTINCT FROM 'hall_order_apply')
     EXECUTE FUNCTION orders_added();
 
 DROP TRIGGER user_daily_uploads ON order_files;
 CREATE TRIGGER user_daily_uploads AFTER INSERT ON order_files
     REFERENCING NEW TABLE AS user_daily_new_files
     FOR EACH STATEMENT
-    WHEN (current_setting('hall.counted', true) IS DISTINCT FROM 'files')
+    WHEN (current_setting('hall.writer', true) IS DISTINCT FROM 'hall_file_upload')
     EXECUTE FUNCTION user_daily_uploads();
 
 -- the same arguments and answers as sql/086's
@@ -102,7 +103,7 @@ BEGIN
             outcome := 'capped';
             RETURN;
         END IF;
-        PERFORM set_config('hall.counted', 'orders', true);
+        PERFORM set_config('hall.writer', 'hall_order_apply', true);
         INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,
                             years, seal, status, step, subject, cert_fen, shipping_fen, form_enc,
                             form_rev, submit_key)
@@ -112,7 +113,7 @@ BEGIN
                 'info', p_subject, p_cert_fen, p_ship_fen, p_form_enc, 1, p_submit_key)
         ON CONFLICT (user_id, submit_key) WHERE submit_key IS NOT NULL DO NOTHING
         RETURNING orders.id, orders.order_no INTO order_id, order_no;
-        PERFORM set_config('hall.counted', '', true);
+        PERFORM set_config('hall.writer', '', true);
         IF order_id IS NULL THEN
             UPDATE user_daily d SET orders = d.orders - 1
              WHERE d.user_id = p_user_id AND d.day = beijing_day(now());
@@ -201,11 +202,11 @@ BEGIN
         RETURNING f.id, f.stored_name)
     SELECT array_agg(r.id ORDER BY r.id), array_agg(r.stored_name ORDER BY r.id)
       INTO v_ids, v_names FROM r;
-    PERFORM set_config('hall.counted', 'files', true);
+    PERFORM set_config('hall.writer', 'hall_file_upload', true);
     INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)
     VALUES (p_order_id, p_kind, p_stored, p_mime, p_size, p_sha256)
     RETURNING order_files.id INTO v_id;
-    PERFORM set_config('hall.counted', '', true);
+    PERFORM set_config('hall.writer', '', true);
     INSERT INTO audit_log (actor, entity, entity_id, action, detail, ip, request_id)
     VALUES (p_actor, 'order', p_order_id::text, 'upload', p_detail::jsonb, p_ip, p_request_id);
     RETURN QUERY SELECT 'stored'::text, v_id, o.id, o.name
