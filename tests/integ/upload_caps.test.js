@@ -146,3 +146,35 @@ test('index_order_files_created__its_comment_says_the_materials_list_not_the_cap
     /* ... and the cap indeed reads its kept row, not the files */
     assert.doesNotMatch(psql("SELECT prosrc FROM pg_proc WHERE proname = 'user_today'"), /order_files/);
 });
+
+test('the caps and the list count every writer once: a resubmitted form, an order and a file written by SQL', { skip: SKIP }, async () => {
+    const c = await atForm();
+    const page = await c.get('/new/apply?project=jieyang');
+    const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    /* the same form twice (a double click): one order, counted once */
+    const a = await c.post('/new/apply', { project: 'jieyang', ...orgForm(), submit_key: key });
+    const b = await c.post('/new/apply', { project: 'jieyang', ...orgForm(), submit_key: key });
+    assert.equal(a.status, 200, a.text);
+    assert.equal(b.status, 200, b.text);
+    const id = a.body.redirect.match(/id=(\d+)/)[1];
+    assert.equal(b.body.redirect.match(/id=(\d+)/)[1], id);
+    const user = psql(`SELECT user_id FROM orders WHERE id = ${id}`);
+    const counts = () => psql(`SELECT d.orders || '|' || d.uploads || '|' || c.n
+        FROM user_daily d JOIN order_counts c USING (user_id)
+        WHERE d.user_id = ${user} AND d.day = (now() AT TIME ZONE 'Asia/Shanghai')::date`);
+    assert.equal(counts(), '1|0|1');
+    /* an upload through the route, then rows another writer inserts (a
+     * transfer voucher, a script): the triggers count them */
+    assert.equal((await c.post('/new/printed', { id })).status, 200);
+    assert.equal((await upload(c, id)).status, 200);
+    assert.equal(counts(), '1|1|1');
+    psql(`INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)
+        VALUES (${id}, 'transfer_voucher', 'capstest' || md5(random()::text), 'image/jpeg', 10, '\\x00')`);
+    psql(`INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type,
+            years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev)
+        SELECT 'T' || o.id, o.user_id, o.partner_code, o.business_type, o.product_id, o.cert_type,
+               o.years, o.seal, 'draft', 'info', o.subject, 0, 0, o.form_enc, 1
+          FROM orders o WHERE o.id = ${id}`);
+    assert.equal(counts(), '2|2|2');
+    assert.equal(Number(psql(`SELECT count(*) FROM orders WHERE user_id = ${user}`)), 2);
+});
