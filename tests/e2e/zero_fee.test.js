@@ -50,9 +50,10 @@ test('zero_fee_journey__no_payment_offered__micro_deposit_code__to_review', asyn
         await Promise.all([page.waitForURL(`${HALL}/finauth?id=${id}`), page.click('#finauth-link')]);
         await a11y.check(page, '金融认证 code entry, 0 元');
         await page.fill('input[name="code"]', memoCode(await lastTransfer(form.bank_account)));
-        await page.click('#finauth-code-submit');
+        /* the form posts by fetch, then the page follows the answer's
+         * redirect: wait for that page's load before leaving it */
+        await Promise.all([page.waitForEvent('load'), page.click('#finauth-code-submit')]);
         await waitStatus(id, 'review');
-        await page.waitForLoadState('load');
 
         await page.goto(`${HALL}/pay?id=${id}`);
         assert.equal(await page.getAttribute('#status', 'data-status'), 'review');
