@@ -472,6 +472,23 @@ ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig, unsig
     return 1;
 }
 
+int
+hall_token_ecdsa(EVP_PKEY *key, const unsigned char *dgst, size_t dlen, unsigned char *sig,
+                 size_t *siglen)
+{
+    /* read only: ec_sign reads the label and the group */
+    EC_KEY *ec = (EC_KEY *)EVP_PKEY_get0_EC_KEY(key);
+    unsigned int n = 0;
+
+    if (ec == NULL || label_idx < 0 || EC_KEY_get_ex_data(ec, label_idx) == NULL)
+        return 0;
+    if (*siglen < (size_t)ECDSA_size(ec) || dlen > 64 ||
+        ec_sign(0, dgst, (int)dlen, sig, &n, NULL, NULL, ec) != 1)
+        return -1;
+    *siglen = n;
+    return 1;
+}
+
 static void
 label_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
