@@ -180,36 +180,36 @@ hall_ocsp_req_parse(const unsigned char *in, size_t inlen, struct hall_ocsp_req 
     memset(r, 0, sizeof(*r));
     if (in == NULL || inlen == 0 || der_next(&p, end, &req) != HALL_OK || req.tag != 0x30 ||
         p != end)
-        return HALL_ERR;
+        goto bad;
     p = req.c;
     if (der_next(&p, req.end, &tbs) != HALL_OK || tbs.tag != 0x30)
-        return HALL_ERR;
+        goto bad;
     /* optionalSignature [0]: one element, not read */
     if (p != req.end && (der_next(&p, req.end, &e) != HALL_OK || e.tag != 0xa0 ||
                          explicit_one(&e, &inner) != HALL_OK || p != req.end))
-        return HALL_ERR;
+        goto bad;
     p = tbs.c;
     if (der_next(&p, tbs.end, &e) != HALL_OK)
-        return HALL_ERR;
+        goto bad;
     /* version [0] EXPLICIT INTEGER */
     if (e.tag == 0xa0) {
         if (explicit_one(&e, &inner) != HALL_OK || !int_ok(&inner) ||
             der_next(&p, tbs.end, &e) != HALL_OK)
-            return HALL_ERR;
+            goto bad;
     }
     /* requestorName [1] EXPLICIT GeneralName */
     if (e.tag == 0xa1) {
         if (explicit_one(&e, &inner) != HALL_OK || der_next(&p, tbs.end, &e) != HALL_OK)
-            return HALL_ERR;
+            goto bad;
     }
     list = e;
     if (list.tag != 0x30)
-        return HALL_ERR;
+        goto bad;
     /* requestExtensions [2] EXPLICIT Extensions, then nothing */
     if (p != tbs.end) {
         if (der_next(&p, tbs.end, &e) != HALL_OK || e.tag != 0xa2 || p != tbs.end ||
             explicit_one(&e, &inner) != HALL_OK || extensions(&inner, r) != HALL_OK)
-            return HALL_ERR;
+            goto bad;
     }
     q = list.c;
     while (q != list.end) {

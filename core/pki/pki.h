@@ -159,7 +159,7 @@ struct hall_ocsp_req {
     size_t nonce_len;
     int nonce_critical;
 };
-/* a DER OCSPRequest into r: HALL_ERR when it is not one (not DER, bytes
+/* a DER OCSPRequest into r: HALL_ERR (r emptied) when it is not one (not DER, bytes
  * after it, no request, more than HALL_OCSP_REQ_MAX): malformedRequest */
 int hall_ocsp_req_parse(const unsigned char *in, size_t inlen, struct hall_ocsp_req *r);
 /* the serial of id as 16 upper-case hex digits (a positive INTEGER of 8
