@@ -65,12 +65,17 @@ struct pki_ca {
      * an initialised signing context of the OCSP signer to copy */
     OCSP_CERTID *id_sha1, *id_sha256;
     EVP_MD_CTX *ocsp_sign;
+    /* the issuer name and key hashes of those CertIDs, compared with a
+     * request's; ocsp_token: the signer's key is the token's (signed with
+     * hall_token_ecdsa over a SHA-256 made here) */
+    unsigned char name_sha1[20], key_sha1[20], name_sha256[32], key_sha256[32];
+    int ocsp_token;
 };
 
 static struct pki_ca cas[] = {
-    {"ecc", "ecdsa", 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-    {"sm2", "sm2", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {.name = "ecc", .alg = "ecdsa", .sm2 = 0},
+    {.name = "sm2", .alg = "sm2", .sm2 = 1},
+    {.name = NULL},
 };
 static char *root_pem;     /* the ECDSA root */
 static char *sm2_root_pem; /* the SM2 root */
@@ -169,6 +174,7 @@ const struct hall_stmt hall_pki_stmts[] = {
 
 static EVP_MD_CTX *sign_ctx(EVP_PKEY *key, int sm2);
 static int ocsp_parts_load(struct pki_ca *ca);
+static int ocsp_hashes_load(struct pki_ca *ca);
 
 /* ---- seals' names ------------------------------------------------------- */
 
@@ -432,8 +438,9 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             ca->ocsp_sign = sign_ctx(ca->ocsp_key, ca->sm2);
             ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
             ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
+            ca->ocsp_token = in_token(name);
             if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL ||
-                ocsp_parts_load(ca) != HALL_OK) {
+                ocsp_parts_load(ca) != HALL_OK || ocsp_hashes_load(ca) != HALL_OK) {
                 snprintf(err, errlen, "pki_dir %s: cannot prepare the OCSP signer %s", dir, name);
                 return HALL_ERR;
             }
@@ -1320,31 +1327,6 @@ der_hdr(const unsigned char *p, size_t avail, size_t *len)
     return *len <= avail - 2 - n ? 2 + n : 0;
 }
 
-/* tag, length, content into a new pool block */
-static unsigned char *
-der_wrap(struct hall_pool *pool, unsigned char tag, const unsigned char *c, size_t clen,
-         size_t *outlen)
-{
-    unsigned char *out = hall_palloc(pool, clen + 5);
-    size_t h = 0;
-
-    out[h++] = tag;
-    if (clen < 0x80) {
-        out[h++] = (unsigned char)clen;
-    } else if (clen < 0x100) {
-        out[h++] = 0x81;
-        out[h++] = (unsigned char)clen;
-    } else {
-        out[h++] = 0x82;
-        out[h++] = (unsigned char)(clen >> 8);
-        out[h++] = (unsigned char)clen;
-    }
-    if (clen > 0)
-        memcpy(out + h, c, clen);
-    *outlen = h + clen;
-    return out;
-}
-
 /* GeneralizedTime t: 18 0F YYYYMMDDHHMMSSZ */
 static void
 der_gtime(unsigned char out[17], time_t t)
@@ -1464,125 +1446,219 @@ ocsp_etag(const unsigned char *der, size_t len, char out[33])
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* the issuer hashes of the CA's SHA-1 and SHA-256 CertIDs */
+static int
+ocsp_hashes_load(struct pki_ca *ca)
+{
+    ASN1_OCTET_STRING *nh = NULL, *kh = NULL;
+
+    if (OCSP_id_get0_info(&nh, NULL, &kh, NULL, ca->id_sha1) != 1 || nh->length != 20 ||
+        kh->length != 20)
+        return HALL_ERR;
+    memcpy(ca->name_sha1, nh->data, 20);
+    memcpy(ca->key_sha1, kh->data, 20);
+    if (OCSP_id_get0_info(&nh, NULL, &kh, NULL, ca->id_sha256) != 1 || nh->length != 32 ||
+        kh->length != 32)
+        return HALL_ERR;
+    memcpy(ca->name_sha256, nh->data, 32);
+    memcpy(ca->key_sha256, kh->data, 32);
+    return HALL_OK;
+}
+
+/* the CA a request's CertID names (OCSP_id_issuer_cmp's rule: the hash
+ * algorithm's OID, then both hashes), or NULL; *nid: the hash algorithm */
+static struct pki_ca *
+ocsp_ca_of_id(const struct hall_ocsp_certid *id, int *nid)
+{
+    static const unsigned char sha1[] = {0x2b, 0x0e, 0x03, 0x02, 0x1a};
+    static const unsigned char sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
+    int is1 = id->oid_len == sizeof(sha1) && memcmp(id->oid, sha1, sizeof(sha1)) == 0;
+    int is256 = id->oid_len == sizeof(sha256) && memcmp(id->oid, sha256, sizeof(sha256)) == 0;
+    const unsigned char *p = id->der;
+    ASN1_OBJECT *md_oid = NULL;
+    OCSP_CERTID *cid;
+    struct pki_ca *ca;
+
+    if (is1 || is256) {
+        size_t hl = is1 ? 20 : 32;
+
+        *nid = is1 ? NID_sha1 : NID_sha256;
+        if (id->name_hash_len != hl || id->key_hash_len != hl)
+            return NULL;
+        for (ca = cas; ca->name != NULL; ca++)
+            if (ca->id_sha1 != NULL &&
+                memcmp(id->name_hash, is1 ? ca->name_sha1 : ca->name_sha256, hl) == 0 &&
+                memcmp(id->key_hash, is1 ? ca->key_sha1 : ca->key_sha256, hl) == 0)
+                return ca;
+        return NULL;
+    }
+    /* another hash (rare): OpenSSL's CertID, the CA's made with that digest */
+    *nid = 0;
+    cid = d2i_OCSP_CERTID(NULL, &p, (long)id->der_len);
+    if (cid == NULL)
+        return NULL;
+    if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) == 1)
+        *nid = OBJ_obj2nid(md_oid);
+    ca = ocsp_ca_of(cid);
+    OCSP_CERTID_free(cid);
+    return ca;
+}
+
+/* the size of a DER header for content of n bytes */
+static size_t
+hdr_len(size_t n)
+{
+    return n < 0x80 ? 2 : n < 0x100 ? 3 : n < 0x10000 ? 4 : 5;
+}
+
+/* a DER header at p: the byte after it */
+static unsigned char *
+put_hdr(unsigned char *p, unsigned char tag, size_t n)
+{
+    size_t h = hdr_len(n), i;
+
+    *p++ = tag;
+    if (h == 2) {
+        *p++ = (unsigned char)n;
+        return p;
+    }
+    *p++ = (unsigned char)(0x80 | (h - 2));
+    for (i = h - 2; i > 0; i--)
+        *p++ = (unsigned char)(n >> (8 * (i - 1)));
+    return p;
+}
+
+/* a DER header ending at p: where it starts */
+static unsigned char *
+put_hdr_back(unsigned char *p, unsigned char tag, size_t n)
+{
+    p -= hdr_len(n);
+    put_hdr(p, tag, n);
+    return p;
+}
+
+/* a SingleResponse's content: CertID, status, thisUpdate, [0] nextUpdate */
+#define SINGLE_LEN(id_len, st_len) ((id_len) + (st_len) + 17 + 2 + 17)
+
+/* room before the tbs for the headers around it (OCSPResponse, [0],
+ * ResponseBytes, the OID, the OCTET STRING, BasicOCSPResponse: 34 bytes) */
+#define OCSP_HEAD_ROOM 48
+
+/* the digest sha256 made by hand for the token's signature, fetched once */
+static EVP_MD *ocsp_md;
+static EVP_MD_CTX *ocsp_hash, *ocsp_sig;
+
+/* the DER signature of tbs by signer's OCSP key into sig (160 bytes) */
+static int
+ocsp_sign(struct pki_ca *signer, const unsigned char *tbs, size_t len, unsigned char *sig,
+          size_t *siglen)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    size_t cap = *siglen;
+
+    if (signer->ocsp_token) {
+        /* ECDSA P-256 with SHA-256 by the token: C_Sign of the digest */
+        if (ocsp_md == NULL && (ocsp_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+            return HALL_ERR;
+        if (ocsp_hash == NULL && (ocsp_hash = EVP_MD_CTX_new()) == NULL)
+            return HALL_ERR;
+        if (EVP_DigestInit_ex2(ocsp_hash, ocsp_md, NULL) != 1 ||
+            EVP_DigestUpdate(ocsp_hash, tbs, len) != 1 ||
+            EVP_DigestFinal_ex(ocsp_hash, md, &mdlen) != 1 || mdlen != sizeof(md))
+            return HALL_ERR;
+        return hall_token_ecdsa(signer->ocsp_key, md, sizeof(md), sig, siglen) == 1 ? HALL_OK
+                                                                                    : HALL_ERR;
+    }
+    /* a key in memory (sm2-ocsp: SM3withSM2 and its signer ID): a copy of
+     * the context made at load */
+    if (ocsp_sig == NULL && (ocsp_sig = EVP_MD_CTX_new()) == NULL)
+        return HALL_ERR;
+    if (EVP_MD_CTX_copy_ex(ocsp_sig, signer->ocsp_sign) != 1 ||
+        EVP_DigestSign(ocsp_sig, NULL, siglen, tbs, len) != 1 || *siglen > cap ||
+        EVP_DigestSign(ocsp_sig, sig, siglen, tbs, len) != 1)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
 unsigned char *
 hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen, size_t *outlen,
                      struct hall_ocsp_meta *meta)
 {
     static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
                                               0x05, 0x07, 0x30, 0x01, 0x01};
-    const unsigned char *p = in;
-    OCSP_REQUEST *oreq = NULL;
-    EVP_MD_CTX *m = NULL;
+    static const unsigned char nonce_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
+                                              0x05, 0x07, 0x30, 0x01, 0x02};
+    struct hall_ocsp_req rq;
+    struct {
+        unsigned char st[24];
+        size_t st_len;
+        time_t read;
+    } one[HALL_OCSP_REQ_MAX];
     struct pki_ca *signer = NULL;
     struct ocsp_parts *op;
-    struct hall_buf *singles, *tbs, *basic;
-    unsigned char *out = NULL, *sig = NULL, *ext = NULL, *w, *rb;
-    unsigned char now_t[17], next_t[17], st[24];
+    unsigned char *buf, *tbs, *p, sig[160];
+    unsigned char now_t[17], next_t[17], this_t[17], until_t[17];
     char key[96] = "";
     long long rev_at = 0;
     time_t now = time(NULL), this_update = now;
-    size_t siglen = 0, wlen, rblen;
-    int i, n, cacheable, nonce_at;
+    size_t siglen = sizeof(sig), singles = 0, ext = 0, tbs_c, tbs_len, basic_c, bit_c, rb_c,
+           oct_len;
+    int i, cacheable;
     const char **outcome = &meta->outcome;
 
     memset(meta, 0, sizeof(*meta));
     *outcome = "malformed";
-    if (inlen == 0 || inlen > 64 * 1024 ||
-        (oreq = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) == NULL || p != in + inlen ||
-        (n = OCSP_request_onereq_count(oreq)) <= 0 || n > 16) {
-        OCSP_REQUEST_free(oreq);
+    if (inlen > 64 * 1024 || hall_ocsp_req_parse(in, inlen, &rq) != HALL_OK)
         return ocsp_error(cx->pool, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, outlen);
-    }
-    nonce_at = OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1);
-    cacheable = n == 1 && nonce_at < 0;
-    der_gtime(now_t, now);
-    der_gtime(next_t, now + OCSP_VALID_S);
-    singles = hall_buf_new(cx->pool, 64 * 1024);
-    for (i = 0; i < n; i++) {
-        OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(oreq, i));
-        struct pki_ca *ca = ocsp_ca_of(cid);
-        ASN1_INTEGER *sn = NULL;
-        int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1;
+    cacheable = rq.n == 1 && rq.nonce == NULL;
+    for (i = 0; i < rq.n; i++) {
+        const struct hall_ocsp_certid *id = &rq.ids[i];
+        int nid = 0, status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1;
+        struct pki_ca *ca = ocsp_ca_of_id(id, &nid);
         char hex[17] = "";
-        unsigned char *cdr = NULL, *one;
-        unsigned char this_t[17], until_t[17];
-        time_t read = now;
-        int clen;
-        size_t sl, onelen;
-        struct hall_buf *sr;
 
+        one[i].read = now;
         if (ca != NULL && signer == NULL)
             signer = ca;
-        if (ca != NULL && ca == signer && OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid) == 1) {
-            BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
-            char *h = bn != NULL && !BN_is_negative(bn) ? BN_bn2hex(bn) : NULL;
-
-            if (h != NULL && strlen(h) == 16)
-                memcpy(hex, h, 17);
-            OPENSSL_free(h);
-            BN_free(bn);
-        }
+        if (ca != NULL && ca == signer)
+            hall_ocsp_serial_hex(id, hex);
         if (hex[0] != '\0' &&
-            ocsp_status_get(cx, ca, hex, &status, &rev_at, &reason, &read) != HALL_OK) {
+            ocsp_status_get(cx, ca, hex, &status, &rev_at, &reason, &one[i].read) != HALL_OK) {
             *outcome = "busy";
             goto internal;
         }
         /* the answer repeats the request's CertID: cache only ours, by
-         * CA, hash, serial and what the database said */
-        if (cacheable && hex[0] != '\0') {
-            ASN1_OBJECT *md_oid = NULL;
-
-            OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid);
-            snprintf(key, sizeof(key), "%s|%d|%s|%d|%lld|%d", ca->name,
-                     md_oid != NULL ? OBJ_obj2nid(md_oid) : 0, hex, status, rev_at, reason);
-        }
-        clen = i2d_OCSP_CERTID(cid, &cdr);
-        if (clen <= 0)
-            goto internal;
-        sr = hall_buf_new(cx->pool, 4096);
-        hall_buf_add(sr, cdr, (size_t)clen);
-        OPENSSL_free(cdr);
-        sl = cert_status(st, status, (time_t)rev_at, reason);
-        hall_buf_add(sr, st, sl);
+         * CA, hash (and whether its parameters are there), serial and what
+         * the database said */
+        if (cacheable && hex[0] != '\0')
+            snprintf(key, sizeof(key), "%s|%d|%zu|%s|%d|%lld|%d", ca->name, nid, id->alg_len, hex,
+                     status, rev_at, reason);
+        one[i].st_len = cert_status(one[i].st, status, (time_t)rev_at, reason);
         /* thisUpdate: when the database said so (RFC 6960 4.2.2.1) */
         if (i == 0)
-            this_update = read;
-        if (read == now) {
-            hall_buf_add(sr, now_t, sizeof(now_t));
-            hall_buf_add(sr, "\xa0\x11", 2);
-            hall_buf_add(sr, next_t, sizeof(next_t));
-        } else {
-            der_gtime(this_t, read);
-            der_gtime(until_t, read + OCSP_VALID_S);
-            hall_buf_add(sr, this_t, sizeof(this_t));
-            hall_buf_add(sr, "\xa0\x11", 2);
-            hall_buf_add(sr, until_t, sizeof(until_t));
-        }
-        if (sr->overflow)
-            goto internal;
-        one = der_wrap(cx->pool, 0x30, (unsigned char *)sr->data, sr->len, &onelen);
-        hall_buf_add(singles, one, onelen);
+            this_update = one[i].read;
+        singles += hdr_len(SINGLE_LEN(id->der_len, one[i].st_len)) +
+                   SINGLE_LEN(id->der_len, one[i].st_len);
         *outcome = status == V_OCSP_CERTSTATUS_GOOD      ? "good"
                    : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
                                                          : "unknown";
     }
-    if (singles->overflow)
-        goto internal;
     if (key[0] != '\0') {
         unsigned slot = cache_slot(key);
 
         if (ocsp_cache[slot].der != NULL && strcmp(ocsp_cache[slot].key, key) == 0 &&
             now >= ocsp_cache[slot].produced &&
             now < ocsp_cache[slot].this_update + OCSP_VALID_S - OCSP_RENEW_S) {
-            out = hall_palloc(cx->pool, ocsp_cache[slot].len);
-            memcpy(out, ocsp_cache[slot].der, ocsp_cache[slot].len);
+            buf = hall_palloc(cx->pool, ocsp_cache[slot].len);
+            memcpy(buf, ocsp_cache[slot].der, ocsp_cache[slot].len);
             *outlen = ocsp_cache[slot].len;
             meta->this_update = ocsp_cache[slot].this_update;
             meta->next_update = ocsp_cache[slot].this_update + OCSP_VALID_S;
             meta->produced = ocsp_cache[slot].produced;
             meta->reuse_until = meta->next_update - OCSP_RENEW_S;
             memcpy(meta->etag, ocsp_cache[slot].etag, sizeof(meta->etag));
-            goto done;
+            return buf;
         }
     }
     if (signer == NULL)
@@ -1590,53 +1666,91 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     op = &ocsp_parts[signer - cas];
     if (op->rid == NULL)
         goto internal;
-    /* tbs: responderID, producedAt, the responses, the nonce echoed */
-    tbs = hall_buf_new(cx->pool, 64 * 1024);
-    hall_buf_add(tbs, op->rid, op->rid_len);
-    hall_buf_add(tbs, now_t, sizeof(now_t));
-    w = der_wrap(cx->pool, 0x30, (unsigned char *)singles->data, singles->len, &wlen);
-    hall_buf_add(tbs, w, wlen);
-    if (nonce_at >= 0) {
-        int elen = i2d_X509_EXTENSION(OCSP_REQUEST_get_ext(oreq, nonce_at), &ext);
-
-        if (elen <= 0)
-            goto internal;
-        w = der_wrap(cx->pool, 0x30, ext, (size_t)elen, &wlen);
-        w = der_wrap(cx->pool, 0xa1, w, wlen, &wlen);
-        hall_buf_add(tbs, w, wlen);
+    /* the nonce extension echoed: [1] { SEQ { SEQ { OID, critical, value } } } */
+    if (rq.nonce != NULL) {
+        ext = sizeof(nonce_oid) + (rq.nonce_critical ? 3 : 0) + rq.nonce_len;
+        ext += hdr_len(ext);
+        ext += hdr_len(ext);
+        ext += hdr_len(ext);
     }
-    if (tbs->overflow)
+    /* tbs: responderID, producedAt, the responses, the nonce */
+    tbs_c = op->rid_len + sizeof(now_t) + hdr_len(singles) + singles + ext;
+    tbs_len = hdr_len(tbs_c) + tbs_c;
+    buf = hall_palloc(cx->pool,
+                      OCSP_HEAD_ROOM + tbs_len + op->alg_len + 5 + sizeof(sig) + op->certs_len);
+    der_gtime(now_t, now);
+    der_gtime(next_t, now + OCSP_VALID_S);
+    tbs = p = buf + OCSP_HEAD_ROOM;
+    p = put_hdr(p, 0x30, tbs_c);
+    memcpy(p, op->rid, op->rid_len);
+    p += op->rid_len;
+    memcpy(p, now_t, sizeof(now_t));
+    p += sizeof(now_t);
+    p = put_hdr(p, 0x30, singles);
+    for (i = 0; i < rq.n; i++) {
+        const struct hall_ocsp_certid *id = &rq.ids[i];
+        const unsigned char *tu = now_t, *nu = next_t;
+
+        p = put_hdr(p, 0x30, SINGLE_LEN(id->der_len, one[i].st_len));
+        memcpy(p, id->der, id->der_len);
+        p += id->der_len;
+        memcpy(p, one[i].st, one[i].st_len);
+        p += one[i].st_len;
+        if (one[i].read != now) {
+            der_gtime(this_t, one[i].read);
+            der_gtime(until_t, one[i].read + OCSP_VALID_S);
+            tu = this_t;
+            nu = until_t;
+        }
+        memcpy(p, tu, 17);
+        p[17] = 0xa0;
+        p[18] = 0x11;
+        memcpy(p + 19, nu, 17);
+        p += 36;
+    }
+    if (rq.nonce != NULL) {
+        size_t e = sizeof(nonce_oid) + (rq.nonce_critical ? 3 : 0) + rq.nonce_len;
+
+        p = put_hdr(p, 0xa1, hdr_len(hdr_len(e) + e) + hdr_len(e) + e);
+        p = put_hdr(p, 0x30, hdr_len(e) + e);
+        p = put_hdr(p, 0x30, e);
+        memcpy(p, nonce_oid, sizeof(nonce_oid));
+        p += sizeof(nonce_oid);
+        if (rq.nonce_critical) {
+            memcpy(p, "\x01\x01\xff", 3);
+            p += 3;
+        }
+        memcpy(p, rq.nonce, rq.nonce_len);
+        p += rq.nonce_len;
+    }
+    if ((size_t)(p - tbs) != tbs_len || ocsp_sign(signer, tbs, tbs_len, sig, &siglen) != HALL_OK)
         goto internal;
-    w = der_wrap(cx->pool, 0x30, (unsigned char *)tbs->data, tbs->len, &wlen);
-    m = EVP_MD_CTX_new();
-    if (m == NULL || EVP_MD_CTX_copy_ex(m, signer->ocsp_sign) != 1 ||
-        EVP_DigestSign(m, NULL, &siglen, w, wlen) != 1)
-        goto internal;
-    sig = hall_palloc(cx->pool, siglen + 1);
-    sig[0] = 0; /* the BIT STRING's unused bits */
-    if (EVP_DigestSign(m, sig + 1, &siglen, w, wlen) != 1)
-        goto internal;
-    /* BasicOCSPResponse, then the OCSPResponse around it */
-    basic = hall_buf_new(cx->pool, 64 * 1024);
-    hall_buf_add(basic, w, wlen);
-    hall_buf_add(basic, op->alg, op->alg_len);
-    w = der_wrap(cx->pool, 0x03, sig, siglen + 1, &wlen);
-    hall_buf_add(basic, w, wlen);
-    hall_buf_add(basic, op->certs, op->certs_len);
-    if (basic->overflow)
-        goto internal;
-    w = der_wrap(cx->pool, 0x30, (unsigned char *)basic->data, basic->len, &wlen);
-    w = der_wrap(cx->pool, 0x04, w, wlen, &wlen);
-    rb = hall_palloc(cx->pool, sizeof(basic_oid) + wlen);
-    memcpy(rb, basic_oid, sizeof(basic_oid));
-    memcpy(rb + sizeof(basic_oid), w, wlen);
-    w = der_wrap(cx->pool, 0x30, rb, sizeof(basic_oid) + wlen, &wlen);
-    w = der_wrap(cx->pool, 0xa0, w, wlen, &wlen);
-    rb = hall_palloc(cx->pool, 3 + wlen);
-    memcpy(rb, "\x0a\x01\x00", 3);
-    memcpy(rb + 3, w, wlen);
-    out = der_wrap(cx->pool, 0x30, rb, 3 + wlen, &rblen);
-    *outlen = rblen;
+    /* BasicOCSPResponse { tbs, alg, BIT STRING signature, certs } */
+    memcpy(p, op->alg, op->alg_len);
+    p += op->alg_len;
+    bit_c = siglen + 1;
+    p = put_hdr(p, 0x03, bit_c);
+    *p++ = 0; /* the BIT STRING's unused bits */
+    memcpy(p, sig, siglen);
+    p += siglen;
+    memcpy(p, op->certs, op->certs_len);
+    p += op->certs_len;
+    basic_c = (size_t)(p - tbs);
+    /* then the OCSPResponse around it, its headers written backwards */
+    p = put_hdr_back(tbs, 0x30, basic_c);
+    oct_len = hdr_len(basic_c) + basic_c;
+    p = put_hdr_back(p, 0x04, oct_len);
+    p -= sizeof(basic_oid);
+    memcpy(p, basic_oid, sizeof(basic_oid));
+    rb_c = sizeof(basic_oid) + hdr_len(oct_len) + oct_len;
+    p = put_hdr_back(p, 0x30, rb_c);
+    p = put_hdr_back(p, 0xa0, hdr_len(rb_c) + rb_c);
+    p -= 3;
+    memcpy(p, "\x0a\x01\x00", 3);
+    p = put_hdr_back(p, 0x30, (size_t)(tbs + basic_c - p));
+    if (p < buf)
+        abort(); /* OCSP_HEAD_ROOM too small: a bug */
+    *outlen = (size_t)(tbs + basic_c - p);
     meta->this_update = this_update;
     meta->next_update = this_update + OCSP_VALID_S;
     meta->produced = now;
@@ -1645,10 +1759,10 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
         unsigned char *copy = malloc(*outlen);
 
         meta->reuse_until = meta->next_update - OCSP_RENEW_S;
-        ocsp_etag(out, *outlen, meta->etag);
+        ocsp_etag(p, *outlen, meta->etag);
         if (copy != NULL) {
             free(ocsp_cache[slot].der);
-            memcpy(copy, out, *outlen);
+            memcpy(copy, p, *outlen);
             ocsp_cache[slot].der = copy;
             ocsp_cache[slot].len = *outlen;
             ocsp_cache[slot].this_update = this_update;
@@ -1657,19 +1771,14 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
             snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
         }
     }
-    goto done;
+    return p;
 internal:
     meta->this_update = meta->next_update = meta->produced = meta->reuse_until = 0;
     meta->etag[0] = '\0';
     if (strcmp(*outcome, "busy") != 0)
         *outcome = "internal";
-    out = ocsp_error(cx->pool,
-                     strcmp(*outcome, "busy") == 0 ? OCSP_RESPONSE_STATUS_TRYLATER
-                                                   : OCSP_RESPONSE_STATUS_INTERNALERROR,
-                     outlen);
-done:
-    OPENSSL_free(ext);
-    EVP_MD_CTX_free(m);
-    OCSP_REQUEST_free(oreq);
-    return out;
+    return ocsp_error(cx->pool,
+                      strcmp(*outcome, "busy") == 0 ? OCSP_RESPONSE_STATUS_TRYLATER
+                                                    : OCSP_RESPONSE_STATUS_INTERNALERROR,
+                      outlen);
 }

@@ -138,6 +138,34 @@ unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int6
  * sealed).  Outside a transaction; needs the audit key */
 int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
 
+/* ---- ocspreq.c: the OCSP request read in place (RFC 6960 4.1.1) ----------- */
+
+#define HALL_OCSP_REQ_MAX 16
+/* one CertID of a request: pointers into the request */
+struct hall_ocsp_certid {
+    const unsigned char *der; /* the whole CertID, as the answer repeats it */
+    size_t der_len;
+    size_t alg_len;           /* its AlgorithmIdentifier's size (parameters or not) */
+    const unsigned char *oid; /* the hash algorithm's OID (content) */
+    size_t oid_len;
+    const unsigned char *name_hash, *key_hash, *serial; /* contents */
+    size_t name_hash_len, key_hash_len, serial_len;
+};
+struct hall_ocsp_req {
+    int n; /* 1..HALL_OCSP_REQ_MAX */
+    struct hall_ocsp_certid ids[HALL_OCSP_REQ_MAX];
+    /* the first nonce extension's extnValue (the OCTET STRING, whole), or NULL */
+    const unsigned char *nonce;
+    size_t nonce_len;
+    int nonce_critical;
+};
+/* a DER OCSPRequest into r: HALL_ERR (r emptied) when it is not one (not DER, bytes
+ * after it, no request, more than HALL_OCSP_REQ_MAX): malformedRequest */
+int hall_ocsp_req_parse(const unsigned char *in, size_t inlen, struct hall_ocsp_req *r);
+/* the serial of id as 16 upper-case hex digits (a positive INTEGER of 8
+ * bytes, the first not zero); HALL_ERR (out "") for any other */
+int hall_ocsp_serial_hex(const struct hall_ocsp_certid *id, char out[17]);
+
 /* ---- token.c: the CA keys in a PKCS#11 token ------------------------------- */
 
 /* the module, token label and PIN (read from pin_file now); SOFTHSM2_CONF set
@@ -150,6 +178,12 @@ const char *hall_token_label(void);
 int hall_token_check(char *err, size_t errlen);
 /* the key pair labelled label as an EVP_PKEY whose signatures the token makes */
 EVP_PKEY *hall_token_key(const char *label, char *err, size_t errlen);
+/* the DER ECDSA-Sig-Value of the digest dgst by key when key is one of
+ * hall_token_key's (C_Sign, no EVP machinery): 1 signed (*siglen set; sig
+ * has at least ECDSA_size bytes, *siglen says how many), 0 when key is not
+ * the token's, -1 when the token fails */
+int hall_token_ecdsa(EVP_PKEY *key, const unsigned char *dgst, size_t dlen, unsigned char *sig,
+                     size_t *siglen);
 /* 1 when this process signs with label through a session copy of its private
  * key (made at its first use, inside the module), 0 when through the token
  * object (the module refused the copy), -1 when there is no such key */

@@ -22,6 +22,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,28 @@ hall_token_label(void)
     return tok.label;
 }
 
+/* this process's pid, kept (getpid is a system call, once per signature
+ * else); forgotten in a fork's child (pthread_atfork), which asks again */
+static pid_t self;
+
+static void
+self_forget(void)
+{
+    self = 0;
+}
+
+static pid_t
+self_pid(void)
+{
+    static int registered;
+
+    if (!registered && pthread_atfork(NULL, NULL, self_forget) == 0)
+        registered = 1;
+    if (self == 0 || !registered)
+        return self = getpid();
+    return self;
+}
+
 /* the token's session for this process, opened when there is none */
 static int
 token_open(int rw, char *err, size_t errlen)
@@ -141,7 +164,7 @@ token_open(int rw, char *err, size_t errlen)
         snprintf(err, errlen, "no PKCS#11 token configured (pkcs11_module)");
         return HALL_ERR;
     }
-    if (tok.pid == getpid() && (tok.rw || !rw))
+    if (tok.pid == self_pid() && (tok.rw || !rw))
         return HALL_OK;
     if (tok.dl == NULL) {
         CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
@@ -159,12 +182,12 @@ token_open(int rw, char *err, size_t errlen)
             return HALL_ERR;
         }
     }
-    if (tok.pid != 0 && tok.pid != getpid()) {
+    if (tok.pid != 0 && tok.pid != self_pid()) {
         /* the parent's session: this process has none of its own yet */
         tok.f->C_Finalize(NULL);
         tok.pid = 0;
     }
-    if (tok.pid == getpid()) {
+    if (tok.pid == self_pid()) {
         /* read-only session, read-write wanted */
         tok.f->C_CloseSession(tok.s);
         tok.f->C_Finalize(NULL);
@@ -239,7 +262,7 @@ again:
         tok.f->C_Finalize(NULL);
         return HALL_ERR;
     }
-    tok.pid = getpid();
+    tok.pid = self_pid();
     tok.rw = rw;
     return HALL_OK;
 }
@@ -247,7 +270,7 @@ again:
 void
 hall_token_release(void)
 {
-    if (tok.f != NULL && tok.pid == getpid()) {
+    if (tok.f != NULL && tok.pid == self_pid()) {
         tok.f->C_Logout(tok.s);
         tok.f->C_CloseSession(tok.s);
         tok.f->C_Finalize(NULL);
@@ -469,6 +492,23 @@ ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig, unsig
     sig[h - 1] = (unsigned char)len;
     memcpy(sig + h, body, len);
     *siglen = (unsigned int)(h + len);
+    return 1;
+}
+
+int
+hall_token_ecdsa(EVP_PKEY *key, const unsigned char *dgst, size_t dlen, unsigned char *sig,
+                 size_t *siglen)
+{
+    /* read only: ec_sign reads the label and the group */
+    EC_KEY *ec = (EC_KEY *)EVP_PKEY_get0_EC_KEY(key);
+    unsigned int n = 0;
+
+    if (ec == NULL || label_idx < 0 || EC_KEY_get_ex_data(ec, label_idx) == NULL)
+        return 0;
+    if (*siglen < (size_t)ECDSA_size(ec) || dlen > 64 ||
+        ec_sign(0, dgst, (int)dlen, sig, &n, NULL, NULL, ec) != 1)
+        return -1;
+    *siglen = n;
     return 1;
 }
 

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <p11-kit/pkcs11.h>
 
@@ -220,6 +222,52 @@ test_a_new_process_copies_anew(void **state)
     EVP_PKEY_free(k);
 }
 
+/* hall_token_ecdsa: the token's signature of a digest (the OCSP answers'
+ * path), verified with the public key; a key in memory is not the token's;
+ * and after a fork the child signs in a session of its own */
+static void
+test_signs_a_digest(void **state)
+{
+    static const unsigned char md[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    unsigned char sig[160];
+    size_t len = sizeof(sig);
+    char err[256];
+    EVP_PKEY *k, *soft = EVP_EC_gen("P-256");
+    EVP_PKEY_CTX *v;
+    int status = -1;
+    pid_t child;
+
+    if (module[0] == '\0')
+        skip();
+    k = hall_token_key("copied", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("key: %s", err);
+    assert_int_equal(hall_token_ecdsa(k, md, sizeof(md), sig, &len), 1);
+    v = EVP_PKEY_CTX_new(k, NULL);
+    assert_int_equal(EVP_PKEY_verify_init(v), 1);
+    assert_int_equal(EVP_PKEY_verify(v, sig, len, md, sizeof(md)), 1);
+    len = 8;
+    assert_int_equal(hall_token_ecdsa(k, md, sizeof(md), sig, &len), -1); /* no room */
+    len = sizeof(sig);
+    assert_int_equal(hall_token_ecdsa(soft, md, sizeof(md), sig, &len), 0);
+    child = fork();
+    if (child == 0) {
+        len = sizeof(sig);
+        _exit(hall_token_ecdsa(k, md, sizeof(md), sig, &len) == 1 &&
+                      EVP_PKEY_verify(v, sig, len, md, sizeof(md)) == 1
+                  ? 0
+                  : 1);
+    }
+    assert_true(child > 0);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    len = sizeof(sig);
+    assert_int_equal(hall_token_ecdsa(k, md, sizeof(md), sig, &len), 1);
+    EVP_PKEY_CTX_free(v);
+    EVP_PKEY_free(soft);
+    EVP_PKEY_free(k);
+}
+
 static void
 test_a_wrong_pin_is_refused(void **state)
 {
@@ -246,6 +294,7 @@ main(void)
         cmocka_unit_test(test_signs_through_a_session_copy),
         cmocka_unit_test(test_signs_with_the_token_object_when_the_copy_is_refused),
         cmocka_unit_test(test_a_new_process_copies_anew),
+        cmocka_unit_test(test_signs_a_digest),
         cmocka_unit_test(test_a_wrong_pin_is_refused),
     };
 
