@@ -95,6 +95,16 @@ hall_token_configure(const char *module, const char *label, const char *pin_file
         snprintf(err, errlen, "pkcs11_token: a token label of 1 to 32 characters is needed");
         return HALL_ERR;
     }
+    if (tok.dl != NULL && strcmp(tok.module, module) != 0) {
+        /* another module than the one loaded: this process's session ends
+         * and the next use loads the new one */
+        hall_token_release();
+        if (tok.f != NULL)
+            tok.f->C_Finalize(NULL);
+        dlclose(tok.dl);
+        tok.dl = NULL;
+        tok.f = NULL;
+    }
     snprintf(tok.module, sizeof(tok.module), "%s", module);
     snprintf(tok.label, sizeof(tok.label), "%s", label);
     if (softhsm_conf != NULL && softhsm_conf[0] != '\0')
@@ -255,6 +265,16 @@ again:
         return HALL_ERR;
     }
     rv = tok.f->C_Login(tok.s, CKU_USER, (CK_UTF8CHAR_PTR)tok.pin, strlen(tok.pin));
+    if ((rv == CKR_GENERAL_ERROR || rv == CKR_DEVICE_ERROR) && ++tries < 8) {
+        /* the same race at the login: SoftHSM2 answered a general error
+         * to one of four workers logging in at once (its object files
+         * read while another process wrote them); a wrong PIN is
+         * CKR_PIN_INCORRECT and is not tried again */
+        tok.f->C_CloseAllSessions(slot);
+        tok.f->C_Finalize(NULL);
+        usleep(50000u * (unsigned)tries);
+        goto again;
+    }
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
         snprintf(err, errlen, "pkcs11_token \"%s\": login refused: %s (pkcs11_pin_file)", tok.label,
                  rv_text(rv));

@@ -287,6 +287,54 @@ test_a_wrong_pin_is_refused(void **state)
     assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
 }
 
+/* a login the module answers with a general error (SoftHSM2 did so to one
+ * of four workers logging in at once) is tried again and the signature
+ * made; a module that keeps failing is given up after 8 tries, its error
+ * named */
+static void
+test_a_login_that_fails_is_tried_again(void **state)
+{
+    char flaky[4096], pin[512], conf[512], err[256];
+    void (*fail_logins)(int);
+    int (*logins)(void);
+    EVP_PKEY *k;
+    void *dl;
+
+    if (module[0] == '\0')
+        skip();
+    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
+        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
+    setenv("P11_FLAKY_REAL", module, 1);
+    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(dl);
+    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
+    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
+    assert_non_null(fail_logins);
+    assert_non_null(logins);
+    snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    assert_int_equal(hall_token_configure(flaky, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+
+    fail_logins(2);
+    k = hall_token_key("copied", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("key after two failed logins: %s", err);
+    assert_int_equal(logins(), 3);
+    assert_signs(k);
+    EVP_PKEY_free(k);
+
+    hall_token_release();
+    fail_logins(1000);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "general error"));
+    assert_int_equal(logins(), 8);
+
+    fail_logins(0);
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
+    dlclose(dl);
+}
+
 int
 main(void)
 {
@@ -296,6 +344,7 @@ main(void)
         cmocka_unit_test(test_a_new_process_copies_anew),
         cmocka_unit_test(test_signs_a_digest),
         cmocka_unit_test(test_a_wrong_pin_is_refused),
+        cmocka_unit_test(test_a_login_that_fails_is_tried_again),
     };
 
     return cmocka_run_group_tests_name("token", tests, group_setup, group_teardown);
