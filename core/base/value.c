@@ -182,10 +182,18 @@ hall_val_get(const struct hall_val *obj, const char *key)
 
     if (obj == NULL || obj->type != HALL_V_OBJ)
         return NULL;
-    /* the first byte before strcmp: templates look names up by the
-     * thousand, and most members differ there */
+    /* the first two bytes before strcmp: templates look names up by the
+     * thousand, and most members differ there (status, subject, seq,
+     * selected, step...: the first byte alone often matches) */
+    if (key[0] == '\0') {
+        for (v = obj->first; v != NULL; v = v->next)
+            if (v->key != NULL && v->key[0] == '\0')
+                return v;
+        return NULL;
+    }
     for (v = obj->first; v != NULL; v = v->next)
-        if (v->key != NULL && v->key[0] == key[0] && strcmp(v->key, key) == 0)
+        if (v->key != NULL && v->key[0] == key[0] && v->key[1] == key[1] &&
+            (key[1] == '\0' || strcmp(v->key + 2, key + 2) == 0))
             return v;
     return NULL;
 }

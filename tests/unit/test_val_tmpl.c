@@ -595,6 +595,37 @@ tmpl_var__ints_bools_null_missing__rendered(void **state)
     assert_string_equal(trender(t, "p", NULL), "|||||||end");
 }
 
+/* names that share their first bytes, one-byte names and the integers'
+ * extremes: the lookup compares two bytes before strcmp, integers are
+ * written by hand */
+static void
+tmpl_var__names_sharing_a_prefix_and_int_extremes__each_its_own(void **state)
+{
+    struct tdir *t = *state;
+    struct hall_val *ctx = hall_val_obj(t->pool), *row;
+
+    twrite(t, "p.html",
+           "{{status_code}}|{{status}}|{{s}}|{{st}}|{{stat}}|{{step}}|{{#rows}}{{s}}{{status}}"
+           "{{/rows}}|{{min}}|{{max}}|{{zero}}|{{ten}}");
+    tload(t);
+    hall_val_set_str(t->pool, ctx, "step", "P");
+    hall_val_set_str(t->pool, ctx, "st", "T");
+    hall_val_set_str(t->pool, ctx, "status_code", "C");
+    hall_val_set_str(t->pool, ctx, "s", "S");
+    hall_val_set_str(t->pool, ctx, "status", "U");
+    hall_val_set_int(t->pool, ctx, "min", INT64_MIN);
+    hall_val_set_int(t->pool, ctx, "max", INT64_MAX);
+    hall_val_set_int(t->pool, ctx, "zero", 0);
+    hall_val_set_int(t->pool, ctx, "ten", -10);
+    row = hall_val_push_obj(t->pool, hall_val_set_list(t->pool, ctx, "rows"));
+    hall_val_add_str(t->pool, row, "status_code", "c");
+    hall_val_add_str(t->pool, row, "status", "u");
+    assert_null(hall_val_get(ctx, "sta"));
+    assert_null(hall_val_get(ctx, ""));
+    assert_string_equal(trender(t, "p", ctx), "C|U|S|T||P|Su|-9223372036854775808|"
+                                              "9223372036854775807|0|-10");
+}
+
 static void
 tmpl_section__list_of_objects__repeated(void **state)
 {
@@ -961,6 +992,7 @@ main(void)
         T(tmpl_render__output_over_buffer_max__error_not_cut_page),
         T(tmpl_raw__triple_braces__not_escaped),
         T(tmpl_var__ints_bools_null_missing__rendered),
+        T(tmpl_var__names_sharing_a_prefix_and_int_extremes__each_its_own),
         T(tmpl_section__list_of_objects__repeated),
         T(tmpl_section__list_of_strings__dot_is_item),
         T(tmpl_section__truthy_and_falsy__chosen),
