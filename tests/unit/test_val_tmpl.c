@@ -334,6 +334,52 @@ val_json__escaping__exact_output(void **state)
     hall_pool_destroy(pool);
 }
 
+/* every ASCII byte alone, inside plain text and after a character of three
+ * bytes: as itself, or escaped as yajl_gen did (\" \\ \/ \b \f \n \r \t,
+ * \u00XX for the other controls) */
+static void
+val_json__every_ascii_byte__written_as_before(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    int c;
+
+    for (c = 1; c < 0x80; c++) {
+        static const char hex[] = "0123456789ABCDEF";
+        char in[16], want[64], esc[8];
+        struct hall_val *o = hall_val_obj(pool);
+        size_t len;
+        char *json;
+
+        switch (c) {
+        case '"': strcpy(esc, "\\\""); break;
+        case '\\': strcpy(esc, "\\\\"); break;
+        case '/': strcpy(esc, "\\/"); break;
+        case '\b': strcpy(esc, "\\b"); break;
+        case '\f': strcpy(esc, "\\f"); break;
+        case '\n': strcpy(esc, "\\n"); break;
+        case '\r': strcpy(esc, "\\r"); break;
+        case '\t': strcpy(esc, "\\t"); break;
+        default:
+            if (c < 0x20)
+                snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+            else
+                snprintf(esc, sizeof(esc), "%c", c);
+        }
+        snprintf(in, sizeof(in), "%c", c);
+        hall_val_set_str(pool, o, "a", in);
+        snprintf(in, sizeof(in), "ab%ccd", c);
+        hall_val_set_str(pool, o, "b", in);
+        snprintf(in, sizeof(in), "\xe5\x8c\x97%c", c);
+        hall_val_set_str(pool, o, "c", in);
+        snprintf(want, sizeof(want), "{\"a\":\"%s\",\"b\":\"ab%scd\",\"c\":\"\xe5\x8c\x97%s\"}",
+                 esc, esc, esc);
+        json = hall_val_json(pool, o, &len);
+        assert_non_null(json);
+        assert_string_equal(json, want);
+    }
+    hall_pool_destroy(pool);
+}
+
 static void
 val_json__round_trip__values_equal(void **state)
 {
@@ -984,6 +1030,7 @@ main(void)
         cmocka_unit_test(val_set__same_key__replaced_in_place),
         cmocka_unit_test(val_add__appended_uncopied__json_as_set_gives),
         cmocka_unit_test(val_json__escaping__exact_output),
+        cmocka_unit_test(val_json__every_ascii_byte__written_as_before),
         cmocka_unit_test(val_json__round_trip__values_equal),
         cmocka_unit_test(val_json__invalid_utf8__null),
         cmocka_unit_test(val_json__bad_key_or_too_deep__null),
