@@ -182,10 +182,18 @@ hall_val_get(const struct hall_val *obj, const char *key)
 
     if (obj == NULL || obj->type != HALL_V_OBJ)
         return NULL;
-    /* the first byte before strcmp: templates look names up by the
-     * thousand, and most members differ there */
+    /* the first two bytes before strcmp: templates look names up by the
+     * thousand, and most members differ there (status, subject, seq,
+     * selected, step...: the first byte alone often matches) */
+    if (key[0] == '\0') {
+        for (v = obj->first; v != NULL; v = v->next)
+            if (v->key != NULL && v->key[0] == '\0')
+                return v;
+        return NULL;
+    }
     for (v = obj->first; v != NULL; v = v->next)
-        if (v->key != NULL && v->key[0] == key[0] && strcmp(v->key, key) == 0)
+        if (v->key != NULL && v->key[0] == key[0] && v->key[1] == key[1] &&
+            (key[1] == '\0' || strcmp(v->key + 2, key + 2) == 0))
             return v;
     return NULL;
 }
@@ -226,6 +234,17 @@ jout_add(struct jout *o, const void *s, size_t n)
     o->len += n;
 }
 
+/* the bytes written as they are: printable ASCII (and DEL) but for '"'
+ * (0x22), '/' (0x2f) and '\\' (0x5c); json_str skips a run of them with one
+ * load and test a byte (five tests a byte before: most of the order list's
+ * JSON writing) */
+static const unsigned char json_plain[256] = {
+    [0x20 ... 0x21] = 1,
+    [0x23 ... 0x2e] = 1,
+    [0x30 ... 0x5b] = 1,
+    [0x5d ... 0x7f] = 1,
+};
+
 /*
  * A string in one pass: runs of bytes written as they are are copied at
  * once, UTF-8 checked as yajl_gen did (lead bytes and continuation bytes by
@@ -239,9 +258,12 @@ json_str(struct jout *o, const char *str)
 
     jout_add(o, "\"", 1);
     for (;;) {
-        unsigned char c = *s;
+        unsigned char c;
         size_t k;
 
+        while (json_plain[*s])
+            s++;
+        c = *s;
         if (c >= 0x80) {
             if ((c >> 5) == 0x6)
                 k = 1;
@@ -254,10 +276,6 @@ json_str(struct jout *o, const char *str)
             for (s++; k > 0; k--, s++)
                 if ((*s >> 6) != 0x2)
                     return HALL_ERR;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '/' && c != '\\') {
-            s++;
             continue;
         }
         if (s > run)

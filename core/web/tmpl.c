@@ -20,6 +20,7 @@ struct node {
     enum node_type type;
     char *text; /* text, or the name */
     size_t len;
+    const char *dot;    /* a name's first '.', found once here, not per lookup */
     struct node *child; /* sections */
     struct node *next;
 };
@@ -62,6 +63,8 @@ node_new(enum node_type t, char *text, size_t len)
     n->type = t;
     n->text = text;
     n->len = len;
+    if (t != N_TEXT)
+        n->dot = strchr(text, '.');
     return n;
 }
 
@@ -295,17 +298,16 @@ struct ctx {
     int top;
 };
 
+/* the value of name; dot is its first '.' (NULL: none) */
 static const struct hall_val *
-lookup(const struct ctx *c, const char *name)
+lookup(const struct ctx *c, const char *name, const char *dot)
 {
     char part[128];
-    const char *dot;
     const struct hall_val *v = NULL;
     int i;
 
     if (name[0] == '.' && name[1] == '\0')
         return c->stack[c->top];
-    dot = strchr(name, '.');
     if (dot == NULL) {
         /* a plain name, the usual case: no copy */
         for (i = c->top; i >= 0 && v == NULL; i--)
@@ -366,10 +368,20 @@ emit_scalar(struct hall_buf *out, const struct hall_val *v, int escape)
         else
             hall_buf_addstr(out, v->str);
         break;
-    case HALL_V_INT:
-        snprintf(num, sizeof(num), "%lld", (long long)v->i);
-        hall_buf_addstr(out, num);
+    case HALL_V_INT: {
+        /* by hand: snprintf's format parsing cost more than the digits */
+        char *p = num + sizeof(num);
+        uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (v->i < 0)
+            *--p = '-';
+        hall_buf_add(out, p, (size_t)(num + sizeof(num) - p));
         break;
+    }
     case HALL_V_BOOL: hall_buf_addstr(out, v->i ? "true" : "false"); break;
     default: break;
     }
@@ -390,14 +402,14 @@ render_nodes(const struct hall_tmpl_set *set, const struct node *n, struct ctx *
         switch (n->type) {
         case N_TEXT: hall_buf_add(out, n->text, n->len); break;
         case N_VAR:
-        case N_RAW: emit_scalar(out, lookup(c, n->text), n->type == N_VAR); break;
+        case N_RAW: emit_scalar(out, lookup(c, n->text, n->dot), n->type == N_VAR); break;
         case N_INVERTED:
-            if (!truthy(lookup(c, n->text)) &&
+            if (!truthy(lookup(c, n->text, n->dot)) &&
                 render_nodes(set, n->child, c, out, depth + 1) != HALL_OK)
                 return HALL_ERR;
             break;
         case N_SECTION:
-            v = lookup(c, n->text);
+            v = lookup(c, n->text, n->dot);
             if (!truthy(v))
                 break;
             if (c->top + 1 >= (int)(sizeof(c->stack) / sizeof(c->stack[0])))

@@ -228,6 +228,95 @@ test('我的业务单 on a 390-px phone: no horizontal overflow, every action re
     }
 });
 
+/* what each cell of #orders' body rows exposes to assistive technology at
+ * this width: the text of its accessibility-tree node and its descendants
+ * (CDP Accessibility.getFullAXTree), in document order; and its ::before
+ * label as drawn (text, colour, width) */
+async function cellsExposed(page, cdp, tableSel) {
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeIds } = await cdp.send('DOM.querySelectorAll',
+        { nodeId: root.nodeId, selector: `${tableSel} tbody tr[data-id] > td` });
+    const backend = [];
+    for (const nodeId of nodeIds)
+        backend.push((await cdp.send('DOM.describeNode', { nodeId })).node.backendNodeId);
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    const text = (n) => {
+        const own = !n.ignored && ['StaticText', 'link'].includes(n.role?.value) ? [n.name?.value ?? ''] : [];
+        if (n.role?.value === 'link')
+            return own; /* a link's words are its name */
+        return own.concat(...(n.childIds ?? []).map((id) => (byId.has(id) ? text(byId.get(id)) : [])));
+    };
+    const exposed = backend.map((b) => {
+        const n = nodes.find((x) => x.backendDOMNodeId === b);
+        return n ? { role: n.role?.value, texts: text(n).filter((t) => t.trim() !== '') } : null;
+    });
+    const drawn = await page.$$eval(`${tableSel} tbody tr[data-id] > td`, (tds) => tds.map((td) => {
+        const b = getComputedStyle(td, '::before');
+        return { content: b.content, color: b.color, flex: b.flex, display: b.display };
+    }));
+    return { exposed, drawn };
+}
+
+test('我的业务单 at 390 px: each cell shows and reads its column\'s label from the stylesheet, as the data-label of every cell did', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const ids = [];
+    for (let i = 0; i < 3; i++)
+        ids.push(await personOrder(c));
+    psql(`UPDATE orders SET status = 'unpaid' WHERE id = ${ids[1]}`);
+    psql(`UPDATE orders SET status = 'rejected', reject_reason = '资料不清晰' WHERE id = ${ids[2]}`);
+    const context = await contextOf(c, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    a11y.track(page);
+    try {
+        await page.goto(`${HALL}/center/orders`);
+        await page.locator('#orders tr[data-id]').first().waitFor();
+        await a11y.check(page, '我的业务单 at 390 px');
+        const heads = await page.$$eval('#orders thead th', (ths) => ths.map((th) => th.textContent));
+        assert.deepEqual(heads, ['序号', '申请单号', '业务类型', '主题', '金额', '创建日期', '更新日期', '状态', '操作']);
+        /* the page carries no label per cell: the stylesheet has them, by column */
+        assert.equal(await page.locator('#orders td[data-label]').count(), 0, 'cells with a data-label of their own');
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Accessibility.enable');
+        const now = await cellsExposed(page, cdp, '#orders');
+        assert.equal(now.exposed.length, 3 * 9);
+        now.drawn.forEach((d, i) => assert.equal(d.content, `"${heads[i % 9]}"`, `cell ${i}'s label`));
+        /* the same rows as the old markup wrote them (a data-label on every
+         * cell, the header's word) in a copy of the table beside it: each
+         * cell reads and shows the same */
+        await page.evaluate(() => {
+            const old = document.querySelector('#orders').cloneNode(true);
+            old.id = 'orders-old';
+            const words = [...old.querySelectorAll('thead th')].map((th) => th.textContent);
+            for (const tr of old.querySelectorAll('tbody tr[data-id]'))
+                [...tr.children].forEach((td, i) => td.setAttribute('data-label', words[i]));
+            document.querySelector('#orders').after(old);
+        });
+        const was = await cellsExposed(page, cdp, '#orders-old');
+        assert.deepEqual(now.exposed, was.exposed);
+        assert.deepEqual(now.drawn, was.drawn);
+        /* a cell reads its label before its value: 序号 1, 申请单号 N..., 操作 查看 ... */
+        assert.deepEqual(now.exposed[0].texts, ['序号', '1']);
+        assert.equal(now.exposed[1].texts[0], '申请单号');
+        assert.equal(now.exposed[8].texts[0], '操作');
+        assert.ok(now.exposed[8].texts.includes('查看'), JSON.stringify(now.exposed[8]));
+        /* on a desktop the table keeps its header row and the cells show no label */
+        await page.setViewportSize({ width: 1200, height: 900 });
+        await page.evaluate(() => document.querySelector('#orders-old').remove());
+        const wide = await cellsExposed(page, cdp, '#orders');
+        wide.drawn.forEach((d, i) => assert.equal(d.content, 'none', `cell ${i} at 1200 px`));
+        assert.deepEqual(wide.exposed[0].texts, ['1']);
+        const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+        const headers = nodes.filter((n) => n.role?.value === 'columnheader').map((n) => n.name?.value);
+        assert.deepEqual(headers, heads);
+        assert.ok(wide.exposed.every((e) => e.role === 'cell'), JSON.stringify(wide.exposed.map((e) => e.role)));
+        await a11y.check(page, '我的业务单 at 1200 px');
+        a11y.assertAllChecked(page);
+    } finally {
+        await context.close();
+    }
+});
+
 test('湖南: 《证书办理指南》 before the agreements; 发票抬头 defaults to 个人 for a 个人证书', { skip: SKIP }, async () => {
     const c = await applicant();
     const context = await contextOf(c);

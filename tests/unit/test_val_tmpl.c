@@ -334,6 +334,52 @@ val_json__escaping__exact_output(void **state)
     hall_pool_destroy(pool);
 }
 
+/* every ASCII byte alone, inside plain text and after a character of three
+ * bytes: as itself, or escaped as yajl_gen did (\" \\ \/ \b \f \n \r \t,
+ * \u00XX for the other controls) */
+static void
+val_json__every_ascii_byte__written_as_before(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    int c;
+
+    for (c = 1; c < 0x80; c++) {
+        static const char hex[] = "0123456789ABCDEF";
+        char in[16], want[64], esc[8];
+        struct hall_val *o = hall_val_obj(pool);
+        size_t len;
+        char *json;
+
+        switch (c) {
+        case '"': strcpy(esc, "\\\""); break;
+        case '\\': strcpy(esc, "\\\\"); break;
+        case '/': strcpy(esc, "\\/"); break;
+        case '\b': strcpy(esc, "\\b"); break;
+        case '\f': strcpy(esc, "\\f"); break;
+        case '\n': strcpy(esc, "\\n"); break;
+        case '\r': strcpy(esc, "\\r"); break;
+        case '\t': strcpy(esc, "\\t"); break;
+        default:
+            if (c < 0x20)
+                snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+            else
+                snprintf(esc, sizeof(esc), "%c", c);
+        }
+        snprintf(in, sizeof(in), "%c", c);
+        hall_val_set_str(pool, o, "a", in);
+        snprintf(in, sizeof(in), "ab%ccd", c);
+        hall_val_set_str(pool, o, "b", in);
+        snprintf(in, sizeof(in), "\xe5\x8c\x97%c", c);
+        hall_val_set_str(pool, o, "c", in);
+        snprintf(want, sizeof(want), "{\"a\":\"%s\",\"b\":\"ab%scd\",\"c\":\"\xe5\x8c\x97%s\"}",
+                 esc, esc, esc);
+        json = hall_val_json(pool, o, &len);
+        assert_non_null(json);
+        assert_string_equal(json, want);
+    }
+    hall_pool_destroy(pool);
+}
+
 static void
 val_json__round_trip__values_equal(void **state)
 {
@@ -593,6 +639,37 @@ tmpl_var__ints_bools_null_missing__rendered(void **state)
     /* unknown names and non-scalars render as nothing */
     assert_string_equal(trender(t, "p", ctx), "1234567890123|-5|true|false||||end");
     assert_string_equal(trender(t, "p", NULL), "|||||||end");
+}
+
+/* names that share their first bytes, one-byte names and the integers'
+ * extremes: the lookup compares two bytes before strcmp, integers are
+ * written by hand */
+static void
+tmpl_var__names_sharing_a_prefix_and_int_extremes__each_its_own(void **state)
+{
+    struct tdir *t = *state;
+    struct hall_val *ctx = hall_val_obj(t->pool), *row;
+
+    twrite(t, "p.html",
+           "{{status_code}}|{{status}}|{{s}}|{{st}}|{{stat}}|{{step}}|{{#rows}}{{s}}{{status}}"
+           "{{/rows}}|{{min}}|{{max}}|{{zero}}|{{ten}}");
+    tload(t);
+    hall_val_set_str(t->pool, ctx, "step", "P");
+    hall_val_set_str(t->pool, ctx, "st", "T");
+    hall_val_set_str(t->pool, ctx, "status_code", "C");
+    hall_val_set_str(t->pool, ctx, "s", "S");
+    hall_val_set_str(t->pool, ctx, "status", "U");
+    hall_val_set_int(t->pool, ctx, "min", INT64_MIN);
+    hall_val_set_int(t->pool, ctx, "max", INT64_MAX);
+    hall_val_set_int(t->pool, ctx, "zero", 0);
+    hall_val_set_int(t->pool, ctx, "ten", -10);
+    row = hall_val_push_obj(t->pool, hall_val_set_list(t->pool, ctx, "rows"));
+    hall_val_add_str(t->pool, row, "status_code", "c");
+    hall_val_add_str(t->pool, row, "status", "u");
+    assert_null(hall_val_get(ctx, "sta"));
+    assert_null(hall_val_get(ctx, ""));
+    assert_string_equal(trender(t, "p", ctx), "C|U|S|T||P|Su|-9223372036854775808|"
+                                              "9223372036854775807|0|-10");
 }
 
 static void
@@ -953,6 +1030,7 @@ main(void)
         cmocka_unit_test(val_set__same_key__replaced_in_place),
         cmocka_unit_test(val_add__appended_uncopied__json_as_set_gives),
         cmocka_unit_test(val_json__escaping__exact_output),
+        cmocka_unit_test(val_json__every_ascii_byte__written_as_before),
         cmocka_unit_test(val_json__round_trip__values_equal),
         cmocka_unit_test(val_json__invalid_utf8__null),
         cmocka_unit_test(val_json__bad_key_or_too_deep__null),
@@ -961,6 +1039,7 @@ main(void)
         T(tmpl_render__output_over_buffer_max__error_not_cut_page),
         T(tmpl_raw__triple_braces__not_escaped),
         T(tmpl_var__ints_bools_null_missing__rendered),
+        T(tmpl_var__names_sharing_a_prefix_and_int_extremes__each_its_own),
         T(tmpl_section__list_of_objects__repeated),
         T(tmpl_section__list_of_strings__dot_is_item),
         T(tmpl_section__truthy_and_falsy__chosen),
