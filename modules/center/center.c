@@ -482,7 +482,9 @@ orders_rows(struct hall_req *req, struct hall_val *list, struct hall_dbres *res,
                          day_text(req->pool, hall_dbres_get(res, i, c_updated)));
         hall_val_add_str(req->pool, row, "status", s_label);
         hall_val_add_str(req->pool, row, "status_code", s);
-        actions_ctx(req, row, id, biz, s, hall_dbres_get(res, i, c_step), refund);
+        /* an order of 0 元 has nothing to pay back: no 申请退费 */
+        actions_ctx(req, row, id, biz, s, hall_dbres_get(res, i, c_step),
+                    hall_dbres_get(res, i, c_amount)[0] != '0' ? refund : 0);
     }
 }
 
@@ -718,7 +720,8 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, o, "seal_order",
                       strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0);
     actions_ctx(req, o, sid, hall_dbres_str(res, 0, "business_type"), s,
-                hall_dbres_str(res, 0, "step"), refund_state(s));
+                hall_dbres_str(res, 0, "step"),
+                hall_dbres_int(res, 0, "amount_fen") > 0 ? refund_state(s) : 0);
     {
         /* finance's answer to the last refund request */
         struct hall_dbres *rf = hall_db_exec(req->cx, "refund_refused_note", HALL_STR(sid));

@@ -55,6 +55,14 @@ test('zero_fee_org_new__identity_passed__micro_deposit_then_review__pay_page_say
         page = await c.get(`/pay?id=${id}`);
         assert.match(page.text, /该业务单费用为0元，无需缴费，申请单状态为“待审核”/);
         assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0', 'no payment row');
+        /* nothing paid, nothing to pay back: no 申请退费 in 我的业务单 */
+        page = await c.get(`/center/order?id=${id}`);
+        assert.equal(page.status, 200);
+        assert.ok(!page.text.includes('id="refund"'), 'no refund form on the order');
+        const list = await c.get('/center/orders?page=1');
+        const row = list.text.split('</tr>').find((r) => r.includes(`/center/order?id=${id}"`));
+        assert.ok(row, 'the order is listed');
+        assert.doesNotMatch(row, /申请退费/);
 
         const rv = await reviewer();
         const a = await rv.post('/admin/order/approve', { id });
