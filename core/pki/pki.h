@@ -243,6 +243,14 @@ int hall_seal_org_drawable(const char *org);
  * libhallseal: a program that checks a name this way links the drawing.
  */
 int hall_sealimg_org_glyphs(const char *org, char *bad, size_t badlen);
+/* the longest text hall_sealimg_glyphs asks about, in characters */
+#define HALL_SEAL_TEXT_MAX 64
+/*
+ * The same for any text a seal draws (a seal's name, a person's name): the
+ * characters the seal font lacks, as every part of the drawing uses the
+ * one font; -1 when text is not UTF-8 of 1..HALL_SEAL_TEXT_MAX characters.
+ */
+int hall_sealimg_glyphs(const char *text, char *bad, size_t badlen);
 /* HALL_OK when pango finds a font that draws Chinese; err says which is missing */
 int hall_sealimg_check(char *err, size_t errlen);
 /*

@@ -382,23 +382,21 @@ hall_sealimg_check(char *err, size_t errlen)
 }
 
 int
-hall_sealimg_org_glyphs(const char *org, char *bad, size_t badlen)
+hall_sealimg_glyphs(const char *text, char *bad, size_t badlen)
 {
-    static char chars[HALL_SEAL_ORG_MAX][8];
+    static char chars[HALL_SEAL_TEXT_MAX][8];
     cairo_surface_t *s;
     cairo_t *cr;
     int n, i, missing = 0;
 
     if (badlen > 0)
         *bad = '\0';
-    if (!hall_seal_org_drawable(org))
-        return -1;
-    n = utf8_chars(org, chars, HALL_SEAL_ORG_MAX);
+    n = utf8_chars(text, chars, HALL_SEAL_TEXT_MAX);
     if (n <= 0)
         return -1;
     s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 8, 8);
     cr = cairo_create(s);
-    /* each character as draw_arc lays it out: the same family, weight and size */
+    /* each character as the drawing lays it out: the same family, weight and size */
     for (i = 0; i < n; i++) {
         PangoLayout *l = layout_new(cr, FONT_FAMILY, ARC_MAX_PX, chars[i]);
         int u = pango_layout_get_unknown_glyphs_count(l);
@@ -411,6 +409,16 @@ hall_sealimg_org_glyphs(const char *org, char *bad, size_t badlen)
     cairo_destroy(cr);
     cairo_surface_destroy(s);
     return missing;
+}
+
+int
+hall_sealimg_org_glyphs(const char *org, char *bad, size_t badlen)
+{
+    if (badlen > 0)
+        *bad = '\0';
+    if (!hall_seal_org_drawable(org))
+        return -1;
+    return hall_sealimg_glyphs(org, bad, badlen);
 }
 
 unsigned char *

@@ -334,6 +334,15 @@ preview(struct hall_req *req)
     if (org != NULL && strlen(org) > 0 && (long)strlen(org) > HALL_SEAL_ORG_MAX * 4)
         return hall_msg(req, HALL_M_SEAL_ORG_TOO_LONG, "org");
     png = hall_sealimg_render(req->pool, kind, org, name != NULL ? name : "", &len, &fit);
+    if (png == NULL && fit.unknown_glyphs > 0) {
+        char bad[8];
+
+        if (kind != HALL_SEAL_PERSON && hall_sealimg_glyphs(org, bad, sizeof(bad)) > 0)
+            return hall_msg(req, HALL_M_SEAL_GLYPH, "org", "机构名称", bad);
+        if (name != NULL && hall_sealimg_glyphs(name, bad, sizeof(bad)) > 0)
+            return hall_msg(req, HALL_M_SEAL_GLYPH, "name",
+                            kind == HALL_SEAL_PERSON ? "姓名" : "印章名称", bad);
+    }
     if (png == NULL)
         return kind == HALL_SEAL_PERSON ? hall_msg(req, HALL_M_SEAL_PERSON_UNDRAWABLE, "name")
                                         : hall_msg(req, HALL_M_SEAL_ORG_UNDRAWABLE, "org");
@@ -1309,6 +1318,43 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
                : HALL_ERR;
 }
 
+/*
+ * A drawn seal (工具自动生成) whose 机构名称, 印章名称 or 姓名 has a character
+ * the seal font lacks: refused with the form, naming the field and the
+ * character, rather than a picture drawn with empty boxes that production
+ * refuses after payment.  A cutout (根据印模样式抠图) draws no text.
+ */
+static void
+glyphs_check(struct hall_req *req, const struct hall_seal_choice *c, const struct hall_val *form,
+             struct hall_errors *e)
+{
+    const char *org = hall_form_str(form, "org_name");
+    int i, org_asked = hall_errors_has(e, "org_name");
+    char bad[8];
+
+    for (i = 0; i < c->n; i++) {
+        const struct hall_seal_item *it = &c->items[i];
+        const char *field;
+
+        if (it->style != HALL_SEAL_AUTO)
+            continue;
+        if (it->kind != HALL_SEAL_PERSON && !org_asked) {
+            org_asked = 1;
+            if (hall_sealimg_glyphs(org, bad, sizeof(bad)) > 0)
+                hall_msg_add(req, e, HALL_M_SEAL_GLYPH, "org_name", "机构名称", bad);
+        }
+        if (it->name == NULL || *it->name == '\0')
+            continue;
+        field = it->kind == HALL_SEAL_PERSON ? hall_psprintf(req->pool, "person_%d_name", it->index)
+                : it->kind == HALL_SEAL_BUSINESS
+                    ? hall_psprintf(req->pool, "biz_%d_name", it->index)
+                    : "org_seal_name";
+        if (!hall_errors_has(e, field) && hall_sealimg_glyphs(it->name, bad, sizeof(bad)) > 0)
+            hall_msg_add(req, e, HALL_M_SEAL_GLYPH, field,
+                         it->kind == HALL_SEAL_PERSON ? "姓名" : "印章名称", bad);
+    }
+}
+
 static const struct hall_pspec apply_params[] = {
     HALL_FLOW_PARAMS_ORDER,
     HALL_FLOW_PARAMS_DELIVERY,
@@ -1358,6 +1404,7 @@ do_apply(struct hall_req *req)
      * the unit's fields, theirs too, are only read again */
     hall_flow_fields_check(req, HALL_T_ORGP, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
+    glyphs_check(req, c, form, &e);
     if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
         return HALL_OK;
     if (hall_flow_submit_checked(req, &e, form, HALL_T_ORG, &s) != HALL_OK)

@@ -200,6 +200,13 @@ sealimg_org_glyphs__agrees_with_the_drawing(void **state)
                                 bad, sizeof(bad)),
         -1);
     assert_int_equal(hall_sealimg_org_glyphs("某\xff公司", bad, sizeof(bad)), -1);
+    /* any text the seal draws: a seal's name, a person's; the same font */
+    assert_int_equal(hall_sealimg_glyphs("财务专用章", bad, sizeof(bad)), 0);
+    assert_int_equal(hall_sealimg_glyphs("财务\xee\x80\x80章", bad, sizeof(bad)), 1);
+    assert_string_equal(bad, "\xee\x80\x80");
+    assert_null(hall_sealimg_render(pool, HALL_SEAL_PERSON, NULL, "张\xee\x80\x80", &len, &fit));
+    assert_int_equal(fit.unknown_glyphs, 1);
+    assert_int_equal(hall_sealimg_glyphs("", bad, sizeof(bad)), -1);
     hall_pool_destroy(pool);
 }
 
