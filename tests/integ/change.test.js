@@ -18,14 +18,13 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { Client, HALL, freshPhone, applicant } = require('./lib/client');
 const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
     personForm, openssl, staffRevoke,
 } = require('./lib/pki');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade, upload } = require('./lib/payflow');
-const { sealOrder, impressionScan } = require('./lib/seal');
+const { sealOrder, impressionScan, fontless } = require('./lib/seal');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -545,16 +544,6 @@ test('change__the_unit_s_name_too_long_for_its_drawn_seals__refused_at_submit_an
  * font draws (a rare 生僻字 beyond the seal font): refused at the form,
  * naming the field and the character, where before the order was accepted
  * and the re-made seal's drawing failed at production */
-function fontless() {
-    /* a character fontconfig finds in no installed font, as pango would */
-    for (const ch of ['𪚥', '𠀀', '\uE000']) {
-        const cp = ch.codePointAt(0).toString(16);
-        if (execFileSync('fc-list', [`:charset=${cp}`], { encoding: 'utf8' }).trim() === '')
-            return ch;
-    }
-    throw new Error('every candidate character has a font here');
-}
-
 test('change__the_unit_s_name_with_a_character_the_seal_font_lacks__refused_at_submit_and_save__nothing_changed', async () => {
     const op = await operator();
     const c = await applicant();

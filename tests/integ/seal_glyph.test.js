@@ -10,20 +10,9 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { execFileSync } = require('node:child_process');
 const { HALL, applicant } = require('./lib/client');
 const { orgForm, psql } = require('./lib/payflow');
-const { SEAL_APPLICANT, toApply } = require('./lib/seal');
-
-/* a character fontconfig finds in no installed font, as pango would */
-function fontless() {
-    for (const ch of ['𪚥', '𠀀', '\uE000']) {
-        const cp = ch.codePointAt(0).toString(16);
-        if (execFileSync('fc-list', [`:charset=${cp}`], { encoding: 'utf8' }).trim() === '')
-            return ch;
-    }
-    throw new Error('every candidate character has a font here');
-}
+const { SEAL_APPLICANT, toApply, fontless } = require('./lib/seal');
 
 const glyphMessage = (label, ch) =>
     `${label}中的“${ch}”字无法绘制在电子印章上（印章字库中没有这个字），请核对，或选择“根据印模样式抠图”`;

@@ -5,6 +5,7 @@
  * and a PNG "scan" of a red impression on white paper with black print.
  */
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const zlib = require('node:zlib');
 const { orgForm, psql } = require('./payflow');
 
@@ -99,4 +100,15 @@ async function verifyHolder(c, order, position, phone) {
     return item;
 }
 
-module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder };
+/* a character fontconfig finds in no installed font, as pango would (a
+ * 生僻字 beyond the seal font) */
+function fontless() {
+    for (const ch of ['𪚥', '𠀀', '\uE000']) {
+        const cp = ch.codePointAt(0).toString(16);
+        if (execFileSync('fc-list', [`:charset=${cp}`], { encoding: 'utf8' }).trim() === '')
+            return ch;
+    }
+    throw new Error('every candidate character has a font here');
+}
+
+module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder, fontless };
