@@ -137,6 +137,7 @@ struct hall_conf {
     long reminder_last_days;
     char *pki_dir;
     long medium_keep_days;
+    long audit_mark_s;
     char *provider_key_dir;
     char *pay_key_dir;
     char *pki_pass_file;

@@ -5,7 +5,8 @@
  * trigger hashes each row with the previous row of its chain); this file
  * has the same encoding in C, for hall-audit verify, which must not take
  * the database's word for it, and the seals: each Beijing day's last row of
- * each chain signed by the audit key (hall_pki_audit_sign).
+ * each chain signed by the audit key (hall_pki_audit_sign); and the marks:
+ * each chain's last row signed every audit_mark_s seconds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 #define SEAL_DAY_LEN 10 /* YYYY-MM-DD */
 
-/* its statements are hall_pki_stmts' audit_seal_due and audit_seal_insert (pki.c) */
+/* its statements are hall_pki_stmts' audit_seal_* and audit_mark_* (pki.c) */
 
 /* ---- the encoding ------------------------------------------------------------ */
 
@@ -88,12 +89,12 @@ hall_audit_row_hash(const struct hall_audit_row *r, unsigned char out[HALL_AUDIT
     EVP_DigestFinal_ex(m, out, &n);
 }
 
-unsigned char *
-hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain, int64_t seq,
-                    const unsigned char *hash, size_t *len)
+/* tag, then text (a day, a time), chain and seq big-endian, the hash */
+static unsigned char *
+signed_msg(struct hall_pool *pool, const char *tag, const char *text, int64_t chain, int64_t seq,
+           const unsigned char *hash, size_t *len)
 {
-    static const char tag[] = "hall-audit-seal/1";
-    size_t tn = sizeof(tag) - 1, dn = strlen(day);
+    size_t tn = strlen(tag), dn = strlen(text);
     size_t n = 4 + tn + 4 + dn + 8 + 8 + HALL_AUDIT_HASH_LEN;
     unsigned char *b = hall_palloc(pool, n), *p = b;
 
@@ -103,13 +104,27 @@ hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain, int6
     p += 4 + tn;
     p[0] = p[1] = p[2] = 0;
     p[3] = (unsigned char)dn;
-    memcpy(p + 4, day, dn);
+    memcpy(p + 4, text, dn);
     p += 4 + dn;
     put_be64(p, chain);
     put_be64(p + 8, seq);
     memcpy(p + 16, hash, HALL_AUDIT_HASH_LEN);
     *len = n;
     return b;
+}
+
+unsigned char *
+hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain, int64_t seq,
+                    const unsigned char *hash, size_t *len)
+{
+    return signed_msg(pool, "hall-audit-seal/1", day, chain, seq, hash, len);
+}
+
+unsigned char *
+hall_audit_mark_msg(struct hall_pool *pool, const char *at, int64_t chain, int64_t seq,
+                    const unsigned char *hash, size_t *len)
+{
+    return signed_msg(pool, "hall-audit-mark/1", at, chain, seq, hash, len);
 }
 
 /* ---- the daily seals ----------------------------------------------------------- */
@@ -171,5 +186,79 @@ hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
         return -1;
     }
     memcpy(done, today, sizeof(done));
+    return n;
+}
+
+/* ---- the marks --------------------------------------------------------------------- */
+
+static const char *
+hex32(const unsigned char *h, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    int i;
+
+    for (i = 0; i < HALL_AUDIT_HASH_LEN; i++) {
+        out[2 * i] = digits[h[i] >> 4];
+        out[2 * i + 1] = digits[h[i] & 15];
+    }
+    out[2 * HALL_AUDIT_HASH_LEN] = '\0';
+    return out;
+}
+
+int
+hall_audit_mark_heads(struct hall_ctx *cx, long every_s)
+{
+    /* when this process last looked: the others' marks are in the table */
+    static time_t last;
+    time_t now = time(NULL);
+    unsigned char signer[32], *msg, *sig, *hash;
+    char hex[2 * HALL_AUDIT_HASH_LEN + 1];
+    size_t mlen, slen, hlen;
+    struct hall_dbres *r;
+    int i, n = 0;
+
+    if (every_s <= 0 || (last != 0 && now - last < every_s && now >= last))
+        return 0;
+    if (hall_pki_audit_signer(signer) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit mark: the audit key is not loaded\"");
+        return -1;
+    }
+    if (hall_db_begin(cx) != HALL_OK)
+        return -1;
+    r = hall_db_exec(cx, "audit_mark_lock");
+    if (r == NULL || !hall_dbres_bool(r, 0, "got")) {
+        hall_db_rollback(cx);
+        return r == NULL ? -1 : 0;
+    }
+    r = hall_db_exec(cx, "audit_mark_due");
+    for (i = 0; r != NULL && i < hall_dbres_rows(r); i++) {
+        const char *at = hall_dbres_str(r, i, "at");
+        int64_t chain = hall_dbres_int(r, i, "chain"), seq = hall_dbres_int(r, i, "seq");
+
+        hash = hall_dbres_bytea(cx, r, i, hall_dbres_col(r, "hash"), &hlen);
+        if (at == NULL || hash == NULL || hlen != HALL_AUDIT_HASH_LEN)
+            break;
+        msg = hall_audit_mark_msg(cx->pool, at, chain, seq, hash, &mlen);
+        if (hall_pki_audit_sign(cx->pool, msg, mlen, &sig, &slen) != HALL_OK) {
+            hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit mark: signing failed\"");
+            break;
+        }
+        if (hall_db_exec(cx, "audit_mark_insert", HALL_I64(chain), HALL_I64(seq),
+                         HALL_BIN(hash, hlen), HALL_STR(at), HALL_BIN(sig, slen),
+                         HALL_BIN(signer, 32)) == NULL)
+            break;
+        /* a copy outside the database: whoever removes a mark with the
+         * rows it pins still leaves this line */
+        hall_log(HALL_LOG_INFO, cx->request_id,
+                 "msg=\"audit mark\" chain=%lld seq=%lld hash=%s at=%s", (long long)chain,
+                 (long long)seq, hex32(hash, hex), at);
+        n++;
+    }
+    if (r == NULL || i < hall_dbres_rows(r) || hall_db_commit(cx) != HALL_OK) {
+        if (cx->in_tx)
+            hall_db_rollback(cx);
+        return -1;
+    }
+    last = now;
     return n;
 }

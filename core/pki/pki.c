@@ -169,6 +169,26 @@ const struct hall_stmt hall_pki_stmts[] = {
      "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
      " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
      6},
+    /* the marks: each chain's last row when it is not marked yet, and the
+     * time signed with it (the transaction's, UTC to the microsecond) */
+    {"audit_mark_due",
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, l.seq, l.hash,"
+     " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"
+     " FROM h CROSS JOIN LATERAL (SELECT a.seq, a.hash FROM audit_log a WHERE a.chain = h.chain"
+     "  ORDER BY a.seq DESC, a.id LIMIT 1) l"
+     " WHERE h.chain IS NOT NULL AND l.seq > coalesce((SELECT max(m.seq) FROM audit_marks m"
+     "  WHERE m.chain = h.chain), 0)"
+     " ORDER BY h.chain",
+     0},
+    {"audit_mark_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-mark', 0)) AS got", 0},
+    {"audit_mark_insert",
+     "INSERT INTO audit_marks (chain, seq, hash, marked_at, signature, signer)"
+     " VALUES ($1, $2, $3, $4::timestamptz, $5, $6) ON CONFLICT (chain, seq) DO NOTHING",
+     6},
     {NULL, NULL, 0},
 };
 
@@ -1066,7 +1086,7 @@ fail:
 }
 
 int
-hall_pki_tick(struct hall_ctx *cx)
+hall_pki_tick(struct hall_ctx *cx, long audit_mark_s)
 {
     struct pki_ca *ca;
 
@@ -1076,8 +1096,10 @@ hall_pki_tick(struct hall_ctx *cx)
         hall_pki_crl_refresh(cx, ca->name, 0);
     /* the audit log's days that are over (by 5 minutes: the last
      * transactions of the day have committed), signed */
-    if (audit_key != NULL)
+    if (audit_key != NULL) {
         hall_audit_seal_days(cx, 300);
+        hall_audit_mark_heads(cx, audit_mark_s);
+    }
     return 0;
 }
 

@@ -79,8 +79,9 @@ unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PK
 /* intents older than min_age_s -> void (listed revoked); how many, -1 on error */
 int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
- * are stale (the production's part is hall_produce_auto) */
-int hall_pki_tick(struct hall_ctx *cx);
+ * are stale, the audit log's days over sealed and its chains marked every
+ * audit_mark_s seconds (the production's part is hall_produce_auto) */
+int hall_pki_tick(struct hall_ctx *cx, long audit_mark_s);
 /* what an OCSP answer is and how long it stands (RFC 5019 6.2) */
 struct hall_ocsp_meta {
     const char *outcome; /* good, revoked, unknown, malformed, busy, internal */
@@ -137,6 +138,15 @@ unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int6
  * sealed (0 also when another process is sealing), -1 on error (nothing
  * sealed).  Outside a transaction; needs the audit key */
 int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
+/* the bytes a mark signs (format hall-audit-mark/1); at the mark's time,
+ * YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC) */
+unsigned char *hall_audit_mark_msg(struct hall_pool *pool, const char *at, int64_t chain,
+                                   int64_t seq, const unsigned char *hash, size_t *len);
+/* signs each chain's last row not marked yet (audit_marks), in one
+ * transaction, when this process last did it every_s seconds ago or more
+ * (0: never): the number marked (0 also when another process is marking),
+ * -1 on error.  Outside a transaction; needs the audit key */
+int hall_audit_mark_heads(struct hall_ctx *cx, long every_s);
 
 /* ---- ocspreq.c: the OCSP request read in place (RFC 6960 4.1.1) ----------- */
 

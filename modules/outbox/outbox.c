@@ -893,7 +893,7 @@ pki_tick(struct hall_app *app)
     hall_custody_sweep(req->cx, app->conf.medium_keep_days);
     /* the CA's work (dead intents, stale CRLs), then one automatic production */
     if (pki_ready) {
-        hall_pki_tick(req->cx);
+        hall_pki_tick(req->cx, app->conf.audit_mark_s);
         hall_produce_auto(req->cx);
     }
     if (req->cx->in_tx)

@@ -6,8 +6,9 @@
  *
  * Recomputes every chain of audit_log in C (the encoding of
  * sql/077_audit_chain.sql, hall_audit_row_hash), row by row in seq order,
- * and checks the daily seals' signatures with the audit certificate of
- * pki_dir (which must be signed by root.crt); it needs no private key.
+ * and checks the daily seals' and the marks' signatures (sql/101) with the
+ * audit certificate of pki_dir (which must be signed by root.crt); it
+ * needs no private key.
  * Every problem is one line on stdout naming the row (id, chain, seq) and
  * what happened to it: changed, removed, inserted, or a seal that does not
  * hold; the last line names the first of them (the lowest row id).  With
@@ -47,10 +48,16 @@ static const struct hall_stmt tool_stmts[] = {
      " hash, to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day"
      " FROM audit_log WHERE chain = $1 AND (seq, id) > ($2, $3) ORDER BY seq, id LIMIT 2000",
      3},
-    /* the seals checked: those of DATE and after ('-infinity': all) */
+    /* the seals and marks checked: those of DATE and after ('-infinity':
+     * all), by chain and place; a mark's day is the time it signed */
     {"audit_v_seals",
-     "SELECT chain, to_char(day, 'YYYY-MM-DD') AS day, seq, hash, signature, signer"
-     " FROM audit_seals WHERE day >= $1::date ORDER BY chain, seq, day",
+     "SELECT chain, to_char(day, 'YYYY-MM-DD') AS day, seq, hash, signature, signer,"
+     " false AS mark FROM audit_seals WHERE day >= $1::date"
+     " UNION ALL SELECT chain,"
+     " to_char(marked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), seq, hash,"
+     " signature, signer, true FROM audit_marks"
+     " WHERE marked_at >= $1::date::timestamp AT TIME ZONE 'Asia/Shanghai'"
+     " ORDER BY chain, seq, mark, day",
      1},
     /* each chain's anchor for --from: its last seal before DATE */
     {"audit_v_anchor",
@@ -60,11 +67,13 @@ static const struct hall_stmt tool_stmts[] = {
     {NULL, NULL, 0},
 };
 
+/* a daily seal, or a mark (docs/internals/audit-chain.md "Marks") */
 struct seal {
     int64_t chain, seq;
-    char day[11];
+    char day[32]; /* a seal's day; a mark's time */
     unsigned char hash[HLEN];
-    int ok; /* the signature holds */
+    int ok;   /* the signature holds */
+    int mark; /* a mark, not a seal */
 };
 
 struct problem {
@@ -115,7 +124,9 @@ bytea_of(struct hall_ctx *cx, const struct hall_dbres *r, int row, const char *c
     return 1;
 }
 
-/* the seals of a result (chain, day, seq, hash, signature, signer),
+#define KIND(s) ((s)->mark ? "mark" : "seal")
+
+/* the seals of a result (chain, day, seq, hash, signature, signer, mark),
  * their signatures checked and reported */
 static struct seal *
 seals_read(struct hall_ctx *cx, const struct hall_dbres *r, size_t *count)
@@ -135,18 +146,20 @@ seals_read(struct hall_ctx *cx, const struct hall_dbres *r, size_t *count)
 
         s[i].chain = hall_dbres_int(r, i, "chain");
         s[i].seq = hall_dbres_int(r, i, "seq");
+        s[i].mark = hall_dbres_col(r, "mark") >= 0 && hall_dbres_bool(r, i, "mark");
         snprintf(s[i].day, sizeof(s[i].day), "%s", day != NULL ? day : "?");
         hash_ok = bytea_of(cx, r, i, "hash", s[i].hash);
-        msg = hall_audit_seal_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen);
+        msg = s[i].mark
+                  ? hall_audit_mark_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen)
+                  : hall_audit_seal_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen);
         if (who == NULL || slen != 32 || memcmp(who, signer, 32) != 0)
-            problem(INT64_MAX,
-                    "seal: %s chain %lld (seq %lld): signed by another key than audit.crt",
-                    s[i].day, (long long)s[i].chain, (long long)s[i].seq);
+            problem(INT64_MAX, "%s: %s chain %lld (seq %lld): signed by another key than audit.crt",
+                    KIND(&s[i]), s[i].day, (long long)s[i].chain, (long long)s[i].seq);
         else if (!hash_ok || sig == NULL || !hall_pki_audit_verify(msg, mlen, sig, siglen))
             problem(INT64_MAX,
-                    "seal: %s chain %lld (seq %lld): the signature does not verify"
-                    " (the seal was changed)",
-                    s[i].day, (long long)s[i].chain, (long long)s[i].seq);
+                    "%s: %s chain %lld (seq %lld): the signature does not verify"
+                    " (the %s was changed)",
+                    KIND(&s[i]), s[i].day, (long long)s[i].chain, (long long)s[i].seq, KIND(&s[i]));
         else
             s[i].ok = 1;
     }
@@ -226,14 +239,15 @@ group_close(struct walk *w, const unsigned char *hint)
         struct seal *s = &w->seals[w->si++];
 
         if (s->seq < w->gseq)
-            problem(INT64_MAX, "seal: %s chain %lld: its row (seq %lld) is missing", s->day,
+            problem(INT64_MAX, "%s: %s chain %lld: its row (seq %lld) is missing", KIND(s), s->day,
                     (long long)w->chain, (long long)s->seq);
         else if (s->ok && memcmp(s->hash, w->g[pick].hash, HLEN) != 0)
             problem(w->g[pick].id,
-                    "seal: %s chain %lld: row %lld (seq %lld) is not the row that was sealed:"
+                    "%s: %s chain %lld: row %lld (seq %lld) is not the row that was %s:"
                     " the rows up to it were rewritten",
-                    s->day, (long long)w->chain, (long long)w->g[pick].id, (long long)w->gseq);
-        if (s->ok && strcmp(s->day, w->sealed_day) > 0)
+                    KIND(s), s->day, (long long)w->chain, (long long)w->g[pick].id,
+                    (long long)w->gseq, s->mark ? "marked" : "sealed");
+        if (s->ok && !s->mark && strcmp(s->day, w->sealed_day) > 0)
             memcpy(w->sealed_day, s->day, sizeof(w->sealed_day));
     }
     memcpy(w->prev, w->g[pick].hash, HLEN);
@@ -339,8 +353,9 @@ chain_walk(struct hall_ctx *cx, struct walk *w)
     }
     group_close(w, NULL);
     for (; w->si < w->nseals; w->si++)
-        problem(INT64_MAX, "seal: %s chain %lld: its row (seq %lld) is missing",
-                w->seals[w->si].day, (long long)w->chain, (long long)w->seals[w->si].seq);
+        problem(INT64_MAX, "%s: %s chain %lld: its row (seq %lld) is missing",
+                KIND(&w->seals[w->si]), w->seals[w->si].day, (long long)w->chain,
+                (long long)w->seals[w->si].seq);
     return HALL_OK;
 }
 
@@ -364,7 +379,7 @@ verify(struct hall_ctx *cx, const char *from)
 {
     struct hall_dbres *chains, *sr, *ar = NULL;
     struct seal *seals, *anchors = NULL;
-    size_t nseals, nanchors = 0, k = 0, a = 0, i;
+    size_t nseals, nanchors = 0, k = 0, a = 0, i, nmarks = 0;
     int64_t rows = 0, first = INT64_MAX;
     const char *first_text = NULL;
     int c, nch;
@@ -402,6 +417,11 @@ verify(struct hall_ctx *cx, const char *from)
         while (k < nseals && seals[k].chain == w.chain)
             k++;
         w.nseals = (size_t)(seals + k - w.seals);
+        /* with --from, a mark of a row before the anchor is not walked */
+        while (w.nseals > 0 && w.seals->seq < w.expect) {
+            w.seals++;
+            w.nseals--;
+        }
         if (chain_walk(cx, &w) != HALL_OK) {
             free(seals);
             free(anchors);
@@ -411,14 +431,17 @@ verify(struct hall_ctx *cx, const char *from)
     }
     for (; k < nseals; k++)
         if (seals[k].chain >= 0)
-            problem(INT64_MAX, "seal: %s chain %lld: no such chain", seals[k].day,
+            problem(INT64_MAX, "%s: %s chain %lld: no such chain", KIND(&seals[k]), seals[k].day,
                     (long long)seals[k].chain);
+    for (k = 0; k < nseals; k++)
+        nmarks += seals[k].mark;
     hall_db_rollback(cx);
     free(seals);
     free(anchors);
     if (nprobs == 0) {
-        printf("intact: %lld rows in %d chains, %zu daily seals%s%s\n", (long long)rows, nch,
-               nseals, from != NULL ? " from " : "", from != NULL ? from : "");
+        printf("intact: %lld rows in %d chains, %zu daily seals, %zu marks%s%s\n", (long long)rows,
+               nch, nseals - nmarks, nmarks, from != NULL ? " from " : "",
+               from != NULL ? from : "");
         return 0;
     }
     for (i = 0; i < nprobs; i++)

@@ -21,6 +21,9 @@
  *                                           SECS ago, default 300) and not sealed
  *                                           yet, as hall-outbox's CA tick does
  *                                           (docs/internals/audit-chain.md)
+ *   hall-pkitool -c CONF audit-mark         sign each chain's last row not
+ *                                           marked yet, as hall-outbox does
+ *                                           every audit_mark_s seconds
  *   hall-pkitool -c CONF custody [DAYS]     destroy the media received (已签收)
  *                                           more than DAYS ago (default
  *                                           medium_keep_days), as hall-outbox's
@@ -89,7 +92,8 @@ usage(void)
                     "       hall-pkitool -c CONF reminders\n"
                     "       hall-pkitool -c CONF custody [DAYS]\n"
                     "       hall-pkitool -c CONF ceremony\n"
-                    "       hall-pkitool -c CONF audit-seal [SECONDS]\n");
+                    "       hall-pkitool -c CONF audit-seal [SECONDS]\n"
+                    "       hall-pkitool -c CONF audit-mark\n");
 }
 
 int
@@ -167,6 +171,11 @@ main(int argc, char **argv)
         n = hall_audit_seal_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 300);
         if (n >= 0)
             printf("%d daily seal(s) of the audit log signed\n", n);
+        rc = n >= 0 ? 0 : 1;
+    } else if (strcmp(cmd, "audit-mark") == 0 && argc - optind == 1) {
+        n = hall_audit_mark_heads(req->cx, 1);
+        if (n >= 0)
+            printf("%d chain(s) of the audit log marked\n", n);
         rc = n >= 0 ? 0 : 1;
     } else if (strcmp(cmd, "reminders") == 0 && argc - optind == 1) {
         n = hall_reminder_tick(req->cx);

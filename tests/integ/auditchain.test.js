@@ -194,7 +194,7 @@ test('a day is sealed by the audit key; an altered seal is reported', { skip: SK
     const today = psql(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD')`);
     const v = verify('--from', today);
     assert.equal(v.status, 0, v.out + v.err);
-    assert.match(v.out, new RegExp(`^intact: \\d+ rows in \\d+ chains, \\d+ daily seals from ${today}$`, 'm'));
+    assert.match(v.out, new RegExp(`^intact: \\d+ rows in \\d+ chains, \\d+ daily seals, \\d+ marks from ${today}$`, 'm'));
 
     /* a row of that sealed day written now, the ordinary way (the trigger
      * chains it), by a session that takes the sealed chain */
@@ -213,4 +213,51 @@ test('a day is sealed by the audit key; an altered seal is reported', { skip: SK
         su(`DELETE FROM audit_log WHERE id = ${lid}`);
     }
     assertIntact('the late row taken out');
+});
+
+test('each chain\'s last row is marked by the audit key: a row removed from the end of a chain is reported, an altered mark too', { skip: SKIP }, () => {
+    /* a row of now, the ordinary way (the trigger chains it) */
+    const [id, chain, seq] = psql(`INSERT INTO audit_log (at, actor, entity, entity_id, action)
+        VALUES (now(), 'test:auditchain', 'test', 'mark', 'now')
+        RETURNING id, chain, seq`).split('\n')[0].split('|');
+    /* hall-outbox marks it by itself (audit_mark_s = 2 in the test hall) */
+    const marked = () => psql(`SELECT count(*) FROM audit_marks WHERE chain = ${chain} AND seq = ${seq}`);
+    for (let i = 0; i < 150 && marked() === '0'; i++)
+        spawnSync('sleep', ['0.1']);
+    assert.equal(marked(), '1', 'hall-outbox marked the chain\'s new last row');
+    const t = pkitool('audit-mark');
+    assert.equal(t.status, 0, t.stdout + t.stderr);
+    assert.match(t.stdout, /^\d+ chain\(s\) of the audit log marked$/m);
+    const [at, hash] = psql(`SELECT to_char(marked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                                    encode(hash, 'hex')
+                               FROM audit_marks WHERE chain = ${chain} AND seq = ${seq}`).split('|');
+    assert.equal(hash, psql(`SELECT encode(hash, 'hex') FROM audit_log WHERE id = ${id}`), 'the row is marked');
+    const v = verify();
+    assert.equal(v.status, 0, v.out + v.err);
+    assert.match(v.out, /^intact: \d+ rows in \d+ chains, \d+ daily seals, [1-9]\d* marks$/m);
+
+    /* the chain's last row removed: nothing after it to notice, but its mark */
+    su(`CREATE TABLE IF NOT EXISTS audit_log_kept AS SELECT * FROM audit_log WHERE false`);
+    su(`INSERT INTO audit_log_kept SELECT * FROM audit_log WHERE id = ${id}`);
+    su(`DELETE FROM audit_log WHERE id = ${id}`);
+    try {
+        assertTampered(`mark: ${at} chain ${chain}: its row (seq ${seq}) is missing`);
+    } finally {
+        su(`INSERT INTO audit_log SELECT * FROM audit_log_kept WHERE id = ${id}; DROP TABLE audit_log_kept`);
+    }
+    assertIntact('the row put back');
+
+    /* the mark's signature altered */
+    const sig = su(`SELECT encode(signature, 'hex') FROM audit_marks WHERE chain = ${chain} AND seq = ${seq}`);
+    const bad = sig.slice(0, -2) + (sig.slice(-2) === '00' ? '01' : '00');
+    su(`UPDATE audit_marks SET signature = '\\x${bad}' WHERE chain = ${chain} AND seq = ${seq}`);
+    try {
+        assertTampered(`mark: ${at} chain ${chain} (seq ${seq}): the signature does not verify (the mark was changed)`);
+    } finally {
+        su(`UPDATE audit_marks SET signature = '\\x${sig}' WHERE chain = ${chain} AND seq = ${seq}`);
+    }
+    assertIntact('the mark put back');
+    /* marked already: nothing new to mark on that chain */
+    assert.equal(pkitool('audit-mark').status, 0);
+    assert.equal(psql(`SELECT count(*) FROM audit_marks WHERE chain = ${chain} AND seq = ${seq}`), '1');
 });
