@@ -14,7 +14,7 @@
  * Nothing is stored in between: a producer that dies after step 1 leaves
  * intents that hall_pki_reconcile voids with the order's, the order stays
  * accepted, and the next production makes everything anew.  Never two: one
- * live certificate per seal (certificates_live_seal) and one SESeal per
+ * issued and one intent certificate per seal at most (sql/100) and one SESeal per
  * seal (seseals_live_item; a seal that has one, valid or revoked, is not
  * made again).
  */
