@@ -218,8 +218,8 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  * replaced"): when a certificate that signs seals is replaced by a new one
  * (补办, 更新, 变更, 解锁), every valid seal listing the old certificate is
  * made again on the new one, with the same name, kind and picture, free and
- * without review; the old seal becomes 'replaced'.  org: the new
- * certificate's organisation after a 变更 (NULL otherwise): a 机构章's or
+ * without review; the old seal becomes 'replaced'.  After a 变更 (rn, below),
+ * the new certificate's organisation: a 机构章's or
  * 业务章's name is then made from it as at production (org + 印章名称), and
  * its picture, when the hall drew it (style 'auto'), is drawn again with
  * that name in step 2 (hall_sealprod_draw); a cut-out of the applicant's
@@ -243,13 +243,34 @@ typedef unsigned char *(*hall_sealprod_draw_fn)(struct hall_pool *pool, enum hal
                                                 const char *org, const char *name, size_t *len,
                                                 struct hall_sealimg_fit *fit);
 extern hall_sealprod_draw_fn hall_sealprod_draw;
-int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const char *org,
-                                struct hall_sealremake **out);
+/*
+ * A 变更 (rn non-NULL, rn->org the new certificate's organisation): besides
+ * the seals the old certificate signs, each valid 机构业务章 of the seal
+ * orders whose 机构证书 it is or replaced (sql/100: cert_seal_orders) and
+ * whose own certificate names another unit is made again too: in step 1 an
+ * intent for a new certificate of its own (CN 机构名称 + 印章名称, O rn->org,
+ * rn->uscc; its old one's CA and end; order_id rn->order_id, the replacing
+ * order), in step 2 that certificate and the seal listing it, in step 3 the
+ * certificate stored with its medium under pin (the replacing order's, as a
+ * new 业务章's is under its order's), the old seal replaced and the old
+ * certificate revoked as superseded.  *made counts the seals re-made on the
+ * new certificate, *renamed the 业务章 made on new certificates of their own.
+ */
+struct hall_sealrename {
+    const char *org, *uscc, *actor;
+    int64_t order_id;
+};
+int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
+                                const struct hall_sealrename *rn, struct hall_sealremake **out);
 int hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm,
                               const char *new_serial, const unsigned char *cert, size_t cert_len,
                               time_t cert_na);
-int hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, const char *actor,
-                               int *made);
+int hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, const char *pin,
+                               const char *actor, int *made, int *renamed);
+/* after the commit: the CRL of each CA whose certificate step 3 revoked,
+ * but done's (refreshed by the caller already) */
+void hall_sealprod_remake_crls(struct hall_ctx *cx, struct hall_sealremake *rm, const char *done);
+void hall_sealprod_remake_free(struct hall_sealremake *rm);
 
 extern const struct hall_stmt hall_sealprod_stmts[];
 

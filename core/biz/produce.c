@@ -220,7 +220,7 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     const char *cert_type, *method, *pin = NULL, *fault, *replaces, *business,
                                     *superseded_ca = NULL;
     char serial[17], pinbuf[9];
-    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0, supersede = 0;
+    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0, renamed = 0, supersede = 0;
     int64_t until = 0, from = 0;
     time_t nb = 0, na = 0;
     X509 *x = NULL;
@@ -309,8 +309,14 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
         goto out;
     rc = HALL_ERR;
     /* the seals the replaced certificate signs, made again on this one */
-    if (hall_sealprod_remake_intent(cx, replaces, strcmp(business, "change") == 0 ? s.org : NULL,
-                                    &rm) != HALL_OK)
+    if (strcmp(business, "change") == 0) {
+        /* 变更: the seals carry the unit's name of the new certificate, and
+         * the unit's 业务章 get certificates of their own with it */
+        struct hall_sealrename rn = {s.org, s.uscc, actor, order_id};
+
+        if (hall_sealprod_remake_intent(cx, replaces, &rn, &rm) != HALL_OK)
+            goto out;
+    } else if (hall_sealprod_remake_intent(cx, replaces, NULL, &rm) != HALL_OK)
         goto out;
     if (hall_db_commit(cx) != HALL_OK)
         goto out;
@@ -387,7 +393,7 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     if (hall_audit(cx, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
             HALL_OK ||
         hall_sealprod_store(cx, sp, pin, actor) != HALL_OK ||
-        hall_sealprod_remake_store(cx, rm, actor, &remade) != HALL_OK ||
+        hall_sealprod_remake_store(cx, rm, pin, actor, &remade, &renamed) != HALL_OK ||
         hall_db_exec(cx, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
         goto out;
     if (supersede) {
@@ -421,26 +427,33 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
         goto out;
     hall_info(cx,
               "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d"
-              " superseded=%s",
-              (long long)order_id, serial, ca, new_pin ? "sms" : "memo", remade,
+              " seals_renamed=%d superseded=%s",
+              (long long)order_id, serial, ca, new_pin ? "sms" : "memo", remade, renamed,
               superseded_ca != NULL ? replaces : "-");
     /* the CRL now, as staff's revocation does; the outbox's pki tick
      * retries if this fails */
     if (superseded_ca != NULL && hall_pki_crl_refresh(cx, superseded_ca, 1) != HALL_OK)
         hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", superseded_ca);
+    hall_sealprod_remake_crls(cx, rm, superseded_ca);
     *msg = hall_psprintf(
-        cx->pool, "证书已制作：序列号 %s，主题 %s%s%s", serial,
+        cx->pool, "证书已制作：序列号 %s，主题 %s%s%s%s", serial,
         hall_pki_subject_text(cx->pool, s.cn, s.org),
         superseded_ca != NULL ? hall_psprintf(cx->pool, "；原证书 %s 已吊销（已被替代）", replaces)
                               : "",
         remade > 0 ? hall_psprintf(cx->pool, "；原证书的电子印章已随新证书重新制作 %d 枚", remade)
-                   : "");
+                   : "",
+        renamed > 0 ? hall_psprintf(cx->pool,
+                                    "；机构业务章 %d 枚已以新机构名称换发印章证书并重新制作，"
+                                    "原印章证书已吊销（已被替代）",
+                                    renamed)
+                    : "");
     rc = HALL_OK;
 out:
     if (cx->in_tx)
         hall_db_rollback(cx);
     OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
     hall_sealprod_free(sp);
+    hall_sealprod_remake_free(rm);
     X509_free(x);
     EVP_PKEY_free(key);
     return rc;

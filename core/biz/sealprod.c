@@ -14,7 +14,7 @@
  * Nothing is stored in between: a producer that dies after step 1 leaves
  * intents that hall_pki_reconcile voids with the order's, the order stays
  * accepted, and the next production makes everything anew.  Never two: one
- * live certificate per seal (certificates_live_seal) and one SESeal per
+ * issued and one intent certificate per seal at most (sql/100) and one SESeal per
  * seal (seseals_live_item; a seal that has one, valid or revoked, is not
  * made again).
  */
@@ -65,6 +65,35 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "UPDATE seseals SET state = 'replaced', replaced_at = now(), replaced_by = $2"
      " WHERE es_id = $1 AND state = 'valid' AND cert_serial = $3 RETURNING es_id",
      3},
+    /* after a 变更 of the unit's name: the valid 业务章 of the seal orders
+     * whose 机构证书 the replaced certificate is or replaced (sql/100), each
+     * with its own certificate, which still names another unit */
+    {"sp_rename_biz",
+     "SELECT s.es_id, s.item_id, s.order_id, s.der, i.kind, i.style,"
+     " coalesce(i.seal_name, '') AS seal_name,"
+     " extract(epoch FROM s.valid_end)::bigint AS valid_end_epoch,"
+     " (SELECT count(*) FROM seseals x WHERE x.item_id = s.item_id) AS made,"
+     " c.serial AS own_serial, c.ca AS own_ca,"
+     " extract(epoch FROM c.not_after)::bigint AS own_not_after_epoch"
+     " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " JOIN certificates c ON c.serial = s.cert_serial AND c.seal_item_id = i.id"
+     " WHERE i.order_id IN (SELECT cert_seal_orders($1)) AND i.kind = 'org_business'"
+     " AND s.state = 'valid' AND c.state = 'issued' AND c.not_after > now()"
+     " AND c.subject_org IS DISTINCT FROM $2 ORDER BY s.es_id",
+     2},
+    /* its new certificate: from now to the old one's end, never beyond */
+    {"sp_rename_intent",
+     "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
+     " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
+     " to_timestamp($7::bigint)) ON CONFLICT DO NOTHING"
+     " RETURNING extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
+     7},
+    /* a seal revoked meanwhile: its new certificate is never stored */
+    {"sp_rename_void",
+     "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
+     " revoked_by = $2 WHERE serial = $1 AND state = 'intent'",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -362,6 +391,8 @@ hall_sealprod_free(struct hall_sealprod *sp)
 
 /* ---- the re-make: a seal follows its signer's replacement -------------------- */
 
+#define SUPERSEDED 4 /* RFC 5280 CRLReason */
+
 struct sr_item {
     int64_t item_id, order_id;
     const char *old_es, *es_id;
@@ -370,22 +401,88 @@ struct sr_item {
     size_t old_len, seal_len;
     time_t old_end, valid_start, valid_end;
     int skip; /* nothing to make (the old seal's time is over) */
+    /* a 业务章 renamed after a 变更: a new certificate of its own replaces
+     * old_cert (revoked as superseded when the new one is stored) */
+    int own;
+    const char *old_cert, *ca, *cn, *revoked_ca;
+    char serial[17];
+    time_t nb, na;
+    X509 *x;
+    EVP_PKEY *key;
+    unsigned char *cert;
+    size_t cert_len;
 };
 
 struct hall_sealremake {
     const char *old_serial, *new_serial;
-    const char *org; /* after a 变更: the new organisation name, else NULL */
+    const char *org;  /* after a 变更: the new organisation name, else NULL */
+    const char *uscc; /* and its 统一社会信用代码 (a renamed 业务章's subject) */
+    int64_t order_id; /* the replacing order (a renamed 业务章's certificate's) */
     int n;
     struct sr_item *items;
 };
 
-int
-hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const char *org,
-                            struct hall_sealremake **out)
+/* the seal's row of sp_remake_of / sp_rename_biz */
+static int
+remake_item(struct hall_ctx *cx, struct hall_dbres *res, int i, struct sr_item *it)
 {
-    struct hall_dbres *res;
+    const char *es = hall_dbres_str(res, i, "es_id");
+
+    it->item_id = hall_dbres_int(res, i, "item_id");
+    it->order_id = hall_dbres_int(res, i, "order_id");
+    it->old_es = hall_pstrdup(cx->pool, es);
+    it->kind = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "kind"));
+    it->style = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "style"));
+    it->seal_name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "seal_name"));
+    it->old_end = (time_t)hall_dbres_int(res, i, "valid_end_epoch");
+    it->old_der = hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "der"), &it->old_len);
+    if (it->old_der == NULL || strlen(es) < 19)
+        return HALL_ERR;
+    /* the seal's own code (SZCA + order + kind + position), then R and
+     * how many seals this seal_items row has had: R01 the first re-make */
+    it->es_id =
+        hall_psprintf(cx->pool, "%.19sR%02lld", es, (long long)hall_dbres_int(res, i, "made"));
+    return HALL_OK;
+}
+
+/*
+ * A 业务章 of the renamed unit: the intent of its new certificate, the
+ * subject as production makes it (hall_sealprod_intent: CN 机构名称 +
+ * 印章名称, O the new name, the USCC), its old certificate's CA (the same
+ * key type) and end.
+ */
+static int
+rename_intent(struct hall_ctx *cx, struct hall_sealremake *rm, struct hall_dbres *res, int row,
+              struct sr_item *it, const char *actor)
+{
+    struct hall_dbres *r;
+    const char *name = hall_psprintf(cx->pool, "%s%s", rm->org, it->seal_name);
+
+    it->own = 1;
+    it->old_cert = hall_pstrdup(cx->pool, hall_dbres_str(res, row, "own_serial"));
+    it->ca = hall_pstrdup(cx->pool, hall_dbres_str(res, row, "own_ca"));
+    it->cn = sp_chars(name) <= 64 ? name : it->seal_name;
+    hall_pki_serial_draw(it->serial);
+    r = hall_db_exec(cx, "sp_rename_intent", HALL_STR(it->serial), HALL_I64(rm->order_id),
+                     HALL_I64(it->item_id), HALL_STR(it->ca), HALL_STR(it->cn), HALL_STR(rm->org),
+                     HALL_I64(hall_dbres_int(res, row, "own_not_after_epoch")));
+    if (r == NULL || hall_dbres_rows(r) != 1) {
+        hall_err(cx, "msg=\"sealprod: renamed seal's certificate intent failed\" es_id=%s",
+                 it->old_es);
+        return HALL_ERR;
+    }
+    it->nb = (time_t)hall_dbres_int(r, 0, "not_before_epoch");
+    it->na = (time_t)hall_dbres_int(r, 0, "not_after_epoch");
+    return hall_audit(cx, actor, "certificate", it->serial, "intent", NULL, "intent", NULL);
+}
+
+int
+hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
+                            const struct hall_sealrename *rn, struct hall_sealremake **out)
+{
+    struct hall_dbres *res, *biz = NULL;
     struct hall_sealremake *rm;
-    int i, n;
+    int i, n, nb = 0;
 
     *out = NULL;
     if (old_serial == NULL || *old_serial == '\0')
@@ -394,33 +491,36 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial, const c
     if (res == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);
-    if (n == 0)
+    if (rn != NULL && rn->org != NULL && *rn->org != '\0') {
+        biz = hall_db_exec(cx, "sp_rename_biz", HALL_STR(old_serial), HALL_STR(rn->org));
+        if (biz == NULL)
+            return HALL_ERR;
+        nb = hall_dbres_rows(biz);
+    }
+    if (n + nb == 0)
         return HALL_OK;
     rm = hall_pcalloc(cx->pool, sizeof(*rm));
     rm->old_serial = hall_pstrdup(cx->pool, old_serial);
-    rm->org = org != NULL && *org != '\0' ? hall_pstrdup(cx->pool, org) : NULL;
-    rm->items = hall_pcalloc(cx->pool, sizeof(*rm->items) * (size_t)n);
-    for (i = 0; i < n; i++) {
-        struct sr_item *it = &rm->items[i];
-        const char *es = hall_dbres_str(res, i, "es_id");
-
-        it->item_id = hall_dbres_int(res, i, "item_id");
-        it->order_id = hall_dbres_int(res, i, "order_id");
-        it->old_es = hall_pstrdup(cx->pool, es);
-        it->kind = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "kind"));
-        it->style = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "style"));
-        it->seal_name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "seal_name"));
-        it->old_end = (time_t)hall_dbres_int(res, i, "valid_end_epoch");
-        it->old_der = hall_dbres_bytea(cx, res, i, hall_dbres_col(res, "der"), &it->old_len);
-        if (it->old_der == NULL || strlen(es) < 19)
-            return HALL_ERR;
-        /* the seal's own code (SZCA + order + kind + position), then R and
-         * how many seals this seal_items row has had: R01 the first re-make */
-        it->es_id =
-            hall_psprintf(cx->pool, "%.19sR%02lld", es, (long long)hall_dbres_int(res, i, "made"));
+    if (rn != NULL && rn->org != NULL && *rn->org != '\0') {
+        rm->org = hall_pstrdup(cx->pool, rn->org);
+        rm->uscc = hall_pstrdup(cx->pool, rn->uscc != NULL ? rn->uscc : "");
+        rm->order_id = rn->order_id;
     }
-    rm->n = n;
-    *out = rm;
+    rm->items = hall_pcalloc(cx->pool, sizeof(*rm->items) * (size_t)(n + nb));
+    *out = rm; /* from here, hall_sealprod_remake_free frees what it holds */
+    for (i = 0; i < n; i++) {
+        if (remake_item(cx, res, i, &rm->items[i]) != HALL_OK)
+            return HALL_ERR;
+        rm->n++;
+    }
+    for (i = 0; i < nb; i++) {
+        struct sr_item *it = &rm->items[n + i];
+
+        if (remake_item(cx, biz, i, it) != HALL_OK ||
+            rename_intent(cx, rm, biz, i, it, rn->actor) != HALL_OK)
+            return HALL_ERR;
+        rm->n++;
+    }
     return HALL_OK;
 }
 
@@ -487,6 +587,7 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
         struct hall_seseal_in in;
         const unsigned char *certs[1] = {cert};
         size_t lens[1] = {cert_len};
+        time_t na = cert_na;
         const char *why;
 
         /* the same name, kind and picture as the seal it replaces: read
@@ -496,8 +597,21 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
             hall_err(cx, "msg=\"sealprod: stored seal unreadable\" es_id=%s", it->old_es);
             return HALL_ERR;
         }
+        if (it->own) {
+            /* a renamed 业务章: its new certificate first, signing its seal */
+            it->x = hall_pki_cert_make(cx, it->ca, it->serial, it->nb, it->na, it->kind, it->cn,
+                                       rm->org, rm->uscc, "", &it->key);
+            if (it->x == NULL)
+                return HALL_ERR;
+            it->cert = hall_pki_der(cx->pool, it->x, &it->cert_len);
+            if (it->cert == NULL)
+                return HALL_ERR;
+            certs[0] = it->cert;
+            lens[0] = it->cert_len;
+            na = it->na;
+        }
         it->valid_start = now;
-        it->valid_end = it->old_end < cert_na ? it->old_end : cert_na;
+        it->valid_end = it->old_end < na ? it->old_end : na;
         if (it->valid_end <= now) {
             it->skip = 1;
             continue;
@@ -527,47 +641,126 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
     return HALL_OK;
 }
 
+/* a renamed 业务章's new certificate stored, its medium under the
+ * replacing order's PIN (as a new 业务章's under its order's), the old one
+ * revoked as superseded (OCSP at once: hall_pki_revoke's hold).  The old
+ * certificate revoked meanwhile (its holder, staff): HALL_ERR, nothing of
+ * this production stays, and the next one leaves the seal out */
+static int
+rename_store(struct hall_ctx *cx, struct sr_item *it, const char *pin, const char *actor)
+{
+    size_t p12_len, enc_len;
+    unsigned char *p12, *enc;
+    struct hall_dbres *r;
+    struct hall_val *d;
+
+    p12 = hall_pki_p12_make(cx->pool, pin, it->key, it->x, it->ca, it->cn, &p12_len);
+    if (p12 == NULL)
+        return HALL_ERR;
+    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
+    OPENSSL_cleanse(p12, p12_len);
+    if (hall_pki_revoke(cx, it->old_cert, SUPERSEDED, actor, &it->revoked_ca) != HALL_OK) {
+        hall_err(cx, "msg=\"sealprod: renamed seal's old certificate not revocable\" serial=%s",
+                 it->old_cert);
+        return HALL_ERR;
+    }
+    r = hall_db_exec(cx, "sp_cert_store", HALL_STR(it->serial), HALL_BIN(it->cert, it->cert_len),
+                     HALL_BIN(enc, enc_len), HALL_NULLP);
+    if (r == NULL || hall_dbres_rows(r) != 1)
+        return HALL_ERR;
+    d = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, d, "supersedes", it->old_cert);
+    hall_val_set_str(cx->pool, d, "seal", it->old_es);
+    return hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued", d);
+}
+
 int
-hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, const char *actor,
-                           int *made)
+hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, const char *pin,
+                           const char *actor, int *made, int *renamed)
 {
     int i;
 
     *made = 0;
+    *renamed = 0;
     if (rm == NULL)
         return HALL_OK;
     for (i = 0; i < rm->n; i++) {
         struct sr_item *it = &rm->items[i];
+        const char *signer = it->own ? it->serial : rm->new_serial;
         struct hall_val *d;
         struct hall_dbres *r;
 
-        if (it->skip)
+        if (!it->skip) {
+            r = hall_db_exec(cx, "sp_remake_retire", HALL_STR(it->old_es), HALL_STR(it->es_id),
+                             HALL_STR(it->own ? it->old_cert : rm->old_serial));
+            if (r == NULL)
+                return HALL_ERR;
+            if (hall_dbres_rows(r) == 0)
+                it->skip = 1; /* revoked by an operator meanwhile: it stays so */
+        }
+        if (it->skip) {
+            if (it->own &&
+                hall_db_exec(cx, "sp_rename_void", HALL_STR(it->serial), HALL_STR(actor)) == NULL)
+                return HALL_ERR;
             continue;
-        r = hall_db_exec(cx, "sp_remake_retire", HALL_STR(it->old_es), HALL_STR(it->es_id),
-                         HALL_STR(rm->old_serial));
-        if (r == NULL)
+        }
+        if (it->own && rename_store(cx, it, pin, actor) != HALL_OK)
             return HALL_ERR;
-        if (hall_dbres_rows(r) == 0)
-            continue; /* revoked by an operator meanwhile: it stays so */
         if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->item_id),
-                         HALL_I64(it->order_id), HALL_STR(rm->new_serial),
-                         HALL_BIN(it->seal, it->seal_len), HALL_I64(it->valid_start),
-                         HALL_I64(it->valid_end)) == NULL)
+                         HALL_I64(it->order_id), HALL_STR(signer), HALL_BIN(it->seal, it->seal_len),
+                         HALL_I64(it->valid_start), HALL_I64(it->valid_end)) == NULL)
             return HALL_ERR;
         d = hall_val_obj(cx->pool);
         hall_val_set_str(cx->pool, d, "replaced_by", it->es_id);
-        hall_val_set_str(cx->pool, d, "cert_serial", rm->old_serial);
-        hall_val_set_str(cx->pool, d, "new_cert_serial", rm->new_serial);
+        hall_val_set_str(cx->pool, d, "cert_serial", it->own ? it->old_cert : rm->old_serial);
+        hall_val_set_str(cx->pool, d, "new_cert_serial", signer);
         if (hall_audit(cx, actor, "seseal", it->old_es, "replace", "valid", "replaced", d) !=
             HALL_OK)
             return HALL_ERR;
         d = hall_val_obj(cx->pool);
-        hall_val_set_str(cx->pool, d, "cert_serial", rm->new_serial);
+        hall_val_set_str(cx->pool, d, "cert_serial", signer);
         hall_val_set_fmt(cx->pool, d, "order_id", "%lld", (long long)it->order_id);
         hall_val_set_str(cx->pool, d, "replaces", it->old_es);
         if (hall_audit(cx, actor, "seseal", it->es_id, "make", NULL, "valid", d) != HALL_OK)
             return HALL_ERR;
-        (*made)++;
+        if (it->own)
+            (*renamed)++;
+        else
+            (*made)++;
     }
     return HALL_OK;
+}
+
+void
+hall_sealprod_remake_crls(struct hall_ctx *cx, struct hall_sealremake *rm, const char *done)
+{
+    int i, j;
+
+    for (i = 0; rm != NULL && i < rm->n; i++) {
+        const char *ca = rm->items[i].revoked_ca;
+
+        if (ca == NULL || (done != NULL && strcmp(ca, done) == 0))
+            continue;
+        for (j = 0; j < i; j++)
+            if (rm->items[j].revoked_ca != NULL && strcmp(rm->items[j].revoked_ca, ca) == 0)
+                break;
+        if (j < i)
+            continue;
+        /* as after any revocation; the outbox's pki tick retries */
+        if (hall_pki_crl_refresh(cx, ca, 1) != HALL_OK)
+            hall_warn(cx, "msg=\"crl refresh after a renamed seal failed\" ca=%s", ca);
+    }
+}
+
+void
+hall_sealprod_remake_free(struct hall_sealremake *rm)
+{
+    int i;
+
+    for (i = 0; rm != NULL && i < rm->n; i++) {
+        X509_free(rm->items[i].x);
+        EVP_PKEY_free(rm->items[i].key);
+        rm->items[i].x = NULL;
+        rm->items[i].key = NULL;
+    }
 }

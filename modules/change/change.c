@@ -36,12 +36,16 @@ static const struct hall_stmt change_stmts[] = {
      " JOIN certificates c ON c.serial = o.reissue_of JOIN orders co ON co.id = c.order_id"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
-    /* the valid seals the certificate signs whose picture the hall drew
-     * with the unit's name (core/biz/sealprod.c draws them again) */
+    /* the valid seals whose picture the hall drew with the unit's name and
+     * that a change of the name makes again (core/biz/sealprod.c draws them
+     * again): the ones the certificate signs, and the 业务章 of the seal
+     * orders it is or replaced the 机构证书 of (sql/100), on their own
+     * certificates */
     {"change_drawn_seals",
      "SELECT count(*) FROM seseals s JOIN seal_items i ON i.id = s.item_id"
-     " WHERE s.cert_serial = $1 AND s.state = 'valid' AND i.style = 'auto'"
-     " AND i.kind IN ('org', 'org_business')",
+     " WHERE s.state = 'valid' AND i.style = 'auto' AND i.kind IN ('org', 'org_business')"
+     " AND (s.cert_serial = $1 OR (i.kind = 'org_business'"
+     " AND i.order_id IN (SELECT cert_seal_orders($1))))",
      1},
     {NULL, NULL, 0},
 };

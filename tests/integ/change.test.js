@@ -21,7 +21,7 @@ const path = require('node:path');
 const { Client, HALL, freshPhone, applicant } = require('./lib/client');
 const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm,
-    personForm, openssl, staffRevoke,
+    personForm, openssl, staffRevoke, smsTo, pkitool,
 } = require('./lib/pki');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade, upload } = require('./lib/payflow');
 const { sealOrder, impressionScan, fontless } = require('./lib/seal');
@@ -610,4 +610,206 @@ test('change__original_revoked_while_under_review__approval_refused__order_stays
     /* the reviewer can still reject it, and the money goes back by the usual path */
     const j = await rv.post('/admin/order/reject', { id, reason: '原证书已吊销，无法变更' });
     assert.equal(j.status, 200, j.text);
+});
+
+/* ---- the unit renamed: its 机构业务章, each on a certificate of its own ------- */
+
+/* a seal order of the unit with a 机构章, two 业务章 (one drawn, one cut out
+ * of the applicant's impression) and a 个人章, produced */
+async function producedUnitSeals(op) {
+    const c = await applicant();
+    const s = await sealOrder(c, {
+        org_count: '1', org_years: '2', org_style: 'auto',
+        biz_count: '2', biz_years: '2', biz_1_name: '合同专用章', biz_1_style: 'auto',
+        biz_2_name: '财务专用章', biz_2_style: 'cutout',
+        person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+        person_1_style: 'auto', person_1_mobile: freshPhone('135'),
+    }, { agent_mobile: freshPhone('137') });
+    const cut = s.items['org_business:2'];
+    await c.get(`/seal/attachment?id=${s.id}`);
+    assert.equal((await upload(c, '/seal/impression', { id: cut },
+        { bytes: impressionScan(), name: 's.png' }, { field: 'impression' })).status, 200);
+    assert.equal((await c.post('/seal/impression/confirm', { id: cut })).status, 200);
+    const old = (await produce(op, s.id)).serial;
+    const seal = (item) => {
+        const [es, cert] = psql(`SELECT es_id || '|' || cert_serial FROM seseals WHERE item_id = ${item}
+            AND state = 'valid'`).split('|');
+        return { item, es, cert };
+    };
+    return {
+        c, s, old, biz: [seal(s.items['org_business:1']), seal(cut)], person: seal(s.items['org_person:1']),
+    };
+}
+
+/* the change of the unit's name, saved: the change order's id */
+async function renameOrder(u) {
+    const o = { c: u.c, serial: u.old, form: orgForm({ agent_mobile: u.s.form.agent_mobile }) };
+    const r = await u.c.post('/change/apply', {
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG, invoice_title: NEW_ORG }),
+        submit_key: keyOf(await toForm(o)),
+    });
+    assert.equal(r.status, 200, r.text);
+    return Number(r.body.redirect.match(/id=(\d+)/)[1]);
+}
+
+/* production by three 制作证书 clicks at once (and the outbox's auto-issue
+ * when the product has it): one production, the others 409 */
+async function produceRacing(op, id) {
+    const clicks = await Promise.all([1, 2, 3].map(() => op.post('/admin/pki/issue', { id })));
+    assert.ok(clicks.every((r) => [200, 409].includes(r.status)), clicks.map((r) => r.text).join());
+    assert.ok(clicks.filter((r) => r.status === 200).length <= 1);
+    await waitFor('the change produced', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+    const won = clicks.find((r) => r.status === 200);
+    return { message: won ? won.body.message : null, serial: psql(`SELECT serial FROM certificates
+        WHERE order_id = ${id} AND state = 'issued' AND seal_item_id IS NULL`) };
+}
+
+async function verified(der) {
+    const v = new Client();
+    await v.get('/seal/verify');
+    const r = await v.postMultipart('/seal/verify', {}, { seseal: { name: 'x.seseal', data: der } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.result;
+}
+
+const sealDer = (es) => Buffer.from(psql(`SELECT encode(der, 'hex') FROM seseals WHERE es_id = '${es}'`), 'hex');
+
+/* each 业务章 made once more, on a new certificate of its own naming the new
+ * unit; the old seal 已替换, its old certificate revoked as superseded */
+async function assertRenamed(u, id, made) {
+    const dir = tmpdir();
+    try {
+        await fetchPki(dir);
+        for (const [n, b] of u.biz.entries()) {
+            const name = n === 0 ? '合同专用章' : '财务专用章';
+            assert.equal(psql(`SELECT count(*) FROM seseals WHERE item_id = ${b.item}`), '2', 'made once');
+            const [es, cert, state] = psql(`SELECT es_id || '|' || cert_serial || '|' || state FROM seseals
+                WHERE item_id = ${b.item} AND es_id <> '${b.es}'`).split('|');
+            assert.equal(es, `${b.es}R01`);
+            assert.equal(state, 'valid');
+            assert.notEqual(cert, b.cert, 'a new certificate of its own');
+            assert.notEqual(cert, made.serial, 'not the unit\'s certificate');
+            assert.equal(psql(`SELECT state || '|' || replaced_by FROM seseals WHERE es_id = '${b.es}'`),
+                `replaced|${es}`);
+            /* the new certificate: the seal's, the new name, the old one's CA and end */
+            assert.equal(psql(`SELECT c.seal_item_id || '|' || c.order_id || '|' || c.state || '|' ||
+                (c.ca = o.ca) || '|' || (c.not_after = o.not_after) || '|' || c.subject_org
+                FROM certificates c, certificates o WHERE c.serial = '${cert}' AND o.serial = '${b.cert}'`),
+                `${b.item}|${id}|issued|true|true|${NEW_ORG}`);
+            const ca = psql(`SELECT ca FROM certificates WHERE serial = '${cert}'`);
+            fs.writeFileSync(path.join(dir, 'b.der'), Buffer.from(psql(`SELECT encode(der, 'hex')
+                FROM certificates WHERE serial = '${cert}'`), 'hex'));
+            const subj = openssl(['x509', '-inform', 'DER', '-in', path.join(dir, 'b.der'), '-noout', '-subject',
+                '-nameopt', 'utf8,sep_multiline']).stdout;
+            assert.match(subj, new RegExp(`CN=${NEW_ORG}${name}$`, 'm'), subj);
+            assert.match(subj, new RegExp(`O=${NEW_ORG}$`, 'm'), subj);
+            assert.doesNotMatch(subj, new RegExp(ORG), subj);
+            /* the old one: revoked, superseded, at the new one's issuance */
+            assert.equal(psql(`SELECT state || '|' || revoke_reason || '|' || (revoked_at = (SELECT issued_at
+                FROM certificates WHERE serial = '${cert}')) FROM certificates WHERE serial = '${b.cert}'`),
+                'revoked|4|true');
+            let q = ocspQuery(dir, ca, b.cert);
+            assert.ok(q.verified, q.out);
+            assert.match(q.line, /: revoked$/, q.out);
+            assert.match(q.out, /Reason: superseded/, q.out);
+            q = ocspQuery(dir, ca, cert);
+            assert.match(q.line, /: good$/, q.out);
+            /* the verifier: the new seal valid under the new name, listing the new certificate */
+            const now = await verified(sealDer(es));
+            assert.equal(now.valid, true, JSON.stringify(now.problems));
+            assert.equal(now.name, `${NEW_ORG}${name}`);
+            assert.equal(now.signers[0].serial, cert);
+            assert.equal(now.signers[0].state_label, '有效');
+            const was = await verified(sealDer(b.es));
+            assert.equal(was.valid, false);
+            assert.equal(was.seal_state, 'replaced');
+            assert.equal(was.name, `${ORG}${name}`);
+            assert.ok(was.problems.some((p) => p.includes('替换') && p.includes(es)), JSON.stringify(was.problems));
+            const pic = (r) => Buffer.from(r.picture.replace(/^data:image\/png;base64,/, ''), 'base64');
+            if (n === 0) {
+                /* drawn by the hall: drawn again with the new name */
+                const r = await fetch(`${HALL}/seal/preview?kind=org_business&org=${encodeURIComponent(NEW_ORG)}`
+                    + `&name=${encodeURIComponent(name)}`, { headers: { Cookie: u.c.cookieHeader() } });
+                assert.equal(r.status, 200);
+                assert.ok(pic(now).equals(Buffer.from(await r.arrayBuffer())), 'the picture shows the new name');
+                assert.ok(!pic(now).equals(pic(was)));
+            } else {
+                assert.ok(pic(now).equals(pic(was)), 'the applicant\'s cut-out kept');
+            }
+            /* the owner's 印章证书: the new certificate's medium, under the change's PIN */
+            const m = await fetch(`${HALL}/seal/medium?id=${b.item}`, { headers: { Cookie: u.c.cookieHeader() } });
+            assert.equal(m.status, 200);
+            assert.match(m.headers.get('content-disposition') || '', new RegExp(cert));
+            fs.writeFileSync(path.join(dir, 'm.p12'), Buffer.from(await m.arrayBuffer()));
+            const pin = (await smsTo(u.s.form.agent_mobile, new RegExp(`序列号${made.serial}`)))
+                .match(/PIN码为：(\d+)/)[1];
+            const p = openssl(['pkcs12', '-in', path.join(dir, 'm.p12'), '-nokeys', '-clcerts', '-passin',
+                `pass:${pin}`, '-out', path.join(dir, 'm.pem')]);
+            assert.equal(p.status, 0, p.stderr);
+            assert.equal(openssl(['x509', '-in', path.join(dir, 'm.pem'), '-noout', '-serial']).stdout.trim(),
+                `serial=${cert}`);
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    /* the 个人章 is its holder's name: as it was */
+    assert.equal(psql(`SELECT es_id || '|' || cert_serial FROM seseals WHERE item_id = ${u.person.item}
+        AND state = 'valid'`), `${u.person.es}|${u.person.cert}`);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${u.person.cert}'`), 'issued');
+    /* nothing left being made, nothing twice */
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'intent'`), '0');
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'issued'`), '3');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'seseal' AND action = 'replace'
+        AND entity_id IN ('${u.biz[0].es}', '${u.biz[1].es}')`), '2');
+    /* 我的电子印章: the new seals valid, the old ones 已替换 */
+    const page = await u.c.get(`/seal/seals?id=${u.s.id}`);
+    assert.equal(page.status, 200);
+    for (const b of u.biz) {
+        const row = (page.text.match(/<tr[\s\S]*?<\/tr>/g) || []).find((r) => r.includes(`>${b.es}<`));
+        assert.match(row || '', /已替换/);
+        const cur = (page.text.match(/<tr[\s\S]*?<\/tr>/g) || []).find((r) => r.includes(`>${b.es}R01<`));
+        assert.match(cur || '', /有效（至/);
+    }
+}
+
+test('change__the_unit_s_name__each_business_seal_on_a_new_certificate_of_its_own_with_the_new_name__old_superseded__once', async () => {
+    const op = await operator();
+    const u = await producedUnitSeals(op);
+    const id = await renameOrder(u);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    /* before, the 业务章 kept the old name on a certificate naming the old unit */
+    const made = await produceRacing(op, id);
+    if (made.message !== null) {
+        assert.match(made.message, /原证书的电子印章已随新证书重新制作 1 枚/);
+        assert.match(made.message, /机构业务章 2 枚已以新机构名称换发印章证书并重新制作/);
+    }
+    await assertRenamed(u, id, made);
+    assert.equal((await op.post('/admin/pki/issue', { id })).status, 409);
+});
+
+test('change__the_unit_s_name__producer_killed_after_signing__business_seals_made_once_on_the_next_run', async () => {
+    const op = await operator();
+    const u = await producedUnitSeals(op);
+    const id = await renameOrder(u);
+    /* kept from the outbox's auto-issue while the test kills the producer:
+     * the product of the seal order, which production does not read for a
+     * change (the old certificate's CA, the form's subject) */
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1,
+        product_id = (SELECT product_id FROM orders WHERE id = ${u.s.id}) WHERE id = ${id}`);
+    const killed = pkitool(['issue', String(id)], { HALL_PKI_FAULT: 'after_sign' });
+    assert.equal(killed.status, 70, killed.stderr);
+    /* intents only: the unit's certificate and each 业务章's; nothing replaced or revoked */
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE
+        seal_item_id IS NOT NULL) FROM certificates WHERE order_id = ${id}`), '3|2');
+    for (const b of u.biz) {
+        assert.equal(psql(`SELECT state FROM seseals WHERE es_id = '${b.es}'`), 'valid');
+        assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${b.cert}'`), 'issued');
+    }
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${u.old}'`), 'issued');
+    const rec = pkitool(['reconcile']);
+    assert.equal(rec.status, 0, rec.stderr);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'void'`), '3');
+    const made = await produceRacing(op, id);
+    await assertRenamed(u, id, made);
 });
