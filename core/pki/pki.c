@@ -40,8 +40,9 @@
  * 'void') certificate from what it read at most OCSP_STATUS_MS ago, without
  * asking the database.  A revocation stays visible at once, on every host:
  * hall_pki_revoke holds the serial's advisory lock (pki_ocsp_hold) from
- * before its UPDATE until its commit, and does not return (so its caller
- * cannot commit) before OCSP_HOLD_MS after taking it; a worker's read
+ * before its UPDATE until its commit, and its transaction does not commit
+ * (hall_db_commit_after) before OCSP_HOLD_MS after taking it, so that the
+ * revocations of one transaction wait once together; a worker's read
  * (ocsp_cert_status, sql/030_ocsp_status.sql) takes that lock shared and
  * then reads.  A read that ended before the lock was taken expires before
  * the commit; one that started after waits for the commit and sees
@@ -876,7 +877,7 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
     if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0)
         return HALL_CONFLICT;
     /* the OCSP workers' cached 'good' must expire before this commits
-     * (OCSP_STATUS_MS above): the lock first, the wait before returning */
+     * (OCSP_STATUS_MS above): the lock first, the wait at COMMIT */
     if (hall_db_exec(cx, "pki_ocsp_hold", HALL_STR(serial)) == NULL)
         return HALL_ERR;
     held = mono_ms();
@@ -893,7 +894,11 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
             HALL_OK ||
         requests_close(cx, serial, reason, actor) != HALL_OK)
         return HALL_ERR;
-    sleep_until_ms(held + OCSP_HOLD_MS);
+    /* the wait at COMMIT; outside a transaction (no caller does so), here */
+    if (cx->in_tx)
+        hall_db_commit_after(cx, held + OCSP_HOLD_MS);
+    else
+        sleep_until_ms(held + OCSP_HOLD_MS);
     return HALL_OK;
 }
 

@@ -57,7 +57,10 @@ const char *hall_pki_sm2_root_pem(void);
 const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org);
 /* inside the caller's transaction: issued -> revoked with an RFC 5280
  * reason code, audited; *ca names the CRL to refresh after COMMIT
- * (hall_pki_crl_refresh).  HALL_CONFLICT when not an issued serial */
+ * (hall_pki_crl_refresh).  The transaction's hall_db_commit then waits
+ * until the OCSP workers' cached answers about the serial have expired
+ * (hall_db_commit_after; once for all its revocations).  HALL_CONFLICT
+ * when not an issued serial */
 int hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                     const char **ca);
 /* outside a transaction: a new CRL when force, stale or missing a revocation */

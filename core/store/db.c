@@ -656,7 +656,32 @@ hall_db_begin(struct hall_ctx *cx)
         return HALL_ERR;
     cx->db_used = 1;
     cx->in_tx = 1;
+    cx->commit_after_ms = 0;
     return HALL_OK;
+}
+
+void
+hall_db_commit_after(struct hall_ctx *cx, int64_t at_ms)
+{
+    if (at_ms > cx->commit_after_ms)
+        cx->commit_after_ms = at_ms;
+}
+
+static void
+wait_until_ms(int64_t at)
+{
+    for (;;) {
+        struct timespec now, ts;
+        int64_t left;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left = at - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+        if (left <= 0)
+            return;
+        ts.tv_sec = (time_t)(left / 1000);
+        ts.tv_nsec = (long)(left % 1000) * 1000000;
+        nanosleep(&ts, NULL);
+    }
 }
 
 int
@@ -666,6 +691,9 @@ hall_db_commit(struct hall_ctx *cx)
 
     if (!cx->in_tx)
         return HALL_ERR;
+    if (cx->commit_after_ms > 0)
+        wait_until_ms(cx->commit_after_ms);
+    cx->commit_after_ms = 0;
     cx->in_tx = 0;
     rc = simple(cx, "COMMIT");
     return rc;
@@ -674,6 +702,7 @@ hall_db_commit(struct hall_ctx *cx)
 void
 hall_db_rollback(struct hall_ctx *cx)
 {
+    cx->commit_after_ms = 0;
     if (!cx->in_tx)
         return;
     cx->in_tx = 0;

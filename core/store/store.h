@@ -41,6 +41,9 @@ struct hall_ctx {
     int db_used;     /* a statement of this work reached the server */
     int ref_checked; /* hall_db_ref looked for changes during this work */
     char sqlstate[6];
+    /* hall_db_commit waits until this CLOCK_MONOTONIC time, in ms (0: no
+     * wait); set by hall_db_commit_after, cleared at BEGIN, COMMIT, ROLLBACK */
+    int64_t commit_after_ms;
 };
 
 /* what the layers above learn of the store's health (core/web's metrics):
@@ -117,6 +120,11 @@ struct hall_dbres *hall_db_execv(struct hall_ctx *cx, const char *name,
 struct hall_dbres *hall_db_refv(struct hall_ctx *cx, const char *name,
                                 const struct hall_dbparam *params);
 int hall_db_begin(struct hall_ctx *cx);
+/* the transaction's COMMIT (hall_db_commit) waits until at_ms
+ * (CLOCK_MONOTONIC, ms) at the earliest: the latest of all such times asked
+ * in it.  Several waits a transaction needs (each revocation's OCSP hold)
+ * then overlap instead of adding up */
+void hall_db_commit_after(struct hall_ctx *cx, int64_t at_ms);
 int hall_db_commit(struct hall_ctx *cx);
 void hall_db_rollback(struct hall_ctx *cx);
 int hall_dbres_rows(const struct hall_dbres *res);
