@@ -79,19 +79,44 @@ function log(fields) {
 /* ---------- bounded stores ---------- */
 
 class Store {
-    constructor(max = MAX_ITEMS, onEvict = null) {
+    /* by(v): an optional key to list items by (listBy) without a scan of
+     * every item: a journey's poll for its SMS code or micro-deposit asked
+     * a store of up to MAX_ITEMS, whose full scan cost the sandbox more
+     * than the rest of the request */
+    constructor(max = MAX_ITEMS, onEvict = null, by = null) {
         this.max = max;
         this.map = new Map();
         this.onEvict = onEvict;
+        this.by = by;
+        this.index = new Map(); /* by(v) -> Set of keys, oldest first */
     }
     get(k) { return this.map.get(k); }
     has(k) { return this.map.has(k); }
+    unindex(k, v) {
+        if (this.by === null)
+            return;
+        const ks = this.index.get(this.by(v));
+        if (ks !== undefined) {
+            ks.delete(k);
+            if (ks.size === 0)
+                this.index.delete(this.by(v));
+        }
+    }
     set(k, v) {
+        if (this.map.has(k))
+            this.unindex(k, this.map.get(k));
         this.map.delete(k);
         this.map.set(k, v);
+        if (this.by !== null) {
+            const b = this.by(v);
+            if (!this.index.has(b))
+                this.index.set(b, new Set());
+            this.index.get(b).add(k);
+        }
         while (this.map.size > this.max) {
             const [oldK, oldV] = this.map.entries().next().value;
             this.map.delete(oldK);
+            this.unindex(oldK, oldV);
             if (this.onEvict)
                 this.onEvict(oldK, oldV);
         }
@@ -105,7 +130,19 @@ class Store {
                 out.push(vals[i]);
         return out;
     }
-    clear() { this.map.clear(); }
+    /* newest first, the items whose by() is key: the same as
+     * list((v) => by(v) === key, limit) */
+    listBy(key, limit = MAX_ITEMS) {
+        const ks = Array.from(this.index.get(key) ?? []);
+        const out = [];
+        for (let i = ks.length - 1; i >= 0 && out.length < limit; i--)
+            out.push(this.map.get(ks[i]));
+        return out;
+    }
+    clear() {
+        this.map.clear();
+        this.index.clear();
+    }
     get size() { return this.map.size; }
 }
 
@@ -124,13 +161,13 @@ function freshState() {
         smsQueries: 0,                   /* QuerySendDetails calls */
         smsRequests: [],                 /* the last 100 requests as they arrived */
         sfOrders: new Store(),           /* SF orderId -> waybill_no */
-        sms: new Store(),
+        sms: new Store(MAX_ITEMS, null, (x) => x.phone),
         trades: null,
         tradesByOut: new Store(),
         wxRequests: new Store(100),
         refundProcessing: 0,
         refunds: new Store(),
-        transfers: new Store(),
+        transfers: new Store(MAX_ITEMS, null, (x) => x.account_no),
         carrier: new Store(),
         waybills: new Store(),
         invoices: new Store(),
@@ -1608,7 +1645,8 @@ async function route(req, res, info) {
 
     if (key === 'GET /sandbox/sms') {
         const p = url.searchParams.get('phone');
-        const msgs = state.sms.list((x) => p === null || x.phone === p, limitParam(url.searchParams));
+        const msgs = p === null ? state.sms.list(() => true, limitParam(url.searchParams)) :
+            state.sms.listBy(p, limitParam(url.searchParams));
         return send(res, 200, {
             ok: true,
             messages: msgs.map((x) => ({
@@ -1670,8 +1708,8 @@ async function route(req, res, info) {
 
     if (key === 'GET /sandbox/bank/transfers') {
         const a = url.searchParams.get('account_no');
-        const list = state.transfers.list((x) => a === null || x.account_no === a.replace(/[ -]/g, ''),
-            limitParam(url.searchParams));
+        const list = a === null ? state.transfers.list(() => true, limitParam(url.searchParams)) :
+            state.transfers.listBy(a.replace(/[ -]/g, ''), limitParam(url.searchParams));
         return send(res, 200, { ok: true, transfers: list });
     }
 

@@ -418,16 +418,139 @@ hall_unhex(const char *s, unsigned char *out, size_t n)
 #define PW_P               1
 #define PW_ARGON2ID_PREFIX "$argon2id$v=19$m=19456,t=2,p=1$"
 
+/*
+ * Argon2id's memory (19 MiB at today's parameters) is taken once per
+ * process and kept: libargon2's own malloc maps it afresh per hash, and the
+ * kernel then faults in and zeroes 4,864 pages each time, about 40 % of a
+ * hash's CPU.  The library wipes the memory before it hands it back
+ * (clear_internal_memory); a larger hash (an older row's parameters, up to
+ * pw_argon2id_ok's bound) gets memory of its own, returned after.
+ */
+#define PW_KEEP_BYTES ((size_t)PW_M_KIB * 1024)
+
+static uint8_t *pw_mem;
+static int pw_mem_busy;
+
+static int
+pw_alloc(uint8_t **memory, size_t n)
+{
+    if (pw_mem_busy || n > PW_KEEP_BYTES) {
+        *memory = malloc(n);
+        return *memory != NULL ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
+    }
+    if (pw_mem == NULL) {
+        pw_mem = malloc(PW_KEEP_BYTES);
+        if (pw_mem == NULL)
+            return ARGON2_MEMORY_ALLOCATION_ERROR;
+    }
+    pw_mem_busy = 1;
+    *memory = pw_mem;
+    return ARGON2_OK;
+}
+
+static void
+pw_free(uint8_t *memory, size_t n)
+{
+    (void)n;
+    if (memory == pw_mem)
+        pw_mem_busy = 0;
+    else
+        free(memory);
+}
+
+/* Argon2id of password into out[outlen] with the kept memory */
+static int
+pw_argon2id(const char *password, const uint8_t *salt, size_t saltlen, unsigned long m,
+            unsigned long t, unsigned long p, uint8_t *out, size_t outlen)
+{
+    argon2_context c;
+
+    memset(&c, 0, sizeof(c));
+    c.out = out;
+    c.outlen = (uint32_t)outlen;
+    c.pwd = (uint8_t *)(uintptr_t)password;
+    c.pwdlen = (uint32_t)strlen(password);
+    c.salt = (uint8_t *)(uintptr_t)salt;
+    c.saltlen = (uint32_t)saltlen;
+    c.t_cost = (uint32_t)t;
+    c.m_cost = (uint32_t)m;
+    c.lanes = (uint32_t)p;
+    c.threads = (uint32_t)p;
+    c.version = ARGON2_VERSION_13;
+    c.allocate_cbk = pw_alloc;
+    c.free_cbk = pw_free;
+    c.flags = ARGON2_DEFAULT_FLAGS;
+    return argon2id_ctx(&c) == ARGON2_OK ? HALL_OK : HALL_ERR;
+}
+
+static const char pw_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* unpadded standard base64, as the reference's encoded form has it */
+static char *
+pw_b64_put(char *dst, const uint8_t *src, size_t n)
+{
+    unsigned long acc = 0;
+    int bits = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        acc = acc << 8 | src[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            *dst++ = pw_b64[(acc >> bits) & 0x3f];
+        }
+    }
+    if (bits > 0)
+        *dst++ = pw_b64[(acc << (6 - bits)) & 0x3f];
+    return dst;
+}
+
+/* unpadded base64 of src[0..len) into out[max]: its length, or -1 when a
+ * character is not base64, the length is impossible, the unused low bits
+ * are not zero (the reference decoder's rules) or it does not fit */
+static long
+pw_b64_get(const char *src, size_t len, uint8_t *out, size_t max)
+{
+    unsigned long acc = 0;
+    int bits = 0;
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        const char *c = src[i] != '\0' ? strchr(pw_b64, src[i]) : NULL;
+
+        if (c == NULL)
+            return -1;
+        acc = (acc << 6 | (unsigned long)(c - pw_b64)) & 0xffff;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n == max)
+                return -1;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (bits > 4 || (acc & ((1UL << bits) - 1)) != 0)
+        return -1;
+    return (long)n;
+}
+
 char *
 hall_password_hash(struct hall_pool *pool, const char *password)
 {
-    unsigned char salt[SALT_LEN];
-    char enc[128];
+    unsigned char salt[SALT_LEN], out[HASH_LEN];
+    char enc[128], *e;
 
     hall_rand_bytes(salt, sizeof(salt));
-    if (argon2id_hash_encoded(PW_T, PW_M_KIB, PW_P, password, strlen(password), salt, sizeof(salt),
-                              HASH_LEN, enc, sizeof(enc)) != ARGON2_OK)
+    if (pw_argon2id(password, salt, sizeof(salt), PW_M_KIB, PW_T, PW_P, out, sizeof(out)) !=
+        HALL_OK)
         abort();
+    e = enc + strlen(strcpy(enc, PW_ARGON2ID_PREFIX));
+    e = pw_b64_put(e, salt, sizeof(salt));
+    *e++ = '$';
+    e = pw_b64_put(e, out, sizeof(out));
+    *e = '\0';
+    OPENSSL_cleanse(out, sizeof(out));
     return hall_pstrdup(pool, enc);
 }
 
@@ -442,6 +565,39 @@ pw_argon2id_ok(const char *encoded)
     if (sscanf(encoded, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m, &t, &p, &n) != 3 || n == 0)
         return 0;
     return m >= 8 && m <= 262144 && t >= 1 && t <= 16 && p >= 1 && p <= 8;
+}
+
+/* "$argon2id$v=19$m=M,t=T,p=P$<salt>$<hash>" checked by recomputing <hash> */
+static int
+pw_argon2id_verify(const char *encoded, const char *password)
+{
+    uint8_t salt[64], want[64], got[64];
+    char canon[80];
+    unsigned long m, t, p;
+    const char *s, *h;
+    long saltlen, hashlen;
+    int n = 0, rc = HALL_ERR;
+
+    if (!pw_argon2id_ok(encoded) ||
+        sscanf(encoded, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m, &t, &p, &n) != 3)
+        return HALL_ERR;
+    /* the numbers as the reference writes them (no sign, space or leading 0) */
+    if (snprintf(canon, sizeof(canon), "$argon2id$v=19$m=%lu,t=%lu,p=%lu$", m, t, p) != n ||
+        strncmp(canon, encoded, (size_t)n) != 0)
+        return HALL_ERR;
+    s = encoded + n;
+    h = strchr(s, '$');
+    if (h == NULL)
+        return HALL_ERR;
+    saltlen = pw_b64_get(s, (size_t)(h - s), salt, sizeof(salt));
+    hashlen = pw_b64_get(h + 1, strlen(h + 1), want, sizeof(want));
+    if (saltlen < ARGON2_MIN_SALT_LENGTH || hashlen < ARGON2_MIN_OUTLEN)
+        return HALL_ERR;
+    if (pw_argon2id(password, salt, (size_t)saltlen, m, t, p, got, (size_t)hashlen) == HALL_OK &&
+        hall_ct_equal(got, want, (size_t)hashlen))
+        rc = HALL_OK;
+    OPENSSL_cleanse(got, sizeof(got));
+    return rc;
 }
 
 static int
@@ -469,10 +625,7 @@ hall_password_verify(const char *encoded, const char *password)
     if (encoded == NULL || password == NULL)
         return HALL_ERR;
     if (strncmp(encoded, "$argon2id$", 10) == 0) {
-        if (!pw_argon2id_ok(encoded))
-            return HALL_ERR;
-        return argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK ? HALL_OK
-                                                                                 : HALL_ERR;
+        return pw_argon2id_verify(encoded, password);
     }
     /* hashes set before Argon2id: verified until their owner's next login
      * replaces them (hall_password_needs_rehash) */

@@ -7,6 +7,7 @@
  * multi-host db_conninfo and target_session_attrs=read-write the new
  * connection reaches whichever server is the primary now.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,21 @@ session_setup(PGconn *pg, const char *which)
     return rc;
 }
 
+/*
+ * A connection names its program (hall-new, hall-outbox...) as
+ * application_name unless the conninfo sets one: pg_stat_activity then
+ * says which module a backend serves, and bench/journey's JOURNEY_PROFILE
+ * charges each backend's CPU to its module.
+ */
+static PGconn *
+connect_named(const char *conninfo)
+{
+    const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *const vals[] = {conninfo, program_invocation_short_name, NULL};
+
+    return PQconnectdbParams(keys, vals, 1);
+}
+
 int
 hall_store_connect(struct hall_store *st)
 {
@@ -251,7 +267,7 @@ hall_store_connect(struct hall_store *st)
         PQfinish(st->pg);
         st->pg = NULL;
     }
-    pg = PQconnectdb(st->conf->db_conninfo);
+    pg = connect_named(st->conf->db_conninfo);
     if (PQstatus(pg) != CONNECTION_OK) {
         /* the message can carry the host name but never credentials' values */
         hall_log(HALL_LOG_ERR, NULL, "msg=\"db connect failed\"");
@@ -297,7 +313,7 @@ replica_ready(struct hall_store *st)
     }
     if (failed_at != 0 && time(NULL) - failed_at < REPLICA_RETRY_S)
         return 0;
-    pg = PQconnectdb(ci);
+    pg = connect_named(ci);
     if (PQstatus(pg) != CONNECTION_OK || session_setup(pg, "replica") != HALL_OK ||
         prepare_every(st, pg) != HALL_OK) {
         hall_log(HALL_LOG_WARN, NULL, "msg=\"replica connect failed; the primary answers reads\"");

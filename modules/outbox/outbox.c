@@ -957,12 +957,43 @@ listen_outbox(struct hall_app *app)
     return ok ? HALL_OK : HALL_ERR;
 }
 
-/* waits for a NOTIFY or the poll interval, whichever comes first */
+/* 1 when a job of this kind is this worker's lane's (an empty kind: anyone's) */
+static int
+kind_is_mine(const char *kind)
+{
+    size_t n = strcspn(kind, "_"), l;
+
+    if (*kind == '\0')
+        return 1;
+    for (l = 0; l + 1 < N_LANES; l++)
+        if (strlen(lanes[l]) == n && strncmp(kind, lanes[l], n) == 0)
+            return strcmp(my_lane, lanes[l]) == 0;
+    return strcmp(my_lane, "other") == 0;
+}
+
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits for a NOTIFY of a job of this lane (its payload is the job's kind)
+ * or the poll interval, whichever comes first.  Every worker of every lane
+ * listens on the one channel; a notification of another lane's job is
+ * consumed and the wait goes on, so a job wakes its own lane's workers to
+ * claim it, not all of them (each claim that finds nothing is a
+ * transaction: three round trips and a commit in PostgreSQL).
+ */
 static void
 wait_for_work(struct hall_app *app)
 {
     struct pollfd pfd;
     PGnotify *n;
+    long long deadline = now_ms() + app->conf.outbox_poll_ms;
 
     if (app->store.pg == NULL || PQstatus(app->store.pg) != CONNECTION_OK) {
         usleep((useconds_t)app->conf.outbox_poll_ms * 1000);
@@ -970,10 +1001,22 @@ wait_for_work(struct hall_app *app)
     }
     pfd.fd = PQsocket(app->store.pg);
     pfd.events = POLLIN;
-    if (poll(&pfd, 1, (int)app->conf.outbox_poll_ms) > 0)
-        PQconsumeInput(app->store.pg);
-    while ((n = PQnotifies(app->store.pg)) != NULL)
-        PQfreemem(n);
+    while (!stop_flag) {
+        long long left = deadline - now_ms();
+        int mine = 0;
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            return;
+        if (!PQconsumeInput(app->store.pg))
+            return; /* the connection's trouble: the next claim finds it */
+        while ((n = PQnotifies(app->store.pg)) != NULL) {
+            if (kind_is_mine(n->extra))
+                mine = 1;
+            PQfreemem(n);
+        }
+        if (mine)
+            return;
+    }
 }
 
 static void

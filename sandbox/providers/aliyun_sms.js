@@ -173,7 +173,7 @@ module.exports = function aliyunSms(env) {
         if (!/^\d{8}$/.test(date) || !Number.isInteger(size) || size < 1 || size > 50 || !Number.isInteger(page) || page < 1)
             return [200, { RequestId: crypto.randomUUID().toUpperCase(), Code: 'isv.INVALID_PARAMETERS', Message: '参数异常' }];
         state.smsQueries++;
-        const all = state.sms.list((x) => x.phone === phone && beijingYmd(Date.parse(x.at)) === date);
+        const all = state.sms.listBy(phone).filter((x) => beijingYmd(Date.parse(x.at)) === date);
         const list = all.slice((page - 1) * size, page * size).map((x) => ({
             PhoneNum: x.phone, SendStatus: 3, ErrCode: 'DELIVERED', TemplateCode: x.template_code,
             Content: x.text, SendDate: beijingTime(Date.parse(x.at)), ReceiveDate: beijingTime(Date.parse(x.at)),

@@ -463,6 +463,40 @@ password_verify__known_argon2id_vector__accepted(void **state)
 }
 
 static void
+password_hash__reference_encoding__both_ways(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    char ref[128];
+    int i;
+
+    /* the hall hashes with memory it keeps between hashes and encodes the
+     * result itself: libargon2's own verifier accepts what it writes, and
+     * it accepts what libargon2 writes; hash after hash, with a larger
+     * hash (memory of its own) in between */
+    for (i = 0; i < 3; i++) {
+        char *h = hall_password_hash(pool, "Passw0rd2024");
+
+        assert_int_equal(argon2id_verify(h, "Passw0rd2024", 12), ARGON2_OK);
+        assert_int_not_equal(argon2id_verify(h, "Passw0rd2025", 12), ARGON2_OK);
+        assert_int_equal(hall_password_verify("$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$"
+                                              "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+                                              "password"),
+                         HALL_OK);
+    }
+    assert_int_equal(argon2id_hash_encoded(2, 19456, 1, "Passw0rd2024", 12, "0123456789abcdef", 16,
+                                           32, ref, sizeof(ref)),
+                     ARGON2_OK);
+    assert_int_equal(hall_password_verify(ref, "Passw0rd2024"), HALL_OK);
+    assert_int_equal(hall_password_verify(ref, "Passw0rd2025"), HALL_ERR);
+    /* a 20-byte hash and an 8-byte salt, as the reference allows */
+    assert_int_equal(argon2id_hash_encoded(1, 64, 1, "pw", 2, "12345678", 8, 20, ref, sizeof(ref)),
+                     ARGON2_OK);
+    assert_int_equal(hall_password_verify(ref, "pw"), HALL_OK);
+    assert_int_equal(hall_password_verify(ref, "pX"), HALL_ERR);
+    hall_pool_destroy(pool);
+}
+
+static void
 argon2id__rfc9106_vector__library_matches(void **state)
 {
     /* RFC 9106, 5.3: Argon2id v=19, m=32 KiB, t=3, p=4, with secret and
@@ -511,6 +545,15 @@ password_verify__argon2id_malformed_or_too_costly__rejected(void **state)
         /* memory beyond what a worker spends on one login (256 MiB) */
         "$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
         "$argon2id$v=19$m=65536,t=1000,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        /* numbers not as the reference writes them */
+        "$argon2id$v=19$m=065536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        "$argon2id$v=19$m=+65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        /* padded, or base64 with unused bits set, or a character outside it */
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ=$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHR$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPP-",
+        /* a salt shorter than 8 bytes */
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
     };
     size_t i;
 
@@ -636,6 +679,7 @@ main(void)
         cmocka_unit_test(password_hash__same_password__salted_differently),
         cmocka_unit_test(password_verify__known_pbkdf2_vector__accepted),
         cmocka_unit_test(password_verify__known_argon2id_vector__accepted),
+        cmocka_unit_test(password_hash__reference_encoding__both_ways),
         cmocka_unit_test(argon2id__rfc9106_vector__library_matches),
         cmocka_unit_test(password_verify__argon2id_malformed_or_too_costly__rejected),
         cmocka_unit_test(password_verify__malformed_or_tampered__rejected),
