@@ -40,6 +40,15 @@ hall_flow_current(void)
     return flow;
 }
 
+/* an order as the flow's pages read it (flow_order_get, flow_session_order) */
+#define FLOW_ORDER_COLS                                                                              \
+    "id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"                  \
+    " subject, cert_fen, shipping_fen, amount_fen, form_enc, form_rev,"                              \
+    " to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created, printed_at IS NOT NULL AS printed,"      \
+    " coalesce(reject_reason, '') AS reject_reason,"                                                 \
+    " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)" \
+    " AS needs_seal_material, business_type"
+
 static const struct hall_stmt flow_stmts[] = {
     {"flow_partner_get",
      "SELECT code, name, seal_offered, seal_default, shipping_prepaid,"
@@ -85,14 +94,16 @@ static const struct hall_stmt flow_stmts[] = {
      " AND x.agreement_code = a.code AND x.agreement_version = a.version"
      " AND x.accepted_at > now() - make_interval(secs => $3::int))",
      4},
-    {"flow_order_get",
-     "SELECT id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"
-     " subject, cert_fen, shipping_fen, amount_fen, form_enc, form_rev,"
-     " to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created, printed_at IS NOT NULL AS printed,"
-     " coalesce(reject_reason, '') AS reject_reason,"
-     " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)"
-     " AS needs_seal_material, business_type"
-     " FROM orders WHERE id = $1 AND user_id = $2",
+    {"flow_order_get", "SELECT " FLOW_ORDER_COLS " FROM orders WHERE id = $1 AND user_id = $2", 2},
+    /* the same with the session (as core/store/db.c's session_get reads
+     * it) at an upload: no session, no row; no such order of its
+     * applicant, a row with id NULL */
+    {"flow_session_order",
+     "SELECT s.user_id AS s_user_id, s.partner_code AS s_partner, s.who AS s_who,"
+     " s.last_seen < now() - interval '60 seconds' AS s_stale, o.*"
+     " FROM sessions s LEFT JOIN LATERAL (SELECT " FLOW_ORDER_COLS
+     " FROM orders WHERE id = $2 AND user_id = s.user_id) o ON true"
+     " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()",
      2},
     /* the apply transaction in one call (sql/025_apply.sql): outcome
      * (created, again, edited, capped, locked), order_id, order_no, rev */
@@ -330,11 +341,32 @@ hall_form_str(const struct hall_val *form, const char *name)
 
 /* ---- the order ------------------------------------------------------------------ */
 
+/* the order an upload's session read brought (flow_session_load) */
+static struct {
+    const struct hall_req *req;
+    const char *request_id;
+    int64_t id;
+    struct hall_dbres *res;
+} pre_order;
+
 struct hall_dbres *
 hall_flow_order(struct hall_req *req)
 {
     int64_t id;
-    struct hall_dbres *o = hall_order_own(req, "flow_order_get", &id);
+    struct hall_dbres *o;
+
+    if (pre_order.req == req && pre_order.request_id == req->request_id &&
+        hall_req_param_i64(req, "id", &id) == HALL_OK && id == pre_order.id) {
+        pre_order.req = NULL;
+        o = pre_order.res;
+        /* someone else's order is as absent as one that never was */
+        if (hall_dbres_str(o, 0, "id") == NULL) {
+            hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+            return NULL;
+        }
+    } else {
+        o = hall_order_own(req, "flow_order_get", &id);
+    }
 
     /* another flow's order is not this flow's to show */
     if (o != NULL && strcmp(hall_dbres_str(o, 0, "business_type"), flow->business) != 0) {
@@ -1039,6 +1071,34 @@ static struct {
     const char *passed;
 } pre;
 
+/* the session and the order of the request's id in one round trip */
+static int
+session_order_load(struct hall_req *req)
+{
+    const unsigned char *hash = hall_session_token(req);
+    struct hall_dbres *res;
+    int64_t id;
+
+    if (hash == NULL)
+        return HALL_OK;
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return hall_session_load(req);
+    res = hall_db_exec(req->cx, "flow_session_order", HALL_BIN(hash, 32), HALL_I64(id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    if (hall_session_accept(req, hash, hall_dbres_int(res, 0, "s_user_id"),
+                            hall_dbres_str(res, 0, "s_partner"), hall_dbres_str(res, 0, "s_who"),
+                            hall_dbres_bool(res, 0, "s_stale")) != HALL_OK)
+        return HALL_ERR;
+    pre_order.req = req;
+    pre_order.request_id = req->request_id;
+    pre_order.id = id;
+    pre_order.res = res;
+    return HALL_OK;
+}
+
 static int
 flow_session_load(struct hall_req *req)
 {
@@ -1050,6 +1110,11 @@ flow_session_load(struct hall_req *req)
     struct hall_dbres *res;
 
     pre.req = NULL;
+    pre_order.req = NULL;
+    /* an upload (POST <flow>/upload): the order with the session */
+    if (req->request_id != NULL && strcmp(req->method, "POST") == 0 && len >= 7 &&
+        strcmp(path + len - 7, "/upload") == 0)
+        return session_order_load(req);
     /* the information entry's submit (POST <flow>/apply) */
     if (keep == 0 || req->request_id == NULL || strcmp(req->method, "POST") != 0 || len < 6 ||
         strcmp(path + len - 6, "/apply") != 0)
@@ -1600,7 +1665,7 @@ do_upload(struct hall_req *req)
     const char *err, *oid, *json, *label;
     struct hall_val *v;
     int64_t rev;
-    int status;
+    int status, i;
 
     if (o == NULL)
         return HALL_OK;
@@ -1653,8 +1718,9 @@ do_upload(struct hall_req *req)
             return hall_msg(req, HALL_M_UPLOAD_ORDER_EDITED, "file");
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     }
-    /* committed: the replaced files are nobody's any more */
-    hall_flow_files_discard(req, res, "old_id", "old_name");
+    /* committed, the replaced rows marked removed with it: their files go */
+    for (i = 0; i < hall_dbres_rows(res); i++)
+        hall_file_discard(req->cx, hall_dbres_str(res, i, "old_name"));
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "file_id"));
     hall_val_set_str(req->pool, v, "message", hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, label));
     if (!hall_req_wants_json(req))

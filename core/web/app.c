@@ -103,6 +103,68 @@ struct fcgi_reader {
     FCGX_Stream *in;
 };
 
+/*
+ * libfcgi reads a request's body into a buffer of 8 KiB that FCGX_Accept_r
+ * makes, and offers no way to ask for more: a 2 MiB upload was 256 read()s
+ * from nginx's socket, each waking nginx to write the next 8 KiB (perf of
+ * POST /new/upload: the reads a seventh of the worker's CPU).  A stream's
+ * state behind FCGX_Stream.data is libfcgi's own, laid out in libfcgi 2.4
+ * (Debian's 2.4.2) as below.  A large body gets a larger buffer the first
+ * time libfcgi refills an empty one: its fill function is wrapped, checks
+ * that the state looks as laid out here (else it leaves it alone), and puts
+ * a buffer of FCGI_WIDE bytes where the 8 KiB were, malloc()ed as libfcgi
+ * allocates it, since FCGX_Finish_r frees it.
+ */
+struct fcgi_stream_state {
+    unsigned char *buf;  /* where a read goes: mem rounded up to 8 bytes */
+    int len;             /* bytes buf holds */
+    unsigned char *mem;  /* as malloc()ed */
+    unsigned char *end;  /* the last byte read + 1 */
+    int type;            /* FCGI_PARAMS or FCGI_STDIN of a reader */
+    int ints[6];         /* the record's state, the writer's flags */
+    FCGX_Request *owner; /* the request */
+};
+
+/* under glibc's threshold for mmap(): taken from the heap and given back
+ * to it, so the pages stay mapped between requests */
+#define FCGI_WIDE ((size_t)127 * 1024)
+
+static void (*fcgi_fill)(FCGX_Stream *);
+
+static void
+fcgi_fill_wide(FCGX_Stream *in)
+{
+    struct fcgi_stream_state *st = in->data;
+    unsigned char *wide;
+
+    /* everything read has been handed out: nothing in the buffer to move */
+    if (in->rdNext == st->end && in->stop == st->end && (wide = malloc(FCGI_WIDE)) != NULL) {
+        free(st->mem);
+        st->mem = st->buf = st->end = wide;
+        st->len = (int)FCGI_WIDE;
+        in->rdNext = in->wrNext = in->stop = in->stopUnget = wide;
+        in->fillBuffProc = fcgi_fill;
+    }
+    fcgi_fill(in);
+}
+
+/* a larger read buffer for the rest of fr's body, if libfcgi is as expected */
+static void
+fcgi_widen(FCGX_Request *fr)
+{
+    FCGX_Stream *in = fr->in;
+    struct fcgi_stream_state *st = in != NULL ? in->data : NULL;
+
+    if (st == NULL || !in->isReader || in->isClosed || in->fillBuffProc == fcgi_fill_wide ||
+        st->owner != fr || st->type != FCGI_STDIN || st->len <= 0 || st->len > 8192 ||
+        st->buf < st->mem || st->buf > st->mem + 7 || st->end < st->buf ||
+        st->end > st->buf + st->len || in->rdNext < st->buf || in->stop > st->end ||
+        (fcgi_fill != NULL && in->fillBuffProc != fcgi_fill))
+        return;
+    fcgi_fill = in->fillBuffProc;
+    in->fillBuffProc = fcgi_fill_wide;
+}
+
 static ssize_t
 fcgi_read(void *ctx, char *buf, size_t n)
 {
@@ -170,6 +232,8 @@ parse_body(struct hall_req *req)
             mp_arena = hall_mp_arena_new((size_t)req->app->conf.body_max_bytes, lim.max_parts);
         lim.arena = mp_arena;
         rd.in = ((FCGX_Request *)req->fcgi)->in;
+        if (clen > 64 * 1024)
+            fcgi_widen(req->fcgi);
         st = hall_parse_multipart(req->pool, ct, fcgi_read, &rd, clen, &lim, &req->bparams,
                                   &req->uploads, &err, &errfield);
         if (st != 0) {
