@@ -111,6 +111,14 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT outcome, order_id, order_no, rev FROM hall_order_apply($1, $2, $3, $4, $5, $6, $7,"
      " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
      17},
+    /* the same for a new order with the session, its idle deadline and the
+     * kept carrier pass read in the call (sql/097_apply_session.sql):
+     * outcome also nosession or carrier; user_id, partner_code, who, passed */
+    {"flow_order_apply_session",
+     "SELECT outcome, order_id, order_no, rev, user_id, partner_code, who, passed"
+     " FROM hall_order_apply_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+     " $14, $15, $16, $17, $18, $19)",
+     19},
     {"flow_order_printed",
      "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
      " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
@@ -1061,7 +1069,9 @@ carrier_key(struct hall_req *req, const struct hall_val *form, unsigned bits, un
  * What flow_session_load read with the session for this request: the cap's
  * count and the pass of the key of the three values as sent (before the
  * field checks normalise them; hall_flow_submit_pre uses it only when the
- * checked values give the same key).
+ * checked values give the same key).  Or, late: the session left to the
+ * save (.apply_one_trip), with the key of the checked values and the type's
+ * bits kept by hall_flow_submit_pre.
  */
 static struct {
     const struct hall_req *req;
@@ -1069,6 +1079,9 @@ static struct {
     unsigned char key[32];
     int64_t n;
     const char *passed;
+    int late;
+    unsigned char hash[32];
+    unsigned bits;
 } pre;
 
 /* the session and the order of the request's id in one round trip */
@@ -1100,6 +1113,12 @@ session_order_load(struct hall_req *req)
 }
 
 static int
+pre_late(const struct hall_req *req)
+{
+    return pre.late && pre.req == req && pre.request_id == req->request_id;
+}
+
+static int
 flow_session_load(struct hall_req *req)
 {
     long keep = req->app->conf.carrier_pass_keep_s;
@@ -1110,6 +1129,7 @@ flow_session_load(struct hall_req *req)
     struct hall_dbres *res;
 
     pre.req = NULL;
+    pre.late = 0;
     pre_order.req = NULL;
     /* an upload (POST <flow>/upload): the order with the session */
     if (req->request_id != NULL && strcmp(req->method, "POST") == 0 && len >= 7 &&
@@ -1122,6 +1142,16 @@ flow_session_load(struct hall_req *req)
     hash = hall_session_token(req);
     if (hash == NULL)
         return HALL_OK;
+    p = hall_req_param(req, "id");
+    if (flow->apply_one_trip && (p == NULL || *p == '\0') && hall_req_wants_json(req)) {
+        /* read by the save; until then the cookie stands for the session
+         * (the form token is checked against it, as for a session read) */
+        pre.req = req;
+        pre.request_id = req->request_id;
+        pre.late = 1;
+        memcpy(pre.hash, hash, 32);
+        return hall_session_accept(req, hash, HALL_USER_LATE, "", "", 0);
+    }
     p = (hall_cert_type_bit(hall_req_param(req, "cert_type")) & HALL_T_UNIT) ? "agent" : "app";
     v[0] = hall_req_param(req, hall_psprintf(req->pool, "%s_name", p));
     v[1] = hall_req_param(req, hall_psprintf(req->pool, "%s_ric", p));
@@ -1161,6 +1191,14 @@ hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned
     if (keep == 0)
         return new_order ? hall_flow_orders_cap(req, 0) : HALL_OK;
     carrier_key(req, form, bits, key);
+    if (pre_late(req)) {
+        /* the save asks for the pass and the cap, and for the carrier
+         * when there is no pass (hall_flow_order_save) */
+        memcpy(pre.key, key, 32);
+        pre.bits = bits;
+        *passed = 1;
+        return HALL_OK;
+    }
     if (pre.req == req && pre.request_id == req->request_id && memcmp(pre.key, key, 32) == 0) {
         /* read with the session (flow_session_load) */
         n = pre.n;
@@ -1314,7 +1352,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
 {
     const struct hall_business *b = hall_business_get(flow->business);
     struct hall_dbres *res;
-    const char *json, *order_no;
+    const char *json, *order_no, *at;
     unsigned char *enc;
     size_t elen, jlen;
     int64_t order_id, rev;
@@ -1327,22 +1365,65 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     if (enc == NULL)
         return hall_resp_busy(req);
 
+    res = NULL;
+    if (pre_late(req)) {
+        pre.late = 0;
+        if (s->o != NULL || s->also != NULL) {
+            hall_err(req, "msg=\"late session with an edit or rows of the flow's own\"");
+            return hall_resp_busy(req);
+        }
+        /* one round trip: the session and the carrier pass, then the apply
+         * (sql/097_apply_session.sql) */
+        res = hall_db_exec(req->cx, "flow_order_apply_session", HALL_BIN(pre.hash, 32),
+                           HALL_BIN(pre.key, 32), HALL_I64(req->app->conf.carrier_pass_keep_s),
+                           HALL_I64(req->app->conf.session_idle_s), HALL_STR(s->partner),
+                           HALL_I64(s->product_id), HALL_STR(s->cert_type), HALL_I64(s->years),
+                           HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject),
+                           HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen),
+                           s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
+                           HALL_I64(req->app->conf.draft_daily_max),
+                           req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                           req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
+                           HALL_STR(b->code), HALL_STR(b->prefix));
+        if (res == NULL || hall_dbres_rows(res) != 1)
+            return hall_resp_busy(req);
+        outcome = hall_dbres_str(res, 0, "outcome");
+        if (strcmp(outcome, "nosession") == 0) {
+            req->session = NULL;
+            req->user_id = 0;
+            return hall_resp_login(req);
+        }
+        /* its idle deadline moved in the call already */
+        if (hall_session_accept(req, pre.hash, hall_dbres_int(res, 0, "user_id"),
+                                hall_dbres_str(res, 0, "partner_code"),
+                                hall_dbres_str(res, 0, "who"), 0) != HALL_OK)
+            return hall_resp_busy(req);
+        at = hall_dbres_str(res, 0, "passed"); /* NULL: no pass */
+        if (at != NULL)
+            hall_info(req, "msg=\"carrier check passed earlier\" passed_at=\"%s\"", at);
+        if (strcmp(outcome, "carrier") == 0) {
+            if (hall_flow_carrier_check(req, s->form, pre.bits) != HALL_OK)
+                return HALL_OK;
+            res = NULL;
+        }
+    }
     /* one round trip (sql/025_apply.sql: the user's lock, the daily cap,
      * the keyed INSERT or the edit, the audit row, the revision); a flow
      * with rows of its own writes them in the same transaction */
-    if (s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
+    if (res == NULL && s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, "flow_order_apply",
-                       s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
-                       HALL_I64(req->user_id), HALL_STR(s->partner), HALL_I64(s->product_id),
-                       HALL_STR(s->cert_type), HALL_I64(s->years), HALL_STR(s->seal ? "t" : "f"),
-                       HALL_STR(s->subject), HALL_I64(s->cert_fen), HALL_I64(s->ship_fen),
-                       HALL_BIN(enc, elen),
-                       s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
-                       HALL_I64(req->app->conf.draft_daily_max),
-                       req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
-                       req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
-                       HALL_STR(b->code), HALL_STR(b->prefix));
+    if (res == NULL)
+        res = hall_db_exec(req->cx, "flow_order_apply",
+                           s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
+                           HALL_I64(req->user_id), HALL_STR(s->partner), HALL_I64(s->product_id),
+                           HALL_STR(s->cert_type), HALL_I64(s->years),
+                           HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject),
+                           HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen),
+                           s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
+                           HALL_I64(req->app->conf.draft_daily_max),
+                           req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                           req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
+                           HALL_STR(b->code), HALL_STR(b->prefix));
     if (res == NULL || hall_dbres_rows(res) != 1)
         return hall_resp_busy(req);
     outcome = hall_dbres_str(res, 0, "outcome");

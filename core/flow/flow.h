@@ -145,6 +145,12 @@ struct hall_flow {
     const char *const *materials; /* material kinds asked, in order */
     const char *first_step;       /* where the agreements lead: "apply" (path below the flow) */
     const char *tmpl_print;       /* the flow's print template */
+    /* 1: a JSON submit of a new order (POST <flow>/apply without id) reads
+     * its session, the kept carrier pass and the cap in the apply's own
+     * call (sql/097), one round trip.  Only for a flow whose submit reads
+     * nothing of the applicant's before hall_flow_order_save and writes no
+     * rows of its own (.also): req->user_id is HALL_USER_LATE until then */
+    int apply_one_trip;
     /* optional: what the flow adds to hall_flow_print_ctx's page */
     void (*print_more)(struct hall_req *req, struct hall_val *ctx);
     /* optional: the materials this order asks for besides .materials, one
@@ -177,6 +183,8 @@ int hall_flow_main(int argc, char **argv, const struct hall_flow *flow);
     {                                                                                              \
         return hall_flow_main(argc, argv, &(f));                                                   \
     }
+/* req->user_id of a session read by the save (.apply_one_trip) */
+#define HALL_USER_LATE (-1)
 /* the flow this process runs */
 const struct hall_flow *hall_flow_current(void);
 

@@ -181,6 +181,7 @@ static const struct hall_flow new_flow = {
     .groups = new_groups,
     .materials = new_materials,
     .first_step = "apply",
+    .apply_one_trip = 1,
     .tmpl_print = "new_print",
     .routes = new_routes,
 };
