@@ -97,8 +97,11 @@ test('connection_reset_mid_transaction__that_request_busy__nothing_kept__next_on
             pending = c.post('/sms/send', { phone: victim, purpose: 'register' });
             let pid = '';
             await waitFor('the send waiting on the lock', async () => {
+                /* the account worker's backend, not another's that meets the
+                 * lock (hall-outbox's, sending the codes of the test before) */
                 pid = su(`SELECT pid FROM pg_stat_activity WHERE usename = 'hall'
-                    AND wait_event_type = 'Lock' AND query NOT LIKE '%LOCK TABLE%' LIMIT 1`);
+                    AND application_name LIKE '%hall-account' AND wait_event_type = 'Lock'
+                    AND query NOT LIKE '%LOCK TABLE%' LIMIT 1`);
                 return pid !== '';
             });
             assert.equal(su(`SELECT pg_terminate_backend(${pid})`), 't');
