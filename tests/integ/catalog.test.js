@@ -29,10 +29,25 @@ function checked(table, column) {
     return [...d.matchAll(/'(\w+)'::text/g)].map((m) => m[1]).sort();
 }
 
+/* an orders row's rules are one CHECK calling orders_row_ok (sql/096): the
+ * business types it allows, read from its source and asked of it */
+function ordersBusinessTypes() {
+    const src = psql(`SELECT pg_get_functiondef('orders_row_ok'::regproc)`);
+    const m = src.match(/p_business IN \(([^)]*)\)/);
+    assert.ok(m, `orders_row_ok checks p_business: ${src}`);
+    const list = [...m[1].matchAll(/'(\w+)'/g)].map((x) => x[1]).sort();
+    const ok = (code) => psql(`SELECT orders_row_ok('${code}', NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL)`);
+    for (const code of list)
+        assert.equal(ok(code), 't', `orders_row_ok allows ${code}`);
+    assert.equal(ok('nope'), 'f', 'orders_row_ok refuses a code of no catalogue');
+    return list;
+}
+
 test('catalog__business_types__the_database_checks_the_same_codes', () => {
     const b = codes('HALL_BUSINESS');
     assert.deepEqual(b, ['change', 'finauth', 'new', 'reissue', 'renew', 'seal', 'unlock']);
-    assert.deepEqual(checked('orders', 'business_type'), b);
+    assert.deepEqual(ordersBusinessTypes(), b);
     assert.deepEqual(checked('products', 'business_type'), b);
 });
 
