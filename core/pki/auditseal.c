@@ -191,20 +191,6 @@ hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
 
 /* ---- the marks --------------------------------------------------------------------- */
 
-static const char *
-hex32(const unsigned char *h, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    int i;
-
-    for (i = 0; i < HALL_AUDIT_HASH_LEN; i++) {
-        out[2 * i] = digits[h[i] >> 4];
-        out[2 * i + 1] = digits[h[i] & 15];
-    }
-    out[2 * HALL_AUDIT_HASH_LEN] = '\0';
-    return out;
-}
-
 int
 hall_audit_mark_heads(struct hall_ctx *cx, long every_s)
 {
@@ -212,7 +198,6 @@ hall_audit_mark_heads(struct hall_ctx *cx, long every_s)
     static time_t last;
     time_t now = time(NULL);
     unsigned char signer[32], *msg, *sig, *hash;
-    char hex[2 * HALL_AUDIT_HASH_LEN + 1];
     size_t mlen, slen, hlen;
     struct hall_dbres *r;
     int i, n = 0;
@@ -251,7 +236,7 @@ hall_audit_mark_heads(struct hall_ctx *cx, long every_s)
          * rows it pins still leaves this line */
         hall_log(HALL_LOG_INFO, cx->request_id,
                  "msg=\"audit mark\" chain=%lld seq=%lld hash=%s at=%s", (long long)chain,
-                 (long long)seq, hex32(hash, hex), at);
+                 (long long)seq, hall_hex(cx->pool, hash, HALL_AUDIT_HASH_LEN), at);
         n++;
     }
     if (r == NULL || i < hall_dbres_rows(r) || hall_db_commit(cx) != HALL_OK) {
