@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib/seed.sh: seed_orders, the year of orders bench/reports and
 # bench/volume both time: BENCH_USERS applicants (the first of them, the
 # "heavy" one, with one order in 1,000 of all, the others sharing the rest)
