@@ -32,6 +32,7 @@
 
 #define PAGE_SIZE   20
 #define PAGE_SIZE_S "20" /* the same, in SQL text */
+#define CERTS_PAGE  100  /* 我的证书's rows a page (certificates and those in production) */
 
 /* The page's two days (created, updated) come as days since 2000-01-01,
  * "(created_at::date - date '2000-01-01')": Beijing's day (the session's
@@ -195,8 +196,8 @@ static const struct hall_stmt center_stmts[] = {
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " WHERE o.user_id = $1 AND o.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM certificates c"
      " WHERE c.order_id = o.id AND c.state IN ('intent', 'issued') AND c.seal_item_id IS NULL)"
-     " ORDER BY order_id DESC, seal_kind, seal_pos, serial LIMIT 500",
-     1},
+     " ORDER BY order_id DESC, seal_kind, seal_pos, serial LIMIT $2 OFFSET $3",
+     3},
     /* the seals the applicant's certificates sign (seseals.cert_serial) */
     {"certs_seals",
      "SELECT s.cert_serial, s.es_id, s.state, i.kind, coalesce(i.seal_name, '') AS seal_name,"
@@ -1055,9 +1056,21 @@ certs_page(struct hall_req *req)
 {
     struct hall_dbres *res, *seals;
     struct hall_val *ctx, *list;
-    int i, n, cc[C__N];
+    const char *page_s = hall_req_query(req, "page");
+    long page = 1;
+    int i, n, more, cc[C__N];
 
-    res = hall_db_exec(req->cx, "certs_list", HALL_I64(req->user_id));
+    /* a page of CERTS_PAGE rows, one more read to know whether a next page
+     * exists: an agent with years of orders has thousands of certificates */
+    if (page_s != NULL && *page_s != '\0') {
+        char *end;
+
+        page = strtol(page_s, &end, 10);
+        if (*end != '\0' || page < 1 || page > 100000)
+            return hall_msg(req, HALL_M_FILTER_PAGE, "page");
+    }
+    res = hall_db_exec(req->cx, "certs_list", HALL_I64(req->user_id), HALL_I64(CERTS_PAGE + 1),
+                       HALL_I64((page - 1) * CERTS_PAGE));
     seals = res != NULL ? hall_db_exec(req->cx, "certs_seals", HALL_I64(req->user_id)) : NULL;
     if (res == NULL || seals == NULL)
         return hall_resp_busy(req);
@@ -1072,6 +1085,15 @@ certs_page(struct hall_req *req)
     for (i = 0; i < C__N; i++)
         cc[i] = hall_dbres_col(res, cert_cols[i]);
     n = hall_dbres_rows(res);
+    more = n > CERTS_PAGE;
+    if (more)
+        n = CERTS_PAGE;
+    hall_val_set_int(req->pool, ctx, "page", page);
+    if (page > 1)
+        hall_val_set_int(req->pool, ctx, "prev_page", page - 1);
+    if (more)
+        hall_val_set_int(req->pool, ctx, "next_page", page + 1);
+    hall_val_set_bool(req->pool, ctx, "paged", page > 1 || more);
     for (i = 0; i < n; i++) {
         struct hall_val *row = hall_val_push_obj(req->pool, list);
         const char *serial = hall_dbres_get(res, i, cc[C_SERIAL]);
