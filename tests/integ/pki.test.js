@@ -412,3 +412,32 @@ test('roles__only_operators_produce_ship_revoke', async () => {
     assert.equal(page.status, 200);
     assert.match(page.text, /制作证书/);
 });
+
+test('crl__a_revoked_certificate_leaves_it_two_crl_periods_after_it_expired', async () => {
+    /* RFC 5280 3.3: an entry stays until one regularly scheduled CRL
+     * issued after the certificate expired has listed it */
+    const o = await acceptedByTransfer();
+    const serial = () => '7' + crypto.randomBytes(8).toString('hex').toUpperCase().slice(1);
+    const [gone, lately, live] = [serial(), serial(), serial()];
+    const row = (s, notAfter) => `('${s}', ${o.id}, 'ecc', 'void', 'CRL test', now() - interval '400 days',
+        now() + interval '${notAfter}', 4, now() - interval '20 days')`;
+    psql(`INSERT INTO certificates (serial, order_id, ca, state, subject_cn, not_before, not_after,
+        revoke_reason, revoked_at) VALUES ${row(gone, '-3 days')}, ${row(lately, '-1 hour')},
+        ${row(live, '300 days')}`);
+    try {
+        const made = pkitool(['crl']);
+        assert.equal(made.status, 0, made.stderr);
+        const dir = tmpdir();
+        await fetchPki(dir);
+        const crl = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'ecc.crl'), '-noout', '-text']);
+        assert.equal(crl.status, 0, crl.stderr);
+        assert.ok(crl.stdout.includes(`Serial Number: ${live}`), 'a revoked certificate still valid is listed');
+        assert.ok(crl.stdout.includes(`Serial Number: ${lately}`), 'one expired an hour ago is still listed');
+        assert.ok(!crl.stdout.includes(gone), 'one expired three days ago has left the CRL');
+        /* OCSP still answers revoked for it */
+        assert.match(ocspQuery(dir, 'ecc', gone).line, /: revoked$/);
+    } finally {
+        psql(`DELETE FROM certificates WHERE serial IN ('${gone}', '${lately}', '${live}')`);
+        pkitool(['crl']);
+    }
+});
