@@ -254,3 +254,40 @@ test('a 2 MiB upload of random bytes comes back byte for byte, its SHA-256 kept;
         assert.ok(Buffer.from(await dl.arrayBuffer()).equals(files[i]), `${kinds[i]} byte for byte`);
     }
 });
+
+/* the session and the order are asked for when the file part begins
+ * (flow_at_file, hall_db_send) and read after the body: a body that breaks
+ * off after that is refused, and the answer sent for it is read and dropped
+ * with the request, so the worker's next statements get their own answers */
+test('an upload body broken off after its file began is a 400; every worker\'s next uploads store', { skip: SKIP }, async () => {
+    const c = await atForm();
+    const id = await printedOrder(c);
+    const b = 'hallcut' + Date.now();
+    const body = Buffer.concat([
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="id"\r\n\r\n${id}\r\n` +
+            `--${b}\r\nContent-Disposition: form-data; name="kind"\r\n\r\napplication\r\n` +
+            `--${b}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n` +
+            'Content-Type: image/jpeg\r\n\r\n'),
+        JPEG, Buffer.from(`\r\n--${b}`)]);
+    const cut = () => fetch(`${c.base}/new/upload`, {
+        method: 'POST', body, headers: {
+            Cookie: c.cookieHeader(), Accept: 'application/json', 'X-CSRF-Token': c.csrf,
+            'Content-Type': `multipart/form-data; boundary=${b}`,
+        },
+    });
+    /* more than the module's workers, a few at a time: each worker gets some */
+    for (let round = 0; round < 3; round++) {
+        const rs = await Promise.all(Array.from({ length: 4 }, cut));
+        for (const r of rs)
+            assert.equal(r.status, 400, await r.text());
+    }
+    assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`)), 0);
+    const kinds = ['application', 'license', 'agent_id'];
+    for (let round = 0; round < 3; round++) {
+        const rs = await Promise.all(kinds.map((k) => upload(c, id, k)));
+        for (const r of rs)
+            assert.equal(r.status, 200, r.text);
+    }
+    assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}
+        AND replaced_at IS NULL`)), 3);
+});
