@@ -281,9 +281,13 @@ hall_file_discard_later(struct hall_ctx *cx, const char *name)
     if (name == NULL || strchr(name, '/') != NULL)
         return;
     h = __atomic_load_n(&discard_head, __ATOMIC_RELAXED);
+    /* full: the slot h would take is the one the thread may be reading */
+    if (h - __atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE) >= DISCARD_SLOTS || !discard_start()) {
+        hall_file_discard(cx, name);
+        return;
+    }
     n = snprintf(discard_q[h % DISCARD_SLOTS], DISCARD_PATH, "%s/%s", cx->conf->upload_dir, name);
-    if (n < 0 || n >= DISCARD_PATH ||
-        h - __atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE) >= DISCARD_SLOTS || !discard_start()) {
+    if (n < 0 || n >= DISCARD_PATH) {
         hall_file_discard(cx, name);
         return;
     }
