@@ -21,7 +21,7 @@
  * e.g. HALL_MODULE_MAIN(pay, pay_routes, pay_stmts, pay_init) */
 #define HALL_MODULE_MAIN(name, routes, stmts, init)                                                \
     static const struct hall_module name##_module = {#name, routes,          stmts, init,          \
-                                                     NULL,  hall_core_stmts, NULL};                \
+                                                     NULL,  hall_core_stmts, NULL,  NULL};         \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         return hall_main(argc, argv, &name##_module);                                              \

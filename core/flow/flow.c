@@ -1084,19 +1084,68 @@ static struct {
     unsigned bits;
 } pre;
 
+/* flow_session_order as sent while the upload's file streamed in
+ * (flow_at_file): for which request and order id */
+static struct {
+    const struct hall_req *req;
+    const char *request_id;
+    int64_t id;
+} sent_order;
+
+static int
+upload_route(const struct hall_req *req)
+{
+    const char *path = req->route->path;
+    size_t len = strlen(path);
+
+    return req->request_id != NULL && strcmp(req->method, "POST") == 0 && len >= 7 &&
+           strcmp(path + len - 7, "/upload") == 0;
+}
+
+/*
+ * An upload's first file begins: the session and the order of the id sent
+ * before it (the upload page and bench/run send id and kind first) are
+ * asked for now, and read once the body is in (session_order_load).  A
+ * read only: whether the request may write anything is decided after, as
+ * before.  Takes the server's part of that round trip off the upload's path.
+ */
+static void
+flow_at_file(struct hall_req *req)
+{
+    const unsigned char *hash;
+    int64_t id;
+
+    sent_order.req = NULL;
+    if (!upload_route(req) || hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
+        return;
+    hash = hall_session_token(req);
+    if (hash == NULL ||
+        hall_db_send(req->cx, "flow_session_order", HALL_BIN(hash, 32), HALL_I64(id)) != HALL_OK)
+        return;
+    sent_order.req = req;
+    sent_order.request_id = req->request_id;
+    sent_order.id = id;
+}
+
 /* the session and the order of the request's id in one round trip */
 static int
 session_order_load(struct hall_req *req)
 {
     const unsigned char *hash = hall_session_token(req);
-    struct hall_dbres *res;
+    struct hall_dbres *res = NULL;
     int64_t id;
 
     if (hash == NULL)
         return HALL_OK;
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_session_load(req);
-    res = hall_db_exec(req->cx, "flow_session_order", HALL_BIN(hash, 32), HALL_I64(id));
+    /* sent while the file streamed in, for this id (the body's whole
+     * parameters can only repeat it, never replace it: the first wins) */
+    if (sent_order.req == req && sent_order.request_id == req->request_id && sent_order.id == id)
+        res = hall_db_recv(req->cx);
+    sent_order.req = NULL;
+    if (res == NULL)
+        res = hall_db_exec(req->cx, "flow_session_order", HALL_BIN(hash, 32), HALL_I64(id));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
@@ -1799,9 +1848,10 @@ do_upload(struct hall_req *req)
             return hall_msg(req, HALL_M_UPLOAD_ORDER_EDITED, "file");
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     }
-    /* committed, the replaced rows marked removed with it: their files go */
+    /* committed, the replaced rows marked removed with it: their files go,
+     * without the answer waiting for the file system */
     for (i = 0; i < hall_dbres_rows(res); i++)
-        hall_file_discard(req->cx, hall_dbres_str(res, i, "old_name"));
+        hall_file_discard_later(req->cx, hall_dbres_str(res, i, "old_name"));
     hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "file_id"));
     hall_val_set_str(req->pool, v, "message", hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, label));
     if (!hall_req_wants_json(req))
@@ -2466,6 +2516,7 @@ hall_flow_main(int argc, char **argv, const struct hall_flow *f)
     mod.init = f->init;
     mod.gate = flow_gate;
     mod.session_load = flow_session_load;
+    mod.at_file = flow_at_file;
     mod.core_stmts = hall_core_stmts;
     return hall_main(argc, argv, &mod);
 }

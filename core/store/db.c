@@ -440,6 +440,76 @@ wrap(struct hall_ctx *cx, PGresult *r)
     return res;
 }
 
+/* the answer of what hall_db_send sent, read whole (PQgetResult to its
+ * NULL); the last result, NULL when the connection failed */
+static PGresult *
+sent_read(struct hall_ctx *cx)
+{
+    PGresult *r, *last = NULL;
+
+    cx->sent = NULL;
+    if (cx->store->pg == NULL)
+        return NULL;
+    while ((r = PQgetResult(cx->store->pg)) != NULL) {
+        PQclear(last);
+        last = r;
+    }
+    return last;
+}
+
+/* a statement sent and never read: its answer would be taken for the
+ * next statement's */
+static void
+sent_drop(struct hall_ctx *cx, const char *why)
+{
+    if (cx->sent == NULL)
+        return;
+    if (why != NULL)
+        hall_err(cx, "msg=\"answer never read\" stmt=%s before=%s", cx->sent, why);
+    PQclear(sent_read(cx));
+}
+
+static void
+sent_cleanup(void *p)
+{
+    sent_drop(p, NULL);
+}
+
+int
+hall_db_sendv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
+{
+    const char *values[32];
+    int lengths[32], formats[32];
+    int n;
+
+    if (cx->in_tx || cx->sent != NULL || db_ready(cx) != HALL_OK || cx->store->pg == NULL)
+        return HALL_ERR;
+    n = params_of(cx, params, values, lengths, formats);
+    if (PQsendQueryPrepared(cx->store->pg, name, n, values, lengths, formats, 0) != 1)
+        return HALL_ERR;
+    cx->sent = name;
+    hall_pool_cleanup(cx->pool, sent_cleanup, cx);
+    return HALL_OK;
+}
+
+struct hall_dbres *
+hall_db_recv(struct hall_ctx *cx)
+{
+    const char *name = cx->sent;
+    PGresult *r;
+
+    if (name == NULL)
+        return NULL;
+    r = sent_read(cx);
+    if (failed(r)) {
+        note_failure(cx, name, r);
+        PQclear(r);
+        return NULL;
+    }
+    cx->db_used = 1;
+    return wrap(cx, r);
+}
+
 struct hall_dbres *
 hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
 {
@@ -448,6 +518,7 @@ hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
     PGresult *r;
     int n;
 
+    sent_drop(cx, name);
     if (!cx->in_tx && db_ready(cx) != HALL_OK) {
         snprintf(cx->sqlstate, sizeof(cx->sqlstate), "08006");
         return NULL;
@@ -592,6 +663,7 @@ hall_db_refv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *p
     char *key;
     unsigned b;
 
+    sent_drop(cx, name);
     if (cx->in_tx || db_ready(cx) != HALL_OK || cx->store->pg == NULL || !ref_usable(cx))
         return hall_db_execv(cx, name, params);
     key = ref_key(cx, name, params, &klen);
@@ -652,6 +724,7 @@ simple(struct hall_ctx *cx, const char *sql)
     PGresult *r;
     int ok;
 
+    sent_drop(cx, sql);
     if (cx->store->pg == NULL)
         return HALL_ERR;
     r = PQexec(cx->store->pg, sql);

@@ -44,6 +44,8 @@ struct hall_ctx {
     /* hall_db_commit waits until this CLOCK_MONOTONIC time, in ms (0: no
      * wait); set by hall_db_commit_after, cleared at BEGIN, COMMIT, ROLLBACK */
     int64_t commit_after_ms;
+    /* the statement hall_db_send sent and hall_db_recv has not read yet */
+    const char *sent;
 };
 
 /* what the layers above learn of the store's health (core/web's metrics):
@@ -106,6 +108,22 @@ struct hall_dbres *hall_db_readv(struct hall_ctx *cx, const char *name,
 
 struct hall_dbres *hall_db_execv(struct hall_ctx *cx, const char *name,
                                  const struct hall_dbparam *params);
+/*
+ * A statement sent now and its answer read later (hall_db_recv), the work
+ * doing something else meanwhile (reading the rest of a request's body):
+ * the server's part of the round trip leaves the caller's path.  Outside a
+ * transaction, one at a time; HALL_ERR when it could not be sent (then
+ * hall_db_exec it).  Any other statement of the work reads and drops an
+ * answer still unread first (logged: a caller's mistake), and so does the
+ * end of the work (its pool), before the connection serves anything else.
+ */
+#define hall_db_send(cx, name, ...)                                                                \
+    hall_db_sendv((cx), (name),                                                                    \
+                  (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+int hall_db_sendv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params);
+/* the answer of the statement hall_db_send sent, as hall_db_exec gives it
+ * (NULL on failure, SQLSTATE noted); NULL too when none was sent */
+struct hall_dbres *hall_db_recv(struct hall_ctx *cx);
 /*
  * A read of reference rows (partners, products, divisions, banks) that the
  * worker keeps: answered from its copy when it has one, and the copy
@@ -238,6 +256,12 @@ int hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const cha
                     const char *allow_text, struct hall_stored *out, const char **err);
 /* removes a stored file whose database row was not committed */
 void hall_file_discard(struct hall_ctx *cx, const char *name);
+/* removes a stored file whose row a committed transaction marked removed,
+ * in a thread of the worker: the caller goes on at once (file.c) */
+void hall_file_discard_later(struct hall_ctx *cx, const char *name);
+/* unlinks at once what hall_file_discard_later queued and no thread removed
+ * yet: a worker's last act before it exits; async-signal-safe */
+void hall_file_discard_drain(void);
 /* the decrypted content; NULL when missing or tampered */
 unsigned char *hall_file_load(struct hall_ctx *cx, const char *name, size_t *len);
 

@@ -192,6 +192,15 @@ read_body(struct hall_req *req, size_t clen)
     return b;
 }
 
+/* the module's look ahead at a multipart body's first file (hall_module.at_file) */
+static void
+at_file(void *arg)
+{
+    struct hall_req *req = arg;
+
+    req->app->mod->at_file(req);
+}
+
 /* the files of multipart bodies: one arena per worker, see core/web/req.c */
 static struct hall_mp_arena *mp_arena;
 
@@ -231,6 +240,11 @@ parse_body(struct hall_req *req)
         if (mp_arena == NULL)
             mp_arena = hall_mp_arena_new((size_t)req->app->conf.body_max_bytes, lim.max_parts);
         lim.arena = mp_arena;
+        lim.at_file = NULL;
+        lim.at_file_arg = req;
+        if (req->app->mod->at_file != NULL &&
+            !(req->route->flags & (HALL_R_STAFF | HALL_R_NOSESSION)))
+            lim.at_file = at_file;
         rd.in = ((FCGX_Request *)req->fcgi)->in;
         if (clen > 64 * 1024)
             fcgi_widen(req->fcgi);
@@ -641,8 +655,10 @@ on_term_worker(int sig)
 {
     (void)sig;
     stop_flag = 1;
-    if (!in_request)
+    if (!in_request) {
+        hall_file_discard_drain();
         _exit(0);
+    }
 }
 
 static void
@@ -782,6 +798,7 @@ worker_run(struct hall_app *app, int sock)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
     if (app->keep_conn) {
         serve_kept(app, sock);
+        hall_file_discard_drain();
         _exit(0);
     }
     FCGX_InitRequest(&fr, sock, 0);
@@ -795,6 +812,7 @@ worker_run(struct hall_app *app, int sock)
         if (app->conf.max_requests > 0 && app->served >= (unsigned long)app->conf.max_requests)
             break;
     }
+    hall_file_discard_drain();
     _exit(0);
 }
 

@@ -411,6 +411,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     const char *boundary;
     char *delim;
     size_t dlen, parts = 0, used = 0, sused = 0;
+    int file_seen = 0;
     /* the bytes of each file kept in clear */
     const size_t keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
     struct mp m;
@@ -495,6 +496,11 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
         if (name == NULL || *name == '\0')
             return 400;
         field = hall_buf_new(pool, lim->max_field);
+        if (filename != NULL && !file_seen) {
+            file_seen = 1;
+            if (lim->at_file != NULL)
+                lim->at_file(lim->at_file_arg);
+        }
         if (filename != NULL) {
             up = hall_pcalloc(pool, sizeof(*up));
             up->field = name;

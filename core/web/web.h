@@ -157,6 +157,13 @@ struct hall_module {
      * (hall_session_accept), read with what the route needs next in one
      * round trip (the flow kit's information entry); NULL: the plain read */
     int (*session_load)(struct hall_req *req);
+    /* NULL, or on an applicant route's multipart body, when its first file
+     * begins (the fields before it readable with hall_req_param, the file
+     * not read yet, the session not read): may send, with hall_db_send,
+     * the statement session_load will read, so that the server answers
+     * while the file streams in.  Nothing may be written here: the
+     * request is not authenticated yet */
+    void (*at_file)(struct hall_req *req);
 };
 
 struct hall_session {
@@ -245,6 +252,10 @@ struct hall_mp_limits {
      * file (the copy of the rest is the parser's largest after the read) */
     int head_only;
     struct hall_mp_arena *arena; /* from hall_mp_arena_new(body length, max_parts) */
+    /* NULL, or called once when the first file's part begins: the fields
+     * before it are in *fields, none of the file is read yet */
+    void (*at_file)(void *arg);
+    void *at_file_arg;
 };
 /* seal and head_only as a route's flags ask (HALL_R_SEALED, HALL_R_CLEAR):
  * every file sealed unless the route only reads its files in memory */

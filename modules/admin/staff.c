@@ -747,7 +747,7 @@ int
 main(int argc, char **argv)
 {
     static const struct hall_module mod = {"staff",         NULL, tool_stmts, NULL, NULL,
-                                           hall_core_stmts, NULL};
+                                           hall_core_stmts, NULL, NULL};
     static struct hall_app app;
     const char *cmd, *actor, *text = NULL;
     struct hall_req *req;

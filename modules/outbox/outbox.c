@@ -1100,7 +1100,7 @@ int
 main(int argc, char **argv)
 {
     static const struct hall_module mod = {"outbox",        NULL, outbox_stmts, NULL, NULL,
-                                           hall_core_stmts, NULL};
+                                           hall_core_stmts, NULL, NULL};
     static struct hall_app app;
     static pid_t pids[MAX_WORKERS];
     static const char *pid_lane[MAX_WORKERS];

@@ -17,6 +17,14 @@ const SKIP = !process.env.HALL_VAR;
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 9)]);
 
 const onDisk = (name) => fs.existsSync(path.join(process.env.HALL_VAR, 'uploads', name));
+/* a replaced file is unlinked by a thread of the worker after the commit
+ * (core/store/file.c, hall_file_discard_later): gone within moments of the
+ * answer, not before it */
+async function goneSoon(name) {
+    for (let i = 0; i < 100 && onDisk(name); i++)
+        await new Promise((r) => setTimeout(r, 20));
+    return !onDisk(name);
+}
 
 async function printedOrder(c) {
     const r = await c.post('/new/apply', { project: 'jieyang', ...orgForm() });
@@ -48,7 +56,7 @@ test('a replaced upload is deleted after the commit; parallel re-uploads leave o
 
     const second = await upload(c, id);
     assert.equal(second.status, 200, second.text);
-    assert.ok(!onDisk(name1), 'the replaced file is gone from disk');
+    assert.ok(await goneSoon(name1), 'the replaced file is gone from disk');
     assert.equal(psql(`SELECT (replaced_at IS NOT NULL) || '|' || (removed_at IS NOT NULL)
         FROM order_files WHERE id = ${first.body.file_id}`), 'true|true');
     /* the applicant's download of the current file still works */
@@ -66,7 +74,8 @@ test('a replaced upload is deleted after the commit; parallel re-uploads leave o
     const current = rows.filter((r) => r[1] === 't');
     assert.equal(current.length, 1, 'one current file of the kind');
     for (const [name, isCurrent] of rows)
-        assert.equal(onDisk(name), isCurrent === 't', `${name} on disk iff current`);
+        assert.equal(isCurrent === 't' ? onDisk(name) : !(await goneSoon(name)), isCurrent === 't',
+            `${name} on disk iff current`);
 });
 
 test('at most upload_daily_max uploads per applicant and day, counted under parallel requests', { skip: SKIP }, async () => {
@@ -86,8 +95,15 @@ test('at most upload_daily_max uploads per applicant and day, counted under para
     }
     assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`)), max);
     /* nothing of the refused ones is left on disk: one current file per kind */
-    const names = psql(`SELECT stored_name FROM order_files WHERE order_id = ${id}`).split('\n');
-    assert.equal(names.filter(onDisk).length, 3);
+    const names = psql(`SELECT stored_name FROM order_files WHERE order_id = ${id}
+        AND replaced_at IS NOT NULL`).split('\n');
+    for (const name of names)
+        assert.ok(await goneSoon(name), `replaced ${name} gone`);
+    assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}
+        AND replaced_at IS NULL`)), 3);
+    const current = psql(`SELECT stored_name FROM order_files WHERE order_id = ${id}
+        AND replaced_at IS NULL`).split('\n');
+    assert.equal(current.filter(onDisk).length, 3);
 });
 
 test('at most draft_daily_max new orders per applicant and day; the next is refused before the carrier', { skip: SKIP }, async () => {
@@ -237,4 +253,41 @@ test('a 2 MiB upload of random bytes comes back byte for byte, its SHA-256 kept;
         assert.equal(dl.status, 200);
         assert.ok(Buffer.from(await dl.arrayBuffer()).equals(files[i]), `${kinds[i]} byte for byte`);
     }
+});
+
+/* the session and the order are asked for when the file part begins
+ * (flow_at_file, hall_db_send) and read after the body: a body that breaks
+ * off after that is refused, and the answer sent for it is read and dropped
+ * with the request, so the worker's next statements get their own answers */
+test('an upload body broken off after its file began is a 400; every worker\'s next uploads store', { skip: SKIP }, async () => {
+    const c = await atForm();
+    const id = await printedOrder(c);
+    const b = 'hallcut' + Date.now();
+    const body = Buffer.concat([
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="id"\r\n\r\n${id}\r\n` +
+            `--${b}\r\nContent-Disposition: form-data; name="kind"\r\n\r\napplication\r\n` +
+            `--${b}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n` +
+            'Content-Type: image/jpeg\r\n\r\n'),
+        JPEG, Buffer.from(`\r\n--${b}`)]);
+    const cut = () => fetch(`${c.base}/new/upload`, {
+        method: 'POST', body, headers: {
+            Cookie: c.cookieHeader(), Accept: 'application/json', 'X-CSRF-Token': c.csrf,
+            'Content-Type': `multipart/form-data; boundary=${b}`,
+        },
+    });
+    /* more than the module's workers, a few at a time: each worker gets some */
+    for (let round = 0; round < 3; round++) {
+        const rs = await Promise.all(Array.from({ length: 4 }, cut));
+        for (const r of rs)
+            assert.equal(r.status, 400, await r.text());
+    }
+    assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`)), 0);
+    const kinds = ['application', 'license', 'agent_id'];
+    for (let round = 0; round < 3; round++) {
+        const rs = await Promise.all(kinds.map((k) => upload(c, id, k)));
+        for (const r of rs)
+            assert.equal(r.status, 200, r.text);
+    }
+    assert.equal(Number(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}
+        AND replaced_at IS NULL`)), 3);
 });

@@ -268,7 +268,7 @@ robust__multipart__no_crash_consistent_result(void **state)
     rng = 0x5eed0003;
     for (i = 0; i < ROUNDS; i++) {
         struct hall_pool *pool = hall_pool_create(1024);
-        struct hall_mp_limits lim;
+        struct hall_mp_limits lim = {0};
         struct hall_param *fields = NULL, *p;
         struct hall_upload *files = NULL, *u;
         const char *err = NULL, *errfield = NULL;
