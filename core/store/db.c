@@ -492,15 +492,10 @@ hall_db_sendv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
     return HALL_OK;
 }
 
-struct hall_dbres *
-hall_db_recv(struct hall_ctx *cx)
+/* r as the caller's result: a failure noted (and NULL), else wrapped */
+static struct hall_dbres *
+answer(struct hall_ctx *cx, const char *name, PGresult *r)
 {
-    const char *name = cx->sent;
-    PGresult *r;
-
-    if (name == NULL)
-        return NULL;
-    r = sent_read(cx);
     if (failed(r)) {
         note_failure(cx, name, r);
         PQclear(r);
@@ -508,6 +503,16 @@ hall_db_recv(struct hall_ctx *cx)
     }
     cx->db_used = 1;
     return wrap(cx, r);
+}
+
+struct hall_dbres *
+hall_db_recv(struct hall_ctx *cx)
+{
+    const char *name = cx->sent;
+
+    if (name == NULL)
+        return NULL;
+    return answer(cx, name, sent_read(cx));
 }
 
 struct hall_dbres *
@@ -533,13 +538,7 @@ hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
         PQclear(r);
         r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
     }
-    if (failed(r)) {
-        note_failure(cx, name, r);
-        PQclear(r);
-        return NULL;
-    }
-    cx->db_used = 1;
-    return wrap(cx, r);
+    return answer(cx, name, r);
 }
 
 /*

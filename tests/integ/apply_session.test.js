@@ -10,25 +10,16 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { applicant } = require('./lib/client');
-const { psql, orgForm, sandbox } = require('./lib/payflow');
+const { atNewForm, psql, orgForm, sandbox } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
-
-async function atForm() {
-    const c = await applicant();
-    await c.get('/new?project=jieyang');
-    const a = await c.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' });
-    assert.equal(a.status, 200, a.text);
-    return c;
-}
 
 const form = (extra = {}) => ({ project: 'jieyang', ...orgForm(extra) });
 const uid = (r) => psql(`SELECT user_id FROM orders WHERE id = ${r.body.redirect.match(/id=(\d+)/)[1]}`);
 const orders = (user) => psql(`SELECT count(*) FROM orders WHERE user_id = ${user}`);
 
 test('apply_session__ended_session__login_first_nothing_saved', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const first = await c.post('/new/apply', form());
     assert.equal(first.status, 200, first.text);
     const user = uid(first);
@@ -40,7 +31,7 @@ test('apply_session__ended_session__login_first_nothing_saved', { skip: SKIP }, 
 });
 
 test('apply_session__session_unseen_a_minute__idle_deadline_moved', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const first = await c.post('/new/apply', form());
     assert.equal(first.status, 200, first.text);
     const user = uid(first);
@@ -54,7 +45,7 @@ test('apply_session__session_unseen_a_minute__idle_deadline_moved', { skip: SKIP
 });
 
 test('apply_session__at_cap_without_carrier_pass__refused_before_the_carrier', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const first = await c.post('/new/apply', form());
     assert.equal(first.status, 200, first.text);
     const user = uid(first);

@@ -9,18 +9,9 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { applicant } = require('./lib/client');
-const { psql, orgForm, sandbox } = require('./lib/payflow');
+const { atNewForm, psql, orgForm, sandbox } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
-
-async function atForm() {
-    const c = await applicant();
-    await c.get('/new?project=jieyang');
-    const a = await c.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' });
-    assert.equal(a.status, 200, a.text);
-    return c;
-}
 
 /* what the carrier answers for the phone from now on */
 async function register(phone, name, idNumber) {
@@ -37,7 +28,7 @@ test('a passed carrier check is kept for its applicant; a failed one is asked ag
     const form = (extra = {}) => ({ project: 'jieyang', ...orgForm({ agent_mobile: phone, ...extra }) });
     await register(phone, '李四', '412723199010050012');
 
-    const a = await atForm();
+    const a = await atNewForm();
     const first = await a.post('/new/apply', form());
     assert.equal(first.status, 200, first.text);
     const user = uid(first);
@@ -55,7 +46,7 @@ test('a passed carrier check is kept for its applicant; a failed one is asked ag
     assert.equal(second.status, 200, second.text);
 
     /* another applicant with the same three is asked: refused, nothing saved */
-    const b = await atForm();
+    const b = await atNewForm();
     const refused = await b.post('/new/apply', form());
     assert.equal(refused.status, 400, refused.text);
     assert.equal(refused.body.field, 'agent_mobile');

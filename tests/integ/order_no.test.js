@@ -7,21 +7,12 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { applicant } = require('./lib/client');
-const { psql, orgForm } = require('./lib/payflow');
+const { atNewForm, psql, orgForm } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
 
-async function atForm() {
-    const c = await applicant();
-    await c.get('/new?project=jieyang');
-    const a = await c.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' });
-    assert.equal(a.status, 200, a.text);
-    return c;
-}
-
 test('order_no__past_the_millionth_order__every_apply_saved_under_its_own_number', { skip: SKIP }, async () => {
-    const clients = await Promise.all([atForm(), atForm(), atForm(), atForm()]);
+    const clients = await Promise.all([atNewForm(), atNewForm(), atNewForm(), atNewForm()]);
     const before = psql(`SELECT last_value FROM order_no_seq`);
     psql(`SELECT setval('order_no_seq', 999997)`);
     let answers;

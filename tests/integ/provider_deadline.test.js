@@ -10,7 +10,7 @@
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { applicant } = require('./lib/client');
-const { psql, orgForm, sandbox } = require('./lib/payflow');
+const { atNewForm, psql, orgForm, sandbox } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
 
@@ -26,17 +26,8 @@ after(async () => {
     }
 });
 
-/* a logged-in applicant on the form of project P (agreements accepted) */
-async function atForm(project = 'jieyang') {
-    const c = await applicant();
-    assert.equal((await c.get(`/new?project=${project}`)).status, 200);
-    const a = await c.post('/new/agree', { project, agree1: 'on', agree2: 'on' });
-    assert.equal(a.status, 200, a.text);
-    return c;
-}
-
 test('a hanging carrier ties up only some workers: pages without provider calls answer first', { skip: SKIP }, async () => {
-    const clients = await Promise.all([atForm(), atForm(), atForm(), atForm()]);
+    const clients = await Promise.all([atNewForm(), atNewForm(), atNewForm(), atNewForm()]);
     const before = Number(psql('SELECT count(*) FROM orders'));
     await fault('carrier', 'timeout');
     let hungAnswered = false;
@@ -79,7 +70,7 @@ test('a hanging carrier ties up only some workers: pages without provider calls 
 });
 
 test('one deadline for all provider calls of a request: slow carrier + hanging courier → 504', { skip: SKIP }, async () => {
-    const c = await atForm('hall');
+    const c = await atNewForm('hall');
     const before = Number(psql('SELECT count(*) FROM orders'));
     /* the carrier answers within its limit; the courier's call gets what is
      * left of the request's deadline, at most http_total_ms, and runs out */

@@ -10,8 +10,8 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { applicant, Client } = require('./lib/client');
-const { psql, orgForm, sandbox } = require('./lib/payflow');
+const { Client } = require('./lib/client');
+const { atNewForm, psql, orgForm, sandbox } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 9)]);
@@ -35,19 +35,11 @@ async function printedOrder(c) {
     return id;
 }
 
-async function atForm() {
-    const c = await applicant();
-    await c.get('/new?project=jieyang');
-    const a = await c.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' });
-    assert.equal(a.status, 200, a.text);
-    return c;
-}
-
 const upload = (c, id, kind = 'application') =>
     c.postMultipart('/new/upload', { id, kind }, { file: { name: `${kind}.jpg`, data: JPEG } });
 
 test('a replaced upload is deleted after the commit; parallel re-uploads leave one file', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const id = await printedOrder(c);
     const first = await upload(c, id);
     assert.equal(first.status, 200, first.text);
@@ -79,7 +71,7 @@ test('a replaced upload is deleted after the commit; parallel re-uploads leave o
 });
 
 test('at most upload_daily_max uploads per applicant and day, counted under parallel requests', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const id = await printedOrder(c);
     const max = 50;
     const n = max + 6;
@@ -107,7 +99,7 @@ test('at most upload_daily_max uploads per applicant and day, counted under para
 });
 
 test('at most draft_daily_max new orders per applicant and day; the next is refused before the carrier', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const max = 20;
     let id = null;
     for (let i = 0; i < max; i++) {
@@ -127,7 +119,7 @@ test('at most draft_daily_max new orders per applicant and day; the next is refu
 });
 
 test('draft_daily_max holds under parallel submits from two sessions of one applicant: exactly 20 orders', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     /* the same applicant logged in a second time (another browser) */
     const c2 = new Client();
     await c2.get('/login');
@@ -164,7 +156,7 @@ test('index_order_files_created__its_comment_says_the_materials_list_not_the_cap
 });
 
 test('the caps and the list count every writer once: a resubmitted form, an order and a file written by SQL', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const page = await c.get('/new/apply?project=jieyang');
     const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
     /* the same form twice (a double click): one order, counted once */
@@ -199,7 +191,7 @@ test('the caps and the list count every writer once: a resubmitted form, an orde
  * (sql/098): hall_file_upload called as the worker calls it, and nothing
  * after (the state a crash right after the commit leaves) */
 test('a re-upload marks the replaced file removed in its own commit: a crash after it leaves no unmarked replaced row', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const id = await printedOrder(c);
     const first = await upload(c, id);
     assert.equal(first.status, 200, first.text);
@@ -220,9 +212,9 @@ test('a re-upload marks the replaced file removed in its own commit: a crash aft
 /* the upload reads the session and the order in one statement: another
  * applicant's order, or none, is refused before anything is stored */
 test('an upload into another applicant\'s order, or none, is a 404 and leaves no row', { skip: SKIP }, async () => {
-    const owner = await atForm();
+    const owner = await atNewForm();
     const id = await printedOrder(owner);
-    const other = await atForm();
+    const other = await atNewForm();
     const r = await upload(other, id);
     assert.equal(r.status, 404, r.text);
     assert.equal(r.body.message, '业务单不存在');
@@ -238,7 +230,7 @@ test('an upload into another applicant\'s order, or none, is a 404 and leaves no
  * three at once */
 test('a 2 MiB upload of random bytes comes back byte for byte, its SHA-256 kept; three at once too', { skip: SKIP }, async () => {
     const crypto = require('node:crypto');
-    const c = await atForm();
+    const c = await atNewForm();
     const id = await printedOrder(c);
     const big = (n) => Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), crypto.randomBytes(n - 4)]);
     const files = [big(2 * 1024 * 1024), big(2 * 1024 * 1024 - 4093), big(65536 + 7)];
@@ -260,7 +252,7 @@ test('a 2 MiB upload of random bytes comes back byte for byte, its SHA-256 kept;
  * off after that is refused, and the answer sent for it is read and dropped
  * with the request, so the worker's next statements get their own answers */
 test('an upload body broken off after its file began is a 400; every worker\'s next uploads store', { skip: SKIP }, async () => {
-    const c = await atForm();
+    const c = await atNewForm();
     const id = await printedOrder(c);
     const b = 'hallcut' + Date.now();
     const body = Buffer.concat([

@@ -11,7 +11,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { HALL, SANDBOX, Client } = require('./client');
+const { HALL, SANDBOX, Client, applicant } = require('./client');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -254,7 +254,6 @@ async function staffLogin(login, password) {
 
 /* an organisation order paid online, its micro-deposit code typed: 待审核 */
 async function inReview(form) {
-    const { applicant } = require('./client');
     const c = await applicant();
     const o = await unpaidOrder(c, { form });
     await confirmTrade(await payOnline(c, o.id));
@@ -327,8 +326,17 @@ async function throughIdentity(c, form, project = 'jieyang') {
     return { id, next: st.body.next };
 }
 
+/* a new applicant at 证书新办's form: registered, both agreements accepted */
+async function atNewForm(project = 'jieyang') {
+    const c = await applicant();
+    assert.equal((await c.get(`/new?project=${project}`)).status, 200);
+    const a = await c.post('/new/agree', { project, agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    return c;
+}
+
 module.exports = {
-    psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
+    atNewForm, psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
     sandbox, payOnline, confirmTrade, lastTransfer, memoCode, sendCallback, upload, keyFile,
     wxNotification, aliNotification, sendAliCallback, postNotification, WX_MCHID, WX_APPID, WX_KEY_ID,
     ALI_APP_ID,
