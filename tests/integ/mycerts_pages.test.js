@@ -17,15 +17,16 @@ test('mycerts__more_certificates_than_a_page__every_one_listed_once_over_the_pag
     const c = await applicant();
     const o = await unpaidOrder(c);
     const tag = `P${Date.now() % 1e9}`;
-    /* CERTS - 1 more issued orders of the same applicant, each with its certificate */
+    /* CERTS - 1 more orders of the same applicant, each with its certificate,
+     * delivered: none waits in the operators' 邮寄 queue of later tests */
     psql(`INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id, cert_type, years,
             status, step, subject, cert_fen, shipping_fen, submitted_at, review_due, reached, created_at,
             updated_at)
-          SELECT '${tag}' || g, user_id, partner_code, business_type, product_id, cert_type, years, 'issued',
-            step, subject, cert_fen, shipping_fen, now(), current_date, order_reached_bits('issued'),
+          SELECT '${tag}' || g, user_id, partner_code, business_type, product_id, cert_type, years, 'delivered',
+            step, subject, cert_fen, shipping_fen, now(), current_date, order_reached_bits('delivered'),
             now() - g * interval '1 hour', now()
             FROM orders, generate_series(1, ${CERTS - 1}) g WHERE id = ${o.id}`);
-    psql(`UPDATE orders SET status = 'issued', reached = order_reached_bits('issued') WHERE id = ${o.id}`);
+    psql(`UPDATE orders SET status = 'delivered', reached = order_reached_bits('delivered') WHERE id = ${o.id}`);
     psql(`INSERT INTO certificates (serial, order_id, ca, state, subject_cn, not_before, not_after, der,
             issued_at)
           SELECT upper(lpad(to_hex(id), 16, '0')), id, 'ecc', 'issued', subject, now(),
