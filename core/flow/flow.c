@@ -1181,8 +1181,7 @@ flow_session_load(struct hall_req *req)
     pre.late = 0;
     pre_order.req = NULL;
     /* an upload (POST <flow>/upload): the order with the session */
-    if (req->request_id != NULL && strcmp(req->method, "POST") == 0 && len >= 7 &&
-        strcmp(path + len - 7, "/upload") == 0)
+    if (upload_route(req))
         return session_order_load(req);
     /* the information entry's submit (POST <flow>/apply) */
     if (keep == 0 || req->request_id == NULL || strcmp(req->method, "POST") != 0 || len < 6 ||
