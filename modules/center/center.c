@@ -519,25 +519,37 @@ orders_first_load(struct hall_req *req, struct hall_dbres **res, long *total, in
     return HALL_OK;
 }
 
+/* the query's page: 1 when absent or empty; 0 when it is not a number of
+ * 1 to 100,000 (*page is then 1) */
+static int
+query_page(struct hall_req *req, long *page)
+{
+    const char *s = hall_req_query(req, "page");
+    char *end;
+
+    *page = 1;
+    if (s == NULL || *s == '\0')
+        return 1;
+    *page = strtol(s, &end, 10);
+    if (*end != '\0' || *page < 1 || *page > 100000) {
+        *page = 1;
+        return 0;
+    }
+    return 1;
+}
+
 static int
 orders_page(struct hall_req *req)
 {
     const char *no = filter(req, "order_no", 32), *biz = filter(req, "business", 16);
     const char *subject = filter(req, "subject", 100), *status = filter(req, "status", 32);
     const char *from = filter(req, "from", 10), *to = filter(req, "to", 10);
-    const char *page_s = hall_req_query(req, "page");
-    long page = 1, pages, total = 0;
+    long page, pages, total = 0;
     struct hall_val *ctx, *list, *opts;
     struct hall_dbres *res;
     const struct hall_order_state *st;
-    int i, n, plain, page_ok = 1;
+    int i, n, plain, page_ok = query_page(req, &page);
 
-    if (page_s != NULL && *page_s != '\0') {
-        char *end;
-
-        page = strtol(page_s, &end, 10);
-        page_ok = *end == '\0' && page >= 1 && page <= 100000;
-    }
     /* the route reads its own session (HALL_R_NOSESSION): a visitor who is
      * not logged in is sent to the login page before any check of the
      * filters, as for every HALL_R_AUTH route */
@@ -1056,19 +1068,13 @@ certs_page(struct hall_req *req)
 {
     struct hall_dbres *res, *seals;
     struct hall_val *ctx, *list;
-    const char *page_s = hall_req_query(req, "page");
-    long page = 1;
+    long page;
     int i, n, more, cc[C__N];
 
     /* a page of CERTS_PAGE rows, one more read to know whether a next page
      * exists: an agent with years of orders has thousands of certificates */
-    if (page_s != NULL && *page_s != '\0') {
-        char *end;
-
-        page = strtol(page_s, &end, 10);
-        if (*end != '\0' || page < 1 || page > 100000)
-            return hall_msg(req, HALL_M_FILTER_PAGE, "page");
-    }
+    if (!query_page(req, &page))
+        return hall_msg(req, HALL_M_FILTER_PAGE, "page");
     res = hall_db_exec(req->cx, "certs_list", HALL_I64(req->user_id), HALL_I64(CERTS_PAGE + 1),
                        HALL_I64((page - 1) * CERTS_PAGE));
     seals = res != NULL ? hall_db_exec(req->cx, "certs_seals", HALL_I64(req->user_id)) : NULL;
