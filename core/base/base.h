@@ -247,8 +247,28 @@ char *hall_password_hash(struct hall_pool *pool, const char *password);
  * scheme or parameters), else 0 */
 int hall_password_needs_rehash(const char *encoded);
 int hall_password_verify(const char *encoded, const char *password);
+/* what computes this process's Argon2id hashes: argon2.c's AVX2 compression
+ * (the CPU has AVX2, a known answer equals libargon2's, and
+ * HALL_ARGON2_REFERENCE is not set) or libargon2 */
+const char *hall_password_engine(void);
 /* uniform random integer in [0, bound) */
 uint32_t hall_rand_below(uint32_t bound);
+
+/* ---- argon2.c: Argon2id (RFC 9106) with an AVX2 compression ------------ */
+
+/* 1 when this CPU runs hall_argon2id (AVX2) */
+int hall_argon2id_cpu_ok(void);
+/* the memory hall_argon2id needs for m KiB in p lanes (m rounded down to
+ * a multiple of 4p, at least 8p blocks of 1 KiB); 0 for p = 0 */
+size_t hall_argon2id_bytes(uint32_t m, uint32_t p);
+/* Argon2id version 0x13 of pwd and salt (no secret, no associated data)
+ * into out[outlen], t passes over m KiB in p lanes, in the caller's memory
+ * of memlen >= hall_argon2id_bytes(m, p) bytes, wiped before it returns;
+ * the same result as libargon2's argon2id_hash_raw.  HALL_ERR without
+ * AVX2 or for parameters outside RFC 9106's bounds (salt >= 8 bytes,
+ * outlen >= 4, t >= 1) */
+int hall_argon2id(const void *pwd, size_t pwdlen, const void *salt, size_t saltlen, uint32_t t,
+                  uint32_t m, uint32_t p, uint8_t *out, size_t outlen, void *memory, size_t memlen);
 
 /* ---- totp.c: one-time passwords (RFC 6238 / RFC 4226) ------------------ */
 

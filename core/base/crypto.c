@@ -1,6 +1,7 @@
 /*
  * Personal data at rest (AES-256-GCM), blind indexes (HMAC-SHA256), random
- * tokens with OpenSSL 3; password hashing with Argon2id (libargon2), older
+ * tokens with OpenSSL 3; password hashing with Argon2id (argon2.c's AVX2
+ * compression, checked against libargon2, or libargon2), older
  * PBKDF2-HMAC-SHA256 hashes still verified.
  * The key file holds 128 hex characters: 32 bytes of AES key, then 32 bytes
  * of HMAC key.  Purpose-specific MAC keys are derived from the HMAC key so a
@@ -439,7 +440,7 @@ pw_alloc(uint8_t **memory, size_t n)
         return *memory != NULL ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
     }
     if (pw_mem == NULL) {
-        pw_mem = malloc(PW_KEEP_BYTES);
+        pw_mem = aligned_alloc(64, PW_KEEP_BYTES);
         if (pw_mem == NULL)
             return ARGON2_MEMORY_ALLOCATION_ERROR;
     }
@@ -458,12 +459,63 @@ pw_free(uint8_t *memory, size_t n)
         free(memory);
 }
 
-/* Argon2id of password into out[outlen] with the kept memory */
+/*
+ * 1 when this process hashes with argon2.c's AVX2 compression: the CPU has
+ * AVX2 and, once per process, a small hash of it equals libargon2's (a
+ * worker hashes on one thread only).  Otherwise, or when
+ * HALL_ARGON2_REFERENCE is set in the environment, libargon2 does every
+ * hash.
+ */
+static int
+pw_fast(void)
+{
+    static int state; /* 0 not checked yet, 1 fast, -1 reference */
+
+    if (state == 0) {
+        static const uint8_t salt[16] = "hall-argon2-kat!";
+        uint8_t mine[32], ref[32];
+        size_t n = hall_argon2id_bytes(64, 1);
+        void *mem = aligned_alloc(64, n);
+
+        state = -1;
+        if (mem != NULL && getenv("HALL_ARGON2_REFERENCE") == NULL && hall_argon2id_cpu_ok() &&
+            hall_argon2id("known answer", 12, salt, sizeof(salt), 2, 64, 1, mine, sizeof(mine), mem,
+                          n) == HALL_OK &&
+            argon2id_hash_raw(2, 64, 1, "known answer", 12, salt, sizeof(salt), ref, sizeof(ref)) ==
+                ARGON2_OK &&
+            memcmp(mine, ref, sizeof(ref)) == 0)
+            state = 1;
+        free(mem);
+        hall_log(HALL_LOG_INFO, NULL, "password hashing: %s", hall_password_engine());
+    }
+    return state == 1;
+}
+
+const char *
+hall_password_engine(void)
+{
+    return pw_fast() ? "Argon2id, argon2.c (AVX2)" : "Argon2id, libargon2";
+}
+
+/* Argon2id of password into out[outlen] with the kept memory: argon2.c's
+ * where pw_fast allows, else libargon2's */
 static int
 pw_argon2id(const char *password, const uint8_t *salt, size_t saltlen, unsigned long m,
             unsigned long t, unsigned long p, uint8_t *out, size_t outlen)
 {
     argon2_context c;
+
+    if (pw_fast() && hall_argon2id_bytes((uint32_t)m, (uint32_t)p) <= PW_KEEP_BYTES) {
+        uint8_t *mem;
+        int rc;
+
+        if (pw_alloc(&mem, PW_KEEP_BYTES) != ARGON2_OK)
+            return HALL_ERR;
+        rc = hall_argon2id(password, strlen(password), salt, saltlen, (uint32_t)t, (uint32_t)m,
+                           (uint32_t)p, out, outlen, mem, PW_KEEP_BYTES);
+        pw_free(mem, PW_KEEP_BYTES);
+        return rc;
+    }
 
     memset(&c, 0, sizeof(c));
     c.out = out;

@@ -533,6 +533,66 @@ argon2id__rfc9106_vector__library_matches(void **state)
 }
 
 static void
+argon2id__avx2__equals_libargon2_over_random_inputs(void **state)
+{
+    unsigned char pwd[96], salt[48], mine[80], ref[80];
+    int i;
+
+    if (!hall_argon2id_cpu_ok())
+        skip();
+    /* the hall's hashes come from argon2.c where the CPU has AVX2 */
+    assert_string_equal(hall_password_engine(), "Argon2id, argon2.c (AVX2)");
+    /* lanes 1-4 (references across lanes), memory from the minimum of 8
+     * blocks a lane up, 1-4 passes, every length a hash may have; a few
+     * with thousands of blocks, so that addresses come from several
+     * address blocks and reach far back */
+    srand(9106);
+    for (i = 0; i < 200; i++) {
+        uint32_t p = 1 + (uint32_t)(rand() % 4), t = 1 + (uint32_t)(rand() % 4),
+                 m = i % 40 == 0 ? 2048 + (uint32_t)(rand() % 3000)
+                                 : 8 * p + (uint32_t)(rand() % 500);
+        size_t pwdlen = (size_t)(rand() % (int)sizeof(pwd)),
+               saltlen = 8 + (size_t)(rand() % (int)(sizeof(salt) - 8)),
+               outlen = 4 + (size_t)(rand() % (int)(sizeof(mine) - 4)), j,
+               n = hall_argon2id_bytes(m, p);
+        void *mem = aligned_alloc(64, (n + 63) / 64 * 64);
+
+        for (j = 0; j < pwdlen; j++)
+            pwd[j] = (unsigned char)rand();
+        for (j = 0; j < saltlen; j++)
+            salt[j] = (unsigned char)rand();
+        assert_non_null(mem);
+        assert_int_equal(hall_argon2id(pwd, pwdlen, salt, saltlen, t, m, p, mine, outlen, mem, n),
+                         HALL_OK);
+        assert_int_equal(argon2id_hash_raw(t, m, p, pwd, pwdlen, salt, saltlen, ref, outlen),
+                         ARGON2_OK);
+        assert_memory_equal(mine, ref, outlen);
+        free(mem);
+    }
+}
+
+static void
+argon2id__avx2_bad_parameters__refused(void **state)
+{
+    unsigned char out[32];
+    size_t n = hall_argon2id_bytes(64, 1);
+    void *mem = aligned_alloc(64, n);
+
+    if (!hall_argon2id_cpu_ok())
+        skip();
+    assert_non_null(mem);
+    /* a salt under 8 bytes, a tag under 4, no pass, no lane, too little memory */
+    assert_int_equal(hall_argon2id("pw", 2, "1234567", 7, 2, 64, 1, out, 32, mem, n), HALL_ERR);
+    assert_int_equal(hall_argon2id("pw", 2, "12345678", 8, 2, 64, 1, out, 3, mem, n), HALL_ERR);
+    assert_int_equal(hall_argon2id("pw", 2, "12345678", 8, 0, 64, 1, out, 32, mem, n), HALL_ERR);
+    assert_int_equal(hall_argon2id("pw", 2, "12345678", 8, 2, 64, 0, out, 32, mem, n), HALL_ERR);
+    assert_int_equal(hall_argon2id("pw", 2, "12345678", 8, 2, 64, 1, out, 32, mem, n - 1),
+                     HALL_ERR);
+    assert_int_equal(hall_argon2id("pw", 2, "12345678", 8, 2, 64, 1, out, 32, mem, n), HALL_OK);
+    free(mem);
+}
+
+static void
 password_verify__argon2id_malformed_or_too_costly__rejected(void **state)
 {
     static const char *const bad[] = {
@@ -681,6 +741,8 @@ main(void)
         cmocka_unit_test(password_verify__known_argon2id_vector__accepted),
         cmocka_unit_test(password_hash__reference_encoding__both_ways),
         cmocka_unit_test(argon2id__rfc9106_vector__library_matches),
+        cmocka_unit_test(argon2id__avx2__equals_libargon2_over_random_inputs),
+        cmocka_unit_test(argon2id__avx2_bad_parameters__refused),
         cmocka_unit_test(password_verify__argon2id_malformed_or_too_costly__rejected),
         cmocka_unit_test(password_verify__malformed_or_tampered__rejected),
         cmocka_unit_test(rand_below__results_in_range),
