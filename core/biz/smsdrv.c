@@ -25,15 +25,23 @@
 
 const struct hall_stmt hall_provider_stmts[] = {
     /* the partner's account of a service, else the service's default one
-     * (named as the service: "sms"; a carrier's code for couriers) */
+     * (named as the service: "sms"; a carrier's code for couriers); one
+     * statement per kind of service, so that each keeps one generic plan
+     * (a CASE on the service made PostgreSQL plan it afresh at each call) */
+    {"provider_account_sms",
+     "SELECT a.name, a.driver, coalesce(a.endpoint, '') AS endpoint, a.account_id,"
+     " a.secret_file, a.settings::text AS settings,"
+     " coalesce(p.sms_sign, a.settings->>'sign', '深圳CA') AS sign FROM provider_accounts a"
+     " LEFT JOIN partners p ON p.code = $1"
+     " WHERE a.service = 'sms' AND a.name = coalesce(p.sms_account, $2)",
+     2},
     {"provider_account",
      "SELECT a.name, a.driver, coalesce(a.endpoint, '') AS endpoint, a.account_id,"
      " a.secret_file, a.settings::text AS settings,"
      " coalesce(p.sms_sign, a.settings->>'sign', '深圳CA') AS sign FROM provider_accounts a"
      " LEFT JOIN partners p ON p.code = $1"
-     " WHERE a.service = $2 AND a.name = coalesce(CASE WHEN $2 = 'sms' THEN p.sms_account"
-     " ELSE (SELECT account FROM partner_couriers pc WHERE pc.partner_code = $1"
-     " AND pc.carrier = $3) END, $3)",
+     " WHERE a.service = $2 AND a.name = coalesce((SELECT account FROM partner_couriers pc"
+     " WHERE pc.partner_code = $1 AND pc.carrier = $3), $3)",
      3},
     {NULL, NULL, 0},
 };
@@ -45,8 +53,11 @@ hall_provider_account(struct hall_ctx *cx, const char *service, const char *part
                       const char *name, struct hall_provider_acct *a)
 {
     struct hall_dbres *res =
-        hall_db_exec(cx, "provider_account", partner != NULL ? HALL_STR(partner) : HALL_NULLP,
-                     HALL_STR(service), HALL_STR(name));
+        strcmp(service, "sms") == 0
+            ? hall_db_exec(cx, "provider_account_sms",
+                           partner != NULL ? HALL_STR(partner) : HALL_NULLP, HALL_STR(name))
+            : hall_db_exec(cx, "provider_account", partner != NULL ? HALL_STR(partner) : HALL_NULLP,
+                           HALL_STR(service), HALL_STR(name));
 
     memset(a, 0, sizeof(*a));
     if (res == NULL)

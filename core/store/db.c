@@ -515,6 +515,59 @@ hall_db_recv(struct hall_ctx *cx)
     return answer(cx, name, sent_read(cx));
 }
 
+/*
+ * BEGIN and the transaction's first statement sent together (libpq's
+ * pipeline mode, one Sync: one round trip where there were two); the
+ * statement's result, or BEGIN's when BEGIN failed, NULL when the
+ * connection did.  The Sync ends no transaction: BEGIN opened a block.
+ */
+static PGresult *
+begin_with(PGconn *pg, const char *name, int n, const char *const *values, const int *lengths,
+           const int *formats)
+{
+    PGresult *r, *begin = NULL, *stmt = NULL;
+    int query = 0, nulls = 0;
+
+    if (PQenterPipelineMode(pg) != 1)
+        return NULL;
+    if (PQsendQueryParams(pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
+        PQsendQueryPrepared(pg, name, n, values, lengths, formats, 0) != 1 ||
+        PQpipelineSync(pg) != 1) {
+        PQexitPipelineMode(pg);
+        return NULL;
+    }
+    /* BEGIN's results, NULL, the statement's, NULL, then the Sync's */
+    for (;;) {
+        r = PQgetResult(pg);
+        if (r == NULL) {
+            /* two in a row: nothing more will come (a lost connection) */
+            if (++nulls > 1 || PQstatus(pg) == CONNECTION_BAD)
+                break;
+            query++;
+            continue;
+        }
+        nulls = 0;
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (query == 0) {
+            PQclear(begin);
+            begin = r;
+        } else {
+            PQclear(stmt);
+            stmt = r;
+        }
+    }
+    PQexitPipelineMode(pg);
+    if (failed(begin)) {
+        PQclear(stmt);
+        return begin;
+    }
+    PQclear(begin);
+    return stmt;
+}
+
 struct hall_dbres *
 hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
 {
@@ -524,13 +577,29 @@ hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
     int n;
 
     sent_drop(cx, name);
-    if (!cx->in_tx && db_ready(cx) != HALL_OK) {
+    if ((!cx->in_tx || cx->begin_pending) && db_ready(cx) != HALL_OK) {
         snprintf(cx->sqlstate, sizeof(cx->sqlstate), "08006");
         return NULL;
     }
     if (cx->store->pg == NULL)
         return NULL;
     n = params_of(cx, params, values, lengths, formats);
+    if (cx->in_tx && cx->begin_pending) {
+        r = begin_with(cx->store->pg, name, n, values, lengths, formats);
+        if (failed(r)) {
+            /* nothing of this work reached the server before: as for a
+             * first statement outside a transaction, one new connection */
+            cx->in_tx = 0;
+            if (reconnect_first(cx, r)) {
+                PQclear(r);
+                r = begin_with(cx->store->pg, name, n, values, lengths, formats);
+            }
+            cx->in_tx = 1;
+        }
+        cx->begin_pending = 0;
+        cx->db_used = 1;
+        return answer(cx, name, r);
+    }
     r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
     if (failed(r) && reconnect_first(cx, r)) {
         /* the server restarted since the last request: nothing of this one
@@ -734,16 +803,17 @@ simple(struct hall_ctx *cx, const char *sql)
     return ok ? HALL_OK : HALL_ERR;
 }
 
+/* BEGIN itself goes with the transaction's first statement (begin_with):
+ * a transaction costs one round trip less, and one that sends nothing
+ * costs none */
 int
 hall_db_begin(struct hall_ctx *cx)
 {
-    if (db_ready(cx) != HALL_OK)
+    sent_drop(cx, "BEGIN");
+    if (db_ready(cx) != HALL_OK || cx->store->pg == NULL)
         return HALL_ERR;
-    if (simple(cx, "BEGIN") != HALL_OK &&
-        (!reconnect_first(cx, NULL) || simple(cx, "BEGIN") != HALL_OK))
-        return HALL_ERR;
-    cx->db_used = 1;
     cx->in_tx = 1;
+    cx->begin_pending = 1;
     cx->commit_after_ms = 0;
     return HALL_OK;
 }
@@ -783,6 +853,11 @@ hall_db_commit(struct hall_ctx *cx)
         wait_until_ms(cx->commit_after_ms);
     cx->commit_after_ms = 0;
     cx->in_tx = 0;
+    if (cx->begin_pending) {
+        /* no statement: the server never saw the transaction */
+        cx->begin_pending = 0;
+        return HALL_OK;
+    }
     rc = simple(cx, "COMMIT");
     return rc;
 }
@@ -794,6 +869,10 @@ hall_db_rollback(struct hall_ctx *cx)
     if (!cx->in_tx)
         return;
     cx->in_tx = 0;
+    if (cx->begin_pending) {
+        cx->begin_pending = 0;
+        return;
+    }
     simple(cx, "ROLLBACK");
 }
 

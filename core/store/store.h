@@ -38,6 +38,9 @@ struct hall_ctx {
     const char *request_id;  /* NULL outside a request */
     const char *remote_addr; /* the client's address, NULL outside a request */
     int in_tx;
+    /* hall_db_begin's BEGIN not sent yet: it goes with the transaction's
+     * first statement, in one round trip (meaningful only with in_tx) */
+    int begin_pending;
     int db_used;     /* a statement of this work reached the server */
     int ref_checked; /* hall_db_ref looked for changes during this work */
     char sqlstate[6];

@@ -142,11 +142,14 @@ static const struct hall_stmt admin_stmts[] = {
      " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by, o.no_publish"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
-    /* seed 003: 审核无误后三个工作日寄出, for partners that promise it (sql/046) */
-    {"order_ship_by",
-     "UPDATE orders o SET ship_by = add_workdays(beijing_day(now()), p.ship_within_workdays)"
-     " FROM partners p WHERE o.id = $1 AND p.code = o.partner_code"
-     " AND p.ship_within_workdays IS NOT NULL",
+    /* after hall_order_move to accepted, in its transaction: the old reason
+     * cleared, and (seed 003: 审核无误后三个工作日寄出, for partners that
+     * promise it, sql/046) the day it must ship by; one write of the row */
+    {"order_accepted",
+     "UPDATE orders o SET reject_reason = NULL, ship_by = CASE WHEN p.ship_within_workdays"
+     " IS NOT NULL THEN add_workdays(beijing_day(now()), p.ship_within_workdays)"
+     " ELSE o.ship_by END FROM partners p WHERE o.id = $1 AND p.code = o.partner_code"
+     " RETURNING o.form_enc",
      1},
     /* 介质遗失补办 paid online by a unit: the PIN goes in the memo of the
      * micro-deposit made once approved (seed 004) */
@@ -200,8 +203,6 @@ static const struct hall_stmt admin_stmts[] = {
      " refused_reason = CASE WHEN $2 = 'refused' THEN nullif($3, '') END"
      " WHERE order_id = $1 AND method = 'transfer' AND status = 'pending' RETURNING id",
      3},
-    {"order_accepted", "UPDATE orders SET reject_reason = NULL WHERE id = $1 RETURNING form_enc",
-     1},
     /* finance unlocks the newest micro-deposit of an order: its code may be
      * typed again (modules/finauth counts tries from 0) */
     {"finauth_latest",
@@ -1521,7 +1522,7 @@ decide(struct hall_req *req, char kind)
     const char *reason = kind == 'R' || kind == 'F' ? hall_req_param(req, "reason") : NULL;
     const char *from = "review", *to, *done;
     struct hall_val *detail = NULL, *form;
-    struct hall_dbres *o, *res = NULL;
+    struct hall_dbres *o, *res = NULL, *accepted = NULL;
     int64_t id;
     int rc;
 
@@ -1576,7 +1577,8 @@ decide(struct hall_req *req, char kind)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)
             return hall_resp_busy(req);
-        if (hall_db_exec(req->cx, "order_ship_by", HALL_I64(id)) == NULL)
+        accepted = hall_db_exec(req->cx, "order_accepted", HALL_I64(id));
+        if (accepted == NULL)
             return hall_resp_busy(req);
         /* seeds 001/002: the e-invoice once the application is approved
          * (审核通过后…开具电子发票), once per order (core/biz/invoice.c) */
@@ -1613,7 +1615,7 @@ decide(struct hall_req *req, char kind)
     if (kind == 'R')
         res = hall_db_exec(req->cx, "order_rejected", HALL_I64(id), HALL_STR(reason));
     else if (kind == 'A')
-        res = hall_db_exec(req->cx, "order_accepted", HALL_I64(id));
+        res = accepted;
     if (kind == 'A' || kind == 'R') {
         if (res == NULL || hall_dbres_rows(res) == 0)
             return hall_resp_busy(req);

@@ -193,6 +193,7 @@ sms_tries(struct hall_req *req, int64_t job_id)
     }
     cx.store = &tries_store;
     cx.in_tx = 0;
+    cx.begin_pending = 0;
     res = hall_db_exec(&cx, "sms_tries_count", HALL_I64(job_id));
     if (res == NULL || hall_dbres_rows(res) != 1) {
         /* a lost connection: a new one next time */
