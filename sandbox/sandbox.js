@@ -83,11 +83,12 @@ class Store {
      * every item: a journey's poll for its SMS code or micro-deposit asked
      * a store of up to MAX_ITEMS, whose full scan cost the sandbox more
      * than the rest of the request */
-    constructor(max = MAX_ITEMS, onEvict = null, by = null) {
+    constructor(max = MAX_ITEMS, onEvict = null, by = null, name = null) {
         this.max = max;
         this.map = new Map();
         this.onEvict = onEvict;
         this.by = by;
+        this.name = name; /* wakes the requests waiting for `${name}:${by(v)}` */
         this.index = new Map(); /* by(v) -> Set of keys, oldest first */
     }
     get(k) { return this.map.get(k); }
@@ -112,6 +113,8 @@ class Store {
             if (!this.index.has(b))
                 this.index.set(b, new Set());
             this.index.get(b).add(k);
+            if (this.name !== null)
+                wake(`${this.name}:${b}`);
         }
         while (this.map.size > this.max) {
             const [oldK, oldV] = this.map.entries().next().value;
@@ -146,6 +149,78 @@ class Store {
     get size() { return this.map.size; }
 }
 
+/* ---------- waits: a test endpoint's answer held until it has news ----------
+ * A test or bench/journey waiting for an SMS code, a micro-deposit or a
+ * callback's acknowledgement asks once with wait_ms instead of asking again
+ * every few milliseconds: each of those polls cost the sandbox and the
+ * client a whole HTTP exchange. */
+
+const MAX_WAIT_MS = 60000;
+const waiters = new Map();               /* "sms:<phone>", "transfer:<account>", "trade:<no>" -> Set of waits */
+
+function wake(key) {
+    const ws = waiters.get(key);
+    if (ws === undefined)
+        return;
+    waiters.delete(key);
+    for (const w of ws)
+        w.check();
+}
+
+function waitParam(q) {
+    const raw = q.get('wait_ms');
+    if (raw === null)
+        return 0;
+    const n = Number(raw);
+    if (raw === '' || !Number.isInteger(n) || n < 0 || n > MAX_WAIT_MS)
+        throw new BadRequest(`wait_ms 必须是 0..${MAX_WAIT_MS} 的整数`);
+    return n;
+}
+
+/* answer() at once when ready() or ms is 0; else once key is woken and
+ * ready(), or when ms have passed (with what there is then) */
+function answerWhen(res, key, ms, ready, answer) {
+    if (ms === 0 || ready())
+        return answer();
+    const w = {};
+    const listen = () => {
+        if (!waiters.has(key))
+            waiters.set(key, new Set());
+        waiters.get(key).add(w);
+    };
+    const stop = () => {
+        clearTimeout(w.timer);
+        res.removeListener('close', stop);
+        const ws = waiters.get(key);
+        if (ws !== undefined) {
+            ws.delete(w);
+            if (ws.size === 0)
+                waiters.delete(key);
+        }
+    };
+    w.force = () => {
+        stop();
+        answer();
+    };
+    w.check = () => {
+        if (ready())
+            w.force();
+        else
+            listen();
+    };
+    w.timer = setTimeout(w.force, ms);
+    res.on('close', stop);
+    listen();
+}
+
+/* shutdown: every held request answered now */
+function answerWaiters() {
+    const all = [...waiters.values()].flatMap((ws) => [...ws]);
+    waiters.clear();
+    for (const w of all)
+        w.force();
+}
+
 let state;
 let generation = 0;                      /* bumped by reset: stale callback loops stop */
 const timers = new Set();                /* callback backoff timers */
@@ -161,13 +236,13 @@ function freshState() {
         smsQueries: 0,                   /* QuerySendDetails calls */
         smsRequests: [],                 /* the last 100 requests as they arrived */
         sfOrders: new Store(),           /* SF orderId -> waybill_no */
-        sms: new Store(MAX_ITEMS, null, (x) => x.phone),
+        sms: new Store(MAX_ITEMS, null, (x) => x.phone, 'sms'),
         trades: null,
         tradesByOut: new Store(),
         wxRequests: new Store(100),
         refundProcessing: 0,
         refunds: new Store(),
-        transfers: new Store(MAX_ITEMS, null, (x) => x.account_no),
+        transfers: new Store(MAX_ITEMS, null, (x) => x.account_no, 'transfer'),
         carrier: new Store(),
         waybills: new Store(),
         invoices: new Store(),
@@ -582,10 +657,12 @@ async function notifyLoop(t) {
         log({ event: 'callback', trade_no: t.trade_no, attempt: i + 1, status: rec.http_status ?? rec.error, acked: rec.acked });
         if (rec.acked) {
             t.notify.state = 'ACKED';
+            wake(`trade:${t.trade_no}`);
             return;
         }
     }
     t.notify.state = 'GAVE_UP';
+    wake(`trade:${t.trade_no}`);
 }
 
 function markPaid(t) {
@@ -1155,16 +1232,73 @@ function aliNotification(t) {
 
 /* ---- notifications of a paid trade ---- */
 
+/*
+ * POST raw to a merchant's notify URL: node:http on kept-alive connections
+ * (fetch cost the sandbox about a millisecond more of CPU per notification,
+ * which bench/journey's load shares the hall's cores with).  A kept-alive
+ * connection the server closed just as it was reused fails before the
+ * merchant saw anything: sent again once on a fresh one.  Other schemes
+ * (https) go through fetch.
+ */
+const NOTIFY_AGENT = new http.Agent({ keepAlive: true });
+
+/* resolves to { status, text }; rejects with a TimeoutError after
+ * CALLBACK_TIMEOUT_MS (the request destroyed), else with the socket's error */
+function post(u, headers, raw, deadline = Date.now() + CALLBACK_TIMEOUT_MS, retried = false) {
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const settle = (f, v) => {
+            if (!settled) {
+                settled = true;
+                clearTimeout(timer);
+                f(v);
+            }
+        };
+        const req = http.request(u, {
+            method: 'POST', agent: NOTIFY_AGENT,
+            headers: { ...headers, 'Content-Length': Buffer.byteLength(raw) },
+        }, (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => settle(resolve, { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', (e) => settle(reject, e));
+            res.on('close', () => settle(reject, req.destroyed && timedOut ? timeoutError() : new Error('aborted')));
+        });
+        let timedOut = false;
+        const timeoutError = () => Object.assign(new Error('timeout'), { name: 'TimeoutError' });
+        const timer = setTimeout(() => {
+            timedOut = true;
+            req.destroy(timeoutError());
+        }, Math.max(0, deadline - Date.now()));
+        req.on('error', (e) => {
+            if (req.reusedSocket && !retried && !timedOut && e.code === 'ECONNRESET' && !settled) {
+                settled = true;
+                clearTimeout(timer);
+                post(u, headers, raw, deadline, true).then(resolve, reject);
+            } else {
+                settle(reject, timedOut ? timeoutError() : e);
+            }
+        });
+        req.end(raw);
+    });
+}
+
 async function deliver(urlStr, headers, raw, acked) {
     const rec = { at: nowIso(), http_status: null, acked: false, error: null };
     try {
-        const r = await fetch(urlStr, {
-            method: 'POST', headers, body: raw,
-            signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual',
-        });
-        const text = (await r.text()).slice(0, 4096);
+        let r;
+        const u = new URL(urlStr);
+        if (u.protocol === 'http:') {
+            r = await post(u, headers, raw);
+        } else {
+            const f = await fetch(urlStr, {
+                method: 'POST', headers, body: raw,
+                signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual',
+            });
+            r = { status: f.status, text: await f.text() };
+        }
         rec.http_status = r.status;
-        rec.acked = acked(r.status, text);
+        rec.acked = acked(r.status, r.text.slice(0, 4096));
     } catch (e) {
         rec.error = e.name === 'TimeoutError' ? 'timeout' : 'connect';
     }
@@ -1645,15 +1779,19 @@ async function route(req, res, info) {
 
     if (key === 'GET /sandbox/sms') {
         const p = url.searchParams.get('phone');
-        const msgs = p === null ? state.sms.list(() => true, limitParam(url.searchParams)) :
+        const wait = waitParam(url.searchParams);
+        if (wait > 0 && p === null)
+            throw new BadRequest('wait_ms 须与 phone 一起使用');
+        const msgs = () => p === null ? state.sms.list(() => true, limitParam(url.searchParams)) :
             state.sms.listBy(p, limitParam(url.searchParams));
-        return send(res, 200, {
+        /* wait_ms: until the phone has a message */
+        return answerWhen(res, `sms:${p}`, wait, () => state.sms.index.has(p), () => send(res, 200, {
             ok: true,
-            messages: msgs.map((x) => ({
+            messages: msgs().map((x) => ({
                 id: x.id, phone: x.phone, text: x.text, sign: x.sign, provider: x.provider, template_code: x.template_code,
                 template_param: x.template_param, out_id: x.out_id, at: x.at, idempotency_key: x.idempotency_key,
             })),
-        });
+        }));
     }
     if (key === 'GET /sandbox/sms/stats') {
         return send(res, 200, {
@@ -1684,14 +1822,17 @@ async function route(req, res, info) {
     if ((g = path.match(/^\/sandbox\/pay\/([A-Za-z0-9]{1,64})\/callback$/)) && m === 'POST')
         return replayCallback(req, res, g[1]);
     if ((g = path.match(/^\/sandbox\/pay\/([A-Za-z0-9]{1,64})$/)) && m === 'GET') {
+        const wait = waitParam(url.searchParams);
         const t = tradeFromPath(res, g[1]);
         if (!t)
             return;
-        return send(res, 200, {
-            ok: true, ...tradePublic(t), notify_url: t.notify_url, return_url: t.return_url,
-            refunds: t.refunds.map((r) => ({ refund_no: r.refund_no, out_refund_no: r.out_refund_no, amount_fen: r.amount_fen, at: r.at, notify: r.notify ?? null })),
-            notify: t.notify,
-        });
+        /* wait_ms: until the notification is settled (ACKED or GAVE_UP) */
+        return answerWhen(res, `trade:${t.trade_no}`, wait,
+            () => t.notify.state === 'ACKED' || t.notify.state === 'GAVE_UP', () => send(res, 200, {
+                ok: true, ...tradePublic(t), notify_url: t.notify_url, return_url: t.return_url,
+                refunds: t.refunds.map((r) => ({ refund_no: r.refund_no, out_refund_no: r.out_refund_no, amount_fen: r.amount_fen, at: r.at, notify: r.notify ?? null })),
+                notify: t.notify,
+            }));
     }
 
     if (key === 'POST /sandbox/pay/refund-processing') {
@@ -1708,9 +1849,15 @@ async function route(req, res, info) {
 
     if (key === 'GET /sandbox/bank/transfers') {
         const a = url.searchParams.get('account_no');
-        const list = a === null ? state.transfers.list(() => true, limitParam(url.searchParams)) :
-            state.transfers.listBy(a.replace(/[ -]/g, ''), limitParam(url.searchParams));
-        return send(res, 200, { ok: true, transfers: list });
+        const wait = waitParam(url.searchParams);
+        if (wait > 0 && a === null)
+            throw new BadRequest('wait_ms 须与 account_no 一起使用');
+        const acct = a === null ? null : a.replace(/[ -]/g, '');
+        const list = () => acct === null ? state.transfers.list(() => true, limitParam(url.searchParams)) :
+            state.transfers.listBy(acct, limitParam(url.searchParams));
+        /* wait_ms: until the account has a transfer */
+        return answerWhen(res, `transfer:${acct}`, wait, () => state.transfers.index.has(acct),
+            () => send(res, 200, { ok: true, transfers: list() }));
     }
 
     if (key === 'POST /sandbox/carrier') {
@@ -1823,6 +1970,7 @@ function shutdown(sig) {
         clearTimeout(t);
     timers.clear();
     releaseHeld();
+    answerWaiters();
     /* let the last response 'close' events (and their log lines) run first */
     server.close(() => setTimeout(() => process.exit(0), 20));
     server.closeIdleConnections();

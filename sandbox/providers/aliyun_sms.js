@@ -85,9 +85,14 @@ module.exports = function aliyunSms(env) {
             Math.abs(Date.now() - at) > MAX_SKEW_MS)
             return fail(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
         const nonce = req.headers['x-acs-signature-nonce'] ?? '';
-        for (const [n, t] of nonces)
-            if (Date.now() - t > MAX_SKEW_MS)
-                nonces.delete(n);
+        /* oldest first (a Map keeps insertion order, and each is set at its
+         * time): stop at the first still young, rather than walk every nonce
+         * of the last 15 minutes on each request (36,000 at 40 SMS a second) */
+        for (const [n, t] of nonces) {
+            if (Date.now() - t <= MAX_SKEW_MS)
+                break;
+            nonces.delete(n);
+        }
         if (nonce === '' || nonces.has(nonce))
             return fail(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
         const query = [...url.searchParams.keys()].filter((k, i, a) => a.indexOf(k) === i).sort()
