@@ -288,6 +288,38 @@ test('bank_transfer__wrong_account_rule__failed_and_memo_readable', async () => 
     assert.equal(list.json.transfers[0].status, 'SUCCESS');
 });
 
+test('bank_transfers_wait__held_until_a_transfer_or_the_wait_ends', async () => {
+    const acct = { account_name: '深圳某某科技有限公司', bank_name: '中国工商银行深圳分行', amount_fen: 1,
+        account_no: '4000020309200012345' };
+    /* asked before the transfer: answered with it once it is made, not at once empty */
+    const held = get('/sandbox/bank/transfers?account_no=4000020309200012345&wait_ms=5000');
+    let settled = false;
+    held.then(() => { settled = true; });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(settled, false, 'held while the account has no transfer');
+    const made = await post('/bank/transfer', { ...acct, memo: '验证码 482913' });
+    assert.equal(made.json.status, 'SUCCESS');
+    const got = await held;
+    assert.equal(got.status, 200);
+    assert.equal(got.json.transfers.length, 1);
+    assert.equal(got.json.transfers[0].memo, '验证码 482913');
+
+    /* nothing comes: answered empty when the wait ends */
+    const t0 = Date.now();
+    const none = await get('/sandbox/bank/transfers?account_no=4000020309200099999&wait_ms=200');
+    assert.equal(none.status, 200);
+    assert.deepEqual(none.json.transfers, []);
+    assert.ok(Date.now() - t0 >= 190, 'waited for wait_ms');
+
+    /* a wait needs its account, and a sane number */
+    const noAcct = await get('/sandbox/bank/transfers?wait_ms=100');
+    assert.equal(noAcct.status, 400);
+    assert.match(noAcct.json.error, /wait_ms/);
+    const bad = await get('/sandbox/bank/transfers?account_no=4000020309200012345&wait_ms=-1');
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error, /wait_ms/);
+});
+
 test('ocr_and_liveness__markers_in_image_bytes', async () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
     const front = Buffer.concat([png, Buffer.from('SANDBOX-ID:张三|44030119900101123x\n', 'utf8'), png]);
