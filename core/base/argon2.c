@@ -15,13 +15,17 @@
  * parameters, and RFC 9106's own vector.
  *
  * Memory is the caller's (crypto.c keeps one arena per worker), so a hash
- * faults in no page; it is wiped before returning.
+ * faults in no page; it is wiped before returning.  Built for x86-64 only;
+ * elsewhere hall_argon2id_cpu_ok is 0 and libargon2 does every hash.
  */
-#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "base/base.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
 
 /* ---- BLAKE2b (RFC 7693), unkeyed, any digest length 1..64 ---- */
 
@@ -512,3 +516,28 @@ hall_argon2id(const void *pwd, size_t pwdlen, const void *salt, size_t saltlen, 
     explicit_bzero(memory, need);
     return HALL_OK;
 }
+
+#else /* not x86-64: libargon2 computes every hash (crypto.c) */
+
+int
+hall_argon2id_cpu_ok(void)
+{
+    return 0;
+}
+
+size_t
+hall_argon2id_bytes(uint32_t m, uint32_t p)
+{
+    (void)m;
+    (void)p;
+    return 0;
+}
+
+int
+hall_argon2id(const void *pwd, size_t pwdlen, const void *salt, size_t saltlen, uint32_t t,
+              uint32_t m, uint32_t p, uint8_t *out, size_t outlen, void *memory, size_t memlen)
+{
+    return HALL_ERR;
+}
+
+#endif
