@@ -66,7 +66,12 @@ test('metrics__statuses_and_routes__labelled_and_unknown_paths_grouped', { skip:
     const r = await fetch(HALL_URL + '/no-such-page-for-metrics');
     assert.equal(r.status, 404);
     await r.text();
-    const after = (await scrape('/metrics/account')).text;
+    /* a worker counts a request after its answer is sent: the next scrape
+     * may come first */
+    const after = await waitFor('the 404 counted', async () => {
+        const t = (await scrape('/metrics/account')).text;
+        return value(t, NOROUTE) >= value(before, NOROUTE) + 1 && t;
+    }, { timeoutMs: 5000, intervalMs: 20 });
     assert.equal(value(after, NOROUTE), value(before, NOROUTE) + 1);
     /* the center module has its own counters */
     const center = await scrape('/metrics/center');

@@ -95,15 +95,26 @@ test('unlock__new_key_same_subject_old_end__old_revoked_superseded_only_at_issua
         /^L\d{14}:unlock:10000$/);
     assert.equal((await o.c.get(`/unlock/print?id=${id}`)).status, 200);
 
-    /* accepted: the old one still good */
-    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
-        WHERE id = ${id}`);
+    /* accepted: the old one still good.  The operator produces it here, so
+     * the outbox's automatic production (the product's auto_issue) is held
+     * off meanwhile: otherwise its tick may take the order first and the
+     * operator is told 正在制作中 */
+    const product = `id = (SELECT product_id FROM orders WHERE id = ${id})`;
     const dir = tmpdir();
-    await fetchPki(dir);
-    let q = ocspQuery(dir, 'ecc', o.serial);
-    assert.match(q.line, /: good$/, q.out);
-    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
-    const made = await op.post('/admin/pki/issue', { id });
+    let q, made;
+    const auto = psql(`SELECT auto_issue FROM products WHERE ${product}`) === 't';
+    psql(`UPDATE products SET auto_issue = false WHERE ${product}`);
+    try {
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${id}`);
+        await fetchPki(dir);
+        q = ocspQuery(dir, 'ecc', o.serial);
+        assert.match(q.line, /: good$/, q.out);
+        assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+        made = await op.post('/admin/pki/issue', { id });
+    } finally {
+        psql(`UPDATE products SET auto_issue = ${auto} WHERE ${product}`);
+    }
     assert.equal(made.status, 200, made.text);
     assert.match(made.body.message || made.text, /原证书 [0-9A-F]{16} 已吊销（已被替代）/);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
