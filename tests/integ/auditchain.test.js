@@ -123,6 +123,29 @@ test('rolled-back writes (a transaction, a savepoint) leave the chain whole', { 
     assertIntact('after the rollbacks');
 });
 
+/* the trigger hashes a row's text fields through array_send when the
+ * session's client encoding is UTF8 (sql/108) and through audit_row_hash
+ * otherwise: both give audit_row_hash's bytes, for Chinese and a jsonb
+ * detail, NULLs and empty strings */
+test('rows with Chinese, a jsonb detail and NULLs, from a UTF8 and a GBK session: the hashes are audit_row_hash\'s', { skip: SKIP }, () => {
+    const argv = process.env.HALL_PSQL.trim().split(/\s+/);
+    const tag = `encoding-${Date.now()}`;
+    /* the text built with chr(): the same characters whatever the client's encoding */
+    const zh = (...cps) => cps.map((c) => `chr(${c})`).join(' || ');
+    for (const enc of ['UTF8', 'GBK']) {
+        execFileSync(argv[0], [...argv.slice(1), '-At', '-v', 'ON_ERROR_STOP=1',
+            '-c', `SET client_encoding = '${enc}'`,
+            '-c', `INSERT INTO audit_log (actor, entity, entity_id, action, from_state, to_state, detail, ip, request_id)
+                   VALUES ('staff:' || ${zh(23457, 26680)}, 'test', '${tag}', ${zh(36890, 36807)}, NULL, '',
+                           jsonb_build_object(${zh(21407, 22240)}, ${zh(36164, 26009)} || ' ${enc}', 'n', 1), NULL, '${enc}')`],
+        { encoding: 'utf8' });
+    }
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity_id = '${tag}'
+        AND hash = audit_row_hash(prev_hash, chain, seq, id, at, actor, entity, entity_id, action,
+                                  from_state, to_state, detail, ip, request_id)`), '2');
+    assertIntact('rows written in two client encodings');
+});
+
 test('one field of one old row changed: verify names the row', { skip: SKIP }, () => {
     const r = middleRow();
     const actor = su(`SELECT actor FROM audit_log WHERE id = ${r.id}`);
