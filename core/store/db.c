@@ -621,8 +621,14 @@ hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
  * of each request takes in what the server sent (one non-blocking recv, no
  * round trip) and drops the copy on a notice; a request already past that
  * point finishes with the rows it started with, as if it had read them a
- * moment earlier.  A new connection may have missed notices: it starts
- * empty.
+ * moment earlier.  The notifying backend signals the listening ones at its
+ * commit, and each forwards the notice when it next runs, at the latest
+ * before it answers its next statement: a request whose first reference
+ * read follows a round trip (the session read) always sees a change
+ * committed before it came; one that reads references before any round
+ * trip (the one-trip submit of a new order, flow.c) may, for that moment
+ * after the commit, still check a form against the copy from before it.
+ * A new connection may have missed notices: it starts empty.
  */
 #define REF_BUCKETS 256
 #define REF_MAX     2048 /* results kept; beyond, the copy starts again */
