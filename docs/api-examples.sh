@@ -196,9 +196,12 @@ ORG=(-d cert_type=org -d years=1
 
 ex 400 '"field":"org_id"' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d org_id=91110000600037341X "${ORG[@]}" "$H/new/apply"
+K=example-$(date +%s%N)
 ex 200 'print\?id=[0-9]+' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -d project=hall "${ORG[@]}" "$H/new/apply"
+    -d project=hall -d submit_key="$K" "${ORG[@]}" "$H/new/apply"
 ID=$(printf '%s' "$OUT" | grep -oE 'print\?id=[0-9]+' | grep -oE '[0-9]+$')
+ex 200 "print\\?id=$ID\"" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -d project=hall -d submit_key="$K" "${ORG[@]}" "$H/new/apply"
 
 # ---------------------------------------------------------------- new: print, upload
 

@@ -57,6 +57,21 @@ hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbre
     return HALL_OK;
 }
 
+/* the request's id (nginx's $request_id: 32 hex digits), or 32 random
+ * characters where it has another form */
+static const char *
+own_key(struct hall_req *req)
+{
+    const char *id = req->request_id;
+    unsigned char rnd[24];
+
+    if (id != NULL && strlen(id) >= 16 && strlen(id) <= 64 && strspn(id, KEY_CHARS) == strlen(id))
+        return id;
+    if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+        return NULL;
+    return hall_b64url(req->pool, rnd, sizeof(rnd));
+}
+
 int
 hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec, struct hall_errors *e,
                       struct hall_partner *p, struct hall_flow_save *s)
@@ -88,6 +103,13 @@ hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec, struc
     if (hall_flow_partner(req, project, p) != HALL_OK)
         return HALL_ERR;
     s->partner = p->code;
+    /* a new order is always written with a key (hall_db_exec_keyed): a
+     * client that sent none gets the request's id, given back when the
+     * write's fate is unknown (hall_resp_busy) */
+    if (s->o == NULL && s->submit_key == NULL && (s->submit_key = own_key(req)) == NULL)
+        return hall_resp_busy(req), HALL_ERR;
+    if (s->o == NULL)
+        req->write_key = s->submit_key;
     return HALL_OK;
 }
 

@@ -105,7 +105,7 @@ static const struct hall_stmt flow_stmts[] = {
      " FROM orders WHERE id = $2 AND user_id = s.user_id) o ON true"
      " WHERE s.token_hash = $1 AND s.idle_expires > now() AND s.absolute_expires > now()",
      2},
-    /* the apply transaction in one call (sql/025_apply.sql): outcome
+    /* the apply transaction in one call (sql/109_apply_key_first.sql): outcome
      * (created, again, edited, capped, locked), order_id, order_no, rev */
     {"flow_order_apply",
      "SELECT outcome, order_id, order_no, rev FROM hall_order_apply($1, $2, $3, $4, $5, $6, $7,"
@@ -1394,6 +1394,11 @@ shipping_json(struct hall_req *req)
     return hall_resp_ok(req, out);
 }
 
+/* a new order's apply is keyed (its submit_key, hall_flow_submit_open):
+ * sent again after a lost connection, it finds the order it stored */
+#define APPLY_EXEC(keyed, ...)                                                                     \
+    ((keyed) ? hall_db_exec_keyed(__VA_ARGS__) : hall_db_exec(__VA_ARGS__))
+
 /* the apply transaction (the order row, its revision, the audit) */
 int
 hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
@@ -1421,18 +1426,18 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
             return hall_resp_busy(req);
         }
         /* one round trip: the session and the carrier pass, then the apply
-         * (sql/097_apply_session.sql) */
-        res = hall_db_exec(req->cx, "flow_order_apply_session", HALL_BIN(pre.hash, 32),
-                           HALL_BIN(pre.key, 32), HALL_I64(req->app->conf.carrier_pass_keep_s),
-                           HALL_I64(req->app->conf.session_idle_s), HALL_STR(s->partner),
-                           HALL_I64(s->product_id), HALL_STR(s->cert_type), HALL_I64(s->years),
-                           HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject),
-                           HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen),
-                           s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
-                           HALL_I64(req->app->conf.draft_daily_max),
-                           req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
-                           req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
-                           HALL_STR(b->code), HALL_STR(b->prefix));
+         * (sql/109_apply_key_first.sql) */
+        res = APPLY_EXEC(
+            s->submit_key != NULL, req->cx, "flow_order_apply_session", HALL_BIN(pre.hash, 32),
+            HALL_BIN(pre.key, 32), HALL_I64(req->app->conf.carrier_pass_keep_s),
+            HALL_I64(req->app->conf.session_idle_s), HALL_STR(s->partner), HALL_I64(s->product_id),
+            HALL_STR(s->cert_type), HALL_I64(s->years), HALL_STR(s->seal ? "t" : "f"),
+            HALL_STR(s->subject), HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen),
+            s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
+            HALL_I64(req->app->conf.draft_daily_max),
+            req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
+            req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP, HALL_STR(b->code),
+            HALL_STR(b->prefix));
         if (res == NULL || hall_dbres_rows(res) != 1)
             return hall_resp_busy(req);
         outcome = hall_dbres_str(res, 0, "outcome");
@@ -1455,23 +1460,23 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
             res = NULL;
         }
     }
-    /* one round trip (sql/025_apply.sql: the user's lock, the daily cap,
+    /* one round trip (sql/109_apply_key_first.sql: the user's lock, the daily cap,
      * the keyed INSERT or the edit, the audit row, the revision); a flow
      * with rows of its own writes them in the same transaction */
     if (res == NULL && s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     if (res == NULL)
-        res = hall_db_exec(req->cx, "flow_order_apply",
-                           s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
-                           HALL_I64(req->user_id), HALL_STR(s->partner), HALL_I64(s->product_id),
-                           HALL_STR(s->cert_type), HALL_I64(s->years),
-                           HALL_STR(s->seal ? "t" : "f"), HALL_STR(s->subject),
-                           HALL_I64(s->cert_fen), HALL_I64(s->ship_fen), HALL_BIN(enc, elen),
-                           s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
-                           HALL_I64(req->app->conf.draft_daily_max),
-                           req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
-                           req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
-                           HALL_STR(b->code), HALL_STR(b->prefix));
+        res = APPLY_EXEC(s->o == NULL && s->submit_key != NULL, req->cx, "flow_order_apply",
+                         s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
+                         HALL_I64(req->user_id), HALL_STR(s->partner), HALL_I64(s->product_id),
+                         HALL_STR(s->cert_type), HALL_I64(s->years), HALL_STR(s->seal ? "t" : "f"),
+                         HALL_STR(s->subject), HALL_I64(s->cert_fen), HALL_I64(s->ship_fen),
+                         HALL_BIN(enc, elen),
+                         s->submit_key != NULL ? HALL_STR(s->submit_key) : HALL_NULLP,
+                         HALL_I64(req->app->conf.draft_daily_max),
+                         req->remote_addr != NULL ? HALL_STR(req->remote_addr) : HALL_NULLP,
+                         req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
+                         HALL_STR(b->code), HALL_STR(b->prefix));
     if (res == NULL || hall_dbres_rows(res) != 1)
         return hall_resp_busy(req);
     outcome = hall_dbres_str(res, 0, "outcome");

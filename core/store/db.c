@@ -1,16 +1,38 @@
 /*
  * PostgreSQL: one connection per worker, every statement prepared at
- * connect time.  A lost connection is re-established on the next request;
- * the request in flight at that moment fails (the handler answers 503).
- * So is a connection whose server refused a write as read-only (SQLSTATE
- * 25006: a primary demoted to standby, or made read-only): with a
- * multi-host db_conninfo and target_session_attrs=read-write the new
- * connection reaches whichever server is the primary now.
+ * connect time.  A connection whose server refused a write as read-only
+ * (SQLSTATE 25006: a primary demoted to standby, or made read-only) is
+ * replaced: with a multi-host db_conninfo and target_session_attrs=read-write
+ * the new connection reaches whichever server is the primary now.
+ *
+ * A lost connection is replaced too, and what was in flight on it is never
+ * done twice.  A statement whose connection broke after it was sent may
+ * have been carried out or not: the server can commit and the answer be
+ * lost on its way (a network cut, a pooler restarted).  So:
+ *   - before a request's first statement the connection is looked at (one
+ *     non-blocking read): a server that went away while the worker was idle
+ *     (a restart) is noticed before anything is sent, and a new connection
+ *     takes the request from its start;
+ *   - a transaction commits nothing before its COMMIT: its first statement
+ *     (sent with BEGIN) goes again on a new connection, a later one answers
+ *     503 with nothing written;
+ *   - a self-committing statement goes again on a new connection only when
+ *     a second run cannot write twice: when its caller sent it keyed
+ *     (hall_db_exec_keyed: a key of the request's that the database checks),
+ *     or, for any other, inside a READ ONLY transaction, where a read answers
+ *     and a write is refused before it writes;
+ *   - a write refused there, a COMMIT whose answer was lost, and a statement
+ *     that could not be sent again (the server still away) leave the write's
+ *     fate unknown: the request's SQLSTATE is 08007
+ *     (transaction_resolution_unknown), and its answer says so
+ *     (hall_resp_busy: 503 with the request's id).
+ * docs/internals/store.md lists which writes are keyed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -326,6 +348,30 @@ replica_ready(struct hall_store *st)
     return 1;
 }
 
+/*
+ * Did the server close this idle connection?  libpq learns of an EOF only
+ * by reading it, and PQconsumeInput stops after the data it got (a
+ * terminating server's FATAL message comes before its EOF): read until the
+ * socket has nothing more to give, without waiting.
+ */
+static int
+idle_conn_lost(PGconn *pg)
+{
+    char c;
+
+    for (int i = 0; i < 8 && PQstatus(pg) == CONNECTION_OK; i++) {
+        ssize_t n;
+
+        if (PQconsumeInput(pg) == 0)
+            break;
+        n = recv(PQsocket(pg), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return 0; /* nothing more: open */
+        /* more data, or 0 (the EOF) or an error: libpq reads it next round */
+    }
+    return PQstatus(pg) != CONNECTION_OK;
+}
+
 /* Called at the start of every request: reconnect when the server went
  * away, or refused a write as read-only (not in the middle of a request:
  * what it did so far stays on one connection) */
@@ -333,12 +379,17 @@ static int
 db_ready(struct hall_ctx *cx)
 {
     struct hall_store *st = cx->store;
+    int first = !cx->db_used && !cx->in_tx;
 
-    if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK &&
-        (!conn_readonly || cx->db_used || cx->in_tx))
+    /* a server that closed the connection while this worker was idle has
+     * sent its goodbye (or an EOF) already: read now, before anything is
+     * sent, a new connection is free to take the whole request */
+    if (first && st->pg != NULL && cx->sent == NULL && idle_conn_lost(st->pg))
+        hall_warn(cx, "msg=\"database connection lost while idle; reconnecting\"");
+    if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK && (!conn_readonly || !first))
         return HALL_OK;
     if (st->pg != NULL) {
-        if (conn_readonly)
+        if (conn_readonly && PQstatus(st->pg) == CONNECTION_OK)
             hall_warn(cx, "msg=\"database read-only; reconnecting to the primary\"");
         tell_reconnected();
     }
@@ -382,24 +433,38 @@ failed(const PGresult *r)
 }
 
 /*
- * A connection found broken by the request's first statement outside a
- * transaction (the server restarted while this worker was idle), or whose
- * server refused that statement as read-only (R), is replaced, and the
- * caller may retry once: nothing of the request was done.  Later failures
- * belong to a request in flight: those answer 503.
+ * A new connection for a statement that may go again: the old one broke
+ * (CONNECTION_BAD), or its server refused the request's first statement as
+ * read-only (R: nothing was written).  Never inside a transaction whose
+ * statements reached the server: what it did is gone with the connection.
  */
 static int
-reconnect_first(struct hall_ctx *cx, const PGresult *r)
+reconnect_for_again(struct hall_ctx *cx, const PGresult *r)
 {
-    if (cx->in_tx || cx->db_used || cx->store->pg == NULL ||
-        (PQstatus(cx->store->pg) != CONNECTION_BAD && !is_readonly(r)))
+    if (cx->store->pg == NULL || (cx->in_tx && !cx->begin_pending))
         return 0;
-    if (is_readonly(r))
+    if (is_readonly(r) && PQstatus(cx->store->pg) != CONNECTION_BAD) {
+        if (cx->db_used)
+            return 0;
         hall_warn(cx, "msg=\"database read-only; reconnecting to the primary\"");
-    else
+    } else if (PQstatus(cx->store->pg) == CONNECTION_BAD) {
         hall_warn(cx, "msg=\"database connection lost; reconnecting\"");
+    } else {
+        return 0;
+    }
     tell_reconnected();
     return hall_store_connect(cx->store) == HALL_OK;
+}
+
+/* the fate of a write this request sent is unknown (see the top) */
+static void
+fate_unknown(struct hall_ctx *cx, const char *name)
+{
+    snprintf(cx->sqlstate, sizeof(cx->sqlstate), "08007");
+    cx->fate_unknown = 1;
+    hall_err(cx, "msg=\"connection lost with a write in flight: its outcome is unknown\" stmt=%s",
+             name);
+    tell_failed();
 }
 
 static int
@@ -516,21 +581,22 @@ hall_db_recv(struct hall_ctx *cx)
 }
 
 /*
- * BEGIN and the transaction's first statement sent together (libpq's
- * pipeline mode, one Sync: one round trip where there were two); the
- * statement's result, or BEGIN's when BEGIN failed, NULL when the
- * connection did.  The Sync ends no transaction: BEGIN opened a block.
+ * BEGIN (or BEGIN READ ONLY) and the transaction's first statement sent
+ * together (libpq's pipeline mode, one Sync: one round trip where there
+ * were two); the statement's result, or BEGIN's when BEGIN failed, NULL
+ * when the connection did.  The Sync ends no transaction: BEGIN opened a
+ * block.
  */
 static PGresult *
-begin_with(PGconn *pg, const char *name, int n, const char *const *values, const int *lengths,
-           const int *formats)
+begin_with(PGconn *pg, const char *begin_sql, const char *name, int n, const char *const *values,
+           const int *lengths, const int *formats)
 {
     PGresult *r, *begin = NULL, *stmt = NULL;
     int query = 0, nulls = 0;
 
     if (PQenterPipelineMode(pg) != 1)
         return NULL;
-    if (PQsendQueryParams(pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
+    if (PQsendQueryParams(pg, begin_sql, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
         PQsendQueryPrepared(pg, name, n, values, lengths, formats, 0) != 1 ||
         PQpipelineSync(pg) != 1) {
         PQexitPipelineMode(pg);
@@ -568,8 +634,55 @@ begin_with(PGconn *pg, const char *name, int n, const char *const *values, const
     return stmt;
 }
 
-struct hall_dbres *
-hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
+/*
+ * A self-committing statement whose connection broke (or whose server
+ * refused it as read-only), on a new connection: as it is when a second
+ * run cannot write twice (refused as read-only: nothing was written; or
+ * keyed), else inside a READ ONLY transaction, which answers a read and
+ * refuses a write before it writes.  NULL with the fate noted unknown when
+ * it is a write, or could not be sent again.
+ */
+static PGresult *
+self_commit_again(struct hall_ctx *cx, const char *name, PGresult *r, int keyed, int n,
+                  const char *const *values, const int *lengths, const int *formats)
+{
+    int refused = is_readonly(r) && PQstatus(cx->store->pg) != CONNECTION_BAD;
+    PGresult *ro, *end;
+    const char *state;
+
+    if (!reconnect_for_again(cx, r)) {
+        if (!refused && PQstatus(cx->store->pg) == CONNECTION_BAD) {
+            PQclear(r);
+            fate_unknown(cx, name);
+            return NULL;
+        }
+        return r; /* the server's own answer: the statement failed */
+    }
+    PQclear(r);
+    if (refused || keyed) {
+        r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
+        if (failed(r) && PQstatus(cx->store->pg) == CONNECTION_BAD) {
+            PQclear(r);
+            fate_unknown(cx, name);
+            return NULL;
+        }
+        return r;
+    }
+    ro = begin_with(cx->store->pg, "BEGIN READ ONLY", name, n, values, lengths, formats);
+    end = PQexec(cx->store->pg, "ROLLBACK");
+    PQclear(end);
+    if (!failed(ro))
+        return ro;
+    state = ro != NULL ? PQresultErrorField(ro, PG_DIAG_SQLSTATE) : NULL;
+    if (state != NULL && strcmp(state, "25006") != 0 && PQstatus(cx->store->pg) == CONNECTION_OK)
+        return ro; /* a read that failed by itself */
+    PQclear(ro);
+    fate_unknown(cx, name);
+    return NULL;
+}
+
+static struct hall_dbres *
+exec(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params, int keyed)
 {
     const char *values[32];
     int lengths[32], formats[32];
@@ -585,29 +698,36 @@ hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *
         return NULL;
     n = params_of(cx, params, values, lengths, formats);
     if (cx->in_tx && cx->begin_pending) {
-        r = begin_with(cx->store->pg, name, n, values, lengths, formats);
-        if (failed(r)) {
-            /* nothing of this work reached the server before: as for a
-             * first statement outside a transaction, one new connection */
-            cx->in_tx = 0;
-            if (reconnect_first(cx, r)) {
-                PQclear(r);
-                r = begin_with(cx->store->pg, name, n, values, lengths, formats);
-            }
-            cx->in_tx = 1;
+        r = begin_with(cx->store->pg, "BEGIN", name, n, values, lengths, formats);
+        /* nothing of this transaction was committed: all of it again, on
+         * a new connection */
+        if (failed(r) && reconnect_for_again(cx, r)) {
+            PQclear(r);
+            r = begin_with(cx->store->pg, "BEGIN", name, n, values, lengths, formats);
         }
         cx->begin_pending = 0;
         cx->db_used = 1;
         return answer(cx, name, r);
     }
     r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
-    if (failed(r) && reconnect_first(cx, r)) {
-        /* the server restarted since the last request: nothing of this one
-         * reached it, so the statement can be sent again */
-        PQclear(r);
-        r = PQexecPrepared(cx->store->pg, name, n, values, lengths, formats, 0);
+    if (failed(r) && !cx->in_tx) {
+        r = self_commit_again(cx, name, r, keyed, n, values, lengths, formats);
+        if (r == NULL)
+            return NULL;
     }
     return answer(cx, name, r);
+}
+
+struct hall_dbres *
+hall_db_execv(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
+{
+    return exec(cx, name, params, 0);
+}
+
+struct hall_dbres *
+hall_db_execv_keyed(struct hall_ctx *cx, const char *name, const struct hall_dbparam *params)
+{
+    return exec(cx, name, params, 1);
 }
 
 /*
@@ -865,6 +985,8 @@ hall_db_commit(struct hall_ctx *cx)
         return HALL_OK;
     }
     rc = simple(cx, "COMMIT");
+    if (rc != HALL_OK && PQstatus(cx->store->pg) == CONNECTION_BAD)
+        fate_unknown(cx, "COMMIT");
     return rc;
 }
 
@@ -970,6 +1092,12 @@ const char *
 hall_db_sqlstate(const struct hall_ctx *cx)
 {
     return cx->sqlstate;
+}
+
+int
+hall_db_fate_unknown(const struct hall_ctx *cx)
+{
+    return cx->fate_unknown;
 }
 
 struct hall_val *

@@ -43,6 +43,9 @@ struct hall_ctx {
     int begin_pending;
     int db_used;     /* a statement of this work reached the server */
     int ref_checked; /* hall_db_ref looked for changes during this work */
+    /* a write of this work may have been stored or not: its connection
+     * broke after it was sent (hall_db_fate_unknown) */
+    int fate_unknown;
     char sqlstate[6];
     /* hall_db_commit waits until this CLOCK_MONOTONIC time, in ms (0: no
      * wait); set by hall_db_commit_after, cleared at BEGIN, COMMIT, ROLLBACK */
@@ -112,6 +115,20 @@ struct hall_dbres *hall_db_readv(struct hall_ctx *cx, const char *name,
 struct hall_dbres *hall_db_execv(struct hall_ctx *cx, const char *name,
                                  const struct hall_dbparam *params);
 /*
+ * As hall_db_exec, for a self-committing write that is idempotent by
+ * construction: it carries a key of the request's that the database checks
+ * (a second run with the same key finds what the first stored and writes
+ * nothing).  Only such a write is sent again, on a new connection, when
+ * its connection broke after it was sent (db.c's top comment); any other
+ * write answers NULL then, its fate unknown (hall_db_fate_unknown).
+ */
+#define hall_db_exec_keyed(cx, name, ...)                                                          \
+    hall_db_execv_keyed(                                                                           \
+        (cx), (name),                                                                              \
+        (const struct hall_dbparam[]){__VA_ARGS__ __VA_OPT__(, ){.type = HALL_DBP_END}})
+struct hall_dbres *hall_db_execv_keyed(struct hall_ctx *cx, const char *name,
+                                       const struct hall_dbparam *params);
+/*
  * A statement sent now and its answer read later (hall_db_recv), the work
  * doing something else meanwhile (reading the rest of a request's body):
  * the server's part of the round trip leaves the caller's path.  Outside a
@@ -165,6 +182,10 @@ unsigned char *hall_dbres_bytea(struct hall_ctx *cx, const struct hall_dbres *re
                                 size_t *len);
 /* SQLSTATE of the last failed statement of this request, "" when none */
 const char *hall_db_sqlstate(const struct hall_ctx *cx);
+/* 1 when the connection broke with a write of this request's in flight
+ * (a self-committing statement that could not be sent again, or COMMIT):
+ * it may have been stored or not (SQLSTATE 08007) */
+int hall_db_fate_unknown(const struct hall_ctx *cx);
 
 /* ---- outbox.c / audit.c ------------------------------------------------ */
 

@@ -301,10 +301,36 @@ hall_resp_file(struct hall_req *req, const char *path, const char *ctype, const 
     return HALL_OK;
 }
 
+/*
+ * A failure of the store.  When the connection broke with a write in flight
+ * (core/store/db.c) the write may have been stored: a request that may
+ * write (not GET or HEAD) is told so, with its id (the audit log's
+ * request_id) and the key it wrote with, if any (write_key: the same
+ * request sent again with it as submit_key finds what was stored).
+ */
 int
 hall_resp_busy(struct hall_req *req)
 {
-    return hall_msg(req, HALL_M_BUSY, NULL);
+    struct hall_val *v;
+    const char *id;
+    char *s;
+
+    if (req->cx == NULL || !hall_db_fate_unknown(req->cx) || strcmp(req->method, "GET") == 0 ||
+        strcmp(req->method, "HEAD") == 0)
+        return hall_msg(req, HALL_M_BUSY, NULL);
+    id = req->request_id != NULL ? req->request_id : "-";
+    s = hall_msg_text(req->pool, HALL_M_BUSY_UNKNOWN, id);
+    if (!hall_req_wants_json(req))
+        return hall_resp_error(req, 503, NULL, s);
+    hall_buf_reset(&req->headers);
+    v = hall_val_obj(req->pool);
+    hall_val_set_bool(req->pool, v, "ok", 0);
+    hall_val_set_str(req->pool, v, "message", s);
+    hall_val_set_str(req->pool, v, "outcome", "unknown");
+    hall_val_set_str(req->pool, v, "request_id", id);
+    if (req->write_key != NULL)
+        hall_val_set_str(req->pool, v, "submit_key", req->write_key);
+    return hall_resp_json(req, 503, v);
 }
 
 int

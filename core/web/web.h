@@ -208,6 +208,10 @@ struct hall_req {
     const char *(*csrf)(struct hall_req *req);
     double t0_ms;       /* CLOCK_MONOTONIC at accept: the provider deadline counts from it */
     int provider_fault; /* why the last hall_provider_call failed (HALL_PROV_*) */
+    /* the key this request's write carries (hall_db_exec_keyed): given back
+     * with a 503 whose outcome is unknown, so that the request sent again
+     * with it finds what was stored instead of storing it twice */
+    const char *write_key;
     /* response */
     int status;
     struct hall_buf headers;

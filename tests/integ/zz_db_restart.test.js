@@ -1,8 +1,9 @@
 'use strict';
 /*
  * PostgreSQL restarts under the running hall (last file: it disturbs the
- * others).  Workers idle at that moment reconnect on their next request,
- * so after the restart every request succeeds.
+ * others).  Workers idle at that moment notice it before their next
+ * request sends anything (core/store/db.c, idle_conn_lost) and reconnect,
+ * so after the restart every request succeeds, writes included.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -25,12 +26,19 @@ function pgCtl(args) {
 
 test('db_restart__idle_workers_reconnect__no_request_fails', { skip: SKIP }, async () => {
     const c = await applicant();
+    assert.equal((await c.get('/new?project=jieyang')).status, 200); /* the form token */
     /* every worker of the account and new modules holds a connection */
     for (let i = 0; i < 12; i++) {
         assert.equal((await c.get('/healthz', 'application/json')).status, 200);
         assert.equal((await c.getJSON('/new/divisions')).status, 200);
     }
     pgCtl(['-m', 'fast', '-w', '-t', '60', '-l', path.join(VAR, 'log', 'postgresql.log'), 'restart']);
+    /* writes first, on workers idle through the restart: each notices its
+     * lost connection before it sends anything, so nothing is in doubt */
+    for (let i = 0; i < 12; i++) {
+        const a = await c.post('/new/agree', { project: 'jieyang', agree1: 'on', agree2: 'on' });
+        assert.equal(a.status, 200, `agree ${i}: ${a.text}`);
+    }
     for (let i = 0; i < 12; i++) {
         const h = await c.get('/healthz', 'application/json');
         assert.equal(h.status, 200, `healthz ${i}: ${h.text}`);
