@@ -656,6 +656,9 @@ WAIT=$((SMS_AT + 61 - $(date +%s)))
 [ "$WAIT" -le 0 ] || sleep "$WAIT"
 ex 200 '验证码已发送至 [0-9]{3}\*{4}[0-9]{4}' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d serial="$SERIAL" "$H/unlock/sms"
+# the code's SMS names the action and the certificate (not the login text)
+wait_for "the unlock SMS" '您正在解锁证书' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+ex 200 "您正在解锁证书（序列号尾号${SERIAL: -4}），验证码是[0-9]{6}" curl -s "$B/sandbox/sms?phone=$P&limit=1"
 ex 400 '"field":"sms_code".*原证书登记手机号码' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d serial="$SERIAL" "${ORG[@]}" "$H/unlock/apply"
 

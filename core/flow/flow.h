@@ -383,6 +383,7 @@ enum hall_sms_result {
     HALL_SMS_DB_ERROR,
     HALL_SMS_IP_LIMIT,      /* sms_ip_hourly_max from this client address */
     HALL_SMS_SESSION_LIMIT, /* sms_session_hourly_max from this browser */
+    HALL_SMS_OTHER_OBJECT,  /* the live code was asked for another object */
 };
 
 /* inside a transaction: creates a code and queues its SMS in the outbox */
@@ -399,6 +400,18 @@ enum hall_sms_result hall_sms_notice_send(struct hall_req *req, const char *phon
 /* inside a transaction: consumes the code on success */
 enum hall_sms_result hall_sms_code_check(struct hall_req *req, const char *phone,
                                          const char *purpose, const char *code);
+/* a code that confirms one action (purpose) on one object (a certificate's
+ * serial, at most 64 characters), counted as every code: its SMS is the
+ * action's template kind, with code, minutes and serial_tail (the
+ * object's last four characters); asking another one for the same purpose
+ * voids it.  Only hall_sms_object_code_check with the same object accepts
+ * it: with another, HALL_SMS_OTHER_OBJECT, counted as a wrong try */
+enum hall_sms_result hall_sms_object_code_send(struct hall_req *req, const char *phone,
+                                               const char *purpose, const char *object,
+                                               enum hall_sms_kind kind);
+enum hall_sms_result hall_sms_object_code_check(struct hall_req *req, const char *phone,
+                                                const char *purpose, const char *object,
+                                                const char *code);
 const char *hall_sms_result_msg(enum hall_sms_result r);
 
 /* ---- finauth.c: the micro-deposit of financial authentication --------- */

@@ -102,11 +102,13 @@ const struct hall_stmt hall_store_stmts[] = {
      "NULL",
      2},
     {"sms_insert",
-     "INSERT INTO sms_codes (phone_idx, purpose, code_hash, expires_at)"
-     " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int)) RETURNING id",
-     4},
+     "INSERT INTO sms_codes (phone_idx, purpose, code_hash, expires_at, object)"
+     " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), $5) RETURNING id",
+     5},
+    /* the phone's last code of the purpose, whatever its object: a code
+     * asked for another object is told as such (core/flow/sms.c) */
     {"sms_latest",
-     "SELECT id, code_hash, tries, expires_at > now() AS live FROM sms_codes"
+     "SELECT id, code_hash, tries, expires_at > now() AS live, object FROM sms_codes"
      " WHERE phone_idx = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1 FOR "
      "UPDATE",
      2},

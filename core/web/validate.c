@@ -612,30 +612,71 @@ hall_valid_person_name(const char *in)
     return chars >= 2 && !prev_sep ? HALL_OK : HALL_ERR;
 }
 
+/* besides ideographs, letters and digits, what registered names are
+ * written with: brackets of both widths, 《》 (《求是》杂志社), 、 and the
+ * punctuation of Latin names (ABC (China) Co., Ltd., A&B); no quote,
+ * apostrophe, brace, angle bracket, backslash, slash or symbol */
+static int
+org_punct(uint32_t c)
+{
+    /* space ( ) & - . , · ・ 、 《 》 ＆ （ ） ， － ． (・: the middle dot some
+     * input methods give) */
+    static const uint32_t punct[] = {' ',    '(',    ')',    '&',    '-',    '.',
+                                     ',',    0xB7,   0x30FB, 0x3001, 0x300A, 0x300B,
+                                     0xFF06, 0xFF08, 0xFF09, 0xFF0C, 0xFF0D, 0xFF0E};
+    size_t i;
+
+    for (i = 0; i < sizeof(punct) / sizeof(punct[0]); i++)
+        if (c == punct[i])
+            return 1;
+    return 0;
+}
+
+static int
+org_alnum(uint32_t c)
+{
+    return is_cjk(c) || is_latin_letter(c) || (c < 0x80 && is_digit((char)c)) ||
+           (c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) ||
+           (c >= 0xFF41 && c <= 0xFF5A);
+}
+
 int
-hall_valid_org_name(const char *in)
+hall_valid_org_name_at(const char *in, const char **bad, size_t *badlen)
 {
     const unsigned char *s;
     size_t len, i = 0, n, chars = 0;
     uint32_t c;
 
+    if (bad != NULL)
+        *bad = NULL;
+    if (badlen != NULL)
+        *badlen = 0;
     s = (const unsigned char *)hall_valid_trim(in, &len);
     while (i < len) {
         n = utf8_decode(s + i, len - i, &c);
         if (n == 0)
             return HALL_ERR;
+        if (!org_alnum(c) && !org_punct(c)) {
+            if (bad != NULL)
+                *bad = (const char *)s + i;
+            if (badlen != NULL)
+                *badlen = n;
+            return HALL_ERR;
+        }
+        /* an ideograph, a letter, a digit or an opening bracket first */
+        if (chars == 0 && !org_alnum(c) && c != '(' && c != 0xFF08 && c != 0x300A)
+            return HALL_ERR;
         i += n;
         if (++chars > 100)
             return HALL_ERR;
-        /* C0, DEL, C1 controls and angle brackets */
-        if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '<' || c == '>')
-            return HALL_ERR;
-        /* invisible characters that reorder or split displayed text */
-        if ((c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
-            (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF)
-            return HALL_ERR;
     }
     return chars >= 2 ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_valid_org_name(const char *in)
+{
+    return hall_valid_org_name_at(in, NULL, NULL);
 }
 
 /* ---- 开户网点 ------------------------------------------------------------ */
@@ -694,6 +735,20 @@ uscc_compact(struct hall_pool *pool, const char *v)
             *o++ = to_upper(*v);
     *o = '\0';
     return out;
+}
+
+/* a character that shows as itself where a message names it (ASCII,
+ * Latin-1, punctuation, symbols, full-width forms, emoji); others (spaces,
+ * controls, format and combining characters, scripts a name never has)
+ * are not named */
+static int
+char_visible(uint32_t c)
+{
+    return (c > 0x20 && c < 0x7F) || (c > 0xA0 && c <= 0xFF && c != 0xAD) ||
+           (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E) ||
+           (c >= 0x2100 && c <= 0x2BFF) || (c >= 0x3001 && c <= 0x303F) ||
+           (c >= 0xFF01 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFEE) ||
+           (c >= 0x1F300 && c <= 0x1FAFF && (c < 0x1F3FB || c > 0x1F3FF));
 }
 
 #define FAIL(code, ...)                                                                            \
@@ -800,10 +855,21 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
         if (hall_valid_person_name(v) != HALL_OK)
             FAIL(FIELD_PERSON, label);
         break;
-    case HALL_P_ORG:
-        if (hall_valid_org_name(v) != HALL_OK)
-            FAIL(FIELD_ORG, label);
-        break;
+    case HALL_P_ORG: {
+        const char *bad;
+        size_t blen;
+        uint32_t c;
+
+        if (hall_valid_org_name_at(v, &bad, &blen) == HALL_OK)
+            break;
+        /* the character named when it is one a reader sees */
+        if (bad != NULL && utf8_decode((const unsigned char *)bad, blen, &c) == blen &&
+            char_visible(c))
+            FAIL(FIELD_ORG_CHAR, label, hall_pstrndup(pool, bad, blen));
+        if (bad != NULL)
+            FAIL(FIELD_CHARS, label);
+        FAIL(FIELD_ORG, label);
+    }
     case HALL_P_USCC: {
         int manual = 0;
 

@@ -325,8 +325,17 @@ int hall_valid_postcode(const char *in);
  * and inner spaces */
 int hall_valid_person_name(const char *in);
 
-/* 机构名称: 2-100 characters, no control characters or angle brackets */
+/* 机构名称 as registered names are written (营业执照, 登记证书): 2-100
+ * characters of CJK ideographs, Latin letters and digits (half- and
+ * full-width), brackets ()（）《》 and the punctuation space . , & - · ・ 、
+ * ＆ ， － ．; it begins with an ideograph, a letter, a digit or an opening
+ * bracket.  No quote, apostrophe, brace, angle bracket, backslash, slash,
+ * symbol, control or invisible character (the name goes into a
+ * certificate's subject).  hall_valid_org_name_at gives in *bad (may be
+ * NULL) the first character refused, *badlen its bytes; *bad is NULL when
+ * the fault is the length, the first character's kind or bad UTF-8 */
 int hall_valid_org_name(const char *in);
+int hall_valid_org_name_at(const char *in, const char **bad, size_t *badlen);
 
 /* 开户网点 as the account papers name it (汕头分行营业部, 中国工商银行股份有限
  * 公司揭阳榕城支行): 4-60 characters, at least two CJK ideographs; CJK,

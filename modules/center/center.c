@@ -1466,7 +1466,9 @@ revoke_refused(struct hall_req *req, const char *state, int expired, int *rc)
     return 1;
 }
 
-/* 获取验证码: a code of purpose "revoke" to the account's own phone */
+/* 获取验证码: a code of purpose "revoke" for this certificate to the
+ * account's own phone (core/flow/sms.c: it confirms the revocation of this
+ * one only) */
 static int
 revoke_code(struct hall_req *req)
 {
@@ -1489,7 +1491,8 @@ revoke_code(struct hall_req *req)
         return hall_resp_busy(req);
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
-        r = hall_sms_code_send(req, phone, "revoke");
+        r = hall_sms_object_code_send(req, phone, "revoke", hall_dbres_str(res, 0, "serial"),
+                                      HALL_SMST_revoke_code);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_busy(req);
     if (r == HALL_SMS_TOO_SOON)
@@ -1545,7 +1548,8 @@ revoke_confirm(struct hall_req *req)
     phone = revoke_phone(req);
     if (phone == NULL)
         return hall_resp_busy(req);
-    r = hall_sms_code_check(req, phone, "revoke", hall_req_param(req, "code"));
+    r = hall_sms_object_code_check(req, phone, "revoke", hall_dbres_str(cert, 0, "serial"),
+                                   hall_req_param(req, "code"));
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_busy(req);
     if (r != HALL_SMS_OK) {

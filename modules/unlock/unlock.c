@@ -148,7 +148,7 @@ sms_spend(struct hall_req *req, const struct hall_reissue_cert *c, const char *k
     }
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req), HALL_ERR;
-    r = hall_sms_code_check(req, phone, "unlock", code);
+    r = hall_sms_object_code_check(req, phone, "unlock", c->serial, code);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_busy(req), HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
@@ -188,7 +188,7 @@ sms_send(struct hall_req *req)
         return hall_resp_busy(req);
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
-        r = hall_sms_code_send(req, phone, "unlock");
+        r = hall_sms_object_code_send(req, phone, "unlock", c.serial, HALL_SMST_unlock_code);
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_busy(req);
     if (r == HALL_SMS_TOO_SOON)

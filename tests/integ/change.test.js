@@ -813,3 +813,34 @@ test('change__the_unit_s_name__producer_killed_after_signing__business_seals_mad
     const made = await produceRacing(op, id);
     await assertRenamed(u, id, made);
 });
+
+/* issue 40 §3: the new 机构名称 goes into the new certificate's subject: a
+ * character no registered name has is refused at 变更 as at entry, naming
+ * the field and the character, at submit and at the save of an order
+ * already there; nothing written */
+test('change__the_unit_s_name_with_a_quote_or_braces__refused_at_submit_and_save_naming_it__nothing_changed', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const key = keyOf(await toForm(o));
+    const orders = () => psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`);
+    const named = (n) => ({ org_name: n, bank_account_name: n, invoice_title: NEW_ORG });
+    let r = await o.c.post('/change/apply', { ...changeForm(o, named('" autofocus onfocus="alert(43)')), submit_key: key });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.match(r.body.message, /机构名称不能含有“"”/);
+    assert.equal(orders(), '0', 'no order');
+    r = await o.c.post('/change/apply', { ...changeForm(o, named('{{7*7}}新名测试科技有限公司')), submit_key: key });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.match(r.body.message, /机构名称不能含有“\{”/);
+    assert.equal(orders(), '0', 'no order');
+    /* an order already there: its save refused the same, the order as it was */
+    r = await o.c.post('/change/apply', { ...changeForm(o, named(NEW_ORG)), submit_key: key });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    r = await o.c.post('/change/apply', { ...changeForm(o, named('深圳新名\'测试科技有限公司')), id });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'org_name');
+    assert.match(r.body.message, /机构名称不能含有“'”/);
+    assert.equal(psql(`SELECT subject FROM orders WHERE id = ${id}`), NEW_ORG);
+});

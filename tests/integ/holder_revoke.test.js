@@ -308,3 +308,41 @@ test('holder_revoke__a_seal_orders_certificate__the_page_names_the_seals_that_st
     const row = (await c.getJSON('/center/certs')).body.certs.find((x) => x.serial === serial);
     assert.equal(row.seals.find((x) => x.es_id === esId).state_label, '无效（签章人证书已吊销）');
 });
+
+/* issue 40 §3: a code confirms one action on one certificate.  Before,
+ * codes were kept by phone and purpose only, and a code asked for one
+ * certificate revoked another of the same account */
+test('holder_revoke__code_asked_for_one_certificate__refused_for_another__that_one_still_issued', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const x = await issued(c, op);
+    const y = await issued(c, op);
+    const code = await revokeCode(c, x);
+    let r = await c.post('/center/cert/revoke', { serial: y.serial, reason: 'keyCompromise', code });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'code');
+    assert.match(r.body.message, /不是为这张证书获取的/);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${y.serial}'`), 'issued');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE action = 'holder_revoke'
+        AND detail->>'serial' = '${y.serial}'`), '0');
+    /* the code still confirms what it was asked for */
+    r = await c.post('/center/cert/revoke', { serial: x.serial, reason: 'keyCompromise', code });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${x.serial}'`), 'revoked');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${y.serial}'`), 'issued');
+});
+
+/* the SMS says what the code confirms and of which certificate: not the
+ * login text */
+test('holder_revoke__sms_code__names_the_revocation_and_the_serial_s_tail__not_the_login_text', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const cert = await issued(c, op);
+    const code = await revokeCode(c, cert);
+    const msg = (await smsMessages(c.phone)).find((m) => m.text.includes(`验证码是${code}`));
+    assert.ok(msg, 'the code\'s SMS');
+    assert.ok(!msg.text.includes('您的验证码是'), msg.text);
+    assert.ok(msg.text.includes(`撤销证书（序列号尾号${cert.serial.slice(-4)}）`), msg.text);
+    assert.match(msg.text, /不能恢复/);
+    assert.equal(msg.template_code, 'SMS_480300021');
+});

@@ -13,8 +13,8 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { freshPhone, SANDBOX, Client, HALL } = require('./lib/client');
-const { waitFor } = require('./lib/payflow');
+const { freshPhone, SANDBOX, Client, HALL, applicant } = require('./lib/client');
+const { waitFor, unpaidOrder } = require('./lib/payflow');
 const { smsMessages, codeOf, waitForSms } = require('./lib/hall');
 const { operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke } = require('./lib/pki');
 
@@ -257,4 +257,66 @@ test('unlock__expired_or_revoked__refused', async () => {
     r = await o.c.post('/unlock/sms', { project: 'hall', serial: o.serial });
     assert.equal(r.status, 409);
     assert.match(r.body.message, /已吊销，不能办理证书解锁/);
+});
+
+/* the code of the SMS a new POST /unlock/sms sends (the PINs of the
+ * certificates to the same phone may arrive meanwhile: not it) */
+async function codeSms(o) {
+    const seen = new Set((await smsMessages(o.phone)).map((m) => m.id));
+    const r = await o.c.post('/unlock/sms', { project: 'hall', serial: o.serial });
+    assert.equal(r.status, 200, r.text);
+    const msg = await waitFor('the unlock code', async () => (await smsMessages(o.phone))
+        .find((m) => !seen.has(m.id) && /验证码是\d{6}/.test(m.text)));
+    return { code: msg.text.match(/验证码是(\d{6})/)[1], msg };
+}
+
+/* two certificates of one account whose orders name the same phone */
+async function twoCerts(op) {
+    const c = await applicant();
+    const phone = freshPhone('137');
+    const out = [];
+    for (let i = 0; i < 2; i++) {
+        const form = orgForm({ agent_mobile: phone, bank_account: '4000021009100123456' });
+        const o = await unpaidOrder(c, { form, project: 'hall' });
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${o.id}`);
+        const r = await op.post('/admin/pki/issue', { id: o.id });
+        assert.equal(r.status, 200, r.text);
+        const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+        out.push({ ...o, c, form, serial, phone });
+    }
+    return out;
+}
+
+/* issue 40 §3: the code is asked for one certificate and unlocks that one
+ * only (before, a code of purpose unlock to the phone unlocked any
+ * certificate whose order named that phone) */
+test('unlock__code_asked_for_one_certificate__refused_for_another__nothing_written', async () => {
+    const op = await operator();
+    const [x, y] = await twoCerts(op);
+    const count = (o) => psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`);
+    const ky = await toForm(y);
+    const { code } = await codeSms(x);
+    let r = await y.c.post('/unlock/apply', { ...unlockForm(y.serial), sms_code: code, submit_key: ky });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'sms_code');
+    assert.match(r.body.message, /不是为这张证书获取的/);
+    assert.equal(count(y), '0', 'nothing written');
+    /* the same code for the certificate it was asked for */
+    const kx = await toForm(x);
+    r = await x.c.post('/unlock/apply', { ...unlockForm(x.serial), sms_code: code, submit_key: kx });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(count(x), '1');
+    assert.equal(count(y), '0');
+});
+
+/* the SMS names the action and the certificate, not the login text */
+test('unlock__sms_code__names_the_unlock_and_the_serial_s_tail__not_the_login_text', async () => {
+    const op = await operator();
+    const o = await issuedCert(op);
+    const { msg } = await codeSms(o);
+    assert.ok(!msg.text.includes('您的验证码是'), msg.text);
+    assert.ok(msg.text.includes(`解锁证书（序列号尾号${o.serial.slice(-4)}）`), msg.text);
+    assert.match(msg.text, /原证书/);
+    assert.equal(msg.template_code, 'SMS_480300022');
 });

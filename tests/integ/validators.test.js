@@ -108,3 +108,33 @@ test('validators__fujian_pilot_uscc__accepted_and_flagged_for_the_reviewer', asy
     assert.equal(other.status, 200);
     assert.ok(!other.text.includes('id="manual-review"'));
 });
+
+/* issue 40 §3: 机构名称 goes into the certificate's subject (O and CN): a
+ * character no registered name has is refused at entry, naming the field
+ * and the character, and nothing is written (before, a certificate was
+ * issued with O = " autofocus onfocus="alert(43)) */
+test('validators__org_name_with_quotes_braces_or_angle_brackets__refused_naming_field_and_character__nothing_written', async () => {
+    const cases = [
+        ['" autofocus onfocus="alert(43)', '"'],
+        ['深圳某某\'科技有限公司', '\''],
+        ['{{7*7}}科技有限公司', '{'],
+        ['深圳某某科技有限公司\\', '\\'],
+        ['深圳某某`科技有限公司', '`'],
+        ['深圳某某<b>科技有限公司', '<'],
+    ];
+    for (const [name, ch] of cases) {
+        /* 基本户名称 is the same registered name, and under the same rule */
+        const { r } = await apply(orgForm({ org_name: name, bank_account_name: name, invoice_title: '深圳核验测试有限公司' }));
+        assert.equal(r.status, 400, `${name}: ${r.text}`);
+        assert.equal(r.body.field, 'org_name', `${name}: ${r.text}`);
+        assert.ok(r.body.message.includes(`机构名称不能含有“${ch}”`), `${name}: ${r.body.message}`);
+        const bank = (r.body.errors || []).find((e) => e.field === 'bank_account_name');
+        assert.ok(bank && bank.message.includes(`基本户名称不能含有“${ch}”`), `${name}: ${r.text}`);
+        assert.equal(psql(`SELECT count(*) FROM orders WHERE subject = '${name.replace(/'/g, "''")}'`), '0');
+    }
+    /* what registered names do contain: both widths of brackets, a Latin
+     * name with its dots and comma, &, ·, - */
+    const good = 'ABC (China) Co., Ltd.（深圳）A&B·中外-合作有限公司';
+    const ok = await apply(orgForm({ org_name: good, bank_account_name: good }));
+    assert.equal(ok.r.status, 200, ok.r.text);
+});

@@ -1008,6 +1008,65 @@ validate_org_name__length_and_forbidden_characters(void **state)
     assert_int_equal(hall_valid_org_name(buf), HALL_ERR);
 }
 
+/* what registered names contain, and what none has (issue 40 §3: a
+ * certificate was issued with O = " autofocus onfocus="alert(43)) */
+static const char *const org_names_registered[] = {
+    "耐克（苏州）体育用品有限公司",    "ABC (China) Co., Ltd.",   "《求是》杂志社",
+    "中外运-敦豪国际航空快件有限公司", "A&B科技（深圳）有限公司", "Ａ＆Ｂ科技（深圳）有限公司",
+    "阿依古丽·买买提商贸有限公司",     "深圳市第一〇一中学",      "北京市海淀区某某、某某联合会",
+    "（香港）某某投资有限公司",        "3M中国有限公司",          "ＳＯＮＹ（中国）有限公司",
+    "某某设备有限公司．上海分公司",
+};
+
+static const struct {
+    const char *name, *bad; /* bad: the character named, NULL: none */
+} org_names_refused[] = {
+    {"\" autofocus onfocus=\"alert(43)", "\""},
+    {"深圳某某'科技有限公司", "'"},
+    {"{{7*7}}科技有限公司", "{"},
+    {"深圳{{7*7}}科技有限公司", "{"},
+    {"深圳某某科技有限公司\\", "\\"},
+    {"深圳某某`科技有限公司", "`"},
+    {"某<script>公司", "<"},
+    {"某公司>", ">"},
+    {"深圳某某/科技有限公司", "/"},
+    {"深圳某某;科技有限公司", ";"},
+    {"深圳某某%科技有限公司", "%"},
+    {"深圳某某“科技”有限公司", "“"},
+    {"深圳某某＂科技有限公司", "＂"},
+    {"深圳某某＜科技有限公司", "＜"},
+    {"深圳某某\xf0\x9f\x98\x80科技有限公司", "\xf0\x9f\x98\x80"}, /* an emoji */
+    {"深圳某某\xe2\x80\x8b科技有限公司", "\xe2\x80\x8b"},         /* ZWSP */
+    {"深圳某某\xe3\x80\x80科技有限公司", "\xe3\x80\x80"},         /* inner U+3000 */
+    {"·某某科技有限公司", NULL},
+    {")某某科技有限公司", NULL},
+    {"-某某科技有限公司", NULL},
+};
+
+static void
+validate_org_name__registered_names_accepted__quotes_braces_symbols_refused_naming_the_character(
+    void **state)
+{
+    const char *bad;
+    size_t i, blen;
+
+    (void)state;
+    for (i = 0; i < sizeof(org_names_registered) / sizeof(org_names_registered[0]); i++)
+        if (hall_valid_org_name(org_names_registered[i]) != HALL_OK)
+            fail_msg("refused registered name #%zu %s", i, org_names_registered[i]);
+    for (i = 0; i < sizeof(org_names_refused) / sizeof(org_names_refused[0]); i++) {
+        if (hall_valid_org_name_at(org_names_refused[i].name, &bad, &blen) != HALL_ERR)
+            fail_msg("accepted #%zu %s", i, org_names_refused[i].name);
+        if (org_names_refused[i].bad == NULL) {
+            if (bad != NULL)
+                fail_msg("#%zu named a character", i);
+        } else if (bad == NULL || blen != strlen(org_names_refused[i].bad) ||
+                   memcmp(bad, org_names_refused[i].bad, blen) != 0) {
+            fail_msg("#%zu named the wrong character", i);
+        }
+    }
+}
+
 static void
 validate_branch_name__account_papers_names__accepted_formulas_refused(void **state)
 {
@@ -1152,6 +1211,8 @@ main(void)
         cmocka_unit_test(validate_person_name__cjk_latin_middle_dot__accepted),
         cmocka_unit_test(validate_person_name__digits_controls_brackets_and_length__rejected),
         cmocka_unit_test(validate_org_name__length_and_forbidden_characters),
+        cmocka_unit_test(
+            validate_org_name__registered_names_accepted__quotes_braces_symbols_refused_naming_the_character),
         cmocka_unit_test(validate_branch_name__account_papers_names__accepted_formulas_refused),
         cmocka_unit_test(validate_utf8__well_formed_boundaries__accepted),
         cmocka_unit_test(validate_utf8__overlong_surrogate_truncated__rejected),
