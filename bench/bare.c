@@ -11,6 +11,14 @@
  *   insert  read the request body, INSERT it into a scratch table as one
  *           autocommitted statement (one WAL flush, like one hall
  *           transaction); the table is created at start and dropped at exit
+ *   order   read the request body and write what a new order writes, with
+ *           the hall's schema, as one statement (one transaction, one round
+ *           trip) of plain SQL: the applicant's lock, the daily count, the
+ *           order row (its checks, foreign keys and unique keys, the body as
+ *           its form), the list's count, the audit row (through the chain
+ *           trigger) and the revision; no validation, no encryption, none of
+ *           the hall's HTTP work.  The applicants are the user ids in -U FILE,
+ *           read at the first request and taken in turn
  *   read    read the whole request body (an upload) and answer its size
  *   store   read it, write it to a new file in -u DIR with one write(), fsync
  *           and close it, and unlink it: what keeping an upload costs the
@@ -21,7 +29,7 @@
  * does; -C linger leaves libfcgi's lingering close (shutdown, then wait for
  * the web server to close first).  bench/run uses what the hall uses.
  *
- *   bare -s SOCKET [-w WORKERS] [-m MODE] [-d CONNINFO] [-u DIR] [-C close|linger]
+ *   bare -s SOCKET [-w WORKERS] [-m MODE] [-d CONNINFO] [-u DIR] [-U FILE] [-C close|linger]
  *
  * Built and started by bench/run; not part of the hall.
  */
@@ -43,12 +51,48 @@
 /* the largest body read or inserted: the hall's body_max_bytes */
 #define MAX_BODY (3 * 1024 * 1024)
 
-enum mode { MODE_FIXED, MODE_SELECT, MODE_INSERT, MODE_READ, MODE_STORE };
+enum mode { MODE_FIXED, MODE_SELECT, MODE_INSERT, MODE_READ, MODE_STORE, MODE_ORDER };
 
 static const char fixed_body[] = "{\"ok\":true,\"database\":false}";
 
 /* a primary-key lookup on a table every hall database has */
 static const char select_sql[] = "SELECT name FROM partners WHERE code = $1";
+
+/*
+ * A new order's rows as hall_order_apply writes them (sql/109), in one
+ * statement: $1 the applicant, $2 the partner, $3 the product, $4 the form,
+ * $5 the submit key and request id.  hall.writer set first (l, which cap
+ * reads) keeps the insert triggers out, as the hall's own call does.
+ */
+static const char order_sql[] =
+    "WITH l AS (SELECT pg_advisory_xact_lock(hashtextextended('hall-user:' || $1::text, 0)),"
+    "  set_config('hall.writer', 'hall_order_apply', true)),"
+    " cap AS (INSERT INTO user_daily AS d (user_id, day, orders)"
+    "  SELECT $1, beijing_day(now()), 1 FROM l"
+    "  ON CONFLICT (user_id, day) DO UPDATE SET orders = d.orders + 1 RETURNING d.orders),"
+    " o AS (INSERT INTO orders (order_no, user_id, partner_code, business_type, product_id,"
+    "  cert_type, years, seal, status, step, subject, cert_fen, shipping_fen, form_enc, form_rev,"
+    "  submit_key, gift, no_publish)"
+    "  SELECT 'N' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')"
+    "   || order_no_serial(nextval('order_no_seq')), $1, $2, 'new', $3, 'org', 1, false,"
+    "   'draft', 'info', '深圳测试科技有限公司', 48000, 1300, $4, 1, $5,"
+    "   promotion_gift((SELECT p.promotion FROM partners p WHERE p.code = $2), 'new', 1, false),"
+    "   coalesce((SELECT a.no_publish FROM agreement_acceptances a WHERE a.user_id = $1"
+    "    AND a.context = 'flow:new' ORDER BY a.accepted_at DESC, a.id DESC LIMIT 1), false)"
+    "  FROM cap RETURNING id),"
+    " n AS (INSERT INTO order_counts AS c (user_id, n) SELECT $1, 1 FROM o"
+    "  ON CONFLICT (user_id) DO UPDATE SET n = c.n + 1),"
+    " a AS (INSERT INTO audit_log (actor, entity, entity_id, action, from_state, to_state, ip,"
+    "  request_id) SELECT 'user:' || $1, 'order', id::text, 'create', NULL, 'draft', '127.0.0.1',"
+    "  $5 FROM o),"
+    " r AS (INSERT INTO order_revisions (order_id, rev, form_enc) SELECT id, 1, $4 FROM o)"
+    " SELECT id FROM o";
+
+/* the order mode's applicants (-U) and product, read at the first request */
+static const char *users_file;
+static char users[64][24];
+static int nusers, next_user;
+static char product[24];
 
 static pid_t workers[MAX_WORKERS];
 static int nworkers = 4;
@@ -117,6 +161,11 @@ db_open(const char *conninfo)
     }
     if (mode == MODE_SELECT) {
         r = PQprepare(pg, "q", select_sql, 1, NULL);
+    } else if (mode == MODE_ORDER) {
+        /* int8, text, int4, bytea, text (pg_type's OIDs) */
+        static const Oid types[5] = {20, 25, 23, 17, 25};
+
+        r = PQprepare(pg, "q", order_sql, 5, types);
     } else {
         snprintf(sql, sizeof(sql), "INSERT INTO %s (payload) VALUES ($1) RETURNING id", scratch);
         r = PQprepare(pg, "q", sql, 1, NULL);
@@ -163,6 +212,37 @@ store(long n)
     return rc;
 }
 
+/* the applicants of -U and jieyang's product of 证书新办, once; 0 or -1 */
+static int
+order_setup(PGconn *pg)
+{
+    PGresult *r;
+    FILE *f;
+
+    if (nusers > 0)
+        return 0;
+    f = fopen(users_file, "r");
+    if (f == NULL) {
+        fprintf(stderr, "bare: %s: %s\n", users_file, strerror(errno));
+        return -1;
+    }
+    while (nusers < 64 && fscanf(f, "%23s", users[nusers]) == 1)
+        nusers++;
+    fclose(f);
+    r = PQexec(pg, "SELECT min(id) FROM products WHERE partner_code = 'jieyang'"
+                   " AND business_type = 'new' AND active");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQgetisnull(r, 0, 0) || nusers == 0) {
+        fprintf(stderr, "bare: no applicants in %s, or no product\n", users_file);
+        PQclear(r);
+        nusers = 0;
+        return -1;
+    }
+    snprintf(product, sizeof(product), "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    next_user = (int)getpid() % nusers;
+    return 0;
+}
+
 static void
 serve(FCGX_Request *fr, PGconn *pg)
 {
@@ -202,6 +282,33 @@ serve(FCGX_Request *fr, PGconn *pg)
             snprintf(body, sizeof(body), "{\"ok\":true,\"id\":%s}", PQgetvalue(r, 0, 0));
             respond(fr, 200, body);
         } else {
+            respond(fr, 503, "{\"ok\":false,\"database\":false}");
+        }
+        PQclear(r);
+        return;
+    }
+    case MODE_ORDER: {
+        const char *param[5];
+        int len[5] = {0, 0, 0, 0, 0}, fmt[5] = {0, 0, 0, 1, 0};
+        const char *id = FCGX_GetParam("REQUEST_ID", fr->envp);
+
+        n = read_body(fr);
+        if (n < 0 || id == NULL || order_setup(pg) != 0) {
+            respond(fr, n < 0 ? 400 : 503, "{\"ok\":false}");
+            return;
+        }
+        param[0] = users[next_user++ % nusers];
+        param[1] = "jieyang";
+        param[2] = product;
+        param[3] = body_buf;
+        len[3] = (int)n;
+        param[4] = id;
+        r = PQexecPrepared(pg, "q", 5, param, len, fmt, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+            snprintf(body, sizeof(body), "{\"ok\":true,\"id\":%s}", PQgetvalue(r, 0, 0));
+            respond(fr, 200, body);
+        } else {
+            fprintf(stderr, "bare: order: %s", PQerrorMessage(pg));
             respond(fr, 503, "{\"ok\":false,\"database\":false}");
         }
         PQclear(r);
@@ -257,12 +364,13 @@ worker(int sock, const char *conninfo)
 
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     signal(SIGTERM, SIG_DFL);
-    if (mode == MODE_INSERT || mode == MODE_READ || mode == MODE_STORE) {
+    if (mode == MODE_INSERT || mode == MODE_READ || mode == MODE_STORE || mode == MODE_ORDER) {
         body_buf = malloc(MAX_BODY);
         if (body_buf == NULL)
             _exit(1);
     }
-    if ((mode == MODE_SELECT || mode == MODE_INSERT) && (pg = db_open(conninfo)) == NULL)
+    if ((mode == MODE_SELECT || mode == MODE_INSERT || mode == MODE_ORDER) &&
+        (pg = db_open(conninfo)) == NULL)
         _exit(1);
     FCGX_InitRequest(&fr, sock, 0);
     while (FCGX_Accept_r(&fr) >= 0) {
@@ -315,12 +423,13 @@ main(int argc, char **argv)
     mode_t um;
     int opt, sock, i, died = 0;
 
-    while ((opt = getopt(argc, argv, "s:w:m:d:u:C:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:w:m:d:u:U:C:")) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'w': nworkers = atoi(optarg); break;
         case 'd': conninfo = optarg; break;
         case 'u': store_dir = optarg; break;
+        case 'U': users_file = optarg; break;
         case 'm':
             if (strcmp(optarg, "fixed") == 0)
                 mode = MODE_FIXED;
@@ -332,6 +441,8 @@ main(int argc, char **argv)
                 mode = MODE_READ;
             else if (strcmp(optarg, "store") == 0)
                 mode = MODE_STORE;
+            else if (strcmp(optarg, "order") == 0)
+                mode = MODE_ORDER;
             else
                 goto usage;
             break;
@@ -348,7 +459,9 @@ main(int argc, char **argv)
     }
     if (path == NULL || nworkers < 1 || nworkers > MAX_WORKERS)
         goto usage;
-    if ((mode == MODE_SELECT || mode == MODE_INSERT) && conninfo == NULL)
+    if ((mode == MODE_SELECT || mode == MODE_INSERT || mode == MODE_ORDER) && conninfo == NULL)
+        goto usage;
+    if (mode == MODE_ORDER && users_file == NULL)
         goto usage;
     if (mode == MODE_STORE && store_dir == NULL)
         goto usage;
@@ -401,8 +514,8 @@ out:
 
 usage:
     fprintf(stderr,
-            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read|store] [-d CONNINFO] "
-            "[-u DIR]"
+            "usage: %s -s SOCKET [-w WORKERS] [-m fixed|select|insert|read|store|order] "
+            "[-d CONNINFO] [-u DIR] [-U FILE]"
             " [-C close|linger]\n",
             argv[0]);
     return 2;
