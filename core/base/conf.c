@@ -61,7 +61,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
     I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
     I(pay_callback_max_age_s, 30, 86400, "300",
-      "a payment callback whose timestamp is further than this from now is refused"),
+      "a WeChat Pay answer or notification whose timestamp is further than this from now "
+      "is refused"),
     I(draft_daily_max, 1, 100000000, "20",
       "new orders one applicant may start per calendar day, Beijing time (429 above)"),
     I(upload_daily_max, 1, 100000000, "50",

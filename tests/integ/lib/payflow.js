@@ -199,7 +199,8 @@ async function sendCallback(fields, opts) {
 
 /* an Alipay asynchronous notification: form parameters signed RSA2 over
  * the sorted rest (sign and sign_type left out), checked with alipay-sdk's
- * own verifier before it goes; fields override, opts.sign forges */
+ * own verifier before it goes; fields override, opts.sign forges, opts.at
+ * is its notify_time, opts.omit a field left out */
 function aliNotification(fields, opts = {}) {
     const { AlipaySdk } = require('alipay-sdk');
     const bj = (d) => new Date(d.getTime() + 8 * 3600000).toISOString().slice(0, 19).replace('T', ' ');
@@ -209,6 +210,8 @@ function aliNotification(fields, opts = {}) {
         version: '1.0', sign_type: 'RSA2', trade_status: 'TRADE_SUCCESS', gmt_payment: bj(new Date()),
         seller_id: '2088000000000001', ...fields,
     };
+    if (opts.omit)
+        delete p[opts.omit];
     const text = Object.keys(p).filter((k) => k !== 'sign' && k !== 'sign_type').sort().map((k) => `${k}=${p[k]}`).join('&');
     p.sign = opts.sign ?? crypto.createSign('RSA-SHA256').update(text).sign(keyFile('sandbox', 'alipay_key.pem'), 'base64');
     if (!opts.sign) {
