@@ -91,7 +91,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(provider_key_dir, "var/keys/providers",
       "the SMS and courier accounts' secrets, one file each (provider_accounts.secret_file)"),
     S(pki_pass_file, "var/keys/pki.pass",
-      "passphrase of the SM2 CA keys in pki_dir (encrypted PKCS#8; 0600, never in the repo)"),
+      "passphrase of the SM2 CA keys in pki_dir and the merchants' private keys in pay_key_dir "
+      "(encrypted PKCS#8; 0600, never in the repo)"),
     S(pkcs11_module, "",
       "PKCS#11 module holding the ECDSA CA keys (SoftHSM2's, an HSM's); empty: no token"),
     S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),

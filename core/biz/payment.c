@@ -91,6 +91,27 @@ key_path(struct hall_ctx *cx, const struct merchant *m, const char *name)
                          name);
 }
 
+/* our private key of a merchant, encrypted at rest with pki_pass_file's
+ * passphrase as the SM2 keys are (script/lib/keyenc.sh) */
+static struct evp_pkey_st *
+our_key(struct hall_ctx *cx, const struct merchant *m, const char *name)
+{
+    const char *path = key_path(cx, m, name), *why;
+    struct evp_pkey_st *k = hall_pkey_load_encrypted(path, cx->conf->pki_pass_file, &why);
+
+    if (k == NULL && strcmp(why, "clear") == 0)
+        hall_err(cx,
+                 "msg=\"pay merchant: private key in clear, refused: encrypt it with"
+                 " script/lib/keyenc.sh and pki_pass_file\" merchant=%s file=%s",
+                 m->merchant_id, path);
+    else if (k == NULL && strcmp(why, "pass") == 0)
+        hall_err(cx,
+                 "msg=\"pay merchant: no passphrase for its private key (pki_pass_file)\""
+                 " merchant=%s",
+                 m->merchant_id);
+    return k;
+}
+
 static int
 keys_load(struct hall_ctx *cx, struct merchant *m)
 {
@@ -111,7 +132,7 @@ keys_load(struct hall_ctx *cx, struct merchant *m)
             return HALL_ERR;
         }
         memcpy(m->apiv3, buf, 32);
-        m->key = hall_pkey_load(key_path(cx, m, "apiclient_key.pem"), 1);
+        m->key = our_key(cx, m, "apiclient_key.pem");
         m->peer = hall_pkey_load(key_path(cx, m, "wechatpay_pub.pem"), 0);
         m->serial = dupstr(hall_cert_serial(cx->pool, key_path(cx, m, "apiclient_cert.pem")));
         if (m->serial == NULL) {
@@ -119,7 +140,7 @@ keys_load(struct hall_ctx *cx, struct merchant *m)
             return HALL_ERR;
         }
     } else {
-        m->key = hall_pkey_load(key_path(cx, m, "app_private_key.pem"), 1);
+        m->key = our_key(cx, m, "app_private_key.pem");
         m->peer = hall_pkey_load(key_path(cx, m, "alipay_public_key.pem"), 0);
     }
     if (m->key == NULL || m->peer == NULL) {
