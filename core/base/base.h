@@ -345,6 +345,12 @@ void hall_http_observe(void (*fn)(const char *provider, double ms, int ok));
 struct evp_pkey_st;
 /* a PEM private key, or a public key (SubjectPublicKeyInfo or a certificate) */
 struct evp_pkey_st *hall_pkey_load(const char *path, int private_key);
+/* a private key that is kept encrypted at rest (PKCS#8, "ENCRYPTED PRIVATE
+ * KEY") opened with the first line of pass_file; NULL with *why set: "clear"
+ * (the file holds a key in clear: refused), "pass" (pass_file unreadable),
+ * "read" (missing, or not opened with that passphrase) */
+struct evp_pkey_st *hall_pkey_load_encrypted(const char *path, const char *pass_file,
+                                             const char **why);
 void hall_pkey_free(struct evp_pkey_st *k);
 /* the serial number of a PEM certificate in upper-case hexadecimal */
 char *hall_cert_serial(struct hall_pool *pool, const char *path);

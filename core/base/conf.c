@@ -61,7 +61,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
     I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
     I(pay_callback_max_age_s, 30, 86400, "300",
-      "a payment callback whose timestamp is further than this from now is refused"),
+      "a WeChat Pay answer or notification whose timestamp is further than this from now "
+      "is refused"),
     I(draft_daily_max, 1, 100000000, "20",
       "new orders one applicant may start per calendar day, Beijing time (429 above)"),
     I(upload_daily_max, 1, 100000000, "50",
@@ -90,7 +91,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(provider_key_dir, "var/keys/providers",
       "the SMS and courier accounts' secrets, one file each (provider_accounts.secret_file)"),
     S(pki_pass_file, "var/keys/pki.pass",
-      "passphrase of the SM2 CA keys in pki_dir (encrypted PKCS#8; 0600, never in the repo)"),
+      "passphrase of the SM2 CA keys in pki_dir and the merchants' private keys in pay_key_dir "
+      "(encrypted PKCS#8; 0600, never in the repo)"),
     S(pkcs11_module, "",
       "PKCS#11 module holding the ECDSA CA keys (SoftHSM2's, an HSM's); empty: no token"),
     S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),

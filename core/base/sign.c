@@ -45,6 +45,51 @@ hall_pkey_load(const char *path, int private_key)
     return k;
 }
 
+EVP_PKEY *
+hall_pkey_load_encrypted(const char *path, const char *pass_file, const char **why)
+{
+    char pass[256], line[128];
+    EVP_PKEY *k = NULL;
+    FILE *f;
+    size_t n = 0;
+    int encrypted = 0;
+
+    *why = "pass";
+    f = pass_file != NULL && *pass_file != '\0' ? fopen(pass_file, "r") : NULL;
+    if (f != NULL) {
+        n = fread(pass, 1, sizeof(pass) - 1, f);
+        fclose(f);
+    }
+    pass[n] = '\0';
+    pass[strcspn(pass, "\r\n")] = '\0';
+    if (pass[0] == '\0')
+        goto out;
+    *why = "read";
+    f = fopen(path, "r");
+    if (f == NULL)
+        goto out;
+    /* the key's first line says whether it is encrypted: a key in clear
+     * is not read, whatever mode its file has */
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "-----BEGIN ", 11) == 0) {
+            encrypted = strncmp(line, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) == 0;
+            break;
+        }
+    if (!encrypted) {
+        *why = "clear";
+        fclose(f);
+        goto out;
+    }
+    rewind(f);
+    k = PEM_read_PrivateKey(f, NULL, NULL, pass);
+    fclose(f);
+out:
+    OPENSSL_cleanse(pass, sizeof(pass));
+    if (k != NULL)
+        *why = NULL;
+    return k;
+}
+
 void
 hall_pkey_free(EVP_PKEY *k)
 {

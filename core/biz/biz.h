@@ -72,7 +72,7 @@ struct hall_pay_opened {
 /* what the gateway's notification (or refund notification) says, once its
  * signature checked out; why: the refusal's reason for the log */
 struct hall_pay_notice {
-    const char *kind; /* "paid" | "refund" */
+    const char *kind; /* "paid" | "refund" | "state" (verified, no money moved) */
     int merchant_ref;
     const char *out_trade_no, *trade_no, *status, *paid_at;
     int64_t amount_fen; /* paid: the trade's total; refund: the refund's */
@@ -354,7 +354,6 @@ struct hall_courier_event {
 };
 
 #define HALL_PUSH_SIGNATURE  (-10) /* unknown partnerID or a wrong msgDigest */
-#define HALL_PUSH_STALE      (-11) /* timestamp outside pay_callback_max_age_s */
 #define HALL_PUSH_INCOMPLETE (-12) /* a field or the routes missing */
 
 extern const struct hall_stmt hall_courier_stmts[];

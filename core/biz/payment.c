@@ -42,6 +42,7 @@ struct merchant {
     int active;
     char *partner; /* NULL: the hall's own account */
     char *channel, *driver, *merchant_id, *app_id, *platform_key_id, *gateway;
+    char *seller_id;          /* Alipay: the seller (PID) its notifications name */
     struct evp_pkey_st *key;  /* ours */
     struct evp_pkey_st *peer; /* the gateway's public key */
     char *serial;             /* WeChat: our certificate's serial */
@@ -57,7 +58,8 @@ const struct hall_stmt hall_payment_stmts[] = {
     {"paym_all",
      "SELECT id, active, coalesce(partner_code, '') AS partner, channel, driver, merchant_id,"
      " coalesce(app_id, '') AS app_id, coalesce(platform_key_id, '') AS platform_key_id,"
-     " coalesce(gateway_url, '') AS gateway_url FROM pay_merchants ORDER BY id",
+     " coalesce(gateway_url, '') AS gateway_url, coalesce(seller_id, '') AS seller_id"
+     " FROM pay_merchants ORDER BY id",
      0},
     /* the account a trade was opened with (the channel's default for
      * trades older than sql/065) */
@@ -89,6 +91,27 @@ key_path(struct hall_ctx *cx, const struct merchant *m, const char *name)
                          name);
 }
 
+/* our private key of a merchant, encrypted at rest with pki_pass_file's
+ * passphrase as the SM2 keys are (script/lib/keyenc.sh) */
+static struct evp_pkey_st *
+our_key(struct hall_ctx *cx, const struct merchant *m, const char *name)
+{
+    const char *path = key_path(cx, m, name), *why;
+    struct evp_pkey_st *k = hall_pkey_load_encrypted(path, cx->conf->pki_pass_file, &why);
+
+    if (k == NULL && strcmp(why, "clear") == 0)
+        hall_err(cx,
+                 "msg=\"pay merchant: private key in clear, refused: encrypt it with"
+                 " script/lib/keyenc.sh and pki_pass_file\" merchant=%s file=%s",
+                 m->merchant_id, path);
+    else if (k == NULL && strcmp(why, "pass") == 0)
+        hall_err(cx,
+                 "msg=\"pay merchant: no passphrase for its private key (pki_pass_file)\""
+                 " merchant=%s",
+                 m->merchant_id);
+    return k;
+}
+
 static int
 keys_load(struct hall_ctx *cx, struct merchant *m)
 {
@@ -109,7 +132,7 @@ keys_load(struct hall_ctx *cx, struct merchant *m)
             return HALL_ERR;
         }
         memcpy(m->apiv3, buf, 32);
-        m->key = hall_pkey_load(key_path(cx, m, "apiclient_key.pem"), 1);
+        m->key = our_key(cx, m, "apiclient_key.pem");
         m->peer = hall_pkey_load(key_path(cx, m, "wechatpay_pub.pem"), 0);
         m->serial = dupstr(hall_cert_serial(cx->pool, key_path(cx, m, "apiclient_cert.pem")));
         if (m->serial == NULL) {
@@ -117,7 +140,7 @@ keys_load(struct hall_ctx *cx, struct merchant *m)
             return HALL_ERR;
         }
     } else {
-        m->key = hall_pkey_load(key_path(cx, m, "app_private_key.pem"), 1);
+        m->key = our_key(cx, m, "app_private_key.pem");
         m->peer = hall_pkey_load(key_path(cx, m, "alipay_public_key.pem"), 0);
     }
     if (m->key == NULL || m->peer == NULL) {
@@ -139,6 +162,7 @@ merchant_free(struct merchant *m)
     free(m->app_id);
     free(m->platform_key_id);
     free(m->gateway);
+    free(m->seller_id);
     free(m->serial);
     hall_pkey_free(m->key);
     hall_pkey_free(m->peer);
@@ -161,7 +185,7 @@ merchants_fresh(struct hall_ctx *cx)
     struct hall_dbres *res = hall_db_ref(cx, "paym_all");
     static const char *const cols[] = {"id",          "active",      "partner", "channel",
                                        "driver",      "merchant_id", "app_id",  "platform_key_id",
-                                       "gateway_url", NULL};
+                                       "gateway_url", "seller_id",   NULL};
     struct merchant next[MAX_MERCHANTS];
     struct hall_buf *fp;
     int i, j, n = 0;
@@ -188,6 +212,7 @@ merchants_fresh(struct hall_ctx *cx)
         m->app_id = dupstr(hall_dbres_str(res, i, "app_id"));
         m->platform_key_id = dupstr(hall_dbres_str(res, i, "platform_key_id"));
         m->gateway = dupstr(hall_dbres_str(res, i, "gateway_url"));
+        m->seller_id = dupstr(hall_dbres_str(res, i, "seller_id"));
         if (m->channel == NULL || m->driver == NULL || m->merchant_id == NULL)
             continue;
         /* the keys of the same account, already read */
@@ -208,6 +233,14 @@ merchants_fresh(struct hall_ctx *cx)
         }
         if (!m->ready)
             keys_load(cx, m);
+        /* a trade whose notification could not be checked is not opened */
+        if (m->ready && strcmp(m->driver, "alipay") == 0 && m->seller_id == NULL) {
+            hall_err(cx,
+                     "msg=\"pay merchant: an Alipay account needs its seller id"
+                     " (pay_merchants.seller_id)\" merchant=%s",
+                     m->merchant_id);
+            m->ready = 0;
+        }
     }
     for (j = 0; j < nmerchants; j++)
         merchant_free(&merchants[j]);
@@ -989,7 +1022,6 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
     int n, i;
     struct merchant *m = NULL;
     const char *app, *text, *sig, *st, *gmt;
-    int64_t t;
 
     if (merchants_fresh(cx) != HALL_OK)
         return HALL_ERR;
@@ -1011,9 +1043,13 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
     text = ali_sign_text(cx->pool, p, n, 1);
     if (text == NULL || !hall_rsa_verify(cx->pool, m->peer, text, strlen(text), sig))
         return HALL_ERR;
-    t = beijing_parse(kv_get(p, n, "notify_time"));
-    if (t < 0 || !fresh(cx, t)) {
-        out->why = "stale";
+    /* Alipay's checks (异步通知, 验签后): app_id is the account, seller_id
+     * its seller; out_trade_no and total_amount are the caller's.  It sets
+     * no window on notify_time, and sends a notification again for about
+     * 25 hours: a copy changes nothing, as the trade's state only moves
+     * forward (docs/operations.md, "The providers' rules") */
+    if (kv_get(p, n, "seller_id") == NULL || strcmp(kv_get(p, n, "seller_id"), m->seller_id) != 0) {
+        out->why = "merchant";
         return HALL_ERR;
     }
     out->why = "format";
@@ -1029,11 +1065,18 @@ ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_p
         out->amount_fen = hall_fen_of_yuan(kv_get(p, n, "refund_fee"));
         return out->amount_fen > 0 && out->out_refund_no != NULL ? HALL_OK : HALL_ERR;
     }
-    out->kind = "paid";
-    out->status =
-        st != NULL && (strcmp(st, "TRADE_SUCCESS") == 0 || strcmp(st, "TRADE_FINISHED") == 0)
-            ? "SUCCESS"
-            : st;
+    if (st == NULL)
+        return HALL_ERR;
+    if (strcmp(st, "TRADE_SUCCESS") == 0 || strcmp(st, "TRADE_FINISHED") == 0) {
+        out->kind = "paid";
+        out->status = "SUCCESS";
+    } else if (strcmp(st, "WAIT_BUYER_PAY") == 0 || strcmp(st, "TRADE_CLOSED") == 0) {
+        /* verified, but no money: acknowledged and counted, nothing moves */
+        out->kind = "state";
+        out->status = st;
+    } else {
+        return HALL_ERR;
+    }
     out->amount_fen = hall_fen_of_yuan(kv_get(p, n, "total_amount"));
     if (out->amount_fen <= 0)
         return HALL_ERR;

@@ -256,6 +256,14 @@ hall_pki_ceremony(struct hall_ctx *cx, const struct hall_conf *conf, const char 
             return HALL_ERR;
         }
         if (has > 0 && crt) {
+            /* a key made before keygen said sign-only (SoftHSM2's defaults
+             * let it decrypt and unwrap): restricted in place */
+            int r = hall_token_sign_only(m->name, why, sizeof(why));
+
+            if (r < 0)
+                fprintf(out, "warning: %s\n", why);
+            else if (r > 0)
+                fprintf(out, "%s: restricted to signing\n", m->name);
             certs[i] = crt_read(dir, m->name);
             keys[i] = hall_token_key(m->name, why, sizeof(why));
             if (certs[i] == NULL || keys[i] == NULL ||

@@ -203,8 +203,14 @@ int hall_token_ecdsa(EVP_PKEY *key, const unsigned char *dgst, size_t dlen, unsi
 int hall_token_session_copy(const char *label);
 /* token objects (private and public keys) labelled label; -1 when the token cannot be opened */
 int hall_token_has(const char *label);
-/* a new ECDSA P-256 key pair labelled label, made in the token, not extractable */
+/* a new ECDSA P-256 key pair labelled label, made in the token, not
+ * extractable, allowed to sign (and verify) only */
 EVP_PKEY *hall_token_keygen(const char *label, char *err, size_t errlen);
+/* the key pair labelled label restricted to signing: every other use
+ * (decrypt, unwrap, sign-recover, derive; encrypt, wrap on the public key)
+ * set false.  1 when something was set, 0 when it was sign-only already,
+ * -1 when the token refuses (err says which) */
+int hall_token_sign_only(const char *label, char *err, size_t errlen);
 /* finalizes this process's session (before fork: each process opens its own) */
 void hall_token_release(void);
 

@@ -666,6 +666,64 @@ hall_token_check(char *err, size_t errlen)
     return token_open(0, err, errlen);
 }
 
+/* the uses other than signing, per class, that a CA key must not allow */
+static const CK_ATTRIBUTE_TYPE not_priv[] = {CKA_DECRYPT, CKA_UNWRAP, CKA_SIGN_RECOVER, CKA_DERIVE};
+static const CK_ATTRIBUTE_TYPE not_pub[] = {CKA_ENCRYPT, CKA_WRAP, CKA_VERIFY_RECOVER, CKA_DERIVE};
+
+/* sets false each of types[n] that object h has true: how many it set, -1
+ * when the module refuses (err says which) */
+static int
+restrict_object(const char *label, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE_TYPE *types, int n,
+                char *err, size_t errlen)
+{
+    int i, changed = 0;
+
+    for (i = 0; i < n; i++) {
+        CK_BBOOL v = CK_FALSE, no = CK_FALSE;
+        CK_ATTRIBUTE q = {types[i], &v, sizeof(v)}, set = {types[i], &no, sizeof(no)};
+        CK_RV rv;
+
+        /* an attribute the object does not have allows nothing */
+        if (tok.f->C_GetAttributeValue(tok.s, h, &q, 1) != CKR_OK || !v)
+            continue;
+        rv = tok.f->C_SetAttributeValue(tok.s, h, &set, 1);
+        if (rv != CKR_OK) {
+            snprintf(err, errlen,
+                     "pkcs11_token \"%s\": %s allows more than signing and cannot be"
+                     " restricted (attribute 0x%lx): %s (0x%lx)",
+                     tok.label, label, (unsigned long)types[i], rv_text(rv), (unsigned long)rv);
+            return -1;
+        }
+        changed++;
+    }
+    return changed;
+}
+
+int
+hall_token_sign_only(const char *label, char *err, size_t errlen)
+{
+    CK_OBJECT_HANDLE h[4];
+    int i, n, c, changed = 0;
+
+    if (token_open(1, err, errlen) != HALL_OK)
+        return -1;
+    n = find(CKO_PRIVATE_KEY, label, h, 4);
+    for (i = 0; i < n; i++) {
+        c = restrict_object(label, h[i], not_priv, 4, err, errlen);
+        if (c < 0)
+            return -1;
+        changed += c;
+    }
+    n = find(CKO_PUBLIC_KEY, label, h, 4);
+    for (i = 0; i < n; i++) {
+        c = restrict_object(label, h[i], not_pub, 4, err, errlen);
+        if (c < 0)
+            return -1;
+        changed += c;
+    }
+    return changed > 0;
+}
+
 EVP_PKEY *
 hall_token_keygen(const char *label, char *err, size_t errlen)
 {
@@ -674,16 +732,22 @@ hall_token_keygen(const char *label, char *err, size_t errlen)
     CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     CK_ULONG n = strlen(label);
+    /* sign (and verify) only: every other use said false, as a module's
+     * defaults allow some (SoftHSM2: decrypt, unwrap, sign-recover) */
     CK_ATTRIBUTE pub[] = {
         {CKA_TOKEN, &yes, sizeof(yes)},  {CKA_PRIVATE, &no, sizeof(no)},
-        {CKA_VERIFY, &yes, sizeof(yes)}, {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+        {CKA_VERIFY, &yes, sizeof(yes)}, {CKA_ENCRYPT, &no, sizeof(no)},
+        {CKA_WRAP, &no, sizeof(no)},     {CKA_VERIFY_RECOVER, &no, sizeof(no)},
+        {CKA_DERIVE, &no, sizeof(no)},   {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
         {CKA_LABEL, (void *)label, n},   {CKA_ID, (void *)label, n},
     };
     CK_ATTRIBUTE priv[] = {
         {CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
         {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
-        {CKA_SIGN, &yes, sizeof(yes)},      {CKA_DERIVE, &no, sizeof(no)},
-        {CKA_LABEL, (void *)label, n},      {CKA_ID, (void *)label, n},
+        {CKA_SIGN, &yes, sizeof(yes)},      {CKA_DECRYPT, &no, sizeof(no)},
+        {CKA_UNWRAP, &no, sizeof(no)},      {CKA_SIGN_RECOVER, &no, sizeof(no)},
+        {CKA_DERIVE, &no, sizeof(no)},      {CKA_LABEL, (void *)label, n},
+        {CKA_ID, (void *)label, n},
     };
     CK_OBJECT_HANDLE hpub, hpriv;
     CK_RV rv;

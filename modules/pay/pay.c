@@ -88,6 +88,14 @@ static const struct hall_stmt pay_stmts[] = {
      " callbacks = callbacks + 1, surplus = $5::boolean, updated_at = now() WHERE id = $1",
      5},
     {"cb_again", "UPDATE payments SET callbacks = callbacks + 1 WHERE id = $1", 1},
+    /* a verified notification of a trade that is not paid (Alipay's
+     * WAIT_BUYER_PAY, TRADE_CLOSED): counted when it is a trade of ours,
+     * of this account and amount */
+    {"cb_state",
+     "UPDATE payments SET callbacks = callbacks + 1 WHERE out_trade_no = $1"
+     " AND coalesce(merchant_ref, $2) = $2 AND amount_fen = $3"
+     " AND coalesce(trade_no, $4) = $4 RETURNING id, status",
+     4},
     /* a refund's notification: the refund we asked for, with its amount */
     {"cb_refund",
      "SELECT r.id, r.status, r.amount_fen FROM refunds r JOIN payments p ON p.id = r.payment_id"
@@ -794,6 +802,30 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
     return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
 }
 
+/* a verified notification that moves no money (the trade is waiting for
+ * the buyer, or closed): the gateway sends it until it is acknowledged, so
+ * it is, once it names a trade of ours with its account and amount and is
+ * counted; the payment and the order stay as they are */
+static int
+apply_state(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
+{
+    struct hall_dbres *res;
+
+    if (nt->out_trade_no == NULL || strlen(nt->out_trade_no) > 64)
+        return refuse(req, drv, "out_trade_no", HALL_M_CB_OUT_TRADE_NO);
+    if (!alnum_ok(nt->trade_no, 64))
+        return refuse(req, drv, "trade_no", HALL_M_CB_TRADE_NO);
+    res = hall_db_exec(req->cx, "cb_state", HALL_STR(nt->out_trade_no), HALL_I64(nt->merchant_ref),
+                       HALL_I64(nt->amount_fen), HALL_STR(nt->trade_no));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_dbres_rows(res) == 0)
+        return refuse(req, drv, "unknown_trade", HALL_M_CB_UNKNOWN);
+    hall_info(req, "msg=\"trade state notified\" out_trade_no=%s status=%s payment_state=%s",
+              nt->out_trade_no, nt->status, hall_dbres_str(res, 0, "status"));
+    return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
+}
+
 /* a refund's notification: ours ("RF<refunds.id>") with its amount; the
  * pay_refund job records it done (its retry asks the gateway again with
  * the same out_refund_no), so this only acknowledges what checks out */
@@ -843,6 +875,8 @@ do_notify(struct hall_req *req, const char *drv)
     }
     if (strcmp(nt.kind, "refund") == 0)
         return apply_refund(req, drv, &nt);
+    if (strcmp(nt.kind, "state") == 0)
+        return apply_state(req, drv, &nt);
     return apply_paid(req, drv, &nt);
 }
 

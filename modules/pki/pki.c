@@ -410,8 +410,7 @@ medium(struct hall_req *req)
 /*
  * A carrier's route push (core/biz/courier.c): SF's form (partnerID,
  * requestID, serviceCode, timestamp, msgDigest, msgData), its msgDigest
- * checked with the account's checkWord and its timestamp within
- * pay_callback_max_age_s of our clock; each route 80 (已签收) of a waybill
+ * checked with the account's checkWord; each route 80 (已签收) of a waybill
  * moves its order shipped -> delivered once, with the carrier's time and
  * ours.  The answer SF expects: {"return_code":"0000","return_msg":"成功"}.
  */
@@ -433,10 +432,6 @@ courier_push(struct hall_req *req, const char *carrier)
     if (rc == HALL_PUSH_SIGNATURE) {
         hall_warn(req, "msg=\"courier push refused\" carrier=%s reason=signature", carrier);
         return hall_msg(req, HALL_M_COURIER_SIGNATURE, NULL);
-    }
-    if (rc == HALL_PUSH_STALE) {
-        hall_warn(req, "msg=\"courier push refused\" carrier=%s reason=stale", carrier);
-        return hall_msg(req, HALL_M_COURIER_STALE, "timestamp");
     }
     if (rc == HALL_PUSH_INCOMPLETE)
         return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);

@@ -20,18 +20,34 @@
 #
 # and the same for a second WeChat Pay merchant, wechat-1900000002, that no
 # row names: tests give it to a partner (an account of the partner's own).
-# Keys are 0600 in 0700 directories.  Called by setup_var (common.sh).
+# Keys are 0600 in 0700 directories.  The hall's private keys
+# (KEYS/pay/*/apiclient_key.pem, app_private_key.pem: every merchant's, the
+# sandbox's and any an operator put there) are kept encrypted with the SM2
+# keys' passphrase, KEYS/pki.pass (keyenc.sh: one in clear, or encrypted
+# with fewer iterations, is encrypted anew in place); the sandbox's side
+# stays in clear (it plays the gateways).  Called by setup_var (common.sh)
+# after pki-init.sh, which makes KEYS/pki.pass.
 set -euo pipefail
 
 keys=${1:?usage: paykeys.sh KEYS}
+lib=$(cd "$(dirname "$0")" && pwd -P)
+pass=$keys/pki.pass
+[ -s "$pass" ] || {
+    echo "paykeys.sh: no $pass (pki-init.sh makes it)" >&2
+    exit 1
+}
 umask 077
 ali=alipay-2021000000000001
 mkdir -p "$keys/pay/$ali" "$keys/sandbox/$ali"
 chmod 700 "$keys/pay" "$keys/pay/$ali" "$keys/sandbox" "$keys/sandbox/$ali"
 
 rsa() {
-    # rsa FILE: an RSA 2048 private key, unless there is one
-    [ -s "$1" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
+    # rsa FILE [enc]: an RSA 2048 private key, unless there is one; with
+    # enc, encrypted with the passphrase (keyenc.sh raises its iterations)
+    local enc=()
+    [ "${2:-}" = enc ] && enc=(-aes-256-cbc -pass "file:$pass")
+    [ -s "$1" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 "${enc[@]}" \
+        -out "$1" 2>/dev/null
 }
 
 rsa "$keys/sandbox/wechatpay_key.pem"
@@ -41,9 +57,9 @@ for mchid in 1900000001 1900000002; do
     wx=wechat-$mchid
     mkdir -p "$keys/pay/$wx" "$keys/sandbox/$wx"
     chmod 700 "$keys/pay/$wx" "$keys/sandbox/$wx"
-    rsa "$keys/pay/$wx/apiclient_key.pem"
+    rsa "$keys/pay/$wx/apiclient_key.pem" enc
     if [ ! -s "$keys/pay/$wx/apiclient_cert.pem" ]; then
-        openssl req -new -x509 -key "$keys/pay/$wx/apiclient_key.pem" -days 3650 \
+        openssl req -new -x509 -key "$keys/pay/$wx/apiclient_key.pem" -passin "file:$pass" -days 3650 \
             -subj "/C=CN/O=Sandbox Merchant/OU=$mchid/CN=$mchid" \
             -set_serial "0x$(openssl rand -hex 16)" -out "$keys/pay/$wx/apiclient_cert.pem"
     fi
@@ -53,8 +69,14 @@ for mchid in 1900000001 1900000002; do
     cp "$keys/pay/$wx/apiclient_cert.pem" "$keys/pay/$wx/apiv3.key" "$keys/sandbox/$wx/"
 done
 
-rsa "$keys/pay/$ali/app_private_key.pem"
+rsa "$keys/pay/$ali/app_private_key.pem" enc
 [ -s "$keys/pay/$ali/alipay_public_key.pem" ] ||
     openssl pkey -in "$keys/sandbox/alipay_key.pem" -pubout -out "$keys/pay/$ali/alipay_public_key.pem"
 [ -s "$keys/sandbox/$ali/app_public_key.pem" ] ||
-    openssl pkey -in "$keys/pay/$ali/app_private_key.pem" -pubout -out "$keys/sandbox/$ali/app_public_key.pem"
+    openssl pkey -in "$keys/pay/$ali/app_private_key.pem" -passin "file:$pass" -pubout \
+        -out "$keys/sandbox/$ali/app_public_key.pem"
+
+# every merchant's private key encrypted at rest (an existing var/'s, made
+# in clear before, included)
+shopt -s nullglob
+"$lib/keyenc.sh" "$pass" "$keys"/pay/*/apiclient_key.pem "$keys"/pay/*/app_private_key.pem

@@ -15,8 +15,9 @@
 #    token by hall-pkitool ceremony (core/pki/ceremony.c), never here.
 #
 # 2. The SM2 hierarchy, in software (SoftHSM2 has no SM2), every key
-#    encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2) with the passphrase in
-#    KEYS/pki.pass (0600: hall.conf's pki_pass_file); every signature
+#    encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2-HMAC-SHA256 with 600,000
+#    iterations: keyenc.sh) with the passphrase in KEYS/pki.pass (0600:
+#    hall.conf's pki_pass_file); every signature
 #    SM3withSM2 with the signer ID 1234567812345678:
 #      sm2-root.key  sm2-root.crt      the SM2 root CA, 20 years
 #      sm2.key       sm2.crt           issuing CA "sm2", signed by sm2-root, 10 years
@@ -28,12 +29,15 @@
 #    A DIR from before the SM2 root (sm2.crt signed by the ECDSA root, keys
 #    in clear) is re-chained: sm2.crt is issued anew by the new SM2 root for
 #    the same key and name, so the certificates the sm2 CA issued chain to
-#    the SM2 root; the keys in clear are encrypted in place.
+#    the SM2 root; the keys in clear, or encrypted with fewer iterations
+#    (OpenSSL's default 2,048, as they were made before), are encrypted
+#    anew in place.
 #
 # Called by setup_var (script/lib/common.sh) for script/server and script/test.
 set -euo pipefail
 
 dir=${1:?usage: pki-init.sh DIR}
+lib=$(cd "$(dirname "$0")" && pwd -P)
 umask 077
 mkdir -p "$dir"
 chmod 700 "$dir"
@@ -103,20 +107,14 @@ ext() {
 serial() { echo "0x$(openssl rand -hex 8)"; }
 
 # key NAME: an encrypted SM2 private key, unless there is one; one in clear
-# (from before) is encrypted in place
+# or with a weaker derivation (from before) is encrypted anew in place
 key() {
-    if [ -s "$1.key" ]; then
-        if ! grep -q 'BEGIN ENCRYPTED PRIVATE KEY' "$1.key"; then
-            openssl pkey -in "$1.key" -aes-256-cbc -passout "file:$keys/pki.pass" \
-                -out "$1.key.new"
-            chmod 600 "$1.key.new"
-            mv "$1.key.new" "$1.key"
-        fi
-        return 0
+    if [ ! -s "$1.key" ]; then
+        openssl genpkey -algorithm SM2 -aes-256-cbc "${pass[@]}" -out "$1.key.new"
+        chmod 600 "$1.key.new"
+        mv "$1.key.new" "$1.key"
     fi
-    openssl genpkey -algorithm SM2 -aes-256-cbc "${pass[@]}" -out "$1.key.new"
-    chmod 600 "$1.key.new"
-    mv "$1.key.new" "$1.key"
+    "$lib/keyenc.sh" "$keys/pki.pass" "$1.key"
 }
 
 # issue NAME CN ISSUER DAYS KIND [FORCE]: NAME.crt signed by ISSUER (SM3withSM2)

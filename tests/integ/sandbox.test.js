@@ -18,6 +18,8 @@ let child;
 let base;
 /* the payment gateways' keys and a merchant's, made as script/server makes them */
 const KEYS = require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(), 'sandbox-keys-'));
+/* the merchants' keys are kept encrypted with the SM2 keys' passphrase (pki-init.sh makes it) */
+require('node:fs').writeFileSync(path.join(KEYS, 'pki.pass'), `${crypto.randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
 require('node:child_process').execFileSync(path.join(__dirname, '..', '..', 'script', 'lib', 'paykeys.sh'), [KEYS]);
 
 before(async () => {
@@ -162,7 +164,10 @@ async function wxCall(method, uri, body, { sign = true } = {}) {
     const raw = body === undefined ? '' : JSON.stringify(body);
     const ts = Formatter.timestamp();
     const nonce = Formatter.nonce();
-    const sig = Rsa.sign(Formatter.request(method, uri, ts, nonce, raw), fs.readFileSync(path.join(dir, 'apiclient_key.pem'), 'utf8'));
+    const sig = Rsa.sign(Formatter.request(method, uri, ts, nonce, raw), crypto.createPrivateKey({
+        key: fs.readFileSync(path.join(dir, 'apiclient_key.pem')),
+        passphrase: fs.readFileSync(path.join(KEYS, 'pki.pass'), 'utf8').trim(),
+    }).export({ type: 'pkcs8', format: 'pem' }));
     const headers = { Accept: 'application/json' };
     if (body !== undefined)
         headers['Content-Type'] = 'application/json';

@@ -5,7 +5,8 @@
  * counted as a token object); a key the module refuses to copy
  * (CKA_COPYABLE false: CKR_ACTION_PROHIBITED, as an HSM's policy may) signs
  * through the token object; every signature (DER written from the token's
- * r || s) verifies with the public key;
+ * r || s) verifies with the public key; a key made allows signing only,
+ * and one made with the module's defaults is restricted to it in place;
  * a wrong PIN is refused.  Skipped when SoftHSM2 is not installed.
  */
 #include <setjmp.h>
@@ -268,6 +269,45 @@ test_signs_a_digest(void **state)
     EVP_PKEY_free(k);
 }
 
+/* a key the ceremony makes allows signing only: nothing to restrict */
+static void
+test_keygen_makes_a_sign_only_key(void **state)
+{
+    char err[256];
+    EVP_PKEY *k;
+
+    if (module[0] == '\0')
+        skip();
+    k = hall_token_keygen("signonly", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("keygen: %s", err);
+    assert_int_equal(hall_token_sign_only("signonly", err, sizeof(err)), 0);
+    assert_signs(k);
+    EVP_PKEY_free(k);
+}
+
+/* a key made with the module's defaults (SoftHSM2: decrypt, unwrap and
+ * sign-recover allowed), as keys were before: restricted in place once,
+ * and it still signs */
+static void
+test_a_key_with_the_defaults_is_restricted(void **state)
+{
+    char err[256];
+    EVP_PKEY *k;
+
+    if (module[0] == '\0')
+        skip();
+    hall_token_release();
+    assert_int_equal(hall_token_sign_only("fixed", err, sizeof(err)), 1);
+    assert_int_equal(hall_token_sign_only("fixed", err, sizeof(err)), 0);
+    k = hall_token_key("fixed", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("key: %s", err);
+    assert_signs(k);
+    EVP_PKEY_free(k);
+    assert_int_equal(hall_token_sign_only("none", err, sizeof(err)), 0);
+}
+
 static void
 test_a_wrong_pin_is_refused(void **state)
 {
@@ -343,6 +383,8 @@ main(void)
         cmocka_unit_test(test_signs_with_the_token_object_when_the_copy_is_refused),
         cmocka_unit_test(test_a_new_process_copies_anew),
         cmocka_unit_test(test_signs_a_digest),
+        cmocka_unit_test(test_keygen_makes_a_sign_only_key),
+        cmocka_unit_test(test_a_key_with_the_defaults_is_restricted),
         cmocka_unit_test(test_a_wrong_pin_is_refused),
         cmocka_unit_test(test_a_login_that_fails_is_tried_again),
     };

@@ -1011,6 +1011,12 @@ sf_digest__java_urlencoder_md5_base64__vector(void **state)
                                        "{\"orderId\":\"N2026 1\",\"remark\":\"顺丰*~!('x')\"}",
                                        "1700000000000", "fjcg5PGKaNpPSHFAZ4QsCOkV71R3zVci"),
                         "BpCVQPTx55WAIf/11kcbKg==");
+    /* the worked example of SF's 数字签名认证说明 (open.sf-express.com,
+     * developSupport/976720), docs/operations.md "The providers' rules" */
+    assert_string_equal(hall_sf_digest(pool,
+                                       "{\"language\":\"zh-CN\",\"orderId\":\"QIAO-20200618-004\"}",
+                                       "12312334453453", "fjcg5PGKaNpPSHFAZ4QsCOkV71R3zVci"),
+                        "IIKJtuLVzoFTu4kHI8M8vA==");
     hall_pool_destroy(pool);
 }
 

@@ -147,6 +147,13 @@ function keyFile(...p) {
     return fs.readFileSync(path.join(v, 'keys', ...p), 'utf8');
 }
 
+/* one of the hall's private keys, kept encrypted with keys/pki.pass
+ * (script/lib/keyenc.sh), in clear PKCS#8 PEM for the SDKs */
+function privateKeyFile(...p) {
+    return crypto.createPrivateKey({ key: keyFile(...p), format: 'pem', passphrase: keyFile('pki.pass').split('\n')[0] })
+        .export({ type: 'pkcs8', format: 'pem' });
+}
+
 const WX_MCHID = '1900000001';
 const WX_APPID = 'wx8888888888888888';
 const WX_KEY_ID = 'PUB_KEY_ID_0119000000012026000000000001';
@@ -199,7 +206,8 @@ async function sendCallback(fields, opts) {
 
 /* an Alipay asynchronous notification: form parameters signed RSA2 over
  * the sorted rest (sign and sign_type left out), checked with alipay-sdk's
- * own verifier before it goes; fields override, opts.sign forges */
+ * own verifier before it goes; fields override, opts.sign forges, opts.at
+ * is its notify_time, opts.omit a field left out */
 function aliNotification(fields, opts = {}) {
     const { AlipaySdk } = require('alipay-sdk');
     const bj = (d) => new Date(d.getTime() + 8 * 3600000).toISOString().slice(0, 19).replace('T', ' ');
@@ -209,11 +217,13 @@ function aliNotification(fields, opts = {}) {
         version: '1.0', sign_type: 'RSA2', trade_status: 'TRADE_SUCCESS', gmt_payment: bj(new Date()),
         seller_id: '2088000000000001', ...fields,
     };
+    if (opts.omit)
+        delete p[opts.omit];
     const text = Object.keys(p).filter((k) => k !== 'sign' && k !== 'sign_type').sort().map((k) => `${k}=${p[k]}`).join('&');
     p.sign = opts.sign ?? crypto.createSign('RSA-SHA256').update(text).sign(keyFile('sandbox', 'alipay_key.pem'), 'base64');
     if (!opts.sign) {
         const sdk = new AlipaySdk({
-            appId: ALI_APP_ID, privateKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'app_private_key.pem'),
+            appId: ALI_APP_ID, privateKey: privateKeyFile('pay', `alipay-${ALI_APP_ID}`, 'app_private_key.pem'),
             alipayPublicKey: keyFile('pay', `alipay-${ALI_APP_ID}`, 'alipay_public_key.pem'), keyType: 'PKCS8',
         });
         assert.ok(sdk.checkNotifySign({ ...p }), 'alipay-sdk accepts the notification');
@@ -337,7 +347,7 @@ async function atNewForm(project = 'jieyang') {
 
 module.exports = {
     atNewForm, psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
-    sandbox, payOnline, confirmTrade, lastTransfer, memoCode, sendCallback, upload, keyFile,
+    sandbox, payOnline, confirmTrade, lastTransfer, memoCode, sendCallback, upload, keyFile, privateKeyFile,
     wxNotification, aliNotification, sendAliCallback, postNotification, WX_MCHID, WX_APPID, WX_KEY_ID,
     ALI_APP_ID,
     PNG, allLogs, staffLogin, inReview, approve, throughIdentity,
