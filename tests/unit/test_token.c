@@ -9,7 +9,8 @@
  * a wrong PIN is refused; a token directory that is missing is named with
  * the setting that names it, a key taken from its certificate meanwhile
  * signs once the directory is back, and the token is asked again a second
- * after it failed.  Skipped when SoftHSM2 is not installed.
+ * after it failed; a refused PIN is not asked again; a label no slot has is
+ * named with the token directory.  Skipped when SoftHSM2 is not installed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -448,6 +449,58 @@ test_a_token_away_is_named_and_signs_once_back(void **state)
     X509_free(x);
 }
 
+/* a PIN the token refuses is asked once, then answered from memory (an
+ * HSM locks the PIN after a few wrong ones), and says pkcs11_pin_file; a
+ * label no slot has says pkcs11_token and the token directory */
+static void
+test_a_refused_pin_is_not_asked_again_and_a_missing_slot_is_named(void **state)
+{
+    char flaky[4096], pin[512], conf[512], err[512], want[1200];
+    void (*fail_logins)(int);
+    int (*logins)(void);
+    void *dl;
+
+    if (module[0] == '\0')
+        skip();
+    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
+        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
+    setenv("P11_FLAKY_REAL", module, 1);
+    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(dl);
+    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
+    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
+    assert_non_null(fail_logins);
+    assert_non_null(logins);
+    fail_logins(0);
+    hall_token_release();
+    snprintf(pin, sizeof(pin), "%s/wrong", tmpdir);
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    assert_int_equal(hall_token_configure(flaky, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "login refused: the PIN is wrong (pkcs11_pin_file)"));
+    assert_int_equal(hall_token_refused(), 1);
+    assert_int_equal(logins(), 1);
+    usleep(1100000); /* past the window of a token that is away */
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "the PIN is wrong"));
+    assert_int_equal(logins(), 1);
+
+    snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
+    assert_int_equal(hall_token_configure(module, "nosuch", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    snprintf(want, sizeof(want),
+             "pkcs11_token: no token labelled \"nosuch\" in %s: the token directory %s holds no "
+             "token of that label (pkcs11_token; directories.tokendir of pkcs11_softhsm_conf %s)",
+             module, tmpdir, conf);
+    if (strstr(err, want) == NULL)
+        fail_msg("%s\nshould say: %s", err, want);
+    assert_int_equal(hall_token_refused(), 0);
+
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
+    dlclose(dl);
+}
+
 int
 main(void)
 {
@@ -459,6 +512,7 @@ main(void)
         cmocka_unit_test(test_a_wrong_pin_is_refused),
         cmocka_unit_test(test_a_login_that_fails_is_tried_again),
         cmocka_unit_test(test_a_token_away_is_named_and_signs_once_back),
+        cmocka_unit_test(test_a_refused_pin_is_not_asked_again_and_a_missing_slot_is_named),
     };
 
     return cmocka_run_group_tests_name("token", tests, group_setup, group_teardown);
