@@ -231,6 +231,12 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     *msg = "系统繁忙，请稍后再试";
     if (!hall_pki_can_sign())
         return HALL_ERR;
+    /* the token away: no intent (no serial burnt) for a certificate that
+     * cannot be signed now */
+    if (hall_pki_token_ready("no certificate can be made") != HALL_OK) {
+        *msg = "CA签名设备暂时不可用，请稍后再试";
+        return HALL_ERR;
+    }
     /* 1. the intent, committed before anything is signed */
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;

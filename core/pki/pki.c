@@ -16,6 +16,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
@@ -379,12 +380,18 @@ hall_pki_key(const char *name, char *err, size_t errlen)
     return k;
 }
 
+/* the token could not be opened at hall_pki_load (not a refused PIN): its
+ * keys are taken from their certificates and sign once it answers */
+static int token_away;
+
 /* the CA key name: the token's when it is one of token_keys (dir: pki_dir,
- * where hall_pki_keys_conf has already looked) */
+ * where hall_pki_keys_conf has already looked); cert is its certificate */
 static EVP_PKEY *
-load_key(const char *dir, const char *name, char *err, size_t errlen)
+load_key(const char *dir, const char *name, X509 *cert, char *err, size_t errlen)
 {
     (void)dir;
+    if (token_away && in_token(name))
+        return hall_token_key_cert(name, cert, err, errlen);
     return hall_pki_key(name, err, errlen);
 }
 
@@ -421,12 +428,23 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
         return HALL_ERR;
     }
     X509_free(root);
-    /* a wrong PIN shows here, before any worker is forked */
+    /* a wrong PIN shows here, before any worker is forked; a token that
+     * is away (its files, its device, its slot) is no reason not to start:
+     * what does not sign works, and what signs waits for it */
+    token_away = 0;
     if ((what & (HALL_PKI_CA_KEYS | HALL_PKI_OCSP_KEYS | HALL_PKI_AUDIT_KEY)) &&
-        hall_token_configured() && hall_token_check(err, errlen) != HALL_OK)
-        return HALL_ERR;
+        hall_token_configured() && hall_token_check(why, sizeof(why)) != HALL_OK) {
+        if (hall_token_refused()) {
+            snprintf(err, errlen, "%s", why);
+            return HALL_ERR;
+        }
+        token_away = 1;
+        hall_log(HALL_LOG_ERR, NULL,
+                 "msg=\"pkcs11: %s; starting without the token: its keys sign once it answers\"",
+                 why);
+    }
     if (what & HALL_PKI_AUDIT_KEY) {
-        audit_key = load_key(dir, "audit", why, sizeof(why));
+        audit_key = load_key(dir, "audit", audit_cert, why, sizeof(why));
         if (audit_key == NULL) {
             snprintf(err, errlen, "%s", why);
             return HALL_ERR;
@@ -445,7 +463,7 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             return HALL_ERR;
         }
         if (what & HALL_PKI_CA_KEYS) {
-            ca->key = load_key(dir, ca->name, why, sizeof(why));
+            ca->key = load_key(dir, ca->name, ca->cert, why, sizeof(why));
             if (ca->key == NULL) {
                 snprintf(err, errlen, "%s", why);
                 return HALL_ERR;
@@ -457,7 +475,7 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             }
         }
         if (what & HALL_PKI_OCSP_KEYS) {
-            ca->ocsp_key = load_key(dir, name, why, sizeof(why));
+            ca->ocsp_key = load_key(dir, name, ca->ocsp_cert, why, sizeof(why));
             if (ca->ocsp_key == NULL) {
                 snprintf(err, errlen, "%s", why);
                 return HALL_ERR;
@@ -471,8 +489,11 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
             ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
             ca->ocsp_token = in_token(name);
+            /* the answers' constant parts are cut from one signed by the
+             * key: with the token away, at the first answer it signs */
             if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL ||
-                ocsp_parts_load(ca) != HALL_OK || ocsp_hashes_load(ca) != HALL_OK) {
+                ocsp_hashes_load(ca) != HALL_OK ||
+                (!(token_away && ca->ocsp_token) && ocsp_parts_load(ca) != HALL_OK)) {
                 snprintf(err, errlen, "pki_dir %s: cannot prepare the OCSP signer %s", dir, name);
                 return HALL_ERR;
             }
@@ -516,6 +537,17 @@ int
 hall_pki_can_sign(void)
 {
     return (loaded & HALL_PKI_CA_KEYS) != 0;
+}
+
+int
+hall_pki_token_ready(const char *what)
+{
+    char err[512];
+
+    if (!hall_token_configured() || hall_token_check(err, sizeof(err)) == HALL_OK)
+        return HALL_OK;
+    hall_token_log_away(what);
+    return HALL_ERR;
 }
 
 const char *
@@ -1702,8 +1734,13 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     if (signer == NULL)
         signer = &cas[0];
     op = &ocsp_parts[signer - cas];
-    if (op->rid == NULL)
+    if (op->rid == NULL && (!signer->ocsp_token || ocsp_parts_load(signer) != HALL_OK)) {
+        /* the token was away at the start and still is */
+        ERR_clear_error();
+        if (signer->ocsp_token)
+            *outcome = "busy";
         goto internal;
+    }
     /* the nonce extension echoed: [1] { SEQ { SEQ { OID, critical, value } } } */
     if (rq.nonce != NULL) {
         ext = sizeof(nonce_oid) + (rq.nonce_critical ? 3 : 0) + rq.nonce_len;
@@ -1761,8 +1798,15 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
         memcpy(p, rq.nonce, rq.nonce_len);
         p += rq.nonce_len;
     }
-    if ((size_t)(p - tbs) != tbs_len || ocsp_sign(signer, tbs, tbs_len, sig, &siglen) != HALL_OK)
+    if ((size_t)(p - tbs) != tbs_len)
         goto internal;
+    if (ocsp_sign(signer, tbs, tbs_len, sig, &siglen) != HALL_OK) {
+        /* the signer's key cannot sign now (the token away): the client
+         * may ask again later (RFC 6960 2.3) */
+        ERR_clear_error();
+        *outcome = "busy";
+        goto internal;
+    }
     /* BasicOCSPResponse { tbs, alg, BIT STRING signature, certs } */
     memcpy(p, op->alg, op->alg_len);
     p += op->alg_len;

@@ -68,6 +68,10 @@ int hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca, int force);
 unsigned char *hall_pki_crl_get(struct hall_ctx *cx, const char *ca, size_t *len);
 /* 1 when the issuing CA keys are loaded (hall_pki_load with HALL_PKI_CA_KEYS) */
 int hall_pki_can_sign(void);
+/* HALL_OK when the token's keys can sign now (or no token is configured);
+ * else HALL_ERR, the cause logged as "pkcs11: what: why" (at most every
+ * 30 s a process); a token that failed is asked again after a second */
+int hall_pki_token_ready(const char *what);
 /* a certificate of the issuing CA ca_name for a new key pair (in *key), NULL
  * when that CA cannot sign; nb, na its validity; cert_type org, org_person,
  * person, org_business; cn, org, uscc, ric the subject's parts (org and
@@ -191,6 +195,16 @@ const char *hall_token_label(void);
 int hall_token_check(char *err, size_t errlen);
 /* the key pair labelled label as an EVP_PKEY whose signatures the token makes */
 EVP_PKEY *hall_token_key(const char *label, char *err, size_t errlen);
+/* the same without asking the token: the public key of cert (the key pair's
+ * certificate), signing through the token labelled label once it answers
+ * (hall_pki_load while the token is away) */
+EVP_PKEY *hall_token_key_cert(const char *label, X509 *cert, char *err, size_t errlen);
+/* 1 when this process's last opening of the token was refused for its PIN
+ * (not tried again by this process) */
+int hall_token_refused(void);
+/* why the token cannot be opened, logged as "pkcs11: what: why" at err
+ * level, again after 30 s or when the cause changes; nothing when it opens */
+void hall_token_log_away(const char *what);
 /* the DER ECDSA-Sig-Value of the digest dgst by key when key is one of
  * hall_token_key's (C_Sign, no EVP machinery): 1 signed (*siglen set; sig
  * has at least ECDSA_size bytes, *siglen says how many), 0 when key is not

@@ -22,10 +22,13 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -41,16 +44,30 @@
 
 #define KEYS_MAX 16
 
+/* how long a process answers "away" from memory after the token failed to
+ * open, before it asks the module again (docs/internals/pki.md, "The token
+ * away"): an OCSP worker answers tryLater at once, and a token that is back
+ * signs again at most this long after */
+#define AWAY_RETRY_MS 1000
+/* an error that repeats is logged again after this long */
+#define AWAY_LOG_MS 30000
+
 static struct {
     char module[1024];
     char label[33]; /* the token's label */
     char pin[256];
+    char softhsm_conf[1024]; /* pkcs11_softhsm_conf: where SoftHSM2's tokens are */
     int configured;
     void *dl;
     CK_FUNCTION_LIST_PTR f;
     pid_t pid; /* the process whose session is open; 0: none */
     CK_SESSION_HANDLE s;
     int rw;
+    /* the last opening that failed in this process: why, until when it is
+     * not tried again, whether the PIN was refused, when it was logged */
+    char away[512];
+    long long away_until, away_logged;
+    int refused;
 } tok;
 
 /* the private keys' handles of this process's session: the token object,
@@ -107,8 +124,11 @@ hall_token_configure(const char *module, const char *label, const char *pin_file
     }
     snprintf(tok.module, sizeof(tok.module), "%s", module);
     snprintf(tok.label, sizeof(tok.label), "%s", label);
-    if (softhsm_conf != NULL && softhsm_conf[0] != '\0')
+    tok.softhsm_conf[0] = '\0';
+    if (softhsm_conf != NULL && softhsm_conf[0] != '\0') {
         setenv("SOFTHSM2_CONF", softhsm_conf, 1);
+        snprintf(tok.softhsm_conf, sizeof(tok.softhsm_conf), "%s", softhsm_conf);
+    }
     f = pin_file != NULL && pin_file[0] != '\0' ? fopen(pin_file, "r") : NULL;
     if (f == NULL) {
         snprintf(err, errlen, "pkcs11_pin_file %s: cannot read the token PIN",
@@ -124,6 +144,10 @@ hall_token_configure(const char *module, const char *label, const char *pin_file
         return HALL_ERR;
     }
     tok.configured = 1;
+    /* a new configuration is asked anew */
+    tok.away[0] = '\0';
+    tok.refused = 0;
+    tok.away_logged = 0;
     return HALL_OK;
 }
 
@@ -161,21 +185,106 @@ self_pid(void)
     return self;
 }
 
+static long long
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SoftHSM2's token directory (directories.tokendir of its configuration:
+ * pkcs11_softhsm_conf, else SOFTHSM2_CONF) into dir, and the file that
+ * says so in *conf, *key the name of the setting; "" when unknown (another
+ * module than SoftHSM2, or no such file) */
+static void
+softhsm_tokendir(char *dir, size_t dirlen, const char **conf, const char **key)
+{
+    static const char name[] = "directories.tokendir";
+    const char *path = tok.softhsm_conf;
+    char line[1200];
+    FILE *f;
+
+    dir[0] = '\0';
+    *key = "pkcs11_softhsm_conf";
+    if (path[0] == '\0') {
+        path = getenv("SOFTHSM2_CONF");
+        *key = "SOFTHSM2_CONF";
+    }
+    *conf = path;
+    if (path == NULL || (f = fopen(path, "r")) == NULL)
+        return;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *p = line + strspn(line, " \t");
+
+        if (strncmp(p, name, sizeof(name) - 1) != 0)
+            continue;
+        p += sizeof(name) - 1;
+        p += strspn(p, " \t");
+        if (*p != '=')
+            continue;
+        p++;
+        p += strspn(p, " \t");
+        p[strcspn(p, " \t\r\n")] = '\0';
+        snprintf(dir, dirlen, "%s", p);
+        break;
+    }
+    fclose(f);
+}
+
+/*
+ * What the token's files say about a module that did not initialise or
+ * listed no token of our label, appended to err: with SoftHSM2, whether its
+ * token directory is there and open to this process; with another module,
+ * where to look.  Each names the setting to check.
+ */
+static void
+why_away(char *err, size_t errlen, int no_slot)
+{
+    char dir[1024];
+    const char *conf, *key;
+    size_t n = strlen(err);
+    struct stat st;
+
+    if (n >= errlen)
+        return;
+    softhsm_tokendir(dir, sizeof(dir), &conf, &key);
+    if (dir[0] == '\0') {
+        snprintf(err + n, errlen - n, " (check %s and its device)",
+                 no_slot ? "pkcs11_token" : "pkcs11_module");
+        return;
+    }
+    if (stat(dir, &st) != 0) {
+        snprintf(err + n, errlen - n,
+                 ": the token directory %s is %s (directories.tokendir of %s %s)", dir,
+                 errno == ENOENT ? "missing" : strerror(errno), key, conf);
+    } else if (!S_ISDIR(st.st_mode) || access(dir, R_OK | W_OK | X_OK) != 0) {
+        snprintf(
+            err + n, errlen - n,
+            ": the token directory %s cannot be read and written by uid %d (directories.tokendir "
+            "of %s %s)",
+            dir, (int)getuid(), key, conf);
+    } else if (no_slot) {
+        snprintf(err + n, errlen - n,
+                 ": the token directory %s holds no token of that label (pkcs11_token; "
+                 "directories.tokendir of %s %s)",
+                 dir, key, conf);
+    } else {
+        snprintf(err + n, errlen - n, " (pkcs11_module; the token directory %s of %s %s)", dir, key,
+                 conf);
+    }
+}
+
 /* the token's session for this process, opened when there is none */
 static int
-token_open(int rw, char *err, size_t errlen)
+token_open_once(int rw, char *err, size_t errlen)
 {
     CK_RV rv;
     CK_ULONG i, nslots = 0;
     CK_SLOT_ID *slots = NULL, slot = 0;
     int found = 0, tries = 0;
 
-    if (!tok.configured) {
-        snprintf(err, errlen, "no PKCS#11 token configured (pkcs11_module)");
-        return HALL_ERR;
-    }
-    if (tok.pid == self_pid() && (tok.rw || !rw))
-        return HALL_OK;
     if (tok.dl == NULL) {
         CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
 
@@ -216,6 +325,7 @@ again:
     if (rv != CKR_OK) {
         snprintf(err, errlen, "pkcs11_module %s: C_Initialize: %s (0x%lx)", tok.module, rv_text(rv),
                  (unsigned long)rv);
+        why_away(err, errlen, 0);
         return HALL_ERR;
     }
     if (tok.f->C_GetSlotList(CK_TRUE, NULL, &nslots) == CKR_OK && nslots > 0) {
@@ -253,6 +363,7 @@ again:
     if (!found) {
         snprintf(err, errlen, "pkcs11_token: no token labelled \"%s\" in %s", tok.label,
                  tok.module);
+        why_away(err, errlen, 1);
         tok.f->C_Finalize(NULL);
         return HALL_ERR;
     }
@@ -278,6 +389,11 @@ again:
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
         snprintf(err, errlen, "pkcs11_token \"%s\": login refused: %s (pkcs11_pin_file)", tok.label,
                  rv_text(rv));
+        /* not tried again by this process: an HSM locks the PIN after a
+         * few wrong ones */
+        tok.refused = rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE ||
+                      rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+                      rv == CKR_USER_PIN_NOT_INITIALIZED;
         tok.f->C_CloseAllSessions(slot);
         tok.f->C_Finalize(NULL);
         return HALL_ERR;
@@ -285,6 +401,57 @@ again:
     tok.pid = self_pid();
     tok.rw = rw;
     return HALL_OK;
+}
+
+/*
+ * The token's session for this process, opened when there is none.  An
+ * opening that failed is not tried again for AWAY_RETRY_MS (the same error
+ * from memory), and a refused PIN never again by this process.
+ */
+static int
+token_open(int rw, char *err, size_t errlen)
+{
+    if (!tok.configured) {
+        snprintf(err, errlen, "no PKCS#11 token configured (pkcs11_module)");
+        return HALL_ERR;
+    }
+    if (tok.pid == self_pid() && (tok.rw || !rw))
+        return HALL_OK;
+    if (tok.away[0] != '\0' && (tok.refused || mono_ms() < tok.away_until)) {
+        snprintf(err, errlen, "%s", tok.away);
+        return HALL_ERR;
+    }
+    if (token_open_once(rw, err, errlen) == HALL_OK) {
+        if (tok.away[0] != '\0')
+            hall_log(HALL_LOG_INFO, NULL, "msg=\"pkcs11: the token answers again\" token=\"%s\"",
+                     tok.label);
+        tok.away[0] = '\0';
+        tok.away_logged = 0;
+        tok.refused = 0;
+        return HALL_OK;
+    }
+    if (strcmp(tok.away, err) != 0)
+        tok.away_logged = 0; /* another cause: logged at once */
+    snprintf(tok.away, sizeof(tok.away), "%s", err);
+    tok.away_until = mono_ms() + AWAY_RETRY_MS;
+    return HALL_ERR;
+}
+
+int
+hall_token_refused(void)
+{
+    return tok.refused;
+}
+
+void
+hall_token_log_away(const char *what)
+{
+    long long now = mono_ms();
+
+    if (tok.away[0] == '\0' || (tok.away_logged != 0 && now - tok.away_logged < AWAY_LOG_MS))
+        return;
+    tok.away_logged = now;
+    hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: %s: %s\"", what, tok.away);
 }
 
 void
@@ -410,7 +577,7 @@ token_sign(const char *label, const unsigned char *dgst, int dlen, unsigned char
         int i;
 
         if (token_open(0, err, sizeof(err)) != HALL_OK) {
-            hall_log(HALL_LOG_ERR, NULL, "msg=\"pkcs11: %s\"", err);
+            hall_token_log_away("cannot sign");
             return HALL_ERR;
         }
         i = private_key(label);
@@ -647,6 +814,33 @@ hall_token_key(const char *label, char *err, size_t errlen)
     if (token_open(0, err, errlen) != HALL_OK)
         return NULL;
     return key_of(label, err, errlen);
+}
+
+EVP_PKEY *
+hall_token_key_cert(const char *label, X509 *cert, char *err, size_t errlen)
+{
+    EVP_PKEY *pub = X509_get0_pubkey(cert), *k;
+    const EC_KEY *src = pub != NULL ? EVP_PKEY_get0_EC_KEY(pub) : NULL;
+    EC_KEY *ec;
+    char *dup;
+
+    if (src == NULL || method_init() != HALL_OK || (ec = EC_KEY_dup(src)) == NULL) {
+        snprintf(err, errlen, "pkcs11: the certificate of %s holds no EC public key", label);
+        return NULL;
+    }
+    dup = strdup(label);
+    if (dup == NULL)
+        abort();
+    EC_KEY_set_method(ec, method);
+    EC_KEY_set_ex_data(ec, label_idx, dup);
+    k = EVP_PKEY_new();
+    if (k == NULL || EVP_PKEY_assign_EC_KEY(k, ec) != 1) {
+        EVP_PKEY_free(k);
+        EC_KEY_free(ec);
+        snprintf(err, errlen, "pkcs11: out of memory");
+        return NULL;
+    }
+    return k;
 }
 
 int

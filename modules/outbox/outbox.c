@@ -892,8 +892,9 @@ pki_tick(struct hall_app *app)
     pool = hall_pool_create(8192);
     req = hall_app_req(app, pool, "outbox-pki");
     hall_custody_sweep(req->cx, app->conf.medium_keep_days);
-    /* the CA's work (dead intents, stale CRLs), then one automatic production */
-    if (pki_ready) {
+    /* the CA's work (dead intents, stale CRLs), then one automatic
+     * production; with the token away it waits (the cause logged) */
+    if (pki_ready && hall_pki_token_ready("no CA work") == HALL_OK) {
         hall_pki_tick(req->cx, app->conf.audit_mark_s);
         hall_produce_auto(req->cx);
     }
@@ -1133,16 +1134,16 @@ main(int argc, char **argv)
     }
     if (hall_app_store_init(&app) != HALL_OK || hall_store_key_check(&app.store) != HALL_OK)
         return HALL_EXIT_CONFIG;
+    /* the CA's keys for the CA tick: a token that is away is no reason to
+     * stop the other lanes (hall_pki_load starts without it, and the tick
+     * waits for it); one that refuses the PIN leaves the CA work undone
+     * until the outbox is started again with the right one */
     if (hall_pki_load(&app.conf, HALL_PKI_CA_KEYS | HALL_PKI_AUDIT_KEY, err, sizeof(err)) ==
-        HALL_OK) {
+        HALL_OK)
         pki_ready = 1;
-    } else if (app.conf.pkcs11_module[0] != '\0') {
-        /* a token that is configured and refuses (a wrong PIN) is a wrong config */
-        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
-        return 1;
-    } else {
-        hall_log(HALL_LOG_WARN, NULL, "msg=\"no CA work: %s\"", err);
-    }
+    else
+        hall_log(app.conf.pkcs11_module[0] != '\0' ? HALL_LOG_ERR : HALL_LOG_WARN, NULL,
+                 "msg=\"no CA work: %s\"", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     /* the pki lane's production draws a seal re-made after a 变更 of the
      * name (libhallseal) */

@@ -626,7 +626,7 @@ do_issue(struct hall_req *req)
     if (rc == HALL_CONFLICT)
         return hall_resp_error(req, 409, NULL, msg);
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return hall_resp_error(req, 503, NULL, msg);
     /* the queue again, with what was made on top of it */
     return hall_resp_go(
         req, hall_psprintf(req->pool, "/admin/pki/production?done=%lld", (long long)id), msg);

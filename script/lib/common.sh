@@ -725,8 +725,9 @@ wait_group() {
 # supervise NAME CMD... (in the background): the process manager of one
 # program.  Runs CMD; when it exits without being asked to, whatever is
 # left of its process group (workers of a killed master) is stopped, and
-# CMD starts again after 0.5 s, 1 s, 2 s ... at most 30 s (back to 0.5 s
-# after a run of a minute).  Exit status 78 (EX_CONFIG: say a PII key that
+# CMD starts again after 0.5 s, 1 s, 2 s, then every 4 s (back to 0.5 s
+# after a run of a minute): a process that could not start (a database or
+# a device away) is running again at most 4 s after the cause is gone.  Exit status 78 (EX_CONFIG: say a PII key that
 # does not match the database) is not retried: the supervisor gives up and
 # script/server notices.  SIGTERM to the supervisor stops CMD with its
 # graceful signal, waits for its group, and ends the supervisor.
@@ -779,7 +780,7 @@ supervise() {
         [ "$stopping" = 1 ] && exit 0
         case $delay in
         0.5) delay=1 ;;
-        *) delay=$((delay * 2 > 30 ? 30 : delay * 2)) ;;
+        *) delay=$((delay * 2 > 4 ? 4 : delay * 2)) ;;
         esac
     done
 }

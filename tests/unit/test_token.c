@@ -7,7 +7,11 @@
  * through the token object; every signature (DER written from the token's
  * r || s) verifies with the public key; a key made allows signing only,
  * and one made with the module's defaults is restricted to it in place;
- * a wrong PIN is refused.  Skipped when SoftHSM2 is not installed.
+ * a wrong PIN is refused; a token directory that is missing is named with
+ * the setting that names it, a key taken from its certificate meanwhile
+ * signs once the directory is back, and the token is asked again a second
+ * after it failed; a refused PIN is not asked again; a label no slot has is
+ * named with the token directory.  Skipped when SoftHSM2 is not installed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,14 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 
 #include "hall.h"
@@ -375,6 +383,164 @@ test_a_login_that_fails_is_tried_again(void **state)
     dlclose(dl);
 }
 
+/* the token's own directory (SoftHSM2 keeps one per token in its token
+ * directory) into out */
+static void
+token_subdir(char *out, size_t len)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    struct stat st;
+
+    assert_non_null(d);
+    out[0] = '\0';
+    while ((e = readdir(d)) != NULL) {
+        snprintf(out, len, "%s/%s", tmpdir, e->d_name);
+        if (e->d_name[0] != '.' && strcmp(e->d_name, "moved") != 0 && stat(out, &st) == 0 &&
+            S_ISDIR(st.st_mode))
+            break;
+        out[0] = '\0';
+    }
+    closedir(d);
+    assert_true(out[0] != '\0');
+}
+
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* the token directory of pkcs11_softhsm_conf missing (an operator moved
+ * it): the error names it and the setting; a key made from the public key
+ * (hall_token_key_cert, as hall_pki_load does then) cannot sign; with the
+ * directory back it signs, within about a second (failures are answered
+ * from memory for that long) */
+static void
+test_a_token_away_is_named_and_signs_once_back(void **state)
+{
+    static const unsigned char msg[] = "tbs";
+    char pin[512], conf[512], moved[512], sub[1024], there[1100], err[512], want[1400];
+    unsigned char sig[128];
+    size_t len = sizeof(sig);
+    EVP_PKEY *k, *kc;
+    EVP_MD_CTX *m;
+    X509 *x;
+    long long t0;
+
+    if (module[0] == '\0')
+        skip();
+    snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    k = hall_token_key("copied", err, sizeof(err));
+    if (k == NULL)
+        fail_msg("key: %s", err);
+    x = X509_new();
+    assert_non_null(x);
+    assert_int_equal(X509_set_pubkey(x, k), 1);
+    hall_token_release();
+
+    snprintf(moved, sizeof(moved),
+             "directories.tokendir = %s/moved\nobjectstore.backend = file\n"
+             "log.level = ERROR\nslots.removable = false\n",
+             tmpdir);
+    write_file("moved.conf", moved);
+    snprintf(conf, sizeof(conf), "%s/moved.conf", tmpdir);
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    snprintf(want, sizeof(want),
+             "C_Initialize: general error (0x5): the token directory %s/moved is missing "
+             "(directories.tokendir of pkcs11_softhsm_conf %s)",
+             tmpdir, conf);
+    if (strstr(err, want) == NULL)
+        fail_msg("%s\nshould say: %s", err, want);
+    assert_int_equal(hall_token_refused(), 0);
+    kc = hall_token_key_cert("copied", x, err, sizeof(err));
+    assert_non_null(kc);
+    m = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, kc), 1);
+    assert_int_not_equal(EVP_DigestSign(m, sig, &len, msg, sizeof(msg)), 1);
+    EVP_MD_CTX_free(m);
+
+    /* the directory back: answered from memory first, then asked again */
+    snprintf(moved, sizeof(moved), "%s/moved", tmpdir);
+    assert_int_equal(mkdir(moved, 0700), 0);
+    token_subdir(sub, sizeof(sub));
+    snprintf(there, sizeof(there), "%s%s", moved, strrchr(sub, '/'));
+    assert_int_equal(rename(sub, there), 0);
+    t0 = now_ms();
+    while (hall_token_check(err, sizeof(err)) != HALL_OK && now_ms() - t0 < 3000)
+        usleep(50000);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
+    assert_true(now_ms() - t0 >= 500); /* not asked at once */
+    assert_signs(kc);
+
+    hall_token_release();
+    assert_int_equal(rename(there, sub), 0);
+    assert_int_equal(rmdir(moved), 0);
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
+    EVP_PKEY_free(kc);
+    EVP_PKEY_free(k);
+    X509_free(x);
+}
+
+/* a PIN the token refuses is asked once, then answered from memory (an
+ * HSM locks the PIN after a few wrong ones), and says pkcs11_pin_file; a
+ * label no slot has says pkcs11_token and the token directory */
+static void
+test_a_refused_pin_is_not_asked_again_and_a_missing_slot_is_named(void **state)
+{
+    char flaky[4096], pin[512], conf[512], err[512], want[1200];
+    void (*fail_logins)(int);
+    int (*logins)(void);
+    void *dl;
+
+    if (module[0] == '\0')
+        skip();
+    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
+        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
+    setenv("P11_FLAKY_REAL", module, 1);
+    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(dl);
+    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
+    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
+    assert_non_null(fail_logins);
+    assert_non_null(logins);
+    fail_logins(0);
+    hall_token_release();
+    snprintf(pin, sizeof(pin), "%s/wrong", tmpdir);
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
+    assert_int_equal(hall_token_configure(flaky, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "login refused: the PIN is wrong (pkcs11_pin_file)"));
+    assert_int_equal(hall_token_refused(), 1);
+    assert_int_equal(logins(), 1);
+    usleep(1100000); /* past the window of a token that is away */
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "the PIN is wrong"));
+    assert_int_equal(logins(), 1);
+
+    snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
+    assert_int_equal(hall_token_configure(module, "nosuch", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_ERR);
+    snprintf(want, sizeof(want),
+             "pkcs11_token: no token labelled \"nosuch\" in %s: the token directory %s holds no "
+             "token of that label (pkcs11_token; directories.tokendir of pkcs11_softhsm_conf %s)",
+             module, tmpdir, conf);
+    if (strstr(err, want) == NULL)
+        fail_msg("%s\nshould say: %s", err, want);
+    assert_int_equal(hall_token_refused(), 0);
+
+    assert_int_equal(hall_token_configure(module, "unit", pin, conf, err, sizeof(err)), HALL_OK);
+    assert_int_equal(hall_token_check(err, sizeof(err)), HALL_OK);
+    dlclose(dl);
+}
+
 int
 main(void)
 {
@@ -387,6 +553,8 @@ main(void)
         cmocka_unit_test(test_a_key_with_the_defaults_is_restricted),
         cmocka_unit_test(test_a_wrong_pin_is_refused),
         cmocka_unit_test(test_a_login_that_fails_is_tried_again),
+        cmocka_unit_test(test_a_token_away_is_named_and_signs_once_back),
+        cmocka_unit_test(test_a_refused_pin_is_not_asked_again_and_a_missing_slot_is_named),
     };
 
     return cmocka_run_group_tests_name("token", tests, group_setup, group_teardown);

@@ -1,0 +1,160 @@
+'use strict';
+/*
+ * The CA's token away under the running hall (a file near the end: it
+ * disturbs the others).  The operator's mistake is SoftHSM2's token
+ * directory renamed (directories.tokendir of pkcs11_softhsm_conf), and the
+ * outbox, the OCSP responder and the CA console restarted meanwhile (each
+ * kill announced in VAR/log/kills.log).  While the token is away only the
+ * work that signs waits: SMS codes keep arriving, /ocsp answers the DER
+ * tryLater (RFC 6960 2.3) and never nginx's HTML, issuance answers 503, and
+ * every log that says so names the token directory and the hall.conf key.
+ * Once the directory is back, OCSP answers good and issuance works within
+ * 5 s.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { SKIP, HALL_URL, HALL_VAR, Client, newPhone, sendCode, findProcs, alive, waitFor, sleep } =
+    require('./lib/hall');
+const { operator, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql, derNode, derChildren } =
+    require('./lib/pki');
+
+/* the master of a program: the one of its processes whose parent is not one of them */
+function masterOf(name) {
+    const procs = findProcs(name).filter((p) => p.state !== 'Z');
+    const pids = new Set(procs.map((p) => p.pid));
+    const masters = procs.filter((p) => !pids.has(p.ppid));
+    return masters.length === 1 ? masters[0].pid : null;
+}
+
+/* SoftHSM2's token directory, as the hall's softhsm2.conf names it */
+function tokenDir() {
+    const conf = fs.readFileSync(path.join(HALL_VAR, 'keys', 'softhsm2.conf'), 'utf8');
+    const m = conf.match(/^directories\.tokendir\s*=\s*(\S+)/m);
+    assert.ok(m, 'softhsm2.conf names directories.tokendir');
+    return m[1];
+}
+
+/* what /ocsp answers to the DER request req: { status, type, ocspStatus (null: not an OCSPResponse) } */
+async function ocspPost(req) {
+    const res = await fetch(`${HALL_URL}/ocsp`, {
+        method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: req,
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    const type = res.headers.get('content-type') || '';
+    let ocspStatus = null;
+    if (type === 'application/ocsp-response' && body[0] === 0x30) {
+        const [st] = derChildren(derNode(body, 0), body);
+        if (st && st.tag === 0x0a && st.len === 1)
+            ocspStatus = st.body[0];
+    }
+    return { status: res.status, type, ocspStatus, text: ocspStatus === null ? body.toString('latin1').slice(0, 80) : '' };
+}
+
+/* the hall's log NAME from byte offset on */
+const logSince = (name, offset) => {
+    const f = path.join(HALL_VAR, 'log', `${name}.log`);
+    return fs.existsSync(f) ? fs.readFileSync(f).subarray(offset).toString('utf8') : '';
+};
+const logSize = (name) => {
+    const f = path.join(HALL_VAR, 'log', `${name}.log`);
+    return fs.existsSync(f) ? fs.statSync(f).size : 0;
+};
+
+test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { skip: SKIP }, async () => {
+    const op = await operator();
+    const issue = (o) => op.post('/admin/pki/issue', { id: o.id });
+    const first = await acceptedByTransfer();
+    assert.equal((await issue(first)).status, 200);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${first.id} AND state = 'issued'`);
+    const during = await acceptedByTransfer();
+    const afterwards = await acceptedByTransfer();
+    const dir = tmpdir();
+    await fetchPki(dir);
+    /* a request with a nonce: signed for each request, never a kept answer */
+    const reqFile = path.join(dir, 'req.der');
+    const mk = openssl(['ocsp', '-issuer', path.join(dir, 'ecc.crt'), '-serial', `0x${serial}`, '-reqout', reqFile]);
+    assert.equal(mk.status, 0, mk.stderr);
+    const req = fs.readFileSync(reqFile);
+    assert.equal((await ocspPost(req)).ocspStatus, 0, 'a signed answer before the token goes');
+
+    const tdir = tokenDir();
+    const away = `${tdir}.away`;
+    const logs = ['outbox', 'ocsp', 'pki'];
+    const offsets = Object.fromEntries(logs.map((n) => [n, logSize(n)]));
+    const seen = [];
+    let restored = false;
+    let sms = 0;
+    try {
+        fs.renameSync(tdir, away);
+        /* the processes that open the token at start, restarted while it is away */
+        const before = {};
+        for (const [name, bin] of [['outbox', 'hall-outbox'], ['ocsp', 'hall-ocsp'], ['pki', 'hall-pki']]) {
+            before[bin] = masterOf(bin);
+            assert.ok(before[bin], `one master of ${bin}`);
+            fs.appendFileSync(path.join(HALL_VAR, 'log', 'kills.log'), `${name}\n`);
+            process.kill(before[bin], 'SIGKILL');
+        }
+        /* while the responder restarts nginx answers for it: DER, never its HTML page */
+        const restarting = [];
+        for (const until = Date.now() + 3000; Date.now() < until; await sleep(20))
+            restarting.push(await ocspPost(req));
+        const html = restarting.filter((a) => a.ocspStatus === null);
+        assert.deepEqual(html.slice(0, 3), [], `${html.length} of ${restarting.length} answers not an OCSPResponse`);
+        await waitFor('the killed masters to be gone', () => Object.values(before).every((p) => !alive(p)));
+
+        /* 12 s without the token: three SMS codes, OCSP asked all along */
+        const t0 = Date.now();
+        for (let i = 0; i < 3; i++) {
+            const phone = newPhone('145');
+            const code = await sendCode(new Client(), phone, 'login').catch((e) => e);
+            assert.ok(typeof code === 'string' && /^\d{6}$/.test(code),
+                `SMS code ${i + 1} of 3 delivered while the token is away: ${code}`);
+            sms++;
+            while (Date.now() - t0 < (i + 1) * 4000) {
+                seen.push(await ocspPost(req));
+                await sleep(250);
+            }
+        }
+        const bad = seen.filter((a) => a.ocspStatus !== 3);
+        assert.deepEqual(bad.slice(0, 3), [], `every /ocsp answer a DER tryLater (${bad.length} of ${seen.length} not)`);
+        assert.ok(seen.length >= 10, `${seen.length} OCSP probes`);
+        assert.ok(seen.every((a) => a.status === 200 && a.type === 'application/ocsp-response'));
+
+        /* issuance waits for the token: 503, no certificate, no intent left behind */
+        const r = await issue(during);
+        assert.equal(r.status, 503, r.text);
+        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${during.id}`), '0',
+            'no intent written while the CA cannot sign');
+
+        /* each log says what is wrong and where to look */
+        for (const n of logs) {
+            const text = logSince(n, offsets[n]);
+            assert.match(text, new RegExp(`token directory ${tdir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is missing`
+                + '.*directories\\.tokendir of pkcs11_softhsm_conf'), `${n}.log names the cause:\n${text.slice(-1500)}`);
+            assert.doesNotMatch(text, /C_Initialize: general error \(0x5\)"/, `${n}.log`);
+        }
+    } finally {
+        if (fs.existsSync(away) && !fs.existsSync(tdir)) {
+            fs.renameSync(away, tdir);
+            restored = true;
+        }
+    }
+    assert.ok(restored, 'the token directory is back');
+    assert.equal(sms, 3);
+
+    /* back within 5 s: a signed good, and issuance */
+    const back = Date.now();
+    await waitFor('a signed OCSP answer', async () => (await ocspPost(req)).ocspStatus === 0,
+        { timeoutMs: 5000, intervalMs: 200 });
+    const q = ocspQuery(dir, 'ecc', serial);
+    assert.match(q.line, /: good$/, q.out);
+    assert.ok(q.verified, q.out);
+    await waitFor('issuance to work again', async () => {
+        const r = await issue(afterwards);
+        assert.ok(r.status === 200 || r.status === 503, `${r.status} ${r.text}`);
+        return r.status === 200;
+    }, { timeoutMs: Math.max(500, 5000 - (Date.now() - back)), intervalMs: 250 });
+    assert.equal(psql(`SELECT state FROM certificates WHERE order_id = ${afterwards.id}`), 'issued');
+});
