@@ -120,6 +120,27 @@ int hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned c
 /* the SHA-256 of the audit certificate's DER: who signed a seal */
 int hall_pki_audit_signer(unsigned char out[32]);
 
+/* ---- tsa.c: the timestamp authority (docs/modules/tsa.md) -------------- */
+
+#define HALL_TSA_MAX 4096 /* the largest TimeStampReq read (one is about 60-120 bytes) */
+/* tsa.crt from conf's pki_dir (checked: signed by root.crt, critical
+ * extendedKeyUsage timeStamping) and, with want_key, the token's key "tsa"
+ * and the signing context (tsa_policy, tsa_accuracy_ms); once per
+ * process, before fork */
+int hall_tsa_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen);
+/* tsa.crt's PEM, NULL before hall_tsa_load */
+const char *hall_tsa_pem(void);
+struct hall_tsa_meta {
+    const char *outcome; /* granted, rejected, malformed, internal */
+    char serial[41];     /* a granted token's serial, hex */
+    char imprint[33];    /* the first 16 bytes of its message imprint, hex */
+};
+/* a DER TimeStampReq -> a DER TimeStampResp in pool, always one: granted
+ * with its token, or rejection with the PKIFailureInfo (badAlg, badRequest,
+ * badDataFormat, unacceptedPolicy, unacceptedExtension, systemFailure) */
+unsigned char *hall_tsa_answer(struct hall_pool *pool, const unsigned char *in, size_t inlen,
+                               size_t *outlen, struct hall_tsa_meta *meta);
+
 /* ---- auditseal.c: the audit log's chain and daily seals ------------------ */
 
 #define HALL_AUDIT_HASH_LEN 32
