@@ -69,19 +69,20 @@ cert_read(const char *dir, const char *name, char **pem)
     return x;
 }
 
-/* 16 random bytes, the first bit clear (a positive INTEGER): unique
- * without a shared counter, across workers and hosts (docs/modules/tsa.md) */
+/* 128 random bits after a byte 01 (a positive INTEGER of 17 bytes, always:
+ * RFC 3161 asks clients to take up to 20): unique without a shared counter,
+ * across workers and hosts (docs/modules/tsa.md) */
 static ASN1_INTEGER *
 serial_cb(TS_RESP_CTX *ctx, void *data)
 {
-    unsigned char rnd[16];
+    unsigned char rnd[17];
     BIGNUM *bn;
     ASN1_INTEGER *ai = NULL;
 
     (void)data;
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+    rnd[0] = 0x01;
+    if (RAND_bytes(rnd + 1, sizeof(rnd) - 1) != 1)
         goto out;
-    rnd[0] = (unsigned char)((rnd[0] & 0x7f) | 0x01);
     bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
     if (bn != NULL)
         ai = BN_to_ASN1_INTEGER(bn, NULL);
