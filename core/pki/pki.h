@@ -32,8 +32,8 @@
  * (pkcs11_module), the SM2 ones from pki_dir (encrypted, pki_pass_file).
  * A wrong token PIN fails here, with err saying so. */
 int hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t errlen);
-/* a CA private key by its name in pki_dir (root, ecc, ecc-ocsp, audit, sm2-root,
- * sm2, sm2-ocsp, seal-maker): the token's for root, ecc, ecc-ocsp and audit
+/* a CA private key by its name in pki_dir (root, ecc, ecc-ocsp, audit, tsa, sm2-root,
+ * sm2, sm2-ocsp, seal-maker): the token's for root, ecc, ecc-ocsp, audit and tsa
  * when a token is configured, the encrypted file NAME.key otherwise; NULL
  * with err.  hall_pki_load, hall_seseal_load or hall_pki_keys_conf first.
  * The caller frees it. */
@@ -42,7 +42,7 @@ EVP_PKEY *hall_pki_key(const char *name, char *err, size_t errlen);
  * token (hall_pki_load and hall_seseal_load call it; once per process) */
 int hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen);
 /* hall-pkitool ceremony: the ECDSA hierarchy made in the token (root, ecc,
- * ecc-ocsp, audit) and its certificates written to pki_dir; the
+ * ecc-ocsp, audit, tsa) and its certificates written to pki_dir; the
  * certificates' SHA-256 fingerprints to out; audited as actor.  HALL_OK when
  * made, HALL_CONFLICT when a complete hierarchy was there already (nothing
  * changed), HALL_ERR with err when refused or failed (nothing overwritten) */
