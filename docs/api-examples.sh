@@ -589,6 +589,24 @@ openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | gre
     die "the certificate does not verify against /pki/"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
     grep -q "^0x$SERIAL: good" || die "OCSP does not say good"
+# a timestamp of the certificate (RFC 3161), verified against the same root;
+# a body that is no request is a rejection, still 200
+N=$((N + 1))
+openssl ts -query -data "$D/leaf.pem" -sha256 -cert -out "$D/leaf.tsq" 2>/dev/null ||
+    die "openssl ts -query failed"
+[ "$(curl -s -H 'Content-Type: application/timestamp-query' --data-binary @"$D/leaf.tsq" \
+    -o "$D/leaf.tsr" -w '%{http_code}' "$H/tsa")" = 200 ] || die "POST /tsa did not answer 200"
+openssl ts -reply -in "$D/leaf.tsr" -text 2>/dev/null | grep -E 'Status:|Policy OID|Accuracy' |
+    tr '\n' ' ' | grep -E 'Status: Granted\..*Policy OID: 2\.999\.41\.1.*Accuracy: 0x01 seconds' \
+    >/dev/null || die "the timestamp is not granted with the policy and accuracy"
+openssl ts -verify -in "$D/leaf.tsr" -data "$D/leaf.pem" -CAfile "$D/root.crt" 2>&1 |
+    grep '^Verification: OK' >/dev/null || die "the timestamp does not verify against /pki/"
+N=$((N + 1))
+printf 'not a request' | curl -s -H 'Content-Type: application/timestamp-query' --data-binary @- \
+    -o "$D/bad.tsr" "$H/tsa" || die "POST /tsa (garbage) failed"
+openssl ts -reply -in "$D/bad.tsr" -text 2>/dev/null | grep -E 'Status:|Failure info' | tr '\n' ' ' |
+    grep -E 'Status: Rejected\..*Failure info: the data submitted has the wrong format' >/dev/null ||
+    die "a body that is no request is not rejected as badDataFormat"
 # handed over once: the hall's copy is gone, a second download says why
 ex 410 '"message":"证书介质已交付（[^"]*首次下载时交付）.*"unlock_url":"[^"]*unlock[^"]*serial' \
     curl -s -b "$J" -H 'Accept: application/json' "$H/pki/medium?id=$ID"

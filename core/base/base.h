@@ -145,6 +145,8 @@ struct hall_conf {
     char *pkcs11_token;
     char *pkcs11_pin_file;
     char *pkcs11_softhsm_conf;
+    char *tsa_policy;     /* the TSA policy OID (docs/modules/tsa.md) */
+    long tsa_accuracy_ms; /* the accuracy its timestamps state */
 };
 
 struct hall_conf_opt {

@@ -98,6 +98,10 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),
     S(pkcs11_pin_file, "var/keys/pkcs11.pin",
       "the token's user PIN, first line (0600, never in the repo, never logged)"),
+    S(tsa_policy, "2.999.41.1",
+      "the timestamp authority's policy OID (TSTInfo.policy; a request naming another is"
+      " refused with unacceptedPolicy)"),
+    I(tsa_accuracy_ms, 1, 60000, "1000", "the accuracy the timestamps state (TSTInfo.accuracy)"),
     S(pkcs11_softhsm_conf, "",
       "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
     {NULL, 0, 0, 0, NULL, 0, NULL},

@@ -8,6 +8,8 @@
  *   ecc-ocsp  its delegated OCSP signer (id-kp-OCSPSigning, ocsp-nocheck), 2 years
  *   audit     signs the audit trail's daily hashes (digitalSignature), signed
  *             by root, 10 years
+ *   tsa       the timestamp authority (RFC 3161: critical extendedKeyUsage
+ *             timeStamping and nothing else), signed by root, 5 years
  *
  * Never overwrites: a name whose key and certificate both exist is kept; a
  * missing one is made (its issuer must then be there or made with it); a
@@ -36,7 +38,7 @@
 
 #define ORG "Hall Demo CA"
 
-enum kind { K_ROOT, K_CA, K_OCSP, K_AUDIT };
+enum kind { K_ROOT, K_CA, K_OCSP, K_AUDIT, K_TSA };
 
 static const struct member {
     const char *name, *issuer, *cn;
@@ -47,6 +49,9 @@ static const struct member {
     {"ecc", "root", "Hall Demo ECC CA", 3650, K_CA},
     {"ecc-ocsp", "ecc", "Hall Demo ECC CA OCSP Responder", 730, K_OCSP},
     {"audit", "root", "Hall Demo Audit Trail Signer", 3650, K_AUDIT},
+    /* under the root, like audit: the chain a verifier needs is the
+     * signer's certificate alone, which a reply to certReq carries */
+    {"tsa", "root", "Hall Demo Time Stamping Authority", 1825, K_TSA},
     {NULL, NULL, NULL, 0, K_ROOT},
 };
 
@@ -184,6 +189,15 @@ cert_make(const struct member *m, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey)
     case K_AUDIT:
         ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
              ext(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
+             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        break;
+    case K_TSA:
+        /* RFC 3161 2.3: the one purpose, critical (OpenSSL's
+         * X509_PURPOSE_TIMESTAMP_SIGN refuses a signer without it) */
+        ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+             ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") == HALL_OK &&
+             ext(x, &v3, "extendedKeyUsage", "critical,timeStamping") == HALL_OK &&
              ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
              ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;

@@ -32,8 +32,8 @@
  * (pkcs11_module), the SM2 ones from pki_dir (encrypted, pki_pass_file).
  * A wrong token PIN fails here, with err saying so. */
 int hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t errlen);
-/* a CA private key by its name in pki_dir (root, ecc, ecc-ocsp, audit, sm2-root,
- * sm2, sm2-ocsp, seal-maker): the token's for root, ecc, ecc-ocsp and audit
+/* a CA private key by its name in pki_dir (root, ecc, ecc-ocsp, audit, tsa, sm2-root,
+ * sm2, sm2-ocsp, seal-maker): the token's for root, ecc, ecc-ocsp, audit and tsa
  * when a token is configured, the encrypted file NAME.key otherwise; NULL
  * with err.  hall_pki_load, hall_seseal_load or hall_pki_keys_conf first.
  * The caller frees it. */
@@ -42,7 +42,7 @@ EVP_PKEY *hall_pki_key(const char *name, char *err, size_t errlen);
  * token (hall_pki_load and hall_seseal_load call it; once per process) */
 int hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen);
 /* hall-pkitool ceremony: the ECDSA hierarchy made in the token (root, ecc,
- * ecc-ocsp, audit) and its certificates written to pki_dir; the
+ * ecc-ocsp, audit, tsa) and its certificates written to pki_dir; the
  * certificates' SHA-256 fingerprints to out; audited as actor.  HALL_OK when
  * made, HALL_CONFLICT when a complete hierarchy was there already (nothing
  * changed), HALL_ERR with err when refused or failed (nothing overwritten) */
@@ -123,6 +123,27 @@ int hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned c
                           size_t siglen);
 /* the SHA-256 of the audit certificate's DER: who signed a seal */
 int hall_pki_audit_signer(unsigned char out[32]);
+
+/* ---- tsa.c: the timestamp authority (docs/modules/tsa.md) -------------- */
+
+#define HALL_TSA_MAX 4096 /* the largest TimeStampReq read (one is about 60-120 bytes) */
+/* tsa.crt from conf's pki_dir (checked: signed by root.crt, critical
+ * extendedKeyUsage timeStamping) and, with want_key, the token's key "tsa"
+ * and the signing context (tsa_policy, tsa_accuracy_ms); once per
+ * process, before fork */
+int hall_tsa_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen);
+/* tsa.crt's PEM, NULL before hall_tsa_load */
+const char *hall_tsa_pem(void);
+struct hall_tsa_meta {
+    const char *outcome; /* granted, rejected, malformed, internal */
+    char serial[41];     /* a granted token's serial, hex */
+    char imprint[33];    /* the first 16 bytes of its message imprint, hex */
+};
+/* a DER TimeStampReq -> a DER TimeStampResp in pool, always one: granted
+ * with its token, or rejection with the PKIFailureInfo (badAlg, badRequest,
+ * badDataFormat, unacceptedPolicy, unacceptedExtension, systemFailure) */
+unsigned char *hall_tsa_answer(struct hall_pool *pool, const unsigned char *in, size_t inlen,
+                               size_t *outlen, struct hall_tsa_meta *meta);
 
 /* ---- auditseal.c: the audit log's chain and daily seals ------------------ */
 

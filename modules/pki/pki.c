@@ -3,7 +3,8 @@
  *
  *   GET  /pki/                      {"root":...,"roots":[{name,algorithm,cert}],
  *                                   "cas":[{name,algorithm,cert,crl,root}]}
- *   GET  /pki/root.crt, /pki/sm2-root.crt, /pki/NAME.crt   PEM certificates
+ *                                   "services":[{name,protocol,url,cert,root,policy}]}
+ *   GET  /pki/root.crt, /pki/sm2-root.crt, /pki/NAME.crt, /pki/tsa.crt   PEM certificates
  *   GET  /pki/NAME.crl              the CA's current CRL (DER, RFC 5280)
  *   GET  /pki/lookup?serial=        public serial lookup (seed 004's OCSP list
  *                                   page): status, validity, organisation
@@ -140,6 +141,12 @@ pki_init(struct hall_app *app)
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
+    /* the timestamp authority's certificate, published with the CAs' (its
+     * key is modules/tsa's) */
+    if (hall_tsa_load(&app->conf, 0, err, sizeof(err)) != HALL_OK) {
+        hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
     /* a seal re-made after a 变更 of the name is drawn anew (libhallseal) */
     hall_sealprod_draw = hall_sealimg_render;
     return HALL_OK;
@@ -191,6 +198,19 @@ pki_index(struct hall_req *req)
         hall_val_set_str(req->pool, c, "root",
                          strcmp(alg, "sm2") == 0 ? "/pki/sm2-root.crt" : "/pki/root.crt");
     }
+    /* the services that sign with the hierarchy's keys */
+    list = hall_val_set_list(req->pool, v, "services");
+    r = hall_val_push_obj(req->pool, list);
+    hall_val_set_str(req->pool, r, "name", "ocsp");
+    hall_val_set_str(req->pool, r, "protocol", "RFC 6960");
+    hall_val_set_str(req->pool, r, "url", "/ocsp");
+    r = hall_val_push_obj(req->pool, list);
+    hall_val_set_str(req->pool, r, "name", "tsa");
+    hall_val_set_str(req->pool, r, "protocol", "RFC 3161");
+    hall_val_set_str(req->pool, r, "url", "/tsa");
+    hall_val_set_str(req->pool, r, "cert", "/pki/tsa.crt");
+    hall_val_set_str(req->pool, r, "root", "/pki/root.crt");
+    hall_val_set_str(req->pool, r, "policy", req->app->conf.tsa_policy);
     return hall_resp_json(req, 200, v);
 }
 
@@ -210,6 +230,9 @@ pki_file(struct hall_req *req)
     if (strcmp(f, "sm2-root.crt") == 0)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_sm2_root_pem(),
                              strlen(hall_pki_sm2_root_pem()));
+    if (strcmp(f, "tsa.crt") == 0)
+        return hall_resp_raw(req, 200, "application/x-pem-file", hall_tsa_pem(),
+                             strlen(hall_tsa_pem()));
     for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++) {
         size_t n = strlen(name);
 

@@ -11,7 +11,7 @@
 #      KEYS/pkcs11.pin      the token's user PIN (0600): hall.conf's pkcs11_pin_file
 #      KEYS/pkcs11.so-pin   its security officer PIN (0600): re-initialising
 #                           or unblocking the token only; keep it offline
-#    The keys themselves (root, ecc, ecc-ocsp, audit) are made inside the
+#    The keys themselves (root, ecc, ecc-ocsp, audit, tsa) are made inside the
 #    token by hall-pkitool ceremony (core/pki/ceremony.c), never here.
 #
 # 2. The SM2 hierarchy, in software (SoftHSM2 has no SM2), every key

@@ -68,6 +68,11 @@ test('pki_index__json_as_published_chain_verifies', async () => {
             { name: 'ecc', algorithm: 'ecdsa', cert: '/pki/ecc.crt', crl: '/pki/ecc.crl', root: '/pki/root.crt' },
             { name: 'sm2', algorithm: 'sm2', cert: '/pki/sm2.crt', crl: '/pki/sm2.crl', root: '/pki/sm2-root.crt' },
         ],
+        services: [
+            { name: 'ocsp', protocol: 'RFC 6960', url: '/ocsp' },
+            { name: 'tsa', protocol: 'RFC 3161', url: '/tsa', cert: '/pki/tsa.crt', root: '/pki/root.crt',
+                policy: '2.999.41.1' },
+        ],
     });
     assert.match(fs.readFileSync(path.join(dir, 'root.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
     assert.match(fs.readFileSync(path.join(dir, 'sm2-root.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
