@@ -125,10 +125,21 @@ hall_tsa_load(const struct hall_conf *conf, int want_key, char *err, size_t errl
         return HALL_OK;
     if (hall_pki_keys_conf(conf, err, errlen) != HALL_OK)
         return HALL_ERR;
-    /* a wrong PIN shows here, before any worker is forked */
-    if (hall_token_configured() && hall_token_check(err, errlen) != HALL_OK)
-        return HALL_ERR;
-    key = hall_pki_key("tsa", err, errlen);
+    /* a wrong PIN shows here, before any worker is forked; a token that is
+     * away (its files, its device, its slot) is no reason not to start: the
+     * key is taken from its certificate and signs once the token answers,
+     * each stamp meanwhile refused with systemFailure */
+    if (hall_token_configured() && hall_token_check(err, errlen) != HALL_OK) {
+        if (hall_token_refused())
+            return HALL_ERR;
+        hall_log(HALL_LOG_ERR, NULL,
+                 "msg=\"pkcs11: %s; starting without the token: the tsa key signs once it"
+                 " answers\"",
+                 err);
+        key = hall_token_key_cert("tsa", tsa_cert, err, errlen);
+    } else {
+        key = hall_pki_key("tsa", err, errlen);
+    }
     if (key == NULL)
         return HALL_ERR;
     if (X509_check_private_key(tsa_cert, key) != 1) {

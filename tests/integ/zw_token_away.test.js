@@ -3,13 +3,14 @@
  * The CA's token away under the running hall (a file near the end: it
  * disturbs the others).  The operator's mistake is SoftHSM2's token
  * directory renamed (directories.tokendir of pkcs11_softhsm_conf), and the
- * outbox, the OCSP responder and the CA console restarted meanwhile (each
- * kill announced in VAR/log/kills.log).  While the token is away only the
- * work that signs waits: SMS codes keep arriving, /ocsp answers the DER
- * tryLater (RFC 6960 2.3) and never nginx's HTML, issuance answers 503, and
- * every log that says so names the token directory and the hall.conf key.
- * Once the directory is back, OCSP answers good and issuance works within
- * 5 s.
+ * outbox, the OCSP responder, the timestamp authority and the CA console
+ * restarted meanwhile (each kill announced in VAR/log/kills.log).  While the
+ * token is away only the work that signs waits: SMS codes keep arriving,
+ * /ocsp answers the DER tryLater (RFC 6960 2.3) and /tsa a DER rejection
+ * with failInfo systemFailure (RFC 3161 2.4.2), never nginx's HTML,
+ * issuance answers 503, and every log that says so names the token
+ * directory and the hall.conf key.  Once the directory is back, OCSP
+ * answers good, /tsa grants and issuance works within 5 s.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -52,6 +53,27 @@ async function ocspPost(req) {
     return { status: res.status, type, ocspStatus, text: ocspStatus === null ? body.toString('latin1').slice(0, 80) : '' };
 }
 
+/* what /tsa answers to the DER query q: { status, type, pkiStatus (null:
+ * not a TimeStampResp), failInfo (the BIT STRING's bytes, hex) } */
+async function tsaPost(q) {
+    const res = await fetch(`${HALL_URL}/tsa`, {
+        method: 'POST', headers: { 'Content-Type': 'application/timestamp-query' }, body: q,
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    const type = res.headers.get('content-type') || '';
+    let pkiStatus = null;
+    let failInfo = '';
+    if (type === 'application/timestamp-reply' && body[0] === 0x30) {
+        const [info] = derChildren(derNode(body, 0), body);
+        const [st, ...rest] = info ? derChildren(info, body) : [];
+        if (st && st.tag === 0x02 && st.len === 1)
+            pkiStatus = st.body[0];
+        const bits = rest.find((n) => n.tag === 0x03);
+        failInfo = bits ? Buffer.from(bits.body).toString('hex') : '';
+    }
+    return { status: res.status, type, pkiStatus, failInfo };
+}
+
 /* the hall's log NAME from byte offset on */
 const logSince = (name, offset) => {
     const f = path.join(HALL_VAR, 'log', `${name}.log`);
@@ -78,10 +100,16 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
     assert.equal(mk.status, 0, mk.stderr);
     const req = fs.readFileSync(reqFile);
     assert.equal((await ocspPost(req)).ocspStatus, 0, 'a signed answer before the token goes');
+    fs.writeFileSync(path.join(dir, 'doc.txt'), 'stamped while the token is away\n');
+    const tsq = openssl(['ts', '-query', '-data', path.join(dir, 'doc.txt'), '-sha256', '-cert',
+        '-out', path.join(dir, 'q.tsq')]);
+    assert.equal(tsq.status, 0, tsq.stderr);
+    const stampQuery = fs.readFileSync(path.join(dir, 'q.tsq'));
+    assert.equal((await tsaPost(stampQuery)).pkiStatus, 0, 'a timestamp granted before the token goes');
 
     const tdir = tokenDir();
     const away = `${tdir}.away`;
-    const logs = ['outbox', 'ocsp', 'pki'];
+    const logs = ['outbox', 'ocsp', 'pki', 'tsa'];
     const offsets = Object.fromEntries(logs.map((n) => [n, logSize(n)]));
     const seen = [];
     let restored = false;
@@ -90,7 +118,8 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
         fs.renameSync(tdir, away);
         /* the processes that open the token at start, restarted while it is away */
         const before = {};
-        for (const [name, bin] of [['outbox', 'hall-outbox'], ['ocsp', 'hall-ocsp'], ['pki', 'hall-pki']]) {
+        for (const [name, bin] of [['outbox', 'hall-outbox'], ['ocsp', 'hall-ocsp'], ['pki', 'hall-pki'],
+            ['tsa', 'hall-tsa']]) {
             before[bin] = masterOf(bin);
             assert.ok(before[bin], `one master of ${bin}`);
             fs.appendFileSync(path.join(HALL_VAR, 'log', 'kills.log'), `${name}\n`);
@@ -98,10 +127,15 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
         }
         /* while the responder restarts nginx answers for it: DER, never its HTML page */
         const restarting = [];
-        for (const until = Date.now() + 3000; Date.now() < until; await sleep(20))
+        const stamps = [];
+        for (const until = Date.now() + 3000; Date.now() < until; await sleep(20)) {
             restarting.push(await ocspPost(req));
+            stamps.push(await tsaPost(stampQuery));
+        }
         const html = restarting.filter((a) => a.ocspStatus === null);
         assert.deepEqual(html.slice(0, 3), [], `${html.length} of ${restarting.length} answers not an OCSPResponse`);
+        const notResp = stamps.filter((a) => a.status !== 200 || a.pkiStatus === null);
+        assert.deepEqual(notResp.slice(0, 3), [], `${notResp.length} of ${stamps.length} /tsa answers not a TimeStampResp`);
         await waitFor('the killed masters to be gone', () => Object.values(before).every((p) => !alive(p)));
 
         /* 12 s without the token: three SMS codes, OCSP asked all along */
@@ -121,6 +155,12 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
         assert.deepEqual(bad.slice(0, 3), [], `every /ocsp answer a DER tryLater (${bad.length} of ${seen.length} not)`);
         assert.ok(seen.length >= 10, `${seen.length} OCSP probes`);
         assert.ok(seen.every((a) => a.status === 200 && a.type === 'application/ocsp-response'));
+        /* the TSA, its module running without the token: rejection, systemFailure (bit 25) */
+        const stamp = await tsaPost(stampQuery);
+        assert.equal(stamp.status, 200);
+        assert.equal(stamp.pkiStatus, 2, 'rejection while the token is away');
+        assert.equal(stamp.failInfo, '0600000040', 'failInfo systemFailure');
+        assert.ok(masterOf('hall-tsa'), 'the timestamp authority runs without the token');
 
         /* issuance waits for the token: 503, no certificate, no intent left behind */
         const r = await issue(during);
@@ -147,6 +187,8 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
     /* back within 5 s: a signed good, and issuance */
     const back = Date.now();
     await waitFor('a signed OCSP answer', async () => (await ocspPost(req)).ocspStatus === 0,
+        { timeoutMs: 5000, intervalMs: 200 });
+    await waitFor('a granted timestamp', async () => (await tsaPost(stampQuery)).pkiStatus === 0,
         { timeoutMs: 5000, intervalMs: 200 });
     const q = ocspQuery(dir, 'ecc', serial);
     assert.match(q.line, /: good$/, q.out);
