@@ -80,7 +80,12 @@ const struct hall_stmt hall_store_stmts[] = {
      " AND p.link_secret IS NULL))))"
      " GROUP BY r.business_type",
      1},
-    {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
+    /* run by the outbox (modules/outbox/outbox.c, session_tick) */
+    {"session_purge",
+     "WITH d AS (DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+     " WHERE absolute_expires < now() - interval '1 day' ORDER BY absolute_expires LIMIT 1000"
+     " FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) AS n FROM d",
+     0},
     /* a row per client and clock hour: the upsert locks it until commit, so
      * parallel sends from one client are counted one after another */
     {"sms_client_count",
