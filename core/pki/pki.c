@@ -786,8 +786,9 @@ out:
 /*
  * The PKCS#12 medium: AES-256-CBC with PBKDF2 for key and certificates,
  * SHA-256 MAC (OpenSSL 3's defaults, named so a change of default cannot
- * bring back RC2 or 3DES).  The PIN is 8 digits, 10^8 guesses for whoever
- * holds a copy of the file; OpenSSL's default 2,048 iterations let a GPU
+ * bring back RC2 or 3DES).  The PIN is 8 digits when production draws it
+ * (10^8 guesses for whoever holds a copy of the file), 6 when it came in the
+ * micro-deposit's memo (10^6); OpenSSL's default 2,048 iterations let a GPU
  * try them all in minutes.  P12_ITER makes each guess 50 times dearer, for
  * about 0.1 s of CPU per medium made here (three derivations) and as much
  * at each import.
