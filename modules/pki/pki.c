@@ -740,8 +740,8 @@ do_ship(struct hall_req *req)
     phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
     if (strlen(phone) == 11 &&
         hall_sms_queue(req->cx, hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id), phone,
-                       partner, HALL_SMST_shipped, "carrier", carrier, "waybill_no", waybill,
-                       NULL) != HALL_OK)
+                       partner, prepaid ? HALL_SMST_shipped : HALL_SMST_shipped_collect, "carrier",
+                       carrier, "waybill_no", waybill, NULL) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
