@@ -788,6 +788,17 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
             txt = hall_psprintf(req->pool, "%s%s%s%lld", txt, *txt ? "，" : "", m->key,
                                 (long long)(m->i / 100));
         hall_val_set_str(req->pool, o, "breakdown", txt);
+        /* the breakdown is one year of the certificate; the 电子签章 chosen
+         * adds its own part (the page's script adds it as the choice changes) */
+        if (*txt != '\0' && seal_offered && pr.seal_per_year_fen > 0) {
+            const char *part =
+                hall_psprintf(req->pool, "电子签章%lld", (long long)(pr.seal_per_year_fen / 100));
+
+            hall_val_set_str(req->pool, o, "seal_part", part);
+            if (seal)
+                txt = hall_psprintf(req->pool, "%s，%s", txt, part);
+        }
+        hall_val_set_str(req->pool, o, "breakdown_shown", txt);
     }
 }
 
