@@ -70,6 +70,8 @@ const struct hall_stmt hall_store_stmts[] = {
      "$5::int), $6)",
      6},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
+    /* the header's name of a partner's hall (core/web/resp.c, site_name) */
+    {"partner_site_name", "SELECT name FROM partners WHERE code = $1", 1},
     /* the flows a channel sells (its home page and menu): the partner's
      * products; the generic hall ('') its own and, for the flows that ask
      * the project first, those of the partners it lists */

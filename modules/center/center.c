@@ -623,7 +623,6 @@ render:
     }
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "我的业务单");
-    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     list = hall_val_set_list(req->pool, ctx, "orders");
     orders_rows(req, list, res, n, page);
     hall_val_set_int(req->pool, ctx, "total", total);
@@ -719,7 +718,6 @@ order_page(struct hall_req *req)
         return hall_resp_busy(req);
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "业务单详情");
-    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     o = hall_val_set_obj(req->pool, ctx, "o");
     s = hall_dbres_str(res, 0, "status");
     hall_val_set_str(req->pool, o, "id", sid);
@@ -1015,7 +1013,7 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
                                   hall_url_encode(req->pool, partner), serial));
     if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && changeable)
         CERT_ACTION("change", "变更",
-                    hall_psprintf(req->pool, "%s/change/serial?project=%s&serial=%s", base,
+                    hall_psprintf(req->pool, "%s/change/notice?project=%s&serial=%s", base,
                                   hall_url_encode(req->pool, partner), serial));
     if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && unlockable)
         CERT_ACTION("unlock", "解锁",
@@ -1025,7 +1023,7 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
          strcmp(code, "expired") == 0) &&
         renewable)
         CERT_ACTION("renew", "更新",
-                    hall_psprintf(req->pool, "%s/renew/serial?project=%s&serial=%s", base,
+                    hall_psprintf(req->pool, "%s/renew/notice?project=%s&serial=%s", base,
                                   hall_url_encode(req->pool, partner), serial));
     if (strcmp(code, "producing") != 0) {
         CERT_ACTION(
@@ -1120,7 +1118,6 @@ certs_page(struct hall_req *req)
     } else {
         ctx = hall_page_ctx(req);
         hall_val_set_str(req->pool, ctx, "title", "我的证书");
-        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     }
     list = hall_val_set_list(req->pool, ctx, "certs");
     for (i = 0; i < C__N; i++)
@@ -1410,7 +1407,6 @@ revoke_page(struct hall_req *req)
     } else {
         ctx = hall_page_ctx(req);
         hall_val_set_str(req->pool, ctx, "title", "撤销证书");
-        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     }
     cert = hall_val_set_obj(req->pool, ctx, "cert");
     kind = hall_dbres_str(res, 0, "seal_kind");
