@@ -52,6 +52,8 @@
     var years = checkedValue('years') || '1';
     var entry = table[years];
     var b = opt.getAttribute('data-breakdown');
+    var sealPart = opt.getAttribute('data-seal-part');
+    if (b && sealPart && checkedValue('seal') === 'yes') { b += '，' + sealPart; }
     price.textContent = '';
     if (b) { price.appendChild(document.createTextNode('（' + (years === '1' ? '' : '每年') + '包含：' + b + '）')); }
     var strong = document.createElement('strong');

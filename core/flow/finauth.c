@@ -63,6 +63,14 @@ hall_finauth_code_name(int pin)
     return pin ? "证书PIN码" : "随机验证码";
 }
 
+/* the words before the code in the transfer's memo, as the seeds' bank
+ * receipts read (seed 001: 办理数字证书编码: 056869) */
+const char *
+hall_finauth_memo_label(int pin)
+{
+    return pin ? "数字证书PIN码" : "办理数字证书编码";
+}
+
 int
 hall_finauth_queue(struct hall_req *req, int64_t order_id)
 {
@@ -95,8 +103,7 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     hall_val_set_int(req->pool, payload, "order_id", order_id);
     hall_val_set_int(req->pool, payload, "attempt_id", attempt);
     /* the memo wording of the seeds' bank receipts */
-    hall_val_set_fmt(req->pool, payload, "memo", pin ? "数字证书PIN码: %s" : "办理数字证书编码: %s",
-                     code);
+    hall_val_set_fmt(req->pool, payload, "memo", "%s: %s", hall_finauth_memo_label(pin), code);
     if (hall_outbox_push(req->cx, "bank_transfer",
                          hall_psprintf(req->pool, "finauth-%lld", (long long)attempt),
                          payload) != HALL_OK)

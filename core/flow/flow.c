@@ -425,9 +425,25 @@ static const char *
 link_suffix(struct hall_req *req)
 {
     const char *link = hall_flow_link_param(req);
+    const char *serial = hall_flow_serial_param(req);
 
-    return link != NULL ? hall_psprintf(req->pool, "&link=%s", hall_url_encode(req->pool, link))
-                        : "";
+    return hall_psprintf(
+        req->pool, "%s%s",
+        link != NULL ? hall_psprintf(req->pool, "&link=%s", hall_url_encode(req->pool, link)) : "",
+        serial != NULL ? hall_psprintf(req->pool, "&serial=%s", serial) : "");
+}
+
+/* the certificate a replacing flow was entered for (我的证书's 变更, 更新 …:
+ * notice -> agreements -> 证书选择 with it chosen): a serial of ours, 16
+ * hex digits, or NULL */
+const char *
+hall_flow_serial_param(struct hall_req *req)
+{
+    const char *s = hall_req_param(req, "serial");
+
+    if (s == NULL || strlen(s) != 16 || strspn(s, "0123456789ABCDEF") != 16)
+        return NULL;
+    return s;
 }
 
 /* GET /F: the generic hall's project list, then the agreements */
@@ -489,6 +505,8 @@ start_page(struct hall_req *req)
     }
     if (hall_flow_link_param(req) != NULL)
         hall_val_set_str(req->pool, ctx, "link", hall_flow_link_param(req));
+    if (hall_flow_serial_param(req) != NULL)
+        hall_val_set_str(req->pool, ctx, "serial", hall_flow_serial_param(req));
     hall_flow_steps(req, ctx, "agree");
     return hall_resp_page(req, 200, "flow_agree", ctx);
 }
@@ -502,6 +520,7 @@ static const struct hall_pspec agree_params[] = {
     /* clause 3: the certificate is not to be published (sql/047) */
     {"no_publish", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "不同意发布证书", on_values},
     {"link", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 43, "合作平台链接", NULL},
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -788,6 +807,17 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
             txt = hall_psprintf(req->pool, "%s%s%s%lld", txt, *txt ? "，" : "", m->key,
                                 (long long)(m->i / 100));
         hall_val_set_str(req->pool, o, "breakdown", txt);
+        /* the breakdown is one year of the certificate; the 电子签章 chosen
+         * adds its own part (the page's script adds it as the choice changes) */
+        if (*txt != '\0' && seal_offered && pr.seal_per_year_fen > 0) {
+            const char *part =
+                hall_psprintf(req->pool, "电子签章%lld", (long long)(pr.seal_per_year_fen / 100));
+
+            hall_val_set_str(req->pool, o, "seal_part", part);
+            if (seal)
+                txt = hall_psprintf(req->pool, "%s，%s", txt, part);
+        }
+        hall_val_set_str(req->pool, o, "breakdown_shown", txt);
     }
 }
 

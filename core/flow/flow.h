@@ -252,6 +252,8 @@ void hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct ha
 struct hall_val *hall_flow_link_prefill(struct hall_req *req, const char *partner);
 /* a partner link's ticket of this request (43 characters) or NULL */
 const char *hall_flow_link_param(struct hall_req *req);
+/* a replacing flow's certificate carried from 我的证书 to 证书选择 (16 hex digits) */
+const char *hall_flow_serial_param(struct hall_req *req);
 
 /* the submit's parameters every flow shares, as rows of its apply_params
  * table (hall_req_check): the order being edited, the project, the double-
@@ -427,6 +429,8 @@ void hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out
  * and log label: 证书PIN码 when the memo carries the certificate PIN
  * (products.pin_by_memo, memo_kind 'pin'), 随机验证码 otherwise (seed 001) */
 const char *hall_finauth_code_name(int pin);
+/* the memo's words before it: 数字证书PIN码 or 办理数字证书编码 */
+const char *hall_finauth_memo_label(int pin);
 /* 基本户开户行: a listed branch (bank_branch_id) or a listed bank (bank_id,
  * or bank_name: its name or short name) and the branch as typed
  * (bank_branch_name); sets form's bank_id, bank_name, bank_branch_name and

@@ -36,6 +36,7 @@ const struct hall_stmt hall_replace_stmts[] = {
      " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
      " extract(epoch FROM c.not_after)::bigint AS not_after_epoch,"
      " c.not_after < now() AS expired, o.user_id = $2 AS own, o.id AS order_id,"
+     " c.not_after <= now() + interval '30 days' AS expiring,"
      /* another live replacing order of any type; the same form again (sent
       * twice at once) is not another: the save answers its order */
      " (SELECT r.business_type FROM orders r WHERE r.reissue_of = c.serial"
@@ -70,6 +71,7 @@ const struct hall_stmt hall_replace_stmts[] = {
      "SELECT c.serial, c.subject_cn, c.subject_org, o.cert_type,"
      " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
      " c.state, c.not_after < now() AS expired, pr.id IS NOT NULL AS offered,"
+     " c.not_after <= now() + interval '30 days' AS expiring,"
      " now() < c.not_after - make_interval(days => pr.renew_before_days) AS early,"
      " now() > c.not_after + make_interval(days => pr.renew_after_days) AS late,"
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
@@ -85,6 +87,7 @@ const struct hall_stmt hall_replace_stmts[] = {
      "SELECT c.serial, c.subject_cn, c.subject_org, o.cert_type,"
      " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
      " c.state, c.not_after < now() AS expired,"
+     " c.not_after <= now() + interval '30 days' AS expiring,"
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
@@ -105,6 +108,14 @@ hall_replace_business(const char *b)
 {
     return b != NULL && (strcmp(b, "reissue") == 0 || strcmp(b, "renew") == 0 ||
                          strcmp(b, "change") == 0 || strcmp(b, "unlock") == 0);
+}
+
+/* a certificate's state in words, as 我的证书 says them (modules/center):
+ * 即将到期 in its last 30 days */
+static const char *
+cert_status_label(int revoked, int expired, int expiring)
+{
+    return revoked ? "已吊销" : expired ? "已过期" : expiring ? "即将到期" : "有效";
 }
 
 /* c's result, its message and text: 补办 keeps seed 004's own wording */
@@ -171,7 +182,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     revoked = strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0;
     c->serial = hall_dbres_str(res, 0, "serial");
     c->status = revoked ? "revoked" : (c->expired ? "expired" : "good");
-    c->status_label = revoked ? "已吊销" : (c->expired ? "已过期" : "有效");
+    c->status_label = cert_status_label(revoked, c->expired, hall_dbres_bool(res, 0, "expiring"));
     c->org = hall_dbres_str(res, 0, "subject_org");
     c->not_before = hall_dbres_str(res, 0, "not_before");
     c->not_after = hall_dbres_str(res, 0, "not_after");
@@ -291,8 +302,14 @@ hall_replace_notice_page(struct hall_req *req)
     if (req->partner[0] != '\0' || (project != NULL && *project != '\0')) {
         if (hall_flow_partner(req, project, &p) != HALL_OK)
             return HALL_OK;
+        const char *serial = hall_flow_serial_param(req);
+
         ctx = hall_flow_page(req, rf()->notice_title, &p);
-        hall_val_set_str(req->pool, ctx, "next", hall_flow_url(req, "?project=%s", p.code));
+        /* entered for one certificate (我的证书): the agreements, then 证书选择 with it */
+        hall_val_set_str(req->pool, ctx, "next",
+                         serial != NULL
+                             ? hall_flow_url(req, "?project=%s&serial=%s", p.code, serial)
+                             : hall_flow_url(req, "?project=%s", p.code));
     } else {
         ctx = hall_flow_page(req, rf()->notice_title, NULL);
         hall_val_set_str(req->pool, ctx, "next", hall_flow_url(req, "%s", ""));
@@ -417,9 +434,7 @@ own_certs_offered_ctx(struct hall_req *req, struct hall_val *ctx, const struct h
                                                               : NULL;
 
         hall_val_set_str(req->pool, c, "status_label",
-                         revoked   ? "已吊销"
-                         : expired ? "已过期"
-                                   : "有效");
+                         cert_status_label(revoked, expired, hall_dbres_bool(r, i, "expiring")));
         if (why != NULL)
             hall_val_set_str(req->pool, c, "why_not", why);
         own_cert_choose(req, c, p, serial, why == NULL, chosen);
@@ -522,11 +537,11 @@ own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_part
         int expired = hall_dbres_bool(r, i, "expired");
         int pending = hall_dbres_bool(r, i, "pending");
 
-        hall_val_set_str(req->pool, c, "status_label",
-                         revoked   ? "已吊销"
-                         : expired ? "已过期"
-                         : pending ? rf()->pending_label
-                                   : "有效");
+        hall_val_set_str(
+            req->pool, c, "status_label",
+            pending && !revoked && !expired
+                ? rf()->pending_label
+                : cert_status_label(revoked, expired, hall_dbres_bool(r, i, "expiring")));
         own_cert_choose(req, c, p, hall_dbres_str(r, i, "serial"), !revoked && !expired && !pending,
                         chosen);
     }

@@ -82,11 +82,17 @@ struct pki_ca {
      * hall_token_ecdsa over a SHA-256 made here) */
     unsigned char name_sha1[20], key_sha1[20], name_sha256[32], key_sha256[32];
     int ocsp_token;
+    /* the certificate this CA issued to the hall itself and not through an
+     * order (sm2: seal-maker.crt, which signs every SESeal): its serial's
+     * bytes, answered good by OCSP without the database */
+    const char *own_name;
+    unsigned char own_serial[20];
+    size_t own_len;
 };
 
 static struct pki_ca cas[] = {
     {.name = "ecc", .alg = "ecdsa", .sm2 = 0},
-    {.name = "sm2", .alg = "sm2", .sm2 = 1},
+    {.name = "sm2", .alg = "sm2", .sm2 = 1, .own_name = "seal-maker"},
     {.name = NULL},
 };
 static char *root_pem;     /* the ECDSA root */
@@ -292,6 +298,52 @@ load_cert(const char *dir, const char *name, char **pem)
     return x;
 }
 
+/* the serial of ca->own_name's certificate, when it is there (issued by ca) */
+static int
+own_load(const char *dir, struct pki_ca *ca)
+{
+    X509 *own;
+    BIGNUM *bn = NULL;
+    int n, rc = HALL_ERR;
+
+    ca->own_len = 0;
+    if (ca->own_name == NULL)
+        return HALL_OK;
+    own = load_cert(dir, ca->own_name, NULL);
+    if (own == NULL)
+        return HALL_OK; /* a pki_dir without it: no seals are made */
+    if (X509_NAME_cmp(X509_get_issuer_name(own), X509_get_subject_name(ca->cert)) != 0)
+        goto out;
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(own), NULL);
+    n = bn == NULL ? -1 : BN_num_bytes(bn);
+    if (n < 1 || n > (int)sizeof(ca->own_serial))
+        goto out;
+    BN_bn2bin(bn, ca->own_serial);
+    ca->own_len = (size_t)n;
+    rc = HALL_OK;
+out:
+    BN_free(bn);
+    X509_free(own);
+    return rc;
+}
+
+/* does the CertID name ca's own certificate (its serial's bytes, the
+ * DER's leading zero dropped)? */
+static int
+own_is(const struct pki_ca *ca, const struct hall_ocsp_certid *id)
+{
+    const unsigned char *s = id->serial;
+    size_t n = id->serial_len;
+
+    if (ca->own_len == 0 || n == 0 || (s[0] & 0x80) != 0)
+        return 0;
+    if (s[0] == 0 && n > 1) {
+        s++;
+        n--;
+    }
+    return n == ca->own_len && memcmp(s, ca->own_serial, n) == 0;
+}
+
 /* the keys' settings (hall_pki_keys_conf) */
 static struct {
     int set;
@@ -489,6 +541,11 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
             ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
             ca->ocsp_token = in_token(name);
+            if (own_load(dir, ca) != HALL_OK) {
+                snprintf(err, errlen, "pki_dir %s: %s.crt is not issued by %s.crt", dir,
+                         ca->own_name, ca->name);
+                return HALL_ERR;
+            }
             /* the answers' constant parts are cut from one signed by the
              * key: with the token away, at the first answer it signs */
             if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL ||
@@ -761,8 +818,9 @@ out:
 /*
  * The PKCS#12 medium: AES-256-CBC with PBKDF2 for key and certificates,
  * SHA-256 MAC (OpenSSL 3's defaults, named so a change of default cannot
- * bring back RC2 or 3DES).  The PIN is 8 digits, 10^8 guesses for whoever
- * holds a copy of the file; OpenSSL's default 2,048 iterations let a GPU
+ * bring back RC2 or 3DES).  The PIN is 8 digits when production draws it
+ * (10^8 guesses for whoever holds a copy of the file), 6 when it came in the
+ * micro-deposit's memo (10^6); OpenSSL's default 2,048 iterations let a GPU
  * try them all in minutes.  P12_ITER makes each guess 50 times dearer, for
  * about 0.1 s of CPU per medium made here (three derivations) and as much
  * at each import.
@@ -1693,8 +1751,10 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
             signer = ca;
         if (ca != NULL && ca == signer)
             hall_ocsp_serial_hex(id, hex);
-        if (hex[0] != '\0' &&
-            ocsp_status_get(cx, ca, hex, &status, &rev_at, &reason, &one[i].read) != HALL_OK) {
+        if (ca != NULL && ca == signer && own_is(ca, id)) {
+            status = V_OCSP_CERTSTATUS_GOOD; /* the seal maker: never in certificates */
+        } else if (hex[0] != '\0' && ocsp_status_get(cx, ca, hex, &status, &rev_at, &reason,
+                                                     &one[i].read) != HALL_OK) {
             *outcome = "busy";
             goto internal;
         }

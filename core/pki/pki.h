@@ -333,6 +333,10 @@ int hall_sealimg_whole(const unsigned char *p, size_t n);
 unsigned char *hall_sealimg_collect_pdf(struct hall_pool *pool, const char *org,
                                         const char *order_no, const char *const *labels,
                                         int nlabels, size_t *len);
+/* the PNG at most px (16..HALL_SEAL_PX) on its longer side, for a page's
+ * smaller box: the same bytes when it already fits; NULL when not a PNG */
+unsigned char *hall_sealimg_scaled(struct hall_pool *pool, const unsigned char *png, size_t n,
+                                   int px, size_t *len);
 /* width and height of a PNG (the IHDR), HALL_ERR when it is not one */
 int hall_png_size(const unsigned char *p, size_t n, int *w, int *h);
 

@@ -349,6 +349,63 @@ png_of(struct hall_pool *pool, cairo_surface_t *s, size_t *len)
     return (unsigned char *)b->data;
 }
 
+struct png_in {
+    const unsigned char *p;
+    size_t n, at;
+};
+
+static cairo_status_t
+png_read(void *closure, unsigned char *data, unsigned int n)
+{
+    struct png_in *in = closure;
+
+    if (in->n - in->at < n)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, in->p + in->at, n);
+    in->at += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+unsigned char *
+hall_sealimg_scaled(struct hall_pool *pool, const unsigned char *png, size_t n, int px, size_t *len)
+{
+    struct png_in in = {png, n, 0};
+    cairo_surface_t *src, *dst = NULL;
+    cairo_pattern_t *pat;
+    cairo_t *cr;
+    unsigned char *out = NULL;
+    int w, h, dw, dh;
+    double k;
+
+    if (px < 16 || px > HALL_SEAL_PX || hall_png_size(png, n, &w, &h) != HALL_OK || w < 1 || h < 1)
+        return NULL;
+    if (w <= px && h <= px) {
+        *len = n; /* small enough as it is */
+        return (unsigned char *)png;
+    }
+    src = cairo_image_surface_create_from_png_stream(png_read, &in);
+    if (cairo_surface_status(src) != CAIRO_STATUS_SUCCESS)
+        goto out;
+    k = (double)px / (w > h ? w : h);
+    dw = (int)lround(w * k);
+    dh = (int)lround(h * k);
+    dst = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, dw > 0 ? dw : 1, dh > 0 ? dh : 1);
+    cr = cairo_create(dst);
+    cairo_scale(cr, k, k);
+    cairo_set_source_surface(cr, src, 0, 0);
+    pat = cairo_get_source(cr);
+    cairo_pattern_set_filter(pat, CAIRO_FILTER_GOOD); /* averages when it shrinks */
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(dst);
+    out = png_of(pool, dst, len);
+out:
+    if (dst != NULL)
+        cairo_surface_destroy(dst);
+    cairo_surface_destroy(src);
+    return out;
+}
+
 int
 hall_png_size(const unsigned char *p, size_t n, int *w, int *h)
 {

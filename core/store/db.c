@@ -70,6 +70,8 @@ const struct hall_stmt hall_store_stmts[] = {
      "$5::int), $6)",
      6},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
+    /* the header's name of a partner's hall (core/web/resp.c, site_name) */
+    {"partner_site_name", "SELECT name FROM partners WHERE code = $1", 1},
     /* the flows a channel sells (its home page and menu): the partner's
      * products; the generic hall ('') its own and, for the flows that ask
      * the project first, those of the partners it lists */
@@ -80,7 +82,12 @@ const struct hall_stmt hall_store_stmts[] = {
      " AND p.link_secret IS NULL))))"
      " GROUP BY r.business_type",
      1},
-    {"session_purge", "DELETE FROM sessions WHERE absolute_expires < now() - interval '1 day'", 0},
+    /* run by the outbox (modules/outbox/outbox.c, session_tick) */
+    {"session_purge",
+     "WITH d AS (DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+     " WHERE absolute_expires < now() - interval '1 day' ORDER BY absolute_expires LIMIT 1000"
+     " FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) AS n FROM d",
+     0},
     /* a row per client and clock hour: the upsert locks it until commit, so
      * parallel sends from one client are counted one after another */
     {"sms_client_count",

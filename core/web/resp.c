@@ -106,6 +106,21 @@ hall_page_ctx(struct hall_req *req)
     return ctx;
 }
 
+/* the header's name on every applicant's page: the partner's hall by its
+ * name, the generic hall 深圳CA网上营业厅 (the console sets its own) */
+static const char *
+site_name(struct hall_req *req)
+{
+    struct hall_dbres *res;
+
+    if (req->partner[0] == '\0' || req->cx == NULL || req->cx->in_tx)
+        return "深圳CA网上营业厅";
+    res = hall_db_ref(req->cx, "partner_site_name", HALL_STR(req->partner));
+    if (res == NULL || hall_dbres_rows(res) == 0)
+        return "深圳CA网上营业厅";
+    return hall_pstrdup(req->pool, hall_dbres_str(res, 0, "name"));
+}
+
 int
 hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_val *ctx)
 {
@@ -117,6 +132,8 @@ hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_v
         hall_val_set_str(req->pool, ctx, "csrf", csrf_of(req));
     if (hall_val_get(ctx, "logged_in") == NULL)
         hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
+    if (hall_val_get(ctx, "site_name") == NULL && hall_val_get(ctx, "admin_page") == NULL)
+        hall_val_set_str(req->pool, ctx, "site_name", site_name(req));
     hall_val_set_str(req->pool, ctx, "asset_v", req->app->asset_v);
     inner = hall_buf_new(req->pool, 4 * 1024 * 1024);
     if (hall_tmpl_render(req->app->tmpl, name, ctx, inner) != HALL_OK) {

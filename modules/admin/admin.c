@@ -264,9 +264,13 @@ static const struct hall_stmt admin_stmts[] = {
      " s.login AS requested_login, r.state, coalesce(d.login, '') AS decided_login,"
      " coalesce(r.decision_note, '') AS decision_note,"
      " to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
-     " coalesce(to_char(r.decided_at, 'YYYY-MM-DD HH24:MI'), '') AS decided_at"
+     " coalesce(to_char(r.decided_at, 'YYYY-MM-DD HH24:MI'), '') AS decided_at,"
+     /* a refund's order, named beside it */
+     " coalesce(o.order_no, '') AS order_no, coalesce(o.id, 0) AS order_id"
      " FROM staff_requests r JOIN staff s ON s.id = r.requested_by"
      " LEFT JOIN staff d ON d.id = r.decided_by"
+     " LEFT JOIN refunds f ON r.kind = 'refund' AND f.id::text = r.subject"
+     " LEFT JOIN orders o ON o.id = f.order_id"
      " WHERE ($1 AND r.state = 'pending') OR (NOT $1 AND r.state <> 'pending')"
      " ORDER BY CASE WHEN $1 THEN r.created_at END, r.decided_at DESC, r.id LIMIT $2",
      2},
@@ -1041,13 +1045,36 @@ order_load(struct hall_req *req)
     return res;
 }
 
+/* a member the reviewer reads elsewhere: a code whose name the form also
+ * holds (unit_region, mail_region, bank_name, bank_branch_name), the
+ * carrier (in 邮寄方式) */
+static int
+form_hidden(const char *name)
+{
+    const struct hall_field *f = hall_field_get(name);
+
+    return f != NULL ? f->spec.type == HALL_P_CODE : strcmp(name, "carrier") == 0;
+}
+
+/* a member in words; 邮寄方式 with its carrier (顺丰速运到付), as on the print */
+static const char *
+member_text(struct hall_req *req, const struct hall_val *form, const char *name)
+{
+    const struct hall_val *v = form != NULL ? hall_val_get(form, name) : NULL;
+
+    if (strcmp(name, "shipping") == 0 && v != NULL && v->type == HALL_V_STR)
+        return hall_psprintf(req->pool, "%s%s", form_str(form, "carrier"), form_text(req, v));
+    return form_text(req, v);
+}
+
 /* one row of the field table; a value that differs from before is also a change */
 static void
 form_row(struct hall_req *req, struct hall_val *rows, struct hall_val *changes,
-         const struct hall_val *m, const struct hall_val *before, const char *group, int *nchanges)
+         const struct hall_val *form, const struct hall_val *m, const struct hall_val *before,
+         const char *group, int *nchanges)
 {
     struct hall_val *r = hall_val_push_obj(req->pool, rows);
-    const char *now = form_text(req, m);
+    const char *now = member_text(req, form, m->key);
 
     hall_val_set_str(req->pool, r, "group", group);
     hall_val_set_str(req->pool, r, "name", m->key);
@@ -1055,7 +1082,7 @@ form_row(struct hall_req *req, struct hall_val *rows, struct hall_val *changes,
     hall_val_set_str(req->pool, r, "value", now);
     hall_val_set_bool(req->pool, r, "changed", 0);
     if (before != NULL) {
-        const char *was = form_text(req, hall_val_get(before, m->key));
+        const char *was = member_text(req, before, m->key);
 
         if (strcmp(was, now) != 0) {
             struct hall_val *c = hall_val_push_obj(req->pool, changes);
@@ -1090,24 +1117,25 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
         const char *glabel = hall_group_get(hall_fields[i].group)->label;
 
         m = hall_val_get(form, hall_fields[i].name);
-        if (m == NULL)
+        if (m == NULL || form_hidden(m->key))
             continue;
-        form_row(req, rows, changes, m, before, strcmp(group, glabel) != 0 ? glabel : "",
+        form_row(req, rows, changes, form, m, before, strcmp(group, glabel) != 0 ? glabel : "",
                  &nchanges);
         group = glabel;
     }
     group = "其他";
     for (m = form->first; m != NULL; m = m->next) {
-        if (m->key == NULL || form_known(m->key))
+        if (m->key == NULL || form_known(m->key) || form_hidden(m->key))
             continue;
-        form_row(req, rows, changes, m, before, group, &nchanges);
+        form_row(req, rows, changes, form, m, before, group, &nchanges);
         group = "";
     }
     /* what the earlier revision had and the current one dropped */
     for (m = before != NULL ? before->first : NULL; m != NULL; m = m->next) {
         struct hall_val *c;
 
-        if (m->key == NULL || hall_val_get(form, m->key) != NULL || *form_text(req, m) == '\0')
+        if (m->key == NULL || hall_val_get(form, m->key) != NULL || form_hidden(m->key) ||
+            *form_text(req, m) == '\0')
             continue;
         c = hall_val_push_obj(req->pool, changes);
         hall_val_set_str(req->pool, c, "name", m->key);
@@ -2043,6 +2071,15 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
         hall_val_set_str(req->pool, r, "what",
                          approval_what(req, kind, hall_dbres_str(res, i, "subject"), pv));
+        if (*hall_dbres_str(res, i, "order_no") != '\0') {
+            struct hall_val *o = hall_val_set_obj(req->pool, r, "order");
+
+            hall_val_set_str(req->pool, o, "order_no", hall_dbres_str(res, i, "order_no"));
+            hall_val_set_int(req->pool, o, "id", hall_dbres_int(res, i, "order_id"));
+            hall_val_set_fmt(req->pool, r, "what", "业务单 %s：%s",
+                             hall_dbres_str(res, i, "order_no"),
+                             approval_what(req, kind, hall_dbres_str(res, i, "subject"), pv));
+        }
         hall_val_set_str(req->pool, r, "reason", hall_dbres_str(res, i, "reason"));
         hall_val_set_str(req->pool, r, "requested_by", hall_dbres_str(res, i, "requested_login"));
         hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));

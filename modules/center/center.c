@@ -111,7 +111,8 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
      " coalesce((SELECT y.refused_reason FROM payments y WHERE y.order_id = o.id"
-     " ORDER BY y.attempt DESC LIMIT 1), '') AS transfer_refused"
+     " ORDER BY y.attempt DESC LIMIT 1), '') AS transfer_refused, o.form_enc,"
+     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -622,7 +623,6 @@ render:
     }
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "我的业务单");
-    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     list = hall_val_set_list(req->pool, ctx, "orders");
     orders_rows(req, list, res, n, page);
     hall_val_set_int(req->pool, ctx, "total", total);
@@ -666,6 +666,38 @@ render:
     return hall_resp_page(req, 200, "center_orders", ctx);
 }
 
+/* 邮寄方式 as the applicant chose it: 到付 (the receiver pays the carrier,
+ * nothing on the bill: 邮费到付, not 邮费0.00元) or 寄付 (its fee on the
+ * bill); nothing for an order that mails nothing */
+static int
+shipping_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res)
+{
+    const struct hall_val *form = NULL, *way, *c;
+    const char *carrier;
+    int prepaid;
+
+    if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "form_enc"))) {
+        form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
+        if (form == NULL)
+            return HALL_ERR;
+    }
+    way = form != NULL && form->type == HALL_V_OBJ ? hall_val_get(form, "shipping") : NULL;
+    if (way == NULL || way->type != HALL_V_STR || *way->str == '\0')
+        return HALL_OK;
+    /* the carrier as 邮寄 books it (modules/pki): the applicant's choice, else
+     * 寄付's or the partner's first 到付 carrier; once shipped, the booked one */
+    prepaid = strcmp(way->str, "prepaid") == 0;
+    c = hall_val_get(form, "carrier");
+    carrier = *hall_dbres_str(res, 0, "carrier") != '\0'      ? hall_dbres_str(res, 0, "carrier")
+              : c != NULL && c->type == HALL_V_STR && *c->str ? c->str
+              : prepaid                                       ? HALL_PREPAID_CARRIER
+                        : hall_carrier_name(hall_dbres_str(res, 0, "collect_carrier"));
+    hall_val_set_bool(req->pool, o, "collect", !prepaid);
+    hall_val_set_fmt(req->pool, o, "shipping_way", "%s%s", carrier,
+                     prepaid ? "寄付" : "到付（邮费由收件人签收时支付）");
+    return HALL_OK;
+}
+
 /* 办理记录 entries without a state change: the applicant reads Chinese,
  * never our action codes */
 static int
@@ -686,7 +718,6 @@ order_page(struct hall_req *req)
         return hall_resp_busy(req);
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "业务单详情");
-    hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     o = hall_val_set_obj(req->pool, ctx, "o");
     s = hall_dbres_str(res, 0, "status");
     hall_val_set_str(req->pool, o, "id", sid);
@@ -700,6 +731,8 @@ order_page(struct hall_req *req)
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "cert_fen")));
     hall_val_set_str(req->pool, o, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "shipping_fen")));
+    if (shipping_ctx(req, o, res) != HALL_OK)
+        return hall_resp_busy(req);
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
     hall_val_set_str(req->pool, o, "years", hall_dbres_str(res, 0, "years"));
@@ -980,7 +1013,7 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
                                   hall_url_encode(req->pool, partner), serial));
     if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && changeable)
         CERT_ACTION("change", "变更",
-                    hall_psprintf(req->pool, "%s/change/serial?project=%s&serial=%s", base,
+                    hall_psprintf(req->pool, "%s/change/notice?project=%s&serial=%s", base,
                                   hall_url_encode(req->pool, partner), serial));
     if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && unlockable)
         CERT_ACTION("unlock", "解锁",
@@ -990,7 +1023,7 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
          strcmp(code, "expired") == 0) &&
         renewable)
         CERT_ACTION("renew", "更新",
-                    hall_psprintf(req->pool, "%s/renew/serial?project=%s&serial=%s", base,
+                    hall_psprintf(req->pool, "%s/renew/notice?project=%s&serial=%s", base,
                                   hall_url_encode(req->pool, partner), serial));
     if (strcmp(code, "producing") != 0) {
         CERT_ACTION(
@@ -1085,7 +1118,6 @@ certs_page(struct hall_req *req)
     } else {
         ctx = hall_page_ctx(req);
         hall_val_set_str(req->pool, ctx, "title", "我的证书");
-        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     }
     list = hall_val_set_list(req->pool, ctx, "certs");
     for (i = 0; i < C__N; i++)
@@ -1375,7 +1407,6 @@ revoke_page(struct hall_req *req)
     } else {
         ctx = hall_page_ctx(req);
         hall_val_set_str(req->pool, ctx, "title", "撤销证书");
-        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
     }
     cert = hall_val_set_obj(req->pool, ctx, "cert");
     kind = hall_dbres_str(res, 0, "seal_kind");

@@ -197,6 +197,9 @@ finauth_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     hall_val_set_str(req->pool, ctx, "code_name", code_name(o));
+    /* the memo names the code in its own words: the page says which they are */
+    hall_val_set_str(req->pool, ctx, "memo_label",
+                     hall_finauth_memo_label(hall_dbres_bool(o, 0, "pin_by_memo")));
     a = hall_db_exec(req->cx, "attempt_latest", HALL_I64(id));
     if (a == NULL)
         return hall_resp_busy(req);

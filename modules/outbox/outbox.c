@@ -949,6 +949,30 @@ report_tick(struct hall_app *app)
     hall_pool_destroy(pool);
 }
 
+/* the applicants' sessions a day past their absolute end (login +
+ * session_absolute_s) deleted between jobs, every 10 s, at most 1000 rows a
+ * time (core/store/db.c, session_purge); an ended session is refused at once,
+ * the row is only kept that day longer */
+static void
+session_tick(struct hall_app *app)
+{
+    static time_t last;
+    struct hall_pool *pool;
+    struct hall_req *req;
+    struct hall_dbres *res;
+    time_t now = time(NULL);
+
+    if (now - last < 10)
+        return;
+    last = now;
+    pool = hall_pool_create(4096);
+    req = hall_app_req(app, pool, "outbox-session");
+    res = hall_db_exec(req->cx, "session_purge");
+    if (res != NULL && hall_dbres_int(res, 0, "n") > 0)
+        hall_info(req, "msg=\"sessions purged\" rows=%lld", (long long)hall_dbres_int(res, 0, "n"));
+    hall_pool_destroy(pool);
+}
+
 static int
 listen_outbox(struct hall_app *app)
 {
@@ -1071,6 +1095,7 @@ lane_run(struct hall_app *app, const char *lane)
             pki_tick(app);
             reminder_tick(app);
             report_tick(app);
+            session_tick(app);
         }
         if (r < 0) {
             /* database trouble: a lost connection, or a server that refused

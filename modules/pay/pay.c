@@ -275,6 +275,16 @@ pay_page(struct hall_req *req)
                 hall_val_set_str(req->pool, ctx, "wx_qr_svg", hall_qr_svg(req->pool, code, 4));
             }
         }
+        /* the channel checked: the one just chosen (its QR code above, or the
+         * latest online attempt), else 补办's 微信支付 (seed 004), else 支付宝 */
+        {
+            const char *last = hall_dbres_rows(p) > 0 ? hall_dbres_str(p, 0, "method") : "";
+            int wechat = hall_val_get(ctx, "wx_qr") != NULL || strcmp(last, "wechat") == 0 ||
+                         (strcmp(last, "alipay") != 0 &&
+                          strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0);
+
+            hall_val_set_bool(req->pool, ctx, "channel_wechat", wechat);
+        }
         if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0) {
             hall_val_set_bool(req->pool, ctx, "refused", 1);
             /* finance's reason for 退回 (sql/044) */

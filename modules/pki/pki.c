@@ -118,7 +118,8 @@ static const struct hall_stmt pki_stmts[] = {
      " o.id AS order_id, o.order_no, c.p12_enc IS NOT NULL AS medium_held,"
      " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI'), '') AS medium_destroyed_at,"
-     " coalesce(c.medium_destroyed_why, '') AS medium_destroyed_why"
+     " coalesce(c.medium_destroyed_why, '') AS medium_destroyed_why,"
+     " coalesce(c.not_after < now(), false) AS expired"
      " FROM certificates c JOIN orders o ON o.id = c.order_id WHERE c.serial = $1",
      1},
     /* four eyes and the other revocations (the holder's, a 补办's, ...): the
@@ -757,8 +758,8 @@ do_ship(struct hall_req *req)
     phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
     if (strlen(phone) == 11 &&
         hall_sms_queue(req->cx, hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id), phone,
-                       partner, HALL_SMST_shipped, "carrier", carrier, "waybill_no", waybill,
-                       NULL) != HALL_OK)
+                       partner, prepaid ? HALL_SMST_shipped : HALL_SMST_shipped_collect, "carrier",
+                       carrier, "waybill_no", waybill, NULL) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
@@ -771,6 +772,32 @@ static const struct hall_pspec serial_params[] = {
     {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
+
+/* certificates.state in words, as 我的证书 says them */
+static const char *
+cert_state_label(const char *state, int expired)
+{
+    if (strcmp(state, "issued") == 0)
+        return expired ? "已过期" : "有效";
+    if (strcmp(state, "revoked") == 0)
+        return "已吊销";
+    if (strcmp(state, "void") == 0)
+        return "已作废（未签发）";
+    if (strcmp(state, "intent") == 0)
+        return "制作中";
+    return state;
+}
+
+/* certificates.ca: the issuing CA by its algorithm */
+static const char *
+ca_label(const char *ca)
+{
+    if (strcmp(ca, "ecc") == 0)
+        return "ECC 签发CA（ECDSA P-256）";
+    if (strcmp(ca, "sm2") == 0)
+        return "国密 SM2 签发CA";
+    return ca;
+}
 
 static int
 cert_page(struct hall_req *req)
@@ -810,6 +837,10 @@ cert_page(struct hall_req *req)
                                        "not_after",  "revoked_at",  NULL};
     for (i = 0; cols[i] != NULL; i++)
         hall_val_set_str(req->pool, c, cols[i], hall_dbres_str(res, 0, cols[i]));
+    hall_val_set_str(
+        req->pool, c, "state_label",
+        cert_state_label(hall_dbres_str(res, 0, "state"), hall_dbres_bool(res, 0, "expired")));
+    hall_val_set_str(req->pool, c, "ca_label", ca_label(hall_dbres_str(res, 0, "ca")));
     if (*hall_dbres_str(res, 0, "revoked_at") != '\0') {
         hall_val_set_str(req->pool, c, "revoke_reason",
                          hall_pki_reason_name((int)hall_dbres_int(res, 0, "revoke_reason")));

@@ -499,7 +499,7 @@ table_run(struct hall_req *req, const struct query *q)
 }
 
 /* the value of column c for JSON, CSV and HTML: counts and fen as they are
- * (yuan for fen in CSV when yuan is set), tenths as "97.5", "" for none */
+ * (yuan for fen when yuan is set: the page), tenths as "97.5", "" for none */
 static const char *
 cell(struct hall_pool *pool, const struct rcol *col, int64_t v, int yuan)
 {
@@ -511,6 +511,17 @@ cell(struct hall_pool *pool, const struct rcol *col, int64_t v, int yuan)
     if (col->kind == 'f' && yuan)
         return hall_yuan(pool, v);
     return hall_psprintf(pool, "%lld", (long long)v);
+}
+
+/* a column's label; an amount's in 元 on the page (JSON and CSV: 分) */
+static const char *
+col_label(struct hall_pool *pool, const struct rcol *col, int yuan)
+{
+    const char *fen = strstr(col->label, "（分）");
+
+    if (col->kind != 'f' || !yuan || fen == NULL)
+        return col->label;
+    return hall_psprintf(pool, "%.*s（元）", (int)(fen - col->label), col->label);
 }
 
 static void
@@ -705,7 +716,7 @@ report_page(struct hall_req *req)
                          rep->name, q.group, q.from, q.to);
         hall_val_set_fmt(req->pool, rv, "json", "/report/%s?group=%s&from=%s&to=%s", rep->name,
                          q.group, q.from, q.to);
-        hall_val_set_str(req->pool, rv, "bar_label", rep->cols[rep->bar].label);
+        hall_val_set_str(req->pool, rv, "bar_label", col_label(req->pool, &rep->cols[rep->bar], 1));
         {
             struct hall_val *gl = hall_val_set_list(req->pool, rv, "groups");
 
@@ -720,7 +731,7 @@ report_page(struct hall_req *req)
         cols = hall_val_set_list(req->pool, rv, "columns");
         for (c = 0; c < t->ncols; c++)
             if (rep->cols[c].kind != 'h')
-                hall_val_push_str(req->pool, cols, rep->cols[c].label);
+                hall_val_push_str(req->pool, cols, col_label(req->pool, &rep->cols[c], 1));
         for (r = 0; r < t->nrows; r++)
             if (t->vals[r * t->ncols + rep->bar] > max)
                 max = t->vals[r * t->ncols + rep->bar];
@@ -734,7 +745,7 @@ report_page(struct hall_req *req)
             for (c = 0; c < t->ncols; c++)
                 if (rep->cols[c].kind != 'h')
                     hall_val_push_str(req->pool, cells,
-                                      cell(req->pool, &rep->cols[c], t->vals[r * t->ncols + c], 0));
+                                      cell(req->pool, &rep->cols[c], t->vals[r * t->ncols + c], 1));
             hall_val_set_int(req->pool, row, "bar", bv > 0 ? bv * BAR_W / max : 0);
         }
         hall_val_set_bool(req->pool, rv, "empty", t->nrows == 0);
@@ -746,7 +757,7 @@ report_page(struct hall_req *req)
             for (c = 0; c < t->ncols; c++)
                 if (rep->cols[c].kind != 'h')
                     hall_val_push_str(req->pool, cells,
-                                      cell(req->pool, &rep->cols[c], t->tot[c], 0));
+                                      cell(req->pool, &rep->cols[c], t->tot[c], 1));
         }
     }
     return hall_resp_page(req, 200, "report", ctx);

@@ -58,7 +58,11 @@ static const struct hall_stmt seal_stmts[] = {
      * follows its replaced one); its state follows its signer's certificate */
     {"seal_item_order",
      "SELECT i.order_id, i.kind, coalesce(s.state, '') AS seseal_state,"
-     " coalesce(c.state, '') AS cert_state FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " coalesce(c.state, '') AS cert_state,"
+     /* revoked by an approved 介质遗失补办: the seal is re-made on the new one */
+     " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
+     "  AND r.status IN ('accepted', 'issued', 'shipped', 'delivered')) AS reissued"
+     " FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " LEFT JOIN LATERAL (SELECT state, cert_serial FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
      " LEFT JOIN certificates c ON c.serial = s.cert_serial"
@@ -73,6 +77,8 @@ static const struct hall_stmt seal_stmts[] = {
      "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, s.der = $2 AS same_der,"
      " coalesce(s.cert_serial, '') AS cert_serial,"
+     " coalesce((SELECT c.state FROM certificates c WHERE c.serial = s.cert_serial), '')"
+     " AS cert_state,"
      " coalesce(to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
      " '') AS replaced_at, coalesce(s.replaced_by, '') AS replaced_by"
      " FROM seseals s WHERE s.es_id = $1",
@@ -361,13 +367,21 @@ static const struct hall_pspec id_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/* the picture's size for the page's box: px CSS pixels, 2 and 3 times that
+ * for denser screens (srcset); the drawing itself is HALL_SEAL_PX */
+static const struct hall_pspec image_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9007199254740991L, "编号", NULL},
+    {"px", HALL_P_INT, HALL_PF_OPTIONAL, 16, HALL_SEAL_PX, "图片尺寸", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 static int
 image(struct hall_req *req)
 {
     struct hall_dbres *res;
     unsigned char *png;
     size_t len;
-    int64_t id;
+    int64_t id, px = 0;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
@@ -379,6 +393,11 @@ image(struct hall_req *req)
     png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
         return hall_resp_busy(req);
+    if (hall_req_param(req, "px") != NULL && hall_req_param_i64(req, "px", &px) == HALL_OK) {
+        png = hall_sealimg_scaled(req->pool, png, len, (int)px, &len);
+        if (png == NULL)
+            return hall_resp_busy(req);
+    }
     hall_resp_header(req, "Cache-Control", "private, no-store");
     return hall_resp_raw(req, 200, "image/png", png, len);
 }
@@ -943,9 +962,13 @@ not_made(struct hall_req *req, int64_t id, int holder_only)
         return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "revoked") == 0)
         return hall_msg(req, HALL_M_SEAL_REVOKED, NULL);
+    /* 补办 refuses a revoked certificate: it is offered only while one is under way */
     if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "valid") == 0 &&
         strcmp(hall_dbres_str(o, 0, "cert_state"), "issued") != 0)
-        return hall_msg(req, HALL_M_SEAL_SIGNER_REVOKED, NULL);
+        return hall_msg(req,
+                        hall_dbres_bool(o, 0, "reissued") ? HALL_M_SEAL_SIGNER_REISSUED
+                                                          : HALL_M_SEAL_SIGNER_REVOKED,
+                        NULL);
     /* a medium, if asked for: a 机构个人章's is its holder's alone */
     if (holder_only && strcmp(hall_dbres_str(o, 0, "seseal_state"), "valid") == 0 &&
         strcmp(hall_dbres_str(o, 0, "kind"), "org_person") == 0)
@@ -1119,6 +1142,12 @@ verify(struct hall_req *req)
     if (hall_dbres_rows(res) == 0) {
         hall_val_set_str(req->pool, r, "seal_state", "unknown");
         problem(req, problems, "本系统未登记该印章");
+    } else if (strcmp(hall_dbres_str(res, 0, "state"), "valid") == 0 &&
+               strcmp(hall_dbres_str(res, 0, "cert_state"), "issued") != 0) {
+        /* a seal follows its signer: valid in the register, void with it */
+        hall_val_set_str(req->pool, r, "seal_state", "signer_revoked");
+        if (!hall_dbres_bool(res, 0, "same_der"))
+            problem(req, problems, "文件与本系统登记的印章不一致");
     } else {
         hall_val_set_str(req->pool, r, "seal_state", hall_dbres_str(res, 0, "state"));
         if (strcmp(hall_dbres_str(res, 0, "state"), "revoked") == 0)
@@ -1767,7 +1796,7 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/usage", usage_page, 0, NULL},
     {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
     {"GET", "/seal/collect-form", collect_form, 0, NULL},
-    {"GET", "/seal/image", image, HALL_R_AUTH, id_params},
+    {"GET", "/seal/image", image, HALL_R_AUTH, image_params},
     {"GET", "/seal/attachment", attachment, HALL_R_AUTH, id_params},
     {"POST", "/seal/impression", impression, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_CLEAR, NULL},
     {"POST", "/seal/impression/confirm", impression_confirm, HALL_R_AUTH, id_params},

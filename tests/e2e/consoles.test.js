@@ -143,7 +143,7 @@ test('operator console, order timeline and serial lookup: every page passes axe'
         ]);
         await op.goto(`${HALL}/admin/pki/certs?serial=${serial}`);
         assert.equal(await op.locator('#revoke-form').count(), 0);
-        assert.equal(await op.textContent('#cert-state'), 'revoked');
+        assert.equal(await op.textContent('#cert-state'), '已吊销');
         await a11y.check(op, '证书管理, revoked');
         await op.goto(`${HALL}/admin/pki/certs?serial=nothex`);
         await a11y.check(op, '证书管理, a malformed serial');

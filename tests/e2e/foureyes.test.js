@@ -96,7 +96,7 @@ test('待批准: asked by operator, refused and approved by operator2, every pag
         op2.waitForURL(`${HALL}/admin/pki/certs?serial=${gone}`),
         row(gone).locator('.approval-approve button').click(),
     ]);
-    assert.equal(await op2.textContent('#cert-state'), 'revoked');
+    assert.equal(await op2.textContent('#cert-state'), '已吊销');
     await a11y.check(op2, '证书管理, revoked');
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${gone}'`), 'revoked');
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${keep}'`), 'issued');

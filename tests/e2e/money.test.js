@@ -111,13 +111,18 @@ test('szjsgws price: the label equals the print page, the pay page and the gatew
             await closePromotion(page);
             /* the label follows every choice on the page, before anything is sent */
             const label = async () => yuanOf(await page.locator('#price-total').textContent());
+            /* and its parts add up to it: the 电子签章 chosen is one of them */
+            const parts = async () => page.locator('#price').textContent();
             assert.equal(await label(), '580.00', 'seal defaults to 是: 480 + 100');
+            assert.equal(await parts(), '（包含：证书费380，介质费100，电子签章100）580.00元/1年');
             await page.check('input[name="seal"][value="no"]');
             assert.equal(await label(), '480.00');
+            assert.equal(await parts(), '（包含：证书费380，介质费100）480.00元/1年');
             await page.check('input[name="years"][value="3"]');
             assert.equal(await label(), '1440.00');
             await page.check('input[name="seal"][value="yes"]');
             assert.equal(await label(), '1740.00');
+            assert.equal(await parts(), '（每年包含：证书费380，介质费100，电子签章100）1740.00元/3年');
             assert.equal(yuanOf(await page.locator('#total-amount').textContent()), '1740.00',
                 '应付金额 before the print step');
             await shot('01-label');

@@ -161,7 +161,8 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await page.waitForURL(new RegExp(`/seal/attachment\\?id=${id}$`));
         assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 3);
         for (const img of await page.locator('#attachment-seals img.seal-img').all())
-            assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 400), 'picture loaded');
+            /* at the size of its 120×120 box (srcset: this page's one device pixel per CSS pixel) */
+            assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 120), 'picture loaded');
         const cutId = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org_business'
             AND position = 2`);
         const cutRow = page.locator(`#seal-${cutId}`);

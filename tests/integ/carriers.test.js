@@ -5,7 +5,9 @@
  * 京东快递), and the waybill, the SMS and the order page name the carrier
  * the courier booked.  顺丰速运 is booked through SF's open platform
  * (EXP_RECE_CREATE_ORDER, msgDigest-signed) and its route push marks the
- * parcel 已签收; 京东快递 and EMS go through the sandbox's own JSON.
+ * parcel 已签收; 京东快递 and EMS go through the sandbox's own JSON.  A
+ * 到付 parcel says 到付 in its SMS and on the order page (邮费到付, not
+ * 邮费0.00元).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -29,7 +31,9 @@ async function ship(op, o) {
     const sms = await smsTo(o.form.agent_mobile, /快递单号/);
     const page = (await o.c.get(`/center/order?id=${o.id}`)).text;
     const shown = page.match(/<dd id="waybill-no">([^<]*)<\/dd>/);
-    return { carrier, waybill, payment: wb[0].payment, sms, shown: shown && shown[1] };
+    const dd = (id) => (page.match(new RegExp(`<dd id="${id}">([^<]*)</dd>`)) || [])[1];
+    return { carrier, waybill, payment: wb[0].payment, sms, shown: shown && shown[1],
+        amount: dd('amount'), way: dd('shipping-way') };
 }
 
 test('carriers__hunan_collect_goes_with_sf_prepaid_with_jd', async () => {
@@ -42,8 +46,11 @@ test('carriers__hunan_collect_goes_with_sf_prepaid_with_jd', async () => {
     assert.equal(h.carrier, '顺丰速运');
     assert.match(h.waybill, /^SF\d{13}$/);
     assert.equal(h.payment, '到付');
-    assert.ok(h.sms.includes(`通过顺丰速运寄出，快递单号：${h.waybill}`), h.sms);
+    /* 到付 said in the SMS and on the order page, never 邮费0.00元 */
+    assert.ok(h.sms.includes(`通过顺丰速运到付寄出（邮费由收件人签收时支付），快递单号：${h.waybill}`), h.sms);
     assert.equal(h.shown, `顺丰速运 ${h.waybill}`);
+    assert.match(h.amount, /^\d+\.\d\d元（证书\d+\.\d\d元，邮费到付）$/);
+    assert.equal(h.way, '顺丰速运到付（邮费由收件人签收时支付）');
 
     /* the generic hall's 寄付 (seed 001: 寄付默认是京东快递) */
     const hall = await acceptedByTransfer({
@@ -55,7 +62,10 @@ test('carriers__hunan_collect_goes_with_sf_prepaid_with_jd', async () => {
     assert.match(j.waybill, /^JDVA\d{11}$/);
     assert.equal(j.payment, '寄付');
     assert.ok(j.sms.includes(`通过京东快递寄出，快递单号：${j.waybill}`), j.sms);
+    assert.doesNotMatch(j.sms, /到付/);
     assert.equal(j.shown, `京东快递 ${j.waybill}`);
+    assert.match(j.amount, /，邮费13\.00元）$/);
+    assert.equal(j.way, '京东快递寄付');
 });
 
 test('carriers__jieyang_collect_offers_sf_and_ems_hunan_only_sf', async () => {
@@ -89,7 +99,8 @@ test('carriers__jieyang_collect_offers_sf_and_ems_hunan_only_sf', async () => {
     const e = await ship(op, o);
     assert.equal(e.carrier, 'EMS');
     assert.equal(e.payment, '到付');
-    assert.ok(e.sms.includes(`通过EMS寄出，快递单号：${e.waybill}`), e.sms);
+    assert.ok(e.sms.includes(`通过EMS到付寄出（邮费由收件人签收时支付），快递单号：${e.waybill}`), e.sms);
+    assert.equal(e.way, 'EMS到付（邮费由收件人签收时支付）');
     assert.equal(e.shown, `EMS ${e.waybill}`);
 });
 
@@ -109,9 +120,9 @@ test('carriers__jieyang_collect_booked_with_sf_open_platform_route_push_marks_it
     assert.equal(wb.payment, '到付');
     assert.equal(wb.monthly_card, null);
     assert.equal(wb.status, 'BOOKED');
-    /* the SMS left as its template with parameters */
+    /* the SMS left as its template with parameters (到付's) */
     const [m] = (await (await fetch(`${SANDBOX}/sandbox/sms?phone=${o.form.agent_mobile}`)).json()).messages
-        .filter((x) => x.template_code === 'SMS_480300014');
+        .filter((x) => x.template_code === 'SMS_480300023');
     assert.deepEqual(m.template_param, { carrier: '顺丰速运', waybill_no: s.waybill });
 
     /* SF's route push with a wrong msgDigest: refused, nothing moves */

@@ -337,7 +337,7 @@ test('change__channels__listed_where_sold__my_certificates_link__refused_where_n
     const act = mine.actions.find((x) => x.id === 'change');
     assert.ok(act, JSON.stringify(mine.actions));
     assert.equal(act.label, '变更');
-    assert.equal(act.url, `/change/serial?project=jieyang&serial=${o.serial}`);
+    assert.equal(act.url, `/change/notice?project=jieyang&serial=${o.serial}`);
     const key = keyOf(await toForm(o));
     const made = await o.c.post('/change/apply', { ...changeForm(o, { legal_name: '周九' }), submit_key: key });
     assert.equal(made.status, 200, made.text);

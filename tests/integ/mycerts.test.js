@@ -104,7 +104,8 @@ test('mycerts__owner_sees_every_certificate_with_its_state_and_actions', async (
     const labels = (x) => x.actions.map((a) => a.label);
     assert.deepEqual(labels(v), ['补办', '变更', '下载证书（PEM）', '下载证书（DER）', '下载证书链（P7B）', '撤销']);
     assert.equal(v.actions[0].url, `/reissue/serial?project=jieyang&serial=${valid.serial}`);
-    assert.equal(v.actions[1].url, `/change/serial?project=jieyang&serial=${valid.serial}`);
+    /* 变更 begins with its 操作提示, the certificate carried on */
+    assert.equal(v.actions[1].url, `/change/notice?project=jieyang&serial=${valid.serial}`);
     assert.deepEqual(labels(by[expiring.serial]), labels(v), 'still valid: 补办, 变更 and 撤销 too');
     /* expired or revoked: no 补办, 变更 or 撤销 (the flows refuse them), the files still */
     for (const s of [expired.serial, revoked.serial])
@@ -117,7 +118,7 @@ test('mycerts__owner_sees_every_certificate_with_its_state_and_actions', async (
     assert.match(page.text, new RegExp(`<code class="serial" id="serial-${valid.serial}">${valid.serial}</code>`));
     assert.match(page.text, new RegExp(`data-copy="serial-${valid.serial}"`));
     assert.match(page.text, new RegExp(`${bj} 吊销（密钥泄露）`));
-    assert.match(page.text, new RegExp(`href="/change/serial\\?project=jieyang&amp;serial=${valid.serial}"`));
+    assert.match(page.text, new RegExp(`href="/change/notice\\?project=jieyang&amp;serial=${valid.serial}"`));
     assert.doesNotMatch(page.text, />(更新|解锁)</);
     assert.match(page.text, new RegExp(`href="/center/cert/revoke\\?serial=${valid.serial}" class="cert-revoke">撤销<`));
     assert.match(page.text, /待分配/);

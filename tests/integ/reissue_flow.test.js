@@ -312,10 +312,10 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
 
 test('reissue_flow__home_page_links_where_products_allow', async () => {
     const c = await applicant();
-    /* the agreements come before the serial step */
+    /* the agreements come before the serial step, and lead back to it with the certificate */
     const early = await c.get('/reissue/serial?project=hall&serial=712C1B5A584A1BBE');
     assert.ok([302, 303].includes(early.status), String(early.status));
-    assert.equal(early.headers.get('location'), '/reissue?project=hall');
+    assert.equal(early.headers.get('location'), '/reissue?project=hall&serial=712C1B5A584A1BBE');
     const home = await c.get('/');
     assert.match(home.text, /<a href="\/reissue\/notice" id="biz-reissue">介质遗失补办<\/a>/);
     /* jieyang's own reissue products (sql/043): the link below it */

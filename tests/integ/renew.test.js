@@ -317,7 +317,8 @@ test('renew__my_certificates_offers_renew_within_the_window_only', async () => {
     moveEnd(o.serial, "now() + interval '20 days'");
     c = await list();
     assert.equal(c.state, 'expiring');
-    assert.equal(c.actions.find((a) => a.id === 'renew').url, `/renew/serial?project=hall&serial=${o.serial}`);
+    /* through 更新's 操作提示, the certificate carried on */
+    assert.equal(c.actions.find((a) => a.id === 'renew').url, `/renew/notice?project=hall&serial=${o.serial}`);
     moveEnd(o.serial, "now() - interval '20 days'");
     c = await list();
     assert.equal(c.state, 'expired');

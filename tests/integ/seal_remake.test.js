@@ -203,11 +203,16 @@ test('revoked_signer__no_reissue__the_seal_invalid_on_every_page_and_not_handed_
         const r = await bytes(so.c, p);
         assert.equal(r.status, 410, p);
         assert.match(r.json.message, /签章人证书已吊销/, p);
+        /* 补办 refuses a revoked certificate: not offered */
+        assert.doesNotMatch(r.json.message, /补办后/, p);
+        assert.match(r.json.message, /已吊销的证书不能补办，如需继续使用电子印章，请重新申请电子签章/, p);
     }
     assert.equal((await bytes(so.c, `/seal/seseal?id=${so.items.org_business}`)).status, 200);
     /* the verifier */
     const v = await verifyFile(file);
     assert.equal(v.valid, false);
+    /* valid in the register, void with its signer: never "valid" beside valid:false */
+    assert.equal(v.seal_state, 'signer_revoked');
     assert.equal(v.signers[0].state_label, '已吊销');
     /* the operator's list */
     const list = await op.get(`/admin/seal?order=${so.orderNo}`);

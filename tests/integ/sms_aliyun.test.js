@@ -220,7 +220,8 @@ test('sms_aliyun__every_sms_of_a_journey_is_a_template_with_its_parameters', { s
         assert.deepEqual(Object.keys(m.template_param).sort(), [...new Set(names)].sort(), t.kind);
         assert.equal(m.text, `【深圳CA】${t.text.replace(/\$\{(\w+)\}/g, (_, n) => m.template_param[n])}`);
     }
-    assert.deepEqual([...kinds].sort(), ['approved', 'invoice', 'pin', 'shipped']);
+    /* mailed 到付 (orgForm's shipping): the template that says so */
+    assert.deepEqual([...kinds].sort(), ['approved', 'invoice', 'pin', 'shipped_collect']);
     /* and nothing in the provider's ledger, from any test so far, is free text */
     const all = (await sandbox('GET', '/sandbox/sms?limit=10000')).messages;
     assert.ok(all.length > 4);
