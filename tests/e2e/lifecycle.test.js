@@ -90,7 +90,7 @@ test('lifecycle: Hunan 证书更新 from its home page: notice → agreements �
             await page.waitForURL(/\/hunan\/renew\/serial\?project=hunan$/);
             await a11y.check(page, '证书选择');
             await page.locator(`#own-certs tr[data-serial="${o.serial}"] a.own-cert-choose`).click();
-            await page.locator('#cert-status', { hasText: '有效' }).waitFor();
+            await page.locator('#cert-status', { hasText: '即将到期' }).waitFor();
             await page.locator('#next-note', { hasText: '不损失已付费的天数' }).waitFor();
             await a11y.check(page, '证书选择, chosen');
             await shot('02-serial');

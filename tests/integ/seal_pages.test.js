@@ -76,7 +76,7 @@ test('attachment__cutout_seal_has_its_upload_on_the_page__truncated_png_refused_
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.redirect, `/seal/attachment?id=${so.id}`);
     const shown = row((await c.get(`/seal/attachment?id=${so.id}`)).text, biz);
-    assert.match(shown, new RegExp(`<img class="seal-img" src="/seal/image\\?id=${biz}"`));
+    assert.match(shown, new RegExp(`<img class="seal-img" src="/seal/image\\?id=${biz}&amp;px=120"`));
     assert.match(shown, /action="\/seal\/impression\/confirm"/);
     assert.match(shown, /确认使用此抠图/);
     assert.match(shown, /重新上传印模/);
