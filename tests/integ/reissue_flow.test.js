@@ -254,6 +254,12 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     assert.deepEqual(names, ['介质遗失补办介绍', '阅读协议', '证书选择', '录入信息', '打印申请表',
         '上传资料', '在线认证', '在线支付']);
     assert.match(bar, /<li class="current" aria-current="step">在线支付<\/li>/);
+    /* before payment too (issue 40 §6, seed 004): the deposit with the PIN
+     * comes after 审核成功, and nothing is typed before review */
+    const hint = pay.text.match(/<p class="hint" id="online-hint">([^<]*)</)[1];
+    assert.match(hint, /支付成功后申请单直接进入资料审核环节/);
+    assert.match(hint, /深圳CA审核成功后将向申请单位对公账户打款0\.01元，并以转账交易附言方式下发证书PIN码/);
+    assert.doesNotMatch(hint, /输入|验证通过/, 'no code to type before review');
     const trade = await payOnline(o.c, id, 'wechat');
     await confirmTrade(trade);
     /* seed 004: straight to review; the 0.01 deposit with the PIN only
