@@ -53,7 +53,8 @@ static const struct hall_stmt flow_stmts[] = {
     {"flow_partner_get",
      "SELECT code, name, seal_offered, seal_default, shipping_prepaid,"
      " array_to_string(shipping_collect_carriers, ',') AS carriers,"
-     " coalesce(promotion::text, '') AS promotion"
+     " coalesce(promotion::text, '') AS promotion,"
+     " coalesce(print_title, '数字证书申请表') AS print_title"
      " FROM partners WHERE code = $1 AND active",
      1},
     {"flow_sold",
@@ -253,6 +254,7 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
     p->prepaid = hall_dbres_bool(res, 0, "shipping_prepaid");
     p->carriers = hall_dbres_str(res, 0, "carriers");
     p->promotion = hall_dbres_str(res, 0, "promotion");
+    p->print_title = hall_dbres_str(res, 0, "print_title");
     return HALL_OK;
 }
 
@@ -1572,6 +1574,8 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
 
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    /* the partner's own form title (sql/114: seeds 002, 003) */
+    hall_val_set_str(req->pool, ctx, "print_title", p->print_title);
     hall_val_set_str(req->pool, ctx, "business_sms",
                      hall_business_get(flow->business) != NULL
                          ? hall_business_get(flow->business)->sms
@@ -1588,6 +1592,15 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_val_set_str(req->pool, ctx, "amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
+    {
+        /* the 委托期限's first day as seed 004 prints it: 自2023年4月28日起 */
+        int y, m, d;
+
+        if (sscanf(hall_dbres_str(o, 0, "created"), "%4d-%2d-%2d", &y, &m, &d) == 3)
+            hall_val_set_fmt(req->pool, ctx, "created_day", "%d年%d月%d日", y, m, d);
+        else
+            hall_val_set_str(req->pool, ctx, "created_day", "申请日期");
+    }
     hall_val_set_bool(req->pool, ctx, "printed", hall_dbres_bool(o, 0, "printed"));
     hall_val_set_bool(req->pool, ctx, "unit", (bit & HALL_T_UNIT) != 0);
     hall_val_set_bool(req->pool, ctx, "applicant", (bit & HALL_T_APPL) != 0);

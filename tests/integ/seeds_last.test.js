@@ -1,0 +1,42 @@
+'use strict';
+/*
+ * The seeds' last words (issue 40 §6), through nginx: what a user of each
+ * hall still met that the seeds word otherwise — the printed forms of
+ * 建筑工务署 and 湖南 with their titles and the legal person's 授权委托.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { applicant } = require('./lib/client');
+const { psql, orgForm } = require('./lib/payflow');
+
+/* a draft 证书新办 order of a new applicant in project's hall */
+async function draft(project, base, form = orgForm()) {
+    const c = await applicant();
+    assert.equal((await c.get(`${base}/new?project=${project}`)).status, 200);
+    const a = await c.post(`${base}/new/agree`, { project, agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const r = await c.post(`${base}/new/apply`, { project, ...form });
+    assert.equal(r.status, 200, r.text);
+    return { c, id: Number(r.body.redirect.match(/id=(\d+)/)[1]) };
+}
+
+/* seeds 002, 003, 004: each hall's form title, and the 申请单位法定代表人授权委托
+ * of seed 004 naming the legal person and the agent */
+test('print__hunan_and_szjsgws__the_seeds_titles_and_the_legal_persons_authorisation', async () => {
+    for (const [project, base, title, form] of [
+        ['hunan', '/hunan', '电子招投标数字证书申请表（通用）', orgForm()],
+        ['szjsgws', '/szjsgws', '机构数字证书申请表', orgForm({ seal: 'no' })],
+        ['jieyang', '', '数字证书申请表', orgForm()],
+    ]) {
+        const { c, id } = await draft(project, base, form);
+        const pr = await c.get(`${base}/new/print?id=${id}`);
+        assert.equal(pr.status, 200, `${project}: ${pr.text}`);
+        assert.match(pr.text, new RegExp(`id="print-title">${title}<`), `${project}'s title`);
+        assert.match(pr.text, /id="print-authorisation">申请单位法定代表人授权委托及单位声明/);
+        const st = pr.text.match(/id="print-statement">([^<]*)</)[1];
+        assert.match(st, /^姓名：张三　身份证号码：360426199101010071　系本单位的法定代表人，现委托本单位员工姓名：李四　身份证号：412723199010050012　为我方代理人/);
+        assert.match(st, /委托期限：自\d{4}年\d{1,2}月\d{1,2}日起至委托事项办结，代理人不得转让委托权限/);
+        assert.match(st, /《深圳市电子商务安全证书管理有限公司电子认证服务协议》/);
+        assert.equal(psql(`SELECT partner_code FROM orders WHERE id = ${id}`), project);
+    }
+});
