@@ -56,7 +56,7 @@ test('seed 004 menu: FAQ, 大客户专区, the center menu, 清空, 上一步', 
         await Promise.all([page.waitForURL(`${HALL}/center/orders`), page.click('#filters-clear')]);
         assert.equal(await page.inputValue('input[name="order_no"]'), '');
         assert.equal(await page.inputValue('select[name="business"]'), '');
-        await Promise.all([page.waitForURL(/business=finauth/), page.click('#menu-online')]);
+        await Promise.all([page.waitForURL(`${HALL}/center/finauth`), page.click('#menu-online')]);
         await a11y.check(page, '我的业务单-在线认证');
 
         /* 录入信息 on Hunan's hall: the seeds' hints, and 上一步 back to 选择应用 */

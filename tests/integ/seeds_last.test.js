@@ -2,12 +2,15 @@
 /*
  * The seeds' last words (issue 40 §6), through nginx: what a user of each
  * hall still met that the seeds word otherwise — the printed forms of
- * 建筑工务署 and 湖南 with their titles and the legal person's 授权委托.
+ * 建筑工务署 and 湖南 with their titles and the legal person's 授权委托;
+ * 我的业务单-在线认证 listing the orders' 金融认证 records.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { applicant } = require('./lib/client');
-const { psql, orgForm } = require('./lib/payflow');
+const {
+    psql, orgForm, freshAccount, unpaidOrder, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
+} = require('./lib/payflow');
 
 /* a draft 证书新办 order of a new applicant in project's hall */
 async function draft(project, base, form = orgForm()) {
@@ -39,4 +42,50 @@ test('print__hunan_and_szjsgws__the_seeds_titles_and_the_legal_persons_authorisa
         assert.match(st, /《深圳市电子商务安全证书管理有限公司电子认证服务协议》/);
         assert.equal(psql(`SELECT partner_code FROM orders WHERE id = ${id}`), project);
     }
+});
+
+/* seed 001's menu: 我的业务单-在线认证 lists the micro-deposits of the
+ * applicant's orders with their results and what to do next */
+test('center_finauth__lists_the_orders_micro_deposits__results_and_actions__own_only', async () => {
+    const c = await applicant();
+    let r = await c.get('/center/finauth');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /<h1>我的业务单-在线认证<\/h1>/);
+    assert.ok(r.text.includes('id="finauth-records-empty"'), 'none yet');
+    assert.match(r.text, /<a href="\/center\/finauth" id="menu-online">我的业务单-在线认证<\/a>/);
+
+    const ok = await unpaidOrder(c);
+    const bad = await unpaidOrder(c, { form: orgForm({ bank_account: freshAccount(true) }) });
+    for (const o of [ok, bad])
+        await confirmTrade(await payOnline(c, o.id));
+    await waitStatus(ok.id, 'finauth_ok');
+    await waitStatus(bad.id, 'finauth_failed');
+
+    r = await c.getJSON('/center/finauth');
+    assert.equal(r.status, 200, r.text);
+    const byOrder = Object.fromEntries(r.body.records.map((x) => [x.order_id, x]));
+    assert.equal(r.body.records.length, 2);
+    assert.equal(byOrder[ok.id].result, 'sent');
+    assert.equal(byOrder[ok.id].result_label, '打款成功，待输入证书PIN码');
+    assert.deepEqual(byOrder[ok.id].actions.map((a) => [a.label, a.url]),
+        [['待认证', `/finauth?id=${ok.id}`], ['查看', `/center/order?id=${ok.id}`]]);
+    assert.equal(byOrder[bad.id].result, 'failed');
+    assert.equal(byOrder[bad.id].result_label, '打款失败');
+    assert.deepEqual(byOrder[bad.id].actions.map((a) => a.label), ['金融认证', '查看']);
+    assert.match(byOrder[ok.id].created, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+
+    /* the code typed: 认证成功 with its time, nothing left to do but 查看 */
+    const v = await c.post('/finauth/code', { id: ok.id, code: memoCode(await lastTransfer(ok.account)) });
+    assert.equal(v.status, 200, v.text);
+    const page = await c.get('/center/finauth');
+    const row = page.text.match(new RegExp(`<tr data-order="${ok.id}" data-result="verified">([\\s\\S]*?)</tr>`))[1];
+    assert.match(row, /认证成功/);
+    assert.match(row, /银行金融认证/);
+    assert.ok(!row.includes('待认证'));
+    assert.match(page.text, new RegExp(`<tr data-order="${bad.id}" data-result="failed">[\\s\\S]*?<a href="/finauth\\?id=${bad.id}">金融认证</a>`));
+
+    /* another applicant sees none of them */
+    const other = await applicant();
+    const x = await other.getJSON('/center/finauth');
+    assert.deepEqual(x.body.records, []);
 });
