@@ -314,6 +314,9 @@ hall_flow_page(struct hall_req *req, const char *title, const struct hall_partne
     /* seed 001: a seal order's micro-deposit carries a random code, its PIN
      * goes by SMS (the seal products' pin_by_memo is false) */
     hall_val_set_bool(req->pool, ctx, "memo_code", strcmp(flow->business, "seal") == 0);
+    /* seed 004's 补办 form: 电子发票将发送至您预留的手机上和邮箱中 (it goes
+     * to both, core/biz/invoice.c); the other seeds word it for the phone */
+    hall_val_set_bool(req->pool, ctx, "invoice_mail", strcmp(flow->business, "reissue") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' && p != NULL ? p->name : "深圳CA网上营业厅");
     if (p != NULL) {

@@ -75,6 +75,7 @@ async function toForm(o) {
     assert.match(page.text, /id="price-medium">100\.00元</);
     assert.match(page.text, /id="total-amount">100\.00元</);
     assert.match(page.text, /发票用途：\* 介质服务费/);
+    o.formPage = page.text;
     return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
 }
 
@@ -123,6 +124,16 @@ test('reissue_flow__serial_step__format_unknown_revoked_foreign_refused_with_sta
     assert.equal(p.status, 409);
     assert.equal(p.body.field, 'serial');
     assert.equal(psql(`SELECT count(*) FROM orders WHERE business_type = 'reissue'`), before, 'nothing written');
+});
+
+/* seed 004 (issue 40 §6): 补办's form says the invoice comes to the phone
+ * and the mailbox (电子发票将发送至您预留的手机上和邮箱中), and the 电子发票
+ * option carries its 实行电子发票公告 */
+test('reissue_flow__form__invoice_to_phone_and_mailbox__the_invoice_notice', async () => {
+    const o = await issuedCert(await operator());
+    await toForm(o);
+    assert.match(o.formPage, /id="invoice-hint">温馨提示：电子发票将发送至您预留的手机上和邮箱中。</);
+    assert.match(o.formPage, /<details class="notice" id="invoice-notice"><summary>实行电子发票公告<\/summary>/);
 });
 
 test('reissue_flow__bad_value_per_group__400_naming_field_all_at_once_nothing_written', async () => {

@@ -3,7 +3,8 @@
  * The seeds' last words (issue 40 §6), through nginx: what a user of each
  * hall still met that the seeds word otherwise — the printed forms of
  * 建筑工务署 and 湖南 with their titles and the legal person's 授权委托;
- * 我的业务单-在线认证 listing the orders' 金融认证 records.
+ * 我的业务单-在线认证 listing the orders' 金融认证 records; the invoice's
+ * 实行电子发票公告 and the FAQ's SMS naming the partner's site.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -88,4 +89,20 @@ test('center_finauth__lists_the_orders_micro_deposits__results_and_actions__own_
     const other = await applicant();
     const x = await other.getJSON('/center/finauth');
     assert.deepEqual(x.body.records, []);
+});
+
+/* seeds 001-004: 电子发票 (实行电子发票公告) on every form; the FAQ's example
+ * SMS names the site the real SMS names (seed 003: www.szca.com) */
+test('invoice_notice_on_the_form__faq_sms_example_names_the_partners_site', async () => {
+    const { c, id } = await draft('jieyang', '');
+    const f = await c.get(`/new/apply?id=${id}`);
+    assert.equal(f.status, 200);
+    assert.match(f.text, /<details class="notice" id="invoice-notice"><summary>实行电子发票公告<\/summary>/);
+    assert.match(f.text, /国家税务总局公告2015年第84号/);
+    assert.match(f.text, /id="invoice-hint">温馨提示：电子发票会通过短信方式发送到您预留的手机上</);
+    const s = await c.get('/szjsgws/faq');
+    assert.equal(s.status, 200);
+    assert.match(s.text, /您提交的新申请业务已经审核通过。请登录<span id="faq-sms-site">www\.szca\.com<\/span>-网上营业厅--个人中心/);
+    const h = await c.get('/faq');
+    assert.match(h.text, /请登录<span id="faq-sms-site">深圳CA申请页面<\/span>-网上营业厅/);
 });
