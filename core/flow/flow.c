@@ -54,7 +54,8 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT code, name, seal_offered, seal_default, shipping_prepaid,"
      " array_to_string(shipping_collect_carriers, ',') AS carriers,"
      " coalesce(promotion::text, '') AS promotion,"
-     " coalesce(print_title, '数字证书申请表') AS print_title"
+     " coalesce(print_title, '数字证书申请表') AS print_title,"
+     " coalesce(new_agree_button, '下一步') AS new_agree_button"
      " FROM partners WHERE code = $1 AND active",
      1},
     {"flow_sold",
@@ -255,6 +256,7 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
     p->carriers = hall_dbres_str(res, 0, "carriers");
     p->promotion = hall_dbres_str(res, 0, "promotion");
     p->print_title = hall_dbres_str(res, 0, "print_title");
+    p->new_agree_button = hall_dbres_str(res, 0, "new_agree_button");
     return HALL_OK;
 }
 
@@ -494,6 +496,9 @@ start_page(struct hall_req *req)
     }
     if (hall_flow_link_param(req) != NULL)
         hall_val_set_str(req->pool, ctx, "link", hall_flow_link_param(req));
+    /* seed 003: 建筑工务署's 证书新办 goes on with 进入新办 (sql/114) */
+    hall_val_set_str(req->pool, ctx, "agree_button",
+                     strcmp(flow->business, "new") == 0 ? p.new_agree_button : "下一步");
     hall_flow_steps(req, ctx, "agree");
     return hall_resp_page(req, 200, "flow_agree", ctx);
 }

@@ -36,7 +36,7 @@ test('seed 004 menu: FAQ, 大客户专区, the center menu, 清空, 上一步', 
         const masked = `${c.phone.slice(0, 3)}****${c.phone.slice(7)}`;
         assert.equal(await page.textContent('#nav-who'), `欢迎您！${masked}`);
         const labels = await page.locator('header nav a, header nav button').allTextContents();
-        assert.deepEqual(labels.map((s) => s.trim()), ['业务办理', '大客户专区', '签名验证', '常见问题', '个人中心', '退出']);
+        assert.deepEqual(labels.map((s) => s.trim()), ['业务办理', '产品方案', '大客户专区', '签名验证', '常见问题', '个人中心', '退出']);
 
         await Promise.all([page.waitForURL(`${HALL}/faq`), page.click('#nav-faq')]);
         assert.equal(await page.textContent('h1'), '常见问题');

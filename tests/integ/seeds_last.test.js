@@ -4,7 +4,8 @@
  * hall still met that the seeds word otherwise — the printed forms of
  * 建筑工务署 and 湖南 with their titles and the legal person's 授权委托;
  * 我的业务单-在线认证 listing the orders' 金融认证 records; the invoice's
- * 实行电子发票公告 and the FAQ's SMS naming the partner's site.
+ * 实行电子发票公告 and the FAQ's SMS naming the partner's site; the seeds'
+ * step names, 建筑工务署's 进入新办 and 产品方案 in the navigation.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -105,4 +106,38 @@ test('invoice_notice_on_the_form__faq_sms_example_names_the_partners_site', asyn
     assert.match(s.text, /您提交的新申请业务已经审核通过。请登录<span id="faq-sms-site">www\.szca\.com<\/span>-网上营业厅--个人中心/);
     const h = await c.get('/faq');
     assert.match(h.text, /请登录<span id="faq-sms-site">深圳CA申请页面<\/span>-网上营业厅/);
+});
+
+function stepNames(html) {
+    const bar = html.match(/<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/);
+    assert.ok(bar, 'the page has a steps bar');
+    return [...bar[1].matchAll(/<li[^>]*>([^<]+)/g)].map((m) => m[1]);
+}
+
+/* seeds 001-003: the bars end with 在线支付; 建筑工务署's reads 展示申请表 and
+ * 活体认证 (seed 003) and its agreements go on with 进入新办; seed 001's
+ * navigation has 产品方案 */
+test('steps_and_buttons__the_seeds_names__szjsgws_进入新办__产品方案_in_the_navigation', async () => {
+    const c = await applicant();
+    const ag = await c.get('/szjsgws/new?project=szjsgws');
+    assert.equal(ag.status, 200);
+    assert.match(ag.text, /<button type="submit" id="agree-next">进入新办<\/button>/);
+    const hall = await c.get('/new?project=jieyang');
+    assert.match(hall.text, /<button type="submit" id="agree-next">下一步<\/button>/);
+    const seal = await c.get('/seal?project=hall');
+    assert.match(seal.text, /<button type="submit" id="agree-next">下一步<\/button>/, '进入新办 is 证书新办\'s only');
+
+    const o = await draft('szjsgws', '/szjsgws', orgForm({ seal: 'no' }));
+    const pr = await o.c.get(`/szjsgws/new/print?id=${o.id}`);
+    assert.deepEqual(stepNames(pr.text), ['选择应用', '录入信息', '展示申请表', '上传资料', '活体认证', '在线支付']);
+    const j = await draft('jieyang', '');
+    const jp = await j.c.get(`/new/print?id=${j.id}`);
+    assert.deepEqual(stepNames(jp.text), ['选择应用', '录入信息', '打印申请表', '上传资料', '在线认证', '在线支付']);
+
+    const home = await c.get('/');
+    assert.match(home.text, /<a href="\/seal\/product" id="nav-product">产品方案<\/a>/);
+    const product = await c.get('/seal/product');
+    assert.match(product.text, /<h1>产品方案<\/h1>/);
+    const hunan = await c.get('/hunan/');
+    assert.ok(!hunan.text.includes('id="nav-product"'), 'a partner that sells no seal has none');
 });
