@@ -72,7 +72,7 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT id, cert_type, name, price_per_year_fen, fixed_fee_fen, seal_fee_per_year_fen,"
      /* largest part first, as the seeds print it: 证书费200，介质费100，签章费50 */
      " coalesce((SELECT json_object_agg(k, v ORDER BY v::numeric DESC, k)"
-     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}') AS breakdown, min_years, max_years"
+     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}') AS breakdown, min_years, max_years, ca"
      " FROM products WHERE partner_code = $1 AND business_type = $2 AND active"
      " ORDER BY sort_order, id",
      2},
@@ -764,10 +764,10 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
              const char *cur_type, int seal_offered, long years, int seal)
 {
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "products");
-    int i, n = hall_dbres_rows(prods);
+    int i, j, n = hall_dbres_rows(prods);
 
     for (i = 0; i < n; i++) {
-        struct hall_val *o = hall_val_push_obj(req->pool, list);
+        struct hall_val *o;
         const char *type = hall_dbres_str(prods, i, "cert_type");
         struct hall_val *parts;
         char err[64];
@@ -778,6 +778,14 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
         int sel = cur_type != NULL ? strcmp(cur_type, type) == 0 : i == 0;
         const char *table;
 
+        /* a type sold on both hierarchies is one choice of type; its
+         * algorithm is the form's 证书算法 (hall_flow_ca_ctx) */
+        for (j = 0; j < i; j++)
+            if (strcmp(hall_dbres_str(prods, j, "cert_type"), type) == 0)
+                break;
+        if (j < i)
+            continue;
+        o = hall_val_push_obj(req->pool, list);
         hall_val_set_str(req->pool, o, "cert_type", type);
         hall_val_set_str(req->pool, o, "name", hall_dbres_str(prods, i, "name"));
         table = hall_val_json(
@@ -810,6 +818,32 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     int y;
 
     products_ctx(req, ctx, prods, cur_type, p->seal_offered, years, seal);
+    {
+        /* 证书算法 where the partner sells on both hierarchies (products.ca,
+         * sql/114): ECDSA unless the form chose SM2 */
+        const char *ca = hall_form_str(form, "ca");
+        int i, ecc = 0, sm2 = 0;
+
+        for (i = 0; i < hall_dbres_rows(prods); i++) {
+            if (strcmp(hall_dbres_str(prods, i, "ca"), "sm2") == 0)
+                sm2 = 1;
+            else
+                ecc = 1;
+        }
+        hall_val_set_bool(req->pool, ctx, "ca_choice", ecc && sm2);
+        if (ecc && sm2) {
+            struct hall_val *cl = hall_val_set_list(req->pool, ctx, "cas"), *o;
+
+            o = hall_val_push_obj(req->pool, cl);
+            hall_val_set_str(req->pool, o, "code", "ecc");
+            hall_val_set_str(req->pool, o, "label", "ECDSA（国际算法）");
+            hall_val_set_bool(req->pool, o, "selected", strcmp(ca, "sm2") != 0);
+            o = hall_val_push_obj(req->pool, cl);
+            hall_val_set_str(req->pool, o, "code", "sm2");
+            hall_val_set_str(req->pool, o, "label", "SM2（国密算法）");
+            hall_val_set_bool(req->pool, o, "selected", strcmp(ca, "sm2") == 0);
+        }
+    }
     list = hall_val_set_list(req->pool, ctx, "years");
     for (y = 1; y <= 5; y++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
@@ -1584,6 +1618,10 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
     /* the partner's own form title (sql/114: seeds 002, 003) */
     hall_val_set_str(req->pool, ctx, "print_title", p->print_title);
+    /* 证书算法 as the form chose it (new: products.ca) */
+    hall_val_set_str(req->pool, ctx, "ca_label",
+                     strcmp(hall_form_str(form, "ca"), "sm2") == 0 ? "SM2（国密算法）"
+                                                                   : "ECDSA（国际算法）");
     hall_val_set_str(req->pool, ctx, "business_sms",
                      hall_business_get(flow->business) != NULL
                          ? hall_business_get(flow->business)->sms
