@@ -431,6 +431,8 @@ ex 400 '证书PIN码不正确，您还可以输入4次' curl -s -b "$J" -H "X-CS
 ex 200 "finauth\\?id=$ID2" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" -d code="$MEMO" "$H/finauth/code"
 ex 200 '待审核' curl -s -b "$J" "$H/finauth?id=$ID2"
+ex 200 '"result":"verified","result_label":"认证成功".*"result":"failed","result_label":"打款失败"' \
+    curl -s -b "$J" -H 'Accept: application/json' "$H/center/finauth"
 ex 200 '退费申请已提交' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d id="$ID2" --data-urlencode reason=项目取消，不再需要证书 "$H/center/refund"
 ex 409 '不能申请退费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \

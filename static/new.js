@@ -300,6 +300,9 @@
   var row = document.querySelector('[data-divisions="mail"]');
   if (!text || !row) { return; }
   var radio = document.querySelector('input[name="shipping"][value="prepaid"]');
+  /* seed 001: the seal form matches 寄付 or 到付 to the address by itself
+   * (寄付默认是京东快递) */
+  var auto = text.closest('form[data-ship-auto]') !== null;
   function update() {
     var q = {};
     row.querySelectorAll('select').forEach(function (s) {
@@ -315,6 +318,7 @@
           text.textContent = res.carrier + '寄付 ' + res.fee + '元（计入订单金额）';
           text.setAttribute('data-fee-fen', String(res.fee_fen));
           radio.disabled = false;
+          if (auto) { radio.checked = true; }
         } else {
           text.removeAttribute('data-fee-fen');
           text.textContent = '该地址不支持寄付（' + res.carrier + '到付）';

@@ -119,9 +119,10 @@ hall_business_get(const char *code)
     return NULL;
 }
 
+/* the last step is 在线支付 in every seed's bar (001, 002, 003, 004) */
 const struct hall_flow_step hall_steps_new[] = {
     {"agree", "选择应用"},  {"apply", "录入信息"},    {"print", "打印申请表"},
-    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
+    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "在线支付"},
     {NULL, NULL},
 };
 
@@ -133,9 +134,31 @@ const struct hall_flow_step hall_steps_reissue[] = {
 
 const struct hall_flow_step hall_steps_seal[] = {
     {"agree", "阅读协议"},  {"apply", "录入信息"},    {"print", "打印申请表"},
-    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "缴费"},
+    {"upload", "上传资料"}, {"identity", "在线认证"}, {"pay", "在线支付"},
     {NULL, NULL},
 };
+
+/* a partner's own names of steps, as its seed's bar prints them: seed 003
+ * (建筑工务署) reads 选择应用 录入信息 展示申请表 活体认证 在线支付 */
+static const struct {
+    const char *partner, *key, *label;
+} partner_step_names[] = {
+    {"szjsgws", "print", "展示申请表"},
+    {"szjsgws", "identity", "活体认证"},
+    {NULL, NULL, NULL},
+};
+
+static const char *
+step_label(const struct hall_req *req, const struct hall_flow_step *s)
+{
+    int i;
+
+    for (i = 0; partner_step_names[i].partner != NULL; i++)
+        if (req->partner != NULL && strcmp(partner_step_names[i].partner, req->partner) == 0 &&
+            strcmp(partner_step_names[i].key, s->key) == 0)
+            return partner_step_names[i].label;
+    return s->label;
+}
 
 /* the replacing flows (core/flow/replace.c): the certificate first */
 const struct hall_flow_step hall_steps_renew[] = {
@@ -193,7 +216,7 @@ hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hall_flo
     for (i = 0, s = steps; s->key != NULL; s++, i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_str(req->pool, o, "name", s->label);
+        hall_val_set_str(req->pool, o, "name", step_label(req, s));
         hall_val_set_bool(req->pool, o, "current", i == cur);
         hall_val_set_bool(req->pool, o, "done", i < cur);
     }

@@ -53,7 +53,9 @@ static const struct hall_stmt flow_stmts[] = {
     {"flow_partner_get",
      "SELECT code, name, seal_offered, seal_default, shipping_prepaid,"
      " array_to_string(shipping_collect_carriers, ',') AS carriers,"
-     " coalesce(promotion::text, '') AS promotion"
+     " coalesce(promotion::text, '') AS promotion,"
+     " coalesce(print_title, '数字证书申请表') AS print_title,"
+     " coalesce(new_agree_button, '下一步') AS new_agree_button"
      " FROM partners WHERE code = $1 AND active",
      1},
     {"flow_sold",
@@ -70,7 +72,7 @@ static const struct hall_stmt flow_stmts[] = {
      "SELECT id, cert_type, name, price_per_year_fen, fixed_fee_fen, seal_fee_per_year_fen,"
      /* largest part first, as the seeds print it: 证书费200，介质费100，签章费50 */
      " coalesce((SELECT json_object_agg(k, v ORDER BY v::numeric DESC, k)"
-     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}') AS breakdown, min_years, max_years"
+     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}') AS breakdown, min_years, max_years, ca"
      " FROM products WHERE partner_code = $1 AND business_type = $2 AND active"
      " ORDER BY sort_order, id",
      2},
@@ -253,6 +255,8 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
     p->prepaid = hall_dbres_bool(res, 0, "shipping_prepaid");
     p->carriers = hall_dbres_str(res, 0, "carriers");
     p->promotion = hall_dbres_str(res, 0, "promotion");
+    p->print_title = hall_dbres_str(res, 0, "print_title");
+    p->new_agree_button = hall_dbres_str(res, 0, "new_agree_button");
     return HALL_OK;
 }
 
@@ -312,6 +316,9 @@ hall_flow_page(struct hall_req *req, const char *title, const struct hall_partne
     /* seed 001: a seal order's micro-deposit carries a random code, its PIN
      * goes by SMS (the seal products' pin_by_memo is false) */
     hall_val_set_bool(req->pool, ctx, "memo_code", strcmp(flow->business, "seal") == 0);
+    /* seed 004's 补办 form: 电子发票将发送至您预留的手机上和邮箱中 (it goes
+     * to both, core/biz/invoice.c); the other seeds word it for the phone */
+    hall_val_set_bool(req->pool, ctx, "invoice_mail", strcmp(flow->business, "reissue") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' && p != NULL ? p->name : "深圳CA网上营业厅");
     if (p != NULL) {
@@ -507,6 +514,9 @@ start_page(struct hall_req *req)
         hall_val_set_str(req->pool, ctx, "link", hall_flow_link_param(req));
     if (hall_flow_serial_param(req) != NULL)
         hall_val_set_str(req->pool, ctx, "serial", hall_flow_serial_param(req));
+    /* seed 003: 建筑工务署's 证书新办 goes on with 进入新办 (sql/114) */
+    hall_val_set_str(req->pool, ctx, "agree_button",
+                     strcmp(flow->business, "new") == 0 ? p.new_agree_button : "下一步");
     hall_flow_steps(req, ctx, "agree");
     return hall_resp_page(req, 200, "flow_agree", ctx);
 }
@@ -773,10 +783,10 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
              const char *cur_type, int seal_offered, long years, int seal)
 {
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "products");
-    int i, n = hall_dbres_rows(prods);
+    int i, j, n = hall_dbres_rows(prods);
 
     for (i = 0; i < n; i++) {
-        struct hall_val *o = hall_val_push_obj(req->pool, list);
+        struct hall_val *o;
         const char *type = hall_dbres_str(prods, i, "cert_type");
         struct hall_val *parts;
         char err[64];
@@ -787,6 +797,14 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
         int sel = cur_type != NULL ? strcmp(cur_type, type) == 0 : i == 0;
         const char *table;
 
+        /* a type sold on both hierarchies is one choice of type; its
+         * algorithm is the form's 证书算法 (hall_flow_ca_ctx) */
+        for (j = 0; j < i; j++)
+            if (strcmp(hall_dbres_str(prods, j, "cert_type"), type) == 0)
+                break;
+        if (j < i)
+            continue;
+        o = hall_val_push_obj(req->pool, list);
         hall_val_set_str(req->pool, o, "cert_type", type);
         hall_val_set_str(req->pool, o, "name", hall_dbres_str(prods, i, "name"));
         table = hall_val_json(
@@ -830,6 +848,32 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     int y;
 
     products_ctx(req, ctx, prods, cur_type, p->seal_offered, years, seal);
+    {
+        /* 证书算法 where the partner sells on both hierarchies (products.ca,
+         * sql/114): ECDSA unless the form chose SM2 */
+        const char *ca = hall_form_str(form, "ca");
+        int i, ecc = 0, sm2 = 0;
+
+        for (i = 0; i < hall_dbres_rows(prods); i++) {
+            if (strcmp(hall_dbres_str(prods, i, "ca"), "sm2") == 0)
+                sm2 = 1;
+            else
+                ecc = 1;
+        }
+        hall_val_set_bool(req->pool, ctx, "ca_choice", ecc && sm2);
+        if (ecc && sm2) {
+            struct hall_val *cl = hall_val_set_list(req->pool, ctx, "cas"), *o;
+
+            o = hall_val_push_obj(req->pool, cl);
+            hall_val_set_str(req->pool, o, "code", "ecc");
+            hall_val_set_str(req->pool, o, "label", "ECDSA（国际算法）");
+            hall_val_set_bool(req->pool, o, "selected", strcmp(ca, "sm2") != 0);
+            o = hall_val_push_obj(req->pool, cl);
+            hall_val_set_str(req->pool, o, "code", "sm2");
+            hall_val_set_str(req->pool, o, "label", "SM2（国密算法）");
+            hall_val_set_bool(req->pool, o, "selected", strcmp(ca, "sm2") == 0);
+        }
+    }
     list = hall_val_set_list(req->pool, ctx, "years");
     for (y = 1; y <= 5; y++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
@@ -1602,6 +1646,12 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
 
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    /* the partner's own form title (sql/114: seeds 002, 003) */
+    hall_val_set_str(req->pool, ctx, "print_title", p->print_title);
+    /* 证书算法 as the form chose it (new: products.ca) */
+    hall_val_set_str(req->pool, ctx, "ca_label",
+                     strcmp(hall_form_str(form, "ca"), "sm2") == 0 ? "SM2（国密算法）"
+                                                                   : "ECDSA（国际算法）");
     hall_val_set_str(req->pool, ctx, "business_sms",
                      hall_business_get(flow->business) != NULL
                          ? hall_business_get(flow->business)->sms
@@ -1618,6 +1668,15 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_val_set_str(req->pool, ctx, "amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
+    {
+        /* the 委托期限's first day as seed 004 prints it: 自2023年4月28日起 */
+        int y, m, d;
+
+        if (sscanf(hall_dbres_str(o, 0, "created"), "%4d-%2d-%2d", &y, &m, &d) == 3)
+            hall_val_set_fmt(req->pool, ctx, "created_day", "%d年%d月%d日", y, m, d);
+        else
+            hall_val_set_str(req->pool, ctx, "created_day", "申请日期");
+    }
     hall_val_set_bool(req->pool, ctx, "printed", hall_dbres_bool(o, 0, "printed"));
     hall_val_set_bool(req->pool, ctx, "unit", (bit & HALL_T_UNIT) != 0);
     hall_val_set_bool(req->pool, ctx, "applicant", (bit & HALL_T_APPL) != 0);

@@ -103,6 +103,9 @@ hall_page_ctx(struct hall_req *req)
     }
     hall_val_set_str(req->pool, ctx, "base",
                      req->partner[0] != '\0' ? hall_psprintf(req->pool, "/%s", req->partner) : "");
+    /* seed 001's 产品方案 (电子签章): only the hall itself sells the seals
+     * (docs/partners.md), so a partner's header leaves it out */
+    hall_val_set_bool(req->pool, ctx, "nav_product", req->partner[0] == '\0');
     return ctx;
 }
 

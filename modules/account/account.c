@@ -24,7 +24,8 @@ static const struct hall_stmt account_stmts[] = {
     /* 常见问题: what the answers depend on in this channel (the generic
      * hall's row is 'hall') */
     {"faq_partner",
-     "SELECT sms_business_name, shipping_prepaid, legal_person_auth_allowed FROM partners"
+     "SELECT sms_business_name, shipping_prepaid, legal_person_auth_allowed,"
+     " coalesce(sms_site, '深圳CA申请页面') AS sms_site FROM partners"
      " WHERE code = $1 AND active",
      1},
     /* 大客户专区: the partner platforms' channels */
@@ -219,6 +220,9 @@ faq_page(struct hall_req *req)
                           !hall_dbres_bool(res, 0, "shipping_prepaid"));
         hall_val_set_bool(req->pool, ctx, "legal_person",
                           hall_dbres_bool(res, 0, "legal_person_auth_allowed"));
+        /* the example SMS names the site the real one names (modules/admin,
+         * decision_sms: szjsgws's www.szca.com) */
+        hall_val_set_str(req->pool, ctx, "sms_site", hall_dbres_str(res, 0, "sms_site"));
     }
     return hall_resp_page(req, 200, "faq", ctx);
 }

@@ -7,6 +7,8 @@
  *   GET  /center/order    one order (id)
  *   POST /center/refund   申请退费 (id, reason)
  *   POST /center/invoice/resend  电子发票 重新获取: the link again by SMS and e-mail
+ *   GET  /center/finauth 我的业务单-在线认证: the 金融认证 records (micro-deposits)
+ *                        of the applicant's orders, their results, 待认证 / 金融认证
  *   GET  /center/certs   我的证书: every certificate the applicant's orders
  *                        produced, its state, its actions, the seals it signs
  *   GET  /center/cert/download  the certificate and its chain (serial,
@@ -156,6 +158,19 @@ static const struct hall_stmt center_stmts[] = {
      * serial is none), then the accepted orders whose certificate is not
      * begun yet (制作中, no serial); newest order first, an order's own
      * certificate before its seals' */
+    /* 我的业务单-在线认证: the micro-deposits of the applicant's orders, newest
+     * first, in Beijing time; latest: the order's last one (the one its
+     * 待认证 or 金融认证 acts on) */
+    {"finauth_list",
+     "SELECT f.id, o.id AS order_id, o.order_no, o.subject, o.status, f.memo_kind, f.result,"
+     " coalesce(f.fail_reason, '') AS fail_reason,"
+     " to_char(f.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS created,"
+     " coalesce(to_char(f.verified_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), '')"
+     " AS verified,"
+     " f.id = (SELECT max(l.id) FROM finauth_attempts l WHERE l.order_id = o.id) AS latest"
+     " FROM finauth_attempts f JOIN orders o ON o.id = f.order_id WHERE o.user_id = $1"
+     " ORDER BY f.id DESC LIMIT $2 OFFSET $3",
+     3},
     {"certs_list",
      "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
      " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
@@ -1096,6 +1111,103 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
     }
 }
 
+/* a micro-deposit's result as the applicant reads it; code_name: what its
+ * memo carries (随机验证码 / 证书PIN码) */
+static const char *
+finauth_result_label(struct hall_req *req, const char *result, const char *code_name, int waiting)
+{
+    if (strcmp(result, "queued") == 0)
+        return "打款中";
+    if (strcmp(result, "sent") == 0)
+        return waiting ? hall_psprintf(req->pool, "打款成功，待输入%s", code_name) : "打款成功";
+    if (strcmp(result, "failed") == 0)
+        return "打款失败";
+    if (strcmp(result, "verified") == 0)
+        return "认证成功";
+    if (strcmp(result, "locked") == 0)
+        return "已锁定（输错次数过多）";
+    return "处理中";
+}
+
+#define FINAUTH_PAGE 20
+
+/* GET /center/finauth: 我的业务单-在线认证, the 金融认证 records of the
+ * applicant's orders (seed 001's menu), FINAUTH_PAGE a page */
+static int
+finauth_page(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    struct hall_val *ctx, *list;
+    const char *base = hall_req_base(req);
+    long page;
+    int i, n, more;
+
+    if (!query_page(req, &page))
+        return hall_msg(req, HALL_M_FILTER_PAGE, "page");
+    res = hall_db_exec(req->cx, "finauth_list", HALL_I64(req->user_id), HALL_I64(FINAUTH_PAGE + 1),
+                       HALL_I64((page - 1) * FINAUTH_PAGE));
+    if (res == NULL)
+        return hall_resp_busy(req);
+    if (hall_req_wants_json(req)) {
+        ctx = hall_val_obj(req->pool);
+    } else {
+        ctx = hall_page_ctx(req);
+        hall_val_set_str(req->pool, ctx, "title", "我的业务单-在线认证");
+        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
+    }
+    n = hall_dbres_rows(res);
+    more = n > FINAUTH_PAGE;
+    if (more)
+        n = FINAUTH_PAGE;
+    hall_val_set_int(req->pool, ctx, "page", page);
+    if (page > 1)
+        hall_val_set_int(req->pool, ctx, "prev_page", page - 1);
+    if (more)
+        hall_val_set_int(req->pool, ctx, "next_page", page + 1);
+    list = hall_val_set_list(req->pool, ctx, "records");
+    for (i = 0; i < n; i++) {
+        struct hall_val *row = hall_val_push_obj(req->pool, list), *acts;
+        const char *oid = hall_dbres_str(res, i, "order_id");
+        const char *status = hall_dbres_str(res, i, "status");
+        const char *result = hall_dbres_str(res, i, "result");
+        const char *name =
+            hall_finauth_code_name(strcmp(hall_dbres_str(res, i, "memo_kind"), "pin") == 0);
+        int latest = hall_dbres_bool(res, i, "latest");
+        int waiting = latest && strcmp(result, "sent") == 0 && strcmp(status, "finauth_ok") == 0;
+
+        hall_val_set_int(req->pool, row, "seq", (page - 1) * FINAUTH_PAGE + i + 1);
+        hall_val_set_str(req->pool, row, "order_id", oid);
+        hall_val_set_str(req->pool, row, "order_no", hall_dbres_str(res, i, "order_no"));
+        hall_val_set_str(req->pool, row, "subject", hall_dbres_str(res, i, "subject"));
+        hall_val_set_str(req->pool, row, "method", "银行金融认证");
+        hall_val_set_str(req->pool, row, "code_name", name);
+        hall_val_set_str(req->pool, row, "created", hall_dbres_str(res, i, "created"));
+        hall_val_set_str(req->pool, row, "result", result);
+        hall_val_set_str(req->pool, row, "result_label",
+                         finauth_result_label(req, result, name, waiting));
+        hall_val_set_str(req->pool, row, "fail_reason", hall_dbres_str(res, i, "fail_reason"));
+        hall_val_set_str(req->pool, row, "verified", hall_dbres_str(res, i, "verified"));
+        acts = hall_val_set_list(req->pool, row, "actions");
+        if (waiting || (latest && strcmp(status, "finauth_failed") == 0)) {
+            struct hall_val *a = hall_val_push_obj(req->pool, acts);
+
+            hall_val_set_str(req->pool, a, "label", waiting ? "待认证" : "金融认证");
+            hall_val_set_str(req->pool, a, "url",
+                             hall_pstrcat(req->pool, base, "/finauth?id=", oid, NULL));
+        }
+        {
+            struct hall_val *a = hall_val_push_obj(req->pool, acts);
+
+            hall_val_set_str(req->pool, a, "label", "查看");
+            hall_val_set_str(req->pool, a, "url",
+                             hall_pstrcat(req->pool, base, "/center/order?id=", oid, NULL));
+        }
+    }
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "center_finauth", ctx);
+}
+
 static int
 certs_page(struct hall_req *req)
 {
@@ -1674,6 +1786,7 @@ static const struct hall_route center_routes[] = {
     {"GET", "/center/order", order_page, HALL_R_AUTH, NULL},
     {"POST", "/center/refund", do_refund, HALL_R_AUTH, refund_params},
     {"POST", "/center/invoice/resend", do_invoice_resend, HALL_R_AUTH, id_params},
+    {"GET", "/center/finauth", finauth_page, HALL_R_AUTH, NULL},
     {"GET", "/center/certs", certs_page, HALL_R_AUTH, NULL},
     {"GET", "/center/cert/download", cert_download, HALL_R_AUTH, download_params},
     {"GET", "/center/cert/revoke", revoke_page, HALL_R_AUTH, revoke_view_params},

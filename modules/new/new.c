@@ -81,6 +81,7 @@ apply_page(struct hall_req *req)
 }
 
 static const char *const seal_values[] = {"yes", "no", NULL};
+static const char *const ca_values[] = {"ecc", "sm2", NULL};
 
 /* the submit's own parameters, checked with the catalogue's fields by the
  * same registry, so that every error is answered at once */
@@ -89,6 +90,7 @@ static const struct hall_pspec apply_params[] = {
     {"cert_type", HALL_P_CHOICE, 0, 0, 0, "证书类型", hall_choices_cert_type},
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
     {"seal", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "是否办理电子签章", seal_values},
+    {"ca", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书算法", ca_values},
     HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -117,30 +119,44 @@ do_apply(struct hall_req *req)
     struct hall_partner p;
     struct hall_price price = {0, 0, 0};
     struct hall_flow_save s;
-    const char *type, *seal_s;
+    const char *type, *seal_s, *ca;
     int64_t years = 0;
     unsigned bit;
-    int i, n;
+    int i, n, typed = 0, chosen = 0;
 
     if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
     type = hall_req_param(req, "cert_type");
     seal_s = hall_req_param(req, "seal");
+    /* 证书算法 (products.ca): the one asked for; without it, the type's first
+     * product as before (the hall's ECDSA one: API clients need not send it) */
+    ca = hall_req_param(req, "ca");
+    if (ca != NULL && (*ca == '\0' || hall_errors_has(&e, "ca")))
+        ca = NULL;
     bit = hall_errors_has(&e, "cert_type") ? HALL_T_ALL : hall_cert_type_bit(type);
     hall_req_param_i64(req, "years", &years);
     prods = hall_flow_products(req, &p);
     if (prods == NULL)
         return HALL_OK;
     n = hall_dbres_rows(prods);
-    for (i = 0; i < n && !hall_errors_has(&e, "cert_type"); i++)
-        if (strcmp(hall_dbres_str(prods, i, "cert_type"), type) == 0) {
-            s.product_id = hall_dbres_int(prods, i, "id");
-            price = hall_flow_product_price(prods, i);
-            if (!hall_errors_has(&e, "years") && (years < hall_dbres_int(prods, i, "min_years") ||
-                                                  years > hall_dbres_int(prods, i, "max_years")))
-                hall_msg_add(req, &e, HALL_M_YEARS_NOT_OFFERED, "years");
-        }
-    if (s.product_id == 0)
+    for (i = 0; i < n && !hall_errors_has(&e, "cert_type"); i++) {
+        if (strcmp(hall_dbres_str(prods, i, "cert_type"), type) != 0)
+            continue;
+        typed = 1;
+        if (ca != NULL && strcmp(hall_dbres_str(prods, i, "ca"), ca) != 0)
+            continue;
+        if (s.product_id != 0)
+            continue; /* the first of the type */
+        s.product_id = hall_dbres_int(prods, i, "id");
+        chosen = i;
+        price = hall_flow_product_price(prods, i);
+        if (!hall_errors_has(&e, "years") && (years < hall_dbres_int(prods, i, "min_years") ||
+                                              years > hall_dbres_int(prods, i, "max_years")))
+            hall_msg_add(req, &e, HALL_M_YEARS_NOT_OFFERED, "years");
+    }
+    if (s.product_id == 0 && typed)
+        hall_msg_add(req, &e, HALL_M_CA_NOT_OFFERED, "ca");
+    else if (s.product_id == 0)
         hall_msg_add(req, &e, HALL_M_TYPE_NOT_OFFERED, "cert_type");
     s.seal = p.seal_offered && seal_s != NULL && strcmp(seal_s, "yes") == 0;
     if (p.seal_offered && (seal_s == NULL || *seal_s == '\0'))
@@ -159,6 +175,8 @@ do_apply(struct hall_req *req)
     hall_val_set_fmt(req->pool, form, "choice_years", "%lld年", (long long)years);
     if (p.seal_offered)
         hall_val_set_str(req->pool, form, "choice_seal", s.seal ? "办理" : "不办理");
+    /* the algorithm chosen, kept with the form for its page and the print */
+    hall_val_set_str(req->pool, form, "ca", ca != NULL ? ca : hall_dbres_str(prods, chosen, "ca"));
     s.cert_type = type;
     s.subject = hall_form_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name");
     s.years = years;

@@ -236,6 +236,11 @@ pay_page(struct hall_req *req)
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
+    /* an order replacing a certificate goes to review once paid, with no
+     * memo code to type: 补办's deposit with the PIN goes after 审核成功
+     * (seed 004), the others' PIN by SMS (core/flow/replace.c) */
+    hall_val_set_bool(req->pool, ctx, "replace",
+                      hall_replace_business(hall_dbres_str(o, 0, "business_type")));
     if (strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0) {
         /* seed 004: 补办费用 and the medium fee as the form stored them; 微信支付 */
         struct hall_val *form = hall_dbres_pii_json(req->cx, o, 0, hall_dbres_col(o, "form_enc"));

@@ -287,9 +287,9 @@ test('证书新办 with the keyboard alone: tab order, visible focus, step bar, 
             await tabTo(page, (x) => x.id === 'identity-next', '经办人在线认证');
             await Promise.all([page.waitForURL(new RegExp(`/pay\\?id=${id}$`)), page.keyboard.press('Enter')]);
 
-            /* 缴费: reached; the step bar says so */
+            /* 在线支付: reached; the step bar says so */
             await a11y.check(page, '缴费');
-            assert.equal(await currentStep(page), '缴费');
+            assert.equal(await currentStep(page), '在线支付');
             await shot('02-pay');
             assert.deepEqual(problems, []);
             a11y.assertAllChecked(page);

@@ -37,8 +37,8 @@ test('pay_page__steps_bar_of_the_orders_own_flow__new_and_seal', async () => {
     const c = await applicant();
     const { id } = await unpaidOrder(c);
     const n = stepsBar((await c.get(`/pay?id=${id}`)).text);
-    assert.deepEqual(n.names, ['选择应用', '录入信息', '打印申请表', '上传资料', '在线认证', '缴费']);
-    assert.deepEqual(n.current, ['缴费']);
+    assert.deepEqual(n.names, ['选择应用', '录入信息', '打印申请表', '上传资料', '在线认证', '在线支付']);
+    assert.deepEqual(n.current, ['在线支付']);
     assert.equal(n.done, 5);
 
     /* 电子签章申请 starts with 阅读协议, not 证书新办's 选择应用 */
@@ -57,8 +57,8 @@ test('pay_page__steps_bar_of_the_orders_own_flow__new_and_seal', async () => {
     const page = await c.get(`/pay?id=${sid}`);
     assert.equal(page.status, 200);
     const s = stepsBar(page.text);
-    assert.deepEqual(s.names, ['阅读协议', '录入信息', '打印申请表', '上传资料', '在线认证', '缴费']);
-    assert.deepEqual(s.current, ['缴费']);
+    assert.deepEqual(s.names, ['阅读协议', '录入信息', '打印申请表', '上传资料', '在线认证', '在线支付']);
+    assert.deepEqual(s.current, ['在线支付']);
     assert.match(page.text, /电子签章申请/);
 });
 

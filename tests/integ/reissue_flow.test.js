@@ -75,6 +75,7 @@ async function toForm(o) {
     assert.match(page.text, /id="price-medium">100\.00元</);
     assert.match(page.text, /id="total-amount">100\.00元</);
     assert.match(page.text, /发票用途：\* 介质服务费/);
+    o.formPage = page.text;
     return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
 }
 
@@ -123,6 +124,16 @@ test('reissue_flow__serial_step__format_unknown_revoked_foreign_refused_with_sta
     assert.equal(p.status, 409);
     assert.equal(p.body.field, 'serial');
     assert.equal(psql(`SELECT count(*) FROM orders WHERE business_type = 'reissue'`), before, 'nothing written');
+});
+
+/* seed 004 (issue 40 §6): 补办's form says the invoice comes to the phone
+ * and the mailbox (电子发票将发送至您预留的手机上和邮箱中), and the 电子发票
+ * option carries its 实行电子发票公告 */
+test('reissue_flow__form__invoice_to_phone_and_mailbox__the_invoice_notice', async () => {
+    const o = await issuedCert(await operator());
+    await toForm(o);
+    assert.match(o.formPage, /id="invoice-hint">温馨提示：电子发票将发送至您预留的手机上和邮箱中。</);
+    assert.match(o.formPage, /<details class="notice" id="invoice-notice"><summary>实行电子发票公告<\/summary>/);
 });
 
 test('reissue_flow__bad_value_per_group__400_naming_field_all_at_once_nothing_written', async () => {
@@ -254,6 +265,12 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     assert.deepEqual(names, ['介质遗失补办介绍', '阅读协议', '证书选择', '录入信息', '打印申请表',
         '上传资料', '在线认证', '在线支付']);
     assert.match(bar, /<li class="current" aria-current="step">在线支付<\/li>/);
+    /* before payment too (issue 40 §6, seed 004): the deposit with the PIN
+     * comes after 审核成功, and nothing is typed before review */
+    const hint = pay.text.match(/<p class="hint" id="online-hint">([^<]*)</)[1];
+    assert.match(hint, /支付成功后申请单直接进入资料审核环节/);
+    assert.match(hint, /深圳CA审核成功后将向申请单位对公账户打款0\.01元，并以转账交易附言方式下发证书PIN码/);
+    assert.doesNotMatch(hint, /输入|验证通过/, 'no code to type before review');
     const trade = await payOnline(o.c, id, 'wechat');
     await confirmTrade(trade);
     /* seed 004: straight to review; the 0.01 deposit with the PIN only

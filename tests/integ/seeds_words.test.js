@@ -74,9 +74,9 @@ test('center__own_menu_and_clear_filter', { skip: SKIP }, async () => {
     assert.match(r.text, /<a class="button secondary" href="\/center\/orders" id="filters-clear">清空<\/a>/);
     for (const [id, href, label] of [['menu-profile', '/account/profile', '个人资料'],
         ['menu-password', '/account/password', '修改密码'], ['menu-orders', '/center/orders', '我的业务单-证书申请'],
-        ['menu-online', '/center/orders?business=finauth', '我的业务单-在线认证']])
+        ['menu-online', '/center/finauth', '我的业务单-在线认证']])
         assert.ok(r.text.includes(`<a href="${href}" id="${id}">${label}</a>`), `the center's menu has ${label}`);
-    const online = await c.get('/center/orders?business=finauth');
+    const online = await c.get('/center/finauth');
     assert.equal(online.status, 200);
     const prof = await c.get('/account/profile');
     assert.ok(prof.text.includes('id="menu-orders"'), 'the menu is on 个人资料 too');
