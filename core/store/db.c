@@ -82,11 +82,16 @@ const struct hall_stmt hall_store_stmts[] = {
      " AND p.link_secret IS NULL))))"
      " GROUP BY r.business_type",
      1},
-    /* run by the outbox (modules/outbox/outbox.c, session_tick) */
+    /* run by the outbox (modules/outbox/outbox.c, session_tick): the
+     * applicants' and the staff's sessions a day past their end */
     {"session_purge",
      "WITH d AS (DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
      " WHERE absolute_expires < now() - interval '1 day' ORDER BY absolute_expires LIMIT 1000"
-     " FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) AS n FROM d",
+     " FOR UPDATE SKIP LOCKED) RETURNING 1),"
+     " s AS (DELETE FROM staff_sessions WHERE token_hash IN (SELECT token_hash FROM staff_sessions"
+     " WHERE absolute_expires < now() - interval '1 day' ORDER BY absolute_expires LIMIT 1000"
+     " FOR UPDATE SKIP LOCKED) RETURNING 1)"
+     " SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM s) AS staff",
      0},
     /* a row per client and clock hour: the upsert locks it until commit, so
      * parallel sends from one client are counted one after another */

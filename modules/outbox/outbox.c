@@ -949,10 +949,10 @@ report_tick(struct hall_app *app)
     hall_pool_destroy(pool);
 }
 
-/* the applicants' sessions a day past their absolute end (login +
- * session_absolute_s) deleted between jobs, every 10 s, at most 1000 rows a
- * time (core/store/db.c, session_purge); an ended session is refused at once,
- * the row is only kept that day longer */
+/* the applicants' and the staff's sessions a day past their absolute end
+ * (login + session_absolute_s) deleted between jobs, every 10 s, at most 1000
+ * rows of each a time (core/store/db.c, session_purge); an ended session is
+ * refused at once, the row is only kept that day longer */
 static void
 session_tick(struct hall_app *app)
 {
@@ -968,8 +968,10 @@ session_tick(struct hall_app *app)
     pool = hall_pool_create(4096);
     req = hall_app_req(app, pool, "outbox-session");
     res = hall_db_exec(req->cx, "session_purge");
-    if (res != NULL && hall_dbres_int(res, 0, "n") > 0)
-        hall_info(req, "msg=\"sessions purged\" rows=%lld", (long long)hall_dbres_int(res, 0, "n"));
+    if (res != NULL && hall_dbres_int(res, 0, "n") + hall_dbres_int(res, 0, "staff") > 0)
+        hall_info(req, "msg=\"sessions purged\" rows=%lld staff_rows=%lld",
+                  (long long)hall_dbres_int(res, 0, "n"),
+                  (long long)hall_dbres_int(res, 0, "staff"));
     hall_pool_destroy(pool);
 }
 
