@@ -275,8 +275,8 @@ read_text(const char *path, size_t max)
     return buf;
 }
 
-static X509 *
-load_cert(const char *dir, const char *name, char **pem)
+X509 *
+hall_pki_cert_load(const char *dir, const char *name, char **pem)
 {
     char path[1024];
     X509 *x = NULL;
@@ -309,7 +309,7 @@ own_load(const char *dir, struct pki_ca *ca)
     ca->own_len = 0;
     if (ca->own_name == NULL)
         return HALL_OK;
-    own = load_cert(dir, ca->own_name, NULL);
+    own = hall_pki_cert_load(dir, ca->own_name, NULL);
     if (own == NULL)
         return HALL_OK; /* a pki_dir without it: no seals are made */
     if (X509_NAME_cmp(X509_get_issuer_name(own), X509_get_subject_name(ca->cert)) != 0)
@@ -460,13 +460,13 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
     if (hall_pki_keys_conf(conf, err, errlen) != HALL_OK)
         return HALL_ERR;
     /* only the roots' PEM is kept (served as it is) */
-    root = load_cert(dir, "root", &root_pem);
+    root = hall_pki_cert_load(dir, "root", &root_pem);
     if (root == NULL) {
         snprintf(err, errlen, "pki_dir %s: cannot read root.crt (hall-pkitool ceremony)", dir);
         return HALL_ERR;
     }
     if (what & (HALL_PKI_AUDIT_KEY | HALL_PKI_AUDIT_CERT)) {
-        audit_cert = load_cert(dir, "audit", NULL);
+        audit_cert = hall_pki_cert_load(dir, "audit", NULL);
         if (audit_cert == NULL || X509_verify(audit_cert, X509_get0_pubkey(root)) != 1) {
             X509_free(root);
             snprintf(err, errlen, "pki_dir %s: audit.crt missing or not signed by root.crt", dir);
@@ -474,7 +474,7 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
         }
     }
     X509_free(root);
-    root = load_cert(dir, "sm2-root", &sm2_root_pem);
+    root = hall_pki_cert_load(dir, "sm2-root", &sm2_root_pem);
     if (root == NULL) {
         snprintf(err, errlen, "pki_dir %s: cannot read sm2-root.crt (script/lib/pki-init.sh)", dir);
         return HALL_ERR;
@@ -507,9 +507,9 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
         }
     }
     for (ca = cas; ca->name != NULL; ca++) {
-        ca->cert = load_cert(dir, ca->name, &ca->pem);
+        ca->cert = hall_pki_cert_load(dir, ca->name, &ca->pem);
         snprintf(name, sizeof(name), "%s-ocsp", ca->name);
-        ca->ocsp_cert = load_cert(dir, name, NULL);
+        ca->ocsp_cert = hall_pki_cert_load(dir, name, NULL);
         if (ca->cert == NULL || ca->ocsp_cert == NULL) {
             snprintf(err, errlen, "pki_dir %s: cannot read %s.crt or %s.crt", dir, ca->name, name);
             return HALL_ERR;

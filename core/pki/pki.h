@@ -38,6 +38,9 @@ int hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t
  * with err.  hall_pki_load, hall_seseal_load or hall_pki_keys_conf first.
  * The caller frees it. */
 EVP_PKEY *hall_pki_key(const char *name, char *err, size_t errlen);
+/* the certificate DIR/NAME.crt (PEM), NULL when it cannot be read; *pem,
+ * when pem is not NULL, the file's text (malloc'd, kept by the caller) */
+X509 *hall_pki_cert_load(const char *dir, const char *name, char **pem);
 /* where hall_pki_key finds the keys: conf's pki_dir, pki_pass_file and
  * token (hall_pki_load and hall_seseal_load call it; once per process) */
 int hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen);

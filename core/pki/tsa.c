@@ -38,37 +38,6 @@ static char *tsa_pem;
 #define FAIL_UNACCEPTED_POLICY 15
 #define FAIL_SYSTEM_FAILURE    25
 
-static X509 *
-cert_read(const char *dir, const char *name, char **pem)
-{
-    char path[1100];
-    X509 *x;
-    FILE *f;
-    BIO *b;
-
-    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    if (x == NULL || pem == NULL)
-        return x;
-    b = BIO_new(BIO_s_mem());
-    if (b != NULL && PEM_write_bio_X509(b, x) == 1) {
-        char *p;
-        long n = BIO_get_mem_data(b, &p);
-
-        *pem = malloc((size_t)n + 1);
-        if (*pem != NULL) {
-            memcpy(*pem, p, (size_t)n);
-            (*pem)[n] = '\0';
-        }
-    }
-    BIO_free(b);
-    return x;
-}
-
 /* 128 random bits after a byte 01 (a positive INTEGER of 17 bytes, always:
  * RFC 3161 asks clients to take up to 20): unique without a shared counter,
  * across workers and hosts (docs/modules/tsa.md) */
@@ -106,9 +75,9 @@ hall_tsa_load(const struct hall_conf *conf, int want_key, char *err, size_t errl
     if (tsa_cert != NULL && (!want_key || tsa_ctx != NULL))
         return HALL_OK;
     if (tsa_cert == NULL) {
-        X509 *root = cert_read(dir, "root", NULL);
+        X509 *root = hall_pki_cert_load(dir, "root", NULL);
 
-        tsa_cert = cert_read(dir, "tsa", &tsa_pem);
+        tsa_cert = hall_pki_cert_load(dir, "tsa", &tsa_pem);
         if (tsa_cert == NULL || tsa_pem == NULL || root == NULL ||
             X509_verify(tsa_cert, X509_get0_pubkey(root)) != 1 ||
             X509_check_purpose(tsa_cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {

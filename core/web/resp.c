@@ -335,8 +335,9 @@ hall_resp_busy(struct hall_req *req)
     const char *id;
     char *s;
 
-    if (req->cx == NULL || !hall_db_fate_unknown(req->cx) || strcmp(req->method, "GET") == 0 ||
-        strcmp(req->method, "HEAD") == 0)
+    /* no method: work of a program's own (hall_app_req), answered to no one */
+    if (req->cx == NULL || !hall_db_fate_unknown(req->cx) || req->method == NULL ||
+        strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
         return hall_msg(req, HALL_M_BUSY, NULL);
     id = req->request_id != NULL ? req->request_id : "-";
     s = hall_msg_text(req->pool, HALL_M_BUSY_UNKNOWN, id);
