@@ -237,11 +237,32 @@ void hall_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
 void hall_mac(const char *purpose, const void *p, size_t n, unsigned char out[32]);
 int hall_ct_equal(const void *a, const void *b, size_t n);
 char *hall_hex(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* RFC 3986 percent-encoding: unreserved characters kept, every other byte
+ * %XX in upper case (core/base/buf.c) */
+char *hall_url_encode(struct hall_pool *pool, const char *s);
+/* name=value pairs joined "k=v&k=v" (the providers' signed strings and
+ * forms): HALL_KV_SORT sorts p in place by name (strcmp: byte order),
+ * HALL_KV_ENCODE percent-encodes names and values (hall_url_encode),
+ * HALL_KV_SKIP_EMPTY leaves out a pair whose value is NULL or "", and a
+ * name in skip (NULL-terminated, or NULL) is left out; NULL when the text
+ * would pass 64 KiB */
+struct hall_kv {
+    const char *k, *v;
+};
+#define HALL_KV_SORT       1u
+#define HALL_KV_ENCODE     2u
+#define HALL_KV_SKIP_EMPTY 4u
+char *hall_kv_join(struct hall_pool *pool, struct hall_kv *p, size_t n, unsigned flags,
+                   const char *const *skip);
 /* a hexadecimal digit's value, -1 for any other character */
 int hall_hexval(int c);
 /* exactly 2n hexadecimal digits (either case) of s into n bytes; HALL_ERR otherwise */
 int hall_unhex(const char *s, unsigned char *out, size_t n);
 char *hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n);
+/* a session's or a staff session's token: hall_b64url of 32 random bytes,
+ * 43 characters of the base64url alphabet */
+#define HALL_SESSION_TOKEN_CHARS 43
+int hall_session_token_ok(const char *t);
 /* Argon2id (19 MiB, t=2, p=1), encoded "$argon2id$v=19$m=19456,t=2,p=1$salt$hash";
  * verify also accepts the older "pbkdf2-sha256$iter$salt$hash" */
 char *hall_password_hash(struct hall_pool *pool, const char *password);

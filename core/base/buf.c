@@ -119,3 +119,63 @@ hall_buf_printf(struct hall_buf *b, const char *fmt, ...)
         return rc;
     }
 }
+
+/* RFC 3986 percent-encoding: the unreserved characters kept, every other
+ * byte %XX in upper case (a query's names and values, the providers'
+ * signed strings) */
+char *
+hall_url_encode(struct hall_pool *pool, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = hall_palloc(pool, strlen(s) * 3 + 1), *o = out;
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct hall_kv *)a)->k, ((const struct hall_kv *)b)->k);
+}
+
+char *
+hall_kv_join(struct hall_pool *pool, struct hall_kv *p, size_t n, unsigned flags,
+             const char *const *skip)
+{
+    struct hall_buf *b = hall_buf_new(pool, 64 * 1024);
+    const char *const *s;
+    const char *sep = "";
+    size_t i;
+
+    if (flags & HALL_KV_SORT)
+        qsort(p, n, sizeof(*p), kv_cmp);
+    for (i = 0; i < n; i++) {
+        const char *v = p[i].v != NULL ? p[i].v : "";
+
+        if ((flags & HALL_KV_SKIP_EMPTY) && *v == '\0')
+            continue;
+        for (s = skip; s != NULL && *s != NULL && strcmp(*s, p[i].k) != 0; s++)
+            ;
+        if (s != NULL && *s != NULL)
+            continue;
+        if (hall_buf_printf(b, "%s%s=%s", sep,
+                            (flags & HALL_KV_ENCODE) ? hall_url_encode(pool, p[i].k) : p[i].k,
+                            (flags & HALL_KV_ENCODE) ? hall_url_encode(pool, v) : v) != HALL_OK)
+            return NULL;
+        sep = "&";
+    }
+    return hall_pstrndup(pool, b->data != NULL ? b->data : "", b->len);
+}

@@ -366,6 +366,23 @@ hall_hex(struct hall_pool *pool, const unsigned char *p, size_t n)
     return s;
 }
 
+int
+hall_session_token_ok(const char *t)
+{
+    size_t i;
+
+    if (t == NULL || strlen(t) != HALL_SESSION_TOKEN_CHARS)
+        return 0;
+    for (i = 0; i < HALL_SESSION_TOKEN_CHARS; i++) {
+        char c = t[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
 char *
 hall_b64url(struct hall_pool *pool, const unsigned char *p, size_t n)
 {

@@ -222,7 +222,7 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  * the new certificate's organisation: a 机构章's or
  * 业务章's name is then made from it as at production (org + 印章名称), and
  * its picture, when the hall drew it (style 'auto'), is drawn again with
- * that name in step 2 (hall_sealprod_draw); a cut-out of the applicant's
+ * that name in step 2 (hall_sealimg_render); a cut-out of the applicant's
  * impression is kept.  The same three steps as the production that makes the new certificate
  * (hall_produce), so that it happens exactly once, with it:
  *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
@@ -232,17 +232,14 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  *      revoked meanwhile is not made again).
  */
 struct hall_sealremake;
-/* what draws a seal's picture for the re-make after a 变更 of the name:
- * hall_sealimg_render, which is in libhallseal (cairo, pango: core/local.am).
- * libhall cannot call it (every module links sealprod.o through flow.c's
- * statements), so the programs that produce and link libhallseal (hall-pki,
- * hall-pkitool, hall-outbox: modules/list's "link") set it in main; where it
- * is NULL a re-make that must draw fails (logged) rather than keep the old
- * name's picture */
-typedef unsigned char *(*hall_sealprod_draw_fn)(struct hall_pool *pool, enum hall_seal_kind kind,
-                                                const char *org, const char *name, size_t *len,
-                                                struct hall_sealimg_fit *fit);
-extern hall_sealprod_draw_fn hall_sealprod_draw;
+/* What draws a seal's picture for the re-make after a 变更 of the name is
+ * hall_sealimg_render, in libhallseal (cairo, pango: core/local.am), which
+ * not every program links although every module links sealprod.o (through
+ * flow.c's statements).  sealprod.c refers to it weakly: a program whose
+ * modules/list "link ... SEAL" line gives it libhallseal has it (the
+ * generated modules/local.am links those programs with HALL_SEAL_LINKFLAGS,
+ * which asks the linker for it), any other has none, and there a re-make
+ * that must draw fails (logged) rather than keep the old name's picture. */
 /*
  * A 变更 (rn non-NULL, rn->org the new certificate's organisation): besides
  * the seals the old certificate signs, each valid 机构业务章 of the seal
@@ -297,8 +294,6 @@ const char *hall_provider_secret(struct hall_ctx *cx, const struct hall_provider
 /* settings.path1[.path2] when a string */
 const char *hall_provider_setting(const struct hall_provider_acct *a, const char *path1,
                                   const char *path2);
-/* RFC 3986 percent-encoding (unreserved kept, %XX upper case) */
-char *hall_pct_encode(struct hall_pool *pool, const char *s);
 
 /* one SMS as a driver sends it */
 struct hall_sms_msg {

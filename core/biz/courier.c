@@ -152,9 +152,9 @@ sf_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *ser
     body = hall_psprintf(pool,
                          "partnerID=%s&requestID=%s&serviceCode=%s&timestamp=%s&msgDigest=%s"
                          "&msgData=%s",
-                         hall_pct_encode(pool, a->account_id), hall_hex(pool, rid, sizeof(rid)),
-                         service, ts, hall_pct_encode(pool, hall_sf_digest(pool, data, ts, check)),
-                         hall_pct_encode(pool, data));
+                         hall_url_encode(pool, a->account_id), hall_hex(pool, rid, sizeof(rid)),
+                         service, ts, hall_url_encode(pool, hall_sf_digest(pool, data, ts, check)),
+                         hall_url_encode(pool, data));
     while (*base != '\0' && base[strlen(base) - 1] == '/')
         base = hall_pstrndup(pool, base, strlen(base) - 1);
     memset(&call, 0, sizeof(call));

@@ -328,28 +328,6 @@ nonce(struct hall_pool *pool)
     return hall_hex(pool, r, sizeof(r));
 }
 
-/* RFC 3986 percent-encoding of everything but unreserved characters */
-static char *
-urlenc(struct hall_pool *pool, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char *out = hall_palloc(pool, 3 * strlen(s) + 1), *o = out;
-    const unsigned char *p;
-
-    for (p = (const unsigned char *)s; *p != '\0'; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            *o++ = (char)*p;
-        } else {
-            *o++ = '%';
-            *o++ = hex[*p >> 4];
-            *o++ = hex[*p & 15];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 int64_t
 hall_fen_of_yuan(const char *s)
 {
@@ -526,7 +504,7 @@ wx_query(struct hall_ctx *cx, const struct merchant *m, const char *out_no, cons
 
     if (wx_call(cx, m, "GET",
                 hall_psprintf(cx->pool, "/v3/pay/transactions/out-trade-no/%s?mchid=%s",
-                              urlenc(cx->pool, out_no), m->merchant_id),
+                              hall_url_encode(cx->pool, out_no), m->merchant_id),
                 NULL, &st, &ans) != HALL_OK)
         return HALL_ERR;
     if (st == 404) {
@@ -575,7 +553,7 @@ wx_open(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_ope
         return HALL_ERR;
     /* H5: back to the hall's page after the payment (redirect_url, encoded) */
     out->pay_url = in->mobile ? hall_psprintf(cx->pool, "%s&redirect_url=%s", url,
-                                              urlenc(cx->pool, in->return_url))
+                                              hall_url_encode(cx->pool, in->return_url))
                               : url;
     out->mode = in->mobile ? "h5" : "native";
     return HALL_OK;
@@ -590,7 +568,7 @@ wx_close(struct hall_ctx *cx, const struct merchant *m, const char *out_no, cons
     hall_val_set_str(cx->pool, b, "mchid", m->merchant_id);
     if (wx_call(cx, m, "POST",
                 hall_psprintf(cx->pool, "/v3/pay/transactions/out-trade-no/%s/close",
-                              urlenc(cx->pool, out_no)),
+                              hall_url_encode(cx->pool, out_no)),
                 b, &st, &ans) != HALL_OK)
         return HALL_ERR;
     if (st == 204 || st == 200) {
@@ -724,34 +702,15 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
 
 /* ---- Alipay OpenAPI --------------------------------------------------------- */
 
-struct kv {
-    const char *k, *v;
-};
-
-static int
-kv_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
-}
-
 /* "k=v&k=v" of the sorted, non-empty parameters but sign (and sign_type
  * for a notification): the text RSA2 signs, values as they are */
 static char *
-ali_sign_text(struct hall_pool *pool, struct kv *p, int n, int skip_sign_type)
+ali_sign_text(struct hall_pool *pool, struct hall_kv *p, int n, int skip_sign_type)
 {
-    struct hall_buf *b = hall_buf_new(pool, 64 * 1024);
-    int i, first = 1;
+    static const char *const sign[] = {"sign", NULL}, *const both[] = {"sign", "sign_type", NULL};
 
-    qsort(p, (size_t)n, sizeof(*p), kv_cmp);
-    for (i = 0; i < n; i++) {
-        if (strcmp(p[i].k, "sign") == 0 || (skip_sign_type && strcmp(p[i].k, "sign_type") == 0) ||
-            p[i].v == NULL || *p[i].v == '\0')
-            continue;
-        if (hall_buf_printf(b, "%s%s=%s", first ? "" : "&", p[i].k, p[i].v) != HALL_OK)
-            return NULL;
-        first = 0;
-    }
-    return hall_pstrndup(pool, b->data != NULL ? b->data : "", b->len);
+    return hall_kv_join(pool, p, (size_t)n, HALL_KV_SORT | HALL_KV_SKIP_EMPTY,
+                        skip_sign_type ? both : sign);
 }
 
 /* the common parameters of a method, signed: the encoded "k=v&..." */
@@ -759,37 +718,32 @@ static char *
 ali_request(struct hall_ctx *cx, const struct merchant *m, const char *method,
             const struct hall_val *biz, const char *return_url)
 {
-    struct kv p[12];
-    struct hall_buf *b = hall_buf_new(cx->pool, 64 * 1024);
+    struct hall_kv p[12];
     const char *bizj = hall_val_json(cx->pool, biz, NULL), *text, *sig;
-    int n = 0, i;
+    int n = 0;
 
     if (bizj == NULL)
         return NULL;
-    p[n++] = (struct kv){"app_id", m->merchant_id};
-    p[n++] = (struct kv){"method", method};
-    p[n++] = (struct kv){"format", "JSON"};
-    p[n++] = (struct kv){"charset", "utf-8"};
-    p[n++] = (struct kv){"sign_type", "RSA2"};
-    p[n++] = (struct kv){"timestamp", beijing_now(cx->pool)};
-    p[n++] = (struct kv){"version", "1.0"};
-    p[n++] = (struct kv){"biz_content", bizj};
+    p[n++] = (struct hall_kv){"app_id", m->merchant_id};
+    p[n++] = (struct hall_kv){"method", method};
+    p[n++] = (struct hall_kv){"format", "JSON"};
+    p[n++] = (struct hall_kv){"charset", "utf-8"};
+    p[n++] = (struct hall_kv){"sign_type", "RSA2"};
+    p[n++] = (struct hall_kv){"timestamp", beijing_now(cx->pool)};
+    p[n++] = (struct hall_kv){"version", "1.0"};
+    p[n++] = (struct hall_kv){"biz_content", bizj};
     if (strcmp(method, "alipay.trade.page.pay") == 0 ||
         strcmp(method, "alipay.trade.wap.pay") == 0 || strcmp(method, "alipay.trade.refund") == 0)
-        p[n++] = (struct kv){"notify_url",
-                             hall_psprintf(cx->pool, "%s/pay/notify/alipay", cx->conf->public_url)};
+        p[n++] = (struct hall_kv){
+            "notify_url", hall_psprintf(cx->pool, "%s/pay/notify/alipay", cx->conf->public_url)};
     if (return_url != NULL)
-        p[n++] = (struct kv){"return_url", return_url};
+        p[n++] = (struct hall_kv){"return_url", return_url};
     text = ali_sign_text(cx->pool, p, n, 0);
     sig = text != NULL ? hall_rsa_sign(cx->pool, m->key, text, strlen(text)) : NULL;
     if (sig == NULL)
         return NULL;
-    p[n++] = (struct kv){"sign", sig};
-    for (i = 0; i < n; i++)
-        if (hall_buf_printf(b, "%s%s=%s", i > 0 ? "&" : "", p[i].k, urlenc(cx->pool, p[i].v)) !=
-            HALL_OK)
-            return NULL;
-    return hall_pstrndup(cx->pool, b->data, b->len);
+    p[n++] = (struct hall_kv){"sign", sig};
+    return hall_kv_join(cx->pool, p, (size_t)n, HALL_KV_ENCODE, NULL);
 }
 
 static const char *
@@ -961,7 +915,7 @@ unhex1(int c)
 
 /* application/x-www-form-urlencoded into at most max pairs; -1 if malformed */
 static int
-form_parse(struct hall_pool *pool, const char *s, size_t len, struct kv *p, int max)
+form_parse(struct hall_pool *pool, const char *s, size_t len, struct hall_kv *p, int max)
 {
     int n = 0;
     const char *end = s + len;
@@ -1005,7 +959,7 @@ form_parse(struct hall_pool *pool, const char *s, size_t len, struct kv *p, int 
 }
 
 static const char *
-kv_get(const struct kv *p, int n, const char *k)
+kv_get(const struct hall_kv *p, int n, const char *k)
 {
     int i;
 
@@ -1018,7 +972,7 @@ kv_get(const struct kv *p, int n, const char *k)
 static int
 ali_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pay_notice *out)
 {
-    struct kv p[MAX_PARAMS];
+    struct hall_kv p[MAX_PARAMS];
     int n, i;
     struct merchant *m = NULL;
     const char *app, *text, *sig, *st, *gmt;

@@ -524,7 +524,10 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     return HALL_OK;
 }
 
-hall_sealprod_draw_fn hall_sealprod_draw;
+/* weak: only the programs that link libhallseal draw (core/biz/biz.h) */
+extern unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind,
+                                          const char *org, const char *name, size_t *len,
+                                          struct hall_sealimg_fit *fit) __attribute__((weak));
 
 /*
  * After a 变更 of the organisation: a 机构章's or 业务章's name as production
@@ -551,13 +554,13 @@ remake_renamed(struct hall_ctx *cx, const char *org, const struct sr_item *it,
                                       : hall_pstrdup(cx->pool, org);
     if (strcmp(it->style, "auto") != 0)
         return HALL_OK;
-    if (hall_sealprod_draw == NULL) {
+    if (hall_sealimg_render == NULL) {
         hall_err(cx, "msg=\"sealprod: this program does not draw seals\" es_id=%s", it->old_es);
         return HALL_ERR;
     }
     memset(&fit, 0, sizeof(fit));
-    in->png = hall_sealprod_draw(cx->pool, org_kind ? HALL_SEAL_ORG : HALL_SEAL_BUSINESS, org,
-                                 it->seal_name, &in->png_len, &fit);
+    in->png = hall_sealimg_render(cx->pool, org_kind ? HALL_SEAL_ORG : HALL_SEAL_BUSINESS, org,
+                                  it->seal_name, &in->png_len, &fit);
     if (in->png == NULL || fit.unknown_glyphs > 0) {
         hall_err(cx, "msg=\"sealprod: the new name cannot be drawn\" es_id=%s unknown_glyphs=%d",
                  it->old_es, fit.unknown_glyphs);

@@ -117,41 +117,7 @@ hall_provider_setting(const struct hall_provider_acct *a, const char *path1, con
     return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
 }
 
-/* RFC 3986: unreserved characters kept, every other byte %XX (upper case) */
-char *
-hall_pct_encode(struct hall_pool *pool, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s), i, o = 0;
-    char *out = hall_palloc(pool, n * 3 + 1);
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* ---- Alibaba Cloud: ACS3-HMAC-SHA256 --------------------------------------- */
-
-struct kv {
-    const char *k, *v;
-};
-
-static int
-kv_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
-}
 
 /* "host[:port]" of a URL, the port left out when it is the scheme's */
 static const char *
@@ -183,24 +149,21 @@ url_host(struct hall_pool *pool, const char *url)
  */
 static struct hall_val *
 aliyun_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *secret,
-            const char *action, struct kv *q, size_t nq, long *http, const char **err)
+            const char *action, struct hall_kv *q, size_t nq, long *http, const char **err)
 {
     struct hall_pool *pool = cx->pool;
-    struct hall_buf *cq = hall_buf_new(pool, 16384), *creq = hall_buf_new(pool, 32768);
+    struct hall_buf *creq = hall_buf_new(pool, 32768);
     unsigned char h[32], nonce[16], mac[32];
     char date[32];
     const char *host = url_host(pool, a->endpoint), *empty_hash, *sig, *hdrs[8];
-    const char *base = a->endpoint;
+    const char *base = a->endpoint, *cq;
     struct hall_http_resp r;
     struct hall_http_call call;
     time_t now = time(NULL);
     struct tm tm;
-    size_t i;
 
-    qsort(q, nq, sizeof(*q), kv_cmp);
-    for (i = 0; i < nq; i++)
-        hall_buf_printf(cq, "%s%s=%s", i > 0 ? "&" : "", hall_pct_encode(pool, q[i].k),
-                        hall_pct_encode(pool, q[i].v));
+    /* the canonical query: sorted, every name and value encoded */
+    cq = hall_kv_join(pool, q, nq, HALL_KV_SORT | HALL_KV_ENCODE, NULL);
     hall_sha256("", 0, h);
     empty_hash = hall_hex(pool, h, 32);
     gmtime_r(&now, &tm);
@@ -211,9 +174,9 @@ aliyun_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char 
                     "x-acs-date:%s\nx-acs-signature-nonce:%s\nx-acs-version:2017-05-25\n\n"
                     "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;"
                     "x-acs-version\n%s",
-                    cq->len > 0 ? cq->data : "", host, action, empty_hash, date,
+                    cq != NULL ? cq : "", host, action, empty_hash, date,
                     hall_hex(pool, nonce, sizeof(nonce)), empty_hash);
-    if (cq->overflow || creq->overflow) {
+    if (cq == NULL || creq->overflow) {
         *err = "request too large";
         return NULL;
     }
@@ -242,7 +205,7 @@ aliyun_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char 
     *http = 0;
     memset(&call, 0, sizeof(call));
     call.method = "POST";
-    call.url = hall_psprintf(pool, "%s/?%s", base, cq->data);
+    call.url = hall_psprintf(pool, "%s/?%s", base, cq);
     call.body = "";
     call.headers = hdrs;
     call.connect_ms = cx->conf->http_connect_ms;
@@ -330,10 +293,10 @@ static int
 aliyun_sent_before(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *secret,
                    const struct hall_sms_msg *m, struct hall_sms_outcome *out)
 {
-    struct kv q[4] = {{"PhoneNumber", m->phone},
-                      {"SendDate", beijing_ymd(cx->pool)},
-                      {"PageSize", "50"},
-                      {"CurrentPage", "1"}};
+    struct hall_kv q[4] = {{"PhoneNumber", m->phone},
+                           {"SendDate", beijing_ymd(cx->pool)},
+                           {"PageSize", "50"},
+                           {"CurrentPage", "1"}};
     const struct hall_val *list, *d;
     const char *err = NULL;
     struct hall_val *ans;
@@ -358,7 +321,7 @@ aliyun_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const struc
             struct hall_sms_outcome *out)
 {
     const char *secret = hall_provider_secret(cx, a), *err = NULL, *biz;
-    struct kv q[5];
+    struct hall_kv q[5];
     struct hall_val *ans;
     long http;
     int before;
@@ -379,11 +342,11 @@ aliyun_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const struc
             return;
         }
     }
-    q[0] = (struct kv){"PhoneNumbers", m->phone};
-    q[1] = (struct kv){"SignName", m->sign};
-    q[2] = (struct kv){"TemplateCode", m->template_code};
-    q[3] = (struct kv){"TemplateParam", m->template_param};
-    q[4] = (struct kv){"OutId", m->out_id};
+    q[0] = (struct hall_kv){"PhoneNumbers", m->phone};
+    q[1] = (struct hall_kv){"SignName", m->sign};
+    q[2] = (struct hall_kv){"TemplateCode", m->template_code};
+    q[3] = (struct hall_kv){"TemplateParam", m->template_param};
+    q[4] = (struct hall_kv){"OutId", m->out_id};
     ans = aliyun_call(cx, a, secret, "SendSms", q, 5, &http, &err);
     aliyun_outcome(cx, http, ans, err, out);
     if (out->error != NULL)

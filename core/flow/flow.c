@@ -448,7 +448,7 @@ hall_flow_serial_param(struct hall_req *req)
 {
     const char *s = hall_req_param(req, "serial");
 
-    if (s == NULL || strlen(s) != 16 || strspn(s, "0123456789ABCDEF") != 16)
+    if (!hall_pki_serial_ok(s))
         return NULL;
     return s;
 }

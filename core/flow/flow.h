@@ -491,8 +491,6 @@ struct hall_reissue_cert {
     const char *ca, *uscc;
 };
 
-/* 16 upper-case hexadecimal digits (case-sensitive, seed 004) */
-int hall_reissue_serial_ok(const char *serial);
 /* the certificate of serial as the logged-in applicant may see it;
  * order_id: the reissue order asking (its own claim is not "under way"),
  * 0 for none; submit_key: the form being submitted (an order it made

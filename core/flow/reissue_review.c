@@ -32,13 +32,6 @@ const struct hall_stmt hall_reissue_stmts[] = {
 };
 
 int
-hall_reissue_serial_ok(const char *s)
-{
-    /* case-sensitive, as the seed says: 712c1b5a584a1bbe is not 712C1B5A584A1BBE */
-    return s != NULL && strlen(s) == 16 && strspn(s, "0123456789ABCDEF") == 16;
-}
-
-int
 hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
                       const char *submit_key, struct hall_reissue_cert *c)
 {

@@ -165,7 +165,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     int revoked;
 
     memset(c, 0, sizeof(*c));
-    if (!hall_reissue_serial_ok(serial)) {
+    if (!hall_pki_serial_ok(serial)) {
         result_set(req, c, business, HALL_REISSUE_BAD_SERIAL, NULL);
         return HALL_OK;
     }

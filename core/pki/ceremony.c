@@ -58,22 +58,6 @@ static const struct member {
 /* printed, not made here: script/lib/pki-init.sh's SM2 hierarchy */
 static const char *const sm2_names[] = {"sm2-root", "sm2", "sm2-ocsp", "seal-maker", NULL};
 
-static X509 *
-crt_read(const char *dir, const char *name)
-{
-    char path[1100];
-    X509 *x;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 static int
 crt_exists(const char *dir, const char *name)
 {
@@ -278,7 +262,7 @@ hall_pki_ceremony(struct hall_ctx *cx, const struct hall_conf *conf, const char 
                 fprintf(out, "warning: %s\n", why);
             else if (r > 0)
                 fprintf(out, "%s: restricted to signing\n", m->name);
-            certs[i] = crt_read(dir, m->name);
+            certs[i] = hall_pki_cert_load(dir, m->name, NULL);
             keys[i] = hall_token_key(m->name, why, sizeof(why));
             if (certs[i] == NULL || keys[i] == NULL ||
                 X509_check_private_key(certs[i], keys[i]) != 1) {
@@ -339,7 +323,7 @@ hall_pki_ceremony(struct hall_ctx *cx, const struct hall_conf *conf, const char 
         fprintf(out, "%-11s %-8s %s%s\n", m->name, "token", fp, made[i] ? "  (made now)" : "");
     }
     for (i = 0; sm2_names[i] != NULL; i++) {
-        X509 *x = crt_read(dir, sm2_names[i]);
+        X509 *x = hall_pki_cert_load(dir, sm2_names[i], NULL);
         struct hall_val *o;
         const char *fp;
 

@@ -161,7 +161,6 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
-    {"pki_cert_order", "SELECT order_id, ca FROM certificates WHERE serial = $1", 1},
     /* the audit log's daily seals (auditseal.c) */
     /* for each chain, the days after its last seal that are over: the
      * day's last row (seq) and its hash */
@@ -273,6 +272,12 @@ read_text(const char *path, size_t max)
     fclose(f);
     buf[n] = '\0';
     return buf;
+}
+
+int
+hall_pki_serial_ok(const char *s)
+{
+    return s != NULL && strlen(s) == 16 && strspn(s, "0123456789ABCDEF") == 16;
 }
 
 X509 *
@@ -1192,7 +1197,7 @@ fail:
 }
 
 int
-hall_pki_tick(struct hall_ctx *cx, long audit_mark_s)
+hall_pki_tick(struct hall_ctx *cx)
 {
     struct pki_ca *ca;
 
@@ -1200,13 +1205,13 @@ hall_pki_tick(struct hall_ctx *cx, long audit_mark_s)
     hall_pki_reconcile(cx, 120);
     for (ca = cas; ca->name != NULL; ca++)
         hall_pki_crl_refresh(cx, ca->name, 0);
-    /* the audit log's days that are over (by 5 minutes: the last
-     * transactions of the day have committed), signed */
-    if (audit_key != NULL) {
-        hall_audit_seal_days(cx, 300);
-        hall_audit_mark_heads(cx, audit_mark_s);
-    }
     return 0;
+}
+
+int
+hall_pki_audit_ready(void)
+{
+    return audit_key != NULL;
 }
 
 /* ---- the audit key ----------------------------------------------------------- */

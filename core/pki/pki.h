@@ -89,9 +89,11 @@ unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PK
 /* intents older than min_age_s -> void (listed revoked); how many, -1 on error */
 int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
- * are stale, the audit log's days over sealed and its chains marked every
- * audit_mark_s seconds (the production's part is hall_produce_auto) */
-int hall_pki_tick(struct hall_ctx *cx, long audit_mark_s);
+ * are stale (the production's part is hall_produce_auto; the audit log's
+ * seals and marks, core/pki/auditseal.c, are the outbox's own calls) */
+int hall_pki_tick(struct hall_ctx *cx);
+/* whether this process loaded the audit key (HALL_PKI_AUDIT) */
+int hall_pki_audit_ready(void);
 /* what an OCSP answer is and how long it stands (RFC 5019 6.2) */
 struct hall_ocsp_meta {
     const char *outcome; /* good, revoked, unknown, malformed, busy, internal */
@@ -109,6 +111,9 @@ unsigned char *hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in
 /* a new certificate serial: 16 upper-case hex digits of a random 64-bit
  * positive INTEGER (non-zero first byte) */
 void hall_pki_serial_draw(char out[17]);
+/* a serial as the hall writes them: 16 upper-case hex digits, case-sensitive
+ * as the seed says (712c1b5a584a1bbe is not 712C1B5A584A1BBE); NULL is not */
+int hall_pki_serial_ok(const char *serial);
 /* keyCompromise -> 1 ...; -1 when unknown */
 int hall_pki_reason_code(const char *name);
 const char *hall_pki_reason_name(int code);

@@ -140,22 +140,6 @@ ASN1_SEQUENCE(SES_SEAL) = {
         *root_cert, *ca_cert;
 static EVP_PKEY *maker_key;
 
-static X509 *
-pem_cert(const char *dir, const char *name)
-{
-    char path[1024];
-    FILE *f;
-    X509 *x;
-
-    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 int
 hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen)
 {
@@ -163,9 +147,9 @@ hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t e
     char why[512];
 
     if (root_cert == NULL) {
-        root_cert = pem_cert(dir, "sm2-root");
-        ca_cert = pem_cert(dir, "sm2");
-        maker_cert = pem_cert(dir, "seal-maker");
+        root_cert = hall_pki_cert_load(dir, "sm2-root", NULL);
+        ca_cert = hall_pki_cert_load(dir, "sm2", NULL);
+        maker_cert = hall_pki_cert_load(dir, "seal-maker", NULL);
         if (root_cert == NULL || ca_cert == NULL || maker_cert == NULL) {
             X509_free(root_cert);
             X509_free(ca_cert);

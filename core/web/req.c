@@ -63,28 +63,6 @@ hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outle
     return out;
 }
 
-char *
-hall_url_encode(struct hall_pool *pool, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char *out = hall_palloc(pool, strlen(s) * 3 + 1), *o = out;
-
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            *o++ = (char)c;
-        } else {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 int
 hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len, struct hall_param **out,
                       size_t max_params)

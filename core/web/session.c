@@ -9,24 +9,7 @@
 
 #define SID_COOKIE  "hall_sid"
 #define PRE_COOKIE  "hall_pre"
-#define TOKEN_CHARS 43 /* base64url of 32 bytes */
-
-static int
-token_ok(const char *t)
-{
-    size_t i;
-
-    if (t == NULL || strlen(t) != TOKEN_CHARS)
-        return 0;
-    for (i = 0; i < TOKEN_CHARS; i++) {
-        char c = t[i];
-
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return 0;
-    }
-    return 1;
-}
+#define TOKEN_CHARS HALL_SESSION_TOKEN_CHARS
 
 static const char *
 new_token(struct hall_req *req)
@@ -43,7 +26,7 @@ hall_session_token(struct hall_req *req)
     const char *sid = hall_req_cookie(req, SID_COOKIE);
     unsigned char *hash;
 
-    if (!token_ok(sid))
+    if (!hall_session_token_ok(sid))
         return NULL;
     hash = hall_palloc(req->pool, 32);
     hall_sha256(sid, strlen(sid), hash);
@@ -166,10 +149,10 @@ hall_csrf_token(struct hall_req *req)
     const char *sid = hall_req_cookie(req, SID_COOKIE);
     const char *pre;
 
-    if (req->session != NULL && token_ok(sid))
+    if (req->session != NULL && hall_session_token_ok(sid))
         return csrf_for(req, sid);
     pre = req->pre_token != NULL ? req->pre_token : hall_req_cookie(req, PRE_COOKIE);
-    if (!token_ok(pre)) {
+    if (!hall_session_token_ok(pre)) {
         pre = new_token(req);
         hall_resp_cookie(req, PRE_COOKIE, pre, -1);
     }
@@ -193,7 +176,8 @@ hall_csrf_check(struct hall_req *req)
      * for the anonymous visit before the login no longer counts */
     cands[1] = req->session != NULL ? NULL : hall_req_cookie(req, PRE_COOKIE);
     for (i = 0; i < 2; i++)
-        if (token_ok(cands[i]) && hall_ct_equal(csrf_for(req, cands[i]), sent, TOKEN_CHARS))
+        if (hall_session_token_ok(cands[i]) &&
+            hall_ct_equal(csrf_for(req, cands[i]), sent, TOKEN_CHARS))
             return HALL_OK;
     return HALL_ERR;
 }

@@ -21,7 +21,7 @@
 #define STAFF_PATH   "/admin"
 #define STAFF_LOGIN  STAFF_PATH "/login"
 #define STAFF_CODE   STAFF_PATH "/login/code"
-#define TOKEN_CHARS  43  /* base64url of 32 bytes */
+#define TOKEN_CHARS  HALL_SESSION_TOKEN_CHARS
 #define HALF_S       300 /* a half session's lifetime: time to type a code */
 
 const struct hall_stmt hall_staff_stmts[] = {
@@ -137,23 +137,6 @@ hall_staff_roles_parse(const char *list, int *unknown)
     return bits;
 }
 
-static int
-token_ok(const char *t)
-{
-    size_t i;
-
-    if (t == NULL || strlen(t) != TOKEN_CHARS)
-        return 0;
-    for (i = 0; i < TOKEN_CHARS; i++) {
-        char c = t[i];
-
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
 /* the same token for the console and the reports (modules/report): two
  * cookies, so that no applicant path ever carries the staff token */
 static void
@@ -177,7 +160,7 @@ staff_load(struct hall_req *req)
     struct hall_staff *s;
     struct hall_dbres *res;
 
-    if (!token_ok(tok))
+    if (!hall_session_token_ok(tok))
         return HALL_OK;
     s = hall_pcalloc(req->pool, sizeof(*s));
     hall_sha256(tok, strlen(tok), s->token_hash);
@@ -245,7 +228,7 @@ hall_staff_session_create(struct hall_req *req, int64_t staff_id, int full)
     const char *old = hall_req_cookie(req, STAFF_COOKIE);
 
     /* a new token at every login: a planted token is worth nothing */
-    if (token_ok(old)) {
+    if (hall_session_token_ok(old)) {
         hall_sha256(old, strlen(old), hash);
         if (hall_db_exec(req->cx, "staff_session_delete", HALL_BIN(hash, 32)) == NULL)
             return HALL_ERR;
@@ -302,7 +285,7 @@ hall_staff_csrf_token(struct hall_req *req)
 {
     const char *tok = hall_req_cookie(req, STAFF_COOKIE);
 
-    if (req->staff == NULL || !token_ok(tok))
+    if (req->staff == NULL || !hall_session_token_ok(tok))
         return "";
     return csrf_for(req, tok);
 }
@@ -315,7 +298,8 @@ hall_staff_csrf_check(struct hall_req *req)
 
     if (sent == NULL || *sent == '\0')
         sent = hall_req_body_param(req, "_csrf"); /* never from a URL */
-    if (req->staff == NULL || !token_ok(tok) || sent == NULL || strlen(sent) != TOKEN_CHARS)
+    if (req->staff == NULL || !hall_session_token_ok(tok) || sent == NULL ||
+        strlen(sent) != TOKEN_CHARS)
         return HALL_ERR;
     return hall_ct_equal(csrf_for(req, tok), sent, TOKEN_CHARS) ? HALL_OK : HALL_ERR;
 }

@@ -240,7 +240,6 @@ int hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len,
                           struct hall_param **out, size_t max_params);
 int hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param **out);
 char *hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen);
-char *hall_url_encode(struct hall_pool *pool, const char *s);
 
 /* multipart: pull parser fed by read callback; files are kept in an arena
  * of the worker's, reused by the next request (never on disk in clear) */

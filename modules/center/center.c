@@ -1348,7 +1348,7 @@ cert_download(struct hall_req *req)
 
     if (strcmp(fmt, "pem") != 0 && strcmp(fmt, "der") != 0 && strcmp(fmt, "p7b") != 0)
         return hall_msg(req, HALL_M_MYCERT_FORMAT, "format");
-    if (strlen(serial) != 16 || strspn(serial, "0123456789ABCDEF") != 16)
+    if (!hall_pki_serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     res = hall_db_exec(req->cx, "cert_own_der", HALL_STR(serial), HALL_I64(req->user_id));
     if (res == NULL)
@@ -1481,7 +1481,7 @@ revoke_cert(struct hall_req *req, const char *serial, int *rc)
 {
     struct hall_dbres *res;
 
-    if (strlen(serial) != 16 || strspn(serial, "0123456789ABCDEF") != 16) {
+    if (!hall_pki_serial_ok(serial)) {
         *rc = hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
         return NULL;
     }

@@ -895,7 +895,14 @@ pki_tick(struct hall_app *app)
     /* the CA's work (dead intents, stale CRLs), then one automatic
      * production; with the token away it waits (the cause logged) */
     if (pki_ready && hall_pki_token_ready("no CA work") == HALL_OK) {
-        hall_pki_tick(req->cx, app->conf.audit_mark_s);
+        hall_pki_tick(req->cx);
+        /* the audit log's days that are over (by 5 minutes: the last
+         * transactions of the day have committed), signed, and its chains'
+         * heads marked every audit_mark_s */
+        if (hall_pki_audit_ready()) {
+            hall_audit_seal_days(req->cx, 300);
+            hall_audit_mark_heads(req->cx, app->conf.audit_mark_s);
+        }
         hall_produce_auto(req->cx);
     }
     if (req->cx->in_tx)
@@ -1174,7 +1181,6 @@ main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     /* the pki lane's production draws a seal re-made after a 变更 of the
      * name (libhallseal) */
-    hall_sealprod_draw = hall_sealimg_render;
     hall_master_signals(on_term, on_chld, &old);
 
     for (l = 0; l < N_LANES; l++)

@@ -149,7 +149,6 @@ pki_init(struct hall_app *app)
         return HALL_ERR;
     }
     /* a seal re-made after a 变更 of the name is drawn anew (libhallseal) */
-    hall_sealprod_draw = hall_sealimg_render;
     return HALL_OK;
 }
 
@@ -157,12 +156,6 @@ static int
 json_asked(const struct hall_req *req)
 {
     return hall_req_wants_json(req);
-}
-
-static int
-serial_ok(const char *s)
-{
-    return s != NULL && strlen(s) == 16 && strspn(s, "0123456789ABCDEF") == 16;
 }
 
 /* ---- public ---------------------------------------------------------------- */
@@ -365,7 +358,7 @@ lookup(struct hall_req *req)
     }
     hall_val_set_str(req->pool, ctx, "serial", serial);
     /* case-sensitive, as the seed says: 712c... is not 712C... */
-    if (!serial_ok(serial)) {
+    if (!hall_pki_serial_ok(serial)) {
         if (json_asked(req))
             return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
         hall_val_set_str(req->pool, ctx, "error",
@@ -824,7 +817,7 @@ cert_page(struct hall_req *req)
         return json_asked(req) ? hall_resp_ok(req, ctx)
                                : hall_resp_page(req, 200, "admin_pki_certs", ctx);
     hall_val_set_str(req->pool, ctx, "serial", serial);
-    if (!serial_ok(serial))
+    if (!hall_pki_serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     res = hall_db_exec(req->cx, "cert_get", HALL_STR(serial));
     if (res == NULL)
@@ -900,7 +893,7 @@ do_revoke(struct hall_req *req)
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
-    if (!serial_ok(serial))
+    if (!hall_pki_serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     if (code < 0)
         return hall_msg(req, HALL_M_REVOKE_REASON, "reason");

@@ -110,7 +110,6 @@ main(int argc, char **argv)
 
     app.mod = &mod;
     /* produce draws a seal re-made after a 变更 of the name (libhallseal) */
-    hall_sealprod_draw = hall_sealimg_render;
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
     if (rc != 0)
         return rc;

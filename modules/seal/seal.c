@@ -919,7 +919,7 @@ holder_download(struct hall_req *req)
     unsigned char mac[32];
     size_t len;
 
-    if (strlen(serial) != 16 || strspn(serial, "0123456789ABCDEF") != 16)
+    if (!hall_pki_serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     if (hall_holder_code_mac(serial, code, mac) != HALL_OK)
         return hall_msg(req, HALL_M_HOLDER_CODE_FORMAT, "code");
