@@ -817,12 +817,14 @@ worker_run(struct hall_app *app, int sock)
 }
 
 static pid_t
-spawn(struct hall_app *app, int sock)
+prefork_spawn(struct hall_app *app, const struct hall_prefork *pf, int slot)
 {
     pid_t pid = fork();
 
-    if (pid == 0)
-        worker_run(app, sock);
+    if (pid == 0) {
+        pf->run(app, slot, pf->arg);
+        _exit(0);
+    }
     return pid;
 }
 
@@ -921,19 +923,83 @@ hall_master_signals(void (*term)(int), void (*chld)(int), sigset_t *old)
     sigprocmask(SIG_BLOCK, &block, old);
 }
 
+/*
+ * The prefork master every program of the hall runs (the FastCGI modules'
+ * workers, hall-outbox's lanes): forks pf->n children, each pf->run(app,
+ * slot, arg) (which never returns), replaces one that dies (waiting a
+ * second when they keep dying at once, so that a broken one does not spin
+ * the machine), and on SIGTERM or SIGINT sends each SIGTERM and waits for
+ * it.  The master's signals are set here (hall_master_signals).
+ */
+void
+hall_prefork(struct hall_app *app, const struct hall_prefork *pf)
+{
+    pid_t pids[MAX_WORKERS];
+    time_t last_spawn = 0;
+    int quick_spawns = 0, i, n = pf->n > MAX_WORKERS ? MAX_WORKERS : pf->n;
+    sigset_t old;
+
+    hall_master_signals(on_term_master, on_chld, &old);
+    for (i = 0; i < n; i++)
+        pids[i] = prefork_spawn(app, pf, i);
+    while (!stop_flag) {
+        pid_t dead;
+        int status;
+
+        sigsuspend(&old);
+        while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+            for (i = 0; i < n; i++) {
+                if (pids[i] != dead)
+                    continue;
+                if (WIFSIGNALED(status))
+                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\"%s%s pid=%d signal=%d",
+                             pf->slot_name != NULL ? " lane=" : "",
+                             pf->slot_name != NULL ? pf->slot_name(i, pf->arg) : "", (int)dead,
+                             WTERMSIG(status));
+                if (pf->reaped != NULL)
+                    pf->reaped(app, dead);
+                if (stop_flag)
+                    break;
+                if (time(NULL) - last_spawn < 1 && ++quick_spawns > 10)
+                    sleep(1);
+                else if (time(NULL) - last_spawn >= 1)
+                    quick_spawns = 0;
+                last_spawn = time(NULL);
+                pids[i] = prefork_spawn(app, pf, i);
+            }
+        }
+    }
+    for (i = 0; i < n; i++)
+        kill(pids[i], SIGTERM);
+    for (i = 0; i < n; i++)
+        waitpid(pids[i], NULL, 0);
+}
+
+/* a FastCGI module's worker: serves requests on the socket (arg) */
+static void
+fcgi_worker(struct hall_app *app, int slot, void *arg)
+{
+    (void)slot;
+    worker_run(app, *(int *)arg);
+}
+
+/* a provider slot a dead worker held is free again */
+static void
+fcgi_reaped(struct hall_app *app, pid_t pid)
+{
+    hall_provider_slots_reap(app, (long)pid);
+}
+
 int
 hall_main(int argc, char **argv, const struct hall_module *mod)
 {
     static struct hall_app app;
-    pid_t pids[MAX_WORKERS];
+    struct hall_prefork pf;
     const char *conf_path = NULL, *errmsg = NULL;
     char err[512];
     long workers = -1;
-    int opt, sock, i;
+    int opt, sock;
     enum hall_log_level lvl = HALL_LOG_INFO;
-    sigset_t old;
-    time_t last_spawn = 0;
-    int quick_spawns = 0;
 
     app.mod = mod;
     while ((opt = getopt(argc, argv, "c:s:w:h")) != -1) {
@@ -995,8 +1061,6 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
     }
     chmod(app.socket_path, 0666);
 
-    hall_master_signals(on_term_master, on_chld, &old);
-
     if (hall_provider_slots_init(&app) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot map the provider slots\"");
         return 1;
@@ -1011,41 +1075,14 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
         hall_store_watch(&hooks);
         hall_http_observe(hall_metrics_provider);
     }
-    for (i = 0; i < app.conf.workers; i++)
-        pids[i] = spawn(&app, sock);
     hall_log(HALL_LOG_INFO, NULL, "msg=started socket=%s workers=%ld", app.socket_path,
              app.conf.workers);
-
-    while (!stop_flag) {
-        pid_t dead;
-        int status;
-
-        sigsuspend(&old);
-        while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
-            for (i = 0; i < app.conf.workers; i++) {
-                if (pids[i] != dead)
-                    continue;
-                if (WIFSIGNALED(status))
-                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" pid=%d signal=%d", (int)dead,
-                             WTERMSIG(status));
-                /* a provider slot it held is free again */
-                hall_provider_slots_reap(&app, (long)dead);
-                if (stop_flag)
-                    break;
-                /* a worker that keeps dying at once must not spin the machine */
-                if (time(NULL) - last_spawn < 1 && ++quick_spawns > 10)
-                    sleep(1);
-                else if (time(NULL) - last_spawn >= 1)
-                    quick_spawns = 0;
-                last_spawn = time(NULL);
-                pids[i] = spawn(&app, sock);
-            }
-        }
-    }
-    for (i = 0; i < app.conf.workers; i++)
-        kill(pids[i], SIGTERM);
-    for (i = 0; i < app.conf.workers; i++)
-        waitpid(pids[i], NULL, 0);
+    memset(&pf, 0, sizeof(pf));
+    pf.n = (int)app.conf.workers;
+    pf.run = fcgi_worker;
+    pf.reaped = fcgi_reaped;
+    pf.arg = &sock;
+    hall_prefork(&app, &pf);
     unlink(app.socket_path);
     hall_log(HALL_LOG_INFO, NULL, "msg=stopped");
     hall_tmpl_free(app.tmpl);

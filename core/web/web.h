@@ -589,6 +589,18 @@ struct hall_req *hall_app_req(struct hall_app *app, struct hall_pool *pool, cons
  * SIGCHLD, SIGPIPE ignored; the three blocked (the old mask in *old) until
  * the master's sigsuspend */
 void hall_master_signals(void (*term)(int), void (*chld)(int), sigset_t *old);
+/* the prefork master (core/web/app.c): n children, each run(app, slot,
+ * arg), never returning; one that dies is replaced (reaped, if any, told
+ * first; slot_name, if any, names its slot in the log); SIGTERM or SIGINT
+ * ends them all and returns */
+struct hall_prefork {
+    int n;
+    void (*run)(struct hall_app *app, int slot, void *arg);
+    void (*reaped)(struct hall_app *app, pid_t pid);
+    const char *(*slot_name)(int slot, void *arg);
+    void *arg;
+};
+void hall_prefork(struct hall_app *app, const struct hall_prefork *pf);
 /* asset.c: 12 hex digits of SHA-256 over static_dir's files (names, contents) */
 int hall_asset_version(const char *dir, char *out, size_t outlen);
 /* exit status of a program that refuses to start on its configuration

@@ -35,9 +35,8 @@ static int pki_ready; /* the CA keys loaded: pki_tick does the CA work (lane "ot
 
 /* the lanes: one per provider, then the rest ("other" must stay last) */
 static const char *const lanes[] = {"sms", "bank", "pay", "other"};
-#define N_LANES     (sizeof(lanes) / sizeof(lanes[0]))
-#define LANE_NAMES  "{sms,bank,pay}"
-#define MAX_WORKERS (64 * N_LANES)
+#define N_LANES    (sizeof(lanes) / sizeof(lanes[0]))
+#define LANE_NAMES "{sms,bank,pay}"
 
 static const char *my_lane = "other";
 
@@ -1061,12 +1060,6 @@ on_term(int sig)
     stop_flag = 1;
 }
 
-static void
-on_chld(int sig)
-{
-    (void)sig;
-}
-
 /* one worker of one lane: claims and delivers that lane's jobs until TERM */
 static void
 lane_run(struct hall_app *app, const char *lane)
@@ -1122,14 +1115,19 @@ lane_run(struct hall_app *app, const char *lane)
     _exit(0);
 }
 
-static pid_t
-lane_spawn(struct hall_app *app, const char *lane)
+/* the prefork master's slots: outbox_lane_workers of each lane, in turn */
+static const char *
+slot_lane(int slot, void *arg)
 {
-    pid_t pid = fork();
+    const struct hall_app *app = arg;
 
-    if (pid == 0)
-        lane_run(app, lane);
-    return pid;
+    return lanes[(size_t)slot / (size_t)app->conf.outbox_lane_workers];
+}
+
+static void
+lane_slot_run(struct hall_app *app, int slot, void *arg)
+{
+    lane_run(app, slot_lane(slot, arg));
 }
 
 int
@@ -1138,15 +1136,10 @@ main(int argc, char **argv)
     static const struct hall_module mod = {"outbox",        NULL, outbox_stmts, NULL, NULL,
                                            hall_core_stmts, NULL, NULL};
     static struct hall_app app;
-    static pid_t pids[MAX_WORKERS];
-    static const char *pid_lane[MAX_WORKERS];
+    struct hall_prefork pf;
     const char *conf_path = NULL, *errmsg;
     char err[512];
-    sigset_t old;
-    size_t l;
-    int opt, i, n = 0;
-    time_t last_spawn = 0;
-    int quick_spawns = 0;
+    int opt;
 
     while ((opt = getopt(argc, argv, "c:")) != -1) {
         if (opt == 'c') {
@@ -1179,46 +1172,16 @@ main(int argc, char **argv)
         hall_log(app.conf.pkcs11_module[0] != '\0' ? HALL_LOG_ERR : HALL_LOG_WARN, NULL,
                  "msg=\"no CA work: %s\"", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    /* the pki lane's production draws a seal re-made after a 变更 of the
-     * name (libhallseal) */
-    hall_master_signals(on_term, on_chld, &old);
-
-    for (l = 0; l < N_LANES; l++)
-        for (i = 0; i < app.conf.outbox_lane_workers; i++) {
-            pid_lane[n] = lanes[l];
-            pids[n++] = lane_spawn(&app, lanes[l]);
-        }
     hall_log(HALL_LOG_INFO, NULL, "msg=started lanes=%zu workers_per_lane=%ld", N_LANES,
              app.conf.outbox_lane_workers);
-    while (!stop_flag) {
-        pid_t dead;
-        int status;
-
-        sigsuspend(&old);
-        while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
-            for (i = 0; i < n; i++) {
-                if (pids[i] != dead)
-                    continue;
-                if (WIFSIGNALED(status))
-                    hall_log(HALL_LOG_WARN, NULL, "msg=\"worker died\" lane=%s pid=%d signal=%d",
-                             pid_lane[i], (int)dead, WTERMSIG(status));
-                if (stop_flag)
-                    break;
-                /* a worker that keeps dying at once must not spin the machine */
-                if (time(NULL) - last_spawn < 1 && ++quick_spawns > 10)
-                    sleep(1);
-                else if (time(NULL) - last_spawn >= 1)
-                    quick_spawns = 0;
-                last_spawn = time(NULL);
-                pids[i] = lane_spawn(&app, pid_lane[i]);
-            }
-        }
-    }
-    /* each worker ends the job it is in (its transaction commits) */
-    for (i = 0; i < n; i++)
-        kill(pids[i], SIGTERM);
-    for (i = 0; i < n; i++)
-        waitpid(pids[i], NULL, 0);
+    /* each worker ends the job it is in (its transaction commits) when the
+     * master, told to stop, sends it SIGTERM */
+    memset(&pf, 0, sizeof(pf));
+    pf.n = (int)(N_LANES * (size_t)app.conf.outbox_lane_workers);
+    pf.run = lane_slot_run;
+    pf.slot_name = slot_lane;
+    pf.arg = &app;
+    hall_prefork(&app, &pf);
     hall_log(HALL_LOG_INFO, NULL, "msg=stopped");
     hall_conf_free(&app.conf);
     curl_global_cleanup();
