@@ -52,7 +52,7 @@ hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbre
     }
     /* one key per rendered form: submitting it twice makes one order */
     if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
     return HALL_OK;
 }
@@ -107,7 +107,7 @@ hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec, struc
      * client that sent none gets the request's id, given back when the
      * write's fate is unknown (hall_resp_busy) */
     if (s->o == NULL && s->submit_key == NULL && (s->submit_key = own_key(req)) == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (s->o == NULL)
         req->write_key = s->submit_key;
     return HALL_OK;

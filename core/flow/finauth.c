@@ -131,7 +131,7 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
     if (*branch != '\0') {
         res = hall_db_ref(req->cx, "finauth_bank_branch", HALL_I64(strtoll(branch, NULL, 10)));
         if (res == NULL)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
         if (hall_dbres_rows(res) == 0) {
             hall_msg_add(req, e, HALL_M_BANK_BRANCH_PICK, "bank_branch_id");
             return HALL_OK;
@@ -154,7 +154,7 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
         else if (*name != '\0')
             res = hall_db_ref(req->cx, "finauth_bank_named", HALL_STR(name));
         if ((*bank != '\0' || *name != '\0') && res == NULL)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
         if (*bank == '\0' && *name == '\0') {
             hall_msg_add(req, e, HALL_M_BANK_PICK, "bank_name");
         } else if (hall_dbres_rows(res) == 0) {

@@ -240,10 +240,8 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
         return HALL_ERR;
     }
     res = hall_db_ref(req->cx, "flow_partner_get", HALL_STR(code));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return HALL_ERR;
-    }
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_PROJECT_NOT_FOUND, "project");
         return HALL_ERR;
@@ -468,7 +466,7 @@ start_page(struct hall_req *req)
         ctx = hall_flow_page(req, flow->title, NULL);
         res = hall_db_ref(req->cx, "flow_projects_list", HALL_STR(flow->business));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         list = hall_val_set_list(req->pool, ctx, "projects");
         n = hall_dbres_rows(res);
         for (i = 0; i < n; i++) {
@@ -484,7 +482,7 @@ start_page(struct hall_req *req)
     ctx = hall_flow_page(req, flow->title, &p);
     res = hall_db_exec(req->cx, "flow_agreements_for", HALL_STR(p.code), HALL_STR(flow->business));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     g1 = hall_val_set_list(req->pool, ctx, "group1");
     g2 = hall_val_set_list(req->pool, ctx, "group2");
     list = hall_val_set_list(req->pool, ctx, "agreements");
@@ -505,7 +503,7 @@ start_page(struct hall_req *req)
     }
     res = hall_db_exec(req->cx, "flow_partner_guide", HALL_STR(p.code));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) > 0) {
         hall_val_set_str(req->pool, ctx, "guide_title", hall_dbres_str(res, 0, "guide_title"));
         hall_val_set_str(req->pool, ctx, "guide_body", hall_dbres_str(res, 0, "guide_body"));
@@ -550,7 +548,7 @@ do_agree(struct hall_req *req)
         return HALL_OK;
     ag = hall_db_exec(req->cx, "flow_agreements_for", HALL_STR(p.code), HALL_STR(flow->business));
     if (ag == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     n = hall_dbres_rows(ag);
     for (i = 0; i < n; i++)
         if (strcmp(hall_dbres_str(ag, i, "checkbox_group"), "2") == 0)
@@ -566,16 +564,16 @@ do_agree(struct hall_req *req)
             return hall_resp_errors(req, &e);
     }
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     for (i = 0; i < n; i++)
         if (hall_db_exec(req->cx, "flow_agreement_accept", HALL_I64(req->user_id),
                          HALL_STR(hall_dbres_str(ag, i, "code")),
                          HALL_STR(hall_dbres_str(ag, i, "version")), HALL_STR(p.code), HALL_STR(ip),
                          HALL_STR(hall_psprintf(req->pool, "flow:%s", flow->business)),
                          HALL_STR(no_publish ? "t" : "f")) == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_go(
         req, hall_flow_url(req, "/%s?project=%s%s", flow->first_step, p.code, link_suffix(req)),
         NULL);
@@ -588,10 +586,8 @@ hall_flow_agreements_due(struct hall_req *req, const struct hall_partner *p)
 
     res = hall_db_exec(req->cx, "flow_agreements_missing", HALL_I64(req->user_id),
                        HALL_STR(p->code), HALL_I64(AGREE_VALID_S), HALL_STR(flow->business));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return HALL_ERR;
-    }
     if (hall_dbres_int(res, 0, "missing") == 0)
         return 0;
     hall_resp_redirect(req, hall_flow_url(req, "?project=%s%s", p->code, link_suffix(req)));
@@ -693,7 +689,7 @@ link_entry(struct hall_req *req)
         return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     res = hall_db_exec(req->cx, "flow_partner_secret", HALL_STR(req->partner));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || hall_dbres_str(res, 0, "link_secret") == NULL)
         return hall_msg(req, HALL_M_LINK_NOT_OPEN, NULL);
     if (link_verify(req, hall_dbres_str(res, 0, "link_secret"), &why) != HALL_OK) {
@@ -715,13 +711,13 @@ link_entry(struct hall_req *req)
     json = hall_val_json(req->pool, pre, &jlen);
     enc = json != NULL ? hall_pii_encrypt(req->pool, json, jlen, &elen) : NULL;
     if (enc == NULL || hall_rand_bytes(tok, sizeof(tok)) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ticket = hall_b64url(req->pool, tok, sizeof(tok));
     hall_sha256(ticket, strlen(ticket), hash);
     res = hall_db_exec(req->cx, "flow_link_insert", HALL_STR(req->partner), HALL_STR(nonce),
                        HALL_BIN(hash, 32), HALL_BIN(enc, elen));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_LINK_USED, "nonce");
     next = hall_flow_url(req, "?project=%s&link=%s", req->partner, ticket);
@@ -757,12 +753,7 @@ hall_flow_link_prefill(struct hall_req *req, const char *partner)
 struct hall_dbres *
 hall_flow_products(struct hall_req *req, const struct hall_partner *p)
 {
-    struct hall_dbres *res =
-        hall_db_ref(req->cx, "flow_products_list", HALL_STR(p->code), HALL_STR(flow->business));
-
-    if (res == NULL)
-        hall_resp_busy(req);
-    return res;
+    return hall_db_ref(req->cx, "flow_products_list", HALL_STR(p->code), HALL_STR(flow->business));
 }
 
 struct hall_price
@@ -1011,7 +1002,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
     }
     res = hall_db_ref(req->cx, "flow_division_chain", HALL_STR(deepest));
     if (res == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     n = hall_dbres_rows(res);
     if (n == 0) {
         hall_msg_add(req, e, HALL_M_REGION_UNKNOWN, first_field);
@@ -1048,7 +1039,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
     if (need_district && *codes[2] == '\0') {
         res = hall_db_ref(req->cx, "flow_division_has_counties", HALL_STR(codes[1]));
         if (res == NULL)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
         if (hall_dbres_bool(res, 0, "counties")) {
             hall_msg_add(req, e, HALL_M_DISTRICT_PICK,
                          hall_psprintf(req->pool, "%s_district", prefix));
@@ -1329,7 +1320,7 @@ hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned
         res = hall_db_exec(req->cx, "flow_submit_pre", HALL_I64(req->user_id), HALL_BIN(key, 32),
                            HALL_I64(keep));
         if (res == NULL)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
         n = hall_dbres_int(res, 0, "n");
         at = hall_dbres_str(res, 0, "passed");
     }
@@ -1380,7 +1371,7 @@ hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsig
         if (hall_db_exec(req->cx, "flow_carrier_pass_keep", HALL_I64(req->user_id),
                          HALL_BIN(key, 32),
                          req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP) == NULL)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
     }
     return HALL_OK;
 }
@@ -1397,10 +1388,10 @@ hall_flow_orders_cap(struct hall_req *req, int locked)
     struct hall_dbres *res;
 
     if (locked && hall_db_exec(req->cx, "flow_user_lock", HALL_I64(req->user_id)) == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "flow_orders_today", HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (hall_dbres_int(res, 0, "n") >= req->app->conf.draft_daily_max) {
         hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
         return HALL_ERR;
@@ -1487,17 +1478,17 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
 
     json = hall_val_json(req->pool, s->form, &jlen);
     if (json == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     enc = hall_pii_encrypt(req->pool, json, jlen, &elen);
     if (enc == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
 
     res = NULL;
     if (pre_late(req)) {
         pre.late = 0;
         if (s->o != NULL || s->also != NULL) {
             hall_err(req, "msg=\"late session with an edit or rows of the flow's own\"");
-            return hall_resp_busy(req);
+            return HALL_ERR;
         }
         /* one round trip: the session and the carrier pass, then the apply
          * (sql/109_apply_key_first.sql) */
@@ -1513,7 +1504,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
             req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP, HALL_STR(b->code),
             HALL_STR(b->prefix));
         if (res == NULL || hall_dbres_rows(res) != 1)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         outcome = hall_dbres_str(res, 0, "outcome");
         if (strcmp(outcome, "nosession") == 0) {
             req->session = NULL;
@@ -1524,7 +1515,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
         if (hall_session_accept(req, pre.hash, hall_dbres_int(res, 0, "user_id"),
                                 hall_dbres_str(res, 0, "partner_code"),
                                 hall_dbres_str(res, 0, "who"), 0) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         at = hall_dbres_str(res, 0, "passed"); /* NULL: no pass */
         if (at != NULL)
             hall_info(req, "msg=\"carrier check passed earlier\" passed_at=\"%s\"", at);
@@ -1538,7 +1529,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
      * the keyed INSERT or the edit, the audit row, the revision); a flow
      * with rows of its own writes them in the same transaction */
     if (res == NULL && s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (res == NULL)
         res = APPLY_EXEC(s->o == NULL && s->submit_key != NULL, req->cx, "flow_order_apply",
                          s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,
@@ -1552,7 +1543,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
                          req->request_id != NULL ? HALL_STR(req->request_id) : HALL_NULLP,
                          HALL_STR(b->code), HALL_STR(b->prefix));
     if (res == NULL || hall_dbres_rows(res) != 1)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     outcome = hall_dbres_str(res, 0, "outcome");
     if (strcmp(outcome, "capped") == 0)
         return hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
@@ -1563,16 +1554,16 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
     if (strcmp(outcome, "again") == 0) {
         /* this form was submitted before: the order it made, unchanged */
         if (s->also != NULL && hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
         return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
     }
     rev = hall_dbres_int(res, 0, "rev");
     if (s->also != NULL) {
         if (s->also(req, order_id, s->arg) != HALL_OK)
-            return req->responded ? HALL_OK : hall_resp_busy(req);
+            return req->responded ? HALL_OK : HALL_ERR;
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (s->committed != NULL)
             s->committed(req, order_id, s->arg);
     }
@@ -1629,7 +1620,7 @@ hall_flow_print_page(struct hall_req *req)
         return HALL_OK;
     form = hall_flow_form(req, o);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_print_ctx(req, o, &p, form);
     if (flow->print_more != NULL)
         flow->print_more(req, ctx);
@@ -1709,7 +1700,7 @@ do_printed(struct hall_req *req)
     res = hall_db_exec(req->cx, "flow_order_printed", HALL_I64(hall_dbres_int(o, 0, "id")),
                        HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     return hall_resp_go(
@@ -1837,7 +1828,7 @@ upload_page(struct hall_req *req)
         return HALL_OK;
     files = hall_db_exec(req->cx, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (files == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_page(req, "上传资料", &p);
     hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
     hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
@@ -1953,7 +1944,7 @@ do_upload(struct hall_req *req)
 fail:
     /* no row points at the file: remove it */
     hall_file_discard(req->cx, st.name);
-    return hall_resp_busy(req);
+    return HALL_ERR;
 }
 
 void
@@ -1988,7 +1979,7 @@ file_download(struct hall_req *req)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
     res = hall_db_exec(req->cx, "flow_file_get", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
     data = hall_file_load(req->cx, hall_dbres_str(res, 0, "stored_name"), &len);
@@ -2018,7 +2009,7 @@ do_uploaded(struct hall_req *req)
         return hall_msg(req, HALL_M_ORDER_NO_SUBMIT, NULL);
     files = hall_db_exec(req->cx, "flow_files_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (files == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (order_materials(req, o, asked) != HALL_OK)
         return HALL_OK;
     n = hall_dbres_rows(files);
@@ -2034,7 +2025,7 @@ do_uploaded(struct hall_req *req)
     }
     if (flow->order_ready != NULL &&
         flow->order_ready(req, hall_dbres_int(o, 0, "id"), &e) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (e.n > 0)
         return hall_resp_errors(req, &e);
     if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0) {
@@ -2044,7 +2035,7 @@ do_uploaded(struct hall_req *req)
 
         hall_val_set_int(req->pool, d, "form_rev", hall_dbres_int(o, 0, "form_rev"));
         if (hall_db_begin(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         r = hall_order_move(req->cx, hall_dbres_int(o, 0, "id"), "rejected", "review",
                             hall_req_actor(req), d);
         if (r == HALL_CONFLICT)
@@ -2054,20 +2045,20 @@ do_uploaded(struct hall_req *req)
             struct hall_errors late = {NULL, NULL, 0, 0};
 
             if (flow->order_ready(req, hall_dbres_int(o, 0, "id"), &late) != HALL_OK)
-                return hall_resp_busy(req);
+                return HALL_ERR;
             if (late.n > 0) {
                 hall_db_rollback(req->cx);
                 return hall_resp_errors(req, &late);
             }
         }
         if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_resp_go(
             req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req), oid), NULL);
     }
     if (hall_db_exec(req->cx, "flow_order_step", HALL_I64(hall_dbres_int(o, 0, "id")),
                      HALL_STR("print,upload"), HALL_STR("upload")) == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_go(req, hall_flow_url(req, "/identity?id=%s", oid), NULL);
 }
 
@@ -2123,7 +2114,7 @@ identity_page(struct hall_req *req)
     url =
         hall_identity_start(req, hall_dbres_int(o, 0, "id"), who, hall_flow_url(req, "/m/verify"));
     if (url == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
     hall_val_set_str(req->pool, ctx, "mobile_url", url);
     return hall_resp_page(req, 200, "flow_identity", ctx);
@@ -2142,7 +2133,7 @@ identity_status(struct hall_req *req)
     if (hall_identity_status(req, hall_dbres_int(o, 0, "id"),
                              identity_who(hall_dbres_str(o, 0, "cert_type")), &status,
                              &message) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);
@@ -2178,10 +2169,8 @@ check_load(struct hall_req *req, struct check *c)
     }
     hall_sha256(t, strlen(t), hash);
     res = hall_db_exec(req->cx, "flow_identity_by_token", HALL_BIN(hash, 32));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return HALL_ERR;
-    }
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_IDENTITY_LINK_BAD, NULL);
         return HALL_ERR;
@@ -2234,7 +2223,7 @@ mobile_page(struct hall_req *req)
     if (check_load(req, &c) != HALL_OK)
         return HALL_OK;
     if (hall_db_exec(req->cx, "identity_opened", HALL_I64(c.id)) == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_page(req, "身份认证", NULL);
     hall_val_set_str(req->pool, ctx, "t", hall_req_param(req, "t"));
     hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(c.who));
@@ -2268,7 +2257,7 @@ identity_fail(struct hall_req *req, struct check *c, const char *field, const ch
         hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c->id), HALL_STR(c->status),
                      HALL_STR(msg), HALL_I64(1)) == NULL ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_error(req, 400, field, msg);
 }
 
@@ -2325,7 +2314,7 @@ do_ocr(struct hall_req *req)
         hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return back_to_phone(req);
 }
 
@@ -2362,17 +2351,17 @@ do_liveness(struct hall_req *req)
         return identity_fail(req, &c, "media", hall_msgs[HALL_M_LIVENESS_FAILED].text);
     /* one transaction: the check passes and the order moves on, or neither */
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "flow_identity_lock", HALL_I64(c.id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (strcmp(hall_dbres_str(res, 0, "status"), "ocr_ok") != 0)
         return hall_msg(req, HALL_M_OCR_FIRST, NULL);
     if (hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
         hall_db_exec(req->cx, "flow_order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
                      HALL_STR("identity")) == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (strcmp(c.who, "legal") == 0) {
         /* 法人认证 instead of the micro-deposit: on to the reviewers */
         struct hall_val *d = hall_val_obj(req->pool);
@@ -2390,7 +2379,7 @@ do_liveness(struct hall_req *req)
         const char *actor = hall_psprintf(req->pool, "user:%lld", (long long)c.owner);
 
         if (f == NULL || hall_dbres_rows(f) != 1)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_dbres_bool(f, 0, "free")) {
             int to_review = hall_dbres_bool(f, 0, "to_review");
             struct hall_val *d = hall_val_obj(req->pool);
@@ -2399,7 +2388,7 @@ do_liveness(struct hall_req *req)
             mv = hall_order_move(req->cx, c.order_id, "draft",
                                  to_review ? "review" : "finauth_pending", actor, d);
             if (mv == HALL_OK && !to_review && hall_finauth_queue(req, c.order_id) != HALL_OK)
-                return hall_resp_busy(req);
+                return HALL_ERR;
         } else
             mv = hall_order_move(req->cx, c.order_id, "draft", "unpaid", actor, NULL);
     }
@@ -2409,14 +2398,14 @@ do_liveness(struct hall_req *req)
         struct hall_errors e = {NULL, NULL, 0, 0};
 
         if (flow->order_ready(req, c.order_id, &e) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (e.n > 0) {
             hall_db_rollback(req->cx);
             return hall_resp_errors(req, &e);
         }
     }
     if (mv != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return back_to_phone(req);
 }
 
@@ -2442,7 +2431,7 @@ divisions_json(struct hall_req *req)
     res = hall_db_ref(req->cx, "flow_division_children",
                       parent != NULL ? HALL_STR(parent) : HALL_NULLP);
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     list = hall_val_set_list(req->pool, v, "items");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
@@ -2474,13 +2463,13 @@ banks_json(struct hall_req *req)
     if (bank != NULL && *bank != '\0') {
         b = hall_db_ref(req->cx, "finauth_bank_named", HALL_STR(bank));
         if (b == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     }
     res = hall_db_exec(req->cx, "flow_bank_search", HALL_STR(hall_req_param(req, "q")),
                        b != NULL && hall_dbres_rows(b) > 0 ? HALL_STR(hall_dbres_str(b, 0, "id"))
                                                            : HALL_NULLP);
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     list = hall_val_set_list(req->pool, v, "items");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
@@ -2533,7 +2522,7 @@ flow_gate(struct hall_req *req)
         return HALL_OK;
     res = hall_db_ref(req->cx, "flow_sold", HALL_STR(req->partner), HALL_STR(flow->business));
     if (res == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (!hall_dbres_bool(res, 0, "sold"))
         return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, hall_business_label(flow->business)),
                HALL_ERR;

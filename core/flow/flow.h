@@ -12,6 +12,15 @@
  * a seal order's choices, and the applicant's own orders and media.
  * docs/modules/adding-a-flow.md walks through it; docs/internals/flow.md is
  * the reference.  The top of the core: it may use every layer below.
+ *
+ * The answer contract (core/web/app.c, hall_app_finish): a function here
+ * answers what it decided (a page, a refusal, a redirect) and returns
+ * HALL_OK, or, where its comment says so, HALL_ERR after such an answer
+ * (a 404, a 429, a form's errors); a failure of the store is never
+ * answered where it happens: the function returns HALL_ERR (or NULL)
+ * without an answer, each caller passes it up, and the core answers 503
+ * once, after rolling back.  The comments below say "HALL_ERR: the store"
+ * for that.
  */
 #ifndef HALL_FLOW_H
 #define HALL_FLOW_H
@@ -156,16 +165,16 @@ struct hall_flow {
     /* optional: the materials this order asks for besides .materials, one
      * per person the applicant entered (电子签章: each 机构个人章 holder's
      * ID scan, kind holder_id_N); pushes {kind, label} objects onto list,
-     * which the upload page shows first (seed 001: 请优先上传).  HALL_ERR,
-     * having answered, when the database fails */
+     * which the upload page shows first (seed 001: 请优先上传).  HALL_ERR: the
+     * store */
     int (*order_materials)(struct hall_req *req, struct hall_dbres *o, struct hall_val *list);
     /* optional: what the order still lacks besides its files (电子签章: a
      * seal in the style 根据印模样式抠图 without its confirmed cut-out),
      * each added to e with its message.  上传资料's 下一步 and 重新提交
      * refuse while e holds any, and so does the identity check before it
      * moves the order out of draft (inside that transaction, after the
-     * order's row is locked).  HALL_ERR, not having answered, when the
-     * database fails */
+     * order's row is locked).  HALL_ERR: the
+     * store */
     int (*order_ready)(struct hall_req *req, int64_t order_id, struct hall_errors *e);
     const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
     const struct hall_stmt *stmts;   /* the flow's own statements */
@@ -205,7 +214,7 @@ int hall_flow_collect_offers(const struct hall_partner *p, const char *code);
 /* p's 到付 as its page words it: 顺丰/EMS到付, 顺丰到付 */
 const char *hall_flow_collect_words(struct hall_req *req, const struct hall_partner *p);
 /* the partner of the path, else code (the generic hall's project), else the
- * hall itself; HALL_ERR after answering 404 / 503 */
+ * hall itself; HALL_ERR after answering 404, or: the store */
 int hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p);
 /* a page's context: title, site name, project, the flow's path ("flow") */
 struct hall_val *hall_flow_page(struct hall_req *req, const char *title,
@@ -235,7 +244,7 @@ void hall_flow_form_ctx(struct hall_req *req, struct hall_val *ctx, const struct
 /* ---- agreements ------------------------------------------------------------ */
 
 /* 1 when the applicant still has agreements of p to accept (answered with a
- * redirect to the agreements), 0 when not, HALL_ERR after answering 503 */
+ * redirect to the agreements), 0 when not, HALL_ERR: the store */
 int hall_flow_agreements_due(struct hall_req *req, const struct hall_partner *p);
 
 /* ---- 选择应用 + 录入信息 -------------------------------------------------------- */
@@ -281,15 +290,15 @@ void hall_flow_fields_check(struct hall_req *req, unsigned bits, struct hall_val
                             struct hall_errors *e);
 /* the rules across fields the kit knows: 发票 (title type, title, tax ID),
  * 基本户名称 = 机构名称, the division chains of unit_ and mail_, the bank
- * branch; adds errors to e.  HALL_ERR after answering 503 */
+ * branch; adds errors to e.  HALL_ERR: the store */
 int hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form,
                           struct hall_errors *e);
 /* province > city [> district] [> town] form one chain; the names go to
- * form as <prefix>_region.  HALL_ERR after answering 503 */
+ * form as <prefix>_region.  HALL_ERR: the store */
 int hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const char *prefix,
                               int need_district, struct hall_errors *e);
 /* 实名电信认证 of the agent's (natural persons: the applicant's) phone;
- * HALL_ERR after answering (400 naming the phone, 503/504) */
+ * HALL_ERR after answering (400 naming the phone, 504), or: the store */
 int hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bits);
 /* at most draft_daily_max new orders a day; HALL_ERR after answering 429 */
 int hall_flow_orders_cap(struct hall_req *req, int locked);
@@ -319,7 +328,7 @@ struct hall_flow_save {
     const struct hall_val *form;
     /* optional: the flow's own rows of the order (seals, the certificate
      * to reissue), written inside the same transaction after the order row;
-     * HALL_ERR rolls everything back (it answers, or the kit answers 503) */
+     * HALL_ERR rolls everything back (it answers, or: the store) */
     int (*also)(struct hall_req *req, int64_t order_id, void *arg);
     /* optional: after that transaction commits (files it made nobody's) */
     void (*committed)(struct hall_req *req, int64_t order_id, void *arg);
@@ -339,22 +348,22 @@ void hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const
 
 /* the page's head: the owner's editable order of ?id=, or for a new
  * order the partner of ?project= whose agreements are accepted (else the
- * agreements page).  HALL_ERR: answered */
+ * agreements page).  HALL_ERR: answered, or the store */
 int hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o);
 /* the page's order_id, order_no and reject_reason, or for a new order
- * its submit_key (one per rendered form).  HALL_ERR: answered (503) */
+ * its submit_key (one per rendered form).  HALL_ERR: the store */
 int hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o);
 /* the submit's head: the parameters of spec checked into e (those naming
  * the order and the form answered at once), the submit_key's shape, the
  * editable order being edited and its partner.  Clears s and fills its
- * o, partner and submit_key.  HALL_ERR: answered */
+ * o, partner and submit_key.  HALL_ERR: answered, or the store */
 int hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec,
                           struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s);
 /* the mailing and invoice choices into form; prepaid only where p offers it */
 void hall_flow_delivery_check(struct hall_req *req, const struct hall_partner *p,
                               struct hall_val *form, struct hall_errors *e);
 /* after every check of the form: all errors answered at once, else the
- * daily cap (a new order) and the carrier check.  HALL_ERR: answered */
+ * daily cap (a new order) and the carrier check.  HALL_ERR: answered, or the store */
 int hall_flow_submit_checked(struct hall_req *req, const struct hall_errors *e,
                              const struct hall_val *form, unsigned bits,
                              const struct hall_flow_save *s);
@@ -436,7 +445,7 @@ const char *hall_finauth_memo_label(int pin);
 /* 基本户开户行: a listed branch (bank_branch_id) or a listed bank (bank_id,
  * or bank_name: its name or short name) and the branch as typed
  * (bank_branch_name); sets form's bank_id, bank_name, bank_branch_name and
- * bank_cnaps, or adds e's errors.  HALL_ERR: answered (busy). */
+ * bank_cnaps, or adds e's errors.  HALL_ERR: the store. */
 int hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall_errors *e);
 /* ctx.banks: the complete list of banks (name, short).  HALL_ERR: the
  * database did not answer (nothing sent). */

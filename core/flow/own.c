@@ -18,10 +18,8 @@ hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
         return NULL;
     }
     res = hall_db_exec(req->cx, stmt, HALL_I64(*id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return NULL;
-    }
     /* someone else's order is as absent as one that never was */
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
@@ -35,15 +33,11 @@ hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id)
 {
     struct hall_dbres *res;
 
-    if (hall_db_begin(req->cx) != HALL_OK) {
-        hall_resp_busy(req);
+    if (hall_db_begin(req->cx) != HALL_OK)
         return NULL;
-    }
     res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return NULL;
-    }
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
         return NULL;
@@ -133,7 +127,7 @@ hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor
 busy:
     if (req->cx->in_tx)
         hall_db_rollback(req->cx);
-    return hall_resp_busy(req);
+    return HALL_ERR;
 }
 
 int
@@ -142,12 +136,12 @@ hall_medium_take(struct hall_req *req, const char *stmt, int64_t id)
     struct hall_dbres *res;
 
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0) {
         hall_db_rollback(req->cx);
         /* none: the caller says why */
-        return res == NULL ? hall_resp_busy(req) : HALL_CONFLICT;
+        return res == NULL ? HALL_ERR : HALL_CONFLICT;
     }
     return hall_medium_hand(req, res, hall_req_actor(req));
 }

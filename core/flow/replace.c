@@ -470,7 +470,7 @@ hall_replace_serial_page(struct hall_req *req)
         struct hall_val *v;
 
         if (cert_get(req, &p, 0, serial != NULL ? serial : "", NULL, &c) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND ||
             c.result == HALL_REISSUE_FOREIGN)
             return hall_replace_refuse(req, &c, "serial");
@@ -484,11 +484,11 @@ hall_replace_serial_page(struct hall_req *req)
     ctx = hall_flow_page(req, "证书选择", &p);
     hall_val_set_str(req->pool, ctx, "choose_caption", f->choose_caption);
     if (own_certs_offered_ctx(req, ctx, &p, serial) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (serial != NULL && *serial != '\0') {
         hall_val_set_str(req->pool, ctx, "serial", serial);
         if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (c.own)
             hall_replace_cert_ctx(req, ctx, &c);
         if (c.result == HALL_REISSUE_OK) {
@@ -506,7 +506,7 @@ hall_replace_serial_page(struct hall_req *req)
                                  HALL_I64(req->user_id), HALL_STR(hall_flow_current()->business));
 
                 if (r == NULL)
-                    return hall_resp_busy(req);
+                    return HALL_ERR;
                 if (hall_dbres_rows(r) > 0)
                     hall_val_set_str(
                         req->pool, ctx, "continue",
@@ -564,7 +564,7 @@ choose_json(struct hall_req *req)
     if (e.n > 0)
         return hall_resp_errors(req, &e);
     if (cert_get(req, NULL, 0, hall_req_param(req, "serial"), NULL, &c) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND)
         return refuse(req, &c);
     v = hall_val_obj(req->pool);
@@ -602,11 +602,11 @@ hall_replace_choose_page(struct hall_req *req)
     ctx = hall_flow_page(req, "证书选择", &p);
     serial = hall_req_param(req, "serial");
     if (own_certs_ctx(req, ctx, &p, serial) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (serial != NULL && *serial != '\0') {
         hall_val_set_str(req->pool, ctx, "serial", serial);
         if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (c.result != HALL_REISSUE_BAD_SERIAL && c.result != HALL_REISSUE_NOT_FOUND)
             hall_replace_cert_ctx(req, ctx, &c);
         if (c.result == HALL_REISSUE_OK) {
@@ -632,7 +632,7 @@ serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbr
             hall_db_exec(req->cx, "replace_order_serial", HALL_I64(oid), HALL_I64(req->user_id));
 
         if (r == NULL || hall_dbres_rows(r) == 0)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
         /* the certificate of an order stays the one it was made for */
         if (serial != NULL && *serial != '\0' &&
             strcmp(serial, hall_dbres_str(r, 0, "reissue_of")) != 0)
@@ -640,7 +640,7 @@ serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbr
         serial = hall_dbres_str(r, 0, "reissue_of");
     }
     if (cert_get(req, p, oid, serial != NULL ? serial : "", key, c) != HALL_OK)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (c->result != HALL_REISSUE_OK)
         return refuse(req, c), HALL_ERR;
     return HALL_OK;

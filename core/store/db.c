@@ -407,7 +407,11 @@ db_ready(struct hall_ctx *cx)
             hall_warn(cx, "msg=\"database read-only; reconnecting to the primary\"");
         tell_reconnected();
     }
-    return hall_store_connect(st);
+    if (hall_store_connect(st) != HALL_OK) {
+        cx->store_failed = 1;
+        return HALL_ERR;
+    }
+    return HALL_OK;
 }
 
 static int
@@ -434,6 +438,7 @@ note_failure(struct hall_ctx *cx, const char *name, PGresult *r)
         conn_readonly = 1;
     /* unique violations are expected answers (e.g. phone taken): not errors */
     if (strcmp(cx->sqlstate, "23505") != 0) {
+        cx->store_failed = 1;
         hall_err(cx, "msg=db_exec stmt=%s sqlstate=%s", name, cx->sqlstate);
         tell_failed();
     }
@@ -476,6 +481,7 @@ fate_unknown(struct hall_ctx *cx, const char *name)
 {
     snprintf(cx->sqlstate, sizeof(cx->sqlstate), "08007");
     cx->fate_unknown = 1;
+    cx->store_failed = 1;
     hall_err(cx, "msg=\"connection lost with a write in flight: its outcome is unknown\" stmt=%s",
              name);
     tell_failed();

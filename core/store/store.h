@@ -46,6 +46,10 @@ struct hall_ctx {
     /* a write of this work may have been stored or not: its connection
      * broke after it was sent (hall_db_fate_unknown) */
     int fate_unknown;
+    /* the store failed this work: no connection, or a statement refused
+     * (not a unique violation, which is an answer); what the core's finish
+     * reads when a handler returns without an answer (core/web/app.c) */
+    int store_failed;
     char sqlstate[6];
     /* hall_db_commit waits until this CLOCK_MONOTONIC time, in ms (0: no
      * wait); set by hall_db_commit_after, cleared at BEGIN, COMMIT, ROLLBACK */

@@ -587,6 +587,37 @@ hall_app_store_init(struct hall_app *app)
     return HALL_OK;
 }
 
+/*
+ * The answer contract.  A handler, and every helper below it, answers what
+ * it decided (a page, a refusal, a redirect) and returns HALL_OK; a failure
+ * of the store is not answered where it happens: the function returns
+ * HALL_ERR, and so does each caller up to the handler.  Here, once: a
+ * transaction still open is rolled back (an error answered inside one
+ * leaves it to this; a success that left one open is a handler's mistake,
+ * logged); a request without an answer gets 503 when the store failed it
+ * (hall_resp_busy: the write's fate, when unknown, and its keys) and 500
+ * otherwise (a mistake of the hall, logged).
+ */
+void
+hall_app_finish(struct hall_req *req, int rc)
+{
+    if (req->cx->in_tx) {
+        if (req->responded && req->status < 400)
+            hall_err(req, "msg=\"transaction left open\" path=%s", req->path);
+        hall_db_rollback(req->cx);
+    }
+    if (req->responded)
+        return;
+    hall_buf_reset(&req->headers);
+    if (req->cx->store_failed || hall_db_fate_unknown(req->cx) ||
+        (req->cx->sqlstate[0] != '\0' && strcmp(req->cx->sqlstate, "23505") != 0)) {
+        hall_resp_busy(req);
+        return;
+    }
+    hall_err(req, "msg=\"handler gave no answer\" path=%s rc=%d", req->path, rc);
+    hall_msg(req, HALL_M_INTERNAL, NULL);
+}
+
 static void
 serve_one(struct hall_app *app, FCGX_Request *fr)
 {
@@ -594,6 +625,7 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     struct hall_req *req = hall_pcalloc(pool, sizeof(*req));
     const char *hp;
     double t0 = now_ms();
+    int rc;
 
     req->pool = pool;
     req->app = app;
@@ -623,19 +655,8 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     hall_buf_init(&req->body, 8 * 1024 * 1024);
     hall_buf_pool(&req->body, pool);
 
-    hall_app_dispatch(req);
-    /* an error answered inside a transaction leaves it to be rolled back
-     * here; a success that left one open is a handler's mistake */
-    if (req->cx->in_tx) {
-        if (req->status < 400)
-            hall_err(req, "msg=\"transaction left open\" path=%s", req->path);
-        hall_db_rollback(req->cx);
-    }
-    if (!req->responded) {
-        hall_err(req, "msg=\"handler gave no answer\" path=%s", req->path);
-        hall_buf_reset(&req->headers);
-        hall_msg(req, HALL_M_INTERNAL, NULL);
-    }
+    rc = hall_app_dispatch(req);
+    hall_app_finish(req, rc);
     write_response(req);
     finish(fr);
     hall_metrics_request(req, now_ms() - t0);

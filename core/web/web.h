@@ -582,6 +582,10 @@ int hall_tool_start(int argc, char **argv, struct hall_app *app, void (*usage)(v
 /* the tool's database connection and a request to run its statements
  * with; NULL when the database cannot be reached (said) */
 struct hall_req *hall_tool_req(struct hall_app *app);
+/* after a handler: rolls back a transaction left open, and answers a
+ * request that has no answer: 503 when the store failed it, else 500 (the
+ * answer contract, core/web/app.c) */
+void hall_app_finish(struct hall_req *req, int rc);
 /* a request of work no client sent (an outbox job, a tick), in pool: no
  * session, no parameters; its store context ready */
 struct hall_req *hall_app_req(struct hall_app *app, struct hall_pool *pool, const char *request_id);
