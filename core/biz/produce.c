@@ -260,9 +260,10 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     years = (int)hall_dbres_int(res, 0, "years");
     business = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "business_type"));
     replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
-    /* a renewed, changed or unlocked certificate keeps its CA (ECDSA / SM2) */
-    ca = ca_known(hall_dbres_str(
-        res, 0, *replaces != '\0' && strcmp(business, "reissue") != 0 ? "old_ca" : "ca"));
+    /* a reissued, renewed, changed or unlocked certificate keeps its CA
+     * (ECDSA / SM2): the product of a replacing order prices it, the
+     * certificate it replaces says what it is */
+    ca = ca_known(hall_dbres_str(res, 0, *replaces != '\0' ? "old_ca" : "ca"));
     method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
     if (method == NULL)
         method = "";
