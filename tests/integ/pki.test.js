@@ -204,10 +204,8 @@ test('issue_online__memo_pin_opens_p12_and_is_destroyed', async () => {
 
 test('sm2_ca__certificate_ocsp_and_crl_sm3withsm2_with_signer_id', async () => {
     const op = await operator();
-    const o = await acceptedByTransfer({ form: orgForm({ agent_mobile: freshPhone('137') }) });
-    psql(`UPDATE orders SET product_id = (SELECT id FROM products WHERE partner_code = 'szjsgws'
-        AND business_type = 'new' AND cert_type = 'org') WHERE id = ${o.id}`);
-    psql(`UPDATE products SET ca = 'sm2' WHERE partner_code = 'szjsgws' AND business_type = 'new' AND cert_type = 'org'`);
+    /* the generic hall's SM2 机构证书 (sql/114): no product changed under the other tests */
+    const o = await acceptedByTransfer({ project: 'hall', form: orgForm({ agent_mobile: freshPhone('137'), ca: 'sm2' }) });
     const r = await op.post('/admin/pki/issue', { id: o.id });
     assert.equal(r.status, 200, r.text);
     assert.equal(psql(`SELECT ca FROM certificates WHERE order_id = ${o.id}`), 'sm2');
