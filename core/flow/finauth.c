@@ -136,10 +136,8 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
             hall_msg_add(req, e, HALL_M_BANK_BRANCH_PICK, "bank_branch_id");
             return HALL_OK;
         }
-        hall_val_set_str(req->pool, form, "bank_id", hall_dbres_str(res, 0, "bank_id"));
-        hall_val_set_str(req->pool, form, "bank_name", hall_dbres_str(res, 0, "bank"));
-        hall_val_set_str(req->pool, form, "bank_branch_name", hall_dbres_str(res, 0, "branch"));
-        hall_val_set_str(req->pool, form, "bank_cnaps", hall_dbres_str(res, 0, "cnaps"));
+        hall_dbres_set(req->pool, form, res, 0,
+                       "bank_id bank_name=bank bank_branch_name=branch bank_cnaps=cnaps");
         /* the list's spelling replaces what the page sent */
         hall_errors_drop(e, "bank_name");
         hall_errors_drop(e, "bank_branch_name");
@@ -160,8 +158,7 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
         } else if (hall_dbres_rows(res) == 0) {
             hall_msg_add(req, e, HALL_M_BANK_UNKNOWN, field);
         } else {
-            hall_val_set_str(req->pool, form, "bank_id", hall_dbres_str(res, 0, "id"));
-            hall_val_set_str(req->pool, form, "bank_name", hall_dbres_str(res, 0, "name"));
+            hall_dbres_set(req->pool, form, res, 0, "bank_id=id bank_name=name");
         }
     }
     if (!hall_errors_has(e, "bank_branch_name") && *form_str(form, "bank_branch_name") == '\0')
@@ -184,8 +181,7 @@ hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx)
     for (i = 0; i < n; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_str(req->pool, o, "name", hall_dbres_str(res, i, "name"));
-        hall_val_set_str(req->pool, o, "short", hall_dbres_str(res, i, "short_name"));
+        hall_dbres_set(req->pool, o, res, i, "name short=short_name");
     }
     return HALL_OK;
 }

@@ -472,8 +472,7 @@ start_page(struct hall_req *req)
         for (i = 0; i < n; i++) {
             struct hall_val *o = hall_val_push_obj(req->pool, list);
 
-            hall_val_set_str(req->pool, o, "code", hall_dbres_str(res, i, "code"));
-            hall_val_set_str(req->pool, o, "name", hall_dbres_str(res, i, "name"));
+            hall_dbres_set(req->pool, o, res, i, "code name");
         }
         return hall_resp_page(req, 200, "flow_projects", ctx);
     }
@@ -492,21 +491,15 @@ start_page(struct hall_req *req)
         struct hall_val *o = hall_val_push_obj(req->pool, second ? g2 : g1);
         struct hall_val *t = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_str(req->pool, o, "code", hall_dbres_str(res, i, "code"));
-        hall_val_set_str(req->pool, o, "version", hall_dbres_str(res, i, "version"));
-        hall_val_set_str(req->pool, o, "title", hall_dbres_str(res, i, "title"));
+        hall_dbres_set(req->pool, o, res, i, "code version title");
         /* the texts, readable before the boxes are ticked (issue 7, item 18) */
-        hall_val_set_str(req->pool, t, "code", hall_dbres_str(res, i, "code"));
-        hall_val_set_str(req->pool, t, "title", hall_dbres_str(res, i, "title"));
-        hall_val_set_str(req->pool, t, "version", hall_dbres_str(res, i, "version"));
-        hall_val_set_str(req->pool, t, "body", hall_dbres_str(res, i, "body"));
+        hall_dbres_set(req->pool, t, res, i, "code title version body");
     }
     res = hall_db_exec(req->cx, "flow_partner_guide", HALL_STR(p.code));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) > 0) {
-        hall_val_set_str(req->pool, ctx, "guide_title", hall_dbres_str(res, 0, "guide_title"));
-        hall_val_set_str(req->pool, ctx, "guide_body", hall_dbres_str(res, 0, "guide_body"));
+        hall_dbres_set(req->pool, ctx, res, 0, "guide_title guide_body");
     }
     if (hall_flow_link_param(req) != NULL)
         hall_val_set_str(req->pool, ctx, "link", hall_flow_link_param(req));
@@ -1635,8 +1628,7 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     unsigned bit = hall_cert_type_bit(type);
     struct hall_val *ctx = hall_flow_page(req, "打印申请表", p), *f;
 
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     /* the partner's own form title (sql/114: seeds 002, 003) */
     hall_val_set_str(req->pool, ctx, "print_title", p->print_title);
     /* 证书算法 as the form chose it (new: products.ca) */
@@ -1830,8 +1822,7 @@ upload_page(struct hall_req *req)
     if (files == NULL)
         return HALL_ERR;
     ctx = hall_flow_page(req, "上传资料", &p);
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     /* the form these materials were asked for: an upload from this page
      * after another tab saved the form again is refused (do_upload) */
     hall_val_set_str(req->pool, ctx, "form_rev", hall_dbres_str(o, 0, "form_rev"));
@@ -2437,9 +2428,7 @@ divisions_json(struct hall_req *req)
     for (i = 0; i < n; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_str(req->pool, o, "code", hall_dbres_str(res, i, "code"));
-        hall_val_set_str(req->pool, o, "name", hall_dbres_str(res, i, "name"));
-        hall_val_set_int(req->pool, o, "level", hall_dbres_int(res, i, "level"));
+        hall_dbres_set(req->pool, o, res, i, "code name level:i");
     }
     hall_resp_header(req, "Cache-Control", "private, max-age=3600");
     return hall_resp_ok(req, v);
@@ -2475,12 +2464,8 @@ banks_json(struct hall_req *req)
     for (i = 0; i < n; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_str(req->pool, o, "id", hall_dbres_str(res, i, "branch_id"));
-        hall_val_set_str(req->pool, o, "name", hall_dbres_str(res, i, "branch_name"));
-        hall_val_set_str(req->pool, o, "bank_id", hall_dbres_str(res, i, "bank_id"));
-        hall_val_set_str(req->pool, o, "bank", hall_dbres_str(res, i, "bank_name"));
-        hall_val_set_str(req->pool, o, "city", hall_dbres_str(res, i, "city"));
-        hall_val_set_str(req->pool, o, "cnaps", hall_dbres_str(res, i, "cnaps"));
+        hall_dbres_set(req->pool, o, res, i,
+                       "id=branch_id name=branch_name bank_id bank=bank_name city cnaps");
     }
     return hall_resp_ok(req, v);
 }

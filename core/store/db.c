@@ -1088,6 +1088,43 @@ hall_dbres_bool(const struct hall_dbres *res, int row, const char *name)
     return v != NULL && strcmp(v, "t") == 0;
 }
 
+void
+hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res, int row,
+               const char *cols)
+{
+    char key[64], col[64];
+    const char *p = cols, *end, *eq, *colon;
+    size_t kn, cn;
+
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        end = p + strcspn(p, " ");
+        colon = memchr(p, ':', (size_t)(end - p));
+        eq = memchr(p, '=', (size_t)((colon != NULL ? colon : end) - p));
+        kn = (size_t)((eq != NULL ? eq : colon != NULL ? colon : end) - p);
+        cn = eq != NULL ? (size_t)((colon != NULL ? colon : end) - eq - 1) : kn;
+        if (kn == 0 || kn >= sizeof(key) || cn == 0 || cn >= sizeof(col))
+            abort(); /* a mistake of the caller's literal */
+        memcpy(key, p, kn);
+        key[kn] = '\0';
+        memcpy(col, eq != NULL ? eq + 1 : p, cn);
+        col[cn] = '\0';
+        switch (colon != NULL ? colon[1] : 's') {
+        case 'i': hall_val_set_int(pool, obj, key, hall_dbres_int(res, row, col)); break;
+        case 'b': hall_val_set_bool(pool, obj, key, hall_dbres_bool(res, row, col)); break;
+        case 'n':
+            if (hall_dbres_str(res, row, col) != NULL)
+                hall_val_set_str(pool, obj, key, hall_dbres_str(res, row, col));
+            break;
+        default: hall_val_set_str(pool, obj, key, hall_dbres_str(res, row, col)); break;
+        }
+        p = end;
+    }
+}
+
 unsigned char *
 hall_dbres_bytea(struct hall_ctx *cx, const struct hall_dbres *res, int row, int col, size_t *len)
 {

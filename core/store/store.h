@@ -181,6 +181,16 @@ const char *hall_dbres_str(const struct hall_dbres *res, int row, const char *na
 int64_t hall_dbres_int(const struct hall_dbres *res, int row, const char *name);
 /* a boolean column: 1 for 't' */
 int hall_dbres_bool(const struct hall_dbres *res, int row, const char *name);
+/*
+ * Row to JSON: sets on obj one member per name of cols, a space-separated
+ * list of "key[=column][:type]" — the column (the key when none) of row,
+ * as a string (SQL NULL: null), ":i" an integer (NULL: 0), ":b" a boolean
+ * ('t'), ":n" a string left out when NULL.  E.g.
+ * "order_no partner=partner_name has_medium:b amount_fen:i".  Instead of a
+ * hall_val_set_* (…, hall_dbres_* (res, i, "k")) line per member.
+ */
+void hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res,
+                    int row, const char *cols);
 /* decodes a bytea column; NULL for SQL NULL */
 unsigned char *hall_dbres_bytea(struct hall_ctx *cx, const struct hall_dbres *res, int row, int col,
                                 size_t *len);
