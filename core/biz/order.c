@@ -23,7 +23,7 @@ static const struct hall_order_state states[] = {
     {"refund_requested", "退费审核中"},
     {"refunded", "已退费"},
     {"cancelled", "已取消"},
-    /* production and delivery (core/pki/pki.c, modules/pki) */
+    /* production and delivery (core/pki/ca.c, modules/pki) */
     {"issued", "证书已制作"},
     {"shipped", "已发货"},
     {"delivered", "已签收"},

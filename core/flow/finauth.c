@@ -89,7 +89,7 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     pin = hall_dbres_bool(res, 0, "pin_by_memo");
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
     hall_finauth_code_mac(order_id, code, mac);
-    /* a PIN is needed again to make the medium (core/pki/pki.c): kept encrypted
+    /* a PIN is needed again to make the medium (core/pki/ca.c): kept encrypted
      * until then, and destroyed when the medium is made */
     if (pin)
         pin_enc = hall_pii_encrypt(req->pool, code, strlen(code), &pin_len);

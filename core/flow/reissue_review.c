@@ -2,7 +2,7 @@
  * The back office of 介质遗失补办 (seed 004, SPEC "Business-specific steps"):
  * a serial number to the certificate's details with the ownership rules,
  * and, when staff approve a reissue order, the old certificate's automatic
- * revocation.  The new certificate is made by hall_produce (core/pki/pki.c)
+ * revocation.  The new certificate is made by hall_produce (core/pki/ca.c)
  * for the old one's subject and end of validity: the reissue products are
  * auto_issue, so hall-outbox's pki tick makes it within seconds of the
  * approval, and mailing is the operator's 邮寄 as for every order.

@@ -143,7 +143,7 @@ static const struct hall_stmt center_stmts[] = {
      " red_invoice_no, red_url, to_char(red_issued_at, 'YYYY-MM-DD HH24:MI') AS red_issued"
      " FROM invoices WHERE order_id = $1",
      1},
-    /* an accepted order's production began (core/pki/pki.c: the intent first) */
+    /* an accepted order's production began (core/pki/ca.c: the intent first) */
     {"refund_production",
      "SELECT EXISTS (SELECT 1 FROM certificates WHERE order_id = $1"
      " AND state IN ('intent', 'issued')) AS begun",
@@ -860,7 +860,7 @@ do_refund(struct hall_req *req)
     if (r != HALL_OK)
         return hall_resp_busy(req);
     /* an accepted order: refundable until its certificate is being made.
-     * The move above holds the order's row: production (core/pki/pki.c) locks
+     * The move above holds the order's row: production (core/pki/ca.c) locks
      * it before its intent, so one of the two sees the other */
     if (strcmp(from, "accepted") == 0) {
         res = hall_db_exec(req->cx, "refund_production", HALL_I64(id));
@@ -1411,7 +1411,7 @@ out:
  * certificate, the reasons, that it cannot be undone, the seals it signs
  * and the orders under way that replace it; an SMS code to the account's
  * phone confirms.  The revocation is hall_pki_revoke's (the OCSP answer
- * changes at once, core/pki/pki.c), the CRL follows within hall-outbox's CA
+ * changes at once, core/pki/ca.c), the CRL follows within hall-outbox's CA
  * tick; no fee.  docs/modules/center.md.
  */
 static const char *const revoke_reasons[] = {"keyCompromise", "affiliationChanged",

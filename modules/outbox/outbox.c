@@ -874,7 +874,7 @@ out:
     return rc;
 }
 
-/* the CA's periodic work between jobs (core/pki/pki.c): the media kept
+/* the CA's periodic work between jobs (core/pki/crl.c: hall_pki_tick): the media kept
  * past their time destroyed (core/biz/custody.c, no CA key needed), dead
  * intents, CRLs before their nextUpdate, products made without an operator */
 static void

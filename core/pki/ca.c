@@ -1,0 +1,1000 @@
+/*
+ * The CA (docs/internals/pki.md): issuing CAs loaded from pki_dir, a
+ * certificate for a subject and a new key pair, PKCS#12 media, revocation,
+ * the reconciliation of dead intents, CRLs and OCSP answers.  It signs and
+ * returns: what an order becomes with its certificate is core/biz/produce.c.
+ *
+ * SM2: every signature of the sm2 CA and its OCSP signer is SM3withSM2
+ * with the GM/T 0009 default signer ID 1234567812345678, set on the
+ * signing context (OpenSSL 3.0's default would be an empty ID).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "pki/pki.h"
+
+#define SM2_ID "1234567812345678"
+/* GM/T 0015 identity extensions (2012 arc 1.2.156.10260.4.1): .1 personal
+ * ID (we put a keyed hash there, never the number), .4 organisation code
+ * (we put the 18-character unified social credit code) */
+#define OID_PERSON_ID "1.2.156.10260.4.1.1"
+#define OID_ORG_CODE  "1.2.156.10260.4.1.4"
+struct hall_pki_ca hall_pki_cas[] = {
+    {.name = "ecc", .alg = "ecdsa", .sm2 = 0},
+    {.name = "sm2", .alg = "sm2", .sm2 = 1, .own_name = "seal-maker"},
+    {.name = NULL},
+};
+static char *root_pem;     /* the ECDSA root */
+static char *sm2_root_pem; /* the SM2 root */
+static unsigned loaded;
+/* the audit key: signs the audit log's daily seals (core/pki/auditseal.c);
+ * its certificate (signed by the root) verifies them */
+static X509 *audit_cert;
+static EVP_PKEY *audit_key;
+
+static const struct {
+    const char *name, *label;
+    int code;
+} reasons[] = {
+    {"unspecified", "未指定", 0},
+    {"keyCompromise", "密钥泄露", 1},
+    {"affiliationChanged", "信息变更", 3},
+    {"superseded", "已被替代", 4},
+    {"cessationOfOperation", "停止使用", 5},
+    {"certificateHold", "证书冻结", 6},
+    {"privilegeWithdrawn", "权限撤销", 9},
+    {NULL, NULL, 0},
+};
+
+const struct hall_stmt hall_pki_stmts[] = {
+    /* the certificate's row before the OCSP hold, on every path: a staff
+     * approval (modules/pki) locks it before its request, so the two never
+     * wait on each other in opposite orders */
+    {"pki_revoke_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
+    {"pki_revoke",
+     "UPDATE certificates SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
+     " revoked_by = $3 WHERE serial = $1 AND state = 'issued' RETURNING ca, order_id",
+     3},
+    /* four eyes (sql/075, sql/089): a staff request to revoke it is moot */
+    {"pki_revoke_requests_close",
+     "UPDATE staff_requests SET state = 'moot', decided_at = now(), decision_note = $2"
+     " WHERE kind = 'revoke' AND subject = $1 AND state = 'pending' RETURNING id",
+     2},
+    {"pki_reconcile",
+     "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
+     " revoked_by = 'reconcile' WHERE state = 'intent'"
+     " AND created_at < now() - make_interval(secs => $1::int) RETURNING serial, ca, order_id",
+     1},
+    {"pki_crl_lock", "SELECT pg_advisory_xact_lock(hashtext('hall-crl:' || $1))", 1},
+    {"pki_crl_state",
+     "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
+     "bigint AS next_update_in_s,"
+     /* a CRL that listed nothing (covers NULL) is stale once one is revoked */
+     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
+     " NOT EXISTS (SELECT 1 FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL))"
+     " AS covers_latest FROM pki_crls c WHERE c.ca = $1",
+     1},
+    {"pki_crl_entries",
+     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint AS revoked_epoch, revoke_reason"
+     " FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL"
+     " AND not_after > now() - make_interval(secs => $2::int) ORDER BY revoked_at, serial",
+     2},
+    {"pki_crl_store",
+     "INSERT INTO pki_crls (ca, number, this_update, next_update, covers, der)"
+     " VALUES ($1, $2, to_timestamp($3), to_timestamp($4),"
+     " (SELECT max(revoked_at) FROM certificates WHERE ca = $1), $5)"
+     " ON CONFLICT (ca) DO UPDATE SET number = EXCLUDED.number,"
+     " this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update,"
+     " covers = EXCLUDED.covers, der = EXCLUDED.der",
+     5},
+    {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
+    {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
+    {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
+    /* the audit log's daily seals (auditseal.c) */
+    /* for each chain, the days after its last seal that are over: the
+     * day's last row (seq) and its hash */
+    {"audit_seal_due",
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
+     " (SELECT a.hash FROM audit_log a WHERE a.chain = h.chain AND a.seq = d.seq ORDER BY a.id"
+     " LIMIT 1) AS hash"
+     " FROM h CROSS JOIN LATERAL ("
+     "  SELECT (a.at AT TIME ZONE 'Asia/Shanghai')::date AS day, max(a.seq) AS seq FROM audit_log a"
+     "  WHERE a.chain = h.chain AND a.seq > coalesce((SELECT max(s.seq) FROM audit_seals s"
+     "   WHERE s.chain = h.chain), 0) GROUP BY 1) d"
+     " WHERE h.chain IS NOT NULL AND d.day < ((now() - make_interval(secs => $1::int)) AT TIME "
+     "ZONE 'Asia/Shanghai')::date"
+     " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
+     " ORDER BY h.chain, d.day",
+     1},
+    /* one sealer at a time (the outbox's workers tick together) */
+    {"audit_seal_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-seal', 0)) AS got", 0},
+    {"audit_seal_insert",
+     "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
+     " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
+     6},
+    /* the marks: each chain's last row when it is not marked yet, and the
+     * time signed with it (the transaction's, UTC to the microsecond) */
+    {"audit_mark_due",
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, l.seq, l.hash,"
+     " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"
+     " FROM h CROSS JOIN LATERAL (SELECT a.seq, a.hash FROM audit_log a WHERE a.chain = h.chain"
+     "  ORDER BY a.seq DESC, a.id LIMIT 1) l"
+     " WHERE h.chain IS NOT NULL AND l.seq > coalesce((SELECT max(m.seq) FROM audit_marks m"
+     "  WHERE m.chain = h.chain), 0)"
+     " ORDER BY h.chain",
+     0},
+    {"audit_mark_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-mark', 0)) AS got", 0},
+    {"audit_mark_insert",
+     "INSERT INTO audit_marks (chain, seq, hash, marked_at, signature, signer)"
+     " VALUES ($1, $2, $3, $4::timestamptz, $5, $6) ON CONFLICT (chain, seq) DO NOTHING",
+     6},
+    {NULL, NULL, 0},
+};
+
+/* ---- seals' names ------------------------------------------------------- */
+
+int
+hall_seal_org_drawable(const char *org)
+{
+    const unsigned char *s = (const unsigned char *)org;
+    int chars = 0;
+
+    if (s == NULL || *s == '\0')
+        return 0;
+    while (*s != '\0') {
+        uint32_t c;
+        int n, i;
+
+        if (*s < 0x80)
+            c = *s, n = 1;
+        else if ((*s & 0xE0) == 0xC0)
+            c = *s & 0x1F, n = 2;
+        else if ((*s & 0xF0) == 0xE0)
+            c = *s & 0x0F, n = 3;
+        else if ((*s & 0xF8) == 0xF0)
+            c = *s & 0x07, n = 4;
+        else
+            return 0;
+        for (i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            c = c << 6 | (s[i] & 0x3F);
+        }
+        /* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
+        if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+            (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+            return 0;
+        if (++chars > HALL_SEAL_ORG_MAX)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static char *
+read_text(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf = malloc(max + 1);
+    if (buf == NULL)
+        abort();
+    n = fread(buf, 1, max, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+int
+hall_pki_serial_ok(const char *s)
+{
+    return s != NULL && strlen(s) == 16 && strspn(s, "0123456789ABCDEF") == 16;
+}
+
+X509 *
+hall_pki_cert_load(const char *dir, const char *name, char **pem)
+{
+    char path[1024];
+    X509 *x = NULL;
+    BIO *b;
+    char *text;
+
+    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
+    text = read_text(path, 64 * 1024);
+    if (text == NULL)
+        return NULL;
+    b = BIO_new_mem_buf(text, -1);
+    if (b != NULL)
+        x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    BIO_free(b);
+    if (pem != NULL && x != NULL)
+        *pem = text;
+    else
+        free(text);
+    return x;
+}
+
+/* the serial of ca->own_name's certificate, when it is there (issued by ca) */
+static int
+own_load(const char *dir, struct hall_pki_ca *ca)
+{
+    X509 *own;
+    BIGNUM *bn = NULL;
+    int n, rc = HALL_ERR;
+
+    ca->own_len = 0;
+    if (ca->own_name == NULL)
+        return HALL_OK;
+    own = hall_pki_cert_load(dir, ca->own_name, NULL);
+    if (own == NULL)
+        return HALL_OK; /* a pki_dir without it: no seals are made */
+    if (X509_NAME_cmp(X509_get_issuer_name(own), X509_get_subject_name(ca->cert)) != 0)
+        goto out;
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(own), NULL);
+    n = bn == NULL ? -1 : BN_num_bytes(bn);
+    if (n < 1 || n > (int)sizeof(ca->own_serial))
+        goto out;
+    BN_bn2bin(bn, ca->own_serial);
+    ca->own_len = (size_t)n;
+    rc = HALL_OK;
+out:
+    BN_free(bn);
+    X509_free(own);
+    return rc;
+}
+
+/* does the CertID name ca's own certificate (its serial's bytes, the
+ * DER's leading zero dropped)? */
+int
+hall_pki_own_is(const struct hall_pki_ca *ca, const struct hall_ocsp_certid *id)
+{
+    const unsigned char *s = id->serial;
+    size_t n = id->serial_len;
+
+    if (ca->own_len == 0 || n == 0 || (s[0] & 0x80) != 0)
+        return 0;
+    if (s[0] == 0 && n > 1) {
+        s++;
+        n--;
+    }
+    return n == ca->own_len && memcmp(s, ca->own_serial, n) == 0;
+}
+
+/* the keys' settings (hall_pki_keys_conf) */
+static struct {
+    int set;
+    char dir[1024];
+    char pass[256]; /* the SM2 keys' passphrase; "" when there is no pki_pass_file */
+} keyconf;
+
+/* the keys that live in the token when there is one: every ECDSA key of
+ * the hierarchy (SoftHSM2 and PKCS#11 2.40 have no SM2) */
+static const char *const token_keys[] = {"root", "ecc", "ecc-ocsp", "audit", "tsa", NULL};
+
+int
+hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen)
+{
+    FILE *f;
+    size_t n;
+
+    if (keyconf.set)
+        return HALL_OK;
+    snprintf(keyconf.dir, sizeof(keyconf.dir), "%s", conf->pki_dir);
+    keyconf.pass[0] = '\0';
+    f = conf->pki_pass_file != NULL && conf->pki_pass_file[0] != '\0'
+            ? fopen(conf->pki_pass_file, "r")
+            : NULL;
+    if (f != NULL) {
+        n = fread(keyconf.pass, 1, sizeof(keyconf.pass) - 1, f);
+        fclose(f);
+        keyconf.pass[n] = '\0';
+        keyconf.pass[strcspn(keyconf.pass, "\r\n")] = '\0';
+    }
+    if (hall_token_configure(conf->pkcs11_module, conf->pkcs11_token, conf->pkcs11_pin_file,
+                             conf->pkcs11_softhsm_conf, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    keyconf.set = 1;
+    return HALL_OK;
+}
+
+static int
+pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    size_t n = strlen(keyconf.pass);
+
+    if (n == 0 || n >= (size_t)size)
+        return -1;
+    memcpy(buf, keyconf.pass, n);
+    return (int)n;
+}
+
+static int
+in_token(const char *name)
+{
+    int i;
+
+    if (!hall_token_configured())
+        return 0;
+    for (i = 0; token_keys[i] != NULL; i++)
+        if (strcmp(token_keys[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+EVP_PKEY *
+hall_pki_key(const char *name, char *err, size_t errlen)
+{
+    char path[1100];
+    EVP_PKEY *k;
+    FILE *f;
+
+    if (!keyconf.set) {
+        snprintf(err, errlen, "pki: a key asked for before hall_pki_keys_conf");
+        return NULL;
+    }
+    if (in_token(name))
+        return hall_token_key(name, err, errlen);
+    snprintf(path, sizeof(path), "%s/%s.key", keyconf.dir, name);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "pki_dir %s: cannot read %s.key", keyconf.dir, name);
+        return NULL;
+    }
+    k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
+    fclose(f);
+    if (k == NULL)
+        snprintf(err, errlen, "pki_dir %s: %s.key cannot be read with pki_pass_file's passphrase",
+                 keyconf.dir, name);
+    return k;
+}
+
+/* the token could not be opened at hall_pki_load (not a refused PIN): its
+ * keys are taken from their certificates and sign once it answers */
+static int token_away;
+
+/* the CA key name: the token's when it is one of token_keys (dir: pki_dir,
+ * where hall_pki_keys_conf has already looked); cert is its certificate */
+static EVP_PKEY *
+load_key(const char *dir, const char *name, X509 *cert, char *err, size_t errlen)
+{
+    (void)dir;
+    if (token_away && in_token(name))
+        return hall_token_key_cert(name, cert, err, errlen);
+    return hall_pki_key(name, err, errlen);
+}
+
+int
+hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t errlen)
+{
+    const char *dir = conf->pki_dir;
+    struct hall_pki_ca *ca;
+    char name[64], why[512];
+    X509 *root;
+
+    if (loaded)
+        return HALL_OK;
+    if (hall_pki_keys_conf(conf, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    /* only the roots' PEM is kept (served as it is) */
+    root = hall_pki_cert_load(dir, "root", &root_pem);
+    if (root == NULL) {
+        snprintf(err, errlen, "pki_dir %s: cannot read root.crt (hall-pkitool ceremony)", dir);
+        return HALL_ERR;
+    }
+    if (what & (HALL_PKI_AUDIT_KEY | HALL_PKI_AUDIT_CERT)) {
+        audit_cert = hall_pki_cert_load(dir, "audit", NULL);
+        if (audit_cert == NULL || X509_verify(audit_cert, X509_get0_pubkey(root)) != 1) {
+            X509_free(root);
+            snprintf(err, errlen, "pki_dir %s: audit.crt missing or not signed by root.crt", dir);
+            return HALL_ERR;
+        }
+    }
+    X509_free(root);
+    root = hall_pki_cert_load(dir, "sm2-root", &sm2_root_pem);
+    if (root == NULL) {
+        snprintf(err, errlen, "pki_dir %s: cannot read sm2-root.crt (script/lib/pki-init.sh)", dir);
+        return HALL_ERR;
+    }
+    X509_free(root);
+    /* a wrong PIN shows here, before any worker is forked; a token that
+     * is away (its files, its device, its slot) is no reason not to start:
+     * what does not sign works, and what signs waits for it */
+    token_away = 0;
+    if ((what & (HALL_PKI_CA_KEYS | HALL_PKI_OCSP_KEYS | HALL_PKI_AUDIT_KEY)) &&
+        hall_token_configured() && hall_token_check(why, sizeof(why)) != HALL_OK) {
+        if (hall_token_refused()) {
+            snprintf(err, errlen, "%s", why);
+            return HALL_ERR;
+        }
+        token_away = 1;
+        hall_log(HALL_LOG_ERR, NULL,
+                 "msg=\"pkcs11: %s; starting without the token: its keys sign once it answers\"",
+                 why);
+    }
+    if (what & HALL_PKI_AUDIT_KEY) {
+        audit_key = load_key(dir, "audit", audit_cert, why, sizeof(why));
+        if (audit_key == NULL) {
+            snprintf(err, errlen, "%s", why);
+            return HALL_ERR;
+        }
+        if (X509_check_private_key(audit_cert, audit_key) != 1) {
+            snprintf(err, errlen, "pki_dir %s: the key audit is not the key of audit.crt", dir);
+            return HALL_ERR;
+        }
+    }
+    for (ca = hall_pki_cas; ca->name != NULL; ca++) {
+        ca->cert = hall_pki_cert_load(dir, ca->name, &ca->pem);
+        snprintf(name, sizeof(name), "%s-ocsp", ca->name);
+        ca->ocsp_cert = hall_pki_cert_load(dir, name, NULL);
+        if (ca->cert == NULL || ca->ocsp_cert == NULL) {
+            snprintf(err, errlen, "pki_dir %s: cannot read %s.crt or %s.crt", dir, ca->name, name);
+            return HALL_ERR;
+        }
+        if (what & HALL_PKI_CA_KEYS) {
+            ca->key = load_key(dir, ca->name, ca->cert, why, sizeof(why));
+            if (ca->key == NULL) {
+                snprintf(err, errlen, "%s", why);
+                return HALL_ERR;
+            }
+            if (X509_check_private_key(ca->cert, ca->key) != 1) {
+                snprintf(err, errlen, "pki_dir %s: the key %s is not the key of %s.crt", dir,
+                         ca->name, ca->name);
+                return HALL_ERR;
+            }
+        }
+        if (what & HALL_PKI_OCSP_KEYS) {
+            ca->ocsp_key = load_key(dir, name, ca->ocsp_cert, why, sizeof(why));
+            if (ca->ocsp_key == NULL) {
+                snprintf(err, errlen, "%s", why);
+                return HALL_ERR;
+            }
+            if (X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
+                snprintf(err, errlen, "pki_dir %s: the key %s is not the key of %s.crt", dir, name,
+                         name);
+                return HALL_ERR;
+            }
+            ca->ocsp_sign = hall_pki_sign_ctx(ca->ocsp_key, ca->sm2);
+            ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
+            ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
+            ca->ocsp_token = in_token(name);
+            if (own_load(dir, ca) != HALL_OK) {
+                snprintf(err, errlen, "pki_dir %s: %s.crt is not issued by %s.crt", dir,
+                         ca->own_name, ca->name);
+                return HALL_ERR;
+            }
+            /* the answers' constant parts are cut from one signed by the
+             * key: with the token away, at the first answer it signs */
+            if (ca->ocsp_sign == NULL || ca->id_sha1 == NULL || ca->id_sha256 == NULL ||
+                hall_pki_ocsp_hashes_load(ca) != HALL_OK ||
+                (!(token_away && ca->ocsp_token) && hall_pki_ocsp_parts_load(ca) != HALL_OK)) {
+                snprintf(err, errlen, "pki_dir %s: cannot prepare the OCSP signer %s", dir, name);
+                return HALL_ERR;
+            }
+        }
+    }
+    /* the workers forked after this open their own sessions (core/pki/token.c) */
+    hall_token_release();
+    loaded = what | 0x100u;
+    return HALL_OK;
+}
+
+struct hall_pki_ca *
+hall_pki_ca_find(const char *name)
+{
+    struct hall_pki_ca *ca;
+
+    for (ca = hall_pki_cas; ca->name != NULL; ca++)
+        if (strcmp(ca->name, name) == 0)
+            return ca;
+    return NULL;
+}
+
+int
+hall_pki_ca_count(void)
+{
+    return (int)(sizeof(hall_pki_cas) / sizeof(hall_pki_cas[0])) - 1;
+}
+
+int
+hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem)
+{
+    if (i < 0 || i >= hall_pki_ca_count() || !loaded)
+        return HALL_ERR;
+    *name = hall_pki_cas[i].name;
+    *alg = hall_pki_cas[i].alg;
+    *pem = hall_pki_cas[i].pem;
+    return HALL_OK;
+}
+
+int
+hall_pki_can_sign(void)
+{
+    return (loaded & HALL_PKI_CA_KEYS) != 0;
+}
+
+int
+hall_pki_token_ready(const char *what)
+{
+    char err[512];
+
+    if (!hall_token_configured() || hall_token_check(err, sizeof(err)) == HALL_OK)
+        return HALL_OK;
+    hall_token_log_away(what);
+    return HALL_ERR;
+}
+
+const char *
+hall_pki_root_pem(void)
+{
+    return root_pem;
+}
+
+const char *
+hall_pki_sm2_root_pem(void)
+{
+    return sm2_root_pem;
+}
+
+int
+hall_pki_reason_code(const char *name)
+{
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        if (strcmp(reasons[i].name, name) == 0)
+            return reasons[i].code;
+    return -1;
+}
+
+const char *
+hall_pki_reason_name(int code)
+{
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        if (reasons[i].code == code)
+            return reasons[i].name;
+    return "unspecified";
+}
+
+const char *
+hall_pki_reason_label(int code)
+{
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        if (reasons[i].code == code)
+            return reasons[i].label;
+    return "未指定";
+}
+
+const char *const *
+hall_pki_reason_names(void)
+{
+    static const char *names[sizeof(reasons) / sizeof(reasons[0])];
+    int i;
+
+    for (i = 0; reasons[i].name != NULL; i++)
+        names[i] = reasons[i].name;
+    names[i] = NULL;
+    return names;
+}
+
+/* ---- signing -------------------------------------------------------------- */
+
+/* a digest-sign context for key: SHA-256, or SM3 with the GM/T signer ID */
+EVP_MD_CTX *
+hall_pki_sign_ctx(EVP_PKEY *key, int sm2)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+
+    if (m == NULL)
+        abort();
+    if (EVP_DigestSignInit_ex(m, &pc, sm2 ? "SM3" : "SHA256", NULL, NULL, key, NULL) != 1 ||
+        (sm2 && EVP_PKEY_CTX_set1_id(pc, SM2_ID, strlen(SM2_ID)) != 1)) {
+        EVP_MD_CTX_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static unsigned char *
+der_of_x509(struct hall_pool *pool, X509 *x, size_t *len)
+{
+    int n = i2d_X509(x, NULL);
+    unsigned char *p, *q;
+
+    if (n <= 0)
+        return NULL;
+    p = q = hall_palloc(pool, (size_t)n);
+    i2d_X509(x, &q);
+    *len = (size_t)n;
+    return p;
+}
+
+static int
+add_ext(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
+{
+    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
+    int ok;
+
+    if (e == NULL)
+        return HALL_ERR;
+    ok = X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    return ok == 1 ? HALL_OK : HALL_ERR;
+}
+
+/* a certificate's subject */
+struct subject {
+    const char *cn, *org, *uscc, *ric;
+};
+
+/* keyed hash of a resident ID number: stable per person, useless without the key */
+static const char *
+ric_hash(struct hall_pool *pool, const char *ric)
+{
+    unsigned char mac[32];
+    char up[32];
+    size_t i, n = strlen(ric);
+
+    if (n == 0 || n >= sizeof(up))
+        return NULL;
+    for (i = 0; i < n; i++)
+        up[i] = ric[i] >= 'a' && ric[i] <= 'z' ? (char)(ric[i] - 32) : ric[i];
+    up[n] = '\0';
+    hall_mac("cert-ric", up, n, mac);
+    return hall_hex(pool, mac, sizeof(mac));
+}
+
+/*
+ * Builds and signs the certificate of an intent; the new key pair in *key.
+ */
+static X509 *
+cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, time_t nb,
+           time_t na, const char *cert_type, const struct subject *s, EVP_PKEY **key)
+{
+    const char *base = cx->conf->public_url;
+    X509 *x = X509_new();
+    X509_NAME *n = X509_NAME_new();
+    BIGNUM *bn = NULL;
+    ASN1_INTEGER *sn = NULL;
+    EVP_MD_CTX *m = NULL;
+    X509V3_CTX v3;
+    const char *eku;
+    int ok = 0;
+
+    *key = ca->sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+                   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    if (x == NULL || n == NULL || *key == NULL)
+        goto out;
+    if (BN_hex2bn(&bn, serial_hex) == 0 || (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
+        goto out;
+    if (X509_set_version(x, X509_VERSION_3) != 1 || X509_set_serialNumber(x, sn) != 1 ||
+        X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
+        ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
+        ASN1_TIME_set(X509_getm_notAfter(x), na) == NULL || X509_set_pubkey(x, *key) != 1)
+        goto out;
+    if (X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1, 0) !=
+            1 ||
+        (*s->org != '\0' &&
+         X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)s->org, -1, -1,
+                                    0) != 1) ||
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)s->cn, -1, -1,
+                                   0) != 1 ||
+        X509_set_subject_name(x, n) != 1)
+        goto out;
+    X509V3_set_ctx(&v3, ca->cert, x, NULL, NULL, 0);
+    /* key usage per certificate type: signing certificates everywhere; an
+     * organisation's may also sign e-mail (e-invoices, seals' documents) */
+    eku = strcmp(cert_type, "org") == 0 || strcmp(cert_type, "person") == 0
+              ? "clientAuth,emailProtection"
+              : "clientAuth";
+    if (add_ext(x, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
+        add_ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") != HALL_OK ||
+        add_ext(x, &v3, "extendedKeyUsage", eku) != HALL_OK ||
+        add_ext(x, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
+        add_ext(x, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK ||
+        add_ext(x, &v3, "crlDistributionPoints",
+                hall_psprintf(cx->pool, "URI:%s/pki/%s.crl", base, ca->name)) != HALL_OK ||
+        add_ext(x, &v3, "authorityInfoAccess",
+                hall_psprintf(cx->pool, "OCSP;URI:%s/ocsp,caIssuers;URI:%s/pki/%s.crt", base, base,
+                              ca->name)) != HALL_OK)
+        goto out;
+    if (*s->uscc != '\0' &&
+        add_ext(x, &v3, OID_ORG_CODE, hall_psprintf(cx->pool, "ASN1:UTF8String:%s", s->uscc)) !=
+            HALL_OK)
+        goto out;
+    if (*s->ric != '\0') {
+        const char *h = ric_hash(cx->pool, s->ric);
+
+        if (h == NULL || add_ext(x, &v3, OID_PERSON_ID,
+                                 hall_psprintf(cx->pool, "ASN1:UTF8String:%s", h)) != HALL_OK)
+            goto out;
+    }
+    m = hall_pki_sign_ctx(ca->key, ca->sm2);
+    if (m == NULL || X509_sign_ctx(x, m) <= 0)
+        goto out;
+    ok = 1;
+out:
+    EVP_MD_CTX_free(m);
+    ASN1_INTEGER_free(sn);
+    BN_free(bn);
+    X509_NAME_free(n);
+    if (!ok) {
+        X509_free(x);
+        EVP_PKEY_free(*key);
+        *key = NULL;
+        return NULL;
+    }
+    return x;
+}
+
+/*
+ * The PKCS#12 medium: AES-256-CBC with PBKDF2 for key and certificates,
+ * SHA-256 MAC (OpenSSL 3's defaults, named so a change of default cannot
+ * bring back RC2 or 3DES).  The PIN is 8 digits when production draws it
+ * (10^8 guesses for whoever holds a copy of the file), 6 when it came in the
+ * micro-deposit's memo (10^6); OpenSSL's default 2,048 iterations let a GPU
+ * try them all in minutes.  P12_ITER makes each guess 50 times dearer, for
+ * about 0.1 s of CPU per medium made here (three derivations) and as much
+ * at each import.
+ */
+#define P12_ITER 100000
+
+static unsigned char *
+p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x, struct hall_pki_ca *ca,
+         const char *friendly, size_t *len)
+{
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    PKCS12 *p12 = NULL;
+    unsigned char *out = NULL, *q;
+    int n;
+
+    if (chain == NULL || sk_X509_push(chain, ca->cert) <= 0)
+        goto out;
+    p12 = PKCS12_create_ex(pin, friendly, key, x, chain, NID_aes_256_cbc, NID_aes_256_cbc, P12_ITER,
+                           P12_ITER, 0, NULL, NULL);
+    if (p12 == NULL)
+        goto out;
+    if (PKCS12_set_mac(p12, pin, -1, NULL, 16, P12_ITER, EVP_sha256()) != 1)
+        goto out;
+    n = i2d_PKCS12(p12, NULL);
+    if (n <= 0)
+        goto out;
+    out = q = hall_palloc(pool, (size_t)n);
+    i2d_PKCS12(p12, &q);
+    *len = (size_t)n;
+out:
+    PKCS12_free(p12);
+    sk_X509_free(chain);
+    return out;
+}
+
+void
+hall_pki_serial_draw(char out[17])
+{
+    unsigned char b[8];
+
+    /* a non-zero first byte keeps 16 hex digits, a positive INTEGER either way */
+    do
+        hall_rand_bytes(b, sizeof(b));
+    while (b[0] == 0);
+    snprintf(out, 17, "%02X%02X%02X%02X%02X%02X%02X%02X", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+             b[7]);
+}
+
+X509 *
+hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
+                   time_t na, const char *cert_type, const char *cn, const char *org,
+                   const char *uscc, const char *ric, EVP_PKEY **key)
+{
+    struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
+    struct subject s = {cn, org, uscc, ric};
+
+    *key = NULL;
+    if (ca == NULL || ca->key == NULL)
+        return NULL;
+    return cert_build(cx, ca, serial, nb, na, cert_type, &s, key);
+}
+
+unsigned char *
+hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len)
+{
+    return der_of_x509(pool, x, len);
+}
+
+unsigned char *
+hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
+                  const char *ca_name, const char *friendly, size_t *len)
+{
+    struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
+
+    return ca != NULL ? p12_make(pool, pin, key, x, ca, friendly, len) : NULL;
+}
+
+const char *
+hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org)
+{
+    if (org == NULL || *org == '\0' || strcmp(org, cn) == 0)
+        return cn;
+    return hall_psprintf(pool, "%s（%s）", cn, org);
+}
+
+int64_t
+hall_pki_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_until_ms(int64_t at)
+{
+    int64_t left = at - hall_pki_mono_ms();
+
+    while (left > 0) {
+        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
+
+        nanosleep(&ts, NULL);
+        left = at - hall_pki_mono_ms();
+    }
+}
+
+/*
+ * A staff member's pending request to revoke the serial (four eyes,
+ * core/biz/approval.c) has nothing left to decide once it is revoked by
+ * another path: closed as 'moot' in this transaction, with why, audited.
+ * The approval's own revocation finds its request already approved.
+ */
+static int
+requests_close(struct hall_ctx *cx, const char *serial, int reason, const char *actor)
+{
+    const char *note = hall_psprintf(cx->pool, "%s（%s），申请自动关闭",
+                                     strncmp(actor, "user:", 5) == 0 ? "证书已由持有人撤销"
+                                                                     : "证书已在其他业务中吊销",
+                                     hall_pki_reason_label(reason));
+    struct hall_dbres *res =
+        hall_db_exec(cx, "pki_revoke_requests_close", HALL_STR(serial), HALL_STR(note));
+    int i, n;
+
+    if (res == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *detail = hall_val_obj(cx->pool);
+
+        hall_val_set_str(cx->pool, detail, "kind", "revoke");
+        hall_val_set_str(cx->pool, detail, "subject", serial);
+        hall_val_set_str(cx->pool, detail, "note", note);
+        if (hall_audit(cx, actor, "staff_request", hall_dbres_str(res, i, "id"), "moot", "pending",
+                       "moot", detail) != HALL_OK)
+            return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+int
+hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
+                const char **ca_name)
+{
+    struct hall_dbres *res;
+    struct hall_val *detail;
+
+    int64_t held;
+
+    if (reason < 0 || reason > 10 || reason == 7)
+        return HALL_ERR;
+    res = hall_db_exec(cx, "pki_revoke_lock", HALL_STR(serial));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0)
+        return HALL_CONFLICT;
+    /* the OCSP workers' cached 'good' must expire before this commits
+     * (HALL_PKI_OCSP_STATUS_MS above): the lock first, the wait at COMMIT */
+    if (hall_db_exec(cx, "pki_ocsp_hold", HALL_STR(serial)) == NULL)
+        return HALL_ERR;
+    held = hall_pki_mono_ms();
+    res = hall_db_exec(cx, "pki_revoke", HALL_STR(serial), HALL_I64(reason), HALL_STR(actor));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_CONFLICT;
+    *ca_name = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "ca"));
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(reason));
+    hall_val_set_str(cx->pool, detail, "order_id", hall_dbres_str(res, 0, "order_id"));
+    if (hall_audit(cx, actor, "certificate", serial, "revoke", "issued", "revoked", detail) !=
+            HALL_OK ||
+        requests_close(cx, serial, reason, actor) != HALL_OK)
+        return HALL_ERR;
+    /* the wait at COMMIT; outside a transaction (no caller does so), here */
+    if (cx->in_tx)
+        hall_db_commit_after(cx, held + HALL_PKI_OCSP_HOLD_MS);
+    else
+        sleep_until_ms(held + HALL_PKI_OCSP_HOLD_MS);
+    return HALL_OK;
+}
+
+/* ---- the audit key ----------------------------------------------------------- */
+
+int
+hall_pki_audit_sign(struct hall_pool *pool, const unsigned char *msg, size_t len,
+                    unsigned char **sig, size_t *siglen)
+{
+    EVP_MD_CTX *m;
+    size_t n = 0;
+    int ok;
+
+    if (audit_key == NULL || (m = hall_pki_sign_ctx(audit_key, 0)) == NULL)
+        return HALL_ERR;
+    ok = EVP_DigestSign(m, NULL, &n, msg, len) == 1;
+    if (ok) {
+        *sig = hall_palloc(pool, n);
+        ok = EVP_DigestSign(m, *sig, &n, msg, len) == 1;
+    }
+    EVP_MD_CTX_free(m);
+    *siglen = n;
+    return ok ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned char *sig, size_t siglen)
+{
+    EVP_MD_CTX *m;
+    int ok;
+
+    if (audit_cert == NULL || (m = EVP_MD_CTX_new()) == NULL)
+        return 0;
+    ok = EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL, X509_get0_pubkey(audit_cert),
+                                 NULL) == 1 &&
+         EVP_DigestVerify(m, sig, siglen, msg, len) == 1;
+    EVP_MD_CTX_free(m);
+    return ok;
+}
+
+int
+hall_pki_audit_signer(unsigned char out[32])
+{
+    unsigned int n = 32;
+
+    if (audit_cert == NULL || X509_digest(audit_cert, EVP_sha256(), out, &n) != 1 || n != 32)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+int
+hall_pki_audit_ready(void)
+{
+    return audit_key != NULL;
+}
