@@ -82,7 +82,8 @@ main(void)
     puts("*param* a choice checked with the submit's parameters, *not printed* not a row");
     puts("of the printed application form (codes, notes; a region is printed before its address),");
     puts("*change* a 证书变更 may change it: of the groups 单位信息, 法人信息 and 申请人信息,");
-    puts("a field without it keeps the value the certificate was issued on (core/flow/change.c).");
+    puts("a field without it keeps the value the certificate was issued on "
+         "(core/flow/change_rules.c).");
     for (g = hall_groups; g->code != NULL; g++) {
         printf("\n### %s (`%s`)\n\n", g->label, g->code);
         puts("| name | label | staff label | kind | max | certificate types | flags |");

@@ -70,7 +70,7 @@ void hall_steps_set(struct hall_req *req, struct hall_val *ctx, const struct hal
 #define HALL_FF_HALL    8u  /* written by the hall, never typed */
 #define HALL_FF_PARAM   16u /* a choice checked with the submit's parameters */
 #define HALL_FF_NOPRINT 32u /* not a row of the printed form */
-#define HALL_FF_CHANGE  64u /* 证书变更 may change it (core/flow/change.c) */
+#define HALL_FF_CHANGE  64u /* 证书变更 may change it (core/flow/change_rules.c) */
 
 /* material flags */
 #define HALL_MF_SEAL     1u /* only for an order with an e-seal */
@@ -629,7 +629,7 @@ void hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
 void hall_replace_save_claim(struct hall_flow_save *s, const struct hall_reissue_cert *c,
                              struct hall_dbres *prods, int row);
 
-/* ---- change.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
+/* ---- change_rules.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
 
 /* the groups of the data a certificate is issued on (unit, legal, applicant) */
 extern const char *const hall_change_groups[];

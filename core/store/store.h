@@ -201,7 +201,7 @@ const char *hall_db_sqlstate(const struct hall_ctx *cx);
  * it may have been stored or not (SQLSTATE 08007) */
 int hall_db_fate_unknown(const struct hall_ctx *cx);
 
-/* ---- outbox.c / audit.c ------------------------------------------------ */
+/* ---- outbox_audit.c ----------------------------------------------------- */
 
 /* inside the caller's transaction; payload is encrypted at rest */
 int hall_outbox_push(struct hall_ctx *cx, const char *kind, const char *idem_key,

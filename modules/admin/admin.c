@@ -1251,7 +1251,7 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
 
 /*
  * 变更对照 for the reviewer (证书变更): the data the replaced certificate
- * was issued on beside the order's, field by field (core/flow/change.c),
+ * was issued on beside the order's, field by field (core/flow/change_rules.c),
  * those that differ marked.  HALL_ERR when the database fails or the old
  * form cannot be read.
  */

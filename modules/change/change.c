@@ -6,7 +6,7 @@
  * 单位地址; a person's 姓名), valid until the old one would have been; the
  * old one is revoked as superseded when the new one is issued, not before
  * (core/biz/produce.c).  Which fields a change may touch is the
- * catalogue's (HALL_FF_CHANGE, core/flow/change.c).  This file keeps what
+ * catalogue's (HALL_FF_CHANGE, core/flow/change_rules.c).  This file keeps what
  * is the change flow's own:
  *
  *   GET  /change/notice     操作提示 (证书变更介绍), 确认 leads to the agreements
