@@ -475,14 +475,124 @@ ocsp_sign(struct hall_pki_ca *signer, const unsigned char *tbs, size_t len, unsi
     return HALL_OK;
 }
 
+/* one SingleResponse { CertID as asked, its status, thisUpdate [0]
+ * nextUpdate }: thisUpdate when the database said so (read), RFC 6960
+ * 4.2.2.1 */
+static unsigned char *
+put_single(unsigned char *p, const struct hall_ocsp_certid *id, const unsigned char *st,
+           size_t st_len, time_t read)
+{
+    unsigned char this_t[17], until_t[17];
+
+    p = put_hdr(p, 0x30, SINGLE_LEN(id->der_len, st_len));
+    memcpy(p, id->der, id->der_len);
+    p += id->der_len;
+    memcpy(p, st, st_len);
+    p += st_len;
+    der_gtime(this_t, read);
+    der_gtime(until_t, read + HALL_PKI_OCSP_VALID_S);
+    memcpy(p, this_t, 17);
+    p[17] = 0xa0;
+    p[18] = 0x11;
+    memcpy(p + 19, until_t, 17);
+    return p + 36;
+}
+
+/* an answer made less than OCSP_RENEW_S ago for the same question and
+ * status (key), copied into pool; NULL when there is none */
+static unsigned char *
+cache_get(struct hall_pool *pool, const char *key, time_t now, size_t *outlen,
+          struct hall_ocsp_meta *meta)
+{
+    unsigned slot = cache_slot(key);
+    unsigned char *buf;
+
+    if (ocsp_cache[slot].der == NULL || strcmp(ocsp_cache[slot].key, key) != 0 ||
+        now < ocsp_cache[slot].produced ||
+        now >= ocsp_cache[slot].this_update + HALL_PKI_OCSP_VALID_S - OCSP_RENEW_S)
+        return NULL;
+    buf = hall_palloc(pool, ocsp_cache[slot].len);
+    memcpy(buf, ocsp_cache[slot].der, ocsp_cache[slot].len);
+    *outlen = ocsp_cache[slot].len;
+    meta->this_update = ocsp_cache[slot].this_update;
+    meta->next_update = ocsp_cache[slot].this_update + HALL_PKI_OCSP_VALID_S;
+    meta->produced = ocsp_cache[slot].produced;
+    meta->reuse_until = meta->next_update - OCSP_RENEW_S;
+    memcpy(meta->etag, ocsp_cache[slot].etag, sizeof(meta->etag));
+    return buf;
+}
+
+/* the answer just made (der, len; meta's times) kept for key; meta gets
+ * its reuse time and ETag */
+static void
+cache_put(const char *key, const unsigned char *der, size_t len, struct hall_ocsp_meta *meta)
+{
+    unsigned slot = cache_slot(key);
+    unsigned char *copy = malloc(len);
+
+    meta->reuse_until = meta->next_update - OCSP_RENEW_S;
+    ocsp_etag(der, len, meta->etag);
+    if (copy == NULL)
+        return;
+    free(ocsp_cache[slot].der);
+    memcpy(copy, der, len);
+    ocsp_cache[slot].der = copy;
+    ocsp_cache[slot].len = len;
+    ocsp_cache[slot].this_update = meta->this_update;
+    ocsp_cache[slot].produced = meta->produced;
+    memcpy(ocsp_cache[slot].etag, meta->etag, sizeof(meta->etag));
+    snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
+}
+
+static const unsigned char nonce_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
+                                          0x05, 0x07, 0x30, 0x01, 0x02};
+/* the nonce extension's innermost content: OID, critical, the value */
+#define NONCE_EXT_LEN(rq) (sizeof(nonce_oid) + ((rq)->nonce_critical ? 3 : 0) + (rq)->nonce_len)
+
+/* the request's nonce echoed: [1] { SEQ { SEQ { OID, critical, value } } } */
+static unsigned char *
+put_nonce(unsigned char *p, const struct hall_ocsp_req *rq)
+{
+    size_t e = NONCE_EXT_LEN(rq);
+
+    p = put_hdr(p, 0xa1, hdr_len(hdr_len(e) + e) + hdr_len(e) + e);
+    p = put_hdr(p, 0x30, hdr_len(e) + e);
+    p = put_hdr(p, 0x30, e);
+    memcpy(p, nonce_oid, sizeof(nonce_oid));
+    p += sizeof(nonce_oid);
+    if (rq->nonce_critical) {
+        memcpy(p, "\x01\x01\xff", 3);
+        p += 3;
+    }
+    memcpy(p, rq->nonce, rq->nonce_len);
+    return p + rq->nonce_len;
+}
+
+/* the OCSPResponse around the BasicOCSPResponse's basic_c bytes at basic,
+ * its headers written backwards before them: where it starts */
+static unsigned char *
+response_around(unsigned char *basic, size_t basic_c)
+{
+    static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
+                                              0x05, 0x07, 0x30, 0x01, 0x01};
+    size_t oct_len = hdr_len(basic_c) + basic_c, rb_c;
+    unsigned char *p = put_hdr_back(basic, 0x30, basic_c);
+
+    p = put_hdr_back(p, 0x04, oct_len);
+    p -= sizeof(basic_oid);
+    memcpy(p, basic_oid, sizeof(basic_oid));
+    rb_c = sizeof(basic_oid) + hdr_len(oct_len) + oct_len;
+    p = put_hdr_back(p, 0x30, rb_c);
+    p = put_hdr_back(p, 0xa0, hdr_len(rb_c) + rb_c);
+    p -= 3;
+    memcpy(p, "\x0a\x01\x00", 3); /* responseStatus successful */
+    return put_hdr_back(p, 0x30, (size_t)(basic + basic_c - p));
+}
+
 unsigned char *
 hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen, size_t *outlen,
                      struct hall_ocsp_meta *meta)
 {
-    static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
-                                              0x05, 0x07, 0x30, 0x01, 0x01};
-    static const unsigned char nonce_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
-                                              0x05, 0x07, 0x30, 0x01, 0x02};
     struct hall_ocsp_req rq;
     struct {
         unsigned char st[24];
@@ -492,12 +602,11 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     struct hall_pki_ca *signer = NULL;
     struct ocsp_parts *op;
     unsigned char *buf, *tbs, *p, sig[160];
-    unsigned char now_t[17], next_t[17], this_t[17], until_t[17];
+    unsigned char now_t[17];
     char key[96] = "";
     long long rev_at = 0;
     time_t now = time(NULL), this_update = now;
-    size_t siglen = sizeof(sig), singles = 0, ext = 0, tbs_c, tbs_len, basic_c, bit_c, rb_c,
-           oct_len;
+    size_t siglen = sizeof(sig), singles = 0, ext = 0, tbs_c, tbs_len, basic_c, bit_c;
     int i, cacheable;
     const char **outcome = &meta->outcome;
 
@@ -540,23 +649,8 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
                    : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
                                                          : "unknown";
     }
-    if (key[0] != '\0') {
-        unsigned slot = cache_slot(key);
-
-        if (ocsp_cache[slot].der != NULL && strcmp(ocsp_cache[slot].key, key) == 0 &&
-            now >= ocsp_cache[slot].produced &&
-            now < ocsp_cache[slot].this_update + HALL_PKI_OCSP_VALID_S - OCSP_RENEW_S) {
-            buf = hall_palloc(cx->pool, ocsp_cache[slot].len);
-            memcpy(buf, ocsp_cache[slot].der, ocsp_cache[slot].len);
-            *outlen = ocsp_cache[slot].len;
-            meta->this_update = ocsp_cache[slot].this_update;
-            meta->next_update = ocsp_cache[slot].this_update + HALL_PKI_OCSP_VALID_S;
-            meta->produced = ocsp_cache[slot].produced;
-            meta->reuse_until = meta->next_update - OCSP_RENEW_S;
-            memcpy(meta->etag, ocsp_cache[slot].etag, sizeof(meta->etag));
-            return buf;
-        }
-    }
+    if (key[0] != '\0' && (buf = cache_get(cx->pool, key, now, outlen, meta)) != NULL)
+        return buf;
     if (signer == NULL)
         signer = &hall_pki_cas[0];
     op = &ocsp_parts[signer - hall_pki_cas];
@@ -567,9 +661,9 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
             *outcome = "busy";
         goto internal;
     }
-    /* the nonce extension echoed: [1] { SEQ { SEQ { OID, critical, value } } } */
+    /* the nonce extension echoed */
     if (rq.nonce != NULL) {
-        ext = sizeof(nonce_oid) + (rq.nonce_critical ? 3 : 0) + rq.nonce_len;
+        ext = NONCE_EXT_LEN(&rq);
         ext += hdr_len(ext);
         ext += hdr_len(ext);
         ext += hdr_len(ext);
@@ -580,7 +674,6 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     buf = hall_palloc(cx->pool,
                       OCSP_HEAD_ROOM + tbs_len + op->alg_len + 5 + sizeof(sig) + op->certs_len);
     der_gtime(now_t, now);
-    der_gtime(next_t, now + HALL_PKI_OCSP_VALID_S);
     tbs = p = buf + OCSP_HEAD_ROOM;
     p = put_hdr(p, 0x30, tbs_c);
     memcpy(p, op->rid, op->rid_len);
@@ -588,42 +681,10 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     memcpy(p, now_t, sizeof(now_t));
     p += sizeof(now_t);
     p = put_hdr(p, 0x30, singles);
-    for (i = 0; i < rq.n; i++) {
-        const struct hall_ocsp_certid *id = &rq.ids[i];
-        const unsigned char *tu = now_t, *nu = next_t;
-
-        p = put_hdr(p, 0x30, SINGLE_LEN(id->der_len, one[i].st_len));
-        memcpy(p, id->der, id->der_len);
-        p += id->der_len;
-        memcpy(p, one[i].st, one[i].st_len);
-        p += one[i].st_len;
-        if (one[i].read != now) {
-            der_gtime(this_t, one[i].read);
-            der_gtime(until_t, one[i].read + HALL_PKI_OCSP_VALID_S);
-            tu = this_t;
-            nu = until_t;
-        }
-        memcpy(p, tu, 17);
-        p[17] = 0xa0;
-        p[18] = 0x11;
-        memcpy(p + 19, nu, 17);
-        p += 36;
-    }
-    if (rq.nonce != NULL) {
-        size_t e = sizeof(nonce_oid) + (rq.nonce_critical ? 3 : 0) + rq.nonce_len;
-
-        p = put_hdr(p, 0xa1, hdr_len(hdr_len(e) + e) + hdr_len(e) + e);
-        p = put_hdr(p, 0x30, hdr_len(e) + e);
-        p = put_hdr(p, 0x30, e);
-        memcpy(p, nonce_oid, sizeof(nonce_oid));
-        p += sizeof(nonce_oid);
-        if (rq.nonce_critical) {
-            memcpy(p, "\x01\x01\xff", 3);
-            p += 3;
-        }
-        memcpy(p, rq.nonce, rq.nonce_len);
-        p += rq.nonce_len;
-    }
+    for (i = 0; i < rq.n; i++)
+        p = put_single(p, &rq.ids[i], one[i].st, one[i].st_len, one[i].read);
+    if (rq.nonce != NULL)
+        p = put_nonce(p, &rq);
     if ((size_t)(p - tbs) != tbs_len)
         goto internal;
     if (ocsp_sign(signer, tbs, tbs_len, sig, &siglen) != HALL_OK) {
@@ -644,41 +705,15 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     memcpy(p, op->certs, op->certs_len);
     p += op->certs_len;
     basic_c = (size_t)(p - tbs);
-    /* then the OCSPResponse around it, its headers written backwards */
-    p = put_hdr_back(tbs, 0x30, basic_c);
-    oct_len = hdr_len(basic_c) + basic_c;
-    p = put_hdr_back(p, 0x04, oct_len);
-    p -= sizeof(basic_oid);
-    memcpy(p, basic_oid, sizeof(basic_oid));
-    rb_c = sizeof(basic_oid) + hdr_len(oct_len) + oct_len;
-    p = put_hdr_back(p, 0x30, rb_c);
-    p = put_hdr_back(p, 0xa0, hdr_len(rb_c) + rb_c);
-    p -= 3;
-    memcpy(p, "\x0a\x01\x00", 3);
-    p = put_hdr_back(p, 0x30, (size_t)(tbs + basic_c - p));
+    p = response_around(tbs, basic_c);
     if (p < buf)
         abort(); /* OCSP_HEAD_ROOM too small: a bug */
     *outlen = (size_t)(tbs + basic_c - p);
     meta->this_update = this_update;
     meta->next_update = this_update + HALL_PKI_OCSP_VALID_S;
     meta->produced = now;
-    if (key[0] != '\0') {
-        unsigned slot = cache_slot(key);
-        unsigned char *copy = malloc(*outlen);
-
-        meta->reuse_until = meta->next_update - OCSP_RENEW_S;
-        ocsp_etag(p, *outlen, meta->etag);
-        if (copy != NULL) {
-            free(ocsp_cache[slot].der);
-            memcpy(copy, p, *outlen);
-            ocsp_cache[slot].der = copy;
-            ocsp_cache[slot].len = *outlen;
-            ocsp_cache[slot].this_update = this_update;
-            ocsp_cache[slot].produced = now;
-            memcpy(ocsp_cache[slot].etag, meta->etag, sizeof(meta->etag));
-            snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
-        }
-    }
+    if (key[0] != '\0')
+        cache_put(key, p, *outlen, meta);
     return p;
 internal:
     meta->this_update = meta->next_update = meta->produced = meta->reuse_until = 0;
