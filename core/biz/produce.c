@@ -208,25 +208,304 @@ replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business, str
     return HALL_OK;
 }
 
+/* one production (hall_produce): what its three steps share */
+struct production {
+    struct hall_ctx *cx;
+    int64_t order_id;
+    const char *actor, **msg;
+    const char *ca, *cert_type, *method, *replaces, *business;
+    struct hall_val *form;
+    struct subject s;
+    int years, supersede;
+    int64_t from, until;
+    char serial[17];
+    time_t nb, na;
+    struct hall_sealprod *sp;
+    struct hall_sealremake *rm;
+    X509 *x;
+    EVP_PKEY *key;
+    /* step 3's */
+    const char *pin, *superseded_ca;
+    char pinbuf[9];
+    int new_pin, remade, renamed;
+};
+
+/* the order locked and read: what it is, for which CA and subject.
+ * HALL_CONFLICT with *msg when it cannot be made */
+static int
+production_read(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_dbres *res = hall_db_exec(cx, "pki_order_lock", HALL_I64(pd->order_id));
+    int rc;
+
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        *pd->msg = "业务单不存在";
+        return HALL_CONFLICT;
+    }
+    if (strcmp(hall_dbres_str(res, 0, "status"), "accepted") != 0) {
+        const char *label = hall_order_label(hall_dbres_str(res, 0, "status"));
+
+        *pd->msg = hall_psprintf(cx->pool, "该业务单当前状态为“%s”，不能制作证书",
+                                 label != NULL ? label : hall_dbres_str(res, 0, "status"));
+        return HALL_CONFLICT;
+    }
+    pd->cert_type = hall_dbres_str(res, 0, "cert_type");
+    pd->years = (int)hall_dbres_int(res, 0, "years");
+    pd->business = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "business_type"));
+    pd->replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
+    /* a reissued, renewed, changed or unlocked certificate keeps its CA
+     * (ECDSA / SM2): the product of a replacing order prices it, the
+     * certificate it replaces says what it is */
+    pd->ca = ca_known(hall_dbres_str(res, 0, *pd->replaces != '\0' ? "old_ca" : "ca"));
+    pd->method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
+    if (pd->method == NULL)
+        pd->method = "";
+    pd->form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
+    if (pd->ca == NULL || pd->form == NULL || pd->form->type != HALL_V_OBJ) {
+        hall_err(cx, "msg=\"pki: order unreadable\" order=%lld", (long long)pd->order_id);
+        return HALL_ERR;
+    }
+    subject_of(pd->cert_type, pd->form, hall_dbres_str(res, 0, "subject"), &pd->s);
+    if (*pd->replaces != '\0' && !hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
+        rc = replacing(cx, res, pd->business, &pd->s, &pd->from, &pd->until, &pd->supersede,
+                       pd->msg);
+        if (rc != HALL_OK)
+            return rc;
+    }
+    if (*pd->s.cn == '\0') {
+        *pd->msg = "业务单缺少证书主题（机构名称或姓名）";
+        return HALL_CONFLICT;
+    }
+    return HALL_OK;
+}
+
+/* 1. the intent, committed before anything is signed: the serial, the
+ * seals' intents and the re-made seals' */
+static int
+production_intent(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_dbres *res;
+    int i, rc;
+
+    if (hall_db_begin(cx) != HALL_OK)
+        return HALL_ERR;
+    rc = production_read(pd);
+    if (rc != HALL_OK)
+        return rc;
+    res = hall_db_exec(cx, "pki_live_cert", HALL_I64(pd->order_id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) > 0) {
+        *pd->msg = strcmp(hall_dbres_str(res, 0, "state"), "intent") == 0
+                       ? "该业务单的证书正在制作中，请稍后刷新"
+                       : "该业务单的证书已制作";
+        return HALL_CONFLICT;
+    }
+    for (i = 0; i < 5; i++) {
+        hall_pki_serial_draw(pd->serial);
+        res = hall_db_exec(cx, "pki_intent", HALL_STR(pd->serial), HALL_I64(pd->order_id),
+                           HALL_STR(pd->ca), HALL_STR(pd->s.cn), HALL_STR(pd->s.org),
+                           HALL_I64(pd->years), HALL_I64(pd->until), HALL_I64(pd->from));
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) == 1)
+            break;
+    }
+    if (i == 5)
+        return HALL_ERR;
+    pd->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
+    pd->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
+    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "intent", NULL, "intent", NULL) !=
+        HALL_OK)
+        return HALL_ERR;
+    /* a seal order's seals: their certificates' intents (core/biz/sealprod.c) */
+    rc = hall_sealprod_intent(cx, pd->order_id, pd->ca, pd->s.org, pd->s.uscc, pd->actor, pd->msg,
+                              &pd->sp);
+    if (rc != HALL_OK)
+        return rc;
+    /* the seals the replaced certificate signs, made again on this one */
+    if (strcmp(pd->business, "change") == 0) {
+        /* 变更: the seals carry the unit's name of the new certificate, and
+         * the unit's 业务章 get certificates of their own with it */
+        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id};
+
+        if (hall_sealprod_remake_intent(cx, pd->replaces, &rn, &pd->rm) != HALL_OK)
+            return HALL_ERR;
+    } else if (hall_sealprod_remake_intent(cx, pd->replaces, NULL, &pd->rm) != HALL_OK)
+        return HALL_ERR;
+    return hall_db_commit(cx);
+}
+
+/* 2. sign the certificate, then the seals that list it */
+static int
+production_sign(struct production *pd, unsigned char **der, size_t *der_len)
+{
+    struct hall_ctx *cx = pd->cx;
+    const char *fault;
+
+    pd->x = hall_pki_cert_make(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
+                               pd->s.org, pd->s.uscc, pd->s.ric, &pd->key);
+    if (pd->x == NULL) {
+        hall_err(cx, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)pd->order_id,
+                 pd->serial);
+        return HALL_ERR;
+    }
+    /* the reconciliation test's switch: die between signing and storing */
+    fault = getenv("HALL_PKI_FAULT");
+    if (fault != NULL && strcmp(fault, "after_sign") == 0) {
+        hall_warn(cx, "msg=\"pki: HALL_PKI_FAULT=after_sign, exiting\" serial=%s", pd->serial);
+        _exit(70);
+    }
+    *der = hall_pki_der(cx->pool, pd->x, der_len);
+    if (*der == NULL ||
+        hall_sealprod_sign(cx, pd->sp, pd->serial, *der, *der_len, pd->na) != HALL_OK ||
+        hall_sealprod_remake_sign(cx, pd->rm, pd->serial, *der, *der_len, pd->na) != HALL_OK)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+/* the medium's PIN: the one a deposit's memo carried (not for a corporate
+ * transfer), else a new one that goes by SMS (pd->new_pin) */
+static int
+production_pin(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+
+    if (strcmp(pd->method, "transfer") != 0) {
+        struct hall_dbres *res = hall_db_exec(cx, "pki_memo_pin", HALL_I64(pd->order_id));
+
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) > 0) {
+            size_t l;
+            unsigned char *e = hall_dbres_bytea(cx, res, 0, hall_dbres_col(res, "pin_enc"), &l);
+
+            pd->pin = e != NULL ? hall_pii_decrypt(cx->pool, e, l) : NULL;
+            if (pd->pin == NULL) {
+                hall_err(cx, "msg=\"pki: memo pin unreadable\" order=%lld",
+                         (long long)pd->order_id);
+                return HALL_ERR;
+            }
+            return HALL_OK;
+        }
+    }
+    snprintf(pd->pinbuf, sizeof(pd->pinbuf), "%08u", hall_rand_below(100000000));
+    pd->pin = pd->pinbuf;
+    pd->new_pin = 1;
+    return HALL_OK;
+}
+
+/* 变更, 解锁: the old certificate ends as the new one is stored, in this
+ * transaction (OCSP at once: hall_pki_revoke's hold) */
+static int
+production_supersede(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_val *detail = hall_val_obj(cx->pool);
+    int rc = hall_pki_revoke(cx, pd->replaces, SUPERSEDED, pd->actor, &pd->superseded_ca);
+
+    if (rc != HALL_OK) {
+        if (rc == HALL_CONFLICT)
+            *pd->msg = "原证书状态已变化，请刷新页面";
+        return rc;
+    }
+    hall_val_set_str(cx->pool, detail, "serial", pd->replaces);
+    hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(SUPERSEDED));
+    hall_val_set_str(cx->pool, detail, "by", pd->serial);
+    return hall_audit(cx, pd->actor, "order",
+                      hall_psprintf(cx->pool, "%lld", (long long)pd->order_id), "supersede_revoke",
+                      NULL, NULL, detail);
+}
+
+/* 3. store: the certificate, the medium, the order's move, the seals, the
+ * PIN; one transaction */
+static int
+production_store(struct production *pd, const unsigned char *der, size_t der_len)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_dbres *res;
+    struct hall_val *detail;
+    unsigned char *p12, *enc;
+    size_t p12_len, enc_len;
+    int rc;
+
+    if (hall_db_begin(cx) != HALL_OK || production_pin(pd) != HALL_OK)
+        return HALL_ERR;
+    p12 = hall_pki_p12_make(cx->pool, pd->pin, pd->key, pd->x, pd->ca, pd->s.cn, &p12_len);
+    if (p12 == NULL)
+        return HALL_ERR;
+    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
+    res = hall_db_exec(cx, "pki_store", HALL_STR(pd->serial), HALL_BIN(der, der_len),
+                       HALL_BIN(enc, enc_len));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        /* reconciled as dead meanwhile: the order gets a new serial */
+        *pd->msg = "证书制作超时，请重新制作";
+        return HALL_CONFLICT;
+    }
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, detail, "serial", pd->serial);
+    hall_val_set_str(cx->pool, detail, "ca", pd->ca);
+    rc = hall_order_move(cx, pd->order_id, "accepted", "issued", pd->actor, detail);
+    if (rc != HALL_OK) {
+        if (rc == HALL_CONFLICT)
+            *pd->msg = "该业务单状态已变化，请刷新页面";
+        return rc;
+    }
+    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "issue", "intent", "issued", NULL) !=
+            HALL_OK ||
+        hall_sealprod_store(cx, pd->sp, pd->pin, pd->actor) != HALL_OK ||
+        hall_sealprod_remake_store(cx, pd->rm, pd->pin, pd->actor, &pd->remade, &pd->renamed) !=
+            HALL_OK ||
+        hall_db_exec(cx, "pki_memo_pin_destroy", HALL_I64(pd->order_id)) == NULL)
+        return HALL_ERR;
+    if (pd->supersede && (rc = production_supersede(pd)) != HALL_OK)
+        return rc;
+    if (pd->new_pin) {
+        const char *phone = hall_pin_phone(pd->cert_type, pd->form);
+
+        if (strlen(phone) == 11 &&
+            hall_sms_queue(cx, hall_psprintf(cx->pool, "sms-pin-%s", pd->serial), phone, NULL,
+                           HALL_SMST_pin, "serial", pd->serial, "pin", pd->pin, NULL) != HALL_OK)
+            return HALL_ERR;
+    }
+    return hall_db_commit(cx);
+}
+
+/* what the operator reads after a production */
+static const char *
+production_said(const struct production *pd)
+{
+    struct hall_pool *pool = pd->cx->pool;
+
+    return hall_psprintf(
+        pool, "证书已制作：序列号 %s，主题 %s%s%s%s", pd->serial,
+        hall_pki_subject_text(pool, pd->s.cn, pd->s.org),
+        pd->superseded_ca != NULL
+            ? hall_psprintf(pool, "；原证书 %s 已吊销（已被替代）", pd->replaces)
+            : "",
+        pd->remade > 0
+            ? hall_psprintf(pool, "；原证书的电子印章已随新证书重新制作 %d 枚", pd->remade)
+            : "",
+        pd->renamed > 0 ? hall_psprintf(pool,
+                                        "；机构业务章 %d 枚已以新机构名称换发印章证书并重新制作，"
+                                        "原印章证书已吊销（已被替代）",
+                                        pd->renamed)
+                        : "");
+}
+
 int
 hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
 {
-    struct hall_sealprod *sp = NULL;
-    struct hall_sealremake *rm = NULL;
-    struct hall_dbres *res;
-    struct hall_val *form;
-    const char *ca;
-    struct subject s;
-    const char *cert_type, *method, *pin = NULL, *fault, *replaces, *business,
-                                    *superseded_ca = NULL;
-    char serial[17], pinbuf[9];
-    int years, i, rc = HALL_ERR, new_pin = 0, remade = 0, renamed = 0, supersede = 0;
-    int64_t until = 0, from = 0;
-    time_t nb = 0, na = 0;
-    X509 *x = NULL;
-    EVP_PKEY *key = NULL;
-    unsigned char *der, *p12, *enc;
-    size_t der_len, p12_len, enc_len;
+    struct production pd;
+    unsigned char *der;
+    size_t der_len;
+    int rc;
 
     *msg = "系统繁忙，请稍后再试";
     if (!hall_pki_can_sign())
@@ -237,232 +516,36 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
         *msg = "CA签名设备暂时不可用，请稍后再试";
         return HALL_ERR;
     }
-    /* 1. the intent, committed before anything is signed */
-    if (hall_db_begin(cx) != HALL_OK)
-        return HALL_ERR;
-    res = hall_db_exec(cx, "pki_order_lock", HALL_I64(order_id));
-    if (res == NULL)
-        goto out;
-    if (hall_dbres_rows(res) == 0) {
-        *msg = "业务单不存在";
-        rc = HALL_CONFLICT;
-        goto out;
+    memset(&pd, 0, sizeof(pd));
+    pd.cx = cx;
+    pd.order_id = order_id;
+    pd.actor = actor;
+    pd.msg = msg;
+    rc = production_intent(&pd);
+    if (rc == HALL_OK)
+        rc = production_sign(&pd, &der, &der_len);
+    if (rc == HALL_OK)
+        rc = production_store(&pd, der, der_len);
+    if (rc == HALL_OK) {
+        hall_info(cx,
+                  "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d"
+                  " seals_renamed=%d superseded=%s",
+                  (long long)order_id, pd.serial, pd.ca, pd.new_pin ? "sms" : "memo", pd.remade,
+                  pd.renamed, pd.superseded_ca != NULL ? pd.replaces : "-");
+        /* the CRL now, as staff's revocation does; the outbox's pki tick
+         * retries if this fails */
+        if (pd.superseded_ca != NULL && hall_pki_crl_refresh(cx, pd.superseded_ca, 1) != HALL_OK)
+            hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", pd.superseded_ca);
+        hall_sealprod_remake_crls(cx, pd.rm, pd.superseded_ca);
+        *msg = production_said(&pd);
     }
-    if (strcmp(hall_dbres_str(res, 0, "status"), "accepted") != 0) {
-        const char *label = hall_order_label(hall_dbres_str(res, 0, "status"));
-
-        *msg = hall_psprintf(cx->pool, "该业务单当前状态为“%s”，不能制作证书",
-                             label != NULL ? label : hall_dbres_str(res, 0, "status"));
-        rc = HALL_CONFLICT;
-        goto out;
-    }
-    cert_type = hall_dbres_str(res, 0, "cert_type");
-    years = (int)hall_dbres_int(res, 0, "years");
-    business = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "business_type"));
-    replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
-    /* a reissued, renewed, changed or unlocked certificate keeps its CA
-     * (ECDSA / SM2): the product of a replacing order prices it, the
-     * certificate it replaces says what it is */
-    ca = ca_known(hall_dbres_str(res, 0, *replaces != '\0' ? "old_ca" : "ca"));
-    method = hall_dbres_str(res, 0, "method"); /* NULL: no paid payment */
-    if (method == NULL)
-        method = "";
-    form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
-    if (ca == NULL || form == NULL || form->type != HALL_V_OBJ) {
-        hall_err(cx, "msg=\"pki: order unreadable\" order=%lld", (long long)order_id);
-        goto out;
-    }
-    subject_of(cert_type, form, hall_dbres_str(res, 0, "subject"), &s);
-    if (*replaces != '\0' && !hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
-        rc = replacing(cx, res, business, &s, &from, &until, &supersede, msg);
-        if (rc != HALL_OK)
-            goto out;
-        rc = HALL_ERR;
-    }
-    if (*s.cn == '\0') {
-        *msg = "业务单缺少证书主题（机构名称或姓名）";
-        rc = HALL_CONFLICT;
-        goto out;
-    }
-    res = hall_db_exec(cx, "pki_live_cert", HALL_I64(order_id));
-    if (res == NULL)
-        goto out;
-    if (hall_dbres_rows(res) > 0) {
-        *msg = strcmp(hall_dbres_str(res, 0, "state"), "intent") == 0
-                   ? "该业务单的证书正在制作中，请稍后刷新"
-                   : "该业务单的证书已制作";
-        rc = HALL_CONFLICT;
-        goto out;
-    }
-    for (i = 0; i < 5; i++) {
-        hall_pki_serial_draw(serial);
-        res = hall_db_exec(cx, "pki_intent", HALL_STR(serial), HALL_I64(order_id), HALL_STR(ca),
-                           HALL_STR(s.cn), HALL_STR(s.org), HALL_I64(years), HALL_I64(until),
-                           HALL_I64(from));
-        if (res == NULL)
-            goto out;
-        if (hall_dbres_rows(res) == 1)
-            break;
-    }
-    if (i == 5)
-        goto out;
-    nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
-    na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
-    if (hall_audit(cx, actor, "certificate", serial, "intent", NULL, "intent", NULL) != HALL_OK)
-        goto out;
-    /* a seal order's seals: their certificates' intents (core/biz/sealprod.c) */
-    rc = hall_sealprod_intent(cx, order_id, ca, s.org, s.uscc, actor, msg, &sp);
-    if (rc != HALL_OK)
-        goto out;
-    rc = HALL_ERR;
-    /* the seals the replaced certificate signs, made again on this one */
-    if (strcmp(business, "change") == 0) {
-        /* 变更: the seals carry the unit's name of the new certificate, and
-         * the unit's 业务章 get certificates of their own with it */
-        struct hall_sealrename rn = {s.org, s.uscc, actor, order_id};
-
-        if (hall_sealprod_remake_intent(cx, replaces, &rn, &rm) != HALL_OK)
-            goto out;
-    } else if (hall_sealprod_remake_intent(cx, replaces, NULL, &rm) != HALL_OK)
-        goto out;
-    if (hall_db_commit(cx) != HALL_OK)
-        goto out;
-
-    /* 2. sign; the medium */
-    x = hall_pki_cert_make(cx, ca, serial, nb, na, cert_type, s.cn, s.org, s.uscc, s.ric, &key);
-    if (x == NULL) {
-        hall_err(cx, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)order_id,
-                 serial);
-        goto out;
-    }
-    /* the reconciliation test's switch: die between signing and storing */
-    fault = getenv("HALL_PKI_FAULT");
-    if (fault != NULL && strcmp(fault, "after_sign") == 0) {
-        hall_warn(cx, "msg=\"pki: HALL_PKI_FAULT=after_sign, exiting\" serial=%s", serial);
-        _exit(70);
-    }
-    der = hall_pki_der(cx->pool, x, &der_len);
-    if (der == NULL || hall_sealprod_sign(cx, sp, serial, der, der_len, na) != HALL_OK ||
-        hall_sealprod_remake_sign(cx, rm, serial, der, der_len, na) != HALL_OK)
-        goto out;
-
-    /* 3. store: the certificate, the medium, the order's move, the PIN */
-    if (hall_db_begin(cx) != HALL_OK)
-        goto out;
-    if (strcmp(method, "transfer") != 0) {
-        res = hall_db_exec(cx, "pki_memo_pin", HALL_I64(order_id));
-        if (res == NULL)
-            goto out;
-        if (hall_dbres_rows(res) > 0) {
-            size_t l;
-            unsigned char *e = hall_dbres_bytea(cx, res, 0, hall_dbres_col(res, "pin_enc"), &l);
-
-            pin = e != NULL ? hall_pii_decrypt(cx->pool, e, l) : NULL;
-            if (pin == NULL) {
-                hall_err(cx, "msg=\"pki: memo pin unreadable\" order=%lld", (long long)order_id);
-                goto out;
-            }
-        }
-    }
-    if (pin == NULL) {
-        /* corporate transfer (or no PIN in a memo): a new PIN goes by SMS */
-        snprintf(pinbuf, sizeof(pinbuf), "%08u", hall_rand_below(100000000));
-        pin = pinbuf;
-        new_pin = 1;
-    }
-    p12 = hall_pki_p12_make(cx->pool, pin, key, x, ca, s.cn, &p12_len);
-    if (p12 == NULL)
-        goto out;
-    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-    res = hall_db_exec(cx, "pki_store", HALL_STR(serial), HALL_BIN(der, der_len),
-                       HALL_BIN(enc, enc_len));
-    if (res == NULL)
-        goto out;
-    if (hall_dbres_rows(res) == 0) {
-        /* reconciled as dead meanwhile: the order gets a new serial */
-        *msg = "证书制作超时，请重新制作";
-        rc = HALL_CONFLICT;
-        goto out;
-    }
-    {
-        struct hall_val *detail = hall_val_obj(cx->pool);
-
-        hall_val_set_str(cx->pool, detail, "serial", serial);
-        hall_val_set_str(cx->pool, detail, "ca", ca);
-        rc = hall_order_move(cx, order_id, "accepted", "issued", actor, detail);
-        if (rc != HALL_OK) {
-            if (rc == HALL_CONFLICT)
-                *msg = "该业务单状态已变化，请刷新页面";
-            goto out;
-        }
-        rc = HALL_ERR;
-    }
-    if (hall_audit(cx, actor, "certificate", serial, "issue", "intent", "issued", NULL) !=
-            HALL_OK ||
-        hall_sealprod_store(cx, sp, pin, actor) != HALL_OK ||
-        hall_sealprod_remake_store(cx, rm, pin, actor, &remade, &renamed) != HALL_OK ||
-        hall_db_exec(cx, "pki_memo_pin_destroy", HALL_I64(order_id)) == NULL)
-        goto out;
-    if (supersede) {
-        /* 变更, 解锁: the old certificate ends as the new one is stored, in
-         * this transaction (OCSP at once: hall_pki_revoke's hold) */
-        struct hall_val *detail = hall_val_obj(cx->pool);
-
-        rc = hall_pki_revoke(cx, replaces, SUPERSEDED, actor, &superseded_ca);
-        if (rc != HALL_OK) {
-            if (rc == HALL_CONFLICT)
-                *msg = "原证书状态已变化，请刷新页面";
-            goto out;
-        }
-        rc = HALL_ERR;
-        hall_val_set_str(cx->pool, detail, "serial", replaces);
-        hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(SUPERSEDED));
-        hall_val_set_str(cx->pool, detail, "by", serial);
-        if (hall_audit(cx, actor, "order", hall_psprintf(cx->pool, "%lld", (long long)order_id),
-                       "supersede_revoke", NULL, NULL, detail) != HALL_OK)
-            goto out;
-    }
-    if (new_pin) {
-        const char *phone = hall_pin_phone(cert_type, form);
-
-        if (strlen(phone) == 11 &&
-            hall_sms_queue(cx, hall_psprintf(cx->pool, "sms-pin-%s", serial), phone, NULL,
-                           HALL_SMST_pin, "serial", serial, "pin", pin, NULL) != HALL_OK)
-            goto out;
-    }
-    if (hall_db_commit(cx) != HALL_OK)
-        goto out;
-    hall_info(cx,
-              "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d"
-              " seals_renamed=%d superseded=%s",
-              (long long)order_id, serial, ca, new_pin ? "sms" : "memo", remade, renamed,
-              superseded_ca != NULL ? replaces : "-");
-    /* the CRL now, as staff's revocation does; the outbox's pki tick
-     * retries if this fails */
-    if (superseded_ca != NULL && hall_pki_crl_refresh(cx, superseded_ca, 1) != HALL_OK)
-        hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", superseded_ca);
-    hall_sealprod_remake_crls(cx, rm, superseded_ca);
-    *msg = hall_psprintf(
-        cx->pool, "证书已制作：序列号 %s，主题 %s%s%s%s", serial,
-        hall_pki_subject_text(cx->pool, s.cn, s.org),
-        superseded_ca != NULL ? hall_psprintf(cx->pool, "；原证书 %s 已吊销（已被替代）", replaces)
-                              : "",
-        remade > 0 ? hall_psprintf(cx->pool, "；原证书的电子印章已随新证书重新制作 %d 枚", remade)
-                   : "",
-        renamed > 0 ? hall_psprintf(cx->pool,
-                                    "；机构业务章 %d 枚已以新机构名称换发印章证书并重新制作，"
-                                    "原印章证书已吊销（已被替代）",
-                                    renamed)
-                    : "");
-    rc = HALL_OK;
-out:
     if (cx->in_tx)
         hall_db_rollback(cx);
-    OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
-    hall_sealprod_free(sp);
-    hall_sealprod_remake_free(rm);
-    X509_free(x);
-    EVP_PKEY_free(key);
+    OPENSSL_cleanse(pd.pinbuf, sizeof(pd.pinbuf));
+    hall_sealprod_free(pd.sp);
+    hall_sealprod_remake_free(pd.rm);
+    X509_free(pd.x);
+    EVP_PKEY_free(pd.key);
     return rc;
 }
 
