@@ -374,6 +374,12 @@ struct evp_pkey_st *hall_pkey_load(const char *path, int private_key);
  * "read" (missing, or not opened with that passphrase) */
 struct evp_pkey_st *hall_pkey_load_encrypted(const char *path, const char *pass_file,
                                              const char **why);
+/* a secret of exactly len bytes kept encrypted at rest by keyenc.sh (one
+ * line "aes-256-cbc:pbkdf2-sha256:ITERATIONS:BASE64"), opened with the
+ * first line of pass_file into out; HALL_ERR with *why set as above
+ * ("read": also damaged, another passphrase or another length) */
+int hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned char *out,
+                               size_t len, const char **why);
 void hall_pkey_free(struct evp_pkey_st *k);
 /* the serial number of a PEM certificate in upper-case hexadecimal */
 char *hall_cert_serial(struct hall_pool *pool, const char *path);

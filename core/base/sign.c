@@ -7,6 +7,7 @@
  * signed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -45,24 +46,33 @@ hall_pkey_load(const char *path, int private_key)
     return k;
 }
 
+/* the first line of pass_file into pass (NUL-terminated); HALL_ERR when
+ * unreadable or empty */
+static int
+pass_read(const char *pass_file, char *pass, size_t size)
+{
+    FILE *f = pass_file != NULL && *pass_file != '\0' ? fopen(pass_file, "r") : NULL;
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(pass, 1, size - 1, f);
+        fclose(f);
+    }
+    pass[n] = '\0';
+    pass[strcspn(pass, "\r\n")] = '\0';
+    return pass[0] != '\0' ? HALL_OK : HALL_ERR;
+}
+
 EVP_PKEY *
 hall_pkey_load_encrypted(const char *path, const char *pass_file, const char **why)
 {
     char pass[256], line[128];
     EVP_PKEY *k = NULL;
     FILE *f;
-    size_t n = 0;
     int encrypted = 0;
 
     *why = "pass";
-    f = pass_file != NULL && *pass_file != '\0' ? fopen(pass_file, "r") : NULL;
-    if (f != NULL) {
-        n = fread(pass, 1, sizeof(pass) - 1, f);
-        fclose(f);
-    }
-    pass[n] = '\0';
-    pass[strcspn(pass, "\r\n")] = '\0';
-    if (pass[0] == '\0')
+    if (pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
         goto out;
     *why = "read";
     f = fopen(path, "r");
@@ -88,6 +98,76 @@ out:
     if (k != NULL)
         *why = NULL;
     return k;
+}
+
+/* the secrets keyenc.sh encrypts: one line "aes-256-cbc:pbkdf2-sha256:
+ * ITERATIONS:BASE64", BASE64 being "Salted__", 8 bytes of salt and the
+ * AES-256-CBC ciphertext, whose key and IV are the 48 bytes PBKDF2-HMAC-
+ * SHA256 derives from the passphrase and the salt (openssl enc -pbkdf2) */
+#define SECRET_PREFIX   "aes-256-cbc:pbkdf2-sha256:"
+#define SECRET_FILE_MAX 1024
+#define SECRET_ITER_MIN 100000
+#define SECRET_ITER_MAX 100000000
+
+int
+hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned char *out, size_t len,
+                           const char **why)
+{
+    char pass[256], text[SECRET_FILE_MAX + 1], *b64, *end;
+    unsigned char raw[SECRET_FILE_MAX], kiv[48], plain[SECRET_FILE_MAX + 32];
+    EVP_CIPHER_CTX *c = NULL;
+    unsigned long iter;
+    size_t n = 0, b64len;
+    int rawlen, pl = 0, fl = 0, rc = HALL_ERR;
+    FILE *f;
+
+    *why = "pass";
+    if (pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
+        goto out;
+    *why = "read";
+    f = fopen(path, "r");
+    if (f == NULL)
+        goto out;
+    n = fread(text, 1, SECRET_FILE_MAX, f);
+    fclose(f);
+    text[n] = '\0';
+    text[strcspn(text, "\r\n")] = '\0';
+    if (strncmp(text, SECRET_PREFIX, strlen(SECRET_PREFIX)) != 0) {
+        *why = "clear";
+        goto out;
+    }
+    iter = strtoul(text + strlen(SECRET_PREFIX), &end, 10);
+    if (*end != ':' || iter < SECRET_ITER_MIN || iter > SECRET_ITER_MAX)
+        goto out;
+    b64 = end + 1;
+    b64len = strlen(b64);
+    if (b64len == 0 || b64len % 4 != 0)
+        goto out;
+    rawlen = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)b64len);
+    if (rawlen < 0)
+        goto out;
+    /* EVP_DecodeBlock counts the padding's bytes too */
+    rawlen -= (b64[b64len - 1] == '=') + (b64[b64len - 2] == '=');
+    if (rawlen < 16 + 16 || (rawlen - 16) % 16 != 0 || memcmp(raw, "Salted__", 8) != 0)
+        goto out;
+    if (PKCS5_PBKDF2_HMAC(pass, (int)strlen(pass), raw + 8, 8, (int)iter, EVP_sha256(), sizeof(kiv),
+                          kiv) != 1)
+        goto out;
+    c = EVP_CIPHER_CTX_new();
+    if (c == NULL || EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32) != 1 ||
+        EVP_DecryptUpdate(c, plain, &pl, raw + 16, rawlen - 16) != 1 ||
+        EVP_DecryptFinal_ex(c, plain + pl, &fl) != 1 || (size_t)(pl + fl) != len)
+        goto out; /* another passphrase, or a secret of another length */
+    memcpy(out, plain, len);
+    rc = HALL_OK;
+    *why = NULL;
+out:
+    EVP_CIPHER_CTX_free(c);
+    OPENSSL_cleanse(pass, sizeof(pass));
+    OPENSSL_cleanse(text, sizeof(text));
+    OPENSSL_cleanse(kiv, sizeof(kiv));
+    OPENSSL_cleanse(plain, sizeof(plain));
+    return rc;
 }
 
 void

@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "biz/biz.h"
 
 #define MAX_MERCHANTS 32
@@ -116,22 +118,29 @@ static int
 keys_load(struct hall_ctx *cx, struct merchant *m)
 {
     if (strcmp(m->driver, "wechatpay_v3") == 0) {
-        FILE *f = fopen(key_path(cx, m, "apiv3.key"), "r");
-        char buf[64];
-        size_t n = 0;
+        /* the APIv3 key (32 characters) is encrypted at rest as the
+         * private keys are (keyenc.sh), opened here in memory only */
+        const char *path = key_path(cx, m, "apiv3.key"), *why;
 
-        if (f != NULL) {
-            n = fread(buf, 1, sizeof(buf), f);
-            fclose(f);
-        }
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-            n--;
-        if (n != 32) {
-            hall_err(cx, "msg=\"pay merchant: apiv3.key must hold 32 characters\" merchant=%s",
-                     m->merchant_id);
+        if (hall_secret_load_encrypted(path, cx->conf->pki_pass_file, m->apiv3, sizeof(m->apiv3),
+                                       &why) != HALL_OK) {
+            if (strcmp(why, "clear") == 0)
+                hall_err(cx,
+                         "msg=\"pay merchant: apiv3.key in clear, refused: encrypt it with"
+                         " script/lib/keyenc.sh and pki_pass_file\" merchant=%s file=%s",
+                         m->merchant_id, path);
+            else if (strcmp(why, "pass") == 0)
+                hall_err(cx,
+                         "msg=\"pay merchant: no passphrase for its apiv3.key (pki_pass_file)\""
+                         " merchant=%s",
+                         m->merchant_id);
+            else
+                hall_err(cx,
+                         "msg=\"pay merchant: apiv3.key unreadable, or not 32 characters"
+                         " encrypted with pki_pass_file's passphrase\" merchant=%s file=%s",
+                         m->merchant_id, path);
             return HALL_ERR;
         }
-        memcpy(m->apiv3, buf, 32);
         m->key = our_key(cx, m, "apiclient_key.pem");
         m->peer = hall_pkey_load(key_path(cx, m, "wechatpay_pub.pem"), 0);
         m->serial = dupstr(hall_cert_serial(cx->pool, key_path(cx, m, "apiclient_cert.pem")));
@@ -674,6 +683,24 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
     }
     out->merchant_ref = m->id;
     out->out_trade_no = str_of(plain, "out_trade_no");
+    /* one WeChat account may have several rows (its row deactivated and the
+     * account entered again): the notification is of the row its trade was
+     * opened with, when that row is this account with this APIv3 key */
+    if (out->out_trade_no != NULL) {
+        struct hall_dbres *tr = hall_db_exec(cx, "paym_of_trade", HALL_STR(out->out_trade_no));
+        const struct merchant *t = NULL;
+
+        /* not merchant_by_id: the list stays as it is while m points in it */
+        if (tr != NULL && hall_dbres_rows(tr) == 1 &&
+            !hall_dbres_isnull(tr, 0, hall_dbres_col(tr, "ref")))
+            for (i = 0; t == NULL && i < nmerchants; i++)
+                if (merchants[i].ready && merchants[i].id == (int)hall_dbres_int(tr, 0, "ref"))
+                    t = &merchants[i];
+        if (t != NULL && t != m && strcmp(t->driver, "wechatpay_v3") == 0 &&
+            same(t->merchant_id, m->merchant_id) && same(t->app_id, m->app_id) &&
+            CRYPTO_memcmp(t->apiv3, m->apiv3, sizeof(m->apiv3)) == 0)
+            out->merchant_ref = t->id;
+    }
     out->trade_no = str_of(plain, "transaction_id");
     amt = hall_val_get(plain, "amount");
     if (strncmp(ev, "REFUND.", 7) == 0) {

@@ -1648,6 +1648,9 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ctx, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
+    /* 邮寄费用 of a 到付 parcel: 到付, paid to the carrier, not 0.00元 */
+    hall_val_set_bool(req->pool, ctx, "shipping_collect",
+                      strcmp(hall_form_str(form, "shipping"), "collect") == 0);
     hall_val_set_str(req->pool, ctx, "amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
     hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));

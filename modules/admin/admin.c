@@ -1332,6 +1332,10 @@ order_page(struct hall_req *req)
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ov, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
+    /* 到付: the receiver pays the carrier, nothing of it on the bill (邮费
+     * 到付, not 邮费 0.00) */
+    hall_val_set_bool(req->pool, ov, "shipping_collect",
+                      strcmp(hall_form_str(form, "shipping"), "collect") == 0);
     hall_val_set_str(req->pool, ov, "project_id", hall_dbres_str(o, 0, "project_id"));
     hall_val_set_str(req->pool, ov, "created_at", hall_dbres_str(o, 0, "created_at"));
     hall_val_set_str(req->pool, ov, "gift", hall_dbres_str(o, 0, "gift"));

@@ -26,10 +26,12 @@
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
 libssl-dev libargon2-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
-postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev"
+postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev
+esbuild"
 # (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it;
 # softhsm2 is the PKCS#11 token holding the ECDSA CA keys, libp11-kit-dev
-# the PKCS#11 header core/pki/token.c is built with.)
+# the PKCS#11 header core/pki/token.c is built with; esbuild, a Go program
+# with no dependency but libc, minifies static/'s CSS and JS at make.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
 # format check's clang-format, bench/run's wrk, and npm for their npm packages.  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
@@ -548,7 +550,7 @@ write_conf() {
         say "db_conninfo = host=$HALL_VAR/run/pg dbname=hall user=hall"
         say "key_file = $HALL_VAR/keys/pii.key"
         say "template_dir = $HALL_ROOT/templates"
-        say "static_dir = $HALL_ROOT/static"
+        say "static_dir = $HALL_ROOT/static-min"
         say "upload_dir = $HALL_VAR/uploads"
         say "tmp_dir = $HALL_VAR/tmp"
         say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"
@@ -630,15 +632,18 @@ partners_regex() {
     fi
 }
 
-# static_dir: nginx's workers must read static/; when they cannot (root
-# running a repo under /root), serve a copy from HALL_PUB.
+# static_dir: what nginx serves under /static/: static-min, static/ as make
+# made it (minified, with gzip copies: script/lib/static-build.sh).  nginx's
+# workers must read it; when they cannot (root running a repo under /root),
+# serve a copy from HALL_PUB.
 static_dir() {
-    if [ -z "$HALL_NGINX_USER" ] || user_reaches "$HALL_NGINX_USER" "$HALL_ROOT/static"; then
-        echo "$HALL_ROOT/static"
+    [ -f "$HALL_ROOT/static-min/hall.css" ] || die "no static-min/hall.css: run make"
+    if [ -z "$HALL_NGINX_USER" ] || user_reaches "$HALL_NGINX_USER" "$HALL_ROOT/static-min"; then
+        echo "$HALL_ROOT/static-min"
         return 0
     fi
     rm -rf "$HALL_PUB/static"
-    cp -R "$HALL_ROOT/static" "$HALL_PUB/static"
+    cp -R "$HALL_ROOT/static-min" "$HALL_PUB/static"
     chmod -R a+rX "$HALL_PUB/static"
     echo "$HALL_PUB/static"
 }
@@ -652,7 +657,7 @@ render_nginx() {
         user_directive="user $HALL_NGINX_USER $HALL_NGINX_GROUP;"
     fi
     partners=$(partners_regex)
-    static=$(static_dir)
+    static=$(static_dir) || die "cannot serve the static files"
     # geo lines "        ADDR 1;" for the addresses nginx does not limit
     local sms_exempt='' a
     for a in ${HALL_SMS_EXEMPT:-}; do

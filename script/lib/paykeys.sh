@@ -20,10 +20,10 @@
 #
 # and the same for a second WeChat Pay merchant, wechat-1900000002, that no
 # row names: tests give it to a partner (an account of the partner's own).
-# Keys are 0600 in 0700 directories.  The hall's private keys
-# (KEYS/pay/*/apiclient_key.pem, app_private_key.pem: every merchant's, the
-# sandbox's and any an operator put there) are kept encrypted with the SM2
-# keys' passphrase, KEYS/pki.pass (keyenc.sh: one in clear, or encrypted
+# Keys are 0600 in 0700 directories.  The hall's private keys and APIv3
+# keys (KEYS/pay/*/apiclient_key.pem, app_private_key.pem, apiv3.key: every
+# merchant's, the sandbox's and any an operator put there) are kept
+# encrypted with the SM2 keys' passphrase, KEYS/pki.pass (keyenc.sh: one in clear, or encrypted
 # with fewer iterations, is encrypted anew in place); the sandbox's side
 # stays in clear (it plays the gateways).  Called by setup_var (common.sh)
 # after pki-init.sh, which makes KEYS/pki.pass.
@@ -63,10 +63,19 @@ for mchid in 1900000001 1900000002; do
             -subj "/C=CN/O=Sandbox Merchant/OU=$mchid/CN=$mchid" \
             -set_serial "0x$(openssl rand -hex 16)" -out "$keys/pay/$wx/apiclient_cert.pem"
     fi
-    [ -s "$keys/pay/$wx/apiv3.key" ] || openssl rand -hex 16 | tr -d '\n' >"$keys/pay/$wx/apiv3.key"
+    # the APIv3 key: WeChat Pay's copy (the sandbox's) in clear, the hall's
+    # encrypted below; an existing var/'s hall copy may be either
+    v3=$keys/pay/$wx/apiv3.key
+    if [ ! -s "$v3" ]; then
+        [ -s "$keys/sandbox/$wx/apiv3.key" ] ||
+            openssl rand -hex 16 | tr -d '\n' >"$keys/sandbox/$wx/apiv3.key"
+        cp "$keys/sandbox/$wx/apiv3.key" "$v3"
+    elif [ ! -s "$keys/sandbox/$wx/apiv3.key" ]; then
+        "$lib/keyenc.sh" --open "$pass" "$v3" >"$keys/sandbox/$wx/apiv3.key"
+    fi
     [ -s "$keys/pay/$wx/wechatpay_pub.pem" ] ||
         openssl pkey -in "$keys/sandbox/wechatpay_key.pem" -pubout -out "$keys/pay/$wx/wechatpay_pub.pem"
-    cp "$keys/pay/$wx/apiclient_cert.pem" "$keys/pay/$wx/apiv3.key" "$keys/sandbox/$wx/"
+    cp "$keys/pay/$wx/apiclient_cert.pem" "$keys/sandbox/$wx/"
 done
 
 rsa "$keys/pay/$ali/app_private_key.pem" enc
@@ -76,7 +85,8 @@ rsa "$keys/pay/$ali/app_private_key.pem" enc
     openssl pkey -in "$keys/pay/$ali/app_private_key.pem" -passin "file:$pass" -pubout \
         -out "$keys/sandbox/$ali/app_public_key.pem"
 
-# every merchant's private key encrypted at rest (an existing var/'s, made
-# in clear before, included)
+# every merchant's private key and APIv3 key encrypted at rest (an existing
+# var/'s, made in clear before, included)
 shopt -s nullglob
-"$lib/keyenc.sh" "$pass" "$keys"/pay/*/apiclient_key.pem "$keys"/pay/*/app_private_key.pem
+"$lib/keyenc.sh" "$pass" "$keys"/pay/*/apiclient_key.pem "$keys"/pay/*/app_private_key.pem \
+    "$keys"/pay/*/apiv3.key

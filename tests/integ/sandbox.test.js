@@ -186,7 +186,10 @@ test('pay_wechat__sdk_signed_order__notified_signed_encrypted_retried_replayable
     const fs = require('node:fs');
     const dir = path.join(KEYS, 'pay', 'wechat-1900000001');
     const platform = fs.readFileSync(path.join(dir, 'wechatpay_pub.pem'), 'utf8');
-    const apiv3 = fs.readFileSync(path.join(dir, 'apiv3.key'), 'utf8').trim();
+    /* the merchant's APIv3 key, kept encrypted as the hall keeps it */
+    const apiv3 = require('node:child_process').execFileSync(path.join(__dirname, '..', '..', 'script', 'lib', 'keyenc.sh'),
+        ['--open', path.join(KEYS, 'pki.pass'), path.join(dir, 'apiv3.key')], { encoding: 'utf8' });
+    assert.equal(apiv3.length, 32);
     const seen = [];
     let answers = [500, 204];
     const hall = http.createServer((req, res) => {

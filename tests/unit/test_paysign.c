@@ -2,15 +2,18 @@
  * Unit tests for what the payment drivers stand on: core/base/sign.c
  * (SHA256withRSA in base64, AES-256-GCM with associated data as WeChat Pay
  * encrypts its notifications, strict base64, the raw text of Alipay's
- * "*_response" member) and core/biz's yuan-to-fen conversion (Alipay's
- * amounts, converted exactly).
+ * "*_response" member, a secret kept encrypted at rest as keyenc.sh writes
+ * it) and core/biz's yuan-to-fen conversion (Alipay's amounts, converted
+ * exactly).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -155,6 +158,80 @@ json_member_text__alipay_response__as_written(void **state)
     hall_pool_destroy(pool);
 }
 
+/* FILE: one line "aes-256-cbc:pbkdf2-sha256:ITER:BASE64" of SECRET under
+ * PASS, made by the openssl command as script/lib/keyenc.sh makes it */
+static void
+secret_file(const char *dir, const char *file, const char *pass, const char *secret, int iter)
+{
+    char cmd[2048];
+
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && printf '%%s' '%s' | openssl enc -aes-256-cbc -pbkdf2 -md sha256 -iter %d"
+             " -salt -a -A -pass 'pass:%s' >b64 && printf 'aes-256-cbc:pbkdf2-sha256:%d:%%s\\n'"
+             " \"$(cat b64)\" >%s",
+             dir, secret, iter, pass, iter, file);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+secret_load__keyenc_file__opens_with_its_passphrase_only(void **state)
+{
+    char dir[] = "/tmp/hall-secret.XXXXXX", path[256], pass[256], other[256], cmd[512];
+    const char *key = "0123456789abcdef0123456789ABCDEF", *why = NULL;
+    unsigned char out[32];
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(pass, sizeof(pass), "%s/pki.pass", dir);
+    snprintf(other, sizeof(other), "%s/other.pass", dir);
+    f = fopen(pass, "w");
+    fputs("the passphrase\nsecond line\n", f);
+    fclose(f);
+    f = fopen(other, "w");
+    fputs("another passphrase\n", f);
+    fclose(f);
+
+    snprintf(path, sizeof(path), "%s/apiv3.key", dir);
+    secret_file(dir, "apiv3.key", "the passphrase", key, 600000);
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 32, &why), HALL_OK);
+    assert_memory_equal(out, key, 32);
+    assert_null(why);
+    /* another passphrase, another length asked, no passphrase */
+    assert_int_equal(hall_secret_load_encrypted(path, other, out, 32, &why), HALL_ERR);
+    assert_string_equal(why, "read");
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 16, &why), HALL_ERR);
+    assert_int_equal(hall_secret_load_encrypted(path, NULL, out, 32, &why), HALL_ERR);
+    assert_string_equal(why, "pass");
+
+    /* the key in clear: refused as such */
+    snprintf(path, sizeof(path), "%s/clear.key", dir);
+    f = fopen(path, "w");
+    fprintf(f, "%s\n", key);
+    fclose(f);
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 32, &why), HALL_ERR);
+    assert_string_equal(why, "clear");
+
+    /* a derivation below 100,000 iterations, a secret of 31 bytes, a cut line */
+    secret_file(dir, "weak.key", "the passphrase", key, 1000);
+    snprintf(path, sizeof(path), "%s/weak.key", dir);
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 32, &why), HALL_ERR);
+    assert_string_equal(why, "read");
+    secret_file(dir, "short.key", "the passphrase", "0123456789abcdef0123456789ABCDE", 100000);
+    snprintf(path, sizeof(path), "%s/short.key", dir);
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 32, &why), HALL_ERR);
+    snprintf(cmd, sizeof(cmd), "cd %s && head -c 60 apiv3.key >cut.key", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/cut.key", dir);
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 32, &why), HALL_ERR);
+    snprintf(path, sizeof(path), "%s/absent.key", dir);
+    assert_int_equal(hall_secret_load_encrypted(path, pass, out, 32, &why), HALL_ERR);
+    assert_string_equal(why, "read");
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -165,6 +242,7 @@ main(void)
         cmocka_unit_test(gcm_open__wechat_resource__opens_only_with_its_key_nonce_and_aad),
         cmocka_unit_test(unb64__strict__padding_only_at_the_end),
         cmocka_unit_test(json_member_text__alipay_response__as_written),
+        cmocka_unit_test(secret_load__keyenc_file__opens_with_its_passphrase_only),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

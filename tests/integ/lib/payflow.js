@@ -166,7 +166,8 @@ const ALI_APP_ID = '2021000000000001';
  * timestamp, signature, serial, event, apiv3 (another key) */
 function wxNotification(fields, opts = {}) {
     const { Aes, Rsa, Formatter } = require('wechatpay-axios-plugin');
-    const apiv3 = opts.apiv3 ?? keyFile('pay', `wechat-${WX_MCHID}`, 'apiv3.key').trim();
+    /* WeChat Pay's copy of the key (the hall keeps its own encrypted) */
+    const apiv3 = opts.apiv3 ?? keyFile('sandbox', `wechat-${WX_MCHID}`, 'apiv3.key').trim();
     const nonce = Formatter.nonce(12);
     const plain = JSON.stringify({
         mchid: WX_MCHID, appid: WX_APPID, trade_type: 'NATIVE', trade_state: 'SUCCESS',
