@@ -349,6 +349,10 @@ int hall_png_size(const unsigned char *p, size_t n, int *w, int *h);
  * sm2 issuing CA from pki_dir; once per process.  Without want_key only
  * what verification needs. */
 int hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen);
+/* what verification needs without a configuration (hall-stamp verify): the
+ * SM2 root and the SM2 issuing CA that issued the seal maker's certificate
+ * (up-referenced; replaces what was set) */
+int hall_seseal_trust(X509 *sm2_root, X509 *sm2_ca);
 
 struct hall_seseal_in {
     const char *es_id;                 /* 电子印章标识, IA5 (printable ASCII) */

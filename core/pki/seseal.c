@@ -157,6 +157,22 @@ pem_cert(const char *dir, const char *name)
 }
 
 int
+hall_seseal_trust(X509 *sm2_root, X509 *sm2_ca)
+{
+    if (sm2_root == NULL || sm2_ca == NULL || X509_up_ref(sm2_root) != 1)
+        return HALL_ERR;
+    if (X509_up_ref(sm2_ca) != 1) {
+        X509_free(sm2_root);
+        return HALL_ERR;
+    }
+    X509_free(root_cert);
+    X509_free(ca_cert);
+    root_cert = sm2_root;
+    ca_cert = sm2_ca;
+    return HALL_OK;
+}
+
+int
 hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen)
 {
     const char *dir = conf->pki_dir;
