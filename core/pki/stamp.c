@@ -40,7 +40,6 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
 
 #define OID_SEAL_ATTR   "2.999.41.2"
 #define TSA_PLACEHOLDER 8192          /* the timestamp's size when reserving /Contents */

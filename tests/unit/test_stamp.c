@@ -31,7 +31,6 @@
 #include <zlib.h>
 
 #include "hall.h"
-#include "pki/stamp.h"
 
 int png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
                unsigned char **alpha);
