@@ -441,7 +441,7 @@ struct hall_pool;
 
 /* the largest PDF the library stamps or verifies, bytes */
 #define HALL_STAMP_PDF_MAX (200L * 1024 * 1024)
-/* the signatures of one document a report lists at most (the rest: an error) */
+/* the signatures of one document a report lists at most (the rest are not listed) */
 #define HALL_STAMP_SIGS_MAX 64
 
 /* ---- signing -------------------------------------------------------------- */

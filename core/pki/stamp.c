@@ -1917,9 +1917,10 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
             }
             /* the revision it closes */
             s->revision_end = -1;
+            /* its second range ends just after a %%EOF, with or without
+             * that line's end */
             for (j = 0; j < nrev; j++)
-                if (ends[j] == end || (ends[j] > end && ends[j] - end <= 2 && j == 0) ||
-                    (end >= ends[j] - 2 && end <= ends[j]))
+                if (end >= ends[j] - 2 && end <= ends[j] && end >= 5)
                     s->revision_end = ends[j];
             if (s->revision_end < 0) {
                 free(bin);
