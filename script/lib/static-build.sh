@@ -12,20 +12,23 @@
 #                        same file makes the same bytes)
 #
 # Only what is older than its source is made again; a file of DST whose
-# source is gone is removed.  Sub-folders of SRC are not served.
+# source is gone is removed.  Sub-folders are mirrored; files below a
+# vendor/ or downloads/ folder are copied as their makers built them.
 set -euo pipefail
 
 src=${1:?usage: static-build.sh SRC DST}
 dst=${2:?usage: static-build.sh SRC DST}
 esbuild=${ESBUILD:-esbuild}
 mkdir -p "$dst"
-
-for f in "$src"/*; do
-    [ -f "$f" ] || continue
-    name=${f##*/}
-    out=$dst/$name
+# every file below SRC, sub-folders too (static/stamp/: 在线盖章's scripts
+# and their vendored libraries; static/downloads/: make stamp-dist's)
+while IFS= read -r -d '' f; do
+    rel=${f#"$src"/}
+    out=$dst/$rel
+    mkdir -p "${out%/*}"
     if [ ! -e "$out" ] || [ "$f" -nt "$out" ]; then
-        case $name in
+        case $rel in
+        vendor/* | */vendor/* | downloads/* | */downloads/*) cp "$f" "$out.new" ;; # built by their makers: as they are
         *.css | *.js)
             "$esbuild" "$f" --minify --log-level=warning --charset=utf8 --outfile="$out.new"
             ;;
@@ -35,8 +38,8 @@ for f in "$src"/*; do
         mv "$out.new" "$out"
         rm -f "$out.gz"
     fi
-    case $name in
-    *.css | *.js | *.html)
+    case $rel in
+    *.css | *.js | *.html | *.mjs)
         if [ ! -e "$out.gz" ]; then
             gzip -9 -n -c "$out" >"$out.gz.new"
             chmod 644 "$out.gz.new"
@@ -44,15 +47,13 @@ for f in "$src"/*; do
         fi
         ;;
     esac
-done
-
+done < <(find "$src" -type f -print0)
 # what SRC no longer has
-for f in "$dst"/*; do
-    [ -f "$f" ] || continue
-    name=${f##*/}
-    case $name in
+while IFS= read -r -d '' f; do
+    rel=${f#"$dst"/}
+    case $rel in
     *.new) rm -f "$f" ;;
-    *.gz) [ -e "$dst/${name%.gz}" ] || rm -f "$f" ;;
-    *) [ -e "$src/$name" ] || rm -f "$f" "$f.gz" ;;
+    *.gz) [ -e "$dst/${rel%.gz}" ] || rm -f "$f" ;;
+    *) [ -e "$src/$rel" ] || rm -f "$f" "$f.gz" ;;
     esac
-done
+done < <(find "$dst" -type f -print0)

@@ -173,8 +173,10 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await cutRow.getByLabel(/上传印模/).setInputFiles(scan);
         await cutRow.getByRole('button', { name: '上传并抠图' }).click();
         await cutRow.getByRole('button', { name: '确认使用此抠图' }).waitFor();
-        assert.ok(await cutRow.locator('img.seal-img').evaluate((i) => i.complete && i.naturalWidth > 100),
-            'the cut-out shown');
+        /* the picture arrives after the button: wait for it to load (up to 10 s) */
+        assert.ok(await cutRow.locator('img.seal-img').evaluate((i) => (i.complete ? Promise.resolve()
+            : new Promise((ok) => { i.onload = ok; i.onerror = ok; setTimeout(ok, 10000); }))
+            .then(() => i.complete && i.naturalWidth > 100)), 'the cut-out shown');
         assert.equal(await page.locator('#attachment-seals img.seal-img').count(), 4);
         await a11y.check(page, '证书附页, a cut-out to confirm');
         await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
