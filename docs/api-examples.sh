@@ -755,6 +755,9 @@ SVT=$(curl -s -c "$SJ" -b "$SJ" "$H/seal/verify" | sed -n 's/.*name="csrf-token"
 printf 'not a seal' >"$D/x.seseal"
 ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: application/json' \
     -F seseal=@"$D/x.seseal" "$H/seal/verify"
+# 在线盖章: public; its id names the field
+ex 200 'static/stamp/page\.js' curl -s "$H/seal/stamp"
+ex 400 '"field":"id".*编号应为1到' curl -s -H 'Accept: application/json' "$H/seal/stamp?id=x"
 # 我的电子印章 and a seal's medium: the applicant's seal orders only
 ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
 ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"

@@ -34,9 +34,11 @@ postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp
 # format check's clang-format, bench/run's wrk, and npm for their npm packages.  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
 # they are over 150 more packages, which kept a first script/server from
-# answering within 15 minutes on a loaded machine.
+# answering within 15 minutes on a loaded machine.  poppler-utils (pdfsig),
+# qpdf and libnss3-tools (certutil: the NSS database pdfsig trusts the
+# hall's root from) judge the stamped PDFs of the stamp tests from outside.
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="npm chromium wrk clang-format"
+HALL_TEST_DEBS="npm chromium wrk clang-format poppler-utils qpdf libnss3-tools"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list
