@@ -66,8 +66,8 @@ const int = (v) => tlv(0x02, new Uint8Array([v]));
 
 function oid(dotted) {
     const arcs = dotted.split('.').map(Number);
-    const out = [40 * arcs[0] + arcs[1]];
-    for (const a of arcs.slice(2)) {
+    const out = [];
+    for (const a of [40 * arcs[0] + arcs[1], ...arcs.slice(2)]) {
         const b = [a & 0x7f];
         for (let v = Math.floor(a / 128); v > 0; v = Math.floor(v / 128))
             b.unshift(0x80 | (v & 0x7f));
@@ -91,7 +91,7 @@ export const OID = {
     contentType: '1.2.840.113549.1.9.3',
     messageDigest: '1.2.840.113549.1.9.4',
     signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
-    seal: '1.2.156.10197.6.1.4.2.1',
+    seal: '2.999.41.2', /* the hall's arc (its TSA policy is 2.999.41.1) */
     timeStampToken: '1.2.840.113549.1.9.16.2.14',
 };
 
