@@ -289,6 +289,10 @@ setup_var() {
     # created once; the ECDSA keys are made in the token by pki_ceremony
     "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
+    # the 免费体验 demo CA (not the hall's: its own root, outside the token)
+    "$HALL_ROOT/script/lib/demo-ca.sh" "$HALL_VAR/keys/demo" "$HALL_VAR/keys/pki.pass" \
+        >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "cannot create the demo CA in $HALL_VAR/keys/demo (log: $HALL_VAR/log/pki-init.log)"
     # the payment merchants' keys and the sandbox gateways' own
     "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
@@ -566,6 +570,8 @@ write_conf() {
         say "pkcs11_softhsm_conf = $HALL_VAR/keys/softhsm2.conf"
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
+        say "demo_dir = $HALL_VAR/keys/demo"
+        say "dist_dir = $HALL_VAR/dist"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"
@@ -591,6 +597,16 @@ pki_ceremony() {
     [ -x "$bin" ] || die "modules/pki/hall-pkitool is not built yet: no CA hierarchy"
     "$bin" -c "$HALL_CONF" ceremony >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
+# demo_seal: the 免费体验 demo seal (VAR/keys/demo/demo.seseal), made by the
+# hall's seal maker for the demo CA's signer (script/lib/demo-ca.sh), once;
+# the module sign reads it (docs/modules/sign.md)
+demo_seal() {
+    local bin=$HALL_ROOT/modules/sign/hall-demoseal
+    [ -x "$bin" ] || die "modules/sign/hall-demoseal is not built yet: no demo seal"
+    "$bin" -c "$HALL_CONF" make >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-demoseal make failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
 # pki_ceremony_in DIR CONNINFO: the ceremony for a var-like DIR whose keys
@@ -952,6 +968,7 @@ seed_staff() {
 # start_all: everything after PostgreSQL.
 start_all() {
     pki_ceremony
+    demo_seal
     seed_staff
     start_sandbox
     start_modules
