@@ -238,6 +238,7 @@ spool_parts(struct hall_req *req, const char *ctype, int fd, off_t len, const ch
         }
         pos = next + 2;
     }
+    *err = NULL;
     return 0;
 }
 

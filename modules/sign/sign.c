@@ -606,7 +606,12 @@ try_post(struct hall_req *req)
         hall_info(req, "msg=\"trial stamp refused\" size=%zu", sp.len);
         if (strstr(lerr, "时间戳") != NULL)
             return hall_msg(req, HALL_M_SIGN_TRY_TSA, NULL);
-        return hall_msg(req, HALL_M_SIGN_TRY_FAILED, "file", lerr);
+        /* the library's message names the cause; the field follows it */
+        return hall_msg(req, HALL_M_SIGN_TRY_FAILED,
+                        strstr(lerr, "页") != NULL && strstr(lerr, "位置") == NULL ? "page"
+                        : strstr(lerr, "位置") != NULL                              ? "x"
+                                                                                    : "file",
+                        lerr);
     }
     if (hall_db_commit(req->cx) != HALL_OK) {
         munmap(pdf, sp.len);
