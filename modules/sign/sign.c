@@ -604,13 +604,13 @@ try_post(struct hall_req *req)
         munmap(pdf, sp.len);
         hall_db_rollback(req->cx);
         hall_info(req, "msg=\"trial stamp refused\" size=%zu", sp.len);
-        if (strstr(lerr, "时间戳") != NULL)
+        if (strstr(lerr, "时间戳服务") != NULL)
             return hall_msg(req, HALL_M_SIGN_TRY_TSA, NULL);
         /* the library's message names the cause; the field follows it */
         return hall_msg(req, HALL_M_SIGN_TRY_FAILED,
-                        strstr(lerr, "页") != NULL && strstr(lerr, "位置") == NULL ? "page"
-                        : strstr(lerr, "位置") != NULL                              ? "x"
-                                                                                    : "file",
+                        strncmp(lerr, "页码", strlen("页码")) == 0       ? "page"
+                        : strncmp(lerr, "盖章位置", strlen("盖章位置")) == 0 ? "x"
+                                                                          : "file",
                         lerr);
     }
     if (hall_db_commit(req->cx) != HALL_OK) {
@@ -696,13 +696,14 @@ static int
 tools_page(struct hall_req *req)
 {
     const char *dir = req->app->conf.dist_dir;
-    struct hall_val *ctx = hall_page_ctx(req), *list;
+    struct hall_val *ctx = hall_page_ctx(req), *list, *json = hall_val_obj(req->pool), *jlist;
     struct dirent *de;
     DIR *d;
     int count = 0;
 
     hall_val_set_str(req->pool, ctx, "title", "驱动和盖章工具下载");
     list = hall_val_set_list(req->pool, ctx, "packages");
+    jlist = hall_val_set_list(req->pool, json, "packages");
     d = opendir(dir);
     while (d != NULL && (de = readdir(d)) != NULL) {
         const char *name = de->d_name, *sum;
@@ -731,13 +732,18 @@ tools_page(struct hall_req *req)
                                                             : "压缩包（Linux x86-64）");
         hall_val_set_str(req->pool, p, "deb", strcmp(name + nl - 4, ".deb") == 0 ? "1" : "");
         hall_val_set_fmt(req->pool, p, "url", "/sign/tools/dl/%s", name);
+        p = hall_val_push_obj(req->pool, jlist);
+        hall_val_set_str(req->pool, p, "name", name);
+        hall_val_set_str(req->pool, p, "version", pkg_version(req->pool, name));
+        hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
+        hall_val_set_str(req->pool, p, "sha256", sum);
+        hall_val_set_fmt(req->pool, p, "url", "/sign/tools/dl/%s", name);
         count++;
     }
     if (d != NULL)
         closedir(d);
-    if (hall_req_wants_json(req) && req->accept != NULL &&
-        strstr(req->accept, "application/json") != NULL)
-        return hall_resp_ok(req, ctx);
+    if (req->accept != NULL && strstr(req->accept, "application/json") != NULL)
+        return hall_resp_ok(req, json);
     hall_val_set_bool(req->pool, ctx, "none", count == 0);
     hall_val_set_bool(req->pool, ctx, "some", count > 0);
     return hall_resp_page(req, 200, "sign_tools", ctx);
