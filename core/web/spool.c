@@ -259,8 +259,7 @@ spool_alone(struct hall_req *req, struct hall_spool *out)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            hall_log(HALL_LOG_ERR, hall_req_id(req), "msg=\"spool: copy failed\" errno=%d",
-                     errno);
+            hall_log(HALL_LOG_ERR, hall_req_id(req), "msg=\"spool: copy failed\" errno=%d", errno);
             return 503;
         }
         left -= (size_t)n;
@@ -315,8 +314,7 @@ hall_req_spool(struct hall_req *req, const char *field, size_t max, struct hall_
         if (n <= 0)
             return *err = hall_msg_text(req->pool, HALL_M_REQ_INCOMPLETE), 400;
         if (write_all(fd, chunk, (size_t)n) != HALL_OK) {
-            hall_log(HALL_LOG_ERR, hall_req_id(req), "msg=\"spool: write failed\" errno=%d",
-                     errno);
+            hall_log(HALL_LOG_ERR, hall_req_id(req), "msg=\"spool: write failed\" errno=%d", errno);
             return 503;
         }
         got += (size_t)n;

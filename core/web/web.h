@@ -133,7 +133,7 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * never stored (/seal/verify, /m/ocr, /m/liveness, /seal/impression): each
  * is kept in clear in the worker's arena only, neither sealed nor hashed
  * (hall_file_store refuses such an upload); HALL_R_SEALED wins over it */
-#define HALL_R_CLEAR       1024u
+#define HALL_R_CLEAR 1024u
 /* the dispatcher reads no body at all (nor checks body_max_bytes): the
  * handler spools it to disk with hall_req_spool (POST /sign/verify: a PDF
  * of up to 20 MiB with the worker's memory flat) */

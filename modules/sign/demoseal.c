@@ -31,8 +31,9 @@
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: hall-demoseal -c hall.conf make\n"
-                    "  writes demo_dir/demo.seseal, the 免费体验 demo seal (体验专用 · 不具法律效力)\n");
+    fprintf(stderr,
+            "usage: hall-demoseal -c hall.conf make\n"
+            "  writes demo_dir/demo.seseal, the 免费体验 demo seal (体验专用 · 不具法律效力)\n");
 }
 
 /* the file's bytes in pool, NULL when it cannot be read */
@@ -73,8 +74,7 @@ current(struct hall_pool *pool, const char *path, const char *serial)
     if (der == NULL || hall_seseal_verify(pool, der, len, NULL, 0, &info, &err) != HALL_OK)
         return 0;
     return info.signature_ok && info.chain_ok && info.nsigners == 1 &&
-           strcmp(info.signers[0].serial, serial) == 0 &&
-           info.valid_end > time(NULL) + 30L * 86400;
+           strcmp(info.signers[0].serial, serial) == 0 && info.valid_end > time(NULL) + 30L * 86400;
 }
 
 static int

@@ -73,9 +73,9 @@ static const struct hall_stmt sign_stmts[] = {
 /* ---- what the module loads before fork ------------------------------------- */
 
 static struct hall_stamp_trust trust;
-static X509 *hall_root;         /* the hall's ECDSA root: "the chain to the hall's root" */
-static X509 *demo_cert;         /* the demo signer */
-static EVP_PKEY *demo_key;      /* its key: the only key the hall stamps with */
+static X509 *hall_root;          /* the hall's ECDSA root: "the chain to the hall's root" */
+static X509 *demo_cert;          /* the demo signer */
+static EVP_PKEY *demo_key;       /* its key: the only key the hall stamps with */
 static unsigned char *demo_seal; /* demo_dir/demo.seseal (hall-demoseal) */
 static size_t demo_seal_len;
 static char *tsa_url;
@@ -90,8 +90,8 @@ subject_of(X509 *x)
 
     if (b == NULL)
         return NULL;
-    if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >=
-            0 &&
+    if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+                           XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
         (n = BIO_get_mem_data(b, &p)) > 0) {
         s = malloc((size_t)n + 1);
         if (s != NULL) {
@@ -323,7 +323,9 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     hall_val_set_str(req->pool, o, "es_id", s->seal_es_id != NULL ? s->seal_es_id : "");
     hall_val_set_str(req->pool, o, "name", s->seal_name != NULL ? s->seal_name : "");
     hall_val_set_str(req->pool, o, "type_label",
-                     s->seal_es_id == NULL ? "" : s->seal_type == 2 ? "个人印章" : "机构印章");
+                     s->seal_es_id == NULL ? ""
+                     : s->seal_type == 2   ? "个人印章"
+                                           : "机构印章");
     hall_val_set_str(req->pool, o, "valid_start", beijing(req->pool, s->seal_valid_start));
     hall_val_set_str(req->pool, o, "valid_end", beijing(req->pool, s->seal_valid_end));
     if (s->seal_png != NULL && s->seal_png_len > 8 && memcmp(s->seal_png, "\x89PNG", 4) == 0)
@@ -338,9 +340,9 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     hall_val_set_str(req->pool, o, "not_after", beijing(req->pool, s->signer_not_after));
     /* what the signature covers */
     o = hall_val_set_obj(req->pool, r, "coverage");
-    hall_val_set_bool(req->pool, o, "intact", s->digest == HALL_STAMP_PASS &&
-                                                  s->range == HALL_STAMP_PASS &&
-                                                  !s->later_changes);
+    hall_val_set_bool(req->pool, o, "intact",
+                      s->digest == HALL_STAMP_PASS && s->range == HALL_STAMP_PASS &&
+                          !s->later_changes);
     hall_val_set_bool(req->pool, o, "covers_to_end", s->covers_to_end);
     hall_val_set_int(req->pool, o, "later_stamps", s->later_sigs);
     hall_val_set_bool(req->pool, o, "later_changes", s->later_changes);
@@ -389,16 +391,17 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
         int revoked = strcmp(cs, "revoked") == 0 || strcmp(cs, "void") == 0;
         time_t rs = (time_t)hall_dbres_int(c, 0, "revoked_s");
 
-        now_state = revoked ? hall_psprintf(req->pool, "已吊销（%s）",
-                                            hall_dbres_str(c, 0, "revoked_at"))
-                            : "有效";
+        now_state =
+            revoked ? hall_psprintf(req->pool, "已吊销（%s）", hall_dbres_str(c, 0, "revoked_at"))
+                    : "有效";
         hall_val_set_str(req->pool, o, "revoked_at", hall_dbres_str(c, 0, "revoked_at"));
         if (revoked && s->signing_time != 0 && rs > s->signing_time) {
             hall_val_set_str(req->pool, o, "at_signing", "有效");
             hall_val_set_str(req->pool, r, "note", "签章后吊销");
             hall_val_push_str(
                 req->pool, notes,
-                hall_psprintf(req->pool, "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
+                hall_psprintf(req->pool,
+                              "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
                               hall_dbres_str(c, 0, "revoked_at")));
         } else if (revoked) {
             hall_val_set_str(req->pool, o, "at_signing", "已吊销");
@@ -608,9 +611,9 @@ try_post(struct hall_req *req)
             return hall_msg(req, HALL_M_SIGN_TRY_TSA, NULL);
         /* the library's message names the cause; the field follows it */
         return hall_msg(req, HALL_M_SIGN_TRY_FAILED,
-                        strncmp(lerr, "页码", strlen("页码")) == 0       ? "page"
+                        strncmp(lerr, "页码", strlen("页码")) == 0           ? "page"
                         : strncmp(lerr, "盖章位置", strlen("盖章位置")) == 0 ? "x"
-                                                                          : "file",
+                                                                             : "file",
                         lerr);
     }
     if (hall_db_commit(req->cx) != HALL_OK) {
