@@ -27,7 +27,7 @@ HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libp
 libssl-dev libargon2-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
 postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev
-libqpdf-dev"
+libqpdf-dev zlib1g-dev"
 # (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it;
 # softhsm2 is the PKCS#11 token holding the ECDSA CA keys, libp11-kit-dev
 # the PKCS#11 header core/pki/token.c is built with; libqpdf-dev the PDF
