@@ -213,6 +213,10 @@ int hall_ocsp_serial_hex(const struct hall_ocsp_certid *id, char out[17]);
  * from softhsm_conf when not empty.  An empty module: no token. */
 int hall_token_configure(const char *module, const char *label, const char *pin_file,
                          const char *softhsm_conf, char *err, size_t errlen);
+/* the same with the PIN itself (hall-stamp: asked on the terminal or read
+ * from a file descriptor, never written to a file) */
+int hall_token_configure_pin(const char *module, const char *label, const char *pin,
+                             const char *softhsm_conf, char *err, size_t errlen);
 int hall_token_configured(void);
 const char *hall_token_label(void);
 /* opens this process's session and logs in: HALL_ERR with err (a wrong PIN says so) */
@@ -349,6 +353,10 @@ int hall_png_size(const unsigned char *p, size_t n, int *w, int *h);
  * sm2 issuing CA from pki_dir; once per process.  Without want_key only
  * what verification needs. */
 int hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen);
+/* what verification needs without a configuration (hall-stamp verify): the
+ * SM2 root and the SM2 issuing CA that issued the seal maker's certificate
+ * (up-referenced; replaces what was set) */
+int hall_seseal_trust(X509 *sm2_root, X509 *sm2_ca);
 
 struct hall_seseal_in {
     const char *es_id;                 /* 电子印章标识, IA5 (printable ASCII) */
@@ -401,5 +409,14 @@ struct hall_seseal_info {
 int hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
                        const unsigned char *crl, size_t crl_len, struct hall_seseal_info *info,
                        const char **err);
+/* what the file says, without checking it (the stamp's writer reads the
+ * picture, the name and the signers): HALL_ERR with *err when not an SESeal */
+int hall_seseal_read(struct hall_pool *pool, const unsigned char *der, size_t len,
+                     struct hall_seseal_info *info, const char **err);
+/* 1 when the seal's certificate list holds cert (its DER, byte for byte) */
+int hall_seseal_lists(const unsigned char *der, size_t len, X509 *cert);
+/* the certificate the seal lists whose public key is key's (a token's key:
+ * hall-stamp finds its certificate so), NULL when none */
+X509 *hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key);
 
 #endif

@@ -157,6 +157,22 @@ pem_cert(const char *dir, const char *name)
 }
 
 int
+hall_seseal_trust(X509 *sm2_root, X509 *sm2_ca)
+{
+    if (sm2_root == NULL || sm2_ca == NULL || X509_up_ref(sm2_root) != 1)
+        return HALL_ERR;
+    if (X509_up_ref(sm2_ca) != 1) {
+        X509_free(sm2_root);
+        return HALL_ERR;
+    }
+    X509_free(root_cert);
+    X509_free(ca_cert);
+    root_cert = sm2_root;
+    ca_cert = sm2_ca;
+    return HALL_OK;
+}
+
+int
 hall_seseal_load(const struct hall_conf *conf, int want_key, char *err, size_t errlen)
 {
     const char *dir = conf->pki_dir;
@@ -461,29 +477,29 @@ crl_check(const unsigned char *der, size_t len, X509 *maker, struct hall_seseal_
     X509_CRL_free(crl);
 }
 
-int
-hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
-                   const unsigned char *crl, size_t crl_len, struct hall_seseal_info *info,
-                   const char **err)
+/* what the file says, into info; the parsed seal in *out (the caller frees) */
+static int
+seal_parse(struct hall_pool *pool, const unsigned char *der, size_t len,
+           struct hall_seseal_info *info, SES_SEAL **out, const char **err)
 {
     const unsigned char *p = der, *info_der = NULL, *cp;
     size_t info_len = 0;
     SES_SEAL *seal = NULL;
     SES_PROPERTY *pr;
-    X509 *maker = NULL;
-    int i, rc = HALL_ERR;
+    int i;
 
     memset(info, 0, sizeof(*info));
+    *out = NULL;
     *err = "文件不是有效的电子印章（GB/T 38540 SESeal）";
-    if (root_cert == NULL || len == 0 || len > SESEAL_MAX_DER ||
+    if (len == 0 || len > SESEAL_MAX_DER ||
         first_element(der, len, &info_der, &info_len) != HALL_OK)
         return HALL_ERR;
     seal = d2i_SES_SEAL(NULL, &p, (long)len);
     if (seal == NULL || p != der + len)
-        goto out;
+        goto bad;
     if (ASN1_STRING_length(seal->info->header->id) != 2 ||
         memcmp(ASN1_STRING_get0_data(seal->info->header->id), "ES", 2) != 0)
-        goto out;
+        goto bad;
     pr = seal->info->property;
     info->version = (int)ASN1_INTEGER_get(seal->info->header->version);
     info->vid = pool_str(pool, seal->info->header->vid);
@@ -518,6 +534,103 @@ hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
             X509_free(x);
         }
     }
+    *out = seal;
+    return HALL_OK;
+bad:
+    SES_SEAL_free(seal);
+    return HALL_ERR;
+}
+
+int
+hall_seseal_read(struct hall_pool *pool, const unsigned char *der, size_t len,
+                 struct hall_seseal_info *info, const char **err)
+{
+    SES_SEAL *seal;
+
+    if (seal_parse(pool, der, len, info, &seal, err) != HALL_OK)
+        return HALL_ERR;
+    SES_SEAL_free(seal);
+    return HALL_OK;
+}
+
+int
+hall_seseal_lists(const unsigned char *der, size_t len, X509 *cert)
+{
+    const unsigned char *p = der;
+    unsigned char *mine = NULL;
+    SES_SEAL *seal;
+    SES_PROPERTY *pr;
+    int i, n, found = 0;
+
+    if (len == 0 || len > SESEAL_MAX_DER)
+        return 0;
+    seal = d2i_SES_SEAL(NULL, &p, (long)len);
+    n = i2d_X509(cert, &mine);
+    if (seal == NULL || n <= 0)
+        goto out;
+    pr = seal->info->property;
+    if (ASN1_INTEGER_get(pr->cert_list_type) != 1)
+        goto out;
+    for (i = 0; i < sk_ASN1_OCTET_STRING_num(pr->cert_list) && !found; i++) {
+        ASN1_OCTET_STRING *o = sk_ASN1_OCTET_STRING_value(pr->cert_list, i);
+
+        found =
+            ASN1_STRING_length(o) == n && memcmp(ASN1_STRING_get0_data(o), mine, (size_t)n) == 0;
+    }
+out:
+    OPENSSL_free(mine);
+    SES_SEAL_free(seal);
+    return found;
+}
+
+X509 *
+hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key)
+{
+    const unsigned char *p = der;
+    SES_SEAL *seal;
+    X509 *found = NULL;
+    int i;
+
+    if (len == 0 || len > SESEAL_MAX_DER)
+        return NULL;
+    seal = d2i_SES_SEAL(NULL, &p, (long)len);
+    if (seal == NULL)
+        return NULL;
+    if (ASN1_INTEGER_get(seal->info->property->cert_list_type) == 1)
+        for (i = 0; i < sk_ASN1_OCTET_STRING_num(seal->info->property->cert_list) && found == NULL;
+             i++) {
+            ASN1_OCTET_STRING *o = sk_ASN1_OCTET_STRING_value(seal->info->property->cert_list, i);
+            const unsigned char *cp = ASN1_STRING_get0_data(o);
+            X509 *x = d2i_X509(NULL, &cp, ASN1_STRING_length(o));
+
+            if (x != NULL && X509_get0_pubkey(x) != NULL &&
+                EVP_PKEY_eq(X509_get0_pubkey(x), key) == 1)
+                found = x;
+            else
+                X509_free(x);
+        }
+    SES_SEAL_free(seal);
+    return found;
+}
+
+int
+hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
+                   const unsigned char *crl, size_t crl_len, struct hall_seseal_info *info,
+                   const char **err)
+{
+    const unsigned char *info_der = NULL, *cp;
+    size_t info_len = 0;
+    SES_SEAL *seal = NULL;
+    X509 *maker = NULL;
+    int rc = HALL_ERR;
+
+    memset(info, 0, sizeof(*info));
+    *err = "文件不是有效的电子印章（GB/T 38540 SESeal）";
+    if (root_cert == NULL || len == 0 || len > SESEAL_MAX_DER ||
+        first_element(der, len, &info_der, &info_len) != HALL_OK)
+        return HALL_ERR;
+    if (seal_parse(pool, der, len, info, &seal, err) != HALL_OK)
+        return HALL_ERR;
     /* the maker: its signature over eSealInfo as in the file, its chain, its CRL */
     cp = ASN1_STRING_get0_data(seal->cert);
     maker = d2i_X509(NULL, &cp, ASN1_STRING_length(seal->cert));

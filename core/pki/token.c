@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -101,8 +102,10 @@ int
 hall_token_configure(const char *module, const char *label, const char *pin_file,
                      const char *softhsm_conf, char *err, size_t errlen)
 {
+    char pin[sizeof(tok.pin)];
     FILE *f;
     size_t n;
+    int rc;
 
     if (module == NULL || module[0] == '\0') {
         tok.configured = 0;
@@ -110,6 +113,42 @@ hall_token_configure(const char *module, const char *label, const char *pin_file
     }
     if (label == NULL || label[0] == '\0' || strlen(label) > 32) {
         snprintf(err, errlen, "pkcs11_token: a token label of 1 to 32 characters is needed");
+        return HALL_ERR;
+    }
+    f = pin_file != NULL && pin_file[0] != '\0' ? fopen(pin_file, "r") : NULL;
+    if (f == NULL) {
+        snprintf(err, errlen, "pkcs11_pin_file %s: cannot read the token PIN",
+                 pin_file != NULL ? pin_file : "");
+        return HALL_ERR;
+    }
+    n = fread(pin, 1, sizeof(pin) - 1, f);
+    fclose(f);
+    pin[n] = '\0';
+    pin[strcspn(pin, "\r\n")] = '\0';
+    if (pin[0] == '\0') {
+        snprintf(err, errlen, "pkcs11_pin_file %s: empty", pin_file);
+        return HALL_ERR;
+    }
+    rc = hall_token_configure_pin(module, label, pin, softhsm_conf, err, errlen);
+    OPENSSL_cleanse(pin, sizeof(pin));
+    return rc;
+}
+
+int
+hall_token_configure_pin(const char *module, const char *label, const char *pin,
+                         const char *softhsm_conf, char *err, size_t errlen)
+{
+    if (module == NULL || module[0] == '\0') {
+        tok.configured = 0;
+        return HALL_OK;
+    }
+    if (label == NULL || label[0] == '\0' || strlen(label) > 32) {
+        snprintf(err, errlen, "pkcs11_token: a token label of 1 to 32 characters is needed");
+        return HALL_ERR;
+    }
+    if (pin == NULL || pin[0] == '\0' || strlen(pin) >= sizeof(tok.pin)) {
+        snprintf(err, errlen, "pkcs11: a PIN of 1 to %zu characters is needed",
+                 sizeof(tok.pin) - 1);
         return HALL_ERR;
     }
     if (tok.dl != NULL && strcmp(tok.module, module) != 0) {
@@ -129,20 +168,7 @@ hall_token_configure(const char *module, const char *label, const char *pin_file
         setenv("SOFTHSM2_CONF", softhsm_conf, 1);
         snprintf(tok.softhsm_conf, sizeof(tok.softhsm_conf), "%s", softhsm_conf);
     }
-    f = pin_file != NULL && pin_file[0] != '\0' ? fopen(pin_file, "r") : NULL;
-    if (f == NULL) {
-        snprintf(err, errlen, "pkcs11_pin_file %s: cannot read the token PIN",
-                 pin_file != NULL ? pin_file : "");
-        return HALL_ERR;
-    }
-    n = fread(tok.pin, 1, sizeof(tok.pin) - 1, f);
-    fclose(f);
-    tok.pin[n] = '\0';
-    tok.pin[strcspn(tok.pin, "\r\n")] = '\0';
-    if (tok.pin[0] == '\0') {
-        snprintf(err, errlen, "pkcs11_pin_file %s: empty", pin_file);
-        return HALL_ERR;
-    }
+    snprintf(tok.pin, sizeof(tok.pin), "%s", pin);
     tok.configured = 1;
     /* a new configuration is asked anew */
     tok.away[0] = '\0';

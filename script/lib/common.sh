@@ -26,10 +26,12 @@
 HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libpq-dev
 libssl-dev libargon2-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
-postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev"
+postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev
+libqpdf-dev zlib1g-dev"
 # (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it;
 # softhsm2 is the PKCS#11 token holding the ECDSA CA keys, libp11-kit-dev
-# the PKCS#11 header core/pki/token.c is built with.)
+# the PKCS#11 header core/pki/token.c is built with; libqpdf-dev the PDF
+# reader of the stamp, core/pki/stamp.c.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
 # format check's clang-format, bench/run's wrk, and npm for their npm packages.  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
@@ -38,7 +40,7 @@ postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp
 # qpdf and libnss3-tools (certutil: the NSS database pdfsig trusts the
 # hall's root from) judge the stamped PDFs of the stamp tests from outside.
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="npm chromium wrk clang-format poppler-utils qpdf libnss3-tools"
+HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools opensc"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list
@@ -289,6 +291,10 @@ setup_var() {
     # created once; the ECDSA keys are made in the token by pki_ceremony
     "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
+    # the 免费体验 demo CA (not the hall's: its own root, outside the token)
+    "$HALL_ROOT/script/lib/demo-ca.sh" "$HALL_VAR/keys/demo" "$HALL_VAR/keys/pki.pass" \
+        >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "cannot create the demo CA in $HALL_VAR/keys/demo (log: $HALL_VAR/log/pki-init.log)"
     # the payment merchants' keys and the sandbox gateways' own
     "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
@@ -566,6 +572,8 @@ write_conf() {
         say "pkcs11_softhsm_conf = $HALL_VAR/keys/softhsm2.conf"
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
+        say "demo_dir = $HALL_VAR/keys/demo"
+        say "dist_dir = $HALL_VAR/dist"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"
@@ -591,6 +599,16 @@ pki_ceremony() {
     [ -x "$bin" ] || die "modules/pki/hall-pkitool is not built yet: no CA hierarchy"
     "$bin" -c "$HALL_CONF" ceremony >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
+# demo_seal: the 免费体验 demo seal (VAR/keys/demo/demo.seseal), made by the
+# hall's seal maker for the demo CA's signer (script/lib/demo-ca.sh), once;
+# the module sign reads it (docs/modules/sign.md)
+demo_seal() {
+    local bin=$HALL_ROOT/modules/sign/hall-demoseal
+    [ -x "$bin" ] || die "modules/sign/hall-demoseal is not built yet: no demo seal"
+    "$bin" -c "$HALL_CONF" make >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-demoseal make failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
 # pki_ceremony_in DIR CONNINFO: the ceremony for a var-like DIR whose keys
@@ -952,6 +970,7 @@ seed_staff() {
 # start_all: everything after PostgreSQL.
 start_all() {
     pki_ceremony
+    demo_seal
     seed_staff
     start_sandbox
     start_modules

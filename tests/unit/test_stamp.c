@@ -1,0 +1,717 @@
+/*
+ * Unit tests for core/pki/stamp.c (docs/internals/stamp.md), offline: an
+ * ECDSA root, issuing CA, signer and TSA made here with openssl(1), the
+ * SM2 seal maker of script/lib/pki-init.sh, a .seseal listing the signer,
+ * and a TSA answering in the process (OpenSSL's TS_RESP_CTX).  Pieces: the
+ * PNG decoder (every filter type's rows, palette with tRNS), the point in
+ * mm -> points, the /Contents reserve.  The writer and the verifier
+ * together: a PDF with a table and one with a cross-reference stream
+ * (qpdf --object-streams=generate) stamped, qpdf --check clean, 有效 with
+ * every check passed; a second stamp: both 有效, the first one's "after"
+ * names it; one byte changed in a signed range: 文档已被修改; bytes
+ * appended after the last %%EOF: 文档已被修改 for the last stamp; an
+ * encrypted PDF and a truncated one refused with a Chinese message; a
+ * signer the seal does not list refused; the demo root: 体验印章.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+#include <zlib.h>
+
+#include "hall.h"
+#include "pki/stamp.h"
+
+int png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
+               unsigned char **alpha);
+
+static char top[256], pki_dir[300];
+static X509 *root, *ca, *signer, *tsa_cert, *other;
+static EVP_PKEY *signer_key, *tsa_key, *other_key;
+static unsigned char *seal_der;
+static size_t seal_len;
+static struct hall_pool *pool;
+
+/* ---- fixtures ------------------------------------------------------------------- */
+
+static void
+sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    assert_int_equal(system(cmd), 0);
+}
+
+static X509 *
+pem_cert(const char *name)
+{
+    char path[512];
+    FILE *f;
+    X509 *x;
+
+    snprintf(path, sizeof(path), "%s/%s.crt", top, name);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(x);
+    return x;
+}
+
+static EVP_PKEY *
+pem_key(const char *name)
+{
+    char path[512];
+    FILE *f;
+    EVP_PKEY *k;
+
+    snprintf(path, sizeof(path), "%s/%s.key", top, name);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(k);
+    return k;
+}
+
+static void
+png_chunk(FILE *f, const char *type, const unsigned char *d, uint32_t n)
+{
+    unsigned char be[4] = {n >> 24, n >> 16, n >> 8, n};
+    uLong crc = crc32(0, (const Bytef *)type, 4);
+
+    crc = crc32(crc, d, n);
+    fwrite(be, 1, 4, f);
+    fwrite(type, 1, 4, f);
+    fwrite(d, 1, n, f);
+    be[0] = crc >> 24;
+    be[1] = crc >> 16;
+    be[2] = crc >> 8;
+    be[3] = crc;
+    fwrite(be, 1, 4, f);
+}
+
+/* w × h RGBA: a red ring on transparency, each row with filter y % 5 (the
+ * raw bytes are the filter's input: filter 0 for all but the decoder's
+ * own round trip is checked by pixels of filter 0; other filters are
+ * written as "None" bytes after applying Sub/Up/Avg/Paeth inversely) */
+static unsigned char *
+png_make(int w, int h, size_t *len)
+{
+    unsigned char *raw = calloc(1, (size_t)(w * 4 + 1) * h), *z, ihdr[13] = {0}, *px;
+    uLongf zl = compressBound((uLong)(w * 4 + 1) * h);
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    int x, y, i;
+
+    px = calloc(1, (size_t)w * h * 4);
+    for (y = 0; y < h; y++)
+        for (x = 0; x < w; x++) {
+            double dx = x - w / 2.0, dy = y - h / 2.0, d2 = dx * dx + dy * dy, r = w / 2.0;
+            unsigned char *p = px + ((size_t)y * w + x) * 4;
+
+            if (d2 < r * r && d2 > (r - 6) * (r - 6)) {
+                p[0] = 220;
+                p[1] = 20;
+                p[2] = 30;
+                p[3] = 255;
+            }
+        }
+    for (y = 0; y < h; y++) {
+        unsigned char *line = raw + (size_t)y * (w * 4 + 1), *cur = px + (size_t)y * w * 4,
+                      *up = y > 0 ? px + (size_t)(y - 1) * w * 4 : NULL;
+        int filter = y % 5;
+
+        line[0] = (unsigned char)filter;
+        for (i = 0; i < w * 4; i++) {
+            int a = i >= 4 ? cur[i - 4] : 0, b = up != NULL ? up[i] : 0,
+                c = i >= 4 && up != NULL ? up[i - 4] : 0, pred = 0;
+
+            if (filter == 1)
+                pred = a;
+            else if (filter == 2)
+                pred = b;
+            else if (filter == 3)
+                pred = (a + b) >> 1;
+            else if (filter == 4) {
+                int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+
+                pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+            }
+            line[1 + i] = (unsigned char)(cur[i] - pred);
+        }
+    }
+    z = malloc(zl);
+    assert_int_equal(compress(z, &zl, raw, (uLong)(w * 4 + 1) * h), Z_OK);
+    fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+    ihdr[0] = w >> 24;
+    ihdr[1] = w >> 16;
+    ihdr[2] = w >> 8;
+    ihdr[3] = w;
+    ihdr[4] = h >> 24;
+    ihdr[5] = h >> 16;
+    ihdr[6] = h >> 8;
+    ihdr[7] = h;
+    ihdr[8] = 8;
+    ihdr[9] = 6;
+    png_chunk(f, "IHDR", ihdr, 13);
+    png_chunk(f, "IDAT", z, (uint32_t)zl);
+    png_chunk(f, "IEND", NULL, 0);
+    fclose(f);
+    free(raw);
+    free(z);
+    free(px);
+    *len = bl;
+    return (unsigned char *)buf;
+}
+
+static unsigned char *
+der_of(X509 *x, size_t *len)
+{
+    unsigned char *p = NULL;
+    int n = i2d_X509(x, &p);
+
+    assert_true(n > 0);
+    *len = (size_t)n;
+    return p;
+}
+
+static int
+setup(void **state)
+{
+    const char *hall_root = getenv("HALL_ROOT");
+    char err[256], pass[400];
+    struct hall_conf conf;
+    struct hall_seseal_in in;
+    const unsigned char *certs[1];
+    size_t lens[1], png_len;
+    unsigned char *png, *sd;
+
+    (void)state;
+    snprintf(top, sizeof(top), "/tmp/hall-test-stamp-%ld", (long)getpid());
+    snprintf(pki_dir, sizeof(pki_dir), "%s/pki", top);
+    snprintf(pass, sizeof(pass), "%s/pki.pass", top);
+    if (system("command -v openssl >/dev/null") != 0)
+        return -1;
+    {
+        char cmd[4096];
+
+        snprintf(cmd, sizeof(cmd), "%s/script/lib/pki-init.sh %s >/dev/null 2>&1",
+                 hall_root != NULL ? hall_root : ".", pki_dir);
+        if (system(cmd) != 0)
+            return -1;
+        /* the ECDSA hierarchy, a signer, a TSA, and a stranger */
+        snprintf(
+            cmd, sizeof(cmd),
+            "cd %s && set -e; k() { openssl ecparam -name prime256v1 -genkey -noout -out $1.key; }"
+            "; k root; k ca; k signer; k tsa; k other;"
+            " openssl req -x509 -new -key root.key -subj '/CN=Stamp Test Root' -days 3650"
+            " -addext basicConstraints=critical,CA:TRUE -addext "
+            "keyUsage=critical,keyCertSign,cRLSign"
+            " -out root.crt 2>/dev/null;"
+            " printf "
+            "'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,cRLSign\\n' "
+            ">ca.ext;"
+            " printf 'keyUsage=critical,digitalSignature,nonRepudiation\\n' >ee.ext;"
+            " printf "
+            "'extendedKeyUsage=critical,timeStamping\\nkeyUsage=critical,digitalSignature\\n' "
+            ">tsa.ext;"
+            " s() { openssl req -new -key $1.key -subj \"/CN=$2\" 2>/dev/null | openssl x509 -req"
+            " -CA $3.crt -CAkey $3.key -set_serial $5 -days 3650 -extfile $4 -out $1.crt "
+            "2>/dev/null; };"
+            " s ca 'Stamp Test CA' root ca.ext 2; s signer '深圳市某某科技有限公司' ca ee.ext 3;"
+            " s tsa 'Stamp Test TSA' root tsa.ext 4;"
+            " openssl req -x509 -new -key other.key -subj '/CN=Other Root' -days 3650 -out "
+            "other.crt 2>/dev/null",
+            top);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    memset(&conf, 0, sizeof(conf));
+    conf.pki_dir = pki_dir;
+    conf.pki_pass_file = pass;
+    conf.pkcs11_module = "";
+    if (hall_seseal_load(&conf, 1, err, sizeof(err)) != HALL_OK)
+        return -1;
+    root = pem_cert("root");
+    ca = pem_cert("ca");
+    signer = pem_cert("signer");
+    tsa_cert = pem_cert("tsa");
+    other = pem_cert("other");
+    signer_key = pem_key("signer");
+    tsa_key = pem_key("tsa");
+    other_key = pem_key("other");
+    pool = hall_pool_create(65536);
+    png = png_make(160, 160, &png_len);
+    certs[0] = der_of(signer, &lens[0]);
+    memset(&in, 0, sizeof(in));
+    in.es_id = "44030000000042";
+    in.type = 1;
+    in.name = "深圳市某某科技有限公司";
+    in.certs = certs;
+    in.cert_lens = lens;
+    in.ncerts = 1;
+    in.created = 1767225600;
+    in.valid_start = 1767225600;
+    in.valid_end = 1767225600 + 3 * 365 * 86400;
+    in.png = png;
+    in.png_len = png_len;
+    in.width_mm = 42;
+    in.height_mm = 42;
+    sd = hall_seseal_make(pool, &in, &seal_len);
+    free(png);
+    OPENSSL_free((void *)certs[0]);
+    if (sd == NULL)
+        return -1;
+    seal_der = sd;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    X509_free(root);
+    X509_free(ca);
+    X509_free(signer);
+    X509_free(tsa_cert);
+    X509_free(other);
+    EVP_PKEY_free(signer_key);
+    EVP_PKEY_free(tsa_key);
+    EVP_PKEY_free(other_key);
+    hall_pool_destroy(pool);
+    if (getenv("HALL_TEST_KEEP") == NULL)
+        sh("rm -rf %s", top);
+    else
+        fprintf(stderr, "kept %s\n", top);
+    return 0;
+}
+
+/* the TSA, in the process */
+static unsigned char *
+tsa_answer(void *arg, struct hall_pool *p, const unsigned char *req, size_t req_len,
+           size_t *resp_len)
+{
+    TS_RESP_CTX *ctx = TS_RESP_CTX_new();
+    BIO *b = BIO_new_mem_buf(req, (int)req_len);
+    TS_RESP *r;
+    unsigned char *der = NULL, *out;
+    int n;
+
+    (void)arg;
+    assert_int_equal(TS_RESP_CTX_set_signer_cert(ctx, tsa_cert), 1);
+    assert_int_equal(TS_RESP_CTX_set_signer_key(ctx, tsa_key), 1);
+    assert_int_equal(TS_RESP_CTX_set_def_policy(ctx, OBJ_txt2obj("2.999.41.1", 1)), 1);
+    TS_RESP_CTX_add_md(ctx, EVP_sha256());
+    TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256());
+    r = TS_RESP_create_response(ctx, b);
+    assert_non_null(r);
+    n = i2d_TS_RESP(r, &der);
+    out = hall_palloc(p, (size_t)n);
+    memcpy(out, der, (size_t)n);
+    *resp_len = (size_t)n;
+    OPENSSL_free(der);
+    TS_RESP_free(r);
+    BIO_free(b);
+    TS_RESP_CTX_free(ctx);
+    return out;
+}
+
+static const char simple_pdf_objs[] =
+    "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    "2 0 obj\n<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 /MediaBox [0 0 595.28 841.89] "
+    ">>\nendobj\n"
+    "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n"
+    "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n"
+    "5 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [] >>\nendobj\n";
+
+/* a two-page A4 PDF with a cross-reference table, as a file; its path */
+static const char *
+simple_pdf(const char *name)
+{
+    static char path[512];
+    long off[6];
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    const char *p = simple_pdf_objs;
+    int i;
+
+    fputs("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", f);
+    for (i = 1; i <= 5; i++) {
+        const char *e = strstr(p, "endobj\n") + 7;
+
+        fflush(f);
+        off[i] = (long)bl;
+        fwrite(p, 1, (size_t)(e - p), f);
+        p = e;
+    }
+    fflush(f);
+    off[0] = (long)bl;
+    fprintf(f, "xref\n0 6\n0000000000 65535 f\r\n");
+    for (i = 1; i <= 5; i++)
+        fprintf(f, "%010ld 00000 n\r\n", off[i]);
+    fprintf(f,
+            "trailer\n<< /Size 6 /Root 1 0 R /ID [<0123456789ABCDEF0123456789ABCDEF> "
+            "<0123456789ABCDEF0123456789ABCDEF>] >>\nstartxref\n%ld\n%%%%EOF\n",
+            off[0]);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/%s", top, name);
+    f = fopen(path, "wb");
+    fwrite(buf, 1, bl, f);
+    fclose(f);
+    free(buf);
+    return path;
+}
+
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *p;
+    long n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = malloc((size_t)n + 1);
+    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+/* stamps in_path into out_path; HALL_OK or the error */
+static int
+stamp(const char *in_path, const char *out_path, X509 *cert, EVP_PKEY *key, int page, char *err)
+{
+    struct hall_stamp_sign_in in;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    size_t len = 0, ul = 0;
+    unsigned char *pdf = slurp(in_path, &len), *u;
+    FILE *f;
+
+    sk_X509_push(chain, ca);
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = len;
+    in.seal = seal_der;
+    in.seal_len = seal_len;
+    in.cert = cert;
+    in.chain = chain;
+    in.key = key;
+    in.page = page;
+    in.x_mm = 105;
+    in.y_mm = 200;
+    in.tsa = tsa_answer;
+    u = hall_stamp_sign(pool, &in, &ul, err, 512);
+    sk_X509_free(chain);
+    if (u == NULL) {
+        free(pdf);
+        return HALL_ERR;
+    }
+    f = fopen(out_path, "wb");
+    fwrite(pdf, 1, len, f);
+    fwrite(u, 1, ul, f);
+    fclose(f);
+    free(pdf);
+    return HALL_OK;
+}
+
+static void
+verify(const char *path, struct hall_stamp_report *rep, X509 *demo)
+{
+    struct hall_stamp_trust t;
+    STACK_OF(X509) *roots = sk_X509_new_null();
+    char err[512];
+
+    sk_X509_push(roots, root);
+    memset(&t, 0, sizeof(t));
+    t.roots = roots;
+    t.demo_root = demo;
+    t.check_seal = 1;
+    assert_int_equal(hall_stamp_verify_file(pool, path, &t, rep, err, sizeof(err)), HALL_OK);
+    sk_X509_free(roots);
+}
+
+static void
+assert_valid(const struct hall_stamp_sig *s)
+{
+    assert_int_equal(s->range, HALL_STAMP_PASS);
+    assert_int_equal(s->digest, HALL_STAMP_PASS);
+    assert_int_equal(s->signature, HALL_STAMP_PASS);
+    assert_int_equal(s->signing_cert, HALL_STAMP_PASS);
+    assert_int_equal(s->timestamp, HALL_STAMP_PASS);
+    assert_int_equal(s->seal, HALL_STAMP_PASS);
+    assert_int_equal(s->chain, HALL_STAMP_PASS);
+    assert_string_equal(s->problem, "");
+    assert_int_equal(s->state, HALL_STAMP_VALID);
+}
+
+/* ---- the pieces ------------------------------------------------------------------- */
+
+static void
+png_decode__every_filter__pixels_back(void **state)
+{
+    size_t len;
+    unsigned char *png = png_make(40, 40, &len), *rgb, *alpha;
+    int w = 0, h = 0;
+
+    (void)state;
+    assert_int_equal(png_decode(png, len, &w, &h, &rgb, &alpha), HALL_OK);
+    assert_int_equal(w, 40);
+    assert_int_equal(h, 40);
+    /* the ring: at (20, 1) red and opaque; the centre transparent */
+    assert_int_equal(rgb[(1 * 40 + 20) * 3], 220);
+    assert_int_equal(rgb[(1 * 40 + 20) * 3 + 1], 20);
+    assert_int_equal(alpha[1 * 40 + 20], 255);
+    assert_int_equal(alpha[20 * 40 + 20], 0);
+    /* a row of each filter (y % 5) on the ring: y = 3 (Avg), 4 (Paeth), 36 (Sub), 37 (Up) */
+    assert_int_equal(alpha[3 * 40 + 20], 255);
+    assert_int_equal(alpha[36 * 40 + 20], 255);
+    assert_int_equal(alpha[37 * 40 + 20], 255);
+    free(rgb);
+    free(alpha);
+    /* not a PNG; truncated */
+    assert_int_equal(png_decode((const unsigned char *)"GIF89a", 6, &w, &h, &rgb, &alpha),
+                     HALL_ERR);
+    assert_int_equal(png_decode(png, len / 2, &w, &h, &rgb, &alpha), HALL_ERR);
+    free(png);
+}
+
+static void
+point_and_reserve__as_the_doc_says(void **state)
+{
+    double a4[4] = {0, 0, 595.28, 841.89}, x, y;
+
+    (void)state;
+    hall_stamp_point(a4, 105, 200, &x, &y);
+    assert_true(x > 297.63 && x < 297.65);                   /* 105 mm */
+    assert_true(y > 841.89 - 566.94 && y < 841.89 - 566.92); /* 200 mm down from the top */
+    assert_int_equal(hall_stamp_reserve(5000), 10240);
+    assert_int_equal(hall_stamp_reserve(5120), 10240);
+    assert_int_equal(hall_stamp_reserve(5121), 11264);
+}
+
+/* ---- writer + verifier -------------------------------------------------------------- */
+
+static void
+sign__table_pdf__valid_and_qpdf_clean__second_stamp_both_valid(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/one.pdf", top);
+    snprintf(two, sizeof(two), "%s/two.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    sh("qpdf --check %s >/dev/null", one);
+    verify(one, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_valid(&rep.sigs[0]);
+    assert_string_equal(rep.sigs[0].field, "印章1");
+    assert_int_equal(rep.sigs[0].page, 1);
+    assert_int_equal(rep.sigs[0].covers_to_end, 1);
+    assert_string_equal(rep.sigs[0].seal_es_id, "44030000000042");
+    assert_string_equal(rep.sigs[0].seal_name, "深圳市某某科技有限公司");
+    assert_true(rep.sigs[0].signing_time > 0);
+    /* the widget: 42 mm square centred on (105 mm, 200 mm from the top) */
+    assert_true(rep.sigs[0].rect[2] - rep.sigs[0].rect[0] > 119.0 &&
+                rep.sigs[0].rect[2] - rep.sigs[0].rect[0] < 119.1);
+    /* a second stamp on page 2 (whose /Annots is an empty array) */
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    sh("qpdf --check %s >/dev/null", two);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    assert_string_equal(rep.sigs[1].field, "印章2");
+    assert_int_equal(rep.sigs[1].page, 2);
+    assert_int_equal(rep.sigs[0].later_sigs, 1);
+    assert_int_equal(rep.sigs[0].covers_to_end, 0);
+    assert_string_equal(rep.sigs[0].after, "其后追加了1个签章");
+    assert_int_equal(rep.revisions, 3);
+}
+
+static void
+sign__xref_stream_pdf__valid(void **state)
+{
+    char err[512], gen[512], out[512];
+    struct hall_stamp_report rep;
+    size_t len;
+    unsigned char *p;
+    const char *in = simple_pdf("plain2.pdf");
+
+    (void)state;
+    snprintf(gen, sizeof(gen), "%s/objstm.pdf", top);
+    snprintf(out, sizeof(out), "%s/objstm-stamped.pdf", top);
+    sh("qpdf --object-streams=generate %s %s", in, gen);
+    assert_int_equal(stamp(gen, out, signer, signer_key, 1, err), HALL_OK);
+    sh("qpdf --check %s >/dev/null", out);
+    /* the update's cross-reference is a stream too */
+    p = slurp(out, &len);
+    assert_non_null(memmem(p + len - 2000, 2000, "/Type /XRef /W [1 4 2]", 22));
+    free(p);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_valid(&rep.sigs[0]);
+}
+
+static void
+verify__byte_changed_in_range__modified(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    size_t len;
+    unsigned char *p;
+    FILE *f;
+    const char *in = simple_pdf("plain3.pdf");
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/tamper.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    p = slurp(out, &len);
+    /* "/Count 2" -> "/Count 1" in the pages object: inside the first range */
+    {
+        unsigned char *c = memmem(p, len, "/Count 2", 8);
+
+        assert_non_null(c);
+        c[7] = '1';
+    }
+    f = fopen(out, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    free(p);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_FAIL);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_string_equal(hall_stamp_state_text(rep.sigs[0].state), "文档已被修改");
+}
+
+static void
+verify__revision_appended_after__modified_and_named(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    FILE *f;
+    const char *in = simple_pdf("plain4.pdf");
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/appended.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    f = fopen(out, "ab");
+    fputs("6 0 obj\n(changed)\nendobj\n%%EOF\n", f);
+    fclose(f);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].later_changes, 1);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_string_equal(rep.sigs[0].after, "其后文档有其他修改");
+}
+
+static void
+sign__encrypted_or_damaged_or_unlisted__refused(void **state)
+{
+    char err[512], enc[512], bad[512], out[512];
+    const char *in = simple_pdf("plain5.pdf");
+    size_t len;
+    unsigned char *p;
+    FILE *f;
+
+    (void)state;
+    snprintf(enc, sizeof(enc), "%s/enc.pdf", top);
+    snprintf(bad, sizeof(bad), "%s/bad.pdf", top);
+    snprintf(out, sizeof(out), "%s/never.pdf", top);
+    sh("qpdf --encrypt user owner 256 -- %s %s", in, enc);
+    assert_int_equal(stamp(enc, out, signer, signer_key, 1, err), HALL_ERR);
+    assert_non_null(strstr(err, "已加密"));
+    /* truncated before its cross-reference table */
+    p = slurp(in, &len);
+    f = fopen(bad, "wb");
+    fwrite(p, 1, len - 120, f);
+    fclose(f);
+    free(p);
+    assert_int_equal(stamp(bad, out, signer, signer_key, 1, err), HALL_ERR);
+    assert_non_null(strstr(err, "损坏"));
+    /* a page that does not exist */
+    assert_int_equal(stamp(in, out, signer, signer_key, 3, err), HALL_ERR);
+    assert_non_null(strstr(err, "共2页"));
+    /* a certificate the seal does not list */
+    assert_int_equal(stamp(in, out, other, other_key, 1, err), HALL_ERR);
+    assert_non_null(strstr(err, "未列出"));
+    /* the verifier refuses them too */
+    {
+        struct hall_stamp_trust t;
+        struct hall_stamp_report rep;
+
+        memset(&t, 0, sizeof(t));
+        assert_int_equal(hall_stamp_verify_file(pool, enc, &t, &rep, err, 512), HALL_ERR);
+        assert_non_null(strstr(err, "已加密"));
+        assert_int_equal(hall_stamp_verify_file(pool, bad, &t, &rep, err, 512), HALL_ERR);
+    }
+}
+
+static void
+verify__chain_to_the_demo_root__demo(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    struct hall_stamp_trust t;
+    STACK_OF(X509) *roots = sk_X509_new_null();
+    const char *in = simple_pdf("plain6.pdf");
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/demo.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    /* the hall's root is "other" here; the signers' root is the demo root */
+    sk_X509_push(roots, other);
+    memset(&t, 0, sizeof(t));
+    t.roots = roots;
+    t.demo_root = root;
+    t.check_seal = 1;
+    assert_int_equal(hall_stamp_verify_file(pool, out, &t, &rep, err, sizeof(err)), HALL_OK);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_DEMO);
+    assert_int_equal(rep.sigs[0].demo, 1);
+    /* neither: 非本CA签发 */
+    t.demo_root = NULL;
+    assert_int_equal(hall_stamp_verify_file(pool, out, &t, &rep, err, sizeof(err)), HALL_OK);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_FOREIGN);
+    sk_X509_free(roots);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(png_decode__every_filter__pixels_back),
+        cmocka_unit_test(point_and_reserve__as_the_doc_says),
+        cmocka_unit_test(sign__table_pdf__valid_and_qpdf_clean__second_stamp_both_valid),
+        cmocka_unit_test(sign__xref_stream_pdf__valid),
+        cmocka_unit_test(verify__byte_changed_in_range__modified),
+        cmocka_unit_test(verify__revision_appended_after__modified_and_named),
+        cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
+        cmocka_unit_test(verify__chain_to_the_demo_root__demo),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
