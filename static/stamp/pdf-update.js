@@ -293,7 +293,7 @@ export function writeUpdate(pdf, stamp) {
     const brBlank = ' '.repeat(BR_WIDTH);
     push(ascii('<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 '));
     const byteRangeAt = at;
-    push(ascii(`${brBlank} ${brBlank} ${brBlank}] /Contents `));
+    push(ascii(`${brBlank} ${brBlank} ${brBlank} ] /Contents `));
     const contentsStart = at;
     push(ascii(`<${'0'.repeat(stamp.contentsLength)}>`));
     const contentsEnd = at;
@@ -457,10 +457,11 @@ export function writeUpdate(pdf, stamp) {
         objects: { S, W, N, I, M } };
 }
 
-/* /ByteRange's three numbers, fixed width: [0 a b c] */
+/* /ByteRange's three numbers, fixed width, left-aligned as hall-stamp
+ * writes them: [0 a          b          c          ] */
 export function fillByteRange(u) {
     const a = u.contentsStart, b = u.contentsEnd, c = u.bytes.length - u.contentsEnd;
-    const text = [a, b, c].map((v) => String(v).padStart(BR_WIDTH, ' ')).join(' ');
+    const text = [a, b, c].map((v) => String(v).padEnd(BR_WIDTH, ' ')).join(' ');
     u.bytes.set(ascii(text), u.byteRangeAt);
     return [0, a, b, c];
 }

@@ -24,7 +24,9 @@ const { HALL } = require('../integ/lib/client');
 const { tmpdir } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
-const { producedSeal, tablePdf, streamPdf, outsideChecks, keyScalar, lastSignature } = require('./lib/stamp');
+const {
+    producedSeal, tablePdf, streamPdf, outsideChecks, keyScalar, lastSignature, toolVerify, hallVerify,
+} = require('./lib/stamp');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = !process.env.HALL_URL;
@@ -212,6 +214,12 @@ test('在线盖章 without login: wrong PIN refused in Chinese, then stamped; no
         assert.match(v.cms, /Verification successful/);
         assert.equal(v.tsStatus, 0, v.ts);
         assert.match(v.ts, /Verification: OK/);
+        /* the 盖章工具's verify and the hall's POST /sign/verify: valid, 有效 */
+        const tv = toolVerify(dir, out, 'web-tool-verify.pdf');
+        assert.equal(tv.status, 0, `${tv.stdout}${tv.stderr}`);
+        assert.match(tv.stdout, /stamp 1: valid/);
+        const hv = await hallVerify(out);
+        assert.equal(hv.stamps[0].state, '有效', JSON.stringify(hv.stamps[0].checks));
         /* the seal travels in the signed attributes, byte for byte */
         assert.ok(v.sig.cms.indexOf(holder.seal) > 0, 'the .seseal in the CMS');
         /* one byte changed inside a signed range: pdfsig and openssl say invalid */
@@ -295,6 +303,7 @@ test('我的电子印章 links each valid seal to 在线盖章, which opens with
         /* the second field is 印章2 */
         assert.match(twice.subarray(once.length).toString('latin1'), /\/T <FEFF53707AE00032>/);
         assert.equal(v.qpdfStatus, 0, v.qpdf);
+        assert.deepEqual((await hallVerify(twice)).stamps.map((x) => x.state), ['有效', '有效']);
         assert.equal(lastSignature(twice).byteRange[3] + lastSignature(twice).byteRange[2], twice.length);
         /* the holder's own seal file came from the hall; the PKCS#12 did not go there */
         assertNothingLeft(requests, [['pkcs12', holder.p12], ['PIN', Buffer.from(holder.pin)]]);

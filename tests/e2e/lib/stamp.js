@@ -170,4 +170,163 @@ function keyScalar(dir, p12, pin) {
     return Buffer.from(kids[1].body);
 }
 
-module.exports = { producedSeal, tablePdf, streamPdf, lastSignature, cmsParts, outsideChecks, keyScalar };
+/* modules/pki/hall-stamp ARGS (the 盖章工具), the PIN on fd 3 when given */
+function hallStamp(args, pin) {
+    const tool = path.join(process.env.HALL_ROOT, 'modules/pki/hall-stamp');
+    let fd = 'ignore';
+    if (pin !== undefined) {
+        const f = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'hall-stamp-pin-')), 'pin');
+        fs.writeFileSync(f, pin, { mode: 0o600 });
+        fd = fs.openSync(f, 'r');
+        fs.unlinkSync(f);
+        args = [...args, '--pin-fd', '3'];
+    }
+    try {
+        return spawnSync(tool, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd] });
+    } finally {
+        if (typeof fd === 'number')
+            fs.closeSync(fd);
+    }
+}
+
+/* hall-stamp verify of pdf with the hall's roots and CAs fetched into dir (fetchPki) */
+function toolVerify(dir, pdf, name) {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, pdf);
+    const certs = ['--root', path.join(dir, 'root.crt'), '--ca', path.join(dir, 'ecc.crt')];
+    if (fs.existsSync(path.join(dir, 'sm2-root.crt')))
+        certs.push('--root', path.join(dir, 'sm2-root.crt'), '--ca', path.join(dir, 'sm2.crt'));
+    return hallStamp(['verify', ...certs, f]);
+}
+
+/* POST /sign/verify: its result */
+async function hallVerify(pdf) {
+    const form = new FormData();
+    form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'stamped.pdf');
+    const r = await fetch(`${HALL}/sign/verify`, { method: 'POST', body: form,
+        headers: { Accept: 'application/json' } });
+    const text = await r.text();
+    assert.equal(r.status, 200, text);
+    return JSON.parse(text).result;
+}
+
+/* ---- the structure of an update: objects, keys, value kinds ---------------------- */
+
+/* one PDF value at s[i]: [value, next index]; values are { t: kind, v } */
+function pdfValue(s, i) {
+    const ws = () => {
+        for (;;) {
+            while (i < s.length && ' \t\r\n\f\0'.includes(s[i]))
+                i++;
+            if (s[i] !== '%')
+                return;
+            while (i < s.length && s[i] !== '\n' && s[i] !== '\r')
+                i++;
+        }
+    };
+    ws();
+    if (s.startsWith('<<', i)) {
+        i += 2;
+        const d = {};
+        for (;;) {
+            ws();
+            if (s.startsWith('>>', i))
+                return [{ t: 'dict', v: d }, i + 2];
+            const [k, j] = pdfValue(s, i);
+            assert.equal(k.t, 'name', `a dictionary key at ${i}`);
+            const [v, m] = pdfValue(s, j);
+            d[k.v] = v;
+            i = m;
+        }
+    }
+    if (s[i] === '[') {
+        i++;
+        const a = [];
+        for (;;) {
+            ws();
+            if (s[i] === ']')
+                return [{ t: 'array', v: a }, i + 1];
+            const [v, j] = pdfValue(s, i);
+            a.push(v);
+            i = j;
+        }
+    }
+    if (s[i] === '<') {
+        const j = s.indexOf('>', i);
+        return [{ t: 'hex', v: s.slice(i + 1, j).toUpperCase() }, j + 1];
+    }
+    if (s[i] === '(') {
+        let depth = 0, j = i;
+        for (; j < s.length; j++) {
+            if (s[j] === '\\') {
+                j++;
+                continue;
+            }
+            if (s[j] === '(')
+                depth++;
+            if (s[j] === ')' && --depth === 0)
+                break;
+        }
+        return [{ t: 'string', v: s.slice(i + 1, j) }, j + 1];
+    }
+    if (s[i] === '/') {
+        const m = /^\/[^\s/<>[\]()%]*/.exec(s.slice(i, i + 200));
+        return [{ t: 'name', v: m[0] }, i + m[0].length];
+    }
+    const ref = /^(\d+)\s+(\d+)\s+R/.exec(s.slice(i, i + 40));
+    if (ref)
+        return [{ t: 'ref', v: `${ref[1]} ${ref[2]} R` }, i + ref[0].length];
+    const num = /^[+-]?(\d+\.?\d*|\.\d+)/.exec(s.slice(i, i + 40));
+    if (num)
+        return [{ t: 'number', v: Number(num[0]) }, i + num[0].length];
+    const word = /^(true|false|null)/.exec(s.slice(i, i + 5));
+    assert.ok(word, `a PDF value at ${i}: ${JSON.stringify(s.slice(i, i + 20))}`);
+    return [{ t: word[0] === 'null' ? 'null' : 'bool', v: word[0] }, i + word[0].length];
+}
+
+/* the kinds of a value: dictionaries by key, arrays element by element, names
+ * and references with their value, numbers and strings by kind only */
+function shape(v) {
+    if (v.t === 'dict')
+        return Object.fromEntries(Object.entries(v.v).map(([k, x]) => [k, shape(x)]));
+    if (v.t === 'array')
+        return v.v.map(shape);
+    if (v.t === 'name' || v.t === 'ref')
+        return `${v.t} ${v.v}`;
+    return v.t;
+}
+
+/* the update appended to input: { objects: {num: {shape, stream, value}}, xref, trailer } */
+function updateStructure(out, inputLength) {
+    const s = out.subarray(inputLength).toString('latin1');
+    const objects = {};
+    const re = /(\d+) (\d+) obj\s/g;
+    let m, xref = 'table', trailer = null;
+    while ((m = re.exec(s)) !== null) {
+        const [v, j] = pdfValue(s, m.index + m[0].length);
+        const rest = s.slice(j, j + 20);
+        const stream = /^\s*stream\r?\n/.test(rest);
+        if (v.t === 'dict' && v.v['/Type'] && v.v['/Type'].v === '/XRef') {
+            xref = 'stream';
+            trailer = v;
+        } else {
+            objects[`${m[1]} ${m[2]}`] = { shape: shape(v), stream, value: v };
+        }
+        if (stream) {
+            const e = s.indexOf('endstream', j);
+            re.lastIndex = e;
+        } else {
+            re.lastIndex = j;
+        }
+    }
+    if (xref === 'table') {
+        const t = s.lastIndexOf('trailer');
+        trailer = pdfValue(s, t + 7)[0];
+    }
+    return { objects, xref, trailer: shape(trailer) };
+}
+
+module.exports = {
+    producedSeal, tablePdf, streamPdf, lastSignature, cmsParts, outsideChecks, keyScalar, updateStructure,
+    hallStamp, toolVerify, hallVerify,
+};
