@@ -19,7 +19,10 @@ const path = require('node:path');
 const { HALL } = require('../integ/lib/client');
 const { tmpdir, fetchPki } = require('../integ/lib/pki');
 const { launchChromium } = require('./lib/browser');
-const { producedSeal, tablePdf, streamPdf, updateStructure, hallStamp, toolVerify, hallVerify } = require('./lib/stamp');
+const {
+    producedSeal, tablePdf, streamPdf, updateStructure, hallStamp, toolVerify, hallVerify, lastSignature, cmsParts,
+} = require('./lib/stamp');
+const { derNode, derChildren } = require('../integ/lib/pki');
 
 const SKIP = !process.env.HALL_URL;
 let browser, holder, dir;
@@ -103,6 +106,25 @@ for (const [input, label] of [['table.pdf', 'a cross-reference table'], ['stream
                 assert.equal(sig(a)[k].v, sig(b)[k].v, k);
             assert.equal(sig(a)['/Contents'].v.length, sig(b)['/Contents'].v.length, 'the same /Contents room');
             assert.deepEqual(images(a), images(b));
+            /* the CMS: the same signed attributes in the same (DER) order, the
+             * same certificates, the same seal attribute's value */
+            const attrs = (pdf) => {
+                const p = cmsParts(lastSignature(pdf).cms);
+                return {
+                    types: p.signedAttrs.map((x) => {
+                        const buf = Buffer.from(x.raw);
+                        return Buffer.from(derChildren(derNode(buf, 0), buf)[0].raw).toString('hex');
+                    }),
+                    certs: p.certificates.map((c) => Buffer.from(c.raw).toString('hex')),
+                    seal: p.signedAttrs.some((x) => Buffer.from(x.raw).includes(holder.seal)),
+                };
+            };
+            const ca = attrs(web), cb = attrs(tool);
+            assert.deepEqual(ca.types, cb.types, 'the same signed attributes, in the same order');
+            assert.equal(ca.types.length, 4);
+            assert.deepEqual(ca.certs, cb.certs, 'the same certificates');
+            assert.equal(ca.seal, true);
+            assert.equal(cb.seal, true);
 
             for (const [name, pdf] of [['web', web], ['tool', tool]]) {
                 const v = toolVerify(dir, pdf, `${name}-${input}`);
