@@ -27,6 +27,10 @@ test('product_page__four_entries__each_leads_to_its_page', async () => {
             await Promise.all([page.waitForNavigation(), page.click(id)]);
             assert.equal((await page.textContent('h1')).trim(), h1, id);
         }
+        /* the header's 签名验证 is the PDFs' */
+        await Promise.all([page.waitForNavigation(), page.click('#nav-verify')]);
+        assert.equal(new URL(page.url()).pathname, '/sign/verify');
+        assert.equal((await page.textContent('h1')).trim(), '签名验证');
         /* 使用指引: the tool, 在线盖章 and 签名验证 */
         await page.goto(`${HALL}/seal/usage`);
         for (const href of ['/sign/tools', '/seal/stamp', '/sign/verify'])
