@@ -40,7 +40,6 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
 
 #define OID_SEAL_ATTR   "2.999.41.2"
 #define TSA_PLACEHOLDER 8192          /* the timestamp's size when reserving /Contents */
@@ -1918,9 +1917,10 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
             }
             /* the revision it closes */
             s->revision_end = -1;
+            /* its second range ends just after a %%EOF, with or without
+             * that line's end */
             for (j = 0; j < nrev; j++)
-                if (ends[j] == end || (ends[j] > end && ends[j] - end <= 2 && j == 0) ||
-                    (end >= ends[j] - 2 && end <= ends[j]))
+                if (end >= ends[j] - 2 && end <= ends[j] && end >= 5)
                     s->revision_end = ends[j];
             if (s->revision_end < 0) {
                 free(bin);

@@ -677,21 +677,25 @@ pkg_sha256(struct hall_pool *pool, const char *dir, const char *name, const stru
     return slot->hex;
 }
 
-/* "hall-stamp_1.2.3_amd64.deb", "hall-stamp-1.2.3-x86_64.tar.gz" -> "1.2.3" */
+/* "hall-stamp_1.2.3_amd64.deb", "hall-stamp-1.2.3-x86_64.tar.gz",
+ * "hall-stamp-1.2.3.tar.gz" -> "1.2.3"; "" when the name has none */
 static const char *
 pkg_version(struct hall_pool *pool, const char *name)
 {
-    const char *p = name + strlen("hall-stamp");
+    const char *p = name + strlen("hall-stamp"), *end;
     size_t n;
 
     if (*p != '_' && *p != '-')
         return "";
     p++;
     n = strcspn(p, "_-");
+    end = strstr(p, ".tar.gz");
+    if (end == NULL)
+        end = strstr(p, ".deb");
+    if (end != NULL && (size_t)(end - p) < n)
+        n = (size_t)(end - p);
     if (n == 0 || n > 40)
         return "";
-    if (strncmp(p + n, ".tar", 4) == 0 || strncmp(p + n, ".deb", 4) == 0)
-        return hall_pstrndup(pool, p, n);
     return hall_pstrndup(pool, p, n);
 }
 
@@ -705,6 +709,7 @@ tools_page(struct hall_req *req)
     int count = 0;
 
     hall_val_set_str(req->pool, ctx, "title", "驱动和盖章工具下载");
+    hall_val_set_fmt(req->pool, ctx, "tsa", "%s/tsa", req->app->conf.public_url);
     list = hall_val_set_list(req->pool, ctx, "packages");
     jlist = hall_val_set_list(req->pool, json, "packages");
     d = opendir(dir);

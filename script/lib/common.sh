@@ -33,14 +33,17 @@ libqpdf-dev zlib1g-dev"
 # the PKCS#11 header core/pki/token.c is built with; libqpdf-dev the PDF
 # reader of the stamp, core/pki/stamp.c.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
-# format check's clang-format, bench/run's wrk, and npm for their npm packages.  script/test installs them
+# format check's clang-format, bench/run's wrk, npm for their npm packages,
+# and the outside judges of the stamp (tests/integ/stamp_tool.test.js:
+# qpdf, poppler-utils' pdfsig and pdftoppm, mupdf-tools' mutool, NSS's
+# certutil).  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
 # they are over 150 more packages, which kept a first script/server from
 # answering within 15 minutes on a loaded machine.  poppler-utils (pdfsig),
 # qpdf and libnss3-tools (certutil: the NSS database pdfsig trusts the
 # hall's root from) judge the stamped PDFs of the stamp tests from outside.
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools opensc"
+HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list

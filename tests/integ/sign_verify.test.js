@@ -11,11 +11,13 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client } = require('./lib/client');
-const { makePdf, verifyPdf, tryStamp, foreignSigned } = require('./lib/stamp');
+const { makePdf, verifyPdf, tryStamp, foreignSigned, hallSeals, stampWith } = require('./lib/stamp');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { tmpdir } = require('./lib/pki');
+const { tmpdir, operator, staffRevoke } = require('./lib/pki');
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 /* a 免费体验 stamp of a fresh PDF (the demo seal under the demo CA) */
 async function demoStamped(text = 'verify me') {
@@ -128,4 +130,62 @@ test('verify__unusable_uploads__4xx_naming_file__never_5xx', async () => {
     assert.equal(res.status, 415);
     body = await res.json();
     assert.equal(body.field, 'file');
+});
+
+test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and_before__seal_revoked', async () => {
+    const seals = await hallSeals();
+    const doc = makePdf({ pages: 2, text: 'contract' });
+
+    /* the 机构章 on page 1, then the 合同专用章 on page 2: both 有效 */
+    const a = stampWith(doc, seals.org, seals.pin, { page: 1, x: 150, y: 240 });
+    let r = await verifyPdf(a);
+    assert.equal(r.status, 200, r.text);
+    let s = r.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.equal(s.valid, true);
+    assert.equal(s.seal.es_id, seals.org.esId);
+    assert.match(s.seal.picture, /^data:image\/png;base64,iVBORw0KGgo/);
+    assert.equal(s.signer.serial, seals.org.serial);
+    assert.equal(s.chain_to, '本CA根证书');
+    assert.equal(s.signer_state.at_signing, '有效');
+    assert.equal(s.signer_state.now, '有效');
+    assert.equal(s.seal_state.now, '有效');
+    assert.match(s.signing_time, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(s.coverage.intact, true);
+    assert.equal(s.coverage.covers_to_end, true);
+    const two = stampWith(a, seals.org_business, seals.pin, { page: 2, x: 100, y: 100 });
+    r = await verifyPdf(two);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.result.stamps.map((x) => x.state), ['有效', '有效']);
+    assert.equal(r.body.result.stamps[0].coverage.later_stamps, 1);
+    assert.equal(r.body.result.stamps[1].seal.es_id, seals.org_business.esId);
+    assert.equal(r.body.result.all_valid, true);
+
+    /* the 合同专用章's own certificate revoked after a stamp (a second later
+     * than the timestamp at least): the stamp stays 有效, 签章后吊销 */
+    const b = stampWith(doc, seals.org_business, seals.pin);
+    await sleep(1100);
+    const op = await operator();
+    assert.equal((await staffRevoke(seals.org_business.serial, 'keyCompromise', op)).status, 200);
+    r = await verifyPdf(b);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.equal(s.note, '签章后吊销');
+    assert.equal(s.signer_state.at_signing, '有效');
+    assert.match(s.signer_state.now, /^已吊销（\d{4}-/);
+    /* a stamp made with it after the revocation: 签章人证书已吊销（签章前） */
+    const c = stampWith(doc, seals.org_business, seals.pin);
+    r = await verifyPdf(c);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '签章人证书已吊销（签章前）', JSON.stringify(s));
+    assert.equal(s.valid, false);
+    assert.equal(s.signer_state.at_signing, '已吊销');
+
+    /* the 机构章 revoked (注销) by the operator: its stamp says 印章已注销 */
+    assert.equal((await op.post('/admin/seal/revoke', { es_id: seals.org.esId, reason: '印章停用' })).status, 200);
+    r = await verifyPdf(a);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '印章已注销', JSON.stringify(s));
+    assert.equal(s.valid, false);
+    assert.match(s.seal_state.now, /^已注销（/);
 });

@@ -31,7 +31,6 @@
 #include <zlib.h>
 
 #include "hall.h"
-#include "pki/stamp.h"
 
 int png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
                unsigned char **alpha);
@@ -310,6 +309,7 @@ tsa_answer(void *arg, struct hall_pool *p, const unsigned char *req, size_t req_
 {
     TS_RESP_CTX *ctx = TS_RESP_CTX_new();
     BIO *b = BIO_new_mem_buf(req, (int)req_len);
+    ASN1_OBJECT *policy;
     TS_RESP *r;
     unsigned char *der = NULL, *out;
     int n;
@@ -317,7 +317,9 @@ tsa_answer(void *arg, struct hall_pool *p, const unsigned char *req, size_t req_
     (void)arg;
     assert_int_equal(TS_RESP_CTX_set_signer_cert(ctx, tsa_cert), 1);
     assert_int_equal(TS_RESP_CTX_set_signer_key(ctx, tsa_key), 1);
-    assert_int_equal(TS_RESP_CTX_set_def_policy(ctx, OBJ_txt2obj("2.999.41.1", 1)), 1);
+    policy = OBJ_txt2obj("2.999.41.1", 1);
+    assert_int_equal(TS_RESP_CTX_set_def_policy(ctx, policy), 1);
+    ASN1_OBJECT_free(policy);
     TS_RESP_CTX_add_md(ctx, EVP_sha256());
     TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256());
     r = TS_RESP_create_response(ctx, b);
