@@ -227,10 +227,10 @@ export function pdfText(s) {
     return `<${h}>`;
 }
 
-/* a number as PDF writes it: at most 2 decimals, no exponent */
+/* a coordinate or size in points: two decimals, as hall-stamp's %.2f */
 export function n2(v) {
-    const r = Math.round(v * 100) / 100;
-    return (Object.is(r, -0) ? 0 : r).toFixed(2).replace(/\.?0+$/, '') || '0';
+    const t = v.toFixed(2);
+    return t === '-0.00' ? '0.00' : t;
 }
 
 function pad2(v) {
@@ -346,6 +346,7 @@ export function writeUpdate(pdf, stamp) {
         const d = page.dict.clone(context);
         const copy = annots instanceof PDFArray ? annots.clone(context) : context.obj([]);
         copy.push(wRef);
+        d.delete(PDFName.of('Annots')); /* /Annots last */
         d.set(PDFName.of('Annots'), copy);
         begin(page.ref.objectNumber, page.ref.generationNumber);
         push(objBytes(d));
@@ -359,6 +360,9 @@ export function writeUpdate(pdf, stamp) {
         const fields = context.lookup(d.get(PDFName.of('Fields')));
         const copy = fields instanceof PDFArray ? fields.clone(context) : context.obj([]);
         copy.push(wRef);
+        /* /Fields (inline, also when it was indirect) then /SigFlags, last */
+        d.delete(PDFName.of('Fields'));
+        d.delete(PDFName.of('SigFlags'));
         d.set(PDFName.of('Fields'), copy);
         d.set(PDFName.of('SigFlags'), PDFNumber.of(3));
         return d;
@@ -370,6 +374,7 @@ export function writeUpdate(pdf, stamp) {
         rewritten.push('form');
     } else {
         const cat = pdf.root.clone(context);
+        cat.delete(PDFName.of('AcroForm')); /* /AcroForm last */
         cat.set(PDFName.of('AcroForm'), formWith(pdf.form));
         begin(pdf.rootRef.objectNumber, pdf.rootRef.generationNumber);
         push(objBytes(cat));
@@ -379,14 +384,12 @@ export function writeUpdate(pdf, stamp) {
 
     /* the cross-reference section, of the input's kind */
     const newId = hex(crypto.getRandomValues(new Uint8Array(16)));
-    const firstId = pdf.id ? objBytes(pdf.id) : ascii(`<${newId}>`);
-    const trailerKeys = (size) => {
-        const parts = [ascii(`/Size ${size} /Root ${pdf.rootRef.objectNumber} ${pdf.rootRef.generationNumber} R`)];
-        if (pdf.info)
-            parts.push(ascii(` /Info ${pdf.info.objectNumber} ${pdf.info.generationNumber} R`));
-        parts.push(ascii(' /ID ['), firstId, ascii(` <${newId}>] /Prev ${pdf.prevOffset}`));
-        return parts;
-    };
+    /* the input's first element, in hex whatever its form; new bytes for both
+     * when the input has none */
+    const firstId = ascii(`<${pdf.id ? hex(pdf.id.asBytes()) : newId}>`);
+    const root = `/Root ${pdf.rootRef.objectNumber} ${pdf.rootRef.generationNumber} R` +
+        (pdf.info ? ` /Info ${pdf.info.objectNumber} ${pdf.info.generationNumber} R` : '');
+    const ids = [ascii(' /ID ['), firstId, ascii(` <${newId}>]`)];
     const runs = (nums) => {
         const sorted = [...nums].sort((a, b) => a - b);
         const out = [];
@@ -410,10 +413,10 @@ export function writeUpdate(pdf, stamp) {
                 t += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
             }
         }
-        push(ascii(`${t}trailer\n<< `));
-        for (const p of trailerKeys(Math.max(pdf.size, M + 1)))
+        push(ascii(`${t}trailer\n<< /Size ${Math.max(pdf.size, M + 1)} ${root}`));
+        for (const p of ids)
             push(p);
-        push(ascii(' >>\n'));
+        push(ascii(` /Prev ${pdf.prevOffset} >>\n`));
     } else {
         const X = M + 1;
         xrefAt = at;
@@ -437,10 +440,11 @@ export function writeUpdate(pdf, stamp) {
                 p += 7;
             }
         }
-        push(ascii(`${X} 0 obj\n<< /Type /XRef /W [1 4 2] /Index [${rs.map((r) => r.join(' ')).join(' ')}] `));
-        for (const part of trailerKeys(Math.max(pdf.size, X + 1)))
-            push(part);
-        push(ascii(` /Length ${data.length} >>\nstream\n`));
+        push(ascii(`${X} 0 obj\n<< /Type /XRef /W [1 4 2] /Index [${rs.map((r) => r.join(' ')).join(' ')}]` +
+            ` /Prev ${pdf.prevOffset} ${root}`));
+        for (const p of ids)
+            push(p);
+        push(ascii(` /Size ${Math.max(pdf.size, X + 1)} /Length ${data.length} >>\nstream\n`));
         push(data);
         push(ascii('\nendstream\nendobj\n'));
     }

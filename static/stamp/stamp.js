@@ -18,6 +18,7 @@
 import * as pkijs from './vendor/pkijs.js';
 import { StampError, openSeal, openMedium, equalBytes } from './files.js';
 import { readPdf, writeUpdate, fillByteRange, signedBytes, fillContents } from './pdf-update.js';
+import { decodePng } from './png.js';
 
 const { asn1js } = pkijs;
 
@@ -148,7 +149,9 @@ async function timestamp(tsaUrl, signature) {
     const req = new pkijs.TimeStampReq({
         version: 1,
         messageImprint: new pkijs.MessageImprint({
-            hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
+            /* with a NULL parameter, as OpenSSL (and hall-stamp) writes it */
+            hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256,
+                algorithmParams: new asn1js.Null() }),
             hashedMessage: new asn1js.OctetString({ valueHex: imprint }),
         }),
         nonce: new asn1js.Integer({ valueHex: nonce }),
@@ -190,28 +193,16 @@ async function deflate(bytes) {
     return new Uint8Array(await new Response(s).arrayBuffer());
 }
 
-/* the PNG decoded by the browser into RGB and alpha rows, each Flate-compressed */
+/* the PNG's RGB and alpha rows (png.js: PNG's own values, as hall-stamp
+ * reads them), each Flate-compressed */
 export async function sealImage(seal) {
-    let bmp;
+    let img;
     try {
-        bmp = await createImageBitmap(new Blob([seal.picture.data], { type: 'image/png' }),
-            { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+        img = await decodePng(seal.picture.data);
     } catch (e) {
         throw new StampError('seseal', '电子印章文件中的印章图片无法读取。');
     }
-    const { width, height } = bmp;
-    const canvas = new OffscreenCanvas(width, height);
-    const g = canvas.getContext('2d');
-    g.drawImage(bmp, 0, 0);
-    const px = g.getImageData(0, 0, width, height).data;
-    const rgb = new Uint8Array(width * height * 3), alpha = new Uint8Array(width * height);
-    for (let i = 0, j = 0; i < width * height; i++, j += 4) {
-        rgb[i * 3] = px[j];
-        rgb[i * 3 + 1] = px[j + 1];
-        rgb[i * 3 + 2] = px[j + 2];
-        alpha[i] = px[j + 3];
-    }
-    return { width, height, rgb: await deflate(rgb), alpha: await deflate(alpha) };
+    return { width: img.width, height: img.height, rgb: await deflate(img.rgb), alpha: await deflate(img.alpha) };
 }
 
 /* ---- the stamp -------------------------------------------------------------------- */
@@ -234,10 +225,11 @@ export async function stampPdf(o) {
     const medium = await openMedium(o.p12, o.pin, seal);
     const image = await sealImage(seal);
 
-    /* /Contents' room: twice the CMS's length with an 8 KiB placeholder
-     * token and the longest ECDSA signature, rounded up to 1 KiB */
+    /* /Contents' room: twice the CMS's length with a placeholder token of
+     * 8192 bytes of DER (an OCTET STRING of 8188) and a 72-byte signature,
+     * rounded up to 1024 hex digits */
     const probe = signedData({ attrs: await signedAttrs(new Uint8Array(32), medium, seal),
-        signature: new Uint8Array(72), token: octets(new Uint8Array(8192)), medium });
+        signature: new Uint8Array(72), token: octets(new Uint8Array(8188)), medium });
     const contentsLength = Math.ceil((2 * probe.length) / 1024) * 1024;
 
     const u = writeUpdate(pdf, { pageIndex: o.pageIndex, xMm: o.xMm, yMm: o.yMm, seal, image, time: now,

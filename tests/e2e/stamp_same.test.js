@@ -16,6 +16,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const { HALL } = require('../integ/lib/client');
 const { tmpdir, fetchPki } = require('../integ/lib/pki');
 const { launchChromium } = require('./lib/browser');
@@ -106,6 +107,13 @@ for (const [input, label] of [['table.pdf', 'a cross-reference table'], ['stream
                 assert.equal(sig(a)[k].v, sig(b)[k].v, k);
             assert.equal(sig(a)['/Contents'].v.length, sig(b)['/Contents'].v.length, 'the same /Contents room');
             assert.deepEqual(images(a), images(b));
+            /* the pixels: the same RGB and alpha rows once inflated (PNG's own
+             * values in both; the compressed bytes may differ) */
+            const pixels = (st) => Object.values(st.objects).filter((o) => o.value.v['/Subtype'] &&
+                o.value.v['/Subtype'].v === '/Image').map((o) => zlib.inflateSync(o.data).toString('hex'));
+            const pa = pixels(a), pb = pixels(b);
+            assert.equal(pa.length, 2);
+            assert.ok(pa[0] === pb[0] && pa[1] === pb[1], 'the same RGB and alpha rows');
             /* the CMS: the same signed attributes in the same (DER) order, the
              * same certificates, the same seal attribute's value */
             const attrs = (pdf) => {

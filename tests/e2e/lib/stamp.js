@@ -305,12 +305,15 @@ function updateStructure(out, inputLength) {
     while ((m = re.exec(s)) !== null) {
         const [v, j] = pdfValue(s, m.index + m[0].length);
         const rest = s.slice(j, j + 20);
-        const stream = /^\s*stream\r?\n/.test(rest);
+        const sm = /^\s*stream\r?\n/.exec(rest);
+        const stream = sm !== null;
         if (v.t === 'dict' && v.v['/Type'] && v.v['/Type'].v === '/XRef') {
             xref = 'stream';
             trailer = v;
         } else {
-            objects[`${m[1]} ${m[2]}`] = { shape: shape(v), stream, value: v };
+            const data = stream ? Buffer.from(s.slice(j + sm[0].length, j + sm[0].length + v.v['/Length'].v),
+                'latin1') : null;
+            objects[`${m[1]} ${m[2]}`] = { shape: shape(v), stream, value: v, data };
         }
         if (stream) {
             const e = s.indexOf('endstream', j);
