@@ -150,7 +150,6 @@ struct hall_conf {
     /* modules/sign (docs/modules/sign.md) */
     char *demo_dir;          /* the 免费体验 demo CA: demo-root.crt, demo-signer.crt/.key */
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
-    char *dist_dir;          /* the 盖章工具's download package */
     long sign_try_daily_max; /* 免费体验 stamps per client address and Beijing day */
 };
 

@@ -119,6 +119,27 @@ fd_find(int fd, off_t from, off_t end, const char *pat, size_t plen)
     return -1;
 }
 
+/* the next delimiter of the body: "\r\n--boundary" followed by "\r\n" or
+ * "--" (RFC 2046 5.1.1; the same bytes followed by anything else are
+ * content), -1 when there is none */
+static off_t
+delim_find(int fd, off_t from, off_t end, const char *delim, size_t dlen)
+{
+    char after[2];
+
+    for (;;) {
+        off_t at = fd_find(fd, from, end, delim, dlen);
+
+        if (at < 0 || at + (off_t)dlen + 2 > end)
+            return -1;
+        if (pread_all(fd, after, 2, at + (off_t)dlen) != HALL_OK)
+            return -1;
+        if (memcmp(after, "\r\n", 2) == 0 || memcmp(after, "--", 2) == 0)
+            return at;
+        from = at + 1;
+    }
+}
+
 /* a header's attribute (name="x"), NULL when absent */
 static const char *
 attr_of(struct hall_pool *pool, const char *h, const char *attr)
@@ -142,13 +163,11 @@ attr_of(struct hall_pool *pool, const char *h, const char *attr)
     return NULL;
 }
 
-/* the parts of the multipart body in fd [0, len): field's file into out,
- * the others as body parameters.  0 or an HTTP status with *err */
-static int
-spool_parts(struct hall_req *req, const char *ctype, int fd, off_t len, const char *field,
-            size_t max, struct hall_spool *out, const char **err)
+int
+hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len, const char *field,
+                 size_t max, struct hall_spool *out, struct hall_param **fields, const char **err)
 {
-    const char *b = attr_of(req->pool, ctype, "boundary");
+    const char *b = attr_of(pool, ctype, "boundary");
     char *delim, hdr[SPOOL_HEADER_MAX + 1];
     size_t dlen;
     off_t pos;
@@ -157,7 +176,7 @@ spool_parts(struct hall_req *req, const char *ctype, int fd, off_t len, const ch
     *err = "上传内容格式不正确";
     if (b == NULL || *b == '\0' || strlen(b) > 70)
         return 400;
-    delim = hall_psprintf(req->pool, "\r\n--%s", b);
+    delim = hall_psprintf(pool, "\r\n--%s", b);
     dlen = strlen(delim);
     /* the first boundary opens the body, or follows a preamble's CRLF */
     if (len >= (off_t)dlen - 2 && pread_all(fd, hdr, dlen - 2, 0) == HALL_OK &&
@@ -200,11 +219,11 @@ spool_parts(struct hall_req *req, const char *ctype, int fd, off_t len, const ch
         }
         if (disp == NULL)
             return 400;
-        name = attr_of(req->pool, disp, "name");
-        filename = attr_of(req->pool, disp, "filename");
+        name = attr_of(pool, disp, "name");
+        filename = attr_of(pool, disp, "filename");
         if (name == NULL)
             return 400;
-        next = fd_find(fd, hend + 4, len, delim, dlen);
+        next = delim_find(fd, hend + 4, len, delim, dlen);
         if (next < 0)
             return 400;
         if (filename != NULL) {
@@ -225,16 +244,16 @@ spool_parts(struct hall_req *req, const char *ctype, int fd, off_t len, const ch
 
             if (vn > SPOOL_FIELD_MAX)
                 return 413;
-            v = hall_palloc(req->pool, vn + 1);
+            v = hall_palloc(pool, vn + 1);
             if (vn > 0 && pread_all(fd, v, vn, hend + 4) != HALL_OK)
                 return 400;
             v[vn] = '\0';
-            p = hall_pcalloc(req->pool, sizeof(*p));
+            p = hall_pcalloc(pool, sizeof(*p));
             p->name = name;
             p->value = v;
             p->len = vn;
-            p->next = req->bparams;
-            req->bparams = p;
+            p->next = *fields;
+            *fields = p;
         }
         pos = next + 2;
     }
@@ -324,7 +343,7 @@ hall_req_spool(struct hall_req *req, const char *field, size_t max, struct hall_
         out->len = got;
         return 0;
     }
-    st = spool_parts(req, ct, fd, (off_t)got, field, max, out, err);
+    st = hall_spool_parts(req->pool, ct, fd, (off_t)got, field, max, out, &req->bparams, err);
     if (st != 0)
         return st;
     if (out->fd < 0)

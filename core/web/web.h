@@ -297,6 +297,16 @@ struct hall_spool {
  */
 int hall_req_spool(struct hall_req *req, const char *field, size_t max, struct hall_spool *out,
                    const char **err);
+/* the parser of hall_req_spool, exposed for unit tests and fuzzing: the
+ * multipart/form-data body in fd's [0, len) of content type ctype; the
+ * first file part named field into out (fd, its offset, its length; out->fd
+ * -1 when there is none), the plain parts prepended to *fields.  0, or 400
+ * with *err (malformed: no boundary, no closing boundary, a part without
+ * Content-Disposition or its headers over 4 KiB, more than 16 parts), 413
+ * (the file above max: *err NULL; a plain part over 64 KiB: *err set) */
+int hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len,
+                     const char *field, size_t max, struct hall_spool *out,
+                     struct hall_param **fields, const char **err);
 
 /* ---- validate.c: the fields applicants type in ----------------------------
  *

@@ -10,9 +10,9 @@
  *   POST /sign/try       public (CSRF of the page): a PDF of at most 5 MiB
  *                        stamped with the demo seal under the demo CA,
  *                        sign_try_daily_max a client address a day
- *   GET  /sign/tools     驱动和盖章工具下载: hall-stamp's package, its
- *                        version, size and SHA-256 (the file itself is
- *                        served by nginx from dist_dir at /sign/tools/dl/)
+ *   GET  /sign/tools     驱动和盖章工具下载: hall-stamp's packages (make
+ *                        stamp-dist: static/downloads/, served by nginx),
+ *                        their version, size and SHA-256
  *
  * The stamps are read by the one verifier, core/pki/stamp.c; this module
  * adds what only the hall's records know: the signer's revocation against
@@ -677,81 +677,92 @@ pkg_sha256(struct hall_pool *pool, const char *dir, const char *name, const stru
     return slot->hex;
 }
 
-/* "hall-stamp_1.2.3_amd64.deb", "hall-stamp-1.2.3-x86_64.tar.gz",
- * "hall-stamp-1.2.3.tar.gz" -> "1.2.3"; "" when the name has none */
-static const char *
-pkg_version(struct hall_pool *pool, const char *name)
+/* one package of hall-stamp.json: listed when its file is there; its size
+ * and SHA-256 are the file's own (the JSON's SHA-256 must agree) */
+static int
+pkg_add(struct hall_req *req, const char *dir, const struct hall_val *j, const char *kind,
+        const char *label, const char *version, struct hall_val *list, struct hall_val *jlist)
 {
-    const char *p = name + strlen("hall-stamp"), *end;
-    size_t n;
+    const struct hall_val *e = hall_val_get(j, kind), *f, *h;
+    const char *name, *sum;
+    struct hall_val *p;
+    struct stat st;
 
-    if (*p != '_' && *p != '-')
-        return "";
-    p++;
-    n = strcspn(p, "_-");
-    end = strstr(p, ".tar.gz");
-    if (end == NULL)
-        end = strstr(p, ".deb");
-    if (end != NULL && (size_t)(end - p) < n)
-        n = (size_t)(end - p);
-    if (n == 0 || n > 40)
-        return "";
-    return hall_pstrndup(pool, p, n);
+    if (e == NULL || e->type != HALL_V_OBJ)
+        return 0;
+    f = hall_val_get(e, "file");
+    h = hall_val_get(e, "sha256");
+    if (f == NULL || f->type != HALL_V_STR || f->str[0] == '\0' || f->str[0] == '.' ||
+        strlen(f->str) > 200 ||
+        strspn(f->str, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+~") !=
+            strlen(f->str))
+        return 0;
+    name = f->str;
+    if (stat(hall_psprintf(req->pool, "%s/%s", dir, name), &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    sum = pkg_sha256(req->pool, dir, name, &st);
+    if (sum == NULL)
+        return 0;
+    if (h == NULL || h->type != HALL_V_STR || strcmp(h->str, sum) != 0)
+        hall_warn(req, "msg=\"hall-stamp.json's sha256 is not its file's\" file=%s", name);
+    p = hall_val_push_obj(req->pool, list);
+    hall_val_set_str(req->pool, p, "name", name);
+    hall_val_set_str(req->pool, p, "version", version);
+    hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
+    hall_val_set_fmt(req->pool, p, "size_text", "%.1f KB", (double)st.st_size / 1024.0);
+    hall_val_set_str(req->pool, p, "sha256", sum);
+    hall_val_set_str(req->pool, p, "kind", label);
+    hall_val_set_fmt(req->pool, p, "url", "/static/downloads/%s", name);
+    p = hall_val_push_obj(req->pool, jlist);
+    hall_val_set_str(req->pool, p, "name", name);
+    hall_val_set_str(req->pool, p, "kind", kind);
+    hall_val_set_str(req->pool, p, "version", version);
+    hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
+    hall_val_set_str(req->pool, p, "sha256", sum);
+    hall_val_set_fmt(req->pool, p, "url", "/static/downloads/%s", name);
+    return 1;
 }
 
+/*
+ * The packages `make stamp-dist` wrote to static_dir/downloads/ (nginx
+ * serves them under /static/downloads/), as its hall-stamp.json names
+ * them (docs/modules/stamp.md, "Packaging").
+ */
 static int
 tools_page(struct hall_req *req)
 {
-    const char *dir = req->app->conf.dist_dir;
+    const char *dir = hall_psprintf(req->pool, "%s/downloads", req->app->conf.static_dir);
     struct hall_val *ctx = hall_page_ctx(req), *list, *json = hall_val_obj(req->pool), *jlist;
-    struct dirent *de;
-    DIR *d;
+    const struct hall_val *j = NULL, *v, *dep;
+    const char *version = "";
+    unsigned char *text;
+    size_t len = 0;
+    char err[128];
     int count = 0;
 
     hall_val_set_str(req->pool, ctx, "title", "驱动和盖章工具下载");
     hall_val_set_fmt(req->pool, ctx, "tsa", "%s/tsa", req->app->conf.public_url);
     list = hall_val_set_list(req->pool, ctx, "packages");
     jlist = hall_val_set_list(req->pool, json, "packages");
-    d = opendir(dir);
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        const char *name = de->d_name, *sum;
-        struct hall_val *p;
-        struct stat st;
-        size_t nl = strlen(name);
-
-        if (strncmp(name, "hall-stamp", 10) != 0 ||
-            !((nl > 4 && strcmp(name + nl - 4, ".deb") == 0) ||
-              (nl > 7 && strcmp(name + nl - 7, ".tar.gz") == 0)) ||
-            strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-+~") != nl)
-            continue;
-        if (fstatat(dirfd(d), name, &st, 0) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        sum = pkg_sha256(req->pool, dir, name, &st);
-        if (sum == NULL)
-            continue;
-        p = hall_val_push_obj(req->pool, list);
-        hall_val_set_str(req->pool, p, "name", name);
-        hall_val_set_str(req->pool, p, "version", pkg_version(req->pool, name));
-        hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
-        hall_val_set_fmt(req->pool, p, "size_text", "%.1f MB", (double)st.st_size / 1048576.0);
-        hall_val_set_str(req->pool, p, "sha256", sum);
-        hall_val_set_str(req->pool, p, "kind",
-                         strcmp(name + nl - 4, ".deb") == 0 ? "Debian 软件包（x86-64）"
-                                                            : "压缩包（Linux x86-64）");
-        hall_val_set_str(req->pool, p, "deb", strcmp(name + nl - 4, ".deb") == 0 ? "1" : "");
-        hall_val_set_fmt(req->pool, p, "url", "/sign/tools/dl/%s", name);
-        p = hall_val_push_obj(req->pool, jlist);
-        hall_val_set_str(req->pool, p, "name", name);
-        hall_val_set_str(req->pool, p, "version", pkg_version(req->pool, name));
-        hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
-        hall_val_set_str(req->pool, p, "sha256", sum);
-        hall_val_set_fmt(req->pool, p, "url", "/sign/tools/dl/%s", name);
-        count++;
+    if (load_file(hall_psprintf(req->pool, "%s/hall-stamp.json", dir), &text, &len, err,
+                  sizeof(err)) == HALL_OK) {
+        j = hall_val_parse(req->pool, (const char *)text, len, err, sizeof(err));
+        free(text);
     }
-    if (d != NULL)
-        closedir(d);
+    if (j != NULL && j->type == HALL_V_OBJ) {
+        v = hall_val_get(j, "version");
+        if (v != NULL && v->type == HALL_V_STR && strlen(v->str) <= 40)
+            version = v->str;
+        dep = hall_val_get(j, "depends");
+        if (dep != NULL && dep->type == HALL_V_STR && strlen(dep->str) <= 400)
+            hall_val_set_str(req->pool, ctx, "depends", dep->str);
+        count += pkg_add(req, dir, j, "deb", "Debian 12 软件包（x86-64）", version, list, jlist);
+        count += pkg_add(req, dir, j, "tarball", "压缩包（Linux x86-64）", version, list, jlist);
+    }
+    hall_val_set_str(req->pool, json, "version", version);
     if (req->accept != NULL && strstr(req->accept, "application/json") != NULL)
         return hall_resp_ok(req, json);
+    hall_val_set_str(req->pool, ctx, "version", version);
     hall_val_set_bool(req->pool, ctx, "none", count == 0);
     hall_val_set_bool(req->pool, ctx, "some", count > 0);
     return hall_resp_page(req, 200, "sign_tools", ctx);

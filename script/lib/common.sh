@@ -174,7 +174,8 @@ divisions_pkg_ensure() {
 # ---------------------------------------------------------------- build
 
 # build [CONFIGURE-ARG...]: autoreconf when needed, configure when the
-# arguments changed (then make clean, flags differ), make -j2.
+# arguments changed (then make clean, flags differ), make -j2, then make
+# stamp-dist (the 盖章工具's download, static/downloads/).
 build() {
     local want have
     (
@@ -204,7 +205,10 @@ build() {
                 make -s clean || exit 1
             fi
         fi
-        make -j2
+        make -j2 || exit 1
+        # the 盖章工具's download (static/downloads/, GET /sign/tools):
+        # reproducible for one commit, so a rebuild writes the same bytes
+        make -s stamp-dist >/dev/null
     ) || die "build failed"
 }
 
@@ -576,7 +580,6 @@ write_conf() {
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
         say "demo_dir = $HALL_VAR/keys/demo"
-        say "dist_dir = $HALL_VAR/dist"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"

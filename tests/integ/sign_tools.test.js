@@ -1,46 +1,55 @@
 'use strict';
 /*
  * 驱动和盖章工具下载 (modules/sign, GET /sign/tools; docs/modules/sign.md):
- * the packages of dist_dir listed with their version, size and SHA-256, the
- * file served by nginx at /sign/tools/dl/ byte for byte; how to install and
- * run hall-stamp, with the hall's TSA.
+ * the packages `make stamp-dist` built from this tree (script/test's build
+ * runs it) listed with their version, size and SHA-256; each downloaded
+ * through nginx is what the page says (the .deb a Debian package of
+ * hall-stamp, the tarball holding bin/hall-stamp); how to install and run
+ * it, with the hall's own TSA.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { Client, HALL } = require('./lib/client');
+const { tmpdir } = require('./lib/pki');
 
-const DIST = path.join(process.env.HALL_VAR || '', 'dist');
+const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
+const VERSION = fs.readFileSync(path.join(ROOT, 'configure.ac'), 'utf8').match(/AC_INIT\(\[hall\], \[([^\]]+)\]/)[1];
 
-test('tools__package_listed_with_version_size_sha256__downloaded_byte_for_byte', async () => {
-    fs.mkdirSync(DIST, { recursive: true });
-    const name = `hall-stamp_9.${process.pid % 1000}.1_amd64.deb`;
-    const bytes = crypto.randomBytes(70000);
-    fs.writeFileSync(path.join(DIST, name), bytes);
-    /* not a package of the tool: never listed */
-    fs.writeFileSync(path.join(DIST, 'notes.txt'), 'x');
-    try {
-        const sum = crypto.createHash('sha256').update(bytes).digest('hex');
-        const j = await (await fetch(`${HALL}/sign/tools`, { headers: { Accept: 'application/json' } })).json();
-        const p = j.packages.find((x) => x.name === name);
-        assert.ok(p, JSON.stringify(j));
-        assert.equal(p.version, `9.${process.pid % 1000}.1`);
-        assert.equal(p.size, bytes.length);
-        assert.equal(p.sha256, sum);
-        assert.ok(!j.packages.some((x) => x.name === 'notes.txt'));
-        const page = await new Client().get('/sign/tools');
-        assert.equal(page.status, 200);
-        assert.match(page.text, new RegExp(sum));
-        assert.match(page.text, /hall-stamp sign --in/);
-        assert.match(page.text, new RegExp(`--tsa ${HALL.replace(/[.]/g, '\\.')}/tsa`));
-        assert.match(page.text, /href="\/seal\/stamp"/);
-        const dl = await fetch(`${HALL}${p.url}`);
-        assert.equal(dl.status, 200);
-        assert.ok(Buffer.from(await dl.arrayBuffer()).equals(bytes));
-    } finally {
-        fs.rmSync(path.join(DIST, name), { force: true });
-        fs.rmSync(path.join(DIST, 'notes.txt'), { force: true });
+test('tools__packages_listed_with_version_size_sha256__downloads_are_them', async () => {
+    const j = await (await fetch(`${HALL}/sign/tools`, { headers: { Accept: 'application/json' } })).json();
+    assert.equal(j.ok, true);
+    assert.equal(j.version, VERSION);
+    assert.deepEqual(j.packages.map((p) => p.kind).sort(), ['deb', 'tarball']);
+    const dir = tmpdir();
+    const page = await new Client().get('/sign/tools');
+    assert.equal(page.status, 200);
+    for (const p of j.packages) {
+        const res = await fetch(HALL + p.url);
+        assert.equal(res.status, 200, p.url);
+        const bytes = Buffer.from(await res.arrayBuffer());
+        assert.equal(bytes.length, p.size, p.name);
+        assert.equal(crypto.createHash('sha256').update(bytes).digest('hex'), p.sha256, p.name);
+        assert.ok(page.text.includes(p.sha256), `the page shows ${p.name}'s SHA-256`);
+        assert.ok(page.text.includes(`href="${p.url}"`), `the page links ${p.name}`);
+        const f = path.join(dir, p.name);
+        fs.writeFileSync(f, bytes);
+        if (p.kind === 'deb') {
+            assert.equal(p.name, `hall-stamp_${VERSION}_amd64.deb`);
+            const r = spawnSync('dpkg-deb', ['-f', f, 'Package', 'Version'], { encoding: 'utf8' });
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, new RegExp(`Package: hall-stamp\\nVersion: ${VERSION}`));
+        } else {
+            const r = spawnSync('tar', ['tzf', f], { encoding: 'utf8' });
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, /\/bin\/hall-stamp$/m);
+        }
     }
+    assert.match(page.text, new RegExp(`sudo apt install \\./hall-stamp_${VERSION.replace(/\./g, '\\.')}_amd64\\.deb`));
+    assert.match(page.text, /hall-stamp sign --in/);
+    assert.ok(page.text.includes(`--tsa ${HALL}/tsa`), 'the command names the hall\'s TSA');
+    assert.match(page.text, /href="\/seal\/stamp"/);
 });

@@ -34,6 +34,8 @@
 
 int png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
                unsigned char **alpha);
+int last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off, int *table,
+              const unsigned char *pdf);
 
 static char top[256], pki_dir[300];
 static X509 *root, *ca, *signer, *tsa_cert, *other;
@@ -512,6 +514,35 @@ point_and_reserve__as_the_doc_says(void **state)
     assert_int_equal(hall_stamp_reserve(5121), 11264);
 }
 
+static void
+last_xref__table_or_stream__offset_and_kind(void **state)
+{
+    static const char table[] = "%PDF-1.7\nxref\n0 1\ntrailer\n<<>>\nstartxref\n9\n%%EOF\n";
+    static const char stream[] = "%PDF-1.7\n7 0 obj\n<< /Type /XRef >>\nstartxref\r\n9\r\n%%EOF";
+    static const char beyond[] = "%PDF-1.7\nstartxref\n999\n%%EOF\n";
+    long long off = 0;
+    int is_table = -1;
+
+    (void)state;
+    assert_int_equal(last_xref((const unsigned char *)table, sizeof(table) - 1, sizeof(table) - 1,
+                               &off, &is_table, (const unsigned char *)table),
+                     HALL_OK);
+    assert_int_equal(off, 9);
+    assert_int_equal(is_table, 1);
+    assert_int_equal(last_xref((const unsigned char *)stream, sizeof(stream) - 1,
+                               sizeof(stream) - 1, &off, &is_table, (const unsigned char *)stream),
+                     HALL_OK);
+    assert_int_equal(off, 9);
+    assert_int_equal(is_table, 0);
+    /* an offset past the end, or none at all: damaged */
+    assert_int_equal(last_xref((const unsigned char *)beyond, sizeof(beyond) - 1,
+                               sizeof(beyond) - 1, &off, &is_table, (const unsigned char *)beyond),
+                     HALL_ERR);
+    assert_int_equal(last_xref((const unsigned char *)"%PDF-1.7\n", 9, 9, &off, &is_table,
+                               (const unsigned char *)"%PDF-1.7\n"),
+                     HALL_ERR);
+}
+
 /* ---- writer + verifier -------------------------------------------------------------- */
 
 static void
@@ -707,6 +738,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(png_decode__every_filter__pixels_back),
         cmocka_unit_test(point_and_reserve__as_the_doc_says),
+        cmocka_unit_test(last_xref__table_or_stream__offset_and_kind),
         cmocka_unit_test(sign__table_pdf__valid_and_qpdf_clean__second_stamp_both_valid),
         cmocka_unit_test(sign__xref_stream_pdf__valid),
         cmocka_unit_test(verify__byte_changed_in_range__modified),
