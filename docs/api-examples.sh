@@ -755,6 +755,24 @@ SVT=$(curl -s -c "$SJ" -b "$SJ" "$H/seal/verify" | sed -n 's/.*name="csrf-token"
 printf 'not a seal' >"$D/x.seseal"
 ex 400 '"field":"seseal"' curl -s -b "$SJ" -H "X-CSRF-Token: $SVT" -H 'Accept: application/json' \
     -F seseal=@"$D/x.seseal" "$H/seal/verify"
+# 在线盖章: public; its id names the field
+ex 200 'static/stamp/page\.js' curl -s "$H/seal/stamp"
+ex 400 '"field":"id".*编号应为1到' curl -s -H 'Accept: application/json' "$H/seal/stamp?id=x"
+# ---------------------------------------------------------------- sign: 免费体验 and 签名验证
+
+TJ=$D/try.jar
+curl -s -c "$TJ" -b "$TJ" "$H/sign/try" >/dev/null
+TT=$(curl -s -c "$TJ" -b "$TJ" "$H/sign/try" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+N=$((N + 1))
+[ "$(curl -s -b "$TJ" -H "X-CSRF-Token: $TT" -F file=@"$D/form.pdf" -F page=1 -F x=150 -F y=240 \
+    -o "$D/trial.pdf" -w '%{http_code} %{content_type}' "$H/sign/try")" = "200 application/pdf" ] ||
+    die "POST /sign/try did not answer a PDF"
+ex 200 '"state":"体验印章".*"all_valid":false' curl -s -F file=@"$D/trial.pdf" "$H/sign/verify"
+ex 200 '"state":"体验印章"' curl -s -H 'Content-Type: application/pdf' --data-binary @"$D/trial.pdf" \
+    "$H/sign/verify"
+printf 'not a pdf' >"$D/x.pdf"
+ex 400 '"field":"file","message":"所选文件不是PDF文档"' curl -s -F file=@"$D/x.pdf" "$H/sign/verify"
+ex 200 '"packages":\[.*"kind":"deb"' curl -s -H 'Accept: application/json' "$H/sign/tools"
 # 我的电子印章 and a seal's medium: the applicant's seal orders only
 ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
 ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"

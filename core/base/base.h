@@ -147,6 +147,10 @@ struct hall_conf {
     char *pkcs11_softhsm_conf;
     char *tsa_policy;     /* the TSA policy OID (docs/modules/tsa.md) */
     long tsa_accuracy_ms; /* the accuracy its timestamps state */
+    /* modules/sign (docs/modules/sign.md) */
+    char *demo_dir;          /* the 免费体验 demo CA: demo-root.crt, demo-signer.crt/.key */
+    char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
+    long sign_try_daily_max; /* 免费体验 stamps per client address and Beijing day */
 };
 
 struct hall_conf_opt {

@@ -104,6 +104,12 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(tsa_accuracy_ms, 1, 60000, "1000", "the accuracy the timestamps state (TSTInfo.accuracy)"),
     S(pkcs11_softhsm_conf, "",
       "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
+    S(demo_dir, "var/keys/demo",
+      "the 免费体验 demo CA (script/lib/demo-ca.sh): demo-root.crt, demo-signer.crt and its"
+      " encrypted demo-signer.key (pki_pass_file); not the hall's CA"),
+    S(tsa_url, "", "the timestamp authority the 免费体验 stamps ask (empty: public_url + /tsa)"),
+    I(sign_try_daily_max, 1, 100000, "10",
+      "免费体验 stamps one client address may ask for per calendar day, Beijing time (429 above)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

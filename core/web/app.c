@@ -370,7 +370,8 @@ hall_app_dispatch(struct hall_req *req)
         return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     }
     req->route = found;
-    if (!is_safe_method(req->method) && parse_body(req) != HALL_OK)
+    if (!is_safe_method(req->method) && !(found->flags & HALL_R_SPOOL) &&
+        parse_body(req) != HALL_OK)
         return HALL_OK;
     /* one kind of session per route: staff routes never read the
      * applicant's cookie, applicant routes never the staff's */

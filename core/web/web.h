@@ -11,6 +11,8 @@
 #ifndef HALL_WEB_H
 #define HALL_WEB_H
 
+#include <sys/types.h>
+
 #include "store/store.h"
 
 struct hall_app;
@@ -131,7 +133,11 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * never stored (/seal/verify, /m/ocr, /m/liveness, /seal/impression): each
  * is kept in clear in the worker's arena only, neither sealed nor hashed
  * (hall_file_store refuses such an upload); HALL_R_SEALED wins over it */
-#define HALL_R_CLEAR       1024u
+#define HALL_R_CLEAR 1024u
+/* the dispatcher reads no body at all (nor checks body_max_bytes): the
+ * handler spools it to disk with hall_req_spool (POST /sign/verify: a PDF
+ * of up to 20 MiB with the worker's memory flat) */
+#define HALL_R_SPOOL       2048u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 16)
 
 struct hall_route {
@@ -269,6 +275,37 @@ int hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_
                          void *rdctx, size_t content_length, const struct hall_mp_limits *lim,
                          struct hall_param **fields, struct hall_upload **files, const char **err,
                          const char **errfield);
+
+/* ---- spool.c: a large body on disk (HALL_R_SPOOL routes) ----------------- */
+
+struct hall_spool {
+    int fd;               /* an unlinked file of tmp_dir holding the upload alone, closed
+                             with the request's pool */
+    off_t off;            /* 0 (where the upload starts in fd) */
+    size_t len;           /* its length */
+    const char *filename; /* a multipart file's name as sent (never a path), or NULL */
+};
+/*
+ * Copies a HALL_R_SPOOL route's body, 64 KiB at a time, to an unlinked
+ * file of tmp_dir.  An application/pdf or application/octet-stream body is
+ * the file itself; of a multipart/form-data body the part named field is
+ * (its other parts, at most 64 KiB each, become body parameters:
+ * hall_req_param, hall_csrf_check).  0 with *out; else an HTTP status: 400
+ * (no file: *err NULL, the caller names the field; a malformed body: *err),
+ * 413 (the file above max: *err NULL), 415 (another type: *err), 503.
+ */
+int hall_req_spool(struct hall_req *req, const char *field, size_t max, struct hall_spool *out,
+                   const char **err);
+/* the parser of hall_req_spool, exposed for unit tests and fuzzing: the
+ * multipart/form-data body in fd's [0, len) of content type ctype; the
+ * first file part named field into out (fd, its offset, its length; out->fd
+ * -1 when there is none), the plain parts prepended to *fields.  0, or 400
+ * with *err (malformed: no boundary, no closing boundary, a part without
+ * Content-Disposition or its headers over 4 KiB, more than 16 parts), 413
+ * (the file above max: *err NULL; a plain part over 64 KiB: *err set) */
+int hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len,
+                     const char *field, size_t max, struct hall_spool *out,
+                     struct hall_param **fields, const char **err);
 
 /* ---- validate.c: the fields applicants type in ----------------------------
  *

@@ -287,6 +287,29 @@ usage_page(struct hall_req *req)
     return hall_resp_page(req, 200, "seal_usage", ctx);
 }
 
+/* 在线盖章: the page and its scripts (static/stamp/) stamp a PDF in the
+ * browser with the holder's own PKCS#12; the hall serves the page and
+ * answers the timestamp request (POST /tsa), and never sees the PKCS#12,
+ * the key or the PIN.  No login: a holder stamps on any computer with the
+ * two files.  Logged in, ?id= (a seal item of one's own) preselects that
+ * seal: the page fetches its .seseal from GET /seal/seseal, the public seal
+ * file, not a secret. */
+static int
+stamp_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+    int64_t id = 0;
+
+    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0' &&
+        hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
+    hall_val_set_str(req->pool, ctx, "title", "在线盖章");
+    if (id > 0 && req->user_id != 0)
+        hall_val_set_str(req->pool, ctx, "seal_item",
+                         hall_psprintf(req->pool, "%lld", (long long)id));
+    return hall_resp_page(req, 200, "seal_stamp", ctx);
+}
+
 static int
 guide_page(struct hall_req *req)
 {
@@ -364,6 +387,12 @@ preview(struct hall_req *req)
 
 static const struct hall_pspec id_params[] = {
     {"id", HALL_P_INT, 0, 1, 9007199254740991L, "编号", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* 在线盖章: the seal to preselect, optional */
+static const struct hall_pspec stamp_params[] = {
+    {"id", HALL_P_INT, HALL_PF_OPTIONAL, 1, 9007199254740991L, "编号", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -1794,6 +1823,7 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/print", hall_flow_print_page, HALL_R_AUTH, NULL},
     {"GET", "/seal/guide", guide_page, 0, NULL},
     {"GET", "/seal/usage", usage_page, 0, NULL},
+    {"GET", "/seal/stamp", stamp_page, 0, stamp_params},
     {"GET", "/seal/preview", preview, HALL_R_AUTH, preview_params},
     {"GET", "/seal/collect-form", collect_form, 0, NULL},
     {"GET", "/seal/image", image, HALL_R_AUTH, image_params},

@@ -40,7 +40,9 @@ esbuild libqpdf-dev zlib1g-dev"
 # certutil).  script/test installs them
 # (install_deps $HALL_TEST_DEBS), script/server does not: on a fresh Debian 12
 # they are over 150 more packages, which kept a first script/server from
-# answering within 15 minutes on a loaded machine.
+# answering within 15 minutes on a loaded machine.  poppler-utils (pdfsig),
+# qpdf and libnss3-tools (certutil: the NSS database pdfsig trusts the
+# hall's root from) judge the stamped PDFs of the stamp tests from outside.
 # shellcheck disable=SC2034 # read by script/test
 HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools"
 
@@ -173,7 +175,8 @@ divisions_pkg_ensure() {
 # ---------------------------------------------------------------- build
 
 # build [CONFIGURE-ARG...]: autoreconf when needed, configure when the
-# arguments changed (then make clean, flags differ), make -j2.
+# arguments changed (then make clean, flags differ), make -j2, then make
+# stamp-dist (the 盖章工具's download, static/downloads/).
 build() {
     local want have
     (
@@ -203,7 +206,10 @@ build() {
                 make -s clean || exit 1
             fi
         fi
-        make -j2
+        make -j2 || exit 1
+        # the 盖章工具's download (static/downloads/, GET /sign/tools):
+        # reproducible for one commit, so a rebuild writes the same bytes
+        make -s stamp-dist >/dev/null
     ) || die "build failed"
 }
 
@@ -293,6 +299,10 @@ setup_var() {
     # created once; the ECDSA keys are made in the token by pki_ceremony
     "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
+    # the 免费体验 demo CA (not the hall's: its own root, outside the token)
+    "$HALL_ROOT/script/lib/demo-ca.sh" "$HALL_VAR/keys/demo" "$HALL_VAR/keys/pki.pass" \
+        >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "cannot create the demo CA in $HALL_VAR/keys/demo (log: $HALL_VAR/log/pki-init.log)"
     # the payment merchants' keys and the sandbox gateways' own
     "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
@@ -570,6 +580,7 @@ write_conf() {
         say "pkcs11_softhsm_conf = $HALL_VAR/keys/softhsm2.conf"
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
+        say "demo_dir = $HALL_VAR/keys/demo"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"
@@ -595,6 +606,16 @@ pki_ceremony() {
     [ -x "$bin" ] || die "modules/pki/hall-pkitool is not built yet: no CA hierarchy"
     "$bin" -c "$HALL_CONF" ceremony >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
+# demo_seal: the 免费体验 demo seal (VAR/keys/demo/demo.seseal), made by the
+# hall's seal maker for the demo CA's signer (script/lib/demo-ca.sh), once;
+# the module sign reads it (docs/modules/sign.md)
+demo_seal() {
+    local bin=$HALL_ROOT/modules/sign/hall-demoseal
+    [ -x "$bin" ] || die "modules/sign/hall-demoseal is not built yet: no demo seal"
+    "$bin" -c "$HALL_CONF" make >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-demoseal make failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
 # pki_ceremony_in DIR CONNINFO: the ceremony for a var-like DIR whose keys
@@ -959,6 +980,7 @@ seed_staff() {
 # start_all: everything after PostgreSQL.
 start_all() {
     pki_ceremony
+    demo_seal
     seed_staff
     start_sandbox
     start_modules

@@ -53,7 +53,7 @@ while IFS= read -r -d '' f; do
     rel=${f#"$dst"/}
     case $rel in
     *.new) rm -f "$f" ;;
-    *.gz) [ -e "$dst/${rel%.gz}" ] || rm -f "$f" ;;
+    *.gz) [ -e "$src/$rel" ] || [ -e "$dst/${rel%.gz}" ] || rm -f "$f" ;; # a source's own .gz, or ours
     *) [ -e "$src/$rel" ] || rm -f "$f" "$f.gz" ;;
     esac
 done < <(find "$dst" -type f -print0)

@@ -508,7 +508,7 @@ put_file(const char *dir, const char *name, const char *text)
 }
 
 /* the ?v= of the static URLs: the same files give the same version, any
- * change of a content, a name or the set of files a new one */
+ * change of a content, a name or the set of files a new one, in a folder too */
 static void
 asset_version__any_change_of_the_files__new_version(void **state)
 {
@@ -548,6 +548,25 @@ asset_version__any_change_of_the_files__new_version(void **state)
         assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
         assert_string_not_equal(v1, v2);
         unlink(to);
+    }
+    /* a file in a folder (static/stamp/vendor/): its content and name count */
+    {
+        char sub[700], v0[16], v3[16];
+
+        assert_int_equal(hall_asset_version(dir, v0, sizeof(v0)), HALL_OK);
+        snprintf(sub, sizeof(sub), "%s/stamp", dir);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        put_file(sub, "page.js", "export {};\n");
+        assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+        assert_string_not_equal(v0, v2);
+        put_file(sub, "page.js", "export { x };\n");
+        assert_int_equal(hall_asset_version(dir, v3, sizeof(v3)), HALL_OK);
+        assert_string_not_equal(v2, v3);
+        snprintf(path, sizeof(path), "%s/page.js", sub);
+        unlink(path);
+        assert_int_equal(rmdir(sub), 0);
+        assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
+        assert_string_equal(v0, v2);
     }
     snprintf(path, sizeof(path), "%s/hall.css", dir);
     unlink(path);

@@ -1,0 +1,781 @@
+/*
+ * sign: 签名验证, 免费体验 and 驱动和盖章工具下载 (docs/modules/sign.md).
+ *
+ *   GET  /sign/verify    public: 签名验证, choose a stamped PDF
+ *   POST /sign/verify    public: each stamp's verdict (the page, or JSON);
+ *                        the PDF (at most 20 MiB) as multipart field
+ *                        "file" or as an application/pdf body, spooled to
+ *                        disk and read by offsets: memory stays flat
+ *   GET  /sign/try       public: 免费体验
+ *   POST /sign/try       public (CSRF of the page): a PDF of at most 5 MiB
+ *                        stamped with the demo seal under the demo CA,
+ *                        sign_try_daily_max a client address a day
+ *   GET  /sign/tools     驱动和盖章工具下载: hall-stamp's packages (make
+ *                        stamp-dist: static/downloads/, served by nginx),
+ *                        their version, size and SHA-256
+ *
+ * The stamps are read by the one verifier, core/pki/stamp.c; this module
+ * adds what only the hall's records know: the signer's revocation against
+ * the timestamp's time, and the seal's state.  The demo signer's key
+ * (demo_dir, script/lib/demo-ca.sh) is the only key the hall stamps with;
+ * the module holds no key of the hall's CA and no token session: the
+ * timestamps come from the hall's /tsa over HTTP (tsa_url).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "hall.h"
+#include "pki/stamp.h"
+
+#define SIGN_VERIFY_MAX ((size_t)20 * 1024 * 1024) /* 签名验证: 20 MiB */
+#define SIGN_TRY_MAX    ((size_t)5 * 1024 * 1024)  /* 免费体验: 5 MiB */
+
+static const struct hall_stmt sign_stmts[] = {
+    /* the signer's certificate in the hall's records */
+    {"sign_cert",
+     "SELECT state, coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s,"
+     " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS revoked_at FROM certificates WHERE serial = $1",
+     1},
+    /* the seal in the register */
+    {"sign_seal",
+     "SELECT state, coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, coalesce(replaced_by, '') AS replaced_by"
+     " FROM seseals WHERE es_id = $1",
+     1},
+    /* 免费体验: a row per address and Beijing day, locked until commit */
+    {"sign_try_count",
+     "INSERT INTO sign_try_counts AS c (addr, day, n)"
+     " VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, 1)"
+     " ON CONFLICT (addr, day) DO UPDATE SET n = c.n + 1 RETURNING n",
+     1},
+    {"sign_try_prune",
+     "DELETE FROM sign_try_counts WHERE ctid IN (SELECT ctid FROM sign_try_counts"
+     " WHERE day < (now() AT TIME ZONE 'Asia/Shanghai')::date - 2 LIMIT 50"
+     " FOR UPDATE SKIP LOCKED)",
+     0},
+    {NULL, NULL, 0},
+};
+
+/* ---- what the module loads before fork ------------------------------------- */
+
+static struct hall_stamp_trust trust;
+static X509 *hall_root;          /* the hall's ECDSA root: "the chain to the hall's root" */
+static X509 *demo_cert;          /* the demo signer */
+static EVP_PKEY *demo_key;       /* its key: the only key the hall stamps with */
+static unsigned char *demo_seal; /* demo_dir/demo.seseal (hall-demoseal) */
+static size_t demo_seal_len;
+static char *tsa_url;
+
+static char *
+subject_of(X509 *x)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *s = NULL;
+    long n;
+    char *p;
+
+    if (b == NULL)
+        return NULL;
+    if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+                           XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+        (n = BIO_get_mem_data(b, &p)) > 0) {
+        s = malloc((size_t)n + 1);
+        if (s != NULL) {
+            memcpy(s, p, (size_t)n);
+            s[n] = '\0';
+        }
+    }
+    BIO_free(b);
+    return s;
+}
+
+static char *hall_root_subject, *demo_root_subject;
+
+static int
+load_file(const char *path, unsigned char **out, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 4 * 1024 * 1024 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        if (f != NULL)
+            fclose(f);
+        snprintf(err, errlen, "cannot read %.400s", path);
+        return HALL_ERR;
+    }
+    *out = malloc((size_t)n);
+    if (*out == NULL || fread(*out, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        snprintf(err, errlen, "cannot read %.400s", path);
+        return HALL_ERR;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return HALL_OK;
+}
+
+/* the demo signer's key, encrypted with pki_pass_file's passphrase */
+static EVP_PKEY *
+demo_key_load(const struct hall_conf *conf, char *err, size_t errlen)
+{
+    char pass[256] = "", *nl;
+    const char *path = NULL;
+    EVP_PKEY *k = NULL;
+    FILE *f;
+
+    if (conf->pki_pass_file != NULL && conf->pki_pass_file[0] != '\0') {
+        f = fopen(conf->pki_pass_file, "r");
+        if (f == NULL || fgets(pass, sizeof(pass), f) == NULL) {
+            if (f != NULL)
+                fclose(f);
+            snprintf(err, errlen, "cannot read pki_pass_file %s", conf->pki_pass_file);
+            return NULL;
+        }
+        fclose(f);
+        nl = strpbrk(pass, "\r\n");
+        if (nl != NULL)
+            *nl = '\0';
+    }
+    path = conf->demo_dir;
+    {
+        char file[4096];
+
+        snprintf(file, sizeof(file), "%s/demo-signer.key", path);
+        f = fopen(file, "r");
+        if (f != NULL) {
+            k = PEM_read_PrivateKey(f, NULL, NULL, pass);
+            fclose(f);
+        }
+        OPENSSL_cleanse(pass, sizeof(pass));
+        if (k == NULL)
+            snprintf(err, errlen,
+                     "demo_dir %s: demo-signer.key cannot be read with pki_pass_file's "
+                     "passphrase (script/lib/demo-ca.sh makes it)",
+                     path);
+    }
+    return k;
+}
+
+static int
+sign_init(struct hall_app *app)
+{
+    const struct hall_conf *conf = &app->conf;
+    char err[512], path[4096];
+    X509 *x;
+
+    if (hall_seseal_load(conf, 0, err, sizeof(err)) != HALL_OK)
+        goto fail;
+    trust.roots = sk_X509_new_null();
+    trust.cas = sk_X509_new_null();
+    if (trust.roots == NULL || trust.cas == NULL)
+        abort();
+    hall_root = hall_pki_cert_load(conf->pki_dir, "root", NULL);
+    if (hall_root == NULL) {
+        snprintf(err, sizeof(err), "pki_dir %s: root.crt cannot be read", conf->pki_dir);
+        goto fail;
+    }
+    X509_up_ref(hall_root);
+    sk_X509_push(trust.roots, hall_root);
+    /* the issuing CAs, which a CMS may leave out */
+    x = hall_pki_cert_load(conf->pki_dir, "ecc", NULL);
+    if (x != NULL)
+        sk_X509_push(trust.cas, x);
+    trust.demo_root = hall_pki_cert_load(conf->demo_dir, "demo-root", NULL);
+    demo_cert = hall_pki_cert_load(conf->demo_dir, "demo-signer", NULL);
+    if (trust.demo_root == NULL || demo_cert == NULL) {
+        snprintf(err, sizeof(err),
+                 "demo_dir %s: demo-root.crt, demo-signer.crt cannot be read "
+                 "(script/lib/demo-ca.sh makes them)",
+                 conf->demo_dir);
+        goto fail;
+    }
+    trust.check_seal = 1;
+    demo_key = demo_key_load(conf, err, sizeof(err));
+    if (demo_key == NULL)
+        goto fail;
+    if (X509_check_private_key(demo_cert, demo_key) != 1) {
+        snprintf(err, sizeof(err), "demo_dir %s: demo-signer.key is not demo-signer.crt's key",
+                 conf->demo_dir);
+        goto fail;
+    }
+    snprintf(path, sizeof(path), "%s/demo.seseal", conf->demo_dir);
+    if (load_file(path, &demo_seal, &demo_seal_len, err, sizeof(err)) != HALL_OK) {
+        snprintf(err, sizeof(err), "%.400s cannot be read (hall-demoseal make writes it)", path);
+        goto fail;
+    }
+    hall_root_subject = subject_of(hall_root);
+    demo_root_subject = subject_of(trust.demo_root);
+    if (conf->tsa_url != NULL && conf->tsa_url[0] != '\0')
+        tsa_url = strdup(conf->tsa_url);
+    else if (asprintf(&tsa_url, "%s/tsa", conf->public_url) < 0)
+        tsa_url = NULL;
+    if (tsa_url == NULL)
+        abort();
+    return HALL_OK;
+fail:
+    hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
+    return HALL_ERR;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static const char *
+beijing(struct hall_pool *pool, time_t t)
+{
+    struct tm tm;
+    char buf[32];
+
+    if (t == 0)
+        return "";
+    t += HALL_BEIJING_OFFSET_S;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+    return hall_pstrdup(pool, buf);
+}
+
+/* standard base64 (a data: URI) */
+static char *
+b64(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    char *out = hall_palloc(pool, 4 * ((n + 2) / 3) + 1);
+
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
+static const char *
+check_text(enum hall_stamp_check c)
+{
+    return c == HALL_STAMP_PASS ? "pass" : c == HALL_STAMP_FAIL ? "fail" : "not_done";
+}
+
+/* the spool's answer to a request without a usable file */
+static int
+spool_refused(struct hall_req *req, int st, const char *err, enum hall_msg_code none,
+              enum hall_msg_code big)
+{
+    if (st == 413)
+        return hall_msg(req, big, "file");
+    if (st == 503)
+        return hall_resp_busy(req);
+    if (err == NULL)
+        return hall_msg(req, none, "file");
+    return hall_resp_error(req, st, "file", err);
+}
+
+/* 1 when the file begins like a PDF (its header within the first KiB) */
+static int
+looks_pdf(int fd)
+{
+    char head[1024];
+    ssize_t n = pread(fd, head, sizeof(head), 0);
+
+    return n >= 5 && memmem(head, (size_t)n, "%PDF-", 5) != NULL;
+}
+
+/* ---- 签名验证 ------------------------------------------------------------------ */
+
+static int
+verify_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "签名验证");
+    return hall_resp_page(req, 200, "sign_verify", ctx);
+}
+
+/*
+ * One stamp's verdict: the library's, from the document alone, then the
+ * hall's records (docs/internals/stamp.md §3.6).  HALL_ERR when the
+ * database cannot answer.
+ */
+static int
+stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid)
+{
+    enum hall_stamp_state st = s->state;
+    struct hall_val *o, *chain, *notes;
+    struct hall_dbres *c = NULL, *e = NULL;
+    const char *now_state = "未登记", *seal_now = "未登记";
+
+    notes = hall_val_set_list(req->pool, r, "notes");
+    hall_val_set_int(req->pool, r, "index", s->index);
+    hall_val_set_str(req->pool, r, "field", s->field != NULL ? s->field : "");
+    hall_val_set_int(req->pool, r, "page", s->page);
+    hall_val_set_bool(req->pool, r, "is_stamp", s->is_stamp);
+    hall_val_set_bool(req->pool, r, "demo", s->demo);
+    /* the seal */
+    o = hall_val_set_obj(req->pool, r, "seal");
+    hall_val_set_str(req->pool, o, "es_id", s->seal_es_id != NULL ? s->seal_es_id : "");
+    hall_val_set_str(req->pool, o, "name", s->seal_name != NULL ? s->seal_name : "");
+    hall_val_set_str(req->pool, o, "type_label",
+                     s->seal_es_id == NULL ? ""
+                     : s->seal_type == 2   ? "个人印章"
+                                           : "机构印章");
+    hall_val_set_str(req->pool, o, "valid_start", beijing(req->pool, s->seal_valid_start));
+    hall_val_set_str(req->pool, o, "valid_end", beijing(req->pool, s->seal_valid_end));
+    if (s->seal_png != NULL && s->seal_png_len > 8 && memcmp(s->seal_png, "\x89PNG", 4) == 0)
+        hall_val_set_fmt(req->pool, o, "picture", "data:image/png;base64,%s",
+                         b64(req->pool, s->seal_png, s->seal_png_len));
+    /* the signer */
+    o = hall_val_set_obj(req->pool, r, "signer");
+    hall_val_set_str(req->pool, o, "subject", s->signer_subject != NULL ? s->signer_subject : "");
+    hall_val_set_str(req->pool, o, "serial", s->signer_serial != NULL ? s->signer_serial : "");
+    hall_val_set_str(req->pool, o, "issuer", s->signer_issuer != NULL ? s->signer_issuer : "");
+    hall_val_set_str(req->pool, o, "not_before", beijing(req->pool, s->signer_not_before));
+    hall_val_set_str(req->pool, o, "not_after", beijing(req->pool, s->signer_not_after));
+    /* what the signature covers */
+    o = hall_val_set_obj(req->pool, r, "coverage");
+    hall_val_set_bool(req->pool, o, "intact",
+                      s->digest == HALL_STAMP_PASS && s->range == HALL_STAMP_PASS &&
+                          !s->later_changes);
+    hall_val_set_bool(req->pool, o, "covers_to_end", s->covers_to_end);
+    hall_val_set_int(req->pool, o, "later_stamps", s->later_sigs);
+    hall_val_set_bool(req->pool, o, "later_changes", s->later_changes);
+    hall_val_set_str(req->pool, o, "after", s->after != NULL ? s->after : "");
+    /* the time */
+    hall_val_set_str(req->pool, r, "signing_time", beijing(req->pool, s->signing_time));
+    hall_val_set_str(req->pool, r, "claimed_time", beijing(req->pool, s->claimed_time));
+    hall_val_set_str(req->pool, r, "tsa", s->tsa_subject != NULL ? s->tsa_subject : "");
+    /* the chain */
+    chain = hall_val_set_list(req->pool, r, "chain");
+    if (s->signer_subject != NULL)
+        hall_val_push_str(req->pool, chain, s->signer_subject);
+    if (s->signer_issuer != NULL)
+        hall_val_push_str(req->pool, chain, s->signer_issuer);
+    if (s->chain == HALL_STAMP_PASS)
+        hall_val_push_str(req->pool, chain,
+                          s->demo ? (demo_root_subject != NULL ? demo_root_subject : "")
+                                  : (hall_root_subject != NULL ? hall_root_subject : ""));
+    hall_val_set_str(req->pool, r, "chain_to",
+                     s->chain != HALL_STAMP_PASS ? "不能验证到本CA的根证书"
+                     : s->demo                   ? "免费体验根证书（非本CA）"
+                                                 : "本CA根证书");
+    o = hall_val_set_obj(req->pool, r, "checks");
+    hall_val_set_str(req->pool, o, "byte_range", check_text(s->range));
+    hall_val_set_str(req->pool, o, "digest", check_text(s->digest));
+    hall_val_set_str(req->pool, o, "signature", check_text(s->signature));
+    hall_val_set_str(req->pool, o, "signing_certificate", check_text(s->signing_cert));
+    hall_val_set_str(req->pool, o, "timestamp", check_text(s->timestamp));
+    hall_val_set_str(req->pool, o, "seal", check_text(s->seal));
+    hall_val_set_str(req->pool, o, "chain", check_text(s->chain));
+
+    /* the hall's records: only for a stamp under the hall's own CA */
+    if (!s->demo && s->chain == HALL_STAMP_PASS && s->signer_serial != NULL) {
+        c = hall_db_exec(req->cx, "sign_cert", HALL_STR(s->signer_serial));
+        if (c == NULL)
+            return HALL_ERR;
+        if (s->seal_es_id != NULL) {
+            e = hall_db_exec(req->cx, "sign_seal", HALL_STR(s->seal_es_id));
+            if (e == NULL)
+                return HALL_ERR;
+        }
+    }
+    o = hall_val_set_obj(req->pool, r, "signer_state");
+    if (c != NULL && hall_dbres_rows(c) > 0) {
+        const char *cs = hall_dbres_str(c, 0, "state");
+        int revoked = strcmp(cs, "revoked") == 0 || strcmp(cs, "void") == 0;
+        time_t rs = (time_t)hall_dbres_int(c, 0, "revoked_s");
+
+        now_state =
+            revoked ? hall_psprintf(req->pool, "已吊销（%s）", hall_dbres_str(c, 0, "revoked_at"))
+                    : "有效";
+        hall_val_set_str(req->pool, o, "revoked_at", hall_dbres_str(c, 0, "revoked_at"));
+        if (revoked && s->signing_time != 0 && rs > s->signing_time) {
+            hall_val_set_str(req->pool, o, "at_signing", "有效");
+            hall_val_set_str(req->pool, r, "note", "签章后吊销");
+            hall_val_push_str(
+                req->pool, notes,
+                hall_psprintf(req->pool,
+                              "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
+                              hall_dbres_str(c, 0, "revoked_at")));
+        } else if (revoked) {
+            hall_val_set_str(req->pool, o, "at_signing", "已吊销");
+            if (st == HALL_STAMP_VALID)
+                st = HALL_STAMP_REVOKED_BEFORE;
+        } else {
+            hall_val_set_str(req->pool, o, "at_signing", s->signing_time != 0 ? "有效" : "");
+        }
+    } else if (c != NULL) {
+        hall_val_set_str(req->pool, o, "at_signing", "");
+        hall_val_push_str(req->pool, notes, "本系统未登记该签章人证书");
+    } else {
+        now_state = s->demo ? "体验证书" : "非本CA证书";
+        hall_val_set_str(req->pool, o, "at_signing", "");
+    }
+    hall_val_set_str(req->pool, o, "now", now_state);
+    o = hall_val_set_obj(req->pool, r, "seal_state");
+    if (e != NULL && hall_dbres_rows(e) > 0) {
+        const char *ss = hall_dbres_str(e, 0, "state");
+
+        if (strcmp(ss, "revoked") == 0) {
+            seal_now = hall_psprintf(req->pool, "已注销（%s）", hall_dbres_str(e, 0, "revoked_at"));
+            if (st == HALL_STAMP_VALID)
+                st = HALL_STAMP_SEAL_REVOKED;
+        } else if (strcmp(ss, "replaced") == 0) {
+            seal_now = hall_psprintf(req->pool, "已被替换（新印章 %s）",
+                                     hall_dbres_str(e, 0, "replaced_by"));
+        } else {
+            seal_now = "有效";
+        }
+        hall_val_set_str(req->pool, o, "state", ss);
+    } else if (e != NULL) {
+        hall_val_push_str(req->pool, notes, "本系统未登记该印章");
+        hall_val_set_str(req->pool, o, "state", "unknown");
+    } else {
+        seal_now = s->demo ? "体验印章" : s->seal_es_id != NULL ? "非本CA印章" : "无印章";
+        hall_val_set_str(req->pool, o, "state", s->demo ? "demo" : "unknown");
+    }
+    hall_val_set_str(req->pool, o, "now", seal_now);
+    if (s->demo)
+        hall_val_push_str(req->pool, notes, "免费体验印章：仅供体验，不具法律效力");
+    if (s->problem != NULL && s->problem[0] != '\0')
+        hall_val_set_str(req->pool, r, "problem", s->problem);
+    hall_val_set_int(req->pool, r, "state_code", st);
+    hall_val_set_str(req->pool, r, "state", hall_stamp_state_text(st));
+    hall_val_set_bool(req->pool, r, "valid", st == HALL_STAMP_VALID);
+    *valid = st == HALL_STAMP_VALID;
+    return HALL_OK;
+}
+
+static int
+verify(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
+    struct hall_val *list, *res;
+    struct hall_stamp_report rep;
+    struct hall_spool sp;
+    const char *err;
+    char lerr[512];
+    int st, i, valid = 0;
+
+    st = hall_req_spool(req, "file", SIGN_VERIFY_MAX, &sp, &err);
+    if (st != 0)
+        return spool_refused(req, st, err, HALL_M_SIGN_FILE_REQUIRED, HALL_M_SIGN_VERIFY_TOO_LARGE);
+    if (sp.len == 0)
+        return hall_msg(req, HALL_M_SIGN_FILE_REQUIRED, "file");
+    if (!looks_pdf(sp.fd))
+        return hall_msg(req, HALL_M_SIGN_NOT_PDF, "file");
+    memset(&rep, 0, sizeof(rep));
+    if (hall_stamp_verify_fd(req->pool, sp.fd, &trust, &rep, lerr, sizeof(lerr)) != HALL_OK)
+        return hall_msg(req, HALL_M_SIGN_PDF_BAD, "file", lerr);
+    if (rep.nsigs == 0)
+        return hall_msg(req, HALL_M_SIGN_NO_STAMP, "file");
+    res = hall_val_set_obj(req->pool, ctx, "result");
+    hall_val_set_int(req->pool, res, "file_size", (int64_t)rep.file_size);
+    hall_val_set_int(req->pool, res, "revisions", rep.revisions);
+    hall_val_set_int(req->pool, res, "count", rep.nsigs);
+    list = hall_val_set_list(req->pool, res, "stamps");
+    for (i = 0; i < rep.nsigs; i++) {
+        struct hall_val *r = hall_val_push_obj(req->pool, list);
+
+        int stamp_valid = 0;
+
+        if (stamp_result(req, &rep.sigs[i], r, &stamp_valid) != HALL_OK)
+            return hall_resp_busy(req);
+        if (stamp_valid)
+            valid++;
+    }
+    hall_val_set_bool(req->pool, res, "all_valid", valid == rep.nsigs);
+    hall_val_set_fmt(req->pool, res, "summary", "共 %d 个签章，%d 个有效", rep.nsigs, valid);
+    hall_info(req, "msg=\"pdf verified\" size=%lld stamps=%d valid=%d", (long long)rep.file_size,
+              rep.nsigs, valid);
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    hall_val_set_str(req->pool, ctx, "title", "签名验证");
+    return hall_resp_page(req, 200, "sign_verify", ctx);
+}
+
+/* ---- 免费体验 ------------------------------------------------------------------- */
+
+static int
+try_page(struct hall_req *req)
+{
+    struct hall_val *ctx = hall_page_ctx(req);
+
+    hall_val_set_str(req->pool, ctx, "title", "免费体验");
+    hall_val_set_int(req->pool, ctx, "daily_max", req->app->conf.sign_try_daily_max);
+    return hall_resp_page(req, 200, "sign_try", ctx);
+}
+
+/* a decimal of at most 2 fraction digits within [lo, hi]; def when absent */
+static int
+number_param(struct hall_req *req, const char *name, double lo, double hi, double def, double *out)
+{
+    const char *v = hall_req_body_param(req, name);
+    char *end;
+    double d;
+
+    if (v == NULL || *v == '\0') {
+        *out = def;
+        return HALL_OK;
+    }
+    if (strlen(v) > 12 || strspn(v, "0123456789.") != strlen(v))
+        return HALL_ERR;
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno != 0 || *end != '\0' || end == v || d < lo || d > hi)
+        return HALL_ERR;
+    *out = d;
+    return HALL_OK;
+}
+
+static int
+try_post(struct hall_req *req)
+{
+    const struct hall_conf *conf = &req->app->conf;
+    struct hall_stamp_sign_in in;
+    struct hall_errors errs = {0};
+    struct hall_spool sp;
+    struct hall_dbres *n;
+    unsigned char *pdf, *upd;
+    size_t ulen;
+    const char *err;
+    char lerr[512];
+    double page, x, y;
+    int st;
+
+    st = hall_req_spool(req, "file", SIGN_TRY_MAX, &sp, &err);
+    if (st == 0 || st == 413 || (st == 400 && err == NULL)) {
+        /* the form's token came with the body (or as X-CSRF-Token) */
+        if (hall_csrf_check(req) != HALL_OK)
+            return hall_msg(req, HALL_M_CSRF, NULL);
+    }
+    if (st != 0)
+        return spool_refused(req, st, err, HALL_M_SIGN_TRY_FILE_REQUIRED,
+                             HALL_M_SIGN_TRY_TOO_LARGE);
+    if (sp.len == 0)
+        hall_msg_add(req, &errs, HALL_M_SIGN_TRY_FILE_REQUIRED, "file");
+    else if (!looks_pdf(sp.fd))
+        hall_msg_add(req, &errs, HALL_M_SIGN_NOT_PDF, "file");
+    if (number_param(req, "page", 1, 9999, 1, &page) != HALL_OK || page != (double)(int)page)
+        hall_msg_add(req, &errs, HALL_M_SIGN_TRY_PAGE, "page");
+    if (number_param(req, "x", 0, 2000, 150, &x) != HALL_OK)
+        hall_msg_add(req, &errs, HALL_M_SIGN_TRY_POS, "x");
+    if (number_param(req, "y", 0, 2000, 240, &y) != HALL_OK)
+        hall_msg_add(req, &errs, HALL_M_SIGN_TRY_POS, "y");
+    if (errs.n > 0)
+        return hall_resp_errors(req, &errs);
+    /* the count and the stamp in one transaction: a refused or failed
+     * stamp rolls back and is not counted */
+    if (hall_db_begin(req->cx) != HALL_OK || hall_db_exec(req->cx, "sign_try_prune") == NULL)
+        return hall_resp_busy(req);
+    n = hall_db_exec(req->cx, "sign_try_count",
+                     HALL_STR(hall_psprintf(req->pool, "ip:%.64s",
+                                            req->remote_addr != NULL ? req->remote_addr : "")));
+    if (n == NULL || hall_dbres_rows(n) != 1) {
+        hall_db_rollback(req->cx);
+        return hall_resp_busy(req);
+    }
+    if (hall_dbres_int(n, 0, "n") > conf->sign_try_daily_max) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_SIGN_TRY_LIMIT, NULL, conf->sign_try_daily_max);
+    }
+    pdf = mmap(NULL, sp.len, PROT_READ, MAP_PRIVATE, sp.fd, 0);
+    if (pdf == MAP_FAILED) {
+        hall_db_rollback(req->cx);
+        return hall_resp_busy(req);
+    }
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = sp.len;
+    in.seal = demo_seal;
+    in.seal_len = demo_seal_len;
+    in.cert = demo_cert;
+    in.chain = NULL;
+    in.key = demo_key;
+    in.page = (int)page;
+    in.x_mm = x;
+    in.y_mm = y;
+    in.tsa_url = tsa_url;
+    upd = hall_stamp_sign(req->pool, &in, &ulen, lerr, sizeof(lerr));
+    if (upd == NULL) {
+        munmap(pdf, sp.len);
+        hall_db_rollback(req->cx);
+        hall_info(req, "msg=\"trial stamp refused\" size=%zu", sp.len);
+        if (strstr(lerr, "时间戳服务") != NULL)
+            return hall_msg(req, HALL_M_SIGN_TRY_TSA, NULL);
+        /* the library's message names the cause; the field follows it */
+        return hall_msg(req, HALL_M_SIGN_TRY_FAILED,
+                        strncmp(lerr, "页码", strlen("页码")) == 0           ? "page"
+                        : strncmp(lerr, "盖章位置", strlen("盖章位置")) == 0 ? "x"
+                                                                             : "file",
+                        lerr);
+    }
+    if (hall_db_commit(req->cx) != HALL_OK) {
+        munmap(pdf, sp.len);
+        return hall_resp_busy(req);
+    }
+    hall_resp_bytes(req, pdf, sp.len, "application/pdf", "trial-stamped.pdf");
+    munmap(pdf, sp.len);
+    hall_buf_add(&req->body, upd, ulen);
+    hall_info(req, "msg=\"trial stamp\" size=%zu page=%d", sp.len, (int)page);
+    return HALL_OK;
+}
+
+/* ---- 驱动和盖章工具下载 --------------------------------------------------------- */
+
+/* the SHA-256 of a package, computed once per file (name, size, mtime) */
+struct pkg_sum {
+    char name[256];
+    off_t size;
+    time_t mtime;
+    char hex[65];
+};
+static struct pkg_sum sums[8];
+
+static const char *
+pkg_sha256(struct hall_pool *pool, const char *dir, const char *name, const struct stat *st)
+{
+    unsigned char buf[65536], md[32];
+    struct pkg_sum *slot = &sums[0];
+    EVP_MD_CTX *c;
+    ssize_t n;
+    int i, fd;
+    char *path;
+
+    for (i = 0; i < 8; i++) {
+        if (strcmp(sums[i].name, name) == 0 && sums[i].size == st->st_size &&
+            sums[i].mtime == st->st_mtime)
+            return sums[i].hex;
+        if (sums[i].name[0] == '\0' || sums[i].mtime < slot->mtime)
+            slot = &sums[i];
+    }
+    path = hall_psprintf(pool, "%s/%s", dir, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    c = EVP_MD_CTX_new();
+    if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+        abort();
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        EVP_DigestUpdate(c, buf, (size_t)n);
+    close(fd);
+    EVP_DigestFinal_ex(c, md, NULL);
+    EVP_MD_CTX_free(c);
+    if (n < 0)
+        return NULL;
+    snprintf(slot->name, sizeof(slot->name), "%s", name);
+    slot->size = st->st_size;
+    slot->mtime = st->st_mtime;
+    for (i = 0; i < 32; i++)
+        snprintf(slot->hex + 2 * i, 3, "%02x", md[i]);
+    return slot->hex;
+}
+
+/* one package of hall-stamp.json: listed when its file is there; its size
+ * and SHA-256 are the file's own (the JSON's SHA-256 must agree) */
+static int
+pkg_add(struct hall_req *req, const char *dir, const struct hall_val *j, const char *kind,
+        const char *label, const char *version, struct hall_val *list, struct hall_val *jlist)
+{
+    const struct hall_val *e = hall_val_get(j, kind), *f, *h;
+    const char *name, *sum;
+    struct hall_val *p;
+    struct stat st;
+
+    if (e == NULL || e->type != HALL_V_OBJ)
+        return 0;
+    f = hall_val_get(e, "file");
+    h = hall_val_get(e, "sha256");
+    if (f == NULL || f->type != HALL_V_STR || f->str[0] == '\0' || f->str[0] == '.' ||
+        strlen(f->str) > 200 ||
+        strspn(f->str, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+~") !=
+            strlen(f->str))
+        return 0;
+    name = f->str;
+    if (stat(hall_psprintf(req->pool, "%s/%s", dir, name), &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    sum = pkg_sha256(req->pool, dir, name, &st);
+    if (sum == NULL)
+        return 0;
+    if (h == NULL || h->type != HALL_V_STR || strcmp(h->str, sum) != 0)
+        hall_warn(req, "msg=\"hall-stamp.json's sha256 is not its file's\" file=%s", name);
+    p = hall_val_push_obj(req->pool, list);
+    hall_val_set_str(req->pool, p, "name", name);
+    hall_val_set_str(req->pool, p, "version", version);
+    hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
+    hall_val_set_fmt(req->pool, p, "size_text", "%.1f KB", (double)st.st_size / 1024.0);
+    hall_val_set_str(req->pool, p, "sha256", sum);
+    hall_val_set_str(req->pool, p, "kind", label);
+    hall_val_set_fmt(req->pool, p, "url", "/static/downloads/%s", name);
+    p = hall_val_push_obj(req->pool, jlist);
+    hall_val_set_str(req->pool, p, "name", name);
+    hall_val_set_str(req->pool, p, "kind", kind);
+    hall_val_set_str(req->pool, p, "version", version);
+    hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
+    hall_val_set_str(req->pool, p, "sha256", sum);
+    hall_val_set_fmt(req->pool, p, "url", "/static/downloads/%s", name);
+    return 1;
+}
+
+/*
+ * The packages `make stamp-dist` wrote to static_dir/downloads/ (nginx
+ * serves them under /static/downloads/), as its hall-stamp.json names
+ * them (docs/modules/stamp.md, "Packaging").
+ */
+static int
+tools_page(struct hall_req *req)
+{
+    const char *dir = hall_psprintf(req->pool, "%s/downloads", req->app->conf.static_dir);
+    struct hall_val *ctx = hall_page_ctx(req), *list, *json = hall_val_obj(req->pool), *jlist;
+    const struct hall_val *j = NULL, *v, *dep;
+    const char *version = "";
+    unsigned char *text;
+    size_t len = 0;
+    char err[128];
+    int count = 0;
+
+    hall_val_set_str(req->pool, ctx, "title", "驱动和盖章工具下载");
+    hall_val_set_fmt(req->pool, ctx, "tsa", "%s/tsa", req->app->conf.public_url);
+    list = hall_val_set_list(req->pool, ctx, "packages");
+    jlist = hall_val_set_list(req->pool, json, "packages");
+    if (load_file(hall_psprintf(req->pool, "%s/hall-stamp.json", dir), &text, &len, err,
+                  sizeof(err)) == HALL_OK) {
+        j = hall_val_parse(req->pool, (const char *)text, len, err, sizeof(err));
+        free(text);
+    }
+    if (j != NULL && j->type == HALL_V_OBJ) {
+        v = hall_val_get(j, "version");
+        if (v != NULL && v->type == HALL_V_STR && strlen(v->str) <= 40)
+            version = v->str;
+        dep = hall_val_get(j, "depends");
+        if (dep != NULL && dep->type == HALL_V_STR && strlen(dep->str) <= 400)
+            hall_val_set_str(req->pool, ctx, "depends", dep->str);
+        count += pkg_add(req, dir, j, "deb", "Debian 12 软件包（x86-64）", version, list, jlist);
+        count += pkg_add(req, dir, j, "tarball", "压缩包（Linux x86-64）", version, list, jlist);
+    }
+    hall_val_set_str(req->pool, json, "version", version);
+    if (req->accept != NULL && strstr(req->accept, "application/json") != NULL)
+        return hall_resp_ok(req, json);
+    hall_val_set_str(req->pool, ctx, "version", version);
+    hall_val_set_bool(req->pool, ctx, "none", count == 0);
+    hall_val_set_bool(req->pool, ctx, "some", count > 0);
+    return hall_resp_page(req, 200, "sign_tools", ctx);
+}
+
+static const struct hall_route sign_routes[] = {
+    {"GET", "/sign/verify", verify_page, 0, NULL},
+    {"POST", "/sign/verify", verify, HALL_R_SPOOL | HALL_R_NOCSRF, NULL},
+    {"GET", "/sign/try", try_page, 0, NULL},
+    /* CSRF is checked by the handler once the body is spooled */
+    {"POST", "/sign/try", try_post, HALL_R_SPOOL | HALL_R_NOCSRF, NULL},
+    {"GET", "/sign/tools", tools_page, 0, NULL},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+HALL_MODULE_MAIN(sign, sign_routes, sign_stmts, sign_init)

@@ -1,0 +1,222 @@
+/*
+ * 在线盖章: the holder's two files, opened in the browser only.
+ *
+ *   openSeal(bytes)        the .seseal (GB/T 38540 SES_Seal, DER): its esID,
+ *                          name, signer certificates, picture (PNG, mm)
+ *   openMedium(bytes, pin) the PKCS#12 under the order's PIN (PBES2: PBKDF2
+ *                          with HMAC-SHA256, AES-256-CBC, as core/pki/pki.c
+ *                          makes it) decrypted by WebCrypto; the key imported
+ *                          non-extractable for ECDSA P-256 signing
+ *
+ * Nothing here sends anything anywhere.  Errors are StampError with a
+ * Chinese message naming the file.
+ */
+import * as pkijs from './vendor/pkijs.js';
+
+const { asn1js } = pkijs;
+
+export class StampError extends Error {
+    constructor(field, message) {
+        super(message);
+        this.field = field;
+    }
+}
+
+export const MSG = {
+    sealBad: '所选文件不是电子印章文件：请选择网上营业厅“我的电子印章”下载的 .seseal 文件（GB/T 38540 电子印章）。',
+    sealPicture: '电子印章文件中的印章图片无法读取（应为 PNG 图片）。',
+    p12Bad: '所选文件不是印章证书文件：请选择“我的电子印章”下载的印章证书（PKCS#12，.p12）。',
+    pinEmpty: '请输入证书PIN码。',
+    pinWrong: 'PIN码错误，无法打开印章证书文件。请输入制作该证书的业务单的证书PIN码（短信发送的8位数字）。',
+    notSigner: '所选印章证书不是该电子印章的签章人证书：请选择与该印章对应的印章证书文件（.p12）。',
+    keyKind: '该印章证书的密钥不是 ECDSA P-256，在线盖章不支持（国密SM2证书请使用盖章工具）。',
+};
+
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const OID_P256 = '1.2.840.10045.3.1.7';
+
+function bytesOf(x) {
+    return x instanceof Uint8Array ? x : new Uint8Array(x);
+}
+
+function kids(node) {
+    return node && node.valueBlock && Array.isArray(node.valueBlock.value) ? node.valueBlock.value : null;
+}
+
+/* the one DER value of bytes, nothing after it */
+function derRoot(bytes) {
+    const b = bytesOf(bytes);
+    const parsed = asn1js.fromBER(b);
+    if (parsed.offset === -1 || parsed.offset !== b.length)
+        return null;
+    return parsed.result;
+}
+
+function utf8(view) {
+    return new TextDecoder('utf-8', { fatal: true }).decode(view);
+}
+
+function intOf(node) {
+    if (!(node instanceof asn1js.Integer))
+        throw new Error('not an INTEGER');
+    return node.valueBlock.valueDec;
+}
+
+export function equalBytes(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+
+/*
+ * SES_Seal ::= SEQUENCE { eSealInfo SES_SealInfo, cert OCTET STRING,
+ *   signAlgID OBJECT IDENTIFIER, signedValue BIT STRING }
+ * SES_SealInfo ::= SEQUENCE { header, esID IA5String, property, picture, extDatas OPTIONAL }
+ * property ::= SEQUENCE { type INTEGER, name UTF8String, certListType INTEGER,
+ *   certList SEQUENCE OF OCTET STRING, createDate, validStart, validEnd GeneralizedTime }
+ * picture ::= SEQUENCE { type IA5String, data OCTET STRING, width INTEGER, height INTEGER } (mm)
+ */
+export function openSeal(bytes) {
+    const der = bytesOf(bytes);
+    try {
+        const root = derRoot(der);
+        const top = kids(root);
+        if (!top || top.length !== 4)
+            throw new Error('SES_Seal');
+        const info = kids(top[0]);
+        const header = kids(info[0]);
+        if (utf8(header[0].valueBlock.valueHexView) !== 'ES')
+            throw new Error('header');
+        const prop = kids(info[2]);
+        const pic = kids(info[3]);
+        const certs = kids(prop[3]).map((o) => {
+            if (!(o instanceof asn1js.OctetString))
+                throw new Error('certList');
+            return new Uint8Array(o.valueBlock.valueHexView);
+        });
+        if (intOf(prop[2]) !== 1 || certs.length === 0)
+            throw new Error('certListType');
+        const seal = {
+            der,
+            esId: utf8(info[1].valueBlock.valueHexView),
+            type: intOf(prop[0]),
+            name: utf8(prop[1].valueBlock.valueHexView),
+            certs,
+            validStart: prop[5].toDate(),
+            validEnd: prop[6].toDate(),
+            picture: {
+                type: utf8(pic[0].valueBlock.valueHexView),
+                data: new Uint8Array(pic[1].valueBlock.valueHexView),
+                widthMm: intOf(pic[2]),
+                heightMm: intOf(pic[3]),
+            },
+        };
+        if (!/^[A-Za-z0-9]{1,64}$/.test(seal.esId) || seal.picture.widthMm <= 0 || seal.picture.heightMm <= 0 ||
+            seal.picture.widthMm > 200 || seal.picture.heightMm > 200)
+            throw new Error('values');
+        return seal;
+    } catch (e) {
+        throw new StampError('seseal', MSG.sealBad);
+    }
+}
+
+/* the PKCS#12's bags, decrypted with the PIN: { keyInfo (DER PrivateKeyInfo), certs: [DER] } */
+async function p12Bags(bytes, pin) {
+    let pfx;
+    try {
+        const root = derRoot(bytes);
+        if (root === null)
+            throw new Error('DER');
+        pfx = new pkijs.PFX({ schema: root });
+    } catch (e) {
+        throw new StampError('p12', MSG.p12Bad);
+    }
+    const password = new TextEncoder().encode(pin).buffer;
+    let safe;
+    try {
+        /* the MAC is not checked here (PKCS#12's own KDF, 100,000 rounds
+         * of SHA-256 one WebCrypto call each): the decryption under the
+         * PIN, the key's pairing with the certificate and the certificate's
+         * equality with the seal's stand for it */
+        await pfx.parseInternalValues({ password, checkIntegrity: false });
+        safe = pfx.parsedValue.authenticatedSafe;
+    } catch (e) {
+        throw new StampError('p12', MSG.p12Bad);
+    }
+    try {
+        await safe.parseInternalValues({ safeContents: safe.safeContents.map(() => ({ password })) });
+    } catch (e) {
+        /* AES-CBC under a wrong key: a padding error (OperationError), or
+         * bytes that are no SafeContents */
+        throw new StampError('pin', MSG.pinWrong);
+    }
+    const out = { keyInfo: null, certs: [] };
+    for (const content of safe.parsedValue.safeContents) {
+        for (const bag of content.value.safeBags) {
+            if (bag.bagId === '1.2.840.113549.1.12.10.1.2') { /* pkcs8ShroudedKeyBag */
+                try {
+                    await bag.bagValue.parseInternalValues({ password });
+                } catch (e) {
+                    throw new StampError('pin', MSG.pinWrong);
+                }
+                out.keyInfo = new Uint8Array(bag.bagValue.parsedValue.toSchema().toBER(false));
+            } else if (bag.bagId === '1.2.840.113549.1.12.10.1.1') { /* keyBag */
+                out.keyInfo = new Uint8Array(bag.bagValue.toSchema().toBER(false));
+            } else if (bag.bagId === '1.2.840.113549.1.12.10.1.3' && /* certBag, x509Certificate */
+                bag.bagValue.certId === '1.2.840.113549.1.9.22.1') {
+                out.certs.push(new Uint8Array(bag.bagValue.certValue.valueBlock.valueHexView));
+            }
+        }
+    }
+    if (out.keyInfo === null || out.certs.length === 0)
+        throw new StampError('p12', MSG.p12Bad);
+    return out;
+}
+
+export function parseCert(der) {
+    return pkijs.Certificate.fromBER(der);
+}
+
+function selfSigned(cert) {
+    return cert.issuer.isEqual(cert.subject);
+}
+
+/*
+ * The medium opened for the seal: the key (non-extractable CryptoKey), the
+ * signer certificate (the one the seal lists, DER and parsed) and the chain
+ * to put in the CMS (the PKCS#12's other certificates but a root).
+ */
+export async function openMedium(bytes, pin, seal) {
+    if (!pin)
+        throw new StampError('pin', MSG.pinEmpty);
+    const bags = await p12Bags(bytesOf(bytes), pin);
+    const signerDer = bags.certs.find((c) => seal.certs.some((s) => equalBytes(s, c)));
+    if (!signerDer)
+        throw new StampError('p12', MSG.notSigner);
+    const signer = parseCert(signerDer);
+    const spki = signer.subjectPublicKeyInfo;
+    const curve = spki.algorithm.algorithmParams;
+    if (spki.algorithm.algorithmId !== OID_EC_PUBLIC_KEY || !(curve instanceof asn1js.ObjectIdentifier) ||
+        curve.valueBlock.toString() !== OID_P256)
+        throw new StampError('p12', MSG.keyKind);
+    let key;
+    try {
+        key = await crypto.subtle.importKey('pkcs8', bags.keyInfo, { name: 'ECDSA', namedCurve: 'P-256' }, false,
+            ['sign']);
+    } catch (e) {
+        throw new StampError('p12', MSG.keyKind);
+    }
+    /* the key is the certificate's: one signature checked by its public key */
+    const pub = await crypto.subtle.importKey('spki', spki.toSchema().toBER(false),
+        { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const probe = crypto.getRandomValues(new Uint8Array(32));
+    const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, probe);
+    if (!await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, pub, sig, probe))
+        throw new StampError('p12', MSG.notSigner);
+    const chain = bags.certs.filter((c) => !equalBytes(c, signerDer)).map((der) => ({ der, cert: parseCert(der) }))
+        .filter((c) => !selfSigned(c.cert));
+    return { key, signerDer, signer, chain };
+}

@@ -1,0 +1,267 @@
+/*
+ * 在线盖章 page (templates/seal_stamp.html): the files chosen, the page
+ * previewed by pdf.js, the seal placed by a click (drawn at its real size),
+ * 盖章 → stamp.js → a download link to the stamped PDF.  Every file stays in
+ * this page; the only request it makes besides loading itself is the
+ * timestamp (stamp.js) and, logged in with ?id=, the holder's own .seseal.
+ */
+import * as pdfjsLib from './vendor/pdf.min.js';
+import { StampError, openSeal } from './files.js';
+import { readPdf } from './pdf-update.js';
+import { stampPdf } from './stamp.js';
+
+pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
+
+const $ = (id) => document.getElementById(id);
+const root = $('stamp');
+const base = root.dataset.base || '';
+const MM = 72 / 25.4;
+const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'page', 'place', 'tsa'];
+const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin: 'stamp-pin', page: 'stamp-page',
+    place: 'stamp-x', tsa: 'stamp-go' };
+
+const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
+    viewport: null, busy: false, outUrl: null };
+
+function clearErrors() {
+    for (const f of FIELDS)
+        $(`err-${f}`).textContent = '';
+}
+
+function showError(e) {
+    if (e instanceof StampError) {
+        const field = FIELDS.includes(e.field) ? e.field : 'tsa';
+        $(`err-${field}`).textContent = e.message;
+        $(INPUT[field]).focus();
+    } else {
+        $('err-tsa').textContent = '盖章失败：浏览器无法完成此操作，请使用最新版 Chrome、Edge、Firefox 或 Safari 浏览器后重试。';
+        console.error(e);
+    }
+    $('stamp-status').textContent = '';
+}
+
+function status(text) {
+    $('stamp-status').textContent = text;
+}
+
+async function fileBytes(input) {
+    const f = input.files && input.files[0];
+    return f ? { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) } : null;
+}
+
+function resetResult() {
+    $('stamp-done').hidden = true;
+    if (st.outUrl) {
+        URL.revokeObjectURL(st.outUrl);
+        st.outUrl = null;
+    }
+}
+
+/* ---- the seal ------------------------------------------------------------------------ */
+
+function useSeal(bytes, from) {
+    st.seal = openSeal(bytes);
+    if (st.sealUrl)
+        URL.revokeObjectURL(st.sealUrl);
+    st.sealUrl = URL.createObjectURL(new Blob([st.seal.picture.data], { type: 'image/png' }));
+    $('stamp-mark').src = st.sealUrl;
+    $('stamp-seal-chosen').textContent = `${from}：${st.seal.name}（印章编码 ${st.seal.esId}，` +
+        `${st.seal.picture.widthMm}×${st.seal.picture.heightMm} 毫米）`;
+    placeMark();
+}
+
+$('stamp-seseal').addEventListener('change', async () => {
+    clearErrors();
+    resetResult();
+    st.seal = null;
+    $('stamp-seal-chosen').textContent = '';
+    const f = await fileBytes($('stamp-seseal'));
+    if (!f)
+        return;
+    try {
+        useSeal(f.bytes, '已选择');
+    } catch (e) {
+        showError(e);
+    }
+});
+
+/* logged in, from 我的电子印章: the holder's own seal file */
+async function preselect() {
+    const item = root.dataset.sealItem;
+    if (!item)
+        return;
+    try {
+        const r = await fetch(`${base}/seal/seseal?id=${encodeURIComponent(item)}`,
+            { credentials: 'same-origin', headers: { Accept: 'application/octet-stream' } });
+        if (r.status !== 200)
+            return;
+        useSeal(new Uint8Array(await r.arrayBuffer()), '已选用我的电子印章');
+    } catch (e) {
+        /* the holder chooses the file then */
+    }
+}
+
+/* ---- the PDF and its preview -------------------------------------------------------------- */
+
+$('stamp-pdf').addEventListener('change', async () => {
+    clearErrors();
+    resetResult();
+    st.pdfInfo = null;
+    st.pdfBytes = null;
+    $('stamp-preview').hidden = true;
+    $('stamp-pages').textContent = '';
+    if (st.pdfjs) {
+        st.pdfjs.destroy();
+        st.pdfjs = null;
+    }
+    const f = await fileBytes($('stamp-pdf'));
+    if (!f)
+        return;
+    status('正在读取PDF文件…');
+    try {
+        st.pdfInfo = await readPdf(f.bytes);
+        st.pdfBytes = f.bytes;
+        st.pdfName = f.name;
+        /* pdf.js takes its copy into its worker */
+        st.pdfjs = await pdfjsLib.getDocument({ data: f.bytes.slice(), isEvalSupported: false,
+            useSystemFonts: true }).promise;
+    } catch (e) {
+        st.pdfInfo = null;
+        showError(e instanceof StampError ? e : new StampError('pdf', 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。'));
+        return;
+    }
+    const n = st.pdfInfo.pages.length;
+    $('stamp-page').max = String(n);
+    $('stamp-page').value = '1';
+    $('stamp-pages').textContent = `共 ${n} 页`;
+    status('');
+    await render();
+});
+
+async function render() {
+    if (!st.pdfjs)
+        return;
+    const n = Number($('stamp-page').value);
+    if (!Number.isInteger(n) || n < 1 || n > st.pdfInfo.pages.length) {
+        $('err-page').textContent = `页码应为 1 至 ${st.pdfInfo.pages.length}。`;
+        return;
+    }
+    $('err-page').textContent = '';
+    const page = await st.pdfjs.getPage(n);
+    const natural = page.getViewport({ scale: 1 });
+    const scale = Math.min(1.5, 760 / natural.width);
+    const viewport = page.getViewport({ scale });
+    const dpr = window.devicePixelRatio || 1;
+    const canvas = $('stamp-canvas');
+    canvas.width = Math.floor(viewport.width * dpr);
+    canvas.height = Math.floor(viewport.height * dpr);
+    canvas.style.width = `${Math.floor(viewport.width)}px`;
+    canvas.style.height = `${Math.floor(viewport.height)}px`;
+    st.viewport = viewport;
+    $('stamp-preview').hidden = false;
+    await page.render({ canvasContext: canvas.getContext('2d'), viewport,
+        transform: dpr !== 1 ? [dpr, 0, 0, dpr, 0, 0] : null }).promise;
+    placeMark();
+}
+
+$('stamp-page').addEventListener('change', () => {
+    resetResult();
+    render();
+});
+
+/* the seal's box in PDF user space → the preview's CSS pixels */
+function placeMark() {
+    const mark = $('stamp-mark');
+    const x = Number($('stamp-x').value), y = Number($('stamp-y').value);
+    if (!st.viewport || !st.seal || !st.pdfInfo || $('stamp-x').value === '' || $('stamp-y').value === '') {
+        mark.hidden = true;
+        return;
+    }
+    const box = st.pdfInfo.pages[Number($('stamp-page').value) - 1].box;
+    const w = st.seal.picture.widthMm * MM, h = st.seal.picture.heightMm * MM;
+    const cx = box.x + x * MM, cy = box.y + box.height - y * MM;
+    const [ax, ay] = st.viewport.convertToViewportPoint(cx - w / 2, cy - h / 2);
+    const [bx, by] = st.viewport.convertToViewportPoint(cx + w / 2, cy + h / 2);
+    const k = $('stamp-canvas').clientWidth / st.viewport.width;
+    mark.style.left = `${Math.min(ax, bx) * k}px`;
+    mark.style.top = `${Math.min(ay, by) * k}px`;
+    mark.style.width = `${Math.abs(bx - ax) * k}px`;
+    mark.style.height = `${Math.abs(by - ay) * k}px`;
+    mark.hidden = false;
+}
+
+$('stamp-canvas').addEventListener('click', (ev) => {
+    if (!st.viewport)
+        return;
+    resetResult();
+    const canvas = $('stamp-canvas');
+    const r = canvas.getBoundingClientRect();
+    const k = st.viewport.width / r.width;
+    const [px, py] = st.viewport.convertToPdfPoint((ev.clientX - r.left) * k, (ev.clientY - r.top) * k);
+    const box = st.pdfInfo.pages[Number($('stamp-page').value) - 1].box;
+    $('stamp-x').value = ((px - box.x) / MM).toFixed(1);
+    $('stamp-y').value = ((box.y + box.height - py) / MM).toFixed(1);
+    $('err-place').textContent = '';
+    placeMark();
+});
+
+for (const id of ['stamp-x', 'stamp-y'])
+    $(id).addEventListener('input', () => {
+        resetResult();
+        placeMark();
+    });
+
+/* ---- 盖章 ------------------------------------------------------------------------------ */
+
+$('stamp-p12').addEventListener('change', async () => {
+    resetResult();
+    const f = await fileBytes($('stamp-p12'));
+    st.p12 = f ? f.bytes : null;
+    $('err-p12').textContent = '';
+});
+
+$('stamp-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (st.busy)
+        return;
+    clearErrors();
+    resetResult();
+    const missing = [];
+    if (!st.pdfInfo)
+        missing.push(new StampError('pdf', '请选择待盖章的PDF文件。'));
+    if (!st.seal)
+        missing.push(new StampError('seseal', '请选择电子印章文件（.seseal）。'));
+    if (!st.p12)
+        missing.push(new StampError('p12', '请选择印章证书文件（.p12）。'));
+    if (!$('stamp-pin').value)
+        missing.push(new StampError('pin', '请输入证书PIN码。'));
+    if ($('stamp-x').value === '' || $('stamp-y').value === '')
+        missing.push(new StampError('place', '请在页面预览上点击，选择印章位置。'));
+    if (missing.length) {
+        for (const e of missing.reverse())
+            showError(e);
+        return;
+    }
+    st.busy = true;
+    $('stamp-go').disabled = true;
+    status('正在盖章：打开印章证书、签名并申请时间戳…');
+    try {
+        const out = await stampPdf({ pdfInfo: st.pdfInfo, sealInfo: st.seal, p12: st.p12,
+            pin: $('stamp-pin').value, pageIndex: Number($('stamp-page').value) - 1,
+            xMm: Number($('stamp-x').value), yMm: Number($('stamp-y').value), tsaUrl: '/tsa' });
+        st.outUrl = URL.createObjectURL(new Blob([out.bytes], { type: 'application/pdf' }));
+        const a = $('stamp-download');
+        a.href = st.outUrl;
+        a.download = `${st.pdfName.replace(/\.pdf$/i, '') || 'document'}-盖章.pdf`;
+        $('stamp-done').hidden = false;
+        status(`盖章完成：${out.name}（${out.esId}），可信时间 ${out.genTime.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}（北京时间）。`);
+        a.focus();
+    } catch (e) {
+        showError(e);
+    } finally {
+        st.busy = false;
+        $('stamp-go').disabled = false;
+    }
+});
+
+preselect();

@@ -1,0 +1,487 @@
+/*
+ * 在线盖章: the PDF side of a stamp (docs/internals/stamp.md §1).
+ *
+ *   readPdf(bytes)              the input read by pdf-lib's parser (its
+ *                               objects, pages, catalog) and by hand (the
+ *                               last cross-reference section: kind, offset,
+ *                               trailer); encrypted or damaged → StampError
+ *   writeUpdate(pdf, stamp)     the incremental update appended to the input's
+ *                               bytes, /Contents reserved and zeroed
+ *   fillSignature(out, cms)     /ByteRange and /Contents filled in place
+ *
+ * pdf-lib only reads here: its save() would rewrite the whole file (and break
+ * any earlier signature), so every byte after the input's last is written
+ * by this file.
+ */
+import * as PL from './vendor/pdf-lib.js';
+import { StampError } from './files.js';
+
+export const PDF_MSG = {
+    damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
+    encrypted: 'PDF文件已加密（设有打开密码或权限密码），无法盖章。请先取消文档加密后再盖章。',
+    noPages: 'PDF文件中没有页面，无法盖章。',
+    page: '页码超出范围。',
+};
+
+const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFRawStream } = PL;
+const enc = new TextEncoder();
+
+function ascii(s) {
+    return enc.encode(s);
+}
+
+/* the bytes of one pdf-lib object as pdf-lib writes it (its strings are bytes) */
+function objBytes(obj) {
+    const out = new Uint8Array(obj.sizeInBytes());
+    obj.copyBytesInto(out, 0);
+    return out;
+}
+
+function indexOfBytes(hay, needle, from, to) {
+    const end = Math.min(to === undefined ? hay.length : to, hay.length) - needle.length;
+    outer: for (let i = from; i <= end; i++) {
+        for (let j = 0; j < needle.length; j++)
+            if (hay[i + j] !== needle[j])
+                continue outer;
+        return i;
+    }
+    return -1;
+}
+
+function lastIndexOfBytes(hay, needle, from) {
+    for (let i = Math.min(from, hay.length - needle.length); i >= 0; i--) {
+        let j = 0;
+        while (j < needle.length && hay[i + j] === needle[j])
+            j++;
+        if (j === needle.length)
+            return i;
+    }
+    return -1;
+}
+
+const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+
+function skipWs(b, i) {
+    while (i < b.length && WS.has(b[i]))
+        i++;
+    return i;
+}
+
+function damaged() {
+    return new StampError('pdf', PDF_MSG.damaged);
+}
+
+/* the last cross-reference section: { kind: 'table'|'stream', offset, dict (PDFDict) } */
+function lastSection(bytes, context) {
+    const sx = lastIndexOfBytes(bytes, ascii('startxref'), bytes.length);
+    if (sx < 0 || bytes.length - sx > 2048)
+        throw damaged();
+    let i = skipWs(bytes, sx + 9);
+    let n = '';
+    while (i < bytes.length && bytes[i] >= 0x30 && bytes[i] <= 0x39)
+        n += String.fromCharCode(bytes[i++]);
+    const offset = Number(n);
+    if (n === '' || offset <= 0 || offset >= sx)
+        throw damaged();
+    if (indexOfBytes(bytes, ascii('%%EOF'), i, bytes.length) < 0)
+        throw damaged();
+    const at = skipWs(bytes, offset);
+    const head = new TextDecoder('latin1').decode(bytes.subarray(at, at + 40));
+    let dict;
+    if (head.startsWith('xref')) {
+        const t = indexOfBytes(bytes, ascii('trailer'), at, sx);
+        if (t < 0)
+            throw damaged();
+        dict = PL.PDFObjectParser.forBytes(bytes.subarray(t + 7, sx), context).parseObject();
+        if (!(dict instanceof PDFDict))
+            throw damaged();
+        return { kind: 'table', offset, dict };
+    }
+    const m = /^(\d+)\s+(\d+)\s+obj/.exec(head);
+    if (!m)
+        throw damaged();
+    const obj = PL.PDFObjectParser.forBytes(bytes.subarray(at + m[0].length, sx), context).parseObject();
+    if (!(obj instanceof PDFRawStream) || obj.dict.get(PDFName.of('Type')) !== PDFName.of('XRef'))
+        throw damaged();
+    return { kind: 'stream', offset, dict: obj.dict };
+}
+
+function num(v) {
+    return v instanceof PDFNumber ? v.asNumber() : NaN;
+}
+
+/* the leaves of the page tree in order, each with its inherited MediaBox */
+function pagesOf(context, root) {
+    const out = [];
+    const seen = new Set();
+    const walk = (ref, box, depth) => {
+        if (!(ref instanceof PDFRef) || seen.has(ref.tag) || depth > 64)
+            throw damaged();
+        seen.add(ref.tag);
+        const node = context.lookup(ref);
+        if (!(node instanceof PDFDict))
+            throw damaged();
+        const mb = context.lookup(node.get(PDFName.of('MediaBox')));
+        if (mb instanceof PDFArray && mb.size() === 4)
+            box = mb.asArray().map((v) => num(context.lookup(v)));
+        const type = node.get(PDFName.of('Type'));
+        const kidsRef = node.get(PDFName.of('Kids'));
+        if (type === PDFName.of('Pages') || (type === undefined && kidsRef !== undefined)) {
+            const kids = context.lookup(kidsRef);
+            if (!(kids instanceof PDFArray))
+                throw damaged();
+            for (const k of kids.asArray())
+                walk(k, box, depth + 1);
+        } else {
+            if (!box || box.some((v) => !Number.isFinite(v)))
+                throw damaged();
+            const [x1, y1, x2, y2] = box;
+            out.push({ ref, dict: node, box: { x: Math.min(x1, x2), y: Math.min(y1, y2),
+                width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) } });
+        }
+    };
+    walk(root.get(PDFName.of('Pages')), null, 0);
+    return out;
+}
+
+function countSigFields(context, fields) {
+    let n = 0;
+    const seen = new Set();
+    const walk = (arr, depth) => {
+        if (!(arr instanceof PDFArray) || depth > 32)
+            return;
+        for (const r of arr.asArray()) {
+            if (r instanceof PDFRef) {
+                if (seen.has(r.tag))
+                    continue;
+                seen.add(r.tag);
+            }
+            const f = context.lookup(r);
+            if (!(f instanceof PDFDict))
+                continue;
+            if (f.get(PDFName.of('FT')) === PDFName.of('Sig'))
+                n++;
+            walk(context.lookup(f.get(PDFName.of('Kids'))), depth + 1);
+        }
+    };
+    walk(context.lookup(fields), 0);
+    return n;
+}
+
+export async function readPdf(input) {
+    const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+    if (indexOfBytes(bytes, ascii('%PDF-'), 0, 1024) < 0)
+        throw damaged();
+    let doc;
+    try {
+        doc = await PL.PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false,
+            throwOnInvalidObject: true });
+    } catch (e) {
+        throw damaged();
+    }
+    const context = doc.context;
+    const last = lastSection(bytes, context);
+    const t = last.dict;
+    if (t.get(PDFName.of('Encrypt')) !== undefined || doc.isEncrypted)
+        throw new StampError('pdf', PDF_MSG.encrypted);
+    const size = num(t.get(PDFName.of('Size')));
+    const rootRef = t.get(PDFName.of('Root'));
+    if (!Number.isInteger(size) || size <= 0 || !(rootRef instanceof PDFRef))
+        throw damaged();
+    const root = context.lookup(rootRef);
+    if (!(root instanceof PDFDict))
+        throw damaged();
+    let pages;
+    try {
+        pages = pagesOf(context, root);
+    } catch (e) {
+        throw damaged();
+    }
+    if (pages.length === 0)
+        throw new StampError('pdf', PDF_MSG.noPages);
+    const idArr = context.lookup(t.get(PDFName.of('ID')));
+    let id = null;
+    if (idArr instanceof PDFArray && idArr.size() === 2) {
+        const first = idArr.get(0);
+        if (first instanceof PDFHexString || first instanceof PDFString)
+            id = first;
+    }
+    const info = t.get(PDFName.of('Info'));
+    const formRef = root.get(PDFName.of('AcroForm'));
+    const form = context.lookup(formRef);
+    return {
+        bytes, doc, context, pages, size, rootRef, root, id,
+        info: info instanceof PDFRef ? info : null,
+        xrefKind: last.kind, prevOffset: last.offset,
+        formRef: formRef instanceof PDFRef ? formRef : null,
+        form: form instanceof PDFDict ? form : null,
+        sigCount: form instanceof PDFDict ? countSigFields(context, form.get(PDFName.of('Fields'))) : 0,
+    };
+}
+
+/* UTF-16BE with the byte-order mark, as a hex string */
+export function pdfText(s) {
+    let h = 'FEFF';
+    for (let i = 0; i < s.length; i++)
+        h += s.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0');
+    return `<${h}>`;
+}
+
+/* a coordinate or size in points: two decimals, as hall-stamp's %.2f */
+export function n2(v) {
+    const t = v.toFixed(2);
+    return t === '-0.00' ? '0.00' : t;
+}
+
+function pad2(v) {
+    return String(v).padStart(2, '0');
+}
+
+/* D:YYYYMMDDHHmmSS+08'00' in Beijing time */
+export function pdfDate(d) {
+    const b = new Date(d.getTime() + 8 * 3600 * 1000);
+    return `D:${b.getUTCFullYear()}${pad2(b.getUTCMonth() + 1)}${pad2(b.getUTCDate())}` +
+        `${pad2(b.getUTCHours())}${pad2(b.getUTCMinutes())}${pad2(b.getUTCSeconds())}+08'00'`;
+}
+
+const MM = 72 / 25.4;
+const BR_WIDTH = 10;
+
+function hex(bytes) {
+    let s = '';
+    for (const b of bytes)
+        s += b.toString(16).toUpperCase().padStart(2, '0');
+    return s;
+}
+
+/*
+ * The update.  stamp: { pageIndex, xMm, yMm (the seal's centre, from the
+ * page's top-left corner), seal (files.js openSeal), image: { width, height,
+ * rgb, alpha (Flate-compressed rows) }, time (Date), contentsLength (hex
+ * digits reserved) }.  Returns { bytes, contentsStart, contentsEnd,
+ * byteRangeAt, rect, objects }.
+ */
+export function writeUpdate(pdf, stamp) {
+    const { context } = pdf;
+    const page = pdf.pages[stamp.pageIndex];
+    if (!page)
+        throw new StampError('page', PDF_MSG.page);
+    const w = stamp.seal.picture.widthMm * MM, h = stamp.seal.picture.heightMm * MM;
+    const cx = page.box.x + stamp.xMm * MM, cy = page.box.y + page.box.height - stamp.yMm * MM;
+    const rect = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+    const S = pdf.size, W = S + 1, N = S + 2, I = S + 3, M = S + 4;
+    const ref = (k) => `${k} 0 R`;
+
+    const chunks = [];
+    let at = pdf.bytes.length;
+    const push = (b) => {
+        chunks.push(b);
+        at += b.length;
+    };
+    const last = pdf.bytes[pdf.bytes.length - 1];
+    if (last !== 0x0a && last !== 0x0d)
+        push(ascii('\n'));
+    const offsets = new Map(); /* object number -> [offset, generation] */
+    const begin = (num, gen = 0) => {
+        offsets.set(num, [at, gen]);
+        push(ascii(`${num} ${gen} obj\n`));
+    };
+    const end = () => push(ascii('\nendobj\n'));
+
+    /* S: the signature value, /ByteRange and /Contents to be filled in */
+    begin(S);
+    const brBlank = ' '.repeat(BR_WIDTH);
+    push(ascii('<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 '));
+    const byteRangeAt = at;
+    push(ascii(`${brBlank} ${brBlank} ${brBlank} ] /Contents `));
+    const contentsStart = at;
+    push(ascii(`<${'0'.repeat(stamp.contentsLength)}>`));
+    const contentsEnd = at;
+    push(ascii(` /M (${pdfDate(stamp.time)}) /Name ${pdfText(stamp.seal.name)}` +
+        ` /Reason ${pdfText(`电子印章 ${stamp.seal.esId}`)} >>`));
+    end();
+
+    /* W: the field and its widget, merged */
+    begin(W);
+    push(ascii(`<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfText(`印章${pdf.sigCount + 1}`)} /V ${ref(S)}` +
+        ` /F 132 /P ${page.ref.objectNumber} ${page.ref.generationNumber} R` +
+        ` /Rect [${rect.map(n2).join(' ')}] /AP << /N ${ref(N)} >> >>`));
+    end();
+
+    /* N: the appearance, the picture drawn over the whole box */
+    const content = ascii(`q ${n2(w)} 0 0 ${n2(h)} 0 0 cm /Im0 Do Q`);
+    begin(N);
+    push(ascii(`<< /Type /XObject /Subtype /Form /BBox [0 0 ${n2(w)} ${n2(h)}]` +
+        ` /Resources << /XObject << /Im0 ${ref(I)} >> >> /Length ${content.length} >>\nstream\n`));
+    push(content);
+    push(ascii('\nendstream'));
+    end();
+
+    /* I and M: the seal's picture, RGB and its alpha */
+    const image = (num, space, data, smask) => {
+        begin(num);
+        push(ascii(`<< /Type /XObject /Subtype /Image /Width ${stamp.image.width} /Height ${stamp.image.height}` +
+            ` /ColorSpace /${space} /BitsPerComponent 8 /Filter /FlateDecode${smask ? ` /SMask ${ref(smask)}` : ''}` +
+            ` /Length ${data.length} >>\nstream\n`));
+        push(data);
+        push(ascii('\nendstream'));
+        end();
+    };
+    image(I, 'DeviceRGB', stamp.image.rgb, M);
+    image(M, 'DeviceGray', stamp.image.alpha, 0);
+
+    /* the page (or its indirect /Annots) with W appended */
+    const wRef = PDFRef.of(W, 0);
+    const annots = page.dict.get(PDFName.of('Annots'));
+    const rewritten = [];
+    if (annots instanceof PDFRef) {
+        const arr = context.lookup(annots);
+        const copy = arr instanceof PDFArray ? arr.clone(context) : context.obj([]);
+        copy.push(wRef);
+        begin(annots.objectNumber, annots.generationNumber);
+        push(objBytes(copy));
+        end();
+        rewritten.push('annots');
+    } else {
+        const d = page.dict.clone(context);
+        const copy = annots instanceof PDFArray ? annots.clone(context) : context.obj([]);
+        copy.push(wRef);
+        d.delete(PDFName.of('Annots')); /* /Annots last */
+        d.set(PDFName.of('Annots'), copy);
+        begin(page.ref.objectNumber, page.ref.generationNumber);
+        push(objBytes(d));
+        end();
+        rewritten.push('page');
+    }
+
+    /* the form: the AcroForm object again, or the catalog again with it */
+    const formWith = (form) => {
+        const d = form ? form.clone(context) : context.obj({});
+        const fields = context.lookup(d.get(PDFName.of('Fields')));
+        const copy = fields instanceof PDFArray ? fields.clone(context) : context.obj([]);
+        copy.push(wRef);
+        /* /Fields (inline, also when it was indirect) then /SigFlags, last */
+        d.delete(PDFName.of('Fields'));
+        d.delete(PDFName.of('SigFlags'));
+        d.set(PDFName.of('Fields'), copy);
+        d.set(PDFName.of('SigFlags'), PDFNumber.of(3));
+        return d;
+    };
+    if (pdf.formRef && pdf.form) {
+        begin(pdf.formRef.objectNumber, pdf.formRef.generationNumber);
+        push(objBytes(formWith(pdf.form)));
+        end();
+        rewritten.push('form');
+    } else {
+        const cat = pdf.root.clone(context);
+        cat.delete(PDFName.of('AcroForm')); /* /AcroForm last */
+        cat.set(PDFName.of('AcroForm'), formWith(pdf.form));
+        begin(pdf.rootRef.objectNumber, pdf.rootRef.generationNumber);
+        push(objBytes(cat));
+        end();
+        rewritten.push('catalog');
+    }
+
+    /* the cross-reference section, of the input's kind */
+    const newId = hex(crypto.getRandomValues(new Uint8Array(16)));
+    /* the input's first element, in hex whatever its form; new bytes for both
+     * when the input has none */
+    const firstId = ascii(`<${pdf.id ? hex(pdf.id.asBytes()) : newId}>`);
+    const root = `/Root ${pdf.rootRef.objectNumber} ${pdf.rootRef.generationNumber} R` +
+        (pdf.info ? ` /Info ${pdf.info.objectNumber} ${pdf.info.generationNumber} R` : '');
+    const ids = [ascii(' /ID ['), firstId, ascii(` <${newId}>]`)];
+    const runs = (nums) => {
+        const sorted = [...nums].sort((a, b) => a - b);
+        const out = [];
+        for (const k of sorted) {
+            const r = out[out.length - 1];
+            if (r && r[0] + r[1] === k)
+                r[1]++;
+            else
+                out.push([k, 1]);
+        }
+        return out;
+    };
+    let xrefAt;
+    if (pdf.xrefKind === 'table') {
+        xrefAt = at;
+        let t = 'xref\n';
+        for (const [first, count] of runs(offsets.keys())) {
+            t += `${first} ${count}\n`;
+            for (let k = first; k < first + count; k++) {
+                const [off, gen] = offsets.get(k);
+                t += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
+            }
+        }
+        push(ascii(`${t}trailer\n<< /Size ${Math.max(pdf.size, M + 1)} ${root}`));
+        for (const p of ids)
+            push(p);
+        push(ascii(` /Prev ${pdf.prevOffset} >>\n`));
+    } else {
+        const X = M + 1;
+        xrefAt = at;
+        offsets.set(X, [xrefAt, 0]);
+        const rs = runs(offsets.keys());
+        let count = 0;
+        for (const r of rs)
+            count += r[1];
+        const data = new Uint8Array(count * 7);
+        let p = 0;
+        for (const [first, n] of rs) {
+            for (let k = first; k < first + n; k++) {
+                const [off, gen] = offsets.get(k);
+                data[p] = 1;
+                data[p + 1] = (off >>> 24) & 0xff;
+                data[p + 2] = (off >>> 16) & 0xff;
+                data[p + 3] = (off >>> 8) & 0xff;
+                data[p + 4] = off & 0xff;
+                data[p + 5] = (gen >>> 8) & 0xff;
+                data[p + 6] = gen & 0xff;
+                p += 7;
+            }
+        }
+        push(ascii(`${X} 0 obj\n<< /Type /XRef /W [1 4 2] /Index [${rs.map((r) => r.join(' ')).join(' ')}]` +
+            ` /Prev ${pdf.prevOffset} ${root}`));
+        for (const p of ids)
+            push(p);
+        push(ascii(` /Size ${Math.max(pdf.size, X + 1)} /Length ${data.length} >>\nstream\n`));
+        push(data);
+        push(ascii('\nendstream\nendobj\n'));
+    }
+    push(ascii(`startxref\n${xrefAt}\n%%EOF\n`));
+
+    const out = new Uint8Array(at);
+    out.set(pdf.bytes, 0);
+    let q = pdf.bytes.length;
+    for (const c of chunks) {
+        out.set(c, q);
+        q += c.length;
+    }
+    return { bytes: out, contentsStart, contentsEnd, byteRangeAt, rect, rewritten,
+        objects: { S, W, N, I, M } };
+}
+
+/* /ByteRange's three numbers, fixed width, left-aligned as hall-stamp
+ * writes them: [0 a          b          c          ] */
+export function fillByteRange(u) {
+    const a = u.contentsStart, b = u.contentsEnd, c = u.bytes.length - u.contentsEnd;
+    const text = [a, b, c].map((v) => String(v).padEnd(BR_WIDTH, ' ')).join(' ');
+    u.bytes.set(ascii(text), u.byteRangeAt);
+    return [0, a, b, c];
+}
+
+/* the two signed ranges, one after the other */
+export function signedBytes(u) {
+    const out = new Uint8Array(u.bytes.length - (u.contentsEnd - u.contentsStart));
+    out.set(u.bytes.subarray(0, u.contentsStart), 0);
+    out.set(u.bytes.subarray(u.contentsEnd), u.contentsStart);
+    return out;
+}
+
+/* the CMS's DER in /Contents' reserved hex, zeros after it */
+export function fillContents(u, der) {
+    const h = hex(der);
+    if (h.length > u.contentsEnd - u.contentsStart - 2)
+        throw new Error('signature larger than reserved');
+    u.bytes.set(ascii(h), u.contentsStart + 1);
+}

@@ -1,0 +1,244 @@
+/*
+ * 在线盖章: one stamp, made in the browser (docs/internals/stamp.md).
+ *
+ *   stampPdf({ pdf, p12, pin, seal, pageIndex, xMm, yMm, tsaUrl })
+ *       → { bytes (the stamped PDF), rect, time, esId }
+ *
+ * The PKCS#12 is opened and the key used here only (files.js, WebCrypto).
+ * The one request made is POST tsaUrl with a TimeStampReq holding the
+ * SHA-256 of the signature value.
+ *
+ * The CMS is written by the small DER writer below rather than by pkijs'
+ * SignedData: the seal's DER and the timestamp token go in byte for byte
+ * (asn1js encodes again what it parsed, e.g. a GeneralizedTime's fraction),
+ * and the signed attributes' SET is sorted as DER asks.  pkijs and asn1js
+ * read the certificates, the PKCS#12 and the TSA's answer, and write the
+ * TimeStampReq.
+ */
+import * as pkijs from './vendor/pkijs.js';
+import { StampError, openSeal, openMedium, equalBytes } from './files.js';
+import { readPdf, writeUpdate, fillByteRange, signedBytes, fillContents } from './pdf-update.js';
+import { decodePng } from './png.js';
+
+const { asn1js } = pkijs;
+
+export const STAMP_MSG = {
+    tsaDown: '时间戳服务暂时无法访问，未生成盖章文件（盖章须有可信时间戳）。请检查网络后重试。',
+    tsaRefused: '时间戳服务未能签发时间戳，未生成盖章文件，请稍后重试。',
+    sealExpired: '该电子印章不在有效期内，不能盖章。',
+    place: '请在页面预览上点击，选择印章位置。',
+    outside: '印章位置超出页面范围，请在页面内重新选择。',
+};
+
+/* ---- DER writer ---------------------------------------------------------------- */
+
+function concat(parts) {
+    let n = 0;
+    for (const p of parts)
+        n += p.length;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+
+function tlv(tag, ...parts) {
+    const body = concat(parts);
+    const n = body.length;
+    let head;
+    if (n < 0x80) {
+        head = [tag, n];
+    } else {
+        const l = [];
+        for (let v = n; v > 0; v = Math.floor(v / 256))
+            l.unshift(v & 0xff);
+        head = [tag, 0x80 | l.length, ...l];
+    }
+    return concat([new Uint8Array(head), body]);
+}
+
+const seq = (...p) => tlv(0x30, ...p);
+const set = (...p) => tlv(0x31, ...p);
+const octets = (b) => tlv(0x04, b);
+const int = (v) => tlv(0x02, new Uint8Array([v]));
+
+function oid(dotted) {
+    const arcs = dotted.split('.').map(Number);
+    const out = [];
+    for (const a of [40 * arcs[0] + arcs[1], ...arcs.slice(2)]) {
+        const b = [a & 0x7f];
+        for (let v = Math.floor(a / 128); v > 0; v = Math.floor(v / 128))
+            b.unshift(0x80 | (v & 0x7f));
+        out.push(...b);
+    }
+    return tlv(0x06, new Uint8Array(out));
+}
+
+function compareBytes(a, b) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++)
+        if (a[i] !== b[i])
+            return a[i] - b[i];
+    return a.length - b.length;
+}
+
+export const OID = {
+    data: '1.2.840.113549.1.7.1',
+    signedData: '1.2.840.113549.1.7.2',
+    sha256: '2.16.840.1.101.3.4.2.1',
+    ecdsaSha256: '1.2.840.10045.4.3.2',
+    contentType: '1.2.840.113549.1.9.3',
+    messageDigest: '1.2.840.113549.1.9.4',
+    signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+    seal: '2.999.41.2', /* the hall's arc (its TSA policy is 2.999.41.1) */
+    timeStampToken: '1.2.840.113549.1.9.16.2.14',
+};
+
+const attribute = (type, value) => seq(oid(type), set(value));
+
+async function sha256(b) {
+    return new Uint8Array(await crypto.subtle.digest('SHA-256', b));
+}
+
+/* issuerAndSerialNumber from the certificate's own bytes */
+function issuerAndSerial(certDer) {
+    const cert = asn1js.fromBER(certDer).result;
+    const tbs = cert.valueBlock.value[0].valueBlock.value;
+    const i = tbs[0].idBlock.tagClass === 3 ? 1 : 0; /* [0] version present */
+    return seq(new Uint8Array(tbs[i + 2].valueBeforeDecodeView), new Uint8Array(tbs[i].valueBeforeDecodeView));
+}
+
+/* the signed attributes' elements, sorted as a DER SET OF */
+async function signedAttrs(digest, medium, seal) {
+    const attrs = [
+        attribute(OID.contentType, oid(OID.data)),
+        attribute(OID.messageDigest, octets(digest)),
+        attribute(OID.signingCertificateV2, seq(seq(seq(octets(await sha256(medium.signerDer)))))),
+        attribute(OID.seal, seal.der),
+    ];
+    return attrs.sort(compareBytes);
+}
+
+function signedData({ attrs, signature, token, medium }) {
+    const sha = seq(oid(OID.sha256));
+    const signer = seq(
+        int(1),
+        issuerAndSerial(medium.signerDer),
+        sha,
+        tlv(0xa0, ...attrs),
+        seq(oid(OID.ecdsaSha256)),
+        octets(signature),
+        tlv(0xa1, attribute(OID.timeStampToken, token)));
+    const certs = [medium.signerDer, ...medium.chain.map((c) => c.der)];
+    return seq(oid(OID.signedData), tlv(0xa0, seq(
+        int(1),
+        set(sha),
+        seq(oid(OID.data)),
+        tlv(0xa0, ...certs),
+        set(signer))));
+}
+
+/* ---- the timestamp --------------------------------------------------------------- */
+
+async function timestamp(tsaUrl, signature) {
+    const imprint = await sha256(signature);
+    const nonce = crypto.getRandomValues(new Uint8Array(8));
+    nonce[0] = (nonce[0] & 0x7f) | 0x01;
+    const req = new pkijs.TimeStampReq({
+        version: 1,
+        messageImprint: new pkijs.MessageImprint({
+            /* with a NULL parameter, as OpenSSL (and hall-stamp) writes it */
+            hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256,
+                algorithmParams: new asn1js.Null() }),
+            hashedMessage: new asn1js.OctetString({ valueHex: imprint }),
+        }),
+        nonce: new asn1js.Integer({ valueHex: nonce }),
+        certReq: true,
+    });
+    let body;
+    try {
+        const r = await fetch(tsaUrl, { method: 'POST', credentials: 'omit', cache: 'no-store',
+            headers: { 'Content-Type': 'application/timestamp-query' }, body: req.toSchema().toBER(false) });
+        if (r.status !== 200 || !/^application\/timestamp-reply/.test(r.headers.get('Content-Type') || ''))
+            throw new Error(`HTTP ${r.status}`);
+        body = new Uint8Array(await r.arrayBuffer());
+    } catch (e) {
+        throw new StampError('tsa', STAMP_MSG.tsaDown);
+    }
+    try {
+        const root = asn1js.fromBER(body);
+        if (root.offset !== body.length)
+            throw new Error('DER');
+        const resp = new pkijs.TimeStampResp({ schema: root.result });
+        if (resp.status.status !== 0 && resp.status.status !== 1)
+            throw new Error(`status ${resp.status.status}`);
+        const token = new Uint8Array(root.result.valueBlock.value[1].valueBeforeDecodeView);
+        const sd = new pkijs.SignedData({ schema: resp.timeStampToken.content });
+        const tst = pkijs.TSTInfo.fromBER(sd.encapContentInfo.eContent.getValue());
+        if (!equalBytes(new Uint8Array(tst.messageImprint.hashedMessage.valueBlock.valueHexView), imprint) ||
+            !equalBytes(new Uint8Array(tst.nonce.valueBlock.valueHexView), nonce))
+            throw new Error('imprint or nonce');
+        return { token, genTime: tst.genTime };
+    } catch (e) {
+        throw new StampError('tsa', STAMP_MSG.tsaRefused);
+    }
+}
+
+/* ---- the seal's picture ------------------------------------------------------------ */
+
+async function deflate(bytes) {
+    const s = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate'));
+    return new Uint8Array(await new Response(s).arrayBuffer());
+}
+
+/* the PNG's RGB and alpha rows (png.js: PNG's own values, as hall-stamp
+ * reads them), each Flate-compressed */
+export async function sealImage(seal) {
+    let img;
+    try {
+        img = await decodePng(seal.picture.data);
+    } catch (e) {
+        throw new StampError('seseal', '电子印章文件中的印章图片无法读取。');
+    }
+    return { width: img.width, height: img.height, rgb: await deflate(img.rgb), alpha: await deflate(img.alpha) };
+}
+
+/* ---- the stamp -------------------------------------------------------------------- */
+
+export { openSeal, readPdf };
+
+export async function stampPdf(o) {
+    const seal = o.sealInfo || openSeal(o.seal);
+    const now = new Date();
+    if (now < seal.validStart || now > seal.validEnd)
+        throw new StampError('seseal', STAMP_MSG.sealExpired);
+    const pdf = o.pdfInfo || await readPdf(o.pdf);
+    const page = pdf.pages[o.pageIndex];
+    if (!page)
+        throw new StampError('page', '页码超出范围。');
+    if (!(o.xMm >= 0 && o.yMm >= 0))
+        throw new StampError('place', STAMP_MSG.place);
+    if (o.xMm * 72 / 25.4 > page.box.width || o.yMm * 72 / 25.4 > page.box.height)
+        throw new StampError('place', STAMP_MSG.outside);
+    const medium = await openMedium(o.p12, o.pin, seal);
+    const image = await sealImage(seal);
+
+    /* /Contents' room: twice the CMS's length with a placeholder token of
+     * 8192 bytes of DER (an OCTET STRING of 8188) and a 72-byte signature,
+     * rounded up to 1024 hex digits */
+    const probe = signedData({ attrs: await signedAttrs(new Uint8Array(32), medium, seal),
+        signature: new Uint8Array(72), token: octets(new Uint8Array(8188)), medium });
+    const contentsLength = Math.ceil((2 * probe.length) / 1024) * 1024;
+
+    const u = writeUpdate(pdf, { pageIndex: o.pageIndex, xMm: o.xMm, yMm: o.yMm, seal, image, time: now,
+        contentsLength });
+    fillByteRange(u);
+    const attrs = await signedAttrs(await sha256(signedBytes(u)), medium, seal);
+    const raw = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, medium.key, set(...attrs));
+    const signature = new Uint8Array(pkijs.createCMSECDSASignature(raw));
+    const ts = await timestamp(o.tsaUrl, signature);
+    fillContents(u, signedData({ attrs, signature, token: ts.token, medium }));
+    return { bytes: u.bytes, rect: u.rect, time: now, genTime: ts.genTime, esId: seal.esId, name: seal.name };
+}

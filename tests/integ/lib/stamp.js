@@ -1,0 +1,234 @@
+'use strict';
+/*
+ * Helpers of the stamp tests (sign_verify, sign_try, e2e/sign): PDFs built
+ * here byte by byte (pages of text, optionally an empty signature field for
+ * mutool to sign), the hall's POST /sign/verify and /sign/try, a signature
+ * under a throw-away CA (openssl + mutool sign), and an NSS database that
+ * trusts one root, for poppler's pdfsig.
+ */
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { HALL, applicant, freshPhone } = require('./client');
+const { tmpdir, openssl, operator, psql, smsTo } = require('./pki');
+const { orgForm } = require('./payflow');
+const { toApply } = require('./seal');
+
+const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..', '..');
+const HALL_STAMP = path.join(ROOT, 'modules', 'pki', 'hall-stamp');
+
+/*
+ * A PDF of `pages` A4 pages, each with a line of text; sigField: an empty
+ * signature field (widget on page 1) for mutool sign, named `Foreign1`.
+ * The cross-reference table's offsets are counted, so qpdf --check passes.
+ */
+function makePdf({ pages = 1, text = 'hall stamp test', sigField = false, pad = 0 } = {}) {
+    const objs = [];
+    const font = 3;
+    const firstPage = 4;
+    const sig = firstPage + pages * 2;
+    objs[1] = `<< /Type /Catalog /Pages 2 0 R${sigField ? ` /AcroForm << /Fields [${sig} 0 R] >>` : ''} >>`;
+    const kids = [];
+    for (let i = 0; i < pages; i++)
+        kids.push(`${firstPage + i * 2} 0 R`);
+    objs[2] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${pages} >>`;
+    objs[font] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+    for (let i = 0; i < pages; i++) {
+        const p = firstPage + i * 2;
+        const body = `BT /F1 18 Tf 72 760 Td (${text} - page ${i + 1} - ${crypto.randomUUID()}) Tj ET\n`
+            + (i === 0 && pad > 0 ? `% ${'x'.repeat(pad)}\n` : '');
+        objs[p] = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Contents ${p + 1} 0 R`
+            + ` /Resources << /Font << /F1 ${font} 0 R >> >>${sigField && i === 0 ? ` /Annots [${sig} 0 R]` : ''} >>`;
+        objs[p + 1] = `<< /Length ${Buffer.byteLength(body)} >>\nstream\n${body}endstream`;
+    }
+    if (sigField)
+        objs[sig] = `<< /Type /Annot /Subtype /Widget /FT /Sig /T (Foreign1) /Rect [0 0 0 0] /F 132 /P ${firstPage} 0 R >>`;
+    const parts = ['%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'];
+    const offsets = [];
+    let len = Buffer.byteLength(parts[0], 'latin1');
+    for (let n = 1; n < objs.length; n++) {
+        offsets[n] = len;
+        const o = `${n} 0 obj\n${objs[n]}\nendobj\n`;
+        parts.push(o);
+        len += Buffer.byteLength(o, 'latin1');
+    }
+    const id = crypto.randomBytes(16).toString('hex');
+    let xref = `xref\n0 ${objs.length}\n0000000000 65535 f \n`;
+    for (let n = 1; n < objs.length; n++)
+        xref += `${String(offsets[n]).padStart(10, '0')} 00000 n \n`;
+    xref += `trailer\n<< /Size ${objs.length} /Root 1 0 R /ID [<${id}><${id}>] >>\nstartxref\n${len}\n%%EOF\n`;
+    parts.push(xref);
+    return Buffer.from(parts.join(''), 'latin1');
+}
+
+/* POST /sign/verify: multipart (field `file`) or an application/pdf body */
+async function verifyPdf(buf, { raw = false, name = 'doc.pdf', accept = 'application/json' } = {}) {
+    let r;
+    if (raw) {
+        r = await fetch(`${HALL}/sign/verify`, {
+            method: 'POST', body: buf, headers: { 'Content-Type': 'application/pdf', Accept: accept },
+        });
+    } else {
+        const fd = new FormData();
+        fd.append('file', new Blob([buf], { type: 'application/pdf' }), name);
+        r = await fetch(`${HALL}/sign/verify`, { method: 'POST', body: fd, headers: { Accept: accept } });
+    }
+    const text = await r.text();
+    let body = null;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        body = null;
+    }
+    return { status: r.status, text, body };
+}
+
+/* the 免费体验 page's form: a client that loaded /sign/try (cookie, token) */
+async function tryStamp(c, buf, fields = {}, { name = 'doc.pdf', token } = {}) {
+    const page = await c.get('/sign/try');
+    assert.equal(page.status, 200);
+    const csrf = token !== undefined ? token : page.text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const fd = new FormData();
+    fd.append('_csrf', csrf);
+    for (const [k, v] of Object.entries({ page: '1', x: '150', y: '240', ...fields }))
+        fd.append(k, String(v));
+    if (buf !== null)
+        fd.append('file', new Blob([buf], { type: 'application/pdf' }), name);
+    const r = await fetch(`${HALL}/sign/try`, {
+        method: 'POST', body: fd, headers: { Cookie: c.cookieHeader(), Accept: 'application/json' },
+    });
+    const body = Buffer.from(await r.arrayBuffer());
+    let json = null;
+    if (!(r.headers.get('content-type') || '').startsWith('application/pdf')) {
+        try {
+            json = JSON.parse(body.toString());
+        } catch {
+            json = null;
+        }
+    }
+    return { status: r.status, type: r.headers.get('content-type'), body, json };
+}
+
+/*
+ * A PDF signed by mutool under a throw-away CA (root -> signer, P-256).
+ * mutool 1.21 now and then writes a /Contents of zeros (no CMS at all, which
+ * pdfsig cannot read either): such a file is made again, so the fixture is
+ * always a signature pdfsig finds valid.
+ */
+function foreignSigned() {
+    for (let i = 0; i < 8; i++) {
+        const f = foreignOnce();
+        const r = spawnSync('pdfsig', [path.join(f.dir, 'out.pdf')], { encoding: 'utf8' });
+        if (/Signature is Valid/.test(`${r.stdout}`))
+            return f;
+    }
+    assert.fail('mutool sign did not make a valid signature in 8 tries');
+}
+
+function foreignOnce() {
+    const dir = tmpdir();
+    const f = (n) => path.join(dir, n);
+    const ok = (r) => assert.equal(r.status, 0, r.stderr);
+    ok(openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', f('root.key'), '-out', f('root.crt'), '-days', '30', '-subj', '/CN=Someone Else Root',
+        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']));
+    ok(openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', f('s.key'), '-out', f('s.csr'), '-subj', '/CN=Someone Else Signer']));
+    ok(openssl(['x509', '-req', '-in', f('s.csr'), '-CA', f('root.crt'), '-CAkey', f('root.key'),
+        '-days', '30', '-out', f('s.crt')]));
+    ok(openssl(['pkcs12', '-export', '-inkey', f('s.key'), '-in', f('s.crt'), '-certfile', f('root.crt'),
+        '-passout', 'pass:secret', '-out', f('s.p12')]));
+    fs.writeFileSync(f('in.pdf'), makePdf({ sigField: true, text: 'signed elsewhere' }));
+    const objnum = String(4 + 2); /* makePdf's signature field of a 1-page PDF */
+    const r = spawnSync('mutool', ['sign', '-s', f('s.p12'), '-P', 'secret', '-o', f('out.pdf'), f('in.pdf'),
+        objnum], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    return { pdf: fs.readFileSync(f('out.pdf')), root: f('root.crt'), dir };
+}
+
+/* an NSS database trusting root (PEM file) for signatures: pdfsig -nssdir */
+function nssTrusting(root) {
+    const dir = tmpdir();
+    const db = path.join(dir, 'nss');
+    fs.mkdirSync(db);
+    let r = spawnSync('certutil', ['-N', '-d', `sql:${db}`, '--empty-password'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    r = spawnSync('certutil', ['-A', '-d', `sql:${db}`, '-n', 'root', '-t', 'CT,C,C', '-i', root],
+        { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return db;
+}
+
+/* pdfsig's report of file with the NSS database db */
+function pdfsig(db, file) {
+    const r = spawnSync('pdfsig', ['-nssdir', `sql:${db}`, file], { encoding: 'utf8' });
+    return `${r.stdout}${r.stderr}`;
+}
+
+/*
+ * Seals of the hall's, made as a customer gets them: a 电子签章 order with a
+ * 机构章 and a 机构业务章 (合同专用章) saved through /seal/apply, moved on to
+ * accepted by SQL (the steps between are the kit's, tested elsewhere),
+ * 制作证书 by the operator; the PIN from the agent's SMS, each seal's
+ * .seseal and PKCS#12 downloaded from 我的电子印章.  { dir, pin, org,
+ * org_business } with, per kind, { seal, p12 (paths), esId, serial, item }.
+ */
+async function hallSeals() {
+    const c = await applicant();
+    const key = await toApply(c);
+    const form = {
+        ...orgForm({ agent_mobile: freshPhone('138') }), project: 'hall', submit_key: key,
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+        org_count: '1', org_years: '2', org_style: 'auto',
+        biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+    };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const op = await operator();
+    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
+    const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    const dir = tmpdir();
+    const out = { dir, pin, order: id };
+    for (const kind of ['org', 'org_business']) {
+        const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = '${kind}'`);
+        const get = async (p) => {
+            const res = await fetch(`${HALL}${p}?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
+            assert.equal(res.status, 200, `${p} ${kind}`);
+            return Buffer.from(await res.arrayBuffer());
+        };
+        const seal = path.join(dir, `${kind}.seseal`);
+        const p12 = path.join(dir, `${kind}.p12`);
+        fs.writeFileSync(seal, await get('/seal/seseal'));
+        fs.writeFileSync(p12, await get('/seal/medium'));
+        out[kind] = {
+            seal, p12, item,
+            esId: psql(`SELECT es_id FROM seseals WHERE item_id = ${item}`),
+            serial: psql(`SELECT cert_serial FROM seseals WHERE item_id = ${item}`),
+        };
+    }
+    return out;
+}
+
+/* hall-stamp sign: the PDF buffer stamped with a seal and its medium (the PIN
+ * on a file descriptor, never on the command line); the stamped bytes */
+function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100 } = {}) {
+    const dir = tmpdir();
+    const input = path.join(dir, 'in.pdf');
+    const output = path.join(dir, 'out.pdf');
+    fs.writeFileSync(input, pdf);
+    const r = spawnSync(HALL_STAMP, ['sign', '--in', input, '--out', output, '--seal', who.seal,
+        '--p12', who.p12, '--page', String(page), '--x', String(x), '--y', String(y), '--tsa', `${HALL}/tsa`,
+        '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8' });
+    assert.equal(r.status, 0, `hall-stamp sign: ${r.stdout}${r.stderr}`);
+    return fs.readFileSync(output);
+}
+
+module.exports = {
+    makePdf, verifyPdf, tryStamp, foreignSigned, nssTrusting, pdfsig, tmpdir, openssl, hallSeals, stampWith,
+};

@@ -1,0 +1,191 @@
+'use strict';
+/*
+ * 签名验证 (modules/sign, POST /sign/verify; docs/modules/sign.md) through
+ * nginx: each stamp's state as the issue names them — 有效 for a hall seal
+ * stamped by hall-stamp, 文档已被修改 after one byte changed, 非本CA签发
+ * for a signature under another CA (openssl + mutool sign), 体验印章 for
+ * the 免费体验 stamp, the signer revoked after stamping (有效, 签章后吊销)
+ * and before (签章人证书已吊销（签章前）), the seal revoked (印章已注销) —
+ * and every unusable upload a 4xx naming the field `file`.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { Client } = require('./lib/client');
+const { makePdf, verifyPdf, tryStamp, foreignSigned, hallSeals, stampWith } = require('./lib/stamp');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { tmpdir, operator, staffRevoke } = require('./lib/pki');
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/* a 免费体验 stamp of a fresh PDF (the demo seal under the demo CA) */
+async function demoStamped(text = 'verify me') {
+    const c = new Client();
+    const r = await tryStamp(c, makePdf({ pages: 1, text }));
+    assert.equal(r.status, 200, r.body.toString().slice(0, 300));
+    return r.body;
+}
+
+test('verify__page__public_form_for_a_pdf', async () => {
+    const r = await new Client().get('/sign/verify');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /<form method="post" action="\/sign\/verify" enctype="multipart\/form-data"/);
+    assert.match(r.text, /name="file"/);
+    assert.match(r.text, /不超过20MB/);
+});
+
+test('verify__demo_stamp__体验印章_never_有效__multipart_and_raw_body_agree', async () => {
+    const pdf = await demoStamped();
+    const r = await verifyPdf(pdf);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.ok, true);
+    const s = r.body.result.stamps;
+    assert.equal(s.length, 1);
+    assert.equal(s[0].state, '体验印章');
+    assert.equal(s[0].valid, false);
+    assert.equal(s[0].demo, true);
+    assert.equal(s[0].seal.es_id, 'TRIAL0000000001');
+    assert.match(s[0].seal.picture, /^data:image\/png;base64,/);
+    assert.match(s[0].signer.subject, /免费体验签章人/);
+    assert.match(s[0].signing_time, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(s[0].coverage.intact, true);
+    assert.equal(s[0].chain_to, '免费体验根证书（非本CA）');
+    const raw = await verifyPdf(pdf, { raw: true });
+    assert.equal(raw.status, 200, raw.text);
+    assert.equal(raw.body.result.stamps[0].state, '体验印章');
+});
+
+test('verify__one_byte_changed_inside_the_signed_range__文档已被修改', async () => {
+    const pdf = Buffer.from(await demoStamped('tamper with me'));
+    const at = pdf.indexOf('tamper with me');
+    assert.ok(at > 0);
+    pdf[at] = 'T'.charCodeAt(0);
+    const r = await verifyPdf(pdf);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.result.stamps[0].state, '文档已被修改');
+    assert.equal(r.body.result.stamps[0].valid, false);
+    assert.equal(r.body.result.stamps[0].coverage.intact, false);
+});
+
+test('verify__signature_under_another_ca__非本CA签发', async () => {
+    const f = foreignSigned();
+    const r = await verifyPdf(f.pdf);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.result.stamps.length, 1);
+    assert.equal(r.body.result.stamps[0].state, '非本CA签发');
+    assert.equal(r.body.result.stamps[0].valid, false);
+    assert.match(r.body.result.stamps[0].signer.subject, /Someone Else Signer/);
+});
+
+test('verify__unusable_uploads__4xx_naming_file__never_5xx', async () => {
+    /* no file */
+    const fd = new FormData();
+    fd.append('other', 'x');
+    let res = await fetch(`${process.env.HALL_URL}/sign/verify`, {
+        method: 'POST', body: fd, headers: { Accept: 'application/json' },
+    });
+    let body = await res.json();
+    assert.equal(res.status, 400);
+    assert.equal(body.field, 'file');
+    assert.match(body.message, /请选择要验证的PDF文件/);
+    /* not a PDF */
+    let r = await verifyPdf(Buffer.from('GIF89a not a document'));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'file');
+    assert.match(r.body.message, /不是PDF/);
+    /* a PDF without any stamp */
+    r = await verifyPdf(makePdf());
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'file');
+    assert.match(r.body.message, /没有电子签章/);
+    /* damaged: cut in half */
+    const whole = await demoStamped('damaged');
+    r = await verifyPdf(whole.subarray(0, Math.floor(whole.length / 3)));
+    assert.ok(r.status >= 400 && r.status < 500, r.text);
+    assert.equal(r.body.field, 'file');
+    /* encrypted (qpdf, AES-256) */
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'in.pdf'), makePdf());
+    const q = spawnSync('qpdf', ['--encrypt', 'user', 'owner', '256', '--', path.join(dir, 'in.pdf'),
+        path.join(dir, 'enc.pdf')]);
+    assert.equal(q.status, 0, String(q.stderr));
+    r = await verifyPdf(fs.readFileSync(path.join(dir, 'enc.pdf')));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.field, 'file');
+    assert.match(r.body.message, /加密/);
+    /* too big: 20 MiB and one byte, multipart and raw */
+    const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(20 * 1024 * 1024 - 8)]);
+    r = await verifyPdf(big);
+    assert.equal(r.status, 413, r.text);
+    assert.equal(r.body.field, 'file');
+    assert.match(r.body.message, /不超过20MB/);
+    r = await verifyPdf(big, { raw: true });
+    assert.equal(r.status, 413, r.text);
+    assert.equal(r.body.field, 'file');
+    /* another body type */
+    res = await fetch(`${process.env.HALL_URL}/sign/verify`, {
+        method: 'POST', body: 'a=b', headers: { 'Content-Type': 'text/plain', Accept: 'application/json' },
+    });
+    assert.equal(res.status, 415);
+    body = await res.json();
+    assert.equal(body.field, 'file');
+});
+
+test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and_before__seal_revoked', async () => {
+    const seals = await hallSeals();
+    const doc = makePdf({ pages: 2, text: 'contract' });
+
+    /* the 机构章 on page 1, then the 合同专用章 on page 2: both 有效 */
+    const a = stampWith(doc, seals.org, seals.pin, { page: 1, x: 150, y: 240 });
+    let r = await verifyPdf(a);
+    assert.equal(r.status, 200, r.text);
+    let s = r.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.equal(s.valid, true);
+    assert.equal(s.seal.es_id, seals.org.esId);
+    assert.match(s.seal.picture, /^data:image\/png;base64,iVBORw0KGgo/);
+    assert.equal(s.signer.serial, seals.org.serial);
+    assert.equal(s.chain_to, '本CA根证书');
+    assert.equal(s.signer_state.at_signing, '有效');
+    assert.equal(s.signer_state.now, '有效');
+    assert.equal(s.seal_state.now, '有效');
+    assert.match(s.signing_time, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(s.coverage.intact, true);
+    assert.equal(s.coverage.covers_to_end, true);
+    const two = stampWith(a, seals.org_business, seals.pin, { page: 2, x: 100, y: 100 });
+    r = await verifyPdf(two);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.result.stamps.map((x) => x.state), ['有效', '有效']);
+    assert.equal(r.body.result.stamps[0].coverage.later_stamps, 1);
+    assert.equal(r.body.result.stamps[1].seal.es_id, seals.org_business.esId);
+    assert.equal(r.body.result.all_valid, true);
+
+    /* the 合同专用章's own certificate revoked after a stamp (a second later
+     * than the timestamp at least): the stamp stays 有效, 签章后吊销 */
+    const b = stampWith(doc, seals.org_business, seals.pin);
+    await sleep(1100);
+    const op = await operator();
+    assert.equal((await staffRevoke(seals.org_business.serial, 'keyCompromise', op)).status, 200);
+    r = await verifyPdf(b);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.equal(s.note, '签章后吊销');
+    assert.equal(s.signer_state.at_signing, '有效');
+    assert.match(s.signer_state.now, /^已吊销（\d{4}-/);
+    /* a stamp made with it after the revocation: 签章人证书已吊销（签章前） */
+    const c = stampWith(doc, seals.org_business, seals.pin);
+    r = await verifyPdf(c);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '签章人证书已吊销（签章前）', JSON.stringify(s));
+    assert.equal(s.valid, false);
+    assert.equal(s.signer_state.at_signing, '已吊销');
+
+    /* the 机构章 revoked (注销) by the operator: its stamp says 印章已注销 */
+    assert.equal((await op.post('/admin/seal/revoke', { es_id: seals.org.esId, reason: '印章停用' })).status, 200);
+    r = await verifyPdf(a);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '印章已注销', JSON.stringify(s));
+    assert.equal(s.valid, false);
+    assert.match(s.seal_state.now, /^已注销（/);
+});
