@@ -31,6 +31,29 @@ int hall_order_can(const char *from, const char *to);
 int hall_order_move(struct hall_ctx *cx, int64_t id, const char *from, const char *to,
                     const char *actor, const struct hall_val *detail);
 extern const struct hall_stmt hall_order_stmts[];
+/* 1 for reissue, renew, change, unlock: the orders replacing a certificate */
+int hall_replace_business(const char *business);
+/*
+ * The order's other columns, each written here (docs/architecture.md,
+ * "Who owns each table"), inside the caller's transaction:
+ *   accepted   after the move to accepted: the reject reason cleared, the
+ *              ship-by day of a partner that promises one; RETURNING form_enc
+ *   rejected   after the move to rejected: the reason and the revision it
+ *              judged; RETURNING form_enc
+ *   finauth_form  the form of an order in finauth_failed replaced by the
+ *              applicant's (user_id) corrected account, a new revision with
+ *              it; *rev the new one; HALL_CONFLICT when not in that state
+ *   shipped    the waybill and carrier, after the move to shipped
+ *   delivered  the carrier's time of delivery (at: seconds since the epoch)
+ *              and ours, after the move to delivered
+ * NULL / HALL_ERR on database failure.
+ */
+struct hall_dbres *hall_order_accepted(struct hall_ctx *cx, int64_t id);
+struct hall_dbres *hall_order_rejected(struct hall_ctx *cx, int64_t id, const char *reason);
+int hall_order_finauth_form(struct hall_ctx *cx, int64_t id, int64_t user_id,
+                            const unsigned char *enc, size_t len, int64_t *rev);
+int hall_order_shipped(struct hall_ctx *cx, int64_t id, const char *waybill, const char *carrier);
+int hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at);
 /* 12345 fen -> "123.45" */
 const char *hall_yuan(struct hall_pool *pool, int64_t fen);
 
@@ -119,8 +142,127 @@ int hall_payment_refund(struct hall_ctx *cx, struct hall_pay_refund *in, const c
  * HALL_ERR (out->why says why) when it is not to be believed */
 int hall_payment_notice(struct hall_ctx *cx, const char *driver, const struct hall_pay_inbound *in,
                         struct hall_pay_notice *out);
+
+/*
+ * Money in our tables: payment.c is the one writer of payments (and of the
+ * transfer vouchers' order_files rows).  Every function works inside the
+ * caller's transaction; the caller keeps its locks (the order first) and
+ * commits, so a handler's transaction stays one.
+ */
+
+/* a new online trade of an order (the order locked by the caller) */
+struct hall_pay_new {
+    int64_t order_id;
+    const char *order_no; /* out_trade_no is "<order_no>-<attempt>" */
+    const char *channel;  /* "wechat" | "alipay" */
+    int64_t amount_fen;
+    int merchant_ref;
+    const char *mode; /* "native", "h5", "page", "wap" */
+};
+int hall_payment_create(struct hall_ctx *cx, const struct hall_pay_new *in, int64_t *pay_id,
+                        long *attempt, const char **out_trade_no);
+/* the trade's address at the gateway, kept while it is still open;
+ * HALL_CONFLICT when another request closed it meanwhile */
+int hall_payment_url_set(struct hall_ctx *cx, int64_t pay_id, const char *pay_url);
+/* marks an open trade closed in our table (the caller queues or closes it
+ * at the gateway) */
+int hall_payment_close_row(struct hall_ctx *cx, int64_t pay_id);
+/* the order's open online trades but keep (0: all) marked closed, each
+ * with its pay_close job; the closed rows (id, out_trade_no), NULL on
+ * failure */
+struct hall_dbres *hall_payment_close_others(struct hall_ctx *cx, int64_t order_id, int64_t keep);
+/* a corporate transfer: the voucher (replacing the one before) and its
+ * pending payment of amount_fen */
+int hall_payment_transfer(struct hall_ctx *cx, int64_t order_id, int64_t amount_fen,
+                          const struct hall_stored *voucher);
+/* finance's decision on the order's pending transfer: paid, or refused
+ * with the reason; how many payments it decided (0 or 1), HALL_ERR */
+int hall_payment_transfer_decided(struct hall_ctx *cx, int64_t order_id, int paid,
+                                  const char *reason);
+
+/* hall_payment_paid and hall_payment_state: the notification is not to be
+ * applied (out->why says why); the caller rolls back and does not
+ * acknowledge it */
+#define HALL_PAY_REFUSED (-30)
+
+struct hall_paid {
+    /* HALL_PAY_REFUSED: "out_trade_no", "trade_no", "amount", "status",
+     * "unknown_order", "merchant", "amount_mismatch", "trade_mismatch",
+     * "payment_state"; hall_payment_state: "unknown_trade" */
+    const char *why;
+    int again;      /* a copy of a notification applied before: counted only */
+    int surplus;    /* the order was not unpaid: the money is refunded */
+    const char *to; /* else the order's new state: "finauth_pending" (the
+                     * caller queues the micro-deposit) or "review" */
+    int64_t order_id, payment_id;
+    const char *payment_status; /* hall_payment_state: the payment's */
+};
+/*
+ * Applies a verified paid notification (hall_payment_notice) of driver,
+ * exactly once, inside the caller's transaction: the order and the payment
+ * locked (the order first), ours checked (our trade, its account, amount
+ * and the gateway's trade number); the order moved from unpaid, the
+ * payment paid with what the notification said, the order's other open
+ * trades closed with their pay_close jobs.  Money for an order that was no
+ * longer unpaid is kept as a surplus and refunded (hall_refund_surplus).
+ * HALL_OK (out says what happened), HALL_PAY_REFUSED, HALL_ERR.
+ */
+int hall_payment_paid(struct hall_ctx *cx, const char *driver, const struct hall_pay_notice *nt,
+                      struct hall_paid *out);
+/* a verified notification that moves no money (a trade waiting or
+ * closed): counted on our trade of its account and amount */
+int hall_payment_state(struct hall_ctx *cx, const struct hall_pay_notice *nt,
+                       struct hall_paid *out);
+
+/* ---- refund.c: refunds (退费), the one writer of refunds ------------------ */
+
+/* hall_refund_request's answers beyond HALL_OK, HALL_CONFLICT (the order
+ * cannot be refunded from its state) and HALL_ERR */
+#define HALL_REFUND_PRODUCING (-31) /* its certificate is being made */
+#define HALL_REFUND_NOTHING   (-32) /* no paid payment to pay back */
+
+/* a refunds row with its payment and order, locked (hall_refund_lock) */
+struct hall_refund {
+    int64_t id, order_id, amount_fen;
+    const char *status;      /* requested, approved, refused, manual, done */
+    const char *kind;        /* request, surplus */
+    const char *from_status; /* the order's state before the request */
+    const char *method;      /* the payment's: wechat, alipay, transfer */
+    const char *out_trade_no, *order_status, *order_no, *cert_type;
+    const struct hall_dbres *row;
+};
+
+extern const struct hall_stmt hall_refund_stmts[];
 /* queues the "pay_refund" job of an approved refunds row (caller's transaction) */
 int hall_refund_queue(struct hall_ctx *cx, int64_t refund_id);
+/* the applicant's 申请退费 of an order they saw in from: the order moved to
+ * refund_requested (audited with reason) and the refund of its paid
+ * payment put in finance's queue */
+int hall_refund_request(struct hall_ctx *cx, int64_t order_id, const char *from, const char *actor,
+                        const char *reason);
+/* a surplus (money for an order paid already) approved and queued */
+int hall_refund_surplus(struct hall_ctx *cx, int64_t order_id, int64_t payment_id,
+                        int64_t amount_fen);
+/* locks the refund and its order until the caller's transaction ends;
+ * 1 found, 0 none, HALL_ERR */
+int hall_refund_lock(struct hall_ctx *cx, int64_t refund_id, struct hall_refund *rf);
+/* finance's decision on a locked, requested refund, audited, with the
+ * applicant's SMS: refused (the order back to from_status, note the
+ * reason), a transfer paid back by hand (已退费, note how: "manual"), or an
+ * online payment's refund approved and queued to its gateway ("approved");
+ * first: the first of two approvers (four eyes), or NULL; *status what it
+ * became.  HALL_CONFLICT when the order moved meanwhile */
+int hall_refund_decide(struct hall_ctx *cx, const struct hall_refund *rf, int approve,
+                       const char *note, const char *actor, const char *first, const char **status);
+/* the gateway refunded a locked, approved refund (refund_no its number):
+ * done; a request's order 已退费 (its red-letter invoice), a surplus's order
+ * left as it is; the applicant's SMS.  HALL_CONFLICT: the order moved */
+int hall_refund_applied(struct hall_ctx *cx, const struct hall_refund *rf, const char *refund_no,
+                        const char *actor);
+/* a refund notification's refund: ours, of that trade; 1 found (its amount
+ * and status), 0 not, HALL_ERR */
+int hall_refund_of_trade(struct hall_ctx *cx, int64_t refund_id, const char *out_trade_no,
+                         int64_t *amount_fen, const char **status);
 /* ---- invoice.c: the e-invoice (电子发票) of a paid order ------------------ */
 
 /* inside the approving transaction: the outbox job "invoice-<id>" (queued
@@ -135,6 +277,16 @@ int hall_invoice_refunded(struct hall_ctx *cx, int64_t order_id);
  * idempotency keys ("0" at issue, the resend count for 重新获取).  HALL_ERR
  * when there is no such invoice. */
 int hall_invoice_notify(struct hall_ctx *cx, int64_t order_id, const char *tag, int red);
+/* the table invoices is written here only, each inside the caller's
+ * transaction with its audit row (actor) and the link's SMS and e-mail:
+ * the e-invoice service issued the order's invoice no (url) of amount_fen;
+ * its red-letter one no (url) for the blue invoice blue; the applicant's
+ * 重新获取 (HALL_CONFLICT: once a minute, it was sent less than that ago) */
+int hall_invoice_issued(struct hall_ctx *cx, int64_t order_id, const char *no, const char *url,
+                        int64_t amount_fen, const char *actor);
+int hall_invoice_red_issued(struct hall_ctx *cx, int64_t order_id, const char *blue, const char *no,
+                            const char *url, const char *actor);
+int hall_invoice_resend(struct hall_ctx *cx, int64_t order_id, const char *actor);
 extern const struct hall_stmt hall_invoice_stmts[];
 
 /* ---- produce.c: an accepted order's certificate made ------------------------ */

@@ -32,8 +32,79 @@ const struct hall_stmt hall_invoice_stmts[] = {
      1},
     {"invoice_blue_of", "SELECT red_invoice_no IS NULL AS blue FROM invoices WHERE order_id = $1",
      1},
+    /* ---- the table invoices: one owner, this file ---- */
+    {"invoice_insert",
+     "INSERT INTO invoices (order_id, invoice_no, url, amount_fen) VALUES ($1, $2, $3, $4)", 4},
+    {"invoice_red_set",
+     "UPDATE invoices SET red_invoice_no = $2, red_url = $3, red_issued_at = now()"
+     " WHERE order_id = $1 AND red_invoice_no IS NULL",
+     3},
+    /* 重新获取 at most once a minute per order, however many clicks */
+    {"invoice_resend",
+     "UPDATE invoices SET resends = resends + 1, last_resent_at = now() WHERE order_id = $1"
+     " AND (last_resent_at IS NULL OR last_resent_at < now() - interval '60 seconds')"
+     " RETURNING resends",
+     1},
     {NULL, NULL, 0},
 };
+
+int
+hall_invoice_issued(struct hall_ctx *cx, int64_t order_id, const char *no, const char *url,
+                    int64_t amount_fen, const char *actor)
+{
+    struct hall_val *detail;
+
+    if (hall_db_exec(cx, "invoice_insert", HALL_I64(order_id), HALL_STR(no), HALL_STR(url),
+                     HALL_I64(amount_fen)) == NULL)
+        return HALL_ERR;
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, detail, "invoice_no", no);
+    hall_val_set_int(cx->pool, detail, "amount_fen", amount_fen);
+    if (hall_audit(cx, actor, "order", hall_psprintf(cx->pool, "%lld", (long long)order_id),
+                   "invoice_issued", NULL, NULL, detail) != HALL_OK)
+        return HALL_ERR;
+    return hall_invoice_notify(cx, order_id, "0", 0);
+}
+
+int
+hall_invoice_red_issued(struct hall_ctx *cx, int64_t order_id, const char *blue, const char *no,
+                        const char *url, const char *actor)
+{
+    struct hall_val *detail;
+
+    if (hall_db_exec(cx, "invoice_red_set", HALL_I64(order_id), HALL_STR(no), HALL_STR(url)) ==
+        NULL)
+        return HALL_ERR;
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, detail, "invoice_no", blue);
+    hall_val_set_str(cx->pool, detail, "red_invoice_no", no);
+    if (hall_audit(cx, actor, "order", hall_psprintf(cx->pool, "%lld", (long long)order_id),
+                   "invoice_red", NULL, NULL, detail) != HALL_OK)
+        return HALL_ERR;
+    return hall_invoice_notify(cx, order_id, "0", 1);
+}
+
+int
+hall_invoice_resend(struct hall_ctx *cx, int64_t order_id, const char *actor)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "invoice_resend", HALL_I64(order_id));
+    struct hall_val *detail;
+    int64_t n;
+
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_CONFLICT;
+    n = hall_dbres_int(res, 0, "resends");
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_int(cx->pool, detail, "resends", n);
+    if (hall_invoice_notify(cx, order_id, hall_psprintf(cx->pool, "r%lld", (long long)n), 0) !=
+            HALL_OK ||
+        hall_audit(cx, actor, "order", hall_psprintf(cx->pool, "%lld", (long long)order_id),
+                   "invoice_resend", NULL, NULL, detail) != HALL_OK)
+        return HALL_ERR;
+    return HALL_OK;
+}
 
 int
 hall_invoice_queue(struct hall_ctx *cx, int64_t order_id)

@@ -149,6 +149,13 @@ hall_order_action_label(const char *action)
 }
 
 int
+hall_replace_business(const char *b)
+{
+    return b != NULL && (strcmp(b, "reissue") == 0 || strcmp(b, "renew") == 0 ||
+                         strcmp(b, "change") == 0 || strcmp(b, "unlock") == 0);
+}
+
+int
 hall_order_can(const char *from, const char *to)
 {
     int i;
@@ -174,6 +181,40 @@ const struct hall_stmt hall_order_stmts[] = {
      " request_id) SELECT $4, 'order', m.id::text, 'status', $2, $3, $5::jsonb, $6, $7 FROM m"
      " RETURNING entity_id",
      7},
+    /* the applicant's own order, locked for a write of theirs (modules/pay,
+     * modules/finauth: hall_order_lock_own) */
+    {"order_lock_own",
+     "SELECT status, amount_fen, order_no FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE",
+     2},
+    /* after hall_order_move to accepted, in its transaction: the old reason
+     * cleared, and (seed 003: 审核无误后三个工作日寄出, for partners that
+     * promise it, sql/046) the day it must ship by; one write of the row */
+    {"order_accepted",
+     "UPDATE orders o SET reject_reason = NULL, ship_by = CASE WHEN p.ship_within_workdays"
+     " IS NOT NULL THEN add_workdays(beijing_day(now()), p.ship_within_workdays)"
+     " ELSE o.ship_by END FROM partners p WHERE o.id = $1 AND p.code = o.partner_code"
+     " RETURNING o.form_enc",
+     1},
+    /* after hall_order_move to rejected, in its transaction */
+    {"order_rejected",
+     "UPDATE orders SET reject_reason = $2, rejected_rev = form_rev WHERE id = $1"
+     " RETURNING form_enc",
+     2},
+    /* 金融认证 again with a corrected account: a new revision of the form */
+    {"order_finauth_form",
+     "UPDATE orders SET form_enc = $3, form_rev = form_rev + 1, updated_at = now()"
+     " WHERE id = $1 AND user_id = $2 AND status = 'finauth_failed' RETURNING form_rev",
+     3},
+    {"order_revision_insert",
+     "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)", 3},
+    /* 邮寄 (modules/pki): the waybill, with the move to shipped */
+    {"order_shipped",
+     "UPDATE orders SET waybill_no = $2, carrier = $3, shipped_at = now() WHERE id = $1", 3},
+    /* the carrier's claim and the hall's own receive time, side by side (sql/044) */
+    {"order_delivered",
+     "UPDATE orders SET delivered_at = to_timestamp($2), delivery_received_at = now()"
+     " WHERE id = $1",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -196,6 +237,52 @@ hall_order_move(struct hall_ctx *cx, int64_t id, const char *from, const char *t
     if (hall_dbres_rows(res) == 0)
         return HALL_CONFLICT;
     return HALL_OK;
+}
+
+struct hall_dbres *
+hall_order_accepted(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "order_accepted", HALL_I64(id));
+}
+
+struct hall_dbres *
+hall_order_rejected(struct hall_ctx *cx, int64_t id, const char *reason)
+{
+    return hall_db_exec(cx, "order_rejected", HALL_I64(id), HALL_STR(reason));
+}
+
+int
+hall_order_finauth_form(struct hall_ctx *cx, int64_t id, int64_t user_id, const unsigned char *enc,
+                        size_t len, int64_t *rev)
+{
+    struct hall_dbres *res =
+        hall_db_exec(cx, "order_finauth_form", HALL_I64(id), HALL_I64(user_id), HALL_BIN(enc, len));
+
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_CONFLICT;
+    *rev = hall_dbres_int(res, 0, "form_rev");
+    if (hall_db_exec(cx, "order_revision_insert", HALL_I64(id), HALL_I64(*rev),
+                     HALL_BIN(enc, len)) == NULL)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+int
+hall_order_shipped(struct hall_ctx *cx, int64_t id, const char *waybill, const char *carrier)
+{
+    return hall_db_exec(cx, "order_shipped", HALL_I64(id), HALL_STR(waybill), HALL_STR(carrier)) !=
+                   NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at)
+{
+    return hall_db_exec(cx, "order_delivered", HALL_I64(id), HALL_I64(at)) != NULL ? HALL_OK
+                                                                                   : HALL_ERR;
 }
 
 /* "-12.34" for -1234 fen, written without printf: a list page writes one

@@ -1,8 +1,12 @@
 /*
- * Online trades at the payment gateways, shared by modules/pay (a new trade
- * closes the old ones; the gateways' notifications), modules/admin (an
- * approved refund) and the outbox worker (which delivers pay_close and
- * pay_refund).
+ * Money in: the one owner of the table payments (docs/architecture.md, "Who
+ * owns each table"), and the online trades at the payment gateways, shared
+ * by modules/pay (a new trade closes the old ones; the gateways'
+ * notifications, applied by hall_payment_paid), modules/admin (finance's
+ * decision on a transfer; an approved refund), modules/center (a cancelled
+ * order's trades) and the outbox worker (which delivers pay_close and
+ * pay_refund).  Every function that writes works inside the caller's
+ * transaction: the caller holds the order's lock and commits.
  *
  * One interface, one driver per gateway protocol (struct driver below):
  *   wechatpay_v3  WeChat Pay API v3: JSON, requests signed
@@ -70,6 +74,75 @@ const struct hall_stmt hall_payment_stmts[] = {
      " AND m.partner_code IS NULL AND m.active)) AS ref, p.amount_fen FROM payments p"
      " WHERE p.out_trade_no = $1",
      1},
+    /* ---- the table payments: one owner, this file ---- */
+    {"pay_close_row",
+     "UPDATE payments SET status = 'closed', updated_at = now() WHERE id = $1 AND status = "
+     "'created'",
+     1},
+    {"pay_next_attempt",
+     "SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM payments WHERE order_id = $1", 1},
+    {"pay_insert_online",
+     "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no, merchant_ref,"
+     " pay_mode) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+     7},
+    {"pay_set_url",
+     "UPDATE payments SET pay_url = $2, updated_at = now()"
+     " WHERE id = $1 AND status = 'created' RETURNING id",
+     2},
+    /* the order is paid (or cancelled): its other open trades are abandoned */
+    {"pay_close_others",
+     "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
+     " AND id <> $2 AND status = 'created' AND method <> 'transfer' RETURNING id, out_trade_no",
+     2},
+    /* the corporate transfer's 汇款凭证 and its payment */
+    {"pay_voucher_replace",
+     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
+     " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
+     1},
+    {"pay_voucher_insert",
+     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
+     " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
+     5},
+    {"pay_insert_transfer",
+     "INSERT INTO payments (order_id, attempt, method, amount_fen, status, voucher_file_id)"
+     " VALUES ($1, (SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1),"
+     " 'transfer', $2, 'pending', $3) RETURNING id",
+     3},
+    /* finance's decision on a corporate transfer, kept with the payment;
+     * finance's reason for 退回 stays with the refused voucher (sql/044) */
+    {"pay_transfer_decided",
+     "UPDATE payments SET status = $2, paid_at = CASE WHEN $2 = 'paid' THEN now() END,"
+     " refused_reason = CASE WHEN $2 = 'refused' THEN nullif($3, '') END"
+     " WHERE order_id = $1 AND method = 'transfer' AND status = 'pending' RETURNING id",
+     3},
+    /* a paid notification: the order first, as every path that touches an
+     * order's payments does (a new trade holds the order while it closes
+     * the others) */
+    {"pay_cb_order_lock",
+     "SELECT o.id FROM orders o"
+     " WHERE o.id = (SELECT order_id FROM payments WHERE out_trade_no = $1) FOR UPDATE",
+     1},
+    {"pay_cb_lock",
+     "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, '') AS trade_no,"
+     " p.method, coalesce(p.merchant_ref, 0) AS merchant_ref, o.status AS order_status,"
+     " o.amount_fen AS order_amount_fen, o.cert_type, o.business_type"
+     " FROM payments p JOIN orders o ON o.id = p.order_id"
+     " WHERE p.out_trade_no = $1 FOR UPDATE OF p, o",
+     1},
+    {"pay_cb_paid",
+     "UPDATE payments SET status = 'paid', trade_no = $2,"
+     " paid_at = coalesce($3::timestamptz, now()), callback_raw = $4,"
+     " callbacks = callbacks + 1, surplus = $5::boolean, updated_at = now() WHERE id = $1",
+     5},
+    {"pay_cb_again", "UPDATE payments SET callbacks = callbacks + 1 WHERE id = $1", 1},
+    /* a verified notification of a trade that is not paid (Alipay's
+     * WAIT_BUYER_PAY, TRADE_CLOSED): counted when it is a trade of ours,
+     * of this account and amount */
+    {"pay_cb_state",
+     "UPDATE payments SET callbacks = callbacks + 1 WHERE out_trade_no = $1"
+     " AND coalesce(merchant_ref, $2) = $2 AND amount_fen = $3"
+     " AND coalesce(trade_no, $4) = $4 RETURNING id, status",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -1209,12 +1282,228 @@ hall_payment_notice(struct hall_ctx *cx, const char *driver, const struct hall_p
     return d->notice(cx, in, out);
 }
 
-int
-hall_refund_queue(struct hall_ctx *cx, int64_t refund_id)
-{
-    struct hall_val *p = hall_val_obj(cx->pool);
+/* ---- money in our tables: the one writer of payments ------------------------ */
 
-    hall_val_set_int(cx->pool, p, "refund_id", refund_id);
-    return hall_outbox_push(cx, "pay_refund",
-                            hall_psprintf(cx->pool, "refund-%lld", (long long)refund_id), p);
+int
+hall_payment_close_row(struct hall_ctx *cx, int64_t pay_id)
+{
+    return hall_db_exec(cx, "pay_close_row", HALL_I64(pay_id)) != NULL ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_payment_create(struct hall_ctx *cx, const struct hall_pay_new *in, int64_t *pay_id,
+                    long *attempt, const char **out_trade_no)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "pay_next_attempt", HALL_I64(in->order_id));
+
+    if (res == NULL)
+        return HALL_ERR;
+    *attempt = (long)hall_dbres_int(res, 0, "attempt");
+    /* ours, sent to the gateway: the same again (a retry) opens the same trade */
+    *out_trade_no = hall_psprintf(cx->pool, "%s-%ld", in->order_no, *attempt);
+    res = hall_db_exec(cx, "pay_insert_online", HALL_I64(in->order_id), HALL_I64(*attempt),
+                       HALL_STR(in->channel), HALL_I64(in->amount_fen), HALL_STR(*out_trade_no),
+                       HALL_I64(in->merchant_ref), HALL_STR(in->mode));
+    if (res == NULL)
+        return HALL_ERR;
+    *pay_id = hall_dbres_int(res, 0, "id");
+    return HALL_OK;
+}
+
+int
+hall_payment_url_set(struct hall_ctx *cx, int64_t pay_id, const char *pay_url)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "pay_set_url", HALL_I64(pay_id), HALL_STR(pay_url));
+
+    if (res == NULL)
+        return HALL_ERR;
+    return hall_dbres_rows(res) > 0 ? HALL_OK : HALL_CONFLICT;
+}
+
+struct hall_dbres *
+hall_payment_close_others(struct hall_ctx *cx, int64_t order_id, int64_t keep)
+{
+    struct hall_dbres *res =
+        hall_db_exec(cx, "pay_close_others", HALL_I64(order_id), HALL_I64(keep));
+    int i;
+
+    if (res == NULL)
+        return NULL;
+    for (i = 0; i < hall_dbres_rows(res); i++)
+        if (hall_payment_close_queue(cx, hall_dbres_int(res, i, "id"),
+                                     hall_dbres_str(res, i, "out_trade_no")) != HALL_OK)
+            return NULL;
+    return res;
+}
+
+int
+hall_payment_transfer(struct hall_ctx *cx, int64_t order_id, int64_t amount_fen,
+                      const struct hall_stored *voucher)
+{
+    struct hall_dbres *res;
+
+    if (hall_db_exec(cx, "pay_voucher_replace", HALL_I64(order_id)) == NULL)
+        return HALL_ERR;
+    res = hall_db_exec(cx, "pay_voucher_insert", HALL_I64(order_id), HALL_STR(voucher->name),
+                       HALL_STR(voucher->mime), HALL_I64((int64_t)voucher->size),
+                       HALL_BIN(voucher->sha256, sizeof(voucher->sha256)));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_db_exec(cx, "pay_insert_transfer", HALL_I64(order_id), HALL_I64(amount_fen),
+                     HALL_I64(hall_dbres_int(res, 0, "id"))) == NULL)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+int
+hall_payment_transfer_decided(struct hall_ctx *cx, int64_t order_id, int paid, const char *reason)
+{
+    struct hall_dbres *res =
+        hall_db_exec(cx, "pay_transfer_decided", HALL_I64(order_id),
+                     HALL_STR(paid ? "paid" : "refused"), HALL_STR(reason != NULL ? reason : ""));
+
+    if (res == NULL)
+        return HALL_ERR;
+    return hall_dbres_rows(res);
+}
+
+/* an ISO 8601 time as the gateway wrote it, or NULL (then now() is used) */
+static const char *
+paid_at_ok(const char *s)
+{
+    if (s == NULL || strlen(s) < 10 || strlen(s) > 40 || strspn(s, "0123456789-T:.Z+") != strlen(s))
+        return NULL;
+    return s;
+}
+
+static int
+refused(struct hall_paid *out, const char *why)
+{
+    out->why = why;
+    return HALL_PAY_REFUSED;
+}
+
+int
+hall_payment_paid(struct hall_ctx *cx, const char *driver, const struct hall_pay_notice *nt,
+                  struct hall_paid *out)
+{
+    const char *out_no = nt->out_trade_no, *trade_no = nt->trade_no, *method, *actor, *status;
+    struct hall_dbres *res;
+    struct hall_val *detail, *kept;
+    const char *paid_at;
+    int64_t amount = nt->amount_fen, mref;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (out_no == NULL || strlen(out_no) > 64)
+        return refused(out, "out_trade_no");
+    if (!alnum_ok(trade_no, 64))
+        return refused(out, "trade_no");
+    if (amount <= 0)
+        return refused(out, "amount");
+    if (nt->status == NULL || strcmp(nt->status, "SUCCESS") != 0)
+        return refused(out, "status");
+
+    if (hall_db_exec(cx, "pay_cb_order_lock", HALL_STR(out_no)) == NULL)
+        return HALL_ERR;
+    res = hall_db_exec(cx, "pay_cb_lock", HALL_STR(out_no));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return refused(out, "unknown_order");
+    out->payment_id = hall_dbres_int(res, 0, "id");
+    mref = hall_dbres_int(res, 0, "merchant_ref");
+    /* the account that was paid must be the one the trade was opened with */
+    if (mref != 0 && mref != nt->merchant_ref)
+        return refused(out, "merchant");
+    out->order_id = hall_dbres_int(res, 0, "order_id");
+    method = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "method"));
+    if (amount != hall_dbres_int(res, 0, "amount_fen") ||
+        amount != hall_dbres_int(res, 0, "order_amount_fen")) {
+        hall_err(cx, "msg=\"notified amount differs from ours\" out_trade_no=%s", out_no);
+        return refused(out, "amount_mismatch");
+    }
+    if (*hall_dbres_str(res, 0, "trade_no") != '\0' &&
+        strcmp(hall_dbres_str(res, 0, "trade_no"), trade_no) != 0)
+        return refused(out, "trade_mismatch");
+    status = hall_dbres_str(res, 0, "status");
+    if (strcmp(status, "paid") == 0) {
+        /* a copy of a notification already applied: counted, nothing else */
+        out->again = 1;
+        return hall_db_exec(cx, "pay_cb_again", HALL_I64(out->payment_id)) != NULL ? HALL_OK
+                                                                                   : HALL_ERR;
+    }
+    if (strcmp(status, "created") != 0 && strcmp(status, "closed") != 0)
+        return refused(out, "payment_state");
+    /* natural persons have no unit account to check; a 介质遗失补办's
+     * micro-deposit carries the new PIN and goes once it is approved (seed
+     * 004: 审核成功后…打款0.01元，并下发证书PIN码, modules/admin); the other
+     * orders replacing a certificate (更新, 变更, 解锁: core/flow/replace.c)
+     * were proven by its first order and go to review */
+    out->to = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ||
+                      hall_replace_business(hall_dbres_str(res, 0, "business_type"))
+                  ? "review"
+                  : "finauth_pending";
+    detail = hall_val_obj(cx->pool);
+    hall_val_set_int(cx->pool, detail, "payment_id", out->payment_id);
+    hall_val_set_str(cx->pool, detail, "trade_no", trade_no);
+    actor = hall_psprintf(cx->pool, "gateway:%s", method);
+    /* only from unpaid: an order waiting for its transfer to be confirmed
+     * (or further on) is not moved by money that came another way */
+    rc = hall_order_move(cx, out->order_id, "unpaid", out->to, actor, detail);
+    if (rc == HALL_ERR)
+        return HALL_ERR;
+    if (rc == HALL_CONFLICT) {
+        /* the money came, but the order was paid another way (or moved on):
+         * kept, flagged, and refunded without anyone asking */
+        out->surplus = 1;
+        if (hall_audit(cx, actor, "order",
+                       hall_psprintf(cx->pool, "%lld", (long long)out->order_id), "payment_surplus",
+                       NULL, NULL, detail) != HALL_OK)
+            return HALL_ERR;
+        hall_warn(cx, "msg=\"payment for an order not unpaid\" out_trade_no=%s", out_no);
+    }
+    /* what the verified notification said of the trade, not the whole of
+     * it: the payer's ids there (WeChat's openid, Alipay's buyer_id and
+     * masked logon) are not kept */
+    paid_at = paid_at_ok(nt->paid_at);
+    kept = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, kept, "driver", driver);
+    hall_val_set_int(cx->pool, kept, "merchant_ref", nt->merchant_ref);
+    hall_val_set_str(cx->pool, kept, "out_trade_no", out_no);
+    hall_val_set_str(cx->pool, kept, "trade_no", trade_no);
+    hall_val_set_str(cx->pool, kept, "status", nt->status);
+    hall_val_set_int(cx->pool, kept, "amount_fen", amount);
+    if (paid_at != NULL)
+        hall_val_set_str(cx->pool, kept, "paid_at", paid_at);
+    if (hall_db_exec(cx, "pay_cb_paid", HALL_I64(out->payment_id), HALL_STR(trade_no),
+                     paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
+                     HALL_STR(hall_val_json(cx->pool, kept, NULL)),
+                     HALL_STR(out->surplus ? "t" : "f")) == NULL)
+        return HALL_ERR;
+    if (out->surplus)
+        return hall_refund_surplus(cx, out->order_id, out->payment_id, amount);
+    return hall_payment_close_others(cx, out->order_id, out->payment_id) != NULL ? HALL_OK
+                                                                                 : HALL_ERR;
+}
+
+int
+hall_payment_state(struct hall_ctx *cx, const struct hall_pay_notice *nt, struct hall_paid *out)
+{
+    struct hall_dbres *res;
+
+    memset(out, 0, sizeof(*out));
+    if (nt->out_trade_no == NULL || strlen(nt->out_trade_no) > 64)
+        return refused(out, "out_trade_no");
+    if (!alnum_ok(nt->trade_no, 64))
+        return refused(out, "trade_no");
+    res = hall_db_exec(cx, "pay_cb_state", HALL_STR(nt->out_trade_no), HALL_I64(nt->merchant_ref),
+                       HALL_I64(nt->amount_fen), HALL_STR(nt->trade_no));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return refused(out, "unknown_trade");
+    out->payment_id = hall_dbres_int(res, 0, "id");
+    out->payment_status = hall_dbres_str(res, 0, "status");
+    return HALL_OK;
 }

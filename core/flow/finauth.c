@@ -45,8 +45,60 @@ const struct hall_stmt hall_finauth_stmts[] = {
      " ORDER BY name = $1 DESC, sort LIMIT 1",
      1},
     {"finauth_banks", "SELECT name, short_name FROM banks WHERE active ORDER BY sort, name", 0},
+    /* ---- the table finauth_attempts: one owner, this file ---- */
+    {"finauth_wrong",
+     "UPDATE finauth_attempts SET tries = tries + 1,"
+     " result = CASE WHEN tries + 1 >= $2 THEN 'locked' ELSE result END"
+     " WHERE id = $1 RETURNING tries, result",
+     2},
+    {"finauth_verified",
+     "UPDATE finauth_attempts SET result = 'verified', verified_at = now() WHERE id = $1", 1},
+    {"finauth_unlock",
+     "UPDATE finauth_attempts SET result = 'sent', tries = 0 WHERE id = $1 AND result = 'locked'"
+     " RETURNING id",
+     1},
+    {"finauth_result",
+     "UPDATE finauth_attempts SET result = $2, bank_ref = $3, fail_reason = $4,"
+     " transferred_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1",
+     4},
     {NULL, NULL, 0},
 };
+
+int
+hall_finauth_wrong(struct hall_ctx *cx, int64_t attempt_id, long max, long *tries)
+{
+    struct hall_dbres *res =
+        hall_db_exec(cx, "finauth_wrong", HALL_I64(attempt_id), HALL_I64((int64_t)max));
+
+    if (res == NULL)
+        return HALL_ERR;
+    *tries = (long)hall_dbres_int(res, 0, "tries");
+    return HALL_OK;
+}
+
+int
+hall_finauth_verified(struct hall_ctx *cx, int64_t attempt_id)
+{
+    return hall_db_exec(cx, "finauth_verified", HALL_I64(attempt_id)) != NULL ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_finauth_unlock(struct hall_ctx *cx, int64_t attempt_id)
+{
+    return hall_db_exec(cx, "finauth_unlock", HALL_I64(attempt_id)) != NULL ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_finauth_result(struct hall_ctx *cx, int64_t attempt_id, int sent, const char *bank_ref,
+                    const char *fail_reason)
+{
+    return hall_db_exec(cx, "finauth_result", HALL_I64(attempt_id),
+                        HALL_STR(sent ? "sent" : "failed"),
+                        bank_ref != NULL ? HALL_STR(bank_ref) : HALL_NULLP,
+                        fail_reason != NULL ? HALL_STR(fail_reason) : HALL_NULLP) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
 
 void
 hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32])

@@ -450,6 +450,16 @@ int hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct 
 /* ctx.banks: the complete list of banks (name, short).  HALL_ERR: the
  * database did not answer (nothing sent). */
 int hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx);
+/* the table finauth_attempts is written here only (inside the caller's
+ * transaction): a wrong code typed (*tries the attempt's tries now, locked
+ * at max), the code verified, finance's unlock of a locked attempt, the
+ * bank's answer to the micro-deposit (sent, with the bank's reference; or
+ * failed, with its reason) */
+int hall_finauth_wrong(struct hall_ctx *cx, int64_t attempt_id, long max, long *tries);
+int hall_finauth_verified(struct hall_ctx *cx, int64_t attempt_id);
+int hall_finauth_unlock(struct hall_ctx *cx, int64_t attempt_id);
+int hall_finauth_result(struct hall_ctx *cx, int64_t attempt_id, int sent, const char *bank_ref,
+                        const char *fail_reason);
 extern const struct hall_stmt hall_finauth_stmts[];
 
 /* ---- identity.c: the PC side of an online identity check --------------- */
@@ -527,8 +537,8 @@ extern const struct hall_stmt hall_reissue_stmts[];
  * (at most one live replacing order per certificate, whatever its type),
  * and core/biz/produce.c makes the new certificate (docs/internals/replace.md). */
 
-/* 1 for reissue, renew, change, unlock */
-int hall_replace_business(const char *business);
+/* hall_replace_business (1 for reissue, renew, change, unlock) is
+ * core/biz/order.c's: where a paid order goes depends on it */
 /* the certificate of serial as the logged-in applicant may replace it by an
  * order of business: as hall_reissue_cert_get (which is this for
  * "reissue"), with c->code the message of c->result; renew accepts an

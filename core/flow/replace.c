@@ -103,13 +103,6 @@ const struct hall_stmt hall_replace_stmts[] = {
     {NULL, NULL, 0},
 };
 
-int
-hall_replace_business(const char *b)
-{
-    return b != NULL && (strcmp(b, "reissue") == 0 || strcmp(b, "renew") == 0 ||
-                         strcmp(b, "change") == 0 || strcmp(b, "unlock") == 0);
-}
-
 /* a certificate's state in words, as 我的证书 says them (modules/center):
  * 即将到期 in its last 30 days */
 static const char *

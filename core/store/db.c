@@ -70,6 +70,8 @@ const struct hall_stmt hall_store_stmts[] = {
      "$5::int), $6)",
      6},
     {"session_delete", "DELETE FROM sessions WHERE token_hash = $1", 1},
+    /* a new password ends the user's other sessions (modules/account) */
+    {"session_drop_others", "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", 2},
     /* the header's name of a partner's hall (core/web/resp.c, site_name) */
     {"partner_site_name", "SELECT name FROM partners WHERE code = $1", 1},
     /* the flows a channel sells (its home page and menu): the partner's

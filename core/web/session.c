@@ -115,6 +115,17 @@ hall_session_destroy(struct hall_req *req)
     return HALL_OK;
 }
 
+int
+hall_session_drop_others(struct hall_req *req)
+{
+    if (req->session == NULL)
+        return HALL_ERR;
+    return hall_db_exec(req->cx, "session_drop_others", HALL_I64(req->user_id),
+                        HALL_BIN(req->session->token_hash, 32)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
 /*
  * The form token of a cookie token.  The worker keeps the last pair: a
  * visitor's pages mostly come one after the other, and the MAC (two

@@ -66,8 +66,122 @@ const struct hall_stmt hall_staff_stmts[] = {
      " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
      " updated_at = now() WHERE id = $1 RETURNING failed_logins",
      3},
+    /* ---- the tables staff and staff_recovery_codes, and a member's
+     * sessions ended: the console's sign-in and second factor
+     * (modules/admin) and hall-staff (modules/admin/staff.c) ---- */
+    {"staff_login_ok",
+     "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1",
+     1},
+    {"staff_password_rehash", "UPDATE staff SET password_hash = $2 WHERE id = $1", 2},
+    {"staff_totp_pending",
+     "UPDATE staff SET totp_pending_enc = $2 WHERE id = $1 AND totp_secret_enc IS NULL"
+     " AND totp_pending_enc IS NULL",
+     2},
+    {"staff_totp_enrol",
+     "UPDATE staff SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL,"
+     " totp_last_step = $2, totp_enrolled_at = now(), updated_at = now() WHERE id = $1"
+     " AND totp_secret_enc IS NULL AND totp_pending_enc IS NOT NULL AND totp_last_step < $2"
+     " RETURNING id",
+     2},
+    {"staff_recovery_clear", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
+    {"staff_recovery_add", "INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES ($1, $2)",
+     2},
+    {"staff_failures_clear",
+     "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1},
+    {"staff_insert",
+     "INSERT INTO staff (login, display_name, password_hash, roles)"
+     " VALUES ($1, $1, $2, string_to_array($3, ',')) ON CONFLICT (login) DO NOTHING RETURNING id",
+     3},
+    {"staff_passwd",
+     "UPDATE staff SET password_hash = $2, failed_logins = 0, locked_until = NULL,"
+     " updated_at = now() WHERE login = $1 RETURNING id",
+     2},
+    {"staff_sessions_drop", "DELETE FROM staff_sessions WHERE staff_id = $1", 1},
+    {"staff_totp_reset",
+     "UPDATE staff SET totp_secret_enc = NULL, totp_pending_enc = NULL, totp_enrolled_at = NULL,"
+     " totp_known = false, updated_at = now() WHERE login = $1"
+     " RETURNING id, (SELECT s.totp_secret_enc IS NOT NULL FROM staff s WHERE s.login = $1)"
+     " AS had",
+     1},
+    {"staff_totp_set",
+     "UPDATE staff SET totp_secret_enc = $2, totp_pending_enc = NULL, totp_enrolled_at = now(),"
+     " totp_known = true, updated_at = now() WHERE login = $1 AND totp_secret_enc IS NULL"
+     " RETURNING id",
+     2},
     {NULL, NULL, 0},
 };
+
+struct hall_dbres *
+hall_staff_login_ok(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "staff_login_ok", HALL_I64(id));
+}
+
+struct hall_dbres *
+hall_staff_failures_clear(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "staff_failures_clear", HALL_I64(id));
+}
+
+struct hall_dbres *
+hall_staff_rehash(struct hall_ctx *cx, int64_t id, const char *hash)
+{
+    return hall_db_exec(cx, "staff_password_rehash", HALL_I64(id), HALL_STR(hash));
+}
+
+struct hall_dbres *
+hall_staff_totp_pending(struct hall_ctx *cx, int64_t id, const unsigned char *enc, size_t n)
+{
+    return hall_db_exec(cx, "staff_totp_pending", HALL_I64(id), HALL_BIN(enc, n));
+}
+
+struct hall_dbres *
+hall_staff_totp_enrol(struct hall_ctx *cx, int64_t id, int64_t step)
+{
+    return hall_db_exec(cx, "staff_totp_enrol", HALL_I64(id), HALL_I64(step));
+}
+
+struct hall_dbres *
+hall_staff_recovery_clear(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "staff_recovery_clear", HALL_I64(id));
+}
+
+struct hall_dbres *
+hall_staff_recovery_add(struct hall_ctx *cx, int64_t id, const unsigned char hash[32])
+{
+    return hall_db_exec(cx, "staff_recovery_add", HALL_I64(id), HALL_BIN(hash, 32));
+}
+
+struct hall_dbres *
+hall_staff_insert(struct hall_ctx *cx, const char *login, const char *hash, const char *roles)
+{
+    return hall_db_exec(cx, "staff_insert", HALL_STR(login), HALL_STR(hash), HALL_STR(roles));
+}
+
+struct hall_dbres *
+hall_staff_passwd(struct hall_ctx *cx, const char *login, const char *hash)
+{
+    return hall_db_exec(cx, "staff_passwd", HALL_STR(login), HALL_STR(hash));
+}
+
+struct hall_dbres *
+hall_staff_sessions_drop(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "staff_sessions_drop", HALL_I64(id));
+}
+
+struct hall_dbres *
+hall_staff_totp_reset(struct hall_ctx *cx, const char *login)
+{
+    return hall_db_exec(cx, "staff_totp_reset", HALL_STR(login));
+}
+
+struct hall_dbres *
+hall_staff_totp_set(struct hall_ctx *cx, const char *login, const unsigned char *enc, size_t n)
+{
+    return hall_db_exec(cx, "staff_totp_set", HALL_STR(login), HALL_BIN(enc, n));
+}
 
 static const struct {
     const char *name;

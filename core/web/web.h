@@ -466,6 +466,9 @@ int hall_session_accept(struct hall_req *req, const unsigned char *token_hash, i
  * 138****1234, is kept, for the header) or NULL */
 int hall_session_create(struct hall_req *req, int64_t user_id, const char *phone);
 int hall_session_destroy(struct hall_req *req);
+/* inside a transaction: every other session of the logged-in user ends
+ * (a new password) */
+int hall_session_drop_others(struct hall_req *req);
 const char *hall_csrf_token(struct hall_req *req);
 int hall_csrf_check(struct hall_req *req);
 
@@ -513,6 +516,34 @@ struct hall_val *hall_staff_page(struct hall_req *req, const char *title);
  * partner's prefix: 1 after answering 404 there, else 0 */
 int hall_staff_elsewhere(struct hall_req *req);
 extern const struct hall_stmt hall_staff_stmts[];
+/*
+ * The tables staff and staff_recovery_codes are written here only, inside
+ * the caller's transaction, each answering its statement's result
+ * (RETURNING; NULL on failure): a sign-in at the console ended well
+ * (failures cleared, last_login_at) and hall-staff's acting administrator's
+ * (failures cleared); a password hash of an older scheme replaced; a TOTP
+ * secret pending its first code, then enrolled at step (RETURNING id, none
+ * when another request did it); the recovery codes cleared and added (their
+ * hashes); hall-staff's accounts (insert: RETURNING id, none when the login
+ * exists), passwords and second factors by login (RETURNING id; totp_reset
+ * also "had"), and a member's sessions ended.
+ */
+struct hall_dbres *hall_staff_login_ok(struct hall_ctx *cx, int64_t id);
+struct hall_dbres *hall_staff_failures_clear(struct hall_ctx *cx, int64_t id);
+struct hall_dbres *hall_staff_rehash(struct hall_ctx *cx, int64_t id, const char *hash);
+struct hall_dbres *hall_staff_totp_pending(struct hall_ctx *cx, int64_t id,
+                                           const unsigned char *enc, size_t n);
+struct hall_dbres *hall_staff_totp_enrol(struct hall_ctx *cx, int64_t id, int64_t step);
+struct hall_dbres *hall_staff_recovery_clear(struct hall_ctx *cx, int64_t id);
+struct hall_dbres *hall_staff_recovery_add(struct hall_ctx *cx, int64_t id,
+                                           const unsigned char hash[32]);
+struct hall_dbres *hall_staff_insert(struct hall_ctx *cx, const char *login, const char *hash,
+                                     const char *roles);
+struct hall_dbres *hall_staff_passwd(struct hall_ctx *cx, const char *login, const char *hash);
+struct hall_dbres *hall_staff_sessions_drop(struct hall_ctx *cx, int64_t id);
+struct hall_dbres *hall_staff_totp_reset(struct hall_ctx *cx, const char *login);
+struct hall_dbres *hall_staff_totp_set(struct hall_ctx *cx, const char *login,
+                                       const unsigned char *enc, size_t n);
 
 /* The second factor of a staff member (sql/073), one rule for the console's
  * sign-in (modules/admin) and hall-staff's acting administrator: a TOTP

@@ -81,7 +81,6 @@ static const struct hall_stmt account_stmts[] = {
      "UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(),"
      " failed_logins = 0, locked_until = NULL WHERE id = $1",
      2},
-    {"user_other_sessions_drop", "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", 2},
     {NULL, NULL, 0},
 };
 
@@ -720,8 +719,7 @@ password_save(struct hall_req *req)
         return hall_msg(req, HALL_M_OLD_PASSWORD, "old_password");
     if (hall_db_exec(req->cx, "user_password_set", HALL_I64(req->user_id), HALL_STR(hash)) ==
             NULL ||
-        hall_db_exec(req->cx, "user_other_sessions_drop", HALL_I64(req->user_id),
-                     HALL_BIN(req->session->token_hash, 32)) == NULL ||
+        hall_session_drop_others(req) != HALL_OK ||
         hall_audit(req->cx, actor_of(req, req->user_id), "user",
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "password_change",
                    NULL, NULL, NULL) != HALL_OK ||

@@ -80,29 +80,11 @@ static const struct hall_stmt admin_stmts[] = {
      " coalesce(locked_until > now(), false) AS locked, active,"
      " extract(epoch FROM now())::bigint AS now_s FROM staff WHERE id = $1 FOR UPDATE",
      1},
-    {"staff_totp_pending",
-     "UPDATE staff SET totp_pending_enc = $2 WHERE id = $1 AND totp_secret_enc IS NULL"
-     " AND totp_pending_enc IS NULL",
-     2},
-    {"staff_totp_enrol",
-     "UPDATE staff SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL,"
-     " totp_last_step = $2, totp_enrolled_at = now(), updated_at = now() WHERE id = $1"
-     " AND totp_secret_enc IS NULL AND totp_pending_enc IS NOT NULL AND totp_last_step < $2"
-     " RETURNING id",
-     2},
-    {"staff_recovery_clear", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
-    {"staff_recovery_add", "INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES ($1, $2)",
-     2},
     /* wrong codes on many members, wrong passwords on many logins, from one
      * client (sql/048's table, the member's or login's index in place of a
      * phone's) */
     {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
     {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
-    {"staff_login_ok",
-     "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1",
-     1},
-    /* a hash of an older scheme, replaced at a successful login (row locked) */
-    {"staff_password_rehash", "UPDATE staff SET password_hash = $2 WHERE id = $1", 2},
     {"queue_review",
      "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.status = 'review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) > 0)"
@@ -133,7 +115,7 @@ static const struct hall_stmt admin_stmts[] = {
      "SELECT count(*) AS total, 0 AS overdue_total FROM orders WHERE status = 'transfer_review'"
      " AND ($1 = '' OR order_no = $1 OR strpos(subject, $1) > 0)",
      1},
-    {"order_get",
+    {"admin_order_get",
      "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev,"
      " coalesce(o.reject_reason, '') AS reject_reason, p.sms_business_name, o.cert_fen,"
      " o.shipping_fen, coalesce(o.project_id, '') AS project_id,"
@@ -141,15 +123,6 @@ static const struct hall_stmt admin_stmts[] = {
      " coalesce(p.sms_site, '') AS sms_site, coalesce(o.gift, '') AS gift,"
      " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by, o.no_publish"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
-     1},
-    /* after hall_order_move to accepted, in its transaction: the old reason
-     * cleared, and (seed 003: 审核无误后三个工作日寄出, for partners that
-     * promise it, sql/046) the day it must ship by; one write of the row */
-    {"order_accepted",
-     "UPDATE orders o SET reject_reason = NULL, ship_by = CASE WHEN p.ship_within_workdays"
-     " IS NOT NULL THEN add_workdays(beijing_day(now()), p.ship_within_workdays)"
-     " ELSE o.ship_by END FROM partners p WHERE o.id = $1 AND p.code = o.partner_code"
-     " RETURNING o.form_enc",
      1},
     /* 介质遗失补办 paid online by a unit: the PIN goes in the memo of the
      * micro-deposit made once approved (seed 004) */
@@ -182,7 +155,7 @@ static const struct hall_stmt admin_stmts[] = {
      " JOIN orders o ON o.id = f.order_id WHERE f.id = $1",
      1},
     {"revision_get", "SELECT form_enc FROM order_revisions WHERE order_id = $1 AND rev = $2", 2},
-    {"order_history",
+    {"admin_order_history",
      "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor, coalesce(s.login, '') AS login,"
      " a.action, coalesce(a.from_state, '') AS from_state, coalesce(a.to_state, '') AS to_state,"
      " coalesce(a.detail->>'reason', '') AS reason,"
@@ -191,18 +164,6 @@ static const struct hall_stmt admin_stmts[] = {
      " FROM audit_log a LEFT JOIN staff s ON a.actor = 'staff:' || s.id"
      " WHERE a.entity = 'order' AND a.entity_id = $1 ORDER BY a.id",
      1},
-    /* after hall_order_move, in its transaction */
-    {"order_rejected",
-     "UPDATE orders SET reject_reason = $2, rejected_rev = form_rev WHERE id = $1"
-     " RETURNING form_enc",
-     2},
-    /* finance's decision on a corporate transfer, kept with the payment */
-    /* finance's reason for 退回 stays with the refused voucher (sql/044) */
-    {"transfer_decided",
-     "UPDATE payments SET status = $2, paid_at = CASE WHEN $2 = 'paid' THEN now() END,"
-     " refused_reason = CASE WHEN $2 = 'refused' THEN nullif($3, '') END"
-     " WHERE order_id = $1 AND method = 'transfer' AND status = 'pending' RETURNING id",
-     3},
     /* finance unlocks the newest micro-deposit of an order: its code may be
      * typed again (modules/finauth counts tries from 0) */
     {"finauth_latest",
@@ -212,10 +173,6 @@ static const struct hall_stmt admin_stmts[] = {
     {"finauth_lock",
      "SELECT a.id, a.result, a.tries, a.memo_kind FROM finauth_attempts a WHERE a.order_id = $1"
      " ORDER BY a.id DESC LIMIT 1 FOR UPDATE",
-     1},
-    {"finauth_unlock",
-     "UPDATE finauth_attempts SET result = 'sent', tries = 0 WHERE id = $1 AND result = 'locked'"
-     " RETURNING id",
      1},
     {"outbox_dead",
      "SELECT id, kind, idem_key, attempts, coalesce(last_error, '') AS last_error,"
@@ -246,18 +203,6 @@ static const struct hall_stmt admin_stmts[] = {
      " OR (NOT $1 AND r.status IN ('done', 'refused', 'manual'))"
      " ORDER BY r.status = 'requested' DESC, r.created_at DESC, r.id DESC LIMIT $2",
      2},
-    {"refund_lock",
-     "SELECT r.status, r.kind, r.amount_fen, r.order_id, coalesce(r.from_status, '') AS "
-     "from_status,"
-     " p.method, o.status AS order_status, o.order_no, o.form_enc, o.cert_type FROM refunds r"
-     " JOIN payments p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id"
-     " WHERE r.id = $1 FOR UPDATE OF r, o",
-     1},
-    {"refund_decide",
-     "UPDATE refunds SET status = $2, note = nullif($3, ''), decided_by = $4, decided_at = now(),"
-     " done_at = CASE WHEN $2 = 'manual' THEN now() END WHERE id = $1 AND status = 'requested'"
-     " RETURNING id",
-     4},
     /* four eyes: what waits for a second person, then the last decided */
     {"approvals_list",
      "SELECT r.id, r.kind, r.subject, r.reason, r.payload::text AS payload, r.requested_by,"
@@ -480,9 +425,7 @@ totp_pending_new(struct hall_req *req, int64_t id)
     hall_rand_bytes(raw, sizeof(raw));
     b32 = hall_base32_encode(req->pool, raw, sizeof(raw));
     enc = hall_pii_encrypt(req->pool, b32, strlen(b32), &n);
-    return hall_db_exec(req->cx, "staff_totp_pending", HALL_I64(id), HALL_BIN(enc, n)) != NULL
-               ? HALL_OK
-               : HALL_ERR;
+    return hall_staff_totp_pending(req->cx, id, enc, n) != NULL ? HALL_OK : HALL_ERR;
 }
 
 /* the base32 secret of a bytea column, decrypted; NULL when absent */
@@ -517,7 +460,7 @@ recovery_new(struct hall_req *req, int64_t id, struct hall_val *ctx)
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "recovery_codes");
     int i, j;
 
-    if (hall_db_exec(req->cx, "staff_recovery_clear", HALL_I64(id)) == NULL)
+    if (hall_staff_recovery_clear(req->cx, id) == NULL)
         return NULL;
     for (i = 0; i < RECOVERY_CODES; i++) {
         char code[HALL_STAFF_RECOVERY_LEN + 2];
@@ -531,7 +474,7 @@ recovery_new(struct hall_req *req, int64_t id, struct hall_val *ctx)
         }
         code[o] = '\0';
         if (hall_staff_recovery_hash(id, code, h) != HALL_OK ||
-            hall_db_exec(req->cx, "staff_recovery_add", HALL_I64(id), HALL_BIN(h, 32)) == NULL)
+            hall_staff_recovery_add(req->cx, id, h) == NULL)
             return NULL;
         hall_val_push_str(req->pool, list, code);
     }
@@ -626,7 +569,7 @@ factor_done(struct hall_req *req, const char *how)
     struct hall_val *detail = hall_val_obj(req->pool);
 
     hall_val_set_str(req->pool, detail, "factor", how);
-    if (hall_db_exec(req->cx, "staff_login_ok", HALL_I64(id)) == NULL ||
+    if (hall_staff_login_ok(req->cx, id) == NULL ||
         hall_staff_session_create(req, id, 1) != HALL_OK ||
         hall_audit(req->cx, hall_staff_actor(req), "staff", sid, "login", NULL, NULL, detail) !=
             HALL_OK)
@@ -803,7 +746,7 @@ do_enrol(struct hall_req *req)
         return enrol_render(req, 400, secret, login,
                             hall_msg_text(req->pool, HALL_M_STAFF_CODE_WRONG));
     }
-    r = hall_db_exec(req->cx, "staff_totp_enrol", HALL_I64(req->staff->id), HALL_I64(step));
+    r = hall_staff_totp_enrol(req->cx, req->staff->id, step);
     if (r == NULL)
         return hall_resp_busy(req);
     if (hall_dbres_rows(r) == 0) {
@@ -896,8 +839,7 @@ do_login(struct hall_req *req)
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
     if (hall_password_needs_rehash(hash) &&
-        hall_db_exec(req->cx, "staff_password_rehash", HALL_I64(id),
-                     HALL_STR(hall_password_hash(req->pool, password))) == NULL)
+        hall_staff_rehash(req->cx, id, hall_password_hash(req->pool, password)) == NULL)
         return hall_resp_busy(req);
     /* the password alone: a half session, and the failures counted so far
      * stay (only the second factor clears them: a known password does not
@@ -1033,7 +975,7 @@ order_load(struct hall_req *req)
     int64_t id;
 
     hall_req_param_i64(req, "id", &id);
-    res = hall_db_exec(req->cx, "order_get", HALL_I64(id));
+    res = hall_db_exec(req->cx, "admin_order_get", HALL_I64(id));
     if (res == NULL) {
         hall_resp_busy(req);
         return NULL;
@@ -1386,7 +1328,7 @@ order_page(struct hall_req *req)
         return hall_resp_busy(req);
     }
 
-    res = hall_db_exec(req->cx, "order_history", HALL_STR(sid));
+    res = hall_db_exec(req->cx, "admin_order_history", HALL_STR(sid));
     if (res == NULL)
         return hall_resp_busy(req);
     list = hall_val_set_list(req->pool, ctx, "history");
@@ -1609,7 +1551,7 @@ decide(struct hall_req *req, char kind)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)
             return hall_resp_busy(req);
-        accepted = hall_db_exec(req->cx, "order_accepted", HALL_I64(id));
+        accepted = hall_order_accepted(req->cx, id);
         if (accepted == NULL)
             return hall_resp_busy(req);
         /* seeds 001/002: the e-invoice once the application is approved
@@ -1624,12 +1566,10 @@ decide(struct hall_req *req, char kind)
             return hall_resp_busy(req);
     }
     if (kind == 'C' || kind == 'F') {
-        res = hall_db_exec(req->cx, "transfer_decided", HALL_I64(id),
-                           HALL_STR(kind == 'C' ? "paid" : "refused"),
-                           HALL_STR(kind == 'F' ? reason : ""));
-        if (res == NULL)
+        rc = hall_payment_transfer_decided(req->cx, id, kind == 'C', kind == 'F' ? reason : "");
+        if (rc == HALL_ERR)
             return hall_resp_busy(req);
-        if (hall_dbres_rows(res) == 0)
+        if (rc == 0)
             hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
                       (long long)id);
     }
@@ -1645,7 +1585,7 @@ decide(struct hall_req *req, char kind)
         done = "已退回，业务单回到待支付，退回原因已短信通知申请人";
     }
     if (kind == 'R')
-        res = hall_db_exec(req->cx, "order_rejected", HALL_I64(id), HALL_STR(reason));
+        res = hall_order_rejected(req->cx, id, reason);
     else if (kind == 'A')
         res = accepted;
     if (kind == 'A' || kind == 'R') {
@@ -1806,28 +1746,6 @@ refunds_page(struct hall_req *req)
     return hall_resp_page(req, 200, "admin_refunds", ctx);
 }
 
-/* the applicant's SMS about a refund decided here (seed style), queued in
- * the caller's transaction; the text is personal: never logged */
-static int
-refund_decision_sms(struct hall_req *req, struct hall_dbres *rf, int64_t refund_id,
-                    enum hall_sms_kind kind, const char *p1, const char *v1, const char *p2,
-                    const char *v2, const char *p3, const char *v3)
-{
-    struct hall_val *form = form_of(req, rf, hall_dbres_col(rf, "form_enc"));
-    const char *phone;
-
-    if (form == NULL || form->type != HALL_V_OBJ)
-        return HALL_ERR;
-    phone =
-        form_str(form, strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "app_mobile"
-                                                                                 : "agent_mobile");
-    if (strlen(phone) != 11 || strspn(phone, "0123456789") != 11)
-        return HALL_OK;
-    return hall_sms_queue(req->cx,
-                          hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), phone,
-                          NULL, kind, p1, v1, p2, v2, p3, v3, NULL);
-}
-
 static const struct hall_pspec refund_approve_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "退费编号", NULL},
     {"note", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "退款说明", NULL},
@@ -1842,69 +1760,32 @@ static const struct hall_pspec refund_refuse_params[] = {
 
 /*
  * What a finance decision on a refund does, inside the caller's transaction
- * (rf: refund_lock's row, still 'requested').  'A' approve: an online
- * payment goes back through the gateway (refund approved, the outbox job
- * pay_refund does the rest: 已退费 + SMS); a corporate transfer cannot,
- * finance pays it back by hand and records how (note required): 已退费 +
- * SMS at once.  'R' refuse with a reason: the order goes back where it was
- * and the applicant reads the reason in the personal center and by SMS.
- * first: the actor of the first of two approvals (four eyes), or NULL.
- * *done: what the page says.
+ * (rf locked, still 'requested'): core/biz/refund.c's hall_refund_decide.
+ * 'A' approve: an online payment goes back through the gateway (refund
+ * approved, the outbox job pay_refund does the rest: 已退费 + SMS); a
+ * corporate transfer cannot, finance pays it back by hand and records how
+ * (note required): 已退费 + SMS at once.  'R' refuse with a reason: the
+ * order goes back where it was and the applicant reads the reason in the
+ * personal center and by SMS.  first: the actor of the first of two
+ * approvals (four eyes), or NULL.  *done: what the page says.
  */
 static int
-refund_apply(struct hall_req *req, struct hall_dbres *rf, int64_t id, char kind, const char *note,
+refund_apply(struct hall_req *req, const struct hall_refund *rf, char kind, const char *note,
              const char *first, const char **done)
 {
-    const char *actor = hall_staff_actor(req), *status, *to, *order_no;
-    struct hall_val *detail;
-    int64_t order_id, amount;
-    int transfer, rc;
+    const char *status;
+    int rc;
 
-    amount = hall_dbres_int(rf, 0, "amount_fen");
-    order_id = hall_dbres_int(rf, 0, "order_id");
-    order_no = hall_dbres_str(rf, 0, "order_no");
-    transfer = strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0;
-    status = kind == 'R' ? "refused" : transfer ? "manual" : "approved";
-    if (hall_db_exec(req->cx, "refund_decide", HALL_I64(id), HALL_STR(status), HALL_STR(note),
-                     HALL_STR(actor)) == NULL)
-        return HALL_ERR;
-    detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "refund_id", id);
-    hall_val_set_int(req->pool, detail, "amount_fen", amount);
-    if (*note != '\0')
-        hall_val_set_str(req->pool, detail, "reason", note);
-    if (first != NULL)
-        hall_val_set_str(req->pool, detail, "first_approval", first);
-    if (kind == 'R') {
-        to = hall_dbres_str(rf, 0, "from_status");
-        rc = hall_order_move(req->cx, order_id, "refund_requested", to, actor, detail);
-        if (rc == HALL_OK)
-            rc = refund_decision_sms(req, rf, id, HALL_SMST_refund_refused, "order_no", order_no,
-                                     "reason", note, NULL, NULL);
+    rc = hall_refund_decide(req->cx, rf, kind == 'A', note, hall_staff_actor(req), first, &status);
+    if (kind == 'R')
         *done = "已拒绝退费，业务单已恢复原状态，短信已发送";
-    } else if (transfer) {
-        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", actor, detail);
-        /* an invoice issued: its red-letter one (core/biz/invoice.c) */
-        if (rc == HALL_OK)
-            rc = hall_invoice_refunded(req->cx, order_id);
-        if (rc == HALL_OK)
-            rc = refund_decision_sms(
-                req, rf, id, HALL_SMST_refund_transfer, "order_no", order_no, "amount",
-                hall_yuan(req->pool, amount), "payer",
-                /* a natural person paid from their own account */
-                strcmp(hall_dbres_str(rf, 0, "cert_type"), "person") == 0 ? "您的" : "贵司");
+    else if (strcmp(status, "manual") == 0)
         *done = "已记录人工退款，业务单已退费，短信已发送";
-    } else {
-        rc = hall_audit(req->cx, actor, "order",
-                        hall_psprintf(req->pool, "%lld", (long long)order_id), "refund_approved",
-                        NULL, NULL, detail);
-        if (rc == HALL_OK)
-            rc = hall_refund_queue(req->cx, id);
+    else
         *done = "已同意退费，款项将通过支付渠道原路退回";
-    }
     if (rc == HALL_OK)
         hall_info(req, "msg=\"refund decided\" staff=%lld refund=%lld order=%lld status=%s",
-                  (long long)req->staff->id, (long long)id, (long long)order_id, status);
+                  (long long)req->staff->id, (long long)rf->id, (long long)rf->order_id, status);
     return rc;
 }
 
@@ -1936,7 +1817,7 @@ refund_decide(struct hall_req *req, char kind)
     const char *note = hall_req_param(req, kind == 'A' ? "note" : "reason");
     const char *done = NULL, *sid;
     struct hall_approval a;
-    struct hall_dbres *rf;
+    struct hall_refund rf;
     int64_t id, amount;
     int rc;
 
@@ -1948,21 +1829,20 @@ refund_decide(struct hall_req *req, char kind)
         note = "";
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    rf = hall_db_exec(req->cx, "refund_lock", HALL_I64(id));
-    if (rf == NULL)
+    rc = hall_refund_lock(req->cx, id, &rf);
+    if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(rf) == 0)
+    if (rc == 0)
         return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
-    if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
-        return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL,
-                        refund_status_label(hall_dbres_str(rf, 0, "status")));
+    if (strcmp(rf.status, "requested") != 0)
+        return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL, refund_status_label(rf.status));
     rc = hall_approval_pending_of(req->cx, "refund", sid, &a);
     if (rc < 0)
         return hall_resp_busy(req);
     if (rc > 0)
         return hall_msg(req, HALL_M_REFUND_AWAITING, NULL, a.requested_login);
-    amount = hall_dbres_int(rf, 0, "amount_fen");
-    if (kind == 'A' && strcmp(hall_dbres_str(rf, 0, "method"), "transfer") == 0 && *note == '\0')
+    amount = rf.amount_fen;
+    if (kind == 'A' && strcmp(rf.method, "transfer") == 0 && *note == '\0')
         return hall_msg(req, HALL_M_REFUND_NOTE_NEEDED, "note");
     if (kind == 'A' && amount > req->app->conf.refund_four_eyes_fen) {
         struct hall_val *payload = hall_val_obj(req->pool);
@@ -1972,8 +1852,7 @@ refund_decide(struct hall_req *req, char kind)
         hall_val_set_int(req->pool, payload, "amount_fen", amount);
         rc = hall_approval_request(req->cx, "refund", sid, payload, req->staff->id,
                                    hall_psprintf(req->pool, "同意退费 %s 元（%s）",
-                                                 hall_yuan(req->pool, amount),
-                                                 hall_dbres_str(rf, 0, "order_no")),
+                                                 hall_yuan(req->pool, amount), rf.order_no),
                                    &rid);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
@@ -1988,7 +1867,7 @@ refund_decide(struct hall_req *req, char kind)
                           hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen)),
             rid);
     }
-    rc = refund_apply(req, rf, id, kind, note, NULL, &done);
+    rc = refund_apply(req, &rf, kind, note, NULL, &done);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
@@ -2177,17 +2056,16 @@ approvals_decide(struct hall_req *req, int approve)
     if (!approve) {
         done = strcmp(a.kind, "refund") == 0 ? "已拒绝，该退费回到待财务审核" : "已拒绝该申请";
     } else if (strcmp(a.kind, "refund") == 0) {
-        int64_t refund_id = strtoll(a.subject, NULL, 10);
-        struct hall_dbres *rf = hall_db_exec(req->cx, "refund_lock", HALL_I64(refund_id));
+        struct hall_refund rf;
 
-        if (rf == NULL)
+        rc = hall_refund_lock(req->cx, strtoll(a.subject, NULL, 10), &rf);
+        if (rc == HALL_ERR)
             return hall_resp_busy(req);
-        if (hall_dbres_rows(rf) == 0)
+        if (rc == 0)
             return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
-        if (strcmp(hall_dbres_str(rf, 0, "status"), "requested") != 0)
-            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL,
-                            refund_status_label(hall_dbres_str(rf, 0, "status")));
-        rc = refund_apply(req, rf, refund_id, 'A', payload_str(a.payload, "note"),
+        if (strcmp(rf.status, "requested") != 0)
+            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL, refund_status_label(rf.status));
+        rc = refund_apply(req, &rf, 'A', payload_str(a.payload, "note"),
                           hall_psprintf(req->pool, "staff:%lld", (long long)a.requested_by), &done);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
@@ -2244,7 +2122,7 @@ do_finauth_unlock(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_str(a, 0, "result"), "locked") != 0)
         return hall_msg(req, HALL_M_FINAUTH_NOT_LOCKED, NULL);
-    if (hall_db_exec(req->cx, "finauth_unlock", HALL_I64(hall_dbres_int(a, 0, "id"))) == NULL)
+    if (hall_finauth_unlock(req->cx, hall_dbres_int(a, 0, "id")) != HALL_OK)
         return hall_resp_busy(req);
     detail = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, detail, "attempt_id", hall_dbres_int(a, 0, "id"));

@@ -57,21 +57,11 @@
 
 static const struct hall_stmt tool_stmts[] = {
     {"tool_staff_exists", "SELECT id FROM staff WHERE login = $1", 1},
-    {"tool_staff_insert",
-     "INSERT INTO staff (login, display_name, password_hash, roles)"
-     " VALUES ($1, $1, $2, string_to_array($3, ',')) ON CONFLICT (login) DO NOTHING RETURNING id",
-     3},
-    {"tool_staff_passwd",
-     "UPDATE staff SET password_hash = $2, failed_logins = 0, locked_until = NULL,"
-     " updated_at = now() WHERE login = $1 RETURNING id",
-     2},
-    {"tool_staff_sessions_drop", "DELETE FROM staff_sessions WHERE staff_id = $1", 1},
     {"tool_staff_actor",
      "SELECT id, password_hash, active, 'admin' = ANY (roles) AS admin,"
      " coalesce(locked_until > now(), false) AS locked, totp_secret_enc, totp_last_step,"
      " extract(epoch FROM now())::bigint AS now_s FROM staff WHERE login = $1 FOR UPDATE",
      1},
-    {"tool_staff_ok", "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1},
     /* init: one at a time, and only while no administrator is active */
     {"tool_staff_lock", "LOCK TABLE staff IN SHARE ROW EXCLUSIVE MODE", 0},
     {"tool_staff_admins", "SELECT count(*) AS n FROM staff WHERE active AND 'admin' = ANY (roles)",
@@ -82,18 +72,6 @@ static const struct hall_stmt tool_stmts[] = {
      " FROM staff_requests r JOIN staff s ON s.id = r.requested_by WHERE r.state = 'pending'"
      " ORDER BY r.id",
      0},
-    {"tool_staff_totp_reset",
-     "UPDATE staff SET totp_secret_enc = NULL, totp_pending_enc = NULL, totp_enrolled_at = NULL,"
-     " totp_known = false, updated_at = now() WHERE login = $1"
-     " RETURNING id, (SELECT s.totp_secret_enc IS NOT NULL FROM staff s WHERE s.login = $1)"
-     " AS had",
-     1},
-    {"tool_staff_recovery_drop", "DELETE FROM staff_recovery_codes WHERE staff_id = $1", 1},
-    {"tool_staff_totp_set",
-     "UPDATE staff SET totp_secret_enc = $2, totp_pending_enc = NULL, totp_enrolled_at = now(),"
-     " totp_known = true, updated_at = now() WHERE login = $1 AND totp_secret_enc IS NULL"
-     " RETURNING id",
-     2},
     {"tool_staff_totp_get",
      "SELECT totp_secret_enc, totp_known, totp_last_step, extract(epoch FROM now())::bigint AS "
      "now_s"
@@ -319,7 +297,7 @@ actor_check(struct hall_req *req, const char *login, const char *command)
     detail = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, detail, "factor", how);
     hall_val_set_str(req->pool, detail, "command", command);
-    if (hall_db_exec(req->cx, "tool_staff_ok", HALL_I64(id)) == NULL ||
+    if (hall_staff_failures_clear(req->cx, id) == NULL ||
         hall_audit(req->cx, "cli:hall-staff", "staff",
                    hall_psprintf(req->pool, "%lld", (long long)id), "cli_auth", NULL, NULL,
                    detail) != HALL_OK ||
@@ -382,8 +360,8 @@ cmd_init(struct hall_req *req, const char *a, const char *b)
 
         if (password == NULL)
             return 2;
-        res = hall_db_exec(req->cx, "tool_staff_insert", HALL_STR(logins[i]),
-                           HALL_STR(hall_password_hash(req->pool, password)), HALL_STR("admin"));
+        res =
+            hall_staff_insert(req->cx, logins[i], hall_password_hash(req->pool, password), "admin");
         if (res == NULL)
             return 1;
         if (hall_dbres_rows(res) == 0) {
@@ -579,7 +557,7 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
     hash = hall_password_hash(req->pool, password);
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    res = hall_db_exec(req->cx, "tool_staff_passwd", HALL_STR(login), HALL_STR(hash));
+    res = hall_staff_passwd(req->cx, login, hash);
     if (res == NULL)
         return 1;
     if (hall_dbres_rows(res) == 0) {
@@ -587,8 +565,7 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
         fprintf(stderr, "hall-staff: no staff %s\n", login);
         return 1;
     }
-    if (hall_db_exec(req->cx, "tool_staff_sessions_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
-            NULL ||
+    if (hall_staff_sessions_drop(req->cx, hall_dbres_int(res, 0, "id")) == NULL ||
         hall_audit(req->cx, "cli:hall-staff", "staff", hall_dbres_str(res, 0, "id"),
                    "password_change", NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
@@ -625,7 +602,7 @@ cmd_totp_reset(struct hall_req *req, const char *login)
 
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    res = hall_db_exec(req->cx, "tool_staff_totp_reset", HALL_STR(login));
+    res = hall_staff_totp_reset(req->cx, login);
     if (res == NULL)
         return 1;
     if (hall_dbres_rows(res) == 0) {
@@ -634,10 +611,8 @@ cmd_totp_reset(struct hall_req *req, const char *login)
         return 1;
     }
     sid = hall_dbres_str(res, 0, "id");
-    if (hall_db_exec(req->cx, "tool_staff_recovery_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
-            NULL ||
-        hall_db_exec(req->cx, "tool_staff_sessions_drop", HALL_I64(hall_dbres_int(res, 0, "id"))) ==
-            NULL ||
+    if (hall_staff_recovery_clear(req->cx, hall_dbres_int(res, 0, "id")) == NULL ||
+        hall_staff_sessions_drop(req->cx, hall_dbres_int(res, 0, "id")) == NULL ||
         hall_audit(req->cx, "cli:hall-staff", "staff", sid, "totp_reset",
                    hall_dbres_bool(res, 0, "had") ? "enrolled" : "unenrolled", "unenrolled",
                    NULL) != HALL_OK ||
@@ -673,7 +648,7 @@ cmd_totp_set(struct hall_req *req, const char *login, const char *arg)
     enc = hall_pii_encrypt(req->pool, secret, strlen(secret), &encn);
     if (hall_db_begin(req->cx) != HALL_OK)
         return 1;
-    res = hall_db_exec(req->cx, "tool_staff_totp_set", HALL_STR(login), HALL_BIN(enc, encn));
+    res = hall_staff_totp_set(req->cx, login, enc, encn);
     if (res == NULL)
         return 1;
     if (hall_dbres_rows(res) == 0) {

@@ -118,22 +118,12 @@ static const struct hall_stmt center_stmts[] = {
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
-    /* the paid payment a refund request pays back (never a surplus: that
-     * one is refunded on its own) */
-    {"refund_payment",
-     "SELECT id, amount_fen FROM payments WHERE order_id = $1 AND status = 'paid'"
-     " AND NOT surplus ORDER BY attempt DESC LIMIT 1",
-     1},
-    {"refund_insert",
-     "INSERT INTO refunds (order_id, payment_id, kind, amount_fen, reason, from_status)"
-     " VALUES ($1, $2, 'request', $3, $4, $5) RETURNING id",
-     5},
     {"refund_refused_note",
      "SELECT coalesce((SELECT note FROM refunds WHERE order_id = $1 AND kind = 'request'"
      " ORDER BY id DESC LIMIT 1) , '') AS note, coalesce((SELECT status FROM refunds"
      " WHERE order_id = $1 AND kind = 'request' ORDER BY id DESC LIMIT 1), '') AS status",
      1},
-    {"order_history",
+    {"center_order_history",
      "SELECT to_char(at, 'YYYY-MM-DD HH24:MI') AS at, coalesce(from_state, '') AS from_state,"
      " coalesce(to_state, '') AS to_state, action FROM audit_log WHERE entity = 'order' AND "
      "entity_id = $1 ORDER BY id",
@@ -142,17 +132,6 @@ static const struct hall_stmt center_stmts[] = {
      "SELECT invoice_no, url, to_char(issued_at, 'YYYY-MM-DD HH24:MI') AS issued,"
      " red_invoice_no, red_url, to_char(red_issued_at, 'YYYY-MM-DD HH24:MI') AS red_issued"
      " FROM invoices WHERE order_id = $1",
-     1},
-    /* an accepted order's production began (core/pki/ca.c: the intent first) */
-    {"refund_production",
-     "SELECT EXISTS (SELECT 1 FROM certificates WHERE order_id = $1"
-     " AND state IN ('intent', 'issued')) AS begun",
-     1},
-    /* 重新获取 at most once a minute per order, however many clicks */
-    {"invoice_resend",
-     "UPDATE invoices SET resends = resends + 1, last_resent_at = now() WHERE order_id = $1"
-     " AND (last_resent_at IS NULL OR last_resent_at < now() - interval '60 seconds')"
-     " RETURNING resends",
      1},
     /* 我的证书: the certificates of the applicant's orders (a burnt 'void'
      * serial is none), then the accepted orders whose certificate is not
@@ -262,13 +241,6 @@ static const struct hall_stmt center_stmts[] = {
      "SELECT id, order_no, business_type, status FROM orders WHERE reissue_of = $1"
      " AND status NOT IN ('cancelled', 'refunded', 'issued', 'shipped', 'delivered') ORDER BY id"
      " FOR UPDATE",
-     1},
-    /* a cancelled order's open online trades are closed at the gateway (as
-     * pay does when a trade is abandoned); money that still comes is a
-     * surplus, refunded without anyone asking (modules/pay) */
-    {"revoke_close_trades",
-     "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
-     " AND status = 'created' AND method <> 'transfer' RETURNING id, out_trade_no",
      1},
     {"revoke_phone", "SELECT phone_enc FROM users WHERE id = $1", 1},
     {"revoke_done",
@@ -728,7 +700,7 @@ order_page(struct hall_req *req)
     if (res == NULL)
         return HALL_OK; /* answered: 404 (not this applicant's) or 503 */
     sid = hall_dbres_str(res, 0, "id");
-    hist = hall_db_exec(req->cx, "order_history", HALL_STR(sid));
+    hist = hall_db_exec(req->cx, "center_order_history", HALL_STR(sid));
     if (hist == NULL)
         return hall_resp_busy(req);
     ctx = hall_page_ctx(req);
@@ -836,7 +808,7 @@ do_refund(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *res;
-    struct hall_val *detail, *v;
+    struct hall_val *v;
     const char *from;
     int r;
 
@@ -851,34 +823,18 @@ do_refund(struct hall_req *req)
     from = hall_dbres_str(res, 0, "status");
     if (produced(from))
         return hall_msg(req, HALL_M_REFUND_PRODUCED, NULL);
-    detail = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, detail, "reason", hall_req_param(req, "reason"));
-    r = hall_order_move(req->cx, id, from, "refund_requested",
-                        hall_psprintf(req->pool, "user:%lld", (long long)req->user_id), detail);
+    /* the order moved, and the refund of its payment in finance's queue
+     * (core/biz/refund.c): refundable until its certificate is being made */
+    r = hall_refund_request(req->cx, id, from,
+                            hall_psprintf(req->pool, "user:%lld", (long long)req->user_id),
+                            hall_req_param(req, "reason"));
     if (r == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REFUND_STATE, NULL);
-    if (r != HALL_OK)
-        return hall_resp_busy(req);
-    /* an accepted order: refundable until its certificate is being made.
-     * The move above holds the order's row: production (core/pki/ca.c) locks
-     * it before its intent, so one of the two sees the other */
-    if (strcmp(from, "accepted") == 0) {
-        res = hall_db_exec(req->cx, "refund_production", HALL_I64(id));
-        if (res == NULL)
-            return hall_resp_busy(req);
-        if (hall_dbres_bool(res, 0, "begun"))
-            return hall_msg(req, HALL_M_REFUND_PRODUCING, NULL);
-    }
-    /* finance's queue: the payment to pay back, and where the order was */
-    res = hall_db_exec(req->cx, "refund_payment", HALL_I64(id));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
+    if (r == HALL_REFUND_PRODUCING)
+        return hall_msg(req, HALL_M_REFUND_PRODUCING, NULL);
+    if (r == HALL_REFUND_NOTHING)
         return hall_msg(req, HALL_M_REFUND_NOTHING, NULL);
-    if (hall_db_exec(req->cx, "refund_insert", HALL_I64(id), HALL_I64(hall_dbres_int(res, 0, "id")),
-                     HALL_I64(hall_dbres_int(res, 0, "amount_fen")),
-                     HALL_STR(hall_req_param(req, "reason")), HALL_STR(from)) == NULL ||
-        hall_db_commit(req->cx) != HALL_OK)
+    if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");
@@ -901,8 +857,9 @@ do_invoice_resend(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *res;
-    struct hall_val *v, *detail;
-    const char *tag, *redirect;
+    struct hall_val *v;
+    const char *redirect;
+    int rc;
 
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
@@ -917,19 +874,10 @@ do_invoice_resend(struct hall_req *req)
         return hall_resp_busy(req);
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_INVOICE_NOT_YET, NULL);
-    res = hall_db_exec(req->cx, "invoice_resend", HALL_I64(id));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
+    rc = hall_invoice_resend(req->cx, id, hall_req_actor(req));
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_INVOICE_RESENT, NULL);
-    tag = hall_psprintf(req->pool, "r%lld", (long long)hall_dbres_int(res, 0, "resends"));
-    detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "resends", hall_dbres_int(res, 0, "resends"));
-    if (hall_invoice_notify(req->cx, id, tag, 0) != HALL_OK ||
-        hall_audit(req->cx, hall_req_actor(req), "order",
-                   hall_psprintf(req->pool, "%lld", (long long)id), "invoice_resend", NULL, NULL,
-                   detail) != HALL_OK ||
-        hall_db_commit(req->cx) != HALL_OK)
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
     redirect =
         hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req), (long long)id);
@@ -1667,10 +1615,10 @@ revoke_confirm(struct hall_req *req)
     int reason = hall_pki_reason_code(reason_name);
     const char *actor = hall_req_actor(req), *phone, *ca, *at;
     struct hall_val *params;
-    struct hall_dbres *res, *orders, *cert, *trades;
+    struct hall_dbres *res, *orders, *cert;
     struct hall_val *detail, *v, *cancelled;
     enum hall_sms_result r;
-    int i, j, rc, cancel;
+    int i, rc, cancel;
 
     res = revoke_cert(req, serial, &rc);
     if (res == NULL)
@@ -1730,13 +1678,11 @@ revoke_confirm(struct hall_req *req)
         if (hall_order_move(req->cx, strtoll(oid, NULL, 10), st, "cancelled", actor, detail) !=
             HALL_OK)
             return hall_resp_busy(req);
-        trades = hall_db_exec(req->cx, "revoke_close_trades", HALL_STR(oid));
-        if (trades == NULL)
+        /* its open online trades closed at the gateway (as pay does when a
+         * trade is abandoned); money that still comes is a surplus,
+         * refunded without anyone asking (core/biz/payment.c) */
+        if (hall_payment_close_others(req->cx, strtoll(oid, NULL, 10), 0) == NULL)
             return hall_resp_busy(req);
-        for (j = 0; j < hall_dbres_rows(trades); j++)
-            if (hall_payment_close_queue(req->cx, hall_dbres_int(trades, j, "id"),
-                                         hall_dbres_str(trades, j, "out_trade_no")) != HALL_OK)
-                return hall_resp_busy(req);
         hall_val_push_str(req->pool, cancelled, hall_dbres_str(orders, i, "order_no"));
     }
     detail = hall_val_obj(req->pool);

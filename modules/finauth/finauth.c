@@ -25,7 +25,7 @@
 #include "hall.h"
 
 static const struct hall_stmt finauth_stmts[] = {
-    {"order_get",
+    {"finauth_order_get",
      "SELECT o.id, o.order_no, o.status, o.cert_type, o.business_type, p.name AS partner_name,"
      " o.form_enc,"
      " o.amount_fen, p.legal_person_auth_allowed, p.legal_person_auth_after,"
@@ -35,7 +35,6 @@ static const struct hall_stmt finauth_stmts[] = {
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
-    {"order_lock", "SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", 2},
     /* 金融认证 entered from the home page: the applicant's orders it concerns */
     {"orders_due",
      "SELECT id, order_no, subject, status, to_char(updated_at AT TIME ZONE 'Asia/Shanghai',"
@@ -51,19 +50,6 @@ static const struct hall_stmt finauth_stmts[] = {
      "SELECT id, result, tries, memo_kind, code_hash FROM finauth_attempts"
      " WHERE order_id = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE",
      1},
-    {"attempt_wrong",
-     "UPDATE finauth_attempts SET tries = tries + 1,"
-     " result = CASE WHEN tries + 1 >= $2 THEN 'locked' ELSE result END"
-     " WHERE id = $1 RETURNING tries, result",
-     2},
-    {"attempt_verified",
-     "UPDATE finauth_attempts SET result = 'verified', verified_at = now() WHERE id = $1", 1},
-    {"form_update",
-     "UPDATE orders SET form_enc = $3, form_rev = form_rev + 1, updated_at = now()"
-     " WHERE id = $1 AND user_id = $2 AND status = 'finauth_failed' RETURNING form_rev",
-     3},
-    {"revision_insert", "INSERT INTO order_revisions (order_id, rev, form_enc) VALUES ($1, $2, $3)",
-     3},
     {NULL, NULL, 0},
 };
 
@@ -81,7 +67,7 @@ str_of(const struct hall_val *obj, const char *key)
 static struct hall_dbres *
 order_load(struct hall_req *req, int64_t *id)
 {
-    return hall_order_own(req, "order_get", id);
+    return hall_order_own(req, "finauth_order_get", id);
 }
 
 static struct hall_val *
@@ -264,7 +250,7 @@ do_code(struct hall_req *req)
 {
     const char *code = hall_req_param(req, "code");
     const long max = req->app->conf.finauth_max_tries;
-    struct hall_dbres *o, *lock, *a, *res;
+    struct hall_dbres *o, *lock, *a;
     unsigned char mac[32];
     const unsigned char *stored;
     size_t slen = 0;
@@ -279,7 +265,7 @@ do_code(struct hall_req *req)
     name = code_name(o);
     if (code == NULL || strlen(code) != 6 || strspn(code, "0123456789") != 6)
         return hall_msg(req, HALL_M_FIELD_SMSCODE, "code", name);
-    lock = hall_order_lock_own(req, "order_lock", id);
+    lock = hall_order_lock_own(req, "order_lock_own", id);
     if (lock == NULL)
         return HALL_OK;
     if (strcmp(hall_dbres_str(lock, 0, "status"), "finauth_ok") != 0)
@@ -300,10 +286,8 @@ do_code(struct hall_req *req)
     if (stored == NULL || slen != sizeof(mac) || !hall_ct_equal(stored, mac, sizeof(mac))) {
         struct hall_val *detail = hall_val_obj(req->pool);
 
-        res = hall_db_exec(req->cx, "attempt_wrong", HALL_I64(attempt), HALL_I64(max));
-        if (res == NULL)
+        if (hall_finauth_wrong(req->cx, attempt, max, &tries) != HALL_OK)
             return hall_resp_busy(req);
-        tries = (long)hall_dbres_int(res, 0, "tries");
         hall_val_set_int(req->pool, detail, "tries", tries);
         if (hall_audit(req->cx, hall_req_actor(req), "order",
                        hall_psprintf(req->pool, "%lld", (long long)id),
@@ -319,7 +303,7 @@ do_code(struct hall_req *req)
             return hall_msg_as(req, 400, HALL_M_FINAUTH_LOCKED, "code", name, max);
         return hall_msg(req, HALL_M_FINAUTH_CODE_WRONG, "code", name, max - tries);
     }
-    if (hall_db_exec(req->cx, "attempt_verified", HALL_I64(attempt)) == NULL)
+    if (hall_finauth_verified(req->cx, attempt) != HALL_OK)
         return hall_resp_busy(req);
     rc = hall_order_move(req->cx, id, "finauth_ok", "review", hall_req_actor(req), NULL);
     if (rc == HALL_ERR)
@@ -351,7 +335,7 @@ static int
 do_retry(struct hall_req *req)
 {
     struct hall_errors e = {NULL, NULL, 0, 0};
-    struct hall_dbres *o, *res;
+    struct hall_dbres *o;
     struct hall_val *form, *in;
     const char *json;
     unsigned char *enc;
@@ -399,15 +383,11 @@ do_retry(struct hall_req *req)
 
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, "form_update", HALL_I64(id), HALL_I64(req->user_id),
-                       HALL_BIN(enc, elen));
-    if (res == NULL)
-        return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
+    /* the form's new revision (core/biz/order.c) */
+    rc = hall_order_finauth_form(req->cx, id, req->user_id, enc, elen, &rev);
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
-    rev = hall_dbres_int(res, 0, "form_rev");
-    if (hall_db_exec(req->cx, "revision_insert", HALL_I64(id), HALL_I64(rev),
-                     HALL_BIN(enc, elen)) == NULL)
+    if (rc != HALL_OK)
         return hall_resp_busy(req);
     rc = hall_order_move(req->cx, id, "finauth_failed", "finauth_pending", hall_req_actor(req),
                          NULL);

@@ -72,38 +72,17 @@ static const struct hall_stmt outbox_stmts[] = {
      "SELECT status, form_enc, order_no, business_type FROM orders WHERE id = $1 FOR UPDATE", 1},
     {"ft_attempt", "SELECT result FROM finauth_attempts WHERE id = $1 AND order_id = $2 FOR UPDATE",
      2},
-    {"ft_result",
-     "UPDATE finauth_attempts SET result = $2, bank_ref = $3, fail_reason = $4,"
-     " transferred_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1",
-     4},
-    /* pay_refund: the refund and its order stay locked until the job's
-     * transaction ends, so the gateway's answer and the order's move commit
-     * together */
-    {"rf_lock",
-     "SELECT r.status, r.kind, r.amount_fen, coalesce(p.trade_no, '') AS trade_no, p.out_trade_no,"
-     " o.id AS order_id, o.order_no, o.status AS order_status, o.form_enc, o.cert_type"
-     " FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id"
-     " WHERE r.id = $1 FOR UPDATE OF r, o",
-     1},
-    {"rf_done", "UPDATE refunds SET status = 'done', refund_no = $2, done_at = now() WHERE id = $1",
-     2},
     /* invoice: the order stays locked until the job's transaction ends */
     {"inv_order",
      "SELECT o.order_no, o.form_enc, o.cert_fen, o.shipping_fen, o.business_type, o.status,"
      " EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id) AS has_invoice FROM orders o"
      " WHERE o.id = $1 FOR UPDATE",
      1},
-    {"inv_insert",
-     "INSERT INTO invoices (order_id, invoice_no, url, amount_fen) VALUES ($1, $2, $3, $4)", 4},
     /* the red-letter invoice: the order and its invoice locked until the end */
     {"inv_red_lock",
      "SELECT o.order_no, o.status, i.invoice_no, i.amount_fen, i.red_invoice_no IS NOT NULL AS red"
      " FROM orders o JOIN invoices i ON i.order_id = o.id WHERE o.id = $1 FOR UPDATE",
      1},
-    {"inv_red_set",
-     "UPDATE invoices SET red_invoice_no = $2, red_url = $3, red_issued_at = now()"
-     " WHERE order_id = $1 AND red_invoice_no IS NULL",
-     3},
     {"sms_tries_done", "DELETE FROM outbox_sms_tries WHERE outbox_id = $1", 1},
     /* on a connection of its own, committed at once (sms_tries) */
     {"sms_tries_count",
@@ -356,9 +335,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     else if (strlen(reason) > 180)
         reason = "转账失败";
     ok = strcmp(status, "SUCCESS") == 0;
-    if (hall_db_exec(req->cx, "ft_result", HALL_I64(attempt_id), HALL_STR(ok ? "sent" : "failed"),
-                     transfer_no != NULL ? HALL_STR(transfer_no) : HALL_NULLP,
-                     ok ? HALL_NULLP : HALL_STR(reason)) == NULL) {
+    if (hall_finauth_result(req->cx, attempt_id, ok, transfer_no, ok ? NULL : reason) != HALL_OK) {
         out->error = "database";
         return;
     }
@@ -438,72 +415,48 @@ deliver_pay_close(struct hall_req *req, const struct job *job, struct outcome *o
     out->ok = 1;
 }
 
-/* the refund SMS (seed style) to the agent, or the applicant of a natural
- * person's certificate; queued in the job's transaction */
-static int
-refund_sms(struct hall_req *req, struct hall_dbres *res, int64_t refund_id, const char *kind,
-           int64_t amount)
-{
-    size_t elen;
-    unsigned char *enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "form_enc"), &elen);
-    char *plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
-    struct hall_val *form =
-        plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
-    const char *phone =
-        str_of(form, strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "app_mobile"
-                                                                                : "agent_mobile");
-
-    if (phone == NULL || strlen(phone) != 11)
-        return HALL_OK;
-    return hall_sms_queue(
-        req->cx, hall_psprintf(req->pool, "sms-refund-%lld", (long long)refund_id), phone, NULL,
-        strcmp(kind, "surplus") == 0 ? HALL_SMST_refund_surplus : HALL_SMST_refund_online,
-        "order_no", hall_dbres_str(res, 0, "order_no"), "amount", hall_yuan(req->pool, amount),
-        NULL);
-}
-
 /*
  * pay_refund: an approved refund through the gateway's refund API, with
  * the job's key (a worker that dies after the gateway acted gets the same
  * refund back, never a second one); then, in this transaction, the refund
  * is done, a requested refund moves the order to 已退费, a surplus leaves
- * the order where it is, and the applicant gets the SMS.
+ * the order where it is, and the applicant gets the SMS
+ * (core/biz/refund.c: hall_refund_applied).  The refund and its order stay
+ * locked until the job's transaction ends, so the gateway's answer and the
+ * order's move commit together.
  */
 static void
 deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *out)
 {
-    int64_t refund_id = int_of(job->payload, "refund_id"), amount, order_id;
-    struct hall_val *r = hall_val_obj(req->pool), *detail;
+    int64_t refund_id = int_of(job->payload, "refund_id");
+    struct hall_val *r = hall_val_obj(req->pool);
     struct hall_pay_refund rq;
-    struct hall_dbres *res;
-    const char *kind, *refund_no = NULL, *state = NULL;
+    struct hall_refund rf;
+    const char *refund_no = NULL, *state = NULL;
     int rc;
 
     if (refund_id <= 0) {
         out->error = "bad payload";
         return;
     }
-    res = hall_db_exec(req->cx, "rf_lock", HALL_I64(refund_id));
-    if (res == NULL) {
+    rc = hall_refund_lock(req->cx, refund_id, &rf);
+    if (rc == HALL_ERR) {
         out->error = "database";
         return;
     }
-    if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "status"), "approved") != 0) {
+    if (rc == 0 || strcmp(rf.status, "approved") != 0) {
         hall_val_set_str(req->pool, r, "skipped", "refund not approved");
         out->result = hall_val_json(req->pool, r, NULL);
         out->ok = 1;
         return;
     }
-    kind = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "kind"));
-    amount = hall_dbres_int(res, 0, "amount_fen");
-    order_id = hall_dbres_int(res, 0, "order_id");
     /* our refund number is the refund row's: the gateway makes one refund
      * of it however often the job asks (WeChat's out_refund_no, Alipay's
      * out_request_no) */
-    rq.out_trade_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "out_trade_no"));
+    rq.out_trade_no = hall_pstrdup(req->pool, rf.out_trade_no);
     rq.out_refund_no = hall_psprintf(req->pool, "RF%lld", (long long)refund_id);
-    rq.reason = strcmp(kind, "surplus") == 0 ? "重复支付退款" : "申请退费";
-    rq.amount_fen = amount;
+    rq.reason = strcmp(rf.kind, "surplus") == 0 ? "重复支付退款" : "申请退费";
+    rq.amount_fen = rf.amount_fen;
     rq.total_fen = 0;
     if (hall_payment_refund(req->cx, &rq, &refund_no, &state) != HALL_OK) {
         out->error = "gateway: no verified answer";
@@ -520,38 +473,16 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
         out->error = "gateway: unexpected refund_no";
         return;
     }
-    if (hall_db_exec(req->cx, "rf_done", HALL_I64(refund_id), HALL_STR(refund_no)) == NULL) {
-        out->error = "database";
-        return;
-    }
-    detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "refund_id", refund_id);
-    hall_val_set_int(req->pool, detail, "amount_fen", amount);
-    hall_val_set_str(req->pool, detail, "refund_no", refund_no);
-    if (strcmp(kind, "request") == 0) {
-        rc = hall_order_move(req->cx, order_id, "refund_requested", "refunded", "outbox:pay",
-                             detail);
-        if (rc == HALL_OK)
-            rc = hall_invoice_refunded(req->cx, order_id);
-        if (rc != HALL_OK) {
-            out->error = rc == HALL_ERR ? "database" : "order moved meanwhile";
-            return;
-        }
-    } else if (hall_audit(req->cx, "outbox:pay", "order",
-                          hall_psprintf(req->pool, "%lld", (long long)order_id), "surplus_refunded",
-                          NULL, NULL, detail) != HALL_OK) {
-        out->error = "database";
-        return;
-    }
-    if (refund_sms(req, res, refund_id, kind, amount) != HALL_OK) {
-        out->error = "database";
+    rc = hall_refund_applied(req->cx, &rf, refund_no, "outbox:pay");
+    if (rc != HALL_OK) {
+        out->error = rc == HALL_CONFLICT ? "order moved meanwhile" : "database";
         return;
     }
     hall_val_set_str(req->pool, r, "refund_no", refund_no);
     out->result = hall_val_json(req->pool, r, NULL);
     out->ok = 1;
     hall_info(req, "msg=refunded refund=%lld order=%lld kind=%s", (long long)refund_id,
-              (long long)order_id, kind);
+              (long long)rf.order_id, rf.kind);
 }
 
 /* e-mail (the invoice link): to, subject, text; never logged */
@@ -601,7 +532,7 @@ static void
 deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out)
 {
     int64_t order_id = int_of(job->payload, "order_id");
-    struct hall_val *body, *lines, *line, *form, *ans, *detail;
+    struct hall_val *body, *lines, *line, *form, *ans;
     const char *title, *taxid, *email, *phone, *no, *url;
     int64_t cert_fen, ship_fen;
     struct hall_dbres *res;
@@ -691,18 +622,10 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         out->error = "invoice: unexpected answer";
         return;
     }
-    if (hall_db_exec(req->cx, "inv_insert", HALL_I64(order_id), HALL_STR(no), HALL_STR(url),
-                     HALL_I64(cert_fen + ship_fen)) == NULL) {
-        out->error = "database";
-        return;
-    }
-    detail = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, detail, "invoice_no", no);
-    hall_val_set_int(req->pool, detail, "amount_fen", cert_fen + ship_fen);
-    if (hall_audit(req->cx, "outbox:invoice", "order",
-                   hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_issued", NULL,
-                   NULL, detail) != HALL_OK ||
-        hall_invoice_notify(req->cx, order_id, "0", 0) != HALL_OK) {
+    /* the invoices row, its audit row, the link's SMS and e-mail
+     * (core/biz/invoice.c) */
+    if (hall_invoice_issued(req->cx, order_id, no, url, cert_fen + ship_fen, "outbox:invoice") !=
+        HALL_OK) {
         out->error = "database";
         return;
     }
@@ -726,7 +649,7 @@ static void
 deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome *out)
 {
     int64_t order_id = int_of(job->payload, "order_id");
-    struct hall_val *body, *ans, *detail, *r;
+    struct hall_val *body, *ans, *r;
     const char *no, *url, *blue;
     struct hall_dbres *res;
 
@@ -768,18 +691,7 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
         out->error = "invoice_red: unexpected answer";
         return;
     }
-    res = hall_db_exec(req->cx, "inv_red_set", HALL_I64(order_id), HALL_STR(no), HALL_STR(url));
-    if (res == NULL) {
-        out->error = "database";
-        return;
-    }
-    detail = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, detail, "invoice_no", blue);
-    hall_val_set_str(req->pool, detail, "red_invoice_no", no);
-    if (hall_audit(req->cx, "outbox:invoice", "order",
-                   hall_psprintf(req->pool, "%lld", (long long)order_id), "invoice_red", NULL, NULL,
-                   detail) != HALL_OK ||
-        hall_invoice_notify(req->cx, order_id, "0", 1) != HALL_OK) {
+    if (hall_invoice_red_issued(req->cx, order_id, blue, no, url, "outbox:invoice") != HALL_OK) {
         out->error = "database";
         return;
     }

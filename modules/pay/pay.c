@@ -32,16 +32,13 @@
 #include "hall.h"
 
 static const struct hall_stmt pay_stmts[] = {
-    {"order_get",
+    {"pay_order_get",
      "SELECT o.id, o.order_no, o.status, o.amount_fen, o.cert_type, o.business_type,"
      " o.partner_code, p.name AS partner_name, o.cert_fen, o.shipping_fen,"
      " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true) AS pin_by_memo,"
      " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account, o.form_enc"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
-     2},
-    {"order_lock",
-     "SELECT status, amount_fen, order_no FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE",
      2},
     {"pay_latest",
      "SELECT id, attempt, method, amount_fen, status, coalesce(refused_reason, '') AS"
@@ -54,77 +51,7 @@ static const struct hall_stmt pay_stmts[] = {
      " coalesce(merchant_ref, 0) AS merchant_ref FROM payments WHERE order_id = $1"
      " AND status = 'created' AND method <> 'transfer' ORDER BY attempt DESC",
      1},
-    {"pay_next_attempt",
-     "SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM payments WHERE order_id = $1", 1},
-    {"pay_close_row",
-     "UPDATE payments SET status = 'closed', updated_at = now() WHERE id = $1 AND status = "
-     "'created'",
-     1},
-    {"pay_insert_online",
-     "INSERT INTO payments (order_id, attempt, method, amount_fen, out_trade_no, merchant_ref,"
-     " pay_mode) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-     7},
     {"pay_status", "SELECT status FROM payments WHERE id = $1", 1},
-    {"pay_set_url",
-     "UPDATE payments SET pay_url = $2, updated_at = now()"
-     " WHERE id = $1 AND status = 'created' RETURNING id",
-     2},
-    /* the order first, as every path that touches an order's payments does
-     * (a new trade holds the order while it closes the others) */
-    {"cb_order_lock",
-     "SELECT o.id FROM orders o"
-     " WHERE o.id = (SELECT order_id FROM payments WHERE out_trade_no = $1) FOR UPDATE",
-     1},
-    {"cb_lock",
-     "SELECT p.id, p.order_id, p.amount_fen, p.status, coalesce(p.trade_no, '') AS trade_no,"
-     " p.method, coalesce(p.merchant_ref, 0) AS merchant_ref, o.status AS order_status,"
-     " o.amount_fen AS order_amount_fen, o.cert_type, o.business_type"
-     " FROM payments p JOIN orders o ON o.id = p.order_id"
-     " WHERE p.out_trade_no = $1 FOR UPDATE OF p, o",
-     1},
-    {"cb_paid",
-     "UPDATE payments SET status = 'paid', trade_no = $2,"
-     " paid_at = coalesce($3::timestamptz, now()), callback_raw = $4,"
-     " callbacks = callbacks + 1, surplus = $5::boolean, updated_at = now() WHERE id = $1",
-     5},
-    {"cb_again", "UPDATE payments SET callbacks = callbacks + 1 WHERE id = $1", 1},
-    /* a verified notification of a trade that is not paid (Alipay's
-     * WAIT_BUYER_PAY, TRADE_CLOSED): counted when it is a trade of ours,
-     * of this account and amount */
-    {"cb_state",
-     "UPDATE payments SET callbacks = callbacks + 1 WHERE out_trade_no = $1"
-     " AND coalesce(merchant_ref, $2) = $2 AND amount_fen = $3"
-     " AND coalesce(trade_no, $4) = $4 RETURNING id, status",
-     4},
-    /* a refund's notification: the refund we asked for, with its amount */
-    {"cb_refund",
-     "SELECT r.id, r.status, r.amount_fen FROM refunds r JOIN payments p ON p.id = r.payment_id"
-     " WHERE r.id = $1 AND p.out_trade_no = $2",
-     2},
-    /* the order is paid: its other open trades are abandoned */
-    {"pay_close_others",
-     "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
-     " AND id <> $2 AND status = 'created' AND method <> 'transfer' RETURNING id, out_trade_no",
-     2},
-    /* money for an order already paid: refunded without anyone asking */
-    {"refund_surplus",
-     "INSERT INTO refunds (order_id, payment_id, kind, amount_fen, status, reason, decided_by,"
-     " decided_at) VALUES ($1, $2, 'surplus', $3, 'approved', '重复支付，多付款项原路退还',"
-     " 'system', now()) RETURNING id",
-     3},
-    {"voucher_replace",
-     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
-     " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
-     1},
-    {"voucher_insert",
-     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
-     " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
-     5},
-    {"pay_insert_transfer",
-     "INSERT INTO payments (order_id, attempt, method, amount_fen, status, voucher_file_id)"
-     " VALUES ($1, (SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1),"
-     " 'transfer', $2, 'pending', $3) RETURNING id",
-     3},
     {NULL, NULL, 0},
 };
 
@@ -141,7 +68,7 @@ business_label(const char *b)
 static struct hall_dbres *
 order_load(struct hall_req *req, int64_t *id)
 {
-    return hall_order_own(req, "order_get", id);
+    return hall_order_own(req, "pay_order_get", id);
 }
 
 /* ---- GET /pay -------------------------------------------------------------- */
@@ -371,20 +298,6 @@ url_ok(const char *u)
     return 1;
 }
 
-static int
-alnum_ok(const char *s, size_t max)
-{
-    size_t n = s != NULL ? strlen(s) : 0;
-    const char *c;
-
-    if (n == 0 || n > max)
-        return 0;
-    for (c = s; *c != '\0'; c++)
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
-            return 0;
-    return 1;
-}
-
 /* the gateway's state of a trade: "NOTPAY" (payable), "SUCCESS" (paid, the
  * notification on its way), "CLOSED", "REFUND", "NOT_FOUND"; NULL when it
  * gives no verified answer */
@@ -496,7 +409,7 @@ do_online(struct hall_req *req)
     const char *closing[MAX_LIVE], *st;
     int64_t id, pay_id = 0, amount = 0;
     long attempt = 0;
-    int round, i, n, nclose, reuse, mobile = is_mobile(req), mref;
+    int round, i, n, nclose, reuse, mobile = is_mobile(req), mref, rc;
 
     o = order_load(req, &id);
     if (o == NULL)
@@ -507,7 +420,7 @@ do_online(struct hall_req *req)
     if (mref == 0)
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     for (round = 0; round < 2; round++) {
-        lock = hall_order_lock_own(req, "order_lock", id);
+        lock = hall_order_lock_own(req, "order_lock_own", id);
         if (lock == NULL)
             return HALL_OK;
         if (strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0)
@@ -530,8 +443,7 @@ do_online(struct hall_req *req)
         for (i = reuse ? 1 : 0; i < n; i++) {
             const char *old = hall_pstrdup(req->pool, hall_dbres_str(p, i, "out_trade_no"));
 
-            if (hall_db_exec(req->cx, "pay_close_row", HALL_I64(hall_dbres_int(p, i, "id"))) ==
-                    NULL ||
+            if (hall_payment_close_row(req->cx, hall_dbres_int(p, i, "id")) != HALL_OK ||
                 hall_payment_close_queue(req->cx, hall_dbres_int(p, i, "id"), old) != HALL_OK)
                 return hall_resp_busy(req);
             if (nclose < MAX_LIVE)
@@ -545,17 +457,10 @@ do_online(struct hall_req *req)
                             ? hall_pstrdup(req->pool, hall_dbres_str(p, 0, "pay_url"))
                             : NULL;
         } else {
-            res = hall_db_exec(req->cx, "pay_next_attempt", HALL_I64(id));
-            if (res == NULL)
+            struct hall_pay_new nw = {id, order_no, channel, amount, mref, mode};
+
+            if (hall_payment_create(req->cx, &nw, &pay_id, &attempt, &out_no) != HALL_OK)
                 return hall_resp_busy(req);
-            attempt = (long)hall_dbres_int(res, 0, "attempt");
-            out_no = hall_psprintf(req->pool, "%s-%ld", order_no, attempt);
-            res = hall_db_exec(req->cx, "pay_insert_online", HALL_I64(id), HALL_I64(attempt),
-                               HALL_STR(channel), HALL_I64(amount), HALL_STR(out_no),
-                               HALL_I64(mref), HALL_STR(mode));
-            if (res == NULL)
-                return hall_resp_busy(req);
-            pay_id = hall_dbres_int(res, 0, "id");
             if (hall_audit(req->cx, hall_req_actor(req), "order",
                            hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL,
                            NULL, NULL) != HALL_OK)
@@ -566,7 +471,7 @@ do_online(struct hall_req *req)
         if (close_now(req, closing, nclose)) {
             /* an older trade had been paid: its notification is on its way */
             if (!reuse)
-                hall_db_exec(req->cx, "pay_close_row", HALL_I64(pay_id));
+                hall_payment_close_row(req->cx, pay_id);
             return hall_msg(req, HALL_M_PAY_PENDING, NULL);
         }
         if (reuse_url == NULL)
@@ -613,10 +518,10 @@ do_online(struct hall_req *req)
         hall_err(req, "msg=\"pay open: unexpected answer\" out_trade_no=%s", out_no);
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
     }
-    res = hall_db_exec(req->cx, "pay_set_url", HALL_I64(pay_id), HALL_STR(opened.pay_url));
-    if (res == NULL)
+    rc = hall_payment_url_set(req->cx, pay_id, opened.pay_url);
+    if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0) {
+    if (rc == HALL_CONFLICT) {
         /* another request replaced this attempt while the gateway opened
          * it (the other tab chose the other channel): it must not stay
          * payable, and this browser is not sent to it */
@@ -670,150 +575,58 @@ refuse(struct hall_req *req, const char *driver, const char *why, enum hall_msg_
     return answer(req, driver, 0, message);
 }
 
-/* an ISO 8601 time as the gateway wrote it, or NULL (then now() is used) */
-static const char *
-paid_at_ok(const char *s)
-{
-    if (s == NULL || strlen(s) < 10 || strlen(s) > 40 || strspn(s, "0123456789-T:.Z+") != strlen(s))
-        return NULL;
-    return s;
-}
+/* why core/biz/payment.c refused a notification: the gateway's message */
+static const struct {
+    const char *why;
+    enum hall_msg_code code;
+} refusals[] = {
+    {"out_trade_no", HALL_M_CB_OUT_TRADE_NO},
+    {"trade_no", HALL_M_CB_TRADE_NO},
+    {"amount", HALL_M_CB_AMOUNT},
+    {"status", HALL_M_CB_STATUS},
+    {"unknown_order", HALL_M_CB_UNKNOWN},
+    {"unknown_trade", HALL_M_CB_UNKNOWN},
+    {"merchant", HALL_M_CB_MERCHANT},
+    {"amount_mismatch", HALL_M_CB_AMOUNT_MISMATCH},
+    {"trade_mismatch", HALL_M_CB_TRADE_MISMATCH},
+    {"payment_state", HALL_M_CB_PAYMENT_STATE},
+    {NULL, HALL_M_CB_SIGNATURE},
+};
 
-/* the order was just paid: every other open trade of it is closed (in our
- * table now, at the gateway by the pay_close jobs), inside the caller's
- * transaction */
 static int
-close_others(struct hall_req *req, int64_t order_id, int64_t keep)
+refuse_paid(struct hall_req *req, const char *drv, const struct hall_paid *pd)
 {
-    struct hall_dbres *res =
-        hall_db_exec(req->cx, "pay_close_others", HALL_I64(order_id), HALL_I64(keep));
     int i;
 
-    if (res == NULL)
-        return HALL_ERR;
-    for (i = 0; i < hall_dbres_rows(res); i++)
-        if (hall_payment_close_queue(req->cx, hall_dbres_int(res, i, "id"),
-                                     hall_dbres_str(res, i, "out_trade_no")) != HALL_OK)
-            return HALL_ERR;
-    return HALL_OK;
+    for (i = 0; refusals[i].why != NULL && strcmp(refusals[i].why, pd->why) != 0; i++)
+        ;
+    return refuse(req, drv, pd->why, refusals[i].code);
 }
 
+/* a paid notification, applied once by core/biz/payment.c in one
+ * transaction with the order's move and, for a unit's order, its
+ * micro-deposit; acknowledged only after that transaction committed */
 static int
 apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
 {
-    const char *out_no = nt->out_trade_no, *trade_no = nt->trade_no, *to, *method;
-    struct hall_dbres *res;
-    struct hall_val *detail;
-    int64_t amount = nt->amount_fen, pay_id, order_id, mref;
-    int surplus = 0, rc;
-
-    if (out_no == NULL || strlen(out_no) > 64)
-        return refuse(req, drv, "out_trade_no", HALL_M_CB_OUT_TRADE_NO);
-    if (!alnum_ok(trade_no, 64))
-        return refuse(req, drv, "trade_no", HALL_M_CB_TRADE_NO);
-    if (amount <= 0)
-        return refuse(req, drv, "amount", HALL_M_CB_AMOUNT);
-    if (nt->status == NULL || strcmp(nt->status, "SUCCESS") != 0)
-        return refuse(req, drv, "status", HALL_M_CB_STATUS);
+    struct hall_paid pd;
+    int rc;
 
     if (hall_db_begin(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    if (hall_db_exec(req->cx, "cb_order_lock", HALL_STR(out_no)) == NULL)
+    rc = hall_payment_paid(req->cx, drv, nt, &pd);
+    if (rc == HALL_PAY_REFUSED)
+        return refuse_paid(req, drv, &pd);
+    if (rc != HALL_OK)
         return hall_resp_busy(req);
-    res = hall_db_exec(req->cx, "cb_lock", HALL_STR(out_no));
-    if (res == NULL)
+    if (!pd.again && !pd.surplus && strcmp(pd.to, "finauth_pending") == 0 &&
+        hall_finauth_queue(req, pd.order_id) != HALL_OK)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return refuse(req, drv, "unknown_order", HALL_M_CB_UNKNOWN);
-    pay_id = hall_dbres_int(res, 0, "id");
-    mref = hall_dbres_int(res, 0, "merchant_ref");
-    /* the account that was paid must be the one the trade was opened with */
-    if (mref != 0 && mref != nt->merchant_ref)
-        return refuse(req, drv, "merchant", HALL_M_CB_MERCHANT);
-    order_id = hall_dbres_int(res, 0, "order_id");
-    method = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "method"));
-    if (amount != hall_dbres_int(res, 0, "amount_fen") ||
-        amount != hall_dbres_int(res, 0, "order_amount_fen")) {
-        hall_err(req, "msg=\"notified amount differs from ours\" out_trade_no=%s", out_no);
-        return refuse(req, drv, "amount_mismatch", HALL_M_CB_AMOUNT_MISMATCH);
-    }
-    if (*hall_dbres_str(res, 0, "trade_no") != '\0' &&
-        strcmp(hall_dbres_str(res, 0, "trade_no"), trade_no) != 0)
-        return refuse(req, drv, "trade_mismatch", HALL_M_CB_TRADE_MISMATCH);
-    if (strcmp(hall_dbres_str(res, 0, "status"), "paid") == 0) {
-        /* a copy of a callback already applied: acknowledge, change nothing */
-        if (hall_db_exec(req->cx, "cb_again", HALL_I64(pay_id)) == NULL ||
-            hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
-        return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
-    }
-    if (strcmp(hall_dbres_str(res, 0, "status"), "created") != 0 &&
-        strcmp(hall_dbres_str(res, 0, "status"), "closed") != 0)
-        return refuse(req, drv, "payment_state", HALL_M_CB_PAYMENT_STATE);
-    /* natural persons have no unit account to check; a 介质遗失补办's
-     * micro-deposit carries the new PIN and goes once it is approved (seed
-     * 004: 审核成功后…打款0.01元，并下发证书PIN码, modules/admin); the other
-     * orders replacing a certificate (更新, 变更, 解锁: core/flow/replace.c)
-     * were proven by its first order and go to review */
-    to = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ||
-                 hall_replace_business(hall_dbres_str(res, 0, "business_type"))
-             ? "review"
-             : "finauth_pending";
-    detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "payment_id", pay_id);
-    hall_val_set_str(req->pool, detail, "trade_no", trade_no);
-    /* only from unpaid: an order waiting for its transfer to be confirmed
-     * (or further on) is not moved by money that came another way */
-    rc = hall_order_move(req->cx, order_id, "unpaid", to,
-                         hall_psprintf(req->pool, "gateway:%s", method), detail);
-    if (rc == HALL_ERR)
-        return hall_resp_busy(req);
-    if (rc == HALL_CONFLICT) {
-        /* the money came, but the order was paid another way (or moved on):
-         * keep the payment, flagged for a refund by finance */
-        surplus = 1;
-        if (hall_audit(req->cx, hall_psprintf(req->pool, "gateway:%s", method), "order",
-                       hall_psprintf(req->pool, "%lld", (long long)order_id), "payment_surplus",
-                       NULL, NULL, detail) != HALL_OK)
-            return hall_resp_busy(req);
-        hall_warn(req, "msg=\"payment for an order not unpaid\" out_trade_no=%s", out_no);
-    }
-    {
-        const char *paid_at = paid_at_ok(nt->paid_at);
-        struct hall_val *kept = hall_val_obj(req->pool);
-
-        /* what the verified notification said of the trade, not the
-         * whole of it: the payer's ids there (WeChat's openid, Alipay's
-         * buyer_id and masked logon) are not kept */
-        hall_val_set_str(req->pool, kept, "driver", drv);
-        hall_val_set_int(req->pool, kept, "merchant_ref", nt->merchant_ref);
-        hall_val_set_str(req->pool, kept, "out_trade_no", out_no);
-        hall_val_set_str(req->pool, kept, "trade_no", trade_no);
-        hall_val_set_str(req->pool, kept, "status", nt->status);
-        hall_val_set_int(req->pool, kept, "amount_fen", amount);
-        if (paid_at != NULL)
-            hall_val_set_str(req->pool, kept, "paid_at", paid_at);
-        if (hall_db_exec(req->cx, "cb_paid", HALL_I64(pay_id), HALL_STR(trade_no),
-                         paid_at != NULL ? HALL_STR(paid_at) : HALL_NULLP,
-                         HALL_STR(hall_val_json(req->pool, kept, NULL)),
-                         HALL_STR(surplus ? "t" : "f")) == NULL)
-            return hall_resp_busy(req);
-    }
-    if (!surplus && strcmp(to, "finauth_pending") == 0 &&
-        hall_finauth_queue(req, order_id) != HALL_OK)
-        return hall_resp_busy(req);
-    if (surplus) {
-        res = hall_db_exec(req->cx, "refund_surplus", HALL_I64(order_id), HALL_I64(pay_id),
-                           HALL_I64(amount));
-        if (res == NULL || hall_refund_queue(req->cx, hall_dbres_int(res, 0, "id")) != HALL_OK)
-            return hall_resp_busy(req);
-    } else if (close_others(req, order_id, pay_id) != HALL_OK) {
-        return hall_resp_busy(req);
-    }
     if (hall_db_commit(req->cx) != HALL_OK)
         return hall_resp_busy(req);
-    hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", out_no, trade_no,
-              surplus ? "unchanged" : to);
+    if (!pd.again)
+        hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", nt->out_trade_no,
+                  nt->trade_no, pd.surplus ? "unchanged" : pd.to);
     return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
 }
 
@@ -824,20 +637,15 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
 static int
 apply_state(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
 {
-    struct hall_dbres *res;
+    struct hall_paid pd;
+    int rc = hall_payment_state(req->cx, nt, &pd);
 
-    if (nt->out_trade_no == NULL || strlen(nt->out_trade_no) > 64)
-        return refuse(req, drv, "out_trade_no", HALL_M_CB_OUT_TRADE_NO);
-    if (!alnum_ok(nt->trade_no, 64))
-        return refuse(req, drv, "trade_no", HALL_M_CB_TRADE_NO);
-    res = hall_db_exec(req->cx, "cb_state", HALL_STR(nt->out_trade_no), HALL_I64(nt->merchant_ref),
-                       HALL_I64(nt->amount_fen), HALL_STR(nt->trade_no));
-    if (res == NULL)
+    if (rc == HALL_PAY_REFUSED)
+        return refuse_paid(req, drv, &pd);
+    if (rc != HALL_OK)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0)
-        return refuse(req, drv, "unknown_trade", HALL_M_CB_UNKNOWN);
     hall_info(req, "msg=\"trade state notified\" out_trade_no=%s status=%s payment_state=%s",
-              nt->out_trade_no, nt->status, hall_dbres_str(res, 0, "status"));
+              nt->out_trade_no, nt->status, pd.payment_status);
     return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
 }
 
@@ -847,9 +655,11 @@ apply_state(struct hall_req *req, const char *drv, const struct hall_pay_notice 
 static int
 apply_refund(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
 {
-    struct hall_dbres *res;
+    const char *status = NULL;
+    int64_t amount = 0;
     char *end;
     long long rid;
+    int rc;
 
     if (nt->out_refund_no == NULL || strncmp(nt->out_refund_no, "RF", 2) != 0 ||
         nt->out_trade_no == NULL)
@@ -857,13 +667,13 @@ apply_refund(struct hall_req *req, const char *drv, const struct hall_pay_notice
     rid = strtoll(nt->out_refund_no + 2, &end, 10);
     if (*end != '\0' || rid <= 0)
         return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
-    res = hall_db_exec(req->cx, "cb_refund", HALL_I64(rid), HALL_STR(nt->out_trade_no));
-    if (res == NULL)
+    rc = hall_refund_of_trade(req->cx, rid, nt->out_trade_no, &amount, &status);
+    if (rc == HALL_ERR)
         return hall_resp_busy(req);
-    if (hall_dbres_rows(res) == 0 || hall_dbres_int(res, 0, "amount_fen") != nt->amount_fen)
+    if (rc == 0 || amount != nt->amount_fen)
         return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
     hall_info(req, "msg=\"refund notified\" refund=%lld status=%s refund_state=%s", rid,
-              nt->status != NULL ? nt->status : "", hall_dbres_str(res, 0, "status"));
+              nt->status != NULL ? nt->status : "", status);
     return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
 }
 
@@ -921,10 +731,10 @@ static int
 do_transfer(struct hall_req *req)
 {
     const struct hall_upload *u = hall_req_upload(req, "voucher");
-    struct hall_dbres *o, *lock, *res, *live = NULL;
+    struct hall_dbres *o, *lock, *live = NULL;
     struct hall_stored st;
     const char *err;
-    int64_t id, file_id, amount;
+    int64_t id, amount;
     int rc, status, i;
 
     o = order_load(req, &id);
@@ -945,7 +755,7 @@ do_transfer(struct hall_req *req)
     rc = HALL_ERR;
     if (hall_db_begin(req->cx) != HALL_OK)
         goto out;
-    lock = hall_db_exec(req->cx, "order_lock", HALL_I64(id), HALL_I64(req->user_id));
+    lock = hall_db_exec(req->cx, "order_lock_own", HALL_I64(id), HALL_I64(req->user_id));
     if (lock == NULL)
         goto out;
     if (hall_dbres_rows(lock) == 0 || strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0) {
@@ -953,32 +763,17 @@ do_transfer(struct hall_req *req)
         goto out;
     }
     amount = hall_dbres_int(lock, 0, "amount_fen");
-    if (hall_db_exec(req->cx, "voucher_replace", HALL_I64(id)) == NULL)
-        goto out;
-    res =
-        hall_db_exec(req->cx, "voucher_insert", HALL_I64(id), HALL_STR(st.name), HALL_STR(st.mime),
-                     HALL_I64((int64_t)st.size), HALL_BIN(st.sha256, sizeof(st.sha256)));
-    if (res == NULL)
-        goto out;
-    file_id = hall_dbres_int(res, 0, "id");
-    if (hall_db_exec(req->cx, "pay_insert_transfer", HALL_I64(id), HALL_I64(amount),
-                     HALL_I64(file_id)) == NULL)
+    if (hall_payment_transfer(req->cx, id, amount, &st) != HALL_OK)
         goto out;
     rc = hall_order_move(req->cx, id, "unpaid", "transfer_review", hall_req_actor(req), NULL);
     if (rc != HALL_OK)
         goto out;
     /* paying by transfer abandons the online trades opened before */
-    live = hall_db_exec(req->cx, "pay_close_others", HALL_I64(id), HALL_I64(0));
+    live = hall_payment_close_others(req->cx, id, 0);
     if (live == NULL) {
         rc = HALL_ERR;
         goto out;
     }
-    for (i = 0; i < hall_dbres_rows(live); i++)
-        if (hall_payment_close_queue(req->cx, hall_dbres_int(live, i, "id"),
-                                     hall_dbres_str(live, i, "out_trade_no")) != HALL_OK) {
-            rc = HALL_ERR;
-            goto out;
-        }
     if (hall_db_commit(req->cx) != HALL_OK) {
         rc = HALL_ERR;
         goto out;

@@ -101,14 +101,7 @@ static const struct hall_stmt pki_stmts[] = {
      " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier, o.partner_code"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
-    {"ship_store",
-     "UPDATE orders SET waybill_no = $2, carrier = $3, shipped_at = now() WHERE id = $1", 3},
     {"delivered_by_waybill", "SELECT id, status FROM orders WHERE waybill_no = $1 FOR UPDATE", 1},
-    /* the carrier's claim and the hall's own receive time, side by side (sql/044) */
-    {"delivered_store",
-     "UPDATE orders SET delivered_at = to_timestamp($2), delivery_received_at = now()"
-     " WHERE id = $1",
-     2},
     {"cert_get",
      "SELECT c.serial, c.state, c.ca, c.subject_cn, c.subject_org,"
      " to_char(c.not_before, 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
@@ -470,7 +463,7 @@ courier_push(struct hall_req *req, const char *carrier)
 
             if (hall_order_move(req->cx, id, "shipped", "delivered", "courier:delivery", NULL) !=
                     HALL_OK ||
-                hall_db_exec(req->cx, "delivered_store", HALL_I64(id), HALL_I64(ev[i].at)) == NULL)
+                hall_order_delivered(req->cx, id, ev[i].at) != HALL_OK)
                 return hall_resp_busy(req);
         }
     }
@@ -743,8 +736,7 @@ do_ship(struct hall_req *req)
             hall_courier_cancel(req->cx, partner, parcel.carrier, order_no, waybill);
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     }
-    if (rc != HALL_OK || hall_db_exec(req->cx, "ship_store", HALL_I64(id), HALL_STR(waybill),
-                                      HALL_STR(carrier)) == NULL)
+    if (rc != HALL_OK || hall_order_shipped(req->cx, id, waybill, carrier) != HALL_OK)
         return hall_resp_busy(req);
     /* seed 001: the tracking number goes by SMS to the agent (the
      * applicant for a natural person's certificate) */
