@@ -1,0 +1,6 @@
+CREATE OR REPLACE FUNCTION bank_branches_grams() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.grams := coalesce(bank_branch_grams_of(NEW.name, NEW.bank_id), '{}');
+    RETURN NEW;
+END
+$$;

@@ -1,0 +1,20 @@
+-- the same argument and answer as sql/035's
+CREATE OR REPLACE FUNCTION hall_files_removed(p_ids bigint[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    v bigint;
+    k integer;
+    n integer := 0;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    IF p_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    FOREACH v IN ARRAY p_ids LOOP
+        UPDATE order_files SET removed_at = now() WHERE id = v AND removed_at IS NULL;
+        GET DIAGNOSTICS k = ROW_COUNT;
+        n := n + k;
+    END LOOP;
+    RETURN n;
+END
+$$;

@@ -1,0 +1,6 @@
+CREATE OR REPLACE FUNCTION order_counts_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM order_counts;
+    RETURN NULL;
+END
+$$;

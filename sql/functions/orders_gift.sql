@@ -1,0 +1,10 @@
+CREATE OR REPLACE FUNCTION orders_gift() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status IN ('draft', 'rejected') THEN
+        NEW.gift := promotion_gift((SELECT p.promotion FROM partners p
+                                     WHERE p.code = NEW.partner_code),
+                                   NEW.business_type, NEW.years, NEW.seal);
+    END IF;
+    RETURN NEW;
+END
+$$;

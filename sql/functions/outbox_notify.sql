@@ -1,0 +1,5 @@
+CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('outbox', NEW.kind);
+    RETURN NEW;
+END $$;

@@ -1,0 +1,8 @@
+CREATE OR REPLACE FUNCTION report_mark_finauth() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM report_mark('finauth',
+                        CASE WHEN TG_OP <> 'INSERT' THEN OLD.created_at END,
+                        CASE WHEN TG_OP <> 'DELETE' THEN NEW.created_at END);
+    RETURN NULL;
+END
+$$;

@@ -1,0 +1,11 @@
+CREATE OR REPLACE FUNCTION user_today(p_user_id bigint, p_what text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v bigint;
+BEGIN
+    SELECT CASE p_what WHEN 'orders' THEN d.orders ELSE d.uploads END INTO v
+      FROM user_daily d
+     WHERE d.user_id = p_user_id AND d.day = beijing_day(now());
+    RETURN coalesce(v, 0);
+END
+$$;

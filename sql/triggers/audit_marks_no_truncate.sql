@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER audit_marks_no_truncate BEFORE TRUNCATE ON audit_marks
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_marks_append_only();

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER bank_branches_grams BEFORE INSERT OR UPDATE OF name, bank_id ON bank_branches
+    FOR EACH ROW EXECUTE FUNCTION bank_branches_grams();

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER certificates_order_keys BEFORE INSERT OR UPDATE OF order_id ON certificates
+    FOR EACH ROW EXECUTE FUNCTION certificates_order_keys();

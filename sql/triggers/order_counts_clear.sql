@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER order_counts_clear AFTER TRUNCATE ON orders
+    FOR EACH STATEMENT EXECUTE FUNCTION order_counts_clear();

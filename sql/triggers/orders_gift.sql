@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER orders_gift BEFORE UPDATE OF years, seal, partner_code ON orders
+    FOR EACH ROW EXECUTE FUNCTION orders_gift();

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER orders_reached BEFORE UPDATE OF status ON orders
+    FOR EACH ROW EXECUTE FUNCTION orders_reached();

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER report_mark_certs AFTER INSERT OR DELETE ON certificates
+    FOR EACH ROW EXECUTE FUNCTION report_mark_certs();

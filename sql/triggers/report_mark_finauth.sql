@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER report_mark_finauth AFTER INSERT OR DELETE ON finauth_attempts
+    FOR EACH ROW EXECUTE FUNCTION report_mark_finauth();

@@ -1,0 +1,3 @@
+CREATE OR REPLACE TRIGGER report_mark_orders AFTER INSERT ON orders
+    FOR EACH ROW WHEN (NEW.created_at <> now() OR NEW.decided_at IS NOT NULL)
+    EXECUTE FUNCTION report_mark_orders();

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TRIGGER report_mark_payments AFTER INSERT OR DELETE ON payments
+    FOR EACH ROW EXECUTE FUNCTION report_mark_payments();
