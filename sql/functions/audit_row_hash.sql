@@ -9,9 +9,9 @@
 -- the length ffffffff and no bytes.  PL/pgSQL, not SQL: a SQL function
 -- that is not inlined costs 50 times more per row.
 CREATE OR REPLACE FUNCTION audit_row_hash(p_prev bytea, p_chain integer, p_seq bigint, p_id bigint,
-                               p_at timestamptz, p_actor text, p_entity text, p_entity_id text,
-                               p_action text, p_from_state text, p_to_state text, p_detail jsonb,
-                               p_ip text, p_request_id text)
+                                          p_at timestamptz, p_actor text, p_entity text, p_entity_id text,
+                                          p_action text, p_from_state text, p_to_state text, p_detail jsonb,
+                                          p_ip text, p_request_id text)
 RETURNS bytea LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
     n constant bytea := '\xffffffff';

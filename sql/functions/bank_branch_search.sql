@@ -1,5 +1,10 @@
+-- The 开户行 search (core/flow/flow.c, flow_bank_search;
+-- docs/internals/reference-data.md): every whitespace-separated term (at most
+-- 5) must occur in the branch's name, its bank's name or aliases; the grams'
+-- GIN index (bank_branches.grams) finds the candidates, the terms' ILIKE
+-- decides; optionally within one bank.
 CREATE OR REPLACE FUNCTION bank_branch_search(p_query text, p_limit integer DEFAULT 20,
-                                   p_bank integer DEFAULT NULL)
+                                              p_bank integer DEFAULT NULL)
 RETURNS TABLE (branch_id integer, branch_name text, bank_id integer, bank_name text,
                city text, cnaps text)
 LANGUAGE sql STABLE AS $$

@@ -1,6 +1,11 @@
--- The extension's value in a certificate's DER, NULL when it has none.
--- The hall encodes it as Extension ::= SEQUENCE { OID, [BOOLEAN,] OCTET
--- STRING { UTF8String } } with short lengths; anything else is NULL.
+-- The unit's code, extension 1.2.156.10260.4.1.4 (a UTF8String), in a
+-- certificate's DER, NULL when it has none: the public 证书状态查询 finds
+-- organisation certificates by 机构名称 and this code (sql/051).  The hall
+-- encodes it as Extension ::= SEQUENCE { OID, [BOOLEAN,] OCTET STRING {
+-- UTF8String } } with short lengths; anything else is NULL.
+-- certificates.subject_org_code is GENERATED ... STORED from it: a change of
+-- this body leaves the rows already stored as they are until a numbered
+-- migration rewrites them (UPDATE certificates SET der = der).
 CREATE OR REPLACE FUNCTION cert_org_code(der bytea) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE

@@ -1,4 +1,10 @@
--- the same arguments and answers as sql/093's
+-- POST /new/upload (core/flow/flow.c, flow_upload; docs/modules/new.md): the
+-- applicant's lock, the order still editable and at the revision the page
+-- showed (p_form_rev), the daily cap counted (user_daily), the files of the
+-- same kind replaced, the new row and its audit row, in one call.  Answers
+-- one row per outcome: 'ok' with file_id and the replaced (old_id,
+-- old_name), or 'locked', 'stale', 'capped'.  hall.writer is set around the
+-- INSERT: user_daily_uploads then leaves the count to this function.
 CREATE OR REPLACE FUNCTION hall_file_upload(
     p_order_id   bigint,
     p_user_id    bigint,

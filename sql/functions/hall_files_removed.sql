@@ -1,4 +1,7 @@
--- the same argument and answer as sql/035's
+-- Marks the replaced uploads removed once their files are gone from disk
+-- (core/flow/flow.c, flow_files_removed); the number marked.  One UPDATE
+-- per id, planned once per session (one UPDATE over = ANY was planned again
+-- at every call), without waiting for the commit's flush.
 CREATE OR REPLACE FUNCTION hall_files_removed(p_ids bigint[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE

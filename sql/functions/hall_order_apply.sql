@@ -1,5 +1,12 @@
--- sql/107's; a form whose key is stored already finds its order before the cap
--- counts it
+-- The information entry's transaction in one call (证书新办 and the other
+-- flows' first submit; docs/modules/new.md): the applicant's lock, a form
+-- whose submit key is stored already finds its order ('again') before the
+-- daily cap counts it, the cap counted (user_daily) or 'capped', the order
+-- inserted or its draft updated, its number (prefix, Beijing date, serial),
+-- the order list's total (order_counts) and the audit row.  Its outcome:
+-- 'created', 'edited' (a draft updated), 'again', 'locked' or 'capped'.
+-- hall.writer is set around the INSERT: orders_added then leaves the counts
+-- to it.
 CREATE OR REPLACE FUNCTION hall_order_apply(
     p_order_id   bigint,
     p_user_id    bigint,

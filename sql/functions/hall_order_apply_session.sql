@@ -1,5 +1,8 @@
--- sql/107's; the early refusal of a capped applicant, too, lets a form whose
--- key is stored find its order
+-- 证书新办's one-trip JSON submit (core/flow/flow.c, flow_order_apply_session):
+-- the applicant's session read as session_get reads it (core/store/db.c),
+-- the carrier pass checked, the early refusal of a capped applicant (a form
+-- whose key is stored still finds its order), then hall_order_apply; one
+-- row with the session's user, partner and who, or 'nosession'.
 CREATE OR REPLACE FUNCTION hall_order_apply_session(
     p_token      bytea,
     p_carrier    bytea,

@@ -1,3 +1,8 @@
+-- Password spraying (modules/account, modules/admin): whether a client
+-- address has failed a password login on p_max distinct phones within
+-- p_window_s seconds; its password logins are then refused (429).  Takes
+-- the client's transaction-scoped advisory lock, so that parallel attempts
+-- of one client are counted one after another.
 CREATE OR REPLACE FUNCTION login_client_blocked(p_client text, p_window_s integer, p_max integer)
 RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN

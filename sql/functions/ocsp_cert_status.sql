@@ -1,5 +1,5 @@
--- 030_ocsp_status: the OCSP responder's read of a certificate's status,
--- safe for a short per-worker cache (core/pki.c, docs/modules/ocsp.md).
+-- The OCSP responder's read of a certificate's status, safe for a short
+-- per-worker cache (core/pki, docs/modules/ocsp.md).
 --
 -- Each hall-ocsp worker keeps a certificate's 'issued' (or final 'revoked'
 -- / 'void') status for at most 500 ms after it asked, so that a busy

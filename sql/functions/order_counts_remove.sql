@@ -1,3 +1,5 @@
+-- Orders deleted: their applicants' order_counts go down, in applicant
+-- order (two bulk statements never lock rows in opposite orders).
 CREATE OR REPLACE FUNCTION order_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE order_counts c SET n = c.n - d.k

@@ -1,3 +1,10 @@
+-- AFTER INSERT on orders, per statement: the applicants' kept counts,
+-- user_daily (the daily cap, Beijing days) and order_counts (the order
+-- list's total), from the transition table, in the inserting transaction; a
+-- cap read under the applicant's lock stays exact.  Skipped when
+-- hall.writer names hall_order_apply, which counted its order itself.
+-- user_daily before order_counts, in applicant order, as every writer locks
+-- them.
 CREATE OR REPLACE FUNCTION orders_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- in applicant order, user_daily before order_counts: two writers

@@ -1,3 +1,7 @@
+-- BEFORE UPDATE OF years, seal, partner_code on orders: the gift of the
+-- partner's promotion (promotion_gift) while the applicant can still change
+-- the order (draft, rejected); frozen once it is submitted, so a promotion
+-- that ends later takes nothing back.
 CREATE OR REPLACE FUNCTION orders_gift() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status IN ('draft', 'rejected') THEN

@@ -1,3 +1,8 @@
+-- BEFORE INSERT on orders, one trigger for three things: the gift of the
+-- partner's promotion (promotion_gift), the applicant's last 不发布 choice
+-- for this business (agreement_acceptances.no_publish), and the steps the
+-- status has reached (order_reached_bits).  orders_gift and orders_reached
+-- do the same on UPDATE.
 CREATE OR REPLACE FUNCTION orders_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status IN ('draft', 'rejected') THEN

@@ -1,5 +1,6 @@
--- On INSERT the columns are taken as given (the benchmark seeds history);
--- on a status change the trigger stamps them.
+-- BEFORE UPDATE OF status on orders: the steps the new status implies are
+-- added to orders.reached and stamped.  On INSERT (orders_insert) the
+-- columns are taken as given (the benchmark seeds history).
 CREATE OR REPLACE FUNCTION orders_reached() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.reached := NEW.reached | order_reached_bits(NEW.status);

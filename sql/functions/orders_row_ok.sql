@@ -1,6 +1,10 @@
--- sql/096's rules; a submit key and a waybill number are measured by
--- length() (characters, as the bounded repeat counted them) and matched
--- against their class without bounds
+-- The orders row's rules in one CHECK (orders_row_check): what each
+-- constraint checked, IS NOT FALSE as a CHECK reads NULL.  A submit key and
+-- a waybill number are measured by length() and matched against their
+-- class without bounds: PostgreSQL's regex engine expands a bounded repeat
+-- ({16,64}) into as many states, four times as slow.  One CHECK calling a
+-- PL/pgSQL function: PostgreSQL reads each CHECK of a table again at every
+-- statement that writes it, PL/pgSQL parses this body once per session.
 CREATE OR REPLACE FUNCTION orders_row_ok(p_business text, p_cert_type text, p_years smallint,
                                          p_cert_fen integer, p_shipping_fen integer,
                                          p_subject text, p_gift text, p_reissue_of text,

@@ -1,3 +1,8 @@
+-- The gift of a partner's promotion (partners.promotion) for a business,
+-- years and seal, or NULL (docs/internals/reference-data.md).  PL/pgSQL,
+-- whose plan is kept for the session: as a SQL function with a FROM and a
+-- LIMIT it was parsed and planned at every order's INSERT.  Most partners
+-- have no promotion: NULL at once.
 CREATE OR REPLACE FUNCTION promotion_gift(p_promotion jsonb, p_business text, p_years integer,
                                           p_seal boolean)
 RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$

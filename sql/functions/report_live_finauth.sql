@@ -1,3 +1,5 @@
+-- report_live_<kind>(a, b): see report_live_certs.  Micro-deposit
+-- verifications (法人认证) per day, partner and result.
 CREATE OR REPLACE FUNCTION report_live_finauth(a timestamptz, b timestamptz)
 RETURNS TABLE (day date, partner_code text, result text, n bigint)
 LANGUAGE sql STABLE AS $$

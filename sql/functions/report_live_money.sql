@@ -1,3 +1,6 @@
+-- report_live_<kind>(a, b): see report_live_certs.  Money per day, partner
+-- and business: paid (gross) and paid back (refund), from report_money.
+-- requires: views/report_money.sql
 CREATE OR REPLACE FUNCTION report_live_money(a timestamptz, b timestamptz)
 RETURNS TABLE (day date, partner_code text, business_type text, gross bigint, refund bigint)
 LANGUAGE sql STABLE AS $$

@@ -1,3 +1,6 @@
+-- report_live_<kind>(a, b): see report_live_certs.  Orders by the day they
+-- were created, per partner, business, status and steps reached: how many
+-- and their amount (the orders and funnel reports).
 CREATE OR REPLACE FUNCTION report_live_orders(a timestamptz, b timestamptz)
 RETURNS TABLE (day date, partner_code text, business_type text, status text, reached smallint,
                n bigint, fen bigint)

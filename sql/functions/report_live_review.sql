@@ -1,3 +1,6 @@
+-- report_live_<kind>(a, b): see report_live_certs.  Review decisions by the
+-- day decided, with the day submitted and whether within the due date (the
+-- working-day SLA report).
 CREATE OR REPLACE FUNCTION report_live_review(a timestamptz, b timestamptz)
 RETURNS TABLE (day date, partner_code text, business_type text, sub_day date, on_time boolean,
                n bigint)

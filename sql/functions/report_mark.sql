@@ -1,3 +1,6 @@
+-- The roll-up's dirty days (report_dirty): the Beijing days of p_old and
+-- p_new when before today (days from today on are read live whatever the
+-- roll-up holds).  Called by the report_mark_<table> triggers.
 CREATE OR REPLACE FUNCTION report_mark(p_kind text, p_old timestamptz, p_new timestamptz)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,3 +1,5 @@
+-- AFTER a certificate's INSERT, DELETE or change of what the report counts:
+-- its days dirty for the roll-up (report_mark).
 CREATE OR REPLACE FUNCTION report_mark_certs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN

@@ -1,3 +1,6 @@
+-- AFTER an order's INSERT (of one the roll-up must hear of), DELETE or
+-- change: the days of its creation and, when the review's figures change,
+-- of its decision dirty for the roll-up (report_mark).
 CREATE OR REPLACE FUNCTION report_mark_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN

@@ -1,4 +1,5 @@
--- recompute one kind's days: p_days (dirty, before the old upto) and [p_a, p_b)
+-- Recomputes one kind's days of the roll-up: p_days (dirty, before the old
+-- upto) and [p_a, p_b), in Beijing days.
 CREATE OR REPLACE FUNCTION report_rollup_days(p_kind text, p_days date[], p_a date, p_b date)
 RETURNS void LANGUAGE plpgsql
 SET TimeZone = 'Asia/Shanghai' AS $$

@@ -1,4 +1,10 @@
--- -1 when another refresh runs, else the number of dirty days recomputed
+-- The reports' daily roll-up (modules/report; docs/performance.md): hall-outbox
+-- calls it every 10 s.  Deletes the dirty-day markers it sees, recomputes
+-- those days and the days between the old upto and yesterday, in one
+-- transaction; a marker committed after its DELETE stays for the next
+-- refresh.  -1 when another refresh runs (advisory lock), else the number of
+-- dirty days recomputed.  Beijing days (SET TimeZone, which the
+-- report_live_<kind> queries it runs inherit).
 CREATE OR REPLACE FUNCTION report_rollup_refresh() RETURNS integer LANGUAGE plpgsql
 SET TimeZone = 'Asia/Shanghai' AS $$
 DECLARE

@@ -1,3 +1,7 @@
+-- AFTER INSERT on order_files, per statement: the applicants' uploads of
+-- the day (user_daily, the upload cap), from the transition table, in the
+-- inserting transaction.  Skipped when hall.writer names hall_file_upload,
+-- which counted its file itself.
 CREATE OR REPLACE FUNCTION user_daily_uploads() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO user_daily AS d (user_id, day, uploads)

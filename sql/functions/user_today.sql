@@ -1,3 +1,6 @@
+-- An applicant's new orders (p_what 'orders') or uploaded files of today, in
+-- Beijing days (user_daily): the daily caps' read.  PL/pgSQL, whose plan is
+-- kept for the session.
 CREATE OR REPLACE FUNCTION user_today(p_user_id bigint, p_what text) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE

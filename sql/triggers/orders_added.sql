@@ -1,3 +1,4 @@
+-- the daily cap's count and the order list's total of new orders: sql/functions/orders_added.sql
 CREATE OR REPLACE TRIGGER orders_added AFTER INSERT ON orders
     REFERENCING NEW TABLE AS orders_new
     FOR EACH STATEMENT

@@ -1,4 +1,3 @@
--- the workers keep the accounts as reference rows (hall_db_ref, sql/032):
--- a change reaches every worker before its next payment
+-- the workers drop their copy of the reference rows when pay_merchants change: sql/functions/ref_changed.sql
 CREATE OR REPLACE TRIGGER pay_merchants_ref AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pay_merchants
     FOR EACH STATEMENT EXECUTE FUNCTION ref_changed();

@@ -1,3 +1,5 @@
+-- Money per order for the revenue report: +fen paid (payments), -fen paid
+-- back (refunds done or manual).
 CREATE OR REPLACE VIEW report_money AS
     SELECT p.order_id, p.paid_at AS at, p.amount_fen::bigint AS fen
       FROM payments p
