@@ -5,8 +5,8 @@
 -- inserted or its draft updated, its number (prefix, Beijing date, serial),
 -- the order list's total (order_counts) and the audit row.  Its outcome:
 -- 'created', 'edited' (a draft updated), 'again', 'locked' or 'capped'.
--- hall.writer is set around the INSERT: orders_added then leaves the counts
--- to it.
+-- hall.writer is set around the INSERT: orders_insert and orders_added then
+-- leave the new row's gift, 不发布 and steps, and the counts, to it.
 CREATE OR REPLACE FUNCTION hall_order_apply(
     p_order_id   bigint,
     p_user_id    bigint,

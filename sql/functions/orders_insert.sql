@@ -2,7 +2,8 @@
 -- partner's promotion (promotion_gift), the applicant's last 不发布 choice
 -- for this business (agreement_acceptances.no_publish), and the steps the
 -- status has reached (order_reached_bits).  orders_gift and orders_reached
--- do the same on UPDATE.
+-- do the same on UPDATE.  Skipped when hall.writer names hall_order_apply,
+-- which writes the three into its new row itself.
 CREATE OR REPLACE FUNCTION orders_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status IN ('draft', 'rejected') THEN
