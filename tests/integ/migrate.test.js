@@ -262,3 +262,39 @@ test('migrate__new_signature_without_drop__refused_then_applied_with_it', () => 
     assert.deepEqual(appliedFiles(r.stdout), ['functions/order_reached_bits.sql']);
     assert.equal(psql('sig', "SELECT order_reached_bits('paid', 1) = order_reached_bits('paid')"), 't');
 });
+
+test('migrate__another_run_applied_meanwhile__stops_with_nothing_applied', async () => {
+    createDb('race', 'fresh');
+    const dir = sqlCopy('sql-race');
+    fs.writeFileSync(path.join(dir, '990_fine.sql'), 'CREATE TABLE t990 (id integer);\n');
+    const { spawn } = require('node:child_process');
+    /* "another run": holds the migrations' lock and records 990 */
+    const other = spawn(path.join(PGBIN, 'psql'), ['-h', sock, '-U', 'hall', '-d', 'race', '-X',
+        '-q', '-At', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let otherOut = '';
+    other.stdout.on('data', (b) => { otherOut += b; });
+    other.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(hashtext('hall-migrate'));\n" +
+        "INSERT INTO schema_migrations (version) VALUES ('990_fine');\nSELECT 'held';\n");
+    const until = async (what, ok) => {
+        for (let i = 0; i < 600 && !ok(); i++)
+            await new Promise((r) => setTimeout(r, 100));
+        assert.ok(ok(), what);
+    };
+    await until('the other run holds the lock', () => otherOut.includes('held'));
+
+    const run_ = spawn('bash', [MIGRATE, '--no-divisions', '--sql-dir', dir], {
+        env: { ...process.env, HALL_PSQL: `${path.join(PGBIN, 'psql')} -h ${sock} -U hall -d race` },
+    });
+    let out = '';
+    run_.stdout.on('data', (b) => { out += b; });
+    run_.stderr.on('data', (b) => { out += b; });
+    const done = new Promise((resolve) => run_.on('close', resolve));
+    await until('this run waits for the lock', () => psql('race',
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") === '1');
+    other.stdin.end('COMMIT;\n');
+    const status = await done;
+    assert.notEqual(status, 0, out);
+    assert.match(out, /another script\/migrate applied 990_fine meanwhile: run it again/);
+    assert.match(out, /nothing of this run was applied/);
+    assert.equal(psql('race', "SELECT to_regclass('t990') IS NULL"), 't');
+});
