@@ -432,7 +432,7 @@ psql_hall() {
     "$HALL_PG_BIN/psql" -h "$HALL_VAR/run/pg" -U hall -d hall -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
-# migrate: apply sql/NNN_*.sql and load the divisions (script/migrate).
+# migrate: bring the database to sql/ and load the divisions (script/migrate).
 migrate() {
     HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
 }
