@@ -37,6 +37,10 @@ postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp
 # answering within 15 minutes on a loaded machine.
 # shellcheck disable=SC2034 # read by script/test
 HALL_TEST_DEBS="npm chromium wrk clang-format"
+# ... and what only `HALL_TEST_STORE=s3 script/test` needs: OpenStack Swift,
+# the S3 API the object store's tests run against (script/lib/swift.sh)
+# shellcheck disable=SC2034 # read by script/lib/swift.sh
+HALL_SWIFT_DEBS="swift swift-proxy swift-object swift-container swift-account"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list
