@@ -18,8 +18,8 @@
 #   SWIFT_SECRET     its secret key [made once, kept in SWIFT_DIR/secret]
 #
 # swift_start starts the four servers under the hall's process manager
-# (start_proc: swift-account, swift-container, swift-object, swift-proxy,
-# logs in VAR/log/swift-*.log; stop_all ends them) and waits until the
+# (start_proc: swift_account, swift_container, swift_object, swift_proxy,
+# logs in VAR/log/swift_*.log; stop_all ends them) and waits until the
 # proxy answers.
 
 swift_conf_write() {
@@ -140,7 +140,7 @@ swift_start() {
     swift_conf_write
     for kind in account container object proxy; do
         # -v: the server's log lines on stderr too (there is no syslog here)
-        start_proc "swift-$kind" "swift-$kind-server" "$SWIFT_DIR/etc/$kind-server.conf" -v
+        start_proc "swift_$kind" "swift-$kind-server" "$SWIFT_DIR/etc/$kind-server.conf" -v
     done
-    wait_for_http "http://127.0.0.1:$SWIFT_PORT/healthcheck" swift-proxy "$(child_of swift-proxy)" 60
+    wait_for_http "http://127.0.0.1:$SWIFT_PORT/healthcheck" swift_proxy "$(child_of swift_proxy)" 60
 }

@@ -86,7 +86,7 @@ test('an object that fails its GCM tag: the same clear 404, never the bytes', { 
 /* ---- Swift itself failing (S3 driver) ------------------------------------- */
 
 const RUN = () => path.join(process.env.HALL_VAR, 'run');
-const proxyPid = () => Number(fs.readFileSync(path.join(RUN(), 'swift-proxy.pid'), 'utf8').trim());
+const proxyPid = () => Number(fs.readFileSync(path.join(RUN(), 'swift_proxy.pid'), 'utf8').trim());
 const parentOf = (pid) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
 
 function swiftPort() {
@@ -116,7 +116,7 @@ test('Swift stopped: the upload answers 503 at once, no row without its object; 
     /* the proxy killed and its supervisor held, so that it stays away */
     const child = proxyPid();
     const sup = parentOf(child);
-    fs.appendFileSync(path.join(process.env.HALL_VAR, 'log', 'kills.log'), 'swift-proxy\n');
+    fs.appendFileSync(path.join(process.env.HALL_VAR, 'log', 'kills.log'), 'swift_proxy\n');
     process.kill(sup, 'SIGSTOP');
     try {
         process.kill(-child, 'SIGKILL');
