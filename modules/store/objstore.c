@@ -411,6 +411,9 @@ main(int argc, char **argv)
     int rc, remove_src = 0, i;
 
     app.mod = &mod;
+    /* an object's name may begin with '-' (base64url): getopt stops at the
+     * command, so that NAME after it is never taken for an option */
+    setenv("POSIXLY_CORRECT", "1", 1);
     /* the options after the command are taken out before getopt, which
      * knows only -c */
     for (i = 1; i < argc; i++)

@@ -142,5 +142,21 @@ swift_start() {
         # -v: the server's log lines on stderr too (there is no syslog here)
         start_proc "swift_$kind" "swift-$kind-server" "$SWIFT_DIR/etc/$kind-server.conf" -v
     done
+    # each server listening (any answer will do), the proxy's healthcheck last
+    wait_for_http "http://127.0.0.1:$((SWIFT_PORT + 1))/" swift_account "$(child_of swift_account)" 60
+    wait_for_http "http://127.0.0.1:$((SWIFT_PORT + 2))/" swift_container "$(child_of swift_container)" 60
+    wait_for_http "http://127.0.0.1:$((SWIFT_PORT + 3))/" swift_object "$(child_of swift_object)" 60
     wait_for_http "http://127.0.0.1:$SWIFT_PORT/healthcheck" swift_proxy "$(child_of swift_proxy)" 60
+}
+
+# swift_bucket CONF: creates the bucket of hall.conf CONF with hall-objstore;
+# a Swift that has just started may answer 503 for a while (its account
+# and container servers warming up on a busy machine): tried for 60 s
+swift_bucket() {
+    local i
+    for ((i = 0; i < 60; i++)); do
+        "$HALL_ROOT/modules/store/hall-objstore" -c "$1" bucket 2>/dev/null && return 0
+        sleep 1
+    done
+    "$HALL_ROOT/modules/store/hall-objstore" -c "$1" bucket
 }
