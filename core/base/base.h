@@ -102,6 +102,13 @@ struct hall_conf {
     char *static_dir;
     char *upload_dir;
     char *tmp_dir;
+    char *objstore; /* "local" or "s3" (core/store/objstore.c) */
+    char *s3_endpoint;
+    char *s3_bucket;
+    char *s3_region;
+    char *s3_access_key;
+    char *s3_secret_key_file;
+    char *s3_ca_file;
     char *sandbox_url;
     char *public_url;
     char *log_level;
@@ -362,6 +369,13 @@ struct hall_http_guard {
     void *ud;
 };
 void hall_http_guard_set(const struct hall_http_guard *g);
+/* the work's guard, for a client of its own (core/store/objstore.c): enter
+ * as hall_http_call does before a call (HALL_ERR: refused, *error says
+ * why), leave after it; both do nothing when no guard is set */
+int hall_http_guard_enter(long *connect_ms, long *total_ms, const char **error);
+void hall_http_guard_leave(void);
+/* counts a call made by such a client as hall_http_call counts its own */
+void hall_http_observed(const char *provider, double ms, int ok);
 /* fn is told every call: the provider (the URL path's first segment:
  * "sms", "carrier" ...), its duration, and ok 0 for a transport error,
  * timeout or non-2xx answer; set once, before the workers start */

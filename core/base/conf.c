@@ -32,6 +32,18 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "directory of the static files; their content hash versions their URLs"),
     S(upload_dir, "var/uploads", "where uploaded materials are kept, outside the web root"),
     S(tmp_dir, "var/tmp", "where multipart uploads are streamed while a request runs"),
+    /* the files kept outside PostgreSQL (core/store/objstore.c) */
+    S(objstore, "local",
+      "where uploaded materials are kept: local (upload_dir) or s3 (an S3 API bucket, s3_*)"),
+    S(s3_endpoint, "",
+      "with objstore = s3: the store's URL, http(s)://host[:port] (path-style requests)"),
+    S(s3_bucket, "hall", "with objstore = s3: the bucket"),
+    S(s3_region, "us-east-1", "with objstore = s3: the region the requests are signed for"),
+    S(s3_access_key, "", "with objstore = s3: the access key id"),
+    S(s3_secret_key_file, "var/keys/s3.secret",
+      "with objstore = s3: file holding the secret access key, first line (0600)"),
+    S(s3_ca_file, "",
+      "with objstore = s3 over https: CA certificates to trust (empty: the system's)"),
     S(sandbox_url, "http://127.0.0.1:8091", "base URL of the outside services (sandbox)"),
     S(public_url, "http://127.0.0.1:8080", "URL the hall is reached at, for links in SMS"),
     S(log_level, "info", "err, warn, info or debug"),
@@ -215,6 +227,24 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
      * hall is reached at, not one more switch to remember */
     if (strncasecmp(conf->public_url, "https://", 8) == 0)
         conf->cookie_secure = 1;
+    if (strcmp(conf->objstore, "local") != 0 && strcmp(conf->objstore, "s3") != 0) {
+        snprintf(msg, sizeof(msg), "%s: objstore must be local or s3", path);
+        goto out;
+    }
+    if (strcmp(conf->objstore, "s3") == 0 && (strncmp(conf->s3_endpoint, "http://", 7) != 0 &&
+                                              strncmp(conf->s3_endpoint, "https://", 8) != 0)) {
+        snprintf(msg, sizeof(msg), "%s: objstore = s3 needs s3_endpoint = http(s)://host[:port]",
+                 path);
+        goto out;
+    }
+    if (strcmp(conf->objstore, "s3") == 0 &&
+        (conf->s3_bucket[0] == '\0' || conf->s3_access_key[0] == '\0' ||
+         strspn(conf->s3_bucket, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+             strlen(conf->s3_bucket))) {
+        snprintf(msg, sizeof(msg),
+                 "%s: objstore = s3 needs s3_bucket (a-z, 0-9, '.', '-') and s3_access_key", path);
+        goto out;
+    }
     rc = HALL_OK;
 out:
     if (f != NULL)

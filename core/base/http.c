@@ -38,8 +38,32 @@ hall_http_guard_set(const struct hall_http_guard *g)
     guard = g;
 }
 
+int
+hall_http_guard_enter(long *connect_ms, long *total_ms, const char **error)
+{
+    const struct hall_http_guard *g = guard;
+
+    return g != NULL ? g->enter(g->ud, connect_ms, total_ms, error) : HALL_OK;
+}
+
+void
+hall_http_guard_leave(void)
+{
+    const struct hall_http_guard *g = guard;
+
+    if (g != NULL)
+        g->leave(g->ud);
+}
+
 /* who counts each call (core/web's metrics), NULL for no one */
 static void (*observer)(const char *provider, double ms, int ok);
+
+void
+hall_http_observed(const char *provider, double ms, int ok)
+{
+    if (observer != NULL)
+        observer(provider, ms, ok);
+}
 
 void
 hall_http_observe(void (*fn)(const char *provider, double ms, int ok))

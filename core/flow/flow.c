@@ -1966,8 +1966,6 @@ file_download(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *res;
-    unsigned char *data;
-    size_t len;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
@@ -1976,15 +1974,11 @@ file_download(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
-    data = hall_file_load(req->cx, hall_dbres_str(res, 0, "stored_name"), &len);
-    if (data == NULL) {
-        hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
-        return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
-    }
-    return hall_resp_bytes(req, data, len, hall_dbres_str(res, 0, "mime"),
-                           hall_psprintf(req->pool, "%s-%s.%s", hall_dbres_str(res, 0, "order_no"),
-                                         hall_dbres_str(res, 0, "kind"),
-                                         hall_file_ext(hall_dbres_str(res, 0, "mime"))));
+    return hall_resp_stored(req, hall_dbres_str(res, 0, "stored_name"),
+                            hall_dbres_str(res, 0, "mime"),
+                            hall_psprintf(req->pool, "%s-%s.%s", hall_dbres_str(res, 0, "order_no"),
+                                          hall_dbres_str(res, 0, "kind"),
+                                          hall_file_ext(hall_dbres_str(res, 0, "mime"))));
 }
 
 static int

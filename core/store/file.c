@@ -2,8 +2,9 @@
  * Uploaded materials at rest.  A file is accepted by what its bytes are
  * (never by its name or the browser's Content-Type), stored encrypted with
  * the PII key — ID-card scans are personal data — under a random name in
- * upload_dir, outside the web root, and read back only through a module
- * that has checked who is asking.
+ * the object store (objstore.c: upload_dir, or an S3 bucket), outside the
+ * web root, and read back only through a module that has checked who is
+ * asking.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -54,84 +56,10 @@ hall_file_ext(const char *mime)
     return "bin";
 }
 
-static unsigned char *
-read_all(struct hall_pool *pool, const char *path, size_t max, size_t *len)
-{
-    struct stat st;
-    unsigned char *buf;
-    size_t got = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        close(fd);
-        return NULL;
-    }
-    buf = hall_palloc(pool, (size_t)st.st_size + 1);
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-        if (n <= 0) {
-            close(fd);
-            return NULL;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    *len = got;
-    return buf;
-}
-
-/*
- * Writes n bytes of buf to fd.  The whole HALL_SEAL_ALIGN units of an
- * aligned buffer go past the page cache (O_DIRECT): a stored file is
- * written once and read back rarely (by staff, by the applicant), so
- * copying 2 MiB into the page cache, writing it back at fsync and dropping
- * it when the file is replaced only cost CPU (perf of POST /new/upload:
- * about a fifth of the worker's time).  The tail, and everything when the
- * file system refuses O_DIRECT (tmpfs before Linux 6.6), goes through the
- * page cache as before; fsync makes both durable.
- */
-static int
-write_sealed(int fd, const unsigned char *buf, size_t n)
-{
-    size_t done = 0, direct = 0;
-    int fl = fcntl(fd, F_GETFL), on = 0;
-
-    if (((uintptr_t)buf & (HALL_SEAL_ALIGN - 1)) == 0 && n >= HALL_SEAL_ALIGN && fl >= 0 &&
-        fcntl(fd, F_SETFL, fl | O_DIRECT) == 0) {
-        on = 1;
-        direct = n & ~((size_t)HALL_SEAL_ALIGN - 1);
-    }
-    while (done < n) {
-        ssize_t w;
-
-        if (on && done >= direct) {
-            if (fcntl(fd, F_SETFL, fl) != 0)
-                return -1;
-            on = 0;
-        }
-        w = write(fd, buf + done, (on ? direct : n) - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && on && errno == EINVAL) {
-            direct = done; /* O_DIRECT refused after all: the page cache takes the rest */
-            continue;
-        }
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
-        if (on && (done & (HALL_SEAL_ALIGN - 1)) != 0)
-            direct = done; /* a short write off a unit: the rest through the page cache */
-    }
-    return 0;
-}
-
 /*
  * The upload arrives hashed and sealed by the multipart parser (core/web/req.c):
- * here it is checked, then written (write_sealed) and fsync()ed, so a stored
- * file survives a crash and nothing is ever written in clear.
+ * here it is checked, then put in the object store (objstore.c), durable
+ * there before the caller commits its row, and never in clear.
  */
 int
 hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *const *allow,
@@ -139,9 +67,9 @@ hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *c
 {
     const struct hall_conf *conf = cx->conf;
     unsigned char rnd[24];
-    const char *path;
-    int fd, i;
+    int i, rc;
 
+    out->name = NULL;
     if (up == NULL || up->size == 0) {
         *err = "请选择要上传的文件（文件不能为空）";
         return 400;
@@ -169,55 +97,65 @@ hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *c
     memcpy(out->sha256, up->sha256, sizeof(out->sha256));
     hall_rand_bytes(rnd, sizeof(rnd));
     out->name = hall_b64url(cx->pool, rnd, sizeof(rnd));
-    path = hall_psprintf(cx->pool, "%s/%s", conf->upload_dir, out->name);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        hall_err(cx, "msg=\"cannot create upload\" errno=%d", errno);
+    rc = hall_obj_put(cx, out->name, up->sealed, up->sealed_len);
+    if (rc == 0)
+        return 0;
+    if (hall_obj_s3(conf)) {
+        /* a PUT that timed out may still land in the store: no row will
+         * point at it, and it is deleted again once the store answers */
+        hall_file_discard(cx, out->name);
+        *err =
+            rc == 504 ? "文件存储服务响应超时，请稍后再试" : "文件存储服务暂时不可用，请稍后再试";
+    } else {
         *err = "系统繁忙，请稍后再试";
-        return 503;
     }
-    if (write_sealed(fd, up->sealed, up->sealed_len) != 0) {
-        close(fd);
-        unlink(path);
-        *err = "系统繁忙，请稍后再试";
-        return 503;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        unlink(path);
-        *err = "系统繁忙，请稍后再试";
-        return 503;
-    }
-    return 0;
+    out->name = NULL;
+    return rc == 504 ? 504 : 503;
 }
 
+/*
+ * A stored file whose row did not commit.  Local: unlinked at once.  S3:
+ * queued for the discard thread below, so that a request whose commit
+ * failed does not wait on the store too (and a store that is the reason
+ * the request failed does not hold it longer).
+ */
 void
 hall_file_discard(struct hall_ctx *cx, const char *name)
 {
-    if (name != NULL && strchr(name, '/') == NULL)
-        unlink(hall_psprintf(cx->pool, "%s/%s", cx->conf->upload_dir, name));
+    if (!hall_obj_name_ok(name))
+        return;
+    if (hall_obj_s3(cx->conf))
+        hall_file_discard_later(cx, name);
+    else
+        (void)hall_obj_delete(cx, name);
 }
 
 /*
  * The files of rows a committed transaction marked removed (the uploads an
- * upload replaced): unlinked by a thread of the worker, so that the answer
- * and the worker's next request do not wait for the file system.  Freeing
+ * upload replaced): removed by a thread of the worker, so that the answer
+ * and the worker's next request do not wait for the store.  Freeing
  * a 2 MiB file's blocks took 0.7-2 ms under bench/run's upload load (the
  * journal busy with the other workers' fsyncs), a tenth of the upload's
- * time, while the worker had nothing to do but wait.  The work stays in
- * the worker's process (its CPU counted with it); only the wait is gone.
+ * time, while the worker had nothing to do but wait; an S3 DELETE is a
+ * round trip to the store.  The work stays in the worker's process (its
+ * CPU counted with it); only the wait is gone.
  *
  * Bounded: at most DISCARD_SLOTS names wait; beyond, or when the thread
- * cannot start, or for a path longer than a slot, the caller unlinks at
- * once as before.  A worker that stops (SIGTERM, max_requests) unlinks
- * what still waits before it exits (hall_file_discard_drain); a killed one
- * leaves those files behind: encrypted, no row refers to them, as a crash
- * between the commit and the unlink always could.  Never a row pointing at
- * a missing file: the names queued are of rows already committed as
- * removed.
+ * cannot start, or for a path longer than a slot, the caller removes the
+ * file at once as before (local), or leaves the object behind with a
+ * warning naming it (S3: a full queue means the store is not answering;
+ * `hall-objstore orphans` finds such objects).  A worker that stops
+ * (SIGTERM, max_requests) removes what still waits before it exits
+ * (hall_file_discard_drain, hall_file_discard_flush); a killed one leaves
+ * those files behind: encrypted, no row refers to them, as a crash between
+ * the commit and the removal always could.  Never a row pointing at a
+ * missing file: the names queued are of rows already committed as
+ * removed, or of rows never committed.
  */
 #define DISCARD_SLOTS 16
 #define DISCARD_PATH  512
 
+/* a local file's path, or an S3 object's name (discard_s3) */
 static char discard_q[DISCARD_SLOTS][DISCARD_PATH];
 /* head: next slot the request side fills; tail: next the thread takes.
  * Both only grow; a slot is free again once tail passed it */
@@ -225,10 +163,16 @@ static unsigned discard_head, discard_tail;
 static pthread_mutex_t discard_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t discard_cv = PTHREAD_COND_INITIALIZER;
 static int discard_started; /* 1 running, -1 could not start */
+/* the process's configuration (read-only once the workers run), set
+ * before the thread starts; discard_s3: its objstore is s3 */
+static const struct hall_conf *discard_conf;
+static int discard_s3;
 
 static void *
 discard_thread(void *arg)
 {
+    void *handle = NULL; /* the thread's own curl handle */
+
     (void)arg;
     for (;;) {
         unsigned t;
@@ -238,9 +182,14 @@ discard_thread(void *arg)
                __atomic_load_n(&discard_head, __ATOMIC_ACQUIRE))
             pthread_cond_wait(&discard_cv, &discard_mu);
         pthread_mutex_unlock(&discard_mu);
-        /* the slot stays queued while it is unlinked: a drain meanwhile
-         * unlinks it too (ENOENT for one of them, nothing lost) */
-        unlink(discard_q[t % DISCARD_SLOTS]);
+        /* the slot stays queued while it is removed: a drain meanwhile
+         * removes it too (ENOENT, or a second DELETE: nothing lost) */
+        if (!discard_s3)
+            unlink(discard_q[t % DISCARD_SLOTS]);
+        else if (hall_obj_delete_detached(discard_conf, &handle, discard_q[t % DISCARD_SLOTS]) !=
+                 HALL_OK)
+            hall_log(HALL_LOG_WARN, NULL, "msg=\"object left behind\" name=%s",
+                     discard_q[t % DISCARD_SLOTS]);
         __atomic_store_n(&discard_tail, t + 1, __ATOMIC_RELEASE);
     }
     return NULL;
@@ -249,7 +198,7 @@ discard_thread(void *arg)
 /* the thread, started at the first use in this process (a worker, after
  * the fork); no signal reaches it: SIGTERM stays the main thread's */
 static int
-discard_start(void)
+discard_start(const struct hall_conf *conf)
 {
     sigset_t all, old;
     pthread_attr_t attr;
@@ -258,18 +207,35 @@ discard_start(void)
 
     if (discard_started != 0)
         return discard_started > 0;
+    discard_conf = conf;
+    discard_s3 = hall_obj_s3(conf);
+    if (!hall_obj_ready(conf)) {
+        discard_started = -1;
+        return 0;
+    }
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    /* curl and OpenSSL need more than an unlink */
+    pthread_attr_setstacksize(&attr, discard_s3 ? 512 * 1024 : 64 * 1024);
     rc = pthread_create(&th, &attr, discard_thread, NULL);
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     discard_started = rc == 0 ? 1 : -1;
     if (rc != 0)
-        hall_log(HALL_LOG_WARN, NULL, "msg=\"no discard thread; unlinking inline\" errno=%d", rc);
+        hall_log(HALL_LOG_WARN, NULL, "msg=\"no discard thread; removing inline\" errno=%d", rc);
     return rc == 0;
+}
+
+/* the store cannot take it now: an S3 object stays, named in the log */
+static void
+discard_inline(struct hall_ctx *cx, const char *name)
+{
+    if (!hall_obj_s3(cx->conf))
+        (void)hall_obj_delete(cx, name);
+    else
+        hall_warn(cx, "msg=\"object left behind\" name=%s", name);
 }
 
 void
@@ -278,17 +244,22 @@ hall_file_discard_later(struct hall_ctx *cx, const char *name)
     unsigned h;
     int n;
 
-    if (name == NULL || strchr(name, '/') != NULL)
+    if (!hall_obj_name_ok(name))
         return;
     h = __atomic_load_n(&discard_head, __ATOMIC_RELAXED);
     /* full: the slot h would take is the one the thread may be reading */
-    if (h - __atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE) >= DISCARD_SLOTS || !discard_start()) {
-        hall_file_discard(cx, name);
+    if (h - __atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE) >= DISCARD_SLOTS ||
+        !discard_start(cx->conf)) {
+        discard_inline(cx, name);
         return;
     }
-    n = snprintf(discard_q[h % DISCARD_SLOTS], DISCARD_PATH, "%s/%s", cx->conf->upload_dir, name);
+    if (hall_obj_s3(cx->conf))
+        n = snprintf(discard_q[h % DISCARD_SLOTS], DISCARD_PATH, "%s", name);
+    else
+        n = snprintf(discard_q[h % DISCARD_SLOTS], DISCARD_PATH, "%s/%s", cx->conf->upload_dir,
+                     name);
     if (n < 0 || n >= DISCARD_PATH) {
-        hall_file_discard(cx, name);
+        discard_inline(cx, name);
         return;
     }
     pthread_mutex_lock(&discard_mu);
@@ -303,27 +274,71 @@ hall_file_discard_drain(void)
     unsigned t = __atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE);
     unsigned h = __atomic_load_n(&discard_head, __ATOMIC_ACQUIRE);
 
+    /* S3's deletes are no work for a signal handler: the thread, or
+     * hall_file_discard_flush, does them */
+    if (discard_s3)
+        return;
     for (; t != h; t++)
         unlink(discard_q[t % DISCARD_SLOTS]);
 }
 
+void
+hall_file_discard_flush(void)
+{
+    struct timespec ts;
+    int i;
+
+    if (!discard_s3) {
+        hall_file_discard_drain();
+        return;
+    }
+    /* the thread works through the queue; a store that does not answer
+     * keeps the worker at most about 5 s more */
+    for (i = 0; i < 500; i++) {
+        if (__atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE) ==
+            __atomic_load_n(&discard_head, __ATOMIC_ACQUIRE))
+            return;
+        ts.tv_sec = 0;
+        ts.tv_nsec = 10 * 1000 * 1000;
+        nanosleep(&ts, NULL);
+    }
+    hall_log(HALL_LOG_WARN, NULL, "msg=\"exiting with objects left to delete\" count=%u",
+             __atomic_load_n(&discard_head, __ATOMIC_ACQUIRE) -
+                 __atomic_load_n(&discard_tail, __ATOMIC_ACQUIRE));
+}
+
 unsigned char *
-hall_file_load(struct hall_ctx *cx, const char *name, size_t *len)
+hall_file_read(struct hall_ctx *cx, const char *name, size_t *len, int *status)
 {
     unsigned char *enc;
     char *plain;
     size_t elen;
+    int rc;
 
-    if (name == NULL || strchr(name, '/') != NULL || name[0] == '.')
+    *status = 404;
+    if (!hall_obj_name_ok(name))
         return NULL;
-    enc = read_all(cx->pool, hall_psprintf(cx->pool, "%s/%s", cx->conf->upload_dir, name),
-                   (size_t)cx->conf->upload_max_bytes + 64, &elen);
-    if (enc == NULL || elen < 29)
+    rc = hall_obj_get(cx, name, (size_t)cx->conf->upload_max_bytes + 64, &enc, &elen);
+    if (rc != 0) {
+        *status = rc;
+        return NULL;
+    }
+    *status = 422;
+    if (elen < HALL_PII_OVERHEAD)
         return NULL;
     plain = hall_pii_decrypt(cx->pool, enc, elen);
     if (plain == NULL)
         return NULL;
     /* version(1) nonce(12) tag(16) around the plaintext */
     *len = elen - HALL_PII_OVERHEAD;
+    *status = 0;
     return (unsigned char *)plain;
+}
+
+unsigned char *
+hall_file_load(struct hall_ctx *cx, const char *name, size_t *len)
+{
+    int status;
+
+    return hall_file_read(cx, name, len, &status);
 }

@@ -277,7 +277,7 @@ struct hall_upload {
 };
 
 struct hall_stored {
-    const char *name; /* random file name in upload_dir */
+    const char *name; /* random name of its object (objstore.c) */
     const char *mime; /* decided by content */
     size_t size;
     unsigned char sha256[32];
@@ -300,7 +300,44 @@ void hall_file_discard_later(struct hall_ctx *cx, const char *name);
 /* unlinks at once what hall_file_discard_later queued and no thread removed
  * yet: a worker's last act before it exits; async-signal-safe */
 void hall_file_discard_drain(void);
-/* the decrypted content; NULL when missing or tampered */
+/* waits, after the worker's last request, for what hall_file_discard_later
+ * queued (at most a few seconds: the object store's deletes); not for a
+ * signal handler (hall_file_discard_drain is) */
+void hall_file_discard_flush(void);
+/* the decrypted content; NULL when missing, tampered or unreachable */
 unsigned char *hall_file_load(struct hall_ctx *cx, const char *name, size_t *len);
+/* the same, with why not in *status: 0 read, 404 no such object, 422 the
+ * object fails its GCM tag (or is longer than any the hall writes), 503
+ * the store unreachable or refusing, 504 the store too slow */
+unsigned char *hall_file_read(struct hall_ctx *cx, const char *name, size_t *len, int *status);
+
+/* ---- objstore.c: where the files kept outside PostgreSQL live ------------- */
+
+/* objstore = s3 (a bucket behind the S3 API), else local (upload_dir) */
+int hall_obj_s3(const struct hall_conf *conf);
+/* a name the hall may store under: 1-128 of [A-Za-z0-9_-], no leading dot */
+int hall_obj_name_ok(const char *name);
+/* the driver can work (the S3 secret key read); before the first use */
+int hall_obj_ready(const struct hall_conf *conf);
+/* each returns 0 or an HTTP status for the caller to answer with: 404 no
+ * such object, 422 an object longer than max, 503 the store unreachable or
+ * refusing, 504 the store did not answer in time (the work's provider
+ * deadline, core/web/provider.c, bounds every call made during a request).
+ * put: durable in the store on 0 (fsync()ed, or a PUT answered 200) */
+int hall_obj_put(struct hall_ctx *cx, const char *name, const unsigned char *p, size_t n);
+/* the object's bytes, in cx's pool, at most max of them */
+int hall_obj_get(struct hall_ctx *cx, const char *name, size_t max, unsigned char **data,
+                 size_t *len);
+int hall_obj_head(struct hall_ctx *cx, const char *name, size_t *len);
+/* 0 also when there was no such object */
+int hall_obj_delete(struct hall_ctx *cx, const char *name);
+/* an S3 DELETE on a handle of the caller's own (*handle: NULL at first),
+ * outside any work's guard: file.c's discard thread; HALL_OK or HALL_ERR */
+int hall_obj_delete_detached(const struct hall_conf *conf, void **handle, const char *name);
+/* s3: creates the bucket (HALL_OK also when it is ours already) */
+int hall_obj_bucket_create(struct hall_ctx *cx);
+/* s3: up to 1000 object names after `after` (NULL: from the first), in
+ * cx's pool, NULL-terminated; *more when the bucket holds further ones */
+int hall_obj_list(struct hall_ctx *cx, const char *after, const char ***names, int *n, int *more);
 
 #endif

@@ -820,7 +820,7 @@ worker_run(struct hall_app *app, int sock)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
     if (app->keep_conn) {
         serve_kept(app, sock);
-        hall_file_discard_drain();
+        hall_file_discard_flush();
         _exit(0);
     }
     FCGX_InitRequest(&fr, sock, 0);
@@ -834,7 +834,7 @@ worker_run(struct hall_app *app, int sock)
         if (app->conf.max_requests > 0 && app->served >= (unsigned long)app->conf.max_requests)
             break;
     }
-    hall_file_discard_drain();
+    hall_file_discard_flush();
     _exit(0);
 }
 

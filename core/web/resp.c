@@ -380,6 +380,33 @@ hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, const ch
     return HALL_OK;
 }
 
+/*
+ * A stored file (core/store/file.c), decrypted, as a download named
+ * download_name.  What can go wrong is said plainly: an object missing
+ * from the store or failing its GCM tag names the file (404), a store that
+ * does not answer is the hall's own 503/504, never a 5xx page of nginx's.
+ */
+int
+hall_resp_stored(struct hall_req *req, const char *stored, const char *mime,
+                 const char *download_name)
+{
+    unsigned char *data;
+    size_t len;
+    int status;
+
+    data = hall_file_read(req->cx, stored, &len, &status);
+    if (data != NULL)
+        return hall_resp_bytes(req, data, len, mime, download_name);
+    switch (status) {
+    case 504: return hall_msg(req, HALL_M_PROVIDER_TIMEOUT, NULL, "文件存储");
+    case 503: return hall_msg(req, HALL_M_PROVIDER_DOWN, NULL, "文件存储");
+    default:
+        hall_err(req, "msg=\"stored file %s\" name=%s", status == 404 ? "missing" : "fails its tag",
+                 stored != NULL ? stored : "-");
+        return hall_msg(req, HALL_M_FILE_LOST, NULL, download_name);
+    }
+}
+
 /* ---- answers with a message of the table (msg.c) ---------------------------- */
 
 int

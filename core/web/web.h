@@ -450,6 +450,10 @@ struct hall_val *hall_page_ctx(struct hall_req *req);
 /* answers with bytes as a download (attachment, nosniff, no-store) */
 int hall_resp_bytes(struct hall_req *req, const unsigned char *p, size_t n, const char *mime,
                     const char *download_name);
+/* a stored file (hall_file_read) as that download, or a clear error naming
+ * it (missing, tampered: 404) or the store's (503, 504) */
+int hall_resp_stored(struct hall_req *req, const char *stored, const char *mime,
+                     const char *download_name);
 
 /* ---- session.c / csrf -------------------------------------------------- */
 

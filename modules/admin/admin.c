@@ -1410,20 +1410,10 @@ file_download(struct hall_req *req)
         }
     hall_info(req, "msg=\"material download\" staff=%lld file=%lld", (long long)req->staff->id,
               (long long)id);
-    {
-        /* stored encrypted (core/store/file.c): decrypt for the reviewer */
-        size_t len;
-        unsigned char *data = hall_file_load(req->cx, stored, &len);
-
-        if (data == NULL) {
-            hall_err(req, "msg=\"stored file unreadable\" file=%lld", (long long)id);
-            return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
-        }
-        return hall_resp_bytes(req, data, len, ctype,
-                               hall_psprintf(req->pool, "%s-%s.%s",
-                                             hall_dbres_str(res, 0, "order_no"),
-                                             hall_dbres_str(res, 0, "kind"), ext));
-    }
+    /* stored encrypted (core/store/file.c): decrypted for the reviewer */
+    return hall_resp_stored(req, stored, ctype,
+                            hall_psprintf(req->pool, "%s-%s.%s", hall_dbres_str(res, 0, "order_no"),
+                                          hall_dbres_str(res, 0, "kind"), ext));
 }
 
 /* ---- decisions --------------------------------------------------------------- */

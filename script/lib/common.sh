@@ -45,6 +45,10 @@ esbuild libqpdf-dev zlib1g-dev"
 # hall's root from) judge the stamped PDFs of the stamp tests from outside.
 # shellcheck disable=SC2034 # read by script/test
 HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools"
+# ... and what only `HALL_TEST_STORE=s3 script/test` needs: OpenStack Swift,
+# the S3 API the object store's tests run against (script/lib/swift.sh)
+# shellcheck disable=SC2034 # read by script/lib/swift.sh
+HALL_SWIFT_DEBS="swift swift-proxy swift-object swift-container swift-account"
 
 HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # The FastCGI modules script/server and script/test start, from the ONE list

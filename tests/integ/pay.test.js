@@ -231,10 +231,8 @@ test('pay_transfer__png_voucher__stored_and_transfer_review', async () => {
     assert.equal(mime, 'image/png');
     assert.equal(size, String(PNG.length));
     assert.equal(sum, require('node:crypto').createHash('sha256').update(PNG).digest('hex'));
-    const fs = require('node:fs');
-    const path = require('node:path');
     /* a voucher shows the payer's account: stored encrypted, like every upload */
-    const onDisk = fs.readFileSync(path.join(process.env.HALL_VAR, 'uploads', stored));
+    const onDisk = require('./lib/objstore').objectBytes(stored);
     assert.equal(onDisk.indexOf(PNG.subarray(0, 16)), -1, 'voucher stored in clear');
     assert.ok(onDisk.length > PNG.length);
     assert.equal(psql(`SELECT method || '|' || status || '|' || amount_fen || '|' || (voucher_file_id IS NOT NULL)

@@ -6,8 +6,7 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
+const { objectBytes } = require('./lib/objstore');
 const { execFileSync } = require('node:child_process');
 const { Client, applicant, SANDBOX } = require('./lib/client');
 
@@ -89,8 +88,8 @@ test('upload__stored_encrypted_served_to_owner_only', async () => {
     const [fid, name, mime] = psql(`SELECT id || '|' || stored_name || '|' || mime FROM order_files
         WHERE order_id = ${id} AND kind = 'agent_id'`).split('|');
     assert.equal(mime, 'image/jpeg');
-    /* on disk: not the bytes that were sent */
-    const onDisk = fs.readFileSync(path.join(process.env.HALL_VAR, 'uploads', name));
+    /* in the store: not the bytes that were sent */
+    const onDisk = objectBytes(name);
     assert.equal(onDisk.indexOf(JPEG.subarray(4, 200)), -1, 'file stored in clear');
     const res = await fetch(`${c.base}/new/file?id=${fid}`, { headers: { Cookie: c.cookieHeader() } });
     assert.equal(res.status, 200);

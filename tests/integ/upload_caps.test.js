@@ -8,15 +8,15 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const { Client } = require('./lib/client');
 const { atNewForm, psql, orgForm, sandbox } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(3000, 9)]);
 
-const onDisk = (name) => fs.existsSync(path.join(process.env.HALL_VAR, 'uploads', name));
+const { objectExists, objectRemove } = require('./lib/objstore');
+
+const onDisk = (name) => objectExists(name);
 /* a replaced file is unlinked by a thread of the worker after the commit
  * (core/store/file.c, hall_file_discard_later): gone within moments of the
  * answer, not before it */
@@ -206,7 +206,7 @@ test('a re-upload marks the replaced file removed in its own commit: a crash aft
     /* the worker never unlinked it: a file no row refers to, not a row
      * pointing at a lost file */
     assert.ok(onDisk(name1));
-    fs.unlinkSync(path.join(process.env.HALL_VAR, 'uploads', name1));
+    objectRemove(name1);
 });
 
 /* the upload reads the session and the order in one statement: another

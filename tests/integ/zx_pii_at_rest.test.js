@@ -7,9 +7,9 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { objectNames, objectBytes } = require('./lib/objstore');
 
 const VAR = process.env.HALL_VAR;
 const SKIP = !VAR;
@@ -33,11 +33,11 @@ test('pii_at_rest__database_dump_and_uploads_hold_no_id_account_or_phone', { ski
         assert.ok(!dump.includes(s), `${s} in clear in the dump`);
         assert.ok(!dump.includes(hex(s)), `${s} as plain bytes in the dump`);
     }
-    const dir = path.join(VAR, 'uploads');
-    const files = fs.readdirSync(dir);
+    /* the stored files, in upload_dir or the S3 bucket (HALL_TEST_STORE) */
+    const files = objectNames();
     assert.ok(files.length > 0, 'uploads were stored');
     for (const f of files) {
-        const b = fs.readFileSync(path.join(dir, f));
+        const b = objectBytes(f);
         assert.equal(b[0], 1, `${f}: not in the encrypted format`);
         /* long enough that random ciphertext never matches by chance */
         for (const magic of ['%PDF-1.4', 'SANDBOX-ID:', 'SANDBOX-IDBACK:', '\x89PNG\r\n\x1a\n'])

@@ -494,6 +494,47 @@ conf_load__https_public_url__cookie_secure_on_by_itself(void **state)
     }
 }
 
+/* objstore: local or s3, and s3 only with what it needs to reach a bucket */
+static void
+conf_load__objstore__driver_and_its_s3_settings_checked(void **state)
+{
+    struct hall_conf c;
+    char *err;
+
+    (void)state;
+    err = load_text(&c, "objstore = ftp\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "objstore must be local or s3"));
+    free(err);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_access_key = k\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "s3_endpoint"));
+    free(err);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_endpoint = http://127.0.0.1:9000\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "s3_access_key"));
+    free(err);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_endpoint = http://127.0.0.1:9000\n"
+                        "s3_access_key = k\ns3_bucket = Hall_1\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "s3_bucket"));
+    free(err);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_endpoint = https://objects:8080\n"
+                        "s3_access_key = hall:hall\ns3_bucket = hall-1\n");
+    assert_null(err);
+    assert_string_equal(c.objstore, "s3");
+    assert_string_equal(c.s3_region, "us-east-1");
+    hall_conf_free(&c);
+    err = load_text(&c, "# nothing\n");
+    assert_null(err);
+    assert_string_equal(c.objstore, "local");
+    hall_conf_free(&c);
+}
+
 static void
 put_file(const char *dir, const char *name, const char *text)
 {
@@ -591,6 +632,7 @@ main(void)
         cmocka_unit_test(conf_docs__documented_defaults__match_declarations),
         cmocka_unit_test(conf_docs__every_row__is_a_declared_option),
         cmocka_unit_test(conf_load__https_public_url__cookie_secure_on_by_itself),
+        cmocka_unit_test(conf_load__objstore__driver_and_its_s3_settings_checked),
         cmocka_unit_test(asset_version__any_change_of_the_files__new_version),
     };
 
