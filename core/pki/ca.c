@@ -32,11 +32,6 @@
  * (we put the 18-character unified social credit code) */
 #define OID_PERSON_ID "1.2.156.10260.4.1.1"
 #define OID_ORG_CODE  "1.2.156.10260.4.1.4"
-struct hall_pki_ca hall_pki_cas[] = {
-    {.name = "ecc", .alg = "ecdsa", .sm2 = 0},
-    {.name = "sm2", .alg = "sm2", .sm2 = 1, .own_name = "seal-maker"},
-    {.name = NULL},
-};
 static char *root_pem;     /* the ECDSA root */
 static char *sm2_root_pem; /* the SM2 root */
 static unsigned loaded;
@@ -270,23 +265,6 @@ out:
     return rc;
 }
 
-/* does the CertID name ca's own certificate (its serial's bytes, the
- * DER's leading zero dropped)? */
-int
-hall_pki_own_is(const struct hall_pki_ca *ca, const struct hall_ocsp_certid *id)
-{
-    const unsigned char *s = id->serial;
-    size_t n = id->serial_len;
-
-    if (ca->own_len == 0 || n == 0 || (s[0] & 0x80) != 0)
-        return 0;
-    if (s[0] == 0 && n > 1) {
-        s++;
-        n--;
-    }
-    return n == ca->own_len && memcmp(s, ca->own_serial, n) == 0;
-}
-
 /* the keys' settings (hall_pki_keys_conf) */
 static struct {
     int set;
@@ -503,23 +481,6 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
     hall_token_release();
     loaded = what | 0x100u;
     return HALL_OK;
-}
-
-struct hall_pki_ca *
-hall_pki_ca_find(const char *name)
-{
-    struct hall_pki_ca *ca;
-
-    for (ca = hall_pki_cas; ca->name != NULL; ca++)
-        if (strcmp(ca->name, name) == 0)
-            return ca;
-    return NULL;
-}
-
-int
-hall_pki_ca_count(void)
-{
-    return (int)(sizeof(hall_pki_cas) / sizeof(hall_pki_cas[0])) - 1;
 }
 
 int
@@ -847,15 +808,6 @@ hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org)
     if (org == NULL || *org == '\0' || strcmp(org, cn) == 0)
         return cn;
     return hall_psprintf(pool, "%s（%s）", cn, org);
-}
-
-int64_t
-hall_pki_mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void

@@ -609,8 +609,8 @@ void hall_stamp_point(const double mediabox[4], double x_mm, double y_mm, double
  * 2 × der_len rounded up to 1 KiB */
 size_t hall_stamp_reserve(size_t der_len);
 
-/* ---- inside core/pki: the issuing CAs as ca.c loads them, read by crl.c
- * and ocsp.c (no other layer uses these) ------------------------------- */
+/* ---- inside core/pki: the issuing CAs (cas.c) as ca.c loads them, read
+ * by crl.c and ocsp.c (no other layer uses these) --------------------- */
 
 #define HALL_PKI_OCSP_VALID_S 3600
 /*

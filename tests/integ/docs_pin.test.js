@@ -15,7 +15,9 @@ const read = (f) => fs.readFileSync(path.join(ROOT, f), 'utf8');
 
 /* the width N of the first snprintf(VAR, sizeof(VAR), "%0Nu", hall_rand_below(...)) into var */
 function width(file, v) {
-    const m = new RegExp(`snprintf\\(${v}, sizeof\\(${v}\\), "%0(\\d+)u", hall_rand_below`).exec(read(file));
+    /* the buffer may be a member (pd->pinbuf) */
+    const b = `(?:\\w+->)?${v}`;
+    const m = new RegExp(`snprintf\\(${b}, sizeof\\(${b}\\), "%0(\\d+)u", hall_rand_below`).exec(read(file));
     assert.ok(m, `${file} draws ${v}`);
     return Number(m[1]);
 }
