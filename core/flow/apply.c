@@ -42,8 +42,7 @@ hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbre
     unsigned char rnd[24];
 
     if (o != NULL) {
-        hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-        hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+        hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
         /* the reason belongs to the rejection: gone once resubmitted */
         if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0)
             hall_val_set_str(req->pool, ctx, "reject_reason",

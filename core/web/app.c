@@ -610,8 +610,8 @@ hall_app_finish(struct hall_req *req, int rc)
     if (req->responded)
         return;
     hall_buf_reset(&req->headers);
-    if (req->cx->store_failed || hall_db_fate_unknown(req->cx) ||
-        (req->cx->sqlstate[0] != '\0' && strcmp(req->cx->sqlstate, "23505") != 0)) {
+    /* a unique violation left unanswered is the store's refusal too */
+    if (req->cx->store_failed || hall_db_fate_unknown(req->cx) || req->cx->sqlstate[0] != '\0') {
         hall_resp_busy(req);
         return;
     }

@@ -131,8 +131,7 @@ partner_ctx(struct hall_req *req, struct hall_val *ctx)
         hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
         return HALL_ERR;
     }
-    hall_val_set_str(req->pool, ctx, "partner_name", hall_dbres_str(res, 0, "name"));
-    hall_val_set_str(req->pool, ctx, "site_name", hall_dbres_str(res, 0, "name"));
+    hall_dbres_set(req->pool, ctx, res, 0, "partner_name=name site_name=name");
     hall_val_set_bool(req->pool, ctx, "requires_project",
                       hall_dbres_bool(res, 0, "requires_project_id"));
     return HALL_OK;
@@ -189,7 +188,7 @@ home(struct hall_req *req)
         int i, n;
 
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         n = hall_dbres_rows(res);
         for (i = 0; i < n; i++)
             hall_val_set_bool(req->pool, fl,
@@ -210,7 +209,7 @@ faq_page(struct hall_req *req)
     res = hall_db_exec(req->cx, "faq_partner",
                        HALL_STR(req->partner[0] != '\0' ? req->partner : "hall"));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 1) {
         hall_val_set_str(req->pool, ctx, "sms_business_name",
                          hall_dbres_str(res, 0, "sms_business_name"));
@@ -239,13 +238,11 @@ channels_page(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req->cx, "channels");
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     list = hall_val_set_list(req->pool, ctx, "channels");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         row = hall_val_push_obj(req->pool, list);
-        hall_val_set_str(req->pool, row, "code", hall_dbres_str(res, i, "code"));
-        hall_val_set_str(req->pool, row, "name", hall_dbres_str(res, i, "name"));
-        hall_val_set_str(req->pool, row, "short_name", hall_dbres_str(res, i, "short_name"));
+        hall_dbres_set(req->pool, row, res, i, "code name short_name");
         hall_val_set_bool(req->pool, row, "project",
                           hall_dbres_bool(res, i, "requires_project_id"));
         hall_val_set_int(req->pool, row, "sla", hall_dbres_int(res, i, "review_sla_days"));
@@ -269,7 +266,7 @@ partner_entry(struct hall_req *req)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     res = hall_db_exec(req->cx, "partner_project", HALL_STR(req->partner), HALL_STR(project));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     hall_val_set_str(req->pool, ctx, "project_id", project);
@@ -361,12 +358,12 @@ sms_send(struct hall_req *req)
     int registered = 0;
 
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (strcmp(purpose, "register") == 0) {
         hall_pii_index("phone", phone, idx);
         res = hall_db_exec(req->cx, "user_by_phone", HALL_BIN(idx, 32));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         registered = hall_dbres_rows(res) > 0;
     }
     /* a phone that has an account gets an SMS saying so, not a code, and
@@ -383,7 +380,7 @@ sms_send(struct hall_req *req)
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 429, "phone", hall_sms_result_msg(r));
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -411,7 +408,7 @@ sms_refused(struct hall_req *req, enum hall_sms_result r)
     if (r == HALL_SMS_DB_ERROR)
         return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
 }
 
@@ -442,7 +439,7 @@ do_register(struct hall_req *req)
     hash = hall_password_hash(req->pool, password);
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     r = hall_sms_code_check(req, phone, "register", hall_req_param(req, "code"));
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
@@ -450,7 +447,7 @@ do_register(struct hall_req *req)
     res = hall_db_exec(req->cx, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32),
                        HALL_STR(hash));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PHONE_REGISTERED, "phone");
     uid = hall_dbres_int(res, 0, "id");
@@ -489,20 +486,20 @@ do_login(struct hall_req *req)
 
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* one client failing on many phones is spraying passwords: its password
      * logins wait for the window to move on (an SMS code still works) */
     res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client),
                        HALL_I64(LOGIN_CLIENT_WINDOW_S), HALL_I64(LOGIN_CLIENT_MAX));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_bool(res, 0, "blocked")) {
         hall_warn(req, "msg=\"password logins refused\" reason=client_failures");
         return hall_msg(req, HALL_M_LOGIN_CLIENT_LIMIT, "password");
     }
     res = hall_db_exec(req->cx, "user_by_phone_lock", HALL_BIN(idx, 32));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_password_verify(dummy_hash, hall_req_param(req, "password"));
         if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
@@ -523,7 +520,7 @@ do_login(struct hall_req *req)
                            HALL_I64(req->app->conf.login_max_failures),
                            HALL_I64(req->app->conf.login_lock_s));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
             NULL)
             return hall_resp_busy(req);
@@ -533,7 +530,7 @@ do_login(struct hall_req *req)
                        hall_psprintf(req->pool, "%lld", (long long)uid), "locked", "active",
                        "locked", NULL);
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (fails >= req->app->conf.login_max_failures)
             return hall_msg(req, HALL_M_LOGIN_LOCKED, "password");
         return hall_msg(req, HALL_M_LOGIN_FAILED_LEFT, "password",
@@ -568,13 +565,13 @@ do_login_sms(struct hall_req *req)
 
     hall_pii_index("phone", phone, idx);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     r = hall_sms_code_check(req, phone, "login", hall_req_param(req, "code"));
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
     res = hall_db_exec(req->cx, "user_by_phone", HALL_BIN(idx, 32));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         size_t elen;
         unsigned char *enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
@@ -582,7 +579,7 @@ do_login_sms(struct hall_req *req)
         res = hall_db_exec(req->cx, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32),
                            HALL_NULLP);
         if (res == NULL || hall_dbres_rows(res) == 0)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         uid = hall_dbres_int(res, 0, "id");
         if (hall_audit(req->cx, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "register_by_sms", NULL,
@@ -592,10 +589,10 @@ do_login_sms(struct hall_req *req)
         uid = hall_dbres_int(res, 0, "id");
         /* a code proves the phone: it also lifts a password lock */
         if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     }
     if (hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return answer_logged_in(req);
 }
 
@@ -624,21 +621,17 @@ profile_page(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req->cx, "user_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "phone_enc"), &elen);
     hall_val_set_str(req->pool, ctx, "phone_masked",
                      mask_phone(req, hall_pii_decrypt(req->pool, enc, elen)));
-    hall_val_set_str(req->pool, ctx, "display_name", hall_dbres_str(res, 0, "display_name"));
-    hall_val_set_str(req->pool, ctx, "email", hall_dbres_str(res, 0, "email"));
-    hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(res, 0, "created"));
-    hall_val_set_bool(req->pool, ctx, "has_password", hall_dbres_bool(res, 0, "has_password"));
+    hall_dbres_set(req->pool, ctx, res, 0, "display_name email created has_password:b");
     if (hall_req_wants_json(req) && req->accept != NULL &&
         strstr(req->accept, "application/json") != NULL) {
         struct hall_val *v = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, v, "phone", hall_val_get(ctx, "phone_masked")->str);
-        hall_val_set_str(req->pool, v, "display_name", hall_dbres_str(res, 0, "display_name"));
-        hall_val_set_str(req->pool, v, "email", hall_dbres_str(res, 0, "email"));
+        hall_dbres_set(req->pool, v, res, 0, "display_name email");
         return hall_resp_ok(req, v);
     }
     return hall_resp_page(req, 200, "profile", ctx);
@@ -709,10 +702,10 @@ password_save(struct hall_req *req)
         return hall_msg(req, HALL_M_PASSWORD_MISMATCH, "password2");
     hash = hall_password_hash(req->pool, pw);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "user_password_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     cur = hall_dbres_str(res, 0, "password_hash");
     /* an account made by SMS login has no password yet: it may set one */
     if (cur != NULL && (old == NULL || hall_password_verify(cur, old) != HALL_OK))

@@ -335,33 +335,25 @@ order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res
     const char *status = hall_dbres_str(res, i, "status");
     const char *label = hall_order_label(status);
 
-    hall_val_set_int(req->pool, o, "id", hall_dbres_int(res, i, "id"));
-    hall_val_set_str(req->pool, o, "order_no", hall_dbres_str(res, i, "order_no"));
-    hall_val_set_str(req->pool, o, "partner", hall_dbres_str(res, i, "partner_code"));
-    hall_val_set_str(req->pool, o, "partner_name", hall_dbres_str(res, i, "partner_name"));
-    hall_val_set_str(req->pool, o, "business_type", hall_dbres_str(res, i, "business_type"));
+    hall_dbres_set(req->pool, o, res, i,
+                   "id:i order_no partner=partner_code partner_name business_type");
     hall_val_set_str(req->pool, o, "business_label",
                      business_label(hall_dbres_str(res, i, "business_type"), 0));
     hall_val_set_str(req->pool, o, "cert_type", hall_dbres_str(res, i, "cert_type"));
     hall_val_set_str(req->pool, o, "cert_type_label",
                      hall_cert_type_label(hall_dbres_str(res, i, "cert_type")));
-    hall_val_set_int(req->pool, o, "years", hall_dbres_int(res, i, "years"));
-    hall_val_set_bool(req->pool, o, "seal", hall_dbres_bool(res, i, "seal"));
+    hall_dbres_set(req->pool, o, res, i, "years:i seal:b");
     hall_val_set_str(req->pool, o, "status", status);
     hall_val_set_str(req->pool, o, "status_label", label != NULL ? label : status);
-    hall_val_set_str(req->pool, o, "subject", hall_dbres_str(res, i, "subject"));
-    hall_val_set_int(req->pool, o, "amount_fen", hall_dbres_int(res, i, "amount_fen"));
+    hall_dbres_set(req->pool, o, res, i, "subject amount_fen:i");
     hall_val_set_str(req->pool, o, "amount",
                      hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
     hall_val_set_str(req->pool, o, "submitted_at",
                      (hall_dbres_str(res, i, "submitted_at") == NULL)
                          ? ""
                          : hall_dbres_str(res, i, "submitted_at"));
-    hall_val_set_str(req->pool, o, "review_due", hall_dbres_str(res, i, "review_due"));
-    hall_val_set_bool(req->pool, o, "overdue", hall_dbres_bool(res, i, "overdue"));
-    hall_val_set_bool(req->pool, o, "due_today", hall_dbres_bool(res, i, "due_today"));
-    hall_val_set_bool(req->pool, o, "resubmitted", hall_dbres_bool(res, i, "resubmitted"));
-    hall_val_set_str(req->pool, o, "updated_at", hall_dbres_str(res, i, "updated_at"));
+    hall_dbres_set(req->pool, o, res, i,
+                   "review_due overdue:b due_today:b resubmitted:b updated_at");
     return o;
 }
 
@@ -640,7 +632,7 @@ do_code(struct hall_req *req)
         return hall_resp_busy(req);
     if (rc == HALL_OK) {
         if (factor_done(req, how) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (strcmp(how, "totp") == 0) {
             hall_info(req, "msg=\"staff login\" staff=%lld factor=totp", (long long)req->staff->id);
             return hall_resp_go(req, next_of(req), NULL);
@@ -698,13 +690,13 @@ enrol_page(struct hall_req *req)
     /* a secret confirmed (another tab): the code page */
     res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
     if (res == NULL || hall_dbres_rows(res) == 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "totp_secret_enc")))
         return hall_resp_redirect(req, hall_psprintf(req->pool, "/admin/login/code?next=%s",
                                                      hall_url_encode(req->pool, next_of(req))));
     secret = secret_of(req, res, "totp_pending_enc");
     if (secret == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return enrol_render(req, 200, secret, hall_dbres_str(res, 0, "login"), NULL);
 }
 
@@ -748,7 +740,7 @@ do_enrol(struct hall_req *req)
     }
     r = hall_staff_totp_enrol(req->cx, req->staff->id, step);
     if (r == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(r) == 0) {
         if (code_failed(req, req->staff->id, &m) != HALL_OK)
             return hall_resp_busy(req);
@@ -795,7 +787,7 @@ do_login(struct hall_req *req)
     if (partner_path(req))
         return HALL_OK;
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* password spraying: one client failing on many logins (an unknown one
      * too); the client's advisory lock counts parallel tries one by one */
     client = client_as(req, "staff-pw:");
@@ -803,14 +795,14 @@ do_login(struct hall_req *req)
     res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client), HALL_I64(PW_CLIENT_S),
                        HALL_I64(PW_CLIENT_MAX));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_bool(res, 0, "blocked")) {
         hall_warn(req, "msg=\"staff passwords refused\" reason=client_failures");
         return hall_msg(req, HALL_M_STAFF_LOGIN_CLIENT_LIMIT, "password");
     }
     res = hall_db_exec(req->cx, "staff_by_login", HALL_STR(login));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
         hall_password_verify(dummy_hash, password);
         if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
@@ -832,7 +824,7 @@ do_login(struct hall_req *req)
                                            HALL_BIN(idx, 32)) == NULL)
             return hall_resp_busy(req);
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "password");
@@ -848,7 +840,7 @@ do_login(struct hall_req *req)
     if (!enrolled && !hall_dbres_bool(res, 0, "pending") && totp_pending_new(req, id) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_staff_session_create(req, id, 0) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"staff password ok\" staff=%s enrolled=%d", sid, enrolled);
     return hall_resp_go(req,
                         hall_psprintf(req->pool, "%s?next=%s",
@@ -912,7 +904,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     res = hall_db_exec(req->cx, stmt, HALL_I64(QUEUE_PAGE), HALL_I64((page - 1) * QUEUE_PAGE),
                        HALL_STR(q));
     if (cnt == NULL || res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     total = hall_dbres_int(cnt, 0, "total");
     pages = total == 0 ? 1 : (total + QUEUE_PAGE - 1) / QUEUE_PAGE;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, title);
@@ -1254,7 +1246,7 @@ order_page(struct hall_req *req)
         res = hall_db_exec(req->cx, "revision_get", HALL_I64(hall_dbres_int(o, 0, "id")),
                            HALL_I64(rejected_rev));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_dbres_rows(res) > 0) {
             before = form_of(req, res, hall_dbres_col(res, "form_enc"));
             if (before == NULL || before->type != HALL_V_OBJ) {
@@ -1278,11 +1270,7 @@ order_page(struct hall_req *req)
      * 到付, not 邮费 0.00) */
     hall_val_set_bool(req->pool, ov, "shipping_collect",
                       strcmp(hall_form_str(form, "shipping"), "collect") == 0);
-    hall_val_set_str(req->pool, ov, "project_id", hall_dbres_str(o, 0, "project_id"));
-    hall_val_set_str(req->pool, ov, "created_at", hall_dbres_str(o, 0, "created_at"));
-    hall_val_set_str(req->pool, ov, "gift", hall_dbres_str(o, 0, "gift"));
-    hall_val_set_str(req->pool, ov, "ship_by", hall_dbres_str(o, 0, "ship_by"));
-    hall_val_set_bool(req->pool, ov, "no_publish", hall_dbres_bool(o, 0, "no_publish"));
+    hall_dbres_set(req->pool, ov, o, 0, "project_id created_at gift ship_by no_publish:b");
     hall_val_set_bool(req->pool, ov, "in_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "review") == 0);
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
@@ -1302,22 +1290,20 @@ order_page(struct hall_req *req)
 
     res = hall_db_exec(req->cx, "order_files", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     list = hall_val_set_list(req->pool, ctx, "files");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
         struct hall_val *f = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_int(req->pool, f, "id", hall_dbres_int(res, i, "id"));
-        hall_val_set_str(req->pool, f, "kind", hall_dbres_str(res, i, "kind"));
+        hall_dbres_set(req->pool, f, res, i, "id:i kind");
         hall_val_set_str(req->pool, f, "label",
                          material_label(req->pool, hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, f, "mime", hall_dbres_str(res, i, "mime"));
         hall_val_set_str(
             req->pool, f, "size",
             hall_psprintf(req->pool, "%.1f KB", hall_dbres_int(res, i, "size") / 1024.0));
-        hall_val_set_str(req->pool, f, "uploaded_at", hall_dbres_str(res, i, "uploaded_at"));
-        hall_val_set_bool(req->pool, f, "replaced", hall_dbres_bool(res, i, "replaced"));
+        hall_dbres_set(req->pool, f, res, i, "uploaded_at replaced:b");
         /* a replaced file is deleted after the replacing upload commits */
         hall_val_set_bool(req->pool, f, "removed", hall_dbres_bool(res, i, "removed"));
         hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_str(res, i, "id"));
@@ -1330,7 +1316,7 @@ order_page(struct hall_req *req)
 
     res = hall_db_exec(req->cx, "admin_order_history", HALL_STR(sid));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     list = hall_val_set_list(req->pool, ctx, "history");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
@@ -1338,8 +1324,7 @@ order_page(struct hall_req *req)
         const char *from = hall_dbres_str(res, i, "from_state"),
                    *to = hall_dbres_str(res, i, "to_state");
 
-        hall_val_set_str(req->pool, h, "at", hall_dbres_str(res, i, "at"));
-        hall_val_set_str(req->pool, h, "actor", hall_dbres_str(res, i, "actor"));
+        hall_dbres_set(req->pool, h, res, i, "at actor");
         hall_val_set_str(
             req->pool, h, "who",
             actor_label(req, hall_dbres_str(res, i, "actor"), hall_dbres_str(res, i, "login")));
@@ -1351,14 +1336,13 @@ order_page(struct hall_req *req)
         hall_val_set_str(req->pool, h, "from_label",
                          *from ? hall_order_label(from) ?: "其他状态" : "");
         hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: "其他状态" : "");
-        hall_val_set_str(req->pool, h, "reason", hall_dbres_str(res, i, "reason"));
-        hall_val_set_str(req->pool, h, "ref", hall_dbres_str(res, i, "ref"));
+        hall_dbres_set(req->pool, h, res, i, "reason ref");
         if (*hall_dbres_str(res, i, "tries") != '\0')
             hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_str(res, i, "tries"));
     }
     res = hall_db_exec(req->cx, "finauth_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_val_set_bool(req->pool, ov, "finauth_locked",
                       hall_dbres_rows(res) > 0 &&
                           strcmp(hall_dbres_str(res, 0, "result"), "locked") == 0);
@@ -1393,7 +1377,7 @@ file_download(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req->cx, "file_get", HALL_I64(id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
     stored = hall_dbres_str(res, 0, "stored_name");
@@ -1521,7 +1505,7 @@ decide(struct hall_req *req, char kind)
         hall_val_set_str(req->pool, detail, "reason", reason);
     }
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_order_move(req->cx, id, from, to, hall_staff_actor(req), detail);
     if (rc == HALL_CONFLICT) {
         const char *label = hall_order_label(hall_dbres_str(o, 0, "status"));
@@ -1543,7 +1527,7 @@ decide(struct hall_req *req, char kind)
             return hall_resp_busy(req);
         accepted = hall_order_accepted(req->cx, id);
         if (accepted == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         /* seeds 001/002: the e-invoice once the application is approved
          * (审核通过后…开具电子发票), once per order (core/biz/invoice.c) */
         if (hall_invoice_queue(req->cx, id) != HALL_OK)
@@ -1551,7 +1535,7 @@ decide(struct hall_req *req, char kind)
         /* seed 004: 审核成功后 the 0.01 deposit with the new certificate's PIN */
         res = hall_db_exec(req->cx, "order_pin_deposit", HALL_I64(id));
         if (res == NULL || hall_dbres_rows(res) == 0)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_dbres_bool(res, 0, "due") && hall_finauth_queue(req, id) != HALL_OK)
             return hall_resp_busy(req);
     }
@@ -1580,7 +1564,7 @@ decide(struct hall_req *req, char kind)
         res = accepted;
     if (kind == 'A' || kind == 'R') {
         if (res == NULL || hall_dbres_rows(res) == 0)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         form = form_of(req, res, hall_dbres_col(res, "form_enc"));
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
@@ -1590,7 +1574,7 @@ decide(struct hall_req *req, char kind)
             return hall_resp_busy(req);
     }
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"staff decision\" staff=%lld order=%lld from=%s to=%s",
               (long long)req->staff->id, (long long)id, from, to);
     return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id), done);
@@ -1677,8 +1661,7 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
         struct hall_val *r = hall_val_push_obj(req->pool, list);
         const char *status = hall_dbres_str(res, i, "status");
 
-        hall_val_set_int(req->pool, r, "id", hall_dbres_int(res, i, "id"));
-        hall_val_set_str(req->pool, r, "kind", hall_dbres_str(res, i, "kind"));
+        hall_dbres_set(req->pool, r, res, i, "id:i kind");
         hall_val_set_str(req->pool, r, "kind_label",
                          refund_kind_label(hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, r, "status", status);
@@ -1693,20 +1676,13 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
                               *hall_dbres_str(res, i, "awaiting_by") == '\0');
         hall_val_set_str(req->pool, r, "amount",
                          hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
-        hall_val_set_int(req->pool, r, "amount_fen", hall_dbres_int(res, i, "amount_fen"));
-        hall_val_set_str(req->pool, r, "reason", hall_dbres_str(res, i, "reason"));
-        hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));
-        hall_val_set_int(req->pool, r, "order_id", hall_dbres_int(res, i, "order_id"));
-        hall_val_set_str(req->pool, r, "order_no", hall_dbres_str(res, i, "order_no"));
-        hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
-        hall_val_set_str(req->pool, r, "method", hall_dbres_str(res, i, "method"));
+        hall_dbres_set(req->pool, r, res, i,
+                       "amount_fen:i reason created_at order_id:i order_no subject method");
         hall_val_set_str(req->pool, r, "method_label",
                          method_label(hall_dbres_str(res, i, "method")));
         hall_val_set_bool(req->pool, r, "transfer",
                           strcmp(hall_dbres_str(res, i, "method"), "transfer") == 0);
-        hall_val_set_str(req->pool, r, "partner_name", hall_dbres_str(res, i, "partner_name"));
-        hall_val_set_str(req->pool, r, "note", hall_dbres_str(res, i, "note"));
-        hall_val_set_str(req->pool, r, "done_at", hall_dbres_str(res, i, "done_at"));
+        hall_dbres_set(req->pool, r, res, i, "partner_name note done_at");
     }
     hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
 }
@@ -1725,7 +1701,7 @@ refunds_page(struct hall_req *req)
     closed =
         open != NULL ? hall_db_exec(req->cx, "refunds_open", HALL_STR("f"), HALL_I64(30)) : NULL;
     if (closed == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
     refund_rows(req, ctx, "refunds", open);
     refund_rows(req, ctx, "finished", closed);
@@ -1818,7 +1794,7 @@ refund_decide(struct hall_req *req, char kind)
     if (note == NULL)
         note = "";
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_refund_lock(req->cx, id, &rf);
     if (rc == HALL_ERR)
         return hall_resp_busy(req);
@@ -1847,7 +1823,7 @@ refund_decide(struct hall_req *req, char kind)
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
         if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_info(req, "msg=\"refund approval requested\" staff=%lld refund=%lld request=%lld",
                   (long long)req->staff->id, (long long)id, (long long)rid);
         return resp_requested(
@@ -1861,7 +1837,7 @@ refund_decide(struct hall_req *req, char kind)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_go(req, "/admin/refunds", done);
 }
 
@@ -1947,15 +1923,12 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         if (*hall_dbres_str(res, i, "order_no") != '\0') {
             struct hall_val *o = hall_val_set_obj(req->pool, r, "order");
 
-            hall_val_set_str(req->pool, o, "order_no", hall_dbres_str(res, i, "order_no"));
-            hall_val_set_int(req->pool, o, "id", hall_dbres_int(res, i, "order_id"));
+            hall_dbres_set(req->pool, o, res, i, "order_no id=order_id:i");
             hall_val_set_fmt(req->pool, r, "what", "业务单 %s：%s",
                              hall_dbres_str(res, i, "order_no"),
                              approval_what(req, kind, hall_dbres_str(res, i, "subject"), pv));
         }
-        hall_val_set_str(req->pool, r, "reason", hall_dbres_str(res, i, "reason"));
-        hall_val_set_str(req->pool, r, "requested_by", hall_dbres_str(res, i, "requested_login"));
-        hall_val_set_str(req->pool, r, "created_at", hall_dbres_str(res, i, "created_at"));
+        hall_dbres_set(req->pool, r, res, i, "reason requested_by=requested_login created_at");
         hall_val_set_str(req->pool, r, "state", state);
         hall_val_set_str(req->pool, r, "state_label",
                          strcmp(state, "approved") == 0  ? "已批准"
@@ -1966,8 +1939,7 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         hall_val_set_str(req->pool, r, "decided_by",
                          strcmp(state, "moot") == 0 ? "—"
                                                     : hall_dbres_str(res, i, "decided_login"));
-        hall_val_set_str(req->pool, r, "decided_at", hall_dbres_str(res, i, "decided_at"));
-        hall_val_set_str(req->pool, r, "decision_note", hall_dbres_str(res, i, "decision_note"));
+        hall_dbres_set(req->pool, r, res, i, "decided_at decision_note");
         hall_val_set_str(req->pool, r, "role_label",
                          hall_staff_role_label(hall_staff_role_bit(hall_approval_role(kind))));
         hall_val_set_bool(req->pool, r, "own", own);
@@ -1995,7 +1967,7 @@ approvals_page(struct hall_req *req)
     closed =
         open != NULL ? hall_db_exec(req->cx, "approvals_list", HALL_STR("f"), HALL_I64(30)) : NULL;
     if (closed == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "待批准");
     approval_rows(req, ctx, "pending", open);
     approval_rows(req, ctx, "decided", closed);
@@ -2030,7 +2002,7 @@ approvals_decide(struct hall_req *req, int approve)
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_approval_decide(req->cx, id, "refund,staff_add,staff_roles", req->staff->id, approve,
                               note, &a);
     if (rc == HALL_APPROVAL_UNKNOWN)
@@ -2067,7 +2039,7 @@ approvals_decide(struct hall_req *req, int approve)
         done = strcmp(a.kind, "staff_add") == 0 ? "已批准，账号已创建" : "已批准，角色已变更";
     }
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"staff request decided\" staff=%lld request=%lld kind=%s approved=%d",
               (long long)req->staff->id, (long long)id, a.kind, approve);
     return hall_resp_go(req, "/admin/approvals", done);
@@ -2106,17 +2078,16 @@ do_finauth_unlock(struct hall_req *req)
         return HALL_OK;
     id = hall_dbres_int(o, 0, "id");
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     a = hall_db_exec(req->cx, "finauth_lock", HALL_I64(id));
     if (a == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_str(a, 0, "result"), "locked") != 0)
         return hall_msg(req, HALL_M_FINAUTH_NOT_LOCKED, NULL);
     if (hall_finauth_unlock(req->cx, hall_dbres_int(a, 0, "id")) != HALL_OK)
         return hall_resp_busy(req);
     detail = hall_val_obj(req->pool);
-    hall_val_set_int(req->pool, detail, "attempt_id", hall_dbres_int(a, 0, "id"));
-    hall_val_set_int(req->pool, detail, "tries", hall_dbres_int(a, 0, "tries"));
+    hall_dbres_set(req->pool, detail, a, 0, "attempt_id=id:i tries:i");
     if (hall_audit(req->cx, hall_staff_actor(req), "order", hall_dbres_str(o, 0, "id"),
                    "finauth_unlock", NULL, NULL, detail) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
@@ -2141,19 +2112,14 @@ outbox_page(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req->cx, "outbox_dead");
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, "失败的外部调用");
     list = hall_val_set_list(req->pool, ctx, "jobs");
     n = hall_dbres_rows(res);
     for (i = 0; i < n; i++) {
         struct hall_val *j = hall_val_push_obj(req->pool, list);
 
-        hall_val_set_int(req->pool, j, "id", hall_dbres_int(res, i, "id"));
-        hall_val_set_str(req->pool, j, "kind", hall_dbres_str(res, i, "kind"));
-        hall_val_set_str(req->pool, j, "idem_key", hall_dbres_str(res, i, "idem_key"));
-        hall_val_set_int(req->pool, j, "attempts", hall_dbres_int(res, i, "attempts"));
-        hall_val_set_str(req->pool, j, "last_error", hall_dbres_str(res, i, "last_error"));
-        hall_val_set_str(req->pool, j, "created_at", hall_dbres_str(res, i, "created_at"));
+        hall_dbres_set(req->pool, j, res, i, "id:i kind idem_key attempts:i last_error created_at");
         hall_val_set_str(req->pool, j, "last_attempt_at",
                          hall_dbres_str(res, i, "next_attempt_at"));
     }
@@ -2178,22 +2144,21 @@ do_outbox_retry(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     sid = hall_psprintf(req->pool, "%lld", (long long)id);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "outbox_retry", HALL_I64(id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         /* no such job (404) is not a job that is not dead (409) */
         res = hall_db_exec(req->cx, "outbox_exists", HALL_I64(id));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_msg(
             req, hall_dbres_rows(res) == 0 ? HALL_M_OUTBOX_NOT_FOUND : HALL_M_OUTBOX_NOT_DEAD,
             NULL);
     }
     detail = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, detail, "kind", hall_dbres_str(res, 0, "kind"));
-    hall_val_set_str(req->pool, detail, "idem_key", hall_dbres_str(res, 0, "idem_key"));
+    hall_dbres_set(req->pool, detail, res, 0, "kind idem_key");
     if (hall_audit(req->cx, hall_staff_actor(req), "outbox", sid, "retry", "dead", "pending",
                    detail) != HALL_OK ||
         hall_db_exec(req->cx, "outbox_wake", HALL_STR(hall_dbres_str(res, 0, "kind"))) == NULL ||

@@ -591,7 +591,7 @@ orders_page(struct hall_req *req)
                                                     HALL_STR(status), HALL_STR(from), HALL_STR(to));
 
         if (cnt == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         total = (long)hall_dbres_int(cnt, 0, "total");
     }
 render:
@@ -702,7 +702,7 @@ order_page(struct hall_req *req)
     sid = hall_dbres_str(res, 0, "id");
     hist = hall_db_exec(req->cx, "center_order_history", HALL_STR(sid));
     if (hist == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "业务单详情");
     o = hall_val_set_obj(req->pool, ctx, "o");
@@ -722,9 +722,7 @@ order_page(struct hall_req *req)
         return hall_resp_busy(req);
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
-    hall_val_set_str(req->pool, o, "years", hall_dbres_str(res, 0, "years"));
-    hall_val_set_str(req->pool, o, "created", hall_dbres_str(res, 0, "created"));
-    hall_val_set_str(req->pool, o, "updated", hall_dbres_str(res, 0, "updated"));
+    hall_dbres_set(req->pool, o, res, 0, "years created updated");
     /* the reason belongs to the rejection: gone once resubmitted */
     if (strcmp(s, "rejected") == 0)
         hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_str(res, 0, "reject_reason"));
@@ -732,13 +730,9 @@ order_page(struct hall_req *req)
     if (strcmp(s, "unpaid") == 0)
         hall_val_set_str(req->pool, o, "transfer_refused",
                          hall_dbres_str(res, 0, "transfer_refused"));
-    hall_val_set_str(req->pool, o, "partner", hall_dbres_str(res, 0, "partner_name"));
-    hall_val_set_str(req->pool, o, "review_due", hall_dbres_str(res, 0, "review_due"));
+    hall_dbres_set(req->pool, o, res, 0, "partner=partner_name review_due");
     /* production and delivery (modules/pki): tracking number, the medium */
-    hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_str(res, 0, "waybill_no"));
-    hall_val_set_str(req->pool, o, "carrier", hall_dbres_str(res, 0, "carrier"));
-    hall_val_set_bool(req->pool, o, "has_medium", hall_dbres_bool(res, 0, "has_medium"));
-    hall_val_set_str(req->pool, o, "cert_serial", hall_dbres_str(res, 0, "cert_serial"));
+    hall_dbres_set(req->pool, o, res, 0, "waybill_no carrier has_medium:b cert_serial");
     if (*hall_dbres_str(res, 0, "medium_gone_at") != '\0') {
         struct hall_val *g = hall_val_set_obj(req->pool, o, "medium_gone");
 
@@ -760,24 +754,21 @@ order_page(struct hall_req *req)
         struct hall_dbres *rf = hall_db_exec(req->cx, "refund_refused_note", HALL_STR(sid));
 
         if (rf == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (strcmp(hall_dbres_str(rf, 0, "status"), "refused") == 0)
             hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_str(rf, 0, "note"));
         struct hall_dbres *inv = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
 
         if (inv == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_dbres_rows(inv) > 0) {
             struct hall_val *iv = hall_val_set_obj(req->pool, o, "invoice");
 
-            hall_val_set_str(req->pool, iv, "no", hall_dbres_str(inv, 0, "invoice_no"));
-            hall_val_set_str(req->pool, iv, "url", hall_dbres_str(inv, 0, "url"));
-            hall_val_set_str(req->pool, iv, "issued", hall_dbres_str(inv, 0, "issued"));
+            hall_dbres_set(req->pool, iv, inv, 0, "no=invoice_no url issued");
             if (!hall_dbres_isnull(inv, 0, hall_dbres_col(inv, "red_invoice_no"))) {
                 iv = hall_val_set_obj(req->pool, o, "red_invoice");
-                hall_val_set_str(req->pool, iv, "no", hall_dbres_str(inv, 0, "red_invoice_no"));
-                hall_val_set_str(req->pool, iv, "url", hall_dbres_str(inv, 0, "red_url"));
-                hall_val_set_str(req->pool, iv, "issued", hall_dbres_str(inv, 0, "red_issued"));
+                hall_dbres_set(req->pool, iv, inv, 0,
+                               "no=red_invoice_no url=red_url issued=red_issued");
             }
         }
     }
@@ -814,10 +805,10 @@ do_refund(struct hall_req *req)
 
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     from = hall_dbres_str(res, 0, "status");
@@ -835,7 +826,7 @@ do_refund(struct hall_req *req)
     if (r == HALL_REFUND_NOTHING)
         return hall_msg(req, HALL_M_REFUND_NOTHING, NULL);
     if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "message", "退费申请已提交，我们将尽快处理");
     hall_val_set_str(
@@ -863,22 +854,22 @@ do_invoice_resend(struct hall_req *req)
 
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     res = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_INVOICE_NOT_YET, NULL);
     rc = hall_invoice_resend(req->cx, id, hall_req_actor(req));
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_INVOICE_RESENT, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     redirect =
         hall_psprintf(req->pool, "%s/center/order?id=%lld", hall_req_base(req), (long long)id);
     if (!hall_req_wants_json(req))
@@ -1095,7 +1086,7 @@ finauth_page(struct hall_req *req)
     res = hall_db_exec(req->cx, "finauth_list", HALL_I64(req->user_id), HALL_I64(FINAUTH_PAGE + 1),
                        HALL_I64((page - 1) * FINAUTH_PAGE));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_req_wants_json(req)) {
         ctx = hall_val_obj(req->pool);
     } else {
@@ -1125,16 +1116,14 @@ finauth_page(struct hall_req *req)
 
         hall_val_set_int(req->pool, row, "seq", (page - 1) * FINAUTH_PAGE + i + 1);
         hall_val_set_str(req->pool, row, "order_id", oid);
-        hall_val_set_str(req->pool, row, "order_no", hall_dbres_str(res, i, "order_no"));
-        hall_val_set_str(req->pool, row, "subject", hall_dbres_str(res, i, "subject"));
+        hall_dbres_set(req->pool, row, res, i, "order_no subject");
         hall_val_set_str(req->pool, row, "method", "银行金融认证");
         hall_val_set_str(req->pool, row, "code_name", name);
         hall_val_set_str(req->pool, row, "created", hall_dbres_str(res, i, "created"));
         hall_val_set_str(req->pool, row, "result", result);
         hall_val_set_str(req->pool, row, "result_label",
                          finauth_result_label(req, result, name, waiting));
-        hall_val_set_str(req->pool, row, "fail_reason", hall_dbres_str(res, i, "fail_reason"));
-        hall_val_set_str(req->pool, row, "verified", hall_dbres_str(res, i, "verified"));
+        hall_dbres_set(req->pool, row, res, i, "fail_reason verified");
         acts = hall_val_set_list(req->pool, row, "actions");
         if (waiting || (latest && strcmp(status, "finauth_failed") == 0)) {
             struct hall_val *a = hall_val_push_obj(req->pool, acts);
@@ -1172,7 +1161,7 @@ certs_page(struct hall_req *req)
                        HALL_I64((page - 1) * CERTS_PAGE));
     seals = res != NULL ? hall_db_exec(req->cx, "certs_seals", HALL_I64(req->user_id)) : NULL;
     if (res == NULL || seals == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_req_wants_json(req)) {
         ctx = hall_val_obj(req->pool);
     } else {
@@ -1300,13 +1289,13 @@ cert_download(struct hall_req *req)
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     res = hall_db_exec(req->cx, "cert_own_der", HALL_STR(serial), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* another's serial answers as one that does not exist */
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_MYCERT_NOT_FOUND, "serial");
     der = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "der"), &der_len);
     if (der == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (strcmp(fmt, "der") == 0)
         return hall_resp_bytes(req, der, der_len, "application/pkix-cert",
                                hall_psprintf(req->pool, "%s.cer", serial));
@@ -1461,7 +1450,7 @@ revoke_page(struct hall_req *req)
     seals = hall_db_exec(req->cx, "revoke_seals", HALL_STR(serial));
     orders = seals != NULL ? hall_db_exec(req->cx, "revoke_orders", HALL_STR(serial)) : NULL;
     if (orders == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_req_wants_json(req)) {
         ctx = hall_val_obj(req->pool);
     } else {
@@ -1481,12 +1470,10 @@ revoke_page(struct hall_req *req)
                                               ? kind
                                               : hall_dbres_str(res, 0, "cert_type")));
     hall_val_set_str(req->pool, cert, "ca_label", ca_label(hall_dbres_str(res, 0, "ca")));
-    hall_val_set_str(req->pool, cert, "not_before", hall_dbres_str(res, 0, "not_before"));
-    hall_val_set_str(req->pool, cert, "not_after", hall_dbres_str(res, 0, "not_after"));
+    hall_dbres_set(req->pool, cert, res, 0, "not_before not_after");
     hall_val_set_str(req->pool, cert, "state", code);
     hall_val_set_str(req->pool, cert, "state_label", label);
-    hall_val_set_str(req->pool, cert, "order_id", hall_dbres_str(res, 0, "order_id"));
-    hall_val_set_str(req->pool, cert, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_dbres_set(req->pool, cert, res, 0, "order_id order_no");
     if (strcmp(code, "revoked") == 0) {
         int reason = (int)hall_dbres_int(res, 0, "revoke_reason");
 
@@ -1527,8 +1514,7 @@ revoke_page(struct hall_req *req)
         struct hall_val *it = hall_val_push_obj(req->pool, list);
         const char *st = hall_dbres_str(orders, i, "status");
 
-        hall_val_set_str(req->pool, it, "id", hall_dbres_str(orders, i, "id"));
-        hall_val_set_str(req->pool, it, "order_no", hall_dbres_str(orders, i, "order_no"));
+        hall_dbres_set(req->pool, it, orders, i, "id order_no");
         hall_val_set_str(req->pool, it, "business",
                          business_label(hall_dbres_str(orders, i, "business_type")));
         hall_val_set_str(req->pool, it, "status", st);
@@ -1576,7 +1562,7 @@ revoke_code(struct hall_req *req)
                        &rc))
         return rc;
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     phone = revoke_phone(req);
     if (phone == NULL || strlen(phone) != 11)
         return hall_resp_busy(req);
@@ -1591,7 +1577,7 @@ revoke_code(struct hall_req *req)
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 429, "code", hall_sms_result_msg(r));
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     v = hall_val_obj(req->pool);
     hall_val_set_fmt(req->pool, v, "message", "验证码已发送至%s，%ld分钟内有效", revoke_who(req),
                      req->app->conf.sms_code_ttl_s / 60);
@@ -1625,20 +1611,20 @@ revoke_confirm(struct hall_req *req)
         return rc;
     cert = res;
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* the replacing orders before the certificate, as their approval takes
      * them (core/flow/reissue_review.c): the two never wait on each other */
     if (hall_db_exec(req->cx, "revoke_orders_lock", HALL_STR(serial)) == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "revoke_cert_lock", HALL_STR(serial), HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (revoke_refused(req, hall_dbres_str(res, 0, "state"), hall_dbres_bool(res, 0, "expired"),
                        &rc))
         return rc;
     phone = revoke_phone(req);
     if (phone == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     r = hall_sms_object_code_check(req, phone, "revoke", hall_dbres_str(cert, 0, "serial"),
                                    hall_req_param(req, "code"));
     if (r == HALL_SMS_DB_ERROR)
@@ -1646,7 +1632,7 @@ revoke_confirm(struct hall_req *req)
     if (r != HALL_SMS_OK) {
         /* the wrong try counts */
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
     }
     rc = hall_pki_revoke(req->cx, serial, reason, actor, &ca);
@@ -1658,7 +1644,7 @@ revoke_confirm(struct hall_req *req)
     orders = hall_db_exec(req->cx, "revoke_orders_lock", HALL_STR(serial));
     res = orders != NULL ? hall_db_exec(req->cx, "revoke_done", HALL_STR(serial)) : NULL;
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     at = hall_dbres_str(res, 0, "at");
     v = hall_val_obj(req->pool);
     cancelled = hall_val_set_list(req->pool, v, "cancelled");
@@ -1698,7 +1684,7 @@ revoke_confirm(struct hall_req *req)
     if (hall_cert_sms(req->cx, serial, "revoke", HALL_SMST_holder_revoked, params) < 0)
         return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* the CRL: hall-outbox's CA tick publishes one that lists it (this
      * module holds no CA key) */
     hall_info(req, "msg=\"certificate revoked by its holder\" serial=%s reason=%s ca=%s", serial,

@@ -198,7 +198,7 @@ do_apply(struct hall_req *req)
     bit = hall_cert_type_bit(c.cert_type);
     old = hall_replace_old_form(req, &c);
     if (old == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
 
     hall_flow_fields_check(req, bit, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
@@ -238,11 +238,11 @@ print_page(struct hall_req *req)
         return HALL_OK;
     form = hall_flow_form(req, o);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "change_print_old", HALL_I64(hall_dbres_int(o, 0, "id")),
                        HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_print_ctx(req, o, &p, form);
     if (hall_dbres_rows(res) > 0) {
         struct hall_val *old =

@@ -137,7 +137,7 @@ finauth_list(struct hall_req *req)
     int i, n;
 
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_val_set_str(req->pool, ctx, "title", "金融认证");
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
@@ -145,10 +145,7 @@ finauth_list(struct hall_req *req)
         const char *st = hall_dbres_str(res, i, "status");
 
         r = hall_val_push_obj(req->pool, list);
-        hall_val_set_str(req->pool, r, "id", hall_dbres_str(res, i, "id"));
-        hall_val_set_str(req->pool, r, "order_no", hall_dbres_str(res, i, "order_no"));
-        hall_val_set_str(req->pool, r, "subject", hall_dbres_str(res, i, "subject"));
-        hall_val_set_str(req->pool, r, "updated", hall_dbres_str(res, i, "updated"));
+        hall_dbres_set(req->pool, r, res, i, "id order_no subject updated");
         hall_val_set_str(req->pool, r, "status_label", hall_order_label(st));
         hall_val_set_str(req->pool, r, "action",
                          strcmp(st, "finauth_ok") == 0       ? "待认证"
@@ -178,8 +175,7 @@ finauth_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' ? hall_dbres_str(o, 0, "partner_name")
                                              : "深圳CA网上营业厅");
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     hall_val_set_str(req->pool, ctx, "status", status);
     hall_val_set_str(req->pool, ctx, "status_label", hall_order_label(status));
     hall_val_set_str(req->pool, ctx, "code_name", code_name(o));
@@ -188,7 +184,7 @@ finauth_page(struct hall_req *req)
                      hall_finauth_memo_label(hall_dbres_bool(o, 0, "pin_by_memo")));
     a = hall_db_exec(req->cx, "attempt_latest", HALL_I64(id));
     if (a == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (strcmp(status, "finauth_ok") == 0 && hall_dbres_rows(a) > 0) {
         long left = req->app->conf.finauth_max_tries - (long)hall_dbres_int(a, 0, "tries");
 
@@ -205,7 +201,7 @@ finauth_page(struct hall_req *req)
 
         form = order_form(req, o);
         if (form == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         f = hall_val_set_obj(req->pool, ctx, "f");
         hall_val_set_str(req->pool, f, "org_name", str_of(form, "org_name"));
         hall_val_set_str(req->pool, f, "bank_account_name", str_of(form, "bank_account_name"));
@@ -272,7 +268,7 @@ do_code(struct hall_req *req)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     a = hall_db_exec(req->cx, "attempt_lock", HALL_I64(id));
     if (a == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(a) == 0)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     attempt = hall_dbres_int(a, 0, "id");
@@ -297,7 +293,7 @@ do_code(struct hall_req *req)
             return hall_resp_busy(req);
         /* the wrong try counts even though the answer is an error */
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_info(req, "msg=\"finauth wrong code\" order=%lld tries=%ld", (long long)id, tries);
         if (tries >= max)
             return hall_msg_as(req, 400, HALL_M_FINAUTH_LOCKED, "code", name, max);
@@ -311,7 +307,7 @@ do_code(struct hall_req *req)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"finauth verified\" order=%lld", (long long)id);
     return hall_resp_go(
         req, hall_psprintf(req->pool, "%s/finauth?id=%lld", hall_req_base(req), (long long)id),
@@ -350,7 +346,7 @@ do_retry(struct hall_req *req)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     form = order_form(req, o);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     in = hall_val_obj(req->pool);
     for (i = 0; retry_fields[i] != NULL; i++) {
         const struct hall_field *f = hall_field_get(retry_fields[i]);
@@ -376,13 +372,13 @@ do_retry(struct hall_req *req)
     hall_val_set_str(req->pool, form, "bank_cnaps", str_of(in, "bank_cnaps"));
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     enc = hall_pii_encrypt(req->pool, json, jlen, &elen);
     if (enc == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
 
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* the form's new revision (core/biz/order.c) */
     rc = hall_order_finauth_form(req->cx, id, req->user_id, enc, elen, &rev);
     if (rc == HALL_CONFLICT)
@@ -396,7 +392,7 @@ do_retry(struct hall_req *req)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"finauth retry queued\" order=%lld rev=%lld", (long long)id,
               (long long)rev);
     return hall_resp_go(
@@ -427,21 +423,20 @@ legal_page(struct hall_req *req)
     }
     form = order_form(req, o);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (*str_of(form, "legal_name") == '\0' || *str_of(form, "legal_ric") == '\0')
         return hall_msg(req, HALL_M_LEGAL_NO_PERSON, NULL);
     /* the phone pages of the new flow (core/flow/flow.c) serve every kind of check */
     url = hall_identity_start(req, id, "legal",
                               hall_psprintf(req->pool, "%s/new/m/verify", hall_req_base(req)));
     if (url == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "法人认证");
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' ? hall_dbres_str(o, 0, "partner_name")
                                              : "深圳CA网上营业厅");
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     hall_val_set_str(req->pool, ctx, "qr_svg", hall_qr_svg(req->pool, url, 4));
     hall_val_set_str(req->pool, ctx, "mobile_url", url);
     hall_val_set_str(req->pool, ctx, "page_js", "new.js");

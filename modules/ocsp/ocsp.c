@@ -65,7 +65,7 @@ answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
     time_t now = time(NULL);
 
     if (out == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* one line per answer, at debug only (as the core's request line on
      * this route, HALL_R_QUIETLOG): nginx's OCSP log has every request */
     hall_log(HALL_LOG_DEBUG, hall_req_id(req), "msg=ocsp outcome=%s", meta.outcome);

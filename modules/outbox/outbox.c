@@ -677,8 +677,7 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
     blue = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "invoice_no"));
     body = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, body, "invoice_no", blue);
-    hall_val_set_str(req->pool, body, "order_no", hall_dbres_str(res, 0, "order_no"));
-    hall_val_set_int(req->pool, body, "amount_fen", hall_dbres_int(res, 0, "amount_fen"));
+    hall_dbres_set(req->pool, body, res, 0, "order_no amount_fen:i");
     hall_val_set_str(req->pool, body, "reason", "退费");
     call_provider(req, "/invoice/red", body, job->idem_key, out, &ans);
     if (!out->ok)

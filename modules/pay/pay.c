@@ -139,17 +139,14 @@ pay_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "title", "缴费");
     hall_val_set_str(req->pool, ctx, "code_name", name);
     hall_val_set_str(req->pool, ctx, "sla", sla);
-    hall_val_set_str(req->pool, ctx, "payee_name", hall_dbres_str(o, 0, "payee_name"));
-    hall_val_set_str(req->pool, ctx, "payee_bank", hall_dbres_str(o, 0, "payee_bank"));
-    hall_val_set_str(req->pool, ctx, "payee_account", hall_dbres_str(o, 0, "payee_account"));
+    hall_dbres_set(req->pool, ctx, o, 0, "payee_name payee_bank payee_account");
     /* a natural person pays from their own account and has no 金融认证 */
     hall_val_set_bool(req->pool, ctx, "person",
                       strcmp(hall_dbres_str(o, 0, "cert_type"), "person") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' ? hall_dbres_str(o, 0, "partner_name")
                                              : "深圳CA网上营业厅");
-    hall_val_set_str(req->pool, ctx, "order_id", hall_dbres_str(o, 0, "id"));
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     hall_val_set_str(req->pool, ctx, "business",
                      business_label(hall_dbres_str(o, 0, "business_type")));
     hall_val_set_str(req->pool, ctx, "cert_type_label",
@@ -183,7 +180,7 @@ pay_page(struct hall_req *req)
         hall_steps_set(req, ctx, hall_business_steps(hall_dbres_str(o, 0, "business_type")), "pay");
         p = hall_db_exec(req->cx, "pay_latest", HALL_I64(id));
         if (p == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         /* back from the gateway before its callback: no second payment is
          * offered while the first may be on its way; the page polls
          * /pay/state and moves on */
@@ -196,7 +193,7 @@ pay_page(struct hall_req *req)
             struct hall_dbres *live = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
 
             if (live == NULL)
-                return hall_resp_busy(req);
+                return HALL_ERR;
             if (hall_dbres_rows(live) > 0 &&
                 strcmp(hall_dbres_str(live, 0, "pay_mode"), "native") == 0 &&
                 strncmp(hall_dbres_str(live, 0, "pay_url"), "weixin://", 9) == 0) {
@@ -431,7 +428,7 @@ do_online(struct hall_req *req)
             return hall_msg(req, HALL_M_PAY_ZERO, "id");
         p = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
         if (p == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         n = hall_dbres_rows(p);
         /* the first round may reuse the newest open trade; the second
          * comes only when that trade turned out closed at the gateway */
@@ -467,7 +464,7 @@ do_online(struct hall_req *req)
                 return hall_resp_busy(req);
         }
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (close_now(req, closing, nclose)) {
             /* an older trade had been paid: its notification is on its way */
             if (!reuse)
@@ -613,7 +610,7 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
     int rc;
 
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_payment_paid(req->cx, drv, nt, &pd);
     if (rc == HALL_PAY_REFUSED)
         return refuse_paid(req, drv, &pd);
@@ -623,7 +620,7 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
         hall_finauth_queue(req, pd.order_id) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (!pd.again)
         hall_info(req, "msg=paid out_trade_no=%s trade_no=%s order_status=%s", nt->out_trade_no,
                   nt->trade_no, pd.surplus ? "unchanged" : pd.to);

@@ -235,7 +235,7 @@ pki_file(struct hall_req *req)
             hall_pki_crl_refresh(req->cx, name, 0);
             der = hall_pki_crl_get(req->cx, name, &len);
             if (der == NULL)
-                return hall_resp_busy(req);
+                return HALL_ERR;
             hall_resp_header(req, "Cache-Control", "max-age=60");
             return hall_resp_raw(req, 200, "application/pkix-crl", der, len);
         }
@@ -296,7 +296,7 @@ lookup_org(struct hall_req *req, struct hall_val *ctx, const char *org, const ch
         return lookup_refuse(req, ctx, HALL_M_PKI_ORG_ID_REQUIRED, "org_id", "org_error");
     res = hall_db_exec(req->cx, "lookup_org", HALL_STR(org), HALL_STR(up));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     n = hall_dbres_rows(res);
     if (n == 0)
         return lookup_refuse(req, ctx, HALL_M_PKI_ORG_UNKNOWN, "org_name", "org_error");
@@ -312,9 +312,7 @@ lookup_org(struct hall_req *req, struct hall_val *ctx, const char *org, const ch
         hall_val_set_str(req->pool, c, "status",
                          revoked ? "revoked" : (expired ? "expired" : "good"));
         hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
-        hall_val_set_str(req->pool, c, "not_before", hall_dbres_str(res, i, "not_before"));
-        hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(res, i, "not_after"));
-        hall_val_set_str(req->pool, c, "ca", hall_dbres_str(res, i, "ca"));
+        hall_dbres_set(req->pool, c, res, i, "not_before not_after ca");
         if (revoked) {
             int reason = (int)hall_dbres_int(res, i, "revoke_reason");
 
@@ -360,7 +358,7 @@ lookup(struct hall_req *req)
     }
     res = hall_db_exec(req->cx, "lookup", HALL_STR(serial));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         if (json_asked(req))
             return hall_msg(req, HALL_M_PKI_SERIAL_UNKNOWN, "serial");
@@ -382,9 +380,7 @@ lookup(struct hall_req *req)
             hall_val_set_bool(req->pool, c, "unlisted", 1);
         else
             hall_val_set_str(req->pool, c, "organization", hall_dbres_str(res, 0, "subject_org"));
-        hall_val_set_str(req->pool, c, "not_before", hall_dbres_str(res, 0, "not_before"));
-        hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(res, 0, "not_after"));
-        hall_val_set_str(req->pool, c, "ca", hall_dbres_str(res, 0, "ca"));
+        hall_dbres_set(req->pool, c, res, 0, "not_before not_after ca");
         if (revoked) {
             hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_str(res, 0, "revoked_at"));
             hall_val_set_str(req->pool, c, "revoke_reason",
@@ -448,13 +444,13 @@ courier_push(struct hall_req *req, const char *carrier)
     if (rc != HALL_OK)
         return hall_resp_busy(req);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     for (i = 0; i < n; i++) {
         if (!ev[i].delivered)
             continue;
         res = hall_db_exec(req->cx, "delivered_by_waybill", HALL_STR(ev[i].waybill_no));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_dbres_rows(res) == 0)
             return hall_msg(req, HALL_M_WAYBILL_UNKNOWN, NULL);
         /* a repeated push (already 已签收) changes nothing */
@@ -468,7 +464,7 @@ courier_push(struct hall_req *req, const char *carrier)
         }
     }
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     {
         static const char ok[] = "{\"return_code\":\"0000\",\"return_msg\":\"成功\"}";
 
@@ -548,8 +544,7 @@ made_ctx(struct hall_req *req, struct hall_val *ctx)
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
     m = hall_val_set_obj(req->pool, ctx, "made");
-    hall_val_set_str(req->pool, m, "serial", hall_dbres_str(res, 0, "serial"));
-    hall_val_set_str(req->pool, m, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_dbres_set(req->pool, m, res, 0, "serial order_no");
     hall_val_set_str(req->pool, m, "subject",
                      hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
                                            hall_dbres_str(res, 0, "subject_org")));
@@ -567,7 +562,7 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
         return HALL_OK;
     res = hall_db_exec(req->cx, "queue", HALL_STR(status));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
@@ -671,7 +666,7 @@ do_ship(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req->cx, "ship_order", HALL_I64(id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_str(res, 0, "status"), "issued") != 0) {
@@ -717,7 +712,7 @@ do_ship(struct hall_req *req)
     waybill = booked.waybill_no;
     carrier = booked.carrier_name;
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     {
         struct hall_val *d = hall_val_obj(req->pool);
 
@@ -747,7 +742,7 @@ do_ship(struct hall_req *req)
                        carrier, "waybill_no", waybill, NULL) != HALL_OK)
         return hall_resp_busy(req);
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"order shipped\" order=%lld waybill=%s", (long long)id, waybill);
     return hall_resp_go(req, "/admin/pki/shipping",
                         hall_psprintf(req->pool, "已寄出，%s 运单号 %s", carrier, waybill));
@@ -813,7 +808,7 @@ cert_page(struct hall_req *req)
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
     res = hall_db_exec(req->cx, "cert_get", HALL_STR(serial));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PKI_SERIAL_UNKNOWN, "serial");
     c = hall_val_set_obj(req->pool, ctx, "cert");
@@ -844,8 +839,7 @@ cert_page(struct hall_req *req)
     }
     hall_val_set_bool(req->pool, c, "revocable",
                       !pending && strcmp(hall_dbres_str(res, 0, "state"), "issued") == 0);
-    hall_val_set_int(req->pool, c, "order_id", hall_dbres_int(res, 0, "order_id"));
-    hall_val_set_str(req->pool, c, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_dbres_set(req->pool, c, res, 0, "order_id:i order_no");
     /* the medium: held until handed over, then destroyed (core/biz/custody.c) */
     if (hall_dbres_bool(res, 0, "medium_held"))
         hall_val_set_str(req->pool, c, "medium", "网上营业厅保存中，待首次下载（签收后到期销毁）");
@@ -892,12 +886,12 @@ do_revoke(struct hall_req *req)
     if (note == NULL || *note == '\0')
         note = hall_pki_reason_label(code);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* locked: a revocation by another path waits for this request, and
      * closes it, or this one sees the certificate revoked */
     res = hall_db_exec(req->cx, "cert_lock", HALL_STR(serial));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0)
         return hall_msg(req, HALL_M_REVOKE_STATE, "serial");
     payload = hall_val_obj(req->pool);
@@ -906,7 +900,7 @@ do_revoke(struct hall_req *req)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_PENDING, "serial");
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"revocation requested\" serial=%s reason=%s staff=%lld request=%lld",
               serial, reason, (long long)req->staff->id, (long long)id);
     if (!json_asked(req))
@@ -960,7 +954,7 @@ revoke_decide(struct hall_req *req, int approve)
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* the certificate's row before the request's (cert_lock above) */
     res = hall_db_exec(req->cx, "revoke_request_get", HALL_I64(id));
     if (res == NULL ||
@@ -972,7 +966,7 @@ revoke_decide(struct hall_req *req, int approve)
         /* closed by the certificate's revocation on another path: say so */
         res = hall_db_exec(req->cx, "revoke_request_get", HALL_I64(id));
         if (res == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_dbres_rows(res) == 1 && strcmp(hall_dbres_str(res, 0, "state"), "moot") == 0)
             return hall_msg(req, HALL_M_REVOKE_MOOT, NULL, hall_dbres_str(res, 0, "decision_note"));
     }
@@ -981,7 +975,7 @@ revoke_decide(struct hall_req *req, int approve)
     serial = a.subject;
     if (!approve) {
         if (hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_info(req, "msg=\"revocation refused\" serial=%s staff=%lld request=%lld", serial,
                   (long long)req->staff->id, (long long)id);
         return hall_resp_go(req, "/admin/approvals", "已拒绝该吊销申请，证书保持有效");
@@ -994,7 +988,7 @@ revoke_decide(struct hall_req *req, int approve)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_STATE, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req,
               "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld requested_by=%lld"
               " request=%lld",

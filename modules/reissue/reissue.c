@@ -122,7 +122,7 @@ apply_page(struct hall_req *req)
     bit = hall_cert_type_bit(c.cert_type);
     form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_page(req, "录入信息", &p);
     if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
         return HALL_OK;

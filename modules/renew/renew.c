@@ -125,7 +125,7 @@ apply_page(struct hall_req *req)
         return HALL_OK;
     form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_page(req, "确认信息", &p);
     if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
         return HALL_OK;

@@ -416,16 +416,16 @@ image(struct hall_req *req)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     res = hall_db_exec(req->cx, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
     png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_req_param(req, "px") != NULL && hall_req_param_i64(req, "px", &px) == HALL_OK) {
         png = hall_sealimg_scaled(req->pool, png, len, (int)px, &len);
         if (png == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     }
     hall_resp_header(req, "Cache-Control", "private, no-store");
     return hall_resp_raw(req, 200, "image/png", png, len);
@@ -447,7 +447,7 @@ collect_form(struct hall_req *req)
     }
     pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
     if (pdf == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_bytes(req, pdf, len, "application/pdf", "电子签章采集表.pdf");
 }
 
@@ -544,8 +544,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_val_set_int(req->pool, it, "no", i + 1);
         hall_val_set_str(req->pool, it, "id", hall_dbres_str(res, i, "id"));
         hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(k));
-        hall_val_set_str(req->pool, it, "name", hall_dbres_str(res, i, "seal_name"));
-        hall_val_set_str(req->pool, it, "years", hall_dbres_str(res, i, "years"));
+        hall_dbres_set(req->pool, it, res, i, "name=seal_name years");
         hall_val_set_str(
             req->pool, it, "style_label",
             hall_seal_style_label(strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0
@@ -553,8 +552,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
                                       : HALL_SEAL_AUTO));
         hall_val_set_bool(req->pool, it, "cutout",
                           strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0);
-        hall_val_set_bool(req->pool, it, "has_image", hall_dbres_bool(res, i, "has_image"));
-        hall_val_set_bool(req->pool, it, "confirmed", hall_dbres_bool(res, i, "image_confirmed"));
+        hall_dbres_set(req->pool, it, res, i, "has_image:b confirmed=image_confirmed:b");
         made_ctx(req, it, res, i);
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
@@ -597,9 +595,7 @@ order_page(struct hall_req *req, const char *title)
         return NULL;
     hall_val_set_str(req->pool, ctx, "title", title);
     hall_val_set_int(req->pool, ctx, "id", id);
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
-    hall_val_set_str(req->pool, ctx, "org_name", hall_dbres_str(o, 0, "subject"));
-    hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_no org_name=subject created");
     /* 抠图 and 确认 while the applicant may still change the order */
     hall_val_set_bool(req->pool, ctx, "editable",
                       strcmp(hall_dbres_str(o, 0, "status"), "draft") == 0 ||
@@ -637,7 +633,7 @@ collect_form_of(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req->cx, "seal_items_of", HALL_I64(id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     n = hall_dbres_rows(res);
     labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
     for (i = 0; i < n; i++) {
@@ -652,7 +648,7 @@ collect_form_of(struct hall_req *req)
     pdf = hall_sealimg_collect_pdf(req->pool, hall_dbres_str(o, 0, "subject"),
                                    hall_dbres_str(o, 0, "order_no"), labels, n, &len);
     if (pdf == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_bytes(
         req, pdf, len, "application/pdf",
         hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_str(o, 0, "order_no")));
@@ -685,10 +681,10 @@ impression(struct hall_req *req)
     if (png == NULL)
         return hall_resp_error(req, 400, "impression", err);
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
@@ -735,10 +731,10 @@ impression_confirm(struct hall_req *req)
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
@@ -749,11 +745,11 @@ impression_confirm(struct hall_req *req)
     order = hall_dbres_str(res, 0, "order_id");
     done = hall_db_exec(req->cx, "seal_item_confirm", HALL_I64(id));
     if (done == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(done) == 0)
         return hall_msg(req, HALL_M_SEAL_CUTOUT_NONE, NULL);
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"cut-out confirmed\" item=%lld", (long long)id);
     return back_to_attachment(req, order, id, "已确认抠图");
 }
@@ -848,14 +844,14 @@ holder_code(struct hall_req *req)
     n = hall_db_exec(req->cx, "sms_client_count",
                      HALL_STR(hall_psprintf(req->pool, "seal-holder:%lld", (long long)id)));
     if (n == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_int(n, 0, "n") > 5)
         return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_MANY, NULL);
     n = hall_db_exec(
         req->cx, "sms_client_count",
         HALL_STR(hall_psprintf(req->pool, "seal-holders:%lld", (long long)req->user_id)));
     if (n == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_int(n, 0, "n") > 100)
         return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_MANY, NULL);
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
@@ -953,10 +949,10 @@ holder_download(struct hall_req *req)
     if (hall_holder_code_mac(serial, code, mac) != HALL_OK)
         return hall_msg(req, HALL_M_HOLDER_CODE_FORMAT, "code");
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "seal_holder_medium", HALL_STR(serial));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_HOLDER_NO_MATCH, "code");
     /* handed over already: said so, with why and where to go */
@@ -986,7 +982,7 @@ not_made(struct hall_req *req, int64_t id, int holder_only)
         hall_db_exec(req->cx, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
 
     if (o == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(o) == 0)
         return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
     if (strcmp(hall_dbres_str(o, 0, "seseal_state"), "revoked") == 0)
@@ -1019,12 +1015,12 @@ seseal_download(struct hall_req *req)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     res = hall_db_exec(req->cx, "seseal_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return not_made(req, id, 0);
     der = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "der"), &len);
     if (der == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_bytes(req, der, len, "application/octet-stream",
                            hall_psprintf(req->pool, "%s.seseal", hall_dbres_str(res, 0, "es_id")));
 }
@@ -1057,7 +1053,7 @@ seals_page(struct hall_req *req)
         return HALL_OK;
     res = hall_db_exec(req->cx, "seal_replaced_of", HALL_I64(hall_val_get(ctx, "id")->i));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     list = hall_val_set_list(req->pool, ctx, "replaced");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *it = hall_val_push_obj(req->pool, list);
@@ -1072,8 +1068,7 @@ seals_page(struct hall_req *req)
         }
         hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(kind_of(kind)));
         hall_val_set_str(req->pool, it, "name", name);
-        hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
-        hall_val_set_str(req->pool, it, "replaced_at", hall_dbres_str(res, i, "replaced_at"));
+        hall_dbres_set(req->pool, it, res, i, "es_id replaced_at");
     }
     return hall_resp_page(req, 200, "seal_list", ctx);
 }
@@ -1167,7 +1162,7 @@ verify(struct hall_req *req)
     res =
         hall_db_exec(req->cx, "seseal_lookup", HALL_STR(info.es_id), HALL_BIN(up->data, up->size));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_val_set_str(req->pool, r, "seal_state", "unknown");
         problem(req, problems, "本系统未登记该印章");
@@ -1199,7 +1194,7 @@ verify(struct hall_req *req)
         const char *st;
 
         if (c == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         st = hall_dbres_rows(c) > 0 ? hall_dbres_str(c, 0, "state") : "unknown";
         hall_val_set_str(req->pool, s, "serial", info.signers[i].serial);
         hall_val_set_str(req->pool, s, "subject", info.signers[i].subject);
@@ -1563,7 +1558,7 @@ apply_page(struct hall_req *req)
     if (o != NULL) {
         items = hall_db_exec(req->cx, "seal_items_of", HALL_I64(hall_dbres_int(o, 0, "id")));
         if (items == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         for (i = 0; i < hall_dbres_rows(items); i++) {
             const char *k = hall_dbres_str(items, i, "kind");
 
@@ -1679,12 +1674,12 @@ admin_seals(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "order", order);
     o = hall_db_exec(req->cx, "seal_admin_order", HALL_STR(order));
     if (o == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(o) == 0)
         return hall_msg(req, HALL_M_SEAL_ADMIN_ORDER_NOT_FOUND, "order");
     res = hall_db_exec(req->cx, "seal_admin_list", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_val_set_bool(req->pool, ctx, "searched", 1);
     hall_val_set_bool(req->pool, ctx, "has_seals", hall_dbres_rows(res) > 0);
     list = hall_val_set_list(req->pool, ctx, "seals");
@@ -1750,12 +1745,12 @@ admin_image(struct hall_req *req)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     res = hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id));
     if (res == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
     png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_resp_header(req, "Cache-Control", "private, no-store");
     return hall_resp_raw(req, 200, "image/png", png, len);
 }
@@ -1784,7 +1779,7 @@ admin_revoke(struct hall_req *req)
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
                        HALL_STR(actor));
     if (res == NULL)
@@ -1796,8 +1791,7 @@ admin_revoke(struct hall_req *req)
     own = hall_dbres_str(res, 0, "own_serial");
     d = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, d, "reason", reason);
-    hall_val_set_str(req->pool, d, "cert_serial", hall_dbres_str(res, 0, "cert_serial"));
-    hall_val_set_str(req->pool, d, "order_id", hall_dbres_str(res, 0, "order_id"));
+    hall_dbres_set(req->pool, d, res, 0, "cert_serial order_id");
     if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
         goto busy;
     if (*own != '\0' && hall_pki_revoke(req->cx, own, 5, actor, &ca) != HALL_OK)

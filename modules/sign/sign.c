@@ -573,7 +573,7 @@ try_post(struct hall_req *req)
     /* the count and the stamp in one transaction: a refused or failed
      * stamp rolls back and is not counted */
     if (hall_db_begin(req->cx) != HALL_OK || hall_db_exec(req->cx, "sign_try_prune") == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     n = hall_db_exec(req->cx, "sign_try_count",
                      HALL_STR(hall_psprintf(req->pool, "ip:%.64s",
                                             req->remote_addr != NULL ? req->remote_addr : "")));

@@ -94,7 +94,7 @@ apply_page(struct hall_req *req)
         return HALL_OK;
     form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
     if (form == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     ctx = hall_flow_page(req, "确认信息", &p);
     if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
         return HALL_OK;
@@ -185,7 +185,7 @@ sms_send(struct hall_req *req)
     if (strlen(phone) != 11)
         return hall_msg(req, HALL_M_UNLOCK_NO_PHONE, "sms_code");
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
         r = hall_sms_object_code_send(req, phone, "unlock", c.serial, HALL_SMST_unlock_code);
@@ -196,7 +196,7 @@ sms_send(struct hall_req *req)
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 429, "sms_code", hall_sms_result_msg(r));
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"unlock: sms code sent\" serial=%s", c.serial);
     v = hall_val_obj(req->pool);
     hall_val_set_fmt(req->pool, v, "message", "验证码已发送至 %.3s****%.4s，5分钟内有效", phone,
