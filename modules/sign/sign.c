@@ -482,7 +482,6 @@ verify(struct hall_req *req)
     list = hall_val_set_list(req->pool, res, "stamps");
     for (i = 0; i < rep.nsigs; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);
-
         int stamp_valid = 0;
 
         if (stamp_result(req, &rep.sigs[i], r, &stamp_valid) != HALL_OK)
@@ -512,7 +511,8 @@ try_page(struct hall_req *req)
     return hall_resp_page(req, 200, "sign_try", ctx);
 }
 
-/* a decimal of at most 2 fraction digits within [lo, hi]; def when absent */
+/* a plain decimal (digits and a point, at most 12 characters) within
+ * [lo, hi]; def when absent or empty */
 static int
 number_param(struct hall_req *req, const char *name, double lo, double hi, double def, double *out)
 {
@@ -550,11 +550,10 @@ try_post(struct hall_req *req)
     int st;
 
     st = hall_req_spool(req, "file", SIGN_TRY_MAX, &sp, &err);
-    if (st == 0 || st == 413 || (st == 400 && err == NULL)) {
-        /* the form's token came with the body (or as X-CSRF-Token) */
-        if (hall_csrf_check(req) != HALL_OK)
-            return hall_msg(req, HALL_M_CSRF, NULL);
-    }
+    /* the form's token came with the body (or as X-CSRF-Token); a body
+     * refused as too large is not read, and refusing it changes nothing */
+    if ((st == 0 || (st == 400 && err == NULL)) && hall_csrf_check(req) != HALL_OK)
+        return hall_msg(req, HALL_M_CSRF, NULL);
     if (st != 0)
         return spool_refused(req, st, err, HALL_M_SIGN_TRY_FILE_REQUIRED,
                              HALL_M_SIGN_TRY_TOO_LARGE);

@@ -123,6 +123,11 @@ test('try__bad_input__field_named__nothing_counted', async () => {
     assert.equal(r.status, 413);
     assert.equal(r.json.field, 'file');
     assert.match(r.json.message, /不超过5MB/);
+    /* far above the limit: refused before the body is read (nginx lets up
+     * to 6 MB through), the token not asked */
+    r = await stampFrom(c, Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(5.5 * 1024 * 1024)]));
+    assert.equal(r.status, 413);
+    assert.equal(r.json.field, 'file');
     /* the page's token is required */
     r = await stampFrom(c, pdf, {}, { token: false });
     assert.equal(r.status, 403);
