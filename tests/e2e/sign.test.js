@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { HALL } = require('../integ/lib/client');
 const { launchChromium } = require('./lib/browser');
+const a11y = require('./lib/a11y');
 const { makePdf, hallSeals, stampWith, tmpdir } = require('../integ/lib/stamp');
 
 test('product_page__four_entries__each_leads_to_its_page', async () => {
@@ -26,11 +27,13 @@ test('product_page__four_entries__each_leads_to_its_page', async () => {
             await page.goto(`${HALL}/seal/product`);
             await Promise.all([page.waitForNavigation(), page.click(id)]);
             assert.equal((await page.textContent('h1')).trim(), h1, id);
+            await a11y.check(page, h1);
         }
         /* the header's 签名验证 is the PDFs' */
         await Promise.all([page.waitForNavigation(), page.click('#nav-verify')]);
         assert.equal(new URL(page.url()).pathname, '/sign/verify');
         assert.equal((await page.textContent('h1')).trim(), '签名验证');
+        await a11y.check(page, '签名验证');
         /* 使用指引: the tool, 在线盖章 and 签名验证 */
         await page.goto(`${HALL}/seal/usage`);
         for (const href of ['/sign/tools', '/seal/stamp', '/sign/verify'])
@@ -58,6 +61,7 @@ test('verify_page__hall_stamped_pdf_uploaded__有效_and_the_seal_picture', asyn
         const w = await img.evaluate((el) => el.complete && el.naturalWidth);
         assert.ok(w > 0, 'the picture decoded');
         assert.match(await page.textContent('#sign-summary'), /共 1 个签章，1 个有效/);
+        await a11y.check(page, '签名验证, a result');
     } finally {
         await browser.close();
     }
