@@ -603,7 +603,7 @@ asset_version__any_change_of_the_files__new_version(void **state)
         put_file(sub, "page.js", "export { x };\n");
         assert_int_equal(hall_asset_version(dir, v3, sizeof(v3)), HALL_OK);
         assert_string_not_equal(v2, v3);
-        snprintf(path, sizeof(path), "%s/page.js", sub);
+        assert_true(snprintf(path, sizeof(path), "%s/page.js", sub) < (int)sizeof(path));
         unlink(path);
         assert_int_equal(rmdir(sub), 0);
         assert_int_equal(hall_asset_version(dir, v2, sizeof(v2)), HALL_OK);
