@@ -21,7 +21,7 @@
 #ifdef HALL_UNITTEST
 #define HALL_TESTABLE
 #else
-#define HALL_TESTABLE static
+#define HALL_TESTABLE static __attribute__((unused))
 #endif
 
 #define HALL_PRINTF(a, b) __attribute__((format(printf, a, b)))

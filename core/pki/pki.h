@@ -247,10 +247,12 @@ void hall_token_log_away(const char *what);
  * the token's, -1 when the token fails */
 int hall_token_ecdsa(EVP_PKEY *key, const unsigned char *dgst, size_t dlen, unsigned char *sig,
                      size_t *siglen);
+#ifdef HALL_UNITTEST
 /* 1 when this process signs with label through a session copy of its private
  * key (made at its first use, inside the module), 0 when through the token
  * object (the module refused the copy), -1 when there is no such key */
 int hall_token_session_copy(const char *label);
+#endif
 /* token objects (private and public keys) labelled label; -1 when the token cannot be opened */
 int hall_token_has(const char *label);
 /* a new ECDSA P-256 key pair labelled label, made in the token, not

@@ -577,7 +577,7 @@ private_key(const char *label)
     return nhandles++;
 }
 
-int
+HALL_TESTABLE int
 hall_token_session_copy(const char *label)
 {
     char err[256];

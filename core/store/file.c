@@ -334,11 +334,3 @@ hall_file_read(struct hall_ctx *cx, const char *name, size_t *len, int *status)
     *status = 0;
     return (unsigned char *)plain;
 }
-
-unsigned char *
-hall_file_load(struct hall_ctx *cx, const char *name, size_t *len)
-{
-    int status;
-
-    return hall_file_read(cx, name, len, &status);
-}

@@ -50,7 +50,7 @@ hall_sms_tpl_params(struct hall_pool *pool, const struct hall_sms_tpl *t)
     return out;
 }
 
-char *
+HALL_TESTABLE char *
 hall_sms_render(struct hall_pool *pool, const struct hall_sms_tpl *t, const struct hall_val *params,
                 const char *sign)
 {

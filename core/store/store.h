@@ -227,10 +227,12 @@ extern const struct hall_sms_tpl hall_sms_tpls[];
 const struct hall_sms_tpl *hall_sms_tpl_get(const char *kind);
 /* the template's parameter names in order of appearance, NULL-terminated */
 const char **hall_sms_tpl_params(struct hall_pool *pool, const struct hall_sms_tpl *t);
+#ifdef HALL_UNITTEST
 /* the text the phone shows: 【sign】 and the template with params put in;
- * NULL when a parameter is missing */
+ * NULL when a parameter is missing (the provider renders it: tests compare) */
 char *hall_sms_render(struct hall_pool *pool, const struct hall_sms_tpl *t,
                       const struct hall_val *params, const char *sign);
+#endif
 /*
  * Queues the SMS of kind to phone in the caller's transaction (outbox job
  * "sms", key idem_key), with the template's parameters as name, value pairs
@@ -304,9 +306,8 @@ void hall_file_discard_drain(void);
  * queued (at most a few seconds: the object store's deletes); not for a
  * signal handler (hall_file_discard_drain is) */
 void hall_file_discard_flush(void);
-/* the decrypted content; NULL when missing, tampered or unreachable */
-unsigned char *hall_file_load(struct hall_ctx *cx, const char *name, size_t *len);
-/* the same, with why not in *status: 0 read, 404 no such object, 422 the
+/* the decrypted content; NULL when missing, tampered or unreachable, with
+ * why not in *status: 0 read, 404 no such object, 422 the
  * object fails its GCM tag (or is longer than any the hall writes), 503
  * the store unreachable or refusing, 504 the store too slow */
 unsigned char *hall_file_read(struct hall_ctx *cx, const char *name, size_t *len, int *status);

@@ -292,35 +292,6 @@ hall_resp_redirect(struct hall_req *req, const char *location)
     return HALL_OK;
 }
 
-int
-hall_resp_file(struct hall_req *req, const char *path, const char *ctype, const char *download_name)
-{
-    struct stat st;
-    char chunk[16384];
-    ssize_t n;
-    int fd;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (size_t)st.st_size > req->body.max) {
-        if (fd >= 0)
-            close(fd);
-        return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
-    }
-    hall_buf_reset(&req->body);
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-        hall_buf_add(&req->body, chunk, (size_t)n);
-    close(fd);
-    req->status = 200;
-    hall_resp_header(req, "Content-Type", ctype);
-    hall_resp_header(req, "X-Content-Type-Options", "nosniff");
-    hall_resp_header(req, "Cache-Control", "private, no-store");
-    hall_resp_header(req, "Content-Disposition",
-                     hall_psprintf(req->pool, "attachment; filename=\"%s\"", download_name));
-    req->responded = 1;
-    return HALL_OK;
-}
-
 /*
  * A failure of the store.  When the connection broke with a write in flight
  * (core/store/db.c) the write may have been stored: a request that may

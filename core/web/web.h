@@ -442,8 +442,6 @@ int hall_resp_busy(struct hall_req *req);
  * next= for a browser's GET, else 401 请先登录 */
 int hall_resp_login(struct hall_req *req);
 int hall_resp_raw(struct hall_req *req, int status, const char *ctype, const void *p, size_t n);
-int hall_resp_file(struct hall_req *req, const char *path, const char *ctype,
-                   const char *download_name);
 /* common template context: csrf token, user, partner */
 struct hall_val *hall_page_ctx(struct hall_req *req);
 
