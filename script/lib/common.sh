@@ -43,8 +43,10 @@ esbuild libqpdf-dev zlib1g-dev"
 # answering within 15 minutes on a loaded machine.  poppler-utils (pdfsig),
 # qpdf and libnss3-tools (certutil: the NSS database pdfsig trusts the
 # hall's root from) judge the stamped PDFs of the stamp tests from outside.
+# git: tests/integ/migrate takes the migrations of the commit before the
+# repeatable SQL files from the clone's history (a fresh Debian 12 has none).
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools"
+HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools git"
 # ... and what only `HALL_TEST_STORE=s3 script/test` needs: OpenStack Swift,
 # the S3 API the object store's tests run against (script/lib/swift.sh)
 # shellcheck disable=SC2034 # read by script/lib/swift.sh
