@@ -377,16 +377,50 @@ hall_flow_orders_cap(struct hall_req *req, int locked)
 #define APPLY_EXEC(keyed, ...)                                                                     \
     ((keyed) ? hall_db_exec_keyed(__VA_ARGS__) : hall_db_exec(__VA_ARGS__))
 
+/* what the apply's one row says: refused by the cap or the order's state,
+ * the same form stored before, or saved (with the flow's own rows in the
+ * same transaction); on to the print page */
+static int
+order_saved(struct hall_req *req, const struct hall_flow_save *s, struct hall_dbres *res)
+{
+    const char *outcome = hall_dbres_str(res, 0, "outcome"), *order_no;
+    int64_t order_id, rev;
+
+    if (strcmp(outcome, "capped") == 0)
+        return hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
+    if (strcmp(outcome, "locked") == 0)
+        return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
+    order_id = hall_dbres_int(res, 0, "order_id");
+    order_no = hall_dbres_str(res, 0, "order_no");
+    if (strcmp(outcome, "again") == 0) {
+        /* this form was submitted before: the order it made, unchanged */
+        if (s->also != NULL && hall_db_commit(req->cx) != HALL_OK)
+            return HALL_ERR;
+        hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
+        return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
+    }
+    rev = hall_dbres_int(res, 0, "rev");
+    if (s->also != NULL) {
+        if (s->also(req, order_id, s->arg) != HALL_OK)
+            return req->responded ? HALL_OK : HALL_ERR;
+        if (hall_db_commit(req->cx) != HALL_OK)
+            return HALL_ERR;
+        if (s->committed != NULL)
+            s->committed(req, order_id, s->arg);
+    }
+    hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
+    return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
+}
+
 /* the apply transaction (the order row, its revision, the audit) */
 int
 hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
 {
     const struct hall_business *b = hall_business_get(hall_flow_current()->business);
     struct hall_dbres *res;
-    const char *json, *order_no, *at;
+    const char *json, *at;
     unsigned char *enc;
     size_t elen, jlen;
-    int64_t order_id, rev;
     const char *outcome;
 
     json = hall_val_json(req->pool, s->form, &jlen);
@@ -457,29 +491,5 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
                          HALL_STR(b->code), HALL_STR(b->prefix));
     if (res == NULL || hall_dbres_rows(res) != 1)
         return HALL_ERR;
-    outcome = hall_dbres_str(res, 0, "outcome");
-    if (strcmp(outcome, "capped") == 0)
-        return hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
-    if (strcmp(outcome, "locked") == 0)
-        return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
-    order_id = hall_dbres_int(res, 0, "order_id");
-    order_no = hall_dbres_str(res, 0, "order_no");
-    if (strcmp(outcome, "again") == 0) {
-        /* this form was submitted before: the order it made, unchanged */
-        if (s->also != NULL && hall_db_commit(req->cx) != HALL_OK)
-            return HALL_ERR;
-        hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
-        return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
-    }
-    rev = hall_dbres_int(res, 0, "rev");
-    if (s->also != NULL) {
-        if (s->also(req, order_id, s->arg) != HALL_OK)
-            return req->responded ? HALL_OK : HALL_ERR;
-        if (hall_db_commit(req->cx) != HALL_OK)
-            return HALL_ERR;
-        if (s->committed != NULL)
-            s->committed(req, order_id, s->arg);
-    }
-    hall_info(req, "msg=\"order saved\" order=%s rev=%lld", order_no, (long long)rev);
-    return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
+    return order_saved(req, s, res);
 }
