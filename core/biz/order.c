@@ -36,7 +36,7 @@ static const struct {
     /* the applicant finished the steps before payment */
     {"draft", "unpaid"},
     /* ... or, with nothing to pay, on to review or to the unit's
-     * micro-deposit (core/flow/flow.c) */
+     * micro-deposit (core/flow/phone.c) */
     {"draft", "review"},
     {"draft", "finauth_pending"},
     {"draft", "cancelled"},

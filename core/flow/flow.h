@@ -468,7 +468,7 @@ extern const struct hall_stmt hall_finauth_stmts[];
 const char *hall_identity_who_label(const char *who);
 /* outside a transaction: a new one-time link for the phone (the previous
  * one of the order stops working), in its own transaction; the URL of the
- * phone page verify_path (a flow's /FLOW/m/verify, core/flow/flow.c) with the
+ * phone page verify_path (a flow's /FLOW/m/verify, core/flow/phone.c) with the
  * token, NULL on failure */
 const char *hall_identity_start(struct hall_req *req, int64_t order_id, const char *who,
                                 const char *verify_path);

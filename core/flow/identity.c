@@ -1,7 +1,7 @@
 /*
  * The PC side of an online identity check (SPEC step 7): a one-time link
  * for the phone, shown as a QR code, and the state the PC page polls.  The
- * phone side (ID card OCR, liveness, core/flow/flow.c) answers at a flow's
+ * phone side (ID card OCR, liveness, core/flow/phone.c) answers at a flow's
  * /FLOW/m/verify?t=... for every kind of check: the agent or the applicant of a
  * new order, and the legal person of an order whose micro-deposits failed
  * (modules/finauth, 法人认证).  The token is random, kept only as its

@@ -768,7 +768,7 @@ hall_db_execv_keyed(struct hall_ctx *cx, const char *name, const struct hall_dbp
  * before it answers its next statement: a request whose first reference
  * read follows a round trip (the session read) always sees a change
  * committed before it came; one that reads references before any round
- * trip (the one-trip submit of a new order, flow.c) may, for that moment
+ * trip (the one-trip submit of a new order, core/flow/submit.c) may, for that moment
  * after the commit, still check a form against the copy from before it.
  * A new connection may have missed notices: it starts empty.
  */

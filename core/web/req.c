@@ -378,6 +378,176 @@ hall_mp_limits_route(struct hall_mp_limits *lim, unsigned route_flags)
     lim->seal = lim->head_only || !(route_flags & HALL_R_CLEAR);
 }
 
+/* what one parse keeps across its parts: the delimiter, the arena's use,
+ * the answer's message and field */
+struct mp_parse {
+    struct mp m;
+    const struct hall_mp_limits *lim;
+    const char *delim;
+    size_t dlen;
+    size_t keep;        /* the bytes of each file kept in clear */
+    size_t used, sused; /* of the arena's clear and sealed parts */
+    const char **err, **errfield;
+};
+
+/* a part's headers, after its delimiter's CRLF: the name, the file name
+ * (NULL for a field) and the type (NULL when not given); 400 when they
+ * are malformed or too long */
+static int
+mp_headers(struct mp_parse *ps, const char **name, const char **filename, const char **ctype)
+{
+    struct mp *m = &ps->m;
+    const char *hend;
+    char *headers, *cd, *ct, *eol;
+
+    for (;;) {
+        hend = memmem(m->buf + m->start, m->end - m->start, "\r\n\r\n", 4);
+        if (hend != NULL)
+            break;
+        if (m->end - m->start > MP_MAX_HEADERS)
+            return 400;
+        if (mp_fill(m) != HALL_OK &&
+            memmem(m->buf + m->start, m->end - m->start, "\r\n\r\n", 4) == NULL)
+            return 400;
+    }
+    /* the loop above checks the limit only between reads; one big read can bring more */
+    if ((size_t)(hend - (m->buf + m->start)) > MP_MAX_HEADERS)
+        return 400;
+    headers = hall_pstrndup(m->pool, m->buf + m->start, (size_t)(hend - (m->buf + m->start)));
+    m->start = (size_t)(hend - m->buf) + 4;
+    cd = strcasestr(headers, "content-disposition:");
+    ct = strcasestr(headers, "content-type:");
+    *ctype = NULL;
+    if (cd == NULL)
+        return 400;
+    eol = strstr(cd, "\r\n");
+    if (eol != NULL)
+        *eol = '\0';
+    *name = header_attr(m->pool, cd, "name");
+    *filename = header_attr(m->pool, cd, "filename");
+    if (eol != NULL)
+        *eol = '\r';
+    if (ct != NULL) {
+        ct += 13;
+        while (*ct == ' ')
+            ct++;
+        *ctype = hall_pstrndup(m->pool, ct, strcspn(ct, "\r\n"));
+    }
+    if (*name == NULL || **name == '\0')
+        return 400;
+    return 0;
+}
+
+/* a file part's upload, its clear bytes after the files before it in the
+ * arena and, when sealing, its sealed bytes too (*seal begun); 413 when
+ * the arena has no room for another */
+static int
+mp_file_new(struct mp_parse *ps, const char *name, const char *filename, const char *ctype,
+            struct hall_upload **upp, struct hall_seal **seal)
+{
+    const struct hall_mp_limits *lim = ps->lim;
+    struct hall_upload *up = hall_pcalloc(ps->m.pool, sizeof(*up));
+
+    up->field = name;
+    up->filename = filename;
+    up->ctype = ctype;
+    up->data = lim->arena->data + ps->used;
+    if (lim->seal) {
+        ps->sused = (ps->sused + MP_SEAL_ALIGN - 1) & ~(MP_SEAL_ALIGN - 1);
+        up->sealed = lim->arena->sealed + ps->sused;
+        if (ps->sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
+            *ps->err = "上传的内容过多";
+            return 413;
+        }
+    }
+    if (lim->seal)
+        *seal = hall_seal_begin(ps->m.pool, up->sealed);
+    *upp = up;
+    return 0;
+}
+
+/* avail bytes of a file part's body at the window's start, kept (its head
+ * in clear, all of it sealed); 413 past the file's or the arena's limit */
+static int
+mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struct hall_seal *seal,
+            size_t *size, size_t avail)
+{
+    const struct hall_mp_limits *lim = ps->lim;
+    const char *at = ps->m.buf + ps->m.start;
+
+    if (*size + avail > lim->max_file) {
+        *ps->err = "文件大小超过限制";
+        *ps->errfield = name;
+        return 413;
+    }
+    /* more than the body can hold: only when the arena is
+     * smaller than the body (a caller's mistake) */
+    if (ps->used + *size + avail + 1 > lim->arena->cap ||
+        (lim->seal &&
+         ps->sused + HALL_SEAL_HEAD + *size + avail + HALL_SEAL_TAG > lim->arena->scap)) {
+        *ps->err = "上传的内容过多";
+        return 413;
+    }
+    if (*size < ps->keep)
+        memcpy(up->data + *size, at, avail < ps->keep - *size ? avail : ps->keep - *size);
+    if (seal != NULL)
+        hall_seal_add(seal, at, avail, up->sealed + HALL_SEAL_HEAD + *size);
+    *size += avail;
+    return 0;
+}
+
+/* a part's body, up to the next delimiter, into the file (up) or the
+ * field; 400 when the body ends first, 413 past a limit */
+static int
+mp_body(struct mp_parse *ps, const char *name, struct hall_upload *up, struct hall_seal *seal,
+        struct hall_buf *field, size_t *size)
+{
+    struct mp *m = &ps->m;
+    int rc;
+
+    for (;;) {
+        char *hit = memmem(m->buf + m->start, m->end - m->start, ps->delim, ps->dlen);
+        size_t avail = hit != NULL
+                           ? (size_t)(hit - (m->buf + m->start))
+                           : (m->end - m->start > ps->dlen ? m->end - m->start - ps->dlen : 0);
+
+        if (avail > 0) {
+            if (up != NULL) {
+                rc = mp_file_add(ps, name, up, seal, size, avail);
+                if (rc != 0)
+                    return rc;
+            } else if (hall_buf_add(field, m->buf + m->start, avail) != HALL_OK) {
+                *ps->err = "填写的内容过长";
+                *ps->errfield = name;
+                return 413;
+            }
+            m->start += avail;
+        }
+        if (hit != NULL) {
+            m->start += ps->dlen;
+            return 0;
+        }
+        if (mp_fill(m) != HALL_OK &&
+            memmem(m->buf + m->start, m->end - m->start, ps->delim, ps->dlen) == NULL)
+            return 400;
+    }
+}
+
+/* a file part read to its end: its sizes, its seal's tag and hash */
+static void
+mp_file_end(struct mp_parse *ps, struct hall_upload *up, struct hall_seal *seal, size_t size)
+{
+    up->plain_len = size < ps->keep ? size : ps->keep;
+    up->data[up->plain_len] = 0;
+    up->size = size;
+    ps->used += up->plain_len + 1;
+    if (seal != NULL) {
+        hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
+        up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;
+        ps->sused += up->sealed_len;
+    }
+}
+
 int
 hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read_fn rd, void *rdctx,
                      size_t content_length, const struct hall_mp_limits *lim,
@@ -387,92 +557,57 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     struct hall_param **ftail = fields;
     struct hall_upload **utail = files;
     const char *boundary;
-    char *delim;
-    size_t dlen, parts = 0, used = 0, sused = 0;
-    int file_seen = 0;
-    /* the bytes of each file kept in clear */
-    const size_t keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
-    struct mp m;
+    size_t parts = 0;
+    int file_seen = 0, rc;
+    struct mp_parse ps;
+    struct mp *m = &ps.m;
 
     *err = "上传的内容格式不正确";
     *errfield = NULL;
     if (boundary_of(pool, content_type, &boundary) != HALL_OK)
         return 400;
-    delim = hall_psprintf(pool, "\r\n--%s", boundary);
-    dlen = strlen(delim);
-    memset(&m, 0, sizeof(m));
-    m.pool = pool;
-    m.rd = rd;
-    m.rdctx = rdctx;
-    m.remaining = content_length;
-    m.cap = MP_WINDOW + MP_MAX_HEADERS;
-    m.buf = lim->arena->window;
+    memset(&ps, 0, sizeof(ps));
+    ps.lim = lim;
+    ps.delim = hall_psprintf(pool, "\r\n--%s", boundary);
+    ps.dlen = strlen(ps.delim);
+    ps.keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
+    ps.err = err;
+    ps.errfield = errfield;
+    m->pool = pool;
+    m->rd = rd;
+    m->rdctx = rdctx;
+    m->remaining = content_length;
+    m->cap = MP_WINDOW + MP_MAX_HEADERS;
+    m->buf = lim->arena->window;
     /* the stream starts with "--boundary": pretend a CRLF came before it */
-    m.buf[0] = '\r';
-    m.buf[1] = '\n';
-    m.end = 2;
-    if (mp_need(&m, dlen) != HALL_OK || memcmp(m.buf, delim, dlen) != 0)
+    m->buf[0] = '\r';
+    m->buf[1] = '\n';
+    m->end = 2;
+    if (mp_need(m, ps.dlen) != HALL_OK || memcmp(m->buf, ps.delim, ps.dlen) != 0)
         return 400;
-    m.start += dlen;
+    m->start += ps.dlen;
 
     for (;;) {
-        const char *hend, *name, *filename, *ctype = NULL;
-        char *headers;
+        const char *name, *filename, *ctype;
         struct hall_buf *field;
         struct hall_upload *up = NULL;
         struct hall_seal *seal = NULL;
         size_t size = 0;
 
-        if (mp_need(&m, 2) != HALL_OK)
+        if (mp_need(m, 2) != HALL_OK)
             return 400;
-        if (m.buf[m.start] == '-' && m.buf[m.start + 1] == '-')
+        if (m->buf[m->start] == '-' && m->buf[m->start + 1] == '-')
             break; /* closing delimiter; the epilogue is ignored */
-        if (m.buf[m.start] != '\r' || m.buf[m.start + 1] != '\n')
+        if (m->buf[m->start] != '\r' || m->buf[m->start + 1] != '\n')
             return 400;
-        m.start += 2;
+        m->start += 2;
         if (++parts > lim->max_parts) {
             *err = "上传的内容过多";
             return 413;
         }
-        /* part headers */
-        for (;;) {
-            hend = memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4);
-            if (hend != NULL)
-                break;
-            if (m.end - m.start > MP_MAX_HEADERS)
-                return 400;
-            if (mp_fill(&m) != HALL_OK &&
-                memmem(m.buf + m.start, m.end - m.start, "\r\n\r\n", 4) == NULL)
-                return 400;
-        }
-        /* the loop above checks the limit only between reads; one big read can bring more */
-        if ((size_t)(hend - (m.buf + m.start)) > MP_MAX_HEADERS)
-            return 400;
-        headers = hall_pstrndup(pool, m.buf + m.start, (size_t)(hend - (m.buf + m.start)));
-        m.start = (size_t)(hend - m.buf) + 4;
-        {
-            char *cd = strcasestr(headers, "content-disposition:");
-            char *ct = strcasestr(headers, "content-type:");
-            char *eol;
-
-            if (cd == NULL)
-                return 400;
-            eol = strstr(cd, "\r\n");
-            if (eol != NULL)
-                *eol = '\0';
-            name = header_attr(pool, cd, "name");
-            filename = header_attr(pool, cd, "filename");
-            if (eol != NULL)
-                *eol = '\r';
-            if (ct != NULL) {
-                ct += 13;
-                while (*ct == ' ')
-                    ct++;
-                ctype = hall_pstrndup(pool, ct, strcspn(ct, "\r\n"));
-            }
-        }
-        if (name == NULL || *name == '\0')
-            return 400;
+        rc = mp_headers(&ps, &name, &filename, &ctype);
+        if (rc != 0)
+            return rc;
         field = hall_buf_new(pool, lim->max_field);
         if (filename != NULL && !file_seen) {
             file_seen = 1;
@@ -480,75 +615,15 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 lim->at_file(lim->at_file_arg);
         }
         if (filename != NULL) {
-            up = hall_pcalloc(pool, sizeof(*up));
-            up->field = name;
-            up->filename = filename;
-            up->ctype = ctype;
-            up->data = lim->arena->data + used;
-            if (lim->seal) {
-                sused = (sused + MP_SEAL_ALIGN - 1) & ~(MP_SEAL_ALIGN - 1);
-                up->sealed = lim->arena->sealed + sused;
-                if (sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
-                    *err = "上传的内容过多";
-                    return 413;
-                }
-            }
-            if (lim->seal)
-                seal = hall_seal_begin(pool, up->sealed);
+            rc = mp_file_new(&ps, name, filename, ctype, &up, &seal);
+            if (rc != 0)
+                return rc;
         }
-        /* part body, up to the next delimiter */
-        for (;;) {
-            char *hit = memmem(m.buf + m.start, m.end - m.start, delim, dlen);
-            size_t avail = hit != NULL ? (size_t)(hit - (m.buf + m.start))
-                                       : (m.end - m.start > dlen ? m.end - m.start - dlen : 0);
-
-            if (avail > 0) {
-                if (up != NULL) {
-                    if (size + avail > lim->max_file) {
-                        *err = "文件大小超过限制";
-                        *errfield = name;
-                        return 413;
-                    }
-                    /* more than the body can hold: only when the arena is
-                     * smaller than the body (a caller's mistake) */
-                    if (used + size + avail + 1 > lim->arena->cap ||
-                        (lim->seal && sused + HALL_SEAL_HEAD + size + avail + HALL_SEAL_TAG >
-                                          lim->arena->scap)) {
-                        *err = "上传的内容过多";
-                        return 413;
-                    }
-                    if (size < keep)
-                        memcpy(up->data + size, m.buf + m.start,
-                               avail < keep - size ? avail : keep - size);
-                    if (seal != NULL)
-                        hall_seal_add(seal, m.buf + m.start, avail,
-                                      up->sealed + HALL_SEAL_HEAD + size);
-                    size += avail;
-                } else if (hall_buf_add(field, m.buf + m.start, avail) != HALL_OK) {
-                    *err = "填写的内容过长";
-                    *errfield = name;
-                    return 413;
-                }
-                m.start += avail;
-            }
-            if (hit != NULL) {
-                m.start += dlen;
-                break;
-            }
-            if (mp_fill(&m) != HALL_OK &&
-                memmem(m.buf + m.start, m.end - m.start, delim, dlen) == NULL)
-                return 400;
-        }
+        rc = mp_body(&ps, name, up, seal, field, &size);
+        if (rc != 0)
+            return rc;
         if (up != NULL) {
-            up->plain_len = size < keep ? size : keep;
-            up->data[up->plain_len] = 0;
-            up->size = size;
-            used += up->plain_len + 1;
-            if (seal != NULL) {
-                hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
-                up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;
-                sused += up->sealed_len;
-            }
+            mp_file_end(&ps, up, seal, size);
             *utail = up;
             utail = &up->next;
         } else {

@@ -757,52 +757,45 @@ char_visible(uint32_t c)
         return HALL_ERR;                                                                           \
     } while (0)
 
-int
-hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const char *raw,
-                 const char **out, const char **note, const char **msg)
+/* a password: as typed, 8 to 64 characters with letters and digits */
+static int
+param_password(struct hall_pool *pool, const struct hall_pspec *spec, const char *raw,
+               const char **out, const char **msg)
 {
     const char *label = spec->label;
-    size_t tl;
-    const char *t;
-    const unsigned char *p;
-    char norm[48];
-    char *v;
+    /* passwords are not trimmed: use what the user typed */
+    size_t n = raw != NULL ? strlen(raw) : 0;
+    int letters = 0, digits = 0;
+    const char *c;
 
-    *note = NULL;
-    *out = "";
-    if (spec->type == HALL_P_PASSWORD) {
-        /* passwords are not trimmed: use what the user typed */
-        size_t n = raw != NULL ? strlen(raw) : 0;
-        int letters = 0, digits = 0;
-        const char *c;
-
-        if (n == 0) {
-            if (spec->flags & HALL_PF_OPTIONAL)
-                return HALL_OK;
-            FAIL(FIELD_REQUIRED, label);
-        }
-        if (hall_valid_utf8(raw, n) != HALL_OK)
-            FAIL(FIELD_CHARS, label);
-        for (c = raw; *c != '\0'; c++) {
-            if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
-                letters = 1;
-            else if (*c >= '0' && *c <= '9')
-                digits = 1;
-        }
-        if (n < 8 || n > 64 || !letters || !digits)
-            FAIL(FIELD_PASSWORD, label);
-        *out = raw;
-        return HALL_OK;
-    }
-    t = hall_valid_trim(raw, &tl);
-    if (tl == 0) {
+    if (n == 0) {
         if (spec->flags & HALL_PF_OPTIONAL)
             return HALL_OK;
         FAIL(FIELD_REQUIRED, label);
     }
-    if (hall_valid_utf8(raw, strlen(raw)) != HALL_OK)
+    if (hall_valid_utf8(raw, n) != HALL_OK)
         FAIL(FIELD_CHARS, label);
-    v = hall_pstrndup(pool, t, tl);
+    for (c = raw; *c != '\0'; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
+            letters = 1;
+        else if (*c >= '0' && *c <= '9')
+            digits = 1;
+    }
+    if (n < 8 || n > 64 || !letters || !digits)
+        FAIL(FIELD_PASSWORD, label);
+    *out = raw;
+    return HALL_OK;
+}
+
+/* what every kind refuses in a trimmed value: control characters (and
+ * tabs and angle brackets in plain text), a spreadsheet formula, more
+ * characters than the maximum */
+static int
+param_chars(struct hall_pool *pool, const struct hall_pspec *spec, const char *v, const char **msg)
+{
+    const char *label = spec->label;
+    const unsigned char *p;
+
     for (p = (const unsigned char *)v; *p != '\0'; p++)
         if ((*p < 0x20 && *p != '\t') || *p == 0x7f ||
             ((spec->flags & HALL_PF_PLAIN) && (*p == '\t' || *p == '<' || *p == '>')))
@@ -816,6 +809,68 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
     if (spec->type != HALL_P_INT && spec->type != HALL_P_CHOICE && spec->max > 0 &&
         chars_of(v) > (size_t)spec->max)
         FAIL(FIELD_TOO_LONG, label, spec->max);
+    return HALL_OK;
+}
+
+/* an organisation's name; the character refused named when a reader sees it */
+static int
+param_org(struct hall_pool *pool, const char *label, const char *v, const char **msg)
+{
+    const char *bad;
+    size_t blen;
+    uint32_t c;
+
+    if (hall_valid_org_name_at(v, &bad, &blen) == HALL_OK)
+        return HALL_OK;
+    /* the character named when it is one a reader sees */
+    if (bad != NULL && utf8_decode((const unsigned char *)bad, blen, &c) == blen && char_visible(c))
+        FAIL(FIELD_ORG_CHAR, label, hall_pstrndup(pool, bad, blen));
+    if (bad != NULL)
+        FAIL(FIELD_CHARS, label);
+    FAIL(FIELD_ORG, label);
+}
+
+/* a USCC or a taxpayer ID, normalised into *v; an early Fujian pilot code
+ * (legally issued although its check character is wrong,
+ * docs/internals/validate.md) accepted with a note for the reviewer */
+static int
+param_unit_code(struct hall_pool *pool, const struct hall_pspec *spec, const char **v,
+                const char **note, const char **msg)
+{
+    const char *label = spec->label;
+    char norm[48];
+    int manual = 0;
+
+    if (spec->type == HALL_P_USCC) {
+        if (hall_valid_uscc(*v, norm, &manual) == HALL_OK) {
+            *v = hall_pstrdup(pool, norm);
+        } else if (manual) {
+            *v = uscc_compact(pool, *v);
+            *note = hall_msgs[HALL_M_USCC_REVIEW_NOTE].text;
+        } else {
+            FAIL(FIELD_USCC, label);
+        }
+        return HALL_OK;
+    }
+    if (hall_valid_taxid(*v, norm, sizeof(norm)) == HALL_OK) {
+        *v = hall_pstrdup(pool, norm);
+    } else if (hall_valid_uscc(*v, NULL, &manual) != HALL_OK && manual) {
+        *v = uscc_compact(pool, *v); /* an early Fujian code, as for a USCC */
+        *note = hall_msgs[HALL_M_USCC_REVIEW_NOTE].text;
+    } else {
+        FAIL(FIELD_TAXID, label);
+    }
+    return HALL_OK;
+}
+
+/* the kind's own rule on a trimmed value, normalised into *vp */
+static int
+param_kind(struct hall_pool *pool, const struct hall_pspec *spec, const char **vp,
+           const char **note, const char **msg)
+{
+    const char *label = spec->label, *v = *vp;
+    char norm[48];
+
     switch (spec->type) {
     case HALL_P_TEXT:
         if (spec->min > 0 && chars_of(v) < (size_t)spec->min)
@@ -840,7 +895,7 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
         if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
             FAIL(FIELD_SMSCODE, label);
         break;
-    case HALL_P_PASSWORD: break; /* above */
+    case HALL_P_PASSWORD: break; /* param_password */
     case HALL_P_CHOICE: {
         const char *const *c;
 
@@ -855,37 +910,9 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
         if (hall_valid_person_name(v) != HALL_OK)
             FAIL(FIELD_PERSON, label);
         break;
-    case HALL_P_ORG: {
-        const char *bad;
-        size_t blen;
-        uint32_t c;
-
-        if (hall_valid_org_name_at(v, &bad, &blen) == HALL_OK)
-            break;
-        /* the character named when it is one a reader sees */
-        if (bad != NULL && utf8_decode((const unsigned char *)bad, blen, &c) == blen &&
-            char_visible(c))
-            FAIL(FIELD_ORG_CHAR, label, hall_pstrndup(pool, bad, blen));
-        if (bad != NULL)
-            FAIL(FIELD_CHARS, label);
-        FAIL(FIELD_ORG, label);
-    }
-    case HALL_P_USCC: {
-        int manual = 0;
-
-        if (hall_valid_uscc(v, norm, &manual) == HALL_OK) {
-            v = hall_pstrdup(pool, norm);
-        } else if (manual) {
-            /* an early Fujian pilot code: legally issued although its check
-             * character is wrong (docs/internals/validate.md); accepted,
-             * flagged for the reviewer */
-            v = uscc_compact(pool, v);
-            *note = hall_msgs[HALL_M_USCC_REVIEW_NOTE].text;
-        } else {
-            FAIL(FIELD_USCC, label);
-        }
-        break;
-    }
+    case HALL_P_ORG: return param_org(pool, label, v, msg);
+    case HALL_P_USCC:
+    case HALL_P_TAXID: return param_unit_code(pool, spec, vp, note, msg);
     case HALL_P_RIC:
         if (hall_valid_ric(v, norm) != HALL_OK)
             FAIL(FIELD_RIC, label);
@@ -908,24 +935,39 @@ hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const ch
         if (hall_valid_branch_name(v) != HALL_OK)
             FAIL(FIELD_BRANCH, label);
         break;
-    case HALL_P_TAXID: {
-        int manual = 0;
-
-        if (hall_valid_taxid(v, norm, sizeof(norm)) == HALL_OK) {
-            v = hall_pstrdup(pool, norm);
-        } else if (hall_valid_uscc(v, NULL, &manual) != HALL_OK && manual) {
-            v = uscc_compact(pool, v); /* an early Fujian code, as for a USCC */
-            *note = hall_msgs[HALL_M_USCC_REVIEW_NOTE].text;
-        } else {
-            FAIL(FIELD_TAXID, label);
-        }
-        break;
-    }
     case HALL_P_CODE:
         if (strspn(v, "0123456789") != strlen(v))
             FAIL(FIELD_PICK, label);
         break;
     }
+    *vp = v;
+    return HALL_OK;
+}
+
+int
+hall_param_check(struct hall_pool *pool, const struct hall_pspec *spec, const char *raw,
+                 const char **out, const char **note, const char **msg)
+{
+    const char *label = spec->label;
+    size_t tl;
+    const char *t, *v;
+
+    *note = NULL;
+    *out = "";
+    if (spec->type == HALL_P_PASSWORD)
+        return param_password(pool, spec, raw, out, msg);
+    t = hall_valid_trim(raw, &tl);
+    if (tl == 0) {
+        if (spec->flags & HALL_PF_OPTIONAL)
+            return HALL_OK;
+        FAIL(FIELD_REQUIRED, label);
+    }
+    if (hall_valid_utf8(raw, strlen(raw)) != HALL_OK)
+        FAIL(FIELD_CHARS, label);
+    v = hall_pstrndup(pool, t, tl);
+    if (param_chars(pool, spec, v, msg) != HALL_OK ||
+        param_kind(pool, spec, &v, note, msg) != HALL_OK)
+        return HALL_ERR;
     *out = v;
     return HALL_OK;
 }

@@ -89,7 +89,7 @@ workdays_text(struct hall_req *req, long n)
 
 /* the texts of a state; name: 证书PIN码 or 随机验证码 (the product's memo),
  * sla: the partner's review time, no_fee: the order has nothing to pay (its
- * unit's 金融认证 came straight after the identity check: core/flow/flow.c) */
+ * unit's 金融认证 came straight after the identity check: core/flow/phone.c) */
 static const char *
 status_hint(struct hall_req *req, const char *status, const char *name, const char *sla, int no_fee)
 {
@@ -224,7 +224,7 @@ pay_page(struct hall_req *req)
     }
     if (strcmp(status, "review") == 0 && hall_dbres_int(o, 0, "amount_fen") == 0)
         /* nothing to pay: the identity step (or the 金融认证 after it) sent
-         * it on (core/flow/flow.c) */
+         * it on (core/flow/phone.c) */
         hall_val_set_str(req->pool, ctx, "hint",
                          hall_psprintf(req->pool,
                                        "该业务单费用为0元，无需缴费，申请单状态为“待审核”。"

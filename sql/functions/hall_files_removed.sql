@@ -1,5 +1,5 @@
 -- Marks the replaced uploads removed once their files are gone from disk
--- (core/flow/flow.c, flow_files_removed); the number marked.  One UPDATE
+-- (core/flow/upload.c, flow_files_removed); the number marked.  One UPDATE
 -- per id, planned once per session (one UPDATE over = ANY was planned again
 -- at every call), without waiting for the commit's flush.
 CREATE OR REPLACE FUNCTION hall_files_removed(p_ids bigint[]) RETURNS integer

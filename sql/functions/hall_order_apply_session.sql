@@ -1,4 +1,4 @@
--- 证书新办's one-trip JSON submit (core/flow/flow.c, flow_order_apply_session):
+-- 证书新办's one-trip JSON submit (core/flow/submit.c, flow_order_apply_session):
 -- the applicant's session read as session_get reads it (core/store/db.c),
 -- the carrier pass checked, the early refusal of a capped applicant (a form
 -- whose key is stored still finds its order), then hall_order_apply; one

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Files and functions a newcomer can hold (issue 42 §4), checked on the
+# code (TAP):
+#   1. no C file under core/, modules/ or tools/ is over 1,200 lines;
+#   2. no function in them is over 150 lines: from the line with its name
+#      at column 0 (STYLE.md: the return type on its own line) to its
+#      closing } at column 0.
+# tests/unit/sizes.allow names what is still being cut: a file's path, or
+# path:function, one a line (shell patterns; # begins a comment).  An
+# entry that no longer matches anything over the limit is reported as a
+# comment, to be removed.
+root=${HALL_ROOT:-.}
+allow=${HALL_SIZES_ALLOW:-$root/tests/unit/sizes.allow}
+max_file=1200
+max_func=150
+
+echo "1..2"
+
+files=$(cd "$root" && for d in core modules tools; do
+    [ -d "$d" ] && find "$d" -name '*.c' -type f
+done | sort)
+
+# allowed NAME: 0 when an entry of the allow-list matches NAME
+allowed() {
+    [ -f "$allow" ] || return 1
+    while read -r pat rest; do
+        case $pat in
+        '' | '#'*) continue ;;
+        esac
+        # shellcheck disable=SC2254
+        case $1 in
+        $pat) return 0 ;;
+        esac
+    done <"$allow"
+    return 1
+}
+
+over_files=
+over_funcs=
+seen=
+for f in $files; do
+    n=$(wc -l <"$root/$f")
+    if [ "$n" -gt "$max_file" ]; then
+        if allowed "$f"; then
+            seen="$seen $f"
+        else
+            over_files="$over_files $f($n)"
+        fi
+    fi
+    for hit in $(awk -v max="$max_func" '
+        FNR == 1 { state = 0 }
+        state == 0 && /^[A-Za-z_][A-Za-z0-9_]*\(/ {
+            name = $0
+            sub(/\(.*/, "", name)
+            start = FNR
+            state = 1
+        }
+        state == 1 {
+            if ($0 ~ /^\{/)
+                state = 2
+            else if ($0 ~ /;[ \t]*$/)
+                state = 0
+            next
+        }
+        state == 2 && /^\}/ {
+            if (FNR - start + 1 > max)
+                print name ":" FNR - start + 1
+            state = 0
+        }' "$root/$f"); do
+        fn=${hit%%:*}
+        if allowed "$f:$fn"; then
+            seen="$seen $f:$fn"
+        else
+            over_funcs="$over_funcs $f:$hit"
+        fi
+    done
+done
+
+if [ -z "$over_files" ]; then
+    echo "ok 1 - no C file over $max_file lines"
+else
+    echo "not ok 1 - C files over $max_file lines (file(lines)):$over_files"
+fi
+if [ -z "$over_funcs" ]; then
+    echo "ok 2 - no function over $max_func lines"
+else
+    echo "not ok 2 - functions over $max_func lines (file:function:lines):$over_funcs"
+fi
+
+# entries of the allow-list that nothing over the limits needs any more
+[ -f "$allow" ] && while read -r pat rest; do
+    case $pat in
+    '' | '#'*) continue ;;
+    esac
+    used=
+    for s in $seen; do
+        # shellcheck disable=SC2254
+        case $s in
+        $pat) used=1 ;;
+        esac
+    done
+    [ -n "$used" ] || echo "# $allow: $pat is within the limits now: remove it"
+done <"$allow"
+exit 0
