@@ -432,7 +432,7 @@ X509 *hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key
  * The stamp (盖章): one of the hall's electronic seals put on a PDF page as a
  * PAdES B-T signature in an incremental update, and the verifier of such
  * stamps.  The bytes are fixed by docs/internals/stamp.md; this is the one
- * implementation in C, used by hall-stamp (modules/pki/stamp.c) and by the
+ * implementation in C, used by hall-stamp (tools/stamp/hall_stamp.c) and by the
  * hall's module sign (POST /sign/verify, 免费体验).
  *
  * Linked as its own library, core/libhallstamp.a (HALL_STAMP_LIBS,

@@ -15,7 +15,7 @@
  *   GET  /finauth/legal/status   polled by that page
  *
  * The micro-deposit itself is queued by hall_finauth_queue (core/flow/finauth.c)
- * and made by the outbox worker (modules/outbox, kind "bank_transfer").
+ * and made by the outbox worker (tools/outbox, kind "bank_transfer").
  * Codes are compared as keyed MACs and never logged.  docs/modules/finauth.md.
  */
 #include <stdio.h>

@@ -33,13 +33,13 @@ function su(sql) {
 }
 
 function verify(...args) {
-    const r = spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-audit'),
+    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/audit/hall-audit'),
         ['-c', process.env.HALL_CONF, 'verify', ...args], { encoding: 'utf8' });
     return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
 function pkitool(...args) {
-    return spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'),
+    return spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
         ['-c', process.env.HALL_CONF, ...args], { encoding: 'utf8' });
 }
 
