@@ -381,7 +381,7 @@ void hall_http_observed(const char *provider, double ms, int ok);
  * timeout or non-2xx answer; set once, before the workers start */
 void hall_http_observe(void (*fn)(const char *provider, double ms, int ok));
 
-/* ---- sign.c: RSA signatures, AES-GCM and base64 of the gateways -------- */
+/* ---- paysign.c: RSA signatures, AES-GCM and base64 of the gateways ----- */
 
 struct evp_pkey_st;
 /* a PEM private key, or a public key (SubjectPublicKeyInfo or a certificate) */

@@ -427,7 +427,7 @@ enum hall_sms_result hall_sms_object_code_check(struct hall_req *req, const char
                                                 const char *code);
 const char *hall_sms_result_msg(enum hall_sms_result r);
 
-/* ---- finauth.c: the micro-deposit of financial authentication --------- */
+/* ---- finauth_deposit.c: the micro-deposit of financial authentication - */
 
 /* inside a transaction: a new finauth_attempts row for the order (a random
  * 6-digit code, or a new certificate PIN when the product has pin_by_memo,

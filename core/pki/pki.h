@@ -23,7 +23,7 @@
 #include "store/store.h"
 
 /* ---- ca.c: the CA back office (docs/internals/pki.md); crl.c its CRLs,
- * ocsp.c its OCSP answers ------------------------------------------------ */
+ * ocsp_answer.c its OCSP answers ----------------------------------------- */
 
 #define HALL_PKI_CA_KEYS    1u /* issuing CA keys: issue, revoke, CRLs */
 #define HALL_PKI_OCSP_KEYS  2u /* the delegated OCSP signers' keys */
@@ -135,7 +135,7 @@ int hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned c
 /* the SHA-256 of the audit certificate's DER: who signed a seal */
 int hall_pki_audit_signer(unsigned char out[32]);
 
-/* ---- tsa.c: the timestamp authority (docs/modules/tsa.md) -------------- */
+/* ---- tsa_reply.c: the timestamp authority (docs/modules/tsa.md) -------- */
 
 #define HALL_TSA_MAX 4096 /* the largest TimeStampReq read (one is about 60-120 bytes) */
 /* tsa.crt from conf's pki_dir (checked: signed by root.crt, critical
@@ -610,7 +610,7 @@ void hall_stamp_point(const double mediabox[4], double x_mm, double y_mm, double
 size_t hall_stamp_reserve(size_t der_len);
 
 /* ---- inside core/pki: the issuing CAs (cas.c) as ca.c loads them, read
- * by crl.c and ocsp.c (no other layer uses these) --------------------- */
+ * by crl.c and ocsp_answer.c (no other layer uses these) -------------- */
 
 #define HALL_PKI_OCSP_VALID_S 3600
 /*
@@ -664,7 +664,7 @@ EVP_MD_CTX *hall_pki_sign_ctx(EVP_PKEY *key, int sm2);
 int64_t hall_pki_mono_ms(void);
 /* is id the certificate ca issued to the hall itself (own_name)? */
 int hall_pki_own_is(const struct hall_pki_ca *ca, const struct hall_ocsp_certid *id);
-/* ocsp.c: what ca.c's load makes once per CA for the OCSP answers */
+/* ocsp_answer.c: what ca.c's load makes once per CA for the OCSP answers */
 int hall_pki_ocsp_parts_load(struct hall_pki_ca *ca);
 int hall_pki_ocsp_hashes_load(struct hall_pki_ca *ca);
 
