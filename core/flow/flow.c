@@ -2477,7 +2477,7 @@ static const struct hall_route kit_routes[] = {
     {"POST", "/agree", do_agree, HALL_R_AUTH, agree_params},
     {"POST", "/printed", do_printed, HALL_R_AUTH, id_params},
     {"GET", "/upload", upload_page, HALL_R_AUTH, NULL},
-    {"POST", "/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_SEALED, upload_params},
+    {"POST", "/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_ENCRYPTED, upload_params},
     {"GET", "/file", file_download, HALL_R_AUTH, NULL},
     {"POST", "/uploaded", do_uploaded, HALL_R_AUTH, id_params},
     {"POST", "/resubmit", do_resubmit, HALL_R_AUTH, id_params},

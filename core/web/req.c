@@ -1,6 +1,6 @@
 /*
  * Request parsing: query strings, cookies, urlencoded and JSON bodies, and
- * multipart/form-data (files kept in memory, sealed as they stream).  Every parser works on
+ * multipart/form-data (files kept in memory, encrypted as they stream).  Every parser works on
  * bounded input and reports malformed input instead of guessing.
  */
 #include <errno.h>
@@ -310,15 +310,15 @@ header_attr(struct hall_pool *pool, const char *h, const char *attr)
  * never run out.
  */
 struct hall_mp_arena {
-    unsigned char *data, *sealed;
+    unsigned char *data, *enc;
     size_t cap, scap;
     char *window;
 };
 
-/* each sealed file starts on a page: the store writes it past the page
+/* each encrypted file starts on a page: the store writes it past the page
  * cache (O_DIRECT, core/store/file.c), which wants aligned memory */
-#define MP_SEAL_ALIGN ((size_t)HALL_SEAL_ALIGN)
-/* the sealed arena is asked for in huge pages (transparent huge pages,
+#define MP_ENC_ALIGN ((size_t)HALL_ENC_ALIGN)
+/* the encrypted arena is asked for in huge pages (transparent huge pages,
  * MADV_HUGEPAGE): a 2 MiB upload is encrypted into it and written from it
  * with O_DIRECT, which pins its pages for the write, one huge page instead
  * of 512 small ones, and one TLB entry while it is written */
@@ -332,15 +332,15 @@ hall_mp_arena_new(size_t max_body, size_t max_parts)
     if (a == NULL)
         abort();
     a->cap = max_body + max_parts;
-    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG + MP_SEAL_ALIGN);
+    a->scap = max_body + max_parts * (HALL_ENC_HEAD + HALL_ENC_TAG + MP_ENC_ALIGN);
     a->data = malloc(a->cap);
     a->scap = (a->scap + MP_HUGE - 1) & ~(MP_HUGE - 1);
-    if (posix_memalign((void **)&a->sealed, MP_HUGE, a->scap) != 0)
-        a->sealed = NULL;
+    if (posix_memalign((void **)&a->enc, MP_HUGE, a->scap) != 0)
+        a->enc = NULL;
     else
-        (void)madvise(a->sealed, a->scap, MADV_HUGEPAGE);
+        (void)madvise(a->enc, a->scap, MADV_HUGEPAGE);
     a->window = malloc(MP_WINDOW + MP_MAX_HEADERS);
-    if (a->data == NULL || a->sealed == NULL || a->window == NULL)
+    if (a->data == NULL || a->enc == NULL || a->window == NULL)
         abort(); /* the supervisor replaces the worker */
     return a;
 }
@@ -351,7 +351,7 @@ hall_mp_arena_free(struct hall_mp_arena *a)
     if (a == NULL)
         return;
     free(a->data);
-    free(a->sealed);
+    free(a->enc);
     free(a->window);
     free(a);
 }
@@ -374,8 +374,8 @@ boundary_of(struct hall_pool *pool, const char *ctype, const char **b)
 void
 hall_mp_limits_route(struct hall_mp_limits *lim, unsigned route_flags)
 {
-    lim->head_only = (route_flags & HALL_R_SEALED) != 0;
-    lim->seal = lim->head_only || !(route_flags & HALL_R_CLEAR);
+    lim->head_only = (route_flags & HALL_R_ENCRYPTED) != 0;
+    lim->enc = lim->head_only || !(route_flags & HALL_R_CLEAR);
 }
 
 int
@@ -391,7 +391,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     size_t dlen, parts = 0, used = 0, sused = 0;
     int file_seen = 0;
     /* the bytes of each file kept in clear */
-    const size_t keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
+    const size_t keep = lim->enc && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
     struct mp m;
 
     *err = "上传的内容格式不正确";
@@ -420,7 +420,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
         char *headers;
         struct hall_buf *field;
         struct hall_upload *up = NULL;
-        struct hall_seal *seal = NULL;
+        struct hall_enc *enc = NULL;
         size_t size = 0;
 
         if (mp_need(&m, 2) != HALL_OK)
@@ -485,16 +485,16 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             up->filename = filename;
             up->ctype = ctype;
             up->data = lim->arena->data + used;
-            if (lim->seal) {
-                sused = (sused + MP_SEAL_ALIGN - 1) & ~(MP_SEAL_ALIGN - 1);
-                up->sealed = lim->arena->sealed + sused;
-                if (sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
+            if (lim->enc) {
+                sused = (sused + MP_ENC_ALIGN - 1) & ~(MP_ENC_ALIGN - 1);
+                up->enc = lim->arena->enc + sused;
+                if (sused + HALL_ENC_HEAD + HALL_ENC_TAG > lim->arena->scap) {
                     *err = "上传的内容过多";
                     return 413;
                 }
             }
-            if (lim->seal)
-                seal = hall_seal_begin(pool, up->sealed);
+            if (lim->enc)
+                enc = hall_enc_begin(pool, up->enc);
         }
         /* part body, up to the next delimiter */
         for (;;) {
@@ -512,17 +512,16 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                     /* more than the body can hold: only when the arena is
                      * smaller than the body (a caller's mistake) */
                     if (used + size + avail + 1 > lim->arena->cap ||
-                        (lim->seal && sused + HALL_SEAL_HEAD + size + avail + HALL_SEAL_TAG >
-                                          lim->arena->scap)) {
+                        (lim->enc &&
+                         sused + HALL_ENC_HEAD + size + avail + HALL_ENC_TAG > lim->arena->scap)) {
                         *err = "上传的内容过多";
                         return 413;
                     }
                     if (size < keep)
                         memcpy(up->data + size, m.buf + m.start,
                                avail < keep - size ? avail : keep - size);
-                    if (seal != NULL)
-                        hall_seal_add(seal, m.buf + m.start, avail,
-                                      up->sealed + HALL_SEAL_HEAD + size);
+                    if (enc != NULL)
+                        hall_enc_add(enc, m.buf + m.start, avail, up->enc + HALL_ENC_HEAD + size);
                     size += avail;
                 } else if (hall_buf_add(field, m.buf + m.start, avail) != HALL_OK) {
                     *err = "填写的内容过长";
@@ -544,10 +543,10 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             up->data[up->plain_len] = 0;
             up->size = size;
             used += up->plain_len + 1;
-            if (seal != NULL) {
-                hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
-                up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;
-                sused += up->sealed_len;
+            if (enc != NULL) {
+                hall_enc_end(enc, up->enc + HALL_ENC_HEAD + size, up->sha256);
+                up->enc_len = HALL_ENC_HEAD + size + HALL_ENC_TAG;
+                sused += up->enc_len;
             }
             *utail = up;
             utail = &up->next;

@@ -3,7 +3,7 @@
  * The test hall's stored files, whichever driver keeps them
  * (core/store/objstore.c): with HALL_TEST_STORE=s3 a Swift bucket, read and
  * changed through tools/objstore/hall-objstore (the hall's own S3 client),
- * else the files of $HALL_VAR/uploads.  Objects are sealed (AES-256-GCM
+ * else the files of $HALL_VAR/uploads.  Objects are encrypted (AES-256-GCM
  * under the PII key): what these return is ciphertext.
  */
 const fs = require('node:fs');
