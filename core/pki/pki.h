@@ -93,7 +93,7 @@ unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PK
 int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
  * are stale (the production's part is hall_produce_auto; the audit log's
- * seals and marks, core/pki/auditseal.c, are the outbox's own calls) */
+ * anchors and marks, core/pki/auditanchor.c, are the outbox's own calls) */
 int hall_pki_tick(struct hall_ctx *cx);
 /* whether this process loaded the audit key (HALL_PKI_AUDIT) */
 int hall_pki_audit_ready(void);
@@ -156,7 +156,7 @@ struct hall_tsa_meta {
 unsigned char *hall_tsa_answer(struct hall_pool *pool, const unsigned char *in, size_t inlen,
                                size_t *outlen, struct hall_tsa_meta *meta);
 
-/* ---- auditseal.c: the audit log's chain and daily seals ------------------ */
+/* ---- auditanchor.c: the audit log's chain and daily anchors -------------- */
 
 #define HALL_AUDIT_HASH_LEN 32
 /* one audit_log row as hashed (sql/077_audit_chain.sql); NULL text fields
@@ -169,14 +169,14 @@ struct hall_audit_row {
 };
 /* SHA-256 of the row's canonical encoding (format hall-audit/1) */
 void hall_audit_row_hash(const struct hall_audit_row *r, unsigned char out[HALL_AUDIT_HASH_LEN]);
-/* the bytes a daily seal signs (format hall-audit-seal/1); day YYYY-MM-DD */
-unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain,
-                                   int64_t seq, const unsigned char *hash, size_t *len);
+/* the bytes a daily anchor signs (format hall-audit-seal/1); day YYYY-MM-DD */
+unsigned char *hall_audit_anchor_msg(struct hall_pool *pool, const char *day, int64_t chain,
+                                     int64_t seq, const unsigned char *hash, size_t *len);
 /* seals every (chain, Beijing day) whose day is over (by more than
  * grace_s seconds) and not yet sealed, in one transaction: the number
  * sealed (0 also when another process is sealing), -1 on error (nothing
  * sealed).  Outside a transaction; needs the audit key */
-int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
+int hall_audit_anchor_days(struct hall_ctx *cx, long grace_s);
 /* the bytes a mark signs (format hall-audit-mark/1); at the mark's time,
  * YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC) */
 unsigned char *hall_audit_mark_msg(struct hall_pool *pool, const char *at, int64_t chain,

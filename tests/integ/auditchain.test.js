@@ -60,7 +60,7 @@ function assertTampered(want) {
 }
 
 /* hall-outbox's CA tick marks each chain's new last row every 2 s, under
- * the transaction lock 'hall-audit-mark' (core/pki/auditseal.c): a
+ * the transaction lock 'hall-audit-mark' (core/pki/auditanchor.c): a
  * session holding it keeps the marker off a row that a test writes and
  * takes out again (marked, the row taken out would leave its mark
  * dangling, which verify rightly reports).  Resolves to the release. */
