@@ -215,7 +215,7 @@ test('script/backup carries every stored file, script/restore puts each back byt
         for (const [n, bytes] of want) {
             let got;
             if (S3) {
-                const g = spawnSync(path.join(ROOT, 'modules', 'store', 'hall-objstore'),
+                const g = spawnSync(path.join(ROOT, 'tools', 'objstore', 'hall-objstore'),
                     ['-c', path.join(fresh, 'hall.conf'), 'get', n], { maxBuffer: 1 << 28 });
                 assert.equal(g.status, 0, `${n}: ${g.stderr}`);
                 got = g.stdout;

@@ -12,7 +12,7 @@ const { spawnSync } = require('node:child_process');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..', '..');
 const S3 = process.env.HALL_TEST_STORE === 's3';
-const TOOL = path.join(ROOT, 'modules', 'store', 'hall-objstore');
+const TOOL = path.join(ROOT, 'tools', 'objstore', 'hall-objstore');
 
 function conf() {
     return process.env.HALL_CONF || path.join(process.env.HALL_VAR, 'hall.conf');
