@@ -175,7 +175,7 @@ extern const struct hall_conf_opt hall_conf_opts[];
 int hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg);
 void hall_conf_free(struct hall_conf *conf);
 
-/* ---- val.c: a small value tree, rendered as JSON or through templates -- */
+/* ---- value.c: a small value tree, rendered as JSON or through templates */
 
 enum hall_val_type { HALL_V_NULL, HALL_V_STR, HALL_V_INT, HALL_V_BOOL, HALL_V_LIST, HALL_V_OBJ };
 

@@ -658,7 +658,7 @@ void hall_change_check(struct hall_req *req, unsigned bits, const struct hall_va
 int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
                      const struct hall_val *old, const struct hall_val *form);
 
-/* ---- order.c's request side (flow/order.c) --------------------------------- */
+/* ---- own.c: the applicant's own orders (and catalog.c's type labels) ------- */
 
 /* the logged-in applicant's order named by the "id" parameter, read with
  * stmt (parameters: id, user id); NULL after answering 404 (also for
