@@ -91,7 +91,7 @@ token() { # token JAR URL: fetch a page with that cookie jar, print its CSRF tok
     curl -s -c "$1" -b "$1" "$2" | sed -n 's/.*<meta name="csrf-token" content="\([^"]*\)".*/\1/p'
 }
 totp() { # totp LOGIN: a TOTP code of a demo staff account not used yet (hall-staff totp)
-    "$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" totp "$1"
+    "$ROOT/tools/staff/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" totp "$1"
 }
 totp_of() { # totp_of SECRET: the current code of a base32 secret (RFC 6238; oathtool --totp -b SECRET)
     node -e '
@@ -284,10 +284,10 @@ SN=$D/new.jar
 NEWSTAFF=enrol$(date +%s%N | tail -c 8)
 # four eyes: asked by admin, approved by admin2 (each with their password
 # and then their TOTP code on stdin, the new password after them)
-OUT=$("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
+OUT=$("$ROOT/tools/staff/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" \
     add "$NEWSTAFF" report - as admin <<<"Admin2026demo"$'\n'"$(totp admin)"$'\n'"Enrol2026demo") ||
     die "hall-staff add $NEWSTAFF"
-"$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" approve \
+"$ROOT/tools/staff/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}" approve \
     "$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')" as admin2 \
     <<<"Admin2026demo2"$'\n'"$(totp admin2)" >/dev/null || die "hall-staff approve $NEWSTAFF"
 NT=$(token "$SN" "$H/admin/login")
@@ -803,7 +803,7 @@ ex 409 '"field":"es_id".*该印章不存在或已注销' curl -s -b "$SO" -H "X-
 
 # ---------------------------------------------------------------- admin: four eyes for staff accounts
 
-STAFF=("$ROOT/modules/admin/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}")
+STAFF=("$ROOT/tools/staff/hall-staff" -c "${HALL_CONF:-$HALL_VAR/hall.conf}")
 NEWLOGIN=api$(date +%s | cut -c5-10)$((RANDOM % 90 + 10))
 N=$((N + 1))
 OUT=$("${STAFF[@]}" add "$NEWLOGIN" reviewer Example2026pw as admin 新入职审核员 \

@@ -679,13 +679,12 @@ function markPaid(t) {
  * notification with its own key (Wechatpay-Serial = WX_KEY_ID) and encrypts
  * notifications' resource with the merchant's APIv3 key; "Alipay" verifies
  * RSA2 requests with the application's public key and signs its answers
- * ("*_response" text) and notifications with its own.  A trade is one record
+ * ("*_response" text) and notifications with its own.  Their protocols are
+ * sandbox/providers/wechat_pay.js and alipay.js; here are what both share:
+ * the keys, the signatures, and the trades.  A trade is one record
  * (state.trades) whichever gateway opened it; /pay/page/<trade_no> is the
  * phone that scanned the code or the cashier the browser was sent to.
  * docs/sandbox.md. */
-
-const WX_KEY_ID = 'PUB_KEY_ID_0119000000012026000000000001';
-const WINDOW_S = 300;
 
 function loadPayKeys(dir) {
     const keys = { wx: null, ali: null, wxMerchants: new Map(), aliApps: new Map() };
@@ -743,10 +742,6 @@ function beijing(iso, sep = ' ') {
     return new Date(Date.parse(iso) + 8 * 3600000).toISOString().slice(0, 19).replace('T', sep);
 }
 
-function wxTime(iso) {
-    return `${beijing(iso, 'T')}+08:00`;
-}
-
 function newTrade(channel, fields) {
     const existing = state.tradesByOut.get(`${channel}:${fields.merchant_id}:${fields.out_trade_no}`);
     if (existing !== undefined) {
@@ -771,464 +766,15 @@ function tradeByOut(channel, merchantId, out) {
     return state.trades.get(state.tradesByOut.get(`${channel}:${merchantId}:${out}`));
 }
 
-/* ---- WeChat Pay API v3 ---- */
+/* ---- the gateways (sandbox/providers/wechat_pay.js, alipay.js) ---- */
 
-class WxError extends Error {
-    constructor(status, code, message) {
-        super(message);
-        this.status = status;
-        this.code = code;
-    }
-}
-
-/* the answer, signed as WeChat Pay signs: "timestamp\nnonce\nbody\n" */
-function wxSend(res, status, obj) {
-    const body = obj === null ? '' : JSON.stringify(obj);
-    const ts = String(Math.floor(Date.now() / 1000));
-    const nonce = crypto.randomBytes(16).toString('hex');
-    const headers = {
-        'Wechatpay-Timestamp': ts, 'Wechatpay-Nonce': nonce, 'Wechatpay-Serial': WX_KEY_ID,
-        'Wechatpay-Signature': rsaSign(PAYKEYS.wx, `${ts}\n${nonce}\n${body}\n`),
-        'Request-ID': crypto.randomUUID(), 'Cache-Control': 'no-store',
-        'Content-Length': Buffer.byteLength(body),
-    };
-    if (body !== '')
-        headers['Content-Type'] = 'application/json; charset=utf-8';
-    res.writeHead(status, headers);
-    res.end(body);
-}
-
-/* the merchant of a request whose Authorization checks out */
-function wxAuth(req, raw) {
-    const h = req.headers.authorization ?? '';
-    const m = h.match(/^WECHATPAY2-SHA256-RSA2048 (.+)$/);
-    if (!m)
-        throw new WxError(401, 'SIGN_ERROR', '缺少或无法识别的 Authorization');
-    const a = {};
-    for (const part of m[1].match(/[a-z_]+="[^"]*"/g) ?? []) {
-        const i = part.indexOf('=');
-        a[part.slice(0, i)] = part.slice(i + 2, -1);
-    }
-    const mer = PAYKEYS.wxMerchants.get(a.mchid);
-    if (!mer)
-        throw new WxError(401, 'SIGN_ERROR', '商户号不存在');
-    if ((a.serial_no ?? '').toUpperCase().replace(/^0+/, '') !== mer.serial)
-        throw new WxError(401, 'SIGN_ERROR', '商户证书序列号不正确');
-    const ts = Number(a.timestamp);
-    if (!/^\d{1,12}$/.test(a.timestamp ?? '') || Math.abs(Date.now() / 1000 - ts) > WINDOW_S)
-        throw new WxError(401, 'SIGN_ERROR', '时间戳超出有效范围');
-    const msg = `${req.method}\n${req.url}\n${a.timestamp}\n${a.nonce_str}\n${raw}\n`;
-    if (!a.signature || !rsaVerify(mer.pub, msg, a.signature))
-        throw new WxError(401, 'SIGN_ERROR', '签名错误');
-    return mer;
-}
-
-function wxJson(raw) {
-    try {
-        const v = JSON.parse(raw);
-        if (v && typeof v === 'object' && !Array.isArray(v))
-            return v;
-    } catch { /* below */ }
-    throw new WxError(400, 'PARAM_ERROR', '请求体不是有效的 JSON');
-}
-
-function wxOrder(mer, body, mode, base) {
-    for (const f of ['appid', 'mchid', 'description', 'out_trade_no', 'notify_url'])
-        if (typeof body[f] !== 'string' || body[f] === '')
-            throw new WxError(400, 'PARAM_ERROR', `缺少参数 ${f}`);
-    if (body.mchid !== mer.mchid)
-        throw new WxError(400, 'MCH_NOT_EXISTS', '请求中的 mchid 与签名的商户号不一致');
-    const total = body.amount?.total;
-    if (!Number.isSafeInteger(total) || total <= 0 || (body.amount.currency ?? 'CNY') !== 'CNY')
-        throw new WxError(400, 'PARAM_ERROR', 'amount.total 必须是正整数（分）');
-    if (!/^[A-Za-z0-9_\-*|]{6,32}$/.test(body.out_trade_no))
-        throw new WxError(400, 'PARAM_ERROR', 'out_trade_no 格式不正确');
-    if (mode === 'h5' && typeof body.scene_info?.payer_client_ip !== 'string')
-        throw new WxError(400, 'PARAM_ERROR', '缺少参数 scene_info.payer_client_ip');
-    const t = newTrade('wechat', {
-        merchant_id: mer.mchid, appid: body.appid, out_trade_no: body.out_trade_no, amount_fen: total,
-        subject: body.description.slice(0, 127), notify_url: body.notify_url, mode,
-    });
-    if (t === null)
-        throw new WxError(400, 'INVALID_REQUEST', '商户订单号重复，且与原订单参数不一致');
-    if (t.status === 'SUCCESS' || t.status === 'REFUND')
-        throw new WxError(400, 'ORDERPAID', '该订单已支付');
-    if (t.status === 'CLOSED')
-        throw new WxError(400, 'ORDER_CLOSED', '订单已关闭');
-    if (mode === 'native')
-        return { code_url: `weixin://wxpay/bizpayurl?pr=${t.trade_no}` };
-    return { h5_url: `${base}/pay/page/${t.trade_no}?prepay_id=wx${t.trade_no}` };
-}
-
-function wxTransaction(t) {
-    const o = {
-        appid: t.appid, mchid: t.merchant_id, out_trade_no: t.out_trade_no,
-        trade_type: t.mode === 'native' ? 'NATIVE' : 'MWEB',
-        trade_state: t.status, trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[t.status],
-        amount: { total: t.amount_fen, currency: 'CNY' },
-    };
-    if (t.paid_at) {
-        o.transaction_id = t.trade_no;
-        o.success_time = wxTime(t.paid_at);
-        o.bank_type = 'OTHERS';
-        o.payer = { openid: 'oSandbox0000000000000000000' };
-        o.amount.payer_total = t.amount_fen;
-        o.amount.payer_currency = 'CNY';
-    }
-    return o;
-}
-
-function wxRefund(mer, body, base) {
-    const t = tradeByOut('wechat', mer.mchid, body.out_trade_no);
-    if (!t)
-        throw new WxError(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
-    const a = body.amount ?? {};
-    if (typeof body.out_refund_no !== 'string' || !/^[A-Za-z0-9_\-*@|]{1,64}$/.test(body.out_refund_no))
-        throw new WxError(400, 'PARAM_ERROR', 'out_refund_no 格式不正确');
-    if (!Number.isSafeInteger(a.refund) || a.refund <= 0 || a.total !== t.amount_fen || (a.currency ?? 'CNY') !== 'CNY')
-        throw new WxError(400, 'PARAM_ERROR', 'amount 不正确：total 必须是原订单金额');
-    const prev = t.refunds.find((r) => r.out_refund_no === body.out_refund_no);
-    if (prev)
-        return wxRefundObj(t, prev);
-    if (t.status !== 'SUCCESS' && t.status !== 'REFUND')
-        throw new WxError(400, 'INVALID_REQUEST', '订单未支付，不能退款');
-    if (a.refund > t.amount_fen - t.refunded_fen)
-        throw new WxError(400, 'NOT_ENOUGH', '退款金额超过可退金额');
-    const r = {
-        refund_no: `50${stamp()}${digits(16)}`, out_refund_no: body.out_refund_no, trade_no: t.trade_no,
-        amount_fen: a.refund, reason: typeof body.reason === 'string' ? body.reason.slice(0, 80) : null,
-        at: nowIso(), notify_url: typeof body.notify_url === 'string' ? body.notify_url : null,
-    };
-    t.refunded_fen += a.refund;
-    if (t.refunded_fen === t.amount_fen)
-        t.status = 'REFUND';
-    if (t.refunds.length < 100)
-        t.refunds.push(r);
-    state.refunds.set(r.refund_no, r);
-    /* POST /sandbox/pay/refund-processing: this refund is PROCESSING for a
-     * second, as WeChat Pay's often are, then SUCCESS */
-    if (state.refundProcessing > 0) {
-        state.refundProcessing--;
-        r.status = 'PROCESSING';
-        const gen = generation;
-        delay(1000).then(() => {
-            if (gen !== generation)
-                return;
-            r.status = 'SUCCESS';
-            if (r.notify_url)
-                wxNotifyRefund(t, r, mer).catch(() => {});
-        });
-    } else if (r.notify_url) {
-        wxNotifyRefund(t, r, mer).catch(() => {});
-    }
-    return wxRefundObj(t, r);
-}
-
-function wxRefundObj(t, r) {
-    return {
-        refund_id: r.refund_no, out_refund_no: r.out_refund_no, transaction_id: t.trade_no,
-        out_trade_no: t.out_trade_no, channel: 'ORIGINAL', user_received_account: '支付用户零钱',
-        create_time: wxTime(r.at), success_time: r.status === 'PROCESSING' ? undefined : wxTime(r.at),
-        status: r.status ?? 'SUCCESS', funds_account: 'AVAILABLE',
-        amount: { total: t.amount_fen, refund: r.amount_fen, payer_total: t.amount_fen, payer_refund: r.amount_fen, currency: 'CNY' },
-    };
-}
-
-/* a notification as WeChat Pay sends one: resource encrypted with the
- * APIv3 key (AEAD_AES_256_GCM, associated_data, nonce), the whole signed */
-function wxEnvelope(mer, eventType, originalType, summary, plain) {
-    const nonce = crypto.randomBytes(6).toString('hex');
-    const aad = originalType;
-    const c = crypto.createCipheriv('aes-256-gcm', mer.apiv3, Buffer.from(nonce, 'utf8'));
-    c.setAAD(Buffer.from(aad, 'utf8'));
-    const ct = Buffer.concat([c.update(JSON.stringify(plain), 'utf8'), c.final(), c.getAuthTag()]);
-    return JSON.stringify({
-        id: crypto.randomUUID(), create_time: wxTime(nowIso()), resource_type: 'encrypt-resource',
-        event_type: eventType, summary,
-        resource: { original_type: originalType, algorithm: 'AEAD_AES_256_GCM', ciphertext: ct.toString('base64'), associated_data: aad, nonce },
-    });
-}
-
-function wxSignedHeaders(raw, { badSignature = false } = {}) {
-    const ts = String(Math.floor(Date.now() / 1000));
-    const nonce = crypto.randomBytes(16).toString('hex');
-    const sig = rsaSign(PAYKEYS.wx, `${ts}\n${nonce}\n${raw}${badSignature ? 'x' : ''}\n`);
-    return {
-        'Content-Type': 'application/json', 'Wechatpay-Timestamp': ts, 'Wechatpay-Nonce': nonce,
-        'Wechatpay-Serial': WX_KEY_ID, 'Wechatpay-Signature': sig, 'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
-    };
-}
-
-async function wxNotifyRefund(t, r, mer) {
-    await delay(10);
-    const raw = wxEnvelope(mer, 'REFUND.SUCCESS', 'refund', '退款成功', {
-        mchid: mer.mchid, out_trade_no: t.out_trade_no, transaction_id: t.trade_no,
-        out_refund_no: r.out_refund_no, refund_id: r.refund_no, refund_status: 'SUCCESS',
-        success_time: wxTime(r.at), user_received_account: '支付用户零钱',
-        amount: { total: t.amount_fen, refund: r.amount_fen, payer_total: t.amount_fen, payer_refund: r.amount_fen },
-    });
-    const rec = await deliver(r.notify_url, wxSignedHeaders(raw), raw, (st) => st === 200 || st === 204);
-    r.notify = rec;
-    log({ event: 'refund_notify', refund_no: r.refund_no, status: rec.http_status ?? rec.error, acked: rec.acked });
-}
-
-async function wxGateway(req, res, info) {
-    const url = new URL(req.url, 'http://x');
-    const p = url.pathname;
-    const m = req.method;
-    let g;
-    let svc = null;
-    let fn = null;
-    if (m === 'POST' && (p === '/v3/pay/transactions/native' || p === '/v3/pay/transactions/h5')) {
-        svc = 'pay';
-        fn = (mer, body, base) => [200, wxOrder(mer, body, p.endsWith('native') ? 'native' : 'h5', base)];
-    } else if (m === 'GET' && (g = p.match(/^\/v3\/pay\/transactions\/out-trade-no\/([^/]{1,64})$/))) {
-        svc = 'pay';
-        fn = (mer) => {
-            if (url.searchParams.get('mchid') !== mer.mchid)
-                throw new WxError(400, 'PARAM_ERROR', 'mchid 与签名的商户号不一致');
-            const t = tradeByOut('wechat', mer.mchid, decodeURIComponent(g[1]));
-            if (!t)
-                throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
-            return [200, wxTransaction(t)];
-        };
-    } else if (m === 'POST' && (g = p.match(/^\/v3\/pay\/transactions\/out-trade-no\/([^/]{1,64})\/close$/))) {
-        /* its own service name: a test can make closing fail and paying work */
-        svc = 'pay_close';
-        fn = (mer, body) => {
-            if (body.mchid !== mer.mchid)
-                throw new WxError(400, 'PARAM_ERROR', 'mchid 与签名的商户号不一致');
-            const t = tradeByOut('wechat', mer.mchid, decodeURIComponent(g[1]));
-            if (!t)
-                throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
-            if (t.status === 'NOTPAY')
-                t.status = 'CLOSED';
-            if (t.status !== 'CLOSED')
-                throw new WxError(400, 'ORDERPAID', '订单已支付');
-            return [204, null];
-        };
-    } else if (m === 'POST' && p === '/v3/refund/domestic/refunds') {
-        svc = 'pay';
-        fn = (mer, body, base) => [200, wxRefund(mer, body, base)];
-    }
-    if (!PAYKEYS.wx)
-        return send(res, 503, { code: 'SYSTEM_ERROR', message: 'sandbox: no payment keys (HALL_SANDBOX_KEYS)' });
-    if (svc === null)
-        return wxSend(res, 404, { code: 'NOT_FOUND', message: '接口不存在' });
-    info.service = svc;
-    const buf = await readBody(req, res);
-    if (buf === null)
-        return;
-    if (!PAYKEYS.wx)
-        return send(res, 503, { code: 'SYSTEM_ERROR', message: 'sandbox: no payment keys (HALL_SANDBOX_KEYS)' });
-    const st = state.stats[svc];
-    st.calls++;
-    const fault = takeFault(svc);
-    if (fault) {
-        info.fault = fault.mode;
-        if (fault.mode === 'fail') {
-            st.faulted++;
-            return wxSend(res, 500, { code: 'SYSTEM_ERROR', message: 'sandbox fault: fail' });
-        }
-        if (fault.mode === 'timeout') {
-            st.faulted++;
-            return hold(req, res);
-        }
-    }
-    const raw = buf.toString('utf8');
-    /* what the merchant sent, for tests that check it with an SDK's verifier */
-    state.wxRequests.set(crypto.randomUUID(), {
-        method: m, url: req.url, authorization: req.headers.authorization ?? null, body: raw, at: nowIso(),
-    });
-    let result;
-    try {
-        const mer = wxAuth(req, raw);
-        const body = m === 'GET' ? {} : wxJson(raw);
-        result = fn(mer, body, baseUrl(req));
-        st.acted++;
-    } catch (e) {
-        if (!(e instanceof WxError))
-            throw e;
-        result = [e.status, { code: e.code, message: e.message }];
-    }
-    if (fault && fault.mode === 'delay')
-        await delay(fault.delay_ms);
-    wxSend(res, result[0], result[1]);
-}
-
-/* ---- Alipay OpenAPI ---- */
-
-/* the sorted "k=v&..." of the non-empty parameters but sign (and sign_type) */
-function aliSignText(params, skipSignType) {
-    return Object.keys(params).filter((k) => k !== 'sign' && !(skipSignType && k === 'sign_type')
-        && params[k] !== undefined && params[k] !== null && params[k] !== '')
-        .sort().map((k) => `${k}=${params[k]}`).join('&');
-}
-
-/* the parameters of a request whose RSA2 signature checks out */
-function aliAuth(params) {
-    const app = PAYKEYS.aliApps.get(params.app_id);
-    if (!app)
-        return [null, 'isv.invalid-app-id', '无效的AppID参数'];
-    if (params.sign_type !== 'RSA2' || params.charset !== 'utf-8')
-        return [null, 'isv.invalid-signature-type', 'sign_type 必须是 RSA2，charset 必须是 utf-8'];
-    if (!params.sign || !rsaVerify(app.pub, aliSignText(params, false), params.sign))
-        return [null, 'isv.invalid-signature', '验签出错'];
-    const ts = Date.parse(`${String(params.timestamp).replace(' ', 'T')}+08:00`);
-    if (!Number.isFinite(ts) || Math.abs(Date.now() - ts) > 30 * 60000)
-        return [null, 'isv.invalid-timestamp', '非法的时间戳参数'];
-    let biz;
-    try {
-        biz = JSON.parse(params.biz_content ?? '');
-    } catch {
-        return [null, 'isv.missing-biz-content', 'biz_content 不是有效的 JSON'];
-    }
-    return [{ app, biz }, null, null];
-}
-
-function aliAmount(s) {
-    if (typeof s !== 'string' || !/^(0|[1-9]\d{0,9})(\.\d{1,2})?$/.test(s))
-        return null;
-    const [y, f = ''] = s.split('.');
-    const fenv = Number(y) * 100 + Number(f.padEnd(2, '0'));
-    return fenv > 0 ? fenv : null;
-}
-
-/* {"<method>_response": {...}, "sign": ...}: the sign over the text as sent */
-function aliSend(res, method, obj) {
-    const name = `${method.replace(/\./g, '_')}_response`;
-    const inner = JSON.stringify(obj);
-    const body = `{"${name}":${inner},"sign":"${rsaSign(PAYKEYS.ali, inner)}"}`;
-    res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
-    res.end(body);
-}
-
-function aliError(sub, msg) {
-    return { code: '40004', msg: 'Business Failed', sub_code: sub, sub_msg: msg };
-}
-
-function aliApi(method, app, biz) {
-    const t = biz.out_trade_no ? tradeByOut('alipay', app.app_id, biz.out_trade_no)
-        : (biz.trade_no ? state.trades.get(biz.trade_no) : undefined);
-    if (method === 'alipay.trade.query') {
-        if (!t)
-            return aliError('ACQ.TRADE_NOT_EXIST', '交易不存在');
-        const st = { NOTPAY: 'WAIT_BUYER_PAY', SUCCESS: 'TRADE_SUCCESS', REFUND: 'TRADE_CLOSED', CLOSED: 'TRADE_CLOSED' }[t.status];
-        return {
-            code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no,
-            trade_status: st, total_amount: fen(t.amount_fen), send_pay_date: t.paid_at ? beijing(t.paid_at) : undefined,
-        };
-    }
-    if (method === 'alipay.trade.close') {
-        if (!t)
-            return aliError('ACQ.TRADE_NOT_EXIST', '交易不存在');
-        if (t.status === 'NOTPAY')
-            t.status = 'CLOSED';
-        if (t.status !== 'CLOSED')
-            return aliError('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
-        return { code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no };
-    }
-    if (method === 'alipay.trade.refund') {
-        if (!t)
-            return aliError('ACQ.TRADE_NOT_EXIST', '交易不存在');
-        const amt = aliAmount(biz.refund_amount);
-        if (amt === null)
-            return aliError('ACQ.INVALID_PARAMETER', 'refund_amount 不正确');
-        const reqNo = typeof biz.out_request_no === 'string' ? biz.out_request_no : t.out_trade_no;
-        let r = t.refunds.find((x) => x.out_refund_no === reqNo);
-        if (!r) {
-            if (t.status !== 'SUCCESS' && t.status !== 'REFUND')
-                return aliError('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
-            if (amt > t.amount_fen - t.refunded_fen)
-                return aliError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
-            r = { refund_no: reqNo, out_refund_no: reqNo, trade_no: t.trade_no, amount_fen: amt, reason: biz.refund_reason ?? null, at: nowIso() };
-            t.refunded_fen += amt;
-            if (t.refunded_fen === t.amount_fen)
-                t.status = 'REFUND';
-            if (t.refunds.length < 100)
-                t.refunds.push(r);
-            state.refunds.set(`${t.trade_no}:${reqNo}`, r);
-        }
-        return {
-            code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no,
-            buyer_logon_id: 'san***@sandbox.com', fund_change: 'Y', refund_fee: fen(t.refunded_fen),
-        };
-    }
-    return { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' };
-}
-
-async function aliGateway(req, res, info) {
-    const url = new URL(req.url, 'http://x');
-    const isPage = req.method === 'GET';
-    const buf = await readBody(req, res);
-    if (buf === null)
-        return;
-    /* SDKs put the common parameters in the query string and biz_content in
-     * the form body, or everything in one of them: both are read */
-    const params = Object.fromEntries(url.searchParams);
-    if (!isPage)
-        Object.assign(params, Object.fromEntries(new URLSearchParams(buf.toString('utf8'))));
-    const method = String(params.method ?? '');
-    const svc = method === 'alipay.trade.close' ? 'pay_close' : 'pay';
-    info.service = svc;
-    if (!PAYKEYS.ali)
-        return send(res, 503, { ok: false, error: 'sandbox: no payment keys (HALL_SANDBOX_KEYS)' });
-    const st = state.stats[svc];
-    st.calls++;
-    const fault = takeFault(svc);
-    if (fault) {
-        info.fault = fault.mode;
-        if (fault.mode === 'fail') {
-            st.faulted++;
-            return send(res, 503, { ok: false, error: 'sandbox fault: fail' });
-        }
-        if (fault.mode === 'timeout') {
-            st.faulted++;
-            return hold(req, res);
-        }
-        if (fault.mode === 'delay')
-            await delay(fault.delay_ms);
-    }
-    const [ok, sub, msg] = aliAuth(params);
-    if (isPage) {
-        if (!ok)
-            return sendHtml(res, 400, page('支付宝 - 错误', `<h1>支付宝</h1><p id="error">${esc(sub)}：${esc(msg)}</p>`));
-        if (method !== 'alipay.trade.page.pay' && method !== 'alipay.trade.wap.pay')
-            return sendHtml(res, 400, page('支付宝 - 错误', '<h1>支付宝</h1><p id="error">不存在的方法名</p>'));
-        const amt = aliAmount(ok.biz.total_amount);
-        if (amt === null || typeof ok.biz.out_trade_no !== 'string' || typeof ok.biz.subject !== 'string'
-            || !params.notify_url)
-            return sendHtml(res, 400, page('支付宝 - 错误', '<h1>支付宝</h1><p id="error">缺少必选参数</p>'));
-        const t = newTrade('alipay', {
-            merchant_id: ok.app.app_id, out_trade_no: ok.biz.out_trade_no, amount_fen: amt,
-            subject: ok.biz.subject.slice(0, 256), notify_url: params.notify_url,
-            return_url: params.return_url ?? null, mode: method === 'alipay.trade.wap.pay' ? 'wap' : 'page',
-        });
-        if (t === null)
-            return sendHtml(res, 400, page('支付宝 - 错误', '<h1>支付宝</h1><p id="error">商户订单号重复</p>'));
-        st.acted++;
-        res.writeHead(303, { Location: `/pay/page/${t.trade_no}`, 'Content-Length': 0 });
-        return res.end();
-    }
-    if (!ok)
-        return aliSend(res, method || 'error', { code: '40002', msg: 'Invalid Arguments', sub_code: sub, sub_msg: msg });
-    st.acted++;
-    aliSend(res, method, aliApi(method, ok.app, ok.biz));
-}
-
-/* the asynchronous notification: form parameters, sign over the sorted rest */
-function aliNotification(t) {
-    const p = {
-        notify_time: beijing(nowIso()), notify_type: 'trade_status_sync', notify_id: crypto.randomBytes(16).toString('hex'),
-        app_id: t.merchant_id, charset: 'utf-8', version: '1.0', sign_type: 'RSA2',
-        trade_no: t.trade_no, out_trade_no: t.out_trade_no, trade_status: 'TRADE_SUCCESS',
-        total_amount: fen(t.amount_fen), receipt_amount: fen(t.amount_fen), buyer_pay_amount: fen(t.amount_fen),
-        subject: t.subject, gmt_create: beijing(t.created_at), gmt_payment: beijing(t.paid_at),
-        seller_id: '2088000000000001', buyer_id: '2088000000000002',
-    };
-    p.sign = rsaSign(PAYKEYS.ali, aliSignText(p, true));
-    return p;
-}
+const gatewayEnv = {
+    keys: PAYKEYS, state: () => state, generation: () => generation,
+    send, sendHtml, page, esc, readBody, hold, takeFault, delay, deliver, log, baseUrl, nowIso, stamp, digits, fen,
+    newTrade, tradeByOut, rsaSign, rsaVerify, beijing,
+};
+const wechatPay = require('./providers/wechat_pay')(gatewayEnv);
+const alipay = require('./providers/alipay')(gatewayEnv);
 
 /* ---- notifications of a paid trade ---- */
 
@@ -1310,10 +856,10 @@ async function deliver(urlStr, headers, raw, acked) {
 function buildNotification(t) {
     if (t.channel === 'wechat') {
         const mer = PAYKEYS.wxMerchants.get(t.merchant_id);
-        const raw = wxEnvelope(mer, 'TRANSACTION.SUCCESS', 'transaction', '支付成功', wxTransaction(t));
-        return { raw, headers: wxSignedHeaders(raw) };
+        const raw = wechatPay.envelope(mer, 'TRANSACTION.SUCCESS', 'transaction', '支付成功', wechatPay.transaction(t));
+        return { raw, headers: wechatPay.signedHeaders(raw) };
     }
-    const raw = new URLSearchParams(aliNotification(t)).toString();
+    const raw = new URLSearchParams(alipay.notification(t)).toString();
     return { raw, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } };
 }
 
@@ -1328,10 +874,10 @@ async function postCallback(t, { badSignature = false, replay = false } = {}) {
     t.callback = cb;
     if (badSignature) {
         if (t.channel === 'wechat') {
-            cb = { raw: cb.raw, headers: wxSignedHeaders(cb.raw, { badSignature: true }) };
+            cb = { raw: cb.raw, headers: wechatPay.signedHeaders(cb.raw, { badSignature: true }) };
         } else {
             const p = Object.fromEntries(new URLSearchParams(cb.raw));
-            p.sign = rsaSign(PAYKEYS.ali, aliSignText(p, true) + 'x');
+            p.sign = rsaSign(PAYKEYS.ali, alipay.signText(p, true) + 'x');
             cb = { raw: new URLSearchParams(p).toString(), headers: cb.headers };
         }
     }
@@ -1760,9 +1306,9 @@ async function route(req, res, info) {
         return;
     /* the payment gateways, in their own protocols */
     if (path.startsWith('/v3/'))
-        return wxGateway(req, res, info);
+        return wechatPay.gateway(req, res, info);
     if (path === '/gateway.do' && (m === 'GET' || m === 'POST'))
-        return aliGateway(req, res, info);
+        return alipay.gateway(req, res, info);
 
     if (key === 'GET /sandbox/health')
         return send(res, 200, { ok: true });

@@ -175,7 +175,7 @@ extern const struct hall_conf_opt hall_conf_opts[];
 int hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg);
 void hall_conf_free(struct hall_conf *conf);
 
-/* ---- val.c: a small value tree, rendered as JSON or through templates -- */
+/* ---- value.c: a small value tree, rendered as JSON or through templates */
 
 enum hall_val_type { HALL_V_NULL, HALL_V_STR, HALL_V_INT, HALL_V_BOOL, HALL_V_LIST, HALL_V_OBJ };
 
@@ -228,17 +228,17 @@ unsigned char *hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_
                                 size_t *outlen);
 char *hall_pii_decrypt(struct hall_pool *pool, const unsigned char *enc, size_t len);
 /* hall_pii_encrypt piece by piece, with the SHA-256 of the plaintext: the
- * sealed form is head, the pieces' output in order, tag */
-#define HALL_SEAL_HEAD 13
-#define HALL_SEAL_TAG  16
-/* a sealed file's buffer starts on a multiple of this, and the store writes
+ * encrypted form is head, the pieces' output in order, tag */
+#define HALL_ENC_HEAD 13
+#define HALL_ENC_TAG  16
+/* an encrypted file's buffer starts on a multiple of this, and the store writes
  * its whole units past the page cache (O_DIRECT): core/store/file.c */
-#define HALL_SEAL_ALIGN 4096
-struct hall_seal;
-struct hall_seal *hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD]);
+#define HALL_ENC_ALIGN 4096
+struct hall_enc;
+struct hall_enc *hall_enc_begin(struct hall_pool *pool, unsigned char head[HALL_ENC_HEAD]);
 /* encrypts n bytes of in to n bytes at out, and hashes them */
-void hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out);
-void hall_seal_end(struct hall_seal *s, unsigned char tag[HALL_SEAL_TAG], unsigned char sha256[32]);
+void hall_enc_add(struct hall_enc *s, const void *in, size_t n, unsigned char *out);
+void hall_enc_end(struct hall_enc *s, unsigned char tag[HALL_ENC_TAG], unsigned char sha256[32]);
 /* HMAC-SHA256 blind index over "kind:" value, 32 bytes */
 void hall_pii_index(const char *kind, const char *value, unsigned char out[32]);
 void hall_sha256(const void *p, size_t n, unsigned char out[32]);
@@ -381,7 +381,7 @@ void hall_http_observed(const char *provider, double ms, int ok);
  * timeout or non-2xx answer; set once, before the workers start */
 void hall_http_observe(void (*fn)(const char *provider, double ms, int ok));
 
-/* ---- sign.c: RSA signatures, AES-GCM and base64 of the gateways -------- */
+/* ---- paysign.c: RSA signatures, AES-GCM and base64 of the gateways ----- */
 
 struct evp_pkey_st;
 /* a PEM private key, or a public key (SubjectPublicKeyInfo or a certificate) */

@@ -97,7 +97,7 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
     I(audit_mark_s, 0, 86400, "60",
       "seconds between the audit chain's marks: each chain's last row signed by the audit key"
-      " (0: none, the daily seals only)"),
+      " (0: none, the daily anchors only)"),
     I(medium_keep_days, 0, 365, "7",
       "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),
     S(provider_key_dir, "var/keys/providers",

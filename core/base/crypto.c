@@ -213,24 +213,24 @@ hall_pii_encrypt(struct hall_pool *pool, const char *plain, size_t len, size_t *
  * hashed and encrypted while it is still in the cache, and nothing is
  * written to disk before the handler has accepted the file.
  */
-struct hall_seal {
+struct hall_enc {
     EVP_CIPHER_CTX *ctx;
     EVP_MD_CTX *md;
 };
 
 static void
-seal_free(void *p)
+enc_free(void *p)
 {
-    struct hall_seal *s = p;
+    struct hall_enc *s = p;
 
     EVP_CIPHER_CTX_free(s->ctx);
     EVP_MD_CTX_free(s->md);
 }
 
-struct hall_seal *
-hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD])
+struct hall_enc *
+hall_enc_begin(struct hall_pool *pool, unsigned char head[HALL_ENC_HEAD])
 {
-    struct hall_seal *s = hall_pcalloc(pool, sizeof(*s));
+    struct hall_enc *s = hall_pcalloc(pool, sizeof(*s));
 
     if (!keys_loaded)
         abort();
@@ -238,7 +238,7 @@ hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD])
     s->md = EVP_MD_CTX_new();
     if (s->ctx == NULL || s->md == NULL)
         abort();
-    hall_pool_cleanup(pool, seal_free, s);
+    hall_pool_cleanup(pool, enc_free, s);
     head[0] = PII_VERSION;
     hall_rand_bytes(head + 1, NONCE_LEN);
     algs_fetch();
@@ -249,7 +249,7 @@ hall_seal_begin(struct hall_pool *pool, unsigned char head[HALL_SEAL_HEAD])
 }
 
 void
-hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out)
+hall_enc_add(struct hall_enc *s, const void *in, size_t n, unsigned char *out)
 {
     int outl;
 
@@ -261,7 +261,7 @@ hall_seal_add(struct hall_seal *s, const void *in, size_t n, unsigned char *out)
 }
 
 void
-hall_seal_end(struct hall_seal *s, unsigned char tag[HALL_SEAL_TAG], unsigned char sha256[32])
+hall_enc_end(struct hall_enc *s, unsigned char tag[HALL_ENC_TAG], unsigned char sha256[32])
 {
     unsigned char rest[16];
     unsigned int mdl = 32;

@@ -6,7 +6,7 @@
  * "invoice-<order id>": the idempotency key is unique in the outbox, so a
  * repeated click queues nothing more, and the e-invoice service sees the
  * same key on every retry of the job, so it issues once.  The job
- * (modules/outbox/outbox.c) reads the order's form when it runs: orders
+ * (tools/outbox/hall_outbox.c) reads the order's form when it runs: orders
  * without invoice (是否开票 否) get none, nor do orders refunded by then.
  *
  * An order refunded after its invoice issued queues ONE "invoice_red" job

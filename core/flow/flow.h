@@ -427,7 +427,7 @@ enum hall_sms_result hall_sms_object_code_check(struct hall_req *req, const char
                                                 const char *code);
 const char *hall_sms_result_msg(enum hall_sms_result r);
 
-/* ---- finauth.c: the micro-deposit of financial authentication --------- */
+/* ---- finauth_deposit.c: the micro-deposit of financial authentication - */
 
 /* inside a transaction: a new finauth_attempts row for the order (a random
  * 6-digit code, or a new certificate PIN when the product has pin_by_memo,
@@ -478,22 +478,51 @@ int hall_identity_status(struct hall_req *req, int64_t order_id, const char *who
                          const char **status, const char **message);
 extern const struct hall_stmt hall_identity_stmts[];
 
-/* ---- reissue.c: the back office of 介质遗失补办 (docs/modules/reissue.md) -- */
+/* ---- reissue_review.c: the back office of 介质遗失补办 (docs/modules/reissue.md) */
 
-enum hall_reissue_result {
-    HALL_REISSUE_OK,         /* the caller's valid, unrevoked certificate */
-    HALL_REISSUE_BAD_SERIAL, /* not 16 upper-case hex digits: 400 */
-    HALL_REISSUE_NOT_FOUND,  /* 404 */
-    HALL_REISSUE_FOREIGN,    /* someone else's: only the public lookup's fields are set */
-    HALL_REISSUE_REVOKED,    /* own, revoked (or voided): 409 */
-    HALL_REISSUE_EXPIRED,    /* own, expired: 409 */
-    HALL_REISSUE_PENDING,    /* own, another replacing order under way: 409 */
-    HALL_REISSUE_EARLY,      /* renew: before its window (hall_replace_window): 409 */
-    HALL_REISSUE_LATE,       /* renew: after its window: 409 */
+struct hall_replace_cert; /* replace.c's, below */
+
+/* the certificate of serial as the logged-in applicant may see it;
+ * order_id: the reissue order asking (its own claim is not "under way"),
+ * 0 for none; submit_key: the form being submitted (an order it made
+ * already is that form's, not another under way), NULL for none.
+ * HALL_ERR on database failure only */
+int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
+                          const char *submit_key, struct hall_replace_cert *c);
+/* inside the transaction approving order_id (review -> accepted): for a
+ * reissue order, revokes the old certificate (keyCompromise, audited on the
+ * certificate and the order); the CRL follows (hall-outbox's pki tick) and
+ * the new certificate is issued by the tick (auto_issue).  For 更新, 变更
+ * and 解锁 orders it revokes nothing but refuses a certificate revoked
+ * since (or, but for 更新, ended).  HALL_OK also for other orders;
+ * HALL_CONFLICT with *msg when the old certificate can no longer be
+ * replaced */
+int hall_replace_approved(struct hall_req *req, int64_t order_id, const char *actor,
+                          const char **msg);
+extern const struct hall_stmt hall_reissue_stmts[];
+
+/* ---- replace.c: the orders that replace a certificate ------------------------
+ * 介质遗失补办 reissue, 证书更新 renew, 证书变更 change, 证书解锁 unlock: one
+ * column (orders.reissue_of, sql/058) names the certificate replaced, one
+ * ownership rule (the account whose order produced it; another's answers
+ * 403 with only the public lookup's fields, an unknown one 404), one claim
+ * (at most one live replacing order per certificate, whatever its type),
+ * and core/biz/produce.c makes the new certificate (docs/internals/replace.md). */
+
+enum hall_replace_result {
+    HALL_REPLACE_OK,         /* the caller's valid, unrevoked certificate */
+    HALL_REPLACE_BAD_SERIAL, /* not 16 upper-case hex digits: 400 */
+    HALL_REPLACE_NOT_FOUND,  /* 404 */
+    HALL_REPLACE_FOREIGN,    /* someone else's: only the public lookup's fields are set */
+    HALL_REPLACE_REVOKED,    /* own, revoked (or voided): 409 */
+    HALL_REPLACE_EXPIRED,    /* own, expired: 409 */
+    HALL_REPLACE_PENDING,    /* own, another replacing order under way: 409 */
+    HALL_REPLACE_EARLY,      /* renew: before its window (hall_replace_window): 409 */
+    HALL_REPLACE_LATE,       /* renew: after its window: 409 */
 };
 
-struct hall_reissue_cert {
-    enum hall_reissue_result result;
+struct hall_replace_cert {
+    enum hall_replace_result result;
     const char *why; /* the applicant's message when result is not OK */
     /* public: what /pki/lookup shows */
     const char *serial, *status, *status_label, *org, *not_before, *not_after;
@@ -510,33 +539,6 @@ struct hall_reissue_cert {
     const char *ca, *uscc;
 };
 
-/* the certificate of serial as the logged-in applicant may see it;
- * order_id: the reissue order asking (its own claim is not "under way"),
- * 0 for none; submit_key: the form being submitted (an order it made
- * already is that form's, not another under way), NULL for none.
- * HALL_ERR on database failure only */
-int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
-                          const char *submit_key, struct hall_reissue_cert *c);
-/* inside the transaction approving order_id (review -> accepted): for a
- * reissue order, revokes the old certificate (keyCompromise, audited on the
- * certificate and the order); the CRL follows (hall-outbox's pki tick) and
- * the new certificate is issued by the tick (auto_issue).  For 更新, 变更
- * and 解锁 orders it revokes nothing but refuses a certificate revoked
- * since (or, but for 更新, ended).  HALL_OK also for other orders;
- * HALL_CONFLICT with *msg when the old certificate can no longer be
- * replaced */
-int hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor,
-                          const char **msg);
-extern const struct hall_stmt hall_reissue_stmts[];
-
-/* ---- replace.c: the orders that replace a certificate ------------------------
- * 介质遗失补办 reissue, 证书更新 renew, 证书变更 change, 证书解锁 unlock: one
- * column (orders.reissue_of, sql/058) names the certificate replaced, one
- * ownership rule (the account whose order produced it; another's answers
- * 403 with only the public lookup's fields, an unknown one 404), one claim
- * (at most one live replacing order per certificate, whatever its type),
- * and core/biz/produce.c makes the new certificate (docs/internals/replace.md). */
-
 /* hall_replace_business (1 for reissue, renew, change, unlock) is
  * core/biz/order.c's: where a paid order goes depends on it */
 /* the certificate of serial as the logged-in applicant may replace it by an
@@ -545,13 +547,13 @@ extern const struct hall_stmt hall_reissue_stmts[];
  * expired certificate (its window is hall_replace_window's).  HALL_ERR on
  * database failure only */
 int hall_replace_cert_get(struct hall_req *req, const char *business, const char *serial,
-                          int64_t order_id, const char *submit_key, struct hall_reissue_cert *c);
+                          int64_t order_id, const char *submit_key, struct hall_replace_cert *c);
 /* renew: from before_days before c's end until after_days after it; outside
  * it c->result EARLY or LATE with the dates in c->why */
-void hall_replace_window(struct hall_req *req, struct hall_reissue_cert *c, int before_days,
+void hall_replace_window(struct hall_req *req, struct hall_replace_cert *c, int before_days,
                          int after_days);
 /* answers c's refusal (c->code's status, c->why) naming field */
-int hall_replace_refuse(struct hall_req *req, const struct hall_reissue_cert *c, const char *field);
+int hall_replace_refuse(struct hall_req *req, const struct hall_replace_cert *c, const char *field);
 /* hall_flow_save.also of a replacing flow, arg the serial: inside the
  * save's transaction, locks the certificate's row and claims it for the
  * order; of two claims at once the second finds the first (409 naming
@@ -589,10 +591,10 @@ struct hall_replace_flow {
      * hall_replace_cert_get of the flow's business.  HALL_ERR on database
      * failure only */
     int (*cert_get)(struct hall_req *req, const struct hall_partner *p, int64_t order_id,
-                    const char *serial, const char *key, struct hall_reissue_cert *c);
+                    const char *serial, const char *key, struct hall_replace_cert *c);
     /* optional: answers c's refusal naming "serial"; the default is
      * hall_replace_refuse */
-    int (*refuse)(struct hall_req *req, const struct hall_reissue_cert *c);
+    int (*refuse)(struct hall_req *req, const struct hall_replace_cert *c);
 };
 
 /* the steps of the replacing flows, on hall_flow_current()->replace:
@@ -607,36 +609,36 @@ int hall_replace_serial_page(struct hall_req *req);
 int hall_replace_choose_page(struct hall_req *req);
 /* the details of c as JSON: the public lookup's fields, the owner's on top */
 void hall_replace_cert_json(struct hall_req *req, struct hall_val *v,
-                            const struct hall_reissue_cert *c);
+                            const struct hall_replace_cert *c);
 /* ctx.cert: c's details (and good, when the flow says) */
 void hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx,
-                           const struct hall_reissue_cert *c);
+                           const struct hall_replace_cert *c);
 /* the certificate of the order being made (serial, by the form key) or
  * edited (o) and the partner's product of its type: the product's row of
  * *prods; -1 after answering (the refusal naming "serial", or 503) */
 int hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial,
                               const char *key, const struct hall_partner *p,
-                              struct hall_reissue_cert *c, struct hall_dbres **prods);
+                              struct hall_replace_cert *c, struct hall_dbres **prods);
 /* POST apply's start: hall_flow_submit_open with params, then the serial
  * and its product as hall_replace_cert_product; -1 after answering */
 int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
                              struct hall_errors *e, struct hall_partner *p,
-                             struct hall_flow_save *s, struct hall_reissue_cert *c,
+                             struct hall_flow_save *s, struct hall_replace_cert *c,
                              struct hall_dbres **prods);
 /* the form of c's own order (the same applicant's), NULL when unreadable */
-struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_reissue_cert *c);
+struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_replace_cert *c);
 /* renew and unlock: the new certificate carries the old subject, so the
  * form's subject fields must say what c says, and the person's ID number
  * what c's order (old) said (never echoed: personal data) */
 void hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall_val *form,
-                                const struct hall_val *old, const struct hall_reissue_cert *c,
+                                const struct hall_val *old, const struct hall_replace_cert *c,
                                 struct hall_errors *e);
 /* the certificate replaced, in the order's form (reissue_serial,
  * reissue_subject, reissue_valid: the revisions and the print carry it) */
 void hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
-                            const struct hall_reissue_cert *c);
+                            const struct hall_replace_cert *c);
 /* the save's certificate type, product and claim on c (s->also) */
-void hall_replace_save_claim(struct hall_flow_save *s, const struct hall_reissue_cert *c,
+void hall_replace_save_claim(struct hall_flow_save *s, const struct hall_replace_cert *c,
                              struct hall_dbres *prods, int row);
 
 /* ---- change_rules.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
@@ -656,7 +658,7 @@ void hall_change_check(struct hall_req *req, unsigned bits, const struct hall_va
 int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
                      const struct hall_val *old, const struct hall_val *form);
 
-/* ---- order.c's request side (flow/order.c) --------------------------------- */
+/* ---- own.c: the applicant's own orders (and catalog.c's type labels) ------- */
 
 /* the logged-in applicant's order named by the "id" parameter, read with
  * stmt (parameters: id, user id); NULL after answering 404 (also for

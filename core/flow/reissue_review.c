@@ -33,14 +33,14 @@ const struct hall_stmt hall_reissue_stmts[] = {
 
 int
 hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t order_id,
-                      const char *submit_key, struct hall_reissue_cert *c)
+                      const char *submit_key, struct hall_replace_cert *c)
 {
     /* the rules every replacing order shares (core/flow/replace.c) */
     return hall_replace_cert_get(req, "reissue", serial, order_id, submit_key, c);
 }
 
 int
-hall_reissue_approved(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
+hall_replace_approved(struct hall_req *req, int64_t order_id, const char *actor, const char **msg)
 {
     struct hall_dbres *res;
     struct hall_val *detail;

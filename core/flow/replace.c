@@ -113,30 +113,30 @@ cert_status_label(int revoked, int expired, int expiring)
 
 /* c's result, its message and text: 补办 keeps seed 004's own wording */
 static void
-result_set(struct hall_req *req, struct hall_reissue_cert *c, const char *business,
-           enum hall_reissue_result r, const char *pending)
+result_set(struct hall_req *req, struct hall_replace_cert *c, const char *business,
+           enum hall_replace_result r, const char *pending)
 {
     const char *label = hall_business_label(business);
     int reissue = strcmp(business, "reissue") == 0;
 
     c->result = r;
     switch (r) {
-    case HALL_REISSUE_OK:
+    case HALL_REPLACE_OK:
         c->code = HALL_M_SERIAL_FORMAT;
         c->why = NULL;
         return;
-    case HALL_REISSUE_BAD_SERIAL: c->code = HALL_M_SERIAL_FORMAT; break;
-    case HALL_REISSUE_NOT_FOUND: c->code = HALL_M_SERIAL_UNKNOWN; break;
-    case HALL_REISSUE_FOREIGN:
+    case HALL_REPLACE_BAD_SERIAL: c->code = HALL_M_SERIAL_FORMAT; break;
+    case HALL_REPLACE_NOT_FOUND: c->code = HALL_M_SERIAL_UNKNOWN; break;
+    case HALL_REPLACE_FOREIGN:
         c->code = reissue ? HALL_M_SERIAL_FOREIGN : HALL_M_REPLACE_FOREIGN;
         break;
-    case HALL_REISSUE_REVOKED:
+    case HALL_REPLACE_REVOKED:
         c->code = reissue ? HALL_M_SERIAL_REVOKED : HALL_M_REPLACE_REVOKED;
         break;
-    case HALL_REISSUE_EXPIRED:
+    case HALL_REPLACE_EXPIRED:
         c->code = reissue ? HALL_M_SERIAL_EXPIRED : HALL_M_REPLACE_EXPIRED;
         break;
-    case HALL_REISSUE_PENDING:
+    case HALL_REPLACE_PENDING:
         if (reissue && strcmp(pending, "reissue") == 0) {
             c->code = HALL_M_SERIAL_PENDING;
             break;
@@ -151,7 +151,7 @@ result_set(struct hall_req *req, struct hall_reissue_cert *c, const char *busine
 
 int
 hall_replace_cert_get(struct hall_req *req, const char *business, const char *serial,
-                      int64_t order_id, const char *submit_key, struct hall_reissue_cert *c)
+                      int64_t order_id, const char *submit_key, struct hall_replace_cert *c)
 {
     struct hall_dbres *res;
     const char *pending;
@@ -159,7 +159,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
 
     memset(c, 0, sizeof(*c));
     if (!hall_pki_serial_ok(serial)) {
-        result_set(req, c, business, HALL_REISSUE_BAD_SERIAL, NULL);
+        result_set(req, c, business, HALL_REPLACE_BAD_SERIAL, NULL);
         return HALL_OK;
     }
     res = hall_db_exec(req->cx, "replace_cert", HALL_STR(serial), HALL_I64(req->user_id),
@@ -168,7 +168,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
-        result_set(req, c, business, HALL_REISSUE_NOT_FOUND, NULL);
+        result_set(req, c, business, HALL_REPLACE_NOT_FOUND, NULL);
         return HALL_OK;
     }
     c->expired = hall_dbres_bool(res, 0, "expired");
@@ -182,7 +182,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     c->own = hall_dbres_bool(res, 0, "own");
     if (!c->own) {
         /* what /pki/lookup shows anyway, and not a word more */
-        result_set(req, c, business, HALL_REISSUE_FOREIGN, NULL);
+        result_set(req, c, business, HALL_REPLACE_FOREIGN, NULL);
         return HALL_OK;
     }
     c->cn = hall_dbres_str(res, 0, "subject_cn");
@@ -194,13 +194,13 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     c->uscc = hall_dbres_str(res, 0, "uscc");
     pending = hall_dbres_str(res, 0, "pending");
     if (revoked)
-        result_set(req, c, business, HALL_REISSUE_REVOKED, NULL);
+        result_set(req, c, business, HALL_REPLACE_REVOKED, NULL);
     else if (c->expired && strcmp(business, "renew") != 0)
-        result_set(req, c, business, HALL_REISSUE_EXPIRED, NULL);
+        result_set(req, c, business, HALL_REPLACE_EXPIRED, NULL);
     else if (pending != NULL)
-        result_set(req, c, business, HALL_REISSUE_PENDING, pending);
+        result_set(req, c, business, HALL_REPLACE_PENDING, pending);
     else
-        result_set(req, c, business, HALL_REISSUE_OK, NULL);
+        result_set(req, c, business, HALL_REPLACE_OK, NULL);
     return HALL_OK;
 }
 
@@ -219,22 +219,22 @@ beijing_date(struct hall_req *req, int64_t t)
 }
 
 void
-hall_replace_window(struct hall_req *req, struct hall_reissue_cert *c, int before_days,
+hall_replace_window(struct hall_req *req, struct hall_replace_cert *c, int before_days,
                     int after_days)
 {
     int64_t now = (int64_t)time(NULL), from, until;
 
-    if (c->result != HALL_REISSUE_OK)
+    if (c->result != HALL_REPLACE_OK)
         return;
     from = c->not_after_epoch - (int64_t)before_days * 86400;
     until = c->not_after_epoch + (int64_t)after_days * 86400;
     if (now < from) {
-        c->result = HALL_REISSUE_EARLY;
+        c->result = HALL_REPLACE_EARLY;
         c->code = HALL_M_RENEW_EARLY;
         c->why = hall_msg_text(req->pool, c->code, beijing_date(req, c->not_after_epoch),
                                before_days, beijing_date(req, from));
     } else if (now > until) {
-        c->result = HALL_REISSUE_LATE;
+        c->result = HALL_REPLACE_LATE;
         c->code = HALL_M_RENEW_LATE;
         c->why = hall_msg_text(req->pool, c->code, beijing_date(req, c->not_after_epoch),
                                after_days, beijing_date(req, until));
@@ -242,7 +242,7 @@ hall_replace_window(struct hall_req *req, struct hall_reissue_cert *c, int befor
 }
 
 int
-hall_replace_refuse(struct hall_req *req, const struct hall_reissue_cert *c, const char *field)
+hall_replace_refuse(struct hall_req *req, const struct hall_replace_cert *c, const char *field)
 {
     return hall_resp_error(req, hall_msgs[c->code].status, field,
                            c->why != NULL ? c->why : hall_msgs[c->code].text);
@@ -312,7 +312,7 @@ hall_replace_notice_page(struct hall_req *req)
 }
 
 void
-hall_replace_cert_json(struct hall_req *req, struct hall_val *v, const struct hall_reissue_cert *c)
+hall_replace_cert_json(struct hall_req *req, struct hall_val *v, const struct hall_replace_cert *c)
 {
     hall_val_set_str(req->pool, v, "serial", c->serial);
     hall_val_set_str(req->pool, v, "status", c->status);
@@ -329,7 +329,7 @@ hall_replace_cert_json(struct hall_req *req, struct hall_val *v, const struct ha
 }
 
 void
-hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_reissue_cert *c)
+hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_replace_cert *c)
 {
     struct hall_val *v = hall_val_set_obj(req->pool, ctx, "cert");
 
@@ -341,7 +341,7 @@ hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx, const struct h
 /* the flow's certificate of serial (its cert_get, else the rules of its business) */
 static int
 cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, const char *serial,
-         const char *key, struct hall_reissue_cert *c)
+         const char *key, struct hall_replace_cert *c)
 {
     if (rf()->cert_get != NULL)
         return rf()->cert_get(req, p, order_id, serial, key, c);
@@ -349,7 +349,7 @@ cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, c
 }
 
 static int
-refuse(struct hall_req *req, const struct hall_reissue_cert *c)
+refuse(struct hall_req *req, const struct hall_replace_cert *c)
 {
     if (rf()->refuse != NULL)
         return rf()->refuse(req, c);
@@ -446,7 +446,7 @@ hall_replace_serial_page(struct hall_req *req)
     const struct hall_replace_flow *f = rf();
     struct hall_errors e = {NULL, NULL, 0, 0};
     const char *serial;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_val *ctx;
     int status = 200;
@@ -464,13 +464,13 @@ hall_replace_serial_page(struct hall_req *req)
 
         if (cert_get(req, &p, 0, serial != NULL ? serial : "", NULL, &c) != HALL_OK)
             return HALL_ERR;
-        if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND ||
-            c.result == HALL_REISSUE_FOREIGN)
+        if (c.result == HALL_REPLACE_BAD_SERIAL || c.result == HALL_REPLACE_NOT_FOUND ||
+            c.result == HALL_REPLACE_FOREIGN)
             return hall_replace_refuse(req, &c, "serial");
         v = hall_val_obj(req->pool);
         hall_replace_cert_json(req, hall_val_set_obj(req->pool, v, "cert"), &c);
-        hall_val_set_bool(req->pool, v, f->json_key, c.result == HALL_REISSUE_OK);
-        if (c.result != HALL_REISSUE_OK)
+        hall_val_set_bool(req->pool, v, f->json_key, c.result == HALL_REPLACE_OK);
+        if (c.result != HALL_REPLACE_OK)
             hall_val_set_str(req->pool, v, "message", c.why);
         return hall_resp_ok(req, v);
     }
@@ -484,7 +484,7 @@ hall_replace_serial_page(struct hall_req *req)
             return HALL_ERR;
         if (c.own)
             hall_replace_cert_ctx(req, ctx, &c);
-        if (c.result == HALL_REISSUE_OK) {
+        if (c.result == HALL_REPLACE_OK) {
             hall_val_set_str(req->pool, ctx, "next",
                              hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
             hall_val_set_str(req->pool, ctx, "next_note",
@@ -493,7 +493,7 @@ hall_replace_serial_page(struct hall_req *req)
         } else {
             status = hall_msgs[c.code].status;
             hall_val_set_str(req->pool, ctx, "serial_error", c.why);
-            if (c.result == HALL_REISSUE_PENDING) {
+            if (c.result == HALL_REPLACE_PENDING) {
                 struct hall_dbres *r =
                     hall_db_exec(req->cx, "replace_own_open", HALL_STR(c.serial),
                                  HALL_I64(req->user_id), HALL_STR(hall_flow_current()->business));
@@ -550,7 +550,7 @@ choose_json(struct hall_req *req)
         {NULL, 0, 0, 0, 0, NULL, NULL},
     };
     struct hall_errors e = {NULL, NULL, 0, 0};
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_val *v;
 
     hall_req_check(req, params, &e);
@@ -558,12 +558,12 @@ choose_json(struct hall_req *req)
         return hall_resp_errors(req, &e);
     if (cert_get(req, NULL, 0, hall_req_param(req, "serial"), NULL, &c) != HALL_OK)
         return HALL_ERR;
-    if (c.result == HALL_REISSUE_BAD_SERIAL || c.result == HALL_REISSUE_NOT_FOUND)
+    if (c.result == HALL_REPLACE_BAD_SERIAL || c.result == HALL_REPLACE_NOT_FOUND)
         return refuse(req, &c);
     v = hall_val_obj(req->pool);
     hall_replace_cert_json(req, hall_val_set_obj(req->pool, v, "cert"), &c);
-    hall_val_set_bool(req->pool, v, rf()->json_key, c.result == HALL_REISSUE_OK);
-    if (c.result != HALL_REISSUE_OK)
+    hall_val_set_bool(req->pool, v, rf()->json_key, c.result == HALL_REPLACE_OK);
+    if (c.result != HALL_REPLACE_OK)
         hall_val_set_str(req->pool, v, "message", c.why);
     return hall_resp_ok(req, v);
 }
@@ -578,7 +578,7 @@ hall_replace_choose_page(struct hall_req *req)
     };
     struct hall_errors e = {NULL, NULL, 0, 0};
     const char *serial;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_val *ctx;
     int status = 200;
@@ -600,9 +600,9 @@ hall_replace_choose_page(struct hall_req *req)
         hall_val_set_str(req->pool, ctx, "serial", serial);
         if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
             return HALL_ERR;
-        if (c.result != HALL_REISSUE_BAD_SERIAL && c.result != HALL_REISSUE_NOT_FOUND)
+        if (c.result != HALL_REPLACE_BAD_SERIAL && c.result != HALL_REPLACE_NOT_FOUND)
             hall_replace_cert_ctx(req, ctx, &c);
-        if (c.result == HALL_REISSUE_OK) {
+        if (c.result == HALL_REPLACE_OK) {
             hall_val_set_str(req->pool, ctx, "next",
                              hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
         } else {
@@ -616,7 +616,7 @@ hall_replace_choose_page(struct hall_req *req)
 
 static int
 serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbres *o,
-             const char *serial, const char *key, struct hall_reissue_cert *c)
+             const char *serial, const char *key, struct hall_replace_cert *c)
 {
     int64_t oid = o != NULL ? hall_dbres_int(o, 0, "id") : 0;
 
@@ -634,7 +634,7 @@ serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbr
     }
     if (cert_get(req, p, oid, serial != NULL ? serial : "", key, c) != HALL_OK)
         return HALL_ERR;
-    if (c->result != HALL_REISSUE_OK)
+    if (c->result != HALL_REPLACE_OK)
         return refuse(req, c), HALL_ERR;
     return HALL_OK;
 }
@@ -642,7 +642,7 @@ serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbr
 int
 hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial,
                           const char *key, const struct hall_partner *p,
-                          struct hall_reissue_cert *c, struct hall_dbres **prods)
+                          struct hall_replace_cert *c, struct hall_dbres **prods)
 {
     int i;
 
@@ -661,7 +661,7 @@ hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char
 int
 hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
                          struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s,
-                         struct hall_reissue_cert *c, struct hall_dbres **prods)
+                         struct hall_replace_cert *c, struct hall_dbres **prods)
 {
     if (hall_flow_submit_open(req, params, e, p, s) != HALL_OK)
         return -1;
@@ -673,7 +673,7 @@ hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
 }
 
 struct hall_val *
-hall_replace_old_form(struct hall_req *req, const struct hall_reissue_cert *c)
+hall_replace_old_form(struct hall_req *req, const struct hall_replace_cert *c)
 {
     struct hall_dbres *r =
         hall_db_exec(req->cx, "replace_old_form", HALL_I64(c->order_id), HALL_I64(req->user_id));
@@ -687,7 +687,7 @@ hall_replace_old_form(struct hall_req *req, const struct hall_reissue_cert *c)
 
 void
 hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall_val *form,
-                           const struct hall_val *old, const struct hall_reissue_cert *c,
+                           const struct hall_val *old, const struct hall_replace_cert *c,
                            struct hall_errors *e)
 {
     const char *ric = hall_form_str(old, "app_ric");
@@ -708,7 +708,7 @@ hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall
 
 void
 hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
-                       const struct hall_reissue_cert *c)
+                       const struct hall_replace_cert *c)
 {
     hall_val_set_str(req->pool, form, "reissue_serial", c->serial);
     hall_val_set_str(req->pool, form, "reissue_subject", c->cn);
@@ -716,7 +716,7 @@ hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
 }
 
 void
-hall_replace_save_claim(struct hall_flow_save *s, const struct hall_reissue_cert *c,
+hall_replace_save_claim(struct hall_flow_save *s, const struct hall_replace_cert *c,
                         struct hall_dbres *prods, int row)
 {
     s->cert_type = c->cert_type;

@@ -1,6 +1,6 @@
 /*
  * upload.c: 上传资料 (SPEC step 6): the materials the order asks for, the
- * upload page, the upload (content-checked, sealed as it streams), the
+ * upload page, the upload (content-checked, encrypted as it streams), the
  * download of one's own file, and the step's end (上传完成, 重新提交审核).
  *
  *   GET  /F/upload, POST /F/upload, GET /F/file, POST /F/uploaded,
@@ -398,7 +398,7 @@ do_resubmit(struct hall_req *req)
 /* below the flow's path (hall_flow_main) */
 const struct hall_route flow_upload_routes[] = {
     {"GET", "/upload", upload_page, HALL_R_AUTH, NULL},
-    {"POST", "/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_SEALED, upload_params},
+    {"POST", "/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_ENCRYPTED, upload_params},
     {"GET", "/file", file_download, HALL_R_AUTH, NULL},
     {"POST", "/uploaded", do_uploaded, HALL_R_AUTH, flow_id_params},
     {"POST", "/resubmit", do_resubmit, HALL_R_AUTH, flow_id_params},

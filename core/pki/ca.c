@@ -35,7 +35,7 @@
 static char *root_pem;     /* the ECDSA root */
 static char *sm2_root_pem; /* the SM2 root */
 static unsigned loaded;
-/* the audit key: signs the audit log's daily seals (core/pki/auditseal.c);
+/* the audit key: signs the audit log's daily anchors (core/pki/auditanchor.c);
  * its certificate (signed by the root) verifies them */
 static X509 *audit_cert;
 static EVP_PKEY *audit_key;
@@ -98,10 +98,10 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
-    /* the audit log's daily seals (auditseal.c) */
+    /* the audit log's daily anchors (auditanchor.c) */
     /* for each chain, the days after its last seal that are over: the
      * day's last row (seq) and its hash */
-    {"audit_seal_due",
+    {"audit_anchor_due",
      "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
      " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
      " WHERE h.chain IS NOT NULL)"
@@ -118,9 +118,9 @@ const struct hall_stmt hall_pki_stmts[] = {
      " ORDER BY h.chain, d.day",
      1},
     /* one sealer at a time (the outbox's workers tick together) */
-    {"audit_seal_lock",
+    {"audit_anchor_lock",
      "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-seal', 0)) AS got", 0},
-    {"audit_seal_insert",
+    {"audit_anchor_insert",
      "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
      " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
      6},

@@ -1,6 +1,6 @@
 /*
  * The issuing CAs as this process loaded them (core/pki/ca.c's
- * hall_pki_load fills them), shared by ca.c, crl.c and ocsp.c: the
+ * hall_pki_load fills them), shared by ca.c, crl.c and ocsp_answer.c: the
  * registry and its small lookups, apart so that none of the three needs
  * another's file for them.
  */

@@ -23,7 +23,7 @@
 #include "store/store.h"
 
 /* ---- ca.c: the CA back office (docs/internals/pki.md); crl.c its CRLs,
- * ocsp.c its OCSP answers ------------------------------------------------ */
+ * ocsp_answer.c its OCSP answers ----------------------------------------- */
 
 #define HALL_PKI_CA_KEYS    1u /* issuing CA keys: issue, revoke, CRLs */
 #define HALL_PKI_OCSP_KEYS  2u /* the delegated OCSP signers' keys */
@@ -93,7 +93,7 @@ unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PK
 int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
  * are stale (the production's part is hall_produce_auto; the audit log's
- * seals and marks, core/pki/auditseal.c, are the outbox's own calls) */
+ * anchors and marks, core/pki/auditanchor.c, are the outbox's own calls) */
 int hall_pki_tick(struct hall_ctx *cx);
 /* whether this process loaded the audit key (HALL_PKI_AUDIT) */
 int hall_pki_audit_ready(void);
@@ -135,7 +135,7 @@ int hall_pki_audit_verify(const unsigned char *msg, size_t len, const unsigned c
 /* the SHA-256 of the audit certificate's DER: who signed a seal */
 int hall_pki_audit_signer(unsigned char out[32]);
 
-/* ---- tsa.c: the timestamp authority (docs/modules/tsa.md) -------------- */
+/* ---- tsa_reply.c: the timestamp authority (docs/modules/tsa.md) -------- */
 
 #define HALL_TSA_MAX 4096 /* the largest TimeStampReq read (one is about 60-120 bytes) */
 /* tsa.crt from conf's pki_dir (checked: signed by root.crt, critical
@@ -156,7 +156,7 @@ struct hall_tsa_meta {
 unsigned char *hall_tsa_answer(struct hall_pool *pool, const unsigned char *in, size_t inlen,
                                size_t *outlen, struct hall_tsa_meta *meta);
 
-/* ---- auditseal.c: the audit log's chain and daily seals ------------------ */
+/* ---- auditanchor.c: the audit log's chain and daily anchors -------------- */
 
 #define HALL_AUDIT_HASH_LEN 32
 /* one audit_log row as hashed (sql/077_audit_chain.sql); NULL text fields
@@ -169,14 +169,14 @@ struct hall_audit_row {
 };
 /* SHA-256 of the row's canonical encoding (format hall-audit/1) */
 void hall_audit_row_hash(const struct hall_audit_row *r, unsigned char out[HALL_AUDIT_HASH_LEN]);
-/* the bytes a daily seal signs (format hall-audit-seal/1); day YYYY-MM-DD */
-unsigned char *hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain,
-                                   int64_t seq, const unsigned char *hash, size_t *len);
+/* the bytes a daily anchor signs (format hall-audit-seal/1); day YYYY-MM-DD */
+unsigned char *hall_audit_anchor_msg(struct hall_pool *pool, const char *day, int64_t chain,
+                                     int64_t seq, const unsigned char *hash, size_t *len);
 /* seals every (chain, Beijing day) whose day is over (by more than
  * grace_s seconds) and not yet sealed, in one transaction: the number
  * sealed (0 also when another process is sealing), -1 on error (nothing
  * sealed).  Outside a transaction; needs the audit key */
-int hall_audit_seal_days(struct hall_ctx *cx, long grace_s);
+int hall_audit_anchor_days(struct hall_ctx *cx, long grace_s);
 /* the bytes a mark signs (format hall-audit-mark/1); at the mark's time,
  * YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC) */
 unsigned char *hall_audit_mark_msg(struct hall_pool *pool, const char *at, int64_t chain,
@@ -434,7 +434,7 @@ X509 *hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key
  * The stamp (盖章): one of the hall's electronic seals put on a PDF page as a
  * PAdES B-T signature in an incremental update, and the verifier of such
  * stamps.  The bytes are fixed by docs/internals/stamp.md; this is the one
- * implementation in C, used by hall-stamp (modules/pki/stamp.c) and by the
+ * implementation in C, used by hall-stamp (tools/stamp/hall_stamp.c) and by the
  * hall's module sign (POST /sign/verify, 免费体验).
  *
  * Linked as its own library, core/libhallstamp.a (HALL_STAMP_LIBS,
@@ -612,7 +612,7 @@ void hall_stamp_point(const double mediabox[4], double x_mm, double y_mm, double
 size_t hall_stamp_reserve(size_t der_len);
 
 /* ---- inside core/pki: the issuing CAs (cas.c) as ca.c loads them, read
- * by crl.c and ocsp.c (no other layer uses these) --------------------- */
+ * by crl.c and ocsp_answer.c (no other layer uses these) -------------- */
 
 #define HALL_PKI_OCSP_VALID_S 3600
 /*
@@ -666,7 +666,7 @@ EVP_MD_CTX *hall_pki_sign_ctx(EVP_PKEY *key, int sm2);
 int64_t hall_pki_mono_ms(void);
 /* is id the certificate ca issued to the hall itself (own_name)? */
 int hall_pki_own_is(const struct hall_pki_ca *ca, const struct hall_ocsp_certid *id);
-/* ocsp.c: what ca.c's load makes once per CA for the OCSP answers */
+/* ocsp_answer.c: what ca.c's load makes once per CA for the OCSP answers */
 int hall_pki_ocsp_parts_load(struct hall_pki_ca *ca);
 int hall_pki_ocsp_hashes_load(struct hall_pki_ca *ca);
 

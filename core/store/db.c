@@ -84,7 +84,7 @@ const struct hall_stmt hall_store_stmts[] = {
      " AND p.link_secret IS NULL))))"
      " GROUP BY r.business_type",
      1},
-    /* run by the outbox (modules/outbox/outbox.c, session_tick): the
+    /* run by the outbox (tools/outbox/hall_outbox.c, session_tick): the
      * applicants' and the staff's sessions a day past their end */
     {"session_purge",
      "WITH d AS (DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"

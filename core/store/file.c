@@ -57,7 +57,7 @@ hall_file_ext(const char *mime)
 }
 
 /*
- * The upload arrives hashed and sealed by the multipart parser (core/web/req.c):
+ * The upload arrives hashed and encrypted by the multipart parser (core/web/req.c):
  * here it is checked, then put in the object store (objstore.c), durable
  * there before the caller commits its row, and never in clear.
  */
@@ -89,15 +89,15 @@ hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *c
         *err = hall_psprintf(cx->pool, "仅支持%s格式的文件", allow_text);
         return 400;
     }
-    if (up->sealed == NULL) {
-        *err = "系统繁忙，请稍后再试"; /* a parser called without seal: a programming error */
+    if (up->enc == NULL) {
+        *err = "系统繁忙，请稍后再试"; /* a parser called without enc: a programming error */
         return 503;
     }
     out->size = up->size;
     memcpy(out->sha256, up->sha256, sizeof(out->sha256));
     hall_rand_bytes(rnd, sizeof(rnd));
     out->name = hall_b64url(cx->pool, rnd, sizeof(rnd));
-    rc = hall_obj_put(cx, out->name, up->sealed, up->sealed_len);
+    rc = hall_obj_put(cx, out->name, up->enc, up->enc_len);
     if (rc == 0)
         return 0;
     if (hall_obj_s3(conf)) {

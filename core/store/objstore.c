@@ -10,7 +10,7 @@
  *          (endpoint/bucket/name), signed with libcurl's AWS Signature V4.
  *          A PUT answered 200 is durable in the store (its own replicas).
  *
- * Objects arrive sealed (core/store/file.c: AES-256-GCM under the PII key,
+ * Objects arrive encrypted (core/store/file.c: AES-256-GCM under the PII key,
  * in the worker): neither driver ever sees clear text.  Their names are
  * the hall's own random base64url names; anything else is refused here.
  *
@@ -59,7 +59,7 @@ hall_obj_name_ok(const char *name)
 /* ---- local: a directory ---------------------------------------------------- */
 
 /*
- * Writes n bytes of buf to fd.  The whole HALL_SEAL_ALIGN units of an
+ * Writes n bytes of buf to fd.  The whole HALL_ENC_ALIGN units of an
  * aligned buffer go past the page cache (O_DIRECT): a stored file is
  * written once and read back rarely (by staff, by the applicant), so
  * copying 2 MiB into the page cache, writing it back at fsync and dropping
@@ -69,15 +69,15 @@ hall_obj_name_ok(const char *name)
  * page cache as before; fsync makes both durable.
  */
 static int
-write_sealed(int fd, const unsigned char *buf, size_t n)
+write_enc(int fd, const unsigned char *buf, size_t n)
 {
     size_t done = 0, direct = 0;
     int fl = fcntl(fd, F_GETFL), on = 0;
 
-    if (((uintptr_t)buf & (HALL_SEAL_ALIGN - 1)) == 0 && n >= HALL_SEAL_ALIGN && fl >= 0 &&
+    if (((uintptr_t)buf & (HALL_ENC_ALIGN - 1)) == 0 && n >= HALL_ENC_ALIGN && fl >= 0 &&
         fcntl(fd, F_SETFL, fl | O_DIRECT) == 0) {
         on = 1;
-        direct = n & ~((size_t)HALL_SEAL_ALIGN - 1);
+        direct = n & ~((size_t)HALL_ENC_ALIGN - 1);
     }
     while (done < n) {
         ssize_t w;
@@ -97,7 +97,7 @@ write_sealed(int fd, const unsigned char *buf, size_t n)
         if (w <= 0)
             return -1;
         done += (size_t)w;
-        if (on && (done & (HALL_SEAL_ALIGN - 1)) != 0)
+        if (on && (done & (HALL_ENC_ALIGN - 1)) != 0)
             direct = done; /* a short write off a unit: the rest through the page cache */
     }
     return 0;
@@ -113,7 +113,7 @@ local_put(struct hall_ctx *cx, const char *name, const unsigned char *p, size_t 
         hall_err(cx, "msg=\"cannot create upload\" errno=%d", errno);
         return 503;
     }
-    if (write_sealed(fd, p, n) != 0) {
+    if (write_enc(fd, p, n) != 0) {
         hall_err(cx, "msg=\"cannot write upload\" errno=%d", errno);
         close(fd);
         unlink(path);

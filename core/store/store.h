@@ -258,7 +258,7 @@ struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbre
 
 /* ---- file.c: uploaded materials, encrypted at rest ------------------------ */
 
-/* a file as it arrived: core/web's multipart parser fills it, sealing the
+/* a file as it arrived: core/web's multipart parser fills it, encrypting the
  * content while it streams in; the store keeps it */
 #define HALL_UPLOAD_HEAD 64
 struct hall_upload {
@@ -268,12 +268,12 @@ struct hall_upload {
     unsigned char *data;  /* the content, in the worker's arena until the next request */
     size_t size;
     /* bytes of the content in data (NUL after them): size, or at most
-     * HALL_UPLOAD_HEAD with hall_mp_limits.head_only (HALL_R_SEALED routes) */
+     * HALL_UPLOAD_HEAD with hall_mp_limits.head_only (HALL_R_ENCRYPTED routes) */
     size_t plain_len;
-    /* with hall_mp_limits.seal: the content as hall_pii_encrypt would seal it,
+    /* with hall_mp_limits.enc: the content as hall_pii_encrypt would encrypt it,
      * and its SHA-256, both computed while it streamed in */
-    unsigned char *sealed;
-    size_t sealed_len;
+    unsigned char *enc;
+    size_t enc_len;
     unsigned char sha256[32];
     struct hall_upload *next;
 };

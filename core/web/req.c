@@ -1,6 +1,6 @@
 /*
  * Request parsing: query strings, cookies, urlencoded and JSON bodies, and
- * multipart/form-data (files kept in memory, sealed as they stream).  Every parser works on
+ * multipart/form-data (files kept in memory, encrypted as they stream).  Every parser works on
  * bounded input and reports malformed input instead of guessing.
  */
 #include <errno.h>
@@ -310,15 +310,15 @@ header_attr(struct hall_pool *pool, const char *h, const char *attr)
  * never run out.
  */
 struct hall_mp_arena {
-    unsigned char *data, *sealed;
+    unsigned char *data, *enc;
     size_t cap, scap;
     char *window;
 };
 
-/* each sealed file starts on a page: the store writes it past the page
+/* each encrypted file starts on a page: the store writes it past the page
  * cache (O_DIRECT, core/store/file.c), which wants aligned memory */
-#define MP_SEAL_ALIGN ((size_t)HALL_SEAL_ALIGN)
-/* the sealed arena is asked for in huge pages (transparent huge pages,
+#define MP_ENC_ALIGN ((size_t)HALL_ENC_ALIGN)
+/* the encrypted arena is asked for in huge pages (transparent huge pages,
  * MADV_HUGEPAGE): a 2 MiB upload is encrypted into it and written from it
  * with O_DIRECT, which pins its pages for the write, one huge page instead
  * of 512 small ones, and one TLB entry while it is written */
@@ -332,15 +332,15 @@ hall_mp_arena_new(size_t max_body, size_t max_parts)
     if (a == NULL)
         abort();
     a->cap = max_body + max_parts;
-    a->scap = max_body + max_parts * (HALL_SEAL_HEAD + HALL_SEAL_TAG + MP_SEAL_ALIGN);
+    a->scap = max_body + max_parts * (HALL_ENC_HEAD + HALL_ENC_TAG + MP_ENC_ALIGN);
     a->data = malloc(a->cap);
     a->scap = (a->scap + MP_HUGE - 1) & ~(MP_HUGE - 1);
-    if (posix_memalign((void **)&a->sealed, MP_HUGE, a->scap) != 0)
-        a->sealed = NULL;
+    if (posix_memalign((void **)&a->enc, MP_HUGE, a->scap) != 0)
+        a->enc = NULL;
     else
-        (void)madvise(a->sealed, a->scap, MADV_HUGEPAGE);
+        (void)madvise(a->enc, a->scap, MADV_HUGEPAGE);
     a->window = malloc(MP_WINDOW + MP_MAX_HEADERS);
-    if (a->data == NULL || a->sealed == NULL || a->window == NULL)
+    if (a->data == NULL || a->enc == NULL || a->window == NULL)
         abort(); /* the supervisor replaces the worker */
     return a;
 }
@@ -351,7 +351,7 @@ hall_mp_arena_free(struct hall_mp_arena *a)
     if (a == NULL)
         return;
     free(a->data);
-    free(a->sealed);
+    free(a->enc);
     free(a->window);
     free(a);
 }
@@ -374,8 +374,8 @@ boundary_of(struct hall_pool *pool, const char *ctype, const char **b)
 void
 hall_mp_limits_route(struct hall_mp_limits *lim, unsigned route_flags)
 {
-    lim->head_only = (route_flags & HALL_R_SEALED) != 0;
-    lim->seal = lim->head_only || !(route_flags & HALL_R_CLEAR);
+    lim->head_only = (route_flags & HALL_R_ENCRYPTED) != 0;
+    lim->enc = lim->head_only || !(route_flags & HALL_R_CLEAR);
 }
 
 /* what one parse keeps across its parts: the delimiter, the arena's use,
@@ -386,7 +386,7 @@ struct mp_parse {
     const char *delim;
     size_t dlen;
     size_t keep;        /* the bytes of each file kept in clear */
-    size_t used, sused; /* of the arena's clear and sealed parts */
+    size_t used, sused; /* of the arena's clear and encrypted parts */
     const char **err, **errfield;
 };
 
@@ -439,11 +439,11 @@ mp_headers(struct mp_parse *ps, const char **name, const char **filename, const 
 }
 
 /* a file part's upload, its clear bytes after the files before it in the
- * arena and, when sealing, its sealed bytes too (*seal begun); 413 when
+ * arena and, when encrypting, its encrypted bytes too (*enc begun); 413 when
  * the arena has no room for another */
 static int
 mp_file_new(struct mp_parse *ps, const char *name, const char *filename, const char *ctype,
-            struct hall_upload **upp, struct hall_seal **seal)
+            struct hall_upload **upp, struct hall_enc **enc)
 {
     const struct hall_mp_limits *lim = ps->lim;
     struct hall_upload *up = hall_pcalloc(ps->m.pool, sizeof(*up));
@@ -452,24 +452,24 @@ mp_file_new(struct mp_parse *ps, const char *name, const char *filename, const c
     up->filename = filename;
     up->ctype = ctype;
     up->data = lim->arena->data + ps->used;
-    if (lim->seal) {
-        ps->sused = (ps->sused + MP_SEAL_ALIGN - 1) & ~(MP_SEAL_ALIGN - 1);
-        up->sealed = lim->arena->sealed + ps->sused;
-        if (ps->sused + HALL_SEAL_HEAD + HALL_SEAL_TAG > lim->arena->scap) {
+    if (lim->enc) {
+        ps->sused = (ps->sused + MP_ENC_ALIGN - 1) & ~(MP_ENC_ALIGN - 1);
+        up->enc = lim->arena->enc + ps->sused;
+        if (ps->sused + HALL_ENC_HEAD + HALL_ENC_TAG > lim->arena->scap) {
             *ps->err = "上传的内容过多";
             return 413;
         }
     }
-    if (lim->seal)
-        *seal = hall_seal_begin(ps->m.pool, up->sealed);
+    if (lim->enc)
+        *enc = hall_enc_begin(ps->m.pool, up->enc);
     *upp = up;
     return 0;
 }
 
 /* avail bytes of a file part's body at the window's start, kept (its head
- * in clear, all of it sealed); 413 past the file's or the arena's limit */
+ * in clear, all of it encrypted); 413 past the file's or the arena's limit */
 static int
-mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struct hall_seal *seal,
+mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struct hall_enc *enc,
             size_t *size, size_t avail)
 {
     const struct hall_mp_limits *lim = ps->lim;
@@ -483,15 +483,15 @@ mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struc
     /* more than the body can hold: only when the arena is
      * smaller than the body (a caller's mistake) */
     if (ps->used + *size + avail + 1 > lim->arena->cap ||
-        (lim->seal &&
-         ps->sused + HALL_SEAL_HEAD + *size + avail + HALL_SEAL_TAG > lim->arena->scap)) {
+        (lim->enc &&
+         ps->sused + HALL_ENC_HEAD + *size + avail + HALL_ENC_TAG > lim->arena->scap)) {
         *ps->err = "上传的内容过多";
         return 413;
     }
     if (*size < ps->keep)
         memcpy(up->data + *size, at, avail < ps->keep - *size ? avail : ps->keep - *size);
-    if (seal != NULL)
-        hall_seal_add(seal, at, avail, up->sealed + HALL_SEAL_HEAD + *size);
+    if (enc != NULL)
+        hall_enc_add(enc, at, avail, up->enc + HALL_ENC_HEAD + *size);
     *size += avail;
     return 0;
 }
@@ -499,7 +499,7 @@ mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struc
 /* a part's body, up to the next delimiter, into the file (up) or the
  * field; 400 when the body ends first, 413 past a limit */
 static int
-mp_body(struct mp_parse *ps, const char *name, struct hall_upload *up, struct hall_seal *seal,
+mp_body(struct mp_parse *ps, const char *name, struct hall_upload *up, struct hall_enc *enc,
         struct hall_buf *field, size_t *size)
 {
     struct mp *m = &ps->m;
@@ -513,7 +513,7 @@ mp_body(struct mp_parse *ps, const char *name, struct hall_upload *up, struct ha
 
         if (avail > 0) {
             if (up != NULL) {
-                rc = mp_file_add(ps, name, up, seal, size, avail);
+                rc = mp_file_add(ps, name, up, enc, size, avail);
                 if (rc != 0)
                     return rc;
             } else if (hall_buf_add(field, m->buf + m->start, avail) != HALL_OK) {
@@ -533,18 +533,18 @@ mp_body(struct mp_parse *ps, const char *name, struct hall_upload *up, struct ha
     }
 }
 
-/* a file part read to its end: its sizes, its seal's tag and hash */
+/* a file part read to its end: its sizes, its encryption's tag and hash */
 static void
-mp_file_end(struct mp_parse *ps, struct hall_upload *up, struct hall_seal *seal, size_t size)
+mp_file_end(struct mp_parse *ps, struct hall_upload *up, struct hall_enc *enc, size_t size)
 {
     up->plain_len = size < ps->keep ? size : ps->keep;
     up->data[up->plain_len] = 0;
     up->size = size;
     ps->used += up->plain_len + 1;
-    if (seal != NULL) {
-        hall_seal_end(seal, up->sealed + HALL_SEAL_HEAD + size, up->sha256);
-        up->sealed_len = HALL_SEAL_HEAD + size + HALL_SEAL_TAG;
-        ps->sused += up->sealed_len;
+    if (enc != NULL) {
+        hall_enc_end(enc, up->enc + HALL_ENC_HEAD + size, up->sha256);
+        up->enc_len = HALL_ENC_HEAD + size + HALL_ENC_TAG;
+        ps->sused += up->enc_len;
     }
 }
 
@@ -570,7 +570,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     ps.lim = lim;
     ps.delim = hall_psprintf(pool, "\r\n--%s", boundary);
     ps.dlen = strlen(ps.delim);
-    ps.keep = lim->seal && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
+    ps.keep = lim->enc && lim->head_only ? HALL_UPLOAD_HEAD : (size_t)-1;
     ps.err = err;
     ps.errfield = errfield;
     m->pool = pool;
@@ -591,7 +591,7 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
         const char *name, *filename, *ctype;
         struct hall_buf *field;
         struct hall_upload *up = NULL;
-        struct hall_seal *seal = NULL;
+        struct hall_enc *enc = NULL;
         size_t size = 0;
 
         if (mp_need(m, 2) != HALL_OK)
@@ -615,15 +615,15 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
                 lim->at_file(lim->at_file_arg);
         }
         if (filename != NULL) {
-            rc = mp_file_new(&ps, name, filename, ctype, &up, &seal);
+            rc = mp_file_new(&ps, name, filename, ctype, &up, &enc);
             if (rc != 0)
                 return rc;
         }
-        rc = mp_body(&ps, name, up, seal, field, &size);
+        rc = mp_body(&ps, name, up, enc, field, &size);
         if (rc != 0)
             return rc;
         if (up != NULL) {
-            mp_file_end(&ps, up, seal, size);
+            mp_file_end(&ps, up, enc, size);
             *utail = up;
             utail = &up->next;
         } else {

@@ -68,7 +68,7 @@ const struct hall_stmt hall_staff_stmts[] = {
      3},
     /* ---- the tables staff and staff_recovery_codes, and a member's
      * sessions ended: the console's sign-in and second factor
-     * (modules/admin) and hall-staff (modules/admin/staff.c) ---- */
+     * (modules/admin) and hall-staff (tools/staff/hall_staff.c) ---- */
     {"staff_login_ok",
      "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1",
      1},

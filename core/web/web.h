@@ -126,13 +126,13 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * (OCSP: its write was 5 % of the responder's CPU) */
 #define HALL_R_QUIETLOG 256u
 /* a multipart route whose files are only stored (hall_file_store): each is
- * kept sealed, and in clear only its first HALL_UPLOAD_HEAD bytes, enough to
+ * kept encrypted, and in clear only its first HALL_UPLOAD_HEAD bytes, enough to
  * tell its type (hall_upload.plain_len says how many data holds) */
-#define HALL_R_SEALED 512u
+#define HALL_R_ENCRYPTED 512u
 /* a multipart route whose files are only read in memory by its handler and
  * never stored (/seal/verify, /m/ocr, /m/liveness, /seal/impression): each
- * is kept in clear in the worker's arena only, neither sealed nor hashed
- * (hall_file_store refuses such an upload); HALL_R_SEALED wins over it */
+ * is kept in clear in the worker's arena only, neither encrypted nor hashed
+ * (hall_file_store refuses such an upload); HALL_R_ENCRYPTED wins over it */
 #define HALL_R_CLEAR 1024u
 /* the dispatcher reads no body at all (nor checks body_max_bytes): the
  * handler spools it to disk with hall_req_spool (POST /sign/verify: a PDF
@@ -256,8 +256,8 @@ struct hall_mp_limits {
     size_t max_file;  /* one file */
     size_t max_field; /* one plain field */
     size_t max_parts;
-    int seal; /* also encrypt and hash each file as it streams (needs the keys) */
-    /* with seal: keep in clear only the first HALL_UPLOAD_HEAD bytes of each
+    int enc; /* also encrypt and hash each file as it streams (needs the keys) */
+    /* with enc: keep in clear only the first HALL_UPLOAD_HEAD bytes of each
      * file (the copy of the rest is the parser's largest after the read) */
     int head_only;
     struct hall_mp_arena *arena; /* from hall_mp_arena_new(body length, max_parts) */
@@ -266,8 +266,8 @@ struct hall_mp_limits {
     void (*at_file)(void *arg);
     void *at_file_arg;
 };
-/* seal and head_only as a route's flags ask (HALL_R_SEALED, HALL_R_CLEAR):
- * every file sealed unless the route only reads its files in memory */
+/* enc and head_only as a route's flags ask (HALL_R_ENCRYPTED, HALL_R_CLEAR):
+ * every file encrypted unless the route only reads its files in memory */
 void hall_mp_limits_route(struct hall_mp_limits *lim, unsigned route_flags);
 typedef ssize_t (*hall_read_fn)(void *ctx, char *buf, size_t n);
 /* returns 0, or an HTTP status (400/413) with *err set to a Chinese message */

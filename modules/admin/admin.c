@@ -1520,7 +1520,7 @@ decide(struct hall_req *req, char kind)
          * (core/flow/reissue_review.c) */
         const char *why;
 
-        rc = hall_reissue_approved(req, id, hall_staff_actor(req), &why);
+        rc = hall_replace_approved(req, id, hall_staff_actor(req), &why);
         if (rc == HALL_CONFLICT)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)

@@ -82,7 +82,7 @@ fee_of(struct hall_dbres *prods, int row)
  * accepted order production cannot make.
  */
 static int
-seal_name_check(struct hall_req *req, unsigned bit, const struct hall_reissue_cert *c,
+seal_name_check(struct hall_req *req, unsigned bit, const struct hall_replace_cert *c,
                 const struct hall_val *form, struct hall_errors *e)
 {
     const char *org = hall_form_str(form, "org_name");
@@ -138,7 +138,7 @@ static int
 apply_page(struct hall_req *req)
 {
     struct hall_dbres *o, *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_val *ctx, *form, *old;
     struct hall_partner p;
     int64_t fee;
@@ -184,7 +184,7 @@ do_apply(struct hall_req *req)
     struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_val *form = hall_val_obj(req->pool), *old;
     struct hall_dbres *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_flow_save s;
     int64_t fee;

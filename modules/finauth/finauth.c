@@ -14,8 +14,8 @@
  *                          the phone pages of modules/new): finauth_failed -> review
  *   GET  /finauth/legal/status   polled by that page
  *
- * The micro-deposit itself is queued by hall_finauth_queue (core/flow/finauth.c)
- * and made by the outbox worker (modules/outbox, kind "bank_transfer").
+ * The micro-deposit itself is queued by hall_finauth_queue (core/flow/finauth_deposit.c)
+ * and made by the outbox worker (tools/outbox, kind "bank_transfer").
  * Codes are compared as keyed MACs and never logged.  docs/modules/finauth.md.
  */
 #include <stdio.h>

@@ -36,21 +36,21 @@ static const char *const reissue_materials[] = {"application", "license", NULL};
 /* ---- the serial ---------------------------------------------------------------- */
 
 static enum hall_msg_code
-serial_msg(enum hall_reissue_result r)
+serial_msg(enum hall_replace_result r)
 {
     switch (r) {
-    case HALL_REISSUE_BAD_SERIAL: return HALL_M_SERIAL_FORMAT;
-    case HALL_REISSUE_NOT_FOUND: return HALL_M_SERIAL_UNKNOWN;
-    case HALL_REISSUE_FOREIGN: return HALL_M_SERIAL_FOREIGN;
-    case HALL_REISSUE_REVOKED: return HALL_M_SERIAL_REVOKED;
-    case HALL_REISSUE_EXPIRED: return HALL_M_SERIAL_EXPIRED;
+    case HALL_REPLACE_BAD_SERIAL: return HALL_M_SERIAL_FORMAT;
+    case HALL_REPLACE_NOT_FOUND: return HALL_M_SERIAL_UNKNOWN;
+    case HALL_REPLACE_FOREIGN: return HALL_M_SERIAL_FOREIGN;
+    case HALL_REPLACE_REVOKED: return HALL_M_SERIAL_REVOKED;
+    case HALL_REPLACE_EXPIRED: return HALL_M_SERIAL_EXPIRED;
     default: return HALL_M_SERIAL_PENDING;
     }
 }
 
 /* the serial's refusal in seed 004's words */
 static int
-serial_refuse(struct hall_req *req, const struct hall_reissue_cert *c)
+serial_refuse(struct hall_req *req, const struct hall_replace_cert *c)
 {
     return hall_msg(req, serial_msg(c->result), "serial");
 }
@@ -58,7 +58,7 @@ serial_refuse(struct hall_req *req, const struct hall_reissue_cert *c)
 /* the certificate of serial as core/flow/reissue_review.c gives it (any channel's) */
 static int
 serial_cert(struct hall_req *req, const struct hall_partner *p, int64_t order_id,
-            const char *serial, const char *key, struct hall_reissue_cert *c)
+            const char *serial, const char *key, struct hall_replace_cert *c)
 {
     (void)p;
     return hall_reissue_cert_get(req, serial, order_id, key, c);
@@ -95,7 +95,7 @@ fee_ctx(struct hall_req *req, struct hall_val *ctx, const struct fee *f)
 
 /* the form of the certificate's own order (the same applicant's), to start from */
 static struct hall_val *
-old_form(struct hall_req *req, const struct hall_reissue_cert *c)
+old_form(struct hall_req *req, const struct hall_replace_cert *c)
 {
     struct hall_val *form = hall_replace_old_form(req, c);
 
@@ -106,7 +106,7 @@ static int
 apply_page(struct hall_req *req)
 {
     struct hall_dbres *o, *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_val *ctx, *form;
     struct hall_partner p;
     struct fee f;
@@ -154,7 +154,7 @@ do_apply(struct hall_req *req)
     struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_val *form = hall_val_obj(req->pool);
     struct hall_dbres *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_flow_save s;
     struct fee f;

@@ -52,19 +52,19 @@ static const char *const renew_materials[] = {"application", "license", NULL};
  * HALL_ERR on database failure only */
 static int
 cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, const char *serial,
-         const char *key, struct hall_reissue_cert *c)
+         const char *key, struct hall_replace_cert *c)
 {
     struct hall_dbres *w;
 
     if (hall_replace_cert_get(req, "renew", serial, order_id, key, c) != HALL_OK)
         return HALL_ERR;
-    if (c->result != HALL_REISSUE_OK || order_id > 0)
+    if (c->result != HALL_REPLACE_OK || order_id > 0)
         return HALL_OK;
     w = hall_db_exec(req->cx, "renew_window", HALL_STR(p->code), HALL_STR(c->cert_type));
     if (w == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(w) == 0) {
-        c->result = HALL_REISSUE_FOREIGN; /* not offered here: refused, as for no product */
+        c->result = HALL_REPLACE_FOREIGN; /* not offered here: refused, as for no product */
         c->code = HALL_M_REPLACE_NOT_OFFERED;
         c->why = hall_msg_text(req->pool, c->code, "证书更新");
         return HALL_OK;
@@ -78,7 +78,7 @@ cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, c
 
 /* the form of the certificate's own order (the same applicant's), to start from */
 static struct hall_val *
-old_form(struct hall_req *req, const struct hall_reissue_cert *c)
+old_form(struct hall_req *req, const struct hall_replace_cert *c)
 {
     struct hall_val *form = hall_replace_old_form(req, c);
 
@@ -113,7 +113,7 @@ static int
 apply_page(struct hall_req *req)
 {
     struct hall_dbres *o, *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_val *ctx, *form;
     struct hall_partner p;
     int row;
@@ -155,7 +155,7 @@ do_apply(struct hall_req *req)
     struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_val *form = hall_val_obj(req->pool);
     struct hall_dbres *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_flow_save s;
     struct hall_price pr;

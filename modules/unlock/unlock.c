@@ -46,7 +46,7 @@ static const char *const unlock_materials[] = {"application", NULL};
 /* the form of the certificate's own order (the same applicant's): the
  * data to start from, and the phone its PIN went to */
 static struct hall_val *
-old_form(struct hall_req *req, const struct hall_reissue_cert *c)
+old_form(struct hall_req *req, const struct hall_replace_cert *c)
 {
     struct hall_val *form = hall_replace_old_form(req, c);
 
@@ -82,7 +82,7 @@ static int
 apply_page(struct hall_req *req)
 {
     struct hall_dbres *o, *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_val *ctx, *form;
     struct hall_partner p;
     int row;
@@ -131,7 +131,7 @@ static const struct hall_pspec apply_params[] = {
  * code counts even when nothing else is written); the same form again
  * finds its order instead (the save answers it).  HALL_ERR after answering */
 static int
-sms_spend(struct hall_req *req, const struct hall_reissue_cert *c, const char *key,
+sms_spend(struct hall_req *req, const struct hall_replace_cert *c, const char *key,
           const char *code)
 {
     const char *phone = holder_phone(old_form(req, c), c->cert_type);
@@ -170,7 +170,7 @@ static int
 sms_send(struct hall_req *req)
 {
     struct hall_dbres *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     enum hall_sms_result r;
     const char *phone;
@@ -211,7 +211,7 @@ do_apply(struct hall_req *req)
     struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_val *form = hall_val_obj(req->pool);
     struct hall_dbres *prods;
-    struct hall_reissue_cert c;
+    struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_flow_save s;
     struct hall_price pr;

@@ -608,8 +608,8 @@ softhsm_module() {
 # the token the first time and only prints its fingerprints afterwards;
 # needs the migrations (it writes the audit row) and VAR/hall.conf.
 pki_ceremony() {
-    local bin=$HALL_ROOT/modules/pki/hall-pkitool
-    [ -x "$bin" ] || die "modules/pki/hall-pkitool is not built yet: no CA hierarchy"
+    local bin=$HALL_ROOT/tools/pkitool/hall-pkitool
+    [ -x "$bin" ] || die "tools/pkitool/hall-pkitool is not built yet: no CA hierarchy"
     "$bin" -c "$HALL_CONF" ceremony >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
@@ -618,8 +618,8 @@ pki_ceremony() {
 # hall's seal maker for the demo CA's signer (script/lib/demo-ca.sh), once;
 # the module sign reads it (docs/modules/sign.md)
 demo_seal() {
-    local bin=$HALL_ROOT/modules/sign/hall-demoseal
-    [ -x "$bin" ] || die "modules/sign/hall-demoseal is not built yet: no demo seal"
+    local bin=$HALL_ROOT/tools/demoseal/hall-demoseal
+    [ -x "$bin" ] || die "tools/demoseal/hall-demoseal is not built yet: no demo seal"
     "$bin" -c "$HALL_CONF" make >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "hall-demoseal make failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
@@ -641,7 +641,7 @@ pki_ceremony_in() {
         say "pkcs11_pin_file = $dir/keys/pkcs11.pin"
         say "pkcs11_softhsm_conf = $dir/keys/softhsm2.conf"
     } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
-    "$HALL_ROOT/modules/pki/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
+    "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$dir/ceremony.log")"
 }
 
@@ -895,9 +895,9 @@ start_modules() {
 }
 
 start_outbox() {
-    local pid bin=$HALL_ROOT/modules/outbox/hall-outbox
+    local pid bin=$HALL_ROOT/tools/outbox/hall-outbox
     if [ ! -x "$bin" ]; then
-        warn "modules/outbox/hall-outbox is not built yet: no outbox worker"
+        warn "tools/outbox/hall-outbox is not built yet: no outbox worker"
         return 0
     fi
     start_proc outbox "$bin" -c "$HALL_CONF"
@@ -920,7 +920,7 @@ start_nginx() {
 }
 
 # seed_staff: the demo staff accounts of sql/demo-accounts.txt ("LOGIN
-# PASSWORD ROLES TOTP" lines), with modules/admin/hall-staff; an existing
+# PASSWORD ROLES TOTP" lines), with tools/staff/hall-staff; an existing
 # login is left unchanged, and the TOTP secret is set only for a member
 # without a second factor, so this runs at every start.  Four eyes: the
 # first two "admin" lines are made by `hall-staff init` (which does nothing
@@ -930,11 +930,11 @@ start_nginx() {
 # current code of their secret (`hall-staff totp`), once for all the
 # accounts.  Needs the migrations and VAR/hall.conf (write_conf).
 seed_staff() {
-    local bin=$HALL_ROOT/modules/admin/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
+    local bin=$HALL_ROOT/tools/staff/hall-staff list=$HALL_ROOT/sql/demo-accounts.txt
     local log=$HALL_VAR/log/staff.log login password roles totp rest out
     local admins=() apw=() atotp=() args=() pws=() ids=() lines i
     if [ ! -x "$bin" ]; then
-        warn "modules/admin/hall-staff is not built yet: no staff accounts"
+        warn "tools/staff/hall-staff is not built yet: no staff accounts"
         return 0
     fi
     [ -f "$list" ] || return 0

@@ -155,8 +155,8 @@ swift_start() {
 swift_bucket() {
     local i
     for ((i = 0; i < 60; i++)); do
-        "$HALL_ROOT/modules/store/hall-objstore" -c "$1" bucket 2>/dev/null && return 0
+        "$HALL_ROOT/tools/objstore/hall-objstore" -c "$1" bucket 2>/dev/null && return 0
         sleep 1
     done
-    "$HALL_ROOT/modules/store/hall-objstore" -c "$1" bucket
+    "$HALL_ROOT/tools/objstore/hall-objstore" -c "$1" bucket
 }

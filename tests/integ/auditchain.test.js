@@ -33,13 +33,13 @@ function su(sql) {
 }
 
 function verify(...args) {
-    const r = spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-audit'),
+    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/audit/hall-audit'),
         ['-c', process.env.HALL_CONF, 'verify', ...args], { encoding: 'utf8' });
     return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
 function pkitool(...args) {
-    return spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'),
+    return spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
         ['-c', process.env.HALL_CONF, ...args], { encoding: 'utf8' });
 }
 
@@ -60,7 +60,7 @@ function assertTampered(want) {
 }
 
 /* hall-outbox's CA tick marks each chain's new last row every 2 s, under
- * the transaction lock 'hall-audit-mark' (core/pki/auditseal.c): a
+ * the transaction lock 'hall-audit-mark' (core/pki/auditanchor.c): a
  * session holding it keeps the marker off a row that a test writes and
  * takes out again (marked, the row taken out would leave its mark
  * dangling, which verify rightly reports).  Resolves to the release. */

@@ -201,7 +201,7 @@ test('custody__n_days_after_delivery__the_ca_tick_destroys_exactly_once__two_wor
     const pgLog = path.join(process.env.HALL_VAR, 'log', 'postgresql.log');
     const logAt = fs.existsSync(pgLog) ? fs.statSync(pgLog).size : 0;
     const sweeps = await Promise.all([1, 2, 3, 4].map(() => new Promise((ok) => {
-        const p = spawn(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'),
+        const p = spawn(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
             ['-c', process.env.HALL_CONF, 'custody']);
         let out = '';
         p.stdout.on('data', (d) => { out += d; });

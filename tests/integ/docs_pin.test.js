@@ -2,7 +2,7 @@
 /*
  * docs/internals/pki.md's "The PIN and the medium" states the PINs' lengths
  * as the code draws them: production's PIN (core/biz/produce.c) and the
- * micro-deposit memo's (core/flow/finauth.c), with the number of PINs a
+ * micro-deposit memo's (core/flow/finauth_deposit.c), with the number of PINs a
  * holder of the file may try.
  */
 const { test } = require('node:test');
@@ -28,7 +28,7 @@ test('pki.md states the PIN lengths the code draws (production and deposit memo)
     assert.ok(at >= 0);
     const section = doc.slice(at, doc.indexOf('\n## ', at + 3));
     const prod = width('core/biz/produce.c', 'pinbuf');
-    const memo = width('core/flow/finauth.c', 'code');
+    const memo = width('core/flow/finauth_deposit.c', 'code');
     for (const [what, n] of [['production', prod], ['deposit memo', memo]]) {
         assert.ok(section.includes(`${n} digits`), `${what}: ${n} digits`);
         assert.ok(section.includes(`10^${n}`), `${what}: 10^${n} PINs`);

@@ -73,10 +73,10 @@ test('an object that fails its GCM tag: the same clear 404, never the bytes', { 
     const up = await upload(c, id);
     assert.equal(up.status, 200, up.text);
     const name = storedName(up.body.file_id);
-    const sealed = objectBytes(name);
-    assert.ok(sealed && sealed.length === JPEG.length + 29, 'sealed: version, nonce, tag around it');
-    sealed[sealed.length - 100] ^= 1;
-    objectPut(name, sealed);
+    const enc = objectBytes(name);
+    assert.ok(enc && enc.length === JPEG.length + 29, 'encrypted: version, nonce, tag around it');
+    enc[enc.length - 100] ^= 1;
+    objectPut(name, enc);
     const r = await c.get(`/new/file?id=${up.body.file_id}`);
     assert.equal(r.status, 404, r.text);
     assert.match(r.text, new RegExp(`${orderNo(id)}-application\\.jpg`));
@@ -215,7 +215,7 @@ test('script/backup carries every stored file, script/restore puts each back byt
         for (const [n, bytes] of want) {
             let got;
             if (S3) {
-                const g = spawnSync(path.join(ROOT, 'modules', 'store', 'hall-objstore'),
+                const g = spawnSync(path.join(ROOT, 'tools', 'objstore', 'hall-objstore'),
                     ['-c', path.join(fresh, 'hall.conf'), 'get', n], { maxBuffer: 1 << 28 });
                 assert.equal(g.status, 0, `${n}: ${g.stderr}`);
                 got = g.stdout;

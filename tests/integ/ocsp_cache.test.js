@@ -1,6 +1,6 @@
 'use strict';
 /*
- * The OCSP responder's status cache (core/pki/ocsp.c, HALL_PKI_OCSP_STATUS_MS;
+ * The OCSP responder's status cache (core/pki/ocsp_answer.c, HALL_PKI_OCSP_STATUS_MS;
  * sql/030_ocsp_status.sql): a worker answers an issued certificate from
  * what it read a moment ago, yet a revocation shows at once.  Every worker
  * is kept answering 'good' (so each holds a fresh cached status) while an

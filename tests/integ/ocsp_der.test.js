@@ -1,6 +1,6 @@
 'use strict';
 /*
- * The OCSP answers the responder writes as DER itself (core/pki/ocsp.c,
+ * The OCSP answers the responder writes as DER itself (core/pki/ocsp_answer.c,
  * hall_pki_ocsp_answer): one request about several certificates (good,
  * revoked with its reason and time, unknown), with SHA-1 and SHA-256
  * CertIDs, with and without a nonce, parsed and verified by `openssl ocsp`

@@ -167,7 +167,7 @@ function startVictim() {
     /* later lines win: the same settings, another application_name */
     fs.writeFileSync(conf, `${base}\ndb_conninfo = ${conninfo} application_name=${VICTIM_APP}\n`);
     const log = fs.openSync(path.join(HALL_VAR, 'log', `${VICTIM_APP}.log`), 'a');
-    const child = spawn(path.join(HALL_ROOT, 'modules', 'outbox', 'hall-outbox'), ['-c', conf],
+    const child = spawn(path.join(HALL_ROOT, 'tools', 'outbox', 'hall-outbox'), ['-c', conf],
         { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     started.push(child);

@@ -37,7 +37,7 @@ function endsIn(cert, days) {
 /* n ticks at the same moment, as n outbox workers would run them */
 function ticks(n) {
     return Promise.all(Array.from({ length: n }, () => new Promise((ok, fail) => {
-        const p = spawn(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'),
+        const p = spawn(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
             ['-c', process.env.HALL_CONF, 'reminders'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         p.stdout.on('data', (d) => { out += d; });

@@ -1,6 +1,6 @@
 'use strict';
 /*
- * hall-stamp (modules/pki/stamp.c, docs/modules/stamp.md) with a real seal:
+ * hall-stamp (tools/stamp/hall_stamp.c, docs/modules/stamp.md) with a real seal:
  * a 电子签章 order produced by the hall, its 机构章's .seseal and the
  * PKCS#12 medium opened with the order's PIN from the SMS, stamped through
  * the hall's POST /tsa behind nginx, and judged from outside the project:
@@ -24,7 +24,7 @@ const { orgForm } = require('./lib/payflow');
 const { toApply } = require('./lib/seal');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
-const TOOL = path.join(ROOT, 'modules/pki/hall-stamp');
+const TOOL = path.join(ROOT, 'tools/stamp/hall-stamp');
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 let pin = '';

@@ -236,7 +236,7 @@ test('a key file that is not the database\'s: script/server and a module refuse 
         ['-c', conf, '-s', path.join(work, 'new.sock')], { encoding: 'utf8', timeout: 30000 });
     assert.equal(m.status, 78, m.stderr);
     assert.match(m.stderr, /key_file does not belong to this database/);
-    const o = spawnSync(path.join(ROOT, 'modules', 'outbox', 'hall-outbox'), ['-c', conf],
+    const o = spawnSync(path.join(ROOT, 'tools', 'outbox', 'hall-outbox'), ['-c', conf],
         { encoding: 'utf8', timeout: 30000 });
     assert.equal(o.status, 78, o.stderr);
     fs.writeFileSync(keyFile, good, { mode: 0o600 });

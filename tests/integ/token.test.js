@@ -170,7 +170,7 @@ test('ceremony__refuses_a_half_hierarchy_and_overwrites_nothing', () => {
     fs.mkdirSync(path.join(dir, 'pki'));
     fs.writeFileSync(path.join(dir, 'pki', 'note'), 'x');
     fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\npki_dir = ${dir}/pki\n`);
-    const r = spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'), ['-c', conf, 'ceremony'],
+    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'), ['-c', conf, 'ceremony'],
         { encoding: 'utf8' });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /root: a key in the token without its certificate/);
@@ -193,7 +193,7 @@ test('token__wrong_pin__modules_refuse_to_start_saying_so', () => {
         assert.ok(!r.stderr.includes('000000'), 'the PIN is not logged');
         assert.ok(!fs.existsSync(sock), `hall-${mod} never listened`);
     }
-    const t = spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'), ['-c', conf, 'crl'],
+    const t = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'), ['-c', conf, 'crl'],
         { encoding: 'utf8' });
     assert.equal(t.status, 1);
     assert.match(t.stderr, /the PIN is wrong/);

@@ -1,6 +1,6 @@
 'use strict';
 /*
- * The timestamp authority (modules/tsa, core/pki/tsa.c; docs/modules/tsa.md)
+ * The timestamp authority (modules/tsa, core/pki/tsa_reply.c; docs/modules/tsa.md)
  * through nginx: `openssl ts -query` POSTed to /tsa, the reply checked by
  * `openssl ts -verify` against the root published at /pki/; the nonce
  * echoed, serials unique, certReq honoured; every malformed request a 200

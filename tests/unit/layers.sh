@@ -6,7 +6,10 @@
 #      layer's and those of the layers it may use, and never hall.h (the
 #      modules' header); the table below is the only place the order is
 #      written, and it has no circle, so no include can make one;
-#   3. a core header includes nothing of a layer above it either.
+#   3. a core header includes nothing of a layer above it either;
+#   4. a module (modules/) or a tool (tools/) includes the core as a whole
+#      (hall.h), a core layer's header or a header of its own folder, and
+#      nothing of another module or tool: no program imports another.
 # A layer's internal header (core/flow/flow_int.h: what the files cut from
 # one file share) is for that layer's own files only.
 # An upward call cannot hide from this: a function is declared only in its
@@ -26,7 +29,7 @@ uses() {
     esac
 }
 
-echo "1..3"
+echo "1..4"
 
 stray=$(find "$root/core" -maxdepth 1 -name '*.c' | sed "s|^$root/||")
 for d in "$root"/core/*/; do
@@ -73,4 +76,25 @@ if [ -z "$bad_h" ]; then
     echo "ok 3 - each layer's header includes lower layers' headers only"
 else
     echo "not ok 3 - headers against the layers:$bad_h"
+fi
+
+bad_m=
+for f in "$root"/modules/*/*.[ch] "$root"/tools/*/*.[ch]; do
+    [ -f "$f" ] || continue
+    for inc in $(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+        case $inc in
+        hall.h) continue ;;
+        */*) ;;
+        *.h) [ -f "$(dirname "$f")/$inc" ] && continue ;;
+        esac
+        case $inc in
+        */*.h) [ -f "$root/core/$inc" ] && uses "${inc%%/*}" >/dev/null && continue ;;
+        esac
+        bad_m="$bad_m ${f#"$root"/}->$inc"
+    done
+done
+if [ -z "$bad_m" ]; then
+    echo "ok 4 - modules and tools include the core's headers only, its own folder's, never another program's file"
+else
+    echo "not ok 4 - a program including what is not the core's:$bad_m"
 fi

@@ -5,10 +5,10 @@
 # answers a literal Chinese string again, or reads a column by its number,
 # fails here (TAP).
 #   1. no hall_resp_error*() / hall_errors_add() with a string literal that
-#      has a non-ASCII character, in any modules/*/*.c
+#      has a non-ASCII character, in any modules/*/*.c or tools/*/*.c
 #   2. no PQgetvalue/PQgetisnull, and no hall_dbres_get/i64/isnull/bytea/
-#      pii_json with a column number, in any modules/*/*.c or core/*/*.c (but
-#      core/store/db.c, which implements them)
+#      pii_json with a column number, in any modules/*/*.c, tools/*/*.c or
+#      core/*/*.c (but core/store/db.c, which implements them)
 # A module still to be moved is named in PENDING_* below, with the reason
 # (none left: every module is moved).
 root=${HALL_ROOT:-.}
@@ -28,7 +28,7 @@ skip() { # FILE LIST: 0 when FILE is in a pending module
 
 bad_msg=
 bad_col=
-for f in "$root"/modules/*/*.c "$root"/core/*/*.c; do
+for f in "$root"/modules/*/*.c "$root"/tools/*/*.c "$root"/core/*/*.c; do
     case $f in "$root"/core/*) core=1 ;; *) core= ;; esac
     if [ -z "$core" ] && ! skip "$f" "$PENDING_MSG"; then
         # a call's arguments may span lines: perl reads the file whole and

@@ -2,12 +2,13 @@
 # One owner per table, one text per statement name (docs/architecture.md,
 # "Who owns each table"), checked on the SQL of the code (TAP):
 #   1. every table of the owners' table has an owning file that exists;
-#   2. no module's SQL (the statement tables of modules/*/*.c: handlers,
-#      tools, the outbox) writes (INSERT, UPDATE, DELETE) a table the core
-#      owns: it calls its owner's function instead;
+#   2. no module's SQL (the statement tables of modules/*/*.c and
+#      tools/*/*.c: handlers, tools, the outbox) writes (INSERT, UPDATE,
+#      DELETE) a table the core owns: it calls its owner's function instead;
 #   3. a statement name means one SQL text in every program: each name of
-#      a statement table of core/ and modules/ has one text wherever it is
-#      declared (a module's order_get is not another module's order_get).
+#      a statement table of core/, modules/ and tools/ has one text
+#      wherever it is declared (a module's order_get is not another
+#      module's order_get).
 # The statements are read from the tables ("struct hall_stmt NAME[] = {...}"),
 # the string pieces joined and the file's string macros put in; a piece the
 # script cannot resolve (a function-like macro) is compared as written.
@@ -85,13 +86,13 @@ stmts() {
 }
 
 tables=$(printf '%s\n' "$owners" | cut -d' ' -f1 | tr '\n' ' ')
-bad=$(stmts "$root"/modules/*/*.c | TABLES=$tables perl -F'\t' -lane '
+bad=$(stmts "$root"/modules/*/*.c "$root"/tools/*/*.c | TABLES=$tables perl -F'\t' -lane '
     BEGIN { %own = map { $_ => 1 } split " ", $ENV{TABLES} }
     my ($f, $n, $sql) = @F;
     while ($sql =~ /\b(?:INSERT\s+INTO|(?<!FOR )(?<!KEY )(?<!DO )UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?([a-z_][a-z0-9_]*)/gi) {
         my $t = lc $1;
         next unless $own{$t};
-        $f =~ s{.*/(modules/)}{$1};
+        $f =~ s{.*/((?:modules|tools)/)}{$1};
         print "$f:$n->$t";
     }' | tr '\n' ' ')
 if [ -z "$bad" ]; then
@@ -100,9 +101,9 @@ else
     echo "not ok 2 - modules writing a table the core owns (file:statement->table): $bad"
 fi
 
-twice=$(stmts "$root"/core/*/*.c "$root"/modules/*/*.c | perl -F'\t' -lane '
+twice=$(stmts "$root"/core/*/*.c "$root"/modules/*/*.c "$root"/tools/*/*.c | perl -F'\t' -lane '
     my ($f, $n, $sql) = @F;
-    $f =~ s{.*/((?:core|modules)/)}{$1};
+    $f =~ s{.*/((?:core|modules|tools)/)}{$1};
     push @{$by{$n}{$sql}}, $f;
     END {
         for my $n (sort keys %by) {

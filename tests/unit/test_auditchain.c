@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/pki/auditseal.c: the audit chain's encodings
+ * Unit tests for core/pki/auditanchor.c: the audit chain's encodings
  * (docs/internals/audit-chain.md).
  *
  * The known answers were computed independently, with Python's hashlib and
@@ -94,7 +94,7 @@ seal_msg__known_seal__known_bytes(void **state)
         0xa7, 0x05, 0x0a, 0xa8, 0xdb, 0xb1, 0x34, 0x60, 0xa5, 0x41};
     struct hall_pool *pool = hall_pool_create(1024);
     size_t n;
-    unsigned char *m = hall_audit_seal_msg(pool, "2026-11-24", 3, 7, h, &n);
+    unsigned char *m = hall_audit_anchor_msg(pool, "2026-11-24", 3, 7, h, &n);
     char hex[256];
 
     (void)state;

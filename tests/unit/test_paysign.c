@@ -1,5 +1,5 @@
 /*
- * Unit tests for what the payment drivers stand on: core/base/sign.c
+ * Unit tests for what the payment drivers stand on: core/base/paysign.c
  * (SHA256withRSA in base64, AES-256-GCM with associated data as WeChat Pay
  * encrypts its notifications, strict base64, the raw text of Alipay's
  * "*_response" member, a secret kept encrypted at rest as keyenc.sh writes

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the request parsers of core/web/req.c: urlencoded bodies and
  * query strings, cookies, %-coding, and multipart/form-data read through an
- * in-memory callback, files kept in memory and sealed (AES-256-GCM + SHA-256)
+ * in-memory callback, files kept in memory and encrypted (AES-256-GCM + SHA-256)
  * as they stream.
  */
 #include <dirent.h>
@@ -429,7 +429,7 @@ static char tmpdir[256];
 /* as a worker's: large enough for every body of these tests */
 static struct hall_mp_arena *arena;
 
-/* the PII key for sealed uploads, from a file that lives only during setup */
+/* the PII key for encrypted uploads, from a file that lives only during setup */
 static int
 mp_group_setup(void **state)
 {
@@ -469,7 +469,7 @@ struct mp_result {
 };
 
 static const struct hall_mp_limits default_limits = {
-    .max_file = 1 << 20, .max_field = 1024, .max_parts = 8, .seal = 0};
+    .max_file = 1 << 20, .max_field = 1024, .max_parts = 8, .enc = 0};
 
 static void
 mp_run(struct hall_pool *pool, const char *ctype, const char *body, size_t len, size_t clen,
@@ -546,8 +546,8 @@ parse_multipart__fields_and_file__parsed_and_file_written(void **state)
         assert_int_equal(res.files->size, sizeof(tricky_file) - 1);
         assert_memory_equal(res.files->data, tricky_file, sizeof(tricky_file) - 1);
         assert_int_equal(res.files->data[res.files->size], 0);
-        /* not sealed unless asked */
-        assert_null(res.files->sealed);
+        /* not encrypted unless asked */
+        assert_null(res.files->enc);
 
         hall_pool_destroy(pool);
     }
@@ -873,10 +873,10 @@ parse_multipart__part_headers_over_8k__400_however_read(void **state)
     hall_pool_destroy(pool);
 }
 
-/* what hall_file_store writes: the content sealed as hall_pii_encrypt
+/* what hall_file_store writes: the content encrypted as hall_pii_encrypt
  * would, and its SHA-256, whatever the size of the reads */
 static void
-parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
+parse_multipart__encrypted_file__decrypts_to_content_and_hash_matches(void **state)
 {
     static const size_t chunks[] = {0, 1, 4093, 70000};
     struct hall_mp_limits lim = default_limits;
@@ -899,8 +899,8 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
     hall_buf_add(&body, file, flen);
     hall_buf_addstr(&body, "\r\n--" B "\r\nContent-Disposition: form-data; name=\"g\"; "
                            "filename=\"empty.jpg\"\r\n\r\n\r\n--" B "--\r\n");
-    lim.seal = 1;
-    /* the second half: a HALL_R_SEALED route, the clear content kept only
+    lim.enc = 1;
+    /* the second half: a HALL_R_ENCRYPTED route, the clear content kept only
      * as far as its type needs */
     for (k = 0; k < 2 * (sizeof(chunks) / sizeof(chunks[0])); k++) {
         struct hall_pool *pool = pool_setup();
@@ -915,21 +915,21 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
         assert_int_equal(res.files->plain_len, lim.head_only ? HALL_UPLOAD_HEAD : flen);
         assert_memory_equal(res.files->data, file, res.files->plain_len);
         assert_int_equal(res.files->data[res.files->plain_len], 0);
-        assert_int_equal(res.files->sealed_len, flen + HALL_SEAL_HEAD + HALL_SEAL_TAG);
+        assert_int_equal(res.files->enc_len, flen + HALL_ENC_HEAD + HALL_ENC_TAG);
         assert_memory_equal(res.files->sha256, sha, 32);
-        plain = hall_pii_decrypt(pool, res.files->sealed, res.files->sealed_len);
+        plain = hall_pii_decrypt(pool, res.files->enc, res.files->enc_len);
         assert_non_null(plain);
         assert_memory_equal(plain, file, flen);
         /* a tampered byte fails the tag */
-        res.files->sealed[HALL_SEAL_HEAD + flen / 2] ^= 1;
-        assert_null(hall_pii_decrypt(pool, res.files->sealed, res.files->sealed_len));
-        /* an empty file is sealed too: the hash of nothing */
+        res.files->enc[HALL_ENC_HEAD + flen / 2] ^= 1;
+        assert_null(hall_pii_decrypt(pool, res.files->enc, res.files->enc_len));
+        /* an empty file is encrypted too: the hash of nothing */
         assert_non_null(res.files->next);
         assert_int_equal(res.files->next->size, 0);
         assert_int_equal(res.files->next->plain_len, 0);
-        /* each file's sealed form starts on a unit the store writes with O_DIRECT */
-        assert_int_equal((uintptr_t)res.files->sealed % HALL_SEAL_ALIGN, 0);
-        assert_int_equal((uintptr_t)res.files->next->sealed % HALL_SEAL_ALIGN, 0);
+        /* each file's encrypted form starts on a unit the store writes with O_DIRECT */
+        assert_int_equal((uintptr_t)res.files->enc % HALL_ENC_ALIGN, 0);
+        assert_int_equal((uintptr_t)res.files->next->enc % HALL_ENC_ALIGN, 0);
         hall_sha256("", 0, sha);
         assert_memory_equal(res.files->next->sha256, sha, 32);
         hall_sha256(file, flen, sha);
@@ -939,21 +939,21 @@ parse_multipart__sealed_file__decrypts_to_content_and_hash_matches(void **state)
     hall_buf_free(&body);
 }
 
-/* a route's flags decide the parser's work on its files: sealed and hashed
+/* a route's flags decide the parser's work on its files: encrypted and hashed
  * (every multipart route but those that only read their files), only the
- * head in clear (HALL_R_SEALED, which wins), or kept in clear only and
- * neither sealed nor hashed (HALL_R_CLEAR) */
+ * head in clear (HALL_R_ENCRYPTED, which wins), or kept in clear only and
+ * neither encrypted nor hashed (HALL_R_CLEAR) */
 static void
-parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed(void **state)
+parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unencrypted(void **state)
 {
     static const struct {
         unsigned flags;
-        int seal, head_only;
+        int enc, head_only;
     } routes[] = {
         {HALL_R_MULTIPART, 1, 0},
-        {HALL_R_MULTIPART | HALL_R_SEALED, 1, 1},
+        {HALL_R_MULTIPART | HALL_R_ENCRYPTED, 1, 1},
         {HALL_R_MULTIPART | HALL_R_CLEAR, 0, 0},
-        {HALL_R_MULTIPART | HALL_R_CLEAR | HALL_R_SEALED, 1, 1},
+        {HALL_R_MULTIPART | HALL_R_CLEAR | HALL_R_ENCRYPTED, 1, 1},
     };
     size_t flen = 300 * 1024 + 3, i, k;
     static const unsigned char zero[32];
@@ -979,7 +979,7 @@ parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed(void
         struct mp_result res;
 
         hall_mp_limits_route(&lim, routes[k].flags);
-        assert_int_equal(lim.seal, routes[k].seal);
+        assert_int_equal(lim.enc, routes[k].enc);
         assert_int_equal(lim.head_only, routes[k].head_only);
         mp_run(pool, CT, body.data, body.len, body.len, 4093, &lim, &res);
         assert_int_equal(res.status, 0);
@@ -988,13 +988,13 @@ parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed(void
         assert_int_equal(res.files->size, flen);
         assert_int_equal(res.files->plain_len, lim.head_only ? HALL_UPLOAD_HEAD : flen);
         assert_memory_equal(res.files->data, file, res.files->plain_len);
-        if (lim.seal) {
-            assert_non_null(res.files->sealed);
-            assert_int_equal(res.files->sealed_len, flen + HALL_SEAL_HEAD + HALL_SEAL_TAG);
+        if (lim.enc) {
+            assert_non_null(res.files->enc);
+            assert_int_equal(res.files->enc_len, flen + HALL_ENC_HEAD + HALL_ENC_TAG);
         } else {
-            /* nothing sealed, nothing hashed: what the store would refuse */
-            assert_null(res.files->sealed);
-            assert_int_equal(res.files->sealed_len, 0);
+            /* nothing encrypted, nothing hashed: what the store would refuse */
+            assert_null(res.files->enc);
+            assert_int_equal(res.files->enc_len, 0);
             assert_memory_equal(res.files->sha256, zero, 32);
         }
         hall_pool_destroy(pool);
@@ -1012,7 +1012,7 @@ parse_multipart__files_beyond_arena__413_not_overflow(void **state)
     struct hall_buf body;
     struct mp_result res;
     char chunk[1500];
-    int seal;
+    int enc;
 
     memset(chunk, 'y', sizeof(chunk));
     hall_buf_init(&body, 1 << 20);
@@ -1020,9 +1020,9 @@ parse_multipart__files_beyond_arena__413_not_overflow(void **state)
                            "filename=\"a.jpg\"\r\n\r\n");
     hall_buf_add(&body, chunk, sizeof(chunk));
     hall_buf_addstr(&body, "\r\n--" B "--\r\n");
-    for (seal = 0; seal <= 1; seal++) {
-        lim.arena = hall_mp_arena_new(seal ? 1400 : 1000, 1);
-        lim.seal = seal;
+    for (enc = 0; enc <= 1; enc++) {
+        lim.arena = hall_mp_arena_new(enc ? 1400 : 1000, 1);
+        lim.enc = enc;
         mp_run(pool, CT, body.data, body.len, body.len, 100, &lim, &res);
         assert_int_equal(res.status, 413);
         hall_mp_arena_free(lim.arena);
@@ -1104,9 +1104,9 @@ main(void)
         cmocka_unit_test(parse_multipart__bad_part_headers__400),
         cmocka_unit_test(parse_multipart__part_headers_over_8k__400_however_read),
         cmocka_unit_test(local_path__tricks_of_open_redirects__refused),
-        cmocka_unit_test(parse_multipart__sealed_file__decrypts_to_content_and_hash_matches),
+        cmocka_unit_test(parse_multipart__encrypted_file__decrypts_to_content_and_hash_matches),
         cmocka_unit_test(
-            parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unsealed),
+            parse_multipart__route_flags__clear_route_keeps_file_in_clear_only_unencrypted),
         cmocka_unit_test(parse_multipart__files_beyond_arena__413_not_overflow),
     };
 

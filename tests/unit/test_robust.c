@@ -283,7 +283,7 @@ robust__multipart__no_crash_consistent_result(void **state)
         lim.max_file = below(4) == 0 ? below(8) : 1000;
         lim.max_field = below(4) == 0 ? below(8) : 1000;
         lim.max_parts = below(4) == 0 ? below(3) : 8;
-        lim.seal = 0;
+        lim.enc = 0;
         lim.arena = arena;
         /* CONTENT_LENGTH mostly right, sometimes more or less than what comes */
         st = hall_parse_multipart(pool, mp_ctypes[below(3) != 0 ? 0 : below(5)], mem_read, &r,

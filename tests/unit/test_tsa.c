@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/pki/tsa.c, the timestamp authority, with a key in a
+ * Unit tests for core/pki/tsa_reply.c, the timestamp authority, with a key in a
  * file (no token: hall_pki_key reads pki_dir/tsa.key) under a root made
  * here: before it is loaded every answer is systemFailure; then a request
  * OpenSSL made is granted and its reply verifies against the root

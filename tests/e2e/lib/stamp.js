@@ -170,9 +170,9 @@ function keyScalar(dir, p12, pin) {
     return Buffer.from(kids[1].body);
 }
 
-/* modules/pki/hall-stamp ARGS (the 盖章工具), the PIN on fd 3 when given */
+/* tools/stamp/hall-stamp ARGS (the 盖章工具), the PIN on fd 3 when given */
 function hallStamp(args, pin) {
-    const tool = path.join(process.env.HALL_ROOT, 'modules/pki/hall-stamp');
+    const tool = path.join(process.env.HALL_ROOT, 'tools/stamp/hall-stamp');
     let fd = 'ignore';
     if (pin !== undefined) {
         const f = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'hall-stamp-pin-')), 'pin');

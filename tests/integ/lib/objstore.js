@@ -2,8 +2,8 @@
 /*
  * The test hall's stored files, whichever driver keeps them
  * (core/store/objstore.c): with HALL_TEST_STORE=s3 a Swift bucket, read and
- * changed through modules/store/hall-objstore (the hall's own S3 client),
- * else the files of $HALL_VAR/uploads.  Objects are sealed (AES-256-GCM
+ * changed through tools/objstore/hall-objstore (the hall's own S3 client),
+ * else the files of $HALL_VAR/uploads.  Objects are encrypted (AES-256-GCM
  * under the PII key): what these return is ciphertext.
  */
 const fs = require('node:fs');
@@ -12,7 +12,7 @@ const { spawnSync } = require('node:child_process');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..', '..');
 const S3 = process.env.HALL_TEST_STORE === 's3';
-const TOOL = path.join(ROOT, 'modules', 'store', 'hall-objstore');
+const TOOL = path.join(ROOT, 'tools', 'objstore', 'hall-objstore');
 
 function conf() {
     return process.env.HALL_CONF || path.join(process.env.HALL_VAR, 'hall.conf');

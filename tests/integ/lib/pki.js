@@ -172,7 +172,7 @@ function sm2Verify(dir, der, pubPemOfCert) {
 }
 
 function pkitool(args, env = {}) {
-    return spawnSync(path.join(process.env.HALL_ROOT, 'modules/pki/hall-pkitool'),
+    return spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
         ['-c', process.env.HALL_CONF, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 

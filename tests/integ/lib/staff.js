@@ -98,7 +98,7 @@ const ADMIN2 = ['admin2', 'Admin2026demo2'];
 /* {status, stdout, stderr} of one run of hall-staff; input: its stdin */
 function hallStaff(args, input = '') {
     assert.ok(process.env.HALL_CONF, 'HALL_CONF is set by script/test');
-    return spawnSync(path.join(ROOT, 'modules', 'admin', 'hall-staff'), ['-c', process.env.HALL_CONF, ...args],
+    return spawnSync(path.join(ROOT, 'tools', 'staff', 'hall-staff'), ['-c', process.env.HALL_CONF, ...args],
         { input, encoding: 'utf8' });
 }
 

@@ -17,7 +17,7 @@ const { orgForm } = require('./payflow');
 const { toApply } = require('./seal');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..', '..');
-const HALL_STAMP = path.join(ROOT, 'modules', 'pki', 'hall-stamp');
+const HALL_STAMP = path.join(ROOT, 'tools', 'stamp', 'hall-stamp');
 
 /*
  * A PDF of `pages` A4 pages, each with a line of text; sigField: an empty

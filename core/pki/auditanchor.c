@@ -1,5 +1,5 @@
 /*
- * The audit log's hash chain and its daily seals (docs/internals/audit-chain.md).
+ * The audit log's hash chain and its daily anchors (docs/internals/audit-chain.md).
  *
  * The database writes the chain (sql/077_audit_chain.sql: a BEFORE INSERT
  * trigger hashes each row with the previous row of its chain); this file
@@ -17,7 +17,7 @@
 
 #include "pki/pki.h"
 
-#define SEAL_DAY_LEN 10 /* YYYY-MM-DD */
+#define ANCHOR_DAY_LEN 10 /* YYYY-MM-DD */
 
 /* its statements are hall_pki_stmts' audit_seal_* and audit_mark_* (pki.c) */
 
@@ -114,8 +114,8 @@ signed_msg(struct hall_pool *pool, const char *tag, const char *text, int64_t ch
 }
 
 unsigned char *
-hall_audit_seal_msg(struct hall_pool *pool, const char *day, int64_t chain, int64_t seq,
-                    const unsigned char *hash, size_t *len)
+hall_audit_anchor_msg(struct hall_pool *pool, const char *day, int64_t chain, int64_t seq,
+                      const unsigned char *hash, size_t *len)
 {
     return signed_msg(pool, "hall-audit-seal/1", day, chain, seq, hash, len);
 }
@@ -127,15 +127,15 @@ hall_audit_mark_msg(struct hall_pool *pool, const char *at, int64_t chain, int64
     return signed_msg(pool, "hall-audit-mark/1", at, chain, seq, hash, len);
 }
 
-/* ---- the daily seals ----------------------------------------------------------- */
+/* ---- the daily anchors --------------------------------------------------------- */
 
 int
-hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
+hall_audit_anchor_days(struct hall_ctx *cx, long grace_s)
 {
     /* the Beijing day (at now - grace) this process last sealed up to: the
      * query runs once a day, not on every tick */
-    static char done[SEAL_DAY_LEN + 1];
-    char today[SEAL_DAY_LEN + 1];
+    static char done[ANCHOR_DAY_LEN + 1];
+    char today[ANCHOR_DAY_LEN + 1];
     unsigned char signer[32], *msg, *sig, *hash;
     size_t mlen, slen, hlen;
     struct hall_dbres *r;
@@ -148,19 +148,19 @@ hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
     if (strcmp(done, today) == 0)
         return 0;
     if (hall_pki_audit_signer(signer) != HALL_OK) {
-        hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit seal: the audit key is not loaded\"");
+        hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit anchor: the audit key is not loaded\"");
         return -1;
     }
     /* one transaction under a lock: another process sealing now is left
      * to it (this one looks again at its next tick) */
     if (hall_db_begin(cx) != HALL_OK)
         return -1;
-    r = hall_db_exec(cx, "audit_seal_lock");
+    r = hall_db_exec(cx, "audit_anchor_lock");
     if (r == NULL || !hall_dbres_bool(r, 0, "got")) {
         hall_db_rollback(cx);
         return r == NULL ? -1 : 0;
     }
-    r = hall_db_exec(cx, "audit_seal_due", HALL_I64(grace_s));
+    r = hall_db_exec(cx, "audit_anchor_due", HALL_I64(grace_s));
     for (i = 0; r != NULL && i < hall_dbres_rows(r); i++) {
         const char *day = hall_dbres_str(r, i, "day");
         int64_t chain = hall_dbres_int(r, i, "chain"), seq = hall_dbres_int(r, i, "seq");
@@ -168,15 +168,15 @@ hall_audit_seal_days(struct hall_ctx *cx, long grace_s)
         hash = hall_dbres_bytea(cx, r, i, hall_dbres_col(r, "hash"), &hlen);
         if (day == NULL || hash == NULL || hlen != HALL_AUDIT_HASH_LEN)
             break;
-        msg = hall_audit_seal_msg(cx->pool, day, chain, seq, hash, &mlen);
+        msg = hall_audit_anchor_msg(cx->pool, day, chain, seq, hash, &mlen);
         if (hall_pki_audit_sign(cx->pool, msg, mlen, &sig, &slen) != HALL_OK) {
-            hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit seal: signing failed\"");
+            hall_log(HALL_LOG_ERR, cx->request_id, "msg=\"audit anchor: signing failed\"");
             break;
         }
-        if (hall_db_exec(cx, "audit_seal_insert", HALL_I64(chain), HALL_STR(day), HALL_I64(seq),
+        if (hall_db_exec(cx, "audit_anchor_insert", HALL_I64(chain), HALL_STR(day), HALL_I64(seq),
                          HALL_BIN(hash, hlen), HALL_BIN(sig, slen), HALL_BIN(signer, 32)) == NULL)
             break;
-        hall_log(HALL_LOG_INFO, cx->request_id, "msg=\"audit seal\" day=%s chain=%lld seq=%lld",
+        hall_log(HALL_LOG_INFO, cx->request_id, "msg=\"audit anchor\" day=%s chain=%lld seq=%lld",
                  day, (long long)chain, (long long)seq);
         n++;
     }

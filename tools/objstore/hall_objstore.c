@@ -11,7 +11,7 @@
  *                                             prints those without an object
  *   hall-objstore -c CONF ls                  every object's name
  *   hall-objstore -c CONF head NAME           the object's size
- *   hall-objstore -c CONF get NAME            its bytes (sealed) to stdout
+ *   hall-objstore -c CONF get NAME            its bytes (encrypted) to stdout
  *   hall-objstore -c CONF put NAME            stdin's bytes as it (tests, repairs)
  *   hall-objstore -c CONF rm NAME             deletes it
  *
@@ -21,7 +21,7 @@
  * hash compared before the next; with --remove, the source's copy is
  * deleted once its copy is verified.  An interrupted run is resumed by
  * running it again (what is there already, the same, is skipped).  The
- * objects stay sealed (AES-256-GCM under the PII key) all the way: the
+ * objects stay encrypted (AES-256-GCM under the PII key) all the way: the
  * tool never decrypts.  The other commands use the driver objstore names.
  *
  * Exit status 0 done, 1 check found objects missing (or head/get: no such
@@ -40,7 +40,7 @@
 
 #include "hall.h"
 
-/* larger than any object the hall writes (upload_max_bytes' bound + seal) */
+/* larger than any object the hall writes (upload_max_bytes' bound + encryption) */
 #define OBJ_MAX ((size_t)104857600 + 64)
 
 static void

@@ -167,7 +167,7 @@ main(int argc, char **argv)
             if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
     } else if (strcmp(cmd, "audit-seal") == 0 && argc - optind <= 2) {
-        n = hall_audit_seal_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 300);
+        n = hall_audit_anchor_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 300);
         if (n >= 0)
             printf("%d daily seal(s) of the audit log signed\n", n);
         rc = n >= 0 ? 0 : 1;

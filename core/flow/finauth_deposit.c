@@ -9,7 +9,7 @@
  * a MAC keyed with the installation's secret (six digits are too few for a
  * plain hash).  Used by modules/pay (after an online payment) and
  * modules/finauth (a retry with corrected account data);
- * modules/outbox/outbox.c delivers the job.  The account it goes to is
+ * tools/outbox/hall_outbox.c delivers the job.  The account it goes to is
  * checked here too: the bank and branch of the form (hall_finauth_bank_check).
  */
 #include <stdio.h>

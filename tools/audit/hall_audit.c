@@ -149,9 +149,10 @@ seals_read(struct hall_ctx *cx, const struct hall_dbres *r, size_t *count)
         s[i].mark = hall_dbres_col(r, "mark") >= 0 && hall_dbres_bool(r, i, "mark");
         snprintf(s[i].day, sizeof(s[i].day), "%s", day != NULL ? day : "?");
         hash_ok = bytea_of(cx, r, i, "hash", s[i].hash);
-        msg = s[i].mark
-                  ? hall_audit_mark_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen)
-                  : hall_audit_seal_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen);
+        msg =
+            s[i].mark
+                ? hall_audit_mark_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen)
+                : hall_audit_anchor_msg(cx->pool, s[i].day, s[i].chain, s[i].seq, s[i].hash, &mlen);
         if (who == NULL || slen != 32 || memcmp(who, signer, 32) != 0)
             problem(INT64_MAX, "%s: %s chain %lld (seq %lld): signed by another key than audit.crt",
                     KIND(&s[i]), s[i].day, (long long)s[i].chain, (long long)s[i].seq);

@@ -810,7 +810,7 @@ pki_tick(struct hall_app *app)
          * transactions of the day have committed), signed, and its chains'
          * heads marked every audit_mark_s */
         if (hall_pki_audit_ready()) {
-            hall_audit_seal_days(req->cx, 300);
+            hall_audit_anchor_days(req->cx, 300);
             hall_audit_mark_heads(req->cx, app->conf.audit_mark_s);
         }
         hall_produce_auto(req->cx);
