@@ -322,14 +322,83 @@ change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
     return HALL_OK;
 }
 
+/* the order's materials (order_files), replaced and removed ones too, into
+ * ctx's "files"; the rows, or NULL when the store failed */
+static struct hall_dbres *
+files_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req->cx, "order_files", HALL_I64(order_id));
+    struct hall_val *list;
+    int i, n;
+
+    if (res == NULL)
+        return NULL;
+    list = hall_val_set_list(req->pool, ctx, "files");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *f = hall_val_push_obj(req->pool, list);
+
+        hall_dbres_set(req->pool, f, res, i, "id:i kind");
+        hall_val_set_str(req->pool, f, "label",
+                         material_label(req->pool, hall_dbres_str(res, i, "kind")));
+        hall_val_set_str(req->pool, f, "mime", hall_dbres_str(res, i, "mime"));
+        hall_val_set_str(
+            req->pool, f, "size",
+            hall_psprintf(req->pool, "%.1f KB", hall_dbres_int(res, i, "size") / 1024.0));
+        hall_dbres_set(req->pool, f, res, i, "uploaded_at replaced:b");
+        /* a replaced file is deleted after the replacing upload commits */
+        hall_val_set_bool(req->pool, f, "removed", hall_dbres_bool(res, i, "removed"));
+        hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_str(res, i, "id"));
+    }
+    hall_val_set_bool(req->pool, ctx, "no_files", n == 0);
+    return res;
+}
+
+/* the order's history (audit_log), each row with who and the states in
+ * words, into ctx's "history" */
+static int
+history_ctx(struct hall_req *req, struct hall_val *ctx, const char *sid)
+{
+    struct hall_dbres *res = hall_db_exec(req->cx, "admin_order_history", HALL_STR(sid));
+    struct hall_val *list;
+    int i, n;
+
+    if (res == NULL)
+        return HALL_ERR;
+    list = hall_val_set_list(req->pool, ctx, "history");
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *h = hall_val_push_obj(req->pool, list);
+        const char *from = hall_dbres_str(res, i, "from_state"),
+                   *to = hall_dbres_str(res, i, "to_state");
+
+        hall_dbres_set(req->pool, h, res, i, "at actor");
+        hall_val_set_str(
+            req->pool, h, "who",
+            actor_label(req, hall_dbres_str(res, i, "actor"), hall_dbres_str(res, i, "login")));
+        hall_val_set_str(req->pool, h, "action", hall_dbres_str(res, i, "action"));
+        hall_val_set_str(req->pool, h, "action_label",
+                         hall_order_action_label(hall_dbres_str(res, i, "action")));
+        hall_val_set_str(req->pool, h, "from", from);
+        hall_val_set_str(req->pool, h, "to", to);
+        hall_val_set_str(req->pool, h, "from_label",
+                         *from ? hall_order_label(from) ?: "其他状态" : "");
+        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: "其他状态" : "");
+        hall_dbres_set(req->pool, h, res, i, "reason ref");
+        if (*hall_dbres_str(res, i, "tries") != '\0')
+            hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_str(res, i, "tries"));
+    }
+    return HALL_OK;
+}
+
 int
 order_page(struct hall_req *req)
 {
     struct hall_dbres *o, *res;
-    struct hall_val *ctx, *form, *before = NULL, *ov, *list;
+    struct hall_val *ctx, *form, *before = NULL, *ov;
     const char *sid;
     int64_t form_rev, rejected_rev = 0;
-    int i, n, json = json_asked(req);
+    int json = json_asked(req);
 
     if (partner_path(req))
         return HALL_OK;
@@ -392,58 +461,16 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "unchanged_since_reject",
                       rejected_rev > 0 && form_rev == rejected_rev);
 
-    res = hall_db_exec(req->cx, "order_files", HALL_I64(hall_dbres_int(o, 0, "id")));
+    res = files_ctx(req, ctx, hall_dbres_int(o, 0, "id"));
     if (res == NULL)
         return HALL_ERR;
-    list = hall_val_set_list(req->pool, ctx, "files");
-    n = hall_dbres_rows(res);
-    for (i = 0; i < n; i++) {
-        struct hall_val *f = hall_val_push_obj(req->pool, list);
-
-        hall_dbres_set(req->pool, f, res, i, "id:i kind");
-        hall_val_set_str(req->pool, f, "label",
-                         material_label(req->pool, hall_dbres_str(res, i, "kind")));
-        hall_val_set_str(req->pool, f, "mime", hall_dbres_str(res, i, "mime"));
-        hall_val_set_str(
-            req->pool, f, "size",
-            hall_psprintf(req->pool, "%.1f KB", hall_dbres_int(res, i, "size") / 1024.0));
-        hall_dbres_set(req->pool, f, res, i, "uploaded_at replaced:b");
-        /* a replaced file is deleted after the replacing upload commits */
-        hall_val_set_bool(req->pool, f, "removed", hall_dbres_bool(res, i, "removed"));
-        hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_str(res, i, "id"));
-    }
-    hall_val_set_bool(req->pool, ctx, "no_files", n == 0);
     if (seals_ctx(req, ctx, o, res) != HALL_OK) {
         hall_err(req, "msg=\"order seals unreadable\" order=%s", sid);
         return hall_resp_busy(req);
     }
 
-    res = hall_db_exec(req->cx, "admin_order_history", HALL_STR(sid));
-    if (res == NULL)
+    if (history_ctx(req, ctx, sid) != HALL_OK)
         return HALL_ERR;
-    list = hall_val_set_list(req->pool, ctx, "history");
-    n = hall_dbres_rows(res);
-    for (i = 0; i < n; i++) {
-        struct hall_val *h = hall_val_push_obj(req->pool, list);
-        const char *from = hall_dbres_str(res, i, "from_state"),
-                   *to = hall_dbres_str(res, i, "to_state");
-
-        hall_dbres_set(req->pool, h, res, i, "at actor");
-        hall_val_set_str(
-            req->pool, h, "who",
-            actor_label(req, hall_dbres_str(res, i, "actor"), hall_dbres_str(res, i, "login")));
-        hall_val_set_str(req->pool, h, "action", hall_dbres_str(res, i, "action"));
-        hall_val_set_str(req->pool, h, "action_label",
-                         hall_order_action_label(hall_dbres_str(res, i, "action")));
-        hall_val_set_str(req->pool, h, "from", from);
-        hall_val_set_str(req->pool, h, "to", to);
-        hall_val_set_str(req->pool, h, "from_label",
-                         *from ? hall_order_label(from) ?: "其他状态" : "");
-        hall_val_set_str(req->pool, h, "to_label", *to ? hall_order_label(to) ?: "其他状态" : "");
-        hall_dbres_set(req->pool, h, res, i, "reason ref");
-        if (*hall_dbres_str(res, i, "tries") != '\0')
-            hall_val_set_fmt(req->pool, h, "note", "第%s次", hall_dbres_str(res, i, "tries"));
-    }
     res = hall_db_exec(req->cx, "finauth_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return HALL_ERR;

@@ -287,6 +287,32 @@ query_page(struct hall_req *req, long *page)
     return 1;
 }
 
+/* the choices of the filters 业务类型 and 状态, the chosen ones selected */
+static void
+filter_options(struct hall_req *req, struct hall_val *ctx, const char *biz, const char *status)
+{
+    const struct hall_order_state *st;
+    struct hall_val *opts;
+    int i;
+
+    opts = hall_val_set_list(req->pool, ctx, "business_opts");
+    for (i = 0; hall_businesses[i].code != NULL; i++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, opts);
+
+        hall_val_add_str(req->pool, o, "code", hall_businesses[i].code);
+        hall_val_add_str(req->pool, o, "label", hall_businesses[i].label);
+        hall_val_add_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
+    }
+    opts = hall_val_set_list(req->pool, ctx, "status_opts");
+    for (st = hall_order_states(); st->code != NULL; st++) {
+        struct hall_val *o = hall_val_push_obj(req->pool, opts);
+
+        hall_val_add_str(req->pool, o, "code", st->code);
+        hall_val_add_str(req->pool, o, "label", st->label);
+        hall_val_add_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
+    }
+}
+
 int
 orders_page(struct hall_req *req)
 {
@@ -294,10 +320,9 @@ orders_page(struct hall_req *req)
     const char *subject = filter(req, "subject", 100), *status = filter(req, "status", 32);
     const char *from = filter(req, "from", 10), *to = filter(req, "to", 10);
     long page, pages, total = 0;
-    struct hall_val *ctx, *list, *opts;
+    struct hall_val *ctx, *list;
     struct hall_dbres *res;
-    const struct hall_order_state *st;
-    int i, n, plain, page_ok = query_page(req, &page);
+    int n, plain, page_ok = query_page(req, &page);
 
     /* the route reads its own session (HALL_R_NOSESSION): a visitor who is
      * not logged in is sent to the login page before any check of the
@@ -395,22 +420,7 @@ render:
                            hall_url_encode(req->pool, from), hall_url_encode(req->pool, to));
         hall_val_set_str(req->pool, ctx, "qs", qs);
     }
-    opts = hall_val_set_list(req->pool, ctx, "business_opts");
-    for (i = 0; hall_businesses[i].code != NULL; i++) {
-        struct hall_val *o = hall_val_push_obj(req->pool, opts);
-
-        hall_val_add_str(req->pool, o, "code", hall_businesses[i].code);
-        hall_val_add_str(req->pool, o, "label", hall_businesses[i].label);
-        hall_val_add_bool(req->pool, o, "selected", strcmp(biz, hall_businesses[i].code) == 0);
-    }
-    opts = hall_val_set_list(req->pool, ctx, "status_opts");
-    for (st = hall_order_states(); st->code != NULL; st++) {
-        struct hall_val *o = hall_val_push_obj(req->pool, opts);
-
-        hall_val_add_str(req->pool, o, "code", st->code);
-        hall_val_add_str(req->pool, o, "label", st->label);
-        hall_val_add_bool(req->pool, o, "selected", strcmp(status, st->code) == 0);
-    }
+    filter_options(req, ctx, biz, status);
     return hall_resp_page(req, 200, "center_orders", ctx);
 }
 
