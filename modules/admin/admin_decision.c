@@ -215,7 +215,7 @@ do_refuse(struct hall_req *req)
     return decide(req, 'F');
 }
 
-/* ---- finance: a locked financial authentication, dead outbox jobs ---------- */
+/* ---- finance: a locked financial authentication ------------------------------ */
 
 /*
  * The agent typed finauth_max_tries wrong codes: the newest attempt is

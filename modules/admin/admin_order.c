@@ -63,6 +63,7 @@ form_text(struct hall_req *req, const struct hall_val *v)
         return v->i ? "是" : "否";
     return hall_val_json(req->pool, v, NULL);
 }
+
 /* the order, or NULL after answering (404) */
 struct hall_dbres *
 order_load(struct hall_req *req)

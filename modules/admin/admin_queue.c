@@ -103,6 +103,8 @@ finance_queue(struct hall_req *req)
     return queue(req, "queue_finance", "queue_finance_count", "对公转账到账确认", "admin_finance");
 }
 
+/* ---- the outbox's dead jobs (finance) ------------------------------------------ */
+
 /* dead jobs: what they are and why they died; never their payload */
 int
 outbox_page(struct hall_req *req)

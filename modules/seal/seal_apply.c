@@ -426,6 +426,9 @@ print_more(struct hall_req *req, struct hall_val *ctx)
     hall_val_set_bool(req->pool, ctx, "seal_flow", 1);
     hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
 }
+
+/* ---- the kit's hooks ------------------------------------------------------------ */
+
 /*
  * 上传资料: each 机构个人章 makes its holder a 机构个人证书, so the order asks
  * for that person's ID scan, kind holder_id_N after the seal's position,

@@ -210,6 +210,7 @@ collect_form_of(struct hall_req *req)
         req, pdf, len, "application/pdf",
         hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_str(o, 0, "order_no")));
 }
+
 /* ---- 机构个人章: the holder's own phone, verified before submission ---------------- */
 
 /* the code's MAC, bound to the seal row and the phone's blind index */
