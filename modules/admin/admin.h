@@ -1,0 +1,64 @@
+/*
+ * admin.h: what the files of hall-admin share, and no other program includes:
+ * the handlers its routes name (admin.c) and the helpers several parts call.
+ * The files: admin.c (statements, routes and their parameters, main, the
+ * helpers every page uses), admin_login.c, admin_queue.c, admin_order.c,
+ * admin_decision.c, admin_refund.c, admin_approval.c.
+ */
+#ifndef ADMIN_H
+#define ADMIN_H
+
+#include "hall.h"
+
+/* admin.c */
+int partner_path(struct hall_req *req);
+int json_asked(const struct hall_req *req);
+const char *business_label(const char *code, int sms);
+const char *form_str(const struct hall_val *form, const char *name);
+struct hall_val *form_of(struct hall_req *req, const struct hall_dbres *res, int col);
+struct hall_val *page_ctx(struct hall_req *req, const char *title);
+struct hall_val *order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res,
+                           int i);
+
+/* admin_login.c */
+int login_page(struct hall_req *req);
+int code_page(struct hall_req *req);
+int do_code(struct hall_req *req);
+int enrol_page(struct hall_req *req);
+int do_enrol(struct hall_req *req);
+int do_login(struct hall_req *req);
+int do_logout(struct hall_req *req);
+
+/* admin_queue.c */
+int home_page(struct hall_req *req);
+int review_queue(struct hall_req *req);
+int finance_queue(struct hall_req *req);
+int outbox_page(struct hall_req *req);
+int do_outbox_retry(struct hall_req *req);
+
+/* admin_order.c */
+struct hall_dbres *order_load(struct hall_req *req);
+int order_page(struct hall_req *req);
+int file_download(struct hall_req *req);
+
+/* admin_decision.c */
+int do_approve(struct hall_req *req);
+int do_reject(struct hall_req *req);
+int do_confirm(struct hall_req *req);
+int do_refuse(struct hall_req *req);
+int do_finauth_unlock(struct hall_req *req);
+
+/* admin_refund.c */
+const char *refund_status_label(const char *status);
+int refunds_page(struct hall_req *req);
+int refund_apply(struct hall_req *req, const struct hall_refund *rf, char kind, const char *note,
+                 const char *first, const char **done);
+int do_refund_approve(struct hall_req *req);
+int do_refund_refuse(struct hall_req *req);
+
+/* admin_approval.c */
+int approvals_page(struct hall_req *req);
+int do_approvals_approve(struct hall_req *req);
+int do_approvals_refuse(struct hall_req *req);
+
+#endif

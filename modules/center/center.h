@@ -1,0 +1,39 @@
+/*
+ * center.h: what the files of hall-center share, and no other program
+ * includes: the handlers its routes name (center.c) and what the parts
+ * share.  The files: center.c (statements, routes and their parameters,
+ * main), center_orders.c, center_certs.c, center_revoke.c.
+ */
+#ifndef CENTER_H
+#define CENTER_H
+
+#include "hall.h"
+
+#define PAGE_SIZE   20   /* 我的业务单's rows a page */
+#define PAGE_SIZE_S "20" /* the same, in SQL text */
+
+/* center.c */
+extern const char *const revoke_reasons[];
+
+/* center_orders.c */
+const char *business_label(const char *code);
+int query_page(struct hall_req *req, long *page);
+int orders_page(struct hall_req *req);
+int order_page(struct hall_req *req);
+int do_refund(struct hall_req *req);
+int do_invoice_resend(struct hall_req *req);
+
+/* center_certs.c */
+const char *cert_state(const char *state, int expired, int expiring, const char **label);
+const char *ca_label(const char *ca);
+const char *seal_kind_label(const char *kind);
+int finauth_page(struct hall_req *req);
+int certs_page(struct hall_req *req);
+int cert_download(struct hall_req *req);
+
+/* center_revoke.c */
+int revoke_page(struct hall_req *req);
+int revoke_code(struct hall_req *req);
+int revoke_confirm(struct hall_req *req);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * center_certs.c: 我的证书: every certificate the applicant's orders produced,
+ * its state, its actions (补办, 变更, 更新, 解锁, 撤销) and the seals it signs
+ * (GET /center/certs); the 金融认证 records of the applicant's orders (GET
+ * /center/finauth); a certificate and its chain as PEM, DER or PKCS#7 (GET
+ * /center/cert/download): public parts only.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "center.h"
+
+#define CERTS_PAGE 100 /* 我的证书's rows a page (certificates and those in production) */
+
+/* certs_list's columns that the page reads */
+enum {
+    C_SERIAL,
+    C_STATE,
+    C_CA,
+    C_CN,
+    C_ORG,
+    C_NB,
+    C_NA,
+    C_EXPIRED,
+    C_EXPIRING,
+    C_REVOKED_AT,
+    C_REASON,
+    C_ORDER_ID,
+    C_ORDER_NO,
+    C_PARTNER,
+    C_CERT_TYPE,
+    C_SEAL_KIND,
+    C_REISSUABLE,
+    C_CHANGEABLE,
+    C_RENEWABLE,
+    C_UNLOCKABLE,
+    C__N
+};
+static const char *const cert_cols[C__N] = {
+    "serial",        "state",      "ca",         "subject_cn",   "subject_org",
+    "not_before",    "not_after",  "expired",    "expiring",     "revoked_at",
+    "revoke_reason", "order_id",   "order_no",   "partner_code", "cert_type",
+    "seal_kind",     "reissuable", "changeable", "renewable",    "unlockable",
+};
+
+/* one certificate's state for the holder: a code and its words */
+const char *
+cert_state(const char *state, int expired, int expiring, const char **label)
+{
+    if (strcmp(state, "revoked") == 0)
+        return *label = "已吊销", "revoked";
+    if (strcmp(state, "issued") != 0)
+        return *label = "制作中", "producing"; /* intent, or the order awaits 制作证书 */
+    if (expired)
+        return *label = "已过期", "expired";
+    if (expiring)
+        return *label = "即将到期", "expiring"; /* 30 days or less */
+    return *label = "有效", "valid";
+}
+
+const char *
+ca_label(const char *ca)
+{
+    return strcmp(ca, "sm2") == 0 ? "SM2" : "ECDSA";
+}
+
+/*
+ * The ONE place that says what a holder may do with a certificate in a
+ * state: each action a label and a URL.  Only what exists: 补办 (the
+ * reissue flow, the serial chosen) for a valid certificate of the order's
+ * own subject whose partner sells it and that has no reissue under way,
+ * 变更 (modules/change) the same with the partner's change product, 解锁
+ * (modules/unlock) for a valid or expiring one, 更新 (modules/renew) for a
+ * valid, expiring or expired one within its product's window, each with
+ * nothing under way and a product of the order's partner; 下载证书 for
+ * every signed one, 撤销 for a valid or expiring one.
+ */
+static void
+cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const char *serial,
+             const char *partner, int reissuable, int changeable, int renewable, int unlockable)
+{
+    struct hall_val *list = hall_val_set_list(req->pool, row, "actions");
+    const char *base = hall_req_base(req);
+    struct hall_val *a;
+
+#define CERT_ACTION(id_, label_, url_)                                                             \
+    do {                                                                                           \
+        a = hall_val_push_obj(req->pool, list);                                                    \
+        hall_val_set_str(req->pool, a, "id", (id_));                                               \
+        hall_val_set_str(req->pool, a, "label", (label_));                                         \
+        hall_val_set_str(req->pool, a, "url", (url_));                                             \
+    } while (0)
+
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && reissuable)
+        CERT_ACTION("reissue", "补办",
+                    hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && changeable)
+        CERT_ACTION("change", "变更",
+                    hall_psprintf(req->pool, "%s/change/notice?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0) && unlockable)
+        CERT_ACTION("unlock", "解锁",
+                    hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if ((strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0 ||
+         strcmp(code, "expired") == 0) &&
+        renewable)
+        CERT_ACTION("renew", "更新",
+                    hall_psprintf(req->pool, "%s/renew/notice?project=%s&serial=%s", base,
+                                  hall_url_encode(req->pool, partner), serial));
+    if (strcmp(code, "producing") != 0) {
+        CERT_ACTION(
+            "pem", "下载证书（PEM）",
+            hall_psprintf(req->pool, "%s/center/cert/download?serial=%s&format=pem", base, serial));
+        CERT_ACTION(
+            "der", "下载证书（DER）",
+            hall_psprintf(req->pool, "%s/center/cert/download?serial=%s&format=der", base, serial));
+        CERT_ACTION(
+            "p7b", "下载证书链（P7B）",
+            hall_psprintf(req->pool, "%s/center/cert/download?serial=%s&format=p7b", base, serial));
+    }
+    /* 撤销 (the holder's own revocation), last: it cannot be undone */
+    if (strcmp(code, "valid") == 0 || strcmp(code, "expiring") == 0)
+        CERT_ACTION("revoke", "撤销",
+                    hall_psprintf(req->pool, "%s/center/cert/revoke?serial=%s", base, serial));
+#undef CERT_ACTION
+}
+
+const char *
+seal_kind_label(const char *kind)
+{
+    if (strcmp(kind, "org") == 0)
+        return "机构章";
+    if (strcmp(kind, "org_business") == 0)
+        return "机构业务章";
+    return "机构个人章";
+}
+
+/* the seals a certificate signs, from certs_seals (all the applicant's) */
+static void
+cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals, const char *serial,
+           const char *code)
+{
+    struct hall_val *list = NULL;
+    int i, n = hall_dbres_rows(seals);
+
+    for (i = 0; i < n; i++) {
+        const char *kind = hall_dbres_str(seals, i, "kind");
+        const char *name = hall_dbres_str(seals, i, "seal_name");
+        const char *st = hall_dbres_str(seals, i, "state");
+        struct hall_val *it;
+
+        if (strcmp(hall_dbres_str(seals, i, "cert_serial"), serial) != 0)
+            continue;
+        if (list == NULL) {
+            list = hall_val_set_list(req->pool, row, "seals");
+            hall_val_set_bool(req->pool, row, "has_seals", 1);
+        }
+        if (strcmp(kind, "org_person") == 0) {
+            /* the person's name, as 我的电子印章 shows it (never the ID number) */
+            struct hall_val *h =
+                hall_dbres_pii_json(req->cx, seals, i, hall_dbres_col(seals, "holder_enc"));
+
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        it = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(kind));
+        hall_val_set_str(req->pool, it, "name", name);
+        hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(seals, i, "es_id"));
+        if (strcmp(st, "replaced") == 0)
+            hall_val_set_str(req->pool, it, "state_label", "已替换（随新证书重新制作）");
+        else if (strcmp(st, "valid") != 0)
+            hall_val_set_str(req->pool, it, "state_label", "已注销");
+        else if (strcmp(code, "revoked") == 0)
+            hall_val_set_str(req->pool, it, "state_label", "无效（签章人证书已吊销）");
+        else
+            hall_val_set_str(req->pool, it, "state_label", "有效");
+        hall_val_set_str(req->pool, it, "state", st);
+    }
+}
+
+/* a micro-deposit's result as the applicant reads it; code_name: what its
+ * memo carries (随机验证码 / 证书PIN码) */
+static const char *
+finauth_result_label(struct hall_req *req, const char *result, const char *code_name, int waiting)
+{
+    if (strcmp(result, "queued") == 0)
+        return "打款中";
+    if (strcmp(result, "sent") == 0)
+        return waiting ? hall_psprintf(req->pool, "打款成功，待输入%s", code_name) : "打款成功";
+    if (strcmp(result, "failed") == 0)
+        return "打款失败";
+    if (strcmp(result, "verified") == 0)
+        return "认证成功";
+    if (strcmp(result, "locked") == 0)
+        return "已锁定（输错次数过多）";
+    return "处理中";
+}
+
+#define FINAUTH_PAGE 20
+
+/* GET /center/finauth: 我的业务单-在线认证, the 金融认证 records of the
+ * applicant's orders (seed 001's menu), FINAUTH_PAGE a page */
+int
+finauth_page(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    struct hall_val *ctx, *list;
+    const char *base = hall_req_base(req);
+    long page;
+    int i, n, more;
+
+    if (!query_page(req, &page))
+        return hall_msg(req, HALL_M_FILTER_PAGE, "page");
+    res = hall_db_exec(req->cx, "finauth_list", HALL_I64(req->user_id), HALL_I64(FINAUTH_PAGE + 1),
+                       HALL_I64((page - 1) * FINAUTH_PAGE));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_req_wants_json(req)) {
+        ctx = hall_val_obj(req->pool);
+    } else {
+        ctx = hall_page_ctx(req);
+        hall_val_set_str(req->pool, ctx, "title", "我的业务单-在线认证");
+        hall_val_set_str(req->pool, ctx, "site_name", "个人中心");
+    }
+    n = hall_dbres_rows(res);
+    more = n > FINAUTH_PAGE;
+    if (more)
+        n = FINAUTH_PAGE;
+    hall_val_set_int(req->pool, ctx, "page", page);
+    if (page > 1)
+        hall_val_set_int(req->pool, ctx, "prev_page", page - 1);
+    if (more)
+        hall_val_set_int(req->pool, ctx, "next_page", page + 1);
+    list = hall_val_set_list(req->pool, ctx, "records");
+    for (i = 0; i < n; i++) {
+        struct hall_val *row = hall_val_push_obj(req->pool, list), *acts;
+        const char *oid = hall_dbres_str(res, i, "order_id");
+        const char *status = hall_dbres_str(res, i, "status");
+        const char *result = hall_dbres_str(res, i, "result");
+        const char *name =
+            hall_finauth_code_name(strcmp(hall_dbres_str(res, i, "memo_kind"), "pin") == 0);
+        int latest = hall_dbres_bool(res, i, "latest");
+        int waiting = latest && strcmp(result, "sent") == 0 && strcmp(status, "finauth_ok") == 0;
+
+        hall_val_set_int(req->pool, row, "seq", (page - 1) * FINAUTH_PAGE + i + 1);
+        hall_val_set_str(req->pool, row, "order_id", oid);
+        hall_dbres_set(req->pool, row, res, i, "order_no subject");
+        hall_val_set_str(req->pool, row, "method", "银行金融认证");
+        hall_val_set_str(req->pool, row, "code_name", name);
+        hall_val_set_str(req->pool, row, "created", hall_dbres_str(res, i, "created"));
+        hall_val_set_str(req->pool, row, "result", result);
+        hall_val_set_str(req->pool, row, "result_label",
+                         finauth_result_label(req, result, name, waiting));
+        hall_dbres_set(req->pool, row, res, i, "fail_reason verified");
+        acts = hall_val_set_list(req->pool, row, "actions");
+        if (waiting || (latest && strcmp(status, "finauth_failed") == 0)) {
+            struct hall_val *a = hall_val_push_obj(req->pool, acts);
+
+            hall_val_set_str(req->pool, a, "label", waiting ? "待认证" : "金融认证");
+            hall_val_set_str(req->pool, a, "url",
+                             hall_pstrcat(req->pool, base, "/finauth?id=", oid, NULL));
+        }
+        {
+            struct hall_val *a = hall_val_push_obj(req->pool, acts);
+
+            hall_val_set_str(req->pool, a, "label", "查看");
+            hall_val_set_str(req->pool, a, "url",
+                             hall_pstrcat(req->pool, base, "/center/order?id=", oid, NULL));
+        }
+    }
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "center_finauth", ctx);
+}
+
+int
+certs_page(struct hall_req *req)
+{
+    struct hall_dbres *res, *seals;
+    struct hall_val *ctx, *list;
+    long page;
+    int i, n, more, cc[C__N];
+
+    /* a page of CERTS_PAGE rows, one more read to know whether a next page
+     * exists: an agent with years of orders has thousands of certificates */
+    if (!query_page(req, &page))
+        return hall_msg(req, HALL_M_FILTER_PAGE, "page");
+    res = hall_db_exec(req->cx, "certs_list", HALL_I64(req->user_id), HALL_I64(CERTS_PAGE + 1),
+                       HALL_I64((page - 1) * CERTS_PAGE));
+    seals = res != NULL ? hall_db_exec(req->cx, "certs_seals", HALL_I64(req->user_id)) : NULL;
+    if (res == NULL || seals == NULL)
+        return HALL_ERR;
+    if (hall_req_wants_json(req)) {
+        ctx = hall_val_obj(req->pool);
+    } else {
+        ctx = hall_page_ctx(req);
+        hall_val_set_str(req->pool, ctx, "title", "我的证书");
+    }
+    list = hall_val_set_list(req->pool, ctx, "certs");
+    for (i = 0; i < C__N; i++)
+        cc[i] = hall_dbres_col(res, cert_cols[i]);
+    n = hall_dbres_rows(res);
+    more = n > CERTS_PAGE;
+    if (more)
+        n = CERTS_PAGE;
+    hall_val_set_int(req->pool, ctx, "page", page);
+    if (page > 1)
+        hall_val_set_int(req->pool, ctx, "prev_page", page - 1);
+    if (more)
+        hall_val_set_int(req->pool, ctx, "next_page", page + 1);
+    hall_val_set_bool(req->pool, ctx, "paged", page > 1 || more);
+    for (i = 0; i < n; i++) {
+        struct hall_val *row = hall_val_push_obj(req->pool, list);
+        const char *serial = hall_dbres_get(res, i, cc[C_SERIAL]);
+        const char *kind = hall_dbres_get(res, i, cc[C_SEAL_KIND]);
+        const char *ca = hall_dbres_get(res, i, cc[C_CA]);
+        const char *label, *code;
+
+        code = cert_state(hall_dbres_get(res, i, cc[C_STATE]),
+                          *hall_dbres_get(res, i, cc[C_EXPIRED]) == 't',
+                          *hall_dbres_get(res, i, cc[C_EXPIRING]) == 't', &label);
+        hall_val_set_str(req->pool, row, "serial", serial);
+        hall_val_set_str(req->pool, row, "subject",
+                         hall_pki_subject_text(req->pool, hall_dbres_get(res, i, cc[C_CN]),
+                                               hall_dbres_get(res, i, cc[C_ORG])));
+        /* a seal's own certificate is of its seal's kind (sql/027) */
+        hall_val_set_str(req->pool, row, "cert_type",
+                         *kind != '\0' && strcmp(kind, "org") != 0
+                             ? kind
+                             : hall_dbres_get(res, i, cc[C_CERT_TYPE]));
+        hall_val_set_str(req->pool, row, "cert_type_label",
+                         hall_cert_type_label(hall_val_get(row, "cert_type")->str));
+        hall_val_set_str(req->pool, row, "ca", ca);
+        hall_val_set_str(req->pool, row, "ca_label", ca_label(ca));
+        hall_val_set_str(req->pool, row, "not_before", hall_dbres_get(res, i, cc[C_NB]));
+        hall_val_set_str(req->pool, row, "not_after", hall_dbres_get(res, i, cc[C_NA]));
+        hall_val_set_str(req->pool, row, "state", code);
+        hall_val_set_str(req->pool, row, "state_label", label);
+        if (strcmp(code, "revoked") == 0) {
+            int reason = atoi(hall_dbres_get(res, i, cc[C_REASON]));
+
+            hall_val_set_str(req->pool, row, "revoked_at",
+                             hall_dbres_get(res, i, cc[C_REVOKED_AT]));
+            hall_val_set_str(req->pool, row, "revoke_reason", hall_pki_reason_name(reason));
+            hall_val_set_str(req->pool, row, "revoke_reason_label", hall_pki_reason_label(reason));
+        }
+        hall_val_set_str(req->pool, row, "order_id", hall_dbres_get(res, i, cc[C_ORDER_ID]));
+        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, cc[C_ORDER_NO]));
+        cert_actions(req, row, code, serial, hall_dbres_get(res, i, cc[C_PARTNER]),
+                     *hall_dbres_get(res, i, cc[C_REISSUABLE]) == 't',
+                     *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't',
+                     *hall_dbres_get(res, i, cc[C_RENEWABLE]) == 't',
+                     *hall_dbres_get(res, i, cc[C_UNLOCKABLE]) == 't');
+        if (*serial != '\0')
+            cert_seals(req, row, seals, serial, code);
+    }
+    if (hall_req_wants_json(req))
+        return hall_resp_ok(req, ctx);
+    return hall_resp_page(req, 200, "center_certs", ctx);
+}
+
+static X509 *
+pem_cert(const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+    BIO_free(b);
+    return x;
+}
+
+/* the bytes of a memory BIO, copied into the request's pool */
+static unsigned char *
+bio_bytes(struct hall_req *req, BIO *b, size_t *len)
+{
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    unsigned char *out;
+
+    if (n <= 0)
+        return NULL;
+    out = hall_palloc(req->pool, (size_t)n);
+    memcpy(out, p, (size_t)n);
+    *len = (size_t)n;
+    return out;
+}
+
+/*
+ * 下载证书: the owner's certificate as signed, with the chain that issued
+ * it (the issuing CA, then the root): PEM (the three, concatenated), DER
+ * (the certificate alone: a DER file holds one) or P7B (PKCS#7 certs-only
+ * with the three).  Certificates only: the medium (PKCS#12) is /pki/medium.
+ */
+int
+cert_download(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial"), *fmt = hall_req_param(req, "format");
+    const char *name, *alg, *ca_pem = NULL;
+    struct hall_dbres *res;
+    const unsigned char *p;
+    unsigned char *der, *out = NULL;
+    size_t der_len, out_len = 0;
+    X509 *x = NULL, *ca = NULL, *root = NULL;
+    BIO *b = NULL;
+    PKCS7 *p7 = NULL;
+    int i, rc;
+
+    if (strcmp(fmt, "pem") != 0 && strcmp(fmt, "der") != 0 && strcmp(fmt, "p7b") != 0)
+        return hall_msg(req, HALL_M_MYCERT_FORMAT, "format");
+    if (!hall_pki_serial_ok(serial))
+        return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
+    res = hall_db_exec(req->cx, "cert_own_der", HALL_STR(serial), HALL_I64(req->user_id));
+    if (res == NULL)
+        return HALL_ERR;
+    /* another's serial answers as one that does not exist */
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_MYCERT_NOT_FOUND, "serial");
+    der = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "der"), &der_len);
+    if (der == NULL)
+        return HALL_ERR;
+    if (strcmp(fmt, "der") == 0)
+        return hall_resp_bytes(req, der, der_len, "application/pkix-cert",
+                               hall_psprintf(req->pool, "%s.cer", serial));
+    for (i = 0; hall_pki_ca_info(i, &name, &alg, &ca_pem) == HALL_OK; i++)
+        if (strcmp(name, hall_dbres_str(res, 0, "ca")) == 0)
+            break;
+    p = der;
+    x = d2i_X509(NULL, &p, (long)der_len);
+    ca = ca_pem != NULL ? pem_cert(ca_pem) : NULL;
+    root = pem_cert(hall_pki_root_pem());
+    b = BIO_new(BIO_s_mem());
+    if (x == NULL || ca == NULL || root == NULL || b == NULL)
+        goto out;
+    if (strcmp(fmt, "pem") == 0) {
+        if (PEM_write_bio_X509(b, x) != 1 || PEM_write_bio_X509(b, ca) != 1 ||
+            PEM_write_bio_X509(b, root) != 1)
+            goto out;
+    } else {
+        p7 = PKCS7_new();
+        if (p7 == NULL || PKCS7_set_type(p7, NID_pkcs7_signed) != 1 ||
+            PKCS7_content_new(p7, NID_pkcs7_data) != 1 || PKCS7_add_certificate(p7, x) != 1 ||
+            PKCS7_add_certificate(p7, ca) != 1 || PKCS7_add_certificate(p7, root) != 1 ||
+            i2d_PKCS7_bio(b, p7) != 1)
+            goto out;
+    }
+    out = bio_bytes(req, b, &out_len);
+out:
+    PKCS7_free(p7);
+    BIO_free(b);
+    X509_free(x);
+    X509_free(ca);
+    X509_free(root);
+    if (out == NULL) {
+        hall_err(req, "msg=\"center: certificate download failed\" serial=%s", serial);
+        return hall_resp_busy(req);
+    }
+    if (strcmp(fmt, "pem") == 0)
+        rc = hall_resp_bytes(req, out, out_len, "application/x-pem-file",
+                             hall_psprintf(req->pool, "%s.pem", serial));
+    else
+        rc = hall_resp_bytes(req, out, out_len, "application/x-pkcs7-certificates",
+                             hall_psprintf(req->pool, "%s.p7b", serial));
+    return rc;
+}

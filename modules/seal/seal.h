@@ -1,0 +1,54 @@
+/*
+ * seal.h: what the files of hall-seal share, and no other program includes:
+ * the handlers its routes name (seal.c), the flow's hooks and what the
+ * parts share.  The files: seal.c (statements, routes and their parameters,
+ * the flow's declaration, main, the plain pages), seal_picture.c,
+ * seal_attachment.c, seal_download.c, seal_verify.c, seal_apply.c,
+ * seal_console.c.
+ */
+#ifndef SEAL_H
+#define SEAL_H
+
+#include "hall.h"
+
+/* seal_picture.c */
+enum hall_seal_kind kind_of(const char *code);
+int preview(struct hall_req *req);
+int image(struct hall_req *req);
+int collect_form(struct hall_req *req);
+int impression(struct hall_req *req);
+int back_to_attachment(struct hall_req *req, const char *order, int64_t item, const char *message);
+int impression_confirm(struct hall_req *req);
+
+/* seal_attachment.c */
+int holder_verified(struct hall_ctx *cx, struct hall_dbres *res, int i, const char *mobile);
+struct hall_val *order_page(struct hall_req *req, const char *title);
+int attachment(struct hall_req *req);
+int collect_form_of(struct hall_req *req);
+int holder_code(struct hall_req *req);
+int holder_verify(struct hall_req *req);
+
+/* seal_download.c */
+int holder_page(struct hall_req *req);
+int holder_download(struct hall_req *req);
+int seseal_download(struct hall_req *req);
+int seal_medium(struct hall_req *req);
+int seals_page(struct hall_req *req);
+
+/* seal_verify.c */
+int verify_page(struct hall_req *req);
+int verify(struct hall_req *req);
+
+/* seal_apply.c */
+int do_apply(struct hall_req *req);
+int apply_page(struct hall_req *req);
+void print_more(struct hall_req *req, struct hall_val *ctx);
+int holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list);
+int cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e);
+
+/* seal_console.c */
+int admin_seals(struct hall_req *req);
+int admin_image(struct hall_req *req);
+int admin_revoke(struct hall_req *req);
+
+#endif

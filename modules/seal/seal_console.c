@@ -1,0 +1,156 @@
+/*
+ * seal_console.c: the staff's pages of hall-seal: an order's seals (GET
+ * /admin/seal, operator), a seal's picture (GET /admin/seal/image, reviewer
+ * and operator), one seal revoked with its own certificate (POST
+ * /admin/seal/revoke, operator).
+ */
+
+#include <string.h>
+
+#include "seal.h"
+
+/* GET /admin/seal?order=: the seals of a 电子签章申请 order, each valid one
+ * with its 注销 form */
+int
+admin_seals(struct hall_req *req)
+{
+    const char *order = hall_req_param(req, "order");
+    int json = hall_req_wants_json(req);
+    struct hall_val *ctx = json ? hall_val_obj(req->pool) : hall_staff_page(req, "电子印章管理");
+    struct hall_val *list;
+    struct hall_dbres *o, *res;
+    int i;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    if (order == NULL || *order == '\0')
+        return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
+    hall_val_set_str(req->pool, ctx, "order", order);
+    o = hall_db_exec(req->cx, "seal_admin_order", HALL_STR(order));
+    if (o == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(o) == 0)
+        return hall_msg(req, HALL_M_SEAL_ADMIN_ORDER_NOT_FOUND, "order");
+    res = hall_db_exec(req->cx, "seal_admin_list", HALL_I64(hall_dbres_int(o, 0, "id")));
+    if (res == NULL)
+        return HALL_ERR;
+    hall_val_set_bool(req->pool, ctx, "searched", 1);
+    hall_val_set_bool(req->pool, ctx, "has_seals", hall_dbres_rows(res) > 0);
+    list = hall_val_set_list(req->pool, ctx, "seals");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *s = hall_val_push_obj(req->pool, list);
+        const char *kind = hall_dbres_str(res, i, "kind");
+        const char *name = hall_dbres_str(res, i, "seal_name");
+        const char *st = hall_dbres_str(res, i, "state");
+        int valid = strcmp(st, "valid") == 0;
+        static const char *const cols[] = {"es_id",         "kind",       "cert_serial",
+                                           "valid_end",     "state",      "revoked_at",
+                                           "revoke_reason", "cert_state", NULL};
+        int k;
+
+        for (k = 0; cols[k] != NULL; k++)
+            hall_val_set_str(req->pool, s, cols[k], hall_dbres_str(res, i, cols[k]));
+        if (strcmp(kind, "org_person") == 0) {
+            struct hall_val *h =
+                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
+
+            /* the holder's name only: operators never see the ID number here */
+            name = h != NULL ? hall_form_str(h, "name") : "";
+        }
+        hall_val_set_str(req->pool, s, "name", name);
+        hall_val_set_str(req->pool, s, "kind_label",
+                         strcmp(kind, "org") == 0            ? "机构章"
+                         : strcmp(kind, "org_business") == 0 ? "机构业务章"
+                                                             : "机构个人章");
+        hall_val_set_bool(req->pool, s, "own_cert", hall_dbres_bool(res, i, "own_cert"));
+        hall_val_set_bool(req->pool, s, "valid", valid);
+        /* as the owner sees it: a valid seal whose signer is revoked is not 有效 */
+        if (valid && strcmp(hall_dbres_str(res, i, "cert_state"), "issued") == 0)
+            hall_val_set_str(req->pool, s, "state_label", "有效");
+        else if (valid)
+            hall_val_set_str(req->pool, s, "state_label", "无效（签章人证书已吊销）");
+        else if (strcmp(st, "replaced") == 0)
+            hall_val_set_fmt(req->pool, s, "state_label", "已替换 %s（新印章 %s）",
+                             hall_dbres_str(res, i, "replaced_at"),
+                             hall_dbres_str(res, i, "replaced_by"));
+        else
+            hall_val_set_fmt(req->pool, s, "state_label", "已注销 %s：%s",
+                             hall_dbres_str(res, i, "revoked_at"),
+                             hall_dbres_str(res, i, "revoke_reason"));
+    }
+    return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
+}
+
+/* GET /admin/seal/image?id=: a seal's picture for the reviewer's 签章信息
+ * and the operator (modules/admin's order page links it) */
+int
+admin_image(struct hall_req *req)
+{
+    struct hall_dbres *res;
+    unsigned char *png;
+    size_t len;
+    int64_t id;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
+    res = hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
+    png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
+    if (png == NULL)
+        return HALL_ERR;
+    hall_resp_header(req, "Cache-Control", "private, no-store");
+    return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
+/*
+ * POST /admin/seal/revoke: one seal revoked (state, reason, who; audited);
+ * a seal's own certificate (机构业务章, 机构个人章) is revoked with it
+ * (cessationOfOperation) in the same transaction, so /seal/verify and OCSP
+ * say so at once; the 机构章 lists the order's certificate, which stays.
+ * The CRL follows at the outbox's next pki tick (this module holds no CA key).
+ */
+int
+admin_revoke(struct hall_req *req)
+{
+    const char *es_id = hall_req_param(req, "es_id"), *reason = hall_req_param(req, "reason");
+    const char *actor = hall_staff_actor(req), *ca = NULL, *own;
+    struct hall_dbres *res;
+    struct hall_val *d;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(req->cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
+                       HALL_STR(actor));
+    if (res == NULL)
+        goto busy;
+    if (hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_SEAL_REVOKE_GONE, "es_id");
+    }
+    own = hall_dbres_str(res, 0, "own_serial");
+    d = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, d, "reason", reason);
+    hall_dbres_set(req->pool, d, res, 0, "cert_serial order_id");
+    if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
+        goto busy;
+    if (*own != '\0' && hall_pki_revoke(req->cx, own, 5, actor, &ca) != HALL_OK)
+        goto busy;
+    if (hall_db_commit(req->cx) != HALL_OK)
+        goto busy;
+    hall_info(req, "msg=\"seseal revoked\" es_id=%s cert=%s staff=%lld", es_id,
+              *own != '\0' ? own : "-", (long long)req->staff->id);
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "/admin/seal?order=%s", hall_dbres_str(res, 0, "order_no")),
+        *own != '\0' ? "印章已注销，其证书已吊销" : "印章已注销");
+busy:
+    if (req->cx->in_tx)
+        hall_db_rollback(req->cx);
+    return hall_resp_busy(req);
+}
