@@ -483,8 +483,7 @@ mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struc
     /* more than the body can hold: only when the arena is
      * smaller than the body (a caller's mistake) */
     if (ps->used + *size + avail + 1 > lim->arena->cap ||
-        (lim->enc &&
-         ps->sused + HALL_ENC_HEAD + *size + avail + HALL_ENC_TAG > lim->arena->scap)) {
+        (lim->enc && ps->sused + HALL_ENC_HEAD + *size + avail + HALL_ENC_TAG > lim->arena->scap)) {
         *ps->err = "上传的内容过多";
         return 413;
     }
