@@ -398,7 +398,8 @@ do_resubmit(struct hall_req *req)
 /* below the flow's path (hall_flow_main) */
 const struct hall_route flow_upload_routes[] = {
     {"GET", "/upload", upload_page, HALL_R_AUTH, NULL},
-    {"POST", "/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_ENCRYPTED, upload_params},
+    {"POST", "/upload", do_upload, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_ENCRYPTED,
+     upload_params},
     {"GET", "/file", file_download, HALL_R_AUTH, NULL},
     {"POST", "/uploaded", do_uploaded, HALL_R_AUTH, flow_id_params},
     {"POST", "/resubmit", do_resubmit, HALL_R_AUTH, flow_id_params},
