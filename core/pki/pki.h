@@ -427,7 +427,7 @@ int hall_seseal_lists(const unsigned char *der, size_t len, X509 *cert);
  * hall-stamp finds its certificate so), NULL when none */
 X509 *hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key);
 
-/* ---- stamp.c: the stamp (盖章), docs/internals/stamp.md ------------------------ */
+/* ---- stamp: the stamp (盖章), core/pki/stamp_*.c, docs/internals/stamp.md ------ */
 /*
  * The stamp (盖章): one of the hall's electronic seals put on a PDF page as a
  * PAdES B-T signature in an incremental update, and the verifier of such

@@ -4,8 +4,10 @@
 #   1. every C file of core/ is in one of the six folders;
 #   2. a file of core/<layer>/ includes, of the core's headers, only its own
 #      layer's and those of the layers it may use, and never hall.h (the
-#      modules' header); the table below is the only place the order is
-#      written, and it has no circle, so no include can make one;
+#      modules' header; a private header of the same folder, named
+#      without a folder, may be included too); the table below is the only
+#      place the order is written, and it has no circle, so no include can
+#      make one;
 #   3. a core header includes nothing of a layer above it either.
 # An upward call cannot hide from this: a function is declared only in its
 # layer's header, and the build fails on an undeclared call (-Werror).
@@ -45,6 +47,9 @@ for f in "$root"/core/*/*.c "$root"/core/*/*.h; do
     for inc in $(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
         case $inc in
         *.def) continue ;; # the catalogues, beside the file that expands them
+        */*) ;;
+        *) # a library's private header, beside the files that share it
+            [ -f "$(dirname "$f")/$inc" ] && continue ;;
         esac
         ok=
         [ "$inc" != "hall.h" ] && for a in $allowed; do

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/pki/stamp.c (docs/internals/stamp.md), offline: an
+ * Unit tests for the stamp library, core/pki/stamp_*.c (docs/internals/stamp.md), offline: an
  * ECDSA root, issuing CA, signer and TSA made here with openssl(1), the
  * SM2 seal maker of script/lib/pki-init.sh, a .seseal listing the signer,
  * and a TSA answering in the process (OpenSSL's TS_RESP_CTX).  Pieces: the
@@ -32,10 +32,7 @@
 
 #include "hall.h"
 
-int png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
-               unsigned char **alpha);
-int last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off, int *table,
-              const unsigned char *pdf);
+#include "pki/stamp_int.h"
 
 static char top[256], pki_dir[300];
 static X509 *root, *ca, *signer, *tsa_cert, *other;
@@ -479,7 +476,7 @@ png_decode__every_filter__pixels_back(void **state)
     int w = 0, h = 0;
 
     (void)state;
-    assert_int_equal(png_decode(png, len, &w, &h, &rgb, &alpha), HALL_OK);
+    assert_int_equal(stamp_png_decode(png, len, &w, &h, &rgb, &alpha), HALL_OK);
     assert_int_equal(w, 40);
     assert_int_equal(h, 40);
     /* the ring: at (20, 1) red and opaque; the centre transparent */
@@ -494,9 +491,9 @@ png_decode__every_filter__pixels_back(void **state)
     free(rgb);
     free(alpha);
     /* not a PNG; truncated */
-    assert_int_equal(png_decode((const unsigned char *)"GIF89a", 6, &w, &h, &rgb, &alpha),
+    assert_int_equal(stamp_png_decode((const unsigned char *)"GIF89a", 6, &w, &h, &rgb, &alpha),
                      HALL_ERR);
-    assert_int_equal(png_decode(png, len / 2, &w, &h, &rgb, &alpha), HALL_ERR);
+    assert_int_equal(stamp_png_decode(png, len / 2, &w, &h, &rgb, &alpha), HALL_ERR);
     free(png);
 }
 
@@ -524,22 +521,25 @@ last_xref__table_or_stream__offset_and_kind(void **state)
     int is_table = -1;
 
     (void)state;
-    assert_int_equal(last_xref((const unsigned char *)table, sizeof(table) - 1, sizeof(table) - 1,
-                               &off, &is_table, (const unsigned char *)table),
+    assert_int_equal(stamp_last_xref((const unsigned char *)table, sizeof(table) - 1,
+                                     sizeof(table) - 1, &off, &is_table,
+                                     (const unsigned char *)table),
                      HALL_OK);
     assert_int_equal(off, 9);
     assert_int_equal(is_table, 1);
-    assert_int_equal(last_xref((const unsigned char *)stream, sizeof(stream) - 1,
-                               sizeof(stream) - 1, &off, &is_table, (const unsigned char *)stream),
+    assert_int_equal(stamp_last_xref((const unsigned char *)stream, sizeof(stream) - 1,
+                                     sizeof(stream) - 1, &off, &is_table,
+                                     (const unsigned char *)stream),
                      HALL_OK);
     assert_int_equal(off, 9);
     assert_int_equal(is_table, 0);
     /* an offset past the end, or none at all: damaged */
-    assert_int_equal(last_xref((const unsigned char *)beyond, sizeof(beyond) - 1,
-                               sizeof(beyond) - 1, &off, &is_table, (const unsigned char *)beyond),
+    assert_int_equal(stamp_last_xref((const unsigned char *)beyond, sizeof(beyond) - 1,
+                                     sizeof(beyond) - 1, &off, &is_table,
+                                     (const unsigned char *)beyond),
                      HALL_ERR);
-    assert_int_equal(last_xref((const unsigned char *)"%PDF-1.7\n", 9, 9, &off, &is_table,
-                               (const unsigned char *)"%PDF-1.7\n"),
+    assert_int_equal(stamp_last_xref((const unsigned char *)"%PDF-1.7\n", 9, 9, &off, &is_table,
+                                     (const unsigned char *)"%PDF-1.7\n"),
                      HALL_ERR);
 }
 
