@@ -6,6 +6,7 @@
  *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
  *   stamp_pdf.c     the PDF read through libqpdf, the incremental update
  *   stamp_cms.c     the CMS SignedData and the RFC 3161 timestamp
+ *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
  *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
  */
@@ -14,6 +15,9 @@
 
 #include <stddef.h>
 
+#include <time.h>
+
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <qpdf/qpdf-c.h>
 
@@ -27,6 +31,7 @@
 #define STAMP_FIELDS_MAX      20000         /* form fields walked at most */
 #define STAMP_CONTENTS_MAX    (1024 * 1024) /* /Contents hex digits read at most */
 #define STAMP_TSA_RESP_MAX    (256 * 1024)
+#define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
 
 /* ---- stamp_der.c ---------------------------------------------------------- */
 
@@ -144,5 +149,34 @@ void stamp_cms_build(struct stamp_buf *out, X509 *cert, STACK_OF(X509) * chain,
 unsigned char *stamp_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
                                const unsigned char *sig, size_t sig_len, size_t *tst_len, char *err,
                                size_t errlen);
+
+/* ---- stamp_ses.c ---------------------------------------------------------- */
+
+/* the /Contents reserve of an SM2 stamp (§2a), hex digits */
+size_t stamp_ses_reserve(const struct hall_stamp_sign_in *in);
+/* the DER SES_Signature over hash (SM3 of the ranges) with propertyInfo
+ * prop, signed with in->key, timestamped: into out, or HALL_ERR with err */
+int stamp_ses_make(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                   const unsigned char hash[32], const char *prop, time_t now,
+                   struct stamp_buf *out, char *err, size_t errlen);
+/* checks 2-5 of an SM2 stamp's /Contents (der), as check_cms does a CMS's */
+void stamp_ses_check(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+                     const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now);
+
+/* ---- stamp_verify.c: what both signature kinds' checks share --------------- */
+
+int stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n);
+const char *stamp_x_name(struct hall_pool *pool, const X509_NAME *nm);
+const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
+time_t stamp_asn1_time(const ASN1_TIME *t);
+/* the signer's subject, issuer, serial and validity into s */
+void stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *s);
+/* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
+void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
+                      const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+/* check 3: the token (DER) over the signature value sv, by a TSA under a root */
+void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
+                           const unsigned char *sv, int sv_len,
+                           const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
 
 #endif

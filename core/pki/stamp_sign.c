@@ -15,7 +15,7 @@
 
 #include "stamp_int.h"
 
-/* the signer: a certificate and its key, P-256; the seal lists it */
+/* the signer: a certificate and its key, P-256 or SM2; the seal lists it */
 static int
 sign_check(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
            struct hall_seseal_info *seal, char *err, size_t errlen)
@@ -35,14 +35,9 @@ sign_check(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
         snprintf(err, errlen, "签章人证书无法读取其公钥");
         return HALL_ERR;
     }
-    if (EVP_PKEY_is_a(X509_get0_pubkey(in->cert), "SM2")) {
-        snprintf(
-            err, errlen,
-            "签章人证书为SM2（国密）证书：盖章工具暂只支持ECDSA P-256签章人，国密签章尚未提供");
-        return HALL_ERR;
-    }
-    if (!EVP_PKEY_is_a(X509_get0_pubkey(in->cert), "EC")) {
-        snprintf(err, errlen, "签章人证书的密钥不是ECDSA P-256：无法盖章");
+    if (!EVP_PKEY_is_a(X509_get0_pubkey(in->cert), "SM2") &&
+        !EVP_PKEY_is_a(X509_get0_pubkey(in->cert), "EC")) {
+        snprintf(err, errlen, "签章人证书的密钥既不是ECDSA P-256也不是SM2：无法盖章");
         return HALL_ERR;
     }
     if (X509_check_private_key(in->cert, in->key) != 1) {
@@ -191,6 +186,42 @@ sign_fill(struct stamp_update *up, const struct stamp_buf *data, size_t reserve,
     return HALL_OK;
 }
 
+/* the P-256 stamp's CMS (§2) over the update's ranges, into cms */
+static int
+sign_cms(struct hall_pool *pool, const struct hall_stamp_sign_in *in, const struct stamp_update *up,
+         struct stamp_buf *cms, char *err, size_t errlen)
+{
+    struct stamp_buf attrs = {0};
+    unsigned char digest[32], *sig, *tst = NULL;
+    size_t sig_len = 0, tst_len = 0;
+
+    sign_digest(in, up, EVP_sha256(), digest);
+    stamp_signed_attrs(&attrs, digest, in->cert, in->seal, in->seal_len);
+    sig = sign_attrs(pool, in->key, &attrs, &sig_len, err, errlen);
+    if (sig != NULL)
+        tst = stamp_timestamp(pool, in, sig, sig_len, &tst_len, err, errlen);
+    if (tst != NULL)
+        stamp_cms_build(cms, in->cert, in->chain, &attrs, sig, sig_len, tst, tst_len);
+    stamp_buf_free(&attrs);
+    return tst != NULL ? HALL_OK : HALL_ERR;
+}
+
+/* the SM2 stamp's SES_Signature (§2a): SM3 of the ranges, propertyInfo the
+ * /ByteRange, into ses */
+static int
+sign_ses(struct hall_pool *pool, const struct hall_stamp_sign_in *in, const struct stamp_update *up,
+         time_t now, struct stamp_buf *ses, char *err, size_t errlen)
+{
+    unsigned char hash[32];
+    char prop[96];
+    long long b = (long long)(up->base + up->gap_end);
+
+    sign_digest(in, up, EVP_sm3(), hash);
+    snprintf(prop, sizeof(prop), "0 %lld %lld %lld", (long long)(up->base + up->gap_at), b,
+             (long long)(up->base + up->u.len) - b);
+    return stamp_ses_make(pool, in, hash, prop, now, ses, err, errlen);
+}
+
 unsigned char *
 hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in, size_t *len, char *err,
                 size_t errlen)
@@ -199,10 +230,11 @@ hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in, siz
     struct stamp_doc doc;
     struct stamp_look look;
     struct stamp_update up;
-    struct stamp_buf attrs = {0}, cms = {0};
-    unsigned char digest[32], *sig, *tst, *result = NULL;
-    size_t sig_len = 0, tst_len = 0, reserve;
+    struct stamp_buf data = {0};
+    unsigned char *result = NULL;
+    size_t reserve;
     time_t now = in->now != 0 ? in->now : time(NULL);
+    int sm2, rc;
 
     *len = 0;
     memset(&doc, 0, sizeof(doc));
@@ -213,30 +245,24 @@ hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in, siz
         stamp_doc_read(&doc, in->pdf, in->pdf_len, in->page, err, errlen) != HALL_OK ||
         sign_place(in, &doc, &look, err, errlen) != HALL_OK)
         goto out;
-    reserve = sign_reserve(in);
+    sm2 = EVP_PKEY_is_a(X509_get0_pubkey(in->cert), "SM2");
+    reserve = sm2 ? stamp_ses_reserve(in) : sign_reserve(in);
     up.base = in->pdf_len;
     if (in->pdf[in->pdf_len - 1] != '\n' && in->pdf[in->pdf_len - 1] != '\r')
         stamp_buf_str(&up.u, "\n");
-    stamp_write_objects(&up, &doc, &look, "ETSI.CAdES.detached", reserve, now);
+    stamp_write_objects(&up, &doc, &look, sm2 ? STAMP_SES_SUBFILTER : "ETSI.CAdES.detached",
+                        reserve, now);
     stamp_write_xref(&up, &doc);
-    sign_digest(in, &up, EVP_sha256(), digest);
-    stamp_signed_attrs(&attrs, digest, in->cert, in->seal, in->seal_len);
-    sig = sign_attrs(pool, in->key, &attrs, &sig_len, err, errlen);
-    if (sig == NULL)
-        goto out;
-    tst = stamp_timestamp(pool, in, sig, sig_len, &tst_len, err, errlen);
-    if (tst == NULL)
-        goto out;
-    stamp_cms_build(&cms, in->cert, in->chain, &attrs, sig, sig_len, tst, tst_len);
-    if (sign_fill(&up, &cms, reserve, err, errlen) != HALL_OK)
+    rc = sm2 ? sign_ses(pool, in, &up, now, &data, err, errlen)
+             : sign_cms(pool, in, &up, &data, err, errlen);
+    if (rc != HALL_OK || sign_fill(&up, &data, reserve, err, errlen) != HALL_OK)
         goto out;
     result = hall_palloc(pool, up.u.len);
     memcpy(result, up.u.p, up.u.len);
     *len = up.u.len;
 out:
     stamp_buf_free(&up.u);
-    stamp_buf_free(&attrs);
-    stamp_buf_free(&cms);
+    stamp_buf_free(&data);
     free(look.zrgb);
     free(look.zalpha);
     if (doc.q != NULL) {

@@ -40,8 +40,8 @@ pread_all(int fd, void *p, size_t n, long long off)
     return HALL_OK;
 }
 
-static int
-digest_range(int fd, EVP_MD_CTX *md, long long off, long long n)
+int
+stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n)
 {
     unsigned char buf[65536];
 
@@ -95,8 +95,8 @@ revisions(int fd, long long size, long long *ends, int max)
     return n;
 }
 
-static const char *
-x_name(struct hall_pool *pool, const X509_NAME *nm)
+const char *
+stamp_x_name(struct hall_pool *pool, const X509_NAME *nm)
 {
     BIO *b = BIO_new(BIO_s_mem());
     char *p;
@@ -112,8 +112,8 @@ x_name(struct hall_pool *pool, const X509_NAME *nm)
     return s;
 }
 
-static const char *
-x_serial(struct hall_pool *pool, X509 *x)
+const char *
+stamp_x_serial(struct hall_pool *pool, X509 *x)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
     char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
@@ -124,8 +124,8 @@ x_serial(struct hall_pool *pool, X509 *x)
     return s;
 }
 
-static time_t
-asn1_time_t(const ASN1_TIME *t)
+time_t
+stamp_asn1_time(const ASN1_TIME *t)
 {
     struct tm tm;
 
@@ -201,6 +201,16 @@ find_sigs(qpdf_data q, struct hall_pool *pool, qpdf_oh fields, int inherited_sig
 }
 
 /* check 2-5 of one signature's CMS (der) */
+void
+stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *s)
+{
+    s->signer_subject = stamp_x_name(pool, X509_get_subject_name(signer));
+    s->signer_issuer = stamp_x_name(pool, X509_get_issuer_name(signer));
+    s->signer_serial = stamp_x_serial(pool, signer);
+    s->signer_not_before = stamp_asn1_time(X509_get0_notBefore(signer));
+    s->signer_not_after = stamp_asn1_time(X509_get0_notAfter(signer));
+}
+
 /* the CMS's one signer and its certificate, named in s */
 static X509 *
 cms_signer(struct hall_pool *pool, CMS_SignerInfo *si, STACK_OF(X509) * certs,
@@ -219,11 +229,7 @@ cms_signer(struct hall_pool *pool, CMS_SignerInfo *si, STACK_OF(X509) * certs,
         s->problem = "签名数据中没有签章人证书";
         return NULL;
     }
-    s->signer_subject = x_name(pool, X509_get_subject_name(signer));
-    s->signer_issuer = x_name(pool, X509_get_issuer_name(signer));
-    s->signer_serial = x_serial(pool, signer);
-    s->signer_not_before = asn1_time_t(X509_get0_notBefore(signer));
-    s->signer_not_after = asn1_time_t(X509_get0_notAfter(signer));
+    stamp_signer_named(pool, signer, s);
     return signer;
 }
 
@@ -250,8 +256,8 @@ cms_digest(int fd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
     }
     md = EVP_MD_CTX_new();
     if (md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
-        digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
-        digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
+        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
+        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
         EVP_DigestFinal_ex(md, h, &hl) != 1) {
         s->problem = "无法读取签名覆盖的文档内容";
         goto out;
@@ -292,9 +298,9 @@ cms_signing_cert(CMS_SignerInfo *si, X509 *signer)
 }
 
 /* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
-static void
-check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
-           const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+void
+stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
+                 const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
 {
     struct hall_seseal_info info;
     const char *why = NULL;
@@ -322,9 +328,10 @@ check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *sig
 }
 
 /* check 3: the token (DER) over the signature value, by a TSA under a root */
-static void
-check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl, const unsigned char *sv,
-                int sv_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+void
+stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
+                      const unsigned char *sv, int sv_len, const struct hall_stamp_trust *trust,
+                      struct hall_stamp_sig *s)
 {
     PKCS7 *tok = d2i_PKCS7(NULL, &tp, tl);
     TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
@@ -344,9 +351,9 @@ check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl, const 
         STACK_OF(X509) *tcerts = tok->d.sign != NULL ? tok->d.sign->cert : NULL;
 
         s->timestamp = HALL_STAMP_PASS;
-        s->signing_time = ti != NULL ? asn1_time_t(TS_TST_INFO_get_time(ti)) : 0;
+        s->signing_time = ti != NULL ? stamp_asn1_time(TS_TST_INFO_get_time(ti)) : 0;
         if (tcerts != NULL && sk_X509_num(tcerts) > 0)
-            s->tsa_subject = x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
+            s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
         TS_TST_INFO_free(ti);
     } else {
         s->timestamp = HALL_STAMP_FAIL;
@@ -433,14 +440,14 @@ check_cms(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_l
     s->signing_cert = cms_signing_cert(si, signer);
     seal_der = CMS_signed_get0_data_by_OBJ(si, seal_obj, -3, V_ASN1_SEQUENCE);
     if (seal_der != NULL)
-        check_seal(pool, ASN1_STRING_get0_data(seal_der), (size_t)ASN1_STRING_length(seal_der),
-                   signer, trust, s);
+        stamp_check_seal(pool, ASN1_STRING_get0_data(seal_der),
+                         (size_t)ASN1_STRING_length(seal_der), signer, trust, s);
     tst_der = CMS_unsigned_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_timeStampToken), -3,
                                             V_ASN1_SEQUENCE);
     sv = CMS_SignerInfo_get0_signature(si);
     if (tst_der != NULL)
-        check_timestamp(pool, ASN1_STRING_get0_data(tst_der), ASN1_STRING_length(tst_der),
-                        ASN1_STRING_get0_data(sv), ASN1_STRING_length(sv), trust, s);
+        stamp_check_timestamp(pool, ASN1_STRING_get0_data(tst_der), ASN1_STRING_length(tst_der),
+                              ASN1_STRING_get0_data(sv), ASN1_STRING_length(sv), trust, s);
     else
         s->timestamp = HALL_STAMP_FAIL;
     check_chain(signer, certs, trust, s, now);
@@ -721,7 +728,11 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         size_t clen = 0;
 
         sig_meta(pool, &v, &found[i], s);
-        if (sig_range(&v, &found[i], s, &cval, &clen) == HALL_OK)
+        if (sig_range(&v, &found[i], s, &cval, &clen) != HALL_OK)
+            continue;
+        if (strcmp(s->filter, STAMP_SES_SUBFILTER) == 0)
+            stamp_ses_check(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+        else
             check_cms(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);

@@ -589,6 +589,9 @@ print_sig(const struct hall_stamp_sig *s)
                                  "signer revoked before signing", "seal revoked",
                                  "valid"}[s->state]);
     printf("  %s: %s\n", T("域", "field"), s->field);
+    printf("  %s: %s\n", T("格式", "format"),
+           s->ses ? T("GB/T 38540 电子签章（SM2/SM3）", "GB/T 38540 SES_Signature (SM2/SM3)")
+                  : T("PAdES（ECDSA P-256/SHA-256）", "PAdES (ECDSA P-256/SHA-256)"));
     if (s->page > 0)
         printf("  %s: %d\n", T("页码", "page"), s->page);
     if (s->seal_es_id != NULL)

@@ -104,6 +104,7 @@ subject_of(X509 *x)
 }
 
 static char *hall_root_subject, *demo_root_subject;
+static char *sm2_root_subject; /* an SM2 stamp's chain ends at the SM2 root */
 
 static int
 load_file(const char *path, unsigned char **out, size_t *len, char *err, size_t errlen)
@@ -220,6 +221,9 @@ sign_init(struct hall_app *app)
     }
     hall_root_subject = subject_of(hall_root);
     demo_root_subject = subject_of(trust.demo_root);
+    x = hall_pki_cert_load(conf->pki_dir, "sm2-root", NULL);
+    sm2_root_subject = x != NULL ? subject_of(x) : NULL;
+    X509_free(x);
     if (conf->tsa_url != NULL && conf->tsa_url[0] != '\0')
         tsa_url = strdup(conf->tsa_url);
     else if (asprintf(&tsa_url, "%s/tsa", conf->public_url) < 0)
@@ -357,14 +361,23 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
         hall_val_push_str(req->pool, chain, s->signer_subject);
     if (s->signer_issuer != NULL)
         hall_val_push_str(req->pool, chain, s->signer_issuer);
-    if (s->chain == HALL_STAMP_PASS)
-        hall_val_push_str(req->pool, chain,
-                          s->demo ? (demo_root_subject != NULL ? demo_root_subject : "")
-                                  : (hall_root_subject != NULL ? hall_root_subject : ""));
+    if (s->chain == HALL_STAMP_PASS) {
+        const char *top = s->demo  ? demo_root_subject
+                          : s->ses ? sm2_root_subject
+                                   : hall_root_subject;
+
+        hall_val_push_str(req->pool, chain, top != NULL ? top : "");
+    }
     hall_val_set_str(req->pool, r, "chain_to",
                      s->chain != HALL_STAMP_PASS ? "不能验证到本CA的根证书"
                      : s->demo                   ? "免费体验根证书（非本CA）"
+                     : s->ses                    ? "本CA SM2根证书"
                                                  : "本CA根证书");
+    /* the signature's kind: PAdES (CMS, ECDSA) or GB/T 38540 (SM2) */
+    hall_val_set_str(req->pool, r, "format", s->ses ? "ses_signature" : "cms");
+    hall_val_set_str(req->pool, r, "format_label",
+                     s->ses ? "GB/T 38540 电子签章（SM2/SM3）"
+                            : "PAdES 签名（ECDSA P-256/SHA-256）");
     o = hall_val_set_obj(req->pool, r, "checks");
     hall_val_set_str(req->pool, o, "byte_range", check_text(s->range));
     hall_val_set_str(req->pool, o, "digest", check_text(s->digest));
