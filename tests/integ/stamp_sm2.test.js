@@ -18,10 +18,8 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { HALL } = require('./lib/client');
 const { tmpdir, fetchPki } = require('./lib/pki');
-const { makePdf, verifyPdf, producedSeal } = require('./lib/stamp');
+const { makePdf, verifyPdf, producedSeal, HALL_STAMP: TOOL } = require('./lib/stamp');
 
-const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
-const TOOL = path.join(ROOT, 'modules/pki/hall-stamp');
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 let pin = '';

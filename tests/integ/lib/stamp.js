@@ -278,5 +278,5 @@ async function producedSeal(dir, { sm2 = false } = {}) {
 
 module.exports = {
     makePdf, verifyPdf, tryStamp, foreignSigned, nssTrusting, pdfsig, tmpdir, openssl, hallSeals, stampWith,
-    producedSeal,
+    producedSeal, HALL_STAMP,
 };
