@@ -428,8 +428,19 @@ int hall_seseal_lists(const unsigned char *der, size_t len, X509 *cert);
 /* the certificate the seal lists whose public key is key's (a token's key:
  * hall-stamp finds its certificate so), NULL when none */
 X509 *hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key);
+/* SM3withSM2 with the GM/T 0009 default signer ID 1234567812345678 (the
+ * seals', the SM2 stamps'): the DER signature, OPENSSL_malloc'ed, or NULL */
+unsigned char *hall_seseal_sm2_sign(EVP_PKEY *key, const unsigned char *p, size_t n,
+                                    size_t *siglen);
+/* 1 when sig is signer's SM3withSM2 signature of p with that ID */
+int hall_seseal_sm2_verify(X509 *signer, const unsigned char *p, size_t n, const unsigned char *sig,
+                           size_t siglen);
+/* 1 when cert (issued by the sm2 CA) chains to the SM2 root set by
+ * hall_seseal_load or hall_seseal_trust, at time at (0: now); else 0 with
+ * OpenSSL's reason in *why.  Sets cert's distinguishing ID. */
+int hall_seseal_sm2_chain(X509 *cert, time_t at, const char **why);
 
-/* ---- stamp.c: the stamp (盖章), docs/internals/stamp.md ------------------------ */
+/* ---- stamp: the stamp (盖章), core/pki/stamp_*.c, docs/internals/stamp.md ------ */
 /*
  * The stamp (盖章): one of the hall's electronic seals put on a PDF page as a
  * PAdES B-T signature in an incremental update, and the verifier of such
@@ -480,18 +491,19 @@ struct hall_stamp_sign_in {
     hall_stamp_tsa_fn tsa;  /* when not NULL, used instead of tsa_url */
     void *tsa_arg;
     long tsa_timeout_ms; /* 0: 15000 */
-    time_t now;          /* the clock: /M; 0: time(NULL) */
+    time_t now;          /* the clock: /M (and an SM2 stamp's timeInfo); 0: time(NULL) */
 };
 
 /*
  * Stamps in->pdf.  Returns the incremental update: the bytes to append to
  * in->pdf, unchanged, to get the stamped PDF (docs/internals/stamp.md §1;
- * they begin with the "\n" the input may need).  *len is set.  NULL with a
- * Chinese err naming the cause: not a PDF, encrypted, damaged, no such
- * page, the point off the page, the seal unreadable or not listing the
- * certificate, an SM2 signer (not yet supported), the key not the
- * certificate's, the TSA unreachable or refusing (no stamp is written
- * without a timestamp).
+ * they begin with the "\n" the input may need).  *len is set.  A P-256
+ * signer writes a PAdES CMS (§2), an SM2 signer a GB/T 38540
+ * SES_Signature (§2a; in->chain unused).  NULL with a Chinese err naming
+ * the cause: not a PDF, encrypted, damaged, no such page, the point off
+ * the page, the seal unreadable or not listing the certificate, a key
+ * neither P-256 nor SM2, the key not the certificate's, the TSA
+ * unreachable or refusing (no stamp is written without a timestamp).
  */
 unsigned char *hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
                                size_t *len, char *err, size_t errlen);
@@ -567,13 +579,15 @@ struct hall_stamp_sig {
 
     /* each check of §3 */
     enum hall_stamp_check range;        /* 1: /ByteRange well formed, gap = /Contents */
-    enum hall_stamp_check digest;       /* 2: messageDigest = SHA-256 of the ranges */
+    enum hall_stamp_check digest;       /* 2: messageDigest = SHA-256 (SES: SM3) of the ranges */
     enum hall_stamp_check signature;    /* 2: the signature verifies with the certificate's key */
-    enum hall_stamp_check signing_cert; /* 2: signingCertificateV2 names that certificate */
+    enum hall_stamp_check signing_cert; /* 2: signingCertificateV2 names that certificate
+                                           (SES: version 4, propertyInfo = /ByteRange) */
     enum hall_stamp_check timestamp;    /* 3: the token's signature, its chain, its imprint */
     enum hall_stamp_check seal;         /* 4: the .seseal verifies and lists the signer */
     enum hall_stamp_check chain;        /* 5: signer -> CA -> a root (or the demo root) */
     int demo;                           /* 1: the chain ends at the demo root */
+    int ses; /* 1: an SM2 stamp, GB/T 38540 SES_Signature (§2a); 0: CMS */
 
     /* the state from the document alone: the hall then consults its records
      * (revocation against signing_time, the seal's state) and may lower it

@@ -215,9 +215,8 @@ set_time(ASN1_GENERALIZEDTIME *t, time_t at)
     return ASN1_GENERALIZEDTIME_set(t, at) != NULL ? HALL_OK : HALL_ERR;
 }
 
-/* SM3withSM2 over p with the maker's key and the GM/T signer ID */
-static unsigned char *
-sm2_sign(const unsigned char *p, size_t n, size_t *siglen)
+unsigned char *
+hall_seseal_sm2_sign(EVP_PKEY *key, const unsigned char *p, size_t n, size_t *siglen)
 {
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pc = NULL;
@@ -225,7 +224,7 @@ sm2_sign(const unsigned char *p, size_t n, size_t *siglen)
 
     if (m == NULL)
         abort();
-    if (EVP_DigestSignInit_ex(m, &pc, "SM3", NULL, NULL, maker_key, NULL) != 1 ||
+    if (EVP_DigestSignInit_ex(m, &pc, "SM3", NULL, NULL, key, NULL) != 1 ||
         EVP_PKEY_CTX_set1_id(pc, SM2_ID, strlen(SM2_ID)) != 1 ||
         EVP_DigestSign(m, NULL, siglen, p, n) != 1)
         goto out;
@@ -282,7 +281,7 @@ hall_seseal_make(struct hall_pool *pool, const struct hall_seseal_in *in, size_t
     n = i2d_SES_SEALINFO(si, &info_der);
     if (n <= 0)
         goto out;
-    sig = sm2_sign(info_der, (size_t)n, &siglen);
+    sig = hall_seseal_sm2_sign(maker_key, info_der, (size_t)n, &siglen);
     n = i2d_X509(maker_cert, &maker_der);
     if (sig == NULL || n <= 0 || ASN1_OCTET_STRING_set(seal->cert, maker_der, n) != 1)
         goto out;
@@ -380,8 +379,9 @@ serial_of(struct hall_pool *pool, X509 *x)
     return out;
 }
 
-static int
-sm2_verify(X509 *signer, const unsigned char *p, size_t n, const unsigned char *sig, size_t siglen)
+int
+hall_seseal_sm2_verify(X509 *signer, const unsigned char *p, size_t n, const unsigned char *sig,
+                       size_t siglen)
 {
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pc = NULL;
@@ -398,10 +398,11 @@ sm2_verify(X509 *signer, const unsigned char *p, size_t n, const unsigned char *
     return ok;
 }
 
-/* the maker's certificate up to the SM2 root: the sm2 CA and the SM2 root
- * both sign with the GM/T ID, so both certificates below the root carry it */
+/* a certificate of the sm2 CA (the maker's, an SM2 signer's) up to the SM2
+ * root: the sm2 CA and the SM2 root both sign with the GM/T ID, so both
+ * certificates below the root carry it; at: 0 now */
 static int
-chain_check(X509 *maker, const char **why)
+chain_check(X509 *maker, time_t at, const char **why)
 {
     X509_STORE *st = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -420,6 +421,8 @@ chain_check(X509 *maker, const char **why)
     id = id2 = NULL;
     if (X509_STORE_CTX_init(ctx, st, maker, untrusted) != 1)
         goto out;
+    if (at != 0)
+        X509_STORE_CTX_set_time(ctx, 0, at);
     ok = X509_verify_cert(ctx) == 1;
     if (!ok)
         *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
@@ -450,8 +453,8 @@ crl_check(const unsigned char *der, size_t len, X509 *maker, struct hall_seseal_
     X509_CRL_get0_signature(crl, &sig, NULL);
     if (n > 0 && sig != NULL &&
         X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca_cert)) == 0 &&
-        sm2_verify(ca_cert, tbs, (size_t)n, ASN1_STRING_get0_data(sig),
-                   (size_t)ASN1_STRING_length(sig)) &&
+        hall_seseal_sm2_verify(ca_cert, tbs, (size_t)n, ASN1_STRING_get0_data(sig),
+                               (size_t)ASN1_STRING_length(sig)) &&
         X509_cmp_time(X509_CRL_get0_nextUpdate(crl), NULL) > 0) {
         info->crl_ok = 1;
         info->maker_revoked =
@@ -598,6 +601,13 @@ hall_seseal_signer_for(const unsigned char *der, size_t len, EVP_PKEY *key)
 }
 
 int
+hall_seseal_sm2_chain(X509 *cert, time_t at, const char **why)
+{
+    *why = "未提供SM2根证书";
+    return root_cert != NULL && ca_cert != NULL && chain_check(cert, at, why);
+}
+
+int
 hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
                    const unsigned char *crl, size_t crl_len, struct hall_seseal_info *info,
                    const char **err)
@@ -626,10 +636,10 @@ hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
     info->maker_serial = serial_of(pool, maker);
     info->signature_ok =
         OBJ_obj2nid(seal->sign_alg) == NID_SM2_with_SM3 &&
-        sm2_verify(maker, info_der, info_len, ASN1_STRING_get0_data(seal->signed_value),
-                   (size_t)ASN1_STRING_length(seal->signed_value));
+        hall_seseal_sm2_verify(maker, info_der, info_len, ASN1_STRING_get0_data(seal->signed_value),
+                               (size_t)ASN1_STRING_length(seal->signed_value));
     info->chain_error = "";
-    info->chain_ok = chain_check(maker, &info->chain_error);
+    info->chain_ok = chain_check(maker, 0, &info->chain_error);
     if (crl != NULL)
         crl_check(crl, crl_len, maker, info);
     rc = HALL_OK;

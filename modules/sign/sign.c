@@ -14,7 +14,7 @@
  *                        stamp-dist: static/downloads/, served by nginx),
  *                        their version, size and SHA-256
  *
- * The stamps are read by the one verifier, core/pki/stamp.c; this module
+ * The stamps are read by the one verifier, core/pki/stamp_verify.c; this module
  * adds what only the hall's records know: the signer's revocation against
  * the timestamp's time, and the seal's state.  The demo signer's key
  * (demo_dir, script/lib/demo-ca.sh) is the only key the hall stamps with;
@@ -104,6 +104,7 @@ subject_of(X509 *x)
 }
 
 static char *hall_root_subject, *demo_root_subject;
+static char *sm2_root_subject; /* an SM2 stamp's chain ends at the SM2 root */
 
 static int
 load_file(const char *path, unsigned char **out, size_t *len, char *err, size_t errlen)
@@ -220,6 +221,9 @@ sign_init(struct hall_app *app)
     }
     hall_root_subject = subject_of(hall_root);
     demo_root_subject = subject_of(trust.demo_root);
+    x = hall_pki_cert_load(conf->pki_dir, "sm2-root", NULL);
+    sm2_root_subject = x != NULL ? subject_of(x) : NULL;
+    X509_free(x);
     if (conf->tsa_url != NULL && conf->tsa_url[0] != '\0')
         tsa_url = strdup(conf->tsa_url);
     else if (asprintf(&tsa_url, "%s/tsa", conf->public_url) < 0)
@@ -299,20 +303,13 @@ verify_page(struct hall_req *req)
     return hall_resp_page(req, 200, "sign_verify", ctx);
 }
 
-/*
- * One stamp's verdict: the library's, from the document alone, then the
- * hall's records (docs/internals/stamp.md §3.6).  HALL_ERR when the
- * database cannot answer.
- */
-static int
-stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid)
+/* what the document alone says of one stamp: the seal, the signer, what the
+ * signature covers, the time, the chain, the format and each check */
+static void
+stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r)
 {
-    enum hall_stamp_state st = s->state;
-    struct hall_val *o, *chain, *notes;
-    struct hall_dbres *c = NULL, *e = NULL;
-    const char *now_state = "未登记", *seal_now = "未登记";
+    struct hall_val *o, *chain;
 
-    notes = hall_val_set_list(req->pool, r, "notes");
     hall_val_set_int(req->pool, r, "index", s->index);
     hall_val_set_str(req->pool, r, "field", s->field != NULL ? s->field : "");
     hall_val_set_int(req->pool, r, "page", s->page);
@@ -357,14 +354,23 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
         hall_val_push_str(req->pool, chain, s->signer_subject);
     if (s->signer_issuer != NULL)
         hall_val_push_str(req->pool, chain, s->signer_issuer);
-    if (s->chain == HALL_STAMP_PASS)
-        hall_val_push_str(req->pool, chain,
-                          s->demo ? (demo_root_subject != NULL ? demo_root_subject : "")
-                                  : (hall_root_subject != NULL ? hall_root_subject : ""));
+    if (s->chain == HALL_STAMP_PASS) {
+        const char *top = s->demo  ? demo_root_subject
+                          : s->ses ? sm2_root_subject
+                                   : hall_root_subject;
+
+        hall_val_push_str(req->pool, chain, top != NULL ? top : "");
+    }
     hall_val_set_str(req->pool, r, "chain_to",
                      s->chain != HALL_STAMP_PASS ? "不能验证到本CA的根证书"
                      : s->demo                   ? "免费体验根证书（非本CA）"
+                     : s->ses                    ? "本CA SM2根证书"
                                                  : "本CA根证书");
+    /* the signature's kind: PAdES (CMS, ECDSA) or GB/T 38540 (SM2) */
+    hall_val_set_str(req->pool, r, "format", s->ses ? "ses_signature" : "cms");
+    hall_val_set_str(req->pool, r, "format_label",
+                     s->ses ? "GB/T 38540 电子签章（SM2/SM3）"
+                            : "PAdES 签名（ECDSA P-256/SHA-256）");
     o = hall_val_set_obj(req->pool, r, "checks");
     hall_val_set_str(req->pool, o, "byte_range", check_text(s->range));
     hall_val_set_str(req->pool, o, "digest", check_text(s->digest));
@@ -373,6 +379,23 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     hall_val_set_str(req->pool, o, "timestamp", check_text(s->timestamp));
     hall_val_set_str(req->pool, o, "seal", check_text(s->seal));
     hall_val_set_str(req->pool, o, "chain", check_text(s->chain));
+}
+
+/*
+ * One stamp's verdict: the library's, from the document alone, then the
+ * hall's records (docs/internals/stamp.md §3.6).  HALL_ERR when the
+ * database cannot answer.
+ */
+static int
+stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid)
+{
+    enum hall_stamp_state st = s->state;
+    struct hall_val *o, *notes;
+    struct hall_dbres *c = NULL, *e = NULL;
+    const char *now_state = "未登记", *seal_now = "未登记";
+
+    notes = hall_val_set_list(req->pool, r, "notes");
+    stamp_facts(req, s, r);
 
     /* the hall's records: only for a stamp under the hall's own CA */
     if (!s->demo && s->chain == HALL_STAMP_PASS && s->signer_serial != NULL) {

@@ -18,10 +18,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { HALL, applicant, freshPhone } = require('./lib/client');
-const { operator, tmpdir, openssl, psql, smsTo, fetchPki, derNode, derChildren } = require('./lib/pki');
-const { orgForm } = require('./lib/payflow');
-const { toApply } = require('./lib/seal');
+const { HALL } = require('./lib/client');
+const { tmpdir, openssl, fetchPki, derNode, derChildren } = require('./lib/pki');
+const { producedSeal } = require('./lib/stamp');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
 const TOOL = path.join(ROOT, 'tools/stamp/hall-stamp');
@@ -84,35 +83,6 @@ function foreignSigned() {
     const hex = fs.readFileSync(f('foreign.p7s')).toString('hex').toUpperCase();
     buf.write(hex, a + 1, 'latin1');
     return buf;
-}
-
-/* ---- the seal, the medium, the PIN ------------------------------------------ */
-
-async function producedSeal() {
-    const c = await applicant();
-    const key = await toApply(c);
-    const form = {
-        ...orgForm({ agent_mobile: freshPhone('138') }), project: 'hall', submit_key: key,
-        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
-        org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0', person_count: '0',
-    };
-    delete form.years;
-    const r = await c.post('/seal/apply', form);
-    assert.equal(r.status, 200, r.text);
-    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
-    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
-        WHERE id = ${id}`);
-    const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
-    const op = await operator();
-    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
-    pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
-    const get = async (u) => {
-        const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
-        assert.equal(res.status, 200, u);
-        return Buffer.from(await res.arrayBuffer());
-    };
-    fs.writeFileSync(f('seal.seseal'), await get(`/seal/seseal?id=${item}`));
-    fs.writeFileSync(f('medium.p12'), await get(`/seal/medium?id=${item}`));
 }
 
 function stamp(input, output, page, x, y, extra = null, env = process.env) {
@@ -178,7 +148,7 @@ function opensslChecks(file, n = 0) {
 }
 
 before(async () => {
-    await producedSeal();
+    ({ pin } = await producedSeal(dir));
     await fetchPki(dir);
     fs.writeFileSync(f('tsa.crt'), Buffer.from(await (await fetch(`${HALL}/pki/tsa.crt`)).arrayBuffer()));
     fs.mkdirSync(f('nss'));

@@ -4,8 +4,10 @@
 #   1. every C file of core/ is in one of the six folders;
 #   2. a file of core/<layer>/ includes, of the core's headers, only its own
 #      layer's and those of the layers it may use, and never hall.h (the
-#      modules' header); the table below is the only place the order is
-#      written, and it has no circle, so no include can make one;
+#      modules' header; a private header of the same folder, named
+#      without a folder, may be included too); the table below is the only
+#      place the order is written, and it has no circle, so no include can
+#      make one;
 #   3. a core header includes nothing of a layer above it either;
 #   4. a module (modules/) or a tool (tools/) includes the core as a whole
 #      (hall.h), a core layer's header or a header of its own folder, and
@@ -50,6 +52,9 @@ for f in "$root"/core/*/*.c "$root"/core/*/*.h; do
     for inc in $(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
         case $inc in
         *.def) continue ;; # the catalogues, beside the file that expands them
+        */*) ;;
+        *) # a library's private header, beside the files that share it
+            [ -f "$(dirname "$f")/$inc" ] && continue ;;
         esac
         ok=
         [ "$inc" != "hall.h" ] && for a in $allowed; do

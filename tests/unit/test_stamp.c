@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/pki/stamp.c (docs/internals/stamp.md), offline: an
+ * Unit tests for the stamp library, core/pki/stamp_*.c (docs/internals/stamp.md), offline: an
  * ECDSA root, issuing CA, signer and TSA made here with openssl(1), the
  * SM2 seal maker of script/lib/pki-init.sh, a .seseal listing the signer,
  * and a TSA answering in the process (OpenSSL's TS_RESP_CTX).  Pieces: the
@@ -32,10 +32,7 @@
 
 #include "hall.h"
 
-int png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
-               unsigned char **alpha);
-int last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off, int *table,
-              const unsigned char *pdf);
+#include "pki/stamp_int.h"
 
 static char top[256], pki_dir[300];
 static X509 *root, *ca, *signer, *tsa_cert, *other;
@@ -43,6 +40,11 @@ static EVP_PKEY *signer_key, *tsa_key, *other_key;
 static unsigned char *seal_der;
 static size_t seal_len;
 static struct hall_pool *pool;
+/* the SM2 signer (issued by pki-init's sm2 CA) and a seal that lists it */
+static X509 *sm2_signer;
+static EVP_PKEY *sm2_key;
+static unsigned char *sm2_seal_der;
+static size_t sm2_seal_len;
 
 /* ---- fixtures ------------------------------------------------------------------- */
 
@@ -193,16 +195,43 @@ der_of(X509 *x, size_t *len)
     return p;
 }
 
+/* a 42 mm 机构章 listing who, made by the seal maker */
+static unsigned char *
+seal_for(X509 *who, const unsigned char *png, size_t png_len, size_t *len)
+{
+    struct hall_seseal_in in;
+    const unsigned char *certs[1];
+    size_t lens[1];
+    unsigned char *sd;
+
+    certs[0] = der_of(who, &lens[0]);
+    memset(&in, 0, sizeof(in));
+    in.es_id = "44030000000042";
+    in.type = 1;
+    in.name = "深圳市某某科技有限公司";
+    in.certs = certs;
+    in.cert_lens = lens;
+    in.ncerts = 1;
+    in.created = 1767225600;
+    in.valid_start = 1767225600;
+    in.valid_end = 1767225600 + 3 * 365 * 86400;
+    in.png = png;
+    in.png_len = png_len;
+    in.width_mm = 42;
+    in.height_mm = 42;
+    sd = hall_seseal_make(pool, &in, len);
+    OPENSSL_free((void *)certs[0]);
+    return sd;
+}
+
 static int
 setup(void **state)
 {
     const char *hall_root = getenv("HALL_ROOT");
     char err[256], pass[400];
     struct hall_conf conf;
-    struct hall_seseal_in in;
-    const unsigned char *certs[1];
-    size_t lens[1], png_len;
-    unsigned char *png, *sd;
+    size_t png_len;
+    unsigned char *png;
 
     (void)state;
     snprintf(top, sizeof(top), "/tmp/hall-test-stamp-%ld", (long)getpid());
@@ -243,6 +272,18 @@ setup(void **state)
             top);
         if (system(cmd) != 0)
             return -1;
+        /* an SM2 signer under pki-init's sm2 CA, as the 国密 product issues */
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s && set -e; I=distid:1234567812345678;"
+                 " openssl genpkey -algorithm SM2 -out sm2s.key;"
+                 " openssl req -new -key sm2s.key -sm3 -sigopt $I -subj '/CN=SM2 Stamp Signer'"
+                 " -out sm2s.csr;"
+                 " openssl x509 -req -in sm2s.csr -vfyopt $I -CA pki/sm2.crt -CAkey pki/sm2.key"
+                 " -passin file:pki.pass -sm3 -sigopt $I -days 3650 -set_serial 9"
+                 " -extfile ee.ext -out sm2s.crt 2>/dev/null",
+                 top);
+        if (system(cmd) != 0)
+            return -1;
     }
     memset(&conf, 0, sizeof(conf));
     conf.pki_dir = pki_dir;
@@ -258,30 +299,16 @@ setup(void **state)
     signer_key = pem_key("signer");
     tsa_key = pem_key("tsa");
     other_key = pem_key("other");
+    sm2_signer = pem_cert("sm2s");
+    sm2_key = pem_key("sm2s");
+    if (sm2_signer == NULL || sm2_key == NULL)
+        return -1;
     pool = hall_pool_create(65536);
     png = png_make(160, 160, &png_len);
-    certs[0] = der_of(signer, &lens[0]);
-    memset(&in, 0, sizeof(in));
-    in.es_id = "44030000000042";
-    in.type = 1;
-    in.name = "深圳市某某科技有限公司";
-    in.certs = certs;
-    in.cert_lens = lens;
-    in.ncerts = 1;
-    in.created = 1767225600;
-    in.valid_start = 1767225600;
-    in.valid_end = 1767225600 + 3 * 365 * 86400;
-    in.png = png;
-    in.png_len = png_len;
-    in.width_mm = 42;
-    in.height_mm = 42;
-    sd = hall_seseal_make(pool, &in, &seal_len);
+    seal_der = seal_for(signer, png, png_len, &seal_len);
+    sm2_seal_der = seal_for(sm2_signer, png, png_len, &sm2_seal_len);
     free(png);
-    OPENSSL_free((void *)certs[0]);
-    if (sd == NULL)
-        return -1;
-    seal_der = sd;
-    return 0;
+    return seal_der != NULL && sm2_seal_der != NULL ? 0 : -1;
 }
 
 static int
@@ -296,6 +323,8 @@ teardown(void **state)
     EVP_PKEY_free(signer_key);
     EVP_PKEY_free(tsa_key);
     EVP_PKEY_free(other_key);
+    X509_free(sm2_signer);
+    EVP_PKEY_free(sm2_key);
     hall_pool_destroy(pool);
     if (getenv("HALL_TEST_KEEP") == NULL)
         sh("rm -rf %s", top);
@@ -402,9 +431,10 @@ slurp(const char *path, size_t *len)
     return p;
 }
 
-/* stamps in_path into out_path; HALL_OK or the error */
+/* stamps in_path into out_path with the seal given; HALL_OK or the error */
 static int
-stamp(const char *in_path, const char *out_path, X509 *cert, EVP_PKEY *key, int page, char *err)
+stamp_seal(const char *in_path, const char *out_path, X509 *cert, EVP_PKEY *key, int page,
+           const unsigned char *seal, size_t seal_n, char *err)
 {
     struct hall_stamp_sign_in in;
     STACK_OF(X509) *chain = sk_X509_new_null();
@@ -416,8 +446,8 @@ stamp(const char *in_path, const char *out_path, X509 *cert, EVP_PKEY *key, int 
     memset(&in, 0, sizeof(in));
     in.pdf = pdf;
     in.pdf_len = len;
-    in.seal = seal_der;
-    in.seal_len = seal_len;
+    in.seal = seal;
+    in.seal_len = seal_n;
     in.cert = cert;
     in.chain = chain;
     in.key = key;
@@ -439,6 +469,13 @@ stamp(const char *in_path, const char *out_path, X509 *cert, EVP_PKEY *key, int 
     return HALL_OK;
 }
 
+/* ... with the P-256 signer's seal */
+static int
+stamp(const char *in_path, const char *out_path, X509 *cert, EVP_PKEY *key, int page, char *err)
+{
+    return stamp_seal(in_path, out_path, cert, key, page, seal_der, seal_len, err);
+}
+
 static void
 verify(const char *path, struct hall_stamp_report *rep, X509 *demo)
 {
@@ -453,6 +490,23 @@ verify(const char *path, struct hall_stamp_report *rep, X509 *demo)
     t.check_seal = 1;
     assert_int_equal(hall_stamp_verify_file(pool, path, &t, rep, err, sizeof(err)), HALL_OK);
     sk_X509_free(roots);
+}
+
+/* "/Count 2" -> "/Count 1" in the pages object of path: one byte inside
+ * the first signed range */
+static void
+count_flipped(const char *path)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len), *c = memmem(p, len, "/Count 2", 8);
+    FILE *f;
+
+    assert_non_null(c);
+    c[7] = '1';
+    f = fopen(path, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    free(p);
 }
 
 static void
@@ -479,7 +533,7 @@ png_decode__every_filter__pixels_back(void **state)
     int w = 0, h = 0;
 
     (void)state;
-    assert_int_equal(png_decode(png, len, &w, &h, &rgb, &alpha), HALL_OK);
+    assert_int_equal(stamp_png_decode(png, len, &w, &h, &rgb, &alpha), HALL_OK);
     assert_int_equal(w, 40);
     assert_int_equal(h, 40);
     /* the ring: at (20, 1) red and opaque; the centre transparent */
@@ -494,9 +548,9 @@ png_decode__every_filter__pixels_back(void **state)
     free(rgb);
     free(alpha);
     /* not a PNG; truncated */
-    assert_int_equal(png_decode((const unsigned char *)"GIF89a", 6, &w, &h, &rgb, &alpha),
+    assert_int_equal(stamp_png_decode((const unsigned char *)"GIF89a", 6, &w, &h, &rgb, &alpha),
                      HALL_ERR);
-    assert_int_equal(png_decode(png, len / 2, &w, &h, &rgb, &alpha), HALL_ERR);
+    assert_int_equal(stamp_png_decode(png, len / 2, &w, &h, &rgb, &alpha), HALL_ERR);
     free(png);
 }
 
@@ -524,22 +578,25 @@ last_xref__table_or_stream__offset_and_kind(void **state)
     int is_table = -1;
 
     (void)state;
-    assert_int_equal(last_xref((const unsigned char *)table, sizeof(table) - 1, sizeof(table) - 1,
-                               &off, &is_table, (const unsigned char *)table),
+    assert_int_equal(stamp_last_xref((const unsigned char *)table, sizeof(table) - 1,
+                                     sizeof(table) - 1, &off, &is_table,
+                                     (const unsigned char *)table),
                      HALL_OK);
     assert_int_equal(off, 9);
     assert_int_equal(is_table, 1);
-    assert_int_equal(last_xref((const unsigned char *)stream, sizeof(stream) - 1,
-                               sizeof(stream) - 1, &off, &is_table, (const unsigned char *)stream),
+    assert_int_equal(stamp_last_xref((const unsigned char *)stream, sizeof(stream) - 1,
+                                     sizeof(stream) - 1, &off, &is_table,
+                                     (const unsigned char *)stream),
                      HALL_OK);
     assert_int_equal(off, 9);
     assert_int_equal(is_table, 0);
     /* an offset past the end, or none at all: damaged */
-    assert_int_equal(last_xref((const unsigned char *)beyond, sizeof(beyond) - 1,
-                               sizeof(beyond) - 1, &off, &is_table, (const unsigned char *)beyond),
+    assert_int_equal(stamp_last_xref((const unsigned char *)beyond, sizeof(beyond) - 1,
+                                     sizeof(beyond) - 1, &off, &is_table,
+                                     (const unsigned char *)beyond),
                      HALL_ERR);
-    assert_int_equal(last_xref((const unsigned char *)"%PDF-1.7\n", 9, 9, &off, &is_table,
-                               (const unsigned char *)"%PDF-1.7\n"),
+    assert_int_equal(stamp_last_xref((const unsigned char *)"%PDF-1.7\n", 9, 9, &off, &is_table,
+                                     (const unsigned char *)"%PDF-1.7\n"),
                      HALL_ERR);
 }
 
@@ -613,26 +670,12 @@ verify__byte_changed_in_range__modified(void **state)
 {
     char err[512], out[512];
     struct hall_stamp_report rep;
-    size_t len;
-    unsigned char *p;
-    FILE *f;
     const char *in = simple_pdf("plain3.pdf");
 
     (void)state;
     snprintf(out, sizeof(out), "%s/tamper.pdf", top);
     assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
-    p = slurp(out, &len);
-    /* "/Count 2" -> "/Count 1" in the pages object: inside the first range */
-    {
-        unsigned char *c = memmem(p, len, "/Count 2", 8);
-
-        assert_non_null(c);
-        c[7] = '1';
-    }
-    f = fopen(out, "wb");
-    fwrite(p, 1, len, f);
-    fclose(f);
-    free(p);
+    count_flipped(out);
     verify(out, &rep, NULL);
     assert_int_equal(rep.nsigs, 1);
     assert_int_equal(rep.sigs[0].digest, HALL_STAMP_FAIL);
@@ -732,6 +775,95 @@ verify__chain_to_the_demo_root__demo(void **state)
     sk_X509_free(roots);
 }
 
+/* ---- the SM2 stamp (§2a) ----------------------------------------------------------- */
+
+static void
+sign_sm2__round_trip__ses_signature_valid_qpdf_clean(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    const struct hall_stamp_sig *s;
+    size_t len;
+    unsigned char *p;
+    const char *in = simple_pdf("plain-sm2.pdf");
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/sm2.pdf", top);
+    assert_int_equal(stamp_seal(in, out, sm2_signer, sm2_key, 1, sm2_seal_der, sm2_seal_len, err),
+                     HALL_OK);
+    sh("qpdf --check %s >/dev/null", out);
+    p = slurp(out, &len);
+    {
+        static const char sf[] = "/SubFilter /GBT38540.SES_Signature /ByteRange";
+
+        assert_non_null(memmem(p, len, sf, sizeof(sf) - 1));
+    }
+    free(p);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    s = &rep.sigs[0];
+    assert_int_equal(s->ses, 1);
+    assert_string_equal(s->filter, "GBT38540.SES_Signature");
+    assert_valid(s);
+    assert_string_equal(s->seal_es_id, "44030000000042");
+    assert_string_equal(s->signer_subject, "CN=SM2 Stamp Signer");
+    assert_string_equal(s->signer_serial, "09");
+    assert_true(s->signing_time > 0);
+    assert_non_null(s->tsa_subject);
+    /* a P-256 stamp after it: both valid, each of its kind */
+    {
+        char two[512];
+
+        snprintf(two, sizeof(two), "%s/sm2-then-p256.pdf", top);
+        assert_int_equal(stamp(out, two, signer, signer_key, 2, err), HALL_OK);
+        verify(two, &rep, NULL);
+        assert_int_equal(rep.nsigs, 2);
+        assert_valid(&rep.sigs[0]);
+        assert_valid(&rep.sigs[1]);
+        assert_int_equal(rep.sigs[0].ses, 1);
+        assert_int_equal(rep.sigs[1].ses, 0);
+        assert_string_equal(rep.sigs[0].after, "其后追加了1个签章");
+    }
+}
+
+static void
+sign_sm2__one_byte_flipped__modified(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain-sm2b.pdf");
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/sm2-tamper.pdf", top);
+    assert_int_equal(stamp_seal(in, out, sm2_signer, sm2_key, 1, sm2_seal_der, sm2_seal_len, err),
+                     HALL_OK);
+    count_flipped(out);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.sigs[0].ses, 1);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_FAIL);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_string_equal(rep.sigs[0].problem, "签名后文档内容被改动（SM3摘要不符）");
+}
+
+static void
+sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused(void **state)
+{
+    char err[512], out[512];
+    const char *in = simple_pdf("plain-sm2c.pdf");
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/sm2-refused.pdf", top);
+    /* the P-256 signer's seal does not list the SM2 certificate */
+    assert_int_equal(stamp_seal(in, out, sm2_signer, sm2_key, 1, seal_der, seal_len, err),
+                     HALL_ERR);
+    assert_non_null(strstr(err, "未列出该签章人证书"));
+    /* the SM2 certificate with a key that is not its own */
+    assert_int_equal(
+        stamp_seal(in, out, sm2_signer, signer_key, 1, sm2_seal_der, sm2_seal_len, err), HALL_ERR);
+    assert_non_null(strstr(err, "私钥与签章人证书不匹配"));
+}
+
 int
 main(void)
 {
@@ -745,6 +877,9 @@ main(void)
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
+        cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
+        cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
+        cmocka_unit_test(sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,7 @@
  * of the hall's electronic seals and the signer's key, from a PKCS#12
  * medium or a PKCS#11 token, and verifies a PDF's stamps offline from the
  * certificates given.  The format is docs/internals/stamp.md; the work is
- * core/pki/stamp.c's.
+ * core/pki/stamp_*.c's.
  *
  *   hall-stamp sign --in A.pdf --out B.pdf --seal X.seseal
  *                   (--p12 M.p12 | --pkcs11-module SO --token LABEL [--key-label L])
@@ -243,8 +243,17 @@ is_sm2(X509 *x)
     return k != NULL && EVP_PKEY_is_a(k, "SM2");
 }
 
+/* hall-stamp sign's arguments */
+struct sign_args {
+    const char *in_path, *out_path, *seal_path, *p12_path, *module, *token, *key_label, *tsa,
+        *chain_path;
+    int page, pin_fd;
+    double x, y;
+};
+
+/* 0, or EXIT_USAGE with the message printed */
 static int
-cmd_sign(int argc, char **argv)
+sign_args_parse(int argc, char **argv, struct sign_args *a)
 {
     static const struct option opts[] = {{"in", required_argument, NULL, 'i'},
                                          {"out", required_argument, NULL, 'o'},
@@ -261,58 +270,48 @@ cmd_sign(int argc, char **argv)
                                          {"chain", required_argument, NULL, 'c'},
                                          {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
-    const char *in_path = NULL, *out_path = NULL, *seal_path = NULL, *p12_path = NULL,
-               *module = NULL, *token = NULL, *key_label = NULL, *tsa = NULL, *chain_path = NULL;
-    struct hall_stamp_sign_in in;
-    struct hall_pool *pool = hall_pool_create(16384);
-    char pin[256], err[512], *end;
-    unsigned char *pdf = NULL, *seal = NULL, *p12 = NULL, *upd;
-    size_t pdf_len = 0, seal_len = 0, p12_len = 0, upd_len = 0;
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    STACK_OF(X509) *ca = NULL, *chain = sk_X509_new_null();
-    int c, page = 0, pin_fd = -1, rc = EXIT_FAIL, have_x = 0, have_y = 0, fd, i;
-    double x = 0, y = 0;
+    char *end;
+    int c, have_x = 0, have_y = 0;
 
-    memset(&in, 0, sizeof(in));
-    pin[0] = '\0';
+    memset(a, 0, sizeof(*a));
+    a->pin_fd = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': in_path = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 's': seal_path = optarg; break;
-        case 'k': p12_path = optarg; break;
-        case 'm': module = optarg; break;
-        case 't': token = optarg; break;
-        case 'l': key_label = optarg; break;
+        case 'i': a->in_path = optarg; break;
+        case 'o': a->out_path = optarg; break;
+        case 's': a->seal_path = optarg; break;
+        case 'k': a->p12_path = optarg; break;
+        case 'm': a->module = optarg; break;
+        case 't': a->token = optarg; break;
+        case 'l': a->key_label = optarg; break;
         case 'p':
-            page = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || page < 1)
-                page = -1;
+            a->page = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || a->page < 1)
+                a->page = -1;
             break;
         case 'x':
-            x = strtod(optarg, &end);
+            a->x = strtod(optarg, &end);
             have_x = *end == '\0' && end != optarg;
             break;
         case 'y':
-            y = strtod(optarg, &end);
+            a->y = strtod(optarg, &end);
             have_y = *end == '\0' && end != optarg;
             break;
-        case 'a': tsa = optarg; break;
+        case 'a': a->tsa = optarg; break;
         case 'f':
-            pin_fd = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || pin_fd < 0)
-                pin_fd = -2;
+            a->pin_fd = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || a->pin_fd < 0)
+                a->pin_fd = -2;
             break;
-        case 'c': chain_path = optarg; break;
+        case 'c': a->chain_path = optarg; break;
         case 'L': break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (in_path == NULL || out_path == NULL || seal_path == NULL || tsa == NULL ||
-        (p12_path == NULL) == (module == NULL) || (module != NULL && token == NULL) || page <= 0 ||
-        !have_x || !have_y || pin_fd == -2 || optind != argc) {
+    if (a->in_path == NULL || a->out_path == NULL || a->seal_path == NULL || a->tsa == NULL ||
+        (a->p12_path == NULL) == (a->module == NULL) || (a->module != NULL && a->token == NULL) ||
+        a->page <= 0 || !have_x || !have_y || a->pin_fd == -2 || optind != argc) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：参数不全或有误（--in --out --seal --page --x --y --tsa "
                   "必填，--p12 与 --pkcs11-module 二选一）",
@@ -321,84 +320,148 @@ cmd_sign(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(in_path, out_path) == 0) {
+    if (strcmp(a->in_path, a->out_path) == 0) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp：--out 不能与 --in 相同", "hall-stamp: --out must differ from --in"));
         return EXIT_USAGE;
     }
-    pdf = slurp(in_path, &pdf_len);
-    seal = slurp(seal_path, &seal_len);
+    return 0;
+}
+
+/* the key and certificate of a PKCS#12 medium; its CAs (not the root) onto chain */
+static int
+signer_from_p12(const char *path, const char *pin, EVP_PKEY **key, X509 **cert,
+                STACK_OF(X509) * chain)
+{
+    size_t len = 0;
+    unsigned char *der = slurp(path, &len);
+    BIO *b = der != NULL ? BIO_new_mem_buf(der, (int)len) : NULL;
+    PKCS12 *p = b != NULL ? d2i_PKCS12_bio(b, NULL) : NULL;
+    STACK_OF(X509) *ca = NULL;
+    int i, rc = HALL_ERR;
+
+    BIO_free(b);
+    if (p == NULL) {
+        fprintf(stderr,
+                T("hall-stamp：%s 不是PKCS#12证书介质\n", "hall-stamp: %s is not a PKCS#12 file\n"),
+                path);
+        goto out;
+    }
+    if (PKCS12_parse(p, pin, key, cert, &ca) != 1 || *key == NULL || *cert == NULL) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp：PIN码错误，或证书介质中没有私钥和证书",
+                  "hall-stamp: wrong PIN, or the medium holds no key and certificate"));
+        goto out;
+    }
+    for (i = 0; ca != NULL && i < sk_X509_num(ca); i++)
+        if (!self_signed(sk_X509_value(ca, i)) && X509_up_ref(sk_X509_value(ca, i)) == 1)
+            sk_X509_push(chain, sk_X509_value(ca, i));
+    rc = HALL_OK;
+out:
+    PKCS12_free(p);
+    sk_X509_pop_free(ca, X509_free);
+    if (der != NULL)
+        OPENSSL_cleanse(der, len);
+    free(der);
+    return rc;
+}
+
+/* the token's key; the certificate: the one the seal lists whose key it is */
+static int
+signer_from_token(struct hall_pool *pool, const struct sign_args *a, const char *pin,
+                  const unsigned char *seal, size_t seal_len, EVP_PKEY **key, X509 **cert)
+{
+    struct hall_seseal_info info;
+    const char *why;
+    char err[512];
+
+    if (hall_token_configure_pin(a->module, a->token, pin, NULL, err, sizeof(err)) != HALL_OK) {
+        fprintf(stderr, "hall-stamp: %s\n", err);
+        return HALL_ERR;
+    }
+    *key = hall_token_key(a->key_label != NULL ? a->key_label : a->token, err, sizeof(err));
+    if (*key == NULL) {
+        fprintf(stderr,
+                T("hall-stamp：无法使用令牌中的密钥：%s\n",
+                  "hall-stamp: cannot use the token's key: %s\n"),
+                err);
+        return HALL_ERR;
+    }
+    if (hall_seseal_read(pool, seal, seal_len, &info, &why) != HALL_OK) {
+        fprintf(stderr, "hall-stamp: %s\n", why);
+        return HALL_ERR;
+    }
+    *cert = hall_seseal_signer_for(seal, seal_len, *key);
+    if (*cert == NULL) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp：印章文件未列出与令牌中密钥对应的签章人证书",
+                  "hall-stamp: the seal lists no certificate of the token's key"));
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* the input then the update, into path (removed when the write fails) */
+static int
+write_stamped(const char *path, const unsigned char *pdf, size_t pdf_len, const unsigned char *upd,
+              size_t upd_len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+    if (fd < 0 || write(fd, pdf, pdf_len) != (ssize_t)pdf_len ||
+        write(fd, upd, upd_len) != (ssize_t)upd_len || fsync(fd) != 0) {
+        fprintf(stderr, T("hall-stamp：无法写入%s：%s\n", "hall-stamp: cannot write %s: %s\n"),
+                path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
+        return HALL_ERR;
+    }
+    close(fd);
+    return HALL_OK;
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+    struct sign_args a;
+    struct hall_stamp_sign_in in;
+    struct hall_pool *pool;
+    char pin[256], err[512];
+    unsigned char *pdf = NULL, *seal = NULL, *upd;
+    size_t pdf_len = 0, seal_len = 0, upd_len = 0;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) * chain;
+    int rc = EXIT_FAIL, got;
+
+    if (sign_args_parse(argc, argv, &a) != 0)
+        return EXIT_USAGE;
+    pool = hall_pool_create(16384);
+    chain = sk_X509_new_null();
+    pin[0] = '\0';
+    pdf = slurp(a.in_path, &pdf_len);
+    seal = slurp(a.seal_path, &seal_len);
     if (pdf == NULL || seal == NULL) {
         fprintf(stderr, T("hall-stamp：无法读取%s：%s\n", "hall-stamp: cannot read %s: %s\n"),
-                pdf == NULL ? in_path : seal_path, strerror(errno));
+                pdf == NULL ? a.in_path : a.seal_path, strerror(errno));
         goto out;
     }
-    if (chain_path != NULL && certs_load(chain_path, chain) <= 0) {
+    if (a.chain_path != NULL && certs_load(a.chain_path, chain) <= 0) {
         fprintf(stderr, T("hall-stamp：无法读取证书链文件%s\n", "hall-stamp: cannot read %s\n"),
-                chain_path);
+                a.chain_path);
         goto out;
     }
-    if (read_pin(pin_fd, pin, sizeof(pin)) != HALL_OK) {
+    if (read_pin(a.pin_fd, pin, sizeof(pin)) != HALL_OK) {
         fprintf(stderr, "%s\n", T("hall-stamp：没有读到PIN码", "hall-stamp: no PIN read"));
         goto out;
     }
-    if (p12_path != NULL) {
-        PKCS12 *p = NULL;
-        BIO *b;
-
-        p12 = slurp(p12_path, &p12_len);
-        b = p12 != NULL ? BIO_new_mem_buf(p12, (int)p12_len) : NULL;
-        if (b != NULL)
-            p = d2i_PKCS12_bio(b, NULL);
-        BIO_free(b);
-        if (p == NULL) {
-            fprintf(
-                stderr,
-                T("hall-stamp：%s 不是PKCS#12证书介质\n", "hall-stamp: %s is not a PKCS#12 file\n"),
-                p12_path);
-            goto out;
-        }
-        if (PKCS12_parse(p, pin, &key, &cert, &ca) != 1 || key == NULL || cert == NULL) {
-            PKCS12_free(p);
-            fprintf(stderr, "%s\n",
-                    T("hall-stamp：PIN码错误，或证书介质中没有私钥和证书",
-                      "hall-stamp: wrong PIN, or the medium holds no key and certificate"));
-            goto out;
-        }
-        PKCS12_free(p);
-        for (i = 0; ca != NULL && i < sk_X509_num(ca); i++)
-            if (!self_signed(sk_X509_value(ca, i)) && X509_up_ref(sk_X509_value(ca, i)) == 1)
-                sk_X509_push(chain, sk_X509_value(ca, i));
-    } else {
-        struct hall_seseal_info info;
-        const char *why;
-
-        if (hall_token_configure_pin(module, token, pin, NULL, err, sizeof(err)) != HALL_OK) {
-            fprintf(stderr, "hall-stamp: %s\n", err);
-            goto out;
-        }
-        key = hall_token_key(key_label != NULL ? key_label : token, err, sizeof(err));
-        if (key == NULL) {
-            fprintf(stderr,
-                    T("hall-stamp：无法使用令牌中的密钥：%s\n",
-                      "hall-stamp: cannot use the token's key: %s\n"),
-                    err);
-            goto out;
-        }
-        /* the certificate: the one the seal lists whose key is the token's */
-        if (hall_seseal_read(pool, seal, seal_len, &info, &why) != HALL_OK) {
-            fprintf(stderr, "hall-stamp: %s\n", why);
-            goto out;
-        }
-        cert = hall_seseal_signer_for(seal, seal_len, key);
-        if (cert == NULL) {
-            fprintf(stderr, "%s\n",
-                    T("hall-stamp：印章文件未列出与令牌中密钥对应的签章人证书",
-                      "hall-stamp: the seal lists no certificate of the token's key"));
-            goto out;
-        }
-    }
+    got = a.p12_path != NULL ? signer_from_p12(a.p12_path, pin, &key, &cert, chain)
+                             : signer_from_token(pool, &a, pin, seal, seal_len, &key, &cert);
     OPENSSL_cleanse(pin, sizeof(pin));
+    if (got != HALL_OK)
+        goto out;
+    memset(&in, 0, sizeof(in));
     in.pdf = pdf;
     in.pdf_len = pdf_len;
     in.seal = seal;
@@ -406,36 +469,25 @@ cmd_sign(int argc, char **argv)
     in.cert = cert;
     in.chain = chain;
     in.key = key;
-    in.page = page;
-    in.x_mm = x;
-    in.y_mm = y;
-    in.tsa_url = tsa;
+    in.page = a.page;
+    in.x_mm = a.x;
+    in.y_mm = a.y;
+    in.tsa_url = a.tsa;
     upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
     if (upd == NULL) {
         fprintf(stderr, "hall-stamp: %s\n", err);
         goto out;
     }
-    fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, pdf, pdf_len) != (ssize_t)pdf_len ||
-        write(fd, upd, upd_len) != (ssize_t)upd_len || fsync(fd) != 0) {
-        fprintf(stderr, T("hall-stamp：无法写入%s：%s\n", "hall-stamp: cannot write %s: %s\n"),
-                out_path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        unlink(out_path);
+    if (write_stamped(a.out_path, pdf, pdf_len, upd, upd_len) != HALL_OK)
         goto out;
-    }
-    close(fd);
-    printf(T("已盖章：%s（第%d页）\n", "stamped: %s (page %d)\n"), out_path, page);
+    printf(T("已盖章：%s（第%d页）\n", "stamped: %s (page %d)\n"), a.out_path, a.page);
     rc = 0;
 out:
     OPENSSL_cleanse(pin, sizeof(pin));
     free(pdf);
     free(seal);
-    free(p12);
     EVP_PKEY_free(key);
     X509_free(cert);
-    sk_X509_pop_free(ca, X509_free);
     sk_X509_pop_free(chain, X509_free);
     hall_pool_destroy(pool);
     return rc;
@@ -465,59 +517,51 @@ print_time(const char *label, time_t t)
     printf("  %s: %s (UTC+8)\n", label, buf);
 }
 
+/* hall-stamp verify's options: the certificates given into all (--root,
+ * --ca) and demo (--demo-root); 0, EXIT_USAGE or EXIT_FAIL */
 static int
-cmd_verify(int argc, char **argv)
+verify_args_load(int argc, char **argv, STACK_OF(X509) * all, STACK_OF(X509) * demo)
 {
     static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
                                          {"ca", required_argument, NULL, 'c'},
                                          {"demo-root", required_argument, NULL, 'd'},
                                          {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
-    STACK_OF(X509) *all = sk_X509_new_null(), *roots = sk_X509_new_null(),
-                   *cas = sk_X509_new_null(), *demo = sk_X509_new_null();
-    struct hall_stamp_trust trust;
-    struct hall_stamp_report rep;
-    struct hall_pool *pool = hall_pool_create(16384);
-    X509 *sm2_root = NULL, *sm2_ca = NULL;
-    char err[512];
-    int c, i, rc = EXIT_FAIL, valid = 0;
+    int c;
 
-    memset(&trust, 0, sizeof(trust));
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
         case 'c':
-            if (certs_load(optarg, all) <= 0) {
-                fprintf(stderr,
-                        T("hall-stamp：无法读取证书文件%s\n",
-                          "hall-stamp: cannot read certificates from %s\n"),
-                        optarg);
-                goto out;
-            }
-            break;
         case 'd':
-            if (certs_load(optarg, demo) <= 0) {
+            if (certs_load(optarg, c == 'd' ? demo : all) <= 0) {
                 fprintf(stderr,
                         T("hall-stamp：无法读取证书文件%s\n",
                           "hall-stamp: cannot read certificates from %s\n"),
                         optarg);
-                goto out;
+                return EXIT_FAIL;
             }
             break;
         case 'L': break;
-        default:
-            usage(stderr);
-            rc = EXIT_USAGE;
-            goto out;
+        default: usage(stderr); return EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) {
         usage(stderr);
-        rc = EXIT_USAGE;
-        goto out;
+        return EXIT_USAGE;
     }
-    /* self-signed: roots; the others: CAs; the SM2 pair checks the seals */
+    return 0;
+}
+
+/* self-signed: roots; the others: CAs; the SM2 pair checks the seals */
+static void
+verify_trust(STACK_OF(X509) * all, STACK_OF(X509) * roots, STACK_OF(X509) * cas,
+             struct hall_stamp_trust *trust)
+{
+    X509 *sm2_root = NULL, *sm2_ca = NULL;
+    int i;
+
     for (i = 0; i < sk_X509_num(all); i++) {
         X509 *x = sk_X509_value(all, i);
 
@@ -531,9 +575,60 @@ cmd_verify(int argc, char **argv)
         }
     }
     if (sm2_root != NULL && sm2_ca != NULL && hall_seseal_trust(sm2_root, sm2_ca) == HALL_OK)
-        trust.check_seal = 1;
-    trust.roots = roots;
-    trust.cas = cas;
+        trust->check_seal = 1;
+    trust->roots = roots;
+    trust->cas = cas;
+}
+
+static void
+print_sig(const struct hall_stamp_sig *s)
+{
+    printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
+           zh ? hall_stamp_state_text(s->state)
+              : (const char *[]){"", "document modified", "not issued by this CA", "demo seal",
+                                 "signer revoked before signing", "seal revoked",
+                                 "valid"}[s->state]);
+    printf("  %s: %s\n", T("域", "field"), s->field);
+    printf("  %s: %s\n", T("格式", "format"),
+           s->ses ? T("GB/T 38540 电子签章（SM2/SM3）", "GB/T 38540 SES_Signature (SM2/SM3)")
+                  : T("PAdES（ECDSA P-256/SHA-256）", "PAdES (ECDSA P-256/SHA-256)"));
+    if (s->page > 0)
+        printf("  %s: %d\n", T("页码", "page"), s->page);
+    if (s->seal_es_id != NULL)
+        printf("  %s: %s %s\n", T("印章", "seal"), s->seal_es_id,
+               s->seal_name != NULL ? s->seal_name : "");
+    if (s->signer_subject != NULL)
+        printf("  %s: %s (%s %s)\n", T("签章人", "signer"), s->signer_subject,
+               T("序列号", "serial"), s->signer_serial);
+    print_time(T("签章时间（时间戳）", "signing time (timestamp)"), s->signing_time);
+    printf("  %s: %s %s %s %s %s %s %s\n", T("核验", "checks"), check_word(s->range),
+           check_word(s->digest), check_word(s->signature), check_word(s->signing_cert),
+           check_word(s->timestamp), check_word(s->seal), check_word(s->chain));
+    if (s->after != NULL && s->after[0] != '\0')
+        printf("  %s: %s\n", T("其后", "after"), s->after);
+    else if (s->covers_to_end)
+        printf("  %s\n", T("签章覆盖整个文档", "covers the whole document"));
+    if (s->problem != NULL && s->problem[0] != '\0')
+        printf("  %s: %s\n", T("说明", "problem"), s->problem);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+    STACK_OF(X509) *all = sk_X509_new_null(), *roots = sk_X509_new_null(),
+                   *cas = sk_X509_new_null(), *demo = sk_X509_new_null();
+    struct hall_stamp_trust trust;
+    struct hall_stamp_report rep;
+    struct hall_pool *pool = hall_pool_create(16384);
+    char err[512];
+    int i, rc, valid = 0;
+
+    memset(&trust, 0, sizeof(trust));
+    rc = verify_args_load(argc, argv, all, demo);
+    if (rc != 0)
+        goto out;
+    rc = EXIT_FAIL;
+    verify_trust(all, roots, cas, &trust);
     trust.demo_root = sk_X509_num(demo) > 0 ? sk_X509_value(demo, 0) : NULL;
     if (hall_stamp_verify_file(pool, argv[optind], &trust, &rep, err, sizeof(err)) != HALL_OK) {
         fprintf(stderr, "hall-stamp: %s: %s\n", argv[optind], err);
@@ -546,33 +641,8 @@ cmd_verify(int argc, char **argv)
     if (rep.nsigs == 0)
         printf("%s\n", T("文件中没有签章", "the file holds no stamp"));
     for (i = 0; i < rep.nsigs; i++) {
-        const struct hall_stamp_sig *s = &rep.sigs[i];
-
-        valid += s->state == HALL_STAMP_VALID;
-        printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
-               zh ? hall_stamp_state_text(s->state)
-                  : (const char *[]){"", "document modified", "not issued by this CA", "demo seal",
-                                     "signer revoked before signing", "seal revoked",
-                                     "valid"}[s->state]);
-        printf("  %s: %s\n", T("域", "field"), s->field);
-        if (s->page > 0)
-            printf("  %s: %d\n", T("页码", "page"), s->page);
-        if (s->seal_es_id != NULL)
-            printf("  %s: %s %s\n", T("印章", "seal"), s->seal_es_id,
-                   s->seal_name != NULL ? s->seal_name : "");
-        if (s->signer_subject != NULL)
-            printf("  %s: %s (%s %s)\n", T("签章人", "signer"), s->signer_subject,
-                   T("序列号", "serial"), s->signer_serial);
-        print_time(T("签章时间（时间戳）", "signing time (timestamp)"), s->signing_time);
-        printf("  %s: %s %s %s %s %s %s %s\n", T("核验", "checks"), check_word(s->range),
-               check_word(s->digest), check_word(s->signature), check_word(s->signing_cert),
-               check_word(s->timestamp), check_word(s->seal), check_word(s->chain));
-        if (s->after != NULL && s->after[0] != '\0')
-            printf("  %s: %s\n", T("其后", "after"), s->after);
-        else if (s->covers_to_end)
-            printf("  %s\n", T("签章覆盖整个文档", "covers the whole document"));
-        if (s->problem != NULL && s->problem[0] != '\0')
-            printf("  %s: %s\n", T("说明", "problem"), s->problem);
+        valid += rep.sigs[i].state == HALL_STAMP_VALID;
+        print_sig(&rep.sigs[i]);
     }
     rc = rep.nsigs > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
 out:

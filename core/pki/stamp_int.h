@@ -1,0 +1,182 @@
+/*
+ * Inside the stamp library (core/libhallstamp.a): what its files share and
+ * nobody else includes.  The API is in pki/pki.h, section "stamp".
+ *
+ *   stamp_der.c     a bounded growable buffer, DER and PDF string writers
+ *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
+ *   stamp_pdf.c     the PDF read through libqpdf, the incremental update
+ *   stamp_cms.c     the CMS SignedData and the RFC 3161 timestamp
+ *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
+ *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
+ *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
+ */
+#ifndef HALL_PKI_STAMP_INT_H
+#define HALL_PKI_STAMP_INT_H
+
+#include <stddef.h>
+
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <qpdf/qpdf-c.h>
+
+#include "base/base.h"
+#include "pki/pki.h"
+
+#define STAMP_OID_SEAL_ATTR   "2.999.41.2"
+#define STAMP_TSA_PLACEHOLDER 8192          /* the timestamp's size when reserving /Contents */
+#define STAMP_SIG_PLACEHOLDER 72            /* the largest DER ECDSA P-256 signature */
+#define STAMP_PNG_MAX_PIXELS  (4096 * 4096) /* a seal's picture is some hundreds square */
+#define STAMP_FIELDS_MAX      20000         /* form fields walked at most */
+#define STAMP_CONTENTS_MAX    (1024 * 1024) /* /Contents hex digits read at most */
+#define STAMP_TSA_RESP_MAX    (256 * 1024)
+#define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
+
+/* ---- stamp_der.c ---------------------------------------------------------- */
+
+/* a growable buffer: malloc'ed, aborts when memory runs out */
+struct stamp_buf {
+    unsigned char *p;
+    size_t len, cap, max;
+};
+
+void stamp_buf_put(struct stamp_buf *b, const void *p, size_t n);
+void HALL_PRINTF(2, 3) stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...);
+void stamp_buf_str(struct stamp_buf *b, const char *s);
+void stamp_buf_free(struct stamp_buf *b);
+
+void stamp_der_tlv(struct stamp_buf *b, unsigned char tag, const void *v, size_t n);
+/* wraps inner (consumed) in tag */
+void stamp_der_wrap(struct stamp_buf *b, unsigned char tag, struct stamp_buf *inner);
+void stamp_der_oid(struct stamp_buf *b, const char *dotted);
+/* AlgorithmIdentifier without parameters (RFC 5754, RFC 5758) */
+void stamp_der_alg(struct stamp_buf *b, const char *dotted);
+/* qsort's order of DER encodings (a SET OF's) */
+int stamp_der_cmp(const void *a, const void *b);
+
+/* UTF-8 -> <FEFF...> (UTF-16BE with its byte-order mark, in hex) */
+void stamp_pdf_utf16(struct stamp_buf *b, const char *s);
+/* bytes -> <0A1B...> */
+void stamp_pdf_hex(struct stamp_buf *b, const unsigned char *p, size_t n);
+
+/* ---- stamp_png.c ---------------------------------------------------------- */
+
+/* 8-bit, non-interlaced PNGs of any colour type: what the hall's seals are
+ * (cairo's RGBA) and what a scan becomes; *rgb and *alpha are malloc'ed */
+int stamp_png_decode(const unsigned char *png, size_t n, int *w, int *h, unsigned char **rgb,
+                     unsigned char **alpha);
+/* zlib at level 9, malloc'ed */
+unsigned char *stamp_deflate(const unsigned char *p, size_t n, size_t *out);
+
+/* ---- stamp_pdf.c ---------------------------------------------------------- */
+
+/* opens pdf (or the file path when not NULL) with recovery off: HALL_ERR
+ * with a Chinese err when encrypted, damaged or without pages */
+int stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *path, char *err,
+                    size_t errlen);
+int stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d);
+/* the last cross-reference section: its offset (startxref) and whether it
+ * is a table; from the file's last 1 KiB */
+int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off,
+                    int *table, const unsigned char *pdf);
+
+/* what the update needs of the input PDF */
+struct stamp_doc {
+    qpdf_data q;
+    qpdf_oh trailer, root, page, annots, acro, fields, info_ref, id;
+    int root_num, root_gen, page_num, page_gen;
+    long long size; /* the trailer's /Size */
+    long long prev; /* the last cross-reference section's offset */
+    int table;      /* 1: that section is a table; 0: a stream */
+    int nsigs;      /* the signature fields it has */
+    double box[4];  /* the page's /MediaBox */
+};
+
+/* reads what the update needs; the page in range: HALL_ERR with err */
+int stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int page, char *err,
+                   size_t errlen);
+
+/* one object the update writes */
+struct stamp_obj {
+    long long num;
+    int gen;
+    long long off; /* in the whole file */
+};
+
+/* the incremental update as it is written (docs/internals/stamp.md §1) */
+struct stamp_update {
+    struct stamp_buf u; /* the bytes appended to the input */
+    size_t base;        /* the input's length: u's offset in the file */
+    size_t br_at;       /* the /ByteRange's 32 blanks */
+    size_t gap_at;      /* the '<' of /Contents */
+    size_t gap_end;     /* just after its '>' */
+    struct stamp_obj objs[16];
+    int nobjs;
+    long long n_s, n_w, n_n, n_i, n_m; /* signature, widget, appearance, image, mask */
+};
+
+/* the seal's appearance on the page */
+struct stamp_look {
+    int pw, ph; /* the picture, pixels */
+    unsigned char *zrgb, *zalpha;
+    size_t zrgb_len, zalpha_len;
+    double cx, cy;     /* its centre, user space */
+    double w_pt, h_pt; /* its size on the page, points */
+    const char *name;  /* the seal's name: /Name */
+    const char *es_id; /* its esID: /Reason */
+};
+
+/* the signature dictionary with reserve hex digits of /Contents, the
+ * widget, the appearance, the page (or its /Annots) and the form again */
+void stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
+                         const struct stamp_look *look, const char *subfilter, size_t reserve,
+                         time_t now);
+/* the cross-reference section (table or stream, as the input's last one)
+ * with the trailer, then /ByteRange filled in */
+void stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d);
+
+/* ---- stamp_cms.c ---------------------------------------------------------- */
+
+/* the signed attributes, each encoded, sorted: the DER SET's content */
+void stamp_signed_attrs(struct stamp_buf *set, const unsigned char digest[32], X509 *cert,
+                        const unsigned char *seal, size_t seal_len);
+/* ContentInfo { signedData, [0] SignedData } */
+void stamp_cms_build(struct stamp_buf *out, X509 *cert, STACK_OF(X509) * chain,
+                     const struct stamp_buf *attrs, const unsigned char *sig, size_t sig_len,
+                     const unsigned char *tst, size_t tst_len);
+/* the DER TimeStampToken over sig, from the TSA: NULL with err */
+unsigned char *stamp_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                               const unsigned char *sig, size_t sig_len, size_t *tst_len, char *err,
+                               size_t errlen);
+
+/* ---- stamp_ses.c ---------------------------------------------------------- */
+
+/* the /Contents reserve of an SM2 stamp (§2a), hex digits */
+size_t stamp_ses_reserve(const struct hall_stamp_sign_in *in);
+/* the DER SES_Signature over hash (SM3 of the ranges) with propertyInfo
+ * prop, signed with in->key, timestamped: into out, or HALL_ERR with err */
+int stamp_ses_make(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                   const unsigned char hash[32], const char *prop, time_t now,
+                   struct stamp_buf *out, char *err, size_t errlen);
+/* checks 2-5 of an SM2 stamp's /Contents (der), as check_cms does a CMS's */
+void stamp_ses_check(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+                     const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now);
+
+/* ---- stamp_verify.c: what both signature kinds' checks share --------------- */
+
+int stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n);
+const char *stamp_x_name(struct hall_pool *pool, const X509_NAME *nm);
+const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
+time_t stamp_asn1_time(const ASN1_TIME *t);
+/* the signer's subject, issuer, serial and validity into s */
+void stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *s);
+/* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
+void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
+                      const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+/* check 3: the token (DER) over the signature value sv, by a TSA under a root */
+void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
+                           const unsigned char *sv, int sv_len,
+                           const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+
+#endif

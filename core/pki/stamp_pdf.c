@@ -1,0 +1,569 @@
+/*
+ * The stamp's PDF side (docs/internals/stamp.md §1).
+ *
+ * The PDF's structure (pages, the page object and its inherited /MediaBox,
+ * /Annots, /AcroForm and its fields, the trailer's /Size /Root /Info /ID,
+ * encryption) is read with libqpdf's C API: it parses object streams,
+ * cross-reference streams and hybrid files, and refuses a damaged file
+ * (recovery off) instead of guessing, which a hand-written reader would do
+ * badly.  What qpdf does not say (the last cross-reference section's kind
+ * and offset, the revisions' ends) is read from the bytes.  The update
+ * itself is written here, byte by byte as the doc says: qpdf would rewrite
+ * the file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "stamp_int.h"
+
+/* ---- the PDF through qpdf --------------------------------------------------------- */
+
+/* a qpdf error's text, for the log of a caller that wants it: never shown as
+ * the user's message, which is Chinese */
+int
+stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *path, char *err,
+                size_t errlen)
+{
+    QPDF_ERROR_CODE e;
+
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    qpdf_set_attempt_recovery(q, QPDF_FALSE);
+    if (path != NULL)
+        e = qpdf_read(q, path, NULL);
+    else
+        e = qpdf_read_memory(q, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL);
+    if (e & QPDF_ERRORS) {
+        /* taken, so that qpdf_cleanup does not print it */
+        while (qpdf_has_error(q))
+            qpdf_get_error(q);
+        if (qpdf_is_encrypted(q))
+            snprintf(err, errlen, "PDF文件已加密：请先解除文件的密码保护再盖章或验章");
+        else
+            snprintf(err, errlen, "PDF文件已损坏或不是PDF文件，无法读取其结构");
+        return HALL_ERR;
+    }
+    if (qpdf_is_encrypted(q)) {
+        snprintf(err, errlen, "PDF文件已加密：请先解除文件的密码保护再盖章或验章");
+        return HALL_ERR;
+    }
+    if (qpdf_get_num_pages(q) <= 0) {
+        snprintf(err, errlen, "PDF文件已损坏：找不到任何页面");
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* the name of a dictionary key as PDF syntax ("/Type"), escaped by qpdf */
+static void
+pdf_key(qpdf_data q, struct stamp_buf *b, const char *key)
+{
+    qpdf_oh n = qpdf_oh_new_name(q, key);
+
+    stamp_buf_str(b, qpdf_oh_unparse(q, n));
+    qpdf_oh_release(q, n);
+}
+
+/* a value as PDF syntax: indirect objects as "N G R" */
+static void
+pdf_val(qpdf_data q, struct stamp_buf *b, qpdf_oh v)
+{
+    stamp_buf_str(b, qpdf_oh_unparse(q, v));
+}
+
+/* an array's items then " extra" */
+static void
+pdf_array_plus(qpdf_data q, struct stamp_buf *b, qpdf_oh arr, const char *extra)
+{
+    int i, n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+
+    stamp_buf_str(b, "[");
+    for (i = 0; i < n; i++) {
+        qpdf_oh it = qpdf_oh_get_array_item(q, arr, i);
+
+        pdf_val(q, b, it);
+        stamp_buf_str(b, " ");
+    }
+    stamp_buf_str(b, extra);
+    stamp_buf_str(b, "]");
+}
+
+int
+stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d)
+{
+    if (!qpdf_oh_is_number(q, v))
+        return HALL_ERR;
+    *d = qpdf_oh_get_numeric_value(q, v);
+    return HALL_OK;
+}
+
+/* the page's /MediaBox, inherited through /Parent */
+static int
+media_box(qpdf_data q, qpdf_oh page, double box[4])
+{
+    qpdf_oh node = page;
+    int depth, i;
+
+    for (depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, node); depth++) {
+        qpdf_oh mb = qpdf_oh_get_key(q, node, "/MediaBox");
+
+        if (qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4) {
+            for (i = 0; i < 4; i++)
+                if (stamp_pdf_num(q, qpdf_oh_get_array_item(q, mb, i), &box[i]) != HALL_OK)
+                    return HALL_ERR;
+            return HALL_OK;
+        }
+        node = qpdf_oh_get_key(q, node, "/Parent");
+    }
+    return HALL_ERR;
+}
+
+/* the signature fields under a field list, their /FT inherited */
+static void
+count_sig_fields(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen, int *sigs)
+{
+    int i, n;
+
+    if (!qpdf_oh_is_array(q, fields) || depth > 16)
+        return;
+    n = qpdf_oh_get_array_n_items(q, fields);
+    for (i = 0; i < n && *seen < STAMP_FIELDS_MAX; i++) {
+        qpdf_oh f = qpdf_oh_get_array_item(q, fields, i), ft, kids;
+        int is_sig = inherited_sig;
+
+        (*seen)++;
+        if (!qpdf_oh_is_dictionary(q, f))
+            continue;
+        ft = qpdf_oh_get_key(q, f, "/FT");
+        if (qpdf_oh_is_name(q, ft))
+            is_sig = strcmp(qpdf_oh_get_name(q, ft), "/Sig") == 0;
+        kids = qpdf_oh_get_key(q, f, "/Kids");
+        if (qpdf_oh_is_array(q, kids) && qpdf_oh_has_key(q, f, "/T") &&
+            !qpdf_oh_has_key(q, f, "/Subtype"))
+            count_sig_fields(q, kids, is_sig, depth + 1, seen, sigs);
+        else if (is_sig)
+            (*sigs)++;
+    }
+}
+
+int
+stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off, int *table,
+                const unsigned char *pdf)
+{
+    size_t i;
+    const char *kw = "startxref";
+    long long v = -1;
+
+    for (i = n >= 9 ? n - 9 : 0;; i--) {
+        if (i + 9 <= n && memcmp(tail + i, kw, 9) == 0) {
+            size_t j = i + 9;
+
+            while (j < n && (tail[j] == ' ' || tail[j] == '\r' || tail[j] == '\n'))
+                j++;
+            v = 0;
+            while (j < n && tail[j] >= '0' && tail[j] <= '9' && v < file_len)
+                v = v * 10 + (tail[j++] - '0');
+            break;
+        }
+        if (i == 0)
+            break;
+    }
+    if (v <= 0 || v >= file_len)
+        return HALL_ERR;
+    *off = v;
+    *table = file_len - v >= 4 && memcmp(pdf + v, "xref", 4) == 0;
+    return HALL_OK;
+}
+/* ---- the incremental update ----------------------------------------------------------- */
+
+static int
+obj_cmp(const void *a, const void *b)
+{
+    const struct stamp_obj *x = a, *y = b;
+
+    return (x->num > y->num) - (x->num < y->num);
+}
+
+static void
+beijing_date(time_t t, char out[64])
+{
+    time_t bj = t + 8 * 3600;
+    struct tm tm;
+
+    gmtime_r(&bj, &tm);
+    snprintf(out, 64, "D:%04d%02d%02d%02d%02d%02d+08'00'", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* writes "num gen obj\n" and records the offset */
+static void
+obj_begin(struct stamp_buf *u, size_t base, struct stamp_obj *objs, int *nobjs, long long num,
+          int gen)
+{
+    objs[*nobjs].num = num;
+    objs[*nobjs].gen = gen;
+    objs[*nobjs].off = (long long)(base + u->len);
+    (*nobjs)++;
+    stamp_buf_printf(u, "%lld %d obj\n", num, gen);
+}
+
+static void
+stream_obj(struct stamp_buf *u, const char *dict_head, const unsigned char *data, size_t n)
+{
+    stamp_buf_printf(u, "%s /Length %zu >>\nstream\n", dict_head, n);
+    stamp_buf_put(u, data, n);
+    stamp_buf_str(u, "\nendstream\nendobj\n");
+}
+
+/* a dictionary written again: its keys in qpdf's order with skip's left out,
+ * then extra (already PDF syntax) */
+static void
+dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip, const char *extra)
+{
+    stamp_buf_str(u, "<<");
+    qpdf_oh_begin_dict_key_iter(q, d);
+    while (qpdf_oh_dict_more_keys(q)) {
+        const char *k = qpdf_oh_dict_next_key(q);
+        char key[256];
+        int i, skipped = 0;
+
+        snprintf(key, sizeof(key), "%s", k);
+        for (i = 0; skip != NULL && skip[i] != NULL; i++)
+            skipped |= strcmp(skip[i], key) == 0;
+        if (skipped)
+            continue;
+        stamp_buf_str(u, " ");
+        pdf_key(q, u, key);
+        stamp_buf_str(u, " ");
+        pdf_val(q, u, qpdf_oh_get_key(q, d, key));
+    }
+    stamp_buf_str(u, extra);
+    stamp_buf_str(u, " >>");
+}
+
+/* reads what the update needs; the page in range */
+int
+stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int page, char *err,
+               size_t errlen)
+{
+    qpdf_data q;
+    int npages, seen = 0;
+
+    q = d->q = qpdf_init();
+    if (stamp_qpdf_open(q, pdf, len, NULL, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
+                        (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
+        snprintf(err, errlen, "PDF文件已损坏：文件末尾没有交叉引用表的位置（startxref）");
+        return HALL_ERR;
+    }
+    npages = qpdf_get_num_pages(q);
+    if (page < 1 || page > npages) {
+        snprintf(err, errlen, "页码超出范围：该文档共%d页", npages);
+        return HALL_ERR;
+    }
+    d->page = qpdf_get_page_n(q, (size_t)(page - 1));
+    d->page_num = qpdf_oh_get_object_id(q, d->page);
+    d->page_gen = qpdf_oh_get_generation(q, d->page);
+    if (media_box(q, d->page, d->box) != HALL_OK || d->page_num <= 0) {
+        snprintf(err, errlen, "PDF文件已损坏：第%d页没有页面尺寸（MediaBox）", page);
+        return HALL_ERR;
+    }
+    d->trailer = qpdf_get_trailer(q);
+    d->root = qpdf_get_root(q);
+    d->size = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, d->trailer, "/Size"));
+    d->root_num = qpdf_oh_get_object_id(q, d->root);
+    d->root_gen = qpdf_oh_get_generation(q, d->root);
+    if (d->size <= 0 || d->root_num <= 0) {
+        snprintf(err, errlen, "PDF文件已损坏：文件尾（trailer）缺少/Size或/Root");
+        return HALL_ERR;
+    }
+    d->info_ref = qpdf_oh_get_key(q, d->trailer, "/Info");
+    d->id = qpdf_oh_get_key(q, d->trailer, "/ID");
+    d->acro = qpdf_oh_get_key(q, d->root, "/AcroForm");
+    d->fields = qpdf_oh_is_dictionary(q, d->acro) ? qpdf_oh_get_key(q, d->acro, "/Fields")
+                                                  : qpdf_oh_new_null(q);
+    count_sig_fields(q, d->fields, 0, 0, &seen, &d->nsigs);
+    d->annots = qpdf_oh_get_key(q, d->page, "/Annots");
+    return HALL_OK;
+}
+
+/* S: the signature dictionary, /ByteRange blank, /Contents reserve zeros */
+static void
+write_sig(struct stamp_update *up, const struct stamp_look *look, const char *subfilter,
+          size_t reserve, time_t now)
+{
+    struct stamp_buf *u = &up->u;
+    char when[64], reason[256];
+
+    beijing_date(now, when);
+    snprintf(reason, sizeof(reason), "电子印章 %s", look->es_id);
+    obj_begin(u, up->base, up->objs, &up->nobjs, up->n_s, 0);
+    stamp_buf_printf(u, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /ByteRange [0 ",
+                     subfilter);
+    up->br_at = u->len;
+    stamp_buf_str(u, "                                 ] /Contents ");
+    up->gap_at = u->len;
+    stamp_buf_str(u, "<");
+    for (size_t k = 0; k < reserve; k++)
+        stamp_buf_put(u, "0", 1);
+    stamp_buf_str(u, ">");
+    up->gap_end = u->len;
+    stamp_buf_printf(u, " /M (%s) /Name ", when);
+    stamp_pdf_utf16(u, look->name);
+    stamp_buf_str(u, " /Reason ");
+    stamp_pdf_utf16(u, reason);
+    stamp_buf_str(u, " >>\nendobj\n");
+}
+
+/* W, the widget; N, its appearance; I and M, the picture and its mask */
+static void
+write_widget(struct stamp_update *up, const struct stamp_doc *d, const struct stamp_look *look)
+{
+    struct stamp_buf *u = &up->u;
+    char fieldname[64], content[128], head[256];
+    double w = look->w_pt, h = look->h_pt;
+    int cl;
+
+    snprintf(fieldname, sizeof(fieldname), "印章%d", d->nsigs + 1);
+    obj_begin(u, up->base, up->objs, &up->nobjs, up->n_w, 0);
+    stamp_buf_str(u, "<< /Type /Annot /Subtype /Widget /FT /Sig /T ");
+    stamp_pdf_utf16(u, fieldname);
+    stamp_buf_printf(u,
+                     " /V %lld 0 R /F 132 /P %d %d R /Rect [%.2f %.2f %.2f %.2f] /AP << /N %lld "
+                     "0 R >> >>\nendobj\n",
+                     up->n_s, d->page_num, d->page_gen, look->cx - w / 2, look->cy - h / 2,
+                     look->cx + w / 2, look->cy + h / 2, up->n_n);
+    obj_begin(u, up->base, up->objs, &up->nobjs, up->n_n, 0);
+    cl = snprintf(content, sizeof(content), "q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q", w, h);
+    snprintf(head, sizeof(head),
+             "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << "
+             "/XObject << /Im0 %lld 0 R >> >>",
+             w, h, up->n_i);
+    stream_obj(u, head, (unsigned char *)content, (size_t)cl);
+    obj_begin(u, up->base, up->objs, &up->nobjs, up->n_i, 0);
+    snprintf(head, sizeof(head),
+             "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+             "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %lld 0 R",
+             look->pw, look->ph, up->n_m);
+    stream_obj(u, head, look->zrgb, look->zrgb_len);
+    obj_begin(u, up->base, up->objs, &up->nobjs, up->n_m, 0);
+    snprintf(head, sizeof(head),
+             "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+             "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+             look->pw, look->ph);
+    stream_obj(u, head, look->zalpha, look->zalpha_len);
+}
+
+/* the page, or its /Annots array, again with the widget (ref) added */
+static void
+write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref)
+{
+    qpdf_data q = d->q;
+    struct stamp_buf *u = &up->u;
+
+    if (qpdf_oh_is_array(q, d->annots) && qpdf_oh_is_indirect(q, d->annots) &&
+        qpdf_oh_get_object_id(q, d->annots) > 0) {
+        obj_begin(u, up->base, up->objs, &up->nobjs, qpdf_oh_get_object_id(q, d->annots),
+                  qpdf_oh_get_generation(q, d->annots));
+        pdf_array_plus(q, u, d->annots, ref);
+        stamp_buf_str(u, "\nendobj\n");
+    } else {
+        static const char *const skip[] = {"/Annots", NULL};
+        struct stamp_buf a = {0};
+
+        stamp_buf_str(&a, " /Annots ");
+        pdf_array_plus(q, &a, d->annots, ref);
+        stamp_buf_put(&a, "", 1);
+        obj_begin(u, up->base, up->objs, &up->nobjs, d->page_num, d->page_gen);
+        dict_again(q, u, d->page, skip, (const char *)a.p);
+        stamp_buf_str(u, "\nendobj\n");
+        stamp_buf_free(&a);
+    }
+}
+
+/* the form, or the catalog, again with the field (ref) and /SigFlags 3 */
+static void
+write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref)
+{
+    static const char *const skip_form[] = {"/Fields", "/SigFlags", NULL};
+    static const char *const skip_root[] = {"/AcroForm", NULL};
+    qpdf_data q = d->q;
+    struct stamp_buf *u = &up->u, f = {0};
+
+    stamp_buf_str(&f, " /Fields ");
+    pdf_array_plus(q, &f, d->fields, ref);
+    stamp_buf_str(&f, " /SigFlags 3");
+    stamp_buf_put(&f, "", 1);
+    if (qpdf_oh_is_dictionary(q, d->acro) && qpdf_oh_is_indirect(q, d->acro) &&
+        qpdf_oh_get_object_id(q, d->acro) > 0) {
+        obj_begin(u, up->base, up->objs, &up->nobjs, qpdf_oh_get_object_id(q, d->acro),
+                  qpdf_oh_get_generation(q, d->acro));
+        dict_again(q, u, d->acro, skip_form, (const char *)f.p);
+        stamp_buf_str(u, "\nendobj\n");
+    } else {
+        struct stamp_buf form = {0};
+
+        stamp_buf_str(&form, " /AcroForm ");
+        if (qpdf_oh_is_dictionary(q, d->acro))
+            dict_again(q, &form, d->acro, skip_form, (const char *)f.p);
+        else
+            stamp_buf_printf(&form, "<<%s >>", (const char *)f.p);
+        stamp_buf_put(&form, "", 1);
+        obj_begin(u, up->base, up->objs, &up->nobjs, d->root_num, d->root_gen);
+        dict_again(q, u, d->root, skip_root, (const char *)form.p);
+        stamp_buf_str(u, "\nendobj\n");
+        stamp_buf_free(&form);
+    }
+    stamp_buf_free(&f);
+}
+
+void
+stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
+                    const struct stamp_look *look, const char *subfilter, size_t reserve,
+                    time_t now)
+{
+    char ref[64];
+
+    up->n_s = d->size;
+    up->n_w = d->size + 1;
+    up->n_n = d->size + 2;
+    up->n_i = d->size + 3;
+    up->n_m = d->size + 4;
+    write_sig(up, look, subfilter, reserve, now);
+    write_widget(up, d, look);
+    snprintf(ref, sizeof(ref), "%lld 0 R", up->n_w);
+    write_page_again(up, d, ref);
+    write_form_again(up, d, ref);
+}
+
+/* the trailer's /ID (the input's first element, a new second), NUL-ended */
+static void
+trailer_id(const struct stamp_doc *d, struct stamp_buf *ids)
+{
+    qpdf_data q = d->q;
+    unsigned char idnew[16];
+
+    if (RAND_bytes(idnew, sizeof(idnew)) != 1)
+        abort();
+    stamp_buf_str(ids, "[");
+    if (qpdf_oh_is_array(q, d->id) && qpdf_oh_get_array_n_items(q, d->id) >= 1 &&
+        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, d->id, 0))) {
+        size_t l = 0;
+        const char *v = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, d->id, 0), &l);
+
+        stamp_pdf_hex(ids, (const unsigned char *)v, l);
+    } else {
+        stamp_pdf_hex(ids, idnew, sizeof(idnew));
+    }
+    stamp_buf_str(ids, " ");
+    stamp_pdf_hex(ids, idnew, sizeof(idnew));
+    stamp_buf_str(ids, "]");
+    stamp_buf_put(ids, "", 1);
+}
+
+static void
+xref_table(struct stamp_update *up, const struct stamp_doc *d, long long max_num, const char *extra,
+           const char *ids)
+{
+    struct stamp_buf *u = &up->u;
+    long long xoff = (long long)(up->base + u->len);
+    int i;
+
+    qsort(up->objs, (size_t)up->nobjs, sizeof(up->objs[0]), obj_cmp);
+    stamp_buf_str(u, "xref\n");
+    for (i = 0; i < up->nobjs;) {
+        int j = i;
+
+        while (j + 1 < up->nobjs && up->objs[j + 1].num == up->objs[j].num + 1)
+            j++;
+        stamp_buf_printf(u, "%lld %d\n", up->objs[i].num, j - i + 1);
+        for (; i <= j; i++)
+            stamp_buf_printf(u, "%010lld %05d n\r\n", up->objs[i].off, up->objs[i].gen);
+    }
+    stamp_buf_printf(u, "trailer\n<< /Size %lld /Root %d %d R%s /ID %s /Prev %lld >>\n",
+                     (max_num + 1 > d->size ? max_num + 1 : d->size), d->root_num, d->root_gen,
+                     extra, ids, d->prev);
+    stamp_buf_printf(u, "startxref\n%lld\n%%%%EOF\n", xoff);
+}
+
+static void
+xref_stream(struct stamp_update *up, const struct stamp_doc *d, long long max_num,
+            const char *extra, const char *ids)
+{
+    struct stamp_buf *u = &up->u, data = {0}, idx = {0};
+    char head[1024];
+    long long n_x = max_num + 1, xoff = (long long)(up->base + u->len);
+    int i;
+
+    up->objs[up->nobjs].num = n_x;
+    up->objs[up->nobjs].gen = 0;
+    up->objs[up->nobjs].off = xoff;
+    up->nobjs++;
+    qsort(up->objs, (size_t)up->nobjs, sizeof(up->objs[0]), obj_cmp);
+    for (i = 0; i < up->nobjs;) {
+        int j = i;
+
+        while (j + 1 < up->nobjs && up->objs[j + 1].num == up->objs[j].num + 1)
+            j++;
+        stamp_buf_printf(&idx, "%s%lld %d", idx.len ? " " : "", up->objs[i].num, j - i + 1);
+        for (; i <= j; i++) {
+            const struct stamp_obj *o = &up->objs[i];
+            unsigned char e[7] = {1,
+                                  (unsigned char)(o->off >> 24),
+                                  (unsigned char)(o->off >> 16),
+                                  (unsigned char)(o->off >> 8),
+                                  (unsigned char)o->off,
+                                  (unsigned char)(o->gen >> 8),
+                                  (unsigned char)o->gen};
+
+            stamp_buf_put(&data, e, 7);
+        }
+    }
+    stamp_buf_put(&idx, "", 1);
+    stamp_buf_printf(u, "%lld 0 obj\n", n_x);
+    snprintf(head, sizeof(head),
+             "<< /Type /XRef /W [1 4 2] /Index [%s] /Prev %lld /Root %d %d R%s /ID %s "
+             "/Size %lld",
+             (const char *)idx.p, d->prev, d->root_num, d->root_gen, extra, ids,
+             (n_x + 1 > d->size ? n_x + 1 : d->size));
+    stream_obj(u, head, data.p, data.len);
+    stamp_buf_printf(u, "startxref\n%lld\n%%%%EOF\n", xoff);
+    stamp_buf_free(&data);
+    stamp_buf_free(&idx);
+}
+
+void
+stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d)
+{
+    qpdf_data q = d->q;
+    struct stamp_buf ids = {0};
+    char extra[256], br[64];
+    long long max_num = up->n_m, a, b, c;
+    int i;
+
+    trailer_id(d, &ids);
+    if (qpdf_oh_is_indirect(q, d->info_ref) && qpdf_oh_get_object_id(q, d->info_ref) > 0)
+        snprintf(extra, sizeof(extra), " /Info %d %d R", qpdf_oh_get_object_id(q, d->info_ref),
+                 qpdf_oh_get_generation(q, d->info_ref));
+    else
+        extra[0] = '\0';
+    for (i = 0; i < up->nobjs; i++)
+        if (up->objs[i].num > max_num)
+            max_num = up->objs[i].num;
+    if (d->table)
+        xref_table(up, d, max_num, extra, (const char *)ids.p);
+    else
+        xref_stream(up, d, max_num, extra, (const char *)ids.p);
+    stamp_buf_free(&ids);
+    /* /ByteRange: before the gap, after it to the end */
+    a = (long long)(up->base + up->gap_at);
+    b = (long long)(up->base + up->gap_end);
+    c = (long long)(up->base + up->u.len) - b;
+    snprintf(br, sizeof(br), "%-10lld %-10lld %-10lld", a, b, c);
+    memcpy(up->u.p + up->br_at, br, 32);
+}

@@ -1,0 +1,758 @@
+/*
+ * The stamp's verifier (docs/internals/stamp.md §3): every signature of a
+ * PDF, read by offsets (a 20 MB file verifies in flat memory), checked in
+ * the order of the doc: the byte range, the CMS's digest, signature and
+ * signing certificate, the timestamp, the seal, the chain; then the state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/cms.h>
+#include <openssl/ess.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "stamp_int.h"
+
+static int
+pread_all(int fd, void *p, size_t n, long long off)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + (long long)got));
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return HALL_ERR;
+        got += (size_t)r;
+    }
+    return HALL_OK;
+}
+
+int
+stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n)
+{
+    unsigned char buf[65536];
+
+    while (n > 0) {
+        size_t k = n > (long long)sizeof(buf) ? sizeof(buf) : (size_t)n;
+
+        if (pread_all(fd, buf, k, off) != HALL_OK || EVP_DigestUpdate(md, buf, k) != 1)
+            return HALL_ERR;
+        off += (long long)k;
+        n -= (long long)k;
+    }
+    return HALL_OK;
+}
+
+/* the ends of the revisions: just after each %%EOF and its end of line */
+static int
+revisions(int fd, long long size, long long *ends, int max)
+{
+    unsigned char buf[65536 + 8];
+    long long off = 0;
+    size_t keep = 0;
+    int n = 0;
+
+    while (off < size && n < max) {
+        size_t k = size - off > 65536 ? 65536 : (size_t)(size - off), i;
+
+        if (pread_all(fd, buf + keep, k, off) != HALL_OK)
+            return -1;
+        for (i = 0; i + 5 <= keep + k && n < max; i++) {
+            if (memcmp(buf + i, "%%EOF", 5) == 0) {
+                long long end = off - (long long)keep + (long long)i + 5;
+                unsigned char c[2] = {0, 0};
+
+                if (end < size)
+                    pread_all(fd, c, size - end >= 2 ? 2 : 1, end);
+                if (c[0] == '\r' && c[1] == '\n')
+                    end += 2;
+                else if (end < size && (c[0] == '\r' || c[0] == '\n'))
+                    end += 1;
+                if (n == 0 || ends[n - 1] != end)
+                    ends[n++] = end;
+            }
+        }
+        /* the last 4 bytes again: a %%EOF across the boundary */
+        if (keep + k >= 4) {
+            memmove(buf, buf + keep + k - 4, 4);
+            keep = 4;
+        }
+        off += (long long)k;
+    }
+    return n;
+}
+
+const char *
+stamp_x_name(struct hall_pool *pool, const X509_NAME *nm)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p;
+    long n;
+    const char *s;
+
+    if (b == NULL)
+        abort();
+    X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    n = BIO_get_mem_data(b, &p);
+    s = hall_pstrndup(pool, p, (size_t)n);
+    BIO_free(b);
+    return s;
+}
+
+const char *
+stamp_x_serial(struct hall_pool *pool, X509 *x)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+    const char *s = hall_pstrdup(pool, hex != NULL ? hex : "");
+
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return s;
+}
+
+time_t
+stamp_asn1_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+        return 0;
+    return timegm(&tm);
+}
+
+/* a PDF date (D:YYYYMMDDHHmmSS+HH'mm') as UTC; 0 when unreadable */
+static time_t
+pdf_date(const char *s)
+{
+    struct tm tm;
+    int off = 0, sign = 0, hh = 0, mm = 0;
+
+    memset(&tm, 0, sizeof(tm));
+    if (strncmp(s, "D:", 2) == 0)
+        s += 2;
+    if (sscanf(s, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) < 3)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    if (strlen(s) > 14 && (s[14] == '+' || s[14] == '-')) {
+        sign = s[14] == '+' ? 1 : -1;
+        sscanf(s + 15, "%2d'%2d", &hh, &mm);
+        off = sign * (hh * 3600 + mm * 60);
+    }
+    return timegm(&tm) - off;
+}
+
+struct found {
+    qpdf_oh field, v, widget;
+    const char *name;
+};
+
+static void
+find_sigs(qpdf_data q, struct hall_pool *pool, qpdf_oh fields, int inherited_sig, int depth,
+          int *seen, struct found *out, int *n, int max)
+{
+    int i, k;
+
+    if (!qpdf_oh_is_array(q, fields) || depth > 16)
+        return;
+    k = qpdf_oh_get_array_n_items(q, fields);
+    for (i = 0; i < k && *seen < STAMP_FIELDS_MAX && *n < max; i++) {
+        qpdf_oh f = qpdf_oh_get_array_item(q, fields, i), ft, kids, v;
+        int is_sig = inherited_sig;
+
+        (*seen)++;
+        if (!qpdf_oh_is_dictionary(q, f))
+            continue;
+        ft = qpdf_oh_get_key(q, f, "/FT");
+        if (qpdf_oh_is_name(q, ft))
+            is_sig = strcmp(qpdf_oh_get_name(q, ft), "/Sig") == 0;
+        kids = qpdf_oh_get_key(q, f, "/Kids");
+        v = qpdf_oh_get_key(q, f, "/V");
+        if (is_sig && qpdf_oh_is_dictionary(q, v)) {
+            qpdf_oh t = qpdf_oh_get_key(q, f, "/T");
+
+            out[*n].field = f;
+            out[*n].v = v;
+            out[*n].widget = qpdf_oh_has_key(q, f, "/Rect") || !qpdf_oh_is_array(q, kids)
+                                 ? f
+                                 : qpdf_oh_get_array_item(q, kids, 0);
+            out[*n].name =
+                qpdf_oh_is_string(q, t) ? hall_pstrdup(pool, qpdf_oh_get_utf8_value(q, t)) : "";
+            (*n)++;
+        } else if (qpdf_oh_is_array(q, kids)) {
+            find_sigs(q, pool, kids, is_sig, depth + 1, seen, out, n, max);
+        }
+    }
+}
+
+/* check 2-5 of one signature's CMS (der) */
+void
+stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *s)
+{
+    s->signer_subject = stamp_x_name(pool, X509_get_subject_name(signer));
+    s->signer_issuer = stamp_x_name(pool, X509_get_issuer_name(signer));
+    s->signer_serial = stamp_x_serial(pool, signer);
+    s->signer_not_before = stamp_asn1_time(X509_get0_notBefore(signer));
+    s->signer_not_after = stamp_asn1_time(X509_get0_notAfter(signer));
+}
+
+/* the CMS's one signer and its certificate, named in s */
+static X509 *
+cms_signer(struct hall_pool *pool, CMS_SignerInfo *si, STACK_OF(X509) * certs,
+           struct hall_stamp_sig *s)
+{
+    X509 *signer = NULL;
+    int i;
+
+    for (i = 0; certs != NULL && i < sk_X509_num(certs); i++)
+        if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i)) == 0) {
+            signer = sk_X509_value(certs, i);
+            break;
+        }
+    if (signer == NULL) {
+        s->signature = HALL_STAMP_FAIL;
+        s->problem = "签名数据中没有签章人证书";
+        return NULL;
+    }
+    stamp_signer_named(pool, signer, s);
+    return signer;
+}
+
+/* check 2a: messageDigest against the ranges, streamed */
+static int
+cms_digest(int fd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
+{
+    X509_ALGOR *dig_alg = NULL, *sig_alg = NULL;
+    const EVP_MD *mdt;
+    EVP_MD_CTX *md = NULL;
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl = 0;
+    ASN1_OCTET_STRING *mdv;
+    int rc = HALL_ERR;
+
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig_alg, &sig_alg);
+    mdt = dig_alg != NULL ? EVP_get_digestbyobj(dig_alg->algorithm) : NULL;
+    mdv = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+                                      V_ASN1_OCTET_STRING);
+    s->digest = HALL_STAMP_FAIL;
+    if (mdt == NULL || mdv == NULL) {
+        s->problem = "签名数据缺少文档摘要（messageDigest）";
+        goto out;
+    }
+    md = EVP_MD_CTX_new();
+    if (md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
+        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
+        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
+        EVP_DigestFinal_ex(md, h, &hl) != 1) {
+        s->problem = "无法读取签名覆盖的文档内容";
+        goto out;
+    }
+    if ((int)hl != ASN1_STRING_length(mdv) || memcmp(h, ASN1_STRING_get0_data(mdv), hl) != 0) {
+        s->problem = "签名后文档内容被改动（摘要不符）";
+        goto out;
+    }
+    s->digest = HALL_STAMP_PASS;
+    rc = HALL_OK;
+out:
+    EVP_MD_CTX_free(md);
+    return rc;
+}
+
+/* check 2c: signingCertificateV2 names the signer */
+static enum hall_stamp_check
+cms_signing_cert(CMS_SignerInfo *si, X509 *signer)
+{
+    ASN1_STRING *scv2 = CMS_signed_get0_data_by_OBJ(
+        si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3, V_ASN1_SEQUENCE);
+    const unsigned char *p2;
+    ESS_SIGNING_CERT_V2 *ss = NULL;
+    STACK_OF(X509) *one = sk_X509_new_null();
+    enum hall_stamp_check c;
+
+    if (scv2 != NULL) {
+        p2 = ASN1_STRING_get0_data(scv2);
+        ss = d2i_ESS_SIGNING_CERT_V2(NULL, &p2, ASN1_STRING_length(scv2));
+    }
+    if (one == NULL || sk_X509_push(one, signer) <= 0)
+        abort();
+    c = ss != NULL && OSSL_ESS_check_signing_certs(NULL, ss, one, 1) > 0 ? HALL_STAMP_PASS
+                                                                         : HALL_STAMP_FAIL;
+    ESS_SIGNING_CERT_V2_free(ss);
+    sk_X509_free(one);
+    return c;
+}
+
+/* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
+void
+stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
+                 const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+{
+    struct hall_seseal_info info;
+    const char *why = NULL;
+    int ok;
+
+    s->is_stamp = 1;
+    memset(&info, 0, sizeof(info));
+    if (trust->check_seal)
+        ok = hall_seseal_verify(pool, sp, sl, NULL, 0, &info, &why) == HALL_OK &&
+             info.signature_ok && info.chain_ok;
+    else
+        ok = hall_seseal_read(pool, sp, sl, &info, &why) == HALL_OK;
+    if (info.es_id != NULL) {
+        s->seal_es_id = info.es_id;
+        s->seal_name = info.name;
+        s->seal_type = info.type;
+        s->seal_width_mm = info.width_mm;
+        s->seal_height_mm = info.height_mm;
+        s->seal_valid_start = info.valid_start;
+        s->seal_valid_end = info.valid_end;
+        s->seal_png = info.png;
+        s->seal_png_len = info.png_len;
+    }
+    s->seal = ok && hall_seseal_lists(sp, sl, signer) ? HALL_STAMP_PASS : HALL_STAMP_FAIL;
+}
+
+/* check 3: the token (DER) over the signature value, by a TSA under a root */
+void
+stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
+                      const unsigned char *sv, int sv_len, const struct hall_stamp_trust *trust,
+                      struct hall_stamp_sig *s)
+{
+    PKCS7 *tok = d2i_PKCS7(NULL, &tp, tl);
+    TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+    X509_STORE *st = X509_STORE_new();
+    BIO *data = BIO_new_mem_buf(sv, sv_len);
+    int i;
+
+    if (vc == NULL || st == NULL || data == NULL)
+        abort();
+    for (i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
+        X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
+    TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE | TS_VFY_DATA | TS_VFY_VERSION | TS_VFY_SIGNER);
+    TS_VERIFY_CTX_set_data(vc, data);
+    TS_VERIFY_CTX_set_store(vc, st);
+    if (tok != NULL && TS_RESP_verify_token(vc, tok) == 1) {
+        TS_TST_INFO *ti = PKCS7_to_TS_TST_INFO(tok);
+        STACK_OF(X509) *tcerts = tok->d.sign != NULL ? tok->d.sign->cert : NULL;
+
+        s->timestamp = HALL_STAMP_PASS;
+        s->signing_time = ti != NULL ? stamp_asn1_time(TS_TST_INFO_get_time(ti)) : 0;
+        if (tcerts != NULL && sk_X509_num(tcerts) > 0)
+            s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
+        TS_TST_INFO_free(ti);
+    } else {
+        s->timestamp = HALL_STAMP_FAIL;
+    }
+    TS_VERIFY_CTX_free(vc); /* frees data and the store */
+    PKCS7_free(tok);
+}
+
+/* check 5: signer -> CA -> a root (or the demo root), at the signing time
+ * when a timestamp proves it */
+static void
+check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust *trust,
+            struct hall_stamp_sig *s, time_t now)
+{
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    int i;
+
+    if (untrusted == NULL)
+        abort();
+    for (i = 0; certs != NULL && i < sk_X509_num(certs); i++)
+        sk_X509_push(untrusted, sk_X509_value(certs, i));
+    for (i = 0; trust->cas != NULL && i < sk_X509_num(trust->cas); i++)
+        sk_X509_push(untrusted, sk_X509_value(trust->cas, i));
+    for (int pass = 0; pass < 2 && s->chain != HALL_STAMP_PASS; pass++) {
+        X509_STORE *st = X509_STORE_new();
+        X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+        int added = 0;
+
+        if (st == NULL || ctx == NULL)
+            abort();
+        if (pass == 0)
+            for (i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
+                added += X509_STORE_add_cert(st, sk_X509_value(trust->roots, i)) == 1;
+        else if (trust->demo_root != NULL)
+            added += X509_STORE_add_cert(st, trust->demo_root) == 1;
+        if (added > 0 && X509_STORE_CTX_init(ctx, st, signer, untrusted) == 1) {
+            X509_STORE_CTX_set_time(ctx, 0, s->signing_time != 0 ? s->signing_time : now);
+            if (X509_verify_cert(ctx) == 1) {
+                s->chain = HALL_STAMP_PASS;
+                s->demo = pass == 1;
+            }
+        }
+        X509_STORE_CTX_free(ctx);
+        X509_STORE_free(st);
+    }
+    if (s->chain != HALL_STAMP_PASS)
+        s->chain = HALL_STAMP_FAIL;
+    sk_X509_free(untrusted);
+}
+
+/* checks 2-5 of one signature's CMS (der) */
+static void
+check_cms(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+          const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
+{
+    const unsigned char *cp = der;
+    CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
+    STACK_OF(CMS_SignerInfo) * sis;
+    CMS_SignerInfo *si;
+    STACK_OF(X509) *certs = NULL;
+    X509 *signer;
+    ASN1_OBJECT *seal_obj = OBJ_txt2obj(STAMP_OID_SEAL_ATTR, 1);
+    ASN1_STRING *seal_der, *tst_der;
+    ASN1_OCTET_STRING *sv;
+
+    if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
+        (sis = CMS_get0_SignerInfos(cms)) == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
+        s->digest = HALL_STAMP_FAIL;
+        s->problem = "签名数据（CMS）无法解析";
+        goto out;
+    }
+    si = sk_CMS_SignerInfo_value(sis, 0);
+    certs = CMS_get1_certs(cms);
+    signer = cms_signer(pool, si, certs, s);
+    if (signer == NULL || cms_digest(fd, si, s) != HALL_OK)
+        goto out;
+    CMS_SignerInfo_set1_signer_cert(si, signer);
+    if (CMS_SignerInfo_verify(si) != 1) {
+        s->signature = HALL_STAMP_FAIL;
+        s->problem = "签名值验证失败";
+        goto out;
+    }
+    s->signature = HALL_STAMP_PASS;
+    s->signing_cert = cms_signing_cert(si, signer);
+    seal_der = CMS_signed_get0_data_by_OBJ(si, seal_obj, -3, V_ASN1_SEQUENCE);
+    if (seal_der != NULL)
+        stamp_check_seal(pool, ASN1_STRING_get0_data(seal_der),
+                         (size_t)ASN1_STRING_length(seal_der), signer, trust, s);
+    tst_der = CMS_unsigned_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_timeStampToken), -3,
+                                            V_ASN1_SEQUENCE);
+    sv = CMS_SignerInfo_get0_signature(si);
+    if (tst_der != NULL)
+        stamp_check_timestamp(pool, ASN1_STRING_get0_data(tst_der), ASN1_STRING_length(tst_der),
+                              ASN1_STRING_get0_data(sv), ASN1_STRING_length(sv), trust, s);
+    else
+        s->timestamp = HALL_STAMP_FAIL;
+    check_chain(signer, certs, trust, s, now);
+out:
+    sk_X509_pop_free(certs, X509_free);
+    ASN1_OBJECT_free(seal_obj);
+    CMS_ContentInfo_free(cms);
+}
+
+static int
+sig_order(const void *a, const void *b)
+{
+    const struct hall_stamp_sig *x = a, *y = b;
+    long long ex = x->byte_range[2] + x->byte_range[3], ey = y->byte_range[2] + y->byte_range[3];
+
+    return (ex > ey) - (ex < ey);
+}
+
+/* the state from the document alone (docs/internals/stamp.md §3) */
+static void
+judge(struct hall_stamp_sig *s)
+{
+    if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
+        s->signature != HALL_STAMP_PASS || s->later_changes) {
+        s->state = HALL_STAMP_MODIFIED;
+        if (s->problem == NULL || s->problem[0] == '\0')
+            s->problem = s->later_changes ? "签章后文档被修改" : "签名覆盖范围不正确";
+        return;
+    }
+    if (s->chain == HALL_STAMP_PASS && s->demo) {
+        s->state = HALL_STAMP_DEMO;
+        s->problem = "体验印章，不具法律效力";
+        return;
+    }
+    if (!s->is_stamp) {
+        s->state = HALL_STAMP_FOREIGN;
+        s->problem = "不是本CA的电子印章签章";
+    } else if (s->chain != HALL_STAMP_PASS) {
+        s->state = HALL_STAMP_FOREIGN;
+        s->problem = "签章人证书不是本CA签发";
+    } else if (s->signing_cert != HALL_STAMP_PASS) {
+        s->state = HALL_STAMP_FOREIGN;
+        s->problem = "签名未标明签章人证书（signingCertificateV2）";
+    } else if (s->timestamp != HALL_STAMP_PASS) {
+        s->state = HALL_STAMP_FOREIGN;
+        s->problem = "缺少本CA时间戳服务签发的有效时间戳";
+    } else if (s->seal != HALL_STAMP_PASS) {
+        s->state = HALL_STAMP_FOREIGN;
+        s->problem = "印章无效或未列出签章人证书";
+    } else {
+        s->state = HALL_STAMP_VALID;
+        s->problem = "";
+    }
+}
+
+int
+hall_stamp_verify_fd(struct hall_pool *pool, int fd, const struct hall_stamp_trust *trust,
+                     struct hall_stamp_report *rep, char *err, size_t errlen)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    return hall_stamp_verify_file(pool, path, trust, rep, err, errlen);
+}
+
+/* what the document's signatures are read against */
+struct vdoc {
+    qpdf_data q;
+    int fd;
+    long long size;
+    long long *ends; /* the revisions' ends */
+    int nrev;
+    int *page_ids; /* the pages' object numbers */
+    int npages;
+};
+
+/* the file opened, a PDF, read by qpdf, its revisions found */
+static int
+verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, char *err,
+            size_t errlen)
+{
+    struct stat sb;
+    unsigned char head[1024];
+
+    v->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (v->fd < 0 || fstat(v->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "无法读取文件");
+        return HALL_ERR;
+    }
+    v->size = rep->file_size = (long long)sb.st_size;
+    if (sb.st_size < 16 || sb.st_size > HALL_STAMP_PDF_MAX ||
+        pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
+        memmem(head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, "%PDF-", 5) == NULL) {
+        snprintf(err, errlen, "文件不是PDF文件（或大于200MB）");
+        return HALL_ERR;
+    }
+    v->q = qpdf_init();
+    if (stamp_qpdf_open(v->q, NULL, 0, path, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    v->ends = malloc(sizeof(*v->ends) * 4096);
+    if (v->ends == NULL)
+        abort();
+    v->nrev = revisions(v->fd, v->size, v->ends, 4096);
+    if (v->nrev <= 0) {
+        snprintf(err, errlen, "PDF文件已损坏：没有文件结束标记（%%%%EOF）");
+        return HALL_ERR;
+    }
+    rep->revisions = v->nrev;
+    v->npages = qpdf_get_num_pages(v->q);
+    v->page_ids = calloc((size_t)(v->npages > 0 ? v->npages : 1), sizeof(int));
+    if (v->page_ids == NULL)
+        abort();
+    for (int i = 0; i < v->npages; i++)
+        v->page_ids[i] = qpdf_oh_get_object_id(v->q, qpdf_get_page_n(v->q, (size_t)i));
+    return HALL_OK;
+}
+
+/* the field's name, /SubFilter, /M, page and /Rect */
+static void
+sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
+         struct hall_stamp_sig *s)
+{
+    qpdf_data q = v->q;
+    qpdf_oh sf = qpdf_oh_get_key(q, f->v, "/SubFilter"), m = qpdf_oh_get_key(q, f->v, "/M"),
+            p = qpdf_oh_get_key(q, f->widget, "/P"), rect = qpdf_oh_get_key(q, f->widget, "/Rect");
+    int j;
+
+    s->field = f->name;
+    s->problem = "";
+    s->after = "";
+    s->filter = qpdf_oh_is_name(q, sf) ? hall_pstrdup(pool, qpdf_oh_get_name(q, sf) + 1) : "";
+    s->claimed_time = qpdf_oh_is_string(q, m) ? pdf_date(qpdf_oh_get_utf8_value(q, m)) : 0;
+    for (j = 0; j < v->npages; j++)
+        if (v->page_ids[j] == qpdf_oh_get_object_id(q, p) && v->page_ids[j] > 0)
+            s->page = j + 1;
+    if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4)
+        for (j = 0; j < 4; j++)
+            stamp_pdf_num(q, qpdf_oh_get_array_item(q, rect, j), &s->rect[j]);
+}
+
+static int
+hex_digit(char c)
+{
+    return c >= '0' && c <= '9'                 ? c - '0'
+           : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
+                                                : -1;
+}
+
+/* the gap (gl bytes at off) is exactly /Contents' hex string (cval, clen) */
+static int
+gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
+{
+    unsigned char *gap = malloc(gl), *bin = malloc(clen);
+    int ok;
+
+    if (gap == NULL || bin == NULL)
+        abort();
+    ok = pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' && gap[gl - 1] == '>';
+    for (size_t k = 0; ok && k < clen; k++) {
+        int hi = hex_digit((char)gap[1 + 2 * k]), lo = hex_digit((char)gap[2 + 2 * k]);
+
+        ok = hi >= 0 && lo >= 0;
+        if (ok)
+            bin[k] = (unsigned char)(hi << 4 | lo);
+    }
+    ok = ok && memcmp(bin, cval, clen) == 0;
+    free(gap);
+    free(bin);
+    return ok;
+}
+
+/* check 1: /ByteRange well formed, its gap /Contents, its end a revision's;
+ * *cval and *clen: /Contents' bytes */
+static int
+sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s, const char **cval,
+          size_t *clen)
+{
+    qpdf_data q = v->q;
+    qpdf_oh br = qpdf_oh_get_key(q, f->v, "/ByteRange"),
+            contents = qpdf_oh_get_key(q, f->v, "/Contents");
+    long long end;
+    int j;
+
+    s->range = HALL_STAMP_FAIL;
+    if (!qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4 ||
+        !qpdf_oh_is_string(q, contents)) {
+        s->problem = "签名缺少/ByteRange或/Contents";
+        return HALL_ERR;
+    }
+    for (j = 0; j < 4; j++)
+        if (!qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_array_item(q, br, j), &s->byte_range[j]))
+            s->byte_range[j] = -1;
+    *cval = qpdf_oh_get_binary_string_value(q, contents, clen);
+    end = s->byte_range[2] + s->byte_range[3];
+    if (s->byte_range[0] != 0 || s->byte_range[1] <= 0 || s->byte_range[2] <= s->byte_range[1] ||
+        s->byte_range[3] < 0 || end > v->size ||
+        s->byte_range[2] - s->byte_range[1] != 2 * (long long)*clen + 2 || *clen == 0 ||
+        2 * *clen > STAMP_CONTENTS_MAX) {
+        s->problem = "签名覆盖范围（/ByteRange）不正确";
+        return HALL_ERR;
+    }
+    if (!gap_is_contents(v->fd, s->byte_range[1], (size_t)(s->byte_range[2] - s->byte_range[1]),
+                         *cval, *clen)) {
+        s->problem = "签名覆盖范围与签名值位置不符";
+        return HALL_ERR;
+    }
+    /* the revision it closes: its second range ends just after a %%EOF,
+     * with or without that line's end */
+    s->revision_end = -1;
+    for (j = 0; j < v->nrev; j++)
+        if (end >= v->ends[j] - 2 && end <= v->ends[j] && end >= 5)
+            s->revision_end = v->ends[j];
+    if (s->revision_end < 0) {
+        s->problem = "签名覆盖范围未止于文件的一个修订版本末尾";
+        return HALL_ERR;
+    }
+    s->range = HALL_STAMP_PASS;
+    return HALL_OK;
+}
+
+/* what follows signature i: later signatures' revisions, or other changes */
+static void
+sig_after(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep, int i)
+{
+    struct hall_stamp_sig *s = &rep->sigs[i];
+    int later_revs = 0, sig_revs = 0, j, k;
+
+    for (j = 0; j < v->nrev; j++)
+        if (v->ends[j] > s->revision_end) {
+            int has = 0;
+
+            later_revs++;
+            for (k = 0; k < rep->nsigs; k++)
+                has |= rep->sigs[k].range == HALL_STAMP_PASS &&
+                       rep->sigs[k].revision_end == v->ends[j];
+            sig_revs += has;
+        }
+    for (j = i + 1; j < rep->nsigs; j++)
+        s->later_sigs += rep->sigs[j].range == HALL_STAMP_PASS;
+    s->covers_to_end = later_revs == 0 && s->revision_end >= rep->file_size - 2;
+    s->later_changes =
+        later_revs > sig_revs || (later_revs == 0 && s->revision_end < rep->file_size - 2);
+    if (s->later_changes)
+        s->after = s->later_sigs > 0
+                       ? hall_psprintf(pool, "其后追加了%d个签章，并有其他修改", s->later_sigs)
+                       : "其后文档有其他修改";
+    else if (s->later_sigs > 0)
+        s->after = hall_psprintf(pool, "其后追加了%d个签章", s->later_sigs);
+}
+
+int
+hall_stamp_verify_file(struct hall_pool *pool, const char *path,
+                       const struct hall_stamp_trust *trust, struct hall_stamp_report *rep,
+                       char *err, size_t errlen)
+{
+    struct vdoc v;
+    struct found *found = NULL;
+    int nfound = 0, seen = 0, i, rc = HALL_ERR;
+    time_t now = trust->now != 0 ? trust->now : time(NULL);
+    qpdf_oh acro;
+
+    memset(rep, 0, sizeof(*rep));
+    memset(&v, 0, sizeof(v));
+    v.fd = -1;
+    if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
+        goto out;
+    found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
+    if (found == NULL)
+        abort();
+    acro = qpdf_oh_get_key(v.q, qpdf_get_root(v.q), "/AcroForm");
+    if (qpdf_oh_is_dictionary(v.q, acro))
+        find_sigs(v.q, pool, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found, &nfound,
+                  HALL_STAMP_SIGS_MAX);
+    rep->sigs = hall_pcalloc(pool, sizeof(*rep->sigs) * (size_t)(nfound > 0 ? nfound : 1));
+    for (i = 0; i < nfound; i++) {
+        struct hall_stamp_sig *s = &rep->sigs[i];
+        const char *cval = NULL;
+        size_t clen = 0;
+
+        sig_meta(pool, &v, &found[i], s);
+        if (sig_range(&v, &found[i], s, &cval, &clen) != HALL_OK)
+            continue;
+        if (strcmp(s->filter, STAMP_SES_SUBFILTER) == 0)
+            stamp_ses_check(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+        else
+            check_cms(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+    }
+    qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
+    rep->nsigs = nfound;
+    for (i = 0; i < nfound; i++) {
+        rep->sigs[i].index = i + 1;
+        if (rep->sigs[i].range == HALL_STAMP_PASS)
+            sig_after(pool, &v, rep, i);
+        judge(&rep->sigs[i]);
+    }
+    rc = HALL_OK;
+out:
+    free(v.ends);
+    free(found);
+    free(v.page_ids);
+    if (v.fd >= 0)
+        close(v.fd);
+    if (v.q != NULL) {
+        qpdf_oh_release_all(v.q);
+        qpdf_cleanup(&v.q);
+    }
+    return rc;
+}
