@@ -27,8 +27,10 @@
  *   upload-probe.js verify STATE OUT [FROM_MS]  each line of OUT answered 200
  *                                   (sent at or after FROM_MS): GET
  *                                   /new/file?id=FILE_ID from every host, four
- *                                   at a time; prints one JSON object {acked,
- *                                   checked, same, differ, failed, samples}
+ *                                   at a time (a 503/504 asked again, up to
+ *                                   five times); prints one JSON object
+ *                                   {acked, checked, same, differ, failed,
+ *                                   retried, samples}
  *
  *   PROBE_HOSTS="app1=http://10.79.0.11:8080 app2=http://10.79.0.12:8080"
  *   PROBE_SANDBOX=http://10.79.0.30:8091  PROBE_ORDERS=30  PROBE_EVERY_MS=1000
@@ -272,7 +274,7 @@ async function verify(stateFile, outFile, fromMs) {
     const apps = new Map(readState(stateFile).map((a) => [a.order, a]));
     const lines = fs.readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map(JSON.parse);
     const acked = lines.filter((l) => l.status === 200 && l.t0 >= Number(fromMs || 0));
-    const res = { acked: acked.length, checked: 0, same: 0, differ: 0, failed: 0, samples: [] };
+    const res = { acked: acked.length, checked: 0, same: 0, differ: 0, failed: 0, retried: 0, samples: [] };
     const work = acked.flatMap((l) => HOSTS.map((h) => [l, h]));
     const one = async () => {
         for (let w = work.shift(); w !== undefined; w = work.shift()) {
@@ -280,11 +282,20 @@ async function verify(stateFile, outFile, fromMs) {
             const app = apps.get(l.order);
             const b = new Browser(h.url, { ...app.jar }, app.csrf);
             res.checked++;
+            /* a 503 or 504 is the hall asking to be asked again (its store
+             * slow, or its workers' provider calls at their cap): up to five
+             * tries a second apart, the retries counted */
             let r;
-            try {
-                r = await b.req('GET', `/new/file?id=${l.file_id}`, { raw: true, json: false });
-            } catch (e) {
-                r = { status: 0, buf: Buffer.from(e.message) };
+            for (let tries = 1; ; tries++) {
+                try {
+                    r = await b.req('GET', `/new/file?id=${l.file_id}`, { raw: true, json: false });
+                } catch (e) {
+                    r = { status: 0, buf: Buffer.from(e.message) };
+                }
+                if (![0, 503, 504].includes(r.status) || tries === 5)
+                    break;
+                res.retried++;
+                await sleep(1000);
             }
             const got = crypto.createHash('sha256').update(r.buf).digest('hex');
             if (r.status === 200 && got === l.sha256) {
@@ -296,7 +307,8 @@ async function verify(stateFile, outFile, fromMs) {
                     res.failed++;
                 if (res.samples.length < 10)
                     res.samples.push(`${h.name} order ${l.order} ${l.kind} file ${l.file_id}: ${r.status}` +
-                        (r.status === 200 ? ` sha256 ${got} != ${l.sha256}` : ` ${r.buf.toString().slice(0, 120)}`));
+                        (r.status === 200 ? ` sha256 ${got} != ${l.sha256}` :
+                            ` ${r.buf.toString().replace(/<[^>]*>|\s+/g, ' ').slice(0, 160)}`));
             }
         }
     };
