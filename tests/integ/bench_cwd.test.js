@@ -4,8 +4,9 @@
  * directory that user may enter: a clone under a fresh mktemp -d (or
  * /root) is a working directory only root may enter, and PostgreSQL's
  * tools started there as postgres stop with "could not change directory
- * to ...: Permission denied".  bench/failover and bench/multihost start
- * Patroni and pg_ctl through in_ns (a network namespace); their in_ns is
+ * to ...: Permission denied".  bench/failover, bench/multihost and
+ * bench/objstore-failover start Patroni and pg_ctl through in_ns (a network
+ * namespace); their in_ns is
  * run here with `ip` standing in for `ip netns exec`, from a directory of
  * mode 700, as the PostgreSQL user.
  */
@@ -34,7 +35,7 @@ function inNsOf(script) {
     return m[0];
 }
 
-for (const script of ['bench/failover', 'bench/multihost']) {
+for (const script of ['bench/failover', 'bench/multihost', 'bench/objstore-failover']) {
     test(`${script}: in_ns starts another user's process from a directory it may enter`,
         { skip: IS_ROOT && osUser() ? false : 'needs root and a system user' }, () => {
             const user = osUser();
