@@ -7,10 +7,11 @@
  * poppler's pdfsig with the hall's root in an NSS database, mutool sign -v,
  * qpdf --check, openssl cms -verify over the byte ranges and openssl ts
  * -verify on the token; pdftoppm's pixels where the seal was put.  Inputs:
- * a PDF with a table, one with object streams and a cross-reference
- * stream, two stamps, a PDF another signer signed first (theirs stays
- * valid), 200 pages, an encrypted and a damaged one (refused).  One byte
- * changed in a signed range: every verifier says invalid.  The PKCS#11
+ * a PDF with a table, a LibreOffice export (tests/data/pdf), an image-only
+ * scan, one with object streams and a cross-reference stream, two
+ * stamps, a PDF another signer signed first (theirs stays valid), 200
+ * pages, an encrypted and a damaged one (refused).  One byte changed in a
+ * signed range: every verifier says invalid.  The PKCS#11
  * path: the signer's key imported into a SoftHSM2 token.
  */
 const { test, before } = require('node:test');
@@ -347,4 +348,122 @@ test('stamp__pkcs11_token__softhsm_key__same_checks_pass', () => {
     const v = verifyTool(f('token.pdf'));
     assert.equal(v.status, 0, v.stdout);
     assert.match(v.stdout, /签章1：有效/);
+});
+
+/* ---- inputs from other programs: a LibreOffice export, a scan ------------- */
+
+/* pdftoppm's page at 72 dpi: the red pixels inside and outside a 42 mm box
+ * centred (x, y) mm from the top-left */
+function redAround(file, page, xmm, ymm) {
+    const base = f(`red-${page}-${path.basename(file, '.pdf')}`);
+    const r = run('pdftoppm', ['-r', '72', '-f', String(page), '-l', String(page), '-singlefile', file, base]);
+    assert.equal(r.status, 0, r.stderr);
+    const ppm = fs.readFileSync(`${base}.ppm`);
+    const head = ppm.toString('latin1', 0, 20).match(/^P6\s+(\d+)\s+(\d+)\s+255\s/);
+    const w = Number(head[1]), h = Number(head[2]), px = ppm.subarray(head[0].length);
+    const cx = xmm * 72 / 25.4, cy = ymm * 72 / 25.4, half = 42 * 72 / 25.4 / 2;
+    let inside = 0, outside = 0;
+    for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+            const i = (y * w + x) * 3;
+            if (!(px[i] > 150 && px[i + 1] < 110 && px[i + 2] < 110))
+                continue;
+            if (Math.abs(x - cx) <= half + 1 && Math.abs(y - cy) <= half + 1)
+                inside++;
+            else
+                outside++;
+        }
+    return { inside, outside };
+}
+
+/* what pdfsig, mutool, qpdf and hall-stamp verify say of a file stamped once */
+function judgedValid(file) {
+    const sig = pdfsig(file);
+    assert.match(sig, /Signature is Valid/, sig);
+    assert.match(sig, /Certificate is Trusted/, sig);
+    assert.match(sig, /Total document signed/, sig);
+    const mu = run('mutool', ['sign', '-v', file]);
+    assert.match(mu.stdout + mu.stderr, /The document is unchanged since signing/, mu.stdout + mu.stderr);
+    assert.equal(run('qpdf', ['--check', file]).status, 0);
+    const v = verifyTool(file);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /签章1：有效/);
+}
+
+test('stamp__libreoffice_export__last_page_stamped_text_intact_every_verifier_valid', () => {
+    /* tests/data/pdf/README.md: LibreOffice 7.4 Writer, CJK fonts embedded */
+    const input = path.join(ROOT, 'tests/data/pdf/libreoffice-contract.pdf');
+    const r = stamp(input, f('lo-stamped.pdf'), 3, 60, 120);
+    assert.equal(r.status, 0, r.stderr);
+    const inb = fs.readFileSync(input), out = fs.readFileSync(f('lo-stamped.pdf'));
+    assert.ok(out.subarray(0, inb.length).equals(inb));
+    judgedValid(f('lo-stamped.pdf'));
+    /* the contract still reads as it did, on every page */
+    const text = run('pdftotext', ['-layout', f('lo-stamped.pdf'), '-']).stdout;
+    assert.match(text, /数字证书服务采购合同/);
+    assert.match(text, /甲方（盖章）/);
+    assert.equal(text, run('pdftotext', ['-layout', input, '-']).stdout);
+    const red = redAround(f('lo-stamped.pdf'), 3, 60, 120);
+    assert.ok(red.inside > 500, `red pixels of the seal: ${red.inside}`);
+    assert.equal(red.outside, 0);
+    assert.equal(redAround(f('lo-stamped.pdf'), 1, 60, 120).inside, 0);
+});
+
+/* a JPEG's size from its SOF marker */
+function jpegSize(buf) {
+    for (let i = 2; i + 9 < buf.length;) {
+        const marker = buf[i + 1], len = buf.readUInt16BE(i + 2);
+        if (marker >= 0xc0 && marker <= 0xc3)
+            return { h: buf.readUInt16BE(i + 5), w: buf.readUInt16BE(i + 7), comps: buf[i + 9] };
+        i += 2 + len;
+    }
+    throw new Error('no SOF in the JPEG');
+}
+
+test('stamp__image_only_scan__stamped_over_the_picture__every_verifier_valid', () => {
+    /* a scan: the contract's first page as a JPEG at 100 dpi, the only
+     * thing on an A4 page (no text, no font) */
+    const r0 = run('pdftoppm', ['-r', '100', '-gray', '-jpeg', '-f', '1', '-l', '1', '-singlefile',
+        path.join(ROOT, 'tests/data/pdf/libreoffice-contract.pdf'), f('scan')]);
+    assert.equal(r0.status, 0, r0.stderr);
+    const jpg = fs.readFileSync(f('scan.jpg'));
+    const { w, h, comps } = jpegSize(jpg);
+    const space = comps === 1 ? 'gray' : 'rgb';
+    const content = 'q 595.28 0 0 841.89 0 0 cm /Im0 Do Q';
+    const objs = [
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>',
+        null,
+        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    ];
+    const parts = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+    const off = [];
+    let len = parts[0].length;
+    objs.forEach((body, k) => {
+        off.push(len);
+        const b = body !== null
+            ? Buffer.from(`${k + 1} 0 obj\n${body}\nendobj\n`, 'latin1')
+            : Buffer.concat([Buffer.from(`${k + 1} 0 obj\n<< /Type /XObject /Subtype /Image /Width ${w} /Height ${h} /ColorSpace /Device${comps === 1 ? 'Gray' : 'RGB'} /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpg.length} >>\nstream\n`, 'latin1'),
+                jpg, Buffer.from('\nendstream\nendobj\n', 'latin1')]);
+        parts.push(b);
+        len += b.length;
+    });
+    let xref = `xref\n0 ${objs.length + 1}\n0000000000 65535 f\r\n`;
+    for (const o of off)
+        xref += `${String(o).padStart(10, '0')} 00000 n\r\n`;
+    parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${len}\n%%EOF\n`, 'latin1'));
+    fs.writeFileSync(f('scan.pdf'), Buffer.concat(parts));
+    assert.equal(run('qpdf', ['--check', f('scan.pdf')]).status, 0);
+    assert.equal(run('pdftotext', [f('scan.pdf'), '-']).stdout.trim(), '');
+
+    const r = stamp(f('scan.pdf'), f('scan-stamped.pdf'), 1, 150, 240);
+    assert.equal(r.status, 0, r.stderr);
+    judgedValid(f('scan-stamped.pdf'));
+    /* the seal over the picture where it was put, the picture still there */
+    const red = redAround(f('scan-stamped.pdf'), 1, 150, 240);
+    assert.ok(red.inside > 500, `red pixels of the seal: ${red.inside}`);
+    assert.equal(red.outside, 0);
+    const img = run('pdfimages', ['-list', f('scan-stamped.pdf')]).stdout;
+    assert.match(img, new RegExp(`\\bimage\\s+${w}\\s+${h}\\s+${space}\\b`), img);
 });
