@@ -345,7 +345,7 @@ hall_mp_arena_new(size_t max_body, size_t max_parts)
     return a;
 }
 
-void
+HALL_TESTABLE void
 hall_mp_arena_free(struct hall_mp_arena *a)
 {
     if (a == NULL)

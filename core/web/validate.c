@@ -673,7 +673,7 @@ hall_valid_org_name_at(const char *in, const char **bad, size_t *badlen)
     return chars >= 2 ? HALL_OK : HALL_ERR;
 }
 
-int
+HALL_TESTABLE int
 hall_valid_org_name(const char *in)
 {
     return hall_valid_org_name_at(in, NULL, NULL);

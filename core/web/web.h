@@ -251,7 +251,10 @@ char *hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t 
  * of the worker's, reused by the next request (never on disk in clear) */
 struct hall_mp_arena;
 struct hall_mp_arena *hall_mp_arena_new(size_t max_body, size_t max_parts);
+#ifdef HALL_UNITTEST
+/* a worker keeps its arena to its end; a test frees it (for ASan) */
 void hall_mp_arena_free(struct hall_mp_arena *a);
+#endif
 struct hall_mp_limits {
     size_t max_file;  /* one file */
     size_t max_field; /* one plain field */
@@ -369,8 +372,11 @@ int hall_valid_person_name(const char *in);
  * symbol, control or invisible character (the name goes into a
  * certificate's subject).  hall_valid_org_name_at gives in *bad (may be
  * NULL) the first character refused, *badlen its bytes; *bad is NULL when
- * the fault is the length, the first character's kind or bad UTF-8 */
+ * the fault is the length, the first character's kind or bad UTF-8 (the
+ * hall calls the _at form; hall_valid_org_name, its yes or no, is a test's) */
+#ifdef HALL_UNITTEST
 int hall_valid_org_name(const char *in);
+#endif
 int hall_valid_org_name_at(const char *in, const char **bad, size_t *badlen);
 
 /* 开户网点 as the account papers name it (汕头分行营业部, 中国工商银行股份有限
