@@ -76,6 +76,8 @@ struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
  * gmtime_r (no localtime, no TZ, no tzdata).  docs/operations.md, "Time zone". */
 #define HALL_TIME_ZONE        "Asia/Shanghai"
 #define HALL_BEIJING_OFFSET_S (8 * 3600)
+/* t as Beijing time, "YYYY-MM-DD HH:MM:SS"; "" for 0 (no time) (pool.c) */
+const char *hall_beijing_time(struct hall_pool *pool, time_t t);
 
 /* ---- log.c ------------------------------------------------------------- */
 

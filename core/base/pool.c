@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/base.h"
 
@@ -224,4 +225,18 @@ size_t
 hall_pool_used(const struct hall_pool *pool)
 {
     return pool->used;
+}
+
+const char *
+hall_beijing_time(struct hall_pool *pool, time_t t)
+{
+    struct tm tm;
+    char buf[32];
+
+    if (t == 0)
+        return "";
+    t += HALL_BEIJING_OFFSET_S;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+    return hall_pstrdup(pool, buf);
 }

@@ -12,28 +12,6 @@
 
 #include "seal.h"
 
-static const char *
-beijing(struct hall_pool *pool, time_t t)
-{
-    struct tm tm;
-    char buf[32];
-
-    t += HALL_BEIJING_OFFSET_S;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-    return hall_pstrdup(pool, buf);
-}
-
-/* standard base64 (a data: URI), not the URL alphabet of hall_b64url */
-static char *
-b64(struct hall_pool *pool, const unsigned char *p, size_t n)
-{
-    char *out = hall_palloc(pool, 4 * ((n + 2) / 3) + 1);
-
-    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
 static void
 problem(struct hall_req *req, struct hall_val *list, const char *text)
 {
@@ -74,8 +52,8 @@ verify(struct hall_req *req)
     hall_val_set_str(req->pool, r, "name", info.name);
     hall_val_set_int(req->pool, r, "version", info.version);
     hall_val_set_str(req->pool, r, "type_label", info.type == 2 ? "个人印章" : "机构印章");
-    hall_val_set_str(req->pool, r, "valid_start", beijing(req->pool, info.valid_start));
-    hall_val_set_str(req->pool, r, "valid_end", beijing(req->pool, info.valid_end));
+    hall_val_set_str(req->pool, r, "valid_start", hall_beijing_time(req->pool, info.valid_start));
+    hall_val_set_str(req->pool, r, "valid_end", hall_beijing_time(req->pool, info.valid_end));
     hall_val_set_str(req->pool, r, "maker", info.maker_subject);
     hall_val_set_bool(req->pool, r, "signature_ok", info.signature_ok);
     hall_val_set_bool(req->pool, r, "chain_ok", info.chain_ok);
@@ -84,7 +62,7 @@ verify(struct hall_req *req)
     if (strcmp(info.picture_type, "PNG") == 0 && info.png_len > 8 &&
         memcmp(info.png, "\x89PNG", 4) == 0)
         hall_val_set_fmt(req->pool, r, "picture", "data:image/png;base64,%s",
-                         b64(req->pool, info.png, info.png_len));
+                         hall_b64(req->pool, info.png, info.png_len));
     if (!info.signature_ok)
         problem(req, problems, "制章者签名无效：印章内容已被改动或不是由本系统制作");
     if (!info.chain_ok)

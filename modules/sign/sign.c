@@ -239,30 +239,6 @@ fail:
 /* ---- helpers ----------------------------------------------------------------- */
 
 static const char *
-beijing(struct hall_pool *pool, time_t t)
-{
-    struct tm tm;
-    char buf[32];
-
-    if (t == 0)
-        return "";
-    t += HALL_BEIJING_OFFSET_S;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-    return hall_pstrdup(pool, buf);
-}
-
-/* standard base64 (a data: URI) */
-static char *
-b64(struct hall_pool *pool, const unsigned char *p, size_t n)
-{
-    char *out = hall_palloc(pool, 4 * ((n + 2) / 3) + 1);
-
-    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
-static const char *
 check_text(enum hall_stamp_check c)
 {
     return c == HALL_STAMP_PASS ? "pass" : c == HALL_STAMP_FAIL ? "fail" : "not_done";
@@ -323,18 +299,20 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
                      s->seal_es_id == NULL ? ""
                      : s->seal_type == 2   ? "个人印章"
                                            : "机构印章");
-    hall_val_set_str(req->pool, o, "valid_start", beijing(req->pool, s->seal_valid_start));
-    hall_val_set_str(req->pool, o, "valid_end", beijing(req->pool, s->seal_valid_end));
+    hall_val_set_str(req->pool, o, "valid_start",
+                     hall_beijing_time(req->pool, s->seal_valid_start));
+    hall_val_set_str(req->pool, o, "valid_end", hall_beijing_time(req->pool, s->seal_valid_end));
     if (s->seal_png != NULL && s->seal_png_len > 8 && memcmp(s->seal_png, "\x89PNG", 4) == 0)
         hall_val_set_fmt(req->pool, o, "picture", "data:image/png;base64,%s",
-                         b64(req->pool, s->seal_png, s->seal_png_len));
+                         hall_b64(req->pool, s->seal_png, s->seal_png_len));
     /* the signer */
     o = hall_val_set_obj(req->pool, r, "signer");
     hall_val_set_str(req->pool, o, "subject", s->signer_subject != NULL ? s->signer_subject : "");
     hall_val_set_str(req->pool, o, "serial", s->signer_serial != NULL ? s->signer_serial : "");
     hall_val_set_str(req->pool, o, "issuer", s->signer_issuer != NULL ? s->signer_issuer : "");
-    hall_val_set_str(req->pool, o, "not_before", beijing(req->pool, s->signer_not_before));
-    hall_val_set_str(req->pool, o, "not_after", beijing(req->pool, s->signer_not_after));
+    hall_val_set_str(req->pool, o, "not_before",
+                     hall_beijing_time(req->pool, s->signer_not_before));
+    hall_val_set_str(req->pool, o, "not_after", hall_beijing_time(req->pool, s->signer_not_after));
     /* what the signature covers */
     o = hall_val_set_obj(req->pool, r, "coverage");
     hall_val_set_bool(req->pool, o, "intact",
@@ -345,8 +323,8 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_bool(req->pool, o, "later_changes", s->later_changes);
     hall_val_set_str(req->pool, o, "after", s->after != NULL ? s->after : "");
     /* the time */
-    hall_val_set_str(req->pool, r, "signing_time", beijing(req->pool, s->signing_time));
-    hall_val_set_str(req->pool, r, "claimed_time", beijing(req->pool, s->claimed_time));
+    hall_val_set_str(req->pool, r, "signing_time", hall_beijing_time(req->pool, s->signing_time));
+    hall_val_set_str(req->pool, r, "claimed_time", hall_beijing_time(req->pool, s->claimed_time));
     hall_val_set_str(req->pool, r, "tsa", s->tsa_subject != NULL ? s->tsa_subject : "");
     /* the chain */
     chain = hall_val_set_list(req->pool, r, "chain");
