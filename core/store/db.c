@@ -102,6 +102,14 @@ const struct hall_stmt hall_store_stmts[] = {
      "SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)"
      " WHERE NOT EXISTS (SELECT 1 FROM order_files f WHERE f.stored_name = u.n) ORDER BY u.i",
      1},
+    /* hall-outbox's periodic work run once per period across hosts
+     * (sql/116_hall_ticks.sql): a row back when this worker claimed the run
+     * of $1, whose period is $2 seconds */
+    {"tick_claim",
+     "INSERT INTO hall_ticks AS t (name, last_at) VALUES ($1, now())"
+     " ON CONFLICT (name) DO UPDATE SET last_at = now()"
+     " WHERE t.last_at <= now() - make_interval(secs => $2::int) RETURNING 1 AS claimed",
+     2},
     /* a row per client and clock hour: the upsert locks it until commit, so
      * parallel sends from one client are counted one after another */
     {"sms_client_count",
