@@ -128,3 +128,24 @@ test('orphans: a bad --older is refused with the usage', { skip: SKIP }, () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--older/);
 });
+
+/* hall-outbox's tick (tools/outbox/hall_outbox.c objstore_tick): the period
+ * made over by moving its claim in hall_ticks back; the outbox tries to
+ * claim every 30 s.  Local only: S3 cannot backdate an object, and the
+ * window (objstore_orphan_age_s) is at least 60 s */
+test('hall-outbox sweeps by itself: an old object without a row goes, a young one and one with a row stay', { skip: SKIP || S3, timeout: 120000 }, async () => {
+    const withRow = await storedWithRow();
+    const old = strayObject(Buffer.alloc(300, 5));
+    const young = strayObject(Buffer.alloc(300, 6));
+    age(withRow, 7200);
+    age(old, 7200);
+    psql(`INSERT INTO hall_ticks (name, last_at) VALUES ('objstore_sweep', now() - interval '1 day')
+          ON CONFLICT (name) DO UPDATE SET last_at = now() - interval '1 day'`);
+    for (let i = 0; i < 100 && objectExists(old); i++)
+        await new Promise((ok) => setTimeout(ok, 1000));
+    assert.ok(!objectExists(old), 'the old object without a row was swept');
+    assert.ok(objectExists(young), 'the young one stays');
+    assert.ok(objectExists(withRow), 'the one its row names stays');
+    const at = psql(`SELECT last_at > now() - interval '1 hour' FROM hall_ticks WHERE name = 'objstore_sweep'`);
+    assert.equal(at, 't', 'the sweep claimed its period');
+});
