@@ -147,6 +147,8 @@ struct hall_conf {
     char *pki_dir;
     long medium_keep_days;
     long audit_mark_s;
+    long objstore_sweep_s;
+    long objstore_orphan_age_s;
     char *provider_key_dir;
     char *pay_key_dir;
     char *pki_pass_file;

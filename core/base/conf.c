@@ -98,6 +98,11 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(audit_mark_s, 0, 86400, "60",
       "seconds between the audit chain's marks: each chain's last row signed by the audit key"
       " (0: none, the daily anchors only)"),
+    I(objstore_sweep_s, 0, 604800, "3600",
+      "seconds between hall-outbox's sweeps of the object store's objects without a row"
+      " (0: none)"),
+    I(objstore_orphan_age_s, 60, 31536000, "3600",
+      "the sweep removes an object without a row only once it is this many seconds old"),
     I(medium_keep_days, 0, 365, "7",
       "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),
     S(provider_key_dir, "var/keys/providers",

@@ -95,6 +95,21 @@ const struct hall_stmt hall_store_stmts[] = {
      " FOR UPDATE SKIP LOCKED) RETURNING 1)"
      " SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM s) AS staff",
      0},
+    /* core/store/file.c, hall_file_orphans: of the names $1 (a text[]), the
+     * positions (1-based) of those no row names: the only table whose rows
+     * name objects of the object store */
+    {"obj_unnamed",
+     "SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)"
+     " WHERE NOT EXISTS (SELECT 1 FROM order_files f WHERE f.stored_name = u.n) ORDER BY u.i",
+     1},
+    /* hall-outbox's periodic work run once per period across hosts
+     * (sql/116_hall_ticks.sql): a row back when this worker claimed the run
+     * of $1, whose period is $2 seconds */
+    {"tick_claim",
+     "INSERT INTO hall_ticks AS t (name, last_at) VALUES ($1, now())"
+     " ON CONFLICT (name) DO UPDATE SET last_at = now()"
+     " WHERE t.last_at <= now() - make_interval(secs => $2::int) RETURNING 1 AS claimed",
+     2},
     /* a row per client and clock hour: the upsert locks it until commit, so
      * parallel sends from one client are counted one after another */
     {"sms_client_count",

@@ -334,3 +334,85 @@ hall_file_read(struct hall_ctx *cx, const char *name, size_t *len, int *status)
     *status = 0;
     return (unsigned char *)plain;
 }
+
+/* ---- objects without a row ------------------------------------------------------- */
+
+#define ORPHAN_BATCH 500
+
+/*
+ * The candidates objs[0..n) (each older than the window) asked of the
+ * database in one statement: those no row names are handed to each(),
+ * removed first with remove.  HALL_ERR when the database did not answer.
+ */
+static int
+orphans_batch(struct hall_ctx *cx, const struct hall_obj_info *const *objs, int n, int remove,
+              void (*each)(void *ud, const struct hall_obj_info *o, int rc), void *ud)
+{
+    struct hall_buf arr;
+    struct hall_dbres *res;
+    int i, rc = HALL_OK;
+
+    /* a text[] literal: the names are of [A-Za-z0-9_-] (hall_obj_name_ok),
+     * quoted so that a name such as NULL stays a name */
+    hall_buf_init(&arr, (size_t)n * 132 + 3);
+    hall_buf_add(&arr, "{", 1);
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            hall_buf_add(&arr, ",", 1);
+        hall_buf_add(&arr, "\"", 1);
+        hall_buf_add(&arr, objs[i]->name, strlen(objs[i]->name));
+        hall_buf_add(&arr, "\"", 1);
+    }
+    hall_buf_add(&arr, "}", 1);
+    res = hall_db_exec(cx, "obj_unnamed", HALL_STR(hall_pstrndup(cx->pool, arr.data, arr.len)));
+    hall_buf_free(&arr);
+    if (res == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        int64_t at = hall_dbres_int(res, i, "i");
+        const struct hall_obj_info *o;
+        int r = -1;
+
+        if (at < 1 || at > n) {
+            rc = HALL_ERR;
+            continue;
+        }
+        o = objs[at - 1];
+        if (remove) {
+            r = hall_obj_delete(cx, o->name);
+            if (r != 0)
+                hall_warn(cx, "msg=\"orphan object not removed\" name=%s status=%d", o->name, r);
+            else
+                hall_info(cx, "msg=\"orphan object removed\" name=%s size=%lld age_s=%lld", o->name,
+                          (long long)o->size, (long long)o->age_s);
+        }
+        each(ud, o, r);
+    }
+    return rc;
+}
+
+int
+hall_file_orphans(struct hall_ctx *cx, long older_s, int remove,
+                  void (*each)(void *ud, const struct hall_obj_info *o, int rc), void *ud)
+{
+    const char *token = NULL, *next;
+
+    do {
+        const struct hall_obj_info **cand;
+        struct hall_obj_info *objs;
+        int n, i, c = 0;
+
+        if (hall_obj_scan(cx, token, &next, &objs, &n) != HALL_OK)
+            return HALL_ERR;
+        cand = hall_palloc(cx->pool, sizeof(*cand) * (size_t)(n > 0 ? n : 1));
+        for (i = 0; i < n; i++)
+            if (objs[i].age_s >= older_s)
+                cand[c++] = &objs[i];
+        for (i = 0; i < c; i += ORPHAN_BATCH)
+            if (orphans_batch(cx, cand + i, c - i < ORPHAN_BATCH ? c - i : ORPHAN_BATCH, remove,
+                              each, ud) != HALL_OK)
+                return HALL_ERR;
+        token = next;
+    } while (token != NULL);
+    return HALL_OK;
+}

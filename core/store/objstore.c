@@ -22,10 +22,12 @@
  * store (its connection reused); the thread that removes replaced files
  * (file.c) keeps another (hall_obj_delete_detached).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -606,4 +608,145 @@ hall_obj_list(struct hall_ctx *cx, const char *after, const char ***names, int *
     hall_buf_free(&b);
     *names = out;
     return HALL_OK;
+}
+
+/* ---- listing with sizes and ages (hall-objstore orphans, the outbox's sweep) --- */
+
+#define SCAN_PAGE 1000
+
+static void
+scan_add(struct hall_pool *pool, struct hall_obj_info **v, int *n, int *cap, const char *name,
+         int64_t size, int64_t age_s)
+{
+    if (*n >= *cap) {
+        struct hall_obj_info *w;
+
+        *cap = *cap > 0 ? *cap * 2 : 256;
+        w = hall_palloc(pool, sizeof(*w) * (size_t)*cap);
+        if (*n > 0)
+            memcpy(w, *v, sizeof(*w) * (size_t)*n);
+        *v = w;
+    }
+    (*v)[*n].name = hall_pstrdup(pool, name);
+    (*v)[*n].size = size;
+    (*v)[*n].age_s = age_s < 0 ? 0 : age_s;
+    (*n)++;
+}
+
+/* upload_dir's objects, all in one page; their age from the mtime */
+static int
+local_scan(struct hall_ctx *cx, struct hall_obj_info **objs, int *n)
+{
+    DIR *d = opendir(cx->conf->upload_dir);
+    struct dirent *e;
+    time_t now = time(NULL);
+    int cap = 0;
+
+    if (d == NULL) {
+        hall_err(cx, "msg=\"cannot open upload_dir\" errno=%d", errno);
+        return HALL_ERR;
+    }
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+
+        if (!hall_obj_name_ok(e->d_name))
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue; /* gone meanwhile (replaced), or nothing the hall wrote */
+        scan_add(cx->pool, objs, n, &cap, e->d_name, (int64_t)st.st_size,
+                 (int64_t)(now - st.st_mtime));
+    }
+    closedir(d);
+    return HALL_OK;
+}
+
+/* 2026-11-26T10:00:00.000Z: seconds since then, -1 when unreadable */
+static int64_t
+s3_age(const char *when, time_t now)
+{
+    struct tm tm;
+    const char *end;
+
+    memset(&tm, 0, sizeof(tm));
+    end = when != NULL ? strptime(when, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (end == NULL)
+        return -1;
+    return (int64_t)(now - timegm(&tm));
+}
+
+/* one ListObjectsV2 page: each <Contents>'s Key, Size and LastModified */
+static int
+s3_scan(struct hall_ctx *cx, const char *token, const char **next, struct hall_obj_info **objs,
+        int *n)
+{
+    struct hall_buf b;
+    struct s3_call k;
+    const char *p, *q, *trunc;
+    time_t now = time(NULL);
+    int rc, cap = 0;
+
+    memset(&k, 0, sizeof(k));
+    hall_buf_init(&b, LIST_BODY);
+    k.method = "GET";
+    k.query = hall_psprintf(cx->pool, "?list-type=2&max-keys=%d", SCAN_PAGE);
+    if (token != NULL) {
+        char *esc = curl_easy_escape(NULL, token, 0);
+
+        if (esc == NULL)
+            return HALL_ERR;
+        /* the signature's canonical query wants the token encoded as sent */
+        k.query = hall_psprintf(cx->pool, "%s&continuation-token=%s", k.query, esc);
+        curl_free(esc);
+    }
+    k.out = &b;
+    rc = s3_call(cx, &k);
+    if (rc != 0 || k.status != 200 || b.len == 0) {
+        if (rc == 0)
+            hall_err(cx, "msg=\"object store refused a listing\" status=%ld code=%s", k.status,
+                     k.error[0] != '\0' ? k.error : "-");
+        hall_buf_free(&b);
+        return HALL_ERR;
+    }
+    p = b.data;
+    while ((q = strstr(p, "<Contents>")) != NULL) {
+        const char *end = strstr(q, "</Contents>"), *c, *key, *size, *when;
+        struct hall_pool *pool = cx->pool;
+
+        if (end == NULL)
+            break;
+        c = q;
+        key = xml_next(pool, &c, "Key");
+        c = q;
+        size = xml_next(pool, &c, "Size");
+        c = q;
+        when = xml_next(pool, &c, "LastModified");
+        p = end + 11;
+        if (key == NULL || !hall_obj_name_ok(key))
+            continue; /* not an object of the hall's (or past this <Contents>) */
+        scan_add(pool, objs, n, &cap, key, size != NULL ? strtoll(size, NULL, 10) : 0,
+                 s3_age(when, now));
+    }
+    p = b.data;
+    trunc = xml_next(cx->pool, &p, "IsTruncated");
+    p = b.data;
+    if (trunc != NULL && strcmp(trunc, "true") == 0)
+        *next = xml_next(cx->pool, &p, "NextContinuationToken");
+    hall_buf_free(&b);
+    if (trunc != NULL && strcmp(trunc, "true") == 0 && *next == NULL) {
+        hall_err(cx, "msg=\"object store listing truncated without a continuation token\"");
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+int
+hall_obj_scan(struct hall_ctx *cx, const char *token, const char **next,
+              struct hall_obj_info **objs, int *n)
+{
+    *next = NULL;
+    *objs = NULL;
+    *n = 0;
+    if (!hall_obj_s3(cx->conf))
+        return local_scan(cx, objs, n);
+    return s3_scan(cx, token, next, objs, n);
 }

@@ -311,6 +311,19 @@ void hall_file_discard_flush(void);
  * object fails its GCM tag (or is longer than any the hall writes), 503
  * the store unreachable or refusing, 504 the store too slow */
 unsigned char *hall_file_read(struct hall_ctx *cx, const char *name, size_t *len, int *status);
+/*
+ * Objects no row names (order_files.stored_name: the materials and the
+ * transfer vouchers, replaced and removed rows included) that are older
+ * than older_s seconds: each is handed to each() with rc -1 (listed), or,
+ * with remove, after its DELETE with rc 0 (removed) or the HTTP status
+ * that refused it.  An object younger than older_s is never touched: an
+ * upload in flight has its object before its row commits.  HALL_OK, or
+ * HALL_ERR when the store could not be listed or the database read
+ * (logged): what was handed to each() before stands.
+ */
+struct hall_obj_info; /* objstore.c, below */
+int hall_file_orphans(struct hall_ctx *cx, long older_s, int remove,
+                      void (*each)(void *ud, const struct hall_obj_info *o, int rc), void *ud);
 
 /* ---- objstore.c: where the files kept outside PostgreSQL live ------------- */
 
@@ -340,5 +353,18 @@ int hall_obj_bucket_create(struct hall_ctx *cx);
 /* s3: up to 1000 object names after `after` (NULL: from the first), in
  * cx's pool, NULL-terminated; *more when the bucket holds further ones */
 int hall_obj_list(struct hall_ctx *cx, const char *after, const char ***names, int *n, int *more);
+/* an object as the store lists it: age_s since it was written (the
+ * file's mtime; S3's LastModified, by this host's clock) */
+struct hall_obj_info {
+    const char *name;
+    int64_t size;
+    int64_t age_s;
+};
+/* the store's objects of the hall's names, a page at a time, in cx's
+ * pool: token NULL for the first page, then the *next of the one before;
+ * *next NULL after the last (local: one page, the whole upload_dir; s3:
+ * ListObjectsV2, up to 1000 a page).  HALL_OK or HALL_ERR (logged) */
+int hall_obj_scan(struct hall_ctx *cx, const char *token, const char **next,
+                  struct hall_obj_info **objs, int *n);
 
 #endif

@@ -14,6 +14,10 @@
  *   hall-objstore -c CONF get NAME            its bytes (encrypted) to stdout
  *   hall-objstore -c CONF put NAME            stdin's bytes as it (tests, repairs)
  *   hall-objstore -c CONF rm NAME             deletes it
+ *   hall-objstore -c CONF orphans [--older SECONDS] [--remove]
+ *                                             the objects no row names, older
+ *                                             than SECONDS (3600): name, age in
+ *                                             seconds, size; --remove deletes them
  *
  * to-s3 and to-local read the s3_* options whatever objstore says, and
  * move every object (a name of the hall's: base64url) that the other side
@@ -25,7 +29,8 @@
  * tool never decrypts.  The other commands use the driver objstore names.
  *
  * Exit status 0 done, 1 check found objects missing (or head/get: no such
- * object), 2 usage, 3 a store failed (the run may be resumed).
+ * object; orphans --remove: a DELETE failed), 2 usage, 3 a store (or, for
+ * orphans, the database) failed (the run may be resumed).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,7 +53,8 @@ usage(void)
 {
     fprintf(stderr, "usage: hall-objstore -c CONF to-s3|to-local [--remove] [--dir DIR]\n"
                     "       hall-objstore -c CONF bucket|check|ls\n"
-                    "       hall-objstore -c CONF head|get|put|rm NAME\n");
+                    "       hall-objstore -c CONF head|get|put|rm NAME\n"
+                    "       hall-objstore -c CONF orphans [--older SECONDS] [--remove]\n");
 }
 
 /* the configuration twice, one for each driver (to-s3, to-local) */
@@ -399,15 +405,76 @@ one_object(struct hall_ctx *cx, const char *cmd, const char *name)
     return 0;
 }
 
+struct orphan_count {
+    long listed, removed, failed;
+    int64_t bytes;
+};
+
+static void
+orphan_print(void *ud, const struct hall_obj_info *o, int rc)
+{
+    struct orphan_count *k = ud;
+
+    k->listed++;
+    k->bytes += o->size;
+    if (rc > 0) {
+        k->failed++;
+        fprintf(stderr, "hall-objstore: %s: not removed: %s\n", o->name, status_text(rc));
+    } else if (rc == 0) {
+        k->removed++;
+    }
+    printf("%s %lld %lld%s\n", o->name, (long long)o->age_s, (long long)o->size,
+           rc == 0  ? " removed"
+           : rc > 0 ? " failed"
+                    : "");
+}
+
+/* the objects without a row (core/store/file.c, hall_file_orphans) */
+static int
+orphans(struct hall_ctx *cx, long older_s, int remove)
+{
+    struct orphan_count k = {0, 0, 0, 0};
+    int rc = hall_file_orphans(cx, older_s, remove, orphan_print, &k);
+
+    fflush(stdout);
+    fprintf(stderr, "orphans: %ld objects without a row older than %ld s (%lld bytes)", k.listed,
+            older_s, (long long)k.bytes);
+    if (remove)
+        fprintf(stderr, ", %ld removed, %ld not removed", k.removed, k.failed);
+    fprintf(stderr, "%s\n",
+            rc != HALL_OK ? "; stopped: the store or the database failed (see the log)" : "");
+    if (rc != HALL_OK)
+        return 3;
+    return k.failed > 0 ? 1 : 0;
+}
+
+/* --older's value: whole seconds, 0 to ten years */
+static int
+parse_older(const char *s, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 315360000L)
+        return HALL_ERR;
+    *out = v;
+    return HALL_OK;
+}
+
 int
 main(int argc, char **argv)
 {
-    static const struct hall_module mod = {"objstore", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    /* orphans reads order_files (hall_store_stmts' obj_unnamed) */
+    static const struct hall_stmt *const stmts[] = {hall_store_stmts, NULL};
+    static const struct hall_module mod = {"objstore", NULL, NULL, NULL, NULL, stmts, NULL, NULL};
     static struct hall_app app;
     const char *cmd;
     char *dir = NULL;
     struct hall_pool *pool;
     struct hall_req *req;
+    long older_s = 3600;
     int rc, remove_src = 0, i;
 
     app.mod = &mod;
@@ -421,6 +488,15 @@ main(int argc, char **argv)
             remove_src = 1;
             memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof(*argv));
             argc--;
+            i--;
+        } else if (strcmp(argv[i], "--older") == 0) {
+            if (i + 1 >= argc || parse_older(argv[i + 1], &older_s) != HALL_OK) {
+                fprintf(stderr, "hall-objstore: --older takes whole seconds (0-315360000)\n");
+                usage();
+                return 2;
+            }
+            memmove(argv + i, argv + i + 2, (size_t)(argc - i - 1) * sizeof(*argv));
+            argc -= 2;
             i--;
         } else if (strcmp(argv[i], "--dir") == 0) {
             if (i + 1 >= argc) {
@@ -465,6 +541,8 @@ main(int argc, char **argv)
             fprintf(stderr, "hall-objstore: cannot create the bucket %s\n", conf_s3.s3_bucket);
     } else if (strcmp(cmd, "check") == 0 && argc - optind == 1) {
         rc = check(req->cx);
+    } else if (strcmp(cmd, "orphans") == 0 && argc - optind == 1) {
+        rc = orphans(req->cx, older_s, remove_src);
     } else if (strcmp(cmd, "ls") == 0 && argc - optind == 1) {
         rc = list(req->cx);
     } else if ((strcmp(cmd, "head") == 0 || strcmp(cmd, "get") == 0 || strcmp(cmd, "put") == 0 ||

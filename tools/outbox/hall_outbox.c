@@ -892,6 +892,54 @@ session_tick(struct hall_app *app)
     hall_pool_destroy(pool);
 }
 
+static void
+orphan_count(void *ud, const struct hall_obj_info *o, int rc)
+{
+    long *k = ud; /* removed, not removed */
+
+    (void)o;
+    if (rc == 0)
+        k[0]++;
+    else if (rc > 0)
+        k[1]++;
+}
+
+/* the object store's objects that no row names (core/store/file.c,
+ * hall_file_orphans: a PUT that landed after its upload failed, a delete
+ * the store refused), removed once objstore_orphan_age_s old, every
+ * objstore_sweep_s: one worker of one host a period, the one whose claim
+ * of the row in hall_ticks moved it (tick_claim); the others try again
+ * every 30 s and find the period not over */
+static void
+objstore_tick(struct hall_app *app)
+{
+    static time_t last;
+    struct hall_pool *pool;
+    struct hall_req *req;
+    struct hall_dbres *res;
+    time_t now = time(NULL);
+    long k[2] = {0, 0};
+    int rc;
+
+    if (app->conf.objstore_sweep_s == 0 || now - last < 30)
+        return;
+    last = now;
+    pool = hall_pool_create(65536);
+    req = hall_app_req(app, pool, "outbox-objstore");
+    res = hall_db_exec(req->cx, "tick_claim", HALL_STR("objstore_sweep"),
+                       HALL_I64(app->conf.objstore_sweep_s));
+    if (res == NULL || hall_dbres_rows(res) == 0) {
+        hall_pool_destroy(pool);
+        return;
+    }
+    rc = hall_file_orphans(req->cx, app->conf.objstore_orphan_age_s, 1, orphan_count, k);
+    if (rc != HALL_OK || k[0] + k[1] > 0)
+        hall_info(req, "msg=\"objstore sweep\" removed=%ld not_removed=%ld older_s=%ld%s", k[0],
+                  k[1], app->conf.objstore_orphan_age_s,
+                  rc != HALL_OK ? " error=\"the store or the database failed\"" : "");
+    hall_pool_destroy(pool);
+}
+
 static int
 listen_outbox(struct hall_app *app)
 {
@@ -1009,6 +1057,7 @@ lane_run(struct hall_app *app, const char *lane)
             reminder_tick(app);
             report_tick(app);
             session_tick(app);
+            objstore_tick(app);
         }
         if (r < 0) {
             /* database trouble: a lost connection, or a server that refused
