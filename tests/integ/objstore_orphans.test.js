@@ -9,14 +9,14 @@
  * driver's objects are made old with utime; S3 cannot backdate
  * LastModified, so there the window is 0.
  */
-const { test } = require('node:test');
+const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { atNewForm, psql, orgForm } = require('./lib/payflow');
-const { S3, TOOL, objectExists, objectPut } = require('./lib/objstore');
+const { S3, TOOL, objectExists, objectPut, objectRemove } = require('./lib/objstore');
 
 const SKIP = !process.env.HALL_VAR || !process.env.HALL_URL;
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(4000, 9)]);
@@ -34,9 +34,20 @@ function orphans(...args) {
     return { status: r.status, stderr: r.stderr, listed };
 }
 
+/* the objects this file put (clear bytes, not the hall's encrypted
+ * format): those the tests leave (young ones) go at the end, so that the
+ * store holds only what the hall wrote (tests/integ/zx_pii_at_rest) */
+const made = [];
+after(() => {
+    for (const name of made)
+        if (objectExists(name))
+            objectRemove(name);
+});
+
 /* an object under a fresh name of the hall's kind, no row naming it */
 function strayObject(bytes) {
     const name = crypto.randomBytes(24).toString('base64url');
+    made.push(name);
     objectPut(name, bytes);
     return name;
 }
