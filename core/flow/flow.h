@@ -633,13 +633,34 @@ struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_r
 void hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall_val *form,
                                 const struct hall_val *old, const struct hall_replace_cert *c,
                                 struct hall_errors *e);
-/* the certificate replaced, in the order's form (reissue_serial,
- * reissue_subject, reissue_valid: the revisions and the print carry it) */
-void hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
-                            const struct hall_replace_cert *c);
-/* the save's certificate type, product and claim on c (s->also) */
-void hall_replace_save_claim(struct hall_flow_save *s, const struct hall_replace_cert *c,
-                             struct hall_dbres *prods, int row);
+/* a replacing flow's routes below PATH: 操作提示 (public), 证书选择
+ * (SERIAL: hall_replace_serial_page, or hall_replace_choose_page; its
+ * parameters checked in the handler, the page and the JSON lookup differ),
+ * 录入信息 and its submit (APPLY_PAGE, APPLY: parameters checked in the
+ * handler with the catalogue's fields, every error at once), 打印申请表 */
+/* clang-format off */
+#define HALL_REPLACE_ROUTES(PATH, SERIAL, APPLY_PAGE, APPLY, PRINT)            \
+    {"GET", PATH "/notice", hall_replace_notice_page, 0, NULL},                \
+    {"GET", PATH "/serial", SERIAL, HALL_R_AUTH, NULL},                        \
+    {"GET", PATH "/apply", APPLY_PAGE, HALL_R_AUTH, NULL},                     \
+    {"POST", PATH "/apply", APPLY, HALL_R_AUTH, NULL},                         \
+    {"GET", PATH "/print", PRINT, HALL_R_AUTH, NULL}
+/* clang-format on */
+/* what a replacing flow's submit saves beyond the certificate: the new
+ * certificate's subject (NULL: the old one's common name), years and fee,
+ * and the field a paid order's refusal names (hall_flow_submit_save) */
+struct hall_replace_save {
+    const char *subject;
+    int64_t years, cert_fen;
+    const char *paid_field;
+};
+/* the submit's tail: the certificate replaced in the order's form
+ * (choice_cert_type, reissue_serial, reissue_subject, reissue_valid: the
+ * revisions and the print carry it), the save's type, product and claim on
+ * c (s->also), then hall_flow_submit_save.  Returns as a handler */
+int hall_replace_submit_save(struct hall_req *req, struct hall_val *form, struct hall_flow_save *s,
+                             const struct hall_replace_cert *c, struct hall_dbres *prods, int row,
+                             const struct hall_replace_save *n);
 
 /* ---- change_rules.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
 

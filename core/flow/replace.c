@@ -706,21 +706,22 @@ hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall
         hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "app_name", "申请人姓名", c->cn);
 }
 
-void
-hall_replace_form_cert(struct hall_req *req, struct hall_val *form,
-                       const struct hall_replace_cert *c)
+int
+hall_replace_submit_save(struct hall_req *req, struct hall_val *form, struct hall_flow_save *s,
+                         const struct hall_replace_cert *c, struct hall_dbres *prods, int row,
+                         const struct hall_replace_save *n)
 {
+    /* the certificate replaced travels with the revisions and the print */
+    hall_val_set_str(req->pool, form, "choice_cert_type", c->cert_type_label);
     hall_val_set_str(req->pool, form, "reissue_serial", c->serial);
     hall_val_set_str(req->pool, form, "reissue_subject", c->cn);
     hall_val_set_fmt(req->pool, form, "reissue_valid", "%s 至 %s", c->not_before, c->not_after);
-}
-
-void
-hall_replace_save_claim(struct hall_flow_save *s, const struct hall_replace_cert *c,
-                        struct hall_dbres *prods, int row)
-{
     s->cert_type = c->cert_type;
     s->product_id = hall_dbres_int(prods, row, "id");
     s->also = hall_replace_claim;
     s->arg = (void *)c->serial;
+    s->subject = n->subject != NULL ? n->subject : c->cn;
+    s->years = n->years;
+    s->cert_fen = n->cert_fen;
+    return hall_flow_submit_save(req, form, s, n->paid_field);
 }

@@ -210,15 +210,14 @@ do_apply(struct hall_req *req)
     if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
         return HALL_OK;
     fee = fee_of(prods, row);
-    hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(c.cert_type));
     hall_val_set_fmt(req->pool, form, "price_change", "%s元", hall_yuan(req->pool, fee));
-    hall_replace_form_cert(req, form, &c);
     hall_val_set_str(req->pool, form, "invoice_purpose", INVOICE_PURPOSE);
-    hall_replace_save_claim(&s, &c, prods, row); /* core/flow/replace.c */
-    s.subject = hall_form_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name");
-    s.years = 1;
-    s.cert_fen = fee;
-    return hall_flow_submit_save(req, form, &s, "shipping");
+    /* the new certificate carries the changed name */
+    return hall_replace_submit_save(
+        req, form, &s, &c, prods, row,
+        &(struct hall_replace_save){
+            hall_form_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name"), 1, fee,
+            "shipping"});
 }
 
 /* ---- 打印申请表 ------------------------------------------------------------------- */
@@ -263,13 +262,7 @@ print_page(struct hall_req *req)
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route change_routes[] = {
-    {"GET", "/change/notice", hall_replace_notice_page, 0, NULL},
-    /* parameters checked in the handler: the page and the JSON lookup differ */
-    {"GET", "/change/serial", hall_replace_choose_page, HALL_R_AUTH, NULL},
-    {"GET", "/change/apply", apply_page, HALL_R_AUTH, NULL},
-    /* parameters checked in the handler, with the fields: every error at once */
-    {"POST", "/change/apply", do_apply, HALL_R_AUTH, NULL},
-    {"GET", "/change/print", print_page, HALL_R_AUTH, NULL},
+    HALL_REPLACE_ROUTES("/change", hall_replace_choose_page, apply_page, do_apply, print_page),
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -178,28 +178,18 @@ do_apply(struct hall_req *req)
         return HALL_OK;
     f = fee_of(prods, row);
     /* the certificate and the fees travel with the revisions */
-    hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(c.cert_type));
     hall_val_set_fmt(req->pool, form, "price_reissue", "%s元", hall_yuan(req->pool, f.reissue));
     hall_val_set_fmt(req->pool, form, "price_medium", "%s元", hall_yuan(req->pool, f.medium));
-    hall_replace_form_cert(req, form, &c);
     hall_val_set_str(req->pool, form, "invoice_purpose", INVOICE_PURPOSE);
-    hall_replace_save_claim(&s, &c, prods, row); /* core/flow/replace.c */
-    s.subject = c.cn;
-    s.years = 1;
-    s.cert_fen = f.total;
-    return hall_flow_submit_save(req, form, &s, "shipping");
+    return hall_replace_submit_save(req, form, &s, &c, prods, row,
+                                    &(struct hall_replace_save){NULL, 1, f.total, "shipping"});
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route reissue_routes[] = {
-    {"GET", "/reissue/notice", hall_replace_notice_page, 0, NULL},
-    /* parameters checked in the handler: the page and the JSON lookup differ */
-    {"GET", "/reissue/serial", hall_replace_choose_page, HALL_R_AUTH, NULL},
-    {"GET", "/reissue/apply", apply_page, HALL_R_AUTH, NULL},
-    /* parameters checked in the handler, with the fields: every error at once */
-    {"POST", "/reissue/apply", do_apply, HALL_R_AUTH, NULL},
-    {"GET", "/reissue/print", hall_flow_print_page, HALL_R_AUTH, NULL},
+    HALL_REPLACE_ROUTES("/reissue", hall_replace_choose_page, apply_page, do_apply,
+                        hall_flow_print_page),
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -181,26 +181,17 @@ do_apply(struct hall_req *req)
         return HALL_OK;
     pr = hall_flow_product_price(prods, row);
     /* the certificate, the years and the fee travel with the revisions */
-    hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(c.cert_type));
     hall_val_set_fmt(req->pool, form, "choice_years", "%lld年", (long long)years);
-    hall_replace_form_cert(req, form, &c);
-    hall_replace_save_claim(&s, &c, prods, row); /* core/flow/replace.c */
-    s.subject = c.cn;
-    s.years = years;
-    s.cert_fen = hall_price_cert(&pr, (int)years, 0);
-    return hall_flow_submit_save(req, form, &s, "years");
+    return hall_replace_submit_save(
+        req, form, &s, &c, prods, row,
+        &(struct hall_replace_save){NULL, years, hall_price_cert(&pr, (int)years, 0), "years"});
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route renew_routes[] = {
-    {"GET", "/renew/notice", hall_replace_notice_page, 0, NULL},
-    /* parameters checked in the handler: the page and the JSON lookup differ */
-    {"GET", "/renew/serial", hall_replace_serial_page, HALL_R_AUTH, NULL},
-    {"GET", "/renew/apply", apply_page, HALL_R_AUTH, NULL},
-    /* parameters checked in the handler, with the fields: every error at once */
-    {"POST", "/renew/apply", do_apply, HALL_R_AUTH, NULL},
-    {"GET", "/renew/print", hall_flow_print_page, HALL_R_AUTH, NULL},
+    HALL_REPLACE_ROUTES("/renew", hall_replace_serial_page, apply_page, do_apply,
+                        hall_flow_print_page),
     {NULL, NULL, NULL, 0, NULL},
 };
 

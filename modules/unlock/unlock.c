@@ -238,27 +238,18 @@ do_apply(struct hall_req *req)
         return HALL_OK;
     pr = hall_flow_product_price(prods, row);
     /* the certificate and the fee travel with the revisions */
-    hall_val_set_str(req->pool, form, "choice_cert_type", hall_cert_type_label(c.cert_type));
     hall_val_set_str(req->pool, form, "choice_years", "原证书剩余有效期");
-    hall_replace_form_cert(req, form, &c);
-    hall_replace_save_claim(&s, &c, prods, row); /* core/flow/replace.c */
-    s.subject = c.cn;
-    s.years = 1;
-    s.cert_fen = hall_price_cert(&pr, 1, 0);
-    return hall_flow_submit_save(req, form, &s, "shipping");
+    return hall_replace_submit_save(
+        req, form, &s, &c, prods, row,
+        &(struct hall_replace_save){NULL, 1, hall_price_cert(&pr, 1, 0), "shipping"});
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route unlock_routes[] = {
-    {"GET", "/unlock/notice", hall_replace_notice_page, 0, NULL},
-    /* parameters checked in the handler: the page and the JSON lookup differ */
-    {"GET", "/unlock/serial", hall_replace_serial_page, HALL_R_AUTH, NULL},
-    {"GET", "/unlock/apply", apply_page, HALL_R_AUTH, NULL},
+    HALL_REPLACE_ROUTES("/unlock", hall_replace_serial_page, apply_page, do_apply,
+                        hall_flow_print_page),
     {"POST", "/unlock/sms", sms_send, HALL_R_AUTH, sms_params},
-    /* parameters checked in the handler, with the fields: every error at once */
-    {"POST", "/unlock/apply", do_apply, HALL_R_AUTH, NULL},
-    {"GET", "/unlock/print", hall_flow_print_page, HALL_R_AUTH, NULL},
     {NULL, NULL, NULL, 0, NULL},
 };
 
