@@ -627,6 +627,25 @@ int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *para
                              struct hall_dbres **prods);
 /* the form of c's own order (the same applicant's), NULL when unreadable */
 struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_replace_cert *c);
+/* the same, or an empty form when the certificate's order has none: the
+ * data a new order starts from */
+struct hall_val *hall_replace_start_form(struct hall_req *req, const struct hall_replace_cert *c);
+/* 录入信息's page of a replacing flow, its head (hall_replace_apply_open):
+ * the editable order of ?id= (o) or the partner of ?project=, the
+ * certificate of ?serial= (or the order's) and its product's row, the
+ * certificate's order's form (old: for a new order, or when asked; NULL
+ * when it has none), the form shown (the order's, else old or empty), and
+ * the page named TITLE with the apply's context */
+struct hall_replace_page {
+    struct hall_partner p;
+    struct hall_dbres *o, *prods;
+    struct hall_replace_cert c;
+    struct hall_val *old, *form, *ctx;
+    int row;
+};
+/* HALL_ERR: answered, or the store */
+int hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
+                            struct hall_replace_page *a);
 /* renew and unlock: the new certificate carries the old subject, so the
  * form's subject fields must say what c says, and the person's ID number
  * what c's order (old) said (never echoed: personal data) */

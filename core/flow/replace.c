@@ -685,6 +685,37 @@ hall_replace_old_form(struct hall_req *req, const struct hall_replace_cert *c)
     return form != NULL && form->type == HALL_V_OBJ ? form : NULL;
 }
 
+struct hall_val *
+hall_replace_start_form(struct hall_req *req, const struct hall_replace_cert *c)
+{
+    struct hall_val *form = hall_replace_old_form(req, c);
+
+    return form != NULL ? form : hall_val_obj(req->pool);
+}
+
+int
+hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
+                        struct hall_replace_page *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (hall_flow_apply_open(req, &a->p, &a->o) != HALL_OK)
+        return HALL_ERR;
+    a->row = hall_replace_cert_product(req, a->o, hall_req_query(req, "serial"), NULL, &a->p, &a->c,
+                                       &a->prods);
+    if (a->row < 0)
+        return HALL_ERR;
+    if (a->o == NULL || want_old)
+        a->old = hall_replace_old_form(req, &a->c);
+    if (a->o != NULL)
+        a->form = hall_flow_form(req, a->o);
+    else
+        a->form = a->old != NULL ? a->old : hall_val_obj(req->pool);
+    if (a->form == NULL)
+        return HALL_ERR;
+    a->ctx = hall_flow_page(req, title, &a->p);
+    return hall_flow_apply_ctx(req, a->ctx, a->o);
+}
+
 void
 hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall_val *form,
                            const struct hall_val *old, const struct hall_replace_cert *c,

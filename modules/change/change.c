@@ -137,38 +137,26 @@ fixed_ctx(struct hall_req *req, struct hall_val *ctx, unsigned bit)
 static int
 apply_page(struct hall_req *req)
 {
-    struct hall_dbres *o, *prods;
-    struct hall_replace_cert c;
-    struct hall_val *ctx, *form, *old;
-    struct hall_partner p;
+    struct hall_replace_page a;
     int64_t fee;
     unsigned bit;
-    int row;
 
-    if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
+    if (hall_replace_apply_open(req, "录入信息", 1, &a) != HALL_OK)
         return HALL_OK;
-    row = hall_replace_cert_product(req, o, hall_req_query(req, "serial"), NULL, &p, &c, &prods);
-    if (row < 0)
-        return HALL_OK;
-    fee = fee_of(prods, row);
-    bit = hall_cert_type_bit(c.cert_type);
-    old = hall_replace_old_form(req, &c);
-    form = o != NULL ? hall_flow_form(req, o) : old;
-    if (form == NULL || old == NULL)
+    if (a.old == NULL)
         return hall_resp_busy(req);
-    ctx = hall_flow_page(req, "录入信息", &p);
-    if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
-        return HALL_OK;
-    hall_flow_choices_ctx(req, ctx, prods, &p, c.cert_type, 1, 0, form);
-    hall_replace_cert_ctx(req, ctx, &c);
+    fee = fee_of(a.prods, a.row);
+    bit = hall_cert_type_bit(a.c.cert_type);
+    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
+    hall_replace_cert_ctx(req, a.ctx, &a.c);
     /* the data now (the certificate's), beside the inputs for the new */
-    hall_change_rows(req, hall_val_set_list(req->pool, ctx, "current"), bit, old, form);
-    fixed_ctx(req, ctx, bit);
-    hall_val_set_str(req->pool, ctx, "price_change", hall_yuan(req->pool, fee));
-    hall_val_set_int(req->pool, ctx, "price_total_fen", fee);
-    hall_val_set_str(req->pool, ctx, "invoice_purpose", INVOICE_PURPOSE);
-    hall_flow_steps(req, ctx, "apply");
-    return hall_resp_page(req, 200, "change_apply", ctx);
+    hall_change_rows(req, hall_val_set_list(req->pool, a.ctx, "current"), bit, a.old, a.form);
+    fixed_ctx(req, a.ctx, bit);
+    hall_val_set_str(req->pool, a.ctx, "price_change", hall_yuan(req->pool, fee));
+    hall_val_set_int(req->pool, a.ctx, "price_total_fen", fee);
+    hall_val_set_str(req->pool, a.ctx, "invoice_purpose", INVOICE_PURPOSE);
+    hall_flow_steps(req, a.ctx, "apply");
+    return hall_resp_page(req, 200, "change_apply", a.ctx);
 }
 
 static const struct hall_pspec apply_params[] = {

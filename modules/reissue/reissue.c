@@ -93,50 +93,26 @@ fee_ctx(struct hall_req *req, struct hall_val *ctx, const struct fee *f)
     hall_val_set_int(req->pool, ctx, "price_total_fen", f->total);
 }
 
-/* the form of the certificate's own order (the same applicant's), to start from */
-static struct hall_val *
-old_form(struct hall_req *req, const struct hall_replace_cert *c)
-{
-    struct hall_val *form = hall_replace_old_form(req, c);
-
-    return form != NULL ? form : hall_val_obj(req->pool);
-}
-
 static int
 apply_page(struct hall_req *req)
 {
-    struct hall_dbres *o, *prods;
-    struct hall_replace_cert c;
-    struct hall_val *ctx, *form;
-    struct hall_partner p;
+    struct hall_replace_page a;
     struct fee f;
-    unsigned bit;
-    int row;
 
-    if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
+    if (hall_replace_apply_open(req, "录入信息", 0, &a) != HALL_OK)
         return HALL_OK;
-    row = hall_replace_cert_product(req, o, hall_req_query(req, "serial"), NULL, &p, &c, &prods);
-    if (row < 0)
-        return HALL_OK;
-    f = fee_of(prods, row);
-    bit = hall_cert_type_bit(c.cert_type);
-    form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
-    if (form == NULL)
-        return HALL_ERR;
-    ctx = hall_flow_page(req, "录入信息", &p);
-    if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
-        return HALL_OK;
+    f = fee_of(a.prods, a.row);
     /* seed 004: 基本户名称需与单位名称保持一致, both the certificate's */
-    if (o == NULL && (bit & HALL_T_UNIT)) {
-        hall_val_set_str(req->pool, form, "org_name", c.org);
-        hall_val_set_str(req->pool, form, "bank_account_name", c.org);
+    if (a.o == NULL && (hall_cert_type_bit(a.c.cert_type) & HALL_T_UNIT)) {
+        hall_val_set_str(req->pool, a.form, "org_name", a.c.org);
+        hall_val_set_str(req->pool, a.form, "bank_account_name", a.c.org);
     }
-    hall_flow_choices_ctx(req, ctx, prods, &p, c.cert_type, 1, 0, form);
-    hall_replace_cert_ctx(req, ctx, &c);
-    fee_ctx(req, ctx, &f);
-    hall_val_set_str(req->pool, ctx, "invoice_purpose", INVOICE_PURPOSE);
-    hall_flow_steps(req, ctx, "apply");
-    return hall_resp_page(req, 200, "reissue_apply", ctx);
+    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
+    hall_replace_cert_ctx(req, a.ctx, &a.c);
+    fee_ctx(req, a.ctx, &f);
+    hall_val_set_str(req->pool, a.ctx, "invoice_purpose", INVOICE_PURPOSE);
+    hall_flow_steps(req, a.ctx, "apply");
+    return hall_resp_page(req, 200, "reissue_apply", a.ctx);
 }
 
 /* the submit's own parameters, checked with the catalogue's fields by the

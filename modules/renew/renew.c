@@ -76,15 +76,6 @@ cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, c
 
 /* ---- 确认信息 ------------------------------------------------------------------------ */
 
-/* the form of the certificate's own order (the same applicant's), to start from */
-static struct hall_val *
-old_form(struct hall_req *req, const struct hall_replace_cert *c)
-{
-    struct hall_val *form = hall_replace_old_form(req, c);
-
-    return form != NULL ? form : hall_val_obj(req->pool);
-}
-
 /* ctx.year_prices: the years the product offers with their price */
 static void
 years_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods, int row,
@@ -112,31 +103,18 @@ years_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods, 
 static int
 apply_page(struct hall_req *req)
 {
-    struct hall_dbres *o, *prods;
-    struct hall_replace_cert c;
-    struct hall_val *ctx, *form;
-    struct hall_partner p;
-    int row;
+    struct hall_replace_page a;
 
-    if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
+    if (hall_replace_apply_open(req, "确认信息", 0, &a) != HALL_OK)
         return HALL_OK;
-    row = hall_replace_cert_product(req, o, hall_req_query(req, "serial"), NULL, &p, &c, &prods);
-    if (row < 0)
-        return HALL_OK;
-    form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
-    if (form == NULL)
-        return HALL_ERR;
-    ctx = hall_flow_page(req, "确认信息", &p);
-    if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
-        return HALL_OK;
-    hall_flow_choices_ctx(req, ctx, prods, &p, c.cert_type, 1, 0, form);
-    years_ctx(req, ctx, prods, row, o != NULL ? (long)hall_dbres_int(o, 0, "years") : 1);
-    hall_replace_cert_ctx(req, ctx, &c);
-    hall_val_set_str(req->pool, ctx, "subject_note",
+    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
+    years_ctx(req, a.ctx, a.prods, a.row, a.o != NULL ? (long)hall_dbres_int(a.o, 0, "years") : 1);
+    hall_replace_cert_ctx(req, a.ctx, &a.c);
+    hall_val_set_str(req->pool, a.ctx, "subject_note",
                      "证书主题（机构名称、统一社会信用代码、申请人姓名）与原证书相同，不能修改；"
                      "信息已变更的，请办理证书变更。其他信息请核对，有变化的请修改。");
-    hall_flow_steps(req, ctx, "apply");
-    return hall_resp_page(req, 200, "replace_apply", ctx);
+    hall_flow_steps(req, a.ctx, "apply");
+    return hall_resp_page(req, 200, "replace_apply", a.ctx);
 }
 
 /* the submit's own parameters, checked with the catalogue's fields by the
@@ -174,7 +152,7 @@ do_apply(struct hall_req *req)
 
     hall_flow_fields_check(req, bit, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
-    hall_replace_subject_check(req, bit, form, old_form(req, &c), &c, &e);
+    hall_replace_subject_check(req, bit, form, hall_replace_start_form(req, &c), &c, &e);
     if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
         return HALL_OK;
     if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)

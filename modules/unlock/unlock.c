@@ -43,16 +43,6 @@ static const char *const unlock_materials[] = {"application", NULL};
 
 /* ---- 确认信息 ------------------------------------------------------------------------ */
 
-/* the form of the certificate's own order (the same applicant's): the
- * data to start from, and the phone its PIN went to */
-static struct hall_val *
-old_form(struct hall_req *req, const struct hall_replace_cert *c)
-{
-    struct hall_val *form = hall_replace_old_form(req, c);
-
-    return form != NULL ? form : hall_val_obj(req->pool);
-}
-
 /* the phone the certificate's PIN went to (core/biz/produce.c's rule: a
  * 机构证书's agent, else the applicant): the SMS code's; "" when none */
 static const char *
@@ -81,40 +71,28 @@ fee_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods, in
 static int
 apply_page(struct hall_req *req)
 {
-    struct hall_dbres *o, *prods;
-    struct hall_replace_cert c;
-    struct hall_val *ctx, *form;
-    struct hall_partner p;
-    int row;
+    struct hall_replace_page a;
 
-    if (hall_flow_apply_open(req, &p, &o) != HALL_OK)
+    if (hall_replace_apply_open(req, "确认信息", 0, &a) != HALL_OK)
         return HALL_OK;
-    row = hall_replace_cert_product(req, o, hall_req_query(req, "serial"), NULL, &p, &c, &prods);
-    if (row < 0)
-        return HALL_OK;
-    form = o != NULL ? hall_flow_form(req, o) : old_form(req, &c);
-    if (form == NULL)
-        return HALL_ERR;
-    ctx = hall_flow_page(req, "确认信息", &p);
-    if (hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
-        return HALL_OK;
-    hall_flow_choices_ctx(req, ctx, prods, &p, c.cert_type, 1, 0, form);
-    fee_ctx(req, ctx, prods, row);
-    hall_replace_cert_ctx(req, ctx, &c);
-    if (o == NULL) {
-        /* the SMS code goes to the phone the certificate's order names */
-        const char *ph = holder_phone(old_form(req, &c), c.cert_type);
+    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
+    fee_ctx(req, a.ctx, a.prods, a.row);
+    hall_replace_cert_ctx(req, a.ctx, &a.c);
+    if (a.o == NULL) {
+        /* the SMS code goes to the phone the certificate's order names
+         * (a new order's form is that order's) */
+        const char *ph = holder_phone(a.form, a.c.cert_type);
 
-        hall_val_set_bool(req->pool, ctx, "sms_asked", 1);
+        hall_val_set_bool(req->pool, a.ctx, "sms_asked", 1);
         if (strlen(ph) == 11)
-            hall_val_set_fmt(req->pool, ctx, "sms_phone", "%.3s****%.4s", ph, ph + 7);
+            hall_val_set_fmt(req->pool, a.ctx, "sms_phone", "%.3s****%.4s", ph, ph + 7);
     }
     hall_val_set_str(
-        req->pool, ctx, "subject_note",
+        req->pool, a.ctx, "subject_note",
         "新证书的主题（机构名称、统一社会信用代码、申请人姓名）与原证书相同，不能修改；"
         "信息已变更的，请办理证书变更。其他信息请核对，有变化的请修改。");
-    hall_flow_steps(req, ctx, "apply");
-    return hall_resp_page(req, 200, "replace_apply", ctx);
+    hall_flow_steps(req, a.ctx, "apply");
+    return hall_resp_page(req, 200, "replace_apply", a.ctx);
 }
 
 /* the submit's own parameters, checked with the catalogue's fields by the
@@ -134,7 +112,7 @@ static int
 sms_spend(struct hall_req *req, const struct hall_replace_cert *c, const char *key,
           const char *code)
 {
-    const char *phone = holder_phone(old_form(req, c), c->cert_type);
+    const char *phone = holder_phone(hall_replace_start_form(req, c), c->cert_type);
     enum hall_sms_result r;
 
     if (key != NULL) {
@@ -181,7 +159,7 @@ sms_send(struct hall_req *req)
     if (hall_replace_cert_product(req, NULL, hall_req_param(req, "serial"), NULL, &p, &c, &prods) <
         0)
         return HALL_OK;
-    phone = holder_phone(old_form(req, &c), c.cert_type);
+    phone = holder_phone(hall_replace_start_form(req, &c), c.cert_type);
     if (strlen(phone) != 11)
         return hall_msg(req, HALL_M_UNLOCK_NO_PHONE, "sms_code");
     if (hall_db_begin(req->cx) != HALL_OK)
@@ -229,7 +207,7 @@ do_apply(struct hall_req *req)
 
     hall_flow_fields_check(req, bit, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
-    hall_replace_subject_check(req, bit, form, old_form(req, &c), &c, &e);
+    hall_replace_subject_check(req, bit, form, hall_replace_start_form(req, &c), &c, &e);
     if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
         return HALL_OK;
     if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
