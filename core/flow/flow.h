@@ -160,8 +160,10 @@ struct hall_flow {
      * nothing of the applicant's before hall_flow_order_save and writes no
      * rows of its own (.also): req->user_id is HALL_USER_LATE until then */
     int apply_one_trip;
-    /* optional: what the flow adds to hall_flow_print_ctx's page */
-    void (*print_more)(struct hall_req *req, struct hall_val *ctx);
+    /* optional: what the flow adds to hall_flow_print_ctx's page, given
+     * the order (o) and its form.  HALL_ERR: answered, or the store */
+    int (*print_more)(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+                      const struct hall_val *form);
     /* optional: the materials this order asks for besides .materials, one
      * per person the applicant entered (电子签章: each 机构个人章 holder's
      * ID scan, kind holder_id_N); pushes {kind, label} objects onto list,
@@ -656,14 +658,15 @@ void hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct
  * (SERIAL: hall_replace_serial_page, or hall_replace_choose_page; its
  * parameters checked in the handler, the page and the JSON lookup differ),
  * 录入信息 and its submit (APPLY_PAGE, APPLY: parameters checked in the
- * handler with the catalogue's fields, every error at once), 打印申请表 */
+ * handler with the catalogue's fields, every error at once), 打印申请表
+ * (the kit's, with the flow's print_more) */
 /* clang-format off */
-#define HALL_REPLACE_ROUTES(PATH, SERIAL, APPLY_PAGE, APPLY, PRINT)            \
+#define HALL_REPLACE_ROUTES(PATH, SERIAL, APPLY_PAGE, APPLY)                   \
     {"GET", PATH "/notice", hall_replace_notice_page, 0, NULL},                \
     {"GET", PATH "/serial", SERIAL, HALL_R_AUTH, NULL},                        \
     {"GET", PATH "/apply", APPLY_PAGE, HALL_R_AUTH, NULL},                     \
     {"POST", PATH "/apply", APPLY, HALL_R_AUTH, NULL},                         \
-    {"GET", PATH "/print", PRINT, HALL_R_AUTH, NULL}
+    {"GET", PATH "/print", hall_flow_print_page, HALL_R_AUTH, NULL}
 /* clang-format on */
 /* what a replacing flow's submit saves beyond the certificate: the new
  * certificate's subject (NULL: the old one's common name), years and fee,

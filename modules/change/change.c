@@ -210,47 +210,37 @@ do_apply(struct hall_req *req)
 
 /* ---- 打印申请表 ------------------------------------------------------------------- */
 
-/* the kit's print page, and 变更事项: the data the certificate was issued
- * on beside the new */
+/* the kit's print page's 变更事项: the data the certificate was issued on
+ * beside the new */
 static int
-print_page(struct hall_req *req)
+print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+           const struct hall_val *form)
 {
-    struct hall_dbres *o = hall_flow_order(req), *res;
-    struct hall_val *form, *ctx;
-    struct hall_partner p;
+    struct hall_dbres *res;
+    struct hall_val *old, *v;
 
-    if (o == NULL)
-        return HALL_OK;
-    if (hall_flow_partner(req, hall_dbres_str(o, 0, "partner_code"), &p) != HALL_OK)
-        return HALL_OK;
-    form = hall_flow_form(req, o);
-    if (form == NULL)
-        return HALL_ERR;
     res = hall_db_exec(req->cx, "change_print_old", HALL_I64(hall_dbres_int(o, 0, "id")),
                        HALL_I64(req->user_id));
     if (res == NULL)
         return HALL_ERR;
-    ctx = hall_flow_print_ctx(req, o, &p, form);
-    if (hall_dbres_rows(res) > 0) {
-        struct hall_val *old =
-            hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
-        struct hall_val *v = hall_val_set_obj(req->pool, ctx, "change");
-
-        if (old == NULL || old->type != HALL_V_OBJ)
-            return hall_resp_busy(req);
-        hall_val_set_str(req->pool, v, "subject",
-                         hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
-                                               hall_dbres_str(res, 0, "subject_org")));
-        hall_change_rows(req, hall_val_set_list(req->pool, v, "rows"),
-                         hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")), old, form);
-    }
-    return hall_resp_page(req, 200, "change_print", ctx);
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    old = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
+    if (old == NULL || old->type != HALL_V_OBJ)
+        return hall_resp_busy(req), HALL_ERR;
+    v = hall_val_set_obj(req->pool, ctx, "change");
+    hall_val_set_str(req->pool, v, "subject",
+                     hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
+                                           hall_dbres_str(res, 0, "subject_org")));
+    hall_change_rows(req, hall_val_set_list(req->pool, v, "rows"),
+                     hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")), old, form);
+    return HALL_OK;
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route change_routes[] = {
-    HALL_REPLACE_ROUTES("/change", hall_replace_choose_page, apply_page, do_apply, print_page),
+    HALL_REPLACE_ROUTES("/change", hall_replace_choose_page, apply_page, do_apply),
     {NULL, NULL, NULL, 0, NULL},
 };
 
@@ -272,6 +262,7 @@ static const struct hall_flow change_flow = {
     .materials = change_materials,
     .first_step = "serial",
     .tmpl_print = "change_print",
+    .print_more = print_more,
     .routes = change_routes,
     .stmts = change_stmts,
     .init = change_init,

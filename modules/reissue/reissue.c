@@ -164,8 +164,7 @@ do_apply(struct hall_req *req)
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route reissue_routes[] = {
-    HALL_REPLACE_ROUTES("/reissue", hall_replace_choose_page, apply_page, do_apply,
-                        hall_flow_print_page),
+    HALL_REPLACE_ROUTES("/reissue", hall_replace_choose_page, apply_page, do_apply),
     {NULL, NULL, NULL, 0, NULL},
 };
 

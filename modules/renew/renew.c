@@ -168,8 +168,7 @@ do_apply(struct hall_req *req)
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route renew_routes[] = {
-    HALL_REPLACE_ROUTES("/renew", hall_replace_serial_page, apply_page, do_apply,
-                        hall_flow_print_page),
+    HALL_REPLACE_ROUTES("/renew", hall_replace_serial_page, apply_page, do_apply),
     {NULL, NULL, NULL, 0, NULL},
 };
 

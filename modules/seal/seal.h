@@ -42,7 +42,8 @@ int verify(struct hall_req *req);
 /* seal_apply.c */
 int do_apply(struct hall_req *req);
 int apply_page(struct hall_req *req);
-void print_more(struct hall_req *req, struct hall_val *ctx);
+int print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+               const struct hall_val *form);
 int holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list);
 int cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e);
 

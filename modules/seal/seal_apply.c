@@ -420,11 +420,15 @@ apply_page(struct hall_req *req)
 }
 
 /* 打印申请表 (the kit's form) with the link to the 证书附页 */
-void
-print_more(struct hall_req *req, struct hall_val *ctx)
+int
+print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+           const struct hall_val *form)
 {
+    (void)o;
+    (void)form;
     hall_val_set_bool(req->pool, ctx, "seal_flow", 1);
     hall_val_set_str(req->pool, ctx, "page_js", "seal.js");
+    return HALL_OK;
 }
 
 /* ---- the kit's hooks ------------------------------------------------------------ */

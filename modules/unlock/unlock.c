@@ -225,8 +225,7 @@ do_apply(struct hall_req *req)
 /* ---- the module ------------------------------------------------------------------------ */
 
 static const struct hall_route unlock_routes[] = {
-    HALL_REPLACE_ROUTES("/unlock", hall_replace_serial_page, apply_page, do_apply,
-                        hall_flow_print_page),
+    HALL_REPLACE_ROUTES("/unlock", hall_replace_serial_page, apply_page, do_apply),
     {"POST", "/unlock/sms", sms_send, HALL_R_AUTH, sms_params},
     {NULL, NULL, NULL, 0, NULL},
 };
