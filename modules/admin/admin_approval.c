@@ -164,7 +164,7 @@ approvals_decide(struct hall_req *req, int approve)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (!approve) {
         done = strcmp(a.kind, "refund") == 0 ? "已拒绝，该退费回到待财务审核" : "已拒绝该申请";
     } else if (strcmp(a.kind, "refund") == 0) {
@@ -172,7 +172,7 @@ approvals_decide(struct hall_req *req, int approve)
 
         rc = hall_refund_lock(req->cx, strtoll(a.subject, NULL, 10), &rf);
         if (rc == HALL_ERR)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (rc == 0)
             return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
         if (strcmp(rf.status, "requested") != 0)

@@ -89,7 +89,7 @@ decide(struct hall_req *req, char kind)
         return HALL_OK;
     o = order_load(req);
     if (o == NULL)
-        return HALL_OK;
+        return HALL_ERR;
     id = hall_dbres_int(o, 0, "id");
     switch (kind) {
     case 'A':
@@ -125,7 +125,7 @@ decide(struct hall_req *req, char kind)
                         label != NULL ? label : hall_dbres_str(o, 0, "status"));
     }
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (kind == 'A') {
         /* 介质遗失补办: the old certificate is revoked with the approval
          * (core/flow/reissue_review.c) */
@@ -135,25 +135,25 @@ decide(struct hall_req *req, char kind)
         if (rc == HALL_CONFLICT)
             return hall_resp_error(req, 409, NULL, why);
         if (rc != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         accepted = hall_order_accepted(req->cx, id);
         if (accepted == NULL)
             return HALL_ERR;
         /* seeds 001/002: the e-invoice once the application is approved
          * (审核通过后…开具电子发票), once per order (core/biz/invoice.c) */
         if (hall_invoice_queue(req->cx, id) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         /* seed 004: 审核成功后 the 0.01 deposit with the new certificate's PIN */
         res = hall_db_exec(req->cx, "order_pin_deposit", HALL_I64(id));
         if (res == NULL || hall_dbres_rows(res) == 0)
             return HALL_ERR;
         if (hall_dbres_bool(res, 0, "due") && hall_finauth_queue(req, id) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     }
     if (kind == 'C' || kind == 'F') {
         rc = hall_payment_transfer_decided(req->cx, id, kind == 'C', kind == 'F' ? reason : "");
         if (rc == HALL_ERR)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (rc == 0)
             hall_warn(req, "msg=\"transfer decided without a pending payment\" order=%lld",
                       (long long)id);
@@ -163,10 +163,10 @@ decide(struct hall_req *req, char kind)
         form = form_of(req, o, hall_dbres_col(o, "form_enc"));
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
-            return hall_resp_busy(req);
+            return HALL_ERR;
         }
         if (decision_sms(req, id, o, form, 'F', reason) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         done = "已退回，业务单回到待支付，退回原因已短信通知申请人";
     }
     if (kind == 'R')
@@ -179,10 +179,10 @@ decide(struct hall_req *req, char kind)
         form = form_of(req, res, hall_dbres_col(res, "form_enc"));
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
-            return hall_resp_busy(req);
+            return HALL_ERR;
         }
         if (decision_sms(req, id, o, form, kind, kind == 'R' ? reason : NULL) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     }
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -233,7 +233,7 @@ do_finauth_unlock(struct hall_req *req)
         return HALL_OK;
     o = order_load(req);
     if (o == NULL)
-        return HALL_OK;
+        return HALL_ERR;
     id = hall_dbres_int(o, 0, "id");
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -243,13 +243,13 @@ do_finauth_unlock(struct hall_req *req)
     if (hall_dbres_rows(a) == 0 || strcmp(hall_dbres_str(a, 0, "result"), "locked") != 0)
         return hall_msg(req, HALL_M_FINAUTH_NOT_LOCKED, NULL);
     if (hall_finauth_unlock(req->cx, hall_dbres_int(a, 0, "id")) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     detail = hall_val_obj(req->pool);
     hall_dbres_set(req->pool, detail, a, 0, "attempt_id=id:i tries:i");
     if (hall_audit(req->cx, hall_staff_actor(req), "order", hall_dbres_str(o, 0, "id"),
                    "finauth_unlock", NULL, NULL, detail) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"finauth unlocked\" staff=%lld order=%lld", (long long)req->staff->id,
               (long long)id);
     return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),

@@ -164,14 +164,13 @@ code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
 }
 
 /* before a code is looked at: the client not over its limit, the row
- * locked; HALL_OK to go on, else the message to answer in *msg (HALL_M_BUSY
- * for a database error) */
+ * locked; HALL_OK to go on, HALL_ERR after answering the refusal (naming
+ * "code"), or: the store */
 static int
-code_gate(struct hall_req *req, struct hall_dbres **row, enum hall_msg_code *msg)
+code_gate(struct hall_req *req, struct hall_dbres **row)
 {
     struct hall_dbres *res;
 
-    *msg = HALL_M_BUSY;
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
     res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client_of(req)),
@@ -180,18 +179,18 @@ code_gate(struct hall_req *req, struct hall_dbres **row, enum hall_msg_code *msg
         return HALL_ERR;
     if (hall_dbres_bool(res, 0, "blocked")) {
         hall_warn(req, "msg=\"staff codes refused\" reason=client_failures");
-        *msg = HALL_M_STAFF_CODE_CLIENT_LIMIT;
+        hall_msg(req, HALL_M_STAFF_CODE_CLIENT_LIMIT, "code");
         return HALL_ERR;
     }
     res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
-        *msg = HALL_M_STAFF_LOGIN_FIRST;
+        hall_msg(req, HALL_M_STAFF_LOGIN_FIRST, "code");
         return HALL_ERR;
     }
     if (hall_dbres_bool(res, 0, "locked")) {
-        *msg = HALL_M_STAFF_LOGIN_LOCKED;
+        hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "code");
         return HALL_ERR;
     }
     *row = res;
@@ -256,8 +255,8 @@ do_code(struct hall_req *req)
         return HALL_OK;
     if (!req->staff->half)
         return hall_resp_go(req, next_of(req), NULL);
-    if (code_gate(req, &res, &m) != HALL_OK)
-        return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
+    if (code_gate(req, &res) != HALL_OK)
+        return HALL_ERR;
     secret = secret_of(req, res, "totp_secret_enc");
     if (secret == NULL) {
         hall_db_rollback(req->cx);
@@ -269,7 +268,7 @@ do_code(struct hall_req *req)
     rc = hall_staff_factor_use(req->cx, req->staff->id, secret, hall_dbres_int(res, 0, "now_s"),
                                hall_dbres_int(res, 0, "totp_last_step"), code, &how, &left);
     if (rc == HALL_ERR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc == HALL_OK) {
         if (factor_done(req, how) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
@@ -283,7 +282,7 @@ do_code(struct hall_req *req)
                             hall_msg_text(req->pool, HALL_M_STAFF_RECOVERY_USED, (long long)left));
     }
     if (code_failed(req, req->staff->id, &m) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_msg(req, m, "code");
 }
 
@@ -355,8 +354,8 @@ do_enrol(struct hall_req *req)
         return HALL_OK;
     if (!req->staff->half)
         return hall_resp_go(req, next_of(req), NULL);
-    if (code_gate(req, &res, &m) != HALL_OK)
-        return m == HALL_M_BUSY ? hall_resp_busy(req) : hall_msg(req, m, "code");
+    if (code_gate(req, &res) != HALL_OK)
+        return HALL_ERR;
     login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
     secret = secret_of(req, res, "totp_pending_enc");
     /* enrolled meanwhile, or reset: the code page says which */
@@ -367,12 +366,15 @@ do_enrol(struct hall_req *req)
                                           hall_url_encode(req->pool, next_of(req))),
                             NULL);
     }
-    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK)
-        return hall_resp_busy(req);
+    if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK) {
+        hall_err(req, "msg=\"staff pending secret unreadable\" staff=%lld",
+                 (long long)req->staff->id);
+        return HALL_ERR;
+    }
     if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
                         hall_dbres_int(res, 0, "totp_last_step"), &step) != HALL_OK) {
         if (code_failed(req, req->staff->id, &m) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_req_wants_json(req) || m != HALL_M_STAFF_CODE_WRONG)
             return hall_msg(req, m, "code");
         return enrol_render(req, 400, secret, login,
@@ -383,7 +385,7 @@ do_enrol(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(r) == 0) {
         if (code_failed(req, req->staff->id, &m) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_msg(req, m, "code");
     }
     hold = hall_val_obj(req->pool);
@@ -392,7 +394,7 @@ do_enrol(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)req->staff->id), "totp_enrol", NULL,
                    "enrolled", NULL) != HALL_OK ||
         factor_done(req, "totp") != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"staff enrolled\" staff=%lld", (long long)req->staff->id);
     /* shown once, never stored in the clear: this answer is the only place */
     hall_resp_header(req, "Cache-Control", "no-store");
@@ -448,7 +450,7 @@ do_login(struct hall_req *req)
         if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
                 NULL ||
             hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
     }
     id = hall_dbres_int(res, 0, "id");
@@ -462,7 +464,7 @@ do_login(struct hall_req *req)
 
         if (rc == HALL_ERR || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client),
                                            HALL_BIN(idx, 32)) == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
         hall_warn(req, "msg=\"staff login failed\" staff=%s fails=%lld", sid, (long long)fails);
@@ -472,13 +474,13 @@ do_login(struct hall_req *req)
     }
     if (hall_password_needs_rehash(hash) &&
         hall_staff_rehash(req->cx, id, hall_password_hash(req->pool, password)) == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* the password alone: a half session, and the failures counted so far
      * stay (only the second factor clears them: a known password does not
      * buy more guesses at the code) */
     enrolled = hall_dbres_bool(res, 0, "enrolled");
     if (!enrolled && !hall_dbres_bool(res, 0, "pending") && totp_pending_new(req, id) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_staff_session_create(req, id, 0) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"staff password ok\" staff=%s enrolled=%d", sid, enrolled);
@@ -493,6 +495,6 @@ int
 do_logout(struct hall_req *req)
 {
     if (hall_staff_session_destroy(req) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return hall_resp_go(req, "/admin/login", NULL);
 }

@@ -64,7 +64,7 @@ form_text(struct hall_req *req, const struct hall_val *v)
     return hall_val_json(req->pool, v, NULL);
 }
 
-/* the order, or NULL after answering (404) */
+/* the order, or NULL after answering 404, or: the store */
 struct hall_dbres *
 order_load(struct hall_req *req)
 {
@@ -73,10 +73,8 @@ order_load(struct hall_req *req)
 
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req->cx, "admin_order_get", HALL_I64(id));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return NULL;
-    }
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
         return NULL;
@@ -213,7 +211,7 @@ actor_label(struct hall_req *req, const char *actor, const char *login)
  * holder's name and ID number (to hold against the ID scan), and its
  * picture (GET /admin/seal/image, modules/seal); beside them the current
  * 证书附页 scan, which the applicant stamped to confirm those seals.
- * HALL_ERR when the database fails or a holder cannot be read.
+ * HALL_ERR when the database fails or a holder cannot be read (logged).
  */
 static int
 seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
@@ -252,8 +250,11 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
             struct hall_val *h =
                 hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
-            if (h == NULL || h->type != HALL_V_OBJ)
+            if (h == NULL || h->type != HALL_V_OBJ) {
+                hall_err(req, "msg=\"order seals unreadable\" order=%s",
+                         hall_dbres_str(o, 0, "id"));
                 return HALL_ERR;
+            }
             hall_val_set_str(req->pool, s, "kind_label", "机构个人章");
             hall_val_set_str(req->pool, s, "face", form_str(h, "name"));
             hall_val_set_str(req->pool, s, "holder_name", form_str(h, "name"));
@@ -292,7 +293,7 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
  * 变更对照 for the reviewer (证书变更): the data the replaced certificate
  * was issued on beside the order's, field by field (core/flow/change_rules.c),
  * those that differ marked.  HALL_ERR when the database fails or the old
- * form cannot be read.
+ * form cannot be read (logged).
  */
 static int
 change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
@@ -309,8 +310,10 @@ change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
     old = form_of(req, res, hall_dbres_col(res, "form_enc"));
-    if (old == NULL || old->type != HALL_V_OBJ)
+    if (old == NULL || old->type != HALL_V_OBJ) {
+        hall_err(req, "msg=\"change: old data unreadable\" order=%s", hall_dbres_str(o, 0, "id"));
         return HALL_ERR;
+    }
     v = hall_val_set_obj(req->pool, ctx, "change");
     hall_val_set_str(req->pool, v, "serial", hall_dbres_str(res, 0, "serial"));
     hall_val_set_str(req->pool, v, "subject",
@@ -346,9 +349,8 @@ files_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_val_set_str(
             req->pool, f, "size",
             hall_psprintf(req->pool, "%.1f KB", hall_dbres_int(res, i, "size") / 1024.0));
-        hall_dbres_set(req->pool, f, res, i, "uploaded_at replaced:b");
-        /* a replaced file is deleted after the replacing upload commits */
-        hall_val_set_bool(req->pool, f, "removed", hall_dbres_bool(res, i, "removed"));
+        /* removed: a replaced file is deleted after the replacing upload commits */
+        hall_dbres_set(req->pool, f, res, i, "uploaded_at replaced:b removed:b");
         hall_val_set_fmt(req->pool, f, "url", "/admin/file?id=%s", hall_dbres_str(res, i, "id"));
     }
     hall_val_set_bool(req->pool, ctx, "no_files", n == 0);
@@ -405,12 +407,12 @@ order_page(struct hall_req *req)
         return HALL_OK;
     o = order_load(req);
     if (o == NULL)
-        return HALL_OK;
+        return HALL_ERR;
     sid = hall_dbres_str(o, 0, "id");
     form = form_of(req, o, hall_dbres_col(o, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ) {
         hall_err(req, "msg=\"order form unreadable\" order=%s", sid);
-        return hall_resp_busy(req);
+        return HALL_ERR;
     }
     form_rev = hall_dbres_int(o, 0, "form_rev");
     if (!(hall_dbres_str(o, 0, "rejected_rev") == NULL))
@@ -426,7 +428,7 @@ order_page(struct hall_req *req)
             if (before == NULL || before->type != HALL_V_OBJ) {
                 hall_err(req, "msg=\"revision unreadable\" order=%s rev=%lld", sid,
                          (long long)rejected_rev);
-                return hall_resp_busy(req);
+                return HALL_ERR;
             }
         }
     }
@@ -450,10 +452,8 @@ order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "transfer_review") == 0);
     form_ctx(req, ctx, form, before);
-    if (change_ctx(req, ctx, o, form) != HALL_OK) {
-        hall_err(req, "msg=\"change: old data unreadable\" order=%s", sid);
-        return hall_resp_busy(req);
-    }
+    if (change_ctx(req, ctx, o, form) != HALL_OK)
+        return HALL_ERR;
     /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
     hall_val_set_bool(req->pool, ctx, "manual_review",
                       *form_str(form, "org_id_review") != '\0' ||
@@ -465,10 +465,8 @@ order_page(struct hall_req *req)
     res = files_ctx(req, ctx, hall_dbres_int(o, 0, "id"));
     if (res == NULL)
         return HALL_ERR;
-    if (seals_ctx(req, ctx, o, res) != HALL_OK) {
-        hall_err(req, "msg=\"order seals unreadable\" order=%s", sid);
-        return hall_resp_busy(req);
-    }
+    if (seals_ctx(req, ctx, o, res) != HALL_OK)
+        return HALL_ERR;
 
     if (history_ctx(req, ctx, sid) != HALL_OK)
         return HALL_ERR;

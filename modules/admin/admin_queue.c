@@ -168,7 +168,7 @@ do_outbox_retry(struct hall_req *req)
                    detail) != HALL_OK ||
         hall_db_exec(req->cx, "outbox_wake", HALL_STR(hall_dbres_str(res, 0, "kind"))) == NULL ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"outbox retry\" staff=%lld job=%lld", (long long)req->staff->id,
               (long long)id);
     return hall_resp_go(req, "/admin/outbox", "已重新加入发送队列");

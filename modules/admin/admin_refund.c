@@ -179,14 +179,14 @@ refund_decide(struct hall_req *req, char kind)
         return HALL_ERR;
     rc = hall_refund_lock(req->cx, id, &rf);
     if (rc == HALL_ERR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc == 0)
         return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
     if (strcmp(rf.status, "requested") != 0)
         return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL, refund_status_label(rf.status));
     rc = hall_approval_pending_of(req->cx, "refund", sid, &a);
     if (rc < 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc > 0)
         return hall_msg(req, HALL_M_REFUND_AWAITING, NULL, a.requested_login);
     amount = rf.amount_fen;
