@@ -376,32 +376,6 @@ test('ship__waybill_sms_center_shows_it__signed_delivery_callback_idempotent', a
     assert.match((await o.c.get(`/center/order?id=${o.id}`)).text, /已签收/);
 });
 
-test('ship__order_form_unreadable__500_not_busy__nothing_booked_order_still_issued', async () => {
-    const op = await operator();
-    const o = await acceptedByTransfer();
-    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
-    /* a stored form that no longer decrypts (its last byte changed) is the
-     * hall's own mistake: 500, not a 503 that asks to try again */
-    const saved = psql(`SELECT encode(form_enc, 'hex') FROM orders WHERE id = ${o.id}`);
-    psql(`UPDATE orders SET form_enc = overlay(form_enc PLACING
-        decode(lpad(to_hex(get_byte(form_enc, length(form_enc) - 1) # 255), 2, '0'), 'hex')
-        FROM length(form_enc) FOR 1) WHERE id = ${o.id}`);
-    try {
-        const s = await op.post('/admin/pki/ship', { id: o.id });
-        assert.equal(s.status, 500, s.text);
-        assert.equal(psql(`SELECT status || '|' || coalesce(waybill_no, '') FROM orders WHERE id = ${o.id}`),
-            'issued|');
-        const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
-        const wb = await (await fetch(`${SANDBOX}/sandbox/courier/waybills?order_no=${no}`)).json();
-        assert.deepEqual(wb.waybills, [], 'no parcel booked');
-        /* the applicant's order page reads the same form: 500 too */
-        assert.equal((await o.c.get(`/center/order?id=${o.id}`)).status, 500);
-    } finally {
-        psql(`UPDATE orders SET form_enc = decode('${saved}', 'hex') WHERE id = ${o.id}`);
-    }
-    assert.equal((await op.post('/admin/pki/ship', { id: o.id })).status, 200, 'shipped once readable');
-});
-
 test('courier_push__signed_route_not_80_moves_nothing__receive_time_kept_beside_the_claim', async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
