@@ -111,7 +111,8 @@ next_of(struct hall_req *req)
 
 /*
  * Looks the partner up.  Returns HALL_ERR after answering 404 for an unknown
- * partner; fills ctx with its name.
+ * partner, HALL_ERR unanswered when the store failed; fills ctx with its
+ * name.
  */
 static int
 partner_ctx(struct hall_req *req, struct hall_val *ctx)
@@ -123,17 +124,14 @@ partner_ctx(struct hall_req *req, struct hall_val *ctx)
         return HALL_OK;
     }
     res = hall_db_exec(req->cx, "partner_get", HALL_STR(req->partner));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return HALL_ERR;
-    }
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
         return HALL_ERR;
     }
-    hall_dbres_set(req->pool, ctx, res, 0, "partner_name=name site_name=name");
-    hall_val_set_bool(req->pool, ctx, "requires_project",
-                      hall_dbres_bool(res, 0, "requires_project_id"));
+    hall_dbres_set(req->pool, ctx, res, 0,
+                   "partner_name=name site_name=name requires_project=requires_project_id:b");
     return HALL_OK;
 }
 
@@ -175,7 +173,7 @@ home(struct hall_req *req)
     const struct hall_val *rp;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     /* a partner that sends users with a project ID has no bare landing page;
      * the generic hall (no partner) has no "requires_project" at all */
     rp = hall_val_get(ctx, "requires_project");
@@ -205,15 +203,13 @@ faq_page(struct hall_req *req)
     struct hall_dbres *res;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "faq_partner",
                        HALL_STR(req->partner[0] != '\0' ? req->partner : "hall"));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 1) {
-        hall_val_set_str(req->pool, ctx, "sms_business_name",
-                         hall_dbres_str(res, 0, "sms_business_name"));
-        hall_val_set_bool(req->pool, ctx, "prepaid", hall_dbres_bool(res, 0, "shipping_prepaid"));
+        hall_dbres_set(req->pool, ctx, res, 0, "sms_business_name prepaid=shipping_prepaid:b");
         hall_val_set_bool(req->pool, ctx, "collect_only",
                           !hall_dbres_bool(res, 0, "shipping_prepaid"));
         hall_val_set_bool(req->pool, ctx, "legal_person",
@@ -235,17 +231,15 @@ channels_page(struct hall_req *req)
     int i;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "channels");
     if (res == NULL)
         return HALL_ERR;
     list = hall_val_set_list(req->pool, ctx, "channels");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         row = hall_val_push_obj(req->pool, list);
-        hall_dbres_set(req->pool, row, res, i, "code name short_name");
-        hall_val_set_bool(req->pool, row, "project",
-                          hall_dbres_bool(res, i, "requires_project_id"));
-        hall_val_set_int(req->pool, row, "sla", hall_dbres_int(res, i, "review_sla_days"));
+        hall_dbres_set(req->pool, row, res, i,
+                       "code name short_name project=requires_project_id:b sla=review_sla_days:i");
     }
     return hall_resp_page(req, 200, "partners", ctx);
 }
@@ -261,7 +255,7 @@ partner_entry(struct hall_req *req)
     if (req->partner[0] == '\0')
         return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     if (project == NULL || strlen(project) > 64)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     res = hall_db_exec(req->cx, "partner_project", HALL_STR(req->partner), HALL_STR(project));
@@ -320,7 +314,7 @@ login_page(struct hall_req *req)
     struct hall_val *ctx = page_ctx(req, "登录");
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     link_phone(req, ctx);
     /* partners log users in by SMS code (seeds 002, 003) */
     hall_val_set_bool(req->pool, ctx, "sms_only", req->partner[0] != '\0');
@@ -333,7 +327,7 @@ register_page(struct hall_req *req)
     struct hall_val *ctx = page_ctx(req, "注册");
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     return hall_resp_page(req, 200, "register", ctx);
 }
 
@@ -374,7 +368,7 @@ sms_send(struct hall_req *req)
         r = registered ? hall_sms_notice_send(req, phone, purpose, HALL_SMST_registered)
                        : hall_sms_code_send(req, phone, purpose);
     if (r == HALL_SMS_DB_ERROR)
-        return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
+        return HALL_ERR;
     if (r == HALL_SMS_TOO_SOON)
         return hall_msg(req, HALL_M_SMS_TOO_SOON, "phone", req->app->conf.sms_code_interval_s);
     if (r != HALL_SMS_OK)
@@ -406,7 +400,7 @@ static int
 sms_refused(struct hall_req *req, enum hall_sms_result r)
 {
     if (r == HALL_SMS_DB_ERROR)
-        return hall_resp_error(req, 503, NULL, hall_sms_result_msg(r));
+        return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
@@ -455,7 +449,7 @@ do_register(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)uid), "register", NULL, "active",
                    NULL) != HALL_OK ||
         hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=registered user=%lld", (long long)uid);
     return answer_logged_in(req);
 }
@@ -505,7 +499,7 @@ do_login(struct hall_req *req)
         if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
                 NULL ||
             hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_msg(req, HALL_M_LOGIN_FAILED, "password");
     }
     uid = hall_dbres_int(res, 0, "id");
@@ -523,7 +517,7 @@ do_login(struct hall_req *req)
             return HALL_ERR;
         if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
             NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= req->app->conf.login_max_failures)
             hall_audit(req->cx, actor_of(req, uid), "user",
@@ -540,10 +534,10 @@ do_login(struct hall_req *req)
         hall_db_exec(req->cx, "user_password_rehash", HALL_I64(uid),
                      HALL_STR(hall_password_hash(req->pool, hall_req_param(req, "password")))) ==
             NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL ||
         hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     return answer_logged_in(req);
 }
 
@@ -584,7 +578,7 @@ do_login_sms(struct hall_req *req)
         if (hall_audit(req->cx, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "register_by_sms", NULL,
                        "active", NULL) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
     } else {
         uid = hall_dbres_int(res, 0, "id");
         /* a code proves the phone: it also lifts a password lock */
@@ -602,7 +596,7 @@ do_logout(struct hall_req *req)
     struct hall_val *v = hall_val_obj(req->pool);
 
     if (hall_session_destroy(req) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_val_set_str(req->pool, v, "redirect", hall_psprintf(req->pool, "%s/", base_of(req)));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/", base_of(req)));
@@ -618,7 +612,7 @@ profile_page(struct hall_req *req)
     size_t elen;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     res = hall_db_exec(req->cx, "user_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
@@ -664,7 +658,7 @@ profile_save(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update",
                    NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     {
         struct hall_val *v = hall_val_obj(req->pool);
 
@@ -679,7 +673,7 @@ password_page(struct hall_req *req)
     struct hall_val *ctx = page_ctx(req, "修改密码");
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_OK;
+        return HALL_ERR;
     return hall_resp_page(req, 200, "password", ctx);
 }
 
@@ -717,7 +711,7 @@ password_save(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "password_change",
                    NULL, NULL, NULL) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     {
         struct hall_val *v = hall_val_obj(req->pool);
 

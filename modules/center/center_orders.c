@@ -332,13 +332,13 @@ orders_page(struct hall_req *req)
             *from == '\0' && to != NULL && *to == '\0' && page_ok;
     if (plain && page == 1) {
         if (orders_first_load(req, &res, &total, &n) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (res == NULL)
             return hall_resp_login(req);
         goto render;
     }
     if (hall_session_load(req) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (req->user_id == 0)
         return hall_resp_login(req);
     if (no == NULL)
@@ -362,7 +362,7 @@ orders_page(struct hall_req *req)
         /* a date like 2024-02-31 passes is_date but not PostgreSQL */
         if (strncmp(hall_db_sqlstate(req->cx), "22", 2) == 0)
             return hall_msg(req, HALL_M_FILTER_DATE, "from");
-        return hall_resp_busy(req);
+        return HALL_ERR;
     }
     n = hall_dbres_rows(res);
     /* a short first page is its own count; without a filter the count is
@@ -436,8 +436,11 @@ shipping_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res)
 
     if (!hall_dbres_isnull(res, 0, hall_dbres_col(res, "form_enc"))) {
         form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
-        if (form == NULL)
+        if (form == NULL) {
+            /* the hall's own mistake: 500, logged */
+            hall_err(req, "msg=\"order form unreadable\" order=%s", hall_dbres_str(res, 0, "id"));
             return HALL_ERR;
+        }
     }
     way = form != NULL && form->type == HALL_V_OBJ ? hall_val_get(form, "shipping") : NULL;
     if (way == NULL || way->type != HALL_V_STR || *way->str == '\0')
@@ -469,7 +472,7 @@ order_page(struct hall_req *req)
 
     res = hall_order_own(req, "order_view", &id);
     if (res == NULL)
-        return HALL_OK; /* answered: 404 (not this applicant's) or 503 */
+        return HALL_ERR; /* 404 answered (not this applicant's), or the store failed */
     sid = hall_dbres_str(res, 0, "id");
     hist = hall_db_exec(req->cx, "center_order_history", HALL_STR(sid));
     if (hist == NULL)
@@ -490,7 +493,7 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "shipping_fen")));
     if (shipping_ctx(req, o, res) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
     hall_dbres_set(req->pool, o, res, 0, "years created updated");

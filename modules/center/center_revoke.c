@@ -66,7 +66,8 @@ revoke_phone(struct hall_req *req)
 }
 
 /* the serial of a request: 400 or 404 answered (*rc) when it is not one of
- * the applicant's signed certificates; the row otherwise */
+ * the applicant's signed certificates, *rc HALL_ERR unanswered when the
+ * store failed; the row otherwise */
 static struct hall_dbres *
 revoke_cert(struct hall_req *req, const char *serial, int *rc)
 {
@@ -78,7 +79,7 @@ revoke_cert(struct hall_req *req, const char *serial, int *rc)
     }
     res = hall_db_exec(req->cx, "revoke_cert", HALL_STR(serial), HALL_I64(req->user_id));
     if (res == NULL) {
-        *rc = hall_resp_busy(req);
+        *rc = HALL_ERR;
         return NULL;
     }
     /* another's serial answers as one that does not exist */
@@ -219,13 +220,13 @@ revoke_code(struct hall_req *req)
         return HALL_ERR;
     phone = revoke_phone(req);
     if (phone == NULL || strlen(phone) != 11)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
         r = hall_sms_object_code_send(req, phone, "revoke", hall_dbres_str(res, 0, "serial"),
                                       HALL_SMST_revoke_code);
     if (r == HALL_SMS_DB_ERROR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (r == HALL_SMS_TOO_SOON)
         return hall_msg(req, HALL_M_SMS_TOO_SOON, "code", req->app->conf.sms_code_interval_s);
     if (r != HALL_SMS_OK)
@@ -282,7 +283,7 @@ revoke_confirm(struct hall_req *req)
     r = hall_sms_object_code_check(req, phone, "revoke", hall_dbres_str(cert, 0, "serial"),
                                    hall_req_param(req, "code"));
     if (r == HALL_SMS_DB_ERROR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (r != HALL_SMS_OK) {
         /* the wrong try counts */
         if (hall_db_commit(req->cx) != HALL_OK)
@@ -293,7 +294,7 @@ revoke_confirm(struct hall_req *req)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_DONE, "serial");
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* again: an order that claimed the certificate while this waited for it */
     orders = hall_db_exec(req->cx, "revoke_orders_lock", HALL_STR(serial));
     res = orders != NULL ? hall_db_exec(req->cx, "revoke_done", HALL_STR(serial)) : NULL;
@@ -312,17 +313,17 @@ revoke_confirm(struct hall_req *req)
         revoke_order_effect(st, &cancel);
         if (hall_audit(req->cx, actor, "order", oid, "replaced_cert_revoked", NULL, NULL, detail) !=
             HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (!cancel)
             continue;
         if (hall_order_move(req->cx, strtoll(oid, NULL, 10), st, "cancelled", actor, detail) !=
             HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         /* its open online trades closed at the gateway (as pay does when a
          * trade is abandoned); money that still comes is a surplus,
          * refunded without anyone asking (core/biz/payment.c) */
         if (hall_payment_close_others(req->cx, strtoll(oid, NULL, 10), 0) == NULL)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_val_push_str(req->pool, cancelled, hall_dbres_str(orders, i, "order_no"));
     }
     detail = hall_val_obj(req->pool);
@@ -330,13 +331,13 @@ revoke_confirm(struct hall_req *req)
     hall_val_set_str(req->pool, detail, "reason", reason_name);
     if (hall_audit(req->cx, actor, "order", hall_dbres_str(cert, 0, "order_id"), "holder_revoke",
                    NULL, NULL, detail) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     params = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, params, "serial", serial);
     hall_val_set_str(req->pool, params, "at", at);
     hall_val_set_str(req->pool, params, "reason", hall_pki_reason_label(reason));
     if (hall_cert_sms(req->cx, serial, "revoke", HALL_SMST_holder_revoked, params) < 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     /* the CRL: hall-outbox's CA tick publishes one that lists it (this

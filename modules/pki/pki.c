@@ -442,7 +442,7 @@ courier_push(struct hall_req *req, const char *carrier)
     if (rc == HALL_PUSH_INCOMPLETE)
         return hall_msg(req, HALL_M_COURIER_INCOMPLETE, NULL);
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
     for (i = 0; i < n; i++) {
@@ -460,7 +460,7 @@ courier_push(struct hall_req *req, const char *carrier)
             if (hall_order_move(req->cx, id, "shipped", "delivered", "courier:delivery", NULL) !=
                     HALL_OK ||
                 hall_order_delivered(req->cx, id, ev[i].at) != HALL_OK)
-                return hall_resp_busy(req);
+                return HALL_ERR;
         }
     }
     if (hall_db_commit(req->cx) != HALL_OK)
@@ -598,7 +598,7 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     }
     hall_val_set_int(req->pool, ctx, "total", n);
     if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
@@ -679,8 +679,11 @@ do_ship(struct hall_req *req)
     cert = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "cert_type"));
     partner = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "partner_code"));
     form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
-    if (form == NULL || form->type != HALL_V_OBJ)
-        return hall_resp_busy(req);
+    if (form == NULL || form->type != HALL_V_OBJ) {
+        /* the hall's own mistake (a key or a row gone wrong): 500, logged */
+        hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
+        return HALL_ERR;
+    }
     /* 寄付 (prepaid with the bill) or 到付 (the receiver pays), booked with
      * the carrier the order names: 寄付 the quote's (京东快递, seed 001),
      * 到付 the one of the partner's page the applicant chose */
@@ -732,7 +735,7 @@ do_ship(struct hall_req *req)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     }
     if (rc != HALL_OK || hall_order_shipped(req->cx, id, waybill, carrier) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     /* seed 001: the tracking number goes by SMS to the agent (the
      * applicant for a natural person's certificate) */
     phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
@@ -740,7 +743,7 @@ do_ship(struct hall_req *req)
         hall_sms_queue(req->cx, hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id), phone,
                        partner, prepaid ? HALL_SMST_shipped : HALL_SMST_shipped_collect, "carrier",
                        carrier, "waybill_no", waybill, NULL) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"order shipped\" order=%lld waybill=%s", (long long)id, waybill);
@@ -830,7 +833,7 @@ cert_page(struct hall_req *req)
     /* a revocation asked and not yet decided: no second request */
     pending = hall_approval_pending_of(req->cx, "revoke", serial, &a);
     if (pending < 0)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (pending) {
         struct hall_val *p = hall_val_set_obj(req->pool, c, "revoke_pending");
 
@@ -931,7 +934,7 @@ approval_refused(struct hall_req *req, int rc)
         return hall_msg(req, HALL_M_APPROVAL_ROLE, NULL);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
-    return hall_resp_busy(req);
+    return HALL_ERR; /* the store's failure, answered by the finish */
 }
 
 /*
@@ -960,7 +963,7 @@ revoke_decide(struct hall_req *req, int approve)
     if (res == NULL ||
         (hall_dbres_rows(res) == 1 &&
          hall_db_exec(req->cx, "cert_lock", HALL_STR(hall_dbres_str(res, 0, "subject"))) == NULL))
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_approval_decide(req->cx, id, "revoke", req->staff->id, approve, note, &a);
     if (rc == HALL_CONFLICT) {
         /* closed by the certificate's revocation on another path: say so */
@@ -982,8 +985,11 @@ revoke_decide(struct hall_req *req, int approve)
     }
     r = hall_val_get(a.payload, "reason");
     code = r != NULL && r->type == HALL_V_STR ? hall_pki_reason_code(r->str) : -1;
-    if (code < 0)
-        return hall_resp_busy(req);
+    if (code < 0) {
+        /* a request the hall stored with no reason it knows: its mistake */
+        hall_err(req, "msg=\"revoke request without a reason\" request=%lld", (long long)id);
+        return HALL_ERR;
+    }
     rc = hall_pki_revoke(req->cx, serial, code, hall_staff_actor(req), &ca);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_STATE, NULL);

@@ -426,7 +426,7 @@ compute(const struct report *rep, int64_t *v)
     }
 }
 
-/* NULL after answering 503 */
+/* NULL, unanswered, when the store failed (the finish answers 503) */
 static struct table *
 table_run(struct hall_req *req, const struct query *q)
 {
@@ -437,22 +437,16 @@ table_run(struct hall_req *req, const struct query *q)
 
     /* reports may be a moment late: the streaming replica answers them when
      * db_replica_conninfo names one (docs/operations.md, "More hosts") */
-    if (hall_db_read(req->cx, "no_jit") == NULL) {
-        hall_resp_busy(req);
+    if (hall_db_read(req->cx, "no_jit") == NULL)
         return NULL;
-    }
     res = hall_db_read(req->cx, hall_psprintf(req->pool, "%s_%s", rep->name, q->group),
                        HALL_STR(q->from), HALL_STR(q->to));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return NULL;
-    }
     if (strcmp(q->group, "partner") == 0) {
         partners = hall_db_exec(req->cx, "partners");
-        if (partners == NULL) {
-            hall_resp_busy(req);
+        if (partners == NULL)
             return NULL;
-        }
     }
     for (c = 0; rep->cols[c].key != NULL; c++)
         ;
@@ -663,7 +657,7 @@ report_one(struct hall_req *req)
         return HALL_OK;
     t = table_run(req, &q);
     if (t == NULL)
-        return HALL_OK;
+        return HALL_ERR;
     hall_info(req, "msg=report staff=%lld report=%s group=%s rows=%d", (long long)req->staff->id,
               rep->name, q.group, t->nrows);
     return q.csv ? answer_csv(req, &q, t) : answer_json(req, &q, t);
@@ -708,7 +702,7 @@ report_page(struct hall_req *req)
                 q.group = rep->groups[g];
         t = table_run(req, &q);
         if (t == NULL)
-            return HALL_OK;
+            return HALL_ERR;
         hall_val_set_str(req->pool, rv, "name", rep->name);
         hall_val_set_str(req->pool, rv, "title", rep->title);
         hall_val_set_str(req->pool, rv, "group_label", label_of(q.group, 1));
