@@ -93,7 +93,7 @@ seal_name_check(struct hall_req *req, unsigned bit, const struct hall_replace_ce
         return HALL_OK;
     r = hall_db_exec(req->cx, "change_drawn_seals", HALL_STR(c->serial));
     if (r == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (hall_dbres_int(r, 0, "count") == 0)
         return HALL_OK;
     if (!hall_seal_org_drawable(org))
@@ -143,8 +143,10 @@ apply_page(struct hall_req *req)
 
     if (hall_replace_apply_open(req, "录入信息", 1, &a) != HALL_OK)
         return HALL_OK;
+    /* the store failed (503), or the certificate's order has no readable
+     * form: the hall's mistake (500, logged) */
     if (a.old == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     fee = fee_of(a.prods, a.row);
     bit = hall_cert_type_bit(a.c.cert_type);
     hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
@@ -227,7 +229,7 @@ print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
         return HALL_OK;
     old = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
     if (old == NULL || old->type != HALL_V_OBJ)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR; /* a stored form we cannot read: the hall's mistake (500) */
     v = hall_val_set_obj(req->pool, ctx, "change");
     hall_val_set_str(req->pool, v, "subject",
                      hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),

@@ -63,7 +63,8 @@ str_of(const struct hall_val *obj, const char *key)
     return v != NULL && v->type == HALL_V_STR ? v->str : "";
 }
 
-/* the order of this user, or NULL after answering (404 for others' orders) */
+/* the order of this user, or NULL after answering (404 for others' orders),
+ * or unanswered when the store failed (the core's finish answers 503) */
 static struct hall_dbres *
 order_load(struct hall_req *req, int64_t *id)
 {
@@ -214,7 +215,7 @@ finauth_page(struct hall_req *req)
                          hall_dbres_rows(a) > 0 ? hall_dbres_str(a, 0, "fail_reason") : "");
         hall_val_set_str(req->pool, ctx, "page_js", "new.js");
         if (hall_finauth_banks_ctx(req, ctx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_val_set_bool(req->pool, ctx, "legal", legal_offer(o) == LEGAL_OK);
         return hall_resp_page(req, 200, "finauth_retry", ctx);
     }
@@ -283,14 +284,14 @@ do_code(struct hall_req *req)
         struct hall_val *detail = hall_val_obj(req->pool);
 
         if (hall_finauth_wrong(req->cx, attempt, max, &tries) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_val_set_int(req->pool, detail, "tries", tries);
         if (hall_audit(req->cx, hall_req_actor(req), "order",
                        hall_psprintf(req->pool, "%lld", (long long)id),
                        strcmp(hall_dbres_str(a, 0, "memo_kind"), "pin") == 0 ? "finauth_wrong_pin"
                                                                              : "finauth_wrong_code",
                        NULL, NULL, detail) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         /* the wrong try counts even though the answer is an error */
         if (hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
@@ -300,10 +301,10 @@ do_code(struct hall_req *req)
         return hall_msg(req, HALL_M_FINAUTH_CODE_WRONG, "code", name, max - tries);
     }
     if (hall_finauth_verified(req->cx, attempt) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_order_move(req->cx, id, "finauth_ok", "review", hall_req_actor(req), NULL);
     if (rc == HALL_ERR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_CODE_STATE, NULL, name);
     if (hall_db_commit(req->cx) != HALL_OK)
@@ -384,11 +385,11 @@ do_retry(struct hall_req *req)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     rc = hall_order_move(req->cx, id, "finauth_failed", "finauth_pending", hall_req_actor(req),
                          NULL);
     if (rc == HALL_ERR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_FINAUTH_RETRY_STATE, NULL);
     if (hall_finauth_queue(req, id) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
@@ -456,7 +457,7 @@ legal_status(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     if (hall_identity_status(req, id, "legal", &status, &message) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);

@@ -64,7 +64,8 @@ business_label(const char *b)
     return hall_business_label(b);
 }
 
-/* the order of this user, or NULL after answering (404 for others' orders) */
+/* the order of this user, or NULL after answering (404 for others' orders),
+ * or unanswered when the store failed (the core's finish answers 503) */
 static struct hall_dbres *
 order_load(struct hall_req *req, int64_t *id)
 {
@@ -442,7 +443,7 @@ do_online(struct hall_req *req)
 
             if (hall_payment_close_row(req->cx, hall_dbres_int(p, i, "id")) != HALL_OK ||
                 hall_payment_close_queue(req->cx, hall_dbres_int(p, i, "id"), old) != HALL_OK)
-                return hall_resp_busy(req);
+                return HALL_ERR;
             if (nclose < MAX_LIVE)
                 closing[nclose++] = old;
         }
@@ -457,11 +458,11 @@ do_online(struct hall_req *req)
             struct hall_pay_new nw = {id, order_no, channel, amount, mref, mode};
 
             if (hall_payment_create(req->cx, &nw, &pay_id, &attempt, &out_no) != HALL_OK)
-                return hall_resp_busy(req);
+                return HALL_ERR;
             if (hall_audit(req->cx, hall_req_actor(req), "order",
                            hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL,
                            NULL, NULL) != HALL_OK)
-                return hall_resp_busy(req);
+                return HALL_ERR;
         }
         if (hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
@@ -517,7 +518,7 @@ do_online(struct hall_req *req)
     }
     rc = hall_payment_url_set(req->cx, pay_id, opened.pay_url);
     if (rc == HALL_ERR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc == HALL_CONFLICT) {
         /* another request replaced this attempt while the gateway opened
          * it (the other tab chose the other channel): it must not stay
@@ -615,10 +616,10 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
     if (rc == HALL_PAY_REFUSED)
         return refuse_paid(req, drv, &pd);
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (!pd.again && !pd.surplus && strcmp(pd.to, "finauth_pending") == 0 &&
         hall_finauth_queue(req, pd.order_id) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     if (!pd.again)
@@ -640,7 +641,7 @@ apply_state(struct hall_req *req, const char *drv, const struct hall_pay_notice 
     if (rc == HALL_PAY_REFUSED)
         return refuse_paid(req, drv, &pd);
     if (rc != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"trade state notified\" out_trade_no=%s status=%s payment_state=%s",
               nt->out_trade_no, nt->status, pd.payment_status);
     return answer(req, drv, 1, HALL_M_CB_SIGNATURE);
@@ -666,7 +667,7 @@ apply_refund(struct hall_req *req, const char *drv, const struct hall_pay_notice
         return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
     rc = hall_refund_of_trade(req->cx, rid, nt->out_trade_no, &amount, &status);
     if (rc == HALL_ERR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (rc == 0 || amount != nt->amount_fen)
         return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
     hall_info(req, "msg=\"refund notified\" refund=%lld status=%s refund_state=%s", rid,
@@ -780,7 +781,7 @@ out:
         hall_file_discard(req->cx, st.name);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_PAY_STATE, NULL);
-        return hall_resp_busy(req);
+        return HALL_ERR;
     }
     hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
               st.mime, st.size);

@@ -322,8 +322,9 @@ apply_page(struct hall_req *req)
     ctx = hall_flow_page(req, "录入信息", &p);
     form = o != NULL ? hall_flow_form(req, o) : hall_val_obj(req->pool);
     prods = hall_flow_products(req, &p);
+    /* an unreadable form is the hall's mistake (500), the rest the store's */
     if (form == NULL || prods == NULL || hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
-        return req->responded ? HALL_OK : hall_resp_busy(req);
+        return HALL_ERR;
     org = o == NULL; /* a new order starts with its 机构章 */
     hall_flow_choices_ctx(req, ctx, prods, &p, "org", 1, 1, form);
     for (i = 0; i < hall_dbres_rows(prods); i++) {
@@ -447,7 +448,7 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
     int i;
 
     if (res == NULL)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *h =
             hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));

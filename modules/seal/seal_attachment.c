@@ -132,14 +132,17 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
     return list;
 }
 
-/* the owner's seal order named by "id"; NULL after answering */
+/* the owner's seal order named by "id"; NULL after answering, or unanswered
+ * when the store failed */
 static struct hall_dbres *
 seal_order(struct hall_req *req, int64_t *id)
 {
     return hall_order_own(req, "seal_order_own", id);
 }
 
-/* a page of the owner's seal order "id" with its seals; NULL after answering */
+/* a page of the owner's seal order "id" with its seals; NULL after
+ * answering, or unanswered when the store failed (the core's finish
+ * answers) */
 struct hall_val *
 order_page(struct hall_req *req, const char *title)
 {
@@ -157,10 +160,9 @@ order_page(struct hall_req *req, const char *title)
     hall_val_set_bool(req->pool, ctx, "editable",
                       strcmp(hall_dbres_str(o, 0, "status"), "draft") == 0 ||
                           strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0);
-    if (items_ctx(req, ctx, id) == NULL) {
-        hall_resp_busy(req);
+    /* unanswered: the store failed, or a holder's row cannot be read */
+    if (items_ctx(req, ctx, id) == NULL)
         return NULL;
-    }
     return ctx;
 }
 
@@ -225,7 +227,8 @@ holder_code_mac(int64_t item, const unsigned char idx[32], const char *code, uns
 }
 
 /* the locked 机构个人章 row "id" of the applicant's order being edited, and
- * its holder's phone; NULL after answering */
+ * its holder's phone; NULL after answering, or unanswered when the store
+ * failed or the row cannot be read (the core's finish answers 503 / 500) */
 static struct hall_dbres *
 holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **name)
 {
@@ -237,16 +240,12 @@ holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **
         hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
         return NULL;
     }
-    if (hall_db_begin(req->cx) != HALL_OK) {
-        hall_resp_busy(req);
+    if (hall_db_begin(req->cx) != HALL_OK)
         return NULL;
-    }
     res = hall_db_exec(req->cx, "seal_holder_lock", HALL_I64(*id), HALL_I64(req->user_id),
                        HALL_I64(req->app->conf.sms_code_interval_s));
-    if (res == NULL) {
-        hall_resp_busy(req);
+    if (res == NULL)
         return NULL;
-    }
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
         return NULL;
@@ -261,10 +260,8 @@ holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **
         return NULL;
     }
     h = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "holder_enc"));
-    if (h == NULL) {
-        hall_resp_busy(req);
-        return NULL;
-    }
+    if (h == NULL)
+        return NULL; /* a stored row we cannot read: the hall's mistake (500) */
     *name = hall_form_str(h, "name");
     *mobile = hall_form_str(h, "mobile");
     if (strlen(*mobile) != 11) {
@@ -315,7 +312,7 @@ holder_code(struct hall_req *req)
     holder_code_mac(id, idx, code, mac);
     if (hall_db_exec(req->cx, "seal_holder_code_store", HALL_I64(id), HALL_BIN(mac, 32),
                      HALL_I64(req->app->conf.sms_code_ttl_s), HALL_BIN(idx, 32)) == NULL)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (hall_sms_queue(req->cx,
                        hall_psprintf(req->pool, "sms-holder-%lld-%08x%08x", (long long)id,
                                      hall_rand_below(0xffffffffu), hall_rand_below(0xffffffffu)),
@@ -324,7 +321,7 @@ holder_code(struct hall_req *req)
                        hall_psprintf(req->pool, "%ld", req->app->conf.sms_code_ttl_s / 60),
                        NULL) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"holder code sent\" item=%lld", (long long)id);
     return back_to_attachment(
         req, order, id,
@@ -359,7 +356,7 @@ holder_verify(struct hall_req *req)
         /* the wrong try counts */
         if (hall_db_exec(req->cx, "seal_holder_code_fail", HALL_I64(id)) == NULL ||
             hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         return hall_msg(req, HALL_M_SEAL_HOLDER_CODE_BAD, "code");
     }
     if (hall_db_exec(req->cx, "seal_holder_verified", HALL_I64(id), HALL_BIN(idx, 32)) == NULL ||
@@ -367,7 +364,7 @@ holder_verify(struct hall_req *req)
                    hall_psprintf(req->pool, "%lld", (long long)id), "holder phone verified", NULL,
                    NULL, NULL) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"holder phone verified\" item=%lld", (long long)id);
     return back_to_attachment(req, order, id, "持有人手机号已验证");
 }

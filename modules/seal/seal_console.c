@@ -121,6 +121,7 @@ admin_revoke(struct hall_req *req)
     const char *actor = hall_staff_actor(req), *ca = NULL, *own;
     struct hall_dbres *res;
     struct hall_val *d;
+    int rc;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
@@ -129,7 +130,7 @@ admin_revoke(struct hall_req *req)
     res = hall_db_exec(req->cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
                        HALL_STR(actor));
     if (res == NULL)
-        goto busy;
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_SEAL_REVOKE_GONE, "es_id");
@@ -139,18 +140,21 @@ admin_revoke(struct hall_req *req)
     hall_val_set_str(req->pool, d, "reason", reason);
     hall_dbres_set(req->pool, d, res, 0, "cert_serial order_id");
     if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
-        goto busy;
-    if (*own != '\0' && hall_pki_revoke(req->cx, own, 5, actor, &ca) != HALL_OK)
-        goto busy;
+        return HALL_ERR;
+    if (*own != '\0') {
+        rc = hall_pki_revoke(req->cx, own, 5, actor, &ca);
+        /* HALL_CONFLICT: the seal's own certificate is no longer issued;
+         * answered busy as before, nothing changed (the finish rolls back) */
+        if (rc == HALL_CONFLICT)
+            return hall_resp_busy(req);
+        if (rc != HALL_OK)
+            return HALL_ERR;
+    }
     if (hall_db_commit(req->cx) != HALL_OK)
-        goto busy;
+        return HALL_ERR;
     hall_info(req, "msg=\"seseal revoked\" es_id=%s cert=%s staff=%lld", es_id,
               *own != '\0' ? own : "-", (long long)req->staff->id);
     return hall_resp_go(
         req, hall_psprintf(req->pool, "/admin/seal?order=%s", hall_dbres_str(res, 0, "order_no")),
         *own != '\0' ? "印章已注销，其证书已吊销" : "印章已注销");
-busy:
-    if (req->cx->in_tx)
-        hall_db_rollback(req->cx);
-    return hall_resp_busy(req);
 }

@@ -52,7 +52,7 @@ holder_download(struct hall_req *req)
     if (stored == NULL || len != 32 || !hall_ct_equal(stored, mac, 32)) {
         if (hall_db_exec(req->cx, "seal_holder_medium_fail", HALL_STR(serial)) == NULL ||
             hall_db_commit(req->cx) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         hall_warn(req, "msg=\"holder download: wrong code\" serial=%s", serial);
         return hall_msg(req, HALL_M_HOLDER_NO_MATCH, "code");
     }

@@ -146,7 +146,7 @@ impression(struct hall_req *req)
     order = hall_dbres_str(res, 0, "order_id");
     if (hall_db_exec(req->cx, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
         hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
     return back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
 }

@@ -486,7 +486,7 @@ verify(struct hall_req *req)
         int stamp_valid = 0;
 
         if (stamp_result(req, &rep.sigs[i], r, &stamp_valid) != HALL_OK)
-            return hall_resp_busy(req);
+            return HALL_ERR;
         if (stamp_valid)
             valid++;
     }
@@ -577,15 +577,14 @@ try_post(struct hall_req *req)
     n = hall_db_exec(req->cx, "sign_try_count",
                      HALL_STR(hall_psprintf(req->pool, "ip:%.64s",
                                             req->remote_addr != NULL ? req->remote_addr : "")));
-    if (n == NULL || hall_dbres_rows(n) != 1) {
-        hall_db_rollback(req->cx);
-        return hall_resp_busy(req);
-    }
+    if (n == NULL || hall_dbres_rows(n) != 1)
+        return HALL_ERR;
     if (hall_dbres_int(n, 0, "n") > conf->sign_try_daily_max) {
         hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_SIGN_TRY_LIMIT, NULL, conf->sign_try_daily_max);
     }
     pdf = mmap(NULL, sp.len, PROT_READ, MAP_PRIVATE, sp.fd, 0);
+    /* the spooled file cannot be read: busy, as the spool answers (not the store) */
     if (pdf == MAP_FAILED) {
         hall_db_rollback(req->cx);
         return hall_resp_busy(req);
@@ -618,7 +617,7 @@ try_post(struct hall_req *req)
     }
     if (hall_db_commit(req->cx) != HALL_OK) {
         munmap(pdf, sp.len);
-        return hall_resp_busy(req);
+        return HALL_ERR;
     }
     hall_resp_bytes(req, pdf, sp.len, "application/pdf", "trial-stamped.pdf");
     munmap(pdf, sp.len);

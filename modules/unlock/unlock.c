@@ -107,7 +107,8 @@ static const struct hall_pspec apply_params[] = {
 
 /* the SMS code of the holder's phone, in its own transaction (a wrong
  * code counts even when nothing else is written); the same form again
- * finds its order instead (the save answers it).  HALL_ERR after answering */
+ * finds its order instead (the save answers it).  HALL_ERR after
+ * answering a wrong code, or unanswered when the store failed */
 static int
 sms_spend(struct hall_req *req, const struct hall_replace_cert *c, const char *key,
           const char *code)
@@ -120,17 +121,17 @@ sms_spend(struct hall_req *req, const struct hall_replace_cert *c, const char *k
             hall_db_exec(req->cx, "unlock_form_order", HALL_I64(req->user_id), HALL_STR(key));
 
         if (k == NULL)
-            return hall_resp_busy(req), HALL_ERR;
+            return HALL_ERR;
         if (hall_dbres_rows(k) > 0)
             return HALL_OK;
     }
     if (hall_db_begin(req->cx) != HALL_OK)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     r = hall_sms_object_code_check(req, phone, "unlock", c->serial, code);
     if (r == HALL_SMS_DB_ERROR)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
-        return hall_resp_busy(req), HALL_ERR;
+        return HALL_ERR;
     if (r != HALL_SMS_OK)
         return hall_resp_error(req, 400, "sms_code", hall_sms_result_msg(r)), HALL_ERR;
     return HALL_OK;
@@ -168,7 +169,7 @@ sms_send(struct hall_req *req)
     if (r == HALL_SMS_OK)
         r = hall_sms_object_code_send(req, phone, "unlock", c.serial, HALL_SMST_unlock_code);
     if (r == HALL_SMS_DB_ERROR)
-        return hall_resp_busy(req);
+        return HALL_ERR;
     if (r == HALL_SMS_TOO_SOON)
         return hall_msg(req, HALL_M_SMS_TOO_SOON, "sms_code", req->app->conf.sms_code_interval_s);
     if (r != HALL_SMS_OK)
