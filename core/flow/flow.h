@@ -705,7 +705,7 @@ int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
 
 /* the logged-in applicant's order named by the "id" parameter, read with
  * stmt (parameters: id, user id); NULL after answering 404 (also for
- * another's order) or 503 */
+ * another's order), or unanswered when the store failed (the finish's 503) */
 struct hall_dbres *hall_order_own(struct hall_req *req, const char *stmt, int64_t *id);
 /* begins the transaction and locks the order id of this user with stmt (a
  * module's SELECT ... FOR UPDATE, $1 id, $2 user): the row, or NULL after
