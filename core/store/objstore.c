@@ -572,13 +572,29 @@ xml_next(struct hall_pool *pool, const char **p, const char *tag)
     return hall_pstrndup(pool, s, (size_t)(e - s));
 }
 
+/* a listing request (k->out is b): HALL_OK with its XML in b, else
+ * HALL_ERR with b freed and a refusal logged */
+static int
+list_call(struct hall_ctx *cx, struct s3_call *k, struct hall_buf *b)
+{
+    int rc = s3_call(cx, k);
+
+    if (rc == 0 && k->status == 200 && b->len > 0)
+        return HALL_OK;
+    if (rc == 0)
+        hall_err(cx, "msg=\"object store refused a listing\" status=%ld code=%s", k->status,
+                 k->error[0] != '\0' ? k->error : "-");
+    hall_buf_free(b);
+    return HALL_ERR;
+}
+
 int
 hall_obj_list(struct hall_ctx *cx, const char *after, const char ***names, int *n, int *more)
 {
     struct hall_buf b;
     struct s3_call k;
     const char *p, *key, **out;
-    int rc, cap = 1000;
+    int cap = 1000;
 
     *n = 0;
     *more = 0;
@@ -590,14 +606,8 @@ hall_obj_list(struct hall_ctx *cx, const char *after, const char ***names, int *
                             after != NULL && hall_obj_name_ok(after) ? "&start-after=" : "",
                             after != NULL && hall_obj_name_ok(after) ? after : "");
     k.out = &b;
-    rc = s3_call(cx, &k);
-    if (rc != 0 || k.status != 200 || b.len == 0) {
-        if (rc == 0)
-            hall_err(cx, "msg=\"object store refused a listing\" status=%ld code=%s", k.status,
-                     k.error[0] != '\0' ? k.error : "-");
-        hall_buf_free(&b);
+    if (list_call(cx, &k, &b) != HALL_OK)
         return HALL_ERR;
-    }
     p = b.data;
     while (*n < cap && (key = xml_next(cx->pool, &p, "Key")) != NULL)
         out[(*n)++] = key;
@@ -683,7 +693,7 @@ s3_scan(struct hall_ctx *cx, const char *token, const char **next, struct hall_o
     struct s3_call k;
     const char *p, *q, *trunc;
     time_t now = time(NULL);
-    int rc, cap = 0;
+    int cap = 0;
 
     memset(&k, 0, sizeof(k));
     hall_buf_init(&b, LIST_BODY);
@@ -699,14 +709,8 @@ s3_scan(struct hall_ctx *cx, const char *token, const char **next, struct hall_o
         curl_free(esc);
     }
     k.out = &b;
-    rc = s3_call(cx, &k);
-    if (rc != 0 || k.status != 200 || b.len == 0) {
-        if (rc == 0)
-            hall_err(cx, "msg=\"object store refused a listing\" status=%ld code=%s", k.status,
-                     k.error[0] != '\0' ? k.error : "-");
-        hall_buf_free(&b);
+    if (list_call(cx, &k, &b) != HALL_OK)
         return HALL_ERR;
-    }
     p = b.data;
     while ((q = strstr(p, "<Contents>")) != NULL) {
         const char *end = strstr(q, "</Contents>"), *c, *key, *size, *when;
