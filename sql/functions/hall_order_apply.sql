@@ -5,6 +5,11 @@
 -- inserted or its draft updated, its number (prefix, Beijing date, serial),
 -- the order list's total (order_counts) and the audit row.  Its outcome:
 -- 'created', 'edited' (a draft updated), 'again', 'locked' or 'capped'.
+-- Every insert of an order is made here under the applicant's lock, so the
+-- key's lookup before the insert cannot race a second insert of the same
+-- key (orders_submit_key_idx stays as the guard): the INSERT needs no ON
+-- CONFLICT, whose speculative insertion costs every order a lock-manager
+-- lock and a WAL record more, key or not.
 -- hall.writer is set around the INSERT: orders_insert and orders_added then
 -- leave the new row's gift, 不发布 and steps, and the counts, to it.
 CREATE OR REPLACE FUNCTION hall_order_apply(
@@ -34,6 +39,14 @@ DECLARE
 BEGIN
     IF p_order_id IS NULL THEN
         v_t := pg_advisory_xact_lock(hashtextextended('hall-user:' || p_user_id::text, 0))::text;
+        -- a form sent again (its key stored) finds its order, counted once
+        IF p_submit_key IS NOT NULL THEN
+            SELECT 'again', o.id, o.order_no, o.form_rev INTO r.outcome, r.order_id, r.order_no, r.rev
+              FROM orders o WHERE o.user_id = p_user_id AND o.submit_key = p_submit_key;
+            IF r.order_id IS NOT NULL THEN
+                RETURN r;
+            END IF;
+        END IF;
         -- the cap's check and this order's count in one statement
         IF p_daily_max > 0 THEN
             INSERT INTO user_daily AS d (user_id, day, orders)
@@ -43,13 +56,7 @@ BEGIN
             RETURNING d.orders INTO v_n;
         END IF;
         IF v_n IS NULL THEN
-            -- the cap may be full with this very form's order: a form sent
-            -- again (its key stored) finds that order, as below
-            SELECT 'again', o.id, o.order_no, o.form_rev INTO r.outcome, r.order_id, r.order_no, r.rev
-              FROM orders o WHERE o.user_id = p_user_id AND o.submit_key = p_submit_key;
-            IF r.order_id IS NULL THEN
-                r.outcome := 'capped';
-            END IF;
+            r.outcome := 'capped';
             RETURN r;
         END IF;
         v_t := set_config('hall.writer', 'hall_order_apply', true);
@@ -69,16 +76,8 @@ BEGIN
                 coalesce((SELECT a.no_publish FROM agreement_acceptances a
                            WHERE a.user_id = p_user_id AND a.context = 'flow:' || p_business
                            ORDER BY a.accepted_at DESC, a.id DESC LIMIT 1), false))
-        ON CONFLICT (user_id, submit_key) WHERE submit_key IS NOT NULL DO NOTHING
         RETURNING orders.id, orders.order_no INTO r.order_id, r.order_no;
         v_t := set_config('hall.writer', '', true);
-        IF r.order_id IS NULL THEN
-            UPDATE user_daily d SET orders = d.orders - 1
-             WHERE d.user_id = p_user_id AND d.day = beijing_day(now());
-            SELECT 'again', o.id, o.order_no, o.form_rev INTO r.outcome, r.order_id, r.order_no, r.rev
-              FROM orders o WHERE o.user_id = p_user_id AND o.submit_key = p_submit_key;
-            RETURN r;
-        END IF;
         INSERT INTO order_counts AS c (user_id, n) VALUES (p_user_id, 1)
         ON CONFLICT (user_id) DO UPDATE SET n = c.n + 1;
         r.outcome := 'created';
