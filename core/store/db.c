@@ -414,9 +414,14 @@ db_ready(struct hall_ctx *cx)
 
     /* a server that closed the connection while this worker was idle has
      * sent its goodbye (or an EOF) already: read now, before anything is
-     * sent, a new connection is free to take the whole request */
-    if (first && st->pg != NULL && cx->sent == NULL && idle_conn_lost(st->pg))
-        hall_warn(cx, "msg=\"database connection lost while idle; reconnecting\"");
+     * sent, a new connection is free to take the whole request.  Asked
+     * once: the reference reads from the worker's copy that may come
+     * before the first statement would each ask again (two recv(2) each) */
+    if (first && !cx->idle_checked && st->pg != NULL && cx->sent == NULL) {
+        cx->idle_checked = 1;
+        if (idle_conn_lost(st->pg))
+            hall_warn(cx, "msg=\"database connection lost while idle; reconnecting\"");
+    }
     if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK && (!conn_readonly || !first))
         return HALL_OK;
     if (st->pg != NULL) {

@@ -41,8 +41,10 @@ struct hall_ctx {
     /* hall_db_begin's BEGIN not sent yet: it goes with the transaction's
      * first statement, in one round trip (meaningful only with in_tx) */
     int begin_pending;
-    int db_used;     /* a statement of this work reached the server */
-    int ref_checked; /* hall_db_ref looked for changes during this work */
+    int db_used;      /* a statement of this work reached the server */
+    int ref_checked;  /* hall_db_ref looked for changes during this work */
+    int idle_checked; /* db_ready asked whether the server closed the idle
+                       * connection (once per piece of work) */
     /* a write of this work may have been stored or not: its connection
      * broke after it was sent (hall_db_fate_unknown) */
     int fate_unknown;
