@@ -29,6 +29,7 @@
  * docs/internals/store.md lists which writes are keyed.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,13 +384,20 @@ replica_ready(struct hall_store *st)
  * Did the server close this idle connection?  libpq learns of an EOF only
  * by reading it, and PQconsumeInput stops after the data it got (a
  * terminating server's FATAL message comes before its EOF): read until the
- * socket has nothing more to give, without waiting.
+ * socket has nothing more to give, without waiting.  A socket with nothing
+ * to read (the usual case: one poll(2)) is open, and has brought no
+ * notice either: *quiet is set.
  */
 static int
-idle_conn_lost(PGconn *pg)
+idle_conn_lost(PGconn *pg, int *quiet)
 {
+    struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
     char c;
 
+    if (pfd.fd >= 0 && PQstatus(pg) == CONNECTION_OK && poll(&pfd, 1, 0) == 0) {
+        *quiet = 1;
+        return 0;
+    }
     for (int i = 0; i < 8 && PQstatus(pg) == CONNECTION_OK; i++) {
         ssize_t n;
 
@@ -419,7 +427,7 @@ db_ready(struct hall_ctx *cx)
      * before the first statement would each ask again (two recv(2) each) */
     if (first && !cx->idle_checked && st->pg != NULL && cx->sent == NULL) {
         cx->idle_checked = 1;
-        if (idle_conn_lost(st->pg))
+        if (idle_conn_lost(st->pg, &cx->idle_quiet))
             hall_warn(cx, "msg=\"database connection lost while idle; reconnecting\"");
     }
     if (st->pg != NULL && PQstatus(st->pg) == CONNECTION_OK && (!conn_readonly || !first))
@@ -840,7 +848,10 @@ ref_usable(struct hall_ctx *cx)
         ref_gen = ok ? conn_gen : 0;
         return ok;
     }
-    if (PQconsumeInput(pg) == 0) {
+    /* the idle check found the socket empty a moment ago: no notice
+     * came since that this request must see (it may read the copy as of
+     * then) */
+    if (!cx->idle_quiet && PQconsumeInput(pg) == 0) {
         ref_flush();
         ref_gen = 0;
         return 0;

@@ -45,6 +45,7 @@ struct hall_ctx {
     int ref_checked;  /* hall_db_ref looked for changes during this work */
     int idle_checked; /* db_ready asked whether the server closed the idle
                        * connection (once per piece of work) */
+    int idle_quiet;   /* ... and found nothing to read on it */
     /* a write of this work may have been stored or not: its connection
      * broke after it was sent (hall_db_fate_unknown) */
     int fate_unknown;
