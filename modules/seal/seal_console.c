@@ -119,6 +119,7 @@ admin_revoke(struct hall_req *req)
 {
     const char *es_id = hall_req_param(req, "es_id"), *reason = hall_req_param(req, "reason");
     const char *actor = hall_staff_actor(req), *ca = NULL, *own;
+    const char *done = "印章已注销";
     struct hall_dbres *res;
     struct hall_val *d;
     int rc;
@@ -143,12 +144,12 @@ admin_revoke(struct hall_req *req)
         return HALL_ERR;
     if (*own != '\0') {
         rc = hall_pki_revoke(req->cx, own, 5, actor, &ca);
-        /* HALL_CONFLICT: the seal's own certificate is no longer issued;
-         * answered busy as before, nothing changed (the finish rolls back) */
-        if (rc == HALL_CONFLICT)
-            return hall_resp_busy(req);
-        if (rc != HALL_OK)
+        /* HALL_CONFLICT: the seal's own certificate is no longer issued
+         * (its holder revoked it, or it was replaced): nothing of it to
+         * revoke, and the seal goes all the same */
+        if (rc != HALL_OK && rc != HALL_CONFLICT)
             return HALL_ERR;
+        done = rc == HALL_OK ? "印章已注销，其证书已吊销" : "印章已注销（其证书此前已不再有效）";
     }
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -156,5 +157,5 @@ admin_revoke(struct hall_req *req)
               *own != '\0' ? own : "-", (long long)req->staff->id);
     return hall_resp_go(
         req, hall_psprintf(req->pool, "/admin/seal?order=%s", hall_dbres_str(res, 0, "order_no")),
-        *own != '\0' ? "印章已注销，其证书已吊销" : "印章已注销");
+        done);
 }

@@ -529,6 +529,27 @@ test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate
     assert.match(after.text, /已注销[^<]*人员离职/);
 });
 
+test('console_revoke__own_certificate_revoked_before__seal_revoked_all_the_same', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder();
+    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    const business = psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items.org_business}`);
+    const cert = psql(`SELECT serial FROM certificates WHERE seal_item_id = ${so.items.org_business}`);
+    /* its certificate went first (as its holder's revocation leaves it) */
+    psql(`UPDATE certificates SET state = 'revoked', revoked_at = now(), revoke_reason = 1
+          WHERE serial = '${cert}'`);
+    const r = await op.post('/admin/seal/revoke', { es_id: business, reason: '业务停办' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.message, '印章已注销');
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM seseals WHERE es_id = '${business}'`),
+        'revoked|业务停办');
+    /* the certificate keeps the reason it was revoked with */
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${cert}'`),
+        'revoked|1');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'seseal' AND entity_id = '${business}'
+        AND action = 'revoke'`), '1');
+});
+
 test('verify__not_a_seal_or_nothing__400_naming_the_field', async () => {
     const junk = await verifyFile(Buffer.from('not a seal at all'));
     assert.equal(junk.status, 400);
