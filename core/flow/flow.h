@@ -732,6 +732,13 @@ const char *hall_medium_why_label(const char *why);
 void hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
                        const char *serial);
 
+/* ---- foureyes.c: a staff decision refused (core/biz/approval.c) ------------- */
+
+/* answers hall_approval_decide's refusal rc (HALL_APPROVAL_UNKNOWN, _SELF,
+ * _ROLE: 404, 403; HALL_CONFLICT: decided already, 409) as a handler does;
+ * any other rc is the store's failure: HALL_ERR unanswered, for the finish */
+int hall_foureyes_refused(struct hall_req *req, int rc);
+
 /* ---- every layer's statements ------------------------------------------------ */
 
 /* the statement tables of core/store, core/web, core/pki, core/biz and
