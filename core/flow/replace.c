@@ -658,18 +658,44 @@ hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char
     return -1;
 }
 
+const struct hall_pspec hall_replace_params[] = {
+    HALL_REPLACE_PARAMS_CERT,
+    HALL_FLOW_PARAMS_DELIVERY,
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 int
 hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
-                         struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s,
-                         struct hall_replace_cert *c, struct hall_dbres **prods)
+                         struct hall_replace_submit *a)
 {
-    if (hall_flow_submit_open(req, params, e, p, s) != HALL_OK)
-        return -1;
-    if (hall_errors_has(e, "serial"))
-        return hall_resp_errors(req, e), -1;
+    memset(a, 0, sizeof(*a));
+    a->form = hall_val_obj(req->pool);
+    if (hall_flow_submit_open(req, params, &a->e, &a->p, &a->s) != HALL_OK)
+        return HALL_ERR;
+    if (hall_errors_has(&a->e, "serial"))
+        return hall_resp_errors(req, &a->e), HALL_ERR;
     /* the certificate decides the type, the product and the groups asked */
-    return hall_replace_cert_product(req, s->o, hall_req_param(req, "serial"), s->submit_key, p, c,
-                                     prods);
+    a->row = hall_replace_cert_product(req, a->s.o, hall_req_param(req, "serial"), a->s.submit_key,
+                                       &a->p, &a->c, &a->prods);
+    if (a->row < 0)
+        return HALL_ERR;
+    a->bit = hall_cert_type_bit(a->c.cert_type);
+    return HALL_OK;
+}
+
+void
+hall_replace_fields_check(struct hall_req *req, struct hall_replace_submit *a)
+{
+    hall_flow_fields_check(req, a->bit, a->form, &a->e);
+    hall_flow_delivery_check(req, &a->p, a->form, &a->e);
+}
+
+int
+hall_replace_submit_checked(struct hall_req *req, struct hall_replace_submit *a)
+{
+    if (hall_flow_cross_check(req, a->bit, a->form, &a->e) != HALL_OK)
+        return HALL_ERR;
+    return hall_flow_submit_checked(req, &a->e, a->form, a->bit, &a->s);
 }
 
 struct hall_val *
@@ -713,7 +739,11 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
     if (a->form == NULL)
         return HALL_ERR;
     a->ctx = hall_flow_page(req, title, &a->p);
-    return hall_flow_apply_ctx(req, a->ctx, a->o);
+    if (hall_flow_apply_ctx(req, a->ctx, a->o) != HALL_OK)
+        return HALL_ERR;
+    hall_flow_choices_ctx(req, a->ctx, a->prods, &a->p, a->c.cert_type, 1, 0, a->form);
+    hall_replace_cert_ctx(req, a->ctx, &a->c);
+    return HALL_OK;
 }
 
 void
@@ -738,21 +768,23 @@ hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall
 }
 
 int
-hall_replace_submit_save(struct hall_req *req, struct hall_val *form, struct hall_flow_save *s,
-                         const struct hall_replace_cert *c, struct hall_dbres *prods, int row,
+hall_replace_submit_save(struct hall_req *req, struct hall_replace_submit *a,
                          const struct hall_replace_save *n)
 {
+    const struct hall_replace_cert *c = &a->c;
+    struct hall_flow_save *s = &a->s;
+
     /* the certificate replaced travels with the revisions and the print */
-    hall_val_set_str(req->pool, form, "choice_cert_type", c->cert_type_label);
-    hall_val_set_str(req->pool, form, "reissue_serial", c->serial);
-    hall_val_set_str(req->pool, form, "reissue_subject", c->cn);
-    hall_val_set_fmt(req->pool, form, "reissue_valid", "%s 至 %s", c->not_before, c->not_after);
+    hall_val_set_str(req->pool, a->form, "choice_cert_type", c->cert_type_label);
+    hall_val_set_str(req->pool, a->form, "reissue_serial", c->serial);
+    hall_val_set_str(req->pool, a->form, "reissue_subject", c->cn);
+    hall_val_set_fmt(req->pool, a->form, "reissue_valid", "%s 至 %s", c->not_before, c->not_after);
     s->cert_type = c->cert_type;
-    s->product_id = hall_dbres_int(prods, row, "id");
+    s->product_id = hall_dbres_int(a->prods, a->row, "id");
     s->also = hall_replace_claim;
     s->arg = (void *)c->serial;
     s->subject = n->subject != NULL ? n->subject : c->cn;
     s->years = n->years;
     s->cert_fen = n->cert_fen;
-    return hall_flow_submit_save(req, form, s, n->paid_field);
+    return hall_flow_submit_save(req, a->form, s, n->paid_field);
 }
