@@ -749,9 +749,10 @@ int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
  * stmt (parameters: id, user id); NULL after answering 404 (also for
  * another's order), or unanswered when the store failed (the finish's 503) */
 struct hall_dbres *hall_order_own(struct hall_req *req, const char *stmt, int64_t *id);
-/* begins the transaction and locks the order id of this user with stmt (a
- * module's SELECT ... FOR UPDATE, $1 id, $2 user): the row, or NULL after
- * answering (503, or 404 for an order that is not this user's) */
+/* begins the transaction and reads the order id of this user with stmt (a
+ * module's SELECT, $1 id, $2 user; FOR UPDATE to lock it): the row, or NULL
+ * after answering 404 (an order that is not this user's), or unanswered
+ * when the store failed (the finish's 503) */
 struct hall_dbres *hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id);
 /* org -> 机构证书, org_person -> 机构个人证书, person -> 自然人证书 */
 const char *hall_cert_type_label(const char *type);
