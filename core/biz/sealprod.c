@@ -236,20 +236,58 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
     return HALL_OK;
 }
 
+/* the seal maker's key and certificate loaded (hall_seseal_load), before
+ * a production signs seals; HALL_ERR logged */
+static int
+signer_ready(struct hall_ctx *cx)
+{
+    char err[512];
+
+    if (hall_seseal_load(cx->conf, 1, err, sizeof(err)) != HALL_OK) {
+        hall_err(cx, "msg=\"%s\"", err);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* a seal's own certificate x (NULL: it was not made) as DER, the signer
+ * its seal names instead of the order's; HALL_ERR when there is none */
+static int
+own_signer(struct hall_ctx *cx, X509 *x, unsigned char **der, size_t *len)
+{
+    if (x == NULL)
+        return HALL_ERR;
+    *der = hall_pki_der(cx->pool, x, len);
+    return *der != NULL ? HALL_OK : HALL_ERR;
+}
+
+/* what a seal's SESeal says besides its type, name and picture: the one
+ * signer's certificate (certs, lens), made now, valid from start to end */
+static void
+seal_in(struct hall_seseal_in *in, const char *es_id, const unsigned char *const *certs,
+        const size_t *lens, time_t now, time_t start, time_t end)
+{
+    memset(in, 0, sizeof(*in));
+    in->es_id = es_id;
+    in->certs = certs;
+    in->cert_lens = lens;
+    in->ncerts = 1;
+    in->created = now;
+    in->valid_start = start;
+    in->valid_end = end;
+}
+
 int
 hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *order_serial,
                    const unsigned char *order_cert, size_t order_cert_len, time_t order_na)
 {
-    char err[512];
     time_t now = time(NULL);
     int i;
 
     if (sp == NULL)
         return HALL_OK;
-    if (hall_seseal_load(cx->conf, 1, err, sizeof(err)) != HALL_OK) {
-        hall_err(cx, "msg=\"%s\"", err);
+    if (signer_ready(cx) != HALL_OK)
         return HALL_ERR;
-    }
     sp->order_serial = hall_pstrdup(cx->pool, order_serial);
     for (i = 0; i < sp->n; i++) {
         struct sp_item *it = &sp->items[i];
@@ -261,10 +299,7 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         if (it->own) {
             it->x = hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, it->kind, it->cn,
                                        it->org, it->uscc, it->ric, &it->key);
-            if (it->x == NULL)
-                return HALL_ERR;
-            it->cert = hall_pki_der(cx->pool, it->x, &it->cert_len);
-            if (it->cert == NULL)
+            if (own_signer(cx, it->x, &it->cert, &it->cert_len) != HALL_OK)
                 return HALL_ERR;
             certs[0] = it->cert;
             lens[0] = it->cert_len;
@@ -282,16 +317,9 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
                                   : strcmp(it->kind, "org_business") == 0 ? 'B'
                                                                           : 'P',
                                   it->position);
-        memset(&in, 0, sizeof(in));
-        in.es_id = it->es_id;
+        seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
         in.type = strcmp(it->kind, "org_person") == 0 ? 2 : 1;
         in.name = it->name;
-        in.certs = certs;
-        in.cert_lens = lens;
-        in.ncerts = 1;
-        in.created = now;
-        in.valid_start = it->valid_start;
-        in.valid_end = it->valid_end;
         in.png = it->png;
         in.png_len = it->png_len;
         in.width_mm = HALL_SEAL_MM;
@@ -573,16 +601,13 @@ int
 hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const char *new_serial,
                           const unsigned char *cert, size_t cert_len, time_t cert_na)
 {
-    char err[512];
     time_t now = time(NULL);
     int i;
 
     if (rm == NULL)
         return HALL_OK;
-    if (hall_seseal_load(cx->conf, 1, err, sizeof(err)) != HALL_OK) {
-        hall_err(cx, "msg=\"%s\"", err);
+    if (signer_ready(cx) != HALL_OK)
         return HALL_ERR;
-    }
     rm->new_serial = hall_pstrdup(cx->pool, new_serial);
     for (i = 0; i < rm->n; i++) {
         struct sr_item *it = &rm->items[i];
@@ -604,10 +629,7 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
             /* a renamed 业务章: its new certificate first, signing its seal */
             it->x = hall_pki_cert_make(cx, it->ca, it->serial, it->nb, it->na, it->kind, it->cn,
                                        rm->org, rm->uscc, "", &it->key);
-            if (it->x == NULL)
-                return HALL_ERR;
-            it->cert = hall_pki_der(cx->pool, it->x, &it->cert_len);
-            if (it->cert == NULL)
+            if (own_signer(cx, it->x, &it->cert, &it->cert_len) != HALL_OK)
                 return HALL_ERR;
             certs[0] = it->cert;
             lens[0] = it->cert_len;
@@ -619,16 +641,9 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
             it->skip = 1;
             continue;
         }
-        memset(&in, 0, sizeof(in));
-        in.es_id = it->es_id;
+        seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
         in.type = info.type;
         in.name = info.name;
-        in.certs = certs;
-        in.cert_lens = lens;
-        in.ncerts = 1;
-        in.created = now;
-        in.valid_start = it->valid_start;
-        in.valid_end = it->valid_end;
         in.png = info.png;
         in.png_len = info.png_len;
         if (rm->org != NULL && remake_renamed(cx, rm->org, it, &in) != HALL_OK)

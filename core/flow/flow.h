@@ -621,12 +621,32 @@ void hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx,
 int hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial,
                               const char *key, const struct hall_partner *p,
                               struct hall_replace_cert *c, struct hall_dbres **prods);
+/* POST apply of a replacing flow, what its steps share
+ * (hall_replace_submit_open): the partner, the save's order (s.o when an
+ * edit), the errors so far, the form being filled, the certificate and the
+ * row of its partner's product, its type's bit */
+struct hall_replace_submit {
+    struct hall_partner p;
+    struct hall_flow_save s;
+    struct hall_errors e;
+    struct hall_val *form;
+    struct hall_dbres *prods;
+    struct hall_replace_cert c;
+    unsigned bit;
+    int row;
+};
 /* POST apply's start: hall_flow_submit_open with params, then the serial
- * and its product as hall_replace_cert_product; -1 after answering */
+ * and its product as hall_replace_cert_product.  HALL_ERR after answering
+ * (the refusal naming "serial", or 503) */
 int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
-                             struct hall_errors *e, struct hall_partner *p,
-                             struct hall_flow_save *s, struct hall_replace_cert *c,
-                             struct hall_dbres **prods);
+                             struct hall_replace_submit *a);
+/* the catalogue's fields and the delivery checked into a->form, errors
+ * added to a->e (hall_flow_fields_check, hall_flow_delivery_check) */
+void hall_replace_fields_check(struct hall_req *req, struct hall_replace_submit *a);
+/* after the flow's own checks: the fields' cross checks, then every error
+ * answered at once (hall_flow_cross_check, hall_flow_submit_checked);
+ * HALL_OK when the order may be saved, HALL_ERR after answering */
+int hall_replace_submit_checked(struct hall_req *req, struct hall_replace_submit *a);
 /* the form of c's own order (the same applicant's), NULL when unreadable */
 struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_replace_cert *c);
 /* the same, or an empty form when the certificate's order has none: the
@@ -637,7 +657,8 @@ struct hall_val *hall_replace_start_form(struct hall_req *req, const struct hall
  * certificate of ?serial= (or the order's) and its product's row, the
  * certificate's order's form (old: for a new order, or when asked; NULL
  * when it has none), the form shown (the order's, else old or empty), and
- * the page named TITLE with the apply's context */
+ * the page named TITLE with the apply's context, the product's choices and
+ * the certificate (ctx.cert) */
 struct hall_replace_page {
     struct hall_partner p;
     struct hall_dbres *o, *prods;
@@ -679,10 +700,31 @@ struct hall_replace_save {
 /* the submit's tail: the certificate replaced in the order's form
  * (choice_cert_type, reissue_serial, reissue_subject, reissue_valid: the
  * revisions and the print carry it), the save's type, product and claim on
- * c (s->also), then hall_flow_submit_save.  Returns as a handler */
-int hall_replace_submit_save(struct hall_req *req, struct hall_val *form, struct hall_flow_save *s,
-                             const struct hall_replace_cert *c, struct hall_dbres *prods, int row,
+ * the certificate (s.also), then hall_flow_submit_save.  Returns as a
+ * handler */
+int hall_replace_submit_save(struct hall_req *req, struct hall_replace_submit *a,
                              const struct hall_replace_save *n);
+/* the submit's own parameters of a replacing flow, checked with the
+ * catalogue's fields by the same registry (every error answered at once):
+ * HALL_REPLACE_PARAMS_CERT (the order's and the serial), the flow's own,
+ * then HALL_FLOW_PARAMS_DELIVERY; hall_replace_params when the flow has
+ * none of its own (change, reissue) */
+extern const struct hall_pspec hall_replace_params[];
+/* clang-format off */
+#define HALL_REPLACE_PARAMS_CERT                                               \
+    HALL_FLOW_PARAMS_ORDER,                                                    \
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL}
+/* a replacing flow's struct hall_flow, the members the four share: the
+ * business NAME (a bare word: the catalogue's code and the path,
+ * hall_steps_NAME) and its TITLE; the module's NAME_groups,
+ * NAME_materials, NAME_routes and NAME_replace (its hall_replace_flow);
+ * the agreements lead to 证书选择.  The module adds what is its own after
+ * it (.tmpl_print, .stmts, .print_more, .init) */
+#define HALL_REPLACE_FLOW(NAME, TITLE)                                         \
+    .business = #NAME, .title = TITLE, .steps = hall_steps_##NAME,             \
+    .groups = NAME##_groups, .materials = NAME##_materials,                    \
+    .first_step = "serial", .routes = NAME##_routes, .replace = &NAME##_replace
+/* clang-format on */
 
 /* ---- change_rules.c: 证书变更's rules on the certificate's data (docs/modules/change.md) */
 
@@ -707,9 +749,10 @@ int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
  * stmt (parameters: id, user id); NULL after answering 404 (also for
  * another's order), or unanswered when the store failed (the finish's 503) */
 struct hall_dbres *hall_order_own(struct hall_req *req, const char *stmt, int64_t *id);
-/* begins the transaction and locks the order id of this user with stmt (a
- * module's SELECT ... FOR UPDATE, $1 id, $2 user): the row, or NULL after
- * answering (503, or 404 for an order that is not this user's) */
+/* begins the transaction and reads the order id of this user with stmt (a
+ * module's SELECT, $1 id, $2 user; FOR UPDATE to lock it): the row, or NULL
+ * after answering 404 (an order that is not this user's), or unanswered
+ * when the store failed (the finish's 503) */
 struct hall_dbres *hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id);
 /* org -> 机构证书, org_person -> 机构个人证书, person -> 自然人证书 */
 const char *hall_cert_type_label(const char *type);
@@ -731,6 +774,13 @@ const char *hall_medium_why_label(const char *why);
 /* reissue_url and unlock_url of serial in v, in partner's channel */
 void hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
                        const char *serial);
+
+/* ---- foureyes.c: a staff decision refused (core/biz/approval.c) ------------- */
+
+/* answers hall_approval_decide's refusal rc (HALL_APPROVAL_UNKNOWN, _SELF,
+ * _ROLE: 404, 403; HALL_CONFLICT: decided already, 409) as a handler does;
+ * any other rc is the store's failure: HALL_ERR unanswered, for the finish */
+int hall_foureyes_refused(struct hall_req *req, int rc);
 
 /* ---- every layer's statements ------------------------------------------------ */
 

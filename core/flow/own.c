@@ -8,16 +8,13 @@
 
 #include "flow/flow.h"
 
-struct hall_dbres *
-hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
+/* the applicant's order id read with stmt ($1 id, $2 user); NULL after
+ * answering 404, or unanswered when the store failed */
+static struct hall_dbres *
+order_read_own(struct hall_req *req, const char *stmt, int64_t id)
 {
-    struct hall_dbres *res;
+    struct hall_dbres *res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
 
-    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
-        hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-        return NULL;
-    }
-    res = hall_db_exec(req->cx, stmt, HALL_I64(*id), HALL_I64(req->user_id));
     if (res == NULL)
         return NULL;
     /* someone else's order is as absent as one that never was */
@@ -29,20 +26,21 @@ hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
 }
 
 struct hall_dbres *
-hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id)
+hall_order_own(struct hall_req *req, const char *stmt, int64_t *id)
 {
-    struct hall_dbres *res;
-
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return NULL;
-    res = hall_db_exec(req->cx, stmt, HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL)
-        return NULL;
-    if (hall_dbres_rows(res) == 0) {
+    if (hall_req_param_i64(req, "id", id) != HALL_OK || *id <= 0) {
         hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
         return NULL;
     }
-    return res;
+    return order_read_own(req, stmt, *id);
+}
+
+struct hall_dbres *
+hall_order_lock_own(struct hall_req *req, const char *stmt, int64_t id)
+{
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return NULL;
+    return order_read_own(req, stmt, id);
 }
 
 const char *

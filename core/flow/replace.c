@@ -356,107 +356,139 @@ refuse(struct hall_req *req, const struct hall_replace_cert *c)
     return hall_replace_refuse(req, c, "serial");
 }
 
-/* ctx.own_certs for the rows of r (has_own_certs), NULL for none or no r */
-static struct hall_val *
-own_certs_list(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *r)
-{
-    if (r == NULL || hall_dbres_rows(r) == 0)
-        return NULL;
-    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
-    return hall_val_set_list(req->pool, ctx, "own_certs");
-}
+/* a row of the applicant's certificates as 证书选择 shows it: its status
+ * label, why it may not be chosen (NULL: nothing said), whether it may */
+struct own_verdict {
+    const char *label, *why;
+    int may;
+};
 
-/* the certificate's row of the applicant's certificates, ctx.own_certs[] */
-static struct hall_val *
-own_cert_row(struct hall_req *req, struct hall_val *list, struct hall_dbres *r, int i)
-{
-    struct hall_val *c = hall_val_push_obj(req->pool, list);
-    const char *serial = hall_dbres_str(r, i, "serial");
-
-    hall_val_set_str(req->pool, c, "serial", serial);
-    hall_val_set_str(req->pool, c, "subject",
-                     hall_pki_subject_text(req->pool, hall_dbres_str(r, i, "subject_cn"),
-                                           hall_dbres_str(r, i, "subject_org")));
-    hall_val_set_str(req->pool, c, "cert_type_label",
-                     hall_cert_type_label(hall_dbres_str(r, i, "cert_type")));
-    hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(r, i, "not_after"));
-    return c;
-}
-
-/* 选择 of a row, and whether it is the serial chosen */
-static void
-own_cert_choose(struct hall_req *req, struct hall_val *c, const struct hall_partner *p,
-                const char *serial, int may, const char *chosen)
-{
-    if (may)
-        hall_val_set_str(req->pool, c, "choose",
-                         hall_flow_url(req, "/serial?project=%s&serial=%s", p->code, serial));
-    if (chosen != NULL && strcmp(chosen, serial) == 0)
-        hall_val_set_bool(req->pool, c, "chosen", 1);
-}
-
-/* renew, unlock: 证书选择's list (ctx.own_certs), each of the applicant's
- * certificates with its state, 选择 where the flow may begin, else why not;
- * HALL_ERR on failure */
-static int
-own_certs_offered_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
-                      const char *chosen)
+/* renew, unlock: the partner's product of its type, a replacing order
+ * under way and renew's window decide, and why not is said */
+static struct own_verdict
+offered_verdict(struct hall_dbres *r, int i, int revoked, int expired)
 {
     const struct hall_replace_flow *f = rf();
-    struct hall_dbres *r =
-        hall_db_exec(req->cx, "replace_own_certs_offered", HALL_I64(req->user_id),
-                     HALL_STR(p->code), HALL_STR(hall_flow_current()->business));
-    struct hall_val *list = own_certs_list(req, ctx, r);
+    int early = f->window && hall_dbres_bool(r, i, "early");
+    int late = f->window && hall_dbres_bool(r, i, "late");
+    struct own_verdict v;
+
+    v.why = revoked                             ? "已吊销"
+            : !f->window && expired             ? "已过期"
+            : !hall_dbres_bool(r, i, "offered") ? f->not_offered_why
+            : hall_dbres_bool(r, i, "pending")  ? "已有业务办理中"
+            : early                             ? "未到更新期"
+            : late                              ? "已过可更新期限"
+                                                : NULL;
+    v.label = cert_status_label(revoked, expired, hall_dbres_bool(r, i, "expiring"));
+    v.may = v.why == NULL;
+    return v;
+}
+
+/* change, reissue: any valid certificate without a replacing order under
+ * way (its label says so) */
+static struct own_verdict
+choose_verdict(struct hall_dbres *r, int i, int revoked, int expired)
+{
+    int pending = hall_dbres_bool(r, i, "pending");
+    struct own_verdict v;
+
+    v.label = pending && !revoked && !expired
+                  ? rf()->pending_label
+                  : cert_status_label(revoked, expired, hall_dbres_bool(r, i, "expiring"));
+    v.why = NULL;
+    v.may = !revoked && !expired && !pending;
+    return v;
+}
+
+/* 证书选择's list (ctx.own_certs, has_own_certs): each of the applicant's
+ * certificates of r (NULL: the store failed) with its details, its state
+ * as verdict says, 选择 where the flow may begin, and whether it is the
+ * serial chosen; HALL_ERR on failure */
+static int
+own_certs_put(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
+              const char *chosen, struct hall_dbres *r,
+              struct own_verdict (*verdict)(struct hall_dbres *r, int i, int revoked, int expired))
+{
+    struct hall_val *list;
     int i;
 
     if (r == NULL)
         return HALL_ERR;
-    for (i = 0; list != NULL && i < hall_dbres_rows(r); i++) {
-        struct hall_val *c = own_cert_row(req, list, r, i);
+    if (hall_dbres_rows(r) == 0)
+        return HALL_OK;
+    hall_val_set_bool(req->pool, ctx, "has_own_certs", 1);
+    list = hall_val_set_list(req->pool, ctx, "own_certs");
+    for (i = 0; i < hall_dbres_rows(r); i++) {
+        struct hall_val *c = hall_val_push_obj(req->pool, list);
         const char *serial = hall_dbres_str(r, i, "serial");
-        int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
-        int expired = hall_dbres_bool(r, i, "expired");
-        int early = f->window && hall_dbres_bool(r, i, "early");
-        int late = f->window && hall_dbres_bool(r, i, "late");
-        const char *why = revoked                             ? "已吊销"
-                          : !f->window && expired             ? "已过期"
-                          : !hall_dbres_bool(r, i, "offered") ? f->not_offered_why
-                          : hall_dbres_bool(r, i, "pending")  ? "已有业务办理中"
-                          : early                             ? "未到更新期"
-                          : late                              ? "已过可更新期限"
-                                                              : NULL;
+        struct own_verdict v = verdict(r, i, strcmp(hall_dbres_str(r, i, "state"), "issued") != 0,
+                                       hall_dbres_bool(r, i, "expired"));
 
-        hall_val_set_str(req->pool, c, "status_label",
-                         cert_status_label(revoked, expired, hall_dbres_bool(r, i, "expiring")));
-        if (why != NULL)
-            hall_val_set_str(req->pool, c, "why_not", why);
-        own_cert_choose(req, c, p, serial, why == NULL, chosen);
+        hall_val_set_str(req->pool, c, "serial", serial);
+        hall_val_set_str(req->pool, c, "subject",
+                         hall_pki_subject_text(req->pool, hall_dbres_str(r, i, "subject_cn"),
+                                               hall_dbres_str(r, i, "subject_org")));
+        hall_val_set_str(req->pool, c, "cert_type_label",
+                         hall_cert_type_label(hall_dbres_str(r, i, "cert_type")));
+        hall_val_set_str(req->pool, c, "not_after", hall_dbres_str(r, i, "not_after"));
+        hall_val_set_str(req->pool, c, "status_label", v.label);
+        if (v.why != NULL)
+            hall_val_set_str(req->pool, c, "why_not", v.why);
+        if (v.may)
+            hall_val_set_str(req->pool, c, "choose",
+                             hall_flow_url(req, "/serial?project=%s&serial=%s", p->code, serial));
+        if (chosen != NULL && strcmp(chosen, serial) == 0)
+            hall_val_set_bool(req->pool, c, "chosen", 1);
     }
     return HALL_OK;
 }
 
-int
-hall_replace_serial_page(struct hall_req *req)
+/* renew, unlock: the list with the partner's product of each type */
+static int
+own_certs_offered_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
+                      const char *chosen)
+{
+    return own_certs_put(req, ctx, p, chosen,
+                         hall_db_exec(req->cx, "replace_own_certs_offered", HALL_I64(req->user_id),
+                                      HALL_STR(p->code), HALL_STR(hall_flow_current()->business)),
+                         offered_verdict);
+}
+
+/* 证书选择's page, its start: the parameters (project, serial), the
+ * partner and its agreements accepted; HALL_OK to go on, else answered
+ * (or the store's failure, for the finish) */
+static int
+serial_open(struct hall_req *req, struct hall_partner *p)
 {
     static const struct hall_pspec params[] = {
         {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
         {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
         {NULL, 0, 0, 0, 0, NULL, NULL},
     };
-    const struct hall_replace_flow *f = rf();
     struct hall_errors e = {NULL, NULL, 0, 0};
+
+    hall_req_check(req, params, &e);
+    if (e.n > 0)
+        return hall_resp_errors(req, &e), HALL_ERR;
+    if (hall_flow_partner(req, hall_req_param(req, "project"), p) != HALL_OK)
+        return HALL_ERR;
+    if (hall_flow_agreements_due(req, p) != 0)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+int
+hall_replace_serial_page(struct hall_req *req)
+{
+    const struct hall_replace_flow *f = rf();
     const char *serial;
     struct hall_replace_cert c;
     struct hall_partner p;
     struct hall_val *ctx;
     int status = 200;
 
-    hall_req_check(req, params, &e);
-    if (e.n > 0)
-        return hall_resp_errors(req, &e);
-    if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
-        return HALL_OK;
-    if (hall_flow_agreements_due(req, &p) != 0)
+    if (serial_open(req, &p) != HALL_OK)
         return HALL_OK;
     serial = hall_req_param(req, "serial");
     if (hall_req_wants_json(req)) {
@@ -511,34 +543,14 @@ hall_replace_serial_page(struct hall_req *req)
     return hall_resp_page(req, status, f->serial_tmpl, ctx);
 }
 
-/* change, reissue: 证书选择's list (ctx.own_certs), each of the applicant's
- * certificates with its state, 选择 where the flow may begin; HALL_ERR on
- * failure */
+/* change, reissue: the list of any channel's (own_certs_put) */
 static int
 own_certs_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_partner *p,
               const char *chosen)
 {
-    struct hall_dbres *r = hall_db_exec(req->cx, "replace_own_certs", HALL_I64(req->user_id));
-    struct hall_val *list = own_certs_list(req, ctx, r);
-    int i;
-
-    if (r == NULL)
-        return HALL_ERR;
-    for (i = 0; list != NULL && i < hall_dbres_rows(r); i++) {
-        struct hall_val *c = own_cert_row(req, list, r, i);
-        int revoked = strcmp(hall_dbres_str(r, i, "state"), "issued") != 0;
-        int expired = hall_dbres_bool(r, i, "expired");
-        int pending = hall_dbres_bool(r, i, "pending");
-
-        hall_val_set_str(
-            req->pool, c, "status_label",
-            pending && !revoked && !expired
-                ? rf()->pending_label
-                : cert_status_label(revoked, expired, hall_dbres_bool(r, i, "expiring")));
-        own_cert_choose(req, c, p, hall_dbres_str(r, i, "serial"), !revoked && !expired && !pending,
-                        chosen);
-    }
-    return HALL_OK;
+    return own_certs_put(req, ctx, p, chosen,
+                         hall_db_exec(req->cx, "replace_own_certs", HALL_I64(req->user_id)),
+                         choose_verdict);
 }
 
 /* GET serial?serial= asked for JSON: may this certificate be replaced by the flow */
@@ -571,12 +583,6 @@ choose_json(struct hall_req *req)
 int
 hall_replace_choose_page(struct hall_req *req)
 {
-    static const struct hall_pspec params[] = {
-        {"project", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 32, "项目", NULL},
-        {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
-        {NULL, 0, 0, 0, 0, NULL, NULL},
-    };
-    struct hall_errors e = {NULL, NULL, 0, 0};
     const char *serial;
     struct hall_replace_cert c;
     struct hall_partner p;
@@ -585,12 +591,7 @@ hall_replace_choose_page(struct hall_req *req)
 
     if (hall_req_wants_json(req))
         return choose_json(req);
-    hall_req_check(req, params, &e);
-    if (e.n > 0)
-        return hall_resp_errors(req, &e);
-    if (hall_flow_partner(req, hall_req_param(req, "project"), &p) != HALL_OK)
-        return HALL_OK;
-    if (hall_flow_agreements_due(req, &p) != 0)
+    if (serial_open(req, &p) != HALL_OK)
         return HALL_OK;
     ctx = hall_flow_page(req, "证书选择", &p);
     serial = hall_req_param(req, "serial");
@@ -658,18 +659,44 @@ hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char
     return -1;
 }
 
+const struct hall_pspec hall_replace_params[] = {
+    HALL_REPLACE_PARAMS_CERT,
+    HALL_FLOW_PARAMS_DELIVERY,
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 int
 hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
-                         struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s,
-                         struct hall_replace_cert *c, struct hall_dbres **prods)
+                         struct hall_replace_submit *a)
 {
-    if (hall_flow_submit_open(req, params, e, p, s) != HALL_OK)
-        return -1;
-    if (hall_errors_has(e, "serial"))
-        return hall_resp_errors(req, e), -1;
+    memset(a, 0, sizeof(*a));
+    a->form = hall_val_obj(req->pool);
+    if (hall_flow_submit_open(req, params, &a->e, &a->p, &a->s) != HALL_OK)
+        return HALL_ERR;
+    if (hall_errors_has(&a->e, "serial"))
+        return hall_resp_errors(req, &a->e), HALL_ERR;
     /* the certificate decides the type, the product and the groups asked */
-    return hall_replace_cert_product(req, s->o, hall_req_param(req, "serial"), s->submit_key, p, c,
-                                     prods);
+    a->row = hall_replace_cert_product(req, a->s.o, hall_req_param(req, "serial"), a->s.submit_key,
+                                       &a->p, &a->c, &a->prods);
+    if (a->row < 0)
+        return HALL_ERR;
+    a->bit = hall_cert_type_bit(a->c.cert_type);
+    return HALL_OK;
+}
+
+void
+hall_replace_fields_check(struct hall_req *req, struct hall_replace_submit *a)
+{
+    hall_flow_fields_check(req, a->bit, a->form, &a->e);
+    hall_flow_delivery_check(req, &a->p, a->form, &a->e);
+}
+
+int
+hall_replace_submit_checked(struct hall_req *req, struct hall_replace_submit *a)
+{
+    if (hall_flow_cross_check(req, a->bit, a->form, &a->e) != HALL_OK)
+        return HALL_ERR;
+    return hall_flow_submit_checked(req, &a->e, a->form, a->bit, &a->s);
 }
 
 struct hall_val *
@@ -713,7 +740,11 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
     if (a->form == NULL)
         return HALL_ERR;
     a->ctx = hall_flow_page(req, title, &a->p);
-    return hall_flow_apply_ctx(req, a->ctx, a->o);
+    if (hall_flow_apply_ctx(req, a->ctx, a->o) != HALL_OK)
+        return HALL_ERR;
+    hall_flow_choices_ctx(req, a->ctx, a->prods, &a->p, a->c.cert_type, 1, 0, a->form);
+    hall_replace_cert_ctx(req, a->ctx, &a->c);
+    return HALL_OK;
 }
 
 void
@@ -738,21 +769,23 @@ hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall
 }
 
 int
-hall_replace_submit_save(struct hall_req *req, struct hall_val *form, struct hall_flow_save *s,
-                         const struct hall_replace_cert *c, struct hall_dbres *prods, int row,
+hall_replace_submit_save(struct hall_req *req, struct hall_replace_submit *a,
                          const struct hall_replace_save *n)
 {
+    const struct hall_replace_cert *c = &a->c;
+    struct hall_flow_save *s = &a->s;
+
     /* the certificate replaced travels with the revisions and the print */
-    hall_val_set_str(req->pool, form, "choice_cert_type", c->cert_type_label);
-    hall_val_set_str(req->pool, form, "reissue_serial", c->serial);
-    hall_val_set_str(req->pool, form, "reissue_subject", c->cn);
-    hall_val_set_fmt(req->pool, form, "reissue_valid", "%s 至 %s", c->not_before, c->not_after);
+    hall_val_set_str(req->pool, a->form, "choice_cert_type", c->cert_type_label);
+    hall_val_set_str(req->pool, a->form, "reissue_serial", c->serial);
+    hall_val_set_str(req->pool, a->form, "reissue_subject", c->cn);
+    hall_val_set_fmt(req->pool, a->form, "reissue_valid", "%s 至 %s", c->not_before, c->not_after);
     s->cert_type = c->cert_type;
-    s->product_id = hall_dbres_int(prods, row, "id");
+    s->product_id = hall_dbres_int(a->prods, a->row, "id");
     s->also = hall_replace_claim;
     s->arg = (void *)c->serial;
     s->subject = n->subject != NULL ? n->subject : c->cn;
     s->years = n->years;
     s->cert_fen = n->cert_fen;
-    return hall_flow_submit_save(req, form, s, n->paid_field);
+    return hall_flow_submit_save(req, a->form, s, n->paid_field);
 }

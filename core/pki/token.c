@@ -98,6 +98,13 @@ rv_text(CK_RV rv)
     }
 }
 
+/* a PKCS#11 token label: 1 to 32 characters */
+static int
+label_ok(const char *label)
+{
+    return label != NULL && label[0] != '\0' && strlen(label) <= 32;
+}
+
 int
 hall_token_configure(const char *module, const char *label, const char *pin_file,
                      const char *softhsm_conf, char *err, size_t errlen)
@@ -107,14 +114,9 @@ hall_token_configure(const char *module, const char *label, const char *pin_file
     size_t n;
     int rc;
 
-    if (module == NULL || module[0] == '\0') {
-        tok.configured = 0;
-        return HALL_OK;
-    }
-    if (label == NULL || label[0] == '\0' || strlen(label) > 32) {
-        snprintf(err, errlen, "pkcs11_token: a token label of 1 to 32 characters is needed");
-        return HALL_ERR;
-    }
+    /* no token, or a bad label: said before the PIN file is read */
+    if (module == NULL || module[0] == '\0' || !label_ok(label))
+        return hall_token_configure_pin(module, label, NULL, softhsm_conf, err, errlen);
     f = pin_file != NULL && pin_file[0] != '\0' ? fopen(pin_file, "r") : NULL;
     if (f == NULL) {
         snprintf(err, errlen, "pkcs11_pin_file %s: cannot read the token PIN",
@@ -142,7 +144,7 @@ hall_token_configure_pin(const char *module, const char *label, const char *pin,
         tok.configured = 0;
         return HALL_OK;
     }
-    if (label == NULL || label[0] == '\0' || strlen(label) > 32) {
+    if (!label_ok(label)) {
         snprintf(err, errlen, "pkcs11_token: a token label of 1 to 32 characters is needed");
         return HALL_ERR;
     }
@@ -766,6 +768,28 @@ attr(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, CK_ULONG *len)
     return p;
 }
 
+/* ec (taken: freed on failure) as an EVP_PKEY whose private operations go
+ * to the token's key pair label (method, its label as ex_data) */
+static EVP_PKEY *
+token_pkey(EC_KEY *ec, const char *label, char *err, size_t errlen)
+{
+    char *dup = strdup(label);
+    EVP_PKEY *k;
+
+    if (dup == NULL)
+        abort();
+    EC_KEY_set_method(ec, method);
+    EC_KEY_set_ex_data(ec, label_idx, dup);
+    k = EVP_PKEY_new();
+    if (k == NULL || EVP_PKEY_assign_EC_KEY(k, ec) != 1) {
+        EVP_PKEY_free(k);
+        EC_KEY_free(ec);
+        snprintf(err, errlen, "pkcs11: out of memory");
+        return NULL;
+    }
+    return k;
+}
+
 /* the public key of the token's key pair label as an EVP_PKEY signing through the token */
 static EVP_PKEY *
 key_of(const char *label, char *err, size_t errlen)
@@ -778,7 +802,6 @@ key_of(const char *label, char *err, size_t errlen)
     EC_KEY *ec = NULL;
     ASN1_OCTET_STRING *os = NULL;
     EVP_PKEY *k = NULL;
-    char *dup;
 
     if (find(CKO_PRIVATE_KEY, label, &priv, 1) != 1 || find(CKO_PUBLIC_KEY, label, &pub, 1) != 1) {
         snprintf(err, errlen,
@@ -812,19 +835,8 @@ key_of(const char *label, char *err, size_t errlen)
                  label);
         goto out;
     }
-    dup = strdup(label);
-    if (dup == NULL)
-        abort();
-    EC_KEY_set_method(ec, method);
-    EC_KEY_set_ex_data(ec, label_idx, dup);
-    k = EVP_PKEY_new();
-    if (k == NULL || EVP_PKEY_assign_EC_KEY(k, ec) != 1) {
-        EVP_PKEY_free(k);
-        k = NULL;
-        snprintf(err, errlen, "pkcs11: out of memory");
-        goto out;
-    }
-    ec = NULL;
+    k = token_pkey(ec, label, err, errlen);
+    ec = NULL; /* token_pkey's now */
 out:
     EC_KEY_free(ec);
     EC_GROUP_free(g);
@@ -845,28 +857,15 @@ hall_token_key(const char *label, char *err, size_t errlen)
 EVP_PKEY *
 hall_token_key_cert(const char *label, X509 *cert, char *err, size_t errlen)
 {
-    EVP_PKEY *pub = X509_get0_pubkey(cert), *k;
+    EVP_PKEY *pub = X509_get0_pubkey(cert);
     const EC_KEY *src = pub != NULL ? EVP_PKEY_get0_EC_KEY(pub) : NULL;
     EC_KEY *ec;
-    char *dup;
 
     if (src == NULL || method_init() != HALL_OK || (ec = EC_KEY_dup(src)) == NULL) {
         snprintf(err, errlen, "pkcs11: the certificate of %s holds no EC public key", label);
         return NULL;
     }
-    dup = strdup(label);
-    if (dup == NULL)
-        abort();
-    EC_KEY_set_method(ec, method);
-    EC_KEY_set_ex_data(ec, label_idx, dup);
-    k = EVP_PKEY_new();
-    if (k == NULL || EVP_PKEY_assign_EC_KEY(k, ec) != 1) {
-        EVP_PKEY_free(k);
-        EC_KEY_free(ec);
-        snprintf(err, errlen, "pkcs11: out of memory");
-        return NULL;
-    }
-    return k;
+    return token_pkey(ec, label, err, errlen);
 }
 
 int

@@ -492,6 +492,19 @@ hall_valid_email(const char *in)
 
 /* ---- 纳税人识别号 ------------------------------------------------------- */
 
+/* the compacted value (buf, len) to out, when asked; HALL_ERR when out
+ * (cap bytes) cannot hold it */
+static int
+give_out(const char *buf, size_t len, char *out, size_t cap)
+{
+    if (out != NULL) {
+        if (cap < len + 1)
+            return HALL_ERR;
+        memcpy(out, buf, len + 1);
+    }
+    return HALL_OK;
+}
+
 int
 hall_valid_taxid(const char *in, char *out, size_t cap)
 {
@@ -514,12 +527,7 @@ hall_valid_taxid(const char *in, char *out, size_t cap)
     } else {
         return HALL_ERR;
     }
-    if (out != NULL) {
-        if (cap < len + 1)
-            return HALL_ERR;
-        memcpy(out, buf, len + 1);
-    }
-    return HALL_OK;
+    return give_out(buf, len, out, cap);
 }
 
 /* ---- 对公账号 ----------------------------------------------------------- */
@@ -538,12 +546,7 @@ hall_valid_bank_account(const char *in, char *out, size_t cap)
     for (i = 0; i < len; i++)
         if (!is_digit(buf[i]))
             return HALL_ERR;
-    if (out != NULL) {
-        if (cap < len + 1)
-            return HALL_ERR;
-        memcpy(out, buf, len + 1);
-    }
-    return HALL_OK;
+    return give_out(buf, len, out, cap);
 }
 
 /* ---- 邮政编码 ----------------------------------------------------------- */

@@ -155,16 +155,8 @@ approvals_decide(struct hall_req *req, int approve)
         return HALL_ERR;
     rc = hall_approval_decide(req->cx, id, "refund,staff_add,staff_roles", req->staff->id, approve,
                               note, &a);
-    if (rc == HALL_APPROVAL_UNKNOWN)
-        return hall_msg(req, HALL_M_APPROVAL_NOT_FOUND, NULL);
-    if (rc == HALL_APPROVAL_SELF)
-        return hall_msg(req, HALL_M_APPROVAL_SELF, NULL);
-    if (rc == HALL_APPROVAL_ROLE)
-        return hall_msg(req, HALL_M_APPROVAL_ROLE, NULL);
-    if (rc == HALL_CONFLICT)
-        return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
     if (rc != HALL_OK)
-        return HALL_ERR;
+        return hall_foureyes_refused(req, rc);
     if (!approve) {
         done = strcmp(a.kind, "refund") == 0 ? "已拒绝，该退费回到待财务审核" : "已拒绝该申请";
     } else if (strcmp(a.kind, "refund") == 0) {

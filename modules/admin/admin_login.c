@@ -163,14 +163,21 @@ code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
     return HALL_OK;
 }
 
-/* before a code is looked at: the client not over its limit, the row
- * locked; HALL_OK to go on, HALL_ERR after answering the refusal (naming
- * "code"), or: the store */
+/* before a code is looked at (do_code, do_enrol): the console's own path
+ * (else 404), a member half signed in (else on to next: nothing to check),
+ * the client not over its limit, the row locked; HALL_OK to go on,
+ * HALL_ERR after answering (a refusal names "code"), or: the store */
 static int
 code_gate(struct hall_req *req, struct hall_dbres **row)
 {
     struct hall_dbres *res;
 
+    if (partner_path(req))
+        return HALL_ERR;
+    if (!req->staff->half) {
+        hall_resp_go(req, next_of(req), NULL);
+        return HALL_ERR;
+    }
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
     res = hall_db_exec(req->cx, "login_client_blocked", HALL_STR(client_of(req)),
@@ -195,6 +202,18 @@ code_gate(struct hall_req *req, struct hall_dbres **row)
     }
     *row = res;
     return HALL_OK;
+}
+
+/* the other page of the second factor (STEP: "code", "enrol"), next
+ * carried, the transaction given up: the member's state changed meanwhile */
+static int
+step_go(struct hall_req *req, const char *step)
+{
+    hall_db_rollback(req->cx);
+    return hall_resp_go(req,
+                        hall_psprintf(req->pool, "/admin/login/%s?next=%s", step,
+                                      hall_url_encode(req->pool, next_of(req))),
+                        NULL);
 }
 
 /* the full session, in the transaction of the accepted code */
@@ -251,20 +270,11 @@ do_code(struct hall_req *req)
     int64_t left;
     int rc;
 
-    if (partner_path(req))
-        return HALL_OK;
-    if (!req->staff->half)
-        return hall_resp_go(req, next_of(req), NULL);
     if (code_gate(req, &res) != HALL_OK)
         return HALL_ERR;
     secret = secret_of(req, res, "totp_secret_enc");
-    if (secret == NULL) {
-        hall_db_rollback(req->cx);
-        return hall_resp_go(req,
-                            hall_psprintf(req->pool, "/admin/login/enrol?next=%s",
-                                          hall_url_encode(req->pool, next_of(req))),
-                            NULL);
-    }
+    if (secret == NULL)
+        return step_go(req, "enrol");
     rc = hall_staff_factor_use(req->cx, req->staff->id, secret, hall_dbres_int(res, 0, "now_s"),
                                hall_dbres_int(res, 0, "totp_last_step"), code, &how, &left);
     if (rc == HALL_ERR)
@@ -350,22 +360,13 @@ do_enrol(struct hall_req *req)
     size_t keylen;
     int64_t step;
 
-    if (partner_path(req))
-        return HALL_OK;
-    if (!req->staff->half)
-        return hall_resp_go(req, next_of(req), NULL);
     if (code_gate(req, &res) != HALL_OK)
         return HALL_ERR;
     login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
     secret = secret_of(req, res, "totp_pending_enc");
     /* enrolled meanwhile, or reset: the code page says which */
-    if (secret == NULL) {
-        hall_db_rollback(req->cx);
-        return hall_resp_go(req,
-                            hall_psprintf(req->pool, "/admin/login/code?next=%s",
-                                          hall_url_encode(req->pool, next_of(req))),
-                            NULL);
-    }
+    if (secret == NULL)
+        return step_go(req, "code");
     if (hall_base32_decode(secret, key, sizeof(key), &keylen) != HALL_OK) {
         hall_err(req, "msg=\"staff pending secret unreadable\" staff=%lld",
                  (long long)req->staff->id);

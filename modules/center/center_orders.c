@@ -572,13 +572,9 @@ do_refund(struct hall_req *req)
     int r;
 
     hall_req_param_i64(req, "id", &id);
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_order_lock_own(req, "order_view", id);
     if (res == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+        return HALL_ERR; /* 404 answered (not this applicant's), or the store failed */
     from = hall_dbres_str(res, 0, "status");
     if (produced(from))
         return hall_msg(req, HALL_M_REFUND_PRODUCED, NULL);
@@ -616,13 +612,9 @@ do_invoice_resend(struct hall_req *req)
     int rc;
 
     hall_req_param_i64(req, "id", &id);
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    res = hall_db_exec(req->cx, "order_view", HALL_I64(id), HALL_I64(req->user_id));
+    res = hall_order_lock_own(req, "order_view", id);
     if (res == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+        return HALL_ERR; /* 404 answered (not this applicant's), or the store failed */
     res = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
     if (res == NULL)
         return HALL_ERR;

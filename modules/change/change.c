@@ -149,8 +149,6 @@ apply_page(struct hall_req *req)
         return HALL_ERR;
     fee = fee_of(a.prods, a.row);
     bit = hall_cert_type_bit(a.c.cert_type);
-    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
-    hall_replace_cert_ctx(req, a.ctx, &a.c);
     /* the data now (the certificate's), beside the inputs for the new */
     hall_change_rows(req, hall_val_set_list(req->pool, a.ctx, "current"), bit, a.old, a.form);
     fixed_ctx(req, a.ctx, bit);
@@ -161,52 +159,34 @@ apply_page(struct hall_req *req)
     return hall_resp_page(req, 200, "change_apply", a.ctx);
 }
 
-static const struct hall_pspec apply_params[] = {
-    HALL_FLOW_PARAMS_ORDER,
-    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
-    HALL_FLOW_PARAMS_DELIVERY,
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
 static int
 do_apply(struct hall_req *req)
 {
-    struct hall_errors e = {NULL, NULL, 0, 0};
-    struct hall_val *form = hall_val_obj(req->pool), *old;
-    struct hall_dbres *prods;
-    struct hall_replace_cert c;
-    struct hall_partner p;
-    struct hall_flow_save s;
+    struct hall_replace_submit a;
+    struct hall_val *old;
     int64_t fee;
-    unsigned bit;
-    int row;
 
     /* the certificate decides the type, the product and the data compared */
-    row = hall_replace_submit_open(req, apply_params, &e, &p, &s, &c, &prods);
-    if (row < 0)
+    if (hall_replace_submit_open(req, hall_replace_params, &a) != HALL_OK)
         return HALL_OK;
-    bit = hall_cert_type_bit(c.cert_type);
-    old = hall_replace_old_form(req, &c);
+    old = hall_replace_old_form(req, &a.c);
     if (old == NULL)
         return HALL_ERR;
 
-    hall_flow_fields_check(req, bit, form, &e);
-    hall_flow_delivery_check(req, &p, form, &e);
-    hall_change_check(req, bit, old, form, &e);
-    if (seal_name_check(req, bit, &c, form, &e) != HALL_OK)
+    hall_replace_fields_check(req, &a);
+    hall_change_check(req, a.bit, old, a.form, &a.e);
+    if (seal_name_check(req, a.bit, &a.c, a.form, &a.e) != HALL_OK)
         return HALL_OK;
-    if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
+    if (hall_replace_submit_checked(req, &a) != HALL_OK)
         return HALL_OK;
-    if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
-        return HALL_OK;
-    fee = fee_of(prods, row);
-    hall_val_set_fmt(req->pool, form, "price_change", "%s元", hall_yuan(req->pool, fee));
-    hall_val_set_str(req->pool, form, "invoice_purpose", INVOICE_PURPOSE);
+    fee = fee_of(a.prods, a.row);
+    hall_val_set_fmt(req->pool, a.form, "price_change", "%s元", hall_yuan(req->pool, fee));
+    hall_val_set_str(req->pool, a.form, "invoice_purpose", INVOICE_PURPOSE);
     /* the new certificate carries the changed name */
     return hall_replace_submit_save(
-        req, form, &s, &c, prods, row,
+        req, &a,
         &(struct hall_replace_save){
-            hall_form_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name"), 1, fee,
+            hall_form_str(a.form, (a.bit & HALL_T_UNIT) ? "org_name" : "app_name"), 1, fee,
             "shipping"});
 }
 
@@ -257,18 +237,11 @@ static const struct hall_replace_flow change_replace = {
 };
 
 static const struct hall_flow change_flow = {
-    .business = "change",
-    .title = "证书变更",
-    .steps = hall_steps_change,
-    .groups = change_groups,
-    .materials = change_materials,
-    .first_step = "serial",
+    HALL_REPLACE_FLOW(change, "证书变更"),
     .tmpl_print = "change_print",
     .print_more = print_more,
-    .routes = change_routes,
     .stmts = change_stmts,
     .init = change_init,
-    .replace = &change_replace,
 };
 
 HALL_FLOW_MAIN(change_flow)

@@ -922,21 +922,6 @@ static const struct hall_pspec decide_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* the answer to a decision core/biz/approval.c found nothing to decide */
-static int
-approval_refused(struct hall_req *req, int rc)
-{
-    if (rc == HALL_APPROVAL_UNKNOWN)
-        return hall_msg(req, HALL_M_APPROVAL_NOT_FOUND, NULL);
-    if (rc == HALL_APPROVAL_SELF)
-        return hall_msg(req, HALL_M_APPROVAL_SELF, NULL);
-    if (rc == HALL_APPROVAL_ROLE)
-        return hall_msg(req, HALL_M_APPROVAL_ROLE, NULL);
-    if (rc == HALL_CONFLICT)
-        return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
-    return HALL_ERR; /* the store's failure, answered by the finish */
-}
-
 /*
  * A second operator approves a revocation request: in one transaction the
  * request is decided (once, never by its requester) and the certificate
@@ -974,7 +959,7 @@ revoke_decide(struct hall_req *req, int approve)
             return hall_msg(req, HALL_M_REVOKE_MOOT, NULL, hall_dbres_str(res, 0, "decision_note"));
     }
     if (rc != HALL_OK)
-        return approval_refused(req, rc);
+        return hall_foureyes_refused(req, rc);
     serial = a.subject;
     if (!approve) {
         if (hall_db_commit(req->cx) != HALL_OK)

@@ -107,57 +107,33 @@ apply_page(struct hall_req *req)
         hall_val_set_str(req->pool, a.form, "org_name", a.c.org);
         hall_val_set_str(req->pool, a.form, "bank_account_name", a.c.org);
     }
-    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
-    hall_replace_cert_ctx(req, a.ctx, &a.c);
     fee_ctx(req, a.ctx, &f);
     hall_val_set_str(req->pool, a.ctx, "invoice_purpose", INVOICE_PURPOSE);
     hall_flow_steps(req, a.ctx, "apply");
     return hall_resp_page(req, 200, "reissue_apply", a.ctx);
 }
 
-/* the submit's own parameters, checked with the catalogue's fields by the
- * same registry, so that every error is answered at once */
-static const struct hall_pspec apply_params[] = {
-    HALL_FLOW_PARAMS_ORDER,
-    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
-    HALL_FLOW_PARAMS_DELIVERY,
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
 static int
 do_apply(struct hall_req *req)
 {
-    struct hall_errors e = {NULL, NULL, 0, 0};
-    struct hall_val *form = hall_val_obj(req->pool);
-    struct hall_dbres *prods;
-    struct hall_replace_cert c;
-    struct hall_partner p;
-    struct hall_flow_save s;
+    struct hall_replace_submit a;
     struct fee f;
-    unsigned bit;
-    int row;
 
-    row = hall_replace_submit_open(req, apply_params, &e, &p, &s, &c, &prods);
-    if (row < 0)
+    if (hall_replace_submit_open(req, hall_replace_params, &a) != HALL_OK)
         return HALL_OK;
-    bit = hall_cert_type_bit(c.cert_type);
-
-    hall_flow_fields_check(req, bit, form, &e);
-    hall_flow_delivery_check(req, &p, form, &e);
+    hall_replace_fields_check(req, &a);
     /* the new certificate carries the old one's subject: the unit is that one */
-    if ((bit & HALL_T_UNIT) && !hall_errors_has(&e, "org_name") &&
-        strcmp(hall_form_str(form, "org_name"), c.org) != 0)
-        hall_msg_add(req, &e, HALL_M_SERIAL_ORG_MISMATCH, "org_name", c.org);
-    if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
+    if ((a.bit & HALL_T_UNIT) && !hall_errors_has(&a.e, "org_name") &&
+        strcmp(hall_form_str(a.form, "org_name"), a.c.org) != 0)
+        hall_msg_add(req, &a.e, HALL_M_SERIAL_ORG_MISMATCH, "org_name", a.c.org);
+    if (hall_replace_submit_checked(req, &a) != HALL_OK)
         return HALL_OK;
-    if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
-        return HALL_OK;
-    f = fee_of(prods, row);
+    f = fee_of(a.prods, a.row);
     /* the certificate and the fees travel with the revisions */
-    hall_val_set_fmt(req->pool, form, "price_reissue", "%s元", hall_yuan(req->pool, f.reissue));
-    hall_val_set_fmt(req->pool, form, "price_medium", "%s元", hall_yuan(req->pool, f.medium));
-    hall_val_set_str(req->pool, form, "invoice_purpose", INVOICE_PURPOSE);
-    return hall_replace_submit_save(req, form, &s, &c, prods, row,
+    hall_val_set_fmt(req->pool, a.form, "price_reissue", "%s元", hall_yuan(req->pool, f.reissue));
+    hall_val_set_fmt(req->pool, a.form, "price_medium", "%s元", hall_yuan(req->pool, f.medium));
+    hall_val_set_str(req->pool, a.form, "invoice_purpose", INVOICE_PURPOSE);
+    return hall_replace_submit_save(req, &a,
                                     &(struct hall_replace_save){NULL, 1, f.total, "shipping"});
 }
 
@@ -182,15 +158,8 @@ static const struct hall_replace_flow reissue_replace = {
 };
 
 static const struct hall_flow reissue_flow = {
-    .business = "reissue",
-    .title = "介质遗失补办",
-    .steps = hall_steps_reissue,
-    .groups = reissue_groups,
-    .materials = reissue_materials,
-    .first_step = "serial",
+    HALL_REPLACE_FLOW(reissue, "介质遗失补办"),
     .tmpl_print = "reissue_print",
-    .routes = reissue_routes,
-    .replace = &reissue_replace,
 };
 
 HALL_FLOW_MAIN(reissue_flow)

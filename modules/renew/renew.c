@@ -107,9 +107,7 @@ apply_page(struct hall_req *req)
 
     if (hall_replace_apply_open(req, "确认信息", 0, &a) != HALL_OK)
         return HALL_OK;
-    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
     years_ctx(req, a.ctx, a.prods, a.row, a.o != NULL ? (long)hall_dbres_int(a.o, 0, "years") : 1);
-    hall_replace_cert_ctx(req, a.ctx, &a.c);
     hall_val_set_str(req->pool, a.ctx, "subject_note",
                      "证书主题（机构名称、统一社会信用代码、申请人姓名）与原证书相同，不能修改；"
                      "信息已变更的，请办理证书变更。其他信息请核对，有变化的请修改。");
@@ -117,11 +115,8 @@ apply_page(struct hall_req *req)
     return hall_resp_page(req, 200, "replace_apply", a.ctx);
 }
 
-/* the submit's own parameters, checked with the catalogue's fields by the
- * same registry, so that every error is answered at once */
 static const struct hall_pspec apply_params[] = {
-    HALL_FLOW_PARAMS_ORDER,
-    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    HALL_REPLACE_PARAMS_CERT,
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
     HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -130,38 +125,26 @@ static const struct hall_pspec apply_params[] = {
 static int
 do_apply(struct hall_req *req)
 {
-    struct hall_errors e = {NULL, NULL, 0, 0};
-    struct hall_val *form = hall_val_obj(req->pool);
-    struct hall_dbres *prods;
-    struct hall_replace_cert c;
-    struct hall_partner p;
-    struct hall_flow_save s;
+    struct hall_replace_submit a;
     struct hall_price pr;
     int64_t years = 0;
-    unsigned bit;
-    int row;
 
-    row = hall_replace_submit_open(req, apply_params, &e, &p, &s, &c, &prods);
-    if (row < 0)
+    if (hall_replace_submit_open(req, apply_params, &a) != HALL_OK)
         return HALL_OK;
-    bit = hall_cert_type_bit(c.cert_type);
     hall_req_param_i64(req, "years", &years);
-    if (!hall_errors_has(&e, "years") && (years < hall_dbres_int(prods, row, "min_years") ||
-                                          years > hall_dbres_int(prods, row, "max_years")))
-        hall_msg_add(req, &e, HALL_M_YEARS_NOT_OFFERED, "years");
+    if (!hall_errors_has(&a.e, "years") && (years < hall_dbres_int(a.prods, a.row, "min_years") ||
+                                            years > hall_dbres_int(a.prods, a.row, "max_years")))
+        hall_msg_add(req, &a.e, HALL_M_YEARS_NOT_OFFERED, "years");
 
-    hall_flow_fields_check(req, bit, form, &e);
-    hall_flow_delivery_check(req, &p, form, &e);
-    hall_replace_subject_check(req, bit, form, hall_replace_start_form(req, &c), &c, &e);
-    if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
+    hall_replace_fields_check(req, &a);
+    hall_replace_subject_check(req, a.bit, a.form, hall_replace_start_form(req, &a.c), &a.c, &a.e);
+    if (hall_replace_submit_checked(req, &a) != HALL_OK)
         return HALL_OK;
-    if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
-        return HALL_OK;
-    pr = hall_flow_product_price(prods, row);
+    pr = hall_flow_product_price(a.prods, a.row);
     /* the certificate, the years and the fee travel with the revisions */
-    hall_val_set_fmt(req->pool, form, "choice_years", "%lld年", (long long)years);
+    hall_val_set_fmt(req->pool, a.form, "choice_years", "%lld年", (long long)years);
     return hall_replace_submit_save(
-        req, form, &s, &c, prods, row,
+        req, &a,
         &(struct hall_replace_save){NULL, years, hall_price_cert(&pr, (int)years, 0), "years"});
 }
 
@@ -189,16 +172,9 @@ static const struct hall_replace_flow renew_replace = {
 };
 
 static const struct hall_flow renew_flow = {
-    .business = "renew",
-    .title = "证书更新",
-    .steps = hall_steps_renew,
-    .groups = renew_groups,
-    .materials = renew_materials,
-    .first_step = "serial",
+    HALL_REPLACE_FLOW(renew, "证书更新"),
     .tmpl_print = "replace_print",
-    .routes = renew_routes,
     .stmts = renew_stmts,
-    .replace = &renew_replace,
 };
 
 HALL_FLOW_MAIN(renew_flow)

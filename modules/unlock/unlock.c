@@ -75,9 +75,7 @@ apply_page(struct hall_req *req)
 
     if (hall_replace_apply_open(req, "确认信息", 0, &a) != HALL_OK)
         return HALL_OK;
-    hall_flow_choices_ctx(req, a.ctx, a.prods, &a.p, a.c.cert_type, 1, 0, a.form);
     fee_ctx(req, a.ctx, a.prods, a.row);
-    hall_replace_cert_ctx(req, a.ctx, &a.c);
     if (a.o == NULL) {
         /* the SMS code goes to the phone the certificate's order names
          * (a new order's form is that order's) */
@@ -98,8 +96,7 @@ apply_page(struct hall_req *req)
 /* the submit's own parameters, checked with the catalogue's fields by the
  * same registry, so that every error is answered at once */
 static const struct hall_pspec apply_params[] = {
-    HALL_FLOW_PARAMS_ORDER,
-    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL},
+    HALL_REPLACE_PARAMS_CERT,
     {"sms_code", HALL_P_SMSCODE, HALL_PF_OPTIONAL, 6, 6, "短信验证码", NULL},
     HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -187,40 +184,27 @@ sms_send(struct hall_req *req)
 static int
 do_apply(struct hall_req *req)
 {
-    struct hall_errors e = {NULL, NULL, 0, 0};
-    struct hall_val *form = hall_val_obj(req->pool);
-    struct hall_dbres *prods;
-    struct hall_replace_cert c;
-    struct hall_partner p;
-    struct hall_flow_save s;
+    struct hall_replace_submit a;
     struct hall_price pr;
     const char *code = hall_req_param(req, "sms_code");
-    unsigned bit;
-    int row;
 
-    row = hall_replace_submit_open(req, apply_params, &e, &p, &s, &c, &prods);
-    if (row < 0)
+    if (hall_replace_submit_open(req, apply_params, &a) != HALL_OK)
         return HALL_OK;
-    bit = hall_cert_type_bit(c.cert_type);
     /* a new order proves the holder's phone; an edit was proven when made */
-    if (s.o == NULL && !hall_errors_has(&e, "sms_code") && (code == NULL || *code == '\0'))
-        hall_msg_add(req, &e, HALL_M_UNLOCK_SMS_REQUIRED, "sms_code");
+    if (a.s.o == NULL && !hall_errors_has(&a.e, "sms_code") && (code == NULL || *code == '\0'))
+        hall_msg_add(req, &a.e, HALL_M_UNLOCK_SMS_REQUIRED, "sms_code");
 
-    hall_flow_fields_check(req, bit, form, &e);
-    hall_flow_delivery_check(req, &p, form, &e);
-    hall_replace_subject_check(req, bit, form, hall_replace_start_form(req, &c), &c, &e);
-    if (hall_flow_cross_check(req, bit, form, &e) != HALL_OK)
+    hall_replace_fields_check(req, &a);
+    hall_replace_subject_check(req, a.bit, a.form, hall_replace_start_form(req, &a.c), &a.c, &a.e);
+    if (hall_replace_submit_checked(req, &a) != HALL_OK)
         return HALL_OK;
-    if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
+    if (a.s.o == NULL && sms_spend(req, &a.c, a.s.submit_key, code) != HALL_OK)
         return HALL_OK;
-    if (s.o == NULL && sms_spend(req, &c, s.submit_key, code) != HALL_OK)
-        return HALL_OK;
-    pr = hall_flow_product_price(prods, row);
+    pr = hall_flow_product_price(a.prods, a.row);
     /* the certificate and the fee travel with the revisions */
-    hall_val_set_str(req->pool, form, "choice_years", "原证书剩余有效期");
+    hall_val_set_str(req->pool, a.form, "choice_years", "原证书剩余有效期");
     return hall_replace_submit_save(
-        req, form, &s, &c, prods, row,
-        &(struct hall_replace_save){NULL, 1, hall_price_cert(&pr, 1, 0), "shipping"});
+        req, &a, &(struct hall_replace_save){NULL, 1, hall_price_cert(&pr, 1, 0), "shipping"});
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
@@ -245,16 +229,9 @@ static const struct hall_replace_flow unlock_replace = {
 };
 
 static const struct hall_flow unlock_flow = {
-    .business = "unlock",
-    .title = "证书解锁",
-    .steps = hall_steps_unlock,
-    .groups = unlock_groups,
-    .materials = unlock_materials,
-    .first_step = "serial",
+    HALL_REPLACE_FLOW(unlock, "证书解锁"),
     .tmpl_print = "replace_print",
-    .routes = unlock_routes,
     .stmts = unlock_stmts,
-    .replace = &unlock_replace,
 };
 
 HALL_FLOW_MAIN(unlock_flow)
