@@ -41,6 +41,7 @@
 
 struct hall_dbres {
     PGresult *res;
+    struct hall_pool *pool; /* the one whose cleanup clears res */
 };
 
 /* bumped by every new primary connection: the reference copy is of one */
@@ -538,6 +539,7 @@ wrap(struct hall_ctx *cx, PGresult *r)
     struct hall_dbres *res = hall_palloc(cx->pool, sizeof(*res));
 
     res->res = r;
+    res->pool = cx->pool;
     hall_pool_cleanup(cx->pool, res_free, res);
     return res;
 }
@@ -1105,15 +1107,33 @@ hall_dbres_bool(const struct hall_dbres *res, int row, const char *name)
     return v != NULL && strcmp(v, "t") == 0;
 }
 
-void
-hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res, int row,
-               const char *cols)
-{
-    char key[64], col[64];
-    const char *p = cols, *end, *eq, *colon;
-    size_t kn, cn;
+/* one member of a compiled row-to-JSON list */
+struct hall_dbcol {
+    const char *key;
+    int col;   /* -1: no such column, read as SQL NULL */
+    char type; /* 's', 'i', 'b', 'n' */
+};
 
+struct hall_dbcols {
+    int n;
+    struct hall_dbcol c[];
+};
+
+struct hall_dbcols *
+hall_dbres_cols(struct hall_pool *pool, const struct hall_dbres *res, const char *cols)
+{
+    struct hall_dbcols *dc;
+    char col[64];
+    const char *p = cols, *end, *eq, *colon;
+    size_t kn, cn, max = 1;
+
+    for (end = cols; *end != '\0'; end++)
+        max += *end == ' ';
+    dc = hall_palloc(pool, sizeof(*dc) + max * sizeof(dc->c[0]));
+    dc->n = 0;
     while (*p != '\0') {
+        struct hall_dbcol *d = &dc->c[dc->n];
+
         while (*p == ' ')
             p++;
         if (*p == '\0')
@@ -1123,23 +1143,75 @@ hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_d
         eq = memchr(p, '=', (size_t)((colon != NULL ? colon : end) - p));
         kn = (size_t)((eq != NULL ? eq : colon != NULL ? colon : end) - p);
         cn = eq != NULL ? (size_t)((colon != NULL ? colon : end) - eq - 1) : kn;
-        if (kn == 0 || kn >= sizeof(key) || cn == 0 || cn >= sizeof(col))
+        if (kn == 0 || kn >= sizeof(col) || cn == 0 || cn >= sizeof(col))
             abort(); /* a mistake of the caller's literal */
-        memcpy(key, p, kn);
-        key[kn] = '\0';
+        d->type = colon != NULL ? colon[1] : 's';
+        if (colon != NULL && (end - colon != 2 || strchr("ibn", d->type) == NULL))
+            abort();
+        d->key = hall_pstrndup(pool, p, kn);
         memcpy(col, eq != NULL ? eq + 1 : p, cn);
         col[cn] = '\0';
-        switch (colon != NULL ? colon[1] : 's') {
-        case 'i': hall_val_set_int(pool, obj, key, hall_dbres_int(res, row, col)); break;
-        case 'b': hall_val_set_bool(pool, obj, key, hall_dbres_bool(res, row, col)); break;
-        case 'n':
-            if (hall_dbres_str(res, row, col) != NULL)
-                hall_val_set_str(pool, obj, key, hall_dbres_str(res, row, col));
-            break;
-        default: hall_val_set_str(pool, obj, key, hall_dbres_str(res, row, col)); break;
-        }
+        d->col = hall_dbres_col(res, col);
+        dc->n++;
         p = end;
     }
+    return dc;
+}
+
+/* replace: hall_val_set_* (a member of that key may exist; copies);
+ * else hall_val_add_* (new members; the result's bytes when they live as
+ * long as pool's tree) */
+static void
+put_row(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res, int row,
+        const struct hall_dbcols *dc, int replace)
+{
+    const struct hall_dbcol *d;
+    const char *v;
+    int k;
+
+    for (k = 0; k < dc->n; k++) {
+        d = &dc->c[k];
+        v = d->col >= 0 ? hall_dbres_get(res, row, d->col) : NULL;
+        switch (d->type) {
+        case 'i':
+            if (replace)
+                hall_val_set_int(pool, obj, d->key, v != NULL ? strtoll(v, NULL, 10) : 0);
+            else
+                hall_val_add_int(pool, obj, d->key, v != NULL ? strtoll(v, NULL, 10) : 0);
+            break;
+        case 'b':
+            if (replace)
+                hall_val_set_bool(pool, obj, d->key, v != NULL && strcmp(v, "t") == 0);
+            else
+                hall_val_add_bool(pool, obj, d->key, v != NULL && strcmp(v, "t") == 0);
+            break;
+        case 'n':
+            if (v == NULL)
+                break;
+            /* fall through */
+        default:
+            if (replace)
+                hall_val_set_str(pool, obj, d->key, v);
+            else
+                hall_val_add_str(pool, obj, d->key,
+                                 v == NULL || pool == res->pool ? v : hall_pstrdup(pool, v));
+            break;
+        }
+    }
+}
+
+void
+hall_dbres_put(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res, int row,
+               const struct hall_dbcols *c)
+{
+    put_row(pool, obj, res, row, c, 0);
+}
+
+void
+hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res, int row,
+               const char *cols)
+{
+    put_row(pool, obj, res, row, hall_dbres_cols(pool, res, cols), 1);
 }
 
 unsigned char *
