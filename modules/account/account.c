@@ -216,7 +216,7 @@ faq_page(struct hall_req *req)
                           hall_dbres_bool(res, 0, "legal_person_auth_allowed"));
         /* the example SMS names the site the real one names (modules/admin,
          * decision_sms: szjsgws's www.szca.com) */
-        hall_val_set_str(req->pool, ctx, "sms_site", hall_dbres_str(res, 0, "sms_site"));
+        hall_dbres_set(req->pool, ctx, res, 0, "sms_site");
     }
     return hall_resp_page(req, 200, "faq", ctx);
 }
@@ -264,7 +264,7 @@ partner_entry(struct hall_req *req)
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     hall_val_set_str(req->pool, ctx, "project_id", project);
-    hall_val_set_str(req->pool, ctx, "project_name", hall_dbres_str(res, 0, "name"));
+    hall_dbres_set(req->pool, ctx, res, 0, "project_name=name");
     hall_val_set_bool(req->pool, ctx, "sms_only", 1);
     /* the partner sends its users to apply (seed 003): straight to the flow */
     hall_val_set_str(req->pool, ctx, "next", hall_psprintf(req->pool, "%s/new", base_of(req)));

@@ -296,7 +296,7 @@ order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res
                    "id:i order_no partner=partner_code partner_name business_type");
     hall_val_set_str(req->pool, o, "business_label",
                      business_label(hall_dbres_str(res, i, "business_type"), 0));
-    hall_val_set_str(req->pool, o, "cert_type", hall_dbres_str(res, i, "cert_type"));
+    hall_dbres_set(req->pool, o, res, i, "cert_type");
     hall_val_set_str(req->pool, o, "cert_type_label",
                      hall_cert_type_label(hall_dbres_str(res, i, "cert_type")));
     hall_dbres_set(req->pool, o, res, i, "years:i seal:b");

@@ -62,7 +62,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     for (i = 0; i < n; i++)
         order_val(req, hall_val_push_obj(req->pool, list), res, i);
     hall_val_set_int(req->pool, ctx, "total", total);
-    hall_val_set_int(req->pool, ctx, "overdue_total", hall_dbres_int(cnt, 0, "overdue_total"));
+    hall_dbres_set(req->pool, ctx, cnt, 0, "overdue_total:i");
     hall_val_set_int(req->pool, ctx, "page", page);
     hall_val_set_int(req->pool, ctx, "pages", pages);
     hall_val_set_str(req->pool, ctx, "q", q);

@@ -61,7 +61,7 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
         hall_val_set_str(req->pool, r, "status", status);
         hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
         /* four eyes: approved once, waiting for a second finance member */
-        hall_val_set_str(req->pool, r, "awaiting_by", hall_dbres_str(res, i, "awaiting_by"));
+        hall_dbres_set(req->pool, r, res, i, "awaiting_by");
         if (*hall_dbres_str(res, i, "awaiting_by") != '\0')
             hall_val_set_fmt(req->pool, r, "status_label", "待复核（%s已批准）",
                              hall_dbres_str(res, i, "awaiting_by"));

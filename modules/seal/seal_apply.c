@@ -382,7 +382,7 @@ apply_page(struct hall_req *req)
         for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
             if (strcmp(hall_dbres_str(items, row, "kind"), "org_business") == 0 &&
                 hall_dbres_int(items, row, "position") == i) {
-                hall_val_set_str(req->pool, r, "name", hall_dbres_str(items, row, "seal_name"));
+                hall_dbres_set(req->pool, r, items, row, "name=seal_name");
                 st = strcmp(hall_dbres_str(items, row, "style"), "cutout") == 0;
             }
         styles_of(req, r, "styles", st);

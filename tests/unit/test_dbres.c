@@ -1,6 +1,6 @@
 /*
  * Unit tests for hall_dbres_set and its compiled form hall_dbres_cols /
- * hall_dbres_put (core/store/db.c): a row becomes JSON members by a list
+ * hall_dbres_put (core/store/dbres.c): a row becomes JSON members by a list
  * of "key[=column][:type]", on a result built in memory with libpq (no
  * server).
  */
@@ -18,12 +18,7 @@
 #include <libpq-fe.h>
 
 #include "hall.h"
-
-/* the store's wrapper of a PGresult, as core/store/db.c lays it out */
-struct hall_dbres {
-    PGresult *res;
-    struct hall_pool *pool;
-};
+#include "store/store_int.h"
 
 static PGresult *
 result(void)
