@@ -434,7 +434,7 @@ order_page(struct hall_req *req)
     }
 
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "业务单详情");
-    ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0);
+    ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0, NULL);
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
     hall_dbres_set(req->pool, ov, o, 0, "reject_reason");

@@ -208,6 +208,7 @@ finauth_page(struct hall_req *req)
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
+    const struct hall_dbcols *names, *created, *failed;
     const char *base = hall_req_base(req);
     long page;
     int i, n, more;
@@ -235,6 +236,9 @@ finauth_page(struct hall_req *req)
     if (more)
         hall_val_set_int(req->pool, ctx, "next_page", page + 1);
     list = hall_val_set_list(req->pool, ctx, "records");
+    names = hall_dbres_cols(req->pool, res, "order_no subject");
+    created = hall_dbres_cols(req->pool, res, "created");
+    failed = hall_dbres_cols(req->pool, res, "fail_reason verified");
     for (i = 0; i < n; i++) {
         struct hall_val *row = hall_val_push_obj(req->pool, list), *acts;
         const char *oid = hall_dbres_str(res, i, "order_id");
@@ -247,14 +251,14 @@ finauth_page(struct hall_req *req)
 
         hall_val_set_int(req->pool, row, "seq", (page - 1) * FINAUTH_PAGE + i + 1);
         hall_val_set_str(req->pool, row, "order_id", oid);
-        hall_dbres_set(req->pool, row, res, i, "order_no subject");
+        hall_dbres_put(req->pool, row, res, i, names);
         hall_val_set_str(req->pool, row, "method", "银行金融认证");
         hall_val_set_str(req->pool, row, "code_name", name);
-        hall_dbres_set(req->pool, row, res, i, "created");
+        hall_dbres_put(req->pool, row, res, i, created);
         hall_val_set_str(req->pool, row, "result", result);
         hall_val_set_str(req->pool, row, "result_label",
                          finauth_result_label(req, result, name, waiting));
-        hall_dbres_set(req->pool, row, res, i, "fail_reason verified");
+        hall_dbres_put(req->pool, row, res, i, failed);
         acts = hall_val_set_list(req->pool, row, "actions");
         if (waiting || (latest && strcmp(status, "finauth_failed") == 0)) {
             struct hall_val *a = hall_val_push_obj(req->pool, acts);

@@ -502,8 +502,7 @@ order_page(struct hall_req *req)
         hall_dbres_set(req->pool, o, res, 0, "reject_reason");
     /* finance's 退回 of the voucher: why, until the order is paid another way */
     if (strcmp(s, "unpaid") == 0)
-        hall_val_set_str(req->pool, o, "transfer_refused",
-                         hall_dbres_str(res, 0, "transfer_refused"));
+        hall_dbres_set(req->pool, o, res, 0, "transfer_refused");
     hall_dbres_set(req->pool, o, res, 0, "partner=partner_name review_due");
     /* production and delivery (modules/pki): tracking number, the medium */
     hall_dbres_set(req->pool, o, res, 0, "waybill_no carrier has_medium:b cert_serial");

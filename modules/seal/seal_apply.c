@@ -350,8 +350,7 @@ apply_page(struct hall_req *req)
                 org = 1;
                 org_years = (int)hall_dbres_int(items, i, "years");
                 org_style = strcmp(hall_dbres_str(items, i, "style"), "cutout") == 0;
-                hall_val_set_str(req->pool, ctx, "org_seal_name",
-                                 hall_dbres_str(items, i, "seal_name"));
+                hall_dbres_set(req->pool, ctx, items, i, "org_seal_name=seal_name");
             } else if (strcmp(k, "org_business") == 0) {
                 biz++;
                 biz_years = (int)hall_dbres_int(items, i, "years");
