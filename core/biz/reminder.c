@@ -114,9 +114,9 @@ reminder_send(struct hall_ctx *cx, long days, long next)
             if (c == NULL || hall_dbres_rows(c) == 0)
                 goto fail;
             params = hall_val_obj(cx->pool);
-            hall_val_set_str(cx->pool, params, "subject", hall_dbres_str(c, 0, "subject_cn"));
+            hall_dbres_set(cx->pool, params, c, 0, "subject=subject_cn");
             hall_val_set_str(cx->pool, params, "serial", serial);
-            hall_val_set_str(cx->pool, params, "ends", hall_dbres_str(c, 0, "ends"));
+            hall_dbres_set(cx->pool, params, c, 0, "ends");
             hall_val_set_fmt(cx->pool, params, "url", "%s/renew/serial?project=%s&serial=%s", base,
                              hall_dbres_str(c, 0, "partner_code"), serial);
             if (hall_cert_sms(cx, serial, hall_psprintf(cx->pool, "expiry%ld", days),

@@ -78,7 +78,7 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
             continue;
         o = hall_val_push_obj(req->pool, list);
         hall_val_set_str(req->pool, o, "cert_type", type);
-        hall_val_set_str(req->pool, o, "name", hall_dbres_str(prods, i, "name"));
+        hall_dbres_set(req->pool, o, prods, i, "name");
         table = hall_val_json(
             req->pool,
             hall_price_table(req->pool, &pr, (int)hall_dbres_int(prods, i, "min_years"),

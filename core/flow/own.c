@@ -84,7 +84,7 @@ medium_gone(struct hall_req *req, struct hall_dbres *res)
     v = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
     hall_val_set_str(req->pool, v, "message", msg);
     hall_val_set_str(req->pool, v, "serial", serial);
-    hall_val_set_str(req->pool, v, "destroyed_why", hall_dbres_str(res, 0, "destroyed_why"));
+    hall_dbres_set(req->pool, v, res, 0, "destroyed_why");
     hall_medium_links(req, v, hall_dbres_str(res, 0, "partner_code"), serial);
     if (hall_req_wants_json(req)) {
         hall_val_set_bool(req->pool, v, "ok", 0);

@@ -57,7 +57,7 @@ identity_page(struct hall_req *req)
         return HALL_OK;
     ctx = hall_flow_page(req, "在线认证", &p);
     hall_val_set_str(req->pool, ctx, "order_id", oid);
-    hall_val_set_str(req->pool, ctx, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_dbres_set(req->pool, ctx, o, 0, "order_no");
     who = identity_who(hall_dbres_str(o, 0, "cert_type"));
     hall_val_set_str(req->pool, ctx, "who_label", hall_identity_who_label(who));
     hall_flow_steps(req, ctx, "identity");

@@ -94,9 +94,9 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
                          ? hall_business_get(hall_flow_current()->business)->sms
                          : hall_flow_current()->title);
     hall_val_set_str(req->pool, ctx, "cert_type_label", hall_cert_type_label(type));
-    hall_val_set_str(req->pool, ctx, "years", hall_dbres_str(o, 0, "years"));
+    hall_dbres_set(req->pool, ctx, o, 0, "years");
     /* the seal chosen, or included in the product's price (Hunan's 签章费) */
-    hall_val_set_bool(req->pool, ctx, "seal", hall_dbres_bool(o, 0, "needs_seal_material"));
+    hall_dbres_set(req->pool, ctx, o, 0, "seal=needs_seal_material:b");
     hall_val_set_bool(req->pool, ctx, "seal_included", !hall_dbres_bool(o, 0, "seal"));
     hall_val_set_str(req->pool, ctx, "cert_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
@@ -107,7 +107,7 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
                       strcmp(hall_form_str(form, "shipping"), "collect") == 0);
     hall_val_set_str(req->pool, ctx, "amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
-    hall_val_set_str(req->pool, ctx, "created", hall_dbres_str(o, 0, "created"));
+    hall_dbres_set(req->pool, ctx, o, 0, "created");
     {
         /* the 委托期限's first day as seed 004 prints it: 自2023年4月28日起 */
         int y, m, d;
@@ -117,7 +117,7 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
         else
             hall_val_set_str(req->pool, ctx, "created_day", "申请日期");
     }
-    hall_val_set_bool(req->pool, ctx, "printed", hall_dbres_bool(o, 0, "printed"));
+    hall_dbres_set(req->pool, ctx, o, 0, "printed:b");
     hall_val_set_bool(req->pool, ctx, "unit", (bit & HALL_T_UNIT) != 0);
     hall_val_set_bool(req->pool, ctx, "applicant", (bit & HALL_T_APPL) != 0);
     hall_val_set_bool(req->pool, ctx, "person", bit == HALL_T_PERSON);

@@ -160,7 +160,7 @@ upload_page(struct hall_req *req)
     hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     /* the form these materials were asked for: an upload from this page
      * after another tab saved the form again is refused (do_upload) */
-    hall_val_set_str(req->pool, ctx, "form_rev", hall_dbres_str(o, 0, "form_rev"));
+    hall_dbres_set(req->pool, ctx, o, 0, "form_rev");
     hall_val_set_bool(req->pool, ctx, "unit",
                       (hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")) & HALL_T_UNIT) != 0);
     list = hall_val_set_list(req->pool, ctx, "materials");
@@ -170,12 +170,12 @@ upload_page(struct hall_req *req)
     for (v = list->first; v != NULL; v = v->next) {
         for (i = 0; i < n; i++)
             if (strcmp(hall_dbres_str(files, i, "kind"), hall_form_str(v, "kind")) == 0) {
-                hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(files, i, "id"));
+                hall_dbres_set(req->pool, v, files, i, "file_id=id");
                 hall_val_set_str(
                     req->pool, v, "size",
                     hall_psprintf(req->pool, "%lldKB",
                                   (long long)(hall_dbres_int(files, i, "size") + 1023) / 1024));
-                hall_val_set_str(req->pool, v, "at", hall_dbres_str(files, i, "at"));
+                hall_dbres_set(req->pool, v, files, i, "at");
             }
         if (hall_val_get(v, "file_id") == NULL)
             all = 0;
@@ -262,7 +262,7 @@ do_upload(struct hall_req *req)
      * without the answer waiting for the file system */
     for (i = 0; i < hall_dbres_rows(res); i++)
         hall_file_discard_later(req->cx, hall_dbres_str(res, i, "old_name"));
-    hall_val_set_str(req->pool, v, "file_id", hall_dbres_str(res, 0, "file_id"));
+    hall_dbres_set(req->pool, v, res, 0, "file_id");
     hall_val_set_str(req->pool, v, "message", hall_msg_text(req->pool, HALL_M_UPLOAD_DONE, label));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_flow_url(req, "/upload?id=%s", oid));
@@ -353,7 +353,7 @@ do_uploaded(struct hall_req *req)
         struct hall_val *d = hall_val_obj(req->pool);
         int r;
 
-        hall_val_set_int(req->pool, d, "form_rev", hall_dbres_int(o, 0, "form_rev"));
+        hall_dbres_set(req->pool, d, o, 0, "form_rev:i");
         if (hall_db_begin(req->cx) != HALL_OK)
             return HALL_ERR;
         r = hall_order_move(req->cx, hall_dbres_int(o, 0, "id"), "rejected", "review",

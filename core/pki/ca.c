@@ -885,7 +885,7 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
     *ca_name = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "ca"));
     detail = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(reason));
-    hall_val_set_str(cx->pool, detail, "order_id", hall_dbres_str(res, 0, "order_id"));
+    hall_dbres_set(cx->pool, detail, res, 0, "order_id");
     if (hall_audit(cx, actor, "certificate", serial, "revoke", "issued", "revoked", detail) !=
             HALL_OK ||
         requests_close(cx, serial, reason, actor) != HALL_OK)

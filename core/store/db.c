@@ -38,11 +38,7 @@
 
 #include <libpq-fe.h>
 
-#include "store/store.h"
-
-struct hall_dbres {
-    PGresult *res;
-};
+#include "store/store_int.h"
 
 /* bumped by every new primary connection: the reference copy is of one */
 static unsigned long conn_gen;
@@ -551,6 +547,7 @@ wrap(struct hall_ctx *cx, PGresult *r)
     struct hall_dbres *res = hall_palloc(cx->pool, sizeof(*res));
 
     res->res = r;
+    res->pool = cx->pool;
     hall_pool_cleanup(cx->pool, res_free, res);
     return res;
 }
@@ -1055,107 +1052,6 @@ hall_db_rollback(struct hall_ctx *cx)
         return;
     }
     simple(cx, "ROLLBACK");
-}
-
-int
-hall_dbres_rows(const struct hall_dbres *res)
-{
-    return PQntuples(res->res);
-}
-
-const char *
-hall_dbres_get(const struct hall_dbres *res, int row, int col)
-{
-    if (row >= PQntuples(res->res) || col >= PQnfields(res->res))
-        return NULL;
-    if (PQgetisnull(res->res, row, col))
-        return NULL;
-    return PQgetvalue(res->res, row, col);
-}
-
-int
-hall_dbres_isnull(const struct hall_dbres *res, int row, int col)
-{
-    return PQgetisnull(res->res, row, col);
-}
-
-int64_t
-hall_dbres_i64(const struct hall_dbres *res, int row, int col)
-{
-    const char *v = hall_dbres_get(res, row, col);
-
-    return v != NULL ? strtoll(v, NULL, 10) : 0;
-}
-
-int
-hall_dbres_col(const struct hall_dbres *res, const char *name)
-{
-    int c = PQfnumber(res->res, name);
-
-    if (c < 0)
-        hall_log(HALL_LOG_ERR, NULL, "msg=\"no such column\" column=%s", name);
-    return c;
-}
-
-const char *
-hall_dbres_str(const struct hall_dbres *res, int row, const char *name)
-{
-    int c = hall_dbres_col(res, name);
-
-    return c < 0 ? NULL : hall_dbres_get(res, row, c);
-}
-
-int64_t
-hall_dbres_int(const struct hall_dbres *res, int row, const char *name)
-{
-    const char *v = hall_dbres_str(res, row, name);
-
-    return v != NULL ? strtoll(v, NULL, 10) : 0;
-}
-
-int
-hall_dbres_bool(const struct hall_dbres *res, int row, const char *name)
-{
-    const char *v = hall_dbres_str(res, row, name);
-
-    return v != NULL && strcmp(v, "t") == 0;
-}
-
-void
-hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res, int row,
-               const char *cols)
-{
-    char key[64], col[64];
-    const char *p = cols, *end, *eq, *colon;
-    size_t kn, cn;
-
-    while (*p != '\0') {
-        while (*p == ' ')
-            p++;
-        if (*p == '\0')
-            break;
-        end = p + strcspn(p, " ");
-        colon = memchr(p, ':', (size_t)(end - p));
-        eq = memchr(p, '=', (size_t)((colon != NULL ? colon : end) - p));
-        kn = (size_t)((eq != NULL ? eq : colon != NULL ? colon : end) - p);
-        cn = eq != NULL ? (size_t)((colon != NULL ? colon : end) - eq - 1) : kn;
-        if (kn == 0 || kn >= sizeof(key) || cn == 0 || cn >= sizeof(col))
-            abort(); /* a mistake of the caller's literal */
-        memcpy(key, p, kn);
-        key[kn] = '\0';
-        memcpy(col, eq != NULL ? eq + 1 : p, cn);
-        col[cn] = '\0';
-        switch (colon != NULL ? colon[1] : 's') {
-        case 'i': hall_val_set_int(pool, obj, key, hall_dbres_int(res, row, col)); break;
-        case 'b': hall_val_set_bool(pool, obj, key, hall_dbres_bool(res, row, col)); break;
-        case 'n':
-            if (hall_dbres_str(res, row, col) != NULL)
-                hall_val_set_str(pool, obj, key, hall_dbres_str(res, row, col));
-            break;
-        default: hall_val_set_str(pool, obj, key, hall_dbres_str(res, row, col)); break;
-        }
-        p = end;
-    }
 }
 
 unsigned char *

@@ -194,6 +194,21 @@ int hall_dbres_bool(const struct hall_dbres *res, int row, const char *name);
  */
 void hall_dbres_set(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res,
                     int row, const char *cols);
+/*
+ * The same list compiled once for a result of many rows: the spec parsed
+ * and each column looked up by name here, so that hall_dbres_put sets a
+ * row's members by index (O(columns), no name lookup or parsing per row).
+ * An unknown column is logged once and reads as SQL NULL, as for
+ * hall_dbres_str; a malformed spec aborts (the caller's literal).
+ */
+struct hall_dbcols;
+struct hall_dbcols *hall_dbres_cols(struct hall_pool *pool, const struct hall_dbres *res,
+                                    const char *cols);
+/* appends row's members to obj (hall_val_add_*: each key must be new in
+ * obj); a string is the result's own bytes when pool is the result's, a
+ * copy otherwise.  c comes from this pool (its keys are kept, not copied) */
+void hall_dbres_put(struct hall_pool *pool, struct hall_val *obj, const struct hall_dbres *res,
+                    int row, const struct hall_dbcols *c);
 /* decodes a bytea column; NULL for SQL NULL */
 unsigned char *hall_dbres_bytea(struct hall_ctx *cx, const struct hall_dbres *res, int row, int col,
                                 size_t *len);

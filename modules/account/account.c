@@ -212,11 +212,10 @@ faq_page(struct hall_req *req)
         hall_dbres_set(req->pool, ctx, res, 0, "sms_business_name prepaid=shipping_prepaid:b");
         hall_val_set_bool(req->pool, ctx, "collect_only",
                           !hall_dbres_bool(res, 0, "shipping_prepaid"));
-        hall_val_set_bool(req->pool, ctx, "legal_person",
-                          hall_dbres_bool(res, 0, "legal_person_auth_allowed"));
+        hall_dbres_set(req->pool, ctx, res, 0, "legal_person=legal_person_auth_allowed:b");
         /* the example SMS names the site the real one names (modules/admin,
          * decision_sms: szjsgws's www.szca.com) */
-        hall_val_set_str(req->pool, ctx, "sms_site", hall_dbres_str(res, 0, "sms_site"));
+        hall_dbres_set(req->pool, ctx, res, 0, "sms_site");
     }
     return hall_resp_page(req, 200, "faq", ctx);
 }
@@ -226,8 +225,9 @@ static int
 channels_page(struct hall_req *req)
 {
     struct hall_val *ctx = page_ctx(req, "大客户专区");
-    struct hall_val *list, *row;
+    struct hall_val *list;
     struct hall_dbres *res;
+    const struct hall_dbcols *cols;
     int i;
 
     if (partner_ctx(req, ctx) != HALL_OK)
@@ -236,11 +236,11 @@ channels_page(struct hall_req *req)
     if (res == NULL)
         return HALL_ERR;
     list = hall_val_set_list(req->pool, ctx, "channels");
-    for (i = 0; i < hall_dbres_rows(res); i++) {
-        row = hall_val_push_obj(req->pool, list);
-        hall_dbres_set(req->pool, row, res, i,
-                       "code name short_name project=requires_project_id:b sla=review_sla_days:i");
-    }
+    cols = hall_dbres_cols(req->pool, res,
+                           "code name short_name project=requires_project_id:b "
+                           "sla=review_sla_days:i");
+    for (i = 0; i < hall_dbres_rows(res); i++)
+        hall_dbres_put(req->pool, hall_val_push_obj(req->pool, list), res, i, cols);
     return hall_resp_page(req, 200, "partners", ctx);
 }
 
@@ -264,7 +264,7 @@ partner_entry(struct hall_req *req)
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     hall_val_set_str(req->pool, ctx, "project_id", project);
-    hall_val_set_str(req->pool, ctx, "project_name", hall_dbres_str(res, 0, "name"));
+    hall_dbres_set(req->pool, ctx, res, 0, "project_name=name");
     hall_val_set_bool(req->pool, ctx, "sms_only", 1);
     /* the partner sends its users to apply (seed 003): straight to the flow */
     hall_val_set_str(req->pool, ctx, "next", hall_psprintf(req->pool, "%s/new", base_of(req)));

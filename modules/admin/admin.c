@@ -285,32 +285,53 @@ page_ctx(struct hall_req *req, const char *title)
     return ctx;
 }
 
-/* one order row of ORDER_COLS as a value */
-struct hall_val *
-order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res, int i)
+void
+order_cols(struct hall_req *req, const struct hall_dbres *res, struct order_cols *c)
 {
-    const char *status = hall_dbres_str(res, i, "status");
-    const char *label = hall_order_label(status);
+    c->head = hall_dbres_cols(req->pool, res,
+                              "id:i order_no partner=partner_code partner_name business_type");
+    c->type = hall_dbres_cols(req->pool, res, "cert_type");
+    c->years = hall_dbres_cols(req->pool, res, "years:i seal:b");
+    c->subject = hall_dbres_cols(req->pool, res, "subject amount_fen:i");
+    c->tail = hall_dbres_cols(req->pool, res,
+                              "review_due overdue:b due_today:b resubmitted:b updated_at");
+    c->status = hall_dbres_col(res, "status");
+    c->business = hall_dbres_col(res, "business_type");
+    c->cert_type = hall_dbres_col(res, "cert_type");
+    c->amount = hall_dbres_col(res, "amount_fen");
+    c->submitted = hall_dbres_col(res, "submitted_at");
+}
 
-    hall_dbres_set(req->pool, o, res, i,
-                   "id:i order_no partner=partner_code partner_name business_type");
-    hall_val_set_str(req->pool, o, "business_label",
-                     business_label(hall_dbres_str(res, i, "business_type"), 0));
-    hall_val_set_str(req->pool, o, "cert_type", hall_dbres_str(res, i, "cert_type"));
-    hall_val_set_str(req->pool, o, "cert_type_label",
-                     hall_cert_type_label(hall_dbres_str(res, i, "cert_type")));
-    hall_dbres_set(req->pool, o, res, i, "years:i seal:b");
-    hall_val_set_str(req->pool, o, "status", status);
-    hall_val_set_str(req->pool, o, "status_label", label != NULL ? label : status);
-    hall_dbres_set(req->pool, o, res, i, "subject amount_fen:i");
-    hall_val_set_str(req->pool, o, "amount",
-                     hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
-    hall_val_set_str(req->pool, o, "submitted_at",
-                     (hall_dbres_str(res, i, "submitted_at") == NULL)
-                         ? ""
-                         : hall_dbres_str(res, i, "submitted_at"));
-    hall_dbres_set(req->pool, o, res, i,
-                   "review_due overdue:b due_today:b resubmitted:b updated_at");
+/* one order row of ORDER_COLS as a value: new members of o (a list's
+ * rows by index, no column looked up by name) */
+struct hall_val *
+order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res, int i,
+          const struct order_cols *c)
+{
+    struct order_cols own;
+    const char *status, *label, *submitted;
+
+    if (c == NULL) {
+        order_cols(req, res, &own);
+        c = &own;
+    }
+    status = hall_dbres_get(res, i, c->status);
+    label = hall_order_label(status);
+    submitted = hall_dbres_get(res, i, c->submitted);
+    hall_dbres_put(req->pool, o, res, i, c->head);
+    hall_val_add_str(req->pool, o, "business_label",
+                     business_label(hall_dbres_get(res, i, c->business), 0));
+    hall_dbres_put(req->pool, o, res, i, c->type);
+    hall_val_add_str(req->pool, o, "cert_type_label",
+                     hall_cert_type_label(hall_dbres_get(res, i, c->cert_type)));
+    hall_dbres_put(req->pool, o, res, i, c->years);
+    hall_val_add_str(req->pool, o, "status", status);
+    hall_val_add_str(req->pool, o, "status_label", label != NULL ? label : status);
+    hall_dbres_put(req->pool, o, res, i, c->subject);
+    hall_val_add_str(req->pool, o, "amount",
+                     hall_yuan(req->pool, hall_dbres_i64(res, i, c->amount)));
+    hall_val_add_str(req->pool, o, "submitted_at", submitted != NULL ? submitted : "");
+    hall_dbres_put(req->pool, o, res, i, c->tail);
     return o;
 }
 

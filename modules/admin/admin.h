@@ -17,8 +17,15 @@ const char *business_label(const char *code, int sms);
 const char *form_str(const struct hall_val *form, const char *name);
 struct hall_val *form_of(struct hall_req *req, const struct hall_dbres *res, int col);
 struct hall_val *page_ctx(struct hall_req *req, const char *title);
+/* ORDER_COLS of a result resolved once, for order_val on each of its rows */
+struct order_cols {
+    const struct hall_dbcols *head, *type, *years, *subject, *tail;
+    int status, business, cert_type, amount, submitted;
+};
+void order_cols(struct hall_req *req, const struct hall_dbres *res, struct order_cols *c);
+/* c NULL: resolved here (one row) */
 struct hall_val *order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res,
-                           int i);
+                           int i, const struct order_cols *c);
 
 /* admin_login.c */
 int login_page(struct hall_req *req);

@@ -242,9 +242,9 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
         int cutout = strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0;
 
         hall_val_set_int(req->pool, s, "no", i + 1);
-        hall_val_set_str(req->pool, s, "id", hall_dbres_str(res, i, "id"));
+        hall_dbres_set(req->pool, s, res, i, "id");
         hall_val_set_str(req->pool, s, "kind", kind);
-        hall_val_set_str(req->pool, s, "years", hall_dbres_str(res, i, "years"));
+        hall_dbres_set(req->pool, s, res, i, "years");
         hall_val_set_str(req->pool, s, "style_label", cutout ? "根据印模样式抠图" : "工具自动生成");
         if (strcmp(kind, "org_person") == 0) {
             struct hall_val *h =
@@ -315,7 +315,7 @@ change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
         return HALL_ERR;
     }
     v = hall_val_set_obj(req->pool, ctx, "change");
-    hall_val_set_str(req->pool, v, "serial", hall_dbres_str(res, 0, "serial"));
+    hall_dbres_set(req->pool, v, res, 0, "serial");
     hall_val_set_str(req->pool, v, "subject",
                      hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
                                            hall_dbres_str(res, 0, "subject_org")));
@@ -345,7 +345,7 @@ files_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_dbres_set(req->pool, f, res, i, "id:i kind");
         hall_val_set_str(req->pool, f, "label",
                          material_label(req->pool, hall_dbres_str(res, i, "kind")));
-        hall_val_set_str(req->pool, f, "mime", hall_dbres_str(res, i, "mime"));
+        hall_dbres_set(req->pool, f, res, i, "mime");
         hall_val_set_str(
             req->pool, f, "size",
             hall_psprintf(req->pool, "%.1f KB", hall_dbres_int(res, i, "size") / 1024.0));
@@ -379,7 +379,7 @@ history_ctx(struct hall_req *req, struct hall_val *ctx, const char *sid)
         hall_val_set_str(
             req->pool, h, "who",
             actor_label(req, hall_dbres_str(res, i, "actor"), hall_dbres_str(res, i, "login")));
-        hall_val_set_str(req->pool, h, "action", hall_dbres_str(res, i, "action"));
+        hall_dbres_set(req->pool, h, res, i, "action");
         hall_val_set_str(req->pool, h, "action_label",
                          hall_order_action_label(hall_dbres_str(res, i, "action")));
         hall_val_set_str(req->pool, h, "from", from);
@@ -434,10 +434,10 @@ order_page(struct hall_req *req)
     }
 
     ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "业务单详情");
-    ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0);
+    ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0, NULL);
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
-    hall_val_set_str(req->pool, ov, "reject_reason", hall_dbres_str(o, 0, "reject_reason"));
+    hall_dbres_set(req->pool, ov, o, 0, "reject_reason");
     hall_val_set_str(req->pool, ov, "cert_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ov, "shipping_amount",

@@ -37,6 +37,7 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
 {
     struct hall_dbres *res, *cnt;
     struct hall_val *ctx, *list;
+    struct order_cols oc;
     const char *q;
     int64_t page = 1, total, pages;
     int i, n;
@@ -59,10 +60,11 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, title);
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
+    order_cols(req, res, &oc);
     for (i = 0; i < n; i++)
-        order_val(req, hall_val_push_obj(req->pool, list), res, i);
+        order_val(req, hall_val_push_obj(req->pool, list), res, i, &oc);
     hall_val_set_int(req->pool, ctx, "total", total);
-    hall_val_set_int(req->pool, ctx, "overdue_total", hall_dbres_int(cnt, 0, "overdue_total"));
+    hall_dbres_set(req->pool, ctx, cnt, 0, "overdue_total:i");
     hall_val_set_int(req->pool, ctx, "page", page);
     hall_val_set_int(req->pool, ctx, "pages", pages);
     hall_val_set_str(req->pool, ctx, "q", q);
@@ -111,6 +113,7 @@ outbox_page(struct hall_req *req)
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
+    const struct hall_dbcols *job;
     int i, n;
 
     if (partner_path(req))
@@ -121,13 +124,11 @@ outbox_page(struct hall_req *req)
     ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, "失败的外部调用");
     list = hall_val_set_list(req->pool, ctx, "jobs");
     n = hall_dbres_rows(res);
-    for (i = 0; i < n; i++) {
-        struct hall_val *j = hall_val_push_obj(req->pool, list);
-
-        hall_dbres_set(req->pool, j, res, i, "id:i kind idem_key attempts:i last_error created_at");
-        hall_val_set_str(req->pool, j, "last_attempt_at",
-                         hall_dbres_str(res, i, "next_attempt_at"));
-    }
+    job = hall_dbres_cols(req->pool, res,
+                          "id:i kind idem_key attempts:i last_error created_at "
+                          "last_attempt_at=next_attempt_at");
+    for (i = 0; i < n; i++)
+        hall_dbres_put(req->pool, hall_val_push_obj(req->pool, list), res, i, job);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);

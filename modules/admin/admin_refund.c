@@ -49,19 +49,25 @@ static void
 refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct hall_dbres *res)
 {
     struct hall_val *list = hall_val_set_list(req->pool, ctx, key);
+    const struct hall_dbcols *head, *waiting, *money, *tail;
     int i, n = hall_dbres_rows(res);
 
+    head = hall_dbres_cols(req->pool, res, "id:i kind");
+    waiting = hall_dbres_cols(req->pool, res, "awaiting_by");
+    money = hall_dbres_cols(req->pool, res,
+                            "amount_fen:i reason created_at order_id:i order_no subject method");
+    tail = hall_dbres_cols(req->pool, res, "partner_name note done_at");
     for (i = 0; i < n; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);
         const char *status = hall_dbres_str(res, i, "status");
 
-        hall_dbres_set(req->pool, r, res, i, "id:i kind");
+        hall_dbres_put(req->pool, r, res, i, head);
         hall_val_set_str(req->pool, r, "kind_label",
                          refund_kind_label(hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, r, "status", status);
         hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
         /* four eyes: approved once, waiting for a second finance member */
-        hall_val_set_str(req->pool, r, "awaiting_by", hall_dbres_str(res, i, "awaiting_by"));
+        hall_dbres_put(req->pool, r, res, i, waiting);
         if (*hall_dbres_str(res, i, "awaiting_by") != '\0')
             hall_val_set_fmt(req->pool, r, "status_label", "待复核（%s已批准）",
                              hall_dbres_str(res, i, "awaiting_by"));
@@ -70,13 +76,12 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
                               *hall_dbres_str(res, i, "awaiting_by") == '\0');
         hall_val_set_str(req->pool, r, "amount",
                          hall_yuan(req->pool, hall_dbres_int(res, i, "amount_fen")));
-        hall_dbres_set(req->pool, r, res, i,
-                       "amount_fen:i reason created_at order_id:i order_no subject method");
+        hall_dbres_put(req->pool, r, res, i, money);
         hall_val_set_str(req->pool, r, "method_label",
                          method_label(hall_dbres_str(res, i, "method")));
         hall_val_set_bool(req->pool, r, "transfer",
                           strcmp(hall_dbres_str(res, i, "method"), "transfer") == 0);
-        hall_dbres_set(req->pool, r, res, i, "partner_name note done_at");
+        hall_dbres_put(req->pool, r, res, i, tail);
     }
     hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
 }

@@ -19,21 +19,16 @@
 
 #define CERTS_PAGE 100 /* 我的证书's rows a page (certificates and those in production) */
 
-/* certs_list's columns that the page reads */
+/* certs_list's columns that the page reads for more than a copy */
 enum {
     C_SERIAL,
     C_STATE,
     C_CA,
     C_CN,
     C_ORG,
-    C_NB,
-    C_NA,
     C_EXPIRED,
     C_EXPIRING,
-    C_REVOKED_AT,
     C_REASON,
-    C_ORDER_ID,
-    C_ORDER_NO,
     C_PARTNER,
     C_CERT_TYPE,
     C_SEAL_KIND,
@@ -44,10 +39,9 @@ enum {
     C__N
 };
 static const char *const cert_cols[C__N] = {
-    "serial",        "state",      "ca",         "subject_cn",   "subject_org",
-    "not_before",    "not_after",  "expired",    "expiring",     "revoked_at",
-    "revoke_reason", "order_id",   "order_no",   "partner_code", "cert_type",
-    "seal_kind",     "reissuable", "changeable", "renewable",    "unlockable",
+    "serial",     "state",         "ca",           "subject_cn", "subject_org", "expired",
+    "expiring",   "revoke_reason", "partner_code", "cert_type",  "seal_kind",   "reissuable",
+    "changeable", "renewable",     "unlockable",
 };
 
 /* one certificate's state for the holder: a code and its words */
@@ -174,7 +168,7 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
         it = hall_val_push_obj(req->pool, list);
         hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(kind));
         hall_val_set_str(req->pool, it, "name", name);
-        hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(seals, i, "es_id"));
+        hall_dbres_set(req->pool, it, seals, i, "es_id");
         if (strcmp(st, "replaced") == 0)
             hall_val_set_str(req->pool, it, "state_label", "已替换（随新证书重新制作）");
         else if (strcmp(st, "valid") != 0)
@@ -214,6 +208,7 @@ finauth_page(struct hall_req *req)
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
+    const struct hall_dbcols *names, *created, *failed;
     const char *base = hall_req_base(req);
     long page;
     int i, n, more;
@@ -241,6 +236,9 @@ finauth_page(struct hall_req *req)
     if (more)
         hall_val_set_int(req->pool, ctx, "next_page", page + 1);
     list = hall_val_set_list(req->pool, ctx, "records");
+    names = hall_dbres_cols(req->pool, res, "order_no subject");
+    created = hall_dbres_cols(req->pool, res, "created");
+    failed = hall_dbres_cols(req->pool, res, "fail_reason verified");
     for (i = 0; i < n; i++) {
         struct hall_val *row = hall_val_push_obj(req->pool, list), *acts;
         const char *oid = hall_dbres_str(res, i, "order_id");
@@ -253,14 +251,14 @@ finauth_page(struct hall_req *req)
 
         hall_val_set_int(req->pool, row, "seq", (page - 1) * FINAUTH_PAGE + i + 1);
         hall_val_set_str(req->pool, row, "order_id", oid);
-        hall_dbres_set(req->pool, row, res, i, "order_no subject");
+        hall_dbres_put(req->pool, row, res, i, names);
         hall_val_set_str(req->pool, row, "method", "银行金融认证");
         hall_val_set_str(req->pool, row, "code_name", name);
-        hall_val_set_str(req->pool, row, "created", hall_dbres_str(res, i, "created"));
+        hall_dbres_put(req->pool, row, res, i, created);
         hall_val_set_str(req->pool, row, "result", result);
         hall_val_set_str(req->pool, row, "result_label",
                          finauth_result_label(req, result, name, waiting));
-        hall_dbres_set(req->pool, row, res, i, "fail_reason verified");
+        hall_dbres_put(req->pool, row, res, i, failed);
         acts = hall_val_set_list(req->pool, row, "actions");
         if (waiting || (latest && strcmp(status, "finauth_failed") == 0)) {
             struct hall_val *a = hall_val_push_obj(req->pool, acts);
@@ -288,6 +286,7 @@ certs_page(struct hall_req *req)
     struct hall_dbres *res, *seals;
     struct hall_val *ctx, *list;
     long page;
+    const struct hall_dbcols *dates, *revoked_at, *order;
     int i, n, more, cc[C__N];
 
     /* a page of CERTS_PAGE rows, one more read to know whether a next page
@@ -308,6 +307,9 @@ certs_page(struct hall_req *req)
     list = hall_val_set_list(req->pool, ctx, "certs");
     for (i = 0; i < C__N; i++)
         cc[i] = hall_dbres_col(res, cert_cols[i]);
+    dates = hall_dbres_cols(req->pool, res, "not_before not_after");
+    revoked_at = hall_dbres_cols(req->pool, res, "revoked_at");
+    order = hall_dbres_cols(req->pool, res, "order_id order_no");
     n = hall_dbres_rows(res);
     more = n > CERTS_PAGE;
     if (more)
@@ -341,20 +343,17 @@ certs_page(struct hall_req *req)
                          hall_cert_type_label(hall_val_get(row, "cert_type")->str));
         hall_val_set_str(req->pool, row, "ca", ca);
         hall_val_set_str(req->pool, row, "ca_label", ca_label(ca));
-        hall_val_set_str(req->pool, row, "not_before", hall_dbres_get(res, i, cc[C_NB]));
-        hall_val_set_str(req->pool, row, "not_after", hall_dbres_get(res, i, cc[C_NA]));
+        hall_dbres_put(req->pool, row, res, i, dates);
         hall_val_set_str(req->pool, row, "state", code);
         hall_val_set_str(req->pool, row, "state_label", label);
         if (strcmp(code, "revoked") == 0) {
             int reason = atoi(hall_dbres_get(res, i, cc[C_REASON]));
 
-            hall_val_set_str(req->pool, row, "revoked_at",
-                             hall_dbres_get(res, i, cc[C_REVOKED_AT]));
+            hall_dbres_put(req->pool, row, res, i, revoked_at);
             hall_val_set_str(req->pool, row, "revoke_reason", hall_pki_reason_name(reason));
             hall_val_set_str(req->pool, row, "revoke_reason_label", hall_pki_reason_label(reason));
         }
-        hall_val_set_str(req->pool, row, "order_id", hall_dbres_get(res, i, cc[C_ORDER_ID]));
-        hall_val_set_str(req->pool, row, "order_no", hall_dbres_get(res, i, cc[C_ORDER_NO]));
+        hall_dbres_put(req->pool, row, res, i, order);
         cert_actions(req, row, code, serial, hall_dbres_get(res, i, cc[C_PARTNER]),
                      *hall_dbres_get(res, i, cc[C_REISSUABLE]) == 't',
                      *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't',

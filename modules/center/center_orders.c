@@ -482,10 +482,10 @@ order_page(struct hall_req *req)
     o = hall_val_set_obj(req->pool, ctx, "o");
     s = hall_dbres_str(res, 0, "status");
     hall_val_set_str(req->pool, o, "id", sid);
-    hall_val_set_str(req->pool, o, "order_no", hall_dbres_str(res, 0, "order_no"));
+    hall_dbres_set(req->pool, o, res, 0, "order_no");
     hall_val_set_str(req->pool, o, "business",
                      business_label(hall_dbres_str(res, 0, "business_type")));
-    hall_val_set_str(req->pool, o, "subject", hall_dbres_str(res, 0, "subject"));
+    hall_dbres_set(req->pool, o, res, 0, "subject");
     hall_val_set_str(req->pool, o, "amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "amount_fen")));
     hall_val_set_str(req->pool, o, "cert_amount",
@@ -499,18 +499,17 @@ order_page(struct hall_req *req)
     hall_dbres_set(req->pool, o, res, 0, "years created updated");
     /* the reason belongs to the rejection: gone once resubmitted */
     if (strcmp(s, "rejected") == 0)
-        hall_val_set_str(req->pool, o, "reject_reason", hall_dbres_str(res, 0, "reject_reason"));
+        hall_dbres_set(req->pool, o, res, 0, "reject_reason");
     /* finance's 退回 of the voucher: why, until the order is paid another way */
     if (strcmp(s, "unpaid") == 0)
-        hall_val_set_str(req->pool, o, "transfer_refused",
-                         hall_dbres_str(res, 0, "transfer_refused"));
+        hall_dbres_set(req->pool, o, res, 0, "transfer_refused");
     hall_dbres_set(req->pool, o, res, 0, "partner=partner_name review_due");
     /* production and delivery (modules/pki): tracking number, the medium */
     hall_dbres_set(req->pool, o, res, 0, "waybill_no carrier has_medium:b cert_serial");
     if (*hall_dbres_str(res, 0, "medium_gone_at") != '\0') {
         struct hall_val *g = hall_val_set_obj(req->pool, o, "medium_gone");
 
-        hall_val_set_str(req->pool, g, "at", hall_dbres_str(res, 0, "medium_gone_at"));
+        hall_dbres_set(req->pool, g, res, 0, "at=medium_gone_at");
         hall_val_set_str(req->pool, g, "why",
                          hall_medium_why_label(hall_dbres_str(res, 0, "medium_gone_why")));
         hall_medium_links(req, g, hall_dbres_str(res, 0, "partner_code"),
@@ -530,7 +529,7 @@ order_page(struct hall_req *req)
         if (rf == NULL)
             return HALL_ERR;
         if (strcmp(hall_dbres_str(rf, 0, "status"), "refused") == 0)
-            hall_val_set_str(req->pool, o, "refund_refused", hall_dbres_str(rf, 0, "note"));
+            hall_dbres_set(req->pool, o, rf, 0, "refund_refused=note");
         struct hall_dbres *inv = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
 
         if (inv == NULL)
@@ -553,7 +552,7 @@ order_page(struct hall_req *req)
         const char *to = hall_dbres_str(hist, i, "to_state");
         const char *action = hall_dbres_str(hist, i, "action");
 
-        hall_val_set_str(req->pool, h, "at", hall_dbres_str(hist, i, "at"));
+        hall_dbres_set(req->pool, h, hist, i, "at");
         if (*to != '\0')
             hall_val_set_str(req->pool, h, "what", hall_order_label(to) ?: "状态变更");
         else

@@ -132,7 +132,7 @@ revoke_page(struct hall_req *req)
     if (strcmp(code, "revoked") == 0) {
         int reason = (int)hall_dbres_int(res, 0, "revoke_reason");
 
-        hall_val_set_str(req->pool, cert, "revoked_at", hall_dbres_str(res, 0, "revoked_at"));
+        hall_dbres_set(req->pool, cert, res, 0, "revoked_at");
         hall_val_set_str(req->pool, cert, "revoke_reason_label", hall_pki_reason_label(reason));
     }
     /* only a live certificate is revoked; an expired one is already of no use */
@@ -161,7 +161,7 @@ revoke_page(struct hall_req *req)
         }
         hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(k));
         hall_val_set_str(req->pool, it, "name", name);
-        hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(seals, i, "es_id"));
+        hall_dbres_set(req->pool, it, seals, i, "es_id");
     }
     hall_val_set_bool(req->pool, ctx, "has_seals", hall_dbres_rows(seals) > 0);
     list = hall_val_set_list(req->pool, ctx, "orders");

@@ -135,6 +135,7 @@ finauth_list(struct hall_req *req)
 {
     struct hall_val *ctx = hall_page_ctx(req), *list, *r;
     struct hall_dbres *res = hall_db_exec(req->cx, "orders_due", HALL_I64(req->user_id));
+    const struct hall_dbcols *cols;
     int i, n;
 
     if (res == NULL)
@@ -142,11 +143,12 @@ finauth_list(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "title", "金融认证");
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
+    cols = hall_dbres_cols(req->pool, res, "id order_no subject updated");
     for (i = 0; i < n; i++) {
         const char *st = hall_dbres_str(res, i, "status");
 
         r = hall_val_push_obj(req->pool, list);
-        hall_dbres_set(req->pool, r, res, i, "id order_no subject updated");
+        hall_dbres_put(req->pool, r, res, i, cols);
         hall_val_set_str(req->pool, r, "status_label", hall_order_label(st));
         hall_val_set_str(req->pool, r, "action",
                          strcmp(st, "finauth_ok") == 0       ? "待认证"

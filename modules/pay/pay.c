@@ -218,8 +218,7 @@ pay_page(struct hall_req *req)
         if (hall_dbres_rows(p) > 0 && strcmp(hall_dbres_str(p, 0, "status"), "refused") == 0) {
             hall_val_set_bool(req->pool, ctx, "refused", 1);
             /* finance's reason for 退回 (sql/044) */
-            hall_val_set_str(req->pool, ctx, "refused_reason",
-                             hall_dbres_str(p, 0, "refused_reason"));
+            hall_dbres_set(req->pool, ctx, p, 0, "refused_reason");
         }
         return hall_resp_page(req, 200, "pay", ctx);
     }

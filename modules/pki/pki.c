@@ -282,8 +282,9 @@ lookup_org(struct hall_req *req, struct hall_val *ctx, const char *org, const ch
 {
     struct hall_dbres *res;
     struct hall_val *list;
+    const struct hall_dbcols *serial, *dates, *revoked_at;
     char *up = hall_pstrdup(req->pool, code);
-    int i, n;
+    int i, n, c_state, c_expired, c_reason;
 
     for (i = 0; up[i] != '\0'; i++)
         if (up[i] >= 'a' && up[i] <= 'z')
@@ -302,23 +303,30 @@ lookup_org(struct hall_req *req, struct hall_val *ctx, const char *org, const ch
         return lookup_refuse(req, ctx, HALL_M_PKI_ORG_UNKNOWN, "org_name", "org_error");
     hall_val_set_str(req->pool, ctx, "org_found", org);
     list = hall_val_set_list(req->pool, ctx, "certs");
+    serial = hall_dbres_cols(req->pool, res, "serial");
+    dates = hall_dbres_cols(req->pool, res, "not_before not_after ca");
+    revoked_at = hall_dbres_cols(req->pool, res, "revoked_at");
+    c_state = hall_dbres_col(res, "state");
+    c_expired = hall_dbres_col(res, "expired");
+    c_reason = hall_dbres_col(res, "revoke_reason");
     for (i = 0; i < n; i++) {
         struct hall_val *c = hall_val_push_obj(req->pool, list);
-        const char *st = hall_dbres_str(res, i, "state");
-        int expired = hall_dbres_bool(res, i, "expired");
+        const char *st = hall_dbres_get(res, i, c_state);
+        const char *ex = hall_dbres_get(res, i, c_expired);
+        int expired = ex != NULL && strcmp(ex, "t") == 0;
         int revoked = strcmp(st, "revoked") == 0;
 
-        hall_val_set_str(req->pool, c, "serial", hall_dbres_str(res, i, "serial"));
-        hall_val_set_str(req->pool, c, "status",
+        hall_dbres_put(req->pool, c, res, i, serial);
+        hall_val_add_str(req->pool, c, "status",
                          revoked ? "revoked" : (expired ? "expired" : "good"));
-        hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
-        hall_dbres_set(req->pool, c, res, i, "not_before not_after ca");
+        hall_val_add_str(req->pool, c, "status_label", state_label(st, expired));
+        hall_dbres_put(req->pool, c, res, i, dates);
         if (revoked) {
-            int reason = (int)hall_dbres_int(res, i, "revoke_reason");
+            int reason = (int)hall_dbres_i64(res, i, c_reason);
 
-            hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_str(res, i, "revoked_at"));
-            hall_val_set_str(req->pool, c, "revoke_reason", hall_pki_reason_name(reason));
-            hall_val_set_str(req->pool, c, "revoke_reason_label", hall_pki_reason_label(reason));
+            hall_dbres_put(req->pool, c, res, i, revoked_at);
+            hall_val_add_str(req->pool, c, "revoke_reason", hall_pki_reason_name(reason));
+            hall_val_add_str(req->pool, c, "revoke_reason_label", hall_pki_reason_label(reason));
         }
     }
     if (json_asked(req))
@@ -372,17 +380,17 @@ lookup(struct hall_req *req)
         int expired = hall_dbres_bool(res, 0, "expired");
         int revoked = strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0;
 
-        hall_val_set_str(req->pool, c, "serial", hall_dbres_str(res, 0, "serial"));
+        hall_dbres_set(req->pool, c, res, 0, "serial");
         hall_val_set_str(req->pool, c, "status",
                          revoked ? "revoked" : (expired ? "expired" : "good"));
         hall_val_set_str(req->pool, c, "status_label", state_label(st, expired));
         if (hall_dbres_bool(res, 0, "unlisted"))
             hall_val_set_bool(req->pool, c, "unlisted", 1);
         else
-            hall_val_set_str(req->pool, c, "organization", hall_dbres_str(res, 0, "subject_org"));
+            hall_dbres_set(req->pool, c, res, 0, "organization=subject_org");
         hall_dbres_set(req->pool, c, res, 0, "not_before not_after ca");
         if (revoked) {
-            hall_val_set_str(req->pool, c, "revoked_at", hall_dbres_str(res, 0, "revoked_at"));
+            hall_dbres_set(req->pool, c, res, 0, "revoked_at");
             hall_val_set_str(req->pool, c, "revoke_reason",
                              hall_pki_reason_name((int)hall_dbres_int(res, 0, "revoke_reason")));
             hall_val_set_str(req->pool, c, "revoke_reason_label",
@@ -498,31 +506,6 @@ staff_ctx(struct hall_req *req, const char *title)
     return hall_staff_page(req, title);
 }
 
-/* the queue statement's columns that the page reads */
-enum {
-    Q_ID,
-    Q_ORDER_NO,
-    Q_SUBJECT,
-    Q_CERT_TYPE,
-    Q_YEARS,
-    Q_REVIEW_DUE,
-    Q_CA,
-    Q_AUTO_ISSUE,
-    Q_SERIAL,
-    Q_METHOD,
-    Q_WAYBILL_NO,
-    Q_SHIP_BY,
-    Q_SHIP_LATE,
-    Q_SHIP_TODAY,
-    Q_GIFT,
-    Q__N
-};
-static const char *const queue_cols[Q__N] = {
-    "id",         "order_no", "subject",    "cert_type",  "years",
-    "review_due", "ca",       "auto_issue", "serial",     "method",
-    "waybill_no", "ship_by",  "ship_late",  "ship_today", "gift",
-};
-
 /* ?done=ORDER after 制作证书: what was made, above the queue */
 static int
 made_ctx(struct hall_req *req, struct hall_val *ctx)
@@ -556,7 +539,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
-    int i, n, qc[Q__N];
+    const struct hall_dbcols *head, *mid, *tail;
+    int i, n, c_type, c_method;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
@@ -566,35 +550,26 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
-    /* the columns by name, resolved once for up to 200 rows */
-    for (i = 0; i < Q__N; i++)
-        qc[i] = hall_dbres_col(res, queue_cols[i]);
+    /* the columns resolved once for up to 200 rows; three lists keep the
+     * members in the order the two computed ones sit between */
+    head = hall_dbres_cols(req->pool, res, "id:i order_no subject");
+    mid = hall_dbres_cols(req->pool, res, "years:i review_due ca auto_issue:b serial");
+    tail = hall_dbres_cols(req->pool, res, "waybill_no ship_by ship_late:b ship_today:b gift");
+    c_type = hall_dbres_col(res, "cert_type");
+    c_method = hall_dbres_col(res, "method");
     for (i = 0; i < n; i++) {
         struct hall_val *o = hall_val_push_obj(req->pool, list);
-        const char *m = hall_dbres_get(res, i, qc[Q_METHOD]);
+        const char *m = hall_dbres_get(res, i, c_method);
 
-        hall_val_set_int(req->pool, o, "id", hall_dbres_i64(res, i, qc[Q_ID]));
-        hall_val_set_str(req->pool, o, "order_no", hall_dbres_get(res, i, qc[Q_ORDER_NO]));
-        hall_val_set_str(req->pool, o, "subject", hall_dbres_get(res, i, qc[Q_SUBJECT]));
-        hall_val_set_str(req->pool, o, "cert_type_label",
-                         hall_cert_type_label(hall_dbres_get(res, i, qc[Q_CERT_TYPE])));
-        hall_val_set_int(req->pool, o, "years", hall_dbres_i64(res, i, qc[Q_YEARS]));
-        hall_val_set_str(req->pool, o, "review_due", hall_dbres_get(res, i, qc[Q_REVIEW_DUE]));
-        hall_val_set_str(req->pool, o, "ca", hall_dbres_get(res, i, qc[Q_CA]));
-        hall_val_set_bool(req->pool, o, "auto_issue",
-                          strcmp(hall_dbres_get(res, i, qc[Q_AUTO_ISSUE]), "t") == 0);
-        hall_val_set_str(req->pool, o, "serial", hall_dbres_get(res, i, qc[Q_SERIAL]));
-        hall_val_set_str(req->pool, o, "payment",
+        hall_dbres_put(req->pool, o, res, i, head);
+        hall_val_add_str(req->pool, o, "cert_type_label",
+                         hall_cert_type_label(hall_dbres_get(res, i, c_type)));
+        hall_dbres_put(req->pool, o, res, i, mid);
+        hall_val_add_str(req->pool, o, "payment",
                          strcmp(m, "transfer") == 0 ? "对公转账"
                          : *m != '\0'               ? "在线支付"
                                                     : "");
-        hall_val_set_str(req->pool, o, "waybill_no", hall_dbres_get(res, i, qc[Q_WAYBILL_NO]));
-        hall_val_set_str(req->pool, o, "ship_by", hall_dbres_get(res, i, qc[Q_SHIP_BY]));
-        hall_val_set_bool(req->pool, o, "ship_late",
-                          strcmp(hall_dbres_get(res, i, qc[Q_SHIP_LATE]), "t") == 0);
-        hall_val_set_bool(req->pool, o, "ship_today",
-                          strcmp(hall_dbres_get(res, i, qc[Q_SHIP_TODAY]), "t") == 0);
-        hall_val_set_str(req->pool, o, "gift", hall_dbres_get(res, i, qc[Q_GIFT]));
+        hall_dbres_put(req->pool, o, res, i, tail);
     }
     hall_val_set_int(req->pool, ctx, "total", n);
     if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
@@ -791,7 +766,7 @@ cert_page(struct hall_req *req)
     struct hall_dbres *res;
     struct hall_approval a;
     const char *const *names;
-    int i, pending;
+    int pending;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
@@ -815,11 +790,8 @@ cert_page(struct hall_req *req)
     if (hall_dbres_rows(res) == 0)
         return hall_msg(req, HALL_M_PKI_SERIAL_UNKNOWN, "serial");
     c = hall_val_set_obj(req->pool, ctx, "cert");
-    static const char *const cols[] = {"serial",     "state",       "ca",
-                                       "subject_cn", "subject_org", "not_before",
-                                       "not_after",  "revoked_at",  NULL};
-    for (i = 0; cols[i] != NULL; i++)
-        hall_val_set_str(req->pool, c, cols[i], hall_dbres_str(res, 0, cols[i]));
+    hall_dbres_set(req->pool, c, res, 0,
+                   "serial state ca subject_cn subject_org not_before not_after revoked_at");
     hall_val_set_str(
         req->pool, c, "state_label",
         cert_state_label(hall_dbres_str(res, 0, "state"), hall_dbres_bool(res, 0, "expired")));

@@ -350,8 +350,7 @@ apply_page(struct hall_req *req)
                 org = 1;
                 org_years = (int)hall_dbres_int(items, i, "years");
                 org_style = strcmp(hall_dbres_str(items, i, "style"), "cutout") == 0;
-                hall_val_set_str(req->pool, ctx, "org_seal_name",
-                                 hall_dbres_str(items, i, "seal_name"));
+                hall_dbres_set(req->pool, ctx, items, i, "org_seal_name=seal_name");
             } else if (strcmp(k, "org_business") == 0) {
                 biz++;
                 biz_years = (int)hall_dbres_int(items, i, "years");
@@ -382,7 +381,7 @@ apply_page(struct hall_req *req)
         for (row = 0; items != NULL && row < hall_dbres_rows(items); row++)
             if (strcmp(hall_dbres_str(items, row, "kind"), "org_business") == 0 &&
                 hall_dbres_int(items, row, "position") == i) {
-                hall_val_set_str(req->pool, r, "name", hall_dbres_str(items, row, "seal_name"));
+                hall_dbres_set(req->pool, r, items, row, "name=seal_name");
                 st = strcmp(hall_dbres_str(items, row, "style"), "cutout") == 0;
             }
         styles_of(req, r, "styles", st);

@@ -54,17 +54,17 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
     const char *st = hall_dbres_str(res, i, "seseal_state");
     int signer_ok = strcmp(hall_dbres_str(res, i, "cert_state"), "issued") == 0;
 
-    hall_val_set_str(req->pool, it, "es_id", hall_dbres_str(res, i, "es_id"));
+    hall_dbres_set(req->pool, it, res, i, "es_id");
     hall_val_set_bool(req->pool, it, "valid", strcmp(st, "valid") == 0 && signer_ok);
     /* its signer's medium: offered once, then said to be delivered; a
      * 机构个人章's is its holder's, never offered to the agent */
     hall_val_set_bool(req->pool, it, "holder_medium",
                       strcmp(hall_dbres_str(res, i, "kind"), "org_person") == 0);
-    hall_val_set_bool(req->pool, it, "medium_held", hall_dbres_bool(res, i, "medium_held"));
+    hall_dbres_set(req->pool, it, res, i, "medium_held:b");
     if (*hall_dbres_str(res, i, "medium_gone_at") != '\0') {
         struct hall_val *g = hall_val_set_obj(req->pool, it, "medium_gone");
 
-        hall_val_set_str(req->pool, g, "at", hall_dbres_str(res, i, "medium_gone_at"));
+        hall_dbres_set(req->pool, g, res, i, "at=medium_gone_at");
         hall_val_set_str(req->pool, g, "why",
                          hall_medium_why_label(hall_dbres_str(res, i, "medium_gone_why")));
         hall_medium_links(req, g, hall_dbres_str(res, i, "partner"),
@@ -99,7 +99,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         enum hall_seal_kind k = kind_of(kind);
 
         hall_val_set_int(req->pool, it, "no", i + 1);
-        hall_val_set_str(req->pool, it, "id", hall_dbres_str(res, i, "id"));
+        hall_dbres_set(req->pool, it, res, i, "id");
         hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(k));
         hall_dbres_set(req->pool, it, res, i, "name=seal_name years");
         hall_val_set_str(

@@ -19,6 +19,7 @@ admin_seals(struct hall_req *req)
     struct hall_val *ctx = json ? hall_val_obj(req->pool) : hall_staff_page(req, "电子印章管理");
     struct hall_val *list;
     struct hall_dbres *o, *res;
+    const struct hall_dbcols *head, *own;
     int i;
 
     if (hall_staff_elsewhere(req))
@@ -37,19 +38,18 @@ admin_seals(struct hall_req *req)
     hall_val_set_bool(req->pool, ctx, "searched", 1);
     hall_val_set_bool(req->pool, ctx, "has_seals", hall_dbres_rows(res) > 0);
     list = hall_val_set_list(req->pool, ctx, "seals");
+    head = hall_dbres_cols(
+        req->pool, res,
+        "es_id kind cert_serial valid_end state revoked_at revoke_reason cert_state");
+    own = hall_dbres_cols(req->pool, res, "own_cert:b");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *s = hall_val_push_obj(req->pool, list);
         const char *kind = hall_dbres_str(res, i, "kind");
         const char *name = hall_dbres_str(res, i, "seal_name");
         const char *st = hall_dbres_str(res, i, "state");
         int valid = strcmp(st, "valid") == 0;
-        static const char *const cols[] = {"es_id",         "kind",       "cert_serial",
-                                           "valid_end",     "state",      "revoked_at",
-                                           "revoke_reason", "cert_state", NULL};
-        int k;
 
-        for (k = 0; cols[k] != NULL; k++)
-            hall_val_set_str(req->pool, s, cols[k], hall_dbres_str(res, i, cols[k]));
+        hall_dbres_put(req->pool, s, res, i, head);
         if (strcmp(kind, "org_person") == 0) {
             struct hall_val *h =
                 hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
@@ -62,7 +62,7 @@ admin_seals(struct hall_req *req)
                          strcmp(kind, "org") == 0            ? "机构章"
                          : strcmp(kind, "org_business") == 0 ? "机构业务章"
                                                              : "机构个人章");
-        hall_val_set_bool(req->pool, s, "own_cert", hall_dbres_bool(res, i, "own_cert"));
+        hall_dbres_put(req->pool, s, res, i, own);
         hall_val_set_bool(req->pool, s, "valid", valid);
         /* as the owner sees it: a valid seal whose signer is revoked is not 有效 */
         if (valid && strcmp(hall_dbres_str(res, i, "cert_state"), "issued") == 0)

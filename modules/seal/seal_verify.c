@@ -88,7 +88,7 @@ verify(struct hall_req *req)
         if (!hall_dbres_bool(res, 0, "same_der"))
             problem(req, problems, "文件与本系统登记的印章不一致");
     } else {
-        hall_val_set_str(req->pool, r, "seal_state", hall_dbres_str(res, 0, "state"));
+        hall_dbres_set(req->pool, r, res, 0, "seal_state=state");
         if (strcmp(hall_dbres_str(res, 0, "state"), "revoked") == 0)
             problem(
                 req, problems,

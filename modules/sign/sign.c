@@ -395,7 +395,7 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
         now_state =
             revoked ? hall_psprintf(req->pool, "已吊销（%s）", hall_dbres_str(c, 0, "revoked_at"))
                     : "有效";
-        hall_val_set_str(req->pool, o, "revoked_at", hall_dbres_str(c, 0, "revoked_at"));
+        hall_dbres_set(req->pool, o, c, 0, "revoked_at");
         if (revoked && s->signing_time != 0 && rs > s->signing_time) {
             hall_val_set_str(req->pool, o, "at_signing", "有效");
             hall_val_set_str(req->pool, r, "note", "签章后吊销");

@@ -1,24 +1,24 @@
 /*
- * Unit tests for hall_dbres_set (core/store/db.c): a row becomes JSON
- * members by a list of "key[=column][:type]", on a result built in memory
- * with libpq (no server).
+ * Unit tests for hall_dbres_set and its compiled form hall_dbres_cols /
+ * hall_dbres_put (core/store/dbres.c): a row becomes JSON members by a list
+ * of "key[=column][:type]", on a result built in memory with libpq (no
+ * server).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libpq-fe.h>
 
 #include "hall.h"
-
-/* the store's wrapper of a PGresult, as core/store/db.c lays it out */
-struct hall_dbres {
-    PGresult *res;
-};
+#include "store/store_int.h"
 
 static PGresult *
 result(void)
@@ -41,6 +41,12 @@ result(void)
     assert_int_equal(PQsetvalue(r, 0, 2, "t", 1), 1);
     assert_int_equal(PQsetvalue(r, 0, 3, "48000", 5), 1);
     assert_int_equal(PQsetvalue(r, 0, 4, NULL, -1), 1); /* SQL NULL */
+    /* a second row: NULL where the first has values, a value in note */
+    assert_int_equal(PQsetvalue(r, 1, 0, "SZ2026112600000002", 18), 1);
+    assert_int_equal(PQsetvalue(r, 1, 1, NULL, -1), 1);
+    assert_int_equal(PQsetvalue(r, 1, 2, NULL, -1), 1);
+    assert_int_equal(PQsetvalue(r, 1, 3, NULL, -1), 1);
+    assert_int_equal(PQsetvalue(r, 1, 4, "加急", (int)strlen("加急")), 1);
     return r;
 }
 
@@ -48,7 +54,7 @@ static void
 row_to_members(void **state)
 {
     struct hall_pool *pool = hall_pool_create(4096);
-    struct hall_dbres res = {result()};
+    struct hall_dbres res = {result(), NULL};
     struct hall_val *o = hall_val_obj(pool);
     const char *json;
 
@@ -74,11 +80,125 @@ row_to_members(void **state)
     hall_pool_destroy(pool);
 }
 
+/* the spec of row_to_members, compiled once and put for each row: the same
+ * JSON as hall_dbres_set gives row by row, NULLs included */
+static void
+compiled__each_row__same_as_set(void **state)
+{
+    static const char spec[] =
+        "order_no partner=partner_name paid:b amount_fen:i note  missing:n note2=note:n";
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct hall_dbres res = {result(), NULL};
+    struct hall_dbcols *c;
+    int row;
+
+    (void)state;
+    res.pool = pool;
+    c = hall_dbres_cols(pool, &res, spec);
+    for (row = 0; row < 2; row++) {
+        struct hall_val *put = hall_val_obj(pool), *set = hall_val_obj(pool);
+
+        hall_dbres_put(pool, put, &res, row, c);
+        hall_dbres_set(pool, set, &res, row, spec);
+        assert_string_equal(hall_val_json(pool, put, NULL), hall_val_json(pool, set, NULL));
+    }
+    {
+        struct hall_val *o = hall_val_obj(pool);
+
+        hall_dbres_put(pool, o, &res, 1, c);
+        /* SQL NULL: a string null, an integer 0, a boolean false; :n left out */
+        assert_string_equal(hall_val_json(pool, o, NULL),
+                            "{\"order_no\":\"SZ2026112600000002\",\"partner\":null,"
+                            "\"paid\":false,\"amount_fen\":0,\"note\":\"加急\","
+                            "\"note2\":\"加急\"}");
+    }
+    PQclear(res.res);
+    hall_pool_destroy(pool);
+}
+
+/* a tree in another pool than the result's gets copies: it outlives the
+ * result */
+static void
+compiled__other_pool__copies_strings(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096), *rpool = hall_pool_create(4096);
+    struct hall_dbres res = {result(), NULL};
+    struct hall_val *o = hall_val_obj(pool);
+
+    (void)state;
+    res.pool = rpool;
+    hall_dbres_put(pool, o, &res, 0, hall_dbres_cols(pool, &res, "no=order_no  p=partner_name"));
+    PQclear(res.res);
+    hall_pool_destroy(rpool);
+    assert_string_equal(hall_val_json(pool, o, NULL),
+                        "{\"no\":\"SZ2026112600000001\",\"p\":\"揭阳\"}");
+    hall_pool_destroy(pool);
+}
+
+/* a column the statement does not have reads as SQL NULL, as
+ * hall_dbres_str does (and is logged), and a row past the end likewise */
+static void
+compiled__unknown_column__null(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct hall_dbres res = {result(), NULL};
+    struct hall_dbcols *c;
+    struct hall_val *o = hall_val_obj(pool), *past = hall_val_obj(pool);
+
+    (void)state;
+    res.pool = pool;
+    c = hall_dbres_cols(pool, &res, "nope n=nope:i b=nope:b gone=nope:n");
+    hall_dbres_put(pool, o, &res, 0, c);
+    assert_string_equal(hall_val_json(pool, o, NULL), "{\"nope\":null,\"n\":0,\"b\":false}");
+    hall_dbres_put(pool, past, &res, 5, hall_dbres_cols(pool, &res, "order_no amount_fen:i"));
+    assert_string_equal(hall_val_json(pool, past, NULL), "{\"order_no\":null,\"amount_fen\":0}");
+    PQclear(res.res);
+    hall_pool_destroy(pool);
+}
+
+/* 1 when compiling spec kills the process with SIGABRT */
+static int
+aborts(const char *spec)
+{
+    pid_t pid = fork();
+    int st;
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct hall_pool *pool = hall_pool_create(4096);
+        struct hall_dbres res = {result(), pool};
+
+        hall_dbres_cols(pool, &res, spec);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+/* a malformed literal is the caller's mistake: the worker stops at once */
+static void
+compiled__malformed_spec__aborts(void **state)
+{
+    (void)state;
+    assert_false(aborts("order_no paid:b amount_fen:i partner=partner_name:n"));
+    assert_true(aborts("=order_no"));
+    assert_true(aborts("no="));
+    assert_true(aborts("paid:"));
+    assert_true(aborts("paid:x"));
+    assert_true(aborts("paid:bb"));
+    assert_true(
+        aborts("k=this_column_name_is_far_longer_than_the_sixty_three_bytes_a_name_may_be"));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(row_to_members),
+        cmocka_unit_test(compiled__each_row__same_as_set),
+        cmocka_unit_test(compiled__other_pool__copies_strings),
+        cmocka_unit_test(compiled__unknown_column__null),
+        cmocka_unit_test(compiled__malformed_spec__aborts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
