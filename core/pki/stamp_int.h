@@ -76,6 +76,13 @@ unsigned char *stamp_deflate(const unsigned char *p, size_t n, size_t *out);
 int stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *path, char *err,
                     size_t errlen);
 int stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d);
+/* the AcroForm's fields under fields, depth first, each field's /FT
+ * inherited from its parents, STAMP_FIELDS_MAX at most (counted in *seen):
+ * visit says what next, 1 go into its /Kids, 0 on to the next field, -1
+ * stop walking (then -1, else 0) */
+int stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen,
+                      int (*visit)(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg),
+                      void *arg);
 /* the last cross-reference section: its offset (startxref) and whether it
  * is a table; from the file's last 1 KiB */
 int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off,

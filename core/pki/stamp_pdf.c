@@ -122,18 +122,19 @@ media_box(qpdf_data q, qpdf_oh page, double box[4])
     return HALL_ERR;
 }
 
-/* the signature fields under a field list, their /FT inherited */
-static void
-count_sig_fields(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen, int *sigs)
+int
+stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen,
+                  int (*visit)(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg),
+                  void *arg)
 {
     int i, n;
 
     if (!qpdf_oh_is_array(q, fields) || depth > 16)
-        return;
+        return 0;
     n = qpdf_oh_get_array_n_items(q, fields);
     for (i = 0; i < n && *seen < STAMP_FIELDS_MAX; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(q, fields, i), ft, kids;
-        int is_sig = inherited_sig;
+        int is_sig = inherited_sig, go;
 
         (*seen)++;
         if (!qpdf_oh_is_dictionary(q, f))
@@ -142,12 +143,26 @@ count_sig_fields(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int 
         if (qpdf_oh_is_name(q, ft))
             is_sig = strcmp(qpdf_oh_get_name(q, ft), "/Sig") == 0;
         kids = qpdf_oh_get_key(q, f, "/Kids");
-        if (qpdf_oh_is_array(q, kids) && qpdf_oh_has_key(q, f, "/T") &&
-            !qpdf_oh_has_key(q, f, "/Subtype"))
-            count_sig_fields(q, kids, is_sig, depth + 1, seen, sigs);
-        else if (is_sig)
-            (*sigs)++;
+        go = visit(q, f, kids, is_sig, arg);
+        if (go > 0)
+            go = stamp_fields_walk(q, kids, is_sig, depth + 1, seen, visit, arg);
+        if (go < 0)
+            return -1;
     }
+    return 0;
+}
+
+/* a signature field counted; a field with children of its own (a /T, no
+ * /Subtype: not a widget merged into it) is gone into instead */
+static int
+count_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
+{
+    if (qpdf_oh_is_array(q, kids) && qpdf_oh_has_key(q, f, "/T") &&
+        !qpdf_oh_has_key(q, f, "/Subtype"))
+        return 1;
+    if (is_sig)
+        (*(int *)arg)++;
+    return 0;
 }
 
 int
@@ -287,7 +302,7 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     d->acro = qpdf_oh_get_key(q, d->root, "/AcroForm");
     d->fields = qpdf_oh_is_dictionary(q, d->acro) ? qpdf_oh_get_key(q, d->acro, "/Fields")
                                                   : qpdf_oh_new_null(q);
-    count_sig_fields(q, d->fields, 0, 0, &seen, &d->nsigs);
+    stamp_fields_walk(q, d->fields, 0, 0, &seen, count_sig, &d->nsigs);
     d->annots = qpdf_oh_get_key(q, d->page, "/Annots");
     return HALL_OK;
 }

@@ -162,42 +162,34 @@ struct found {
     const char *name;
 };
 
-static void
-find_sigs(qpdf_data q, struct hall_pool *pool, qpdf_oh fields, int inherited_sig, int depth,
-          int *seen, struct found *out, int *n, int max)
+struct found_list {
+    struct hall_pool *pool;
+    struct found *out;
+    int n, max;
+};
+
+/* a signed field (its /V a dictionary) kept with its widget and name;
+ * any other field with children is gone into */
+static int
+found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
 {
-    int i, k;
+    struct found_list *l = arg;
+    qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
 
-    if (!qpdf_oh_is_array(q, fields) || depth > 16)
-        return;
-    k = qpdf_oh_get_array_n_items(q, fields);
-    for (i = 0; i < k && *seen < STAMP_FIELDS_MAX && *n < max; i++) {
-        qpdf_oh f = qpdf_oh_get_array_item(q, fields, i), ft, kids, v;
-        int is_sig = inherited_sig;
-
-        (*seen)++;
-        if (!qpdf_oh_is_dictionary(q, f))
-            continue;
-        ft = qpdf_oh_get_key(q, f, "/FT");
-        if (qpdf_oh_is_name(q, ft))
-            is_sig = strcmp(qpdf_oh_get_name(q, ft), "/Sig") == 0;
-        kids = qpdf_oh_get_key(q, f, "/Kids");
-        v = qpdf_oh_get_key(q, f, "/V");
-        if (is_sig && qpdf_oh_is_dictionary(q, v)) {
-            qpdf_oh t = qpdf_oh_get_key(q, f, "/T");
-
-            out[*n].field = f;
-            out[*n].v = v;
-            out[*n].widget = qpdf_oh_has_key(q, f, "/Rect") || !qpdf_oh_is_array(q, kids)
-                                 ? f
-                                 : qpdf_oh_get_array_item(q, kids, 0);
-            out[*n].name =
-                qpdf_oh_is_string(q, t) ? hall_pstrdup(pool, qpdf_oh_get_utf8_value(q, t)) : "";
-            (*n)++;
-        } else if (qpdf_oh_is_array(q, kids)) {
-            find_sigs(q, pool, kids, is_sig, depth + 1, seen, out, n, max);
-        }
-    }
+    if (l->n >= l->max)
+        return -1;
+    if (!is_sig || !qpdf_oh_is_dictionary(q, v))
+        return qpdf_oh_is_array(q, kids);
+    t = qpdf_oh_get_key(q, f, "/T");
+    l->out[l->n].field = f;
+    l->out[l->n].v = v;
+    l->out[l->n].widget = qpdf_oh_has_key(q, f, "/Rect") || !qpdf_oh_is_array(q, kids)
+                              ? f
+                              : qpdf_oh_get_array_item(q, kids, 0);
+    l->out[l->n].name =
+        qpdf_oh_is_string(q, t) ? hall_pstrdup(l->pool, qpdf_oh_get_utf8_value(q, t)) : "";
+    l->n++;
+    return 0;
 }
 
 /* check 2-5 of one signature's CMS (der) */
@@ -718,9 +710,12 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     if (found == NULL)
         abort();
     acro = qpdf_oh_get_key(v.q, qpdf_get_root(v.q), "/AcroForm");
-    if (qpdf_oh_is_dictionary(v.q, acro))
-        find_sigs(v.q, pool, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found, &nfound,
-                  HALL_STAMP_SIGS_MAX);
+    if (qpdf_oh_is_dictionary(v.q, acro)) {
+        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX};
+
+        stamp_fields_walk(v.q, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
+        nfound = l.n;
+    }
     rep->sigs = hall_pcalloc(pool, sizeof(*rep->sigs) * (size_t)(nfound > 0 ? nfound : 1));
     for (i = 0; i < nfound; i++) {
         struct hall_stamp_sig *s = &rep->sigs[i];
