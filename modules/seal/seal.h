@@ -14,6 +14,7 @@
 /* seal_picture.c */
 enum hall_seal_kind kind_of(const char *code);
 int preview(struct hall_req *req);
+int picture_answer(struct hall_req *req, struct hall_dbres *res, int64_t px);
 int image(struct hall_req *req);
 int collect_form(struct hall_req *req);
 int impression(struct hall_req *req);

@@ -86,25 +86,13 @@ admin_seals(struct hall_req *req)
 int
 admin_image(struct hall_req *req)
 {
-    struct hall_dbres *res;
-    unsigned char *png;
-    size_t len;
     int64_t id;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id));
-    if (res == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_SEAL_IMAGE_NOT_FOUND, NULL);
-    png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
-    if (png == NULL)
-        return HALL_ERR;
-    hall_resp_header(req, "Cache-Control", "private, no-store");
-    return hall_resp_raw(req, 200, "image/png", png, len);
+    return picture_answer(req, hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id)), 0);
 }
 
 /*

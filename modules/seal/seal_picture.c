@@ -63,17 +63,15 @@ preview(struct hall_req *req)
     return hall_resp_raw(req, 200, "image/png", png, len);
 }
 
+/* a stored picture (res's image_png, no row: not found) as the answer,
+ * scaled to px when px > 0; a size it cannot be scaled to (outside 16 to
+ * HALL_SEAL_PX) gives the picture as stored */
 int
-image(struct hall_req *req)
+picture_answer(struct hall_req *req, struct hall_dbres *res, int64_t px)
 {
-    struct hall_dbres *res;
-    unsigned char *png;
-    size_t len;
-    int64_t id, px = 0;
+    unsigned char *png, *small;
+    size_t len, slen;
 
-    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
-        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    res = hall_db_exec(req->cx, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
@@ -81,13 +79,28 @@ image(struct hall_req *req)
     png = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "image_png"), &len);
     if (png == NULL)
         return HALL_ERR;
-    if (hall_req_param(req, "px") != NULL && hall_req_param_i64(req, "px", &px) == HALL_OK) {
-        png = hall_sealimg_scaled(req->pool, png, len, (int)px, &len);
-        if (png == NULL)
-            return HALL_ERR;
+    if (px > 0 && px <= HALL_SEAL_PX) {
+        small = hall_sealimg_scaled(req->pool, png, len, (int)px, &slen);
+        if (small != NULL) {
+            png = small;
+            len = slen;
+        }
     }
     hall_resp_header(req, "Cache-Control", "private, no-store");
     return hall_resp_raw(req, 200, "image/png", png, len);
+}
+
+int
+image(struct hall_req *req)
+{
+    int64_t id, px = 0;
+
+    if (hall_req_param_i64(req, "id", &id) != HALL_OK)
+        return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
+    if (hall_req_param(req, "px") != NULL && hall_req_param_i64(req, "px", &px) != HALL_OK)
+        px = 0;
+    return picture_answer(
+        req, hall_db_exec(req->cx, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id)), px);
 }
 
 int
@@ -110,15 +123,49 @@ collect_form(struct hall_req *req)
 
 /* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */
 
+/*
+ * In a new transaction: the applicant's seal of style 抠图 locked while its
+ * order can still change.  1 (*order set); 0 refused, answered (field: the
+ * parameter the refusal of another style names, or NULL); HALL_ERR the
+ * store's failure.
+ */
+static int
+cutout_locked(struct hall_req *req, int64_t id, const char *field, const char **order)
+{
+    struct hall_dbres *res;
+    const char *status;
+    int rc;
+
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        rc = hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
+        return rc == HALL_OK ? 0 : HALL_ERR;
+    }
+    status = hall_dbres_str(res, 0, "status");
+    if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
+        rc = hall_msg(req, HALL_M_SEAL_IMPRESSION_AUTO, field);
+    else if (strcmp(status, "draft") != 0 && strcmp(status, "rejected") != 0)
+        rc = hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
+    else {
+        *order = hall_dbres_str(res, 0, "order_id");
+        return 1;
+    }
+    return rc == HALL_OK ? 0 : HALL_ERR;
+}
+
 int
 impression(struct hall_req *req)
 {
     const struct hall_upload *up = hall_req_upload(req, "impression");
-    struct hall_dbres *res;
     unsigned char *png;
     const char *err, *mime, *order;
     size_t len;
     int64_t id;
+    int rc;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
@@ -131,19 +178,9 @@ impression(struct hall_req *req)
     png = hall_sealimg_cutout(req->pool, up->data, up->size, &len, &err);
     if (png == NULL)
         return hall_resp_error(req, 400, "impression", err);
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
-    if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
-        return hall_msg(req, HALL_M_SEAL_IMPRESSION_AUTO, "impression");
-    if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
-        strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
-        return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
-    order = hall_dbres_str(res, 0, "order_id");
+    rc = cutout_locked(req, id, "impression", &order);
+    if (rc <= 0)
+        return rc;
     if (hall_db_exec(req->cx, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -175,25 +212,16 @@ back_to_attachment(struct hall_req *req, const char *order, int64_t item, const 
 int
 impression_confirm(struct hall_req *req)
 {
-    struct hall_dbres *res, *done;
+    struct hall_dbres *done;
     const char *order;
     int64_t id;
+    int rc;
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_SEAL_ITEM_ID, "id");
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    res = hall_db_exec(req->cx, "seal_item_lock", HALL_I64(id), HALL_I64(req->user_id));
-    if (res == NULL)
-        return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
-        return hall_msg(req, HALL_M_SEAL_NOT_FOUND, NULL);
-    if (strcmp(hall_dbres_str(res, 0, "style"), "cutout") != 0)
-        return hall_msg(req, HALL_M_SEAL_IMPRESSION_AUTO, NULL);
-    if (strcmp(hall_dbres_str(res, 0, "status"), "draft") != 0 &&
-        strcmp(hall_dbres_str(res, 0, "status"), "rejected") != 0)
-        return hall_msg(req, HALL_M_SEAL_ORDER_SUBMITTED, NULL);
-    order = hall_dbres_str(res, 0, "order_id");
+    rc = cutout_locked(req, id, NULL, &order);
+    if (rc <= 0)
+        return rc;
     done = hall_db_exec(req->cx, "seal_item_confirm", HALL_I64(id));
     if (done == NULL)
         return HALL_ERR;
