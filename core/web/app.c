@@ -46,20 +46,6 @@ now_ms(void)
 
 /* ---- parameter declarations ------------------------------------------- */
 
-static struct hall_param *
-param_slot(struct hall_req *req, const char *name)
-{
-    struct hall_param *p;
-
-    for (p = req->bparams; p != NULL; p = p->next)
-        if (strcmp(p->name, name) == 0)
-            return p;
-    for (p = req->qparams; p != NULL; p = p->next)
-        if (strcmp(p->name, name) == 0)
-            return p;
-    return NULL;
-}
-
 static void
 param_replace(struct hall_req *req, struct hall_param *p, const char *v)
 {
@@ -71,7 +57,7 @@ void
 hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct hall_errors *e)
 {
     for (; spec != NULL && spec->name != NULL; spec++) {
-        struct hall_param *p = param_slot(req, spec->name);
+        struct hall_param *p = hall_req_param_node(req, spec->name);
         const char *out, *note, *msg;
 
         if (hall_param_check(req->pool, spec, p != NULL ? p->value : NULL, &out, &note, &msg) !=

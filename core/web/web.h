@@ -198,6 +198,9 @@ struct hall_req {
     const char *content_type;
     const char *accept;
     struct hall_param *qparams, *bparams, *cookies;
+    /* bparams' and qparams' index by name, made by the first lookup in a
+     * long list and made again when the list has changed (req.c) */
+    struct hall_param_index *pindex[2];
     struct hall_val *json; /* body when it was JSON */
     /* the body exactly as received (urlencoded or JSON, not multipart):
      * signatures are computed over these bytes, never over a re-encoding */
@@ -229,6 +232,9 @@ const char *hall_req_id(const struct hall_req *req);
 const char *hall_req_env(struct hall_req *req, const char *name);
 /* body parameter, then query parameter; NULL when absent */
 const char *hall_req_param(struct hall_req *req, const char *name);
+/* the parameter hall_req_param reads (the body's first, else the query's),
+ * NULL when neither has it */
+struct hall_param *hall_req_param_node(struct hall_req *req, const char *name);
 const char *hall_req_query(struct hall_req *req, const char *name);
 /* a parameter of the body only (form or JSON), never of the query string */
 const char *hall_req_body_param(struct hall_req *req, const char *name);

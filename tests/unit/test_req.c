@@ -172,6 +172,65 @@ parse_urlencoded__repeated_keys__all_kept_first_wins(void **state)
     hall_pool_destroy(pool);
 }
 
+/* a form of fifty fields is read through the index by name (req.c): the
+ * same answers as the walk, the first of a repeated name, and a list that
+ * grew at either end after the first lookup is looked up as it is now */
+static void
+req_param__long_list__index_answers_as_the_walk(void **state)
+{
+    struct hall_pool *pool = pool_setup();
+    struct hall_param *extra, *late;
+    struct hall_req req;
+    char body[2048], name[16];
+    size_t n = 0;
+    int i;
+
+    memset(&req, 0, sizeof(req));
+    req.pool = pool;
+    for (i = 0; i < 50; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "%sf%d=v%d", i ? "&" : "", i, i);
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "&f7=again&=empty");
+    assert_int_equal(parse_ue(pool, body, &req.bparams, 100), HALL_OK);
+    for (i = 0; i < 50; i++) {
+        char want[16];
+
+        snprintf(name, sizeof(name), "f%d", i);
+        snprintf(want, sizeof(want), "v%d", i);
+        assert_string_equal(hall_req_param(&req, name), want);
+        assert_string_equal(hall_req_body_param(&req, name), want);
+    }
+    assert_string_equal(hall_req_param(&req, "f7"), "v7");
+    assert_string_equal(hall_req_param(&req, ""), "empty");
+    assert_null(hall_req_param(&req, "f50"));
+    assert_null(hall_req_param(&req, "f"));
+    assert_null(hall_req_query(&req, "f1"));
+
+    /* a parameter put first shadows the rest; one added at the end is found */
+    extra = hall_pcalloc(pool, sizeof(*extra));
+    extra->name = "f3";
+    extra->value = "first";
+    extra->next = req.bparams;
+    req.bparams = extra;
+    assert_string_equal(hall_req_param(&req, "f3"), "first");
+    late = hall_pcalloc(pool, sizeof(*late));
+    late->name = "f99";
+    late->value = "late";
+    assert_null(hall_req_param(&req, "f99"));
+    for (extra = req.bparams; extra->next != NULL; extra = extra->next)
+        ;
+    extra->next = late;
+    assert_string_equal(hall_req_param(&req, "f99"), "late");
+    /* the node is the one hall_req_check rewrites in place */
+    hall_req_param_node(&req, "f10")->value = "checked";
+    assert_string_equal(hall_req_param(&req, "f10"), "checked");
+
+    /* the query's long list has its own index, read after the body's */
+    assert_int_equal(parse_ue(pool, body, &req.qparams, 100), HALL_OK);
+    assert_string_equal(hall_req_query(&req, "f10"), "v10");
+    assert_string_equal(hall_req_param(&req, "f10"), "checked");
+    hall_pool_destroy(pool);
+}
+
 static void
 parse_urlencoded__max_params__limit_enforced(void **state)
 {
@@ -1079,6 +1138,7 @@ main(void)
         cmocka_unit_test(parse_urlencoded__empty_keys_values_and_segments),
         cmocka_unit_test(parse_urlencoded__value_with_equals__split_at_first),
         cmocka_unit_test(parse_urlencoded__repeated_keys__all_kept_first_wins),
+        cmocka_unit_test(req_param__long_list__index_answers_as_the_walk),
         cmocka_unit_test(parse_urlencoded__max_params__limit_enforced),
         cmocka_unit_test(parse_urlencoded__existing_list__appended),
         cmocka_unit_test(parse_urlencoded__length_bounds_input),
