@@ -12,19 +12,19 @@
 #include "flow/flow_int.h"
 
 const struct hall_stmt flow_submit_stmts[] = {
-    /* the apply transaction in one call (sql/109_apply_key_first.sql): outcome
+    /* the apply transaction in one call (sql/functions/hall_order_apply.sql): outcome
      * (created, again, edited, capped, locked), order_id, order_no, rev */
     {"flow_order_apply",
      "SELECT outcome, order_id, order_no, rev FROM hall_order_apply($1, $2, $3, $4, $5, $6, $7,"
      " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
      17},
     /* the same for a new order with the session, its idle deadline and the
-     * kept carrier pass read in the call (sql/097_apply_session.sql):
-     * outcome also nosession or carrier; user_id, partner_code, who, passed */
+     * kept carrier pass read in the call: outcome also nosession or
+     * carrier; user_id, partner_code, who, passed */
     {"flow_order_apply_session",
      "SELECT outcome, order_id, order_no, rev, user_id, partner_code, who, passed"
-     " FROM hall_order_apply_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-     " $14, $15, $16, $17, $18, $19)",
+     " FROM hall_order_apply(NULL, NULL, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+     " $17, $18, $19, $1, $2, $3, $4)",
      19},
     /* the caps: one applicant's uploads and new orders are counted under a
      * lock of that applicant, so parallel requests cannot pass it together */
@@ -438,7 +438,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
             return HALL_ERR;
         }
         /* one round trip: the session and the carrier pass, then the apply
-         * (sql/109_apply_key_first.sql) */
+         * (sql/functions/hall_order_apply.sql) */
         res = APPLY_EXEC(
             s->submit_key != NULL, req->cx, "flow_order_apply_session", HALL_BIN(pre.hash, 32),
             HALL_BIN(pre.key, 32), HALL_I64(req->app->conf.carrier_pass_keep_s),
@@ -472,7 +472,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
             res = NULL;
         }
     }
-    /* one round trip (sql/109_apply_key_first.sql: the user's lock, the daily cap,
+    /* one round trip (sql/functions/hall_order_apply.sql: the user's lock, the daily cap,
      * the keyed INSERT or the edit, the audit row, the revision); a flow
      * with rows of its own writes them in the same transaction */
     if (res == NULL && s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
