@@ -160,8 +160,9 @@ param_find(const struct hall_param *p, const char *name)
  * one (perf of POST /new/apply: strcmp a sixteenth of the worker's CPU).  A
  * list of PARAM_INDEX_MIN or more gets an open-addressing table by name at
  * its first lookup, holding the first parameter of each name as the walk
- * would find it.  The table remembers the list's head and tail: a
- * parameter put before the head or after the tail makes it anew.
+ * would find it; a shorter one is walked.  Either way the list's head and
+ * tail are remembered, so that its length is counted once: a parameter put
+ * before the head or after the tail makes the table anew.
  */
 #define PARAM_INDEX_MIN 8
 
@@ -191,12 +192,14 @@ param_index(struct hall_pool *pool, struct hall_param *head)
     for (p = head; p != NULL; p = p->next, n++)
         tail = p;
     if (n < PARAM_INDEX_MIN)
-        return NULL;
-    while (size < 2 * n)
+        size = 0; /* a short list is walked: no table, mask 0 */
+    while (size > 0 && size < 2 * n)
         size *= 2;
     ix = hall_pcalloc(pool, sizeof(*ix) + size * sizeof(ix->slot[0]));
     ix->head = head;
     ix->tail = tail;
+    if (size == 0)
+        return ix;
     ix->mask = size - 1;
     for (p = head; p != NULL; p = p->next) {
         size_t i = name_hash(p->name) & ix->mask;
@@ -219,7 +222,7 @@ param_node(struct hall_req *req, int which, struct hall_param *head, const char 
         return NULL;
     if (req->pool != NULL && (*ix == NULL || (*ix)->head != head || (*ix)->tail->next != NULL))
         *ix = param_index(req->pool, head);
-    if (*ix != NULL && (*ix)->head == head) {
+    if (*ix != NULL && (*ix)->head == head && (*ix)->mask != 0) {
         size_t i = name_hash(name) & (*ix)->mask;
 
         for (; (p = (*ix)->slot[i]) != NULL; i = (i + 1) & (*ix)->mask)
