@@ -13,6 +13,8 @@
 #   HALL_PG_TIMEZONE   the new cluster's timezone in postgresql.conf [initdb's guess]
 #   HALL_SMS_RATE, HALL_SMS_BURST, HALL_SMS_EXEMPT  nginx's limit of SMS code requests
 #                      per client address [10r/m, 20, none] (nginx/hall.conf.in)
+#   HALL_TRUSTED_PROXIES  addresses (or unix:) whose X-Forwarded-For names the
+#                      client: the HTTPS front, a load balancer [none]
 #
 # Every process started here is remembered (HALL_PIDS) and stop_all ends it.
 
@@ -695,6 +697,17 @@ render_nginx() {
         [[ $a =~ ^[0-9a-fA-F.:/]+$ ]] || die "HALL_SMS_EXEMPT: not an address: $a"
         sms_exempt+="        $a 1;\\n"
     done
+    # the trusted proxies: "    set_real_ip_from ADDR;" lines, or a comment
+    local real_ip=''
+    for a in ${HALL_TRUSTED_PROXIES:-}; do
+        [[ $a =~ ^([0-9a-fA-F.:/]+|unix:)$ ]] || die "HALL_TRUSTED_PROXIES: not an address: $a"
+        real_ip+="    set_real_ip_from $a;\\n"
+    done
+    if [ -n "$real_ip" ]; then
+        real_ip+="    real_ip_header X-Forwarded-For;"
+    else
+        real_ip="    # no trusted proxy (HALL_TRUSTED_PROXIES is empty)"
+    fi
     # the module map comes from modules/list (script/modules map)
     local modmap=$HALL_NGINX_DIR/module-map.conf
     "$HALL_ROOT/script/modules" map >"$modmap" || die "cannot read modules/list"
@@ -712,6 +725,7 @@ render_nginx() {
         -e "s|@SMS_RATE@|$(sed_escape "${HALL_SMS_RATE:-10r/m}")|g" \
         -e "s|@SMS_BURST@|$(sed_escape "${HALL_SMS_BURST:-20}")|g" \
         -e "s|^@SMS_EXEMPT@\$|$sms_exempt|" \
+        -e "s|^@REAL_IP@\$|$real_ip|" \
         -e "/^[[:space:]]*@MODULE_MAP@\$/{r $modmap" -e "d;}" \
         "$HALL_ROOT/nginx/hall.conf.in" >"$HALL_NGINX_DIR/nginx.conf.new" ||
         die "cannot render nginx.conf"

@@ -127,6 +127,7 @@ before(async () => {
         STATIC: path.join(dir, 'static'), NGINX_DIR: path.join(dir, 'nginx'),
         USER_DIRECTIVE: root ? `user nobody ${group};` : '', PARTNERS: '(?!)',
         SMS_RATE: '10r/m', SMS_BURST: '20', SMS_EXEMPT: '',
+        REAL_IP: '    set_real_ip_from 127.0.0.2; real_ip_header X-Forwarded-For;',
         /* the map's lines come from modules/list */
         MODULE_MAP: execFileSync(path.join(HALL_ROOT, 'script', 'modules'), ['map'], { encoding: 'utf8' }).trim(),
     }, path.join(dir, 'nginx', 'nginx.conf'));
@@ -134,6 +135,7 @@ before(async () => {
         HTTPS_LISTEN: `127.0.0.1:${httpsPort}`, HTTP_LISTEN: `127.0.0.1:${httpPort}`, SERVER_NAME: '127.0.0.1',
         CERT: path.join(dir, 'cert.pem'), KEY: path.join(dir, 'key.pem'), HALL: `127.0.0.1:${innerPort}`,
         NGINX_DIR: path.join(dir, 'front'), USER_DIRECTIVE: root ? `user nobody ${group};` : '',
+        FRONT_BIND: '127.0.0.2',
     }, path.join(dir, 'front', 'nginx.conf'));
     for (const [name, d] of [['nginx', 'nginx'], ['front', 'front']]) {
         const t = spawnSync('nginx', ['-t', '-q', '-p', `${path.join(dir, d)}/`, '-c', path.join(dir, d, 'nginx.conf'),

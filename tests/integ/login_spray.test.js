@@ -12,8 +12,8 @@
  * one address all answered 400.
  *
  * Each test is its own client: nginx takes the client address from
- * X-Forwarded-For when the request comes from 127.0.0.1 (real_ip), as it
- * would behind the hall's own load balancer.
+ * X-Forwarded-For when the request comes from the test hall's trusted
+ * front (lib/front.js, real_ip), as behind the hall's own load balancer.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -21,6 +21,7 @@ const crypto = require('node:crypto');
 const { HALL, applicant, freshPhone, latestCode } = require('./lib/client');
 const { psql } = require('./lib/payflow');
 const { setCookies } = require('./lib/cookies');
+const { fetchVia } = require('./lib/front');
 
 const SKIP = !process.env.HALL_VAR;
 
@@ -30,10 +31,10 @@ function address() {
 
 /* a browser at address ip: the login page's token and cookie, then a post */
 async function attempt(ip, path, fields) {
-    const page = await fetch(`${HALL}/login`, { headers: { 'X-Forwarded-For': ip } });
+    const page = await fetchVia(`${HALL}/login`, { headers: { 'X-Forwarded-For': ip } });
     const cookie = setCookies(page).map((c) => c.split(';')[0]).join('; ');
     const token = (await page.text()).match(/<meta name="csrf-token" content="([^"]+)"/)[1];
-    const res = await fetch(`${HALL}${path}`, {
+    const res = await fetchVia(`${HALL}${path}`, {
         method: 'POST',
         headers: { 'X-Forwarded-For': ip, Cookie: cookie, 'X-CSRF-Token': token, Accept: 'application/json',
             'Content-Type': 'application/x-www-form-urlencoded' },

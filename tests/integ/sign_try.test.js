@@ -15,10 +15,11 @@ const { spawnSync } = require('node:child_process');
 const { Client, HALL } = require('./lib/client');
 const { psql } = require('./lib/pki');
 const { makePdf, tryStamp, nssTrusting, pdfsig, tmpdir } = require('./lib/stamp');
+const { fetchVia } = require('./lib/front');
 
 const DEMO_ROOT = path.join(process.env.HALL_VAR || '', 'keys', 'demo', 'demo-root.crt');
 
-/* a client address of its own (nginx takes X-Forwarded-For from 127.0.0.1) */
+/* a client address of its own (X-Forwarded-For through the trusted front, lib/front.js) */
 let addrs = 0;
 function addrClient() {
     const c = new Client();
@@ -36,7 +37,7 @@ async function stampFrom(c, buf, fields = {}, opts = {}) {
         fd.append(k, String(v));
     if (buf !== null)
         fd.append('file', new Blob([buf], { type: 'application/pdf' }), 'doc.pdf');
-    const r = await fetch(`${HALL}/sign/try`, {
+    const r = await fetchVia(`${HALL}/sign/try`, {
         method: 'POST', body: fd,
         headers: { Cookie: c.cookieHeader(), Accept: 'application/json', 'X-Forwarded-For': c.ip },
     });

@@ -5,6 +5,7 @@
  * and an applicant registered through the real SMS path (outbox → sandbox).
  */
 const { setCookies } = require('./cookies');
+const { fetchAs } = require('./front');
 
 const HALL = process.env.HALL_URL || 'http://127.0.0.1:18080';
 const SANDBOX = process.env.HALL_SANDBOX_URL || 'http://127.0.0.1:18091';
@@ -64,7 +65,8 @@ class Client {
         };
         if (csrf)
             headers['X-CSRF-Token'] = this.csrf;
-        const res = await fetch(this.base + path, { method: 'POST', headers, body, redirect: 'manual' });
+        /* a visitor's address in X-Forwarded-For: through the trusted front */
+        const res = await fetchAs(this.base + path, { method: 'POST', headers, body, redirect: 'manual' });
         this.keep(res);
         const text = await res.text();
         let json = null;
