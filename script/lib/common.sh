@@ -11,8 +11,10 @@
 #   HALL_SANDBOX_PORT  sandbox port on 127.0.0.1 [8091]
 #   HALL_PG_FAST       1: run PostgreSQL without fsync (throw-away test clusters)
 #   HALL_PG_TIMEZONE   the new cluster's timezone in postgresql.conf [initdb's guess]
-#   HALL_SMS_RATE, HALL_SMS_BURST, HALL_SMS_EXEMPT  nginx's limit of SMS code requests
-#                      per client address [10r/m, 20, none] (nginx/hall.conf.in)
+#   HALL_SMS_RATE, HALL_SMS_BURST  nginx's limit of SMS code requests per client
+#                      address [10r/m, 20] (nginx/hall.conf.in)
+#   HALL_LIMIT_EXEMPT  addresses none of nginx's per-address limits applies to
+#                      (SMS codes, /sign/verify, /sign/try, /tsa) [none]
 #   HALL_TRUSTED_PROXIES  addresses (or unix:) whose X-Forwarded-For names the
 #                      client: the HTTPS front, a load balancer [none]
 #
@@ -693,8 +695,8 @@ render_nginx() {
     static=$(static_dir) || die "cannot serve the static files"
     # geo lines "        ADDR 1;" for the addresses nginx does not limit
     local sms_exempt='' a
-    for a in ${HALL_SMS_EXEMPT:-}; do
-        [[ $a =~ ^[0-9a-fA-F.:/]+$ ]] || die "HALL_SMS_EXEMPT: not an address: $a"
+    for a in ${HALL_LIMIT_EXEMPT:-}; do
+        [[ $a =~ ^[0-9a-fA-F.:/]+$ ]] || die "HALL_LIMIT_EXEMPT: not an address: $a"
         sms_exempt+="        $a 1;\\n"
     done
     # the trusted proxies: "    set_real_ip_from ADDR;" lines, or a comment

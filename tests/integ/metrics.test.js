@@ -88,7 +88,7 @@ test('metrics__not_reachable_through_the_modules_paths', { skip: SKIP }, async (
         assert.doesNotMatch(text, /hall_http_request/, p);
     }
     const bad = await scrape('/metrics/nosuchmodule');
-    assert.equal(bad.status, 502, 'no such socket');
+    assert.equal(bad.status, 503, 'no such socket');
 });
 
 test('metrics__outbox__pending_jobs_by_kind_with_their_age', { skip: SKIP }, async () => {

@@ -152,7 +152,7 @@ test('a request nginx cannot pass on (its module down) leaves no ID number, phon
         } finally {
             fs.renameSync(aside, sock);
         }
-        assert.equal(r.status, 502, 'the module is down: nginx answers 502');
+        assert.equal(r.status, 503, 'the module is down: nginx answers 503');
         assert.match(r.text, /<html/i, 'with its small page');
         /* the hall serves the link again once the module is back */
         assert.equal((await new Client().request('GET', link)).status, 403, 'the module answers: 403, the sign is wrong');
@@ -165,7 +165,7 @@ test('a request nginx cannot pass on (its module down) leaves no ID number, phon
             assert.ok(!text.includes(token), `${name} holds the identity link's token`);
             assert.ok(!text.includes(encodeURIComponent('张三')), `${name} holds the name`);
         }
-        const line = news['nginx-access.log'].split('\n').find((l) => l.includes('path="/hunan/new/entry" status=502'));
+        const line = news['nginx-access.log'].split('\n').find((l) => l.includes('path="/hunan/new/entry" status=503'));
         assert.ok(line, 'the access log has the failed request');
         assert.match(line, / ust=502 /, 'and says no answer came from the module');
     });
