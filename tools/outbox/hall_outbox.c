@@ -13,6 +13,12 @@
  * can run, and a worker killed mid-job leaves the row to be claimed again.
  * Each call carries the job's idempotency key, so a provider that already
  * acted on a job (the worker died before COMMIT) does not act twice.
+ *
+ * A failed job waits 2^attempts seconds (at most 300) before its next try,
+ * unless the provider named its own limit; a job delivered on a lane ends
+ * the wait of that lane's other jobs (lane_release), so a provider that is
+ * back gets every waiting job at once.  An SMS code whose row is no longer
+ * valid (expired, used, replaced) is not sent at all.
  */
 #include <errno.h>
 #include <poll.h>
@@ -54,14 +60,27 @@ static const struct hall_stmt outbox_stmts[] = {
      " last_error = NULL, result = $2::jsonb WHERE id = $1",
      2},
     {"job_retry",
-     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, backoff = true,"
      " status = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END,"
      " next_attempt_at = now() + make_interval(secs => least(300, power(2, attempts))::int)"
      " WHERE id = $1 RETURNING status",
      3},
+    /* a delivery on the lane ($1, $2 as job_claim's): its jobs waiting out
+     * a backoff go now (a provider's own limit, job_retry_after, stays) */
+    {"lane_release",
+     "UPDATE outbox SET next_attempt_at = now(), backoff = false"
+     " WHERE status = 'pending' AND backoff AND next_attempt_at > now()"
+     " AND CASE WHEN $1 = 'other' THEN split_part(kind, '_', 1) <> ALL ($2::text[])"
+     " ELSE split_part(kind, '_', 1) = $1 END",
+     2},
+    /* an SMS code's row ($1: sms-code-ID): no longer valid, so not sent */
+    {"sms_code_stale",
+     "SELECT NOT EXISTS (SELECT 1 FROM sms_codes WHERE id = $1 AND used_at IS NULL"
+     " AND expires_at > now()) AS stale",
+     1},
     /* a provider's limit: the next attempt after its period ($4 seconds) */
     {"job_retry_after",
-     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, backoff = false,"
      " status = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END,"
      " next_attempt_at = now() + make_interval(secs => $4::int)"
      " WHERE id = $1 RETURNING status",
@@ -108,6 +127,7 @@ struct outcome {
     const char *error;  /* short, no PII */
     const char *result; /* JSON kept with the job, no PII */
     long retry_after_s; /* not ok: the next attempt not before this (0: backoff) */
+    int skipped;        /* ok without calling the provider: it says nothing of the lane */
 };
 
 static const char *
@@ -193,7 +213,28 @@ deliver_sms(struct hall_req *req, const struct job *job, struct outcome *out)
     struct hall_sms_outcome o;
     struct hall_val *r;
 
-    long tries = sms_tries(req, job->id);
+    long tries;
+    long long code_id;
+    char tail;
+
+    /* a code that expired (or was used or replaced) while the job waited:
+     * the phone's owner can no longer enter it, so it is not sent */
+    if (sscanf(job->idem_key, "sms-code-%lld%c", &code_id, &tail) == 1) {
+        struct hall_dbres *st = hall_db_exec(req->cx, "sms_code_stale", HALL_I64(code_id));
+
+        if (st == NULL) {
+            out->error = "database";
+            return;
+        }
+        if (hall_dbres_bool(st, 0, "stale")) {
+            out->result = "{\"skipped\":\"the code was no longer valid\"}";
+            out->ok = out->skipped = 1;
+            hall_info(req, "msg=\"sms code no longer valid: not sent\" attempts=%ld",
+                      job->attempts);
+            return;
+        }
+    }
+    tries = sms_tries(req, job->id);
 
     /* called before (or cannot tell): the driver asks the provider first */
     hall_sms_deliver(req->cx, job->payload, job->idem_key,
@@ -721,7 +762,7 @@ run_one(struct hall_app *app)
 {
     struct hall_pool *pool = hall_pool_create(8192);
     struct hall_req *req = hall_app_req(app, pool, NULL);
-    struct outcome out = {0, NULL, NULL, 0};
+    struct outcome out = {0, NULL, NULL, 0, 0};
     struct hall_dbres *res;
     struct job job;
     const unsigned char *enc;
@@ -761,6 +802,10 @@ run_one(struct hall_app *app)
     if (out.ok) {
         if (hall_db_exec(req->cx, "job_done", HALL_I64(job.id),
                          out.result ? HALL_STR(out.result) : HALL_NULLP) == NULL)
+            goto out;
+        /* the provider answers again: the lane's jobs stop waiting */
+        if (!out.skipped &&
+            hall_db_exec(req->cx, "lane_release", HALL_STR(my_lane), HALL_STR(LANE_NAMES)) == NULL)
             goto out;
         hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld", my_lane, job.kind,
                   job.attempts + 1);
