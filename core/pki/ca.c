@@ -98,6 +98,22 @@ const struct hall_stmt hall_pki_stmts[] = {
     {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
+    /* the answers signed for reuse, kept across restarts (ocsp_answer.c):
+     * a newer answer for a key replaces an older one, never the reverse */
+    {"pki_ocsp_keep",
+     "INSERT INTO ocsp_kept AS k (key, der, this_update, produced)"
+     " VALUES ($1, $2, to_timestamp($3), to_timestamp($4))"
+     " ON CONFLICT (key) DO UPDATE SET der = EXCLUDED.der, this_update = EXCLUDED.this_update,"
+     " produced = EXCLUDED.produced WHERE k.this_update < EXCLUDED.this_update",
+     4},
+    /* one still valid ($2: the answers' validity, s) */
+    {"pki_ocsp_kept",
+     "SELECT der, floor(extract(epoch FROM this_update))::bigint AS this_update,"
+     " floor(extract(epoch FROM produced))::bigint AS produced FROM ocsp_kept"
+     " WHERE key = $1 AND this_update > now() - make_interval(secs => $2::int)",
+     2},
+    {"pki_ocsp_kept_prune",
+     "DELETE FROM ocsp_kept WHERE this_update < now() - make_interval(secs => $1::int)", 1},
     /* the audit log's daily anchors (auditanchor.c) */
     /* for each chain, the days after its last seal that are over: the
      * day's last row (seq) and its hash */

@@ -230,5 +230,8 @@ hall_pki_tick(struct hall_ctx *cx)
     hall_pki_reconcile(cx, 120);
     for (ca = hall_pki_cas; ca->name != NULL; ca++)
         hall_pki_crl_refresh(cx, ca->name, 0);
+    /* OCSP answers kept for reuse that are no longer valid */
+    if (hall_db_exec(cx, "pki_ocsp_kept_prune", HALL_I64(HALL_PKI_OCSP_VALID_S)) == NULL)
+        hall_warn(cx, "msg=\"ocsp: kept answers not pruned\"");
     return 0;
 }

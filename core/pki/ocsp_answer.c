@@ -544,6 +544,49 @@ cache_put(const char *key, const unsigned char *der, size_t len, struct hall_ocs
     snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
 }
 
+/*
+ * The answers signed for reuse are also kept in the database (ocsp_kept,
+ * sql/123), so that a worker started while the token cannot sign (a
+ * restart during an HSM outage) still answers good or revoked with an
+ * answer signed before, until its nextUpdate, instead of tryLater.  Best
+ * effort both ways: a failed write or read only leaves the answer to the
+ * token.
+ */
+static void
+kept_put(struct hall_ctx *cx, const char *key, const unsigned char *der, size_t len,
+         const struct hall_ocsp_meta *meta)
+{
+    if (hall_db_exec(cx, "pki_ocsp_keep", HALL_STR(key), HALL_BIN(der, len),
+                     HALL_I64((long long)meta->this_update),
+                     HALL_I64((long long)meta->produced)) == NULL)
+        hall_warn(cx, "msg=\"ocsp: answer not kept\"");
+}
+
+/* a kept answer for key that is still valid, copied into pool, or NULL */
+static unsigned char *
+kept_get(struct hall_ctx *cx, const char *key, size_t *outlen, struct hall_ocsp_meta *meta)
+{
+    struct hall_dbres *res =
+        hall_db_exec(cx, "pki_ocsp_kept", HALL_STR(key), HALL_I64(HALL_PKI_OCSP_VALID_S));
+    const unsigned char *der;
+    unsigned char *buf;
+    size_t len;
+
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return NULL;
+    der = hall_dbres_bytea(cx, res, 0, hall_dbres_col(res, "der"), &len);
+    if (der == NULL || len == 0)
+        return NULL;
+    buf = hall_palloc(cx->pool, len);
+    memcpy(buf, der, len);
+    *outlen = len;
+    meta->this_update = (time_t)hall_dbres_int(res, 0, "this_update");
+    meta->next_update = meta->this_update + HALL_PKI_OCSP_VALID_S;
+    meta->produced = (time_t)hall_dbres_int(res, 0, "produced");
+    cache_put(key, buf, len, meta);
+    return buf;
+}
+
 static const unsigned char nonce_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
                                           0x05, 0x07, 0x30, 0x01, 0x02};
 /* the nonce extension's innermost content: OID, critical, the value */
@@ -608,7 +651,7 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     time_t now = time(NULL), this_update = now;
     size_t siglen = sizeof(sig), singles = 0, ext = 0, tbs_c, tbs_len, basic_c, bit_c;
     int i, cacheable;
-    const char **outcome = &meta->outcome;
+    const char **outcome = &meta->outcome, *said = NULL;
 
     memset(meta, 0, sizeof(*meta));
     *outcome = "malformed";
@@ -651,6 +694,7 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     }
     if (key[0] != '\0' && (buf = cache_get(cx->pool, key, now, outlen, meta)) != NULL)
         return buf;
+    said = *outcome; /* good, revoked or unknown: the status asked about */
     if (signer == NULL)
         signer = &hall_pki_cas[0];
     op = &ocsp_parts[signer - hall_pki_cas];
@@ -712,10 +756,19 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     meta->this_update = this_update;
     meta->next_update = this_update + HALL_PKI_OCSP_VALID_S;
     meta->produced = now;
-    if (key[0] != '\0')
+    if (key[0] != '\0') {
         cache_put(key, p, *outlen, meta);
+        kept_put(cx, key, p, *outlen, meta);
+    }
     return p;
 internal:
+    /* the token cannot sign: an answer to the same question signed before
+     * (by any worker, before a restart) while it is valid */
+    if (strcmp(*outcome, "busy") == 0 && key[0] != '\0' &&
+        (buf = kept_get(cx, key, outlen, meta)) != NULL) {
+        *outcome = said;
+        return buf;
+    }
     meta->this_update = meta->next_update = meta->produced = meta->reuse_until = 0;
     meta->etag[0] = '\0';
     if (strcmp(*outcome, "busy") != 0)

@@ -8,7 +8,9 @@
  * token is away only the work that signs waits: SMS codes keep arriving,
  * /ocsp answers the DER tryLater (RFC 6960 2.3) and /tsa a DER rejection
  * with failInfo systemFailure (RFC 3161 2.4.2), never nginx's HTML,
- * issuance answers 503, and every log that says so names the token
+ * except an answer signed before without a nonce, kept across the
+ * restart (ocsp_kept) while it is valid; issuance answers 503, and every
+ * log that says so names the token
  * directory and the hall.conf key.  Once the directory is back, OCSP
  * answers good, /tsa grants and issuance works within 5 s.
  */
@@ -50,7 +52,7 @@ async function ocspPost(req) {
         if (st && st.tag === 0x0a && st.len === 1)
             ocspStatus = st.body[0];
     }
-    return { status: res.status, type, ocspStatus, text: ocspStatus === null ? body.toString('latin1').slice(0, 80) : '' };
+    return { status: res.status, type, ocspStatus, body, text: ocspStatus === null ? body.toString('latin1').slice(0, 80) : '' };
 }
 
 /* what /tsa answers to the DER query q: { status, type, pkiStatus (null:
@@ -100,6 +102,14 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
     assert.equal(mk.status, 0, mk.stderr);
     const req = fs.readFileSync(reqFile);
     assert.equal((await ocspPost(req)).ocspStatus, 0, 'a signed answer before the token goes');
+    /* without a nonce: an answer signed once and kept (docs/modules/ocsp.md) */
+    const keptFile = path.join(dir, 'req-kept.der');
+    const mk2 = openssl(['ocsp', '-issuer', path.join(dir, 'ecc.crt'), '-serial', `0x${serial}`, '-no_nonce',
+        '-reqout', keptFile]);
+    assert.equal(mk2.status, 0, mk2.stderr);
+    const keptReq = fs.readFileSync(keptFile);
+    const keptBefore = await ocspPost(keptReq);
+    assert.equal(keptBefore.ocspStatus, 0, 'a kept answer before the token goes');
     fs.writeFileSync(path.join(dir, 'doc.txt'), 'stamped while the token is away\n');
     const tsq = openssl(['ts', '-query', '-data', path.join(dir, 'doc.txt'), '-sha256', '-cert',
         '-out', path.join(dir, 'q.tsq')]);
@@ -153,6 +163,11 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
         }
         const bad = seen.filter((a) => a.ocspStatus !== 3);
         assert.deepEqual(bad.slice(0, 3), [], `every /ocsp answer a DER tryLater (${bad.length} of ${seen.length} not)`);
+        /* ... but the answer signed before the restart, without a nonce, is
+         * still answered by the restarted responder, byte for byte */
+        const kept = await ocspPost(keptReq);
+        assert.equal(kept.ocspStatus, 0, 'the kept answer, not tryLater');
+        assert.ok(kept.body.equals(keptBefore.body), 'the same signed bytes');
         assert.ok(seen.length >= 10, `${seen.length} OCSP probes`);
         assert.ok(seen.every((a) => a.status === 200 && a.type === 'application/ocsp-response'));
         /* the TSA, its module running without the token: rejection, systemFailure (bit 25) */
