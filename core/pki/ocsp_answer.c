@@ -758,7 +758,9 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     meta->produced = now;
     if (key[0] != '\0') {
         cache_put(key, p, *outlen, meta);
-        kept_put(cx, key, p, *outlen, meta);
+        /* not an unknown serial's: anybody may ask about any number */
+        if (strcmp(said, "unknown") != 0)
+            kept_put(cx, key, p, *outlen, meta);
     }
     return p;
 internal:
