@@ -10,10 +10,14 @@
  * granted with the token, or rejection with its PKIFailureInfo; a reply
  * that cannot be signed says systemFailure.  Another content type gets
  * 415, another method 405 (the core's messages).  No database: the
- * serial is 128 random bits, each stamp one log line.
+ * serial is 128 random bits, each stamp one log line.  Stamps refused
+ * because the key cannot sign (the token away) are logged when that
+ * begins, every 30 s while it lasts, and when it ends, with their count:
+ * not a line each.
  */
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "hall.h"
 
@@ -31,6 +35,42 @@ tsa_init(struct hall_app *app)
         return HALL_ERR;
     }
     return HALL_OK;
+}
+
+/* this worker's run of refusals for want of a signature */
+static struct {
+    long n;           /* refused since the run began */
+    time_t began;     /* 0: signing */
+    time_t last_said; /* its last log line */
+} failing;
+
+#define TSA_FAIL_SAY_S 30
+
+static void
+say_internal(struct hall_req *req, time_t now)
+{
+    failing.n++;
+    if (failing.began == 0) {
+        failing.began = failing.last_said = now;
+        hall_log(HALL_LOG_ERR, hall_req_id(req),
+                 "msg=\"tsa: cannot sign, stamps refused (systemFailure)\" outcome=internal");
+    } else if (now - failing.last_said >= TSA_FAIL_SAY_S) {
+        failing.last_said = now;
+        hall_log(HALL_LOG_ERR, hall_req_id(req),
+                 "msg=\"tsa: still cannot sign\" outcome=internal refused=%ld for_s=%lld",
+                 failing.n, (long long)(now - failing.began));
+    }
+}
+
+static void
+say_signing(struct hall_req *req, time_t now)
+{
+    if (failing.began == 0)
+        return;
+    hall_log(HALL_LOG_WARN, hall_req_id(req), "msg=\"tsa: signing again\" refused=%ld for_s=%lld",
+             failing.n, (long long)(now - failing.began));
+    failing.n = 0;
+    failing.began = failing.last_said = 0;
 }
 
 static int
@@ -52,12 +92,15 @@ tsa_post(struct hall_req *req)
         out = hall_tsa_answer(req->pool, (const unsigned char *)req->raw_body, req->raw_len,
                               &outlen, &meta);
     /* the issued stamps' trail: serial and imprint, nothing of the client */
-    if (meta.serial[0] != '\0')
+    if (meta.serial[0] != '\0') {
+        say_signing(req, time(NULL));
         hall_log(HALL_LOG_INFO, hall_req_id(req), "msg=tsa outcome=%s serial=%s imprint=%s",
                  meta.outcome, meta.serial, meta.imprint);
-    else
-        hall_log(strcmp(meta.outcome, "internal") == 0 ? HALL_LOG_ERR : HALL_LOG_INFO,
-                 hall_req_id(req), "msg=tsa outcome=%s", meta.outcome);
+    } else if (strcmp(meta.outcome, "internal") == 0) {
+        say_internal(req, time(NULL));
+    } else {
+        hall_log(HALL_LOG_INFO, hall_req_id(req), "msg=tsa outcome=%s", meta.outcome);
+    }
     hall_resp_header(req, "Cache-Control", "no-store");
     return hall_resp_raw(req, 200, "application/timestamp-reply", out, outlen);
 }

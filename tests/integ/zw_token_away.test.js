@@ -173,6 +173,13 @@ test('token_away__sms_keep_going__ocsp_trylater_then_good__back_within_5s', { sk
         /* the TSA, its module running without the token: rejection, systemFailure (bit 25) */
         const stamp = await tsaPost(stampQuery);
         assert.equal(stamp.status, 200);
+        /* twenty more refused stamps: tsa.log says so when it begins (once
+         * per worker), not a line per stamp */
+        for (let i = 0; i < 20; i++)
+            assert.equal((await tsaPost(stampQuery)).pkiStatus, 2);
+        const refusedLines = logSince('tsa', offsets.tsa).split('\n').filter((l) => /outcome=internal/.test(l));
+        assert.ok(refusedLines.length >= 1 && refusedLines.length <= 8,
+            `${refusedLines.length} tsa.log lines for 21 refused stamps:\n${refusedLines.slice(0, 3).join('\n')}`);
         assert.equal(stamp.pkiStatus, 2, 'rejection while the token is away');
         assert.equal(stamp.failInfo, '0600000040', 'failInfo systemFailure');
         assert.ok(masterOf('hall-tsa'), 'the timestamp authority runs without the token');
