@@ -121,3 +121,29 @@ test('tools__each_package_signed_by_the_hall_ca__openssl_cms_verify_with_the_roo
         assert.equal((await fetch(`${HALL}/pki/${f}`)).status, 200, f);
     }
 });
+
+/* static_dir of the running hall (hall.conf, written by script/test) */
+function staticDir() {
+    const conf = fs.readFileSync(process.env.HALL_CONF, 'utf8');
+    return conf.match(/^static_dir = (.+)$/m)[1];
+}
+
+test('tools__no_package_published__says_so__no_install_line_no_empty_version', async () => {
+    const json = path.join(staticDir(), 'downloads', 'hall-stamp.json');
+    const away = `${json}.away`;
+    fs.renameSync(json, away);
+    try {
+        const page = await new Client().get('/sign/tools');
+        assert.equal(page.status, 200);
+        assert.match(page.text, /盖章工具安装包尚未发布/);
+        /* before: `sha256sum hall-stamp__amd64.deb`, `sudo apt install ./hall-stamp__amd64.deb` */
+        assert.doesNotMatch(page.text, /hall-stamp__|hall-stamp--linux|_amd64\.deb|apt install/);
+        assert.doesNotMatch(page.text, /id="sign-tools-install"/);
+        const j = await (await fetch(`${HALL}/sign/tools`, { headers: { Accept: 'application/json' } })).json();
+        assert.deepEqual(j.packages, []);
+    } finally {
+        fs.renameSync(away, json);
+    }
+    const back = await new Client().get('/sign/tools');
+    assert.match(back.text, /sudo apt install \.\/hall-stamp_/);
+});
