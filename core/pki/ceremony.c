@@ -10,6 +10,9 @@
  *             by root, 10 years
  *   tsa       the timestamp authority (RFC 3161: critical extendedKeyUsage
  *             timeStamping and nothing else), signed by root, 5 years
+ *   codesign  signs the 盖章工具's packages (script/stamp-dist: a detached
+ *             CMS .p7s beside each; critical extendedKeyUsage codeSigning),
+ *             signed by ecc, 3 years
  *
  * Never overwrites: a name whose key and certificate both exist is kept; a
  * missing one is made (its issuer must then be there or made with it); a
@@ -38,7 +41,7 @@
 
 #define ORG "Hall Demo CA"
 
-enum kind { K_ROOT, K_CA, K_OCSP, K_AUDIT, K_TSA };
+enum kind { K_ROOT, K_CA, K_OCSP, K_AUDIT, K_TSA, K_CODESIGN };
 
 static const struct member {
     const char *name, *issuer, *cn;
@@ -52,6 +55,9 @@ static const struct member {
     /* under the root, like audit: the chain a verifier needs is the
      * signer's certificate alone, which a reply to certReq carries */
     {"tsa", "root", "Hall Demo Time Stamping Authority", 1825, K_TSA},
+    /* an end entity of the issuing CA, as a customer's certificate is: a
+     * verifier needs the root and the chain the signature carries */
+    {"codesign", "ecc", "Hall Demo Code Signing", 1095, K_CODESIGN},
     {NULL, NULL, NULL, 0, K_ROOT},
 };
 
@@ -182,6 +188,13 @@ cert_make(const struct member *m, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey)
         ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
              ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") == HALL_OK &&
              ext(x, &v3, "extendedKeyUsage", "critical,timeStamping") == HALL_OK &&
+             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        break;
+    case K_CODESIGN:
+        ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+             ext(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
+             ext(x, &v3, "extendedKeyUsage", "critical,codeSigning") == HALL_OK &&
              ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
              ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;

@@ -40,6 +40,11 @@ approval_what(struct hall_req *req, const char *kind, const char *subject,
 {
     const struct hall_val *amount = payload != NULL ? hall_val_get(payload, "amount_fen") : NULL;
 
+    if (strcmp(kind, "revoke") == 0 && *payload_str(payload, "es_id") != '\0')
+        return hall_psprintf(
+            req->pool, "注销电子印章 %s 并吊销其专用证书 %s，原因：%s",
+            payload_str(payload, "es_id"), subject,
+            hall_pki_reason_label(hall_pki_reason_code(payload_str(payload, "reason"))));
     if (strcmp(kind, "revoke") == 0)
         return hall_psprintf(
             req->pool, "吊销证书 %s，原因：%s", subject,

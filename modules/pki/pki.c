@@ -119,6 +119,13 @@ static const struct hall_stmt pki_stmts[] = {
      * certificate's row first, then the request's (hall_pki_revoke takes
      * them in this order too, and closes a pending request it revokes) */
     {"cert_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
+    /* a seal's 注销 asked with its own certificate (modules/seal): the seal
+     * goes with the certificate's approved revocation */
+    {"revoke_seal_of",
+     "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
+     " revoked_by = $3 WHERE es_id = $1 AND cert_serial = $4 AND state = 'valid'"
+     " RETURNING order_id, cert_serial",
+     4},
     {"revoke_request_get",
      "SELECT subject, state, coalesce(decision_note, '') AS decision_note FROM staff_requests"
      " WHERE id = $1 AND kind = 'revoke'",
@@ -895,6 +902,36 @@ static const struct hall_pspec decide_params[] = {
 };
 
 /*
+ * The seal a 注销 request named (modules/seal's admin_revoke), revoked with
+ * its certificate in the approval's transaction, with the reason the
+ * requester gave, audited as the approver's: 1 revoked, 0 no longer valid
+ * (replaced meanwhile: the certificate alone), -1 the store failed.
+ */
+static int
+seal_revoke_with(struct hall_req *req, const struct hall_approval *a, const char *es_id)
+{
+    const char *actor = hall_staff_actor(req);
+    struct hall_dbres *res;
+    struct hall_val *d;
+
+    res = hall_db_exec(req->cx, "revoke_seal_of", HALL_STR(es_id), HALL_STR(a->reason),
+                       HALL_STR(actor), HALL_STR(a->subject));
+    if (res == NULL)
+        return -1;
+    if (hall_dbres_rows(res) == 0)
+        return 0;
+    d = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, d, "reason", a->reason);
+    hall_val_set_int(req->pool, d, "request_id", a->id);
+    hall_val_set_str(req->pool, d, "requested_by",
+                     hall_psprintf(req->pool, "staff:%lld", (long long)a->requested_by));
+    hall_dbres_set(req->pool, d, res, 0, "cert_serial order_id");
+    if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
+        return -1;
+    return 1;
+}
+
+/*
  * A second operator approves a revocation request: in one transaction the
  * request is decided (once, never by its requester) and the certificate
  * revoked with the requested reason, both audited; then the CRL is made
@@ -904,7 +941,8 @@ static int
 revoke_decide(struct hall_req *req, int approve)
 {
     const char *note = hall_req_param(req, "note"), *ca = NULL, *serial;
-    const struct hall_val *r;
+    const char *done = "证书已吊销，CRL已更新";
+    const struct hall_val *r, *es = NULL;
     struct hall_dbres *res;
     struct hall_approval a;
     int64_t id;
@@ -950,18 +988,27 @@ revoke_decide(struct hall_req *req, int approve)
     rc = hall_pki_revoke(req->cx, serial, code, hall_staff_actor(req), &ca);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_STATE, NULL);
-    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+    if (rc != HALL_OK)
+        return HALL_ERR;
+    es = hall_val_get(a.payload, "es_id");
+    if (es != NULL && es->type == HALL_V_STR) {
+        rc = seal_revoke_with(req, &a, es->str);
+        if (rc < 0)
+            return HALL_ERR;
+        done = rc == 1 ? "印章已注销，其证书已吊销，CRL已更新" : done;
+    }
+    if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req,
               "msg=\"certificate revoked\" serial=%s reason=%s staff=%lld requested_by=%lld"
-              " request=%lld",
+              " request=%lld seseal=%s",
               serial, hall_pki_reason_name(code), (long long)req->staff->id,
-              (long long)a.requested_by, (long long)id);
+              (long long)a.requested_by, (long long)id,
+              es != NULL && es->type == HALL_V_STR ? es->str : "-");
     /* the CRL now; the outbox's pki tick retries if this fails */
     if (hall_pki_crl_refresh(req->cx, ca, 1) != HALL_OK)
         hall_warn(req, "msg=\"crl refresh after revoke failed\" ca=%s", ca);
-    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/pki/certs?serial=%s", serial),
-                        "证书已吊销，CRL已更新");
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/pki/certs?serial=%s", serial), done);
 }
 
 static int

@@ -37,7 +37,8 @@
  *                               certificate and of the seal)
  *   GET  /admin/seal?order=     operator: an order's seals
  *   GET  /admin/seal/image?id=  reviewer, operator: a seal's picture
- *   POST /admin/seal/revoke     operator: one seal revoked (with its own certificate)
+ *   POST /admin/seal/revoke     operator: one seal revoked; with its own certificate,
+ *                               a request a second operator approves (four eyes)
  *
  * This file declares the module: its statements, its routes with their
  * parameters, the flow (seal_flow) and main, and serves the plain pages.
@@ -106,7 +107,11 @@ static const struct hall_stmt seal_stmts[] = {
      " AS revoked_at, coalesce(s.revoke_reason, '') AS revoke_reason,"
      " coalesce(c.state, '') AS cert_state,"
      " coalesce(to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
-     " '') AS replaced_at, coalesce(s.replaced_by, '') AS replaced_by"
+     " '') AS replaced_at, coalesce(s.replaced_by, '') AS replaced_by,"
+     /* four eyes: a 注销 asked for a seal with its own certificate */
+     " coalesce((SELECT st.login FROM staff_requests r JOIN staff st ON st.id = r.requested_by"
+     " WHERE r.kind = 'revoke' AND r.subject = s.cert_serial AND r.state = 'pending'"
+     " AND c.seal_item_id IS NOT NULL LIMIT 1), '') AS pending_by"
      " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " LEFT JOIN certificates c ON c.serial = s.cert_serial WHERE s.order_id = $1"
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position,"
@@ -114,13 +119,24 @@ static const struct hall_stmt seal_stmts[] = {
      1},
     {"seal_admin_image", "SELECT image_png FROM seal_items WHERE id = $1 AND image_png IS NOT NULL",
      1},
+    /* a valid seal and its own certificate while it is issued (机构业务章,
+     * 机构个人章; the 机构章 lists the order's) */
+    {"seal_admin_target",
+     "SELECT s.order_id, (SELECT order_no FROM orders WHERE id = s.order_id) AS order_no,"
+     " coalesce(s.cert_serial, '') AS cert_serial, coalesce((SELECT c.serial FROM certificates c"
+     " WHERE c.serial = s.cert_serial AND c.seal_item_id = s.item_id AND c.state = 'issued'), '')"
+     " AS own_serial FROM seseals s WHERE s.es_id = $1 AND s.state = 'valid'",
+     1},
+    /* the certificate's row before the request's, as modules/pki does */
+    {"seal_cert_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
+    /* the seal alone: only while it has no issued certificate of its own */
     {"seal_admin_revoke",
      "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
-     " revoked_by = $3 WHERE es_id = $1 AND state = 'valid' RETURNING order_id,"
+     " revoked_by = $3 WHERE es_id = $1 AND state = 'valid' AND NOT EXISTS (SELECT 1"
+     " FROM certificates c WHERE c.serial = seseals.cert_serial"
+     " AND c.seal_item_id = seseals.item_id AND c.state = 'issued') RETURNING order_id,"
      " (SELECT order_no FROM orders WHERE id = seseals.order_id) AS order_no,"
-     " coalesce(cert_serial, '') AS cert_serial, coalesce((SELECT c.serial FROM certificates c"
-     " WHERE c.serial = seseals.cert_serial AND c.seal_item_id = seseals.item_id"
-     " AND c.state = 'issued'), '') AS own_serial",
+     " coalesce(cert_serial, '') AS cert_serial",
      3},
     {"seal_order_own",
      "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"

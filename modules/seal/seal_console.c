@@ -64,6 +64,8 @@ admin_seals(struct hall_req *req)
                                                              : "机构个人章");
         hall_dbres_put(req->pool, s, res, i, own);
         hall_val_set_bool(req->pool, s, "valid", valid);
+        if (valid && *hall_dbres_str(res, i, "pending_by") != '\0')
+            hall_val_set_str(req->pool, s, "pending_by", hall_dbres_str(res, i, "pending_by"));
         /* as the owner sees it: a valid seal whose signer is revoked is not 有效 */
         if (valid && strcmp(hall_dbres_str(res, i, "cert_state"), "issued") == 0)
             hall_val_set_str(req->pool, s, "state_label", "有效");
@@ -96,26 +98,86 @@ admin_image(struct hall_req *req)
 }
 
 /*
- * POST /admin/seal/revoke: one seal revoked (state, reason, who; audited);
- * a seal's own certificate (机构业务章, 机构个人章) is revoked with it
- * (cessationOfOperation) in the same transaction, so /seal/verify and OCSP
- * say so at once; the 机构章 lists the order's certificate, which stays.
- * The CRL follows at the outbox's next pki tick (this module holds no CA key).
+ * A seal with an issued certificate of its own (机构业务章, 机构个人章): its
+ * 注销 revokes the certificate, which is four eyes as every staff 吊销 is
+ * (core/biz/approval.c, docs/operations.md "Four eyes"): a pending request
+ * for the certificate (kind revoke, cessationOfOperation) naming the seal,
+ * that a second operator approves on 待批准 (modules/pki's revoke_decide
+ * revokes both then).  Nothing changes before: OCSP still says good.
+ * The certificate's row is locked first, as modules/pki does, so of two
+ * requests at once one is made and the other finds it (409).
+ */
+static int
+revoke_request(struct hall_req *req, const char *es_id, const char *reason, const char *serial,
+               const char *order_no)
+{
+    struct hall_val *payload, *v;
+    int64_t id = 0;
+    int rc;
+
+    payload = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, payload, "reason", "cessationOfOperation");
+    hall_val_set_str(req->pool, payload, "es_id", es_id);
+    rc = hall_approval_request(req->cx, "revoke", serial, payload, req->staff->id, reason, &id);
+    if (rc == HALL_CONFLICT) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_SEAL_REVOKE_PENDING, "es_id");
+    }
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return HALL_ERR;
+    hall_info(req, "msg=\"seseal revocation requested\" es_id=%s cert=%s staff=%lld request=%lld",
+              es_id, serial, (long long)req->staff->id, (long long)id);
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(req, hall_psprintf(req->pool, "/admin/seal?order=%s", order_no));
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "redirect",
+                     hall_psprintf(req->pool, "/admin/seal?order=%s", order_no));
+    hall_val_set_str(
+        req->pool, v, "message",
+        "注销申请已提交：印章及其专用证书须由另一位运营人员在“待批准”中批准后注销、吊销");
+    hall_val_set_int(req->pool, v, "request_id", id);
+    return hall_resp_ok(req, v);
+}
+
+/*
+ * POST /admin/seal/revoke: one seal revoked (state, reason, who; audited).
+ * A seal whose own certificate is issued is revoked with it, by a second
+ * operator's approval (revoke_request above).  A seal without one (the
+ * 机构章, which lists the order's certificate, or a seal whose certificate
+ * is already revoked) is cancelled by one operator at once: no certificate
+ * changes, OCSP and the CRL say what they said, the certificate's own
+ * signatures stay valid; only the hall's record of the seal (its state at
+ * /seal/verify, its download) goes.
  */
 int
 admin_revoke(struct hall_req *req)
 {
     const char *es_id = hall_req_param(req, "es_id"), *reason = hall_req_param(req, "reason");
-    const char *actor = hall_staff_actor(req), *ca = NULL, *own;
-    const char *done = "印章已注销";
-    struct hall_dbres *res;
+    const char *actor = hall_staff_actor(req), *own, *order_no;
+    struct hall_dbres *res, *lk;
     struct hall_val *d;
-    int rc;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
+    res = hall_db_exec(req->cx, "seal_admin_target", HALL_STR(es_id));
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_SEAL_REVOKE_GONE, "es_id");
+    }
+    own = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "own_serial"));
+    order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
+    if (*own != '\0') {
+        lk = hall_db_exec(req->cx, "seal_cert_lock", HALL_STR(own));
+        if (lk == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(lk) == 1 && strcmp(hall_dbres_str(lk, 0, "state"), "issued") == 0)
+            return revoke_request(req, es_id, reason, own, order_no);
+        /* revoked meanwhile by its holder: the seal alone, below */
+    }
     res = hall_db_exec(req->cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
                        HALL_STR(actor));
     if (res == NULL)
@@ -124,26 +186,13 @@ admin_revoke(struct hall_req *req)
         hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_SEAL_REVOKE_GONE, "es_id");
     }
-    own = hall_dbres_str(res, 0, "own_serial");
     d = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, d, "reason", reason);
     hall_dbres_set(req->pool, d, res, 0, "cert_serial order_id");
-    if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK)
+    if (hall_audit(req->cx, actor, "seseal", es_id, "revoke", "valid", "revoked", d) != HALL_OK ||
+        hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
-    if (*own != '\0') {
-        rc = hall_pki_revoke(req->cx, own, 5, actor, &ca);
-        /* HALL_CONFLICT: the seal's own certificate is no longer issued
-         * (its holder revoked it, or it was replaced): nothing of it to
-         * revoke, and the seal goes all the same */
-        if (rc != HALL_OK && rc != HALL_CONFLICT)
-            return HALL_ERR;
-        done = rc == HALL_OK ? "印章已注销，其证书已吊销" : "印章已注销（其证书此前已不再有效）";
-    }
-    if (hall_db_commit(req->cx) != HALL_OK)
-        return HALL_ERR;
-    hall_info(req, "msg=\"seseal revoked\" es_id=%s cert=%s staff=%lld", es_id,
-              *own != '\0' ? own : "-", (long long)req->staff->id);
-    return hall_resp_go(
-        req, hall_psprintf(req->pool, "/admin/seal?order=%s", hall_dbres_str(res, 0, "order_no")),
-        done);
+    hall_info(req, "msg=\"seseal revoked\" es_id=%s staff=%lld", es_id, (long long)req->staff->id);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/seal?order=%s", order_no),
+                        "印章已注销");
 }

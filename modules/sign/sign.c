@@ -676,27 +676,40 @@ pkg_sha256(struct hall_pool *pool, const char *dir, const char *name, const stru
     return slot->hex;
 }
 
-/* one package of hall-stamp.json: listed when its file is there; its size
- * and SHA-256 are the file's own (the JSON's SHA-256 must agree) */
-static int
-pkg_add(struct hall_req *req, const char *dir, const struct hall_val *j, const char *kind,
-        const char *label, const char *version, struct hall_val *list, struct hall_val *jlist)
+/* a file name of hall-stamp.json that is one plain file of dir, or NULL */
+static const char *
+pkg_name(const struct hall_val *e, const char *key)
 {
-    const struct hall_val *e = hall_val_get(j, kind), *f, *h;
-    const char *name, *sum;
-    struct hall_val *p;
-    struct stat st;
+    const struct hall_val *f = hall_val_get(e, key);
 
-    if (e == NULL || e->type != HALL_V_OBJ)
-        return 0;
-    f = hall_val_get(e, "file");
-    h = hall_val_get(e, "sha256");
     if (f == NULL || f->type != HALL_V_STR || f->str[0] == '\0' || f->str[0] == '.' ||
         strlen(f->str) > 200 ||
         strspn(f->str, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+~") !=
             strlen(f->str))
+        return NULL;
+    return f->str;
+}
+
+/* one package of hall-stamp.json: listed when its file is there; its size
+ * and SHA-256 are the file's own (the JSON's SHA-256 must agree); its
+ * detached CMS signature (script/stamp-dist --sign) when that is there.
+ * ctx gets KIND_name for the install lines. */
+static int
+pkg_add(struct hall_req *req, const char *dir, const struct hall_val *j, const char *kind,
+        const char *label, const char *version, struct hall_val *ctx, struct hall_val *list,
+        struct hall_val *jlist)
+{
+    const struct hall_val *e = hall_val_get(j, kind), *h;
+    const char *name, *sum, *sig;
+    struct hall_val *p, *jp;
+    struct stat st;
+
+    if (e == NULL || e->type != HALL_V_OBJ)
         return 0;
-    name = f->str;
+    h = hall_val_get(e, "sha256");
+    name = pkg_name(e, "file");
+    if (name == NULL)
+        return 0;
     if (stat(hall_psprintf(req->pool, "%s/%s", dir, name), &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
     sum = pkg_sha256(req->pool, dir, name, &st);
@@ -712,20 +725,31 @@ pkg_add(struct hall_req *req, const char *dir, const struct hall_val *j, const c
     hall_val_set_str(req->pool, p, "sha256", sum);
     hall_val_set_str(req->pool, p, "kind", label);
     hall_val_set_fmt(req->pool, p, "url", "/static/downloads/%s", name);
-    p = hall_val_push_obj(req->pool, jlist);
-    hall_val_set_str(req->pool, p, "name", name);
-    hall_val_set_str(req->pool, p, "kind", kind);
-    hall_val_set_str(req->pool, p, "version", version);
-    hall_val_set_int(req->pool, p, "size", (int64_t)st.st_size);
-    hall_val_set_str(req->pool, p, "sha256", sum);
-    hall_val_set_fmt(req->pool, p, "url", "/static/downloads/%s", name);
+    hall_val_set_str(req->pool, ctx, hall_psprintf(req->pool, "%s_name", kind), name);
+    jp = hall_val_push_obj(req->pool, jlist);
+    hall_val_set_str(req->pool, jp, "name", name);
+    hall_val_set_str(req->pool, jp, "kind", kind);
+    hall_val_set_str(req->pool, jp, "version", version);
+    hall_val_set_int(req->pool, jp, "size", (int64_t)st.st_size);
+    hall_val_set_str(req->pool, jp, "sha256", sum);
+    hall_val_set_fmt(req->pool, jp, "url", "/static/downloads/%s", name);
+    sig = pkg_name(e, "signature");
+    if (sig != NULL && stat(hall_psprintf(req->pool, "%s/%s", dir, sig), &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+        hall_val_set_str(req->pool, p, "signature", sig);
+        hall_val_set_fmt(req->pool, p, "signature_url", "/static/downloads/%s", sig);
+        hall_val_set_fmt(req->pool, jp, "signature_url", "/static/downloads/%s", sig);
+        if (strcmp(kind, "deb") == 0)
+            hall_val_set_str(req->pool, ctx, "deb_signature", sig);
+    }
     return 1;
 }
 
 /*
  * The packages `make stamp-dist` wrote to static_dir/downloads/ (nginx
  * serves them under /static/downloads/), as its hall-stamp.json names
- * them (docs/modules/stamp.md, "Packaging").
+ * them, each with its .p7s once the hall's CA signed it (docs/modules/
+ * stamp.md, "Packaging").
  */
 static int
 tools_page(struct hall_req *req)
@@ -755,13 +779,17 @@ tools_page(struct hall_req *req)
         dep = hall_val_get(j, "depends");
         if (dep != NULL && dep->type == HALL_V_STR && strlen(dep->str) <= 400)
             hall_val_set_str(req->pool, ctx, "depends", dep->str);
-        count += pkg_add(req, dir, j, "deb", "Debian 12 软件包（x86-64）", version, list, jlist);
-        count += pkg_add(req, dir, j, "tarball", "压缩包（Linux x86-64）", version, list, jlist);
+        count +=
+            pkg_add(req, dir, j, "deb", "Debian 12 软件包（x86-64）", version, ctx, list, jlist);
+        count +=
+            pkg_add(req, dir, j, "tarball", "压缩包（Linux x86-64）", version, ctx, list, jlist);
     }
     hall_val_set_str(req->pool, json, "version", version);
     if (req->accept != NULL && strstr(req->accept, "application/json") != NULL)
         return hall_resp_ok(req, json);
-    hall_val_set_str(req->pool, ctx, "version", version);
+    /* no version without a package: never "hall-stamp__amd64.deb" */
+    if (count > 0 && *version != '\0')
+        hall_val_set_str(req->pool, ctx, "version", version);
     hall_val_set_bool(req->pool, ctx, "none", count == 0);
     hall_val_set_bool(req->pool, ctx, "some", count > 0);
     return hall_resp_page(req, 200, "sign_tools", ctx);

@@ -217,9 +217,10 @@ build() {
             fi
         fi
         make -j2 || exit 1
-        # the 盖章工具's download (static/downloads/, GET /sign/tools):
-        # reproducible for one commit, so a rebuild writes the same bytes
-        make -s stamp-dist >/dev/null
+        # the 盖章工具's download (static/downloads/, GET /sign/tools), and
+        # static-min again with it: reproducible for one commit, so a
+        # rebuild writes the same bytes (signed at start: stamp_sign)
+        make -s stamp-dist >/dev/null || warn "make stamp-dist failed: /sign/tools offers no package"
     ) || die "build failed"
 }
 
@@ -618,6 +619,23 @@ pki_ceremony() {
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
+# stamp_sign: the 盖章工具's packages signed by the hall's CA (a .p7s beside
+# each: script/stamp-dist --sign, hall-pkitool codesign), once the ceremony
+# has made its code-signing certificate; then static-min again, so that the
+# first start serves packages and signatures (docs/modules/stamp.md)
+stamp_sign() {
+    local dl=$HALL_ROOT/static/downloads
+    if [ ! -f "$dl/hall-stamp.json" ]; then
+        warn "no static/downloads/hall-stamp.json (make stamp-dist): /sign/tools offers no package"
+        return 0
+    fi
+    "$HALL_ROOT/script/stamp-dist" --sign "$HALL_CONF" "$HALL_ROOT/tools/pkitool/hall-pkitool" \
+        "$dl" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "signing the 盖章工具's packages failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+    "$HALL_ROOT/script/lib/static-build.sh" "$HALL_ROOT/static" "$HALL_ROOT/static-min" ||
+        die "cannot copy the signed packages to static-min"
+}
+
 # demo_seal: the 免费体验 demo seal (VAR/keys/demo/demo.seseal), made by the
 # hall's seal maker for the demo CA's signer (script/lib/demo-ca.sh), once;
 # the module sign reads it (docs/modules/sign.md)
@@ -1002,6 +1020,7 @@ seed_staff() {
 # start_all: everything after PostgreSQL.
 start_all() {
     pki_ceremony
+    stamp_sign
     demo_seal
     seed_staff
     start_sandbox

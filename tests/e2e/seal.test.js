@@ -17,7 +17,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { applicant, HALL, freshPhone } = require('../integ/lib/client');
 const { psql, orgForm, freshAccount, waitFor } = require('../integ/lib/payflow');
-const { operator, reviewer, smsTo } = require('../integ/lib/pki');
+const { operator, operator2, reviewer, smsTo } = require('../integ/lib/pki');
 const { impressionScan } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
@@ -281,6 +281,14 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
             op.waitForResponse((r) => r.url().endsWith('/admin/seal/revoke') && r.status() === 200),
             row.locator('button[type="submit"]').click(),
         ]);
+        /* the 个人章's own certificate goes with it: four eyes, a second
+         * operator approves on 待批准 (docs/operations.md) */
+        await op.locator(`tr[data-es="${person}"] .seal-pending`, { hasText: '注销待批准' }).waitFor();
+        await a11y.check(op, '电子印章管理, a 注销 waiting for approval');
+        const rid = psql(`SELECT id FROM staff_requests WHERE kind = 'revoke' AND state = 'pending'
+            AND payload->>'es_id' = '${person}'`);
+        assert.equal((await (await operator2()).post('/admin/pki/revoke/approve', { id: rid })).status, 200);
+        await op.reload();
         await op.locator(`tr[data-es="${person}"] .seal-state`, { hasText: '已注销' }).waitFor();
         await a11y.check(op, '电子印章管理, a seal revoked');
         await op.screenshot({ path: path.join(ARTIFACTS, 'seal-07-console-revoked.png'), fullPage: true });

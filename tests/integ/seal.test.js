@@ -23,7 +23,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
-const { operator, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool, smsTo, staffRevoke } = require('./lib/pki');
+const {
+    operator, operator2, acceptedByTransfer, tmpdir, openssl, SM2_ID, psql, pkitool, smsTo, staffRevoke, fetchPki,
+    ocspQuery,
+} = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 const { verifyHolder } = require('./lib/seal');
 
@@ -212,6 +215,17 @@ async function acceptedSealOrder(choices = PRODUCED, fields = {}) {
         items[k] = v;
     }
     return { id, c, form, items };
+}
+
+/* a seal with its own certificate revoked by the console: asked by
+ * operator, approved by operator2 (four eyes, docs/operations.md) */
+async function sealRevoke(op, esId, reason) {
+    const ask = await op.post('/admin/seal/revoke', { es_id: esId, reason });
+    assert.equal(ask.status, 200, ask.text);
+    assert.ok(ask.body.request_id > 0, ask.text);
+    const ok = await (await operator2()).post('/admin/pki/revoke/approve', { id: ask.body.request_id });
+    assert.equal(ok.status, 200, ok.text);
+    return ok;
 }
 
 async function download(c, item) {
@@ -427,8 +441,7 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
 
     /* a revoked seal: listed 已注销, its files no longer offered or served */
     const es = psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items.org_person}`);
-    const rv = await op.post('/admin/seal/revoke', { es_id: es, reason: '持章人离职' });
-    assert.equal(rv.status, 200, rv.text);
+    await sealRevoke(op, es, '持章人离职');
     page = await so.c.get(`/seal/seals?id=${so.id}`);
     assert.match(page.text, /已注销（\d{4}-\d{2}-\d{2}）/);
     assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${so.items.org_person}"`));
@@ -473,7 +486,9 @@ test('production__cutout_seal_without_its_picture__409_nothing_issued', async ()
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${so.id}`), 'accepted');
 });
 
-test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate_revoked__verify_says_so', async () => {
+const SELF_MSG = '不能批准或拒绝自己提出的申请，须由另一位工作人员处理';
+
+test('console_revoke__seal_with_own_certificate__four_eyes__pending_ocsp_good__second_operator_revokes_both', async () => {
     const op = await operator();
     const so = await acceptedSealOrder();
     assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
@@ -481,8 +496,13 @@ test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate
     const es = (kind) => psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items[kind]}`);
     const person = es('org_person');
     const personCert = psql(`SELECT serial FROM certificates WHERE seal_item_id = ${so.items.org_person}`);
+    const personCa = psql(`SELECT ca FROM certificates WHERE serial = '${personCert}'`);
     const orderCert = psql(`SELECT serial FROM certificates WHERE order_id = ${so.id} AND seal_item_id IS NULL`);
     const file = (await download(so.c, so.items.org_person)).body;
+    const dir = tmpdir();
+    await fetchPki(dir);
+    const ocsp = () => ocspQuery(dir, personCa, personCert).line;
+    assert.match(ocsp(), /: good$/);
 
     /* the console lists the order's seals, the person by name only */
     const page = await op.get(`/admin/seal?order=${orderNo}`);
@@ -503,16 +523,65 @@ test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate
     assert.match(bad.body.message, /注销原因/);
     assert.equal(psql(`SELECT state FROM seseals WHERE es_id = '${person}'`), 'valid');
 
-    /* revoked twice at once: one wins, the other is told */
-    const both = await Promise.all([1, 2].map(() => op.post('/admin/seal/revoke', { es_id: person, reason: '人员离职' })));
-    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409]);
-    assert.match(psql(`SELECT state || '|' || revoke_reason || '|' || revoked_by FROM seseals WHERE es_id = '${person}'`),
-        /^revoked\|人员离职\|staff:\d+$/);
+    /* two operators ask at once: one pending request, nothing revoked
+     * (before: [200, 409] and the certificate revoked by one operator) */
+    const op2 = await operator2();
+    const both = await Promise.all([op, op2].map((s) => s.post('/admin/seal/revoke', { es_id: person, reason: '人员离职' })));
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409], both.map((r) => r.text).join('\n'));
+    const asked = both.find((r) => r.status === 200);
+    const refused = both.find((r) => r.status === 409);
+    assert.match(refused.body.message, /待批准/);
+    const rid = asked.body.request_id;
+    assert.ok(rid > 0, asked.text);
+    assert.match(asked.body.message, /另一位运营人员/);
+    assert.equal(psql(`SELECT count(*) FROM staff_requests WHERE kind = 'revoke' AND subject = '${personCert}'`), '1');
+    assert.equal(psql(`SELECT state FROM staff_requests WHERE id = ${rid}`), 'pending');
+    assert.equal(psql(`SELECT state FROM seseals WHERE es_id = '${person}'`), 'valid');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${personCert}'`), 'issued');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE action = 'revoke' AND ((entity = 'seseal'
+        AND entity_id = '${person}') OR (entity = 'certificate' AND entity_id = '${personCert}'))`), '0');
+    assert.match(ocsp(), /: good$/);
+    assert.equal((await verifyFile(file)).body.result.valid, true);
+    /* a third ask finds the request too */
+    assert.equal((await op.post('/admin/seal/revoke', { es_id: person, reason: '人员离职' })).status, 409);
+
+    /* the console and 待批准 say what waits, and for whom */
+    const asker = Number(psql(`SELECT requested_by FROM staff_requests WHERE id = ${rid}`));
+    const askerLogin = psql(`SELECT login FROM staff WHERE id = ${asker}`);
+    const other = askerLogin === 'operator' ? op2 : op, self = askerLogin === 'operator' ? op : op2;
+    const waiting = await op.get(`/admin/seal?order=${orderNo}`);
+    assert.match(waiting.text, new RegExp(`data-es="${person}"[\\s\\S]*?注销待批准（${askerLogin} 已申请`));
+    const row = (await other.getJSON('/admin/approvals')).body.pending.find((r) => r.id === rid);
+    assert.ok(row, 'pending on /admin/approvals');
+    assert.equal(row.kind, 'revoke');
+    assert.equal(row.reason, '人员离职');
+    assert.match(row.what, new RegExp(`^注销电子印章 ${person} 并吊销其专用证书 ${personCert}，原因：停止使用`));
+    assert.equal(row.can_decide, true);
+
+    /* the one who asked cannot approve it */
+    const selfOk = await self.post('/admin/pki/revoke/approve', { id: rid });
+    assert.equal(selfOk.status, 403, selfOk.text);
+    assert.equal(selfOk.body.message, SELF_MSG);
+    assert.equal(psql(`SELECT state FROM seseals WHERE es_id = '${person}'`), 'valid');
+    assert.match(ocsp(), /: good$/);
+
+    /* the second operator's approval revokes both, at once */
+    const ok = await other.post('/admin/pki/revoke/approve', { id: rid });
+    assert.equal(ok.status, 200, ok.text);
+    assert.match(ok.body.message, /印章已注销，其证书已吊销/);
+    const q = ocspQuery(dir, personCa, personCert);
+    assert.ok(q.verified, q.out);
+    assert.match(q.line, /: revoked$/);
+    assert.match(q.out, /Reason: cessationOfOperation/);
+    const otherId = psql(`SELECT id FROM staff WHERE login = '${askerLogin === 'operator' ? 'operator2' : 'operator'}'`);
+    assert.equal(psql(`SELECT state || '|' || revoke_reason || '|' || revoked_by FROM seseals WHERE es_id = '${person}'`),
+        `revoked|人员离职|staff:${otherId}`);
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'seseal' AND entity_id = '${person}'
         AND action = 'revoke'`), '1');
-    /* its own certificate revoked with it; the order's and the other seals untouched */
     assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${personCert}'`),
         'revoked|5');
+    assert.equal((await other.post('/admin/pki/revoke/approve', { id: rid })).status, 409);
+    /* the order's certificate and the other seals untouched */
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${orderCert}'`), 'issued');
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id} AND state = 'valid'`), '2');
 
@@ -527,6 +596,20 @@ test('console_revoke__operator_revokes_one_seal__reason_audited__own_certificate
     assert.equal((await download(so.c, so.items.org_person)).status, 410);
     const after = await op.get(`/admin/seal?order=${orderNo}`);
     assert.match(after.text, /已注销[^<]*人员离职/);
+});
+
+test('console_revoke__org_seal_keeps_the_order_certificate__one_operator__no_request', async () => {
+    const op = await operator();
+    const so = await acceptedSealOrder();
+    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    const org = psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items.org}`);
+    const orderCert = psql(`SELECT serial FROM certificates WHERE order_id = ${so.id} AND seal_item_id IS NULL`);
+    const both = await Promise.all([1, 2].map(() => op.post('/admin/seal/revoke', { es_id: org, reason: '印章停用' })));
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409]);
+    assert.equal(both.find((r) => r.status === 200).body.message, '印章已注销');
+    assert.equal(psql(`SELECT state || '|' || revoke_reason FROM seseals WHERE es_id = '${org}'`), 'revoked|印章停用');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${orderCert}'`), 'issued');
+    assert.equal(psql(`SELECT count(*) FROM staff_requests WHERE subject = '${orderCert}'`), '0');
 });
 
 test('console_revoke__own_certificate_revoked_before__seal_revoked_all_the_same', async () => {

@@ -28,6 +28,11 @@
  *                                           more than DAYS ago (default
  *                                           medium_keep_days), as hall-outbox's
  *                                           CA tick does (core/biz/custody.c)
+ *   hall-pkitool -c CONF codesign FILE...   FILE.p7s beside each FILE: a detached
+ *                                           CMS signature (DER, SHA-256) by the
+ *                                           token's key "codesign", carrying its
+ *                                           certificate and the issuing CA's
+ *                                           (script/stamp-dist --sign)
  *
  * HALL_PKI_FAULT=after_sign in the environment makes an issue exit (status
  * 70) between signing and storing: the reconciliation test uses it.
@@ -39,6 +44,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/x509.h>
 
 #include "hall.h"
 
@@ -83,6 +93,75 @@ issue_many(struct hall_req *parent, int n, char **ids)
     return ok == n ? 0 : 1;
 }
 
+/*
+ * codesign FILE...: FILE.p7s for each, written whole or not at all (a
+ * .new renamed).  The signer is the ceremony's "codesign" (extendedKeyUsage
+ * codeSigning, issued by ecc); the chain up to the root rides in the CMS, so
+ * `openssl cms -verify -binary -inform DER -in FILE.p7s -content FILE
+ * -CAfile root.crt -purpose any` needs the hall's root alone.
+ */
+static int
+codesign(const struct hall_conf *conf, int n, char **files)
+{
+    X509 *cert = hall_pki_cert_load(conf->pki_dir, "codesign", NULL);
+    X509 *ca = hall_pki_cert_load(conf->pki_dir, "ecc", NULL);
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    EVP_PKEY *key = NULL;
+    char err[512];
+    int i, rc = 1;
+
+    if (ca != NULL && (chain == NULL || sk_X509_push(chain, ca) <= 0)) {
+        X509_free(ca);
+        ca = NULL;
+    }
+    if (cert == NULL || ca == NULL) {
+        fprintf(stderr,
+                "hall-pkitool: codesign: %s/codesign.crt or ecc.crt missing (run the"
+                " ceremony)\n",
+                conf->pki_dir);
+        goto out;
+    }
+    key = hall_pki_key("codesign", err, sizeof(err));
+    if (key == NULL) {
+        fprintf(stderr, "hall-pkitool: codesign: %s\n", err);
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
+        char out[4200], tmp[4300];
+        CMS_ContentInfo *cms = NULL;
+        BIO *in = NULL, *o = NULL;
+        int ok;
+
+        if (snprintf(out, sizeof(out), "%s.p7s", files[i]) >= (int)sizeof(out)) {
+            fprintf(stderr, "hall-pkitool: codesign: %s: name too long\n", files[i]);
+            goto out;
+        }
+        snprintf(tmp, sizeof(tmp), "%s.new", out);
+        in = BIO_new_file(files[i], "rb");
+        cms = in != NULL ? CMS_sign(NULL, NULL, chain, NULL, flags) : NULL;
+        ok = cms != NULL && CMS_add1_signer(cms, cert, key, EVP_sha256(), flags) != NULL &&
+             CMS_final(cms, in, NULL, flags) == 1;
+        o = ok ? BIO_new_file(tmp, "wb") : NULL;
+        ok = o != NULL && i2d_CMS_bio(o, cms) == 1;
+        ok = o != NULL && BIO_free(o) == 1 && ok;
+        CMS_ContentInfo_free(cms);
+        BIO_free(in);
+        if (!ok || rename(tmp, out) != 0) {
+            unlink(tmp);
+            fprintf(stderr, "hall-pkitool: codesign: %s: cannot sign or write %s\n", files[i], out);
+            goto out;
+        }
+        printf("%s\n", out);
+    }
+    rc = 0;
+out:
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(chain, X509_free);
+    X509_free(cert);
+    return rc;
+}
+
 static void
 usage(void)
 {
@@ -93,7 +172,8 @@ usage(void)
                     "       hall-pkitool -c CONF custody [DAYS]\n"
                     "       hall-pkitool -c CONF ceremony\n"
                     "       hall-pkitool -c CONF audit-seal [SECONDS]\n"
-                    "       hall-pkitool -c CONF audit-mark\n");
+                    "       hall-pkitool -c CONF audit-mark\n"
+                    "       hall-pkitool -c CONF codesign FILE...\n");
 }
 
 int
@@ -176,6 +256,8 @@ main(int argc, char **argv)
         if (n >= 0)
             printf("%d chain(s) of the audit log marked\n", n);
         rc = n >= 0 ? 0 : 1;
+    } else if (strcmp(cmd, "codesign") == 0 && argc - optind >= 2) {
+        rc = codesign(&app.conf, argc - optind - 1, argv + optind + 1);
     } else if (strcmp(cmd, "reminders") == 0 && argc - optind == 1) {
         n = hall_reminder_tick(req->cx);
         if (n >= 0)
