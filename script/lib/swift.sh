@@ -124,9 +124,10 @@ user_${SWIFT_ACCESS%%:*}_${SWIFT_ACCESS#*:} = $SWIFT_SECRET .admin
 EOF
 }
 
-# swift_start: write the configuration (once), start the servers, wait for
-# the proxy's healthcheck (up to 60 s: Swift's Python starts slowly on a
-# busy machine).
+# swift_start: write the configuration (once), start the account,
+# container and object servers, wait for each, then the proxy and its
+# healthcheck (up to 60 s each: Swift's Python starts slowly on a busy
+# machine).
 swift_start() {
     SWIFT_DIR=${SWIFT_DIR:-$HALL_VAR/swift}
     SWIFT_PORT=${SWIFT_PORT:?SWIFT_PORT is not set}
@@ -138,14 +139,17 @@ swift_start() {
         check_port "$p" HALL_TEST_SWIFT_PORT
     done
     swift_conf_write
-    for kind in account container object proxy; do
+    for kind in account container object; do
         # -v: the server's log lines on stderr too (there is no syslog here)
         start_proc "swift_$kind" "swift-$kind-server" "$SWIFT_DIR/etc/$kind-server.conf" -v
     done
-    # each server listening (any answer will do), the proxy's healthcheck last
+    # each storage server listening (any answer will do) before the proxy
+    # starts: a proxy up before its account server answers uploads with
+    # 503 until the account server is (about 70 s once on a loaded host)
     wait_for_http "http://127.0.0.1:$((SWIFT_PORT + 1))/" swift_account "$(child_of swift_account)" 60
     wait_for_http "http://127.0.0.1:$((SWIFT_PORT + 2))/" swift_container "$(child_of swift_container)" 60
     wait_for_http "http://127.0.0.1:$((SWIFT_PORT + 3))/" swift_object "$(child_of swift_object)" 60
+    start_proc swift_proxy swift-proxy-server "$SWIFT_DIR/etc/proxy-server.conf" -v
     wait_for_http "http://127.0.0.1:$SWIFT_PORT/healthcheck" swift_proxy "$(child_of swift_proxy)" 60
 }
 
