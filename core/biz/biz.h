@@ -56,6 +56,8 @@ int hall_order_shipped(struct hall_ctx *cx, int64_t id, const char *waybill, con
 int hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at);
 /* 12345 fen -> "123.45" */
 const char *hall_yuan(struct hall_pool *pool, int64_t fen);
+/* a review time as the seeds write it: 2 -> "两个工作日", 12 -> "12个工作日" */
+const char *hall_workdays(struct hall_pool *pool, long n);
 
 /* ---- price.c: the one price function ------------------------------------ */
 

@@ -306,3 +306,14 @@ hall_yuan(struct hall_pool *pool, int64_t fen)
         *--p = '-';
     return hall_pstrdup(pool, p);
 }
+
+const char *
+hall_workdays(struct hall_pool *pool, long n)
+{
+    static const char *const cn[] = {"",   "一", "两", "三", "四", "五",
+                                     "六", "七", "八", "九", "十"};
+
+    if (n >= 1 && n <= 10)
+        return hall_psprintf(pool, "%s个工作日", cn[n]);
+    return hall_psprintf(pool, "%ld个工作日", n);
+}

@@ -52,7 +52,7 @@ static const struct hall_stmt flow_stmts[] = {
      " array_to_string(shipping_collect_carriers, ',') AS carriers,"
      " coalesce(promotion::text, '') AS promotion,"
      " coalesce(print_title, '数字证书申请表') AS print_title,"
-     " coalesce(new_agree_button, '下一步') AS new_agree_button"
+     " coalesce(new_agree_button, '下一步') AS new_agree_button, review_sla_days"
      " FROM partners WHERE code = $1 AND active",
      1},
     {"flow_sold",
@@ -112,6 +112,7 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
     p->promotion = hall_dbres_str(res, 0, "promotion");
     p->print_title = hall_dbres_str(res, 0, "print_title");
     p->new_agree_button = hall_dbres_str(res, 0, "new_agree_button");
+    p->review_sla_days = (int)hall_dbres_int(res, 0, "review_sla_days");
     return HALL_OK;
 }
 
@@ -179,6 +180,9 @@ hall_flow_page(struct hall_req *req, const char *title, const struct hall_partne
     if (p != NULL) {
         hall_val_set_str(req->pool, ctx, "project", p->code);
         hall_val_set_str(req->pool, ctx, "project_name", p->name);
+        /* the partner's review time, as its pay page says it (modules/pay) */
+        hall_val_set_str(req->pool, ctx, "review_days",
+                         hall_workdays(req->pool, p->review_sla_days));
     }
     return ctx;
 }

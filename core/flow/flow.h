@@ -207,6 +207,7 @@ struct hall_partner {
     const char *carriers, *promotion; /* promotion: JSON text or "" */
     const char *print_title;          /* the printed form's title (sql/114) */
     const char *new_agree_button;     /* 证书新办's button under the agreements */
+    int review_sla_days;              /* the CA's review time, working days */
 };
 
 /* the i-th (from 0) of p's 到付 carriers (SF, EMS), NULL past the last */

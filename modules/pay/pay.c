@@ -76,18 +76,6 @@ order_load(struct hall_req *req, int64_t *id)
 
 static int payment_pending(struct hall_req *req, int64_t id);
 
-/* the partner's review time as the seeds write it: 一个工作日, 两个工作日 ... */
-static const char *
-workdays_text(struct hall_req *req, long n)
-{
-    static const char *const cn[] = {"",   "一", "两", "三", "四", "五",
-                                     "六", "七", "八", "九", "十"};
-
-    if (n >= 1 && n <= 10)
-        return hall_psprintf(req->pool, "%s个工作日", cn[n]);
-    return hall_psprintf(req->pool, "%ld个工作日", n);
-}
-
 /* the texts of a state; name: 证书PIN码 or 随机验证码 (the product's memo),
  * sla: the partner's review time, no_fee: the order has nothing to pay (its
  * unit's 金融认证 came straight after the identity check: core/flow/phone.c) */
@@ -135,7 +123,7 @@ pay_page(struct hall_req *req)
         return HALL_OK;
     status = hall_dbres_str(o, 0, "status");
     name = hall_finauth_code_name(hall_dbres_bool(o, 0, "pin_by_memo"));
-    sla = workdays_text(req, (long)hall_dbres_int(o, 0, "review_sla_days"));
+    sla = hall_workdays(req->pool, (long)hall_dbres_int(o, 0, "review_sla_days"));
     ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "缴费");
     hall_val_set_str(req->pool, ctx, "code_name", name);

@@ -228,6 +228,12 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     assert.match(pr.text, /id="print-medium-fee">100\.00元</);
     assert.match(pr.text, /id="amount">100\.00元</);
     assert.match(pr.text, /id="print-invoice-purpose">介质服务费</);
+    /* seed 004: the 授权委托 names both people with their ID numbers, from the day of the order */
+    const day = psql(`SELECT to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'FMYYYY年FMMM月FMDD日') FROM orders WHERE id = ${id}`);
+    const statement = pr.text.match(/id="print-statement">([^<]*)</)[1];
+    assert.ok(statement.includes(`身份证号码：${form.legal_ric}`), statement);
+    assert.ok(statement.includes(`身份证号：${form.agent_ric}`), statement);
+    assert.ok(statement.includes(`委托期限：自${day}起至委托事项办结`), statement);
     const early = await o.c.get(`/reissue/upload?id=${id}`);
     assert.equal(early.headers.get('location'), `/reissue/print?id=${id}`, 'print first');
     const printed = await o.c.post('/reissue/printed', { id });
@@ -340,4 +346,17 @@ test('reissue_flow__home_page_links_where_products_allow', async () => {
     assert.equal(jy.status, 200);
     assert.match(jy.text, /<a href="\/jieyang\/reissue\/notice" id="biz-reissue">介质遗失补办<\/a>/);
     assert.match(jy.text, /href="\/jieyang\/new"/);
+});
+
+test('reissue_notice__partner_review_days_as_its_pay_page__deposit_after_approval', async () => {
+    for (const code of ['jieyang', 'hunan']) {
+        const days = Number(psql(`SELECT review_sla_days FROM partners WHERE code = '${code}'`));
+        const words = ['', '一', '两', '三', '四', '五', '六', '七', '八', '九', '十'][days] + '个工作日';
+        const r = await new Client().get(`/${code}/reissue/notice`);
+        assert.equal(r.status, 200, r.text);
+        const steps = r.text.match(/<ol id="reissue-notice">([\s\S]*?)<\/ol>/)[1];
+        assert.ok(steps.includes(`等待深圳CA${words}审核`), `${code}: ${words}`);
+        /* seed 004's 注: the 0.01 元 comes after the approval */
+        assert.match(r.text, /id="reissue-pin-note">注：若使用微信支付，深圳CA审核成功后SZCA将向申请单位对公账户打款0\.01元/);
+    }
 });
