@@ -86,15 +86,21 @@ static const struct hall_stmt pki_stmts[] = {
      /* a partner's promise to mail by a day (sql/046), then its gift */
      " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by,"
      " coalesce(o.ship_by < beijing_day(now()), false) AS ship_late,"
-     " coalesce(o.ship_by = beijing_day(now()), false) AS ship_today, coalesce(o.gift, '') AS gift"
+     " coalesce(o.ship_by = beijing_day(now()), false) AS ship_today, coalesce(o.gift, '') AS gift,"
+     /* the channel (渠道) whose outlet makes and mails it (seed 004) */
+     " o.partner_code AS channel, pa.short_name AS channel_name"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
+     " JOIN partners pa ON pa.code = o.partner_code"
      " LEFT JOIN certificates c ON c.order_id = o.id AND c.state IN ('intent', 'issued')"
      " AND c.seal_item_id IS NULL"
      /* the statuses as literals too: a generic plan then reads the page
       * from orders_ship_queue_idx (sql/105) instead of sorting the queue */
      " WHERE o.status = $1 AND o.status IN ('accepted', 'issued')"
+     " AND ($2 = '' OR o.partner_code = $2)"
      " ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
-     1},
+     2},
+    /* the channels a queue can be narrowed to */
+    {"queue_channels", "SELECT code, short_name AS name FROM partners ORDER BY code", 0},
     {"ship_order",
      "SELECT o.order_no, o.status, o.cert_type, o.form_enc, coalesce(o.waybill_no, '') AS "
      "waybill_no,"
@@ -548,20 +554,41 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     struct hall_val *ctx, *list;
     const struct hall_dbcols *head, *mid, *tail;
     int i, n, c_type, c_method;
+    const char *channel;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
-    res = hall_db_exec(req->cx, "queue", HALL_STR(status));
+    channel = hall_req_query(req, "channel");
+    if (channel == NULL || strlen(channel) > 32)
+        channel = "";
+    res = hall_db_exec(req->cx, "queue", HALL_STR(status), HALL_STR(channel));
     if (res == NULL)
         return HALL_ERR;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
+    hall_val_set_str(req->pool, ctx, "channel", channel);
+    if (!json_asked(req)) {
+        /* the channel filter: every partner, the chosen one selected */
+        struct hall_dbres *chs = hall_db_exec(req->cx, "queue_channels");
+        struct hall_val *cl = hall_val_set_list(req->pool, ctx, "channels");
+
+        if (chs == NULL)
+            return HALL_ERR;
+        for (i = 0; i < hall_dbres_rows(chs); i++) {
+            struct hall_val *c = hall_val_push_obj(req->pool, cl);
+
+            hall_dbres_set(req->pool, c, chs, i, "code name");
+            hall_val_set_bool(req->pool, c, "selected",
+                              strcmp(hall_dbres_str(chs, i, "code"), channel) == 0);
+        }
+    }
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
     /* the columns resolved once for up to 200 rows; three lists keep the
      * members in the order the two computed ones sit between */
     head = hall_dbres_cols(req->pool, res, "id:i order_no subject");
     mid = hall_dbres_cols(req->pool, res, "years:i review_due ca auto_issue:b serial");
-    tail = hall_dbres_cols(req->pool, res, "waybill_no ship_by ship_late:b ship_today:b gift");
+    tail = hall_dbres_cols(req->pool, res,
+                           "waybill_no ship_by ship_late:b ship_today:b gift channel channel_name");
     c_type = hall_dbres_col(res, "cert_type");
     c_method = hall_dbres_col(res, "method");
     for (i = 0; i < n; i++) {
