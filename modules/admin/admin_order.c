@@ -33,6 +33,8 @@ form_label(const char *name)
 {
     const struct hall_field *f = hall_field_get(name);
 
+    if (f == NULL && strcmp(name, "ca") == 0)
+        return "证书算法"; /* the product's CA, chosen with the product (new.c) */
     return f != NULL ? f->staff_label : name;
 }
 
@@ -55,6 +57,9 @@ form_text(struct hall_req *req, const struct hall_val *v)
             return strcmp(v->str, "yes") == 0 ? "电子发票" : "不开票";
         if (v->key != NULL && strcmp(v->key, "invoice_title_type") == 0)
             return strcmp(v->str, "org") == 0 ? "单位" : (*v->str ? "个人" : "");
+        /* as the print says it (core/flow/print.c) */
+        if (v->key != NULL && strcmp(v->key, "ca") == 0)
+            return strcmp(v->str, "sm2") == 0 ? "SM2（国密算法）" : "ECDSA（国际算法）";
         return v->str;
     }
     if (v->type == HALL_V_INT)

@@ -308,6 +308,12 @@ test('order_detail__every_field_and_materials_as_attachments', async () => {
     assert.equal(fields.mail_region, '广东省深圳市南山区');
     assert.equal(d.body.files.length, 1);
     assert.equal(d.body.files[0].label, '营业执照扫描件');
+    /* no raw member: the algorithm in words, as the print says it */
+    const raw = d.body.fields.filter((x) => x.label === x.name);
+    assert.deepEqual(raw.map((x) => `${x.label} ${x.value}`), []);
+    const ca = d.body.fields.find((x) => x.name === 'ca');
+    if (ca)
+        assert.match(`${ca.label} ${ca.value}`, /^证书算法 (ECDSA（国际算法）|SM2（国密算法）)$/);
 
     const page = await s.get(`/admin/order?id=${id}`);
     for (const x of ['机构名称', '深圳审核测试有限公司', '法人身份证号码', '经办人移动电话',
