@@ -268,7 +268,9 @@ do_upload(struct hall_req *req)
         return hall_resp_redirect(req, hall_flow_url(req, "/upload?id=%s", oid));
     return hall_resp_ok(req, v);
 fail:
-    /* no row points at the file: remove it */
+    /* no row points at the file, or one may (the connection broke with the
+     * upload's statement in flight: its outcome unknown, the file kept for
+     * the orphan sweep to judge by the row) */
     hall_file_discard(req->cx, st.name);
     return HALL_ERR;
 }

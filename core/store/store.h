@@ -312,7 +312,12 @@ extern const char *const hall_file_materials[];
  * allow_text) and stores an upload; 0, or an HTTP status with *err */
 int hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *const *allow,
                     const char *allow_text, struct hall_stored *out, const char **err);
-/* removes a stored file whose database row was not committed */
+/* removes a stored file whose database row the hall knows was not
+ * committed (the failure came before COMMIT, or the server refused or
+ * rolled it back); keeps it, logged, when the commit's outcome is unknown
+ * (hall_db_fate_unknown): the orphan sweep (hall_file_orphans) removes it
+ * later only if no row names it.  Every path that writes a file and its
+ * row calls this, and only this, when the row did not commit */
 void hall_file_discard(struct hall_ctx *cx, const char *name);
 /* removes a stored file whose row a committed transaction marked removed,
  * in a thread of the worker: the caller goes on at once (file.c) */
