@@ -14,7 +14,12 @@
  *   - a transfer voucher (POST /pay/transfer, a transaction): cut at a
  *     statement before COMMIT, at COMMIT (never committed), after COMMIT
  *     (stored, answer lost): sent again with its form's key, it finds the
- *     stored voucher (200) instead of 409 该业务单当前状态不能缴费.
+ *     stored voucher (200) instead of 409 该业务单当前状态不能缴费;
+ *   - a 机构个人章 holder's ID scan (POST /seal/upload: the same upload in
+ *     the seal module), cut as a material;
+ *   - a seal's cut-out picture (POST /seal/impression: kept in its row,
+ *     bytea, in a transaction): cut as a voucher; its picture answers
+ *     whenever its row was stored, and sent again it is taken.
  *
  * The modules run behind pgcut as in tests/integ/db_cut.test.js; with
  * HALL_TEST_STORE=s3 the objects are in the Swift bucket.
@@ -28,7 +33,8 @@ const { spawnSync } = require('node:child_process');
 const { PgCut } = require('./lib/pgcut');
 const { pgSocket, throughCut, restore, cutting } = require('./lib/cutmod');
 const { atNewForm, psql, orgForm, unpaidOrder, upload, staffLogin } = require('./lib/payflow');
-const { applicant } = require('./lib/client');
+const { applicant, freshPhone } = require('./lib/client');
+const { sealOrder, impressionScan, verifyHolder } = require('./lib/seal');
 const { TOOL, objectExists, objectNames } = require('./lib/objstore');
 
 const VAR = process.env.HALL_VAR;
@@ -42,6 +48,7 @@ before(async () => {
     cut = await new PgCut(fs.mkdtempSync(path.join(VAR, 'tmp', 'pgcut-')), pgSocket()).start();
     await throughCut(cut, 'new');
     await throughCut(cut, 'pay');
+    await throughCut(cut, 'seal');
 });
 
 after(async () => {
@@ -205,5 +212,88 @@ for (const mode of ['before', 'at', 'after']) {
         assert.equal(other.status, 409, other.text);
         orphans('--remove');
         await rowsReadable(finance, id, (f) => `/admin/file?id=${f}`);
+    });
+}
+
+/* a seal order with one 机构个人章, its holder's phone verified, at 上传资料 */
+async function sealAtUpload() {
+    const c = await applicant();
+    const mobile = freshPhone('135');
+    const so = await sealOrder(c, {
+        org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0',
+        person_count: '1', person_1_name: '王五', person_1_ric: '44011320141005001X', person_1_years: '1',
+        person_1_style: 'auto', person_1_mobile: mobile,
+    });
+    assert.equal((await c.post('/seal/printed', { id: so.id })).status, 200);
+    await verifyHolder(c, so.id, 1, mobile);
+    assert.equal((await c.get(`/seal/upload?id=${so.id}`)).status, 200);
+    return { c, id: so.id };
+}
+
+const scanUp = (c, id, data) =>
+    c.postMultipart('/seal/upload', { id, kind: 'holder_id_1' }, { file: { name: 'holder.jpg', data } });
+
+for (const mode of ['before', 'at', 'after']) {
+    test(`db_cut_files__seal_holder_scan_cut_${mode}_commit__row_readable_retry_accepted`, { skip: SKIP, timeout: 90000 }, async () => {
+        const { c, id } = await sealAtUpload();
+        const data = jpeg();
+        cut.clear();
+        const rule = { stmt: 'flow_file_upload', times: 1 };
+        if (mode !== 'after')
+            rule[mode] = true;
+        const [r, made] = await madeBy(() => cutting(cut, [rule], () => scanUp(c, id, data)));
+        assert.equal(cut.count('flow_file_upload'), 1);
+        assert.equal(r.status, 503, r.text);
+        assert.equal(r.body.outcome, 'unknown', r.text);
+        const rows = await rowsReadable(c, id, (f) => `/seal/file?id=${f}`);
+        assert.equal(rows.length, mode === 'after' ? 1 : 0);
+        assert.equal(made.length, 1, 'an unknown outcome keeps the object');
+        assert.equal(orphans().has(made[0]), mode !== 'after');
+
+        await c.get(`/seal/upload?id=${id}`);
+        const again = await scanUp(c, id, data);
+        assert.equal(again.status, 200, again.text);
+        const now = await rowsReadable(c, id, (f) => `/seal/file?id=${f}`);
+        assert.equal(now.length, 1);
+        assert.equal(psql(`SELECT kind FROM order_files WHERE id = ${now[0][0]}`), 'holder_id_1');
+    });
+}
+
+const IMPRESSION_RULES = {
+    before: { stmt: 'seal_item_image', before: true, times: 1 },
+    at: { query: /^COMMIT$/i, at: true, times: 1 },
+    after: { query: /^COMMIT$/i, times: 1 },
+};
+
+for (const mode of ['before', 'at', 'after']) {
+    test(`db_cut_files__seal_picture_cut_${mode}_commit__picture_answers_retry_taken`, { skip: SKIP, timeout: 90000 }, async () => {
+        const c = await applicant();
+        const so = await sealOrder(c, {
+            org_count: '1', org_years: '1', org_style: 'auto',
+            biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'cutout', person_count: '0',
+        });
+        const item = so.items['org_business:1'];
+        await c.get(`/seal/attachment?id=${so.id}`);
+        const send = () => upload(c, '/seal/impression', { id: item },
+            { bytes: impressionScan(), name: 'seal.png', type: 'image/png' }, { field: 'impression' });
+        cut.clear();
+        const r = await cutting(cut, [IMPRESSION_RULES[mode]], send);
+        assert.equal(cut.count(), 1, 'one cut');
+        assert.equal(r.status, 503, r.text);
+        assert.equal(r.body.outcome, mode === 'before' ? undefined : 'unknown', r.text);
+        const picture = async () => {
+            const sum = psql(`SELECT encode(sha256(image_png), 'hex') FROM seal_items WHERE id = ${item}`);
+            if (sum === '')
+                return null;
+            const d = await download(c, `/seal/image?id=${item}`);
+            assert.equal(d.status, 200, 'a stored picture answers');
+            assert.equal(sha(d.bytes), sum, 'the picture stored');
+            return sum;
+        };
+        assert.equal(await picture() !== null, mode === 'after', 'stored only when committed');
+        const again = await send();
+        assert.equal(again.status, 200, again.text);
+        assert.ok(await picture() !== null, 'sent again: stored');
+        assert.equal((await c.post('/seal/impression/confirm', { id: item })).status, 200);
     });
 }
