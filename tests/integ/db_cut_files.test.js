@@ -297,3 +297,18 @@ for (const mode of ['before', 'at', 'after']) {
         assert.equal((await c.post('/seal/impression/confirm', { id: item })).status, 200);
     });
 }
+
+test('db_cut_files__voucher_key_malformed__400_naming_the_field_nothing_stored', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const { id } = await unpaidOrder(c);
+    for (const key of ['short', 'a key with spaces in it', 'x'.repeat(65), '中文中文中文中文中文中文中文中文']) {
+        const [r, made] = await madeBy(() => voucherUp(c, id, key, jpeg()));
+        assert.equal(r.status, 400, `${key}: ${r.text}`);
+        assert.equal(r.body.field, 'submit_key', key);
+        assert.match(r.body.message, /表单标识/, key);
+        assert.deepEqual(made, [], `${key}: no object`);
+    }
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'unpaid');
+    assert.equal(psql(`SELECT count(*) FROM payments WHERE order_id = ${id}`), '0');
+    assert.equal(psql(`SELECT count(*) FROM order_files WHERE order_id = ${id}`), '0');
+});
