@@ -138,7 +138,10 @@ discard_unnamed(struct hall_ctx *cx, const char *name)
  * database: the failure came before COMMIT was sent, or the server
  * answered it (a refusal, a rollback).  When the connection broke with the
  * COMMIT (or a self-committing write) in flight, the row may be there
- * (hall_db_fate_unknown): the file stays, and the orphan sweep
+ * (hall_db_fate_unknown), and so it may when the write's answer came from
+ * its run again in a READ ONLY transaction (a refusal it answered, such
+ * as the upload's "locked", says nothing of what its first send stored):
+ * the file stays (hall_db_outcome_known), and the orphan sweep
  * (hall_file_orphans, `hall-objstore orphans`, hall-outbox's tick) removes
  * it later only if no row names it.  So a lost answer never leaves a row
  * naming a missing file; at worst a file without a row, for a while.
@@ -148,7 +151,7 @@ hall_file_discard(struct hall_ctx *cx, const char *name)
 {
     if (!hall_obj_name_ok(name))
         return;
-    if (hall_db_fate_unknown(cx)) {
+    if (!hall_db_outcome_known(cx)) {
         hall_warn(cx,
                   "msg=\"object kept: its row's commit outcome is unknown; the orphan sweep "
                   "decides\" name=%s",

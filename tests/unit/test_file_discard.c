@@ -2,8 +2,9 @@
  * Unit tests for hall_file_discard (core/store/file.c) with the local
  * driver: a stored file whose row the hall knows was not committed is
  * removed; one whose row's commit outcome is unknown (the connection broke
- * with the COMMIT in flight: hall_db_fate_unknown) is kept, for the orphan
- * sweep to judge by the row; a name the hall never makes touches nothing.
+ * with the COMMIT in flight: hall_db_fate_unknown), or whose statement was
+ * answered by its read-only retry, is kept, for the orphan sweep to judge
+ * by the row; a name the hall never makes touches nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,6 +105,22 @@ file_discard__commit_outcome_unknown__file_kept(void **state)
     assert_true(there(f, NAME));
 }
 
+/* the upload's statement answered by its run again in READ ONLY (its
+ * first send's connection broke): a refusal it answers says nothing of
+ * what the first send stored */
+static void
+file_discard__answered_by_readonly_retry__file_kept(void **state)
+{
+    struct fixture *f = *state;
+
+    put(f, NAME);
+    f->cx.fate_unknown = 0;
+    f->cx.resent_readonly = 1;
+    assert_false(hall_db_outcome_known(&f->cx));
+    hall_file_discard(&f->cx, NAME);
+    assert_true(there(f, NAME));
+}
+
 static void
 file_discard__not_a_name_of_the_hall__nothing_touched(void **state)
 {
@@ -124,6 +141,8 @@ main(void)
         cmocka_unit_test_setup_teardown(file_discard__row_known_not_committed__file_removed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(file_discard__commit_outcome_unknown__file_kept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(file_discard__answered_by_readonly_retry__file_kept, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(file_discard__not_a_name_of_the_hall__nothing_touched,
                                         setup, teardown),
