@@ -254,8 +254,12 @@ ex 404 '认证链接无效' curl -s -H 'Accept: application/json' "$H/new/m/veri
 # ---------------------------------------------------------------- pay: corporate transfer
 
 ex 200 'id="amount">493.00元' curl -s -b "$J" "$H/pay?id=$ID"
+PK=$(printf '%s' "$OUT" | grep -o 'name="submit_key" value="[^"]*"' | cut -d'"' -f4)
+[ -n "$PK" ] || die "GET /pay: no submit_key in the transfer form"
 ex 200 "\"redirect\":\"\\\\/pay\\?id=$ID\"" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
-    -F id="$ID" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
+    -F id="$ID" -F submit_key="$PK" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
+ex 200 "\"redirect\":\"\\\\/pay\\?id=$ID\"" curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
+    -F id="$ID" -F submit_key="$PK" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
 ex 409 '该业务单当前状态不能缴费' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -F id="$ID" -F voucher=@"$D/voucher.png" "$H/pay/transfer"
 ex 200 '"status_code":"transfer_review"' curl -s -b "$J" -H 'Accept: application/json' "$H/center/orders"

@@ -174,9 +174,12 @@ int hall_payment_close_row(struct hall_ctx *cx, int64_t pay_id);
  * failure */
 struct hall_dbres *hall_payment_close_others(struct hall_ctx *cx, int64_t order_id, int64_t keep);
 /* a corporate transfer: the voucher (replacing the one before) and its
- * pending payment of amount_fen */
+ * pending payment of amount_fen, stored with the request's key (NULL:
+ * none), which finds it again (hall_payment_transfer_keyed) */
 int hall_payment_transfer(struct hall_ctx *cx, int64_t order_id, int64_t amount_fen,
-                          const struct hall_stored *voucher);
+                          const struct hall_stored *voucher, const char *key);
+/* 1 when the order has a transfer stored with key, 0 when not, HALL_ERR */
+int hall_payment_transfer_keyed(struct hall_ctx *cx, int64_t order_id, const char *key);
 /* finance's decision on the order's pending transfer: paid, or refused
  * with the reason; how many payments it decided (0 or 1), HALL_ERR */
 int hall_payment_transfer_decided(struct hall_ctx *cx, int64_t order_id, int paid,

@@ -88,10 +88,14 @@ const struct hall_stmt hall_payment_stmts[] = {
      " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
      5},
     {"pay_insert_transfer",
-     "INSERT INTO payments (order_id, attempt, method, amount_fen, status, voucher_file_id)"
+     "INSERT INTO payments (order_id, attempt, method, amount_fen, status, voucher_file_id,"
+     " submit_key)"
      " VALUES ($1, (SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1),"
-     " 'transfer', $2, 'pending', $3) RETURNING id",
-     3},
+     " 'transfer', $2, 'pending', $3, $4) RETURNING id",
+     4},
+    /* a voucher sent again with its key (sql/118): the payment it stored */
+    {"pay_transfer_keyed",
+     "SELECT id FROM payments WHERE order_id = $1 AND submit_key = $2 AND method = 'transfer'", 2},
     /* finance's decision on a corporate transfer, kept with the payment;
      * finance's reason for 退回 stays with the refused voucher (sql/044) */
     {"pay_transfer_decided",
@@ -584,7 +588,7 @@ hall_payment_close_others(struct hall_ctx *cx, int64_t order_id, int64_t keep)
 
 int
 hall_payment_transfer(struct hall_ctx *cx, int64_t order_id, int64_t amount_fen,
-                      const struct hall_stored *voucher)
+                      const struct hall_stored *voucher, const char *key)
 {
     struct hall_dbres *res;
 
@@ -596,9 +600,23 @@ hall_payment_transfer(struct hall_ctx *cx, int64_t order_id, int64_t amount_fen,
     if (res == NULL)
         return HALL_ERR;
     if (hall_db_exec(cx, "pay_insert_transfer", HALL_I64(order_id), HALL_I64(amount_fen),
-                     HALL_I64(hall_dbres_int(res, 0, "id"))) == NULL)
+                     HALL_I64(hall_dbres_int(res, 0, "id")),
+                     key != NULL ? HALL_STR(key) : HALL_NULLP) == NULL)
         return HALL_ERR;
     return HALL_OK;
+}
+
+int
+hall_payment_transfer_keyed(struct hall_ctx *cx, int64_t order_id, const char *key)
+{
+    struct hall_dbres *res;
+
+    if (key == NULL)
+        return 0;
+    res = hall_db_exec(cx, "pay_transfer_keyed", HALL_I64(order_id), HALL_STR(key));
+    if (res == NULL)
+        return HALL_ERR;
+    return hall_dbres_rows(res) > 0;
 }
 
 int

@@ -268,7 +268,9 @@ do_upload(struct hall_req *req)
         return hall_resp_redirect(req, hall_flow_url(req, "/upload?id=%s", oid));
     return hall_resp_ok(req, v);
 fail:
-    /* no row points at the file: remove it */
+    /* no row points at the file, or one may (the connection broke with the
+     * upload's statement in flight: its outcome unknown, the file kept for
+     * the orphan sweep to judge by the row) */
     hall_file_discard(req->cx, st.name);
     return HALL_ERR;
 }
@@ -283,7 +285,9 @@ hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const char
     for (i = 0; i < hall_dbres_rows(res); i++) {
         if (hall_dbres_str(res, i, id_col) == NULL)
             continue;
-        hall_file_discard(req->cx, hall_dbres_str(res, i, name_col));
+        /* their rows committed as replaced: removed whatever else this
+         * request did (hall_file_discard is for rows that did not commit) */
+        hall_file_discard_later(req->cx, hall_dbres_str(res, i, name_col));
         hall_buf_printf(removed, "%s%s", removed->len == 0 ? "{" : ",",
                         hall_dbres_str(res, i, id_col));
     }

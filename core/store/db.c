@@ -715,6 +715,7 @@ self_commit_again(struct hall_ctx *cx, const char *name, PGresult *r, int keyed,
         }
         return r;
     }
+    cx->resent_readonly = 1;
     ro = begin_with(cx->store->pg, "BEGIN READ ONLY", name, n, values, lengths, formats);
     end = PQexec(cx->store->pg, "ROLLBACK");
     PQclear(end);
@@ -1084,6 +1085,12 @@ int
 hall_db_fate_unknown(const struct hall_ctx *cx)
 {
     return cx->fate_unknown;
+}
+
+int
+hall_db_outcome_known(const struct hall_ctx *cx)
+{
+    return !cx->fate_unknown && !cx->resent_readonly;
 }
 
 struct hall_val *

@@ -19,6 +19,8 @@
 
 #include "store/store.h"
 
+static void discard_unnamed(struct hall_ctx *cx, const char *name);
+
 const char *
 hall_file_sniff(const unsigned char *p, size_t n)
 {
@@ -103,7 +105,7 @@ hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *c
     if (hall_obj_s3(conf)) {
         /* a PUT that timed out may still land in the store: no row will
          * point at it, and it is deleted again once the store answers */
-        hall_file_discard(cx, out->name);
+        discard_unnamed(cx, out->name);
         *err =
             rc == 504 ? "文件存储服务响应超时，请稍后再试" : "文件存储服务暂时不可用，请稍后再试";
     } else {
@@ -114,13 +116,13 @@ hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *c
 }
 
 /*
- * A stored file whose row did not commit.  Local: unlinked at once.  S3:
- * queued for the discard thread below, so that a request whose commit
- * failed does not wait on the store too (and a store that is the reason
- * the request failed does not hold it longer).
+ * A stored file no row can name.  Local: unlinked at once.  S3: queued for
+ * the discard thread below, so that a request whose commit failed does not
+ * wait on the store too (and a store that is the reason the request failed
+ * does not hold it longer).
  */
-void
-hall_file_discard(struct hall_ctx *cx, const char *name)
+static void
+discard_unnamed(struct hall_ctx *cx, const char *name)
 {
     if (!hall_obj_name_ok(name))
         return;
@@ -128,6 +130,35 @@ hall_file_discard(struct hall_ctx *cx, const char *name)
         hall_file_discard_later(cx, name);
     else
         (void)hall_obj_delete(cx, name);
+}
+
+/*
+ * A stored file whose row the caller wrote, or meant to, and did not get
+ * committed.  Removed only when the hall knows the row is not in the
+ * database: the failure came before COMMIT was sent, or the server
+ * answered it (a refusal, a rollback).  When the connection broke with the
+ * COMMIT (or a self-committing write) in flight, the row may be there
+ * (hall_db_fate_unknown), and so it may when the write's answer came from
+ * its run again in a READ ONLY transaction (a refusal it answered, such
+ * as the upload's "locked", says nothing of what its first send stored):
+ * the file stays (hall_db_outcome_known), and the orphan sweep
+ * (hall_file_orphans, `hall-objstore orphans`, hall-outbox's tick) removes
+ * it later only if no row names it.  So a lost answer never leaves a row
+ * naming a missing file; at worst a file without a row, for a while.
+ */
+void
+hall_file_discard(struct hall_ctx *cx, const char *name)
+{
+    if (!hall_obj_name_ok(name))
+        return;
+    if (!hall_db_outcome_known(cx)) {
+        hall_warn(cx,
+                  "msg=\"object kept: its row's commit outcome is unknown; the orphan sweep "
+                  "decides\" name=%s",
+                  name);
+        return;
+    }
+    discard_unnamed(cx, name);
 }
 
 /*

@@ -49,6 +49,12 @@ struct hall_ctx {
     /* a write of this work may have been stored or not: its connection
      * broke after it was sent (hall_db_fate_unknown) */
     int fate_unknown;
+    /* a self-committing statement of this work was answered by its run
+     * again inside BEGIN READ ONLY (db.c, self_commit_again): the answer
+     * is right, but what its first send did is not known (a write that
+     * answers like a read before it writes: the state it checks first
+     * may have been changed by the first send, or by another meanwhile) */
+    int resent_readonly;
     /* the store failed this work: no connection, or a statement refused
      * (not a unique violation, which is an answer); what the core's finish
      * reads when a handler returns without an answer (core/web/app.c) */
@@ -218,6 +224,11 @@ const char *hall_db_sqlstate(const struct hall_ctx *cx);
  * (a self-committing statement that could not be sent again, or COMMIT):
  * it may have been stored or not (SQLSTATE 08007) */
 int hall_db_fate_unknown(const struct hall_ctx *cx);
+/* 1 when the hall knows of every write of this work whether it was
+ * committed: none was in flight when its connection broke
+ * (hall_db_fate_unknown), and no statement was answered by its read-only
+ * retry (resent_readonly) */
+int hall_db_outcome_known(const struct hall_ctx *cx);
 
 /* ---- outbox_audit.c ----------------------------------------------------- */
 
@@ -312,7 +323,12 @@ extern const char *const hall_file_materials[];
  * allow_text) and stores an upload; 0, or an HTTP status with *err */
 int hall_file_store(struct hall_ctx *cx, const struct hall_upload *up, const char *const *allow,
                     const char *allow_text, struct hall_stored *out, const char **err);
-/* removes a stored file whose database row was not committed */
+/* removes a stored file whose database row the hall knows was not
+ * committed (the failure came before COMMIT, or the server refused or
+ * rolled it back); keeps it, logged, when the commit's outcome is unknown
+ * (hall_db_outcome_known): the orphan sweep (hall_file_orphans) removes it
+ * later only if no row names it.  Every path that writes a file and its
+ * row calls this, and only this, when the row did not commit */
 void hall_file_discard(struct hall_ctx *cx, const char *name);
 /* removes a stored file whose row a committed transaction marked removed,
  * in a thread of the worker: the caller goes on at once (file.c) */

@@ -165,6 +165,13 @@ pay_page(struct hall_req *req)
         }
     }
     if (strcmp(status, "unpaid") == 0) {
+        unsigned char rnd[24];
+
+        /* the voucher form's key: sent again after a lost answer, it finds
+         * the voucher stored (do_transfer) */
+        if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+            return HALL_ERR;
+        hall_val_set_str(req->pool, ctx, "submit_key", hall_b64url(req->pool, rnd, sizeof(rnd)));
         /* the bar of the order's own flow: 补办 calls this step 在线支付 */
         hall_steps_set(req, ctx, hall_business_steps(hall_dbres_str(o, 0, "business_type")), "pay");
         p = hall_db_exec(req->cx, "pay_latest", HALL_I64(id));
@@ -706,11 +713,52 @@ notify_alipay(struct hall_req *req)
 
 static const struct hall_pspec transfer_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"submit_key", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "表单标识", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 /* a voucher may be a photo, a screenshot or the bank's PDF */
 static const char *const voucher_types[] = {"image/jpeg", "image/png", "application/pdf", NULL};
+
+#define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/*
+ * The key the voucher's payment is stored with (sql/118): the pay page's
+ * form key, else the request's id (an API client), else a random one.  A
+ * 503 of unknown outcome gives it back (hall_resp_busy), and the voucher
+ * sent again with it finds the payment it stored.  NULL when the client's
+ * key is malformed (answered).
+ */
+static const char *
+transfer_key(struct hall_req *req)
+{
+    const char *key = hall_req_param(req, "submit_key"), *rid = req->request_id;
+    unsigned char rnd[24];
+
+    if (key != NULL && *key != '\0') {
+        if (strlen(key) < 16 || strlen(key) > 64 || strspn(key, KEY_CHARS) != strlen(key)) {
+            hall_msg(req, HALL_M_SUBMIT_KEY, "submit_key");
+            return NULL;
+        }
+        return key;
+    }
+    if (rid != NULL && strlen(rid) >= 16 && strlen(rid) <= 64 &&
+        strspn(rid, KEY_CHARS) == strlen(rid))
+        return rid;
+    if (hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK) {
+        hall_msg(req, HALL_M_BUSY, NULL);
+        return NULL;
+    }
+    return hall_b64url(req->pool, rnd, sizeof(rnd));
+}
+
+/* the answer of a stored voucher: the pay page, which shows its state */
+static int
+transfer_done(struct hall_req *req, int64_t id)
+{
+    return hall_resp_go(
+        req, hall_psprintf(req->pool, "%s/pay?id=%lld", hall_req_base(req), (long long)id), NULL);
+}
 
 static int
 do_transfer(struct hall_req *req)
@@ -718,24 +766,34 @@ do_transfer(struct hall_req *req)
     const struct hall_upload *u = hall_req_upload(req, "voucher");
     struct hall_dbres *o, *lock, *live = NULL;
     struct hall_stored st;
-    const char *err;
+    const char *err, *key;
     int64_t id, amount;
     int rc, status, i;
 
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
+    key = transfer_key(req);
+    if (key == NULL)
+        return HALL_OK;
+    req->write_key = key;
+    if (strcmp(hall_dbres_str(o, 0, "status"), "unpaid") != 0) {
+        /* sent again after an answer that was lost: what it stored */
+        rc = hall_payment_transfer_keyed(req->cx, id, key);
+        if (rc == HALL_ERR)
+            return HALL_ERR;
+        if (rc == 1)
+            return transfer_done(req, id);
+    }
     if (u == NULL || (u->filename != NULL && u->filename[0] == '\0' && u->size == 0))
         return hall_msg(req, HALL_M_VOUCHER_MISSING, "voucher");
     if (u->size == 0)
         return hall_msg(req, HALL_M_VOUCHER_EMPTY, "voucher");
+    if (strcmp(hall_dbres_str(o, 0, "status"), "unpaid") != 0)
+        return hall_msg(req, HALL_M_PAY_STATE, NULL);
     status = hall_file_store(req->cx, u, voucher_types, "jpg、png、pdf", &st, &err);
     if (status != 0)
         return hall_msg_as(req, status, HALL_M_UPLOAD_REFUSED, "voucher", "汇款凭证", err);
-    if (strcmp(hall_dbres_str(o, 0, "status"), "unpaid") != 0) {
-        hall_file_discard(req->cx, st.name);
-        return hall_msg(req, HALL_M_PAY_STATE, NULL);
-    }
 
     rc = HALL_ERR;
     if (hall_db_begin(req->cx) != HALL_OK)
@@ -748,7 +806,7 @@ do_transfer(struct hall_req *req)
         goto out;
     }
     amount = hall_dbres_int(lock, 0, "amount_fen");
-    if (hall_payment_transfer(req->cx, id, amount, &st) != HALL_OK)
+    if (hall_payment_transfer(req->cx, id, amount, &st, key) != HALL_OK)
         goto out;
     rc = hall_order_move(req->cx, id, "unpaid", "transfer_review", hall_req_actor(req), NULL);
     if (rc != HALL_OK)
@@ -765,9 +823,20 @@ do_transfer(struct hall_req *req)
     }
 out:
     if (rc != HALL_OK) {
+        /* the rows not committed, or perhaps committed (the connection
+         * broke with the COMMIT in flight): hall_file_discard keeps the
+         * file then, for the orphan sweep to judge by the row */
+        hall_db_rollback(req->cx);
         hall_file_discard(req->cx, st.name);
-        if (rc == HALL_CONFLICT)
+        if (rc == HALL_CONFLICT) {
+            /* the same voucher sent twice at once: the other one stored it */
+            rc = hall_payment_transfer_keyed(req->cx, id, key);
+            if (rc == 1)
+                return transfer_done(req, id);
+            if (rc == HALL_ERR)
+                return HALL_ERR;
             return hall_msg(req, HALL_M_PAY_STATE, NULL);
+        }
         return HALL_ERR;
     }
     hall_info(req, "msg=\"transfer voucher stored\" order=%lld mime=%s size=%zu", (long long)id,
@@ -777,8 +846,7 @@ out:
 
         close_now(req, &out_no, 1);
     }
-    return hall_resp_go(
-        req, hall_psprintf(req->pool, "%s/pay?id=%lld", hall_req_base(req), (long long)id), NULL);
+    return transfer_done(req, id);
 }
 
 /* ---- module ---------------------------------------------------------------- */

@@ -14,7 +14,15 @@
  * connection is forwarded: at the server's next ReadyForQuery — the
  * statement has run and, outside a transaction, committed — both sides are
  * closed.  The client sees its connection end without an answer, as after
- * a network cut or a pooler's restart right after the commit.
+ * a network cut or a pooler's restart right after the commit.  A rule
+ * with before: true cuts earlier: the matching message is not forwarded
+ * and both sides are closed at once (the server never runs it; a
+ * transaction open on that connection is rolled back).  With at: true,
+ * a matching Bind goes on with its Execute, and the Sync that would end
+ * its implicit transaction is not forwarded: the server runs the
+ * statement and, when both sides are closed, rolls it back (a simple
+ * query, COMMIT, is then cut as with before).  The client sees the same
+ * thing in all three cases, and cannot tell them apart.
  *
  * Used by tests/integ/zz_db_cut.test.js in its own process; also a program:
  *   node tests/integ/lib/pgcut.js LISTEN_DIR UPSTREAM_SOCKET STMT EVERY
@@ -50,7 +58,8 @@ class PgCut {
      * Bind of that prepared statement) or { query: /regex/ } (a simple
      * query); every: cut one match in that many, the first cut at match
      * number `first` (default: every); times: at most that many cuts
-     * (Infinity).
+     * (Infinity); before: true to cut before the server sees the message;
+     * at: true to cut at its commit (above).
      */
     cut(rule) {
         this.rules.push({ every: 1, times: Infinity, first: rule.every || 1, ...rule, seen: 0, made: 0 });
@@ -109,7 +118,11 @@ class PgCut {
             r.seen++;
             if (r.seen >= r.first && (r.seen - r.first) % r.every === 0) {
                 r.made++;
-                return r.stmt !== undefined ? r.stmt : what.trim();
+                return {
+                    what: r.stmt !== undefined ? r.stmt : what.trim(),
+                    before: !!r.before || (!!r.at && t === 'Q'),
+                    at: !!r.at && t === 'B',
+                };
             }
         }
         return null;
@@ -119,7 +132,7 @@ class PgCut {
         const server = net.createConnection(this.upstream);
         /* tx: the server's last ReadyForQuery status (I idle, T in a
          * transaction, E failed one) */
-        const conn = { client, server, armed: null, tx: 'I' };
+        const conn = { client, server, armed: null, atSync: null, tx: 'I' };
         this.conns.add(conn);
         let cbuf = Buffer.alloc(0);
         let sbuf = Buffer.alloc(0);
@@ -160,9 +173,23 @@ class PgCut {
                 if (cbuf.length < 1 + len)
                     return;
                 const t = String.fromCharCode(cbuf[0]);
-                const what = conn.armed === null ? this.matches(conn, t, cbuf.subarray(5, 1 + len)) : null;
-                if (what !== null)
-                    conn.armed = what;
+                if (conn.atSync !== null && t === 'S') {
+                    /* the statement ran; its implicit transaction never ends */
+                    this.cuts.push({ what: conn.atSync, at: Date.now(), mode: 'at' });
+                    end();
+                    return;
+                }
+                const hit = conn.armed === null && conn.atSync === null
+                    ? this.matches(conn, t, cbuf.subarray(5, 1 + len)) : null;
+                if (hit !== null && hit.before) {
+                    this.cuts.push({ what: hit.what, at: Date.now(), mode: 'before' });
+                    end();
+                    return;
+                }
+                if (hit !== null && hit.at)
+                    conn.atSync = hit.what;
+                else if (hit !== null)
+                    conn.armed = hit.what;
                 server.write(cbuf.subarray(0, 1 + len));
                 cbuf = cbuf.subarray(1 + len);
             }
@@ -186,7 +213,7 @@ class PgCut {
                     continue;
                 }
                 if (t === 'Z') {
-                    this.cuts.push({ what: conn.armed, at: Date.now() });
+                    this.cuts.push({ what: conn.armed, at: Date.now(), mode: 'after' });
                     end();
                     return;
                 }
