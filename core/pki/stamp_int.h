@@ -93,11 +93,13 @@ struct stamp_doc {
     qpdf_data q;
     qpdf_oh trailer, root, page, annots, acro, fields, info_ref, id;
     int root_num, root_gen, page_num, page_gen;
-    long long size; /* the trailer's /Size */
-    long long prev; /* the last cross-reference section's offset */
-    int table;      /* 1: that section is a table; 0: a stream */
-    int nsigs;      /* the signature fields it has */
-    double box[4];  /* the page's /MediaBox */
+    long long size;           /* the trailer's /Size */
+    long long prev;           /* the last cross-reference section's offset */
+    int table;                /* 1: that section is a table; 0: a stream */
+    int nsigs;                /* the signature fields it has */
+    double box[4];            /* the page's /MediaBox */
+    const unsigned char *pdf; /* the input, for the guard that no key is lost */
+    size_t len;
 };
 
 /* reads what the update needs; the page in range: HALL_ERR with err */
@@ -135,10 +137,12 @@ struct stamp_look {
 };
 
 /* the signature dictionary with reserve hex digits of /Contents, the
- * widget, the appearance, the page (or its /Annots) and the form again */
-void stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
-                         const struct stamp_look *look, const char *subfilter, size_t reserve,
-                         time_t now);
+ * widget, the appearance, the page (or its /Annots) and the form again,
+ * each object written again holding every key and reference of the
+ * input's text: HALL_ERR with err (the file refused) when one would not */
+int stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
+                        const struct stamp_look *look, const char *subfilter, size_t reserve,
+                        time_t now, char *err, size_t errlen);
 /* the cross-reference section (table or stream, as the input's last one)
  * with the trailer, then /ByteRange filled in */
 void stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d);

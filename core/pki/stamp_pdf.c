@@ -20,6 +20,11 @@
 
 #include "stamp_int.h"
 
+#define STAMP_MSG_XREF                                                                                                         \
+    "PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，" \
+    "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
+#define STAMP_MSG_UNREAD "PDF文件中有无法完整读取的对象，为免盖章后页面内容缺失，不能盖章"
+
 /* ---- the PDF through qpdf --------------------------------------------------------- */
 
 /* a qpdf error's text, for the log of a caller that wants it: never shown as
@@ -56,6 +61,495 @@ stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *p
         return HALL_ERR;
     }
     return HALL_OK;
+}
+
+/* the signer's open (stamp_doc_read): the cross-reference must read as it
+ * is, recovery off, as stamp_qpdf_open reads it for the verifier; a file
+ * that reads only once qpdf rebuilds its cross-reference is refused with its
+ * own message, since an update over it would be resolved by each reader's
+ * own guess.  Then recovery on for the objects, so that a stream whose
+ * /Length is wrong is read as every viewer reads it (qpdf finds its
+ * endstream) instead of becoming null and its key vanishing */
+static int
+stamp_qpdf_open_write(qpdf_data q, const unsigned char *pdf, size_t len, char *err, size_t errlen)
+{
+    qpdf_data r;
+    int repairable;
+
+    if (stamp_qpdf_open(q, pdf, len, NULL, err, errlen) == HALL_OK) {
+        qpdf_set_attempt_recovery(q, QPDF_TRUE);
+        return HALL_OK;
+    }
+    /* taken, as stamp_qpdf_open does after reading (qpdf_get_num_pages's) */
+    while (qpdf_has_error(q))
+        qpdf_get_error(q);
+    if (qpdf_is_encrypted(q))
+        return HALL_ERR;
+    r = qpdf_init();
+    qpdf_silence_errors(r);
+    qpdf_set_suppress_warnings(r, QPDF_TRUE);
+    repairable =
+        !(qpdf_read_memory(r, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL) &
+          QPDF_ERRORS) &&
+        !qpdf_is_encrypted(r) && qpdf_get_num_pages(r) > 0;
+    while (qpdf_has_error(r))
+        qpdf_get_error(r);
+    qpdf_cleanup(&r);
+    if (repairable)
+        snprintf(err, errlen, STAMP_MSG_XREF);
+    return HALL_ERR;
+}
+
+/* whether qpdf had to rebuild the cross-reference while the objects were
+ * read (an entry pointing where its object is not): its warnings say so */
+static int
+xref_rebuilt(qpdf_data q)
+{
+    int rebuilt = 0;
+
+    while (qpdf_more_warnings(q)) {
+        qpdf_error w = qpdf_next_warning(q);
+        const char *t = qpdf_get_error_full_text(q, w);
+
+        if (t != NULL && strstr(t, "reconstruct") != NULL)
+            rebuilt = 1;
+    }
+    return rebuilt;
+}
+
+/* ---- the input's own bytes: the guard that no key is lost ------------------------- */
+
+/*
+ * qpdf's dictionaries leave out a key whose value is null, and a reference
+ * to an object qpdf could not read is null: written again from qpdf's view,
+ * such a page loses its /Contents.  So every object the update writes again
+ * is compared with its own text in the input, read here by a small tokenizer
+ * of PDF syntax: every key of the original (but those the stamp replaces,
+ * and those whose value is the literal null) must be written, holding the
+ * same references.  A file that fails is refused, never stamped partly.
+ */
+
+#define RAW_DEPTH 64
+
+struct raw_scan {
+    const unsigned char *p;
+    size_t n;
+    struct stamp_buf *refs; /* long long num << 16 | gen, of the value scanned */
+};
+
+static int
+raw_white(unsigned char c)
+{
+    return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
+}
+
+static int
+raw_delim(unsigned char c)
+{
+    return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+           c == '}' || c == '/' || c == '%';
+}
+
+static size_t
+raw_ws(const struct raw_scan *s, size_t i)
+{
+    while (i < s->n) {
+        if (raw_white(s->p[i])) {
+            i++;
+        } else if (s->p[i] == '%') {
+            while (i < s->n && s->p[i] != '\n' && s->p[i] != '\r')
+                i++;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* a regular token (number, keyword, name's body): its end */
+static size_t
+raw_token(const struct raw_scan *s, size_t i)
+{
+    while (i < s->n && !raw_white(s->p[i]) && !raw_delim(s->p[i]))
+        i++;
+    return i;
+}
+
+static int
+raw_uint(const struct raw_scan *s, size_t a, size_t b, long long *v)
+{
+    *v = 0;
+    if (a == b || b - a > 10)
+        return 0;
+    for (; a < b; a++) {
+        if (s->p[a] < '0' || s->p[a] > '9')
+            return 0;
+        *v = *v * 10 + (s->p[a] - '0');
+    }
+    return 1;
+}
+
+/* one object from i: its end, or (size_t)-1 when it is not PDF syntax */
+static size_t
+raw_obj(struct raw_scan *s, size_t i, int depth)
+{
+    size_t e, j, k;
+    long long num, gen;
+    int nest;
+
+    i = raw_ws(s, i);
+    if (i >= s->n || depth > RAW_DEPTH)
+        return (size_t)-1;
+    switch (s->p[i]) {
+    case '<':
+        if (i + 1 < s->n && s->p[i + 1] == '<') {
+            for (i += 2;;) {
+                i = raw_ws(s, i);
+                if (i + 1 < s->n && s->p[i] == '>' && s->p[i + 1] == '>')
+                    return i + 2;
+                if (i >= s->n || s->p[i] != '/')
+                    return (size_t)-1;
+                i = raw_token(s, i + 1);
+                i = raw_obj(s, i, depth + 1);
+                if (i == (size_t)-1)
+                    return i;
+            }
+        }
+        while (i < s->n && s->p[i] != '>')
+            i++;
+        return i < s->n ? i + 1 : (size_t)-1;
+    case '[':
+        for (i++;;) {
+            i = raw_ws(s, i);
+            if (i < s->n && s->p[i] == ']')
+                return i + 1;
+            i = raw_obj(s, i, depth + 1);
+            if (i == (size_t)-1)
+                return i;
+        }
+    case '(':
+        for (nest = 0, i++; i < s->n; i++) {
+            if (s->p[i] == '\\')
+                i++;
+            else if (s->p[i] == '(')
+                nest++;
+            else if (s->p[i] == ')' && nest-- == 0)
+                return i + 1;
+        }
+        return (size_t)-1;
+    case '/': return raw_token(s, i + 1);
+    default:
+        e = raw_token(s, i);
+        if (e == i)
+            return (size_t)-1;
+        /* "N G R": a reference, recorded */
+        j = raw_ws(s, e);
+        k = raw_token(s, j);
+        if (raw_uint(s, i, e, &num) && raw_uint(s, j, k, &gen)) {
+            size_t r = raw_ws(s, k);
+
+            if (r < s->n && s->p[r] == 'R' && raw_token(s, r) == r + 1) {
+                long long ref = num << 16 | (gen & 0xffff);
+
+                if (s->refs != NULL)
+                    stamp_buf_put(s->refs, &ref, sizeof(ref));
+                return r + 1;
+            }
+        }
+        return e;
+    }
+}
+
+/* a name's bytes with #xx decoded, as qpdf holds it ("/Type") */
+static void
+raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    for (; a < b && o + 1 < outlen; a++) {
+        unsigned int c = s->p[a];
+
+        if (c == '#' && a + 2 < b && sscanf((const char *)s->p + a + 1, "%2x", &c) == 1)
+            a += 2;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+}
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* the references of p[a, b) sorted into refs: HALL_ERR when not syntax */
+static int
+raw_refs(const unsigned char *p, size_t a, size_t b, struct stamp_buf *refs)
+{
+    struct raw_scan s = {p, b, refs};
+    size_t i = a;
+
+    while ((i = raw_ws(&s, i)) < b) {
+        i = raw_obj(&s, i, 0);
+        if (i == (size_t)-1)
+            return HALL_ERR;
+    }
+    qsort(refs->p, refs->len / sizeof(long long), sizeof(long long), ref_cmp);
+    return HALL_OK;
+}
+
+static int
+same_refs(const unsigned char *p, size_t a, size_t b, const unsigned char *q, size_t c, size_t d)
+{
+    struct stamp_buf x = {0}, y = {0};
+    int same = raw_refs(p, a, b, &x) == HALL_OK && raw_refs(q, c, d, &y) == HALL_OK &&
+               x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
+
+    stamp_buf_free(&x);
+    stamp_buf_free(&y);
+    return same;
+}
+
+/* the value of key in the dictionary at p[i..n): its span, or 0 */
+static int
+raw_dict_get(const unsigned char *p, size_t n, size_t i, const char *key, size_t *va, size_t *vb)
+{
+    struct raw_scan s = {p, n, NULL};
+    char name[256];
+
+    i = raw_ws(&s, i);
+    if (i + 1 >= n || p[i] != '<' || p[i + 1] != '<')
+        return 0;
+    for (i += 2;;) {
+        size_t k;
+
+        i = raw_ws(&s, i);
+        if (i >= n || p[i] != '/')
+            return 0;
+        k = raw_token(&s, i + 1);
+        raw_name(&s, i, k, name, sizeof(name));
+        *va = raw_ws(&s, k);
+        i = raw_obj(&s, k, 1);
+        if (i == (size_t)-1)
+            return 0;
+        *vb = i;
+        if (strcmp(name, key) == 0)
+            return 1;
+    }
+}
+
+/* the references of o[a, b) and the stamp's added one (when not 0) are
+ * those of w[c, d) */
+static int
+refs_plus(const unsigned char *o, size_t a, size_t b, long long added, const unsigned char *w,
+          size_t c, size_t d)
+{
+    struct stamp_buf x = {0}, y = {0};
+    int same = raw_refs(o, a, b, &x) == HALL_OK && raw_refs(w, c, d, &y) == HALL_OK;
+
+    if (same && added != 0) {
+        stamp_buf_put(&x, &added, sizeof(added));
+        qsort(x.p, x.len / sizeof(long long), sizeof(long long), ref_cmp);
+    }
+    same = same && x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
+    stamp_buf_free(&x);
+    stamp_buf_free(&y);
+    return same;
+}
+
+/*
+ * The object the update writes again (w[0..wn), a dictionary or an array)
+ * against the original's text (o[oa..on)): a dictionary keeps every key but
+ * skip's with the same references (added_key's, an array, holds the
+ * stamp's added one more, unless it was a reference to the array), an array
+ * every reference and added.  The first key lost into lost.
+ */
+static int
+raw_kept(const unsigned char *o, size_t on, size_t oa, const unsigned char *w, size_t wn,
+         const char *const *skip, const char *added_key, long long added, char *lost,
+         size_t lostlen)
+{
+    struct raw_scan s = {o, on, NULL};
+    size_t i = raw_ws(&s, oa);
+
+    snprintf(lost, lostlen, "?");
+    if (i < on && o[i] == '[') {
+        size_t e = raw_obj(&s, i, 0);
+
+        snprintf(lost, lostlen, "/Annots");
+        return e != (size_t)-1 && refs_plus(o, i, e, added, w, 0, wn) ? HALL_OK : HALL_ERR;
+    }
+    if (i + 1 >= on || o[i] != '<' || o[i + 1] != '<')
+        return HALL_ERR;
+    for (i += 2;;) {
+        char name[256];
+        size_t k, va, vb, wa, wb;
+        int j, skipped = 0;
+
+        i = raw_ws(&s, i);
+        if (i + 1 < on && o[i] == '>' && o[i + 1] == '>')
+            return HALL_OK;
+        if (i >= on || o[i] != '/')
+            return HALL_ERR;
+        k = raw_token(&s, i + 1);
+        raw_name(&s, i, k, name, sizeof(name));
+        snprintf(lost, lostlen, "%s", name);
+        va = raw_ws(&s, k);
+        vb = raw_obj(&s, k, 1);
+        if (vb == (size_t)-1)
+            return HALL_ERR;
+        i = vb;
+        for (j = 0; skip != NULL && skip[j] != NULL; j++)
+            skipped |= strcmp(skip[j], name) == 0;
+        if (skipped || (vb - va == 4 && memcmp(o + va, "null", 4) == 0))
+            continue;
+        if (!raw_dict_get(w, wn, 0, name, &wa, &wb))
+            return HALL_ERR;
+        if (added_key != NULL && strcmp(name, added_key) == 0) {
+            if (o[va] == '[' && !refs_plus(o, va, vb, added, w, wa, wb))
+                return HALL_ERR;
+        } else if (!same_refs(o, va, vb, w, wa, wb)) {
+            return HALL_ERR;
+        }
+    }
+}
+
+/* the digits that end just before e (after any white space): their start,
+ * *v their value, or (size_t)-1 */
+static size_t
+raw_uint_before(const struct raw_scan *s, size_t e, long long *v)
+{
+    size_t a;
+
+    while (e > 0 && raw_white(s->p[e - 1]))
+        e--;
+    a = e;
+    while (a > 0 && s->p[a - 1] >= '0' && s->p[a - 1] <= '9')
+        a--;
+    if (a == e || !raw_uint(s, a, e, v))
+        return (size_t)-1;
+    return a;
+}
+
+/* the object stream num gen's decoded data, when it holds obj: malloc'ed,
+ * *at the object's text in it; NULL when it does not */
+static unsigned char *
+stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, size_t *at)
+{
+    qpdf_oh stm = qpdf_get_object_by_id(q, (int)num, (int)gen), dict;
+    unsigned char *data = NULL;
+    QPDF_BOOL filtered = QPDF_FALSE;
+    long long n = 0, first = 0, k;
+    struct raw_scan s;
+    size_t i = 0;
+
+    if (!qpdf_oh_is_stream(q, stm))
+        return NULL;
+    dict = qpdf_oh_get_dict(q, stm);
+    n = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/N"));
+    first = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/First"));
+    if (n <= 0 || first <= 0 ||
+        qpdf_oh_get_stream_data(q, stm, qpdf_dl_generalized, &filtered, &data, len) & QPDF_ERRORS ||
+        data == NULL || !filtered || (size_t)first >= *len) {
+        free(data);
+        return NULL;
+    }
+    s.p = data;
+    s.n = (size_t)first;
+    s.refs = NULL;
+    for (k = 0; k < n; k++) {
+        long long o, off;
+        size_t e;
+
+        i = raw_ws(&s, i);
+        e = raw_token(&s, i);
+        if (!raw_uint(&s, i, e, &o))
+            break;
+        i = raw_ws(&s, e);
+        e = raw_token(&s, i);
+        if (!raw_uint(&s, i, e, &off))
+            break;
+        i = e;
+        if (o == obj && (size_t)(first + off) < *len) {
+            *at = (size_t)(first + off);
+            return data;
+        }
+    }
+    free(data);
+    return NULL;
+}
+
+/* where the object num gen is defined last in the input, as a reader that
+ * rebuilds the cross-reference would take it: in the input (*data NULL) or
+ * in an object stream's decoded data (*data, malloc'ed), *at the offset of
+ * its text (after "num gen obj" in the input); HALL_ERR when nowhere */
+static int
+raw_find(qpdf_data q, const unsigned char *pdf, size_t len, long long num, int gen,
+         unsigned char **data, size_t *dlen, size_t *at)
+{
+    struct raw_scan s = {pdf, len, NULL};
+    size_t i, found = (size_t)-1;
+
+    *data = NULL;
+    for (i = 1; i + 3 <= len; i++) {
+        size_t b, ta, tb, sa, sl;
+        long long n, g;
+        unsigned char *sd;
+
+        if (pdf[i] != 'o' || memcmp(pdf + i, "obj", 3) != 0 || !raw_white(pdf[i - 1]) ||
+            (i + 3 < len && !raw_white(pdf[i + 3]) && !raw_delim(pdf[i + 3])))
+            continue;
+        b = raw_uint_before(&s, i, &g);
+        if (b == (size_t)-1 || b == 0 || !raw_white(pdf[b - 1]))
+            continue;
+        b = raw_uint_before(&s, b, &n);
+        if (b == (size_t)-1 || (b > 0 && !raw_white(pdf[b - 1]) && !raw_delim(pdf[b - 1])))
+            continue;
+        if (n == num && g == gen) {
+            free(*data);
+            *data = NULL;
+            found = i + 3;
+        } else if (raw_dict_get(pdf, len, i + 3, "/Type", &ta, &tb) && tb - ta == 7 &&
+                   memcmp(pdf + ta, "/ObjStm", 7) == 0 && gen == 0 &&
+                   (sd = stm_text(q, n, g, num, &sl, &sa)) != NULL) {
+            free(*data);
+            *data = sd;
+            *dlen = sl;
+            found = sa;
+        }
+    }
+    if (found == (size_t)-1)
+        return HALL_ERR;
+    *at = found;
+    return HALL_OK;
+}
+
+/* the object num gen written again (w, its text) keeps what the input's
+ * holds (see raw_kept): HALL_ERR with err naming what would be lost */
+static int
+kept_or_refuse(const struct stamp_doc *d, long long num, int gen, const unsigned char *w, size_t wn,
+               const char *const *skip, const char *added_key, long long added, const char *what,
+               char *err, size_t errlen)
+{
+    unsigned char *data = NULL;
+    size_t dlen = 0, at = 0;
+    char lost[256];
+    int rc;
+
+    if (raw_find(d->q, d->pdf, d->len, num, gen, &data, &dlen, &at) != HALL_OK) {
+        snprintf(err, errlen, STAMP_MSG_UNREAD "：找不到%s（对象%lld %d）的原文", what, num, gen);
+        return HALL_ERR;
+    }
+    rc = data != NULL
+             ? raw_kept(data, dlen, at, w, wn, skip, added_key, added, lost, sizeof(lost))
+             : raw_kept(d->pdf, d->len, at, w, wn, skip, added_key, added, lost, sizeof(lost));
+    free(data);
+    if (rc != HALL_OK)
+        snprintf(err, errlen, STAMP_MSG_UNREAD "：%s（对象%lld %d）中的%s无法完整读取", what, num,
+                 gen, lost);
+    return rc;
 }
 
 /* the name of a dictionary key as PDF syntax ("/Type"), escaped by qpdf */
@@ -269,7 +763,9 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     int npages, seen = 0;
 
     q = d->q = qpdf_init();
-    if (stamp_qpdf_open(q, pdf, len, NULL, err, errlen) != HALL_OK)
+    d->pdf = pdf;
+    d->len = len;
+    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
                         (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
@@ -374,41 +870,59 @@ write_widget(struct stamp_update *up, const struct stamp_doc *d, const struct st
     stream_obj(u, head, look->zalpha, look->zalpha_len);
 }
 
-/* the page, or its /Annots array, again with the widget (ref) added */
-static void
-write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref)
+/* the page, or its /Annots array, again with the widget (ref) added; then
+ * compared with the input's text */
+static int
+write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref,
+                 long long added, char *err, size_t errlen)
 {
+    static const char *const skip[] = {"/Annots", NULL};
     qpdf_data q = d->q;
     struct stamp_buf *u = &up->u;
+    size_t at;
+    int rc;
 
     if (qpdf_oh_is_array(q, d->annots) && qpdf_oh_is_indirect(q, d->annots) &&
         qpdf_oh_get_object_id(q, d->annots) > 0) {
-        obj_begin(u, up->base, up->objs, &up->nobjs, qpdf_oh_get_object_id(q, d->annots),
-                  qpdf_oh_get_generation(q, d->annots));
+        long long num = qpdf_oh_get_object_id(q, d->annots);
+        int gen = qpdf_oh_get_generation(q, d->annots);
+
+        obj_begin(u, up->base, up->objs, &up->nobjs, num, gen);
+        at = u->len;
         pdf_array_plus(q, u, d->annots, ref);
+        rc = kept_or_refuse(d, num, gen, u->p + at, u->len - at, NULL, NULL, added,
+                            "页面的注释列表（Annots）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
     } else {
-        static const char *const skip[] = {"/Annots", NULL};
         struct stamp_buf a = {0};
 
         stamp_buf_str(&a, " /Annots ");
         pdf_array_plus(q, &a, d->annots, ref);
         stamp_buf_put(&a, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->page_num, d->page_gen);
+        at = u->len;
         dict_again(q, u, d->page, skip, (const char *)a.p);
+        rc = kept_or_refuse(d, d->page_num, d->page_gen, u->p + at, u->len - at, NULL, "/Annots",
+                            added, "页面对象", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
         stamp_buf_free(&a);
     }
+    return rc;
 }
 
-/* the form, or the catalog, again with the field (ref) and /SigFlags 3 */
-static void
-write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref)
+/* the form, or the catalog, again with the field (ref) and /SigFlags 3;
+ * then compared with the input's text */
+static int
+write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref,
+                 long long added, char *err, size_t errlen)
 {
     static const char *const skip_form[] = {"/Fields", "/SigFlags", NULL};
     static const char *const skip_root[] = {"/AcroForm", NULL};
+    static const char *const guard_form[] = {"/SigFlags", NULL};
     qpdf_data q = d->q;
     struct stamp_buf *u = &up->u, f = {0};
+    size_t at;
+    int rc;
 
     stamp_buf_str(&f, " /Fields ");
     pdf_array_plus(q, &f, d->fields, ref);
@@ -416,9 +930,14 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
     stamp_buf_put(&f, "", 1);
     if (qpdf_oh_is_dictionary(q, d->acro) && qpdf_oh_is_indirect(q, d->acro) &&
         qpdf_oh_get_object_id(q, d->acro) > 0) {
-        obj_begin(u, up->base, up->objs, &up->nobjs, qpdf_oh_get_object_id(q, d->acro),
-                  qpdf_oh_get_generation(q, d->acro));
+        long long num = qpdf_oh_get_object_id(q, d->acro);
+        int gen = qpdf_oh_get_generation(q, d->acro);
+
+        obj_begin(u, up->base, up->objs, &up->nobjs, num, gen);
+        at = u->len;
         dict_again(q, u, d->acro, skip_form, (const char *)f.p);
+        rc = kept_or_refuse(d, num, gen, u->p + at, u->len - at, guard_form, "/Fields", added,
+                            "文档的表单（AcroForm）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
     } else {
         struct stamp_buf form = {0};
@@ -430,17 +949,39 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
             stamp_buf_printf(&form, "<<%s >>", (const char *)f.p);
         stamp_buf_put(&form, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->root_num, d->root_gen);
+        at = u->len;
         dict_again(q, u, d->root, skip_root, (const char *)form.p);
+        rc = kept_or_refuse(d, d->root_num, d->root_gen, u->p + at, u->len - at, skip_root, NULL, 0,
+                            "文档目录（Catalog）", err, errlen);
+        /* a direct /AcroForm: its keys too */
+        if (rc == HALL_OK && qpdf_oh_is_dictionary(q, d->acro)) {
+            unsigned char *data = NULL;
+            size_t dlen = 0, ra = 0, va, vb, wa, wb;
+            char lost[256];
+
+            if (raw_find(q, d->pdf, d->len, d->root_num, d->root_gen, &data, &dlen, &ra) !=
+                    HALL_OK ||
+                !raw_dict_get(data != NULL ? data : d->pdf, data != NULL ? dlen : d->len, ra,
+                              "/AcroForm", &va, &vb) ||
+                !raw_dict_get(u->p + at, u->len - at, 0, "/AcroForm", &wa, &wb) ||
+                raw_kept(data != NULL ? data : d->pdf, vb, va, u->p + at + wa, wb - wa, guard_form,
+                         "/Fields", added, lost, sizeof(lost)) != HALL_OK) {
+                snprintf(err, errlen, STAMP_MSG_UNREAD "：文档的表单（AcroForm）无法完整读取");
+                rc = HALL_ERR;
+            }
+            free(data);
+        }
         stamp_buf_str(u, "\nendobj\n");
         stamp_buf_free(&form);
     }
     stamp_buf_free(&f);
+    return rc;
 }
 
-void
+int
 stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
                     const struct stamp_look *look, const char *subfilter, size_t reserve,
-                    time_t now)
+                    time_t now, char *err, size_t errlen)
 {
     char ref[64];
 
@@ -452,8 +993,15 @@ stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
     write_sig(up, look, subfilter, reserve, now);
     write_widget(up, d, look);
     snprintf(ref, sizeof(ref), "%lld 0 R", up->n_w);
-    write_page_again(up, d, ref);
-    write_form_again(up, d, ref);
+    if (write_page_again(up, d, ref, up->n_w << 16, err, errlen) != HALL_OK ||
+        write_form_again(up, d, ref, up->n_w << 16, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    /* an object found elsewhere than its entry said: refused as at open */
+    if (xref_rebuilt(d->q)) {
+        snprintf(err, errlen, STAMP_MSG_XREF);
+        return HALL_ERR;
+    }
+    return HALL_OK;
 }
 
 /* the trailer's /ID (the input's first element, a new second), NUL-ended */

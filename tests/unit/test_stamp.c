@@ -864,6 +864,112 @@ sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused(void **state)
     assert_non_null(strstr(err, "私钥与签章人证书不匹配"));
 }
 
+/* the keys of page n (from 1) of path as qpdf reads it with recovery, "/A /B " */
+static void
+page_keys(const char *path, int n, char *out, size_t outlen)
+{
+    qpdf_data q = qpdf_init();
+    qpdf_oh page;
+
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    out[0] = '\0';
+    if (!(qpdf_read(q, path, NULL) & QPDF_ERRORS)) {
+        page = qpdf_get_page_n(q, (size_t)(n - 1));
+        qpdf_oh_begin_dict_key_iter(q, page);
+        while (qpdf_oh_dict_more_keys(q)) {
+            size_t l = strlen(out);
+
+            snprintf(out + l, outlen - l, "%s ", qpdf_oh_dict_next_key(q));
+        }
+    }
+    while (qpdf_has_error(q))
+        qpdf_get_error(q);
+    qpdf_cleanup(&q);
+}
+
+/*
+ * tests/data/pdf/corpus (its README says how each was made): every file
+ * is stamped on its first and last page with every key of the page kept
+ * (qpdf's view, which repairs wrong stream lengths as viewers do), /Annots
+ * added, or refused with a message that says why; never stamped without
+ * the page's /Contents.
+ */
+static void
+sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
+{
+    static const struct {
+        const char *name, *refused; /* NULL: stamped */
+    } corpus[] = {
+        {"plain.pdf", NULL},
+        {"wrong-length.pdf", NULL},
+        {"pdf20.pdf", NULL},
+        {"hybrid.pdf", NULL},
+        {"hybrid-wrong-length.pdf", NULL},
+        {"annots-form.pdf", NULL},
+        {"missing-object.pdf", NULL},
+        {"incremental-wrong-length.pdf", NULL},
+        {"objstm.pdf", NULL},
+        {"objstm-wrong-length.pdf", NULL},
+        {"linearized.pdf", NULL},
+        {"linearized-wrong-length.pdf", NULL},
+        {"libreoffice-qdf-wrong-length.pdf", NULL},
+        {"libreoffice-linearized-objstm.pdf", NULL},
+        {"cairo-contract.pdf", NULL},
+        {"unreadable-object.pdf", "无法完整读取"},
+        {"broken-xref.pdf", "交叉引用表已损坏"},
+        {"broken-xref-contents.pdf", "交叉引用表已损坏"},
+        {"encrypted.pdf", "PDF文件已加密"},
+        {"encrypted-password.pdf", "PDF文件已加密"},
+    };
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], out[512], err[512], before[1024], after[1024], want[1100];
+    size_t i;
+    int pg;
+
+    (void)state;
+    for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
+        snprintf(in, sizeof(in), "%s/pdf/corpus/%s", data != NULL ? data : "tests/data",
+                 corpus[i].name);
+        snprintf(out, sizeof(out), "%s/corpus-%s", top, corpus[i].name);
+        for (pg = 1; pg <= 2; pg++) {
+            int rc;
+
+            err[0] = '\0';
+            rc = stamp(in, out, signer, signer_key, pg, err);
+            if (corpus[i].refused != NULL) {
+                if (rc != HALL_ERR || strstr(err, corpus[i].refused) == NULL) {
+                    print_error("%s: refused for \"%s\" expected, got rc %d: %s\n", corpus[i].name,
+                                corpus[i].refused, rc, err);
+                    fail();
+                }
+                break;
+            }
+            if (rc != HALL_OK) {
+                print_error("%s page %d: %s\n", corpus[i].name, pg, err);
+                fail();
+            }
+            page_keys(in, pg, before, sizeof(before));
+            page_keys(out, pg, after, sizeof(after));
+            snprintf(want, sizeof(want), "%s", before);
+            if (strstr(before, "/Annots ") == NULL) {
+                /* qpdf's keys are sorted: /Annots after /A..., before the rest */
+                char *k = want, *end;
+
+                while (*k != '\0' && strncmp(k, "/Annots", 7) < 0 && (end = strchr(k, ' ')) != NULL)
+                    k = end + 1;
+                memmove(k + 8, k, strlen(k) + 1);
+                memcpy(k, "/Annots ", 8);
+            }
+            if (strstr(before, "/Contents ") == NULL || strcmp(want, after) != 0) {
+                print_error("%s page %d: keys before \"%s\", after \"%s\"\n", corpus[i].name, pg,
+                            before, after);
+                fail();
+            }
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -876,6 +982,7 @@ main(void)
         cmocka_unit_test(verify__byte_changed_in_range__modified),
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
+        cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
