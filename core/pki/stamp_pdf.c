@@ -23,7 +23,8 @@
 #define STAMP_MSG_XREF                                                                                                         \
     "PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，" \
     "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
-#define STAMP_MSG_UNREAD "PDF文件中有无法完整读取的对象，为免盖章后页面内容缺失，不能盖章"
+#define STAMP_MSG_UNREAD     "PDF文件中有无法完整读取的对象"
+#define STAMP_MSG_UNREAD_END "。为免盖章后页面内容缺失，不能盖章，请先用PDF阅读器“另存为”后再盖章"
 
 /* ---- the PDF through qpdf --------------------------------------------------------- */
 
@@ -539,7 +540,9 @@ kept_or_refuse(const struct stamp_doc *d, long long num, int gen, const unsigned
     int rc;
 
     if (raw_find(d->q, d->pdf, d->len, num, gen, &data, &dlen, &at) != HALL_OK) {
-        snprintf(err, errlen, STAMP_MSG_UNREAD "：找不到%s（对象%lld %d）的原文", what, num, gen);
+        snprintf(err, errlen,
+                 STAMP_MSG_UNREAD "：找不到%s（对象%lld %d）的原文" STAMP_MSG_UNREAD_END, what, num,
+                 gen);
         return HALL_ERR;
     }
     rc = data != NULL
@@ -547,7 +550,8 @@ kept_or_refuse(const struct stamp_doc *d, long long num, int gen, const unsigned
              : raw_kept(d->pdf, d->len, at, w, wn, skip, added_key, added, lost, sizeof(lost));
     free(data);
     if (rc != HALL_OK)
-        snprintf(err, errlen, STAMP_MSG_UNREAD "：%s（对象%lld %d）中的%s无法完整读取", what, num,
+        snprintf(err, errlen,
+                 STAMP_MSG_UNREAD "：%s（对象%lld %d）的%s无法读取" STAMP_MSG_UNREAD_END, what, num,
                  gen, lost);
     return rc;
 }
@@ -966,7 +970,8 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
                 !raw_dict_get(u->p + at, u->len - at, 0, "/AcroForm", &wa, &wb) ||
                 raw_kept(data != NULL ? data : d->pdf, vb, va, u->p + at + wa, wb - wa, guard_form,
                          "/Fields", added, lost, sizeof(lost)) != HALL_OK) {
-                snprintf(err, errlen, STAMP_MSG_UNREAD "：文档的表单（AcroForm）无法完整读取");
+                snprintf(err, errlen,
+                         STAMP_MSG_UNREAD "：文档的表单（AcroForm）无法读取" STAMP_MSG_UNREAD_END);
                 rc = HALL_ERR;
             }
             free(data);

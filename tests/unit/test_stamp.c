@@ -916,7 +916,7 @@ sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
         {"libreoffice-qdf-wrong-length.pdf", NULL},
         {"libreoffice-linearized-objstm.pdf", NULL},
         {"cairo-contract.pdf", NULL},
-        {"unreadable-object.pdf", "无法完整读取"},
+        {"unreadable-object.pdf", "无法完整读取的对象"},
         {"broken-xref.pdf", "交叉引用表已损坏"},
         {"broken-xref-contents.pdf", "交叉引用表已损坏"},
         {"encrypted.pdf", "PDF文件已加密"},
