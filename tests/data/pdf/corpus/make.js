@@ -203,7 +203,7 @@ files['hybrid-wrong-length.pdf'] = hybrid({ delta: 40 });
     objs[9] = '<< /Type /Annot /Subtype /Link /Rect [72 60 200 80] /Border [0 0 1] /A << /S /URI /URI (https://example.com/) >> >>';
     objs[10] = '<< /Fields 11 0 R /DA (/Helv 0 Tf 0 g) >>';
     objs[11] = '[]';
-    const extra = 'BT /F1 12 Tf 72 40 Td (second contents stream) Tj ET';
+    const extra = 'BT /F1 12 Tf 72 40 Td (second contents part) Tj ET';
     objs[12] = stream(extra, '', extra.length + 11);
     files['annots-form.pdf'] = assemble(objs);
 }
