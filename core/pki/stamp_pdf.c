@@ -4,12 +4,14 @@
  * The PDF's structure (pages, the page object and its inherited /MediaBox,
  * /Annots, /AcroForm and its fields, the trailer's /Size /Root /Info /ID,
  * encryption) is read with libqpdf's C API: it parses object streams,
- * cross-reference streams and hybrid files, and refuses a damaged file
- * (recovery off) instead of guessing, which a hand-written reader would do
- * badly.  What qpdf does not say (the last cross-reference section's kind
- * and offset, the revisions' ends) is read from the bytes.  The update
- * itself is written here, byte by byte as the doc says: qpdf would rewrite
- * the file.
+ * cross-reference streams and hybrid files, and refuses a file whose
+ * cross-reference is damaged (recovery off) instead of guessing, which a
+ * hand-written reader would do badly; the writer then reads the objects
+ * with recovery on, as viewers read them.  What qpdf does not say (the last
+ * cross-reference section's kind and offset, the revisions' ends) is read
+ * from the bytes, and so is the guard that an object written again keeps
+ * every key.  The update itself is written here, byte by byte as the doc
+ * says: qpdf would rewrite the file.
  */
 #include <stdio.h>
 #include <stdlib.h>
