@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <openssl/rand.h>
+#include <zlib.h>
 
 #include "stamp_int.h"
 
@@ -27,6 +28,7 @@
     "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
 #define STAMP_MSG_UNREAD     "PDF文件中有无法完整读取的对象"
 #define STAMP_MSG_UNREAD_END "。为免盖章后页面内容缺失，不能盖章，请先用PDF阅读器“另存为”后再盖章"
+#define STAMP_OBJSTM_MAX     (16 * 1024 * 1024) /* an object stream's text read at most */
 
 /* ---- the PDF through qpdf --------------------------------------------------------- */
 
@@ -436,26 +438,86 @@ raw_uint_before(const struct raw_scan *s, size_t e, long long *v)
     return a;
 }
 
-/* the object stream num gen's decoded data, when it holds obj: malloc'ed,
- * *at the object's text in it; NULL when it does not */
+/* the first want bytes (fewer when it is shorter) of the stream's data:
+ * inflated here when its one filter is /FlateDecode without parameters (as
+ * writers make object streams), so that a stream that inflates to
+ * gigabytes costs want bytes; unfiltered as it is; other filters through
+ * qpdf, whole.  malloc'ed, *got its length; NULL when unreadable */
+static unsigned char *
+stm_head(qpdf_data q, qpdf_oh stm, qpdf_oh dict, size_t want, size_t *got)
+{
+    qpdf_oh filter = qpdf_oh_get_key(q, dict, "/Filter");
+    unsigned char *raw = NULL, *out;
+    size_t rawlen = 0;
+    QPDF_BOOL filtered = QPDF_FALSE;
+    z_stream zs;
+    int flate, rc;
+
+    if (qpdf_oh_is_array(q, filter) && qpdf_oh_get_array_n_items(q, filter) == 1)
+        filter = qpdf_oh_get_array_item(q, filter, 0);
+    flate = qpdf_oh_is_name(q, filter) &&
+            strcmp(qpdf_oh_get_name(q, filter), "/FlateDecode") == 0 &&
+            !qpdf_oh_has_key(q, dict, "/DecodeParms");
+    if (!flate && !qpdf_oh_is_null(q, filter)) {
+        if (qpdf_oh_get_stream_data(q, stm, qpdf_dl_all, &filtered, &raw, &rawlen) & QPDF_ERRORS ||
+            !filtered) {
+            free(raw);
+            return NULL;
+        }
+        *got = rawlen;
+        return raw;
+    }
+    if (qpdf_oh_get_stream_data(q, stm, qpdf_dl_none, NULL, &raw, &rawlen) & QPDF_ERRORS ||
+        raw == NULL) {
+        free(raw);
+        return NULL;
+    }
+    if (!flate) {
+        *got = rawlen;
+        return raw;
+    }
+    out = malloc(want > 0 ? want : 1);
+    if (out == NULL)
+        abort();
+    memset(&zs, 0, sizeof(zs));
+    if (inflateInit(&zs) != Z_OK)
+        abort();
+    zs.next_in = raw;
+    zs.avail_in = (uInt)rawlen;
+    zs.next_out = out;
+    zs.avail_out = (uInt)want;
+    rc = inflate(&zs, Z_SYNC_FLUSH);
+    *got = want - zs.avail_out;
+    inflateEnd(&zs);
+    free(raw);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* the object stream num gen's data up to the end of obj's text, when it
+ * holds obj: malloc'ed, *at the object's text in it; NULL when it does not
+ * (read: its header only) */
 static unsigned char *
 stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, size_t *at)
 {
     qpdf_oh stm = qpdf_get_object_by_id(q, (int)num, (int)gen), dict;
-    unsigned char *data = NULL;
-    QPDF_BOOL filtered = QPDF_FALSE;
-    long long n = 0, first = 0, k;
+    unsigned char *data;
+    long long n, first, k, off = -1, next = -1;
     struct raw_scan s;
-    size_t i = 0;
+    size_t i = 0, hl = 0, want;
 
     if (!qpdf_oh_is_stream(q, stm))
         return NULL;
     dict = qpdf_oh_get_dict(q, stm);
     n = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/N"));
     first = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/First"));
-    if (n <= 0 || first <= 0 ||
-        qpdf_oh_get_stream_data(q, stm, qpdf_dl_generalized, &filtered, &data, len) & QPDF_ERRORS ||
-        data == NULL || !filtered || (size_t)first >= *len) {
+    if (n <= 0 || first <= 0 || first >= STAMP_OBJSTM_MAX)
+        return NULL;
+    data = stm_head(q, stm, dict, (size_t)first, &hl);
+    if (data == NULL || hl < (size_t)first) {
         free(data);
         return NULL;
     }
@@ -463,7 +525,7 @@ stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, 
     s.n = (size_t)first;
     s.refs = NULL;
     for (k = 0; k < n; k++) {
-        long long o, off;
+        long long o, v;
         size_t e;
 
         i = raw_ws(&s, i);
@@ -472,16 +534,27 @@ stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, 
             break;
         i = raw_ws(&s, e);
         e = raw_token(&s, i);
-        if (!raw_uint(&s, i, e, &off))
+        if (!raw_uint(&s, i, e, &v))
             break;
         i = e;
-        if (o == obj && (size_t)(first + off) < *len) {
-            *at = (size_t)(first + off);
-            return data;
-        }
+        if (o == obj)
+            off = v;
+        else if (off >= 0 && v > off && (next < 0 || v < next))
+            next = v;
     }
     free(data);
-    return NULL;
+    if (off < 0 || first + off >= STAMP_OBJSTM_MAX)
+        return NULL;
+    /* the object's text ends where the next one's begins (or at the end) */
+    want = next > off && first + next < STAMP_OBJSTM_MAX ? (size_t)(first + next)
+                                                         : (size_t)STAMP_OBJSTM_MAX;
+    data = stm_head(q, stm, dict, want, len);
+    if (data == NULL || (size_t)(first + off) >= *len) {
+        free(data);
+        return NULL;
+    }
+    *at = (size_t)(first + off);
+    return data;
 }
 
 /* where the object num gen is defined last in the input, as a reader that
