@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -970,6 +971,81 @@ sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
     }
 }
 
+/*
+ * The guard reads object streams (the page may be in one): an object
+ * stream nobody references that inflates to 256 MiB, appended to a file in
+ * an incremental update, costs the stamp no more than its header (the
+ * process's peak resident size grows by less than 64 MiB), and the file is
+ * stamped.
+ */
+static void
+sign__object_stream_bomb__read_no_further_than_needed(void **state)
+{
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], bomb[512], out[512], err[512];
+    unsigned char *pdf, *zbuf, zero[65536];
+    size_t len, zcap = 4 * 1024 * 1024, i;
+    const char *head = "30 0 ";
+    long prev;
+    struct rusage before, after;
+    z_stream zs;
+    FILE *f;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/pdf/corpus/plain.pdf", data != NULL ? data : "tests/data");
+    pdf = slurp(in, &len);
+    prev = strtol(strstr((char *)pdf + len - 40, "startxref") + 10, NULL, 10);
+    /* the stream: the header "30 0 " (/First 5), then zeros */
+    zbuf = malloc(zcap);
+    memset(zero, 0, sizeof(zero));
+    memset(&zs, 0, sizeof(zs));
+    assert_int_equal(deflateInit(&zs, 9), Z_OK);
+    zs.next_out = zbuf;
+    zs.avail_out = (uInt)zcap;
+    zs.next_in = (unsigned char *)head;
+    zs.avail_in = 5;
+    assert_int_equal(deflate(&zs, Z_NO_FLUSH), Z_OK);
+    for (i = 0; i < 256 * 1024 * 1024 / sizeof(zero); i++) {
+        zs.next_in = zero;
+        zs.avail_in = sizeof(zero);
+        assert_int_equal(deflate(&zs, Z_NO_FLUSH), Z_OK);
+    }
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    snprintf(bomb, sizeof(bomb), "%s/bomb.pdf", top);
+    f = fopen(bomb, "wb");
+    fwrite(pdf, 1, len, f);
+    {
+        long at = (long)len, x;
+
+        fprintf(f,
+                "20 0 obj\n<< /Type /ObjStm /N 1 /First 5 /Filter /FlateDecode /Length %lu >>\n"
+                "stream\n",
+                zs.total_out);
+        fwrite(zbuf, 1, zs.total_out, f);
+        fprintf(f, "\nendstream\nendobj\n");
+        x = ftell(f);
+        fprintf(f,
+                "xref\n0 1\n0000000000 65535 f\r\n20 1\n%010ld 00000 n\r\ntrailer\n<< /Size 21 "
+                "/Root 1 0 R /Prev %ld >>\nstartxref\n%ld\n%%%%EOF\n",
+                at, prev, x);
+    }
+    fclose(f);
+    deflateEnd(&zs);
+    free(zbuf);
+    free(pdf);
+    snprintf(out, sizeof(out), "%s/bomb-stamped.pdf", top);
+    getrusage(RUSAGE_SELF, &before);
+    if (stamp(bomb, out, signer, signer_key, 1, err) != HALL_OK) {
+        print_error("bomb.pdf: %s\n", err);
+        fail();
+    }
+    getrusage(RUSAGE_SELF, &after);
+    if (after.ru_maxrss - before.ru_maxrss >= 64 * 1024) {
+        print_error("peak resident size grew by %ld KiB\n", after.ru_maxrss - before.ru_maxrss);
+        fail();
+    }
+}
+
 int
 main(void)
 {
@@ -983,6 +1059,7 @@ main(void)
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
+        cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
