@@ -265,7 +265,20 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
     }
 }
 
-/* a name's bytes with #xx decoded, as qpdf holds it ("/Type") */
+static int
+raw_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* a name's bytes with #xx decoded, as qpdf holds it ("/Type"); bytes
+ * that are not printable ASCII as '?' */
 static void
 raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
 {
@@ -274,9 +287,12 @@ raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
     for (; a < b && o + 1 < outlen; a++) {
         unsigned int c = s->p[a];
 
-        if (c == '#' && a + 2 < b && sscanf((const char *)s->p + a + 1, "%2x", &c) == 1)
+        if (c == '#' && a + 2 < b && raw_hex(s->p[a + 1]) >= 0 && raw_hex(s->p[a + 2]) >= 0) {
+            c = (unsigned int)(raw_hex(s->p[a + 1]) << 4 | raw_hex(s->p[a + 2]));
             a += 2;
-        out[o++] = (char)c;
+        }
+        /* shown in the refusal: printable ASCII only (both sides alike) */
+        out[o++] = c > 0x20 && c < 0x7f ? (char)c : '?';
     }
     out[o] = '\0';
 }
@@ -301,7 +317,8 @@ raw_refs(const unsigned char *p, size_t a, size_t b, struct stamp_buf *refs)
         if (i == (size_t)-1)
             return HALL_ERR;
     }
-    qsort(refs->p, refs->len / sizeof(long long), sizeof(long long), ref_cmp);
+    if (refs->len > 0)
+        qsort(refs->p, refs->len / sizeof(long long), sizeof(long long), ref_cmp);
     return HALL_OK;
 }
 

@@ -955,12 +955,13 @@ sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
             snprintf(want, sizeof(want), "%s", before);
             if (strstr(before, "/Annots ") == NULL) {
                 /* qpdf's keys are sorted: /Annots after /A..., before the rest */
-                char *k = want, *end;
+                size_t at = 0;
+                const char *end;
 
-                while (*k != '\0' && strncmp(k, "/Annots", 7) < 0 && (end = strchr(k, ' ')) != NULL)
-                    k = end + 1;
-                memmove(k + 8, k, strlen(k) + 1);
-                memcpy(k, "/Annots ", 8);
+                while (before[at] != '\0' && strncmp(before + at, "/Annots", 7) < 0 &&
+                       (end = strchr(before + at, ' ')) != NULL)
+                    at = (size_t)(end - before) + 1;
+                snprintf(want, sizeof(want), "%.*s/Annots %s", (int)at, before, before + at);
             }
             if (strstr(before, "/Contents ") == NULL || strcmp(want, after) != 0) {
                 print_error("%s page %d: keys before \"%s\", after \"%s\"\n", corpus[i].name, pg,
