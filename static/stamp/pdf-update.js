@@ -21,7 +21,7 @@ export const PDF_MSG = {
     encrypted: 'PDF文件已加密（设有打开密码或权限密码），无法盖章。请先取消文档加密后再盖章。',
     noPages: 'PDF文件中没有页面，无法盖章。',
     page: '页码超出范围。',
-    /* the same words as the 盖章工具's (core/pki/stamp_pdf.c) */
+    /* the same words as the 盖章工具's (core/pki/stamp_pdf.c, stamp_raw.c) */
     xref: 'PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，' +
         '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
     unread: (what, num, gen, key) => `PDF文件中有无法完整读取的对象：${what}（对象${num} ${gen}）的${key}无法读取。` +
@@ -282,7 +282,7 @@ function xrefEntries(bytes, context, start) {
  * the same value (null values aside), an array every item.  pdf-lib read
  * the object from the same bytes, so this holds unless the file says two
  * things; then it is refused, never stamped partly (as the 盖章工具's
- * raw_kept, core/pki/stamp_pdf.c).
+ * raw_kept, core/pki/stamp_raw.c).
  */
 function assertKept(pdf, ref, written, skip, what) {
     const e = pdf.xref.get(ref.objectNumber);
