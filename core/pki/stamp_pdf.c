@@ -10,8 +10,8 @@
  * with recovery on, as viewers read them.  What qpdf does not say (the last
  * cross-reference section's kind and offset, the revisions' ends) is read
  * from the bytes, and so is the guard that an object written again keeps
- * every key (stamp_raw.c).  The update itself is written here, byte by byte as the doc
- * says: qpdf would rewrite the file.
+ * every key (stamp_raw.c).  The update itself is written here, byte by
+ * byte as the doc says: qpdf would rewrite the file.
  */
 #include <stdio.h>
 #include <stdlib.h>
