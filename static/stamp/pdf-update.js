@@ -205,11 +205,16 @@ function xrefEntries(bytes, context, start) {
                     i = save;
                     break;
                 }
-                const first = Number(t), count = Number(tok());
-                if (!Number.isInteger(first) || !Number.isInteger(count) || count < 0 || count > bytes.length / 18)
+                const c = tok();
+                const first = Number(t), count = Number(c);
+                if (t === '' || c === '' || !Number.isInteger(first) || !Number.isInteger(count) || count < 0 ||
+                    count > bytes.length / 18)
                     throw broken();
                 for (let k = 0; k < count; k++) {
-                    const off = Number(tok()), gen = Number(tok()), kind = tok();
+                    const o = tok(), g = tok(), kind = tok();
+                    const off = Number(o), gen = Number(g);
+                    if (o === '' || g === '' || !Number.isInteger(off) || !Number.isInteger(gen))
+                        throw broken();
                     if (kind !== 'n' && kind !== 'f')
                         throw broken();
                     entry(first + k, kind === 'n' ? { type: 1, off, gen } : { type: 0 });
