@@ -39,9 +39,9 @@ const FILES = {
     'linearized-wrong-length.pdf': null,
     'libreoffice-linearized-objstm.pdf': null,
     'cairo-contract.pdf': null,
-    /* pdf-lib looks for the end of a stream of wrong, indirect /Length by
-     * counting "stream" and "endstream", which the font data here holds:
-     * refused (the 盖章工具 and 免费体验 stamp it) */
+    /* pdf-lib looks for the end of a stream whose /Length is indirect (QDF)
+     * or wrong by counting "stream" and "endstream", words the TrueType
+     * font data here holds: refused (the 盖章工具 and 免费体验 stamp it) */
     'libreoffice-qdf-wrong-length.pdf': /已损坏/,
     'unreadable-object.pdf': /已损坏/,
     'broken-xref.pdf': /交叉引用表已损坏/,
