@@ -5,6 +5,7 @@
  *   stamp_der.c     a bounded growable buffer, DER and PDF string writers
  *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
  *   stamp_pdf.c     the PDF read through libqpdf, the incremental update
+ *   stamp_raw.c     the guard that an object written again keeps every key
  *   stamp_cms.c     the CMS SignedData and the RFC 3161 timestamp
  *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
@@ -93,11 +94,13 @@ struct stamp_doc {
     qpdf_data q;
     qpdf_oh trailer, root, page, annots, acro, fields, info_ref, id;
     int root_num, root_gen, page_num, page_gen;
-    long long size; /* the trailer's /Size */
-    long long prev; /* the last cross-reference section's offset */
-    int table;      /* 1: that section is a table; 0: a stream */
-    int nsigs;      /* the signature fields it has */
-    double box[4];  /* the page's /MediaBox */
+    long long size;           /* the trailer's /Size */
+    long long prev;           /* the last cross-reference section's offset */
+    int table;                /* 1: that section is a table; 0: a stream */
+    int nsigs;                /* the signature fields it has */
+    double box[4];            /* the page's /MediaBox */
+    const unsigned char *pdf; /* the input, for the guard that no key is lost */
+    size_t len;
 };
 
 /* reads what the update needs; the page in range: HALL_ERR with err */
@@ -135,13 +138,30 @@ struct stamp_look {
 };
 
 /* the signature dictionary with reserve hex digits of /Contents, the
- * widget, the appearance, the page (or its /Annots) and the form again */
-void stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
-                         const struct stamp_look *look, const char *subfilter, size_t reserve,
-                         time_t now);
+ * widget, the appearance, the page (or its /Annots) and the form again,
+ * each object written again holding every key and reference of the
+ * input's text: HALL_ERR with err (the file refused) when one would not */
+int stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
+                        const struct stamp_look *look, const char *subfilter, size_t reserve,
+                        time_t now, char *err, size_t errlen);
 /* the cross-reference section (table or stream, as the input's last one)
  * with the trailer, then /ByteRange filled in */
 void stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d);
+
+/* ---- stamp_raw.c: the guard on the input's bytes (stamp.md §1) ------------- */
+
+/* the object num gen written again (w, its text) against its text in the
+ * input: every key but skip's kept with the same references (added_key's
+ * array holding added, num << 16 | gen, one more); an array every item
+ * and added.  HALL_ERR with err (the file refused) naming what is lost */
+int stamp_raw_kept(const struct stamp_doc *d, long long num, int gen, const unsigned char *w,
+                   size_t wn, const char *const *skip, const char *added_key, long long added,
+                   const char *what, char *err, size_t errlen);
+/* the same for the dictionary that is key's value inside num gen */
+int stamp_raw_inner_kept(const struct stamp_doc *d, long long num, int gen, const char *key,
+                         const unsigned char *w, size_t wn, const char *const *skip,
+                         const char *added_key, long long added, const char *what, char *err,
+                         size_t errlen);
 
 /* ---- stamp_cms.c ---------------------------------------------------------- */
 

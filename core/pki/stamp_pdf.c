@@ -4,12 +4,14 @@
  * The PDF's structure (pages, the page object and its inherited /MediaBox,
  * /Annots, /AcroForm and its fields, the trailer's /Size /Root /Info /ID,
  * encryption) is read with libqpdf's C API: it parses object streams,
- * cross-reference streams and hybrid files, and refuses a damaged file
- * (recovery off) instead of guessing, which a hand-written reader would do
- * badly.  What qpdf does not say (the last cross-reference section's kind
- * and offset, the revisions' ends) is read from the bytes.  The update
- * itself is written here, byte by byte as the doc says: qpdf would rewrite
- * the file.
+ * cross-reference streams and hybrid files, and refuses a file whose
+ * cross-reference is damaged (recovery off) instead of guessing, which a
+ * hand-written reader would do badly; the writer then reads the objects
+ * with recovery on, as viewers read them.  What qpdf does not say (the last
+ * cross-reference section's kind and offset, the revisions' ends) is read
+ * from the bytes, and so is the guard that an object written again keeps
+ * every key (stamp_raw.c).  The update itself is written here, byte by
+ * byte as the doc says: qpdf would rewrite the file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,10 @@
 #include <openssl/rand.h>
 
 #include "stamp_int.h"
+
+#define STAMP_MSG_XREF                                                                                                         \
+    "PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，" \
+    "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
 
 /* ---- the PDF through qpdf --------------------------------------------------------- */
 
@@ -56,6 +62,60 @@ stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *p
         return HALL_ERR;
     }
     return HALL_OK;
+}
+
+/* the signer's open (stamp_doc_read): the cross-reference must read as it
+ * is, recovery off, as stamp_qpdf_open reads it for the verifier; a file
+ * that reads only once qpdf rebuilds its cross-reference is refused with its
+ * own message, since an update over it would be resolved by each reader's
+ * own guess.  Then recovery on for the objects, so that a stream whose
+ * /Length is wrong is read as every viewer reads it (qpdf finds its
+ * endstream) instead of becoming null and its key vanishing */
+static int
+stamp_qpdf_open_write(qpdf_data q, const unsigned char *pdf, size_t len, char *err, size_t errlen)
+{
+    qpdf_data r;
+    int repairable;
+
+    if (stamp_qpdf_open(q, pdf, len, NULL, err, errlen) == HALL_OK) {
+        qpdf_set_attempt_recovery(q, QPDF_TRUE);
+        return HALL_OK;
+    }
+    /* taken, as stamp_qpdf_open does after reading (qpdf_get_num_pages's) */
+    while (qpdf_has_error(q))
+        qpdf_get_error(q);
+    if (qpdf_is_encrypted(q))
+        return HALL_ERR;
+    r = qpdf_init();
+    qpdf_silence_errors(r);
+    qpdf_set_suppress_warnings(r, QPDF_TRUE);
+    repairable =
+        !(qpdf_read_memory(r, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL) &
+          QPDF_ERRORS) &&
+        !qpdf_is_encrypted(r) && qpdf_get_num_pages(r) > 0;
+    while (qpdf_has_error(r))
+        qpdf_get_error(r);
+    qpdf_cleanup(&r);
+    if (repairable)
+        snprintf(err, errlen, STAMP_MSG_XREF);
+    return HALL_ERR;
+}
+
+/* whether qpdf had to rebuild the cross-reference while the objects were
+ * read (an entry pointing where its object is not): its warnings say so */
+static int
+xref_rebuilt(qpdf_data q)
+{
+    int rebuilt = 0;
+
+    while (qpdf_more_warnings(q)) {
+        qpdf_error w = qpdf_next_warning(q);
+        const char *t = qpdf_get_error_full_text(q, w);
+
+        if (t != NULL && strstr(t, "reconstruct") != NULL)
+            rebuilt = 1;
+    }
+    return rebuilt;
 }
 
 /* the name of a dictionary key as PDF syntax ("/Type"), escaped by qpdf */
@@ -269,7 +329,9 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     int npages, seen = 0;
 
     q = d->q = qpdf_init();
-    if (stamp_qpdf_open(q, pdf, len, NULL, err, errlen) != HALL_OK)
+    d->pdf = pdf;
+    d->len = len;
+    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
                         (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
@@ -374,41 +436,59 @@ write_widget(struct stamp_update *up, const struct stamp_doc *d, const struct st
     stream_obj(u, head, look->zalpha, look->zalpha_len);
 }
 
-/* the page, or its /Annots array, again with the widget (ref) added */
-static void
-write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref)
+/* the page, or its /Annots array, again with the widget (ref) added; then
+ * compared with the input's text */
+static int
+write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref,
+                 long long added, char *err, size_t errlen)
 {
+    static const char *const skip[] = {"/Annots", NULL};
     qpdf_data q = d->q;
     struct stamp_buf *u = &up->u;
+    size_t at;
+    int rc;
 
     if (qpdf_oh_is_array(q, d->annots) && qpdf_oh_is_indirect(q, d->annots) &&
         qpdf_oh_get_object_id(q, d->annots) > 0) {
-        obj_begin(u, up->base, up->objs, &up->nobjs, qpdf_oh_get_object_id(q, d->annots),
-                  qpdf_oh_get_generation(q, d->annots));
+        long long num = qpdf_oh_get_object_id(q, d->annots);
+        int gen = qpdf_oh_get_generation(q, d->annots);
+
+        obj_begin(u, up->base, up->objs, &up->nobjs, num, gen);
+        at = u->len;
         pdf_array_plus(q, u, d->annots, ref);
+        rc = stamp_raw_kept(d, num, gen, u->p + at, u->len - at, NULL, NULL, added,
+                            "页面的注释列表（Annots）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
     } else {
-        static const char *const skip[] = {"/Annots", NULL};
         struct stamp_buf a = {0};
 
         stamp_buf_str(&a, " /Annots ");
         pdf_array_plus(q, &a, d->annots, ref);
         stamp_buf_put(&a, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->page_num, d->page_gen);
+        at = u->len;
         dict_again(q, u, d->page, skip, (const char *)a.p);
+        rc = stamp_raw_kept(d, d->page_num, d->page_gen, u->p + at, u->len - at, NULL, "/Annots",
+                            added, "页面对象", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
         stamp_buf_free(&a);
     }
+    return rc;
 }
 
-/* the form, or the catalog, again with the field (ref) and /SigFlags 3 */
-static void
-write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref)
+/* the form, or the catalog, again with the field (ref) and /SigFlags 3;
+ * then compared with the input's text */
+static int
+write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char *ref,
+                 long long added, char *err, size_t errlen)
 {
     static const char *const skip_form[] = {"/Fields", "/SigFlags", NULL};
     static const char *const skip_root[] = {"/AcroForm", NULL};
+    static const char *const guard_form[] = {"/SigFlags", NULL};
     qpdf_data q = d->q;
     struct stamp_buf *u = &up->u, f = {0};
+    size_t at;
+    int rc;
 
     stamp_buf_str(&f, " /Fields ");
     pdf_array_plus(q, &f, d->fields, ref);
@@ -416,9 +496,14 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
     stamp_buf_put(&f, "", 1);
     if (qpdf_oh_is_dictionary(q, d->acro) && qpdf_oh_is_indirect(q, d->acro) &&
         qpdf_oh_get_object_id(q, d->acro) > 0) {
-        obj_begin(u, up->base, up->objs, &up->nobjs, qpdf_oh_get_object_id(q, d->acro),
-                  qpdf_oh_get_generation(q, d->acro));
+        long long num = qpdf_oh_get_object_id(q, d->acro);
+        int gen = qpdf_oh_get_generation(q, d->acro);
+
+        obj_begin(u, up->base, up->objs, &up->nobjs, num, gen);
+        at = u->len;
         dict_again(q, u, d->acro, skip_form, (const char *)f.p);
+        rc = stamp_raw_kept(d, num, gen, u->p + at, u->len - at, guard_form, "/Fields", added,
+                            "文档的表单（AcroForm）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
     } else {
         struct stamp_buf form = {0};
@@ -430,17 +515,26 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
             stamp_buf_printf(&form, "<<%s >>", (const char *)f.p);
         stamp_buf_put(&form, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->root_num, d->root_gen);
+        at = u->len;
         dict_again(q, u, d->root, skip_root, (const char *)form.p);
+        rc = stamp_raw_kept(d, d->root_num, d->root_gen, u->p + at, u->len - at, skip_root, NULL, 0,
+                            "文档目录（Catalog）", err, errlen);
+        /* a direct /AcroForm: its keys too */
+        if (rc == HALL_OK && qpdf_oh_is_dictionary(q, d->acro))
+            rc = stamp_raw_inner_kept(d, d->root_num, d->root_gen, "/AcroForm", u->p + at,
+                                      u->len - at, guard_form, "/Fields", added,
+                                      "文档的表单（AcroForm）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
         stamp_buf_free(&form);
     }
     stamp_buf_free(&f);
+    return rc;
 }
 
-void
+int
 stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
                     const struct stamp_look *look, const char *subfilter, size_t reserve,
-                    time_t now)
+                    time_t now, char *err, size_t errlen)
 {
     char ref[64];
 
@@ -452,8 +546,15 @@ stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
     write_sig(up, look, subfilter, reserve, now);
     write_widget(up, d, look);
     snprintf(ref, sizeof(ref), "%lld 0 R", up->n_w);
-    write_page_again(up, d, ref);
-    write_form_again(up, d, ref);
+    if (write_page_again(up, d, ref, up->n_w << 16, err, errlen) != HALL_OK ||
+        write_form_again(up, d, ref, up->n_w << 16, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    /* an object found elsewhere than its entry said: refused as at open */
+    if (xref_rebuilt(d->q)) {
+        snprintf(err, errlen, STAMP_MSG_XREF);
+        return HALL_ERR;
+    }
+    return HALL_OK;
 }
 
 /* the trailer's /ID (the input's first element, a new second), NUL-ended */

@@ -250,8 +250,9 @@ hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in, siz
     up.base = in->pdf_len;
     if (in->pdf[in->pdf_len - 1] != '\n' && in->pdf[in->pdf_len - 1] != '\r')
         stamp_buf_str(&up.u, "\n");
-    stamp_write_objects(&up, &doc, &look, sm2 ? STAMP_SES_SUBFILTER : "ETSI.CAdES.detached",
-                        reserve, now);
+    if (stamp_write_objects(&up, &doc, &look, sm2 ? STAMP_SES_SUBFILTER : "ETSI.CAdES.detached",
+                            reserve, now, err, errlen) != HALL_OK)
+        goto out;
     stamp_write_xref(&up, &doc);
     rc = sm2 ? sign_ses(pool, in, &up, now, &data, err, errlen)
              : sign_cms(pool, in, &up, &data, err, errlen);

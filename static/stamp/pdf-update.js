@@ -21,9 +21,14 @@ export const PDF_MSG = {
     encrypted: 'PDF文件已加密（设有打开密码或权限密码），无法盖章。请先取消文档加密后再盖章。',
     noPages: 'PDF文件中没有页面，无法盖章。',
     page: '页码超出范围。',
+    /* the same words as the 盖章工具's (core/pki/stamp_pdf.c, stamp_raw.c) */
+    xref: 'PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，' +
+        '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
+    unread: (what, num, gen, key) => `PDF文件中有无法完整读取的对象：${what}（对象${num} ${gen}）的${key}无法读取。` +
+        '为免盖章后页面内容缺失，不能盖章，请先用PDF阅读器“另存为”后再盖章',
 };
 
-const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFRawStream } = PL;
+const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFRawStream, PDFNull } = PL;
 const enc = new TextEncoder();
 
 function ascii(s) {
@@ -110,6 +115,218 @@ function num(v) {
     return v instanceof PDFNumber ? v.asNumber() : NaN;
 }
 
+const latin1 = new TextDecoder('latin1');
+
+/* a cross-reference stream's rows with their PNG predictor undone
+ * (/DecodeParms /Predictor >= 10, one byte a sample, as writers use it):
+ * pdf-lib inflates but does not undo predictors */
+function unpredict(data, parms, context) {
+    const d = context.lookup(parms);
+    const pred = d instanceof PDFDict ? num(d.get(PDFName.of('Predictor'))) : NaN;
+    if (!(pred >= 10))
+        return data;
+    const cols = num(d.get(PDFName.of('Columns'))) || 1;
+    const rows = Math.floor(data.length / (cols + 1));
+    const out = new Uint8Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+        const f = data[r * (cols + 1)];
+        for (let c = 0; c < cols; c++) {
+            const x = data[r * (cols + 1) + 1 + c];
+            const a = c > 0 ? out[r * cols + c - 1] : 0;
+            const b = r > 0 ? out[(r - 1) * cols + c] : 0;
+            const ab = c > 0 && r > 0 ? out[(r - 1) * cols + c - 1] : 0;
+            let v = x;
+            if (f === 1)
+                v = x + a;
+            else if (f === 2)
+                v = x + b;
+            else if (f === 3)
+                v = x + ((a + b) >> 1);
+            else if (f === 4) {
+                const p0 = a + b - ab, pa = Math.abs(p0 - a), pb = Math.abs(p0 - b), pc = Math.abs(p0 - ab);
+                v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : ab);
+            }
+            out[r * cols + c] = v & 0xff;
+        }
+    }
+    return out;
+}
+
+/* "num gen obj" at off (white space before it allowed, as qpdf reads):
+ * the offset just after it, or -1 */
+function objectAt(bytes, off, n, g) {
+    if (!Number.isInteger(off) || off <= 0 || off >= bytes.length)
+        return -1;
+    const at = skipWs(bytes, off);
+    const m = /^(\d+)\s+(\d+)\s+obj(?![^\s<[(/%])/.exec(latin1.decode(bytes.subarray(at, at + 48)));
+    return m && Number(m[1]) === n && Number(m[2]) === g ? at + m[0].length : -1;
+}
+
+/*
+ * Every cross-reference section, from the last through /Prev and /XRefStm:
+ * every entry in use must point at its object.  pdf-lib reads the objects
+ * in the order of the file and never asks the table, but readers do: over a
+ * table that points elsewhere, each reader would rebuild its own guess, so
+ * such a file is refused (PDF_MSG.xref), as the 盖章工具 refuses it.
+ * Returns Map num -> { type (1 in the file, 2 in an object stream), off,
+ * gen }, the newest section's entry of each object.
+ */
+function xrefEntries(bytes, context, start) {
+    const broken = () => new StampError('pdf', PDF_MSG.xref);
+    const map = new Map();
+    const seen = new Set();
+    const todo = [start];
+    const entry = (n, e) => {
+        if (e.type === 1 && objectAt(bytes, e.off, n, e.gen) < 0)
+            throw broken();
+        if (!map.has(n) && e.type !== 0)
+            map.set(n, e);
+    };
+    while (todo.length > 0) {
+        const offset = todo.shift();
+        if (seen.has(offset) || seen.size >= 256 || !Number.isInteger(offset) || offset <= 0 || offset >= bytes.length)
+            throw broken();
+        seen.add(offset);
+        const at = skipWs(bytes, offset);
+        let dict;
+        if (latin1.decode(bytes.subarray(at, at + 4)) === 'xref') {
+            let i = at + 4;
+            const tok = () => {
+                i = skipWs(bytes, i);
+                const s0 = i;
+                while (i < bytes.length && !WS.has(bytes[i]))
+                    i++;
+                return latin1.decode(bytes.subarray(s0, i));
+            };
+            for (;;) {
+                const save = i;
+                const t = tok();
+                if (t.startsWith('trailer')) {
+                    i = save;
+                    break;
+                }
+                const c = tok();
+                const first = Number(t), count = Number(c);
+                if (t === '' || c === '' || !Number.isInteger(first) || !Number.isInteger(count) || count < 0 ||
+                    count > bytes.length / 18)
+                    throw broken();
+                for (let k = 0; k < count; k++) {
+                    const o = tok(), g = tok(), kind = tok();
+                    const off = Number(o), gen = Number(g);
+                    if (o === '' || g === '' || !Number.isInteger(off) || !Number.isInteger(gen))
+                        throw broken();
+                    if (kind !== 'n' && kind !== 'f')
+                        throw broken();
+                    entry(first + k, kind === 'n' ? { type: 1, off, gen } : { type: 0 });
+                }
+            }
+            const t = indexOfBytes(bytes, ascii('trailer'), i, bytes.length);
+            if (t < 0)
+                throw broken();
+            try {
+                dict = PL.PDFObjectParser.forBytes(bytes.subarray(t + 7), context).parseObject();
+            } catch (e) {
+                throw broken();
+            }
+            if (!(dict instanceof PDFDict))
+                throw broken();
+            const stm = num(dict.get(PDFName.of('XRefStm')));
+            if (Number.isInteger(stm))
+                todo.unshift(stm);
+        } else {
+            const m = /^(\d+)\s+(\d+)\s+obj/.exec(latin1.decode(bytes.subarray(at, at + 40)));
+            let obj, data;
+            try {
+                obj = m && PL.PDFObjectParser.forBytes(bytes.subarray(at + m[0].length), context).parseObject();
+                data = obj instanceof PDFRawStream
+                    ? unpredict(PL.decodePDFRawStream(obj).decode(), obj.dict.get(PDFName.of('DecodeParms')), context)
+                    : null;
+            } catch (e) {
+                throw broken();
+            }
+            if (!data || obj.dict.get(PDFName.of('Type')) !== PDFName.of('XRef'))
+                throw broken();
+            dict = obj.dict;
+            const w = context.lookup(dict.get(PDFName.of('W')));
+            const ws = w instanceof PDFArray ? w.asArray().map(num) : [];
+            const idx = context.lookup(dict.get(PDFName.of('Index')));
+            const index = idx instanceof PDFArray ? idx.asArray().map(num) : [0, num(dict.get(PDFName.of('Size')))];
+            if (ws.length !== 3 || ws.some((v) => !Number.isInteger(v) || v < 0 || v > 8) || index.some((v) => !Number.isInteger(v)))
+                throw broken();
+            const width = ws[0] + ws[1] + ws[2];
+            const field = (p, n, dflt) => {
+                if (n === 0)
+                    return dflt;
+                let v = 0;
+                for (let k = 0; k < n; k++)
+                    v = v * 256 + data[p + k];
+                return v;
+            };
+            let p = 0;
+            for (let r = 0; r + 1 < index.length; r += 2) {
+                for (let k = 0; k < index[r + 1]; k++, p += width) {
+                    if (p + width > data.length)
+                        throw broken();
+                    const type = field(p, ws[0], 1);
+                    const a = field(p + ws[0], ws[1], 0), b = field(p + ws[0] + ws[1], ws[2], 0);
+                    entry(index[r] + k, type === 1 ? { type: 1, off: a, gen: b } : type === 2 ? { type: 2 } : { type: 0 });
+                }
+            }
+        }
+        const prev = num(dict.get(PDFName.of('Prev')));
+        if (Number.isInteger(prev))
+            todo.push(prev);
+    }
+    return map;
+}
+
+/*
+ * What the update writes again (written: the page, its /Annots array, the
+ * form or the catalog) against the object's own text where the
+ * cross-reference says it is: a dictionary keeps every key but skip's with
+ * the same value (null values aside), an array every item.  pdf-lib read
+ * the object from the same bytes, so this holds unless the file says two
+ * things; then it is refused, never stamped partly (as the 盖章工具's
+ * raw_kept, core/pki/stamp_raw.c).
+ */
+function assertKept(pdf, ref, written, skip, what) {
+    const e = pdf.xref.get(ref.objectNumber);
+    if (!e || e.type !== 1)
+        return; /* in an object stream: pdf-lib read it from there */
+    const at = objectAt(pdf.bytes, e.off, ref.objectNumber, ref.generationNumber);
+    let raw;
+    try {
+        raw = PL.PDFObjectParser.forBytes(pdf.bytes.subarray(at), pdf.context).parseObject();
+    } catch (err) {
+        raw = null;
+    }
+    const lost = (key) => new StampError('pdf', PDF_MSG.unread(what, ref.objectNumber, ref.generationNumber, key));
+    if (raw instanceof PDFArray) {
+        const have = written.asArray().map(String);
+        for (const v of raw.asArray())
+            if (!have.includes(String(v)))
+                throw lost('/Annots');
+        return;
+    }
+    if (!(raw instanceof PDFDict) || !(written instanceof PDFDict))
+        throw lost('?');
+    for (const [k, v] of raw.entries()) {
+        if (v === PDFNull)
+            continue;
+        if (skip.includes(k.asString())) {
+            /* the array the stamp extends: every item still there */
+            const w = written.get(k);
+            if (v instanceof PDFArray && w instanceof PDFArray &&
+                v.asArray().some((x) => !w.asArray().map(String).includes(String(x))))
+                throw lost(k.asString());
+            continue;
+        }
+        const w = written.get(k);
+        if (w === undefined || String(w) !== String(v))
+            throw lost(k.asString());
+    }
+}
+
 /* the leaves of the page tree in order, each with its inherited MediaBox */
 function pagesOf(context, root) {
     const out = [];
@@ -184,6 +401,7 @@ export async function readPdf(input) {
     const t = last.dict;
     if (t.get(PDFName.of('Encrypt')) !== undefined || doc.isEncrypted)
         throw new StampError('pdf', PDF_MSG.encrypted);
+    const xref = xrefEntries(bytes, context, last.offset);
     const size = num(t.get(PDFName.of('Size')));
     const rootRef = t.get(PDFName.of('Root'));
     if (!Number.isInteger(size) || size <= 0 || !(rootRef instanceof PDFRef))
@@ -210,7 +428,7 @@ export async function readPdf(input) {
     const formRef = root.get(PDFName.of('AcroForm'));
     const form = context.lookup(formRef);
     return {
-        bytes, doc, context, pages, size, rootRef, root, id,
+        bytes, doc, context, pages, size, rootRef, root, id, xref,
         info: info instanceof PDFRef ? info : null,
         xrefKind: last.kind, prevOffset: last.offset,
         formRef: formRef instanceof PDFRef ? formRef : null,
@@ -338,6 +556,7 @@ export function writeUpdate(pdf, stamp) {
         const arr = context.lookup(annots);
         const copy = arr instanceof PDFArray ? arr.clone(context) : context.obj([]);
         copy.push(wRef);
+        assertKept(pdf, annots, copy, [], '页面的注释列表（Annots）');
         begin(annots.objectNumber, annots.generationNumber);
         push(objBytes(copy));
         end();
@@ -348,6 +567,7 @@ export function writeUpdate(pdf, stamp) {
         copy.push(wRef);
         d.delete(PDFName.of('Annots')); /* /Annots last */
         d.set(PDFName.of('Annots'), copy);
+        assertKept(pdf, page.ref, d, ['/Annots'], '页面对象');
         begin(page.ref.objectNumber, page.ref.generationNumber);
         push(objBytes(d));
         end();
@@ -368,14 +588,17 @@ export function writeUpdate(pdf, stamp) {
         return d;
     };
     if (pdf.formRef && pdf.form) {
+        const form = formWith(pdf.form);
+        assertKept(pdf, pdf.formRef, form, ['/Fields', '/SigFlags'], '文档的表单（AcroForm）');
         begin(pdf.formRef.objectNumber, pdf.formRef.generationNumber);
-        push(objBytes(formWith(pdf.form)));
+        push(objBytes(form));
         end();
         rewritten.push('form');
     } else {
         const cat = pdf.root.clone(context);
         cat.delete(PDFName.of('AcroForm')); /* /AcroForm last */
         cat.set(PDFName.of('AcroForm'), formWith(pdf.form));
+        assertKept(pdf, pdf.rootRef, cat, ['/AcroForm'], '文档目录（Catalog）');
         begin(pdf.rootRef.objectNumber, pdf.rootRef.generationNumber);
         push(objBytes(cat));
         end();

@@ -10,7 +10,10 @@
  * picture size and /Contents room.  Both outputs are 有效 at the hall's
  * POST /sign/verify and valid for hall-stamp verify; a stamp of one writer
  * over a stamp of the other leaves both valid.  Inputs: a cross-reference
- * table, and qpdf's object and cross-reference streams.
+ * table, qpdf's object and cross-reference streams, and the corpus's
+ * wrong-length.pdf (tests/data/pdf/corpus: content streams of wrong
+ * /Length), where both writers' page object keeps every key it had, /Annots
+ * added.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -22,7 +25,9 @@ const { tmpdir, fetchPki } = require('../integ/lib/pki');
 const { launchChromium } = require('./lib/browser');
 const {
     producedSeal, tablePdf, streamPdf, updateStructure, hallStamp, toolVerify, hallVerify, lastSignature, cmsParts,
+    pdfValue,
 } = require('./lib/stamp');
+const { CORPUS } = require('../integ/lib/pixels');
 const { derNode, derChildren } = require('../integ/lib/pki');
 
 const SKIP = !process.env.HALL_URL;
@@ -38,6 +43,7 @@ before(async () => {
     fs.writeFileSync(path.join(dir, 'medium.p12'), holder.p12);
     fs.writeFileSync(path.join(dir, 'table.pdf'), tablePdf(2, 'Same stamp'));
     fs.writeFileSync(path.join(dir, 'streams.pdf'), streamPdf(dir, 2));
+    fs.copyFileSync(path.join(CORPUS, 'wrong-length.pdf'), path.join(dir, 'wrong-length.pdf'));
     await fetchPki(dir);
 });
 
@@ -77,7 +83,18 @@ function toolStamp(input, page1, x, y, name) {
     return fs.readFileSync(out);
 }
 
-for (const [input, label] of [['table.pdf', 'a cross-reference table'], ['streams.pdf', 'cross-reference streams']]) {
+/* the keys of object num in the input (its last definition), sorted */
+function inputKeys(buf, num) {
+    const s = buf.toString('latin1');
+    const at = s.lastIndexOf(`\n${num} 0 obj`);
+    assert.ok(at >= 0, `object ${num} in the input`);
+    const [v] = pdfValue(s, at + `\n${num} 0 obj`.length);
+    return Object.keys(v.v).sort();
+}
+
+const INPUTS = [['table.pdf', 'a cross-reference table', 'table'], ['streams.pdf', 'cross-reference streams', 'stream'],
+    ['wrong-length.pdf', 'content streams of wrong /Length', 'table']];
+for (const [input, label, kind] of INPUTS) {
     test(`在线盖章 and hall-stamp sign write the same update to a PDF with ${label}; both 有效 at /sign/verify and hall-stamp verify`,
         { skip: SKIP }, async () => {
             const inFile = path.join(dir, input);
@@ -91,7 +108,18 @@ for (const [input, label] of [['table.pdf', 'a cross-reference table'], ['stream
                 assert.equal(a.objects[k].stream, b.objects[k].stream, `object ${k}: a stream or not`);
             }
             assert.equal(a.xref, b.xref);
-            assert.equal(a.xref, input === 'table.pdf' ? 'table' : 'stream');
+            assert.equal(a.xref, kind);
+            /* the page object written again: every key of the input's, /Annots added */
+            if (input === 'wrong-length.pdf') {
+                const inBuf = fs.readFileSync(inFile);
+                for (const [who, st] of [['在线盖章', a], ['hall-stamp', b]]) {
+                    const [num] = Object.entries(st.objects).find(([, o]) => o.value.v['/Type'] &&
+                        o.value.v['/Type'].v === '/Page')[0].split(' ');
+                    const want = [...new Set([...inputKeys(inBuf, num), '/Annots'])].sort();
+                    assert.deepEqual(Object.keys(st.objects[`${num} 0`].value.v).sort(), want, `${who}: page ${num}'s keys`);
+                    assert.ok(want.includes('/Contents'));
+                }
+            }
             assert.deepEqual(a.trailer, b.trailer);
             /* the values that do not depend on the time or the signature */
             const widget = (s) => Object.values(s.objects).find((o) => o.value.v['/Subtype'] &&

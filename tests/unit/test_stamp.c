@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -864,6 +865,188 @@ sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused(void **state)
     assert_non_null(strstr(err, "私钥与签章人证书不匹配"));
 }
 
+/* the keys of page n (from 1) of path as qpdf reads it with recovery, "/A /B " */
+static void
+page_keys(const char *path, int n, char *out, size_t outlen)
+{
+    qpdf_data q = qpdf_init();
+    qpdf_oh page;
+
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    out[0] = '\0';
+    if (!(qpdf_read(q, path, NULL) & QPDF_ERRORS)) {
+        page = qpdf_get_page_n(q, (size_t)(n - 1));
+        qpdf_oh_begin_dict_key_iter(q, page);
+        while (qpdf_oh_dict_more_keys(q)) {
+            size_t l = strlen(out);
+
+            snprintf(out + l, outlen - l, "%s ", qpdf_oh_dict_next_key(q));
+        }
+    }
+    while (qpdf_has_error(q))
+        qpdf_get_error(q);
+    qpdf_cleanup(&q);
+}
+
+/*
+ * tests/data/pdf/corpus (its README says how each was made): every file
+ * is stamped on its first and last page with every key of the page kept
+ * (qpdf's view, which repairs wrong stream lengths as viewers do), /Annots
+ * added, or refused with a message that says why; never stamped without
+ * the page's /Contents.
+ */
+static void
+sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
+{
+    static const struct {
+        const char *name, *refused; /* NULL: stamped */
+    } corpus[] = {
+        {"plain.pdf", NULL},
+        {"wrong-length.pdf", NULL},
+        {"pdf20.pdf", NULL},
+        {"hybrid.pdf", NULL},
+        {"hybrid-wrong-length.pdf", NULL},
+        {"annots-form.pdf", NULL},
+        {"missing-object.pdf", NULL},
+        {"incremental-wrong-length.pdf", NULL},
+        {"objstm.pdf", NULL},
+        {"objstm-wrong-length.pdf", NULL},
+        {"linearized.pdf", NULL},
+        {"linearized-wrong-length.pdf", NULL},
+        {"libreoffice-qdf-wrong-length.pdf", NULL},
+        {"libreoffice-linearized-objstm.pdf", NULL},
+        {"cairo-contract.pdf", NULL},
+        {"unreadable-object.pdf", "无法完整读取的对象"},
+        {"broken-xref.pdf", "交叉引用表已损坏"},
+        {"broken-xref-contents.pdf", "交叉引用表已损坏"},
+        {"encrypted.pdf", "PDF文件已加密"},
+        {"encrypted-password.pdf", "PDF文件已加密"},
+    };
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], out[512], err[512], before[1024], after[1024], want[1100];
+    size_t i;
+    int pg;
+
+    (void)state;
+    for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
+        snprintf(in, sizeof(in), "%s/pdf/corpus/%s", data != NULL ? data : "tests/data",
+                 corpus[i].name);
+        snprintf(out, sizeof(out), "%s/corpus-%s", top, corpus[i].name);
+        for (pg = 1; pg <= 2; pg++) {
+            int rc;
+
+            err[0] = '\0';
+            rc = stamp(in, out, signer, signer_key, pg, err);
+            if (corpus[i].refused != NULL) {
+                if (rc != HALL_ERR || strstr(err, corpus[i].refused) == NULL) {
+                    print_error("%s: refused for \"%s\" expected, got rc %d: %s\n", corpus[i].name,
+                                corpus[i].refused, rc, err);
+                    fail();
+                }
+                break;
+            }
+            if (rc != HALL_OK) {
+                print_error("%s page %d: %s\n", corpus[i].name, pg, err);
+                fail();
+            }
+            page_keys(in, pg, before, sizeof(before));
+            page_keys(out, pg, after, sizeof(after));
+            snprintf(want, sizeof(want), "%s", before);
+            if (strstr(before, "/Annots ") == NULL) {
+                /* qpdf's keys are sorted: /Annots after /A..., before the rest */
+                size_t at = 0;
+                const char *end;
+
+                while (before[at] != '\0' && strncmp(before + at, "/Annots", 7) < 0 &&
+                       (end = strchr(before + at, ' ')) != NULL)
+                    at = (size_t)(end - before) + 1;
+                snprintf(want, sizeof(want), "%.*s/Annots %s", (int)at, before, before + at);
+            }
+            if (strstr(before, "/Contents ") == NULL || strcmp(want, after) != 0) {
+                print_error("%s page %d: keys before \"%s\", after \"%s\"\n", corpus[i].name, pg,
+                            before, after);
+                fail();
+            }
+        }
+    }
+}
+
+/*
+ * The guard reads object streams (the page may be in one): an object
+ * stream nobody references that inflates to 256 MiB, appended to a file in
+ * an incremental update, costs the stamp no more than its header (the
+ * process's peak resident size grows by less than 64 MiB), and the file is
+ * stamped.
+ */
+static void
+sign__object_stream_bomb__read_no_further_than_needed(void **state)
+{
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], bomb[512], out[512], err[512];
+    unsigned char *pdf, *zbuf, zero[65536];
+    size_t len, zcap = 4 * 1024 * 1024, i;
+    const char *head = "30 0 ";
+    long prev;
+    struct rusage before, after;
+    z_stream zs;
+    FILE *f;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/pdf/corpus/plain.pdf", data != NULL ? data : "tests/data");
+    pdf = slurp(in, &len);
+    prev = strtol(strstr((char *)pdf + len - 40, "startxref") + 10, NULL, 10);
+    /* the stream: the header "30 0 " (/First 5), then zeros */
+    zbuf = malloc(zcap);
+    memset(zero, 0, sizeof(zero));
+    memset(&zs, 0, sizeof(zs));
+    assert_int_equal(deflateInit(&zs, 9), Z_OK);
+    zs.next_out = zbuf;
+    zs.avail_out = (uInt)zcap;
+    zs.next_in = (unsigned char *)head;
+    zs.avail_in = 5;
+    assert_int_equal(deflate(&zs, Z_NO_FLUSH), Z_OK);
+    for (i = 0; i < 256 * 1024 * 1024 / sizeof(zero); i++) {
+        zs.next_in = zero;
+        zs.avail_in = sizeof(zero);
+        assert_int_equal(deflate(&zs, Z_NO_FLUSH), Z_OK);
+    }
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    snprintf(bomb, sizeof(bomb), "%s/bomb.pdf", top);
+    f = fopen(bomb, "wb");
+    fwrite(pdf, 1, len, f);
+    {
+        long at = (long)len, x;
+
+        fprintf(f,
+                "20 0 obj\n<< /Type /ObjStm /N 1 /First 5 /Filter /FlateDecode /Length %lu >>\n"
+                "stream\n",
+                zs.total_out);
+        fwrite(zbuf, 1, zs.total_out, f);
+        fprintf(f, "\nendstream\nendobj\n");
+        x = ftell(f);
+        fprintf(f,
+                "xref\n0 1\n0000000000 65535 f\r\n20 1\n%010ld 00000 n\r\ntrailer\n<< /Size 21 "
+                "/Root 1 0 R /Prev %ld >>\nstartxref\n%ld\n%%%%EOF\n",
+                at, prev, x);
+    }
+    fclose(f);
+    deflateEnd(&zs);
+    free(zbuf);
+    free(pdf);
+    snprintf(out, sizeof(out), "%s/bomb-stamped.pdf", top);
+    getrusage(RUSAGE_SELF, &before);
+    if (stamp(bomb, out, signer, signer_key, 1, err) != HALL_OK) {
+        print_error("bomb.pdf: %s\n", err);
+        fail();
+    }
+    getrusage(RUSAGE_SELF, &after);
+    if (after.ru_maxrss - before.ru_maxrss >= 64 * 1024) {
+        print_error("peak resident size grew by %ld KiB\n", after.ru_maxrss - before.ru_maxrss);
+        fail();
+    }
+}
+
 int
 main(void)
 {
@@ -876,6 +1059,8 @@ main(void)
         cmocka_unit_test(verify__byte_changed_in_range__modified),
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
+        cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
+        cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),

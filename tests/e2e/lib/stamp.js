@@ -331,5 +331,5 @@ function updateStructure(out, inputLength) {
 
 module.exports = {
     producedSeal, tablePdf, streamPdf, lastSignature, cmsParts, outsideChecks, keyScalar, updateStructure,
-    hallStamp, toolVerify, hallVerify,
+    hallStamp, toolVerify, hallVerify, pdfValue,
 };

@@ -1,0 +1,563 @@
+/*
+ * The stamp's guard on the input's own bytes (docs/internals/stamp.md
+ * §1, "What is read, what is kept, what is refused").
+ *
+ * qpdf's dictionaries leave out a key whose value is null, and a reference
+ * to an object qpdf could not read is null: written again from qpdf's view,
+ * such a page loses its /Contents.  So every object the update writes again
+ * is compared with its own text in the input, read here by a small tokenizer
+ * of PDF syntax: every key of the original (but those the stamp replaces,
+ * and those whose value is the literal null) must be written, holding the
+ * same references.  A file that fails is refused, never stamped partly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "stamp_int.h"
+
+#define STAMP_MSG_UNREAD     "PDF文件中有无法完整读取的对象"
+#define STAMP_MSG_UNREAD_END "。为免盖章后页面内容缺失，不能盖章，请先用PDF阅读器“另存为”后再盖章"
+#define STAMP_OBJSTM_MAX     (16 * 1024 * 1024) /* an object stream's text read at most */
+
+#define RAW_DEPTH 64
+
+struct raw_scan {
+    const unsigned char *p;
+    size_t n;
+    struct stamp_buf *refs; /* long long num << 16 | gen, of the value scanned */
+};
+
+static int
+raw_white(unsigned char c)
+{
+    return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
+}
+
+static int
+raw_delim(unsigned char c)
+{
+    return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+           c == '}' || c == '/' || c == '%';
+}
+
+static size_t
+raw_ws(const struct raw_scan *s, size_t i)
+{
+    while (i < s->n) {
+        if (raw_white(s->p[i])) {
+            i++;
+        } else if (s->p[i] == '%') {
+            while (i < s->n && s->p[i] != '\n' && s->p[i] != '\r')
+                i++;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* a regular token (number, keyword, name's body): its end */
+static size_t
+raw_token(const struct raw_scan *s, size_t i)
+{
+    while (i < s->n && !raw_white(s->p[i]) && !raw_delim(s->p[i]))
+        i++;
+    return i;
+}
+
+static int
+raw_uint(const struct raw_scan *s, size_t a, size_t b, long long *v)
+{
+    *v = 0;
+    if (a == b || b - a > 10)
+        return 0;
+    for (; a < b; a++) {
+        if (s->p[a] < '0' || s->p[a] > '9')
+            return 0;
+        *v = *v * 10 + (s->p[a] - '0');
+    }
+    return 1;
+}
+
+/* one object from i: its end, or (size_t)-1 when it is not PDF syntax */
+static size_t
+raw_obj(struct raw_scan *s, size_t i, int depth)
+{
+    size_t e, j, k;
+    long long num, gen;
+    int nest;
+
+    i = raw_ws(s, i);
+    if (i >= s->n || depth > RAW_DEPTH)
+        return (size_t)-1;
+    switch (s->p[i]) {
+    case '<':
+        if (i + 1 < s->n && s->p[i + 1] == '<') {
+            for (i += 2;;) {
+                i = raw_ws(s, i);
+                if (i + 1 < s->n && s->p[i] == '>' && s->p[i + 1] == '>')
+                    return i + 2;
+                if (i >= s->n || s->p[i] != '/')
+                    return (size_t)-1;
+                i = raw_token(s, i + 1);
+                i = raw_obj(s, i, depth + 1);
+                if (i == (size_t)-1)
+                    return i;
+            }
+        }
+        while (i < s->n && s->p[i] != '>')
+            i++;
+        return i < s->n ? i + 1 : (size_t)-1;
+    case '[':
+        for (i++;;) {
+            i = raw_ws(s, i);
+            if (i < s->n && s->p[i] == ']')
+                return i + 1;
+            i = raw_obj(s, i, depth + 1);
+            if (i == (size_t)-1)
+                return i;
+        }
+    case '(':
+        for (nest = 0, i++; i < s->n; i++) {
+            if (s->p[i] == '\\')
+                i++;
+            else if (s->p[i] == '(')
+                nest++;
+            else if (s->p[i] == ')' && nest-- == 0)
+                return i + 1;
+        }
+        return (size_t)-1;
+    case '/': return raw_token(s, i + 1);
+    default:
+        e = raw_token(s, i);
+        if (e == i)
+            return (size_t)-1;
+        /* "N G R": a reference, recorded */
+        j = raw_ws(s, e);
+        k = raw_token(s, j);
+        if (raw_uint(s, i, e, &num) && raw_uint(s, j, k, &gen)) {
+            size_t r = raw_ws(s, k);
+
+            if (r < s->n && s->p[r] == 'R' && raw_token(s, r) == r + 1) {
+                long long ref = num << 16 | (gen & 0xffff);
+
+                if (s->refs != NULL)
+                    stamp_buf_put(s->refs, &ref, sizeof(ref));
+                return r + 1;
+            }
+        }
+        return e;
+    }
+}
+
+static int
+raw_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* a name's bytes with #xx decoded, as qpdf holds it ("/Type"); bytes
+ * that are not printable ASCII as '?' */
+static void
+raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    for (; a < b && o + 1 < outlen; a++) {
+        unsigned int c = s->p[a];
+
+        if (c == '#' && a + 2 < b && raw_hex(s->p[a + 1]) >= 0 && raw_hex(s->p[a + 2]) >= 0) {
+            c = (unsigned int)(raw_hex(s->p[a + 1]) << 4 | raw_hex(s->p[a + 2]));
+            a += 2;
+        }
+        /* shown in the refusal: printable ASCII only (both sides alike) */
+        out[o++] = c > 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    out[o] = '\0';
+}
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* the references of p[a, b) sorted into refs: HALL_ERR when not syntax */
+static int
+raw_refs(const unsigned char *p, size_t a, size_t b, struct stamp_buf *refs)
+{
+    struct raw_scan s = {p, b, refs};
+    size_t i = a;
+
+    while ((i = raw_ws(&s, i)) < b) {
+        i = raw_obj(&s, i, 0);
+        if (i == (size_t)-1)
+            return HALL_ERR;
+    }
+    if (refs->len > 0)
+        qsort(refs->p, refs->len / sizeof(long long), sizeof(long long), ref_cmp);
+    return HALL_OK;
+}
+
+static int
+same_refs(const unsigned char *p, size_t a, size_t b, const unsigned char *q, size_t c, size_t d)
+{
+    struct stamp_buf x = {0}, y = {0};
+    int same = raw_refs(p, a, b, &x) == HALL_OK && raw_refs(q, c, d, &y) == HALL_OK &&
+               x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
+
+    stamp_buf_free(&x);
+    stamp_buf_free(&y);
+    return same;
+}
+
+/* the value of key in the dictionary at p[i..n): its span, or 0 */
+static int
+raw_dict_get(const unsigned char *p, size_t n, size_t i, const char *key, size_t *va, size_t *vb)
+{
+    struct raw_scan s = {p, n, NULL};
+    char name[256];
+
+    i = raw_ws(&s, i);
+    if (i + 1 >= n || p[i] != '<' || p[i + 1] != '<')
+        return 0;
+    for (i += 2;;) {
+        size_t k;
+
+        i = raw_ws(&s, i);
+        if (i >= n || p[i] != '/')
+            return 0;
+        k = raw_token(&s, i + 1);
+        raw_name(&s, i, k, name, sizeof(name));
+        *va = raw_ws(&s, k);
+        i = raw_obj(&s, k, 1);
+        if (i == (size_t)-1)
+            return 0;
+        *vb = i;
+        if (strcmp(name, key) == 0)
+            return 1;
+    }
+}
+
+/* the references of o[a, b) and the stamp's added one (when not 0) are
+ * those of w[c, d) */
+static int
+refs_plus(const unsigned char *o, size_t a, size_t b, long long added, const unsigned char *w,
+          size_t c, size_t d)
+{
+    struct stamp_buf x = {0}, y = {0};
+    int same = raw_refs(o, a, b, &x) == HALL_OK && raw_refs(w, c, d, &y) == HALL_OK;
+
+    if (same && added != 0) {
+        stamp_buf_put(&x, &added, sizeof(added));
+        qsort(x.p, x.len / sizeof(long long), sizeof(long long), ref_cmp);
+    }
+    same = same && x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
+    stamp_buf_free(&x);
+    stamp_buf_free(&y);
+    return same;
+}
+
+/*
+ * The object the update writes again (w[0..wn), a dictionary or an array)
+ * against the original's text (o[oa..on)): a dictionary keeps every key but
+ * skip's with the same references (added_key's, an array, holds the
+ * stamp's added one more, unless it was a reference to the array), an array
+ * every reference and added.  The first key lost into lost.
+ */
+static int
+raw_kept(const unsigned char *o, size_t on, size_t oa, const unsigned char *w, size_t wn,
+         const char *const *skip, const char *added_key, long long added, char *lost,
+         size_t lostlen)
+{
+    struct raw_scan s = {o, on, NULL};
+    size_t i = raw_ws(&s, oa);
+
+    snprintf(lost, lostlen, "?");
+    if (i < on && o[i] == '[') {
+        size_t e = raw_obj(&s, i, 0);
+
+        snprintf(lost, lostlen, "/Annots");
+        return e != (size_t)-1 && refs_plus(o, i, e, added, w, 0, wn) ? HALL_OK : HALL_ERR;
+    }
+    if (i + 1 >= on || o[i] != '<' || o[i + 1] != '<')
+        return HALL_ERR;
+    for (i += 2;;) {
+        char name[256];
+        size_t k, va, vb, wa, wb;
+        int j, skipped = 0;
+
+        i = raw_ws(&s, i);
+        if (i + 1 < on && o[i] == '>' && o[i + 1] == '>')
+            return HALL_OK;
+        if (i >= on || o[i] != '/')
+            return HALL_ERR;
+        k = raw_token(&s, i + 1);
+        raw_name(&s, i, k, name, sizeof(name));
+        snprintf(lost, lostlen, "%s", name);
+        va = raw_ws(&s, k);
+        vb = raw_obj(&s, k, 1);
+        if (vb == (size_t)-1)
+            return HALL_ERR;
+        i = vb;
+        for (j = 0; skip != NULL && skip[j] != NULL; j++)
+            skipped |= strcmp(skip[j], name) == 0;
+        if (skipped || (vb - va == 4 && memcmp(o + va, "null", 4) == 0))
+            continue;
+        if (!raw_dict_get(w, wn, 0, name, &wa, &wb))
+            return HALL_ERR;
+        if (added_key != NULL && strcmp(name, added_key) == 0) {
+            if (o[va] == '[' && !refs_plus(o, va, vb, added, w, wa, wb))
+                return HALL_ERR;
+        } else if (!same_refs(o, va, vb, w, wa, wb)) {
+            return HALL_ERR;
+        }
+    }
+}
+
+/* the digits that end just before e (after any white space): their start,
+ * *v their value, or (size_t)-1 */
+static size_t
+raw_uint_before(const struct raw_scan *s, size_t e, long long *v)
+{
+    size_t a;
+
+    while (e > 0 && raw_white(s->p[e - 1]))
+        e--;
+    a = e;
+    while (a > 0 && s->p[a - 1] >= '0' && s->p[a - 1] <= '9')
+        a--;
+    if (a == e || !raw_uint(s, a, e, v))
+        return (size_t)-1;
+    return a;
+}
+
+/* the first want bytes (fewer when it is shorter) of the stream's data:
+ * inflated here when its one filter is /FlateDecode without parameters (as
+ * writers make object streams), so that a stream that inflates to
+ * gigabytes costs want bytes; unfiltered as it is; other filters through
+ * qpdf, whole.  malloc'ed, *got its length; NULL when unreadable */
+static unsigned char *
+stm_head(qpdf_data q, qpdf_oh stm, qpdf_oh dict, size_t want, size_t *got)
+{
+    qpdf_oh filter = qpdf_oh_get_key(q, dict, "/Filter");
+    unsigned char *raw = NULL, *out;
+    size_t rawlen = 0;
+    QPDF_BOOL filtered = QPDF_FALSE;
+    z_stream zs;
+    int flate, rc;
+
+    if (qpdf_oh_is_array(q, filter) && qpdf_oh_get_array_n_items(q, filter) == 1)
+        filter = qpdf_oh_get_array_item(q, filter, 0);
+    flate = qpdf_oh_is_name(q, filter) &&
+            strcmp(qpdf_oh_get_name(q, filter), "/FlateDecode") == 0 &&
+            !qpdf_oh_has_key(q, dict, "/DecodeParms");
+    if (!flate && !qpdf_oh_is_null(q, filter)) {
+        if (qpdf_oh_get_stream_data(q, stm, qpdf_dl_all, &filtered, &raw, &rawlen) & QPDF_ERRORS ||
+            !filtered) {
+            free(raw);
+            return NULL;
+        }
+        *got = rawlen;
+        return raw;
+    }
+    if (qpdf_oh_get_stream_data(q, stm, qpdf_dl_none, NULL, &raw, &rawlen) & QPDF_ERRORS ||
+        raw == NULL) {
+        free(raw);
+        return NULL;
+    }
+    if (!flate) {
+        *got = rawlen;
+        return raw;
+    }
+    out = malloc(want > 0 ? want : 1);
+    if (out == NULL)
+        abort();
+    memset(&zs, 0, sizeof(zs));
+    if (inflateInit(&zs) != Z_OK)
+        abort();
+    zs.next_in = raw;
+    zs.avail_in = (uInt)rawlen;
+    zs.next_out = out;
+    zs.avail_out = (uInt)want;
+    rc = inflate(&zs, Z_SYNC_FLUSH);
+    *got = want - zs.avail_out;
+    inflateEnd(&zs);
+    free(raw);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* the object stream num gen's data up to the end of obj's text, when it
+ * holds obj: malloc'ed, *at the object's text in it; NULL when it does not
+ * (read: its header only) */
+static unsigned char *
+stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, size_t *at)
+{
+    qpdf_oh stm = qpdf_get_object_by_id(q, (int)num, (int)gen), dict;
+    unsigned char *data;
+    long long n, first, k, off = -1, next = -1;
+    struct raw_scan s;
+    size_t i = 0, hl = 0, want;
+
+    if (!qpdf_oh_is_stream(q, stm))
+        return NULL;
+    dict = qpdf_oh_get_dict(q, stm);
+    n = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/N"));
+    first = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/First"));
+    if (n <= 0 || first <= 0 || first >= STAMP_OBJSTM_MAX)
+        return NULL;
+    data = stm_head(q, stm, dict, (size_t)first, &hl);
+    if (data == NULL || hl < (size_t)first) {
+        free(data);
+        return NULL;
+    }
+    s.p = data;
+    s.n = (size_t)first;
+    s.refs = NULL;
+    for (k = 0; k < n; k++) {
+        long long o, v;
+        size_t e;
+
+        i = raw_ws(&s, i);
+        e = raw_token(&s, i);
+        if (!raw_uint(&s, i, e, &o))
+            break;
+        i = raw_ws(&s, e);
+        e = raw_token(&s, i);
+        if (!raw_uint(&s, i, e, &v))
+            break;
+        i = e;
+        if (o == obj)
+            off = v;
+        else if (off >= 0 && v > off && (next < 0 || v < next))
+            next = v;
+    }
+    free(data);
+    if (off < 0 || first + off >= STAMP_OBJSTM_MAX)
+        return NULL;
+    /* the object's text ends where the next one's begins (or at the end) */
+    want = next > off && first + next < STAMP_OBJSTM_MAX ? (size_t)(first + next)
+                                                         : (size_t)STAMP_OBJSTM_MAX;
+    data = stm_head(q, stm, dict, want, len);
+    if (data == NULL || (size_t)(first + off) >= *len) {
+        free(data);
+        return NULL;
+    }
+    *at = (size_t)(first + off);
+    return data;
+}
+
+/* where the object num gen is defined last in the input, as a reader that
+ * rebuilds the cross-reference would take it: in the input (*data NULL) or
+ * in an object stream's decoded data (*data, malloc'ed), *at the offset of
+ * its text (after "num gen obj" in the input); HALL_ERR when nowhere */
+static int
+raw_find(qpdf_data q, const unsigned char *pdf, size_t len, long long num, int gen,
+         unsigned char **data, size_t *dlen, size_t *at)
+{
+    struct raw_scan s = {pdf, len, NULL};
+    size_t i, found = (size_t)-1;
+
+    *data = NULL;
+    for (i = 1; i + 3 <= len; i++) {
+        size_t b, ta, tb, sa, sl;
+        long long n, g;
+        unsigned char *sd;
+
+        if (pdf[i] != 'o' || memcmp(pdf + i, "obj", 3) != 0 || !raw_white(pdf[i - 1]) ||
+            (i + 3 < len && !raw_white(pdf[i + 3]) && !raw_delim(pdf[i + 3])))
+            continue;
+        b = raw_uint_before(&s, i, &g);
+        if (b == (size_t)-1 || b == 0 || !raw_white(pdf[b - 1]))
+            continue;
+        b = raw_uint_before(&s, b, &n);
+        if (b == (size_t)-1 || (b > 0 && !raw_white(pdf[b - 1]) && !raw_delim(pdf[b - 1])))
+            continue;
+        if (n == num && g == gen) {
+            free(*data);
+            *data = NULL;
+            found = i + 3;
+        } else if (raw_dict_get(pdf, len, i + 3, "/Type", &ta, &tb) && tb - ta == 7 &&
+                   memcmp(pdf + ta, "/ObjStm", 7) == 0 && gen == 0 &&
+                   (sd = stm_text(q, n, g, num, &sl, &sa)) != NULL) {
+            free(*data);
+            *data = sd;
+            *dlen = sl;
+            found = sa;
+        }
+    }
+    if (found == (size_t)-1)
+        return HALL_ERR;
+    *at = found;
+    return HALL_OK;
+}
+
+/* the object num gen written again (w, its text) keeps what the input's
+ * holds (see raw_kept): HALL_ERR with err naming what would be lost */
+int
+stamp_raw_kept(const struct stamp_doc *d, long long num, int gen, const unsigned char *w, size_t wn,
+               const char *const *skip, const char *added_key, long long added, const char *what,
+               char *err, size_t errlen)
+{
+    unsigned char *data = NULL;
+    size_t dlen = 0, at = 0;
+    char lost[256];
+    int rc;
+
+    if (raw_find(d->q, d->pdf, d->len, num, gen, &data, &dlen, &at) != HALL_OK) {
+        snprintf(err, errlen,
+                 STAMP_MSG_UNREAD "：找不到%s（对象%lld %d）的原文" STAMP_MSG_UNREAD_END, what, num,
+                 gen);
+        return HALL_ERR;
+    }
+    rc = data != NULL
+             ? raw_kept(data, dlen, at, w, wn, skip, added_key, added, lost, sizeof(lost))
+             : raw_kept(d->pdf, d->len, at, w, wn, skip, added_key, added, lost, sizeof(lost));
+    free(data);
+    if (rc != HALL_OK)
+        snprintf(err, errlen,
+                 STAMP_MSG_UNREAD "：%s（对象%lld %d）的%s无法读取" STAMP_MSG_UNREAD_END, what, num,
+                 gen, lost);
+    return rc;
+}
+
+/* the value of key in the dictionary num gen (the input's text) against
+ * its value in w (the object written again): as raw_kept */
+int
+stamp_raw_inner_kept(const struct stamp_doc *d, long long num, int gen, const char *key,
+                     const unsigned char *w, size_t wn, const char *const *skip,
+                     const char *added_key, long long added, const char *what, char *err,
+                     size_t errlen)
+{
+    unsigned char *data = NULL;
+    size_t dlen = 0, ra = 0, va, vb, wa, wb;
+    const unsigned char *o;
+    char lost[256];
+    int rc = HALL_ERR;
+
+    if (raw_find(d->q, d->pdf, d->len, num, gen, &data, &dlen, &ra) == HALL_OK) {
+        o = data != NULL ? data : d->pdf;
+        if (raw_dict_get(o, data != NULL ? dlen : d->len, ra, key, &va, &vb) &&
+            raw_dict_get(w, wn, 0, key, &wa, &wb))
+            rc = raw_kept(o, vb, va, w + wa, wb - wa, skip, added_key, added, lost, sizeof(lost));
+    }
+    free(data);
+    if (rc != HALL_OK)
+        snprintf(err, errlen, STAMP_MSG_UNREAD "：%s无法读取" STAMP_MSG_UNREAD_END, what);
+    return rc;
+}

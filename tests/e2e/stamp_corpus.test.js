@@ -1,0 +1,124 @@
+'use strict';
+/*
+ * 在线盖章 never changes what a page shows (docs/internals/stamp.md §1): the
+ * files of tests/data/pdf/corpus stamped on page 1 in headless Chromium
+ * with a seal the hall produced, every page rendered by pdftoppm before and
+ * after, every pixel outside the seal's box the same (tests/integ/lib/
+ * pixels.js, as tests/integ/stamp_corpus.test.js asserts of 免费体验 and
+ * hall-stamp sign), qpdf --check finding nothing new.  The files the
+ * browser cannot read completely are refused with the message that says
+ * why (a broken cross-reference: the 盖章工具's words; encryption; a file
+ * pdf-lib cannot parse: 已损坏), and nothing is offered for download.
+ */
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { HALL } = require('../integ/lib/client');
+const { tmpdir } = require('../integ/lib/pki');
+const { CORPUS, assertSamePages } = require('../integ/lib/pixels');
+const { launchChromium } = require('./lib/browser');
+const { producedSeal } = require('./lib/stamp');
+
+const SKIP = !process.env.HALL_URL;
+let browser, holder, dir;
+
+/* name -> null (stamped) or what the refusal says under the PDF field */
+const FILES = {
+    'plain.pdf': null,
+    'wrong-length.pdf': null,
+    'pdf20.pdf': null,
+    'hybrid.pdf': null,
+    'hybrid-wrong-length.pdf': null,
+    'annots-form.pdf': null,
+    'missing-object.pdf': null,
+    'incremental-wrong-length.pdf': null,
+    'objstm.pdf': null,
+    'objstm-wrong-length.pdf': null,
+    'linearized.pdf': null,
+    'linearized-wrong-length.pdf': null,
+    'libreoffice-linearized-objstm.pdf': null,
+    'cairo-contract.pdf': null,
+    /* pdf-lib looks for the end of a stream whose /Length is indirect (QDF)
+     * or wrong by counting "stream" and "endstream", words the TrueType
+     * font data here holds: refused (the 盖章工具 and 免费体验 stamp it) */
+    'libreoffice-qdf-wrong-length.pdf': /已损坏/,
+    'unreadable-object.pdf': /已损坏/,
+    'broken-xref.pdf': /交叉引用表已损坏/,
+    'broken-xref-contents.pdf': /交叉引用表已损坏/,
+    'encrypted.pdf': /已加密/,
+    'encrypted-password.pdf': /已加密/,
+};
+
+before(async () => {
+    if (SKIP)
+        return;
+    browser = await launchChromium();
+    dir = tmpdir();
+    holder = await producedSeal();
+    fs.writeFileSync(path.join(dir, 'seal.seseal'), holder.seal);
+    fs.writeFileSync(path.join(dir, 'medium.p12'), holder.p12);
+});
+
+after(async () => {
+    if (browser)
+        await browser.close();
+});
+
+test('corpus__every_file_listed', { skip: SKIP }, () => {
+    assert.deepEqual(fs.readdirSync(CORPUS).filter((n) => n.endsWith('.pdf')).sort(), Object.keys(FILES).sort());
+});
+
+/* 在线盖章 of input on page 1 at (150, 240) mm, as the other tests stamp */
+async function webStamp(input) {
+    const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
+    const page = await context.newPage();
+    try {
+        await page.goto(`${HALL}/seal/stamp`);
+        await page.locator('#stamp-pdf').setInputFiles(input);
+        await page.locator('#stamp-pages').filter({ hasText: /共 \d+ 页/ }).waitFor();
+        await page.locator('#stamp-seseal').setInputFiles(path.join(dir, 'seal.seseal'));
+        await page.locator('#stamp-p12').setInputFiles(path.join(dir, 'medium.p12'));
+        await page.locator('#stamp-pin').fill(holder.pin);
+        await page.locator('#stamp-page').fill('1');
+        await page.locator('#stamp-page').dispatchEvent('change');
+        await page.locator('#stamp-x').fill('150');
+        await page.locator('#stamp-y').fill('240');
+        await page.locator('#stamp-go').click();
+        await page.locator('#stamp-done').waitFor({ timeout: 60000 });
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#stamp-download').click()]);
+        return fs.readFileSync(await dl.path());
+    } finally {
+        await context.close();
+    }
+}
+
+/* the PDF chosen: the message under the field, and no 盖章 offered */
+async function webRefusal(input, message) {
+    const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
+    const page = await context.newPage();
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    try {
+        await page.goto(`${HALL}/seal/stamp`);
+        await page.locator('#stamp-pdf').setInputFiles(input);
+        await page.locator('#err-pdf').filter({ hasText: message }).waitFor({ timeout: 20000 });
+        assert.equal(await page.locator('#stamp-pages').filter({ hasText: /共 \d+ 页/ }).count(), 0);
+        assert.equal(downloads, 0);
+    } finally {
+        await context.close();
+    }
+}
+
+for (const [name, refused] of Object.entries(FILES)) {
+    const input = path.join(CORPUS, name);
+    if (refused === null) {
+        test(`在线盖章 stamps ${name}: every page the same outside the seal`, { skip: SKIP }, async () => {
+            assertSamePages(dir, `web-${name}`, input, await webStamp(input));
+        });
+    } else {
+        test(`在线盖章 refuses ${name}, saying why`, { skip: SKIP }, async () => {
+            await webRefusal(input, refused);
+        });
+    }
+}

@@ -1,0 +1,118 @@
+'use strict';
+/*
+ * A stamp never changes what a page shows (docs/internals/stamp.md §1):
+ * every PDF of tests/data/pdf/corpus (its README says how each was made:
+ * classic tables, object and cross-reference streams, hybrid-reference,
+ * linearized, PDF 2.0, an incremental update, content streams of wrong
+ * /Length, LibreOffice and cairo files) is stamped on page 1 by 免费体验
+ * (POST /sign/try through nginx) and by `hall-stamp sign` with a seal the
+ * hall produced; poppler's pdftoppm renders every page before and after,
+ * and every pixel outside the seal's box (the widget's /Rect mapped to
+ * pixels, 3 pixels of margin) is the same; qpdf --check finds nothing in
+ * the result that it did not find in the input.  The files that cannot be
+ * read completely (a broken cross-reference, an object nobody can read,
+ * encryption) are refused by both with a message that says why.
+ */
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { Client, HALL } = require('./lib/client');
+const { producedSeal, HALL_STAMP } = require('./lib/stamp');
+const { tmpdir } = require('./lib/pki');
+const { CORPUS, assertSamePages } = require('./lib/pixels');
+
+
+/* name -> null (stamped) or what the refusal must say */
+const FILES = {
+    'plain.pdf': null,
+    'wrong-length.pdf': null,
+    'pdf20.pdf': null,
+    'hybrid.pdf': null,
+    'hybrid-wrong-length.pdf': null,
+    'annots-form.pdf': null,
+    'missing-object.pdf': null,
+    'incremental-wrong-length.pdf': null,
+    'objstm.pdf': null,
+    'objstm-wrong-length.pdf': null,
+    'linearized.pdf': null,
+    'linearized-wrong-length.pdf': null,
+    'libreoffice-qdf-wrong-length.pdf': null,
+    'libreoffice-linearized-objstm.pdf': null,
+    'cairo-contract.pdf': null,
+    'unreadable-object.pdf': /无法完整读取的对象：页面对象（对象4 0）的\/Contents无法读取。为免盖章后页面内容缺失，不能盖章/,
+    'broken-xref.pdf': /交叉引用表已损坏/,
+    'broken-xref-contents.pdf': /交叉引用表已损坏/,
+    'encrypted.pdf': /PDF文件已加密/,
+    'encrypted-password.pdf': /PDF文件已加密/,
+};
+
+const dir = tmpdir();
+const f = (name) => path.join(dir, name);
+let pin = '';
+
+before(async () => {
+    ({ pin } = await producedSeal(dir));
+});
+
+test('corpus__every_file_listed__and_every_listed_file_there', () => {
+    const there = fs.readdirSync(CORPUS).filter((n) => n.endsWith('.pdf')).sort();
+    assert.deepEqual(there, Object.keys(FILES).sort());
+});
+
+/* 免费体验 from an address of its own (nginx takes X-Forwarded-For from
+ * 127.0.0.1): the day's limit is per address */
+let addrs = 0;
+async function trial(buf) {
+    const c = new Client();
+    const ip = `203.0.${113 - (process.pid % 50)}.${1 + (addrs++ % 250)}`;
+    const page = await c.get('/sign/try');
+    const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const fd = new FormData();
+    fd.append('_csrf', csrf);
+    for (const [k, v] of Object.entries({ page: '1', x: '150', y: '240' }))
+        fd.append(k, v);
+    fd.append('file', new Blob([buf], { type: 'application/pdf' }), 'doc.pdf');
+    const r = await fetch(`${HALL}/sign/try`, {
+        method: 'POST', body: fd,
+        headers: { Cookie: c.cookieHeader(), Accept: 'application/json', 'X-Forwarded-For': ip },
+    });
+    const body = Buffer.from(await r.arrayBuffer());
+    const pdf = (r.headers.get('content-type') || '').startsWith('application/pdf');
+    return { status: r.status, body, json: pdf ? null : JSON.parse(body.toString()) };
+}
+
+/* hall-stamp sign with the produced seal: { status, out (the bytes), text } */
+function tool(input, name) {
+    const out = f(`tool-${name}`);
+    const r = spawnSync(HALL_STAMP, ['sign', '--in', input, '--out', out, '--seal', f('seal.seseal'),
+        '--p12', f('medium.p12'), '--page', '1', '--x', '150', '--y', '240', '--tsa', `${HALL}/tsa`,
+        '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+    return { status: r.status, text: r.stdout + r.stderr, out: r.status === 0 ? fs.readFileSync(out) : null };
+}
+
+for (const [name, refused] of Object.entries(FILES)) {
+    const input = path.join(CORPUS, name);
+    if (refused === null) {
+        test(`corpus__${name}__stamped_by_trial_and_tool__pages_unchanged_outside_the_seal`, async () => {
+            const t = await trial(fs.readFileSync(input));
+            assert.equal(t.status, 200, `免费体验: ${t.body.toString().slice(0, 300)}`);
+            assertSamePages(dir, `trial-${name}`, input, t.body);
+            const h = tool(input, name);
+            assert.equal(h.status, 0, `hall-stamp sign: ${h.text}`);
+            assertSamePages(dir, `tool-${name}`, input, h.out);
+        });
+    } else {
+        test(`corpus__${name}__refused_by_trial_and_tool__saying_why`, async () => {
+            const t = await trial(fs.readFileSync(input));
+            assert.equal(t.status, 400, t.body.toString().slice(0, 300));
+            assert.equal(t.json.field, 'file');
+            assert.match(t.json.message, refused);
+            const h = tool(input, name);
+            assert.notEqual(h.status, 0);
+            assert.match(h.text, refused);
+            assert.ok(!fs.existsSync(f(`tool-${name}`)), 'no output written');
+        });
+    }
+}
