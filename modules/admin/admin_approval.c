@@ -63,17 +63,24 @@ static void
 approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct hall_dbres *res)
 {
     struct hall_val *list = hall_val_set_list(req->pool, ctx, key);
-    int i, n = hall_dbres_rows(res);
+    int i, n = hall_dbres_rows(res), shown = 0;
 
     for (i = 0; i < n; i++) {
-        struct hall_val *r = hall_val_push_obj(req->pool, list);
         const char *kind = hall_dbres_str(res, i, "kind"),
                    *payload = hall_dbres_str(res, i, "payload");
         const char *state = hall_dbres_str(res, i, "state");
-        struct hall_val *pv = hall_val_parse(req->pool, payload, strlen(payload), NULL, 0);
         int own = hall_dbres_int(res, i, "requested_by") == req->staff->id;
         int may = (req->staff->roles & hall_staff_role_bit(hall_approval_role(kind))) != 0;
         int revoke = strcmp(kind, "revoke") == 0;
+        struct hall_val *r, *pv;
+
+        /* what the viewer's roles decide, and what they asked themselves:
+         * finance is not shown the staff accounts an administrator decides */
+        if (!own && !may)
+            continue;
+        r = hall_val_push_obj(req->pool, list);
+        pv = hall_val_parse(req->pool, payload, strlen(payload), NULL, 0);
+        shown++;
 
         hall_val_set_int(req->pool, r, "id", hall_dbres_int(res, i, "id"));
         hall_val_set_str(req->pool, r, "kind", kind);
@@ -111,10 +118,11 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         hall_val_set_str(req->pool, r, "refuse_url",
                          revoke ? "/admin/pki/revoke/refuse" : "/admin/approvals/refuse");
     }
-    hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), n == 0);
+    hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), shown == 0);
 }
 
-/* GET /admin/approvals: every pending request, who asked, when and why */
+/* GET /admin/approvals: the pending requests the viewer may decide or
+ * asked, who asked, when and why; then the decided ones likewise */
 int
 approvals_page(struct hall_req *req)
 {

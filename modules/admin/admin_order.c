@@ -161,6 +161,11 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
         m = hall_val_get(form, hall_fields[i].name);
         if (m == NULL || form_hidden(m->key))
             continue;
+        /* a member the hall fills (开户行联行号 when the bank's list has the
+         * branch) and left empty: nothing to review, no empty row */
+        if ((hall_fields[i].flags & HALL_FF_HALL) != 0 && *member_text(req, form, m->key) == '\0' &&
+            (before == NULL || *member_text(req, before, m->key) == '\0'))
+            continue;
         form_row(req, rows, changes, form, m, before, strcmp(group, glabel) != 0 ? glabel : "",
                  &nchanges);
         group = glabel;

@@ -115,8 +115,14 @@ test('operator console, order timeline and serial lookup: every page passes axe'
         await op.goto(`${HALL}/admin/pki/certs`);
         await a11y.check(op, '证书管理, empty');
         await op.fill('#cert-search input[name="serial"]', serial);
+        /* the whole serial visible in the box, not cut */
+        const box = await op.$eval('#cert-search input[name="serial"]', (e) => [e.scrollWidth, e.clientWidth]);
+        assert.ok(box[0] <= box[1], `the serial box shows ${box[1]} of ${box[0]} px`);
         await Promise.all([op.waitForURL(/serial=/), op.click('#cert-search button[type="submit"]')]);
         assert.equal(await op.textContent('#cert-serial'), serial);
+        /* the reasons in Chinese alone */
+        const reasons = await op.$$eval('#revoke-form select[name="reason"] option', (os) => os.map((x) => x.textContent));
+        assert.ok(reasons.length > 3 && reasons.every((t) => !/[A-Za-z]/.test(t)), reasons.join(','));
         await a11y.check(op, '证书管理, a certificate');
         /* no reason chosen: the server names the field */
         await op.evaluate(() => {

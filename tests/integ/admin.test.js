@@ -311,6 +311,9 @@ test('order_detail__every_field_and_materials_as_attachments', async () => {
     /* no raw member: the algorithm in words, as the print says it */
     const raw = d.body.fields.filter((x) => x.label === x.name);
     assert.deepEqual(raw.map((x) => `${x.label} ${x.value}`), []);
+    /* no empty row of a member the hall fills (开户行联行号) */
+    const emptyHall = d.body.fields.filter((x) => x.name === 'bank_cnaps' && x.value === '');
+    assert.deepEqual(emptyHall, [], 'an empty 开户行联行号 row');
     const ca = d.body.fields.find((x) => x.name === 'ca');
     if (ca)
         assert.match(`${ca.label} ${ca.value}`, /^证书算法 (ECDSA（国际算法）|SM2（国密算法）)$/);
@@ -598,4 +601,14 @@ test('transfer__finance_decision_kept_with_the_payment__applicant_sees_refusal',
     assert.equal(psql(`SELECT string_agg(status || ':' || (paid_at IS NOT NULL), ',' ORDER BY id)
         FROM payments WHERE order_id = ${id}`), 'refused:false,paid:true');
     assert.equal(statusOf(id), 'review');
+});
+
+test('admin_home__operator__lists_the_seal_console_as_the_menu_does', async () => {
+    const s = await staff(['operator', 'Operator2026demo']);
+    const home = await s.get('/admin');
+    assert.equal(home.status, 200);
+    const links = home.text.match(/<ul class="links">([\s\S]*?)<\/ul>/)[1];
+    /* every console the menu offers the operator is on the home page too */
+    for (const href of ['/admin/pki/production', '/admin/pki/shipping', '/admin/pki/certs', '/admin/seal'])
+        assert.ok(links.includes(`href="${href}"`), href);
 });
