@@ -557,6 +557,11 @@ struct hall_stamp_sig {
     int later_sigs;         /* signatures added in later revisions */
     int later_changes;      /* 1: a later revision changes more than adding signatures */
     const char *after; /* what follows, Chinese ("其后追加了1个签章"); "" when nothing */
+    const char *changes; /* the first change a later revision made that no signature may
+                            ("第1页的内容被修改"), "" when none */
+    const char *overlap; /* a later (or earlier) stamp's widget over this one's, Chinese;
+                            "" when none (the "sneaky signature") */
+    int obj_field, obj_v; /* the field's and its /V's object numbers (0: direct) */
 
     /* the signer (from the CMS) */
     const char *signer_subject; /* RFC 2253 with UTF-8 */

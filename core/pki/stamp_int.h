@@ -9,6 +9,7 @@
  *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
  *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
+ *   stamp_diff.c    what the revisions after a signature change (§3, the whitelist)
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -185,5 +186,35 @@ void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl
 void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
                            const unsigned char *sv, int sv_len,
                            const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+
+/* ---- stamp_diff.c: what follows a signature ------------------------------------- */
+
+/* an object number set (a sorted array, malloc'ed) */
+struct idset {
+    int *v;
+    int n, cap;
+};
+
+/* the document the signatures' later revisions are judged in */
+struct stamp_diff {
+    qpdf_data f;              /* the whole file, opened */
+    const unsigned char *map; /* its bytes */
+    long long size;
+    const long long *ends; /* the revisions' ends (just after each %%EOF) */
+    int nrev;
+    const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
+    /* the objects the viewer may use (from the catalog, but through
+     * /DSS and /Metadata): found once, when needed */
+    int reach_done, reach_ok;
+    struct idset reach;
+};
+
+/* the offset the last "startxref" in the KiB before end names; -1 none */
+long long stamp_startxref(const unsigned char *p, long long end);
+/* what the revisions after the one ending at end change beyond what a
+ * later signature may (docs/internals/stamp.md §3): NULL when nothing,
+ * else the first change in Chinese ("第1页的内容被修改"), *n their count */
+const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
+void stamp_diff_free(struct stamp_diff *d);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,6 +161,7 @@ pdf_date(const char *s)
 struct found {
     qpdf_oh field, v, widget;
     const char *name;
+    int obj_field, obj_v;
 };
 
 struct found_list {
@@ -188,6 +190,8 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
                               : qpdf_oh_get_array_item(q, kids, 0);
     l->out[l->n].name =
         qpdf_oh_is_string(q, t) ? hall_pstrdup(l->pool, qpdf_oh_get_utf8_value(q, t)) : "";
+    l->out[l->n].obj_field = qpdf_oh_is_indirect(q, f) ? qpdf_oh_get_object_id(q, f) : 0;
+    l->out[l->n].obj_v = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
     l->n++;
     return 0;
 }
@@ -460,13 +464,14 @@ sig_order(const void *a, const void *b)
 
 /* the state from the document alone (docs/internals/stamp.md §3) */
 static void
-judge(struct hall_stamp_sig *s)
+judge(struct hall_pool *pool, struct hall_stamp_sig *s)
 {
     if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
         s->signature != HALL_STAMP_PASS || s->later_changes) {
         s->state = HALL_STAMP_MODIFIED;
         if (s->problem == NULL || s->problem[0] == '\0')
-            s->problem = s->later_changes ? "签章后文档被修改" : "签名覆盖范围不正确";
+            s->problem = s->later_changes ? hall_psprintf(pool, "签章后文档被修改：%s", s->changes)
+                                          : "签名覆盖范围不正确";
         return;
     }
     if (s->chain == HALL_STAMP_PASS && s->demo) {
@@ -510,6 +515,7 @@ struct vdoc {
     qpdf_data q;
     int fd;
     long long size;
+    unsigned char *map; /* the file, mapped: the later revisions' sections, the prefixes */
     long long *ends; /* the revisions' ends */
     int nrev;
     int *page_ids; /* the pages' object numbers */
@@ -534,6 +540,12 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
         pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
         memmem(head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, "%PDF-", 5) == NULL) {
         snprintf(err, errlen, "文件不是PDF文件（或大于200MB）");
+        return HALL_ERR;
+    }
+    v->map = mmap(NULL, (size_t)v->size, PROT_READ, MAP_PRIVATE, v->fd, 0);
+    if (v->map == MAP_FAILED) {
+        v->map = NULL;
+        snprintf(err, errlen, "无法读取文件");
         return HALL_ERR;
     }
     v->q = qpdf_init();
@@ -570,6 +582,10 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     s->field = f->name;
     s->problem = "";
     s->after = "";
+    s->changes = "";
+    s->overlap = "";
+    s->obj_field = f->obj_field;
+    s->obj_v = f->obj_v;
     s->filter = qpdf_oh_is_name(q, sf) ? hall_pstrdup(pool, qpdf_oh_get_name(q, sf) + 1) : "";
     s->claimed_time = qpdf_oh_is_string(q, m) ? pdf_date(qpdf_oh_get_utf8_value(q, m)) : 0;
     for (j = 0; j < v->npages; j++)
@@ -660,34 +676,65 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
     return HALL_OK;
 }
 
-/* what follows signature i: later signatures' revisions, or other changes */
+/*
+ * What follows signature i (the later ones are judged first): the later
+ * revisions compared with its own, object by object (stamp_diff.c); what a
+ * later signature's own verdict found after it holds for this one too.
+ */
 static void
-sig_after(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep, int i)
+sig_after(struct hall_pool *pool, const struct vdoc *v, struct stamp_diff *diff,
+          struct hall_stamp_report *rep, int i)
 {
     struct hall_stamp_sig *s = &rep->sigs[i];
-    int later_revs = 0, sig_revs = 0, j, k;
+    const char *what;
+    int later_revs = 0, n = 0, j;
 
     for (j = 0; j < v->nrev; j++)
-        if (v->ends[j] > s->revision_end) {
-            int has = 0;
-
-            later_revs++;
-            for (k = 0; k < rep->nsigs; k++)
-                has |= rep->sigs[k].range == HALL_STAMP_PASS &&
-                       rep->sigs[k].revision_end == v->ends[j];
-            sig_revs += has;
-        }
+        later_revs += v->ends[j] > s->revision_end;
     for (j = i + 1; j < rep->nsigs; j++)
         s->later_sigs += rep->sigs[j].range == HALL_STAMP_PASS;
     s->covers_to_end = later_revs == 0 && s->revision_end >= rep->file_size - 2;
-    s->later_changes =
-        later_revs > sig_revs || (later_revs == 0 && s->revision_end < rep->file_size - 2);
+    what = stamp_diff_after(pool, diff, s->revision_end, &n);
+    if (what == NULL && v->ends[v->nrev - 1] < rep->file_size - 2)
+        what = "文件末尾有签章后追加的内容";
+    for (j = i + 1; what == NULL && j < rep->nsigs; j++)
+        if (rep->sigs[j].later_changes)
+            what = hall_psprintf(pool, "签章%d之后：%s", rep->sigs[j].index, rep->sigs[j].changes);
+    s->later_changes = what != NULL;
+    s->changes = what != NULL ? what : "";
     if (s->later_changes)
-        s->after = s->later_sigs > 0
-                       ? hall_psprintf(pool, "其后追加了%d个签章，并有其他修改", s->later_sigs)
-                       : "其后文档有其他修改";
+        s->after = s->later_sigs > 0 ? hall_psprintf(pool, "其后追加了%d个签章，并有其他修改：%s",
+                                                     s->later_sigs, what)
+                                     : hall_psprintf(pool, "其后文档有其他修改：%s", what);
     else if (s->later_sigs > 0)
         s->after = hall_psprintf(pool, "其后追加了%d个签章", s->later_sigs);
+}
+
+/* the "sneaky signature": a later stamp's widget over an earlier one's */
+static void
+sig_overlaps(struct hall_pool *pool, struct hall_stamp_report *rep)
+{
+    for (int i = 0; i < rep->nsigs; i++)
+        for (int j = i + 1; j < rep->nsigs; j++) {
+            struct hall_stamp_sig *a = &rep->sigs[i], *b = &rep->sigs[j];
+            double w, h;
+
+            if (a->page == 0 || a->page != b->page)
+                continue;
+            w = (a->rect[2] < b->rect[2] ? a->rect[2] : b->rect[2]) -
+                (a->rect[0] > b->rect[0] ? a->rect[0] : b->rect[0]);
+            h = (a->rect[3] < b->rect[3] ? a->rect[3] : b->rect[3]) -
+                (a->rect[1] > b->rect[1] ? a->rect[1] : b->rect[1]);
+            if (w <= 1 || h <= 1)
+                continue;
+            if (a->overlap[0] == '\0')
+                a->overlap = hall_psprintf(
+                    pool, "其后的签章%d的外观与本签章在第%d页重叠，可能遮盖本签章", b->index,
+                    a->page);
+            if (b->overlap[0] == '\0')
+                b->overlap = hall_psprintf(pool, "本签章的外观与之前的签章%d在第%d页重叠",
+                                           a->index, b->page);
+        }
 }
 
 int
@@ -696,6 +743,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
                        char *err, size_t errlen)
 {
     struct vdoc v;
+    struct stamp_diff diff;
     struct found *found = NULL;
     int nfound = 0, seen = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
@@ -703,6 +751,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
 
     memset(rep, 0, sizeof(*rep));
     memset(&v, 0, sizeof(v));
+    memset(&diff, 0, sizeof(diff));
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
@@ -732,14 +781,25 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
     rep->nsigs = nfound;
-    for (i = 0; i < nfound; i++) {
+    for (i = 0; i < nfound; i++)
         rep->sigs[i].index = i + 1;
+    diff.f = v.q;
+    diff.map = v.map;
+    diff.size = v.size;
+    diff.ends = v.ends;
+    diff.nrev = v.nrev;
+    diff.rep = rep;
+    for (i = nfound - 1; i >= 0; i--)
         if (rep->sigs[i].range == HALL_STAMP_PASS)
-            sig_after(pool, &v, rep, i);
-        judge(&rep->sigs[i]);
-    }
+            sig_after(pool, &v, &diff, rep, i);
+    sig_overlaps(pool, rep);
+    for (i = 0; i < nfound; i++)
+        judge(pool, &rep->sigs[i]);
     rc = HALL_OK;
 out:
+    stamp_diff_free(&diff);
+    if (v.map != NULL)
+        munmap(v.map, (size_t)v.size);
     free(v.ends);
     free(found);
     free(v.page_ids);

@@ -702,7 +702,7 @@ verify__revision_appended_after__modified_and_named(void **state)
     assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
     assert_int_equal(rep.sigs[0].later_changes, 1);
     assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
-    assert_string_equal(rep.sigs[0].after, "其后文档有其他修改");
+    assert_non_null(strstr(rep.sigs[0].after, "其后文档有其他修改："));
 }
 
 static void
