@@ -578,8 +578,8 @@ oid(qpdf_data q, qpdf_oh o)
     return qpdf_oh_is_indirect(q, o) ? qpdf_oh_get_object_id(q, o) : 0;
 }
 
-/* two objects the same: direct values by their text (references as N G R),
- * streams by their dictionary and raw bytes */
+/* two objects the same: by their text (the object's own, the references
+ * in it as N G R), streams by their dictionary and raw bytes */
 static int
 same(struct dctx *c, qpdf_oh a, qpdf_oh b)
 {
@@ -591,7 +591,7 @@ same(struct dctx *c, qpdf_oh a, qpdf_oh b)
     if (sa != sb)
         return 0;
     if (!sa)
-        return strcmp(qpdf_oh_unparse(p, a), qpdf_oh_unparse(f, b)) == 0;
+        return strcmp(qpdf_oh_unparse_resolved(p, a), qpdf_oh_unparse_resolved(f, b)) == 0;
     {
         qpdf_oh da = qpdf_oh_get_dict(p, a), db = qpdf_oh_get_dict(f, b);
         unsigned char *x = NULL, *y = NULL;
@@ -1155,7 +1155,8 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new)
         unseen(c, num))
         return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
-        static const char *const keys[] = {"/V", "/AP", "/AS", "/MK", "/DA", NULL};
+        static const char *const keys[] = {"/V",  "/AP", "/AS",   "/MK", "/DA",
+                                           "/F", "/Ff", "/Type", "/Q",  NULL};
         const char *k = dict_differs(c, old, new, keys), *bad;
 
         if (k != NULL) {

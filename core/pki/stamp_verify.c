@@ -453,6 +453,80 @@ out:
     CMS_ContentInfo_free(cms);
 }
 
+/*
+ * A document timestamp (/SubFilter /ETSI.RFC3161, PAdES B-LTA): the token's
+ * imprint is the digest of the two ranges, its signature verifies with the
+ * certificate it carries (checks 2), and that TSA chains to a root given
+ * (check 3).  It carries no seal: it is judged by the timestamp alone.
+ */
+static void
+check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+             const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+{
+    const unsigned char *cp = der;
+    CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
+    PKCS7 *tok = NULL;
+    TS_TST_INFO *ti = NULL;
+    EVP_MD_CTX *md = NULL;
+    const EVP_MD *mdt;
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl = 0;
+    ASN1_OCTET_STRING *want;
+    X509_ALGOR *alg;
+
+    s->doc_timestamp = 1;
+    s->digest = s->signature = HALL_STAMP_FAIL;
+    s->signing_cert = s->seal = HALL_STAMP_NOT_DONE;
+    cp = der;
+    tok = d2i_PKCS7(NULL, &cp, (long)der_len);
+    ti = tok != NULL ? PKCS7_to_TS_TST_INFO(tok) : NULL;
+    if (cms == NULL || ti == NULL) {
+        s->problem = "文档时间戳无法解析";
+        goto out;
+    }
+    alg = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti));
+    want = TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(ti));
+    mdt = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
+    md = EVP_MD_CTX_new();
+    if (mdt == NULL || md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
+        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
+        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
+        EVP_DigestFinal_ex(md, h, &hl) != 1 || want == NULL ||
+        (int)hl != ASN1_STRING_length(want) || memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
+        s->problem = "签名后文档内容被改动（文档时间戳的摘要不符）";
+        goto out;
+    }
+    s->digest = HALL_STAMP_PASS;
+    if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+        s->problem = "文档时间戳的签名值验证失败";
+        goto out;
+    }
+    s->signature = HALL_STAMP_PASS;
+    {
+        TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+        X509_STORE *st = X509_STORE_new();
+        STACK_OF(X509) *tcerts = tok->d.sign != NULL ? tok->d.sign->cert : NULL;
+
+        if (vc == NULL || st == NULL)
+            abort();
+        for (int i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
+            X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
+        TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE | TS_VFY_VERSION | TS_VFY_SIGNER);
+        TS_VERIFY_CTX_set_store(vc, st);
+        s->timestamp = TS_RESP_verify_token(vc, tok) == 1 ? HALL_STAMP_PASS : HALL_STAMP_FAIL;
+        s->chain = s->timestamp;
+        s->signing_time = stamp_asn1_time(TS_TST_INFO_get_time(ti));
+        if (tcerts != NULL && sk_X509_num(tcerts) > 0)
+            s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
+        TS_VERIFY_CTX_free(vc);
+    }
+out:
+    EVP_MD_CTX_free(md);
+    TS_TST_INFO_free(ti);
+    PKCS7_free(tok);
+    CMS_ContentInfo_free(cms);
+}
+
 static int
 sig_order(const void *a, const void *b)
 {
@@ -472,6 +546,11 @@ judge(struct hall_pool *pool, struct hall_stamp_sig *s)
         if (s->problem == NULL || s->problem[0] == '\0')
             s->problem = s->later_changes ? hall_psprintf(pool, "签章后文档被修改：%s", s->changes)
                                           : "签名覆盖范围不正确";
+        return;
+    }
+    if (s->doc_timestamp) {
+        s->state = s->timestamp == HALL_STAMP_PASS ? HALL_STAMP_VALID : HALL_STAMP_FOREIGN;
+        s->problem = s->timestamp == HALL_STAMP_PASS ? "" : "文档时间戳不是本CA时间戳服务签发";
         return;
     }
     if (s->chain == HALL_STAMP_PASS && s->demo) {
@@ -776,6 +855,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
             continue;
         if (strcmp(s->filter, STAMP_SES_SUBFILTER) == 0)
             stamp_ses_check(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+        else if (strcmp(s->filter, "ETSI.RFC3161") == 0)
+            check_doc_ts(pool, v.fd, (const unsigned char *)cval, clen, trust, s);
         else
             check_cms(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
     }
@@ -810,4 +891,59 @@ out:
         qpdf_cleanup(&v.q);
     }
     return rc;
+}
+
+/* ---- the verdict: the document's state and the hall's records ---------------- */
+
+int
+hall_stamp_wants_records(const struct hall_stamp_sig *s)
+{
+    return !s->demo && s->chain == HALL_STAMP_PASS && s->signer_serial != NULL;
+}
+
+static void
+note(struct hall_stamp_verdict *v, const char *text)
+{
+    if (v->nnotes < HALL_STAMP_NOTES_MAX && text != NULL && text[0] != '\0')
+        v->notes[v->nnotes++] = text;
+}
+
+void
+hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
+                   const struct hall_stamp_records *rec, struct hall_stamp_verdict *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->state = s->state;
+    v->problem = s->problem != NULL ? s->problem : "";
+    v->signer_at_signing = "";
+    if (rec != NULL && rec->looked_up && hall_stamp_wants_records(s)) {
+        if (!rec->cert_known) {
+            note(v, "本系统未登记该签章人证书");
+        } else if (rec->cert_revoked && s->signing_time != 0 &&
+                   rec->cert_revoked_at > s->signing_time) {
+            v->signer_at_signing = "有效";
+            v->revoked_after = 1;
+            note(v, hall_psprintf(pool,
+                                  "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
+                                  hall_beijing_time(pool, rec->cert_revoked_at)));
+        } else if (rec->cert_revoked) {
+            v->signer_at_signing = "已吊销";
+            if (v->state == HALL_STAMP_VALID) {
+                v->state = HALL_STAMP_REVOKED_BEFORE;
+                v->problem = hall_psprintf(pool, "签章人证书于 %s 吊销，早于签章时间",
+                                           hall_beijing_time(pool, rec->cert_revoked_at));
+            }
+        } else {
+            v->signer_at_signing = s->signing_time != 0 ? "有效" : "";
+        }
+        if (!rec->seal_known && s->seal_es_id != NULL) {
+            note(v, "本系统未登记该印章");
+        } else if (rec->seal_revoked && v->state == HALL_STAMP_VALID) {
+            v->state = HALL_STAMP_SEAL_REVOKED;
+            v->problem = "印章已在本CA注销";
+        }
+    }
+    if (s->demo)
+        note(v, "免费体验印章：仅供体验，不具法律效力");
+    note(v, s->overlap);
 }
