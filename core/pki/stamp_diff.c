@@ -57,9 +57,10 @@ struct dctx {
     struct idset p_dss;    /* objects under /DSS, sorted */
     struct idset f_dss;
     int f_root, f_info, f_meta;
-    /* the first change found (what the user is told) and their count */
+    /* the changes found: the first few told (a page's first), and a count */
     const char *first;
-    int nchanges;
+    const char *told[3];
+    int ntold, told_pages, nchanges, ndescribed;
 };
 
 static void
@@ -550,7 +551,8 @@ written_after(const struct stamp_diff *d, long long end, struct xlist *l)
         if (sx < end || sx >= d->size || n >= DIFF_SECTIONS_MAX)
             return HALL_ERR;
         offs[n++] = sx;
-        if (section_read(d, sx, end, l, &prev) != HALL_OK || prev < 0)
+        /* each update's /Prev is an earlier section: no loops */
+        if (section_read(d, sx, end, l, &prev) != HALL_OK || prev < 0 || prev >= sx)
             return HALL_ERR;
         if (l->over)
             return HALL_OK;
@@ -671,12 +673,26 @@ dict_differs(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *const *skip)
     return NULL;
 }
 
+/* a change found: the first three different ones are told, those of a page
+ * (what a reader sees) before the others */
 static void
 change(struct dctx *c, const char *what)
 {
-    if (c->first == NULL)
-        c->first = what;
+    int page = strncmp(what, "第", strlen("第")) == 0, i;
+
     c->nchanges++;
+    for (i = 0; i < c->ntold; i++)
+        if (strcmp(c->told[i], what) == 0)
+            return;
+    if (c->ntold == 3 && (!page || c->told_pages == 3))
+        return;
+    if (c->ntold == 3)
+        c->ntold--; /* the last one that is not a page's goes */
+    for (i = c->ntold; i > (page ? c->told_pages : c->ntold); i--)
+        c->told[i] = c->told[i - 1];
+    c->told[page ? c->told_pages : c->ntold] = what;
+    c->ntold++;
+    c->told_pages += page;
 }
 
 /* the page (1-based) of the signed revision that object num is, or whose
@@ -740,13 +756,18 @@ page_of(struct dctx *c, int num, const char **kind)
     return 0;
 }
 
-/* what object num was, in words, for the change found in it */
+/* what object num was, in words, for the change found in it (the first
+ * few: each looks through the pages) */
 static const char *
 described(struct dctx *c, int num, qpdf_oh old, int removed)
 {
     const char *kind = NULL, *verb = removed ? "被删除" : "被修改";
-    int pg = page_of(c, num, &kind);
+    int pg;
     qpdf_oh t;
+
+    if (++c->ndescribed > 16)
+        return hall_psprintf(c->pool, "对象%d%s", num, verb);
+    pg = page_of(c, num, &kind);
 
     if (pg > 0) {
         if (strcmp(kind, "页面") == 0)
@@ -1122,13 +1143,13 @@ empty_sig_field(qpdf_data q, qpdf_oh o)
 
 /* one object the later revisions wrote that is not what was signed */
 static void
-changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new)
+changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
 {
     qpdf_data p = c->p, f = c->f;
     int pg;
 
     if ((pg = page_index(&c->p_pages, num)) > 0) {
-        if (qpdf_oh_is_null(f, new))
+        if (removed)
             change(c, hall_psprintf(c->pool, "第%d页被删除", pg));
         else
             page_judged(c, pg, old, new);
@@ -1168,7 +1189,7 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new)
             change(c, bad);
         return;
     }
-    change(c, described(c, num, old, qpdf_oh_is_null(f, new)));
+    change(c, described(c, num, old, removed));
 }
 
 static int
@@ -1242,11 +1263,16 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
                 change(&c, described(&c, e->num, old, 0));
             continue;
         }
-        changed(&c, e->num, old, new);
+        /* in use but unreadable (null) is a change, not a removal */
+        changed(&c, e->num, old, new, !e->used);
         if (c.nchanges > 100)
             break;
     }
 out:
+    if (c.first == NULL && c.ntold > 0)
+        c.first = c.ntold == 1   ? c.told[0]
+                  : c.ntold == 2 ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
+                                 : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
     if (c.p != NULL) {
         qerr(c.p);
         qpdf_oh_release_all(c.p);

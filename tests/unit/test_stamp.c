@@ -705,6 +705,119 @@ verify__revision_appended_after__modified_and_named(void **state)
     assert_non_null(strstr(rep.sigs[0].after, "其后文档有其他修改："));
 }
 
+/* appends to path an update: the text objs (objects), then a table listing
+ * entries (as "N 1\nOFFSET 00000 n\r\n" lines, OFFSET of each object in objs
+ * in order), a trailer with /Prev the file's startxref (or prev when >= 0) */
+static void
+update(const char *path, const char *objs, const int *nums, int n, long long prev)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    long long sx = stamp_startxref(p, (long long)len), at = (long long)len, xref;
+    const char *o = objs;
+    FILE *f = fopen(path, "ab");
+    int i;
+
+    fputs(objs, f);
+    xref = at + (long long)strlen(objs);
+    fputs("xref\n", f);
+    for (i = 0; i < n; i++) {
+        fprintf(f, "%d 1\n%010lld 00000 n\r\n", nums[i], at + (long long)(o - objs));
+        o = strstr(o, "endobj\n") + 7;
+    }
+    fprintf(f, "trailer\n<< /Size 40 /Root 1 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
+            prev >= 0 ? prev : sx, xref);
+    fclose(f);
+    free(p);
+}
+
+static void
+verify__page_text_rewritten_later__modified_page_named(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain7.pdf");
+    static const int nums[] = {4};
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/rewritten.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    update(out, "4 0 obj\n<< /Length 24 >>\nstream\n0 0 1 rg 0 0 99 99 re f\nendstream\nendobj\n",
+           nums, 1, -1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_string_equal(rep.sigs[0].changes, "第1页的内容被修改");
+    assert_string_equal(rep.sigs[0].problem, "签章后文档被修改：第1页的内容被修改");
+}
+
+static void
+verify__info_rewritten_later__still_valid(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain8.pdf");
+    static const int nums[] = {30};
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/info.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    /* a new /Info (the trailer's): nothing a reader sees */
+    update(out, "30 0 obj\n<< /Producer (someone) >>\nendobj\n", nums, 1, -1);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+}
+
+static void
+verify__hostile_later_sections__modified_never_crash(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    struct hall_stamp_trust t;
+    size_t len;
+    unsigned char *p;
+    const char *in = simple_pdf("plain9.pdf");
+    static const int nums[] = {4};
+    FILE *f;
+    int k;
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    for (k = 0; k < 4; k++) {
+        snprintf(out, sizeof(out), "%s/hostile%d.pdf", top, k);
+        assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+        p = slurp(out, &len);
+        f = fopen(out, "ab");
+        if (k == 0) {
+            /* a section whose /Prev is itself */
+            fprintf(f, "xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 /Root 1 0 R /Prev %zu "
+                       ">>\nstartxref\n%zu\n%%%%EOF\n",
+                    len, len);
+        } else if (k == 1) {
+            /* a cross-reference stream of absurd /W and /Index */
+            fprintf(f, "40 0 obj\n<< /Type /XRef /W [9 9 9] /Index [0 2147483647] /Size 9 /Root 1 0 R "
+                       "/Length 3 /Prev %lld >>\nstream\nabc\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n",
+                    stamp_startxref(p, (long long)len), len);
+        } else if (k == 2) {
+            /* a table claiming two thousand million entries */
+            fprintf(f, "xref\n1 2000000000\n0000000009 00000 n\r\ntrailer\n<< /Size 9 /Root 1 0 R "
+                       "/Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
+                    stamp_startxref(p, (long long)len), len);
+        }
+        fclose(f);
+        if (k == 3) /* /Prev pointing before the stamp's revision */
+            update(out, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", nums, 1, 9);
+        free(p);
+        t.roots = NULL;
+        if (hall_stamp_verify_file(pool, out, &t, &rep, err, sizeof(err)) == HALL_OK) {
+            assert_int_equal(rep.nsigs, 1);
+            assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+        }
+    }
+}
+
 static void
 sign__encrypted_or_damaged_or_unlisted__refused(void **state)
 {
@@ -875,6 +988,9 @@ main(void)
         cmocka_unit_test(sign__xref_stream_pdf__valid),
         cmocka_unit_test(verify__byte_changed_in_range__modified),
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
+        cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
+        cmocka_unit_test(verify__info_rewritten_later__still_valid),
+        cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
