@@ -556,11 +556,11 @@ struct hall_stamp_sig {
     int covers_to_end;      /* 1: no byte follows its revision */
     int later_sigs;         /* signatures added in later revisions */
     int later_changes;      /* 1: a later revision changes more than adding signatures */
-    const char *after; /* what follows, Chinese ("其后追加了1个签章"); "" when nothing */
-    const char *changes; /* the first change a later revision made that no signature may
-                            ("第1页的内容被修改"), "" when none */
-    const char *overlap; /* a later (or earlier) stamp's widget over this one's, Chinese;
-                            "" when none (the "sneaky signature") */
+    const char *after;    /* what follows, Chinese ("其后追加了1个签章"); "" when nothing */
+    const char *changes;  /* the first change a later revision made that no signature may
+                             ("第1页的内容被修改"), "" when none */
+    const char *overlap;  /* a later (or earlier) stamp's widget over this one's, Chinese;
+                             "" when none (the "sneaky signature") */
     int obj_field, obj_v; /* the field's and its /V's object numbers (0: direct) */
 
     /* the signer (from the CMS) */
@@ -592,7 +592,7 @@ struct hall_stamp_sig {
     enum hall_stamp_check seal;         /* 4: the .seseal verifies and lists the signer */
     enum hall_stamp_check chain;        /* 5: signer -> CA -> a root (or the demo root) */
     int demo;                           /* 1: the chain ends at the demo root */
-    int ses; /* 1: an SM2 stamp, GB/T 38540 SES_Signature (§2a); 0: CMS */
+    int ses;           /* 1: an SM2 stamp, GB/T 38540 SES_Signature (§2a); 0: CMS */
     int doc_timestamp; /* 1: a document timestamp (/ETSI.RFC3161): no seal, the token alone */
 
     /* the state from the document alone: the hall then consults its records
@@ -644,7 +644,7 @@ int hall_stamp_wants_records(const struct hall_stamp_sig *s);
 /* one stamp's verdict: the state and the reason both programs show */
 struct hall_stamp_verdict {
     enum hall_stamp_state state;
-    const char *problem; /* Chinese: why it is not 有效; "" when it is */
+    const char *problem;                     /* Chinese: why it is not 有效; "" when it is */
     const char *notes[HALL_STAMP_NOTES_MAX]; /* Chinese, shown beside the state */
     int nnotes;
     int revoked_after;             /* 签章后吊销: revoked after the signing time */

@@ -24,12 +24,12 @@
 
 #include "stamp_int.h"
 
-#define DIFF_IDS_MAX      50000            /* objects written after one signature, at most */
-#define DIFF_SECTIONS_MAX 4096             /* cross-reference sections followed */
-#define DIFF_XSTM_MAX     (32 << 20)       /* a decoded cross-reference stream */
-#define DIFF_STREAM_BYTES (256LL << 20)    /* stream bytes compared for one signature */
-#define DIFF_REACH_MAX    200000           /* objects walked to find who uses one */
-#define DIFF_TEXT_MAX     512              /* the dictionary text of a section read */
+#define DIFF_IDS_MAX      50000         /* objects written after one signature, at most */
+#define DIFF_SECTIONS_MAX 4096          /* cross-reference sections followed */
+#define DIFF_XSTM_MAX     (32 << 20)    /* a decoded cross-reference stream */
+#define DIFF_STREAM_BYTES (256LL << 20) /* stream bytes compared for one signature */
+#define DIFF_REACH_MAX    200000        /* objects walked to find who uses one */
+#define DIFF_TEXT_MAX     512           /* the dictionary text of a section read */
 
 /* one entry of a cross-reference section */
 struct xent {
@@ -42,7 +42,6 @@ struct xlist {
     int n, cap;
     int over; /* more than DIFF_IDS_MAX */
 };
-
 
 /* what a signature's comparison holds */
 struct dctx {
@@ -355,8 +354,8 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct xlis
     for (k = 0; k < 3; k++) {
         long long v;
 
-        if (!qpdf_oh_get_value_as_longlong(d->f, qpdf_oh_get_array_item(d->f, w, k), &v) ||
-            v < 0 || v > 8)
+        if (!qpdf_oh_get_value_as_longlong(d->f, qpdf_oh_get_array_item(d->f, w, k), &v) || v < 0 ||
+            v > 8)
             return HALL_ERR;
         wv[k] = (int)v;
         rowlen += wv[k];
@@ -400,7 +399,8 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct xlis
             unsigned char *o = out + r * (size_t)cols, *up = r > 0 ? o - cols : NULL;
 
             for (c = 0; c < (size_t)cols; c++) {
-                unsigned a = c > 0 ? o[c - 1] : 0, b = up ? up[c] : 0, cc = up && c > 0 ? up[c - 1] : 0;
+                unsigned a = c > 0 ? o[c - 1] : 0, b = up ? up[c] : 0,
+                         cc = up && c > 0 ? up[c - 1] : 0;
                 int pa, pb, pc, pp;
 
                 switch (buf[r * stride]) {
@@ -432,10 +432,10 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct xlis
         long long first = 0, count = dict_int(d->f, dict, "/Size", -1);
 
         for (k = 0; k == 0 || k + 1 < nidx; k += 2) {
-            if (nidx > 0 &&
-                (!qpdf_oh_get_value_as_longlong(d->f, qpdf_oh_get_array_item(d->f, idx, k), &first) ||
-                 !qpdf_oh_get_value_as_longlong(d->f, qpdf_oh_get_array_item(d->f, idx, k + 1),
-                                                &count)))
+            if (nidx > 0 && (!qpdf_oh_get_value_as_longlong(
+                                 d->f, qpdf_oh_get_array_item(d->f, idx, k), &first) ||
+                             !qpdf_oh_get_value_as_longlong(
+                                 d->f, qpdf_oh_get_array_item(d->f, idx, k + 1), &count)))
                 goto out;
             if (first < 0 || count < 0 || first + count > (1LL << 31))
                 goto out;
@@ -837,15 +837,16 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
     if (page > 0 && !qpdf_oh_is_name_and_equals(f, sub, "/Widget"))
         return hall_psprintf(c->pool, "第%d页新增了注释（%s）", page,
                              qpdf_oh_is_name(f, sub) ? qpdf_oh_get_name(f, sub) : "未知类型");
-    if (!qpdf_oh_has_key(f, field, "/FT") && qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, w, "/Parent")))
+    if (!qpdf_oh_has_key(f, field, "/FT") &&
+        qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, w, "/Parent")))
         field = qpdf_oh_get_key(f, w, "/Parent");
     if (!qpdf_oh_is_name_and_equals(f, qpdf_oh_get_key(f, field, "/FT"), "/Sig"))
         return page > 0 ? hall_psprintf(c->pool, "第%d页新增了表单域", page) : "新增了表单域";
     if (!qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, field, "/V")))
-        return visible(f, w) ? (page > 0 ? hall_psprintf(c->pool, "第%d页新增了可见的未签名签名域",
-                                                         page)
-                                         : "新增了可见的未签名签名域")
-                             : NULL;
+        return visible(f, w)
+                   ? (page > 0 ? hall_psprintf(c->pool, "第%d页新增了可见的未签名签名域", page)
+                               : "新增了可见的未签名签名域")
+                   : NULL;
     k = sig_of(c, field);
     if (k == 0)
         return "新增了无法核验的签名";
@@ -855,7 +856,8 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
         if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
             s->signature != HALL_STAMP_PASS)
             return hall_psprintf(c->pool, "其后追加的签章%d无效（%s），其修订中的改动不予认可",
-                                 s->index, s->problem != NULL && s->problem[0] ? s->problem : "签名无法验证");
+                                 s->index,
+                                 s->problem != NULL && s->problem[0] ? s->problem : "签名无法验证");
     }
     return NULL;
 }
@@ -1013,7 +1015,8 @@ reach(struct dctx *c, struct idset *out)
             for (int i = 0; i < m; i++) {
                 qpdf_oh it;
 
-                if (!arr && isroot && (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0))
+                if (!arr && isroot &&
+                    (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0))
                     continue;
                 it = arr ? qpdf_oh_get_array_item(f, o, i) : qpdf_oh_get_key(f, o, ks[i]);
                 if (!qpdf_oh_is_array(f, it) && !qpdf_oh_is_dictionary(f, it) &&
@@ -1176,7 +1179,7 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
         unseen(c, num))
         return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
-        static const char *const keys[] = {"/V",  "/AP", "/AS",   "/MK", "/DA",
+        static const char *const keys[] = {"/V", "/AP", "/AS",   "/MK", "/DA",
                                            "/F", "/Ff", "/Type", "/Q",  NULL};
         const char *k = dict_differs(c, old, new, keys), *bad;
 
@@ -1270,9 +1273,10 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
     }
 out:
     if (c.first == NULL && c.ntold > 0)
-        c.first = c.ntold == 1   ? c.told[0]
-                  : c.ntold == 2 ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
-                                 : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
+        c.first = c.ntold == 1 ? c.told[0]
+                  : c.ntold == 2
+                      ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
+                      : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
     if (c.p != NULL) {
         qerr(c.p);
         qpdf_oh_release_all(c.p);

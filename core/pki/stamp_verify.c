@@ -595,7 +595,7 @@ struct vdoc {
     int fd;
     long long size;
     unsigned char *map; /* the file, mapped: the later revisions' sections, the prefixes */
-    long long *ends; /* the revisions' ends */
+    long long *ends;    /* the revisions' ends */
     int nrev;
     int *page_ids; /* the pages' object numbers */
     int npages;
@@ -807,12 +807,12 @@ sig_overlaps(struct hall_pool *pool, struct hall_stamp_report *rep)
             if (w <= 1 || h <= 1)
                 continue;
             if (a->overlap[0] == '\0')
-                a->overlap = hall_psprintf(
-                    pool, "其后的签章%d的外观与本签章在第%d页重叠，可能遮盖本签章", b->index,
-                    a->page);
+                a->overlap =
+                    hall_psprintf(pool, "其后的签章%d的外观与本签章在第%d页重叠，可能遮盖本签章",
+                                  b->index, a->page);
             if (b->overlap[0] == '\0')
-                b->overlap = hall_psprintf(pool, "本签章的外观与之前的签章%d在第%d页重叠",
-                                           a->index, b->page);
+                b->overlap = hall_psprintf(pool, "本签章的外观与之前的签章%d在第%d页重叠", a->index,
+                                           b->page);
         }
 }
 
@@ -923,9 +923,9 @@ hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
                    rec->cert_revoked_at > s->signing_time) {
             v->signer_at_signing = "有效";
             v->revoked_after = 1;
-            note(v, hall_psprintf(pool,
-                                  "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
-                                  hall_beijing_time(pool, rec->cert_revoked_at)));
+            note(v,
+                 hall_psprintf(pool, "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
+                               hall_beijing_time(pool, rec->cert_revoked_at)));
         } else if (rec->cert_revoked) {
             v->signer_at_signing = "已吊销";
             if (v->state == HALL_STAMP_VALID) {

@@ -404,8 +404,8 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
             seal_st = hall_dbres_str(e, 0, "state");
             rec.seal_known = 1;
             rec.seal_revoked = strcmp(seal_st, "revoked") == 0;
-            seal_now = rec.seal_revoked
-                           ? hall_psprintf(req->pool, "已注销（%s）", hall_dbres_str(e, 0, "revoked_at"))
+            seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
+                                                        hall_dbres_str(e, 0, "revoked_at"))
                        : strcmp(seal_st, "replaced") == 0
                            ? hall_psprintf(req->pool, "已被替换（新印章 %s）",
                                            hall_dbres_str(e, 0, "replaced_by"))

@@ -792,18 +792,22 @@ verify__hostile_later_sections__modified_never_crash(void **state)
         f = fopen(out, "ab");
         if (k == 0) {
             /* a section whose /Prev is itself */
-            fprintf(f, "xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 /Root 1 0 R /Prev %zu "
-                       ">>\nstartxref\n%zu\n%%%%EOF\n",
+            fprintf(f,
+                    "xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 /Root 1 0 R /Prev %zu "
+                    ">>\nstartxref\n%zu\n%%%%EOF\n",
                     len, len);
         } else if (k == 1) {
             /* a cross-reference stream of absurd /W and /Index */
-            fprintf(f, "40 0 obj\n<< /Type /XRef /W [9 9 9] /Index [0 2147483647] /Size 9 /Root 1 0 R "
-                       "/Length 3 /Prev %lld >>\nstream\nabc\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n",
+            fprintf(f,
+                    "40 0 obj\n<< /Type /XRef /W [9 9 9] /Index [0 2147483647] /Size 9 /Root 1 0 R "
+                    "/Length 3 /Prev %lld "
+                    ">>\nstream\nabc\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n",
                     stamp_startxref(p, (long long)len), len);
         } else if (k == 2) {
             /* a table claiming two thousand million entries */
-            fprintf(f, "xref\n1 2000000000\n0000000009 00000 n\r\ntrailer\n<< /Size 9 /Root 1 0 R "
-                       "/Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
+            fprintf(f,
+                    "xref\n1 2000000000\n0000000009 00000 n\r\ntrailer\n<< /Size 9 /Root 1 0 R "
+                    "/Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
                     stamp_startxref(p, (long long)len), len);
         }
         fclose(f);
