@@ -561,6 +561,7 @@ struct hall_stamp_sig {
                              ("第1页的内容被修改"), "" when none */
     const char *overlap;  /* a later (or earlier) stamp's widget over this one's, Chinese;
                              "" when none (the "sneaky signature") */
+    const char *covered;  /* a later stamp's widget over the page's text, Chinese; "" none */
     int obj_field, obj_v; /* the field's and its /V's object numbers (0: direct) */
 
     /* the signer (from the CMS) */

@@ -216,5 +216,8 @@ long long stamp_startxref(const unsigned char *p, long long end);
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */
 const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
 void stamp_diff_free(struct stamp_diff *d);
+/* 1 when text the page's content streams show (1-based page of q) lies
+ * under rect (a later widget over an earlier signer's text) */
+int stamp_text_under(qpdf_data q, int page, const double rect[4]);
 
 #endif

@@ -663,6 +663,7 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     s->after = "";
     s->changes = "";
     s->overlap = "";
+    s->covered = "";
     s->obj_field = f->obj_field;
     s->obj_v = f->obj_v;
     s->filter = qpdf_oh_is_name(q, sf) ? hall_pstrdup(pool, qpdf_oh_get_name(q, sf) + 1) : "";
@@ -789,10 +790,26 @@ sig_after(struct hall_pool *pool, const struct vdoc *v, struct stamp_diff *diff,
         s->after = hall_psprintf(pool, "其后追加了%d个签章", s->later_sigs);
 }
 
-/* the "sneaky signature": a later stamp's widget over an earlier one's */
+/* the "sneaky signature": a later stamp's widget over an earlier one's, or
+ * over the page's text (told to the earlier stamps) */
 static void
-sig_overlaps(struct hall_pool *pool, struct hall_stamp_report *rep)
+sig_overlaps(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep)
 {
+    for (int j = 1; j < rep->nsigs && j <= 16; j++) { /* each reads its page's content */
+        struct hall_stamp_sig *b = &rep->sigs[j];
+
+        if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1 ||
+            !stamp_text_under(v->q, b->page, b->rect))
+            continue;
+        for (int i = 0; i < j; i++) {
+            struct hall_stamp_sig *a = &rep->sigs[i];
+
+            if (a->covered[0] == '\0')
+                a->covered =
+                    hall_psprintf(pool, "其后的签章%d的外观覆盖了第%d页的文字，请核对其下的内容",
+                                  b->index, b->page);
+        }
+    }
     for (int i = 0; i < rep->nsigs; i++)
         for (int j = i + 1; j < rep->nsigs; j++) {
             struct hall_stamp_sig *a = &rep->sigs[i], *b = &rep->sigs[j];
@@ -873,7 +890,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     for (i = nfound - 1; i >= 0; i--)
         if (rep->sigs[i].range == HALL_STAMP_PASS)
             sig_after(pool, &v, &diff, rep, i);
-    sig_overlaps(pool, rep);
+    sig_overlaps(pool, &v, rep);
     for (i = 0; i < nfound; i++)
         judge(pool, &rep->sigs[i]);
     rc = HALL_OK;
@@ -946,4 +963,5 @@ hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
     if (s->demo)
         note(v, "免费体验印章：仅供体验，不具法律效力");
     note(v, s->overlap);
+    note(v, s->covered);
 }

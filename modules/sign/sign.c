@@ -324,6 +324,7 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_str(req->pool, o, "after", s->after != NULL ? s->after : "");
     hall_val_set_str(req->pool, o, "changes", s->changes != NULL ? s->changes : "");
     hall_val_set_str(req->pool, o, "overlap", s->overlap != NULL ? s->overlap : "");
+    hall_val_set_str(req->pool, o, "covered", s->covered != NULL ? s->covered : "");
     /* the time */
     hall_val_set_str(req->pool, r, "signing_time", hall_beijing_time(req->pool, s->signing_time));
     hall_val_set_str(req->pool, r, "claimed_time", hall_beijing_time(req->pool, s->claimed_time));

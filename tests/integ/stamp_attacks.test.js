@@ -367,7 +367,7 @@ test('attacks__shadow_hide_replace_and_hide_and_replace__文档已被修改', as
 
 /* ---- a later stamp over an earlier one ("sneaky signature") ------------------------ */
 
-test('attacks__later_stamp_over_an_earlier_one__both_有效_with_a_note_on_each', async () => {
+test('attacks__later_stamp_over_an_earlier_one_or_the_text__both_有效_with_notes', async () => {
     const over = stampWith(signed, seals.org_business, seals.pin, { page: 1, x: 155, y: 245 });
     const v = await judged(over);
     assert.equal(v.length, 2);
@@ -378,6 +378,16 @@ test('attacks__later_stamp_over_an_earlier_one__both_有效_with_a_note_on_each'
     assert.match(v[0].hall.coverage.overlap, /重叠/);
     const tool = toolVerify(over);
     assert.ok(tool.out[0].notes.some((n) => /重叠/.test(n)), tool.text);
+    /* a later stamp over the contract's first line (72 pt from the left,
+     * 760 pt up): the earlier stamp is told to check what lies under it */
+    const onText = stampWith(signed, seals.org_business, seals.pin, { page: 1, x: 60, y: 30 });
+    const t = await judged(onText);
+    assert.deepEqual(t.map((x) => x.state), ['有效', '有效']);
+    assert.match(t[0].hall.coverage.covered, /其后的签章2的外观覆盖了第1页的文字/);
+    assert.ok(t[0].hall.notes.some((n) => /覆盖了第1页的文字/.test(n)));
+    assert.ok(toolVerify(onText).out[0].notes.some((n) => /覆盖了第1页的文字/.test(n)));
+    /* where it covers nothing: no such note */
+    assert.equal(v[0].hall.coverage.covered, '');
 });
 
 /* ---- other projects' files --------------------------------------------------------- */
