@@ -417,3 +417,43 @@ test('attacks__dss_and_pyhanko_files__changes_found_legit_ones_untouched', async
         assert.equal(v[0].hall.checks.digest, 'pass', name);
     }
 });
+
+/* ---- hostile later revisions: bounded, never a 5xx ---------------------------------- */
+
+test('attacks__hostile_later_revisions__文档已被修改_or_4xx__never_5xx_nor_a_crash', async () => {
+    const at = signed.length;
+    const root = qpdfShow(signed, 'trailer').match(/\/Root (\d+ \d+ R)/)[1];
+    const tail = (s) => Buffer.concat([signed, Buffer.from(s, 'latin1')]);
+    const cases = {
+        /* a section whose /Prev is itself */
+        prev_loop: tail(`xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 /Root ${root} /Prev ${at} >>\n`
+            + `startxref\n${at}\n%%EOF\n`),
+        /* page 1's text rewritten as 100,000 nested arrays */
+        deep_nesting: appendUpdate(signed, { 5: `${'['.repeat(100000)}${']'.repeat(100000)}` }),
+        /* a cross-reference stream of absurd /W and /Index */
+        absurd_xref_stream: tail(`300 0 obj\n<< /Type /XRef /W [9 9 9] /Index [0 2147483647] /Size 9 /Root ${root}`
+            + ` /Length 3 /Prev ${startxref(signed)} >>\nstream\nabc\nendstream\nendobj\nstartxref\n${at}\n%%EOF\n`),
+        /* 60,000 entries: more objects than one signature's comparison reads */
+        huge_count: tail(`xref\n1 60000\n${'0000000009 00000 n\r\n'.repeat(60000)}trailer\n<< /Size 60001 /Root ${root}`
+            + ` /Prev ${startxref(signed)} >>\nstartxref\n${at}\n%%EOF\n`),
+        /* a /Prev that skips the stamp's own section */
+        prev_skips_the_stamp: appendUpdate(signed, { 5: '<< /Length 0 >>\nstream\n\nendstream' })
+            .toString('latin1').replace(/\/Prev \d+ >>\nstartxref\n(\d+)\n%%EOF\n$/, (m, x) => `/Prev ${startxref(doc)} >>\nstartxref\n${x}\n%%EOF\n`),
+    };
+    for (const [name, body] of Object.entries(cases)) {
+        const pdf = Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1');
+        const r = await verifyPdf(pdf);
+        assert.ok(r.status === 200 || r.status === 400, `${name}: ${r.status} ${r.text.slice(0, 200)}`);
+        fs.writeFileSync(f('hostile.pdf'), pdf);
+        const t = spawnSync(HALL_STAMP, ['verify', '--root', f('root.crt'), '--ca', f('ecc.crt'), f('hostile.pdf')],
+            { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        assert.equal(t.signal, null, `${name}: hall-stamp verify died`);
+        if (r.status === 400) {
+            assert.equal(r.body.field, 'file', name);
+            assert.notEqual(t.status, 0, name);
+            continue;
+        }
+        assert.equal(r.body.result.stamps[0].state, '文档已被修改', `${name}: ${JSON.stringify(r.body.result.stamps[0])}`);
+        assert.match(t.stdout, /签章1：文档已被修改/, name);
+    }
+});
