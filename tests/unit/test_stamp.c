@@ -823,6 +823,61 @@ verify__hostile_later_sections__modified_never_crash(void **state)
 }
 
 static void
+verdict__records_lower_the_state__one_rule_for_both_verifiers(void **state)
+{
+    struct hall_stamp_sig s;
+    struct hall_stamp_records rec;
+    struct hall_stamp_verdict v;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    s.state = HALL_STAMP_VALID;
+    s.chain = HALL_STAMP_PASS;
+    s.signer_serial = "0A";
+    s.seal_es_id = "44030000000042";
+    s.signing_time = 1800000000;
+    s.problem = "";
+    s.overlap = "";
+    s.covered = "";
+    /* no records (hall-stamp verify): the document's state */
+    hall_stamp_verdict(pool, &s, NULL, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.nnotes, 0);
+    /* revoked after the signing time: still valid, told */
+    memset(&rec, 0, sizeof(rec));
+    rec.looked_up = rec.cert_known = rec.seal_known = 1;
+    rec.cert_revoked = 1;
+    rec.cert_revoked_at = s.signing_time + 60;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.revoked_after, 1);
+    assert_string_equal(v.signer_at_signing, "有效");
+    assert_non_null(strstr(v.notes[0], "签章后吊销"));
+    /* at or before it: 签章人证书已吊销（签章前）, with the reason */
+    rec.cert_revoked_at = s.signing_time;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_REVOKED_BEFORE);
+    assert_non_null(strstr(v.problem, "早于签章时间"));
+    /* the seal cancelled */
+    rec.cert_revoked = 0;
+    rec.seal_revoked = 1;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_SEAL_REVOKED);
+    /* records never raise a modified document, and a demo stamp is told */
+    s.state = HALL_STAMP_MODIFIED;
+    s.problem = "签章后文档被修改：第1页的内容被修改";
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_MODIFIED);
+    assert_string_equal(v.problem, "签章后文档被修改：第1页的内容被修改");
+    s.demo = 1;
+    s.overlap = "其后的签章2的外观与本签章在第1页重叠，可能遮盖本签章";
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.nnotes, 2);
+    assert_non_null(strstr(v.notes[0], "免费体验印章"));
+    assert_non_null(strstr(v.notes[1], "重叠"));
+}
+
+static void
 sign__encrypted_or_damaged_or_unlisted__refused(void **state)
 {
     char err[512], enc[512], bad[512], out[512];
@@ -995,6 +1050,7 @@ main(void)
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
+        cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
