@@ -10,6 +10,8 @@
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
  *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
  *   stamp_diff.c    what the revisions after a signature change (§3, the whitelist)
+ *   stamp_xref.c    the cross-reference sections written after a revision
+ *   stamp_text.c    text under a later stamp's widget
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -209,8 +211,34 @@ struct stamp_diff {
     struct idset reach;
 };
 
+/* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
+
+#define STAMP_XREF_IDS_MAX 50000 /* entries read after one signature, at most */
+
+/* one entry of a cross-reference section */
+struct stamp_xent {
+    int num, gen, used;
+    int order; /* the sections are read newest first: the lowest is the object's */
+};
+
+struct stamp_xlist {
+    struct stamp_xent *e; /* malloc'ed */
+    int n, cap;
+    int over; /* more than STAMP_XREF_IDS_MAX */
+};
+
 /* the offset the last "startxref" in the KiB before end names; -1 none */
 long long stamp_startxref(const unsigned char *p, long long end);
+/* the entries of every section after the revision ending at end, into l:
+ * HALL_ERR when what follows is not a chain of sections after it leading
+ * back to its own (docs/internals/stamp.md §3) */
+int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l);
+/* qpdf's pending errors taken: 1 when there were any */
+int stamp_qerr(qpdf_data q);
+int stamp_is_ws(unsigned char c);
+int stamp_is_delim(unsigned char c);
+/* a dictionary's integer: def when absent, -2 when not an integer */
+long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def);
 /* what the revisions after the one ending at end change beyond what a
  * later signature may (docs/internals/stamp.md §3): NULL when nothing,
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */
