@@ -999,6 +999,32 @@ sign_sm2__round_trip__ses_signature_valid_qpdf_clean(void **state)
 }
 
 static void
+sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain-p256-sm2.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/p256-first.pdf", top);
+    snprintf(two, sizeof(two), "%s/p256-then-sm2.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    /* the SES_Signature's revision: a later signature like a CMS one */
+    assert_int_equal(stamp_seal(one, two, sm2_signer, sm2_key, 1, sm2_seal_der, sm2_seal_len, err),
+                     HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    assert_int_equal(rep.sigs[1].ses, 1);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+    assert_string_equal(rep.sigs[0].after, "其后追加了1个签章");
+    /* both on page 1 at the same point: each is told of the other */
+    assert_non_null(strstr(rep.sigs[0].overlap, "签章2"));
+    assert_non_null(strstr(rep.sigs[1].overlap, "签章1"));
+}
+
+static void
 sign_sm2__one_byte_flipped__modified(void **state)
 {
     char err[512], out[512];
@@ -1054,6 +1080,7 @@ main(void)
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
+        cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
         cmocka_unit_test(sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused),
     };
