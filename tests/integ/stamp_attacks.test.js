@@ -210,6 +210,12 @@ test('attacks__incremental_save_rewrites_page_text__文档已被修改_第1页�
     assert.equal(s.hall.checks.digest, 'pass'); /* what it signed is intact: what follows is not */
     assert.match(s.problem, /第1页的内容被修改/);
     assert.equal(s.hall.coverage.later_changes, true);
+    /* the page says it too */
+    const page = await verifyPdf(pdf, { accept: 'text/html' });
+    assert.equal(page.status, 200);
+    assert.match(page.text, /文档已被修改/);
+    assert.match(page.text, /签章后文档被修改：第1页的内容被修改/);
+    assert.doesNotMatch(page.text, /签名覆盖的内容未被改动/);
 });
 
 test('attacks__annotation_added_on_the_page__文档已被修改_names_the_page', async () => {
