@@ -692,10 +692,17 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
         array_grown(c, old, new, 0, "表单域列表");
         return;
     }
-    /* containers: what they hold is judged object by object */
-    if ((is_type(p, old, "/ObjStm") || is_type(p, old, "/XRef")) &&
+    /* an old cross-reference stream: nothing points into it.  An old
+     * object stream is another matter: the objects the signed revision
+     * keeps in it would be read from the new one without any entry of
+     * theirs being written */
+    if (is_type(p, old, "/XRef") &&
         (is_type(f, new, "/ObjStm") || is_type(f, new, "/XRef") || qpdf_oh_is_null(f, new)))
         return;
+    if (is_type(p, old, "/ObjStm")) {
+        change(c, hall_psprintf(c->pool, "对象流%d（其中的对象）被修改", num));
+        return;
+    }
     if ((num == c->p_info || num == c->f_info || num == c->p_meta || num == c->f_meta ||
          ids_has(&c->p_dss, num) || ids_has(&c->f_dss, num)) &&
         unseen(c, num))

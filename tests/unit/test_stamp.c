@@ -709,7 +709,7 @@ verify__revision_appended_after__modified_and_named(void **state)
  * entries (as "N 1\nOFFSET 00000 n\r\n" lines, OFFSET of each object in objs
  * in order), a trailer with /Prev the file's startxref (or prev when >= 0) */
 static void
-update(const char *path, const char *objs, const int *nums, int n, long long prev)
+update(const char *path, const char *objs, const int *nums, int n, long long prev, int root_num)
 {
     size_t len;
     unsigned char *p = slurp(path, &len);
@@ -725,7 +725,7 @@ update(const char *path, const char *objs, const int *nums, int n, long long pre
         fprintf(f, "%d 1\n%010lld 00000 n\r\n", nums[i], at + (long long)(o - objs));
         o = strstr(o, "endobj\n") + 7;
     }
-    fprintf(f, "trailer\n<< /Size 40 /Root 1 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
+    fprintf(f, "trailer\n<< /Size 40 /Root %d 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n", root_num,
             prev >= 0 ? prev : sx, xref);
     fclose(f);
     free(p);
@@ -743,7 +743,7 @@ verify__page_text_rewritten_later__modified_page_named(void **state)
     snprintf(out, sizeof(out), "%s/rewritten.pdf", top);
     assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
     update(out, "4 0 obj\n<< /Length 24 >>\nstream\n0 0 1 rg 0 0 99 99 re f\nendstream\nendobj\n",
-           nums, 1, -1);
+           nums, 1, -1, 1);
     verify(out, &rep, NULL);
     assert_int_equal(rep.nsigs, 1);
     assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
@@ -764,10 +764,56 @@ verify__info_rewritten_later__still_valid(void **state)
     snprintf(out, sizeof(out), "%s/info.pdf", top);
     assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
     /* a new /Info (the trailer's): nothing a reader sees */
-    update(out, "30 0 obj\n<< /Producer (someone) >>\nendobj\n", nums, 1, -1);
+    update(out, "30 0 obj\n<< /Producer (someone) >>\nendobj\n", nums, 1, -1, 1);
     verify(out, &rep, NULL);
     assert_valid(&rep.sigs[0]);
     assert_int_equal(rep.sigs[0].later_changes, 0);
+}
+
+static void
+verify__old_object_stream_rewritten__modified(void **state)
+{
+    char err[512], gen[512], out[512], objs[2048];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain10.pdf");
+    static const int nums[] = {1};
+    qpdf_data q = qpdf_init();
+    unsigned char *data = NULL;
+    size_t dl = 0;
+    char *end;
+
+    (void)state;
+    snprintf(gen, sizeof(gen), "%s/objstm2.pdf", top);
+    snprintf(out, sizeof(out), "%s/objstm2-stamped.pdf", top);
+    sh("qpdf --object-streams=generate %s %s", in, gen);
+    assert_int_equal(stamp(gen, out, signer, signer_key, 1, err), HALL_OK);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    /* object stream 1 keeps the page tree and page 2 (qpdf's numbering):
+     * written again with page 2 turned upside down, and no entry of page
+     * 2's own written */
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, out, err, sizeof(err)), HALL_OK);
+    assert_false(qpdf_oh_get_stream_data(q, qpdf_get_object_by_id(q, 1, 0), qpdf_dl_generalized,
+                                         NULL, &data, &dl) &
+                 QPDF_ERRORS);
+    qpdf_cleanup(&q);
+    assert_true(dl > 0 && dl < 1000);
+    data = realloc(data, dl + 1);
+    data[dl] = '\0';
+    end = strrchr((char *)data, '>');
+    assert_non_null(end);
+    end[-1] = '\0'; /* the last object's closing ">>" */
+    snprintf(objs, sizeof(objs),
+             "1 0 obj\n<< /Type /ObjStm /N 4 /First %zu /Length %zu >>\nstream\n%s /Rotate 180 "
+             ">>\nendstream\nendobj\n",
+             (size_t)(strchr((char *)data, '<') - (char *)data), strlen((char *)data) + 15,
+             (char *)data);
+    free(data);
+    update(out, objs, nums, 1, -1, 2);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_non_null(strstr(rep.sigs[0].changes, "对象流1"));
 }
 
 static void
@@ -812,7 +858,7 @@ verify__hostile_later_sections__modified_never_crash(void **state)
         }
         fclose(f);
         if (k == 3) /* /Prev pointing before the stamp's revision */
-            update(out, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", nums, 1, 9);
+            update(out, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", nums, 1, 9, 1);
         free(p);
         t.roots = NULL;
         if (hall_stamp_verify_file(pool, out, &t, &rep, err, sizeof(err)) == HALL_OK) {
@@ -1075,6 +1121,7 @@ main(void)
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
+        cmocka_unit_test(verify__old_object_stream_rewritten__modified),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
         cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
