@@ -725,8 +725,8 @@ update(const char *path, const char *objs, const int *nums, int n, long long pre
         fprintf(f, "%d 1\n%010lld 00000 n\r\n", nums[i], at + (long long)(o - objs));
         o = strstr(o, "endobj\n") + 7;
     }
-    fprintf(f, "trailer\n<< /Size 40 /Root %d 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n", root_num,
-            prev >= 0 ? prev : sx, xref);
+    fprintf(f, "trailer\n<< /Size 40 /Root %d 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
+            root_num, prev >= 0 ? prev : sx, xref);
     fclose(f);
     free(p);
 }
