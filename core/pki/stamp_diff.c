@@ -24,7 +24,7 @@
 
 #define STAMP_XREF_IDS_MAX 50000         /* objects written after one signature, at most */
 #define DIFF_STREAM_BYTES  (256LL << 20) /* stream bytes compared for one signature */
-#define DIFF_REACH_MAX     200000        /* objects walked to find who uses one */
+#define DIFF_REACH_MAX     1000000       /* objects visited, references kept in the walk */
 
 /* what a signature's comparison holds */
 struct dctx {
@@ -494,38 +494,55 @@ catalog_judged(struct dctx *c)
         acroform_judged(c, x, y);
 }
 
-/* the ids reachable from the catalog but through /DSS and /Metadata: what
- * the viewer may use; HALL_ERR past DIFF_REACH_MAX */
 static int
-reach(struct dctx *c, struct idset *out)
+edge_cmp(const void *a, const void *b)
+{
+    const struct stamp_edge *x = a, *y = b;
+
+    return (x->to > y->to) - (x->to < y->to);
+}
+
+/*
+ * One walk of the whole file from the catalog, but through /DSS and
+ * /Metadata: the ids a reader may use (into d->reach) and every reference
+ * between objects on the way (d->edges, by target); HALL_ERR past
+ * DIFF_REACH_MAX visits or references.
+ */
+static int
+reach(struct dctx *c, struct stamp_diff *d)
 {
     qpdf_data f = c->f;
     qpdf_oh *stack;
-    int n = 0, cap = 1024, seen = 0, rc = HALL_OK;
-    struct idset got = {NULL, 0, 0};
+    int *owner, *owner_gen;
+    int n = 0, cap = 1024, seen = 0, rc = HALL_OK, ecap = 0;
     long long size = stamp_dict_int(f, qpdf_get_trailer(f), "/Size", -1);
     char *mark;
 
-    if (size <= 0 || size > DIFF_REACH_MAX * 40LL)
+    if (size <= 0 || size > 8000000)
         return HALL_ERR;
     mark = calloc((size_t)size + 1, 1);
     stack = malloc(sizeof(*stack) * (size_t)cap);
-    if (stack == NULL || mark == NULL)
+    owner = malloc(sizeof(int) * (size_t)cap);
+    owner_gen = malloc(sizeof(int) * (size_t)cap);
+    if (stack == NULL || mark == NULL || owner == NULL || owner_gen == NULL)
         abort();
+    owner[n] = owner_gen[n] = 0;
     stack[n++] = qpdf_get_root(f);
     while (n > 0) {
         qpdf_oh o = stack[--n];
-        int id = oid(f, o), isroot = id == c->f_root;
+        int id = oid(f, o), isroot = id == c->f_root, by = owner[n], by_gen = owner_gen[n];
 
         if (id > 0) {
-            if (id > size || ++seen > DIFF_REACH_MAX) {
+            if (++seen > DIFF_REACH_MAX) {
                 rc = HALL_ERR;
                 break;
             }
-            if (mark[id])
+            if (id > size || mark[id])
                 continue;
             mark[id] = 1;
-            ids_add(&got, id);
+            ids_add(&d->reach, id);
+            by = id;
+            by_gen = qpdf_oh_get_generation(f, o);
         }
         if (qpdf_oh_is_stream(f, o))
             o = qpdf_oh_get_dict(f, o);
@@ -536,13 +553,30 @@ reach(struct dctx *c, struct idset *out)
 
             for (int i = 0; i < m; i++) {
                 qpdf_oh it;
+                int to;
 
                 if (!arr && isroot &&
                     (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0))
                     continue;
                 it = arr ? qpdf_oh_get_array_item(f, o, i) : qpdf_oh_get_key(f, o, ks[i]);
-                if (!qpdf_oh_is_array(f, it) && !qpdf_oh_is_dictionary(f, it) &&
-                    !qpdf_oh_is_stream(f, it))
+                to = oid(f, it);
+                if (to > 0 && by > 0) {
+                    if (d->nedges == ecap) {
+                        if (ecap >= DIFF_REACH_MAX) {
+                            rc = HALL_ERR;
+                            goto out;
+                        }
+                        ecap = ecap ? ecap * 2 : 4096;
+                        d->edges = realloc(d->edges, sizeof(*d->edges) * (size_t)ecap);
+                        if (d->edges == NULL)
+                            abort();
+                    }
+                    d->edges[d->nedges].from = by;
+                    d->edges[d->nedges].from_gen = by_gen;
+                    d->edges[d->nedges].to = to;
+                    d->nedges++;
+                }
+                if (to == 0 && !qpdf_oh_is_array(f, it) && !qpdf_oh_is_dictionary(f, it))
                     continue;
                 if (n == cap) {
                     if (cap >= DIFF_REACH_MAX) {
@@ -551,9 +585,13 @@ reach(struct dctx *c, struct idset *out)
                     }
                     cap *= 2;
                     stack = realloc(stack, sizeof(*stack) * (size_t)cap);
-                    if (stack == NULL)
+                    owner = realloc(owner, sizeof(int) * (size_t)cap);
+                    owner_gen = realloc(owner_gen, sizeof(int) * (size_t)cap);
+                    if (stack == NULL || owner == NULL || owner_gen == NULL)
                         abort();
                 }
+                owner[n] = by;
+                owner_gen[n] = by_gen;
                 stack[n++] = it;
             }
         }
@@ -561,10 +599,73 @@ reach(struct dctx *c, struct idset *out)
 out:
     stamp_qerr(f);
     free(stack);
+    free(owner);
+    free(owner_gen);
     free(mark);
-    ids_sort(&got);
-    *out = got;
+    ids_sort(&d->reach);
+    if (d->nedges > 1)
+        qsort(d->edges, (size_t)d->nedges, sizeof(*d->edges), edge_cmp);
     return rc;
+}
+
+/* the walk, once per file */
+static int
+walked(struct dctx *c)
+{
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+
+    if (!d->reach_done) {
+        d->reach_done = 1;
+        d->reach_ok = reach(c, d) == HALL_OK;
+    }
+    return d->reach_ok;
+}
+
+/*
+ * A new object (num, gen) that an object of the signed revision already
+ * pointed to, when it did not exist: a reference left dangling on purpose
+ * (a page's /Contents [5 0 R 99 0 R]), filled after signing.  Its
+ * referrers in the whole file are looked at as they were signed.
+ */
+static void
+filled(struct dctx *c, int num, int gen)
+{
+    const struct stamp_diff *d = c->d;
+    struct stamp_edge key = {0, 0, num};
+    const struct stamp_edge *e;
+    char ref[48];
+    int rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
+
+    if (!walked(c)) {
+        change(c, "文档结构过大，未能核验签章后加入的对象");
+        return;
+    }
+    e = d->nedges > 0 ? bsearch(&key, d->edges, (size_t)d->nedges, sizeof(*e), edge_cmp) : NULL;
+    if (e == NULL)
+        return;
+    while (e > d->edges && e[-1].to == num)
+        e--;
+    for (; e < d->edges + d->nedges && e->to == num; e++) {
+        qpdf_oh old = qpdf_get_object_by_id(c->p, e->from, e->from_gen);
+        const char *t, *at;
+
+        if (qpdf_oh_is_null(c->p, old))
+            continue;
+        t = qpdf_oh_unparse_resolved(
+            c->p, qpdf_oh_is_stream(c->p, old) ? qpdf_oh_get_dict(c->p, old) : old);
+        for (at = strstr(t, ref); at != NULL; at = strstr(at + 1, ref))
+            if ((at == t || !(at[-1] >= '0' && at[-1] <= '9')) &&
+                !(at[rl] >= '0' && at[rl] <= '9')) {
+                const char *kind = NULL;
+                int pg = page_of(c, e->from, &kind);
+
+                change(c, pg > 0 ? hall_psprintf(c->pool, "第%d页的%s引用了签章后才加入的对象%d",
+                                                 pg, kind, num)
+                                 : hall_psprintf(c->pool, "对象%d引用了签章后才加入的对象%d",
+                                                 e->from, num));
+                return;
+            }
+    }
 }
 
 /* the indirect objects under o (the /DSS), a few levels down */
@@ -629,13 +730,7 @@ roles_read(struct dctx *c)
 static int
 unseen(struct dctx *c, int num)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
-
-    if (!d->reach_done) {
-        d->reach_done = 1;
-        d->reach_ok = reach(c, &d->reach) == HALL_OK;
-    }
-    return d->reach_ok && !ids_has(&d->reach, num);
+    return walked(c) && !ids_has(&c->d->reach, num);
 }
 
 /* the index in the signed revision's pages of num, or its /Annots; 0 none */
@@ -785,6 +880,15 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
         new = e->used ? qpdf_get_object_by_id(c.f, e->num, e->gen) : qpdf_oh_new_null(c.f);
         stamp_qerr(c.p);
         stamp_qerr(c.f);
+        /* an entry whose object qpdf cannot read: a reader that repairs
+         * (a wrong /Length) may show it */
+        if (e->used && qpdf_oh_is_null(c.f, new)) {
+            if (qpdf_oh_is_null(c.p, old))
+                change(&c, hall_psprintf(pool, "签章后写入的对象%d无法读取", e->num));
+            else
+                changed(&c, e->num, old, new, 0);
+            continue;
+        }
         if (same(&c, old, new))
             continue;
         if (qpdf_oh_is_null(c.p, old)) {
@@ -793,6 +897,8 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
              * already point to */
             if (e->num < psize && e->used)
                 change(&c, described(&c, e->num, old, 0));
+            else if (e->used)
+                filled(&c, e->num, e->gen);
             continue;
         }
         /* in use but unreadable (null) is a change, not a removal */
@@ -824,4 +930,6 @@ void
 stamp_diff_free(struct stamp_diff *d)
 {
     ids_free(&d->reach);
+    free(d->edges);
+    d->edges = NULL;
 }

@@ -197,6 +197,11 @@ struct idset {
     int n, cap;
 };
 
+/* a reference from object (from, from_gen) to object to */
+struct stamp_edge {
+    int from, from_gen, to;
+};
+
 /* the document the signatures' later revisions are judged in */
 struct stamp_diff {
     qpdf_data f;              /* the whole file, opened */
@@ -209,6 +214,8 @@ struct stamp_diff {
      * /DSS and /Metadata): found once, when needed */
     int reach_done, reach_ok;
     struct idset reach;
+    struct stamp_edge *edges; /* the references met on that walk, by target */
+    int nedges;
 };
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */

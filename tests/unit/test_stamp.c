@@ -817,6 +817,46 @@ verify__old_object_stream_rewritten__modified(void **state)
 }
 
 static void
+verify__dangling_reference_filled_after_signing__modified(void **state)
+{
+    char err[512], out[512], prep[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain11.pdf");
+    static const int page[] = {3}, box[] = {50};
+
+    (void)state;
+    /* prepared: page 1's contents name object 50, which does not exist
+     * (readers skip it); the victim stamps what they see */
+    snprintf(prep, sizeof(prep), "%s/dangling.pdf", top);
+    snprintf(out, sizeof(out), "%s/dangling-stamped.pdf", top);
+    sh("cp %s %s", in, prep);
+    update(prep, "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents [4 0 R 50 0 R] >>\nendobj\n",
+           page, 1, -1, 1);
+    assert_int_equal(stamp(prep, out, signer, signer_key, 1, err), HALL_OK);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    /* then object 50 appears: a red box over the page */
+    sh("cp %s %s.signed", out, out);
+    update(out,
+           "50 0 obj\n<< /Length 26 >>\nstream\n1 0 0 rg 0 0 999 999 re f\nendstream\nendobj\n",
+           box, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_non_null(strstr(rep.sigs[0].changes, "第1页"));
+    assert_non_null(strstr(rep.sigs[0].changes, "引用了签章后才加入的对象50"));
+    /* the same with a wrong /Length: qpdf cannot read it, a reader that
+     * repairs shows it */
+    sh("cp %s.signed %s", out, out);
+    update(out,
+           "50 0 obj\n<< /Length 24 >>\nstream\n1 0 0 rg 0 0 999 999 re f\nendstream\nendobj\n",
+           box, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_non_null(strstr(rep.sigs[0].changes, "对象50无法读取"));
+}
+
+static void
 verify__hostile_later_sections__modified_never_crash(void **state)
 {
     char err[512], out[512];
@@ -1122,6 +1162,7 @@ main(void)
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__old_object_stream_rewritten__modified),
+        cmocka_unit_test(verify__dangling_reference_filled_after_signing__modified),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
         cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
