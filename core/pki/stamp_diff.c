@@ -283,6 +283,10 @@ described(struct dctx *c, int num, qpdf_oh old, int removed)
     if (pg > 0) {
         if (strcmp(kind, "页面") == 0)
             return hall_psprintf(c->pool, "第%d页%s", pg, removed ? "被删除" : "的页面字典被修改");
+        /* a widget is what the reader sees as a form field */
+        if (strcmp(kind, "注释") == 0 &&
+            qpdf_oh_is_name_and_equals(c->p, qpdf_oh_get_key(c->p, old, "/Subtype"), "/Widget"))
+            kind = "表单域";
         return hall_psprintf(c->pool, "第%d页的%s%s", pg, kind, verb);
     }
     t = qpdf_oh_get_key(c->p, qpdf_oh_is_stream(c->p, old) ? qpdf_oh_get_dict(c->p, old) : old,
