@@ -14,7 +14,9 @@
  *
  * Objects new to the file are not judged one by one: nothing the viewer
  * shows can reach them but through an object that existed (the catalog,
- * a page, the form), and those are judged with what they now point to.
+ * a page, the form), and those are judged with what they now point to,
+ * or through a reference the signed revision already held to a number
+ * that did not exist then (filled: one walk of the file finds them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +24,8 @@
 
 #include "stamp_int.h"
 
-#define STAMP_XREF_IDS_MAX 50000         /* objects written after one signature, at most */
-#define DIFF_STREAM_BYTES  (256LL << 20) /* stream bytes compared for one signature */
-#define DIFF_REACH_MAX     1000000       /* objects visited, references kept in the walk */
+#define DIFF_STREAM_BYTES (256LL << 20) /* stream bytes compared for one signature */
+#define DIFF_REACH_MAX    1000000       /* objects visited, references kept in the walk */
 
 /* what a signature's comparison holds */
 struct dctx {
@@ -35,7 +36,7 @@ struct dctx {
     /* the signed revision's roles */
     int p_root, p_info, p_meta, p_acro, p_fields;
     struct idset p_pages;  /* page objects, in page order (unsorted) */
-    struct idset p_annots; /* pages' indirect /Annots arrays, sorted */
+    struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
     struct idset p_dss;    /* objects under /DSS, sorted */
     struct idset f_dss;
     int f_root, f_info, f_meta;
