@@ -556,7 +556,13 @@ struct hall_stamp_sig {
     int covers_to_end;      /* 1: no byte follows its revision */
     int later_sigs;         /* signatures added in later revisions */
     int later_changes;      /* 1: a later revision changes more than adding signatures */
-    const char *after; /* what follows, Chinese ("其后追加了1个签章"); "" when nothing */
+    const char *after;    /* what follows, Chinese ("其后追加了1个签章"); "" when nothing */
+    const char *changes;  /* the first change a later revision made that no signature may
+                             ("第1页的内容被修改"), "" when none */
+    const char *overlap;  /* a later (or earlier) stamp's widget over this one's, Chinese;
+                             "" when none (the "sneaky signature") */
+    const char *covered;  /* a later stamp's widget over the page's text, Chinese; "" none */
+    int obj_field, obj_v; /* the field's and its /V's object numbers (0: direct) */
 
     /* the signer (from the CMS) */
     const char *signer_subject; /* RFC 2253 with UTF-8 */
@@ -587,7 +593,8 @@ struct hall_stamp_sig {
     enum hall_stamp_check seal;         /* 4: the .seseal verifies and lists the signer */
     enum hall_stamp_check chain;        /* 5: signer -> CA -> a root (or the demo root) */
     int demo;                           /* 1: the chain ends at the demo root */
-    int ses; /* 1: an SM2 stamp, GB/T 38540 SES_Signature (§2a); 0: CMS */
+    int ses;           /* 1: an SM2 stamp, GB/T 38540 SES_Signature (§2a); 0: CMS */
+    int doc_timestamp; /* 1: a document timestamp (/ETSI.RFC3161): no seal, the token alone */
 
     /* the state from the document alone: the hall then consults its records
      * (revocation against signing_time, the seal's state) and may lower it
@@ -615,6 +622,45 @@ int hall_stamp_verify_fd(struct hall_pool *pool, int fd, const struct hall_stamp
 int hall_stamp_verify_file(struct hall_pool *pool, const char *path,
                            const struct hall_stamp_trust *trust, struct hall_stamp_report *rep,
                            char *err, size_t errlen);
+
+/*
+ * What the hall's records say of one stamp's signer and seal: looked up by
+ * the caller (POST /sign/verify: the certificates and seals tables) when
+ * hall_stamp_wants_records says so; hall-stamp verify has none.
+ */
+struct hall_stamp_records {
+    int looked_up;    /* 0: no records consulted (hall-stamp verify) */
+    int cert_known;   /* the signer's certificate is in the records */
+    int cert_revoked; /* revoked (or void) */
+    time_t cert_revoked_at;
+    int seal_known;   /* the seal (its esID) is in the register */
+    int seal_revoked; /* 注销 */
+};
+
+/* 1 when the stamp is under the hall's own CA: its records are worth asking */
+int hall_stamp_wants_records(const struct hall_stamp_sig *s);
+
+#define HALL_STAMP_NOTES_MAX 6
+
+/* one stamp's verdict: the state and the reason both programs show */
+struct hall_stamp_verdict {
+    enum hall_stamp_state state;
+    const char *problem;                     /* Chinese: why it is not 有效; "" when it is */
+    const char *notes[HALL_STAMP_NOTES_MAX]; /* Chinese, shown beside the state */
+    int nnotes;
+    int revoked_after;             /* 签章后吊销: revoked after the signing time */
+    const char *signer_at_signing; /* "有效", "已吊销", "" unknown */
+};
+
+/*
+ * The one rule (docs/internals/stamp.md §3, "States"): the document's state
+ * (s->state, from hall_stamp_verify_*), lowered by the records when given
+ * (rec NULL or not looked_up: the document alone), with the notes: 签章后吊销,
+ * unregistered certificate or seal, the demo seal, a widget over another.
+ * POST /sign/verify and hall-stamp verify both call it.  Strings in pool.
+ */
+void hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
+                        const struct hall_stamp_records *rec, struct hall_stamp_verdict *v);
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 

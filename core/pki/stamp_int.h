@@ -10,6 +10,9 @@
  *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
  *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
+ *   stamp_diff.c    what the revisions after a signature change (§3, the whitelist)
+ *   stamp_xref.c    the cross-reference sections written after a revision
+ *   stamp_text.c    text under a later stamp's widget
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -205,5 +208,71 @@ void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl
 void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
                            const unsigned char *sv, int sv_len,
                            const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+
+/* ---- stamp_diff.c: what follows a signature ------------------------------------- */
+
+/* an object number set (a sorted array, malloc'ed) */
+struct idset {
+    int *v;
+    int n, cap;
+};
+
+/* a reference from object (from, from_gen) to object to */
+struct stamp_edge {
+    int from, from_gen, to;
+};
+
+/* the document the signatures' later revisions are judged in */
+struct stamp_diff {
+    qpdf_data f;              /* the whole file, opened */
+    const unsigned char *map; /* its bytes */
+    long long size;
+    const long long *ends; /* the revisions' ends (just after each %%EOF) */
+    int nrev;
+    const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
+    /* the objects the viewer may use (from the catalog, but through
+     * /DSS and /Metadata): found once, when needed */
+    int reach_done, reach_ok;
+    struct idset reach;
+    struct stamp_edge *edges; /* the references met on that walk, by target */
+    int nedges;
+};
+
+/* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
+
+#define STAMP_XREF_IDS_MAX 50000 /* entries read after one signature, at most */
+
+/* one entry of a cross-reference section */
+struct stamp_xent {
+    int num, gen, used;
+    int order; /* the sections are read newest first: the lowest is the object's */
+};
+
+struct stamp_xlist {
+    struct stamp_xent *e; /* malloc'ed */
+    int n, cap;
+    int over; /* more than STAMP_XREF_IDS_MAX */
+};
+
+/* the offset the last "startxref" in the KiB before end names; -1 none */
+long long stamp_startxref(const unsigned char *p, long long end);
+/* the entries of every section after the revision ending at end, into l:
+ * HALL_ERR when what follows is not a chain of sections after it leading
+ * back to its own (docs/internals/stamp.md §3) */
+int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l);
+/* qpdf's pending errors taken: 1 when there were any */
+int stamp_qerr(qpdf_data q);
+int stamp_is_ws(unsigned char c);
+int stamp_is_delim(unsigned char c);
+/* a dictionary's integer: def when absent, -2 when not an integer */
+long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def);
+/* what the revisions after the one ending at end change beyond what a
+ * later signature may (docs/internals/stamp.md §3): NULL when nothing,
+ * else the first change in Chinese ("第1页的内容被修改"), *n their count */
+const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
+void stamp_diff_free(struct stamp_diff *d);
+/* 1 when text the page's content streams show (1-based page of q) lies
+ * under rect (a later widget over an earlier signer's text) */
+int stamp_text_under(qpdf_data q, int page, const double rect[4]);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,6 +161,7 @@ pdf_date(const char *s)
 struct found {
     qpdf_oh field, v, widget;
     const char *name;
+    int obj_field, obj_v;
 };
 
 struct found_list {
@@ -188,6 +190,8 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
                               : qpdf_oh_get_array_item(q, kids, 0);
     l->out[l->n].name =
         qpdf_oh_is_string(q, t) ? hall_pstrdup(l->pool, qpdf_oh_get_utf8_value(q, t)) : "";
+    l->out[l->n].obj_field = qpdf_oh_is_indirect(q, f) ? qpdf_oh_get_object_id(q, f) : 0;
+    l->out[l->n].obj_v = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
     l->n++;
     return 0;
 }
@@ -449,6 +453,80 @@ out:
     CMS_ContentInfo_free(cms);
 }
 
+/*
+ * A document timestamp (/SubFilter /ETSI.RFC3161, PAdES B-LTA): the token's
+ * imprint is the digest of the two ranges, its signature verifies with the
+ * certificate it carries (checks 2), and that TSA chains to a root given
+ * (check 3).  It carries no seal: it is judged by the timestamp alone.
+ */
+static void
+check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+             const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+{
+    const unsigned char *cp = der;
+    CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
+    PKCS7 *tok = NULL;
+    TS_TST_INFO *ti = NULL;
+    EVP_MD_CTX *md = NULL;
+    const EVP_MD *mdt;
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl = 0;
+    ASN1_OCTET_STRING *want;
+    X509_ALGOR *alg;
+
+    s->doc_timestamp = 1;
+    s->digest = s->signature = HALL_STAMP_FAIL;
+    s->signing_cert = s->seal = HALL_STAMP_NOT_DONE;
+    cp = der;
+    tok = d2i_PKCS7(NULL, &cp, (long)der_len);
+    ti = tok != NULL ? PKCS7_to_TS_TST_INFO(tok) : NULL;
+    if (cms == NULL || ti == NULL) {
+        s->problem = "文档时间戳无法解析";
+        goto out;
+    }
+    alg = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti));
+    want = TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(ti));
+    mdt = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
+    md = EVP_MD_CTX_new();
+    if (mdt == NULL || md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
+        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
+        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
+        EVP_DigestFinal_ex(md, h, &hl) != 1 || want == NULL ||
+        (int)hl != ASN1_STRING_length(want) || memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
+        s->problem = "签名后文档内容被改动（文档时间戳的摘要不符）";
+        goto out;
+    }
+    s->digest = HALL_STAMP_PASS;
+    if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+        s->problem = "文档时间戳的签名值验证失败";
+        goto out;
+    }
+    s->signature = HALL_STAMP_PASS;
+    {
+        TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+        X509_STORE *st = X509_STORE_new();
+        STACK_OF(X509) *tcerts = tok->d.sign != NULL ? tok->d.sign->cert : NULL;
+
+        if (vc == NULL || st == NULL)
+            abort();
+        for (int i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
+            X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
+        TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE | TS_VFY_VERSION | TS_VFY_SIGNER);
+        TS_VERIFY_CTX_set_store(vc, st);
+        s->timestamp = TS_RESP_verify_token(vc, tok) == 1 ? HALL_STAMP_PASS : HALL_STAMP_FAIL;
+        s->chain = s->timestamp;
+        s->signing_time = stamp_asn1_time(TS_TST_INFO_get_time(ti));
+        if (tcerts != NULL && sk_X509_num(tcerts) > 0)
+            s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
+        TS_VERIFY_CTX_free(vc);
+    }
+out:
+    EVP_MD_CTX_free(md);
+    TS_TST_INFO_free(ti);
+    PKCS7_free(tok);
+    CMS_ContentInfo_free(cms);
+}
+
 static int
 sig_order(const void *a, const void *b)
 {
@@ -460,13 +538,19 @@ sig_order(const void *a, const void *b)
 
 /* the state from the document alone (docs/internals/stamp.md §3) */
 static void
-judge(struct hall_stamp_sig *s)
+judge(struct hall_pool *pool, struct hall_stamp_sig *s)
 {
     if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
         s->signature != HALL_STAMP_PASS || s->later_changes) {
         s->state = HALL_STAMP_MODIFIED;
         if (s->problem == NULL || s->problem[0] == '\0')
-            s->problem = s->later_changes ? "签章后文档被修改" : "签名覆盖范围不正确";
+            s->problem = s->later_changes ? hall_psprintf(pool, "签章后文档被修改：%s", s->changes)
+                                          : "签名覆盖范围不正确";
+        return;
+    }
+    if (s->doc_timestamp) {
+        s->state = s->timestamp == HALL_STAMP_PASS ? HALL_STAMP_VALID : HALL_STAMP_FOREIGN;
+        s->problem = s->timestamp == HALL_STAMP_PASS ? "" : "文档时间戳不是本CA时间戳服务签发";
         return;
     }
     if (s->chain == HALL_STAMP_PASS && s->demo) {
@@ -510,7 +594,8 @@ struct vdoc {
     qpdf_data q;
     int fd;
     long long size;
-    long long *ends; /* the revisions' ends */
+    unsigned char *map; /* the file, mapped: the later revisions' sections, the prefixes */
+    long long *ends;    /* the revisions' ends */
     int nrev;
     int *page_ids; /* the pages' object numbers */
     int npages;
@@ -534,6 +619,12 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
         pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
         memmem(head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, "%PDF-", 5) == NULL) {
         snprintf(err, errlen, "文件不是PDF文件（或大于200MB）");
+        return HALL_ERR;
+    }
+    v->map = mmap(NULL, (size_t)v->size, PROT_READ, MAP_PRIVATE, v->fd, 0);
+    if (v->map == MAP_FAILED) {
+        v->map = NULL;
+        snprintf(err, errlen, "无法读取文件");
         return HALL_ERR;
     }
     v->q = qpdf_init();
@@ -570,6 +661,11 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     s->field = f->name;
     s->problem = "";
     s->after = "";
+    s->changes = "";
+    s->overlap = "";
+    s->covered = "";
+    s->obj_field = f->obj_field;
+    s->obj_v = f->obj_v;
     s->filter = qpdf_oh_is_name(q, sf) ? hall_pstrdup(pool, qpdf_oh_get_name(q, sf) + 1) : "";
     s->claimed_time = qpdf_oh_is_string(q, m) ? pdf_date(qpdf_oh_get_utf8_value(q, m)) : 0;
     for (j = 0; j < v->npages; j++)
@@ -660,34 +756,81 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
     return HALL_OK;
 }
 
-/* what follows signature i: later signatures' revisions, or other changes */
+/*
+ * What follows signature i (the later ones are judged first): the later
+ * revisions compared with its own, object by object (stamp_diff.c); what a
+ * later signature's own verdict found after it holds for this one too.
+ */
 static void
-sig_after(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep, int i)
+sig_after(struct hall_pool *pool, const struct vdoc *v, struct stamp_diff *diff,
+          struct hall_stamp_report *rep, int i)
 {
     struct hall_stamp_sig *s = &rep->sigs[i];
-    int later_revs = 0, sig_revs = 0, j, k;
+    const char *what;
+    int later_revs = 0, n = 0, j;
 
     for (j = 0; j < v->nrev; j++)
-        if (v->ends[j] > s->revision_end) {
-            int has = 0;
-
-            later_revs++;
-            for (k = 0; k < rep->nsigs; k++)
-                has |= rep->sigs[k].range == HALL_STAMP_PASS &&
-                       rep->sigs[k].revision_end == v->ends[j];
-            sig_revs += has;
-        }
+        later_revs += v->ends[j] > s->revision_end;
     for (j = i + 1; j < rep->nsigs; j++)
         s->later_sigs += rep->sigs[j].range == HALL_STAMP_PASS;
     s->covers_to_end = later_revs == 0 && s->revision_end >= rep->file_size - 2;
-    s->later_changes =
-        later_revs > sig_revs || (later_revs == 0 && s->revision_end < rep->file_size - 2);
+    what = stamp_diff_after(pool, diff, s->revision_end, &n);
+    if (what == NULL && v->ends[v->nrev - 1] < rep->file_size - 2)
+        what = "文件末尾有签章后追加的内容";
+    for (j = i + 1; what == NULL && j < rep->nsigs; j++)
+        if (rep->sigs[j].later_changes)
+            what = hall_psprintf(pool, "签章%d之后：%s", rep->sigs[j].index, rep->sigs[j].changes);
+    s->later_changes = what != NULL;
+    s->changes = what != NULL ? what : "";
     if (s->later_changes)
-        s->after = s->later_sigs > 0
-                       ? hall_psprintf(pool, "其后追加了%d个签章，并有其他修改", s->later_sigs)
-                       : "其后文档有其他修改";
+        s->after = s->later_sigs > 0 ? hall_psprintf(pool, "其后追加了%d个签章，并有其他修改：%s",
+                                                     s->later_sigs, what)
+                                     : hall_psprintf(pool, "其后文档有其他修改：%s", what);
     else if (s->later_sigs > 0)
         s->after = hall_psprintf(pool, "其后追加了%d个签章", s->later_sigs);
+}
+
+/* the "sneaky signature": a later stamp's widget over an earlier one's, or
+ * over the page's text (told to the earlier stamps) */
+static void
+sig_overlaps(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep)
+{
+    for (int j = 1; j < rep->nsigs && j <= 16; j++) { /* each reads its page's content */
+        struct hall_stamp_sig *b = &rep->sigs[j];
+
+        if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1 ||
+            !stamp_text_under(v->q, b->page, b->rect))
+            continue;
+        for (int i = 0; i < j; i++) {
+            struct hall_stamp_sig *a = &rep->sigs[i];
+
+            if (a->covered[0] == '\0')
+                a->covered =
+                    hall_psprintf(pool, "其后的签章%d的外观覆盖了第%d页的文字，请核对其下的内容",
+                                  b->index, b->page);
+        }
+    }
+    for (int i = 0; i < rep->nsigs; i++)
+        for (int j = i + 1; j < rep->nsigs; j++) {
+            struct hall_stamp_sig *a = &rep->sigs[i], *b = &rep->sigs[j];
+            double w, h;
+
+            if (a->page == 0 || a->page != b->page)
+                continue;
+            w = (a->rect[2] < b->rect[2] ? a->rect[2] : b->rect[2]) -
+                (a->rect[0] > b->rect[0] ? a->rect[0] : b->rect[0]);
+            h = (a->rect[3] < b->rect[3] ? a->rect[3] : b->rect[3]) -
+                (a->rect[1] > b->rect[1] ? a->rect[1] : b->rect[1]);
+            if (w <= 1 || h <= 1)
+                continue;
+            if (a->overlap[0] == '\0')
+                a->overlap =
+                    hall_psprintf(pool, "其后的签章%d的外观与本签章在第%d页重叠，可能遮盖本签章",
+                                  b->index, a->page);
+            if (b->overlap[0] == '\0')
+                b->overlap = hall_psprintf(pool, "本签章的外观与之前的签章%d在第%d页重叠", a->index,
+                                           b->page);
+        }
 }
 
 int
@@ -696,6 +839,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
                        char *err, size_t errlen)
 {
     struct vdoc v;
+    struct stamp_diff diff;
     struct found *found = NULL;
     int nfound = 0, seen = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
@@ -703,6 +847,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
 
     memset(rep, 0, sizeof(*rep));
     memset(&v, 0, sizeof(v));
+    memset(&diff, 0, sizeof(diff));
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
@@ -727,19 +872,32 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
             continue;
         if (strcmp(s->filter, STAMP_SES_SUBFILTER) == 0)
             stamp_ses_check(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+        else if (strcmp(s->filter, "ETSI.RFC3161") == 0)
+            check_doc_ts(pool, v.fd, (const unsigned char *)cval, clen, trust, s);
         else
             check_cms(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
     rep->nsigs = nfound;
-    for (i = 0; i < nfound; i++) {
+    for (i = 0; i < nfound; i++)
         rep->sigs[i].index = i + 1;
+    diff.f = v.q;
+    diff.map = v.map;
+    diff.size = v.size;
+    diff.ends = v.ends;
+    diff.nrev = v.nrev;
+    diff.rep = rep;
+    for (i = nfound - 1; i >= 0; i--)
         if (rep->sigs[i].range == HALL_STAMP_PASS)
-            sig_after(pool, &v, rep, i);
-        judge(&rep->sigs[i]);
-    }
+            sig_after(pool, &v, &diff, rep, i);
+    sig_overlaps(pool, &v, rep);
+    for (i = 0; i < nfound; i++)
+        judge(pool, &rep->sigs[i]);
     rc = HALL_OK;
 out:
+    stamp_diff_free(&diff);
+    if (v.map != NULL)
+        munmap(v.map, (size_t)v.size);
     free(v.ends);
     free(found);
     free(v.page_ids);
@@ -750,4 +908,60 @@ out:
         qpdf_cleanup(&v.q);
     }
     return rc;
+}
+
+/* ---- the verdict: the document's state and the hall's records ---------------- */
+
+int
+hall_stamp_wants_records(const struct hall_stamp_sig *s)
+{
+    return !s->demo && s->chain == HALL_STAMP_PASS && s->signer_serial != NULL;
+}
+
+static void
+note(struct hall_stamp_verdict *v, const char *text)
+{
+    if (v->nnotes < HALL_STAMP_NOTES_MAX && text != NULL && text[0] != '\0')
+        v->notes[v->nnotes++] = text;
+}
+
+void
+hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
+                   const struct hall_stamp_records *rec, struct hall_stamp_verdict *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->state = s->state;
+    v->problem = s->problem != NULL ? s->problem : "";
+    v->signer_at_signing = "";
+    if (rec != NULL && rec->looked_up && hall_stamp_wants_records(s)) {
+        if (!rec->cert_known) {
+            note(v, "本系统未登记该签章人证书");
+        } else if (rec->cert_revoked && s->signing_time != 0 &&
+                   rec->cert_revoked_at > s->signing_time) {
+            v->signer_at_signing = "有效";
+            v->revoked_after = 1;
+            note(v,
+                 hall_psprintf(pool, "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
+                               hall_beijing_time(pool, rec->cert_revoked_at)));
+        } else if (rec->cert_revoked) {
+            v->signer_at_signing = "已吊销";
+            if (v->state == HALL_STAMP_VALID) {
+                v->state = HALL_STAMP_REVOKED_BEFORE;
+                v->problem = hall_psprintf(pool, "签章人证书于 %s 吊销，早于签章时间",
+                                           hall_beijing_time(pool, rec->cert_revoked_at));
+            }
+        } else {
+            v->signer_at_signing = s->signing_time != 0 ? "有效" : "";
+        }
+        if (!rec->seal_known && s->seal_es_id != NULL) {
+            note(v, "本系统未登记该印章");
+        } else if (rec->seal_revoked && v->state == HALL_STAMP_VALID) {
+            v->state = HALL_STAMP_SEAL_REVOKED;
+            v->problem = "印章已在本CA注销";
+        }
+    }
+    if (s->demo)
+        note(v, "免费体验印章：仅供体验，不具法律效力");
+    note(v, s->overlap);
+    note(v, s->covered);
 }

@@ -322,6 +322,9 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_int(req->pool, o, "later_stamps", s->later_sigs);
     hall_val_set_bool(req->pool, o, "later_changes", s->later_changes);
     hall_val_set_str(req->pool, o, "after", s->after != NULL ? s->after : "");
+    hall_val_set_str(req->pool, o, "changes", s->changes != NULL ? s->changes : "");
+    hall_val_set_str(req->pool, o, "overlap", s->overlap != NULL ? s->overlap : "");
+    hall_val_set_str(req->pool, o, "covered", s->covered != NULL ? s->covered : "");
     /* the time */
     hall_val_set_str(req->pool, r, "signing_time", hall_beijing_time(req->pool, s->signing_time));
     hall_val_set_str(req->pool, r, "claimed_time", hall_beijing_time(req->pool, s->claimed_time));
@@ -360,23 +363,25 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
 }
 
 /*
- * One stamp's verdict: the library's, from the document alone, then the
- * hall's records (docs/internals/stamp.md §3.6).  HALL_ERR when the
- * database cannot answer.
+ * One stamp's verdict: the hall's records looked up here, the rule that
+ * combines them with the document's state in the core (hall_stamp_verdict,
+ * docs/internals/stamp.md §3), as hall-stamp verify applies it.  HALL_ERR
+ * when the database cannot answer.
  */
 static int
 stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid)
 {
-    enum hall_stamp_state st = s->state;
+    struct hall_stamp_records rec;
+    struct hall_stamp_verdict v;
     struct hall_val *o, *notes;
     struct hall_dbres *c = NULL, *e = NULL;
-    const char *now_state = "未登记", *seal_now = "未登记";
+    const char *now_state = "未登记", *seal_now = "未登记", *seal_st = "unknown";
+    int i;
 
-    notes = hall_val_set_list(req->pool, r, "notes");
+    memset(&rec, 0, sizeof(rec));
     stamp_facts(req, s, r);
-
     /* the hall's records: only for a stamp under the hall's own CA */
-    if (!s->demo && s->chain == HALL_STAMP_PASS && s->signer_serial != NULL) {
+    if (hall_stamp_wants_records(s)) {
         c = hall_db_exec(req->cx, "sign_cert", HALL_STR(s->signer_serial));
         if (c == NULL)
             return HALL_ERR;
@@ -385,71 +390,54 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
             if (e == NULL)
                 return HALL_ERR;
         }
-    }
-    o = hall_val_set_obj(req->pool, r, "signer_state");
-    if (c != NULL && hall_dbres_rows(c) > 0) {
-        const char *cs = hall_dbres_str(c, 0, "state");
-        int revoked = strcmp(cs, "revoked") == 0 || strcmp(cs, "void") == 0;
-        time_t rs = (time_t)hall_dbres_int(c, 0, "revoked_s");
+        rec.looked_up = 1;
+        if (hall_dbres_rows(c) > 0) {
+            const char *cs = hall_dbres_str(c, 0, "state");
 
-        now_state =
-            revoked ? hall_psprintf(req->pool, "已吊销（%s）", hall_dbres_str(c, 0, "revoked_at"))
-                    : "有效";
-        hall_dbres_set(req->pool, o, c, 0, "revoked_at");
-        if (revoked && s->signing_time != 0 && rs > s->signing_time) {
-            hall_val_set_str(req->pool, o, "at_signing", "有效");
-            hall_val_set_str(req->pool, r, "note", "签章后吊销");
-            hall_val_push_str(
-                req->pool, notes,
-                hall_psprintf(req->pool,
-                              "签章人证书于 %s 吊销，晚于签章时间：签章仍有效（签章后吊销）",
-                              hall_dbres_str(c, 0, "revoked_at")));
-        } else if (revoked) {
-            hall_val_set_str(req->pool, o, "at_signing", "已吊销");
-            if (st == HALL_STAMP_VALID)
-                st = HALL_STAMP_REVOKED_BEFORE;
-        } else {
-            hall_val_set_str(req->pool, o, "at_signing", s->signing_time != 0 ? "有效" : "");
+            rec.cert_known = 1;
+            rec.cert_revoked = strcmp(cs, "revoked") == 0 || strcmp(cs, "void") == 0;
+            rec.cert_revoked_at = (time_t)hall_dbres_int(c, 0, "revoked_s");
+            now_state = rec.cert_revoked ? hall_psprintf(req->pool, "已吊销（%s）",
+                                                         hall_dbres_str(c, 0, "revoked_at"))
+                                         : "有效";
         }
-    } else if (c != NULL) {
-        hall_val_set_str(req->pool, o, "at_signing", "");
-        hall_val_push_str(req->pool, notes, "本系统未登记该签章人证书");
+        if (e != NULL && hall_dbres_rows(e) > 0) {
+            seal_st = hall_dbres_str(e, 0, "state");
+            rec.seal_known = 1;
+            rec.seal_revoked = strcmp(seal_st, "revoked") == 0;
+            seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
+                                                        hall_dbres_str(e, 0, "revoked_at"))
+                       : strcmp(seal_st, "replaced") == 0
+                           ? hall_psprintf(req->pool, "已被替换（新印章 %s）",
+                                           hall_dbres_str(e, 0, "replaced_by"))
+                           : "有效";
+        }
     } else {
         now_state = s->demo ? "体验证书" : "非本CA证书";
-        hall_val_set_str(req->pool, o, "at_signing", "");
+        seal_now = s->demo ? "体验印章" : s->seal_es_id != NULL ? "非本CA印章" : "无印章";
+        seal_st = s->demo ? "demo" : "unknown";
     }
+    hall_stamp_verdict(req->pool, s, &rec, &v);
+
+    o = hall_val_set_obj(req->pool, r, "signer_state");
+    if (c != NULL && hall_dbres_rows(c) > 0)
+        hall_dbres_set(req->pool, o, c, 0, "revoked_at");
+    hall_val_set_str(req->pool, o, "at_signing", v.signer_at_signing);
     hall_val_set_str(req->pool, o, "now", now_state);
     o = hall_val_set_obj(req->pool, r, "seal_state");
-    if (e != NULL && hall_dbres_rows(e) > 0) {
-        const char *ss = hall_dbres_str(e, 0, "state");
-
-        if (strcmp(ss, "revoked") == 0) {
-            seal_now = hall_psprintf(req->pool, "已注销（%s）", hall_dbres_str(e, 0, "revoked_at"));
-            if (st == HALL_STAMP_VALID)
-                st = HALL_STAMP_SEAL_REVOKED;
-        } else if (strcmp(ss, "replaced") == 0) {
-            seal_now = hall_psprintf(req->pool, "已被替换（新印章 %s）",
-                                     hall_dbres_str(e, 0, "replaced_by"));
-        } else {
-            seal_now = "有效";
-        }
-        hall_val_set_str(req->pool, o, "state", ss);
-    } else if (e != NULL) {
-        hall_val_push_str(req->pool, notes, "本系统未登记该印章");
-        hall_val_set_str(req->pool, o, "state", "unknown");
-    } else {
-        seal_now = s->demo ? "体验印章" : s->seal_es_id != NULL ? "非本CA印章" : "无印章";
-        hall_val_set_str(req->pool, o, "state", s->demo ? "demo" : "unknown");
-    }
+    hall_val_set_str(req->pool, o, "state", seal_st);
     hall_val_set_str(req->pool, o, "now", seal_now);
-    if (s->demo)
-        hall_val_push_str(req->pool, notes, "免费体验印章：仅供体验，不具法律效力");
-    if (s->problem != NULL && s->problem[0] != '\0')
-        hall_val_set_str(req->pool, r, "problem", s->problem);
-    hall_val_set_int(req->pool, r, "state_code", st);
-    hall_val_set_str(req->pool, r, "state", hall_stamp_state_text(st));
-    hall_val_set_bool(req->pool, r, "valid", st == HALL_STAMP_VALID);
-    *valid = st == HALL_STAMP_VALID;
+    if (v.revoked_after)
+        hall_val_set_str(req->pool, r, "note", "签章后吊销");
+    notes = hall_val_set_list(req->pool, r, "notes");
+    for (i = 0; i < v.nnotes; i++)
+        hall_val_push_str(req->pool, notes, v.notes[i]);
+    if (v.problem[0] != '\0')
+        hall_val_set_str(req->pool, r, "problem", v.problem);
+    hall_val_set_int(req->pool, r, "state_code", v.state);
+    hall_val_set_str(req->pool, r, "state", hall_stamp_state_text(v.state));
+    hall_val_set_bool(req->pool, r, "valid", v.state == HALL_STAMP_VALID);
+    *valid = v.state == HALL_STAMP_VALID;
     return HALL_OK;
 }
 

@@ -703,7 +703,265 @@ verify__revision_appended_after__modified_and_named(void **state)
     assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
     assert_int_equal(rep.sigs[0].later_changes, 1);
     assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
-    assert_string_equal(rep.sigs[0].after, "其后文档有其他修改");
+    assert_non_null(strstr(rep.sigs[0].after, "其后文档有其他修改："));
+}
+
+/* appends to path an update: the text objs (objects), then a table listing
+ * entries (as "N 1\nOFFSET 00000 n\r\n" lines, OFFSET of each object in objs
+ * in order), a trailer with /Prev the file's startxref (or prev when >= 0) */
+static void
+update(const char *path, const char *objs, const int *nums, int n, long long prev, int root_num)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    long long sx = stamp_startxref(p, (long long)len), at = (long long)len, xref;
+    const char *o = objs;
+    FILE *f = fopen(path, "ab");
+    int i;
+
+    fputs(objs, f);
+    xref = at + (long long)strlen(objs);
+    fputs("xref\n", f);
+    for (i = 0; i < n; i++) {
+        fprintf(f, "%d 1\n%010lld 00000 n\r\n", nums[i], at + (long long)(o - objs));
+        o = strstr(o, "endobj\n") + 7;
+    }
+    fprintf(f, "trailer\n<< /Size 40 /Root %d 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
+            root_num, prev >= 0 ? prev : sx, xref);
+    fclose(f);
+    free(p);
+}
+
+static void
+verify__page_text_rewritten_later__modified_page_named(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain7.pdf");
+    static const int nums[] = {4};
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/rewritten.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    update(out, "4 0 obj\n<< /Length 24 >>\nstream\n0 0 1 rg 0 0 99 99 re f\nendstream\nendobj\n",
+           nums, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_string_equal(rep.sigs[0].changes, "第1页的内容被修改");
+    assert_string_equal(rep.sigs[0].problem, "签章后文档被修改：第1页的内容被修改");
+}
+
+static void
+verify__info_rewritten_later__still_valid(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain8.pdf");
+    static const int nums[] = {30};
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/info.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    /* a new /Info (the trailer's): nothing a reader sees */
+    update(out, "30 0 obj\n<< /Producer (someone) >>\nendobj\n", nums, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+}
+
+static void
+verify__old_object_stream_rewritten__modified(void **state)
+{
+    char err[512], gen[512], out[512], objs[2048];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain10.pdf");
+    static const int nums[] = {1};
+    qpdf_data q = qpdf_init();
+    unsigned char *data = NULL;
+    size_t dl = 0;
+    char *end;
+
+    (void)state;
+    snprintf(gen, sizeof(gen), "%s/objstm2.pdf", top);
+    snprintf(out, sizeof(out), "%s/objstm2-stamped.pdf", top);
+    sh("qpdf --object-streams=generate %s %s", in, gen);
+    assert_int_equal(stamp(gen, out, signer, signer_key, 1, err), HALL_OK);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    /* object stream 1 keeps the page tree and page 2 (qpdf's numbering):
+     * written again with page 2 turned upside down, and no entry of page
+     * 2's own written */
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, out, err, sizeof(err)), HALL_OK);
+    assert_false(qpdf_oh_get_stream_data(q, qpdf_get_object_by_id(q, 1, 0), qpdf_dl_generalized,
+                                         NULL, &data, &dl) &
+                 QPDF_ERRORS);
+    qpdf_cleanup(&q);
+    assert_true(dl > 0 && dl < 1000);
+    data = realloc(data, dl + 1);
+    data[dl] = '\0';
+    end = strrchr((char *)data, '>');
+    assert_non_null(end);
+    end[-1] = '\0'; /* the last object's closing ">>" */
+    snprintf(objs, sizeof(objs),
+             "1 0 obj\n<< /Type /ObjStm /N 4 /First %zu /Length %zu >>\nstream\n%s /Rotate 180 "
+             ">>\nendstream\nendobj\n",
+             (size_t)(strchr((char *)data, '<') - (char *)data), strlen((char *)data) + 15,
+             (char *)data);
+    free(data);
+    update(out, objs, nums, 1, -1, 2);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_non_null(strstr(rep.sigs[0].changes, "对象流1"));
+}
+
+static void
+verify__dangling_reference_filled_after_signing__modified(void **state)
+{
+    char err[512], out[512], prep[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain11.pdf");
+    static const int page[] = {3}, box[] = {50};
+
+    (void)state;
+    /* prepared: page 1's contents name object 50, which does not exist
+     * (readers skip it); the victim stamps what they see */
+    snprintf(prep, sizeof(prep), "%s/dangling.pdf", top);
+    snprintf(out, sizeof(out), "%s/dangling-stamped.pdf", top);
+    sh("cp %s %s", in, prep);
+    update(prep, "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents [4 0 R 50 0 R] >>\nendobj\n",
+           page, 1, -1, 1);
+    assert_int_equal(stamp(prep, out, signer, signer_key, 1, err), HALL_OK);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    /* then object 50 appears: a red box over the page */
+    sh("cp %s %s.signed", out, out);
+    update(out,
+           "50 0 obj\n<< /Length 26 >>\nstream\n1 0 0 rg 0 0 999 999 re f\nendstream\nendobj\n",
+           box, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.sigs[0].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_non_null(strstr(rep.sigs[0].changes, "第1页"));
+    assert_non_null(strstr(rep.sigs[0].changes, "引用了签章后才加入的对象50"));
+    /* the same with a wrong /Length: qpdf cannot read it, a reader that
+     * repairs shows it */
+    sh("cp %s.signed %s", out, out);
+    update(out,
+           "50 0 obj\n<< /Length 24 >>\nstream\n1 0 0 rg 0 0 999 999 re f\nendstream\nendobj\n",
+           box, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+    assert_non_null(strstr(rep.sigs[0].changes, "对象50无法读取"));
+}
+
+static void
+verify__hostile_later_sections__modified_never_crash(void **state)
+{
+    char err[512], out[512];
+    struct hall_stamp_report rep;
+    struct hall_stamp_trust t;
+    size_t len;
+    unsigned char *p;
+    const char *in = simple_pdf("plain9.pdf");
+    static const int nums[] = {4};
+    FILE *f;
+    int k;
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    for (k = 0; k < 4; k++) {
+        snprintf(out, sizeof(out), "%s/hostile%d.pdf", top, k);
+        assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+        p = slurp(out, &len);
+        f = fopen(out, "ab");
+        if (k == 0) {
+            /* a section whose /Prev is itself */
+            fprintf(f,
+                    "xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 /Root 1 0 R /Prev %zu "
+                    ">>\nstartxref\n%zu\n%%%%EOF\n",
+                    len, len);
+        } else if (k == 1) {
+            /* a cross-reference stream of absurd /W and /Index */
+            fprintf(f,
+                    "40 0 obj\n<< /Type /XRef /W [9 9 9] /Index [0 2147483647] /Size 9 /Root 1 0 R "
+                    "/Length 3 /Prev %lld "
+                    ">>\nstream\nabc\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n",
+                    stamp_startxref(p, (long long)len), len);
+        } else if (k == 2) {
+            /* a table claiming two thousand million entries */
+            fprintf(f,
+                    "xref\n1 2000000000\n0000000009 00000 n\r\ntrailer\n<< /Size 9 /Root 1 0 R "
+                    "/Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
+                    stamp_startxref(p, (long long)len), len);
+        }
+        fclose(f);
+        if (k == 3) /* /Prev pointing before the stamp's revision */
+            update(out, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", nums, 1, 9, 1);
+        free(p);
+        t.roots = NULL;
+        if (hall_stamp_verify_file(pool, out, &t, &rep, err, sizeof(err)) == HALL_OK) {
+            assert_int_equal(rep.nsigs, 1);
+            assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+        }
+    }
+}
+
+static void
+verdict__records_lower_the_state__one_rule_for_both_verifiers(void **state)
+{
+    struct hall_stamp_sig s;
+    struct hall_stamp_records rec;
+    struct hall_stamp_verdict v;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    s.state = HALL_STAMP_VALID;
+    s.chain = HALL_STAMP_PASS;
+    s.signer_serial = "0A";
+    s.seal_es_id = "44030000000042";
+    s.signing_time = 1800000000;
+    s.problem = "";
+    s.overlap = "";
+    s.covered = "";
+    /* no records (hall-stamp verify): the document's state */
+    hall_stamp_verdict(pool, &s, NULL, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.nnotes, 0);
+    /* revoked after the signing time: still valid, told */
+    memset(&rec, 0, sizeof(rec));
+    rec.looked_up = rec.cert_known = rec.seal_known = 1;
+    rec.cert_revoked = 1;
+    rec.cert_revoked_at = s.signing_time + 60;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.revoked_after, 1);
+    assert_string_equal(v.signer_at_signing, "有效");
+    assert_non_null(strstr(v.notes[0], "签章后吊销"));
+    /* at or before it: 签章人证书已吊销（签章前）, with the reason */
+    rec.cert_revoked_at = s.signing_time;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_REVOKED_BEFORE);
+    assert_non_null(strstr(v.problem, "早于签章时间"));
+    /* the seal cancelled */
+    rec.cert_revoked = 0;
+    rec.seal_revoked = 1;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_SEAL_REVOKED);
+    /* records never raise a modified document, and a demo stamp is told */
+    s.state = HALL_STAMP_MODIFIED;
+    s.problem = "签章后文档被修改：第1页的内容被修改";
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_MODIFIED);
+    assert_string_equal(v.problem, "签章后文档被修改：第1页的内容被修改");
+    s.demo = 1;
+    s.overlap = "其后的签章2的外观与本签章在第1页重叠，可能遮盖本签章";
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.nnotes, 2);
+    assert_non_null(strstr(v.notes[0], "免费体验印章"));
+    assert_non_null(strstr(v.notes[1], "重叠"));
 }
 
 static void
@@ -825,6 +1083,32 @@ sign_sm2__round_trip__ses_signature_valid_qpdf_clean(void **state)
         assert_int_equal(rep.sigs[1].ses, 0);
         assert_string_equal(rep.sigs[0].after, "其后追加了1个签章");
     }
+}
+
+static void
+sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain-p256-sm2.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/p256-first.pdf", top);
+    snprintf(two, sizeof(two), "%s/p256-then-sm2.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    /* the SES_Signature's revision: a later signature like a CMS one */
+    assert_int_equal(stamp_seal(one, two, sm2_signer, sm2_key, 1, sm2_seal_der, sm2_seal_len, err),
+                     HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    assert_int_equal(rep.sigs[1].ses, 1);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+    assert_string_equal(rep.sigs[0].after, "其后追加了1个签章");
+    /* both on page 1 at the same point: each is told of the other */
+    assert_non_null(strstr(rep.sigs[0].overlap, "签章2"));
+    assert_non_null(strstr(rep.sigs[1].overlap, "签章1"));
 }
 
 static void
@@ -1058,11 +1342,18 @@ main(void)
         cmocka_unit_test(sign__xref_stream_pdf__valid),
         cmocka_unit_test(verify__byte_changed_in_range__modified),
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
+        cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
+        cmocka_unit_test(verify__info_rewritten_later__still_valid),
+        cmocka_unit_test(verify__old_object_stream_rewritten__modified),
+        cmocka_unit_test(verify__dangling_reference_filled_after_signing__modified),
+        cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
+        cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
+        cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
         cmocka_unit_test(sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused),
     };

@@ -580,14 +580,19 @@ verify_trust(STACK_OF(X509) * all, STACK_OF(X509) * roots, STACK_OF(X509) * cas,
     trust->cas = cas;
 }
 
-static void
-print_sig(const struct hall_stamp_sig *s)
+/* one stamp as the hall shows it: the same verdict (hall_stamp_verdict,
+ * without the hall's records), its state, reason and notes */
+static int
+print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s)
 {
+    struct hall_stamp_verdict v;
+
+    hall_stamp_verdict(pool, s, NULL, &v);
     printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
-           zh ? hall_stamp_state_text(s->state)
+           zh ? hall_stamp_state_text(v.state)
               : (const char *[]){"", "document modified", "not issued by this CA", "demo seal",
                                  "signer revoked before signing", "seal revoked",
-                                 "valid"}[s->state]);
+                                 "valid"}[v.state]);
     printf("  %s: %s\n", T("域", "field"), s->field);
     printf("  %s: %s\n", T("格式", "format"),
            s->ses ? T("GB/T 38540 电子签章（SM2/SM3）", "GB/T 38540 SES_Signature (SM2/SM3)")
@@ -608,8 +613,11 @@ print_sig(const struct hall_stamp_sig *s)
         printf("  %s: %s\n", T("其后", "after"), s->after);
     else if (s->covers_to_end)
         printf("  %s\n", T("签章覆盖整个文档", "covers the whole document"));
-    if (s->problem != NULL && s->problem[0] != '\0')
-        printf("  %s: %s\n", T("说明", "problem"), s->problem);
+    if (v.problem[0] != '\0')
+        printf("  %s: %s\n", T("说明", "problem"), v.problem);
+    for (int i = 0; i < v.nnotes; i++)
+        printf("  %s: %s\n", T("注意", "note"), v.notes[i]);
+    return v.state == HALL_STAMP_VALID;
 }
 
 static int
@@ -641,8 +649,7 @@ cmd_verify(int argc, char **argv)
     if (rep.nsigs == 0)
         printf("%s\n", T("文件中没有签章", "the file holds no stamp"));
     for (i = 0; i < rep.nsigs; i++) {
-        valid += rep.sigs[i].state == HALL_STAMP_VALID;
-        print_sig(&rep.sigs[i]);
+        valid += print_sig(pool, &rep.sigs[i]);
     }
     rc = rep.nsigs > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
 out:

@@ -1,0 +1,940 @@
+/*
+ * What a signature's later revisions change (docs/internals/stamp.md §3,
+ * "What may follow a signature").
+ *
+ * The file cut at the end of a signature's revision is a PDF of its own:
+ * the document as it was signed.  It is opened with libqpdf beside the
+ * whole file, the cross-reference sections written after it are read from
+ * the bytes (tables and streams, following /Prev back to the signed
+ * revision's own section), and every object they write is compared with
+ * the signed revision's: the same object is no change; anything else must
+ * be one of the changes a later signature or a document's housekeeping
+ * makes (the whitelist below, pyHanko's diff analysis as the reference),
+ * or it is named: page number and kind of object.
+ *
+ * Objects new to the file are not judged one by one: nothing the viewer
+ * shows can reach them but through an object that existed (the catalog,
+ * a page, the form), and those are judged with what they now point to,
+ * or through a reference the signed revision already held to a number
+ * that did not exist then (filled: one walk of the file finds them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stamp_int.h"
+
+#define DIFF_STREAM_BYTES (256LL << 20) /* stream bytes compared for one signature */
+#define DIFF_REACH_MAX    1000000       /* objects visited, references kept in the walk */
+
+/* what a signature's comparison holds */
+struct dctx {
+    struct hall_pool *pool;
+    const struct stamp_diff *d;
+    qpdf_data p, f; /* the signed revision, the whole file */
+    long long stream_bytes;
+    /* the signed revision's roles */
+    int p_root, p_info, p_meta, p_acro, p_fields;
+    struct idset p_pages;  /* page objects, in page order (unsorted) */
+    struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
+    struct idset p_dss;    /* objects under /DSS, sorted */
+    struct idset f_dss;
+    int f_root, f_info, f_meta;
+    /* the changes found: the first few told (a page's first), and a count */
+    const char *first;
+    const char *told[3];
+    int ntold, told_pages, nchanges, ndescribed;
+};
+
+static void
+ids_add(struct idset *s, int v)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, sizeof(int) * (size_t)s->cap);
+        if (s->v == NULL)
+            abort();
+    }
+    s->v[s->n++] = v;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void
+ids_sort(struct idset *s)
+{
+    if (s->n > 1)
+        qsort(s->v, (size_t)s->n, sizeof(int), int_cmp);
+}
+
+static int
+ids_has(const struct idset *s, int v)
+{
+    return v > 0 && s->n > 0 && bsearch(&v, s->v, (size_t)s->n, sizeof(int), int_cmp) != NULL;
+}
+
+static void
+ids_free(struct idset *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+static int
+oid(qpdf_data q, qpdf_oh o)
+{
+    return qpdf_oh_is_indirect(q, o) ? qpdf_oh_get_object_id(q, o) : 0;
+}
+
+/* two objects the same: by their text (the object's own, the references
+ * in it as N G R), streams by their dictionary and raw bytes */
+static int
+same(struct dctx *c, qpdf_oh a, qpdf_oh b)
+{
+    qpdf_data p = c->p, f = c->f;
+    int sa = qpdf_oh_is_stream(p, a), sb = qpdf_oh_is_stream(f, b), eq;
+
+    if (qpdf_oh_is_null(p, a) || qpdf_oh_is_null(f, b))
+        return qpdf_oh_is_null(p, a) && qpdf_oh_is_null(f, b);
+    if (sa != sb)
+        return 0;
+    if (!sa)
+        return strcmp(qpdf_oh_unparse_resolved(p, a), qpdf_oh_unparse_resolved(f, b)) == 0;
+    {
+        qpdf_oh da = qpdf_oh_get_dict(p, a), db = qpdf_oh_get_dict(f, b);
+        unsigned char *x = NULL, *y = NULL;
+        size_t xl = 0, yl = 0;
+
+        if (strcmp(qpdf_oh_unparse(p, da), qpdf_oh_unparse(f, db)) != 0)
+            return 0;
+        if (c->stream_bytes > DIFF_STREAM_BYTES)
+            return 0;
+        if ((qpdf_oh_get_stream_data(p, a, qpdf_dl_none, NULL, &x, &xl) & QPDF_ERRORS) ||
+            (qpdf_oh_get_stream_data(f, b, qpdf_dl_none, NULL, &y, &yl) & QPDF_ERRORS)) {
+            stamp_qerr(p);
+            stamp_qerr(f);
+            free(x);
+            free(y);
+            return 0;
+        }
+        c->stream_bytes += (long long)(xl + yl);
+        eq = xl == yl && (xl == 0 || memcmp(x, y, xl) == 0);
+        free(x);
+        free(y);
+        return eq;
+    }
+}
+
+/* the keys of a dictionary, copied (qpdf iterates one dictionary at a time) */
+static int
+dict_keys(struct hall_pool *pool, qpdf_data q, qpdf_oh dict, const char ***out)
+{
+    int n = 0, cap = 16;
+    const char **k = hall_palloc(pool, sizeof(*k) * (size_t)cap);
+
+    if (!qpdf_oh_is_dictionary(q, dict)) {
+        *out = k;
+        return 0;
+    }
+    qpdf_oh_begin_dict_key_iter(q, dict);
+    while (qpdf_oh_dict_more_keys(q) && n < 4096) {
+        if (n == cap) {
+            const char **m = hall_palloc(pool, sizeof(*k) * (size_t)cap * 2);
+
+            memcpy(m, k, sizeof(*k) * (size_t)cap);
+            k = m;
+            cap *= 2;
+        }
+        k[n++] = hall_pstrdup(pool, qpdf_oh_dict_next_key(q));
+    }
+    *out = k;
+    return n;
+}
+
+static int
+in_list(const char *key, const char *const *list)
+{
+    for (; list != NULL && *list != NULL; list++)
+        if (strcmp(key, *list) == 0)
+            return 1;
+    return 0;
+}
+
+/* the first key (of either) whose value differs, but for those in skip;
+ * NULL when none */
+static const char *
+dict_differs(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *const *skip)
+{
+    const char **ka, **kb;
+    int na = dict_keys(c->pool, c->p, a, &ka), nb = dict_keys(c->pool, c->f, b, &kb), i;
+
+    for (i = 0; i < na; i++)
+        if (!in_list(ka[i], skip) &&
+            strcmp(qpdf_oh_unparse(c->p, qpdf_oh_get_key(c->p, a, ka[i])),
+                   qpdf_oh_unparse(c->f, qpdf_oh_get_key(c->f, b, ka[i]))) != 0)
+            return ka[i];
+    for (i = 0; i < nb; i++)
+        if (!in_list(kb[i], skip) && !qpdf_oh_has_key(c->p, a, kb[i]))
+            return kb[i];
+    return NULL;
+}
+
+/* a change found: the first three different ones are told, those of a page
+ * (what a reader sees) before the others */
+static void
+change(struct dctx *c, const char *what)
+{
+    int page = strncmp(what, "第", strlen("第")) == 0, i;
+
+    c->nchanges++;
+    for (i = 0; i < c->ntold; i++)
+        if (strcmp(c->told[i], what) == 0)
+            return;
+    if (c->ntold == 3 && (!page || c->told_pages == 3))
+        return;
+    if (c->ntold == 3)
+        c->ntold--; /* the last one that is not a page's goes */
+    for (i = c->ntold; i > (page ? c->told_pages : c->ntold); i--)
+        c->told[i] = c->told[i - 1];
+    c->told[page ? c->told_pages : c->ntold] = what;
+    c->ntold++;
+    c->told_pages += page;
+}
+
+/* the page (1-based) of the signed revision that object num is, or whose
+ * contents, resources or annotations it is; *kind says which */
+static int
+page_of(struct dctx *c, int num, const char **kind)
+{
+    qpdf_data p = c->p;
+    int i, j, n;
+
+    for (i = 0; i < c->p_pages.n; i++) {
+        qpdf_oh pg = qpdf_get_object_by_id(p, c->p_pages.v[i], 0), v, r;
+
+        if (c->p_pages.v[i] == num) {
+            *kind = "页面";
+            return i + 1;
+        }
+        v = qpdf_oh_get_key(p, pg, "/Contents");
+        n = qpdf_oh_is_array(p, v) ? qpdf_oh_get_array_n_items(p, v) : 0;
+        if (oid(p, v) == num) {
+            *kind = "内容";
+            return i + 1;
+        }
+        for (j = 0; j < n && j < 1000; j++)
+            if (oid(p, qpdf_oh_get_array_item(p, v, j)) == num) {
+                *kind = "内容";
+                return i + 1;
+            }
+        r = qpdf_oh_get_key(p, pg, "/Resources");
+        if (oid(p, r) == num) {
+            *kind = "资源";
+            return i + 1;
+        }
+        for (j = 0; j < 2; j++) {
+            qpdf_oh sub = qpdf_oh_get_key(p, r, j == 0 ? "/XObject" : "/Font");
+            const char **ks;
+            int nk = dict_keys(c->pool, p, sub, &ks);
+
+            if (oid(p, sub) == num) {
+                *kind = "资源";
+                return i + 1;
+            }
+            for (int k = 0; k < nk && k < 1000; k++)
+                if (oid(p, qpdf_oh_get_key(p, sub, ks[k])) == num) {
+                    *kind = j == 0 ? "图像或表单对象" : "字体";
+                    return i + 1;
+                }
+        }
+        v = qpdf_oh_get_key(p, pg, "/Annots");
+        if (oid(p, v) == num) {
+            *kind = "注释";
+            return i + 1;
+        }
+        n = qpdf_oh_is_array(p, v) ? qpdf_oh_get_array_n_items(p, v) : 0;
+        for (j = 0; j < n && j < 1000; j++)
+            if (oid(p, qpdf_oh_get_array_item(p, v, j)) == num) {
+                *kind = "注释";
+                return i + 1;
+            }
+    }
+    return 0;
+}
+
+/* what object num was, in words, for the change found in it (the first
+ * few: each looks through the pages) */
+static const char *
+described(struct dctx *c, int num, qpdf_oh old, int removed)
+{
+    const char *kind = NULL, *verb = removed ? "被删除" : "被修改";
+    int pg;
+    qpdf_oh t;
+
+    if (++c->ndescribed > 16)
+        return hall_psprintf(c->pool, "对象%d%s", num, verb);
+    pg = page_of(c, num, &kind);
+
+    if (pg > 0) {
+        if (strcmp(kind, "页面") == 0)
+            return hall_psprintf(c->pool, "第%d页%s", pg, removed ? "被删除" : "的页面字典被修改");
+        /* a widget is what the reader sees as a form field */
+        if (strcmp(kind, "注释") == 0 &&
+            qpdf_oh_is_name_and_equals(c->p, qpdf_oh_get_key(c->p, old, "/Subtype"), "/Widget"))
+            kind = "表单域";
+        return hall_psprintf(c->pool, "第%d页的%s%s", pg, kind, verb);
+    }
+    t = qpdf_oh_get_key(c->p, qpdf_oh_is_stream(c->p, old) ? qpdf_oh_get_dict(c->p, old) : old,
+                        "/Type");
+    if (qpdf_oh_is_name_and_equals(c->p, t, "/Pages")) {
+        int fp = qpdf_get_num_pages(c->f);
+
+        stamp_qerr(c->f);
+        return fp != c->p_pages.n
+                   ? hall_psprintf(c->pool, "页数被改变（%d页变为%d页）", c->p_pages.n, fp)
+                   : "页面树被修改（页面被替换或重排）";
+    }
+    if (qpdf_oh_is_name_and_equals(c->p, t, "/Annot"))
+        return hall_psprintf(c->pool, "注释%s", verb);
+    if (qpdf_oh_is_name(c->p, t))
+        return hall_psprintf(c->pool, "对象%d（%s）%s", num, qpdf_oh_get_name(c->p, t), verb);
+    return hall_psprintf(c->pool, "对象%d%s", num, verb);
+}
+
+/* the report's signature whose field (or /V) is this one: its index, 0 none */
+static int
+sig_of(struct dctx *c, qpdf_oh field)
+{
+    qpdf_data f = c->f;
+    int fid = oid(f, field), vid = oid(f, qpdf_oh_get_key(f, field, "/V"));
+
+    for (int i = 0; i < c->d->rep->nsigs; i++) {
+        const struct hall_stamp_sig *s = &c->d->rep->sigs[i];
+
+        if ((fid > 0 && s->obj_field == fid) || (vid > 0 && s->obj_v == vid))
+            return i + 1;
+    }
+    return 0;
+}
+
+static int
+visible(qpdf_data q, qpdf_oh w)
+{
+    qpdf_oh r = qpdf_oh_get_key(q, w, "/Rect");
+    double v[4] = {0, 0, 0, 0};
+    long long fl = stamp_dict_int(q, w, "/F", 0);
+
+    if (fl > 0 && (fl & (2 | 32)))
+        return 0;
+    if (qpdf_oh_is_array(q, r) && qpdf_oh_get_array_n_items(q, r) == 4)
+        for (int i = 0; i < 4; i++)
+            stamp_pdf_num(q, qpdf_oh_get_array_item(q, r, i), &v[i]);
+    return v[2] != v[0] && v[3] != v[1];
+}
+
+/*
+ * A signature field (or its widget) the update adds, in the whole file:
+ * NULL when it may be added (a field of /FT /Sig whose signature is
+ * intact, or an unsigned one nobody sees), else what is wrong.
+ */
+static const char *
+new_sig_field(struct dctx *c, qpdf_oh w, int page)
+{
+    qpdf_data f = c->f;
+    qpdf_oh field = w, sub = qpdf_oh_get_key(f, w, "/Subtype");
+    int k;
+
+    if (page > 0 && !qpdf_oh_is_name_and_equals(f, sub, "/Widget"))
+        return hall_psprintf(c->pool, "第%d页新增了注释（%s）", page,
+                             qpdf_oh_is_name(f, sub) ? qpdf_oh_get_name(f, sub) : "未知类型");
+    if (!qpdf_oh_has_key(f, field, "/FT") &&
+        qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, w, "/Parent")))
+        field = qpdf_oh_get_key(f, w, "/Parent");
+    if (!qpdf_oh_is_name_and_equals(f, qpdf_oh_get_key(f, field, "/FT"), "/Sig"))
+        return page > 0 ? hall_psprintf(c->pool, "第%d页新增了表单域", page) : "新增了表单域";
+    /* an action runs when the page opens or the widget is seen: a script
+     * may change what the page shows */
+    if (qpdf_oh_has_key(f, w, "/A") || qpdf_oh_has_key(f, w, "/AA") ||
+        qpdf_oh_has_key(f, field, "/AA"))
+        return page > 0 ? hall_psprintf(c->pool, "第%d页新增的签名域带有动作（/A、/AA）", page)
+                        : "新增的签名域带有动作（/A、/AA）";
+    if (!qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, field, "/V")))
+        return visible(f, w)
+                   ? (page > 0 ? hall_psprintf(c->pool, "第%d页新增了可见的未签名签名域", page)
+                               : "新增了可见的未签名签名域")
+                   : NULL;
+    k = sig_of(c, field);
+    if (k == 0)
+        return "新增了无法核验的签名";
+    {
+        const struct hall_stamp_sig *s = &c->d->rep->sigs[k - 1];
+
+        if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
+            s->signature != HALL_STAMP_PASS)
+            return hall_psprintf(c->pool, "其后追加的签章%d无效（%s），其修订中的改动不予认可",
+                                 s->index,
+                                 s->problem != NULL && s->problem[0] ? s->problem : "签名无法验证");
+    }
+    return NULL;
+}
+
+/* old items of an array (/Annots, /Fields) all kept in their order, each
+ * added one judged by judge (page for /Annots, 0 for /Fields) */
+static void
+array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
+{
+    qpdf_data p = c->p, f = c->f;
+    int na = qpdf_oh_is_array(p, a) ? qpdf_oh_get_array_n_items(p, a) : 0;
+    int nb = qpdf_oh_is_array(f, b) ? qpdf_oh_get_array_n_items(f, b) : 0, i = 0, j;
+
+    if (qpdf_oh_is_null(f, b) && !qpdf_oh_is_null(p, a)) {
+        change(c, hall_psprintf(c->pool, "%s被删除", what));
+        return;
+    }
+    if ((!qpdf_oh_is_null(p, a) && !qpdf_oh_is_array(p, a)) || !qpdf_oh_is_array(f, b)) {
+        change(c, hall_psprintf(c->pool, "%s被修改", what));
+        return;
+    }
+    for (j = 0; j < nb && j < 20000; j++) {
+        qpdf_oh it = qpdf_oh_get_array_item(f, b, j);
+        const char *bad;
+
+        if (i < na && strcmp(qpdf_oh_unparse(p, qpdf_oh_get_array_item(p, a, i)),
+                             qpdf_oh_unparse(f, it)) == 0) {
+            i++;
+            continue;
+        }
+        /* an item the signed revision did not have: a new object */
+        if (oid(f, it) == 0 || !qpdf_oh_is_null(p, qpdf_get_object_by_id(p, oid(f, it), 0))) {
+            change(c, hall_psprintf(c->pool, "%s被修改", what));
+            return;
+        }
+        bad = new_sig_field(c, it, page);
+        if (bad != NULL) {
+            change(c, bad);
+            return;
+        }
+    }
+    if (i < na)
+        change(c, hall_psprintf(c->pool, "%s中的项被删除", what));
+}
+
+/* the page's dictionary: only /Annots may change, grown by signatures */
+static void
+page_judged(struct dctx *c, int pg, qpdf_oh a, qpdf_oh b)
+{
+    static const char *const annots[] = {"/Annots", NULL};
+    const char *k = dict_differs(c, a, b, annots);
+
+    if (k != NULL) {
+        change(c, strcmp(k, "/Contents") == 0 ? hall_psprintf(c->pool, "第%d页的内容被修改", pg)
+                  : strcmp(k, "/Resources") == 0
+                      ? hall_psprintf(c->pool, "第%d页的资源被修改", pg)
+                      : hall_psprintf(c->pool, "第%d页的页面字典被修改（%s）", pg, k));
+        return;
+    }
+    {
+        qpdf_oh x = qpdf_oh_get_key(c->p, a, "/Annots"), y = qpdf_oh_get_key(c->f, b, "/Annots");
+
+        /* the same indirect array: judged as its own object, if written */
+        if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
+            return;
+        array_grown(c, x, y, pg, hall_psprintf(c->pool, "第%d页的注释", pg));
+    }
+}
+
+static void
+acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b)
+{
+    static const char *const keys[] = {"/Fields", "/SigFlags", "/DR", "/DA", NULL};
+    /* with /NeedAppearances a reader draws the fields again from /DR and
+     * /DA: then they are the page's fonts and may not change */
+    static const char *const strict[] = {"/Fields", "/SigFlags", NULL};
+    const char *k;
+    int redraw = qpdf_oh_get_bool_value(c->p, qpdf_oh_get_key(c->p, a, "/NeedAppearances")) ||
+                 qpdf_oh_get_bool_value(c->f, qpdf_oh_get_key(c->f, b, "/NeedAppearances"));
+
+    if (qpdf_oh_is_null(c->p, a) && qpdf_oh_is_null(c->f, b))
+        return;
+    if (!qpdf_oh_is_dictionary(c->f, b)) {
+        change(c, "表单（AcroForm）被删除");
+        return;
+    }
+    k = dict_differs(c, a, b, redraw ? strict : keys);
+    if (k != NULL) {
+        change(c, hall_psprintf(c->pool, "表单（AcroForm）被修改（%s）", k));
+        return;
+    }
+    {
+        qpdf_oh x = qpdf_oh_get_key(c->p, a, "/Fields"), y = qpdf_oh_get_key(c->f, b, "/Fields");
+
+        if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
+            return;
+        array_grown(c, x, y, 0, "表单域列表");
+    }
+}
+
+static void
+catalog_judged(struct dctx *c)
+{
+    static const char *const keys[] = {"/AcroForm", "/DSS", "/Metadata", "/Extensions", NULL};
+    qpdf_oh a = qpdf_get_root(c->p), b = qpdf_get_root(c->f), x, y;
+    const char *k = dict_differs(c, a, b, keys);
+
+    if (k != NULL) {
+        change(c, hall_psprintf(c->pool, "文档目录（Catalog）被修改（%s）", k));
+        return;
+    }
+    x = qpdf_oh_get_key(c->p, a, "/AcroForm");
+    y = qpdf_oh_get_key(c->f, b, "/AcroForm");
+    if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
+        return; /* judged as its own object, if written */
+    if (strcmp(qpdf_oh_unparse(c->p, x), qpdf_oh_unparse(c->f, y)) != 0 || oid(c->f, y) > 0)
+        acroform_judged(c, x, y);
+}
+
+static int
+edge_cmp(const void *a, const void *b)
+{
+    const struct stamp_edge *x = a, *y = b;
+
+    return (x->to > y->to) - (x->to < y->to);
+}
+
+/*
+ * One walk of the whole file from the catalog, but through /DSS and
+ * /Metadata: the ids a reader may use (into d->reach) and every reference
+ * between objects on the way (d->edges, by target); HALL_ERR past
+ * DIFF_REACH_MAX visits or references.
+ */
+static int
+reach(struct dctx *c, struct stamp_diff *d)
+{
+    qpdf_data f = c->f;
+    qpdf_oh *stack;
+    int *owner, *owner_gen;
+    int n = 0, cap = 1024, seen = 0, rc = HALL_OK, ecap = 0;
+    long long size = stamp_dict_int(f, qpdf_get_trailer(f), "/Size", -1);
+    char *mark;
+
+    if (size <= 0 || size > 8000000)
+        return HALL_ERR;
+    mark = calloc((size_t)size + 1, 1);
+    stack = malloc(sizeof(*stack) * (size_t)cap);
+    owner = malloc(sizeof(int) * (size_t)cap);
+    owner_gen = malloc(sizeof(int) * (size_t)cap);
+    if (stack == NULL || mark == NULL || owner == NULL || owner_gen == NULL)
+        abort();
+    owner[n] = owner_gen[n] = 0;
+    stack[n++] = qpdf_get_root(f);
+    while (n > 0) {
+        qpdf_oh o = stack[--n];
+        int id = oid(f, o), isroot = id == c->f_root, by = owner[n], by_gen = owner_gen[n];
+
+        if (id > 0) {
+            if (++seen > DIFF_REACH_MAX) {
+                rc = HALL_ERR;
+                break;
+            }
+            if (id > size || mark[id])
+                continue;
+            mark[id] = 1;
+            ids_add(&d->reach, id);
+            by = id;
+            by_gen = qpdf_oh_get_generation(f, o);
+        }
+        if (qpdf_oh_is_stream(f, o))
+            o = qpdf_oh_get_dict(f, o);
+        if (qpdf_oh_is_array(f, o) || qpdf_oh_is_dictionary(f, o)) {
+            const char **ks = NULL;
+            int arr = qpdf_oh_is_array(f, o);
+            int m = arr ? qpdf_oh_get_array_n_items(f, o) : dict_keys(c->pool, f, o, &ks);
+
+            for (int i = 0; i < m; i++) {
+                qpdf_oh it;
+                int to;
+
+                if (!arr && isroot &&
+                    (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0))
+                    continue;
+                it = arr ? qpdf_oh_get_array_item(f, o, i) : qpdf_oh_get_key(f, o, ks[i]);
+                to = oid(f, it);
+                if (to > 0 && by > 0) {
+                    if (d->nedges == ecap) {
+                        if (ecap >= DIFF_REACH_MAX) {
+                            rc = HALL_ERR;
+                            goto out;
+                        }
+                        ecap = ecap ? ecap * 2 : 4096;
+                        d->edges = realloc(d->edges, sizeof(*d->edges) * (size_t)ecap);
+                        if (d->edges == NULL)
+                            abort();
+                    }
+                    d->edges[d->nedges].from = by;
+                    d->edges[d->nedges].from_gen = by_gen;
+                    d->edges[d->nedges].to = to;
+                    d->nedges++;
+                }
+                if (to == 0 && !qpdf_oh_is_array(f, it) && !qpdf_oh_is_dictionary(f, it))
+                    continue;
+                if (n == cap) {
+                    if (cap >= DIFF_REACH_MAX) {
+                        rc = HALL_ERR;
+                        goto out;
+                    }
+                    cap *= 2;
+                    stack = realloc(stack, sizeof(*stack) * (size_t)cap);
+                    owner = realloc(owner, sizeof(int) * (size_t)cap);
+                    owner_gen = realloc(owner_gen, sizeof(int) * (size_t)cap);
+                    if (stack == NULL || owner == NULL || owner_gen == NULL)
+                        abort();
+                }
+                owner[n] = by;
+                owner_gen[n] = by_gen;
+                stack[n++] = it;
+            }
+        }
+    }
+out:
+    stamp_qerr(f);
+    free(stack);
+    free(owner);
+    free(owner_gen);
+    free(mark);
+    ids_sort(&d->reach);
+    if (d->nedges > 1)
+        qsort(d->edges, (size_t)d->nedges, sizeof(*d->edges), edge_cmp);
+    return rc;
+}
+
+/* the walk, once per file */
+static int
+walked(struct dctx *c)
+{
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+
+    if (!d->reach_done) {
+        d->reach_done = 1;
+        d->reach_ok = reach(c, d) == HALL_OK;
+    }
+    return d->reach_ok;
+}
+
+/*
+ * A new object (num, gen) that an object of the signed revision already
+ * pointed to, when it did not exist: a reference left dangling on purpose
+ * (a page's /Contents [5 0 R 99 0 R]), filled after signing.  Its
+ * referrers in the whole file are looked at as they were signed.
+ */
+static void
+filled(struct dctx *c, int num, int gen)
+{
+    const struct stamp_diff *d = c->d;
+    struct stamp_edge key = {0, 0, num};
+    const struct stamp_edge *e;
+    char ref[48];
+    int rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
+
+    if (!walked(c)) {
+        change(c, "文档结构过大，未能核验签章后加入的对象");
+        return;
+    }
+    e = d->nedges > 0 ? bsearch(&key, d->edges, (size_t)d->nedges, sizeof(*e), edge_cmp) : NULL;
+    if (e == NULL)
+        return;
+    while (e > d->edges && e[-1].to == num)
+        e--;
+    for (; e < d->edges + d->nedges && e->to == num; e++) {
+        qpdf_oh old = qpdf_get_object_by_id(c->p, e->from, e->from_gen);
+        const char *t, *at;
+
+        if (qpdf_oh_is_null(c->p, old))
+            continue;
+        t = qpdf_oh_unparse_resolved(
+            c->p, qpdf_oh_is_stream(c->p, old) ? qpdf_oh_get_dict(c->p, old) : old);
+        for (at = strstr(t, ref); at != NULL; at = strstr(at + 1, ref))
+            if ((at == t || !(at[-1] >= '0' && at[-1] <= '9')) &&
+                !(at[rl] >= '0' && at[rl] <= '9')) {
+                const char *kind = NULL;
+                int pg = page_of(c, e->from, &kind);
+
+                change(c, pg > 0 ? hall_psprintf(c->pool, "第%d页的%s引用了签章后才加入的对象%d",
+                                                 pg, kind, num)
+                                 : hall_psprintf(c->pool, "对象%d引用了签章后才加入的对象%d",
+                                                 e->from, num));
+                return;
+            }
+    }
+}
+
+/* the indirect objects under o (the /DSS), a few levels down */
+static void
+collect(qpdf_data q, qpdf_oh o, int depth, struct idset *out, struct hall_pool *pool)
+{
+    int id = oid(q, o);
+
+    if (id > 0) {
+        for (int i = 0; i < out->n; i++)
+            if (out->v[i] == id)
+                return;
+        ids_add(out, id);
+    }
+    if (depth > 4 || out->n > 20000)
+        return;
+    if (qpdf_oh_is_array(q, o)) {
+        int n = qpdf_oh_get_array_n_items(q, o);
+
+        for (int i = 0; i < n && i < 20000; i++)
+            collect(q, qpdf_oh_get_array_item(q, o, i), depth + 1, out, pool);
+    } else if (qpdf_oh_is_dictionary(q, o)) {
+        const char **ks;
+        int n = dict_keys(pool, q, o, &ks);
+
+        for (int i = 0; i < n; i++)
+            collect(q, qpdf_oh_get_key(q, o, ks[i]), depth + 1, out, pool);
+    }
+}
+
+static void
+roles_read(struct dctx *c)
+{
+    qpdf_data p = c->p, f = c->f;
+    qpdf_oh root = qpdf_get_root(p), acro = qpdf_oh_get_key(p, root, "/AcroForm");
+    int n = qpdf_get_num_pages(p);
+
+    c->p_root = oid(p, root);
+    c->p_info = oid(p, qpdf_oh_get_key(p, qpdf_get_trailer(p), "/Info"));
+    c->p_meta = oid(p, qpdf_oh_get_key(p, root, "/Metadata"));
+    c->p_acro = oid(p, acro);
+    c->p_fields = oid(p, qpdf_oh_get_key(p, acro, "/Fields"));
+    for (int i = 0; i < n; i++) {
+        qpdf_oh pg = qpdf_get_page_n(p, (size_t)i);
+
+        ids_add(&c->p_pages, oid(p, pg));
+        ids_add(&c->p_annots, oid(p, qpdf_oh_get_key(p, pg, "/Annots")));
+    }
+    stamp_qerr(p);
+    collect(p, qpdf_oh_get_key(p, root, "/DSS"), 0, &c->p_dss, c->pool);
+    ids_sort(&c->p_dss);
+    root = qpdf_get_root(f);
+    c->f_root = oid(f, root);
+    c->f_info = oid(f, qpdf_oh_get_key(f, qpdf_get_trailer(f), "/Info"));
+    c->f_meta = oid(f, qpdf_oh_get_key(f, root, "/Metadata"));
+    collect(f, qpdf_oh_get_key(f, root, "/DSS"), 0, &c->f_dss, c->pool);
+    ids_sort(&c->f_dss);
+    stamp_qerr(f);
+}
+
+/* an object only the /Info, /Metadata or /DSS use: nothing shows it */
+static int
+unseen(struct dctx *c, int num)
+{
+    return walked(c) && !ids_has(&c->d->reach, num);
+}
+
+/* the index in the signed revision's pages of num, or its /Annots; 0 none */
+static int
+page_index(const struct idset *s, int num)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->v[i] == num && num > 0)
+            return i + 1;
+    return 0;
+}
+
+static int
+is_type(qpdf_data q, qpdf_oh o, const char *t)
+{
+    if (qpdf_oh_is_stream(q, o))
+        o = qpdf_oh_get_dict(q, o);
+    return qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, o, "/Type"), t);
+}
+
+/* an unsigned signature field of the signed revision (or its widget) */
+static int
+empty_sig_field(qpdf_data q, qpdf_oh o)
+{
+    qpdf_oh fld = qpdf_oh_has_key(q, o, "/FT") ? o : qpdf_oh_get_key(q, o, "/Parent");
+
+    return qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, fld, "/FT"), "/Sig") &&
+           !qpdf_oh_has_key(q, fld, "/V");
+}
+
+/* one object the later revisions wrote that is not what was signed */
+static void
+changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
+{
+    qpdf_data p = c->p, f = c->f;
+    int pg;
+
+    if ((pg = page_index(&c->p_pages, num)) > 0) {
+        if (removed)
+            change(c, hall_psprintf(c->pool, "第%d页被删除", pg));
+        else
+            page_judged(c, pg, old, new);
+        return;
+    }
+    if ((pg = page_index(&c->p_annots, num)) > 0) {
+        array_grown(c, old, new, pg, hall_psprintf(c->pool, "第%d页的注释", pg));
+        return;
+    }
+    if (num == c->p_acro) {
+        acroform_judged(c, old, new);
+        return;
+    }
+    if (num == c->p_fields) {
+        array_grown(c, old, new, 0, "表单域列表");
+        return;
+    }
+    /* an old cross-reference stream: nothing points into it.  An old
+     * object stream is another matter: the objects the signed revision
+     * keeps in it would be read from the new one without any entry of
+     * theirs being written */
+    if (is_type(p, old, "/XRef") &&
+        (is_type(f, new, "/ObjStm") || is_type(f, new, "/XRef") || qpdf_oh_is_null(f, new)))
+        return;
+    if (is_type(p, old, "/ObjStm")) {
+        change(c, hall_psprintf(c->pool, "对象流%d（其中的对象）被修改", num));
+        return;
+    }
+    if ((num == c->p_info || num == c->f_info || num == c->p_meta || num == c->f_meta ||
+         ids_has(&c->p_dss, num) || ids_has(&c->f_dss, num)) &&
+        unseen(c, num))
+        return;
+    if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
+        static const char *const keys[] = {"/V", "/AP", "/AS",   "/MK", "/DA",
+                                           "/F", "/Ff", "/Type", "/Q",  NULL};
+        const char *k = dict_differs(c, old, new, keys), *bad;
+
+        if (k != NULL) {
+            change(c, hall_psprintf(c->pool, "签名域被修改（%s）", k));
+            return;
+        }
+        bad = new_sig_field(c, new, 0);
+        if (bad != NULL)
+            change(c, bad);
+        return;
+    }
+    change(c, described(c, num, old, removed));
+}
+
+static int
+xent_cmp(const void *a, const void *b)
+{
+    const struct stamp_xent *x = a, *y = b;
+
+    if (x->num != y->num)
+        return (x->num > y->num) - (x->num < y->num);
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+const char *
+stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *nchanges)
+{
+    struct dctx c;
+    struct stamp_xlist l;
+    char err[256];
+    long long psize;
+    int i;
+
+    memset(&c, 0, sizeof(c));
+    memset(&l, 0, sizeof(l));
+    c.pool = pool;
+    c.d = d;
+    c.f = d->f;
+    *nchanges = 0;
+    if (stamp_written_after(d, end, &l) != HALL_OK) {
+        c.first = "其后的内容无法作为对签章时文档的增量更新读取";
+        c.nchanges = 1;
+        goto out;
+    }
+    if (l.over) {
+        c.first = "其后修改的对象过多，未能逐一核验";
+        c.nchanges = 1;
+        goto out;
+    }
+    if (l.n == 0)
+        goto out;
+    c.p = qpdf_init();
+    if (stamp_qpdf_open(c.p, d->map, (size_t)end, NULL, err, sizeof(err)) != HALL_OK) {
+        c.first = "签章时的文档版本无法单独读取";
+        c.nchanges = 1;
+        goto out;
+    }
+    roles_read(&c);
+    psize = stamp_dict_int(c.p, qpdf_get_trailer(c.p), "/Size", 0);
+    catalog_judged(&c);
+    qsort(l.e, (size_t)l.n, sizeof(*l.e), xent_cmp);
+    for (i = 0; i < l.n; i++) {
+        const struct stamp_xent *e = &l.e[i];
+        qpdf_oh old, new;
+
+        if (i > 0 && e->num == l.e[i - 1].num)
+            continue; /* the newest section's entry is first in l: the same object */
+        if (e->num == c.p_root || e->num == c.f_root)
+            continue; /* catalog_judged */
+        old = qpdf_get_object_by_id(c.p, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
+        if (!e->used && qpdf_oh_is_null(c.p, old))
+            old = qpdf_get_object_by_id(c.p, e->num, 0);
+        new = e->used ? qpdf_get_object_by_id(c.f, e->num, e->gen) : qpdf_oh_new_null(c.f);
+        stamp_qerr(c.p);
+        stamp_qerr(c.f);
+        /* an entry whose object qpdf cannot read: a reader that repairs
+         * (a wrong /Length) may show it */
+        if (e->used && qpdf_oh_is_null(c.f, new)) {
+            if (qpdf_oh_is_null(c.p, old))
+                change(&c, hall_psprintf(pool, "签章后写入的对象%d无法读取", e->num));
+            else
+                changed(&c, e->num, old, new, 0);
+            continue;
+        }
+        if (same(&c, old, new))
+            continue;
+        if (qpdf_oh_is_null(c.p, old)) {
+            /* a new object: only what a judged object points to is seen,
+             * unless its number was one the signed revision could
+             * already point to */
+            if (e->num < psize && e->used)
+                change(&c, described(&c, e->num, old, 0));
+            else if (e->used)
+                filled(&c, e->num, e->gen);
+            continue;
+        }
+        /* in use but unreadable (null) is a change, not a removal */
+        changed(&c, e->num, old, new, !e->used);
+        if (c.nchanges > 100)
+            break;
+    }
+out:
+    if (c.first == NULL && c.ntold > 0)
+        c.first = c.ntold == 1 ? c.told[0]
+                  : c.ntold == 2
+                      ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
+                      : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
+    if (c.p != NULL) {
+        stamp_qerr(c.p);
+        qpdf_oh_release_all(c.p);
+        qpdf_cleanup(&c.p);
+    }
+    ids_free(&c.p_pages);
+    ids_free(&c.p_annots);
+    ids_free(&c.p_dss);
+    ids_free(&c.f_dss);
+    free(l.e);
+    *nchanges = c.nchanges;
+    return c.first;
+}
+
+void
+stamp_diff_free(struct stamp_diff *d)
+{
+    ids_free(&d->reach);
+    free(d->edges);
+    d->edges = NULL;
+}
