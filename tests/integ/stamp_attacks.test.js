@@ -26,7 +26,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { Client } = require('./lib/client');
+const { Client, HALL } = require('./lib/client');
 const { makePdf, verifyPdf, tryStamp, hallSeals, stampWith, HALL_STAMP } = require('./lib/stamp');
 const { tmpdir, fetchPki } = require('./lib/pki');
 
@@ -323,11 +323,11 @@ test('attacks__universal_forgery_empty_zero_missing_contents_or_byte_range__文�
  * The attacker prepares the document: after its last %%EOF, before the
  * victim stamps it, bytes no cross-reference section lists (so no reader
  * shows them and the stamp signs them): here object 5 again (the page's
- * text, another amount), object 4 again (page 1 whose contents are a white
- * box over the text), a red box as object 90.  After the stamp, a section
- * that points at them.
+ * text, another amount) and a white box over the text as object 90 (with
+ * shadowPage, object 4 again too: page 1 whose contents are both).  After
+ * the stamp, a section that points at them.
  */
-function shadowPrepared() {
+function shadowPrepared(shadowPage = false) {
     const text = 'BT /F1 18 Tf 72 760 Td (contract: the buyer pays 1000000 yuan) Tj ET\n';
     const hide = '1 1 1 rg 60 740 480 50 re f\n';
     const base = makePdf({ pages: 2, text: 'contract: the buyer pays 100 yuan' });
@@ -335,7 +335,7 @@ function shadowPrepared() {
     const blocks = [
         ['5', `<< /Length ${text.length} >>\nstream\n${text}endstream`],
         ['90', `<< /Length ${hide.length} >>\nstream\n${hide}endstream`],
-        ['4', page4.replace(/\/Contents [^/>]+/, '/Contents [5 0 R 90 0 R] ')],
+        ...(shadowPage ? [['4', page4.replace(/\/Contents [^/>]+/, '/Contents [5 0 R 90 0 R] ')]] : []),
     ];
     let pad = '';
     const at = {};
@@ -344,9 +344,25 @@ function shadowPrepared() {
         pad += `${n} 0 obj\n${body}\nendobj\n`;
     }
     const prepared = Buffer.concat([base, Buffer.from(pad, 'latin1')]);
+    if (shadowPage)
+        return { prepared };
     const stamped = stampWith(prepared, seals.org, seals.pin, { page: 1, x: 150, y: 240 });
     return { stamped, at };
 }
+
+test('attacks__shadow_prepared_page__the_tool_refuses_to_stamp_it', () => {
+    /* two texts of the page it would write again (the listed one, a hidden
+     * later one): the stamper does not sign what a reader may show instead */
+    const { prepared } = shadowPrepared(true);
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'in.pdf'), prepared);
+    const r = spawnSync(HALL_STAMP, ['sign', '--in', path.join(dir, 'in.pdf'), '--out', path.join(dir, 'out.pdf'),
+        '--seal', seals.org.seal, '--p12', seals.org.p12, '--page', '1', '--x', '150', '--y', '240',
+        '--tsa', `${HALL}/tsa`, '--pin-fd', '0'], { input: `${seals.pin}\n`, encoding: 'utf8' });
+    assert.notEqual(r.status, 0, 'refused');
+    assert.match(r.stderr, /PDF文件中有无法完整读取的对象/);
+    assert.equal(fs.existsSync(path.join(dir, 'out.pdf')), false, 'nothing written');
+});
 
 test('attacks__shadow_hide_replace_and_hide_and_replace__文档已被修改', async () => {
     const { stamped, at } = shadowPrepared();
@@ -363,9 +379,10 @@ test('attacks__shadow_hide_replace_and_hide_and_replace__文档已被修改', as
     [s] = await judged(pdf);
     assert.equal(s.state, '文档已被修改', 'replace');
     assert.match(s.problem, /第1页的内容被修改/);
-    /* hide-and-replace: page, text and box all pointed at prepared bytes: a
-     * section of nothing but offsets into what was signed */
-    pdf = appendUpdate(stamped, { 4: { at: at['4'] }, 5: { at: at['5'] }, 90: { at: at['90'] } });
+    /* hide-and-replace: the text and the box pointed at prepared bytes,
+     * the page's contents at both */
+    pdf = appendUpdate(stamped, { 5: { at: at['5'] }, 90: { at: at['90'] },
+        4: pageWith(stamped, 4, { contents: '[5 0 R 90 0 R]' }) });
     [s] = await judged(pdf);
     assert.equal(s.state, '文档已被修改', 'hide and replace');
     assert.match(s.problem, /第1页/);
