@@ -70,7 +70,10 @@ const struct hall_stmt hall_store_stmts[] = {
     /* a new password ends the user's other sessions (modules/account) */
     {"session_drop_others", "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", 2},
     /* the header's name of a partner's hall (core/web/resp.c, site_name) */
-    {"partner_site_name", "SELECT name FROM partners WHERE code = $1", 1},
+    {"partner_site_name",
+     "SELECT name, coalesce(center_orders_label, '') AS center_orders_label FROM partners"
+     " WHERE code = $1",
+     1},
     /* the flows a channel sells (its home page and menu): the partner's
      * products; the generic hall ('') its own and, for the flows that ask
      * the project first, those of the partners it lists */

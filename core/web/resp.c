@@ -109,19 +109,44 @@ hall_page_ctx(struct hall_req *req)
     return ctx;
 }
 
+/* the partner's row as every applicant's page reads it (a worker's copy
+ * of reference rows), or NULL: the generic hall, or none */
+static struct hall_dbres *
+partner_row(struct hall_req *req)
+{
+    struct hall_dbres *res;
+
+    if (req->partner[0] == '\0' || req->cx == NULL || req->cx->in_tx)
+        return NULL;
+    res = hall_db_ref(req->cx, "partner_site_name", HALL_STR(req->partner));
+    return res != NULL && hall_dbres_rows(res) == 1 ? res : NULL;
+}
+
 /* the header's name on every applicant's page: the partner's hall by its
  * name, the generic hall 深圳CA网上营业厅 (the console sets its own) */
 static const char *
 site_name(struct hall_req *req)
 {
-    struct hall_dbres *res;
+    struct hall_dbres *res = partner_row(req);
 
-    if (req->partner[0] == '\0' || req->cx == NULL || req->cx->in_tx)
-        return "深圳CA网上营业厅";
-    res = hall_db_ref(req->cx, "partner_site_name", HALL_STR(req->partner));
-    if (res == NULL || hall_dbres_rows(res) == 0)
-        return "深圳CA网上营业厅";
-    return hall_pstrdup(req->pool, hall_dbres_str(res, 0, "name"));
+    return res != NULL ? hall_pstrdup(req->pool, hall_dbres_str(res, 0, "name"))
+                       : "深圳CA网上营业厅";
+}
+
+/* seed 001's 个人中心 of a partner with its own list (我的业务单-光大环境内部应用):
+ * the menu's entry for the applicant's orders made through that partner */
+static void
+channel_orders(struct hall_req *req, struct hall_val *ctx)
+{
+    struct hall_dbres *res = partner_row(req);
+    struct hall_val *c;
+
+    if (res == NULL || *hall_dbres_str(res, 0, "center_orders_label") == '\0')
+        return;
+    c = hall_val_set_obj(req->pool, ctx, "channel_orders");
+    hall_val_set_str(req->pool, c, "code", req->partner);
+    hall_val_set_str(req->pool, c, "label",
+                     hall_pstrdup(req->pool, hall_dbres_str(res, 0, "center_orders_label")));
 }
 
 int
@@ -137,6 +162,8 @@ hall_resp_page(struct hall_req *req, int status, const char *name, struct hall_v
         hall_val_set_bool(req->pool, ctx, "logged_in", req->user_id != 0);
     if (hall_val_get(ctx, "site_name") == NULL && hall_val_get(ctx, "admin_page") == NULL)
         hall_val_set_str(req->pool, ctx, "site_name", site_name(req));
+    if (hall_val_get(ctx, "channel_orders") == NULL && hall_val_get(ctx, "admin_page") == NULL)
+        channel_orders(req, ctx);
     hall_val_set_str(req->pool, ctx, "asset_v", req->app->asset_v);
     inner = hall_buf_new(req->pool, 4 * 1024 * 1024);
     if (hall_tmpl_render(req->app->tmpl, name, ctx, inner) != HALL_OK) {

@@ -50,8 +50,9 @@ static const struct hall_stmt center_stmts[] = {
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
      " AND ($4 = '' OR strpos(subject, $4) > 0) AND ($5 = '' OR status = $5)"
      " AND ($6 = '' OR created_at >= $6::date) AND ($7 = '' OR created_at < $7::date + 1)"
+     " AND ($10 = '' OR partner_code = $10)"
      " ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9",
-     9},
+     10},
     /* 我的业务单 as most visitors see it (page 1, no filter) in one round
      * trip: the session (as core/store/db.c's session_get reads it), the
      * applicant's kept count (sql/029_order_counts.sql) and the page, from
@@ -89,8 +90,9 @@ static const struct hall_stmt center_stmts[] = {
      "SELECT count(*) AS total FROM orders WHERE user_id = $1"
      " AND ($2 = '' OR order_no = $2) AND ($3 = '' OR business_type = $3)"
      " AND ($4 = '' OR strpos(subject, $4) > 0) AND ($5 = '' OR status = $5)"
-     " AND ($6 = '' OR created_at >= $6::date) AND ($7 = '' OR created_at < $7::date + 1)",
-     7},
+     " AND ($6 = '' OR created_at >= $6::date) AND ($7 = '' OR created_at < $7::date + 1)"
+     " AND ($8 = '' OR partner_code = $8)",
+     8},
     {"order_view",
      "SELECT o.id, o.order_no, o.business_type, o.subject, o.amount_fen, o.cert_fen,"
      " o.shipping_fen, o.status, o.step, o.cert_type, o.years, o.seal,"
