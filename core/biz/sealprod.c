@@ -33,10 +33,27 @@ const struct hall_stmt hall_sealprod_stmts[] = {
     {"sp_items",
      "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, '') AS seal_name,"
      " i.image_png, i.holder_enc FROM seal_items i JOIN orders o ON o.id = i.order_id"
-     " WHERE i.order_id = $1 AND o.business_type = 'seal' AND NOT EXISTS"
+     " WHERE i.order_id = $1 AND o.business_type IN ('seal', 'new') AND NOT EXISTS"
      " (SELECT 1 FROM seseals s WHERE s.item_id = i.id)"
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
      1},
+    /* a 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
+     * 是: orders.seal; 湖南's 签章费 in the product's price) and whose seal is
+     * not there yet: its part of the price, its 印模采集表 (the current file) */
+    {"sp_bundle",
+     "SELECT o.product_id, o.years, CASE WHEN o.seal THEN p.seal_fee_per_year_fen"
+     " ELSE coalesce((p.breakdown->>'签章费')::int, 0) END * o.years AS price_fen,"
+     " (SELECT f.stored_name FROM order_files f WHERE f.order_id = o.id AND f.kind = 'seal_form'"
+     " AND f.replaced_at IS NULL AND f.removed_at IS NULL ORDER BY f.id DESC LIMIT 1) AS seal_form"
+     " FROM orders o JOIN products p ON p.id = o.product_id"
+     " WHERE o.id = $1 AND o.business_type = 'new' AND o.cert_type = 'org'"
+     " AND (o.seal OR p.breakdown ? '签章费')"
+     " AND NOT EXISTS (SELECT 1 FROM seal_items i WHERE i.order_id = o.id)",
+     1},
+    {"sp_bundle_item",
+     "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, price_fen,"
+     " image_png) VALUES ($1, 'org', 0, $2, $3, $4, $5, $6) RETURNING id",
+     6},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -154,6 +171,88 @@ sp_holder(struct hall_ctx *cx, const struct hall_dbres *res, int row, struct sp_
     return HALL_OK;
 }
 
+/* weak: only the programs that link libhallseal draw (core/biz/biz.h) */
+extern unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind,
+                                          const char *org, const char *name, size_t *len,
+                                          struct hall_sealimg_fit *fit) __attribute__((weak));
+extern unsigned char *hall_sealimg_cutout(struct hall_pool *pool, const unsigned char *img,
+                                          size_t n, size_t *len, const char **err)
+    __attribute__((weak));
+
+/*
+ * A 证书新办 whose price includes the 电子签章 (sp_bundle): its 机构章, the
+ * seal_items row that the steps below then make as a 电子签章申请's 机构章
+ * (listing the order's certificate).  The picture, unless the operator
+ * made it first on 电子印章管理 (modules/seal: POST /admin/seal/bundle),
+ * is the red impression cut out of the uploaded 印模采集表 (根据印模样式
+ * 抠图), or, when the 采集表 is a PDF or holds no red impression, drawn
+ * from the unit's name (工具自动生成).  HALL_CONFLICT with *msg when the
+ * name cannot be drawn; HALL_ERR when the file store cannot be read.
+ */
+static int
+bundle_item(struct hall_ctx *cx, int64_t order_id, const char *org, const char *actor,
+            const char **msg)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "sp_bundle", HALL_I64(order_id)), *r;
+    const char *stored, *style = "cutout", *why = "no seal form";
+    unsigned char *png = NULL;
+    size_t len = 0;
+    struct hall_val *d;
+
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    stored = hall_dbres_isnull(res, 0, hall_dbres_col(res, "seal_form"))
+                 ? NULL
+                 : hall_dbres_str(res, 0, "seal_form");
+    if (stored != NULL && hall_sealimg_cutout != NULL) {
+        size_t n;
+        int status;
+        unsigned char *data = hall_file_read(cx, stored, &n, &status);
+        const char *mime = data != NULL ? hall_file_sniff(data, n) : NULL;
+
+        if (data == NULL && (status == 503 || status == 504)) {
+            hall_err(cx, "msg=\"sealprod: seal form unreadable\" order=%lld status=%d",
+                     (long long)order_id, status);
+            return HALL_ERR;
+        }
+        if (mime == NULL || strcmp(mime, "application/pdf") == 0)
+            why = data == NULL ? "seal form missing" : "seal form not an image";
+        else
+            png = hall_sealimg_cutout(cx->pool, data, n, &len, &why);
+    }
+    if (png == NULL) {
+        struct hall_sealimg_fit fit;
+
+        if (hall_sealimg_render == NULL) {
+            hall_err(cx, "msg=\"sealprod: this program does not draw seals\" order=%lld",
+                     (long long)order_id);
+            return HALL_ERR;
+        }
+        memset(&fit, 0, sizeof(fit));
+        style = "auto";
+        png = hall_sealimg_render(cx->pool, HALL_SEAL_ORG, org, "", &len, &fit);
+        if (png == NULL || fit.unknown_glyphs > 0) {
+            *msg = "证书含电子签章，但印模采集表中没有可抠取的红色印模，机构名称也无法绘制成印章：请申请人"
+                   "重新上传清晰的彩色印模采集表";
+            return HALL_CONFLICT;
+        }
+        hall_info(cx, "msg=\"sealprod: bundled seal drawn\" order=%lld why=\"%s\"",
+                  (long long)order_id, why);
+    }
+    r = hall_db_exec(cx, "sp_bundle_item", HALL_I64(order_id),
+                     HALL_I64(hall_dbres_int(res, 0, "product_id")),
+                     HALL_I64(hall_dbres_int(res, 0, "years")), HALL_STR(style),
+                     HALL_I64(hall_dbres_int(res, 0, "price_fen")), HALL_BIN(png, len));
+    if (r == NULL || hall_dbres_rows(r) != 1)
+        return HALL_ERR;
+    d = hall_val_obj(cx->pool);
+    hall_val_set_fmt(cx->pool, d, "order_id", "%lld", (long long)order_id);
+    hall_val_set_str(cx->pool, d, "style", style);
+    return hall_audit(cx, actor, "seal_item", hall_dbres_str(r, 0, "id"), "bundle", NULL, style, d);
+}
+
 int
 hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, const char *org,
                      const char *uscc, const char *actor, const char **msg,
@@ -164,6 +263,9 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
     int i, n;
 
     *out = NULL;
+    n = bundle_item(cx, order_id, org, actor, msg);
+    if (n != HALL_OK)
+        return n;
     res = hall_db_exec(cx, "sp_items", HALL_I64(order_id));
     if (res == NULL)
         return HALL_ERR;
@@ -552,10 +654,6 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     return HALL_OK;
 }
 
-/* weak: only the programs that link libhallseal draw (core/biz/biz.h) */
-extern unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind,
-                                          const char *org, const char *name, size_t *len,
-                                          struct hall_sealimg_fit *fit) __attribute__((weak));
 
 /*
  * After a 变更 of the organisation: a 机构章's or 业务章's name as production

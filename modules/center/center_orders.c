@@ -459,6 +459,38 @@ shipping_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res)
     return HALL_OK;
 }
 
+/* a 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
+ * 是, 湖南's 签章费): its 机构章's state, made with the certificate
+ * (core/biz/sealprod.c), and once made the link to 我的电子印章 */
+static void
+bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res,
+                const char *status)
+{
+    const char *made = hall_dbres_str(res, 0, "bundle_seal_made");
+    struct hall_val *b;
+
+    if (!hall_dbres_bool(res, 0, "bundle_seal"))
+        return;
+    b = hall_val_set_obj(req->pool, o, "bundle_seal");
+    if (*made == '\0') {
+        hall_val_set_str(req->pool, b, "state",
+                         strcmp(status, "refunded") == 0 || strcmp(status, "cancelled") == 0
+                             ? "不再制作（业务单已退费或取消）"
+                             : "待制作（审核通过后随证书一并制作，印章图片取自印模采集表）");
+        return;
+    }
+    hall_val_set_bool(req->pool, b, "made", 1);
+    if (strncmp(made, "valid|issued|", 13) == 0)
+        hall_val_set_str(req->pool, b, "state",
+                         hall_psprintf(req->pool, "机构章 有效（至%s）", made + 13));
+    else if (strncmp(made, "valid|", 6) == 0)
+        hall_val_set_str(req->pool, b, "state", "机构章 无效（签章人证书已吊销）");
+    else if (strncmp(made, "replaced|", 9) == 0)
+        hall_val_set_str(req->pool, b, "state", "机构章 已替换（随新证书重新制作）");
+    else
+        hall_val_set_str(req->pool, b, "state", "机构章 已注销");
+}
+
 /* 办理记录 entries without a state change: the applicant reads Chinese,
  * never our action codes */
 int
@@ -519,6 +551,7 @@ order_page(struct hall_req *req)
      * its SESeal file and its certificate's medium */
     hall_val_set_bool(req->pool, o, "seal_order",
                       strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0);
+    bundle_seal_ctx(req, o, res, s);
     actions_ctx(req, o, sid, hall_dbres_str(res, 0, "business_type"), s,
                 hall_dbres_str(res, 0, "step"),
                 hall_dbres_int(res, 0, "amount_fen") > 0 ? refund_state(s) : 0);

@@ -98,7 +98,10 @@ static const struct hall_stmt seal_stmts[] = {
     {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
     /* the console (operator): an order's seals, one revoked */
     {"seal_admin_order",
-     "SELECT id, order_no FROM orders WHERE order_no = $1 AND business_type = 'seal'", 1},
+     "SELECT id, order_no FROM orders o WHERE order_no = $1 AND (business_type = 'seal'"
+     /* a 证书新办 with its 电子签章 (core/biz/sealprod.c: sp_bundle) */
+     " OR EXISTS (SELECT 1 FROM seal_items i WHERE i.order_id = o.id))",
+     1},
     {"seal_admin_list",
      "SELECT s.es_id, i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc,"
      " coalesce(s.cert_serial, '') AS cert_serial, c.seal_item_id IS NOT NULL AS own_cert,"
@@ -141,7 +144,9 @@ static const struct hall_stmt seal_stmts[] = {
     {"seal_order_own",
      "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
      " 'Asia/Shanghai', 'YYYY-MM-DD') AS created FROM orders o WHERE o.id = $1 AND o.user_id = $2"
-     " AND o.business_type = 'seal'",
+     /* or a 证书新办 with its 电子签章, once the seal is there (sp_bundle) */
+     " AND (o.business_type = 'seal' OR EXISTS (SELECT 1 FROM seal_items i"
+     " WHERE i.order_id = o.id))",
      2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
