@@ -44,16 +44,22 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "SELECT o.product_id, o.years, CASE WHEN o.seal THEN p.seal_fee_per_year_fen"
      " ELSE coalesce((p.breakdown->>'签章费')::int, 0) END * o.years AS price_fen,"
      " (SELECT f.stored_name FROM order_files f WHERE f.order_id = o.id AND f.kind = 'seal_form'"
-     " AND f.replaced_at IS NULL AND f.removed_at IS NULL ORDER BY f.id DESC LIMIT 1) AS seal_form"
+     " AND f.replaced_at IS NULL AND f.removed_at IS NULL ORDER BY f.id DESC LIMIT 1) AS seal_form,"
+     " (SELECT i.id FROM seal_items i WHERE i.order_id = o.id AND i.kind = 'org') AS item_id,"
+     " EXISTS (SELECT 1 FROM seseals s WHERE s.order_id = o.id) AS made"
      " FROM orders o JOIN products p ON p.id = o.product_id"
      " WHERE o.id = $1 AND o.business_type = 'new' AND o.cert_type = 'org'"
-     " AND (o.seal OR p.breakdown ? '签章费')"
-     " AND NOT EXISTS (SELECT 1 FROM seal_items i WHERE i.order_id = o.id)",
+     " AND (o.seal OR p.breakdown ? '签章费')",
      1},
     {"sp_bundle_item",
      "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, price_fen,"
      " image_png) VALUES ($1, 'org', 0, $2, $3, $4, $5, $6) RETURNING id",
      6},
+    /* the operator's other choice, while the seal is not made */
+    {"sp_bundle_redo",
+     "UPDATE seal_items SET style = $2, image_png = $3 WHERE id = $1 AND NOT EXISTS"
+     " (SELECT 1 FROM seseals s WHERE s.item_id = seal_items.id) RETURNING id",
+     3},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -179,48 +185,76 @@ extern unsigned char *hall_sealimg_cutout(struct hall_pool *pool, const unsigned
                                           size_t n, size_t *len, const char **err)
     __attribute__((weak));
 
-/*
- * A 证书新办 whose price includes the 电子签章 (sp_bundle): its 机构章, the
- * seal_items row that the steps below then make as a 电子签章申请's 机构章
- * (listing the order's certificate).  The picture, unless the operator
- * made it first on 电子印章管理 (modules/seal: POST /admin/seal/bundle),
- * is the red impression cut out of the uploaded 印模采集表 (根据印模样式
- * 抠图), or, when the 采集表 is a PDF or holds no red impression, drawn
- * from the unit's name (工具自动生成).  HALL_CONFLICT with *msg when the
- * name cannot be drawn; HALL_ERR when the file store cannot be read.
- */
+/* the 采集表's red impression cut out (HALL_OK, *png NULL when there is
+ * none to cut: no file, a PDF, no red; *why says which); HALL_ERR when
+ * the file store cannot be read */
 static int
-bundle_item(struct hall_ctx *cx, int64_t order_id, const char *org, const char *actor,
-            const char **msg)
+bundle_cutout(struct hall_ctx *cx, int64_t order_id, const char *stored, unsigned char **png,
+              size_t *len, const char **why)
+{
+    size_t n;
+    int status;
+    unsigned char *data;
+    const char *mime;
+
+    *png = NULL;
+    *why = "印模采集表尚未上传";
+    if (stored == NULL || hall_sealimg_cutout == NULL)
+        return HALL_OK;
+    data = hall_file_read(cx, stored, &n, &status);
+    if (data == NULL && (status == 503 || status == 504)) {
+        hall_err(cx, "msg=\"sealprod: seal form unreadable\" order=%lld status=%d",
+                 (long long)order_id, status);
+        return HALL_ERR;
+    }
+    mime = data != NULL ? hall_file_sniff(data, n) : NULL;
+    if (data == NULL)
+        *why = "印模采集表文件无法读取";
+    else if (mime == NULL || strcmp(mime, "application/pdf") == 0)
+        *why = "印模采集表是PDF文件，无法抠图";
+    else
+        *png = hall_sealimg_cutout(cx->pool, data, n, len, why);
+    return HALL_OK;
+}
+
+int
+hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *org, const char *want,
+                     const char *actor, const char **msg)
 {
     struct hall_dbres *res = hall_db_exec(cx, "sp_bundle", HALL_I64(order_id)), *r;
-    const char *stored, *style = "cutout", *why = "no seal form";
+    const char *stored, *style = "cutout", *why = "";
     unsigned char *png = NULL;
     size_t len = 0;
+    int64_t item;
     struct hall_val *d;
 
     if (res == NULL)
         return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
-        return HALL_OK;
+    if (hall_dbres_rows(res) == 0) {
+        if (want == NULL)
+            return HALL_OK;
+        *msg = "该业务单不含电子签章";
+        return HALL_CONFLICT;
+    }
+    item = hall_dbres_isnull(res, 0, hall_dbres_col(res, "item_id"))
+               ? 0
+               : hall_dbres_int(res, 0, "item_id");
+    if (want == NULL && item != 0)
+        return HALL_OK; /* the operator's picture, or made before */
+    if (hall_dbres_bool(res, 0, "made")) {
+        *msg = "该业务单的电子印章已制作，不能再更换印章图片";
+        return HALL_CONFLICT;
+    }
     stored = hall_dbres_isnull(res, 0, hall_dbres_col(res, "seal_form"))
                  ? NULL
                  : hall_dbres_str(res, 0, "seal_form");
-    if (stored != NULL && hall_sealimg_cutout != NULL) {
-        size_t n;
-        int status;
-        unsigned char *data = hall_file_read(cx, stored, &n, &status);
-        const char *mime = data != NULL ? hall_file_sniff(data, n) : NULL;
-
-        if (data == NULL && (status == 503 || status == 504)) {
-            hall_err(cx, "msg=\"sealprod: seal form unreadable\" order=%lld status=%d",
-                     (long long)order_id, status);
+    if (want == NULL || strcmp(want, "cutout") == 0) {
+        if (bundle_cutout(cx, order_id, stored, &png, &len, &why) != HALL_OK)
             return HALL_ERR;
+        if (png == NULL && want != NULL) {
+            *msg = hall_psprintf(cx->pool, "无法根据印模采集表抠图：%s。可选择工具自动生成", why);
+            return HALL_CONFLICT;
         }
-        if (mime == NULL || strcmp(mime, "application/pdf") == 0)
-            why = data == NULL ? "seal form missing" : "seal form not an image";
-        else
-            png = hall_sealimg_cutout(cx->pool, data, n, &len, &why);
     }
     if (png == NULL) {
         struct hall_sealimg_fit fit;
@@ -234,19 +268,28 @@ bundle_item(struct hall_ctx *cx, int64_t order_id, const char *org, const char *
         style = "auto";
         png = hall_sealimg_render(cx->pool, HALL_SEAL_ORG, org, "", &len, &fit);
         if (png == NULL || fit.unknown_glyphs > 0) {
-            *msg = "证书含电子签章，但印模采集表中没有可抠取的红色印模，机构名称也无法绘制成印章：请申请人"
-                   "重新上传清晰的彩色印模采集表";
+            *msg = "证书含电子签章，但印模采集表中没有可抠取的红色印模，机构名称也无法绘制成印章："
+                   "请申请人重新上传清晰的彩色印模采集表";
             return HALL_CONFLICT;
         }
-        hall_info(cx, "msg=\"sealprod: bundled seal drawn\" order=%lld why=\"%s\"",
-                  (long long)order_id, why);
+        if (want == NULL)
+            hall_info(cx, "msg=\"sealprod: bundled seal drawn\" order=%lld why=\"%s\"",
+                      (long long)order_id, why);
     }
-    r = hall_db_exec(cx, "sp_bundle_item", HALL_I64(order_id),
-                     HALL_I64(hall_dbres_int(res, 0, "product_id")),
-                     HALL_I64(hall_dbres_int(res, 0, "years")), HALL_STR(style),
-                     HALL_I64(hall_dbres_int(res, 0, "price_fen")), HALL_BIN(png, len));
-    if (r == NULL || hall_dbres_rows(r) != 1)
+    if (item != 0)
+        r = hall_db_exec(cx, "sp_bundle_redo", HALL_I64(item), HALL_STR(style),
+                         HALL_BIN(png, len));
+    else
+        r = hall_db_exec(cx, "sp_bundle_item", HALL_I64(order_id),
+                         HALL_I64(hall_dbres_int(res, 0, "product_id")),
+                         HALL_I64(hall_dbres_int(res, 0, "years")), HALL_STR(style),
+                         HALL_I64(hall_dbres_int(res, 0, "price_fen")), HALL_BIN(png, len));
+    if (r == NULL)
         return HALL_ERR;
+    if (hall_dbres_rows(r) != 1) {
+        *msg = "该业务单的电子印章已制作，不能再更换印章图片";
+        return HALL_CONFLICT;
+    }
     d = hall_val_obj(cx->pool);
     hall_val_set_fmt(cx->pool, d, "order_id", "%lld", (long long)order_id);
     hall_val_set_str(cx->pool, d, "style", style);
@@ -263,7 +306,8 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
     int i, n;
 
     *out = NULL;
-    n = bundle_item(cx, order_id, org, actor, msg);
+    /* a 证书新办's 电子签章: its 机构章, unless the operator made its picture */
+    n = hall_sealprod_bundle(cx, order_id, org, NULL, actor, msg);
     if (n != HALL_OK)
         return n;
     res = hall_db_exec(cx, "sp_items", HALL_I64(order_id));

@@ -105,8 +105,9 @@ async function throughIdentity(c, base, form) {
     return id;
 }
 
-/* paid online, the memo's PIN typed (金融认证), approved, 制作证书: the PIN */
-async function paidReviewedIssued(c, base, id, account) {
+/* paid online, the memo's PIN typed (金融认证), approved; beforeIssue(op)
+ * the operator's step, then 制作证书: the PIN */
+async function paidReviewedIssued(c, base, id, account, beforeIssue = null) {
     await c.get(`${base}/pay?id=${id}`);
     await confirmTrade(await payOnline(c, id, 'wechat', base));
     await waitStatus(id, 'finauth_ok');
@@ -122,6 +123,8 @@ async function paidReviewedIssued(c, base, id, account) {
     const a = await rv.post('/admin/order/approve', { id });
     assert.equal(a.status, 200, a.text);
     const op = await operator();
+    if (beforeIssue)
+        await beforeIssue(op);
     const issued = await op.post('/admin/pki/issue', { id });
     assert.equal(issued.status, 200, issued.text);
     return pin;
@@ -198,8 +201,34 @@ test('seal_bundle__szjsgws_是否办理电子签章_是__link_to_stamped_pdf', a
     assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '58000');
     const before = await c.get(`${base}/center/order?id=${id}`);
     assert.match(before.text, /<span id="bundle-seal-state">待制作/, 'the order shows its seal to come');
-    const pin = await paidReviewedIssued(c, base, id, form.bank_account);
+    /* the operator's step on 电子印章管理: the picture drawn, seen, then cut
+     * out of the 采集表 after all; production makes the seal with it */
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
+    const pin = await paidReviewedIssued(c, base, id, form.bank_account, async (op) => {
+        let console = await op.get(`/admin/seal?order=${no}`);
+        assert.equal(console.status, 200);
+        assert.match(console.text, /<p id="bundle-state">待制作/);
+        assert.match(console.text, /根据印模采集表抠图/);
+        let r = await op.post('/admin/seal/bundle', { order: no, style: 'auto' });
+        assert.equal(r.status, 200, r.text);
+        const drawn = psql(`SELECT id || '|' || style FROM seal_items WHERE order_id = ${id}`).split('|');
+        assert.equal(drawn[1], 'auto');
+        const img = await fetch(`${HALL}/admin/seal/image?id=${drawn[0]}`, { headers: { Cookie: op.cookieHeader() } });
+        assert.equal(img.status, 200);
+        assert.equal(img.headers.get('content-type'), 'image/png');
+        r = await op.post('/admin/seal/bundle', { order: no, style: 'cutout' });
+        assert.equal(r.status, 200, r.text);
+        console = await op.get(`/admin/seal?order=${no}`);
+        assert.match(console.text, /印章图片已根据印模采集表抠图/);
+        assert.ok(console.text.includes(`/admin/seal/image?id=${drawn[0]}`), 'the operator sees the picture');
+        r = await op.post('/admin/seal/bundle', { order: no, style: 'round' });
+        assert.equal(r.status, 400, r.text);
+    });
     await sealUsable(c, base, id, pin, { org: form.org_name, sealFen: 10000 });
+    /* once made, the picture cannot change */
+    const op = await operator();
+    const late = await op.post('/admin/seal/bundle', { order: no, style: 'auto' });
+    assert.equal(late.status, 409, late.text);
 });
 
 test('seal_bundle__hunan_签章费__signed_link_to_stamped_pdf', async () => {
@@ -227,4 +256,30 @@ test('seal_bundle__hunan_签章费__signed_link_to_stamped_pdf', async () => {
     assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '35000');
     const pin = await paidReviewedIssued(c, base, id, form.bank_account);
     await sealUsable(c, base, id, pin, { org, sealFen: 5000 });
+});
+
+test('seal_bundle__refund_before_production__seal_part_refunded_none_made', async () => {
+    const base = '/szjsgws';
+    const c = await applicant();
+    assert.equal((await c.get(`${base}/new?project=szjsgws`)).status, 200);
+    const a = await c.post(`${base}/new/agree`, { project: 'szjsgws', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const form = orgForm({ project: 'szjsgws', years: '3', seal: 'yes', agent_mobile: freshPhone('137') });
+    const id = await throughIdentity(c, base, form);
+    /* (480 + 100) × 3: 1,740 元, the seal's 300 among them */
+    assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '174000');
+    await c.get(`${base}/pay?id=${id}`);
+    await confirmTrade(await payOnline(c, id, 'wechat', base));
+    await waitStatus(id, 'finauth_ok');
+    await c.get(`${base}/center/order?id=${id}`);
+    const r = await c.post(`${base}/center/refund`, { id, reason: '项目取消，不再需要证书和签章' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT amount_fen FROM refunds WHERE order_id = ${id} AND kind = 'request'`), '174000',
+        'the whole payment, the seal\'s part with it');
+    psql(`UPDATE orders SET status = 'refunded' WHERE id = ${id}`);
+    const page = await c.get(`${base}/center/order?id=${id}`);
+    assert.match(page.text, /<span id="bundle-seal-state">不再制作/);
+    const op = await operator();
+    assert.equal((await op.post('/admin/pki/issue', { id })).status, 409);
+    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}`), '0');
 });
