@@ -277,8 +277,7 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *org, con
                       (long long)order_id, why);
     }
     if (item != 0)
-        r = hall_db_exec(cx, "sp_bundle_redo", HALL_I64(item), HALL_STR(style),
-                         HALL_BIN(png, len));
+        r = hall_db_exec(cx, "sp_bundle_redo", HALL_I64(item), HALL_STR(style), HALL_BIN(png, len));
     else
         r = hall_db_exec(cx, "sp_bundle_item", HALL_I64(order_id),
                          HALL_I64(hall_dbres_int(res, 0, "product_id")),
@@ -697,7 +696,6 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     }
     return HALL_OK;
 }
-
 
 /*
  * After a 变更 of the organisation: a 机构章's or 业务章's name as production

@@ -15,7 +15,8 @@
 static int
 bundle_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o, int made)
 {
-    struct hall_dbres *res = hall_db_exec(req->cx, "seal_admin_bundle", HALL_I64(hall_dbres_int(o, 0, "id")));
+    struct hall_dbres *res =
+        hall_db_exec(req->cx, "seal_admin_bundle", HALL_I64(hall_dbres_int(o, 0, "id")));
     const char *status = hall_dbres_str(o, 0, "status"), *style;
     struct hall_val *b;
     int64_t item;
@@ -31,14 +32,15 @@ bundle_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o, int
     else if (item != 0) {
         hall_val_set_int(req->pool, b, "image_id", item);
         hall_val_set_str(req->pool, b, "state",
-                         strcmp(style, "auto") == 0 ? "印章图片已由工具自动生成，制作证书时一并制作印章"
-                                                    : "印章图片已根据印模采集表抠图，制作证书时一并制作印章");
+                         strcmp(style, "auto") == 0
+                             ? "印章图片已由工具自动生成，制作证书时一并制作印章"
+                             : "印章图片已根据印模采集表抠图，制作证书时一并制作印章");
     } else
-        hall_val_set_str(req->pool, b, "state",
-                         "待制作：制作证书时根据印模采集表抠图（采集表为PDF或无红色印模时由工具自动生成）；"
-                         "也可先在下面选择并查看印章图片");
-    hall_val_set_bool(req->pool, b, "choosable",
-                      !made && strcmp(status, "accepted") == 0);
+        hall_val_set_str(
+            req->pool, b, "state",
+            "待制作：制作证书时根据印模采集表抠图（采集表为PDF或无红色印模时由工具自动生成）；"
+            "也可先在下面选择并查看印章图片");
+    hall_val_set_bool(req->pool, b, "choosable", !made && strcmp(status, "accepted") == 0);
     return HALL_OK;
 }
 
@@ -113,7 +115,8 @@ admin_seals(struct hall_req *req)
                              hall_dbres_str(res, i, "revoked_at"),
                              hall_dbres_str(res, i, "revoke_reason"));
     }
-    if (hall_dbres_bool(o, 0, "bundle") && bundle_ctx(req, ctx, o, hall_dbres_rows(res) > 0) != HALL_OK)
+    if (hall_dbres_bool(o, 0, "bundle") &&
+        bundle_ctx(req, ctx, o, hall_dbres_rows(res) > 0) != HALL_OK)
         return HALL_ERR;
     return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
 }
@@ -263,8 +266,9 @@ admin_bundle(struct hall_req *req)
      * could replace it) and the certificate is not made yet */
     if (strcmp(status, "accepted") != 0) {
         hall_db_rollback(req->cx);
-        return hall_resp_error(req, 409, "order",
-                               "该业务单当前状态不能制作印章图片：须审核通过（成功受理）后、证书制作前");
+        return hall_resp_error(
+            req, 409, "order",
+            "该业务单当前状态不能制作印章图片：须审核通过（成功受理）后、证书制作前");
     }
     order_no = hall_pstrdup(req->pool, order);
     rc = hall_sealprod_bundle(req->cx, hall_dbres_int(o, 0, "id"), hall_dbres_str(o, 0, "subject"),
