@@ -32,7 +32,7 @@
 const struct hall_stmt hall_sealprod_stmts[] = {
     {"sp_items",
      "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, '') AS seal_name,"
-     " i.image_png, i.holder_enc FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " i.image_png, i.holder_enc, o.subject FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " WHERE i.order_id = $1 AND o.business_type IN ('seal', 'new') AND NOT EXISTS"
      " (SELECT 1 FROM seseals s WHERE s.item_id = i.id)"
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
@@ -45,16 +45,17 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      " ELSE coalesce((p.breakdown->>'签章费')::int, 0) END * o.years AS price_fen,"
      " (SELECT f.stored_name FROM order_files f WHERE f.order_id = o.id AND f.kind = 'seal_form'"
      " AND f.replaced_at IS NULL AND f.removed_at IS NULL ORDER BY f.id DESC LIMIT 1) AS seal_form,"
-     " (SELECT i.id FROM seal_items i WHERE i.order_id = o.id AND i.kind = 'org') AS item_id,"
+     " (SELECT i.id FROM seal_items i WHERE i.order_id = o.id AND i.kind = o.cert_type) AS item_id,"
+     " o.cert_type AS kind, o.subject,"
      " EXISTS (SELECT 1 FROM seseals s WHERE s.order_id = o.id) AS made"
      " FROM orders o JOIN products p ON p.id = o.product_id"
-     " WHERE o.id = $1 AND o.business_type = 'new' AND o.cert_type = 'org'"
+     " WHERE o.id = $1 AND o.business_type = 'new' AND o.cert_type IN ('org', 'person')"
      " AND (o.seal OR p.breakdown ? '签章费')",
      1},
     {"sp_bundle_item",
      "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, price_fen,"
-     " image_png) VALUES ($1, 'org', 0, $2, $3, $4, $5, $6) RETURNING id",
-     6},
+     " image_png) VALUES ($1, $7, 0, $2, $3, $4, $5, $6) RETURNING id",
+     7},
     /* the operator's other choice, while the seal is not made */
     {"sp_bundle_redo",
      "UPDATE seal_items SET style = $2, image_png = $3 WHERE id = $1 AND NOT EXISTS"
@@ -218,8 +219,8 @@ bundle_cutout(struct hall_ctx *cx, int64_t order_id, const char *stored, unsigne
 }
 
 int
-hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *org, const char *want,
-                     const char *actor, const char **msg)
+hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, const char *actor,
+                     const char **msg)
 {
     struct hall_dbres *res = hall_db_exec(cx, "sp_bundle", HALL_I64(order_id)), *r;
     const char *stored, *style = "cutout", *why = "";
@@ -258,6 +259,10 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *org, con
     }
     if (png == NULL) {
         struct hall_sealimg_fit fit;
+        /* a 机构章: the unit's name along the ring; a 个人印章: the person's
+         * name in the square */
+        const char *subject = hall_dbres_str(res, 0, "subject");
+        int person = strcmp(hall_dbres_str(res, 0, "kind"), "person") == 0;
 
         if (hall_sealimg_render == NULL) {
             hall_err(cx, "msg=\"sealprod: this program does not draw seals\" order=%lld",
@@ -266,7 +271,8 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *org, con
         }
         memset(&fit, 0, sizeof(fit));
         style = "auto";
-        png = hall_sealimg_render(cx->pool, HALL_SEAL_ORG, org, "", &len, &fit);
+        png = hall_sealimg_render(cx->pool, person ? HALL_SEAL_PERSON : HALL_SEAL_ORG,
+                                  person ? "" : subject, person ? subject : "", &len, &fit);
         if (png == NULL || fit.unknown_glyphs > 0) {
             *msg = "证书含电子签章，但印模采集表中没有可抠取的红色印模，机构名称也无法绘制成印章："
                    "请申请人重新上传清晰的彩色印模采集表";
@@ -282,7 +288,8 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *org, con
         r = hall_db_exec(cx, "sp_bundle_item", HALL_I64(order_id),
                          HALL_I64(hall_dbres_int(res, 0, "product_id")),
                          HALL_I64(hall_dbres_int(res, 0, "years")), HALL_STR(style),
-                         HALL_I64(hall_dbres_int(res, 0, "price_fen")), HALL_BIN(png, len));
+                         HALL_I64(hall_dbres_int(res, 0, "price_fen")), HALL_BIN(png, len),
+                         HALL_STR(hall_dbres_str(res, 0, "kind")));
     if (r == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(r) != 1) {
@@ -306,7 +313,7 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
 
     *out = NULL;
     /* a 证书新办's 电子签章: its 机构章, unless the operator made its picture */
-    n = hall_sealprod_bundle(cx, order_id, org, NULL, actor, msg);
+    n = hall_sealprod_bundle(cx, order_id, NULL, actor, msg);
     if (n != HALL_OK)
         return n;
     res = hall_db_exec(cx, "sp_items", HALL_I64(order_id));
@@ -357,6 +364,9 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
             /* CN at most 64 characters (certificates.subject_cn) */
             it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(cx->pool, seal_name);
             it->own = 1;
+        } else if (strcmp(it->kind, "person") == 0) {
+            /* a 个人证书's own seal (sql/125): the person's name */
+            it->name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "subject"));
         } else {
             it->name = *seal_name != '\0' ? hall_psprintf(cx->pool, "%s%s", org, seal_name) : org;
         }
@@ -460,10 +470,10 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         it->es_id = hall_psprintf(cx->pool, "SZCA%012lld%c%02d", (long long)sp->order_id,
                                   strcmp(it->kind, "org") == 0            ? 'O'
                                   : strcmp(it->kind, "org_business") == 0 ? 'B'
-                                                                          : 'P',
+                                                                          : 'P', /* P00: person */
                                   it->position);
         seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
-        in.type = strcmp(it->kind, "org_person") == 0 ? 2 : 1;
+        in.type = strcmp(it->kind, "org_person") == 0 || strcmp(it->kind, "person") == 0 ? 2 : 1;
         in.name = it->name;
         in.png = it->png;
         in.png_len = it->png_len;

@@ -115,7 +115,8 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier,"
      /* a 证书新办 whose price includes the 电子签章 (core/biz/sealprod.c:
       * sp_bundle), and its seal's state once made */
-     " (o.business_type = 'new' AND o.cert_type = 'org' AND (o.seal OR coalesce((SELECT"
+     " (o.business_type = 'new' AND o.cert_type IN ('org', 'person') AND (o.seal OR "
+     "coalesce((SELECT"
      " x.breakdown ? '签章费' FROM products x WHERE x.id = o.product_id), false))) AS bundle_seal,"
      " coalesce((SELECT s.state || '|' || coalesce(c.state, '') || '|' ||"
      " to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') FROM seseals s"

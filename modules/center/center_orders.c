@@ -467,6 +467,9 @@ bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res
                 const char *status)
 {
     const char *made = hall_dbres_str(res, 0, "bundle_seal_made");
+    /* a 机构证书's 机构章, a 个人证书's own 个人印章 (sql/125) */
+    const char *kind =
+        strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "个人印章" : "机构章";
     struct hall_val *b;
 
     if (!hall_dbres_bool(res, 0, "bundle_seal"))
@@ -482,13 +485,15 @@ bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res
     hall_val_set_bool(req->pool, b, "made", 1);
     if (strncmp(made, "valid|issued|", 13) == 0)
         hall_val_set_str(req->pool, b, "state",
-                         hall_psprintf(req->pool, "机构章 有效（至%s）", made + 13));
+                         hall_psprintf(req->pool, "%s 有效（至%s）", kind, made + 13));
     else if (strncmp(made, "valid|", 6) == 0)
-        hall_val_set_str(req->pool, b, "state", "机构章 无效（签章人证书已吊销）");
+        hall_val_set_str(req->pool, b, "state",
+                         hall_psprintf(req->pool, "%s 无效（签章人证书已吊销）", kind));
     else if (strncmp(made, "replaced|", 9) == 0)
-        hall_val_set_str(req->pool, b, "state", "机构章 已替换（随新证书重新制作）");
+        hall_val_set_str(req->pool, b, "state",
+                         hall_psprintf(req->pool, "%s 已替换（随新证书重新制作）", kind));
     else
-        hall_val_set_str(req->pool, b, "state", "机构章 已注销");
+        hall_val_set_str(req->pool, b, "state", hall_psprintf(req->pool, "%s 已注销", kind));
 }
 
 /* 办理记录 entries without a state change: the applicant reads Chinese,

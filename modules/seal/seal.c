@@ -103,14 +103,15 @@ static const struct hall_stmt seal_stmts[] = {
      "SELECT id, order_no, status, subject, business_type = 'new' AS bundle FROM orders o"
      " WHERE order_no = $1 AND (business_type = 'seal'"
      /* a 证书新办 with its 电子签章 (core/biz/sealprod.c: sp_bundle) */
-     " OR (business_type = 'new' AND cert_type = 'org' AND (seal OR coalesce((SELECT"
+     " OR (business_type = 'new' AND cert_type IN ('org', 'person') AND (seal OR coalesce((SELECT"
      " p.breakdown ? '签章费' FROM products p WHERE p.id = o.product_id), false))))",
      1},
     /* its 机构章 before production: the picture the operator made (or none) */
     {"seal_admin_bundle",
-     "SELECT coalesce((SELECT i.id FROM seal_items i WHERE i.order_id = $1 AND i.kind = 'org'"
-     " AND i.image_png IS NOT NULL), 0) AS item_id, coalesce((SELECT i.style FROM seal_items i"
-     " WHERE i.order_id = $1 AND i.kind = 'org'), '') AS style,"
+     "SELECT coalesce((SELECT i.id FROM seal_items i WHERE i.order_id = $1"
+     " AND i.kind IN ('org', 'person') AND i.image_png IS NOT NULL), 0) AS item_id,"
+     " coalesce((SELECT i.style FROM seal_items i WHERE i.order_id = $1"
+     " AND i.kind IN ('org', 'person')), '') AS style,"
      " EXISTS (SELECT 1 FROM order_files f WHERE f.order_id = $1 AND f.kind = 'seal_form'"
      " AND f.replaced_at IS NULL AND f.removed_at IS NULL) AS has_form",
      1},

@@ -53,5 +53,6 @@ int admin_seals(struct hall_req *req);
 int admin_image(struct hall_req *req);
 int admin_revoke(struct hall_req *req);
 int admin_bundle(struct hall_req *req);
+const char *seal_kind_text(const char *code);
 
 #endif

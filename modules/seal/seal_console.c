@@ -93,10 +93,7 @@ admin_seals(struct hall_req *req)
             name = h != NULL ? hall_form_str(h, "name") : "";
         }
         hall_val_set_str(req->pool, s, "name", name);
-        hall_val_set_str(req->pool, s, "kind_label",
-                         strcmp(kind, "org") == 0            ? "机构章"
-                         : strcmp(kind, "org_business") == 0 ? "机构业务章"
-                                                             : "机构个人章");
+        hall_val_set_str(req->pool, s, "kind_label", seal_kind_text(kind));
         hall_dbres_put(req->pool, s, res, i, own);
         hall_val_set_bool(req->pool, s, "valid", valid);
         if (valid && *hall_dbres_str(res, i, "pending_by") != '\0')
@@ -271,8 +268,8 @@ admin_bundle(struct hall_req *req)
             "该业务单当前状态不能制作印章图片：须审核通过（成功受理）后、证书制作前");
     }
     order_no = hall_pstrdup(req->pool, order);
-    rc = hall_sealprod_bundle(req->cx, hall_dbres_int(o, 0, "id"), hall_dbres_str(o, 0, "subject"),
-                              style, hall_staff_actor(req), &msg);
+    rc = hall_sealprod_bundle(req->cx, hall_dbres_int(o, 0, "id"), style, hall_staff_actor(req),
+                              &msg);
     if (rc == HALL_CONFLICT) {
         hall_db_rollback(req->cx);
         return hall_resp_error(req, 409, "style", msg);

@@ -18,9 +18,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
 const {
-    psql, orgForm, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
+    psql, orgForm, personForm, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
 } = require('./lib/payflow');
-const { operator } = require('./lib/pki');
+const { operator, smsTo } = require('./lib/pki');
 const { staffLogin } = require('./lib/staff');
 const { makePdf, verifyPdf, stampWith, tmpdir } = require('./lib/stamp');
 
@@ -82,7 +82,9 @@ async function throughIdentity(c, base, form) {
     const up = await c.get(`${base}/new/upload?id=${id}`);
     assert.equal(up.status, 200);
     assert.match(up.text, /印[模章]采集表/, 'the upload page asks for the 采集表');
-    const files = { application: SCAN, license: SCAN_PDF, agent_id: SCAN, seal_form: sealFormScan() };
+    const files = form.cert_type === 'person'
+        ? { application: SCAN, applicant_id: SCAN, seal_form: sealFormScan() }
+        : { application: SCAN, license: SCAN_PDF, agent_id: SCAN, seal_form: sealFormScan() };
     for (const [kind, data] of Object.entries(files)) {
         const u = await c.postMultipart(`${base}/new/upload`, { id, kind },
             { file: { name: `${kind}.${kind === 'seal_form' ? 'bmp' : kind === 'license' ? 'pdf' : 'jpg'}`, data } });
@@ -96,7 +98,9 @@ async function throughIdentity(c, base, form) {
     const phone = new Client();
     assert.equal((await phone.get(`/new/m/verify?t=${t}`)).status, 200);
     let p = await phone.postMultipart('/new/m/ocr', { t }, {
-        front: { name: 'f.jpg', data: Buffer.concat([SCAN, Buffer.from(`SANDBOX-ID:${form.agent_name}|${form.agent_ric}\n`)]) },
+        front: { name: 'f.jpg', data: Buffer.concat([SCAN, Buffer.from(form.cert_type === 'person'
+            ? `SANDBOX-ID:${form.app_name}|${form.app_ric.toUpperCase()}\n`
+            : `SANDBOX-ID:${form.agent_name}|${form.agent_ric}\n`)]) },
         back: { name: 'b.jpg', data: ID_BACK } });
     assert.equal(p.status, 200, p.text);
     p = await phone.postMultipart('/new/m/liveness', { t }, { media: { name: 'v.mp4', data: SCAN } });
@@ -132,21 +136,22 @@ async function paidReviewedIssued(c, base, id, account, beforeIssue = null) {
 
 /* what the customer and the verifier see of the bundle's seal, and a PDF
  * stamped with it by hall-stamp */
-async function sealUsable(c, base, id, pin, { org, sealFen }) {
+async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }) {
     /* one 机构章, cut out of the 采集表's red impression, priced as its part */
     const row = psql(`SELECT i.id || '|' || i.kind || '|' || i.style || '|' || i.price_fen || '|'
         || s.es_id || '|' || s.cert_serial || '|' || s.state FROM seal_items i
         JOIN seseals s ON s.item_id = i.id WHERE i.order_id = ${id}`);
     assert.notEqual(row, '', 'the paid seal is made with the certificate');
     const [item, kind, style, fen, esId, serial, state] = row.split('|');
-    assert.deepEqual([kind, style, fen, state], ['org', 'cutout', String(sealFen), 'valid']);
+    assert.deepEqual([kind, style, fen, state], [want, 'cutout', String(sealFen), 'valid']);
+    const label = want === 'person' ? '个人印章' : '机构章';
     assert.equal(serial, psql(`SELECT serial FROM certificates WHERE order_id = ${id}
         AND seal_item_id IS NULL AND state = 'issued'`), 'the 机构章 lists the order\'s certificate');
 
     /* the order page names the seal and its state, and leads to 我的电子印章 */
     const order = await c.get(`${base}/center/order?id=${id}`);
     assert.equal(order.status, 200);
-    assert.match(order.text, /<span id="bundle-seal-state">机构章 有效（至\d{4}-\d{2}-\d{2}）<\/span>/);
+    assert.match(order.text, new RegExp(`<span id="bundle-seal-state">${label} 有效（至\\d{4}-\\d{2}-\\d{2}）</span>`));
     assert.match(order.text, /href="[^"]*\/seal\/seals\?id=\d+"/);
     const list = await c.get(`/seal/seals?id=${id}`);
     assert.equal(list.status, 200, list.text);
@@ -157,7 +162,7 @@ async function sealUsable(c, base, id, pin, { org, sealFen }) {
     assert.equal(certs.status, 200);
     const at = certs.text.indexOf(serial);
     assert.ok(at > 0, '我的证书 lists the certificate');
-    assert.match(certs.text.slice(at), /<li>机构章 [^<]*（有效）<\/li>/, '我的证书 names its seal');
+    assert.match(certs.text.slice(at), new RegExp(`<li>${label} [^<]*（有效）</li>`), '我的证书 names its seal');
 
     /* the holder's downloads: the .seseal and the certificate's medium */
     const dir = tmpdir();
@@ -170,7 +175,7 @@ async function sealUsable(c, base, id, pin, { org, sealFen }) {
     fs.writeFileSync(who.seal, await get(`/seal/seseal?id=${item}`));
     fs.writeFileSync(who.p12, await get(`/seal/medium?id=${item}`));
     /* the SESeal names the unit */
-    assert.ok(fs.readFileSync(who.seal).includes(Buffer.from(org)), 'the seal carries the unit\'s name');
+    assert.ok(fs.readFileSync(who.seal).includes(Buffer.from(org)), 'the seal carries the subject\'s name');
 
     const stamped = stampWith(makePdf({ text: 'bundle contract' }), who, pin, { x: 120, y: 200 });
     const r = await verifyPdf(stamped);
@@ -282,4 +287,34 @@ test('seal_bundle__refund_before_production__seal_part_refunded_none_made', asyn
     const op = await operator();
     assert.equal((await op.post('/admin/pki/issue', { id })).status, 409);
     assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}`), '0');
+});
+
+test('seal_bundle__hunan_个人证书_签章费__signed_link_to_stamped_pdf_with_the_persons_seal', async () => {
+    const base = '/hunan';
+    const c = await applicant();
+    const mobile = freshPhone('136');
+    const person = { cert_type: 'person', name: '王五', ric: '44011320141005001X', mobile };
+    const r = await c.get(`/hunan/new/entry?${signedQuery(person)}`);
+    assert.equal(r.status, 303);
+    const loc = r.headers.get('location');
+    const link = loc.match(/link=([^&]+)/)[1];
+    assert.equal((await c.get(loc)).status, 200);
+    const a = await c.post(`${base}/new/agree`, { project: 'hunan', agree1: 'on', agree2: 'on', link });
+    assert.equal(a.status, 200, a.text);
+    assert.equal((await c.get(a.body.redirect)).status, 200);
+    const form = personForm({ project: 'hunan', link, years: '1', app_mobile: mobile, mail_mobile: mobile });
+    const id = await throughIdentity(c, base, form);
+    assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '35000');
+    /* a person pays and goes to review (no 金融认证); the PIN comes by SMS */
+    await c.get(`${base}/pay?id=${id}`);
+    await confirmTrade(await payOnline(c, id, 'wechat', base));
+    await waitStatus(id, 'review');
+    const rv = await staffLogin('reviewer', 'Reviewer2026demo');
+    await rv.get(`/admin/order?id=${id}`);
+    assert.equal((await rv.post('/admin/order/approve', { id })).status, 200);
+    const op = await operator();
+    const issued = await op.post('/admin/pki/issue', { id });
+    assert.equal(issued.status, 200, issued.text);
+    const pin = (await smsTo(mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    await sealUsable(c, base, id, pin, { org: '王五', sealFen: 5000, kind: 'person' });
 });
