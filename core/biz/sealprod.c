@@ -274,8 +274,10 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, co
         png = hall_sealimg_render(cx->pool, person ? HALL_SEAL_PERSON : HALL_SEAL_ORG,
                                   person ? "" : subject, person ? subject : "", &len, &fit);
         if (png == NULL || fit.unknown_glyphs > 0) {
-            *msg = "证书含电子签章，但印模采集表中没有可抠取的红色印模，机构名称也无法绘制成印章："
-                   "请申请人重新上传清晰的彩色印模采集表";
+            *msg = hall_psprintf(cx->pool,
+                                 "不能制作证书所含的电子签章：印模采集表无法抠图（%s），"
+                                 "%s也无法绘制成印章（超过印章可容纳的字数或含印章字库没有的字）",
+                                 *why != '\0' ? why : "未选择抠图", person ? "姓名" : "机构名称");
             return HALL_CONFLICT;
         }
         if (want == NULL)
