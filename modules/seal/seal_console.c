@@ -263,9 +263,7 @@ admin_bundle(struct hall_req *req)
      * could replace it) and the certificate is not made yet */
     if (strcmp(status, "accepted") != 0) {
         hall_db_rollback(req->cx);
-        return hall_resp_error(
-            req, 409, "order",
-            "该业务单当前状态不能制作印章图片：须审核通过（成功受理）后、证书制作前");
+        return hall_msg(req, HALL_M_SEAL_BUNDLE_STATE, "order");
     }
     order_no = hall_pstrdup(req->pool, order);
     rc = hall_sealprod_bundle(req->cx, hall_dbres_int(o, 0, "id"), style, hall_staff_actor(req),
