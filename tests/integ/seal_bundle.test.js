@@ -74,7 +74,7 @@ function signedQuery(params) {
 
 /* the form saved, printed, the four materials uploaded (the 采集表 among
  * them), the agent's OCR and liveness on a phone: the order, unpaid */
-async function throughIdentity(c, base, form) {
+async function throughIdentity(c, base, form, sealForm = sealFormScan()) {
     const r = await c.post(`${base}/new/apply`, form);
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
@@ -83,11 +83,11 @@ async function throughIdentity(c, base, form) {
     assert.equal(up.status, 200);
     assert.match(up.text, /印[模章]采集表/, 'the upload page asks for the 采集表');
     const files = form.cert_type === 'person'
-        ? { application: SCAN, applicant_id: SCAN, seal_form: sealFormScan() }
-        : { application: SCAN, license: SCAN_PDF, agent_id: SCAN, seal_form: sealFormScan() };
+        ? { application: SCAN, applicant_id: SCAN, seal_form: sealForm }
+        : { application: SCAN, license: SCAN_PDF, agent_id: SCAN, seal_form: sealForm };
     for (const [kind, data] of Object.entries(files)) {
         const u = await c.postMultipart(`${base}/new/upload`, { id, kind },
-            { file: { name: `${kind}.${kind === 'seal_form' ? 'bmp' : kind === 'license' ? 'pdf' : 'jpg'}`, data } });
+            { file: { name: `${kind}.${data === SCAN_PDF ? 'pdf' : kind === 'seal_form' ? 'bmp' : 'jpg'}`, data } });
         assert.equal(u.status, 200, `${kind}: ${u.text}`);
     }
     assert.equal((await c.post(`${base}/new/uploaded`, { id })).status, 200);
@@ -317,4 +317,34 @@ test('seal_bundle__hunan_个人证书_签章费__signed_link_to_stamped_pdf_with
     assert.equal(issued.status, 200, issued.text);
     const pin = (await smsTo(mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     await sealUsable(c, base, id, pin, { org: '王五', sealFen: 5000, kind: 'person' });
+});
+
+test('seal_bundle__采集表_as_pdf__operator_told_why_no_cutout__production_draws_the_seal', async () => {
+    const base = '/hunan';
+    const c = await applicant();
+    assert.equal((await c.get(`${base}/new?project=hunan`)).status, 200);
+    const a = await c.post(`${base}/new/agree`, { project: 'hunan', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const org = '湖南盖章图样有限公司';
+    const form = orgForm({
+        project: 'hunan', years: '2', org_name: org, bank_account_name: org, invoice_title: org,
+        agent_mobile: freshPhone('137'),
+    });
+    const id = await throughIdentity(c, base, form, SCAN_PDF);
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
+    const pin = await paidReviewedIssued(c, base, id, form.bank_account, async (op) => {
+        /* a PDF cannot be cut out: the operator is told why, nothing written */
+        const r = await op.post('/admin/seal/bundle', { order: no, style: 'cutout' });
+        assert.equal(r.status, 409, r.text);
+        assert.equal(r.body.field, 'style');
+        assert.match(r.body.message, /无法根据印模采集表抠图：印模采集表是PDF文件，无法抠图。可选择工具自动生成/);
+        assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}`), '0');
+    });
+    /* production drew it from the unit's name: 签章费 50 × 2 years */
+    assert.equal(psql(`SELECT style || '|' || price_fen FROM seal_items WHERE order_id = ${id}`), 'auto|10000');
+    const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id}`);
+    const res = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(res.status, 200);
+    assert.ok(Buffer.from(await res.arrayBuffer()).includes(Buffer.from(org)));
+    assert.match(pin, /^\d{6,8}$/);
 });
