@@ -804,6 +804,11 @@ ex 400 '"field":"reason".*注销原因' curl -s -b "$SO" -H "X-CSRF-Token: $OT" 
     -d es_id=SZCA000000000000P01 -d reason= "$H/admin/seal/revoke"
 ex 409 '"field":"es_id".*该印章不存在或已注销' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
     -H 'Accept: application/json' -d es_id=SZCA000000000000P01 -d reason=人员离职 "$H/admin/seal/revoke"
+# a 证书新办's 电子签章: its picture before production (no such order here)
+ex 404 '"field":"order"' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d order=N00000000000000 -d style=cutout "$H/admin/seal/bundle"
+ex 400 '"field":"style"' curl -s -b "$SO" -H "X-CSRF-Token: $OT" -H 'Accept: application/json' \
+    -d order=N00000000000000 -d style=round "$H/admin/seal/bundle"
 
 # ---------------------------------------------------------------- admin: four eyes for staff accounts
 

@@ -369,6 +369,24 @@ int hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char
 int hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *pin,
                         const char *actor);
 void hall_sealprod_free(struct hall_sealprod *sp);
+/*
+ * A 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
+ * 是: orders.seal; a product with 签章费 in its breakdown, 湖南's): its
+ * seal as a seal_items row (the seal's part of the price): a 机构证书's
+ * 机构章 (kind org), a 个人证书's 个人印章 (kind person, sql/125), which
+ * hall_sealprod_intent then makes as a 电子签章申请's 机构章 is made,
+ * listing the order's certificate.  want NULL (production:
+ * hall_sealprod_intent): when the order has no such row yet, the red
+ * impression cut out of the uploaded 印模采集表 (style cutout) or, when it
+ * is a PDF or holds no red, the seal drawn from the order's subject (the
+ * unit's name along the ring, the person's name in the square: style auto).  want "cutout" or
+ * "auto" (the operator's choice on 电子印章管理): that picture, made or made anew while the seal is
+ * not.  Audited (seal_item bundle).  HALL_OK also for an order without the 电子签章 when want is
+ * NULL; HALL_CONFLICT with *msg; HALL_ERR the store (logged).  Draws only in a program that links
+ * libhallseal (the weak references below).
+ */
+int hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, const char *actor,
+                         const char **msg);
 
 /*
  * The re-make (docs/modules/seal.md, "When the signer's certificate is

@@ -32,11 +32,35 @@
 const struct hall_stmt hall_sealprod_stmts[] = {
     {"sp_items",
      "SELECT i.id, i.kind, i.position, i.years, coalesce(i.seal_name, '') AS seal_name,"
-     " i.image_png, i.holder_enc FROM seal_items i JOIN orders o ON o.id = i.order_id"
-     " WHERE i.order_id = $1 AND o.business_type = 'seal' AND NOT EXISTS"
+     " i.image_png, i.holder_enc, o.subject FROM seal_items i JOIN orders o ON o.id = i.order_id"
+     " WHERE i.order_id = $1 AND o.business_type IN ('seal', 'new') AND NOT EXISTS"
      " (SELECT 1 FROM seseals s WHERE s.item_id = i.id)"
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position",
      1},
+    /* a 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
+     * 是: orders.seal; 湖南's 签章费 in the product's price) and whose seal is
+     * not there yet: its part of the price, its 印模采集表 (the current file) */
+    {"sp_bundle",
+     "SELECT o.product_id, o.years, CASE WHEN o.seal THEN p.seal_fee_per_year_fen"
+     " ELSE coalesce((p.breakdown->>'签章费')::int, 0) END * o.years AS price_fen,"
+     " (SELECT f.stored_name FROM order_files f WHERE f.order_id = o.id AND f.kind = 'seal_form'"
+     " AND f.replaced_at IS NULL AND f.removed_at IS NULL ORDER BY f.id DESC LIMIT 1) AS seal_form,"
+     " (SELECT i.id FROM seal_items i WHERE i.order_id = o.id AND i.kind = o.cert_type) AS item_id,"
+     " o.cert_type AS kind, o.subject,"
+     " EXISTS (SELECT 1 FROM seseals s WHERE s.order_id = o.id) AS made"
+     " FROM orders o JOIN products p ON p.id = o.product_id"
+     " WHERE o.id = $1 AND o.business_type = 'new' AND o.cert_type IN ('org', 'person')"
+     " AND (o.seal OR p.breakdown ? '签章费')",
+     1},
+    {"sp_bundle_item",
+     "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, price_fen,"
+     " image_png) VALUES ($1, $7, 0, $2, $3, $4, $5, $6) RETURNING id",
+     7},
+    /* the operator's other choice, while the seal is not made */
+    {"sp_bundle_redo",
+     "UPDATE seal_items SET style = $2, image_png = $3 WHERE id = $1 AND NOT EXISTS"
+     " (SELECT 1 FROM seseals s WHERE s.item_id = seal_items.id) RETURNING id",
+     3},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -154,6 +178,132 @@ sp_holder(struct hall_ctx *cx, const struct hall_dbres *res, int row, struct sp_
     return HALL_OK;
 }
 
+/* weak: only the programs that link libhallseal draw (core/biz/biz.h) */
+extern unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind,
+                                          const char *org, const char *name, size_t *len,
+                                          struct hall_sealimg_fit *fit) __attribute__((weak));
+extern unsigned char *hall_sealimg_cutout(struct hall_pool *pool, const unsigned char *img,
+                                          size_t n, size_t *len, const char **err)
+    __attribute__((weak));
+
+/* the 采集表's red impression cut out (HALL_OK, *png NULL when there is
+ * none to cut: no file, a PDF, no red; *why says which); HALL_ERR when
+ * the file store cannot be read */
+static int
+bundle_cutout(struct hall_ctx *cx, int64_t order_id, const char *stored, unsigned char **png,
+              size_t *len, const char **why)
+{
+    size_t n;
+    int status;
+    unsigned char *data;
+    const char *mime;
+
+    *png = NULL;
+    *why = "印模采集表尚未上传";
+    if (stored == NULL || hall_sealimg_cutout == NULL)
+        return HALL_OK;
+    data = hall_file_read(cx, stored, &n, &status);
+    if (data == NULL && (status == 503 || status == 504)) {
+        hall_err(cx, "msg=\"sealprod: seal form unreadable\" order=%lld status=%d",
+                 (long long)order_id, status);
+        return HALL_ERR;
+    }
+    mime = data != NULL ? hall_file_sniff(data, n) : NULL;
+    if (data == NULL)
+        *why = "印模采集表文件无法读取";
+    else if (mime == NULL || strcmp(mime, "application/pdf") == 0)
+        *why = "印模采集表是PDF文件，无法抠图";
+    else
+        *png = hall_sealimg_cutout(cx->pool, data, n, len, why);
+    return HALL_OK;
+}
+
+int
+hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, const char *actor,
+                     const char **msg)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "sp_bundle", HALL_I64(order_id)), *r;
+    const char *stored, *style = "cutout", *why = "";
+    unsigned char *png = NULL;
+    size_t len = 0;
+    int64_t item;
+    struct hall_val *d;
+
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        if (want == NULL)
+            return HALL_OK;
+        *msg = "该业务单不含电子签章";
+        return HALL_CONFLICT;
+    }
+    item = hall_dbres_isnull(res, 0, hall_dbres_col(res, "item_id"))
+               ? 0
+               : hall_dbres_int(res, 0, "item_id");
+    if (want == NULL && item != 0)
+        return HALL_OK; /* the operator's picture, or made before */
+    if (hall_dbres_bool(res, 0, "made")) {
+        *msg = "该业务单的电子印章已制作，不能再更换印章图片";
+        return HALL_CONFLICT;
+    }
+    stored = hall_dbres_isnull(res, 0, hall_dbres_col(res, "seal_form"))
+                 ? NULL
+                 : hall_dbres_str(res, 0, "seal_form");
+    if (want == NULL || strcmp(want, "cutout") == 0) {
+        if (bundle_cutout(cx, order_id, stored, &png, &len, &why) != HALL_OK)
+            return HALL_ERR;
+        if (png == NULL && want != NULL) {
+            *msg = hall_psprintf(cx->pool, "无法根据印模采集表抠图：%s。可选择工具自动生成", why);
+            return HALL_CONFLICT;
+        }
+    }
+    if (png == NULL) {
+        struct hall_sealimg_fit fit;
+        /* a 机构章: the unit's name along the ring; a 个人印章: the person's
+         * name in the square */
+        const char *subject = hall_dbres_str(res, 0, "subject");
+        int person = strcmp(hall_dbres_str(res, 0, "kind"), "person") == 0;
+
+        if (hall_sealimg_render == NULL) {
+            hall_err(cx, "msg=\"sealprod: this program does not draw seals\" order=%lld",
+                     (long long)order_id);
+            return HALL_ERR;
+        }
+        memset(&fit, 0, sizeof(fit));
+        style = "auto";
+        png = hall_sealimg_render(cx->pool, person ? HALL_SEAL_PERSON : HALL_SEAL_ORG,
+                                  person ? "" : subject, person ? subject : "", &len, &fit);
+        if (png == NULL || fit.unknown_glyphs > 0) {
+            *msg = hall_psprintf(cx->pool,
+                                 "不能制作证书所含的电子签章：印模采集表无法抠图（%s），"
+                                 "%s也无法绘制成印章（超过印章可容纳的字数或含印章字库没有的字）",
+                                 *why != '\0' ? why : "未选择抠图", person ? "姓名" : "机构名称");
+            return HALL_CONFLICT;
+        }
+        if (want == NULL)
+            hall_info(cx, "msg=\"sealprod: bundled seal drawn\" order=%lld why=\"%s\"",
+                      (long long)order_id, why);
+    }
+    if (item != 0)
+        r = hall_db_exec(cx, "sp_bundle_redo", HALL_I64(item), HALL_STR(style), HALL_BIN(png, len));
+    else
+        r = hall_db_exec(cx, "sp_bundle_item", HALL_I64(order_id),
+                         HALL_I64(hall_dbres_int(res, 0, "product_id")),
+                         HALL_I64(hall_dbres_int(res, 0, "years")), HALL_STR(style),
+                         HALL_I64(hall_dbres_int(res, 0, "price_fen")), HALL_BIN(png, len),
+                         HALL_STR(hall_dbres_str(res, 0, "kind")));
+    if (r == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(r) != 1) {
+        *msg = "该业务单的电子印章已制作，不能再更换印章图片";
+        return HALL_CONFLICT;
+    }
+    d = hall_val_obj(cx->pool);
+    hall_val_set_fmt(cx->pool, d, "order_id", "%lld", (long long)order_id);
+    hall_val_set_str(cx->pool, d, "style", style);
+    return hall_audit(cx, actor, "seal_item", hall_dbres_str(r, 0, "id"), "bundle", NULL, style, d);
+}
+
 int
 hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, const char *org,
                      const char *uscc, const char *actor, const char **msg,
@@ -164,6 +314,10 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
     int i, n;
 
     *out = NULL;
+    /* a 证书新办's 电子签章: its 机构章, unless the operator made its picture */
+    n = hall_sealprod_bundle(cx, order_id, NULL, actor, msg);
+    if (n != HALL_OK)
+        return n;
     res = hall_db_exec(cx, "sp_items", HALL_I64(order_id));
     if (res == NULL)
         return HALL_ERR;
@@ -212,6 +366,9 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
             /* CN at most 64 characters (certificates.subject_cn) */
             it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(cx->pool, seal_name);
             it->own = 1;
+        } else if (strcmp(it->kind, "person") == 0) {
+            /* a 个人证书's own seal (sql/125): the person's name */
+            it->name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "subject"));
         } else {
             it->name = *seal_name != '\0' ? hall_psprintf(cx->pool, "%s%s", org, seal_name) : org;
         }
@@ -315,10 +472,10 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         it->es_id = hall_psprintf(cx->pool, "SZCA%012lld%c%02d", (long long)sp->order_id,
                                   strcmp(it->kind, "org") == 0            ? 'O'
                                   : strcmp(it->kind, "org_business") == 0 ? 'B'
-                                                                          : 'P',
+                                                                          : 'P', /* P00: person */
                                   it->position);
         seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
-        in.type = strcmp(it->kind, "org_person") == 0 ? 2 : 1;
+        in.type = strcmp(it->kind, "org_person") == 0 || strcmp(it->kind, "person") == 0 ? 2 : 1;
         in.name = it->name;
         in.png = it->png;
         in.png_len = it->png_len;
@@ -551,11 +708,6 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     }
     return HALL_OK;
 }
-
-/* weak: only the programs that link libhallseal draw (core/biz/biz.h) */
-extern unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind,
-                                          const char *org, const char *name, size_t *len,
-                                          struct hall_sealimg_fit *fit) __attribute__((weak));
 
 /*
  * After a 变更 of the organisation: a 机构章's or 业务章's name as production

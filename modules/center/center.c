@@ -114,7 +114,16 @@ static const struct hall_stmt center_stmts[] = {
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
      " coalesce((SELECT y.refused_reason FROM payments y WHERE y.order_id = o.id"
      " ORDER BY y.attempt DESC LIMIT 1), '') AS transfer_refused, o.form_enc,"
-     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier"
+     " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier,"
+     /* a 证书新办 whose price includes the 电子签章 (core/biz/sealprod.c:
+      * sp_bundle), and its seal's state once made */
+     " (o.business_type = 'new' AND o.cert_type IN ('org', 'person') AND (o.seal OR "
+     "coalesce((SELECT"
+     " x.breakdown ? '签章费' FROM products x WHERE x.id = o.product_id), false))) AS bundle_seal,"
+     " coalesce((SELECT s.state || '|' || coalesce(c.state, '') || '|' ||"
+     " to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') FROM seseals s"
+     " LEFT JOIN certificates c ON c.serial = s.cert_serial WHERE s.order_id = o.id"
+     " ORDER BY s.created_at DESC, s.es_id DESC LIMIT 1), '') AS bundle_seal_made"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},

@@ -135,6 +135,8 @@ seal_kind_label(const char *kind)
         return "机构章";
     if (strcmp(kind, "org_business") == 0)
         return "机构业务章";
+    if (strcmp(kind, "person") == 0)
+        return "个人印章"; /* a 个人证书's own seal (sql/125) */
     return "机构个人章";
 }
 

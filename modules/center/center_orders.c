@@ -375,12 +375,11 @@ orders_page(struct hall_req *req)
     if (page == 1 && n < PAGE_SIZE) {
         total = n;
     } else {
-        struct hall_dbres *cnt = plain
-                                     ? hall_db_exec(req->cx, "orders_total", HALL_I64(req->user_id))
-                                     : hall_db_exec(req->cx, "orders_count", HALL_I64(req->user_id),
-                                                    HALL_STR(no), HALL_STR(biz), HALL_STR(subject),
-                                                    HALL_STR(status), HALL_STR(from), HALL_STR(to),
-                                                    HALL_STR(channel));
+        struct hall_dbres *cnt =
+            plain ? hall_db_exec(req->cx, "orders_total", HALL_I64(req->user_id))
+                  : hall_db_exec(req->cx, "orders_count", HALL_I64(req->user_id), HALL_STR(no),
+                                 HALL_STR(biz), HALL_STR(subject), HALL_STR(status), HALL_STR(from),
+                                 HALL_STR(to), HALL_STR(channel));
 
         if (cnt == NULL)
             return HALL_ERR;
@@ -421,12 +420,12 @@ render:
         hall_val_set_str(req->pool, f, "from", from);
         hall_val_set_str(req->pool, f, "to", to);
         hall_val_set_str(req->pool, f, "channel", channel != NULL ? channel : "");
-        qs = hall_psprintf(
-            req->pool, "order_no=%s&business=%s&subject=%s&status=%s&from=%s&to=%s&channel=%s",
-            hall_url_encode(req->pool, no), hall_url_encode(req->pool, biz),
-            hall_url_encode(req->pool, subject), hall_url_encode(req->pool, status),
-            hall_url_encode(req->pool, from), hall_url_encode(req->pool, to),
-            hall_url_encode(req->pool, channel != NULL ? channel : ""));
+        qs = hall_psprintf(req->pool,
+                           "order_no=%s&business=%s&subject=%s&status=%s&from=%s&to=%s&channel=%s",
+                           hall_url_encode(req->pool, no), hall_url_encode(req->pool, biz),
+                           hall_url_encode(req->pool, subject), hall_url_encode(req->pool, status),
+                           hall_url_encode(req->pool, from), hall_url_encode(req->pool, to),
+                           hall_url_encode(req->pool, channel != NULL ? channel : ""));
         hall_val_set_str(req->pool, ctx, "qs", qs);
     }
     filter_options(req, ctx, biz, status);
@@ -466,6 +465,43 @@ shipping_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res)
     hall_val_set_fmt(req->pool, o, "shipping_way", "%s%s", carrier,
                      prepaid ? "寄付" : "到付（邮费由收件人签收时支付）");
     return HALL_OK;
+}
+
+/* a 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
+ * 是, 湖南's 签章费): its 机构章's state, made with the certificate
+ * (core/biz/sealprod.c), and once made the link to 我的电子印章 */
+static void
+bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res,
+                const char *status)
+{
+    const char *made = hall_dbres_str(res, 0, "bundle_seal_made");
+    /* a 机构证书's 机构章, a 个人证书's own 个人印章 (sql/125) */
+    const char *kind =
+        strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0 ? "个人印章" : "机构章";
+    struct hall_val *b;
+
+    if (!hall_dbres_bool(res, 0, "bundle_seal"))
+        return;
+    b = hall_val_set_obj(req->pool, o, "bundle_seal");
+    if (*made == '\0') {
+        hall_val_set_str(req->pool, b, "state",
+                         strcmp(status, "refunded") == 0 || strcmp(status, "cancelled") == 0
+                             ? "不再制作（业务单已退费或取消）"
+                             : "待制作（审核通过后随证书一并制作，印章图片取自印模采集表）");
+        return;
+    }
+    hall_val_set_bool(req->pool, b, "made", 1);
+    if (strncmp(made, "valid|issued|", 13) == 0)
+        hall_val_set_str(req->pool, b, "state",
+                         hall_psprintf(req->pool, "%s 有效（至%s）", kind, made + 13));
+    else if (strncmp(made, "valid|", 6) == 0)
+        hall_val_set_str(req->pool, b, "state",
+                         hall_psprintf(req->pool, "%s 无效（签章人证书已吊销）", kind));
+    else if (strncmp(made, "replaced|", 9) == 0)
+        hall_val_set_str(req->pool, b, "state",
+                         hall_psprintf(req->pool, "%s 已替换（随新证书重新制作）", kind));
+    else
+        hall_val_set_str(req->pool, b, "state", hall_psprintf(req->pool, "%s 已注销", kind));
 }
 
 /* 办理记录 entries without a state change: the applicant reads Chinese,
@@ -528,6 +564,7 @@ order_page(struct hall_req *req)
      * its SESeal file and its certificate's medium */
     hall_val_set_bool(req->pool, o, "seal_order",
                       strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0);
+    bundle_seal_ctx(req, o, res, s);
     actions_ctx(req, o, sid, hall_dbres_str(res, 0, "business_type"), s,
                 hall_dbres_str(res, 0, "step"),
                 hall_dbres_int(res, 0, "amount_fen") > 0 ? refund_state(s) : 0);

@@ -39,6 +39,8 @@
  *   GET  /admin/seal/image?id=  reviewer, operator: a seal's picture
  *   POST /admin/seal/revoke     operator: one seal revoked; with its own certificate,
  *                               a request a second operator approves (four eyes)
+ *   POST /admin/seal/bundle     operator: the picture of a 证书新办's 电子签章 (机构章),
+ *                               cut out of its 印模采集表 or drawn, before production
  *
  * This file declares the module: its statements, its routes with their
  * parameters, the flow (seal_flow) and main, and serves the plain pages.
@@ -98,7 +100,23 @@ static const struct hall_stmt seal_stmts[] = {
     {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
     /* the console (operator): an order's seals, one revoked */
     {"seal_admin_order",
-     "SELECT id, order_no FROM orders WHERE order_no = $1 AND business_type = 'seal'", 1},
+     "SELECT id, order_no, status, subject, business_type = 'new' AS bundle FROM orders o"
+     " WHERE order_no = $1 AND (business_type = 'seal'"
+     /* a 证书新办 with its 电子签章 (core/biz/sealprod.c: sp_bundle) */
+     " OR (business_type = 'new' AND cert_type IN ('org', 'person') AND (seal OR coalesce((SELECT"
+     " p.breakdown ? '签章费' FROM products p WHERE p.id = o.product_id), false))))",
+     1},
+    /* its 机构章 before production: the picture the operator made (or none) */
+    {"seal_admin_bundle",
+     "SELECT coalesce((SELECT i.id FROM seal_items i WHERE i.order_id = $1"
+     " AND i.kind IN ('org', 'person') AND i.image_png IS NOT NULL), 0) AS item_id,"
+     " coalesce((SELECT i.style FROM seal_items i WHERE i.order_id = $1"
+     " AND i.kind IN ('org', 'person')), '') AS style,"
+     " EXISTS (SELECT 1 FROM order_files f WHERE f.order_id = $1 AND f.kind = 'seal_form'"
+     " AND f.replaced_at IS NULL AND f.removed_at IS NULL) AS has_form",
+     1},
+    {"seal_admin_bundle_lock",
+     "SELECT id, status, subject FROM orders WHERE order_no = $1 FOR UPDATE", 1},
     {"seal_admin_list",
      "SELECT s.es_id, i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc,"
      " coalesce(s.cert_serial, '') AS cert_serial, c.seal_item_id IS NOT NULL AS own_cert,"
@@ -141,7 +159,9 @@ static const struct hall_stmt seal_stmts[] = {
     {"seal_order_own",
      "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
      " 'Asia/Shanghai', 'YYYY-MM-DD') AS created FROM orders o WHERE o.id = $1 AND o.user_id = $2"
-     " AND o.business_type = 'seal'",
+     /* or a 证书新办 with its 电子签章, once the seal is there (sp_bundle) */
+     " AND (o.business_type = 'seal' OR EXISTS (SELECT 1 FROM seal_items i"
+     " WHERE i.order_id = o.id))",
      2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
@@ -400,6 +420,14 @@ static const struct hall_pspec admin_revoke_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+static const char *const bundle_styles[] = {"cutout", "auto", NULL};
+
+static const struct hall_pspec admin_bundle_params[] = {
+    {"order", HALL_P_TEXT, 0, 1, 32, "业务单号", NULL},
+    {"style", HALL_P_CHOICE, 0, 0, 0, "签章样式", bundle_styles},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 static const struct hall_route seal_routes[] = {
     {"GET", "/seal/product", product_page, 0, NULL},
     {"GET", "/seal/apply", apply_page, HALL_R_AUTH, NULL},
@@ -427,6 +455,7 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/admin/seal", admin_seals, HALL_R_STAFF | R_OPERATOR, admin_seal_params},
     {"GET", "/admin/seal/image", admin_image, HALL_R_STAFF | R_SEAL_READ, id_params},
     {"POST", "/admin/seal/revoke", admin_revoke, HALL_R_STAFF | R_OPERATOR, admin_revoke_params},
+    {"POST", "/admin/seal/bundle", admin_bundle, HALL_R_STAFF | R_OPERATOR, admin_bundle_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -52,5 +52,7 @@ int cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
 int admin_seals(struct hall_req *req);
 int admin_image(struct hall_req *req);
 int admin_revoke(struct hall_req *req);
+int admin_bundle(struct hall_req *req);
+const char *seal_kind_text(const char *code);
 
 #endif

@@ -100,8 +100,11 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
 
         hall_val_set_int(req->pool, it, "no", i + 1);
         hall_dbres_set(req->pool, it, res, i, "id");
-        hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(k));
+        hall_val_set_str(req->pool, it, "kind_label", seal_kind_text(kind));
         hall_dbres_set(req->pool, it, res, i, "name=seal_name years");
+        /* a 个人证书's own seal: the person's name, the order's subject */
+        if (strcmp(kind, "person") == 0 && hall_val_get(ctx, "org_name") != NULL)
+            hall_val_set_str(req->pool, it, "name", hall_val_get(ctx, "org_name")->str);
         hall_val_set_str(
             req->pool, it, "style_label",
             hall_seal_style_label(strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0

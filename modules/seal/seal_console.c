@@ -9,6 +9,41 @@
 
 #include "seal.h"
 
+/* a 证书新办 whose price includes the 电子签章 (core/biz/sealprod.c,
+ * hall_sealprod_bundle): its 机构章's picture before production, and the
+ * operator's choice once the order is accepted, before production */
+static int
+bundle_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o, int made)
+{
+    struct hall_dbres *res =
+        hall_db_exec(req->cx, "seal_admin_bundle", HALL_I64(hall_dbres_int(o, 0, "id")));
+    const char *status = hall_dbres_str(o, 0, "status"), *style;
+    struct hall_val *b;
+    int64_t item;
+
+    if (res == NULL)
+        return HALL_ERR;
+    b = hall_val_set_obj(req->pool, ctx, "bundle");
+    item = hall_dbres_int(res, 0, "item_id");
+    style = hall_dbres_str(res, 0, "style");
+    hall_val_set_bool(req->pool, b, "has_form", hall_dbres_bool(res, 0, "has_form"));
+    if (made)
+        hall_val_set_str(req->pool, b, "state", "已随证书制作，见上表");
+    else if (item != 0) {
+        hall_val_set_int(req->pool, b, "image_id", item);
+        hall_val_set_str(req->pool, b, "state",
+                         strcmp(style, "auto") == 0
+                             ? "印章图片已由工具自动生成，制作证书时一并制作印章"
+                             : "印章图片已根据印模采集表抠图，制作证书时一并制作印章");
+    } else
+        hall_val_set_str(
+            req->pool, b, "state",
+            "待制作：制作证书时根据印模采集表抠图（采集表为PDF或无红色印模时由工具自动生成）；"
+            "也可先在下面选择并查看印章图片");
+    hall_val_set_bool(req->pool, b, "choosable", !made && strcmp(status, "accepted") == 0);
+    return HALL_OK;
+}
+
 /* GET /admin/seal?order=: the seals of a 电子签章申请 order, each valid one
  * with its 注销 form */
 int
@@ -58,10 +93,7 @@ admin_seals(struct hall_req *req)
             name = h != NULL ? hall_form_str(h, "name") : "";
         }
         hall_val_set_str(req->pool, s, "name", name);
-        hall_val_set_str(req->pool, s, "kind_label",
-                         strcmp(kind, "org") == 0            ? "机构章"
-                         : strcmp(kind, "org_business") == 0 ? "机构业务章"
-                                                             : "机构个人章");
+        hall_val_set_str(req->pool, s, "kind_label", seal_kind_text(kind));
         hall_dbres_put(req->pool, s, res, i, own);
         hall_val_set_bool(req->pool, s, "valid", valid);
         if (valid && *hall_dbres_str(res, i, "pending_by") != '\0')
@@ -80,6 +112,9 @@ admin_seals(struct hall_req *req)
                              hall_dbres_str(res, i, "revoked_at"),
                              hall_dbres_str(res, i, "revoke_reason"));
     }
+    if (hall_dbres_bool(o, 0, "bundle") &&
+        bundle_ctx(req, ctx, o, hall_dbres_rows(res) > 0) != HALL_OK)
+        return HALL_ERR;
     return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
 }
 
@@ -195,4 +230,53 @@ admin_revoke(struct hall_req *req)
     hall_info(req, "msg=\"seseal revoked\" es_id=%s staff=%lld", es_id, (long long)req->staff->id);
     return hall_resp_go(req, hall_psprintf(req->pool, "/admin/seal?order=%s", order_no),
                         "印章已注销");
+}
+
+/*
+ * POST /admin/seal/bundle: the operator's step for a 证书新办's 电子签章
+ * before production: the 机构章's picture cut out of the order's 印模采集表
+ * (style cutout) or drawn from the unit's name (auto), again as often as
+ * needed until the seal is made with the certificate.  The order is locked
+ * as production locks it, so the picture and production never cross.
+ */
+int
+admin_bundle(struct hall_req *req)
+{
+    const char *order = hall_req_param(req, "order"), *style = hall_req_param(req, "style");
+    const char *msg = NULL, *status, *order_no;
+    struct hall_dbres *o;
+    int rc;
+
+    if (hall_staff_elsewhere(req))
+        return HALL_OK;
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return HALL_ERR;
+    o = hall_db_exec(req->cx, "seal_admin_bundle_lock", HALL_STR(order));
+    if (o == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(o) == 0) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_SEAL_ADMIN_ORDER_NOT_FOUND, "order");
+    }
+    status = hall_dbres_str(o, 0, "status");
+    /* accepted: the 采集表 can no longer change (an edit after a rejection
+     * could replace it) and the certificate is not made yet */
+    if (strcmp(status, "accepted") != 0) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_SEAL_BUNDLE_STATE, "order");
+    }
+    order_no = hall_pstrdup(req->pool, order);
+    rc = hall_sealprod_bundle(req->cx, hall_dbres_int(o, 0, "id"), style, hall_staff_actor(req),
+                              &msg);
+    if (rc == HALL_CONFLICT) {
+        hall_db_rollback(req->cx);
+        return hall_resp_error(req, 409, "style", msg);
+    }
+    if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
+        return HALL_ERR;
+    hall_info(req, "msg=\"bundled seal picture made\" order=%s style=%s staff=%lld", order_no,
+              style, (long long)req->staff->id);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/seal?order=%s", order_no),
+                        strcmp(style, "auto") == 0 ? "印章图片已由工具自动生成"
+                                                   : "印章图片已根据印模采集表抠图");
 }

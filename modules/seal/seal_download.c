@@ -154,7 +154,7 @@ seals_page(struct hall_req *req)
 
             name = h != NULL ? hall_form_str(h, "name") : "";
         }
-        hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_label(kind_of(kind)));
+        hall_val_set_str(req->pool, it, "kind_label", seal_kind_text(kind));
         hall_val_set_str(req->pool, it, "name", name);
         hall_dbres_set(req->pool, it, res, i, "es_id replaced_at");
     }

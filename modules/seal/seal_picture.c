@@ -20,6 +20,16 @@ kind_of(const char *code)
     return HALL_SEAL_ORG;
 }
 
+/* a seal's kind as the pages name it: a 个人证书's own seal (kind person,
+ * sql/125) is a 个人印章, drawn as a person's square seal */
+const char *
+seal_kind_text(const char *code)
+{
+    if (strcmp(code, "person") == 0)
+        return "个人印章";
+    return hall_seal_kind_label(kind_of(code));
+}
+
 /*
  * The drawn seal for the form's preview; X-Seal-Fit carries what the
  * drawing measured (docs/modules/seal.md), so a client can tell the text
