@@ -701,7 +701,8 @@ static X509 *
 cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, time_t nb,
            time_t na, const char *profile, const struct subject *s, EVP_PKEY **key)
 {
-    const char *base = cx->conf->public_url;
+    /* plain HTTP, as relying parties fetch them (pki_url) */
+    const char *base = hall_conf_pki_url(cx->pool, cx->conf);
     X509 *x = X509_new();
     X509_NAME *n = X509_NAME_new();
     BIGNUM *bn = NULL;
