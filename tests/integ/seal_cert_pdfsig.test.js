@@ -5,8 +5,9 @@
  * each made by hall-stamp sign with the medium the hall produced — is
  * judged valid and trusted by poppler's pdfsig (NSS) with only the hall's
  * root in its database and its online OCSP check on: NSS fetches the
- * answer from the certificate's AIA, the running hall's /ocsp, and a
- * revoked seal's stamp is then reported revoked.  The other products'
+ * answer from the certificate's AIA, the running hall's /ocsp (vfychain
+ * with the OCSP answer required says the chain is good), and a revoked
+ * seal's stamp is then reported revoked.  The other products'
  * login certificates keep their extended key usages.
  *
  * What failed before: the seals' own certificates (机构业务章, 机构个人章)
@@ -182,6 +183,18 @@ test('pdfsig__stamp_of_every_seal_kind__online_ocsp__valid_and_trusted', () => {
         const out = pdfsigOnline(seals[kind].pdf);
         assert.match(out, /Signature Validation: Signature is Valid\./, `${kind}: ${out}`);
         assert.match(out, /Certificate Validation: Certificate is Trusted\./, `${kind}: ${out}`);
+    }
+});
+
+test('nss__every_seal_certificate__email_signer_with_ocsp_required__chain_good', () => {
+    /* pdfsig's policy lets a failed OCSP fetch pass (and shows its error);
+     * vfychain with the leaf's OCSP required fails unless NSS fetched,
+     * verified and accepted the hall's answer */
+    for (const kind of KINDS) {
+        fs.writeFileSync(f('leaf.pem'), certOf(seals[kind].serial));
+        const r = spawnSync('vfychain', ['-d', `sql:${nss}`, '-a', '-pp', '-u', '4', '-g', 'leaf', '-m', 'ocsp',
+            '-s', 'failIfNoInfo', f('leaf.pem'), f('ecc.crt')], { encoding: 'utf8', timeout: 60000 });
+        assert.match(`${r.stdout}${r.stderr}`, /Chain is good!/, `${kind}: ${r.stdout}${r.stderr}`);
     }
 });
 
