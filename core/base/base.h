@@ -145,6 +145,7 @@ struct hall_conf {
     long reminder_first_days;
     long reminder_last_days;
     char *pki_dir;
+    char *pki_url; /* "": derived, hall_conf_pki_url */
     long medium_keep_days;
     long audit_mark_s;
     long objstore_sweep_s;
@@ -177,6 +178,10 @@ extern const struct hall_conf_opt hall_conf_opts[];
 
 /* on error *errmsg names the option (static storage) */
 int hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg);
+/* the plain-HTTP base of the URLs certificates carry (OCSP, CRLs, the CA's
+ * certificate): pki_url, else public_url with an https one as http://host;
+ * no trailing '/' */
+const char *hall_conf_pki_url(struct hall_pool *pool, const struct hall_conf *conf);
 void hall_conf_free(struct hall_conf *conf);
 
 /* ---- value.c: a small value tree, rendered as JSON or through templates */

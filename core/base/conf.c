@@ -95,6 +95,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(pay_key_dir, "var/keys/pay",
       "the payment merchants' keys: a folder <channel>-<merchant_id> per account (sql/065)"),
     S(pki_dir, "var/keys/pki", "the CA hierarchy: certificates and keys (script/lib/pki-init.sh)"),
+    S(pki_url, "",
+      "plain-HTTP base of the URLs certificates carry: OCSP, CRL, CA certificate (empty: "
+      "public_url, an https one as http://host)"),
     I(audit_mark_s, 0, 86400, "60",
       "seconds between the audit chain's marks: each chain's last row signed by the audit key"
       " (0: none, the daily anchors only)"),
@@ -139,6 +142,42 @@ opt_find(const char *name)
         if (strcmp(o->name, name) == 0)
             return o;
     return NULL;
+}
+
+/*
+ * pki_url: where relying parties fetch OCSP answers, CRLs and the CA's
+ * certificate, the URLs every certificate carries (core/pki/ca.c).  Plain
+ * HTTP: NSS refuses an https OCSP URL (SEC_ERROR_CERT_BAD_ACCESS_LOCATION,
+ * so pdfsig cannot check a stamp's certificate), and RFC 5280 4.2.2.1 and
+ * RFC 5019 name HTTP.  Empty: public_url, or for an https one http:// and
+ * its host (port 80: the HTTPS front serves these paths there,
+ * nginx/hall-tls.conf.in).  No trailing '/'.
+ */
+const char *
+hall_conf_pki_url(struct hall_pool *pool, const struct hall_conf *conf)
+{
+    const char *p = conf->public_url;
+    char *url;
+    size_t n;
+
+    if (conf->pki_url[0] != '\0') {
+        url = hall_pstrdup(pool, conf->pki_url);
+    } else if (strncasecmp(p, "https://", 8) == 0) {
+        const char *host = p + 8;
+
+        /* the host alone: an IPv6 literal with its brackets */
+        if (*host == '[' && strchr(host, ']') != NULL)
+            n = (size_t)(strchr(host, ']') - host) + 1;
+        else
+            n = strcspn(host, ":/?#");
+        url = hall_psprintf(pool, "http://%.*s", (int)n, host);
+    } else {
+        url = hall_pstrdup(pool, p);
+    }
+    n = strlen(url);
+    while (n > 7 && url[n - 1] == '/')
+        url[--n] = '\0';
+    return url;
 }
 
 static int
@@ -232,6 +271,14 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
      * hall is reached at, not one more switch to remember */
     if (strncasecmp(conf->public_url, "https://", 8) == 0)
         conf->cookie_secure = 1;
+    if (conf->pki_url[0] != '\0' &&
+        (strncasecmp(conf->pki_url, "http://", 7) != 0 || conf->pki_url[7] == '\0')) {
+        snprintf(msg, sizeof(msg),
+                 "%s: pki_url must be http://host[:port]: OCSP and CRLs are fetched over plain "
+                 "HTTP",
+                 path);
+        goto out;
+    }
     if (strcmp(conf->objstore, "local") != 0 && strcmp(conf->objstore, "s3") != 0) {
         snprintf(msg, sizeof(msg), "%s: objstore must be local or s3", path);
         goto out;

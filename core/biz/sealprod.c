@@ -454,8 +454,9 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         time_t na = order_na;
 
         if (it->own) {
-            it->x = hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, it->kind, it->cn,
-                                       it->org, it->uscc, it->ric, &it->key);
+            it->x =
+                hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
+                                   it->cn, it->org, it->uscc, it->ric, &it->key);
             if (own_signer(cx, it->x, &it->cert, &it->cert_len) != HALL_OK)
                 return HALL_ERR;
             certs[0] = it->cert;
@@ -779,8 +780,9 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
         }
         if (it->own) {
             /* a renamed 业务章: its new certificate first, signing its seal */
-            it->x = hall_pki_cert_make(cx, it->ca, it->serial, it->nb, it->na, it->kind, it->cn,
-                                       rm->org, rm->uscc, "", &it->key);
+            it->x =
+                hall_pki_cert_make(cx, it->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
+                                   it->cn, rm->org, rm->uscc, "", &it->key);
             if (own_signer(cx, it->x, &it->cert, &it->cert_len) != HALL_OK)
                 return HALL_ERR;
             certs[0] = it->cert;

@@ -656,20 +656,71 @@ ric_hash(struct hall_pool *pool, const char *ric)
 /*
  * Builds and signs the certificate of an intent; the new key pair in *key.
  */
+/*
+ * What each kind of certificate is for (docs/internals/pki.md, "Certificate
+ * profiles").  Every one is a signing certificate: keyUsage (critical)
+ * digitalSignature and nonRepudiation (contentCommitment).  A certificate a
+ * seal signs with is judged by PDF validators, which want an extended key
+ * usage fit for signing documents: NSS (poppler's pdfsig, Firefox) checks
+ * emailProtection for certificateUsageEmailSigner and refuses one with
+ * clientAuth only ("Certificate type not approved for application"),
+ * Acrobat wants emailProtection, its Authentic Documents OID or
+ * anyExtendedKeyUsage; RFC 9336's id-kp-documentSigning says it outright.
+ * The 机构证书 signs its order's 机构章 (and any seal made again on it) and
+ * keeps clientAuth for the logins it serves; a seal's own certificate (a
+ * 机构业务章's, a 机构个人章's) signs with its seal and nothing else.  The
+ * 自然人证书 and the 机构个人证书 of the other products keep what they had.
+ */
+#define EKU_DOCUMENT_SIGNING "1.3.6.1.5.5.7.3.36" /* RFC 9336 id-kp-documentSigning */
+
+static const struct cert_profile {
+    const char *name;
+    const char *eku;
+} cert_profiles[] = {
+    {"org", "clientAuth,emailProtection," EKU_DOCUMENT_SIGNING},
+    {"person", "clientAuth,emailProtection"},
+    {"org_person", "clientAuth"},
+    {HALL_PKI_PROFILE_SEAL, EKU_DOCUMENT_SIGNING ",emailProtection"},
+    /* the order type of a 机构业务章 (sql/002): a seal's certificate */
+    {"org_business", EKU_DOCUMENT_SIGNING ",emailProtection"},
+    {NULL, NULL},
+};
+
+static const struct cert_profile *
+profile_find(const char *name)
+{
+    const struct cert_profile *p;
+
+    for (p = cert_profiles; p->name != NULL; p++)
+        if (strcmp(p->name, name) == 0)
+            return p;
+    return NULL;
+}
+
 static X509 *
 cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, time_t nb,
-           time_t na, const char *cert_type, const struct subject *s, EVP_PKEY **key)
+           time_t na, const char *profile, const struct subject *s, EVP_PKEY **key)
 {
-    const char *base = cx->conf->public_url;
+    /* plain HTTP, as relying parties fetch them (pki_url) */
+    const char *base = hall_conf_pki_url(cx->pool, cx->conf);
     X509 *x = X509_new();
     X509_NAME *n = X509_NAME_new();
     BIGNUM *bn = NULL;
     ASN1_INTEGER *sn = NULL;
     EVP_MD_CTX *m = NULL;
     X509V3_CTX v3;
-    const char *eku;
+    const struct cert_profile *prof = profile_find(profile);
     int ok = 0;
 
+    if (prof == NULL) {
+        /* no silent default: a seal's certificate must not come out as a
+         * login certificate */
+        hall_err(cx, "msg=\"pki: no certificate profile %s\"", profile);
+        *key = NULL;
+        X509_free(x);
+        X509_NAME_free(n);
+        return NULL;
+    }
     *key = ca->sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
                    : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     if (x == NULL || n == NULL || *key == NULL)
@@ -691,14 +742,9 @@ cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, 
         X509_set_subject_name(x, n) != 1)
         goto out;
     X509V3_set_ctx(&v3, ca->cert, x, NULL, NULL, 0);
-    /* key usage per certificate type: signing certificates everywhere; an
-     * organisation's may also sign e-mail (e-invoices, seals' documents) */
-    eku = strcmp(cert_type, "org") == 0 || strcmp(cert_type, "person") == 0
-              ? "clientAuth,emailProtection"
-              : "clientAuth";
     if (add_ext(x, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
         add_ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") != HALL_OK ||
-        add_ext(x, &v3, "extendedKeyUsage", eku) != HALL_OK ||
+        add_ext(x, &v3, "extendedKeyUsage", prof->eku) != HALL_OK ||
         add_ext(x, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
         add_ext(x, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK ||
         add_ext(x, &v3, "crlDistributionPoints",
@@ -792,7 +838,7 @@ hall_pki_serial_draw(char out[17])
 
 X509 *
 hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
-                   time_t na, const char *cert_type, const char *cn, const char *org,
+                   time_t na, const char *profile, const char *cn, const char *org,
                    const char *uscc, const char *ric, EVP_PKEY **key)
 {
     struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
@@ -801,7 +847,7 @@ hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial,
     *key = NULL;
     if (ca == NULL || ca->key == NULL)
         return NULL;
-    return cert_build(cx, ca, serial, nb, na, cert_type, &s, key);
+    return cert_build(cx, ca, serial, nb, na, profile, &s, key);
 }
 
 unsigned char *

@@ -78,12 +78,17 @@ int hall_pki_can_sign(void);
  * else HALL_ERR, the cause logged as "pkcs11: what: why" (at most every
  * 30 s a process); a token that failed is asked again after a second */
 int hall_pki_token_ready(const char *what);
+/* the profile of a seal's own certificate (a 机构业务章's, a 机构个人章's):
+ * fit for signing documents (docs/internals/pki.md, "Certificate profiles") */
+#define HALL_PKI_PROFILE_SEAL "seal"
 /* a certificate of the issuing CA ca_name for a new key pair (in *key), NULL
- * when that CA cannot sign; nb, na its validity; cert_type org, org_person,
- * person, org_business; cn, org, uscc, ric the subject's parts (org and
- * uscc may be "", ric is hashed into the subject, never written) */
+ * when that CA cannot sign or the profile is none of ca.c's; nb, na its
+ * validity; profile the order's cert_type (org, org_person, person,
+ * org_business) or HALL_PKI_PROFILE_SEAL; cn, org, uscc, ric the subject's
+ * parts (org and uscc may be "", ric is hashed into the subject, never
+ * written) */
 X509 *hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
-                         time_t na, const char *cert_type, const char *cn, const char *org,
+                         time_t na, const char *profile, const char *cn, const char *org,
                          const char *uscc, const char *ric, EVP_PKEY **key);
 unsigned char *hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len);
 /* the PKCS#12 medium: key and certificate with the CA chain, under pin */

@@ -485,6 +485,69 @@ write_whole(FCGX_Request *fr, const struct iovec *parts, int nparts)
     return 0;
 }
 
+/*
+ * The reason phrase of a status (RFC 9110 15).  The Status header is a code
+ * and its phrase (RFC 3875 6.3.3), and nginx copies it into the status line
+ * as it comes: "Status: 200" would make "HTTP/1.1 200", a line without the
+ * space after the code that RFC 9112 4 requires, which NSS's own HTTP
+ * client refuses (pkix_pl_httpdefaultclient.c), so that pdfsig would never
+ * read an OCSP answer of the hall (docs/modules/ocsp.md, "Clients").
+ */
+static const char *
+reason_phrase(int status)
+{
+    static const struct {
+        int code;
+        const char *text;
+    } phrases[] = {
+        {200, "OK"},
+        {201, "Created"},
+        {202, "Accepted"},
+        {204, "No Content"},
+        {206, "Partial Content"},
+        {301, "Moved Permanently"},
+        {302, "Found"},
+        {303, "See Other"},
+        {304, "Not Modified"},
+        {307, "Temporary Redirect"},
+        {308, "Permanent Redirect"},
+        {400, "Bad Request"},
+        {401, "Unauthorized"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {406, "Not Acceptable"},
+        {408, "Request Timeout"},
+        {409, "Conflict"},
+        {410, "Gone"},
+        {411, "Length Required"},
+        {412, "Precondition Failed"},
+        {413, "Content Too Large"},
+        {415, "Unsupported Media Type"},
+        {416, "Range Not Satisfiable"},
+        {422, "Unprocessable Content"},
+        {423, "Locked"},
+        {428, "Precondition Required"},
+        {429, "Too Many Requests"},
+        {500, "Internal Server Error"},
+        {501, "Not Implemented"},
+        {502, "Bad Gateway"},
+        {503, "Service Unavailable"},
+        {504, "Gateway Timeout"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+        if (phrases[i].code == status)
+            return phrases[i].text;
+    /* a code of no table: its class (RFC 9110 15) */
+    return status < 200   ? "Informational"
+           : status < 300 ? "Successful"
+           : status < 400 ? "Redirection"
+           : status < 500 ? "Client Error"
+                          : "Server Error";
+}
+
 static void
 write_response(struct hall_req *req)
 {
@@ -496,7 +559,8 @@ write_response(struct hall_req *req)
 
     /* libfcgi's own printf knows no %zu: format with the C library */
     parts[np].iov_base = status;
-    parts[np++].iov_len = (size_t)snprintf(status, sizeof(status), "Status: %d\r\n", req->status);
+    parts[np++].iov_len = (size_t)snprintf(status, sizeof(status), "Status: %d %s\r\n", req->status,
+                                           reason_phrase(req->status));
     parts[np].iov_base = req->headers.data;
     parts[np++].iov_len = req->headers.data != NULL ? req->headers.len : 0;
     parts[np].iov_base = length;

@@ -7,8 +7,10 @@
  * (on the test's database).  Checked with curl over https, the certificate
  * verified: HSTS on every answer, Secure on every cookie (hall_pre, hall_sid,
  * hall_staff), gzip for HTML, CSS, JS and JSON, a year of cache for the
- * hashed /static/ URLs, plain HTTP redirected.  The plain test hall
- * (public_url http) sets no Secure: the flag follows public_url.
+ * hashed /static/ URLs, plain HTTP redirected but for OCSP and the CA's
+ * CRLs and certificates, which a certificate issued behind it names by
+ * plain HTTP (pki_url).  The plain test hall (public_url http) sets no
+ * Secure: the flag follows public_url.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -20,8 +22,9 @@ const zlib = require('node:zlib');
 const { HALL_URL, HALL_VAR, HALL_CONF, HALL_ROOT, SKIP, waitFor } = require('./lib/hall');
 const { applicant } = require('./lib/client');
 const { freshCode } = require('./lib/staff');
+const { acceptedByTransfer, fetchPki, openssl, psql } = require('./lib/pki');
 
-const MODULES = ['account', 'new', 'admin'];
+const MODULES = ['account', 'new', 'admin', 'pki', 'ocsp'];
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const skip = SKIP || (['nginx', 'openssl', 'curl'].every(have) ? false : 'needs nginx, openssl and curl');
 
@@ -257,4 +260,65 @@ test('https__plain_http_port__redirects_to_https', { skip }, () => {
     const [code, to] = r.stdout.split(' ');
     assert.equal(code, '301');
     assert.match(to, /^https:\/\/127\.0\.0\.1\/login\?next=\/center\/orders$/);
+});
+
+/* a staff member's full session over https (password, then the TOTP code);
+ * curl's cookie jar and a CSRF token of the session */
+function staffOverHttps(login, password) {
+    const jar = path.join(dir, `${login}-cookies.txt`);
+    const token = (u) => curl(https(u), ['-c', jar, '-b', jar]).text.match(/<meta name="csrf-token" content="([^"]+)"/)[1];
+    let t = token('/admin/login');
+    const s = curl(https('/admin/login'), ['-c', jar, '-b', jar, '-H', 'Accept: application/json', '-H', `X-CSRF-Token: ${t}`,
+        '--data-urlencode', `login=${login}`, '--data-urlencode', `password=${password}`]);
+    assert.equal(s.status, 200, s.text);
+    t = token('/admin/login/code');
+    const c = curl(https('/admin/login/code'), ['-c', jar, '-b', jar, '-H', 'Accept: application/json',
+        '-H', `X-CSRF-Token: ${t}`, '--data-urlencode', `code=${freshCode(login)}`]);
+    assert.equal(c.status, 200, c.text);
+    return { jar, csrf: token('/admin') };
+}
+
+test('https__certificate_issued_behind_it__ocsp_crl_and_ca_by_plain_http', { skip }, async () => {
+    /* the operator issues over https: the certificate names the hall's
+     * OCSP, CRL and CA certificate by http:// and the host (pki_url's
+     * default), never https (NSS refuses an https OCSP URL) */
+    const o = await acceptedByTransfer();
+    const op = staffOverHttps('operator', 'Operator2026demo');
+    const r = curl(https('/admin/pki/issue'), ['-c', op.jar, '-b', op.jar, '-H', 'Accept: application/json',
+        '-H', `X-CSRF-Token: ${op.csrf}`, '--data-urlencode', `id=${o.id}`]);
+    assert.equal(r.status, 200, r.text);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    fs.writeFileSync(path.join(dir, 'leaf.pem'), `-----BEGIN CERTIFICATE-----\n${
+        psql(`SELECT encode(der, 'base64') FROM certificates WHERE serial = '${serial}'`)}\n-----END CERTIFICATE-----\n`);
+    const ext = openssl(['x509', '-in', path.join(dir, 'leaf.pem'), '-noout', '-ext',
+        'authorityInfoAccess,crlDistributionPoints']).stdout;
+    assert.match(ext, /OCSP - URI:http:\/\/127\.0\.0\.1\/ocsp\n/, ext);
+    assert.match(ext, /CA Issuers - URI:http:\/\/127\.0\.0\.1\/pki\/ecc\.crt\n/, ext);
+    assert.match(ext, /URI:http:\/\/127\.0\.0\.1\/pki\/ecc\.crl\n/, ext);
+    assert.doesNotMatch(ext, /https:/);
+
+    /* the front's plain-HTTP port (port 80 in production) answers those
+     * paths from the hall, and still redirects everything else */
+    const plain = `http://127.0.0.1:${httpPort}`;
+    await fetchPki(dir);
+    const q = openssl(['ocsp', '-issuer', path.join(dir, 'ecc.crt'), '-serial', `0x${serial}`,
+        '-url', `${plain}/ocsp`, '-CAfile', path.join(dir, 'root.crt')]);
+    assert.equal(q.status, 0, q.stderr);
+    assert.match(q.stderr, /Response verify OK/);
+    assert.match(q.stdout, new RegExp(`0x${serial}: good`, 'i'));
+    const get = (u, out = '/dev/null') => spawnSync('curl', ['-sS', '-o', out, '-D', '-', `${plain}${u}`],
+        { encoding: 'utf8' }).stdout;
+    for (const [u, type, check] of [
+        ['/pki/ecc.crl', /application\/pkix-crl/, ['crl', '-inform', 'DER', '-noout', '-in']],
+        ['/pki/ecc.crt', /application\/x-pem-file/, ['x509', '-noout', '-in']],
+    ]) {
+        const body = path.join(dir, 'plain.body');
+        const h = get(u, body);
+        assert.match(h, /^HTTP\/1\.1 200 OK\r\n/, `${u}: ${h}`);
+        assert.match(h, new RegExp(`content-type: ${type.source}`, 'i'), h);
+        assert.doesNotMatch(h, /strict-transport-security/i);
+        assert.equal(openssl([...check, body]).status, 0, u);
+    }
+    for (const u of ['/pki/medium?id=1', '/pki/', '/ocsp-not', '/admin/pki/production'])
+        assert.match(get(u), /^HTTP\/1\.1 301 /, `${u} is https only`);
 });

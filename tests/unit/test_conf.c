@@ -494,6 +494,56 @@ conf_load__https_public_url__cookie_secure_on_by_itself(void **state)
     }
 }
 
+/* the URLs certificates carry are plain HTTP: NSS refuses an https OCSP URL */
+static void
+conf_pki_url__https_public_url__http_and_its_host(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"", "http://127.0.0.1:8080"},
+        {"public_url = http://127.0.0.1:23080\n", "http://127.0.0.1:23080"},
+        {"public_url = https://hall.example.cn\n", "http://hall.example.cn"},
+        {"public_url = HTTPS://hall.example.cn:8443/\n", "http://hall.example.cn"},
+        {"public_url = https://[2001:db8::1]:443\n", "http://[2001:db8::1]"},
+        {"public_url = https://hall.example.cn\npki_url = http://ca.example.cn:8080/\n",
+         "http://ca.example.cn:8080"},
+    };
+    struct hall_pool *pool = hall_pool_create(4096);
+    size_t i;
+    char *err;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hall_conf c;
+        const char *got;
+
+        err = load_text(&c, cases[i].text);
+        if (err != NULL)
+            fail_msg("%s", err);
+        got = hall_conf_pki_url(pool, &c);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("%s: pki url %s, want %s", cases[i].text, got, cases[i].want);
+        hall_conf_free(&c);
+    }
+    /* an https (or no) scheme stops start-up, naming the option */
+    {
+        static const char *bad[] = {"pki_url = https://hall.example.cn\n",
+                                    "pki_url = hall.example.cn\n", "pki_url = http://\n"};
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            struct hall_conf c;
+
+            err = load_text(&c, bad[i]);
+            if (err == NULL || strstr(err, "pki_url must be http://") == NULL)
+                fail_msg("%s: %s", bad[i], err != NULL ? err : "accepted");
+            free(err);
+            hall_conf_free(&c);
+        }
+    }
+    hall_pool_destroy(pool);
+}
+
 /* objstore: local or s3, and s3 only with what it needs to reach a bucket */
 static void
 conf_load__objstore__driver_and_its_s3_settings_checked(void **state)
@@ -632,6 +682,7 @@ main(void)
         cmocka_unit_test(conf_docs__documented_defaults__match_declarations),
         cmocka_unit_test(conf_docs__every_row__is_a_declared_option),
         cmocka_unit_test(conf_load__https_public_url__cookie_secure_on_by_itself),
+        cmocka_unit_test(conf_pki_url__https_public_url__http_and_its_host),
         cmocka_unit_test(conf_load__objstore__driver_and_its_s3_settings_checked),
         cmocka_unit_test(asset_version__any_change_of_the_files__new_version),
     };
