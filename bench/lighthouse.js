@@ -73,6 +73,7 @@ async function pages() {
         ['免费体验', '/sign/try', ''],
         ['使用指引', '/seal/usage', ''],
         ['驱动和盖章工具下载', '/sign/tools', ''],
+        ['在线盖章', '/seal/stamp', ''],
         ['证书状态查询', '/pki/lookup', ''],
         ['我的业务单', '/center/orders', 'applicant'],
         ['业务单详情', `/center/order?id=${o.id}`, 'applicant'],

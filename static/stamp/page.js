@@ -4,13 +4,37 @@
  * 盖章 → stamp.js → a download link to the stamped PDF.  Every file stays in
  * this page; the only request it makes besides loading itself is the
  * timestamp (stamp.js) and, logged in with ?id=, the holder's own .seseal.
+ *
+ * The PDF and crypto code (pdf.js, pdf-lib, PKI.js: about 1.6 MB) is not
+ * loaded with the page: it is fetched when the page is first used (a field
+ * entered, a file chosen; at once for the holder's own seal, ?id=), so the
+ * page shows and answers at once (docs/performance.md, bench/lighthouse.js).
  */
-import * as pdfjsLib from './vendor/pdf.min.js';
-import { StampError, openSeal } from './files.js';
-import { readPdf } from './pdf-update.js';
-import { stampPdf } from './stamp.js';
+let libsLoading = null;
 
-pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
+/* pdf.js, files.js, pdf-update.js and stamp.js, loaded once */
+function libs() {
+    if (!libsLoading) {
+        libsLoading = Promise.all([import('./vendor/pdf.min.js'), import('./files.js'),
+            import('./pdf-update.js'), import('./stamp.js')]).then(([pdfjsLib, files, update, stamp]) => {
+            pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
+            return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf };
+        });
+        libsLoading.catch(() => {
+            libsLoading = null; /* a network error: tried again at the next use */
+        });
+    }
+    return libsLoading;
+}
+
+/* a refusal that names its field (files.js's StampError, or the page's own) */
+class FieldError extends Error {
+    constructor(field, message) {
+        super(message);
+        this.field = field;
+    }
+}
+const isFieldError = (e) => e instanceof Error && typeof e.field === 'string';
 
 const $ = (id) => document.getElementById(id);
 const root = $('stamp');
@@ -29,7 +53,7 @@ function clearErrors() {
 }
 
 function showError(e) {
-    if (e instanceof StampError) {
+    if (isFieldError(e)) {
         const field = FIELDS.includes(e.field) ? e.field : 'tsa';
         $(`err-${field}`).textContent = e.message;
         $(INPUT[field]).focus();
@@ -59,8 +83,8 @@ function resetResult() {
 
 /* ---- the seal ------------------------------------------------------------------------ */
 
-function useSeal(bytes, from) {
-    st.seal = openSeal(bytes);
+function useSeal(L, bytes, from) {
+    st.seal = L.openSeal(bytes);
     if (st.sealUrl)
         URL.revokeObjectURL(st.sealUrl);
     st.sealUrl = URL.createObjectURL(new Blob([st.seal.picture.data], { type: 'image/png' }));
@@ -79,11 +103,19 @@ $('stamp-seseal').addEventListener('change', async () => {
     if (!f)
         return;
     try {
-        useSeal(f.bytes, '已选择');
+        useSeal(await libs(), f.bytes, '已选择');
+        sealField(false);
     } catch (e) {
         showError(e);
     }
 });
+
+/* the seal file's field: required until a seal is chosen; with the
+ * holder's own seal already in use, optional (another file may replace it) */
+function sealField(preselected) {
+    $('stamp-seseal-label').textContent = preselected ? '电子印章文件（已选用我的电子印章，如需更换可另选文件）'
+        : '*电子印章文件（.seseal）';
+}
 
 /* logged in, from 我的电子印章: the holder's own seal file */
 async function preselect() {
@@ -95,7 +127,9 @@ async function preselect() {
             { credentials: 'same-origin', headers: { Accept: 'application/octet-stream' } });
         if (r.status !== 200)
             return;
-        useSeal(new Uint8Array(await r.arrayBuffer()), '已选用我的电子印章');
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        useSeal(await libs(), bytes, '已选用我的电子印章');
+        sealField(true);
     } catch (e) {
         /* the holder chooses the file then */
     }
@@ -119,15 +153,16 @@ $('stamp-pdf').addEventListener('change', async () => {
         return;
     status('正在读取PDF文件…');
     try {
-        st.pdfInfo = await readPdf(f.bytes);
+        const L = await libs();
+        st.pdfInfo = await L.readPdf(f.bytes);
         st.pdfBytes = f.bytes;
         st.pdfName = f.name;
         /* pdf.js takes its copy into its worker */
-        st.pdfjs = await pdfjsLib.getDocument({ data: f.bytes.slice(), isEvalSupported: false,
+        st.pdfjs = await L.pdfjsLib.getDocument({ data: f.bytes.slice(), isEvalSupported: false,
             useSystemFonts: true }).promise;
     } catch (e) {
         st.pdfInfo = null;
-        showError(e instanceof StampError ? e : new StampError('pdf', 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。'));
+        showError(isFieldError(e) ? e : new FieldError('pdf', 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。'));
         return;
     }
     const n = st.pdfInfo.pages.length;
@@ -213,6 +248,14 @@ for (const id of ['stamp-x', 'stamp-y'])
 
 /* ---- 盖章 ------------------------------------------------------------------------------ */
 
+/* a time as every page of the hall writes it: 2026-11-27 14:05:09, Beijing */
+function beijing(d) {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', year: 'numeric',
+        month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+        .formatToParts(d).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
 $('stamp-p12').addEventListener('change', async () => {
     resetResult();
     const f = await fileBytes($('stamp-p12'));
@@ -228,15 +271,15 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     resetResult();
     const missing = [];
     if (!st.pdfInfo)
-        missing.push(new StampError('pdf', '请选择待盖章的PDF文件。'));
+        missing.push(new FieldError('pdf', '请选择待盖章的PDF文件。'));
     if (!st.seal)
-        missing.push(new StampError('seseal', '请选择电子印章文件（.seseal）。'));
+        missing.push(new FieldError('seseal', '请选择电子印章文件（.seseal）。'));
     if (!st.p12)
-        missing.push(new StampError('p12', '请选择印章证书文件（.p12）。'));
+        missing.push(new FieldError('p12', '请选择印章证书文件（.p12）。'));
     if (!$('stamp-pin').value)
-        missing.push(new StampError('pin', '请输入证书PIN码。'));
+        missing.push(new FieldError('pin', '请输入证书PIN码。'));
     if ($('stamp-x').value === '' || $('stamp-y').value === '')
-        missing.push(new StampError('place', '请在页面预览上点击，选择印章位置。'));
+        missing.push(new FieldError('place', '请在页面预览上点击，选择印章位置。'));
     if (missing.length) {
         for (const e of missing.reverse())
             showError(e);
@@ -246,6 +289,7 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     $('stamp-go').disabled = true;
     status('正在盖章：打开印章证书、签名并申请时间戳…');
     try {
+        const { stampPdf } = await libs();
         const out = await stampPdf({ pdfInfo: st.pdfInfo, sealInfo: st.seal, p12: st.p12,
             pin: $('stamp-pin').value, pageIndex: Number($('stamp-page').value) - 1,
             xMm: Number($('stamp-x').value), yMm: Number($('stamp-y').value), tsaUrl: '/tsa' });
@@ -254,7 +298,7 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         a.href = st.outUrl;
         a.download = `${st.pdfName.replace(/\.pdf$/i, '') || 'document'}-盖章.pdf`;
         $('stamp-done').hidden = false;
-        status(`盖章完成：${out.name}（${out.esId}），可信时间 ${out.genTime.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}（北京时间）。`);
+        status(`盖章完成：${out.name}（${out.esId}），可信时间 ${beijing(out.genTime)}（北京时间）。`);
         a.focus();
     } catch (e) {
         showError(e);
@@ -264,4 +308,6 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     }
 });
 
+/* the code comes at the first use of the form (a field entered, a file chosen) */
+$('stamp-form').addEventListener('focusin', () => libs(), { once: true });
 preselect();

@@ -157,6 +157,13 @@ test('在线盖章 without login: wrong PIN refused in Chinese, then stamped; no
         page.on('download', () => downloads++);
         await a11y.check(page, '在线盖章');
         assert.match(await page.locator('#stamp-privacy').innerText(), /不会上传/);
+        /* the PDF and crypto code is fetched at the first use, not with the page */
+        await page.waitForTimeout(1000);
+        assert.deepEqual(requests.filter((r) => /\/static\/stamp\/(vendor\/|files|stamp\.js|pdf-update)/.test(r.url))
+            .map((r) => r.url), [], 'nothing of pdf.js, pdf-lib or PKI.js before the form is used');
+        /* words a clerk reads: no PKCS#12, no curve names */
+        const words = await page.locator('#stamp').innerText();
+        assert.doesNotMatch(words, /PKCS#12|P-256|ECDSA|SHA-256/);
         await choose(page, { pin: '00000000' });
         await page.locator('#stamp-pages').filter({ hasText: '共 3 页' }).waitFor();
         await page.locator('#stamp-seal-chosen').filter({ hasText: holder.esId }).waitFor();
@@ -176,6 +183,8 @@ test('在线盖章 without login: wrong PIN refused in Chinese, then stamped; no
         await page.locator('#stamp-pin').fill(holder.pin);
         const out = await stampAndDownload(page);
         await page.locator('#stamp-status').filter({ hasText: '盖章完成' }).waitFor();
+        /* the time as every page writes it: 2026-11-27 14:05:09 */
+        assert.match(await page.locator('#stamp-status').innerText(), /可信时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}（北京时间）/);
         await a11y.check(page, '在线盖章, stamped');
         await page.screenshot({ path: path.join(ARTIFACTS, 'stamp-02-done.png'), fullPage: true });
 
@@ -284,6 +293,9 @@ test('我的电子印章 links each valid seal to 在线盖章, which opens with
         await Promise.all([me.waitForURL(/\/seal\/stamp\?id=/), link.click()]);
         await me.locator('#stamp-seal-chosen').filter({ hasText: `已选用我的电子印章` }).waitFor();
         assert.match(await me.locator('#stamp-seal-chosen').innerText(), new RegExp(holder.esId));
+        /* the seal file's field no longer asks for a file it has */
+        const label = await me.locator('#stamp-seseal-label').innerText();
+        assert.ok(!label.startsWith('*') && label.includes('已选用我的电子印章'), label);
         await a11y.check(me, '在线盖章, the seal chosen');
 
         await choose(me, { pdf: 'streams.pdf', seal: null, pin: holder.pin });
