@@ -441,6 +441,23 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     return HALL_OK;
 }
 
+/* a file 签名验证 cannot judge: JSON's message, or the page again with it
+ * beside the file field (not the generic 操作未完成 page) */
+static int
+verify_refused(struct hall_req *req, enum hall_msg_code c, const char *cause)
+{
+    struct hall_val *ctx;
+
+    if (hall_req_wants_json(req))
+        return cause != NULL ? hall_msg(req, c, "file", cause) : hall_msg(req, c, "file");
+    ctx = hall_page_ctx(req);
+    hall_val_set_str(req->pool, ctx, "title", "签名验证");
+    hall_val_set_str(req->pool, ctx, "file_error",
+                     cause != NULL ? hall_msg_text(req->pool, c, cause)
+                                   : hall_msg_text(req->pool, c));
+    return hall_resp_page(req, hall_msgs[c].status, "sign_verify", ctx);
+}
+
 static int
 verify(struct hall_req *req)
 {
@@ -456,14 +473,14 @@ verify(struct hall_req *req)
     if (st != 0)
         return spool_refused(req, st, err, HALL_M_SIGN_FILE_REQUIRED, HALL_M_SIGN_VERIFY_TOO_LARGE);
     if (sp.len == 0)
-        return hall_msg(req, HALL_M_SIGN_FILE_REQUIRED, "file");
+        return verify_refused(req, HALL_M_SIGN_FILE_REQUIRED, NULL);
     if (!looks_pdf(sp.fd))
-        return hall_msg(req, HALL_M_SIGN_NOT_PDF, "file");
+        return verify_refused(req, HALL_M_SIGN_NOT_PDF, NULL);
     memset(&rep, 0, sizeof(rep));
     if (hall_stamp_verify_fd(req->pool, sp.fd, &trust, &rep, lerr, sizeof(lerr)) != HALL_OK)
-        return hall_msg(req, HALL_M_SIGN_PDF_BAD, "file", lerr);
+        return verify_refused(req, HALL_M_SIGN_PDF_BAD, lerr);
     if (rep.nsigs == 0)
-        return hall_msg(req, HALL_M_SIGN_NO_STAMP, "file");
+        return verify_refused(req, HALL_M_SIGN_NO_STAMP, NULL);
     res = hall_val_set_obj(req->pool, ctx, "result");
     hall_val_set_int(req->pool, res, "file_size", (int64_t)rep.file_size);
     hall_val_set_int(req->pool, res, "revisions", rep.revisions);

@@ -189,3 +189,18 @@ test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and
     assert.equal(s.valid, false);
     assert.match(s.seal_state.now, /^已注销（/);
 });
+
+test('verify_page__file_without_stamp__the_page_again_saying_so_beside_the_field', async () => {
+    /* a browser's form post (no script): the 签名验证 page itself, not 操作未完成 */
+    const r = await verifyPdf(makePdf({ pages: 1, text: 'no stamp here' }), { accept: 'text/html' });
+    assert.equal(r.status, 400);
+    assert.match(r.text, /id="sign-verify-form"/, 'the form again');
+    assert.match(r.text, /<p class="err" id="file-error" role="alert">该PDF文档中没有电子签章或数字签名<\/p>/);
+    assert.doesNotMatch(r.text, /操作未完成/);
+    const notPdf = await verifyPdf(Buffer.from('hello'), { accept: 'text/html' });
+    assert.equal(notPdf.status, 400);
+    assert.match(notPdf.text, /id="file-error" role="alert">所选文件不是PDF文档/);
+    /* JSON clients keep their answer */
+    const j = await verifyPdf(makePdf({ pages: 1, text: 'no stamp here' }));
+    assert.deepEqual([j.status, j.body.field, j.body.message], [400, 'file', '该PDF文档中没有电子签章或数字签名']);
+});
