@@ -772,6 +772,9 @@ int hall_medium_take(struct hall_req *req, const char *stmt, int64_t id);
 int hall_medium_hand(struct hall_req *req, struct hall_dbres *res, const char *actor);
 /* 首次下载时交付, 签收后保管期满 ... for certificates.medium_destroyed_why */
 const char *hall_medium_why_label(const char *why);
+/* an order's certificate revoked, from "at|reason|successor" (the
+ * statements' cert_revoked): 已于2026-11-27 10:00吊销（已被替代），新证书为 XXXX */
+const char *hall_medium_revoked(struct hall_req *req, const char *row);
 /* reissue_url and unlock_url of serial in v, in partner's channel */
 void hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
                        const char *serial);

@@ -57,6 +57,18 @@ hall_medium_why_label(const char *why)
     return "按密钥保管规定";
 }
 
+const char *
+hall_medium_revoked(struct hall_req *req, const char *row)
+{
+    const char *bar = strchr(row, '|'), *bar2 = bar != NULL ? strchr(bar + 1, '|') : NULL;
+    const char *at = bar != NULL ? hall_pstrndup(req->pool, row, (size_t)(bar - row)) : row;
+    int reason = bar != NULL ? atoi(bar + 1) : 0;
+    const char *next = bar2 != NULL ? bar2 + 1 : "";
+
+    return hall_psprintf(req->pool, "已于%s吊销（%s）%s%s", at, hall_pki_reason_label(reason),
+                         *next != '\0' ? "，新证书为 " : "", next);
+}
+
 void
 hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner, const char *serial)
 {

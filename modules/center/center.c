@@ -112,6 +112,15 @@ static const struct hall_stmt center_stmts[] = {
      " o.partner_code,"
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
+     /* the order's certificate revoked (a 证书变更 supersedes it): when,
+      * why, and the certificate that replaced it (hall_medium_revoked) */
+     " coalesce((SELECT to_char(c.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') "
+     "|| '|' || c.revoke_reason || '|' || coalesce((SELECT n.serial FROM orders r JOIN "
+     "certificates n ON n.order_id = r.id AND n.state = 'issued' AND n.seal_item_id IS NULL WHERE "
+     "r.reissue_of = c.serial ORDER BY n.issued_at DESC LIMIT 1), '') FROM certificates c WHERE "
+     "c.order_id = o.id AND c.seal_item_id IS NULL AND c.state = 'revoked' AND NOT EXISTS (SELECT "
+     "1 FROM certificates k WHERE k.order_id = o.id AND k.seal_item_id IS NULL AND k.state = "
+     "'issued') ORDER BY c.revoked_at DESC LIMIT 1), '') AS cert_revoked,"
      " coalesce((SELECT y.refused_reason FROM payments y WHERE y.order_id = o.id"
      " ORDER BY y.attempt DESC LIMIT 1), '') AS transfer_refused, o.form_enc,"
      " coalesce(p.shipping_collect_carriers[1], 'SF') AS collect_carrier,"

@@ -304,6 +304,14 @@ test('change__whole_path__new_subject_old_end__old_revoked_as_superseded_only_at
         q = ocspQuery(dir, 'ecc', fresh);
         assert.ok(q.verified, q.out);
         assert.match(q.line, /: good$/, q.out);
+        /* the original order says what became of its certificate: its
+         * download is gone (410, not 404 证书尚未制作), its page names the
+         * revocation and the certificate that replaced it */
+        const gone = await o.c.getJSON(`/pki/medium?id=${o.id}`);
+        assert.equal(gone.status, 410, JSON.stringify(gone.body));
+        assert.match(gone.body.message, new RegExp(`^该业务单的证书已于\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}吊销（已被替代），新证书为 ${fresh}，不能再下载$`));
+        const page = await o.c.get(`/center/order?id=${o.id}`);
+        assert.match(page.text, new RegExp(`id="cert-revoked" class="err">证书已于[^<]*吊销（已被替代），新证书为 ${fresh}<`));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
