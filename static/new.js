@@ -293,6 +293,23 @@
   }
 }());
 
+/* the 到付 carrier's choice shown only while 到付 is chosen: beside an
+ * automatically ticked 寄付 it read as a second way of mailing */
+(function () {
+  'use strict';
+  var group = document.getElementById('carrier-choice');
+  if (!group) { return; }
+  function sync() {
+    var collect = document.querySelector('input[name="shipping"][value="collect"]');
+    group.hidden = !(collect && collect.checked);
+  }
+  document.querySelectorAll('input[name="shipping"]').forEach(function (r) {
+    r.addEventListener('change', sync);
+  });
+  document.addEventListener('hall:shipping', sync);
+  sync();
+}());
+
 /* 寄付: the courier and its fee for the chosen address */
 (function () {
   'use strict';

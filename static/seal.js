@@ -67,4 +67,42 @@
     });
     renumber();
   }
+
+  /* 应付金额 as the choices stand: each seal per_year x years + fixed (the
+   * headings' data-fen, as the server counts it), plus a 寄付 parcel's fee */
+  var total = document.getElementById('total-amount');
+  var form = document.getElementById('apply');
+  if (total && form) {
+    var terms = function (id) {
+      var h = document.getElementById(id);
+      var t = h ? (h.getAttribute('data-fen') || '').split(' ').map(Number) : [];
+      return t.length === 2 && !isNaN(t[0]) && !isNaN(t[1]) ? t : null;
+    };
+    var yuan = function (fen) { return (fen / 100).toFixed(2); };
+    var val = function (name) {
+      var el = form.querySelector('[name="' + name + '"]:checked') || form.querySelector('select[name="' + name + '"]');
+      return el ? Number(el.value) || 0 : 0;
+    };
+    var price = function (t, years) { return t && years > 0 ? t[0] * years + t[1] : 0; };
+    var show = function () {
+      var org = terms('org-heading'), biz = terms('biz-heading'), person = terms('person-heading');
+      var seals = val('org_count') * price(org, val('org_years')) + val('biz_count') * price(biz, val('biz_years'));
+      form.querySelectorAll('fieldset[data-person] select[name$="_years"]').forEach(function (s) {
+        seals += price(person, Number(s.value) || 0);
+      });
+      var ship = form.querySelector('input[name="shipping"][value="prepaid"]');
+      var text = document.getElementById('prepaid-text');
+      var shipFen = ship && ship.checked && text && text.getAttribute('data-fee-fen')
+        ? Number(text.getAttribute('data-fee-fen')) : 0;
+      total.textContent = yuan(seals + shipFen) + '元';
+      document.getElementById('total-parts').textContent =
+        '（印章费' + yuan(seals) + '元' + (shipFen ? '，寄付邮费' + yuan(shipFen) + '元' : '') + '）';
+    };
+    form.addEventListener('change', show);
+    form.addEventListener('click', function (e) {
+      if (e.target.closest('#person-add, .person-del')) setTimeout(show, 0);
+    });
+    document.addEventListener('hall:shipping', show);
+    show();
+  }
 })();

@@ -332,11 +332,15 @@ apply_page(struct hall_req *req)
         struct hall_price pr = hall_flow_product_price(prods, i);
         const char *yuan = hall_yuan(req->pool, hall_price_cert(&pr, 1, 0));
 
-        hall_val_set_str(req->pool, ctx,
-                         strcmp(t, "org") == 0            ? "price_org"
-                         : strcmp(t, "org_business") == 0 ? "price_biz"
-                                                          : "price_person",
-                         yuan);
+        const char *k = strcmp(t, "org") == 0            ? "org"
+                        : strcmp(t, "org_business") == 0 ? "biz"
+                                                         : "person";
+
+        hall_val_set_str(req->pool, ctx, hall_psprintf(req->pool, "price_%s", k), yuan);
+        /* the running total's terms (static/seal.js): a seal costs
+         * per_year x years + fixed, as hall_seal_price counts it */
+        hall_val_set_fmt(req->pool, ctx, hall_psprintf(req->pool, "fen_%s", k), "%lld %lld",
+                         (long long)pr.per_year_fen, (long long)pr.fixed_fen);
     }
     l = hall_val_set_list(req->pool, ctx, "biz_rows");
     if (o != NULL) {

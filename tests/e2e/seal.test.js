@@ -138,6 +138,12 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await fill('mail_address', '科技园1号');
         await fill('mail_receiver', '李四');
         await fill('mail_mobile', '13900139000');
+        /* 寄付 ticked by itself for this address: the 到付 carrier's choice
+         * goes away with 到付, and the running total counts the parcel */
+        await page.locator('#prepaid-text[data-fee-fen]').waitFor({ state: 'attached' });
+        if (await page.locator('input[name="shipping"][value="prepaid"]').isChecked())
+            assert.equal(await page.locator('#carrier-choice').isVisible(), false, 'no 到付 carrier beside 寄付');
+        const shown = await page.locator('#total-amount').textContent();
         await fill('invoice_title', '深圳浏览器签章测试有限公司');
         await fill('invoice_taxid', '91110000600037341L');
         /* a 业务章 without its name: refused on the page, naming the field */
@@ -152,6 +158,8 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         const id = new URL(page.url()).searchParams.get('id');
         assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}`), '4');
         assert.equal(psql(`SELECT cert_fen FROM orders WHERE id = ${id}`), '360000');
+        /* the total the form showed is what the order charges */
+        assert.equal(shown, `${(Number(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`)) / 100).toFixed(2)}元`);
         await a11y.check(page, '打印申请表');
         await shot('04-print');
 
