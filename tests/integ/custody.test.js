@@ -403,9 +403,14 @@ test('custody_seal_holder__phone_verified_before_submission__pin_to_the_holder_a
     r = await holderPost(v, { serial, code: dlcode });
     assert.equal(r.status, 410);
     assert.match(r.json.message, /首次下载时交付/);
-    /* the agent sees that it was delivered */
+    /* the agent sees that the holder has it (not 已交付 to the agent, nor
+     * 补办 for a medium the agent never held) */
     page = await c.get(`/seal/seals?id=${so.id}`);
-    assert.match(page.text, /印章证书介质已交付（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付）/);
+    assert.match(page.text, /持有人本人已领取印章证书（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付）/);
+    assert.doesNotMatch(page.text, /印章证书介质已交付/);
+    /* 在线盖章 in a column of its own, not among the downloads */
+    const head = page.text.match(/<thead><tr>([\s\S]*?)<\/tr><\/thead>/)[1];
+    assert.match(head, /<th scope="col">使用<\/th><th scope="col">下载<\/th>/);
     assertNoKey({ 'the holder\'s private key': key.der, 'the holder\'s PKCS#12': got.body });
 });
 
