@@ -316,11 +316,35 @@ seal_init(struct hall_app *app)
 
 /* ---- pages ------------------------------------------------------------------------ */
 
+/* 产品方案: the seals on sale with their yearly prices (the hall's own
+ * products, as 录入信息 shows them), the ways to buy, try and use them */
 static int
 product_page(struct hall_req *req)
 {
-    struct hall_val *ctx = hall_page_ctx(req);
+    struct hall_val *ctx = hall_page_ctx(req), *list;
+    struct hall_partner p;
+    struct hall_dbres *prods;
+    int i;
 
+    if (hall_flow_partner(req, NULL, &p) != HALL_OK)
+        return HALL_OK;
+    prods = hall_flow_products(req, &p);
+    if (prods == NULL)
+        return HALL_ERR;
+    list = hall_val_set_list(req->pool, ctx, "prices");
+    for (i = 0; i < hall_dbres_rows(prods); i++) {
+        const char *t = hall_dbres_str(prods, i, "cert_type");
+        struct hall_price pr = hall_flow_product_price(prods, i);
+        struct hall_val *e = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, e, "kind", t);
+        hall_val_set_str(req->pool, e, "label",
+                         strcmp(t, "org") == 0            ? "机构章"
+                         : strcmp(t, "org_business") == 0 ? "机构业务章"
+                                                          : "机构个人章");
+        hall_val_set_str(req->pool, e, "yuan", hall_yuan(req->pool, hall_price_cert(&pr, 1, 0)));
+    }
+    hall_val_set_bool(req->pool, ctx, "has_prices", hall_dbres_rows(prods) > 0);
     hall_val_set_str(req->pool, ctx, "title", "产品方案 · 电子签章");
     return hall_resp_page(req, 200, "seal_product", ctx);
 }

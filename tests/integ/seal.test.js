@@ -148,6 +148,17 @@ test('product_and_guide_pages__seed_texts', async () => {
     assert.equal(p.status, 200);
     assert.match(p.text, /立即购买/);
     assert.match(p.text, /使用指引\(签章已办理成功\)/);
+    /* the prices of 录入信息, and the way to 在线盖章 */
+    const rows = [...p.text.matchAll(/<tr data-kind="([a-z_]+)"><td>([^<]+)<\/td><td>([\d.]+)元\/年<\/td><\/tr>/g)]
+        .map((m) => [m[1], m[2]]);
+    assert.deepEqual(rows.map((r) => r[0]).sort(), ['org', 'org_business', 'org_person']);
+    /* each the price of one year as the hall's product charges it */
+    for (const m of p.text.matchAll(/<tr data-kind="([a-z_]+)"><td>([^<]+)<\/td><td>([\d.]+)元\/年/g)) {
+        const fen = psql(`SELECT price_per_year_fen + fixed_fee_fen FROM products WHERE partner_code = 'hall'
+            AND business_type = 'seal' AND cert_type = '${m[1]}' AND active`);
+        assert.equal(m[3], (Number(fen) / 100).toFixed(2), m[2]);
+    }
+    assert.match(p.text, /<a class="button secondary" id="seal-stamp" href="\/seal\/stamp">在线盖章/);
     const g = await c.get('/seal/guide');
     assert.match(g.text, /已知悉/);
     assert.match(g.text, /机构业务证书线上最多可办理 8 张/);
