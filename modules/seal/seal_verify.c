@@ -93,11 +93,21 @@ verify(struct hall_req *req)
             problem(
                 req, problems,
                 hall_psprintf(req->pool, "印章已于 %s 注销", hall_dbres_str(res, 0, "revoked_at")));
-        if (strcmp(hall_dbres_str(res, 0, "state"), "replaced") == 0)
+        if (strcmp(hall_dbres_str(res, 0, "state"), "replaced") == 0) {
+            const char *next = hall_dbres_str(res, 0, "replaced_by"),
+                       *now_in_use = hall_dbres_str(res, 0, "current_seal");
+
+            /* the seal in use now, when the next one was replaced too */
             problem(req, problems,
-                    hall_psprintf(req->pool, "印章已于 %s 被替换：签章人证书已更换，新印章为 %s",
-                                  hall_dbres_str(res, 0, "replaced_at"),
-                                  hall_dbres_str(res, 0, "replaced_by")));
+                    hall_psprintf(
+                        req->pool, "印章已于 %s 被替换：签章人证书已更换，新印章为 %s%s%s%s",
+                        hall_dbres_str(res, 0, "replaced_at"), next,
+                        *now_in_use != '\0' && strcmp(now_in_use, next) != 0
+                            ? "（其后又经替换，现行印章为 "
+                            : "",
+                        *now_in_use != '\0' && strcmp(now_in_use, next) != 0 ? now_in_use : "",
+                        *now_in_use != '\0' && strcmp(now_in_use, next) != 0 ? "）" : ""));
+        }
         if (!hall_dbres_bool(res, 0, "same_der"))
             problem(req, problems, "文件与本系统登记的印章不一致");
     }
@@ -114,10 +124,12 @@ verify(struct hall_req *req)
         hall_val_set_str(req->pool, s, "serial", info.signers[i].serial);
         hall_val_set_str(req->pool, s, "subject", info.signers[i].subject);
         hall_val_set_str(req->pool, s, "state", st);
+        /* the certificate's own state, named as such: beside a seal that
+         * is 已替换 a bare 有效 read as the seal's */
         hall_val_set_str(req->pool, s, "state_label",
-                         strcmp(st, "issued") == 0                               ? "有效"
-                         : strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0 ? "已吊销"
-                                                                                 : "未登记");
+                         strcmp(st, "issued") == 0                               ? "证书有效"
+                         : strcmp(st, "revoked") == 0 || strcmp(st, "void") == 0 ? "证书已吊销"
+                                                                                 : "证书未登记");
         if (strcmp(st, "issued") != 0)
             problem(req, problems,
                     hall_psprintf(req->pool, "签章人证书 %s %s", info.signers[i].serial,

@@ -136,7 +136,7 @@ test('reissued_signer__the_org_seal_remade_on_the_new_certificate_once__old_one_
     assert.equal(now.es_id, newEs);
     assert.equal(now.signers.length, 1);
     assert.equal(now.signers[0].serial, fresh);
-    assert.equal(now.signers[0].state_label, '有效');
+    assert.equal(now.signers[0].state_label, '证书有效');
     assert.equal(now.name, old.name);
     assert.equal(now.picture, old.picture);
     /* the old file: invalid, replaced on its date, never valid */
@@ -145,6 +145,17 @@ test('reissued_signer__the_org_seal_remade_on_the_new_certificate_once__old_one_
     assert.equal(then.seal_state, 'replaced');
     assert.ok(then.problems.some((p) => p.includes(`已于 ${TODAY()}`) && p.includes('替换') &&
         p.includes(newEs)), JSON.stringify(then.problems));
+    /* a successor replaced in its turn: the old file names the seal in use
+     * now at the end of the chain (the register's rows, a moment only) */
+    const bizEs = bizBefore.split('|')[0];
+    psql(`UPDATE seseals SET state = 'replaced', replaced_by = '${bizEs}', replaced_at = now() WHERE es_id = '${newEs}'`);
+    try {
+        const chain = await verifyFile(oldDer);
+        assert.ok(chain.problems.some((p) => p.includes(`新印章为 ${newEs}（其后又经替换，现行印章为 ${bizEs}）`)),
+            JSON.stringify(chain.problems));
+    } finally {
+        psql(`UPDATE seseals SET state = 'valid', replaced_by = NULL, replaced_at = NULL WHERE es_id = '${newEs}'`);
+    }
 
     /* the 机构章's 印章证书 is the new certificate's medium */
     const m = await bytes(so.c, `/seal/medium?id=${org}`);
@@ -213,7 +224,7 @@ test('revoked_signer__no_reissue__the_seal_invalid_on_every_page_and_not_handed_
     assert.equal(v.valid, false);
     /* valid in the register, void with its signer: never "valid" beside valid:false */
     assert.equal(v.seal_state, 'signer_revoked');
-    assert.equal(v.signers[0].state_label, '已吊销');
+    assert.equal(v.signers[0].state_label, '证书已吊销');
     /* the operator's list */
     const list = await op.get(`/admin/seal?order=${so.orderNo}`);
     const opRow = rowOf(list.text, `data-es="${es}"`);
