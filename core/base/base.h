@@ -122,6 +122,7 @@ struct hall_conf {
     long upload_max_bytes;
     long body_max_bytes;
     long http_connect_ms;
+    long s3_connect_ms;
     long http_total_ms;
     long provider_deadline_ms;
     long provider_max_calls;
@@ -178,6 +179,11 @@ extern const struct hall_conf_opt hall_conf_opts[];
 
 /* on error *errmsg names the option (static storage) */
 int hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg);
+/* s3_endpoint's endpoints, at most HALL_S3_ENDPOINTS, separated by commas
+ * or spaces: the next one after *p (its text at *at, n bytes, no trailing
+ * slash), *p moved past it; 0 when there is none left */
+#define HALL_S3_ENDPOINTS 8
+int hall_s3_endpoint_next(const char **p, const char **at, size_t *n);
 /* the plain-HTTP base of the URLs certificates carry (OCSP, CRLs, the CA's
  * certificate): pki_url, else public_url with an https one as http://host;
  * no trailing '/' */

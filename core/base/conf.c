@@ -36,7 +36,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(objstore, "local",
       "where uploaded materials are kept: local (upload_dir) or s3 (an S3 API bucket, s3_*)"),
     S(s3_endpoint, "",
-      "with objstore = s3: the store's URL, http(s)://host[:port] (path-style requests)"),
+      "with objstore = s3: the store's URL, http(s)://host[:port] (path-style requests); "
+      "several, comma or space separated: tried in order, the next on a connection failure"),
     S(s3_bucket, "hall", "with objstore = s3: the bucket"),
     S(s3_region, "us-east-1", "with objstore = s3: the region the requests are signed for"),
     S(s3_access_key, "", "with objstore = s3: the access key id"),
@@ -56,6 +57,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(body_max_bytes, 1024, 104857600, "3145728", "largest accepted request body"),
     I(http_connect_ms, 10, 60000, "2000", "connect timeout for outside services"),
     I(http_total_ms, 50, 300000, "10000", "total timeout for one call to an outside service"),
+    I(s3_connect_ms, 10, 60000, "1000",
+      "with objstore = s3: connect timeout to each s3_endpoint, then the next is tried"),
     /* two calls (OCR's two sides, carrier + courier) each up to http_total_ms,
      * and still well inside nginx's fastcgi_read_timeout (60 s): the hall
      * answers its own clear 504 before nginx gives up on it */
@@ -201,6 +204,41 @@ opt_set(struct hall_conf *conf, const struct hall_conf_opt *o, const char *v)
     return HALL_OK;
 }
 
+int
+hall_s3_endpoint_next(const char **p, const char **at, size_t *n)
+{
+    const char *s = *p + strspn(*p, ", \t");
+    size_t len = strcspn(s, ", \t");
+
+    *p = s + len;
+    if (len == 0)
+        return 0;
+    *at = s;
+    while (len > 0 && s[len - 1] == '/')
+        len--;
+    *n = len;
+    return 1;
+}
+
+/* each of s3_endpoint's endpoints http(s)://host..., one at least, at most
+ * HALL_S3_ENDPOINTS */
+static int
+s3_endpoints_ok(const char *list)
+{
+    const char *p = list, *at;
+    size_t len;
+    int k = 0;
+
+    while (hall_s3_endpoint_next(&p, &at, &len)) {
+        if (++k > HALL_S3_ENDPOINTS)
+            return 0;
+        if (!(len > 7 && strncmp(at, "http://", 7) == 0) &&
+            !(len > 8 && strncmp(at, "https://", 8) == 0))
+            return 0;
+    }
+    return k > 0;
+}
+
 static char *
 trim(char *s)
 {
@@ -283,10 +321,11 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
         snprintf(msg, sizeof(msg), "%s: objstore must be local or s3", path);
         goto out;
     }
-    if (strcmp(conf->objstore, "s3") == 0 && (strncmp(conf->s3_endpoint, "http://", 7) != 0 &&
-                                              strncmp(conf->s3_endpoint, "https://", 8) != 0)) {
-        snprintf(msg, sizeof(msg), "%s: objstore = s3 needs s3_endpoint = http(s)://host[:port]",
-                 path);
+    if (strcmp(conf->objstore, "s3") == 0 && !s3_endpoints_ok(conf->s3_endpoint)) {
+        snprintf(msg, sizeof(msg),
+                 "%s: objstore = s3 needs s3_endpoint = http(s)://host[:port], or up to %d of "
+                 "them separated by commas or spaces",
+                 path, HALL_S3_ENDPOINTS);
         goto out;
     }
     if (strcmp(conf->objstore, "s3") == 0 &&

@@ -9,6 +9,9 @@
  *          s3api): PUT, GET, DELETE and HEAD of objects, path-style
  *          (endpoint/bucket/name), signed with libcurl's AWS Signature V4.
  *          A PUT answered 200 is durable in the store (its own replicas).
+ *          s3_endpoint may list several endpoints of one store: a request
+ *          goes to the one that answered last, and to the next when it
+ *          cannot be connected to (s3_send).
  *
  * Objects arrive encrypted (core/store/file.c: AES-256-GCM under the PII key,
  * in the worker): neither driver ever sees clear text.  Their names are
@@ -214,13 +217,15 @@ struct s3_call {
     const char *query;  /* "?..." or NULL */
     const unsigned char *body;
     size_t body_len;
-    struct hall_buf *out; /* a 2xx answer's body (GET), NULL: dropped */
-    long connect_ms, total_ms;
+    struct hall_buf *out;      /* a 2xx answer's body (GET), NULL: dropped */
+    long connect_ms, total_ms; /* connect_ms each endpoint, total_ms all together */
     /* what came back */
     long status;
     int timed_out;
-    curl_off_t length; /* Content-Length of the answer (HEAD) */
-    char error[160];   /* curl's text, or the S3 error's Code */
+    int passed;          /* endpoints passed over, unreachable, before the one that answered */
+    char passed_on[256]; /* the first of them and why */
+    curl_off_t length;   /* Content-Length of the answer (HEAD) */
+    char error[160];     /* curl's text, or the S3 error's Code */
 };
 
 struct s3_sink {
@@ -261,29 +266,40 @@ s3_error_code(const struct hall_buf *b, char *out, size_t n)
     out[e - p] = '\0';
 }
 
-/* one signed request on handle c; HALL_OK when an answer came (k->status) */
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* one signed request to the endpoint at (elen bytes) on handle c, within
+ * connect_ms and total_ms; HALL_OK when an answer came (k->status), else
+ * *unsent says whether the request surely never reached the endpoint */
 static int
-s3_perform(CURL *c, const struct hall_conf *conf, struct s3_call *k)
+s3_perform(CURL *c, const struct hall_conf *conf, struct s3_call *k, const char *at, size_t elen,
+           long connect_ms, long total_ms, int *unsent)
 {
     char url[1024], sig[160], hash_hdr[100], errbuf[CURL_ERROR_SIZE];
     unsigned char h[32];
     struct curl_slist *hdrs = NULL;
     struct s3_sink sink;
-    size_t elen = strlen(conf->s3_endpoint);
     CURLcode rc;
+    long sent = 0;
     int i, n;
 
     k->status = 0;
     k->timed_out = 0;
     k->length = -1;
     k->error[0] = '\0';
+    *unsent = 0;
     if (!secret_load(conf)) {
         snprintf(k->error, sizeof(k->error), "no secret key");
         return HALL_ERR;
     }
-    while (elen > 0 && conf->s3_endpoint[elen - 1] == '/')
-        elen--;
-    n = snprintf(url, sizeof(url), "%.*s/%s/%s%s", (int)elen, conf->s3_endpoint, conf->s3_bucket,
+    n = snprintf(url, sizeof(url), "%.*s/%s/%s%s", (int)elen, at, conf->s3_bucket,
                  k->name != NULL ? k->name : "", k->query != NULL ? k->query : "");
     snprintf(sig, sizeof(sig), "aws:amz:%s:s3", conf->s3_region);
     if (n < 0 || (size_t)n >= sizeof(url)) {
@@ -311,8 +327,8 @@ s3_perform(CURL *c, const struct hall_conf *conf, struct s3_call *k)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, k->connect_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, k->total_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -338,6 +354,11 @@ s3_perform(CURL *c, const struct hall_conf *conf, struct s3_call *k)
         k->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
         snprintf(k->error, sizeof(k->error), "%s",
                  errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+        /* no connection (refused, no route, its connect timeout), and not
+         * a byte of the request written: the endpoint never saw it */
+        curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
+        *unsent = sent == 0 && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                                rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SSL_CONNECT_ERROR);
     }
     /* the handle keeps no pointer into this call's memory */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
@@ -349,16 +370,60 @@ s3_perform(CURL *c, const struct hall_conf *conf, struct s3_call *k)
     return rc == CURLE_OK ? HALL_OK : HALL_ERR;
 }
 
-static CURL *main_handle;
+/* the endpoint that answered last, per thread (a worker's requests, the
+ * discard thread's deletes): where the next request starts */
+static _Thread_local int s3_last;
 
-static double
-now_ms(void)
+/*
+ * One request to s3_endpoint's endpoints: from the one that answered last,
+ * each in turn while the request surely never reached it (connection
+ * refused, no route, or nothing within k->connect_ms), so retrying it
+ * elsewhere is safe for every method; an answer, whatever its status, is
+ * final, and so is a failure once the request was sent.  All together
+ * within k->total_ms.  HALL_OK when an answer came (k->status).
+ */
+static int
+s3_send(CURL *c, const struct hall_conf *conf, struct s3_call *k)
 {
-    struct timespec ts;
+    const char *ends[HALL_S3_ENDPOINTS], *p = conf->s3_endpoint;
+    size_t lens[HALL_S3_ENDPOINTS];
+    double until = now_ms() + (double)k->total_ms;
+    int n = 0, i, rc = HALL_ERR, unsent;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    k->passed = 0;
+    k->passed_on[0] = '\0';
+    while (n < HALL_S3_ENDPOINTS && hall_s3_endpoint_next(&p, &ends[n], &lens[n]))
+        n++;
+    if (n == 0) {
+        snprintf(k->error, sizeof(k->error), "no s3_endpoint");
+        return HALL_ERR;
+    }
+    if (s3_last >= n)
+        s3_last = 0;
+    for (i = 0; i < n; i++) {
+        int e = (s3_last + i) % n;
+        long left = (long)(until - now_ms());
+
+        if (i > 0 && left < 10)
+            break; /* the deadline: k->error says why the last one failed */
+        if (left < 1)
+            left = 1;
+        rc = s3_perform(c, conf, k, ends[e], lens[e], k->connect_ms < left ? k->connect_ms : left,
+                        left, &unsent);
+        if (rc == HALL_OK) {
+            s3_last = e;
+            return HALL_OK;
+        }
+        if (!unsent || n == 1)
+            return rc;
+        if (k->passed++ == 0)
+            snprintf(k->passed_on, sizeof(k->passed_on), "%.*s: %s",
+                     (int)(lens[e] < 80 ? lens[e] : 80), ends[e], k->error);
+    }
+    return rc;
 }
+
+static CURL *main_handle;
 
 /* a request on the process's handle, under the work's guard (its deadline);
  * 0 when an answer came, else 503 (unreachable, refused) or 504 (slow) */
@@ -369,7 +434,7 @@ s3_call(struct hall_ctx *cx, struct s3_call *k)
     double t0;
     int rc;
 
-    k->connect_ms = cx->conf->http_connect_ms;
+    k->connect_ms = cx->conf->s3_connect_ms;
     k->total_ms = cx->conf->http_total_ms;
     if (main_handle == NULL)
         main_handle = curl_easy_init();
@@ -381,10 +446,15 @@ s3_call(struct hall_ctx *cx, struct s3_call *k)
         return why != NULL && strstr(why, "deadline") != NULL ? 504 : 503;
     }
     t0 = now_ms();
-    rc = s3_perform(main_handle, cx->conf, k);
+    rc = s3_send(main_handle, cx->conf, k);
     hall_http_observed("objstore", now_ms() - t0,
                        rc == HALL_OK && k->status >= 200 && k->status < 300);
     hall_http_guard_leave();
+    if (k->passed > 0)
+        hall_warn(cx,
+                  "msg=\"object store endpoint unreachable, passed over\" op=%s passed=%d "
+                  "first=\"%s\" answered=%d",
+                  k->method, k->passed, k->passed_on, rc == HALL_OK);
     if (rc != HALL_OK) {
         hall_warn(cx, "msg=\"object store unreachable\" op=%s error=\"%s\" timeout_ms=%ld",
                   k->method, k->error, k->total_ms);
@@ -527,9 +597,9 @@ hall_obj_delete_detached(const struct hall_conf *conf, void **handle, const char
     memset(&k, 0, sizeof(k));
     k.method = "DELETE";
     k.name = name;
-    k.connect_ms = conf->http_connect_ms;
+    k.connect_ms = conf->s3_connect_ms;
     k.total_ms = conf->http_total_ms;
-    if (s3_perform(*handle, conf, &k) != HALL_OK)
+    if (s3_send(*handle, conf, &k) != HALL_OK)
         return HALL_ERR;
     return k.status == 204 || k.status == 200 || k.status == 404 ? HALL_OK : HALL_ERR;
 }

@@ -579,6 +579,43 @@ conf_load__objstore__driver_and_its_s3_settings_checked(void **state)
     assert_string_equal(c.objstore, "s3");
     assert_string_equal(c.s3_region, "us-east-1");
     hall_conf_free(&c);
+    /* several endpoints, commas or spaces between them, each a URL */
+    err = load_text(&c, "objstore = s3\ns3_endpoint = http://10.0.0.1:8080/, http://10.0.0.2:8080"
+                        "  https://objects:8443\ns3_access_key = hall:hall\n");
+    assert_null(err);
+    {
+        const char *p = c.s3_endpoint, *at;
+        size_t n;
+
+        assert_true(hall_s3_endpoint_next(&p, &at, &n));
+        assert_int_equal(n, strlen("http://10.0.0.1:8080"));
+        assert_memory_equal(at, "http://10.0.0.1:8080", n);
+        assert_true(hall_s3_endpoint_next(&p, &at, &n));
+        assert_memory_equal(at, "http://10.0.0.2:8080", n);
+        assert_true(hall_s3_endpoint_next(&p, &at, &n));
+        assert_int_equal(n, strlen("https://objects:8443"));
+        assert_memory_equal(at, "https://objects:8443", n);
+        assert_false(hall_s3_endpoint_next(&p, &at, &n));
+    }
+    assert_int_equal(c.s3_connect_ms, 1000);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_endpoint = http://10.0.0.1:8080,objects:8080\n"
+                        "s3_access_key = hall:hall\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "s3_endpoint"));
+    free(err);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_endpoint = http://a,http://b,http://c,http://d,"
+                        "http://e,http://f,http://g,http://h,http://i\ns3_access_key = k\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "up to 8"));
+    free(err);
+    hall_conf_free(&c);
+    err = load_text(&c, "objstore = s3\ns3_endpoint = , ,\ns3_access_key = k\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "s3_endpoint"));
+    free(err);
+    hall_conf_free(&c);
     err = load_text(&c, "# nothing\n");
     assert_null(err);
     assert_string_equal(c.objstore, "local");

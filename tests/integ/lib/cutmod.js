@@ -5,7 +5,8 @@
  * with its db_conninfo through the proxy, and takes the module's socket
  * path, so that nginx reaches it (the module's own master keeps listening
  * on its socket file, linked aside, and gets the path back at restore()).
- * The same steps as tests/integ/db_cut.test.js.
+ * The same steps as tests/integ/db_cut.test.js.  withConf runs such a copy
+ * with any other change to the configuration.
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -29,15 +30,22 @@ function pgSocket() {
 
 /* module NAME's requests go to a copy of it whose database is behind cut */
 async function throughCut(cut, name) {
+    await withConf(name, (text) => {
+        assert.match(text, /^db_conninfo\s*=/m);
+        return text.replace(/^db_conninfo\s*=.*$/m,
+            `db_conninfo = host=${cut.listenDir} dbname=hall user=hall`);
+    });
+}
+
+/* module NAME's requests go to a copy of it run with the test hall's
+ * configuration as edit(text) returns it; restore() ends it */
+async function withConf(name, edit) {
     const run = path.join(VAR, 'run');
     const sock = path.join(run, `${name}.sock`);
     const mine = path.join(run, `${name}-cut.sock`);
     const aside = path.join(run, `${name}-own.sock`);
     const conf = path.join(VAR, `hall-cut-${name}.conf`);
-    const text = fs.readFileSync(CONF, 'utf8');
-    assert.match(text, /^db_conninfo\s*=/m);
-    fs.writeFileSync(conf, text.replace(/^db_conninfo\s*=.*$/m,
-        `db_conninfo = host=${cut.listenDir} dbname=hall user=hall`));
+    fs.writeFileSync(conf, edit(fs.readFileSync(CONF, 'utf8')));
     fs.rmSync(mine, { force: true });
     const log = fs.openSync(path.join(VAR, 'log', `${name}-cut.log`), 'a');
     const child = spawn(path.join(ROOT, 'modules', name, `hall-${name}`), ['-c', conf, '-s', mine],
@@ -45,7 +53,7 @@ async function throughCut(cut, name) {
     fs.closeSync(log);
     for (let i = 0; i < 100 && !fs.existsSync(mine); i++)
         await sleep(100);
-    assert.ok(fs.existsSync(mine), `hall-${name} through pgcut made its socket`);
+    assert.ok(fs.existsSync(mine), `the copy of hall-${name} made its socket`);
     const st = fs.statSync(sock);
     fs.chownSync(mine, st.uid, st.gid);
     fs.chmodSync(mine, st.mode & 0o777);
@@ -77,4 +85,4 @@ async function cutting(cut, rules, fn) {
     }
 }
 
-module.exports = { pgSocket, throughCut, restore, cutting };
+module.exports = { pgSocket, throughCut, withConf, restore, cutting };
