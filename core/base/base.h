@@ -224,6 +224,8 @@ struct hall_val *hall_val_add_list(struct hall_pool *p, struct hall_val *obj, co
 struct hall_val *hall_val_push_obj(struct hall_pool *p, struct hall_val *list);
 struct hall_val *hall_val_push_str(struct hall_pool *p, struct hall_val *list, const char *v);
 const struct hall_val *hall_val_get(const struct hall_val *obj, const char *key);
+/* obj's member key when it is a string, else "" (obj may be NULL) */
+const char *hall_val_str(const struct hall_val *obj, const char *key);
 /* serialise with yajl_gen; NULL on failure */
 char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
 /* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */

@@ -134,14 +134,6 @@ hall_invoice_refunded(struct hall_ctx *cx, int64_t order_id)
                             payload);
 }
 
-static const char *
-form_str(const struct hall_val *form, const char *key)
-{
-    const struct hall_val *v = hall_val_get(form, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 /* 新申请 ... as the review SMS texts name the business (seed 002) */
 static const char *
 business_sms(const char *code)
@@ -177,10 +169,10 @@ hall_invoice_notify(struct hall_ctx *cx, int64_t order_id, const char *tag, int 
         return HALL_ERR;
     person = strcmp(hall_dbres_str(res, 0, "cert_type"), "person") == 0;
     /* the agent for organisations, the applicant for natural persons */
-    phone = form_str(form, person ? "app_mobile" : "agent_mobile");
-    email = form_str(form, person ? "app_email" : "agent_email");
+    phone = hall_val_str(form, person ? "app_mobile" : "agent_mobile");
+    email = hall_val_str(form, person ? "app_email" : "agent_email");
     if (*email == '\0')
-        email = form_str(form, "app_email");
+        email = hall_val_str(form, "app_email");
     biz = hall_psprintf(cx->pool, "%s%s", hall_dbres_str(res, 0, "sms_business_name"),
                         business_sms(hall_dbres_str(res, 0, "business_type")));
     no = hall_dbres_str(res, 0, "invoice_no");

@@ -18,14 +18,6 @@
 
 #include "flow/flow.h"
 
-static const char *
-form_str(const struct hall_val *form, const char *name)
-{
-    const struct hall_val *v = hall_val_get(form, name);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 const struct hall_stmt hall_finauth_stmts[] = {
     {"finauth_product",
      "SELECT p.pin_by_memo FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1",
@@ -173,9 +165,9 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
 int
 hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall_errors *e)
 {
-    const char *branch = form_str(form, "bank_branch_id");
-    const char *bank = form_str(form, "bank_id");
-    const char *name = form_str(form, "bank_name");
+    const char *branch = hall_val_str(form, "bank_branch_id");
+    const char *bank = hall_val_str(form, "bank_id");
+    const char *name = hall_val_str(form, "bank_name");
     struct hall_dbres *res = NULL;
 
     if (hall_errors_has(e, "bank_branch_id"))
@@ -213,7 +205,7 @@ hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct hall
             hall_dbres_set(req->pool, form, res, 0, "bank_id=id bank_name=name");
         }
     }
-    if (!hall_errors_has(e, "bank_branch_name") && *form_str(form, "bank_branch_name") == '\0')
+    if (!hall_errors_has(e, "bank_branch_name") && *hall_val_str(form, "bank_branch_name") == '\0')
         hall_msg_add(req, e, HALL_M_BANK_BRANCH_REQUIRED, "bank_branch_name");
     return HALL_OK;
 }

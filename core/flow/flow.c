@@ -208,9 +208,7 @@ hall_flow_url(struct hall_req *req, const char *fmt, ...)
 const char *
 hall_form_str(const struct hall_val *form, const char *name)
 {
-    const struct hall_val *v = hall_val_get(form, name);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+    return hall_val_str(form, name);
 }
 
 /* ---- the order ------------------------------------------------------------------ */

@@ -258,14 +258,6 @@ business_label(const char *code, int sms)
     return b == NULL ? code : sms ? b->sms : b->label;
 }
 
-const char *
-form_str(const struct hall_val *form, const char *name)
-{
-    const struct hall_val *v = form != NULL ? hall_val_get(form, name) : NULL;
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 /* decrypts a form_enc column; an empty object for NULL, NULL when unreadable */
 struct hall_val *
 form_of(struct hall_req *req, const struct hall_dbres *res, int col)

@@ -14,7 +14,6 @@
 int partner_path(struct hall_req *req);
 int json_asked(const struct hall_req *req);
 const char *business_label(const char *code, int sms);
-const char *form_str(const struct hall_val *form, const char *name);
 struct hall_val *form_of(struct hall_req *req, const struct hall_dbres *res, int col);
 struct hall_val *page_ctx(struct hall_req *req, const char *title);
 /* ORDER_COLS of a result resolved once, for order_val on each of its rows */

@@ -25,7 +25,8 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
              const struct hall_val *form, char kind, const char *reason)
 {
     const char *cert = hall_dbres_str(o, 0, "cert_type");
-    const char *phone = form_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
+    const char *phone =
+        hall_val_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
     const char *biz = hall_psprintf(req->pool, "%s%s", hall_dbres_str(o, 0, "sms_business_name"),
                                     business_label(hall_dbres_str(o, 0, "business_type"), 1));
     /* a partner's own site in the texts (seed 003, szjsgws: www.szca.com) */

@@ -105,7 +105,7 @@ member_text(struct hall_req *req, const struct hall_val *form, const char *name)
     const struct hall_val *v = form != NULL ? hall_val_get(form, name) : NULL;
 
     if (strcmp(name, "shipping") == 0 && v != NULL && v->type == HALL_V_STR)
-        return hall_psprintf(req->pool, "%s%s", form_str(form, "carrier"), form_text(req, v));
+        return hall_psprintf(req->pool, "%s%s", hall_val_str(form, "carrier"), form_text(req, v));
     return form_text(req, v);
 }
 
@@ -266,12 +266,12 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
                 return HALL_ERR;
             }
             hall_val_set_str(req->pool, s, "kind_label", "机构个人章");
-            hall_val_set_str(req->pool, s, "face", form_str(h, "name"));
-            hall_val_set_str(req->pool, s, "holder_name", form_str(h, "name"));
-            hall_val_set_str(req->pool, s, "holder_ric", form_str(h, "ric"));
+            hall_val_set_str(req->pool, s, "face", hall_val_str(h, "name"));
+            hall_val_set_str(req->pool, s, "holder_name", hall_val_str(h, "name"));
+            hall_val_set_str(req->pool, s, "holder_ric", hall_val_str(h, "ric"));
             /* the holder's own phone, where the PIN goes, and whether a code proved it */
             {
-                const char *m = form_str(h, "mobile");
+                const char *m = hall_val_str(h, "mobile");
                 unsigned char idx[32];
                 size_t vl;
                 const unsigned char *v = hall_dbres_bytea(
@@ -466,8 +466,8 @@ order_page(struct hall_req *req)
         return HALL_ERR;
     /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
     hall_val_set_bool(req->pool, ctx, "manual_review",
-                      *form_str(form, "org_id_review") != '\0' ||
-                          *form_str(form, "invoice_taxid_review") != '\0');
+                      *hall_val_str(form, "org_id_review") != '\0' ||
+                          *hall_val_str(form, "invoice_taxid_review") != '\0');
     hall_val_set_bool(req->pool, ctx, "has_diff", before != NULL);
     hall_val_set_bool(req->pool, ctx, "unchanged_since_reject",
                       rejected_rev > 0 && form_rev == rejected_rev);
