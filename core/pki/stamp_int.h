@@ -189,13 +189,20 @@ size_t stamp_ses_reserve(const struct hall_stamp_sign_in *in);
 int stamp_ses_make(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
                    const unsigned char hash[32], const char *prop, time_t now,
                    struct stamp_buf *out, char *err, size_t errlen);
-/* checks 2-5 of an SM2 stamp's /Contents (der), as check_cms does a CMS's */
-void stamp_ses_check(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+/* checks 2-5 of an SM2 stamp's /Contents (der), as check_cms does a CMS's;
+ * rd: its ranges' digest, from the verifier's one pass */
+struct stamp_rdig;
+void stamp_ses_check(struct hall_pool *pool, const struct stamp_rdig *rd,
+                     const unsigned char *der, size_t der_len,
                      const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now);
 
 /* ---- stamp_verify.c: what both signature kinds' checks share --------------- */
 
-int stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n);
+/* a signature's two ranges hashed with md in the verifier's one pass of
+ * the file: HALL_OK with h and *hl; HALL_ERR with *why (unreadable, or
+ * beyond what the pass may cost) */
+int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *h,
+                   unsigned int *hl, const char **why);
 const char *stamp_x_name(struct hall_pool *pool, const X509_NAME *nm);
 const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
 time_t stamp_asn1_time(const ASN1_TIME *t);

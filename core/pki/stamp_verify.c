@@ -41,19 +41,197 @@ pread_all(int fd, void *p, size_t n, long long off)
     return HALL_OK;
 }
 
-int
-stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n)
+/*
+ * The digests of every signature's two ranges, in one read of the file
+ * (docs/internals/stamp.md §3, check 2).  Signature i covers [0, a) and
+ * [b, e): the prefixes [0, a) of all signatures (of one digest algorithm)
+ * are the same bytes, so one running digest (a "main") reads the file from
+ * 0, and at each a its state is cloned (EVP_MD_CTX_copy_ex) into a "tail"
+ * that skips the gap and reads [b, e), cloned again and finished at each
+ * e of the signatures sharing that gap.  A document's signatures have
+ * disjoint tails (each one's /Contents lies in its own revision), so the
+ * cost is one pass of the file whatever their number; a file whose ranges
+ * would cost more than STAMP_DIGEST_BUDGET passes has its later
+ * signatures refused (RDIG_OVER), never hashed one by one.
+ */
+#define STAMP_DIGEST_BUDGET 3 /* passes of the file, at most (two algorithms, their tails) */
+
+enum { RDIG_NONE, RDIG_DONE, RDIG_READ, RDIG_OVER };
+
+struct stamp_rdig {
+    const EVP_MD *md;
+    long long a, b, e;
+    int state;
+    int tail; /* its context in the pass */
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl;
+};
+
+/* a running digest: a main reads [0, stop), a tail [b, stop) from a clone
+ * of its main at a */
+struct dg_ctx {
+    const EVP_MD *md;
+    long long a, b, stop;
+    int main; /* index of its main; -1 for a main */
+    EVP_MD_CTX *ctx;
+};
+
+static int
+ll_cmp(const void *x, const void *y)
 {
-    unsigned char buf[65536];
+    long long a = *(const long long *)x, b = *(const long long *)y;
 
-    while (n > 0) {
-        size_t k = n > (long long)sizeof(buf) ? sizeof(buf) : (size_t)n;
+    return (a > b) - (a < b);
+}
 
-        if (pread_all(fd, buf, k, off) != HALL_OK || EVP_DigestUpdate(md, buf, k) != 1)
-            return HALL_ERR;
-        off += (long long)k;
-        n -= (long long)k;
+/* the contexts the jobs (ordered by e) need, within the budget: a job
+ * beyond it is RDIG_OVER; the bytes the pass will hash */
+static long long
+digest_plan(struct stamp_rdig *jobs, int n, const int *order, struct dg_ctx *cx, int *ncx,
+            long long budget)
+{
+    long long cost = 0;
+
+    *ncx = 0;
+    for (int k = 0; k < n; k++) {
+        struct stamp_rdig *j = &jobs[order[k]];
+        int m = -1, t = -1;
+        long long delta = 0;
+
+        if (j->md == NULL)
+            continue;
+        for (int c = 0; c < *ncx; c++) {
+            if (cx[c].main < 0 && cx[c].md == j->md)
+                m = c;
+            if (cx[c].main >= 0 && cx[c].md == j->md && cx[c].a == j->a && cx[c].b == j->b)
+                t = c;
+        }
+        delta += m < 0 ? j->a : (j->a > cx[m].stop ? j->a - cx[m].stop : 0);
+        delta += t < 0 ? j->e - j->b : (j->e > cx[t].stop ? j->e - cx[t].stop : 0);
+        if (cost + delta > budget) {
+            j->state = RDIG_OVER;
+            continue;
+        }
+        cost += delta;
+        if (m < 0) {
+            m = (*ncx)++;
+            cx[m] = (struct dg_ctx){j->md, 0, 0, j->a, -1, NULL};
+        } else if (j->a > cx[m].stop) {
+            cx[m].stop = j->a;
+        }
+        if (t < 0) {
+            t = (*ncx)++;
+            cx[t] = (struct dg_ctx){j->md, j->a, j->b, j->e, m, NULL};
+        } else if (j->e > cx[t].stop) {
+            cx[t].stop = j->e;
+        }
+        j->tail = t;
     }
+    return cost;
+}
+
+/*
+ * Every job's digest (jobs[i].md NULL: none asked), reading fd once in
+ * pieces of 64 KiB at most; *hashed: the bytes hashed, all contexts
+ * together (the count docs/performance.md and the tests read).
+ */
+static void
+digests_run(int fd, long long size, struct stamp_rdig *jobs, int n, long long *hashed)
+{
+    struct dg_ctx cx[2 * HALL_STAMP_SIGS_MAX];
+    long long ev[5 * HALL_STAMP_SIGS_MAX], last = 0, pos = 0;
+    int order[HALL_STAMP_SIGS_MAX], ncx = 0, nev = 0, e = 0, ok = 1;
+    unsigned char *buf;
+    EVP_MD_CTX *fin = EVP_MD_CTX_new();
+
+    *hashed = 0;
+    if (fin == NULL)
+        abort();
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    for (int i = 1; i < n; i++) /* by e, then index: the oldest signatures first */
+        for (int k = i; k > 0 && jobs[order[k]].e < jobs[order[k - 1]].e; k--) {
+            int t = order[k];
+
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    digest_plan(jobs, n, order, cx, &ncx, STAMP_DIGEST_BUDGET * size + (1LL << 20));
+    for (int c = 0; c < ncx; c++) {
+        cx[c].ctx = EVP_MD_CTX_new();
+        if (cx[c].ctx == NULL)
+            abort();
+        if (cx[c].main < 0 && EVP_DigestInit_ex(cx[c].ctx, cx[c].md, NULL) != 1)
+            ok = 0;
+        ev[nev++] = cx[c].stop;
+        if (cx[c].main >= 0) {
+            ev[nev++] = cx[c].a;
+            ev[nev++] = cx[c].b;
+        }
+        last = cx[c].stop > last ? cx[c].stop : last;
+    }
+    for (int i = 0; i < n; i++)
+        if (jobs[i].md != NULL && jobs[i].state == RDIG_NONE)
+            ev[nev++] = jobs[i].e;
+    qsort(ev, (size_t)nev, sizeof(ev[0]), ll_cmp);
+    buf = malloc(65536);
+    if (buf == NULL)
+        abort();
+    while (ok && pos < last) {
+        long long next = pos + 65536;
+
+        while (e < nev && ev[e] <= pos)
+            e++;
+        if (e < nev && ev[e] < next)
+            next = ev[e];
+        if (pread_all(fd, buf, (size_t)(next - pos), pos) != HALL_OK) {
+            ok = 0;
+            break;
+        }
+        for (int c = 0; c < ncx && ok; c++) {
+            long long from = cx[c].main < 0 ? 0 : cx[c].b;
+
+            if (from <= pos && next <= cx[c].stop) {
+                ok = EVP_DigestUpdate(cx[c].ctx, buf, (size_t)(next - pos)) == 1;
+                *hashed += next - pos;
+            }
+        }
+        pos = next;
+        for (int c = 0; c < ncx && ok; c++) /* a tail starts from its main's state at a */
+            if (cx[c].main >= 0 && cx[c].a == pos)
+                ok = EVP_MD_CTX_copy_ex(cx[c].ctx, cx[cx[c].main].ctx) == 1;
+        for (int i = 0; i < n && ok; i++)
+            if (jobs[i].md != NULL && jobs[i].state == RDIG_NONE && jobs[i].e == pos) {
+                ok = EVP_MD_CTX_copy_ex(fin, cx[jobs[i].tail].ctx) == 1 &&
+                     EVP_DigestFinal_ex(fin, jobs[i].h, &jobs[i].hl) == 1;
+                if (ok)
+                    jobs[i].state = RDIG_DONE;
+            }
+    }
+    for (int i = 0; i < n; i++)
+        if (jobs[i].md != NULL && jobs[i].state == RDIG_NONE)
+            jobs[i].state = RDIG_READ;
+    for (int c = 0; c < ncx; c++)
+        EVP_MD_CTX_free(cx[c].ctx);
+    EVP_MD_CTX_free(fin);
+    free(buf);
+}
+
+int
+stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *h, unsigned int *hl,
+               const char **why)
+{
+    if (r == NULL || r->md == NULL || md == NULL || r->md != md || r->state == RDIG_READ ||
+        r->state == RDIG_NONE) {
+        *why = "无法读取签名覆盖的文档内容";
+        return HALL_ERR;
+    }
+    if (r->state == RDIG_OVER) {
+        *why = "签名覆盖范围相互重叠，超出可核验的计算量，未能核验摘要";
+        return HALL_ERR;
+    }
+    memcpy(h, r->h, r->hl);
+    *hl = r->hl;
     return HALL_OK;
 }
 
@@ -168,6 +346,7 @@ struct found_list {
     struct hall_pool *pool;
     struct found *out;
     int n, max;
+    int over; /* a signature past max: the file is not verified */
 };
 
 /* a signed field (its /V a dictionary) kept with its widget and name;
@@ -178,10 +357,12 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
     struct found_list *l = arg;
     qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
 
-    if (l->n >= l->max)
-        return -1;
     if (!is_sig || !qpdf_oh_is_dictionary(q, v))
         return qpdf_oh_is_array(q, kids);
+    if (l->n >= l->max) {
+        l->over = 1;
+        return -1;
+    }
     t = qpdf_oh_get_key(q, f, "/T");
     l->out[l->n].field = f;
     l->out[l->n].v = v;
@@ -231,15 +412,14 @@ cms_signer(struct hall_pool *pool, CMS_SignerInfo *si, STACK_OF(X509) * certs,
 
 /* check 2a: messageDigest against the ranges, streamed */
 static int
-cms_digest(int fd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
+cms_digest(const struct stamp_rdig *rd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
 {
     X509_ALGOR *dig_alg = NULL, *sig_alg = NULL;
     const EVP_MD *mdt;
-    EVP_MD_CTX *md = NULL;
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hl = 0;
     ASN1_OCTET_STRING *mdv;
-    int rc = HALL_ERR;
+    const char *why = NULL;
 
     CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig_alg, &sig_alg);
     mdt = dig_alg != NULL ? EVP_get_digestbyobj(dig_alg->algorithm) : NULL;
@@ -248,25 +428,18 @@ cms_digest(int fd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
     s->digest = HALL_STAMP_FAIL;
     if (mdt == NULL || mdv == NULL) {
         s->problem = "签名数据缺少文档摘要（messageDigest）";
-        goto out;
+        return HALL_ERR;
     }
-    md = EVP_MD_CTX_new();
-    if (md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
-        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
-        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
-        EVP_DigestFinal_ex(md, h, &hl) != 1) {
-        s->problem = "无法读取签名覆盖的文档内容";
-        goto out;
+    if (stamp_rdig_get(rd, mdt, h, &hl, &why) != HALL_OK) {
+        s->problem = why;
+        return HALL_ERR;
     }
     if ((int)hl != ASN1_STRING_length(mdv) || memcmp(h, ASN1_STRING_get0_data(mdv), hl) != 0) {
         s->problem = "签名后文档内容被改动（摘要不符）";
-        goto out;
+        return HALL_ERR;
     }
     s->digest = HALL_STAMP_PASS;
-    rc = HALL_OK;
-out:
-    EVP_MD_CTX_free(md);
-    return rc;
+    return HALL_OK;
 }
 
 /* check 2c: signingCertificateV2 names the signer */
@@ -402,7 +575,8 @@ check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust 
 
 /* checks 2-5 of one signature's CMS (der) */
 static void
-check_cms(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
+          size_t der_len,
           const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
 {
     const unsigned char *cp = der;
@@ -424,7 +598,7 @@ check_cms(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_l
     si = sk_CMS_SignerInfo_value(sis, 0);
     certs = CMS_get1_certs(cms);
     signer = cms_signer(pool, si, certs, s);
-    if (signer == NULL || cms_digest(fd, si, s) != HALL_OK)
+    if (signer == NULL || cms_digest(rd, si, s) != HALL_OK)
         goto out;
     CMS_SignerInfo_set1_signer_cert(si, signer);
     if (CMS_SignerInfo_verify(si) != 1) {
@@ -460,15 +634,16 @@ out:
  * (check 3).  It carries no seal: it is judged by the timestamp alone.
  */
 static void
-check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
+check_doc_ts(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
+             size_t der_len,
              const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
 {
     const unsigned char *cp = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
     PKCS7 *tok = NULL;
     TS_TST_INFO *ti = NULL;
-    EVP_MD_CTX *md = NULL;
     const EVP_MD *mdt;
+    const char *why = NULL;
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hl = 0;
     ASN1_OCTET_STRING *want;
@@ -487,11 +662,12 @@ check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t de
     alg = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti));
     want = TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(ti));
     mdt = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
-    md = EVP_MD_CTX_new();
-    if (mdt == NULL || md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
-        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
-        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
-        EVP_DigestFinal_ex(md, h, &hl) != 1 || want == NULL ||
+    if (mdt != NULL && stamp_rdig_get(rd, mdt, h, &hl, &why) != HALL_OK && rd != NULL &&
+        rd->state == RDIG_OVER) {
+        s->problem = why;
+        goto out;
+    }
+    if (mdt == NULL || why != NULL || want == NULL ||
         (int)hl != ASN1_STRING_length(want) || memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
         s->problem = "签名后文档内容被改动（文档时间戳的摘要不符）";
         goto out;
@@ -521,10 +697,42 @@ check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t de
         TS_VERIFY_CTX_free(vc);
     }
 out:
-    EVP_MD_CTX_free(md);
     TS_TST_INFO_free(ti);
     PKCS7_free(tok);
     CMS_ContentInfo_free(cms);
+}
+
+/* the digest algorithm a signature's /Contents names for its ranges (read
+ * before the one pass; each check reads it again, and a mismatch fails) */
+static const EVP_MD *
+sig_md(const char *filter, const unsigned char *der, size_t der_len)
+{
+    const unsigned char *cp = der;
+    const EVP_MD *md = NULL;
+
+    if (strcmp(filter, STAMP_SES_SUBFILTER) == 0)
+        return EVP_sm3();
+    if (strcmp(filter, "ETSI.RFC3161") == 0) {
+        PKCS7 *tok = d2i_PKCS7(NULL, &cp, (long)der_len);
+        TS_TST_INFO *ti = tok != NULL ? PKCS7_to_TS_TST_INFO(tok) : NULL;
+        X509_ALGOR *alg = ti != NULL ? TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti))
+                                     : NULL;
+
+        md = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
+        TS_TST_INFO_free(ti);
+        PKCS7_free(tok);
+    } else {
+        CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
+        STACK_OF(CMS_SignerInfo) *sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
+        X509_ALGOR *dig_alg = NULL;
+
+        if (sis != NULL && sk_CMS_SignerInfo_num(sis) == 1) {
+            CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), NULL, NULL, &dig_alg, NULL);
+            md = dig_alg != NULL ? EVP_get_digestbyobj(dig_alg->algorithm) : NULL;
+        }
+        CMS_ContentInfo_free(cms);
+    }
+    return md;
 }
 
 static int
@@ -841,7 +1049,10 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct vdoc v;
     struct stamp_diff diff;
     struct found *found = NULL;
-    int nfound = 0, seen = 0, i, rc = HALL_ERR;
+    struct stamp_rdig *rd = NULL;
+    const char **cvals = NULL;
+    size_t *clens = NULL;
+    int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
     qpdf_oh acro;
 
@@ -856,26 +1067,55 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         abort();
     acro = qpdf_oh_get_key(v.q, qpdf_get_root(v.q), "/AcroForm");
     if (qpdf_oh_is_dictionary(v.q, acro)) {
-        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX};
+        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0};
 
         stamp_fields_walk(v.q, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
         nfound = l.n;
+        over = l.over;
+    }
+    if (over) {
+        snprintf(err, errlen, "PDF文件中的签名超过%d个，超出可核验的数量，未能核验",
+                 HALL_STAMP_SIGS_MAX);
+        goto out;
     }
     rep->sigs = hall_pcalloc(pool, sizeof(*rep->sigs) * (size_t)(nfound > 0 ? nfound : 1));
+    cvals = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cvals));
+    clens = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*clens));
+    rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
+    if (cvals == NULL || clens == NULL || rd == NULL)
+        abort();
+    /* check 1 of each, and the digest each asks for (check 2), all read in
+     * one pass of the file */
     for (i = 0; i < nfound; i++) {
         struct hall_stamp_sig *s = &rep->sigs[i];
-        const char *cval = NULL;
-        size_t clen = 0;
 
         sig_meta(pool, &v, &found[i], s);
-        if (sig_range(&v, &found[i], s, &cval, &clen) != HALL_OK)
+        if (sig_range(&v, &found[i], s, &cvals[i], &clens[i]) != HALL_OK)
+            continue;
+        { /* qpdf's string lives until its next call */
+            char *c = hall_palloc(pool, clens[i] + 1);
+
+            memcpy(c, cvals[i], clens[i]);
+            cvals[i] = c;
+        }
+        rd[i].md = sig_md(s->filter, (const unsigned char *)cvals[i], clens[i]);
+        rd[i].a = s->byte_range[1];
+        rd[i].b = s->byte_range[2];
+        rd[i].e = s->byte_range[2] + s->byte_range[3];
+    }
+    digests_run(v.fd, v.size, rd, nfound, &rep->hashed);
+    for (i = 0; i < nfound; i++) {
+        struct hall_stamp_sig *s = &rep->sigs[i];
+        const unsigned char *cval = (const unsigned char *)cvals[i];
+
+        if (s->range != HALL_STAMP_PASS)
             continue;
         if (strcmp(s->filter, STAMP_SES_SUBFILTER) == 0)
-            stamp_ses_check(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+            stamp_ses_check(pool, &rd[i], cval, clens[i], trust, s, now);
         else if (strcmp(s->filter, "ETSI.RFC3161") == 0)
-            check_doc_ts(pool, v.fd, (const unsigned char *)cval, clen, trust, s);
+            check_doc_ts(pool, &rd[i], cval, clens[i], trust, s);
         else
-            check_cms(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+            check_cms(pool, &rd[i], cval, clens[i], trust, s, now);
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
     rep->nsigs = nfound;
@@ -900,6 +1140,9 @@ out:
         munmap(v.map, (size_t)v.size);
     free(v.ends);
     free(found);
+    free(rd);
+    free(cvals);
+    free(clens);
     free(v.page_ids);
     if (v.fd >= 0)
         close(v.fd);
