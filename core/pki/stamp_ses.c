@@ -281,8 +281,8 @@ ses_names_range(const struct ses *x, const struct hall_stamp_sig *s)
 
 void
 stamp_ses_check(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
-                size_t der_len,
-                const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
+                size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
+                time_t now)
 {
     struct ses x;
     const unsigned char *cp, *sig;

@@ -576,8 +576,8 @@ check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust 
 /* checks 2-5 of one signature's CMS (der) */
 static void
 check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
-          size_t der_len,
-          const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
+          size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
+          time_t now)
 {
     const unsigned char *cp = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
@@ -635,8 +635,7 @@ out:
  */
 static void
 check_doc_ts(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
-             size_t der_len,
-             const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+             size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
 {
     const unsigned char *cp = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
@@ -667,8 +666,8 @@ check_doc_ts(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned
         s->problem = why;
         goto out;
     }
-    if (mdt == NULL || why != NULL || want == NULL ||
-        (int)hl != ASN1_STRING_length(want) || memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
+    if (mdt == NULL || why != NULL || want == NULL || (int)hl != ASN1_STRING_length(want) ||
+        memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
         s->problem = "签名后文档内容被改动（文档时间戳的摘要不符）";
         goto out;
     }
@@ -715,8 +714,8 @@ sig_md(const char *filter, const unsigned char *der, size_t der_len)
     if (strcmp(filter, "ETSI.RFC3161") == 0) {
         PKCS7 *tok = d2i_PKCS7(NULL, &cp, (long)der_len);
         TS_TST_INFO *ti = tok != NULL ? PKCS7_to_TS_TST_INFO(tok) : NULL;
-        X509_ALGOR *alg = ti != NULL ? TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti))
-                                     : NULL;
+        X509_ALGOR *alg =
+            ti != NULL ? TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti)) : NULL;
 
         md = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
         TS_TST_INFO_free(ti);
@@ -970,19 +969,17 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
  * later signature's own verdict found after it holds for this one too.
  */
 static void
-sig_after(struct hall_pool *pool, const struct vdoc *v, struct stamp_diff *diff,
+sig_after(struct hall_pool *pool, const struct vdoc *v, const char *what,
           struct hall_stamp_report *rep, int i)
 {
     struct hall_stamp_sig *s = &rep->sigs[i];
-    const char *what;
-    int later_revs = 0, n = 0, j;
+    int later_revs = 0, j;
 
     for (j = 0; j < v->nrev; j++)
         later_revs += v->ends[j] > s->revision_end;
     for (j = i + 1; j < rep->nsigs; j++)
         s->later_sigs += rep->sigs[j].range == HALL_STAMP_PASS;
     s->covers_to_end = later_revs == 0 && s->revision_end >= rep->file_size - 2;
-    what = stamp_diff_after(pool, diff, s->revision_end, &n);
     if (what == NULL && v->ends[v->nrev - 1] < rep->file_size - 2)
         what = "文件末尾有签章后追加的内容";
     for (j = i + 1; what == NULL && j < rep->nsigs; j++)
@@ -1050,7 +1047,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct stamp_diff diff;
     struct found *found = NULL;
     struct stamp_rdig *rd = NULL;
-    const char **cvals = NULL;
+    const char **cvals = NULL, **whats = NULL;
     size_t *clens = NULL;
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
@@ -1127,9 +1124,22 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     diff.ends = v.ends;
     diff.nrev = v.nrev;
     diff.rep = rep;
+    /* what follows each, oldest first (the signed revision is rolled
+     * forward from one to the next), then told newest first: a later
+     * signature's verdict holds for the earlier ones */
+    whats = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*whats));
+    if (whats == NULL)
+        abort();
+    for (i = 0; i < nfound; i++)
+        if (rep->sigs[i].range == HALL_STAMP_PASS) {
+            int n = 0;
+
+            whats[i] = stamp_diff_after(pool, &diff, rep->sigs[i].revision_end, &n);
+        }
+    rep->revision_opens = diff.opens;
     for (i = nfound - 1; i >= 0; i--)
         if (rep->sigs[i].range == HALL_STAMP_PASS)
-            sig_after(pool, &v, &diff, rep, i);
+            sig_after(pool, &v, whats[i], rep, i);
     sig_overlaps(pool, &v, rep);
     for (i = 0; i < nfound; i++)
         judge(pool, &rep->sigs[i]);
@@ -1143,6 +1153,7 @@ out:
     free(rd);
     free(cvals);
     free(clens);
+    free(whats);
     free(v.page_ids);
     if (v.fd >= 0)
         close(v.fd);

@@ -753,6 +753,102 @@ verify__page_text_rewritten_later__modified_page_named(void **state)
     assert_string_equal(rep.sigs[0].problem, "签章后文档被修改：第1页的内容被修改");
 }
 
+/* six stamps (the pages in turn), then the first page's content rewritten:
+ * every stamp sees it, named; the ranges are hashed in one pass of the
+ * file and the signed revision opened once, rolled forward for the later
+ * ones (docs/performance.md) */
+static void
+verify__six_stamps__one_pass_one_open_every_change_seen(void **state)
+{
+    char err[512], a[512], b[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_six.pdf");
+    static const int nums[] = {4};
+    int i;
+
+    (void)state;
+    snprintf(a, sizeof(a), "%s/six.pdf", top);
+    snprintf(b, sizeof(b), "%s/six_next.pdf", top);
+    assert_int_equal(stamp(in, a, signer, signer_key, 1, err), HALL_OK);
+    for (i = 1; i < 6; i++) {
+        assert_int_equal(stamp(a, b, signer, signer_key, 1 + i % 2, err), HALL_OK);
+        assert_int_equal(rename(b, a), 0);
+    }
+    verify(a, &rep, NULL);
+    assert_int_equal(rep.nsigs, 6);
+    for (i = 0; i < 6; i++)
+        assert_valid(&rep.sigs[i]);
+    assert_true(rep.hashed > 0 && rep.hashed < 2 * rep.file_size);
+    assert_int_equal(rep.revision_opens, 1);
+    update(a, "4 0 obj\n<< /Length 24 >>\nstream\n0 0 1 rg 0 0 99 99 re f\nendstream\nendobj\n",
+           nums, 1, -1, 1);
+    verify(a, &rep, NULL);
+    assert_int_equal(rep.nsigs, 6);
+    for (i = 0; i < 6; i++) {
+        assert_int_equal(rep.sigs[i].digest, HALL_STAMP_PASS);
+        assert_int_equal(rep.sigs[i].state, HALL_STAMP_MODIFIED);
+        assert_non_null(strstr(rep.sigs[i].changes, "第1页的内容被修改"));
+    }
+    assert_int_equal(rep.revision_opens, 1);
+}
+
+/* 65 signature fields: more than the verifier reads, and it says so
+ * instead of leaving one out */
+static void
+verify__65_signature_fields__refused_by_name(void **state)
+{
+    char path[512], err[512];
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    long off[5];
+    struct hall_stamp_report rep;
+    struct hall_stamp_trust t;
+    STACK_OF(X509) *roots = sk_X509_new_null();
+    int i, rc;
+
+    (void)state;
+    fputs("%PDF-1.7\n", f);
+    fflush(f);
+    off[1] = (long)bl;
+    fputs("1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [", f);
+    for (i = 1; i <= 65; i++)
+        fprintf(f,
+                " << /FT /Sig /T (s%d) /V << /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >> >>",
+                i);
+    fputs(" ] >> >>\nendobj\n", f);
+    fflush(f);
+    off[2] = (long)bl;
+    fputs("2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n", f);
+    fflush(f);
+    off[3] = (long)bl;
+    fputs("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\n"
+          "endobj\n",
+          f);
+    fflush(f);
+    off[4] = (long)bl;
+    fputs("4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", f);
+    fflush(f);
+    off[0] = (long)bl;
+    fputs("xref\n0 5\n0000000000 65535 f\r\n", f);
+    for (i = 1; i <= 4; i++)
+        fprintf(f, "%010ld 00000 n\r\n", off[i]);
+    fprintf(f, "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", off[0]);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/sixty-five.pdf", top);
+    f = fopen(path, "wb");
+    fwrite(buf, 1, bl, f);
+    fclose(f);
+    free(buf);
+    sk_X509_push(roots, root);
+    memset(&t, 0, sizeof(t));
+    t.roots = roots;
+    rc = hall_stamp_verify_file(pool, path, &t, &rep, err, sizeof(err));
+    sk_X509_free(roots);
+    assert_int_equal(rc, HALL_ERR);
+    assert_non_null(strstr(err, "签名超过64个"));
+}
+
 static void
 verify__info_rewritten_later__still_valid(void **state)
 {
@@ -1344,6 +1440,8 @@ main(void)
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
+        cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
+        cmocka_unit_test(verify__65_signature_fields__refused_by_name),
         cmocka_unit_test(verify__old_object_stream_rewritten__modified),
         cmocka_unit_test(verify__dangling_reference_filled_after_signing__modified),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
