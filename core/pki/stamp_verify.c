@@ -54,7 +54,7 @@ pread_all(int fd, void *p, size_t n, long long off)
  * would cost more than STAMP_DIGEST_BUDGET passes has its later
  * signatures refused (RDIG_OVER), never hashed one by one.
  */
-#define STAMP_DIGEST_BUDGET 3 /* passes of the file, at most (two algorithms, their tails) */
+#define STAMP_DIGEST_BUDGET 4 /* passes of the file, at most (three algorithms, their tails) */
 
 enum { RDIG_NONE, RDIG_DONE, RDIG_READ, RDIG_OVER };
 
