@@ -801,7 +801,8 @@ struct vdoc {
     qpdf_data q;
     int fd;
     long long size;
-    unsigned char *map; /* the file, mapped: the later revisions' sections, the prefixes */
+    unsigned char *map; /* the file, mapped: qpdf reads it from there (no seek and read
+                         * per object), the later revisions' sections, the prefixes */
     long long *ends;    /* the revisions' ends */
     int nrev;
     int *page_ids; /* the pages' object numbers */
@@ -835,7 +836,7 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
         return HALL_ERR;
     }
     v->q = qpdf_init();
-    if (stamp_qpdf_open(v->q, NULL, 0, path, err, errlen) != HALL_OK)
+    if (stamp_qpdf_open(v->q, v->map, (size_t)v->size, NULL, err, errlen) != HALL_OK)
         return HALL_ERR;
     v->ends = malloc(sizeof(*v->ends) * 4096);
     if (v->ends == NULL)
