@@ -1147,6 +1147,10 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rc = HALL_OK;
 out:
     stamp_diff_free(&diff);
+    if (v.q != NULL) { /* before the mapping it reads */
+        qpdf_oh_release_all(v.q);
+        qpdf_cleanup(&v.q);
+    }
     if (v.map != NULL)
         munmap(v.map, (size_t)v.size);
     free(v.ends);
@@ -1158,10 +1162,6 @@ out:
     free(v.page_ids);
     if (v.fd >= 0)
         close(v.fd);
-    if (v.q != NULL) {
-        qpdf_oh_release_all(v.q);
-        qpdf_cleanup(&v.q);
-    }
     return rc;
 }
 
