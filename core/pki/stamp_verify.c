@@ -1069,11 +1069,15 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
 
         stamp_fields_walk(v.q, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
         nfound = l.n;
-        over = l.over;
+        over = l.over || seen >= STAMP_FIELDS_MAX;
     }
-    if (over) {
-        snprintf(err, errlen, "PDF文件中的签名超过%d个，超出可核验的数量，未能核验",
-                 HALL_STAMP_SIGS_MAX);
+    if (over) { /* a signature left out would go unseen */
+        if (seen >= STAMP_FIELDS_MAX)
+            snprintf(err, errlen, "PDF文件中的表单域超过%d个，超出可核验的数量，未能核验",
+                     STAMP_FIELDS_MAX);
+        else
+            snprintf(err, errlen, "PDF文件中的签名超过%d个，超出可核验的数量，未能核验",
+                     HALL_STAMP_SIGS_MAX);
         goto out;
     }
     rep->sigs = hall_pcalloc(pool, sizeof(*rep->sigs) * (size_t)(nfound > 0 ? nfound : 1));
