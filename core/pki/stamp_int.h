@@ -197,12 +197,6 @@ void stamp_ses_check(struct hall_pool *pool, const struct stamp_rdig *rd, const 
                      time_t now);
 
 /* ---- stamp_verify.c: what both signature kinds' checks share --------------- */
-
-/* a signature's two ranges hashed with md in the verifier's one pass of
- * the file: HALL_OK with h and *hl; HALL_ERR with *why (unreadable, or
- * beyond what the pass may cost) */
-int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *h, unsigned int *hl,
-                   const char **why);
 const char *stamp_x_name(struct hall_pool *pool, const X509_NAME *nm);
 const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
 time_t stamp_asn1_time(const ASN1_TIME *t);
@@ -215,6 +209,32 @@ void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl
 void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
                            const unsigned char *sv, int sv_len,
                            const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+
+/* ---- stamp_digest.c: every signature's ranges hashed in one pass ----------- */
+
+enum { RDIG_NONE, RDIG_DONE, RDIG_READ, RDIG_OVER };
+
+/* one signature's digest: md and its ranges [0, a) and [b, e) asked before
+ * the pass (md NULL: none), the state and digest read after it */
+struct stamp_rdig {
+    const EVP_MD *md;
+    long long a, b, e;
+    int state; /* RDIG_* */
+    int tail;  /* its context in the pass */
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl;
+};
+
+/* n bytes at off of fd, all of them: HALL_OK or HALL_ERR */
+int stamp_pread_all(int fd, void *p, size_t n, long long off);
+/* every job's digest (n <= HALL_STAMP_SIGS_MAX), reading fd of size bytes
+ * once in pieces of 64 KiB; *hashed: the bytes hashed, all digests together */
+void stamp_digests_run(int fd, long long size, struct stamp_rdig *jobs, int n, long long *hashed);
+/* a signature's two ranges hashed with md in the one pass: HALL_OK with h
+ * and *hl; HALL_ERR with *why (unreadable, or beyond what the pass may
+ * cost) */
+int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *h, unsigned int *hl,
+                   const char **why);
 
 /* ---- stamp_diff.c: what follows a signature ------------------------------------- */
 
