@@ -1,9 +1,11 @@
 'use strict';
 /*
- * bench/stamp's inputs (node bench/lib/stamp-fixture.js DIR PAGES MB):
+ * bench/stamp's inputs (node bench/lib/stamp-fixture.js make DIR PAGES MB [OBJS]):
  *   DIR/seal.png   a 400 × 400 RGBA red ring, the seal's picture
  *   DIR/doc.pdf    PAGES A4 pages, each with an uncompressed RGB image of
- *                  noise so that the file is about MB megabytes
+ *                  noise so that the file is about MB megabytes; with OBJS,
+ *                  that many more small objects (an array the catalog's
+ *                  /PieceInfo lists), as a long document has (bench/sign-verify-many)
  * and, as "serve DIR PORT": a TSA on 127.0.0.1:PORT answering
  * POST /tsa with `openssl ts -reply -config DIR/ts.cnf` (one process per
  * timestamp, as a small TSA would be).
@@ -53,7 +55,7 @@ function ring(size) {
         chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-function pdf(pages, mb) {
+function pdf(pages, mb, objs = 0) {
     const side = Math.floor(Math.sqrt(mb * 1024 * 1024 / pages / 3));
     const parts = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
     let len = parts[0].length;
@@ -72,7 +74,9 @@ function pdf(pages, mb) {
     const kids = [];
     for (let i = 0; i < pages; i++)
         kids.push(`${3 + 3 * i} 0 R`);
-    obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
+    const extra = 3 + 3 * pages; /* the array, then its items */
+    obj(1, objs > 0 ? `<< /Type /Catalog /Pages 2 0 R /PieceInfo << /Bench << /Private ${extra} 0 R >> >> >>`
+        : '<< /Type /Catalog /Pages 2 0 R >>');
     obj(2, `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${pages} /MediaBox [0 0 595.28 841.89] >>`);
     for (let i = 0; i < pages; i++) {
         const p = 3 + 3 * i;
@@ -82,7 +86,15 @@ function pdf(pages, mb) {
         const img = crypto.randomBytes(side * side * 3);
         obj(p + 2, `<< /Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length ${img.length} >>`, img);
     }
-    const n = 3 + 3 * pages;
+    if (objs > 0) {
+        const refs = [];
+        for (let i = 1; i <= objs; i++)
+            refs.push(`${extra + i} 0 R`);
+        obj(extra, `[${refs.join(' ')}]`);
+        for (let i = 1; i <= objs; i++)
+            obj(extra + i, `<< /N ${i} /S (piece ${i}) >>`);
+    }
+    const n = 3 + 3 * pages + (objs > 0 ? objs + 1 : 0);
     let x = `xref\n0 ${n}\n0000000000 65535 f\r\n`;
     for (let i = 1; i < n; i++)
         x += `${String(off[i]).padStart(10, '0')} 00000 n\r\n`;
@@ -91,10 +103,10 @@ function pdf(pages, mb) {
     return Buffer.concat(parts);
 }
 
-const [cmd, dir, a, b] = process.argv.slice(2);
+const [cmd, dir, a, b, c] = process.argv.slice(2);
 if (cmd === 'make') {
     fs.writeFileSync(path.join(dir, 'seal.png'), ring(400));
-    fs.writeFileSync(path.join(dir, 'doc.pdf'), pdf(Number(a), Number(b)));
+    fs.writeFileSync(path.join(dir, 'doc.pdf'), pdf(Number(a), Number(b), Number(c || 0)));
 } else if (cmd === 'serve') {
     http.createServer((req, res) => {
         const body = [];
@@ -109,6 +121,6 @@ if (cmd === 'make') {
         });
     }).listen(Number(a), '127.0.0.1');
 } else {
-    console.error('usage: stamp-fixture.js make DIR PAGES MB | serve DIR PORT');
+    console.error('usage: stamp-fixture.js make DIR PAGES MB [OBJS] | serve DIR PORT');
     process.exit(2);
 }

@@ -613,6 +613,11 @@ struct hall_stamp_report {
     struct hall_stamp_sig *sigs;
     long long file_size;
     int revisions; /* the %%EOF-closed revisions the file has */
+    /* the cost (docs/performance.md): bytes hashed for all the signatures'
+     * digests together (one pass: about file_size per algorithm), and the
+     * revisions libqpdf opened besides the whole file */
+    long long hashed;
+    int revision_opens;
 };
 
 /*

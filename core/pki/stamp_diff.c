@@ -40,6 +40,10 @@ struct dctx {
     struct idset p_dss;    /* objects under /DSS, sorted */
     struct idset f_dss;
     int f_root, f_info, f_meta;
+    /* the rolled revision's new streams p lacks: asking for one makes the
+     * comparison run again on a fresh open of the revision */
+    const struct idset *missing;
+    int touched;
     /* the changes found: the first few told (a page's first), and a count */
     const char *first;
     const char *told[3];
@@ -90,6 +94,15 @@ static int
 oid(qpdf_data q, qpdf_oh o)
 {
     return qpdf_oh_is_indirect(q, o) ? qpdf_oh_get_object_id(q, o) : 0;
+}
+
+/* object num of the signed revision, as p holds it */
+static qpdf_oh
+pobj(struct dctx *c, int num, int gen)
+{
+    if (c->missing != NULL && ids_has(c->missing, num))
+        c->touched = 1;
+    return qpdf_get_object_by_id(c->p, num, gen);
 }
 
 /* two objects the same: by their text (the object's own, the references
@@ -216,7 +229,7 @@ page_of(struct dctx *c, int num, const char **kind)
     int i, j, n;
 
     for (i = 0; i < c->p_pages.n; i++) {
-        qpdf_oh pg = qpdf_get_object_by_id(p, c->p_pages.v[i], 0), v, r;
+        qpdf_oh pg = pobj(c, c->p_pages.v[i], 0), v, r;
 
         if (c->p_pages.v[i] == num) {
             *kind = "页面";
@@ -411,7 +424,7 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
             continue;
         }
         /* an item the signed revision did not have: a new object */
-        if (oid(f, it) == 0 || !qpdf_oh_is_null(p, qpdf_get_object_by_id(p, oid(f, it), 0))) {
+        if (oid(f, it) == 0 || !qpdf_oh_is_null(p, pobj(c, oid(f, it), 0))) {
             change(c, hall_psprintf(c->pool, "%s被修改", what));
             return;
         }
@@ -651,7 +664,7 @@ filled(struct dctx *c, int num, int gen)
     while (e > d->edges && e[-1].to == num)
         e--;
     for (; e < d->edges + d->nedges && e->to == num; e++) {
-        qpdf_oh old = qpdf_get_object_by_id(c->p, e->from, e->from_gen);
+        qpdf_oh old = pobj(c, e->from, e->from_gen);
         const char *t, *at;
 
         if (qpdf_oh_is_null(c->p, old))
@@ -834,14 +847,220 @@ xent_cmp(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+/* ---- the signed revision, rolled forward ------------------------------------------ */
+
+#define ROLL_OBJ_MAX (1 << 20) /* an object's text parsed from the bytes, at most */
+
+static void
+roll_drop(struct stamp_diff *d)
+{
+    if (d->p != NULL) {
+        stamp_qerr(d->p);
+        qpdf_oh_release_all(d->p);
+        qpdf_cleanup(&d->p);
+    }
+    d->p = NULL;
+    ids_free(&d->p_missing);
+}
+
+/* the revision ending at end opened as a PDF of its own */
+static int
+roll_open(struct stamp_diff *d, long long end)
+{
+    char err[256];
+
+    roll_drop(d);
+    d->opens++;
+    d->p = qpdf_init();
+    if (stamp_qpdf_open(d->p, d->map, (size_t)end, NULL, err, sizeof(err)) != HALL_OK) {
+        roll_drop(d);
+        return HALL_ERR;
+    }
+    d->p_end = end;
+    d->p_size = stamp_dict_int(d->p, qpdf_get_trailer(d->p), "/Size", 0);
+    stamp_qerr(d->p);
+    return HALL_OK;
+}
+
+/*
+ * Object num as the section at off writes it, into p: a dictionary, array
+ * or other direct object parsed from its text (as libqpdf reads it in a
+ * file: the same parser) replaces p's; a stream new to p is listed as
+ * missing.  HALL_ERR when p cannot hold it exactly (a stream written over
+ * an older object, a text libqpdf will not parse).
+ */
+static int
+roll_install(struct stamp_diff *d, int num, long long off, long long end)
+{
+    const unsigned char *m = d->map;
+    long long at = off, n = 0, g = -1, b, e;
+    qpdf_oh o;
+
+    while (at < end && m[at] >= '0' && m[at] <= '9' && n < (1LL << 31))
+        n = n * 10 + (m[at++] - '0');
+    while (at < end && stamp_is_ws(m[at]))
+        at++;
+    if (at < end && m[at] >= '0' && m[at] <= '9')
+        for (g = 0; at < end && m[at] >= '0' && m[at] <= '9' && g < 65536; at++)
+            g = g * 10 + (m[at] - '0');
+    while (at < end && stamp_is_ws(m[at]))
+        at++;
+    if (n != num || g != 0 || at + 3 > end || memcmp(m + at, "obj", 3) != 0)
+        return HALL_ERR;
+    b = at + 3;
+    for (e = b; e + 6 <= end && e < b + ROLL_OBJ_MAX; e++)
+        if (memcmp(m + e, "endobj", 6) == 0 || memcmp(m + e, "stream", 6) == 0)
+            break;
+    if (e + 6 > end || e >= b + ROLL_OBJ_MAX)
+        return HALL_ERR;
+    if (memcmp(m + e, "stream", 6) == 0) {
+        long long k = e - 1;
+
+        while (k > b && stamp_is_ws(m[k]))
+            k--;
+        /* the keyword after a dictionary, not a word inside one */
+        if (k <= b + 1 || m[k] != '>' || m[k - 1] != '>' ||
+            !qpdf_oh_is_null(d->p, qpdf_get_object_by_id(d->p, num, 0)))
+            return HALL_ERR;
+        ids_add(&d->p_missing, num);
+        ids_sort(&d->p_missing);
+        return HALL_OK;
+    }
+    if (ids_has(&d->p_missing, num) || memchr(m + b, '\0', (size_t)(e - b)) != NULL)
+        return HALL_ERR;
+    o = stamp_parse_refs(d->p, m, b, e, ROLL_OBJ_MAX);
+    if (qpdf_oh_is_null(d->p, o))
+        return HALL_ERR;
+    qpdf_replace_object(d->p, num, 0, o);
+    return stamp_qerr(d->p) ? HALL_ERR : HALL_OK;
+}
+
+/* p moved from its revision to the later one ending at end: every object
+ * the sections between write, the trailer's /Root and /Info unchanged */
+static int
+roll_forward(struct stamp_diff *d, long long end)
+{
+    struct stamp_xlist l;
+    qpdf_oh t, pt = qpdf_get_trailer(d->p);
+    int rc = HALL_ERR, i;
+
+    memset(&l, 0, sizeof(l));
+    if (stamp_written_between(d, d->p_end, end, &l) != HALL_OK || l.over)
+        goto out;
+    t = stamp_trailer_at(d, d->p, end);
+    if (!qpdf_oh_is_dictionary(d->p, t))
+        goto out;
+    for (i = 0; i < 2; i++) { /* libqpdf's strings last until its next one */
+        const char *key = i == 0 ? "/Root" : "/Info";
+        char *was = strdup(qpdf_oh_unparse(d->p, qpdf_oh_get_key(d->p, pt, key)));
+        int eq;
+
+        if (was == NULL)
+            abort();
+        eq = strcmp(was, qpdf_oh_unparse(d->p, qpdf_oh_get_key(d->p, t, key))) == 0;
+        free(was);
+        if (!eq)
+            goto out;
+    }
+    d->p_size = stamp_dict_int(d->p, t, "/Size", -1);
+    if (d->p_size <= 0)
+        goto out;
+    qsort(l.e, (size_t)l.n, sizeof(*l.e), xent_cmp);
+    for (i = 0; i < l.n; i++) {
+        const struct stamp_xent *e = &l.e[i];
+
+        if (i > 0 && e->num == l.e[i - 1].num)
+            continue; /* the newest section's entry is first */
+        if (!e->used || e->off < 0 || e->gen != 0 ||
+            roll_install(d, e->num, e->off, end) != HALL_OK)
+            goto out;
+    }
+    if (qpdf_update_all_pages_cache(d->p) & QPDF_ERRORS || qpdf_get_num_pages(d->p) <= 0)
+        goto out;
+    d->p_end = end;
+    rc = HALL_OK;
+out:
+    stamp_qerr(d->p);
+    free(l.e);
+    return rc;
+}
+
+/* d->p holding the revision ending at end: rolled forward from an earlier
+ * one when it can be exactly, else opened (fresh: 1) */
+static int
+roll_to(struct stamp_diff *d, long long end, int fresh)
+{
+    if (!fresh && d->p != NULL && d->p_end == end)
+        return HALL_OK;
+    if (!fresh && d->p != NULL && d->p_end < end && roll_forward(d, end) == HALL_OK)
+        return HALL_OK;
+    return roll_open(d, end);
+}
+
+/* every object the later sections write, judged against the signed revision */
+static void
+judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
+{
+    int i;
+
+    roles_read(c);
+    catalog_judged(c);
+    for (i = 0; i < l->n; i++) {
+        const struct stamp_xent *e = &l->e[i];
+        qpdf_oh old, new;
+
+        if (i > 0 && e->num == l->e[i - 1].num)
+            continue; /* the newest section's entry is first in l: the same object */
+        if (e->num == c->p_root || e->num == c->f_root)
+            continue; /* catalog_judged */
+        old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
+        if (!e->used && qpdf_oh_is_null(c->p, old))
+            old = pobj(c, e->num, 0);
+        new = e->used ? qpdf_get_object_by_id(c->f, e->num, e->gen) : qpdf_oh_new_null(c->f);
+        stamp_qerr(c->p);
+        stamp_qerr(c->f);
+        /* an entry whose object qpdf cannot read: a reader that repairs
+         * (a wrong /Length) may show it */
+        if (e->used && qpdf_oh_is_null(c->f, new)) {
+            if (qpdf_oh_is_null(c->p, old))
+                change(c, hall_psprintf(c->pool, "签章后写入的对象%d无法读取", e->num));
+            else
+                changed(c, e->num, old, new, 0);
+            continue;
+        }
+        if (same(c, old, new))
+            continue;
+        if (qpdf_oh_is_null(c->p, old)) {
+            /* a new object: only what a judged object points to is seen,
+             * unless its number was one the signed revision could
+             * already point to */
+            if (e->num < psize && e->used)
+                change(c, described(c, e->num, old, 0));
+            else if (e->used)
+                filled(c, e->num, e->gen);
+            continue;
+        }
+        /* in use but unreadable (null) is a change, not a removal */
+        changed(c, e->num, old, new, !e->used);
+        if (c->nchanges > 100)
+            break;
+    }
+}
+
+static void
+dctx_reset(struct dctx *c)
+{
+    ids_free(&c->p_pages);
+    ids_free(&c->p_annots);
+    ids_free(&c->p_dss);
+    ids_free(&c->f_dss);
+}
+
 const char *
 stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *nchanges)
 {
     struct dctx c;
     struct stamp_xlist l;
-    char err[256];
-    long long psize;
-    int i;
 
     memset(&c, 0, sizeof(c));
     memset(&l, 0, sizeof(l));
@@ -861,55 +1080,24 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
     }
     if (l.n == 0)
         goto out;
-    c.p = qpdf_init();
-    if (stamp_qpdf_open(c.p, d->map, (size_t)end, NULL, err, sizeof(err)) != HALL_OK) {
-        c.first = "签章时的文档版本无法单独读取";
-        c.nchanges = 1;
-        goto out;
-    }
-    roles_read(&c);
-    psize = stamp_dict_int(c.p, qpdf_get_trailer(c.p), "/Size", 0);
-    catalog_judged(&c);
     qsort(l.e, (size_t)l.n, sizeof(*l.e), xent_cmp);
-    for (i = 0; i < l.n; i++) {
-        const struct stamp_xent *e = &l.e[i];
-        qpdf_oh old, new;
-
-        if (i > 0 && e->num == l.e[i - 1].num)
-            continue; /* the newest section's entry is first in l: the same object */
-        if (e->num == c.p_root || e->num == c.f_root)
-            continue; /* catalog_judged */
-        old = qpdf_get_object_by_id(c.p, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
-        if (!e->used && qpdf_oh_is_null(c.p, old))
-            old = qpdf_get_object_by_id(c.p, e->num, 0);
-        new = e->used ? qpdf_get_object_by_id(c.f, e->num, e->gen) : qpdf_oh_new_null(c.f);
-        stamp_qerr(c.p);
-        stamp_qerr(c.f);
-        /* an entry whose object qpdf cannot read: a reader that repairs
-         * (a wrong /Length) may show it */
-        if (e->used && qpdf_oh_is_null(c.f, new)) {
-            if (qpdf_oh_is_null(c.p, old))
-                change(&c, hall_psprintf(pool, "签章后写入的对象%d无法读取", e->num));
-            else
-                changed(&c, e->num, old, new, 0);
-            continue;
+    for (int fresh = 0; fresh < 2; fresh++) {
+        if (roll_to(d, end, fresh) != HALL_OK) {
+            c.first = "签章时的文档版本无法单独读取";
+            c.nchanges = 1;
+            goto out;
         }
-        if (same(&c, old, new))
-            continue;
-        if (qpdf_oh_is_null(c.p, old)) {
-            /* a new object: only what a judged object points to is seen,
-             * unless its number was one the signed revision could
-             * already point to */
-            if (e->num < psize && e->used)
-                change(&c, described(&c, e->num, old, 0));
-            else if (e->used)
-                filled(&c, e->num, e->gen);
-            continue;
-        }
-        /* in use but unreadable (null) is a change, not a removal */
-        changed(&c, e->num, old, new, !e->used);
-        if (c.nchanges > 100)
-            break;
+        c.p = d->p;
+        c.missing = d->p_missing.n > 0 ? &d->p_missing : NULL;
+        judge_all(&c, &l, d->p_size);
+        if (!c.touched)
+            break; /* the comparison asked for an object the rolled revision lacks:
+                    * again, on the revision opened as it was signed */
+        dctx_reset(&c);
+        memset(&c, 0, sizeof(c));
+        c.pool = pool;
+        c.d = d;
+        c.f = d->f;
     }
 out:
     if (c.first == NULL && c.ntold > 0)
@@ -917,15 +1105,9 @@ out:
                   : c.ntold == 2
                       ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
                       : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
-    if (c.p != NULL) {
-        stamp_qerr(c.p);
-        qpdf_oh_release_all(c.p);
-        qpdf_cleanup(&c.p);
-    }
-    ids_free(&c.p_pages);
-    ids_free(&c.p_annots);
-    ids_free(&c.p_dss);
-    ids_free(&c.f_dss);
+    if (d->p != NULL)
+        stamp_qerr(d->p);
+    dctx_reset(&c);
     free(l.e);
     *nchanges = c.nchanges;
     return c.first;
@@ -934,6 +1116,7 @@ out:
 void
 stamp_diff_free(struct stamp_diff *d)
 {
+    roll_drop(d);
     ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;

@@ -189,13 +189,14 @@ size_t stamp_ses_reserve(const struct hall_stamp_sign_in *in);
 int stamp_ses_make(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
                    const unsigned char hash[32], const char *prop, time_t now,
                    struct stamp_buf *out, char *err, size_t errlen);
-/* checks 2-5 of an SM2 stamp's /Contents (der), as check_cms does a CMS's */
-void stamp_ses_check(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
-                     const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now);
+/* checks 2-5 of an SM2 stamp's /Contents (der), as check_cms does a CMS's;
+ * rd: its ranges' digest, from the verifier's one pass */
+struct stamp_rdig;
+void stamp_ses_check(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
+                     size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
+                     time_t now);
 
 /* ---- stamp_verify.c: what both signature kinds' checks share --------------- */
-
-int stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n);
 const char *stamp_x_name(struct hall_pool *pool, const X509_NAME *nm);
 const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
 time_t stamp_asn1_time(const ASN1_TIME *t);
@@ -208,6 +209,32 @@ void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl
 void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
                            const unsigned char *sv, int sv_len,
                            const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+
+/* ---- stamp_digest.c: every signature's ranges hashed in one pass ----------- */
+
+enum { RDIG_NONE, RDIG_DONE, RDIG_READ, RDIG_OVER };
+
+/* one signature's digest: md and its ranges [0, a) and [b, e) asked before
+ * the pass (md NULL: none), the state and digest read after it */
+struct stamp_rdig {
+    const EVP_MD *md;
+    long long a, b, e;
+    int state; /* RDIG_* */
+    int tail;  /* its context in the pass */
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl;
+};
+
+/* n bytes at off of fd, all of them: HALL_OK or HALL_ERR */
+int stamp_pread_all(int fd, void *p, size_t n, long long off);
+/* every job's digest (n <= HALL_STAMP_SIGS_MAX), reading fd of size bytes
+ * once in pieces of 64 KiB; *hashed: the bytes hashed, all digests together */
+void stamp_digests_run(int fd, long long size, struct stamp_rdig *jobs, int n, long long *hashed);
+/* a signature's two ranges hashed with md in the one pass: HALL_OK with h
+ * and *hl; HALL_ERR with *why (unreadable, or beyond what the pass may
+ * cost) */
+int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *h, unsigned int *hl,
+                   const char **why);
 
 /* ---- stamp_diff.c: what follows a signature ------------------------------------- */
 
@@ -236,6 +263,14 @@ struct stamp_diff {
     struct idset reach;
     struct stamp_edge *edges; /* the references met on that walk, by target */
     int nedges;
+    /* the document as signed, for the signatures oldest first: one libqpdf
+     * open of the first revision asked, rolled forward to each later one
+     * by the objects its sections write (parsed from their bytes), opened
+     * afresh only when that cannot be exact (stamp_diff.c) */
+    qpdf_data p;
+    long long p_end, p_size; /* the revision p holds, its trailer's /Size */
+    struct idset p_missing;  /* new streams of the rolled revisions p lacks */
+    int opens;               /* revisions opened */
 };
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
@@ -245,7 +280,8 @@ struct stamp_diff {
 /* one entry of a cross-reference section */
 struct stamp_xent {
     int num, gen, used;
-    int order; /* the sections are read newest first: the lowest is the object's */
+    long long off; /* in use, not in an object stream: its offset; else -1 */
+    int order;     /* the sections are read newest first: the lowest is the object's */
 };
 
 struct stamp_xlist {
@@ -260,6 +296,17 @@ long long stamp_startxref(const unsigned char *p, long long end);
  * HALL_ERR when what follows is not a chain of sections after it leading
  * back to its own (docs/internals/stamp.md §3) */
 int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l);
+/* the same for the sections from the revision ending at hi back to the one
+ * ending at lo (lo < hi) */
+int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi,
+                          struct stamp_xlist *l);
+/* the text a .. b (at most max bytes) parsed in q, its references (N G R)
+ * references of q (libqpdf's C parser takes none); null when it cannot be */
+qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
+/* the trailer (a table's, or the cross-reference stream's dictionary) of
+ * the section the revision ending at end names, parsed in q with its
+ * references; null when it cannot be read */
+qpdf_oh stamp_trailer_at(const struct stamp_diff *d, qpdf_data q, long long end);
 /* qpdf's pending errors taken: 1 when there were any */
 int stamp_qerr(qpdf_data q);
 int stamp_is_ws(unsigned char c);

@@ -226,25 +226,17 @@ ses_parse(const unsigned char *der, size_t der_len, struct ses *x)
 
 /* check 2a: SM3 of the ranges is dataHash */
 static int
-ses_digest(int fd, const struct ses *x, struct hall_stamp_sig *s)
+ses_digest(const struct stamp_rdig *rd, const struct ses *x, struct hall_stamp_sig *s)
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hl = 0;
     const unsigned char *want;
     size_t wl;
-    int ok;
+    const char *why = NULL;
 
-    if (md == NULL)
-        abort();
-    ok = EVP_DigestInit_ex(md, EVP_sm3(), NULL) == 1 &&
-         stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) == HALL_OK &&
-         stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) == HALL_OK &&
-         EVP_DigestFinal_ex(md, h, &hl) == 1;
-    EVP_MD_CTX_free(md);
     s->digest = HALL_STAMP_FAIL;
-    if (!ok) {
-        s->problem = "无法读取签名覆盖的文档内容";
+    if (stamp_rdig_get(rd, EVP_sm3(), h, &hl, &why) != HALL_OK) {
+        s->problem = why;
         return HALL_ERR;
     }
     if (bits_of(&x->hash, &want, &wl) != HALL_OK || wl != hl || memcmp(want, h, hl) != 0) {
@@ -288,8 +280,9 @@ ses_names_range(const struct ses *x, const struct hall_stamp_sig *s)
 }
 
 void
-stamp_ses_check(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
-                const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
+stamp_ses_check(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
+                size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
+                time_t now)
 {
     struct ses x;
     const unsigned char *cp, *sig;
@@ -311,7 +304,7 @@ stamp_ses_check(struct hall_pool *pool, int fd, const unsigned char *der, size_t
         return;
     }
     stamp_signer_named(pool, cert, s);
-    if (ses_digest(fd, &x, s) != HALL_OK || ses_signature(&x, cert, s) != HALL_OK)
+    if (ses_digest(rd, &x, s) != HALL_OK || ses_signature(&x, cert, s) != HALL_OK)
         goto out;
     s->signing_cert = ses_names_range(&x, s);
     stamp_check_seal(pool, x.eseal.raw, x.eseal.raw_len, cert, trust, s);

@@ -24,39 +24,6 @@
 
 #include "stamp_int.h"
 
-static int
-pread_all(int fd, void *p, size_t n, long long off)
-{
-    size_t got = 0;
-
-    while (got < n) {
-        ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + (long long)got));
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return HALL_ERR;
-        got += (size_t)r;
-    }
-    return HALL_OK;
-}
-
-int
-stamp_digest_range(int fd, EVP_MD_CTX *md, long long off, long long n)
-{
-    unsigned char buf[65536];
-
-    while (n > 0) {
-        size_t k = n > (long long)sizeof(buf) ? sizeof(buf) : (size_t)n;
-
-        if (pread_all(fd, buf, k, off) != HALL_OK || EVP_DigestUpdate(md, buf, k) != 1)
-            return HALL_ERR;
-        off += (long long)k;
-        n -= (long long)k;
-    }
-    return HALL_OK;
-}
-
 /* the ends of the revisions: just after each %%EOF and its end of line */
 static int
 revisions(int fd, long long size, long long *ends, int max)
@@ -69,7 +36,7 @@ revisions(int fd, long long size, long long *ends, int max)
     while (off < size && n < max) {
         size_t k = size - off > 65536 ? 65536 : (size_t)(size - off), i;
 
-        if (pread_all(fd, buf + keep, k, off) != HALL_OK)
+        if (stamp_pread_all(fd, buf + keep, k, off) != HALL_OK)
             return -1;
         for (i = 0; i + 5 <= keep + k && n < max; i++) {
             if (memcmp(buf + i, "%%EOF", 5) == 0) {
@@ -77,7 +44,7 @@ revisions(int fd, long long size, long long *ends, int max)
                 unsigned char c[2] = {0, 0};
 
                 if (end < size)
-                    pread_all(fd, c, size - end >= 2 ? 2 : 1, end);
+                    stamp_pread_all(fd, c, size - end >= 2 ? 2 : 1, end);
                 if (c[0] == '\r' && c[1] == '\n')
                     end += 2;
                 else if (end < size && (c[0] == '\r' || c[0] == '\n'))
@@ -168,6 +135,7 @@ struct found_list {
     struct hall_pool *pool;
     struct found *out;
     int n, max;
+    int over; /* a signature past max: the file is not verified */
 };
 
 /* a signed field (its /V a dictionary) kept with its widget and name;
@@ -178,10 +146,12 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
     struct found_list *l = arg;
     qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
 
-    if (l->n >= l->max)
-        return -1;
     if (!is_sig || !qpdf_oh_is_dictionary(q, v))
         return qpdf_oh_is_array(q, kids);
+    if (l->n >= l->max) {
+        l->over = 1;
+        return -1;
+    }
     t = qpdf_oh_get_key(q, f, "/T");
     l->out[l->n].field = f;
     l->out[l->n].v = v;
@@ -231,15 +201,14 @@ cms_signer(struct hall_pool *pool, CMS_SignerInfo *si, STACK_OF(X509) * certs,
 
 /* check 2a: messageDigest against the ranges, streamed */
 static int
-cms_digest(int fd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
+cms_digest(const struct stamp_rdig *rd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
 {
     X509_ALGOR *dig_alg = NULL, *sig_alg = NULL;
     const EVP_MD *mdt;
-    EVP_MD_CTX *md = NULL;
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hl = 0;
     ASN1_OCTET_STRING *mdv;
-    int rc = HALL_ERR;
+    const char *why = NULL;
 
     CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig_alg, &sig_alg);
     mdt = dig_alg != NULL ? EVP_get_digestbyobj(dig_alg->algorithm) : NULL;
@@ -248,25 +217,18 @@ cms_digest(int fd, CMS_SignerInfo *si, struct hall_stamp_sig *s)
     s->digest = HALL_STAMP_FAIL;
     if (mdt == NULL || mdv == NULL) {
         s->problem = "签名数据缺少文档摘要（messageDigest）";
-        goto out;
+        return HALL_ERR;
     }
-    md = EVP_MD_CTX_new();
-    if (md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
-        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
-        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
-        EVP_DigestFinal_ex(md, h, &hl) != 1) {
-        s->problem = "无法读取签名覆盖的文档内容";
-        goto out;
+    if (stamp_rdig_get(rd, mdt, h, &hl, &why) != HALL_OK) {
+        s->problem = why;
+        return HALL_ERR;
     }
     if ((int)hl != ASN1_STRING_length(mdv) || memcmp(h, ASN1_STRING_get0_data(mdv), hl) != 0) {
         s->problem = "签名后文档内容被改动（摘要不符）";
-        goto out;
+        return HALL_ERR;
     }
     s->digest = HALL_STAMP_PASS;
-    rc = HALL_OK;
-out:
-    EVP_MD_CTX_free(md);
-    return rc;
+    return HALL_OK;
 }
 
 /* check 2c: signingCertificateV2 names the signer */
@@ -402,8 +364,9 @@ check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust 
 
 /* checks 2-5 of one signature's CMS (der) */
 static void
-check_cms(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
-          const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
+check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
+          size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
+          time_t now)
 {
     const unsigned char *cp = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
@@ -424,7 +387,7 @@ check_cms(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_l
     si = sk_CMS_SignerInfo_value(sis, 0);
     certs = CMS_get1_certs(cms);
     signer = cms_signer(pool, si, certs, s);
-    if (signer == NULL || cms_digest(fd, si, s) != HALL_OK)
+    if (signer == NULL || cms_digest(rd, si, s) != HALL_OK)
         goto out;
     CMS_SignerInfo_set1_signer_cert(si, signer);
     if (CMS_SignerInfo_verify(si) != 1) {
@@ -460,15 +423,15 @@ out:
  * (check 3).  It carries no seal: it is judged by the timestamp alone.
  */
 static void
-check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t der_len,
-             const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
+check_doc_ts(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
+             size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s)
 {
     const unsigned char *cp = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
     PKCS7 *tok = NULL;
     TS_TST_INFO *ti = NULL;
-    EVP_MD_CTX *md = NULL;
     const EVP_MD *mdt;
+    const char *why = NULL;
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hl = 0;
     ASN1_OCTET_STRING *want;
@@ -487,12 +450,13 @@ check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t de
     alg = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti));
     want = TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(ti));
     mdt = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
-    md = EVP_MD_CTX_new();
-    if (mdt == NULL || md == NULL || EVP_DigestInit_ex(md, mdt, NULL) != 1 ||
-        stamp_digest_range(fd, md, s->byte_range[0], s->byte_range[1]) != HALL_OK ||
-        stamp_digest_range(fd, md, s->byte_range[2], s->byte_range[3]) != HALL_OK ||
-        EVP_DigestFinal_ex(md, h, &hl) != 1 || want == NULL ||
-        (int)hl != ASN1_STRING_length(want) || memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
+    if (mdt != NULL && stamp_rdig_get(rd, mdt, h, &hl, &why) != HALL_OK && rd != NULL &&
+        rd->state == RDIG_OVER) {
+        s->problem = why;
+        goto out;
+    }
+    if (mdt == NULL || why != NULL || want == NULL || (int)hl != ASN1_STRING_length(want) ||
+        memcmp(h, ASN1_STRING_get0_data(want), hl) != 0) {
         s->problem = "签名后文档内容被改动（文档时间戳的摘要不符）";
         goto out;
     }
@@ -521,10 +485,42 @@ check_doc_ts(struct hall_pool *pool, int fd, const unsigned char *der, size_t de
         TS_VERIFY_CTX_free(vc);
     }
 out:
-    EVP_MD_CTX_free(md);
     TS_TST_INFO_free(ti);
     PKCS7_free(tok);
     CMS_ContentInfo_free(cms);
+}
+
+/* the digest algorithm a signature's /Contents names for its ranges (read
+ * before the one pass; each check reads it again, and a mismatch fails) */
+static const EVP_MD *
+sig_md(const char *filter, const unsigned char *der, size_t der_len)
+{
+    const unsigned char *cp = der;
+    const EVP_MD *md = NULL;
+
+    if (strcmp(filter, STAMP_SES_SUBFILTER) == 0)
+        return EVP_sm3();
+    if (strcmp(filter, "ETSI.RFC3161") == 0) {
+        PKCS7 *tok = d2i_PKCS7(NULL, &cp, (long)der_len);
+        TS_TST_INFO *ti = tok != NULL ? PKCS7_to_TS_TST_INFO(tok) : NULL;
+        X509_ALGOR *alg =
+            ti != NULL ? TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(ti)) : NULL;
+
+        md = alg != NULL ? EVP_get_digestbyobj(alg->algorithm) : NULL;
+        TS_TST_INFO_free(ti);
+        PKCS7_free(tok);
+    } else {
+        CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
+        STACK_OF(CMS_SignerInfo) *sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
+        X509_ALGOR *dig_alg = NULL;
+
+        if (sis != NULL && sk_CMS_SignerInfo_num(sis) == 1) {
+            CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), NULL, NULL, &dig_alg, NULL);
+            md = dig_alg != NULL ? EVP_get_digestbyobj(dig_alg->algorithm) : NULL;
+        }
+        CMS_ContentInfo_free(cms);
+    }
+    return md;
 }
 
 static int
@@ -594,7 +590,8 @@ struct vdoc {
     qpdf_data q;
     int fd;
     long long size;
-    unsigned char *map; /* the file, mapped: the later revisions' sections, the prefixes */
+    unsigned char *map; /* the file, mapped: qpdf reads it from there (no seek and read
+                         * per object), the later revisions' sections, the prefixes */
     long long *ends;    /* the revisions' ends */
     int nrev;
     int *page_ids; /* the pages' object numbers */
@@ -616,7 +613,7 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
     }
     v->size = rep->file_size = (long long)sb.st_size;
     if (sb.st_size < 16 || sb.st_size > HALL_STAMP_PDF_MAX ||
-        pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
+        stamp_pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
         memmem(head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, "%PDF-", 5) == NULL) {
         snprintf(err, errlen, "文件不是PDF文件（或大于200MB）");
         return HALL_ERR;
@@ -628,7 +625,7 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
         return HALL_ERR;
     }
     v->q = qpdf_init();
-    if (stamp_qpdf_open(v->q, NULL, 0, path, err, errlen) != HALL_OK)
+    if (stamp_qpdf_open(v->q, v->map, (size_t)v->size, NULL, err, errlen) != HALL_OK)
         return HALL_ERR;
     v->ends = malloc(sizeof(*v->ends) * 4096);
     if (v->ends == NULL)
@@ -693,7 +690,7 @@ gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 
     if (gap == NULL || bin == NULL)
         abort();
-    ok = pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' && gap[gl - 1] == '>';
+    ok = stamp_pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' && gap[gl - 1] == '>';
     for (size_t k = 0; ok && k < clen; k++) {
         int hi = hex_digit((char)gap[1 + 2 * k]), lo = hex_digit((char)gap[2 + 2 * k]);
 
@@ -762,19 +759,17 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
  * later signature's own verdict found after it holds for this one too.
  */
 static void
-sig_after(struct hall_pool *pool, const struct vdoc *v, struct stamp_diff *diff,
+sig_after(struct hall_pool *pool, const struct vdoc *v, const char *what,
           struct hall_stamp_report *rep, int i)
 {
     struct hall_stamp_sig *s = &rep->sigs[i];
-    const char *what;
-    int later_revs = 0, n = 0, j;
+    int later_revs = 0, j;
 
     for (j = 0; j < v->nrev; j++)
         later_revs += v->ends[j] > s->revision_end;
     for (j = i + 1; j < rep->nsigs; j++)
         s->later_sigs += rep->sigs[j].range == HALL_STAMP_PASS;
     s->covers_to_end = later_revs == 0 && s->revision_end >= rep->file_size - 2;
-    what = stamp_diff_after(pool, diff, s->revision_end, &n);
     if (what == NULL && v->ends[v->nrev - 1] < rep->file_size - 2)
         what = "文件末尾有签章后追加的内容";
     for (j = i + 1; what == NULL && j < rep->nsigs; j++)
@@ -841,7 +836,10 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct vdoc v;
     struct stamp_diff diff;
     struct found *found = NULL;
-    int nfound = 0, seen = 0, i, rc = HALL_ERR;
+    struct stamp_rdig *rd = NULL;
+    const char **cvals = NULL, **whats = NULL;
+    size_t *clens = NULL;
+    int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
     qpdf_oh acro;
 
@@ -856,26 +854,59 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         abort();
     acro = qpdf_oh_get_key(v.q, qpdf_get_root(v.q), "/AcroForm");
     if (qpdf_oh_is_dictionary(v.q, acro)) {
-        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX};
+        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0};
 
         stamp_fields_walk(v.q, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
         nfound = l.n;
+        over = l.over || seen >= STAMP_FIELDS_MAX;
+    }
+    if (over) { /* a signature left out would go unseen */
+        if (seen >= STAMP_FIELDS_MAX)
+            snprintf(err, errlen, "PDF文件中的表单域超过%d个，超出可核验的数量，未能核验",
+                     STAMP_FIELDS_MAX);
+        else
+            snprintf(err, errlen, "PDF文件中的签名超过%d个，超出可核验的数量，未能核验",
+                     HALL_STAMP_SIGS_MAX);
+        goto out;
     }
     rep->sigs = hall_pcalloc(pool, sizeof(*rep->sigs) * (size_t)(nfound > 0 ? nfound : 1));
+    cvals = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cvals));
+    clens = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*clens));
+    rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
+    if (cvals == NULL || clens == NULL || rd == NULL)
+        abort();
+    /* check 1 of each, and the digest each asks for (check 2), all read in
+     * one pass of the file */
     for (i = 0; i < nfound; i++) {
         struct hall_stamp_sig *s = &rep->sigs[i];
-        const char *cval = NULL;
-        size_t clen = 0;
 
         sig_meta(pool, &v, &found[i], s);
-        if (sig_range(&v, &found[i], s, &cval, &clen) != HALL_OK)
+        if (sig_range(&v, &found[i], s, &cvals[i], &clens[i]) != HALL_OK)
+            continue;
+        { /* qpdf's string lives until its next call */
+            char *c = hall_palloc(pool, clens[i] + 1);
+
+            memcpy(c, cvals[i], clens[i]);
+            cvals[i] = c;
+        }
+        rd[i].md = sig_md(s->filter, (const unsigned char *)cvals[i], clens[i]);
+        rd[i].a = s->byte_range[1];
+        rd[i].b = s->byte_range[2];
+        rd[i].e = s->byte_range[2] + s->byte_range[3];
+    }
+    stamp_digests_run(v.fd, v.size, rd, nfound, &rep->hashed);
+    for (i = 0; i < nfound; i++) {
+        struct hall_stamp_sig *s = &rep->sigs[i];
+        const unsigned char *cval = (const unsigned char *)cvals[i];
+
+        if (s->range != HALL_STAMP_PASS)
             continue;
         if (strcmp(s->filter, STAMP_SES_SUBFILTER) == 0)
-            stamp_ses_check(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+            stamp_ses_check(pool, &rd[i], cval, clens[i], trust, s, now);
         else if (strcmp(s->filter, "ETSI.RFC3161") == 0)
-            check_doc_ts(pool, v.fd, (const unsigned char *)cval, clen, trust, s);
+            check_doc_ts(pool, &rd[i], cval, clens[i], trust, s);
         else
-            check_cms(pool, v.fd, (const unsigned char *)cval, clen, trust, s, now);
+            check_cms(pool, &rd[i], cval, clens[i], trust, s, now);
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
     rep->nsigs = nfound;
@@ -887,26 +918,43 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     diff.ends = v.ends;
     diff.nrev = v.nrev;
     diff.rep = rep;
+    /* what follows each, oldest first (the signed revision is rolled
+     * forward from one to the next), then told newest first: a later
+     * signature's verdict holds for the earlier ones */
+    whats = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*whats));
+    if (whats == NULL)
+        abort();
+    for (i = 0; i < nfound; i++)
+        if (rep->sigs[i].range == HALL_STAMP_PASS) {
+            int n = 0;
+
+            whats[i] = stamp_diff_after(pool, &diff, rep->sigs[i].revision_end, &n);
+        }
+    rep->revision_opens = diff.opens;
     for (i = nfound - 1; i >= 0; i--)
         if (rep->sigs[i].range == HALL_STAMP_PASS)
-            sig_after(pool, &v, &diff, rep, i);
+            sig_after(pool, &v, whats[i], rep, i);
     sig_overlaps(pool, &v, rep);
     for (i = 0; i < nfound; i++)
         judge(pool, &rep->sigs[i]);
     rc = HALL_OK;
 out:
     stamp_diff_free(&diff);
+    if (v.q != NULL) { /* before the mapping it reads */
+        qpdf_oh_release_all(v.q);
+        qpdf_cleanup(&v.q);
+    }
     if (v.map != NULL)
         munmap(v.map, (size_t)v.size);
     free(v.ends);
     free(found);
+    free(rd);
+    free(cvals);
+    free(clens);
+    free(whats);
     free(v.page_ids);
     if (v.fd >= 0)
         close(v.fd);
-    if (v.q != NULL) {
-        qpdf_oh_release_all(v.q);
-        qpdf_cleanup(&v.q);
-    }
     return rc;
 }
 

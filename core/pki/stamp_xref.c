@@ -20,7 +20,7 @@
 #define XREF_TEXT_MAX     4096       /* a section's dictionary text */
 
 static void
-xadd(struct stamp_xlist *l, int num, int gen, int used)
+xadd(struct stamp_xlist *l, int num, int gen, int used, long long off)
 {
     if (num <= 0)
         return;
@@ -37,6 +37,7 @@ xadd(struct stamp_xlist *l, int num, int gen, int used)
     l->e[l->n].num = num;
     l->e[l->n].gen = gen;
     l->e[l->n].used = used;
+    l->e[l->n].off = used ? off : -1;
     l->e[l->n].order = l->n;
     l->n++;
 }
@@ -385,11 +386,11 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct stam
                             f[fi] = f[fi] << 8 | buf[pos++];
                     }
                 if (f[0] == 0)
-                    xadd(l, (int)(first + i), (int)f[2], 0);
+                    xadd(l, (int)(first + i), (int)f[2], 0, -1);
                 else if (f[0] == 1)
-                    xadd(l, (int)(first + i), (int)f[2], 1);
+                    xadd(l, (int)(first + i), (int)f[2], 1, (long long)f[1]);
                 else
-                    xadd(l, (int)(first + i), 0, 1);
+                    xadd(l, (int)(first + i), 0, 1, -1);
                 if (l->over)
                     break;
             }
@@ -397,7 +398,7 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct stam
                 break;
         }
     }
-    xadd(l, (int)num, (int)gen, 1);
+    xadd(l, (int)num, (int)gen, 1, off);
     rc = HALL_OK;
 out:
     free(raw);
@@ -437,7 +438,7 @@ section_read(const struct stamp_diff *d, long long off, long long lo, struct sta
                 at++;
             if (o < 0 || g < 0 || at >= d->size || (p[at] != 'n' && p[at] != 'f'))
                 return HALL_ERR;
-            xadd(l, (int)(first + i), (int)g, p[at] == 'n');
+            xadd(l, (int)(first + i), (int)g, p[at] == 'n', o);
             at++;
             if (l->over)
                 return HALL_OK;
@@ -470,10 +471,10 @@ section_read(const struct stamp_diff *d, long long off, long long lo, struct sta
  * does not lead back there, or a later revision without a section, is
  * HALL_ERR (what follows cannot be read as updates of the signed revision).
  */
-int
-stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l)
+static int
+written(const struct stamp_diff *d, long long end, long long hi, struct stamp_xlist *l)
 {
-    long long target = stamp_startxref(d->map, end), sx = stamp_startxref(d->map, d->size);
+    long long target = stamp_startxref(d->map, end), sx = stamp_startxref(d->map, hi);
     long long offs[XREF_SECTIONS_MAX];
     int n = 0, k, j;
 
@@ -482,7 +483,7 @@ stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlis
     while (sx != target) {
         long long prev = -1;
 
-        if (sx < end || sx >= d->size || n >= XREF_SECTIONS_MAX)
+        if (sx < end || sx >= hi || n >= XREF_SECTIONS_MAX)
             return HALL_ERR;
         offs[n++] = sx;
         /* each update's /Prev is an earlier section: no loops */
@@ -496,7 +497,7 @@ stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlis
         long long lo = k > 0 ? d->ends[k - 1] : 0;
         int has = 0;
 
-        if (d->ends[k] <= end)
+        if (d->ends[k] <= end || d->ends[k] > hi)
             continue;
         for (j = 0; j < n; j++)
             has |= offs[j] >= lo && offs[j] < d->ends[k];
@@ -504,4 +505,166 @@ stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlis
             return HALL_ERR;
     }
     return HALL_OK;
+}
+
+int
+stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l)
+{
+    return written(d, end, d->size, l);
+}
+
+int
+stamp_written_between(const struct stamp_diff *d, long long lo, long long hi, struct stamp_xlist *l)
+{
+    return lo < hi && hi <= d->size ? written(d, lo, hi, l) : HALL_ERR;
+}
+
+#define REF_MARK "/HallRef~" /* a reference, while libqpdf's C parser reads the text */
+
+/* the references marked in o (parsed, direct) made references of q again */
+static int
+refs_back(qpdf_data q, qpdf_oh o, int depth)
+{
+    int arr = qpdf_oh_is_array(q, o), n, i, rc = HALL_OK;
+    const char **keys = NULL;
+
+    if (depth > 32)
+        return HALL_ERR;
+    if (!arr && !qpdf_oh_is_dictionary(q, o))
+        return HALL_OK;
+    if (arr) {
+        n = qpdf_oh_get_array_n_items(q, o);
+    } else {
+        int cap = 16;
+
+        n = 0;
+        keys = malloc(sizeof(*keys) * (size_t)cap);
+        if (keys == NULL)
+            abort();
+        qpdf_oh_begin_dict_key_iter(q, o);
+        while (qpdf_oh_dict_more_keys(q)) {
+            if (n == cap) {
+                cap *= 2;
+                keys = realloc(keys, sizeof(*keys) * (size_t)cap);
+                if (keys == NULL)
+                    abort();
+            }
+            keys[n] = strdup(qpdf_oh_dict_next_key(q));
+            if (keys[n++] == NULL)
+                abort();
+        }
+    }
+    for (i = 0; i < n && rc == HALL_OK; i++) {
+        qpdf_oh it = arr ? qpdf_oh_get_array_item(q, o, i) : qpdf_oh_get_key(q, o, keys[i]);
+        int num, gen;
+
+        if (qpdf_oh_is_name(q, it) &&
+            strncmp(qpdf_oh_get_name(q, it), REF_MARK, strlen(REF_MARK)) == 0) {
+            if (sscanf(qpdf_oh_get_name(q, it) + strlen(REF_MARK), "%d~%d", &num, &gen) != 2)
+                rc = HALL_ERR;
+            else if (arr)
+                qpdf_oh_set_array_item(q, o, i, qpdf_get_object_by_id(q, num, gen));
+            else
+                qpdf_oh_replace_key(q, o, keys[i], qpdf_get_object_by_id(q, num, gen));
+        } else {
+            rc = refs_back(q, it, depth + 1);
+        }
+    }
+    for (i = 0; keys != NULL && i < n; i++)
+        free((void *)keys[i]);
+    free(keys);
+    return rc;
+}
+
+qpdf_oh
+stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max)
+{
+    struct stamp_buf t;
+    long long i;
+    int depth = 0;
+    qpdf_oh o;
+
+    if (b <= a || (size_t)(b - a) > max || memchr(p + a, '\0', (size_t)(b - a)) != NULL ||
+        memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL)
+        return qpdf_oh_new_null(q);
+    memset(&t, 0, sizeof(t));
+    t.max = 2 * max + 64;
+    for (i = a; i < b; i++) {
+        long long r;
+
+        if (depth > 0 || p[i] == '(') { /* a literal string, as it is */
+            if (p[i] == '\\' && i + 1 < b)
+                stamp_buf_put(&t, p + i++, 1);
+            else if (p[i] == '(')
+                depth++;
+            else if (p[i] == ')')
+                depth--;
+            stamp_buf_put(&t, p + i, 1);
+            continue;
+        }
+        if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
+            (r = ref_at(p, i, b)) > 0) {
+            long long num = 0, gen = 0, j = i;
+
+            while (p[j] >= '0' && p[j] <= '9' && num < (1LL << 31))
+                num = num * 10 + (p[j++] - '0');
+            while (stamp_is_ws(p[j]))
+                j++;
+            while (p[j] >= '0' && p[j] <= '9' && gen < 65536)
+                gen = gen * 10 + (p[j++] - '0');
+            stamp_buf_printf(&t, " %s%lld~%lld ", REF_MARK, num, gen);
+            i += r - 1;
+            continue;
+        }
+        stamp_buf_put(&t, p + i, 1);
+    }
+    stamp_buf_put(&t, "", 1);
+    stamp_qerr(q);
+    o = qpdf_oh_parse(q, (const char *)t.p);
+    stamp_buf_free(&t);
+    if (stamp_qerr(q) || refs_back(q, o, 0) != HALL_OK || stamp_qerr(q))
+        return qpdf_oh_new_null(q);
+    return o;
+}
+
+qpdf_oh
+stamp_trailer_at(const struct stamp_diff *d, qpdf_data q, long long end)
+{
+    const unsigned char *p = d->map;
+    long long sx = stamp_startxref(p, end), at = sx, i;
+
+    if (sx < 0 || sx >= end)
+        return qpdf_oh_new_null(q);
+    while (at < end && stamp_is_ws(p[at]))
+        at++;
+    if (at + 4 <= end && memcmp(p + at, "xref", 4) == 0) {
+        /* the table's trailer: within 4 MiB of it (200,000 entries) */
+        for (i = at; i + 7 <= end && i < at + (4LL << 20); i++)
+            if (memcmp(p + i, "trailer", 7) == 0) {
+                long long t = i + 7, x;
+
+                for (x = t; x + 9 <= end && x < t + XREF_TEXT_MAX; x++)
+                    if (memcmp(p + x, "startxref", 9) == 0) {
+                        qpdf_oh o = stamp_parse_refs(q, p, t, x, XREF_TEXT_MAX);
+
+                        return qpdf_oh_is_dictionary(q, o) ? o : qpdf_oh_new_null(q);
+                    }
+                break;
+            }
+        return qpdf_oh_new_null(q);
+    }
+    /* a cross-reference stream: its dictionary */
+    for (i = at; i + 3 <= end && i < at + 64; i++)
+        if (memcmp(p + i, "obj", 3) == 0) {
+            long long a = i + 3;
+
+            for (long long x = a; x + 6 <= end && x < a + XREF_TEXT_MAX; x++)
+                if (memcmp(p + x, "stream", 6) == 0) {
+                    qpdf_oh o = stamp_parse_refs(q, p, a, x, XREF_TEXT_MAX);
+
+                    return qpdf_oh_is_dictionary(q, o) ? o : qpdf_oh_new_null(q);
+                }
+            break;
+        }
+    return qpdf_oh_new_null(q);
 }

@@ -753,6 +753,217 @@ verify__page_text_rewritten_later__modified_page_named(void **state)
     assert_string_equal(rep.sigs[0].problem, "签章后文档被修改：第1页的内容被修改");
 }
 
+/* six stamps (the pages in turn), then the first page's content rewritten:
+ * every stamp sees it, named; the ranges are hashed in one pass of the
+ * file and the signed revision opened once, rolled forward for the later
+ * ones (docs/performance.md) */
+static void
+verify__six_stamps__one_pass_one_open_every_change_seen(void **state)
+{
+    char err[512], a[512], b[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_six.pdf");
+    static const int nums[] = {4};
+    int i;
+
+    (void)state;
+    snprintf(a, sizeof(a), "%s/six.pdf", top);
+    snprintf(b, sizeof(b), "%s/six_next.pdf", top);
+    assert_int_equal(stamp(in, a, signer, signer_key, 1, err), HALL_OK);
+    for (i = 1; i < 6; i++) {
+        assert_int_equal(stamp(a, b, signer, signer_key, 1 + i % 2, err), HALL_OK);
+        assert_int_equal(rename(b, a), 0);
+    }
+    verify(a, &rep, NULL);
+    assert_int_equal(rep.nsigs, 6);
+    for (i = 0; i < 6; i++)
+        assert_valid(&rep.sigs[i]);
+    assert_true(rep.hashed > 0 && rep.hashed < 2 * rep.file_size);
+    assert_int_equal(rep.revision_opens, 1);
+    update(a, "4 0 obj\n<< /Length 24 >>\nstream\n0 0 1 rg 0 0 99 99 re f\nendstream\nendobj\n",
+           nums, 1, -1, 1);
+    verify(a, &rep, NULL);
+    assert_int_equal(rep.nsigs, 6);
+    for (i = 0; i < 6; i++) {
+        assert_int_equal(rep.sigs[i].digest, HALL_STAMP_PASS);
+        assert_int_equal(rep.sigs[i].state, HALL_STAMP_MODIFIED);
+        assert_non_null(strstr(rep.sigs[i].changes, "第1页的内容被修改"));
+    }
+    assert_int_equal(rep.revision_opens, 1);
+}
+
+/* a one-page PDF whose form lists texts text fields, then sigs signature
+ * fields (each /V a signature dictionary), verified: its HALL_OK or
+ * HALL_ERR, err */
+static int
+fields_verified(int texts, int sigs, char *err, size_t errlen)
+{
+    char path[512];
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    long off[5];
+    struct hall_stamp_report rep;
+    struct hall_stamp_trust t;
+    STACK_OF(X509) *roots = sk_X509_new_null();
+    int i, rc;
+
+    fputs("%PDF-1.7\n", f);
+    fflush(f);
+    off[1] = (long)bl;
+    fputs("1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [", f);
+    for (i = 1; i <= texts; i++)
+        fprintf(f, " << /FT /Tx /T (t%d) >>", i);
+    for (i = 1; i <= sigs; i++)
+        fprintf(f,
+                " << /FT /Sig /T (s%d) /V << /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >> >>",
+                i);
+    fputs(" ] >> >>\nendobj\n", f);
+    fflush(f);
+    off[2] = (long)bl;
+    fputs("2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n", f);
+    fflush(f);
+    off[3] = (long)bl;
+    fputs("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\n"
+          "endobj\n",
+          f);
+    fflush(f);
+    off[4] = (long)bl;
+    fputs("4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", f);
+    fflush(f);
+    off[0] = (long)bl;
+    fputs("xref\n0 5\n0000000000 65535 f\r\n", f);
+    for (i = 1; i <= 4; i++)
+        fprintf(f, "%010ld 00000 n\r\n", off[i]);
+    fprintf(f, "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", off[0]);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/sixty-five.pdf", top);
+    f = fopen(path, "wb");
+    fwrite(buf, 1, bl, f);
+    fclose(f);
+    free(buf);
+    sk_X509_push(roots, root);
+    memset(&t, 0, sizeof(t));
+    t.roots = roots;
+    rc = hall_stamp_verify_file(pool, path, &t, &rep, err, errlen);
+    sk_X509_free(roots);
+    return rc;
+}
+
+/* 65 signature fields, or a signature field past the 20,000 form fields
+ * the verifier walks: more than it reads, and it says so instead of
+ * leaving a signature out */
+static void
+verify__65_signature_fields__refused_by_name(void **state)
+{
+    char err[512];
+
+    (void)state;
+    assert_int_equal(fields_verified(0, 64, err, sizeof(err)), HALL_OK);
+    assert_int_equal(fields_verified(0, 65, err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "签名超过64个"));
+    assert_int_equal(fields_verified(20000, 1, err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "表单域超过20000个"));
+}
+
+/* the file of verify__ranges_crafted_to_overlap (K copies of a stamp's
+ * /Contents early, 2 MiB of padding, K signature fields each covering the
+ * whole file but a different copy) into buf; its length */
+static size_t
+overlapping_pdf(char **buf, const char *hex, int k, long long file_len)
+{
+    size_t bl = 0;
+    FILE *f = open_memstream(buf, &bl);
+    long off[5], gap[16];
+    int i;
+
+    fputs("%PDF-1.7\n", f);
+    for (i = 0; i < k; i++) {
+        fflush(f);
+        gap[i] = (long)bl + 8;
+        fprintf(f, "%% copy \n<%s>\n", hex);
+    }
+    fflush(f);
+    off[1] = (long)bl;
+    fputs("1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [", f);
+    for (i = 0; i < k; i++) {
+        long long b = gap[i] + (long long)strlen(hex) + 2;
+
+        fprintf(f,
+                " << /FT /Sig /T (s%d) /V << /Type /Sig /SubFilter /ETSI.CAdES.detached "
+                "/ByteRange [0 %010ld %010lld %010lld] /Contents <%s> >> >>",
+                i, gap[i], b, file_len - b, hex);
+    }
+    fputs(" ] >> >>\nendobj\n", f);
+    fflush(f);
+    off[2] = (long)bl;
+    fputs("2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n", f);
+    fflush(f);
+    off[3] = (long)bl;
+    fputs("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\n"
+          "endobj\n",
+          f);
+    fflush(f);
+    off[4] = (long)bl;
+    fputs("4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", f);
+    for (i = 0; i < 2 * 1024; i++) /* 2 MiB the ranges cover after the copies */
+        fprintf(f, "%%%01022d\n", 0);
+    fflush(f);
+    off[0] = (long)bl;
+    fputs("xref\n0 5\n0000000000 65535 f\r\n", f);
+    for (i = 1; i <= 4; i++)
+        fprintf(f, "%010ld 00000 n\r\n", off[i]);
+    fprintf(f, "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", off[0]);
+    fclose(f);
+    return bl;
+}
+
+/* ranges crafted to overlap (each signature's second range holds another's
+ * gap): hashed within 4 passes of the file, the signatures beyond refused
+ * by name instead of each hashing the whole file */
+static void
+verify__ranges_crafted_to_overlap__bounded_and_refused_by_name(void **state)
+{
+    char err[512], one[512], path[512], *hex, *buf = NULL;
+    const char *in = simple_pdf("plain_overlap.pdf");
+    struct hall_stamp_report rep;
+    unsigned char *p;
+    const unsigned char *a, *z;
+    size_t len, bl;
+    FILE *f;
+    int i, over = 0;
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/overlap_one.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    p = slurp(one, &len);
+    a = memmem(p, len, "/Contents <", 11);
+    assert_non_null(a);
+    a += 11;
+    z = memchr(a, '>', len - (size_t)(a - p));
+    assert_non_null(z);
+    hex = strndup((const char *)a, (size_t)(z - a));
+    free(p);
+    bl = overlapping_pdf(&buf, hex, 12, 0); /* measured, then written with its length */
+    free(buf);
+    assert_int_equal(overlapping_pdf(&buf, hex, 12, (long long)bl), bl);
+    snprintf(path, sizeof(path), "%s/overlap.pdf", top);
+    f = fopen(path, "wb");
+    fwrite(buf, 1, bl, f);
+    fclose(f);
+    free(buf);
+    free(hex);
+    verify(path, &rep, NULL);
+    assert_int_equal(rep.nsigs, 12);
+    for (i = 0; i < rep.nsigs; i++) {
+        assert_int_equal(rep.sigs[i].range, HALL_STAMP_PASS);
+        assert_int_equal(rep.sigs[i].state, HALL_STAMP_MODIFIED);
+        over += strstr(rep.sigs[i].problem, "超出可核验的计算量") != NULL;
+    }
+    assert_true(over >= 6);
+    assert_true(rep.hashed <= 4 * rep.file_size + (1LL << 20));
+}
+
 static void
 verify__info_rewritten_later__still_valid(void **state)
 {
@@ -1344,6 +1555,9 @@ main(void)
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
+        cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
+        cmocka_unit_test(verify__65_signature_fields__refused_by_name),
+        cmocka_unit_test(verify__ranges_crafted_to_overlap__bounded_and_refused_by_name),
         cmocka_unit_test(verify__old_object_stream_rewritten__modified),
         cmocka_unit_test(verify__dangling_reference_filled_after_signing__modified),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
