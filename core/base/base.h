@@ -67,6 +67,15 @@ void hall_buf_pool(struct hall_buf *b, struct hall_pool *pool);
 /* a buffer whose struct and memory both belong to the pool */
 struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
 
+/* ---- files: whole reads ------------------------------------------------ */
+
+/* n bytes at off of fd, all of them (EINTR retried): HALL_OK, or HALL_ERR
+ * on an error or the end of the file first */
+int hall_pread_all(int fd, void *p, size_t n, long long off);
+/* path's whole content, malloc'ed with a NUL after it (*len without it);
+ * NULL when it cannot be read or holds more than max bytes */
+unsigned char *hall_whole_file(const char *path, size_t max, size_t *len);
+
 /* ---- time: the hall's calendar is Beijing's --------------------------- */
 
 /* Every date the hall shows, prints, counts or signs for people is Beijing

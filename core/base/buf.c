@@ -1,7 +1,11 @@
 /* Growable buffers that refuse to grow past their maximum (curl's dynbuf). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "base/base.h"
 
@@ -178,4 +182,50 @@ hall_kv_join(struct hall_pool *pool, struct hall_kv *p, size_t n, unsigned flags
         sep = "&";
     }
     return hall_pstrndup(pool, b->data != NULL ? b->data : "", b->len);
+}
+
+/* ---- files: whole reads ------------------------------------------------ */
+
+int
+hall_pread_all(int fd, void *p, size_t n, long long off)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + (long long)got));
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return HALL_ERR;
+        got += (size_t)r;
+    }
+    return HALL_OK;
+}
+
+unsigned char *
+hall_whole_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    unsigned char *buf;
+
+    if (f == NULL)
+        return NULL;
+    if (fstat(fileno(f), &st) != 0 || st.st_size < 0 || (unsigned long long)st.st_size > max) {
+        fclose(f);
+        return NULL;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL)
+        abort();
+    *len = fread(buf, 1, (size_t)st.st_size, f);
+    if (ferror(f) || *len != (size_t)st.st_size) {
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
 }

@@ -20,23 +20,6 @@
 
 #include "stamp_int.h"
 
-int
-stamp_pread_all(int fd, void *p, size_t n, long long off)
-{
-    size_t got = 0;
-
-    while (got < n) {
-        ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + (long long)got));
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return HALL_ERR;
-        got += (size_t)r;
-    }
-    return HALL_OK;
-}
-
 #define STAMP_DIGEST_BUDGET 4 /* passes of the file, at most (three algorithms, their tails) */
 
 /* a running digest: a main reads [0, stop), a tail [b, stop) from a clone
@@ -156,7 +139,7 @@ stamp_digests_run(int fd, long long size, struct stamp_rdig *jobs, int n, long l
             e++;
         if (e < nev && ev[e] < next)
             next = ev[e];
-        if (stamp_pread_all(fd, buf, (size_t)(next - pos), pos) != HALL_OK) {
+        if (hall_pread_all(fd, buf, (size_t)(next - pos), pos) != HALL_OK) {
             ok = 0;
             break;
         }

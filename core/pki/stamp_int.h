@@ -225,8 +225,6 @@ struct stamp_rdig {
     unsigned int hl;
 };
 
-/* n bytes at off of fd, all of them: HALL_OK or HALL_ERR */
-int stamp_pread_all(int fd, void *p, size_t n, long long off);
 /* every job's digest (n <= HALL_STAMP_SIGS_MAX), reading fd of size bytes
  * once in pieces of 64 KiB; *hashed: the bytes hashed, all digests together */
 void stamp_digests_run(int fd, long long size, struct stamp_rdig *jobs, int n, long long *hashed);

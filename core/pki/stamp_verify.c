@@ -36,7 +36,7 @@ revisions(int fd, long long size, long long *ends, int max)
     while (off < size && n < max) {
         size_t k = size - off > 65536 ? 65536 : (size_t)(size - off), i;
 
-        if (stamp_pread_all(fd, buf + keep, k, off) != HALL_OK)
+        if (hall_pread_all(fd, buf + keep, k, off) != HALL_OK)
             return -1;
         for (i = 0; i + 5 <= keep + k && n < max; i++) {
             if (memcmp(buf + i, "%%EOF", 5) == 0) {
@@ -44,7 +44,7 @@ revisions(int fd, long long size, long long *ends, int max)
                 unsigned char c[2] = {0, 0};
 
                 if (end < size)
-                    stamp_pread_all(fd, c, size - end >= 2 ? 2 : 1, end);
+                    hall_pread_all(fd, c, size - end >= 2 ? 2 : 1, end);
                 if (c[0] == '\r' && c[1] == '\n')
                     end += 2;
                 else if (end < size && (c[0] == '\r' || c[0] == '\n'))
@@ -613,7 +613,7 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
     }
     v->size = rep->file_size = (long long)sb.st_size;
     if (sb.st_size < 16 || sb.st_size > HALL_STAMP_PDF_MAX ||
-        stamp_pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
+        hall_pread_all(v->fd, head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, 0) != HALL_OK ||
         memmem(head, sb.st_size < 1024 ? (size_t)sb.st_size : 1024, "%PDF-", 5) == NULL) {
         snprintf(err, errlen, "文件不是PDF文件（或大于200MB）");
         return HALL_ERR;
@@ -690,7 +690,7 @@ gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 
     if (gap == NULL || bin == NULL)
         abort();
-    ok = stamp_pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' && gap[gl - 1] == '>';
+    ok = hall_pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' && gap[gl - 1] == '>';
     for (size_t k = 0; ok && k < clen; k++) {
         int hi = hex_digit((char)gap[1 + 2 * k]), lo = hex_digit((char)gap[2 + 2 * k]);
 

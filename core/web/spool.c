@@ -77,25 +77,6 @@ write_all(int fd, const char *p, size_t n)
     return HALL_OK;
 }
 
-static int
-pread_all(int fd, void *buf, size_t n, off_t at)
-{
-    char *p = buf;
-
-    while (n > 0) {
-        ssize_t r = pread(fd, p, n, at);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return HALL_ERR;
-        p += r;
-        n -= (size_t)r;
-        at += r;
-    }
-    return HALL_OK;
-}
-
 /* the first pat in fd's [from, end), -1 when there is none (or a read fails) */
 static off_t
 fd_find(int fd, off_t from, off_t end, const char *pat, size_t plen)
@@ -107,7 +88,7 @@ fd_find(int fd, off_t from, off_t end, const char *pat, size_t plen)
         size_t n = end - at > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)(end - at);
         const char *hit;
 
-        if (pread_all(fd, buf, n, at) != HALL_OK)
+        if (hall_pread_all(fd, buf, n, at) != HALL_OK)
             return -1;
         hit = memmem(buf, n, pat, plen);
         if (hit != NULL)
@@ -132,7 +113,7 @@ delim_find(int fd, off_t from, off_t end, const char *delim, size_t dlen)
 
         if (at < 0 || at + (off_t)dlen + 2 > end)
             return -1;
-        if (pread_all(fd, after, 2, at + (off_t)dlen) != HALL_OK)
+        if (hall_pread_all(fd, after, 2, at + (off_t)dlen) != HALL_OK)
             return -1;
         if (memcmp(after, "\r\n", 2) == 0 || memcmp(after, "--", 2) == 0)
             return at;
@@ -179,7 +160,7 @@ hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len, c
     delim = hall_psprintf(pool, "\r\n--%s", b);
     dlen = strlen(delim);
     /* the first boundary opens the body, or follows a preamble's CRLF */
-    if (len >= (off_t)dlen - 2 && pread_all(fd, hdr, dlen - 2, 0) == HALL_OK &&
+    if (len >= (off_t)dlen - 2 && hall_pread_all(fd, hdr, dlen - 2, 0) == HALL_OK &&
         memcmp(hdr, delim + 2, dlen - 2) == 0)
         pos = 0;
     else if ((pos = fd_find(fd, 0, len, delim, dlen)) >= 0)
@@ -192,7 +173,7 @@ hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len, c
         size_t hn;
         char *eol;
 
-        if (h + 2 > len || pread_all(fd, hdr, 2, h) != HALL_OK)
+        if (h + 2 > len || hall_pread_all(fd, hdr, 2, h) != HALL_OK)
             return 400;
         if (memcmp(hdr, "--", 2) == 0)
             break; /* the closing boundary */
@@ -204,7 +185,7 @@ hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len, c
         if (hend < 0)
             return 400;
         hn = (size_t)(hend - h);
-        if (pread_all(fd, hdr, hn, h) != HALL_OK)
+        if (hall_pread_all(fd, hdr, hn, h) != HALL_OK)
             return 400;
         hdr[hn] = '\0';
         disp = NULL;
@@ -245,7 +226,7 @@ hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len, c
             if (vn > SPOOL_FIELD_MAX)
                 return 413;
             v = hall_palloc(pool, vn + 1);
-            if (vn > 0 && pread_all(fd, v, vn, hend + 4) != HALL_OK)
+            if (vn > 0 && hall_pread_all(fd, v, vn, hend + 4) != HALL_OK)
                 return 400;
             v[vn] = '\0';
             p = hall_pcalloc(pool, sizeof(*p));

@@ -169,28 +169,6 @@ fail:
     return NULL;
 }
 
-static char *
-read_file(const char *path, size_t *len)
-{
-    struct stat st;
-    FILE *f = fopen(path, "rb");
-    char *buf;
-
-    if (f == NULL)
-        return NULL;
-    if (fstat(fileno(f), &st) != 0 || st.st_size > MAX_TEMPLATE) {
-        fclose(f);
-        return NULL;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL)
-        abort();
-    *len = fread(buf, 1, (size_t)st.st_size, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 struct hall_tmpl_set *
 hall_tmpl_load(const char *dir, char *err, size_t errlen)
 {
@@ -219,7 +197,7 @@ hall_tmpl_load(const char *dir, char *err, size_t errlen)
         if (t == NULL)
             abort();
         t->name = strndup(de->d_name, nl - 5);
-        t->source = read_file(path, &len);
+        t->source = (char *)hall_whole_file(path, MAX_TEMPLATE, &len);
         t->next = set->list;
         set->list = t;
         if (t->source == NULL) {

@@ -106,27 +106,17 @@ subject_of(X509 *x)
 static char *hall_root_subject, *demo_root_subject;
 static char *sm2_root_subject; /* an SM2 stamp's chain ends at the SM2 root */
 
+/* a key or seal file of the module's (4 MiB at most, not empty) */
 static int
 load_file(const char *path, unsigned char **out, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    long n;
-
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 4 * 1024 * 1024 ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        if (f != NULL)
-            fclose(f);
-        snprintf(err, errlen, "cannot read %.400s", path);
+    *out = hall_whole_file(path, 4 * 1024 * 1024, len);
+    if (*out == NULL || *len == 0) {
+        free(*out);
+        *out = NULL;
+        snprintf(err, errlen, "cannot read %.*s", (int)(errlen > 16 ? errlen - 16 : 0), path);
         return HALL_ERR;
     }
-    *out = malloc((size_t)n);
-    if (*out == NULL || fread(*out, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        snprintf(err, errlen, "cannot read %.400s", path);
-        return HALL_ERR;
-    }
-    fclose(f);
-    *len = (size_t)n;
     return HALL_OK;
 }
 

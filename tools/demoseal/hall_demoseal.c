@@ -40,24 +40,13 @@ usage(void)
 static unsigned char *
 slurp(struct hall_pool *pool, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *p;
-    long n;
+    unsigned char *m = hall_whole_file(path, 1024 * 1024, len), *p = NULL;
 
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 1024 * 1024 ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
+    if (m != NULL && *len > 0) {
+        p = hall_palloc(pool, *len);
+        memcpy(p, m, *len);
     }
-    p = hall_palloc(pool, (size_t)n);
-    if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
+    free(m);
     return p;
 }
 
