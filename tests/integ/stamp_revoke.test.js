@@ -45,8 +45,8 @@ function verifyTool(buf, extra = []) {
     return { ...r, out: r.stdout + r.stderr };
 }
 
-/* the serial as OpenSSL prints it: upper-case hex, no leading zeros */
-const hexSerial = (s) => s.toUpperCase().replace(/^0+(?=.)/, '');
+/* the serial as the hall shows it (certificates.serial): upper-case hex, whole bytes */
+const hexSerial = (s) => s.toUpperCase();
 
 test('sign__revoked_seal_certificate__refused_naming_serial_and_reason__nothing_written', async () => {
     const seals = await hallSeals();
@@ -65,13 +65,16 @@ test('sign__seal_cancelled_in_the_hall__refused__its_certificate_still_good', as
     /* the 机构章 signs with the order's 机构证书, which stays valid: the tool
      * learns of the 注销 from the hall's seal lookup */
     assert.equal((await op.post('/admin/seal/revoke', { es_id: seals.org.esId, reason: '印章停用' })).status, 200);
-    const st = await (await fetch(`${HALL}/sign/seal-status?es_id=${seals.org.esId}`)).json();
-    assert.equal(st.seal.state, 'revoked', JSON.stringify(st));
     const out = f('cancelled.pdf');
     const r = sign(seals.org, seals.pin, out);
     assert.equal(r.status, 4, `hall-stamp sign with a cancelled seal: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, new RegExp(`印章（编码 ${seals.org.esId}）已于 \\d{4}-\\d{2}-\\d{2} [\\d:]+ 注销，不能再盖章`));
     assert.equal(fs.existsSync(out), false, 'nothing written');
+    /* what the tool asked */
+    const st = await (await fetch(`${HALL}/sign/seal-status?es_id=${seals.org.esId}`)).json();
+    assert.equal(st.seal.state, 'revoked', JSON.stringify(st));
+    assert.equal(st.seal.es_id, seals.org.esId);
+    assert.ok(st.seal.revoked_s > 0, JSON.stringify(st));
     /* the other seal of the order, valid, still stamps */
     const ok = sign(seals.org_business, seals.pin, f('still.pdf'));
     assert.equal(ok.status, 0, ok.stderr);
