@@ -512,7 +512,8 @@ hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
         ss->why = why;
         return;
     }
-    j = hall_val_parse(pool, (const char *)body.p, body.len, err, sizeof(err));
+    j = body.len > 0 ? hall_val_parse(pool, (const char *)body.p, body.len, err, sizeof(err))
+                     : NULL;
     stamp_buf_free(&body);
     v = j != NULL ? hall_val_get(j, "seal") : NULL;
     state = v != NULL ? hall_val_get(v, "state") : NULL;
