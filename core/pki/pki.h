@@ -673,12 +673,29 @@ void hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
 
 /* ---- revocation online (stamp_status.c, docs/internals/stamp.md §3) -------- */
 
+#define HALL_STAMP_EVIDENCE_MAX 32
+
+/* the OCSP answers a file keeps (its /DSS /OCSPs, PAdES B-LT) */
+struct hall_stamp_evidence {
+    const unsigned char *der[HALL_STAMP_EVIDENCE_MAX];
+    size_t len[HALL_STAMP_EVIDENCE_MAX];
+    int n;
+};
+/* reads them (in pool); HALL_ERR when the file cannot be read (ev empty) */
+int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,
+                             struct hall_stamp_evidence *ev);
+
 /* how the hall is asked */
 struct hall_stamp_online {
     const char *hall; /* the hall's address instead of the certificate's (hall-stamp --hall);
                          NULL: the certificate's own URLs */
     long timeout_ms;  /* each request; 0: 10 s */
     time_t now;       /* 0: time(NULL) */
+    int offline;      /* 1: ask nothing; the evidence only */
+    /* the file's evidence, believed first: an answer made at or after
+     * signing_time about the certificate; NULL none */
+    const struct hall_stamp_evidence *evidence;
+    time_t signing_time;
 };
 
 enum hall_stamp_rev {
@@ -693,12 +710,15 @@ struct hall_stamp_status {
     time_t revoked_at;
     int reason;         /* CRLReason, -1 none */
     const char *source; /* "OCSP" or "CRL" */
-    const char *url;    /* where it was asked */
+    const char *url;    /* where it was asked ("/DSS": the file's own evidence) */
     const char *why;    /* UNCHECKED: why, Chinese */
+    time_t checked_at;  /* the answer's thisUpdate (the CRL's lastUpdate) */
+    int embedded;       /* 1: from the file's evidence, nothing asked online */
 };
 
 /*
- * The signer's status: asked of the OCSP responder the certificate's
+ * The signer's status: from o->evidence when an answer there speaks for
+ * the signing time, else (unless o->offline) asked of the OCSP responder the certificate's
  * authorityInfoAccess names, else of its CRL distribution point; the
  * issuer is the one of cas that signed cert, else fetched from the AIA's
  * caIssuers.  Answers are believed only when signed by the issuer (or its

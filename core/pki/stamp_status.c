@@ -265,39 +265,32 @@ unchecked(struct hall_stamp_status *st, const char *why)
     st->why = why;
 }
 
-/* the status from the OCSP responder at url: HALL_OK with st set (good,
- * revoked, unknown), HALL_ERR with *why */
+/*
+ * The DER OCSP answer (resp, len) about cert: HALL_OK with st set (good,
+ * revoked, unknown) when its signer is the issuer or its responder, the
+ * signature verifies and it is current at now — or, for an answer kept in
+ * the file (now 0), made at or after after (the stamp's time) — else
+ * HALL_ERR with *why.
+ */
 static int
-ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
-         time_t now, struct hall_stamp_status *st, const char **why)
+ocsp_judge(struct hall_pool *pool, OCSP_REQUEST *rq, const unsigned char *der_resp, size_t len,
+           X509 *cert, X509 *issuer, time_t now, time_t after, struct hall_stamp_status *st,
+           const char **why)
 {
-    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer), *mine;
-    OCSP_REQUEST *rq = OCSP_REQUEST_new();
+    OCSP_CERTID *mine = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
     OCSP_RESPONSE *resp = NULL;
     OCSP_BASICRESP *bs = NULL;
     ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
-    struct stamp_buf body;
-    const unsigned char *p;
+    const unsigned char *p = der_resp;
     unsigned char *der = NULL;
     X509 *signer;
     int n, status = -1, reason = -1, rc = HALL_ERR;
 
-    memset(&body, 0, sizeof(body));
-    if (id == NULL || rq == NULL)
+    if (mine == NULL)
         abort();
-    mine = OCSP_CERTID_dup(id);
-    if (mine == NULL || OCSP_request_add0_id(rq, id) == NULL)
-        abort();
-    n = i2d_OCSP_REQUEST(rq, &der);
-    if (n <= 0)
-        abort();
-    if (fetch(pool, url, der, (size_t)n, "Content-Type: application/ocsp-request", timeout_ms,
-              &body, why) != HALL_OK)
-        goto out;
-    p = body.p;
-    resp = d2i_OCSP_RESPONSE(NULL, &p, (long)body.len);
+    resp = der_resp != NULL ? d2i_OCSP_RESPONSE(NULL, &p, (long)len) : NULL;
     if (resp == NULL) {
-        *why = hall_psprintf(pool, "%s 的答复不是OCSP答复", url);
+        *why = "答复不是OCSP答复";
         goto out;
     }
     if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
@@ -311,21 +304,29 @@ ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long
         *why = "OCSP答复的签名者不是签章人证书的签发CA";
         goto out;
     }
-    OPENSSL_free(der);
-    der = NULL;
     n = i2d_OCSP_RESPDATA((OCSP_RESPDATA *)OCSP_resp_get0_respdata(bs), &der);
     if (!sig_ok(der, n, OCSP_resp_get0_tbs_sigalg(bs), OCSP_resp_get0_signature(bs),
                 X509_get0_pubkey(signer))) {
         *why = "OCSP答复的签名无效";
         goto out;
     }
+    /* asked with a nonce: an answer with another one is not ours (one
+     * without, reused by the responder, is judged by its thisUpdate) */
+    if (rq != NULL && OCSP_check_nonce(rq, bs) == 0) {
+        *why = "OCSP答复的nonce与请求不符";
+        goto out;
+    }
     if (OCSP_resp_find_status(bs, mine, &status, &reason, &rev, &thisupd, &nextupd) != 1) {
         *why = "OCSP答复中没有该证书的状态";
         goto out;
     }
-    if (stamp_asn1_time(thisupd) > now + STATUS_SKEW_S ||
-        (nextupd != NULL && stamp_asn1_time(nextupd) < now - STATUS_SKEW_S)) {
+    if (now != 0 && (stamp_asn1_time(thisupd) > now + STATUS_SKEW_S ||
+                     (nextupd != NULL && stamp_asn1_time(nextupd) < now - STATUS_SKEW_S))) {
         *why = "OCSP答复已过期或时间不符";
+        goto out;
+    }
+    if (now == 0 && (after == 0 || stamp_asn1_time(thisupd) < after)) {
+        *why = "文件内嵌的OCSP答复早于签章时间";
         goto out;
     }
     st->state = status == V_OCSP_CERTSTATUS_GOOD      ? HALL_STAMP_REV_GOOD
@@ -336,15 +337,46 @@ ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long
         st->reason = reason;
     }
     st->source = "OCSP";
-    st->url = url;
+    st->checked_at = stamp_asn1_time(thisupd);
     rc = HALL_OK;
 out:
     ERR_clear_error();
     OPENSSL_free(der);
-    stamp_buf_free(&body);
     OCSP_CERTID_free(mine);
     OCSP_BASICRESP_free(bs);
     OCSP_RESPONSE_free(resp);
+    return rc;
+}
+
+/* the status from the OCSP responder at url: as ocsp_judge */
+static int
+ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
+         time_t now, struct hall_stamp_status *st, const char **why)
+{
+    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+    OCSP_REQUEST *rq = OCSP_REQUEST_new();
+    struct stamp_buf body;
+    unsigned char *der = NULL;
+    int n, rc = HALL_ERR;
+
+    memset(&body, 0, sizeof(body));
+    if (id == NULL || rq == NULL || OCSP_request_add0_id(rq, id) == NULL ||
+        OCSP_request_add1_nonce(rq, NULL, -1) != 1)
+        abort();
+    n = i2d_OCSP_REQUEST(rq, &der);
+    if (n <= 0)
+        abort();
+    if (fetch(pool, url, der, (size_t)n, "Content-Type: application/ocsp-request", timeout_ms,
+              &body, why) != HALL_OK)
+        goto out;
+    rc = ocsp_judge(pool, rq, body.p, body.len, cert, issuer, now, 0, st, why);
+    if (rc != HALL_OK)
+        *why = hall_psprintf(pool, "%s：%s", url, *why);
+    else
+        st->url = url;
+out:
+    OPENSSL_free(der);
+    stamp_buf_free(&body);
     OCSP_REQUEST_free(rq);
     return rc;
 }
@@ -396,6 +428,7 @@ crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long 
     }
     st->source = "CRL";
     st->url = url;
+    st->checked_at = stamp_asn1_time(X509_CRL_get0_lastUpdate(crl));
     rc = HALL_OK;
 out:
     ERR_clear_error();
@@ -456,6 +489,24 @@ hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas
     for (i = 0; cas != NULL && i < sk_X509_num(cas) && issuer == NULL; i++)
         if (issued_by(cert, sk_X509_value(cas, i)))
             issuer = sk_X509_value(cas, i);
+    /* the file's own evidence first (PAdES B-LT's /DSS): nothing online */
+    for (i = 0; issuer != NULL && o->evidence != NULL && i < o->evidence->n; i++)
+        if (ocsp_judge(pool, NULL, o->evidence->der[i], o->evidence->len[i], cert, issuer, 0,
+                       o->signing_time, st, &why) == HALL_OK) {
+            st->source = "文件内嵌OCSP答复";
+            st->url = "/DSS";
+            st->embedded = 1;
+            return;
+        }
+    memset(st, 0, sizeof(*st));
+    st->reason = -1;
+    why = NULL;
+    if (o->offline) {
+        unchecked(st, o->evidence != NULL && o->evidence->n > 0
+                          ? "文件内嵌的OCSP答复不能证明签章时的状态，未联网查询"
+                          : "文件中没有内嵌的吊销信息，未联网查询");
+        return;
+    }
     if (ocsp == NULL && crl == NULL) {
         unchecked(st, "签章人证书未载明OCSP服务和CRL的地址");
         return;
@@ -478,6 +529,48 @@ hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas
                                               : "没有可用的吊销状态来源");
 out:
     X509_free(fetched);
+}
+
+int
+hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_stamp_evidence *ev)
+{
+    qpdf_data q = qpdf_init();
+    qpdf_oh dss, arr;
+    char err[256];
+    int i, n, rc = HALL_ERR;
+
+    memset(ev, 0, sizeof(*ev));
+    if (stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)) != HALL_OK)
+        goto out;
+    dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
+    arr = qpdf_oh_is_dictionary(q, dss) ? qpdf_oh_get_key(q, dss, "/OCSPs") : 0;
+    n = arr != 0 && qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+    if (n > HALL_STAMP_EVIDENCE_MAX)
+        n = HALL_STAMP_EVIDENCE_MAX;
+    for (i = 0; i < n; i++) {
+        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        QPDF_BOOL filtered = QPDF_FALSE;
+
+        if (!qpdf_oh_is_stream(q, st) ||
+            (qpdf_oh_get_stream_data(q, st, qpdf_dl_generalized, &filtered, &buf, &len) &
+             QPDF_ERRORS) ||
+            !filtered || len == 0 || len > (size_t)STATUS_BODY_MAX) {
+            free(buf);
+            continue;
+        }
+        ev->der[ev->n] = hall_palloc(pool, len);
+        memcpy((unsigned char *)ev->der[ev->n], buf, len);
+        ev->len[ev->n++] = len;
+        free(buf);
+    }
+    rc = HALL_OK;
+out:
+    stamp_qerr(q);
+    qpdf_oh_release_all(q);
+    qpdf_cleanup(&q);
+    return rc;
 }
 
 void

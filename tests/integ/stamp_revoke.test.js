@@ -8,7 +8,9 @@
  * verify asks the same and gives /sign/verify's verdict: a signer revoked
  * or a seal cancelled after the stamp's timestamp leaves the stamp 有效
  * with the note (签章后吊销, 签章后注销), the same rule for both; with the
- * hall unreachable verify says it could not check, and sign refuses.
+ * hall unreachable verify says it could not check, and sign refuses; an
+ * OCSP answer the file keeps (/DSS, appended here as a B-LT writer would)
+ * is believed first, so verify needs nothing online.
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -16,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { HALL } = require('./lib/client');
-const { tmpdir, fetchPki, operator, staffRevoke } = require('./lib/pki');
+const { tmpdir, fetchPki, operator, staffRevoke, ocspQuery } = require('./lib/pki');
 const { makePdf, verifyPdf, hallSeals, stampWith, HALL_STAMP } = require('./lib/stamp');
 
 const dir = tmpdir();
@@ -144,4 +146,67 @@ test('verify__hall_unreachable__says_it_could_not_check__sign_refuses', async ()
     assert.equal(r.status, 3, `${r.stdout}${r.stderr}`);
     assert.match(r.stderr, new RegExp(`无法查询签章人证书（序列号 ${hexSerial(seals.org_business.serial)}）的吊销状态`));
     assert.equal(fs.existsSync(out), false, 'nothing written');
+});
+
+/* qpdf's text of an object of pdf */
+function qpdfShow(pdf, what) {
+    const file = path.join(tmpdir(), 'show.pdf');
+    fs.writeFileSync(file, pdf);
+    const r = spawnSync('qpdf', [`--show-object=${what}`, file], { encoding: 'latin1' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+}
+
+/* pdf with a /DSS holding the OCSP answer (DER) in an incremental update:
+ * the catalog again with /DSS, the DSS dictionary and the answer's stream */
+function withDss(pdf, ocsp) {
+    const trailer = qpdfShow(pdf, 'trailer');
+    const root = Number(trailer.match(/\/Root (\d+) 0 R/)[1]);
+    const size = Number(trailer.match(/\/Size (\d+)/)[1]);
+    const prev = Number(pdf.subarray(pdf.length - 64).toString('latin1').match(/startxref\s+(\d+)/)[1]);
+    const cat = qpdfShow(pdf, String(root)).replace(/^<</, `<< /DSS ${size} 0 R`);
+    const objs = [[root, cat], [size, `<< /OCSPs [${size + 1} 0 R] >>`],
+        [size + 1, `<< /Length ${ocsp.length} >>\nstream\n${ocsp.toString('latin1')}\nendstream`]];
+    let text = pdf[pdf.length - 1] === 0x0a ? '' : '\n';
+    const offs = {};
+    for (const [n, body] of objs) {
+        offs[n] = pdf.length + Buffer.byteLength(text, 'latin1');
+        text += `${n} 0 obj\n${body}\nendobj\n`;
+    }
+    const xref = pdf.length + Buffer.byteLength(text, 'latin1');
+    text += 'xref\n';
+    for (const n of Object.keys(offs).map(Number).sort((a, b) => a - b))
+        text += `${n} 1\n${String(offs[n]).padStart(10, '0')} 00000 n\r\n`;
+    text += `trailer\n<< /Size ${size + 2} /Root ${root} 0 R /Prev ${prev} >>\nstartxref\n${xref}\n%%EOF\n`;
+    return Buffer.concat([pdf, Buffer.from(text, 'latin1')]);
+}
+
+test('verify__ocsp_answer_kept_in_the_file__believed_first__nothing_online__then_revoked_still_有效', async () => {
+    const seals = await hallSeals();
+    const stamped = stampWith(makePdf({ pages: 1, text: 'long term' }), seals.org_business, seals.pin);
+    /* the answer made after the stamp's timestamp */
+    await sleep(1100);
+    const q = ocspQuery(dir, 'ecc', seals.org_business.serial);
+    assert.ok(q.verified, q.out);
+    const lt = withDss(stamped, fs.readFileSync(f('resp.der')));
+    /* the DSS revision is one a later revision may add: still 有效 */
+    const r = await verifyPdf(lt);
+    assert.equal(r.body.result.stamps[0].state, '有效', JSON.stringify(r.body.result.stamps[0]));
+    /* with the hall unreachable: the signer's status from the file */
+    let t = verifyTool(lt, ['--hall', DEAD]);
+    assert.equal(t.status, 0, t.out);
+    assert.match(t.out, /签章1：有效/);
+    assert.match(t.out, /签章人证书状态: 有效（文件内嵌OCSP答复，答复时间 \d{4}-/);
+    assert.doesNotMatch(t.out, /需要联网查询吊销状态/);
+    /* the seal's state is not in the file: said so */
+    assert.match(t.out, /未能查询印章状态（/);
+    /* the same file without the answer: it could not check */
+    t = verifyTool(stamped, ['--offline']);
+    assert.match(t.out, /文件中没有内嵌的吊销信息，未联网查询）：需要联网查询吊销状态/);
+    /* the signer revoked afterwards: the kept answer still speaks for the signing time */
+    assert.equal((await staffRevoke(seals.org_business.serial, 'keyCompromise')).status, 200);
+    t = verifyTool(lt, ['--offline']);
+    assert.equal(t.status, 0, t.out);
+    assert.match(t.out, /签章1：有效/);
+    assert.match(t.out, /文件内嵌OCSP答复/);
 });

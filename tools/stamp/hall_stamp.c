@@ -707,7 +707,8 @@ verify_trust(STACK_OF(X509) * all, STACK_OF(X509) * roots, STACK_OF(X509) * cas,
  */
 static void
 sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509) * cas,
-            const char *hall, int offline, struct hall_stamp_records *rec, const char **line)
+            const char *hall, int offline, const struct hall_stamp_evidence *ev,
+            struct hall_stamp_records *rec, const char **line)
 {
     struct hall_stamp_online on;
     struct hall_stamp_status st;
@@ -719,10 +720,6 @@ sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X50
     *line = NULL;
     if (!hall_stamp_wants_records(s) || p == NULL)
         return;
-    if (offline) {
-        rec->unchecked = T("未联网查询", "not asked: --offline");
-        return;
-    }
     x = d2i_X509(NULL, &p, (long)s->signer_der_len);
     if (x == NULL) {
         rec->unchecked = T("无法读取签章人证书", "the signer's certificate unreadable");
@@ -730,14 +727,24 @@ sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X50
     }
     memset(&on, 0, sizeof(on));
     on.hall = hall;
+    on.offline = offline;
+    on.evidence = ev;
+    on.signing_time = s->signing_time;
     hall_stamp_status_check(pool, x, cas, &on, &st);
-    if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL) {
+    if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL && offline) {
+        ss.checked = 0;
+        ss.why = T("未联网查询", "not asked: --offline");
+        hall_stamp_records_online(pool, &st, &ss, rec);
+    } else if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL) {
         hall_stamp_seal_check(pool, x, s->seal_es_id, &on, &ss);
         hall_stamp_records_online(pool, &st, &ss, rec);
     } else {
         hall_stamp_records_online(pool, &st, NULL, rec);
     }
-    if (st.state == HALL_STAMP_REV_GOOD)
+    if (st.state == HALL_STAMP_REV_GOOD && st.embedded)
+        *line = hall_psprintf(pool, "%s（%s，%s %s）", T("有效", "good"), st.source,
+                              T("答复时间", "produced"), hall_beijing_time(pool, st.checked_at));
+    else if (st.state == HALL_STAMP_REV_GOOD)
         *line = hall_psprintf(pool, "%s（%s %s）", T("有效", "good"), st.source, st.url);
     else if (st.state == HALL_STAMP_REV_REVOKED)
         *line = hall_psprintf(pool, "%s %s（%s；%s %s）", T("已吊销于", "revoked on"),
@@ -753,13 +760,13 @@ sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X50
  * with what the hall answered online), its state, reason and notes */
 static int
 print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509) * cas,
-          const char *hall, int offline)
+          const char *hall, int offline, const struct hall_stamp_evidence *ev)
 {
     struct hall_stamp_verdict v;
     struct hall_stamp_records rec;
     const char *line;
 
-    sig_records(pool, s, cas, hall, offline, &rec, &line);
+    sig_records(pool, s, cas, hall, offline, ev, &rec, &line);
     hall_stamp_verdict(pool, s, &rec, &v);
     printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
            zh ? hall_stamp_state_text(v.state)
@@ -802,6 +809,7 @@ cmd_verify(int argc, char **argv)
                    *cas = sk_X509_new_null(), *demo = sk_X509_new_null();
     struct hall_stamp_trust trust;
     struct hall_stamp_report rep;
+    struct hall_stamp_evidence ev;
     struct hall_pool *pool = hall_pool_create(16384);
     char err[512];
     const char *hall = NULL;
@@ -818,6 +826,7 @@ cmd_verify(int argc, char **argv)
         fprintf(stderr, "hall-stamp: %s: %s\n", argv[optind], err);
         goto out;
     }
+    hall_stamp_evidence_read(pool, argv[optind], &ev);
     if (!trust.check_seal)
         printf("%s\n", T("注意：未提供SM2根证书和SM2 CA证书（--root），印章的制章者签名未核验",
                          "note: no SM2 root and SM2 CA given (--root): the seals' makers' "
@@ -825,7 +834,7 @@ cmd_verify(int argc, char **argv)
     if (rep.nsigs == 0)
         printf("%s\n", T("文件中没有签章", "the file holds no stamp"));
     for (i = 0; i < rep.nsigs; i++) {
-        valid += print_sig(pool, &rep.sigs[i], cas, hall, offline);
+        valid += print_sig(pool, &rep.sigs[i], cas, hall, offline, &ev);
     }
     rc = rep.nsigs > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
 out:
