@@ -700,6 +700,60 @@ verify_trust(STACK_OF(X509) * all, STACK_OF(X509) * roots, STACK_OF(X509) * cas,
     trust->cas = cas;
 }
 
+/* what this run asked the hall: once per signer and per seal however many
+ * stamps name them (a hall that does not answer is waited for once) */
+#define ASKED_MAX HALL_STAMP_SIGS_MAX
+static struct asked_status {
+    const char *serial;
+    struct hall_stamp_status st;
+} asked_st[ASKED_MAX];
+static struct asked_seal {
+    const char *es_id;
+    struct hall_stamp_seal_status ss;
+} asked_seal[ASKED_MAX];
+static int nasked_st, nasked_seal;
+
+static void
+status_asked(struct hall_pool *pool, X509 *x, STACK_OF(X509) * cas,
+             const struct hall_stamp_online *on, const char *serial, struct hall_stamp_status *st)
+{
+    struct hall_stamp_online ev_only = *on;
+    int i;
+
+    for (i = 0; i < nasked_st; i++)
+        if (strcmp(asked_st[i].serial, serial) == 0) {
+            /* the file's evidence still first: it depends on the stamp's time */
+            ev_only.offline = 1;
+            hall_stamp_status_check(pool, x, cas, &ev_only, st);
+            if (st->state == HALL_STAMP_REV_UNCHECKED)
+                *st = asked_st[i].st;
+            return;
+        }
+    hall_stamp_status_check(pool, x, cas, on, st);
+    if (!st->embedded && !on->offline && nasked_st < ASKED_MAX) {
+        asked_st[nasked_st].serial = serial;
+        asked_st[nasked_st++].st = *st;
+    }
+}
+
+static void
+seal_asked(struct hall_pool *pool, X509 *x, const char *es_id, const struct hall_stamp_online *on,
+           struct hall_stamp_seal_status *ss)
+{
+    int i;
+
+    for (i = 0; i < nasked_seal; i++)
+        if (strcmp(asked_seal[i].es_id, es_id) == 0) {
+            *ss = asked_seal[i].ss;
+            return;
+        }
+    hall_stamp_seal_check(pool, x, es_id, on, ss);
+    if (nasked_seal < ASKED_MAX) {
+        asked_seal[nasked_seal].es_id = es_id;
+        asked_seal[nasked_seal++].ss = *ss;
+    }
+}
+
 /*
  * What the hall answers now of the stamp's signer and seal (rec), asked
  * online unless offline: hall_stamp_verdict reads it as /sign/verify reads
@@ -730,13 +784,13 @@ sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X50
     on.offline = offline;
     on.evidence = ev;
     on.signing_time = s->signing_time;
-    hall_stamp_status_check(pool, x, cas, &on, &st);
+    status_asked(pool, x, cas, &on, s->signer_serial, &st);
     if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL && offline) {
         ss.checked = 0;
         ss.why = T("未联网查询", "not asked: --offline");
         hall_stamp_records_online(pool, &st, &ss, rec);
     } else if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL) {
-        hall_stamp_seal_check(pool, x, s->seal_es_id, &on, &ss);
+        seal_asked(pool, x, s->seal_es_id, &on, &ss);
         hall_stamp_records_online(pool, &st, &ss, rec);
     } else {
         hall_stamp_records_online(pool, &st, NULL, rec);
