@@ -777,6 +777,9 @@ ex 200 '"state":"体验印章"' curl -s -H 'Content-Type: application/pdf' --dat
 printf 'not a pdf' >"$D/x.pdf"
 ex 400 '"field":"file","message":"所选文件不是PDF文档"' curl -s -F file=@"$D/x.pdf" "$H/sign/verify"
 ex 200 '"packages":\[.*"kind":"deb"' curl -s -H 'Accept: application/json' "$H/sign/tools"
+# the seal lookup hall-stamp asks: an unknown esID, a malformed one
+ex 200 '"state":"unknown"' curl -s "$H/sign/seal-status?es_id=NOSUCHSEAL0001"
+ex 400 '"field":"es_id"' curl -s -H 'Accept: application/json' "$H/sign/seal-status?es_id=a-b"
 # 我的电子印章 and a seal's medium: the applicant's seal orders only
 ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
 ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"

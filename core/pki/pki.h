@@ -574,6 +574,8 @@ struct hall_stamp_sig {
     const char *signer_serial;  /* upper-case hex */
     const char *signer_issuer;
     time_t signer_not_before, signer_not_after;
+    const unsigned char *signer_der; /* the certificate, DER (hall-stamp asks its status) */
+    size_t signer_der_len;
 
     /* the seal (from the seal attribute) */
     const char *seal_es_id, *seal_name;
@@ -643,8 +645,14 @@ struct hall_stamp_records {
     int cert_known;   /* the signer's certificate is in the records */
     int cert_revoked; /* revoked (or void) */
     time_t cert_revoked_at;
-    int seal_known;   /* the seal (its esID) is in the register */
-    int seal_revoked; /* 注销 */
+    int seal_known;         /* the seal (its esID) is in the register */
+    int seal_revoked;       /* 注销 */
+    time_t seal_revoked_at; /* when (0 unknown: taken as before the stamp) */
+    /* hall-stamp verify, asking the hall online (hall_stamp_records_online):
+     * why the signer's status could not be learnt (looked_up 0), or the
+     * seal's; NULL when it was */
+    const char *unchecked;
+    const char *seal_unchecked;
 };
 
 /* 1 when the stamp is under the hall's own CA: its records are worth asking */
@@ -659,6 +667,7 @@ struct hall_stamp_verdict {
     const char *notes[HALL_STAMP_NOTES_MAX]; /* Chinese, shown beside the state */
     int nnotes;
     int revoked_after;             /* 签章后吊销: revoked after the signing time */
+    int seal_revoked_after;        /* 签章后注销: the seal cancelled after it */
     const char *signer_at_signing; /* "有效", "已吊销", "" unknown */
 };
 
@@ -671,6 +680,82 @@ struct hall_stamp_verdict {
  */
 void hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
                         const struct hall_stamp_records *rec, struct hall_stamp_verdict *v);
+
+/* ---- revocation online (stamp_status.c, docs/internals/stamp.md §3) -------- */
+
+#define HALL_STAMP_EVIDENCE_MAX 32
+
+/* the OCSP answers a file keeps (its /DSS /OCSPs, PAdES B-LT) */
+struct hall_stamp_evidence {
+    const unsigned char *der[HALL_STAMP_EVIDENCE_MAX];
+    size_t len[HALL_STAMP_EVIDENCE_MAX];
+    int n;
+};
+/* reads them (in pool); HALL_ERR when the file cannot be read (ev empty) */
+int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,
+                             struct hall_stamp_evidence *ev);
+
+/* how the hall is asked */
+struct hall_stamp_online {
+    const char *hall; /* the hall's address instead of the certificate's (hall-stamp --hall);
+                         NULL: the certificate's own URLs */
+    long timeout_ms;  /* each request; 0: 10 s */
+    time_t now;       /* 0: time(NULL) */
+    int offline;      /* 1: ask nothing; the evidence only */
+    /* the file's evidence, believed first: an answer made at or after
+     * signing_time about the certificate; NULL none */
+    const struct hall_stamp_evidence *evidence;
+    time_t signing_time;
+};
+
+enum hall_stamp_rev {
+    HALL_STAMP_REV_UNCHECKED = 0, /* no answer that could be checked: why says */
+    HALL_STAMP_REV_GOOD = 1,
+    HALL_STAMP_REV_REVOKED = 2,
+    HALL_STAMP_REV_UNKNOWN = 3 /* the responder does not know the certificate */
+};
+
+struct hall_stamp_status {
+    enum hall_stamp_rev state;
+    time_t revoked_at;
+    int reason;         /* CRLReason, -1 none */
+    const char *source; /* "OCSP" or "CRL" */
+    const char *url;    /* where it was asked ("/DSS": the file's own evidence) */
+    const char *why;    /* UNCHECKED: why, Chinese */
+    time_t checked_at;  /* the answer's thisUpdate (the CRL's lastUpdate) */
+    int embedded;       /* 1: from the file's evidence, nothing asked online */
+};
+
+/*
+ * The signer's status: from o->evidence when an answer there speaks for
+ * the signing time, else (unless o->offline) asked of the OCSP responder the certificate's
+ * authorityInfoAccess names, else of its CRL distribution point; the
+ * issuer is the one of cas that signed cert, else fetched from the AIA's
+ * caIssuers.  Answers are believed only when signed by the issuer (or its
+ * OCSP responder) and current.  Never fails: st says what was learnt.
+ */
+void hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas,
+                             const struct hall_stamp_online *o, struct hall_stamp_status *st);
+/* a CRLReason in Chinese (密钥泄露, ...) */
+const char *hall_stamp_reason_text(int reason);
+/* the hall a certificate names: its OCSP URL without "/ocsp"; NULL none */
+const char *hall_stamp_hall_of(struct hall_pool *pool, X509 *cert);
+
+/* a seal's state in the hall's register (GET /sign/seal-status) */
+struct hall_stamp_seal_status {
+    int checked;              /* 0: not learnt, why says */
+    const char *state;        /* valid, revoked, replaced, unknown */
+    time_t revoked_at;        /* revoked: when */
+    const char *revoked_text; /* ... in Beijing time, "" none */
+    const char *why;
+};
+/* asked of o->hall, else of the hall cert names (hall_stamp_hall_of) */
+void hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
+                           const struct hall_stamp_online *o, struct hall_stamp_seal_status *ss);
+/* the records hall_stamp_verdict reads, from what the hall answered (ss may be NULL) */
+void hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_status *st,
+                               const struct hall_stamp_seal_status *ss,
+                               struct hall_stamp_records *rec);
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 

@@ -11,6 +11,7 @@
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
  *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
  *   stamp_diff.c    what the revisions after a signature change (§3, the whitelist)
+ *   stamp_status.c  a signer's revocation and a seal's state asked online (§3)
  *   stamp_xref.c    the cross-reference sections written after a revision
  *   stamp_text.c    text under a later stamp's widget
  */

@@ -175,6 +175,17 @@ stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *
     s->signer_serial = stamp_x_serial(pool, signer);
     s->signer_not_before = stamp_asn1_time(X509_get0_notBefore(signer));
     s->signer_not_after = stamp_asn1_time(X509_get0_notAfter(signer));
+    {
+        unsigned char *der = NULL;
+        int n = i2d_X509(signer, &der);
+
+        if (n > 0) {
+            s->signer_der = hall_palloc(pool, (size_t)n);
+            memcpy((unsigned char *)s->signer_der, der, (size_t)n);
+            s->signer_der_len = (size_t)n;
+        }
+        OPENSSL_free(der);
+    }
 }
 
 /* the CMS's one signer and its certificate, named in s */
@@ -1001,12 +1012,27 @@ hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
         } else {
             v->signer_at_signing = s->signing_time != 0 ? "有效" : "";
         }
+        /* the seal as the certificate: the timestamp decides (stamp.md §3) */
         if (!rec->seal_known && s->seal_es_id != NULL) {
             note(v, "本系统未登记该印章");
+        } else if (rec->seal_revoked && s->signing_time != 0 &&
+                   rec->seal_revoked_at > s->signing_time) {
+            v->seal_revoked_after = 1;
+            note(v, hall_psprintf(pool, "印章于 %s 注销，晚于签章时间：签章仍有效（签章后注销）",
+                                  hall_beijing_time(pool, rec->seal_revoked_at)));
         } else if (rec->seal_revoked && v->state == HALL_STAMP_VALID) {
             v->state = HALL_STAMP_SEAL_REVOKED;
-            v->problem = "印章已在本CA注销";
+            v->problem = rec->seal_revoked_at != 0
+                             ? hall_psprintf(pool, "印章于 %s 注销，早于签章时间",
+                                             hall_beijing_time(pool, rec->seal_revoked_at))
+                             : "印章已在本CA注销";
         }
+        if (rec->seal_unchecked != NULL && s->seal_es_id != NULL)
+            note(v, hall_psprintf(pool, "未能查询印章状态（%s）", rec->seal_unchecked));
+    } else if (rec != NULL && rec->unchecked != NULL && hall_stamp_wants_records(s)) {
+        /* hall-stamp verify without an answer: the document's verdict, said so */
+        note(v, hall_psprintf(pool, "未能查询签章人证书的吊销状态（%s）：需要联网查询吊销状态",
+                              rec->unchecked));
     }
     if (s->demo)
         note(v, "免费体验印章：仅供体验，不具法律效力");

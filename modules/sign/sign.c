@@ -53,7 +53,8 @@ static const struct hall_stmt sign_stmts[] = {
     /* the seal in the register */
     {"sign_seal",
      "SELECT state, coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai',"
-     " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, coalesce(replaced_by, '') AS replaced_by"
+     " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, coalesce(replaced_by, '') AS replaced_by,"
+     " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s"
      " FROM seseals WHERE es_id = $1",
      1},
     /* 免费体验: a row per address and Beijing day, locked until commit */
@@ -395,6 +396,7 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
             seal_st = hall_dbres_str(e, 0, "state");
             rec.seal_known = 1;
             rec.seal_revoked = strcmp(seal_st, "revoked") == 0;
+            rec.seal_revoked_at = (time_t)hall_dbres_int(e, 0, "revoked_s");
             seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
                                                         hall_dbres_str(e, 0, "revoked_at"))
                        : strcmp(seal_st, "replaced") == 0
@@ -417,8 +419,11 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     o = hall_val_set_obj(req->pool, r, "seal_state");
     hall_val_set_str(req->pool, o, "state", seal_st);
     hall_val_set_str(req->pool, o, "now", seal_now);
-    if (v.revoked_after)
-        hall_val_set_str(req->pool, r, "note", "签章后吊销");
+    if (v.revoked_after || v.seal_revoked_after)
+        hall_val_set_str(req->pool, r, "note",
+                         v.revoked_after && v.seal_revoked_after ? "签章后吊销、签章后注销"
+                         : v.revoked_after                       ? "签章后吊销"
+                                                                 : "签章后注销");
     notes = hall_val_set_list(req->pool, r, "notes");
     for (i = 0; i < v.nnotes; i++)
         hall_val_push_str(req->pool, notes, v.notes[i]);
@@ -790,7 +795,43 @@ tools_page(struct hall_req *req)
     return hall_resp_page(req, 200, "sign_tools", ctx);
 }
 
+/*
+ * GET /sign/seal-status?es_id=: a seal's state in the register, what
+ * hall-stamp asks before it stamps and when it verifies (docs/modules/sign.md):
+ * public as the CRL is (the seal file itself carries the esID), and no
+ * more than the state and when it was cancelled or replaced.
+ */
+static int
+seal_status(struct hall_req *req)
+{
+    const char *es_id = hall_req_param(req, "es_id"), *c;
+    struct hall_val *out, *o;
+    struct hall_dbres *e;
+
+    if (es_id == NULL || *es_id == '\0')
+        return hall_msg(req, HALL_M_SIGN_SEAL_ID_REQUIRED, "es_id");
+    for (c = es_id; *c != '\0'; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
+            break;
+    if (*c != '\0' || c - es_id > 64)
+        return hall_msg(req, HALL_M_SIGN_SEAL_ID_BAD, "es_id");
+    e = hall_db_exec(req->cx, "sign_seal", HALL_STR(es_id));
+    if (e == NULL)
+        return hall_msg(req, HALL_M_BUSY, NULL);
+    out = hall_val_obj(req->pool);
+    o = hall_val_set_obj(req->pool, out, "seal");
+    hall_val_set_str(req->pool, o, "es_id", es_id);
+    if (hall_dbres_rows(e) == 0) {
+        hall_val_set_str(req->pool, o, "state", "unknown");
+        return hall_resp_ok(req, out);
+    }
+    hall_dbres_set(req->pool, o, e, 0, "state revoked_at replaced_by");
+    hall_val_set_int(req->pool, o, "revoked_s", hall_dbres_int(e, 0, "revoked_s"));
+    return hall_resp_ok(req, out);
+}
+
 static const struct hall_route sign_routes[] = {
+    {"GET", "/sign/seal-status", seal_status, 0, NULL},
     {"GET", "/sign/verify", verify_page, 0, NULL},
     {"POST", "/sign/verify", verify, HALL_R_SPOOL | HALL_R_NOCSRF, NULL},
     {"GET", "/sign/try", try_page, 0, NULL},

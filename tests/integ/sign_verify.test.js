@@ -5,7 +5,8 @@
  * stamped by hall-stamp, 文档已被修改 after one byte changed, 非本CA签发
  * for a signature under another CA (openssl + mutool sign), 体验印章 for
  * the 免费体验 stamp, the signer revoked after stamping (有效, 签章后吊销)
- * and before (签章人证书已吊销（签章前）), the seal revoked (印章已注销) —
+ * and before (签章人证书已吊销（签章前）), the seal cancelled after the
+ * stamp (有效, 签章后注销) and before (印章已注销): the timestamp decides —
  * and every unusable upload a 4xx naming the field `file`.
  */
 const { test } = require('node:test');
@@ -15,7 +16,7 @@ const { makePdf, verifyPdf, tryStamp, foreignSigned, hallSeals, stampWith } = re
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { tmpdir, operator, staffRevoke } = require('./lib/pki');
+const { tmpdir, operator, staffRevoke, psql } = require('./lib/pki');
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -132,7 +133,7 @@ test('verify__unusable_uploads__4xx_naming_file__never_5xx', async () => {
     assert.equal(body.field, 'file');
 });
 
-test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and_before__seal_revoked', async () => {
+test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and_before__seal_cancelled_after_and_before', async () => {
     const seals = await hallSeals();
     const doc = makePdf({ pages: 2, text: 'contract' });
 
@@ -173,21 +174,33 @@ test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and
     assert.equal(s.note, '签章后吊销');
     assert.equal(s.signer_state.at_signing, '有效');
     assert.match(s.signer_state.now, /^已吊销（\d{4}-/);
-    /* a stamp made with it after the revocation: 签章人证书已吊销（签章前） */
-    const c = stampWith(doc, seals.org_business, seals.pin);
-    r = await verifyPdf(c);
+    /* a stamp the revocation precedes (hall-stamp sign refuses a revoked
+     * signer now, stamp_revoke.test.js: the records say it was revoked a
+     * day before): 签章人证书已吊销（签章前） */
+    psql(`UPDATE certificates SET revoked_at = revoked_at - interval '1 day'
+        WHERE serial = '${seals.org_business.serial}'`);
+    r = await verifyPdf(b);
     s = r.body.result.stamps[0];
     assert.equal(s.state, '签章人证书已吊销（签章前）', JSON.stringify(s));
     assert.equal(s.valid, false);
     assert.equal(s.signer_state.at_signing, '已吊销');
 
-    /* the 机构章 revoked (注销) by the operator: its stamp says 印章已注销 */
+    /* the 机构章 cancelled (注销) by the operator after its stamp: the same
+     * rule as a certificate's, 有效 with 签章后注销 */
+    await sleep(1100);
     assert.equal((await op.post('/admin/seal/revoke', { es_id: seals.org.esId, reason: '印章停用' })).status, 200);
+    r = await verifyPdf(a);
+    s = r.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.equal(s.note, '签章后注销');
+    assert.match(s.seal_state.now, /^已注销（/);
+    /* ... and before it: 印章已注销 */
+    psql(`UPDATE seseals SET revoked_at = revoked_at - interval '1 day' WHERE es_id = '${seals.org.esId}'`);
     r = await verifyPdf(a);
     s = r.body.result.stamps[0];
     assert.equal(s.state, '印章已注销', JSON.stringify(s));
     assert.equal(s.valid, false);
-    assert.match(s.seal_state.now, /^已注销（/);
+    assert.match(s.problem, /^印章于 .* 注销，早于签章时间$/);
 });
 
 test('verify_page__file_without_stamp__the_page_again_saying_so_beside_the_field', async () => {

@@ -74,6 +74,8 @@ test('stamp_sm2__hall_seal__ses_signature__tool_and_hall_verify_valid__qpdf_clea
     assert.match(v.stdout, /格式: GB\/T 38540 电子签章（SM2\/SM3）/);
     assert.match(v.stdout, /核验: 通过 通过 通过 通过 通过 通过 通过/);
     assert.match(v.stdout, new RegExp(`序列号 ${serial}`));
+    /* the SM2 CA's OCSP answer, checked with the GM/T 0009 signer ID */
+    assert.match(v.stdout, /签章人证书状态: 有效（OCSP http/);
 
     /* the hall's 签名验证 through nginx */
     const h = await verifyPdf(out);

@@ -1161,6 +1161,34 @@ verdict__records_lower_the_state__one_rule_for_both_verifiers(void **state)
     rec.seal_revoked = 1;
     hall_stamp_verdict(pool, &s, &rec, &v);
     assert_int_equal(v.state, HALL_STAMP_SEAL_REVOKED);
+    /* ... after the signing time: the certificate's rule, valid and told */
+    rec.seal_revoked_at = s.signing_time + 60;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.seal_revoked_after, 1);
+    assert_non_null(strstr(v.notes[0], "签章后注销"));
+    /* ... at or before it: 印章已注销, when */
+    rec.seal_revoked_at = s.signing_time;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_SEAL_REVOKED);
+    assert_non_null(strstr(v.problem, "早于签章时间"));
+    /* ... no timestamp: nothing says the stamp came first */
+    s.signing_time = 0;
+    rec.seal_revoked_at = 1800000060;
+    hall_stamp_verdict(pool, &s, &rec, &v);
+    assert_int_equal(v.state, HALL_STAMP_SEAL_REVOKED);
+    s.signing_time = 1800000000;
+    /* the tool without an answer: the document's state, said so */
+    {
+        struct hall_stamp_records none;
+
+        memset(&none, 0, sizeof(none));
+        none.unchecked = "无法连接";
+        hall_stamp_verdict(pool, &s, &none, &v);
+        assert_int_equal(v.state, HALL_STAMP_VALID);
+        assert_int_equal(v.nnotes, 1);
+        assert_non_null(strstr(v.notes[0], "需要联网查询吊销状态"));
+    }
     /* records never raise a modified document, and a demo stamp is told */
     s.state = HALL_STAMP_MODIFIED;
     s.problem = "签章后文档被修改：第1页的内容被修改";

@@ -8,14 +8,24 @@
  *   hall-stamp sign --in A.pdf --out B.pdf --seal X.seseal
  *                   (--p12 M.p12 | --pkcs11-module SO --token LABEL [--key-label L])
  *                   --page N --x MM --y MM --tsa URL [--pin-fd N] [--chain CA.crt]
- *   hall-stamp verify [--root F ...] [--ca F ...] [--demo-root F] FILE.pdf
+ *                   [--hall URL]
+ *   hall-stamp verify [--root F ...] [--ca F ...] [--demo-root F] [--hall URL | --offline]
+ *                   FILE.pdf
  *
  * The PIN is read from the terminal without echo, or from a file
  * descriptor (--pin-fd): never from the command line, where ps shows it.
  *
+ * Revocation (docs/internals/stamp.md §3): sign asks the signer's status of
+ * the OCSP responder its certificate names (its CRL when OCSP does not
+ * answer) and the seal's of the hall (GET /sign/seal-status), and writes
+ * nothing when either is revoked or cannot be learnt; verify asks the same
+ * and says so when it could not.  --hall asks another address of the hall.
+ *
  * Exit status: 0 done (verify: every stamp 有效); 1 verify: a stamp is not
  * 有效, or the file holds none; 2 usage; 3 could not (a file unreadable,
- * not a PDF, encrypted or damaged, a wrong PIN, the TSA unreachable).
+ * not a PDF, encrypted or damaged, a wrong PIN, the TSA unreachable, the
+ * signer's or the seal's status not learnt); 4 sign refused: the signer's
+ * certificate revoked or the seal cancelled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +39,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -42,6 +53,7 @@
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
 #define EXIT_FAIL    3
+#define EXIT_REFUSED 4
 #define FILE_MAX     (200L * 1024 * 1024)
 
 static int zh;
@@ -52,36 +64,45 @@ static void
 usage(FILE *f)
 {
     if (zh)
-        fputs("用法：\n"
-              "  hall-stamp sign --in 原文.pdf --out 盖章后.pdf --seal 印章.seseal\n"
-              "                  (--p12 证书介质.p12 | --pkcs11-module 驱动.so --token 令牌标签\n"
-              "                   [--key-label 密钥标签])\n"
-              "                  --page 页码 --x 毫米 --y 毫米 --tsa 时间戳服务地址\n"
-              "                  [--pin-fd 文件描述符] [--chain 中级CA证书.crt]\n"
-              "  hall-stamp verify [--root 根证书.crt ...] [--ca CA证书.crt ...]\n"
-              "                  [--demo-root 体验根证书.crt] 文件.pdf\n"
-              "  hall-stamp --help | --version   [--lang zh|en]\n"
-              "\n"
-              "sign：在第 页码 页盖章，印章中心距页面左边 --x 毫米、距上边 --y 毫米，\n"
-              "  印章按其实际尺寸显示；签名附带时间戳服务（--tsa，如\n"
-              "  https://营业厅地址/tsa）的时间戳，无法取得时间戳时不盖章。\n"
-              "  PIN码在终端输入（不回显），或用 --pin-fd 从文件描述符读取；\n"
-              "  不接受命令行中的PIN码。\n"
-              "verify：逐个核验文件中的签章，给出与营业厅相同的结论（离线，\n"
-              "  仅依据所给证书）。全部签章有效时退出码为0。\n"
-              "\n"
-              "退出码：0 成功/全部有效；1 有签章无效或没有签章；2 用法错误；\n"
-              "  3 无法完成（文件无法读取、已加密或已损坏、PIN码错误、时间戳服务不可用）。\n",
-              f);
+        fputs(
+            "用法：\n"
+            "  hall-stamp sign --in 原文.pdf --out 盖章后.pdf --seal 印章.seseal\n"
+            "                  (--p12 证书介质.p12 | --pkcs11-module 驱动.so --token 令牌标签\n"
+            "                   [--key-label 密钥标签])\n"
+            "                  --page 页码 --x 毫米 --y 毫米 --tsa 时间戳服务地址\n"
+            "                  [--pin-fd 文件描述符] [--chain 中级CA证书.crt] [--hall 营业厅地址]\n"
+            "  hall-stamp verify [--root 根证书.crt ...] [--ca CA证书.crt ...]\n"
+            "                  [--demo-root 体验根证书.crt] [--hall 营业厅地址 | --offline] "
+            "文件.pdf\n"
+            "  hall-stamp --help | --version   [--lang zh|en]\n"
+            "\n"
+            "sign：在第 页码 页盖章，印章中心距页面左边 --x 毫米、距上边 --y 毫米，\n"
+            "  印章按其实际尺寸显示；签名附带时间戳服务（--tsa，如\n"
+            "  https://营业厅地址/tsa）的时间戳，无法取得时间戳时不盖章。\n"
+            "  PIN码在终端输入（不回显），或用 --pin-fd 从文件描述符读取；\n"
+            "  不接受命令行中的PIN码。\n"
+            "  盖章前向营业厅查询签章人证书的吊销状态（证书载明的OCSP服务，\n"
+            "  其次CRL）和印章状态：证书已吊销或印章已注销时不盖章；无法查询时\n"
+            "  也不盖章（盖章本须联网取得时间戳）。\n"
+            "verify：逐个核验文件中的签章，给出与营业厅相同的结论：签章人证书的\n"
+            "  吊销状态先依据文件内嵌的OCSP答复（/DSS），其次与印章状态一起联网\n"
+            "  向营业厅查询；无法查询（或 --offline）时注明“需要联网查询吊销状态”。\n"
+            "  全部签章有效时退出码为0。\n"
+            "--hall：向该地址的营业厅查询，而非证书中载明的地址。\n"
+            "\n"
+            "退出码：0 成功/全部有效；1 有签章无效或没有签章；2 用法错误；\n"
+            "  3 无法完成（文件无法读取、已加密或已损坏、PIN码错误、时间戳服务不可用、\n"
+            "  无法查询吊销状态）；4 拒绝盖章（签章人证书已吊销或印章已注销）。\n",
+            f);
     else
         fputs("Usage:\n"
               "  hall-stamp sign --in IN.pdf --out OUT.pdf --seal SEAL.seseal\n"
               "                  (--p12 MEDIUM.p12 | --pkcs11-module MODULE.so --token LABEL\n"
               "                   [--key-label LABEL])\n"
               "                  --page N --x MM --y MM --tsa URL\n"
-              "                  [--pin-fd FD] [--chain CA.crt]\n"
+              "                  [--pin-fd FD] [--chain CA.crt] [--hall URL]\n"
               "  hall-stamp verify [--root ROOT.crt ...] [--ca CA.crt ...]\n"
-              "                  [--demo-root DEMO-ROOT.crt] FILE.pdf\n"
+              "                  [--demo-root DEMO-ROOT.crt] [--hall URL | --offline] FILE.pdf\n"
               "  hall-stamp --help | --version   [--lang zh|en]\n"
               "\n"
               "sign: stamps page N with the seal at its real size, its centre --x mm from\n"
@@ -89,12 +110,19 @@ usage(FILE *f)
               "  a timestamp from the TSA (--tsa, e.g. https://HALL/tsa): without one,\n"
               "  nothing is written.  The PIN is typed on the terminal (not echoed) or\n"
               "  read from a file descriptor (--pin-fd); never from the command line.\n"
+              "  Before stamping, the signer's revocation status (the OCSP responder its\n"
+              "  certificate names, else its CRL) and the seal's state are asked of the\n"
+              "  hall: nothing is written when either is revoked, or cannot be learnt.\n"
               "verify: checks every stamp of the file and gives the hall's verdicts,\n"
-              "  offline, from the certificates given.  Exit status 0 when all are valid.\n"
+              "  the signers' status from the OCSP answers the file keeps (/DSS), else\n"
+              "  asked of the hall online with the seals'; when it cannot (or\n"
+              "  --offline) it says so.  Exit status 0 when all are valid.\n"
+              "--hall: ask the hall at this address instead of the certificate's.\n"
               "\n"
               "Exit status: 0 done / all valid; 1 a stamp is not valid, or none found;\n"
               "  2 usage; 3 could not (unreadable, encrypted or damaged file, wrong PIN,\n"
-              "  TSA unreachable).\n",
+              "  TSA unreachable, status not learnt); 4 sign refused (the signer's\n"
+              "  certificate revoked or the seal cancelled).\n",
               f);
 }
 
@@ -246,7 +274,7 @@ is_sm2(X509 *x)
 /* hall-stamp sign's arguments */
 struct sign_args {
     const char *in_path, *out_path, *seal_path, *p12_path, *module, *token, *key_label, *tsa,
-        *chain_path;
+        *chain_path, *hall;
     int page, pin_fd;
     double x, y;
 };
@@ -268,6 +296,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"tsa", required_argument, NULL, 'a'},
                                          {"pin-fd", required_argument, NULL, 'f'},
                                          {"chain", required_argument, NULL, 'c'},
+                                         {"hall", required_argument, NULL, 'H'},
                                          {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     char *end;
@@ -305,6 +334,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                 a->pin_fd = -2;
             break;
         case 'c': a->chain_path = optarg; break;
+        case 'H': a->hall = optarg; break;
         case 'L': break;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -421,6 +451,88 @@ write_stamped(const char *path, const unsigned char *pdf, size_t pdf_len, const 
     return HALL_OK;
 }
 
+/*
+ * Before a stamp: the signer's certificate not revoked and the seal not
+ * cancelled, as the hall answers now (docs/internals/stamp.md §3).  A
+ * status that cannot be learnt refuses too: the stamp needs the hall's
+ * TSA online anyway, and a stamp by a revoked signer is never written.
+ * 0, or the exit status with the message printed.
+ */
+static int
+sign_status(struct hall_pool *pool, const struct sign_args *a, X509 *cert, STACK_OF(X509) * chain,
+            const unsigned char *seal, size_t seal_len)
+{
+    struct hall_stamp_online on;
+    struct hall_stamp_status st;
+    struct hall_stamp_seal_status ss;
+    struct hall_seseal_info info;
+    const char *why, *serial;
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+    serial = hall_pstrdup(pool, hex != NULL ? hex : "?");
+    OPENSSL_free(hex);
+    BN_free(bn);
+    memset(&on, 0, sizeof(on));
+    on.hall = a->hall;
+    hall_stamp_status_check(pool, cert, chain, &on, &st);
+    if (st.state == HALL_STAMP_REV_UNCHECKED) {
+        fprintf(stderr,
+                T("hall-stamp：无法查询签章人证书（序列号 %s）的吊销状态：%s。未盖章；"
+                  "请联网后重试\n",
+                  "hall-stamp: cannot learn the revocation status of the signer's certificate "
+                  "(serial %s): %s.  Nothing written; try again online\n"),
+                serial, st.why);
+        return EXIT_FAIL;
+    }
+    if (st.state == HALL_STAMP_REV_REVOKED) {
+        fprintf(stderr,
+                T("hall-stamp：签章人证书（序列号 %s）已于 %s 吊销（原因：%s），"
+                  "不能再盖章。未盖章\n",
+                  "hall-stamp: the signer's certificate (serial %s) was revoked on %s "
+                  "(reason: %s): it cannot stamp.  Nothing written\n"),
+                serial, hall_beijing_time(pool, st.revoked_at), hall_stamp_reason_text(st.reason));
+        return EXIT_REFUSED;
+    }
+    if (st.state == HALL_STAMP_REV_UNKNOWN) {
+        fprintf(stderr,
+                T("hall-stamp：营业厅不认识签章人证书（序列号 %s）。未盖章\n",
+                  "hall-stamp: the hall does not know the signer's certificate (serial %s).  "
+                  "Nothing written\n"),
+                serial);
+        return EXIT_REFUSED;
+    }
+    if (hall_seseal_read(pool, seal, seal_len, &info, &why) != HALL_OK) {
+        fprintf(stderr, "hall-stamp: %s\n", why);
+        return EXIT_FAIL;
+    }
+    hall_stamp_seal_check(pool, cert, info.es_id, &on, &ss);
+    if (!ss.checked) {
+        fprintf(stderr,
+                T("hall-stamp：无法查询印章（编码 %s）的状态：%s。未盖章；请联网后重试\n",
+                  "hall-stamp: cannot learn the state of the seal %s: %s.  Nothing written; "
+                  "try again online\n"),
+                info.es_id, ss.why);
+        return EXIT_FAIL;
+    }
+    if (strcmp(ss.state, "valid") != 0) {
+        fprintf(stderr,
+                strcmp(ss.state, "revoked") == 0
+                    ? T("hall-stamp：印章（编码 %s）已于 %s 注销，不能再盖章。未盖章\n",
+                        "hall-stamp: the seal %s was cancelled on %s: it cannot stamp.  "
+                        "Nothing written\n")
+                : strcmp(ss.state, "replaced") == 0
+                    ? T("hall-stamp：印章（编码 %s）已被新印章替换%s，请使用新印章。未盖章\n",
+                        "hall-stamp: the seal %s was replaced%s: use the new one.  Nothing "
+                        "written\n")
+                    : T("hall-stamp：营业厅没有登记印章（编码 %s）%s。未盖章\n",
+                        "hall-stamp: the hall has no seal %s%s.  Nothing written\n"),
+                info.es_id, ss.revoked_text);
+        return EXIT_REFUSED;
+    }
+    return 0;
+}
+
 static int
 cmd_sign(int argc, char **argv)
 {
@@ -461,6 +573,11 @@ cmd_sign(int argc, char **argv)
     OPENSSL_cleanse(pin, sizeof(pin));
     if (got != HALL_OK)
         goto out;
+    got = sign_status(pool, &a, cert, chain, seal, seal_len);
+    if (got != 0) {
+        rc = got;
+        goto out;
+    }
     memset(&in, 0, sizeof(in));
     in.pdf = pdf;
     in.pdf_len = pdf_len;
@@ -520,11 +637,14 @@ print_time(const char *label, time_t t)
 /* hall-stamp verify's options: the certificates given into all (--root,
  * --ca) and demo (--demo-root); 0, EXIT_USAGE or EXIT_FAIL */
 static int
-verify_args_load(int argc, char **argv, STACK_OF(X509) * all, STACK_OF(X509) * demo)
+verify_args_load(int argc, char **argv, STACK_OF(X509) * all, STACK_OF(X509) * demo,
+                 const char **hall, int *offline)
 {
     static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
                                          {"ca", required_argument, NULL, 'c'},
                                          {"demo-root", required_argument, NULL, 'd'},
+                                         {"hall", required_argument, NULL, 'H'},
+                                         {"offline", no_argument, NULL, 'O'},
                                          {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -543,11 +663,13 @@ verify_args_load(int argc, char **argv, STACK_OF(X509) * all, STACK_OF(X509) * d
                 return EXIT_FAIL;
             }
             break;
+        case 'H': *hall = optarg; break;
+        case 'O': *offline = 1; break;
         case 'L': break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind + 1 != argc) {
+    if (optind + 1 != argc || (*offline && *hall != NULL)) {
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -580,14 +702,128 @@ verify_trust(STACK_OF(X509) * all, STACK_OF(X509) * roots, STACK_OF(X509) * cas,
     trust->cas = cas;
 }
 
+/* what this run asked the hall: once per signer and per seal however many
+ * stamps name them (a hall that does not answer is waited for once) */
+#define ASKED_MAX HALL_STAMP_SIGS_MAX
+static struct asked_status {
+    const char *serial;
+    struct hall_stamp_status st;
+} asked_st[ASKED_MAX];
+static struct asked_seal {
+    const char *es_id;
+    struct hall_stamp_seal_status ss;
+} asked_seal[ASKED_MAX];
+static int nasked_st, nasked_seal;
+
+static void
+status_asked(struct hall_pool *pool, X509 *x, STACK_OF(X509) * cas,
+             const struct hall_stamp_online *on, const char *serial, struct hall_stamp_status *st)
+{
+    struct hall_stamp_online ev_only = *on;
+    int i;
+
+    for (i = 0; i < nasked_st; i++)
+        if (strcmp(asked_st[i].serial, serial) == 0) {
+            /* the file's evidence still first: it depends on the stamp's time */
+            ev_only.offline = 1;
+            hall_stamp_status_check(pool, x, cas, &ev_only, st);
+            if (st->state == HALL_STAMP_REV_UNCHECKED)
+                *st = asked_st[i].st;
+            return;
+        }
+    hall_stamp_status_check(pool, x, cas, on, st);
+    if (!st->embedded && !on->offline && nasked_st < ASKED_MAX) {
+        asked_st[nasked_st].serial = serial;
+        asked_st[nasked_st++].st = *st;
+    }
+}
+
+static void
+seal_asked(struct hall_pool *pool, X509 *x, const char *es_id, const struct hall_stamp_online *on,
+           struct hall_stamp_seal_status *ss)
+{
+    int i;
+
+    for (i = 0; i < nasked_seal; i++)
+        if (strcmp(asked_seal[i].es_id, es_id) == 0) {
+            *ss = asked_seal[i].ss;
+            return;
+        }
+    hall_stamp_seal_check(pool, x, es_id, on, ss);
+    if (nasked_seal < ASKED_MAX) {
+        asked_seal[nasked_seal].es_id = es_id;
+        asked_seal[nasked_seal++].ss = *ss;
+    }
+}
+
+/*
+ * What the hall answers now of the stamp's signer and seal (rec), asked
+ * online unless offline: hall_stamp_verdict reads it as /sign/verify reads
+ * the hall's tables.  *line: the signer's status in words, NULL none.
+ */
+static void
+sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509) * cas,
+            const char *hall, int offline, const struct hall_stamp_evidence *ev,
+            struct hall_stamp_records *rec, const char **line)
+{
+    struct hall_stamp_online on;
+    struct hall_stamp_status st;
+    struct hall_stamp_seal_status ss;
+    const unsigned char *p = s->signer_der;
+    X509 *x;
+
+    memset(rec, 0, sizeof(*rec));
+    *line = NULL;
+    if (!hall_stamp_wants_records(s) || p == NULL)
+        return;
+    x = d2i_X509(NULL, &p, (long)s->signer_der_len);
+    if (x == NULL) {
+        rec->unchecked = T("无法读取签章人证书", "the signer's certificate unreadable");
+        return;
+    }
+    memset(&on, 0, sizeof(on));
+    on.hall = hall;
+    on.offline = offline;
+    on.evidence = ev;
+    on.signing_time = s->signing_time;
+    status_asked(pool, x, cas, &on, s->signer_serial, &st);
+    if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL && offline) {
+        ss.checked = 0;
+        ss.why = T("未联网查询", "not asked: --offline");
+        hall_stamp_records_online(pool, &st, &ss, rec);
+    } else if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL) {
+        seal_asked(pool, x, s->seal_es_id, &on, &ss);
+        hall_stamp_records_online(pool, &st, &ss, rec);
+    } else {
+        hall_stamp_records_online(pool, &st, NULL, rec);
+    }
+    if (st.state == HALL_STAMP_REV_GOOD && st.embedded)
+        *line = hall_psprintf(pool, "%s（%s，%s %s）", T("有效", "good"), st.source,
+                              T("答复时间", "produced"), hall_beijing_time(pool, st.checked_at));
+    else if (st.state == HALL_STAMP_REV_GOOD)
+        *line = hall_psprintf(pool, "%s（%s %s）", T("有效", "good"), st.source, st.url);
+    else if (st.state == HALL_STAMP_REV_REVOKED)
+        *line = hall_psprintf(pool, "%s %s（%s；%s %s）", T("已吊销于", "revoked on"),
+                              hall_beijing_time(pool, st.revoked_at),
+                              hall_stamp_reason_text(st.reason), st.source, st.url);
+    else if (st.state == HALL_STAMP_REV_UNKNOWN)
+        *line = hall_psprintf(pool, "%s（%s %s）", T("营业厅不认识该证书", "unknown to the hall"),
+                              st.source, st.url);
+    X509_free(x);
+}
+
 /* one stamp as the hall shows it: the same verdict (hall_stamp_verdict,
- * without the hall's records), its state, reason and notes */
+ * with what the hall answered online), its state, reason and notes */
 static int
-print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s)
+print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509) * cas,
+          const char *hall, int offline, const struct hall_stamp_evidence *ev)
 {
     struct hall_stamp_verdict v;
+    struct hall_stamp_records rec;
+    const char *line;
 
-    hall_stamp_verdict(pool, s, NULL, &v);
+    sig_records(pool, s, cas, hall, offline, ev, &rec, &line);
+    hall_stamp_verdict(pool, s, &rec, &v);
     printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
            zh ? hall_stamp_state_text(v.state)
               : (const char *[]){"", "document modified", "not issued by this CA", "demo seal",
@@ -606,6 +842,8 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s)
         printf("  %s: %s (%s %s)\n", T("签章人", "signer"), s->signer_subject,
                T("序列号", "serial"), s->signer_serial);
     print_time(T("签章时间（时间戳）", "signing time (timestamp)"), s->signing_time);
+    if (line != NULL)
+        printf("  %s: %s\n", T("签章人证书状态", "signer's status"), line);
     printf("  %s: %s %s %s %s %s %s %s\n", T("核验", "checks"), check_word(s->range),
            check_word(s->digest), check_word(s->signature), check_word(s->signing_cert),
            check_word(s->timestamp), check_word(s->seal), check_word(s->chain));
@@ -627,12 +865,14 @@ cmd_verify(int argc, char **argv)
                    *cas = sk_X509_new_null(), *demo = sk_X509_new_null();
     struct hall_stamp_trust trust;
     struct hall_stamp_report rep;
+    struct hall_stamp_evidence ev;
     struct hall_pool *pool = hall_pool_create(16384);
     char err[512];
-    int i, rc, valid = 0;
+    const char *hall = NULL;
+    int i, rc, valid = 0, offline = 0;
 
     memset(&trust, 0, sizeof(trust));
-    rc = verify_args_load(argc, argv, all, demo);
+    rc = verify_args_load(argc, argv, all, demo, &hall, &offline);
     if (rc != 0)
         goto out;
     rc = EXIT_FAIL;
@@ -642,6 +882,7 @@ cmd_verify(int argc, char **argv)
         fprintf(stderr, "hall-stamp: %s: %s\n", argv[optind], err);
         goto out;
     }
+    hall_stamp_evidence_read(pool, argv[optind], &ev);
     if (!trust.check_seal)
         printf("%s\n", T("注意：未提供SM2根证书和SM2 CA证书（--root），印章的制章者签名未核验",
                          "note: no SM2 root and SM2 CA given (--root): the seals' makers' "
@@ -649,7 +890,7 @@ cmd_verify(int argc, char **argv)
     if (rep.nsigs == 0)
         printf("%s\n", T("文件中没有签章", "the file holds no stamp"));
     for (i = 0; i < rep.nsigs; i++) {
-        valid += print_sig(pool, &rep.sigs[i]);
+        valid += print_sig(pool, &rep.sigs[i], cas, hall, offline, &ev);
     }
     rc = rep.nsigs > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
 out:

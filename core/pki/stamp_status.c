@@ -1,0 +1,648 @@
+/*
+ * stamp_status.c: a signer's revocation status and a seal's state asked
+ * from the hall over the network (docs/internals/stamp.md §3, "Revocation"):
+ * the certificate's own OCSP URL (authorityInfoAccess), its CRL
+ * distribution point when OCSP gives no answer, and the hall's seal lookup
+ * (GET /sign/seal-status).  hall-stamp sign refuses a revoked signer with
+ * it; hall-stamp verify gives hall_stamp_verdict the same records the
+ * hall's own verifier reads from its tables.
+ *
+ * Every answer is checked before it is believed: the OCSP answer signed by
+ * the issuing CA or by a responder it certified for OCSP (for an SM2 CA, with
+ * the GM/T 0009 signer ID), for this serial, current; the CRL signed by the
+ * issuer and current.  Whatever cannot be fetched or checked leaves the
+ * status "unchecked", with why, never "good".
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "stamp_int.h"
+
+#define STATUS_BODY_MAX  (4L * 1024 * 1024) /* an OCSP answer, a CRL, a certificate */
+#define STATUS_TIMEOUT   10000L             /* ms, each request */
+#define STATUS_SKEW_S    300                /* clocks apart, seconds */
+#define STAMP_SM2_ID     "1234567812345678" /* GM/T 0009's default signer ID */
+#define STAMP_SM2_ID_LEN 16
+
+const char *
+hall_stamp_reason_text(int reason)
+{
+    static const char *const t[] = {"未说明原因", "密钥泄露", "CA密钥泄露",  "信息变更",
+                                    "已被替代",   "停止使用", "证书冻结",    "",
+                                    "从CRL移除",  "权限撤销", "属性机构泄露"};
+
+    if (reason < 0 || reason > 10 || t[reason][0] == '\0')
+        return "未说明原因";
+    return t[reason];
+}
+
+static size_t
+sink(char *p, size_t sz, size_t n, void *arg)
+{
+    struct stamp_buf *b = arg;
+
+    if (b->len + sz * n > (size_t)STATUS_BODY_MAX)
+        return 0;
+    stamp_buf_put(b, p, sz * n);
+    return sz * n;
+}
+
+/* GET url, or POST body to it: the answer in out (malloc'ed), HALL_ERR with why */
+static int
+fetch(struct hall_pool *pool, const char *url, const unsigned char *body, size_t body_len,
+      const char *type, long timeout_ms, struct stamp_buf *out, const char **why)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *hd = NULL;
+    long status = 0;
+    CURLcode cc;
+
+    if (c == NULL)
+        abort();
+    memset(out, 0, sizeof(*out));
+    out->max = (size_t)STATUS_BODY_MAX;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    if (body != NULL) {
+        hd = curl_slist_append(hd, type);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : STATUS_TIMEOUT);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(c);
+    if (cc != CURLE_OK || status != 200) {
+        *why = cc != CURLE_OK ? hall_psprintf(pool, "无法连接%s（%s）", url, curl_easy_strerror(cc))
+                              : hall_psprintf(pool, "%s 答复HTTP %ld", url, status);
+        stamp_buf_free(out);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* the first URI of the certificate's AIA for method (NID_ad_OCSP, NID_ad_ca_issuers) */
+static const char *
+aia_uri(struct hall_pool *pool, X509 *x, int method)
+{
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+    const char *uri = NULL;
+    int i;
+
+    for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia) && uri == NULL; i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+
+        if (OBJ_obj2nid(ad->method) == method && ad->location->type == GEN_URI)
+            uri = hall_pstrdup(pool, (const char *)ASN1_STRING_get0_data(
+                                         ad->location->d.uniformResourceIdentifier));
+    }
+    AUTHORITY_INFO_ACCESS_free(aia);
+    return uri;
+}
+
+/* the first URI of the certificate's CRL distribution points */
+static const char *
+crl_uri(struct hall_pool *pool, X509 *x)
+{
+    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+    const char *uri = NULL;
+    int i, j;
+
+    for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && uri == NULL; i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+
+        if (dp->distpoint == NULL || dp->distpoint->type != 0)
+            continue;
+        for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname) && uri == NULL; j++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+
+            if (g->type == GEN_URI)
+                uri = hall_pstrdup(
+                    pool, (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier));
+        }
+    }
+    sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+    return uri;
+}
+
+const char *
+hall_stamp_hall_of(struct hall_pool *pool, X509 *cert)
+{
+    const char *ocsp = aia_uri(pool, cert, NID_ad_OCSP);
+    size_t n;
+
+    if (ocsp == NULL)
+        return NULL;
+    n = strlen(ocsp);
+    if (n <= 5 || strcmp(ocsp + n - 5, "/ocsp") != 0)
+        return NULL;
+    return hall_psprintf(pool, "%.*s", (int)(n - 5), ocsp);
+}
+
+/* url asked of the hall given instead (hall-stamp --hall): the part after
+ * the certificate's hall (base) kept, or the URL's path */
+static const char *
+rebase(struct hall_pool *pool, const char *url, const char *base, const char *hall)
+{
+    const char *rest;
+    size_t hn;
+
+    if (url == NULL || hall == NULL)
+        return url;
+    if (base != NULL && strncmp(url, base, strlen(base)) == 0) {
+        rest = url + strlen(base);
+    } else {
+        rest = strstr(url, "://");
+        rest = rest != NULL ? strchr(rest + 3, '/') : NULL;
+        if (rest == NULL)
+            rest = "";
+    }
+    hn = strlen(hall);
+    while (hn > 0 && hall[hn - 1] == '/')
+        hn--;
+    return hall_psprintf(pool, "%.*s%s", (int)hn, hall, rest);
+}
+
+/* tbs (DER) signed with sig under alg by key: 1 verified.  By hand rather
+ * than X509_verify / OCSP_basic_verify: an SM2 CA signs with the GM/T 0009
+ * signer ID, which those cannot be given for a CRL or an OCSP answer */
+static int
+sig_ok(const unsigned char *tbs, int n, const X509_ALGOR *alg, const ASN1_BIT_STRING *sig,
+       EVP_PKEY *key)
+{
+    const ASN1_OBJECT *o = NULL;
+    const EVP_MD *md;
+    EVP_MD_CTX *m;
+    EVP_PKEY_CTX *pc;
+    int mdnid = 0, pknid = 0, ok = 0;
+
+    if (tbs == NULL || n <= 0 || alg == NULL || sig == NULL || key == NULL)
+        return 0;
+    X509_ALGOR_get0(&o, NULL, NULL, alg);
+    if (OBJ_find_sigid_algs(OBJ_obj2nid(o), &mdnid, &pknid) != 1)
+        return 0;
+    md = EVP_get_digestbynid(mdnid);
+    if (md == NULL)
+        return 0;
+    m = EVP_MD_CTX_new();
+    pc = EVP_PKEY_CTX_new(key, NULL);
+    if (m == NULL || pc == NULL)
+        abort();
+    if (EVP_PKEY_is_a(key, "SM2") && EVP_PKEY_CTX_set1_id(pc, STAMP_SM2_ID, STAMP_SM2_ID_LEN) != 1)
+        goto out;
+    EVP_MD_CTX_set_pkey_ctx(m, pc);
+    ok = EVP_DigestVerifyInit(m, NULL, md, NULL, key) == 1 &&
+         EVP_DigestVerify(m, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), tbs,
+                          (size_t)n) == 1;
+out:
+    EVP_MD_CTX_free(m);
+    EVP_PKEY_CTX_free(pc);
+    ERR_clear_error();
+    return ok;
+}
+
+/* 1 when issuer signed x */
+static int
+issued_by(X509 *x, X509 *issuer)
+{
+    const ASN1_BIT_STRING *sig = NULL;
+    const X509_ALGOR *alg = NULL;
+    unsigned char *der = NULL;
+    int n, ok;
+
+    if (X509_check_issued(issuer, x) != X509_V_OK) {
+        ERR_clear_error();
+        return 0;
+    }
+    X509_get0_signature(&sig, &alg, x);
+    n = i2d_re_X509_tbs(x, &der);
+    ok = sig_ok(der, n, alg, sig, X509_get0_pubkey(issuer));
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* the OCSP answer's signer: the issuer itself, or a certificate the answer
+ * carries that the issuer certified for OCSP signing; NULL none */
+static X509 *
+ocsp_signer(OCSP_BASICRESP *bs, X509 *issuer)
+{
+    const ASN1_OCTET_STRING *kid = NULL;
+    const X509_NAME *nm = NULL;
+    X509 *signer = NULL;
+
+    if (OCSP_resp_get0_signer(bs, &signer, NULL) != 1) {
+        ERR_clear_error();
+        /* no certificate of the answer is its signer: the CA's own key? */
+        if (OCSP_resp_get0_id(bs, &kid, &nm) == 1 && nm != NULL &&
+            X509_NAME_cmp(nm, X509_get_subject_name(issuer)) == 0)
+            return issuer;
+        return NULL;
+    }
+    if (X509_cmp(signer, issuer) == 0)
+        return issuer;
+    if (!issued_by(signer, issuer) || (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0)
+        return NULL;
+    return signer;
+}
+
+static void
+unchecked(struct hall_stamp_status *st, const char *why)
+{
+    st->state = HALL_STAMP_REV_UNCHECKED;
+    st->why = why;
+}
+
+/*
+ * The DER OCSP answer (resp, len) about cert: HALL_OK with st set (good,
+ * revoked, unknown) when its signer is the issuer or its responder, the
+ * signature verifies and it is current at now — or, for an answer kept in
+ * the file (now 0), made at or after after (the stamp's time) — else
+ * HALL_ERR with *why.
+ */
+static int
+ocsp_judge(struct hall_pool *pool, OCSP_REQUEST *rq, const unsigned char *der_resp, size_t len,
+           X509 *cert, X509 *issuer, time_t now, time_t after, struct hall_stamp_status *st,
+           const char **why)
+{
+    OCSP_CERTID *mine = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+    OCSP_RESPONSE *resp = NULL;
+    OCSP_BASICRESP *bs = NULL;
+    ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+    const unsigned char *p = der_resp;
+    unsigned char *der = NULL;
+    X509 *signer;
+    int n, status = -1, reason = -1, rc = HALL_ERR;
+
+    if (mine == NULL)
+        abort();
+    resp = der_resp != NULL ? d2i_OCSP_RESPONSE(NULL, &p, (long)len) : NULL;
+    if (resp == NULL) {
+        *why = "答复不是OCSP答复";
+        goto out;
+    }
+    if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        *why = hall_psprintf(pool, "OCSP服务答复：%s",
+                             OCSP_response_status_str(OCSP_response_status(resp)));
+        goto out;
+    }
+    bs = OCSP_response_get1_basic(resp);
+    signer = bs != NULL ? ocsp_signer(bs, issuer) : NULL;
+    if (signer == NULL) {
+        *why = "OCSP答复的签名者不是签章人证书的签发CA";
+        goto out;
+    }
+    n = i2d_OCSP_RESPDATA((OCSP_RESPDATA *)OCSP_resp_get0_respdata(bs), &der);
+    if (!sig_ok(der, n, OCSP_resp_get0_tbs_sigalg(bs), OCSP_resp_get0_signature(bs),
+                X509_get0_pubkey(signer))) {
+        *why = "OCSP答复的签名无效";
+        goto out;
+    }
+    /* asked with a nonce: an answer with another one is not ours (one
+     * without, reused by the responder, is judged by its thisUpdate) */
+    if (rq != NULL && OCSP_check_nonce(rq, bs) == 0) {
+        *why = "OCSP答复的nonce与请求不符";
+        goto out;
+    }
+    if (OCSP_resp_find_status(bs, mine, &status, &reason, &rev, &thisupd, &nextupd) != 1) {
+        *why = "OCSP答复中没有该证书的状态";
+        goto out;
+    }
+    if (now != 0 && (stamp_asn1_time(thisupd) > now + STATUS_SKEW_S ||
+                     (nextupd != NULL && stamp_asn1_time(nextupd) < now - STATUS_SKEW_S))) {
+        *why = "OCSP答复已过期或时间不符";
+        goto out;
+    }
+    if (now == 0 && (after == 0 || stamp_asn1_time(thisupd) < after)) {
+        *why = "文件内嵌的OCSP答复早于签章时间";
+        goto out;
+    }
+    st->state = status == V_OCSP_CERTSTATUS_GOOD      ? HALL_STAMP_REV_GOOD
+                : status == V_OCSP_CERTSTATUS_REVOKED ? HALL_STAMP_REV_REVOKED
+                                                      : HALL_STAMP_REV_UNKNOWN;
+    if (st->state == HALL_STAMP_REV_REVOKED) {
+        st->revoked_at = stamp_asn1_time(rev);
+        st->reason = reason;
+    }
+    st->source = "OCSP";
+    st->checked_at = stamp_asn1_time(thisupd);
+    rc = HALL_OK;
+out:
+    ERR_clear_error();
+    OPENSSL_free(der);
+    OCSP_CERTID_free(mine);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    return rc;
+}
+
+/* the status from the OCSP responder at url: as ocsp_judge */
+static int
+ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
+         time_t now, struct hall_stamp_status *st, const char **why)
+{
+    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+    OCSP_REQUEST *rq = OCSP_REQUEST_new();
+    struct stamp_buf body;
+    unsigned char *der = NULL;
+    int n, rc = HALL_ERR;
+
+    memset(&body, 0, sizeof(body));
+    if (id == NULL || rq == NULL || OCSP_request_add0_id(rq, id) == NULL ||
+        OCSP_request_add1_nonce(rq, NULL, -1) != 1)
+        abort();
+    n = i2d_OCSP_REQUEST(rq, &der);
+    if (n <= 0)
+        abort();
+    if (fetch(pool, url, der, (size_t)n, "Content-Type: application/ocsp-request", timeout_ms,
+              &body, why) != HALL_OK)
+        goto out;
+    rc = ocsp_judge(pool, rq, body.p, body.len, cert, issuer, now, 0, st, why);
+    if (rc != HALL_OK)
+        *why = hall_psprintf(pool, "%s：%s", url, *why);
+    else
+        st->url = url;
+out:
+    OPENSSL_free(der);
+    stamp_buf_free(&body);
+    OCSP_REQUEST_free(rq);
+    return rc;
+}
+
+/* the status from the CRL at url: as ocsp_ask */
+static int
+crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
+        time_t now, struct hall_stamp_status *st, const char **why)
+{
+    struct stamp_buf body;
+    const unsigned char *p;
+    const ASN1_BIT_STRING *sig = NULL;
+    const X509_ALGOR *alg = NULL;
+    const ASN1_TIME *next;
+    X509_CRL *crl = NULL;
+    X509_REVOKED *r = NULL;
+    unsigned char *der = NULL;
+    int n, rc = HALL_ERR;
+
+    if (fetch(pool, url, NULL, 0, NULL, timeout_ms, &body, why) != HALL_OK)
+        return HALL_ERR;
+    p = body.p;
+    crl = d2i_X509_CRL(NULL, &p, (long)body.len);
+    if (crl == NULL) {
+        *why = hall_psprintf(pool, "%s 的答复不是CRL", url);
+        goto out;
+    }
+    X509_CRL_get0_signature(crl, &sig, &alg);
+    n = i2d_re_X509_CRL_tbs(crl, &der);
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
+        !sig_ok(der, n, alg, sig, X509_get0_pubkey(issuer))) {
+        *why = "CRL不是签章人证书的签发CA签发的";
+        goto out;
+    }
+    next = X509_CRL_get0_nextUpdate(crl);
+    if (next == NULL || stamp_asn1_time(next) < now - STATUS_SKEW_S) {
+        *why = "CRL已过期";
+        goto out;
+    }
+    if (X509_CRL_get0_by_serial(crl, &r, X509_get0_serialNumber(cert)) == 1 && r != NULL) {
+        ASN1_ENUMERATED *e = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
+
+        st->state = HALL_STAMP_REV_REVOKED;
+        st->revoked_at = stamp_asn1_time(X509_REVOKED_get0_revocationDate(r));
+        st->reason = e != NULL ? (int)ASN1_ENUMERATED_get(e) : -1;
+        ASN1_ENUMERATED_free(e);
+    } else {
+        st->state = HALL_STAMP_REV_GOOD;
+    }
+    st->source = "CRL";
+    st->url = url;
+    st->checked_at = stamp_asn1_time(X509_CRL_get0_lastUpdate(crl));
+    rc = HALL_OK;
+out:
+    ERR_clear_error();
+    OPENSSL_free(der);
+    X509_CRL_free(crl);
+    stamp_buf_free(&body);
+    return rc;
+}
+
+/* the certificate at the AIA's caIssuers URL that issued cert (DER or PEM) */
+static X509 *
+issuer_fetch(struct hall_pool *pool, X509 *cert, const char *base, const char *hall,
+             long timeout_ms, const char **why)
+{
+    const char *url = rebase(pool, aia_uri(pool, cert, NID_ad_ca_issuers), base, hall);
+    struct stamp_buf body;
+    const unsigned char *p;
+    X509 *x = NULL;
+
+    if (url == NULL) {
+        *why = "签章人证书未载明签发CA证书的地址";
+        return NULL;
+    }
+    if (fetch(pool, url, NULL, 0, NULL, timeout_ms, &body, why) != HALL_OK)
+        return NULL;
+    p = body.p;
+    x = d2i_X509(NULL, &p, (long)body.len);
+    if (x == NULL) {
+        BIO *b = BIO_new_mem_buf(body.p, (int)body.len);
+
+        x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+        BIO_free(b);
+    }
+    stamp_buf_free(&body);
+    ERR_clear_error();
+    if (x != NULL && !issued_by(cert, x)) {
+        X509_free(x);
+        x = NULL;
+    }
+    if (x == NULL)
+        *why = hall_psprintf(pool, "%s 不是签章人证书的签发CA证书", url);
+    return x;
+}
+
+void
+hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas,
+                        const struct hall_stamp_online *o, struct hall_stamp_status *st)
+{
+    const char *base = hall_stamp_hall_of(pool, cert), *why = NULL, *why2 = NULL;
+    const char *ocsp = rebase(pool, aia_uri(pool, cert, NID_ad_OCSP), base, o->hall);
+    const char *crl = rebase(pool, crl_uri(pool, cert), base, o->hall);
+    time_t now = o->now != 0 ? o->now : time(NULL);
+    X509 *issuer = NULL, *fetched = NULL;
+    int i;
+
+    memset(st, 0, sizeof(*st));
+    st->reason = -1;
+    for (i = 0; cas != NULL && i < sk_X509_num(cas) && issuer == NULL; i++)
+        if (issued_by(cert, sk_X509_value(cas, i)))
+            issuer = sk_X509_value(cas, i);
+    /* the file's own evidence first (PAdES B-LT's /DSS): nothing online */
+    for (i = 0; issuer != NULL && o->evidence != NULL && i < o->evidence->n; i++)
+        if (ocsp_judge(pool, NULL, o->evidence->der[i], o->evidence->len[i], cert, issuer, 0,
+                       o->signing_time, st, &why) == HALL_OK) {
+            st->source = "文件内嵌OCSP答复";
+            st->url = "/DSS";
+            st->embedded = 1;
+            return;
+        }
+    memset(st, 0, sizeof(*st));
+    st->reason = -1;
+    why = NULL;
+    if (o->offline) {
+        unchecked(st, o->evidence != NULL && o->evidence->n > 0
+                          ? "文件内嵌的OCSP答复不能证明签章时的状态，未联网查询"
+                          : "文件中没有内嵌的吊销信息，未联网查询");
+        return;
+    }
+    if (ocsp == NULL && crl == NULL) {
+        unchecked(st, "签章人证书未载明OCSP服务和CRL的地址");
+        return;
+    }
+    if (issuer == NULL) {
+        fetched = issuer_fetch(pool, cert, base, o->hall, o->timeout_ms, &why);
+        issuer = fetched;
+        if (issuer == NULL) {
+            unchecked(st, why);
+            return;
+        }
+    }
+    if (ocsp != NULL && ocsp_ask(pool, ocsp, cert, issuer, o->timeout_ms, now, st, &why) == HALL_OK)
+        goto out;
+    if (crl != NULL && crl_ask(pool, crl, cert, issuer, o->timeout_ms, now, st, &why2) == HALL_OK)
+        goto out;
+    unchecked(st, why != NULL && why2 != NULL ? hall_psprintf(pool, "%s；%s", why, why2)
+                  : why != NULL               ? why
+                  : why2 != NULL              ? why2
+                                              : "没有可用的吊销状态来源");
+out:
+    X509_free(fetched);
+}
+
+int
+hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_stamp_evidence *ev)
+{
+    qpdf_data q = qpdf_init();
+    qpdf_oh dss, arr;
+    char err[256];
+    int i, n, rc = HALL_ERR;
+
+    memset(ev, 0, sizeof(*ev));
+    if (stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)) != HALL_OK)
+        goto out;
+    dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
+    arr = qpdf_oh_is_dictionary(q, dss) ? qpdf_oh_get_key(q, dss, "/OCSPs") : 0;
+    n = arr != 0 && qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+    if (n > HALL_STAMP_EVIDENCE_MAX)
+        n = HALL_STAMP_EVIDENCE_MAX;
+    for (i = 0; i < n; i++) {
+        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        QPDF_BOOL filtered = QPDF_FALSE;
+
+        if (!qpdf_oh_is_stream(q, st) ||
+            (qpdf_oh_get_stream_data(q, st, qpdf_dl_generalized, &filtered, &buf, &len) &
+             QPDF_ERRORS) ||
+            !filtered || len == 0 || len > (size_t)STATUS_BODY_MAX) {
+            free(buf);
+            continue;
+        }
+        ev->der[ev->n] = hall_palloc(pool, len);
+        memcpy((unsigned char *)ev->der[ev->n], buf, len);
+        ev->len[ev->n++] = len;
+        free(buf);
+    }
+    rc = HALL_OK;
+out:
+    stamp_qerr(q);
+    qpdf_oh_release_all(q);
+    qpdf_cleanup(&q);
+    return rc;
+}
+
+void
+hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
+                      const struct hall_stamp_online *o, struct hall_stamp_seal_status *ss)
+{
+    const char *base = o->hall != NULL ? o->hall : hall_stamp_hall_of(pool, cert), *why = NULL;
+    const struct hall_val *v, *state, *at, *when;
+    struct hall_val *j;
+    struct stamp_buf body;
+    char *url, err[128];
+    size_t bn;
+    const char *c;
+
+    memset(ss, 0, sizeof(*ss));
+    if (base == NULL) {
+        ss->why = "签章人证书未载明营业厅的地址";
+        return;
+    }
+    for (c = es_id; *c != '\0'; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
+            break;
+    if (*es_id == '\0' || *c != '\0' || c - es_id > 64) {
+        ss->why = "印章编码格式不正确";
+        return;
+    }
+    bn = strlen(base);
+    while (bn > 0 && base[bn - 1] == '/')
+        bn--;
+    url = hall_psprintf(pool, "%.*s/sign/seal-status?es_id=%s", (int)bn, base, es_id);
+    if (fetch(pool, url, NULL, 0, NULL, o->timeout_ms, &body, &why) != HALL_OK) {
+        ss->why = why;
+        return;
+    }
+    j = body.len > 0 ? hall_val_parse(pool, (const char *)body.p, body.len, err, sizeof(err))
+                     : NULL;
+    stamp_buf_free(&body);
+    v = j != NULL ? hall_val_get(j, "seal") : NULL;
+    state = v != NULL ? hall_val_get(v, "state") : NULL;
+    if (state == NULL || state->type != HALL_V_STR) {
+        ss->why = hall_psprintf(pool, "%s 的答复无法识别", url);
+        return;
+    }
+    ss->checked = 1;
+    ss->state = state->str;
+    at = hall_val_get(v, "revoked_s");
+    when = hall_val_get(v, "revoked_at");
+    ss->revoked_at = at != NULL && at->type == HALL_V_INT ? (time_t)at->i : 0;
+    ss->revoked_text = when != NULL && when->type == HALL_V_STR ? when->str : "";
+}
+
+void
+hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_status *st,
+                          const struct hall_stamp_seal_status *ss, struct hall_stamp_records *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    if (st->state == HALL_STAMP_REV_UNCHECKED) {
+        rec->unchecked = st->why != NULL ? st->why : "";
+        return;
+    }
+    rec->looked_up = 1;
+    rec->cert_known = st->state != HALL_STAMP_REV_UNKNOWN;
+    rec->cert_revoked = st->state == HALL_STAMP_REV_REVOKED;
+    rec->cert_revoked_at = st->revoked_at;
+    if (ss != NULL && ss->checked) {
+        rec->seal_known = strcmp(ss->state, "unknown") != 0;
+        rec->seal_revoked = strcmp(ss->state, "revoked") == 0;
+        rec->seal_revoked_at = ss->revoked_at;
+    } else {
+        /* the seal's state not learnt: not said unregistered */
+        rec->seal_known = 1;
+        rec->seal_unchecked = ss != NULL && ss->why != NULL ? ss->why : "";
+    }
+    (void)pool;
+}
