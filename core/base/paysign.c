@@ -291,8 +291,7 @@ file_replace(const char *path, const void *p, size_t n)
 }
 
 int
-hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *newpass,
-                       const char **why)
+hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *newpass, const char **why)
 {
     char line[128];
     unsigned char plain[SECRET_FILE_MAX + 32], salt[8], kiv[48];
@@ -341,10 +340,9 @@ hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *newpas
         fclose(f);
         *why = "write";
         p8inf = EVP_PKEY2PKCS8(k);
-        p8 = p8inf != NULL
-                 ? PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), newpass, (int)strlen(newpass), NULL, 0,
-                                    SECRET_ITER_WRITE, p8inf, NULL, NULL)
-                 : NULL;
+        p8 = p8inf != NULL ? PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), newpass, (int)strlen(newpass),
+                                              NULL, 0, SECRET_ITER_WRITE, p8inf, NULL, NULL)
+                           : NULL;
         mem = BIO_new(BIO_s_mem());
         if (p8 == NULL || mem == NULL || PEM_write_bio_PKCS8(mem, p8) != 1)
             goto out;
@@ -357,7 +355,8 @@ hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *newpas
     }
     fclose(f);
     if (secret_open(path, oldpass, plain, sizeof(plain), &n, why) != HALL_OK) {
-        if (strcmp(*why, "read") == 0 && secret_open(path, newpass, plain, sizeof(plain), &n, why) == HALL_OK)
+        if (strcmp(*why, "read") == 0 &&
+            secret_open(path, newpass, plain, sizeof(plain), &n, why) == HALL_OK)
             rc = 2;
         goto out;
     }

@@ -108,8 +108,8 @@ hall_provider_secret(struct hall_ctx *cx, const struct hall_provider_acct *a)
     int i, slot = -1;
 
     /* a file name, never a path (sql/068 checks it too) */
-    if (a->secret_file == NULL || strchr(a->secret_file, '/') != NULL ||
-        a->secret_file[0] == '.' || strlen(a->secret_file) >= sizeof(secret_cache[0].name))
+    if (a->secret_file == NULL || strchr(a->secret_file, '/') != NULL || a->secret_file[0] == '.' ||
+        strlen(a->secret_file) >= sizeof(secret_cache[0].name))
         return NULL;
     path = hall_psprintf(cx->pool, "%s/%s", cx->conf->provider_key_dir, a->secret_file);
     if (stat(path, &st) != 0) {
@@ -129,8 +129,7 @@ hall_provider_secret(struct hall_ctx *cx, const struct hall_provider_acct *a)
             slot = i;
     }
     if (hall_secret_load_text(path, cx->conf->pki_pass_file, buf, sizeof(buf), &why) != HALL_OK) {
-        hall_warn(cx,
-                  "msg=\"provider secret not opened: %s\" account=%s file=%s",
+        hall_warn(cx, "msg=\"provider secret not opened: %s\" account=%s file=%s",
                   strcmp(why, "clear") == 0
                       ? "in clear, encrypt it with script/lib/keyenc.sh and pki_pass_file"
                   : strcmp(why, "pass") == 0 ? "no passphrase (pki_pass_file)"

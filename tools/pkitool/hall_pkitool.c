@@ -291,8 +291,9 @@ rotate_dir(struct rotation *r, const char *dir, int depth)
             r->already++;
         else if (rc < 0) {
             fprintf(stderr, "hall-pkitool: rotate-pass: %s: %s\n", path,
-                    strcmp(why, "write") == 0 ? "cannot write it anew"
-                                              : "opens with neither the old nor the new passphrase");
+                    strcmp(why, "write") == 0
+                        ? "cannot write it anew"
+                        : "opens with neither the old nor the new passphrase");
             r->failed++;
         }
     }
@@ -325,10 +326,10 @@ rotate_pass(const struct hall_conf *conf, const char *from)
     if (line_read(next, newpass, sizeof(newpass)) == HALL_OK) {
         printf("resuming the rotation begun with %s\n", next);
     } else if (from != NULL) {
-        if (line_read(from, newpass, sizeof(newpass)) != HALL_OK ||
-            strlen(newpass) < 16) {
-            fprintf(stderr, "hall-pkitool: rotate-pass: %s: no passphrase of 16 characters or"
-                            " more on its first line\n",
+        if (line_read(from, newpass, sizeof(newpass)) != HALL_OK || strlen(newpass) < 16) {
+            fprintf(stderr,
+                    "hall-pkitool: rotate-pass: %s: no passphrase of 16 characters or"
+                    " more on its first line\n",
                     from);
             goto out;
         }
