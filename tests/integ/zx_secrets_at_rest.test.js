@@ -8,7 +8,10 @@
  * provider secret, so a copy of var/ alone opens nothing.  SMS and the
  * courier (SF's order call signed with the checkWord, its route push
  * checked with it) still work; hall-pkitool rotate-pass writes every
- * encrypted file anew under a new passphrase and they keep working.
+ * encrypted file anew under a new passphrase and they keep working; a
+ * rotation cut mid-way (HALL_PKI_FAULT=rotate_after_N, exit 70) leaves every
+ * file whole under the old passphrase or the new one, SMS and the courier
+ * work meanwhile, and running it again finishes it.
  *
  * Runs late (zx_): the rotation changes the passphrase of the keys every
  * earlier file used.
@@ -147,5 +150,47 @@ test('secrets_at_rest__rotate_pass__every_key_file_anew_and_everything_still_wor
     for (const f of secretFiles)
         assert.ok(openSecret(f, now).length > 0, f);
     assert.deepEqual(varHolding([['the new passphrase', Buffer.from(now)], ['the old passphrase', Buffer.from(old)]]), []);
+    await providersWork();
+});
+
+test('secrets_at_rest__rotation_cut_mid_way__every_file_opens_things_work_run_again_finishes', { skip: SKIP }, async () => {
+    const before = atRest();
+    const old = passphrase();
+    const inPki = [...walk(path.join(HALL_VAR, 'keys', 'pki')), ...walk(path.join(HALL_VAR, 'keys', 'demo'))]
+        .filter((f) => /^-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(fs.readFileSync(f, 'utf8'))).length;
+    /* cut after the SM2 and demo keys and two of the five provider secrets */
+    let status = 0;
+    try {
+        execFileSync(PKITOOL, ['-c', HALL_CONF, 'rotate-pass'],
+            { env: { ...process.env, HALL_PKI_FAULT: `rotate_after_${inPki + 2}` }, stdio: 'pipe' });
+    } catch (e) {
+        status = e.status;
+    }
+    assert.equal(status, 70, 'the rotation was cut');
+    assert.equal(passphrase(), old, 'the passphrase is the old one until every file is done');
+    const next = fs.readFileSync(`${PASS_FILE}.next`, 'utf8').split('\n')[0];
+    const under = { old: 0, next: 0 };
+    for (const n of NAMES) {
+        const f = path.join(PROVIDERS, n);
+        let s;
+        try {
+            s = openSecret(f, old).trim();
+            under.old++;
+        } catch {
+            s = openSecret(f, next).trim();
+            under.next++;
+        }
+        assert.equal(s, before[n], `${n} whole after the cut`);
+    }
+    assert.deepEqual(under, { old: 3, next: 2 });
+    /* the hall and the sandbox open both kinds meanwhile */
+    await providersWork();
+
+    const out = execFileSync(PKITOOL, ['-c', HALL_CONF, 'rotate-pass'], { encoding: 'utf8' });
+    assert.match(out, /resuming the rotation/);
+    assert.match(out, /, [1-9]\d* already were;/);
+    assert.equal(passphrase(), next);
+    assert.ok(!fs.existsSync(`${PASS_FILE}.next`));
+    assert.deepEqual(atRest(), before);
     await providersWork();
 });

@@ -46,7 +46,9 @@
  *                                           after a crash (rotate_pass)
  *
  * HALL_PKI_FAULT=after_sign in the environment makes an issue exit (status
- * 70) between signing and storing: the reconciliation test uses it.
+ * 70) between signing and storing: the reconciliation test uses it;
+ * HALL_PKI_FAULT=rotate_after_N makes rotate-pass exit 70 once N files are
+ * written anew (tests/integ/zx_secrets_at_rest.test.js: a crash mid-way).
  * Exit status 0 on success, 1 on error, 2 on usage, 3 when the order
  * cannot be issued now (with the reason on stderr).
  */
@@ -244,6 +246,7 @@ line_write(const char *path, const char *text)
 struct rotation {
     const char *oldpass, *newpass;
     int done, already, failed;
+    int cut_after; /* HALL_PKI_FAULT=rotate_after_N: exit 70 after N files (the tests' crash) */
 };
 
 /* every regular file of dir (and of its folders down to depth more)
@@ -285,6 +288,11 @@ rotate_dir(struct rotation *r, const char *dir, int depth)
         if (!S_ISREG(st.st_mode))
             continue;
         rc = hall_keyfile_reencrypt(path, r->oldpass, r->newpass, &why);
+        if (rc == 1 && r->cut_after > 0 && r->done + 1 >= r->cut_after) {
+            fprintf(stderr, "hall-pkitool: rotate-pass: HALL_PKI_FAULT: cut after %d file(s)\n",
+                    r->cut_after);
+            _exit(70);
+        }
         if (rc == 1)
             r->done++;
         else if (rc == 2)
@@ -349,6 +357,9 @@ rotate_pass(const struct hall_conf *conf, const char *from)
         goto out;
     }
     memset(&r, 0, sizeof(r));
+    if (getenv("HALL_PKI_FAULT") != NULL &&
+        strncmp(getenv("HALL_PKI_FAULT"), "rotate_after_", 13) == 0)
+        r.cut_after = atoi(getenv("HALL_PKI_FAULT") + 13);
     r.oldpass = oldpass;
     r.newpass = newpass;
     dirs[0] = conf->pki_dir;

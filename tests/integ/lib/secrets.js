@@ -33,7 +33,17 @@ function openSecret(file, pass = passphrase()) {
     return Buffer.concat([d.update(raw.subarray(16)), d.final()]).toString('utf8');
 }
 
-/* an SMS or courier account's secret (provider_key_dir) */
-const providerSecret = (name) => openSecret(path.join(VAR, 'keys', 'providers', name)).trim();
+/* an SMS or courier account's secret (provider_key_dir); while a rotation
+ * is under way (pki.pass.next beside pki.pass) it may be under the new one */
+function providerSecret(name) {
+    const file = path.join(VAR, 'keys', 'providers', name);
+    try {
+        return openSecret(file).trim();
+    } catch (e) {
+        if (!fs.existsSync(`${PASS_FILE}.next`))
+            throw e;
+        return openSecret(file, fs.readFileSync(`${PASS_FILE}.next`, 'utf8').split('\n')[0]).trim();
+    }
+}
 
 module.exports = { CRED, PASS_FILE, PREFIX, passphrase, openSecret, providerSecret };
