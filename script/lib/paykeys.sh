@@ -31,8 +31,9 @@ set -euo pipefail
 
 keys=${1:?usage: paykeys.sh KEYS}
 lib=$(cd "$(dirname "$0")" && pwd -P)
-pass=${HALL_PKI_PASS_FILE:-}
-[ -n "$pass" ] && [ -s "$pass" ] || {
+# (KEYS/pki.pass without HALL_PKI_PASS_FILE: a throw-away fixture's)
+pass=${HALL_PKI_PASS_FILE:-$keys/pki.pass}
+[ -s "$pass" ] || {
     echo "paykeys.sh: no $pass (pki-init.sh makes it)" >&2
     exit 1
 }

@@ -19,7 +19,8 @@
 #    iterations: keyenc.sh) with the key-encryption passphrase in the file
 #    HALL_PKI_PASS_FILE names (0600: hall.conf's pki_pass_file), made once;
 #    never under DIR or KEYS (setup_var: VAR-credentials/pki.pass, outside
-#    var/; docs/operations.md "Secrets at rest"); every signature
+#    var/; docs/operations.md "Secrets at rest"; without HALL_PKI_PASS_FILE,
+#    for a throw-away hierarchy only, KEYS/pki.pass); every signature
 #    SM3withSM2 with the signer ID 1234567812345678:
 #      sm2-root.key  sm2-root.crt      the SM2 root CA, 20 years
 #      sm2.key       sm2.crt           issuing CA "sm2", signed by sm2-root, 10 years
@@ -77,10 +78,17 @@ fi
 
 # ---- 2. the SM2 hierarchy
 
-passfile=${HALL_PKI_PASS_FILE:?pki-init.sh: HALL_PKI_PASS_FILE names no file (the key-encryption passphrase, outside var/)}
-case $(cd "$(dirname "$passfile")" && pwd -P)/ in
-"$keys"/*) echo "pki-init.sh: $passfile lies in $keys, the keys it opens: put it outside" >&2 && exit 1 ;;
-esac
+if [ -n "${HALL_PKI_PASS_FILE:-}" ]; then
+    passfile=$HALL_PKI_PASS_FILE
+    mkdir -p "$(dirname "$passfile")"
+    case $(cd "$(dirname "$passfile")" && pwd -P)/ in
+    "$keys"/*) echo "pki-init.sh: $passfile lies in $keys, the keys it opens: put it outside" >&2 && exit 1 ;;
+    esac
+else
+    # a throw-away hierarchy (the unit tests' fixtures): beside the keys
+    passfile=$keys/pki.pass
+    echo "pki-init.sh: no HALL_PKI_PASS_FILE: the passphrase kept in $passfile, beside the keys" >&2
+fi
 newsecret "$passfile"
 cd "$dir"
 pass=(-pass "file:$passfile")
