@@ -42,6 +42,10 @@ const CONF = {
     host: argValue('--host') ?? process.env.HALL_SANDBOX_HOST ?? '127.0.0.1',
     /* the secrets of the providers' accounts (script/lib/common.sh provider_keys) */
     providerKeys: argValue('--provider-keys') ?? process.env.HALL_SANDBOX_PROVIDER_KEYS ?? '',
+    /* the key-encryption passphrase the hall encrypts them with (its
+     * pki_pass_file, outside var/): the sandbox plays the providers, who
+     * hold the same secrets in clear */
+    providerPass: argValue('--provider-pass') ?? process.env.HALL_SANDBOX_PROVIDER_PASS ?? '',
     /* where the carriers push their routes (the URL an operator registers
      * with SF): the hall's public URL */
     hallUrl: (argValue('--hall-url') ?? process.env.HALL_SANDBOX_HALL_URL ?? '').replace(/\/+$/, ''),
@@ -1128,6 +1132,7 @@ async function lateAnswer(req, ms) {
 const aliyunSms = require('./providers/aliyun_sms')({
     templatesFile: CONF.smsTemplates,
     keysDir: CONF.providerKeys,
+    passFile: CONF.providerPass,
     state: () => state,
     takeFault, send, readBody, hold, lateAnswer, digits,
 });
@@ -1136,6 +1141,7 @@ const aliyunSms = require('./providers/aliyun_sms')({
 const tencentSms = require('./providers/tencent_sms')({
     templates: aliyunSms.templates,
     keysDir: CONF.providerKeys,
+    passFile: CONF.providerPass,
     state: () => state,
     takeFault, send, readBody, hold, lateAnswer, digits,
 });
@@ -1160,6 +1166,7 @@ async function smsLimit(req, res) {
 
 const sfExpress = require('./providers/sf_express')({
     keysDir: CONF.providerKeys,
+    passFile: CONF.providerPass,
     hallUrl: CONF.hallUrl,
     state: () => state,
     takeFault, send, readBody, hold, lateAnswer, digits,

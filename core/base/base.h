@@ -424,6 +424,19 @@ struct evp_pkey_st *hall_pkey_load_encrypted(const char *path, const char *pass_
  * ("read": also damaged, another passphrase or another length) */
 int hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned char *out,
                                size_t len, const char **why);
+/* a text secret kept encrypted at rest by keyenc.sh (the SMS and courier
+ * accounts' secrets): its first line, trailing white space left out, into
+ * out (NUL-terminated, shorter than size); HALL_ERR with *why as above */
+int hall_secret_load_text(const char *path, const char *pass_file, char *out, size_t size,
+                          const char **why);
+/* hall-pkitool rotate-pass: a file keyenc.sh encrypted (a PKCS#8 private
+ * key or a secret) opened with oldpass and written anew under newpass, the
+ * same key (PBKDF2-HMAC-SHA256, 600,000 iterations), path.rot renamed over
+ * it; 1 when so, 2 when it opens with newpass already (a rotation resumed),
+ * 0 when it is no encrypted key (a certificate, a public key), -1 with *why
+ * ("read": opens with neither; "write") */
+int hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *newpass,
+                           const char **why);
 void hall_pkey_free(struct evp_pkey_st *k);
 /* the serial number of a PEM certificate in upper-case hexadecimal */
 char *hall_cert_serial(struct hall_pool *pool, const char *path);

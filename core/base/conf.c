@@ -113,9 +113,11 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "days after 已签收 the hall destroys a medium (PKCS#12) never downloaded"),
     S(provider_key_dir, "var/keys/providers",
       "the SMS and courier accounts' secrets, one file each (provider_accounts.secret_file)"),
-    S(pki_pass_file, "var/keys/pki.pass",
-      "passphrase of the SM2 CA keys in pki_dir and the merchants' private keys in pay_key_dir "
-      "(encrypted PKCS#8; 0600, never in the repo)"),
+    S(pki_pass_file, "/etc/hall/credentials/pki.pass",
+      "the key-encryption passphrase, first line: of the SM2 CA keys in pki_dir, the demo signer's"
+      " key, the merchants' keys in pay_key_dir and the secrets in provider_key_dir (0600, never"
+      " in the repo, never under the directories it opens; $CREDENTIALS_DIRECTORY/NAME: systemd's"
+      " credential NAME)"),
     S(pkcs11_module, "",
       "PKCS#11 module holding the ECDSA CA keys (SoftHSM2's, an HSM's); empty: no token"),
     S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),
@@ -304,6 +306,27 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
                 snprintf(msg, sizeof(msg), "%s:%d: bad value for %s", path, lineno, o->name);
             goto out;
         }
+    }
+    /* systemd hands a unit its credentials (LoadCredential=,
+     * LoadCredentialEncrypted=) in a folder of its own, named by the
+     * environment */
+    if (strncmp(conf->pki_pass_file, "$CREDENTIALS_DIRECTORY/", 23) == 0) {
+        const char *d = getenv("CREDENTIALS_DIRECTORY");
+        char *p;
+
+        if (d == NULL || *d == '\0') {
+            snprintf(msg, sizeof(msg),
+                     "%s: pki_pass_file names $CREDENTIALS_DIRECTORY, which is not set"
+                     " (LoadCredential= in the unit)",
+                     path);
+            goto out;
+        }
+        if (asprintf(&p, "%s/%s", d, conf->pki_pass_file + 23) < 0) {
+            snprintf(msg, sizeof(msg), "out of memory");
+            goto out;
+        }
+        free(conf->pki_pass_file);
+        conf->pki_pass_file = p;
     }
     /* behind HTTPS every cookie is Secure: derived from the address the
      * hall is reached at, not one more switch to remember */

@@ -9,11 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include "base/base.h"
@@ -63,6 +68,20 @@ pass_read(const char *pass_file, char *pass, size_t size)
     return pass[0] != '\0' ? HALL_OK : HALL_ERR;
 }
 
+/* the passphrase a rotation under way writes its files with (hall-pkitool
+ * rotate-pass: pass_file.next until every file is done); HALL_ERR when
+ * there is none */
+static int
+pass_next(const char *pass_file, char *pass, size_t size)
+{
+    char next[4096];
+
+    if (pass_file == NULL || *pass_file == '\0' ||
+        snprintf(next, sizeof(next), "%s.next", pass_file) >= (int)sizeof(next))
+        return HALL_ERR;
+    return pass_read(next, pass, size);
+}
+
 EVP_PKEY *
 hall_pkey_load_encrypted(const char *path, const char *pass_file, const char **why)
 {
@@ -92,6 +111,10 @@ hall_pkey_load_encrypted(const char *path, const char *pass_file, const char **w
     }
     rewind(f);
     k = PEM_read_PrivateKey(f, NULL, NULL, pass);
+    if (k == NULL && pass_next(pass_file, pass, sizeof(pass)) == HALL_OK) {
+        rewind(f);
+        k = PEM_read_PrivateKey(f, NULL, NULL, pass);
+    }
     fclose(f);
 out:
     OPENSSL_cleanse(pass, sizeof(pass));
@@ -108,29 +131,31 @@ out:
 #define SECRET_FILE_MAX 1024
 #define SECRET_ITER_MIN 100000
 #define SECRET_ITER_MAX 100000000
+/* what keyenc.sh writes: OWASP's figure for PBKDF2-HMAC-SHA256 */
+#define SECRET_ITER_WRITE 600000
 
-int
-hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned char *out, size_t len,
-                           const char **why)
+/* a secret file opened with pass into plain (at most cap bytes), its length
+ * in *n; HALL_ERR with *why "clear" or "read" */
+static int
+secret_open(const char *path, const char *pass, unsigned char *plain, size_t cap, size_t *n,
+            const char **why)
 {
-    char pass[256], text[SECRET_FILE_MAX + 1], *b64, *end;
-    unsigned char raw[SECRET_FILE_MAX], kiv[48], plain[SECRET_FILE_MAX + 32];
+    char text[SECRET_FILE_MAX + 1], *b64, *end;
+    unsigned char raw[SECRET_FILE_MAX], kiv[48];
+    unsigned char buf[SECRET_FILE_MAX + 32];
     EVP_CIPHER_CTX *c = NULL;
     unsigned long iter;
-    size_t n = 0, b64len;
+    size_t len = 0, b64len;
     int rawlen, pl = 0, fl = 0, rc = HALL_ERR;
     FILE *f;
 
-    *why = "pass";
-    if (pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
-        goto out;
     *why = "read";
     f = fopen(path, "r");
     if (f == NULL)
-        goto out;
-    n = fread(text, 1, SECRET_FILE_MAX, f);
+        return HALL_ERR;
+    len = fread(text, 1, SECRET_FILE_MAX, f);
     fclose(f);
-    text[n] = '\0';
+    text[len] = '\0';
     text[strcspn(text, "\r\n")] = '\0';
     if (strncmp(text, SECRET_PREFIX, strlen(SECRET_PREFIX)) != 0) {
         *why = "clear";
@@ -155,18 +180,215 @@ hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned cha
         goto out;
     c = EVP_CIPHER_CTX_new();
     if (c == NULL || EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32) != 1 ||
-        EVP_DecryptUpdate(c, plain, &pl, raw + 16, rawlen - 16) != 1 ||
-        EVP_DecryptFinal_ex(c, plain + pl, &fl) != 1 || (size_t)(pl + fl) != len)
-        goto out; /* another passphrase, or a secret of another length */
-    memcpy(out, plain, len);
+        EVP_DecryptUpdate(c, buf, &pl, raw + 16, rawlen - 16) != 1 ||
+        EVP_DecryptFinal_ex(c, buf + pl, &fl) != 1 || (size_t)(pl + fl) > cap)
+        goto out; /* another passphrase, or too long */
+    *n = (size_t)(pl + fl);
+    memcpy(plain, buf, *n);
     rc = HALL_OK;
     *why = NULL;
 out:
     EVP_CIPHER_CTX_free(c);
-    OPENSSL_cleanse(pass, sizeof(pass));
     OPENSSL_cleanse(text, sizeof(text));
     OPENSSL_cleanse(kiv, sizeof(kiv));
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return rc;
+}
+
+int
+hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned char *out, size_t len,
+                           const char **why)
+{
+    char pass[256];
+    unsigned char plain[SECRET_FILE_MAX + 32];
+    size_t n = 0;
+    int rc = HALL_ERR;
+
+    *why = "pass";
+    if (pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
+        goto out;
+    if (secret_open(path, pass, plain, sizeof(plain), &n, why) != HALL_OK &&
+        (strcmp(*why, "read") != 0 || pass_next(pass_file, pass, sizeof(pass)) != HALL_OK ||
+         secret_open(path, pass, plain, sizeof(plain), &n, why) != HALL_OK))
+        goto out;
+    if (n != len) {
+        *why = "read"; /* a secret of another length */
+        goto out;
+    }
+    memcpy(out, plain, len);
+    rc = HALL_OK;
+out:
+    OPENSSL_cleanse(pass, sizeof(pass));
     OPENSSL_cleanse(plain, sizeof(plain));
+    return rc;
+}
+
+int
+hall_secret_load_text(const char *path, const char *pass_file, char *out, size_t size,
+                      const char **why)
+{
+    char pass[256];
+    unsigned char plain[SECRET_FILE_MAX + 32];
+    size_t n = 0;
+    int rc = HALL_ERR;
+
+    *why = "pass";
+    if (size == 0 || pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
+        goto out;
+    if (secret_open(path, pass, plain, sizeof(plain), &n, why) != HALL_OK &&
+        (strcmp(*why, "read") != 0 || pass_next(pass_file, pass, sizeof(pass)) != HALL_OK ||
+         secret_open(path, pass, plain, sizeof(plain), &n, why) != HALL_OK))
+        goto out;
+    /* one line: what follows it and trailing white space are not part of it */
+    while (n > 0 && (plain[n - 1] == ' ' || plain[n - 1] == '\t' || plain[n - 1] == '\r' ||
+                     plain[n - 1] == '\n'))
+        n--;
+    if (n == 0 || n >= size || memchr(plain, '\0', n) != NULL || memchr(plain, '\n', n) != NULL) {
+        *why = "read";
+        goto out;
+    }
+    memcpy(out, plain, n);
+    out[n] = '\0';
+    rc = HALL_OK;
+out:
+    OPENSSL_cleanse(pass, sizeof(pass));
+    OPENSSL_cleanse(plain, sizeof(plain));
+    return rc;
+}
+
+/* path's content replaced by n bytes at p: path.rot written, synced and
+ * renamed over path, the folder synced; the old file stays whole until the
+ * rename */
+static int
+file_replace(const char *path, const void *p, size_t n)
+{
+    char tmp[4096], dir[4096], *slash;
+    int fd, ok;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.rot", path) >= (int)sizeof(tmp))
+        return HALL_ERR;
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return HALL_ERR;
+    ok = write(fd, p, n) == (ssize_t)n && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return HALL_ERR;
+    }
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        fd = open(dir[0] != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+    }
+    return HALL_OK;
+}
+
+int
+hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *newpass, const char **why)
+{
+    char line[128];
+    unsigned char plain[SECRET_FILE_MAX + 32], salt[8], kiv[48];
+    unsigned char raw[16 + SECRET_FILE_MAX + 32], ct[SECRET_FILE_MAX + 64];
+    char out[SECRET_FILE_MAX * 2];
+    EVP_PKEY *k = NULL;
+    PKCS8_PRIV_KEY_INFO *p8inf = NULL;
+    X509_SIG *p8 = NULL;
+    EVP_CIPHER_CTX *c = NULL;
+    BIO *mem = NULL;
+    FILE *f;
+    size_t n = 0;
+    int kind = 0, rc = -1, cl = 0, fl = 0, len;
+    char *data;
+    long dlen;
+
+    *why = "read";
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    if (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) == 0)
+            kind = 1;
+        else if (strncmp(line, SECRET_PREFIX, strlen(SECRET_PREFIX)) == 0)
+            kind = 2;
+    }
+    if (kind == 0) {
+        fclose(f);
+        *why = NULL;
+        return 0; /* not a key kept encrypted: a certificate, a public key */
+    }
+    if (kind == 1) {
+        rewind(f);
+        k = PEM_read_PrivateKey(f, NULL, NULL, (void *)oldpass);
+        if (k == NULL) {
+            rewind(f);
+            ERR_clear_error();
+            k = PEM_read_PrivateKey(f, NULL, NULL, (void *)newpass);
+            fclose(f);
+            if (k != NULL) {
+                rc = 2; /* done already (a rotation resumed) */
+                *why = NULL;
+            }
+            goto out;
+        }
+        fclose(f);
+        *why = "write";
+        p8inf = EVP_PKEY2PKCS8(k);
+        p8 = p8inf != NULL ? PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), newpass, (int)strlen(newpass),
+                                              NULL, 0, SECRET_ITER_WRITE, p8inf, NULL, NULL)
+                           : NULL;
+        mem = BIO_new(BIO_s_mem());
+        if (p8 == NULL || mem == NULL || PEM_write_bio_PKCS8(mem, p8) != 1)
+            goto out;
+        dlen = BIO_get_mem_data(mem, &data);
+        if (dlen <= 0 || file_replace(path, data, (size_t)dlen) != HALL_OK)
+            goto out;
+        rc = 1;
+        *why = NULL;
+        goto out;
+    }
+    fclose(f);
+    if (secret_open(path, oldpass, plain, sizeof(plain), &n, why) != HALL_OK) {
+        if (strcmp(*why, "read") == 0 &&
+            secret_open(path, newpass, plain, sizeof(plain), &n, why) == HALL_OK)
+            rc = 2;
+        goto out;
+    }
+    *why = "write";
+    memcpy(raw, "Salted__", 8);
+    c = EVP_CIPHER_CTX_new();
+    if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+        PKCS5_PBKDF2_HMAC(newpass, (int)strlen(newpass), salt, sizeof(salt), SECRET_ITER_WRITE,
+                          EVP_sha256(), sizeof(kiv), kiv) != 1 ||
+        c == NULL || EVP_EncryptInit_ex(c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32) != 1 ||
+        EVP_EncryptUpdate(c, ct, &cl, plain, (int)n) != 1 ||
+        EVP_EncryptFinal_ex(c, ct + cl, &fl) != 1)
+        goto out;
+    memcpy(raw + 8, salt, 8);
+    memcpy(raw + 16, ct, (size_t)(cl + fl));
+    len = snprintf(out, sizeof(out), "%s%d:", SECRET_PREFIX, SECRET_ITER_WRITE);
+    len += EVP_EncodeBlock((unsigned char *)out + len, raw, 16 + cl + fl);
+    out[len++] = '\n';
+    if (file_replace(path, out, (size_t)len) != HALL_OK)
+        goto out;
+    rc = 1;
+    *why = NULL;
+out:
+    EVP_CIPHER_CTX_free(c);
+    BIO_free(mem);
+    X509_SIG_free(p8);
+    PKCS8_PRIV_KEY_INFO_free(p8inf);
+    EVP_PKEY_free(k);
+    OPENSSL_cleanse(plain, sizeof(plain));
+    OPENSSL_cleanse(kiv, sizeof(kiv));
+    OPENSSL_cleanse(ct, sizeof(ct));
+    OPENSSL_cleanse(raw, sizeof(raw));
     return rc;
 }
 

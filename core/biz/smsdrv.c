@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
 
 #include "biz/biz.h"
 
@@ -82,29 +85,70 @@ hall_provider_account(struct hall_ctx *cx, const char *service, const char *part
     return HALL_OK;
 }
 
+/* the secrets this process has opened, each with the file it came from: a
+ * key derivation costs some 0.3 s of CPU, so a file is opened again only
+ * once it has changed (hall-pkitool rotate-pass writes each anew).  Held in
+ * memory from then on: SMS keeps going while the token is away. */
+#define SECRET_CACHE 16
+static struct {
+    char name[128];
+    dev_t dev;
+    ino_t ino;
+    time_t mtime;
+    off_t size;
+    char secret[512];
+} secret_cache[SECRET_CACHE];
+
 const char *
 hall_provider_secret(struct hall_ctx *cx, const struct hall_provider_acct *a)
 {
     char buf[512];
-    FILE *f;
-    size_t n;
-    const char *path;
+    const char *path, *why;
+    struct stat st;
+    int i, slot = -1;
 
     /* a file name, never a path (sql/068 checks it too) */
-    if (a->secret_file == NULL || strchr(a->secret_file, '/') != NULL || a->secret_file[0] == '.')
+    if (a->secret_file == NULL || strchr(a->secret_file, '/') != NULL || a->secret_file[0] == '.' ||
+        strlen(a->secret_file) >= sizeof(secret_cache[0].name))
         return NULL;
     path = hall_psprintf(cx->pool, "%s/%s", cx->conf->provider_key_dir, a->secret_file);
-    f = fopen(path, "r");
-    if (f == NULL) {
+    if (stat(path, &st) != 0) {
         hall_warn(cx, "msg=\"provider secret unreadable\" account=%s file=%s", a->name,
                   a->secret_file);
         return NULL;
     }
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return buf[0] != '\0' ? hall_pstrdup(cx->pool, buf) : NULL;
+    for (i = 0; i < SECRET_CACHE; i++) {
+        if (strcmp(secret_cache[i].name, a->secret_file) == 0) {
+            if (secret_cache[i].dev == st.st_dev && secret_cache[i].ino == st.st_ino &&
+                secret_cache[i].mtime == st.st_mtime && secret_cache[i].size == st.st_size)
+                return hall_pstrdup(cx->pool, secret_cache[i].secret);
+            slot = i;
+            break;
+        }
+        if (slot < 0 && secret_cache[i].name[0] == '\0')
+            slot = i;
+    }
+    if (hall_secret_load_text(path, cx->conf->pki_pass_file, buf, sizeof(buf), &why) != HALL_OK) {
+        hall_warn(cx, "msg=\"provider secret not opened: %s\" account=%s file=%s",
+                  strcmp(why, "clear") == 0
+                      ? "in clear, encrypt it with script/lib/keyenc.sh and pki_pass_file"
+                  : strcmp(why, "pass") == 0 ? "no passphrase (pki_pass_file)"
+                                             : "unreadable or not encrypted with pki_pass_file's"
+                                               " passphrase",
+                  a->name, a->secret_file);
+        return NULL;
+    }
+    if (slot < 0)
+        slot = (int)(st.st_ino % SECRET_CACHE);
+    OPENSSL_cleanse(secret_cache[slot].secret, sizeof(secret_cache[slot].secret));
+    snprintf(secret_cache[slot].name, sizeof(secret_cache[slot].name), "%s", a->secret_file);
+    secret_cache[slot].dev = st.st_dev;
+    secret_cache[slot].ino = st.st_ino;
+    secret_cache[slot].mtime = st.st_mtime;
+    secret_cache[slot].size = st.st_size;
+    memcpy(secret_cache[slot].secret, buf, sizeof(buf));
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return hall_pstrdup(cx->pool, secret_cache[slot].secret);
 }
 
 const char *

@@ -286,6 +286,7 @@ static struct {
     int set;
     char dir[1024];
     char pass[256]; /* the SM2 keys' passphrase; "" when there is no pki_pass_file */
+    char pass_file[1024];
 } keyconf;
 
 /* the keys that live in the token when there is one: every ECDSA key of
@@ -303,6 +304,8 @@ hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen)
         return HALL_OK;
     snprintf(keyconf.dir, sizeof(keyconf.dir), "%s", conf->pki_dir);
     keyconf.pass[0] = '\0';
+    snprintf(keyconf.pass_file, sizeof(keyconf.pass_file), "%s",
+             conf->pki_pass_file != NULL ? conf->pki_pass_file : "");
     f = conf->pki_pass_file != NULL && conf->pki_pass_file[0] != '\0'
             ? fopen(conf->pki_pass_file, "r")
             : NULL;
@@ -364,6 +367,14 @@ hall_pki_key(const char *name, char *err, size_t errlen)
     }
     k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
     fclose(f);
+    if (k == NULL && keyconf.pass_file[0] != '\0') {
+        /* written anew by a rotation under way (hall-pkitool rotate-pass):
+         * pki_pass_file read again, then its .next */
+        const char *why;
+
+        ERR_clear_error();
+        k = hall_pkey_load_encrypted(path, keyconf.pass_file, &why);
+    }
     if (k == NULL)
         snprintf(err, errlen, "pki_dir %s: %s.key cannot be read with pki_pass_file's passphrase",
                  keyconf.dir, name);

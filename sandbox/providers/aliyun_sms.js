@@ -12,7 +12,7 @@
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const path = require('node:path');
+const providerSecret = require('./secret');
 
 const ACCESS_KEY_ID = 'LTAI5tHallSandbox';
 const SECRET_FILE = 'aliyun-sms.secret';
@@ -48,14 +48,9 @@ module.exports = function aliyunSms(env) {
     const templates = loadTemplates(env.templatesFile);
     const nonces = new Map();            /* nonce -> time seen */
 
+    /* the account's secret: keyenc.sh's line opened with --provider-pass, or in clear */
     function secret() {
-        if (!env.keysDir)
-            return null;
-        try {
-            return fs.readFileSync(path.join(env.keysDir, SECRET_FILE), 'utf8').split(/\r?\n/)[0] || null;
-        } catch {
-            return null;
-        }
+        return providerSecret(env.keysDir, env.passFile, SECRET_FILE);
     }
 
     function fail(status, code, message) {

@@ -13,8 +13,7 @@
  */
 
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
+const providerSecret = require('./secret');
 
 /* the sandbox's accounts: partnerID -> carrier and the secret's file */
 const ACCOUNTS = {
@@ -35,14 +34,9 @@ function sfDigest(msgData, timestamp, checkWord) {
 }
 
 module.exports = function sfExpress(env) {
+    /* the account's secret: keyenc.sh's line opened with --provider-pass, or in clear */
     function secret(file) {
-        if (!env.keysDir)
-            return null;
-        try {
-            return fs.readFileSync(path.join(env.keysDir, file), 'utf8').split(/\r?\n/)[0] || null;
-        } catch {
-            return null;
-        }
+        return providerSecret(env.keysDir, env.passFile, file);
     }
 
     function answer(code, msg, data) {

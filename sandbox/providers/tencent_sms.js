@@ -12,8 +12,7 @@
  */
 
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
+const providerSecret = require('./secret');
 
 const SECRET_ID = 'AKIDHallSandbox';
 const SECRET_FILE = 'tencent-sms.secret';
@@ -24,14 +23,9 @@ const hmac = (key, msg, enc) => crypto.createHmac('sha256', key).update(msg).dig
 const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
 
 module.exports = function tencentSms(env) {
+    /* the account's secret: keyenc.sh's line opened with --provider-pass, or in clear */
     function secret() {
-        if (!env.keysDir)
-            return null;
-        try {
-            return fs.readFileSync(path.join(env.keysDir, SECRET_FILE), 'utf8').split(/\r?\n/)[0] || null;
-        } catch {
-            return null;
-        }
+        return providerSecret(env.keysDir, env.passFile, SECRET_FILE);
     }
 
     const error = (code, message) => [200, { Response: { Error: { Code: code, Message: message }, RequestId: crypto.randomUUID() } }];

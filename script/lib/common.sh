@@ -62,6 +62,13 @@ HALL_ROOT=${HALL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # modules/NAME/hall-NAME on $HALL_RUN/NAME.sock.
 HALL_MODULES=$("$HALL_ROOT/script/modules" names | tr '\n' ' ')
 HALL_VAR=${HALL_VAR:-$HALL_ROOT/var}
+# The credentials: what opens the secrets kept encrypted under var/ (the
+# key-encryption passphrase, hall.conf's pki_pass_file), kept OUT of var/
+# so that a copy of var/ alone opens nothing.  In production systemd hands
+# it to the services (LoadCredential=, docs/operations.md "Secrets at
+# rest"); in development it lives beside var/: VAR-credentials (var-credentials/
+# in the checkout, /tmp/hall-test.XXXXXX-credentials for script/test).
+HALL_CRED=${HALL_CRED:-}
 HALL_PORT=${HALL_PORT:-8080}
 HALL_SANDBOX_PORT=${HALL_SANDBOX_PORT:-8091}
 HALL_PG_FAST=${HALL_PG_FAST:-0}
@@ -306,26 +313,54 @@ setup_var() {
             die "cannot create $HALL_VAR/keys/pii.key"
     fi
     chmod 600 "$HALL_VAR/keys/pii.key"
+    setup_credentials
     # the token for the ECDSA CA keys and the SM2 hierarchy (encrypted keys):
     # created once; the ECDSA keys are made in the token by pki_ceremony
-    "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+    HALL_PKI_PASS_FILE=$HALL_CRED/pki.pass \
+        "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_VAR/keys/pki" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the CA hierarchy in $HALL_VAR/keys/pki (log: $HALL_VAR/log/pki-init.log)"
     # the 免费体验 demo CA (not the hall's: its own root, outside the token)
-    "$HALL_ROOT/script/lib/demo-ca.sh" "$HALL_VAR/keys/demo" "$HALL_VAR/keys/pki.pass" \
+    "$HALL_ROOT/script/lib/demo-ca.sh" "$HALL_VAR/keys/demo" "$HALL_CRED/pki.pass" \
         >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the demo CA in $HALL_VAR/keys/demo (log: $HALL_VAR/log/pki-init.log)"
     # the payment merchants' keys and the sandbox gateways' own
-    "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+    HALL_PKI_PASS_FILE=$HALL_CRED/pki.pass \
+        "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
     provider_keys
 }
 
+# setup_credentials: HALL_CRED (VAR-credentials unless set), 0700, and in
+# it pki.pass, the key-encryption passphrase (pki-init.sh makes it once).
+# A var/ from before kept it as var/keys/pki.pass: it is moved out here.
+setup_credentials() {
+    HALL_CRED=${HALL_CRED:-$HALL_VAR-credentials}
+    (umask 077 && mkdir -p "$HALL_CRED") || die "cannot create $HALL_CRED"
+    chmod 700 "$HALL_CRED"
+    HALL_CRED=$(cd "$HALL_CRED" && pwd -P)
+    export HALL_CRED
+    if [ -f "$HALL_VAR/keys/pki.pass" ]; then
+        if [ ! -s "$HALL_CRED/pki.pass" ]; then
+            mv "$HALL_VAR/keys/pki.pass" "$HALL_CRED/pki.pass" ||
+                die "cannot move $HALL_VAR/keys/pki.pass to $HALL_CRED"
+            say "moved the key-encryption passphrase out of var/: $HALL_CRED/pki.pass"
+        elif cmp -s "$HALL_VAR/keys/pki.pass" "$HALL_CRED/pki.pass"; then
+            rm -f "$HALL_VAR/keys/pki.pass"
+        else
+            die "$HALL_VAR/keys/pki.pass and $HALL_CRED/pki.pass differ: keep the one that opens var/keys (script/lib/keyenc.sh --open), remove the other"
+        fi
+    fi
+}
+
 # provider_keys: the secrets of the sandbox's SMS and courier accounts
 # (sql/068_providers.sql: provider_accounts.secret_file), made once under
-# VAR/keys/providers (the hall's provider_key_dir); the sandbox reads the
-# same files (--provider-keys).  An operator puts the real ones there.
+# VAR/keys/providers (the hall's provider_key_dir), each encrypted at rest
+# with the key-encryption passphrase (keyenc.sh, as the merchants' keys; one
+# in clear is encrypted in place); the sandbox opens the same files with it
+# (--provider-keys, --provider-pass).  An operator puts the real ones there,
+# encrypted the same way.
 provider_keys() {
-    local f
+    local f new=()
     mkdir -p "$HALL_VAR/keys/providers" && chmod 700 "$HALL_VAR/keys/providers" ||
         die "cannot create $HALL_VAR/keys/providers"
     for f in aliyun-sms.secret tencent-sms.secret sf.checkword jd.secret ems.secret; do
@@ -334,6 +369,11 @@ provider_keys() {
                 die "cannot create $HALL_VAR/keys/providers/$f"
         fi
     done
+    for f in "$HALL_VAR"/keys/providers/*; do
+        [ -f "$f" ] && [[ $f != *.new ]] && new+=("$f")
+    done
+    "$HALL_ROOT/script/lib/keyenc.sh" "$HALL_CRED/pki.pass" "${new[@]}" ||
+        die "cannot encrypt the secrets in $HALL_VAR/keys/providers"
 }
 
 # lock_var: one script/server or script/test per var dir.
@@ -583,7 +623,7 @@ write_conf() {
         say "log_level = info"
         say "workers = 4"
         say "pki_dir = $HALL_VAR/keys/pki"
-        say "pki_pass_file = $HALL_VAR/keys/pki.pass"
+        say "pki_pass_file = $HALL_CRED/pki.pass"
         # the token the ECDSA CA keys live in (script/lib/pki-init.sh made it)
         say "pkcs11_module = $(softhsm_module)"
         say "pkcs11_token = hall"
@@ -657,7 +697,7 @@ pki_ceremony_in() {
         say "db_conninfo = $conninfo"
         say "key_file = $dir/keys/pii.key"
         say "pki_dir = $dir/keys/pki"
-        say "pki_pass_file = $dir/keys/pki.pass"
+        say "pki_pass_file = $dir-credentials/pki.pass"
         say "pkcs11_module = $(softhsm_module)"
         say "pkcs11_token = hall"
         say "pkcs11_pin_file = $dir/keys/pkcs11.pin"
@@ -898,7 +938,7 @@ start_sandbox() {
     fi
     HALL_SANDBOX_KEYS=$HALL_VAR/keys/sandbox \
         start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT" \
-        --provider-keys "$HALL_VAR/keys/providers" --hall-url "http://127.0.0.1:$HALL_PORT"
+        --provider-keys "$HALL_VAR/keys/providers" --provider-pass "$HALL_CRED/pki.pass" --hall-url "http://127.0.0.1:$HALL_PORT"
     wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"
 }
 

@@ -23,15 +23,16 @@
 # Keys are 0600 in 0700 directories.  The hall's private keys and APIv3
 # keys (KEYS/pay/*/apiclient_key.pem, app_private_key.pem, apiv3.key: every
 # merchant's, the sandbox's and any an operator put there) are kept
-# encrypted with the SM2 keys' passphrase, KEYS/pki.pass (keyenc.sh: one in clear, or encrypted
+# encrypted with the key-encryption passphrase, HALL_PKI_PASS_FILE (keyenc.sh: one in clear, or encrypted
 # with fewer iterations, is encrypted anew in place); the sandbox's side
 # stays in clear (it plays the gateways).  Called by setup_var (common.sh)
-# after pki-init.sh, which makes KEYS/pki.pass.
+# after pki-init.sh, which makes HALL_PKI_PASS_FILE (outside KEYS).
 set -euo pipefail
 
 keys=${1:?usage: paykeys.sh KEYS}
 lib=$(cd "$(dirname "$0")" && pwd -P)
-pass=$keys/pki.pass
+# (KEYS/pki.pass without HALL_PKI_PASS_FILE: a throw-away fixture's)
+pass=${HALL_PKI_PASS_FILE:-$keys/pki.pass}
 [ -s "$pass" ] || {
     echo "paykeys.sh: no $pass (pki-init.sh makes it)" >&2
     exit 1

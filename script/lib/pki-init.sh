@@ -16,8 +16,11 @@
 #
 # 2. The SM2 hierarchy, in software (SoftHSM2 has no SM2), every key
 #    encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2-HMAC-SHA256 with 600,000
-#    iterations: keyenc.sh) with the passphrase in KEYS/pki.pass (0600:
-#    hall.conf's pki_pass_file); every signature
+#    iterations: keyenc.sh) with the key-encryption passphrase in the file
+#    HALL_PKI_PASS_FILE names (0600: hall.conf's pki_pass_file), made once;
+#    never under DIR or KEYS (setup_var: VAR-credentials/pki.pass, outside
+#    var/; docs/operations.md "Secrets at rest"; without HALL_PKI_PASS_FILE,
+#    for a throw-away hierarchy only, KEYS/pki.pass); every signature
 #    SM3withSM2 with the signer ID 1234567812345678:
 #      sm2-root.key  sm2-root.crt      the SM2 root CA, 20 years
 #      sm2.key       sm2.crt           issuing CA "sm2", signed by sm2-root, 10 years
@@ -75,9 +78,20 @@ fi
 
 # ---- 2. the SM2 hierarchy
 
-newsecret "$keys/pki.pass"
+if [ -n "${HALL_PKI_PASS_FILE:-}" ]; then
+    passfile=$HALL_PKI_PASS_FILE
+    mkdir -p "$(dirname "$passfile")"
+    case $(cd "$(dirname "$passfile")" && pwd -P)/ in
+    "$keys"/*) echo "pki-init.sh: $passfile lies in $keys, the keys it opens: put it outside" >&2 && exit 1 ;;
+    esac
+else
+    # a throw-away hierarchy (the unit tests' fixtures): beside the keys
+    passfile=$keys/pki.pass
+    echo "pki-init.sh: no HALL_PKI_PASS_FILE: the passphrase kept in $passfile, beside the keys" >&2
+fi
+newsecret "$passfile"
 cd "$dir"
-pass=(-pass "file:$keys/pki.pass")
+pass=(-pass "file:$passfile")
 
 ext() {
     # ext KIND: an extension file for openssl x509 -extfile
@@ -114,7 +128,7 @@ key() {
         chmod 600 "$1.key.new"
         mv "$1.key.new" "$1.key"
     fi
-    "$lib/keyenc.sh" "$keys/pki.pass" "$1.key"
+    "$lib/keyenc.sh" "$passfile" "$1.key"
 }
 
 # issue NAME CN ISSUER DAYS KIND [FORCE]: NAME.crt signed by ISSUER (SM3withSM2)
@@ -122,11 +136,11 @@ issue() {
     local name=$1 cn=$2 issuer=$3 days=$4 kind=$5 force=${6:-}
     [ -s "$name.crt" ] && [ -z "$force" ] && return 0
     key "$name"
-    openssl req -new -key "$name.key" -passin "file:$keys/pki.pass" -sm3 \
+    openssl req -new -key "$name.key" -passin "file:$passfile" -sm3 \
         -sigopt "distid:$SM2ID" -subj "/C=CN/O=$O/CN=$cn" -out "$name.csr"
     ext "$kind"
     openssl x509 -req -in "$name.csr" -vfyopt "distid:$SM2ID" -CA "$issuer.crt" \
-        -CAkey "$issuer.key" -passin "file:$keys/pki.pass" -sm3 -sigopt "distid:$SM2ID" \
+        -CAkey "$issuer.key" -passin "file:$passfile" -sm3 -sigopt "distid:$SM2ID" \
         -days "$days" -set_serial "$(serial)" -extfile .ext -out "$name.crt.new" 2>/dev/null
     rm -f "$name.csr" .ext
     chmod 644 "$name.crt.new"
@@ -137,7 +151,7 @@ rechain=
 if [ ! -s sm2-root.crt ]; then
     key sm2-root
     ext root
-    openssl req -x509 -new -key sm2-root.key -passin "file:$keys/pki.pass" -sm3 \
+    openssl req -x509 -new -key sm2-root.key -passin "file:$passfile" -sm3 \
         -sigopt "distid:$SM2ID" -days 7300 -set_serial "$(serial)" \
         -subj "/C=CN/O=$O/CN=Hall Demo SM2 Root CA" -config /dev/null -extensions v3 \
         -config <(printf '%s\n' '[req]' 'distinguished_name=dn' '[dn]' '[v3]' && cat .ext) \

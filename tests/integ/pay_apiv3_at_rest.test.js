@@ -21,6 +21,8 @@ const { applicant } = require('./lib/client');
 const { psql, personForm, unpaidOrder, allLogs, payOnline, confirmTrade, waitStatus } = require('./lib/payflow');
 
 const KEYS = path.join(process.env.HALL_VAR || '', 'keys');
+/* the key-encryption passphrase, outside var/ (script/lib/common.sh setup_credentials) */
+const PASS = path.join(process.env.HALL_CRED || `${process.env.HALL_VAR || ''}-credentials`, 'pki.pass');
 const KEYENC = path.join(__dirname, '..', '..', 'script', 'lib', 'keyenc.sh');
 const LINE = /^aes-256-cbc:pbkdf2-sha256:(\d+):([A-Za-z0-9+/]+={0,2})\n?$/;
 
@@ -37,7 +39,7 @@ function open(text, pass) {
 }
 
 test('apiv3_key_at_rest__encrypted_pbkdf2_sha256_600000__neither_the_key_nor_its_base64_on_disk', () => {
-    const pass = fs.readFileSync(path.join(KEYS, 'pki.pass'), 'utf8').split('\n')[0];
+    const pass = fs.readFileSync(PASS, 'utf8').split('\n')[0];
     const dirs = fs.readdirSync(path.join(KEYS, 'pay')).filter((d) => d.startsWith('wechat-'));
     assert.ok(dirs.length >= 2, dirs.join(' '));
     for (const d of dirs) {
@@ -107,7 +109,7 @@ test('pay_apiv3_key_in_clear__refused_no_trade_opened__encrypted_it_pays_and_the
         psql(`UPDATE pay_merchants SET active = false WHERE id = ${ref}`);
 
         /* encrypted in place (what script/server does at its start): a new row reads it */
-        execFileSync(KEYENC, [path.join(KEYS, 'pki.pass'), file]);
+        execFileSync(KEYENC, [PASS, file]);
         ref = row();
         const b = await order();
         const trade = await payOnline(b.c, b.id, 'wechat');

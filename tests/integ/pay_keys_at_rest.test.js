@@ -20,6 +20,8 @@ const { applicant } = require('./lib/client');
 const { psql, personForm, unpaidOrder, allLogs } = require('./lib/payflow');
 
 const KEYS = path.join(process.env.HALL_VAR || '', 'keys');
+/* the key-encryption passphrase, outside var/ (script/lib/common.sh setup_credentials) */
+const PASS = path.join(process.env.HALL_CRED || `${process.env.HALL_VAR || ''}-credentials`, 'pki.pass');
 const KEYENC = path.join(__dirname, '..', '..', 'script', 'lib', 'keyenc.sh');
 
 /* the PBKDF2 iterations and PRF of an encrypted PKCS#8 PEM file, as openssl reads it */
@@ -42,7 +44,7 @@ test('keys_at_rest__merchant_and_sm2_private_keys__encrypted_pbkdf2_sha256_60000
         ...fs.readdirSync(path.join(KEYS, 'pki')).filter((f) => f.endsWith('.key')).map((f) => path.join(KEYS, 'pki', f)),
     ].filter((f) => fs.existsSync(f));
     assert.ok(files.length >= 7, files.join(' '));
-    const pass = fs.readFileSync(path.join(KEYS, 'pki.pass'), 'utf8').split('\n')[0];
+    const pass = fs.readFileSync(PASS, 'utf8').split('\n')[0];
     for (const f of files) {
         assert.match(fs.readFileSync(f, 'utf8'), /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/, `${f} in clear`);
         const k = kdf(f);
@@ -84,7 +86,7 @@ test('pay_merchant_key_in_clear__refused_no_trade_opened__encrypted_it_pays', as
     const dir = path.join(KEYS, 'pay', 'wechat-1900000002');
     const file = path.join(dir, 'apiclient_key.pem');
     const kept = fs.readFileSync(file);
-    const pass = fs.readFileSync(path.join(KEYS, 'pki.pass'), 'utf8').split('\n')[0];
+    const pass = fs.readFileSync(PASS, 'utf8').split('\n')[0];
     const row = () => psql(`INSERT INTO pay_merchants (partner_code, channel, driver, merchant_id, app_id, platform_key_id)
         VALUES ('szjsgws', 'wechat', 'wechatpay_v3', '1900000002', 'wx9999999999999999',
         'PUB_KEY_ID_0119000000012026000000000001') RETURNING id`);
@@ -106,7 +108,7 @@ test('pay_merchant_key_in_clear__refused_no_trade_opened__encrypted_it_pays', as
         psql(`UPDATE pay_merchants SET active = false WHERE id = ${ref}`);
 
         /* encrypted in place (what script/server does at its start): a new row reads it */
-        execFileSync(KEYENC, [path.join(KEYS, 'pki.pass'), file]);
+        execFileSync(KEYENC, [PASS, file]);
         ref = row();
         const b = await order();
         const ok = await b.c.post('/pay/online', { id: b.id, channel: 'wechat' });

@@ -20,7 +20,8 @@ let base;
 const KEYS = require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(), 'sandbox-keys-'));
 /* the merchants' keys are kept encrypted with the SM2 keys' passphrase (pki-init.sh makes it) */
 require('node:fs').writeFileSync(path.join(KEYS, 'pki.pass'), `${crypto.randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
-require('node:child_process').execFileSync(path.join(__dirname, '..', '..', 'script', 'lib', 'paykeys.sh'), [KEYS]);
+require('node:child_process').execFileSync(path.join(__dirname, '..', '..', 'script', 'lib', 'paykeys.sh'), [KEYS],
+    { env: { ...process.env, HALL_PKI_PASS_FILE: path.join(KEYS, 'pki.pass') } });
 
 before(async () => {
     child = spawn(process.execPath, [SCRIPT, '--port', '0', '--callback-backoff-ms', '40'],

@@ -73,7 +73,7 @@ function walk(dir, files = []) {
 }
 
 test('token__no_ecc_ca_private_key_as_a_file_under_var_or_in_the_database', () => {
-    const passFile = path.join(VAR, 'keys', 'pki.pass');
+    const passFile = path.join(process.env.HALL_CRED || `${VAR}-credentials`, 'pki.pass');
     const pass = fs.existsSync(passFile) ? fs.readFileSync(passFile, 'utf8').trim() : undefined;
     for (const n of TOKEN_KEYS)
         assert.ok(!fs.existsSync(path.join(PKI, `${n}.key`)), `no ${n}.key in var/keys/pki`);
@@ -226,7 +226,7 @@ test('sm2__own_sm2_root_sm3withsm2_up_to_it__keys_encrypted_at_rest', async () =
         assert.match(k, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/, `${n}.key is encrypted`);
         assert.equal(fs.statSync(path.join(PKI, `${n}.key`)).mode & 0o777, 0o600);
     }
-    assert.equal(fs.statSync(path.join(VAR, 'keys', 'pki.pass')).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.join(process.env.HALL_CRED || `${VAR}-credentials`, 'pki.pass')).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(VAR, 'keys', 'pkcs11.pin')).mode & 0o777, 0o600);
 });
 

@@ -232,6 +232,69 @@ secret_load__keyenc_file__opens_with_its_passphrase_only(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* an SMS account's secret (any length): opened as text; rotated with
+ * hall_keyfile_reencrypt it opens with the new passphrase only, the same
+ * text; a PKCS#8 key likewise; pki_pass_file.next is tried meanwhile */
+static void
+secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase(void **state)
+{
+    char dir[] = "/tmp/hall-secret.XXXXXX", path[256], key[256], pass[256], next[256];
+    char cmd[1024], out[64];
+    const char *why = NULL;
+    EVP_PKEY *k;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(pass, sizeof(pass), "%s/pki.pass", dir);
+    snprintf(next, sizeof(next), "%s/pki.pass.next", dir);
+    f = fopen(pass, "w");
+    fputs("old passphrase\n", f);
+    fclose(f);
+    secret_file(dir, "sf.checkword", "old passphrase", "fedcba9876543210fedcba98", 600000);
+    snprintf(path, sizeof(path), "%s/sf.checkword", dir);
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
+    assert_string_equal(out, "fedcba9876543210fedcba98");
+    assert_int_equal(hall_secret_load_text(path, pass, out, 10, &why), HALL_ERR);
+    snprintf(key, sizeof(key), "%s/sm2.key", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl genpkey -algorithm SM2 2>/dev/null | openssl pkcs8 -topk8 -v2 aes-256-cbc"
+             " -v2prf hmacWithSHA256 -iter 600000 -passout 'pass:old passphrase' -out %s",
+             key);
+    assert_int_equal(system(cmd), 0);
+
+    /* written anew under the new passphrase; done already: 2; a certificate: 0 */
+    assert_int_equal(hall_keyfile_reencrypt(path, "old passphrase", "new passphrase", &why), 1);
+    assert_int_equal(hall_keyfile_reencrypt(path, "old passphrase", "new passphrase", &why), 2);
+    assert_int_equal(hall_keyfile_reencrypt(key, "old passphrase", "new passphrase", &why), 1);
+    assert_int_equal(hall_keyfile_reencrypt(key, "other", "another", &why), -1);
+    assert_string_equal(why, "read");
+    assert_int_equal(hall_keyfile_reencrypt(pass, "old passphrase", "new passphrase", &why), 0);
+
+    /* the old passphrase opens neither; with .next beside it, both open */
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_ERR);
+    assert_string_equal(why, "read");
+    assert_null(hall_pkey_load_encrypted(key, pass, &why));
+    f = fopen(next, "w");
+    fputs("new passphrase\n", f);
+    fclose(f);
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
+    assert_string_equal(out, "fedcba9876543210fedcba98");
+    k = hall_pkey_load_encrypted(key, pass, &why);
+    assert_non_null(k);
+    hall_pkey_free(k);
+    /* as openssl reads it: PBKDF2-HMAC-SHA256, 600,000 iterations */
+    snprintf(cmd, sizeof(cmd),
+             "openssl asn1parse -in %s | grep -q ':hmacWithSHA256' &&"
+             " openssl asn1parse -in %s | grep -q 'INTEGER *:0927C0' &&"
+             " openssl pkey -in %s -passin 'pass:new passphrase' -noout",
+             key, key, key);
+    assert_int_equal(system(cmd), 0);
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -243,6 +306,7 @@ main(void)
         cmocka_unit_test(unb64__strict__padding_only_at_the_end),
         cmocka_unit_test(json_member_text__alipay_response__as_written),
         cmocka_unit_test(secret_load__keyenc_file__opens_with_its_passphrase_only),
+        cmocka_unit_test(secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

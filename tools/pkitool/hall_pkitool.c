@@ -34,20 +34,39 @@
  *                                           certificate and the issuing CA's
  *                                           (script/stamp-dist --sign)
  *
+ *   hall-pkitool -c CONF rotate-pass [FILE] a new key-encryption passphrase
+ *                                           (pki_pass_file): every file kept
+ *                                           encrypted under it in pki_dir,
+ *                                           demo_dir, pay_key_dir and
+ *                                           provider_key_dir written anew
+ *                                           under the new one (FILE's first
+ *                                           line, else 32 random bytes in
+ *                                           hex), then the passphrase
+ *                                           replaced; resumed when run again
+ *                                           after a crash (rotate_pass)
+ *
  * HALL_PKI_FAULT=after_sign in the environment makes an issue exit (status
- * 70) between signing and storing: the reconciliation test uses it.
+ * 70) between signing and storing: the reconciliation test uses it;
+ * HALL_PKI_FAULT=rotate_after_N makes rotate-pass exit 70 once N files are
+ * written anew (tests/integ/zx_secrets_at_rest.test.js: a crash mid-way).
  * Exit status 0 on success, 1 on error, 2 on usage, 3 when the order
  * cannot be issued now (with the reason on stderr).
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "hall.h"
@@ -162,6 +181,217 @@ out:
     return rc;
 }
 
+/* the first line of path into out; HALL_ERR when unreadable or empty */
+static int
+line_read(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(out, 1, size - 1, f);
+        fclose(f);
+    }
+    out[n] = '\0';
+    out[strcspn(out, "\r\n")] = '\0';
+    return out[0] != '\0' ? HALL_OK : HALL_ERR;
+}
+
+/* the folder of path synced, so that a rename in it lasts */
+static void
+dir_sync(const char *path)
+{
+    char dir[4096], *slash;
+    int fd;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* text and a newline as path, 0600: path.tmp synced and renamed */
+static int
+line_write(const char *path, const char *text)
+{
+    char tmp[4096];
+    int fd, ok;
+    size_t n = strlen(text);
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+        return HALL_ERR;
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return HALL_ERR;
+    ok = write(fd, text, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return HALL_ERR;
+    }
+    dir_sync(path);
+    return HALL_OK;
+}
+
+struct rotation {
+    const char *oldpass, *newpass;
+    int done, already, failed;
+    int cut_after; /* HALL_PKI_FAULT=rotate_after_N: exit 70 after N files (the tests' crash) */
+};
+
+/* every regular file of dir (and of its folders down to depth more)
+ * written anew under the new passphrase */
+static void
+rotate_dir(struct rotation *r, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    char path[4096];
+    const char *why;
+    size_t n;
+    int rc;
+
+    if (d == NULL) {
+        if (errno != ENOENT) {
+            fprintf(stderr, "hall-pkitool: rotate-pass: cannot read %s\n", dir);
+            r->failed++;
+        }
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        n = strlen(e->d_name);
+        /* a file a crash left half-written: never a key */
+        if ((n > 4 && strcmp(e->d_name + n - 4, ".rot") == 0) ||
+            (n > 4 && strcmp(e->d_name + n - 4, ".new") == 0))
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+            lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (depth > 0)
+                rotate_dir(r, path, depth - 1);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode))
+            continue;
+        rc = hall_keyfile_reencrypt(path, r->oldpass, r->newpass, &why);
+        if (rc == 1 && r->cut_after > 0 && r->done + 1 >= r->cut_after) {
+            fprintf(stderr, "hall-pkitool: rotate-pass: HALL_PKI_FAULT: cut after %d file(s)\n",
+                    r->cut_after);
+            _exit(70);
+        }
+        if (rc == 1)
+            r->done++;
+        else if (rc == 2)
+            r->already++;
+        else if (rc < 0) {
+            fprintf(stderr, "hall-pkitool: rotate-pass: %s: %s\n", path,
+                    strcmp(why, "write") == 0
+                        ? "cannot write it anew"
+                        : "opens with neither the old nor the new passphrase");
+            r->failed++;
+        }
+    }
+    closedir(d);
+}
+
+/* rotate-pass [FILE]: pki_pass_file.next holds the new passphrase first
+ * (kept when it is there: a rotation resumed); every encrypted file is then
+ * written anew under it, one rename each; only when all are done does
+ * .next replace pki_pass_file.  A crash leaves each file whole, under the
+ * old passphrase or the new one, both on disk: the hall's loaders try
+ * .next too, and running this again finishes the work. */
+static int
+rotate_pass(const struct hall_conf *conf, const char *from)
+{
+    char oldpass[256], newpass[256], next[4096];
+    unsigned char rnd[32];
+    struct rotation r;
+    const char *dirs[3];
+    int i, rc = 1;
+
+    if (conf->pki_pass_file == NULL || conf->pki_pass_file[0] == '\0' ||
+        line_read(conf->pki_pass_file, oldpass, sizeof(oldpass)) != HALL_OK) {
+        fprintf(stderr, "hall-pkitool: rotate-pass: pki_pass_file %s cannot be read\n",
+                conf->pki_pass_file != NULL ? conf->pki_pass_file : "");
+        return 1;
+    }
+    if (snprintf(next, sizeof(next), "%s.next", conf->pki_pass_file) >= (int)sizeof(next))
+        goto out;
+    if (line_read(next, newpass, sizeof(newpass)) == HALL_OK) {
+        printf("resuming the rotation begun with %s\n", next);
+    } else if (from != NULL) {
+        if (line_read(from, newpass, sizeof(newpass)) != HALL_OK || strlen(newpass) < 16) {
+            fprintf(stderr,
+                    "hall-pkitool: rotate-pass: %s: no passphrase of 16 characters or"
+                    " more on its first line\n",
+                    from);
+            goto out;
+        }
+    } else {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+            goto out;
+        for (i = 0; i < (int)sizeof(rnd); i++)
+            snprintf(newpass + 2 * i, 3, "%02x", rnd[i]);
+        OPENSSL_cleanse(rnd, sizeof(rnd));
+    }
+    if (strcmp(newpass, oldpass) == 0) {
+        fprintf(stderr, "hall-pkitool: rotate-pass: the new passphrase is the old one\n");
+        goto out;
+    }
+    if (line_write(next, newpass) != HALL_OK) {
+        fprintf(stderr, "hall-pkitool: rotate-pass: cannot write %s\n", next);
+        goto out;
+    }
+    memset(&r, 0, sizeof(r));
+    if (getenv("HALL_PKI_FAULT") != NULL &&
+        strncmp(getenv("HALL_PKI_FAULT"), "rotate_after_", 13) == 0)
+        r.cut_after = atoi(getenv("HALL_PKI_FAULT") + 13);
+    r.oldpass = oldpass;
+    r.newpass = newpass;
+    dirs[0] = conf->pki_dir;
+    dirs[1] = conf->demo_dir;
+    dirs[2] = conf->provider_key_dir;
+    for (i = 0; i < 3; i++)
+        if (dirs[i] != NULL && dirs[i][0] != '\0')
+            rotate_dir(&r, dirs[i], 0);
+    if (conf->pay_key_dir != NULL && conf->pay_key_dir[0] != '\0')
+        rotate_dir(&r, conf->pay_key_dir, 1);
+    if (r.failed > 0) {
+        fprintf(stderr,
+                "hall-pkitool: rotate-pass: %d file(s) not done; the passphrase is unchanged,"
+                " %s kept: fix them and run rotate-pass again\n",
+                r.failed, next);
+        goto out;
+    }
+    if (rename(next, conf->pki_pass_file) != 0) {
+        fprintf(stderr, "hall-pkitool: rotate-pass: cannot replace %s with %s\n",
+                conf->pki_pass_file, next);
+        goto out;
+    }
+    dir_sync(conf->pki_pass_file);
+    printf("%d file(s) encrypted anew, %d already were; %s replaced\n", r.done, r.already,
+           conf->pki_pass_file);
+    rc = 0;
+out:
+    OPENSSL_cleanse(oldpass, sizeof(oldpass));
+    OPENSSL_cleanse(newpass, sizeof(newpass));
+    return rc;
+}
+
 static void
 usage(void)
 {
@@ -173,7 +403,8 @@ usage(void)
                     "       hall-pkitool -c CONF ceremony\n"
                     "       hall-pkitool -c CONF audit-seal [SECONDS]\n"
                     "       hall-pkitool -c CONF audit-mark\n"
-                    "       hall-pkitool -c CONF codesign FILE...\n");
+                    "       hall-pkitool -c CONF codesign FILE...\n"
+                    "       hall-pkitool -c CONF rotate-pass [FILE]\n");
 }
 
 int
@@ -193,6 +424,16 @@ main(int argc, char **argv)
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
     if (rc != 0)
         return rc;
+    if (strcmp(cmd, "rotate-pass") == 0) {
+        /* no token, no database: the files and the passphrase only */
+        if (argc - optind > 2) {
+            usage();
+            return 2;
+        }
+        rc = rotate_pass(&app.conf, argc - optind == 2 ? argv[optind + 1] : NULL);
+        hall_conf_free(&app.conf);
+        return rc;
+    }
     if (strcmp(cmd, "ceremony") == 0) {
         if (argc - optind != 1) {
             usage();

@@ -4,12 +4,12 @@
  * from the hall and the sandbox: a form of partnerID, requestID,
  * serviceCode, timestamp (ms), msgData and msgDigest =
  * Base64(MD5(java.net.URLEncoder.encode(msgData + timestamp + checkWord,
- * "UTF-8"))), the checkWord read from the test hall's key directory.
+ * "UTF-8"))), the checkWord read from the test hall's key directory
+ * (encrypted at rest: lib/secrets.js opens it).
  */
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
 const { HALL } = require('./client');
+const { providerSecret } = require('./secrets');
 
 /* the sandbox's accounts (sql/069_courier_accounts.sql) */
 const ACCOUNTS = {
@@ -34,7 +34,7 @@ function javaUrlEncode(s) {
 }
 
 function checkWord(carrier) {
-    return fs.readFileSync(path.join(process.env.HALL_VAR, 'keys', 'providers', ACCOUNTS[carrier].file), 'utf8').trim();
+    return providerSecret(ACCOUNTS[carrier].file);
 }
 
 function digest(msgData, timestamp, word) {

@@ -147,10 +147,12 @@ function keyFile(...p) {
     return fs.readFileSync(path.join(v, 'keys', ...p), 'utf8');
 }
 
-/* one of the hall's private keys, kept encrypted with keys/pki.pass
+/* one of the hall's private keys, kept encrypted with the key-encryption
+ * passphrase (pki.pass in HALL_CRED, outside var/)
  * (script/lib/keyenc.sh), in clear PKCS#8 PEM for the SDKs */
 function privateKeyFile(...p) {
-    return crypto.createPrivateKey({ key: keyFile(...p), format: 'pem', passphrase: keyFile('pki.pass').split('\n')[0] })
+    return crypto.createPrivateKey({ key: keyFile(...p), format: 'pem', passphrase: fs.readFileSync(path.join(process.env.HALL_CRED
+        || `${process.env.HALL_VAR}-credentials`, 'pki.pass'), 'utf8').split('\n')[0] })
         .export({ type: 'pkcs8', format: 'pem' });
 }
 

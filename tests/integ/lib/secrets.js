@@ -1,0 +1,49 @@
+'use strict';
+/*
+ * The secrets the hall keeps encrypted at rest (docs/operations.md, "Secrets
+ * at rest"), opened here apart from the hall and the sandbox: a line
+ *     aes-256-cbc:pbkdf2-sha256:ITERATIONS:BASE64
+ * (script/lib/keyenc.sh; BASE64 = "Salted__", 8 bytes of salt, the
+ * AES-256-CBC ciphertext under the key and IV PBKDF2-HMAC-SHA256 derives)
+ * with the key-encryption passphrase, which lives outside var/ (HALL_CRED,
+ * script/lib/common.sh setup_credentials).
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const VAR = process.env.HALL_VAR || '';
+const CRED = process.env.HALL_CRED || `${VAR}-credentials`;
+const PASS_FILE = path.join(CRED, 'pki.pass');
+const PREFIX = /^aes-256-cbc:pbkdf2-sha256:(\d+):([A-Za-z0-9+/=]+)\n?$/;
+
+const passphrase = () => fs.readFileSync(PASS_FILE, 'utf8').split('\n')[0];
+
+/* the clear text of an encrypted secret file with pass; throws when it is in
+ * clear or does not open */
+function openSecret(file, pass = passphrase()) {
+    const m = fs.readFileSync(file, 'utf8').match(PREFIX);
+    if (!m)
+        throw new Error(`${file} is not an encrypted secret`);
+    const raw = Buffer.from(m[2], 'base64');
+    if (raw.subarray(0, 8).toString('latin1') !== 'Salted__')
+        throw new Error(`${file}: no salt`);
+    const kiv = crypto.pbkdf2Sync(pass, raw.subarray(8, 16), Number(m[1]), 48, 'sha256');
+    const d = crypto.createDecipheriv('aes-256-cbc', kiv.subarray(0, 32), kiv.subarray(32));
+    return Buffer.concat([d.update(raw.subarray(16)), d.final()]).toString('utf8');
+}
+
+/* an SMS or courier account's secret (provider_key_dir); while a rotation
+ * is under way (pki.pass.next beside pki.pass) it may be under the new one */
+function providerSecret(name) {
+    const file = path.join(VAR, 'keys', 'providers', name);
+    try {
+        return openSecret(file).trim();
+    } catch (e) {
+        if (!fs.existsSync(`${PASS_FILE}.next`))
+            throw e;
+        return openSecret(file, fs.readFileSync(`${PASS_FILE}.next`, 'utf8').split('\n')[0]).trim();
+    }
+}
+
+module.exports = { CRED, PASS_FILE, PREFIX, passphrase, openSecret, providerSecret };

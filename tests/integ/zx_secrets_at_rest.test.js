@@ -1,0 +1,196 @@
+'use strict';
+/*
+ * Secrets at rest (docs/operations.md, "Secrets at rest"): after
+ * script/test's set-up the SMS and courier accounts' secrets under
+ * var/keys/providers are encrypted like the merchants' keys (keyenc.sh's
+ * line, PBKDF2-HMAC-SHA256 with 600,000 iterations), and the passphrase that
+ * opens them all lies outside var/: no file under var/ holds it or any
+ * provider secret, so a copy of var/ alone opens nothing.  SMS and the
+ * courier (SF's order call signed with the checkWord, its route push
+ * checked with it) still work; hall-pkitool rotate-pass writes every
+ * encrypted file anew under a new passphrase and they keep working; a
+ * rotation cut mid-way (HALL_PKI_FAULT=rotate_after_N, exit 70) leaves every
+ * file whole under the old passphrase or the new one, SMS and the courier
+ * work meanwhile, and running it again finishes it.
+ *
+ * Runs late (zx_): the rotation changes the passphrase of the keys every
+ * earlier file used.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { SKIP, HALL_VAR, HALL_CONF, HALL_ROOT, Client, newPhone, sendCode } = require('./lib/hall');
+const { operator, acceptedByTransfer, psql } = require('./lib/pki');
+const { push } = require('./lib/courier');
+const { CRED, PASS_FILE, PREFIX, passphrase, openSecret } = require('./lib/secrets');
+
+const PROVIDERS = path.join(HALL_VAR || '', 'keys', 'providers');
+const NAMES = ['aliyun-sms.secret', 'tencent-sms.secret', 'sf.checkword', 'jd.secret', 'ems.secret'];
+const PKITOOL = path.join(HALL_ROOT || '', 'tools', 'pkitool', 'hall-pkitool');
+
+/* every regular file under dir (symbolic links not followed: var/pg may
+ * point to the cluster's own place when run as root) */
+function walk(dir, out = []) {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory())
+            walk(p, out);
+        else if (e.isFile())
+            out.push(p);
+    }
+    return out;
+}
+
+/* the files of var/ that contain one of the needles */
+function varHolding(needles) {
+    const found = [];
+    for (const f of walk(HALL_VAR)) {
+        let buf;
+        try {
+            if (fs.statSync(f).size > 256 * 1024 * 1024)
+                continue;
+            buf = fs.readFileSync(f);
+        } catch {
+            continue; /* gone meanwhile (a log rotated, a temp file) */
+        }
+        for (const [what, n] of needles)
+            if (buf.includes(n))
+                found.push(`${path.relative(HALL_VAR, f)} holds ${what}`);
+    }
+    return found;
+}
+
+function atRest() {
+    const secrets = {};
+    for (const n of NAMES) {
+        const f = path.join(PROVIDERS, n);
+        const text = fs.readFileSync(f, 'utf8');
+        const m = text.match(PREFIX);
+        assert.ok(m, `var/keys/providers/${n} is encrypted (keyenc.sh's line), not in clear`);
+        assert.ok(Number(m[1]) >= 600000, `${n}: PBKDF2 ${m[1]} iterations`);
+        assert.equal(fs.statSync(f).mode & 0o777, 0o600, n);
+        secrets[n] = openSecret(f).trim();
+        assert.match(secrets[n], /^[0-9a-f]{32}$/, `${n} opens with the key-encryption passphrase`);
+    }
+    return secrets;
+}
+
+function outsideVar() {
+    const pass = passphrase();
+    assert.ok(pass.length >= 32, 'a key-encryption passphrase in the credentials');
+    assert.equal(fs.statSync(PASS_FILE).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(CRED).mode & 0o777, 0o700);
+    assert.ok(!path.resolve(CRED).startsWith(`${path.resolve(HALL_VAR)}${path.sep}`), `${CRED} lies outside var/`);
+    const conf = fs.readFileSync(HALL_CONF, 'utf8').match(/^pki_pass_file = (.*)$/m);
+    assert.ok(conf && conf[1] === PASS_FILE, `hall.conf's pki_pass_file is ${PASS_FILE}: ${conf && conf[1]}`);
+    return pass;
+}
+
+/* a code by SMS, and an order shipped (SF's order call, signed with its
+ * checkWord) whose route push (signed the same way) the hall takes */
+async function providersWork() {
+    const phone = newPhone();
+    assert.match(await sendCode(new Client(), phone, 'login'), /^\d{6}$/);
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const ship = await op.post('/admin/pki/ship', { id: o.id });
+    assert.equal(ship.status, 200, ship.text);
+    const [waybill, carrier] = psql(`SELECT waybill_no || '|' || carrier FROM orders WHERE id = ${o.id}`).split('|');
+    assert.ok(waybill, 'the carrier gave a waybill number');
+    const r = await push(carrier, waybill);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(JSON.parse(r.text).return_code, '0000', r.text);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'delivered');
+}
+
+test('secrets_at_rest__provider_secrets_encrypted_var_holds_neither_them_nor_the_passphrase', { skip: SKIP }, async () => {
+    const secrets = atRest();
+    const pass = outsideVar();
+    const found = varHolding([['the key-encryption passphrase', Buffer.from(pass)],
+        ...Object.entries(secrets).map(([n, s]) => [`the secret of ${n}`, Buffer.from(s)])]);
+    assert.deepEqual(found, [], 'a copy of var/ reveals no secret');
+    assert.ok(!fs.existsSync(path.join(HALL_VAR, 'keys', 'pki.pass')), 'no var/keys/pki.pass');
+    /* what else var/keys holds (the PII key, the token's PINs) opens none of them */
+    for (const f of fs.readdirSync(path.join(HALL_VAR, 'keys'), { withFileTypes: true })) {
+        if (!f.isFile() || fs.statSync(path.join(HALL_VAR, 'keys', f.name)).size > 4096)
+            continue;
+        const line = fs.readFileSync(path.join(HALL_VAR, 'keys', f.name), 'utf8').split('\n')[0];
+        assert.throws(() => openSecret(path.join(PROVIDERS, 'sf.checkword'), line),
+            `var/keys/${f.name} does not open the provider secrets`);
+    }
+    await providersWork();
+});
+
+test('secrets_at_rest__rotate_pass__every_key_file_anew_and_everything_still_works', { skip: SKIP }, async () => {
+    const before = atRest();
+    const old = passphrase();
+    const keyFiles = [
+        ...walk(path.join(HALL_VAR, 'keys', 'pki')), ...walk(path.join(HALL_VAR, 'keys', 'pay')),
+        ...walk(path.join(HALL_VAR, 'keys', 'demo')),
+    ].filter((f) => /^-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(fs.readFileSync(f, 'utf8')));
+    const secretFiles = walk(path.join(HALL_VAR, 'keys', 'pay')).filter((f) => PREFIX.test(fs.readFileSync(f, 'utf8')));
+    assert.ok(keyFiles.length >= 8 && secretFiles.length >= 1, `${keyFiles.length} keys, ${secretFiles.length} secrets`);
+
+    const out = execFileSync(PKITOOL, ['-c', HALL_CONF, 'rotate-pass'], { encoding: 'utf8' });
+    assert.match(out, /encrypted anew/);
+    const now = outsideVar();
+    assert.notEqual(now, old, 'a new passphrase');
+    assert.ok(!fs.existsSync(`${PASS_FILE}.next`), 'the rotation finished');
+    assert.deepEqual(atRest(), before, 'the same provider secrets, under the new passphrase');
+    for (const n of NAMES)
+        assert.throws(() => openSecret(path.join(PROVIDERS, n), old), `${n} no longer opens with the old passphrase`);
+    for (const f of keyFiles) {
+        execFileSync('openssl', ['pkey', '-in', f, '-passin', `file:${PASS_FILE}`, '-noout']);
+        assert.throws(() => execFileSync('openssl', ['pkey', '-in', f, '-passin', `pass:${old}`, '-noout'],
+            { stdio: 'ignore' }), `${path.relative(HALL_VAR, f)} no longer opens with the old passphrase`);
+    }
+    for (const f of secretFiles)
+        assert.ok(openSecret(f, now).length > 0, f);
+    assert.deepEqual(varHolding([['the new passphrase', Buffer.from(now)], ['the old passphrase', Buffer.from(old)]]), []);
+    await providersWork();
+});
+
+test('secrets_at_rest__rotation_cut_mid_way__every_file_opens_things_work_run_again_finishes', { skip: SKIP }, async () => {
+    const before = atRest();
+    const old = passphrase();
+    const inPki = [...walk(path.join(HALL_VAR, 'keys', 'pki')), ...walk(path.join(HALL_VAR, 'keys', 'demo'))]
+        .filter((f) => /^-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(fs.readFileSync(f, 'utf8'))).length;
+    /* cut after the SM2 and demo keys and two of the five provider secrets */
+    let status = 0;
+    try {
+        execFileSync(PKITOOL, ['-c', HALL_CONF, 'rotate-pass'],
+            { env: { ...process.env, HALL_PKI_FAULT: `rotate_after_${inPki + 2}` }, stdio: 'pipe' });
+    } catch (e) {
+        status = e.status;
+    }
+    assert.equal(status, 70, 'the rotation was cut');
+    assert.equal(passphrase(), old, 'the passphrase is the old one until every file is done');
+    const next = fs.readFileSync(`${PASS_FILE}.next`, 'utf8').split('\n')[0];
+    const under = { old: 0, next: 0 };
+    for (const n of NAMES) {
+        const f = path.join(PROVIDERS, n);
+        let s;
+        try {
+            s = openSecret(f, old).trim();
+            under.old++;
+        } catch {
+            s = openSecret(f, next).trim();
+            under.next++;
+        }
+        assert.equal(s, before[n], `${n} whole after the cut`);
+    }
+    assert.deepEqual(under, { old: 3, next: 2 });
+    /* the hall and the sandbox open both kinds meanwhile */
+    await providersWork();
+
+    const out = execFileSync(PKITOOL, ['-c', HALL_CONF, 'rotate-pass'], { encoding: 'utf8' });
+    assert.match(out, /resuming the rotation/);
+    assert.match(out, /, [1-9]\d* already were;/);
+    assert.equal(passphrase(), next);
+    assert.ok(!fs.existsSync(`${PASS_FILE}.next`));
+    assert.deepEqual(atRest(), before);
+    await providersWork();
+});
