@@ -133,7 +133,7 @@ test('custody: 机构个人章证书下载 by the holder → once → 410 → th
     try {
         await agent.goto(`${HALL}/seal/seals?id=${so.id}`);
         const row = agent.locator(`#seal-list tr[data-item="${so.items['org_person:1']}"]`);
-        await row.locator('.medium-gone', { hasText: '印章证书介质已交付' }).waitFor();
+        await row.locator('.medium-gone', { hasText: '持有人本人已领取印章证书' }).waitFor();
         assert.equal(await row.locator('.medium-link').count(), 0);
         await a11y.check(agent, '我的电子印章, the holder\'s medium delivered');
         a11y.assertAllChecked(agent);

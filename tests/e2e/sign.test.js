@@ -15,14 +15,15 @@ const { launchChromium } = require('./lib/browser');
 const a11y = require('./lib/a11y');
 const { makePdf, hallSeals, stampWith, tmpdir } = require('../integ/lib/stamp');
 
-test('product_page__four_entries__each_leads_to_its_page', async () => {
+test('product_page__five_entries__each_leads_to_its_page', async () => {
     const browser = await launchChromium();
     try {
         const page = await browser.newPage();
         await page.goto(`${HALL}/seal/product`);
         const entries = await page.$$eval('#seal-entries a', (as) => as.map((a) => a.textContent.trim()));
-        assert.deepEqual(entries, ['立即购买', '使用指引(签章已办理成功)', '免费体验', '深圳CA驱动和盖章工具下载']);
-        for (const [id, h1] of [['#seal-usage', '电子签章使用指引'], ['#seal-try', '免费体验'],
+        assert.deepEqual(entries, ['立即购买', '使用指引(签章已办理成功)', '在线盖章(签章已办理成功)', '免费体验',
+            '深圳CA驱动和盖章工具下载']);
+        for (const [id, h1] of [['#seal-usage', '电子签章使用指引'], ['#seal-stamp', '在线盖章'], ['#seal-try', '免费体验'],
             ['#seal-tools', '驱动和盖章工具下载']]) {
             await page.goto(`${HALL}/seal/product`);
             await Promise.all([page.waitForNavigation(), page.click(id)]);

@@ -727,7 +727,7 @@ async function assertRenamed(u, id, made) {
             assert.equal(now.valid, true, JSON.stringify(now.problems));
             assert.equal(now.name, `${NEW_ORG}${name}`);
             assert.equal(now.signers[0].serial, cert);
-            assert.equal(now.signers[0].state_label, '有效');
+            assert.equal(now.signers[0].state_label, '证书有效');
             const was = await verified(sealDer(b.es));
             assert.equal(was.valid, false);
             assert.equal(was.seal_state, 'replaced');
