@@ -153,18 +153,6 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
     }
 }
 
-static int
-raw_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* a name's bytes with #xx decoded, as qpdf holds it ("/Type"); bytes
  * that are not printable ASCII as '?' */
 static void
@@ -175,8 +163,9 @@ raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
     for (; a < b && o + 1 < outlen; a++) {
         unsigned int c = s->p[a];
 
-        if (c == '#' && a + 2 < b && raw_hex(s->p[a + 1]) >= 0 && raw_hex(s->p[a + 2]) >= 0) {
-            c = (unsigned int)(raw_hex(s->p[a + 1]) << 4 | raw_hex(s->p[a + 2]));
+        if (c == '#' && a + 2 < b && hall_hexval(s->p[a + 1]) >= 0 &&
+            hall_hexval(s->p[a + 2]) >= 0) {
+            c = (unsigned int)(hall_hexval(s->p[a + 1]) << 4 | hall_hexval(s->p[a + 2]));
             a += 2;
         }
         /* shown in the refusal: printable ASCII only (both sides alike) */
