@@ -54,6 +54,34 @@ int hall_order_finauth_form(struct hall_ctx *cx, int64_t id, int64_t user_id,
                             const unsigned char *enc, size_t len, int64_t *rev);
 int hall_order_shipped(struct hall_ctx *cx, int64_t id, const char *waybill, const char *carrier);
 int hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at);
+/*
+ * The flow kit's writes of a draft (core/flow), in the caller's transaction
+ * or alone:
+ *   printed  打印申请表 confirmed by its applicant (user_id), a draft or a
+ *            rejected order; HALL_CONFLICT when it is neither (or not theirs)
+ *   step     a draft's step to `to` when it is one of `from` (comma-
+ *            separated); no row moved is not an error
+ *   claim    a replacing order's claim on the certificate it replaces
+ *            (orders.reissue_of); HALL_CONFLICT when another live replacing
+ *            order holds it
+ * HALL_ERR on database failure.
+ */
+/*
+ * The order's files (order_files; the uploads themselves are the SQL
+ * function hall_file_upload's, core/flow/upload.c):
+ *   files_move   the 机构个人章 holders' ID scans follow their holders
+ *                (kinds from[i] -> to[i], text arrays; "" retires the scan);
+ *                RETURNING old_id, old_name of the retired ones
+ *   voucher_add  the corporate transfer's 汇款凭证 (the stored object), the
+ *                one before replaced; the new file's id, -1 on failure
+ */
+struct hall_dbres *hall_order_files_move(struct hall_ctx *cx, int64_t id, const char *from,
+                                         const char *to);
+int64_t hall_order_voucher_add(struct hall_ctx *cx, int64_t id, const char *stored,
+                               const char *mime, int64_t size, const unsigned char sha256[32]);
+int hall_order_printed(struct hall_ctx *cx, int64_t id, int64_t user_id);
+int hall_order_step(struct hall_ctx *cx, int64_t id, const char *from, const char *to);
+int hall_order_claim(struct hall_ctx *cx, int64_t id, const char *serial);
 /* 12345 fen -> "123.45" */
 const char *hall_yuan(struct hall_pool *pool, int64_t fen);
 /* a review time as the seeds write it: 2 -> "两个工作日", 12 -> "12个工作日" */
@@ -336,6 +364,9 @@ int hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *wh
  * once whatever runs at the same time; how many, -1 on failure */
 int hall_custody_sweep(struct hall_ctx *cx, long keep_days);
 extern const struct hall_stmt hall_custody_stmts[];
+/* a wrong code for a 机构个人章 holder's own download of the medium
+ * (modules/seal): counted on the certificate; HALL_ERR on database failure */
+int hall_medium_code_fail(struct hall_ctx *cx, const char *serial);
 
 /* a 机构个人章 holder's code for its medium (sql/053): 10 characters of
  * 2-9 A-Z without I and O, sent to the holder's phone with the PIN; stored as
@@ -432,6 +463,38 @@ struct hall_sealrename {
     const char *org, *uscc, *actor;
     int64_t order_id;
 };
+/*
+ * The seal register's writes of the applicant's pages and the consoles
+ * (modules/seal, modules/pki): this file owns seal_items and seseals
+ * (docs/architecture.md, "Who owns each table").  In the caller's
+ * transaction; HALL_ERR on database failure.
+ *   item_put       a seal row of an order's 签章信息 (order_id, kind, position),
+ *                  new or edited: a 抠图 picture kept while the style stays
+ *                  cutout; holder_enc, png, phone_idx may be HALL_NULLP
+ *   items_prune    the order's rows not in keep ("kind:position,...")
+ *   item_image     a new cut-out, waiting for its applicant's 确认
+ *   item_confirm   the cut-out confirmed; HALL_CONFLICT when it has none
+ *   holder_code_*  a 机构个人章 holder's phone check: the code's MAC, its
+ *                  life and the phone's blind index stored; a wrong try
+ *                  counted; the phone verified
+ * seseal_revoke: a valid seal 注销 (reason, actor), with cert_serial its
+ * certificate's approved revocation (the seal that lists it), without it
+ * the seal alone while it has no issued certificate of its own; RETURNING
+ * order_id, cert_serial (and order_no alone); no row when it is not so.
+ */
+int hall_seal_item_put(struct hall_ctx *cx, int64_t order_id, const char *kind, int position,
+                       int64_t product_id, int years, const char *style, const char *name,
+                       struct hall_dbparam holder_enc, int64_t price_fen, struct hall_dbparam png,
+                       struct hall_dbparam phone_idx);
+int hall_seal_items_prune(struct hall_ctx *cx, int64_t order_id, const char *keep);
+int hall_seal_item_image(struct hall_ctx *cx, int64_t id, const unsigned char *png, size_t len);
+int hall_seal_item_confirm(struct hall_ctx *cx, int64_t id);
+int hall_seal_holder_code_store(struct hall_ctx *cx, int64_t id, const unsigned char mac[32],
+                                long ttl_s, const unsigned char idx[32]);
+int hall_seal_holder_code_fail(struct hall_ctx *cx, int64_t id);
+int hall_seal_holder_verified(struct hall_ctx *cx, int64_t id, const unsigned char idx[32]);
+struct hall_dbres *hall_seseal_revoke(struct hall_ctx *cx, const char *es_id, const char *reason,
+                                      const char *actor, const char *cert_serial);
 int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
                                 const struct hall_sealrename *rn, struct hall_sealremake **out);
 int hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm,

@@ -55,6 +55,8 @@ const struct hall_stmt hall_custody_stmts[] = {
      " OR o.delivery_received_at < now() - make_interval(days => $1::int))"
      " ORDER BY c.serial LIMIT 100 FOR UPDATE OF c SKIP LOCKED",
      1},
+    {"seal_holder_medium_fail",
+     "UPDATE certificates SET holder_code_tries = holder_code_tries + 1 WHERE serial = $1", 1},
     {NULL, NULL, 0},
 };
 
@@ -140,4 +142,11 @@ hall_holder_code_mac(const char *serial, const char *code, unsigned char out[32]
         msg[17 + i] = (char)toupper((unsigned char)code[i]);
     hall_mac("seal-holder-medium", msg, 17 + n, out);
     return HALL_OK;
+}
+
+int
+hall_medium_code_fail(struct hall_ctx *cx, const char *serial)
+{
+    return hall_db_exec(cx, "seal_holder_medium_fail", HALL_STR(serial)) != NULL ? HALL_OK
+                                                                                 : HALL_ERR;
 }

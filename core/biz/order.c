@@ -215,6 +215,43 @@ const struct hall_stmt hall_order_stmts[] = {
      "UPDATE orders SET delivered_at = to_timestamp($2), delivery_received_at = now()"
      " WHERE id = $1",
      2},
+    /* 打印申请表 confirmed (core/flow/print.c): the step moves on from 录入信息 */
+    {"order_printed",
+     "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
+     " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
+     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING id",
+     2},
+    /* a draft's step, from one of the steps listed ($2, comma-separated) */
+    {"order_step",
+     "UPDATE orders SET step = $3, updated_at = now() WHERE id = $1 AND status = 'draft'"
+     " AND step = ANY (string_to_array($2, ',')) RETURNING id",
+     3},
+    /* a replacing order's claim on the certificate (core/flow/replace.c):
+     * one live replacing order per certificate */
+    {"order_claim",
+     "UPDATE orders SET reissue_of = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders r"
+     " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
+     " RETURNING id",
+     2},
+    /* an edit that moves a holder to another row carries that holder's ID
+     * scan along; the scan of a holder no longer named is retired
+     * (holders_follow) */
+    {"seal_holder_files_move",
+     "UPDATE order_files f SET kind = CASE WHEN m.nk = '' THEN f.kind ELSE m.nk END,"
+     " replaced_at = CASE WHEN m.nk = '' THEN now() ELSE f.replaced_at END"
+     " FROM unnest($2::text[], $3::text[]) AS m(ok, nk)"
+     " WHERE f.order_id = $1 AND f.replaced_at IS NULL AND f.kind = m.ok AND m.ok <> m.nk"
+     " RETURNING CASE WHEN m.nk = '' THEN f.id END AS old_id, f.stored_name AS old_name",
+     3},
+    /* the corporate transfer's 汇款凭证 and its payment */
+    {"pay_voucher_replace",
+     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
+     " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
+     1},
+    {"pay_voucher_insert",
+     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
+     " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
+     5},
     {NULL, NULL, 0},
 };
 
@@ -283,6 +320,55 @@ hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at)
 {
     return hall_db_exec(cx, "order_delivered", HALL_I64(id), HALL_I64(at)) != NULL ? HALL_OK
                                                                                    : HALL_ERR;
+}
+
+int
+hall_order_printed(struct hall_ctx *cx, int64_t id, int64_t user_id)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "order_printed", HALL_I64(id), HALL_I64(user_id));
+
+    if (res == NULL)
+        return HALL_ERR;
+    return hall_dbres_rows(res) == 0 ? HALL_CONFLICT : HALL_OK;
+}
+
+int
+hall_order_step(struct hall_ctx *cx, int64_t id, const char *from, const char *to)
+{
+    return hall_db_exec(cx, "order_step", HALL_I64(id), HALL_STR(from), HALL_STR(to)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_order_claim(struct hall_ctx *cx, int64_t id, const char *serial)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "order_claim", HALL_I64(id), HALL_STR(serial));
+
+    if (res == NULL)
+        return HALL_ERR;
+    return hall_dbres_rows(res) == 0 ? HALL_CONFLICT : HALL_OK;
+}
+
+struct hall_dbres *
+hall_order_files_move(struct hall_ctx *cx, int64_t id, const char *from, const char *to)
+{
+    return hall_db_exec(cx, "seal_holder_files_move", HALL_I64(id), HALL_STR(from), HALL_STR(to));
+}
+
+int64_t
+hall_order_voucher_add(struct hall_ctx *cx, int64_t id, const char *stored, const char *mime,
+                       int64_t size, const unsigned char sha256[32])
+{
+    struct hall_dbres *res;
+
+    if (hall_db_exec(cx, "pay_voucher_replace", HALL_I64(id)) == NULL)
+        return -1;
+    res = hall_db_exec(cx, "pay_voucher_insert", HALL_I64(id), HALL_STR(stored), HALL_STR(mime),
+                       HALL_I64(size), HALL_BIN(sha256, 32));
+    if (res == NULL)
+        return -1;
+    return hall_dbres_int(res, 0, "id");
 }
 
 /* "-12.34" for -1234 fen, written without printf: a list page writes one

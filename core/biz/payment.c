@@ -78,15 +78,6 @@ const struct hall_stmt hall_payment_stmts[] = {
      "UPDATE payments SET status = 'closed', updated_at = now() WHERE order_id = $1"
      " AND id <> $2 AND status = 'created' AND method <> 'transfer' RETURNING id, out_trade_no",
      2},
-    /* the corporate transfer's 汇款凭证 and its payment */
-    {"pay_voucher_replace",
-     "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
-     " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
-     1},
-    {"pay_voucher_insert",
-     "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
-     " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
-     5},
     {"pay_insert_transfer",
      "INSERT INTO payments (order_id, attempt, method, amount_fen, status, voucher_file_id,"
      " submit_key)"
@@ -590,18 +581,13 @@ int
 hall_payment_transfer(struct hall_ctx *cx, int64_t order_id, int64_t amount_fen,
                       const struct hall_stored *voucher, const char *key)
 {
-    struct hall_dbres *res;
+    int64_t file_id = hall_order_voucher_add(cx, order_id, voucher->name, voucher->mime,
+                                             (int64_t)voucher->size, voucher->sha256);
 
-    if (hall_db_exec(cx, "pay_voucher_replace", HALL_I64(order_id)) == NULL)
-        return HALL_ERR;
-    res = hall_db_exec(cx, "pay_voucher_insert", HALL_I64(order_id), HALL_STR(voucher->name),
-                       HALL_STR(voucher->mime), HALL_I64((int64_t)voucher->size),
-                       HALL_BIN(voucher->sha256, sizeof(voucher->sha256)));
-    if (res == NULL)
+    if (file_id < 0)
         return HALL_ERR;
     if (hall_db_exec(cx, "pay_insert_transfer", HALL_I64(order_id), HALL_I64(amount_fen),
-                     HALL_I64(hall_dbres_int(res, 0, "id")),
-                     key != NULL ? HALL_STR(key) : HALL_NULLP) == NULL)
+                     HALL_I64(file_id), key != NULL ? HALL_STR(key) : HALL_NULLP) == NULL)
         return HALL_ERR;
     return HALL_OK;
 }

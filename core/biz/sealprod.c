@@ -118,6 +118,57 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
      " revoked_by = $2 WHERE serial = $1 AND state = 'intent'",
      2},
+    /* the seal alone: only while it has no issued certificate of its own */
+    {"seal_admin_revoke",
+     "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
+     " revoked_by = $3 WHERE es_id = $1 AND state = 'valid' AND NOT EXISTS (SELECT 1"
+     " FROM certificates c WHERE c.serial = seseals.cert_serial"
+     " AND c.seal_item_id = seseals.item_id AND c.state = 'issued') RETURNING order_id,"
+     " (SELECT order_no FROM orders WHERE id = seseals.order_id) AS order_no,"
+     " coalesce(cert_serial, '') AS cert_serial",
+     3},
+    {"seal_holder_code_store",
+     "UPDATE seal_items SET holder_code_hash = $2, holder_code_tries = 0,"
+     " holder_code_expires = now() + make_interval(secs => $3::int), holder_code_sent_at = now(),"
+     " holder_code_idx = $4 WHERE id = $1",
+     4},
+    {"seal_holder_code_fail",
+     "UPDATE seal_items SET holder_code_tries = holder_code_tries + 1 WHERE id = $1", 1},
+    {"seal_holder_verified",
+     "UPDATE seal_items SET holder_verified_idx = $2, holder_code_hash = NULL,"
+     " holder_code_expires = NULL WHERE id = $1",
+     2},
+    /* a new cut-out waits for its applicant's 确认 (sql/040) */
+    {"seal_item_image",
+     "UPDATE seal_items SET image_png = $2, image_confirmed = false WHERE id = $1", 2},
+    {"seal_item_confirm",
+     "UPDATE seal_items SET image_confirmed = true WHERE id = $1 AND image_png IS NOT NULL"
+     " RETURNING order_id",
+     1},
+    {"seal_item_upsert",
+     "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
+     " holder_enc, price_fen, image_png, holder_verified_idx) VALUES ($1, $2, $3, $4, $5, $6,"
+     " NULLIF($7, ''), $8, $9, $10, $11) ON CONFLICT (order_id, kind, position) DO UPDATE SET"
+     " product_id = EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name "
+     "="
+     " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
+     " holder_verified_idx = EXCLUDED.holder_verified_idx,"
+     " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
+     " THEN seal_items.image_png ELSE EXCLUDED.image_png END,"
+     " image_confirmed = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
+     " THEN seal_items.image_confirmed ELSE true END",
+     11},
+    {"seal_items_prune",
+     "DELETE FROM seal_items WHERE order_id = $1"
+     " AND NOT ((kind || ':' || position) = ANY (string_to_array($2, ',')))",
+     2},
+    /* a seal's 注销 asked with its own certificate (modules/seal): the seal
+     * goes with the certificate's approved revocation */
+    {"revoke_seal_of",
+     "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
+     " revoked_by = $3 WHERE es_id = $1 AND cert_serial = $4 AND state = 'valid'"
+     " RETURNING order_id, cert_serial",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -935,4 +986,79 @@ hall_sealprod_remake_free(struct hall_sealremake *rm)
         rm->items[i].x = NULL;
         rm->items[i].key = NULL;
     }
+}
+
+/* ---- the register's other writes (modules/seal, modules/pki) ---------------- */
+
+int
+hall_seal_item_put(struct hall_ctx *cx, int64_t order_id, const char *kind, int position,
+                   int64_t product_id, int years, const char *style, const char *name,
+                   struct hall_dbparam holder_enc, int64_t price_fen, struct hall_dbparam png,
+                   struct hall_dbparam phone_idx)
+{
+    return hall_db_exec(cx, "seal_item_upsert", HALL_I64(order_id), HALL_STR(kind),
+                        HALL_I64(position), HALL_I64(product_id), HALL_I64(years), HALL_STR(style),
+                        HALL_STR(name), holder_enc, HALL_I64(price_fen), png, phone_idx) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_seal_items_prune(struct hall_ctx *cx, int64_t order_id, const char *keep)
+{
+    return hall_db_exec(cx, "seal_items_prune", HALL_I64(order_id), HALL_STR(keep)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_seal_item_image(struct hall_ctx *cx, int64_t id, const unsigned char *png, size_t len)
+{
+    return hall_db_exec(cx, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) != NULL ? HALL_OK
+                                                                                         : HALL_ERR;
+}
+
+int
+hall_seal_item_confirm(struct hall_ctx *cx, int64_t id)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "seal_item_confirm", HALL_I64(id));
+
+    if (res == NULL)
+        return HALL_ERR;
+    return hall_dbres_rows(res) == 0 ? HALL_CONFLICT : HALL_OK;
+}
+
+int
+hall_seal_holder_code_store(struct hall_ctx *cx, int64_t id, const unsigned char mac[32],
+                            long ttl_s, const unsigned char idx[32])
+{
+    return hall_db_exec(cx, "seal_holder_code_store", HALL_I64(id), HALL_BIN(mac, 32),
+                        HALL_I64(ttl_s), HALL_BIN(idx, 32)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_seal_holder_code_fail(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "seal_holder_code_fail", HALL_I64(id)) != NULL ? HALL_OK : HALL_ERR;
+}
+
+int
+hall_seal_holder_verified(struct hall_ctx *cx, int64_t id, const unsigned char idx[32])
+{
+    return hall_db_exec(cx, "seal_holder_verified", HALL_I64(id), HALL_BIN(idx, 32)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+struct hall_dbres *
+hall_seseal_revoke(struct hall_ctx *cx, const char *es_id, const char *reason, const char *actor,
+                   const char *cert_serial)
+{
+    if (cert_serial != NULL)
+        return hall_db_exec(cx, "revoke_seal_of", HALL_STR(es_id), HALL_STR(reason),
+                            HALL_STR(actor), HALL_STR(cert_serial));
+    return hall_db_exec(cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
+                        HALL_STR(actor));
 }

@@ -354,9 +354,8 @@ static const struct hall_route *const kit_routes[] = {
 };
 
 static const struct hall_stmt *const kit_stmts[] = {
-    flow_stmts,        flow_agree_stmts,  flow_plink_stmts,
-    flow_entry_stmts,  flow_submit_stmts, flow_print_stmts,
-    flow_upload_stmts, flow_phone_stmts,  NULL,
+    flow_stmts,        flow_agree_stmts,  flow_plink_stmts, flow_entry_stmts,
+    flow_submit_stmts, flow_upload_stmts, flow_phone_stmts, NULL,
 };
 
 /* a partner's path to a flow it does not sell answers the refusal before
@@ -378,11 +377,17 @@ flow_gate(struct hall_req *req)
 }
 
 const struct hall_stmt *const hall_core_stmts[] = {
-    hall_store_stmts,    hall_staff_stmts,    hall_metrics_stmts,  hall_pki_stmts,
-    hall_order_stmts,    hall_invoice_stmts,  hall_produce_stmts,  hall_sealprod_stmts,
-    hall_finauth_stmts,  hall_identity_stmts, hall_reissue_stmts,  hall_replace_stmts,
-    hall_reminder_stmts, hall_custody_stmts,  hall_provider_stmts, hall_courier_stmts,
-    hall_payment_stmts,  hall_refund_stmts,   hall_approval_stmts, NULL,
+    hall_store_stmts,    hall_staff_stmts,
+    hall_metrics_stmts,  hall_pki_stmts,
+    hall_crl_stmts,      hall_auditanchor_stmts,
+    hall_order_stmts,    hall_invoice_stmts,
+    hall_produce_stmts,  hall_sealprod_stmts,
+    hall_finauth_stmts,  hall_identity_stmts,
+    hall_reissue_stmts,  hall_replace_stmts,
+    hall_reminder_stmts, hall_custody_stmts,
+    hall_provider_stmts, hall_courier_stmts,
+    hall_payment_stmts,  hall_refund_stmts,
+    hall_approval_stmts, NULL,
 };
 
 int

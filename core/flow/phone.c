@@ -317,8 +317,7 @@ do_liveness(struct hall_req *req)
         return hall_msg(req, HALL_M_OCR_FIRST, NULL);
     if (hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
                      HALL_I64(0)) == NULL ||
-        hall_db_exec(req->cx, "flow_order_step", HALL_I64(c.order_id), HALL_STR("upload,identity"),
-                     HALL_STR("identity")) == NULL)
+        hall_order_step(req->cx, c.order_id, "upload,identity", "identity") != HALL_OK)
         return HALL_ERR;
     if (strcmp(c.who, "legal") == 0) {
         /* 法人认证 instead of the micro-deposit: on to the reviewers */

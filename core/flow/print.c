@@ -1,7 +1,8 @@
 /*
  * print.c: 打印申请表, the form as printed (the catalogue's groups and
  * fields of the flow, the amounts, the partner's title), and the
- * applicant's confirmation that it was printed.
+ * applicant's confirmation that it was printed (hall_order_printed, the
+ * orders table's owner's).
  *
  *   POST /F/printed
  */
@@ -9,15 +10,6 @@
 #include <string.h>
 
 #include "flow/flow_int.h"
-
-const struct hall_stmt flow_print_stmts[] = {
-    {"flow_order_printed",
-     "UPDATE orders SET printed_at = coalesce(printed_at, now()),"
-     " step = CASE WHEN step = 'info' THEN 'print' ELSE step END, updated_at = now()"
-     " WHERE id = $1 AND user_id = $2 AND status IN ('draft', 'rejected') RETURNING id",
-     2},
-    {NULL, NULL, 0},
-};
 
 /* "sections": the flow's groups for the certificate type, each with the
  * rows of the catalogue's printed fields (label, value in words) */
@@ -137,15 +129,14 @@ static int
 do_printed(struct hall_req *req)
 {
     struct hall_dbres *o = hall_flow_order(req);
-    struct hall_dbres *res;
+    int rc;
 
     if (o == NULL)
         return HALL_OK;
-    res = hall_db_exec(req->cx, "flow_order_printed", HALL_I64(hall_dbres_int(o, 0, "id")),
-                       HALL_I64(req->user_id));
-    if (res == NULL)
+    rc = hall_order_printed(req->cx, hall_dbres_int(o, 0, "id"), req->user_id);
+    if (rc == HALL_ERR)
         return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
+    if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_LOCKED, NULL);
     return hall_resp_go(
         req, hall_flow_url(req, "/upload?id=%lld", (long long)hall_dbres_int(o, 0, "id")), NULL);

@@ -53,11 +53,6 @@ const struct hall_stmt hall_replace_stmts[] = {
      "SELECT serial FROM certificates WHERE serial = $1 AND state = 'issued'"
      " AND (not_after > now() OR $2::boolean) FOR UPDATE",
      2},
-    {"replace_claim",
-     "UPDATE orders SET reissue_of = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders r"
-     " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
-     " RETURNING id",
-     2},
     /* the certificate an order being edited replaces */
     {"replace_order_serial",
      "SELECT coalesce(reissue_of, '') AS reissue_of FROM orders WHERE id = $1 AND user_id = $2", 2},
@@ -254,7 +249,7 @@ hall_replace_claim(struct hall_req *req, int64_t order_id, void *arg)
     const char *serial = arg;
     const char *business = hall_flow_current()->business;
     const char *label = hall_business_label(business);
-    int reissue = strcmp(business, "reissue") == 0;
+    int reissue = strcmp(business, "reissue") == 0, rc;
     struct hall_dbres *r;
 
     r = hall_db_exec(req->cx, "replace_cert_lock", HALL_STR(serial),
@@ -265,10 +260,10 @@ hall_replace_claim(struct hall_req *req, int64_t order_id, void *arg)
         return reissue ? hall_msg(req, HALL_M_SERIAL_REVOKED, "serial")
                        : hall_msg(req, HALL_M_REPLACE_REVOKED, "serial", label),
                HALL_ERR;
-    r = hall_db_exec(req->cx, "replace_claim", HALL_I64(order_id), HALL_STR(serial));
-    if (r == NULL)
+    rc = hall_order_claim(req->cx, order_id, serial);
+    if (rc == HALL_ERR)
         return HALL_ERR;
-    if (hall_dbres_rows(r) == 0)
+    if (rc == HALL_CONFLICT)
         return reissue ? hall_msg(req, HALL_M_SERIAL_PENDING, "serial")
                        : hall_msg(req, HALL_M_REPLACE_PENDING, "serial", "补办、更新、变更或解锁",
                                   label),

@@ -27,10 +27,6 @@ const struct hall_stmt flow_upload_stmts[] = {
      "SELECT f.stored_name, f.mime, f.kind, o.order_no FROM order_files f"
      " JOIN orders o ON o.id = f.order_id WHERE f.id = $1 AND o.user_id = $2",
      2},
-    {"flow_order_step",
-     "UPDATE orders SET step = $3, updated_at = now() WHERE id = $1 AND status = 'draft'"
-     " AND step = ANY (string_to_array($2, ',')) RETURNING id",
-     3},
     {NULL, NULL, 0},
 };
 
@@ -380,8 +376,7 @@ do_uploaded(struct hall_req *req)
         return hall_resp_go(
             req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req), oid), NULL);
     }
-    if (hall_db_exec(req->cx, "flow_order_step", HALL_I64(hall_dbres_int(o, 0, "id")),
-                     HALL_STR("print,upload"), HALL_STR("upload")) == NULL)
+    if (hall_order_step(req->cx, hall_dbres_int(o, 0, "id"), "print,upload", "upload") != HALL_OK)
         return HALL_ERR;
     return hall_resp_go(req, hall_flow_url(req, "/identity?id=%s", oid), NULL);
 }

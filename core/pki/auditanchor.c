@@ -19,7 +19,56 @@
 
 #define ANCHOR_DAY_LEN 10 /* YYYY-MM-DD */
 
-/* its statements are hall_pki_stmts' audit_seal_* and audit_mark_* (pki.c) */
+/* the owner of audit_seals and audit_marks (docs/architecture.md, "Who owns
+ * each table"): the anchors' and the marks' statements */
+const struct hall_stmt hall_auditanchor_stmts[] = {
+    /* for each chain, the days after its last seal that are over: the
+     * day's last row (seq) and its hash */
+    {"audit_anchor_due",
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
+     " (SELECT a.hash FROM audit_log a WHERE a.chain = h.chain AND a.seq = d.seq ORDER BY a.id"
+     " LIMIT 1) AS hash"
+     " FROM h CROSS JOIN LATERAL ("
+     "  SELECT (a.at AT TIME ZONE 'Asia/Shanghai')::date AS day, max(a.seq) AS seq FROM audit_log a"
+     "  WHERE a.chain = h.chain AND a.seq > coalesce((SELECT max(s.seq) FROM audit_seals s"
+     "   WHERE s.chain = h.chain), 0) GROUP BY 1) d"
+     " WHERE h.chain IS NOT NULL AND d.day < ((now() - make_interval(secs => $1::int)) AT TIME "
+     "ZONE 'Asia/Shanghai')::date"
+     " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
+     " ORDER BY h.chain, d.day",
+     1},
+    /* one sealer at a time (the outbox's workers tick together) */
+    {"audit_anchor_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-seal', 0)) AS got", 0},
+    {"audit_anchor_insert",
+     "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
+     " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
+     6},
+    /* the marks: each chain's last row when it is not marked yet, and the
+     * time signed with it (the transaction's, UTC to the microsecond) */
+    {"audit_mark_due",
+     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
+     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
+     " WHERE h.chain IS NOT NULL)"
+     " SELECT h.chain, l.seq, l.hash,"
+     " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"
+     " FROM h CROSS JOIN LATERAL (SELECT a.seq, a.hash FROM audit_log a WHERE a.chain = h.chain"
+     "  ORDER BY a.seq DESC, a.id LIMIT 1) l"
+     " WHERE h.chain IS NOT NULL AND l.seq > coalesce((SELECT max(m.seq) FROM audit_marks m"
+     "  WHERE m.chain = h.chain), 0)"
+     " ORDER BY h.chain",
+     0},
+    {"audit_mark_lock",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-mark', 0)) AS got", 0},
+    {"audit_mark_insert",
+     "INSERT INTO audit_marks (chain, seq, hash, marked_at, signature, signer)"
+     " VALUES ($1, $2, $3, $4::timestamptz, $5, $6) ON CONFLICT (chain, seq) DO NOTHING",
+     6},
+    {NULL, NULL, 0},
+};
 
 /* ---- the encoding ------------------------------------------------------------ */
 

@@ -34,6 +34,8 @@
 #define OID_ORG_CODE  "1.2.156.10260.4.1.4"
 static char *root_pem;     /* the ECDSA root */
 static char *sm2_root_pem; /* the SM2 root */
+/* the two roots, kept for the certificates' chains (hall_pki_chain) */
+static X509 *root_cert, *sm2_root_cert;
 static unsigned loaded;
 /* the audit key: signs the audit log's daily anchors (core/pki/auditanchor.c);
  * its certificate (signed by the root) verifies them */
@@ -73,29 +75,6 @@ const struct hall_stmt hall_pki_stmts[] = {
      " revoked_by = 'reconcile' WHERE state = 'intent'"
      " AND created_at < now() - make_interval(secs => $1::int) RETURNING serial, ca, order_id",
      1},
-    {"pki_crl_lock", "SELECT pg_advisory_xact_lock(hashtext('hall-crl:' || $1))", 1},
-    {"pki_crl_state",
-     "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
-     "bigint AS next_update_in_s,"
-     /* a CRL that listed nothing (covers NULL) is stale once one is revoked */
-     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
-     " NOT EXISTS (SELECT 1 FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL))"
-     " AS covers_latest FROM pki_crls c WHERE c.ca = $1",
-     1},
-    {"pki_crl_entries",
-     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint AS revoked_epoch, revoke_reason"
-     " FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL"
-     " AND not_after > now() - make_interval(secs => $2::int) ORDER BY revoked_at, serial",
-     2},
-    {"pki_crl_store",
-     "INSERT INTO pki_crls (ca, number, this_update, next_update, covers, der)"
-     " VALUES ($1, $2, to_timestamp($3), to_timestamp($4),"
-     " (SELECT max(revoked_at) FROM certificates WHERE ca = $1), $5)"
-     " ON CONFLICT (ca) DO UPDATE SET number = EXCLUDED.number,"
-     " this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update,"
-     " covers = EXCLUDED.covers, der = EXCLUDED.der",
-     5},
-    {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
     {"pki_ocsp_status", "SELECT o_state, o_revoked, o_reason FROM ocsp_cert_status($1, $2)", 2},
     {"pki_ocsp_hold", "SELECT pg_advisory_xact_lock(hashtextextended('hall-ocsp:' || $1, 0))", 1},
     /* the answers signed for reuse, kept across restarts (ocsp_answer.c):
@@ -114,52 +93,6 @@ const struct hall_stmt hall_pki_stmts[] = {
      2},
     {"pki_ocsp_kept_prune",
      "DELETE FROM ocsp_kept WHERE this_update < now() - make_interval(secs => $1::int)", 1},
-    /* the audit log's daily anchors (auditanchor.c) */
-    /* for each chain, the days after its last seal that are over: the
-     * day's last row (seq) and its hash */
-    {"audit_anchor_due",
-     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
-     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
-     " WHERE h.chain IS NOT NULL)"
-     " SELECT h.chain, to_char(d.day, 'YYYY-MM-DD') AS day, d.seq,"
-     " (SELECT a.hash FROM audit_log a WHERE a.chain = h.chain AND a.seq = d.seq ORDER BY a.id"
-     " LIMIT 1) AS hash"
-     " FROM h CROSS JOIN LATERAL ("
-     "  SELECT (a.at AT TIME ZONE 'Asia/Shanghai')::date AS day, max(a.seq) AS seq FROM audit_log a"
-     "  WHERE a.chain = h.chain AND a.seq > coalesce((SELECT max(s.seq) FROM audit_seals s"
-     "   WHERE s.chain = h.chain), 0) GROUP BY 1) d"
-     " WHERE h.chain IS NOT NULL AND d.day < ((now() - make_interval(secs => $1::int)) AT TIME "
-     "ZONE 'Asia/Shanghai')::date"
-     " AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.chain = h.chain AND s.day = d.day)"
-     " ORDER BY h.chain, d.day",
-     1},
-    /* one sealer at a time (the outbox's workers tick together) */
-    {"audit_anchor_lock",
-     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-seal', 0)) AS got", 0},
-    {"audit_anchor_insert",
-     "INSERT INTO audit_seals (chain, day, seq, hash, signature, signer)"
-     " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (chain, day) DO NOTHING",
-     6},
-    /* the marks: each chain's last row when it is not marked yet, and the
-     * time signed with it (the transaction's, UTC to the microsecond) */
-    {"audit_mark_due",
-     "WITH RECURSIVE h(chain) AS (SELECT min(chain) FROM audit_log UNION ALL"
-     " SELECT (SELECT min(a.chain) FROM audit_log a WHERE a.chain > h.chain) FROM h"
-     " WHERE h.chain IS NOT NULL)"
-     " SELECT h.chain, l.seq, l.hash,"
-     " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"
-     " FROM h CROSS JOIN LATERAL (SELECT a.seq, a.hash FROM audit_log a WHERE a.chain = h.chain"
-     "  ORDER BY a.seq DESC, a.id LIMIT 1) l"
-     " WHERE h.chain IS NOT NULL AND l.seq > coalesce((SELECT max(m.seq) FROM audit_marks m"
-     "  WHERE m.chain = h.chain), 0)"
-     " ORDER BY h.chain",
-     0},
-    {"audit_mark_lock",
-     "SELECT pg_try_advisory_xact_lock(hashtextextended('hall-audit-mark', 0)) AS got", 0},
-    {"audit_mark_insert",
-     "INSERT INTO audit_marks (chain, seq, hash, marked_at, signature, signer)"
-     " VALUES ($1, $2, $3, $4::timestamptz, $5, $6) ON CONFLICT (chain, seq) DO NOTHING",
-     6},
     {NULL, NULL, 0},
 };
 
@@ -408,7 +341,7 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
         return HALL_OK;
     if (hall_pki_keys_conf(conf, err, errlen) != HALL_OK)
         return HALL_ERR;
-    /* only the roots' PEM is kept (served as it is) */
+    /* the roots' PEM served as it is, their certificates for the chains */
     root = hall_pki_cert_load(dir, "root", &root_pem);
     if (root == NULL) {
         snprintf(err, errlen, "pki_dir %s: cannot read root.crt (hall-pkitool ceremony)", dir);
@@ -422,13 +355,12 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             return HALL_ERR;
         }
     }
-    X509_free(root);
-    root = hall_pki_cert_load(dir, "sm2-root", &sm2_root_pem);
-    if (root == NULL) {
+    root_cert = root;
+    sm2_root_cert = hall_pki_cert_load(dir, "sm2-root", &sm2_root_pem);
+    if (sm2_root_cert == NULL) {
         snprintf(err, errlen, "pki_dir %s: cannot read sm2-root.crt (script/lib/pki-init.sh)", dir);
         return HALL_ERR;
     }
-    X509_free(root);
     /* a wrong PIN shows here, before any worker is forked; a token that
      * is away (its files, its device, its slot) is no reason not to start:
      * what does not sign works, and what signs waits for it */
@@ -537,6 +469,58 @@ hall_pki_token_ready(const char *what)
         return HALL_OK;
     hall_token_log_away(what);
     return HALL_ERR;
+}
+
+/* the bytes of a memory BIO, copied into pool */
+static unsigned char *
+bio_bytes(struct hall_pool *pool, BIO *b, size_t *len)
+{
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    unsigned char *out;
+
+    if (n <= 0)
+        return NULL;
+    out = hall_palloc(pool, (size_t)n);
+    memcpy(out, p, (size_t)n);
+    *len = (size_t)n;
+    return out;
+}
+
+int
+hall_pki_chain(struct hall_pool *pool, const char *ca_name, const unsigned char *der,
+               size_t der_len, int p7b, unsigned char **out, size_t *out_len)
+{
+    const struct hall_pki_ca *ca = loaded ? hall_pki_ca_find(ca_name) : NULL;
+    X509 *root = ca == NULL ? NULL : ca->sm2 ? sm2_root_cert : root_cert;
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)der_len);
+    BIO *b = BIO_new(BIO_s_mem());
+    PKCS7 *p7 = NULL;
+    int ok = 0;
+
+    *out = NULL;
+    if (x == NULL || ca == NULL || ca->cert == NULL || root == NULL || b == NULL)
+        goto out;
+    if (!p7b) {
+        ok = PEM_write_bio_X509(b, x) == 1 && PEM_write_bio_X509(b, ca->cert) == 1 &&
+             PEM_write_bio_X509(b, root) == 1;
+    } else {
+        /* certs-only: signed-data with no signer and empty content (RFC 2315 9.1) */
+        p7 = PKCS7_new();
+        ok = p7 != NULL && PKCS7_set_type(p7, NID_pkcs7_signed) == 1 &&
+             PKCS7_content_new(p7, NID_pkcs7_data) == 1 && PKCS7_add_certificate(p7, x) == 1 &&
+             PKCS7_add_certificate(p7, ca->cert) == 1 && PKCS7_add_certificate(p7, root) == 1 &&
+             i2d_PKCS7_bio(b, p7) == 1;
+    }
+    if (ok)
+        *out = bio_bytes(pool, b, out_len);
+out:
+    PKCS7_free(p7);
+    BIO_free(b);
+    X509_free(x);
+    ERR_clear_error();
+    return *out != NULL ? HALL_OK : HALL_ERR;
 }
 
 const char *

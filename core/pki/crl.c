@@ -35,6 +35,34 @@
  */
 #define CRL_KEEP_EXPIRED_S (2 * CRL_HOURS * 3600)
 
+/* the pki_crls table's owner (docs/architecture.md, "Who owns each table") */
+const struct hall_stmt hall_crl_stmts[] = {
+    {"pki_crl_lock", "SELECT pg_advisory_xact_lock(hashtext('hall-crl:' || $1))", 1},
+    {"pki_crl_state",
+     "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
+     "bigint AS next_update_in_s,"
+     /* a CRL that listed nothing (covers NULL) is stale once one is revoked */
+     " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
+     " NOT EXISTS (SELECT 1 FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL))"
+     " AS covers_latest FROM pki_crls c WHERE c.ca = $1",
+     1},
+    {"pki_crl_entries",
+     "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint AS revoked_epoch, revoke_reason"
+     " FROM certificates WHERE ca = $1 AND revoked_at IS NOT NULL"
+     " AND not_after > now() - make_interval(secs => $2::int) ORDER BY revoked_at, serial",
+     2},
+    {"pki_crl_store",
+     "INSERT INTO pki_crls (ca, number, this_update, next_update, covers, der)"
+     " VALUES ($1, $2, to_timestamp($3), to_timestamp($4),"
+     " (SELECT max(revoked_at) FROM certificates WHERE ca = $1), $5)"
+     " ON CONFLICT (ca) DO UPDATE SET number = EXCLUDED.number,"
+     " this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update,"
+     " covers = EXCLUDED.covers, der = EXCLUDED.der",
+     5},
+    {"pki_crl_get", "SELECT der FROM pki_crls WHERE ca = $1", 1},
+    {NULL, NULL, 0},
+};
+
 static int
 crl_add(X509_CRL *crl, const char *serial, time_t at, int reason)
 {

@@ -58,6 +58,15 @@ int hall_pki_ca_count(void);
 /* name (ecc, sm2), algorithm (ecdsa, sm2), PEM of issuing CA i */
 int hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem);
 const char *hall_pki_root_pem(void);
+/*
+ * 下载证书's chain (modules/center): the certificate der (issued by the CA
+ * ca_name, certificates.ca) with its CA's certificate and that CA's root,
+ * as PEM (the three concatenated) or, p7b, as PKCS#7 certs-only (DER),
+ * in pool.  HALL_ERR when der is not a certificate, the CA is not loaded
+ * (hall_pki_load) or OpenSSL fails: a fault of the hall, not of the request.
+ */
+int hall_pki_chain(struct hall_pool *pool, const char *ca_name, const unsigned char *der,
+                   size_t der_len, int p7b, unsigned char **out, size_t *out_len);
 const char *hall_pki_sm2_root_pem(void);
 /* a certificate's subject in words: its CN, with O when that differs */
 const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const char *org);
@@ -128,6 +137,9 @@ const char *hall_pki_reason_name(int code);
 const char *hall_pki_reason_label(int code);
 const char *const *hall_pki_reason_names(void);
 extern const struct hall_stmt hall_pki_stmts[];
+/* the CRLs' (crl.c) and the audit log's anchors' and marks' (auditanchor.c) */
+extern const struct hall_stmt hall_crl_stmts[];
+extern const struct hall_stmt hall_auditanchor_stmts[];
 
 /* The audit key (HALL_PKI_AUDIT_KEY): its only use.  An ECDSA P-256
  * signature with SHA-256 (DER, in pool) over msg; HALL_ERR when the key is
@@ -680,6 +692,9 @@ struct hall_stamp_verdict {
  */
 void hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
                         const struct hall_stamp_records *rec, struct hall_stamp_verdict *v);
+/* the verdict's short word for what happened after the signing (签章后吊销,
+ * 签章后注销, both); NULL when nothing did */
+const char *hall_stamp_after_note(const struct hall_stamp_verdict *v);
 
 /* ---- revocation online (stamp_status.c, docs/internals/stamp.md §3) -------- */
 
@@ -756,6 +771,11 @@ void hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id
 void hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_status *st,
                                const struct hall_stamp_seal_status *ss,
                                struct hall_stamp_records *rec);
+/* the records from the hall's own rows (POST /sign/verify): the signer's
+ * certificates.state and revoked_at, the seal's seseals.state and
+ * revoked_at (epoch s); a state NULL when there is no row */
+void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, const char *seal_state,
+                             time_t seal_revoked_at, struct hall_stamp_records *rec);
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 

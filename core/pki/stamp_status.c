@@ -646,3 +646,23 @@ hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_status
     }
     (void)pool;
 }
+
+void
+hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, const char *seal_state,
+                        time_t seal_revoked_at, struct hall_stamp_records *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->looked_up = 1;
+    if (cert_state != NULL) {
+        rec->cert_known = 1;
+        /* a void certificate (an intent never issued) is revoked for a stamp */
+        rec->cert_revoked = strcmp(cert_state, "revoked") == 0 || strcmp(cert_state, "void") == 0;
+        rec->cert_revoked_at = cert_revoked_at;
+    }
+    if (seal_state != NULL) {
+        rec->seal_known = 1;
+        /* 注销; a seal replaced by its re-make still stands for its stamps */
+        rec->seal_revoked = strcmp(seal_state, "revoked") == 0;
+        rec->seal_revoked_at = seal_revoked_at;
+    }
+}

@@ -1039,3 +1039,15 @@ hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
     note(v, s->overlap);
     note(v, s->covered);
 }
+
+const char *
+hall_stamp_after_note(const struct hall_stamp_verdict *v)
+{
+    if (v->revoked_after && v->seal_revoked_after)
+        return "签章后吊销、签章后注销";
+    if (v->revoked_after)
+        return "签章后吊销";
+    if (v->seal_revoked_after)
+        return "签章后注销";
+    return NULL;
+}

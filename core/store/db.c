@@ -120,6 +120,18 @@ const struct hall_stmt hall_store_stmts[] = {
      "DELETE FROM sms_send_counts WHERE ctid IN (SELECT ctid FROM sms_send_counts"
      " WHERE hour < now() - interval '1 day' LIMIT 50 FOR UPDATE SKIP LOCKED)",
      0},
+    /* 免费体验 (modules/sign): a row per address and Beijing day, locked
+     * until commit (hall_sign_try_count) */
+    {"sign_try_count",
+     "INSERT INTO sign_try_counts AS c (addr, day, n)"
+     " VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, 1)"
+     " ON CONFLICT (addr, day) DO UPDATE SET n = c.n + 1 RETURNING n",
+     1},
+    {"sign_try_prune",
+     "DELETE FROM sign_try_counts WHERE ctid IN (SELECT ctid FROM sign_try_counts"
+     " WHERE day < (now() AT TIME ZONE 'Asia/Shanghai')::date - 2 LIMIT 50"
+     " FOR UPDATE SKIP LOCKED)",
+     0},
     {"sms_lock", "SELECT pg_advisory_xact_lock(hashtextextended(encode($1::bytea, 'hex'), 7))", 1},
     {"sms_counts",
      "SELECT count(*) FILTER (WHERE created_at > now() - make_interval(secs => $2::int))"
@@ -1109,4 +1121,29 @@ hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row, 
     if (plain == NULL)
         return NULL;
     return hall_val_parse(cx->pool, plain, strlen(plain), err, sizeof(err));
+}
+
+/* the counters' writes (sms_send_counts, sign_try_counts): their owner is
+ * this file (docs/architecture.md, "Who owns each table") */
+int64_t
+hall_send_count(struct hall_ctx *cx, const char *key)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "sms_client_count", HALL_STR(key));
+
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return -1;
+    return hall_dbres_int(res, 0, "n");
+}
+
+int64_t
+hall_sign_try_count(struct hall_ctx *cx, const char *addr)
+{
+    struct hall_dbres *res;
+
+    if (hall_db_exec(cx, "sign_try_prune") == NULL)
+        return -1;
+    res = hall_db_exec(cx, "sign_try_count", HALL_STR(addr));
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return -1;
+    return hall_dbres_int(res, 0, "n");
 }

@@ -282,6 +282,18 @@ int hall_audit(struct hall_ctx *cx, const char *actor, const char *entity, const
 
 /* an encrypted JSON column (orders.form_enc ...): an empty object for SQL
  * NULL, NULL when it cannot be decrypted or parsed */
+/*
+ * The per-client counters, inside the caller's transaction (the row stays
+ * locked until it ends, so parallel requests of one client count one after
+ * another; a rollback uncounts):
+ *   send_count      one more send for key this clock hour (sms_send_counts:
+ *                   the SMS codes' limits, a seal holder's codes)
+ *   sign_try_count  one more 免费体验 stamp for addr this Beijing day
+ *                   (sign_try_counts), days before yesterday pruned first
+ * The count with this one; -1 on database failure.
+ */
+int64_t hall_send_count(struct hall_ctx *cx, const char *key);
+int64_t hall_sign_try_count(struct hall_ctx *cx, const char *addr);
 struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row,
                                      int col);
 

@@ -3,17 +3,13 @@
  * its state, its actions (补办, 变更, 更新, 解锁, 撤销) and the seals it signs
  * (GET /center/certs); the 金融认证 records of the applicant's orders (GET
  * /center/finauth); a certificate and its chain as PEM, DER or PKCS#7 (GET
- * /center/cert/download): public parts only.
+ * /center/cert/download, the chain made by core/pki: hall_pki_chain):
+ * public parts only.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs7.h>
-#include <openssl/x509.h>
 
 #include "center.h"
 
@@ -369,32 +365,6 @@ certs_page(struct hall_req *req)
     return hall_resp_page(req, 200, "center_certs", ctx);
 }
 
-static X509 *
-pem_cert(const char *pem)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-
-    BIO_free(b);
-    return x;
-}
-
-/* the bytes of a memory BIO, copied into the request's pool */
-static unsigned char *
-bio_bytes(struct hall_req *req, BIO *b, size_t *len)
-{
-    char *p;
-    long n = BIO_get_mem_data(b, &p);
-    unsigned char *out;
-
-    if (n <= 0)
-        return NULL;
-    out = hall_palloc(req->pool, (size_t)n);
-    memcpy(out, p, (size_t)n);
-    *len = (size_t)n;
-    return out;
-}
-
 /*
  * 下载证书: the owner's certificate as signed, with the chain that issued
  * it (the issuing CA, then the root): PEM (the three, concatenated), DER
@@ -405,17 +375,12 @@ int
 cert_download(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial"), *fmt = hall_req_param(req, "format");
-    const char *name, *alg, *ca_pem = NULL;
     struct hall_dbres *res;
-    const unsigned char *p;
-    unsigned char *der, *out = NULL;
-    size_t der_len, out_len = 0;
-    X509 *x = NULL, *ca = NULL, *root = NULL;
-    BIO *b = NULL;
-    PKCS7 *p7 = NULL;
-    int i, rc;
+    unsigned char *der, *out;
+    size_t der_len, out_len;
+    int p7b = strcmp(fmt, "p7b") == 0;
 
-    if (strcmp(fmt, "pem") != 0 && strcmp(fmt, "der") != 0 && strcmp(fmt, "p7b") != 0)
+    if (strcmp(fmt, "pem") != 0 && strcmp(fmt, "der") != 0 && !p7b)
         return hall_msg(req, HALL_M_MYCERT_FORMAT, "format");
     if (!hall_pki_serial_ok(serial))
         return hall_msg(req, HALL_M_PKI_SERIAL_FORMAT, "serial");
@@ -431,44 +396,16 @@ cert_download(struct hall_req *req)
     if (strcmp(fmt, "der") == 0)
         return hall_resp_bytes(req, der, der_len, "application/pkix-cert",
                                hall_psprintf(req->pool, "%s.cer", serial));
-    for (i = 0; hall_pki_ca_info(i, &name, &alg, &ca_pem) == HALL_OK; i++)
-        if (strcmp(name, hall_dbres_str(res, 0, "ca")) == 0)
-            break;
-    p = der;
-    x = d2i_X509(NULL, &p, (long)der_len);
-    ca = ca_pem != NULL ? pem_cert(ca_pem) : NULL;
-    root = pem_cert(hall_pki_root_pem());
-    b = BIO_new(BIO_s_mem());
-    if (x == NULL || ca == NULL || root == NULL || b == NULL)
-        goto out;
-    if (strcmp(fmt, "pem") == 0) {
-        if (PEM_write_bio_X509(b, x) != 1 || PEM_write_bio_X509(b, ca) != 1 ||
-            PEM_write_bio_X509(b, root) != 1)
-            goto out;
-    } else {
-        p7 = PKCS7_new();
-        if (p7 == NULL || PKCS7_set_type(p7, NID_pkcs7_signed) != 1 ||
-            PKCS7_content_new(p7, NID_pkcs7_data) != 1 || PKCS7_add_certificate(p7, x) != 1 ||
-            PKCS7_add_certificate(p7, ca) != 1 || PKCS7_add_certificate(p7, root) != 1 ||
-            i2d_PKCS7_bio(b, p7) != 1)
-            goto out;
+    /* the chain is the CA's (core/pki): a failure is the hall's, not busy */
+    if (hall_pki_chain(req->pool, hall_dbres_str(res, 0, "ca"), der, der_len, p7b, &out,
+                       &out_len) != HALL_OK) {
+        hall_err(req, "msg=\"center: the certificate's chain could not be made\" serial=%s",
+                 serial);
+        return hall_msg(req, HALL_M_INTERNAL, NULL);
     }
-    out = bio_bytes(req, b, &out_len);
-out:
-    PKCS7_free(p7);
-    BIO_free(b);
-    X509_free(x);
-    X509_free(ca);
-    X509_free(root);
-    if (out == NULL) {
-        hall_err(req, "msg=\"center: certificate download failed\" serial=%s", serial);
-        return hall_resp_busy(req);
-    }
-    if (strcmp(fmt, "pem") == 0)
-        rc = hall_resp_bytes(req, out, out_len, "application/x-pem-file",
-                             hall_psprintf(req->pool, "%s.pem", serial));
-    else
-        rc = hall_resp_bytes(req, out, out_len, "application/x-pkcs7-certificates",
-                             hall_psprintf(req->pool, "%s.p7b", serial));
-    return rc;
+    if (p7b)
+        return hall_resp_bytes(req, out, out_len, "application/x-pkcs7-certificates",
+                               hall_psprintf(req->pool, "%s.p7b", serial));
+    return hall_resp_bytes(req, out, out_len, "application/x-pem-file",
+                           hall_psprintf(req->pool, "%s.pem", serial));
 }

@@ -136,13 +136,6 @@ static const struct hall_stmt pki_stmts[] = {
      * certificate's row first, then the request's (hall_pki_revoke takes
      * them in this order too, and closes a pending request it revokes) */
     {"cert_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
-    /* a seal's 注销 asked with its own certificate (modules/seal): the seal
-     * goes with the certificate's approved revocation */
-    {"revoke_seal_of",
-     "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
-     " revoked_by = $3 WHERE es_id = $1 AND cert_serial = $4 AND state = 'valid'"
-     " RETURNING order_id, cert_serial",
-     4},
     {"revoke_request_get",
      "SELECT subject, state, coalesce(decision_note, '') AS decision_note FROM staff_requests"
      " WHERE id = $1 AND kind = 'revoke'",
@@ -962,8 +955,7 @@ seal_revoke_with(struct hall_req *req, const struct hall_approval *a, const char
     struct hall_dbres *res;
     struct hall_val *d;
 
-    res = hall_db_exec(req->cx, "revoke_seal_of", HALL_STR(es_id), HALL_STR(a->reason),
-                       HALL_STR(actor), HALL_STR(a->subject));
+    res = hall_seseal_revoke(req->cx, es_id, a->reason, actor, a->subject);
     if (res == NULL)
         return -1;
     if (hall_dbres_rows(res) == 0)

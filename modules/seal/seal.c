@@ -152,15 +152,6 @@ static const struct hall_stmt seal_stmts[] = {
      1},
     /* the certificate's row before the request's, as modules/pki does */
     {"seal_cert_lock", "SELECT state FROM certificates WHERE serial = $1 FOR UPDATE", 1},
-    /* the seal alone: only while it has no issued certificate of its own */
-    {"seal_admin_revoke",
-     "UPDATE seseals SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
-     " revoked_by = $3 WHERE es_id = $1 AND state = 'valid' AND NOT EXISTS (SELECT 1"
-     " FROM certificates c WHERE c.serial = seseals.cert_serial"
-     " AND c.seal_item_id = seseals.item_id AND c.state = 'issued') RETURNING order_id,"
-     " (SELECT order_no FROM orders WHERE id = seseals.order_id) AS order_no,"
-     " coalesce(cert_serial, '') AS cert_serial",
-     3},
     {"seal_order_own",
      "SELECT o.order_no, o.subject, o.status, to_char(o.created_at AT TIME ZONE"
      " 'Asia/Shanghai', 'YYYY-MM-DD') AS created FROM orders o WHERE o.id = $1 AND o.user_id = $2"
@@ -208,17 +199,6 @@ static const struct hall_stmt seal_stmts[] = {
      " o.status, o.id AS order_id, o.subject FROM seal_items i JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
      3},
-    {"seal_holder_code_store",
-     "UPDATE seal_items SET holder_code_hash = $2, holder_code_tries = 0,"
-     " holder_code_expires = now() + make_interval(secs => $3::int), holder_code_sent_at = now(),"
-     " holder_code_idx = $4 WHERE id = $1",
-     4},
-    {"seal_holder_code_fail",
-     "UPDATE seal_items SET holder_code_tries = holder_code_tries + 1 WHERE id = $1", 1},
-    {"seal_holder_verified",
-     "UPDATE seal_items SET holder_verified_idx = $2, holder_code_hash = NULL,"
-     " holder_code_expires = NULL WHERE id = $1",
-     2},
     {"seal_holders_verified",
      "SELECT position, holder_enc, holder_verified_idx FROM seal_items WHERE order_id = $1"
      " AND kind = 'org_person' ORDER BY position",
@@ -233,8 +213,6 @@ static const struct hall_stmt seal_stmts[] = {
      " JOIN orders o ON o.id = c.order_id WHERE c.serial = $1 AND i.kind = 'org_person'"
      " AND c.state = 'issued' FOR UPDATE OF c",
      1},
-    {"seal_holder_medium_fail",
-     "UPDATE certificates SET holder_code_tries = holder_code_tries + 1 WHERE serial = $1", 1},
     /* 我的电子印章: the seals re-made on a new certificate, as they were */
     {"seal_replaced_of",
      "SELECT i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc, s.es_id,"
@@ -249,13 +227,6 @@ static const struct hall_stmt seal_stmts[] = {
      " JOIN orders o ON o.id = i.order_id"
      " WHERE i.id = $1 AND o.user_id = $2 FOR UPDATE OF i, o",
      2},
-    /* a new cut-out waits for its applicant's 确认 (sql/040) */
-    {"seal_item_image",
-     "UPDATE seal_items SET image_png = $2, image_confirmed = false WHERE id = $1", 2},
-    {"seal_item_confirm",
-     "UPDATE seal_items SET image_confirmed = true WHERE id = $1 AND image_png IS NOT NULL"
-     " RETURNING order_id",
-     1},
     /* what keeps an order from review: a 抠图 seal without its confirmed picture */
     {"seal_items_unready",
      "SELECT kind, position, coalesce(seal_name, '') AS seal_name, holder_enc,"
@@ -263,44 +234,17 @@ static const struct hall_stmt seal_stmts[] = {
      " AND (image_png IS NULL OR NOT image_confirmed)"
      " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
      1},
-    {"seal_item_upsert",
-     "INSERT INTO seal_items (order_id, kind, position, product_id, years, style, seal_name,"
-     " holder_enc, price_fen, image_png, holder_verified_idx) VALUES ($1, $2, $3, $4, $5, $6,"
-     " NULLIF($7, ''), $8, $9, $10, $11) ON CONFLICT (order_id, kind, position) DO UPDATE SET"
-     " product_id = EXCLUDED.product_id, years = EXCLUDED.years, style = EXCLUDED.style, seal_name "
-     "="
-     " EXCLUDED.seal_name, holder_enc = EXCLUDED.holder_enc, price_fen = EXCLUDED.price_fen,"
-     " holder_verified_idx = EXCLUDED.holder_verified_idx,"
-     " image_png = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
-     " THEN seal_items.image_png ELSE EXCLUDED.image_png END,"
-     " image_confirmed = CASE WHEN EXCLUDED.style = 'cutout' AND seal_items.style = 'cutout'"
-     " THEN seal_items.image_confirmed ELSE true END",
-     11},
     /* the holder phones this order has verified (sql/053): an edit keeps a
      * phone verified, whichever row it moves to */
     {"seal_holder_phones_verified",
      "SELECT holder_verified_idx FROM seal_items WHERE order_id = $1 AND kind = 'org_person'"
      " AND holder_verified_idx IS NOT NULL",
      1},
-    /* an edit that moves a holder to another row carries that holder's ID
-     * scan along; the scan of a holder no longer named is retired
-     * (holders_follow) */
-    {"seal_holder_files_move",
-     "UPDATE order_files f SET kind = CASE WHEN m.nk = '' THEN f.kind ELSE m.nk END,"
-     " replaced_at = CASE WHEN m.nk = '' THEN now() ELSE f.replaced_at END"
-     " FROM unnest($2::text[], $3::text[]) AS m(ok, nk)"
-     " WHERE f.order_id = $1 AND f.replaced_at IS NULL AND f.kind = m.ok AND m.ok <> m.nk"
-     " RETURNING CASE WHEN m.nk = '' THEN f.id END AS old_id, f.stored_name AS old_name",
-     3},
     /* 上传资料: the 机构个人章s, whose holders' ID scans the order asks for */
     {"seal_holders",
      "SELECT position, holder_enc FROM seal_items WHERE order_id = $1 AND kind = 'org_person'"
      " ORDER BY position",
      1},
-    {"seal_items_prune",
-     "DELETE FROM seal_items WHERE order_id = $1"
-     " AND NOT ((kind || ':' || position) = ANY (string_to_array($2, ',')))",
-     2},
     {NULL, NULL, 0},
 };
 

@@ -71,8 +71,7 @@ holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
     }
     hall_buf_addstr(from, "}");
     hall_buf_addstr(to, "}");
-    ss->retired = hall_db_exec(req->cx, "seal_holder_files_move", HALL_I64(order_id),
-                               HALL_STR(from->data), HALL_STR(to->data));
+    ss->retired = hall_order_files_move(req->cx, order_id, from->data, to->data);
     return ss->retired != NULL ? HALL_OK : HALL_ERR;
 }
 
@@ -140,18 +139,14 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
         }
         if (ss->png[i] != NULL)
             png = HALL_BIN(ss->png[i], ss->png_len[i]);
-        if (hall_db_exec(req->cx, "seal_item_upsert", HALL_I64(order_id), HALL_STR(kind),
-                         HALL_I64(it->index), HALL_I64(ss->product[it->kind]), HALL_I64(it->years),
-                         HALL_STR(it->style == HALL_SEAL_CUTOUT ? "cutout" : "auto"),
-                         HALL_STR(it->kind == HALL_SEAL_PERSON || it->name == NULL ? "" : it->name),
-                         holder, HALL_I64(ss->price[i]), png, phone_ok) == NULL)
+        if (hall_seal_item_put(req->cx, order_id, kind, it->index, ss->product[it->kind], it->years,
+                               it->style == HALL_SEAL_CUTOUT ? "cutout" : "auto",
+                               it->kind == HALL_SEAL_PERSON || it->name == NULL ? "" : it->name,
+                               holder, ss->price[i], png, phone_ok) != HALL_OK)
             return HALL_ERR;
         hall_buf_printf(keep, "%s%s:%d", i > 0 ? "," : "", kind, it->index);
     }
-    return hall_db_exec(req->cx, "seal_items_prune", HALL_I64(order_id), HALL_STR(keep->data)) !=
-                   NULL
-               ? HALL_OK
-               : HALL_ERR;
+    return hall_seal_items_prune(req->cx, order_id, keep->data);
 }
 
 /*

@@ -279,11 +279,11 @@ holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **
 int
 holder_code(struct hall_req *req)
 {
-    struct hall_dbres *res, *n;
+    struct hall_dbres *res;
     const char *mobile, *name, *order;
     unsigned char idx[32], mac[32];
     char code[7];
-    int64_t id;
+    int64_t id, n;
 
     const unsigned char *last;
     size_t last_len;
@@ -298,23 +298,21 @@ holder_code(struct hall_req *req)
         hall_ct_equal(last, idx, 32))
         return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_SOON, NULL);
     order = hall_dbres_str(res, 0, "order_id");
-    n = hall_db_exec(req->cx, "sms_client_count",
-                     HALL_STR(hall_psprintf(req->pool, "seal-holder:%lld", (long long)id)));
-    if (n == NULL)
+    n = hall_send_count(req->cx, hall_psprintf(req->pool, "seal-holder:%lld", (long long)id));
+    if (n < 0)
         return HALL_ERR;
-    if (hall_dbres_int(n, 0, "n") > 5)
+    if (n > 5)
         return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_MANY, NULL);
-    n = hall_db_exec(
-        req->cx, "sms_client_count",
-        HALL_STR(hall_psprintf(req->pool, "seal-holders:%lld", (long long)req->user_id)));
-    if (n == NULL)
+    n = hall_send_count(req->cx,
+                        hall_psprintf(req->pool, "seal-holders:%lld", (long long)req->user_id));
+    if (n < 0)
         return HALL_ERR;
-    if (hall_dbres_int(n, 0, "n") > 100)
+    if (n > 100)
         return hall_msg(req, HALL_M_SEAL_HOLDER_TOO_MANY, NULL);
     snprintf(code, sizeof(code), "%06u", hall_rand_below(1000000));
     holder_code_mac(id, idx, code, mac);
-    if (hall_db_exec(req->cx, "seal_holder_code_store", HALL_I64(id), HALL_BIN(mac, 32),
-                     HALL_I64(req->app->conf.sms_code_ttl_s), HALL_BIN(idx, 32)) == NULL)
+    if (hall_seal_holder_code_store(req->cx, id, mac, req->app->conf.sms_code_ttl_s, idx) !=
+        HALL_OK)
         return HALL_ERR;
     if (hall_sms_queue(req->cx,
                        hall_psprintf(req->pool, "sms-holder-%lld-%08x%08x", (long long)id,
@@ -357,12 +355,12 @@ holder_verify(struct hall_req *req)
     holder_code_mac(id, idx, strlen(code) == 6 ? code : "", mac);
     if (!hall_ct_equal(stored, mac, 32)) {
         /* the wrong try counts */
-        if (hall_db_exec(req->cx, "seal_holder_code_fail", HALL_I64(id)) == NULL ||
+        if (hall_seal_holder_code_fail(req->cx, id) != HALL_OK ||
             hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
         return hall_msg(req, HALL_M_SEAL_HOLDER_CODE_BAD, "code");
     }
-    if (hall_db_exec(req->cx, "seal_holder_verified", HALL_I64(id), HALL_BIN(idx, 32)) == NULL ||
+    if (hall_seal_holder_verified(req->cx, id, idx) != HALL_OK ||
         hall_audit(req->cx, hall_req_actor(req), "seal_item",
                    hall_psprintf(req->pool, "%lld", (long long)id), "holder phone verified", NULL,
                    NULL, NULL) != HALL_OK ||

@@ -213,8 +213,7 @@ admin_revoke(struct hall_req *req)
             return revoke_request(req, es_id, reason, own, order_no);
         /* revoked meanwhile by its holder: the seal alone, below */
     }
-    res = hall_db_exec(req->cx, "seal_admin_revoke", HALL_STR(es_id), HALL_STR(reason),
-                       HALL_STR(actor));
+    res = hall_seseal_revoke(req->cx, es_id, reason, actor, NULL);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {

@@ -50,8 +50,7 @@ holder_download(struct hall_req *req)
         return hall_msg(req, HALL_M_HOLDER_LOCKED, "code");
     stored = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "holder_code_hash"), &len);
     if (stored == NULL || len != 32 || !hall_ct_equal(stored, mac, 32)) {
-        if (hall_db_exec(req->cx, "seal_holder_medium_fail", HALL_STR(serial)) == NULL ||
-            hall_db_commit(req->cx) != HALL_OK)
+        if (hall_medium_code_fail(req->cx, serial) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
         hall_warn(req, "msg=\"holder download: wrong code\" serial=%s", serial);
         return hall_msg(req, HALL_M_HOLDER_NO_MATCH, "code");

@@ -191,7 +191,7 @@ impression(struct hall_req *req)
     rc = cutout_locked(req, id, "impression", &order);
     if (rc <= 0)
         return rc;
-    if (hall_db_exec(req->cx, "seal_item_image", HALL_I64(id), HALL_BIN(png, len)) == NULL ||
+    if (hall_seal_item_image(req->cx, id, png, len) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
@@ -222,7 +222,7 @@ back_to_attachment(struct hall_req *req, const char *order, int64_t item, const 
 int
 impression_confirm(struct hall_req *req)
 {
-    struct hall_dbres *done;
+    int done;
     const char *order;
     int64_t id;
     int rc;
@@ -232,10 +232,10 @@ impression_confirm(struct hall_req *req)
     rc = cutout_locked(req, id, NULL, &order);
     if (rc <= 0)
         return rc;
-    done = hall_db_exec(req->cx, "seal_item_confirm", HALL_I64(id));
-    if (done == NULL)
+    done = hall_seal_item_confirm(req->cx, id);
+    if (done == HALL_ERR)
         return HALL_ERR;
-    if (hall_dbres_rows(done) == 0)
+    if (done == HALL_CONFLICT)
         return hall_msg(req, HALL_M_SEAL_CUTOUT_NONE, NULL);
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;

@@ -57,17 +57,6 @@ static const struct hall_stmt sign_stmts[] = {
      " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s"
      " FROM seseals WHERE es_id = $1",
      1},
-    /* 免费体验: a row per address and Beijing day, locked until commit */
-    {"sign_try_count",
-     "INSERT INTO sign_try_counts AS c (addr, day, n)"
-     " VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, 1)"
-     " ON CONFLICT (addr, day) DO UPDATE SET n = c.n + 1 RETURNING n",
-     1},
-    {"sign_try_prune",
-     "DELETE FROM sign_try_counts WHERE ctid IN (SELECT ctid FROM sign_try_counts"
-     " WHERE day < (now() AT TIME ZONE 'Asia/Shanghai')::date - 2 LIMIT 50"
-     " FOR UPDATE SKIP LOCKED)",
-     0},
     {NULL, NULL, 0},
 };
 
@@ -381,29 +370,26 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
             if (e == NULL)
                 return HALL_ERR;
         }
-        rec.looked_up = 1;
-        if (hall_dbres_rows(c) > 0) {
-            const char *cs = hall_dbres_str(c, 0, "state");
-
-            rec.cert_known = 1;
-            rec.cert_revoked = strcmp(cs, "revoked") == 0 || strcmp(cs, "void") == 0;
-            rec.cert_revoked_at = (time_t)hall_dbres_int(c, 0, "revoked_s");
+        if (e != NULL && hall_dbres_rows(e) > 0)
+            seal_st = hall_dbres_str(e, 0, "state");
+        hall_stamp_records_rows(
+            hall_dbres_rows(c) > 0 ? hall_dbres_str(c, 0, "state") : NULL,
+            hall_dbres_rows(c) > 0 ? (time_t)hall_dbres_int(c, 0, "revoked_s") : 0,
+            e != NULL && hall_dbres_rows(e) > 0 ? seal_st : NULL,
+            e != NULL && hall_dbres_rows(e) > 0 ? (time_t)hall_dbres_int(e, 0, "revoked_s") : 0,
+            &rec);
+        /* the states now, in words */
+        if (rec.cert_known)
             now_state = rec.cert_revoked ? hall_psprintf(req->pool, "已吊销（%s）",
                                                          hall_dbres_str(c, 0, "revoked_at"))
                                          : "有效";
-        }
-        if (e != NULL && hall_dbres_rows(e) > 0) {
-            seal_st = hall_dbres_str(e, 0, "state");
-            rec.seal_known = 1;
-            rec.seal_revoked = strcmp(seal_st, "revoked") == 0;
-            rec.seal_revoked_at = (time_t)hall_dbres_int(e, 0, "revoked_s");
+        if (rec.seal_known)
             seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
                                                         hall_dbres_str(e, 0, "revoked_at"))
                        : strcmp(seal_st, "replaced") == 0
                            ? hall_psprintf(req->pool, "已被替换（新印章 %s）",
                                            hall_dbres_str(e, 0, "replaced_by"))
                            : "有效";
-        }
     } else {
         now_state = s->demo ? "体验证书" : "非本CA证书";
         seal_now = s->demo ? "体验印章" : s->seal_es_id != NULL ? "非本CA印章" : "无印章";
@@ -419,11 +405,8 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     o = hall_val_set_obj(req->pool, r, "seal_state");
     hall_val_set_str(req->pool, o, "state", seal_st);
     hall_val_set_str(req->pool, o, "now", seal_now);
-    if (v.revoked_after || v.seal_revoked_after)
-        hall_val_set_str(req->pool, r, "note",
-                         v.revoked_after && v.seal_revoked_after ? "签章后吊销、签章后注销"
-                         : v.revoked_after                       ? "签章后吊销"
-                                                                 : "签章后注销");
+    if (hall_stamp_after_note(&v) != NULL)
+        hall_val_set_str(req->pool, r, "note", hall_stamp_after_note(&v));
     notes = hall_val_set_list(req->pool, r, "notes");
     for (i = 0; i < v.nnotes; i++)
         hall_val_push_str(req->pool, notes, v.notes[i]);
@@ -542,7 +525,7 @@ try_post(struct hall_req *req)
     struct hall_stamp_sign_in in;
     struct hall_errors errs = {0};
     struct hall_spool sp;
-    struct hall_dbres *n;
+    int64_t n;
     unsigned char *pdf, *upd;
     size_t ulen;
     const char *err;
@@ -572,14 +555,14 @@ try_post(struct hall_req *req)
         return hall_resp_errors(req, &errs);
     /* the count and the stamp in one transaction: a refused or failed
      * stamp rolls back and is not counted */
-    if (hall_db_begin(req->cx) != HALL_OK || hall_db_exec(req->cx, "sign_try_prune") == NULL)
+    if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
-    n = hall_db_exec(req->cx, "sign_try_count",
-                     HALL_STR(hall_psprintf(req->pool, "ip:%.64s",
-                                            req->remote_addr != NULL ? req->remote_addr : "")));
-    if (n == NULL || hall_dbres_rows(n) != 1)
+    n = hall_sign_try_count(
+        req->cx,
+        hall_psprintf(req->pool, "ip:%.64s", req->remote_addr != NULL ? req->remote_addr : ""));
+    if (n < 0)
         return HALL_ERR;
-    if (hall_dbres_int(n, 0, "n") > conf->sign_try_daily_max) {
+    if (n > conf->sign_try_daily_max) {
         hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_SIGN_TRY_LIMIT, NULL, conf->sign_try_daily_max);
     }
