@@ -163,6 +163,11 @@ const struct hall_stmt hall_store_stmts[] = {
      "INSERT INTO audit_log (actor, entity, entity_id, action, from_state, to_state, detail, ip,"
      " request_id) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
      9},
+    /* attempts start again at 0: the job gets outbox_max_attempts more */
+    {"outbox_retry",
+     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
+     " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
+     1},
     {NULL, NULL, 0},
 };
 
@@ -1146,4 +1151,26 @@ hall_sign_try_count(struct hall_ctx *cx, const char *addr)
     if (res == NULL || hall_dbres_rows(res) != 1)
         return -1;
     return hall_dbres_int(res, 0, "n");
+}
+
+struct hall_dbres *
+hall_outbox_retry(struct hall_ctx *cx, int64_t id)
+{
+    return hall_db_exec(cx, "outbox_retry", HALL_I64(id));
+}
+
+struct hall_dbres *
+hall_session_purge(struct hall_ctx *cx)
+{
+    return hall_db_exec(cx, "session_purge");
+}
+
+int
+hall_tick_claim(struct hall_ctx *cx, const char *name, long period_s)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "tick_claim", HALL_STR(name), HALL_I64(period_s));
+
+    if (res == NULL)
+        return -1;
+    return hall_dbres_rows(res) > 0;
 }

@@ -293,6 +293,18 @@ int hall_audit(struct hall_ctx *cx, const char *actor, const char *entity, const
  * The count with this one; -1 on database failure.
  */
 int64_t hall_send_count(struct hall_ctx *cx, const char *key);
+/*
+ * The store's other writes asked by programs:
+ *   outbox_retry   a dead job pending again, its attempts from 0 (the
+ *                  console); RETURNING kind, idem_key, no row when not dead
+ *   session_purge  the applicants' and the staff's sessions long expired,
+ *                  a batch (hall-outbox); one row: n, staff
+ *   tick_claim     hall-outbox's periodic work `name`, once per period_s
+ *                  across hosts (hall_ticks): 1 claimed, 0 not due, -1
+ */
+struct hall_dbres *hall_outbox_retry(struct hall_ctx *cx, int64_t id);
+struct hall_dbres *hall_session_purge(struct hall_ctx *cx);
+int hall_tick_claim(struct hall_ctx *cx, const char *name, long period_s);
 int64_t hall_sign_try_count(struct hall_ctx *cx, const char *addr);
 struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row,
                                      int col);

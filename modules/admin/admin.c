@@ -190,11 +190,6 @@ static const struct hall_stmt admin_stmts[] = {
      " to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS') AS next_attempt_at"
      " FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT 200",
      0},
-    /* attempts start again at 0: the job gets outbox_max_attempts more */
-    {"outbox_retry",
-     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
-     " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
-     1},
     {"outbox_exists", "SELECT 1 FROM outbox WHERE id = $1", 1},
     {"outbox_wake", "SELECT pg_notify('outbox', $1)", 1},
     /* refunds (issue 9): requests to decide, surplus and approved ones on

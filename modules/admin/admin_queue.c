@@ -151,7 +151,7 @@ do_outbox_retry(struct hall_req *req)
     sid = hall_psprintf(req->pool, "%lld", (long long)id);
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
-    res = hall_db_exec(req->cx, "outbox_retry", HALL_I64(id));
+    res = hall_outbox_retry(req->cx, id);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {

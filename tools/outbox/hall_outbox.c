@@ -929,7 +929,7 @@ session_tick(struct hall_app *app)
     last = now;
     pool = hall_pool_create(4096);
     req = hall_app_req(app, pool, "outbox-session");
-    res = hall_db_exec(req->cx, "session_purge");
+    res = hall_session_purge(req->cx);
     if (res != NULL && hall_dbres_int(res, 0, "n") + hall_dbres_int(res, 0, "staff") > 0)
         hall_info(req, "msg=\"sessions purged\" rows=%lld staff_rows=%lld",
                   (long long)hall_dbres_int(res, 0, "n"),
@@ -961,7 +961,6 @@ objstore_tick(struct hall_app *app)
     static time_t last;
     struct hall_pool *pool;
     struct hall_req *req;
-    struct hall_dbres *res;
     time_t now = time(NULL);
     long k[2] = {0, 0};
     int rc;
@@ -971,9 +970,7 @@ objstore_tick(struct hall_app *app)
     last = now;
     pool = hall_pool_create(65536);
     req = hall_app_req(app, pool, "outbox-objstore");
-    res = hall_db_exec(req->cx, "tick_claim", HALL_STR("objstore_sweep"),
-                       HALL_I64(app->conf.objstore_sweep_s));
-    if (res == NULL || hall_dbres_rows(res) == 0) {
+    if (hall_tick_claim(req->cx, "objstore_sweep", app->conf.objstore_sweep_s) != 1) {
         hall_pool_destroy(pool);
         return;
     }
