@@ -47,14 +47,10 @@ const struct hall_stmt hall_approval_stmts[] = {
      " JOIN staff s ON s.id = r.requested_by"
      " WHERE r.kind = $1 AND r.subject = $2 AND r.state = 'pending'",
      2},
-    {"approval_staff_add",
-     "INSERT INTO staff (login, display_name, password_hash, roles)"
-     " VALUES ($1, $1, $2, string_to_array($3, ',')) ON CONFLICT (login) DO NOTHING RETURNING id",
-     3},
-    {"approval_staff_roles",
-     "UPDATE staff s SET roles = string_to_array($2, ','), updated_at = now()"
-     " FROM (SELECT id, array_to_string(roles, ',') AS old FROM staff WHERE login = $1"
-     " FOR UPDATE) o WHERE s.id = o.id RETURNING s.id, o.old",
+    /* four eyes (sql/075, sql/089): a staff request to revoke it is moot */
+    {"pki_revoke_requests_close",
+     "UPDATE staff_requests SET state = 'moot', decided_at = now(), decision_note = $2"
+     " WHERE kind = 'revoke' AND subject = $1 AND state = 'pending' RETURNING id",
      2},
     {NULL, NULL, 0},
 };
@@ -185,42 +181,46 @@ hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subj
     return 1;
 }
 
-static const char *
-payload_str(const struct hall_approval *a, const char *key)
+/*
+ * A staff member's pending request to revoke the serial (four eyes,
+ * core/biz/approval.c) has nothing left to decide once it is revoked by
+ * another path: closed as 'moot' in this transaction, with why, audited.
+ * The approval's own revocation finds its request already approved.
+ */
+static int
+requests_close(struct hall_ctx *cx, const char *serial, int reason, const char *actor)
 {
-    const struct hall_val *v = hall_val_get(a->payload, key);
+    const char *note = hall_psprintf(cx->pool, "%s（%s），申请自动关闭",
+                                     strncmp(actor, "user:", 5) == 0 ? "证书已由持有人撤销"
+                                                                     : "证书已在其他业务中吊销",
+                                     hall_pki_reason_label(reason));
+    struct hall_dbres *res =
+        hall_db_exec(cx, "pki_revoke_requests_close", HALL_STR(serial), HALL_STR(note));
+    int i, n;
 
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+    if (res == NULL)
+        return HALL_ERR;
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        struct hall_val *detail = hall_val_obj(cx->pool);
+
+        hall_val_set_str(cx->pool, detail, "kind", "revoke");
+        hall_val_set_str(cx->pool, detail, "subject", serial);
+        hall_val_set_str(cx->pool, detail, "note", note);
+        if (hall_audit(cx, actor, "staff_request", hall_dbres_str(res, i, "id"), "moot", "pending",
+                       "moot", detail) != HALL_OK)
+            return HALL_ERR;
+    }
+    return HALL_OK;
 }
 
 int
-hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver)
+hall_revoke_cert(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
+                 const char **ca)
 {
-    const char *login = payload_str(a, "login"), *roles = payload_str(a, "roles");
-    struct hall_dbres *res;
-    struct hall_val *detail = hall_val_obj(cx->pool);
+    int rc = hall_pki_revoke(cx, serial, reason, actor, ca);
 
-    hall_val_set_int(cx->pool, detail, "request_id", a->id);
-    hall_val_set_str(cx->pool, detail, "requested_by", actor_of(cx, a->requested_by));
-    hall_val_set_str(cx->pool, detail, "roles", roles);
-    if (strcmp(a->kind, "staff_add") == 0) {
-        res = hall_db_exec(cx, "approval_staff_add", HALL_STR(login),
-                           HALL_STR(payload_str(a, "password_hash")), HALL_STR(roles));
-        if (res == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(res) == 0)
-            return HALL_CONFLICT; /* the login was taken meanwhile */
-        return hall_audit(cx, actor_of(cx, approver), "staff", hall_dbres_str(res, 0, "id"),
-                          "create", NULL, "active", detail);
-    }
-    if (strcmp(a->kind, "staff_roles") == 0) {
-        res = hall_db_exec(cx, "approval_staff_roles", HALL_STR(login), HALL_STR(roles));
-        if (res == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(res) == 0)
-            return HALL_CONFLICT;
-        return hall_audit(cx, actor_of(cx, approver), "staff", hall_dbres_str(res, 0, "id"),
-                          "roles_change", hall_dbres_str(res, 0, "old"), roles, detail);
-    }
-    return HALL_ERR;
+    if (rc != HALL_OK)
+        return rc;
+    return requests_close(cx, serial, reason, actor);
 }

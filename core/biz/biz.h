@@ -364,9 +364,26 @@ int hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *wh
  * once whatever runs at the same time; how many, -1 on failure */
 int hall_custody_sweep(struct hall_ctx *cx, long keep_days);
 extern const struct hall_stmt hall_custody_stmts[];
-/* a wrong code for a 机构个人章 holder's own download of the medium
- * (modules/seal): counted on the certificate; HALL_ERR on database failure */
-int hall_medium_code_fail(struct hall_ctx *cx, const char *serial);
+
+/* ---- deposit.c: finauth_attempts, the micro-deposit's attempts ------------ */
+
+/* the table finauth_attempts is written here only (inside the caller's
+ * transaction): an attempt queued (pin: the memo carries the PIN, pin_enc
+ * it encrypted, kept until the medium is made; the new id, -1 on failure),
+ * a wrong code typed (*tries the attempt's tries now, locked at max), the
+ * code verified, finance's unlock of a locked attempt, the bank's answer
+ * to the micro-deposit (sent, with the bank's reference; or failed, with
+ * its reason), the PIN destroyed once the medium is made */
+int64_t hall_finauth_insert(struct hall_ctx *cx, int64_t order_id, int pin,
+                            const unsigned char mac[32], const unsigned char *pin_enc,
+                            size_t pin_len);
+int hall_finauth_wrong(struct hall_ctx *cx, int64_t attempt_id, long max, long *tries);
+int hall_finauth_verified(struct hall_ctx *cx, int64_t attempt_id);
+int hall_finauth_unlock(struct hall_ctx *cx, int64_t attempt_id);
+int hall_finauth_result(struct hall_ctx *cx, int64_t attempt_id, int sent, const char *bank_ref,
+                        const char *fail_reason);
+int hall_finauth_pin_destroy(struct hall_ctx *cx, int64_t order_id);
+extern const struct hall_stmt hall_deposit_stmts[];
 
 /* a 机构个人章 holder's code for its medium (sql/053): 10 characters of
  * 2-9 A-Z without I and O, sent to the holder's phone with the PIN; stored as
@@ -640,10 +657,15 @@ int hall_approval_request(struct hall_ctx *cx, const char *kind, const char *sub
 int hall_approval_decide(struct hall_ctx *cx, int64_t id, const char *kinds, int64_t staff_id,
                          int approve, const char *note, struct hall_approval *out);
 /* 1 and out filled when (kind, subject) has a pending request, 0 when not */
+/*
+ * Every revocation of a certificate: the CA's (hall_pki_revoke, its
+ * answers as that one's) and a pending staff request to revoke it (four
+ * eyes) closed as moot, audited, in the caller's transaction: the only
+ * caller of hall_pki_revoke.
+ */
+int hall_revoke_cert(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
+                     const char **ca);
 int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subject,
                              struct hall_approval *out);
-/* what an approved staff_add / staff_roles asked, audited as the approver's;
- * HALL_CONFLICT when the login was taken (add) or is gone (roles) */
-int hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver);
 
 #endif

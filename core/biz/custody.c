@@ -16,36 +16,6 @@
 #include "biz/biz.h"
 
 const struct hall_stmt hall_custody_stmts[] = {
-    /* the only write of a destruction: a copy already gone changes nothing */
-    {"custody_destroy",
-     "UPDATE certificates SET p12_enc = NULL, holder_code_hash = NULL, medium_destroyed_at = now(),"
-     " medium_destroyed_why = $2, medium_downloaded_at = CASE WHEN $2 = 'download'"
-     " THEN now() ELSE medium_downloaded_at END"
-     " WHERE serial = $1 AND p12_enc IS NOT NULL RETURNING serial",
-     2},
-    /* the PIN's SMS, once sent (a dead one stays for staff to retry) */
-    {"custody_pin_scrub",
-     "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE idem_key = 'sms-pin-' || $1"
-     " AND status = 'done'",
-     1},
-    /* the micro-deposits whose memo carried the PIN (pin_by_memo products),
-     * once sent: the bank job's payload holds it */
-    {"custody_memo_pins",
-     "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE idem_key IN (SELECT 'finauth-' || a.id"
-     " FROM finauth_attempts a JOIN certificates c ON c.order_id = a.order_id"
-     " WHERE c.serial = $1 AND a.memo_kind = 'pin') AND status = 'done' AND length(payload_enc) > "
-     "0",
-     1},
-    /* every PIN SMS once sent: the hall needs no copy of a PIN (sql/052's
-     * outbox_pin_kept finds them); rows in id order, those another tick
-     * holds skipped (it empties them), so two ticks at once never wait on
-     * each other (they deadlocked when each locked the rows in the order it
-     * found them) */
-    {"custody_pins_sent",
-     "UPDATE outbox SET payload_enc = '\\x'::bytea WHERE id IN (SELECT id FROM outbox"
-     " WHERE idem_key LIKE 'sms-pin-%' AND status = 'done' AND length(payload_enc) > 0"
-     " ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)",
-     0},
     /* the copies due: 已签收 more than $1 days ago, or a certificate no
      * longer issued; rows another worker holds are its own */
     {"custody_due",
@@ -55,8 +25,6 @@ const struct hall_stmt hall_custody_stmts[] = {
      " OR o.delivery_received_at < now() - make_interval(days => $1::int))"
      " ORDER BY c.serial LIMIT 100 FOR UPDATE OF c SKIP LOCKED",
      1},
-    {"seal_holder_medium_fail",
-     "UPDATE certificates SET holder_code_tries = holder_code_tries + 1 WHERE serial = $1", 1},
     {NULL, NULL, 0},
 };
 
@@ -66,15 +34,14 @@ hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *why, c
     struct hall_dbres *res;
     struct hall_val *d;
 
-    res = hall_db_exec(cx, "custody_destroy", HALL_STR(serial), HALL_STR(why));
+    res = hall_cert_medium_destroy(cx, serial, why);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_CONFLICT;
     d = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, d, "why", why);
-    if (hall_db_exec(cx, "custody_pin_scrub", HALL_STR(serial)) == NULL ||
-        hall_db_exec(cx, "custody_memo_pins", HALL_STR(serial)) == NULL ||
+    if (hall_outbox_pins_scrub(cx, serial) != HALL_OK ||
         hall_audit(cx, actor, "certificate", serial, "medium destroy", "held", "destroyed", d) !=
             HALL_OK)
         return HALL_ERR;
@@ -101,7 +68,7 @@ hall_custody_sweep(struct hall_ctx *cx, long keep_days)
             goto fail;
         done += rc == HALL_OK;
     }
-    if (hall_db_exec(cx, "custody_pins_sent") == NULL || hall_db_commit(cx) != HALL_OK)
+    if (hall_outbox_pins_scrub(cx, NULL) != HALL_OK || hall_db_commit(cx) != HALL_OK)
         goto fail;
     if (done > 0)
         hall_info(cx, "msg=\"media destroyed\" count=%d keep_days=%ld", done, keep_days);
@@ -142,11 +109,4 @@ hall_holder_code_mac(const char *serial, const char *code, unsigned char out[32]
         msg[17 + i] = (char)toupper((unsigned char)code[i]);
     hall_mac("seal-holder-medium", msg, 17 + n, out);
     return HALL_OK;
-}
-
-int
-hall_medium_code_fail(struct hall_ctx *cx, const char *serial)
-{
-    return hall_db_exec(cx, "seal_holder_medium_fail", HALL_STR(serial)) != NULL ? HALL_OK
-                                                                                 : HALL_ERR;
 }

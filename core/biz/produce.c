@@ -46,23 +46,6 @@ const struct hall_stmt hall_produce_stmts[] = {
      "SELECT serial, state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
      " AND seal_item_id IS NULL",
      1},
-    /* $8 > 0: the start (证书更新 before expiry: the old one's end), else now;
-     * $7 > 0: the end (the replaced certificate's), else the start + $6 years */
-    {"pki_intent",
-     "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
-     " not_after) SELECT $1, $2, $3, $4, $5, nb,"
-     " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
-     " ELSE nb + make_interval(years => $6::int) END"
-     " FROM (SELECT CASE WHEN $8::bigint > 0 THEN to_timestamp($8::bigint)"
-     " ELSE date_trunc('second', now()) END AS nb) t"
-     " ON CONFLICT DO NOTHING RETURNING"
-     " extract(epoch FROM not_before)::bigint AS not_before_epoch,"
-     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
-     8},
-    {"pki_store",
-     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
-     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
-     3},
     /* queued: a 介质遗失补办's deposit of after the approval may go out after
      * the certificate is made (modules/admin); its memo carries this PIN */
     {"pki_memo_pin",
@@ -70,8 +53,6 @@ const struct hall_stmt hall_produce_stmts[] = {
      " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent', 'queued')"
      " ORDER BY result = 'verified' DESC, id DESC LIMIT 1",
      1},
-    {"pki_memo_pin_destroy",
-     "UPDATE finauth_attempts SET pin_enc = NULL WHERE order_id = $1 AND pin_enc IS NOT NULL", 1},
     {"pki_auto_next",
      "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
      " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
@@ -307,9 +288,8 @@ production_intent(struct production *pd)
     }
     for (i = 0; i < 5; i++) {
         hall_pki_serial_draw(pd->serial);
-        res = hall_db_exec(cx, "pki_intent", HALL_STR(pd->serial), HALL_I64(pd->order_id),
-                           HALL_STR(pd->ca), HALL_STR(pd->s.cn), HALL_STR(pd->s.org),
-                           HALL_I64(pd->years), HALL_I64(pd->until), HALL_I64(pd->from));
+        res = hall_cert_intent(cx, pd->serial, pd->order_id, 0, pd->ca, pd->s.cn, pd->s.org,
+                               pd->years, pd->until, pd->from);
         if (res == NULL)
             return HALL_ERR;
         if (hall_dbres_rows(res) == 1)
@@ -406,7 +386,7 @@ production_supersede(struct production *pd)
 {
     struct hall_ctx *cx = pd->cx;
     struct hall_val *detail = hall_val_obj(cx->pool);
-    int rc = hall_pki_revoke(cx, pd->replaces, SUPERSEDED, pd->actor, &pd->superseded_ca);
+    int rc = hall_revoke_cert(cx, pd->replaces, SUPERSEDED, pd->actor, &pd->superseded_ca);
 
     if (rc != HALL_OK) {
         if (rc == HALL_CONFLICT)
@@ -439,8 +419,7 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
     if (p12 == NULL)
         return HALL_ERR;
     enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-    res = hall_db_exec(cx, "pki_store", HALL_STR(pd->serial), HALL_BIN(der, der_len),
-                       HALL_BIN(enc, enc_len));
+    res = hall_cert_store(cx, pd->serial, der, der_len, enc, enc_len, 0, NULL);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
@@ -462,7 +441,7 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
         hall_sealprod_store(cx, pd->sp, pd->pin, pd->actor) != HALL_OK ||
         hall_sealprod_remake_store(cx, pd->rm, pd->pin, pd->actor, &pd->remade, &pd->renamed) !=
             HALL_OK ||
-        hall_db_exec(cx, "pki_memo_pin_destroy", HALL_I64(pd->order_id)) == NULL)
+        hall_finauth_pin_destroy(cx, pd->order_id) != HALL_OK)
         return HALL_ERR;
     if (pd->supersede && (rc = production_supersede(pd)) != HALL_OK)
         return rc;

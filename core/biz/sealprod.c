@@ -61,17 +61,6 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "UPDATE seal_items SET style = $2, image_png = $3 WHERE id = $1 AND NOT EXISTS"
      " (SELECT 1 FROM seseals s WHERE s.item_id = seal_items.id) RETURNING id",
      3},
-    {"sp_intent",
-     "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
-     " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
-     " date_trunc('second', now()) + make_interval(years => $7::int)) ON CONFLICT DO NOTHING"
-     " RETURNING extract(epoch FROM not_before)::bigint AS not_before_epoch,"
-     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
-     7},
-    {"sp_cert_store",
-     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now(),"
-     " holder_code_hash = $4 WHERE serial = $1 AND state = 'intent' RETURNING serial",
-     4},
     {"sp_seseal_store",
      "INSERT INTO seseals (es_id, item_id, order_id, cert_serial, der, valid_start, valid_end)"
      " VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7))",
@@ -104,19 +93,6 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      " WHERE i.order_id IN (SELECT cert_seal_orders($1)) AND i.kind = 'org_business'"
      " AND s.state = 'valid' AND c.state = 'issued' AND c.not_after > now()"
      " AND c.subject_org IS DISTINCT FROM $2 ORDER BY s.es_id",
-     2},
-    /* its new certificate: from now to the old one's end, never beyond */
-    {"sp_rename_intent",
-     "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
-     " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
-     " to_timestamp($7::bigint)) ON CONFLICT DO NOTHING"
-     " RETURNING extract(epoch FROM not_before)::bigint AS not_before_epoch,"
-     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
-     7},
-    /* a seal revoked meanwhile: its new certificate is never stored */
-    {"sp_rename_void",
-     "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
-     " revoked_by = $2 WHERE serial = $1 AND state = 'intent'",
      2},
     /* the seal alone: only while it has no issued certificate of its own */
     {"seal_admin_revoke",
@@ -427,9 +403,8 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
             struct hall_dbres *r;
 
             hall_pki_serial_draw(it->serial);
-            r = hall_db_exec(cx, "sp_intent", HALL_STR(it->serial), HALL_I64(order_id),
-                             HALL_I64(it->id), HALL_STR(ca), HALL_STR(it->cn), HALL_STR(org),
-                             HALL_I64(it->years));
+            r = hall_cert_intent(cx, it->serial, order_id, it->id, ca, it->cn, org, it->years, 0,
+                                 0);
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
             it->nb = (time_t)hall_dbres_int(r, 0, "not_before_epoch");
@@ -560,7 +535,7 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
         if (it->own) {
             size_t p12_len, enc_len;
             unsigned char *p12, *enc, mac[32];
-            struct hall_dbparam code_hash = HALL_NULLP;
+            const unsigned char *code_hash = NULL;
             char own_pin[9], code[HALL_HOLDER_CODE_LEN + 1];
             const char *use_pin = pin;
 
@@ -572,15 +547,14 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
                 use_pin = own_pin;
                 hall_holder_code_make(code);
                 hall_holder_code_mac(it->serial, code, mac);
-                code_hash = HALL_BIN(mac, 32);
+                code_hash = mac;
             }
             p12 = hall_pki_p12_make(cx->pool, use_pin, it->key, it->x, sp->ca, it->cn, &p12_len);
             if (p12 == NULL)
                 return HALL_ERR;
             enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
             OPENSSL_cleanse(p12, p12_len);
-            r = hall_db_exec(cx, "sp_cert_store", HALL_STR(it->serial),
-                             HALL_BIN(it->cert, it->cert_len), HALL_BIN(enc, enc_len), code_hash);
+            r = hall_cert_store(cx, it->serial, it->cert, it->cert_len, enc, enc_len, 1, code_hash);
             if (r == NULL || hall_dbres_rows(r) != 1)
                 return HALL_ERR;
             if (it->mobile != NULL) {
@@ -700,9 +674,8 @@ rename_intent(struct hall_ctx *cx, struct hall_sealremake *rm, struct hall_dbres
     it->ca = hall_pstrdup(cx->pool, hall_dbres_str(res, row, "own_ca"));
     it->cn = sp_chars(name) <= 64 ? name : it->seal_name;
     hall_pki_serial_draw(it->serial);
-    r = hall_db_exec(cx, "sp_rename_intent", HALL_STR(it->serial), HALL_I64(rm->order_id),
-                     HALL_I64(it->item_id), HALL_STR(it->ca), HALL_STR(it->cn), HALL_STR(rm->org),
-                     HALL_I64(hall_dbres_int(res, row, "own_not_after_epoch")));
+    r = hall_cert_intent(cx, it->serial, rm->order_id, it->item_id, it->ca, it->cn, rm->org, 0,
+                         hall_dbres_int(res, row, "own_not_after_epoch"), 0);
     if (r == NULL || hall_dbres_rows(r) != 1) {
         hall_err(cx, "msg=\"sealprod: renamed seal's certificate intent failed\" es_id=%s",
                  it->old_es);
@@ -882,13 +855,12 @@ rename_store(struct hall_ctx *cx, struct sr_item *it, const char *pin, const cha
         return HALL_ERR;
     enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
     OPENSSL_cleanse(p12, p12_len);
-    if (hall_pki_revoke(cx, it->old_cert, SUPERSEDED, actor, &it->revoked_ca) != HALL_OK) {
+    if (hall_revoke_cert(cx, it->old_cert, SUPERSEDED, actor, &it->revoked_ca) != HALL_OK) {
         hall_err(cx, "msg=\"sealprod: renamed seal's old certificate not revocable\" serial=%s",
                  it->old_cert);
         return HALL_ERR;
     }
-    r = hall_db_exec(cx, "sp_cert_store", HALL_STR(it->serial), HALL_BIN(it->cert, it->cert_len),
-                     HALL_BIN(enc, enc_len), HALL_NULLP);
+    r = hall_cert_store(cx, it->serial, it->cert, it->cert_len, enc, enc_len, 1, NULL);
     if (r == NULL || hall_dbres_rows(r) != 1)
         return HALL_ERR;
     d = hall_val_obj(cx->pool);
@@ -922,8 +894,7 @@ hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, cons
                 it->skip = 1; /* revoked by an operator meanwhile: it stays so */
         }
         if (it->skip) {
-            if (it->own &&
-                hall_db_exec(cx, "sp_rename_void", HALL_STR(it->serial), HALL_STR(actor)) == NULL)
+            if (it->own && hall_cert_void(cx, it->serial, actor) != HALL_OK)
                 return HALL_ERR;
             continue;
         }

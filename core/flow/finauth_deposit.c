@@ -22,10 +22,6 @@ const struct hall_stmt hall_finauth_stmts[] = {
     {"finauth_product",
      "SELECT p.pin_by_memo FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1",
      1},
-    {"finauth_insert",
-     "INSERT INTO finauth_attempts (order_id, memo_kind, code_hash, pin_enc)"
-     " VALUES ($1, $2, $3, $4) RETURNING id",
-     4},
     {"finauth_bank_branch",
      "SELECT br.name AS branch, b.id AS bank_id, b.name AS bank, coalesce(br.cnaps, '') AS cnaps"
      " FROM bank_branches br JOIN banks b ON b.id = br.bank_id WHERE br.id = $1 AND br.active",
@@ -37,60 +33,8 @@ const struct hall_stmt hall_finauth_stmts[] = {
      " ORDER BY name = $1 DESC, sort LIMIT 1",
      1},
     {"finauth_banks", "SELECT name, short_name FROM banks WHERE active ORDER BY sort, name", 0},
-    /* ---- the table finauth_attempts: one owner, this file ---- */
-    {"finauth_wrong",
-     "UPDATE finauth_attempts SET tries = tries + 1,"
-     " result = CASE WHEN tries + 1 >= $2 THEN 'locked' ELSE result END"
-     " WHERE id = $1 RETURNING tries, result",
-     2},
-    {"finauth_verified",
-     "UPDATE finauth_attempts SET result = 'verified', verified_at = now() WHERE id = $1", 1},
-    {"finauth_unlock",
-     "UPDATE finauth_attempts SET result = 'sent', tries = 0 WHERE id = $1 AND result = 'locked'"
-     " RETURNING id",
-     1},
-    {"finauth_result",
-     "UPDATE finauth_attempts SET result = $2, bank_ref = $3, fail_reason = $4,"
-     " transferred_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1",
-     4},
     {NULL, NULL, 0},
 };
-
-int
-hall_finauth_wrong(struct hall_ctx *cx, int64_t attempt_id, long max, long *tries)
-{
-    struct hall_dbres *res =
-        hall_db_exec(cx, "finauth_wrong", HALL_I64(attempt_id), HALL_I64((int64_t)max));
-
-    if (res == NULL)
-        return HALL_ERR;
-    *tries = (long)hall_dbres_int(res, 0, "tries");
-    return HALL_OK;
-}
-
-int
-hall_finauth_verified(struct hall_ctx *cx, int64_t attempt_id)
-{
-    return hall_db_exec(cx, "finauth_verified", HALL_I64(attempt_id)) != NULL ? HALL_OK : HALL_ERR;
-}
-
-int
-hall_finauth_unlock(struct hall_ctx *cx, int64_t attempt_id)
-{
-    return hall_db_exec(cx, "finauth_unlock", HALL_I64(attempt_id)) != NULL ? HALL_OK : HALL_ERR;
-}
-
-int
-hall_finauth_result(struct hall_ctx *cx, int64_t attempt_id, int sent, const char *bank_ref,
-                    const char *fail_reason)
-{
-    return hall_db_exec(cx, "finauth_result", HALL_I64(attempt_id),
-                        HALL_STR(sent ? "sent" : "failed"),
-                        bank_ref != NULL ? HALL_STR(bank_ref) : HALL_NULLP,
-                        fail_reason != NULL ? HALL_STR(fail_reason) : HALL_NULLP) != NULL
-               ? HALL_OK
-               : HALL_ERR;
-}
 
 void
 hall_finauth_code_mac(int64_t order_id, const char *code, unsigned char out[32])
@@ -137,12 +81,9 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
      * until then, and destroyed when the medium is made */
     if (pin)
         pin_enc = hall_pii_encrypt(req->pool, code, strlen(code), &pin_len);
-    res =
-        hall_db_exec(req->cx, "finauth_insert", HALL_I64(order_id), HALL_STR(pin ? "pin" : "code"),
-                     HALL_BIN(mac, sizeof(mac)), pin ? HALL_BIN(pin_enc, pin_len) : HALL_NULLP);
-    if (res == NULL)
+    attempt = hall_finauth_insert(req->cx, order_id, pin, mac, pin ? pin_enc : NULL, pin_len);
+    if (attempt < 0)
         return HALL_ERR;
-    attempt = hall_dbres_int(res, 0, "id");
     payload = hall_val_obj(req->pool);
     hall_val_set_int(req->pool, payload, "order_id", order_id);
     hall_val_set_int(req->pool, payload, "attempt_id", attempt);

@@ -453,16 +453,6 @@ int hall_finauth_bank_check(struct hall_req *req, struct hall_val *form, struct 
 /* ctx.banks: the complete list of banks (name, short).  HALL_ERR: the
  * database did not answer (nothing sent). */
 int hall_finauth_banks_ctx(struct hall_req *req, struct hall_val *ctx);
-/* the table finauth_attempts is written here only (inside the caller's
- * transaction): a wrong code typed (*tries the attempt's tries now, locked
- * at max), the code verified, finance's unlock of a locked attempt, the
- * bank's answer to the micro-deposit (sent, with the bank's reference; or
- * failed, with its reason) */
-int hall_finauth_wrong(struct hall_ctx *cx, int64_t attempt_id, long max, long *tries);
-int hall_finauth_verified(struct hall_ctx *cx, int64_t attempt_id);
-int hall_finauth_unlock(struct hall_ctx *cx, int64_t attempt_id);
-int hall_finauth_result(struct hall_ctx *cx, int64_t attempt_id, int sent, const char *bank_ref,
-                        const char *fail_reason);
 extern const struct hall_stmt hall_finauth_stmts[];
 
 /* ---- identity.c: the PC side of an online identity check --------------- */
@@ -480,6 +470,11 @@ const char *hall_identity_start(struct hall_req *req, int64_t order_id, const ch
 int hall_identity_status(struct hall_req *req, int64_t order_id, const char *who,
                          const char **status, const char **message);
 extern const struct hall_stmt hall_identity_stmts[];
+/* the check's state after a step on the phone (core/flow/phone.c): status,
+ * the reason shown on the PC page (NULL none), tries added to its count;
+ * HALL_ERR on database failure */
+int hall_identity_set(struct hall_ctx *cx, int64_t id, const char *status, const char *message,
+                      int tries);
 
 /* ---- reissue_review.c: the back office of 介质遗失补办 (docs/modules/reissue.md) */
 
@@ -785,6 +780,10 @@ void hall_medium_links(struct hall_req *req, struct hall_val *v, const char *par
  * _ROLE: 404, 403; HALL_CONFLICT: decided already, 409) as a handler does;
  * any other rc is the store's failure: HALL_ERR unanswered, for the finish */
 int hall_foureyes_refused(struct hall_req *req, int rc);
+/* what an approved staff_add / staff_roles asked (core/web/staff.c writes
+ * it), audited as the approver's; HALL_CONFLICT when the login was taken
+ * (add) or is gone (roles) */
+int hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver);
 
 /* ---- every layer's statements ------------------------------------------------ */
 

@@ -1,9 +1,13 @@
 /*
  * Four eyes (core/biz/approval.c), answered: a staff console's decision on
- * a request that core/biz found nothing to decide, in the console's words.
+ * a request that core/biz found nothing to decide, in the console's words;
+ * and what an approved staff_add / staff_roles asked, written by the staff
+ * table's owner (core/web/staff.c).
  * Here, not in core/web beside the other staff helpers, because core/web
  * sits below core/biz and cannot read its answers (tests/unit/layers.sh).
  */
+#include <string.h>
+
 #include "flow/flow.h"
 
 int
@@ -18,4 +22,45 @@ hall_foureyes_refused(struct hall_req *req, int rc)
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_APPROVAL_DECIDED, NULL);
     return HALL_ERR; /* the store's failure, answered by the finish */
+}
+
+static const char *
+payload_str(const struct hall_approval *a, const char *key)
+{
+    const struct hall_val *v = hall_val_get(a->payload, key);
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : "";
+}
+
+int
+hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver)
+{
+    const char *login = payload_str(a, "login"), *roles = payload_str(a, "roles");
+    struct hall_dbres *res;
+    struct hall_val *detail = hall_val_obj(cx->pool);
+
+    hall_val_set_int(cx->pool, detail, "request_id", a->id);
+    hall_val_set_str(cx->pool, detail, "requested_by",
+                     hall_psprintf(cx->pool, "staff:%lld", (long long)a->requested_by));
+    hall_val_set_str(cx->pool, detail, "roles", roles);
+    if (strcmp(a->kind, "staff_add") == 0) {
+        res = hall_staff_add(cx, login, payload_str(a, "password_hash"), roles);
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) == 0)
+            return HALL_CONFLICT; /* the login was taken meanwhile */
+        return hall_audit(cx, hall_psprintf(cx->pool, "staff:%lld", (long long)approver), "staff",
+                          hall_dbres_str(res, 0, "id"), "create", NULL, "active", detail);
+    }
+    if (strcmp(a->kind, "staff_roles") == 0) {
+        res = hall_staff_roles_set(cx, login, roles);
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) == 0)
+            return HALL_CONFLICT;
+        return hall_audit(cx, hall_psprintf(cx->pool, "staff:%lld", (long long)approver), "staff",
+                          hall_dbres_str(res, 0, "id"), "roles_change",
+                          hall_dbres_str(res, 0, "old"), roles, detail);
+    }
+    return HALL_ERR;
 }

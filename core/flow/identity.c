@@ -32,6 +32,10 @@ const struct hall_stmt hall_identity_stmts[] = {
      " WHERE order_id = $1 AND who = $2 ORDER BY status = 'passed' DESC,"
      " (status <> 'failed' AND expires_at > now()) DESC, updated_at DESC, id DESC LIMIT 1",
      2},
+    {"flow_identity_set",
+     "UPDATE identity_checks SET status = $2, message = $3, attempts = attempts + $4,"
+     " updated_at = now() WHERE id = $1",
+     4},
     {NULL, NULL, 0},
 };
 
@@ -88,4 +92,14 @@ hall_identity_status(struct hall_req *req, int64_t order_id, const char *who, co
         }
     }
     return HALL_OK;
+}
+
+int
+hall_identity_set(struct hall_ctx *cx, int64_t id, const char *status, const char *message,
+                  int tries)
+{
+    return hall_db_exec(cx, "flow_identity_set", HALL_I64(id), HALL_STR(status),
+                        message != NULL ? HALL_STR(message) : HALL_NULLP, HALL_I64(tries)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
 }

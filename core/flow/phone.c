@@ -28,10 +28,6 @@ const struct hall_stmt flow_phone_stmts[] = {
      "SELECT amount_fen = 0 AS free, cert_type = 'person' OR business_type IN"
      " ('reissue', 'renew', 'change', 'unlock') AS to_review FROM orders WHERE id = $1",
      1},
-    {"flow_identity_set",
-     "UPDATE identity_checks SET status = $2, message = $3, attempts = attempts + $4,"
-     " updated_at = now() WHERE id = $1",
-     4},
     {NULL, NULL, 0},
 };
 
@@ -212,8 +208,7 @@ identity_fail(struct hall_req *req, struct check *c, const char *field, const ch
 {
     /* the failed try is counted and its reason shown on the PC page */
     if (hall_db_begin(req->cx) != HALL_OK ||
-        hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c->id), HALL_STR(c->status),
-                     HALL_STR(msg), HALL_I64(1)) == NULL ||
+        hall_identity_set(req->cx, c->id, c->status, msg, 1) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     return hall_resp_error(req, 400, field, msg);
@@ -269,8 +264,7 @@ do_ocr(struct hall_req *req)
         return identity_fail(req, &c, "front",
                              hall_msg_text(req->pool, HALL_M_OCR_RIC, label, label));
     if (hall_db_begin(req->cx) != HALL_OK ||
-        hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("ocr_ok"), HALL_NULLP,
-                     HALL_I64(0)) == NULL ||
+        hall_identity_set(req->cx, c.id, "ocr_ok", NULL, 0) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     return back_to_phone(req);
@@ -315,8 +309,7 @@ do_liveness(struct hall_req *req)
         return HALL_ERR;
     if (strcmp(hall_dbres_str(res, 0, "status"), "ocr_ok") != 0)
         return hall_msg(req, HALL_M_OCR_FIRST, NULL);
-    if (hall_db_exec(req->cx, "flow_identity_set", HALL_I64(c.id), HALL_STR("passed"), HALL_NULLP,
-                     HALL_I64(0)) == NULL ||
+    if (hall_identity_set(req->cx, c.id, "passed", NULL, 0) != HALL_OK ||
         hall_order_step(req->cx, c.order_id, "upload,identity", "identity") != HALL_OK)
         return HALL_ERR;
     if (strcmp(c.who, "legal") == 0) {

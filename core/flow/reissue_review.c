@@ -87,7 +87,7 @@ hall_replace_approved(struct hall_req *req, int64_t order_id, const char *actor,
         *msg = "原证书已过期，不能补办";
         return HALL_CONFLICT;
     }
-    rc = hall_pki_revoke(req->cx, serial, KEY_COMPROMISE, actor, &ca);
+    rc = hall_revoke_cert(req->cx, serial, KEY_COMPROMISE, actor, &ca);
     if (rc != HALL_OK) {
         if (rc == HALL_CONFLICT)
             *msg = "原证书已吊销，不能补办";

@@ -65,11 +65,6 @@ const struct hall_stmt hall_pki_stmts[] = {
      "UPDATE certificates SET state = 'revoked', revoked_at = now(), revoke_reason = $2,"
      " revoked_by = $3 WHERE serial = $1 AND state = 'issued' RETURNING ca, order_id",
      3},
-    /* four eyes (sql/075, sql/089): a staff request to revoke it is moot */
-    {"pki_revoke_requests_close",
-     "UPDATE staff_requests SET state = 'moot', decided_at = now(), decision_note = $2"
-     " WHERE kind = 'revoke' AND subject = $1 AND state = 'pending' RETURNING id",
-     2},
     {"pki_reconcile",
      "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
      " revoked_by = 'reconcile' WHERE state = 'intent'"
@@ -93,6 +88,56 @@ const struct hall_stmt hall_pki_stmts[] = {
      2},
     {"pki_ocsp_kept_prune",
      "DELETE FROM ocsp_kept WHERE this_update < now() - make_interval(secs => $1::int)", 1},
+    /* $8 > 0: the start (证书更新 before expiry: the old one's end), else now;
+     * $7 > 0: the end (the replaced certificate's), else the start + $6 years */
+    {"pki_intent",
+     "INSERT INTO certificates (serial, order_id, ca, subject_cn, subject_org, not_before,"
+     " not_after) SELECT $1, $2, $3, $4, $5, nb,"
+     " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint)"
+     " ELSE nb + make_interval(years => $6::int) END"
+     " FROM (SELECT CASE WHEN $8::bigint > 0 THEN to_timestamp($8::bigint)"
+     " ELSE date_trunc('second', now()) END AS nb) t"
+     " ON CONFLICT DO NOTHING RETURNING"
+     " extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
+     8},
+    {"pki_store",
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
+     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
+     3},
+    {"sp_intent",
+     "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
+     " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
+     " date_trunc('second', now()) + make_interval(years => $7::int)) ON CONFLICT DO NOTHING"
+     " RETURNING extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
+     7},
+    {"sp_cert_store",
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now(),"
+     " holder_code_hash = $4 WHERE serial = $1 AND state = 'intent' RETURNING serial",
+     4},
+    /* its new certificate: from now to the old one's end, never beyond */
+    {"sp_rename_intent",
+     "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
+     " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
+     " to_timestamp($7::bigint)) ON CONFLICT DO NOTHING"
+     " RETURNING extract(epoch FROM not_before)::bigint AS not_before_epoch,"
+     " extract(epoch FROM not_after)::bigint AS not_after_epoch",
+     7},
+    /* a seal revoked meanwhile: its new certificate is never stored */
+    {"sp_rename_void",
+     "UPDATE certificates SET state = 'void', revoked_at = now(), revoke_reason = 4,"
+     " revoked_by = $2 WHERE serial = $1 AND state = 'intent'",
+     2},
+    /* the only write of a destruction: a copy already gone changes nothing */
+    {"custody_destroy",
+     "UPDATE certificates SET p12_enc = NULL, holder_code_hash = NULL, medium_destroyed_at = now(),"
+     " medium_destroyed_why = $2, medium_downloaded_at = CASE WHEN $2 = 'download'"
+     " THEN now() ELSE medium_downloaded_at END"
+     " WHERE serial = $1 AND p12_enc IS NOT NULL RETURNING serial",
+     2},
+    {"seal_holder_medium_fail",
+     "UPDATE certificates SET holder_code_tries = holder_code_tries + 1 WHERE serial = $1", 1},
     {NULL, NULL, 0},
 };
 
@@ -469,6 +514,60 @@ hall_pki_token_ready(const char *what)
         return HALL_OK;
     hall_token_log_away(what);
     return HALL_ERR;
+}
+
+/* ---- the certificates' rows (this file owns the table) ------------------- */
+
+struct hall_dbres *
+hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id, int64_t item_id,
+                 const char *ca, const char *cn, const char *org, int years, int64_t until,
+                 int64_t from)
+{
+    /* a seal's own certificate (item_id): now + years, or now to until */
+    if (item_id > 0 && until > 0)
+        return hall_db_exec(cx, "sp_rename_intent", HALL_STR(serial), HALL_I64(order_id),
+                            HALL_I64(item_id), HALL_STR(ca), HALL_STR(cn), HALL_STR(org),
+                            HALL_I64(until));
+    if (item_id > 0)
+        return hall_db_exec(cx, "sp_intent", HALL_STR(serial), HALL_I64(order_id),
+                            HALL_I64(item_id), HALL_STR(ca), HALL_STR(cn), HALL_STR(org),
+                            HALL_I64(years));
+    return hall_db_exec(cx, "pki_intent", HALL_STR(serial), HALL_I64(order_id), HALL_STR(ca),
+                        HALL_STR(cn), HALL_STR(org), HALL_I64(years), HALL_I64(until),
+                        HALL_I64(from));
+}
+
+struct hall_dbres *
+hall_cert_store(struct hall_ctx *cx, const char *serial, const unsigned char *der, size_t der_len,
+                const unsigned char *p12_enc, size_t enc_len, int seal,
+                const unsigned char *code_hash)
+{
+    if (seal)
+        return hall_db_exec(cx, "sp_cert_store", HALL_STR(serial), HALL_BIN(der, der_len),
+                            HALL_BIN(p12_enc, enc_len),
+                            code_hash != NULL ? HALL_BIN(code_hash, 32) : HALL_NULLP);
+    return hall_db_exec(cx, "pki_store", HALL_STR(serial), HALL_BIN(der, der_len),
+                        HALL_BIN(p12_enc, enc_len));
+}
+
+int
+hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor)
+{
+    return hall_db_exec(cx, "sp_rename_void", HALL_STR(serial), HALL_STR(actor)) != NULL ? HALL_OK
+                                                                                         : HALL_ERR;
+}
+
+struct hall_dbres *
+hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial, const char *why)
+{
+    return hall_db_exec(cx, "custody_destroy", HALL_STR(serial), HALL_STR(why));
+}
+
+int
+hall_medium_code_fail(struct hall_ctx *cx, const char *serial)
+{
+    return hall_db_exec(cx, "seal_holder_medium_fail", HALL_STR(serial)) != NULL ? HALL_OK
+                                                                                 : HALL_ERR;
 }
 
 /* the bytes of a memory BIO, copied into pool */
@@ -881,39 +980,6 @@ sleep_until_ms(int64_t at)
     }
 }
 
-/*
- * A staff member's pending request to revoke the serial (four eyes,
- * core/biz/approval.c) has nothing left to decide once it is revoked by
- * another path: closed as 'moot' in this transaction, with why, audited.
- * The approval's own revocation finds its request already approved.
- */
-static int
-requests_close(struct hall_ctx *cx, const char *serial, int reason, const char *actor)
-{
-    const char *note = hall_psprintf(cx->pool, "%s（%s），申请自动关闭",
-                                     strncmp(actor, "user:", 5) == 0 ? "证书已由持有人撤销"
-                                                                     : "证书已在其他业务中吊销",
-                                     hall_pki_reason_label(reason));
-    struct hall_dbres *res =
-        hall_db_exec(cx, "pki_revoke_requests_close", HALL_STR(serial), HALL_STR(note));
-    int i, n;
-
-    if (res == NULL)
-        return HALL_ERR;
-    n = hall_dbres_rows(res);
-    for (i = 0; i < n; i++) {
-        struct hall_val *detail = hall_val_obj(cx->pool);
-
-        hall_val_set_str(cx->pool, detail, "kind", "revoke");
-        hall_val_set_str(cx->pool, detail, "subject", serial);
-        hall_val_set_str(cx->pool, detail, "note", note);
-        if (hall_audit(cx, actor, "staff_request", hall_dbres_str(res, i, "id"), "moot", "pending",
-                       "moot", detail) != HALL_OK)
-            return HALL_ERR;
-    }
-    return HALL_OK;
-}
-
 int
 hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                 const char **ca_name)
@@ -945,8 +1011,7 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
     hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(reason));
     hall_dbres_set(cx->pool, detail, res, 0, "order_id");
     if (hall_audit(cx, actor, "certificate", serial, "revoke", "issued", "revoked", detail) !=
-            HALL_OK ||
-        requests_close(cx, serial, reason, actor) != HALL_OK)
+        HALL_OK)
         return HALL_ERR;
     /* the wait at COMMIT; outside a transaction (no caller does so), here */
     if (cx->in_tx)

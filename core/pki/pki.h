@@ -75,7 +75,8 @@ const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const 
  * (hall_pki_crl_refresh).  The transaction's hall_db_commit then waits
  * until the OCSP workers' cached answers about the serial have expired
  * (hall_db_commit_after; once for all its revocations).  HALL_CONFLICT
- * when not an issued serial */
+ * when not an issued serial.  Called through hall_revoke_cert (core/biz/
+ * approval.c), which closes the four-eyes requests the revocation makes moot */
 int hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                     const char **ca);
 /* outside a transaction: a new CRL when force, stale or missing a revocation */
@@ -137,6 +138,36 @@ const char *hall_pki_reason_name(int code);
 const char *hall_pki_reason_label(int code);
 const char *const *hall_pki_reason_names(void);
 extern const struct hall_stmt hall_pki_stmts[];
+/*
+ * The certificates' rows (ca.c owns the table; docs/architecture.md, "Who
+ * owns each table"), in the caller's transaction:
+ *   cert_intent   a serial reserved for an order (production,
+ *                 core/biz/produce.c): from `from` (0: now) for `years`,
+ *                 or to `until` (0: none); with item_id > 0 a seal's own
+ *                 certificate (core/biz/sealprod.c): now + years, or now
+ *                 to until (a renamed seal's); ON CONFLICT no row;
+ *                 RETURNING not_before_epoch, not_after_epoch
+ *   cert_store    the intent issued: its DER and the encrypted medium
+ *                 (seal: a seal's own, with the holder's code hash or
+ *                 NULL); no row when it is no longer an intent
+ *   cert_void     a seal's new certificate never stored (revoked meanwhile)
+ *   cert_medium_destroy  the medium's only copy gone (core/biz/custody.c):
+ *                 why; no row when it was gone already
+ *   medium_code_fail  a wrong code for a 机构个人章 holder's own download
+ *                 (modules/seal), counted on the certificate
+ * NULL / HALL_ERR on database failure.
+ */
+struct hall_dbres *hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id,
+                                    int64_t item_id, const char *ca, const char *cn,
+                                    const char *org, int years, int64_t until, int64_t from);
+struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
+                                   const unsigned char *der, size_t der_len,
+                                   const unsigned char *p12_enc, size_t enc_len, int seal,
+                                   const unsigned char *code_hash);
+int hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor);
+struct hall_dbres *hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial,
+                                            const char *why);
+int hall_medium_code_fail(struct hall_ctx *cx, const char *serial);
 /* the CRLs' (crl.c) and the audit log's anchors' and marks' (auditanchor.c) */
 extern const struct hall_stmt hall_crl_stmts[];
 extern const struct hall_stmt hall_auditanchor_stmts[];

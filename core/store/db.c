@@ -85,15 +85,12 @@ const struct hall_stmt hall_store_stmts[] = {
      " GROUP BY r.business_type",
      1},
     /* run by the outbox (tools/outbox/hall_outbox.c, session_tick): the
-     * applicants' and the staff's sessions a day past their end */
+     * applicants' sessions a day past their end (the staff's: staff.c) */
     {"session_purge",
      "WITH d AS (DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
      " WHERE absolute_expires < now() - interval '1 day' ORDER BY absolute_expires LIMIT 1000"
-     " FOR UPDATE SKIP LOCKED) RETURNING 1),"
-     " s AS (DELETE FROM staff_sessions WHERE token_hash IN (SELECT token_hash FROM staff_sessions"
-     " WHERE absolute_expires < now() - interval '1 day' ORDER BY absolute_expires LIMIT 1000"
      " FOR UPDATE SKIP LOCKED) RETURNING 1)"
-     " SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM s) AS staff",
+     " SELECT count(*) AS n FROM d",
      0},
     /* core/store/file.c, hall_file_orphans: of the names $1 (a text[]), the
      * positions (1-based) of those no row names: the only table whose rows
@@ -155,19 +152,8 @@ const struct hall_stmt hall_store_stmts[] = {
      2},
     {"sms_fail", "UPDATE sms_codes SET tries = tries + 1 WHERE id = $1", 1},
     {"sms_use", "UPDATE sms_codes SET used_at = now() WHERE id = $1", 1},
-    {"outbox_insert",
-     "INSERT INTO outbox (kind, idem_key, payload_enc) VALUES ($1, $2, $3)"
-     " ON CONFLICT (idem_key) DO NOTHING",
-     3},
-    {"audit_insert",
-     "INSERT INTO audit_log (actor, entity, entity_id, action, from_state, to_state, detail, ip,"
-     " request_id) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
-     9},
-    /* attempts start again at 0: the job gets outbox_max_attempts more */
-    {"outbox_retry",
-     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
-     " last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING kind, idem_key",
-     1},
+    /* the reports' daily roll-up (sql/024_report_rollup.sql): one transaction */
+    {"report_rollup", "SELECT report_rollup_refresh() AS days", 0},
     {NULL, NULL, 0},
 };
 
@@ -1153,16 +1139,12 @@ hall_sign_try_count(struct hall_ctx *cx, const char *addr)
     return hall_dbres_int(res, 0, "n");
 }
 
-struct hall_dbres *
-hall_outbox_retry(struct hall_ctx *cx, int64_t id)
-{
-    return hall_db_exec(cx, "outbox_retry", HALL_I64(id));
-}
-
-struct hall_dbres *
+int64_t
 hall_session_purge(struct hall_ctx *cx)
 {
-    return hall_db_exec(cx, "session_purge");
+    struct hall_dbres *res = hall_db_exec(cx, "session_purge");
+
+    return res != NULL ? hall_dbres_int(res, 0, "n") : -1;
 }
 
 int
@@ -1173,4 +1155,12 @@ hall_tick_claim(struct hall_ctx *cx, const char *name, long period_s)
     if (res == NULL)
         return -1;
     return hall_dbres_rows(res) > 0;
+}
+
+int64_t
+hall_report_rollup(struct hall_ctx *cx)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "report_rollup");
+
+    return res != NULL ? hall_dbres_int(res, 0, "days") : -1;
 }

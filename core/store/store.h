@@ -109,6 +109,8 @@ struct hall_dbres;
 
 /* the store's own statements (sessions, SMS codes, outbox, audit ...) */
 extern const struct hall_stmt hall_store_stmts[];
+/* the outbox's and the audit log's (outbox_audit.c, their owner) */
+extern const struct hall_stmt hall_outbox_audit_stmts[];
 
 /*
  * A read that may be answered a moment late: on the streaming replica of
@@ -232,6 +234,33 @@ int hall_db_outcome_known(const struct hall_ctx *cx);
 
 /* ---- outbox_audit.c ----------------------------------------------------- */
 
+/*
+ * The outbox's other writes (outbox_audit.c owns the table), each a
+ * statement in the caller's transaction:
+ *   retry         a dead job pending again, its attempts from 0 (the
+ *                 console); RETURNING kind, idem_key, no row when not dead
+ *   done          a job delivered (hall-outbox), the provider's result as
+ *                 JSON (NULL none)
+ *   failed        a failed attempt, the job dead at max_attempts, retried
+ *                 after a backoff or after after_s (> 0: the provider's
+ *                 limit); RETURNING status
+ *   lane_release  the lane's jobs waiting out a backoff go now (lanes: the
+ *                 providers' lanes, "{sms,bank,pay}", for "other")
+ *   sms_try       one more call begun for an SMS job (outbox_sms_tries, on
+ *                 a connection that commits at once): the count, -1
+ *   sms_tries_done  the job's count dropped once it is done
+ *   pins_scrub    the payloads that carried a medium's PIN emptied once
+ *                 sent (serial: that medium's PIN SMS and memo deposits;
+ *                 NULL: every PIN SMS sent, a batch)
+ */
+struct hall_dbres *hall_outbox_retry(struct hall_ctx *cx, int64_t id);
+int hall_outbox_done(struct hall_ctx *cx, int64_t id, const char *result);
+struct hall_dbres *hall_outbox_failed(struct hall_ctx *cx, int64_t id, const char *error,
+                                      long max_attempts, long after_s);
+int hall_outbox_lane_release(struct hall_ctx *cx, const char *lane, const char *lanes);
+long hall_outbox_sms_try(struct hall_ctx *cx, int64_t id);
+int hall_outbox_sms_tries_done(struct hall_ctx *cx, int64_t id);
+int hall_outbox_pins_scrub(struct hall_ctx *cx, const char *serial);
 /* inside the caller's transaction; payload is encrypted at rest */
 int hall_outbox_push(struct hall_ctx *cx, const char *kind, const char *idem_key,
                      const struct hall_val *payload);
@@ -295,16 +324,16 @@ int hall_audit(struct hall_ctx *cx, const char *actor, const char *entity, const
 int64_t hall_send_count(struct hall_ctx *cx, const char *key);
 /*
  * The store's other writes asked by programs:
- *   outbox_retry   a dead job pending again, its attempts from 0 (the
- *                  console); RETURNING kind, idem_key, no row when not dead
- *   session_purge  the applicants' and the staff's sessions long expired,
- *                  a batch (hall-outbox); one row: n, staff
+ *   session_purge  the applicants' sessions long expired, a batch
+ *                  (hall-outbox): how many went, -1 on failure
  *   tick_claim     hall-outbox's periodic work `name`, once per period_s
  *                  across hosts (hall_ticks): 1 claimed, 0 not due, -1
  */
-struct hall_dbres *hall_outbox_retry(struct hall_ctx *cx, int64_t id);
-struct hall_dbres *hall_session_purge(struct hall_ctx *cx);
+int64_t hall_session_purge(struct hall_ctx *cx);
 int hall_tick_claim(struct hall_ctx *cx, const char *name, long period_s);
+/* the reports' daily roll-up (report_rollup_refresh, sql/024: the report
+ * tables' only writer), one transaction: the days rolled up, -1 */
+int64_t hall_report_rollup(struct hall_ctx *cx);
 int64_t hall_sign_try_count(struct hall_ctx *cx, const char *addr);
 struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row,
                                      int col);

@@ -44,6 +44,13 @@ const struct hall_stmt hall_staff_stmts[] = {
      " now() + make_interval(secs => $4::int), $5)",
      5},
     {"staff_session_delete", "DELETE FROM staff_sessions WHERE token_hash = $1", 1},
+    /* run by the outbox (session_tick): the sessions a day past their end */
+    {"staff_sessions_sweep",
+     "WITH s AS (DELETE FROM staff_sessions WHERE token_hash IN (SELECT token_hash FROM"
+     " staff_sessions WHERE absolute_expires < now() - interval '1 day'"
+     " ORDER BY absolute_expires LIMIT 1000 FOR UPDATE SKIP LOCKED) RETURNING 1)"
+     " SELECT count(*) AS n FROM s",
+     0},
     {"staff_session_purge",
      "DELETE FROM staff_sessions WHERE staff_id = $1 AND absolute_expires < now()", 1},
     {"staff_get",
@@ -107,6 +114,15 @@ const struct hall_stmt hall_staff_stmts[] = {
      "UPDATE staff SET totp_secret_enc = $2, totp_pending_enc = NULL, totp_enrolled_at = now(),"
      " totp_known = true, updated_at = now() WHERE login = $1 AND totp_secret_enc IS NULL"
      " RETURNING id",
+     2},
+    {"approval_staff_add",
+     "INSERT INTO staff (login, display_name, password_hash, roles)"
+     " VALUES ($1, $1, $2, string_to_array($3, ',')) ON CONFLICT (login) DO NOTHING RETURNING id",
+     3},
+    {"approval_staff_roles",
+     "UPDATE staff s SET roles = string_to_array($2, ','), updated_at = now()"
+     " FROM (SELECT id, array_to_string(roles, ',') AS old FROM staff WHERE login = $1"
+     " FOR UPDATE) o WHERE s.id = o.id RETURNING s.id, o.old",
      2},
     {NULL, NULL, 0},
 };
@@ -536,4 +552,26 @@ hall_staff_failed(struct hall_ctx *cx, int64_t id, const char *actor, int64_t *f
         hall_audit(cx, actor, "staff", sid, "locked", "active", "locked", NULL) != HALL_OK)
         return HALL_ERR;
     return *fails >= conf->login_max_failures ? HALL_CONFLICT : HALL_OK;
+}
+
+struct hall_dbres *
+hall_staff_add(struct hall_ctx *cx, const char *login, const char *password_hash,
+               const char *role_list)
+{
+    return hall_db_exec(cx, "approval_staff_add", HALL_STR(login), HALL_STR(password_hash),
+                        HALL_STR(role_list));
+}
+
+struct hall_dbres *
+hall_staff_roles_set(struct hall_ctx *cx, const char *login, const char *role_list)
+{
+    return hall_db_exec(cx, "approval_staff_roles", HALL_STR(login), HALL_STR(role_list));
+}
+
+int64_t
+hall_staff_sessions_sweep(struct hall_ctx *cx)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "staff_sessions_sweep");
+
+    return res != NULL ? hall_dbres_int(res, 0, "n") : -1;
 }

@@ -530,6 +530,36 @@ struct hall_val *hall_staff_page(struct hall_req *req, const char *title);
  * partner's prefix: 1 after answering 404 there, else 0 */
 int hall_staff_elsewhere(struct hall_req *req);
 extern const struct hall_stmt hall_staff_stmts[];
+
+/* ---- users.c: the applicants' accounts (users' owner) --------------------- */
+
+/*
+ * Inside the caller's transaction:
+ *   user_insert        a new account: the phone encrypted and its blind
+ *                      index, the password's hash (NULL: an account made by
+ *                      an SMS code's sign-in); RETURNING id, no row when the
+ *                      phone has one already
+ *   user_login_failed  a wrong password: the count (locked for lock_s at
+ *                      max_failures); -1 on database failure
+ *   user_login_ok      a sign-in: the count and the lock cleared
+ *   user_password_set  the password's hash: changed by its owner (changed:
+ *                      the lock cleared too), or an older scheme's rehashed
+ *   user_profile_set   the name and e-mail shown
+ *   login_client_failed  a failed sign-in of a client (its address) on a
+ *                      phone's or a staff login's blind index (sql/048,
+ *                      login_client_failures)
+ * HALL_ERR / NULL on database failure.
+ */
+struct hall_dbres *hall_user_insert(struct hall_ctx *cx, const unsigned char *phone_enc,
+                                    size_t enc_len, const unsigned char idx[32],
+                                    const char *password_hash);
+int64_t hall_user_login_failed(struct hall_ctx *cx, int64_t uid, long max_failures, long lock_s);
+int hall_user_login_ok(struct hall_ctx *cx, int64_t uid);
+int hall_user_password_set(struct hall_ctx *cx, int64_t uid, const char *password_hash,
+                           int changed);
+int hall_user_profile_set(struct hall_ctx *cx, int64_t uid, const char *name, const char *email);
+int hall_login_client_failed(struct hall_ctx *cx, const char *client, const unsigned char idx[32]);
+extern const struct hall_stmt hall_users_stmts[];
 /*
  * The tables staff and staff_recovery_codes are written here only, inside
  * the caller's transaction, each answering its statement's result
@@ -580,6 +610,16 @@ int hall_staff_factor_use(struct hall_ctx *cx, int64_t id, const char *secret, i
  * login_lock_s (audited "locked" by actor).  *fails: the count; HALL_OK,
  * HALL_CONFLICT when it is locked now, HALL_ERR */
 int hall_staff_failed(struct hall_ctx *cx, int64_t id, const char *actor, int64_t *fails);
+/* an approved account (core/flow/foureyes.c): login with its password hash
+ * and roles ("a,b"), RETURNING id, no row when the login is taken; an
+ * approved change of roles, RETURNING id, old (the roles before), no row
+ * when the login is gone */
+struct hall_dbres *hall_staff_add(struct hall_ctx *cx, const char *login, const char *password_hash,
+                                  const char *roles);
+/* the staff's sessions a day past their end, a batch (hall-outbox): how
+ * many went, -1 on database failure */
+int64_t hall_staff_sessions_sweep(struct hall_ctx *cx);
+struct hall_dbres *hall_staff_roles_set(struct hall_ctx *cx, const char *login, const char *roles);
 
 /* ---- qr.c --------------------------------------------------------------- */
 

@@ -20,7 +20,6 @@ static const struct hall_stmt account_stmts[] = {
      "SELECT code, name, requires_project_id FROM partners WHERE code = $1 AND active", 1},
     /* password spraying (sql/048): a client that failed on too many phones */
     {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
-    {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
     /* 常见问题: what the answers depend on in this channel (the generic
      * hall's row is 'hall') */
     {"faq_partner",
@@ -54,33 +53,11 @@ static const struct hall_stmt account_stmts[] = {
      "SELECT prefill_enc FROM partner_links WHERE ticket_hash = $1 AND partner_code = $2"
      " AND claimed_by IS NULL AND created_at > now() - interval '1 day'",
      2},
-    {"user_insert",
-     "INSERT INTO users (phone_enc, phone_idx, password_hash) VALUES ($1, $2, $3)"
-     " ON CONFLICT (phone_idx) DO NOTHING RETURNING id",
-     3},
-    {"user_login_failed",
-     "UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE WHEN"
-     " failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3::int) END,"
-     " updated_at = now() WHERE id = $1 RETURNING failed_logins",
-     3},
-    {"user_login_ok",
-     "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND"
-     " (failed_logins <> 0 OR locked_until IS NOT NULL)",
-     1},
-    /* a hash of an older scheme, replaced at a successful login (the row is
-     * locked: the password itself cannot change meanwhile) */
-    {"user_password_rehash", "UPDATE users SET password_hash = $2 WHERE id = $1", 2},
     {"user_get",
      "SELECT phone_enc, display_name, email, to_char(created_at, 'YYYY-MM-DD') AS created,"
      " password_hash IS NOT NULL AS has_password FROM users WHERE id = $1",
      1},
-    {"user_profile_set",
-     "UPDATE users SET display_name = $2, email = $3, updated_at = now() WHERE id = $1", 3},
     {"user_password_get", "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE", 1},
-    {"user_password_set",
-     "UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(),"
-     " failed_logins = 0, locked_until = NULL WHERE id = $1",
-     2},
     {NULL, NULL, 0},
 };
 
@@ -438,8 +415,7 @@ do_register(struct hall_req *req)
     if (r != HALL_SMS_OK)
         return sms_refused(req, r);
     enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
-    res = hall_db_exec(req->cx, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32),
-                       HALL_STR(hash));
+    res = hall_user_insert(req->cx, enc, elen, idx, hash);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
@@ -496,8 +472,7 @@ do_login(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_password_verify(dummy_hash, hall_req_param(req, "password"));
-        if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
-                NULL ||
+        if (hall_login_client_failed(req->cx, client, idx) != HALL_OK ||
             hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
         return hall_msg(req, HALL_M_LOGIN_FAILED, "password");
@@ -510,15 +485,12 @@ do_login(struct hall_req *req)
     if (hash == NULL || hall_password_verify(hash, hall_req_param(req, "password")) != HALL_OK) {
         int64_t fails;
 
-        res = hall_db_exec(req->cx, "user_login_failed", HALL_I64(uid),
-                           HALL_I64(req->app->conf.login_max_failures),
-                           HALL_I64(req->app->conf.login_lock_s));
-        if (res == NULL)
+        fails = hall_user_login_failed(req->cx, uid, req->app->conf.login_max_failures,
+                                       req->app->conf.login_lock_s);
+        if (fails < 0)
             return HALL_ERR;
-        if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
-            NULL)
+        if (hall_login_client_failed(req->cx, client, idx) != HALL_OK)
             return HALL_ERR;
-        fails = hall_dbres_int(res, 0, "failed_logins");
         if (fails >= req->app->conf.login_max_failures)
             hall_audit(req->cx, actor_of(req, uid), "user",
                        hall_psprintf(req->pool, "%lld", (long long)uid), "locked", "active",
@@ -531,11 +503,11 @@ do_login(struct hall_req *req)
                         (long long)(req->app->conf.login_max_failures - fails));
     }
     if (hall_password_needs_rehash(hash) &&
-        hall_db_exec(req->cx, "user_password_rehash", HALL_I64(uid),
-                     HALL_STR(hall_password_hash(req->pool, hall_req_param(req, "password")))) ==
-            NULL)
+        hall_user_password_set(req->cx, uid,
+                               hall_password_hash(req->pool, hall_req_param(req, "password")),
+                               0) != HALL_OK)
         return HALL_ERR;
-    if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL ||
+    if (hall_user_login_ok(req->cx, uid) != HALL_OK ||
         hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     return answer_logged_in(req);
@@ -570,8 +542,7 @@ do_login_sms(struct hall_req *req)
         size_t elen;
         unsigned char *enc = hall_pii_encrypt(req->pool, phone, strlen(phone), &elen);
 
-        res = hall_db_exec(req->cx, "user_insert", HALL_BIN(enc, elen), HALL_BIN(idx, 32),
-                           HALL_NULLP);
+        res = hall_user_insert(req->cx, enc, elen, idx, NULL);
         if (res == NULL || hall_dbres_rows(res) == 0)
             return HALL_ERR;
         uid = hall_dbres_int(res, 0, "id");
@@ -582,7 +553,7 @@ do_login_sms(struct hall_req *req)
     } else {
         uid = hall_dbres_int(res, 0, "id");
         /* a code proves the phone: it also lifts a password lock */
-        if (hall_db_exec(req->cx, "user_login_ok", HALL_I64(uid)) == NULL)
+        if (hall_user_login_ok(req->cx, uid) != HALL_OK)
             return HALL_ERR;
     }
     if (hall_session_create(req, uid, phone) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
@@ -652,8 +623,7 @@ profile_save(struct hall_req *req)
     if (*email != '\0' && hall_valid_email(email) != HALL_OK)
         return hall_msg(req, HALL_M_PROFILE_EMAIL, "email");
     if (hall_db_begin(req->cx) != HALL_OK ||
-        hall_db_exec(req->cx, "user_profile_set", HALL_I64(req->user_id), HALL_STR(name),
-                     HALL_STR(email)) == NULL ||
+        hall_user_profile_set(req->cx, req->user_id, name, email) != HALL_OK ||
         hall_audit(req->cx, actor_of(req, req->user_id), "user",
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "profile_update",
                    NULL, NULL, NULL) != HALL_OK ||
@@ -704,8 +674,7 @@ password_save(struct hall_req *req)
     /* an account made by SMS login has no password yet: it may set one */
     if (cur != NULL && (old == NULL || hall_password_verify(cur, old) != HALL_OK))
         return hall_msg(req, HALL_M_OLD_PASSWORD, "old_password");
-    if (hall_db_exec(req->cx, "user_password_set", HALL_I64(req->user_id), HALL_STR(hash)) ==
-            NULL ||
+    if (hall_user_password_set(req->cx, req->user_id, hash, 1) != HALL_OK ||
         hall_session_drop_others(req) != HALL_OK ||
         hall_audit(req->cx, actor_of(req, req->user_id), "user",
                    hall_psprintf(req->pool, "%lld", (long long)req->user_id), "password_change",

@@ -94,7 +94,6 @@ static const struct hall_stmt admin_stmts[] = {
      * client (sql/048's table, the member's or login's index in place of a
      * phone's) */
     {"login_client_blocked", "SELECT login_client_blocked($1, $2, $3) AS blocked", 3},
-    {"login_client_failed", "SELECT login_client_failed($1, $2)", 2},
     {"queue_review",
      "SELECT " ORDER_COLS " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.status = 'review' AND ($3 = '' OR o.order_no = $3 OR strpos(o.subject, $3) > 0)"

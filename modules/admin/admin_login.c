@@ -153,8 +153,7 @@ code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
 
     hall_pii_index("staff-code", sid, idx);
     rc = hall_staff_failed(req->cx, id, hall_psprintf(req->pool, "staff:%s", sid), &fails);
-    if (rc == HALL_ERR || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client_of(req)),
-                                       HALL_BIN(idx, 32)) == NULL)
+    if (rc == HALL_ERR || hall_login_client_failed(req->cx, client_of(req), idx) != HALL_OK)
         return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -448,8 +447,7 @@ do_login(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
         hall_password_verify(dummy_hash, password);
-        if (hall_db_exec(req->cx, "login_client_failed", HALL_STR(client), HALL_BIN(idx, 32)) ==
-                NULL ||
+        if (hall_login_client_failed(req->cx, client, idx) != HALL_OK ||
             hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;
         return hall_msg(req, HALL_M_STAFF_LOGIN_FAILED, "password");
@@ -463,8 +461,7 @@ do_login(struct hall_req *req)
         int64_t fails;
         int rc = hall_staff_failed(req->cx, id, hall_psprintf(req->pool, "staff:%s", sid), &fails);
 
-        if (rc == HALL_ERR || hall_db_exec(req->cx, "login_client_failed", HALL_STR(client),
-                                           HALL_BIN(idx, 32)) == NULL)
+        if (rc == HALL_ERR || hall_login_client_failed(req->cx, client, idx) != HALL_OK)
             return HALL_ERR;
         if (hall_db_commit(req->cx) != HALL_OK)
             return HALL_ERR;

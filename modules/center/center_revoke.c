@@ -290,7 +290,7 @@ revoke_confirm(struct hall_req *req)
             return HALL_ERR;
         return hall_resp_error(req, 400, "code", hall_sms_result_msg(r));
     }
-    rc = hall_pki_revoke(req->cx, serial, reason, actor, &ca);
+    rc = hall_revoke_cert(req->cx, serial, reason, actor, &ca);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_DONE, "serial");
     if (rc != HALL_OK)

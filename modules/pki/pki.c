@@ -1025,7 +1025,7 @@ revoke_decide(struct hall_req *req, int approve)
         hall_err(req, "msg=\"revoke request without a reason\" request=%lld", (long long)id);
         return HALL_ERR;
     }
-    rc = hall_pki_revoke(req->cx, serial, code, hall_staff_actor(req), &ca);
+    rc = hall_revoke_cert(req->cx, serial, code, hall_staff_actor(req), &ca);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_REVOKE_STATE, NULL);
     if (rc != HALL_OK)

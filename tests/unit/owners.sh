@@ -9,7 +9,9 @@
 #      modules/ and tools/, statement tables or not) is in its table's
 #      owner file, or in a file the owners' table names beside it in
 #      backquotes ("also written by", `core/...c`, or `core/...c:statement`
-#      for one statement there); a table no C code writes has none;
+#      for one statement there); a table no C code writes has none; an
+#      SQL function the owners' table names as a writer of the table
+#      (`name()` in its row) is called by the owner file's statements only;
 #   3. a module or a tool holds no SQL that writes: no writing statement in
 #      its literals, no statement of its own that calls an SQL function of
 #      sql/functions/ that writes, and no core statement that writes run by
@@ -49,6 +51,11 @@ also=$(printf '%s\n' "$section" | perl -ne '
     next unless /^\| `([a-z_][a-z0-9_]*)` \| `[^`]*` \|(.*)\|\s*$/;
     my ($t, $rest) = ($1, $2);
     print "$t $1\n" while $rest =~ /`(core\/[a-z_\/]+\.c(?::[a-z_][a-z0-9_]*)?)`/g;')
+# "table function" for each `name()` of a row: the SQL functions that write it
+fwriters=$(printf '%s\n' "$section" | perl -ne '
+    next unless /^\| `([a-z_][a-z0-9_]*)` \| `[^`]*` \|(.*)\|\s*$/;
+    my ($t, $rest) = ($1, $2);
+    print "$t $1\n" while $rest =~ /`([a-z_][a-z0-9_]*)\(\)`/g;')
 # the tables no C code writes: "- `table` ..." items below "No C code writes"
 nowrite=$(printf '%s\n' "$section" | sed -n '/^No C code writes/,/^Not owned by the core yet/p' |
     perl -ne '
@@ -157,6 +164,22 @@ bad2=$(printf '%s\n' "$all" | OWNERS=$owners ALSO=$also NOWRITE=$nowrite DEBT=$d
     if (defined $own{$t}) { print "$f:$n->$t(owner $own{$t})" }
     elsif ($none{$t})     { print "$f:$n->$t(written by no C code)" }
     else                  { print "$f:$n->$t(not in the page)" }' | tr '\n' ' ')
+bad2="$bad2$(cd "$root" && for f in $files; do
+    OWNERS=$owners FW=$fwriters perl -0ne '
+        BEGIN {
+            for (split /\n/, $ENV{OWNERS}) { my ($t, $f) = split " "; $own{$t} = $f }
+            for (split /\n/, $ENV{FW}) { my ($t, $fn) = split " "; push @{$fw{$fn}}, $t }
+        }
+        s{/\*.*?\*/}{ }gs;
+        while (/\{\s*"([a-z_][a-z0-9_]*)"\s*,((?:[^{}"]|"(?:[^"\\]|\\.)*")*?),\s*\d+\s*\}/gs) {
+            my ($n, $sql) = ($1, $2);
+            while ($sql =~ /\b([a-z_][a-z0-9_]*)\s*\(/g) {
+                for my $t (@{$fw{$1} || []}) {
+                    print " $ARGV:$n->$1()->$t(owner $own{$t})" if $own{$t} ne $ARGV;
+                }
+            }
+        }' "$f"
+done)"
 if [ -z "$bad2" ]; then
     echo "ok 2 - each writing statement is in its table's owner file"
 else

@@ -55,36 +55,11 @@ static const struct hall_stmt outbox_stmts[] = {
      " ELSE split_part(kind, '_', 1) = $1 END"
      " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
      2},
-    {"job_done",
-     "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = now(),"
-     " last_error = NULL, result = $2::jsonb WHERE id = $1",
-     2},
-    {"job_retry",
-     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, backoff = true,"
-     " status = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END,"
-     " next_attempt_at = now() + make_interval(secs => least(300, power(2, attempts))::int)"
-     " WHERE id = $1 RETURNING status",
-     3},
-    /* a delivery on the lane ($1, $2 as job_claim's): its jobs waiting out
-     * a backoff go now (a provider's own limit, job_retry_after, stays) */
-    {"lane_release",
-     "UPDATE outbox SET next_attempt_at = now(), backoff = false"
-     " WHERE status = 'pending' AND backoff AND next_attempt_at > now()"
-     " AND CASE WHEN $1 = 'other' THEN split_part(kind, '_', 1) <> ALL ($2::text[])"
-     " ELSE split_part(kind, '_', 1) = $1 END",
-     2},
     /* an SMS code's row ($1: sms-code-ID): no longer valid, so not sent */
     {"sms_code_stale",
      "SELECT NOT EXISTS (SELECT 1 FROM sms_codes WHERE id = $1 AND used_at IS NULL"
      " AND expires_at > now()) AS stale",
      1},
-    /* a provider's limit: the next attempt after its period ($4 seconds) */
-    {"job_retry_after",
-     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, backoff = false,"
-     " status = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END,"
-     " next_attempt_at = now() + make_interval(secs => $4::int)"
-     " WHERE id = $1 RETURNING status",
-     4},
     /* bank_transfer: the order and its attempt stay locked until the job's
      * transaction ends, so the bank's answer and the move commit together */
     {"ft_order",
@@ -102,14 +77,6 @@ static const struct hall_stmt outbox_stmts[] = {
      "SELECT o.order_no, o.status, i.invoice_no, i.amount_fen, i.red_invoice_no IS NOT NULL AS red"
      " FROM orders o JOIN invoices i ON i.order_id = o.id WHERE o.id = $1 FOR UPDATE",
      1},
-    {"sms_tries_done", "DELETE FROM outbox_sms_tries WHERE outbox_id = $1", 1},
-    /* on a connection of its own, committed at once (sms_tries) */
-    {"sms_tries_count",
-     "INSERT INTO outbox_sms_tries (outbox_id, tries) VALUES ($1, 1)"
-     " ON CONFLICT (outbox_id) DO UPDATE SET tries = outbox_sms_tries.tries + 1 RETURNING tries",
-     1},
-    /* the reports' daily roll-up (sql/024_report_rollup.sql): one transaction */
-    {"report_rollup", "SELECT report_rollup_refresh() AS days", 0},
     {NULL, NULL, 0},
 };
 
@@ -181,7 +148,7 @@ static long
 sms_tries(struct hall_req *req, int64_t job_id)
 {
     struct hall_ctx cx = *req->cx;
-    struct hall_dbres *res;
+    long n;
 
     if (tries_store.pg == NULL) {
         tries_store.conf = req->cx->store->conf;
@@ -192,13 +159,11 @@ sms_tries(struct hall_req *req, int64_t job_id)
     cx.store = &tries_store;
     cx.in_tx = 0;
     cx.begin_pending = 0;
-    res = hall_db_exec(&cx, "sms_tries_count", HALL_I64(job_id));
-    if (res == NULL || hall_dbres_rows(res) != 1) {
+    n = hall_outbox_sms_try(&cx, job_id);
+    if (n < 0)
         /* a lost connection: a new one next time */
         hall_store_connect(&tries_store);
-        return -1;
-    }
-    return (long)hall_dbres_int(res, 0, "tries");
+    return n;
 }
 
 /*
@@ -254,7 +219,7 @@ deliver_sms(struct hall_req *req, const struct job *job, struct outcome *out)
         hall_val_set_str(req->pool, r, "provider_id", o.provider_id);
     if (o.found_before)
         hall_val_set_str(req->pool, r, "found", "sent by an earlier attempt");
-    if (hall_db_exec(req->cx, "sms_tries_done", HALL_I64(job->id)) == NULL) {
+    if (hall_outbox_sms_tries_done(req->cx, job->id) != HALL_OK) {
         out->error = "database";
         return;
     }
@@ -800,22 +765,16 @@ run_one(struct hall_app *app)
             deliverers[i].fn(req, &job, &out);
     }
     if (out.ok) {
-        if (hall_db_exec(req->cx, "job_done", HALL_I64(job.id),
-                         out.result ? HALL_STR(out.result) : HALL_NULLP) == NULL)
+        if (hall_outbox_done(req->cx, job.id, out.result) != HALL_OK)
             goto out;
         /* the provider answers again: the lane's jobs stop waiting */
-        if (!out.skipped &&
-            hall_db_exec(req->cx, "lane_release", HALL_STR(my_lane), HALL_STR(LANE_NAMES)) == NULL)
+        if (!out.skipped && hall_outbox_lane_release(req->cx, my_lane, LANE_NAMES) != HALL_OK)
             goto out;
         hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld", my_lane, job.kind,
                   job.attempts + 1);
     } else {
-        res =
-            out.retry_after_s > 0
-                ? hall_db_exec(req->cx, "job_retry_after", HALL_I64(job.id), HALL_STR(out.error),
-                               HALL_I64(app->conf.outbox_max_attempts), HALL_I64(out.retry_after_s))
-                : hall_db_exec(req->cx, "job_retry", HALL_I64(job.id), HALL_STR(out.error),
-                               HALL_I64(app->conf.outbox_max_attempts));
+        res = hall_outbox_failed(req->cx, job.id, out.error, app->conf.outbox_max_attempts,
+                                 out.retry_after_s);
         if (res == NULL)
             goto out;
         hall_warn(req,
@@ -896,7 +855,7 @@ report_tick(struct hall_app *app)
     static time_t last;
     struct hall_pool *pool;
     struct hall_req *req;
-    struct hall_dbres *res;
+    int64_t days;
     time_t now = time(NULL);
 
     if (now - last < 10)
@@ -904,10 +863,9 @@ report_tick(struct hall_app *app)
     last = now;
     pool = hall_pool_create(4096);
     req = hall_app_req(app, pool, "outbox-report");
-    res = hall_db_exec(req->cx, "report_rollup");
-    if (res != NULL && hall_dbres_int(res, 0, "days") > 0)
-        hall_info(req, "msg=\"report roll-up\" days=%lld",
-                  (long long)hall_dbres_int(res, 0, "days"));
+    days = hall_report_rollup(req->cx);
+    if (days > 0)
+        hall_info(req, "msg=\"report roll-up\" days=%lld", (long long)days);
     hall_pool_destroy(pool);
 }
 
@@ -921,7 +879,7 @@ session_tick(struct hall_app *app)
     static time_t last;
     struct hall_pool *pool;
     struct hall_req *req;
-    struct hall_dbres *res;
+    int64_t n, staff;
     time_t now = time(NULL);
 
     if (now - last < 10)
@@ -929,11 +887,11 @@ session_tick(struct hall_app *app)
     last = now;
     pool = hall_pool_create(4096);
     req = hall_app_req(app, pool, "outbox-session");
-    res = hall_session_purge(req->cx);
-    if (res != NULL && hall_dbres_int(res, 0, "n") + hall_dbres_int(res, 0, "staff") > 0)
-        hall_info(req, "msg=\"sessions purged\" rows=%lld staff_rows=%lld",
-                  (long long)hall_dbres_int(res, 0, "n"),
-                  (long long)hall_dbres_int(res, 0, "staff"));
+    n = hall_session_purge(req->cx);
+    staff = n >= 0 ? hall_staff_sessions_sweep(req->cx) : -1;
+    if (n >= 0 && staff >= 0 && n + staff > 0)
+        hall_info(req, "msg=\"sessions purged\" rows=%lld staff_rows=%lld", (long long)n,
+                  (long long)staff);
     hall_pool_destroy(pool);
 }
 
