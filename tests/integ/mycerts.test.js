@@ -197,6 +197,27 @@ test('mycerts__downloads_are_the_certificate_and_its_chain__owner_only__no_key',
     assert.equal(JSON.parse(r.body.toString()).field, 'serial');
 });
 
+test('mycerts__a_chain_that_cannot_be_made_is_the_halls_fault__500_not_busy', async () => {
+    const op = await operator();
+    const c = await applicant();
+    const cert = await issued(c, op, unitForm(freshUnit()));
+    const url = (f) => `/center/cert/download?serial=${cert.serial}&format=${f}`;
+    /* a stored certificate the CA cannot read (a damaged row): the chain is
+     * core/pki's (hall_pki_chain), and its failure is no reason to retry */
+    psql(`UPDATE certificates SET der = '\\x3003020101'::bytea WHERE serial = '${cert.serial}'`);
+    for (const f of ['pem', 'p7b']) {
+        const r = await bytes(c, url(f));
+        assert.equal(r.status, 500, f);
+        const body = r.body.toString();
+        assert.match(JSON.parse(body).message, /系统错误/, f);
+        assert.doesNotMatch(body, /BEGIN/, f);
+    }
+    /* DER is the stored bytes as they are */
+    const der = await bytes(c, url('der'));
+    assert.equal(der.status, 200);
+    assert.equal(der.body.toString('hex'), '3003020101');
+});
+
 test('mycerts__reissue_page_lists_ones_certificates_to_choose__typed_serial_still_works', async () => {
     const op = await operator();
     const c = await applicant();
