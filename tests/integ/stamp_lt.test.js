@@ -188,6 +188,10 @@ test('lta_twice__B_LTA_with_two_document_timestamps__both_reported__pdfsig_accep
         assert.match(ts.tsa, /Hall Demo Time Stamping Authority/);
     }
     assert.equal(ts1.coverage.later_changes, false, JSON.stringify(ts1.coverage));
+    /* the 签名验证 page says it too */
+    const html = (await verifyPdf(buf, { accept: 'text/html' })).text;
+    assert.match(html, /id="stamp-1-level">B-LTA（长期存档：[^<]*；其后有 2 个文档时间戳</);
+    assert.match(html, /id="stamp-2-level">文档时间戳（ETSI\.RFC3161）</);
     assert.equal(all(res.stamps), true);
     const t = verifyTool(buf);
     assert.equal(t.status, 0, t.out);

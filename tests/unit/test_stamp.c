@@ -1570,6 +1570,132 @@ sign__object_stream_bomb__read_no_further_than_needed(void **state)
     }
 }
 
+/* a CRL of the test CA listing nothing (or serial when not NULL), made
+ * now: DER, OPENSSL_malloc'ed */
+static unsigned char *
+ca_crl(const ASN1_INTEGER *serial, size_t *len)
+{
+    X509_CRL *crl = X509_CRL_new();
+    EVP_PKEY *k = pem_key("ca");
+    ASN1_TIME *now = ASN1_TIME_set(NULL, time(NULL)),
+              *next = ASN1_TIME_set(NULL, time(NULL) + 86400);
+    unsigned char *der = NULL;
+    int n;
+
+    assert_non_null(crl);
+    assert_int_equal(X509_CRL_set_version(crl, 1), 1);
+    assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)), 1);
+    assert_int_equal(X509_CRL_set1_lastUpdate(crl, now), 1);
+    assert_int_equal(X509_CRL_set1_nextUpdate(crl, next), 1);
+    if (serial != NULL) {
+        X509_REVOKED *r = X509_REVOKED_new();
+
+        X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)serial);
+        X509_REVOKED_set_revocationDate(r, now);
+        X509_CRL_add0_revoked(crl, r);
+    }
+    assert_true(X509_CRL_sign(crl, k, EVP_sha256()) > 0);
+    n = i2d_X509_CRL(crl, &der);
+    assert_true(n > 0);
+    *len = (size_t)n;
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(next);
+    EVP_PKEY_free(k);
+    X509_CRL_free(crl);
+    return der;
+}
+
+/* pdf || upd written to path */
+static void
+write_two(const char *path, const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    fwrite(a, 1, al, f);
+    fwrite(b, 1, bl, f);
+    fclose(f);
+}
+
+static void
+ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_sign_in in;
+    struct hall_stamp_verdict v;
+    char stamped[512], lt[512], lta[512], err[512];
+    unsigned char *pdf, *upd, *crl, *der;
+    size_t len, ul = 0, cl = 0, dl = 0;
+
+    (void)state;
+    snprintf(stamped, sizeof(stamped), "%s/ltv-bt.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/ltv-lt.pdf", top);
+    snprintf(lta, sizeof(lta), "%s/ltv-lta.pdf", top);
+    assert_int_equal(stamp(simple_pdf("ltv.pdf"), stamped, signer, signer_key, 1, err), HALL_OK);
+    verify(stamped, &rep, NULL);
+    assert_string_equal(rep.sigs[0].level, "B-T");
+    assert_int_equal(rep.dss_certs + rep.dss_ocsps + rep.dss_crls, 0);
+
+    /* the chain and a CRL made after the timestamp: B-LT, judged offline */
+    pdf = slurp(stamped, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl); /* once */
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    crl = ca_crl(NULL, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+    OPENSSL_free(crl);
+    assert_int_equal(dss.n, 3);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    assert_true(ul > 0);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.dss_certs, 2);
+    assert_int_equal(rep.dss_crls, 1);
+    assert_valid(&rep.sigs[0]);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+    assert_string_equal(rep.sigs[0].level, "B-LT");
+    assert_string_equal(rep.sigs[0].ltv_source, "CRL");
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
+    hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_non_null(strstr(v.notes[0], "依据文件内嵌的吊销信息（CRL，"));
+    /* the same items again: nothing new, nothing written */
+    pdf = slurp(lt, &len);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    assert_int_equal(ul, 0);
+
+    /* a document timestamp over it all: B-LTA, and the timestamp itself */
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = len;
+    in.tsa = tsa_answer;
+    upd = hall_stamp_doc_timestamp(pool, &in, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lta, pdf, len, upd, ul);
+    free(pdf);
+    verify(lta, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.doc_timestamps, 1);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_VALID);
+    assert_string_equal(rep.sigs[0].level, "B-LTA");
+    assert_int_equal(rep.sigs[0].doc_ts_after, 1);
+    assert_int_equal(rep.sigs[1].doc_timestamp, 1);
+    assert_string_equal(rep.sigs[1].level, "DTS");
+    assert_string_equal(rep.sigs[1].filter, "ETSI.RFC3161");
+    assert_int_equal(rep.sigs[1].state, HALL_STAMP_VALID);
+    assert_int_equal(rep.sigs[1].covers_to_end, 1);
+}
+
 int
 main(void)
 {
@@ -1594,6 +1720,7 @@ main(void)
         cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
+        cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
