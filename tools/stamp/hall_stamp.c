@@ -8,9 +8,14 @@
  *   hall-stamp sign --in A.pdf --out B.pdf --seal X.seseal
  *                   (--p12 M.p12 | --pkcs11-module SO --token LABEL [--key-label L])
  *                   --page N --x MM --y MM --tsa URL [--pin-fd N] [--chain CA.crt]
- *                   [--hall URL]
+ *                   [--hall URL] [--level B-LT|B-T]
+ *   hall-stamp lta [--tsa URL] [--hall URL] [--ca F ...] [--out OUT.pdf] FILE.pdf
  *   hall-stamp verify [--root F ...] [--ca F ...] [--demo-root F] [--hall URL | --offline]
  *                   FILE.pdf
+ *
+ * sign writes PAdES B-LT by default: a /DSS revision after the stamp with
+ * the chain and the hall's OCSP answer for the signer; lta adds a document
+ * timestamp (B-LTA), again later to extend it (docs/internals/stamp.md §1a).
  *
  * The PIN is read from the terminal without echo, or from a file
  * descriptor (--pin-fd): never from the command line, where ps shows it.
