@@ -257,8 +257,9 @@ int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *
 
 /* 1 when issuer signed x (also an SM2 issuer's GM/T 0009 signature) */
 int stamp_issued_by(X509 *x, X509 *issuer);
-/* cert's status from ev's OCSP answers, then CRLs, signed by issuer and
- * made at or after after: HALL_OK with st (embedded, url "/DSS") */
+/* cert's status from the freshest of ev's OCSP answers and CRLs signed
+ * by issuer and made at or after after: HALL_OK with st (embedded, url
+ * "/DSS") */
 int stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
                       const struct hall_stamp_evidence *ev, time_t after,
                       struct hall_stamp_status *st);

@@ -618,33 +618,37 @@ stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
     const char *why = NULL;
     OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
     OCSP_CERTID *id2 = OCSP_cert_to_id(EVP_sha256(), cert, issuer);
-    int i;
+    struct hall_stamp_status one;
+    int i, found = 0;
 
     if (id == NULL || id2 == NULL)
         abort();
-    for (i = 0; i < ev->n; i++) {
-        memset(st, 0, sizeof(*st));
-        st->reason = -1;
-        if ((ocsp_names(ev->der[i], ev->len[i], id) || ocsp_names(ev->der[i], ev->len[i], id2)) &&
-            ocsp_judge(pool, NULL, ev->der[i], ev->len[i], cert, issuer, 0, after, st, &why) ==
-                HALL_OK)
-            goto found;
-    }
-    for (i = 0; i < ev->ncrl; i++) {
-        memset(st, 0, sizeof(*st));
-        st->reason = -1;
-        if (crl_judge(pool, ev->crl[i], ev->crl_len[i], cert, issuer, 0, after, st, &why) ==
-            HALL_OK)
-            goto found;
-    }
-    OCSP_CERTID_free(id);
-    OCSP_CERTID_free(id2);
     memset(st, 0, sizeof(*st));
     st->reason = -1;
-    return HALL_ERR;
-found:
+    /* the freshest of the answers that speak for the time: a later one may
+     * know of a revocation dated back before it */
+    for (i = 0; i < ev->n + ev->ncrl; i++) {
+        int ok;
+
+        memset(&one, 0, sizeof(one));
+        one.reason = -1;
+        if (i < ev->n)
+            ok = (ocsp_names(ev->der[i], ev->len[i], id) ||
+                  ocsp_names(ev->der[i], ev->len[i], id2)) &&
+                 ocsp_judge(pool, NULL, ev->der[i], ev->len[i], cert, issuer, 0, after, &one,
+                            &why) == HALL_OK;
+        else
+            ok = crl_judge(pool, ev->crl[i - ev->n], ev->crl_len[i - ev->n], cert, issuer, 0, after,
+                           &one, &why) == HALL_OK;
+        if (ok && (!found || one.checked_at > st->checked_at)) {
+            *st = one;
+            found = 1;
+        }
+    }
     OCSP_CERTID_free(id);
     OCSP_CERTID_free(id2);
+    if (!found)
+        return HALL_ERR;
     st->url = "/DSS";
     st->embedded = 1;
     return HALL_OK;

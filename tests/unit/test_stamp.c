@@ -1570,15 +1570,15 @@ sign__object_stream_bomb__read_no_further_than_needed(void **state)
     }
 }
 
-/* a CRL of the test CA listing nothing (or serial when not NULL), made
- * now: DER, OPENSSL_malloc'ed */
+/* a CRL of the test CA made at, listing nothing (or serial, revoked at
+ * revoked, when not NULL): DER, OPENSSL_malloc'ed */
 static unsigned char *
-ca_crl(const ASN1_INTEGER *serial, size_t *len)
+ca_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
 {
     X509_CRL *crl = X509_CRL_new();
     EVP_PKEY *k = pem_key("ca");
-    ASN1_TIME *now = ASN1_TIME_set(NULL, time(NULL)),
-              *next = ASN1_TIME_set(NULL, time(NULL) + 86400);
+    ASN1_TIME *now = ASN1_TIME_set(NULL, at), *next = ASN1_TIME_set(NULL, at + 86400),
+              *rt = ASN1_TIME_set(NULL, revoked);
     unsigned char *der = NULL;
     int n;
 
@@ -1591,7 +1591,7 @@ ca_crl(const ASN1_INTEGER *serial, size_t *len)
         X509_REVOKED *r = X509_REVOKED_new();
 
         X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)serial);
-        X509_REVOKED_set_revocationDate(r, now);
+        X509_REVOKED_set_revocationDate(r, rt);
         X509_CRL_add0_revoked(crl, r);
     }
     assert_true(X509_CRL_sign(crl, k, EVP_sha256()) > 0);
@@ -1600,6 +1600,7 @@ ca_crl(const ASN1_INTEGER *serial, size_t *len)
     *len = (size_t)n;
     ASN1_TIME_free(now);
     ASN1_TIME_free(next);
+    ASN1_TIME_free(rt);
     EVP_PKEY_free(k);
     X509_CRL_free(crl);
     return der;
@@ -1647,7 +1648,7 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
     der = der_of(ca, &dl);
     hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
     OPENSSL_free(der);
-    crl = ca_crl(NULL, &cl);
+    crl = ca_crl(time(NULL), NULL, 0, &cl);
     hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
     OPENSSL_free(crl);
     assert_int_equal(dss.n, 3);
@@ -1694,6 +1695,28 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
     assert_string_equal(rep.sigs[1].filter, "ETSI.RFC3161");
     assert_int_equal(rep.sigs[1].state, HALL_STAMP_VALID);
     assert_int_equal(rep.sigs[1].covers_to_end, 1);
+
+    /* a fresher CRL dating the signer's revocation back before the stamp:
+     * the freshest evidence decides, 签章人证书已吊销（签章前） */
+    {
+        time_t signed_at = rep.sigs[0].signing_time;
+
+        pdf = slurp(lt, &len);
+        memset(&dss, 0, sizeof(dss));
+        crl = ca_crl(time(NULL) + 5, X509_get0_serialNumber(signer), signed_at - 10, &cl);
+        hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+        OPENSSL_free(crl);
+        upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+        assert_non_null(upd);
+        write_two(lta, pdf, len, upd, ul);
+        free(pdf);
+        verify(lta, &rep, NULL);
+        assert_int_equal(rep.dss_crls, 2);
+        assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_REVOKED);
+        hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+        assert_int_equal(v.state, HALL_STAMP_REVOKED_BEFORE);
+        assert_non_null(strstr(v.problem, "依据文件内嵌的CRL"));
+    }
 }
 
 int
