@@ -1719,6 +1719,75 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
     }
 }
 
+/* a certificate of the signer's key from the test CA, valid until until */
+static X509 *
+signer_until(time_t until)
+{
+    X509 *x = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+    EVP_PKEY *k = pem_key("ca");
+
+    assert_non_null(x);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 77);
+    X509_set_version(x, 2);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)"短期证书", -1, -1,
+                               0);
+    X509_set_subject_name(x, nm);
+    X509_set_issuer_name(x, X509_get_subject_name(ca));
+    ASN1_TIME_set(X509_getm_notBefore(x), time(NULL) - 60);
+    ASN1_TIME_set(X509_getm_notAfter(x), until);
+    X509_set_pubkey(x, signer_key);
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    X509_NAME_free(nm);
+    EVP_PKEY_free(k);
+    return x;
+}
+
+static void
+ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_verdict v;
+    X509 *shortlived = signer_until(time(NULL) + 2);
+    size_t png_len = 0, sl = 0, len, cl = 0, ul = 0;
+    unsigned char *png = png_make(160, 160, &png_len), *seal, *pdf, *crl, *upd;
+    char out[512], lt[512], err[512];
+
+    (void)state;
+    seal = seal_for(shortlived, png, png_len, &sl);
+    free(png);
+    snprintf(out, sizeof(out), "%s/expiring.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/expiring-lt.pdf", top);
+    assert_int_equal(
+        stamp_seal(simple_pdf("expiring-in.pdf"), out, shortlived, signer_key, 1, seal, sl, err),
+        HALL_OK);
+    pdf = slurp(out, &len);
+    memset(&dss, 0, sizeof(dss));
+    crl = ca_crl(time(NULL), NULL, 0, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+    OPENSSL_free(crl);
+    crl = der_of(ca, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, crl, cl);
+    OPENSSL_free(crl);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+    sleep(3); /* the certificate has expired since */
+    verify(lt, &rep, NULL);
+    assert_true(rep.sigs[0].signer_not_after < time(NULL));
+    assert_int_equal(rep.sigs[0].chain, HALL_STAMP_PASS); /* at the signing time */
+    assert_string_equal(rep.sigs[0].level, "B-LT");
+    hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.nnotes, 2);
+    assert_non_null(strstr(v.notes[0], "依据文件内嵌的吊销信息（CRL，"));
+    assert_non_null(strstr(v.notes[1], "签章人证书已于"));
+    assert_non_null(strstr(v.notes[1], "到期"));
+    X509_free(shortlived);
+}
+
 int
 main(void)
 {
@@ -1744,6 +1813,7 @@ main(void)
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
+        cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
