@@ -506,6 +506,7 @@ int hall_seseal_sm2_chain(X509 *cert, time_t at, const char **why);
  * a key or personal data beyond the certificate's subject.
  */
 struct hall_pool;
+struct hall_stamp_evidence;
 
 /* the largest PDF the library stamps or verifies, bytes */
 #define HALL_STAMP_PDF_MAX (200L * 1024 * 1024)
@@ -646,6 +647,24 @@ struct hall_stamp_sig {
     int ses;           /* 1: an SM2 stamp, GB/T 38540 SES_Signature (§2a); 0: CMS */
     int doc_timestamp; /* 1: a document timestamp (/ETSI.RFC3161): no seal, the token alone */
 
+    /* long-term validation (stamp_level.c; docs/internals/stamp.md §3,
+     * "Levels"): what the file's /DSS says for the signing time */
+    const char *level;            /* "B-B", "B-T", "B-LT", "B-LTA"; "GB/T 38540" an SM2 stamp (no
+                                     place for evidence); "DTS" a document timestamp; "" not reached */
+    const unsigned char *tsa_der; /* the signature timestamp's TSA certificate, DER */
+    size_t tsa_der_len;
+    int ltv_state;          /* enum hall_stamp_rev: the signer's status from /DSS, at or
+                               after signing_time; 0 (UNCHECKED) when none speaks for it */
+    const char *ltv_source; /* "OCSP", "CRL" */
+    time_t ltv_at;          /* that answer's thisUpdate (the CRL's lastUpdate) */
+    time_t ltv_revoked_at;  /* REVOKED: when */
+    int ltv_reason;
+    int ltv_tsa_state;  /* the TSA certificate's, the same way */
+    int ltv_tsa_needed; /* 1: the TSA certificate names an OCSP or CRL source */
+    int ltv_issuer;     /* 1: the signer's issuer is in /DSS /Certs or the CAs given */
+    int doc_ts_after;   /* valid document timestamps in later revisions */
+    time_t doc_ts_time; /* the first of them */
+
     /* the state from the document alone: the hall then consults its records
      * (revocation against signing_time, the seal's state) and may lower it
      * to HALL_STAMP_REVOKED_BEFORE or HALL_STAMP_SEAL_REVOKED */
@@ -663,6 +682,10 @@ struct hall_stamp_report {
      * revisions libqpdf opened besides the whole file */
     long long hashed;
     int revision_opens;
+    /* the file's /DSS (PAdES B-LT): its items, and the document timestamps */
+    int dss_certs, dss_ocsps, dss_crls;
+    int doc_timestamps;
+    const struct hall_stamp_evidence *evidence; /* in pool */
 };
 
 /*
@@ -731,11 +754,18 @@ const char *hall_stamp_after_note(const struct hall_stamp_verdict *v);
 
 #define HALL_STAMP_EVIDENCE_MAX 32
 
-/* the OCSP answers a file keeps (its /DSS /OCSPs, PAdES B-LT) */
+/* the evidence a file keeps (its /DSS, PAdES B-LT): the OCSP answers
+ * (der, len, n), the CRLs and the certificates, each DER */
 struct hall_stamp_evidence {
     const unsigned char *der[HALL_STAMP_EVIDENCE_MAX];
     size_t len[HALL_STAMP_EVIDENCE_MAX];
     int n;
+    const unsigned char *crl[HALL_STAMP_EVIDENCE_MAX];
+    size_t crl_len[HALL_STAMP_EVIDENCE_MAX];
+    int ncrl;
+    const unsigned char *cert[HALL_STAMP_EVIDENCE_MAX];
+    size_t cert_len[HALL_STAMP_EVIDENCE_MAX];
+    int ncert;
 };
 /* reads them (in pool); HALL_ERR when the file cannot be read (ev empty) */
 int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,
@@ -807,6 +837,68 @@ void hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_s
  * revoked_at (epoch s); a state NULL when there is no row */
 void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, const char *seal_state,
                              time_t seal_revoked_at, struct hall_stamp_records *rec);
+
+/* ---- long-term validation: PAdES B-LT and B-LTA (stamp_dss.c) -------------- */
+
+#define HALL_STAMP_DSS_MAX 32 /* items one /DSS update adds at most */
+
+enum hall_stamp_dss_kind {
+    HALL_STAMP_DSS_CERT = 1,
+    HALL_STAMP_DSS_OCSP = 2,
+    HALL_STAMP_DSS_CRL = 3
+};
+
+/* what a /DSS update adds: DER items, each once */
+struct hall_stamp_dss_in {
+    const unsigned char *der[HALL_STAMP_DSS_MAX];
+    size_t len[HALL_STAMP_DSS_MAX];
+    int kind[HALL_STAMP_DSS_MAX];
+    int n;
+    const char *hall; /* hall_stamp_ltv_gather: the hall a signer's certificate names
+                         (hall_stamp_hall_of), NULL none */
+};
+/* adds one item (copied into pool) unless it is there already or the list is full */
+void hall_stamp_dss_add(struct hall_pool *pool, struct hall_stamp_dss_in *in, int kind,
+                        const unsigned char *der, size_t len);
+
+/*
+ * The evidence a validator needs for the signatures of pdf (ISO 32000-2
+ * §12.8.4.3): every certificate each CMS and each timestamp token carries,
+ * the issuers their AIA names when missing, and for each end-entity
+ * certificate (signer, TSA) an OCSP answer from the responder its AIA
+ * names, else its CRL, asked now with o (a signer's answer asked only
+ * after its stamp's timestamp second, so that it speaks for it).  Into in;
+ * *missing: how many end entities got no revocation answer (named in why,
+ * Chinese, NULL when none).  HALL_ERR when pdf cannot be read.
+ */
+int hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t len,
+                          STACK_OF(X509) * cas, const struct hall_stamp_online *o,
+                          struct hall_stamp_dss_in *in, int *missing, const char **why);
+
+/*
+ * The incremental update that adds in's items to pdf's /DSS (a new /DSS
+ * holding the old one's items and keys, the catalog written again with
+ * it, each new item a stream of its DER): the bytes to append, *len set;
+ * NULL with a Chinese err when pdf cannot be read or its catalog cannot
+ * be written again whole.  An in with nothing new gives *len 0.
+ */
+unsigned char *hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf,
+                                     size_t pdf_len, const struct hall_stamp_dss_in *in,
+                                     size_t *len, char *err, size_t errlen);
+
+/*
+ * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 5.4): an
+ * incremental update of in->pdf adding an invisible signature field whose
+ * /V is /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 and whose /Contents
+ * is the RFC 3161 token over the SHA-256 of its /ByteRange, from in's TSA
+ * (tsa_url or tsa; the other members unused but pdf, pdf_len, now).  NULL
+ * with a Chinese err, as hall_stamp_sign.
+ */
+unsigned char *hall_stamp_doc_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                                        size_t *len, char *err, size_t errlen);
+
+/* a level's words: "B-LT（长期验证：文件内含验证所需的证书和吊销信息）", ... */
+const char *hall_stamp_level_text(const char *level);
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 

@@ -140,8 +140,9 @@ struct ts_ask {
     int len;
 };
 
+/* a TimeStampReq over a->h (a SHA-256 already made) */
 static void
-ts_request(struct ts_ask *a, const unsigned char *sig, size_t sig_len)
+ts_request_h(struct ts_ask *a)
 {
     TS_REQ *req = TS_REQ_new();
     TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
@@ -151,7 +152,6 @@ ts_request(struct ts_ask *a, const unsigned char *sig, size_t sig_len)
     a->nonce = ASN1_INTEGER_new();
     if (req == NULL || mi == NULL || alg == NULL || a->nonce == NULL)
         abort();
-    SHA256(sig, sig_len, a->h);
     X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL);
     if (RAND_bytes((unsigned char *)&nv, sizeof(nv)) != 1)
         abort();
@@ -168,6 +168,13 @@ ts_request(struct ts_ask *a, const unsigned char *sig, size_t sig_len)
     TS_REQ_free(req);
     TS_MSG_IMPRINT_free(mi);
     X509_ALGOR_free(alg);
+}
+
+static void
+ts_request(struct ts_ask *a, const unsigned char *sig, size_t sig_len)
+{
+    SHA256(sig, sig_len, a->h);
+    ts_request_h(a);
 }
 
 static size_t
@@ -257,32 +264,52 @@ out:
     return out;
 }
 
-unsigned char *
-stamp_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
-                const unsigned char *sig, size_t sig_len, size_t *tst_len, char *err, size_t errlen)
+/* the token over a's imprint from in's TSA; a's request freed */
+static unsigned char *
+ts_ask_tsa(struct hall_pool *pool, const struct hall_stamp_sign_in *in, struct ts_ask *a,
+           size_t *tst_len, char *err, size_t errlen)
 {
-    struct ts_ask a;
     struct stamp_buf body = {0};
     unsigned char *resp_der, *out = NULL;
     size_t resp_len = 0;
 
-    ts_request(&a, sig, sig_len);
     if (in->tsa != NULL) {
-        resp_der = in->tsa(in->tsa_arg, pool, a.der, (size_t)a.len, &resp_len);
+        resp_der = in->tsa(in->tsa_arg, pool, a->der, (size_t)a->len, &resp_len);
         if (resp_der == NULL) {
             snprintf(err, errlen, "时间戳服务无应答，未盖章");
             goto out;
         }
     } else {
-        if (ts_post(in, &a, &body, err, errlen) != HALL_OK)
+        if (ts_post(in, a, &body, err, errlen) != HALL_OK)
             goto out;
         resp_der = body.p;
         resp_len = body.len;
     }
-    out = ts_token(pool, &a, resp_der, resp_len, tst_len, err, errlen);
+    out = ts_token(pool, a, resp_der, resp_len, tst_len, err, errlen);
 out:
-    OPENSSL_free(a.der);
-    ASN1_INTEGER_free(a.nonce);
+    OPENSSL_free(a->der);
+    ASN1_INTEGER_free(a->nonce);
     stamp_buf_free(&body);
     return out;
+}
+
+unsigned char *
+stamp_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                const unsigned char *sig, size_t sig_len, size_t *tst_len, char *err, size_t errlen)
+{
+    struct ts_ask a;
+
+    ts_request(&a, sig, sig_len);
+    return ts_ask_tsa(pool, in, &a, tst_len, err, errlen);
+}
+
+unsigned char *
+stamp_timestamp_digest(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                       const unsigned char h[32], size_t *tst_len, char *err, size_t errlen)
+{
+    struct ts_ask a;
+
+    memcpy(a.h, h, 32);
+    ts_request_h(&a);
+    return ts_ask_tsa(pool, in, &a, tst_len, err, errlen);
 }

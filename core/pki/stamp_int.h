@@ -14,6 +14,8 @@
  *   stamp_status.c  a signer's revocation and a seal's state asked online (§3)
  *   stamp_xref.c    the cross-reference sections written after a revision
  *   stamp_text.c    text under a later stamp's widget
+ *   stamp_dss.c     the /DSS update and the document timestamp (B-LT, B-LTA)
+ *   stamp_level.c   the /DSS read, each signature's level (§3, "Levels")
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -36,6 +38,7 @@
 #define STAMP_FIELDS_MAX      20000         /* form fields walked at most */
 #define STAMP_CONTENTS_MAX    (1024 * 1024) /* /Contents hex digits read at most */
 #define STAMP_TSA_RESP_MAX    (256 * 1024)
+#define STAMP_UPDATE_OBJS     64                       /* objects one update writes at most */
 #define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
 
 /* ---- stamp_der.c ---------------------------------------------------------- */
@@ -125,7 +128,7 @@ struct stamp_update {
     size_t br_at;       /* the /ByteRange's 32 blanks */
     size_t gap_at;      /* the '<' of /Contents */
     size_t gap_end;     /* just after its '>' */
-    struct stamp_obj objs[16];
+    struct stamp_obj objs[STAMP_UPDATE_OBJS];
     int nobjs;
     long long n_s, n_w, n_n, n_i, n_m; /* signature, widget, appearance, image, mask */
 };
@@ -151,6 +154,16 @@ int stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
 /* the cross-reference section (table or stream, as the input's last one)
  * with the trailer, then /ByteRange filled in */
 void stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d);
+
+/* for stamp_dss.c: "num gen obj" begun at the update's end, its offset kept */
+void stamp_obj_begin(struct stamp_update *up, long long num, int gen);
+/* a dictionary written again: its keys in qpdf's order but skip's, then extra */
+void stamp_dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
+                      const char *extra);
+/* the page d read and the form again with the widget w added to /Annots
+ * and /Fields, each checked against the input's text (as a stamp's) */
+int stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,
+                       size_t errlen);
 
 /* ---- stamp_raw.c: the guard on the input's bytes (stamp.md §1) ------------- */
 
@@ -180,6 +193,11 @@ void stamp_cms_build(struct stamp_buf *out, X509 *cert, STACK_OF(X509) * chain,
 unsigned char *stamp_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
                                const unsigned char *sig, size_t sig_len, size_t *tst_len, char *err,
                                size_t errlen);
+
+/* the same over h, a SHA-256 made by the caller (a document timestamp's) */
+unsigned char *stamp_timestamp_digest(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
+                                      const unsigned char h[32], size_t *tst_len, char *err,
+                                      size_t errlen);
 
 /* ---- stamp_ses.c ---------------------------------------------------------- */
 
@@ -234,6 +252,43 @@ void stamp_digests_run(int fd, long long size, struct stamp_rdig *jobs, int n, l
  * cost) */
 int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *h, unsigned int *hl,
                    const char **why);
+
+/* ---- stamp_status.c: what stamp_level.c and stamp_dss.c ask of it ---------- */
+
+/* 1 when issuer signed x (also an SM2 issuer's GM/T 0009 signature) */
+int stamp_issued_by(X509 *x, X509 *issuer);
+/* cert's status from the freshest of ev's OCSP answers and CRLs signed
+ * by issuer and made at or after after: HALL_OK with st (embedded, url
+ * "/DSS") */
+int stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
+                      const struct hall_stamp_evidence *ev, time_t after,
+                      struct hall_stamp_status *st);
+/* cert's OCSP answer (its AIA), else CRL (its CDP), asked now and checked:
+ * HALL_OK with the DER in pool and *kind (HALL_STAMP_DSS_OCSP, _CRL) */
+int stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
+                       const struct hall_stamp_online *o, int *kind, const unsigned char **der,
+                       size_t *len, const char **why);
+/* the issuer the certificate's AIA caIssuers gives, checked: NULL with why */
+X509 *stamp_issuer_fetch(struct hall_pool *pool, X509 *cert, const struct hall_stamp_online *o,
+                         const char **why);
+/* 1 when cert names an OCSP responder or a CRL */
+int stamp_status_sources(struct hall_pool *pool, X509 *cert);
+
+/* ---- stamp_level.c: the levels (docs/internals/stamp.md §3, "Levels") ---- */
+
+/* the file's /DSS read from q into ev (in pool) and counted in rep */
+void stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
+                    struct hall_stamp_report *rep);
+/* every signature's level and embedded status (after checks 1-5 and the
+ * later revisions' verdicts) */
+void stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
+                  struct hall_stamp_report *rep);
+
+/* hall_stamp_verdict's last step on the signer: its status at signing
+ * from the file's evidence (s->ltv_*) into v, with its note, unless the
+ * records already found it revoked before; 1 when it spoke */
+int stamp_verdict_kept(struct hall_pool *pool, const struct hall_stamp_sig *s,
+                       struct hall_stamp_verdict *v);
 
 /* ---- stamp_diff.c: what follows a signature ------------------------------------- */
 

@@ -676,10 +676,44 @@ stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d)
     else
         xref_stream(up, d, max_num, extra, (const char *)ids.p);
     stamp_buf_free(&ids);
+    if (up->gap_end == 0) /* a /DSS update (stamp_dss.c): no signature */
+        return;
     /* /ByteRange: before the gap, after it to the end */
     a = (long long)(up->base + up->gap_at);
     b = (long long)(up->base + up->gap_end);
     c = (long long)(up->base + up->u.len) - b;
     snprintf(br, sizeof(br), "%-10lld %-10lld %-10lld", a, b, c);
     memcpy(up->u.p + up->br_at, br, 32);
+}
+
+/* ---- what stamp_dss.c's updates write with the same hands -------------------------- */
+
+void
+stamp_obj_begin(struct stamp_update *up, long long num, int gen)
+{
+    obj_begin(&up->u, up->base, up->objs, &up->nobjs, num, gen);
+}
+
+void
+stamp_dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
+                 const char *extra)
+{
+    dict_again(q, u, d, skip, extra);
+}
+
+int
+stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,
+                   size_t errlen)
+{
+    char ref[64];
+
+    snprintf(ref, sizeof(ref), "%lld 0 R", w);
+    if (write_page_again(up, d, ref, w << 16, err, errlen) != HALL_OK ||
+        write_form_again(up, d, ref, w << 16, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    if (xref_rebuilt(d->q)) {
+        snprintf(err, errlen, STAMP_MSG_XREF);
+        return HALL_ERR;
+    }
+    return HALL_OK;
 }

@@ -316,6 +316,13 @@ ocsp_judge(struct hall_pool *pool, OCSP_REQUEST *rq, const unsigned char *der_re
         *why = "OCSP答复的nonce与请求不符";
         goto out;
     }
+    /* a CertID by SHA-1 (what this file asks with), or by SHA-256 */
+    if (OCSP_resp_find_status(bs, mine, &status, &reason, &rev, &thisupd, &nextupd) != 1) {
+        OCSP_CERTID_free(mine);
+        mine = OCSP_cert_to_id(EVP_sha256(), cert, issuer);
+        if (mine == NULL)
+            abort();
+    }
     if (OCSP_resp_find_status(bs, mine, &status, &reason, &rev, &thisupd, &nextupd) != 1) {
         *why = "OCSP答复中没有该证书的状态";
         goto out;
@@ -348,10 +355,23 @@ out:
     return rc;
 }
 
+static int ocsp_ask_keep(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer,
+                         long timeout_ms, time_t now, struct hall_stamp_status *st,
+                         const char **why, const unsigned char **der_out, size_t *der_len);
+
 /* the status from the OCSP responder at url: as ocsp_judge */
 static int
 ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
          time_t now, struct hall_stamp_status *st, const char **why)
+{
+    return ocsp_ask_keep(pool, url, cert, issuer, timeout_ms, now, st, why, NULL, NULL);
+}
+
+/* ocsp_ask, the answer's DER kept (in pool) when der is not NULL */
+static int
+ocsp_ask_keep(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
+              time_t now, struct hall_stamp_status *st, const char **why,
+              const unsigned char **der_out, size_t *der_len)
 {
     OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
     OCSP_REQUEST *rq = OCSP_REQUEST_new();
@@ -370,10 +390,18 @@ ocsp_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long
               &body, why) != HALL_OK)
         goto out;
     rc = ocsp_judge(pool, rq, body.p, body.len, cert, issuer, now, 0, st, why);
-    if (rc != HALL_OK)
+    if (rc != HALL_OK) {
         *why = hall_psprintf(pool, "%s：%s", url, *why);
-    else
+    } else {
         st->url = url;
+        if (der_out != NULL) {
+            unsigned char *k = hall_palloc(pool, body.len);
+
+            memcpy(k, body.p, body.len);
+            *der_out = k;
+            *der_len = body.len;
+        }
+    }
 out:
     OPENSSL_free(der);
     stamp_buf_free(&body);
@@ -381,13 +409,14 @@ out:
     return rc;
 }
 
-/* the status from the CRL at url: as ocsp_ask */
+/* the DER CRL about cert: HALL_OK with st when issuer signed it and it is
+ * current at now — or, for one kept in the file (now 0), made at or after
+ * after — else HALL_ERR with *why */
 static int
-crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
-        time_t now, struct hall_stamp_status *st, const char **why)
+crl_judge(struct hall_pool *pool, const unsigned char *der_crl, size_t len, X509 *cert,
+          X509 *issuer, time_t now, time_t after, struct hall_stamp_status *st, const char **why)
 {
-    struct stamp_buf body;
-    const unsigned char *p;
+    const unsigned char *p = der_crl;
     const ASN1_BIT_STRING *sig = NULL;
     const X509_ALGOR *alg = NULL;
     const ASN1_TIME *next;
@@ -396,12 +425,9 @@ crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long 
     unsigned char *der = NULL;
     int n, rc = HALL_ERR;
 
-    if (fetch(pool, url, NULL, 0, NULL, timeout_ms, &body, why) != HALL_OK)
-        return HALL_ERR;
-    p = body.p;
-    crl = d2i_X509_CRL(NULL, &p, (long)body.len);
+    crl = d2i_X509_CRL(NULL, &p, (long)len);
     if (crl == NULL) {
-        *why = hall_psprintf(pool, "%s 的答复不是CRL", url);
+        *why = "答复不是CRL";
         goto out;
     }
     X509_CRL_get0_signature(crl, &sig, &alg);
@@ -412,8 +438,12 @@ crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long 
         goto out;
     }
     next = X509_CRL_get0_nextUpdate(crl);
-    if (next == NULL || stamp_asn1_time(next) < now - STATUS_SKEW_S) {
+    if (now != 0 && (next == NULL || stamp_asn1_time(next) < now - STATUS_SKEW_S)) {
         *why = "CRL已过期";
+        goto out;
+    }
+    if (now == 0 && (after == 0 || stamp_asn1_time(X509_CRL_get0_lastUpdate(crl)) < after)) {
+        *why = "文件内嵌的CRL早于签章时间";
         goto out;
     }
     if (X509_CRL_get0_by_serial(crl, &r, X509_get0_serialNumber(cert)) == 1 && r != NULL) {
@@ -427,13 +457,40 @@ crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long 
         st->state = HALL_STAMP_REV_GOOD;
     }
     st->source = "CRL";
-    st->url = url;
     st->checked_at = stamp_asn1_time(X509_CRL_get0_lastUpdate(crl));
     rc = HALL_OK;
 out:
     ERR_clear_error();
     OPENSSL_free(der);
     X509_CRL_free(crl);
+    (void)pool;
+    return rc;
+}
+
+/* the status from the CRL at url: as ocsp_ask_keep */
+static int
+crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long timeout_ms,
+        time_t now, struct hall_stamp_status *st, const char **why, const unsigned char **der_out,
+        size_t *der_len)
+{
+    struct stamp_buf body;
+    int rc;
+
+    if (fetch(pool, url, NULL, 0, NULL, timeout_ms, &body, why) != HALL_OK)
+        return HALL_ERR;
+    rc = crl_judge(pool, body.p, body.len, cert, issuer, now, 0, st, why);
+    if (rc != HALL_OK) {
+        *why = hall_psprintf(pool, "%s：%s", url, *why);
+    } else {
+        st->url = url;
+        if (der_out != NULL) {
+            unsigned char *k = hall_palloc(pool, body.len);
+
+            memcpy(k, body.p, body.len);
+            *der_out = k;
+            *der_len = body.len;
+        }
+    }
     stamp_buf_free(&body);
     return rc;
 }
@@ -490,14 +547,11 @@ hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas
         if (issued_by(cert, sk_X509_value(cas, i)))
             issuer = sk_X509_value(cas, i);
     /* the file's own evidence first (PAdES B-LT's /DSS): nothing online */
-    for (i = 0; issuer != NULL && o->evidence != NULL && i < o->evidence->n; i++)
-        if (ocsp_judge(pool, NULL, o->evidence->der[i], o->evidence->len[i], cert, issuer, 0,
-                       o->signing_time, st, &why) == HALL_OK) {
-            st->source = "文件内嵌OCSP答复";
-            st->url = "/DSS";
-            st->embedded = 1;
-            return;
-        }
+    if (issuer != NULL && o->evidence != NULL &&
+        stamp_status_kept(pool, cert, issuer, o->evidence, o->signing_time, st) == HALL_OK) {
+        st->source = strcmp(st->source, "CRL") == 0 ? "文件内嵌CRL" : "文件内嵌OCSP答复";
+        return;
+    }
     memset(st, 0, sizeof(*st));
     st->reason = -1;
     why = NULL;
@@ -521,7 +575,8 @@ hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas
     }
     if (ocsp != NULL && ocsp_ask(pool, ocsp, cert, issuer, o->timeout_ms, now, st, &why) == HALL_OK)
         goto out;
-    if (crl != NULL && crl_ask(pool, crl, cert, issuer, o->timeout_ms, now, st, &why2) == HALL_OK)
+    if (crl != NULL &&
+        crl_ask(pool, crl, cert, issuer, o->timeout_ms, now, st, &why2, NULL, NULL) == HALL_OK)
         goto out;
     unchecked(st, why != NULL && why2 != NULL ? hall_psprintf(pool, "%s；%s", why, why2)
                   : why != NULL               ? why
@@ -532,39 +587,126 @@ out:
 }
 
 int
+stamp_issued_by(X509 *x, X509 *issuer)
+{
+    return issued_by(x, issuer);
+}
+
+/* 1 when the DER OCSP answer holds a status for cert's CertID: looked at
+ * before its signature is checked, so that a /DSS of many answers costs
+ * one verification per signature, not one per answer */
+static int
+ocsp_names(const unsigned char *der, size_t len, OCSP_CERTID *id)
+{
+    const unsigned char *p = der;
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+    OCSP_BASICRESP *bs = resp != NULL ? OCSP_response_get1_basic(resp) : NULL;
+    int st = -1, reason = -1, found;
+    ASN1_GENERALIZEDTIME *rev = NULL, *tu = NULL, *nu = NULL;
+
+    found = bs != NULL && OCSP_resp_find_status(bs, id, &st, &reason, &rev, &tu, &nu) == 1;
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return found;
+}
+
+int
+stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
+                  const struct hall_stamp_evidence *ev, time_t after, struct hall_stamp_status *st)
+{
+    const char *why = NULL;
+    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+    OCSP_CERTID *id2 = OCSP_cert_to_id(EVP_sha256(), cert, issuer);
+    struct hall_stamp_status one;
+    int i, found = 0;
+
+    if (id == NULL || id2 == NULL)
+        abort();
+    memset(st, 0, sizeof(*st));
+    st->reason = -1;
+    /* the freshest of the answers that speak for the time: a later one may
+     * know of a revocation dated back before it */
+    for (i = 0; i < ev->n + ev->ncrl; i++) {
+        int ok;
+
+        memset(&one, 0, sizeof(one));
+        one.reason = -1;
+        if (i < ev->n)
+            ok = (ocsp_names(ev->der[i], ev->len[i], id) ||
+                  ocsp_names(ev->der[i], ev->len[i], id2)) &&
+                 ocsp_judge(pool, NULL, ev->der[i], ev->len[i], cert, issuer, 0, after, &one,
+                            &why) == HALL_OK;
+        else
+            ok = crl_judge(pool, ev->crl[i - ev->n], ev->crl_len[i - ev->n], cert, issuer, 0, after,
+                           &one, &why) == HALL_OK;
+        if (ok && (!found || one.checked_at > st->checked_at)) {
+            *st = one;
+            found = 1;
+        }
+    }
+    OCSP_CERTID_free(id);
+    OCSP_CERTID_free(id2);
+    if (!found)
+        return HALL_ERR;
+    st->url = "/DSS";
+    st->embedded = 1;
+    return HALL_OK;
+}
+
+int
+stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
+                   const struct hall_stamp_online *o, int *kind, const unsigned char **der,
+                   size_t *len, const char **why)
+{
+    const char *base = hall_stamp_hall_of(pool, cert), *w1 = NULL, *w2 = NULL;
+    const char *ocsp = rebase(pool, aia_uri(pool, cert, NID_ad_OCSP), base, o->hall);
+    const char *crl = rebase(pool, crl_uri(pool, cert), base, o->hall);
+    time_t now = o->now != 0 ? o->now : time(NULL);
+    struct hall_stamp_status st;
+
+    memset(&st, 0, sizeof(st));
+    if (ocsp != NULL && ocsp_ask_keep(pool, ocsp, cert, issuer, o->timeout_ms, now, &st, &w1, der,
+                                      len) == HALL_OK) {
+        *kind = HALL_STAMP_DSS_OCSP;
+        return HALL_OK;
+    }
+    if (crl != NULL &&
+        crl_ask(pool, crl, cert, issuer, o->timeout_ms, now, &st, &w2, der, len) == HALL_OK) {
+        *kind = HALL_STAMP_DSS_CRL;
+        return HALL_OK;
+    }
+    *why = w1 != NULL && w2 != NULL ? hall_psprintf(pool, "%s；%s", w1, w2)
+           : w1 != NULL             ? w1
+           : w2 != NULL             ? w2
+                                    : "证书未载明OCSP服务和CRL的地址";
+    return HALL_ERR;
+}
+
+X509 *
+stamp_issuer_fetch(struct hall_pool *pool, X509 *cert, const struct hall_stamp_online *o,
+                   const char **why)
+{
+    return issuer_fetch(pool, cert, hall_stamp_hall_of(pool, cert), o->hall, o->timeout_ms, why);
+}
+
+int
+stamp_status_sources(struct hall_pool *pool, X509 *cert)
+{
+    return aia_uri(pool, cert, NID_ad_OCSP) != NULL || crl_uri(pool, cert) != NULL;
+}
+
+int
 hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_stamp_evidence *ev)
 {
     qpdf_data q = qpdf_init();
-    qpdf_oh dss, arr;
     char err[256];
-    int i, n, rc = HALL_ERR;
+    int rc = HALL_ERR;
 
     memset(ev, 0, sizeof(*ev));
     if (stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)) != HALL_OK)
         goto out;
-    dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
-    arr = qpdf_oh_is_dictionary(q, dss) ? qpdf_oh_get_key(q, dss, "/OCSPs") : 0;
-    n = arr != 0 && qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
-    if (n > HALL_STAMP_EVIDENCE_MAX)
-        n = HALL_STAMP_EVIDENCE_MAX;
-    for (i = 0; i < n; i++) {
-        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
-        unsigned char *buf = NULL;
-        size_t len = 0;
-        QPDF_BOOL filtered = QPDF_FALSE;
-
-        if (!qpdf_oh_is_stream(q, st) ||
-            (qpdf_oh_get_stream_data(q, st, qpdf_dl_generalized, &filtered, &buf, &len) &
-             QPDF_ERRORS) ||
-            !filtered || len == 0 || len > (size_t)STATUS_BODY_MAX) {
-            free(buf);
-            continue;
-        }
-        ev->der[ev->n] = hall_palloc(pool, len);
-        memcpy((unsigned char *)ev->der[ev->n], buf, len);
-        ev->len[ev->n++] = len;
-        free(buf);
-    }
+    stamp_dss_read(pool, q, ev, NULL);
     rc = HALL_OK;
 out:
     stamp_qerr(q);

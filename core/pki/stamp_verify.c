@@ -296,6 +296,22 @@ stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X50
     s->seal = ok && hall_seseal_lists(sp, sl, signer) ? HALL_STAMP_PASS : HALL_STAMP_FAIL;
 }
 
+/* the timestamp's TSA: its name, and its certificate for the levels */
+static void
+tsa_named(struct hall_pool *pool, X509 *tsa, struct hall_stamp_sig *s)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(tsa, &der);
+
+    s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(tsa));
+    if (n > 0) {
+        s->tsa_der = hall_palloc(pool, (size_t)n);
+        memcpy((unsigned char *)s->tsa_der, der, (size_t)n);
+        s->tsa_der_len = (size_t)n;
+    }
+    OPENSSL_free(der);
+}
+
 /* check 3: the token (DER) over the signature value, by a TSA under a root */
 void
 stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
@@ -322,7 +338,7 @@ stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
         s->timestamp = HALL_STAMP_PASS;
         s->signing_time = ti != NULL ? stamp_asn1_time(TS_TST_INFO_get_time(ti)) : 0;
         if (tcerts != NULL && sk_X509_num(tcerts) > 0)
-            s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
+            tsa_named(pool, sk_X509_value(tcerts, 0), s);
         TS_TST_INFO_free(ti);
     } else {
         s->timestamp = HALL_STAMP_FAIL;
@@ -492,7 +508,7 @@ check_doc_ts(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned
         s->chain = s->timestamp;
         s->signing_time = stamp_asn1_time(TS_TST_INFO_get_time(ti));
         if (tcerts != NULL && sk_X509_num(tcerts) > 0)
-            s->tsa_subject = stamp_x_name(pool, X509_get_subject_name(sk_X509_value(tcerts, 0)));
+            tsa_named(pool, sk_X509_value(tcerts, 0), s);
         TS_VERIFY_CTX_free(vc);
     }
 out:
@@ -860,6 +876,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
+    stamp_dss_read(pool, v.q, hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();
@@ -948,6 +965,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     sig_overlaps(pool, &v, rep);
     for (i = 0; i < nfound; i++)
         judge(pool, &rep->sigs[i]);
+    stamp_levels(pool, trust, rep);
     rc = HALL_OK;
 out:
     stamp_diff_free(&diff);
@@ -988,10 +1006,16 @@ void
 hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
                    const struct hall_stamp_records *rec, struct hall_stamp_verdict *v)
 {
+    int kept;
+
     memset(v, 0, sizeof(*v));
     v->state = s->state;
     v->problem = s->problem != NULL ? s->problem : "";
     v->signer_at_signing = "";
+    /* the file's own evidence (B-LT) speaks for the signing time when the
+     * records (fresher) do not say the signer was revoked before it */
+    kept = hall_stamp_wants_records(s) &&
+           (s->ltv_state == HALL_STAMP_REV_GOOD || s->ltv_state == HALL_STAMP_REV_REVOKED);
     if (rec != NULL && rec->looked_up && hall_stamp_wants_records(s)) {
         if (!rec->cert_known) {
             note(v, "本系统未登记该签章人证书");
@@ -1029,11 +1053,13 @@ hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
         }
         if (rec->seal_unchecked != NULL && s->seal_es_id != NULL)
             note(v, hall_psprintf(pool, "未能查询印章状态（%s）", rec->seal_unchecked));
-    } else if (rec != NULL && rec->unchecked != NULL && hall_stamp_wants_records(s)) {
+    } else if (rec != NULL && rec->unchecked != NULL && hall_stamp_wants_records(s) && !kept) {
         /* hall-stamp verify without an answer: the document's verdict, said so */
         note(v, hall_psprintf(pool, "未能查询签章人证书的吊销状态（%s）：需要联网查询吊销状态",
                               rec->unchecked));
     }
+    if (kept)
+        stamp_verdict_kept(pool, s, v);
     if (s->demo)
         note(v, "免费体验印章：仅供体验，不具法律效力");
     note(v, s->overlap);

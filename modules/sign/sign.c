@@ -328,10 +328,31 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
                      : s->ses                    ? "本CA SM2根证书"
                                                  : "本CA根证书");
     /* the signature's kind: PAdES (CMS, ECDSA) or GB/T 38540 (SM2) */
-    hall_val_set_str(req->pool, r, "format", s->ses ? "ses_signature" : "cms");
+    hall_val_set_str(req->pool, r, "format",
+                     s->ses             ? "ses_signature"
+                     : s->doc_timestamp ? "doc_timestamp"
+                                        : "cms");
     hall_val_set_str(req->pool, r, "format_label",
-                     s->ses ? "GB/T 38540 电子签章（SM2/SM3）"
-                            : "PAdES 签名（ECDSA P-256/SHA-256）");
+                     s->ses             ? "GB/T 38540 电子签章（SM2/SM3）"
+                     : s->doc_timestamp ? "文档时间戳（ETSI.RFC3161）"
+                                        : "PAdES 签名（ECDSA P-256/SHA-256）");
+    /* the level (B-B, B-T, B-LT, B-LTA; GB/T 38540; DTS) and what the /DSS says */
+    hall_val_set_str(req->pool, r, "level", s->level != NULL ? s->level : "");
+    hall_val_set_str(req->pool, r, "level_label", hall_stamp_level_text(s->level));
+    hall_val_set_bool(req->pool, r, "doc_timestamp", s->doc_timestamp);
+    hall_val_set_int(req->pool, r, "doc_timestamps_after", s->doc_ts_after);
+    o = hall_val_set_obj(req->pool, r, "evidence");
+    hall_val_set_bool(req->pool, o, "embedded", s->ltv_state != HALL_STAMP_REV_UNCHECKED);
+    hall_val_set_str(req->pool, o, "source", s->ltv_source != NULL ? s->ltv_source : "");
+    hall_val_set_str(req->pool, o, "produced_at", hall_beijing_time(req->pool, s->ltv_at));
+    hall_val_set_str(req->pool, o, "signer",
+                     s->ltv_state == HALL_STAMP_REV_GOOD      ? "good"
+                     : s->ltv_state == HALL_STAMP_REV_REVOKED ? "revoked"
+                     : s->ltv_state == HALL_STAMP_REV_UNKNOWN ? "unknown"
+                                                              : "");
+    hall_val_set_str(req->pool, o, "revoked_at", hall_beijing_time(req->pool, s->ltv_revoked_at));
+    hall_val_set_bool(req->pool, o, "tsa_needed", s->ltv_tsa_needed);
+    hall_val_set_bool(req->pool, o, "tsa_embedded", s->ltv_tsa_state != HALL_STAMP_REV_UNCHECKED);
     o = hall_val_set_obj(req->pool, r, "checks");
     hall_val_set_str(req->pool, o, "byte_range", check_text(s->range));
     hall_val_set_str(req->pool, o, "digest", check_text(s->digest));
@@ -463,6 +484,14 @@ verify(struct hall_req *req)
     hall_val_set_int(req->pool, res, "file_size", (int64_t)rep.file_size);
     hall_val_set_int(req->pool, res, "revisions", rep.revisions);
     hall_val_set_int(req->pool, res, "count", rep.nsigs);
+    hall_val_set_int(req->pool, res, "doc_timestamps", rep.doc_timestamps);
+    {
+        struct hall_val *dss = hall_val_set_obj(req->pool, res, "dss");
+
+        hall_val_set_int(req->pool, dss, "certs", rep.dss_certs);
+        hall_val_set_int(req->pool, dss, "ocsps", rep.dss_ocsps);
+        hall_val_set_int(req->pool, dss, "crls", rep.dss_crls);
+    }
     list = hall_val_set_list(req->pool, res, "stamps");
     for (i = 0; i < rep.nsigs; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);

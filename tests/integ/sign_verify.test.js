@@ -153,7 +153,10 @@ test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and
     assert.equal(s.seal_state.now, '有效');
     assert.match(s.signing_time, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     assert.equal(s.coverage.intact, true);
-    assert.equal(s.coverage.covers_to_end, true);
+    /* hall-stamp's B-LT: a /DSS revision follows, an allowed change */
+    assert.equal(s.coverage.covers_to_end, false);
+    assert.equal(s.coverage.later_changes, false);
+    assert.equal(s.level, 'B-LT');
     const two = stampWith(a, seals.org_business, seals.pin, { page: 2, x: 100, y: 100 });
     r = await verifyPdf(two);
     assert.equal(r.status, 200, r.text);

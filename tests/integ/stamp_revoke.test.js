@@ -129,7 +129,9 @@ test('verify__signer_revoked_and_seal_cancelled_after_the_stamp__有效_with_the
 
 test('verify__hall_unreachable__says_it_could_not_check__sign_refuses', async () => {
     const seals = await hallSeals();
-    const stamped = stampWith(makePdf({ pages: 1, text: 'offline' }), seals.org_business, seals.pin);
+    /* B-T: no evidence in the file (a B-LT one needs nothing online, stamp_lt.test.js) */
+    const stamped = stampWith(makePdf({ pages: 1, text: 'offline' }), seals.org_business, seals.pin,
+        { extra: ['--level', 'B-T'] });
     let t = verifyTool(stamped, ['--hall', DEAD]);
     assert.match(t.out, /签章1：有效/);
     assert.match(t.out, /未能查询签章人证书的吊销状态（.*127\.0\.0\.1:9.*）：需要联网查询吊销状态/);
@@ -183,7 +185,9 @@ function withDss(pdf, ocsp) {
 
 test('verify__ocsp_answer_kept_in_the_file__believed_first__nothing_online__then_revoked_still_有效', async () => {
     const seals = await hallSeals();
-    const stamped = stampWith(makePdf({ pages: 1, text: 'long term' }), seals.org_business, seals.pin);
+    /* B-T, the /DSS appended here by hand (hall-stamp's own B-LT: stamp_lt.test.js) */
+    const stamped = stampWith(makePdf({ pages: 1, text: 'long term' }), seals.org_business, seals.pin,
+        { extra: ['--level', 'B-T'] });
     /* the answer made after the stamp's timestamp */
     await sleep(1100);
     const q = ocspQuery(dir, 'ecc', seals.org_business.serial);

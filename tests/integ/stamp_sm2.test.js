@@ -72,6 +72,10 @@ test('stamp_sm2__hall_seal__ses_signature__tool_and_hall_verify_valid__qpdf_clea
     assert.equal(v.status, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /签章1：有效/);
     assert.match(v.stdout, /格式: GB\/T 38540 电子签章（SM2\/SM3）/);
+    /* its level is its own: the format has no place for revocation evidence,
+     * and hall-stamp sign writes no /DSS for it */
+    assert.match(v.stdout, /级别: GB\/T 38540 电子签章（其格式没有存放吊销信息之处，不分PAdES级别）/);
+    assert.doesNotMatch(out.toString('latin1'), /\/DSS/);
     assert.match(v.stdout, /核验: 通过 通过 通过 通过 通过 通过 通过/);
     assert.match(v.stdout, new RegExp(`序列号 ${serial}`));
     /* the SM2 CA's OCSP answer, checked with the GM/T 0009 signer ID */
@@ -85,6 +89,7 @@ test('stamp_sm2__hall_seal__ses_signature__tool_and_hall_verify_valid__qpdf_clea
     assert.equal(s.state, '有效');
     assert.equal(s.format, 'ses_signature');
     assert.equal(s.format_label, 'GB/T 38540 电子签章（SM2/SM3）');
+    assert.equal(s.level, 'GB/T 38540');
     assert.deepEqual(Object.values(s.checks), Array(7).fill('pass'));
     assert.equal(s.signer.serial, serial);
     assert.equal(s.signer_state.now, '有效');

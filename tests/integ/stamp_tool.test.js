@@ -86,10 +86,14 @@ function foreignSigned() {
     return buf;
 }
 
+/* the stamp's own revision alone (--level B-T): these checks are of §1's
+ * update covering the whole file; the B-LT revision after it is
+ * stamp_lt.test.js's */
 function stamp(input, output, page, x, y, extra = null, env = process.env) {
     const key = extra || ['--p12', f('medium.p12')];
     return run(TOOL, ['sign', '--in', input, '--out', output, '--seal', f('seal.seseal'), ...key,
-        '--page', String(page), '--x', String(x), '--y', String(y), '--tsa', `${HALL}/tsa`, '--pin-fd', '0'],
+        '--page', String(page), '--x', String(x), '--y', String(y), '--tsa', `${HALL}/tsa`, '--pin-fd', '0',
+        '--level', 'B-T'],
     { input: `${pin}\n`, env: { ...env, LANG: 'zh_CN.UTF-8' } });
 }
 

@@ -1570,6 +1570,224 @@ sign__object_stream_bomb__read_no_further_than_needed(void **state)
     }
 }
 
+/* a CRL of the test CA made at, listing nothing (or serial, revoked at
+ * revoked, when not NULL): DER, OPENSSL_malloc'ed */
+static unsigned char *
+ca_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
+{
+    X509_CRL *crl = X509_CRL_new();
+    EVP_PKEY *k = pem_key("ca");
+    ASN1_TIME *now = ASN1_TIME_set(NULL, at), *next = ASN1_TIME_set(NULL, at + 86400),
+              *rt = ASN1_TIME_set(NULL, revoked);
+    unsigned char *der = NULL;
+    int n;
+
+    assert_non_null(crl);
+    assert_int_equal(X509_CRL_set_version(crl, 1), 1);
+    assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)), 1);
+    assert_int_equal(X509_CRL_set1_lastUpdate(crl, now), 1);
+    assert_int_equal(X509_CRL_set1_nextUpdate(crl, next), 1);
+    if (serial != NULL) {
+        X509_REVOKED *r = X509_REVOKED_new();
+
+        X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)serial);
+        X509_REVOKED_set_revocationDate(r, rt);
+        X509_CRL_add0_revoked(crl, r);
+    }
+    assert_true(X509_CRL_sign(crl, k, EVP_sha256()) > 0);
+    n = i2d_X509_CRL(crl, &der);
+    assert_true(n > 0);
+    *len = (size_t)n;
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(next);
+    ASN1_TIME_free(rt);
+    EVP_PKEY_free(k);
+    X509_CRL_free(crl);
+    return der;
+}
+
+/* pdf || upd written to path */
+static void
+write_two(const char *path, const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    fwrite(a, 1, al, f);
+    fwrite(b, 1, bl, f);
+    fclose(f);
+}
+
+static void
+ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_sign_in in;
+    struct hall_stamp_verdict v;
+    char stamped[512], lt[512], lta[512], err[512];
+    unsigned char *pdf, *upd, *crl, *der;
+    size_t len, ul = 0, cl = 0, dl = 0;
+
+    (void)state;
+    snprintf(stamped, sizeof(stamped), "%s/ltv-bt.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/ltv-lt.pdf", top);
+    snprintf(lta, sizeof(lta), "%s/ltv-lta.pdf", top);
+    assert_int_equal(stamp(simple_pdf("ltv.pdf"), stamped, signer, signer_key, 1, err), HALL_OK);
+    verify(stamped, &rep, NULL);
+    assert_string_equal(rep.sigs[0].level, "B-T");
+    assert_int_equal(rep.dss_certs + rep.dss_ocsps + rep.dss_crls, 0);
+
+    /* the chain and a CRL made after the timestamp: B-LT, judged offline */
+    pdf = slurp(stamped, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl); /* once */
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    crl = ca_crl(time(NULL), NULL, 0, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+    OPENSSL_free(crl);
+    assert_int_equal(dss.n, 3);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    assert_true(ul > 0);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 1);
+    assert_int_equal(rep.dss_certs, 2);
+    assert_int_equal(rep.dss_crls, 1);
+    assert_valid(&rep.sigs[0]);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+    assert_string_equal(rep.sigs[0].level, "B-LT");
+    assert_string_equal(rep.sigs[0].ltv_source, "CRL");
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
+    hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_non_null(strstr(v.notes[0], "依据文件内嵌的吊销信息（CRL，"));
+    /* the same items again: nothing new, nothing written */
+    pdf = slurp(lt, &len);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    assert_int_equal(ul, 0);
+
+    /* a document timestamp over it all: B-LTA, and the timestamp itself */
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = len;
+    in.tsa = tsa_answer;
+    upd = hall_stamp_doc_timestamp(pool, &in, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lta, pdf, len, upd, ul);
+    free(pdf);
+    verify(lta, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.doc_timestamps, 1);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_VALID);
+    assert_string_equal(rep.sigs[0].level, "B-LTA");
+    assert_int_equal(rep.sigs[0].doc_ts_after, 1);
+    assert_int_equal(rep.sigs[1].doc_timestamp, 1);
+    assert_string_equal(rep.sigs[1].level, "DTS");
+    assert_string_equal(rep.sigs[1].filter, "ETSI.RFC3161");
+    assert_int_equal(rep.sigs[1].state, HALL_STAMP_VALID);
+    assert_int_equal(rep.sigs[1].covers_to_end, 1);
+
+    /* a fresher CRL dating the signer's revocation back before the stamp:
+     * the freshest evidence decides, 签章人证书已吊销（签章前） */
+    {
+        time_t signed_at = rep.sigs[0].signing_time;
+
+        pdf = slurp(lt, &len);
+        memset(&dss, 0, sizeof(dss));
+        crl = ca_crl(time(NULL) + 5, X509_get0_serialNumber(signer), signed_at - 10, &cl);
+        hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+        OPENSSL_free(crl);
+        upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+        assert_non_null(upd);
+        write_two(lta, pdf, len, upd, ul);
+        free(pdf);
+        verify(lta, &rep, NULL);
+        assert_int_equal(rep.dss_crls, 2);
+        assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_REVOKED);
+        hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+        assert_int_equal(v.state, HALL_STAMP_REVOKED_BEFORE);
+        assert_non_null(strstr(v.problem, "依据文件内嵌的CRL"));
+    }
+}
+
+/* a certificate of the signer's key from the test CA, valid until until */
+static X509 *
+signer_until(time_t until)
+{
+    X509 *x = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+    EVP_PKEY *k = pem_key("ca");
+
+    assert_non_null(x);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 77);
+    X509_set_version(x, 2);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)"短期证书", -1, -1,
+                               0);
+    X509_set_subject_name(x, nm);
+    X509_set_issuer_name(x, X509_get_subject_name(ca));
+    ASN1_TIME_set(X509_getm_notBefore(x), time(NULL) - 60);
+    ASN1_TIME_set(X509_getm_notAfter(x), until);
+    X509_set_pubkey(x, signer_key);
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    X509_NAME_free(nm);
+    EVP_PKEY_free(k);
+    return x;
+}
+
+static void
+ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_verdict v;
+    X509 *shortlived = signer_until(time(NULL) + 2);
+    size_t png_len = 0, sl = 0, len, cl = 0, ul = 0;
+    unsigned char *png = png_make(160, 160, &png_len), *seal, *pdf, *crl, *upd;
+    char out[512], lt[512], err[512];
+
+    (void)state;
+    seal = seal_for(shortlived, png, png_len, &sl);
+    free(png);
+    snprintf(out, sizeof(out), "%s/expiring.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/expiring-lt.pdf", top);
+    assert_int_equal(
+        stamp_seal(simple_pdf("expiring-in.pdf"), out, shortlived, signer_key, 1, seal, sl, err),
+        HALL_OK);
+    pdf = slurp(out, &len);
+    memset(&dss, 0, sizeof(dss));
+    crl = ca_crl(time(NULL), NULL, 0, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+    OPENSSL_free(crl);
+    crl = der_of(ca, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, crl, cl);
+    OPENSSL_free(crl);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+    sleep(3); /* the certificate has expired since */
+    verify(lt, &rep, NULL);
+    assert_true(rep.sigs[0].signer_not_after < time(NULL));
+    assert_int_equal(rep.sigs[0].chain, HALL_STAMP_PASS); /* at the signing time */
+    assert_string_equal(rep.sigs[0].level, "B-LT");
+    hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+    assert_int_equal(v.state, HALL_STAMP_VALID);
+    assert_int_equal(v.nnotes, 2);
+    assert_non_null(strstr(v.notes[0], "依据文件内嵌的吊销信息（CRL，"));
+    assert_non_null(strstr(v.notes[1], "签章人证书已于"));
+    assert_non_null(strstr(v.notes[1], "到期"));
+    X509_free(shortlived);
+}
+
 int
 main(void)
 {
@@ -1594,6 +1812,8 @@ main(void)
         cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
+        cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
+        cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),

@@ -8,9 +8,14 @@
  *   hall-stamp sign --in A.pdf --out B.pdf --seal X.seseal
  *                   (--p12 M.p12 | --pkcs11-module SO --token LABEL [--key-label L])
  *                   --page N --x MM --y MM --tsa URL [--pin-fd N] [--chain CA.crt]
- *                   [--hall URL]
+ *                   [--hall URL] [--level B-LT|B-T]
+ *   hall-stamp lta [--tsa URL] [--hall URL] [--ca F ...] [--out OUT.pdf] FILE.pdf
  *   hall-stamp verify [--root F ...] [--ca F ...] [--demo-root F] [--hall URL | --offline]
  *                   FILE.pdf
+ *
+ * sign writes PAdES B-LT by default: a /DSS revision after the stamp with
+ * the chain and the hall's OCSP answer for the signer; lta adds a document
+ * timestamp (B-LTA), again later to extend it (docs/internals/stamp.md §1a).
  *
  * The PIN is read from the terminal without echo, or from a file
  * descriptor (--pin-fd): never from the command line, where ps shows it.
@@ -71,6 +76,9 @@ usage(FILE *f)
             "                   [--key-label 密钥标签])\n"
             "                  --page 页码 --x 毫米 --y 毫米 --tsa 时间戳服务地址\n"
             "                  [--pin-fd 文件描述符] [--chain 中级CA证书.crt] [--hall 营业厅地址]\n"
+            "                  [--level B-LT|B-T]\n"
+            "  hall-stamp lta [--tsa 时间戳服务地址] [--hall 营业厅地址] [--ca CA证书.crt ...]\n"
+            "                  [--out 输出.pdf] 文件.pdf\n"
             "  hall-stamp verify [--root 根证书.crt ...] [--ca CA证书.crt ...]\n"
             "                  [--demo-root 体验根证书.crt] [--hall 营业厅地址 | --offline] "
             "文件.pdf\n"
@@ -84,6 +92,13 @@ usage(FILE *f)
             "  盖章前向营业厅查询签章人证书的吊销状态（证书载明的OCSP服务，\n"
             "  其次CRL）和印章状态：证书已吊销或印章已注销时不盖章；无法查询时\n"
             "  也不盖章（盖章本须联网取得时间戳）。\n"
+            "  默认盖成 PAdES B-LT：签章之后另加一个修订，在文件的 /DSS 中存入证书链\n"
+            "  和营业厅 OCSP 服务对签章人证书的答复，日后无需联网即可核验；\n"
+            "  --level B-T 只加时间戳。SM2 印章（GB/T 38540）无处存放这些信息。\n"
+            "lta：先为文件中的每个签章和时间戳补全 /DSS，再加一个营业厅时间戳服务的\n"
+            "  文档时间戳（PAdES B-LTA）；可在日后（时间戳证书到期前）再次运行以延长。\n"
+            "  默认就地更新文件，--out 写到另一个文件；时间戳服务默认为签章人证书\n"
+            "  载明的营业厅的 /tsa。\n"
             "verify：逐个核验文件中的签章，给出与营业厅相同的结论：签章人证书的\n"
             "  吊销状态先依据文件内嵌的OCSP答复（/DSS），其次与印章状态一起联网\n"
             "  向营业厅查询；无法查询（或 --offline）时注明“需要联网查询吊销状态”。\n"
@@ -101,6 +116,9 @@ usage(FILE *f)
               "                   [--key-label LABEL])\n"
               "                  --page N --x MM --y MM --tsa URL\n"
               "                  [--pin-fd FD] [--chain CA.crt] [--hall URL]\n"
+              "                  [--level B-LT|B-T]\n"
+              "  hall-stamp lta [--tsa URL] [--hall URL] [--ca CA.crt ...] [--out OUT.pdf]\n"
+              "                  FILE.pdf\n"
               "  hall-stamp verify [--root ROOT.crt ...] [--ca CA.crt ...]\n"
               "                  [--demo-root DEMO-ROOT.crt] [--hall URL | --offline] FILE.pdf\n"
               "  hall-stamp --help | --version   [--lang zh|en]\n"
@@ -113,6 +131,14 @@ usage(FILE *f)
               "  Before stamping, the signer's revocation status (the OCSP responder its\n"
               "  certificate names, else its CRL) and the seal's state are asked of the\n"
               "  hall: nothing is written when either is revoked, or cannot be learnt.\n"
+              "  The stamp is PAdES B-LT by default: a revision after it keeps the chain\n"
+              "  and the hall's OCSP answer for the signer in the file's /DSS, so that it\n"
+              "  verifies offline later; --level B-T adds the timestamp only.  An SM2\n"
+              "  stamp (GB/T 38540) has no place for this evidence.\n"
+              "lta: completes the /DSS for every stamp and timestamp of the file, then\n"
+              "  adds a document timestamp from the hall's TSA (PAdES B-LTA); run again\n"
+              "  later (before the TSA certificate expires) to extend it.  FILE is updated\n"
+              "  in place unless --out; the TSA is the /tsa of the signers' hall.\n"
               "verify: checks every stamp of the file and gives the hall's verdicts,\n"
               "  the signers' status from the OCSP answers the file keeps (/DSS), else\n"
               "  asked of the hall online with the seals'; when it cannot (or\n"
@@ -276,6 +302,7 @@ struct sign_args {
     const char *in_path, *out_path, *seal_path, *p12_path, *module, *token, *key_label, *tsa,
         *chain_path, *hall;
     int page, pin_fd;
+    int lt; /* 1: B-LT (the default), 0: --level B-T */
     double x, y;
 };
 
@@ -297,6 +324,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"pin-fd", required_argument, NULL, 'f'},
                                          {"chain", required_argument, NULL, 'c'},
                                          {"hall", required_argument, NULL, 'H'},
+                                         {"level", required_argument, NULL, 'V'},
                                          {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     char *end;
@@ -304,6 +332,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
 
     memset(a, 0, sizeof(*a));
     a->pin_fd = -1;
+    a->lt = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -335,9 +364,18 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             break;
         case 'c': a->chain_path = optarg; break;
         case 'H': a->hall = optarg; break;
+        case 'V':
+            a->lt = strcmp(optarg, "B-LT") == 0 ? 1 : strcmp(optarg, "B-T") == 0 ? 0 : -1;
+            break;
         case 'L': break;
         default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if (a->lt < 0) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp sign：--level 只能是 B-LT（默认）或 B-T",
+                  "hall-stamp sign: --level is B-LT (the default) or B-T"));
+        return EXIT_USAGE;
     }
     if (a->in_path == NULL || a->out_path == NULL || a->seal_path == NULL || a->tsa == NULL ||
         (a->p12_path == NULL) == (a->module == NULL) || (a->module != NULL && a->token == NULL) ||
@@ -448,6 +486,61 @@ write_stamped(const char *path, const unsigned char *pdf, size_t pdf_len, const 
         return HALL_ERR;
     }
     close(fd);
+    return HALL_OK;
+}
+
+/* *buf (malloc'ed, *len bytes) with n more bytes */
+static void
+grow(unsigned char **buf, size_t *len, const unsigned char *p, size_t n)
+{
+    *buf = realloc(*buf, *len + n + 1);
+    if (*buf == NULL)
+        abort();
+    memcpy(*buf + *len, p, n);
+    *len += n;
+}
+
+/*
+ * PAdES B-LT (docs/internals/stamp.md §1a): the evidence for every
+ * signature of *buf (certificates, an OCSP answer or CRL for each signer
+ * and TSA, asked of the hall now) appended as a /DSS revision.  *hall: the
+ * hall the signers' certificates name.  HALL_OK, or HALL_ERR with the
+ * message printed (the file as it was).
+ */
+static int
+ltv_append(struct hall_pool *pool, unsigned char **buf, size_t *len, STACK_OF(X509) * cas,
+           const char *hall, const char **hall_named)
+{
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_online on;
+    const char *why = NULL;
+    unsigned char *upd;
+    size_t ulen = 0;
+    char err[512];
+    int missing = 0;
+
+    memset(&dss, 0, sizeof(dss));
+    memset(&on, 0, sizeof(on));
+    on.hall = hall;
+    if (hall_stamp_ltv_gather(pool, *buf, *len, cas, &on, &dss, &missing, &why) != HALL_OK) {
+        fprintf(stderr, "hall-stamp: %s\n", why != NULL ? why : "");
+        return HALL_ERR;
+    }
+    if (hall_named != NULL)
+        *hall_named = dss.hall;
+    if (missing > 0)
+        fprintf(
+            stderr,
+            T("hall-stamp：注意：%d个证书未能取得吊销信息（%s），文件中缺少它们的长期验证信息\n",
+              "hall-stamp: note: no revocation answer for %d certificate(s) (%s): the "
+              "file lacks their long-term validation data\n"),
+            missing, why != NULL ? why : "");
+    upd = hall_stamp_dss_update(pool, *buf, *len, &dss, &ulen, err, sizeof(err));
+    if (upd == NULL) {
+        fprintf(stderr, "hall-stamp: %s\n", err);
+        return HALL_ERR;
+    }
+    grow(buf, len, upd, ulen);
     return HALL_OK;
 }
 
@@ -595,9 +688,16 @@ cmd_sign(int argc, char **argv)
         fprintf(stderr, "hall-stamp: %s\n", err);
         goto out;
     }
-    if (write_stamped(a.out_path, pdf, pdf_len, upd, upd_len) != HALL_OK)
+    grow(&pdf, &pdf_len, upd, upd_len);
+    /* an SM2 stamp's SES_Signature has no place for evidence (§2a) */
+    if (a.lt && !is_sm2(cert) && ltv_append(pool, &pdf, &pdf_len, chain, a.hall, NULL) != HALL_OK)
         goto out;
-    printf(T("已盖章：%s（第%d页）\n", "stamped: %s (page %d)\n"), a.out_path, a.page);
+    if (write_stamped(a.out_path, pdf, pdf_len, (const unsigned char *)"", 0) != HALL_OK)
+        goto out;
+    printf(T("已盖章：%s（第%d页，%s）\n", "stamped: %s (page %d, %s)\n"), a.out_path, a.page,
+           is_sm2(cert) ? "GB/T 38540"
+           : a.lt       ? "PAdES B-LT"
+                        : "PAdES B-T");
     rc = 0;
 out:
     OPENSSL_cleanse(pin, sizeof(pin));
@@ -606,6 +706,110 @@ out:
     EVP_PKEY_free(key);
     X509_free(cert);
     sk_X509_pop_free(chain, X509_free);
+    hall_pool_destroy(pool);
+    return rc;
+}
+
+/*
+ * hall-stamp lta [--tsa URL] [--hall URL] [--ca F ...] [--out OUT] FILE:
+ * the /DSS refreshed with the evidence for every signature and timestamp
+ * of FILE, then a document timestamp from the hall's TSA over all of it
+ * (PAdES B-LTA).  Run again later, before the last timestamp's TSA
+ * certificate expires, it adds another, and the file's evidence is
+ * extended again.  FILE is replaced (written beside it, then renamed)
+ * unless --out names another.
+ */
+static int
+cmd_lta(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"tsa", required_argument, NULL, 'a'},  {"hall", required_argument, NULL, 'H'},
+        {"ca", required_argument, NULL, 'c'},   {"out", required_argument, NULL, 'o'},
+        {"lang", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0}};
+    struct hall_pool *pool = hall_pool_create(16384);
+    STACK_OF(X509) *cas = sk_X509_new_null();
+    struct hall_stamp_sign_in in;
+    const char *tsa = NULL, *hall = NULL, *out_path = NULL, *path, *named = NULL;
+    unsigned char *pdf = NULL, *upd;
+    size_t len = 0, ulen = 0;
+    char err[512], *tmp = NULL;
+    int c, rc = EXIT_FAIL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': tsa = optarg; break;
+        case 'H': hall = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'c':
+            if (certs_load(optarg, cas) <= 0) {
+                fprintf(stderr,
+                        T("hall-stamp：无法读取证书文件%s\n",
+                          "hall-stamp: cannot read certificates from %s\n"),
+                        optarg);
+                goto out;
+            }
+            break;
+        case 'L': break;
+        default:
+            usage(stderr);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    path = argv[optind];
+    pdf = slurp(path, &len);
+    if (pdf == NULL) {
+        fprintf(stderr, T("hall-stamp：无法读取%s：%s\n", "hall-stamp: cannot read %s: %s\n"), path,
+                strerror(errno));
+        goto out;
+    }
+    if (ltv_append(pool, &pdf, &len, cas, hall, &named) != HALL_OK)
+        goto out;
+    if (tsa == NULL && (hall != NULL || named != NULL))
+        tsa = hall_psprintf(pool, "%s/tsa", hall != NULL ? hall : named);
+    if (tsa == NULL) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp lta：文件中的签章未载明营业厅的地址，请用 --tsa 指定时间戳服务",
+                  "hall-stamp lta: no stamp of the file names its hall: give --tsa"));
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = len;
+    in.tsa_url = tsa;
+    upd = hall_stamp_doc_timestamp(pool, &in, &ulen, err, sizeof(err));
+    if (upd == NULL) {
+        fprintf(stderr, "hall-stamp: %s\n", err);
+        goto out;
+    }
+    grow(&pdf, &len, upd, ulen);
+    if (out_path == NULL) {
+        tmp = hall_psprintf(pool, "%s.lta-%ld", path, (long)getpid());
+        if (write_stamped(tmp, pdf, len, (const unsigned char *)"", 0) != HALL_OK)
+            goto out;
+        if (rename(tmp, path) != 0) {
+            fprintf(stderr, T("hall-stamp：无法写入%s：%s\n", "hall-stamp: cannot write %s: %s\n"),
+                    path, strerror(errno));
+            unlink(tmp);
+            goto out;
+        }
+    } else if (write_stamped(out_path, pdf, len, (const unsigned char *)"", 0) != HALL_OK) {
+        goto out;
+    }
+    printf(T("已加文档时间戳：%s（PAdES B-LTA，时间戳服务 %s）\n",
+             "document timestamp added: %s (PAdES B-LTA, TSA %s)\n"),
+           out_path != NULL ? out_path : path, tsa);
+    rc = 0;
+out:
+    free(pdf);
+    sk_X509_pop_free(cas, X509_free);
     hall_pool_destroy(pool);
     return rc;
 }
@@ -719,16 +923,11 @@ static void
 status_asked(struct hall_pool *pool, X509 *x, STACK_OF(X509) * cas,
              const struct hall_stamp_online *on, const char *serial, struct hall_stamp_status *st)
 {
-    struct hall_stamp_online ev_only = *on;
     int i;
 
     for (i = 0; i < nasked_st; i++)
         if (strcmp(asked_st[i].serial, serial) == 0) {
-            /* the file's evidence still first: it depends on the stamp's time */
-            ev_only.offline = 1;
-            hall_stamp_status_check(pool, x, cas, &ev_only, st);
-            if (st->state == HALL_STAMP_REV_UNCHECKED)
-                *st = asked_st[i].st;
+            *st = asked_st[i].st;
             return;
         }
     hall_stamp_status_check(pool, x, cas, on, st);
@@ -784,9 +983,20 @@ sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X50
     memset(&on, 0, sizeof(on));
     on.hall = hall;
     on.offline = offline;
-    on.evidence = ev;
     on.signing_time = s->signing_time;
+    /* the hall asked (it knows of a later revocation, and of one dated
+     * back before the stamp); the file's evidence when it cannot be */
     status_asked(pool, x, cas, &on, s->signer_serial, &st);
+    if (st.state == HALL_STAMP_REV_UNCHECKED && ev != NULL && ev->n + ev->ncrl > 0) {
+        struct hall_stamp_online kept = on;
+        const char *why = st.why;
+
+        kept.offline = 1;
+        kept.evidence = ev;
+        hall_stamp_status_check(pool, x, cas, &kept, &st);
+        if (st.state == HALL_STAMP_REV_UNCHECKED && !offline)
+            st.why = why; /* why the hall did not answer */
+    }
     if (st.state != HALL_STAMP_REV_UNCHECKED && s->seal_es_id != NULL && offline) {
         ss.checked = 0;
         ss.why = T("未联网查询", "not asked: --offline");
@@ -832,7 +1042,16 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509)
     printf("  %s: %s\n", T("域", "field"), s->field);
     printf("  %s: %s\n", T("格式", "format"),
            s->ses ? T("GB/T 38540 电子签章（SM2/SM3）", "GB/T 38540 SES_Signature (SM2/SM3)")
-                  : T("PAdES（ECDSA P-256/SHA-256）", "PAdES (ECDSA P-256/SHA-256)"));
+           : s->doc_timestamp ? T("文档时间戳（ETSI.RFC3161）", "document timestamp (ETSI.RFC3161)")
+                              : T("PAdES（ECDSA P-256/SHA-256）", "PAdES (ECDSA P-256/SHA-256)"));
+    if (s->level != NULL && s->level[0] != '\0' && !s->doc_timestamp)
+        printf("  %s: %s\n", T("级别", "level"), zh ? hall_stamp_level_text(s->level) : s->level);
+    if (s->doc_timestamp)
+        print_time(T("文档时间戳时间", "document timestamp time"), s->signing_time);
+    if (s->doc_ts_after > 0)
+        printf(T("  其后的文档时间戳: %d个（最早 %s）\n",
+                 "  later document timestamps: %d (the first %s)\n"),
+               s->doc_ts_after, hall_beijing_time(pool, s->doc_ts_time));
     if (s->page > 0)
         printf("  %s: %d\n", T("页码", "page"), s->page);
     if (s->seal_es_id != NULL)
@@ -882,13 +1101,18 @@ cmd_verify(int argc, char **argv)
         fprintf(stderr, "hall-stamp: %s: %s\n", argv[optind], err);
         goto out;
     }
-    hall_stamp_evidence_read(pool, argv[optind], &ev);
+    ev = *rep.evidence; /* the file's /DSS, read by the verifier */
     if (!trust.check_seal)
         printf("%s\n", T("注意：未提供SM2根证书和SM2 CA证书（--root），印章的制章者签名未核验",
                          "note: no SM2 root and SM2 CA given (--root): the seals' makers' "
                          "signatures were not checked"));
     if (rep.nsigs == 0)
         printf("%s\n", T("文件中没有签章", "the file holds no stamp"));
+    if (rep.dss_certs + rep.dss_ocsps + rep.dss_crls > 0 || rep.doc_timestamps > 0)
+        printf(T("长期验证信息（/DSS）：证书%d个，OCSP答复%d个，CRL%d个；文档时间戳%d个\n",
+                 "long-term validation data (/DSS): %d certificates, %d OCSP answers, %d CRLs; "
+                 "%d document timestamps\n"),
+               rep.dss_certs, rep.dss_ocsps, rep.dss_crls, rep.doc_timestamps);
     for (i = 0; i < rep.nsigs; i++) {
         valid += print_sig(pool, &rep.sigs[i], cas, hall, offline, &ev);
     }
@@ -927,6 +1151,8 @@ main(int argc, char **argv)
         rc = cmd_sign(argc - 1, argv + 1);
     else if (strcmp(argv[1], "verify") == 0)
         rc = cmd_verify(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "lta") == 0)
+        rc = cmd_lta(argc - 1, argv + 1);
     else {
         usage(stderr);
         rc = EXIT_USAGE;

@@ -225,14 +225,14 @@ async function hallSeals() {
 
 /* hall-stamp sign: the PDF buffer stamped with a seal and its medium (the PIN
  * on a file descriptor, never on the command line); the stamped bytes */
-function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100 } = {}) {
+function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {}) {
     const dir = tmpdir();
     const input = path.join(dir, 'in.pdf');
     const output = path.join(dir, 'out.pdf');
     fs.writeFileSync(input, pdf);
     const r = spawnSync(HALL_STAMP, ['sign', '--in', input, '--out', output, '--seal', who.seal,
         '--p12', who.p12, '--page', String(page), '--x', String(x), '--y', String(y), '--tsa', `${HALL}/tsa`,
-        '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8' });
+        '--pin-fd', '0', ...extra], { input: `${pin}\n`, encoding: 'utf8' });
     assert.equal(r.status, 0, `hall-stamp sign: ${r.stdout}${r.stderr}`);
     return fs.readFileSync(output);
 }

@@ -1,0 +1,297 @@
+/*
+ * stamp_level.c: the levels of docs/internals/stamp.md §3, "Levels"
+ * (ETSI EN 319 142-1: PAdES B-B, B-T, B-LT, B-LTA).  The file's /DSS
+ * (ISO 32000-2 §12.8.4.3: /Certs, /OCSPs, /CRLs, arrays of streams of DER)
+ * is read once; each signature's signer and timestamp authority are looked
+ * up in it, and an answer there made at or after the signature's timestamp
+ * says the certificate's status at signing without anything asked online.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+#include <zlib.h>
+
+#include "stamp_int.h"
+
+#define DSS_ITEM_MAX (1024 * 1024) /* one certificate, OCSP answer or CRL, decoded */
+
+/* a stream's bytes, unfiltered or FlateDecode, at most DSS_ITEM_MAX
+ * decoded (a compression bomb is no item): malloc'ed, NULL when not */
+static unsigned char *
+dss_item(qpdf_data q, qpdf_oh st, size_t *len)
+{
+    qpdf_oh f = qpdf_oh_get_key(q, qpdf_oh_get_dict(q, st), "/Filter");
+    unsigned char *raw = NULL, *out = NULL;
+    size_t rn = 0;
+    QPDF_BOOL filtered = QPDF_FALSE;
+    int flate;
+
+    if (qpdf_oh_is_array(q, f) && qpdf_oh_get_array_n_items(q, f) == 1)
+        f = qpdf_oh_get_array_item(q, f, 0);
+    flate = qpdf_oh_is_name(q, f) && strcmp(qpdf_oh_get_name(q, f), "/FlateDecode") == 0;
+    if (!qpdf_oh_is_null(q, f) && !flate)
+        return NULL;
+    if (qpdf_oh_get_stream_data(q, st, qpdf_dl_none, &filtered, &raw, &rn) & QPDF_ERRORS) {
+        stamp_qerr(q);
+        free(raw);
+        return NULL;
+    }
+    if (!flate) {
+        if (rn == 0 || rn > DSS_ITEM_MAX) {
+            free(raw);
+            return NULL;
+        }
+        *len = rn;
+        return raw;
+    }
+    {
+        z_stream z;
+        int zr;
+
+        memset(&z, 0, sizeof(z));
+        out = malloc(DSS_ITEM_MAX);
+        if (out == NULL || inflateInit(&z) != Z_OK)
+            abort();
+        z.next_in = raw;
+        z.avail_in = (uInt)rn;
+        z.next_out = out;
+        z.avail_out = DSS_ITEM_MAX;
+        zr = inflate(&z, Z_FINISH);
+        *len = z.total_out;
+        inflateEnd(&z);
+        free(raw);
+        if (zr != Z_STREAM_END || *len == 0) {
+            free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* the items of /DSS's key (an array of streams) into der, len (in pool) */
+static int
+dss_array(struct hall_pool *pool, qpdf_data q, qpdf_oh dss, const char *key,
+          const unsigned char **der, size_t *len)
+{
+    qpdf_oh arr = qpdf_oh_get_key(q, dss, key);
+    int i, n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0, got = 0;
+
+    for (i = 0; i < n && got < HALL_STAMP_EVIDENCE_MAX; i++) {
+        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
+        unsigned char *b, *k;
+        size_t bl = 0;
+
+        if (!qpdf_oh_is_stream(q, st))
+            continue;
+        b = dss_item(q, st, &bl);
+        if (b == NULL)
+            continue;
+        k = hall_palloc(pool, bl);
+        memcpy(k, b, bl);
+        free(b);
+        der[got] = k;
+        len[got++] = bl;
+    }
+    return got;
+}
+
+void
+stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
+               struct hall_stamp_report *rep)
+{
+    qpdf_oh dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
+
+    memset(ev, 0, sizeof(*ev));
+    if (qpdf_oh_is_dictionary(q, dss)) {
+        ev->n = dss_array(pool, q, dss, "/OCSPs", ev->der, ev->len);
+        ev->ncrl = dss_array(pool, q, dss, "/CRLs", ev->crl, ev->crl_len);
+        ev->ncert = dss_array(pool, q, dss, "/Certs", ev->cert, ev->cert_len);
+    }
+    stamp_qerr(q);
+    if (rep != NULL) {
+        rep->dss_ocsps = ev->n;
+        rep->dss_crls = ev->ncrl;
+        rep->dss_certs = ev->ncert;
+        rep->evidence = ev;
+    }
+}
+
+static X509 *
+x509_of(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+
+    return der != NULL && len > 0 ? d2i_X509(NULL, &p, (long)len) : NULL;
+}
+
+/* the one of the certificates that issued x; NULL none */
+static X509 *
+issuer_in(X509 *x, STACK_OF(X509) * certs)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        if (X509_cmp(sk_X509_value(certs, i), x) != 0 &&
+            stamp_issued_by(x, sk_X509_value(certs, i)))
+            return sk_X509_value(certs, i);
+    return NULL;
+}
+
+static void
+note_add(struct hall_stamp_verdict *v, const char *text)
+{
+    if (v->nnotes < HALL_STAMP_NOTES_MAX && text != NULL && text[0] != '\0')
+        v->notes[v->nnotes++] = text;
+}
+
+/* one signature's signer and TSA against the evidence, and its level */
+static void
+level_one(struct hall_pool *pool, const struct hall_stamp_evidence *ev, STACK_OF(X509) * certs,
+          struct hall_stamp_sig *s)
+{
+    struct hall_stamp_status st;
+    X509 *signer = x509_of(s->signer_der, s->signer_der_len), *tsa, *issuer;
+
+    s->level = s->timestamp == HALL_STAMP_PASS ? "B-T" : "B-B";
+    issuer = signer != NULL ? issuer_in(signer, certs) : NULL;
+    s->ltv_issuer = issuer != NULL;
+    if (issuer != NULL && s->signing_time != 0 &&
+        stamp_status_kept(pool, signer, issuer, ev, s->signing_time, &st) == HALL_OK) {
+        s->ltv_state = st.state;
+        s->ltv_source = st.source;
+        s->ltv_at = st.checked_at;
+        s->ltv_revoked_at = st.revoked_at;
+        s->ltv_reason = st.reason;
+    }
+    tsa = x509_of(s->tsa_der, s->tsa_der_len);
+    if (tsa != NULL) {
+        s->ltv_tsa_needed = stamp_status_sources(pool, tsa);
+        issuer = s->ltv_tsa_needed ? issuer_in(tsa, certs) : NULL;
+        if (issuer != NULL &&
+            stamp_status_kept(pool, tsa, issuer, ev, s->signing_time, &st) == HALL_OK)
+            s->ltv_tsa_state = st.state;
+    }
+    if (s->timestamp == HALL_STAMP_PASS && s->ltv_state != HALL_STAMP_REV_UNCHECKED &&
+        s->ltv_issuer && (!s->ltv_tsa_needed || s->ltv_tsa_state != HALL_STAMP_REV_UNCHECKED))
+        s->level = "B-LT";
+    /* B-LTA: a document timestamp made after the evidence (so the /DSS
+     * holding it came before; the timestamp covers the revisions before it) */
+    if (strcmp(s->level, "B-LT") == 0 && s->doc_ts_after > 0 && s->ltv_at <= s->doc_ts_time)
+        s->level = "B-LTA";
+    X509_free(signer);
+    X509_free(tsa);
+}
+
+void
+stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
+             struct hall_stamp_report *rep)
+{
+    static const struct hall_stamp_evidence none;
+    const struct hall_stamp_evidence *ev = rep->evidence != NULL ? rep->evidence : &none;
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    int i, j;
+
+    if (certs == NULL)
+        abort();
+    for (i = 0; i < ev->ncert; i++) {
+        X509 *x = x509_of(ev->cert[i], ev->cert_len[i]);
+
+        if (x != NULL)
+            sk_X509_push(certs, x);
+    }
+    for (i = 0; trust->cas != NULL && i < sk_X509_num(trust->cas); i++)
+        if (X509_up_ref(sk_X509_value(trust->cas, i)) == 1)
+            sk_X509_push(certs, sk_X509_value(trust->cas, i));
+    for (i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
+        if (X509_up_ref(sk_X509_value(trust->roots, i)) == 1)
+            sk_X509_push(certs, sk_X509_value(trust->roots, i));
+    for (i = 0; i < rep->nsigs; i++) {
+        struct hall_stamp_sig *s = &rep->sigs[i];
+
+        s->level = "";
+        if (s->doc_timestamp && s->range == HALL_STAMP_PASS) {
+            s->level = "DTS";
+            rep->doc_timestamps += s->state == HALL_STAMP_VALID;
+            continue;
+        }
+        if (s->ses) {
+            s->level = "GB/T 38540";
+            continue;
+        }
+        if (s->range != HALL_STAMP_PASS || s->signature != HALL_STAMP_PASS)
+            continue;
+        for (j = i + 1; j < rep->nsigs; j++)
+            if (rep->sigs[j].doc_timestamp && rep->sigs[j].state == HALL_STAMP_VALID &&
+                rep->sigs[j].revision_end > s->revision_end) {
+                if (s->doc_ts_after++ == 0)
+                    s->doc_ts_time = rep->sigs[j].signing_time;
+            }
+        level_one(pool, ev, certs, s);
+    }
+    sk_X509_pop_free(certs, X509_free);
+}
+
+const char *
+hall_stamp_level_text(const char *level)
+{
+    static const char *const t[][2] = {
+        {"B-B", "B-B（基本签名：没有可信时间戳）"},
+        {"B-T", "B-T（带时间戳：文件内没有签章时的吊销信息，吊销状态须向CA查询）"},
+        {"B-LT", "B-LT（长期验证：文件内含验证所需的证书和签章时的吊销信息）"},
+        {"B-LTA", "B-LTA（长期存档：其后的文档时间戳保护文件内的验证信息）"},
+        {"GB/T 38540", "GB/T 38540 电子签章（其格式没有存放吊销信息之处，不分PAdES级别）"},
+        {"DTS", "文档时间戳（ETSI.RFC3161）"},
+    };
+
+    for (size_t i = 0; level != NULL && i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(level, t[i][0]) == 0)
+            return t[i][1];
+    return "";
+}
+
+int
+stamp_verdict_kept(struct hall_pool *pool, const struct hall_stamp_sig *s,
+                   struct hall_stamp_verdict *v)
+{
+    const char *src;
+    time_t now = time(NULL);
+
+    if (!hall_stamp_wants_records(s) || s->ltv_state == HALL_STAMP_REV_UNCHECKED)
+        return 0;
+    /* the records knew better: revoked at or before the signing time */
+    if (v->state == HALL_STAMP_REVOKED_BEFORE)
+        return 1;
+    src = s->ltv_source != NULL && strcmp(s->ltv_source, "CRL") == 0 ? "CRL" : "OCSP答复";
+    if (s->ltv_state == HALL_STAMP_REV_REVOKED && s->ltv_revoked_at <= s->signing_time) {
+        v->signer_at_signing = "已吊销";
+        if (v->state == HALL_STAMP_VALID) {
+            v->state = HALL_STAMP_REVOKED_BEFORE;
+            v->problem = hall_psprintf(pool, "依据文件内嵌的%s，签章人证书于 %s 吊销，早于签章时间",
+                                       src, hall_beijing_time(pool, s->ltv_revoked_at));
+        }
+        return 1;
+    }
+    if (s->ltv_state == HALL_STAMP_REV_UNKNOWN)
+        return 0;
+    if (v->signer_at_signing[0] == '\0')
+        v->signer_at_signing = "有效";
+    if (v->state != HALL_STAMP_VALID)
+        return 1;
+    if (s->ltv_state == HALL_STAMP_REV_REVOKED)
+        note_add(v, hall_psprintf(pool,
+                                  "依据文件内嵌的%s（%s）：签章人证书于 %s 吊销，晚于签章时间，"
+                                  "签章仍有效（签章后吊销）",
+                                  src, hall_beijing_time(pool, s->ltv_at),
+                                  hall_beijing_time(pool, s->ltv_revoked_at)));
+    else
+        note_add(v, hall_psprintf(pool,
+                                  "依据文件内嵌的吊销信息（%s，%s）：签章时签章人证书未被吊销，"
+                                  "无需联网查询",
+                                  src, hall_beijing_time(pool, s->ltv_at)));
+    if (s->signer_not_after != 0 && s->signer_not_after < now)
+        note_add(v, hall_psprintf(pool,
+                                  "签章人证书已于 %s 到期；时间戳证明签章时证书在有效期内，"
+                                  "依据文件内嵌的吊销信息签章仍有效",
+                                  hall_beijing_time(pool, s->signer_not_after)));
+    return 1;
+}
