@@ -489,6 +489,7 @@ function updateWriter(pdf) {
         w.push(objBytes(obj));
         w.end();
     };
+    w.root = null; /* the catalog, when written again */
     const last = pdf.bytes[pdf.bytes.length - 1];
     if (last !== 0x0a && last !== 0x0d)
         w.push(ascii('\n'));
@@ -553,11 +554,15 @@ function appendField(pdf, w, wRef) {
     cat.set(PDFName.of('AcroForm'), formWith(pdf.form));
     assertKept(pdf, pdf.rootRef, cat, ['/AcroForm'], '文档目录（Catalog）');
     w.object(pdf.rootRef, cat);
+    w.root = cat;
     return 'catalog';
 }
 
 /* the cross-reference section of the input's kind, the trailer, and the
- * whole file: the input's bytes and the update's */
+ * whole file: the input's bytes and the update's.  Returns { bytes, next }:
+ * next is what readPdf would say of bytes, for an update after this one
+ * (the /DSS's) without reading the file again; its parsed objects are the
+ * input's, but for the catalog when this update wrote it */
 function closeUpdate(pdf, w, lastNum) {
     const newId = hex(crypto.getRandomValues(new Uint8Array(16)));
     /* the input's first element, in hex whatever its form; new bytes for both
@@ -578,9 +583,10 @@ function closeUpdate(pdf, w, lastNum) {
         }
         return out;
     };
-    let xrefAt;
+    let xrefAt, size;
     if (pdf.xrefKind === 'table') {
         xrefAt = w.at;
+        size = Math.max(pdf.size, lastNum + 1);
         let t = 'xref\n';
         for (const [first, count] of runs(w.offsets.keys())) {
             t += `${first} ${count}\n`;
@@ -589,13 +595,14 @@ function closeUpdate(pdf, w, lastNum) {
                 t += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
             }
         }
-        w.push(ascii(`${t}trailer\n<< /Size ${Math.max(pdf.size, lastNum + 1)} ${root}`));
+        w.push(ascii(`${t}trailer\n<< /Size ${size} ${root}`));
         for (const p of ids)
             w.push(p);
         w.push(ascii(` /Prev ${pdf.prevOffset} >>\n`));
     } else {
         const X = Math.max(pdf.size, lastNum + 1);
         xrefAt = w.at;
+        size = X + 1;
         w.offsets.set(X, [xrefAt, 0]);
         const rs = runs(w.offsets.keys());
         let count = 0;
@@ -620,7 +627,7 @@ function closeUpdate(pdf, w, lastNum) {
             ` /Prev ${pdf.prevOffset} ${root}`));
         for (const p of ids)
             w.push(p);
-        w.push(ascii(` /Size ${X + 1} /Length ${data.length} >>\nstream\n`));
+        w.push(ascii(` /Size ${size} /Length ${data.length} >>\nstream\n`));
         w.push(data);
         w.push(ascii('\nendstream\nendobj\n'));
     }
@@ -633,7 +640,12 @@ function closeUpdate(pdf, w, lastNum) {
         out.set(c, q);
         q += c.length;
     }
-    return out;
+    const xref = new Map(pdf.xref);
+    for (const [num, [off, gen]] of w.offsets)
+        xref.set(num, { type: 1, off, gen });
+    const next = { ...pdf, bytes: out, size, prevOffset: xrefAt, xref, root: w.root || pdf.root,
+        id: pdf.id || PDFHexString.of(newId) };
+    return { bytes: out, next };
 }
 
 /* the signature dictionary's first part, /ByteRange and /Contents to be
@@ -695,8 +707,8 @@ export function writeUpdate(pdf, stamp) {
 
     const wRef = PDFRef.of(W, 0);
     const rewritten = [appendAnnot(pdf, u, page, wRef), appendField(pdf, u, wRef)];
-    const bytes = closeUpdate(pdf, u, M);
-    return { bytes, ...at, rect, rewritten, objects: { S, W, N, I, M } };
+    const { bytes, next } = closeUpdate(pdf, u, M);
+    return { bytes, next, ...at, rect, rewritten, objects: { S, W, N, I, M } };
 }
 
 /*
@@ -721,8 +733,8 @@ export function writeDocTimeStamp(pdf, contentsLength) {
     u.end();
     const wRef = PDFRef.of(W, 0);
     const rewritten = [appendAnnot(pdf, u, page, wRef), appendField(pdf, u, wRef)];
-    const bytes = closeUpdate(pdf, u, W);
-    return { bytes, ...at, rewritten, objects: { S, W } };
+    const { bytes, next } = closeUpdate(pdf, u, W);
+    return { bytes, next, ...at, rewritten, objects: { S, W } };
 }
 
 /* the items of a /DSS array (or of a /VRI entry's), references kept */
@@ -743,16 +755,16 @@ function dssItems(context, v) {
 export function writeDss(pdf, ev) {
     const { context } = pdf;
     const u = updateWriter(pdf);
-    let next = pdf.size;
+    let num = pdf.size;
     const old = context.lookup(pdf.root.get(PDFName.of('DSS')));
     const oldDss = old instanceof PDFDict ? old : null;
     const lists = {};
     for (const [key, items] of [['Certs', ev.certs], ['OCSPs', ev.ocsps], ['CRLs', ev.crls]]) {
         const refs = [];
         for (const der of items) {
-            const num = next++;
-            writeStream(u, num, '', der);
-            refs.push(`${num} 0 R`);
+            const n = num++;
+            writeStream(u, n, '', der);
+            refs.push(`${n} 0 R`);
         }
         lists[key] = { fresh: refs, all: [...(oldDss ? dssItems(context, oldDss.get(PDFName.of(key))) : [])
             .map((r) => `${r.objectNumber} ${r.generationNumber} R`), ...refs] };
@@ -769,7 +781,7 @@ export function writeDss(pdf, ev) {
         for (const [k, v] of oldVri.entries())
             if (!have.has(k.asString().slice(1)))
                 vri += ` ${k.asString()} ${String(v)}`;
-    const D = next++;
+    const D = num++;
     u.begin(D);
     u.push(ascii(`<< /Type /DSS /Certs [${lists.Certs.all.join(' ')}] /OCSPs [${lists.OCSPs.all.join(' ')}]` +
         `${lists.CRLs.all.length ? ` /CRLs [${lists.CRLs.all.join(' ')}]` : ''} /VRI <<${vri} >> >>`));
@@ -779,7 +791,9 @@ export function writeDss(pdf, ev) {
     cat.set(PDFName.of('DSS'), PDFRef.of(D, 0));
     assertKept(pdf, pdf.rootRef, cat, ['/DSS'], '文档目录（Catalog）');
     u.object(pdf.rootRef, cat);
-    return { bytes: closeUpdate(pdf, u, D), dss: D };
+    u.root = cat;
+    const { bytes, next } = closeUpdate(pdf, u, D);
+    return { bytes, next, dss: D };
 }
 
 /* /ByteRange's three numbers, fixed width, left-aligned as hall-stamp

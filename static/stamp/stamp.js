@@ -255,8 +255,10 @@ export async function stampPdf(o) {
     /* PAdES B-LT: the chain and the OCSP answers in a /DSS of its own; a
      * stamp without them is still a stamp (B-T), said so */
     try {
-        out.bytes = await addEvidence(u.bytes, [contentsOf(u)], o.evidenceUrl, serialHex(medium.signerDer),
-            tokenCerts(ts.token));
+        /* the stamped file as readPdf would read it, without reading it again:
+         * /ByteRange and /Contents, filled in place, are in u.bytes */
+        out.bytes = await addEvidence({ ...u.next, bytes: u.bytes }, [contentsOf(u)], o.evidenceUrl,
+            serialHex(medium.signerDer), tokenCerts(ts.token));
         out.level = 'B-LT';
     } catch (e) {
         out.warning = STAMP_MSG.evidence;
@@ -312,13 +314,13 @@ function tokenCerts(token) {
 }
 
 /*
- * bytes (a stamped PDF) with a /DSS update holding the hall's evidence for
- * the signer serial (GET evidenceUrl?serial=: the chain, the TSA's
- * certificate, an OCSP answer made now) and the certificates extra (the
- * TSA's, from the token), for the signatures whose /Contents are sigs.
- * Sends the serial only.
+ * A stamped PDF (bytes, or what readPdf says of them) with a /DSS update
+ * holding the hall's evidence for the signer serial (GET
+ * evidenceUrl?serial=: the chain, the TSA's certificate, an OCSP answer
+ * made now) and the certificates extra (the TSA's, from the token), for
+ * the signatures whose /Contents are sigs.  Sends the serial only.
  */
-export async function addEvidence(bytes, sigs, evidenceUrl, serial, extra = []) {
+export async function addEvidence(input, sigs, evidenceUrl, serial, extra = []) {
     const r = await fetch(`${evidenceUrl}?serial=${encodeURIComponent(serial)}`, { credentials: 'omit',
         cache: 'no-store', headers: { Accept: 'application/json' } });
     const j = await r.json();
@@ -336,7 +338,7 @@ export async function addEvidence(bytes, sigs, evidenceUrl, serial, extra = []) 
     const vri = [];
     for (const c of sigs)
         vri.push({ contents: c, vriKey: hexOf(new Uint8Array(await crypto.subtle.digest('SHA-1', c))) });
-    const pdf = await readPdf(bytes);
+    const pdf = input instanceof Uint8Array ? await readPdf(input) : input;
     return writeDss(pdf, { certs, ocsps: j.evidence.ocsps.map(b64bytes), crls: (j.evidence.crls || []).map(b64bytes),
         sigs: vri }).bytes;
 }
