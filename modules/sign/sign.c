@@ -91,6 +91,7 @@ static EVP_PKEY *demo_key;       /* its key: the only key the hall stamps with *
 static unsigned char *demo_seal; /* demo_dir/demo.seseal (hall-demoseal) */
 static X509 *sm2_root;           /* the SM2 root: the sm2 CA's chain (/sign/evidence) */
 static X509 *tsa_cert;           /* the hall's TSA (/sign/evidence) */
+static char *ocsp_url;           /* ocsp_url: where /sign/evidence asks; NULL: the AIA's */
 static size_t demo_seal_len;
 static char *tsa_url;
 
@@ -243,6 +244,9 @@ sign_init(struct hall_app *app)
     else if (asprintf(&tsa_url, "%s/tsa", conf->public_url) < 0)
         tsa_url = NULL;
     if (tsa_url == NULL)
+        abort();
+    if (conf->ocsp_url != NULL && conf->ocsp_url[0] != '\0' &&
+        (ocsp_url = strdup(conf->ocsp_url)) == NULL)
         abort();
     return HALL_OK;
 fail:
@@ -964,10 +968,9 @@ evidence_cert(struct hall_req *req, struct hall_val *list, X509 *x)
  * (docs/modules/sign.md): the certificate the hall issued with that serial,
  * its CA and root, the OCSP signer, the TSA's certificate, and the hall's
  * OCSP answer for it, asked now at the URL the certificate names (the
- * hall's /ocsp, through nginx): this module holds no OCSP key, as it holds
- * no CA key.  Public as /pki/ and /ocsp are: certificates and their status
- * only.  在线盖章 asks it after the stamp, with the signer's serial: never
- * the document.
+ * hall's /ocsp, through nginx; ocsp_url instead when set): this module
+ * holds no OCSP key, as it holds no CA key.  Public as /pki/ and /ocsp are: certificates and their
+ * status only.  在线盖章 asks it after the stamp, with the signer's serial: never the document.
  */
 static int
 evidence(struct hall_req *req)
@@ -1019,7 +1022,7 @@ evidence(struct hall_req *req)
     n = i2d_OCSP_REQUEST(oreq, &der);
     if (n <= 0)
         abort();
-    url = ocsp_url_of(req->pool, signer);
+    url = ocsp_url != NULL ? ocsp_url : ocsp_url_of(req->pool, signer);
     ans = url != NULL ? ocsp_fetch(req, url, ca, id, oreq, der, (size_t)n, &ans_len, &status, &why)
                       : NULL;
     if (ans == NULL) {

@@ -8,7 +8,8 @@
  * verifies with the CA as issuer and the root as trust anchor: good, and
  * revoked (with its reason) once the certificate is revoked.  A missing,
  * malformed or unknown serial: the JSON message in Chinese naming the
- * field, never a 5xx.
+ * field; the responder unreachable (ocsp_url a dead port): 503 in Chinese,
+ * no evidence given.
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -17,6 +18,7 @@ const path = require('node:path');
 const { HALL } = require('./lib/client');
 const { tmpdir, fetchPki, staffRevoke, openssl } = require('./lib/pki');
 const { hallSeals } = require('./lib/stamp');
+const { withConf, restore } = require('./lib/cutmod');
 
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
@@ -113,4 +115,20 @@ test('sign_evidence__missing_malformed_or_unknown_serial__json_in_chinese_naming
         assert.equal(r.body.field, 'serial', q);
         assert.match(r.body.message, re, q);
     }
+});
+
+test('sign_evidence__ocsp_responder_unreachable__503_in_chinese_no_evidence', { skip: !process.env.HALL_VAR }, async () => {
+    await withConf('sign', (text) => `${text}\nocsp_url = http://127.0.0.1:9/ocsp\n`);
+    try {
+        const r = await evidence(`?serial=${seals.org.serial.toUpperCase()}`);
+        assert.equal(r.status, 503, r.text);
+        assert.match(r.type, /^application\/json/);
+        assert.equal(r.body.ok, false);
+        assert.equal(r.body.message, '吊销状态服务暂时无法应答，请稍后再试');
+        assert.equal(r.body.evidence, undefined);
+    } finally {
+        restore();
+    }
+    /* the module's own program again: the certificate's /ocsp */
+    assert.equal((await evidence(`?serial=${seals.org.serial.toUpperCase()}`)).status, 200);
 });
