@@ -325,6 +325,12 @@ test('我的电子印章 links each valid seal to 在线盖章, which opens with
         const br = lastSignature(twice).byteRange;
         assert.ok(br[2] + br[3] > once.length && br[2] + br[3] < twice.length);
         assert.match(twice.subarray(br[2] + br[3]).toString('latin1'), /\/Type \/DSS/);
+        /* the second /DSS lists the first's evidence too: a /VRI and an OCSP answer for each stamp */
+        const dss = /\/Type \/DSS \/Certs \[[^\]]*\] \/OCSPs \[([^\]]*)\][\s\S]*?endobj/.exec(
+            twice.subarray(br[2] + br[3]).toString('latin1'));
+        assert.ok(dss, 'the second /DSS');
+        assert.equal(dss[1].trim().split(/\s+/).length, 6, 'two OCSP answers (three tokens a reference)');
+        assert.equal((dss[0].match(/\/Type \/VRI/g) || []).length, 2);
         /* the holder's own seal file came from the hall; the PKCS#12 did not go there */
         assertNothingLeft(requests, [['pkcs12', holder.p12], ['PIN', Buffer.from(holder.pin)]]);
         a11y.assertAllChecked(me);
