@@ -116,6 +116,8 @@ test('在线盖章 stamps PAdES B-LT: a /DSS with the chain, the TSA and an OCSP
         const requests = recordRequests(context);
         const page = await stampPage(context);
         await page.locator('#stamp-level').filter({ hasText: 'PAdES B-LT' }).waitFor();
+        /* the page says what it sends: the serial, for the evidence */
+        assert.match(await page.locator('#stamp-privacy').innerText(), /以签章人证书的序列号查询证书链和吊销状态/);
         await a11y.check(page, '在线盖章, B-LT stamped');
         const out = await download(page, '#stamp-download');
         const input = fs.readFileSync(file('doc.pdf'));
