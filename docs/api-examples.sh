@@ -780,6 +780,13 @@ ex 200 '"packages":\[.*"kind":"deb"' curl -s -H 'Accept: application/json' "$H/s
 # the seal lookup hall-stamp asks: an unknown esID, a malformed one
 ex 200 '"state":"unknown"' curl -s "$H/sign/seal-status?es_id=NOSUCHSEAL0001"
 ex 400 '"field":"es_id"' curl -s -H 'Accept: application/json' "$H/sign/seal-status?es_id=a-b"
+# 在线盖章's B-LT evidence: the chain and an OCSP answer openssl verifies
+ex 200 "\"serial\":\"$SERIAL\".*\"ocsps\":\[\"" curl -s "$H/sign/evidence?serial=$SERIAL"
+printf '%s' "$OUT" | node -e 'process.stdout.write(Buffer.from(
+  JSON.parse(require("fs").readFileSync(0)).evidence.ocsps[0], "base64"))' >"$D/ev.ocsp"
+openssl ocsp -respin "$D/ev.ocsp" -issuer "$D/ecc.crt" -CAfile "$D/root.crt" 2>&1 |
+    grep -q 'Response verify OK' || die "the evidence's OCSP answer does not verify"
+ex 404 '"field":"serial"' curl -s -H 'Accept: application/json' "$H/sign/evidence?serial=7FFFFFFFFFFFFFF1"
 # 我的电子印章 and a seal's medium: the applicant's seal orders only
 ex 404 '"ok":false' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/seals?id=$ID"
 ex 400 '"field":"id".*编号应为1到' curl -s -b "$J" -H 'Accept: application/json' "$H/seal/medium?id=x"

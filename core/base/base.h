@@ -172,6 +172,7 @@ struct hall_conf {
     /* modules/sign (docs/modules/sign.md) */
     char *demo_dir;          /* the 免费体验 demo CA: demo-root.crt, demo-signer.crt/.key */
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
+    char *ocsp_url;          /* where /sign/evidence asks OCSP ("": the certificate's AIA) */
     long sign_try_daily_max; /* 免费体验 stamps per client address and Beijing day */
 };
 

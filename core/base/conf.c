@@ -133,6 +133,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "the 免费体验 demo CA (script/lib/demo-ca.sh): demo-root.crt, demo-signer.crt and its"
       " encrypted demo-signer.key (pki_pass_file); not the hall's CA"),
     S(tsa_url, "", "the timestamp authority the 免费体验 stamps ask (empty: public_url + /tsa)"),
+    S(ocsp_url, "",
+      "the OCSP responder GET /sign/evidence asks (empty: the one the certificate names,"
+      " pki_url + /ocsp)"),
     I(sign_try_daily_max, 1, 100000, "10",
       "免费体验 stamps one client address may ask for per calendar day, Beijing time (429 above)"),
     {NULL, 0, 0, 0, NULL, 0, NULL},

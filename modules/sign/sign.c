@@ -10,6 +10,9 @@
  *   POST /sign/try       public (CSRF of the page): a PDF of at most 5 MiB
  *                        stamped with the demo seal under the demo CA,
  *                        sign_try_daily_max a client address a day
+ *   GET  /sign/evidence  public: what 在线盖章 keeps in a stamped PDF's /DSS
+ *                        (PAdES B-LT): the chain of a certificate the hall
+ *                        issued, the TSA's, and a fresh answer of /ocsp
  *   GET  /sign/tools     驱动和盖章工具下载: hall-stamp's packages (make
  *                        stamp-dist: static/downloads/, served by nginx),
  *                        their version, size and SHA-256
@@ -33,9 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "hall.h"
 #include "pki/stamp.h"
@@ -49,6 +55,11 @@ static const struct hall_stmt sign_stmts[] = {
      "SELECT state, coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s,"
      " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
      " AS revoked_at FROM certificates WHERE serial = $1",
+     1},
+    /* the certificate whose evidence /sign/evidence gives */
+    {"sign_evidence_cert",
+     "SELECT ca, der FROM certificates WHERE serial = $1 AND state IN ('issued', 'revoked')"
+     " AND der IS NOT NULL",
      1},
     /* the seal in the register */
     {"sign_seal",
@@ -67,6 +78,9 @@ static X509 *hall_root;          /* the hall's ECDSA root: "the chain to the hal
 static X509 *demo_cert;          /* the demo signer */
 static EVP_PKEY *demo_key;       /* its key: the only key the hall stamps with */
 static unsigned char *demo_seal; /* demo_dir/demo.seseal (hall-demoseal) */
+static X509 *sm2_root;           /* the SM2 root: the sm2 CA's chain (/sign/evidence) */
+static X509 *tsa_cert;           /* the hall's TSA (/sign/evidence) */
+static char *ocsp_url;           /* ocsp_url: where /sign/evidence asks; NULL: the AIA's */
 static size_t demo_seal_len;
 static char *tsa_url;
 
@@ -201,14 +215,27 @@ sign_init(struct hall_app *app)
     }
     hall_root_subject = subject_of(hall_root);
     demo_root_subject = subject_of(trust.demo_root);
-    x = hall_pki_cert_load(conf->pki_dir, "sm2-root", NULL);
-    sm2_root_subject = x != NULL ? subject_of(x) : NULL;
-    X509_free(x);
+    sm2_root = hall_pki_cert_load(conf->pki_dir, "sm2-root", NULL);
+    sm2_root_subject = sm2_root != NULL ? subject_of(sm2_root) : NULL;
+    /* /sign/evidence: the issuing CAs' and their OCSP signers' certificates
+     * (no key: the answers come from /ocsp), the TSA's certificate */
+    if (hall_pki_load(conf, 0, err, sizeof(err)) != HALL_OK)
+        goto fail;
+    if (hall_tsa_load(conf, 0, err, sizeof(err)) != HALL_OK)
+        goto fail;
+    tsa_cert = hall_pki_cert_load(conf->pki_dir, "tsa", NULL);
+    if (tsa_cert == NULL) {
+        snprintf(err, sizeof(err), "pki_dir %s: tsa.crt cannot be read", conf->pki_dir);
+        goto fail;
+    }
     if (conf->tsa_url != NULL && conf->tsa_url[0] != '\0')
         tsa_url = strdup(conf->tsa_url);
     else if (asprintf(&tsa_url, "%s/tsa", conf->public_url) < 0)
         tsa_url = NULL;
     if (tsa_url == NULL)
+        abort();
+    if (conf->ocsp_url != NULL && conf->ocsp_url[0] != '\0' &&
+        (ocsp_url = strdup(conf->ocsp_url)) == NULL)
         abort();
     return HALL_OK;
 fail:
@@ -842,7 +869,210 @@ seal_status(struct hall_req *req)
     return hall_resp_ok(req, out);
 }
 
+/* the OCSP URL of x's authorityInfoAccess (the hall's /ocsp), or NULL */
+static const char *
+ocsp_url_of(struct hall_pool *pool, X509 *x)
+{
+    STACK_OF(OPENSSL_STRING) *u = X509_get1_ocsp(x);
+    const char *url = NULL;
+
+    if (u != NULL && sk_OPENSSL_STRING_num(u) > 0)
+        url = hall_pstrdup(pool, sk_OPENSSL_STRING_value(u, 0));
+    X509_email_free(u);
+    return url;
+}
+
+/*
+ * The hall's OCSP answer about id, asked at url as any relying party asks
+ * (POST, with a nonce: an answer signed now, whose thisUpdate is after the
+ * stamp's timestamp, not one the responder kept from before, which proves
+ * nothing about the stamp), and checked before it is given out: signed for
+ * ca by its responder, our nonce, about id, current.  Its DER (pool) and
+ * *status (V_OCSP_CERTSTATUS_*), or NULL with *why.
+ */
+static unsigned char *
+ocsp_fetch(struct hall_req *req, const char *url, struct hall_pki_ca *ca, OCSP_CERTID *id,
+           OCSP_REQUEST *oreq, const unsigned char *qder, size_t qlen, size_t *len, int *status,
+           const char **why)
+{
+    struct hall_http_call call = {
+        .method = "POST",
+        .url = url,
+        .content_type = "application/ocsp-request",
+        .body = (const char *)qder,
+        .body_len = qlen,
+        .connect_ms = 3000,
+        .total_ms = 10000,
+        .provider = "ocsp",
+    };
+    struct hall_http_resp r;
+    const unsigned char *p;
+    OCSP_RESPONSE *resp = NULL;
+    OCSP_BASICRESP *basic = NULL;
+    X509_STORE *store = NULL;
+    STACK_OF(X509) *untrusted = NULL;
+    ASN1_GENERALIZEDTIME *this_upd = NULL, *next_upd = NULL;
+    unsigned char *out = NULL;
+    int reason = -1;
+
+    *why = "no answer";
+    if (hall_http_call(req->pool, &call, &r) != HALL_OK || r.status != 200 || r.len == 0)
+        return NULL;
+    p = (const unsigned char *)r.body;
+    resp = d2i_OCSP_RESPONSE(NULL, &p, (long)r.len);
+    *why = "not a successful OCSP answer";
+    if (resp == NULL || p != (const unsigned char *)r.body + r.len ||
+        OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+        (basic = OCSP_response_get1_basic(resp)) == NULL)
+        goto out;
+    store = X509_STORE_new();
+    untrusted = sk_X509_new_null();
+    if (store == NULL || untrusted == NULL || X509_STORE_add_cert(store, ca->cert) != 1 ||
+        X509_STORE_add_cert(store, ca->sm2 ? sm2_root : hall_root) != 1 ||
+        sk_X509_push(untrusted, ca->cert) <= 0)
+        abort();
+    *why = "its signature does not verify";
+    if (OCSP_basic_verify(basic, untrusted, store, 0) != 1)
+        goto out;
+    *why = "not an answer to this request (nonce)";
+    if (OCSP_check_nonce(oreq, basic) != 1)
+        goto out;
+    *why = "not about this certificate, or not current";
+    if (OCSP_resp_find_status(basic, id, status, &reason, NULL, &this_upd, &next_upd) != 1 ||
+        OCSP_check_validity(this_upd, next_upd, 300, -1) != 1)
+        goto out;
+    *why = "neither good nor revoked";
+    if (*status != V_OCSP_CERTSTATUS_GOOD && *status != V_OCSP_CERTSTATUS_REVOKED)
+        goto out;
+    out = (unsigned char *)r.body;
+    *len = r.len;
+out:
+    ERR_clear_error();
+    sk_X509_free(untrusted);
+    X509_STORE_free(store);
+    OCSP_BASICRESP_free(basic);
+    OCSP_RESPONSE_free(resp);
+    return out;
+}
+
+/* a certificate's DER, base64, appended to list (once: the same one twice
+ * is left out) */
+static void
+evidence_cert(struct hall_req *req, struct hall_val *list, X509 *x)
+{
+    unsigned char *der = NULL;
+    const struct hall_val *v;
+    const char *b;
+    int n;
+
+    if (x == NULL || (n = i2d_X509(x, &der)) <= 0)
+        return;
+    b = hall_b64(req->pool, der, (size_t)n);
+    OPENSSL_free(der);
+    for (v = list->first; v != NULL; v = v->next)
+        if (v->type == HALL_V_STR && strcmp(v->str, b) == 0)
+            return;
+    hall_val_push_str(req->pool, list, b);
+}
+
+/*
+ * GET /sign/evidence?serial=: what a PAdES B-LT stamp keeps in its /DSS
+ * (docs/modules/sign.md): the certificate the hall issued with that serial,
+ * its CA and root, the OCSP signer, the TSA's certificate, and the hall's
+ * OCSP answer for it, asked now at the URL the certificate names (the
+ * hall's /ocsp, through nginx; ocsp_url instead when set): this module
+ * holds no OCSP key, as it holds no CA key.  Public as /pki/ and /ocsp are: certificates and their
+ * status only.  在线盖章 asks it after the stamp, with the signer's serial: never the document.
+ */
+static int
+evidence(struct hall_req *req)
+{
+    const char *serial = hall_req_param(req, "serial"), *url, *why = NULL;
+    char hex[17];
+    struct hall_dbres *e;
+    struct hall_pki_ca *ca;
+    struct hall_val *out, *o, *certs, *ocsps;
+    OCSP_REQUEST *oreq = NULL;
+    OCSP_CERTID *id = NULL;
+    X509 *signer = NULL;
+    unsigned char *der = NULL, *ans, *signer_der;
+    const unsigned char *p;
+    size_t ans_len = 0, signer_len;
+    int i, n, rc, status = -1;
+
+    if (serial == NULL || *serial == '\0')
+        return hall_msg(req, HALL_M_SIGN_EVIDENCE_SERIAL_REQUIRED, "serial");
+    for (i = 0; serial[i] != '\0' && i < 16; i++) {
+        char c = serial[i];
+
+        if (c >= 'a' && c <= 'f')
+            c = (char)(c - 'a' + 'A');
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+            break;
+        hex[i] = c;
+    }
+    if (i != 16 || serial[i] != '\0' || hex[0] == '0')
+        return hall_msg(req, HALL_M_SIGN_EVIDENCE_SERIAL_BAD, "serial");
+    hex[16] = '\0';
+    e = hall_db_exec(req->cx, "sign_evidence_cert", HALL_STR(hex));
+    if (e == NULL)
+        return hall_msg(req, HALL_M_BUSY, NULL);
+    ca = hall_dbres_rows(e) == 1 ? hall_pki_ca_find(hall_dbres_str(e, 0, "ca")) : NULL;
+    signer_der =
+        ca != NULL ? hall_dbres_bytea(req->cx, e, 0, hall_dbres_col(e, "der"), &signer_len) : NULL;
+    p = signer_der;
+    if (signer_der != NULL)
+        signer = d2i_X509(NULL, &p, (long)signer_len);
+    if (ca == NULL || ca->cert == NULL || signer == NULL)
+        return hall_msg(req, HALL_M_SIGN_EVIDENCE_UNKNOWN, "serial");
+    /* the question a reader asks: a SHA-1 CertID */
+    id = OCSP_cert_to_id(EVP_sha1(), signer, ca->cert);
+    oreq = OCSP_REQUEST_new();
+    if (id == NULL || oreq == NULL || OCSP_request_add0_id(oreq, OCSP_CERTID_dup(id)) == NULL ||
+        OCSP_request_add1_nonce(oreq, NULL, -1) != 1)
+        abort();
+    n = i2d_OCSP_REQUEST(oreq, &der);
+    if (n <= 0)
+        abort();
+    url = ocsp_url != NULL ? ocsp_url : ocsp_url_of(req->pool, signer);
+    ans = url != NULL ? ocsp_fetch(req, url, ca, id, oreq, der, (size_t)n, &ans_len, &status, &why)
+                      : NULL;
+    if (ans == NULL) {
+        hall_log(HALL_LOG_WARN, hall_req_id(req),
+                 "msg=\"evidence: no OCSP answer\" url=%s why=\"%s\"", url != NULL ? url : "none",
+                 why != NULL ? why : "no OCSP URL");
+        rc = hall_msg(req, HALL_M_SIGN_EVIDENCE_BUSY, NULL);
+        goto out;
+    }
+    out = hall_val_obj(req->pool);
+    o = hall_val_set_obj(req->pool, out, "evidence");
+    hall_val_set_str(req->pool, o, "serial", hex);
+    hall_val_set_str(req->pool, o, "status",
+                     status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" : "good");
+    certs = hall_val_set_list(req->pool, o, "certs");
+    hall_val_push_str(req->pool, certs, hall_b64(req->pool, signer_der, signer_len));
+    evidence_cert(req, certs, ca->cert);
+    evidence_cert(req, certs, ca->sm2 ? sm2_root : hall_root);
+    evidence_cert(req, certs, ca->ocsp_cert);
+    evidence_cert(req, certs, tsa_cert);
+    evidence_cert(req, certs, hall_root); /* the TSA's issuer */
+    ocsps = hall_val_set_list(req->pool, o, "ocsps");
+    hall_val_push_str(req->pool, ocsps, hall_b64(req->pool, ans, ans_len));
+    /* the TSA's certificate is the root's, which answers no OCSP and
+     * publishes no CRL: none to give (docs/modules/sign.md) */
+    hall_val_set_list(req->pool, o, "crls");
+    hall_resp_header(req, "Cache-Control", "no-store");
+    rc = hall_resp_ok(req, out);
+out:
+    OPENSSL_free(der);
+    OCSP_REQUEST_free(oreq);
+    OCSP_CERTID_free(id);
+    X509_free(signer);
+    return rc;
+}
+
 static const struct hall_route sign_routes[] = {
+    {"GET", "/sign/evidence", evidence, 0, NULL},
     {"GET", "/sign/seal-status", seal_status, 0, NULL},
     {"GET", "/sign/verify", verify_page, 0, NULL},
     {"POST", "/sign/verify", verify, HALL_R_SPOOL | HALL_R_NOCSRF, NULL},

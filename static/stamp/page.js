@@ -1,9 +1,11 @@
 /*
  * 在线盖章 page (templates/seal_stamp.html): the files chosen, the page
  * previewed by pdf.js, the seal placed by a click (drawn at its real size),
- * 盖章 → stamp.js → a download link to the stamped PDF.  Every file stays in
- * this page; the only request it makes besides loading itself is the
- * timestamp (stamp.js) and, logged in with ?id=, the holder's own .seseal.
+ * 盖章 → stamp.js → a download link to the stamped PDF (PAdES B-LT), and
+ * 添加文档时间戳 → the same with a document timestamp (B-LTA).  Every file
+ * stays in this page; the only requests it makes besides loading itself are
+ * the timestamps and the signer's evidence by its serial (stamp.js) and,
+ * logged in with ?id=, the holder's own .seseal.
  *
  * The PDF and crypto code (pdf.js, pdf-lib, PKI.js: about 1.6 MB) is not
  * loaded with the page: it is fetched when the page is first used (a field
@@ -18,7 +20,8 @@ function libs() {
         libsLoading = Promise.all([import('./vendor/pdf.min.js'), import('./files.js'),
             import('./pdf-update.js'), import('./stamp.js')]).then(([pdfjsLib, files, update, stamp]) => {
             pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
-            return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf };
+            return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf,
+                addDocTimestamp: stamp.addDocTimestamp };
         });
         libsLoading.catch(() => {
             libsLoading = null; /* a network error: tried again at the next use */
@@ -40,12 +43,12 @@ const $ = (id) => document.getElementById(id);
 const root = $('stamp');
 const base = root.dataset.base || '';
 const MM = 72 / 25.4;
-const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'page', 'place', 'tsa'];
+const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'page', 'place', 'tsa', 'lta'];
 const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin: 'stamp-pin', page: 'stamp-page',
-    place: 'stamp-x', tsa: 'stamp-go' };
+    place: 'stamp-x', tsa: 'stamp-go', lta: 'stamp-lta' };
 
 const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
-    viewport: null, busy: false, outUrl: null };
+    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null };
 
 function clearErrors() {
     for (const f of FIELDS)
@@ -75,10 +78,15 @@ async function fileBytes(input) {
 
 function resetResult() {
     $('stamp-done').hidden = true;
-    if (st.outUrl) {
-        URL.revokeObjectURL(st.outUrl);
-        st.outUrl = null;
-    }
+    $('stamp-lta-done').hidden = true;
+    $('stamp-lta-status').textContent = '';
+    $('err-lta').textContent = '';
+    st.outBytes = null;
+    for (const k of ['outUrl', 'ltaUrl'])
+        if (st[k]) {
+            URL.revokeObjectURL(st[k]);
+            st[k] = null;
+        }
 }
 
 /* ---- the seal ------------------------------------------------------------------------ */
@@ -292,11 +300,16 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         const { stampPdf } = await libs();
         const out = await stampPdf({ pdfInfo: st.pdfInfo, sealInfo: st.seal, p12: st.p12,
             pin: $('stamp-pin').value, pageIndex: Number($('stamp-page').value) - 1,
-            xMm: Number($('stamp-x').value), yMm: Number($('stamp-y').value), tsaUrl: '/tsa' });
+            xMm: Number($('stamp-x').value), yMm: Number($('stamp-y').value), tsaUrl: '/tsa',
+            evidenceUrl: '/sign/evidence' });
+        st.outBytes = out.bytes;
         st.outUrl = URL.createObjectURL(new Blob([out.bytes], { type: 'application/pdf' }));
         const a = $('stamp-download');
         a.href = st.outUrl;
-        a.download = `${st.pdfName.replace(/\.pdf$/i, '') || 'document'}-盖章.pdf`;
+        a.download = `${baseName()}-盖章.pdf`;
+        $('stamp-level').textContent = out.level === 'B-LT'
+            ? '签章级别：PAdES B-LT（长期验证）：文件内含证书链和签章时的吊销状态（OCSP答复），验证时无需联网查询。'
+            : `签章级别：PAdES B-T。${out.warning || ''}`;
         $('stamp-done').hidden = false;
         status(`盖章完成：${out.name}（${out.esId}），可信时间 ${beijing(out.genTime)}（北京时间）。`);
         a.focus();
@@ -305,6 +318,42 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     } finally {
         st.busy = false;
         $('stamp-go').disabled = false;
+    }
+});
+
+function baseName() {
+    return st.pdfName.replace(/\.pdf$/i, '') || 'document';
+}
+
+/* 添加文档时间戳: the stamped file with a document timestamp (PAdES B-LTA) */
+$('stamp-lta').addEventListener('click', async () => {
+    if (st.busy || !st.outBytes)
+        return;
+    st.busy = true;
+    $('stamp-lta').disabled = true;
+    $('err-lta').textContent = '';
+    $('stamp-lta-status').textContent = '正在申请文档时间戳…';
+    try {
+        const { addDocTimestamp } = await libs();
+        const out = await addDocTimestamp(st.outBytes, '/tsa');
+        if (st.ltaUrl)
+            URL.revokeObjectURL(st.ltaUrl);
+        st.ltaUrl = URL.createObjectURL(new Blob([out.bytes], { type: 'application/pdf' }));
+        const a = $('stamp-lta-download');
+        a.href = st.ltaUrl;
+        a.download = `${baseName()}-盖章-文档时间戳.pdf`;
+        $('stamp-lta-done').hidden = false;
+        $('stamp-lta-status').textContent = `已添加文档时间戳（PAdES B-LTA），时间 ${beijing(out.genTime)}（北京时间）。`;
+        a.focus();
+    } catch (e) {
+        $('stamp-lta-status').textContent = '';
+        $('err-lta').textContent = isFieldError(e) ? e.message
+            : '添加文档时间戳失败：浏览器无法完成此操作，请使用最新版浏览器后重试。';
+        if (!isFieldError(e))
+            console.error(e);
+    } finally {
+        st.busy = false;
+        $('stamp-lta').disabled = false;
     }
 });
 

@@ -472,109 +472,65 @@ function hex(bytes) {
     return s;
 }
 
-/*
- * The update.  stamp: { pageIndex, xMm, yMm (the seal's centre, from the
- * page's top-left corner), seal (files.js openSeal), image: { width, height,
- * rgb, alpha (Flate-compressed rows) }, time (Date), contentsLength (hex
- * digits reserved) }.  Returns { bytes, contentsStart, contentsEnd,
- * byteRangeAt, rect, objects }.
- */
-export function writeUpdate(pdf, stamp) {
-    const { context } = pdf;
-    const page = pdf.pages[stamp.pageIndex];
-    if (!page)
-        throw new StampError('page', PDF_MSG.page);
-    const w = stamp.seal.picture.widthMm * MM, h = stamp.seal.picture.heightMm * MM;
-    const cx = page.box.x + stamp.xMm * MM, cy = page.box.y + page.box.height - stamp.yMm * MM;
-    const rect = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
-    const S = pdf.size, W = S + 1, N = S + 2, I = S + 3, M = S + 4;
-    const ref = (k) => `${k} 0 R`;
-
-    const chunks = [];
-    let at = pdf.bytes.length;
-    const push = (b) => {
-        chunks.push(b);
-        at += b.length;
+/* an incremental update being written after the bytes of pdf (readPdf) */
+function updateWriter(pdf) {
+    const w = { chunks: [], at: pdf.bytes.length, offsets: new Map() /* num -> [offset, gen] */ };
+    w.push = (b) => {
+        w.chunks.push(b);
+        w.at += b.length;
     };
+    w.begin = (num, gen = 0) => {
+        w.offsets.set(num, [w.at, gen]);
+        w.push(ascii(`${num} ${gen} obj\n`));
+    };
+    w.end = () => w.push(ascii('\nendobj\n'));
+    w.object = (ref, obj) => {
+        w.begin(ref.objectNumber, ref.generationNumber);
+        w.push(objBytes(obj));
+        w.end();
+    };
+    w.root = null; /* the catalog, when written again */
     const last = pdf.bytes[pdf.bytes.length - 1];
     if (last !== 0x0a && last !== 0x0d)
-        push(ascii('\n'));
-    const offsets = new Map(); /* object number -> [offset, generation] */
-    const begin = (num, gen = 0) => {
-        offsets.set(num, [at, gen]);
-        push(ascii(`${num} ${gen} obj\n`));
-    };
-    const end = () => push(ascii('\nendobj\n'));
+        w.push(ascii('\n'));
+    return w;
+}
 
-    /* S: the signature value, /ByteRange and /Contents to be filled in */
-    begin(S);
-    const brBlank = ' '.repeat(BR_WIDTH);
-    push(ascii('<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 '));
-    const byteRangeAt = at;
-    push(ascii(`${brBlank} ${brBlank} ${brBlank} ] /Contents `));
-    const contentsStart = at;
-    push(ascii(`<${'0'.repeat(stamp.contentsLength)}>`));
-    const contentsEnd = at;
-    push(ascii(` /M (${pdfDate(stamp.time)}) /Name ${pdfText(stamp.seal.name)}` +
-        ` /Reason ${pdfText(`电子印章 ${stamp.seal.esId}`)} >>`));
-    end();
+/* a stream object: dict's text (without /Length) and its data */
+function writeStream(w, num, dictText, data) {
+    w.begin(num);
+    w.push(ascii(`<< ${dictText}${dictText ? ' ' : ''}/Length ${data.length} >>\nstream\n`));
+    w.push(data);
+    w.push(ascii('\nendstream'));
+    w.end();
+}
 
-    /* W: the field and its widget, merged */
-    begin(W);
-    push(ascii(`<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfText(`印章${pdf.sigCount + 1}`)} /V ${ref(S)}` +
-        ` /F 132 /P ${page.ref.objectNumber} ${page.ref.generationNumber} R` +
-        ` /Rect [${rect.map(n2).join(' ')}] /AP << /N ${ref(N)} >> >>`));
-    end();
-
-    /* N: the appearance, the picture drawn over the whole box */
-    const content = ascii(`q ${n2(w)} 0 0 ${n2(h)} 0 0 cm /Im0 Do Q`);
-    begin(N);
-    push(ascii(`<< /Type /XObject /Subtype /Form /BBox [0 0 ${n2(w)} ${n2(h)}]` +
-        ` /Resources << /XObject << /Im0 ${ref(I)} >> >> /Length ${content.length} >>\nstream\n`));
-    push(content);
-    push(ascii('\nendstream'));
-    end();
-
-    /* I and M: the seal's picture, RGB and its alpha */
-    const image = (num, space, data, smask) => {
-        begin(num);
-        push(ascii(`<< /Type /XObject /Subtype /Image /Width ${stamp.image.width} /Height ${stamp.image.height}` +
-            ` /ColorSpace /${space} /BitsPerComponent 8 /Filter /FlateDecode${smask ? ` /SMask ${ref(smask)}` : ''}` +
-            ` /Length ${data.length} >>\nstream\n`));
-        push(data);
-        push(ascii('\nendstream'));
-        end();
-    };
-    image(I, 'DeviceRGB', stamp.image.rgb, M);
-    image(M, 'DeviceGray', stamp.image.alpha, 0);
-
-    /* the page (or its indirect /Annots) with W appended */
-    const wRef = PDFRef.of(W, 0);
+/* the page (or its indirect /Annots) again with the widget wRef appended */
+function appendAnnot(pdf, w, page, wRef) {
+    const { context } = pdf;
     const annots = page.dict.get(PDFName.of('Annots'));
-    const rewritten = [];
     if (annots instanceof PDFRef) {
         const arr = context.lookup(annots);
         const copy = arr instanceof PDFArray ? arr.clone(context) : context.obj([]);
         copy.push(wRef);
         assertKept(pdf, annots, copy, [], '页面的注释列表（Annots）');
-        begin(annots.objectNumber, annots.generationNumber);
-        push(objBytes(copy));
-        end();
-        rewritten.push('annots');
-    } else {
-        const d = page.dict.clone(context);
-        const copy = annots instanceof PDFArray ? annots.clone(context) : context.obj([]);
-        copy.push(wRef);
-        d.delete(PDFName.of('Annots')); /* /Annots last */
-        d.set(PDFName.of('Annots'), copy);
-        assertKept(pdf, page.ref, d, ['/Annots'], '页面对象');
-        begin(page.ref.objectNumber, page.ref.generationNumber);
-        push(objBytes(d));
-        end();
-        rewritten.push('page');
+        w.object(annots, copy);
+        return 'annots';
     }
+    const d = page.dict.clone(context);
+    const copy = annots instanceof PDFArray ? annots.clone(context) : context.obj([]);
+    copy.push(wRef);
+    d.delete(PDFName.of('Annots')); /* /Annots last */
+    d.set(PDFName.of('Annots'), copy);
+    assertKept(pdf, page.ref, d, ['/Annots'], '页面对象');
+    w.object(page.ref, d);
+    return 'page';
+}
 
-    /* the form: the AcroForm object again, or the catalog again with it */
+/* the form with the field wRef appended: the AcroForm object again, or the
+ * catalog again with it */
+function appendField(pdf, w, wRef) {
+    const { context } = pdf;
     const formWith = (form) => {
         const d = form ? form.clone(context) : context.obj({});
         const fields = context.lookup(d.get(PDFName.of('Fields')));
@@ -590,22 +546,24 @@ export function writeUpdate(pdf, stamp) {
     if (pdf.formRef && pdf.form) {
         const form = formWith(pdf.form);
         assertKept(pdf, pdf.formRef, form, ['/Fields', '/SigFlags'], '文档的表单（AcroForm）');
-        begin(pdf.formRef.objectNumber, pdf.formRef.generationNumber);
-        push(objBytes(form));
-        end();
-        rewritten.push('form');
-    } else {
-        const cat = pdf.root.clone(context);
-        cat.delete(PDFName.of('AcroForm')); /* /AcroForm last */
-        cat.set(PDFName.of('AcroForm'), formWith(pdf.form));
-        assertKept(pdf, pdf.rootRef, cat, ['/AcroForm'], '文档目录（Catalog）');
-        begin(pdf.rootRef.objectNumber, pdf.rootRef.generationNumber);
-        push(objBytes(cat));
-        end();
-        rewritten.push('catalog');
+        w.object(pdf.formRef, form);
+        return 'form';
     }
+    const cat = pdf.root.clone(context);
+    cat.delete(PDFName.of('AcroForm')); /* /AcroForm last */
+    cat.set(PDFName.of('AcroForm'), formWith(pdf.form));
+    assertKept(pdf, pdf.rootRef, cat, ['/AcroForm'], '文档目录（Catalog）');
+    w.object(pdf.rootRef, cat);
+    w.root = cat;
+    return 'catalog';
+}
 
-    /* the cross-reference section, of the input's kind */
+/* the cross-reference section of the input's kind, the trailer, and the
+ * whole file: the input's bytes and the update's.  Returns { bytes, next }:
+ * next is what readPdf would say of bytes, for an update after this one
+ * (the /DSS's) without reading the file again; its parsed objects are the
+ * input's, but for the catalog when this update wrote it */
+function closeUpdate(pdf, w, lastNum) {
     const newId = hex(crypto.getRandomValues(new Uint8Array(16)));
     /* the input's first element, in hex whatever its form; new bytes for both
      * when the input has none */
@@ -625,26 +583,28 @@ export function writeUpdate(pdf, stamp) {
         }
         return out;
     };
-    let xrefAt;
+    let xrefAt, size;
     if (pdf.xrefKind === 'table') {
-        xrefAt = at;
+        xrefAt = w.at;
+        size = Math.max(pdf.size, lastNum + 1);
         let t = 'xref\n';
-        for (const [first, count] of runs(offsets.keys())) {
+        for (const [first, count] of runs(w.offsets.keys())) {
             t += `${first} ${count}\n`;
             for (let k = first; k < first + count; k++) {
-                const [off, gen] = offsets.get(k);
+                const [off, gen] = w.offsets.get(k);
                 t += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
             }
         }
-        push(ascii(`${t}trailer\n<< /Size ${Math.max(pdf.size, M + 1)} ${root}`));
+        w.push(ascii(`${t}trailer\n<< /Size ${size} ${root}`));
         for (const p of ids)
-            push(p);
-        push(ascii(` /Prev ${pdf.prevOffset} >>\n`));
+            w.push(p);
+        w.push(ascii(` /Prev ${pdf.prevOffset} >>\n`));
     } else {
-        const X = M + 1;
-        xrefAt = at;
-        offsets.set(X, [xrefAt, 0]);
-        const rs = runs(offsets.keys());
+        const X = Math.max(pdf.size, lastNum + 1);
+        xrefAt = w.at;
+        size = X + 1;
+        w.offsets.set(X, [xrefAt, 0]);
+        const rs = runs(w.offsets.keys());
         let count = 0;
         for (const r of rs)
             count += r[1];
@@ -652,7 +612,7 @@ export function writeUpdate(pdf, stamp) {
         let p = 0;
         for (const [first, n] of rs) {
             for (let k = first; k < first + n; k++) {
-                const [off, gen] = offsets.get(k);
+                const [off, gen] = w.offsets.get(k);
                 data[p] = 1;
                 data[p + 1] = (off >>> 24) & 0xff;
                 data[p + 2] = (off >>> 16) & 0xff;
@@ -663,25 +623,177 @@ export function writeUpdate(pdf, stamp) {
                 p += 7;
             }
         }
-        push(ascii(`${X} 0 obj\n<< /Type /XRef /W [1 4 2] /Index [${rs.map((r) => r.join(' ')).join(' ')}]` +
+        w.push(ascii(`${X} 0 obj\n<< /Type /XRef /W [1 4 2] /Index [${rs.map((r) => r.join(' ')).join(' ')}]` +
             ` /Prev ${pdf.prevOffset} ${root}`));
         for (const p of ids)
-            push(p);
-        push(ascii(` /Size ${Math.max(pdf.size, X + 1)} /Length ${data.length} >>\nstream\n`));
-        push(data);
-        push(ascii('\nendstream\nendobj\n'));
+            w.push(p);
+        w.push(ascii(` /Size ${size} /Length ${data.length} >>\nstream\n`));
+        w.push(data);
+        w.push(ascii('\nendstream\nendobj\n'));
     }
-    push(ascii(`startxref\n${xrefAt}\n%%EOF\n`));
+    w.push(ascii(`startxref\n${xrefAt}\n%%EOF\n`));
 
-    const out = new Uint8Array(at);
+    const out = new Uint8Array(w.at);
     out.set(pdf.bytes, 0);
     let q = pdf.bytes.length;
-    for (const c of chunks) {
+    for (const c of w.chunks) {
         out.set(c, q);
         q += c.length;
     }
-    return { bytes: out, contentsStart, contentsEnd, byteRangeAt, rect, rewritten,
-        objects: { S, W, N, I, M } };
+    const xref = new Map(pdf.xref);
+    for (const [num, [off, gen]] of w.offsets)
+        xref.set(num, { type: 1, off, gen });
+    const next = { ...pdf, bytes: out, size, prevOffset: xrefAt, xref, root: w.root || pdf.root,
+        id: pdf.id || PDFHexString.of(newId) };
+    return { bytes: out, next };
+}
+
+/* the signature dictionary's first part, /ByteRange and /Contents to be
+ * filled in: { byteRangeAt, contentsStart, contentsEnd } */
+function sigValue(w, head, contentsLength) {
+    const brBlank = ' '.repeat(BR_WIDTH);
+    w.push(ascii(`${head} /ByteRange [0 `));
+    const byteRangeAt = w.at;
+    w.push(ascii(`${brBlank} ${brBlank} ${brBlank} ] /Contents `));
+    const contentsStart = w.at;
+    w.push(ascii(`<${'0'.repeat(contentsLength)}>`));
+    return { byteRangeAt, contentsStart, contentsEnd: w.at };
+}
+
+/*
+ * The update.  stamp: { pageIndex, xMm, yMm (the seal's centre, from the
+ * page's top-left corner), seal (files.js openSeal), image: { width, height,
+ * rgb, alpha (Flate-compressed rows) }, time (Date), contentsLength (hex
+ * digits reserved) }.  Returns { bytes, contentsStart, contentsEnd,
+ * byteRangeAt, rect, objects }.
+ */
+export function writeUpdate(pdf, stamp) {
+    const page = pdf.pages[stamp.pageIndex];
+    if (!page)
+        throw new StampError('page', PDF_MSG.page);
+    const w = stamp.seal.picture.widthMm * MM, h = stamp.seal.picture.heightMm * MM;
+    const cx = page.box.x + stamp.xMm * MM, cy = page.box.y + page.box.height - stamp.yMm * MM;
+    const rect = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+    const S = pdf.size, W = S + 1, N = S + 2, I = S + 3, M = S + 4;
+    const ref = (k) => `${k} 0 R`;
+    const u = updateWriter(pdf);
+
+    /* S: the signature value, /ByteRange and /Contents to be filled in */
+    u.begin(S);
+    const at = sigValue(u, '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached',
+        stamp.contentsLength);
+    u.push(ascii(` /M (${pdfDate(stamp.time)}) /Name ${pdfText(stamp.seal.name)}` +
+        ` /Reason ${pdfText(`电子印章 ${stamp.seal.esId}`)} >>`));
+    u.end();
+
+    /* W: the field and its widget, merged */
+    u.begin(W);
+    u.push(ascii(`<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfText(`印章${pdf.sigCount + 1}`)} /V ${ref(S)}` +
+        ` /F 132 /P ${page.ref.objectNumber} ${page.ref.generationNumber} R` +
+        ` /Rect [${rect.map(n2).join(' ')}] /AP << /N ${ref(N)} >> >>`));
+    u.end();
+
+    /* N: the appearance, the picture drawn over the whole box */
+    writeStream(u, N, `/Type /XObject /Subtype /Form /BBox [0 0 ${n2(w)} ${n2(h)}]` +
+        ` /Resources << /XObject << /Im0 ${ref(I)} >> >>`, ascii(`q ${n2(w)} 0 0 ${n2(h)} 0 0 cm /Im0 Do Q`));
+
+    /* I and M: the seal's picture, RGB and its alpha */
+    const image = (num, space, data, smask) => writeStream(u, num,
+        `/Type /XObject /Subtype /Image /Width ${stamp.image.width} /Height ${stamp.image.height}` +
+        ` /ColorSpace /${space} /BitsPerComponent 8 /Filter /FlateDecode${smask ? ` /SMask ${ref(smask)}` : ''}`,
+        data);
+    image(I, 'DeviceRGB', stamp.image.rgb, M);
+    image(M, 'DeviceGray', stamp.image.alpha, 0);
+
+    const wRef = PDFRef.of(W, 0);
+    const rewritten = [appendAnnot(pdf, u, page, wRef), appendField(pdf, u, wRef)];
+    const { bytes, next } = closeUpdate(pdf, u, M);
+    return { bytes, next, ...at, rect, rewritten, objects: { S, W, N, I, M } };
+}
+
+/*
+ * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 5.4): a signature
+ * field of its own, invisible (an empty /Rect on the first page), whose
+ * value is /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 and whose /Contents
+ * is to hold an RFC 3161 TimeStampToken over the /ByteRange.  Returns what
+ * writeUpdate returns (fillByteRange, signedBytes, fillContents apply).
+ */
+export function writeDocTimeStamp(pdf, contentsLength) {
+    const page = pdf.pages[0];
+    const S = pdf.size, W = S + 1;
+    const u = updateWriter(pdf);
+    u.begin(S);
+    const at = sigValue(u, '<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161',
+        contentsLength);
+    u.push(ascii(' >>'));
+    u.end();
+    u.begin(W);
+    u.push(ascii(`<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfText(`文档时间戳${pdf.sigCount + 1}`)} /V ${S} 0 R` +
+        ` /F 132 /P ${page.ref.objectNumber} ${page.ref.generationNumber} R /Rect [0 0 0 0] >>`));
+    u.end();
+    const wRef = PDFRef.of(W, 0);
+    const rewritten = [appendAnnot(pdf, u, page, wRef), appendField(pdf, u, wRef)];
+    const { bytes, next } = closeUpdate(pdf, u, W);
+    return { bytes, next, ...at, rewritten, objects: { S, W } };
+}
+
+/* the items of a /DSS array (or of a /VRI entry's), references kept */
+function dssItems(context, v) {
+    const a = context.lookup(v);
+    return a instanceof PDFArray ? a.asArray().filter((x) => x instanceof PDFRef) : [];
+}
+
+/*
+ * The /DSS (PAdES B-LT; ISO 32000-2 12.8.4.3) in an update of its own after
+ * the signature's: a stream for each certificate, OCSP answer and CRL
+ * (their DER), /Certs /OCSPs /CRLs listing them with what an earlier /DSS
+ * listed, and /VRI: for each signature given (its /Contents' bytes, SHA-1
+ * in upper-case hex), the same items.  ev: { certs, ocsps, crls (arrays
+ * of Uint8Array), sigs: [{ contents (Uint8Array), vriKey }] }.  The catalog
+ * is written again with /DSS, every other key kept.
+ */
+export function writeDss(pdf, ev) {
+    const { context } = pdf;
+    const u = updateWriter(pdf);
+    let num = pdf.size;
+    const old = context.lookup(pdf.root.get(PDFName.of('DSS')));
+    const oldDss = old instanceof PDFDict ? old : null;
+    const lists = {};
+    for (const [key, items] of [['Certs', ev.certs], ['OCSPs', ev.ocsps], ['CRLs', ev.crls]]) {
+        const refs = [];
+        for (const der of items) {
+            const n = num++;
+            writeStream(u, n, '', der);
+            refs.push(`${n} 0 R`);
+        }
+        lists[key] = { fresh: refs, all: [...(oldDss ? dssItems(context, oldDss.get(PDFName.of(key))) : [])
+            .map((r) => `${r.objectNumber} ${r.generationNumber} R`), ...refs] };
+    }
+    let vri = '';
+    const oldVri = oldDss ? context.lookup(oldDss.get(PDFName.of('VRI'))) : null;
+    const have = new Set();
+    for (const s of ev.sigs) {
+        have.add(s.vriKey);
+        vri += ` /${s.vriKey} << /Type /VRI /Cert [${lists.Certs.fresh.join(' ')}]` +
+            ` /OCSP [${lists.OCSPs.fresh.join(' ')}]${lists.CRLs.fresh.length ? ` /CRL [${lists.CRLs.fresh.join(' ')}]` : ''} >>`;
+    }
+    if (oldVri instanceof PDFDict)
+        for (const [k, v] of oldVri.entries())
+            if (!have.has(k.asString().slice(1)))
+                vri += ` ${k.asString()} ${String(v)}`;
+    const D = num++;
+    u.begin(D);
+    u.push(ascii(`<< /Type /DSS /Certs [${lists.Certs.all.join(' ')}] /OCSPs [${lists.OCSPs.all.join(' ')}]` +
+        `${lists.CRLs.all.length ? ` /CRLs [${lists.CRLs.all.join(' ')}]` : ''} /VRI <<${vri} >> >>`));
+    u.end();
+    const cat = pdf.root.clone(context);
+    cat.delete(PDFName.of('DSS'));
+    cat.set(PDFName.of('DSS'), PDFRef.of(D, 0));
+    assertKept(pdf, pdf.rootRef, cat, ['/DSS'], '文档目录（Catalog）');
+    u.object(pdf.rootRef, cat);
+    u.root = cat;
+    const { bytes, next } = closeUpdate(pdf, u, D);
+    return { bytes, next, dss: D };
 }
 
 /* /ByteRange's three numbers, fixed width, left-aligned as hall-stamp

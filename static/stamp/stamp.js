@@ -1,12 +1,16 @@
 /*
  * 在线盖章: one stamp, made in the browser (docs/internals/stamp.md).
  *
- *   stampPdf({ pdf, p12, pin, seal, pageIndex, xMm, yMm, tsaUrl })
- *       → { bytes (the stamped PDF), rect, time, esId }
+ *   stampPdf({ pdf, p12, pin, seal, pageIndex, xMm, yMm, tsaUrl, evidenceUrl })
+ *       → { bytes (the stamped PDF), rect, time, esId, level ('B-LT', or
+ *         'B-T' with warning when the evidence could not be had) }
+ *   addDocTimestamp(bytes, tsaUrl) → { bytes, genTime }   PAdES B-LTA
  *
  * The PKCS#12 is opened and the key used here only (files.js, WebCrypto).
- * The one request made is POST tsaUrl with a TimeStampReq holding the
- * SHA-256 of the signature value.
+ * The requests made: POST tsaUrl with a TimeStampReq holding the SHA-256 of
+ * the signature value (of the /ByteRange, for a document timestamp), and
+ * GET evidenceUrl?serial= with the signer certificate's serial (the chain
+ * and an OCSP answer for the /DSS, PAdES B-LT): never the document.
  *
  * The CMS is written by the small DER writer below rather than by pkijs'
  * SignedData: the seal's DER and the timestamp token go in byte for byte
@@ -17,7 +21,8 @@
  */
 import * as pkijs from './vendor/pkijs.js';
 import { StampError, openSeal, openMedium, equalBytes } from './files.js';
-import { readPdf, writeUpdate, fillByteRange, signedBytes, fillContents } from './pdf-update.js';
+import { readPdf, writeUpdate, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents }
+    from './pdf-update.js';
 import { decodePng } from './png.js';
 
 const { asn1js } = pkijs;
@@ -28,6 +33,9 @@ export const STAMP_MSG = {
     sealExpired: '该电子印章不在有效期内，不能盖章。',
     place: '请在页面预览上点击，选择印章位置。',
     outside: '印章位置超出页面范围，请在页面内重新选择。',
+    evidence: '未能取得长期验证信息（证书链和吊销状态），盖章文件不含这些信息（B-T级）：' +
+        '验证时须联网查询吊销状态。',
+    ltaTsa: '时间戳服务暂时无法访问，未添加文档时间戳。请检查网络后重试。',
 };
 
 /* ---- DER writer ---------------------------------------------------------------- */
@@ -142,8 +150,8 @@ function signedData({ attrs, signature, token, medium }) {
 
 /* ---- the timestamp --------------------------------------------------------------- */
 
-async function timestamp(tsaUrl, signature) {
-    const imprint = await sha256(signature);
+/* an RFC 3161 TimeStampToken (its DER) over the SHA-256 imprint, from tsaUrl */
+async function timestamp(tsaUrl, imprint) {
     const nonce = crypto.getRandomValues(new Uint8Array(8));
     nonce[0] = (nonce[0] & 0x7f) | 0x01;
     const req = new pkijs.TimeStampReq({
@@ -238,7 +246,119 @@ export async function stampPdf(o) {
     const attrs = await signedAttrs(await sha256(signedBytes(u)), medium, seal);
     const raw = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, medium.key, set(...attrs));
     const signature = new Uint8Array(pkijs.createCMSECDSASignature(raw));
-    const ts = await timestamp(o.tsaUrl, signature);
+    const ts = await timestamp(o.tsaUrl, await sha256(signature));
     fillContents(u, signedData({ attrs, signature, token: ts.token, medium }));
-    return { bytes: u.bytes, rect: u.rect, time: now, genTime: ts.genTime, esId: seal.esId, name: seal.name };
+    const out = { bytes: u.bytes, rect: u.rect, time: now, genTime: ts.genTime, esId: seal.esId, name: seal.name,
+        level: 'B-T', signedLength: u.bytes.length };
+    if (!o.evidenceUrl)
+        return out;
+    /* PAdES B-LT: the chain and the OCSP answers in a /DSS of its own; a
+     * stamp without them is still a stamp (B-T), said so */
+    try {
+        /* the stamped file as readPdf would read it, without reading it again:
+         * /ByteRange and /Contents, filled in place, are in u.bytes */
+        out.bytes = await addEvidence({ ...u.next, bytes: u.bytes }, [contentsOf(u)], o.evidenceUrl,
+            serialHex(medium.signerDer), tokenCerts(ts.token));
+        out.level = 'B-LT';
+    } catch (e) {
+        out.warning = STAMP_MSG.evidence;
+    }
+    return out;
+}
+
+/* ---- PAdES B-LT and B-LTA ------------------------------------------------------- */
+
+function b64bytes(s) {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++)
+        out[i] = bin.charCodeAt(i);
+    return out;
+}
+
+function hexOf(bytes) {
+    let s = '';
+    for (const b of bytes)
+        s += b.toString(16).toUpperCase().padStart(2, '0');
+    return s;
+}
+
+/* the bytes of a signature's /Contents (the reserved room, zeros included:
+ * what /VRI's key hashes) */
+function contentsOf(u) {
+    const h = new TextDecoder('latin1').decode(u.bytes.subarray(u.contentsStart + 1, u.contentsEnd - 1));
+    const out = new Uint8Array(h.length / 2);
+    for (let i = 0; i < out.length; i++)
+        out[i] = parseInt(h.substr(2 * i, 2), 16);
+    return out;
+}
+
+/* a certificate's serial, as the hall writes it (upper-case hex, no sign byte) */
+function serialHex(der) {
+    const cert = pkijs.Certificate.fromBER(der);
+    let v = new Uint8Array(cert.serialNumber.valueBlock.valueHexView);
+    while (v.length > 1 && v[0] === 0)
+        v = v.subarray(1);
+    return hexOf(v);
+}
+
+/* the certificates a TimeStampToken carries (the TSA's) */
+function tokenCerts(token) {
+    try {
+        const ci = new pkijs.ContentInfo({ schema: asn1js.fromBER(token).result });
+        const sd = new pkijs.SignedData({ schema: ci.content });
+        return (sd.certificates || []).map((c) => new Uint8Array(c.toSchema().toBER(false)));
+    } catch (e) {
+        return [];
+    }
+}
+
+/*
+ * A stamped PDF (bytes, or what readPdf says of them) with a /DSS update
+ * holding the hall's evidence for the signer serial (GET
+ * evidenceUrl?serial=: the chain, the TSA's certificate, an OCSP answer
+ * made now) and the certificates extra (the TSA's, from the token), for
+ * the signatures whose /Contents are sigs.  Sends the serial only.
+ */
+export async function addEvidence(input, sigs, evidenceUrl, serial, extra = []) {
+    const r = await fetch(`${evidenceUrl}?serial=${encodeURIComponent(serial)}`, { credentials: 'omit',
+        cache: 'no-store', headers: { Accept: 'application/json' } });
+    const j = await r.json();
+    if (r.status !== 200 || !j.ok || !j.evidence)
+        throw new Error(`evidence: HTTP ${r.status}`);
+    const certs = [];
+    const seen = new Set();
+    for (const der of [...j.evidence.certs.map(b64bytes), ...extra]) {
+        const k = hexOf(der);
+        if (!seen.has(k)) {
+            seen.add(k);
+            certs.push(der);
+        }
+    }
+    const vri = [];
+    for (const c of sigs)
+        vri.push({ contents: c, vriKey: hexOf(new Uint8Array(await crypto.subtle.digest('SHA-1', c))) });
+    const pdf = input instanceof Uint8Array ? await readPdf(input) : input;
+    return writeDss(pdf, { certs, ocsps: j.evidence.ocsps.map(b64bytes), crls: (j.evidence.crls || []).map(b64bytes),
+        sigs: vri }).bytes;
+}
+
+/*
+ * PAdES B-LTA: bytes with a document timestamp (/SubFilter /ETSI.RFC3161)
+ * over all of it, from tsaUrl; the one request is the TimeStampReq (the
+ * SHA-256 of the /ByteRange).  → { bytes, genTime }
+ */
+export async function addDocTimestamp(bytes, tsaUrl) {
+    const pdf = await readPdf(bytes);
+    /* the token's room: the placeholder's, as the stamp's */
+    const u = writeDocTimeStamp(pdf, 16384);
+    fillByteRange(u);
+    let ts;
+    try {
+        ts = await timestamp(tsaUrl, await sha256(signedBytes(u)));
+    } catch (e) {
+        throw new StampError('lta', STAMP_MSG.ltaTsa);
+    }
+    fillContents(u, ts.token);
+    return { bytes: u.bytes, genTime: ts.genTime };
 }

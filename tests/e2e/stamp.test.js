@@ -196,14 +196,15 @@ test('在线盖章 without login: wrong PIN refused in Chinese, then stamped; no
             'the one request with a body: the timestamp');
         assert.ok(posts[0].body.length < 200, 'a TimeStampReq, a hash');
 
-        /* the input's bytes untouched, one update appended */
+        /* the input's bytes untouched, the stamp's update appended, then the
+         * /DSS's (PAdES B-LT: stamp_lta.test.js) */
         const input = fs.readFileSync(file('doc.pdf'));
         assert.ok(out.subarray(0, input.length).equals(input), 'the input is a prefix of the result');
         const text = out.subarray(input.length).toString('latin1');
         assert.match(text, /\/SubFilter \/ETSI\.CAdES\.detached/);
         assert.match(text, /\/F 132/);
         assert.match(text, /\/SigFlags 3/);
-        assert.equal((out.toString('latin1').match(/%%EOF/g) || []).length, 2);
+        assert.equal((out.toString('latin1').match(/%%EOF/g) || []).length, 3);
         /* the seal's centre at (150, 230) mm: /Rect 42 mm wide around it */
         const rect = /\/Rect \[([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)\]/.exec(text).slice(1).map(Number);
         const mm = 72 / 25.4;
@@ -216,7 +217,11 @@ test('在线盖章 without login: wrong PIN refused in Chinese, then stamped; no
         assert.match(v.pdfsig, /Signature Validation: Signature is Valid/, v.pdfsig);
         assert.match(v.pdfsig, /Certificate Validation: Certificate is Trusted/, v.pdfsig);
         assert.match(v.pdfsig, /Signature Type: ETSI\.CAdES\.detached/, v.pdfsig);
-        assert.match(v.pdfsig, /Total document signed/, v.pdfsig);
+        /* the stamp's revision signed whole; the /DSS's update follows it
+         * (B-LT), which pdfsig calls "Not total document signed" */
+        assert.match(v.pdfsig, new RegExp(`Signed Ranges: \\[0 - ${v.sig.byteRange[1]}\\], \\[${v.sig.byteRange[2]} - ` +
+            `${v.sig.byteRange[2] + v.sig.byteRange[3]}\\]`), v.pdfsig);
+        assert.match(out.subarray(v.sig.byteRange[2] + v.sig.byteRange[3]).toString('latin1'), /\/Type \/DSS/);
         assert.equal(v.qpdfStatus, 0, v.qpdf);
         assert.match(v.qpdf, /No syntax or stream encoding errors found/);
         assert.equal(v.cmsStatus, 0, v.cms);
@@ -316,7 +321,16 @@ test('我的电子印章 links each valid seal to 在线盖章, which opens with
         assert.match(twice.subarray(once.length).toString('latin1'), /\/T <FEFF53707AE00032>/);
         assert.equal(v.qpdfStatus, 0, v.qpdf);
         assert.deepEqual((await hallVerify(twice)).stamps.map((x) => x.state), ['有效', '有效']);
-        assert.equal(lastSignature(twice).byteRange[3] + lastSignature(twice).byteRange[2], twice.length);
+        /* the second stamp signs the first's /DSS too; its own follows it */
+        const br = lastSignature(twice).byteRange;
+        assert.ok(br[2] + br[3] > once.length && br[2] + br[3] < twice.length);
+        assert.match(twice.subarray(br[2] + br[3]).toString('latin1'), /\/Type \/DSS/);
+        /* the second /DSS lists the first's evidence too: a /VRI and an OCSP answer for each stamp */
+        const dss = /\/Type \/DSS \/Certs \[[^\]]*\] \/OCSPs \[([^\]]*)\][\s\S]*?endobj/.exec(
+            twice.subarray(br[2] + br[3]).toString('latin1'));
+        assert.ok(dss, 'the second /DSS');
+        assert.equal(dss[1].trim().split(/\s+/).length, 6, 'two OCSP answers (three tokens a reference)');
+        assert.equal((dss[0].match(/\/Type \/VRI/g) || []).length, 2);
         /* the holder's own seal file came from the hall; the PKCS#12 did not go there */
         assertNothingLeft(requests, [['pkcs12', holder.p12], ['PIN', Buffer.from(holder.pin)]]);
         a11y.assertAllChecked(me);

@@ -9,16 +9,19 @@
  * browser cannot read completely are refused with the message that says
  * why (a broken cross-reference: the 盖章工具's words; encryption; a file
  * pdf-lib cannot parse: 已损坏), and nothing is offered for download.
+ * Every stamped file is PAdES B-LT: its /DSS follows the stamp, the stamp
+ * is 有效 at /sign/verify and hall-stamp verify --offline takes the
+ * signer's status from the file.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL } = require('../integ/lib/client');
-const { tmpdir } = require('../integ/lib/pki');
+const { tmpdir, fetchPki } = require('../integ/lib/pki');
 const { CORPUS, assertSamePages } = require('../integ/lib/pixels');
 const { launchChromium } = require('./lib/browser');
-const { producedSeal } = require('./lib/stamp');
+const { producedSeal, hallVerify, hallStamp } = require('./lib/stamp');
 
 const SKIP = !process.env.HALL_URL;
 let browser, holder, dir;
@@ -58,6 +61,7 @@ before(async () => {
     holder = await producedSeal();
     fs.writeFileSync(path.join(dir, 'seal.seseal'), holder.seal);
     fs.writeFileSync(path.join(dir, 'medium.p12'), holder.p12);
+    await fetchPki(dir);
 });
 
 after(async () => {
@@ -113,8 +117,19 @@ async function webRefusal(input, message) {
 for (const [name, refused] of Object.entries(FILES)) {
     const input = path.join(CORPUS, name);
     if (refused === null) {
-        test(`在线盖章 stamps ${name}: every page the same outside the seal`, { skip: SKIP }, async () => {
-            assertSamePages(dir, `web-${name}`, input, await webStamp(input));
+        test(`在线盖章 stamps ${name}: every page the same outside the seal; B-LT, 有效 to both verifiers`, { skip: SKIP }, async () => {
+            const out = await webStamp(input);
+            assertSamePages(dir, `web-${name}`, input, out);
+            /* PAdES B-LT on every kind of file: the /DSS's update after the
+             * stamp's, read by both verifiers (the tool offline, from it) */
+            assert.match(out.toString('latin1'), /\/Type \/DSS/);
+            const h = await hallVerify(out);
+            assert.equal(h.stamps[h.stamps.length - 1].state, '有效', JSON.stringify(h.stamps));
+            const f = path.join(dir, `blt-${name}`);
+            fs.writeFileSync(f, out);
+            const v = hallStamp(['verify', '--offline', '--root', path.join(dir, 'root.crt'), '--ca',
+                path.join(dir, 'ecc.crt'), f]);
+            assert.match(v.stdout, /文件内嵌OCSP答复/, `${v.stdout}${v.stderr}`);
         });
     } else {
         test(`在线盖章 refuses ${name}, saying why`, { skip: SKIP }, async () => {

@@ -5,7 +5,8 @@
  * or DER.
  *   - a body beyond the limit of 签名验证 (20 MiB) and 免费体验 (5 MiB):
  *     the module's documented JSON 413 (docs/modules/sign.md);
- *   - a client address that calls /sign/verify, /sign/try or /tsa faster
+ *   - a client address that calls /sign/verify, /sign/try, /tsa or
+ *     /sign/evidence faster
  *     than the per-address limits allow: 429, JSON (or DER for /tsa), and
  *     no other address is slowed;
  *   - a module that cannot be reached: JSON 503 for a client that asked
@@ -113,6 +114,19 @@ test('public__tsa_flood_from_one_address__429_with_a_der_rejection', { skip: SKI
         assert.equal(r.type, 'application/timestamp-reply');
         assert.ok(r.body.equals(der), 'the DER rejection (systemFailure), not a page');
     }
+});
+
+test('public__evidence_flood_from_one_address__429_json', { skip: SKIP }, async () => {
+    /* 在线盖章's B-LT evidence: the TSA's per-address rate (20 a second, a burst of 100) */
+    const rs = await flood('127.0.0.9', '/sign/evidence?serial=x', 160, { headers: { Accept: 'application/json' } });
+    const limited = rs.filter((r) => r.status === 429);
+    assert.ok(limited.length > 0, `160 quick requests from one address, statuses ${rs.map((r) => r.status)}`);
+    for (const r of limited) {
+        assert.match(r.type, /^application\/json/);
+        assert.equal(JSON.parse(r.body).message, '请求过于频繁，请稍后再试');
+    }
+    for (const r of rs.filter((x) => x.status !== 429))
+        assert.equal(JSON.parse(r.body).field, 'serial');
 });
 
 test('public__module_down__json_client_gets_json_503_browser_the_page', { skip: SKIP }, async () => {

@@ -83,14 +83,25 @@ function streamPdf(dir, n = 1) {
 }
 
 /* the last signature of a PDF: { byteRange, cms (DER), signed (the two ranges) } */
-function lastSignature(pdf) {
+function lastSignature(pdf, { docTimeStamp = false } = {}) {
     const s = pdf.toString('latin1');
-    const at = s.lastIndexOf('/ByteRange');
-    assert.ok(at > 0, 'a /ByteRange');
+    /* the last signature (or, docTimeStamp, document timestamp) value: a
+     * /DSS or a document timestamp may follow a stamp (PAdES B-LT, B-LTA) */
+    let at = s.length;
+    for (;;) {
+        at = s.lastIndexOf('/ByteRange', at - 1);
+        assert.ok(at > 0, 'a /ByteRange');
+        const head = s.slice(s.lastIndexOf(' obj', at), at);
+        if (/\/DocTimeStamp/.test(head) === docTimeStamp)
+            break;
+    }
     const m = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(s.slice(at));
     const br = m.slice(1, 5).map(Number);
     assert.equal(br[0], 0);
-    assert.equal(br[2] + br[3], pdf.length, 'the second range ends at the end of the file');
+    assert.ok(br[2] + br[3] <= pdf.length, 'the second range ends in the file');
+    /* what follows the revision it ends: PAdES's /DSS and document timestamps only */
+    assert.ok(br[2] + br[3] === pdf.length || /\/DSS|\/DocTimeStamp/.test(s.slice(br[2] + br[3])),
+        'the second range ends at the end of the file, or a /DSS or document timestamp follows');
     const hex = s.slice(br[1] + 1, br[2] - 1);
     assert.equal(s[br[1]], '<');
     assert.equal(s[br[2] - 1], '>');
