@@ -178,6 +178,14 @@ ex 200 '^\{"ok":true,"items":\[\{"id":"[0-9]+","name":"中国建设银行深圳�
 
 # ---------------------------------------------------------------- new: apply
 
+# 建筑工务署: 是否办理电子签章, its own step before the form (seed 003)
+ex 200 '"redirect":"\\/szjsgws\\/new\\/seal\?project=szjsgws"' curl -s -b "$J" -H "X-CSRF-Token: $T" \
+    -H 'Accept: application/json' -d project=szjsgws -d agree1=on -d agree2=on "$H/szjsgws/new/agree"
+ex 200 '<option value="yes" selected>是' curl -s -b "$J" "$H/szjsgws/new/seal?project=szjsgws"
+ex 200 '"redirect":"\\/szjsgws\\/new\\/apply\?project=szjsgws"' curl -s -b "$J" -H "X-CSRF-Token: $T" \
+    -H 'Accept: application/json' -d project=szjsgws -d seal=no "$H/szjsgws/new/seal"
+ex 200 'data-fen="48000"' curl -s -b "$J" "$H/szjsgws/new/apply?project=szjsgws"
+
 ex 200 'name="org_name"' curl -s -b "$J" "$H/new/apply?project=hall"
 
 ORG=(-d cert_type=org -d years=1

@@ -41,6 +41,11 @@
     var el = document.querySelector('input[name="' + name + '"]:checked');
     return el ? el.value : null;
   }
+  /* 是否办理电子签章: chosen on the step before (seed 003) */
+  function sealChosen() {
+    var el = document.getElementById('seal-chosen');
+    return el ? el.getAttribute('data-seal') : null;
+  }
   function yuan(fen) {
     return (fen / 100).toFixed(2);
   }
@@ -53,7 +58,7 @@
     var entry = table[years];
     var b = opt.getAttribute('data-breakdown');
     var sealPart = opt.getAttribute('data-seal-part');
-    if (b && sealPart && checkedValue('seal') === 'yes') { b += '，' + sealPart; }
+    if (b && sealPart && sealChosen() === 'yes') { b += '，' + sealPart; }
     price.textContent = '';
     if (b) { price.appendChild(document.createTextNode('（' + (years === '1' ? '' : '每年') + '包含：' + b + '）')); }
     var strong = document.createElement('strong');
@@ -63,7 +68,7 @@
       price.appendChild(strong);
       return;
     }
-    var fen = entry[checkedValue('seal') === 'yes' ? 'yes' : 'no'];
+    var fen = entry[sealChosen() === 'yes' ? 'yes' : 'no'];
     strong.textContent = yuan(fen) + '元/' + years + '年';
     strong.setAttribute('data-fen', String(fen));
     price.appendChild(strong);
@@ -84,7 +89,7 @@
   }
   if (type) {
     type.addEventListener('change', showGroups);
-    document.querySelectorAll('input[name="years"], input[name="seal"], input[name="shipping"]')
+    document.querySelectorAll('input[name="years"], input[name="shipping"]')
       .forEach(function (r) { r.addEventListener('change', showPrice); });
     document.addEventListener('hall:shipping', showTotal);
     showGroups();

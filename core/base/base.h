@@ -244,8 +244,12 @@ struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t
 
 /* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
 
-/* loads the PII key; the process makes no core file from then on (RLIMIT_CORE 0) */
-int hall_crypto_init(const char *key_file, char *err, size_t errlen);
+/* loads the PII key; the process makes no core file from then on (RLIMIT_CORE 0).
+ * key_file holds it wrapped (keyenc.sh's line), opened with pass_file's
+ * first line (pki_pass_file, outside var/; pass_file.next too while
+ * hall-pkitool rotate-pass runs); in clear (128 hex characters) only when
+ * pass_file is NULL or empty */
+int hall_crypto_init(const char *key_file, const char *pass_file, char *err, size_t errlen);
 /* the loaded PII key's fingerprint, 64 hex characters (never the key) */
 int hall_crypto_fingerprint(char out[65]);
 int hall_rand_bytes(void *buf, size_t n);

@@ -121,8 +121,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(pkcs11_module, "",
       "PKCS#11 module holding the ECDSA CA keys (SoftHSM2's, an HSM's); empty: no token"),
     S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),
-    S(pkcs11_pin_file, "var/keys/pkcs11.pin",
-      "the token's user PIN, first line (0600, never in the repo, never logged)"),
+    S(pkcs11_pin_file, "/etc/hall/credentials/pkcs11.pin",
+      "the token's user PIN, first line (0600, never in the repo, never logged, never under"
+      " the token's directory; $CREDENTIALS_DIRECTORY/NAME: systemd's credential NAME)"),
     S(tsa_policy, "2.999.41.1",
       "the timestamp authority's policy OID (TSTInfo.policy; a request naming another is"
       " refused with unacceptedPolicy)"),
@@ -313,23 +314,33 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
     /* systemd hands a unit its credentials (LoadCredential=,
      * LoadCredentialEncrypted=) in a folder of its own, named by the
      * environment */
-    if (strncmp(conf->pki_pass_file, "$CREDENTIALS_DIRECTORY/", 23) == 0) {
-        const char *d = getenv("CREDENTIALS_DIRECTORY");
-        char *p;
+    {
+        char **cred[2];
+        const char *names[2] = {"pki_pass_file", "pkcs11_pin_file"};
+        int i;
 
-        if (d == NULL || *d == '\0') {
-            snprintf(msg, sizeof(msg),
-                     "%s: pki_pass_file names $CREDENTIALS_DIRECTORY, which is not set"
-                     " (LoadCredential= in the unit)",
-                     path);
-            goto out;
+        cred[0] = &conf->pki_pass_file;
+        cred[1] = &conf->pkcs11_pin_file;
+        for (i = 0; i < 2; i++) {
+            const char *d = getenv("CREDENTIALS_DIRECTORY");
+            char *p;
+
+            if (strncmp(*cred[i], "$CREDENTIALS_DIRECTORY/", 23) != 0)
+                continue;
+            if (d == NULL || *d == '\0') {
+                snprintf(msg, sizeof(msg),
+                         "%s: %s names $CREDENTIALS_DIRECTORY, which is not set"
+                         " (LoadCredential= in the unit)",
+                         path, names[i]);
+                goto out;
+            }
+            if (asprintf(&p, "%s/%s", d, *cred[i] + 23) < 0) {
+                snprintf(msg, sizeof(msg), "out of memory");
+                goto out;
+            }
+            free(*cred[i]);
+            *cred[i] = p;
         }
-        if (asprintf(&p, "%s/%s", d, conf->pki_pass_file + 23) < 0) {
-            snprintf(msg, sizeof(msg), "out of memory");
-            goto out;
-        }
-        free(conf->pki_pass_file);
-        conf->pki_pass_file = p;
     }
     /* behind HTTPS every cookie is Secure: derived from the address the
      * hall is reached at, not one more switch to remember */

@@ -77,14 +77,18 @@ hall_hexval(int c)
     return -1;
 }
 
+/* keyenc.sh's line (core/base/paysign.c opens it): the key wrapped */
+#define KEY_WRAPPED_PREFIX "aes-256-cbc:pbkdf2-sha256:"
+
 int
-hall_crypto_init(const char *key_file, char *err, size_t errlen)
+hall_crypto_init(const char *key_file, const char *pass_file, char *err, size_t errlen)
 {
     unsigned char raw[64];
-    char hex[200];
+    char hex[1100];
     size_t n;
     FILE *f;
     struct rlimit nocore = {0, 0};
+    int wrapped;
 
     /* from here the process holds the PII key, and soon requests' personal
      * data in clear (their fields, the files of HALL_R_CLEAR routes): a crash
@@ -100,14 +104,48 @@ hall_crypto_init(const char *key_file, char *err, size_t errlen)
     }
     n = fread(hex, 1, sizeof(hex) - 1, f);
     fclose(f);
+    hex[n] = '\0';
+    /* the key is kept wrapped under the key-encryption passphrase, which
+     * lives outside var/ (pki_pass_file): a copy of var/ alone reads no
+     * personal data.  In clear only where no passphrase is configured (the
+     * unit tests) */
+    wrapped = strncmp(hex, KEY_WRAPPED_PREFIX, strlen(KEY_WRAPPED_PREFIX)) == 0;
+    if (wrapped) {
+        const char *why = NULL;
+
+        OPENSSL_cleanse(hex, sizeof(hex));
+        if (pass_file == NULL || *pass_file == '\0') {
+            snprintf(err, errlen, "key_file %s is wrapped: pki_pass_file must name its passphrase",
+                     key_file);
+            return HALL_ERR;
+        }
+        if (hall_secret_load_text(key_file, pass_file, hex, sizeof(hex), &why) != HALL_OK) {
+            snprintf(err, errlen, "key_file %s: %s", key_file,
+                     why != NULL && strcmp(why, "pass") == 0
+                         ? "pki_pass_file cannot be read"
+                         : "does not open with pki_pass_file's passphrase");
+            OPENSSL_cleanse(hex, sizeof(hex));
+            return HALL_ERR;
+        }
+        n = strlen(hex);
+    } else if (pass_file != NULL && *pass_file != '\0') {
+        OPENSSL_cleanse(hex, sizeof(hex));
+        snprintf(err, errlen,
+                 "key_file %s holds the PII key in clear: wrap it with pki_pass_file"
+                 " (script/lib/keyenc.sh PKI_PASS_FILE %s; script/server does it)",
+                 key_file, key_file);
+        return HALL_ERR;
+    }
     while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
         n--;
     if (n != 128) {
+        OPENSSL_cleanse(hex, sizeof(hex));
         snprintf(err, errlen, "key_file %s must hold 128 hex characters", key_file);
         return HALL_ERR;
     }
     hex[n] = '\0';
     if (hall_unhex(hex, raw, sizeof(raw)) != HALL_OK) {
+        OPENSSL_cleanse(hex, sizeof(hex));
         snprintf(err, errlen, "key_file %s is not hex", key_file);
         return HALL_ERR;
     }

@@ -166,6 +166,7 @@ do_agree(struct hall_req *req)
     const char *np = hall_req_param(req, "no_publish");
     int no_publish = np != NULL && *np != '\0';
     const char *ip = req->remote_addr != NULL ? req->remote_addr : "127.0.0.1";
+    const char *next;
     struct hall_partner p;
     struct hall_dbres *ag;
     int i, n, has2 = 0;
@@ -202,9 +203,11 @@ do_agree(struct hall_req *req)
             return HALL_ERR;
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
-    return hall_resp_go(req,
-                        hall_flow_url(req, "/%s?project=%s%s", hall_flow_current()->first_step,
-                                      p.code, link_suffix(req)),
+    /* seed 003: 是否办理电子签章 comes next where the partner offers it */
+    next = hall_flow_current()->first_step;
+    if (p.seal_offered && hall_flow_current()->seal_step != NULL)
+        next = hall_flow_current()->seal_step;
+    return hall_resp_go(req, hall_flow_url(req, "/%s?project=%s%s", next, p.code, link_suffix(req)),
                         NULL);
 }
 

@@ -354,8 +354,9 @@ static const struct hall_route *const kit_routes[] = {
 };
 
 static const struct hall_stmt *const kit_stmts[] = {
-    flow_stmts,        flow_agree_stmts,  flow_plink_stmts, flow_entry_stmts,
-    flow_submit_stmts, flow_upload_stmts, flow_phone_stmts, NULL,
+    flow_stmts,       flow_agree_stmts,    flow_plink_stmts,
+    flow_entry_stmts, flow_submit_stmts,   flow_upload_stmts,
+    flow_phone_stmts, flow_sealstep_stmts, NULL,
 };
 
 /* a partner's path to a flow it does not sell answers the refusal before

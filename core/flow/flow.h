@@ -153,7 +153,10 @@ struct hall_flow {
     const char *const *groups;    /* information-entry groups asked, in order */
     const char *const *materials; /* material kinds asked, in order */
     const char *first_step;       /* where the agreements lead: "apply" (path below the flow) */
-    const char *tmpl_print;       /* the flow's print template */
+    /* optional: where they lead instead when the partner offers the seal
+     * with its certificates (seed 003's 是否办理电子签章 step): "seal" */
+    const char *seal_step;
+    const char *tmpl_print; /* the flow's print template */
     /* 1: a JSON submit of a new order (POST <flow>/apply without id) reads
      * its session, the kept carrier pass and the cap in the apply's own
      * call (sql/097), one round trip.  Only for a flow whose submit reads
@@ -346,6 +349,26 @@ int hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s);
  * the admin's order page shows; the file can be deleted by hand. */
 void hall_flow_files_discard(struct hall_req *req, struct hall_dbres *res, const char *id_col,
                              const char *name_col);
+
+/* ---- 是否办理电子签章 (core/flow/sealstep.c) ------------------------------- */
+
+/* the step's choice kept for the applicant at p: for order_id, or for an
+ * application not saved yet (order_id 0, chosen since the agreements'
+ * validity).  1 when there is one (*seal set), 0 when none, HALL_ERR: the
+ * store */
+int hall_flow_seal_chosen(struct hall_req *req, const struct hall_partner *p, int64_t order_id,
+                          int *seal);
+/* GET /F/seal and POST /F/seal (its parameters: hall_flow_seal_params), as
+ * a flow module's routes: the step between the agreements and 录入信息 where
+ * the partner offers the seal (seed 003) */
+int hall_flow_seal_page(struct hall_req *req);
+int hall_flow_seal_save(struct hall_req *req);
+extern const struct hall_pspec hall_flow_seal_params[];
+/* a submit of a new order whose session the save was to read
+ * (.apply_one_trip) reads it now, for a flow that needs the applicant
+ * before the save (the seal step's choice).  HALL_ERR: answered (login),
+ * or the store */
+int hall_flow_session_now(struct hall_req *req);
 
 /* ---- 录入信息 (core/flow/apply.c) ------------------------------------------ */
 

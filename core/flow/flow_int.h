@@ -17,7 +17,7 @@
 extern const struct hall_route flow_agree_routes[], flow_plink_routes[], flow_entry_routes[],
     flow_print_routes[], flow_upload_routes[], flow_phone_routes[];
 extern const struct hall_stmt flow_agree_stmts[], flow_plink_stmts[], flow_entry_stmts[],
-    flow_submit_stmts[], flow_upload_stmts[], flow_phone_stmts[];
+    flow_submit_stmts[], flow_upload_stmts[], flow_phone_stmts[], flow_sealstep_stmts[];
 
 /* a form's order id (POST /F/printed, /F/uploaded, /F/resubmit) */
 extern const struct hall_pspec flow_id_params[];

@@ -206,6 +206,24 @@ pre_late(const struct hall_req *req)
 }
 
 int
+hall_flow_session_now(struct hall_req *req)
+{
+    if (!pre_late(req))
+        return HALL_OK;
+    pre.late = 0;
+    pre.req = NULL; /* no carrier pass read with it: the submit asks */
+    req->session = NULL;
+    req->user_id = 0;
+    if (hall_session_load(req) != HALL_OK)
+        return HALL_ERR;
+    if (req->session == NULL) {
+        hall_resp_login(req);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+int
 flow_session_load(struct hall_req *req)
 {
     long keep = req->app->conf.carrier_pass_keep_s;

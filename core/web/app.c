@@ -932,7 +932,8 @@ hall_tool_start(int argc, char **argv, struct hall_app *app, void (*say_usage)(v
     }
     hall_log_init(name, HALL_LOG_WARN);
     /* a wrong key file shows here, not later in a module */
-    if (hall_crypto_init(app->conf.key_file, err, sizeof(err)) != HALL_OK) {
+    if (hall_crypto_init(app->conf.key_file, app->conf.pki_pass_file, err, sizeof(err)) !=
+        HALL_OK) {
         fprintf(stderr, "hall-%s: %s\n", name, err);
         return 1;
     }
@@ -1094,7 +1095,7 @@ hall_main(int argc, char **argv, const struct hall_module *mod)
         app.conf.workers = workers > MAX_WORKERS ? MAX_WORKERS : workers;
     lvl = hall_log_level_of(app.conf.log_level);
     hall_log_init(mod->name, lvl);
-    if (hall_crypto_init(app.conf.key_file, err, sizeof(err)) != HALL_OK) {
+    if (hall_crypto_init(app.conf.key_file, app.conf.pki_pass_file, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }

@@ -4,8 +4,12 @@
  * the identity check and the lookups under /new; this file keeps what is
  * the new flow's own:
  *
+ *   GET  /new/seal          是否办理电子签章, where the partner offers the seal
+ *   POST /new/seal          (seed 003: its own step before 录入信息,
+ *                           core/flow/sealstep.c)
  *   GET  /new/apply         选择应用 + 录入信息: certificate type, years, the
- *                           field groups of the catalogue (core/flow/catalog.def)
+ *                           field groups of the catalogue (core/flow/catalog.def);
+ *                           the seal as the step chose it
  *   POST /new/apply         checks every field (all errors at once), creates
  *                           or updates the order
  *   GET  /new/print         the printable application form
@@ -45,10 +49,25 @@ apply_page(struct hall_req *req)
         cur_type = hall_dbres_str(o, 0, "cert_type");
         years = (long)hall_dbres_int(o, 0, "years");
         seal = hall_dbres_bool(o, 0, "seal");
+        /* changed on the step the applicant went back to */
+        if (p.seal_offered &&
+            hall_flow_seal_chosen(req, &p, hall_dbres_int(o, 0, "id"), &seal) == HALL_ERR)
+            return HALL_ERR;
     } else {
         struct hall_val *pre = hall_flow_link_prefill(req, p.code);
+        const char *link = hall_flow_link_param(req);
+        int r = 0;
 
-        seal = p.seal_default;
+        /* seed 003: 是否办理电子签章 is the step before this one */
+        seal = 0;
+        if (p.seal_offered && (r = hall_flow_seal_chosen(req, &p, 0, &seal)) == HALL_ERR)
+            return HALL_ERR;
+        if (p.seal_offered && r == 0)
+            return hall_resp_redirect(
+                req, hall_flow_url(req, "/seal?project=%s%s", p.code,
+                                   link != NULL ? hall_psprintf(req->pool, "&link=%s",
+                                                                hall_url_encode(req->pool, link))
+                                                : ""));
         if (pre != NULL) {
             /* the partner's data: unit or person, as the link said */
             const char *t = hall_form_str(pre, "cert_type");
@@ -76,20 +95,24 @@ apply_page(struct hall_req *req)
     if (hall_dbres_rows(prods) == 0)
         return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, "证书新办");
     hall_flow_choices_ctx(req, ctx, prods, &p, cur_type, years, seal, form);
+    if (p.seal_offered)
+        hall_val_set_str(
+            req->pool, ctx, "seal_step",
+            o != NULL ? hall_flow_url(req, "/seal?id=%lld", (long long)hall_dbres_int(o, 0, "id"))
+                      : hall_flow_url(req, "/seal?project=%s", p.code));
     hall_flow_steps(req, ctx, "apply");
     return hall_resp_page(req, 200, "new_apply", ctx);
 }
 
-static const char *const seal_values[] = {"yes", "no", NULL};
 static const char *const ca_values[] = {"ecc", "sm2", NULL};
 
 /* the submit's own parameters, checked with the catalogue's fields by the
- * same registry, so that every error is answered at once */
+ * same registry, so that every error is answered at once; no seal: the
+ * step before decided it (a "seal" posted here changes nothing) */
 static const struct hall_pspec apply_params[] = {
     HALL_FLOW_PARAMS_ORDER,
     {"cert_type", HALL_P_CHOICE, 0, 0, 0, "证书类型", hall_choices_cert_type},
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
-    {"seal", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "是否办理电子签章", seal_values},
     {"ca", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书算法", ca_values},
     HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -119,7 +142,7 @@ do_apply(struct hall_req *req)
     struct hall_partner p;
     struct hall_price price = {0, 0, 0};
     struct hall_flow_save s;
-    const char *type, *seal_s, *ca;
+    const char *type, *ca;
     int64_t years = 0;
     unsigned bit;
     int i, n, typed = 0, chosen = 0;
@@ -127,7 +150,22 @@ do_apply(struct hall_req *req)
     if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
     type = hall_req_param(req, "cert_type");
-    seal_s = hall_req_param(req, "seal");
+    if (p.seal_offered) {
+        /* the step's choice (core/flow/sealstep.c): a new order's, or the
+         * edited order's when changed there, else the order's own */
+        int64_t oid = s.o != NULL ? hall_dbres_int(s.o, 0, "id") : 0;
+        int r;
+
+        if (s.o == NULL && hall_flow_session_now(req) != HALL_OK)
+            return req->responded ? HALL_OK : HALL_ERR;
+        r = hall_flow_seal_chosen(req, &p, oid, &s.seal);
+        if (r == HALL_ERR)
+            return HALL_ERR;
+        if (r == 0 && s.o == NULL)
+            return hall_msg(req, HALL_M_SEAL_STEP_FIRST, "seal");
+        if (r == 0)
+            s.seal = hall_dbres_bool(s.o, 0, "seal");
+    }
     /* 证书算法 (products.ca): the one asked for; without it, the type's first
      * product as before (the hall's ECDSA one: API clients need not send it) */
     ca = hall_req_param(req, "ca");
@@ -158,9 +196,6 @@ do_apply(struct hall_req *req)
         hall_msg_add(req, &e, HALL_M_CA_NOT_OFFERED, "ca");
     else if (s.product_id == 0)
         hall_msg_add(req, &e, HALL_M_TYPE_NOT_OFFERED, "cert_type");
-    s.seal = p.seal_offered && seal_s != NULL && strcmp(seal_s, "yes") == 0;
-    if (p.seal_offered && (seal_s == NULL || *seal_s == '\0'))
-        hall_msg_add(req, &e, HALL_M_SEAL_CHOOSE, "seal");
 
     hall_flow_fields_check(req, bit, form, &e);
     hall_flow_delivery_check(req, &p, form, &e);
@@ -185,6 +220,8 @@ do_apply(struct hall_req *req)
 }
 
 static const struct hall_route new_routes[] = {
+    {"GET", "/new/seal", hall_flow_seal_page, HALL_R_AUTH, NULL},
+    {"POST", "/new/seal", hall_flow_seal_save, HALL_R_AUTH, hall_flow_seal_params},
     {"GET", "/new/apply", apply_page, HALL_R_AUTH, NULL},
     /* parameters checked in the handler, with the fields: every error at once */
     {"POST", "/new/apply", do_apply, HALL_R_AUTH, NULL},
@@ -199,6 +236,7 @@ static const struct hall_flow new_flow = {
     .groups = new_groups,
     .materials = new_materials,
     .first_step = "apply",
+    .seal_step = "seal",
     .apply_one_trip = 1,
     .tmpl_print = "new_print",
     .routes = new_routes,

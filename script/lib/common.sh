@@ -307,12 +307,6 @@ setup_var() {
     HALL_PSQL="$HALL_PG_BIN/psql -h $HALL_VAR/run/pg -U hall -d hall -X -q"
     export HALL_ROOT HALL_VAR HALL_CONF HALL_PSQL HALL_PG_BIN HALL_PG_USER
 
-    if [ ! -s "$HALL_VAR/keys/pii.key" ]; then
-        (umask 077 && openssl rand -hex 64 >"$HALL_VAR/keys/pii.key.new" &&
-            mv "$HALL_VAR/keys/pii.key.new" "$HALL_VAR/keys/pii.key") ||
-            die "cannot create $HALL_VAR/keys/pii.key"
-    fi
-    chmod 600 "$HALL_VAR/keys/pii.key"
     setup_credentials
     # the token for the ECDSA CA keys and the SM2 hierarchy (encrypted keys):
     # created once; the ECDSA keys are made in the token by pki_ceremony
@@ -328,28 +322,51 @@ setup_var() {
         "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
     provider_keys
+    pii_key
+}
+
+# pii_key: VAR/keys/pii.key, the key of the personal data (128 hex
+# characters), kept there only wrapped under the key-encryption passphrase
+# (keyenc.sh's line; the hall opens it with pki_pass_file): made once, in
+# the credentials' folder until it is wrapped; one in clear (a var/ from
+# before) is wrapped in place.  A copy of var/ alone decrypts no PII.
+pii_key() {
+    local key=$HALL_VAR/keys/pii.key tmp=$HALL_CRED/pii.key.new
+    if [ ! -s "$key" ]; then
+        rm -f "$tmp"
+        (umask 077 && openssl rand -hex 64 >"$tmp" &&
+            "$HALL_ROOT/script/lib/keyenc.sh" "$HALL_CRED/pki.pass" "$tmp" &&
+            mv "$tmp" "$key.new" && mv "$key.new" "$key") ||
+            die "cannot create $key"
+    fi
+    "$HALL_ROOT/script/lib/keyenc.sh" "$HALL_CRED/pki.pass" "$key" ||
+        die "cannot wrap $key with $HALL_CRED/pki.pass"
+    chmod 600 "$key"
 }
 
 # setup_credentials: HALL_CRED (VAR-credentials unless set), 0700, and in
-# it pki.pass, the key-encryption passphrase (pki-init.sh makes it once).
-# A var/ from before kept it as var/keys/pki.pass: it is moved out here.
+# it pki.pass, the key-encryption passphrase, and the token's PINs
+# pkcs11.pin and pkcs11.so-pin (pki-init.sh makes them once).  A var/ from
+# before kept them in var/keys: they are moved out here.
 setup_credentials() {
     HALL_CRED=${HALL_CRED:-$HALL_VAR-credentials}
     (umask 077 && mkdir -p "$HALL_CRED") || die "cannot create $HALL_CRED"
     chmod 700 "$HALL_CRED"
     HALL_CRED=$(cd "$HALL_CRED" && pwd -P)
     export HALL_CRED
-    if [ -f "$HALL_VAR/keys/pki.pass" ]; then
-        if [ ! -s "$HALL_CRED/pki.pass" ]; then
-            mv "$HALL_VAR/keys/pki.pass" "$HALL_CRED/pki.pass" ||
-                die "cannot move $HALL_VAR/keys/pki.pass to $HALL_CRED"
-            say "moved the key-encryption passphrase out of var/: $HALL_CRED/pki.pass"
-        elif cmp -s "$HALL_VAR/keys/pki.pass" "$HALL_CRED/pki.pass"; then
-            rm -f "$HALL_VAR/keys/pki.pass"
+    local f
+    for f in pki.pass pkcs11.pin pkcs11.so-pin; do
+        [ -f "$HALL_VAR/keys/$f" ] || continue
+        if [ ! -s "$HALL_CRED/$f" ]; then
+            mv "$HALL_VAR/keys/$f" "$HALL_CRED/$f" ||
+                die "cannot move $HALL_VAR/keys/$f to $HALL_CRED"
+            say "moved $f out of var/: $HALL_CRED/$f"
+        elif cmp -s "$HALL_VAR/keys/$f" "$HALL_CRED/$f"; then
+            rm -f "$HALL_VAR/keys/$f"
         else
-            die "$HALL_VAR/keys/pki.pass and $HALL_CRED/pki.pass differ: keep the one that opens var/keys (script/lib/keyenc.sh --open), remove the other"
+            die "$HALL_VAR/keys/$f and $HALL_CRED/$f differ: keep the one that opens var/keys (pki.pass: script/lib/keyenc.sh --open; a PIN: the token's login), remove the other"
         fi
-    fi
+    done
 }
 
 # provider_keys: the secrets of the sandbox's SMS and courier accounts
@@ -488,11 +505,21 @@ migrate() {
     HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
 }
 
-# key_fingerprint FILE: what core/base/crypto.c's hall_crypto_fingerprint says
-# of that key file: SHA-256 of "hall-pii-key-v1:" and its hex, lower case.
+# key_fingerprint FILE [PASSFILE]: what core/base/crypto.c's
+# hall_crypto_fingerprint says of that key file: SHA-256 of
+# "hall-pii-key-v1:" and its hex, lower case.  A wrapped key (pii_key) is
+# opened with PASSFILE (default HALL_CRED/pki.pass); one in clear (a backup
+# from before) read as it is.
 key_fingerprint() {
-    local hex
-    hex=$(tr -d ' \r\n' <"$1" | tr 'A-F' 'a-f') || return 1
+    local hex line
+    IFS= read -r line <"$1" || [ -n "$line" ] || return 1
+    if [[ $line == aes-256-cbc:pbkdf2-sha256:* ]]; then
+        hex=$("$HALL_ROOT/script/lib/keyenc.sh" --open \
+            "${2:-${HALL_CRED:-$HALL_VAR-credentials}/pki.pass}" "$1" 2>/dev/null) || return 1
+    else
+        hex=$(<"$1") || return 1
+    fi
+    hex=$(printf '%s' "$hex" | tr -d ' \r\n' | tr 'A-F' 'a-f')
     [ ${#hex} = 128 ] || return 1
     printf 'hall-pii-key-v1:%s' "$hex" | sha256sum | cut -c1-64
 }
@@ -627,7 +654,7 @@ write_conf() {
         # the token the ECDSA CA keys live in (script/lib/pki-init.sh made it)
         say "pkcs11_module = $(softhsm_module)"
         say "pkcs11_token = hall"
-        say "pkcs11_pin_file = $HALL_VAR/keys/pkcs11.pin"
+        say "pkcs11_pin_file = $HALL_CRED/pkcs11.pin"
         say "pkcs11_softhsm_conf = $HALL_VAR/keys/softhsm2.conf"
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
@@ -700,7 +727,7 @@ pki_ceremony_in() {
         say "pki_pass_file = $dir-credentials/pki.pass"
         say "pkcs11_module = $(softhsm_module)"
         say "pkcs11_token = hall"
-        say "pkcs11_pin_file = $dir/keys/pkcs11.pin"
+        say "pkcs11_pin_file = $dir-credentials/pkcs11.pin"
         say "pkcs11_softhsm_conf = $dir/keys/softhsm2.conf"
     } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
     "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||

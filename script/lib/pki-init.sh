@@ -8,9 +8,11 @@
 #      KEYS/softhsm2.conf   SoftHSM2's config (SOFTHSM2_CONF): its tokens
 #                           live in KEYS/token, not in /var/lib/softhsm
 #      KEYS/token/          the token "hall" (SoftHSM2's encrypted object files)
-#      KEYS/pkcs11.pin      the token's user PIN (0600): hall.conf's pkcs11_pin_file
-#      KEYS/pkcs11.so-pin   its security officer PIN (0600): re-initialising
+#      PINS/pkcs11.pin      the token's user PIN (0600): hall.conf's pkcs11_pin_file
+#      PINS/pkcs11.so-pin   its security officer PIN (0600): re-initialising
 #                           or unblocking the token only; keep it offline
+#    PINS is the folder of HALL_PKI_PASS_FILE (the credentials, outside
+#    var/: a copy of var/ alone does not unlock the token), KEYS without it
 #    The keys themselves (root, ecc, ecc-ocsp, audit, tsa) are made inside the
 #    token by hall-pkitool ceremony (core/pki/ceremony.c), never here.
 #
@@ -68,12 +70,23 @@ printf '%s\n' "# SoftHSM2's config for the hall (script/lib/pki-init.sh): SOFTHS
     'log.level = ERROR' 'slots.removable = false' >"$keys/softhsm2.conf.new"
 mv "$keys/softhsm2.conf.new" "$keys/softhsm2.conf"
 export SOFTHSM2_CONF=$keys/softhsm2.conf
-newsecret "$keys/pkcs11.pin"
-newsecret "$keys/pkcs11.so-pin"
+# the PINs beside the key-encryption passphrase, never in KEYS when there
+# is one: whoever has KEYS/token and its PIN has the CA's keys
+pins=$keys
+if [ -n "${HALL_PKI_PASS_FILE:-}" ]; then
+    pins=$(dirname "$HALL_PKI_PASS_FILE")
+    mkdir -p "$pins"
+    pins=$(cd "$pins" && pwd -P)
+    case $pins/ in
+    "$keys"/*) echo "pki-init.sh: $HALL_PKI_PASS_FILE lies in $keys, the keys it opens: put it outside" >&2 && exit 1 ;;
+    esac
+fi
+newsecret "$pins/pkcs11.pin"
+newsecret "$pins/pkcs11.so-pin"
 if ! softhsm2-util --show-slots 2>/dev/null | grep -q '^ *Label: *hall *$'; then
     # softhsm2-util takes the PINs as arguments only: this one moment
-    softhsm2-util --init-token --free --label hall --pin "$(cat "$keys/pkcs11.pin")" \
-        --so-pin "$(cat "$keys/pkcs11.so-pin")" >/dev/null
+    softhsm2-util --init-token --free --label hall --pin "$(cat "$pins/pkcs11.pin")" \
+        --so-pin "$(cat "$pins/pkcs11.so-pin")" >/dev/null
 fi
 
 # ---- 2. the SM2 hierarchy

@@ -79,6 +79,11 @@ test('szjsgws 法人认证: promotion popup 确定 → three failed deposits →
                 await page.locator('input[name="agree1"]').check();
                 await page.locator('input[name="agree2"]').check();
                 await page.locator('#agree button[type="submit"]').click();
+                /* 是否办理电子签章 (默认为"是"), its own step, then the popup (seed 003) */
+                await page.waitForURL(/\/szjsgws\/new\/seal/);
+                assert.equal(await page.locator('select#seal').inputValue(), 'yes');
+                await a11y.check(page, 'szjsgws 是否办理电子签章');
+                await page.locator('#seal-next').click();
                 await page.waitForURL(/\/szjsgws\/new\/apply/);
                 const promo = page.locator('#promotion');
                 await promo.waitFor();

@@ -57,7 +57,19 @@ async function szjsgwsForm(page) {
     await page.locator('input[name="agree1"]').check();
     await page.locator('input[name="agree2"]').check();
     await page.locator('#agree button[type="submit"]').click();
+    /* 是否办理电子签章, its own step (默认为"是", seed 003) */
+    await page.waitForURL(/\/szjsgws\/new\/seal/);
+    await page.locator('#seal-next').click();
     await page.waitForURL(/\/szjsgws\/new\/apply/);
+}
+
+/* back to the step, seal chosen ('yes' or 'no'), on to a new form */
+async function chooseSeal(page, seal) {
+    await page.goto(`${HALL}/szjsgws/new/seal?project=szjsgws`);
+    await page.selectOption('select#seal', seal);
+    await page.locator('#seal-next').click();
+    await page.waitForURL(/\/szjsgws\/new\/apply/);
+    await closePromotion(page);
 }
 
 async function closePromotion(page) {
@@ -115,12 +127,13 @@ test('szjsgws price: the label equals the print page, the pay page and the gatew
             const parts = async () => page.locator('#price').textContent();
             assert.equal(await label(), '580.00', 'seal defaults to 是: 480 + 100');
             assert.equal(await parts(), '（包含：证书费380，介质费100，电子签章100）580.00元/1年');
-            await page.check('input[name="seal"][value="no"]');
+            await chooseSeal(page, 'no');
             assert.equal(await label(), '480.00');
             assert.equal(await parts(), '（包含：证书费380，介质费100）480.00元/1年');
             await page.check('input[name="years"][value="3"]');
             assert.equal(await label(), '1440.00');
-            await page.check('input[name="seal"][value="yes"]');
+            await chooseSeal(page, 'yes');
+            await page.check('input[name="years"][value="3"]');
             assert.equal(await label(), '1740.00');
             assert.equal(await parts(), '（每年包含：证书费380，介质费100，电子签章100）1740.00元/3年');
             assert.equal(yuanOf(await page.locator('#total-amount').textContent()), '1740.00',
@@ -130,9 +143,7 @@ test('szjsgws price: the label equals the print page, the pay page and the gatew
             const cases = [{ seal: 'yes', years: '1', want: '580.00' }, { seal: 'no', years: '1', want: '480.00' },
                 { seal: 'yes', years: '3', want: '1740.00' }, { seal: 'no', years: '3', want: '1440.00' }];
             for (const k of cases) {
-                await page.goto(`${HALL}/szjsgws/new/apply?project=szjsgws`);
-                await closePromotion(page);
-                await page.check(`input[name="seal"][value="${k.seal}"]`);
+                await chooseSeal(page, k.seal);
                 await page.check(`input[name="years"][value="${k.years}"]`);
                 const shown = await label();
                 assert.equal(shown, k.want, JSON.stringify(k));

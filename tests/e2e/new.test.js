@@ -273,6 +273,13 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
             await page.locator('input[name="agree1"]').check();
             await page.locator('input[name="agree2"]').check();
             await page.locator('#agree button[type="submit"]').click();
+            /* seed 003: 选择"是否办理电子签章",点击"下一步"; (默认为"是") */
+            await page.waitForURL(/\/szjsgws\/new\/seal\?project=szjsgws$/);
+            assert.equal(await page.locator('select#seal').inputValue(), 'yes', '是否办理电子签章 defaults to 是');
+            assert.match(await page.locator('form#seal-step').textContent(), /办理电子签章（带\*为必填项）/);
+            await a11y.check(page, 'szjsgws 是否办理电子签章');
+            await shot('03-seal-step');
+            await page.locator('#seal-next').click();
             await page.waitForURL(/\/szjsgws\/new\/apply/);
             await page.locator('#promotion').waitFor();
             assert.match(await page.locator('#promotion').textContent(), /办理三年期数字证书赠送联想无线蓝牙耳机/);
@@ -280,8 +287,17 @@ test('szjsgws: project link → SMS login → 隐私保护 → e-seal (default �
             await shot('03-promotion');
             await page.locator('#promotion button[data-close]').click();
             assert.equal(await page.locator('#promotion').isVisible(), false);
-            assert.equal(await page.locator('input[name="seal"][value="yes"]').isChecked(), true,
-                '是否办理电子签章 defaults to 是');
+            assert.equal(await page.locator('input[name="seal"], select[name="seal"]').count(), 0,
+                '录入信息 has no 是否办理电子签章 field');
+            assert.match(await page.locator('#seal-chosen').textContent(), /电子签章办理：是/);
+            /* 上一步: the step with the choice kept */
+            await page.locator('#apply-back').click();
+            await page.waitForURL(/\/szjsgws\/new\/seal\?project=szjsgws$/);
+            assert.equal(await page.locator('select#seal').inputValue(), 'yes');
+            await page.locator('#seal-next').click();
+            await page.waitForURL(/\/szjsgws\/new\/apply/);
+            if (await page.locator('#promotion').isVisible())
+                await page.locator('#promotion button[data-close]').click();
             const fill = async (name, v) => page.locator(`[name="${name}"]`).fill(v);
             await fill('org_name', '深圳工务测试建设有限公司');
             await fill('org_id', '91110000600037341L');

@@ -7,6 +7,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const { Client, applicant } = require('./lib/client');
+const { sealStep } = require('./lib/payflow');
 
 function psql(sql) {
     const cmd = (process.env.HALL_PSQL || '').split(/\s+/).filter(Boolean);
@@ -127,11 +128,12 @@ test('new_apply__jieyang_org__order_created_priced_and_encrypted', async () => {
 test('new_apply__years_and_seal__szjsgws_price_includes_seal', async () => {
     const c = await applicant();
     await agreed(c, 'szjsgws', '/szjsgws');
+    await sealStep(c, 'yes');
     const page = await c.get('/szjsgws/new/apply?project=szjsgws');
     assert.equal(page.status, 200);
-    assert.match(page.text, /是否办理电子签章/);
+    assert.match(page.text, /电子签章办理：是/);
     assert.match(page.text, /送好礼/, 'promotion popup text from partner data');
-    const r = await c.post('/szjsgws/new/apply', orgForm({ years: '3', seal: 'yes' }));
+    const r = await c.post('/szjsgws/new/apply', orgForm({ years: '3' }));
     assert.equal(r.status, 200, r.text);
     const id = r.body.redirect.match(/id=(\d+)/)[1];
     /* (480 + 100 seal) x 3 years */

@@ -9,7 +9,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { applicant } = require('./lib/client');
-const { orgForm } = require('./lib/payflow');
+const { orgForm, sealStep } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_URL;
 
@@ -24,13 +24,15 @@ test('szjsgws price label: the 电子签章 chosen is one of its parts', { skip:
     await c.get('/szjsgws/new?project=szjsgws');
     const ag = await c.post('/szjsgws/new/agree', { project: 'szjsgws', agree1: 'on', agree2: 'on' });
     assert.equal(ag.status, 200, ag.text);
+    await sealStep(c, 'yes');
     const page = (await c.get('/szjsgws/new/apply?project=szjsgws')).text;
     assert.equal(priceOf(page), '（包含：证书费380，介质费100，电子签章100）580.00元/1年');
-    /* the script adds the part as the choice changes */
+    /* the script adds the part when the step chose it */
     assert.match(page, /data-breakdown="证书费380，介质费100" data-seal-part="电子签章100"/);
 
     /* saved without the seal: the two parts and their sum */
-    const r = await c.post('/szjsgws/new/apply', { project: 'szjsgws', ...orgForm({ years: '1', seal: 'no' }) });
+    await sealStep(c, 'no');
+    const r = await c.post('/szjsgws/new/apply', { project: 'szjsgws', ...orgForm({ years: '1' }) });
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
     assert.equal(priceOf((await c.get(`/szjsgws/new/apply?id=${id}`)).text),

@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Client, HALL, applicant, freshPhone } = require('./lib/client');
 const {
-    psql, orgForm, personForm, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
+    psql, orgForm, personForm, sealStep, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
 } = require('./lib/payflow');
 const { operator, smsTo } = require('./lib/pki');
 const { staffLogin } = require('./lib/staff');
@@ -198,9 +198,13 @@ test('seal_bundle__szjsgws_是否办理电子签章_是__link_to_stamped_pdf', a
     assert.equal((await c.get(`${base}/new?project=szjsgws`)).status, 200);
     const a = await c.post(`${base}/new/agree`, { project: 'szjsgws', agree1: 'on', agree2: 'on' });
     assert.equal(a.status, 200, a.text);
+    /* 是否办理电子签章 = 是, its own step before 录入信息 (seed 003) */
+    assert.equal(a.body.redirect, `${base}/new/seal?project=szjsgws`);
+    assert.match((await c.get(a.body.redirect)).text, /<option value="yes" selected>是<\/option>/);
+    await sealStep(c, 'yes');
     const page = await c.get(`${base}/new/apply?project=szjsgws`);
-    assert.match(page.text, /是否办理电子签章/);
-    const form = orgForm({ project: 'szjsgws', years: '1', seal: 'yes', agent_mobile: freshPhone('137') });
+    assert.match(page.text, /电子签章办理：是/);
+    const form = orgForm({ project: 'szjsgws', years: '1', agent_mobile: freshPhone('137') });
     const id = await throughIdentity(c, base, form);
     /* (480 + 100) × 1: the seal's 100 元 paid */
     assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '58000');
@@ -269,7 +273,8 @@ test('seal_bundle__refund_before_production__seal_part_refunded_none_made', asyn
     assert.equal((await c.get(`${base}/new?project=szjsgws`)).status, 200);
     const a = await c.post(`${base}/new/agree`, { project: 'szjsgws', agree1: 'on', agree2: 'on' });
     assert.equal(a.status, 200, a.text);
-    const form = orgForm({ project: 'szjsgws', years: '3', seal: 'yes', agent_mobile: freshPhone('137') });
+    await sealStep(c, 'yes');
+    const form = orgForm({ project: 'szjsgws', years: '3', agent_mobile: freshPhone('137') });
     const id = await throughIdentity(c, base, form);
     /* (480 + 100) × 3: 1,740 元, the seal's 300 among them */
     assert.equal(psql(`SELECT amount_fen FROM orders WHERE id = ${id}`), '174000');

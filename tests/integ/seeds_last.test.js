@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const { applicant } = require('./lib/client');
 const {
     psql, orgForm, freshAccount, unpaidOrder, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
+    sealStep,
 } = require('./lib/payflow');
 
 /* a draft 证书新办 order of a new applicant in project's hall */
@@ -20,6 +21,9 @@ async function draft(project, base, form = orgForm()) {
     assert.equal((await c.get(`${base}/new?project=${project}`)).status, 200);
     const a = await c.post(`${base}/new/agree`, { project, agree1: 'on', agree2: 'on' });
     assert.equal(a.status, 200, a.text);
+    /* 建筑工务署: 是否办理电子签章 is the step before (seed 003) */
+    if (form.seal)
+        await sealStep(c, form.seal, { base, project });
     const r = await c.post(`${base}/new/apply`, { project, ...form });
     assert.equal(r.status, 200, r.text);
     return { c, id: Number(r.body.redirect.match(/id=(\d+)/)[1]) };

@@ -10,7 +10,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, applicant } = require('./lib/client');
-const { psql, orgForm, unpaidOrder, staffLogin } = require('./lib/payflow');
+const { psql, orgForm, unpaidOrder, staffLogin, sealStep } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
 
@@ -144,18 +144,20 @@ test('szjsgws__gift_by_years_and_seal__ship_by_three_working_days_sorted_and_fla
     await c.get('/szjsgws/new?project=szjsgws');
     const ag = await c.post('/szjsgws/new/agree', { project: 'szjsgws', agree1: 'on', agree2: 'on' });
     assert.equal(ag.status, 200, ag.text);
-    const r = await c.post('/szjsgws/new/apply', { project: 'szjsgws', ...orgForm({ years: '1', seal: 'yes' }) });
+    await sealStep(c, 'yes');
+    const r = await c.post('/szjsgws/new/apply', { project: 'szjsgws', ...orgForm({ years: '1' }) });
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
     const gift = () => psql(`SELECT coalesce(gift, '-') FROM orders WHERE id = ${id}`);
     assert.equal(gift(), '品牌充电宝10000毫安');
     /* the same order edited: 1 year without the seal earns nothing, 3 years the earphones */
+    await sealStep(c, 'no', { id });
     await c.get(`/szjsgws/new/apply?id=${id}`);
-    let e = await c.post('/szjsgws/new/apply', { project: 'szjsgws', id, ...orgForm({ years: '1', seal: 'no' }) });
+    let e = await c.post('/szjsgws/new/apply', { project: 'szjsgws', id, ...orgForm({ years: '1' }) });
     assert.equal(e.status, 200, e.text);
     assert.equal(gift(), '-');
     await c.get(`/szjsgws/new/apply?id=${id}`);
-    e = await c.post('/szjsgws/new/apply', { project: 'szjsgws', id, ...orgForm({ years: '3', seal: 'no' }) });
+    e = await c.post('/szjsgws/new/apply', { project: 'szjsgws', id, ...orgForm({ years: '3' }) });
     assert.equal(e.status, 200, e.text);
     assert.equal(gift(), '联想无线蓝牙耳机');
     /* submitted: the gift stays what was promised */

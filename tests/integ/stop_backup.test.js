@@ -183,12 +183,21 @@ test('backup, wipe, restore into a fresh var: the same applicant sees the same d
     assert.equal(b.status, 0, b.stderr + b.stdout);
     const listing = execFileSync('tar', ['-tf', file], { encoding: 'utf8' });
     assert.deepEqual(listing.trim().split('\n').sort(), ['MANIFEST', 'db.dump', 'keys.tar.enc', 'uploads.tar']);
-    /* the keys are in the file only encrypted */
+    /* the keys are in the file only encrypted; var/ holds the PII key only
+     * wrapped, opened with the credentials beside it */
     const key = fs.readFileSync(path.join(VAR, 'keys', 'pii.key'), 'utf8').trim();
-    assert.ok(!fs.readFileSync(file).includes(Buffer.from(key)), 'the PII key in clear in the backup');
+    assert.match(key, /^aes-256-cbc:pbkdf2-sha256:/, 'var/keys/pii.key is wrapped');
+    const clear = execFileSync(path.join(ROOT, 'script', 'lib', 'keyenc.sh'),
+        ['--open', path.join(`${VAR}-credentials`, 'pki.pass'), path.join(VAR, 'keys', 'pii.key')],
+        { encoding: 'utf8' }).trim();
+    assert.match(clear, /^[0-9a-f]{128}$/);
+    assert.ok(!fs.readFileSync(file).includes(Buffer.from(key)), 'the wrapped PII key in clear in the backup');
+    assert.ok(!fs.readFileSync(file).includes(Buffer.from(clear)), 'the PII key in clear in the backup');
 
     await stopServer();
+    /* var/ and the credentials beside it both lost: the backup brings both */
     fs.rmSync(VAR, { recursive: true, force: true });
+    fs.rmSync(`${VAR}-credentials`, { recursive: true, force: true });
 
     /* a wrong passphrase restores nothing */
     const bad = spawnSync(path.join(ROOT, 'script', 'restore'), [file, '--var', VAR],
@@ -231,7 +240,9 @@ test('a key file that is not the database\'s: script/server and a module refuse 
 
     /* a module started by hand (systemd does that) refuses too: exit 78 */
     const conf = path.join(work, 'module.conf');
-    fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nkey_file = ${keyFile}\n`);
+    /* the key as script/server left it: wrapped under this var's credentials */
+    fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nkey_file = ${keyFile}\n`
+        + `pki_pass_file = ${path.join(`${VAR}-credentials`, 'pki.pass')}\n`);
     const m = spawnSync(path.join(ROOT, 'modules', 'new', 'hall-new'),
         ['-c', conf, '-s', path.join(work, 'new.sock')], { encoding: 'utf8', timeout: 30000 });
     assert.equal(m.status, 78, m.stderr);

@@ -227,7 +227,12 @@ test('sm2__own_sm2_root_sm3withsm2_up_to_it__keys_encrypted_at_rest', async () =
         assert.equal(fs.statSync(path.join(PKI, `${n}.key`)).mode & 0o777, 0o600);
     }
     assert.equal(fs.statSync(path.join(process.env.HALL_CRED || `${VAR}-credentials`, 'pki.pass')).mode & 0o777, 0o600);
-    assert.equal(fs.statSync(path.join(VAR, 'keys', 'pkcs11.pin')).mode & 0o777, 0o600);
+    /* the token's PINs beside the passphrase, outside var/ */
+    const cred = process.env.HALL_CRED || `${VAR}-credentials`;
+    for (const pin of ['pkcs11.pin', 'pkcs11.so-pin']) {
+        assert.equal(fs.statSync(path.join(cred, pin)).mode & 0o777, 0o600, pin);
+        assert.ok(!fs.existsSync(path.join(VAR, 'keys', pin)), `no var/keys/${pin}`);
+    }
 });
 
 test('audit_key__in_the_token_certified_by_the_root_for_signatures_only', () => {

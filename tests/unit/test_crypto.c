@@ -47,7 +47,7 @@ init_ok(const char *text)
 {
     char err[512] = "";
 
-    if (hall_crypto_init(write_key("k", text), err, sizeof(err)) != HALL_OK)
+    if (hall_crypto_init(write_key("k", text), NULL, err, sizeof(err)) != HALL_OK)
         fail_msg("init: %s", err);
 }
 
@@ -60,7 +60,7 @@ group_setup(void **state)
     snprintf(tmpdir, sizeof(tmpdir), "%s/hall-test-crypto-XXXXXX", t != NULL ? t : "/tmp");
     if (mkdtemp(tmpdir) == NULL)
         return -1;
-    return hall_crypto_init(write_key("k", key_hex), err, sizeof(err)) == HALL_OK ? 0 : -1;
+    return hall_crypto_init(write_key("k", key_hex), NULL, err, sizeof(err)) == HALL_OK ? 0 : -1;
 }
 
 static int
@@ -117,12 +117,13 @@ crypto_init__bad_key_files__error_names_file(void **state)
         const char *path = write_key("bad", bad[i]);
 
         err[0] = '\0';
-        if (hall_crypto_init(path, err, sizeof(err)) != HALL_ERR)
+        if (hall_crypto_init(path, NULL, err, sizeof(err)) != HALL_ERR)
             fail_msg("key %zu accepted", i);
         assert_non_null(strstr(err, path));
     }
     err[0] = '\0';
-    assert_int_equal(hall_crypto_init("/nonexistent/hall/pii.key", err, sizeof(err)), HALL_ERR);
+    assert_int_equal(hall_crypto_init("/nonexistent/hall/pii.key", NULL, err, sizeof(err)),
+                     HALL_ERR);
     assert_non_null(strstr(err, "/nonexistent/hall/pii.key"));
 }
 
@@ -140,8 +141,47 @@ crypto_init__failed_init__no_partial_key_installed(void **state)
     memcpy(other, key_hex, sizeof(key_hex));
     other[0] = 'f';
     other[127] = 'g';
-    assert_int_equal(hall_crypto_init(write_key("bad", other), err, sizeof(err)), HALL_ERR);
+    assert_int_equal(hall_crypto_init(write_key("bad", other), NULL, err, sizeof(err)), HALL_ERR);
     assert_string_equal(hall_pii_decrypt(pool, enc, n), "x");
+    hall_pool_destroy(pool);
+}
+
+/* the key wrapped as script/lib/common.sh's pii_key keeps it (keyenc.sh's
+ * line under pki_pass_file): opened with the passphrase, refused with
+ * another, without one, or in clear where a passphrase is configured */
+static void
+crypto_init__wrapped_key__opens_with_the_passphrase_only(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    char cmd[2048], pass[512], other[512], wrapped[512], err[512];
+    unsigned char *enc;
+    size_t n;
+
+    snprintf(pass, sizeof(pass), "%s/pki.pass", tmpdir);
+    snprintf(other, sizeof(other), "%s/other.pass", tmpdir);
+    snprintf(wrapped, sizeof(wrapped), "%s/wrapped", tmpdir);
+    write_key("pki.pass", "unit-key-encryption-passphrase-0123456789\n");
+    write_key("other.pass", "another-passphrase-altogether-9876543210\n");
+    snprintf(cmd, sizeof(cmd),
+             "printf %%s %s | openssl enc -aes-256-cbc -pbkdf2 -md sha256 -iter 100000 -salt -a -A"
+             " -pass file:%s | sed 's/^/aes-256-cbc:pbkdf2-sha256:100000:/' > %s",
+             key_hex, pass, wrapped);
+    assert_int_equal(system(cmd), 0);
+    enc = hall_pii_encrypt(pool, "13800138000", 11, &n);
+
+    err[0] = '\0';
+    assert_int_equal(hall_crypto_init(wrapped, other, err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "does not open with pki_pass_file"));
+    assert_int_equal(hall_crypto_init(wrapped, NULL, err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "is wrapped"));
+    assert_int_equal(hall_crypto_init(write_key("k", key_hex), pass, err, sizeof(err)), HALL_ERR);
+    assert_non_null(strstr(err, "in clear"));
+    /* the key that the data was written with, unwrapped */
+    assert_int_equal(hall_crypto_init(wrapped, pass, err, sizeof(err)), HALL_OK);
+    assert_string_equal(hall_pii_decrypt(pool, enc, n), "13800138000");
+    unlink(pass);
+    unlink(other);
+    unlink(wrapped);
     hall_pool_destroy(pool);
 }
 
@@ -724,6 +764,7 @@ main(void)
         cmocka_unit_test(crypto_init__bad_key_files__error_names_file),
         cmocka_unit_test(crypto_init__failed_init__no_partial_key_installed),
         cmocka_unit_test(crypto_init__trailing_newline_and_uppercase__accepted),
+        cmocka_unit_test(crypto_init__wrapped_key__opens_with_the_passphrase_only),
         cmocka_unit_test(pii_encrypt__round_trip__plaintext_back),
         cmocka_unit_test(pii_encrypt__same_plaintext__different_ciphertext),
         cmocka_unit_test(pii_decrypt__any_byte_tampered__null),

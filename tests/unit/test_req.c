@@ -507,7 +507,7 @@ mp_group_setup(void **state)
     for (i = 0; i < 64; i++)
         fprintf(f, "%02x", (unsigned)(i * 37 + 11) & 0xff);
     fclose(f);
-    rc = hall_crypto_init(path, err, sizeof(err)) == HALL_OK ? 0 : -1;
+    rc = hall_crypto_init(path, NULL, err, sizeof(err)) == HALL_OK ? 0 : -1;
     unlink(path);
     arena = hall_mp_arena_new(4 << 20, 64);
     return rc;

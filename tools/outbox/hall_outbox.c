@@ -1115,7 +1115,7 @@ main(int argc, char **argv)
         return 1;
     }
     hall_log_init("outbox", hall_log_level_of(app.conf.log_level));
-    if (hall_crypto_init(app.conf.key_file, err, sizeof(err)) != HALL_OK) {
+    if (hall_crypto_init(app.conf.key_file, app.conf.pki_pass_file, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return 1;
     }

@@ -38,7 +38,8 @@
  *                                           (pki_pass_file): every file kept
  *                                           encrypted under it in pki_dir,
  *                                           demo_dir, pay_key_dir and
- *                                           provider_key_dir written anew
+ *                                           provider_key_dir, and the PII
+ *                                           key_file's wrap, written anew
  *                                           under the new one (FILE's first
  *                                           line, else 32 random bytes in
  *                                           hex), then the passphrase
@@ -249,6 +250,33 @@ struct rotation {
     int cut_after; /* HALL_PKI_FAULT=rotate_after_N: exit 70 after N files (the tests' crash) */
 };
 
+/* one file written anew under the new passphrase (one that is no
+ * encrypted key is left alone) */
+static void
+rotate_file(struct rotation *r, const char *path)
+{
+    const char *why = NULL;
+    int rc;
+
+    rc = hall_keyfile_reencrypt(path, r->oldpass, r->newpass, &why);
+    if (rc == 1 && r->cut_after > 0 && r->done + 1 >= r->cut_after) {
+        fprintf(stderr, "hall-pkitool: rotate-pass: HALL_PKI_FAULT: cut after %d file(s)\n",
+                r->cut_after);
+        _exit(70);
+    }
+    if (rc == 1)
+        r->done++;
+    else if (rc == 2)
+        r->already++;
+    else if (rc < 0) {
+        fprintf(stderr, "hall-pkitool: rotate-pass: %s: %s\n", path,
+                why != NULL && strcmp(why, "write") == 0
+                    ? "cannot write it anew"
+                    : "opens with neither the old nor the new passphrase");
+        r->failed++;
+    }
+}
+
 /* every regular file of dir (and of its folders down to depth more)
  * written anew under the new passphrase */
 static void
@@ -258,9 +286,7 @@ rotate_dir(struct rotation *r, const char *dir, int depth)
     struct dirent *e;
     struct stat st;
     char path[4096];
-    const char *why;
     size_t n;
-    int rc;
 
     if (d == NULL) {
         if (errno != ENOENT) {
@@ -287,23 +313,7 @@ rotate_dir(struct rotation *r, const char *dir, int depth)
         }
         if (!S_ISREG(st.st_mode))
             continue;
-        rc = hall_keyfile_reencrypt(path, r->oldpass, r->newpass, &why);
-        if (rc == 1 && r->cut_after > 0 && r->done + 1 >= r->cut_after) {
-            fprintf(stderr, "hall-pkitool: rotate-pass: HALL_PKI_FAULT: cut after %d file(s)\n",
-                    r->cut_after);
-            _exit(70);
-        }
-        if (rc == 1)
-            r->done++;
-        else if (rc == 2)
-            r->already++;
-        else if (rc < 0) {
-            fprintf(stderr, "hall-pkitool: rotate-pass: %s: %s\n", path,
-                    strcmp(why, "write") == 0
-                        ? "cannot write it anew"
-                        : "opens with neither the old nor the new passphrase");
-            r->failed++;
-        }
+        rotate_file(r, path);
     }
     closedir(d);
 }
@@ -370,6 +380,10 @@ rotate_pass(const struct hall_conf *conf, const char *from)
             rotate_dir(&r, dirs[i], 0);
     if (conf->pay_key_dir != NULL && conf->pay_key_dir[0] != '\0')
         rotate_dir(&r, conf->pay_key_dir, 1);
+    /* the PII key, wrapped under the same passphrase (script/lib/common.sh's
+     * pii_key): the same key re-wrapped, the data untouched */
+    if (conf->key_file != NULL && conf->key_file[0] != '\0')
+        rotate_file(&r, conf->key_file);
     if (r.failed > 0) {
         fprintf(stderr,
                 "hall-pkitool: rotate-pass: %d file(s) not done; the passphrase is unchanged,"

@@ -348,8 +348,17 @@ async function atNewForm(project = 'jieyang') {
     return c;
 }
 
+/* seed 003's 是否办理电子签章 step (建筑工务署, core/flow/sealstep.c): seal
+ * 'yes' or 'no' kept for the next 录入信息 of a new application, or of the
+ * order id; returns where it leads */
+async function sealStep(c, seal, { base = '/szjsgws', project = 'szjsgws', id } = {}) {
+    const r = await c.post(`${base}/new/seal`, id ? { id, seal } : { project, seal });
+    assert.equal(r.status, 200, r.text);
+    return r.body.redirect;
+}
+
 module.exports = {
-    atNewForm, psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
+    sealStep, atNewForm, psql, freshAccount, orgForm, personForm, unpaidOrder, orderStatus, waitFor, waitStatus,
     sandbox, payOnline, confirmTrade, lastTransfer, memoCode, sendCallback, upload, keyFile, privateKeyFile,
     wxNotification, aliNotification, sendAliCallback, postNotification, WX_MCHID, WX_APPID, WX_KEY_ID,
     ALI_APP_ID,
