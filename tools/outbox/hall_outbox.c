@@ -34,15 +34,16 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
+#include "biz/partner.h"
 #include "hall.h"
 
 static volatile sig_atomic_t stop_flag;
 static int pki_ready; /* the CA keys loaded: pki_tick does the CA work (lane "other") */
 
 /* the lanes: one per provider, then the rest ("other" must stay last) */
-static const char *const lanes[] = {"sms", "bank", "pay", "other"};
+static const char *const lanes[] = {"sms", "bank", "pay", "partner", "other"};
 #define N_LANES    (sizeof(lanes) / sizeof(lanes[0]))
-#define LANE_NAMES "{sms,bank,pay}"
+#define LANE_NAMES "{sms,bank,pay,partner}"
 
 static const char *my_lane = "other";
 
@@ -830,6 +831,19 @@ out:
     return rc;
 }
 
+/* the lane "partner": the status webhooks, one partner at a time per worker
+ * (core/biz/partner_hook.c) */
+static int
+partner_run_one(struct hall_app *app)
+{
+    struct hall_pool *pool = hall_pool_create(16384);
+    struct hall_req *req = hall_app_req(app, pool, "outbox-partner");
+    int rc = hall_partner_hook_run_one(req->cx);
+
+    hall_pool_destroy(pool);
+    return rc;
+}
+
 /* the CA's periodic work between jobs (core/pki/crl.c: hall_pki_tick): the media kept
  * past their time destroyed (core/biz/custody.c, no CA key needed), dead
  * intents, CRLs before their nextUpdate, products made without an operator */
@@ -1095,7 +1109,7 @@ lane_run(struct hall_app *app, const char *lane)
             }
             connected = 1;
         }
-        r = run_one(app);
+        r = strcmp(lane, "partner") == 0 ? partner_run_one(app) : run_one(app);
         /* the CA's periodic work (at most every 5 s), in one lane only */
         if (r >= 0 && strcmp(lane, "other") == 0) {
             pki_tick(app);

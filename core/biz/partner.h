@@ -1,0 +1,42 @@
+/*
+ * core/biz/partner.h: the hall's side of its partner platforms (issue 55,
+ * docs/partners.md): the status webhooks (partner_hook.c) and the checks of
+ * the partner API's signed requests (partner_api.c).  Uses core/base,
+ * core/store and core/pki.
+ */
+#ifndef HALL_BIZ_PARTNER_H
+#define HALL_BIZ_PARTNER_H
+
+#include "biz/biz.h"
+
+/* ---- partner_hook.c: status webhooks ----------------------------------- */
+
+extern const struct hall_stmt hall_partner_hook_stmts[];
+
+/*
+ * One delivery of the outbox lane "partner" (kind partner_hook): in a
+ * transaction of its own, the oldest due event of a partner no other worker
+ * is delivering (an advisory lock per partner), never before an earlier
+ * event of the same order that is still pending; POSTed signed to the
+ * partner's hook_url; done, or tried again after the published schedule
+ * (partner_hook_delays), dead after the last.  1 when a job was tried,
+ * 0 when none was due, -1 on database trouble.
+ */
+int hall_partner_hook_run_one(struct hall_ctx *cx);
+
+/* the string both signatures cover: ts "\n" nonce "\n" body */
+char *hall_partner_sig_string(struct hall_pool *pool, const char *ts, const char *nonce,
+                              const char *body, size_t *len);
+/* HMAC-SHA256 of s (n bytes) under secret, 64 lower-case hex digits */
+char *hall_partner_hmac_hex(struct hall_pool *pool, const char *secret, const char *s, size_t n);
+/* a detached CMS SignedData over s by the hall's key "hook" (certified by
+ * its CA "ecc"; both certificates carried), DER in base64; NULL when the
+ * key or its certificate is not there */
+char *hall_partner_cms_b64(struct hall_pool *pool, const struct hall_conf *conf, const char *s,
+                           size_t n);
+/* "张*", "欧**": the first character kept (UTF-8), one '*' for each other */
+char *hall_partner_mask_name(struct hall_pool *pool, const char *name);
+/* "138****8000": the first 3 and last 4 digits kept */
+char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
+
+#endif
