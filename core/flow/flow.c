@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "biz/partner.h"
 #include "flow/flow_int.h"
 
 static const struct hall_flow *flow;
@@ -379,13 +378,13 @@ flow_gate(struct hall_req *req)
 }
 
 const struct hall_stmt *const hall_core_stmts[] = {
-    hall_store_stmts,    hall_staff_stmts,        hall_metrics_stmts,
-    hall_pki_stmts,      hall_order_stmts,        hall_invoice_stmts,
-    hall_produce_stmts,  hall_sealprod_stmts,     hall_finauth_stmts,
-    hall_identity_stmts, hall_reissue_stmts,      hall_replace_stmts,
-    hall_reminder_stmts, hall_custody_stmts,      hall_provider_stmts,
-    hall_courier_stmts,  hall_payment_stmts,      hall_refund_stmts,
-    hall_approval_stmts, hall_partner_hook_stmts, NULL,
+    hall_store_stmts,    hall_staff_stmts,    hall_metrics_stmts,
+    hall_pki_stmts,      hall_order_stmts,    hall_invoice_stmts,
+    hall_produce_stmts,  hall_sealprod_stmts, hall_finauth_stmts,
+    hall_identity_stmts, hall_reissue_stmts,  hall_replace_stmts,
+    hall_reminder_stmts, hall_custody_stmts,  hall_provider_stmts,
+    hall_courier_stmts,  hall_payment_stmts,  hall_refund_stmts,
+    hall_approval_stmts, hall_partner_stmts,  NULL,
 };
 
 int

@@ -34,7 +34,6 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
-#include "biz/partner.h"
 #include "hall.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -771,6 +770,10 @@ run_one(struct hall_app *app)
     char *plain;
     int i, rc = -1;
 
+    if (strcmp(my_lane, "partner") == 0) { /* the status webhooks: core/biz/partner_hook.c */
+        rc = hall_partner_hook_run_one(req->cx);
+        goto out;
+    }
     if (hall_db_begin(req->cx) != HALL_OK)
         goto out;
     res = hall_db_exec(req->cx, "job_claim", HALL_STR(my_lane), HALL_STR(LANE_NAMES));
@@ -827,19 +830,6 @@ run_one(struct hall_app *app)
 out:
     if (req->cx->in_tx)
         hall_db_rollback(req->cx);
-    hall_pool_destroy(pool);
-    return rc;
-}
-
-/* the lane "partner": the status webhooks, one partner at a time per worker
- * (core/biz/partner_hook.c) */
-static int
-partner_run_one(struct hall_app *app)
-{
-    struct hall_pool *pool = hall_pool_create(16384);
-    struct hall_req *req = hall_app_req(app, pool, "outbox-partner");
-    int rc = hall_partner_hook_run_one(req->cx);
-
     hall_pool_destroy(pool);
     return rc;
 }
@@ -1109,7 +1099,7 @@ lane_run(struct hall_app *app, const char *lane)
             }
             connected = 1;
         }
-        r = strcmp(lane, "partner") == 0 ? partner_run_one(app) : run_one(app);
+        r = run_one(app);
         /* the CA's periodic work (at most every 5 s), in one lane only */
         if (r >= 0 && strcmp(lane, "other") == 0) {
             pki_tick(app);
