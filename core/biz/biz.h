@@ -614,7 +614,7 @@ char *hall_partner_mask_name(struct hall_pool *pool, const char *name);
 char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
 
 /* the partner API's application (modules/partner): prefill (cert_type,
- * org_name, org_id, name, mobile, email) kept encrypted under a new
+ * org_name, org_id, name, ric, mobile, email) kept encrypted under a new
  * one-time ticket of partner's, as a signed entry link keeps it
  * (core/flow/plink.c), valid a day; *ticket and *expires_at (UTC, ISO 8601)
  * in cx's pool.  HALL_ERR on database or random failure */

@@ -227,9 +227,13 @@ api_application(struct hall_req *req)
         const char *name, *label;
         size_t max;
     } fields[] = {
-        {"org_name", "机构名称", 100}, {"org_id", "统一社会信用代码", 18},
-        {"name", "姓名", 30},          {"mobile", "手机号码", 11},
-        {"email", "邮箱", 254},        {NULL, NULL, 0},
+        {"org_name", "机构名称", 100},
+        {"org_id", "统一社会信用代码", 18},
+        {"name", "姓名", 30},
+        {"ric", "身份证号", 18},
+        {"mobile", "手机号码", 11},
+        {"email", "邮箱", 254},
+        {NULL, NULL, 0},
     };
     const char *type, *project, *ticket, *next, *expires;
     struct hall_val *pre, *out;
