@@ -68,7 +68,8 @@ module.exports = function partner(env) {
         const h = (n) => String(req.headers[n] ?? '');
         const rec = {
             at: new Date().toISOString(), event_id: h('x-hall-event-id'), event: h('x-hall-event'),
-            ts: h('x-hall-timestamp'), nonce: h('x-hall-nonce'), hmac_ok: false, cms_ok: false,
+            ts: h('x-hall-timestamp'), nonce: h('x-hall-nonce'), sig: h('x-hall-signature'),
+            cms: h('x-hall-signature-cms'), hmac_ok: false, cms_ok: false,
             fresh: false, duplicate: false, fault: null, status: null, body: null, raw: buf.toString('utf8'),
         };
         try {
