@@ -167,3 +167,26 @@ test('partner_hooks__rejected_with_reason__dead_after_14_tries__replayed_from_co
     assert.equal(got[0].body.data.reason, '营业执照扫描件不清晰');
     assert.equal(got[0].body.event_id, rej().id);
 });
+
+test('partner_hooks__receiver_times_out_then_answers_late__tried_again_delivered_once', { skip: SKIP }, async () => {
+    await fault('ok');
+    /* the receiver hangs once (the hall gives up after http_total_ms) */
+    await sb('/sandbox/faults', { service: 'partner', mode: 'timeout', count: 1 });
+    const o = await inReview(orgForm());
+    const first = () => events(o.id)[0];
+    await waitFor('the try that timed out', () => first().attempts >= 1, { timeoutMs: 60000 });
+    assert.equal(psql(`SELECT last_error FROM outbox WHERE id = ${first().job}`), 'transport: timeout');
+    /* then it answers, late but within the hall's patience */
+    await sb('/sandbox/faults', { service: 'partner', mode: 'delay', delay_ms: 1500 });
+    try {
+        psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${first().job} AND status = 'pending'`);
+        await waitFor('delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 60000 });
+    } finally {
+        await fault('ok');
+    }
+    const got = (await received()).filter((r) => r.body && r.body.order.order_no === o.no);
+    assert.deepEqual(got.map((r) => [r.event, r.fault, r.status]).slice(0, 2),
+        [['order.submitted', 'timeout', null], ['order.submitted', 'delay', 200]]);
+    const ok = got.filter((r) => r.status === 200);
+    assert.deepEqual(ok.map((r) => r.event), events(o.id).map((e) => e.event), 'each event acknowledged once, in order');
+});
