@@ -18,6 +18,8 @@ const { psql, orgForm } = require('./lib/payflow');
 const { inReview, approve, staffLogin } = require('./lib/payflow');
 const { operator, staffRevoke, tmpdir, fetchPki } = require('./lib/pki');
 const { SKIP, waitFor } = require('./lib/hall');
+const { applicant } = require('./lib/client');
+const { toApply } = require('./lib/seal');
 
 const SECRET = 'test-only-jieyang-hook-secret-0123456789';
 const SCHEDULE = [15, 30, 60, 120, 300, 600, 1200, 1800, 1800, 3600, 3600, 7200, 18000];
@@ -189,4 +191,44 @@ test('partner_hooks__receiver_times_out_then_answers_late__tried_again_delivered
         [['order.submitted', 'timeout', null], ['order.submitted', 'delay', 200]]);
     const ok = got.filter((r) => r.status === 200);
     assert.deepEqual(ok.map((r) => r.event), events(o.id).map((e) => e.event), 'each event acknowledged once, in order');
+});
+
+test('partner_hooks__seal_made__with_its_es_id_and_validity', { skip: SKIP }, async () => {
+    await fault('ok');
+    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/hall', hook_secret = '${SECRET}',
+        hook_events = '{seal.made,cert.issued}' WHERE code = 'hall'`);
+    try {
+        const dir = tmpdir();
+        await fetchPki(dir);
+        await sb('/sandbox/partner/config', { partner: 'hall', secret: SECRET, ca_file: `${dir}/root.crt`, clear: true });
+        /* an electronic seal order (电子签章申请, one 机构章), accepted, produced */
+        const c = await applicant();
+        const key = await toApply(c);
+        const form = { ...orgForm(), app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000',
+            app_email: 'zhaomin@example.com', org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0',
+            person_count: '0', project: 'hall', submit_key: key };
+        delete form.years;
+        const r = await c.post('/seal/apply', form);
+        assert.equal(r.status, 200, r.text);
+        const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+        assert.equal((await (await operator()).post('/admin/pki/issue', { id })).status, 200);
+        await waitFor('delivered', () => events(id).length > 0 && events(id).every((e) => e.status === 'done'),
+            { timeoutMs: 30000 });
+        const no = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
+        const got = (await sb('/sandbox/partner/received?partner=hall')).received
+            .filter((x) => x.status === 200 && x.body.order.order_no === no);
+        const seal = got.find((x) => x.event === 'seal.made');
+        assert.ok(seal, `seal.made among ${got.map((x) => x.event)}`);
+        const [esId, start, end] = psql(`SELECT es_id || '|' ||
+            to_char(valid_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '|' ||
+            to_char(valid_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM seseals WHERE order_id = ${id}`).split('|');
+        assert.equal(seal.body.data.es_id, esId);
+        assert.equal(seal.body.data.valid_start, start);
+        assert.equal(seal.body.data.valid_end, end);
+        assert.ok(seal.hmac_ok && seal.cms_ok);
+        assert.equal(got.filter((x) => x.event === 'seal.made').length, 1, 'once');
+    } finally {
+        psql(`UPDATE partners SET hook_url = NULL, hook_secret = NULL, hook_events = '{}' WHERE code = 'hall'`);
+    }
 });
