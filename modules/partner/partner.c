@@ -376,6 +376,32 @@ api_orders(struct hall_req *req)
     return hall_resp_json(req, 200, out);
 }
 
+/* 1 for YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), as the answers write times */
+static int
+iso_time(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t i, n = s != NULL ? strlen(s) : 0;
+
+    if (n < sizeof(shape) || n > 40)
+        return 0;
+    for (i = 0; i + 1 < sizeof(shape); i++)
+        if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+            return 0;
+    s += i;
+    if (*s == '.') {
+        for (s++, n = 0; *s >= '0' && *s <= '9'; s++)
+            n++;
+        if (n == 0 || n > 6)
+            return 0;
+    }
+    if (strcmp(s, "Z") == 0)
+        return 1;
+    return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+           s[2] <= '9' && s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' &&
+           s[6] == '\0';
+}
+
 /* GET /partner-api/v1/orders/changed?since=&cursor=&limit= */
 static int
 api_changed(struct hall_req *req)
@@ -408,8 +434,7 @@ api_changed(struct hall_req *req)
         }
         since = hall_psprintf(req->pool, "%.*s", (int)(bar - cursor), cursor);
     }
-    if (since == NULL || *since == '\0' || strlen(since) > 40 ||
-        strspn(since, "0123456789-:.TZ+ ") != strlen(since)) {
+    if (!iso_time(since)) {
         audit(req, &c, c.key_id, "changed", 400, "since");
         return api_error(req, 400, "since", "since 必须是 ISO 8601 时间，如 2026-11-27T00:00:00Z");
     }

@@ -83,6 +83,11 @@ test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and
     const moved = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=2', undefined,
         { nonce: 'a'.repeat(20), sig: crypto.createHmac('sha256', KEYS.hunan.secret).update(s).digest('hex') });
     assert.equal(moved.status, 401);
+    for (const since of ['yesterday', '2026-13-45T99:99:99Z', '2026-11-27 00:00:00']) {
+        const r = await call(KEYS.hunan, 'GET', `/partner-api/v1/orders/changed?since=${encodeURIComponent(since)}`);
+        assert.equal(r.status, 400, `${since}: ${r.text}`);
+        assert.equal(r.body.field, 'since');
+    }
     const unknown = await call({ id: `nobody-${run}`, secret: 'x'.repeat(40) }, 'GET', '/partner-api/v1/orders?id=1');
     assert.equal(unknown.status, 401);
 
@@ -105,6 +110,7 @@ test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and
     assert.deepEqual(rows, [
         'partner:hunan|changed|200|', 'partner:hunan|changed|401|replayed nonce', 'partner:hunan|orders|401|timestamp',
         'partner:hunan|orders|401|signature', 'partner:hunan|orders|401|signature',
+        'partner:hunan|changed|400|since', 'partner:hunan|changed|400|since', 'partner:hunan|changed|400|since',
         'partner:hunan|changed|200|', 'partner:hunan|changed|401|key revoked', 'partner:hunan|changed|200|',
         'partner:hunan|changed|401|key expired',
     ]);
