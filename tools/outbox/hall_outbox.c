@@ -2,11 +2,13 @@
  * hall-outbox: delivers what the modules queued in the outbox table.
  *
  * One lane per provider: the job's kind up to its first '_' names it
- * ("sms", "bank_transfer" -> bank, "pay_refund" -> pay); kinds of no
- * known lane share the lane "other".  Each lane has outbox_lane_workers
- * processes of its own, so a provider that hangs holds up only its own
- * jobs: SMS codes keep flowing while the bank is slow, and the other way
- * round.  The master forks the lanes' workers and replaces one that dies.
+ * ("sms", "bank_transfer" -> bank, "pay_refund" -> pay; "partner_hook" ->
+ * partner, the status webhooks core/biz/partner_hook.c claims and delivers,
+ * one partner per worker); kinds of no known lane share the lane "other".
+ * Each lane has outbox_lane_workers processes of its own, so a provider
+ * that hangs holds up only its own jobs: SMS codes keep flowing while the
+ * bank is slow, and the other way round.  The master forks the lanes'
+ * workers and replaces one that dies.
  *
  * One job per transaction: the row is claimed with FOR UPDATE SKIP LOCKED
  * and stays locked while the provider is called, so any number of workers
