@@ -66,7 +66,8 @@ const CALLBACK_RETRIES = 5;              /* after the first attempt */
 const CALLBACK_TIMEOUT_MS = 10000;
 const MAX_KEY_LEN = 255;
 
-const SERVICES = ['sms', 'pay', 'pay_close', 'pay_notify', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice', 'mail'];
+const SERVICES = ['sms', 'pay', 'pay_close', 'pay_notify', 'bank', 'ocr', 'liveness', 'carrier', 'courier', 'invoice', 'mail',
+    'partner'];
 const MODES = ['ok', 'fail', 'timeout', 'delay'];
 
 /* ---------- logging: one line per request, never a body or query string ---------- */
@@ -280,6 +281,7 @@ function resetAll() {
     timers.clear();
     releaseHeld();
     state = freshState();
+    partnerHooks.reset();
 }
 
 /* ---------- helpers ---------- */
@@ -1172,6 +1174,14 @@ const sfExpress = require('./providers/sf_express')({
     takeFault, send, readBody, hold, lateAnswer, digits,
 });
 
+/* ---------- partner platforms: the hall's status webhooks (sandbox/providers/partner.js) ---------- */
+
+const partnerHooks = require('./providers/partner')({
+    state: () => state,
+    takeFault, send, readBody, hold, lateAnswer, BadRequest,
+    jsonBody: (req, res) => jsonBody(req, res),
+});
+
 /* ---------- routes other than providers ---------- */
 
 function queryOf(req) {
@@ -1310,6 +1320,8 @@ async function route(req, res, info) {
     if (await aliyunSms.route(req, res, info, url))
         return;
     if (await sfExpress.route(req, res, info, url))
+        return;
+    if (await partnerHooks.route(req, res, info, url))
         return;
     /* the payment gateways, in their own protocols */
     if (path.startsWith('/v3/'))

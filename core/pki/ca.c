@@ -270,7 +270,7 @@ static struct {
 /* the keys that live in the token when there is one: every ECDSA key of
  * the hierarchy (SoftHSM2 and PKCS#11 2.40 have no SM2) */
 static const char *const token_keys[] = {"root", "ecc",      "ecc-ocsp", "audit",
-                                         "tsa",  "codesign", NULL};
+                                         "tsa",  "codesign", "hook",     NULL};
 
 int
 hall_pki_keys_conf(const struct hall_conf *conf, char *err, size_t errlen)

@@ -13,6 +13,9 @@
  *   codesign  signs the 盖章工具's packages (script/stamp-dist: a detached
  *             CMS .p7s beside each; critical extendedKeyUsage codeSigning),
  *             signed by ecc, 3 years
+ *   hook      signs the status webhooks to partners (a detached CMS in a
+ *             header: core/biz/partner_hook.c; digitalSignature), signed by
+ *             ecc, 3 years
  *
  * Never overwrites: a name whose key and certificate both exist is kept; a
  * missing one is made (its issuer must then be there or made with it); a
@@ -58,6 +61,9 @@ static const struct member {
     /* an end entity of the issuing CA, as a customer's certificate is: a
      * verifier needs the root and the chain the signature carries */
     {"codesign", "ecc", "Hall Demo Code Signing", 1095, K_CODESIGN},
+    /* signs the status webhooks to partners (core/biz/partner_hook.c): an
+     * end entity of the issuing CA with the audit key's profile */
+    {"hook", "ecc", "Hall Demo Partner Notification Signer", 1095, K_AUDIT},
     {NULL, NULL, NULL, 0, K_ROOT},
 };
 

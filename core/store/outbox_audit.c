@@ -48,6 +48,23 @@ const struct hall_stmt hall_outbox_audit_stmts[] = {
      " next_attempt_at = now() + make_interval(secs => $4::int)"
      " WHERE id = $1 RETURNING status",
      4},
+    /* a partner's receiver is back: its webhooks waiting out a backoff go
+     * now (lane partner, core/biz/partner_hook.c) */
+    {"hook_release",
+     "UPDATE outbox o SET next_attempt_at = now(), backoff = false FROM partner_events e"
+     " WHERE e.outbox_id = o.id AND e.partner_code = $1 AND o.status = 'pending' AND o.backoff"
+     " AND o.next_attempt_at > now()",
+     1},
+    /* a webhook's next try after the published schedule's wait; dead after
+     * its last row (partner_hook_delays) */
+    {"hook_retry",
+     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, backoff = true,"
+     " status = CASE WHEN attempts + 1 > (SELECT count(*) FROM partner_hook_delays)"
+     " THEN 'dead' ELSE 'pending' END,"
+     " next_attempt_at = now() + make_interval(secs => coalesce((SELECT delay_s FROM"
+     " partner_hook_delays WHERE attempt = outbox.attempts + 1), 0))"
+     " WHERE id = $1 RETURNING status",
+     2},
     {"sms_tries_done", "DELETE FROM outbox_sms_tries WHERE outbox_id = $1", 1},
     /* on a connection of its own, committed at once (sms_tries) */
     {"sms_tries_count",
@@ -143,6 +160,18 @@ hall_outbox_lane_release(struct hall_ctx *cx, const char *lane, const char *lane
 {
     return hall_db_exec(cx, "lane_release", HALL_STR(lane), HALL_STR(lanes)) != NULL ? HALL_OK
                                                                                      : HALL_ERR;
+}
+
+int
+hall_outbox_partner_release(struct hall_ctx *cx, const char *partner)
+{
+    return hall_db_exec(cx, "hook_release", HALL_STR(partner)) != NULL ? HALL_OK : HALL_ERR;
+}
+
+struct hall_dbres *
+hall_outbox_hook_failed(struct hall_ctx *cx, int64_t id, const char *error)
+{
+    return hall_db_exec(cx, "hook_retry", HALL_I64(id), HALL_STR(error));
 }
 
 long

@@ -248,6 +248,9 @@ int hall_db_outcome_known(const struct hall_ctx *cx);
  *                 providers' lanes, "{sms,bank,pay}", for "other")
  *   sms_try       one more call begun for an SMS job (outbox_sms_tries, on
  *                 a connection that commits at once): the count, -1
+ *   partner_release  a partner's webhooks waiting out a backoff go now
+ *   hook_failed   a webhook's next try on the published schedule
+ *                 (partner_hook_delays), dead after the last: its status
  *   sms_tries_done  the job's count dropped once it is done
  *   pins_scrub    the payloads that carried a medium's PIN emptied once
  *                 sent (serial: that medium's PIN SMS and memo deposits;
@@ -258,6 +261,8 @@ int hall_outbox_done(struct hall_ctx *cx, int64_t id, const char *result);
 struct hall_dbres *hall_outbox_failed(struct hall_ctx *cx, int64_t id, const char *error,
                                       long max_attempts, long after_s);
 int hall_outbox_lane_release(struct hall_ctx *cx, const char *lane, const char *lanes);
+int hall_outbox_partner_release(struct hall_ctx *cx, const char *partner);
+struct hall_dbres *hall_outbox_hook_failed(struct hall_ctx *cx, int64_t id, const char *error);
 long hall_outbox_sms_try(struct hall_ctx *cx, int64_t id);
 int hall_outbox_sms_tries_done(struct hall_ctx *cx, int64_t id);
 int hall_outbox_pins_scrub(struct hall_ctx *cx, const char *serial);

@@ -23,7 +23,7 @@ const {
 
 const VAR = process.env.HALL_VAR;
 const PKI = path.join(VAR, 'keys', 'pki');
-const TOKEN_KEYS = ['root', 'ecc', 'ecc-ocsp', 'audit', 'tsa', 'codesign'];
+const TOKEN_KEYS = ['root', 'ecc', 'ecc-ocsp', 'audit', 'tsa', 'codesign', 'hook'];
 
 /* the SPKI DER (base64) of a certificate file's public key */
 function spkiOfCert(file) {
@@ -78,7 +78,7 @@ test('token__no_ecc_ca_private_key_as_a_file_under_var_or_in_the_database', () =
     for (const n of TOKEN_KEYS)
         assert.ok(!fs.existsSync(path.join(PKI, `${n}.key`)), `no ${n}.key in var/keys/pki`);
     const ca = new Map(TOKEN_KEYS.map((n) => [spkiOfCert(path.join(PKI, `${n}.crt`)), n]));
-    assert.equal(ca.size, 6, 'six distinct ECDSA keys: root, ecc, ecc-ocsp, audit, tsa, codesign');
+    assert.equal(ca.size, 7, 'seven distinct ECDSA keys: root, ecc, ecc-ocsp, audit, tsa, codesign, hook');
     const found = [];
     let files = 0;
     for (const f of walk(VAR)) {
@@ -158,7 +158,7 @@ test('ceremony__again_changes_nothing_prints_fingerprints__audited_once', () => 
     }
     const rows = psql(`SELECT actor || '|' || entity || '|' || action || '|' || (detail->>'made')
         FROM audit_log WHERE action = 'ceremony'`).split('\n');
-    assert.deepEqual(rows, ['cli:hall-pkitool|pki|ceremony|["root", "ecc", "ecc-ocsp", "audit", "tsa", "codesign"]'],
+    assert.deepEqual(rows, ['cli:hall-pkitool|pki|ceremony|["root", "ecc", "ecc-ocsp", "audit", "tsa", "codesign", "hook"]'],
         'the set-up ceremony is on the audit trail once');
     assert.match(psql(`SELECT detail->>'operator' FROM audit_log WHERE action = 'ceremony'`), /\S/);
 });

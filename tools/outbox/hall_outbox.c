@@ -2,11 +2,13 @@
  * hall-outbox: delivers what the modules queued in the outbox table.
  *
  * One lane per provider: the job's kind up to its first '_' names it
- * ("sms", "bank_transfer" -> bank, "pay_refund" -> pay); kinds of no
- * known lane share the lane "other".  Each lane has outbox_lane_workers
- * processes of its own, so a provider that hangs holds up only its own
- * jobs: SMS codes keep flowing while the bank is slow, and the other way
- * round.  The master forks the lanes' workers and replaces one that dies.
+ * ("sms", "bank_transfer" -> bank, "pay_refund" -> pay; "partner_hook" ->
+ * partner, the status webhooks core/biz/partner_hook.c claims and delivers,
+ * one partner per worker); kinds of no known lane share the lane "other".
+ * Each lane has outbox_lane_workers processes of its own, so a provider
+ * that hangs holds up only its own jobs: SMS codes keep flowing while the
+ * bank is slow, and the other way round.  The master forks the lanes'
+ * workers and replaces one that dies.
  *
  * One job per transaction: the row is claimed with FOR UPDATE SKIP LOCKED
  * and stays locked while the provider is called, so any number of workers
@@ -40,9 +42,9 @@ static volatile sig_atomic_t stop_flag;
 static int pki_ready; /* the CA keys loaded: pki_tick does the CA work (lane "other") */
 
 /* the lanes: one per provider, then the rest ("other" must stay last) */
-static const char *const lanes[] = {"sms", "bank", "pay", "other"};
+static const char *const lanes[] = {"sms", "bank", "pay", "partner", "other"};
 #define N_LANES    (sizeof(lanes) / sizeof(lanes[0]))
-#define LANE_NAMES "{sms,bank,pay}"
+#define LANE_NAMES "{sms,bank,pay,partner}"
 
 static const char *my_lane = "other";
 
@@ -735,6 +737,10 @@ run_one(struct hall_app *app)
     char *plain;
     int i, rc = -1;
 
+    if (strcmp(my_lane, "partner") == 0) { /* the status webhooks: core/biz/partner_hook.c */
+        rc = hall_partner_hook_run_one(req->cx);
+        goto out;
+    }
     if (hall_db_begin(req->cx) != HALL_OK)
         goto out;
     res = hall_db_exec(req->cx, "job_claim", HALL_STR(my_lane), HALL_STR(LANE_NAMES));

@@ -1,0 +1,466 @@
+/*
+ * The partner API (issue 55, docs/partners.md "The partner API"): what a
+ * partner platform's server asks the hall, signed with one of its keys
+ * (partner_api_keys, sql/136_partner_api.sql).
+ *
+ *   POST /partner-api/v1/applications      a pre-filled application: the link
+ *                                          to send the user to
+ *   GET  /partner-api/v1/orders?id=|order_no=|serial=|uscc=
+ *                                          the partner's own orders found so
+ *   GET  /partner-api/v1/orders/changed?since=&cursor=&limit=
+ *                                          the partner's orders changed since
+ *                                          a time, paged
+ *
+ * Every request carries X-Hall-Key-Id, X-Hall-Timestamp (Unix seconds,
+ * within 300 s of the hall's clock), X-Hall-Nonce (16-64 of [A-Za-z0-9_-],
+ * never reused) and X-Hall-Signature: HMAC-SHA256 under the key's secret
+ * of METHOD "\n" PATH?QUERY "\n" TIMESTAMP "\n" NONCE "\n" BODY, lower-case
+ * hex.  A key that is unknown, expired or revoked, a wrong signature, a
+ * stale timestamp and a replayed nonce are refused (401) before anything is
+ * read.  Every call, refused or not, is a row of the hash-chained audit log
+ * (actor partner:CODE, or partner-api for an unknown key).  A partner sees
+ * its own orders only: another partner's order is "not found", as an order
+ * that does not exist.  nginx limits the rate per key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hall.h"
+
+#define API_WINDOW_S 300
+#define PAGE_MAX     100
+
+static const struct hall_stmt partner_stmts[] = {
+    {"papi_key",
+     "SELECT k.partner_code, k.secret, k.not_after > now() AS valid, k.revoked_at IS NOT NULL"
+     " AS revoked, p.link_secret IS NOT NULL AS links, p.entry_path FROM partner_api_keys k"
+     " JOIN partners p ON p.code = k.partner_code WHERE k.key_id = $1 AND p.active",
+     1},
+    /* the partner's own orders ($1) by one of id, order_no, serial, USCC */
+    {"papi_find",
+     "SELECT o.id FROM orders o WHERE o.partner_code = $1 AND ("
+     " o.id = $2::bigint OR o.order_no = $3 OR o.id IN (SELECT order_id FROM certificates"
+     " WHERE serial = $4 OR subject_org_code = $5))"
+     " ORDER BY o.id DESC LIMIT 50",
+     5},
+    {"papi_changed",
+     "SELECT o.id, to_char(o.updated_at AT TIME ZONE 'UTC',"
+     " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at FROM orders o WHERE o.partner_code = $1"
+     " AND (o.updated_at, o.id) > ($2::timestamptz, $3::bigint) AND o.status <> 'draft'"
+     " ORDER BY o.updated_at, o.id LIMIT $4",
+     4},
+    {"papi_order",
+     "SELECT o.id, o.order_no, o.business_type, o.status, coalesce(o.project_id, '') AS"
+     " project_id, o.cert_type, o.subject, coalesce(o.reject_reason, '') AS reject_reason,"
+     " coalesce(o.waybill_no, '') AS waybill_no, coalesce(o.carrier, '') AS carrier,"
+     " to_char(o.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS"
+     " submitted_at, to_char(o.updated_at AT TIME ZONE 'UTC',"
+     " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS updated_at FROM orders o WHERE o.id = $1",
+     1},
+    {"papi_certs",
+     "SELECT serial, state, to_char(not_before AT TIME ZONE 'UTC',"
+     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS not_before, to_char(not_after AT TIME ZONE 'UTC',"
+     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS not_after, coalesce(to_char(revoked_at AT TIME"
+     " ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') AS revoked_at,"
+     " coalesce(subject_org_code, '') AS uscc FROM certificates WHERE order_id = $1"
+     " AND state IN ('issued', 'revoked') ORDER BY created_at",
+     1},
+    {NULL, NULL, 0},
+};
+
+/* the caller, once its signature is checked */
+struct caller {
+    const char *key_id;
+    const char *partner;
+    int links;
+    const char *entry_path;
+};
+
+static int
+api_error(struct hall_req *req, int status, const char *field, const char *message)
+{
+    struct hall_val *v = hall_val_obj(req->pool);
+
+    hall_val_set_bool(req->pool, v, "ok", 0);
+    if (field != NULL)
+        hall_val_set_str(req->pool, v, "field", field);
+    hall_val_set_str(req->pool, v, "message", message);
+    return hall_resp_json(req, status, v);
+}
+
+/* the call on the audit trail: who (partner:CODE), which key, what, answer */
+static void
+audit(struct hall_req *req, const struct caller *c, const char *key_id, const char *action,
+      int status, const char *why)
+{
+    struct hall_val *d = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, d, "method", req->method);
+    hall_val_set_str(req->pool, d, "path", req->path);
+    hall_val_set_int(req->pool, d, "status", status);
+    if (why != NULL)
+        hall_val_set_str(req->pool, d, "refused", why);
+    if (hall_audit(req->cx,
+                   c != NULL ? hall_psprintf(req->pool, "partner:%s", c->partner) : "partner-api",
+                   "partner_api", key_id != NULL && strlen(key_id) <= 64 ? key_id : "-", action,
+                   NULL, NULL, d) != HALL_OK)
+        hall_warn(req, "msg=\"partner api: audit row not written\"");
+}
+
+static int
+valid_token(const char *s, size_t min, size_t max)
+{
+    size_t n = s != NULL ? strlen(s) : 0, i;
+
+    if (n < min || n > max)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/*
+ * The request's key, timestamp, nonce and signature; HALL_OK with c filled,
+ * else it answered 401 (or 503) and audited the refusal.
+ */
+static int
+authenticate(struct hall_req *req, const char *action, struct caller *c)
+{
+    const char *key_id = hall_req_env(req, "HTTP_X_HALL_KEY_ID");
+    const char *ts = hall_req_env(req, "HTTP_X_HALL_TIMESTAMP");
+    const char *nonce = hall_req_env(req, "HTTP_X_HALL_NONCE");
+    const char *sig = hall_req_env(req, "HTTP_X_HALL_SIGNATURE");
+    const char *uri = hall_req_env(req, "REQUEST_URI"), *why = NULL, *want;
+    struct hall_dbres *res;
+    char *s, *end;
+    long long t;
+
+    memset(c, 0, sizeof(*c));
+    if (!valid_token(key_id, 8, 64)) {
+        why = "no key";
+        goto refuse;
+    }
+    res = hall_db_exec(req->cx, "papi_key", HALL_STR(key_id));
+    if (res == NULL)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        why = "unknown key";
+        goto refuse;
+    }
+    c->key_id = key_id;
+    c->partner = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "partner_code"));
+    c->links = hall_dbres_bool(res, 0, "links");
+    c->entry_path = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "entry_path"));
+    if (hall_dbres_bool(res, 0, "revoked")) {
+        why = "key revoked";
+        goto refuse;
+    }
+    if (!hall_dbres_bool(res, 0, "valid")) {
+        why = "key expired";
+        goto refuse;
+    }
+    t = ts != NULL ? strtoll(ts, &end, 10) : 0;
+    if (ts == NULL || *ts == '\0' || *end != '\0' ||
+        llabs((long long)time(NULL) - t) > API_WINDOW_S) {
+        why = "timestamp";
+        goto refuse;
+    }
+    if (!valid_token(nonce, 16, 64) || sig == NULL || strlen(sig) != 64) {
+        why = "nonce or signature missing";
+        goto refuse;
+    }
+    s = hall_psprintf(req->pool, "%s\n%s\n%s\n%s\n", req->method, uri != NULL ? uri : req->path, ts,
+                      nonce);
+    s = hall_psprintf(req->pool, "%s%.*s", s, (int)req->raw_len,
+                      req->raw_body != NULL ? req->raw_body : "");
+    want = hall_partner_hmac_hex(req->pool, hall_dbres_str(res, 0, "secret"), s, strlen(s));
+    if (!hall_ct_equal(want, sig, 64)) {
+        why = "signature";
+        goto refuse;
+    }
+    /* the nonce last: a refused request does not use it up */
+    res = hall_partner_nonce(req->cx, key_id, nonce);
+    if (res == NULL)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
+    if (hall_dbres_rows(res) == 0) {
+        why = "replayed nonce";
+        goto refuse;
+    }
+    if (hall_rand_below(64) == 0)
+        hall_partner_nonce_prune(req->cx);
+    return HALL_OK;
+refuse:
+    hall_warn(req, "msg=\"partner api refused\" why=\"%s\"", why);
+    audit(req, c->partner != NULL ? c : NULL, key_id, action, 401, why);
+    api_error(req, 401, "X-Hall-Signature",
+              strcmp(why, "replayed nonce") == 0 ? "请求已使用过（nonce 重复）"
+              : strcmp(why, "timestamp") == 0    ? "请求时间戳无效或已过期"
+              : strcmp(why, "key revoked") == 0  ? "密钥已吊销"
+              : strcmp(why, "key expired") == 0  ? "密钥已过期"
+                                                 : "请求签名无效");
+    return HALL_ERR;
+}
+
+static const char *
+json_str(struct hall_req *req, const char *k)
+{
+    const struct hall_val *v = req->json != NULL ? hall_val_get(req->json, k) : NULL;
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
+}
+
+/* POST /partner-api/v1/applications: the signed link of today, made here */
+static int
+api_application(struct hall_req *req)
+{
+    static const struct {
+        const char *name, *label;
+        size_t max;
+    } fields[] = {
+        {"org_name", "机构名称", 100},
+        {"org_id", "统一社会信用代码", 18},
+        {"name", "姓名", 30},
+        {"ric", "身份证号", 18},
+        {"mobile", "手机号码", 11},
+        {"email", "邮箱", 254},
+        {NULL, NULL, 0},
+    };
+    const char *type, *project, *ticket, *next, *expires;
+    struct hall_val *pre, *out;
+    struct caller c;
+    int i;
+
+    if (authenticate(req, "application", &c) != HALL_OK)
+        return HALL_OK;
+    type = json_str(req, "cert_type");
+    project = json_str(req, "project_id");
+    if (req->json == NULL || type == NULL ||
+        (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
+        audit(req, &c, c.key_id, "application", 400, "cert_type");
+        return api_error(req, 400, "cert_type", "证书类型必须是 org 或 person");
+    }
+    if (project != NULL && *project != '\0' && !valid_token(project, 1, 64)) {
+        audit(req, &c, c.key_id, "application", 400, "project_id");
+        return api_error(req, 400, "project_id", "项目编号格式不正确");
+    }
+    pre = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, pre, "cert_type", type);
+    for (i = 0; fields[i].name != NULL; i++) {
+        const char *v = json_str(req, fields[i].name);
+
+        if (v == NULL || *v == '\0')
+            continue;
+        if (strlen(v) > fields[i].max * 4 || hall_valid_utf8(v, strlen(v)) != HALL_OK) {
+            audit(req, &c, c.key_id, "application", 400, fields[i].name);
+            return api_error(req, 400, fields[i].name,
+                             hall_psprintf(req->pool, "%s过长或格式不正确", fields[i].label));
+        }
+        hall_val_set_str(req->pool, pre, fields[i].name, v);
+    }
+    if (strcmp(type, "org") == 0 && hall_val_str(pre, "org_name")[0] == '\0') {
+        audit(req, &c, c.key_id, "application", 400, "org_name");
+        return api_error(req, 400, "org_name", "请填写机构名称");
+    }
+    if (hall_partner_link_make(req->cx, c.partner, c.key_id, project, pre, &ticket, &expires) !=
+        HALL_OK)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    /* where entry's link sends a user: the partner's 证书新办 with the
+     * ticket, through the login */
+    next = hall_psprintf(req->pool, "%snew?project=%s&link=%s", c.entry_path, c.partner, ticket);
+    out = hall_val_obj(req->pool);
+    hall_val_set_bool(req->pool, out, "ok", 1);
+    hall_val_set_str(req->pool, out, "link",
+                     hall_psprintf(req->pool, "%s%slogin?next=%s", req->app->conf.public_url,
+                                   c.entry_path, hall_url_encode(req->pool, next)));
+    hall_val_set_str(req->pool, out, "expires_at", expires);
+    audit(req, &c, c.key_id, "application", 200, NULL);
+    return hall_resp_json(req, 200, out);
+}
+
+/* one order as the partner reads it */
+static int
+order_put(struct hall_req *req, struct hall_val *list, int64_t id)
+{
+    struct hall_dbres *o = hall_db_exec(req->cx, "papi_order", HALL_I64(id));
+    struct hall_dbres *cs = hall_db_exec(req->cx, "papi_certs", HALL_I64(id));
+    struct hall_val *v, *certs, *cv;
+    const char *status;
+    int i;
+
+    if (o == NULL || cs == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(o) == 0)
+        return HALL_OK;
+    v = hall_val_push_obj(req->pool, list);
+    status = hall_dbres_str(o, 0, "status");
+    hall_val_set_int(req->pool, v, "id", id);
+    hall_val_set_str(req->pool, v, "order_no", hall_dbres_str(o, 0, "order_no"));
+    hall_val_set_str(req->pool, v, "business", hall_dbres_str(o, 0, "business_type"));
+    hall_val_set_str(req->pool, v, "status", status);
+    hall_val_set_str(req->pool, v, "status_label",
+                     hall_order_label(status) != NULL ? hall_order_label(status) : status);
+    hall_val_set_str(req->pool, v, "project_id", hall_dbres_str(o, 0, "project_id"));
+    hall_val_set_str(req->pool, v, "cert_type", hall_dbres_str(o, 0, "cert_type"));
+    if (strcmp(hall_dbres_str(o, 0, "cert_type"), "person") != 0)
+        hall_val_set_str(req->pool, v, "unit_name", hall_dbres_str(o, 0, "subject"));
+    hall_val_set_str(req->pool, v, "reject_reason", hall_dbres_str(o, 0, "reject_reason"));
+    hall_val_set_str(req->pool, v, "waybill_no", hall_dbres_str(o, 0, "waybill_no"));
+    hall_val_set_str(req->pool, v, "carrier", hall_dbres_str(o, 0, "carrier"));
+    hall_val_set_str(
+        req->pool, v, "submitted_at",
+        hall_dbres_str(o, 0, "submitted_at") != NULL ? hall_dbres_str(o, 0, "submitted_at") : "");
+    hall_val_set_str(req->pool, v, "updated_at", hall_dbres_str(o, 0, "updated_at"));
+    certs = hall_val_set_list(req->pool, v, "certificates");
+    for (i = 0; i < hall_dbres_rows(cs); i++) {
+        cv = hall_val_push_obj(req->pool, certs);
+        hall_val_set_str(req->pool, cv, "serial", hall_dbres_str(cs, i, "serial"));
+        hall_val_set_str(req->pool, cv, "state", hall_dbres_str(cs, i, "state"));
+        hall_val_set_str(req->pool, cv, "not_before", hall_dbres_str(cs, i, "not_before"));
+        hall_val_set_str(req->pool, cv, "not_after", hall_dbres_str(cs, i, "not_after"));
+        hall_val_set_str(req->pool, cv, "revoked_at", hall_dbres_str(cs, i, "revoked_at"));
+        hall_val_set_str(req->pool, cv, "uscc", hall_dbres_str(cs, i, "uscc"));
+    }
+    return HALL_OK;
+}
+
+/* GET /partner-api/v1/orders?id=|order_no=|serial=|uscc= */
+static int
+api_orders(struct hall_req *req)
+{
+    const char *id = hall_req_query(req, "id"), *no = hall_req_query(req, "order_no");
+    const char *serial = hall_req_query(req, "serial"), *uscc = hall_req_query(req, "uscc");
+    struct hall_dbres *res;
+    struct hall_val *out, *list;
+    struct caller c;
+    char *end;
+    long long n = -1;
+    int i;
+
+    if (authenticate(req, "orders", &c) != HALL_OK)
+        return HALL_OK;
+    if (id != NULL) {
+        n = strtoll(id, &end, 10);
+        if (*id == '\0' || *end != '\0' || n <= 0) {
+            audit(req, &c, c.key_id, "orders", 400, "id");
+            return api_error(req, 400, "id", "业务单编号格式不正确");
+        }
+    }
+    if (id == NULL && no == NULL && serial == NULL && uscc == NULL) {
+        audit(req, &c, c.key_id, "orders", 400, "query");
+        return api_error(req, 400, "id", "请给出 id、order_no、serial 或 uscc 之一");
+    }
+    res = hall_db_exec(req->cx, "papi_find", HALL_STR(c.partner), HALL_I64(n),
+                       HALL_STR(no != NULL ? no : ""), HALL_STR(serial != NULL ? serial : ""),
+                       HALL_STR(uscc != NULL && *uscc != '\0' ? uscc : "-"));
+    if (res == NULL)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    out = hall_val_obj(req->pool);
+    hall_val_set_bool(req->pool, out, "ok", 1);
+    list = hall_val_set_list(req->pool, out, "orders");
+    for (i = 0; i < hall_dbres_rows(res); i++)
+        if (order_put(req, list, hall_dbres_int(res, i, "id")) != HALL_OK)
+            return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    audit(req, &c, c.key_id, "orders", hall_dbres_rows(res) > 0 ? 200 : 404, NULL);
+    if (hall_dbres_rows(res) == 0)
+        return api_error(req, 404, NULL, "业务单不存在");
+    return hall_resp_json(req, 200, out);
+}
+
+/* 1 for YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), as the answers write times */
+static int
+iso_time(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t i, n = s != NULL ? strlen(s) : 0;
+
+    if (n < sizeof(shape) || n > 40)
+        return 0;
+    for (i = 0; i + 1 < sizeof(shape); i++)
+        if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+            return 0;
+    s += i;
+    if (*s == '.') {
+        for (s++, n = 0; *s >= '0' && *s <= '9'; s++)
+            n++;
+        if (n == 0 || n > 6)
+            return 0;
+    }
+    if (strcmp(s, "Z") == 0)
+        return 1;
+    return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+           s[2] <= '9' && s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' &&
+           s[6] == '\0';
+}
+
+/* GET /partner-api/v1/orders/changed?since=&cursor=&limit= */
+static int
+api_changed(struct hall_req *req)
+{
+    const char *since = hall_req_query(req, "since"), *cursor = hall_req_query(req, "cursor");
+    const char *lim = hall_req_query(req, "limit"), *at;
+    struct hall_dbres *res;
+    struct hall_val *out, *list;
+    struct caller c;
+    long long after_id = 0, limit = 50;
+    char *end, *bar;
+    int i;
+
+    if (authenticate(req, "changed", &c) != HALL_OK)
+        return HALL_OK;
+    if (lim != NULL) {
+        limit = strtoll(lim, &end, 10);
+        if (*lim == '\0' || *end != '\0' || limit < 1 || limit > PAGE_MAX) {
+            audit(req, &c, c.key_id, "changed", 400, "limit");
+            return api_error(req, 400, "limit", "limit 必须是 1 到 100 的整数");
+        }
+    }
+    /* the cursor is the last row's "updated_at|id" of the page before */
+    if (cursor != NULL && *cursor != '\0') {
+        bar = strchr(cursor, '|');
+        after_id = bar != NULL ? strtoll(bar + 1, &end, 10) : -1;
+        if (bar == NULL || *end != '\0' || after_id <= 0 || bar - cursor > 40) {
+            audit(req, &c, c.key_id, "changed", 400, "cursor");
+            return api_error(req, 400, "cursor", "cursor 格式不正确");
+        }
+        since = hall_psprintf(req->pool, "%.*s", (int)(bar - cursor), cursor);
+    }
+    if (!iso_time(since)) {
+        audit(req, &c, c.key_id, "changed", 400, "since");
+        return api_error(req, 400, "since", "since 必须是 ISO 8601 时间，如 2026-11-27T00:00:00Z");
+    }
+    res = hall_db_exec(req->cx, "papi_changed", HALL_STR(c.partner), HALL_STR(since),
+                       HALL_I64(after_id), HALL_I64(limit));
+    if (res == NULL) {
+        /* a time PostgreSQL could not read is the client's mistake */
+        audit(req, &c, c.key_id, "changed", 400, "since");
+        return api_error(req, 400, "since", "since 必须是 ISO 8601 时间，如 2026-11-27T00:00:00Z");
+    }
+    out = hall_val_obj(req->pool);
+    hall_val_set_bool(req->pool, out, "ok", 1);
+    list = hall_val_set_list(req->pool, out, "orders");
+    at = NULL;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        if (order_put(req, list, hall_dbres_int(res, i, "id")) != HALL_OK)
+            return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        at = hall_psprintf(req->pool, "%s|%lld", hall_dbres_str(res, i, "at"),
+                           (long long)hall_dbres_int(res, i, "id"));
+    }
+    if (at != NULL && hall_dbres_rows(res) == limit)
+        hall_val_set_str(req->pool, out, "next_cursor", at);
+    audit(req, &c, c.key_id, "changed", 200, NULL);
+    return hall_resp_json(req, 200, out);
+}
+
+static const struct hall_route partner_routes[] = {
+    {"POST", "/partner-api/v1/applications", api_application, HALL_R_NOSESSION | HALL_R_NOCSRF,
+     NULL},
+    {"GET", "/partner-api/v1/orders/changed", api_changed, HALL_R_NOSESSION, NULL},
+    {"GET", "/partner-api/v1/orders", api_orders, HALL_R_NOSESSION, NULL},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+HALL_MODULE_MAIN(partner, partner_routes, partner_stmts, NULL)

@@ -1,0 +1,196 @@
+'use strict';
+/*
+ * The partner API (issue 55, modules/partner, docs/partners.md "The partner
+ * API"): requests signed with one of the partner's keys; a replayed, stale,
+ * badly signed request, an expired or revoked key refused (401) before
+ * anything is read; an application made by the API whose link a user
+ * follows to a pre-filled form; orders found by id, order_no, serial and
+ * USCC and listed by change, only the partner's own (another partner's keys
+ * see none of them: "not found", as for an order that does not exist); every
+ * call on the audit trail.
+ */
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { HALL, applicant } = require('./lib/client');
+const { psql, orgForm, unpaidOrder } = require('./lib/payflow');
+const { operator } = require('./lib/pki');
+const { SKIP } = require('./lib/hall');
+
+const run = crypto.randomBytes(4).toString('hex');
+const KEYS = {
+    hunan: { id: `hunan-${run}-a`, secret: crypto.randomBytes(24).toString('hex') },
+    hunan2: { id: `hunan-${run}-b`, secret: crypto.randomBytes(24).toString('hex') },
+    jieyang: { id: `jieyang-${run}`, secret: crypto.randomBytes(24).toString('hex') },
+};
+
+/* a valid unified social credit code (GB 32100) ending in random digits */
+function uscc() {
+    const A = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+    const W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const body = `9143010${String(crypto.randomInt(0, 1e10)).padStart(10, '0')}`;
+    const sum = [...body].reduce((t, ch, i) => t + A.indexOf(ch) * W[i], 0);
+    return body + A[(31 - (sum % 31)) % 31];
+}
+
+/* a signed call: METHOD \n PATH?QUERY \n TS \n NONCE \n BODY */
+async function call(key, method, pathQuery, body, { ts = Math.floor(Date.now() / 1000), nonce, sig } = {}) {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    nonce = nonce || crypto.randomBytes(12).toString('hex');
+    const s = `${method}\n${pathQuery}\n${ts}\n${nonce}\n${text}`;
+    const headers = {
+        'X-Hall-Key-Id': key.id, 'X-Hall-Timestamp': String(ts), 'X-Hall-Nonce': nonce,
+        'X-Hall-Signature': sig || crypto.createHmac('sha256', key.secret).update(s).digest('hex'),
+        Accept: 'application/json',
+    };
+    if (body !== undefined)
+        headers['Content-Type'] = 'application/json';
+    const r = await fetch(HALL + pathQuery, { method, headers, body: body === undefined ? undefined : text });
+    const t = await r.text();
+    let j = null;
+    try {
+        j = JSON.parse(t);
+    } catch { /* not JSON */ }
+    return { status: r.status, body: j, text: t, nonce, ts };
+}
+
+before(() => {
+    if (SKIP)
+        return;
+    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after) VALUES
+        ('${KEYS.hunan.id}', 'hunan', '${KEYS.hunan.secret}', now() + interval '1 year'),
+        ('${KEYS.hunan2.id}', 'hunan', '${KEYS.hunan2.secret}', now() + interval '1 year'),
+        ('${KEYS.jieyang.id}', 'jieyang', '${KEYS.jieyang.secret}', now() + interval '1 year')`);
+});
+
+test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and_audited', { skip: SKIP }, async () => {
+    const a = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z&limit=1');
+    assert.equal(a.status, 200, a.text);
+    /* the same request again: replayed */
+    const again = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z&limit=1',
+        undefined, { nonce: a.nonce, ts: a.ts });
+    assert.equal(again.status, 401);
+    assert.match(again.body.message, /nonce 重复/);
+    const stale = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=1', undefined,
+        { ts: Math.floor(Date.now() / 1000) - 3600 });
+    assert.equal(stale.status, 401);
+    assert.match(stale.body.message, /时间戳/);
+    const bad = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=1', undefined, { sig: 'f'.repeat(64) });
+    assert.equal(bad.status, 401);
+    assert.match(bad.body.message, /签名无效/);
+    /* a parameter changed after signing */
+    const s = `GET\n/partner-api/v1/orders?id=1\n${Math.floor(Date.now() / 1000)}\n${'a'.repeat(20)}\n`;
+    const moved = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=2', undefined,
+        { nonce: 'a'.repeat(20), sig: crypto.createHmac('sha256', KEYS.hunan.secret).update(s).digest('hex') });
+    assert.equal(moved.status, 401);
+    for (const since of ['yesterday', '2026-13-45T99:99:99Z', '2026-11-27 00:00:00']) {
+        const r = await call(KEYS.hunan, 'GET', `/partner-api/v1/orders/changed?since=${encodeURIComponent(since)}`);
+        assert.equal(r.status, 400, `${since}: ${r.text}`);
+        assert.equal(r.body.field, 'since');
+    }
+    const unknown = await call({ id: `nobody-${run}`, secret: 'x'.repeat(40) }, 'GET', '/partner-api/v1/orders?id=1');
+    assert.equal(unknown.status, 401);
+
+    /* rotation: both keys work, then the old one is revoked: refused at once */
+    assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z')).status, 200);
+    psql(`UPDATE partner_api_keys SET revoked_at = now() WHERE key_id = '${KEYS.hunan.id}'`);
+    const revoked = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z');
+    assert.equal(revoked.status, 401);
+    assert.match(revoked.body.message, /吊销/);
+    assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z')).status, 200);
+    psql(`UPDATE partner_api_keys SET not_after = now() - interval '1 second' WHERE key_id = '${KEYS.hunan2.id}'`);
+    const expired = await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z');
+    assert.equal(expired.status, 401);
+    assert.match(expired.body.message, /过期/);
+    psql(`UPDATE partner_api_keys SET not_after = now() + interval '1 year' WHERE key_id = '${KEYS.hunan2.id}'`);
+
+    /* every call on the hash-chained audit trail, the refusals with their reason */
+    const rows = psql(`SELECT actor || '|' || action || '|' || (detail->>'status') || '|' || coalesce(detail->>'refused', '')
+        FROM audit_log WHERE entity = 'partner_api' AND entity_id IN ('${KEYS.hunan.id}', '${KEYS.hunan2.id}') ORDER BY id`).split('\n');
+    assert.deepEqual(rows, [
+        'partner:hunan|changed|200|', 'partner:hunan|changed|401|replayed nonce', 'partner:hunan|orders|401|timestamp',
+        'partner:hunan|orders|401|signature', 'partner:hunan|orders|401|signature',
+        'partner:hunan|changed|400|since', 'partner:hunan|changed|400|since', 'partner:hunan|changed|400|since',
+        'partner:hunan|changed|200|', 'partner:hunan|changed|401|key revoked', 'partner:hunan|changed|200|',
+        'partner:hunan|changed|401|key expired',
+    ]);
+});
+
+test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc__other_partner_sees_none', { skip: SKIP }, async () => {
+    const k = KEYS.hunan2;
+    const made = await call(k, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1X', project_id: 'HN2026-001' });
+    assert.equal(made.status, 200, made.text);
+    assert.match(made.body.link, /\/hunan\/login\?next=/);
+    const noType = await call(k, 'POST', '/partner-api/v1/applications', { org_name: 'x' });
+    assert.equal(noType.status, 400);
+    assert.equal(noType.body.field, 'cert_type');
+
+    /* the user follows the link, logs in and finds the form filled in */
+    const c = await applicant();
+    const next = decodeURIComponent(new URL(made.body.link).searchParams.get('next'));
+    const agree = await c.get(next);
+    assert.equal(agree.status, 200, agree.text.slice(0, 300));
+    const link = next.match(/link=([^&]+)/)[1];
+    const a = await c.post('/hunan/new/agree', { project: 'hunan', agree1: 'on', agree2: 'on', link });
+    assert.equal(a.status, 200, a.text);
+    const form = await c.get(a.body.redirect);
+    assert.match(form.text, /已从湖南省公共资源交易服务平台带入您的信息/);
+    assert.ok(form.text.includes('value="湖南接口测试有限公司"'), 'the unit name pre-filled');
+    assert.ok(form.text.includes('value="91430100MA4L0XXX1X"'), 'the USCC pre-filled');
+    assert.equal(psql(`SELECT api_key_id || '|' || project_id FROM partner_links WHERE claimed_by IS NOT NULL
+        AND api_key_id = '${k.id}'`), `${k.id}|HN2026-001`);
+
+    /* an order of hunan's, issued; one of jieyang's */
+    const code = uscc();
+    const h = await unpaidOrder(await applicant(), { project: 'hunan', base: '/hunan', form: orgForm({ org_id: code }) });
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now() WHERE id = ${h.id}`);
+    const op = await operator();
+    assert.equal((await op.post('/admin/pki/issue', { id: h.id })).status, 200);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${h.id}`);
+    const no = psql(`SELECT order_no FROM orders WHERE id = ${h.id}`);
+    const j = await unpaidOrder(await applicant(), { form: orgForm() });
+
+    for (const q of [`id=${h.id}`, `order_no=${no}`, `serial=${serial}`, `uscc=${code}`]) {
+        const r = await call(k, 'GET', `/partner-api/v1/orders?${q}`);
+        assert.equal(r.status, 200, `${q}: ${r.text}`);
+        assert.ok(r.body.orders.some((o) => o.id === h.id && o.certificates[0].serial === serial), q);
+        assert.ok(!r.text.includes('412723199010050012'), 'no ID number');
+        /* the other partner's keys: not found */
+        const x = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?${q}`);
+        assert.equal(x.status, 404, `${q} seen by jieyang: ${x.text}`);
+    }
+    const own = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?id=${j.id}`);
+    assert.equal(own.status, 200);
+    assert.equal((await call(k, 'GET', `/partner-api/v1/orders?id=${j.id}`)).status, 404);
+
+    /* changed since, paged: hunan's pages hold hunan's order and none of jieyang's */
+    const seen = [];
+    let cursor = null;
+    for (let i = 0; i < 100; i++) {
+        const q = cursor ? `cursor=${encodeURIComponent(cursor)}&limit=2` : 'since=2020-01-01T00:00:00Z&limit=2';
+        const r = await call(k, 'GET', `/partner-api/v1/orders/changed?${q}`);
+        assert.equal(r.status, 200, r.text);
+        assert.ok(r.body.orders.length <= 2);
+        seen.push(...r.body.orders.map((o) => o.id));
+        cursor = r.body.next_cursor;
+        if (!cursor)
+            break;
+    }
+    assert.ok(seen.includes(h.id));
+    assert.ok(!seen.includes(j.id));
+    assert.equal(new Set(seen).size, seen.length, 'no order twice across pages');
+    const theirs = psql(`SELECT count(*) FROM orders WHERE partner_code = 'hunan' AND status <> 'draft'`);
+    assert.equal(seen.length, Number(theirs));
+});
+
+test('partner_api__rate_limited_per_key__another_partner_unaffected', { skip: SKIP }, async () => {
+    const burst = await Promise.all(Array.from({ length: 90 }, () =>
+        call(KEYS.jieyang, 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')));
+    const limited = burst.filter((r) => r.status === 429);
+    assert.ok(limited.length > 0, 'some of 90 requests at once are refused');
+    assert.match(limited[0].body.message, /请求过于频繁/);
+    assert.ok(burst.every((r) => r.status === 200 || r.status === 429));
+    /* hunan's key is not slowed by jieyang's burst */
+    assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')).status, 200);
+});
