@@ -5,7 +5,8 @@
  *   GET  /ocsp/<base64>   the DER request, base64 then URL-encoded (RFC 6960 A.1)
  *
  * Answers are signed by the CA's delegated OCSP signer (loaded before
- * fork; no issuing CA key in this process): good, revoked (reason and
+ * fork; for the ecc CA each worker's own short-lived responder key,
+ * certified through the token, docs/modules/ocsp.md): good, revoked (reason and
  * time), or unknown; the request's nonce is echoed (signed per request);
  * an answer without a nonce about one certificate is signed once and
  * reused until shortly before its nextUpdate, with RFC 5019's HTTP caching
