@@ -100,7 +100,7 @@ ocsp_ca_of(OCSP_CERTID *cid)
 #define OCSP_RENEW_S 300
 
 static struct {
-    char key[96];
+    char key[128];
     time_t this_update, produced;
     unsigned char *der;
     size_t len;
@@ -672,6 +672,51 @@ put_single(unsigned char *p, const struct hall_ocsp_certid *id, const unsigned c
     return p + 36;
 }
 
+/* "NAME|NID|ALG_LEN|SERIAL|STATUS|REV_AT|REASON" into key (128 bytes, the longest
+ * possible 110), by
+ * hand: its snprintf was an eighth of a reused answer's instructions */
+static char *
+key_num(char *p, long long v)
+{
+    char d[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+    if (v < 0)
+        *p++ = '-';
+    do {
+        d[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    while (n > 0)
+        *p++ = d[--n];
+    *p++ = '|';
+    return p;
+}
+
+static void
+cache_key(char key[128], const char *name, int nid, size_t alg_len, const char hex[17], int status,
+          long long rev_at, int reason)
+{
+    size_t nl = strlen(name);
+    char *p = key;
+
+    if (nl > 16)
+        nl = 16;
+    memcpy(p, name, nl);
+    p += nl;
+    *p++ = '|';
+    p = key_num(p, nid);
+    p = key_num(p, (long long)alg_len);
+    memcpy(p, hex, 16);
+    p += 16;
+    *p++ = '|';
+    p = key_num(p, status);
+    p = key_num(p, rev_at);
+    p = key_num(p, reason);
+    p[-1] = '\0'; /* no '|' after the last */
+}
+
 /* an answer made less than OCSP_RENEW_S ago for the same question and
  * status (key), copied into pool; NULL when there is none */
 static unsigned char *
@@ -825,7 +870,7 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     struct ocsp_parts *op;
     unsigned char *buf, *tbs, *p, sig[160];
     unsigned char now_t[17];
-    char key[96] = "";
+    char key[128] = "";
     long long rev_at = 0;
     time_t now = time(NULL), this_update = now;
     size_t siglen = sizeof(sig), singles = 0, ext = 0, tbs_c, tbs_len, basic_c, bit_c;
@@ -859,8 +904,7 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
          * CA, hash (and whether its parameters are there), serial and what
          * the database said */
         if (cacheable && hex[0] != '\0')
-            snprintf(key, sizeof(key), "%s|%d|%zu|%s|%d|%lld|%d", ca->name, nid, id->alg_len, hex,
-                     status, rev_at, reason);
+            cache_key(key, ca->name, nid, id->alg_len, hex, status, rev_at, reason);
         one[i].st_len = cert_status(one[i].st, status, (time_t)rev_at, reason);
         /* thisUpdate: when the database said so (RFC 6960 4.2.2.1) */
         if (i == 0)
