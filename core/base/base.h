@@ -167,8 +167,9 @@ struct hall_conf {
     char *pkcs11_token;
     char *pkcs11_pin_file;
     char *pkcs11_softhsm_conf;
-    char *tsa_policy;     /* the TSA policy OID (docs/modules/tsa.md) */
-    long tsa_accuracy_ms; /* the accuracy its timestamps state */
+    char *tsa_policy;      /* the TSA policy OID (docs/modules/tsa.md) */
+    long tsa_accuracy_ms;  /* the accuracy its timestamps state */
+    long ocsp_responder_s; /* the life of a worker's delegated OCSP responder certificate */
     /* modules/sign (docs/modules/sign.md) */
     char *demo_dir;          /* the 免费体验 demo CA: demo-root.crt, demo-signer.crt/.key */
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */

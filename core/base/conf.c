@@ -128,6 +128,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "the timestamp authority's policy OID (TSTInfo.policy; a request naming another is"
       " refused with unacceptedPolicy)"),
     I(tsa_accuracy_ms, 1, 60000, "1000", "the accuracy the timestamps state (TSTInfo.accuracy)"),
+    I(ocsp_responder_s, 10, 2592000, "86400",
+      "the life of the OCSP responder certificate each ocsp worker makes for itself (a key in its"
+      " memory certified by the CA's key in the token), renewed at half of it"),
     S(pkcs11_softhsm_conf, "",
       "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
     S(demo_dir, "var/keys/demo",

@@ -467,6 +467,19 @@ hall_pki_load(const struct hall_conf *conf, unsigned what, char *err, size_t err
             ca->id_sha1 = OCSP_cert_to_id(EVP_sha1(), NULL, ca->cert);
             ca->id_sha256 = OCSP_cert_to_id(EVP_sha256(), NULL, ca->cert);
             ca->ocsp_token = in_token(name);
+            ca->responder_s = conf->ocsp_responder_s;
+            if (ca->ocsp_token && in_token(ca->name)) {
+                ca->ocsp_issuer = load_key(dir, ca->name, ca->cert, why, sizeof(why));
+                if (ca->ocsp_issuer == NULL) {
+                    snprintf(err, errlen, "%s", why);
+                    return HALL_ERR;
+                }
+                if (X509_check_private_key(ca->cert, ca->ocsp_issuer) != 1) {
+                    snprintf(err, errlen, "pki_dir %s: the key %s is not the key of %s.crt", dir,
+                             ca->name, ca->name);
+                    return HALL_ERR;
+                }
+            }
             if (own_load(dir, ca) != HALL_OK) {
                 snprintf(err, errlen, "pki_dir %s: %s.crt is not issued by %s.crt", dir,
                          ca->own_name, ca->name);

@@ -2,8 +2,9 @@
  * OCSP answers (RFC 6960, RFC 5019; docs/modules/ocsp.md): the request
  * parsed by ocspreq.c, the certificate's status from the database (or a
  * worker's short cache of it), the answer signed by the CA's delegated
- * OCSP signer: the token's for the ECDSA CA, SM2 with the signer ID for
- * the sm2 CA.
+ * OCSP signer: for the ECDSA CA a short-lived key of the worker's that the
+ * CA's key in the token certified (delegate_make; the token's ecc-ocsp
+ * when there is none), SM2 with the signer ID for the sm2 CA.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -98,11 +100,12 @@ ocsp_ca_of(OCSP_CERTID *cid)
 #define OCSP_RENEW_S 300
 
 static struct {
-    char key[96];
+    char key[128];
     time_t this_update, produced;
     unsigned char *der;
     size_t len;
     char etag[33];
+    time_t signer_until; /* its responder certificate's notAfter (0: the long-lived signer's) */
 } ocsp_cache[OCSP_CACHE_N];
 
 /* what the database said about a serial, kept HALL_PKI_OCSP_STATUS_MS (see there) */
@@ -246,9 +249,10 @@ dup_bytes(const unsigned char *p, size_t n)
     return d;
 }
 
-/* an empty answer signed by OpenSSL, and its constant parts cut out */
+/* an empty answer signed by OpenSSL with sign (a context of cert's key),
+ * and its constant parts cut out */
 static int
-ocsp_parts_make(struct hall_pki_ca *ca, struct ocsp_parts *op)
+ocsp_parts_make(X509 *cert, const EVP_MD_CTX *sign, struct ocsp_parts *op)
 {
     OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
     EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -257,8 +261,8 @@ ocsp_parts_make(struct hall_pki_ca *ca, struct ocsp_parts *op)
     size_t len, h, tlen, th;
     int n, rc = HALL_ERR;
 
-    if (bs == NULL || m == NULL || EVP_MD_CTX_copy_ex(m, ca->ocsp_sign) != 1 ||
-        OCSP_basic_sign_ctx(bs, ca->ocsp_cert, m, NULL, OCSP_RESPID_KEY) != 1 ||
+    if (bs == NULL || m == NULL || EVP_MD_CTX_copy_ex(m, sign) != 1 ||
+        OCSP_basic_sign_ctx(bs, cert, m, NULL, OCSP_RESPID_KEY) != 1 ||
         (n = i2d_OCSP_BASICRESP(bs, &der)) <= 0)
         goto out;
     p = der;
@@ -299,7 +303,16 @@ out:
 int
 hall_pki_ocsp_parts_load(struct hall_pki_ca *ca)
 {
-    return ocsp_parts_make(ca, &ocsp_parts[ca - hall_pki_cas]);
+    return ocsp_parts_make(ca->ocsp_cert, ca->ocsp_sign, &ocsp_parts[ca - hall_pki_cas]);
+}
+
+static void
+ocsp_parts_free(struct ocsp_parts *op)
+{
+    free(op->rid);
+    free(op->alg);
+    free(op->certs);
+    memset(op, 0, sizeof(*op));
 }
 
 /* the DER CertStatus: good [0] NULL, unknown [2] NULL, revoked [1] { time, [0] reason } */
@@ -442,24 +455,34 @@ put_hdr_back(unsigned char *p, unsigned char tag, size_t n)
 static EVP_MD *ocsp_md;
 static EVP_MD_CTX *ocsp_hash, *ocsp_sig;
 
+/* the SHA-256 of tbs into md (32 bytes) */
+static int
+ocsp_sha256(const unsigned char *tbs, size_t len, unsigned char md[32])
+{
+    unsigned int mdlen = 0;
+
+    if (ocsp_md == NULL && (ocsp_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+        return HALL_ERR;
+    if (ocsp_hash == NULL && (ocsp_hash = EVP_MD_CTX_new()) == NULL)
+        return HALL_ERR;
+    if (EVP_DigestInit_ex2(ocsp_hash, ocsp_md, NULL) != 1 ||
+        EVP_DigestUpdate(ocsp_hash, tbs, len) != 1 ||
+        EVP_DigestFinal_ex(ocsp_hash, md, &mdlen) != 1 || mdlen != 32)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
 /* the DER signature of tbs by signer's OCSP key into sig (160 bytes) */
 static int
 ocsp_sign(struct hall_pki_ca *signer, const unsigned char *tbs, size_t len, unsigned char *sig,
           size_t *siglen)
 {
     unsigned char md[32];
-    unsigned int mdlen = 0;
     size_t cap = *siglen;
 
     if (signer->ocsp_token) {
         /* ECDSA P-256 with SHA-256 by the token: C_Sign of the digest */
-        if (ocsp_md == NULL && (ocsp_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-            return HALL_ERR;
-        if (ocsp_hash == NULL && (ocsp_hash = EVP_MD_CTX_new()) == NULL)
-            return HALL_ERR;
-        if (EVP_DigestInit_ex2(ocsp_hash, ocsp_md, NULL) != 1 ||
-            EVP_DigestUpdate(ocsp_hash, tbs, len) != 1 ||
-            EVP_DigestFinal_ex(ocsp_hash, md, &mdlen) != 1 || mdlen != sizeof(md))
+        if (ocsp_sha256(tbs, len, md) != HALL_OK)
             return HALL_ERR;
         return hall_token_ecdsa(signer->ocsp_key, md, sizeof(md), sig, siglen) == 1 ? HALL_OK
                                                                                     : HALL_ERR;
@@ -471,6 +494,157 @@ ocsp_sign(struct hall_pki_ca *signer, const unsigned char *tbs, size_t len, unsi
     if (EVP_MD_CTX_copy_ex(ocsp_sig, signer->ocsp_sign) != 1 ||
         EVP_DigestSign(ocsp_sig, NULL, siglen, tbs, len) != 1 || *siglen > cap ||
         EVP_DigestSign(ocsp_sig, sig, siglen, tbs, len) != 1)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+/*
+ * The delegated responder (RFC 6960 4.2.2.2), for a CA whose OCSP signer
+ * is in the token: each worker makes a P-256 key in its own memory and has
+ * the CA's key in the token certify it (id-kp-OCSPSigning,
+ * id-pkix-ocsp-nocheck, valid ocsp_responder_s from now), then signs its
+ * answers with it, one ECDSA in this process instead of a C_Sign through
+ * the token per answer.  The certificate is in every answer it signs, so
+ * a client that trusts the root verifies responder -> CA -> root.  At half
+ * of its life the worker makes the next one (the old stays valid for the
+ * answers it signed); when the token cannot certify one then, the current
+ * one signs until its notAfter, and a try is made again every
+ * DELEGATE_RETRY_S.  Without one (the token away since the worker
+ * started) the answers are the long-lived signer's, through the token, as
+ * before: tryLater or a kept answer while the token is away.
+ */
+#define DELEGATE_RETRY_S    5
+#define DELEGATE_BACKDATE_S 300 /* notBefore: clients' clocks a little behind */
+
+static struct delegate {
+    EVP_PKEY *key;
+    X509 *cert;
+    EVP_PKEY_CTX *sign; /* EVP_PKEY_sign of a SHA-256, initialised once */
+    struct ocsp_parts parts;
+    time_t not_after, renew_at, retry_at;
+} delegates[2];
+
+static int
+ext_add(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
+{
+    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
+    int ok;
+
+    if (e == NULL)
+        return HALL_ERR;
+    ok = X509_add_ext(x, e, -1) == 1;
+    X509_EXTENSION_free(e);
+    return ok ? HALL_OK : HALL_ERR;
+}
+
+/* a new responder key and its certificate from ca's key, into d */
+static int
+delegate_make(struct hall_pki_ca *ca, struct delegate *d, time_t now)
+{
+    struct delegate n = {0};
+    EVP_MD_CTX *md = EVP_MD_CTX_new(), *sign = NULL;
+    unsigned char rnd[16];
+    BIGNUM *bn = NULL;
+    ASN1_INTEGER *serial = NULL;
+    X509V3_CTX v3;
+    char *hex = NULL;
+    int rc = HALL_ERR;
+
+    n.key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    n.cert = X509_new();
+    if (md == NULL || n.key == NULL || n.cert == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1)
+        goto out;
+    rnd[0] = (unsigned char)((rnd[0] & 0x7f) | 0x40); /* positive, 16 bytes */
+    bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
+    serial = bn != NULL ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+    /* the long-lived signer's subject: the same responder, a new key */
+    if (serial == NULL || X509_set_version(n.cert, 2) != 1 ||
+        X509_set_serialNumber(n.cert, serial) != 1 ||
+        X509_set_subject_name(n.cert, X509_get_subject_name(ca->ocsp_cert)) != 1 ||
+        X509_set_issuer_name(n.cert, X509_get_subject_name(ca->cert)) != 1 ||
+        X509_time_adj_ex(X509_getm_notBefore(n.cert), 0, -DELEGATE_BACKDATE_S, &now) == NULL ||
+        X509_time_adj_ex(X509_getm_notAfter(n.cert), 0, ca->responder_s, &now) == NULL ||
+        X509_set_pubkey(n.cert, n.key) != 1)
+        goto out;
+    X509V3_set_ctx(&v3, ca->cert, n.cert, NULL, NULL, 0);
+    if (ext_add(n.cert, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
+        ext_add(n.cert, &v3, "keyUsage", "critical,digitalSignature") != HALL_OK ||
+        ext_add(n.cert, &v3, "extendedKeyUsage", "critical,OCSPSigning") != HALL_OK ||
+        ext_add(n.cert, &v3, "noCheck", "ignored") != HALL_OK ||
+        ext_add(n.cert, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
+        ext_add(n.cert, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK)
+        goto out;
+    /* the one signature the token makes for this key */
+    if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ca->ocsp_issuer, NULL) != 1 ||
+        X509_sign_ctx(n.cert, md) <= 0 || X509_verify(n.cert, X509_get0_pubkey(ca->cert)) != 1)
+        goto out;
+    n.sign = EVP_PKEY_CTX_new_from_pkey(NULL, n.key, NULL);
+    sign = hall_pki_sign_ctx(n.key, 0);
+    if (n.sign == NULL || EVP_PKEY_sign_init(n.sign) != 1 || sign == NULL ||
+        ocsp_parts_make(n.cert, sign, &n.parts) != HALL_OK)
+        goto out;
+    n.not_after = now + ca->responder_s;
+    n.renew_at = now + ca->responder_s / 2;
+    hex = BN_bn2hex(bn);
+    hall_log(HALL_LOG_INFO, NULL,
+             "msg=\"ocsp: responder certificate made\" ca=%s serial=%s not_after=%lld", ca->name,
+             hex != NULL ? hex : "?", (long long)n.not_after);
+    /* the old one's answers are copies (ocsp_cache): nothing points into it */
+    EVP_PKEY_free(d->key);
+    X509_free(d->cert);
+    EVP_PKEY_CTX_free(d->sign);
+    ocsp_parts_free(&d->parts);
+    *d = n;
+    memset(&n, 0, sizeof(n));
+    rc = HALL_OK;
+out:
+    EVP_PKEY_free(n.key);
+    X509_free(n.cert);
+    EVP_PKEY_CTX_free(n.sign);
+    ocsp_parts_free(&n.parts);
+    EVP_MD_CTX_free(sign);
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(hex);
+    ASN1_INTEGER_free(serial);
+    BN_free(bn);
+    return rc;
+}
+
+/* the responder of ca to sign with now: a delegated one (made or renewed
+ * when due), or NULL for the long-lived signer */
+static struct delegate *
+delegate_get(struct hall_pki_ca *ca, time_t now)
+{
+    struct delegate *d = &delegates[ca - hall_pki_cas];
+
+    if (ca->ocsp_issuer == NULL)
+        return NULL;
+    if (d->cert != NULL && now < d->renew_at && now >= d->renew_at - ca->responder_s)
+        return d;
+    if (now >= d->retry_at || now < d->retry_at - DELEGATE_RETRY_S) {
+        if (delegate_make(ca, d, now) != HALL_OK) {
+            ERR_clear_error();
+            d->retry_at = now + DELEGATE_RETRY_S;
+            hall_log(HALL_LOG_WARN, NULL,
+                     "msg=\"ocsp: the token did not certify a new responder key;"
+                     " %s\" ca=%s",
+                     d->cert != NULL ? "the current one signs until its notAfter"
+                                     : "the token's signer answers",
+                     ca->name);
+        }
+    }
+    return d->cert != NULL && now < d->not_after ? d : NULL;
+}
+
+/* the DER signature of tbs by the delegated responder d into sig */
+static int
+delegate_sign(struct delegate *d, const unsigned char *tbs, size_t len, unsigned char *sig,
+              size_t *siglen)
+{
+    unsigned char md[32];
+
+    if (ocsp_sha256(tbs, len, md) != HALL_OK ||
+        EVP_PKEY_sign(d->sign, sig, siglen, md, sizeof(md)) != 1)
         return HALL_ERR;
     return HALL_OK;
 }
@@ -498,6 +672,51 @@ put_single(unsigned char *p, const struct hall_ocsp_certid *id, const unsigned c
     return p + 36;
 }
 
+/* "NAME|NID|ALG_LEN|SERIAL|STATUS|REV_AT|REASON" into key (128 bytes, the longest
+ * possible 110), by
+ * hand: its snprintf was an eighth of a reused answer's instructions */
+static char *
+key_num(char *p, long long v)
+{
+    char d[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+    if (v < 0)
+        *p++ = '-';
+    do {
+        d[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    while (n > 0)
+        *p++ = d[--n];
+    *p++ = '|';
+    return p;
+}
+
+static void
+cache_key(char key[128], const char *name, int nid, size_t alg_len, const char hex[17], int status,
+          long long rev_at, int reason)
+{
+    size_t nl = strlen(name);
+    char *p = key;
+
+    if (nl > 16)
+        nl = 16;
+    memcpy(p, name, nl);
+    p += nl;
+    *p++ = '|';
+    p = key_num(p, nid);
+    p = key_num(p, (long long)alg_len);
+    memcpy(p, hex, 16);
+    p += 16;
+    *p++ = '|';
+    p = key_num(p, status);
+    p = key_num(p, rev_at);
+    p = key_num(p, reason);
+    p[-1] = '\0'; /* no '|' after the last */
+}
+
 /* an answer made less than OCSP_RENEW_S ago for the same question and
  * status (key), copied into pool; NULL when there is none */
 static unsigned char *
@@ -509,7 +728,8 @@ cache_get(struct hall_pool *pool, const char *key, time_t now, size_t *outlen,
 
     if (ocsp_cache[slot].der == NULL || strcmp(ocsp_cache[slot].key, key) != 0 ||
         now < ocsp_cache[slot].produced ||
-        now >= ocsp_cache[slot].this_update + HALL_PKI_OCSP_VALID_S - OCSP_RENEW_S)
+        now >= ocsp_cache[slot].this_update + HALL_PKI_OCSP_VALID_S - OCSP_RENEW_S ||
+        (ocsp_cache[slot].signer_until != 0 && now >= ocsp_cache[slot].signer_until))
         return NULL;
     buf = hall_palloc(pool, ocsp_cache[slot].len);
     memcpy(buf, ocsp_cache[slot].der, ocsp_cache[slot].len);
@@ -522,10 +742,12 @@ cache_get(struct hall_pool *pool, const char *key, time_t now, size_t *outlen,
     return buf;
 }
 
-/* the answer just made (der, len; meta's times) kept for key; meta gets
- * its reuse time and ETag */
+/* the answer just made (der, len; meta's times) kept for key, while its
+ * signer's certificate is valid (signer_until, 0: no end of its own); meta
+ * gets its reuse time and ETag */
 static void
-cache_put(const char *key, const unsigned char *der, size_t len, struct hall_ocsp_meta *meta)
+cache_put(const char *key, const unsigned char *der, size_t len, struct hall_ocsp_meta *meta,
+          time_t signer_until)
 {
     unsigned slot = cache_slot(key);
     unsigned char *copy = malloc(len);
@@ -540,6 +762,7 @@ cache_put(const char *key, const unsigned char *der, size_t len, struct hall_ocs
     ocsp_cache[slot].len = len;
     ocsp_cache[slot].this_update = meta->this_update;
     ocsp_cache[slot].produced = meta->produced;
+    ocsp_cache[slot].signer_until = signer_until;
     memcpy(ocsp_cache[slot].etag, meta->etag, sizeof(meta->etag));
     snprintf(ocsp_cache[slot].key, sizeof(ocsp_cache[slot].key), "%s", key);
 }
@@ -583,7 +806,7 @@ kept_get(struct hall_ctx *cx, const char *key, size_t *outlen, struct hall_ocsp_
     meta->this_update = (time_t)hall_dbres_int(res, 0, "this_update");
     meta->next_update = meta->this_update + HALL_PKI_OCSP_VALID_S;
     meta->produced = (time_t)hall_dbres_int(res, 0, "produced");
-    cache_put(key, buf, len, meta);
+    cache_put(key, buf, len, meta, 0);
     return buf;
 }
 
@@ -643,10 +866,11 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
         time_t read;
     } one[HALL_OCSP_REQ_MAX];
     struct hall_pki_ca *signer = NULL;
+    struct delegate *d = NULL;
     struct ocsp_parts *op;
     unsigned char *buf, *tbs, *p, sig[160];
     unsigned char now_t[17];
-    char key[96] = "";
+    char key[128] = "";
     long long rev_at = 0;
     time_t now = time(NULL), this_update = now;
     size_t siglen = sizeof(sig), singles = 0, ext = 0, tbs_c, tbs_len, basic_c, bit_c;
@@ -680,8 +904,7 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
          * CA, hash (and whether its parameters are there), serial and what
          * the database said */
         if (cacheable && hex[0] != '\0')
-            snprintf(key, sizeof(key), "%s|%d|%zu|%s|%d|%lld|%d", ca->name, nid, id->alg_len, hex,
-                     status, rev_at, reason);
+            cache_key(key, ca->name, nid, id->alg_len, hex, status, rev_at, reason);
         one[i].st_len = cert_status(one[i].st, status, (time_t)rev_at, reason);
         /* thisUpdate: when the database said so (RFC 6960 4.2.2.1) */
         if (i == 0)
@@ -697,7 +920,8 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     said = *outcome; /* good, revoked or unknown: the status asked about */
     if (signer == NULL)
         signer = &hall_pki_cas[0];
-    op = &ocsp_parts[signer - hall_pki_cas];
+    d = delegate_get(signer, now);
+    op = d != NULL ? &d->parts : &ocsp_parts[signer - hall_pki_cas];
     if (op->rid == NULL && (!signer->ocsp_token || hall_pki_ocsp_parts_load(signer) != HALL_OK)) {
         /* the token was away at the start and still is */
         ERR_clear_error();
@@ -731,7 +955,8 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
         p = put_nonce(p, &rq);
     if ((size_t)(p - tbs) != tbs_len)
         goto internal;
-    if (ocsp_sign(signer, tbs, tbs_len, sig, &siglen) != HALL_OK) {
+    if ((d != NULL ? delegate_sign(d, tbs, tbs_len, sig, &siglen)
+                   : ocsp_sign(signer, tbs, tbs_len, sig, &siglen)) != HALL_OK) {
         /* the signer's key cannot sign now (the token away): the client
          * may ask again later (RFC 6960 2.3) */
         ERR_clear_error();
@@ -757,7 +982,7 @@ hall_pki_ocsp_answer(struct hall_ctx *cx, const unsigned char *in, size_t inlen,
     meta->next_update = this_update + HALL_PKI_OCSP_VALID_S;
     meta->produced = now;
     if (key[0] != '\0') {
-        cache_put(key, p, *outlen, meta);
+        cache_put(key, p, *outlen, meta, d != NULL ? d->not_after : 0);
         /* not an unknown serial's: anybody may ask about any number */
         if (strcmp(said, "unknown") != 0)
             kept_put(cx, key, p, *outlen, meta);

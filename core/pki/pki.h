@@ -949,6 +949,11 @@ struct hall_pki_ca {
      * hall_token_ecdsa over a SHA-256 made here) */
     unsigned char name_sha1[20], key_sha1[20], name_sha256[32], key_sha256[32];
     int ocsp_token;
+    /* the CA's own key (the token's), HALL_PKI_OCSP_KEYS when the OCSP
+     * signer is in the token: it certifies each worker's short-lived
+     * responder key (ocsp_answer.c, delegate_make); responder_s its life */
+    EVP_PKEY *ocsp_issuer;
+    long responder_s;
     /* the certificate this CA issued to the hall itself and not through an
      * order (sm2: seal-maker.crt, which signs every SESeal): its serial's
      * bytes, answered good by OCSP without the database */

@@ -5,7 +5,8 @@
  *   GET  /ocsp/<base64>   the DER request, base64 then URL-encoded (RFC 6960 A.1)
  *
  * Answers are signed by the CA's delegated OCSP signer (loaded before
- * fork; no issuing CA key in this process): good, revoked (reason and
+ * fork; for the ecc CA each worker's own short-lived responder key,
+ * certified through the token, docs/modules/ocsp.md): good, revoked (reason and
  * time), or unknown; the request's nonce is echoed (signed per request);
  * an answer without a nonce about one certificate is signed once and
  * reused until shortly before its nextUpdate, with RFC 5019's HTTP caching
@@ -42,18 +43,66 @@ ocsp_init(struct hall_app *app)
     return HALL_OK;
 }
 
-/* an HTTP date (RFC 9110 5.6.7), whatever the locale */
+/* an HTTP date (RFC 9110 5.6.7), whatever the locale, written by hand
+ * (two of them through printf were a quarter of a GET answer's
+ * instructions: bench/ocsp-instr) */
 static char *
 http_date(struct hall_pool *pool, time_t t)
 {
     static const char days[] = "SunMonTueWedThuFriSat";
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char *out = hall_palloc(pool, 30), *p = out;
     struct tm tm;
+    int y;
 
     gmtime_r(&t, &tm);
-    return hall_psprintf(pool, "%.3s, %02d %.3s %d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday,
-                         tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour,
-                         tm.tm_min, tm.tm_sec);
+    y = tm.tm_year + 1900;
+    memcpy(p, days + 3 * tm.tm_wday, 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    *p++ = (char)('0' + tm.tm_mday / 10);
+    *p++ = (char)('0' + tm.tm_mday % 10);
+    *p++ = ' ';
+    memcpy(p, months + 3 * tm.tm_mon, 3);
+    p += 3;
+    *p++ = ' ';
+    *p++ = (char)('0' + y / 1000 % 10);
+    *p++ = (char)('0' + y / 100 % 10);
+    *p++ = (char)('0' + y / 10 % 10);
+    *p++ = (char)('0' + y % 10);
+    *p++ = ' ';
+    *p++ = (char)('0' + tm.tm_hour / 10);
+    *p++ = (char)('0' + tm.tm_hour % 10);
+    *p++ = ':';
+    *p++ = (char)('0' + tm.tm_min / 10);
+    *p++ = (char)('0' + tm.tm_min % 10);
+    *p++ = ':';
+    *p++ = (char)('0' + tm.tm_sec / 10);
+    *p++ = (char)('0' + tm.tm_sec % 10);
+    memcpy(p, " GMT", 5);
+    return out;
+}
+
+/* RFC 5019 6.2's Cache-Control of an answer reused for secs more seconds */
+static char *
+cache_control(struct hall_pool *pool, long long secs)
+{
+    static const char tail[] = ", public, no-transform, must-revalidate";
+    char digits[24], *out, *p;
+    size_t d = 0;
+
+    do {
+        digits[d++] = (char)('0' + secs % 10);
+        secs /= 10;
+    } while (secs > 0 && d < sizeof(digits));
+    out = p = hall_palloc(pool, 8 + d + sizeof(tail));
+    memcpy(p, "max-age=", 8);
+    p += 8;
+    while (d > 0)
+        *p++ = digits[--d];
+    memcpy(p, tail, sizeof(tail));
+    return out;
 }
 
 static int
@@ -74,13 +123,19 @@ answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
      * several certificates, unknown, tryLater) is not kept */
     if (get && meta.reuse_until > now) {
         hall_resp_header(req, "Cache-Control",
-                         hall_psprintf(req->pool,
-                                       "max-age=%lld, public, no-transform, must-revalidate",
-                                       (long long)(meta.reuse_until - now)));
+                         cache_control(req->pool, (long long)(meta.reuse_until - now)));
         hall_resp_header(req, "Last-Modified", http_date(req->pool, meta.this_update));
         hall_resp_header(req, "Expires", http_date(req->pool, meta.next_update));
-        if (meta.etag[0] != '\0')
-            hall_resp_header(req, "ETag", hall_psprintf(req->pool, "\"%s\"", meta.etag));
+        if (meta.etag[0] != '\0') {
+            char etag[sizeof(meta.etag) + 2];
+            size_t n = strlen(meta.etag);
+
+            etag[0] = '"';
+            memcpy(etag + 1, meta.etag, n);
+            etag[n + 1] = '"';
+            etag[n + 2] = '\0';
+            hall_resp_header(req, "ETag", etag);
+        }
     } else if (get) {
         hall_resp_header(req, "Cache-Control", "no-store");
     }
