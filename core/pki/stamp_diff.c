@@ -654,6 +654,9 @@ filled(struct dctx *c, int num, int gen)
     char ref[48];
     int rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
 
+    /* no object of the signed revision names num: nothing to look for */
+    if (stamp_refs_none((struct stamp_diff *)d, num, d->p_end, d->p_size))
+        return;
     if (!walked(c)) {
         change(c, "文档结构过大，未能核验签章后加入的对象");
         return;
@@ -1120,4 +1123,6 @@ stamp_diff_free(struct stamp_diff *d)
     ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;
+    free(d->drefs);
+    d->drefs = NULL;
 }

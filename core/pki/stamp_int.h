@@ -14,6 +14,7 @@
  *   stamp_status.c  a signer's revocation and a seal's state asked online (§3)
  *   stamp_xref.c    the cross-reference sections written after a revision
  *   stamp_text.c    text under a later stamp's widget
+ *   stamp_refs.c    references a signed revision holds to numbers it did not use
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -248,6 +249,12 @@ struct stamp_edge {
     int from, from_gen, to;
 };
 
+/* a reference N G R (num) in the text of the object at pos (stamp_refs.c) */
+struct stamp_dref {
+    int num;
+    long long pos;
+};
+
 /* the document the signatures' later revisions are judged in */
 struct stamp_diff {
     qpdf_data f;              /* the whole file, opened */
@@ -262,6 +269,13 @@ struct stamp_diff {
     struct idset reach;
     struct stamp_edge *edges; /* the references met on that walk, by target */
     int nedges;
+    /* the references to numbers at or above refs_min in every object's
+     * text, by number (stamp_refs.c): once, when a new object is judged;
+     * refs_ok 0 when the scan could not be made (then the walk decides) */
+    int refs_done, refs_ok;
+    long long refs_min;
+    struct stamp_dref *drefs;
+    int ndrefs, caprefs;
     /* the document as signed, for the signatures oldest first: one libqpdf
      * open of the first revision asked, rolled forward to each later one
      * by the objects its sections write (parsed from their bytes), opened
@@ -286,7 +300,8 @@ struct stamp_xent {
 struct stamp_xlist {
     struct stamp_xent *e; /* malloc'ed */
     int n, cap;
-    int over; /* more than STAMP_XREF_IDS_MAX */
+    int max;  /* entries read at most: 0 STAMP_XREF_IDS_MAX */
+    int over; /* more than that */
 };
 
 /* the offset the last "startxref" in the KiB before end names; -1 none */
@@ -299,6 +314,9 @@ int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_
  * ending at lo (lo < hi) */
 int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi,
                           struct stamp_xlist *l);
+/* the entries of every section of the file, from its startxref back
+ * through /Prev to the first: HALL_ERR when the chain cannot be read */
+int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
@@ -317,6 +335,13 @@ long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def)
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */
 const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
 void stamp_diff_free(struct stamp_diff *d);
+
+/* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
+
+/* 1 when no object of the revision ending at end (its trailer's /Size
+ * psize) can hold a reference to num (>= psize), proven from the objects'
+ * text; 0 when one may, or it cannot be told (then the walk decides) */
+int stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize);
 /* 1 when text the page's content streams show (1-based page of q) lies
  * under rect (a later widget over an earlier signer's text) */
 int stamp_text_under(qpdf_data q, int page, const double rect[4]);

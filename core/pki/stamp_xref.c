@@ -24,7 +24,7 @@ xadd(struct stamp_xlist *l, int num, int gen, int used, long long off)
 {
     if (num <= 0)
         return;
-    if (l->n >= STAMP_XREF_IDS_MAX) {
+    if (l->n >= (l->max > 0 ? l->max : STAMP_XREF_IDS_MAX)) {
         l->over = 1;
         return;
     }
@@ -505,6 +505,24 @@ written(const struct stamp_diff *d, long long end, long long hi, struct stamp_xl
             return HALL_ERR;
     }
     return HALL_OK;
+}
+
+int
+stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l)
+{
+    long long sx = stamp_startxref(d->map, d->size);
+    int n = 0;
+
+    while (sx >= 0) {
+        long long prev = -1;
+
+        /* each /Prev an earlier section: no loops */
+        if (sx >= d->size || n++ >= XREF_SECTIONS_MAX ||
+            section_read(d, sx, 0, l, &prev) != HALL_OK || prev >= sx || l->over)
+            return HALL_ERR;
+        sx = prev;
+    }
+    return n > 0 ? HALL_OK : HALL_ERR;
 }
 
 int
