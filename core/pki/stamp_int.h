@@ -276,6 +276,8 @@ struct stamp_diff {
     long long refs_min;
     struct stamp_dref *drefs;
     int ndrefs, caprefs;
+    struct stamp_xent *xall; /* every section's entries, by number, newest first */
+    int nxall;
     /* the document as signed, for the signatures oldest first: one libqpdf
      * open of the first revision asked, rolled forward to each later one
      * by the objects its sections write (parsed from their bytes), opened
@@ -295,6 +297,7 @@ struct stamp_xent {
     int num, gen, used;
     long long off; /* in use, not in an object stream: its offset; else -1 */
     int order;     /* the sections are read newest first: the lowest is the object's */
+    long long sec; /* stamp_xref_all: the offset of the section that lists it */
 };
 
 struct stamp_xlist {
@@ -338,10 +341,40 @@ void stamp_diff_free(struct stamp_diff *d);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
+/* the scan of every object's text, once per file: the references to
+ * numbers at or above psize (the oldest signed revision's /Size) kept */
+void stamp_refs_scan(struct stamp_diff *d, long long psize);
 /* 1 when no object of the revision ending at end (its trailer's /Size
  * psize) can hold a reference to num (>= psize), proven from the objects'
  * text; 0 when one may, or it cannot be told (then the walk decides) */
 int stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize);
+/* the offset of object num's text (generation 0, not in an object stream)
+ * in the revision ending at end (-1: the whole file), from the scan; -1
+ * when it cannot be told */
+long long stamp_refs_offset(struct stamp_diff *d, int num, long long end);
+/* a key of a dictionary in the file's text and its value's */
+struct stamp_rkey {
+    long long name_a, name_b, val_a, val_b;
+};
+/* the keys of the object at off, a dictionary (not a stream): their
+ * number (at most max), -1 when it is not "N G obj << ... >> endobj", a
+ * key is there twice or a name holds a #xx */
+int stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, int max);
+/* 1 when the two texts are the same object, token for token */
+int stamp_raw_span_same(const struct stamp_diff *d, long long a1, long long b1, long long a2,
+                        long long b2);
+/* object num of the rolled revision d->p (its text in the file before
+ * d->p_end, a dictionary) changed in place to the dictionary whose text
+ * is at off: only the keys whose values differ, token for token, are
+ * parsed and replaced (a value that names a large object is not resolved
+ * again); HALL_ERR, p unchanged, when that cannot be done exactly */
+int stamp_roll_dict(struct stamp_diff *d, int num, long long off);
+/* 1 when key's value in the top dictionaries of the objects whose text is
+ * at a and at b is the same, token for token, and names no number written
+ * (written(arg, num)): libqpdf then reads both as the same, without
+ * resolving what they name; 0 when not or when it cannot be told */
+int stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
+                         int (*written)(void *arg, int num), void *arg);
 /* 1 when text the page's content streams show (1-based page of q) lies
  * under rect (a later widget over an earlier signer's text) */
 int stamp_text_under(qpdf_data q, int page, const double rect[4]);

@@ -515,11 +515,14 @@ stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l)
 
     while (sx >= 0) {
         long long prev = -1;
+        int from = l->n;
 
         /* each /Prev an earlier section: no loops */
         if (sx >= d->size || n++ >= XREF_SECTIONS_MAX ||
             section_read(d, sx, 0, l, &prev) != HALL_OK || prev >= sx || l->over)
             return HALL_ERR;
+        for (; from < l->n; from++)
+            l->e[from].sec = sx;
         sx = prev;
     }
     return n > 0 ? HALL_OK : HALL_ERR;
@@ -598,7 +601,7 @@ qpdf_oh
 stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max)
 {
     struct stamp_buf t;
-    long long i;
+    long long i, run;
     int depth = 0;
     qpdf_oh o;
 
@@ -607,17 +610,17 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
         return qpdf_oh_new_null(q);
     memset(&t, 0, sizeof(t));
     t.max = 2 * max + 64;
-    for (i = a; i < b; i++) {
+    /* the text copied in runs, each reference replaced by its mark */
+    for (i = run = a; i < b; i++) {
         long long r;
 
         if (depth > 0 || p[i] == '(') { /* a literal string, as it is */
             if (p[i] == '\\' && i + 1 < b)
-                stamp_buf_put(&t, p + i++, 1);
+                i++;
             else if (p[i] == '(')
                 depth++;
             else if (p[i] == ')')
                 depth--;
-            stamp_buf_put(&t, p + i, 1);
             continue;
         }
         if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
@@ -630,12 +633,13 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
                 j++;
             while (p[j] >= '0' && p[j] <= '9' && gen < 65536)
                 gen = gen * 10 + (p[j++] - '0');
+            stamp_buf_put(&t, p + run, (size_t)(i - run));
             stamp_buf_printf(&t, " %s%lld~%lld ", REF_MARK, num, gen);
             i += r - 1;
-            continue;
+            run = i + 1;
         }
-        stamp_buf_put(&t, p + i, 1);
     }
+    stamp_buf_put(&t, p + run, (size_t)(b - run));
     stamp_buf_put(&t, "", 1);
     stamp_qerr(q);
     o = qpdf_oh_parse(q, (const char *)t.p);
