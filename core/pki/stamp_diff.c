@@ -1165,4 +1165,9 @@ stamp_diff_free(struct stamp_diff *d)
     d->drefs = NULL;
     free(d->xall);
     d->xall = NULL;
+    for (int i = 0; i < d->nxsecs; i++)
+        free(d->xsecs[i].e);
+    free(d->xsecs);
+    d->xsecs = NULL;
+    d->nxsecs = 0;
 }

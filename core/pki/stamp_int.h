@@ -278,6 +278,8 @@ struct stamp_diff {
     int ndrefs, caprefs;
     struct stamp_xent *xall; /* every section's entries, by number, newest first */
     int nxall;
+    struct stamp_xsec *xsecs; /* the sections read after a signature, each once */
+    int nxsecs, capxsecs;
     /* the document as signed, for the signatures oldest first: one libqpdf
      * open of the first revision asked, rolled forward to each later one
      * by the objects its sections write (parsed from their bytes), opened
@@ -303,8 +305,16 @@ struct stamp_xent {
 struct stamp_xlist {
     struct stamp_xent *e; /* malloc'ed */
     int n, cap;
-    int max;  /* entries read at most: 0 STAMP_XREF_IDS_MAX */
-    int over; /* more than that */
+    int max;          /* entries read at most: 0 STAMP_XREF_IDS_MAX */
+    int over;         /* more than that */
+    long long lowest; /* the lowest offset a section's data was read at */
+};
+
+/* a section read once (stamp_xref.c): its entries, /Prev, lowest data */
+struct stamp_xsec {
+    long long off, prev, lowest;
+    struct stamp_xent *e;
+    int n;
 };
 
 /* the offset the last "startxref" in the KiB before end names; -1 none */
