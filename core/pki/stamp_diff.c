@@ -186,22 +186,13 @@ in_list(const char *key, const char *const *list)
     return 0;
 }
 
-static int
-xent_num_cmp(const void *k, const void *e)
-{
-    int x = *(const int *)k, y = ((const struct stamp_xent *)e)->num;
-
-    return (x > y) - (x < y);
-}
-
 /* object num written by the later sections (or unknown) */
 static int
 written_later(void *arg, int num)
 {
     const struct dctx *c = arg;
 
-    return c->w == NULL ||
-           bsearch(&num, c->w->e, (size_t)c->w->n, sizeof(*c->w->e), xent_num_cmp) != NULL;
+    return c->w == NULL || stamp_xlist_has(c->w, num);
 }
 
 /* the first key (of either) whose value differs, but for those in skip;
@@ -423,6 +414,35 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
     return NULL;
 }
 
+/* new_sig_field of the whole file's object: the same for every signature
+ * that sees it added (each of 64 stamps sees the later ones' widgets),
+ * judged once per file */
+static const char *
+new_sig_field_once(struct dctx *c, qpdf_oh w, int page)
+{
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    int num = oid(c->f, w), i;
+    const char *bad;
+
+    for (i = 0; i < d->nnsf; i++)
+        if (d->nsf[i].num == num && d->nsf[i].page == page)
+            return d->nsf[i].bad;
+    bad = new_sig_field(c, w, page);
+    if (num > 0 && d->nnsf < 4096) {
+        if (d->nnsf == d->capnsf) {
+            d->capnsf = d->capnsf ? d->capnsf * 2 : 64;
+            d->nsf = realloc(d->nsf, sizeof(*d->nsf) * (size_t)d->capnsf);
+            if (d->nsf == NULL)
+                abort();
+        }
+        d->nsf[d->nnsf].num = num;
+        d->nsf[d->nnsf].page = page;
+        d->nsf[d->nnsf].bad = bad;
+        d->nnsf++;
+    }
+    return bad;
+}
+
 /* old items of an array (/Annots, /Fields) all kept in their order, each
  * added one judged by judge (page for /Annots, 0 for /Fields) */
 static void
@@ -454,7 +474,7 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
             change(c, hall_psprintf(c->pool, "%s被修改", what));
             return;
         }
-        bad = new_sig_field(c, it, page);
+        bad = new_sig_field_once(c, it, page);
         if (bad != NULL) {
             change(c, bad);
             return;
@@ -1165,6 +1185,8 @@ stamp_diff_free(struct stamp_diff *d)
     d->drefs = NULL;
     free(d->xall);
     d->xall = NULL;
+    free(d->nsf);
+    d->nsf = NULL;
     for (int i = 0; i < d->nxsecs; i++)
         free(d->xsecs[i].e);
     free(d->xsecs);

@@ -280,6 +280,11 @@ struct stamp_diff {
     int nxall;
     struct stamp_xsec *xsecs; /* the sections read after a signature, each once */
     int nxsecs, capxsecs;
+    struct stamp_nsf { /* a field or widget added, judged once (stamp_diff.c) */
+        int num, page;
+        const char *bad; /* in the pool stamp_diff_after was given */
+    } * nsf;
+    int nnsf, capnsf;
     /* the document as signed, for the signatures oldest first: one libqpdf
      * open of the first revision asked, rolled forward to each later one
      * by the objects its sections write (parsed from their bytes), opened
@@ -351,6 +356,8 @@ void stamp_diff_free(struct stamp_diff *d);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
+/* num among l's entries (sorted by number) */
+int stamp_xlist_has(const struct stamp_xlist *l, int num);
 /* the scan of every object's text, once per file: the references to
  * numbers at or above psize (the oldest signed revision's /Size) kept */
 void stamp_refs_scan(struct stamp_diff *d, long long psize);

@@ -649,3 +649,19 @@ stamp_roll_dict(struct stamp_diff *d, int num, long long off)
         }
     return stamp_qerr(d->p) ? HALL_ERR : HALL_OK;
 }
+
+int
+stamp_xlist_has(const struct stamp_xlist *l, int num)
+{
+    int lo = 0, hi = l->n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (l->e[mid].num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n && l->e[lo].num == num;
+}
