@@ -1059,7 +1059,7 @@ roll_to(struct stamp_diff *d, long long end, int fresh)
 static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
-    int i;
+    int i, old_null;
 
     c->w = l;
     c->raw_a = c->raw_b = -1;
@@ -1077,30 +1077,31 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
         old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
         if (!e->used && qpdf_oh_is_null(c->p, old))
             old = pobj(c, e->num, 0);
+        old_null = qpdf_oh_is_null(c->p, old);
         new = e->used ? qpdf_get_object_by_id(c->f, e->num, e->gen) : qpdf_oh_new_null(c->f);
         stamp_qerr(c->p);
         stamp_qerr(c->f);
         /* an entry whose object qpdf cannot read: a reader that repairs
          * (a wrong /Length) may show it */
         if (e->used && qpdf_oh_is_null(c->f, new)) {
-            if (qpdf_oh_is_null(c->p, old))
+            if (old_null)
                 change(c, hall_psprintf(c->pool, "签章后写入的对象%d无法读取", e->num));
             else
                 changed(c, e->num, old, new, 0);
             continue;
         }
-        if (same(c, old, new))
-            continue;
-        if (qpdf_oh_is_null(c->p, old)) {
-            /* a new object: only what a judged object points to is seen,
-             * unless its number was one the signed revision could
-             * already point to */
+        /* a new object (new is not null here, or freed as it was: the
+         * same): only what a judged object points to is seen, unless its
+         * number was one the signed revision could already point to */
+        if (old_null) {
             if (e->num < psize && e->used)
                 change(c, described(c, e->num, old, 0));
             else if (e->used)
                 filled(c, e->num, e->gen);
             continue;
         }
+        if (same(c, old, new))
+            continue;
         /* in use but unreadable (null) is a change, not a removal */
         changed(c, e->num, old, new, !e->used);
         if (c->nchanges > 100)

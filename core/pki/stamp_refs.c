@@ -62,7 +62,7 @@ xent_order(const void *a, const void *b)
 }
 
 /* neither white space (stamp_is_ws) nor a delimiter (stamp_is_delim) */
-static int
+static inline int
 regular(unsigned char c)
 {
     switch (c) {
@@ -88,7 +88,7 @@ regular(unsigned char c)
 
 /* an integer token (an optional sign, digits): HALL_OK with *v, -1 when it
  * does not fit an object number */
-static int
+static inline int
 int_token(const unsigned char *p, long long a, long long b, long long *v)
 {
     int neg = 0;
@@ -246,7 +246,10 @@ refs_scan(struct stamp_diff *d, long long min)
             goto out;
         offs[n++] = l.e[i].off;
     }
-    qsort(offs, (size_t)n, sizeof(*offs), off_cmp);
+    for (i = 1; i < n && offs[i - 1] <= offs[i]; i++)
+        ;
+    if (i < n) /* a file's objects are mostly in the order of their numbers */
+        qsort(offs, (size_t)n, sizeof(*offs), off_cmp);
     for (i = 0; i < n; i++)
         if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, offs[i], min, &budget) != HALL_OK)
             goto out;
