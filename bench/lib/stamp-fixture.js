@@ -8,7 +8,9 @@
  *                  /PieceInfo lists), as a long document has (bench/sign-verify-many)
  * and, as "serve DIR PORT": a TSA on 127.0.0.1:PORT answering
  * POST /tsa with `openssl ts -reply -config DIR/ts.cnf` (one process per
- * timestamp, as a small TSA would be).
+ * timestamp, as a small TSA would be), POST /ocsp with `openssl ocsp` over
+ * DIR/index.txt (the signer's CA signs), and GET /sign/seal-status with a
+ * valid seal: what `hall-stamp sign` asks before it stamps.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -112,12 +114,28 @@ if (cmd === 'make') {
         const body = [];
         req.on('data', (c) => body.push(c));
         req.on('end', () => {
-            const q = path.join(dir, `q${process.hrtime.bigint()}.tsq`);
+            if (req.url.startsWith('/sign/seal-status?es_id=')) {
+                /* the seal's state, as the hall's register answers it */
+                const es = decodeURIComponent(req.url.slice(24));
+                res.writeHead(200, { 'Content-Type': 'application/json' });
+                res.end(JSON.stringify({ ok: true, seal: { es_id: es, state: 'valid' } }));
+                return;
+            }
+            const ocsp = req.url === '/ocsp';
+            const q = path.join(dir, `q${process.hrtime.bigint()}.${ocsp ? 'req' : 'tsq'}`);
             fs.writeFileSync(q, Buffer.concat(body));
-            const r = spawnSync('openssl', ['ts', '-reply', '-queryfile', q, '-config', path.join(dir, 'ts.cnf')]);
+            /* the signer's status: good, signed by its CA (DIR/index.txt) */
+            const r = ocsp
+                ? spawnSync('openssl', ['ocsp', '-index', path.join(dir, 'index.txt'), '-CA',
+                    path.join(dir, 'ca.crt'), '-rsigner', path.join(dir, 'ca.crt'), '-rkey',
+                    path.join(dir, 'ca.key'), '-ndays', '1', '-reqin', q, '-respout', `${q}.out`])
+                : spawnSync('openssl', ['ts', '-reply', '-queryfile', q, '-config', path.join(dir, 'ts.cnf')]);
+            const out = ocsp && r.status === 0 ? fs.readFileSync(`${q}.out`) : r.stdout;
             fs.rmSync(q);
-            res.writeHead(r.status === 0 ? 200 : 500, { 'Content-Type': 'application/timestamp-reply' });
-            res.end(r.stdout);
+            fs.rmSync(`${q}.out`, { force: true });
+            res.writeHead(r.status === 0 ? 200 : 500,
+                { 'Content-Type': ocsp ? 'application/ocsp-response' : 'application/timestamp-reply' });
+            res.end(out);
         });
     }).listen(Number(a), '127.0.0.1');
 } else {

@@ -44,6 +44,13 @@ struct dctx {
      * comparison run again on a fresh open of the revision */
     const struct idset *missing;
     int touched;
+    /* what the later sections write (by number), and the text of the two
+     * dictionaries dict_differs compares (offsets in the file, -1 none):
+     * a value the same in the bytes needs no libqpdf unparse, which
+     * resolves every object the value names (a catalog's /PieceInfo
+     * naming a 50,000-item array: 0.15 s) */
+    const struct stamp_xlist *w;
+    long long raw_a, raw_b;
     /* the changes found: the first few told (a page's first), and a count */
     const char *first;
     const char *told[3];
@@ -179,6 +186,15 @@ in_list(const char *key, const char *const *list)
     return 0;
 }
 
+/* object num written by the later sections (or unknown) */
+static int
+written_later(void *arg, int num)
+{
+    const struct dctx *c = arg;
+
+    return c->w == NULL || stamp_xlist_has(c->w, num);
+}
+
 /* the first key (of either) whose value differs, but for those in skip;
  * NULL when none */
 static const char *
@@ -189,6 +205,7 @@ dict_differs(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *const *skip)
 
     for (i = 0; i < na; i++)
         if (!in_list(ka[i], skip) &&
+            !stamp_raw_value_same(c->d, c->raw_a, c->raw_b, ka[i], written_later, c) &&
             strcmp(qpdf_oh_unparse(c->p, qpdf_oh_get_key(c->p, a, ka[i])),
                    qpdf_oh_unparse(c->f, qpdf_oh_get_key(c->f, b, ka[i]))) != 0)
             return ka[i];
@@ -397,6 +414,35 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
     return NULL;
 }
 
+/* new_sig_field of the whole file's object: the same for every signature
+ * that sees it added (each of 64 stamps sees the later ones' widgets),
+ * judged once per file */
+static const char *
+new_sig_field_once(struct dctx *c, qpdf_oh w, int page)
+{
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    int num = oid(c->f, w), i;
+    const char *bad;
+
+    for (i = 0; i < d->nnsf; i++)
+        if (d->nsf[i].num == num && d->nsf[i].page == page)
+            return d->nsf[i].bad;
+    bad = new_sig_field(c, w, page);
+    if (num > 0 && d->nnsf < 4096) {
+        if (d->nnsf == d->capnsf) {
+            d->capnsf = d->capnsf ? d->capnsf * 2 : 64;
+            d->nsf = realloc(d->nsf, sizeof(*d->nsf) * (size_t)d->capnsf);
+            if (d->nsf == NULL)
+                abort();
+        }
+        d->nsf[d->nnsf].num = num;
+        d->nsf[d->nnsf].page = page;
+        d->nsf[d->nnsf].bad = bad;
+        d->nnsf++;
+    }
+    return bad;
+}
+
 /* old items of an array (/Annots, /Fields) all kept in their order, each
  * added one judged by judge (page for /Annots, 0 for /Fields) */
 static void
@@ -428,7 +474,7 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
             change(c, hall_psprintf(c->pool, "%s被修改", what));
             return;
         }
-        bad = new_sig_field(c, it, page);
+        bad = new_sig_field_once(c, it, page);
         if (bad != NULL) {
             change(c, bad);
             return;
@@ -498,7 +544,13 @@ catalog_judged(struct dctx *c)
 {
     static const char *const keys[] = {"/AcroForm", "/DSS", "/Metadata", "/Extensions", NULL};
     qpdf_oh a = qpdf_get_root(c->p), b = qpdf_get_root(c->f), x, y;
-    const char *k = dict_differs(c, a, b, keys);
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    const char *k;
+
+    c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
+    c->raw_b = stamp_refs_offset(d, c->f_root, -1);
+    k = dict_differs(c, a, b, keys);
+    c->raw_a = c->raw_b = -1;
 
     if (k != NULL) {
         change(c, hall_psprintf(c->pool, "文档目录（Catalog）被修改（%s）", k));
@@ -654,6 +706,9 @@ filled(struct dctx *c, int num, int gen)
     char ref[48];
     int rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
 
+    /* no object of the signed revision names num: nothing to look for */
+    if (stamp_refs_none((struct stamp_diff *)d, num, d->p_end, d->p_size))
+        return;
     if (!walked(c)) {
         change(c, "文档结构过大，未能核验签章后加入的对象");
         return;
@@ -928,6 +983,9 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
     }
     if (ids_has(&d->p_missing, num) || memchr(m + b, '\0', (size_t)(e - b)) != NULL)
         return HALL_ERR;
+    /* a dictionary p holds: only what differs (stamp_refs.c) */
+    if (d->refs_ok && stamp_roll_dict(d, num, off) == HALL_OK)
+        return HALL_OK;
     o = stamp_parse_refs(d->p, m, b, e, ROLL_OBJ_MAX);
     if (qpdf_oh_is_null(d->p, o))
         return HALL_ERR;
@@ -1001,8 +1059,11 @@ roll_to(struct stamp_diff *d, long long end, int fresh)
 static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
-    int i;
+    int i, old_null;
 
+    c->w = l;
+    c->raw_a = c->raw_b = -1;
+    stamp_refs_scan((struct stamp_diff *)c->d, psize);
     roles_read(c);
     catalog_judged(c);
     for (i = 0; i < l->n; i++) {
@@ -1016,30 +1077,31 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
         old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
         if (!e->used && qpdf_oh_is_null(c->p, old))
             old = pobj(c, e->num, 0);
+        old_null = qpdf_oh_is_null(c->p, old);
         new = e->used ? qpdf_get_object_by_id(c->f, e->num, e->gen) : qpdf_oh_new_null(c->f);
         stamp_qerr(c->p);
         stamp_qerr(c->f);
         /* an entry whose object qpdf cannot read: a reader that repairs
          * (a wrong /Length) may show it */
         if (e->used && qpdf_oh_is_null(c->f, new)) {
-            if (qpdf_oh_is_null(c->p, old))
+            if (old_null)
                 change(c, hall_psprintf(c->pool, "签章后写入的对象%d无法读取", e->num));
             else
                 changed(c, e->num, old, new, 0);
             continue;
         }
-        if (same(c, old, new))
-            continue;
-        if (qpdf_oh_is_null(c->p, old)) {
-            /* a new object: only what a judged object points to is seen,
-             * unless its number was one the signed revision could
-             * already point to */
+        /* a new object (new is not null here, or freed as it was: the
+         * same): only what a judged object points to is seen, unless its
+         * number was one the signed revision could already point to */
+        if (old_null) {
             if (e->num < psize && e->used)
                 change(c, described(c, e->num, old, 0));
             else if (e->used)
                 filled(c, e->num, e->gen);
             continue;
         }
+        if (same(c, old, new))
+            continue;
         /* in use but unreadable (null) is a change, not a removal */
         changed(c, e->num, old, new, !e->used);
         if (c->nchanges > 100)
@@ -1120,4 +1182,15 @@ stamp_diff_free(struct stamp_diff *d)
     ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;
+    free(d->drefs);
+    d->drefs = NULL;
+    free(d->xall);
+    d->xall = NULL;
+    free(d->nsf);
+    d->nsf = NULL;
+    for (int i = 0; i < d->nxsecs; i++)
+        free(d->xsecs[i].e);
+    free(d->xsecs);
+    d->xsecs = NULL;
+    d->nxsecs = 0;
 }

@@ -16,6 +16,7 @@
  *   stamp_text.c    text under a later stamp's widget
  *   stamp_dss.c     the /DSS update and the document timestamp (B-LT, B-LTA)
  *   stamp_level.c   the /DSS read, each signature's level (§3, "Levels")
+ *   stamp_refs.c    references a signed revision holds to numbers it did not use
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -303,6 +304,12 @@ struct stamp_edge {
     int from, from_gen, to;
 };
 
+/* a reference N G R (num) in the text of the object at pos (stamp_refs.c) */
+struct stamp_dref {
+    int num;
+    long long pos;
+};
+
 /* the document the signatures' later revisions are judged in */
 struct stamp_diff {
     qpdf_data f;              /* the whole file, opened */
@@ -317,6 +324,22 @@ struct stamp_diff {
     struct idset reach;
     struct stamp_edge *edges; /* the references met on that walk, by target */
     int nedges;
+    /* the references to numbers at or above refs_min in every object's
+     * text, by number (stamp_refs.c): once, when a new object is judged;
+     * refs_ok 0 when the scan could not be made (then the walk decides) */
+    int refs_done, refs_ok;
+    long long refs_min;
+    struct stamp_dref *drefs;
+    int ndrefs, caprefs;
+    struct stamp_xent *xall; /* every section's entries, by number, newest first */
+    int nxall;
+    struct stamp_xsec *xsecs; /* the sections read after a signature, each once */
+    int nxsecs, capxsecs;
+    struct stamp_nsf { /* a field or widget added, judged once (stamp_diff.c) */
+        int num, page;
+        const char *bad; /* in the pool stamp_diff_after was given */
+    } * nsf;
+    int nnsf, capnsf;
     /* the document as signed, for the signatures oldest first: one libqpdf
      * open of the first revision asked, rolled forward to each later one
      * by the objects its sections write (parsed from their bytes), opened
@@ -336,12 +359,22 @@ struct stamp_xent {
     int num, gen, used;
     long long off; /* in use, not in an object stream: its offset; else -1 */
     int order;     /* the sections are read newest first: the lowest is the object's */
+    long long sec; /* stamp_xref_all: the offset of the section that lists it */
 };
 
 struct stamp_xlist {
     struct stamp_xent *e; /* malloc'ed */
     int n, cap;
-    int over; /* more than STAMP_XREF_IDS_MAX */
+    int max;          /* entries read at most: 0 STAMP_XREF_IDS_MAX */
+    int over;         /* more than that */
+    long long lowest; /* the lowest offset a section's data was read at */
+};
+
+/* a section read once (stamp_xref.c): its entries, /Prev, lowest data */
+struct stamp_xsec {
+    long long off, prev, lowest;
+    struct stamp_xent *e;
+    int n;
 };
 
 /* the offset the last "startxref" in the KiB before end names; -1 none */
@@ -354,6 +387,9 @@ int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_
  * ending at lo (lo < hi) */
 int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi,
                           struct stamp_xlist *l);
+/* the entries of every section of the file, from its startxref back
+ * through /Prev to the first: HALL_ERR when the chain cannot be read */
+int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
@@ -372,6 +408,45 @@ long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def)
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */
 const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
 void stamp_diff_free(struct stamp_diff *d);
+
+/* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
+
+/* num among l's entries (sorted by number) */
+int stamp_xlist_has(const struct stamp_xlist *l, int num);
+/* the scan of every object's text, once per file: the references to
+ * numbers at or above psize (the oldest signed revision's /Size) kept */
+void stamp_refs_scan(struct stamp_diff *d, long long psize);
+/* 1 when no object of the revision ending at end (its trailer's /Size
+ * psize) can hold a reference to num (>= psize), proven from the objects'
+ * text; 0 when one may, or it cannot be told (then the walk decides) */
+int stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize);
+/* the offset of object num's text (generation 0, not in an object stream)
+ * in the revision ending at end (-1: the whole file), from the scan; -1
+ * when it cannot be told */
+long long stamp_refs_offset(struct stamp_diff *d, int num, long long end);
+/* a key of a dictionary in the file's text and its value's */
+struct stamp_rkey {
+    long long name_a, name_b, val_a, val_b;
+};
+/* the keys of the object at off, a dictionary (not a stream): their
+ * number (at most max), -1 when it is not "N G obj << ... >> endobj", a
+ * key is there twice or a name holds a #xx */
+int stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, int max);
+/* 1 when the two texts are the same object, token for token */
+int stamp_raw_span_same(const struct stamp_diff *d, long long a1, long long b1, long long a2,
+                        long long b2);
+/* object num of the rolled revision d->p (its text in the file before
+ * d->p_end, a dictionary) changed in place to the dictionary whose text
+ * is at off: only the keys whose values differ, token for token, are
+ * parsed and replaced (a value that names a large object is not resolved
+ * again); HALL_ERR, p unchanged, when that cannot be done exactly */
+int stamp_roll_dict(struct stamp_diff *d, int num, long long off);
+/* 1 when key's value in the top dictionaries of the objects whose text is
+ * at a and at b is the same, token for token, and names no number written
+ * (written(arg, num)): libqpdf then reads both as the same, without
+ * resolving what they name; 0 when not or when it cannot be told */
+int stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
+                         int (*written)(void *arg, int num), void *arg);
 /* 1 when text the page's content streams show (1-based page of q) lies
  * under rect (a later widget over an earlier signer's text) */
 int stamp_text_under(qpdf_data q, int page, const double rect[4]);

@@ -391,12 +391,9 @@ check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust 
 
 /* checks 2-5 of one signature's CMS (der) */
 static void
-check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned char *der,
-          size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
-          time_t now)
+check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, CMS_ContentInfo *cms,
+          const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
 {
-    const unsigned char *cp = der;
-    CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
     STACK_OF(CMS_SignerInfo) * sis;
     CMS_SignerInfo *si;
     STACK_OF(X509) *certs = NULL;
@@ -518,9 +515,10 @@ out:
 }
 
 /* the digest algorithm a signature's /Contents names for its ranges (read
- * before the one pass; each check reads it again, and a mismatch fails) */
+ * before the one pass; each check reads it again, and a mismatch fails);
+ * a CMS, parsed, kept in *cms for its checks (check_cms frees it) */
 static const EVP_MD *
-sig_md(const char *filter, const unsigned char *der, size_t der_len)
+sig_md(const char *filter, const unsigned char *der, size_t der_len, CMS_ContentInfo **keep)
 {
     const unsigned char *cp = der;
     const EVP_MD *md = NULL;
@@ -545,7 +543,7 @@ sig_md(const char *filter, const unsigned char *der, size_t der_len)
             CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), NULL, NULL, &dig_alg, NULL);
             md = dig_alg != NULL ? EVP_get_digestbyobj(dig_alg->algorithm) : NULL;
         }
-        CMS_ContentInfo_free(cms);
+        *keep = cms;
     }
     return md;
 }
@@ -866,6 +864,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
     size_t *clens = NULL;
+    CMS_ContentInfo **cmss = NULL; /* each CMS parsed once: its digest's algorithm, its checks */
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
     qpdf_oh acro;
@@ -901,7 +900,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     cvals = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cvals));
     clens = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*clens));
     rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
-    if (cvals == NULL || clens == NULL || rd == NULL)
+    cmss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cmss));
+    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL)
         abort();
     /* check 1 of each, and the digest each asks for (check 2), all read in
      * one pass of the file */
@@ -917,7 +917,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
             memcpy(c, cvals[i], clens[i]);
             cvals[i] = c;
         }
-        rd[i].md = sig_md(s->filter, (const unsigned char *)cvals[i], clens[i]);
+        rd[i].md = sig_md(s->filter, (const unsigned char *)cvals[i], clens[i], &cmss[i]);
         rd[i].a = s->byte_range[1];
         rd[i].b = s->byte_range[2];
         rd[i].e = s->byte_range[2] + s->byte_range[3];
@@ -934,7 +934,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         else if (strcmp(s->filter, "ETSI.RFC3161") == 0)
             check_doc_ts(pool, &rd[i], cval, clens[i], trust, s);
         else
-            check_cms(pool, &rd[i], cval, clens[i], trust, s, now);
+            check_cms(pool, &rd[i], cmss[i], trust, s, now);
+        cmss[i] = NULL; /* check_cms freed it */
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
     rep->nsigs = nfound;
@@ -977,6 +978,9 @@ out:
         munmap(v.map, (size_t)v.size);
     free(v.ends);
     free(found);
+    for (i = 0; cmss != NULL && i < nfound; i++)
+        CMS_ContentInfo_free(cmss[i]);
+    free(cmss);
     free(rd);
     free(cvals);
     free(clens);

@@ -24,7 +24,7 @@ xadd(struct stamp_xlist *l, int num, int gen, int used, long long off)
 {
     if (num <= 0)
         return;
-    if (l->n >= STAMP_XREF_IDS_MAX) {
+    if (l->n >= (l->max > 0 ? l->max : STAMP_XREF_IDS_MAX)) {
         l->over = 1;
         return;
     }
@@ -339,6 +339,8 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct stam
     if (data < d->size && p[data] == '\n')
         data++;
     len = stamp_dict_int(d->f, dict, "/Length", -1);
+    if (data < l->lowest)
+        l->lowest = data;
     if (len < 0 || data + len > d->size || data < lo)
         return HALL_ERR;
     *prev = stamp_dict_int(d->f, dict, "/Prev", -1);
@@ -458,9 +460,60 @@ section_read(const struct stamp_diff *d, long long off, long long lo, struct sta
     if (xs >= 0) {
         long long dummy;
 
+        if (xs < l->lowest)
+            l->lowest = xs;
         if (xs < lo || xs >= d->size || xref_stream(d, xs, lo, l, &dummy) != HALL_OK)
             return HALL_ERR;
     }
+    return HALL_OK;
+}
+
+/*
+ * section_read with what each section lists kept, once per file: a
+ * signature's later sections are the later ones' and more.  A section
+ * read with lo = 0 remembers the lowest offset its data lies at (what lo
+ * bounds); one that cannot be read, or is too large, is read as before.
+ */
+static int
+section_cached(const struct stamp_diff *cd, long long off, long long lo, struct stamp_xlist *l,
+               long long *prev)
+{
+    struct stamp_diff *d = (struct stamp_diff *)cd;
+    struct stamp_xsec *c = NULL;
+    struct stamp_xlist t;
+    int i;
+
+    for (i = 0; i < d->nxsecs && c == NULL; i++)
+        if (d->xsecs[i].off == off)
+            c = &d->xsecs[i];
+    if (c == NULL && d->nxsecs < XREF_SECTIONS_MAX) {
+        memset(&t, 0, sizeof(t));
+        t.lowest = d->size;
+        if (section_read(d, off, 0, &t, prev) != HALL_OK || t.over) {
+            free(t.e);
+            return section_read(d, off, lo, l, prev);
+        }
+        if (d->nxsecs == d->capxsecs) {
+            d->capxsecs = d->capxsecs ? d->capxsecs * 2 : 64;
+            d->xsecs = realloc(d->xsecs, sizeof(*d->xsecs) * (size_t)d->capxsecs);
+            if (d->xsecs == NULL)
+                abort();
+        }
+        c = &d->xsecs[d->nxsecs++];
+        c->off = off;
+        c->prev = *prev;
+        c->lowest = t.lowest;
+        c->e = t.e;
+        c->n = t.n;
+    }
+    /* past the list's bound: as before, where it stops reading */
+    if (c == NULL || l->n + c->n >= (l->max > 0 ? l->max : STAMP_XREF_IDS_MAX))
+        return section_read(d, off, lo, l, prev);
+    if (c->lowest < lo)
+        return HALL_ERR;
+    for (i = 0; i < c->n; i++)
+        xadd(l, c->e[i].num, c->e[i].gen, c->e[i].used, c->e[i].off);
+    *prev = c->prev;
     return HALL_OK;
 }
 
@@ -487,7 +540,7 @@ written(const struct stamp_diff *d, long long end, long long hi, struct stamp_xl
             return HALL_ERR;
         offs[n++] = sx;
         /* each update's /Prev is an earlier section: no loops */
-        if (section_read(d, sx, end, l, &prev) != HALL_OK || prev < 0 || prev >= sx)
+        if (section_cached(d, sx, end, l, &prev) != HALL_OK || prev < 0 || prev >= sx)
             return HALL_ERR;
         if (l->over)
             return HALL_OK;
@@ -505,6 +558,27 @@ written(const struct stamp_diff *d, long long end, long long hi, struct stamp_xl
             return HALL_ERR;
     }
     return HALL_OK;
+}
+
+int
+stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l)
+{
+    long long sx = stamp_startxref(d->map, d->size);
+    int n = 0;
+
+    while (sx >= 0) {
+        long long prev = -1;
+        int from = l->n;
+
+        /* each /Prev an earlier section: no loops */
+        if (sx >= d->size || n++ >= XREF_SECTIONS_MAX ||
+            section_read(d, sx, 0, l, &prev) != HALL_OK || prev >= sx || l->over)
+            return HALL_ERR;
+        for (; from < l->n; from++)
+            l->e[from].sec = sx;
+        sx = prev;
+    }
+    return n > 0 ? HALL_OK : HALL_ERR;
 }
 
 int
@@ -580,7 +654,7 @@ qpdf_oh
 stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max)
 {
     struct stamp_buf t;
-    long long i;
+    long long i, run;
     int depth = 0;
     qpdf_oh o;
 
@@ -589,17 +663,17 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
         return qpdf_oh_new_null(q);
     memset(&t, 0, sizeof(t));
     t.max = 2 * max + 64;
-    for (i = a; i < b; i++) {
+    /* the text copied in runs, each reference replaced by its mark */
+    for (i = run = a; i < b; i++) {
         long long r;
 
         if (depth > 0 || p[i] == '(') { /* a literal string, as it is */
             if (p[i] == '\\' && i + 1 < b)
-                stamp_buf_put(&t, p + i++, 1);
+                i++;
             else if (p[i] == '(')
                 depth++;
             else if (p[i] == ')')
                 depth--;
-            stamp_buf_put(&t, p + i, 1);
             continue;
         }
         if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
@@ -612,12 +686,13 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
                 j++;
             while (p[j] >= '0' && p[j] <= '9' && gen < 65536)
                 gen = gen * 10 + (p[j++] - '0');
+            stamp_buf_put(&t, p + run, (size_t)(i - run));
             stamp_buf_printf(&t, " %s%lld~%lld ", REF_MARK, num, gen);
             i += r - 1;
-            continue;
+            run = i + 1;
         }
-        stamp_buf_put(&t, p + i, 1);
     }
+    stamp_buf_put(&t, p + run, (size_t)(b - run));
     stamp_buf_put(&t, "", 1);
     stamp_qerr(q);
     o = qpdf_oh_parse(q, (const char *)t.p);

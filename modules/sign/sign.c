@@ -396,8 +396,16 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
  * docs/internals/stamp.md §3), as hall-stamp verify applies it.  HALL_ERR
  * when the database cannot answer.
  */
+/* the last certificate and seal looked up: a document's stamps are
+ * mostly one signer's, asked of the database once */
+struct sign_memo {
+    const char *serial, *es_id;
+    struct hall_dbres *c, *e;
+};
+
 static int
-stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid)
+stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid,
+             struct sign_memo *m)
 {
     struct hall_stamp_records rec;
     struct hall_stamp_verdict v;
@@ -410,13 +418,23 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     stamp_facts(req, s, r);
     /* the hall's records: only for a stamp under the hall's own CA */
     if (hall_stamp_wants_records(s)) {
-        c = hall_db_exec(req->cx, "sign_cert", HALL_STR(s->signer_serial));
-        if (c == NULL)
-            return HALL_ERR;
-        if (s->seal_es_id != NULL) {
+        if (m->serial != NULL && strcmp(m->serial, s->signer_serial) == 0) {
+            c = m->c;
+        } else {
+            c = hall_db_exec(req->cx, "sign_cert", HALL_STR(s->signer_serial));
+            if (c == NULL)
+                return HALL_ERR;
+            m->serial = s->signer_serial;
+            m->c = c;
+        }
+        if (s->seal_es_id != NULL && m->es_id != NULL && strcmp(m->es_id, s->seal_es_id) == 0) {
+            e = m->e;
+        } else if (s->seal_es_id != NULL) {
             e = hall_db_exec(req->cx, "sign_seal", HALL_STR(s->seal_es_id));
             if (e == NULL)
                 return HALL_ERR;
+            m->es_id = s->seal_es_id;
+            m->e = e;
         }
         if (e != NULL && hall_dbres_rows(e) > 0)
             seal_st = hall_dbres_str(e, 0, "state");
@@ -491,6 +509,7 @@ verify(struct hall_req *req)
     struct hall_val *list, *res;
     struct hall_stamp_report rep;
     struct hall_spool sp;
+    struct sign_memo memo = {NULL, NULL, NULL, NULL};
     const char *err;
     char lerr[512];
     int st, i, valid = 0;
@@ -524,7 +543,7 @@ verify(struct hall_req *req)
         struct hall_val *r = hall_val_push_obj(req->pool, list);
         int stamp_valid = 0;
 
-        if (stamp_result(req, &rep.sigs[i], r, &stamp_valid) != HALL_OK)
+        if (stamp_result(req, &rep.sigs[i], r, &stamp_valid, &memo) != HALL_OK)
             return HALL_ERR;
         if (stamp_valid)
             valid++;

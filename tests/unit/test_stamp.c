@@ -792,6 +792,84 @@ verify__six_stamps__one_pass_one_open_every_change_seen(void **state)
     assert_int_equal(rep.revision_opens, 1);
 }
 
+/* appends to path an update writing object 4 (the pages' content) again,
+ * as the trailer's /Size stands (the stamps' numbers kept) */
+static void
+content_rewritten(const char *path, const char *content)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    long long sx = stamp_startxref(p, (long long)len), size = 0;
+    const unsigned char *z = NULL, *at = p;
+    char obj[256];
+    FILE *f;
+
+    while ((at = memmem(at, len - (size_t)(at - p), "/Size ", 6)) != NULL)
+        z = at++;
+    assert_non_null(z);
+    size = atoll((const char *)z + 6);
+    assert_true(size > 5);
+    snprintf(obj, sizeof(obj), "4 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+             strlen(content), content);
+    f = fopen(path, "ab");
+    fputs(obj, f);
+    fprintf(f,
+            "xref\n4 1\n%010zu 00000 n\r\ntrailer\n<< /Size %lld /Root 1 0 R /Prev %lld >>\n"
+            "startxref\n%zu\n%%%%EOF\n",
+            len, size, sx, len + strlen(obj));
+    fclose(f);
+    free(p);
+}
+
+/* 64 stamps, the most a report holds, with the first page's content
+ * rewritten before the 40th (signed by it and by the later ones): every
+ * stamp is reported, in order; the 39 before the change see it, named;
+ * the 25 after it are valid (the verifier's work per stamp does not skip
+ * a revision however many there are) */
+static void
+verify__64_stamps__each_reported_change_before_the_40th_caught(void **state)
+{
+    char err[512], a[512], b[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_64.pdf");
+    int i;
+
+    (void)state;
+    snprintf(a, sizeof(a), "%s/many.pdf", top);
+    snprintf(b, sizeof(b), "%s/many_next.pdf", top);
+    assert_int_equal(stamp(in, a, signer, signer_key, 1, err), HALL_OK);
+    for (i = 1; i < HALL_STAMP_SIGS_MAX; i++) {
+        if (i == 39)
+            content_rewritten(a, "0 0 1 rg 0 0 99 99 re f");
+        assert_int_equal(stamp(a, b, signer, signer_key, 1 + i % 2, err), HALL_OK);
+        assert_int_equal(rename(b, a), 0);
+    }
+    verify(a, &rep, NULL);
+    assert_int_equal(rep.nsigs, HALL_STAMP_SIGS_MAX);
+    assert_true(rep.hashed > 0 && rep.hashed < 2 * rep.file_size);
+    for (i = 0; i < rep.nsigs; i++) {
+        const struct hall_stamp_sig *s = &rep.sigs[i];
+        char name[64];
+
+        assert_int_equal(s->index, i + 1);
+        snprintf(name, sizeof(name), "印章%d", i + 1);
+        assert_string_equal(s->field, name);
+        assert_int_equal(s->digest, HALL_STAMP_PASS);
+        assert_int_equal(s->signature, HALL_STAMP_PASS);
+        if (i < 39) {
+            assert_int_equal(s->state, HALL_STAMP_MODIFIED);
+            assert_non_null(strstr(s->changes, "第1页的内容被修改"));
+            assert_non_null(strstr(s->problem, "签章后文档被修改"));
+        } else {
+            assert_valid(s);
+            if (i + 1 < rep.nsigs) {
+                snprintf(name, sizeof(name), "其后追加了%d个签章", rep.nsigs - i - 1);
+                assert_string_equal(s->after, name);
+            }
+        }
+    }
+}
+
 /* a one-page PDF whose form lists texts text fields, then sigs signature
  * fields (each /V a signature dictionary), verified: its HALL_OK or
  * HALL_ERR, err */
@@ -1802,6 +1880,7 @@ main(void)
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
+        cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
         cmocka_unit_test(verify__65_signature_fields__refused_by_name),
         cmocka_unit_test(verify__ranges_crafted_to_overlap__bounded_and_refused_by_name),
         cmocka_unit_test(verify__old_object_stream_rewritten__modified),

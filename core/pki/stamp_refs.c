@@ -1,0 +1,670 @@
+/*
+ * Which numbers the signed revisions could point to before they existed
+ * (docs/internals/stamp.md §3, "What may follow a signature"), read from
+ * the file's bytes once.
+ *
+ * A later revision may add objects; nothing a reader shows reaches one but
+ * through an object that existed, which is judged, or through a reference
+ * the signed revision already held to a number it did not use then (a
+ * dangling reference, filled after signing).  Finding the referrers of a
+ * new object exactly takes a walk of the whole document through libqpdf
+ * (stamp_diff.c), about as costly as the rest of a verification for a long
+ * document.  This scan proves, in one pass over the objects' own text,
+ * that no object of a signed revision can hold such a reference, and the
+ * walk is then not needed: every entry of every cross-reference section
+ * (each version of each object) is tokenized from its offset to its
+ * endobj (or to the stream keyword after its dictionary), and every
+ * "N G R" with N at or above the oldest signed revision's /Size is kept
+ * with the offset of the object that holds it.  An object of the revision
+ * ending at e lies before e, so a number no kept reference before e names
+ * is pointed to by no object of that revision.
+ *
+ * It only ever says "none": a reference found, an object in an object
+ * stream (its text compressed), a section that cannot be read, a bound
+ * passed, and the exact walk decides as before.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stamp_int.h"
+
+#define REFS_ENTRIES_MAX 1000000      /* entries read from every section */
+#define REFS_OBJ_MAX     (4LL << 20)  /* one object's text tokenized, at most */
+#define REFS_TEXT_MAX    (64LL << 20) /* all objects' text tokenized, at most */
+#define REFS_KEPT_MAX    100000       /* references kept */
+
+static int
+dref_cmp(const void *a, const void *b)
+{
+    const struct stamp_dref *x = a, *y = b;
+
+    if (x->num != y->num)
+        return (x->num > y->num) - (x->num < y->num);
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int
+off_cmp(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int
+xent_order(const void *a, const void *b)
+{
+    const struct stamp_xent *x = a, *y = b;
+
+    if (x->num != y->num)
+        return (x->num > y->num) - (x->num < y->num);
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* neither white space (stamp_is_ws) nor a delimiter (stamp_is_delim) */
+static inline int
+regular(unsigned char c)
+{
+    switch (c) {
+    case 0:
+    case '\t':
+    case '\n':
+    case '\f':
+    case '\r':
+    case ' ':
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '/':
+    case '%': return 0;
+    default: return 1;
+    }
+}
+
+/* an integer token (an optional sign, digits): HALL_OK with *v, -1 when it
+ * does not fit an object number */
+static inline int
+int_token(const unsigned char *p, long long a, long long b, long long *v)
+{
+    int neg = 0;
+
+    if (a < b && (p[a] == '+' || p[a] == '-'))
+        neg = p[a++] == '-';
+    if (a == b)
+        return HALL_ERR;
+    *v = 0;
+    for (; a < b; a++) {
+        if (p[a] < '0' || p[a] > '9')
+            return HALL_ERR;
+        if (*v < (1LL << 40))
+            *v = *v * 10 + (p[a] - '0');
+    }
+    if (neg || *v >= (1LL << 31))
+        *v = -1;
+    return HALL_OK;
+}
+
+/* a reference N G R to keep: N at or above min */
+static int
+keep(struct stamp_diff *d, long long num, long long off)
+{
+    if (d->ndrefs >= REFS_KEPT_MAX)
+        return HALL_ERR;
+    if (d->ndrefs == d->caprefs) {
+        d->caprefs = d->caprefs ? d->caprefs * 2 : 256;
+        d->drefs = realloc(d->drefs, sizeof(*d->drefs) * (size_t)d->caprefs);
+        if (d->drefs == NULL)
+            abort();
+    }
+    d->drefs[d->ndrefs].num = (int)num;
+    d->drefs[d->ndrefs].pos = off;
+    d->ndrefs++;
+    return HALL_OK;
+}
+
+/* a literal string from its '(' (balanced parentheses, backslash escapes):
+ * just after its ')', lim when it does not end */
+static long long
+skip_string(const unsigned char *p, long long at, long long lim)
+{
+    int nest = 0;
+
+    for (at++; at < lim; at++) {
+        if (p[at] == '\\')
+            at++;
+        else if (p[at] == '(')
+            nest++;
+        else if (p[at] == ')' && nest-- == 0)
+            return at + 1;
+    }
+    return lim;
+}
+
+/*
+ * The object whose text starts at off, tokenized as PDF syntax up to its
+ * endobj, or the stream keyword after its top dictionary: each "N G R"
+ * with N >= min kept.  HALL_ERR when the text does not end within the
+ * bounds (*budget: the bytes still allowed) or too many are kept.
+ */
+static int
+scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
+{
+    const unsigned char *p = d->map;
+    long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off;
+    long long n1 = -1, n2 = -1; /* the integers of the last two tokens */
+    int ints = 0;               /* how many of the last tokens were integers, at most 2 */
+    int depth = 0, closed = 0;  /* closed: the last token ended the top dictionary */
+
+    if (lim - off > *budget)
+        lim = off + *budget;
+    while (at < lim) {
+        unsigned char c = p[at];
+        long long e, v;
+        int was_closed = closed;
+
+        if (c == ' ' || c == '\n' || c == '\r' || stamp_is_ws(c)) {
+            at++;
+            continue;
+        }
+        if (c == '%') { /* a comment, to the end of its line */
+            while (at < lim && p[at] != '\r' && p[at] != '\n')
+                at++;
+            continue;
+        }
+        closed = 0;
+        if (c == '(') {
+            at = skip_string(p, at, lim);
+        } else if (c == '<' && at + 1 < lim && p[at + 1] == '<') {
+            depth++;
+            at += 2;
+        } else if (c == '<') { /* a hex string */
+            const unsigned char *gt = memchr(p + at, '>', (size_t)(lim - at));
+
+            at = gt != NULL ? gt - p + 1 : lim;
+        } else if (c == '>' && at + 1 < lim && p[at + 1] == '>') {
+            depth--;
+            closed = depth == 0;
+            at += 2;
+        } else if (c == '/') {
+            for (at++; at < lim && regular(p[at]); at++)
+                ;
+        } else if (!regular(c)) { /* [ ] { } and a lone > */
+            at++;
+        } else {
+            for (e = at; e < lim && regular(p[e]); e++)
+                ;
+            if ((e - at == 6 && memcmp(p + at, "endobj", 6) == 0) ||
+                (e - at == 6 && memcmp(p + at, "stream", 6) == 0 && was_closed)) {
+                *budget -= e - off;
+                return HALL_OK;
+            }
+            if (e - at == 1 && p[at] == 'R' && ints == 2 && n1 >= min &&
+                keep(d, n1, off) != HALL_OK)
+                return HALL_ERR;
+            if (int_token(p, at, e, &v) == HALL_OK) {
+                n1 = n2;
+                n2 = v;
+                ints = ints < 2 ? ints + 1 : 2;
+                at = e;
+                continue;
+            }
+            at = e;
+        }
+        ints = 0;
+    }
+    return HALL_ERR;
+}
+
+/* the scan, once: every entry of every section, each object's text */
+static int
+refs_scan(struct stamp_diff *d, long long min)
+{
+    struct stamp_xlist l;
+    long long *offs, budget = REFS_TEXT_MAX;
+    int i, n = 0, rc = HALL_ERR;
+
+    memset(&l, 0, sizeof(l));
+    l.max = REFS_ENTRIES_MAX;
+    if (stamp_xref_all(d, &l) != HALL_OK || l.over) {
+        free(l.e);
+        return HALL_ERR;
+    }
+    offs = malloc(sizeof(*offs) * (size_t)(l.n > 0 ? l.n : 1));
+    if (offs == NULL)
+        abort();
+    for (i = 0; i < l.n; i++) {
+        if (!l.e[i].used)
+            continue;
+        if (l.e[i].off < 0) /* in an object stream: its text is compressed */
+            goto out;
+        if (l.e[i].off >= d->size)
+            goto out;
+        offs[n++] = l.e[i].off;
+    }
+    for (i = 1; i < n && offs[i - 1] <= offs[i]; i++)
+        ;
+    if (i < n) /* a file's objects are mostly in the order of their numbers */
+        qsort(offs, (size_t)n, sizeof(*offs), off_cmp);
+    for (i = 0; i < n; i++)
+        if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, offs[i], min, &budget) != HALL_OK)
+            goto out;
+    if (d->ndrefs > 1)
+        qsort(d->drefs, (size_t)d->ndrefs, sizeof(*d->drefs), dref_cmp);
+    /* kept, by number, newest first: what a revision's object is */
+    qsort(l.e, (size_t)l.n, sizeof(*l.e), xent_order);
+    d->xall = l.e;
+    d->nxall = l.n;
+    l.e = NULL;
+    rc = HALL_OK;
+out:
+    free(offs);
+    free(l.e);
+    return rc;
+}
+
+void
+stamp_refs_scan(struct stamp_diff *d, long long psize)
+{
+    if (!d->refs_done) {
+        d->refs_done = 1;
+        d->refs_min = psize;
+        d->refs_ok = refs_scan(d, psize) == HALL_OK;
+    }
+}
+
+int
+stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize)
+{
+    struct stamp_dref key = {num, -1};
+    const struct stamp_dref *r;
+    size_t lo = 0, hi;
+
+    stamp_refs_scan(d, psize);
+    if (!d->refs_ok || psize < d->refs_min || num < d->refs_min)
+        return 0;
+    /* the first kept reference to num: none before end */
+    hi = (size_t)d->ndrefs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (dref_cmp(&d->drefs[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    r = lo < (size_t)d->ndrefs ? &d->drefs[lo] : NULL;
+    return r == NULL || r->num != num || r->pos >= end;
+}
+
+/* ---- a dictionary's value compared in the bytes ----------------------------------- */
+
+#define VAL_TEXT_MAX (256 << 10) /* a value's tokens compared, at most */
+
+enum { TK_END, TK_OPEN, TK_CLOSE, TK_NAME, TK_REG, TK_OTHER };
+
+/* the next token from *at: its kind and text [*a, *b); TK_END at the end
+ * or an unterminated string */
+static int
+next_tok(const unsigned char *p, long long *at, long long lim, long long *a, long long *b)
+{
+    long long i = *at;
+
+    for (;;) {
+        while (i < lim && stamp_is_ws(p[i]))
+            i++;
+        if (i >= lim || p[i] != '%')
+            break;
+        while (i < lim && p[i] != '\r' && p[i] != '\n')
+            i++;
+    }
+    *a = i;
+    if (i >= lim)
+        return TK_END;
+    if (p[i] == '(') {
+        *at = *b = skip_string(p, i, lim);
+        return p[*b - 1] == ')' && *b > i + 1 ? TK_OTHER : TK_END;
+    }
+    if ((p[i] == '<' || p[i] == '>') && i + 1 < lim && p[i + 1] == p[i]) {
+        *at = *b = i + 2;
+        return p[i] == '<' ? TK_OPEN : TK_CLOSE;
+    }
+    if (p[i] == '<') {
+        const unsigned char *gt = memchr(p + i, '>', (size_t)(lim - i));
+
+        if (gt == NULL)
+            return TK_END;
+        *at = *b = gt - p + 1;
+        return TK_OTHER;
+    }
+    if (p[i] == '[' || p[i] == ']') {
+        *at = *b = i + 1;
+        return p[i] == '[' ? TK_OPEN : TK_CLOSE;
+    }
+    if (!regular(p[i]) && p[i] != '/') {
+        *at = *b = i + 1;
+        return TK_OTHER;
+    }
+    for (i++; i < lim && regular(p[i]); i++)
+        ;
+    *at = *b = i;
+    return p[*a] == '/' ? TK_NAME : TK_REG;
+}
+
+struct val_out {
+    struct stamp_buf *text; /* the value's tokens, one space after each */
+    int (*written)(void *arg, int num);
+    void *arg;
+    int touched; /* it refers to a number written (or cannot be told) */
+};
+
+/* one object (a dictionary's value) from *at into o: HALL_ERR when not
+ * syntax or too long */
+static int
+value_read(const unsigned char *p, long long *at, long long lim, struct val_out *o)
+{
+    long long a, b, n1 = -1, n2 = -1, v;
+    int depth = 0, ints = 0, k;
+
+    do {
+        k = next_tok(p, at, lim, &a, &b);
+        if (k == TK_END || (k == TK_CLOSE && depth == 0))
+            return HALL_ERR;
+        depth += k == TK_OPEN ? 1 : k == TK_CLOSE ? -1 : 0;
+        if (o->text->len + (size_t)(b - a) + 1 > VAL_TEXT_MAX)
+            return HALL_ERR;
+        stamp_buf_put(o->text, p + a, (size_t)(b - a));
+        stamp_buf_put(o->text, " ", 1);
+        if (k == TK_REG && b - a == 1 && p[a] == 'R' && ints == 2) {
+            if (n1 < 0 || o->written(o->arg, (int)n1))
+                o->touched = 1;
+            ints = 0;
+        } else if (k == TK_REG && int_token(p, a, b, &v) == HALL_OK) {
+            n1 = n2;
+            n2 = v;
+            ints = ints < 2 ? ints + 1 : 2;
+            if (depth == 0 && ints == 1) { /* a number, or N G R: look ahead */
+                long long s = *at, a2, b2, a3, b3;
+
+                if (next_tok(p, &s, lim, &a2, &b2) == TK_REG &&
+                    int_token(p, a2, b2, &v) == HALL_OK &&
+                    next_tok(p, &s, lim, &a3, &b3) == TK_REG && b3 - a3 == 1 && p[a3] == 'R') {
+                    stamp_buf_put(o->text, p + a2, (size_t)(b2 - a2));
+                    stamp_buf_put(o->text, " R ", 3);
+                    if (n2 < 0 || o->written(o->arg, (int)n2))
+                        o->touched = 1;
+                    *at = s;
+                }
+            }
+        } else {
+            ints = 0;
+        }
+    } while (depth > 0);
+    return HALL_OK;
+}
+
+/* key's value in the top dictionary of the object at off, as tokens, into
+ * o: HALL_ERR when the object is not "N G obj << ... >>", the key is not
+ * there once, or a name holds a #xx */
+static int
+dict_value(const struct stamp_diff *d, long long off, const char *key, struct val_out *o)
+{
+    const unsigned char *p = d->map;
+    long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off, a, b;
+    size_t kl = strlen(key);
+    int found = 0, i;
+    struct stamp_buf junk;
+
+    for (i = 0; i < 3; i++)
+        if (next_tok(p, &at, lim, &a, &b) != TK_REG)
+            return HALL_ERR;
+    if (b - a != 3 || memcmp(p + a, "obj", 3) != 0 || next_tok(p, &at, lim, &a, &b) != TK_OPEN ||
+        b - a != 2)
+        return HALL_ERR;
+    memset(&junk, 0, sizeof(junk));
+    for (;;) {
+        int k = next_tok(p, &at, lim, &a, &b), mine;
+        struct val_out other = {&junk, o->written, o->arg, 0};
+
+        if (k == TK_CLOSE && b - a == 2)
+            break;
+        if (k != TK_NAME || memchr(p + a, '#', (size_t)(b - a)) != NULL)
+            goto bad;
+        mine = (size_t)(b - a) == kl && memcmp(p + a, key, kl) == 0;
+        if (mine && found++)
+            goto bad;
+        junk.len = 0;
+        if (value_read(p, &at, lim, mine ? o : &other) != HALL_OK)
+            goto bad;
+    }
+    stamp_buf_free(&junk);
+    return found == 1 ? HALL_OK : HALL_ERR;
+bad:
+    stamp_buf_free(&junk);
+    return HALL_ERR;
+}
+
+static int
+never(void *arg, int num)
+{
+    (void)arg;
+    (void)num;
+    return 0;
+}
+
+int
+stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, int max)
+{
+    const unsigned char *p = d->map;
+    long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off, a, b;
+    struct stamp_buf junk;
+    int n = 0, i, rc = -1;
+
+    for (i = 0; i < 3; i++)
+        if (next_tok(p, &at, lim, &a, &b) != TK_REG)
+            return -1;
+    if (b - a != 3 || memcmp(p + a, "obj", 3) != 0 || next_tok(p, &at, lim, &a, &b) != TK_OPEN ||
+        b - a != 2)
+        return -1;
+    memset(&junk, 0, sizeof(junk));
+    for (;;) {
+        int t = next_tok(p, &at, lim, &a, &b);
+        struct val_out o = {&junk, never, NULL, 0};
+
+        if (t == TK_CLOSE && b - a == 2)
+            break;
+        if (t != TK_NAME || n >= max || memchr(p + a, '#', (size_t)(b - a)) != NULL)
+            goto out;
+        for (i = 0; i < n; i++)
+            if (k[i].name_b - k[i].name_a == b - a &&
+                memcmp(p + k[i].name_a, p + a, (size_t)(b - a)) == 0)
+                goto out; /* a key twice */
+        k[n].name_a = a;
+        k[n].name_b = b;
+        junk.len = 0;
+        if (value_read(p, &at, lim, &o) != HALL_OK)
+            goto out;
+        while (stamp_is_ws(p[b]))
+            b++;
+        k[n].val_a = b;
+        k[n].val_b = at;
+        n++;
+    }
+    /* the object's end: endobj, not a stream */
+    if (next_tok(p, &at, lim, &a, &b) != TK_REG || b - a != 6 || memcmp(p + a, "endobj", 6) != 0)
+        goto out;
+    rc = n;
+out:
+    stamp_buf_free(&junk);
+    return rc;
+}
+
+int
+stamp_raw_span_same(const struct stamp_diff *d, long long a1, long long b1, long long a2,
+                    long long b2)
+{
+    struct stamp_buf x, y;
+    struct val_out ox = {&x, never, NULL, 0}, oy = {&y, never, NULL, 0};
+    int same;
+
+    memset(&x, 0, sizeof(x));
+    memset(&y, 0, sizeof(y));
+    same = value_read(d->map, &a1, b1, &ox) == HALL_OK &&
+           value_read(d->map, &a2, b2, &oy) == HALL_OK && a1 == b1 && a2 == b2 && x.len == y.len &&
+           memcmp(x.p, y.p, x.len) == 0;
+    stamp_buf_free(&x);
+    stamp_buf_free(&y);
+    return same;
+}
+
+int
+stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
+                     int (*written)(void *arg, int num), void *arg)
+{
+    struct stamp_buf x, y;
+    struct val_out ox = {&x, written, arg, 0}, oy = {&y, written, arg, 0};
+    int same;
+
+    if (a < 0 || b < 0 || d->map == NULL)
+        return 0;
+    memset(&x, 0, sizeof(x));
+    memset(&y, 0, sizeof(y));
+    same = dict_value(d, a, key, &ox) == HALL_OK && dict_value(d, b, key, &oy) == HALL_OK &&
+           !ox.touched && !oy.touched && x.len == y.len && memcmp(x.p, y.p, x.len) == 0;
+    stamp_buf_free(&x);
+    stamp_buf_free(&y);
+    return same;
+}
+
+long long
+stamp_refs_offset(struct stamp_diff *d, int num, long long end)
+{
+    int lo = 0, hi = d->nxall;
+
+    if (!d->refs_done || !d->refs_ok)
+        return -1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (d->xall[mid].num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < d->nxall && d->xall[lo].num == num; lo++)
+        if (end < 0 || d->xall[lo].sec < end)
+            return d->xall[lo].used && d->xall[lo].gen == 0 ? d->xall[lo].off : -1;
+    return -1;
+}
+
+/* ---- a dictionary rolled forward in place ----------------------------------------- */
+
+#define ROLL_KEYS_MAX 64
+
+/* the value text [a, b) as an object of q: a lone N G R is that object */
+static int
+value_of(struct stamp_diff *d, long long a, long long b, qpdf_oh *v)
+{
+    const unsigned char *p = d->map;
+    long long at = a, t[6], n = -1, g = -1;
+    int k[3], i;
+
+    for (i = 0; i < 3; i++)
+        k[i] = next_tok(p, &at, b, &t[2 * i], &t[2 * i + 1]);
+    if (k[0] == TK_REG && k[1] == TK_REG && k[2] == TK_REG && at == b && t[5] - t[4] == 1 &&
+        p[t[4]] == 'R' && int_token(p, t[0], t[1], &n) == HALL_OK &&
+        int_token(p, t[2], t[3], &g) == HALL_OK && n > 0 && g >= 0 && g < 65536) {
+        *v = qpdf_get_object_by_id(d->p, (int)n, (int)g);
+        return HALL_OK;
+    }
+    if (k[0] == TK_REG && k[1] == TK_END && t[1] - t[0] == 4 && memcmp(p + t[0], "null", 4) == 0) {
+        *v = qpdf_oh_new_null(d->p);
+        return HALL_OK;
+    }
+    *v = stamp_parse_refs(d->p, p, a, b, 1 << 20);
+    return qpdf_oh_is_null(d->p, *v) ? HALL_ERR : HALL_OK;
+}
+
+static void
+key_name(const unsigned char *p, const struct stamp_rkey *k, char *out)
+{
+    size_t n = (size_t)(k->name_b - k->name_a);
+
+    memcpy(out, p + k->name_a, n);
+    out[n] = '\0';
+}
+
+int
+stamp_roll_dict(struct stamp_diff *d, int num, long long off)
+{
+    struct stamp_rkey ko[ROLL_KEYS_MAX], kn[ROLL_KEYS_MAX];
+    qpdf_oh vals[ROLL_KEYS_MAX], o;
+    long long old = stamp_refs_offset(d, num, d->p_end);
+    int no, nn, i, j, changed[ROLL_KEYS_MAX];
+    char key[256];
+
+    if (old < 0 || d->p == NULL)
+        return HALL_ERR;
+    no = stamp_raw_dict(d, old, ko, ROLL_KEYS_MAX);
+    nn = stamp_raw_dict(d, off, kn, ROLL_KEYS_MAX);
+    if (no < 0 || nn < 0)
+        return HALL_ERR;
+    for (i = 0; i < no + nn; i++) {
+        const struct stamp_rkey *k = i < no ? &ko[i] : &kn[i - no];
+
+        if (k->name_b - k->name_a >= (long long)sizeof(key))
+            return HALL_ERR;
+    }
+    o = qpdf_get_object_by_id(d->p, num, 0);
+    if (!qpdf_oh_is_dictionary(d->p, o) || qpdf_oh_is_stream(d->p, o))
+        return HALL_ERR;
+    /* every value that differs parsed first: p is changed only when all can be */
+    for (i = 0; i < nn; i++) {
+        changed[i] = 1;
+        for (j = 0; j < no; j++)
+            if (ko[j].name_b - ko[j].name_a == kn[i].name_b - kn[i].name_a &&
+                memcmp(d->map + ko[j].name_a, d->map + kn[i].name_a,
+                       (size_t)(kn[i].name_b - kn[i].name_a)) == 0)
+                changed[i] =
+                    !stamp_raw_span_same(d, ko[j].val_a, ko[j].val_b, kn[i].val_a, kn[i].val_b);
+        if (changed[i] && value_of(d, kn[i].val_a, kn[i].val_b, &vals[i]) != HALL_OK)
+            return HALL_ERR;
+    }
+    for (j = 0; j < no; j++) {
+        for (i = 0; i < nn; i++)
+            if (ko[j].name_b - ko[j].name_a == kn[i].name_b - kn[i].name_a &&
+                memcmp(d->map + ko[j].name_a, d->map + kn[i].name_a,
+                       (size_t)(kn[i].name_b - kn[i].name_a)) == 0)
+                break;
+        if (i == nn) {
+            key_name(d->map, &ko[j], key);
+            qpdf_oh_remove_key(d->p, o, key);
+        }
+    }
+    for (i = 0; i < nn; i++)
+        if (changed[i]) {
+            key_name(d->map, &kn[i], key);
+            qpdf_oh_replace_key(d->p, o, key, vals[i]);
+        }
+    return stamp_qerr(d->p) ? HALL_ERR : HALL_OK;
+}
+
+int
+stamp_xlist_has(const struct stamp_xlist *l, int num)
+{
+    int lo = 0, hi = l->n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (l->e[mid].num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n && l->e[lo].num == num;
+}
