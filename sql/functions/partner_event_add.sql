@@ -1,7 +1,7 @@
 -- A status webhook's event (sql/135_partner_hooks.sql) for the partner of
 -- order p_order, when it has a hook_url and wants p_event: the event's row
 -- and its outbox job (kind partner_hook, lane partner:<code> of
--- tools/outbox/partner_lane.c), in the caller's transaction.  The job's
+-- core/biz/partner_hook.c), in the caller's transaction.  The job's
 -- payload is empty: everything is in the row (the payload is encrypted by
 -- the hall's key, which the database does not have, and holds nothing here).
 CREATE OR REPLACE FUNCTION partner_event_add(p_order bigint, p_event text, p_data jsonb)
