@@ -13,11 +13,9 @@
  * or it is named: page number and kind of object.
  *
  * Objects new to the file are not judged one by one: nothing the viewer
- * shows can reach them but through an object that existed (the catalog,
- * a page, the form), and those are judged with what they now point to,
- * or through a reference the signed revision already held to a number
- * that did not exist then (filled: one walk of the file finds them).
- *
+ * shows reaches them but through an object that existed (the catalog, a
+ * page, the form), judged with what it now points to, or a reference the
+ * signed revision held to a number unused then (filled: stamp_refs.c).
  * Owns: the judgement of what follows a signature (the whitelist) and the
  * names given to what is not allowed.  Follows: ISO 32000-1 §7.5.6
  * (incremental updates: a later revision writes objects again, never edits
@@ -43,10 +41,9 @@ struct dctx {
     long long stream_bytes;
     /* the signed revision's roles */
     int p_root, p_info, p_meta, p_acro, p_fields;
-    struct idset p_pages;  /* page objects, in page order (unsorted) */
-    struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
-    struct idset p_dss;    /* objects under /DSS, sorted */
-    struct idset f_dss;
+    struct idset p_pages;      /* page objects, in page order (unsorted) */
+    struct idset p_annots;     /* pages' indirect /Annots arrays, in page order */
+    struct idset p_dss, f_dss; /* objects under /DSS, sorted */
     int f_root, f_info, f_meta;
     /* the rolled revision's new streams p lacks: asking for one makes the
      * comparison run again on a fresh open of the revision */
@@ -54,9 +51,8 @@ struct dctx {
     int touched;
     /* what the later sections write (by number), and the text of the two
      * dictionaries dict_differs compares (offsets in the file, -1 none):
-     * a value the same in the bytes needs no libqpdf unparse, which
-     * resolves every object the value names (a catalog's /PieceInfo
-     * naming a 50,000-item array: 0.15 s) */
+     * a value the same in the bytes needs no libqpdf unparse, which resolves
+     * all the value names (a /PieceInfo of 50,000 items: 0.15 s) */
     const struct stamp_xlist *w;
     long long raw_a, raw_b;
     /* the changes found: the first few told (a page's first), and a count */
