@@ -1,7 +1,8 @@
 /*
- * payment_int.h: what payment.c (the interface, the merchant accounts and
- * the table payments) shares with its gateway drivers, paywx.c (WeChat Pay
- * API v3) and payali.c (Alipay OpenAPI), and nothing else uses.  Not part
+ * payment_int.h: what payment.c (the interface and the table payments) and
+ * paymerchant.c (the merchant accounts) share with the gateway drivers,
+ * paywx.c (WeChat Pay API v3) and payali.c (Alipay OpenAPI), and nothing
+ * else uses.  Not part
  * of biz.h's API.
  */
 #ifndef HALL_PAYMENT_INT_H
@@ -25,7 +26,8 @@ struct merchant {
     int ready;                /* keys loaded */
 };
 
-/* the accounts as pay_merchants_fresh last read them */
+/* the accounts as pay_merchants_fresh last read them (paymerchant.c, as
+ * the functions below but the drivers') */
 extern struct merchant pay_merchants[PAY_MAX_MERCHANTS];
 extern int pay_nmerchants;
 

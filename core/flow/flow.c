@@ -1,10 +1,10 @@
 /*
  * flow.c: the flow kit, the steps every business flow shares (SPEC steps
  * 2-7), lifted out of modules/new so that 证书新办, 介质遗失补办 and
- * 电子签章申请 run the same code.  This file holds the module (hall_flow_main:
- * the kit's routes and statements joined with the flow's own), the
- * partner, the pages' head and urls, the order as the pages read it, and
- * the form's lookups; each step is a file of its own:
+ * 电子签章申请 run the same code.  This file holds the partner, the pages'
+ * head and urls, the order as the pages read it, and the form's lookups;
+ * the module (hall_flow_main: the kit's routes and statements joined with
+ * the flow's own) is flow_main.c, and each step is a file of its own:
  *
  *   agree.c    GET /F (project choice, agreements), POST /F/agree
  *   plink.c    GET /F/entry, a partner's signed link (docs/partners.md)
@@ -16,6 +16,7 @@
  *   phone.c    GET /F/identity[/status], GET /F/m/verify, POST /F/m/ocr,
  *              POST /F/m/liveness: the identity check on the phone, then 缴费
  *   flow.c     GET /F/divisions, /F/banks: the form's lookups
+ *   flow_main.c  the module: every file above joined, the partner's gate
  *
  * F is the flow's business type (core/flow/catalog.def).  The flow module adds
  * its own routes (选择应用 + 录入信息, the print page, its own steps) and
@@ -37,6 +38,13 @@ hall_flow_current(void)
     return flow;
 }
 
+/* the flow this process runs, set once by hall_flow_main (flow_main.c) */
+void
+flow_set_current(const struct hall_flow *f)
+{
+    flow = f;
+}
+
 /* an order as the flow's pages read it (flow_order_get, flow_session_order) */
 #define FLOW_ORDER_COLS                                                                              \
     "id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"                  \
@@ -46,7 +54,7 @@ hall_flow_current(void)
     " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)" \
     " AS needs_seal_material, business_type"
 
-static const struct hall_stmt flow_stmts[] = {
+const struct hall_stmt flow_lookup_stmts[] = {
     {"flow_partner_get",
      "SELECT code, name, seal_offered, seal_default, shipping_prepaid,"
      " array_to_string(shipping_collect_carriers, ',') AS carriers,"
@@ -338,115 +346,10 @@ banks_json(struct hall_req *req)
     return hall_resp_ok(req, v);
 }
 
-/* ---- the module ------------------------------------------------------------------ */
-
-/* the kit's routes, below the flow's path, and its statements: each step's
- * file declares its own (flow_int.h) */
-static const struct hall_route flow_routes[] = {
+/* the lookups' routes, below the flow's path, which hall_flow_main
+ * (flow_main.c) joins with each step's */
+const struct hall_route flow_lookup_routes[] = {
     {"GET", "/divisions", divisions_json, HALL_R_AUTH, NULL},
     {"GET", "/banks", banks_json, HALL_R_AUTH, banks_params},
     {NULL, NULL, NULL, 0, NULL},
 };
-
-static const struct hall_route *const kit_routes[] = {
-    flow_agree_routes, flow_plink_routes, flow_print_routes, flow_upload_routes,
-    flow_phone_routes, flow_entry_routes, flow_routes,       NULL,
-};
-
-static const struct hall_stmt *const kit_stmts[] = {
-    flow_stmts,       flow_agree_stmts,    flow_plink_stmts,
-    flow_entry_stmts, flow_submit_stmts,   flow_upload_stmts,
-    flow_phone_stmts, flow_sealstep_stmts, NULL,
-};
-
-/* a partner's path to a flow it does not sell answers the refusal before
- * any login or form (the generic hall asks the project: checked there) */
-static int
-flow_gate(struct hall_req *req)
-{
-    struct hall_dbres *res;
-
-    if (req->partner[0] == '\0')
-        return HALL_OK;
-    res = hall_db_ref(req->cx, "flow_sold", HALL_STR(req->partner), HALL_STR(flow->business));
-    if (res == NULL)
-        return HALL_ERR;
-    if (!hall_dbres_bool(res, 0, "sold"))
-        return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, hall_business_label(flow->business)),
-               HALL_ERR;
-    return HALL_OK;
-}
-
-const struct hall_stmt *const hall_core_stmts[] = {
-    hall_store_stmts,    hall_outbox_audit_stmts,
-    hall_staff_stmts,    hall_users_stmts,
-    hall_metrics_stmts,  hall_pki_stmts,
-    hall_crl_stmts,      hall_auditanchor_stmts,
-    hall_order_stmts,    hall_invoice_stmts,
-    hall_produce_stmts,  hall_sealprod_stmts,
-    hall_finauth_stmts,  hall_deposit_stmts,
-    hall_identity_stmts, hall_reissue_stmts,
-    hall_replace_stmts,  hall_reminder_stmts,
-    hall_custody_stmts,  hall_provider_stmts,
-    hall_courier_stmts,  hall_payment_stmts,
-    hall_refund_stmts,   hall_approval_stmts,
-    hall_partner_stmts,  NULL,
-};
-
-int
-hall_flow_main(int argc, char **argv, const struct hall_flow *f)
-{
-    static struct hall_module mod;
-    struct hall_route *routes;
-    struct hall_stmt *stmts;
-    size_t nk = 0, nf = 0, ks = 0, fs = 0, i, t;
-
-    flow = f;
-    if (hall_business_get(f->business) == NULL) {
-        fprintf(stderr, "hall-%s: business type not in core/flow/catalog.def\n", f->business);
-        return HALL_EXIT_CONFIG;
-    }
-    for (t = 0; kit_routes[t] != NULL; t++)
-        for (i = 0; kit_routes[t][i].path != NULL; i++)
-            nk++;
-    while (f->routes != NULL && f->routes[nf].path != NULL)
-        nf++;
-    for (t = 0; kit_stmts[t] != NULL; t++)
-        for (i = 0; kit_stmts[t][i].name != NULL; i++)
-            ks++;
-    while (f->stmts != NULL && f->stmts[fs].name != NULL)
-        fs++;
-    /* process lifetime, like the module's own tables */
-    routes = calloc(nk + nf + 1, sizeof(*routes));
-    stmts = calloc(ks + fs + 1, sizeof(*stmts));
-    if (routes == NULL || stmts == NULL)
-        return 1;
-    /* the flow's own first: it may answer a path the kit also knows */
-    for (i = 0; i < nf; i++)
-        routes[i] = f->routes[i];
-    nk = nf;
-    for (t = 0; kit_routes[t] != NULL; t++)
-        for (i = 0; kit_routes[t][i].path != NULL; i++) {
-            char *path;
-
-            routes[nk] = kit_routes[t][i];
-            if (asprintf(&path, "/%s%s", f->business, kit_routes[t][i].path) < 0)
-                return 1;
-            routes[nk++].path = path;
-        }
-    ks = 0;
-    for (t = 0; kit_stmts[t] != NULL; t++)
-        for (i = 0; kit_stmts[t][i].name != NULL; i++)
-            stmts[ks++] = kit_stmts[t][i];
-    for (i = 0; i < fs; i++)
-        stmts[ks + i] = f->stmts[i];
-    mod.name = f->business;
-    mod.routes = routes;
-    mod.stmts = stmts;
-    mod.init = f->init;
-    mod.gate = flow_gate;
-    mod.session_load = flow_session_load;
-    mod.at_file = flow_at_file;
-    mod.core_stmts = hall_core_stmts;
-    return hall_main(argc, argv, &mod);
-}

@@ -26,7 +26,6 @@
 
 #include "pki/pki.h"
 
-#define SM2_ID "1234567812345678"
 /* GM/T 0015 identity extensions (2012 arc 1.2.156.10260.4.1): .1 personal
  * ID (we put a keyed hash there, never the number), .4 organisation code
  * (we put the 18-character unified social credit code) */
@@ -693,23 +692,6 @@ hall_pki_reason_names(void)
 }
 
 /* ---- signing -------------------------------------------------------------- */
-
-/* a digest-sign context for key: SHA-256, or SM3 with the GM/T signer ID */
-EVP_MD_CTX *
-hall_pki_sign_ctx(EVP_PKEY *key, int sm2)
-{
-    EVP_MD_CTX *m = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pc = NULL;
-
-    if (m == NULL)
-        abort();
-    if (EVP_DigestSignInit_ex(m, &pc, sm2 ? "SM3" : "SHA256", NULL, NULL, key, NULL) != 1 ||
-        (sm2 && EVP_PKEY_CTX_set1_id(pc, SM2_ID, strlen(SM2_ID)) != 1)) {
-        EVP_MD_CTX_free(m);
-        return NULL;
-    }
-    return m;
-}
 
 static unsigned char *
 der_of_x509(struct hall_pool *pool, X509 *x, size_t *len)

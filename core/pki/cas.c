@@ -1,13 +1,17 @@
 /*
  * The issuing CAs as this process loaded them (core/pki/ca.c's
  * hall_pki_load fills them), shared by ca.c, crl.c and ocsp_answer.c: the
- * registry and its small lookups, apart so that none of the three needs
- * another's file for them.
+ * registry and its small lookups, and the digest-sign context they sign
+ * with, apart so that none of the three needs another's file for them.
  */
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "pki/pki.h"
+
+#define CAS_SM2_ID "1234567812345678" /* GM/T 0009's default signer ID */
 
 struct hall_pki_ca hall_pki_cas[] = {
     {.name = "ecc", .alg = "ecdsa", .sm2 = 0},
@@ -56,4 +60,21 @@ hall_pki_mono_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* a digest-sign context for key: SHA-256, or SM3 with the GM/T signer ID */
+EVP_MD_CTX *
+hall_pki_sign_ctx(EVP_PKEY *key, int sm2)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+
+    if (m == NULL)
+        abort();
+    if (EVP_DigestSignInit_ex(m, &pc, sm2 ? "SM3" : "SHA256", NULL, NULL, key, NULL) != 1 ||
+        (sm2 && EVP_PKEY_CTX_set1_id(pc, CAS_SM2_ID, strlen(CAS_SM2_ID)) != 1)) {
+        EVP_MD_CTX_free(m);
+        return NULL;
+    }
+    return m;
 }

@@ -10,6 +10,7 @@
  *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
  *   stamp_sign.c    hall_stamp_sign: the steps of a stamp
  *   stamp_verify.c  hall_stamp_verify_*: the checks of docs/internals/stamp.md §3
+ *   stamp_check.c   the checks both kinds of signature share (3, 4, the signer)
  *   stamp_diff.c    what the revisions after a signature change (§3, the whitelist)
  *   stamp_status.c  a signer's revocation and a seal's state asked online (§3)
  *   stamp_xref.c    the cross-reference sections written after a revision
@@ -216,7 +217,7 @@ void stamp_ses_check(struct hall_pool *pool, const struct stamp_rdig *rd, const 
                      size_t der_len, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
                      time_t now);
 
-/* ---- stamp_verify.c: what both signature kinds' checks share --------------- */
+/* ---- stamp_check.c: what both signature kinds' checks share ---------------- */
 const char *stamp_x_name(struct hall_pool *pool, const X509_NAME *nm);
 const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
 time_t stamp_asn1_time(const ASN1_TIME *t);
@@ -225,6 +226,8 @@ void stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_
 /* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
 void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
                       const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
+/* the timestamp's TSA: its subject and its certificate (DER) into s */
+void stamp_tsa_named(struct hall_pool *pool, X509 *tsa, struct hall_stamp_sig *s);
 /* check 3: the token (DER) over the signature value sv, by a TSA under a root */
 void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
                            const unsigned char *sv, int sv_len,

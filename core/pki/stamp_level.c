@@ -295,3 +295,28 @@ stamp_verdict_kept(struct hall_pool *pool, const struct hall_stamp_sig *s,
                                   hall_beijing_time(pool, s->signer_not_after)));
     return 1;
 }
+
+int
+hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_stamp_evidence *ev)
+{
+    qpdf_data q = qpdf_init();
+    char err[256];
+    int rc = HALL_ERR;
+
+    memset(ev, 0, sizeof(*ev));
+    if (stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)) != HALL_OK)
+        goto out;
+    stamp_dss_read(pool, q, ev, NULL);
+    rc = HALL_OK;
+out:
+    stamp_qerr(q);
+    qpdf_oh_release_all(q);
+    qpdf_cleanup(&q);
+    return rc;
+}
+
+int
+hall_stamp_wants_records(const struct hall_stamp_sig *s)
+{
+    return !s->demo && s->chain == HALL_STAMP_PASS && s->signer_serial != NULL;
+}

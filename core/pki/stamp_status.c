@@ -702,25 +702,6 @@ stamp_status_sources(struct hall_pool *pool, X509 *cert)
     return aia_uri(pool, cert, NID_ad_OCSP) != NULL || crl_uri(pool, cert) != NULL;
 }
 
-int
-hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_stamp_evidence *ev)
-{
-    qpdf_data q = qpdf_init();
-    char err[256];
-    int rc = HALL_ERR;
-
-    memset(ev, 0, sizeof(*ev));
-    if (stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)) != HALL_OK)
-        goto out;
-    stamp_dss_read(pool, q, ev, NULL);
-    rc = HALL_OK;
-out:
-    stamp_qerr(q);
-    qpdf_oh_release_all(q);
-    qpdf_cleanup(&q);
-    return rc;
-}
-
 void
 hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
                       const struct hall_stamp_online *o, struct hall_stamp_seal_status *ss)

@@ -1,16 +1,16 @@
 /*
  * admin.h: what the files of hall-admin share, and no other program includes:
  * the handlers its routes name (admin.c) and the helpers several parts call.
- * The files: admin.c (statements, routes and their parameters, main, the
- * helpers every page uses), admin_login.c, admin_queue.c, admin_order.c,
- * admin_decision.c, admin_refund.c, admin_approval.c.
+ * The files: admin.c (statements, routes and their parameters, main),
+ * admin_page.c (the helpers every page uses), admin_login.c, admin_queue.c,
+ * admin_order.c, admin_decision.c, admin_refund.c, admin_approval.c.
  */
 #ifndef ADMIN_H
 #define ADMIN_H
 
 #include "hall.h"
 
-/* admin.c */
+/* admin_page.c */
 int partner_path(struct hall_req *req);
 int json_asked(const struct hall_req *req);
 const char *business_label(const char *code, int sms);

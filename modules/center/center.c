@@ -289,10 +289,6 @@ static const struct hall_pspec download_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* the reasons a holder may give for 撤销 (the CRL's, RFC 5280) */
-const char *const revoke_reasons[] = {"keyCompromise", "affiliationChanged", "cessationOfOperation",
-                                      "superseded", NULL};
-
 static const struct hall_pspec revoke_view_params[] = {
     {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},

@@ -12,9 +12,6 @@
 #define PAGE_SIZE   20   /* 我的业务单's rows a page */
 #define PAGE_SIZE_S "20" /* the same, in SQL text */
 
-/* center.c */
-extern const char *const revoke_reasons[];
-
 /* center_orders.c */
 const char *business_label(const char *code);
 int query_page(struct hall_req *req, long *page);
@@ -32,6 +29,7 @@ int certs_page(struct hall_req *req);
 int cert_download(struct hall_req *req);
 
 /* center_revoke.c */
+extern const char *const revoke_reasons[];
 int revoke_page(struct hall_req *req);
 int revoke_code(struct hall_req *req);
 int revoke_confirm(struct hall_req *req);

@@ -20,6 +20,11 @@
  * tick; no fee.  docs/modules/center.md.
  */
 
+/* the reasons a holder may give for 撤销 (the CRL's, RFC 5280);
+ * center.c's route names them as its parameter's choices */
+const char *const revoke_reasons[] = {"keyCompromise", "affiliationChanged", "cessationOfOperation",
+                                      "superseded", NULL};
+
 /* the reasons as the holder reads them (the CRL's reason codes, RFC 5280) */
 static const char *const revoke_reason_words[] = {
     "证书私钥或介质丢失、被盗，或可能被他人知悉",

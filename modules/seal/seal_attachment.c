@@ -1,8 +1,9 @@
 /*
  * seal_attachment.c: the 证书附页 of an order (GET /seal/attachment): its
- * seals as they will be made, with their pictures, and the order's 采集表;
- * there each 机构个人章 holder's own phone is verified before submission, by
- * an SMS code (POST /seal/holder/code, /seal/holder/verify).
+ * seals as they will be made, with their pictures, and the 采集表 (GET
+ * /seal/collect-form, an order's or the blank one); there each 机构个人章
+ * holder's own phone is verified before submission, by an SMS code (POST
+ * /seal/holder/code, /seal/holder/verify).
  */
 
 #include <stdio.h>
@@ -214,6 +215,25 @@ collect_form_of(struct hall_req *req)
     return hall_resp_bytes(
         req, pdf, len, "application/pdf",
         hall_psprintf(req->pool, "电子签章采集表-%s.pdf", hall_dbres_str(o, 0, "order_no")));
+}
+
+/* the 电子签章采集表 (GET /seal/collect-form): an order's, or without one the
+ * blank template */
+int
+collect_form(struct hall_req *req)
+{
+    size_t len;
+    unsigned char *pdf;
+
+    if (hall_req_param(req, "id") != NULL) {
+        if (req->user_id == 0)
+            return hall_msg(req, HALL_M_LOGIN_FIRST, NULL);
+        return collect_form_of(req);
+    }
+    pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
+    if (pdf == NULL)
+        return HALL_ERR;
+    return hall_resp_bytes(req, pdf, len, "application/pdf", "电子签章采集表.pdf");
 }
 
 /* ---- 机构个人章: the holder's own phone, verified before submission ---------------- */

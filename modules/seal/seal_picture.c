@@ -1,9 +1,11 @@
 /*
  * seal_picture.c: the pictures of seals: the drawn seal of the 签章信息
  * form's preview (GET /seal/preview), the owner's seal picture (GET
- * /seal/image), the 电子签章采集表 (GET /seal/collect-form), and 抠图, a
- * picture cut out of an impression photo for a seal in the style
- * 根据印模样式抠图 (POST /seal/impression, /seal/impression/confirm).
+ * /seal/image), and 抠图, a picture cut out of an impression photo for a
+ * seal in the style 根据印模样式抠图 (POST /seal/impression,
+ * /seal/impression/confirm).  It uses nothing of seal_attachment.c (that
+ * file uses this one's kind_of and back_to_attachment): the 采集表, blank
+ * or an order's, is there.
  */
 
 #include <string.h>
@@ -111,24 +113,6 @@ image(struct hall_req *req)
         px = 0;
     return picture_answer(
         req, hall_db_exec(req->cx, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id)), px);
-}
-
-int
-collect_form(struct hall_req *req)
-{
-    size_t len;
-    unsigned char *pdf;
-
-    /* an order's: its seals; without one, the blank template */
-    if (hall_req_param(req, "id") != NULL) {
-        if (req->user_id == 0)
-            return hall_msg(req, HALL_M_LOGIN_FIRST, NULL);
-        return collect_form_of(req);
-    }
-    pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
-    if (pdf == NULL)
-        return HALL_ERR;
-    return hall_resp_bytes(req, pdf, len, "application/pdf", "电子签章采集表.pdf");
 }
 
 /* ---- 抠图: the impression of a seal in the style 根据印模样式抠图 ------------------------ */

@@ -11,12 +11,25 @@
 #   3. a core header includes nothing of a layer above it either;
 #   4. a module (modules/) or a tool (tools/) includes the core as a whole
 #      (hall.h), a core layer's header or a header of its own folder, and
-#      nothing of another module or tool: no program imports another.
+#      nothing of another module or tool: no program imports another;
+#   5. no circle between files, inside a folder too, read from the objects
+#      the build made (nm: what each object defines and what it uses): a
+#      file uses another when it names a symbol the other defines, within
+#      the core (every object under core/) or within one program's folder
+#      (modules/X, tools/X); no file may be used back by what it uses,
+#      however far round (tsort finds the loops).  A file that names the
+#      handlers of others (a route table) is above them: what they share
+#      lives in a file below both (modules/admin/admin_page.c);
+#   6. the check of 5 finds a circle planted in tiny objects of its own
+#      (a.c calls b.c, which calls a.c) and none in a chain: a test of the
+#      test.
 # A layer's internal header (core/flow/flow_int.h: what the files cut from
 # one file share) is for that layer's own files only.
 # An upward call cannot hide from this: a function is declared only in its
 # layer's header, and the build fails on an undeclared call (-Werror).
 root=${HALL_ROOT:-.}
+# the objects: the build directory (make check runs from it)
+build=${HALL_BUILD:-.}
 
 # layer: the layers it may use
 uses() {
@@ -31,7 +44,7 @@ uses() {
     esac
 }
 
-echo "1..4"
+echo "1..6"
 
 stray=$(find "$root/core" -maxdepth 1 -name '*.c' | sed "s|^$root/||")
 for d in "$root"/core/*/; do
@@ -103,3 +116,101 @@ if [ -z "$bad_m" ]; then
 else
     echo "not ok 4 - a program including what is not the core's:$bad_m"
 fi
+
+# objname OBJ: the source an automake object was built from
+# (core/flow/libhall_a-flow.o -> core/flow/flow.c)
+objname() {
+    b=${1##*/}
+    case $b in
+    *-*) b=${b#*-} ;;
+    esac
+    echo "${1%/*}/${b%.o}.c"
+}
+
+# edges OBJ...: "user definer symbol", one a line, for each global symbol an
+# object uses that another of the group defines
+edges() {
+    for o in "$@"; do
+        n=$(objname "$o")
+        nm -P "$o" | awk -v f="$n" 'NF >= 2 { print f, $1, $2 }'
+    done | awk '
+        $3 ~ /^[BCDGRSTVW]$/ { def[$2] = def[$2] " " $1; next }
+        $3 == "U" || $3 == "w" || $3 == "v" { use[++n] = $1 " " $2 }
+        END {
+            for (i = 1; i <= n; i++) {
+                split(use[i], u, " ")
+                m = split(def[u[2]], d, " ")
+                for (j = 1; j <= m; j++)
+                    if (d[j] != u[1])
+                        print u[1], d[j], u[2]
+            }
+        }' | sort -u
+}
+
+# loops OBJ...: each circle among the group's files on a line of its own,
+# its files and the symbols that close it ("a.c b.c [a.c>b.c: f; b.c>a.c: g]");
+# nothing when there is none
+loops() {
+    e=$(edges "$@")
+    [ -n "$e" ] || return 0
+    echo "$e" | awk '{ print $1, $2 }' | sort -u | tsort 2>&1 >/dev/null |
+        awk '/input contains a loop/ { if (l != "") print l; l = ""; next }
+             { sub(/^tsort: /, ""); l = l (l == "" ? "" : " ") $0 }
+             END { if (l != "") print l }' |
+        while read -r members; do
+            why=$(echo "$e" | awk -v m=" $members " '
+                index(m, " " $1 " ") && index(m, " " $2 " ") { w[$1 ">" $2] = w[$1 ">" $2] " " $3 }
+                END { for (k in w) printf "%s:%s; ", k, w[k] }')
+            echo "$members [${why%; }]"
+        done
+}
+
+# the groups: the core as one, each program's folder apart (a program's
+# files link only with the core, which never names a program's symbol)
+objs_core=$(find "$build/core" -name '*.o' -type f 2>/dev/null | sort)
+if [ -z "$objs_core" ]; then
+    echo "ok 5 # SKIP no objects under $build/core: build first (make)"
+else
+    # shellcheck disable=SC2086
+    found=$(loops $objs_core)
+    for d in "$build"/modules/* "$build"/tools/*; do
+        [ -d "$d" ] || continue
+        o=$(find "$d" -name '*.o' -type f | sort)
+        # shellcheck disable=SC2086
+        [ -n "$o" ] && found="$found
+$(loops $o)"
+    done
+    # the build's folder as a literal, not a pattern ("." would eat "e/")
+    esc=$(printf '%s/' "$build" | sed 's/[].[*^$|\\]/\\&/g')
+    found=$(echo "$found" | sed "/^$/d; s|$esc||g")
+    if [ -z "$found" ]; then
+        echo "ok 5 - no circle between files (the objects' own symbols)"
+    else
+        echo "not ok 5 - files that use each other, round a circle:"
+        echo "$found" | sed 's/^/#   /'
+    fi
+fi
+
+# 6: two planted objects that call each other, and a chain that does not
+t=$(mktemp -d "${TMPDIR:-/tmp}/layers.XXXXXX") || exit 1
+printf 'int b_f(void);\nint a_f(void) { return b_f(); }\n' >"$t/a.c"
+printf 'int a_f(void);\nint b_f(void) { return a_f() + 1; }\n' >"$t/b.c"
+printf 'int a_f(void);\nint c_f(void) { return a_f(); }\n' >"$t/c.c"
+if ${CC:-cc} -c -o "$t/a.o" "$t/a.c" && ${CC:-cc} -c -o "$t/b.o" "$t/b.c" &&
+    ${CC:-cc} -c -o "$t/c.o" "$t/c.c"; then
+    planted=$(loops "$t/a.o" "$t/b.o" "$t/c.o")
+    chain=$(loops "$t/a.o" "$t/c.o")
+    case $planted in
+    *"$t/a.c"*"$t/b.c"* | *"$t/b.c"*"$t/a.c"*)
+        if [ -z "$chain" ]; then
+            echo "ok 6 - the check finds a planted circle (a.c <-> b.c) and none in a chain"
+        else
+            echo "not ok 6 - the check saw a circle in a chain: $chain"
+        fi
+        ;;
+    *) echo "not ok 6 - the check missed the planted circle a.c <-> b.c (saw: $planted)" ;;
+    esac
+else
+    echo "not ok 6 - could not compile the planted objects with ${CC:-cc}"
+fi
+rm -rf "$t"
