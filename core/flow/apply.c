@@ -1,5 +1,5 @@
 /*
- * flowapply.c: the 录入信息 step every flow shares, around the flow's own
+ * apply.c: the 录入信息 step every flow shares, around the flow's own
  * choices: the page's head (the order being edited or the agreements
  * accepted), the one key per rendered form, and the submit's head and tail
  * (the order and partner, the mailing and invoice choices, the daily cap

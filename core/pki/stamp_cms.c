@@ -3,6 +3,15 @@
  * in DER here (OpenSSL's CMS_sign always adds a signingTime, which PAdES
  * forbids, and orders nothing we could promise the browser writer), and
  * the RFC 3161 timestamp over its signature value (B-T).
+ *
+ * Owns: the CMS SignedData's bytes (stamp_cms_build), its signed attributes
+ * (stamp_signed_attrs) and the timestamp asked for the signature value
+ * (stamp_timestamp).  Follows: RFC 5652 §5 (SignedData, SignerInfo, signed
+ * attributes in a DER SET); RFC 5035 (ESS signing-certificate-v2); ISO
+ * 32000-1 §12.8.3.3 (a CMS signature in a PDF, detached); ETSI EN 319 142-1
+ * clause 6 (PAdES baseline B-B and B-T: no signingTime attribute, the time
+ * is the dictionary's /M); RFC 3161 §2.4 (the TimeStampReq and its answer),
+ * the token put as the unsigned attribute of RFC 3161 Appendix A.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,12 @@
 /*
  * The stamp's writing pieces (core/pki/stamp_int.h): a growable buffer, DER
  * encodings, PDF strings; and the small public pieces of docs/internals/stamp.md.
+ *
+ * Owns: struct stamp_buf and the encoders every stamp file writes with.
+ * Follows: ITU-T X.690 §8 and §10 (DER: definite lengths, the tags and OIDs
+ * written here); ISO 32000-1 §7.3.4 (string objects: the hex strings of
+ * /Contents and /ID) and §7.9.2.2 (text strings, UTF-16BE after its byte
+ * order mark).
  */
 #include <stdarg.h>
 #include <stdint.h>

@@ -17,6 +17,14 @@
  * a page, the form), and those are judged with what they now point to,
  * or through a reference the signed revision already held to a number
  * that did not exist then (filled: one walk of the file finds them).
+ *
+ * Owns: the judgement of what follows a signature (the whitelist) and the
+ * names given to what is not allowed.  Follows: ISO 32000-1 §7.5.6
+ * (incremental updates: a later revision writes objects again, never edits
+ * bytes), §12.7 (interactive forms: the field and widget a later signature
+ * adds, §12.7.4.5) and §12.8.2.2 (DocMDP: which changes a certification
+ * allows); ETSI EN 319 142-1 clause 5 (the later additions of a PAdES file:
+ * a document timestamp, the DSS dictionary).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,6 +10,12 @@
  * cost is one pass of the file whatever their number; a file whose ranges
  * would cost more than STAMP_DIGEST_BUDGET passes has its later
  * signatures refused (RDIG_OVER), never hashed one by one.
+ *
+ * Owns: the hashing of the signed bytes, every signature's in one pass
+ * (stamp_digests_run, stamp_rdig_get).  Follows: ISO 32000-1 §12.8.1 (the
+ * /ByteRange: what a signature covers is the file but its /Contents hex
+ * string); RFC 5652 §5.4 (the message digest the CMS compares); GB/T 32905
+ * (SM3, the SM2 stamp's digest).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -12,6 +12,14 @@
  * from the bytes, and so is the guard that an object written again keeps
  * every key (stamp_raw.c).  The update itself is written here, byte by
  * byte as the doc says: qpdf would rewrite the file.
+ *
+ * Owns: reading the input (stamp_doc_read, stamp_qpdf_open, the fields'
+ * walk, the last cross-reference) and writing the update's objects
+ * (stamp_write_objects).  Follows: ISO 32000-1 §7.5 (file structure: the
+ * trailer §7.5.5, incremental updates §7.5.6), §12.5.6.19 (the widget
+ * annotation), §12.7.2 (/AcroForm, /SigFlags), §12.7.4.5 (the signature field),
+ * §12.8.1 (the signature dictionary, /ByteRange, /Contents); ETSI EN 319
+ * 142-1 clause 6 (PAdES baseline: /SubFilter ETSI.CAdES.detached, /M).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,12 @@
  * The seal's picture (docs/internals/stamp.md §1, objects I and M): a PNG
  * decoded to RGB rows and alpha rows, which the update stores deflated as
  * an image and its soft mask.
+ *
+ * Owns: the seal's PNG decoded (stamp_png_decode) and deflated again for
+ * the PDF (stamp_deflate).  Follows: ISO/IEC 15948 (PNG: IHDR, IDAT, the
+ * five row filters, 8-bit RGB, RGBA, grey and palette); RFC 1950 and 1951
+ * (zlib, deflate); ISO 32000-1 §8.9.5 (image dictionaries) and §11.6.5.3
+ * (the soft-mask image that carries the alpha).
  */
 #include <stdint.h>
 #include <stdlib.h>

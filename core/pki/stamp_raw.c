@@ -9,6 +9,12 @@
  * of PDF syntax: every key of the original (but those the stamp replaces,
  * and those whose value is the literal null) must be written, holding the
  * same references.  A file that fails is refused, never stamped partly.
+ *
+ * Owns: the input's own text of an object and the check that the update
+ * keeps each of its keys (stamp_raw_kept, stamp_raw_inner_kept).  Follows:
+ * ISO 32000-1 §7.2 (lexical conventions: white space, delimiters, comments)
+ * and §7.3 (objects: names with #xx, strings, dictionaries, indirect
+ * references), the tokens this file reads.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,6 +12,13 @@
  * Written with the stamp's DER writers (the seal goes in byte for byte);
  * read with a small TLV walker, so that the signature is checked over
  * toSign's bytes as they are in the file, never a re-encoding.
+ *
+ * Owns: the SES_Signature made (stamp_ses_make, stamp_ses_reserve) and read
+ * and checked (stamp_ses_check); the checks it shares with the CMS reader
+ * are stamp_check.c's.  Follows: GB/T 38540-2020 (the signature's structure
+ * and its signed TBS_Sign, version 4); GM/T 0003 (SM2) and GB/T 32905
+ * (SM3); ISO 32000-1 §12.8.1 (the /Contents it fills); RFC 3161 (the
+ * optional timeStamp over the signature value).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,11 @@
  * the update is written with /Contents reserved, its byte ranges hashed, the
  * signed attributes signed, the signature timestamped, and the CMS written
  * into the reserve.
+ *
+ * Owns: hall_stamp_sign and the order of its steps.  Follows: ETSI EN 319
+ * 142-1 clause 6 (a PAdES baseline signature at level B-T); ISO 32000-1
+ * §7.5.6 (the incremental update) and §12.8 (the signature's dictionary and
+ * its reserved /Contents); GB/T 38540-2020 for an SM2 signer (stamp_ses.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

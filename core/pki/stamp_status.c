@@ -12,6 +12,12 @@
  * the GM/T 0009 signer ID), for this serial, current; the CRL signed by the
  * issuer and current.  Whatever cannot be fetched or checked leaves the
  * status "unchecked", with why, never "good".
+ *
+ * Owns: the online answers hall-stamp gathers (a signer's status, a seal's
+ * state) and their checks.  Follows: RFC 6960 (OCSP: the request, the
+ * BasicOCSPResponse, a delegated responder §4.2.2.2); RFC 5280 §4.2.2.1
+ * (authorityInfoAccess), §4.2.1.13 (cRLDistributionPoints) and §5 (the CRL
+ * and its validity); GM/T 0009 (the SM2 signer ID).
  */
 #include <stdio.h>
 #include <string.h>

@@ -5,6 +5,11 @@
  * for a later stamp's /Rect (the "sneaky signature": a later signer's
  * appearance over what an earlier one signed).  Glyph widths are not
  * read from the fonts: a glyph is taken half as wide as its size.
+ *
+ * Owns: where text is shown on a page, for stamp_diff.c's check of a later
+ * widget.  Follows: ISO 32000-1 §8.3.4 (transformation matrices, the CTM),
+ * §8.4 (the graphics state: q, Q, cm), §9.4 (text objects: BT, ET, Tm, Td,
+ * TD, T*, Tf and the showing operators Tj, TJ, ' and ").
  */
 #include <stdio.h>
 #include <stdlib.h>

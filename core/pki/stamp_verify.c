@@ -3,6 +3,15 @@
  * PDF, read by offsets (a 20 MB file verifies in flat memory), checked in
  * the order of the doc: the byte range, the CMS's digest, signature and
  * signing certificate, the timestamp, the seal, the chain; then the state.
+ *
+ * Owns: hall_stamp_verify_file and _fd (every signature's checks and its
+ * state, the report) and hall_stamp_verdict (the one rule /sign/verify and
+ * hall-stamp verify share).  Follows: ISO 32000-1 §12.8.1 (/ByteRange and
+ * /Contents: what is signed) and §12.8.3.3 (CMS signatures in a PDF); ETSI
+ * EN 319 142-1 clause 6 (PAdES baseline B-B, B-T) and clause 5 (a document
+ * timestamp, ETSI.RFC3161); RFC 5652 §5.4 and §5.6 (the message digest, the
+ * signature's check); RFC 5280 §6 (the path to a root); RFC 3161 §2.4.2
+ * (the token over the signature value).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,6 +6,12 @@
  * through /Prev to the revision's own section.  libqpdf reads a file's
  * merged cross-reference but does not say which section wrote an object:
  * stamp_diff.c needs exactly that.  Every length and count is bounded.
+ *
+ * Owns: the sections each revision wrote, as stamp_diff.c reads them
+ * (struct stamp_xlist).  Follows: ISO 32000-1 §7.5.4 (cross-reference
+ * tables), §7.5.5 (the trailer and /Prev), §7.5.8 (cross-reference streams,
+ * /W /Index) and §7.5.8.4 (hybrid files, /XRefStm); §7.4.4.4 (the Flate
+ * predictors, PNG's filters by row).
  */
 #include <stdio.h>
 #include <stdlib.h>

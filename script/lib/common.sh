@@ -47,7 +47,7 @@ esbuild libqpdf-dev zlib1g-dev"
 # answering within 15 minutes on a loaded machine.  poppler-utils (pdfsig),
 # qpdf and libnss3-tools (certutil: the NSS database pdfsig trusts the
 # hall's root from) judge the stamped PDFs of the stamp tests from outside.
-# git: tests/integ/migrate takes the migrations of the commit before the
+# git: tests/integ/migrate.test.js takes the migrations of the commit before the
 # repeatable SQL files from the clone's history (a fresh Debian 12 has none).
 # shellcheck disable=SC2034 # read by script/test
 HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools git"
@@ -559,7 +559,7 @@ load_divisions() {
     say "divisions: $(psql_hall -At -c 'SELECT count(*) FROM divisions') rows loaded"
 }
 
-# bank_csv_load WHAT FILE SOURCE [REPLACE]: load sql/data/banks.csv-shaped
+# bank_csv_load WHAT FILE SOURCE [REPLACE]: load a file shaped as sql/data/banks.csv
 # (WHAT=banks: name,short_name,category,aliases) or CNAPS-shaped
 # (WHAT=branches: cnaps,bank,name,city) rows in one transaction; a bad line
 # fails the whole file (bank_heads_load / bank_branches_load, sql/038).

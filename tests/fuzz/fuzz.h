@@ -1,5 +1,5 @@
 /*
- * libFuzzer targets for the request parsers (STYLE: h2o, kcgi).  Each
+ * libFuzzer targets for the request parsers (docs/style.md, "Tests").  Each
  * target file defines LLVMFuzzerTestOneInput; built with clang
  * -fsanitize=fuzzer by script/fuzz, or with replay.c as a plain program
  * that runs the seed corpus in make check.

@@ -1,6 +1,6 @@
 'use strict';
 /*
- * 电子签章 (modules/seal, core/libhallseal) through nginx: the drawn seal of a
+ * 电子签章 (modules/seal, core/libhallseal.a) through nginx: the drawn seal of a
  * 20-character organisation name fits the circle (what the drawing measured,
  * and the decoded PNG itself), the 采集表 template, the GB/T 38540 SESeal of an
  * issued order (owner only, made once under concurrent downloads, the maker's

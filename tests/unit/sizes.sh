@@ -3,7 +3,7 @@
 # code (TAP):
 #   1. no C file under core/, modules/ or tools/ is over 1,200 lines;
 #   2. no function in them is over 150 lines: from the line with its name
-#      at column 0 (STYLE.md: the return type on its own line) to its
+#      at column 0 (docs/style.md: the return type on its own line) to its
 #      closing } at column 0.
 # tests/unit/sizes.allow names what is still being cut: a file's path, or
 # path:function, one a line (shell patterns; # begins a comment).  An

@@ -24,7 +24,7 @@
  * query, COMMIT, is then cut as with before).  The client sees the same
  * thing in all three cases, and cannot tell them apart.
  *
- * Used by tests/integ/zz_db_cut.test.js in its own process; also a program:
+ * Used by tests/integ/db_cut.test.js in its own process; also a program:
  *   node tests/integ/lib/pgcut.js LISTEN_DIR UPSTREAM_SOCKET STMT EVERY
  */
 
