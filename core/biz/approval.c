@@ -185,18 +185,11 @@ hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subj
     return 1;
 }
 
-static const char *
-payload_str(const struct hall_approval *a, const char *key)
-{
-    const struct hall_val *v = hall_val_get(a->payload, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 int
 hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver)
 {
-    const char *login = payload_str(a, "login"), *roles = payload_str(a, "roles");
+    const char *login = hall_val_str(a->payload, "login"),
+               *roles = hall_val_str(a->payload, "roles");
     struct hall_dbres *res;
     struct hall_val *detail = hall_val_obj(cx->pool);
 
@@ -205,7 +198,7 @@ hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, in
     hall_val_set_str(cx->pool, detail, "roles", roles);
     if (strcmp(a->kind, "staff_add") == 0) {
         res = hall_db_exec(cx, "approval_staff_add", HALL_STR(login),
-                           HALL_STR(payload_str(a, "password_hash")), HALL_STR(roles));
+                           HALL_STR(hall_val_str(a->payload, "password_hash")), HALL_STR(roles));
         if (res == NULL)
             return HALL_ERR;
         if (hall_dbres_rows(res) == 0)
