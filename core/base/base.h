@@ -73,7 +73,8 @@ struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
  * on an error or the end of the file first */
 int hall_pread_all(int fd, void *p, size_t n, long long off);
 /* path's whole content, malloc'ed with a NUL after it (*len without it);
- * NULL when it cannot be read or holds more than max bytes */
+ * NULL when it cannot be read, is not a regular file (EINVAL) or holds more
+ * than max bytes (EFBIG), errno saying which */
 unsigned char *hall_whole_file(const char *path, size_t max, size_t *len);
 
 /* ---- time: the hall's calendar is Beijing's --------------------------- */
@@ -237,6 +238,8 @@ struct hall_val *hall_val_push_str(struct hall_pool *p, struct hall_val *list, c
 const struct hall_val *hall_val_get(const struct hall_val *obj, const char *key);
 /* obj's member key when it is a string, else "" (obj may be NULL) */
 const char *hall_val_str(const struct hall_val *obj, const char *key);
+/* the same, NULL when absent or not a string: where absent and empty differ */
+const char *hall_val_str_or_null(const struct hall_val *obj, const char *key);
 /* serialise with yajl_gen; NULL on failure */
 char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
 /* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */

@@ -212,8 +212,16 @@ hall_whole_file(const char *path, size_t max, size_t *len)
 
     if (f == NULL)
         return NULL;
-    if (fstat(fileno(f), &st) != 0 || st.st_size < 0 || (unsigned long long)st.st_size > max) {
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
+
         fclose(f);
+        errno = e;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > max) {
+        fclose(f);
+        errno = !S_ISREG(st.st_mode) ? EINVAL : EFBIG;
         return NULL;
     }
     buf = malloc((size_t)st.st_size + 1);
@@ -223,6 +231,7 @@ hall_whole_file(const char *path, size_t max, size_t *len)
     if (ferror(f) || *len != (size_t)st.st_size) {
         fclose(f);
         free(buf);
+        errno = EIO;
         return NULL;
     }
     buf[*len] = '\0';

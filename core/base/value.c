@@ -206,6 +206,14 @@ hall_val_str(const struct hall_val *obj, const char *key)
     return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
 }
 
+const char *
+hall_val_str_or_null(const struct hall_val *obj, const char *key)
+{
+    const struct hall_val *v = obj != NULL ? hall_val_get(obj, key) : NULL;
+
+    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
+}
+
 /*
  * JSON out, written here rather than by yajl_gen: the same text as yajl_gen
  * with escape_solidus and validate_utf8 gave (no spaces; "\/" for "/", so

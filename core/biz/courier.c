@@ -70,14 +70,6 @@ carrier_index(const char *code)
     return -1;
 }
 
-static const char *
-str_of(const struct hall_val *obj, const char *key)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
-}
-
 /* ---- SF's msgDigest ------------------------------------------------------------ */
 
 /* java.net.URLEncoder.encode(s, "UTF-8"): A-Z a-z 0-9 . - * _ kept, ' ' -> '+',
@@ -172,17 +164,19 @@ sf_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char *ser
         return NULL;
     }
     ans = hall_val_parse(pool, r.body, r.len, NULL, 0);
-    code = str_of(ans, "apiResultCode");
+    code = hall_val_str_or_null(ans, "apiResultCode");
     if (r.status != 200 || code == NULL) {
         *err = hall_psprintf(pool, "courier: http %ld", r.status);
         return NULL;
     }
     if (strcmp(code, "A1000") != 0) {
         *err = hall_psprintf(pool, "courier: %.16s %.100s", code,
-                             str_of(ans, "apiErrorMsg") != NULL ? str_of(ans, "apiErrorMsg") : "");
+                             hall_val_str_or_null(ans, "apiErrorMsg") != NULL
+                                 ? hall_val_str_or_null(ans, "apiErrorMsg")
+                                 : "");
         return NULL;
     }
-    res_data = str_of(ans, "apiResultData");
+    res_data = hall_val_str_or_null(ans, "apiResultData");
     ans = res_data != NULL ? hall_val_parse(pool, res_data, strlen(res_data), NULL, 0) : NULL;
     if (ans == NULL) {
         *err = "courier: no apiResultData";
@@ -197,7 +191,7 @@ sf_waybill_of(const struct hall_val *res)
     const struct hall_val *l = hall_val_get(hall_val_get(res, "msgData"), "waybillNoInfoList"), *w;
 
     for (w = l != NULL ? l->first : NULL; w != NULL; w = w->next) {
-        const char *no = str_of(w, "waybillNo");
+        const char *no = hall_val_str_or_null(w, "waybillNo");
 
         if (no != NULL && strlen(no) >= 4 && strlen(no) <= 32 &&
             strspn(no, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") ==
@@ -265,8 +259,8 @@ sf_book(struct hall_ctx *cx, const struct hall_provider_acct *a,
     res = sf_call(cx, a, "EXP_RECE_CREATE_ORDER", msg, &b->error);
     if (res == NULL)
         return;
-    if (!sf_ok(res) && str_of(res, "errorCode") != NULL &&
-        strcmp(str_of(res, "errorCode"), "8016") == 0) {
+    if (!sf_ok(res) && hall_val_str_or_null(res, "errorCode") != NULL &&
+        strcmp(hall_val_str_or_null(res, "errorCode"), "8016") == 0) {
         /* booked before (the hall failed after SF answered): its waybill */
         msg = hall_val_obj(pool);
         hall_val_set_str(pool, msg, "language", "zh-CN");
@@ -277,9 +271,12 @@ sf_book(struct hall_ctx *cx, const struct hall_provider_acct *a,
             return;
     }
     if (!sf_ok(res) || sf_waybill_of(res) == NULL) {
-        b->error = hall_psprintf(pool, "courier: SF %.16s %.100s",
-                                 str_of(res, "errorCode") != NULL ? str_of(res, "errorCode") : "",
-                                 str_of(res, "errorMsg") != NULL ? str_of(res, "errorMsg") : "");
+        b->error = hall_psprintf(
+            pool, "courier: SF %.16s %.100s",
+            hall_val_str_or_null(res, "errorCode") != NULL ? hall_val_str_or_null(res, "errorCode")
+                                                           : "",
+            hall_val_str_or_null(res, "errorMsg") != NULL ? hall_val_str_or_null(res, "errorMsg")
+                                                          : "");
         return;
     }
     b->waybill_no = hall_pstrdup(pool, sf_waybill_of(res));
@@ -346,7 +343,7 @@ sandbox_book(struct hall_ctx *cx, const struct hall_provider_acct *a,
     hall_val_set_str(cx->pool, body, "phone", p->phone);
     ans = sandbox_post(cx, a, "/courier/waybill", body,
                        hall_psprintf(cx->pool, "waybill-%s", p->order_no));
-    no = str_of(ans, "waybill_no");
+    no = hall_val_str_or_null(ans, "waybill_no");
     if (no == NULL || strlen(no) > 32) {
         b->error = "courier: sandbox refused";
         return;
@@ -486,13 +483,13 @@ hall_courier_push(struct hall_ctx *cx, const char *carrier, const struct hall_co
     if (routes == NULL || routes->type != HALL_V_LIST)
         return HALL_PUSH_INCOMPLETE;
     for (r = routes->first; r != NULL && *n < max; r = r->next) {
-        const char *no = str_of(r, "mailno"), *op = str_of(r, "opCode");
+        const char *no = hall_val_str_or_null(r, "mailno"), *op = hall_val_str_or_null(r, "opCode");
 
         if (no == NULL || op == NULL)
             return HALL_PUSH_INCOMPLETE;
         ev[*n].waybill_no = no;
         ev[*n].delivered = strcmp(op, "80") == 0;
-        ev[*n].at = beijing_epoch(str_of(r, "acceptTime"));
+        ev[*n].at = beijing_epoch(hall_val_str_or_null(r, "acceptTime"));
         if (ev[*n].at < 0)
             return HALL_PUSH_INCOMPLETE;
         (*n)++;

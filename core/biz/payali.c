@@ -135,7 +135,7 @@ ali_call(struct hall_ctx *cx, const struct merchant *m, const char *method,
             *c = '_';
     all = hall_val_parse(cx->pool, r.body, r.len, NULL, 0);
     text = hall_json_member_text(cx->pool, r.body, name);
-    sig = pay_str_of(all, "sign");
+    sig = hall_val_str_or_null(all, "sign");
     if (all == NULL || text == NULL || sig == NULL ||
         !hall_rsa_verify(cx->pool, m->peer, text, strlen(text), sig)) {
         hall_warn(cx, "msg=\"alipay: answer without a valid signature\" method=%s", method);
@@ -148,13 +148,15 @@ ali_call(struct hall_ctx *cx, const struct merchant *m, const char *method,
 static int
 ali_ok(const struct hall_val *r)
 {
-    return pay_str_of(r, "code") != NULL && strcmp(pay_str_of(r, "code"), "10000") == 0;
+    return hall_val_str_or_null(r, "code") != NULL &&
+           strcmp(hall_val_str_or_null(r, "code"), "10000") == 0;
 }
 
 static int
 ali_sub(const struct hall_val *r, const char *sub)
 {
-    return pay_str_of(r, "sub_code") != NULL && strcmp(pay_str_of(r, "sub_code"), sub) == 0;
+    return hall_val_str_or_null(r, "sub_code") != NULL &&
+           strcmp(hall_val_str_or_null(r, "sub_code"), sub) == 0;
 }
 
 static int
@@ -174,7 +176,7 @@ ali_query(struct hall_ctx *cx, const struct merchant *m, const char *out_no, con
         }
         return HALL_ERR;
     }
-    s = pay_str_of(r, "trade_status");
+    s = hall_val_str_or_null(r, "trade_status");
     if (s == NULL)
         return HALL_ERR;
     if (strcmp(s, "WAIT_BUYER_PAY") == 0)
@@ -243,9 +245,9 @@ ali_refund(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_
     if (ali_call(cx, m, "alipay.trade.refund", biz, &r) != HALL_OK)
         return HALL_ERR;
     if (!ali_ok(r)) {
-        hall_warn(cx, "msg=\"alipay: refund refused\" out_request_no=%s sub_code=%s",
-                  in->out_refund_no,
-                  pay_str_of(r, "sub_code") != NULL ? pay_str_of(r, "sub_code") : "");
+        hall_warn(
+            cx, "msg=\"alipay: refund refused\" out_request_no=%s sub_code=%s", in->out_refund_no,
+            hall_val_str_or_null(r, "sub_code") != NULL ? hall_val_str_or_null(r, "sub_code") : "");
         return HALL_ERR;
     }
     /* answered synchronously: the out_request_no is the refund's name */

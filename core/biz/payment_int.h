@@ -35,8 +35,6 @@ int pay_merchants_fresh(struct hall_ctx *cx);
 struct merchant *pay_merchant_by_id(struct hall_ctx *cx, int id);
 /* both NULL, or the same text */
 int pay_same(const char *a, const char *b);
-/* obj's string member key, or NULL */
-const char *pay_str_of(const struct hall_val *obj, const char *key);
 /* 1 to max ASCII letters and digits */
 int pay_alnum_ok(const char *s, size_t max);
 

@@ -218,14 +218,6 @@ pay_merchant_by_id(struct hall_ctx *cx, int id)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-const char *
-pay_str_of(const struct hall_val *obj, const char *key)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
-}
-
 int
 pay_alnum_ok(const char *s, size_t max)
 {

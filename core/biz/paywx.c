@@ -156,7 +156,7 @@ wx_query(struct hall_ctx *cx, const struct merchant *m, const char *out_no, cons
         *state = "NOT_FOUND";
         return HALL_OK;
     }
-    if (st != 200 || (*state = wx_state(pay_str_of(ans, "trade_state"))) == NULL)
+    if (st != 200 || (*state = wx_state(hall_val_str_or_null(ans, "trade_state"))) == NULL)
         return HALL_ERR;
     return HALL_OK;
 }
@@ -191,10 +191,11 @@ wx_open(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_ope
     if (st != 200) {
         hall_warn(cx, "msg=\"wechatpay: order refused\" out_trade_no=%s http=%ld code=%s",
                   in->out_trade_no, st,
-                  pay_str_of(ans, "code") != NULL ? pay_str_of(ans, "code") : "");
+                  hall_val_str_or_null(ans, "code") != NULL ? hall_val_str_or_null(ans, "code")
+                                                            : "");
         return HALL_ERR;
     }
-    url = pay_str_of(ans, in->mobile ? "h5_url" : "code_url");
+    url = hall_val_str_or_null(ans, in->mobile ? "h5_url" : "code_url");
     if (url == NULL || strlen(url) > 2048)
         return HALL_ERR;
     /* H5: back to the hall's page after the payment (redirect_url, encoded) */
@@ -243,15 +244,16 @@ wx_refund(struct hall_ctx *cx, const struct merchant *m, const struct hall_pay_r
     hall_val_set_str(cx->pool, amt, "currency", "CNY");
     if (wx_call(cx, m, "POST", "/v3/refund/domestic/refunds", b, &st, &ans) != HALL_OK)
         return HALL_ERR;
-    s = pay_str_of(ans, "status");
-    if (st != 200 || s == NULL || !pay_alnum_ok(pay_str_of(ans, "refund_id"), 64) ||
+    s = hall_val_str_or_null(ans, "status");
+    if (st != 200 || s == NULL || !pay_alnum_ok(hall_val_str_or_null(ans, "refund_id"), 64) ||
         (strcmp(s, "SUCCESS") != 0 && strcmp(s, "PROCESSING") != 0)) {
         hall_warn(cx, "msg=\"wechatpay: refund refused\" out_refund_no=%s http=%ld code=%s",
                   in->out_refund_no, st,
-                  pay_str_of(ans, "code") != NULL ? pay_str_of(ans, "code") : "");
+                  hall_val_str_or_null(ans, "code") != NULL ? hall_val_str_or_null(ans, "code")
+                                                            : "");
         return HALL_ERR;
     }
-    *refund_no = pay_str_of(ans, "refund_id");
+    *refund_no = hall_val_str_or_null(ans, "refund_id");
     *state = s;
     return HALL_OK;
 }
@@ -292,9 +294,9 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
     out->why = "format";
     j = hall_val_parse(cx->pool, in->body, in->len, NULL, 0);
     res = hall_val_get(j, "resource");
-    ev = pay_str_of(j, "event_type");
-    if (res == NULL || ev == NULL || pay_str_of(res, "algorithm") == NULL ||
-        strcmp(pay_str_of(res, "algorithm"), "AEAD_AES_256_GCM") != 0)
+    ev = hall_val_str_or_null(j, "event_type");
+    if (res == NULL || ev == NULL || hall_val_str_or_null(res, "algorithm") == NULL ||
+        strcmp(hall_val_str_or_null(res, "algorithm"), "AEAD_AES_256_GCM") != 0)
         return HALL_ERR;
     /* the account is the one whose APIv3 key opens the resource (several
      * accounts may share one public key) */
@@ -305,9 +307,9 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
         if (m->ready && strcmp(m->driver, "wechatpay_v3") == 0 &&
             strcmp(m->platform_key_id, serial) == 0 &&
             hall_rsa_verify(cx->pool, m->peer, msg, strlen(msg), sig))
-            text = hall_gcm_open(cx->pool, m->apiv3, pay_str_of(res, "nonce"),
-                                 pay_str_of(res, "associated_data"), pay_str_of(res, "ciphertext"),
-                                 &n);
+            text = hall_gcm_open(cx->pool, m->apiv3, hall_val_str_or_null(res, "nonce"),
+                                 hall_val_str_or_null(res, "associated_data"),
+                                 hall_val_str_or_null(res, "ciphertext"), &n);
     }
     if (text == NULL)
         return HALL_ERR;
@@ -315,13 +317,13 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
     plain = hall_val_parse(cx->pool, text, n, NULL, 0);
     if (plain == NULL)
         return HALL_ERR;
-    mch = pay_str_of(plain, "mchid");
+    mch = hall_val_str_or_null(plain, "mchid");
     if (mch == NULL || strcmp(mch, m->merchant_id) != 0) {
         out->why = "merchant";
         return HALL_ERR;
     }
     out->merchant_ref = m->id;
-    out->out_trade_no = pay_str_of(plain, "out_trade_no");
+    out->out_trade_no = hall_val_str_or_null(plain, "out_trade_no");
     /* one WeChat account may have several rows (its row deactivated and the
      * account entered again): the notification is of the row its trade was
      * opened with, when that row is this account with this APIv3 key */
@@ -341,13 +343,13 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
             CRYPTO_memcmp(t->apiv3, m->apiv3, sizeof(m->apiv3)) == 0)
             out->merchant_ref = t->id;
     }
-    out->trade_no = pay_str_of(plain, "transaction_id");
+    out->trade_no = hall_val_str_or_null(plain, "transaction_id");
     amt = hall_val_get(plain, "amount");
     if (strncmp(ev, "REFUND.", 7) == 0) {
         out->kind = "refund";
-        out->out_refund_no = pay_str_of(plain, "out_refund_no");
-        out->refund_no = pay_str_of(plain, "refund_id");
-        out->status = pay_str_of(plain, "refund_status");
+        out->out_refund_no = hall_val_str_or_null(plain, "out_refund_no");
+        out->refund_no = hall_val_str_or_null(plain, "refund_id");
+        out->status = hall_val_str_or_null(plain, "refund_status");
         if (out->out_refund_no == NULL || out->status == NULL ||
             int_of(amt, "refund", &out->amount_fen) != HALL_OK)
             return HALL_ERR;
@@ -355,13 +357,14 @@ wx_notice(struct hall_ctx *cx, const struct hall_pay_inbound *in, struct hall_pa
     }
     if (strcmp(ev, "TRANSACTION.SUCCESS") != 0)
         return HALL_ERR;
-    if (pay_str_of(plain, "appid") == NULL || strcmp(pay_str_of(plain, "appid"), m->app_id) != 0) {
+    if (hall_val_str_or_null(plain, "appid") == NULL ||
+        strcmp(hall_val_str_or_null(plain, "appid"), m->app_id) != 0) {
         out->why = "merchant";
         return HALL_ERR;
     }
     out->kind = "paid";
-    out->status = pay_str_of(plain, "trade_state");
-    out->paid_at = pay_str_of(plain, "success_time");
+    out->status = hall_val_str_or_null(plain, "trade_state");
+    out->paid_at = hall_val_str_or_null(plain, "success_time");
     if (int_of(amt, "total", &out->amount_fen) != HALL_OK)
         return HALL_ERR;
     return HALL_OK;

@@ -69,14 +69,6 @@ const struct hall_stmt hall_produce_stmts[] = {
     {NULL, NULL, 0},
 };
 
-static const char *
-form_get(const struct hall_val *form, const char *name)
-{
-    const struct hall_val *v = hall_val_get(form, name);
-
-    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
-}
-
 /* the subject of an order's certificate, from its form */
 struct subject {
     const char *cn, *org, *uscc, *ric;
@@ -91,19 +83,19 @@ subject_of(const char *cert_type, const struct hall_val *form, const char *fallb
     s->uscc = "";
     s->ric = "";
     if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0) {
-        s->cn = form_get(form, "org_name");
+        s->cn = hall_val_str(form, "org_name");
         s->org = s->cn;
-        s->uscc = form_get(form, "org_id");
+        s->uscc = hall_val_str(form, "org_id");
     } else {
-        s->cn = form_get(form, "app_name");
+        s->cn = hall_val_str(form, "app_name");
         if (*s->cn == '\0')
-            s->cn = form_get(form, "agent_name");
-        s->ric = form_get(form, "app_ric");
+            s->cn = hall_val_str(form, "agent_name");
+        s->ric = hall_val_str(form, "app_ric");
         if (*s->ric == '\0')
-            s->ric = form_get(form, "agent_ric");
+            s->ric = hall_val_str(form, "agent_ric");
         if (strcmp(cert_type, "org_person") == 0) {
-            s->org = form_get(form, "org_name");
-            s->uscc = form_get(form, "org_id");
+            s->org = hall_val_str(form, "org_name");
+            s->uscc = hall_val_str(form, "org_id");
         }
     }
     if (*s->cn == '\0')
@@ -132,9 +124,9 @@ hall_pin_phone(const char *cert_type, const struct hall_val *form)
         return "";
     /* seeds 000/002: 机构证书 -> the agent, 机构个人/个人证书 -> the applicant */
     if (strcmp(cert_type, "org") == 0 || strcmp(cert_type, "org_business") == 0)
-        return form_get(form, "agent_mobile");
-    p = form_get(form, "app_mobile");
-    return *p != '\0' ? p : form_get(form, "agent_mobile");
+        return hall_val_str(form, "agent_mobile");
+    p = hall_val_str(form, "app_mobile");
+    return *p != '\0' ? p : hall_val_str(form, "agent_mobile");
 }
 
 #define SUPERSEDED 4 /* RFC 5280 CRLReason */

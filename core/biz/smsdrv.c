@@ -264,14 +264,6 @@ aliyun_call(struct hall_ctx *cx, const struct hall_provider_acct *a, const char 
     return hall_val_parse(pool, r.body, r.len, NULL, 0);
 }
 
-static const char *
-str_of(const struct hall_val *obj, const char *key)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
-}
-
 /* the provider's per-number and per-account limits: the job waits and
  * tries again (how long: the limit's period as the message names it) */
 static long
@@ -293,7 +285,8 @@ static void
 aliyun_outcome(struct hall_ctx *cx, long http, struct hall_val *ans, const char *err,
                struct hall_sms_outcome *out)
 {
-    const char *code = str_of(ans, "Code"), *msg = str_of(ans, "Message");
+    const char *code = hall_val_str_or_null(ans, "Code"),
+               *msg = hall_val_str_or_null(ans, "Message");
 
     if (http == 0) {
         out->error = hall_psprintf(cx->pool, "sms: %s", err);
@@ -352,7 +345,7 @@ aliyun_sent_before(struct hall_ctx *cx, const struct hall_provider_acct *a, cons
         return -1;
     list = hall_val_get(hall_val_get(ans, "SmsSendDetailDTOs"), "SmsSendDetailDTO");
     for (d = list != NULL ? list->first : NULL; d != NULL; d = d->next) {
-        const char *id = str_of(d, "OutId");
+        const char *id = hall_val_str_or_null(d, "OutId");
 
         if (id != NULL && strcmp(id, m->out_id) == 0)
             return 1;
@@ -395,7 +388,7 @@ aliyun_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const struc
     aliyun_outcome(cx, http, ans, err, out);
     if (out->error != NULL)
         return;
-    biz = str_of(ans, "BizId");
+    biz = hall_val_str_or_null(ans, "BizId");
     out->provider_id = biz != NULL && strlen(biz) <= 64 ? biz : NULL;
     out->sent = 1;
 }
@@ -504,7 +497,7 @@ tencent_failed(struct hall_ctx *cx, long http, const struct hall_val *resp, cons
                struct hall_sms_outcome *out)
 {
     const struct hall_val *e = hall_val_get(resp, "Error");
-    const char *code = str_of(e, "Code"), *msg = str_of(e, "Message");
+    const char *code = hall_val_str_or_null(e, "Code"), *msg = hall_val_str_or_null(e, "Message");
 
     if (http == 0) {
         out->error = hall_psprintf(cx->pool, "sms: %s", err);
@@ -556,7 +549,7 @@ tencent_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const stru
             return;
         list = hall_val_get(resp, "PullSmsSendStatusSet");
         for (v = list != NULL ? list->first : NULL; v != NULL; v = v->next) {
-            const char *ctx = str_of(v, "SessionContext");
+            const char *ctx = hall_val_str_or_null(v, "SessionContext");
 
             if (ctx != NULL && strcmp(ctx, m->out_id) == 0) {
                 out->sent = 1;
@@ -580,12 +573,13 @@ tencent_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const stru
         return;
     st = hall_val_get(resp, "SendStatusSet");
     st = st != NULL ? st->first : NULL;
-    if (str_of(st, "Code") == NULL) {
+    if (hall_val_str_or_null(st, "Code") == NULL) {
         out->error = "sms: no SendStatusSet";
         return;
     }
-    if (strcmp(str_of(st, "Code"), "Ok") != 0) {
-        const char *code = str_of(st, "Code"), *msg = str_of(st, "Message");
+    if (strcmp(hall_val_str_or_null(st, "Code"), "Ok") != 0) {
+        const char *code = hall_val_str_or_null(st, "Code"),
+                   *msg = hall_val_str_or_null(st, "Message");
 
         out->retry_after_s = tencent_limit(code);
         out->error =
@@ -596,8 +590,9 @@ tencent_send(struct hall_ctx *cx, const struct hall_provider_acct *a, const stru
                                 msg != NULL ? msg : "");
         return;
     }
-    out->provider_id = str_of(st, "SerialNo") != NULL && strlen(str_of(st, "SerialNo")) <= 64
-                           ? str_of(st, "SerialNo")
+    out->provider_id = hall_val_str_or_null(st, "SerialNo") != NULL &&
+                               strlen(hall_val_str_or_null(st, "SerialNo")) <= 64
+                           ? hall_val_str_or_null(st, "SerialNo")
                            : NULL;
     out->sent = 1;
 }
@@ -618,7 +613,8 @@ void
 hall_sms_deliver(struct hall_ctx *cx, const struct hall_val *payload, const char *idem_key,
                  long attempts, struct hall_sms_outcome *out)
 {
-    const char *phone = str_of(payload, "phone"), *kind = str_of(payload, "kind");
+    const char *phone = hall_val_str_or_null(payload, "phone"),
+               *kind = hall_val_str_or_null(payload, "kind");
     const struct hall_val *params = hall_val_get(payload, "params");
     const struct hall_sms_tpl *t = hall_sms_tpl_get(kind);
     const struct sms_driver *d;
@@ -631,7 +627,8 @@ hall_sms_deliver(struct hall_ctx *cx, const struct hall_val *payload, const char
         out->error = "bad payload: no template";
         return;
     }
-    if (hall_provider_account(cx, "sms", str_of(payload, "partner"), "sms", &a) != HALL_OK) {
+    if (hall_provider_account(cx, "sms", hall_val_str_or_null(payload, "partner"), "sms", &a) !=
+        HALL_OK) {
         out->error = "sms: no account";
         return;
     }

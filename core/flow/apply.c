@@ -160,14 +160,14 @@ hall_flow_submit_save(struct hall_req *req, struct hall_val *form, struct hall_f
     int64_t total;
 
     s->ship_fen = 0;
-    if (strcmp(hall_form_str(form, "shipping"), "prepaid") == 0) {
+    if (strcmp(hall_val_str(form, "shipping"), "prepaid") == 0) {
         struct hall_quote q;
 
         /* the fee is the courier's for this address, added to the bill */
-        if (hall_flow_shipping_quote(req, hall_form_str(form, "mail_province"),
-                                     hall_form_str(form, "mail_city"),
-                                     hall_form_str(form, "mail_district"),
-                                     hall_form_str(form, "mail_town"), &q) != HALL_OK)
+        if (hall_flow_shipping_quote(req, hall_val_str(form, "mail_province"),
+                                     hall_val_str(form, "mail_city"),
+                                     hall_val_str(form, "mail_district"),
+                                     hall_val_str(form, "mail_town"), &q) != HALL_OK)
             return HALL_OK;
         if (!q.prepaid)
             return hall_msg(req, HALL_M_NO_PREPAID_HERE, "shipping", q.carrier);

@@ -46,8 +46,8 @@ hall_change_check(struct hall_req *req, unsigned bits, const struct hall_val *ol
             unjudged = 1;
             continue;
         }
-        was = hall_form_str(old, f->name);
-        now = hall_form_str(form, f->name);
+        was = hall_val_str(old, f->name);
+        now = hall_val_str(form, f->name);
         if (strcmp(was, now) == 0)
             continue;
         if (f->flags & HALL_FF_CHANGE)

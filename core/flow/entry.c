@@ -123,7 +123,7 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     {
         /* 证书算法 where the partner sells on both hierarchies (products.ca,
          * sql/114): ECDSA unless the form chose SM2 */
-        const char *ca = hall_form_str(form, "ca");
+        const char *ca = hall_val_str(form, "ca");
         int i, ecc = 0, sm2 = 0;
 
         for (i = 0; i < hall_dbres_rows(prods); i++) {
@@ -165,7 +165,7 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     {
         /* more than one 到付 carrier: the applicant picks one (the first
          * unless the form named another) */
-        const char *c, *chosen = hall_form_str(form, "carrier");
+        const char *c, *chosen = hall_val_str(form, "carrier");
         struct hall_val *cl = NULL;
         int i, any = 0;
 
@@ -186,11 +186,11 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
         hall_val_set_bool(req->pool, ctx, "carrier_choice", i > 1);
     }
     hall_val_set_bool(req->pool, ctx, "ship_prepaid",
-                      strcmp(hall_form_str(form, "shipping"), "prepaid") == 0);
+                      strcmp(hall_val_str(form, "shipping"), "prepaid") == 0);
     hall_val_set_bool(req->pool, ctx, "invoice_no",
-                      strcmp(hall_form_str(form, "invoice"), "no") == 0);
+                      strcmp(hall_val_str(form, "invoice"), "no") == 0);
     hall_val_set_bool(req->pool, ctx, "title_person",
-                      strcmp(hall_form_str(form, "invoice_title_type"), "person") == 0);
+                      strcmp(hall_val_str(form, "invoice_title_type"), "person") == 0);
     if (p->promotion[0] != '\0') {
         char err[64];
         struct hall_val *promo =
@@ -271,7 +271,7 @@ hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const cha
         /* a level already named by the field check is not judged twice */
         if (has_error(e, name))
             return HALL_OK;
-        codes[i] = hall_form_str(form, name);
+        codes[i] = hall_val_str(form, name);
         if (*codes[i] != '\0') {
             deepest = codes[i];
             deepest_i = i;
@@ -344,10 +344,10 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
             hall_msg_add(req, e, HALL_M_INVOICE_TITLE_TYPE, "invoice_title_type");
         else
             hall_val_set_str(req->pool, form, "invoice_title_type", tt);
-        if (*hall_form_str(form, "invoice_title") == '\0' && !has_error(e, "invoice_title"))
+        if (*hall_val_str(form, "invoice_title") == '\0' && !has_error(e, "invoice_title"))
             hall_msg_add(req, e, HALL_M_INVOICE_TITLE, "invoice_title");
         /* organisations need the taxpayer ID on an e-invoice to claim it */
-        if (tt != NULL && strcmp(tt, "org") == 0 && *hall_form_str(form, "invoice_taxid") == '\0' &&
+        if (tt != NULL && strcmp(tt, "org") == 0 && *hall_val_str(form, "invoice_taxid") == '\0' &&
             !has_error(e, "invoice_taxid"))
             hall_msg_add(req, e, HALL_M_INVOICE_TAXID, "invoice_taxid");
     } else if (in_groups("invoice")) {
@@ -357,7 +357,7 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
     if ((bits & HALL_T_UNIT) && in_groups("bank")) {
         /* seeds 001/004: the basic account belongs to the unit itself */
         if (!has_error(e, "bank_account_name") && !has_error(e, "org_name") &&
-            strcmp(hall_form_str(form, "bank_account_name"), hall_form_str(form, "org_name")) != 0)
+            strcmp(hall_val_str(form, "bank_account_name"), hall_val_str(form, "org_name")) != 0)
             hall_msg_add(req, e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
         if (in_groups("unit") && hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
             return HALL_ERR;

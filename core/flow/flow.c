@@ -213,12 +213,6 @@ hall_flow_url(struct hall_req *req, const char *fmt, ...)
     return hall_psprintf(req->pool, "%s/%s%s", hall_req_base(req), flow->business, rest);
 }
 
-const char *
-hall_form_str(const struct hall_val *form, const char *name)
-{
-    return hall_val_str(form, name);
-}
-
 /* ---- the order ------------------------------------------------------------------ */
 
 /* the order an upload's session read brought (flow_session_load) */
@@ -272,7 +266,7 @@ hall_flow_form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall
     const struct hall_field *fd;
 
     for (fd = hall_fields; fd->name != NULL; fd++)
-        hall_val_set_str(req->pool, f, fd->name, hall_form_str(form, fd->name));
+        hall_val_set_str(req->pool, f, fd->name, hall_val_str(form, fd->name));
 }
 
 /* a form's order id, the only parameter of several steps */

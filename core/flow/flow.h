@@ -242,8 +242,6 @@ struct hall_dbres *hall_flow_order(struct hall_req *req);
 struct hall_val *hall_flow_form(struct hall_req *req, struct hall_dbres *o);
 /* draft or rejected: the applicant may still change it */
 int hall_flow_editable(struct hall_dbres *o);
-/* a string member of a form, "" when absent */
-const char *hall_form_str(const struct hall_val *form, const char *name);
 /* "f": every catalogue field's value, for the inputs and the print page */
 void hall_flow_form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form);
 

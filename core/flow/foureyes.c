@@ -24,18 +24,11 @@ hall_foureyes_refused(struct hall_req *req, int rc)
     return HALL_ERR; /* the store's failure, answered by the finish */
 }
 
-static const char *
-payload_str(const struct hall_approval *a, const char *key)
-{
-    const struct hall_val *v = hall_val_get(a->payload, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 int
 hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, int64_t approver)
 {
-    const char *login = payload_str(a, "login"), *roles = payload_str(a, "roles");
+    const char *login = hall_val_str(a->payload, "login"),
+               *roles = hall_val_str(a->payload, "roles");
     struct hall_dbres *res;
     struct hall_val *detail = hall_val_obj(cx->pool);
 
@@ -44,7 +37,7 @@ hall_approval_staff_apply(struct hall_ctx *cx, const struct hall_approval *a, in
                      hall_psprintf(cx->pool, "staff:%lld", (long long)a->requested_by));
     hall_val_set_str(cx->pool, detail, "roles", roles);
     if (strcmp(a->kind, "staff_add") == 0) {
-        res = hall_staff_add(cx, login, payload_str(a, "password_hash"), roles);
+        res = hall_staff_add(cx, login, hall_val_str(a->payload, "password_hash"), roles);
         if (res == NULL)
             return HALL_ERR;
         if (hall_dbres_rows(res) == 0)

@@ -158,11 +158,11 @@ check_load(struct hall_req *req, struct check *c)
         return HALL_ERR;
     }
     if (strcmp(c->who, "legal") == 0) {
-        c->name = hall_form_str(form, "legal_name");
-        c->ric = hall_form_str(form, "legal_ric");
+        c->name = hall_val_str(form, "legal_name");
+        c->ric = hall_val_str(form, "legal_ric");
     } else {
-        c->name = hall_form_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
-        c->ric = hall_form_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
+        c->name = hall_val_str(form, strcmp(c->who, "agent") == 0 ? "agent_name" : "app_name");
+        c->ric = hall_val_str(form, strcmp(c->who, "agent") == 0 ? "agent_ric" : "app_ric");
     }
     return HALL_OK;
 }

@@ -79,8 +79,8 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_val_set_str(req->pool, ctx, "print_title", p->print_title);
     /* 证书算法 as the form chose it (new: products.ca) */
     hall_val_set_str(req->pool, ctx, "ca_label",
-                     strcmp(hall_form_str(form, "ca"), "sm2") == 0 ? "SM2（国密算法）"
-                                                                   : "ECDSA（国际算法）");
+                     strcmp(hall_val_str(form, "ca"), "sm2") == 0 ? "SM2（国密算法）"
+                                                                  : "ECDSA（国际算法）");
     hall_val_set_str(req->pool, ctx, "business_sms",
                      hall_business_get(hall_flow_current()->business) != NULL
                          ? hall_business_get(hall_flow_current()->business)->sms
@@ -96,7 +96,7 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
     /* 邮寄费用 of a 到付 parcel: 到付, paid to the carrier, not 0.00元 */
     hall_val_set_bool(req->pool, ctx, "shipping_collect",
-                      strcmp(hall_form_str(form, "shipping"), "collect") == 0);
+                      strcmp(hall_val_str(form, "shipping"), "collect") == 0);
     hall_val_set_str(req->pool, ctx, "amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
     hall_dbres_set(req->pool, ctx, o, 0, "created");
@@ -117,10 +117,10 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     print_sections(req, ctx, form, bit);
     f = (struct hall_val *)hall_val_get(ctx, "f");
     /* the carrier with the way: 顺丰速运到付, 京东快递寄付 */
-    hall_val_set_fmt(req->pool, f, "shipping", "%s%s", hall_form_str(form, "carrier"),
-                     strcmp(hall_form_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
+    hall_val_set_fmt(req->pool, f, "shipping", "%s%s", hall_val_str(form, "carrier"),
+                     strcmp(hall_val_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
     hall_val_set_str(req->pool, f, "invoice",
-                     strcmp(hall_form_str(form, "invoice"), "yes") == 0 ? "电子发票" : "不开票");
+                     strcmp(hall_val_str(form, "invoice"), "yes") == 0 ? "电子发票" : "不开票");
     hall_flow_steps(req, ctx, "print");
     return ctx;
 }

@@ -747,19 +747,19 @@ hall_replace_subject_check(struct hall_req *req, unsigned bit, const struct hall
                            const struct hall_val *old, const struct hall_replace_cert *c,
                            struct hall_errors *e)
 {
-    const char *ric = hall_form_str(old, "app_ric");
+    const char *ric = hall_val_str(old, "app_ric");
 
     if ((bit & HALL_T_APPL) && *ric != '\0' && !hall_errors_has(e, "app_ric") &&
-        strcmp(hall_form_str(form, "app_ric"), ric) != 0)
+        strcmp(hall_val_str(form, "app_ric"), ric) != 0)
         hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT_PII, "app_ric", "申请人身份证号码");
     if ((bit & HALL_T_UNIT) && !hall_errors_has(e, "org_name") &&
-        strcmp(hall_form_str(form, "org_name"), c->org) != 0)
+        strcmp(hall_val_str(form, "org_name"), c->org) != 0)
         hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "org_name", "机构名称", c->org);
     if ((bit & HALL_T_UNIT) && *c->uscc != '\0' && !hall_errors_has(e, "org_id") &&
-        strcmp(hall_form_str(form, "org_id"), c->uscc) != 0)
+        strcmp(hall_val_str(form, "org_id"), c->uscc) != 0)
         hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "org_id", "机构证件号码", c->uscc);
     if ((bit & HALL_T_APPL) && !hall_errors_has(e, "app_name") &&
-        strcmp(hall_form_str(form, "app_name"), c->cn) != 0)
+        strcmp(hall_val_str(form, "app_name"), c->cn) != 0)
         hall_msg_add(req, e, HALL_M_REPLACE_SUBJECT, "app_name", "申请人姓名", c->cn);
 }
 

@@ -71,9 +71,9 @@ carrier_triple(struct hall_req *req, const struct hall_val *form, unsigned bits,
 {
     const char *p = (bits & HALL_T_UNIT) ? "agent" : "app";
 
-    v[0] = hall_form_str(form, hall_psprintf(req->pool, "%s_name", p));
-    v[1] = hall_form_str(form, hall_psprintf(req->pool, "%s_ric", p));
-    v[2] = hall_form_str(form, hall_psprintf(req->pool, "%s_mobile", p));
+    v[0] = hall_val_str(form, hall_psprintf(req->pool, "%s_name", p));
+    v[1] = hall_val_str(form, hall_psprintf(req->pool, "%s_ric", p));
+    v[2] = hall_val_str(form, hall_psprintf(req->pool, "%s_mobile", p));
 }
 
 /* what a passed check is kept under (sql/087): the HMAC of the three,

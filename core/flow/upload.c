@@ -88,7 +88,7 @@ material_find(struct hall_val *list, const char *kind)
     struct hall_val *v;
 
     for (v = list->first; kind != NULL && v != NULL; v = v->next)
-        if (strcmp(hall_form_str(v, "kind"), kind) == 0)
+        if (strcmp(hall_val_str(v, "kind"), kind) == 0)
             return v;
     return NULL;
 }
@@ -99,7 +99,7 @@ static void
 material_help(struct hall_req *req, struct hall_val *v, const char *order_id)
 {
     static const char real[] = "上传的图片必须真实有效和清晰可见，不得做任何修改。";
-    const char *kind = hall_form_str(v, "kind"), *note = NULL;
+    const char *kind = hall_val_str(v, "kind"), *note = NULL;
 
     if (strcmp(kind, "application") == 0)
         note = "请把打印出来的申请表加盖公章，通过扫描或拍照形成电子图片上传。";
@@ -165,7 +165,7 @@ upload_page(struct hall_req *req)
     n = hall_dbres_rows(files);
     for (v = list->first; v != NULL; v = v->next) {
         for (i = 0; i < n; i++)
-            if (strcmp(hall_dbres_str(files, i, "kind"), hall_form_str(v, "kind")) == 0) {
+            if (strcmp(hall_dbres_str(files, i, "kind"), hall_val_str(v, "kind")) == 0) {
                 hall_dbres_set(req->pool, v, files, i, "file_id=id");
                 hall_val_set_str(
                     req->pool, v, "size",
@@ -221,8 +221,8 @@ do_upload(struct hall_req *req)
     m = material_find(asked, kind);
     if (m == NULL)
         return hall_msg(req, HALL_M_MATERIAL_NOT_NEEDED, "kind");
-    kind = hall_form_str(m, "kind");
-    label = hall_form_str(m, "label");
+    kind = hall_val_str(m, "kind");
+    label = hall_val_str(m, "label");
     status = hall_file_store(req->cx, hall_req_upload(req, "file"), hall_file_materials,
                              "jpg、jpeg、bmp、gif、pdf", &st, &err);
     if (status != 0)
@@ -334,14 +334,14 @@ do_uploaded(struct hall_req *req)
         return HALL_OK;
     n = hall_dbres_rows(files);
     for (m = asked->first; m != NULL; m = m->next) {
-        const char *kind = hall_form_str(m, "kind");
+        const char *kind = hall_val_str(m, "kind");
         int have = 0;
 
         for (i = 0; i < n; i++)
             if (strcmp(hall_dbres_str(files, i, "kind"), kind) == 0)
                 have = 1;
         if (!have)
-            hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, kind, hall_form_str(m, "label"));
+            hall_msg_add(req, &e, HALL_M_UPLOAD_MISSING, kind, hall_val_str(m, "label"));
     }
     if (hall_flow_current()->order_ready != NULL &&
         hall_flow_current()->order_ready(req, hall_dbres_int(o, 0, "id"), &e) != HALL_OK)

@@ -25,14 +25,6 @@ roles_label(struct hall_req *req, const char *list)
     return out;
 }
 
-static const char *
-payload_str(const struct hall_val *payload, const char *key)
-{
-    const struct hall_val *v = payload != NULL ? hall_val_get(payload, key) : NULL;
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 /* what a request asks, in words (never a password's hash) */
 static const char *
 approval_what(struct hall_req *req, const char *kind, const char *subject,
@@ -40,23 +32,23 @@ approval_what(struct hall_req *req, const char *kind, const char *subject,
 {
     const struct hall_val *amount = payload != NULL ? hall_val_get(payload, "amount_fen") : NULL;
 
-    if (strcmp(kind, "revoke") == 0 && *payload_str(payload, "es_id") != '\0')
+    if (strcmp(kind, "revoke") == 0 && *hall_val_str(payload, "es_id") != '\0')
         return hall_psprintf(
             req->pool, "注销电子印章 %s 并吊销其专用证书 %s，原因：%s",
-            payload_str(payload, "es_id"), subject,
-            hall_pki_reason_label(hall_pki_reason_code(payload_str(payload, "reason"))));
+            hall_val_str(payload, "es_id"), subject,
+            hall_pki_reason_label(hall_pki_reason_code(hall_val_str(payload, "reason"))));
     if (strcmp(kind, "revoke") == 0)
         return hall_psprintf(
             req->pool, "吊销证书 %s，原因：%s", subject,
-            hall_pki_reason_label(hall_pki_reason_code(payload_str(payload, "reason"))));
+            hall_pki_reason_label(hall_pki_reason_code(hall_val_str(payload, "reason"))));
     if (strcmp(kind, "refund") == 0)
         return hall_psprintf(req->pool, "退费编号 %s，金额 %s 元", subject,
                              hall_yuan(req->pool, amount != NULL ? amount->i : 0));
     if (strcmp(kind, "staff_add") == 0)
         return hall_psprintf(req->pool, "新建账号 %s，角色：%s", subject,
-                             roles_label(req, payload_str(payload, "roles")));
+                             roles_label(req, hall_val_str(payload, "roles")));
     return hall_psprintf(req->pool, "账号 %s 的角色改为：%s", subject,
-                         roles_label(req, payload_str(payload, "roles")));
+                         roles_label(req, hall_val_str(payload, "roles")));
 }
 
 static void
@@ -182,7 +174,7 @@ approvals_decide(struct hall_req *req, int approve)
             return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
         if (strcmp(rf.status, "requested") != 0)
             return hall_msg(req, HALL_M_APPROVAL_STALE, NULL, refund_status_label(rf.status));
-        rc = refund_apply(req, &rf, 'A', payload_str(a.payload, "note"),
+        rc = refund_apply(req, &rf, 'A', hall_val_str(a.payload, "note"),
                           hall_psprintf(req->pool, "staff:%lld", (long long)a.requested_by), &done);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);

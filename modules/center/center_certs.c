@@ -161,7 +161,7 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
             struct hall_val *h =
                 hall_dbres_pii_json(req->cx, seals, i, hall_dbres_col(seals, "holder_enc"));
 
-            name = h != NULL ? hall_form_str(h, "name") : "";
+            name = h != NULL ? hall_val_str(h, "name") : "";
         }
         it = hall_val_push_obj(req->pool, list);
         hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(kind));

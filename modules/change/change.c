@@ -85,7 +85,7 @@ static int
 seal_name_check(struct hall_req *req, unsigned bit, const struct hall_replace_cert *c,
                 const struct hall_val *form, struct hall_errors *e)
 {
-    const char *org = hall_form_str(form, "org_name");
+    const char *org = hall_val_str(form, "org_name");
     struct hall_dbres *r;
     char bad[8];
 
@@ -186,7 +186,7 @@ do_apply(struct hall_req *req)
     return hall_replace_submit_save(
         req, &a,
         &(struct hall_replace_save){
-            hall_form_str(a.form, (a.bit & HALL_T_UNIT) ? "org_name" : "app_name"), 1, fee,
+            hall_val_str(a.form, (a.bit & HALL_T_UNIT) ? "org_name" : "app_name"), 1, fee,
             "shipping"});
 }
 

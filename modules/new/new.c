@@ -70,21 +70,21 @@ apply_page(struct hall_req *req)
                                                 : ""));
         if (pre != NULL) {
             /* the partner's data: unit or person, as the link said */
-            const char *t = hall_form_str(pre, "cert_type");
+            const char *t = hall_val_str(pre, "cert_type");
 
             cur_type = t;
             if (strcmp(t, "org") == 0) {
-                hall_val_set_str(req->pool, form, "org_name", hall_form_str(pre, "org_name"));
-                hall_val_set_str(req->pool, form, "org_id", hall_form_str(pre, "org_id"));
+                hall_val_set_str(req->pool, form, "org_name", hall_val_str(pre, "org_name"));
+                hall_val_set_str(req->pool, form, "org_id", hall_val_str(pre, "org_id"));
                 hall_val_set_str(req->pool, form, "bank_account_name",
-                                 hall_form_str(pre, "org_name"));
-                hall_val_set_str(req->pool, form, "invoice_title", hall_form_str(pre, "org_name"));
+                                 hall_val_str(pre, "org_name"));
+                hall_val_set_str(req->pool, form, "invoice_title", hall_val_str(pre, "org_name"));
             } else {
-                hall_val_set_str(req->pool, form, "app_name", hall_form_str(pre, "name"));
-                hall_val_set_str(req->pool, form, "app_ric", hall_form_str(pre, "ric"));
-                hall_val_set_str(req->pool, form, "app_mobile", hall_form_str(pre, "mobile"));
-                hall_val_set_str(req->pool, form, "app_email", hall_form_str(pre, "email"));
-                hall_val_set_str(req->pool, form, "invoice_title", hall_form_str(pre, "name"));
+                hall_val_set_str(req->pool, form, "app_name", hall_val_str(pre, "name"));
+                hall_val_set_str(req->pool, form, "app_ric", hall_val_str(pre, "ric"));
+                hall_val_set_str(req->pool, form, "app_mobile", hall_val_str(pre, "mobile"));
+                hall_val_set_str(req->pool, form, "app_email", hall_val_str(pre, "email"));
+                hall_val_set_str(req->pool, form, "invoice_title", hall_val_str(pre, "name"));
             }
             hall_val_set_bool(req->pool, ctx, "prefilled", 1);
         }
@@ -213,7 +213,7 @@ do_apply(struct hall_req *req)
     /* the algorithm chosen, kept with the form for its page and the print */
     hall_val_set_str(req->pool, form, "ca", ca != NULL ? ca : hall_dbres_str(prods, chosen, "ca"));
     s.cert_type = type;
-    s.subject = hall_form_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name");
+    s.subject = hall_val_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name");
     s.years = years;
     s.cert_fen = hall_price_cert(&price, (int)years, s.seal);
     return hall_flow_submit_save(req, form, &s, paid_field(s.o, type, years, s.seal));

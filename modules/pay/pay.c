@@ -160,8 +160,8 @@ pay_page(struct hall_req *req)
 
         hall_val_set_bool(req->pool, ctx, "reissue", 1);
         if (form != NULL && form->type == HALL_V_OBJ) {
-            hall_val_set_str(req->pool, ctx, "price_reissue", hall_form_str(form, "price_reissue"));
-            hall_val_set_str(req->pool, ctx, "price_medium", hall_form_str(form, "price_medium"));
+            hall_val_set_str(req->pool, ctx, "price_reissue", hall_val_str(form, "price_reissue"));
+            hall_val_set_str(req->pool, ctx, "price_medium", hall_val_str(form, "price_medium"));
         }
     }
     if (strcmp(status, "unpaid") == 0) {

@@ -660,14 +660,6 @@ do_issue(struct hall_req *req)
         req, hall_psprintf(req->pool, "/admin/pki/production?done=%lld", (long long)id), msg);
 }
 
-static const char *
-form_get(const struct hall_val *form, const char *name)
-{
-    const struct hall_val *v = hall_val_get(form, name);
-
-    return v != NULL && v->type == HALL_V_STR && v->str != NULL ? v->str : "";
-}
-
 /* 邮寄: the parcel is booked first with the carrier's driver (idempotent
  * per order: SF finds an orderId booked before), then the order moves with
  * its SMS in one transaction; an order that moved meanwhile gets its parcel
@@ -710,21 +702,21 @@ do_ship(struct hall_req *req)
     /* 寄付 (prepaid with the bill) or 到付 (the receiver pays), booked with
      * the carrier the order names: 寄付 the quote's (京东快递, seed 001),
      * 到付 the one of the partner's page the applicant chose */
-    prepaid = strcmp(form_get(form, "shipping"), "prepaid") == 0;
-    carrier = form_get(form, "carrier");
+    prepaid = strcmp(hall_val_str(form, "shipping"), "prepaid") == 0;
+    carrier = hall_val_str(form, "carrier");
     if (*carrier == '\0')
         carrier = prepaid ? HALL_PREPAID_CARRIER
                           : hall_carrier_name(hall_dbres_str(res, 0, "collect_carrier"));
     parcel.order_no = order_no;
     parcel.carrier = hall_courier_code(carrier);
     parcel.prepaid = prepaid;
-    parcel.receiver = form_get(form, "mail_receiver");
-    parcel.phone = form_get(form, "mail_mobile");
-    parcel.province = form_get(form, "mail_province");
-    parcel.city = form_get(form, "mail_city");
-    parcel.district = form_get(form, "mail_district");
-    parcel.town = form_get(form, "mail_town");
-    parcel.address = form_get(form, "mail_address");
+    parcel.receiver = hall_val_str(form, "mail_receiver");
+    parcel.phone = hall_val_str(form, "mail_mobile");
+    parcel.province = hall_val_str(form, "mail_province");
+    parcel.city = hall_val_str(form, "mail_city");
+    parcel.district = hall_val_str(form, "mail_district");
+    parcel.town = hall_val_str(form, "mail_town");
+    parcel.address = hall_val_str(form, "mail_address");
     if (parcel.carrier == NULL)
         return hall_msg(req, HALL_M_COURIER_DOWN, NULL);
     /* within the module's cap on workers waiting on providers */
@@ -761,7 +753,7 @@ do_ship(struct hall_req *req)
         return HALL_ERR;
     /* seed 001: the tracking number goes by SMS to the agent (the
      * applicant for a natural person's certificate) */
-    phone = form_get(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
+    phone = hall_val_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
     if (strlen(phone) == 11 &&
         hall_sms_queue(req->cx, hall_psprintf(req->pool, "sms-shipped-%lld", (long long)id), phone,
                        partner, prepaid ? HALL_SMST_shipped : HALL_SMST_shipped_collect, "carrier",

@@ -124,7 +124,7 @@ do_apply(struct hall_req *req)
     hall_replace_fields_check(req, &a);
     /* the new certificate carries the old one's subject: the unit is that one */
     if ((a.bit & HALL_T_UNIT) && !hall_errors_has(&a.e, "org_name") &&
-        strcmp(hall_form_str(a.form, "org_name"), a.c.org) != 0)
+        strcmp(hall_val_str(a.form, "org_name"), a.c.org) != 0)
         hall_msg_add(req, &a.e, HALL_M_SERIAL_ORG_MISMATCH, "org_name", a.c.org);
     if (hall_replace_submit_checked(req, &a) != HALL_OK)
         return HALL_OK;

@@ -51,8 +51,8 @@ holders_follow(struct hall_req *req, int64_t order_id, struct seal_save *ss)
     for (i = 0; i < n; i++) {
         struct hall_val *h =
             hall_dbres_pii_json(req->cx, old, i, hall_dbres_col(old, "holder_enc"));
-        const char *name = h != NULL ? hall_form_str(h, "name") : "";
-        const char *ric = h != NULL ? hall_form_str(h, "ric") : "";
+        const char *name = h != NULL ? hall_val_str(h, "name") : "";
+        const char *ric = h != NULL ? hall_val_str(h, "ric") : "";
         int to_row = 0;
 
         for (k = 0; k < c->n && to_row == 0; k++) {
@@ -159,7 +159,7 @@ static void
 glyphs_check(struct hall_req *req, const struct hall_seal_choice *c, const struct hall_val *form,
              struct hall_errors *e)
 {
-    const char *org = hall_form_str(form, "org_name");
+    const char *org = hall_val_str(form, "org_name");
     int i, org_asked = hall_errors_has(e, "org_name");
     char bad[8];
 
@@ -253,7 +253,7 @@ do_apply(struct hall_req *req)
             years = it->years;
         if (it->style == HALL_SEAL_AUTO) {
             ss->png[i] =
-                hall_sealimg_render(req->pool, it->kind, hall_form_str(form, "org_name"),
+                hall_sealimg_render(req->pool, it->kind, hall_val_str(form, "org_name"),
                                     it->name != NULL ? it->name : "", &ss->png_len[i], NULL);
             if (ss->png[i] == NULL)
                 return hall_msg(req, HALL_M_SEAL_APPLY_UNDRAWABLE,
@@ -264,7 +264,7 @@ do_apply(struct hall_req *req)
     hall_val_set_str(req->pool, form, "choice_cert_type", "电子签章");
     hall_val_set_fmt(req->pool, form, "choice_seal", "%d枚", c->n);
     s.cert_type = "org";
-    s.subject = hall_form_str(form, "org_name");
+    s.subject = hall_val_str(form, "org_name");
     s.product_id = ss->product[HALL_SEAL_ORG];
     s.years = years;
     s.cert_fen = total;
@@ -403,9 +403,9 @@ apply_page(struct hall_req *req)
                     hall_dbres_pii_json(req->cx, items, row, hall_dbres_col(items, "holder_enc"));
 
                 if (h != NULL) {
-                    hall_val_set_str(req->pool, r, "name", hall_form_str(h, "name"));
-                    hall_val_set_str(req->pool, r, "ric", hall_form_str(h, "ric"));
-                    hall_val_set_str(req->pool, r, "mobile", hall_form_str(h, "mobile"));
+                    hall_val_set_str(req->pool, r, "name", hall_val_str(h, "name"));
+                    hall_val_set_str(req->pool, r, "ric", hall_val_str(h, "ric"));
+                    hall_val_set_str(req->pool, r, "mobile", hall_val_str(h, "mobile"));
                 }
                 st = strcmp(hall_dbres_str(items, row, "style"), "cutout") == 0;
                 y = (int)hall_dbres_int(items, row, "years");
@@ -450,7 +450,7 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *h =
             hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
-        const char *name = h != NULL ? hall_form_str(h, "name") : "";
+        const char *name = h != NULL ? hall_val_str(h, "name") : "";
         struct hall_val *v = hall_val_push_obj(req->pool, list);
 
         hall_val_set_fmt(req->pool, v, "kind", "holder_id_%s", hall_dbres_str(res, i, "position"));
@@ -486,7 +486,7 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
             struct hall_val *h =
                 hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
-            name = h != NULL ? hall_form_str(h, "name") : "";
+            name = h != NULL ? hall_val_str(h, "name") : "";
         }
         what = *name == '\0' ? hall_seal_kind_label(k)
                : k == HALL_SEAL_PERSON
@@ -507,8 +507,8 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
 
         if (h == NULL)
             return HALL_ERR;
-        if (!holder_verified(req->cx, res, i, hall_form_str(h, "mobile")))
-            hall_msg_add(req, e, HALL_M_SEAL_HOLDER_UNVERIFIED, NULL, hall_form_str(h, "name"));
+        if (!holder_verified(req->cx, res, i, hall_val_str(h, "mobile")))
+            hall_msg_add(req, e, HALL_M_SEAL_HOLDER_UNVERIFIED, NULL, hall_val_str(h, "name"));
     }
     return HALL_OK;
 }

@@ -128,9 +128,9 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
             /* the holder's own phone (sql/053): the PIN and the medium go to it */
             hall_val_set_bool(req->pool, it, "person", 1);
             hall_val_set_str(req->pool, it, "holder_mobile",
-                             mobile_masked(req->pool, hall_form_str(h, "mobile")));
+                             mobile_masked(req->pool, hall_val_str(h, "mobile")));
             hall_val_set_bool(req->pool, it, "holder_verified",
-                              holder_verified(req->cx, res, i, hall_form_str(h, "mobile")));
+                              holder_verified(req->cx, res, i, hall_val_str(h, "mobile")));
         }
     }
     return list;
@@ -285,8 +285,8 @@ holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **
     h = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "holder_enc"));
     if (h == NULL)
         return NULL; /* a stored row we cannot read: the hall's mistake (500) */
-    *name = hall_form_str(h, "name");
-    *mobile = hall_form_str(h, "mobile");
+    *name = hall_val_str(h, "name");
+    *mobile = hall_val_str(h, "mobile");
     if (strlen(*mobile) != 11) {
         hall_msg(req, HALL_M_SEAL_HOLDER_NO_MOBILE, NULL, *name);
         return NULL;

@@ -90,7 +90,7 @@ admin_seals(struct hall_req *req)
                 hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
             /* the holder's name only: operators never see the ID number here */
-            name = h != NULL ? hall_form_str(h, "name") : "";
+            name = h != NULL ? hall_val_str(h, "name") : "";
         }
         hall_val_set_str(req->pool, s, "name", name);
         hall_val_set_str(req->pool, s, "kind_label", seal_kind_text(kind));

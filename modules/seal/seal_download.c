@@ -151,7 +151,7 @@ seals_page(struct hall_req *req)
             struct hall_val *h =
                 hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
 
-            name = h != NULL ? hall_form_str(h, "name") : "";
+            name = h != NULL ? hall_val_str(h, "name") : "";
         }
         hall_val_set_str(req->pool, it, "kind_label", seal_kind_text(kind));
         hall_val_set_str(req->pool, it, "name", name);

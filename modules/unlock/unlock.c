@@ -51,9 +51,9 @@ holder_phone(const struct hall_val *form, const char *cert_type)
     const char *p;
 
     if (strcmp(cert_type, "org") == 0)
-        return hall_form_str(form, "agent_mobile");
-    p = hall_form_str(form, "app_mobile");
-    return *p != '\0' ? p : hall_form_str(form, "agent_mobile");
+        return hall_val_str(form, "agent_mobile");
+    p = hall_val_str(form, "app_mobile");
+    return *p != '\0' ? p : hall_val_str(form, "agent_mobile");
 }
 
 /* 解锁费 + 介质费: the one price function's total, the medium the one-off part */

@@ -171,38 +171,6 @@ lang_init(int argc, char **argv)
     }
 }
 
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    unsigned char *p;
-    size_t got = 0;
-
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > FILE_MAX) {
-        close(fd);
-        errno = EFBIG;
-        return NULL;
-    }
-    p = malloc((size_t)sb.st_size + 1);
-    if (p == NULL)
-        abort();
-    while (got < (size_t)sb.st_size) {
-        ssize_t r = read(fd, p + got, (size_t)sb.st_size - got);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    *len = got;
-    return p;
-}
-
 /* the PIN: from fd (one line), or the terminal without echo */
 static int
 read_pin(int pin_fd, char *pin, size_t max)
@@ -402,7 +370,7 @@ signer_from_p12(const char *path, const char *pin, EVP_PKEY **key, X509 **cert,
                 STACK_OF(X509) * chain)
 {
     size_t len = 0;
-    unsigned char *der = slurp(path, &len);
+    unsigned char *der = hall_whole_file(path, FILE_MAX, &len);
     BIO *b = der != NULL ? BIO_new_mem_buf(der, (int)len) : NULL;
     PKCS12 *p = b != NULL ? d2i_PKCS12_bio(b, NULL) : NULL;
     STACK_OF(X509) *ca = NULL;
@@ -645,8 +613,8 @@ cmd_sign(int argc, char **argv)
     pool = hall_pool_create(16384);
     chain = sk_X509_new_null();
     pin[0] = '\0';
-    pdf = slurp(a.in_path, &pdf_len);
-    seal = slurp(a.seal_path, &seal_len);
+    pdf = hall_whole_file(a.in_path, FILE_MAX, &pdf_len);
+    seal = hall_whole_file(a.seal_path, FILE_MAX, &seal_len);
     if (pdf == NULL || seal == NULL) {
         fprintf(stderr, T("hall-stamp：无法读取%s：%s\n", "hall-stamp: cannot read %s: %s\n"),
                 pdf == NULL ? a.in_path : a.seal_path, strerror(errno));
@@ -763,7 +731,7 @@ cmd_lta(int argc, char **argv)
         goto out;
     }
     path = argv[optind];
-    pdf = slurp(path, &len);
+    pdf = hall_whole_file(path, FILE_MAX, &len);
     if (pdf == NULL) {
         fprintf(stderr, T("hall-stamp：无法读取%s：%s\n", "hall-stamp: cannot read %s: %s\n"), path,
                 strerror(errno));
