@@ -15,8 +15,18 @@
 #include <stdarg.h>
 #include <sys/types.h>
 
-#define HALL_OK  0
-#define HALL_ERR (-1)
+/*
+ * What a function returns (docs/style.md, "Errors and the answer
+ * contract"): HALL_OK, done; HALL_ERR, failed and nothing answered (the
+ * store, mostly: passed up to the handler, whose finish answers 503 once,
+ * after rolling back); HALL_ANSWERED, the function answered the request
+ * itself (a refusal naming the field, a 404, a 429, a redirect) and the
+ * callers answer nothing more.  Both are negative: a caller that only asks
+ * "not HALL_OK?" passes either up.
+ */
+#define HALL_OK       0
+#define HALL_ERR      (-1)
+#define HALL_ANSWERED (-2)
 
 #ifdef HALL_UNITTEST
 #define HALL_TESTABLE

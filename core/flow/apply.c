@@ -25,11 +25,11 @@ hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_d
         if (*o == NULL)
             return HALL_ERR;
         if (!hall_flow_editable(*o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ANSWERED;
         project = hall_dbres_str(*o, 0, "partner_code");
     }
     if (hall_flow_partner(req, project, p) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     /* the agreements come first (SPEC step 2) */
     if (*o == NULL && hall_flow_agreements_due(req, p) != 0)
         return HALL_ERR;
@@ -84,10 +84,10 @@ hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec, struc
     /* what says which order and form this is must be right before the rest */
     if (hall_errors_has(e, "id") || hall_errors_has(e, "project") ||
         hall_errors_has(e, "submit_key"))
-        return hall_resp_errors(req, e), HALL_ERR;
+        return hall_resp_errors(req, e), HALL_ANSWERED;
     if (key != NULL && *key != '\0') {
         if (strlen(key) < 16 || strspn(key, KEY_CHARS) != strlen(key))
-            return hall_msg(req, HALL_M_SUBMIT_KEY, "submit_key"), HALL_ERR;
+            return hall_msg(req, HALL_M_SUBMIT_KEY, "submit_key"), HALL_ANSWERED;
         s->submit_key = key;
     }
     if (id != NULL && *id != '\0') {
@@ -95,11 +95,11 @@ hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec, struc
         if (s->o == NULL)
             return HALL_ERR;
         if (!hall_flow_editable(s->o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ANSWERED;
         project = hall_dbres_str(s->o, 0, "partner_code");
     }
     if (hall_flow_partner(req, project, p) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     s->partner = p->code;
     /* a new order is always written with a key (hall_db_exec_keyed): a
      * client that sent none gets the request's id, given back when the
@@ -145,9 +145,9 @@ hall_flow_submit_checked(struct hall_req *req, const struct hall_errors *e,
     int passed;
 
     if (e->n > 0)
-        return hall_resp_errors(req, e), HALL_ERR;
+        return hall_resp_errors(req, e), HALL_ANSWERED;
     if (hall_flow_submit_pre(req, form, bits, s->o == NULL, &passed) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (passed)
         return HALL_OK;
     return hall_flow_carrier_check(req, form, bits) == HALL_OK ? HALL_OK : HALL_ERR;

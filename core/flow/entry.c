@@ -360,15 +360,15 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
             strcmp(hall_val_str(form, "bank_account_name"), hall_val_str(form, "org_name")) != 0)
             hall_msg_add(req, e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
         if (in_groups("unit") && hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (hall_finauth_bank_check(req, form, e) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
     } else if ((bits & HALL_T_UNIT) && in_groups("unit")) {
         if (hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
     }
     if (in_groups("mail") && hall_flow_divisions_check(req, form, "mail", 1, e) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return HALL_OK;
 }
 
@@ -395,7 +395,7 @@ hall_flow_shipping_quote(struct hall_req *req, const char *province, const char 
         payment->type != HALL_V_STR || fee == NULL || fee->type != HALL_V_INT || fee->i < 0 ||
         fee->i > 100000) {
         hall_resp_provider(req, "快递运费查询");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     q->carrier = carrier->str;
     q->prepaid = strcmp(payment->str, "寄付") == 0;

@@ -92,7 +92,7 @@ hall_finauth_queue(struct hall_req *req, int64_t order_id)
     if (hall_outbox_push(req->cx, "bank_transfer",
                          hall_psprintf(req->pool, "finauth-%lld", (long long)attempt),
                          payload) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return HALL_OK;
 }
 

@@ -102,14 +102,14 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
         code = "hall";
     if (strlen(code) > 32) {
         hall_msg(req, HALL_M_PROJECT_NOT_FOUND, "project");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     res = hall_db_ref(req->cx, "flow_partner_get", HALL_STR(code));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_PROJECT_NOT_FOUND, "project");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     p->code = hall_dbres_str(res, 0, "code");
     p->name = hall_dbres_str(res, 0, "name");

@@ -13,14 +13,15 @@
  * docs/modules/adding-a-flow.md walks through it; docs/internals/flow.md is
  * the reference.  The top of the core: it may use every layer below.
  *
- * The answer contract (core/web/app.c, hall_app_finish): a function here
- * answers what it decided (a page, a refusal, a redirect) and returns
- * HALL_OK, or, where its comment says so, HALL_ERR after such an answer
- * (a 404, a 429, a form's errors); a failure of the store is never
- * answered where it happens: the function returns HALL_ERR (or NULL)
- * without an answer, each caller passes it up, and the core answers 503
- * once, after rolling back.  The comments below say "HALL_ERR: the store"
- * for that.
+ * The answer contract (core/base/base.h, core/web/app.c's hall_app_finish,
+ * docs/style.md): a function here that takes the request returns HALL_OK
+ * when done (it may have answered a page or a redirect), HALL_ANSWERED
+ * after answering a refusal its caller must stop at (the comments name
+ * the statuses: "HALL_ANSWERED: 404"), and HALL_ERR when the store failed:
+ * never answered where it happens, passed up by each caller
+ * (hall_req_failed passes up whichever a callee gave) and answered 503
+ * once by the finish, after rolling back.  A pointer's NULL is either;
+ * the comments say which.
  */
 #ifndef HALL_FLOW_H
 #define HALL_FLOW_H
@@ -164,22 +165,20 @@ struct hall_flow {
      * rows of its own (.also): req->user_id is HALL_USER_LATE until then */
     int apply_one_trip;
     /* optional: what the flow adds to hall_flow_print_ctx's page, given
-     * the order (o) and its form.  HALL_ERR: answered, or the store */
+     * the order (o) and its form */
     int (*print_more)(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
                       const struct hall_val *form);
     /* optional: the materials this order asks for besides .materials, one
      * per person the applicant entered (电子签章: each 机构个人章 holder's
      * ID scan, kind holder_id_N); pushes {kind, label} objects onto list,
-     * which the upload page shows first (seed 001: 请优先上传).  HALL_ERR: the
-     * store */
+     * which the upload page shows first (seed 001: 请优先上传) */
     int (*order_materials)(struct hall_req *req, struct hall_dbres *o, struct hall_val *list);
     /* optional: what the order still lacks besides its files (电子签章: a
      * seal in the style 根据印模样式抠图 without its confirmed cut-out),
      * each added to e with its message.  上传资料's 下一步 and 重新提交
      * refuse while e holds any, and so does the identity check before it
      * moves the order out of draft (inside that transaction, after the
-     * order's row is locked).  HALL_ERR: the
-     * store */
+     * order's row is locked) */
     int (*order_ready)(struct hall_req *req, int64_t order_id, struct hall_errors *e);
     const struct hall_route *routes; /* the flow's own, full paths ("/new/apply") */
     const struct hall_stmt *stmts;   /* the flow's own statements */
@@ -220,7 +219,7 @@ int hall_flow_collect_offers(const struct hall_partner *p, const char *code);
 /* p's 到付 as its page words it: 顺丰/EMS到付, 顺丰到付 */
 const char *hall_flow_collect_words(struct hall_req *req, const struct hall_partner *p);
 /* the partner of the path, else code (the generic hall's project), else the
- * hall itself; HALL_ERR after answering 404, or: the store */
+ * hall itself; HALL_ANSWERED: 404 */
 int hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p);
 /* a page's context: title, site name, project, the flow's path ("flow") */
 struct hall_val *hall_flow_page(struct hall_req *req, const char *title,
@@ -248,7 +247,7 @@ void hall_flow_form_ctx(struct hall_req *req, struct hall_val *ctx, const struct
 /* ---- agreements ------------------------------------------------------------ */
 
 /* 1 when the applicant still has agreements of p to accept (answered with a
- * redirect to the agreements), 0 when not, HALL_ERR: the store */
+ * redirect to the agreements), 0 when not, or HALL_ERR */
 int hall_flow_agreements_due(struct hall_req *req, const struct hall_partner *p);
 
 /* ---- 选择应用 + 录入信息 -------------------------------------------------------- */
@@ -294,20 +293,20 @@ void hall_flow_fields_check(struct hall_req *req, unsigned bits, struct hall_val
                             struct hall_errors *e);
 /* the rules across fields the kit knows: 发票 (title type, title, tax ID),
  * 基本户名称 = 机构名称, the division chains of unit_ and mail_, the bank
- * branch; adds errors to e.  HALL_ERR: the store */
+ * branch; adds errors to e */
 int hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form,
                           struct hall_errors *e);
 /* province > city [> district] [> town] form one chain; the names go to
- * form as <prefix>_region.  HALL_ERR: the store */
+ * form as <prefix>_region */
 int hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const char *prefix,
                               int need_district, struct hall_errors *e);
 /* 实名电信认证 of the agent's (natural persons: the applicant's) phone;
- * HALL_ERR after answering (400 naming the phone, 504), or: the store */
+ * HALL_ANSWERED: 400 naming the phone, 504 */
 int hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsigned bits);
-/* at most draft_daily_max new orders a day; HALL_ERR after answering 429 */
+/* at most draft_daily_max new orders a day; HALL_ANSWERED: 429 */
 int hall_flow_orders_cap(struct hall_req *req, int locked);
 /* the submit's read before its provider calls, one round trip: the daily
- * cap when new_order (HALL_ERR after answering 429) and whether this
+ * cap when new_order (HALL_ANSWERED: 429) and whether this
  * applicant passed the carrier check for the form's three values within
  * carrier_pass_keep_s (*passed: 1, logged) */
 int hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned bits,
@@ -332,7 +331,7 @@ struct hall_flow_save {
     const struct hall_val *form;
     /* optional: the flow's own rows of the order (seals, the certificate
      * to reissue), written inside the same transaction after the order row;
-     * HALL_ERR rolls everything back (it answers, or: the store) */
+     * anything but HALL_OK rolls everything back */
     int (*also)(struct hall_req *req, int64_t order_id, void *arg);
     /* optional: after that transaction commits (files it made nobody's) */
     void (*committed)(struct hall_req *req, int64_t order_id, void *arg);
@@ -372,22 +371,22 @@ int hall_flow_session_now(struct hall_req *req);
 
 /* the page's head: the owner's editable order of ?id=, or for a new
  * order the partner of ?project= whose agreements are accepted (else the
- * agreements page).  HALL_ERR: answered, or the store */
+ * agreements page; HALL_ANSWERED) */
 int hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o);
 /* the page's order_id, order_no and reject_reason, or for a new order
- * its submit_key (one per rendered form).  HALL_ERR: the store */
+ * its submit_key (one per rendered form) */
 int hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o);
 /* the submit's head: the parameters of spec checked into e (those naming
  * the order and the form answered at once), the submit_key's shape, the
  * editable order being edited and its partner.  Clears s and fills its
- * o, partner and submit_key.  HALL_ERR: answered, or the store */
+ * o, partner and submit_key; HALL_ANSWERED: the errors, 404 */
 int hall_flow_submit_open(struct hall_req *req, const struct hall_pspec *spec,
                           struct hall_errors *e, struct hall_partner *p, struct hall_flow_save *s);
 /* the mailing and invoice choices into form; prepaid only where p offers it */
 void hall_flow_delivery_check(struct hall_req *req, const struct hall_partner *p,
                               struct hall_val *form, struct hall_errors *e);
 /* after every check of the form: all errors answered at once, else the
- * daily cap (a new order) and the carrier check.  HALL_ERR: answered, or the store */
+ * daily cap (a new order) and the carrier check: HALL_ANSWERED then */
 int hall_flow_submit_checked(struct hall_req *req, const struct hall_errors *e,
                              const struct hall_val *form, unsigned bits,
                              const struct hall_flow_save *s);
@@ -563,8 +562,8 @@ struct hall_replace_cert {
 /* the certificate of serial as the logged-in applicant may replace it by an
  * order of business: as hall_reissue_cert_get (which is this for
  * "reissue"), with c->code the message of c->result; renew accepts an
- * expired certificate (its window is hall_replace_window's).  HALL_ERR on
- * database failure only */
+ * expired certificate (its window is hall_replace_window's).  It answers
+ * nothing: HALL_ERR is the store's */
 int hall_replace_cert_get(struct hall_req *req, const char *business, const char *serial,
                           int64_t order_id, const char *submit_key, struct hall_replace_cert *c);
 /* renew: from before_days before c's end until after_days after it; outside
@@ -607,8 +606,7 @@ struct hall_replace_flow {
     enum hall_msg_code not_offered;
     /* optional: the certificate of serial for this flow in p's channel
      * (order_id: the order being edited, 0 for none); the default is
-     * hall_replace_cert_get of the flow's business.  HALL_ERR on database
-     * failure only */
+     * hall_replace_cert_get of the flow's business; answers nothing */
     int (*cert_get)(struct hall_req *req, const struct hall_partner *p, int64_t order_id,
                     const char *serial, const char *key, struct hall_replace_cert *c);
     /* optional: answers c's refusal naming "serial"; the default is
@@ -653,8 +651,8 @@ struct hall_replace_submit {
     int row;
 };
 /* POST apply's start: hall_flow_submit_open with params, then the serial
- * and its product as hall_replace_cert_product.  HALL_ERR after answering
- * (the refusal naming "serial", or 503) */
+ * and its product as hall_replace_cert_product.  HALL_ANSWERED: the
+ * refusal naming "serial", or 503 */
 int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
                              struct hall_replace_submit *a);
 /* the catalogue's fields and the delivery checked into a->form, errors
@@ -662,7 +660,7 @@ int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *para
 void hall_replace_fields_check(struct hall_req *req, struct hall_replace_submit *a);
 /* after the flow's own checks: the fields' cross checks, then every error
  * answered at once (hall_flow_cross_check, hall_flow_submit_checked);
- * HALL_OK when the order may be saved, HALL_ERR after answering */
+ * HALL_OK when the order may be saved, else HALL_ANSWERED */
 int hall_replace_submit_checked(struct hall_req *req, struct hall_replace_submit *a);
 /* the form of c's own order (the same applicant's), NULL when unreadable */
 struct hall_val *hall_replace_old_form(struct hall_req *req, const struct hall_replace_cert *c);
@@ -683,7 +681,10 @@ struct hall_replace_page {
     struct hall_val *old, *form, *ctx;
     int row;
 };
-/* HALL_ERR: answered, or the store */
+/* the 录入信息 page's head of a flow that replaces a certificate: the
+ * order being edited or the partner, the certificate of ?serial= and its
+ * product, the form (the old certificate's too when want_old) and the
+ * page's context; HALL_ANSWERED: 404, the refusal naming "serial" */
 int hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
                             struct hall_replace_page *a);
 /* renew and unlock: the new certificate carries the old subject, so the

@@ -38,7 +38,7 @@ flow_gate(struct hall_req *req)
         return HALL_ERR;
     if (!hall_dbres_bool(res, 0, "sold"))
         return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, hall_business_label(flow->business)),
-               HALL_ERR;
+               HALL_ANSWERED;
     return HALL_OK;
 }
 

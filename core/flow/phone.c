@@ -87,7 +87,7 @@ identity_status(struct hall_req *req)
     if (hall_identity_status(req, hall_dbres_int(o, 0, "id"),
                              identity_who(hall_dbres_str(o, 0, "cert_type")), &status,
                              &message) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);
@@ -119,7 +119,7 @@ check_load(struct hall_req *req, struct check *c)
 
     if (t == NULL || strlen(t) != 43 || strspn(t, B64URL) != 43) {
         hall_msg(req, HALL_M_IDENTITY_LINK_BAD, NULL);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     hall_sha256(t, strlen(t), hash);
     res = hall_db_exec(req->cx, "flow_identity_by_token", HALL_BIN(hash, 32));
@@ -127,7 +127,7 @@ check_load(struct hall_req *req, struct check *c)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_IDENTITY_LINK_BAD, NULL);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     c->id = hall_dbres_int(res, 0, "id");
     c->order_id = hall_dbres_int(res, 0, "order_id");
@@ -146,7 +146,7 @@ check_load(struct hall_req *req, struct check *c)
                     strcmp(hall_dbres_str(res, 0, "order_status"),
                            strcmp(c->who, "legal") == 0 ? "finauth_failed" : "draft") != 0)) {
         hall_msg(req, HALL_M_IDENTITY_QR_GONE, NULL);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "form_enc"), &len);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
@@ -155,7 +155,7 @@ check_load(struct hall_req *req, struct check *c)
         if (passed)
             return HALL_OK; /* nothing more is asked of it */
         hall_resp_busy(req);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (strcmp(c->who, "legal") == 0) {
         c->name = hall_val_str(form, "legal_name");
@@ -338,7 +338,7 @@ do_liveness(struct hall_req *req)
             mv = hall_order_move(req->cx, c.order_id, "draft",
                                  to_review ? "review" : "finauth_pending", actor, d);
             if (mv == HALL_OK && !to_review && hall_finauth_queue(req, c.order_id) != HALL_OK)
-                return HALL_ERR;
+                return hall_req_failed(req);
         } else
             mv = hall_order_move(req->cx, c.order_id, "draft", "unpaid", actor, NULL);
     }
@@ -348,14 +348,14 @@ do_liveness(struct hall_req *req)
         struct hall_errors e = {NULL, NULL, 0, 0};
 
         if (hall_flow_current()->order_ready(req, c.order_id, &e) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (e.n > 0) {
             hall_db_rollback(req->cx);
             return hall_resp_errors(req, &e);
         }
     }
     if (mv != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return back_to_phone(req);
 }
 

@@ -62,7 +62,7 @@ hall_flow_print_page(struct hall_req *req)
     ctx = hall_flow_print_ctx(req, o, &p, form);
     if (hall_flow_current()->print_more != NULL &&
         hall_flow_current()->print_more(req, ctx, o, form) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_resp_page(req, 200, hall_flow_current()->tmpl_print, ctx);
 }
 

@@ -98,7 +98,7 @@ hall_replace_approved(struct hall_req *req, int64_t order_id, const char *actor,
     hall_val_set_str(req->pool, detail, "reason", hall_pki_reason_name(KEY_COMPROMISE));
     if (hall_audit(req->cx, actor, "order", hall_psprintf(req->pool, "%lld", (long long)order_id),
                    "reissue_revoke", NULL, NULL, detail) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     hall_info(req, "msg=\"reissue: old certificate revoked\" order=%lld serial=%s ca=%s",
               (long long)order_id, serial, ca);
     return HALL_OK;

@@ -259,7 +259,7 @@ hall_replace_claim(struct hall_req *req, int64_t order_id, void *arg)
     if (hall_dbres_rows(r) == 0)
         return reissue ? hall_msg(req, HALL_M_SERIAL_REVOKED, "serial")
                        : hall_msg(req, HALL_M_REPLACE_REVOKED, "serial", label),
-               HALL_ERR;
+               HALL_ANSWERED;
     rc = hall_order_claim(req->cx, order_id, serial);
     if (rc == HALL_ERR)
         return HALL_ERR;
@@ -267,7 +267,7 @@ hall_replace_claim(struct hall_req *req, int64_t order_id, void *arg)
         return reissue ? hall_msg(req, HALL_M_SERIAL_PENDING, "serial")
                        : hall_msg(req, HALL_M_REPLACE_PENDING, "serial", "补办、更新、变更或解锁",
                                   label),
-               HALL_ERR;
+               HALL_ANSWERED;
     return HALL_OK;
 }
 
@@ -465,9 +465,9 @@ serial_open(struct hall_req *req, struct hall_partner *p)
 
     hall_req_check(req, params, &e);
     if (e.n > 0)
-        return hall_resp_errors(req, &e), HALL_ERR;
+        return hall_resp_errors(req, &e), HALL_ANSWERED;
     if (hall_flow_partner(req, hall_req_param(req, "project"), p) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (hall_flow_agreements_due(req, p) != 0)
         return HALL_ERR;
     return HALL_OK;
@@ -490,7 +490,7 @@ hall_replace_serial_page(struct hall_req *req)
         struct hall_val *v;
 
         if (cert_get(req, &p, 0, serial != NULL ? serial : "", NULL, &c) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (c.result == HALL_REPLACE_BAD_SERIAL || c.result == HALL_REPLACE_NOT_FOUND ||
             c.result == HALL_REPLACE_FOREIGN)
             return hall_replace_refuse(req, &c, "serial");
@@ -504,11 +504,11 @@ hall_replace_serial_page(struct hall_req *req)
     ctx = hall_flow_page(req, "证书选择", &p);
     hall_val_set_str(req->pool, ctx, "choose_caption", f->choose_caption);
     if (own_certs_offered_ctx(req, ctx, &p, serial) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (serial != NULL && *serial != '\0') {
         hall_val_set_str(req->pool, ctx, "serial", serial);
         if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (c.own)
             hall_replace_cert_ctx(req, ctx, &c);
         if (c.result == HALL_REPLACE_OK) {
@@ -564,7 +564,7 @@ choose_json(struct hall_req *req)
     if (e.n > 0)
         return hall_resp_errors(req, &e);
     if (cert_get(req, NULL, 0, hall_req_param(req, "serial"), NULL, &c) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (c.result == HALL_REPLACE_BAD_SERIAL || c.result == HALL_REPLACE_NOT_FOUND)
         return refuse(req, &c);
     v = hall_val_obj(req->pool);
@@ -591,11 +591,11 @@ hall_replace_choose_page(struct hall_req *req)
     ctx = hall_flow_page(req, "证书选择", &p);
     serial = hall_req_param(req, "serial");
     if (own_certs_ctx(req, ctx, &p, serial) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (serial != NULL && *serial != '\0') {
         hall_val_set_str(req->pool, ctx, "serial", serial);
         if (cert_get(req, &p, 0, serial, NULL, &c) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (c.result != HALL_REPLACE_BAD_SERIAL && c.result != HALL_REPLACE_NOT_FOUND)
             hall_replace_cert_ctx(req, ctx, &c);
         if (c.result == HALL_REPLACE_OK) {
@@ -625,11 +625,11 @@ serial_check(struct hall_req *req, const struct hall_partner *p, struct hall_dbr
         /* the certificate of an order stays the one it was made for */
         if (serial != NULL && *serial != '\0' &&
             strcmp(serial, hall_dbres_str(r, 0, "reissue_of")) != 0)
-            return hall_msg(req, HALL_M_SERIAL_CHANGED, "serial"), HALL_ERR;
+            return hall_msg(req, HALL_M_SERIAL_CHANGED, "serial"), HALL_ANSWERED;
         serial = hall_dbres_str(r, 0, "reissue_of");
     }
     if (cert_get(req, p, oid, serial != NULL ? serial : "", key, c) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (c->result != HALL_REPLACE_OK)
         return refuse(req, c), HALL_ERR;
     return HALL_OK;
@@ -667,14 +667,14 @@ hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
     memset(a, 0, sizeof(*a));
     a->form = hall_val_obj(req->pool);
     if (hall_flow_submit_open(req, params, &a->e, &a->p, &a->s) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (hall_errors_has(&a->e, "serial"))
-        return hall_resp_errors(req, &a->e), HALL_ERR;
+        return hall_resp_errors(req, &a->e), HALL_ANSWERED;
     /* the certificate decides the type, the product and the groups asked */
     a->row = hall_replace_cert_product(req, a->s.o, hall_req_param(req, "serial"), a->s.submit_key,
                                        &a->p, &a->c, &a->prods);
     if (a->row < 0)
-        return HALL_ERR;
+        return hall_req_failed(req);
     a->bit = hall_cert_type_bit(a->c.cert_type);
     return HALL_OK;
 }
@@ -690,7 +690,7 @@ int
 hall_replace_submit_checked(struct hall_req *req, struct hall_replace_submit *a)
 {
     if (hall_flow_cross_check(req, a->bit, a->form, &a->e) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_flow_submit_checked(req, &a->e, a->form, a->bit, &a->s);
 }
 
@@ -721,11 +721,11 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
 {
     memset(a, 0, sizeof(*a));
     if (hall_flow_apply_open(req, &a->p, &a->o) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     a->row = hall_replace_cert_product(req, a->o, hall_req_query(req, "serial"), NULL, &a->p, &a->c,
                                        &a->prods);
     if (a->row < 0)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (a->o == NULL || want_old)
         a->old = hall_replace_old_form(req, &a->c);
     if (a->o != NULL)
@@ -736,7 +736,7 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
         return HALL_ERR;
     a->ctx = hall_flow_page(req, title, &a->p);
     if (hall_flow_apply_ctx(req, a->ctx, a->o) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     hall_flow_choices_ctx(req, a->ctx, a->prods, &a->p, a->c.cert_type, 1, 0, a->form);
     hall_replace_cert_ctx(req, a->ctx, &a->c);
     return HALL_OK;

@@ -191,7 +191,7 @@ session_order_load(struct hall_req *req)
     if (hall_session_accept(req, hash, hall_dbres_int(res, 0, "s_user_id"),
                             hall_dbres_str(res, 0, "s_partner"), hall_dbres_str(res, 0, "s_who"),
                             hall_dbres_bool(res, 0, "s_stale")) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     flow_pre_order.req = req;
     flow_pre_order.request_id = req->request_id;
     flow_pre_order.id = id;
@@ -273,7 +273,7 @@ flow_session_load(struct hall_req *req)
     if (hall_session_accept(req, hash, hall_dbres_int(res, 0, "user_id"),
                             hall_dbres_str(res, 0, "partner_code"), hall_dbres_str(res, 0, "who"),
                             hall_dbres_bool(res, 0, "stale")) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     pre.req = req;
     pre.request_id = req->request_id;
     memcpy(pre.key, key, 32);
@@ -319,7 +319,7 @@ hall_flow_submit_pre(struct hall_req *req, const struct hall_val *form, unsigned
     pre.req = NULL;
     if (new_order && n >= req->app->conf.draft_daily_max) {
         hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (*at != '\0') {
         *passed = 1;
@@ -349,12 +349,12 @@ hall_flow_carrier_check(struct hall_req *req, const struct hall_val *form, unsig
     r = hall_provider_call(req, "/carrier/verify", body, NULL);
     if (r == NULL) {
         hall_resp_provider(req, "实名电信认证");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     match = hall_val_get(r, "match");
     if (match == NULL || match->type != HALL_V_BOOL || match->i == 0) {
         hall_msg(req, HALL_M_CARRIER_MISMATCH, hall_psprintf(req->pool, "%s_mobile", p), label);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (req->app->conf.carrier_pass_keep_s > 0) {
         unsigned char key[32];
@@ -386,7 +386,7 @@ hall_flow_orders_cap(struct hall_req *req, int locked)
         return HALL_ERR;
     if (hall_dbres_int(res, 0, "n") >= req->app->conf.draft_daily_max) {
         hall_msg(req, HALL_M_DRAFT_CAP, NULL, req->app->conf.draft_daily_max);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     return HALL_OK;
 }
@@ -413,7 +413,7 @@ order_saved(struct hall_req *req, const struct hall_flow_save *s, struct hall_db
     if (strcmp(outcome, "again") == 0) {
         /* this form was submitted before: the order it made, unchanged */
         if (s->also != NULL && hall_db_commit(req->cx) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         hall_info(req, "msg=\"form submitted again\" order=%s", order_no);
         return hall_resp_go(req, hall_flow_url(req, "/print?id=%lld", (long long)order_id), NULL);
     }
@@ -480,7 +480,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
         if (hall_session_accept(req, pre.hash, hall_dbres_int(res, 0, "user_id"),
                                 hall_dbres_str(res, 0, "partner_code"),
                                 hall_dbres_str(res, 0, "who"), 0) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         at = hall_dbres_str(res, 0, "passed"); /* NULL: no pass */
         if (at != NULL)
             hall_info(req, "msg=\"carrier check passed earlier\" passed_at=\"%s\"", at);
@@ -494,7 +494,7 @@ hall_flow_order_save(struct hall_req *req, const struct hall_flow_save *s)
      * the keyed INSERT or the edit, the audit row, the revision); a flow
      * with rows of its own writes them in the same transaction */
     if (res == NULL && s->also != NULL && hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (res == NULL)
         res = APPLY_EXEC(s->o == NULL && s->submit_key != NULL, req->cx, "flow_order_apply",
                          s->o != NULL ? HALL_I64(hall_dbres_int(s->o, 0, "id")) : HALL_NULLP,

@@ -68,7 +68,7 @@ order_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *lis
 
     if (hall_flow_current()->order_materials != NULL &&
         hall_flow_current()->order_materials(req, o, list) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     for (k = 0; (m = flow_material(k)) != NULL; k++) {
         struct hall_val *v;
 
@@ -345,7 +345,7 @@ do_uploaded(struct hall_req *req)
     }
     if (hall_flow_current()->order_ready != NULL &&
         hall_flow_current()->order_ready(req, hall_dbres_int(o, 0, "id"), &e) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (e.n > 0)
         return hall_resp_errors(req, &e);
     if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0) {
@@ -365,14 +365,14 @@ do_uploaded(struct hall_req *req)
             struct hall_errors late = {NULL, NULL, 0, 0};
 
             if (hall_flow_current()->order_ready(req, hall_dbres_int(o, 0, "id"), &late) != HALL_OK)
-                return HALL_ERR;
+                return hall_req_failed(req);
             if (late.n > 0) {
                 hall_db_rollback(req->cx);
                 return hall_resp_errors(req, &late);
             }
         }
         if (r != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         return hall_resp_go(
             req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req), oid), NULL);
     }

@@ -80,7 +80,7 @@ check_params(struct hall_req *req, const struct hall_pspec *spec)
     if (e.n == 0)
         return HALL_OK;
     hall_resp_errors(req, &e);
-    return HALL_ERR;
+    return HALL_ANSWERED;
 }
 
 /* ---- body --------------------------------------------------------------- */
@@ -203,9 +203,9 @@ parse_body(struct hall_req *req)
         unsigned long long n = strtoull(cl, &end, 10);
 
         if (*end != '\0')
-            return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ANSWERED;
         if (n > (unsigned long long)req->app->conf.body_max_bytes)
-            return hall_msg(req, HALL_M_REQ_TOO_LARGE, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_TOO_LARGE, NULL), HALL_ANSWERED;
         clen = (size_t)n;
     }
     if (clen == 0)
@@ -217,7 +217,7 @@ parse_body(struct hall_req *req)
         int st;
 
         if (!(req->route->flags & HALL_R_MULTIPART))
-            return hall_msg(req, HALL_M_REQ_TYPE, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_TYPE, NULL), HALL_ANSWERED;
         lim.max_file = (size_t)req->app->conf.upload_max_bytes;
         lim.max_field = 64 * 1024;
         lim.max_parts = 32;
@@ -238,18 +238,18 @@ parse_body(struct hall_req *req)
                                   &req->uploads, &err, &errfield);
         if (st != 0) {
             hall_resp_error(req, st, errfield, err);
-            return HALL_ERR;
+            return HALL_ANSWERED;
         }
         return HALL_OK;
     }
     b = read_body(req, clen);
     if (b == NULL)
-        return hall_msg(req, HALL_M_REQ_INCOMPLETE, NULL), HALL_ERR;
+        return hall_msg(req, HALL_M_REQ_INCOMPLETE, NULL), HALL_ANSWERED;
     req->raw_body = b->data;
     req->raw_len = b->len;
     if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
         if (hall_parse_urlencoded(req->pool, b->data, b->len, &req->bparams, MAX_PARAMS) != HALL_OK)
-            return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ANSWERED;
         return HALL_OK;
     }
     if (strncasecmp(ct, "application/json", 16) == 0) {
@@ -259,13 +259,13 @@ parse_body(struct hall_req *req)
 
         req->json = hall_val_parse(req->pool, b->data, b->len, err, sizeof(err));
         if (req->json == NULL || req->json->type != HALL_V_OBJ)
-            return hall_msg(req, HALL_M_REQ_JSON, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_REQ_JSON, NULL), HALL_ANSWERED;
         /* scalar members double as parameters, so declarations apply to both */
         for (m = req->json->first; m != NULL; m = m->next) {
             struct hall_param *p;
 
             if (++count > MAX_PARAMS)
-                return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ERR;
+                return hall_msg(req, HALL_M_REQ_FORMAT, NULL), HALL_ANSWERED;
             if (m->type != HALL_V_STR && m->type != HALL_V_INT && m->type != HALL_V_BOOL)
                 continue;
             p = hall_pcalloc(req->pool, sizeof(*p));
@@ -285,7 +285,7 @@ parse_body(struct hall_req *req)
     /* raw_body alone, whatever the type (an OCSP request is DER) */
     if (req->route->flags & HALL_R_RAWBODY)
         return HALL_OK;
-    return hall_msg(req, HALL_M_REQ_TYPE, NULL), HALL_ERR;
+    return hall_msg(req, HALL_M_REQ_TYPE, NULL), HALL_ANSWERED;
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -669,9 +669,10 @@ hall_app_store_init(struct hall_app *app)
 
 /*
  * The answer contract.  A handler, and every helper below it, answers what
- * it decided (a page, a refusal, a redirect) and returns HALL_OK; a failure
- * of the store is not answered where it happens: the function returns
- * HALL_ERR, and so does each caller up to the handler.  Here, once: a
+ * it decided (a page, a refusal, a redirect) and returns HALL_OK, or
+ * HALL_ANSWERED where the answer is a refusal its caller must stop at; a
+ * failure of the store is not answered where it happens: the function
+ * returns HALL_ERR, and so does each caller up to the handler.  Here, once: a
  * transaction still open is rolled back (an error answered inside one
  * leaves it to this; a success that left one open is a handler's mistake,
  * logged); a request without an answer gets 503 when the store failed it
@@ -688,6 +689,8 @@ hall_app_finish(struct hall_req *req, int rc)
     }
     if (req->responded)
         return;
+    if (rc == HALL_ANSWERED)
+        hall_err(req, "msg=\"HALL_ANSWERED without an answer\" path=%s", req->path);
     hall_buf_reset(&req->headers);
     /* a unique violation left unanswered is the store's refusal too */
     if (req->cx->store_failed || hall_db_fate_unknown(req->cx) || req->cx->sqlstate[0] != '\0') {

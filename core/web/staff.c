@@ -319,7 +319,7 @@ hall_staff_authorize(struct hall_req *req)
 
     if (staff_load(req) != HALL_OK) {
         hall_resp_busy(req);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     /* the password alone: the code page, and nothing else */
     if (req->staff != NULL && req->staff->half && !half_ok) {
@@ -338,13 +338,13 @@ hall_staff_authorize(struct hall_req *req)
         } else {
             hall_msg(req, HALL_M_STAFF_LOGIN_FIRST, NULL);
         }
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (need != 0 && (req->staff->roles & need) == 0) {
         hall_warn(req, "msg=\"staff role refused\" staff=%lld path=%s", (long long)req->staff->id,
                   req->path);
         hall_msg(req, HALL_M_STAFF_FORBIDDEN, NULL);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     return HALL_OK;
 }

@@ -450,6 +450,14 @@ int hall_local_path(const char *s);
 int hall_resp_go(struct hall_req *req, const char *location, const char *message);
 /* 503 系统繁忙，请稍后再试 */
 int hall_resp_busy(struct hall_req *req);
+/* what a caller passes up when a callee that may answer did not return
+ * HALL_OK: HALL_ANSWERED when the request has its answer, else HALL_ERR
+ * (core/base/base.h) */
+static inline int
+hall_req_failed(const struct hall_req *req)
+{
+    return req->responded ? HALL_ANSWERED : HALL_ERR;
+}
 /* what a HALL_R_AUTH route answers an anonymous visitor: the login page with
  * next= for a browser's GET, else 401 请先登录 */
 int hall_resp_login(struct hall_req *req);

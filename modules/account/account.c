@@ -105,7 +105,7 @@ partner_ctx(struct hall_req *req, struct hall_val *ctx)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     hall_dbres_set(req->pool, ctx, res, 0,
                    "partner_name=name site_name=name requires_project=requires_project_id:b");

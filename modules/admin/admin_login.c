@@ -175,7 +175,7 @@ code_gate(struct hall_req *req, struct hall_dbres **row)
         return HALL_ERR;
     if (!req->staff->half) {
         hall_resp_go(req, next_of(req), NULL);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -186,18 +186,18 @@ code_gate(struct hall_req *req, struct hall_dbres **row)
     if (hall_dbres_bool(res, 0, "blocked")) {
         hall_warn(req, "msg=\"staff codes refused\" reason=client_failures");
         hall_msg(req, HALL_M_STAFF_CODE_CLIENT_LIMIT, "code");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     res = hall_db_exec(req->cx, "staff_factor_lock", HALL_I64(req->staff->id));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || !hall_dbres_bool(res, 0, "active")) {
         hall_msg(req, HALL_M_STAFF_LOGIN_FIRST, "code");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (hall_dbres_bool(res, 0, "locked")) {
         hall_msg(req, HALL_M_STAFF_LOGIN_LOCKED, "code");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     *row = res;
     return HALL_OK;

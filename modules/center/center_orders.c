@@ -517,7 +517,7 @@ order_page(struct hall_req *req)
 
     res = hall_order_own(req, "order_view", &id);
     if (res == NULL)
-        return HALL_ERR; /* 404 answered (not this applicant's), or the store failed */
+        return hall_req_failed(req); /* 404 answered (not this applicant's), or the store failed */
     sid = hall_dbres_str(res, 0, "id");
     hist = hall_db_exec(req->cx, "center_order_history", HALL_STR(sid));
     if (hist == NULL)
@@ -622,7 +622,7 @@ do_refund(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     res = hall_order_lock_own(req, "order_view", id);
     if (res == NULL)
-        return HALL_ERR; /* 404 answered (not this applicant's), or the store failed */
+        return hall_req_failed(req); /* 404 answered (not this applicant's), or the store failed */
     from = hall_dbres_str(res, 0, "status");
     if (produced(from))
         return hall_msg(req, HALL_M_REFUND_PRODUCED, NULL);
@@ -662,7 +662,7 @@ do_invoice_resend(struct hall_req *req)
     hall_req_param_i64(req, "id", &id);
     res = hall_order_lock_own(req, "order_view", id);
     if (res == NULL)
-        return HALL_ERR; /* 404 answered (not this applicant's), or the store failed */
+        return hall_req_failed(req); /* 404 answered (not this applicant's), or the store failed */
     res = hall_db_exec(req->cx, "invoice_get", HALL_I64(id));
     if (res == NULL)
         return HALL_ERR;

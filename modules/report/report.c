@@ -356,7 +356,7 @@ query_parse(struct hall_req *req, const struct report *rep, struct query *q)
             for (i = 0; rep->groups[i] != NULL; i++)
                 hall_buf_printf(b, "%s%s", i ? "、" : "", rep->groups[i]);
             hall_msg(req, HALL_M_REPORT_GROUP, "group", b->data);
-            return HALL_ERR;
+            return HALL_ANSWERED;
         }
         q->group = rep->groups[i];
     }
@@ -366,26 +366,26 @@ query_parse(struct hall_req *req, const struct report *rep, struct query *q)
             q->csv = 1;
         } else if (strcmp(format, "json") != 0) {
             hall_msg(req, HALL_M_REPORT_FORMAT, "format");
-            return HALL_ERR;
+            return HALL_ANSWERED;
         }
     }
     td = today_days();
     if (to != NULL && parse_day(to, &td) != HALL_OK) {
         hall_msg(req, HALL_M_REPORT_TO, "to");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     fd = td - 29;
     if (from != NULL && parse_day(from, &fd) != HALL_OK) {
         hall_msg(req, HALL_M_REPORT_FROM, "from");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (fd > td) {
         hall_msg(req, HALL_M_REPORT_FROM_AFTER_TO, "from");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     if (td - fd > MAX_SPAN_DAYS) {
         hall_msg(req, HALL_M_REPORT_SPAN, "from");
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     q->from = day_string(req->pool, fd);
     q->to = day_string(req->pool, td);

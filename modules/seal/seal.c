@@ -279,7 +279,7 @@ product_page(struct hall_req *req)
         return HALL_OK;
     prods = hall_flow_products(req, &p);
     if (prods == NULL)
-        return HALL_ERR;
+        return hall_req_failed(req);
     list = hall_val_set_list(req->pool, ctx, "prices");
     for (i = 0; i < hall_dbres_rows(prods); i++) {
         const char *t = hall_dbres_str(prods, i, "cert_type");

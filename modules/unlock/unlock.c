@@ -130,7 +130,7 @@ sms_spend(struct hall_req *req, const struct hall_replace_cert *c, const char *k
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     if (r != HALL_SMS_OK)
-        return hall_resp_error(req, 400, "sms_code", hall_sms_result_msg(r)), HALL_ERR;
+        return hall_resp_error(req, 400, "sms_code", hall_sms_result_msg(r)), HALL_ANSWERED;
     return HALL_OK;
 }
 
