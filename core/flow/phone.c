@@ -311,7 +311,7 @@ do_liveness(struct hall_req *req)
         return hall_msg(req, HALL_M_OCR_FIRST, NULL);
     if (hall_identity_set(req->cx, c.id, "passed", NULL, 0) != HALL_OK ||
         hall_order_step(req->cx, c.order_id, "upload,identity", "identity") != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (strcmp(c.who, "legal") == 0) {
         /* 法人认证 instead of the micro-deposit: on to the reviewers */
         struct hall_val *d = hall_val_obj(req->pool);

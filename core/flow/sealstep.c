@@ -85,12 +85,12 @@ step_open(struct hall_req *req, const char *project, struct hall_partner *p, str
         if (*o == NULL)
             return HALL_ERR;
         if (!hall_flow_editable(*o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ERR;
+            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ANSWERED;
         project = hall_dbres_str(*o, 0, "partner_code");
         *order_id = hall_dbres_int(*o, 0, "id");
     }
     if (hall_flow_partner(req, project, p) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (*o == NULL && hall_flow_agreements_due(req, p) != 0)
         return HALL_ERR;
     return HALL_OK;

@@ -215,10 +215,10 @@ hall_flow_session_now(struct hall_req *req)
     req->session = NULL;
     req->user_id = 0;
     if (hall_session_load(req) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (req->session == NULL) {
         hall_resp_login(req);
-        return HALL_ERR;
+        return HALL_ANSWERED;
     }
     return HALL_OK;
 }

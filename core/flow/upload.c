@@ -377,7 +377,7 @@ do_uploaded(struct hall_req *req)
             req, hall_psprintf(req->pool, "%s/center/order?id=%s", hall_req_base(req), oid), NULL);
     }
     if (hall_order_step(req->cx, hall_dbres_int(o, 0, "id"), "print,upload", "upload") != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_resp_go(req, hall_flow_url(req, "/identity?id=%s", oid), NULL);
 }
 
