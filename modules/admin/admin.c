@@ -65,7 +65,7 @@
 #define R_READ_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
 #define R_READ_ORDER   HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
 
-/* read by these names (order_val) */
+/* read by these names (admin_order_val) */
 #define ORDER_COLS                                                                                 \
     "o.id, o.order_no, o.partner_code, p.name AS partner_name, o.business_type, o.cert_type,"      \
     " o.years, o.seal, o.status, o.subject, o.amount_fen,"                                         \
@@ -284,34 +284,35 @@ static const struct hall_pspec approval_decide_params[] = {
 };
 
 static const struct hall_route admin_routes[] = {
-    {"GET", "/admin", home_page, HALL_R_STAFF, NULL},
-    {"GET", "/admin/login", login_page, 0, NULL},
-    {"POST", "/admin/login", do_login, 0, login_params},
-    {"GET", "/admin/login/code", code_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
-    {"POST", "/admin/login/code", do_code, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
-    {"GET", "/admin/login/enrol", enrol_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
-    {"POST", "/admin/login/enrol", do_enrol, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
-    {"POST", "/admin/logout", do_logout, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
-    {"GET", "/admin/review", review_queue, HALL_R_STAFF | R_READ_REVIEW, queue_params},
-    {"GET", "/admin/finance", finance_queue, HALL_R_STAFF | R_READ_FINANCE, queue_params},
-    {"GET", "/admin/order", order_page, HALL_R_STAFF | R_READ_ORDER, id_params},
-    {"GET", "/admin/file", file_download, HALL_R_STAFF | R_READ_ORDER, id_params},
-    {"POST", "/admin/order/approve", do_approve, HALL_R_STAFF | R_REVIEW, id_params},
-    {"POST", "/admin/order/reject", do_reject, HALL_R_STAFF | R_REVIEW, reject_params},
-    {"POST", "/admin/transfer/confirm", do_confirm, HALL_R_STAFF | R_FINANCE, id_params},
-    {"POST", "/admin/transfer/refuse", do_refuse, HALL_R_STAFF | R_FINANCE, refuse_params},
-    {"POST", "/admin/finauth/unlock", do_finauth_unlock, HALL_R_STAFF | R_FINANCE, id_params},
-    {"GET", "/admin/outbox", outbox_page, HALL_R_STAFF | R_FINANCE, NULL},
-    {"POST", "/admin/outbox/retry", do_outbox_retry, HALL_R_STAFF | R_FINANCE, id_params},
-    {"GET", "/admin/refunds", refunds_page, HALL_R_STAFF | R_READ_FINANCE, NULL},
-    {"POST", "/admin/refund/approve", do_refund_approve, HALL_R_STAFF | R_FINANCE,
+    {"GET", "/admin", admin_home_page, HALL_R_STAFF, NULL},
+    {"GET", "/admin/login", admin_login_page, 0, NULL},
+    {"POST", "/admin/login", admin_do_login, 0, login_params},
+    {"GET", "/admin/login/code", admin_code_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"POST", "/admin/login/code", admin_do_code, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
+    {"GET", "/admin/login/enrol", admin_enrol_page, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"POST", "/admin/login/enrol", admin_do_enrol, HALL_R_STAFF | HALL_R_STAFF_HALF, code_params},
+    {"POST", "/admin/logout", admin_do_logout, HALL_R_STAFF | HALL_R_STAFF_HALF, NULL},
+    {"GET", "/admin/review", admin_review_queue, HALL_R_STAFF | R_READ_REVIEW, queue_params},
+    {"GET", "/admin/finance", admin_finance_queue, HALL_R_STAFF | R_READ_FINANCE, queue_params},
+    {"GET", "/admin/order", admin_order_page, HALL_R_STAFF | R_READ_ORDER, id_params},
+    {"GET", "/admin/file", admin_file_download, HALL_R_STAFF | R_READ_ORDER, id_params},
+    {"POST", "/admin/order/approve", admin_do_approve, HALL_R_STAFF | R_REVIEW, id_params},
+    {"POST", "/admin/order/reject", admin_do_reject, HALL_R_STAFF | R_REVIEW, reject_params},
+    {"POST", "/admin/transfer/confirm", admin_do_confirm, HALL_R_STAFF | R_FINANCE, id_params},
+    {"POST", "/admin/transfer/refuse", admin_do_refuse, HALL_R_STAFF | R_FINANCE, refuse_params},
+    {"POST", "/admin/finauth/unlock", admin_do_finauth_unlock, HALL_R_STAFF | R_FINANCE, id_params},
+    {"GET", "/admin/outbox", admin_outbox_page, HALL_R_STAFF | R_FINANCE, NULL},
+    {"POST", "/admin/outbox/retry", admin_do_outbox_retry, HALL_R_STAFF | R_FINANCE, id_params},
+    {"GET", "/admin/refunds", admin_refunds_page, HALL_R_STAFF | R_READ_FINANCE, NULL},
+    {"POST", "/admin/refund/approve", admin_do_refund_approve, HALL_R_STAFF | R_FINANCE,
      refund_approve_params},
-    {"POST", "/admin/refund/refuse", do_refund_refuse, HALL_R_STAFF | R_FINANCE,
+    {"POST", "/admin/refund/refuse", admin_do_refund_refuse, HALL_R_STAFF | R_FINANCE,
      refund_refuse_params},
-    {"GET", "/admin/approvals", approvals_page, HALL_R_STAFF, NULL},
-    {"POST", "/admin/approvals/approve", do_approvals_approve, HALL_R_STAFF,
+    {"GET", "/admin/approvals", admin_approvals_page, HALL_R_STAFF, NULL},
+    {"POST", "/admin/approvals/approve", admin_do_approvals_approve, HALL_R_STAFF,
      approval_decide_params},
-    {"POST", "/admin/approvals/refuse", do_approvals_refuse, HALL_R_STAFF, approval_decide_params},
+    {"POST", "/admin/approvals/refuse", admin_do_approvals_refuse, HALL_R_STAFF,
+     approval_decide_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -11,60 +11,62 @@
 #include "hall.h"
 
 /* admin_page.c */
-int partner_path(struct hall_req *req);
-int json_asked(const struct hall_req *req);
-const char *business_label(const char *code, int sms);
-struct hall_val *form_of(struct hall_req *req, const struct hall_dbres *res, int col);
-struct hall_val *page_ctx(struct hall_req *req, const char *title);
-/* ORDER_COLS of a result resolved once, for order_val on each of its rows */
-struct order_cols {
+int admin_partner_path(struct hall_req *req);
+int admin_json_asked(const struct hall_req *req);
+const char *admin_business_label(const char *code, int sms);
+struct hall_val *admin_form_of(struct hall_req *req, const struct hall_dbres *res, int col);
+struct hall_val *admin_page_ctx(struct hall_req *req, const char *title);
+/* ORDER_COLS of a result resolved once, for admin_order_val on each of its rows */
+struct admin_order_cols {
     const struct hall_dbcols *head, *type, *years, *subject, *tail;
     int status, business, cert_type, amount, submitted;
 };
-void order_cols(struct hall_req *req, const struct hall_dbres *res, struct order_cols *c);
+void admin_order_cols(struct hall_req *req, const struct hall_dbres *res,
+                      struct admin_order_cols *c);
 /* c NULL: resolved here (one row) */
-struct hall_val *order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res,
-                           int i, const struct order_cols *c);
+struct hall_val *admin_order_val(struct hall_req *req, struct hall_val *o,
+                                 const struct hall_dbres *res, int i,
+                                 const struct admin_order_cols *c);
 
 /* admin_login.c */
-int login_page(struct hall_req *req);
-int code_page(struct hall_req *req);
-int do_code(struct hall_req *req);
-int enrol_page(struct hall_req *req);
-int do_enrol(struct hall_req *req);
-int do_login(struct hall_req *req);
-int do_logout(struct hall_req *req);
+int admin_login_page(struct hall_req *req);
+int admin_code_page(struct hall_req *req);
+int admin_do_code(struct hall_req *req);
+int admin_enrol_page(struct hall_req *req);
+int admin_do_enrol(struct hall_req *req);
+int admin_do_login(struct hall_req *req);
+int admin_do_logout(struct hall_req *req);
 
 /* admin_queue.c */
-int home_page(struct hall_req *req);
-int review_queue(struct hall_req *req);
-int finance_queue(struct hall_req *req);
-int outbox_page(struct hall_req *req);
-int do_outbox_retry(struct hall_req *req);
+int admin_home_page(struct hall_req *req);
+int admin_review_queue(struct hall_req *req);
+int admin_finance_queue(struct hall_req *req);
+int admin_outbox_page(struct hall_req *req);
+int admin_do_outbox_retry(struct hall_req *req);
 
 /* admin_order.c */
-struct hall_dbres *order_load(struct hall_req *req);
-int order_page(struct hall_req *req);
-int file_download(struct hall_req *req);
+struct hall_dbres *admin_order_load(struct hall_req *req);
+int admin_order_page(struct hall_req *req);
+int admin_file_download(struct hall_req *req);
 
 /* admin_decision.c */
-int do_approve(struct hall_req *req);
-int do_reject(struct hall_req *req);
-int do_confirm(struct hall_req *req);
-int do_refuse(struct hall_req *req);
-int do_finauth_unlock(struct hall_req *req);
+int admin_do_approve(struct hall_req *req);
+int admin_do_reject(struct hall_req *req);
+int admin_do_confirm(struct hall_req *req);
+int admin_do_refuse(struct hall_req *req);
+int admin_do_finauth_unlock(struct hall_req *req);
 
 /* admin_refund.c */
-const char *refund_status_label(const char *status);
-int refunds_page(struct hall_req *req);
-int refund_apply(struct hall_req *req, const struct hall_refund *rf, char kind, const char *note,
-                 const char *first, const char **done);
-int do_refund_approve(struct hall_req *req);
-int do_refund_refuse(struct hall_req *req);
+const char *admin_refund_status_label(const char *status);
+int admin_refunds_page(struct hall_req *req);
+int admin_refund_apply(struct hall_req *req, const struct hall_refund *rf, char kind,
+                       const char *note, const char *first, const char **done);
+int admin_do_refund_approve(struct hall_req *req);
+int admin_do_refund_refuse(struct hall_req *req);
 
 /* admin_approval.c */
-int approvals_page(struct hall_req *req);
-int do_approvals_approve(struct hall_req *req);
-int do_approvals_refuse(struct hall_req *req);
+int admin_approvals_page(struct hall_req *req);
+int admin_do_approvals_approve(struct hall_req *req);
+int admin_do_approvals_refuse(struct hall_req *req);
 
 #endif

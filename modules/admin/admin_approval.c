@@ -116,20 +116,20 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
 /* GET /admin/approvals: the pending requests the viewer may decide or
  * asked, who asked, when and why; then the decided ones likewise */
 int
-approvals_page(struct hall_req *req)
+admin_approvals_page(struct hall_req *req)
 {
     struct hall_dbres *open, *closed;
     struct hall_val *ctx;
-    int json = json_asked(req);
+    int json = admin_json_asked(req);
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     open = hall_db_exec(req->cx, "approvals_list", HALL_STR("t"), HALL_I64(200));
     closed =
         open != NULL ? hall_db_exec(req->cx, "approvals_list", HALL_STR("f"), HALL_I64(30)) : NULL;
     if (closed == NULL)
         return HALL_ERR;
-    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "待批准");
+    ctx = json ? hall_val_obj(req->pool) : admin_page_ctx(req, "待批准");
     approval_rows(req, ctx, "pending", open);
     approval_rows(req, ctx, "decided", closed);
     hall_val_set_str(req->pool, ctx, "refund_four_eyes",
@@ -153,7 +153,7 @@ approvals_decide(struct hall_req *req, int approve)
     int64_t id;
     int rc;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     if (hall_db_begin(req->cx) != HALL_OK)
@@ -173,9 +173,10 @@ approvals_decide(struct hall_req *req, int approve)
         if (rc == 0)
             return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
         if (strcmp(rf.status, "requested") != 0)
-            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL, refund_status_label(rf.status));
-        rc = refund_apply(req, &rf, 'A', hall_val_str(a.payload, "note"),
-                          hall_psprintf(req->pool, "staff:%lld", (long long)a.requested_by), &done);
+            return hall_msg(req, HALL_M_APPROVAL_STALE, NULL, admin_refund_status_label(rf.status));
+        rc = admin_refund_apply(req, &rf, 'A', hall_val_str(a.payload, "note"),
+                                hall_psprintf(req->pool, "staff:%lld", (long long)a.requested_by),
+                                &done);
         if (rc == HALL_CONFLICT)
             return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     } else {
@@ -193,13 +194,13 @@ approvals_decide(struct hall_req *req, int approve)
 }
 
 int
-do_approvals_approve(struct hall_req *req)
+admin_do_approvals_approve(struct hall_req *req)
 {
     return approvals_decide(req, 1);
 }
 
 int
-do_approvals_refuse(struct hall_req *req)
+admin_do_approvals_refuse(struct hall_req *req)
 {
     return approvals_decide(req, 0);
 }

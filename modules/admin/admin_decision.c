@@ -28,7 +28,7 @@ decision_sms(struct hall_req *req, int64_t id, const struct hall_dbres *o,
     const char *phone =
         hall_val_str(form, strcmp(cert, "person") == 0 ? "app_mobile" : "agent_mobile");
     const char *biz = hall_psprintf(req->pool, "%s%s", hall_dbres_str(o, 0, "sms_business_name"),
-                                    business_label(hall_dbres_str(o, 0, "business_type"), 1));
+                                    admin_business_label(hall_dbres_str(o, 0, "business_type"), 1));
     /* a partner's own site in the texts (seed 003, szjsgws: www.szca.com) */
     const char *site = hall_dbres_str(o, 0, "sms_site");
     const char *partner = hall_dbres_str(o, 0, "partner_code"), *key;
@@ -86,9 +86,9 @@ decide(struct hall_req *req, char kind)
     int64_t id;
     int rc;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
-    o = order_load(req);
+    o = admin_order_load(req);
     if (o == NULL)
         return HALL_ERR;
     id = hall_dbres_int(o, 0, "id");
@@ -161,7 +161,7 @@ decide(struct hall_req *req, char kind)
     }
     if (kind == 'F') {
         /* the applicant learns why, once: the move above let one click through */
-        form = form_of(req, o, hall_dbres_col(o, "form_enc"));
+        form = admin_form_of(req, o, hall_dbres_col(o, "form_enc"));
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
             return HALL_ERR;
@@ -177,7 +177,7 @@ decide(struct hall_req *req, char kind)
     if (kind == 'A' || kind == 'R') {
         if (res == NULL || hall_dbres_rows(res) == 0)
             return HALL_ERR;
-        form = form_of(req, res, hall_dbres_col(res, "form_enc"));
+        form = admin_form_of(req, res, hall_dbres_col(res, "form_enc"));
         if (form == NULL || form->type != HALL_V_OBJ) {
             hall_err(req, "msg=\"order form unreadable\" order=%lld", (long long)id);
             return HALL_ERR;
@@ -193,25 +193,25 @@ decide(struct hall_req *req, char kind)
 }
 
 int
-do_approve(struct hall_req *req)
+admin_do_approve(struct hall_req *req)
 {
     return decide(req, 'A');
 }
 
 int
-do_reject(struct hall_req *req)
+admin_do_reject(struct hall_req *req)
 {
     return decide(req, 'R');
 }
 
 int
-do_confirm(struct hall_req *req)
+admin_do_confirm(struct hall_req *req)
 {
     return decide(req, 'C');
 }
 
 int
-do_refuse(struct hall_req *req)
+admin_do_refuse(struct hall_req *req)
 {
     return decide(req, 'F');
 }
@@ -224,15 +224,15 @@ do_refuse(struct hall_req *req)
  * it again with its count at 0; the memo code stays the one the bank sent.
  */
 int
-do_finauth_unlock(struct hall_req *req)
+admin_do_finauth_unlock(struct hall_req *req)
 {
     struct hall_dbres *o, *a;
     struct hall_val *detail;
     int64_t id;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
-    o = order_load(req);
+    o = admin_order_load(req);
     if (o == NULL)
         return HALL_ERR;
     id = hall_dbres_int(o, 0, "id");

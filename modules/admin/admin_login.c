@@ -31,13 +31,13 @@ next_of(struct hall_req *req)
 }
 
 int
-login_page(struct hall_req *req)
+admin_login_page(struct hall_req *req)
 {
     struct hall_val *ctx;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
-    ctx = page_ctx(req, "管理后台登录");
+    ctx = admin_page_ctx(req, "管理后台登录");
     hall_val_set_str(req->pool, ctx, "next", next_of(req));
     return hall_resp_page(req, 200, "admin_login", ctx);
 }
@@ -162,7 +162,7 @@ code_failed(struct hall_req *req, int64_t id, enum hall_msg_code *msg)
     return HALL_OK;
 }
 
-/* before a code is looked at (do_code, do_enrol): the console's own path
+/* before a code is looked at (admin_do_code, admin_do_enrol): the console's own path
  * (else 404), a member half signed in (else on to next: nothing to check),
  * the client not over its limit, the row locked; HALL_OK to go on,
  * HALL_ERR after answering (a refusal names "code"), or: the store */
@@ -171,7 +171,7 @@ code_gate(struct hall_req *req, struct hall_dbres **row)
 {
     struct hall_dbres *res;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_ERR;
     if (!req->staff->half) {
         hall_resp_go(req, next_of(req), NULL);
@@ -247,21 +247,21 @@ code_digits(struct hall_req *req, const char *typed)
 }
 
 int
-code_page(struct hall_req *req)
+admin_code_page(struct hall_req *req)
 {
     struct hall_val *ctx;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     if (!req->staff->half)
         return hall_resp_redirect(req, next_of(req));
-    ctx = page_ctx(req, "动态验证码");
+    ctx = admin_page_ctx(req, "动态验证码");
     hall_val_set_str(req->pool, ctx, "next", next_of(req));
     return hall_resp_page(req, 200, "admin_code", ctx);
 }
 
 int
-do_code(struct hall_req *req)
+admin_do_code(struct hall_req *req)
 {
     const char *code = code_digits(req, hall_req_param(req, "code")), *secret, *how;
     struct hall_dbres *res = NULL;
@@ -300,7 +300,7 @@ static int
 enrol_render(struct hall_req *req, int status, const char *secret, const char *login,
              const char *error)
 {
-    struct hall_val *ctx = page_ctx(req, "绑定动态验证码");
+    struct hall_val *ctx = admin_page_ctx(req, "绑定动态验证码");
     const char *uri, *label;
     struct hall_buf *grouped = hall_buf_new(req->pool, 128);
     size_t i;
@@ -326,12 +326,12 @@ enrol_render(struct hall_req *req, int status, const char *secret, const char *l
 }
 
 int
-enrol_page(struct hall_req *req)
+admin_enrol_page(struct hall_req *req)
 {
     struct hall_dbres *res;
     const char *secret;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     if (!req->staff->half)
         return hall_resp_redirect(req, next_of(req));
@@ -349,7 +349,7 @@ enrol_page(struct hall_req *req)
 }
 
 int
-do_enrol(struct hall_req *req)
+admin_do_enrol(struct hall_req *req)
 {
     const char *code = code_digits(req, hall_req_param(req, "code")), *secret, *login;
     struct hall_dbres *res = NULL, *r;
@@ -405,7 +405,7 @@ do_enrol(struct hall_req *req)
         return hall_resp_ok(req, ctx);
     }
     /* built after the session became full: its menu, its CSRF token */
-    ctx = page_ctx(req, "恢复码");
+    ctx = admin_page_ctx(req, "恢复码");
     list_copy(req, ctx, hold, "recovery_codes");
     hall_val_set_str(req->pool, ctx, "next", next_of(req));
     return hall_resp_page(req, 200, "admin_recovery", ctx);
@@ -416,7 +416,7 @@ static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAA
                                  "qu7YaNBUVdA7W90s0oDV3Q/BGYy/YVhx+BlWYiF8kZ8";
 
 int
-do_login(struct hall_req *req)
+admin_do_login(struct hall_req *req)
 {
     const char *password = hall_req_param(req, "password");
     const char *login = hall_req_param(req, "login");
@@ -426,7 +426,7 @@ do_login(struct hall_req *req)
     int64_t id;
     int enrolled;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;
@@ -490,7 +490,7 @@ do_login(struct hall_req *req)
 }
 
 int
-do_logout(struct hall_req *req)
+admin_do_logout(struct hall_req *req)
 {
     if (hall_staff_session_destroy(req) != HALL_OK)
         return HALL_ERR;

@@ -71,7 +71,7 @@ form_text(struct hall_req *req, const struct hall_val *v)
 
 /* the order, or NULL after answering 404, or: the store */
 struct hall_dbres *
-order_load(struct hall_req *req)
+admin_order_load(struct hall_req *req)
 {
     struct hall_dbres *res;
     int64_t id;
@@ -319,7 +319,7 @@ change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
-    old = form_of(req, res, hall_dbres_col(res, "form_enc"));
+    old = admin_form_of(req, res, hall_dbres_col(res, "form_enc"));
     if (old == NULL || old->type != HALL_V_OBJ) {
         hall_err(req, "msg=\"change: old data unreadable\" order=%s", hall_dbres_str(o, 0, "id"));
         return HALL_ERR;
@@ -405,21 +405,21 @@ history_ctx(struct hall_req *req, struct hall_val *ctx, const char *sid)
 }
 
 int
-order_page(struct hall_req *req)
+admin_order_page(struct hall_req *req)
 {
     struct hall_dbres *o, *res;
     struct hall_val *ctx, *form, *before = NULL, *ov;
     const char *sid;
     int64_t form_rev, rejected_rev = 0;
-    int json = json_asked(req);
+    int json = admin_json_asked(req);
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
-    o = order_load(req);
+    o = admin_order_load(req);
     if (o == NULL)
         return HALL_ERR;
     sid = hall_dbres_str(o, 0, "id");
-    form = form_of(req, o, hall_dbres_col(o, "form_enc"));
+    form = admin_form_of(req, o, hall_dbres_col(o, "form_enc"));
     if (form == NULL || form->type != HALL_V_OBJ) {
         hall_err(req, "msg=\"order form unreadable\" order=%s", sid);
         return HALL_ERR;
@@ -434,7 +434,7 @@ order_page(struct hall_req *req)
         if (res == NULL)
             return HALL_ERR;
         if (hall_dbres_rows(res) > 0) {
-            before = form_of(req, res, hall_dbres_col(res, "form_enc"));
+            before = admin_form_of(req, res, hall_dbres_col(res, "form_enc"));
             if (before == NULL || before->type != HALL_V_OBJ) {
                 hall_err(req, "msg=\"revision unreadable\" order=%s rev=%lld", sid,
                          (long long)rejected_rev);
@@ -443,8 +443,8 @@ order_page(struct hall_req *req)
         }
     }
 
-    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "业务单详情");
-    ov = order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0, NULL);
+    ctx = json ? hall_val_obj(req->pool) : admin_page_ctx(req, "业务单详情");
+    ov = admin_order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0, NULL);
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
     hall_dbres_set(req->pool, ov, o, 0, "reject_reason");
@@ -499,7 +499,7 @@ order_page(struct hall_req *req)
 
 /* uploaded materials: never rendered inline, whatever the content */
 int
-file_download(struct hall_req *req)
+admin_file_download(struct hall_req *req)
 {
     static const struct {
         const char *mime, *ext;
@@ -512,7 +512,7 @@ file_download(struct hall_req *req)
     int64_t id;
     int i;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     res = hall_db_exec(req->cx, "file_get", HALL_I64(id));

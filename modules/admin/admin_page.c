@@ -11,14 +11,14 @@
 
 /* the console lives at /admin only, not below a partner's prefix */
 int
-partner_path(struct hall_req *req)
+admin_partner_path(struct hall_req *req)
 {
     return hall_staff_elsewhere(req);
 }
 
 /* JSON only when asked for it by name: a bare fetch() still gets the page */
 int
-json_asked(const struct hall_req *req)
+admin_json_asked(const struct hall_req *req)
 {
     return req->accept != NULL && strstr(req->accept, "application/json") != NULL;
 }
@@ -26,7 +26,7 @@ json_asked(const struct hall_req *req)
 /* 业务类型 as lists show it, and as the SMS texts name it (seed 002:
  * 新申请业务): the catalogue's (core/flow/catalog.def) */
 const char *
-business_label(const char *code, int sms)
+admin_business_label(const char *code, int sms)
 {
     const struct hall_business *b = hall_business_get(code);
 
@@ -35,13 +35,13 @@ business_label(const char *code, int sms)
 
 /* decrypts a form_enc column; an empty object for NULL, NULL when unreadable */
 struct hall_val *
-form_of(struct hall_req *req, const struct hall_dbres *res, int col)
+admin_form_of(struct hall_req *req, const struct hall_dbres *res, int col)
 {
     return hall_dbres_pii_json(req->cx, res, 0, col);
 }
 
 struct hall_val *
-page_ctx(struct hall_req *req, const char *title)
+admin_page_ctx(struct hall_req *req, const char *title)
 {
     struct hall_val *ctx = hall_staff_page(req, title);
     unsigned roles = req->staff != NULL ? req->staff->roles : 0;
@@ -53,7 +53,7 @@ page_ctx(struct hall_req *req, const char *title)
 }
 
 void
-order_cols(struct hall_req *req, const struct hall_dbres *res, struct order_cols *c)
+admin_order_cols(struct hall_req *req, const struct hall_dbres *res, struct admin_order_cols *c)
 {
     c->head = hall_dbres_cols(req->pool, res,
                               "id:i order_no partner=partner_code partner_name business_type");
@@ -72,14 +72,14 @@ order_cols(struct hall_req *req, const struct hall_dbres *res, struct order_cols
 /* one order row of ORDER_COLS as a value: new members of o (a list's
  * rows by index, no column looked up by name) */
 struct hall_val *
-order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res, int i,
-          const struct order_cols *c)
+admin_order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res, int i,
+                const struct admin_order_cols *c)
 {
-    struct order_cols own;
+    struct admin_order_cols own;
     const char *status, *label, *submitted;
 
     if (c == NULL) {
-        order_cols(req, res, &own);
+        admin_order_cols(req, res, &own);
         c = &own;
     }
     status = hall_dbres_get(res, i, c->status);
@@ -87,7 +87,7 @@ order_val(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res
     submitted = hall_dbres_get(res, i, c->submitted);
     hall_dbres_put(req->pool, o, res, i, c->head);
     hall_val_add_str(req->pool, o, "business_label",
-                     business_label(hall_dbres_get(res, i, c->business), 0));
+                     admin_business_label(hall_dbres_get(res, i, c->business), 0));
     hall_dbres_put(req->pool, o, res, i, c->type);
     hall_val_add_str(req->pool, o, "cert_type_label",
                      hall_cert_type_label(hall_dbres_get(res, i, c->cert_type)));

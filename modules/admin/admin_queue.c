@@ -15,14 +15,14 @@
 #define QUEUE_PAGE 50 /* orders a page of a queue */
 
 int
-home_page(struct hall_req *req)
+admin_home_page(struct hall_req *req)
 {
     struct hall_val *ctx, *roles;
     unsigned bit;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
-    ctx = page_ctx(req, "管理后台");
+    ctx = admin_page_ctx(req, "管理后台");
     roles = hall_val_set_list(req->pool, ctx, "roles");
     for (bit = 1; bit <= HALL_ROLE_ADMIN; bit <<= 1)
         if (req->staff->roles & bit)
@@ -37,12 +37,12 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
 {
     struct hall_dbres *res, *cnt;
     struct hall_val *ctx, *list;
-    struct order_cols oc;
+    struct admin_order_cols oc;
     const char *q;
     int64_t page = 1, total, pages;
     int i, n;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     if (hall_req_param(req, "page") != NULL && *hall_req_param(req, "page") != '\0')
         hall_req_param_i64(req, "page", &page);
@@ -57,18 +57,18 @@ queue(struct hall_req *req, const char *stmt, const char *count_stmt, const char
         return HALL_ERR;
     total = hall_dbres_int(cnt, 0, "total");
     pages = total == 0 ? 1 : (total + QUEUE_PAGE - 1) / QUEUE_PAGE;
-    ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, title);
+    ctx = admin_json_asked(req) ? hall_val_obj(req->pool) : admin_page_ctx(req, title);
     list = hall_val_set_list(req->pool, ctx, "orders");
     n = hall_dbres_rows(res);
-    order_cols(req, res, &oc);
+    admin_order_cols(req, res, &oc);
     for (i = 0; i < n; i++)
-        order_val(req, hall_val_push_obj(req->pool, list), res, i, &oc);
+        admin_order_val(req, hall_val_push_obj(req->pool, list), res, i, &oc);
     hall_val_set_int(req->pool, ctx, "total", total);
     hall_dbres_set(req->pool, ctx, cnt, 0, "overdue_total:i");
     hall_val_set_int(req->pool, ctx, "page", page);
     hall_val_set_int(req->pool, ctx, "pages", pages);
     hall_val_set_str(req->pool, ctx, "q", q);
-    if (json_asked(req))
+    if (admin_json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
     if (page > 1)
@@ -89,7 +89,7 @@ order_no_shaped(const char *q)
 }
 
 int
-review_queue(struct hall_req *req)
+admin_review_queue(struct hall_req *req)
 {
     /* a queue holds days of a CA's orders (thousands): searched for a 主题
      * it is read whole, an order number is found by its index instead (no
@@ -100,7 +100,7 @@ review_queue(struct hall_req *req)
 }
 
 int
-finance_queue(struct hall_req *req)
+admin_finance_queue(struct hall_req *req)
 {
     return queue(req, "queue_finance", "queue_finance_count", "对公转账到账确认", "admin_finance");
 }
@@ -109,19 +109,19 @@ finance_queue(struct hall_req *req)
 
 /* dead jobs: what they are and why they died; never their payload */
 int
-outbox_page(struct hall_req *req)
+admin_outbox_page(struct hall_req *req)
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
     const struct hall_dbcols *job;
     int i, n;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     res = hall_db_exec(req->cx, "outbox_dead");
     if (res == NULL)
         return HALL_ERR;
-    ctx = json_asked(req) ? hall_val_obj(req->pool) : page_ctx(req, "失败的外部调用");
+    ctx = admin_json_asked(req) ? hall_val_obj(req->pool) : admin_page_ctx(req, "失败的外部调用");
     list = hall_val_set_list(req->pool, ctx, "jobs");
     n = hall_dbres_rows(res);
     job = hall_dbres_cols(req->pool, res,
@@ -130,7 +130,7 @@ outbox_page(struct hall_req *req)
     for (i = 0; i < n; i++)
         hall_dbres_put(req->pool, hall_val_push_obj(req->pool, list), res, i, job);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
-    if (json_asked(req))
+    if (admin_json_asked(req))
         return hall_resp_ok(req, ctx);
     return hall_resp_page(req, 200, "admin_outbox", ctx);
 }
@@ -138,14 +138,14 @@ outbox_page(struct hall_req *req)
 /* a dead job gets outbox_max_attempts more; its idempotency key is kept, so
  * a provider that did act before answers with its first result */
 int
-do_outbox_retry(struct hall_req *req)
+admin_do_outbox_retry(struct hall_req *req)
 {
     struct hall_dbres *res;
     struct hall_val *detail;
     const char *sid;
     int64_t id;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     sid = hall_psprintf(req->pool, "%lld", (long long)id);

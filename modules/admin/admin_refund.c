@@ -19,7 +19,7 @@ refund_kind_label(const char *kind)
 }
 
 const char *
-refund_status_label(const char *status)
+admin_refund_status_label(const char *status)
 {
     static const struct {
         const char *code, *label;
@@ -65,7 +65,7 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
         hall_val_set_str(req->pool, r, "kind_label",
                          refund_kind_label(hall_dbres_str(res, i, "kind")));
         hall_val_set_str(req->pool, r, "status", status);
-        hall_val_set_str(req->pool, r, "status_label", refund_status_label(status));
+        hall_val_set_str(req->pool, r, "status_label", admin_refund_status_label(status));
         /* four eyes: approved once, waiting for a second finance member */
         hall_dbres_put(req->pool, r, res, i, waiting);
         if (*hall_dbres_str(res, i, "awaiting_by") != '\0')
@@ -88,20 +88,20 @@ refund_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struct 
 
 /* GET /admin/refunds: the finance queue of refunds */
 int
-refunds_page(struct hall_req *req)
+admin_refunds_page(struct hall_req *req)
 {
     struct hall_dbres *open, *closed;
     struct hall_val *ctx;
-    int json = json_asked(req);
+    int json = admin_json_asked(req);
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     open = hall_db_exec(req->cx, "refunds_open", HALL_STR("t"), HALL_I64(200));
     closed =
         open != NULL ? hall_db_exec(req->cx, "refunds_open", HALL_STR("f"), HALL_I64(30)) : NULL;
     if (closed == NULL)
         return HALL_ERR;
-    ctx = json ? hall_val_obj(req->pool) : page_ctx(req, "退费处理");
+    ctx = json ? hall_val_obj(req->pool) : admin_page_ctx(req, "退费处理");
     refund_rows(req, ctx, "refunds", open);
     refund_rows(req, ctx, "finished", closed);
     hall_val_set_str(req->pool, ctx, "refund_four_eyes",
@@ -123,8 +123,8 @@ refunds_page(struct hall_req *req)
  * approvals (four eyes), or NULL.  *done: what the page says.
  */
 int
-refund_apply(struct hall_req *req, const struct hall_refund *rf, char kind, const char *note,
-             const char *first, const char **done)
+admin_refund_apply(struct hall_req *req, const struct hall_refund *rf, char kind, const char *note,
+                   const char *first, const char **done)
 {
     const char *status;
     int rc;
@@ -148,7 +148,7 @@ resp_requested(struct hall_req *req, const char *message, int64_t request_id)
 {
     struct hall_val *v;
 
-    if (!json_asked(req))
+    if (!admin_json_asked(req))
         return hall_resp_redirect(req, "/admin/approvals");
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "redirect", "/admin/approvals");
@@ -174,7 +174,7 @@ refund_decide(struct hall_req *req, char kind)
     int64_t id, amount;
     int rc;
 
-    if (partner_path(req))
+    if (admin_partner_path(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     sid = hall_psprintf(req->pool, "%lld", (long long)id);
@@ -188,7 +188,8 @@ refund_decide(struct hall_req *req, char kind)
     if (rc == 0)
         return hall_msg(req, HALL_M_REFUND_NOT_FOUND, NULL);
     if (strcmp(rf.status, "requested") != 0)
-        return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL, refund_status_label(rf.status));
+        return hall_msg(req, HALL_M_REFUND_DECIDE_STATE, NULL,
+                        admin_refund_status_label(rf.status));
     rc = hall_approval_pending_of(req->cx, "refund", sid, &a);
     if (rc < 0)
         return HALL_ERR;
@@ -220,7 +221,7 @@ refund_decide(struct hall_req *req, char kind)
                           hall_yuan(req->pool, req->app->conf.refund_four_eyes_fen)),
             rid);
     }
-    rc = refund_apply(req, &rf, kind, note, NULL, &done);
+    rc = admin_refund_apply(req, &rf, kind, note, NULL, &done);
     if (rc == HALL_CONFLICT)
         return hall_msg(req, HALL_M_ORDER_CHANGED, NULL);
     if (rc != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
@@ -229,13 +230,13 @@ refund_decide(struct hall_req *req, char kind)
 }
 
 int
-do_refund_approve(struct hall_req *req)
+admin_do_refund_approve(struct hall_req *req)
 {
     return refund_decide(req, 'A');
 }
 
 int
-do_refund_refuse(struct hall_req *req)
+admin_do_refund_refuse(struct hall_req *req)
 {
     return refund_decide(req, 'R');
 }

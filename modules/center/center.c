@@ -296,7 +296,7 @@ static const struct hall_pspec revoke_view_params[] = {
 
 static const struct hall_pspec revoke_params[] = {
     {"serial", HALL_P_TEXT, 0, 1, 64, "证书序列号", NULL},
-    {"reason", HALL_P_CHOICE, 0, 0, 0, "撤销原因", revoke_reasons},
+    {"reason", HALL_P_CHOICE, 0, 0, 0, "撤销原因", center_revoke_reasons},
     {"code", HALL_P_SMSCODE, 0, 0, 0, "短信验证码", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -315,16 +315,16 @@ center_init(struct hall_app *app)
 }
 
 static const struct hall_route center_routes[] = {
-    {"GET", "/center/orders", orders_page, HALL_R_NOSESSION, NULL}, /* reads its own */
-    {"GET", "/center/order", order_page, HALL_R_AUTH, NULL},
-    {"POST", "/center/refund", do_refund, HALL_R_AUTH, refund_params},
-    {"POST", "/center/invoice/resend", do_invoice_resend, HALL_R_AUTH, id_params},
-    {"GET", "/center/finauth", finauth_page, HALL_R_AUTH, NULL},
-    {"GET", "/center/certs", certs_page, HALL_R_AUTH, NULL},
-    {"GET", "/center/cert/download", cert_download, HALL_R_AUTH, download_params},
-    {"GET", "/center/cert/revoke", revoke_page, HALL_R_AUTH, revoke_view_params},
-    {"POST", "/center/cert/revoke/code", revoke_code, HALL_R_AUTH, revoke_view_params},
-    {"POST", "/center/cert/revoke", revoke_confirm, HALL_R_AUTH, revoke_params},
+    {"GET", "/center/orders", center_orders_page, HALL_R_NOSESSION, NULL}, /* reads its own */
+    {"GET", "/center/order", center_order_page, HALL_R_AUTH, NULL},
+    {"POST", "/center/refund", center_do_refund, HALL_R_AUTH, refund_params},
+    {"POST", "/center/invoice/resend", center_do_invoice_resend, HALL_R_AUTH, id_params},
+    {"GET", "/center/finauth", center_finauth_page, HALL_R_AUTH, NULL},
+    {"GET", "/center/certs", center_certs_page, HALL_R_AUTH, NULL},
+    {"GET", "/center/cert/download", center_cert_download, HALL_R_AUTH, download_params},
+    {"GET", "/center/cert/revoke", center_revoke_page, HALL_R_AUTH, revoke_view_params},
+    {"POST", "/center/cert/revoke/code", center_revoke_code, HALL_R_AUTH, revoke_view_params},
+    {"POST", "/center/cert/revoke", center_revoke_confirm, HALL_R_AUTH, revoke_params},
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -13,25 +13,25 @@
 #define PAGE_SIZE_S "20" /* the same, in SQL text */
 
 /* center_orders.c */
-const char *business_label(const char *code);
-int query_page(struct hall_req *req, long *page);
-int orders_page(struct hall_req *req);
-int order_page(struct hall_req *req);
-int do_refund(struct hall_req *req);
-int do_invoice_resend(struct hall_req *req);
+const char *center_business_label(const char *code);
+int center_query_page(struct hall_req *req, long *page);
+int center_orders_page(struct hall_req *req);
+int center_order_page(struct hall_req *req);
+int center_do_refund(struct hall_req *req);
+int center_do_invoice_resend(struct hall_req *req);
 
 /* center_certs.c */
-const char *cert_state(const char *state, int expired, int expiring, const char **label);
-const char *ca_label(const char *ca);
-const char *seal_kind_label(const char *kind);
-int finauth_page(struct hall_req *req);
-int certs_page(struct hall_req *req);
-int cert_download(struct hall_req *req);
+const char *center_cert_state(const char *state, int expired, int expiring, const char **label);
+const char *center_ca_label(const char *ca);
+const char *center_seal_kind_label(const char *kind);
+int center_finauth_page(struct hall_req *req);
+int center_certs_page(struct hall_req *req);
+int center_cert_download(struct hall_req *req);
 
 /* center_revoke.c */
-extern const char *const revoke_reasons[];
-int revoke_page(struct hall_req *req);
-int revoke_code(struct hall_req *req);
-int revoke_confirm(struct hall_req *req);
+extern const char *const center_revoke_reasons[];
+int center_revoke_page(struct hall_req *req);
+int center_revoke_code(struct hall_req *req);
+int center_revoke_confirm(struct hall_req *req);
 
 #endif

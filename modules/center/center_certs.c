@@ -42,7 +42,7 @@ static const char *const cert_cols[C__N] = {
 
 /* one certificate's state for the holder: a code and its words */
 const char *
-cert_state(const char *state, int expired, int expiring, const char **label)
+center_cert_state(const char *state, int expired, int expiring, const char **label)
 {
     if (strcmp(state, "revoked") == 0)
         return *label = "已吊销", "revoked";
@@ -56,7 +56,7 @@ cert_state(const char *state, int expired, int expiring, const char **label)
 }
 
 const char *
-ca_label(const char *ca)
+center_ca_label(const char *ca)
 {
     return strcmp(ca, "sm2") == 0 ? "SM2" : "ECDSA";
 }
@@ -125,7 +125,7 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
 }
 
 const char *
-seal_kind_label(const char *kind)
+center_seal_kind_label(const char *kind)
 {
     if (strcmp(kind, "org") == 0)
         return "机构章";
@@ -164,7 +164,7 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
             name = h != NULL ? hall_val_str(h, "name") : "";
         }
         it = hall_val_push_obj(req->pool, list);
-        hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(kind));
+        hall_val_set_str(req->pool, it, "kind_label", center_seal_kind_label(kind));
         hall_val_set_str(req->pool, it, "name", name);
         hall_dbres_set(req->pool, it, seals, i, "es_id");
         if (strcmp(st, "replaced") == 0)
@@ -202,7 +202,7 @@ finauth_result_label(struct hall_req *req, const char *result, const char *code_
 /* GET /center/finauth: 我的业务单-在线认证, the 金融认证 records of the
  * applicant's orders (seed 001's menu), FINAUTH_PAGE a page */
 int
-finauth_page(struct hall_req *req)
+center_finauth_page(struct hall_req *req)
 {
     struct hall_dbres *res;
     struct hall_val *ctx, *list;
@@ -211,7 +211,7 @@ finauth_page(struct hall_req *req)
     long page;
     int i, n, more;
 
-    if (!query_page(req, &page))
+    if (!center_query_page(req, &page))
         return hall_msg(req, HALL_M_FILTER_PAGE, "page");
     res = hall_db_exec(req->cx, "finauth_list", HALL_I64(req->user_id), HALL_I64(FINAUTH_PAGE + 1),
                        HALL_I64((page - 1) * FINAUTH_PAGE));
@@ -279,7 +279,7 @@ finauth_page(struct hall_req *req)
 }
 
 int
-certs_page(struct hall_req *req)
+center_certs_page(struct hall_req *req)
 {
     struct hall_dbres *res, *seals;
     struct hall_val *ctx, *list;
@@ -289,7 +289,7 @@ certs_page(struct hall_req *req)
 
     /* a page of CERTS_PAGE rows, one more read to know whether a next page
      * exists: an agent with years of orders has thousands of certificates */
-    if (!query_page(req, &page))
+    if (!center_query_page(req, &page))
         return hall_msg(req, HALL_M_FILTER_PAGE, "page");
     res = hall_db_exec(req->cx, "certs_list", HALL_I64(req->user_id), HALL_I64(CERTS_PAGE + 1),
                        HALL_I64((page - 1) * CERTS_PAGE));
@@ -325,9 +325,9 @@ certs_page(struct hall_req *req)
         const char *ca = hall_dbres_get(res, i, cc[C_CA]);
         const char *label, *code;
 
-        code = cert_state(hall_dbres_get(res, i, cc[C_STATE]),
-                          *hall_dbres_get(res, i, cc[C_EXPIRED]) == 't',
-                          *hall_dbres_get(res, i, cc[C_EXPIRING]) == 't', &label);
+        code = center_cert_state(hall_dbres_get(res, i, cc[C_STATE]),
+                                 *hall_dbres_get(res, i, cc[C_EXPIRED]) == 't',
+                                 *hall_dbres_get(res, i, cc[C_EXPIRING]) == 't', &label);
         hall_val_set_str(req->pool, row, "serial", serial);
         hall_val_set_str(req->pool, row, "subject",
                          hall_pki_subject_text(req->pool, hall_dbres_get(res, i, cc[C_CN]),
@@ -340,7 +340,7 @@ certs_page(struct hall_req *req)
         hall_val_set_str(req->pool, row, "cert_type_label",
                          hall_cert_type_label(hall_val_get(row, "cert_type")->str));
         hall_val_set_str(req->pool, row, "ca", ca);
-        hall_val_set_str(req->pool, row, "ca_label", ca_label(ca));
+        hall_val_set_str(req->pool, row, "ca_label", center_ca_label(ca));
         hall_dbres_put(req->pool, row, res, i, dates);
         hall_val_set_str(req->pool, row, "state", code);
         hall_val_set_str(req->pool, row, "state_label", label);
@@ -372,7 +372,7 @@ certs_page(struct hall_req *req)
  * with the three).  Certificates only: the medium (PKCS#12) is /pki/medium.
  */
 int
-cert_download(struct hall_req *req)
+center_cert_download(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial"), *fmt = hall_req_param(req, "format");
     struct hall_dbres *res;

@@ -13,7 +13,7 @@
 #include "center.h"
 
 const char *
-business_label(const char *code)
+center_business_label(const char *code)
 {
     return hall_business_label(code);
 }
@@ -212,7 +212,7 @@ orders_rows(struct hall_req *req, struct hall_val *list, struct hall_dbres *res,
 
         if (last_biz == NULL || strcmp(biz, last_biz) != 0) {
             last_biz = biz;
-            biz_label = business_label(biz);
+            biz_label = center_business_label(biz);
         }
         if (last_s == NULL || strcmp(s, last_s) != 0) {
             last_s = s;
@@ -271,7 +271,7 @@ orders_first_load(struct hall_req *req, struct hall_dbres **res, long *total, in
 /* the query's page: 1 when absent or empty; 0 when it is not a number of
  * 1 to 100,000 (*page is then 1) */
 int
-query_page(struct hall_req *req, long *page)
+center_query_page(struct hall_req *req, long *page)
 {
     const char *s = hall_req_query(req, "page");
     char *end;
@@ -314,7 +314,7 @@ filter_options(struct hall_req *req, struct hall_val *ctx, const char *biz, cons
 }
 
 int
-orders_page(struct hall_req *req)
+center_orders_page(struct hall_req *req)
 {
     const char *no = filter(req, "order_no", 32), *biz = filter(req, "business", 16);
     const char *subject = filter(req, "subject", 100), *status = filter(req, "status", 32);
@@ -324,7 +324,7 @@ orders_page(struct hall_req *req)
     long page, pages, total = 0;
     struct hall_val *ctx, *list;
     struct hall_dbres *res;
-    int n, plain, page_ok = query_page(req, &page);
+    int n, plain, page_ok = center_query_page(req, &page);
 
     /* the route reads its own session (HALL_R_NOSESSION): a visitor who is
      * not logged in is sent to the login page before any check of the
@@ -348,7 +348,7 @@ orders_page(struct hall_req *req)
         return hall_msg(req, HALL_M_FILTER_ORDER_NO, "order_no");
     if (subject == NULL)
         return hall_msg(req, HALL_M_FILTER_SUBJECT, "subject");
-    if (biz == NULL || (*biz != '\0' && strcmp(business_label(biz), biz) == 0))
+    if (biz == NULL || (*biz != '\0' && strcmp(center_business_label(biz), biz) == 0))
         return hall_msg(req, HALL_M_FILTER_BUSINESS, "business");
     if (status == NULL || (*status != '\0' && hall_order_label(status) == NULL))
         return hall_msg(req, HALL_M_FILTER_STATUS, "status");
@@ -507,7 +507,7 @@ bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res
 /* 办理记录 entries without a state change: the applicant reads Chinese,
  * never our action codes */
 int
-order_page(struct hall_req *req)
+center_order_page(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *res, *hist;
@@ -529,7 +529,7 @@ order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "id", sid);
     hall_dbres_set(req->pool, o, res, 0, "order_no");
     hall_val_set_str(req->pool, o, "business",
-                     business_label(hall_dbres_str(res, 0, "business_type")));
+                     center_business_label(hall_dbres_str(res, 0, "business_type")));
     hall_dbres_set(req->pool, o, res, 0, "subject");
     hall_val_set_str(req->pool, o, "amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "amount_fen")));
@@ -611,7 +611,7 @@ order_page(struct hall_req *req)
 }
 
 int
-do_refund(struct hall_req *req)
+center_do_refund(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *res;
@@ -651,7 +651,7 @@ do_refund(struct hall_req *req)
 
 /* 重新获取: the invoice link once more by SMS and e-mail (core/biz/invoice.c) */
 int
-do_invoice_resend(struct hall_req *req)
+center_do_invoice_resend(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *res;

@@ -22,8 +22,8 @@
 
 /* the reasons a holder may give for 撤销 (the CRL's, RFC 5280);
  * center.c's route names them as its parameter's choices */
-const char *const revoke_reasons[] = {"keyCompromise", "affiliationChanged", "cessationOfOperation",
-                                      "superseded", NULL};
+const char *const center_revoke_reasons[] = {"keyCompromise", "affiliationChanged",
+                                             "cessationOfOperation", "superseded", NULL};
 
 /* the reasons as the holder reads them (the CRL's reason codes, RFC 5280) */
 static const char *const revoke_reason_words[] = {
@@ -96,7 +96,7 @@ revoke_cert(struct hall_req *req, const char *serial, int *rc)
 }
 
 int
-revoke_page(struct hall_req *req)
+center_revoke_page(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial");
     struct hall_dbres *res, *seals, *orders;
@@ -119,8 +119,8 @@ revoke_page(struct hall_req *req)
     }
     cert = hall_val_set_obj(req->pool, ctx, "cert");
     kind = hall_dbres_str(res, 0, "seal_kind");
-    code =
-        cert_state(hall_dbres_str(res, 0, "state"), hall_dbres_bool(res, 0, "expired"), 0, &label);
+    code = center_cert_state(hall_dbres_str(res, 0, "state"), hall_dbres_bool(res, 0, "expired"), 0,
+                             &label);
     hall_val_set_str(req->pool, cert, "serial", serial);
     hall_val_set_str(req->pool, cert, "subject",
                      hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
@@ -129,7 +129,7 @@ revoke_page(struct hall_req *req)
                      hall_cert_type_label(*kind != '\0' && strcmp(kind, "org") != 0
                                               ? kind
                                               : hall_dbres_str(res, 0, "cert_type")));
-    hall_val_set_str(req->pool, cert, "ca_label", ca_label(hall_dbres_str(res, 0, "ca")));
+    hall_val_set_str(req->pool, cert, "ca_label", center_ca_label(hall_dbres_str(res, 0, "ca")));
     hall_dbres_set(req->pool, cert, res, 0, "not_before not_after");
     hall_val_set_str(req->pool, cert, "state", code);
     hall_val_set_str(req->pool, cert, "state_label", label);
@@ -143,11 +143,11 @@ revoke_page(struct hall_req *req)
     /* only a live certificate is revoked; an expired one is already of no use */
     hall_val_set_bool(req->pool, ctx, "revocable", strcmp(code, "valid") == 0);
     list = hall_val_set_list(req->pool, ctx, "reasons");
-    for (i = 0; revoke_reasons[i] != NULL; i++) {
+    for (i = 0; center_revoke_reasons[i] != NULL; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);
-        int c = hall_pki_reason_code(revoke_reasons[i]);
+        int c = hall_pki_reason_code(center_revoke_reasons[i]);
 
-        hall_val_set_str(req->pool, r, "name", revoke_reasons[i]);
+        hall_val_set_str(req->pool, r, "name", center_revoke_reasons[i]);
         hall_val_set_str(req->pool, r, "label", hall_pki_reason_label(c));
         hall_val_set_str(req->pool, r, "words", revoke_reason_words[i]);
     }
@@ -164,7 +164,7 @@ revoke_page(struct hall_req *req)
 
             name = h != NULL ? hall_val_str(h, "name") : "";
         }
-        hall_val_set_str(req->pool, it, "kind_label", seal_kind_label(k));
+        hall_val_set_str(req->pool, it, "kind_label", center_seal_kind_label(k));
         hall_val_set_str(req->pool, it, "name", name);
         hall_dbres_set(req->pool, it, seals, i, "es_id");
     }
@@ -176,7 +176,7 @@ revoke_page(struct hall_req *req)
 
         hall_dbres_set(req->pool, it, orders, i, "id order_no");
         hall_val_set_str(req->pool, it, "business",
-                         business_label(hall_dbres_str(orders, i, "business_type")));
+                         center_business_label(hall_dbres_str(orders, i, "business_type")));
         hall_val_set_str(req->pool, it, "status", st);
         hall_val_set_str(req->pool, it, "status_label", hall_order_label(st));
         hall_val_set_str(req->pool, it, "effect", revoke_order_effect(st, &cancel));
@@ -207,7 +207,7 @@ revoke_refused(struct hall_req *req, const char *state, int expired, int *rc)
  * account's own phone (core/flow/sms.c: it confirms the revocation of this
  * one only) */
 int
-revoke_code(struct hall_req *req)
+center_revoke_code(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial"), *phone;
     struct hall_dbres *res;
@@ -254,7 +254,7 @@ revoke_code(struct hall_req *req)
  * holder and the agent.
  */
 int
-revoke_confirm(struct hall_req *req)
+center_revoke_confirm(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial");
     const char *reason_name = hall_req_param(req, "reason");

@@ -193,7 +193,7 @@ static const struct hall_pspec apply_params[] = {
 };
 
 int
-do_apply(struct hall_req *req)
+seal_do_apply(struct hall_req *req)
 {
     struct hall_errors e = {NULL, NULL, 0, 0};
     struct hall_val *form = hall_val_obj(req->pool);
@@ -305,7 +305,7 @@ years_of(struct hall_req *req, struct hall_val *obj, const char *key, const char
 }
 
 int
-apply_page(struct hall_req *req)
+seal_apply_page(struct hall_req *req)
 {
     struct hall_dbres *o, *prods, *items = NULL;
     struct hall_val *ctx, *form, *l;
@@ -420,8 +420,8 @@ apply_page(struct hall_req *req)
 
 /* 打印申请表 (the kit's form) with the link to the 证书附页 */
 int
-print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
-           const struct hall_val *form)
+seal_print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+                const struct hall_val *form)
 {
     (void)o;
     (void)form;
@@ -439,7 +439,7 @@ print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
  * 扫描件”。若无需申请机构个人证书则可不上传)
  */
 int
-holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list)
+seal_holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *list)
 {
     struct hall_dbres *res =
         hall_db_exec(req->cx, "seal_holders", HALL_I64(hall_dbres_int(o, 0, "id")));
@@ -471,7 +471,7 @@ holder_materials(struct hall_req *req, struct hall_dbres *o, struct hall_val *li
  * could production make it: 印章图片尚未制作).  Each such seal named.
  */
 int
-cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
+seal_cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
 {
     struct hall_dbres *res = hall_db_exec(req->cx, "seal_items_unready", HALL_I64(order_id));
     int i;
@@ -479,7 +479,7 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
     if (res == NULL)
         return HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++) {
-        enum hall_seal_kind k = kind_of(hall_dbres_str(res, i, "kind"));
+        enum hall_seal_kind k = seal_kind_of(hall_dbres_str(res, i, "kind"));
         const char *name = hall_dbres_str(res, i, "seal_name"), *what;
 
         if (k == HALL_SEAL_PERSON) {
@@ -507,7 +507,7 @@ cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e)
 
         if (h == NULL)
             return HALL_ERR;
-        if (!holder_verified(req->cx, res, i, hall_val_str(h, "mobile")))
+        if (!seal_holder_verified(req->cx, res, i, hall_val_str(h, "mobile")))
             hall_msg_add(req, e, HALL_M_SEAL_HOLDER_UNVERIFIED, NULL, hall_val_str(h, "name"));
     }
     return HALL_OK;

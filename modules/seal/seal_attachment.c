@@ -34,7 +34,7 @@ mobile_masked(struct hall_pool *pool, const char *m)
 /* a 机构个人章 row's holder phone, verified while the phone a code proved
  * (holder_verified_idx) is the one on the row */
 int
-holder_verified(struct hall_ctx *cx, struct hall_dbres *res, int i, const char *mobile)
+seal_holder_verified(struct hall_ctx *cx, struct hall_dbres *res, int i, const char *mobile)
 {
     unsigned char idx[32];
     size_t len;
@@ -97,7 +97,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *it = hall_val_push_obj(req->pool, list);
         const char *kind = hall_dbres_str(res, i, "kind");
-        enum hall_seal_kind k = kind_of(kind);
+        enum hall_seal_kind k = seal_kind_of(kind);
 
         hall_val_set_int(req->pool, it, "no", i + 1);
         hall_dbres_set(req->pool, it, res, i, "id");
@@ -130,7 +130,7 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
             hall_val_set_str(req->pool, it, "holder_mobile",
                              mobile_masked(req->pool, hall_val_str(h, "mobile")));
             hall_val_set_bool(req->pool, it, "holder_verified",
-                              holder_verified(req->cx, res, i, hall_val_str(h, "mobile")));
+                              seal_holder_verified(req->cx, res, i, hall_val_str(h, "mobile")));
         }
     }
     return list;
@@ -148,7 +148,7 @@ seal_order(struct hall_req *req, int64_t *id)
  * answering, or unanswered when the store failed (the core's finish
  * answers) */
 struct hall_val *
-order_page(struct hall_req *req, const char *title)
+seal_order_page(struct hall_req *req, const char *title)
 {
     struct hall_val *ctx = hall_page_ctx(req);
     struct hall_dbres *o;
@@ -171,9 +171,9 @@ order_page(struct hall_req *req, const char *title)
 }
 
 int
-attachment(struct hall_req *req)
+seal_attachment(struct hall_req *req)
 {
-    struct hall_val *ctx = order_page(req, "证书附页");
+    struct hall_val *ctx = seal_order_page(req, "证书附页");
 
     if (ctx == NULL)
         return HALL_OK;
@@ -183,7 +183,7 @@ attachment(struct hall_req *req)
 
 /* the order's 采集表: one box per seal of the order */
 int
-collect_form_of(struct hall_req *req)
+seal_collect_form_of(struct hall_req *req)
 {
     int64_t id;
     struct hall_dbres *o = seal_order(req, &id), *res;
@@ -200,7 +200,7 @@ collect_form_of(struct hall_req *req)
     n = hall_dbres_rows(res);
     labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
     for (i = 0; i < n; i++) {
-        enum hall_seal_kind k = kind_of(hall_dbres_str(res, i, "kind"));
+        enum hall_seal_kind k = seal_kind_of(hall_dbres_str(res, i, "kind"));
 
         labels[i] = hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
                                   *hall_dbres_str(res, i, "seal_name") ? " · " : "",
@@ -220,7 +220,7 @@ collect_form_of(struct hall_req *req)
 /* the 电子签章采集表 (GET /seal/collect-form): an order's, or without one the
  * blank template */
 int
-collect_form(struct hall_req *req)
+seal_collect_form(struct hall_req *req)
 {
     size_t len;
     unsigned char *pdf;
@@ -228,7 +228,7 @@ collect_form(struct hall_req *req)
     if (hall_req_param(req, "id") != NULL) {
         if (req->user_id == 0)
             return hall_msg(req, HALL_M_LOGIN_FIRST, NULL);
-        return collect_form_of(req);
+        return seal_collect_form_of(req);
     }
     pdf = hall_sealimg_collect_pdf(req->pool, NULL, NULL, NULL, 0, &len);
     if (pdf == NULL)
@@ -297,7 +297,7 @@ holder_row(struct hall_req *req, int64_t *id, const char **mobile, const char **
 /* 获取验证码: a code to the holder's own phone (not the agent's), at most one
  * a minute and 5 an hour per seal row, 100 an hour per applicant */
 int
-holder_code(struct hall_req *req)
+seal_holder_code(struct hall_req *req)
 {
     struct hall_dbres *res;
     const char *mobile, *name, *order;
@@ -344,14 +344,14 @@ holder_code(struct hall_req *req)
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"holder code sent\" item=%lld", (long long)id);
-    return back_to_attachment(
+    return seal_back_to_attachment(
         req, order, id,
         hall_psprintf(req->pool, "验证码已发送至持有人手机 %s", mobile_masked(req->pool, mobile)));
 }
 
 /* 验证: the code the holder passed on; the row's phone is verified */
 int
-holder_verify(struct hall_req *req)
+seal_holder_verify(struct hall_req *req)
 {
     struct hall_dbres *res;
     const char *mobile, *name, *order, *code = hall_req_param(req, "code");
@@ -387,5 +387,5 @@ holder_verify(struct hall_req *req)
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"holder phone verified\" item=%lld", (long long)id);
-    return back_to_attachment(req, order, id, "持有人手机号已验证");
+    return seal_back_to_attachment(req, order, id, "持有人手机号已验证");
 }

@@ -47,7 +47,7 @@ bundle_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o, int
 /* GET /admin/seal?order=: the seals of a 电子签章申请 order, each valid one
  * with its 注销 form */
 int
-admin_seals(struct hall_req *req)
+seal_admin_seals(struct hall_req *req)
 {
     const char *order = hall_req_param(req, "order");
     int json = hall_req_wants_json(req);
@@ -121,7 +121,7 @@ admin_seals(struct hall_req *req)
 /* GET /admin/seal/image?id=: a seal's picture for the reviewer's 签章信息
  * and the operator (modules/admin's order page links it) */
 int
-admin_image(struct hall_req *req)
+seal_admin_image(struct hall_req *req)
 {
     int64_t id;
 
@@ -129,7 +129,7 @@ admin_image(struct hall_req *req)
         return HALL_OK;
     if (hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
-    return picture_answer(req, hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id)), 0);
+    return seal_picture_answer(req, hall_db_exec(req->cx, "seal_admin_image", HALL_I64(id)), 0);
 }
 
 /*
@@ -185,7 +185,7 @@ revoke_request(struct hall_req *req, const char *es_id, const char *reason, cons
  * /seal/verify, its download) goes.
  */
 int
-admin_revoke(struct hall_req *req)
+seal_admin_revoke(struct hall_req *req)
 {
     const char *es_id = hall_req_param(req, "es_id"), *reason = hall_req_param(req, "reason");
     const char *actor = hall_staff_actor(req), *own, *order_no;
@@ -239,7 +239,7 @@ admin_revoke(struct hall_req *req)
  * as production locks it, so the picture and production never cross.
  */
 int
-admin_bundle(struct hall_req *req)
+seal_admin_bundle(struct hall_req *req)
 {
     const char *order = hall_req_param(req, "order"), *style = hall_req_param(req, "style");
     const char *msg = NULL, *status, *order_no;

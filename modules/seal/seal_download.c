@@ -12,7 +12,7 @@
 #include "seal.h"
 
 int
-holder_page(struct hall_req *req)
+seal_holder_page(struct hall_req *req)
 {
     struct hall_val *ctx = hall_page_ctx(req);
 
@@ -24,7 +24,7 @@ holder_page(struct hall_req *req)
  * once (hall_medium_hand destroys the hall's copy as it hands it over);
  * ten wrong codes stop it */
 int
-holder_download(struct hall_req *req)
+seal_holder_download(struct hall_req *req)
 {
     const char *serial = hall_req_param(req, "serial"), *code = hall_req_param(req, "code");
     const unsigned char *stored;
@@ -91,7 +91,7 @@ not_made(struct hall_req *req, int64_t id, int holder_only)
 /* made and stored by the production step with the certificates
  * (core/biz/sealprod.c, called by hall_produce): served as stored */
 int
-seseal_download(struct hall_req *req)
+seal_seseal_download(struct hall_req *req)
 {
     struct hall_dbres *res;
     unsigned char *der;
@@ -130,9 +130,9 @@ seal_medium(struct hall_req *req)
  * SESeal file and its certificate's medium; then the seals re-made on a new
  * certificate as they were (已替换, with the date) */
 int
-seals_page(struct hall_req *req)
+seal_seals_page(struct hall_req *req)
 {
-    struct hall_val *ctx = order_page(req, "我的电子印章"), *list;
+    struct hall_val *ctx = seal_order_page(req, "我的电子印章"), *list;
     struct hall_dbres *res;
     int i;
 

@@ -4,7 +4,7 @@
  * /seal/image), and 抠图, a picture cut out of an impression photo for a
  * seal in the style 根据印模样式抠图 (POST /seal/impression,
  * /seal/impression/confirm).  It uses nothing of seal_attachment.c (that
- * file uses this one's kind_of and back_to_attachment): the 采集表, blank
+ * file uses this one's seal_kind_of and seal_back_to_attachment): the 采集表, blank
  * or an order's, is there.
  */
 
@@ -13,7 +13,7 @@
 #include "seal.h"
 
 enum hall_seal_kind
-kind_of(const char *code)
+seal_kind_of(const char *code)
 {
     if (strcmp(code, "org_business") == 0)
         return HALL_SEAL_BUSINESS;
@@ -29,7 +29,7 @@ seal_kind_text(const char *code)
 {
     if (strcmp(code, "person") == 0)
         return "个人印章";
-    return hall_seal_kind_label(kind_of(code));
+    return hall_seal_kind_label(seal_kind_of(code));
 }
 
 /*
@@ -38,9 +38,9 @@ seal_kind_text(const char *code)
  * fits without decoding the picture.
  */
 int
-preview(struct hall_req *req)
+seal_preview(struct hall_req *req)
 {
-    enum hall_seal_kind kind = kind_of(hall_req_param(req, "kind"));
+    enum hall_seal_kind kind = seal_kind_of(hall_req_param(req, "kind"));
     const char *org = hall_req_param(req, "org"), *name = hall_req_param(req, "name");
     struct hall_sealimg_fit fit;
     unsigned char *png;
@@ -79,7 +79,7 @@ preview(struct hall_req *req)
  * scaled to px when px > 0; a size it cannot be scaled to (outside 16 to
  * HALL_SEAL_PX) gives the picture as stored */
 int
-picture_answer(struct hall_req *req, struct hall_dbres *res, int64_t px)
+seal_picture_answer(struct hall_req *req, struct hall_dbres *res, int64_t px)
 {
     unsigned char *png, *small;
     size_t len, slen;
@@ -103,7 +103,7 @@ picture_answer(struct hall_req *req, struct hall_dbres *res, int64_t px)
 }
 
 int
-image(struct hall_req *req)
+seal_image(struct hall_req *req)
 {
     int64_t id, px = 0;
 
@@ -111,7 +111,7 @@ image(struct hall_req *req)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     if (hall_req_param(req, "px") != NULL && hall_req_param_i64(req, "px", &px) != HALL_OK)
         px = 0;
-    return picture_answer(
+    return seal_picture_answer(
         req, hall_db_exec(req->cx, "seal_item_own", HALL_I64(id), HALL_I64(req->user_id)), px);
 }
 
@@ -152,7 +152,7 @@ cutout_locked(struct hall_req *req, int64_t id, const char *field, const char **
 }
 
 int
-impression(struct hall_req *req)
+seal_impression(struct hall_req *req)
 {
     const struct hall_upload *up = hall_req_upload(req, "impression");
     unsigned char *png;
@@ -179,14 +179,14 @@ impression(struct hall_req *req)
         hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"impression cut out\" item=%lld bytes=%zu", (long long)id, len);
-    return back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
+    return seal_back_to_attachment(req, order, id, "印模已抠图，请核对后确认");
 }
 
 /* after 抠图 or 确认: the 证书附页 again, showing the picture (JSON: where to
  * go, and the picture).  No #fragment: a browser on that page would only
  * scroll to it instead of loading the page anew */
 int
-back_to_attachment(struct hall_req *req, const char *order, int64_t item, const char *message)
+seal_back_to_attachment(struct hall_req *req, const char *order, int64_t item, const char *message)
 {
     const char *to =
         hall_psprintf(req->pool, "%s/seal/attachment?id=%s", hall_req_base(req), order);
@@ -204,7 +204,7 @@ back_to_attachment(struct hall_req *req, const char *order, int64_t item, const 
 
 /* 确认: the applicant accepts the cut-out shown on the 证书附页 */
 int
-impression_confirm(struct hall_req *req)
+seal_impression_confirm(struct hall_req *req)
 {
     int done;
     const char *order;
@@ -224,5 +224,5 @@ impression_confirm(struct hall_req *req)
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"cut-out confirmed\" item=%lld", (long long)id);
-    return back_to_attachment(req, order, id, "已确认抠图");
+    return seal_back_to_attachment(req, order, id, "已确认抠图");
 }

@@ -19,7 +19,7 @@ problem(struct hall_req *req, struct hall_val *list, const char *text)
 }
 
 int
-verify_page(struct hall_req *req)
+seal_verify_page(struct hall_req *req)
 {
     struct hall_val *ctx = hall_page_ctx(req);
 
@@ -28,7 +28,7 @@ verify_page(struct hall_req *req)
 }
 
 int
-verify(struct hall_req *req)
+seal_verify(struct hall_req *req)
 {
     const struct hall_upload *up = hall_req_upload(req, "seseal");
     struct hall_val *ctx = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
