@@ -4,7 +4,10 @@
 #   1. no C file under core/, modules/ or tools/ is over 1,200 lines;
 #   2. no function in them is over 150 lines: from the line with its name
 #      at column 0 (docs/style.md: the return type on its own line) to its
-#      closing } at column 0.
+#      closing } at column 0;
+#   3. no header under core/, modules/ or tools/ is over 500 lines (a
+#      layer's header is split by area, each part a header of its own:
+#      core/flow/replace.h, core/web/staff.h ...).
 # tests/unit/sizes.allow names what is still being cut: a file's path, or
 # path:function, one a line (shell patterns; # begins a comment).  An
 # entry that no longer matches anything over the limit is reported as a
@@ -13,8 +16,9 @@ root=${HALL_ROOT:-.}
 allow=${HALL_SIZES_ALLOW:-$root/tests/unit/sizes.allow}
 max_file=1200
 max_func=150
+max_header=500
 
-echo "1..2"
+echo "1..3"
 
 files=$(cd "$root" && for d in core modules tools; do
     [ -d "$d" ] && find "$d" -name '*.c' -type f
@@ -85,6 +89,25 @@ if [ -z "$over_funcs" ]; then
     echo "ok 2 - no function over $max_func lines"
 else
     echo "not ok 2 - functions over $max_func lines (file:function:lines):$over_funcs"
+fi
+
+over_headers=
+for h in $(cd "$root" && for d in core modules tools; do
+    [ -d "$d" ] && find "$d" -name '*.h' -type f
+done | sort); do
+    n=$(wc -l <"$root/$h")
+    if [ "$n" -gt "$max_header" ]; then
+        if allowed "$h"; then
+            seen="$seen $h"
+        else
+            over_headers="$over_headers $h($n)"
+        fi
+    fi
+done
+if [ -z "$over_headers" ]; then
+    echo "ok 3 - no header over $max_header lines"
+else
+    echo "not ok 3 - headers over $max_header lines (file(lines)):$over_headers"
 fi
 
 # entries of the allow-list that nothing over the limits needs any more

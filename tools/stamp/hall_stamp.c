@@ -54,6 +54,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
+#include "pki/stamp.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2

@@ -1,0 +1,141 @@
+/*
+ * core/biz/sealprod.h: the seals made with an order's certificate
+ * (sealprod.c).  Included by biz.h, at its end.
+ */
+#ifndef HALL_BIZ_SEALPROD_H
+#define HALL_BIZ_SEALPROD_H
+
+/* ---- sealprod.c: the seals made with the order's certificate -------------- */
+
+/* the seals one order may hold */
+#define HALL_SEAL_BIZ_MAX     8  /* 机构业务章 online (seed 001) */
+#define HALL_SEAL_PERSONS_MAX 50 /* 机构个人章 rows in one order */
+#define HALL_SEAL_ITEMS_MAX   (1 + HALL_SEAL_BIZ_MAX + HALL_SEAL_PERSONS_MAX)
+
+struct hall_sealprod;
+
+/* hall_produce's step 1, inside its intent transaction: the seals of a
+ * seal order that have no SESeal yet, with a certificate intent for each
+ * 机构业务章 and 机构个人章; *out NULL for an order without seals.
+ * HALL_CONFLICT with *msg when a seal has no picture yet */
+int hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, const char *org,
+                         const char *uscc, const char *actor, const char **msg,
+                         struct hall_sealprod **out);
+/* step 2: the seals' certificates, then every seal's SESeal (the 机构章's
+ * lists the order's certificate) */
+int hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *order_serial,
+                       const unsigned char *order_cert, size_t order_cert_len, time_t order_na);
+/* step 3, inside the transaction that moves the order to issued */
+int hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *pin,
+                        const char *actor);
+void hall_sealprod_free(struct hall_sealprod *sp);
+/*
+ * A 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
+ * 是: orders.seal; a product with 签章费 in its breakdown, 湖南's): its
+ * seal as a seal_items row (the seal's part of the price): a 机构证书's
+ * 机构章 (kind org), a 个人证书's 个人印章 (kind person, sql/125), which
+ * hall_sealprod_intent then makes as a 电子签章申请's 机构章 is made,
+ * listing the order's certificate.  want NULL (production:
+ * hall_sealprod_intent): when the order has no such row yet, the red
+ * impression cut out of the uploaded 印模采集表 (style cutout) or, when it
+ * is a PDF or holds no red, the seal drawn from the order's subject (the
+ * unit's name along the ring, the person's name in the square: style auto).  want "cutout" or
+ * "auto" (the operator's choice on 电子印章管理): that picture, made or made anew while the seal is
+ * not.  Audited (seal_item bundle).  HALL_OK also for an order without the 电子签章 when want is
+ * NULL; HALL_CONFLICT with *msg; HALL_ERR the store (logged).  Draws only in a program that links
+ * libhallseal (the weak references below).
+ */
+int hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, const char *actor,
+                         const char **msg);
+
+/*
+ * The re-make (docs/modules/seal.md, "When the signer's certificate is
+ * replaced"): when a certificate that signs seals is replaced by a new one
+ * (补办, 更新, 变更, 解锁), every valid seal listing the old certificate is
+ * made again on the new one, with the same name, kind and picture, free and
+ * without review; the old seal becomes 'replaced'.  After a 变更 (rn, below),
+ * the new certificate's organisation: a 机构章's or
+ * 业务章's name is then made from it as at production (org + 印章名称), and
+ * its picture, when the hall drew it (style 'auto'), is drawn again with
+ * that name in step 2 (hall_sealimg_render); a cut-out of the applicant's
+ * impression is kept.  The same three steps as the production that makes the new certificate
+ * (hall_produce), so that it happens exactly once, with it:
+ *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
+ *   2. after signing the new certificate: the new SESeals, listing it;
+ *   3. in the transaction that stores it: the old seals replaced, the new
+ *      ones stored, both audited; *made says how many (a seal an operator
+ *      revoked meanwhile is not made again).
+ */
+struct hall_sealremake;
+/* What draws a seal's picture for the re-make after a 变更 of the name is
+ * hall_sealimg_render, in libhallseal (cairo, pango: core/local.am), which
+ * not every program links although every module links sealprod.o (through
+ * flow.c's statements).  sealprod.c refers to it weakly: a program whose
+ * modules/list "link ... SEAL" line gives it libhallseal has it (the
+ * generated modules/local.am links those programs with HALL_SEAL_LINKFLAGS,
+ * which asks the linker for it), any other has none, and there a re-make
+ * that must draw fails (logged) rather than keep the old name's picture. */
+/*
+ * A 变更 (rn non-NULL, rn->org the new certificate's organisation): besides
+ * the seals the old certificate signs, each valid 机构业务章 of the seal
+ * orders whose 机构证书 it is or replaced (sql/100: cert_seal_orders) and
+ * whose own certificate names another unit is made again too: in step 1 an
+ * intent for a new certificate of its own (CN 机构名称 + 印章名称, O rn->org,
+ * rn->uscc; its old one's CA and end; order_id rn->order_id, the replacing
+ * order), in step 2 that certificate and the seal listing it, in step 3 the
+ * certificate stored with its medium under pin (the replacing order's, as a
+ * new 业务章's is under its order's), the old seal replaced and the old
+ * certificate revoked as superseded.  *made counts the seals re-made on the
+ * new certificate, *renamed the 业务章 made on new certificates of their own.
+ */
+struct hall_sealrename {
+    const char *org, *uscc, *actor;
+    int64_t order_id;
+};
+/*
+ * The seal register's writes of the applicant's pages and the consoles
+ * (modules/seal, modules/pki): this file owns seal_items and seseals
+ * (docs/architecture.md, "Who owns each table").  In the caller's
+ * transaction; HALL_ERR on database failure.
+ *   item_put       a seal row of an order's 签章信息 (order_id, kind, position),
+ *                  new or edited: a 抠图 picture kept while the style stays
+ *                  cutout; holder_enc, png, phone_idx may be HALL_NULLP
+ *   items_prune    the order's rows not in keep ("kind:position,...")
+ *   item_image     a new cut-out, waiting for its applicant's 确认
+ *   item_confirm   the cut-out confirmed; HALL_CONFLICT when it has none
+ *   holder_code_*  a 机构个人章 holder's phone check: the code's MAC, its
+ *                  life and the phone's blind index stored; a wrong try
+ *                  counted; the phone verified
+ * seseal_revoke: a valid seal 注销 (reason, actor), with cert_serial its
+ * certificate's approved revocation (the seal that lists it), without it
+ * the seal alone while it has no issued certificate of its own; RETURNING
+ * order_id, cert_serial (and order_no alone); no row when it is not so.
+ */
+int hall_seal_item_put(struct hall_ctx *cx, int64_t order_id, const char *kind, int position,
+                       int64_t product_id, int years, const char *style, const char *name,
+                       struct hall_dbparam holder_enc, int64_t price_fen, struct hall_dbparam png,
+                       struct hall_dbparam phone_idx);
+int hall_seal_items_prune(struct hall_ctx *cx, int64_t order_id, const char *keep);
+int hall_seal_item_image(struct hall_ctx *cx, int64_t id, const unsigned char *png, size_t len);
+int hall_seal_item_confirm(struct hall_ctx *cx, int64_t id);
+int hall_seal_holder_code_store(struct hall_ctx *cx, int64_t id, const unsigned char mac[32],
+                                long ttl_s, const unsigned char idx[32]);
+int hall_seal_holder_code_fail(struct hall_ctx *cx, int64_t id);
+int hall_seal_holder_verified(struct hall_ctx *cx, int64_t id, const unsigned char idx[32]);
+struct hall_dbres *hall_seseal_revoke(struct hall_ctx *cx, const char *es_id, const char *reason,
+                                      const char *actor, const char *cert_serial);
+int hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
+                                const struct hall_sealrename *rn, struct hall_sealremake **out);
+int hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm,
+                              const char *new_serial, const unsigned char *cert, size_t cert_len,
+                              time_t cert_na);
+int hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, const char *pin,
+                               const char *actor, int *made, int *renamed);
+/* after the commit: the CRL of each CA whose certificate step 3 revoked,
+ * but done's (refreshed by the caller already) */
+void hall_sealprod_remake_crls(struct hall_ctx *cx, struct hall_sealremake *rm, const char *done);
+void hall_sealprod_remake_free(struct hall_sealremake *rm);
+
+extern const struct hall_stmt hall_sealprod_stmts[];
+
+#endif
