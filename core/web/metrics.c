@@ -379,7 +379,7 @@ hall_metrics_serve(struct hall_req *req, const char *what)
 
     if (strcmp(what, "outbox") == 0) {
         if (outbox_metrics(req, out) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
     } else if (shm != NULL) {
         module_metrics(req, out);
     }

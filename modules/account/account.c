@@ -150,7 +150,7 @@ home(struct hall_req *req)
     const struct hall_val *rp;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     /* a partner that sends users with a project ID has no bare landing page;
      * the generic hall (no partner) has no "requires_project" at all */
     rp = hall_val_get(ctx, "requires_project");
@@ -180,7 +180,7 @@ faq_page(struct hall_req *req)
     struct hall_dbres *res;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     res = hall_db_exec(req->cx, "faq_partner",
                        HALL_STR(req->partner[0] != '\0' ? req->partner : "hall"));
     if (res == NULL)
@@ -208,7 +208,7 @@ channels_page(struct hall_req *req)
     int i;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     res = hall_db_exec(req->cx, "channels");
     if (res == NULL)
         return HALL_ERR;
@@ -232,7 +232,7 @@ partner_entry(struct hall_req *req)
     if (req->partner[0] == '\0')
         return hall_msg(req, HALL_M_PAGE_NOT_FOUND, NULL);
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (project == NULL || strlen(project) > 64)
         return hall_msg(req, HALL_M_PROJECT_ENTRY, NULL);
     res = hall_db_exec(req->cx, "partner_project", HALL_STR(req->partner), HALL_STR(project));
@@ -291,7 +291,7 @@ login_page(struct hall_req *req)
     struct hall_val *ctx = page_ctx(req, "登录");
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     link_phone(req, ctx);
     /* partners log users in by SMS code (seeds 002, 003) */
     hall_val_set_bool(req->pool, ctx, "sms_only", req->partner[0] != '\0');
@@ -304,7 +304,7 @@ register_page(struct hall_req *req)
     struct hall_val *ctx = page_ctx(req, "注册");
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_resp_page(req, 200, "register", ctx);
 }
 
@@ -567,7 +567,7 @@ do_logout(struct hall_req *req)
     struct hall_val *v = hall_val_obj(req->pool);
 
     if (hall_session_destroy(req) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     hall_val_set_str(req->pool, v, "redirect", hall_psprintf(req->pool, "%s/", base_of(req)));
     if (!hall_req_wants_json(req))
         return hall_resp_redirect(req, hall_psprintf(req->pool, "%s/", base_of(req)));
@@ -583,7 +583,7 @@ profile_page(struct hall_req *req)
     size_t elen;
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     res = hall_db_exec(req->cx, "user_get", HALL_I64(req->user_id));
     if (res == NULL || hall_dbres_rows(res) == 0)
         return HALL_ERR;
@@ -643,7 +643,7 @@ password_page(struct hall_req *req)
     struct hall_val *ctx = page_ctx(req, "修改密码");
 
     if (partner_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_resp_page(req, 200, "password", ctx);
 }
 

@@ -149,7 +149,7 @@ decide(struct hall_req *req, char kind)
         if (res == NULL || hall_dbres_rows(res) == 0)
             return HALL_ERR;
         if (hall_dbres_bool(res, 0, "due") && hall_finauth_queue(req, id) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
     }
     if (kind == 'C' || kind == 'F') {
         rc = hall_payment_transfer_decided(req->cx, id, kind == 'C', kind == 'F' ? reason : "");
@@ -167,7 +167,7 @@ decide(struct hall_req *req, char kind)
             return HALL_ERR;
         }
         if (decision_sms(req, id, o, form, 'F', reason) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         done = "已退回，业务单回到待支付，退回原因已短信通知申请人";
     }
     if (kind == 'R')
@@ -183,7 +183,7 @@ decide(struct hall_req *req, char kind)
             return HALL_ERR;
         }
         if (decision_sms(req, id, o, form, kind, kind == 'R' ? reason : NULL) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
     }
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;

@@ -270,7 +270,7 @@ admin_do_code(struct hall_req *req)
     int rc;
 
     if (code_gate(req, &res) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     secret = secret_of(req, res, "totp_secret_enc");
     if (secret == NULL)
         return step_go(req, "enrol");
@@ -291,7 +291,7 @@ admin_do_code(struct hall_req *req)
                             hall_msg_text(req->pool, HALL_M_STAFF_RECOVERY_USED, (long long)left));
     }
     if (code_failed(req, req->staff->id, &m) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_msg(req, m, "code");
 }
 
@@ -360,7 +360,7 @@ admin_do_enrol(struct hall_req *req)
     int64_t step;
 
     if (code_gate(req, &res) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     login = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "login"));
     secret = secret_of(req, res, "totp_pending_enc");
     /* enrolled meanwhile, or reset: the code page says which */
@@ -374,7 +374,7 @@ admin_do_enrol(struct hall_req *req)
     if (hall_totp_check(key, keylen, code, hall_totp_step(hall_dbres_int(res, 0, "now_s")),
                         hall_dbres_int(res, 0, "totp_last_step"), &step) != HALL_OK) {
         if (code_failed(req, req->staff->id, &m) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (hall_req_wants_json(req) || m != HALL_M_STAFF_CODE_WRONG)
             return hall_msg(req, m, "code");
         return enrol_render(req, 400, secret, login,
@@ -385,7 +385,7 @@ admin_do_enrol(struct hall_req *req)
         return HALL_ERR;
     if (hall_dbres_rows(r) == 0) {
         if (code_failed(req, req->staff->id, &m) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         return hall_msg(req, m, "code");
     }
     hold = hall_val_obj(req->pool);
@@ -478,7 +478,7 @@ admin_do_login(struct hall_req *req)
      * buy more guesses at the code) */
     enrolled = hall_dbres_bool(res, 0, "enrolled");
     if (!enrolled && !hall_dbres_bool(res, 0, "pending") && totp_pending_new(req, id) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (hall_staff_session_create(req, id, 0) != HALL_OK || hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     hall_info(req, "msg=\"staff password ok\" staff=%s enrolled=%d", sid, enrolled);
@@ -493,6 +493,6 @@ int
 admin_do_logout(struct hall_req *req)
 {
     if (hall_staff_session_destroy(req) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return hall_resp_go(req, "/admin/login", NULL);
 }

@@ -463,7 +463,7 @@ admin_order_page(struct hall_req *req)
                       strcmp(hall_dbres_str(o, 0, "status"), "transfer_review") == 0);
     form_ctx(req, ctx, form, before);
     if (change_ctx(req, ctx, o, form) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
     hall_val_set_bool(req->pool, ctx, "manual_review",
                       *hall_val_str(form, "org_id_review") != '\0' ||
@@ -476,10 +476,10 @@ admin_order_page(struct hall_req *req)
     if (res == NULL)
         return HALL_ERR;
     if (seals_ctx(req, ctx, o, res) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
 
     if (history_ctx(req, ctx, sid) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     res = hall_db_exec(req->cx, "finauth_latest", HALL_I64(hall_dbres_int(o, 0, "id")));
     if (res == NULL)
         return HALL_ERR;

@@ -260,7 +260,7 @@ orders_first_load(struct hall_req *req, struct hall_dbres **res, long *total, in
     if (hall_session_accept(req, hash, hall_dbres_int(r, 0, "user_id"),
                             hall_dbres_str(r, 0, "partner_code"), hall_dbres_str(r, 0, "who"),
                             hall_dbres_bool(r, 0, "stale")) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     *total = (long)hall_dbres_int(r, 0, "total");
     /* no order: one row of the session with NULLs for the page */
     *n = hall_dbres_isnull(r, 0, hall_dbres_col(r, "id")) ? 0 : hall_dbres_rows(r);
@@ -335,13 +335,13 @@ center_orders_page(struct hall_req *req)
             page_ok;
     if (plain && page == 1) {
         if (orders_first_load(req, &res, &total, &n) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (res == NULL)
             return hall_resp_login(req);
         goto render;
     }
     if (hall_session_load(req) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (req->user_id == 0)
         return hall_resp_login(req);
     if (no == NULL)
@@ -538,7 +538,7 @@ center_order_page(struct hall_req *req)
     hall_val_set_str(req->pool, o, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "shipping_fen")));
     if (shipping_ctx(req, o, res) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     hall_val_set_str(req->pool, o, "status", hall_order_label(s) ?: s);
     hall_val_set_str(req->pool, o, "status_code", s);
     hall_dbres_set(req->pool, o, res, 0, "years created updated");

@@ -217,7 +217,7 @@ finauth_page(struct hall_req *req)
                          hall_dbres_rows(a) > 0 ? hall_dbres_str(a, 0, "fail_reason") : "");
         hall_val_set_str(req->pool, ctx, "page_js", "new.js");
         if (hall_finauth_banks_ctx(req, ctx) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         hall_val_set_bool(req->pool, ctx, "legal", legal_offer(o) == LEGAL_OK);
         return hall_resp_page(req, 200, "finauth_retry", ctx);
     }
@@ -459,7 +459,7 @@ legal_status(struct hall_req *req)
     if (o == NULL)
         return HALL_OK;
     if (hall_identity_status(req, id, "legal", &status, &message) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "status", status);
     hall_val_set_str(req->pool, v, "message", message);

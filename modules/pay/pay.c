@@ -613,7 +613,7 @@ apply_paid(struct hall_req *req, const char *drv, const struct hall_pay_notice *
         return HALL_ERR;
     if (!pd.again && !pd.surplus && strcmp(pd.to, "finauth_pending") == 0 &&
         hall_finauth_queue(req, pd.order_id) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (hall_db_commit(req->cx) != HALL_OK)
         return HALL_ERR;
     if (!pd.again)

@@ -621,7 +621,7 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     }
     hall_val_set_int(req->pool, ctx, "total", n);
     if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);

@@ -57,7 +57,7 @@ cert_get(struct hall_req *req, const struct hall_partner *p, int64_t order_id, c
     struct hall_dbres *w;
 
     if (hall_replace_cert_get(req, "renew", serial, order_id, key, c) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     if (c->result != HALL_REPLACE_OK || order_id > 0)
         return HALL_OK;
     w = hall_db_exec(req->cx, "renew_window", HALL_STR(p->code), HALL_STR(c->cert_type));

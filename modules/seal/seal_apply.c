@@ -98,7 +98,7 @@ items_store(struct hall_req *req, int64_t order_id, void *arg)
     struct hall_dbres *verified;
 
     if (holders_follow(req, order_id, ss) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     verified = hall_db_exec(req->cx, "seal_holder_phones_verified", HALL_I64(order_id));
     if (verified == NULL)
         return HALL_ERR;
@@ -319,7 +319,7 @@ seal_apply_page(struct hall_req *req)
     prods = hall_flow_products(req, &p);
     /* an unreadable form is the hall's mistake (500), the rest the store's */
     if (form == NULL || prods == NULL || hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     org = o == NULL; /* a new order starts with its 机构章 */
     hall_flow_choices_ctx(req, ctx, prods, &p, "org", 1, 1, form);
     for (i = 0; i < hall_dbres_rows(prods); i++) {

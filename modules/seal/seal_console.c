@@ -114,7 +114,7 @@ seal_admin_seals(struct hall_req *req)
     }
     if (hall_dbres_bool(o, 0, "bundle") &&
         bundle_ctx(req, ctx, o, hall_dbres_rows(res) > 0) != HALL_OK)
-        return HALL_ERR;
+        return hall_req_failed(req);
     return json ? hall_resp_ok(req, ctx) : hall_resp_page(req, 200, "admin_seal", ctx);
 }
 

@@ -544,7 +544,7 @@ verify(struct hall_req *req)
         int stamp_valid = 0;
 
         if (stamp_result(req, &rep.sigs[i], r, &stamp_valid, &memo) != HALL_OK)
-            return HALL_ERR;
+            return hall_req_failed(req);
         if (stamp_valid)
             valid++;
     }
