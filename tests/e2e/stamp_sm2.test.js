@@ -11,7 +11,8 @@
  *   - POST /sign/verify: 有效, level GB/T 38540, every check passed;
  *     hall-stamp verify: 有效; openssl pkeyutl -verify (SM3, the default ID
  *     1234567812345678) over TBS_Sign's DER; and this file's own SM2
- *     verification (BigInt arithmetic on the curve, Node's SM3) accept it.
+ *     verification (BigInt arithmetic on the curve, Node's SM3) accept it;
+ *   - 添加文档时间戳 over it: the SM2 stamp still 有效 at /sign/verify.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -255,6 +256,15 @@ test('在线盖章 with an SM2 medium: wrong PIN refused; stamped in the page as
         assert.equal(v.status, 0, v.stdout + v.stderr);
         assert.match(v.stdout, /^(stamp 1: valid|签章1：有效)$/m);
         assert.match(v.stdout, /(checks|核验): (pass|通过)( (pass|通过)){6}$/m);
+
+        /* 添加文档时间戳 over the SM2 stamp: the stamp still 有效 */
+        await page.locator('#stamp-lta').click();
+        await page.locator('#stamp-lta-done').waitFor({ timeout: 60000 });
+        const [dl2] = await Promise.all([page.waitForEvent('download'), page.locator('#stamp-lta-download').click()]);
+        const lta = fs.readFileSync(await dl2.path());
+        assert.ok(lta.subarray(0, out.length).equals(out));
+        const hl = await hallVerify(lta);
+        assert.equal(hl.stamps[0].state, '有效', JSON.stringify(hl.stamps[0]));
         await context.close();
     });
 
