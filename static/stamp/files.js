@@ -5,8 +5,9 @@
  *                          name, signer certificates, picture (PNG, mm)
  *   openMedium(bytes, pin) the PKCS#12 under the order's PIN (PBES2: PBKDF2
  *                          with HMAC-SHA256, AES-256-CBC, as core/pki/pki.c
- *                          makes it) decrypted by WebCrypto; the key imported
- *                          non-extractable for ECDSA P-256 signing
+ *                          makes it) decrypted by WebCrypto; a P-256 key
+ *                          imported non-extractable for ECDSA signing, an
+ *                          SM2 key (the 国密 medium) handed to sm2.js
  *
  * Nothing here sends anything anywhere.  Errors are StampError with a
  * Chinese message naming the file.
@@ -29,11 +30,14 @@ export const MSG = {
     pinEmpty: '请输入证书PIN码。',
     pinWrong: 'PIN码错误，无法打开印章证书文件。请输入制作该证书的业务单的证书PIN码（短信发送的8位数字）。',
     notSigner: '所选印章证书不是该电子印章的签章人证书：请选择与该印章对应的印章证书文件（.p12）。',
-    keyKind: '该印章证书的密钥不是 ECDSA P-256，在线盖章不支持（国密SM2证书请使用盖章工具）。',
+    keyKind: '该印章证书的密钥既不是 ECDSA P-256 也不是国密SM2，在线盖章不支持。',
 };
 
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_P256 = '1.2.840.10045.3.1.7';
+const OID_SM2 = '1.2.156.10197.1.301';
+/* pkijs parses a PKCS#8 EC key on a curve it knows only: the SM2 medium's */
+pkijs.ECNamedCurves.register('SM2', OID_SM2, 32);
 
 function bytesOf(x) {
     return x instanceof Uint8Array ? x : new Uint8Array(x);
@@ -199,6 +203,10 @@ export async function openMedium(bytes, pin, seal) {
     const signer = parseCert(signerDer);
     const spki = signer.subjectPublicKeyInfo;
     const curve = spki.algorithm.algorithmParams;
+    if (spki.algorithm.algorithmId === OID_EC_PUBLIC_KEY && curve instanceof asn1js.ObjectIdentifier &&
+        curve.valueBlock.toString() === OID_SM2) /* the 国密 medium: sm2.js signs, WebCrypto cannot */
+        return { ...await (await import('./sm2.js')).openSm2(bags.keyInfo, spki), signerDer, signer,
+            chain: [] };
     if (spki.algorithm.algorithmId !== OID_EC_PUBLIC_KEY || !(curve instanceof asn1js.ObjectIdentifier) ||
         curve.valueBlock.toString() !== OID_P256)
         throw new StampError('p12', MSG.keyKind);

@@ -309,7 +309,7 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         a.download = `${baseName()}-盖章.pdf`;
         $('stamp-level').textContent = out.level === 'B-LT'
             ? '签章级别：PAdES B-LT（长期验证）：文件内含证书链和签章时的吊销状态（OCSP答复），验证时无需联网查询。'
-            : `签章级别：PAdES B-T。${out.warning || ''}`;
+            : out.level === 'GB/T 38540' ? SM2_LEVEL : `签章级别：PAdES B-T。${out.warning || ''}`;
         $('stamp-done').hidden = false;
         status(`盖章完成：${out.name}（${out.esId}），可信时间 ${beijing(out.genTime)}（北京时间）。`);
         a.focus();
@@ -320,6 +320,9 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         $('stamp-go').disabled = false;
     }
 });
+
+/* an SM2 signer's stamp (sm2.js): GB/T 38540's own format, no PAdES level */
+const SM2_LEVEL = '签章格式：GB/T 38540 电子签章（国密SM2/SM3），含可信时间戳；验证时联网查询吊销状态。';
 
 function baseName() {
     return st.pdfName.replace(/\.pdf$/i, '') || 'document';

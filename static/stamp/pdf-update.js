@@ -664,7 +664,8 @@ function sigValue(w, head, contentsLength) {
  * The update.  stamp: { pageIndex, xMm, yMm (the seal's centre, from the
  * page's top-left corner), seal (files.js openSeal), image: { width, height,
  * rgb, alpha (Flate-compressed rows) }, time (Date), contentsLength (hex
- * digits reserved) }.  Returns { bytes, contentsStart, contentsEnd,
+ * digits reserved), subFilter (GBT38540.SES_Signature for an SM2 stamp; else
+ * ETSI.CAdES.detached) }.  Returns { bytes, contentsStart, contentsEnd,
  * byteRangeAt, rect, objects }.
  */
 export function writeUpdate(pdf, stamp) {
@@ -680,7 +681,7 @@ export function writeUpdate(pdf, stamp) {
 
     /* S: the signature value, /ByteRange and /Contents to be filled in */
     u.begin(S);
-    const at = sigValue(u, '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached',
+    const at = sigValue(u, `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /${stamp.subFilter || 'ETSI.CAdES.detached'}`,
         stamp.contentsLength);
     u.push(ascii(` /M (${pdfDate(stamp.time)}) /Name ${pdfText(stamp.seal.name)}` +
         ` /Reason ${pdfText(`电子印章 ${stamp.seal.esId}`)} >>`));

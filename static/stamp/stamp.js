@@ -7,6 +7,8 @@
  *   addDocTimestamp(bytes, tsaUrl) → { bytes, genTime }   PAdES B-LTA
  *
  * The PKCS#12 is opened and the key used here only (files.js, WebCrypto).
+ * An SM2 medium's stamp is a GB/T 38540 SES_Signature: sm2.js, loaded for
+ * it only (level 'GB/T 38540', no /DSS).
  * The requests made: POST tsaUrl with a TimeStampReq holding the SHA-256 of
  * the signature value (of the /ByteRange, for a document timestamp), and
  * GET evidenceUrl?serial= with the signer certificate's serial (the chain
@@ -53,7 +55,7 @@ function concat(parts) {
     return out;
 }
 
-function tlv(tag, ...parts) {
+export function tlv(tag, ...parts) {
     const body = concat(parts);
     const n = body.length;
     let head;
@@ -68,12 +70,12 @@ function tlv(tag, ...parts) {
     return concat([new Uint8Array(head), body]);
 }
 
-const seq = (...p) => tlv(0x30, ...p);
+export const seq = (...p) => tlv(0x30, ...p);
 const set = (...p) => tlv(0x31, ...p);
 const octets = (b) => tlv(0x04, b);
 const int = (v) => tlv(0x02, new Uint8Array([v]));
 
-function oid(dotted) {
+export function oid(dotted) {
     const arcs = dotted.split('.').map(Number);
     const out = [];
     for (const a of [40 * arcs[0] + arcs[1], ...arcs.slice(2)]) {
@@ -151,7 +153,7 @@ function signedData({ attrs, signature, token, medium }) {
 /* ---- the timestamp --------------------------------------------------------------- */
 
 /* an RFC 3161 TimeStampToken (its DER) over the SHA-256 imprint, from tsaUrl */
-async function timestamp(tsaUrl, imprint) {
+export async function timestamp(tsaUrl, imprint) {
     const nonce = crypto.getRandomValues(new Uint8Array(8));
     nonce[0] = (nonce[0] & 0x7f) | 0x01;
     const req = new pkijs.TimeStampReq({
@@ -231,6 +233,8 @@ export async function stampPdf(o) {
     if (o.xMm * 72 / 25.4 > page.box.width || o.yMm * 72 / 25.4 > page.box.height)
         throw new StampError('place', STAMP_MSG.outside);
     const medium = await openMedium(o.p12, o.pin, seal);
+    if (medium.sm2) /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */
+        return (await import('./sm2.js')).stampSes(o, { pdf, seal, medium, time: now });
     const image = await sealImage(seal);
 
     /* /Contents' room: twice the CMS's length with a placeholder token of
