@@ -90,6 +90,7 @@ report__two_stamps_one_modified__verdict_words_kept_and_listed(void **state)
     assert_non_null(pdf);
     assert_true(len > 1000);
     assert_memory_equal(pdf, "%PDF-", 5);
+    print_message("report: %zu bytes\n", len);
     hall_pool_destroy(pool);
 }
 
