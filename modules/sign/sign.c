@@ -6,6 +6,8 @@
  *                        the PDF (at most 20 MiB) as multipart field
  *                        "file" or as an application/pdf body, spooled to
  *                        disk and read by offsets: memory stays flat
+ *   POST /sign/verify?report=pdf  the same as the 验签报告, a PDF
+ *                        timestamped by the hall's /tsa (sign_report.c)
  *   GET  /sign/try       public: 免费体验
  *   POST /sign/try       public (CSRF of the page): a PDF of at most 5 MiB
  *                        stamped with the demo seal under the demo CA,
@@ -43,8 +45,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "hall.h"
-#include "pki/stamp.h"
+#include "sign.h"
 
 #define SIGN_VERIFY_MAX ((size_t)20 * 1024 * 1024) /* 签名验证: 20 MiB */
 #define SIGN_TRY_MAX    ((size_t)5 * 1024 * 1024)  /* 免费体验: 5 MiB */
@@ -405,7 +406,7 @@ struct sign_memo {
 
 static int
 stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid,
-             struct sign_memo *m)
+             struct sign_memo *m, struct hall_stamp_verdict *vout)
 {
     struct hall_stamp_records rec;
     struct hall_stamp_verdict v;
@@ -482,6 +483,7 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     hall_val_set_str(req->pool, r, "state", hall_stamp_state_text(v.state));
     hall_val_set_bool(req->pool, r, "valid", v.state == HALL_STAMP_VALID);
     *valid = v.state == HALL_STAMP_VALID;
+    *vout = v;
     return HALL_OK;
 }
 
@@ -508,9 +510,10 @@ verify(struct hall_req *req)
     struct hall_val *ctx = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
     struct hall_val *list, *res;
     struct hall_stamp_report rep;
+    struct hall_stamp_verdict *verdicts;
     struct hall_spool sp;
     struct sign_memo memo = {NULL, NULL, NULL, NULL};
-    const char *err;
+    const char *err, *report;
     char lerr[512];
     int st, i, valid = 0;
 
@@ -539,11 +542,12 @@ verify(struct hall_req *req)
         hall_val_set_int(req->pool, dss, "crls", rep.dss_crls);
     }
     list = hall_val_set_list(req->pool, res, "stamps");
+    verdicts = hall_pcalloc(req->pool, (size_t)rep.nsigs * sizeof(*verdicts));
     for (i = 0; i < rep.nsigs; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);
         int stamp_valid = 0;
 
-        if (stamp_result(req, &rep.sigs[i], r, &stamp_valid, &memo) != HALL_OK)
+        if (stamp_result(req, &rep.sigs[i], r, &stamp_valid, &memo, &verdicts[i]) != HALL_OK)
             return hall_req_failed(req);
         if (stamp_valid)
             valid++;
@@ -552,6 +556,11 @@ verify(struct hall_req *req)
     hall_val_set_fmt(req->pool, res, "summary", "共 %d 个签章，%d 个有效", rep.nsigs, valid);
     hall_info(req, "msg=\"pdf verified\" size=%lld stamps=%d valid=%d", (long long)rep.file_size,
               rep.nsigs, valid);
+    /* 验签报告: the same verdicts as a PDF (sign_report.c); a multipart
+     * form's field is read once the body is spooled */
+    report = hall_req_param(req, "report");
+    if (report != NULL && strcmp(report, "pdf") == 0)
+        return sign_report(req, sp.fd, sp.filename, &rep, verdicts, tsa_url);
     if (hall_req_wants_json(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_str(req->pool, ctx, "title", "签名验证");

@@ -1,0 +1,142 @@
+/*
+ * stamp_reportpdf.c: the 验签报告 drawn as an A4 PDF, the way the
+ * 电子签章采集表 is (sealimg.c): cairo's PDF surface, pango with the CJK
+ * font of fonts-noto-cjk (cairo embeds a subset of it, so the text is
+ * searchable: pdftotext reads it back), each seal's picture as an image at
+ * 30 mm.  In libhallseal: only the programs that draw link cairo.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "pki/pki.h"
+#include "pki/stamp.h"
+
+#define REPORT_FONT "Noto Sans CJK SC"
+#define PAGE_W      595.28
+#define PAGE_H      841.89
+#define MARGIN      50.0
+#define REPORT_MAX  ((size_t)8 * 1024 * 1024)
+#define SEAL_PT     (30.0 * 72.0 / 25.4) /* the picture at 30 mm */
+
+static cairo_status_t
+report_write(void *closure, const unsigned char *data, unsigned int n)
+{
+    return hall_buf_add(closure, data, n) == HALL_OK ? CAIRO_STATUS_SUCCESS
+                                                     : CAIRO_STATUS_WRITE_ERROR;
+}
+
+struct png_src {
+    const unsigned char *p;
+    size_t len, off;
+};
+
+static cairo_status_t
+png_read(void *closure, unsigned char *data, unsigned int n)
+{
+    struct png_src *s = closure;
+
+    if (s->len - s->off < n)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, s->p + s->off, n);
+    s->off += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* a paragraph wrapped to the page's width at x: the caller unrefs it */
+static PangoLayout *
+report_layout(cairo_t *cr, const char *text, double x, double pt, int bold)
+{
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_new();
+
+    pango_font_description_set_family(fd, REPORT_FONT);
+    pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_font_description_set_absolute_size(fd, pt * PANGO_SCALE);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_width(l, (int)((PAGE_W - x - MARGIN) * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_text(l, text, -1);
+    return l;
+}
+
+unsigned char *
+hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc *d, size_t *len)
+{
+    struct hall_buf *b = hall_buf_new(pool, REPORT_MAX);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(report_write, b, PAGE_W, PAGE_H);
+    cairo_t *cr = cairo_create(s);
+    double y = MARGIN, pt, x;
+    int i, bold, lw, lh;
+
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, "验签报告");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "网上营业厅 签名验证");
+    for (i = 0; i < d->n; i++) {
+        const struct hall_stamp_line *l = &d->lines[i];
+        PangoLayout *lay;
+
+        if (l->kind == HALL_STAMP_LINE_SEAL) {
+            struct png_src src = {l->png, l->png_len, 0};
+            cairo_surface_t *img = cairo_image_surface_create_from_png_stream(png_read, &src);
+            int ok = cairo_surface_status(img) == CAIRO_STATUS_SUCCESS;
+            int iw = ok ? cairo_image_surface_get_width(img) : 0;
+            int ih = ok ? cairo_image_surface_get_height(img) : 0;
+
+            if (iw > 0 && ih > 0) {
+                double sc = SEAL_PT / (iw > ih ? iw : ih);
+
+                if (y + ih * sc > PAGE_H - MARGIN) {
+                    cairo_show_page(cr);
+                    y = MARGIN;
+                }
+                cairo_save(cr);
+                cairo_translate(cr, MARGIN + 12, y);
+                cairo_scale(cr, sc, sc);
+                cairo_set_source_surface(cr, img, 0, 0);
+                cairo_paint(cr);
+                cairo_restore(cr);
+                y += ih * sc + 6;
+            }
+            cairo_surface_destroy(img);
+            continue;
+        }
+        pt = l->kind == HALL_STAMP_LINE_TITLE ? 20 : l->kind == HALL_STAMP_LINE_HEAD ? 13 : 10;
+        bold = l->kind != HALL_STAMP_LINE_TEXT;
+        x = l->kind == HALL_STAMP_LINE_TEXT ? MARGIN + 12 : MARGIN;
+        lay = report_layout(cr, l->text, x, pt, bold);
+        pango_layout_get_pixel_size(lay, &lw, &lh);
+        if (l->kind == HALL_STAMP_LINE_HEAD)
+            y += 8;
+        if (y + lh > PAGE_H - MARGIN) {
+            cairo_show_page(cr);
+            y = MARGIN;
+        }
+        if (l->bad)
+            cairo_set_source_rgb(cr, 0.75, 0, 0);
+        else
+            cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_move_to(cr, x, y);
+        pango_cairo_show_layout(cr, lay);
+        g_object_unref(lay);
+        y += lh + (l->kind == HALL_STAMP_LINE_TITLE ? 12 : 4);
+        if (l->kind == HALL_STAMP_LINE_HEAD) {
+            cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+            cairo_set_line_width(cr, 0.5);
+            cairo_move_to(cr, MARGIN, y);
+            cairo_line_to(cr, PAGE_W - MARGIN, y);
+            cairo_stroke(cr);
+            y += 4;
+        }
+    }
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    cairo_surface_destroy(s);
+    if (b->len == 0 || b->overflow)
+        return NULL;
+    *len = b->len;
+    return (unsigned char *)b->data;
+}

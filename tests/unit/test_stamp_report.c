@@ -1,0 +1,105 @@
+/*
+ * The 验签报告's content and drawing (core/pki/stamp_report.c,
+ * stamp_reportpdf.c; docs/modules/sign.md "验签报告"): a verdict's words
+ * reach the report unchanged, a stamp that is not 有效 is listed in the
+ * conclusion with its reason, and the drawing is a PDF of real text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hall.h"
+#include "pki/pki.h"
+
+static int
+has_line(const struct hall_stamp_report_doc *d, const char *text, int bad)
+{
+    for (int i = 0; i < d->n; i++)
+        if (strcmp(d->lines[i].text, text) == 0 && (bad < 0 || d->lines[i].bad == bad))
+            return 1;
+    return 0;
+}
+
+static void
+report__two_stamps_one_modified__verdict_words_kept_and_listed(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(65536);
+    struct hall_stamp_sig sigs[2];
+    struct hall_stamp_verdict v[2];
+    struct hall_stamp_report rep;
+    struct hall_stamp_report_doc d;
+    unsigned char *pdf;
+    size_t len = 0;
+
+    (void)state;
+    memset(sigs, 0, sizeof(sigs));
+    memset(v, 0, sizeof(v));
+    memset(&rep, 0, sizeof(rep));
+    for (int i = 0; i < 2; i++) {
+        sigs[i].index = i + 1;
+        sigs[i].field = i == 0 ? "印章1" : "印章2";
+        sigs[i].page = 1;
+        sigs[i].is_stamp = 1;
+        sigs[i].filter = "ETSI.CAdES.detached";
+        sigs[i].after = i == 0 ? "其后追加了1个签章" : "";
+        sigs[i].changes = i == 1 ? "第1页的内容被修改" : "";
+        sigs[i].overlap = "";
+        sigs[i].covered = "";
+        sigs[i].signer_subject = "CN=测试公司";
+        sigs[i].signer_serial = "712C1B5A584A1BBE";
+        sigs[i].seal_es_id = "44030000000001";
+        sigs[i].seal_name = "测试公司合同专用章";
+        sigs[i].signing_time = 1795000000;
+        sigs[i].level = "B-LT";
+        sigs[i].ltv_state = HALL_STAMP_REV_GOOD;
+        sigs[i].ltv_source = "OCSP";
+        sigs[i].ltv_at = 1795000001;
+        v[i].problem = "";
+        v[i].signer_at_signing = "有效";
+    }
+    v[0].state = HALL_STAMP_VALID;
+    v[0].notes[0] = "签章后吊销";
+    v[0].nnotes = 1;
+    v[1].state = HALL_STAMP_MODIFIED;
+    v[1].problem = "签章后文档被修改：第1页的内容被修改";
+    rep.nsigs = 2;
+    rep.sigs = sigs;
+    rep.file_size = 12345;
+    rep.revisions = 3;
+
+    hall_stamp_report_build(pool, &rep, v, "合同.pdf", "ab12", 1795000100, &d);
+    assert_int_equal(d.all_valid, 0);
+    assert_true(has_line(&d, "SHA-256：ab12", 0));
+    assert_true(has_line(&d, "文件名：合同.pdf", 0));
+    assert_true(has_line(&d, "验证结论：有效", 0));
+    assert_true(has_line(&d, "验证结论：文档已被修改", 1));
+    assert_true(has_line(&d, "原因：签章后文档被修改：第1页的内容被修改", 1));
+    assert_true(has_line(&d, "说明：签章后吊销", 0));
+    assert_true(has_line(&d, "签章后的变化：其后追加了1个签章", 0));
+    assert_true(has_line(&d, "签章后的修改：第1页的内容被修改", 1));
+    assert_true(has_line(&d, "印章编码（esID）：44030000000001", 0));
+    assert_true(has_line(&d, "签章人证书序列号：712C1B5A584A1BBE", 0));
+    assert_true(has_line(&d, "共 2 个签章，1 个有效", 1));
+    assert_true(has_line(&d, "签章2：文档已被修改——签章后文档被修改：第1页的内容被修改", 1));
+
+    pdf = hall_stamp_report_pdf(pool, &d, &len);
+    assert_non_null(pdf);
+    assert_true(len > 1000);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    print_message("report: %zu bytes\n", len);
+    hall_pool_destroy(pool);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(report__two_stamps_one_modified__verdict_words_kept_and_listed),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
