@@ -234,7 +234,8 @@ crl_refresh(struct hall_ctx *cx, const char *ca_name, int force, time_t after)
         if (!force && hall_dbres_int(st, 0, "next_update_in_s") > CRL_REFRESH_S &&
             hall_dbres_bool(st, 0, "covers_latest") &&
             (!root || hall_dbres_int(st, 0, "age_s") < HALL_PKI_ARL_REFRESH_S) &&
-            (after == 0 || hall_dbres_i64(st, 0, "this_update_epoch") >= (int64_t)after)) {
+            (after == 0 ||
+             hall_dbres_i64(st, 0, hall_dbres_col(st, "this_update_epoch")) >= (int64_t)after)) {
             rc = hall_db_commit(cx);
             goto out;
         }

@@ -236,22 +236,43 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
     if (qpdf_oh_is_dictionary(g.q, acro))
         stamp_fields_walk(g.q, qpdf_oh_get_key(g.q, acro, "/Fields"), 0, 0, &seen, field_take, &g);
     stamp_qerr(g.q);
+    /* the hall the signers' certificates name (a TSA's names none) */
+    for (i = 0; i < g.nee && in->hall == NULL; i++)
+        in->hall = hall_stamp_hall_of(pool, g.ee[i].x);
     /* each end entity's issuer first (found or fetched), then its status */
     for (i = 0; i < g.nee; i++) {
         X509 *x = g.ee[i].x, *issuer;
         const unsigned char *der = NULL;
         size_t dl = 0;
         const char *w = NULL;
-        int kind = 0, waited = 0;
+        int kind = 0, waited = 0, arl = 0;
 
-        if (in->hall == NULL)
-            in->hall = hall_stamp_hall_of(pool, x);
-        if (self_signed(x) || !stamp_status_sources(pool, x))
-            continue; /* names no OCSP nor CRL: nothing to keep (stamp.md §3) */
-        issuer = issuer_find(&g, cas, o, x);
+        if (self_signed(x))
+            continue;
+        if (!stamp_status_sources(pool, x)) {
+            /* a certificate of a root (the hall's TSA's): the root's CRL
+             * (/pki/root.crl) if the hall's; else nothing to keep (§3) */
+            issuer = in->hall != NULL || o->hall != NULL ? issuer_find(&g, cas, o, x) : NULL;
+            if (issuer == NULL || !self_signed(issuer))
+                continue;
+            arl = 1;
+        } else {
+            issuer = issuer_find(&g, cas, o, x);
+        }
         /* an answer that speaks for the timestamp's second: made after it */
         while (o->now == 0 && time(NULL) < g.ee[i].after + 1 && waited++ < 12)
             usleep(250 * 1000);
+        if (arl) {
+            if (stamp_arl_fetch(pool, x, issuer, in->hall, o, g.ee[i].after, &der, &dl, &w) ==
+                HALL_OK) {
+                hall_stamp_dss_add(pool, in, HALL_STAMP_DSS_CRL, der, dl);
+                continue;
+            }
+            (*missing)++;
+            *why = hall_psprintf(pool, "%s%s%s", *why != NULL ? *why : "", *why != NULL ? "；" : "",
+                                 w);
+            continue;
+        }
         if (issuer == NULL ||
             stamp_status_fetch(pool, x, issuer, o, &kind, &der, &dl, &w) != HALL_OK) {
             (*missing)++;

@@ -683,6 +683,28 @@ stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
     return HALL_ERR;
 }
 
+int
+stamp_arl_fetch(struct hall_pool *pool, X509 *cert, X509 *root, const char *hall,
+                const struct hall_stamp_online *o, time_t after, const unsigned char **der,
+                size_t *len, const char **why)
+{
+    const char *base = o->hall != NULL ? o->hall : hall;
+    struct hall_stamp_status st;
+    size_t hn;
+
+    memset(&st, 0, sizeof(st));
+    if (base == NULL) {
+        *why = "不知道本CA营业厅的地址，无法取得根CA的CRL";
+        return HALL_ERR;
+    }
+    hn = strlen(base);
+    while (hn > 0 && base[hn - 1] == '/')
+        hn--;
+    return crl_ask(
+        pool, hall_psprintf(pool, "%.*s/pki/root.crl?after=%lld", (int)hn, base, (long long)after),
+        cert, root, o->timeout_ms, o->now != 0 ? o->now : time(NULL), &st, why, der, len);
+}
+
 X509 *
 stamp_issuer_fetch(struct hall_pool *pool, X509 *cert, const struct hall_stamp_online *o,
                    const char **why)
