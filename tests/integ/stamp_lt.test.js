@@ -99,6 +99,22 @@ test('sign__B_LT_by_default__dss_revision_with_chain_and_ocsp__openssl_ocsp_and_
     const out = `${r.stdout}${r.stderr}`;
     assert.match(out, /Response verify OK/, out);
     assert.match(out, new RegExp(`0x${seals.org_business.serial}: good`, 'i'), out);
+    /* the root's CRL (an ARL) for the TSA's certificate, which names no
+     * responder: signed by the root, its issuer the TSA's, not listing it */
+    assert.equal(dss.crls.length, 1, 'one CRL: the root\'s, for the TSA certificate');
+    fs.writeFileSync(f('arl.der'), dss.crls[0]);
+    const c = openssl(['crl', '-inform', 'DER', '-in', f('arl.der'), '-CAfile', f('root.crt'), '-noout',
+        '-issuer', '-lastupdate']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(`${c.stdout}${c.stderr}`, /verify OK/, c.stderr);
+    assert.match(c.stdout, /issuer=.*Hall Demo Root CA/, c.stdout);
+    const tsaCert = dss.certs.find((d) => /Hall Demo Time Stamping Authority/.test(subjectOf(d)));
+    fs.writeFileSync(f('tsa.der'), tsaCert);
+    const ti = openssl(['x509', '-inform', 'DER', '-in', f('tsa.der'), '-noout', '-issuer', '-serial']);
+    assert.equal(ti.status, 0, ti.stderr);
+    assert.equal(ti.stdout.match(/issuer=(.*)/)[1], c.stdout.match(/issuer=(.*)/)[1], 'the CRL speaks for the TSA');
+    const text = openssl(['crl', '-inform', 'DER', '-in', f('arl.der'), '-noout', '-text']).stdout;
+    assert.ok(!text.toUpperCase().includes(ti.stdout.match(/serial=(\w+)/)[1].toUpperCase()), text);
     /* pdfsig (NSS) still finds the stamp valid, and trusts it */
     fs.writeFileSync(f('lt.pdf'), lt);
     const p = pdfsig(nssTrusting(f('root.crt')), f('lt.pdf'));
@@ -112,6 +128,8 @@ test('sign__B_LT_by_default__dss_revision_with_chain_and_ocsp__openssl_ocsp_and_
     assert.equal(s.evidence.embedded, true);
     assert.equal(s.evidence.source, 'OCSP');
     assert.equal(s.evidence.signer, 'good');
+    assert.equal(s.evidence.tsa_needed, true, 'a TSA under the root needs the root\'s CRL');
+    assert.equal(s.evidence.tsa_embedded, true, JSON.stringify(s.evidence));
     assert.equal(s.coverage.intact, true);
     assert.equal(s.coverage.later_changes, false, 'the /DSS revision is an allowed change');
     assert.ok(v.body.result.dss.ocsps >= 1 && v.body.result.dss.certs >= 3, JSON.stringify(v.body.result.dss));
@@ -133,6 +151,7 @@ test('verify__ocsp_unreachable__B_LT_same_verdict__B_T_needs_the_network', async
     assert.equal(cut.status, 0, cut.out);
     assert.match(cut.blocks[0], /依据文件内嵌的吊销信息（OCSP答复，[^）]+）：签章时签章人证书未被吊销，无需联网查询/);
     assert.doesNotMatch(cut.out, /需要联网查询吊销状态/);
+    assert.match(cut.blocks[0], /级别: B-LT（/, 'the TSA\'s evidence (the root\'s CRL) is the file\'s too');
     assert.match(verifyTool(lt, ['--offline']).blocks[0], /级别: B-LT/);
     /* the same stamp without the /DSS: it cannot tell offline */
     const btCut = verifyTool(bt, ['--hall', DEAD]);
