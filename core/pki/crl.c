@@ -129,6 +129,9 @@ crl_signer_of(struct hall_ctx *cx, const char *name, struct crl_signer *s)
         if (hall_pki_root_cert() == NULL || !hall_pki_can_sign())
             return HALL_ERR;
         if (root_key == NULL) {
+            /* the token away: said at most every 30 s (token.c), not each tick */
+            if (hall_pki_token_ready("root CRL") != HALL_OK)
+                return HALL_ERR;
             root_key = hall_pki_key("root", err, sizeof(err));
             if (root_key != NULL && X509_check_private_key(hall_pki_root_cert(), root_key) != 1) {
                 EVP_PKEY_free(root_key);

@@ -4,8 +4,9 @@
  * "Levels"): hall-stamp sign writes PAdES B-LT by default, a /DSS in its
  * own revision after the stamp with the chain and the hall's OCSP answer
  * for the signer; openssl checks that answer and pdfsig still accepts the
- * file; with the hall's /ocsp unreachable a B-LT stamp keeps its verdict
- * and a B-T one says it needs the network; a signer revoked after a B-LT
+ * file, and the root's CRL for the TSA's certificate (openssl crl
+ * -CAfile root.crt verifies it); with the hall unreachable a B-LT stamp
+ * keeps its verdict and its level and a B-T one says it needs the network; a signer revoked after a B-LT
  * stamp leaves it 有效 by the file's own evidence; hall-stamp lta (twice)
  * makes B-LTA with two document timestamps, both reported by /sign/verify
  * and hall-stamp verify; a change smuggled into a /DSS revision is caught.
@@ -198,6 +199,18 @@ test('lta_twice__B_LTA_with_two_document_timestamps__both_reported__pdfsig_accep
     assert.equal(stamp.state, '有效', JSON.stringify(stamp));
     assert.equal(stamp.level, 'B-LTA', JSON.stringify(stamp));
     assert.equal(stamp.doc_timestamps_after, 2);
+    /* the TSA's evidence: the root's CRL(s), each verified by openssl */
+    assert.equal(stamp.evidence.tsa_embedded, true, JSON.stringify(stamp.evidence));
+    const dss = dssOf(buf);
+    assert.ok(dss.crls.length >= 1, 'the root\'s CRL in /DSS /CRLs');
+    dss.crls.forEach((der, i) => {
+        fs.writeFileSync(f(`lta${i}.crl`), der);
+        const c = openssl(['crl', '-inform', 'DER', '-in', f(`lta${i}.crl`), '-CAfile', f('root.crt'), '-noout',
+            '-issuer']);
+        assert.equal(c.status, 0, c.stderr);
+        assert.match(`${c.stdout}${c.stderr}`, /verify OK/);
+        assert.match(c.stdout, /issuer=.*Hall Demo Root CA/);
+    });
     for (const ts of [ts1, ts2]) {
         assert.equal(ts.doc_timestamp, true);
         assert.equal(ts.level, 'DTS');
