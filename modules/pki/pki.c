@@ -251,7 +251,7 @@ root_crl(struct hall_req *req)
     if (a != NULL && a[0] != '\0') {
         after = strtoll(a, &end, 10);
         if (end == NULL || *end != '\0' || after <= 0 || strlen(a) > 12)
-            return hall_resp_error(req, 400, "after", "after须为Unix时间（秒）");
+            return hall_msg(req, HALL_M_PKI_CRL_AFTER_BAD, "after");
     }
     return crl_send(req, HALL_PKI_ROOT_CRL, (time_t)after);
 }
