@@ -640,6 +640,12 @@ hall_pki_root_pem(void)
     return root_pem;
 }
 
+X509 *
+hall_pki_root_cert(void)
+{
+    return root_cert;
+}
+
 const char *
 hall_pki_sm2_root_pem(void)
 {

@@ -2,6 +2,17 @@
  * The CRLs of the issuing CAs (docs/internals/pki.md, "CRLs"): made at a
  * revocation and again before nextUpdate nears, signed by the CA's key,
  * kept in PostgreSQL for /pki/NAME.crl; and hall-outbox's CA tick.
+ *
+ * The root's CRL (an ARL, /pki/root.crl) the same way, signed by the root
+ * key in the token: it speaks for the certificates the root issued (the
+ * issuing CAs', the TSA's, the audit and code-signing ones), which name no
+ * OCSP service of their own.  It lists what certificates records as
+ * revoked under ca 'root' — none: those certificates are the ceremony's
+ * (hall-pkitool) and have no row.  A PAdES B-LT stamp keeps it in its
+ * /DSS for its TSA certificate, which the verifier believes only when made
+ * at or after the stamp's timestamp: so it is also re-signed when asked
+ * for one made after a time (hall_pki_crl_fresh), at most once a second,
+ * and by the tick when older than HALL_PKI_ARL_REFRESH_S.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +50,9 @@
 const struct hall_stmt hall_crl_stmts[] = {
     {"pki_crl_lock", "SELECT pg_advisory_xact_lock(hashtext('hall-crl:' || $1))", 1},
     {"pki_crl_state",
-     "SELECT c.number, extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
+     "SELECT c.number, extract(epoch FROM c.this_update)::bigint AS this_update_epoch,"
+     " extract(epoch FROM now())::bigint - extract(epoch FROM c.this_update)::bigint AS age_s,"
+     " extract(epoch FROM c.next_update)::bigint - extract(epoch FROM now())::"
      "bigint AS next_update_in_s,"
      /* a CRL that listed nothing (covers NULL) is stale once one is revoked */
      " coalesce(c.covers >= (SELECT max(revoked_at) FROM certificates WHERE ca = $1),"
@@ -94,9 +107,61 @@ out:
     return ok ? HALL_OK : HALL_ERR;
 }
 
+/* who signs a CRL: an issuing CA, or the root */
+struct crl_signer {
+    const char *name;
+    X509 *cert;
+    EVP_PKEY *key;
+    int sm2;
+};
+
+/* the root key, from the token at its first use (NULL: try again later) */
+static EVP_PKEY *root_key;
+
+static int
+crl_signer_of(struct hall_ctx *cx, const char *name, struct crl_signer *s)
+{
+    struct hall_pki_ca *ca;
+    char err[512];
+
+    memset(s, 0, sizeof(*s));
+    if (strcmp(name, HALL_PKI_ROOT_CRL) == 0) {
+        if (hall_pki_root_cert() == NULL || !hall_pki_can_sign())
+            return HALL_ERR;
+        if (root_key == NULL) {
+            /* the token away: said at most every 30 s (token.c), not each tick */
+            if (hall_pki_token_ready("root CRL") != HALL_OK)
+                return HALL_ERR;
+            root_key = hall_pki_key("root", err, sizeof(err));
+            if (root_key != NULL && X509_check_private_key(hall_pki_root_cert(), root_key) != 1) {
+                EVP_PKEY_free(root_key);
+                root_key = NULL;
+                snprintf(err, sizeof(err), "the key root is not the key of root.crt");
+            }
+            if (root_key == NULL) {
+                hall_err(cx, "msg=\"pki: root CRL: %s\"", err);
+                ERR_clear_error();
+                return HALL_ERR;
+            }
+        }
+        s->name = HALL_PKI_ROOT_CRL;
+        s->cert = hall_pki_root_cert();
+        s->key = root_key;
+        return HALL_OK;
+    }
+    ca = hall_pki_ca_find(name);
+    if (ca == NULL || ca->key == NULL)
+        return HALL_ERR;
+    s->name = ca->name;
+    s->cert = ca->cert;
+    s->key = ca->key;
+    s->sm2 = ca->sm2;
+    return HALL_OK;
+}
+
 static unsigned char *
-crl_make(struct hall_ctx *cx, struct hall_pki_ca *ca, const struct hall_dbres *rows, int64_t number,
-         time_t now, size_t *len)
+crl_make(struct hall_ctx *cx, const struct crl_signer *ca, const struct hall_dbres *rows,
+         int64_t number, time_t now, size_t *len)
 {
     X509_CRL *crl = X509_CRL_new();
     ASN1_TIME *t1 = ASN1_TIME_set(NULL, now), *t2 = ASN1_TIME_set(NULL, now + CRL_HOURS * 3600);
@@ -147,18 +212,18 @@ out:
     return out;
 }
 
-int
-hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca_name, int force)
+static int
+crl_refresh(struct hall_ctx *cx, const char *ca_name, int force, time_t after)
 {
-    struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
+    struct crl_signer sg, *ca = &sg;
     struct hall_dbres *st, *rows;
     int64_t number = 1;
     time_t now = time(NULL);
     unsigned char *der;
     size_t len;
-    int rc = HALL_ERR;
+    int rc = HALL_ERR, root = strcmp(ca_name, HALL_PKI_ROOT_CRL) == 0;
 
-    if (ca == NULL || ca->key == NULL)
+    if (crl_signer_of(cx, ca_name, &sg) != HALL_OK)
         return HALL_ERR;
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
@@ -170,7 +235,10 @@ hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca_name, int force)
     if (hall_dbres_rows(st) > 0) {
         number = hall_dbres_int(st, 0, "number") + 1;
         if (!force && hall_dbres_int(st, 0, "next_update_in_s") > CRL_REFRESH_S &&
-            hall_dbres_bool(st, 0, "covers_latest")) {
+            hall_dbres_bool(st, 0, "covers_latest") &&
+            (!root || hall_dbres_int(st, 0, "age_s") < HALL_PKI_ARL_REFRESH_S) &&
+            (after == 0 ||
+             hall_dbres_i64(st, 0, hall_dbres_col(st, "this_update_epoch")) >= (int64_t)after)) {
             rc = hall_db_commit(cx);
             goto out;
         }
@@ -194,6 +262,23 @@ out:
     if (cx->in_tx)
         hall_db_rollback(cx);
     return rc;
+}
+
+int
+hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca_name, int force)
+{
+    return crl_refresh(cx, ca_name, force, 0);
+}
+
+int
+hall_pki_crl_fresh(struct hall_ctx *cx, const char *ca_name, time_t after)
+{
+    time_t now = time(NULL);
+
+    /* a time to come, or long past, asks for nothing new */
+    if (after > now || after < now - HALL_PKI_ARL_REFRESH_S)
+        after = 0;
+    return crl_refresh(cx, ca_name, 0, after);
 }
 
 unsigned char *
@@ -258,6 +343,7 @@ hall_pki_tick(struct hall_ctx *cx)
     hall_pki_reconcile(cx, 120);
     for (ca = hall_pki_cas; ca->name != NULL; ca++)
         hall_pki_crl_refresh(cx, ca->name, 0);
+    hall_pki_crl_refresh(cx, HALL_PKI_ROOT_CRL, 0);
     /* OCSP answers kept for reuse that are no longer valid */
     if (hall_db_exec(cx, "pki_ocsp_kept_prune", HALL_I64(HALL_PKI_OCSP_VALID_S)) == NULL)
         hall_warn(cx, "msg=\"ocsp: kept answers not pruned\"");

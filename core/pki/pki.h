@@ -58,6 +58,8 @@ int hall_pki_ca_count(void);
 /* name (ecc, sm2), algorithm (ecdsa, sm2), PEM of issuing CA i */
 int hall_pki_ca_info(int i, const char **name, const char **alg, const char **pem);
 const char *hall_pki_root_pem(void);
+/* the ECDSA root's certificate (hall_pki_load), NULL before */
+X509 *hall_pki_root_cert(void);
 /*
  * 下载证书's chain (modules/center): the certificate der (issued by the CA
  * ca_name, certificates.ca) with its CA's certificate and that CA's root,
@@ -79,8 +81,19 @@ const char *hall_pki_subject_text(struct hall_pool *pool, const char *cn, const 
  * approval.c), which closes the four-eyes requests the revocation makes moot */
 int hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                     const char **ca);
-/* outside a transaction: a new CRL when force, stale or missing a revocation */
+/* outside a transaction: a new CRL when force, stale or missing a revocation;
+ * ca an issuing CA's name or HALL_PKI_ROOT_CRL, the root's CRL (an ARL:
+ * the root key, taken from the token at its first use in the process) */
 int hall_pki_crl_refresh(struct hall_ctx *cx, const char *ca, int force);
+#define HALL_PKI_ROOT_CRL "root"
+/* the root's CRL is re-signed at most this often when asked for one made
+ * at or after a time (hall_pki_crl_fresh), and by the tick when older */
+#define HALL_PKI_ARL_REFRESH_S 600
+/* as hall_pki_crl_refresh, and a new one also when the stored CRL's
+ * thisUpdate is before after (a stamp's timestamp, epoch seconds, not in
+ * the future nor older than HALL_PKI_ARL_REFRESH_S: else ignored): at most
+ * one new CRL a second, whoever asks (docs/internals/stamp.md §1a) */
+int hall_pki_crl_fresh(struct hall_ctx *cx, const char *ca, time_t after);
 unsigned char *hall_pki_crl_get(struct hall_ctx *cx, const char *ca, size_t *len);
 /* 1 when the issuing CA keys are loaded (hall_pki_load with HALL_PKI_CA_KEYS) */
 int hall_pki_can_sign(void);

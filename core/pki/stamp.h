@@ -179,11 +179,13 @@ struct hall_stamp_sig {
     time_t ltv_at;          /* that answer's thisUpdate (the CRL's lastUpdate) */
     time_t ltv_revoked_at;  /* REVOKED: when */
     int ltv_reason;
-    int ltv_tsa_state;  /* the TSA certificate's, the same way */
-    int ltv_tsa_needed; /* 1: the TSA certificate names an OCSP or CRL source */
-    int ltv_issuer;     /* 1: the signer's issuer is in /DSS /Certs or the CAs given */
-    int doc_ts_after;   /* valid document timestamps in later revisions */
-    time_t doc_ts_time; /* the first of them */
+    int ltv_tsa_state;         /* the TSA certificate's, the same way */
+    int ltv_tsa_needed;        /* 1: the TSA certificate names an OCSP or CRL source, or a
+                                  root issued it (its evidence: the root's CRL) */
+    time_t ltv_tsa_revoked_at; /* when ltv_tsa_state is revoked */
+    int ltv_issuer;            /* 1: the signer's issuer is in /DSS /Certs or the CAs given */
+    int doc_ts_after;          /* valid document timestamps in later revisions */
+    time_t doc_ts_time;        /* the first of them */
 
     /* the state from the document alone: the hall then consults its records
      * (revocation against signing_time, the seal's state) and may lower it

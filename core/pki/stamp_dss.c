@@ -65,6 +65,7 @@ struct gather {
     qpdf_data q;
     STACK_OF(X509) * certs; /* every certificate met */
     struct ee ee[2 * HALL_STAMP_SIGS_MAX];
+    char arl[2 * HALL_STAMP_SIGS_MAX]; /* 1: its evidence is its root's CRL */
     int nee, nsigs;
 };
 
@@ -236,6 +237,9 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
     if (qpdf_oh_is_dictionary(g.q, acro))
         stamp_fields_walk(g.q, qpdf_oh_get_key(g.q, acro, "/Fields"), 0, 0, &seen, field_take, &g);
     stamp_qerr(g.q);
+    /* the hall the signers' certificates name (a TSA's names none) */
+    for (i = 0; i < g.nee && in->hall == NULL; i++)
+        in->hall = hall_stamp_hall_of(pool, g.ee[i].x);
     /* each end entity's issuer first (found or fetched), then its status */
     for (i = 0; i < g.nee; i++) {
         X509 *x = g.ee[i].x, *issuer;
@@ -244,10 +248,12 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
         const char *w = NULL;
         int kind = 0, waited = 0;
 
-        if (in->hall == NULL)
-            in->hall = hall_stamp_hall_of(pool, x);
-        if (self_signed(x) || !stamp_status_sources(pool, x))
-            continue; /* names no OCSP nor CRL: nothing to keep (stamp.md §3) */
+        if (self_signed(x))
+            continue;
+        if (!stamp_status_sources(pool, x)) {
+            g.arl[i] = 1; /* after the chain: its root may be fetched there */
+            continue;
+        }
         issuer = issuer_find(&g, cas, o, x);
         /* an answer that speaks for the timestamp's second: made after it */
         while (o->now == 0 && time(NULL) < g.ee[i].after + 1 && waited++ < 12)
@@ -267,6 +273,31 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
 
         if (!self_signed(x) && issuer_of(g.certs, x) == NULL)
             issuer_find(&g, cas, o, x);
+    }
+    /* a certificate of a root that names no OCSP nor CRL (the hall's
+     * TSA's): the root's CRL (/pki/root.crl), which speaks for the issuing
+     * CAs' certificates too; another's: nothing to keep (stamp.md §3) */
+    for (i = 0; i < g.nee; i++) {
+        X509 *x = g.ee[i].x, *issuer = g.arl[i] ? issuer_find(&g, cas, o, x) : NULL;
+        const unsigned char *der = NULL;
+        size_t dl = 0;
+        const char *w = NULL;
+        int waited = 0;
+
+        if (g.arl[i] && issuer == NULL &&
+            (issuer = stamp_root_fetch(pool, x, in->hall, o, &w)) != NULL)
+            sk_X509_push(g.certs, issuer);
+        if (issuer == NULL || !self_signed(issuer) || (in->hall == NULL && o->hall == NULL))
+            continue;
+        while (o->now == 0 && time(NULL) < g.ee[i].after + 1 && waited++ < 12)
+            usleep(250 * 1000);
+        if (stamp_arl_fetch(pool, x, issuer, in->hall, o, g.ee[i].after, &der, &dl, &w) ==
+            HALL_OK) {
+            hall_stamp_dss_add(pool, in, HALL_STAMP_DSS_CRL, der, dl);
+            continue;
+        }
+        (*missing)++;
+        *why = hall_psprintf(pool, "%s%s%s", *why != NULL ? *why : "", *why != NULL ? "；" : "", w);
     }
     for (i = 0; i < sk_X509_num(g.certs); i++)
         cert_add(pool, in, sk_X509_value(g.certs, i));

@@ -273,6 +273,15 @@ int stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
 int stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
                        const struct hall_stamp_online *o, int *kind, const unsigned char **der,
                        size_t *len, const char **why);
+/* the root's CRL (an ARL) about cert, issued by root: <hall>/pki/root.crl
+ * made at or after after (o->hall first, else hall), asked now and checked:
+ * HALL_OK with the DER in pool */
+int stamp_arl_fetch(struct hall_pool *pool, X509 *cert, X509 *root, const char *hall,
+                    const struct hall_stamp_online *o, time_t after, const unsigned char **der,
+                    size_t *len, const char **why);
+/* <hall>/pki/root.crt (o->hall first) when it is a root that issued cert */
+X509 *stamp_root_fetch(struct hall_pool *pool, X509 *cert, const char *hall,
+                       const struct hall_stamp_online *o, const char **why);
 /* the issuer the certificate's AIA caIssuers gives, checked: NULL with why */
 X509 *stamp_issuer_fetch(struct hall_pool *pool, X509 *cert, const struct hall_stamp_online *o,
                          const char **why);

@@ -163,13 +163,33 @@ level_one(struct hall_pool *pool, const struct hall_stamp_evidence *ev, STACK_OF
         s->ltv_revoked_at = st.revoked_at;
         s->ltv_reason = st.reason;
     }
+    /* the TSA's certificate: its own OCSP or CRL, or (the hall's, which
+     * names none) the root's CRL that issued it, kept in the file */
     tsa = x509_of(s->tsa_der, s->tsa_der_len);
     if (tsa != NULL) {
-        s->ltv_tsa_needed = stamp_status_sources(pool, tsa);
-        issuer = s->ltv_tsa_needed ? issuer_in(tsa, certs) : NULL;
-        if (issuer != NULL &&
-            stamp_status_kept(pool, tsa, issuer, ev, s->signing_time, &st) == HALL_OK)
+        issuer = issuer_in(tsa, certs);
+        s->ltv_tsa_needed = stamp_status_sources(pool, tsa) ||
+                            (issuer != NULL && X509_check_issued(issuer, issuer) == X509_V_OK);
+        if (!s->ltv_tsa_needed)
+            issuer = NULL;
+        if (issuer != NULL && s->signing_time != 0 &&
+            stamp_status_kept(pool, tsa, issuer, ev, s->signing_time, &st) == HALL_OK) {
             s->ltv_tsa_state = st.state;
+            s->ltv_tsa_revoked_at = st.revoked_at;
+        }
+    }
+    /* a timestamp by a TSA whose certificate was revoked before it proves
+     * no time: the stamp is judged as one without a valid timestamp */
+    if (s->ltv_tsa_state == HALL_STAMP_REV_REVOKED && s->ltv_tsa_revoked_at <= s->signing_time &&
+        s->timestamp == HALL_STAMP_PASS) {
+        s->timestamp = HALL_STAMP_FAIL;
+        s->level = "B-B";
+        if (s->state == HALL_STAMP_VALID) {
+            s->state = HALL_STAMP_FOREIGN;
+            s->problem = hall_psprintf(
+                pool, "依据文件内嵌的根CA证书吊销列表，时间戳服务证书于 %s 吊销，早于时间戳时间",
+                hall_beijing_time(pool, s->ltv_tsa_revoked_at));
+        }
     }
     if (s->timestamp == HALL_STAMP_PASS && s->ltv_state != HALL_STAMP_REV_UNCHECKED &&
         s->ltv_issuer && (!s->ltv_tsa_needed || s->ltv_tsa_state != HALL_STAMP_REV_UNCHECKED))

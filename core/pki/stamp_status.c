@@ -501,20 +501,14 @@ crl_ask(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer, long 
     return rc;
 }
 
-/* the certificate at the AIA's caIssuers URL that issued cert (DER or PEM) */
+/* the certificate at url (DER or PEM) when it issued cert: NULL with why */
 static X509 *
-issuer_fetch(struct hall_pool *pool, X509 *cert, const char *base, const char *hall,
-             long timeout_ms, const char **why)
+cert_at(struct hall_pool *pool, const char *url, X509 *cert, long timeout_ms, const char **why)
 {
-    const char *url = rebase(pool, aia_uri(pool, cert, NID_ad_ca_issuers), base, hall);
     struct stamp_buf body;
     const unsigned char *p;
     X509 *x = NULL;
 
-    if (url == NULL) {
-        *why = "签章人证书未载明签发CA证书的地址";
-        return NULL;
-    }
     if (fetch(pool, url, NULL, 0, NULL, timeout_ms, &body, why) != HALL_OK)
         return NULL;
     p = body.p;
@@ -536,6 +530,19 @@ issuer_fetch(struct hall_pool *pool, X509 *cert, const char *base, const char *h
     return x;
 }
 
+/* the certificate at the AIA's caIssuers URL that issued cert (DER or PEM) */
+static X509 *
+issuer_fetch(struct hall_pool *pool, X509 *cert, const char *base, const char *hall,
+             long timeout_ms, const char **why)
+{
+    const char *url = rebase(pool, aia_uri(pool, cert, NID_ad_ca_issuers), base, hall);
+
+    if (url == NULL) {
+        *why = "签章人证书未载明签发CA证书的地址";
+        return NULL;
+    }
+    return cert_at(pool, url, cert, timeout_ms, why);
+}
 void
 hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas,
                         const struct hall_stamp_online *o, struct hall_stamp_status *st)
@@ -687,6 +694,49 @@ stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
            : w2 != NULL             ? w2
                                     : "证书未载明OCSP服务和CRL的地址";
     return HALL_ERR;
+}
+
+X509 *
+stamp_root_fetch(struct hall_pool *pool, X509 *cert, const char *hall,
+                 const struct hall_stamp_online *o, const char **why)
+{
+    const char *base = o->hall != NULL ? o->hall : hall;
+    size_t hn = base != NULL ? strlen(base) : 0;
+    X509 *x;
+
+    while (hn > 0 && base[hn - 1] == '/')
+        hn--;
+    if (base == NULL)
+        return NULL;
+    x = cert_at(pool, hall_psprintf(pool, "%.*s/pki/root.crt", (int)hn, base), cert, o->timeout_ms,
+                why);
+    if (x != NULL && X509_check_issued(x, x) != X509_V_OK) {
+        X509_free(x);
+        x = NULL;
+    }
+    return x;
+}
+
+int
+stamp_arl_fetch(struct hall_pool *pool, X509 *cert, X509 *root, const char *hall,
+                const struct hall_stamp_online *o, time_t after, const unsigned char **der,
+                size_t *len, const char **why)
+{
+    const char *base = o->hall != NULL ? o->hall : hall;
+    struct hall_stamp_status st;
+    size_t hn;
+
+    memset(&st, 0, sizeof(st));
+    if (base == NULL) {
+        *why = "不知道本CA营业厅的地址，无法取得根CA的CRL";
+        return HALL_ERR;
+    }
+    hn = strlen(base);
+    while (hn > 0 && base[hn - 1] == '/')
+        hn--;
+    return crl_ask(
+        pool, hall_psprintf(pool, "%.*s/pki/root.crl?after=%lld", (int)hn, base, (long long)after),
+        cert, root, o->timeout_ms, o->now != 0 ? o->now : time(NULL), &st, why, der, len);
 }
 
 X509 *

@@ -186,6 +186,7 @@ pki_index(struct hall_req *req)
     hall_val_set_str(req->pool, r, "name", "root");
     hall_val_set_str(req->pool, r, "algorithm", "ecdsa");
     hall_val_set_str(req->pool, r, "cert", "/pki/root.crt");
+    hall_val_set_str(req->pool, r, "crl", "/pki/root.crl");
     r = hall_val_push_obj(req->pool, roots);
     hall_val_set_str(req->pool, r, "name", "sm2-root");
     hall_val_set_str(req->pool, r, "algorithm", "sm2");
@@ -218,7 +219,44 @@ pki_index(struct hall_req *req)
     return hall_resp_json(req, 200, v);
 }
 
-/* /pki/root.crt, /pki/NAME.crt, /pki/NAME.crl */
+/* a CRL (DER) as stored, after it was made again if stale, behind a
+ * revocation or (after, the root's) older than after */
+static int
+crl_send(struct hall_req *req, const char *name, time_t after)
+{
+    size_t len;
+    unsigned char *der;
+
+    if (after != 0)
+        hall_pki_crl_fresh(req->cx, name, after);
+    else
+        hall_pki_crl_refresh(req->cx, name, 0);
+    der = hall_pki_crl_get(req->cx, name, &len);
+    if (der == NULL)
+        return HALL_ERR;
+    hall_resp_header(req, "Cache-Control", after != 0 ? "no-store" : "max-age=60");
+    return hall_resp_raw(req, 200, "application/pkix-crl", der, len);
+}
+
+/* /pki/root.crl?after=EPOCH: the root's CRL made at or after that second
+ * (a stamp's timestamp; docs/internals/stamp.md §1a), a time to come or
+ * older than HALL_PKI_ARL_REFRESH_S asking for nothing new */
+static int
+root_crl(struct hall_req *req)
+{
+    const char *a = hall_req_query(req, "after");
+    char *end = NULL;
+    long long after = 0;
+
+    if (a != NULL && a[0] != '\0') {
+        after = strtoll(a, &end, 10);
+        if (end == NULL || *end != '\0' || after <= 0 || strlen(a) > 12)
+            return hall_msg(req, HALL_M_PKI_CRL_AFTER_BAD, "after");
+    }
+    return crl_send(req, HALL_PKI_ROOT_CRL, (time_t)after);
+}
+
+/* /pki/root.crt, /pki/root.crl, /pki/NAME.crt, /pki/NAME.crl */
 static int
 pki_file(struct hall_req *req)
 {
@@ -231,6 +269,8 @@ pki_file(struct hall_req *req)
     if (strcmp(f, "root.crt") == 0)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_root_pem(),
                              strlen(hall_pki_root_pem()));
+    if (strcmp(f, "root.crl") == 0)
+        return root_crl(req);
     if (strcmp(f, "sm2-root.crt") == 0)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_sm2_root_pem(),
                              strlen(hall_pki_sm2_root_pem()));
@@ -244,18 +284,9 @@ pki_file(struct hall_req *req)
             continue;
         if (strcmp(f + n, ".crt") == 0)
             return hall_resp_raw(req, 200, "application/x-pem-file", pem, strlen(pem));
-        if (strcmp(f + n, ".crl") == 0) {
-            size_t len;
-            unsigned char *der;
-
-            /* regenerated here too when stale or behind a revocation */
-            hall_pki_crl_refresh(req->cx, name, 0);
-            der = hall_pki_crl_get(req->cx, name, &len);
-            if (der == NULL)
-                return HALL_ERR;
-            hall_resp_header(req, "Cache-Control", "max-age=60");
-            return hall_resp_raw(req, 200, "application/pkix-crl", der, len);
-        }
+        /* regenerated here too when stale or behind a revocation */
+        if (strcmp(f + n, ".crl") == 0)
+            return crl_send(req, name, 0);
     }
     return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
 }

@@ -983,6 +983,55 @@ out:
     return out;
 }
 
+/*
+ * The root's CRL (an ARL, /pki/root.crl, core/pki/crl.c) made at or after
+ * after, asked of the hall beside ocsp_url (…/ocsp -> …/pki/root.crl) as
+ * any reader asks, and checked before it is given out: signed by the
+ * root, thisUpdate not before after.  It is the TSA certificate's (and
+ * the CA certificate's) revocation evidence.  Its DER (pool), or NULL
+ * with *why.
+ */
+static unsigned char *
+arl_fetch(struct hall_req *req, const char *ocsp, time_t after, size_t *len, const char **why)
+{
+    size_t n = ocsp != NULL ? strlen(ocsp) : 0;
+    struct hall_http_call call = {
+        .method = "GET",
+        .connect_ms = 3000,
+        .total_ms = 10000,
+        .provider = "pki",
+    };
+    struct hall_http_resp r;
+    const unsigned char *p;
+    X509_CRL *crl = NULL;
+    unsigned char *out = NULL;
+
+    *why = "no OCSP URL to find the hall by";
+    if (n <= 5 || strcmp(ocsp + n - 5, "/ocsp") != 0)
+        return NULL;
+    call.url = hall_psprintf(req->pool, "%.*s/pki/root.crl?after=%lld", (int)(n - 5), ocsp,
+                             (long long)after);
+    *why = "no answer";
+    if (hall_http_call(req->pool, &call, &r) != HALL_OK || r.status != 200 || r.len == 0)
+        return NULL;
+    p = (const unsigned char *)r.body;
+    crl = d2i_X509_CRL(NULL, &p, (long)r.len);
+    *why = "not a CRL signed by the root";
+    if (crl == NULL || p != (const unsigned char *)r.body + r.len ||
+        X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(hall_root)) != 0 ||
+        X509_CRL_verify(crl, X509_get0_pubkey(hall_root)) != 1)
+        goto out;
+    *why = "made before the time asked";
+    if (ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl), after) < 0)
+        goto out;
+    out = (unsigned char *)r.body;
+    *len = r.len;
+out:
+    ERR_clear_error();
+    X509_CRL_free(crl);
+    return out;
+}
+
 /* a certificate's DER, base64, appended to list (once: the same one twice
  * is left out) */
 static void
@@ -1019,14 +1068,15 @@ evidence(struct hall_req *req)
     char hex[17];
     struct hall_dbres *e;
     struct hall_pki_ca *ca;
-    struct hall_val *out, *o, *certs, *ocsps;
+    struct hall_val *out, *o, *certs, *ocsps, *crls;
     OCSP_REQUEST *oreq = NULL;
     OCSP_CERTID *id = NULL;
     X509 *signer = NULL;
-    unsigned char *der = NULL, *ans, *signer_der;
+    unsigned char *der = NULL, *ans, *signer_der, *arl;
     const unsigned char *p;
-    size_t ans_len = 0, signer_len;
+    size_t ans_len = 0, signer_len, arl_len = 0;
     int i, n, rc, status = -1;
+    time_t asked = time(NULL);
 
     if (serial == NULL || *serial == '\0')
         return hall_msg(req, HALL_M_SIGN_EVIDENCE_SERIAL_REQUIRED, "serial");
@@ -1072,6 +1122,15 @@ evidence(struct hall_req *req)
         rc = hall_msg(req, HALL_M_SIGN_EVIDENCE_BUSY, NULL);
         goto out;
     }
+    /* the TSA's certificate is the root's, which answers no OCSP: the
+     * root's CRL made now, after the stamp's timestamp (the caller asks
+     * after it) */
+    arl = arl_fetch(req, url, asked, &arl_len, &why);
+    if (arl == NULL) {
+        hall_log(HALL_LOG_WARN, hall_req_id(req), "msg=\"evidence: no root CRL\" why=\"%s\"", why);
+        rc = hall_msg(req, HALL_M_SIGN_EVIDENCE_BUSY, NULL);
+        goto out;
+    }
     out = hall_val_obj(req->pool);
     o = hall_val_set_obj(req->pool, out, "evidence");
     hall_val_set_str(req->pool, o, "serial", hex);
@@ -1086,9 +1145,8 @@ evidence(struct hall_req *req)
     evidence_cert(req, certs, hall_root); /* the TSA's issuer */
     ocsps = hall_val_set_list(req->pool, o, "ocsps");
     hall_val_push_str(req->pool, ocsps, hall_b64(req->pool, ans, ans_len));
-    /* the TSA's certificate is the root's, which answers no OCSP and
-     * publishes no CRL: none to give (docs/modules/sign.md) */
-    hall_val_set_list(req->pool, o, "crls");
+    crls = hall_val_set_list(req->pool, o, "crls");
+    hall_val_push_str(req->pool, crls, hall_b64(req->pool, arl, arl_len));
     hall_resp_header(req, "Cache-Control", "no-store");
     rc = hall_resp_ok(req, out);
 out:

@@ -92,7 +92,7 @@ function object(buf, num) {
 
 const refNum = (r) => Number(r.v.split(' ')[0]);
 
-/* the last trailer's /Root, then its /DSS: { certs, ocsps, vri } as DER buffers and keys */
+/* the last trailer's /Root, then its /DSS: { certs, ocsps, crls, vri } as DER buffers and keys */
 function dssOf(buf) {
     const s = buf.toString('latin1');
     const t = s.lastIndexOf('trailer');
@@ -101,7 +101,8 @@ function dssOf(buf) {
     assert.ok(cat.v['/DSS'], 'the catalog names a /DSS');
     const dss = object(buf, refNum(cat.v['/DSS'])).v.v;
     const streams = (arr) => (arr ? arr.v.map((r) => object(buf, refNum(r)).data) : []);
-    return { certs: streams(dss['/Certs']), ocsps: streams(dss['/OCSPs']), vri: Object.keys(dss['/VRI'].v), dss };
+    return { certs: streams(dss['/Certs']), ocsps: streams(dss['/OCSPs']), crls: streams(dss['/CRLs']),
+        vri: Object.keys(dss['/VRI'].v), dss };
 }
 
 function pemDer(name) {
@@ -154,6 +155,17 @@ test('在线盖章 stamps PAdES B-LT: a /DSS with the chain, the TSA and an OCSP
         const contents = Buffer.from(out.subarray(sig.byteRange[1] + 1, sig.byteRange[2] - 1).toString('latin1'), 'hex');
         const key = crypto.createHash('sha1').update(contents).digest('hex').toUpperCase();
         assert.deepEqual(dss.vri, [`/${key}`]);
+        /* the root's CRL (an ARL) for the TSA's certificate, which names no
+         * responder: /CRLs and the /VRI's /CRL, signed by the root */
+        assert.equal(dss.crls.length, 1, 'one CRL: the root\'s');
+        assert.ok(dss.dss['/VRI'].v[`/${key}`].v['/CRL'], 'the /VRI entry lists the CRL');
+        fs.writeFileSync(file('dss.crl'), dss.crls[0]);
+        const c = openssl(['crl', '-inform', 'DER', '-in', file('dss.crl'), '-CAfile', file('root.crt'), '-noout',
+            '-issuer']);
+        assert.equal(c.status, 0, c.stderr);
+        assert.match(`${c.stdout}${c.stderr}`, /verify OK/);
+        const tsaIssuer = openssl(['x509', '-in', file('tsa.crt'), '-noout', '-issuer']).stdout.trim();
+        assert.equal(c.stdout.trim(), tsaIssuer, 'the CRL is the TSA certificate\'s issuer\'s');
 
         /* pdfsig, qpdf, openssl cms and ts on the stamp: as before */
         assert.match(pki.pdfsig, /Signature Validation: Signature is Valid/, pki.pdfsig);
@@ -166,12 +178,15 @@ test('在线盖章 stamps PAdES B-LT: a /DSS with the chain, the TSA and an OCSP
         /* the /DSS revision is no change to the stamp (internals/stamp.md, what may follow) */
         assert.equal(hv.stamps[0].coverage.later_changes, false, JSON.stringify(hv.stamps[0].coverage));
         assert.equal(hv.stamps[0].coverage.intact, true, JSON.stringify(hv.stamps[0].coverage));
+        assert.equal(hv.stamps[0].level, 'B-LT', JSON.stringify(hv.stamps[0]));
+        assert.equal(hv.stamps[0].evidence.tsa_embedded, true, JSON.stringify(hv.stamps[0].evidence));
         console.log(`# /sign/verify on B-LT: ${JSON.stringify(hv.stamps[0].coverage)}`);
         /* the 盖章工具 offline: the signer's status from the file's own answer */
         fs.writeFileSync(file('blt.pdf'), out);
         const tv = hallStamp(['verify', '--offline', '--root', file('root.crt'), '--ca', file('ecc.crt'), file('blt.pdf')]);
         assert.equal(tv.status, 0, `${tv.stdout}${tv.stderr}`);
         assert.match(tv.stdout, /stamp 1: valid/);
+        assert.match(tv.stdout, /level: B-LT\n/, 'offline: the TSA\'s evidence (the root\'s CRL) is the file\'s own');
         assert.doesNotMatch(`${tv.stdout}${tv.stderr}`, /未能查询签章人证书的吊销状态/);
 
         /* 添加文档时间戳 */

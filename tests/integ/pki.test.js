@@ -61,7 +61,7 @@ test('pki_index__json_as_published_chain_verifies', async () => {
     assert.deepEqual(idx, {
         root: '/pki/root.crt',
         roots: [
-            { name: 'root', algorithm: 'ecdsa', cert: '/pki/root.crt' },
+            { name: 'root', algorithm: 'ecdsa', cert: '/pki/root.crt', crl: '/pki/root.crl' },
             { name: 'sm2-root', algorithm: 'sm2', cert: '/pki/sm2-root.crt' },
         ],
         cas: [
@@ -96,6 +96,39 @@ test('pki_index__json_as_published_chain_verifies', async () => {
     const keys = path.join(process.env.HALL_VAR, 'keys', 'pki');
     for (const f of fs.readdirSync(keys).filter((x) => x.endsWith('.key')))
         assert.equal(fs.statSync(path.join(keys, f)).mode & 0o777, 0o600, `${f} is 0600`);
+});
+
+test('root_crl__signed_by_the_root__after_asks_one_made_no_earlier__bad_after_400', async () => {
+    const dir = tmpdir();
+    await fetchPki(dir);
+    const get = async (q) => {
+        const r = await fetch(`${HALL}/pki/root.crl${q}`, { headers: { Accept: 'application/json' } });
+        return { status: r.status, type: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()) };
+    };
+    const check = (der) => {
+        fs.writeFileSync(path.join(dir, 'root.crl'), der);
+        const c = openssl(['crl', '-inform', 'DER', '-in', path.join(dir, 'root.crl'), '-CAfile',
+            path.join(dir, 'root.crt'), '-noout', '-issuer', '-lastupdate', '-dateopt', 'iso_8601']);
+        assert.equal(c.status, 0, c.stderr);
+        assert.match(`${c.stdout}${c.stderr}`, /verify OK/);
+        assert.match(c.stdout, /issuer=.*Hall Demo Root CA/);
+        return Date.parse(c.stdout.match(/lastUpdate=(.*)/)[1].replace(' ', 'T'));
+    };
+    const plain = await get('');
+    assert.equal(plain.status, 200);
+    assert.match(plain.type, /application\/pkix-crl/);
+    check(plain.body);
+    /* a stamp's timestamp a moment ago: a CRL made at or after it */
+    await new Promise((ok) => setTimeout(ok, 1100));
+    const asked = Math.floor(Date.now() / 1000);
+    const fresh = await get(`?after=${asked}`);
+    assert.equal(fresh.status, 200);
+    assert.ok(check(fresh.body) >= asked * 1000, 'lastUpdate at or after the time asked');
+    const bad = await get('?after=yesterday');
+    assert.equal(bad.status, 400);
+    const j = JSON.parse(bad.body.toString());
+    assert.equal(j.field, 'after');
+    assert.match(j.message, /时间参数after格式不正确/);
 });
 
 test('issue_transfer__sms_pin_opens_p12__verifies__ocsp_good_then_revoked_and_on_crl', async () => {

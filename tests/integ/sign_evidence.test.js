@@ -3,7 +3,8 @@
  * GET /sign/evidence?serial= (issue 50 §2; docs/modules/sign.md): what
  * 在线盖章 keeps in a stamp's /DSS (PAdES B-LT): the certificate the hall
  * issued under that serial, its CA and root, the OCSP signer, the TSA's
- * certificate, and the hall's /ocsp answer signed for this request (a
+ * certificate, the root's CRL made after the request began (the TSA
+ * certificate's evidence), and the hall's /ocsp answer signed for this request (a
  * nonce; asked again, another answer) that `openssl ocsp -respin`
  * verifies with the CA as issuer and the root as trust anchor: good, and
  * revoked (with its reason) once the certificate is revoked.  A missing,
@@ -59,6 +60,7 @@ function ocspCheck(b64, name) {
 
 test('sign_evidence__issued_serial__chain_tsa_and_an_ocsp_answer_openssl_verifies_good', async () => {
     const serial = seals.org.serial.toUpperCase();
+    const asked = Date.now();
     const r = await evidence(`?serial=${serial.toLowerCase()}`);
     assert.equal(r.status, 200, r.text);
     assert.match(r.type, /^application\/json/);
@@ -76,7 +78,18 @@ test('sign_evidence__issued_serial__chain_tsa_and_an_ocsp_answer_openssl_verifie
     assert.equal(o.status, 0, o.out);
     assert.match(o.out, /Response verify OK/);
     assert.match(o.out, new RegExp(`Serial Number: ${serial}[\\s\\S]*Cert Status: good`));
-    assert.deepEqual(ev.crls, []);
+    /* the root's CRL for the TSA's certificate (which names no responder):
+     * signed by the root, made no earlier than the request (it speaks for a
+     * stamp's timestamp taken before it) */
+    assert.equal(ev.crls.length, 1);
+    fs.writeFileSync(f('arl.der'), Buffer.from(ev.crls[0], 'base64'));
+    const c = openssl(['crl', '-inform', 'DER', '-in', f('arl.der'), '-CAfile', f('root.crt'), '-noout',
+        '-issuer', '-lastupdate', '-dateopt', 'iso_8601']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(`${c.stdout}${c.stderr}`, /verify OK/);
+    assert.match(c.stdout, /issuer=.*Hall Demo Root CA/);
+    const made = Date.parse(c.stdout.match(/lastUpdate=(.*)/)[1].replace(' ', 'T'));
+    assert.ok(made >= Math.floor(asked / 1000) * 1000, `${c.stdout} asked at ${new Date(asked).toISOString()}`);
     /* signed for this request (a nonce), not an answer kept from before the
      * stamp: asked again, another answer */
     assert.match(o.out, /OCSP Nonce:/);

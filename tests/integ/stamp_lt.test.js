@@ -4,8 +4,9 @@
  * "Levels"): hall-stamp sign writes PAdES B-LT by default, a /DSS in its
  * own revision after the stamp with the chain and the hall's OCSP answer
  * for the signer; openssl checks that answer and pdfsig still accepts the
- * file; with the hall's /ocsp unreachable a B-LT stamp keeps its verdict
- * and a B-T one says it needs the network; a signer revoked after a B-LT
+ * file, and the root's CRL for the TSA's certificate (openssl crl
+ * -CAfile root.crt verifies it); with the hall unreachable a B-LT stamp
+ * keeps its verdict and its level and a B-T one says it needs the network; a signer revoked after a B-LT
  * stamp leaves it 有效 by the file's own evidence; hall-stamp lta (twice)
  * makes B-LTA with two document timestamps, both reported by /sign/verify
  * and hall-stamp verify; a change smuggled into a /DSS revision is caught.
@@ -99,6 +100,22 @@ test('sign__B_LT_by_default__dss_revision_with_chain_and_ocsp__openssl_ocsp_and_
     const out = `${r.stdout}${r.stderr}`;
     assert.match(out, /Response verify OK/, out);
     assert.match(out, new RegExp(`0x${seals.org_business.serial}: good`, 'i'), out);
+    /* the root's CRL (an ARL) for the TSA's certificate, which names no
+     * responder: signed by the root, its issuer the TSA's, not listing it */
+    assert.equal(dss.crls.length, 1, 'one CRL: the root\'s, for the TSA certificate');
+    fs.writeFileSync(f('arl.der'), dss.crls[0]);
+    const c = openssl(['crl', '-inform', 'DER', '-in', f('arl.der'), '-CAfile', f('root.crt'), '-noout',
+        '-issuer', '-lastupdate']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(`${c.stdout}${c.stderr}`, /verify OK/, c.stderr);
+    assert.match(c.stdout, /issuer=.*Hall Demo Root CA/, c.stdout);
+    const tsaCert = dss.certs.find((d) => /Hall Demo Time Stamping Authority/.test(subjectOf(d)));
+    fs.writeFileSync(f('tsa.der'), tsaCert);
+    const ti = openssl(['x509', '-inform', 'DER', '-in', f('tsa.der'), '-noout', '-issuer', '-serial']);
+    assert.equal(ti.status, 0, ti.stderr);
+    assert.equal(ti.stdout.match(/issuer=(.*)/)[1], c.stdout.match(/issuer=(.*)/)[1], 'the CRL speaks for the TSA');
+    const text = openssl(['crl', '-inform', 'DER', '-in', f('arl.der'), '-noout', '-text']).stdout;
+    assert.ok(!text.toUpperCase().includes(ti.stdout.match(/serial=(\w+)/)[1].toUpperCase()), text);
     /* pdfsig (NSS) still finds the stamp valid, and trusts it */
     fs.writeFileSync(f('lt.pdf'), lt);
     const p = pdfsig(nssTrusting(f('root.crt')), f('lt.pdf'));
@@ -112,6 +129,8 @@ test('sign__B_LT_by_default__dss_revision_with_chain_and_ocsp__openssl_ocsp_and_
     assert.equal(s.evidence.embedded, true);
     assert.equal(s.evidence.source, 'OCSP');
     assert.equal(s.evidence.signer, 'good');
+    assert.equal(s.evidence.tsa_needed, true, 'a TSA under the root needs the root\'s CRL');
+    assert.equal(s.evidence.tsa_embedded, true, JSON.stringify(s.evidence));
     assert.equal(s.coverage.intact, true);
     assert.equal(s.coverage.later_changes, false, 'the /DSS revision is an allowed change');
     assert.ok(v.body.result.dss.ocsps >= 1 && v.body.result.dss.certs >= 3, JSON.stringify(v.body.result.dss));
@@ -133,6 +152,7 @@ test('verify__ocsp_unreachable__B_LT_same_verdict__B_T_needs_the_network', async
     assert.equal(cut.status, 0, cut.out);
     assert.match(cut.blocks[0], /依据文件内嵌的吊销信息（OCSP答复，[^）]+）：签章时签章人证书未被吊销，无需联网查询/);
     assert.doesNotMatch(cut.out, /需要联网查询吊销状态/);
+    assert.match(cut.blocks[0], /级别: B-LT（/, 'the TSA\'s evidence (the root\'s CRL) is the file\'s too');
     assert.match(verifyTool(lt, ['--offline']).blocks[0], /级别: B-LT/);
     /* the same stamp without the /DSS: it cannot tell offline */
     const btCut = verifyTool(bt, ['--hall', DEAD]);
@@ -179,6 +199,18 @@ test('lta_twice__B_LTA_with_two_document_timestamps__both_reported__pdfsig_accep
     assert.equal(stamp.state, '有效', JSON.stringify(stamp));
     assert.equal(stamp.level, 'B-LTA', JSON.stringify(stamp));
     assert.equal(stamp.doc_timestamps_after, 2);
+    /* the TSA's evidence: the root's CRL(s), each verified by openssl */
+    assert.equal(stamp.evidence.tsa_embedded, true, JSON.stringify(stamp.evidence));
+    const dss = dssOf(buf);
+    assert.ok(dss.crls.length >= 1, 'the root\'s CRL in /DSS /CRLs');
+    dss.crls.forEach((der, i) => {
+        fs.writeFileSync(f(`lta${i}.crl`), der);
+        const c = openssl(['crl', '-inform', 'DER', '-in', f(`lta${i}.crl`), '-CAfile', f('root.crt'), '-noout',
+            '-issuer']);
+        assert.equal(c.status, 0, c.stderr);
+        assert.match(`${c.stdout}${c.stderr}`, /verify OK/);
+        assert.match(c.stdout, /issuer=.*Hall Demo Root CA/);
+    });
     for (const ts of [ts1, ts2]) {
         assert.equal(ts.doc_timestamp, true);
         assert.equal(ts.level, 'DTS');

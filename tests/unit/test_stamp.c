@@ -1648,13 +1648,14 @@ sign__object_stream_bomb__read_no_further_than_needed(void **state)
     }
 }
 
-/* a CRL of the test CA made at, listing nothing (or serial, revoked at
- * revoked, when not NULL): DER, OPENSSL_malloc'ed */
+/* a CRL of issuer (its key pki_dir's NAME.key) made at, listing nothing
+ * (or serial, revoked at revoked, when not NULL): DER, OPENSSL_malloc'ed */
 static unsigned char *
-ca_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
+crl_of(X509 *issuer, const char *key, time_t at, const ASN1_INTEGER *serial, time_t revoked,
+       size_t *len)
 {
     X509_CRL *crl = X509_CRL_new();
-    EVP_PKEY *k = pem_key("ca");
+    EVP_PKEY *k = pem_key(key);
     ASN1_TIME *now = ASN1_TIME_set(NULL, at), *next = ASN1_TIME_set(NULL, at + 86400),
               *rt = ASN1_TIME_set(NULL, revoked);
     unsigned char *der = NULL;
@@ -1662,7 +1663,7 @@ ca_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
 
     assert_non_null(crl);
     assert_int_equal(X509_CRL_set_version(crl, 1), 1);
-    assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)), 1);
+    assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)), 1);
     assert_int_equal(X509_CRL_set1_lastUpdate(crl, now), 1);
     assert_int_equal(X509_CRL_set1_nextUpdate(crl, next), 1);
     if (serial != NULL) {
@@ -1682,6 +1683,21 @@ ca_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
     EVP_PKEY_free(k);
     X509_CRL_free(crl);
     return der;
+}
+
+/* the test CA's CRL (the signer's evidence) */
+static unsigned char *
+ca_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
+{
+    return crl_of(ca, "ca", at, serial, revoked, len);
+}
+
+/* the root's CRL, an ARL (the TSA's evidence: its certificate names no
+ * OCSP nor CRL, as the hall's TSA's does not) */
+static unsigned char *
+root_crl(time_t at, const ASN1_INTEGER *serial, time_t revoked, size_t *len)
+{
+    return crl_of(root, "root", at, serial, revoked, len);
 }
 
 /* pdf || upd written to path */
@@ -1730,6 +1746,18 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
     hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
     OPENSSL_free(crl);
     assert_int_equal(dss.n, 3);
+    /* without the TSA's evidence it is no B-LT */
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    verify(lt, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    assert_string_equal(rep.sigs[0].level, "B-T");
+    assert_int_equal(rep.sigs[0].ltv_tsa_needed, 1);
+    assert_int_equal(rep.sigs[0].ltv_tsa_state, HALL_STAMP_REV_UNCHECKED);
+    crl = root_crl(time(NULL), NULL, 0, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+    OPENSSL_free(crl);
     upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
     assert_non_null(upd);
     assert_true(ul > 0);
@@ -1738,9 +1766,10 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
     verify(lt, &rep, NULL);
     assert_int_equal(rep.nsigs, 1);
     assert_int_equal(rep.dss_certs, 2);
-    assert_int_equal(rep.dss_crls, 1);
+    assert_int_equal(rep.dss_crls, 2);
     assert_valid(&rep.sigs[0]);
     assert_int_equal(rep.sigs[0].later_changes, 0);
+    assert_int_equal(rep.sigs[0].ltv_tsa_state, HALL_STAMP_REV_GOOD);
     assert_string_equal(rep.sigs[0].level, "B-LT");
     assert_string_equal(rep.sigs[0].ltv_source, "CRL");
     assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
@@ -1789,7 +1818,7 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
         write_two(lta, pdf, len, upd, ul);
         free(pdf);
         verify(lta, &rep, NULL);
-        assert_int_equal(rep.dss_crls, 2);
+        assert_int_equal(rep.dss_crls, 3);
         assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_REVOKED);
         hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
         assert_int_equal(v.state, HALL_STAMP_REVOKED_BEFORE);
@@ -1852,6 +1881,9 @@ ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so(void **s
     crl = der_of(ca, &cl);
     hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, crl, cl);
     OPENSSL_free(crl);
+    crl = root_crl(time(NULL), NULL, 0, &cl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+    OPENSSL_free(crl);
     upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
     assert_non_null(upd);
     write_two(lt, pdf, len, upd, ul);
@@ -1869,6 +1901,61 @@ ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so(void **s
     assert_non_null(strstr(v.notes[1], "签章人证书已于"));
     assert_non_null(strstr(v.notes[1], "到期"));
     X509_free(shortlived);
+}
+
+/* the root's CRL in the file lists the TSA's certificate revoked before
+ * the stamp's timestamp: the timestamp proves no time, the stamp is not
+ * 有效 (offline, from the file alone); revoked after it: 有效, B-LT */
+static void
+ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_verdict v;
+    char out[512], lt[512], err[512];
+    unsigned char *pdf, *upd, *crl;
+    size_t len, ul = 0, cl = 0;
+    time_t signed_at;
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/tsa-revoked.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/tsa-revoked-lt.pdf", top);
+    assert_int_equal(stamp(simple_pdf("tsa-revoked-in.pdf"), out, signer, signer_key, 1, err),
+                     HALL_OK);
+    verify(out, &rep, NULL);
+    assert_valid(&rep.sigs[0]);
+    signed_at = rep.sigs[0].signing_time;
+    for (int before = 1; before >= 0; before--) {
+        pdf = slurp(out, &len);
+        memset(&dss, 0, sizeof(dss));
+        crl = ca_crl(time(NULL), NULL, 0, &cl);
+        hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+        OPENSSL_free(crl);
+        crl = der_of(ca, &cl);
+        hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, crl, cl);
+        OPENSSL_free(crl);
+        crl = root_crl(time(NULL), X509_get0_serialNumber(tsa_cert),
+                       before ? signed_at - 60 : signed_at + 60, &cl);
+        hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, crl, cl);
+        OPENSSL_free(crl);
+        upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+        assert_non_null(upd);
+        write_two(lt, pdf, len, upd, ul);
+        free(pdf);
+        verify(lt, &rep, NULL);
+        assert_int_equal(rep.sigs[0].ltv_tsa_state, HALL_STAMP_REV_REVOKED);
+        hall_stamp_verdict(pool, &rep.sigs[0], NULL, &v);
+        if (before) {
+            assert_int_not_equal(rep.sigs[0].state, HALL_STAMP_VALID);
+            assert_int_equal(rep.sigs[0].timestamp, HALL_STAMP_FAIL);
+            assert_int_not_equal(v.state, HALL_STAMP_VALID);
+            assert_non_null(strstr(v.problem, "时间戳服务证书于"));
+            assert_string_not_equal(rep.sigs[0].level, "B-LT");
+        } else {
+            assert_int_equal(v.state, HALL_STAMP_VALID);
+            assert_string_equal(rep.sigs[0].level, "B-LT");
+        }
+    }
 }
 
 int
@@ -1898,6 +1985,7 @@ main(void)
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
         cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
+        cmocka_unit_test(ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),

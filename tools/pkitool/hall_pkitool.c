@@ -7,7 +7,7 @@
  *   hall-pkitool -c CONF reconcile [SECS]   void the intents older than SECS
  *                                           (default 0: run it with the hall stopped,
  *                                           or after the issuer is known dead)
- *   hall-pkitool -c CONF crl                regenerate every CA's CRL now
+ *   hall-pkitool -c CONF crl                regenerate every CA's CRL (and the root's) now
  *   hall-pkitool -c CONF reminders          queue the expiry reminders due now
  *                                           (what hall-outbox's tick does)
  *   hall-pkitool -c CONF ceremony           the key ceremony: the ECDSA hierarchy's
@@ -501,6 +501,8 @@ main(int argc, char **argv)
         for (i = 0; hall_pki_ca_info(i, &name, &alg, &pem) == HALL_OK; i++)
             if (hall_pki_crl_refresh(req->cx, name, 1) != HALL_OK)
                 rc = 1;
+        if (hall_pki_crl_refresh(req->cx, HALL_PKI_ROOT_CRL, 1) != HALL_OK)
+            rc = 1;
     } else if (strcmp(cmd, "audit-seal") == 0 && argc - optind <= 2) {
         n = hall_audit_anchor_days(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 300);
         if (n >= 0)
