@@ -54,7 +54,7 @@ struct hall_stamp_sign_in {
     STACK_OF(X509) * chain; /* its issuing CA(s), up to and not including the root; may be NULL */
     EVP_PKEY *key;          /* its private key: a PKCS#12's, or a token's (hall_token_key) */
     int page;               /* 1 = the first page */
-    double x_mm;            /* the seal's centre: mm from the page's left edge */
+    double x_mm;            /* the seal's centre: mm from the left edge of the page as shown */
     double y_mm;            /* ... and from its top edge (as a person measures on paper) */
     const char *tsa_url;    /* the hall's POST /tsa (application/timestamp-query), via libcurl */
     hall_stamp_tsa_fn tsa;  /* when not NULL, used instead of tsa_url */
@@ -464,8 +464,9 @@ unsigned char *hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_s
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 
-/* mm from the page's top-left -> PDF user space of a /MediaBox [llx lly urx ury] */
-void hall_stamp_point(const double mediabox[4], double x_mm, double y_mm, double *x_pt,
+/* mm from the top-left of the page as shown (its /Rotate, 0 90 180 or 270,
+ * applied) -> PDF user space of a /MediaBox [llx lly urx ury] */
+void hall_stamp_point(const double mediabox[4], int rotate, double x_mm, double y_mm, double *x_pt,
                       double *y_pt);
 /* the reserved /Contents size in hex digits for a CMS of der_len bytes:
  * 2 × der_len rounded up to 1 KiB */

@@ -229,13 +229,33 @@ hall_stamp_state_text(enum hall_stamp_state s)
 }
 
 void
-hall_stamp_point(const double mediabox[4], double x_mm, double y_mm, double *x_pt, double *y_pt)
+hall_stamp_point(const double mediabox[4], int rotate, double x_mm, double y_mm, double *x_pt,
+                 double *y_pt)
 {
-    double left = mediabox[0] < mediabox[2] ? mediabox[0] : mediabox[2];
-    double top = mediabox[1] > mediabox[3] ? mediabox[1] : mediabox[3];
+    double l = mediabox[0] < mediabox[2] ? mediabox[0] : mediabox[2];
+    double r = mediabox[0] < mediabox[2] ? mediabox[2] : mediabox[0];
+    double b = mediabox[1] < mediabox[3] ? mediabox[1] : mediabox[3];
+    double t = mediabox[1] < mediabox[3] ? mediabox[3] : mediabox[1];
+    double dx = x_mm * 72.0 / 25.4, dy = y_mm * 72.0 / 25.4;
 
-    *x_pt = left + x_mm * 72.0 / 25.4;
-    *y_pt = top - y_mm * 72.0 / 25.4;
+    /* the page as shown is user space turned clockwise by /Rotate: its
+     * top-left corner is user space's bottom-left (90), bottom-right (180)
+     * or top-right (270) */
+    switch (((rotate % 360) + 360) % 360) {
+    case 90:
+        *x_pt = l + dy;
+        *y_pt = b + dx;
+        break;
+    case 180:
+        *x_pt = r - dx;
+        *y_pt = b + dy;
+        break;
+    case 270:
+        *x_pt = r - dy;
+        *y_pt = t - dx;
+        break;
+    default: *x_pt = l + dx; *y_pt = t - dy;
+    }
 }
 
 size_t

@@ -109,6 +109,7 @@ struct stamp_doc {
     int table;                /* 1: that section is a table; 0: a stream */
     int nsigs;                /* the signature fields it has */
     double box[4];            /* the page's /MediaBox */
+    int rotate;               /* its /Rotate: 0, 90, 180 or 270 */
     const unsigned char *pdf; /* the input, for the guard that no key is lost */
     size_t len;
 };
@@ -143,6 +144,7 @@ struct stamp_look {
     size_t zrgb_len, zalpha_len;
     double cx, cy;     /* its centre, user space */
     double w_pt, h_pt; /* its size on the page, points */
+    int rotate;        /* the page's /Rotate: the picture turned back upright */
     const char *name;  /* the seal's name: /Name */
     const char *es_id; /* its esID: /Reason */
 };

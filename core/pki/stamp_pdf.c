@@ -190,6 +190,23 @@ media_box(qpdf_data q, qpdf_oh page, double box[4])
     return HALL_ERR;
 }
 
+/* the page's /Rotate, inherited through /Parent: 0, 90, 180 or 270 */
+static int
+page_rotate(qpdf_data q, qpdf_oh page)
+{
+    qpdf_oh node = page;
+    int depth;
+
+    for (depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, node); depth++) {
+        qpdf_oh r = qpdf_oh_get_key(q, node, "/Rotate");
+
+        if (qpdf_oh_is_integer(q, r))
+            return (int)(((qpdf_oh_get_int_value(q, r) % 360) + 360) % 360) / 90 * 90;
+        node = qpdf_oh_get_key(q, node, "/Parent");
+    }
+    return 0;
+}
+
 int
 stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen,
                   int (*visit)(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg),
@@ -358,6 +375,7 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
         snprintf(err, errlen, "PDF文件已损坏：第%d页没有页面尺寸（MediaBox）", page);
         return HALL_ERR;
     }
+    d->rotate = page_rotate(q, d->page);
     d->trailer = qpdf_get_trailer(q);
     d->root = qpdf_get_root(q);
     d->size = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, d->trailer, "/Size"));
@@ -412,6 +430,13 @@ write_widget(struct stamp_update *up, const struct stamp_doc *d, const struct st
     struct stamp_buf *u = &up->u;
     char fieldname[64], content[128], head[256];
     double w = look->w_pt, h = look->h_pt;
+    /* on a turned page the picture is turned back (ISO 32000-1 §12.5.5:
+     * /Matrix maps the /BBox, whose box then fills /Rect), so it stands
+     * upright as the page is shown; /Rect is the turned box */
+    double rw = look->rotate == 90 || look->rotate == 270 ? h : w;
+    double rh = look->rotate == 90 || look->rotate == 270 ? w : h;
+    static const char *const matrix[4] = {"", " /Matrix [0 1 -1 0 0 0]", " /Matrix [-1 0 0 -1 0 0]",
+                                          " /Matrix [0 -1 1 0 0 0]"};
     int cl;
 
     snprintf(fieldname, sizeof(fieldname), "印章%d", d->nsigs + 1);
@@ -421,14 +446,14 @@ write_widget(struct stamp_update *up, const struct stamp_doc *d, const struct st
     stamp_buf_printf(u,
                      " /V %lld 0 R /F 132 /P %d %d R /Rect [%.2f %.2f %.2f %.2f] /AP << /N %lld "
                      "0 R >> >>\nendobj\n",
-                     up->n_s, d->page_num, d->page_gen, look->cx - w / 2, look->cy - h / 2,
-                     look->cx + w / 2, look->cy + h / 2, up->n_n);
+                     up->n_s, d->page_num, d->page_gen, look->cx - rw / 2, look->cy - rh / 2,
+                     look->cx + rw / 2, look->cy + rh / 2, up->n_n);
     obj_begin(u, up->base, up->objs, &up->nobjs, up->n_n, 0);
     cl = snprintf(content, sizeof(content), "q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q", w, h);
     snprintf(head, sizeof(head),
-             "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << "
+             "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f]%s /Resources << "
              "/XObject << /Im0 %lld 0 R >> >>",
-             w, h, up->n_i);
+             w, h, matrix[(look->rotate / 90) & 3], up->n_i);
     stream_obj(u, head, (unsigned char *)content, (size_t)cl);
     obj_begin(u, up->base, up->objs, &up->nobjs, up->n_i, 0);
     snprintf(head, sizeof(head),

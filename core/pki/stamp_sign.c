@@ -85,19 +85,27 @@ sign_picture(const struct hall_seseal_info *seal, struct stamp_look *look, char 
     return HALL_OK;
 }
 
-/* the seal's centre on the page, in user space; HALL_ERR when off the page */
+/* the seal's centre on the page, in user space; HALL_ERR when off the page
+ * as shown (its /Rotate applied: a turned page's width is its height) */
 static int
 sign_place(const struct hall_stamp_sign_in *in, const struct stamp_doc *d, struct stamp_look *look,
            char *err, size_t errlen)
 {
     const double *box = d->box;
+    double w = (box[2] > box[0] ? box[2] - box[0] : box[0] - box[2]) * 25.4 / 72;
+    double h = (box[3] > box[1] ? box[3] - box[1] : box[1] - box[3]) * 25.4 / 72;
 
-    hall_stamp_point(box, in->x_mm, in->y_mm, &look->cx, &look->cy);
-    if (in->x_mm < 0 || in->y_mm < 0 || look->cx > (box[0] > box[2] ? box[0] : box[2]) ||
-        look->cy < (box[1] < box[3] ? box[1] : box[3])) {
-        snprintf(err, errlen, "盖章位置超出第%d页的范围（该页宽%.0f毫米、高%.0f毫米）", in->page,
-                 (box[2] > box[0] ? box[2] - box[0] : box[0] - box[2]) * 25.4 / 72,
-                 (box[3] > box[1] ? box[3] - box[1] : box[1] - box[3]) * 25.4 / 72);
+    if (d->rotate == 90 || d->rotate == 270) {
+        double t = w;
+
+        w = h;
+        h = t;
+    }
+    hall_stamp_point(box, d->rotate, in->x_mm, in->y_mm, &look->cx, &look->cy);
+    look->rotate = d->rotate;
+    if (in->x_mm < 0 || in->y_mm < 0 || in->x_mm > w || in->y_mm > h) {
+        snprintf(err, errlen, "盖章位置超出第%d页的范围（该页宽%.0f毫米、高%.0f毫米）", in->page, w,
+                 h);
         return HALL_ERR;
     }
     return HALL_OK;

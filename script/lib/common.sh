@@ -31,12 +31,13 @@ HALL_DEBS="build-essential autoconf automake libtool pkg-config libfcgi-dev libp
 libssl-dev libargon2-dev libyajl-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev libgdk-pixbuf-2.0-dev fonts-noto-cjk postgresql
 postgresql-contrib nginx-light nodejs curl ca-certificates openssl softhsm2 libp11-kit-dev
-esbuild libqpdf-dev zlib1g-dev"
+esbuild libqpdf-dev zlib1g-dev libpoppler-glib-dev"
 # (fonts-noto-cjk is the seal pictures' CJK font: the hall itself needs it;
 # softhsm2 is the PKCS#11 token holding the ECDSA CA keys, libp11-kit-dev
 # the PKCS#11 header core/pki/token.c is built with; esbuild, a Go program
 # with no dependency but libc, minifies static/'s CSS and JS at make;
-# libqpdf-dev the PDF reader of the stamp, core/pki/stamp_pdf.c.)
+# libqpdf-dev the PDF reader of the stamp, core/pki/stamp_pdf.c;
+# libpoppler-glib-dev the text hall-stamp sign --keyword finds.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
 # format check's clang-format, bench/run's wrk, npm for their npm packages,
 # and the outside judges of the stamp (tests/integ/stamp_tool.test.js:

@@ -13,12 +13,15 @@
  * page shows and answers at once (docs/performance.md, bench/lighthouse.js).
  */
 let libsLoading = null;
+let P = null; /* place.js: mm on the page as shown ↔ user space */
 
 /* pdf.js, files.js, pdf-update.js and stamp.js, loaded once */
 function libs() {
     if (!libsLoading) {
         libsLoading = Promise.all([import('./vendor/pdf.min.js'), import('./files.js'),
-            import('./pdf-update.js'), import('./stamp.js')]).then(([pdfjsLib, files, update, stamp]) => {
+            import('./pdf-update.js'), import('./stamp.js'), import('./place.js')])
+            .then(([pdfjsLib, files, update, stamp, place]) => {
+            P = place;
             pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
             return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf,
                 addDocTimestamp: stamp.addDocTimestamp };
@@ -220,11 +223,12 @@ function placeMark() {
         mark.hidden = true;
         return;
     }
-    const box = st.pdfInfo.pages[Number($('stamp-page').value) - 1].box;
     const w = st.seal.picture.widthMm * MM, h = st.seal.picture.heightMm * MM;
-    const cx = box.x + x * MM, cy = box.y + box.height - y * MM;
-    const [ax, ay] = st.viewport.convertToViewportPoint(cx - w / 2, cy - h / 2);
-    const [bx, by] = st.viewport.convertToViewportPoint(cx + w / 2, cy + h / 2);
+    const pg = st.pdfInfo.pages[Number($('stamp-page').value) - 1];
+    const [cx, cy] = P.userPoint(pg, x, y);
+    const r = P.sealRect(pg, cx, cy, w, h);
+    const [ax, ay] = st.viewport.convertToViewportPoint(r[0], r[1]);
+    const [bx, by] = st.viewport.convertToViewportPoint(r[2], r[3]);
     const k = $('stamp-canvas').clientWidth / st.viewport.width;
     mark.style.left = `${Math.min(ax, bx) * k}px`;
     mark.style.top = `${Math.min(ay, by) * k}px`;
@@ -241,11 +245,37 @@ $('stamp-canvas').addEventListener('click', (ev) => {
     const r = canvas.getBoundingClientRect();
     const k = st.viewport.width / r.width;
     const [px, py] = st.viewport.convertToPdfPoint((ev.clientX - r.left) * k, (ev.clientY - r.top) * k);
-    const box = st.pdfInfo.pages[Number($('stamp-page').value) - 1].box;
-    $('stamp-x').value = ((px - box.x) / MM).toFixed(1);
-    $('stamp-y').value = ((box.y + box.height - py) / MM).toFixed(1);
+    const [xm, ym] = P.shownMm(st.pdfInfo.pages[Number($('stamp-page').value) - 1], px, py);
+    $('stamp-x').value = xm.toFixed(1);
+    $('stamp-y').value = ym.toFixed(1);
     $('err-place').textContent = '';
     placeMark();
+});
+
+/* 按关键字定位: the seal's centre on the keyword's (keyword.js), the page
+ * and the mm filled in for the holder to check or move */
+$('stamp-find').addEventListener('click', async () => {
+    const kw = $('stamp-keyword').value.trim();
+    $('err-keyword').textContent = '';
+    if (!st.pdfjs || !kw) {
+        $('err-keyword').textContent = !st.pdfjs ? '请先选择PDF文件。' : '请输入要查找的关键字。';
+        return;
+    }
+    resetResult();
+    const K = await import('./keyword.js');
+    const found = await K.findKeyword(st.pdfjs, st.pdfInfo.pages, kw);
+    if (found.length === 0) {
+        const n = st.pdfjs.numPages;
+        const pages = n === 1 ? '第1页' : `第1至${n}页`;
+        $('err-keyword').textContent = `文档中没有关键字“${kw}”（已查找${pages}，共${n}页）。`;
+        return;
+    }
+    const m = $('stamp-keyword-match').value === 'last' ? found[found.length - 1] : found[0];
+    $('stamp-page').value = String(m.page);
+    $('stamp-x').value = m.xMm.toFixed(1);
+    $('stamp-y').value = m.yMm.toFixed(1);
+    $('err-place').textContent = '';
+    await render();
 });
 
 for (const id of ['stamp-x', 'stamp-y'])

@@ -15,6 +15,7 @@
  */
 import * as PL from './vendor/pdf-lib.js';
 import { StampError } from './files.js';
+import { userPoint, sealRect, sealMatrix } from './place.js';
 
 export const PDF_MSG = {
     damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
@@ -327,11 +328,12 @@ function assertKept(pdf, ref, written, skip, what) {
     }
 }
 
-/* the leaves of the page tree in order, each with its inherited MediaBox */
+/* the leaves of the page tree in order, each with its inherited MediaBox
+ * and /Rotate (0, 90, 180 or 270) */
 function pagesOf(context, root) {
     const out = [];
     const seen = new Set();
-    const walk = (ref, box, depth) => {
+    const walk = (ref, box, depth, rotate = 0) => {
         if (!(ref instanceof PDFRef) || seen.has(ref.tag) || depth > 64)
             throw damaged();
         seen.add(ref.tag);
@@ -341,6 +343,9 @@ function pagesOf(context, root) {
         const mb = context.lookup(node.get(PDFName.of('MediaBox')));
         if (mb instanceof PDFArray && mb.size() === 4)
             box = mb.asArray().map((v) => num(context.lookup(v)));
+        const rot = context.lookup(node.get(PDFName.of('Rotate')));
+        if (rot instanceof PDFNumber && Number.isInteger(rot.asNumber()))
+            rotate = Math.floor((((rot.asNumber() % 360) + 360) % 360) / 90) * 90;
         const type = node.get(PDFName.of('Type'));
         const kidsRef = node.get(PDFName.of('Kids'));
         if (type === PDFName.of('Pages') || (type === undefined && kidsRef !== undefined)) {
@@ -348,12 +353,12 @@ function pagesOf(context, root) {
             if (!(kids instanceof PDFArray))
                 throw damaged();
             for (const k of kids.asArray())
-                walk(k, box, depth + 1);
+                walk(k, box, depth + 1, rotate);
         } else {
             if (!box || box.some((v) => !Number.isFinite(v)))
                 throw damaged();
             const [x1, y1, x2, y2] = box;
-            out.push({ ref, dict: node, box: { x: Math.min(x1, x2), y: Math.min(y1, y2),
+            out.push({ ref, dict: node, rotate, box: { x: Math.min(x1, x2), y: Math.min(y1, y2),
                 width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) } });
         }
     };
@@ -673,8 +678,8 @@ export function writeUpdate(pdf, stamp) {
     if (!page)
         throw new StampError('page', PDF_MSG.page);
     const w = stamp.seal.picture.widthMm * MM, h = stamp.seal.picture.heightMm * MM;
-    const cx = page.box.x + stamp.xMm * MM, cy = page.box.y + page.box.height - stamp.yMm * MM;
-    const rect = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+    const [cx, cy] = userPoint(page, stamp.xMm, stamp.yMm);
+    const rect = sealRect(page, cx, cy, w, h);
     const S = pdf.size, W = S + 1, N = S + 2, I = S + 3, M = S + 4;
     const ref = (k) => `${k} 0 R`;
     const u = updateWriter(pdf);
@@ -695,7 +700,7 @@ export function writeUpdate(pdf, stamp) {
     u.end();
 
     /* N: the appearance, the picture drawn over the whole box */
-    writeStream(u, N, `/Type /XObject /Subtype /Form /BBox [0 0 ${n2(w)} ${n2(h)}]` +
+    writeStream(u, N, `/Type /XObject /Subtype /Form /BBox [0 0 ${n2(w)} ${n2(h)}]${sealMatrix(page)}` +
         ` /Resources << /XObject << /Im0 ${ref(I)} >> >>`, ascii(`q ${n2(w)} 0 0 ${n2(h)} 0 0 cm /Im0 Do Q`));
 
     /* I and M: the seal's picture, RGB and its alpha */

@@ -26,6 +26,7 @@ import { StampError, openSeal, openMedium, equalBytes } from './files.js';
 import { readPdf, writeUpdate, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents }
     from './pdf-update.js';
 import { decodePng } from './png.js';
+import { shownSize } from './place.js';
 
 const { asn1js } = pkijs;
 
@@ -230,7 +231,8 @@ export async function stampPdf(o) {
         throw new StampError('page', '页码超出范围。');
     if (!(o.xMm >= 0 && o.yMm >= 0))
         throw new StampError('place', STAMP_MSG.place);
-    if (o.xMm * 72 / 25.4 > page.box.width || o.yMm * 72 / 25.4 > page.box.height)
+    const shown = shownSize(page); /* mm on the page as shown, its /Rotate applied */
+    if (o.xMm > shown.widthMm || o.yMm > shown.heightMm)
         throw new StampError('place', STAMP_MSG.outside);
     const medium = await openMedium(o.p12, o.pin, seal);
     if (medium.sm2) /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */

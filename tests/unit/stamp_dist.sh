@@ -3,7 +3,8 @@
 # "Packaging") into a temp dir, checked as a downloader would (TAP): the
 # .sha256 files verify; the tarball holds bin/hall-stamp, which runs and
 # names the version; the .deb is hall-stamp of that version for amd64 with
-# libqpdf among its Depends; hall-stamp.json names both files with the
+# libqpdf and libpoppler-glib (sign --keyword) among its Depends;
+# hall-stamp.json names both files with the
 # SHA-256 of what is on disk.
 root=${HALL_ROOT:-.}
 bin=$root/tools/stamp/hall-stamp
@@ -31,8 +32,9 @@ else
 fi
 info=$(dpkg-deb -f "$out/hall-stamp_9.8.7_amd64.deb" Package Version Architecture Depends 2>/dev/null)
 if echo "$info" | grep -q '^Package: hall-stamp$' && echo "$info" | grep -q '^Version: 9.8.7$' &&
-    echo "$info" | grep -q '^Architecture: amd64$' && echo "$info" | grep -q 'libqpdf29'; then
-    echo "ok 3 - the .deb is hall-stamp 9.8.7 amd64, depending on libqpdf29"
+    echo "$info" | grep -q '^Architecture: amd64$' && echo "$info" | grep -q 'libqpdf29' &&
+    echo "$info" | grep -q 'libpoppler-glib8'; then
+    echo "ok 3 - the .deb is hall-stamp 9.8.7 amd64, depending on libqpdf29 and libpoppler-glib8"
 else
     echo "not ok 3 - the .deb's control: $info"
 fi

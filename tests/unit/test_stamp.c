@@ -561,9 +561,17 @@ point_and_reserve__as_the_doc_says(void **state)
     double a4[4] = {0, 0, 595.28, 841.89}, x, y;
 
     (void)state;
-    hall_stamp_point(a4, 105, 200, &x, &y);
+    hall_stamp_point(a4, 0, 105, 200, &x, &y);
     assert_true(x > 297.63 && x < 297.65);                   /* 105 mm */
     assert_true(y > 841.89 - 566.94 && y < 841.89 - 566.92); /* 200 mm down from the top */
+    /* a turned page: mm on the page as shown (landscape for 90 and 270) */
+    hall_stamp_point(a4, 90, 10, 20, &x, &y);
+    assert_true(x > 56.68 && x < 56.70 && y > 28.34 && y < 28.36); /* from user bottom-left */
+    hall_stamp_point(a4, 180, 10, 20, &x, &y);
+    assert_true(x > 595.28 - 28.36 && x < 595.28 - 28.34 && y > 56.68 && y < 56.70);
+    hall_stamp_point(a4, 270, 10, 20, &x, &y);
+    assert_true(x > 595.28 - 56.70 && x < 595.28 - 56.68 && y > 841.89 - 28.36 &&
+                y < 841.89 - 28.34);
     assert_int_equal(hall_stamp_reserve(5000), 10240);
     assert_int_equal(hall_stamp_reserve(5120), 10240);
     assert_int_equal(hall_stamp_reserve(5121), 11264);

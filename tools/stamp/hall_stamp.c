@@ -55,6 +55,7 @@
 #include "base/base.h"
 #include "pki/pki.h"
 #include "pki/stamp.h"
+#include "stamp_find.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
@@ -75,7 +76,9 @@ usage(FILE *f)
             "  hall-stamp sign --in 原文.pdf --out 盖章后.pdf --seal 印章.seseal\n"
             "                  (--p12 证书介质.p12 | --pkcs11-module 驱动.so --token 令牌标签\n"
             "                   [--key-label 密钥标签])\n"
-            "                  --page 页码 --x 毫米 --y 毫米 --tsa 时间戳服务地址\n"
+            "                  (--page 页码 --x 毫米 --y 毫米 | --keyword 关键字\n"
+            "                   [--keyword-match all|first|last] [--keyword-offset 横,纵])\n"
+            "                  --tsa 时间戳服务地址\n"
             "                  [--pin-fd 文件描述符] [--chain 中级CA证书.crt] [--hall 营业厅地址]\n"
             "                  [--level B-LT|B-T]\n"
             "  hall-stamp lta [--tsa 时间戳服务地址] [--hall 营业厅地址] [--ca CA证书.crt ...]\n"
@@ -85,7 +88,10 @@ usage(FILE *f)
             "文件.pdf\n"
             "  hall-stamp --help | --version   [--lang zh|en]\n"
             "\n"
-            "sign：在第 页码 页盖章，印章中心距页面左边 --x 毫米、距上边 --y 毫米，\n"
+            "sign：在第 页码 页盖章，印章中心距页面左边 --x 毫米、距上边 --y 毫米\n"
+            "  （页面按其 /Rotate 旋转后所见）；或 --keyword：印章中心对准文中关键字\n"
+            "  （如“盖章处”）的中心，默认每处一个签章，first/last 只盖第一处/最后一处，\n"
+            "  --keyword-offset 再向右、向下移动若干毫米；文中没有关键字时不盖章。\n"
             "  印章按其实际尺寸显示；签名附带时间戳服务（--tsa，如\n"
             "  https://营业厅地址/tsa）的时间戳，无法取得时间戳时不盖章。\n"
             "  PIN码在终端输入（不回显），或用 --pin-fd 从文件描述符读取；\n"
@@ -115,7 +121,9 @@ usage(FILE *f)
               "  hall-stamp sign --in IN.pdf --out OUT.pdf --seal SEAL.seseal\n"
               "                  (--p12 MEDIUM.p12 | --pkcs11-module MODULE.so --token LABEL\n"
               "                   [--key-label LABEL])\n"
-              "                  --page N --x MM --y MM --tsa URL\n"
+              "                  (--page N --x MM --y MM | --keyword TEXT\n"
+              "                   [--keyword-match all|first|last] [--keyword-offset DX,DY])\n"
+              "                  --tsa URL\n"
               "                  [--pin-fd FD] [--chain CA.crt] [--hall URL]\n"
               "                  [--level B-LT|B-T]\n"
               "  hall-stamp lta [--tsa URL] [--hall URL] [--ca CA.crt ...] [--out OUT.pdf]\n"
@@ -125,7 +133,10 @@ usage(FILE *f)
               "  hall-stamp --help | --version   [--lang zh|en]\n"
               "\n"
               "sign: stamps page N with the seal at its real size, its centre --x mm from\n"
-              "  the page's left edge and --y mm from its top edge; the signature carries\n"
+              "  the page's left edge and --y mm from its top edge (the page as shown,\n"
+              "  its /Rotate applied); or, with --keyword, centred on each place the\n"
+              "  text is shown (first/last: one only), moved by --keyword-offset mm\n"
+              "  right and down; a document without it is refused.  The signature carries\n"
               "  a timestamp from the TSA (--tsa, e.g. https://HALL/tsa): without one,\n"
               "  nothing is written.  The PIN is typed on the terminal (not echoed) or\n"
               "  read from a file descriptor (--pin-fd); never from the command line.\n"
@@ -273,6 +284,9 @@ struct sign_args {
     int page, pin_fd;
     int lt; /* 1: B-LT (the default), 0: --level B-T */
     double x, y;
+    const char *keyword; /* --keyword: where the text is, instead of --page --x --y */
+    int kw_which;        /* --keyword-match, enum stamp_find_which */
+    double kw_dx, kw_dy; /* --keyword-offset, mm */
 };
 
 /* 0, or EXIT_USAGE with the message printed */
@@ -295,9 +309,12 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"hall", required_argument, NULL, 'H'},
                                          {"level", required_argument, NULL, 'V'},
                                          {"lang", required_argument, NULL, 'L'},
+                                         {"keyword", required_argument, NULL, 'K'},
+                                         {"keyword-match", required_argument, NULL, 'M'},
+                                         {"keyword-offset", required_argument, NULL, 'O'},
                                          {NULL, 0, NULL, 0}};
     char *end;
-    int c, have_x = 0, have_y = 0;
+    int c, have_x = 0, have_y = 0, kw_bad = 0;
 
     memset(a, 0, sizeof(*a));
     a->pin_fd = -1;
@@ -337,9 +354,26 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             a->lt = strcmp(optarg, "B-LT") == 0 ? 1 : strcmp(optarg, "B-T") == 0 ? 0 : -1;
             break;
         case 'L': break;
+        case 'K': a->keyword = optarg; break;
+        case 'M':
+            a->kw_which = stamp_find_which(optarg);
+            kw_bad |= a->kw_which < 0;
+            break;
+        case 'O': kw_bad |= stamp_find_offset(optarg, &a->kw_dx, &a->kw_dy) != 0; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (kw_bad ||
+        (a->keyword != NULL && (a->keyword[0] == '\0' || a->page != 0 || have_x || have_y))) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp sign：--keyword 不能为空，不与 --page --x --y 同用；"
+                  "--keyword-match 只能是 all、first 或 last；--keyword-offset 为 横,纵 毫米",
+                  "hall-stamp sign: --keyword is not empty and goes without --page --x --y; "
+                  "--keyword-match is all, first or last; --keyword-offset is DX,DY in mm"));
+        return EXIT_USAGE;
+    }
+    if (a->keyword != NULL)
+        a->page = have_x = have_y = 1; /* the places are found later */
     if (a->lt < 0) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：--level 只能是 B-LT（默认）或 B-T",
@@ -607,7 +641,8 @@ cmd_sign(int argc, char **argv)
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     STACK_OF(X509) * chain;
-    int rc = EXIT_FAIL, got;
+    struct stamp_find_match at[STAMP_FIND_MAX];
+    int rc = EXIT_FAIL, got, nat = 1, k;
 
     if (sign_args_parse(argc, argv, &a) != 0)
         return EXIT_USAGE;
@@ -625,6 +660,17 @@ cmd_sign(int argc, char **argv)
         fprintf(stderr, T("hall-stamp：无法读取证书链文件%s\n", "hall-stamp: cannot read %s\n"),
                 a.chain_path);
         goto out;
+    }
+    at[0].page = a.page;
+    at[0].x_mm = a.x;
+    at[0].y_mm = a.y;
+    if (a.keyword != NULL) {
+        nat = stamp_find_places(pdf, pdf_len, a.keyword, a.kw_which, a.kw_dx, a.kw_dy, at, zh, err,
+                                sizeof(err));
+        if (nat == 0) {
+            fprintf(stderr, "hall-stamp: %s\n", err);
+            goto out;
+        }
     }
     if (read_pin(a.pin_fd, pin, sizeof(pin)) != HALL_OK) {
         fprintf(stderr, "%s\n", T("hall-stamp：没有读到PIN码", "hall-stamp: no PIN read"));
@@ -648,25 +694,32 @@ cmd_sign(int argc, char **argv)
     in.cert = cert;
     in.chain = chain;
     in.key = key;
-    in.page = a.page;
-    in.x_mm = a.x;
-    in.y_mm = a.y;
     in.tsa_url = a.tsa;
-    upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
-    if (upd == NULL) {
-        fprintf(stderr, "hall-stamp: %s\n", err);
-        goto out;
+    for (k = 0; k < nat; k++) { /* one signature per place, each over the last */
+        in.pdf = pdf;
+        in.pdf_len = pdf_len;
+        in.page = at[k].page;
+        in.x_mm = at[k].x_mm;
+        in.y_mm = at[k].y_mm;
+        upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
+        if (upd == NULL) {
+            fprintf(stderr, "hall-stamp: %s\n", err);
+            goto out;
+        }
+        grow(&pdf, &pdf_len, upd, upd_len);
     }
-    grow(&pdf, &pdf_len, upd, upd_len);
     /* an SM2 stamp's SES_Signature has no place for evidence (§2a) */
     if (a.lt && !is_sm2(cert) && ltv_append(pool, &pdf, &pdf_len, chain, a.hall, NULL) != HALL_OK)
         goto out;
     if (write_stamped(a.out_path, pdf, pdf_len, (const unsigned char *)"", 0) != HALL_OK)
         goto out;
-    printf(T("已盖章：%s（第%d页，%s）\n", "stamped: %s (page %d, %s)\n"), a.out_path, a.page,
-           is_sm2(cert) ? "GB/T 38540"
-           : a.lt       ? "PAdES B-LT"
-                        : "PAdES B-T");
+    for (k = 0; k < nat; k++)
+        printf(T("已盖章：%s（第%d页，距左%.1f毫米、距上%.1f毫米，%s）\n",
+                 "stamped: %s (page %d, %.1f mm from the left, %.1f mm from the top, %s)\n"),
+               a.out_path, at[k].page, at[k].x_mm, at[k].y_mm,
+               is_sm2(cert) ? "GB/T 38540"
+               : a.lt       ? "PAdES B-LT"
+                            : "PAdES B-T");
     rc = 0;
 out:
     OPENSSL_cleanse(pin, sizeof(pin));

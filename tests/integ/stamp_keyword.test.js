@@ -1,0 +1,139 @@
+'use strict';
+/*
+ * hall-stamp sign --keyword (docs/modules/stamp.md, "Stamping by keyword")
+ * and a page's /Rotate for every way the tool places a stamp.  The input is
+ * the LibreOffice export of tests/data/pdf (Noto CJK fonts embedded as
+ * subsets: the keyword 盖章 is found through their ToUnicode maps), as
+ * written and with its last page turned by 90, 180 and 270 degrees (qpdf
+ * --rotate).  Where the seal lands is judged from outside the tool:
+ * pdftoppm's red pixels at 72 dpi against the keyword's box that
+ * pdftotext -bbox gives (on the unturned page, turned here by arithmetic).
+ * The stamped files are valid to pdfsig and hall-stamp verify.
+ */
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { HALL } = require('./lib/client');
+const { tmpdir, fetchPki } = require('./lib/pki');
+const { producedSeal } = require('./lib/stamp');
+const { keywordBoxes, turned, redSeals, assertCentred } = require('./lib/keyword');
+
+const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
+const TOOL = path.join(ROOT, 'tools/stamp/hall-stamp');
+const CONTRACT = path.join(ROOT, 'tests/data/pdf/libreoffice-contract.pdf');
+const dir = tmpdir();
+const f = (name) => path.join(dir, name);
+let pin = '';
+
+function run(cmd, args, opts = {}) {
+    return spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+}
+
+function sign(input, output, place) {
+    return run(TOOL, ['sign', '--in', input, '--out', output, '--seal', f('seal.seseal'),
+        '--p12', f('medium.p12'), ...place, '--tsa', `${HALL}/tsa`, '--pin-fd', '0', '--level', 'B-T'],
+    { input: `${pin}\n`, env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+}
+
+function pdfsigValid(file, count) {
+    const r = run('pdfsig', ['-nssdir', `sql:${f('nss')}`, '-no-ocsp', file]);
+    const blocks = (r.stdout + r.stderr).split(/Signature #\d+:/).slice(1);
+    assert.equal(blocks.length, count, r.stdout + r.stderr);
+    for (const b of blocks)
+        assert.match(b, /Signature is Valid/, b);
+}
+
+function verifyValid(file) {
+    const v = run(TOOL, ['verify', '--root', f('root.crt'), '--root', f('sm2-root.crt'), '--ca', f('ecc.crt'),
+        '--ca', f('sm2.crt'), file], { env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+}
+
+before(async () => {
+    ({ pin } = await producedSeal(dir));
+    await fetchPki(dir);
+    fs.mkdirSync(f('nss'));
+    assert.equal(run('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']).status, 0);
+    assert.equal(run('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'hall-root', '-t', 'CT,C,C',
+        '-i', f('root.crt')]).status, 0);
+    for (const r of [90, 180, 270])
+        assert.equal(run('qpdf', [`--rotate=+${r}:3`, CONTRACT, f(`turned-${r}.pdf`)]).status, 0);
+});
+
+test('keyword__libreoffice_cjk_subset__seal_centred_on_each_match_with_offset__valid', () => {
+    /* page 3 of the contract: 甲方（盖章）： and 乙方（盖章）： near the top,
+     * so the seals are put 20 mm below the word */
+    const want = keywordBoxes(CONTRACT, 3, '盖章');
+    assert.equal(want.length, 2);
+    const r = sign(CONTRACT, f('kw-all.pdf'), ['--keyword', '盖章', '--keyword-offset', '0,20']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((r.stdout.match(/已盖章：.*第3页/g) || []).length, 2, r.stdout);
+    const seals = redSeals(dir, f('kw-all.pdf'), 3).sort((a, b) => a.cx - b.cx);
+    assert.equal(seals.length, 2);
+    for (let i = 0; i < 2; i++)
+        assertCentred(seals[i], { x: want[i].x, y: want[i].y + 20 }, `match ${i + 1}`);
+    assert.equal(redSeals(dir, f('kw-all.pdf'), 1).length, 0, 'no seal on page 1');
+    pdfsigValid(f('kw-all.pdf'), 2);
+    verifyValid(f('kw-all.pdf'));
+});
+
+test('keyword__first_and_last__one_seal_on_that_match', () => {
+    const want = keywordBoxes(CONTRACT, 3, '盖章');
+    for (const [which, i] of [['first', 0], ['last', 1]]) {
+        const out = f(`kw-${which}.pdf`);
+        const r = sign(CONTRACT, out, ['--keyword', '（盖章）', '--keyword-match', which, '--keyword-offset', '5,25']);
+        assert.equal(r.status, 0, r.stderr);
+        const seals = redSeals(dir, out, 3);
+        assert.equal(seals.length, 1, which);
+        assertCentred(seals[0], { x: want[i].x + 5, y: want[i].y + 25 }, which);
+        pdfsigValid(out, 1);
+    }
+});
+
+test('keyword__not_in_document__refused_naming_pages_searched__nothing_written', () => {
+    const r = sign(CONTRACT, f('kw-none.pdf'), ['--keyword', '骑缝章处']);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /文档中没有关键字“骑缝章处”（已查找第1至3页，共3页）；未盖章/);
+    assert.equal(fs.existsSync(f('kw-none.pdf')), false);
+    const bad = sign(CONTRACT, f('kw-bad.pdf'), ['--keyword', '盖章', '--keyword-match', 'middle']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--keyword-match 只能是 all、first 或 last/);
+});
+
+for (const rot of [90, 180, 270]) {
+    test(`rotate_${rot}__keyword_and_xy__seal_where_the_page_as_shown_says`, () => {
+        /* by keyword: the match on the turned page */
+        const want = keywordBoxes(CONTRACT, 3, '盖章').map((p) => turned(p, rot));
+        const input = f(`turned-${rot}.pdf`), out = f(`turned-${rot}-kw.pdf`);
+        /* 30 mm inwards from the match, which lies near an edge of the page as shown */
+        const [dx, dy] = { 90: [-30, 30], 180: [30, -30], 270: [30, 30] }[rot];
+        let r = sign(input, out, ['--keyword', '盖章', '--keyword-match', 'first', '--keyword-offset', `${dx},${dy}`]);
+        assert.equal(r.status, 0, r.stderr);
+        /* the first as the page is shown (reading order, top to bottom) */
+        const first = [...want].sort((a, b) => a.y - b.y || a.x - b.x)[0];
+        let seals = redSeals(dir, out, 3);
+        assert.equal(seals.length, 1);
+        assertCentred(seals[0], { x: first.x + dx, y: first.y + dy }, `keyword, /Rotate ${rot}`);
+        pdfsigValid(out, 1);
+        verifyValid(out);
+
+        /* by --x --y: mm on the page as shown (landscape when turned by 90 or 270) */
+        const xy = f(`turned-${rot}-xy.pdf`);
+        r = sign(input, xy, ['--page', '3', '--x', '70', '--y', '120']);
+        assert.equal(r.status, 0, r.stderr);
+        seals = redSeals(dir, xy, 3);
+        assert.equal(seals.length, 1);
+        assertCentred(seals[0], { x: 70, y: 120 }, `--x --y, /Rotate ${rot}`);
+        /* the page's width as shown bounds --x */
+        const wide = rot === 180 ? 215 : 290;
+        r = sign(input, f(`turned-${rot}-off.pdf`), ['--page', '3', '--x', String(wide), '--y', '100']);
+        if (rot === 180) {
+            assert.equal(r.status, 3);
+            assert.match(r.stderr, /盖章位置超出第3页的范围（该页宽210毫米、高297毫米）/);
+        } else {
+            assert.equal(r.status, 0, `x ${wide} mm is on a landscape page: ${r.stderr}`);
+        }
+    });
+}
