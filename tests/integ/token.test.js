@@ -208,7 +208,7 @@ test('sm2__own_sm2_root_sm3withsm2_up_to_it__keys_encrypted_at_rest', async () =
     const dir = tmpdir();
     const idx = await fetchPki(dir);
     assert.deepEqual(idx.roots, [
-        { name: 'root', algorithm: 'ecdsa', cert: '/pki/root.crt' },
+        { name: 'root', algorithm: 'ecdsa', cert: '/pki/root.crt', crl: '/pki/root.crl' },
         { name: 'sm2-root', algorithm: 'sm2', cert: '/pki/sm2-root.crt' },
     ]);
     assert.equal(idx.cas.find((c) => c.name === 'sm2').root, '/pki/sm2-root.crt');
