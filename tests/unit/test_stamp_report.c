@@ -14,6 +14,7 @@
 
 #include "hall.h"
 #include "pki/pki.h"
+#include "pki/stamp.h"
 
 static int
 has_line(const struct hall_stamp_report_doc *d, const char *text, int bad)
