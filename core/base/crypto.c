@@ -138,15 +138,15 @@ hall_crypto_init(const char *key_file, const char *pass_file, char *err, size_t 
     }
     while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
         n--;
-    if (n != 128) {
-        OPENSSL_cleanse(hex, sizeof(hex));
-        snprintf(err, errlen, "key_file %s must hold 128 hex characters", key_file);
-        return HALL_ERR;
-    }
     hex[n] = '\0';
-    if (hall_unhex(hex, raw, sizeof(raw)) != HALL_OK) {
+    if (n != 128 || hall_unhex(hex, raw, sizeof(raw)) != HALL_OK) {
         OPENSSL_cleanse(hex, sizeof(hex));
-        snprintf(err, errlen, "key_file %s is not hex", key_file);
+        /* a wrong passphrase passes CBC's padding check about once in 256
+         * and opens to noise: said as the wrong passphrase it is */
+        snprintf(err, errlen,
+                 wrapped ? "key_file %s: does not open with pki_pass_file's passphrase"
+                         : "key_file %s must hold 128 hex characters",
+                 key_file);
         return HALL_ERR;
     }
     memcpy(enc_key, raw, 32);
