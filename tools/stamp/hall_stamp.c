@@ -54,6 +54,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
+#include "stamp_batch.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
@@ -77,6 +78,7 @@ usage(FILE *f)
             "                  --page 页码 --x 毫米 --y 毫米 --tsa 时间戳服务地址\n"
             "                  [--pin-fd 文件描述符] [--chain 中级CA证书.crt] [--hall 营业厅地址]\n"
             "                  [--level B-LT|B-T]\n"
+            "  hall-stamp sign --out-dir 输出目录 [同上的其他参数] 原文1.pdf 原文2.pdf ...\n"
             "  hall-stamp lta [--tsa 时间戳服务地址] [--hall 营业厅地址] [--ca CA证书.crt ...]\n"
             "                  [--out 输出.pdf] 文件.pdf\n"
             "  hall-stamp verify [--root 根证书.crt ...] [--ca CA证书.crt ...]\n"
@@ -95,6 +97,8 @@ usage(FILE *f)
             "  默认盖成 PAdES B-LT：签章之后另加一个修订，在文件的 /DSS 中存入证书链\n"
             "  和营业厅 OCSP 服务对签章人证书的答复，日后无需联网即可核验；\n"
             "  --level B-T 只加时间戳。SM2 印章（GB/T 38540）无处存放这些信息。\n"
+            "  --out-dir：一次盖多个文件，PIN码只输入一次，每个文件各有时间戳，\n"
+            "  盖好的文件以原名写入该目录；逐个报告结果，某个文件失败不影响其他文件。\n"
             "lta：先为文件中的每个签章和时间戳补全 /DSS，再加一个营业厅时间戳服务的\n"
             "  文档时间戳（PAdES B-LTA）；可在日后（时间戳证书到期前）再次运行以延长。\n"
             "  默认就地更新文件，--out 写到另一个文件；时间戳服务默认为签章人证书\n"
@@ -106,6 +110,7 @@ usage(FILE *f)
             "--hall：向该地址的营业厅查询，而非证书中载明的地址。\n"
             "\n"
             "退出码：0 成功/全部有效；1 有签章无效或没有签章；2 用法错误；\n"
+            "  5 --out-dir：部分文件未盖章（其余已盖章）；\n"
             "  3 无法完成（文件无法读取、已加密或已损坏、PIN码错误、时间戳服务不可用、\n"
             "  无法查询吊销状态）；4 拒绝盖章（签章人证书已吊销或印章已注销）。\n",
             f);
@@ -117,6 +122,7 @@ usage(FILE *f)
               "                  --page N --x MM --y MM --tsa URL\n"
               "                  [--pin-fd FD] [--chain CA.crt] [--hall URL]\n"
               "                  [--level B-LT|B-T]\n"
+              "  hall-stamp sign --out-dir DIR [the options above but --in/--out] A.pdf B.pdf ...\n"
               "  hall-stamp lta [--tsa URL] [--hall URL] [--ca CA.crt ...] [--out OUT.pdf]\n"
               "                  FILE.pdf\n"
               "  hall-stamp verify [--root ROOT.crt ...] [--ca CA.crt ...]\n"
@@ -135,6 +141,9 @@ usage(FILE *f)
               "  and the hall's OCSP answer for the signer in the file's /DSS, so that it\n"
               "  verifies offline later; --level B-T adds the timestamp only.  An SM2\n"
               "  stamp (GB/T 38540) has no place for this evidence.\n"
+              "  --out-dir: many files after one PIN, each with its own timestamp,\n"
+              "  written under their own names in DIR; a line per file, and one that\n"
+              "  fails stops none of the others.\n"
               "lta: completes the /DSS for every stamp and timestamp of the file, then\n"
               "  adds a document timestamp from the hall's TSA (PAdES B-LTA); run again\n"
               "  later (before the TSA certificate expires) to extend it.  FILE is updated\n"
@@ -148,7 +157,8 @@ usage(FILE *f)
               "Exit status: 0 done / all valid; 1 a stamp is not valid, or none found;\n"
               "  2 usage; 3 could not (unreadable, encrypted or damaged file, wrong PIN,\n"
               "  TSA unreachable, status not learnt); 4 sign refused (the signer's\n"
-              "  certificate revoked or the seal cancelled).\n",
+              "  certificate revoked or the seal cancelled); 5 --out-dir: some files\n"
+              "  not stamped (the others were).\n",
               f);
 }
 
@@ -301,6 +311,9 @@ is_sm2(X509 *x)
 struct sign_args {
     const char *in_path, *out_path, *seal_path, *p12_path, *module, *token, *key_label, *tsa,
         *chain_path, *hall;
+    const char *out_dir; /* --out-dir: many inputs (stamp_batch.c) */
+    char **inputs;       /* --in and the arguments after the options */
+    int ninputs;
     int page, pin_fd;
     int lt; /* 1: B-LT (the default), 0: --level B-T */
     double x, y;
@@ -326,6 +339,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"hall", required_argument, NULL, 'H'},
                                          {"level", required_argument, NULL, 'V'},
                                          {"lang", required_argument, NULL, 'L'},
+                                         {"out-dir", required_argument, NULL, 'O'},
                                          {NULL, 0, NULL, 0}};
     char *end;
     int c, have_x = 0, have_y = 0;
@@ -368,6 +382,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             a->lt = strcmp(optarg, "B-LT") == 0 ? 1 : strcmp(optarg, "B-T") == 0 ? 0 : -1;
             break;
         case 'L': break;
+        case 'O': a->out_dir = optarg; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -377,9 +392,13 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                   "hall-stamp sign: --level is B-LT (the default) or B-T"));
         return EXIT_USAGE;
     }
-    if (a->in_path == NULL || a->out_path == NULL || a->seal_path == NULL || a->tsa == NULL ||
-        (a->p12_path == NULL) == (a->module == NULL) || (a->module != NULL && a->token == NULL) ||
-        a->page <= 0 || !have_x || !have_y || a->pin_fd == -2 || optind != argc) {
+    if (a->out_dir != NULL &&
+        stamp_batch_args(argc, argv, a->in_path, a->out_path, &a->inputs, &a->ninputs, zh) != 0)
+        return EXIT_USAGE;
+    if ((a->out_dir == NULL && (a->in_path == NULL || a->out_path == NULL || optind != argc)) ||
+        a->seal_path == NULL || a->tsa == NULL || (a->p12_path == NULL) == (a->module == NULL) ||
+        (a->module != NULL && a->token == NULL) || a->page <= 0 || !have_x || !have_y ||
+        a->pin_fd == -2) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：参数不全或有误（--in --out --seal --page --x --y --tsa "
                   "必填，--p12 与 --pkcs11-module 二选一）",
@@ -388,7 +407,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(a->in_path, a->out_path) == 0) {
+    if (a->out_dir == NULL && strcmp(a->in_path, a->out_path) == 0) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp：--out 不能与 --in 相同", "hall-stamp: --out must differ from --in"));
         return EXIT_USAGE;
@@ -645,9 +664,9 @@ cmd_sign(int argc, char **argv)
     pool = hall_pool_create(16384);
     chain = sk_X509_new_null();
     pin[0] = '\0';
-    pdf = slurp(a.in_path, &pdf_len);
+    pdf = a.out_dir == NULL ? slurp(a.in_path, &pdf_len) : NULL;
     seal = slurp(a.seal_path, &seal_len);
-    if (pdf == NULL || seal == NULL) {
+    if ((a.out_dir == NULL && pdf == NULL) || seal == NULL) {
         fprintf(stderr, T("hall-stamp：无法读取%s：%s\n", "hall-stamp: cannot read %s: %s\n"),
                 pdf == NULL ? a.in_path : a.seal_path, strerror(errno));
         goto out;
@@ -683,6 +702,20 @@ cmd_sign(int argc, char **argv)
     in.x_mm = a.x;
     in.y_mm = a.y;
     in.tsa_url = a.tsa;
+    if (a.out_dir != NULL) {
+        struct stamp_batch b = {a.inputs,
+                                a.ninputs,
+                                a.out_dir,
+                                a.lt && !is_sm2(cert),
+                                a.hall,
+                                zh,
+                                is_sm2(cert) ? "GB/T 38540"
+                                : a.lt       ? "PAdES B-LT"
+                                             : "PAdES B-T"};
+
+        rc = stamp_batch_run(pool, &b, &in);
+        goto out;
+    }
     upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
     if (upd == NULL) {
         fprintf(stderr, "hall-stamp: %s\n", err);
@@ -701,6 +734,7 @@ cmd_sign(int argc, char **argv)
     rc = 0;
 out:
     OPENSSL_cleanse(pin, sizeof(pin));
+    free(a.inputs);
     free(pdf);
     free(seal);
     EVP_PKEY_free(key);
