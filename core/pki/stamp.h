@@ -293,6 +293,8 @@ struct hall_stamp_evidence {
 int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,
                              struct hall_stamp_evidence *ev);
 
+struct hall_stamp_cache; /* stamp_cache.c */
+
 /* how the hall is asked */
 struct hall_stamp_online {
     const char *hall; /* the hall's address instead of the certificate's (hall-stamp --hall);
@@ -304,6 +306,9 @@ struct hall_stamp_online {
      * signing_time about the certificate; NULL none */
     const struct hall_stamp_evidence *evidence;
     time_t signing_time;
+    /* hall_stamp_ltv_gather: answers and issuers fetched for earlier files
+     * of a batch (hall-stamp sign --out-dir), reused; NULL none */
+    struct hall_stamp_cache *cache;
 };
 
 enum hall_stamp_rev {
@@ -363,6 +368,16 @@ void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, con
 /* ---- long-term validation: PAdES B-LT and B-LTA (stamp_dss.c) -------------- */
 
 #define HALL_STAMP_DSS_MAX 32 /* items one /DSS update adds at most */
+
+/*
+ * What hall_stamp_ltv_gather fetched, kept for the next files of a batch
+ * (stamp_cache.c): each end entity's OCSP answer or CRL with the second it
+ * was asked at (reused only for a signature timestamped before that
+ * second, as a fresh fetch would be), and the issuers fetched by AIA.
+ * Lives and dies with pool; counts what was fetched and reused.
+ */
+struct hall_stamp_cache *hall_stamp_cache_create(struct hall_pool *pool);
+void hall_stamp_cache_counts(const struct hall_stamp_cache *c, int *fetched, int *reused);
 
 enum hall_stamp_dss_kind {
     HALL_STAMP_DSS_CERT = 1,

@@ -206,8 +206,14 @@ issuer_find(struct gather *g, STACK_OF(X509) * cas, const struct hall_stamp_onli
 
     if (i == NULL && (i = issuer_of(cas, x)) != NULL && X509_up_ref(i) == 1)
         sk_X509_push(g->certs, i);
-    if (i == NULL && (i = stamp_issuer_fetch(g->pool, x, o, &why)) != NULL)
+    if (i == NULL && o->cache != NULL && (i = stamp_cache_issuer(o->cache, x)) != NULL &&
+        X509_up_ref(i) == 1)
         sk_X509_push(g->certs, i);
+    if (i == NULL && (i = stamp_issuer_fetch(g->pool, x, o, &why)) != NULL) {
+        sk_X509_push(g->certs, i);
+        if (o->cache != NULL)
+            stamp_cache_issuer_put(o->cache, i);
+    }
     return i;
 }
 
@@ -247,6 +253,7 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
         size_t dl = 0;
         const char *w = NULL;
         int kind = 0, waited = 0;
+        time_t asked_at;
 
         if (self_signed(x))
             continue;
@@ -255,9 +262,16 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
             continue;
         }
         issuer = issuer_find(&g, cas, o, x);
+        /* a batch's earlier file asked for it late enough (stamp_cache.c) */
+        if (o->cache != NULL &&
+            stamp_cache_answer(o->cache, x, g.ee[i].after, &kind, &der, &dl) == 1) {
+            hall_stamp_dss_add(pool, in, kind, der, dl);
+            continue;
+        }
         /* an answer that speaks for the timestamp's second: made after it */
         while (o->now == 0 && time(NULL) < g.ee[i].after + 1 && waited++ < 12)
             usleep(250 * 1000);
+        asked_at = o->now != 0 ? o->now : time(NULL);
         if (issuer == NULL ||
             stamp_status_fetch(pool, x, issuer, o, &kind, &der, &dl, &w) != HALL_OK) {
             (*missing)++;
@@ -266,6 +280,8 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
             continue;
         }
         hall_stamp_dss_add(pool, in, kind, der, dl);
+        if (o->cache != NULL)
+            stamp_cache_answer_put(o->cache, x, asked_at, kind, der, dl);
     }
     /* every CA certificate up to a root, as far as the AIAs lead */
     for (i = 0; i < sk_X509_num(g.certs) && i < 4 * HALL_STAMP_DSS_MAX; i++) {

@@ -290,6 +290,19 @@ X509 *stamp_issuer_fetch(struct hall_pool *pool, X509 *cert, const struct hall_s
 /* 1 when cert names an OCSP responder or a CRL */
 int stamp_status_sources(struct hall_pool *pool, X509 *cert);
 
+/* ---- stamp_cache.c: a batch's fetched evidence (hall_stamp_cache_create) ---- */
+
+/* cert's answer asked at or after after + 1 s: 1 with *kind, *der, *len */
+int stamp_cache_answer(struct hall_stamp_cache *c, X509 *cert, time_t after, int *kind,
+                       const unsigned char **der, size_t *len);
+/* keeps cert's answer (copied), asked at asked_at */
+void stamp_cache_answer_put(struct hall_stamp_cache *c, X509 *cert, time_t asked_at, int kind,
+                            const unsigned char *der, size_t len);
+/* an issuer of x fetched before (not up-ref'd), or NULL */
+X509 *stamp_cache_issuer(struct hall_stamp_cache *c, X509 *x);
+/* keeps issuer (up-ref'd) */
+void stamp_cache_issuer_put(struct hall_stamp_cache *c, X509 *issuer);
+
 /* ---- stamp_level.c: the levels (docs/internals/stamp.md §3, "Levels") ---- */
 
 /* the file's /DSS read from q into ev (in pool) and counted in rep */

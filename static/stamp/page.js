@@ -19,12 +19,12 @@ let P = null; /* place.js: mm on the page as shown ↔ user space */
 function libs() {
     if (!libsLoading) {
         libsLoading = Promise.all([import('./vendor/pdf.min.js'), import('./files.js'),
-            import('./pdf-update.js'), import('./stamp.js'), import('./place.js')])
-            .then(([pdfjsLib, files, update, stamp, place]) => {
+            import('./pdf-update.js'), import('./stamp.js'), import('./place.js'), import('./batch.js')])
+            .then(([pdfjsLib, files, update, stamp, place, batch]) => {
             P = place;
             pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
             return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf,
-                addDocTimestamp: stamp.addDocTimestamp };
+                addDocTimestamp: stamp.addDocTimestamp, stampMany: batch.stampMany, zipStored: batch.zipStored };
         });
         libsLoading.catch(() => {
             libsLoading = null; /* a network error: tried again at the next use */
@@ -51,7 +51,7 @@ const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin:
     place: 'stamp-x', tsa: 'stamp-go', lta: 'stamp-lta' };
 
 const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
-    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null };
+    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null, files: [], zipUrl: null };
 
 function clearErrors() {
     for (const f of FIELDS)
@@ -81,11 +81,13 @@ async function fileBytes(input) {
 
 function resetResult() {
     $('stamp-done').hidden = true;
+    $('stamp-batch-done').hidden = true;
+    $('stamp-results').textContent = '';
     $('stamp-lta-done').hidden = true;
     $('stamp-lta-status').textContent = '';
     $('err-lta').textContent = '';
     st.outBytes = null;
-    for (const k of ['outUrl', 'ltaUrl'])
+    for (const k of ['outUrl', 'ltaUrl', 'zipUrl'])
         if (st[k]) {
             URL.revokeObjectURL(st[k]);
             st[k] = null;
@@ -159,6 +161,9 @@ $('stamp-pdf').addEventListener('change', async () => {
         st.pdfjs.destroy();
         st.pdfjs = null;
     }
+    st.files = Array.from($('stamp-pdf').files || []);
+    $('stamp-many').textContent = st.files.length > 1
+        ? `已选择 ${st.files.length} 个文件：印章盖在每个文件的同一页、同一位置；下方预览第一个文件。` : '';
     const f = await fileBytes($('stamp-pdf'));
     if (!f)
         return;
@@ -308,7 +313,7 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     clearErrors();
     resetResult();
     const missing = [];
-    if (!st.pdfInfo)
+    if (!st.pdfInfo && st.files.length <= 1)
         missing.push(new FieldError('pdf', '请选择待盖章的PDF文件。'));
     if (!st.seal)
         missing.push(new FieldError('seseal', '请选择电子印章文件（.seseal）。'));
@@ -325,6 +330,10 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     }
     st.busy = true;
     $('stamp-go').disabled = true;
+    if (st.files.length > 1) {
+        await stampFiles();
+        return;
+    }
     status('正在盖章：打开印章证书、签名并申请时间戳…');
     try {
         const { stampPdf } = await libs();
@@ -353,6 +362,53 @@ $('stamp-form').addEventListener('submit', async (ev) => {
 
 /* an SM2 signer's stamp (sm2.js): GB/T 38540's own format, no PAdES level */
 const SM2_LEVEL = '签章格式：GB/T 38540 电子签章（国密SM2/SM3），含可信时间戳；验证时联网查询吊销状态。';
+
+/* several files: each stamped in turn, each one's result listed, the
+ * stamped ones in one ZIP (batch.js) */
+async function stampFiles() {
+    try {
+        const L = await libs();
+        const common = { sealInfo: st.seal, p12: st.p12, pin: $('stamp-pin').value,
+            pageIndex: Number($('stamp-page').value) - 1, xMm: Number($('stamp-x').value),
+            yMm: Number($('stamp-y').value), tsaUrl: '/tsa', evidenceUrl: '/sign/evidence' };
+        const { results, stop } = await L.stampMany(st.files, common, L,
+            (i, n, name) => status(`正在盖章（第 ${i + 1} 个，共 ${n} 个）：${name}…`));
+        if (stop) {
+            showError(new FieldError(stop.field, stop.message));
+            return;
+        }
+        const list = $('stamp-results');
+        for (const r of results) {
+            const li = document.createElement('li');
+            li.className = r.ok ? 'ok' : 'err';
+            li.textContent = r.ok
+                ? `${r.name}：已盖章（PAdES ${r.level}）${r.warning ? `。${r.warning}` : ''}`
+                : `${r.name}：未盖章。${r.error}`;
+            list.append(li);
+        }
+        const done = results.filter((r) => r.ok);
+        const failed = results.length - done.length;
+        if (done.length > 0) {
+            const zip = L.zipStored(done.map((r) => ({ name: r.outName, bytes: r.bytes })));
+            st.zipUrl = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
+            const a = $('stamp-zip');
+            a.href = st.zipUrl;
+            a.download = `盖章文件-${done.length}个.zip`;
+            a.textContent = `下载全部盖章后的PDF（ZIP，${done.length} 个文件）`;
+            $('stamp-zip-line').hidden = false;
+        } else {
+            $('stamp-zip-line').hidden = true;
+        }
+        $('stamp-batch-done').hidden = false;
+        status(`盖章完成：${done.length} 个文件已盖章${failed ? `，${failed} 个未盖章（原因见下方列表）` : ''}。`);
+        (done.length > 0 ? $('stamp-zip') : list).focus();
+    } catch (e) {
+        showError(e);
+    } finally {
+        st.busy = false;
+        $('stamp-go').disabled = false;
+    }
+}
 
 function baseName() {
     return st.pdfName.replace(/\.pdf$/i, '') || 'document';

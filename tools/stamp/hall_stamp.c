@@ -56,6 +56,8 @@
 #include "pki/pki.h"
 #include "pki/stamp.h"
 #include "stamp_find.h"
+#include "stamp_batch.h"
+#include "stamp_usage.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
@@ -67,101 +69,11 @@ static int zh;
 
 #define T(cn, en) (zh ? (cn) : (en))
 
+/* the help text (stamp_usage.c) */
 static void
 usage(FILE *f)
 {
-    if (zh)
-        fputs(
-            "用法：\n"
-            "  hall-stamp sign --in 原文.pdf --out 盖章后.pdf --seal 印章.seseal\n"
-            "                  (--p12 证书介质.p12 | --pkcs11-module 驱动.so --token 令牌标签\n"
-            "                   [--key-label 密钥标签])\n"
-            "                  (--page 页码 --x 毫米 --y 毫米 | --keyword 关键字\n"
-            "                   [--keyword-match all|first|last] [--keyword-offset 横,纵])\n"
-            "                  --tsa 时间戳服务地址\n"
-            "                  [--pin-fd 文件描述符] [--chain 中级CA证书.crt] [--hall 营业厅地址]\n"
-            "                  [--level B-LT|B-T]\n"
-            "  hall-stamp lta [--tsa 时间戳服务地址] [--hall 营业厅地址] [--ca CA证书.crt ...]\n"
-            "                  [--out 输出.pdf] 文件.pdf\n"
-            "  hall-stamp verify [--root 根证书.crt ...] [--ca CA证书.crt ...]\n"
-            "                  [--demo-root 体验根证书.crt] [--hall 营业厅地址 | --offline] "
-            "文件.pdf\n"
-            "  hall-stamp --help | --version   [--lang zh|en]\n"
-            "\n"
-            "sign：在第 页码 页盖章，印章中心距页面左边 --x 毫米、距上边 --y 毫米\n"
-            "  （页面按其 /Rotate 旋转后所见）；或 --keyword：印章中心对准文中关键字\n"
-            "  （如“盖章处”）的中心，默认每处一个签章，first/last 只盖第一处/最后一处，\n"
-            "  --keyword-offset 再向右、向下移动若干毫米；文中没有关键字时不盖章。\n"
-            "  印章按其实际尺寸显示；签名附带时间戳服务（--tsa，如\n"
-            "  https://营业厅地址/tsa）的时间戳，无法取得时间戳时不盖章。\n"
-            "  PIN码在终端输入（不回显），或用 --pin-fd 从文件描述符读取；\n"
-            "  不接受命令行中的PIN码。\n"
-            "  盖章前向营业厅查询签章人证书的吊销状态（证书载明的OCSP服务，\n"
-            "  其次CRL）和印章状态：证书已吊销或印章已注销时不盖章；无法查询时\n"
-            "  也不盖章（盖章本须联网取得时间戳）。\n"
-            "  默认盖成 PAdES B-LT：签章之后另加一个修订，在文件的 /DSS 中存入证书链\n"
-            "  和营业厅 OCSP 服务对签章人证书的答复，日后无需联网即可核验；\n"
-            "  --level B-T 只加时间戳。SM2 印章（GB/T 38540）无处存放这些信息。\n"
-            "lta：先为文件中的每个签章和时间戳补全 /DSS，再加一个营业厅时间戳服务的\n"
-            "  文档时间戳（PAdES B-LTA）；可在日后（时间戳证书到期前）再次运行以延长。\n"
-            "  默认就地更新文件，--out 写到另一个文件；时间戳服务默认为签章人证书\n"
-            "  载明的营业厅的 /tsa。\n"
-            "verify：逐个核验文件中的签章，给出与营业厅相同的结论：签章人证书的\n"
-            "  吊销状态先依据文件内嵌的OCSP答复（/DSS），其次与印章状态一起联网\n"
-            "  向营业厅查询；无法查询（或 --offline）时注明“需要联网查询吊销状态”。\n"
-            "  全部签章有效时退出码为0。\n"
-            "--hall：向该地址的营业厅查询，而非证书中载明的地址。\n"
-            "\n"
-            "退出码：0 成功/全部有效；1 有签章无效或没有签章；2 用法错误；\n"
-            "  3 无法完成（文件无法读取、已加密或已损坏、PIN码错误、时间戳服务不可用、\n"
-            "  无法查询吊销状态）；4 拒绝盖章（签章人证书已吊销或印章已注销）。\n",
-            f);
-    else
-        fputs("Usage:\n"
-              "  hall-stamp sign --in IN.pdf --out OUT.pdf --seal SEAL.seseal\n"
-              "                  (--p12 MEDIUM.p12 | --pkcs11-module MODULE.so --token LABEL\n"
-              "                   [--key-label LABEL])\n"
-              "                  (--page N --x MM --y MM | --keyword TEXT\n"
-              "                   [--keyword-match all|first|last] [--keyword-offset DX,DY])\n"
-              "                  --tsa URL\n"
-              "                  [--pin-fd FD] [--chain CA.crt] [--hall URL]\n"
-              "                  [--level B-LT|B-T]\n"
-              "  hall-stamp lta [--tsa URL] [--hall URL] [--ca CA.crt ...] [--out OUT.pdf]\n"
-              "                  FILE.pdf\n"
-              "  hall-stamp verify [--root ROOT.crt ...] [--ca CA.crt ...]\n"
-              "                  [--demo-root DEMO-ROOT.crt] [--hall URL | --offline] FILE.pdf\n"
-              "  hall-stamp --help | --version   [--lang zh|en]\n"
-              "\n"
-              "sign: stamps page N with the seal at its real size, its centre --x mm from\n"
-              "  the page's left edge and --y mm from its top edge (the page as shown,\n"
-              "  its /Rotate applied); or, with --keyword, centred on each place the\n"
-              "  text is shown (first/last: one only), moved by --keyword-offset mm\n"
-              "  right and down; a document without it is refused.  The signature carries\n"
-              "  a timestamp from the TSA (--tsa, e.g. https://HALL/tsa): without one,\n"
-              "  nothing is written.  The PIN is typed on the terminal (not echoed) or\n"
-              "  read from a file descriptor (--pin-fd); never from the command line.\n"
-              "  Before stamping, the signer's revocation status (the OCSP responder its\n"
-              "  certificate names, else its CRL) and the seal's state are asked of the\n"
-              "  hall: nothing is written when either is revoked, or cannot be learnt.\n"
-              "  The stamp is PAdES B-LT by default: a revision after it keeps the chain\n"
-              "  and the hall's OCSP answer for the signer in the file's /DSS, so that it\n"
-              "  verifies offline later; --level B-T adds the timestamp only.  An SM2\n"
-              "  stamp (GB/T 38540) has no place for this evidence.\n"
-              "lta: completes the /DSS for every stamp and timestamp of the file, then\n"
-              "  adds a document timestamp from the hall's TSA (PAdES B-LTA); run again\n"
-              "  later (before the TSA certificate expires) to extend it.  FILE is updated\n"
-              "  in place unless --out; the TSA is the /tsa of the signers' hall.\n"
-              "verify: checks every stamp of the file and gives the hall's verdicts,\n"
-              "  the signers' status from the OCSP answers the file keeps (/DSS), else\n"
-              "  asked of the hall online with the seals'; when it cannot (or\n"
-              "  --offline) it says so.  Exit status 0 when all are valid.\n"
-              "--hall: ask the hall at this address instead of the certificate's.\n"
-              "\n"
-              "Exit status: 0 done / all valid; 1 a stamp is not valid, or none found;\n"
-              "  2 usage; 3 could not (unreadable, encrypted or damaged file, wrong PIN,\n"
-              "  TSA unreachable, status not learnt); 4 sign refused (the signer's\n"
-              "  certificate revoked or the seal cancelled).\n",
-              f);
+    stamp_usage(f, zh);
 }
 
 static void
@@ -281,6 +193,9 @@ is_sm2(X509 *x)
 struct sign_args {
     const char *in_path, *out_path, *seal_path, *p12_path, *module, *token, *key_label, *tsa,
         *chain_path, *hall;
+    const char *out_dir; /* --out-dir: many inputs (stamp_batch.c) */
+    char **inputs;       /* --in and the arguments after the options */
+    int ninputs;
     int page, pin_fd;
     int lt; /* 1: B-LT (the default), 0: --level B-T */
     double x, y;
@@ -312,6 +227,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"keyword", required_argument, NULL, 'K'},
                                          {"keyword-match", required_argument, NULL, 'M'},
                                          {"keyword-offset", required_argument, NULL, 'O'},
+                                         {"out-dir", required_argument, NULL, 'D'},
                                          {NULL, 0, NULL, 0}};
     char *end;
     int c, have_x = 0, have_y = 0, kw_bad = 0;
@@ -360,16 +276,18 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             kw_bad |= a->kw_which < 0;
             break;
         case 'O': kw_bad |= stamp_find_offset(optarg, &a->kw_dx, &a->kw_dy) != 0; break;
+        case 'D': a->out_dir = optarg; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (kw_bad ||
-        (a->keyword != NULL && (a->keyword[0] == '\0' || a->page != 0 || have_x || have_y))) {
-        fprintf(stderr, "%s\n",
-                T("hall-stamp sign：--keyword 不能为空，不与 --page --x --y 同用；"
-                  "--keyword-match 只能是 all、first 或 last；--keyword-offset 为 横,纵 毫米",
-                  "hall-stamp sign: --keyword is not empty and goes without --page --x --y; "
-                  "--keyword-match is all, first or last; --keyword-offset is DX,DY in mm"));
+    if (kw_bad || (a->keyword != NULL && (a->keyword[0] == '\0' || a->page != 0 || have_x ||
+                                          have_y || a->out_dir != NULL))) {
+        fprintf(
+            stderr, "%s\n",
+            T("hall-stamp sign：--keyword 不能为空，不与 --page --x --y --out-dir 同用；"
+              "--keyword-match 只能是 all、first 或 last；--keyword-offset 为 横,纵 毫米",
+              "hall-stamp sign: --keyword is not empty and goes without --page --x --y --out-dir; "
+              "--keyword-match is all, first or last; --keyword-offset is DX,DY in mm"));
         return EXIT_USAGE;
     }
     if (a->keyword != NULL)
@@ -380,9 +298,13 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                   "hall-stamp sign: --level is B-LT (the default) or B-T"));
         return EXIT_USAGE;
     }
-    if (a->in_path == NULL || a->out_path == NULL || a->seal_path == NULL || a->tsa == NULL ||
-        (a->p12_path == NULL) == (a->module == NULL) || (a->module != NULL && a->token == NULL) ||
-        a->page <= 0 || !have_x || !have_y || a->pin_fd == -2 || optind != argc) {
+    if (a->out_dir != NULL &&
+        stamp_batch_args(argc, argv, a->in_path, a->out_path, &a->inputs, &a->ninputs, zh) != 0)
+        return EXIT_USAGE;
+    if ((a->out_dir == NULL && (a->in_path == NULL || a->out_path == NULL || optind != argc)) ||
+        a->seal_path == NULL || a->tsa == NULL || (a->p12_path == NULL) == (a->module == NULL) ||
+        (a->module != NULL && a->token == NULL) || a->page <= 0 || !have_x || !have_y ||
+        a->pin_fd == -2) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：参数不全或有误（--in --out --seal --page --x --y --tsa "
                   "必填，--p12 与 --pkcs11-module 二选一）",
@@ -391,7 +313,7 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(a->in_path, a->out_path) == 0) {
+    if (a->out_dir == NULL && strcmp(a->in_path, a->out_path) == 0) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp：--out 不能与 --in 相同", "hall-stamp: --out must differ from --in"));
         return EXIT_USAGE;
@@ -649,9 +571,9 @@ cmd_sign(int argc, char **argv)
     pool = hall_pool_create(16384);
     chain = sk_X509_new_null();
     pin[0] = '\0';
-    pdf = hall_whole_file(a.in_path, FILE_MAX, &pdf_len);
+    pdf = a.out_dir == NULL ? hall_whole_file(a.in_path, FILE_MAX, &pdf_len) : NULL;
     seal = hall_whole_file(a.seal_path, FILE_MAX, &seal_len);
-    if (pdf == NULL || seal == NULL) {
+    if ((a.out_dir == NULL && pdf == NULL) || seal == NULL) {
         fprintf(stderr, T("hall-stamp：无法读取%s：%s\n", "hall-stamp: cannot read %s: %s\n"),
                 pdf == NULL ? a.in_path : a.seal_path, strerror(errno));
         goto out;
@@ -695,6 +617,23 @@ cmd_sign(int argc, char **argv)
     in.chain = chain;
     in.key = key;
     in.tsa_url = a.tsa;
+    if (a.out_dir != NULL) {
+        struct stamp_batch b = {a.inputs,
+                                a.ninputs,
+                                a.out_dir,
+                                a.lt && !is_sm2(cert),
+                                a.hall,
+                                zh,
+                                is_sm2(cert) ? "GB/T 38540"
+                                : a.lt       ? "PAdES B-LT"
+                                             : "PAdES B-T"};
+
+        in.page = a.page;
+        in.x_mm = a.x;
+        in.y_mm = a.y;
+        rc = stamp_batch_run(pool, &b, &in);
+        goto out;
+    }
     for (k = 0; k < nat; k++) { /* one signature per place, each over the last */
         in.pdf = pdf;
         in.pdf_len = pdf_len;
@@ -723,6 +662,7 @@ cmd_sign(int argc, char **argv)
     rc = 0;
 out:
     OPENSSL_cleanse(pin, sizeof(pin));
+    free(a.inputs);
     free(pdf);
     free(seal);
     EVP_PKEY_free(key);
