@@ -541,7 +541,16 @@ struct hall_stamp_sign_in {
     void *tsa_arg;
     long tsa_timeout_ms; /* 0: 15000 */
     time_t now;          /* the clock: /M (and an SM2 stamp's timeInfo); 0: time(NULL) */
+    /* 骑缝章 (docs/internals/stamp.md §1c): HALL_STAMP_QIFENG_RIGHT or _LEFT
+     * puts a slice of the seal on that edge of pages qf_first..qf_last
+     * (0 0: every page) instead of the seal at page, x_mm; y_mm > 0 its
+     * centre from the top edge, else each page's middle */
+    int qifeng;
+    int qf_first, qf_last;
 };
+
+#define HALL_STAMP_QIFENG_RIGHT 1
+#define HALL_STAMP_QIFENG_LEFT  2
 
 /*
  * Stamps in->pdf.  Returns the incremental update: the bytes to append to
@@ -612,6 +621,12 @@ struct hall_stamp_sig {
                              "" when none (the "sneaky signature") */
     const char *covered;  /* a later stamp's widget over the page's text, Chinese; "" none */
     int obj_field, obj_v; /* the field's and its /V's object numbers (0: direct) */
+
+    /* a 骑缝章 (stamp_qifeng.c): the edge ("right", "left"; NULL: not one),
+     * the pages its slices are on ("1-5"), the slices, and those whose
+     * page is no longer in the document */
+    const char *qifeng_edge, *qifeng_pages;
+    int qifeng_slices, qifeng_missing;
 
     /* the signer (from the CMS) */
     const char *signer_subject; /* RFC 2253 with UTF-8 */

@@ -17,6 +17,7 @@
  *   stamp_dss.c     the /DSS update and the document timestamp (B-LT, B-LTA)
  *   stamp_level.c   the /DSS read, each signature's level (§3, "Levels")
  *   stamp_refs.c    references a signed revision holds to numbers it did not use
+ *   stamp_qifeng.c  the 骑缝章: slices of the seal on every page's edge, written and read
  */
 #ifndef HALL_PKI_STAMP_INT_H
 #define HALL_PKI_STAMP_INT_H
@@ -39,7 +40,9 @@
 #define STAMP_FIELDS_MAX      20000         /* form fields walked at most */
 #define STAMP_CONTENTS_MAX    (1024 * 1024) /* /Contents hex digits read at most */
 #define STAMP_TSA_RESP_MAX    (256 * 1024)
-#define STAMP_UPDATE_OBJS     64                       /* objects one update writes at most */
+#define STAMP_UPDATE_OBJS     64   /* objects one /DSS update writes at most */
+#define STAMP_UPDATE_SLOTS    1024 /* objects any update writes at most (a 骑缝章's) */
+#define STAMP_QIFENG_PAGES    300  /* pages a 骑缝章 spans at most: 3 objects each */
 #define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
 
 /* ---- stamp_der.c ---------------------------------------------------------- */
@@ -114,6 +117,8 @@ struct stamp_doc {
 /* reads what the update needs; the page in range: HALL_ERR with err */
 int stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int page, char *err,
                    size_t errlen);
+/* d moved to another page (1-based): its object, /MediaBox, /Annots */
+int stamp_doc_page(struct stamp_doc *d, int page, char *err, size_t errlen);
 
 /* one object the update writes */
 struct stamp_obj {
@@ -129,7 +134,7 @@ struct stamp_update {
     size_t br_at;       /* the /ByteRange's 32 blanks */
     size_t gap_at;      /* the '<' of /Contents */
     size_t gap_end;     /* just after its '>' */
-    struct stamp_obj objs[STAMP_UPDATE_OBJS];
+    struct stamp_obj objs[STAMP_UPDATE_SLOTS];
     int nobjs;
     long long n_s, n_w, n_n, n_i, n_m; /* signature, widget, appearance, image, mask */
 };
@@ -165,6 +170,31 @@ void stamp_dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *c
  * and /Fields, each checked against the input's text (as a stamp's) */
 int stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,
                        size_t errlen);
+
+/* for stamp_qifeng.c: S (as a stamp's), a stream object's dictionary and
+ * data, the page d holds again with widget w added to /Annots, the form
+ * again with field f added to /Fields (then the rebuilt-xref check) */
+void stamp_write_sig(struct stamp_update *up, const struct stamp_look *look, const char *subfilter,
+                     size_t reserve, time_t now);
+void stamp_stream_obj(struct stamp_buf *u, const char *dict_head, const unsigned char *data,
+                      size_t n);
+int stamp_page_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,
+                     size_t errlen);
+int stamp_form_added(struct stamp_update *up, const struct stamp_doc *d, long long f, char *err,
+                     size_t errlen);
+
+/* ---- stamp_qifeng.c: the 骑缝章 (docs/internals/stamp.md §1c) ------------------ */
+
+/* S, the field, the picture, and one widget with its slice on the chosen
+ * edge of each chosen page, each page and the form again: as
+ * stamp_write_objects, for a 骑缝章 (in->qifeng) */
+int stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct stamp_look *look,
+                       const struct hall_stamp_sign_in *in, const char *subfilter, size_t reserve,
+                       time_t now, char *err, size_t errlen);
+/* a signed field f (its /Kids the widgets) read as a 骑缝章 into s when it
+ * is one: two or more widgets on distinct pages, all at one edge */
+void stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *page_ids,
+                       int npages, struct hall_stamp_sig *s);
 
 /* ---- stamp_raw.c: the guard on the input's bytes (stamp.md §1) ------------- */
 

@@ -302,7 +302,9 @@ struct sign_args {
     const char *in_path, *out_path, *seal_path, *p12_path, *module, *token, *key_label, *tsa,
         *chain_path, *hall;
     int page, pin_fd;
-    int lt; /* 1: B-LT (the default), 0: --level B-T */
+    int lt;     /* 1: B-LT (the default), 0: --level B-T */
+    int qifeng; /* HALL_STAMP_QIFENG_RIGHT, _LEFT; 0 none */
+    int qf_first, qf_last;
     double x, y;
 };
 
@@ -326,9 +328,11 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"hall", required_argument, NULL, 'H'},
                                          {"level", required_argument, NULL, 'V'},
                                          {"lang", required_argument, NULL, 'L'},
+                                         {"qifeng", optional_argument, NULL, 'Q'},
+                                         {"pages", required_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     char *end;
-    int c, have_x = 0, have_y = 0;
+    int c, have_x = 0, have_y = 0, bad_qf = 0;
 
     memset(a, 0, sizeof(*a));
     a->pin_fd = -1;
@@ -368,9 +372,39 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             a->lt = strcmp(optarg, "B-LT") == 0 ? 1 : strcmp(optarg, "B-T") == 0 ? 0 : -1;
             break;
         case 'L': break;
+        case 'Q': {
+            /* --qifeng, --qifeng=left, or --qifeng left */
+            const char *e = optarg;
+
+            if (e == NULL && optind < argc &&
+                (strcmp(argv[optind], "right") == 0 || strcmp(argv[optind], "left") == 0))
+                e = argv[optind++];
+            a->qifeng = e == NULL || strcmp(e, "right") == 0 ? HALL_STAMP_QIFENG_RIGHT
+                        : strcmp(e, "left") == 0             ? HALL_STAMP_QIFENG_LEFT
+                                                             : -1;
+            break;
+        }
+        case 'P':
+            a->qf_first = (int)strtol(optarg, &end, 10);
+            a->qf_last = a->qf_first;
+            if (*end == '-')
+                a->qf_last = (int)strtol(end + 1, &end, 10);
+            bad_qf = *end != '\0' || a->qf_first < 1 || a->qf_last < a->qf_first;
+            break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (a->qifeng < 0 || bad_qf || (a->qf_first > 0 && a->qifeng == 0)) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp sign：--qifeng 只能是 right（默认）或 left；--pages 形如 1-5，"
+                  "须与 --qifeng 同用",
+                  "hall-stamp sign: --qifeng is right (the default) or left; --pages is like "
+                  "1-5, with --qifeng"));
+        return EXIT_USAGE;
+    }
+    /* a 骑缝章 alone: no page stamp asked */
+    if (a->qifeng > 0 && a->page == 0 && !have_x)
+        a->page = -3;
     if (a->lt < 0) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：--level 只能是 B-LT（默认）或 B-T",
@@ -379,7 +413,8 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
     }
     if (a->in_path == NULL || a->out_path == NULL || a->seal_path == NULL || a->tsa == NULL ||
         (a->p12_path == NULL) == (a->module == NULL) || (a->module != NULL && a->token == NULL) ||
-        a->page <= 0 || !have_x || !have_y || a->pin_fd == -2 || optind != argc) {
+        (a->page != -3 && (a->page <= 0 || !have_x || !have_y)) || a->pin_fd == -2 ||
+        optind != argc) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：参数不全或有误（--in --out --seal --page --x --y --tsa "
                   "必填，--p12 与 --pkcs11-module 二选一）",
@@ -683,18 +718,40 @@ cmd_sign(int argc, char **argv)
     in.x_mm = a.x;
     in.y_mm = a.y;
     in.tsa_url = a.tsa;
-    upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
-    if (upd == NULL) {
-        fprintf(stderr, "hall-stamp: %s\n", err);
-        goto out;
-    }
-    grow(&pdf, &pdf_len, upd, upd_len);
+    /* a 骑缝章 first (its own signature), then the page stamp when asked */
+    in.qifeng = a.qifeng;
+    in.qf_first = a.qf_first;
+    in.qf_last = a.qf_last;
+    in.y_mm = a.page > 0 ? 0 : a.y; /* --y alone: the 骑缝章's height */
+    do {
+        in.pdf = pdf;
+        in.pdf_len = pdf_len;
+        upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
+        if (upd == NULL) {
+            fprintf(stderr, "hall-stamp: %s\n", err);
+            goto out;
+        }
+        grow(&pdf, &pdf_len, upd, upd_len);
+        if (in.qifeng) {
+            printf(T("骑缝章：%s的%s边\n", "cross-page seal: %s, %s edge\n"),
+                   a.qf_first > 0
+                       ? hall_psprintf(pool, T("第%d-%d页", "pages %d-%d"), a.qf_first, a.qf_last)
+                       : T("每一页", "every page"),
+                   a.qifeng == HALL_STAMP_QIFENG_LEFT ? T("左", "left") : T("右", "right"));
+            in.qifeng = 0;
+            in.y_mm = a.y;
+        } else {
+            in.page = 0;
+        }
+    } while (in.page > 0);
     /* an SM2 stamp's SES_Signature has no place for evidence (§2a) */
     if (a.lt && !is_sm2(cert) && ltv_append(pool, &pdf, &pdf_len, chain, a.hall, NULL) != HALL_OK)
         goto out;
     if (write_stamped(a.out_path, pdf, pdf_len, (const unsigned char *)"", 0) != HALL_OK)
         goto out;
-    printf(T("已盖章：%s（第%d页，%s）\n", "stamped: %s (page %d, %s)\n"), a.out_path, a.page,
+    printf(T("已盖章：%s（%s，%s）\n", "stamped: %s (%s, %s)\n"), a.out_path,
+           a.page > 0 ? hall_psprintf(pool, T("第%d页", "page %d"), a.page)
+                      : T("骑缝章", "cross-page seal"),
            is_sm2(cert) ? "GB/T 38540"
            : a.lt       ? "PAdES B-LT"
                         : "PAdES B-T");
@@ -1052,7 +1109,17 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509)
         printf(T("  其后的文档时间戳: %d个（最早 %s）\n",
                  "  later document timestamps: %d (the first %s)\n"),
                s->doc_ts_after, hall_beijing_time(pool, s->doc_ts_time));
-    if (s->page > 0)
+    if (s->qifeng_edge != NULL) {
+        printf(T("  骑缝章: 第%s页的%s边，%d片\n",
+                 "  cross-page seal: pages %s, %s edge, %d slices\n"),
+               s->qifeng_pages,
+               strcmp(s->qifeng_edge, "left") == 0 ? T("左", "left") : T("右", "right"),
+               s->qifeng_slices);
+        if (s->qifeng_missing > 0)
+            printf(T("  骑缝章: %d片所在的页面已不在文档中\n",
+                     "  cross-page seal: the pages of %d slices are gone from the document\n"),
+                   s->qifeng_missing);
+    } else if (s->page > 0)
         printf("  %s: %d\n", T("页码", "page"), s->page);
     if (s->seal_es_id != NULL)
         printf("  %s: %s %s\n", T("印章", "seal"), s->seal_es_id,
