@@ -245,6 +245,19 @@ test('qifeng__left_edge_pages_2_to_4_with_a_page_stamp__two_signatures_both_vali
     assert.equal(b.qifeng, undefined);
 });
 
+test('qifeng__default_level_b_lt__the_dss_after_it_leaves_it_valid', async () => {
+    const r = run(TOOL, ['sign', '--in', f('five.pdf'), '--out', f('qf-lt.pdf'), '--seal', f('seal.seseal'),
+        '--p12', f('medium.p12'), '--qifeng', '--tsa', `${HALL}/tsa`, '--pin-fd', '0'],
+    { input: `${pin}\n`, env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /骑缝章，PAdES B-LT/);
+    const h = await verifyPdf(fs.readFileSync(f('qf-lt.pdf')));
+    const s = h.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.equal(s.level, 'B-LT');
+    assert.equal(s.qifeng.pages, '1-5');
+});
+
 test('qifeng__one_page_or_a_bad_edge__refused_nothing_written', () => {
     let r = sign(f('five.pdf'), f('bad.pdf'), ['--qifeng', '--pages', '3-3']);
     assert.equal(r.status, 3, r.stdout + r.stderr);

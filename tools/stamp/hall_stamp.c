@@ -54,6 +54,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
+#include "hall_stamp.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
@@ -372,25 +373,8 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             a->lt = strcmp(optarg, "B-LT") == 0 ? 1 : strcmp(optarg, "B-T") == 0 ? 0 : -1;
             break;
         case 'L': break;
-        case 'Q': {
-            /* --qifeng, --qifeng=left, or --qifeng left */
-            const char *e = optarg;
-
-            if (e == NULL && optind < argc &&
-                (strcmp(argv[optind], "right") == 0 || strcmp(argv[optind], "left") == 0))
-                e = argv[optind++];
-            a->qifeng = e == NULL || strcmp(e, "right") == 0 ? HALL_STAMP_QIFENG_RIGHT
-                        : strcmp(e, "left") == 0             ? HALL_STAMP_QIFENG_LEFT
-                                                             : -1;
-            break;
-        }
-        case 'P':
-            a->qf_first = (int)strtol(optarg, &end, 10);
-            a->qf_last = a->qf_first;
-            if (*end == '-')
-                a->qf_last = (int)strtol(end + 1, &end, 10);
-            bad_qf = *end != '\0' || a->qf_first < 1 || a->qf_last < a->qf_first;
-            break;
+        case 'Q': a->qifeng = qifeng_edge_arg(optarg, argc, argv, &optind); break;
+        case 'P': bad_qf = qifeng_pages_arg(optarg, &a->qf_first, &a->qf_last) != HALL_OK; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -722,7 +706,7 @@ cmd_sign(int argc, char **argv)
     in.qifeng = a.qifeng;
     in.qf_first = a.qf_first;
     in.qf_last = a.qf_last;
-    in.y_mm = a.page > 0 ? 0 : a.y; /* --y alone: the 骑缝章's height */
+    in.y_mm = a.qifeng && a.page > 0 ? 0 : a.y; /* --y alone: the 骑缝章's height */
     do {
         in.pdf = pdf;
         in.pdf_len = pdf_len;
@@ -733,11 +717,7 @@ cmd_sign(int argc, char **argv)
         }
         grow(&pdf, &pdf_len, upd, upd_len);
         if (in.qifeng) {
-            printf(T("骑缝章：%s的%s边\n", "cross-page seal: %s, %s edge\n"),
-                   a.qf_first > 0
-                       ? hall_psprintf(pool, T("第%d-%d页", "pages %d-%d"), a.qf_first, a.qf_last)
-                       : T("每一页", "every page"),
-                   a.qifeng == HALL_STAMP_QIFENG_LEFT ? T("左", "left") : T("右", "right"));
+            qifeng_print_signed(zh, a.qifeng, a.qf_first, a.qf_last);
             in.qifeng = 0;
             in.y_mm = a.y;
         } else {
@@ -1109,17 +1089,7 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509)
         printf(T("  其后的文档时间戳: %d个（最早 %s）\n",
                  "  later document timestamps: %d (the first %s)\n"),
                s->doc_ts_after, hall_beijing_time(pool, s->doc_ts_time));
-    if (s->qifeng_edge != NULL) {
-        printf(T("  骑缝章: 第%s页的%s边，%d片\n",
-                 "  cross-page seal: pages %s, %s edge, %d slices\n"),
-               s->qifeng_pages,
-               strcmp(s->qifeng_edge, "left") == 0 ? T("左", "left") : T("右", "right"),
-               s->qifeng_slices);
-        if (s->qifeng_missing > 0)
-            printf(T("  骑缝章: %d片所在的页面已不在文档中\n",
-                     "  cross-page seal: the pages of %d slices are gone from the document\n"),
-                   s->qifeng_missing);
-    } else if (s->page > 0)
+    if (!qifeng_print_verified(zh, s) && s->page > 0)
         printf("  %s: %d\n", T("页码", "page"), s->page);
     if (s->seal_es_id != NULL)
         printf("  %s: %s %s\n", T("印章", "seal"), s->seal_es_id,
