@@ -61,7 +61,16 @@ struct hall_stamp_sign_in {
     void *tsa_arg;
     long tsa_timeout_ms; /* 0: 15000 */
     time_t now;          /* the clock: /M (and an SM2 stamp's timeInfo); 0: time(NULL) */
+    /* 骑缝章 (docs/internals/stamp.md §1c): HALL_STAMP_QIFENG_RIGHT or _LEFT
+     * puts a slice of the seal on that edge of pages qf_first..qf_last
+     * (0 0: every page) instead of the seal at page, x_mm; y_mm > 0 its
+     * centre from the top edge, else each page's middle */
+    int qifeng;
+    int qf_first, qf_last;
 };
+
+#define HALL_STAMP_QIFENG_RIGHT 1
+#define HALL_STAMP_QIFENG_LEFT  2
 
 /*
  * Stamps in->pdf.  Returns the incremental update: the bytes to append to
@@ -132,6 +141,12 @@ struct hall_stamp_sig {
                              "" when none (the "sneaky signature") */
     const char *covered;  /* a later stamp's widget over the page's text, Chinese; "" none */
     int obj_field, obj_v; /* the field's and its /V's object numbers (0: direct) */
+
+    /* a 骑缝章 (stamp_qifeng.c): the edge ("right", "left"; NULL: not one),
+     * the pages its slices are on ("1-5"), the slices, and those whose
+     * page is no longer in the document */
+    const char *qifeng_edge, *qifeng_pages;
+    int qifeng_slices, qifeng_missing;
 
     /* the signer (from the CMS) */
     const char *signer_subject; /* RFC 2253 with UTF-8 */
@@ -365,77 +380,7 @@ void hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_s
 void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, const char *seal_state,
                              time_t seal_revoked_at, struct hall_stamp_records *rec);
 
-/* ---- long-term validation: PAdES B-LT and B-LTA (stamp_dss.c) -------------- */
-
-#define HALL_STAMP_DSS_MAX 32 /* items one /DSS update adds at most */
-
-/*
- * What hall_stamp_ltv_gather fetched, kept for the next files of a batch
- * (stamp_cache.c): each end entity's OCSP answer or CRL with the second it
- * was asked at (reused only for a signature timestamped before that
- * second, as a fresh fetch would be), and the issuers fetched by AIA.
- * Lives and dies with pool; counts what was fetched and reused.
- */
-struct hall_stamp_cache *hall_stamp_cache_create(struct hall_pool *pool);
-void hall_stamp_cache_counts(const struct hall_stamp_cache *c, int *fetched, int *reused);
-
-enum hall_stamp_dss_kind {
-    HALL_STAMP_DSS_CERT = 1,
-    HALL_STAMP_DSS_OCSP = 2,
-    HALL_STAMP_DSS_CRL = 3
-};
-
-/* what a /DSS update adds: DER items, each once */
-struct hall_stamp_dss_in {
-    const unsigned char *der[HALL_STAMP_DSS_MAX];
-    size_t len[HALL_STAMP_DSS_MAX];
-    int kind[HALL_STAMP_DSS_MAX];
-    int n;
-    const char *hall; /* hall_stamp_ltv_gather: the hall a signer's certificate names
-                         (hall_stamp_hall_of), NULL none */
-};
-/* adds one item (copied into pool) unless it is there already or the list is full */
-void hall_stamp_dss_add(struct hall_pool *pool, struct hall_stamp_dss_in *in, int kind,
-                        const unsigned char *der, size_t len);
-
-/*
- * The evidence a validator needs for the signatures of pdf (ISO 32000-2
- * §12.8.4.3): every certificate each CMS and each timestamp token carries,
- * the issuers their AIA names when missing, and for each end-entity
- * certificate (signer, TSA) an OCSP answer from the responder its AIA
- * names, else its CRL, asked now with o (a signer's answer asked only
- * after its stamp's timestamp second, so that it speaks for it).  Into in;
- * *missing: how many end entities got no revocation answer (named in why,
- * Chinese, NULL when none).  HALL_ERR when pdf cannot be read.
- */
-int hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t len,
-                          STACK_OF(X509) * cas, const struct hall_stamp_online *o,
-                          struct hall_stamp_dss_in *in, int *missing, const char **why);
-
-/*
- * The incremental update that adds in's items to pdf's /DSS (a new /DSS
- * holding the old one's items and keys, the catalog written again with
- * it, each new item a stream of its DER): the bytes to append, *len set;
- * NULL with a Chinese err when pdf cannot be read or its catalog cannot
- * be written again whole.  An in with nothing new gives *len 0.
- */
-unsigned char *hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf,
-                                     size_t pdf_len, const struct hall_stamp_dss_in *in,
-                                     size_t *len, char *err, size_t errlen);
-
-/*
- * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 5.4): an
- * incremental update of in->pdf adding an invisible signature field whose
- * /V is /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 and whose /Contents
- * is the RFC 3161 token over the SHA-256 of its /ByteRange, from in's TSA
- * (tsa_url or tsa; the other members unused but pdf, pdf_len, now).  NULL
- * with a Chinese err, as hall_stamp_sign.
- */
-unsigned char *hall_stamp_doc_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in *in,
-                                        size_t *len, char *err, size_t errlen);
-
-/* a level's words: "B-LT（长期验证：文件内含验证所需的证书和吊销信息）", ... */
-const char *hall_stamp_level_text(const char *level);
+#include "pki/stamp_ltv.h"
 
 /* ---- 验签报告: the verification report (stamp_report.c, stamp_reportpdf.c) -- */
 

@@ -242,8 +242,10 @@ stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int
 static int
 count_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
 {
+    /* a signed field whose kids are its widgets (a 骑缝章's slices): one */
     if (qpdf_oh_is_array(q, kids) && qpdf_oh_has_key(q, f, "/T") &&
-        !qpdf_oh_has_key(q, f, "/Subtype"))
+        !qpdf_oh_has_key(q, f, "/Subtype") &&
+        !(is_sig && qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, f, "/V"))))
         return 1;
     if (is_sig)
         (*(int *)arg)++;
@@ -345,25 +347,14 @@ dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
     stamp_buf_str(u, " >>");
 }
 
-/* reads what the update needs; the page in range */
+/* the page (1-based) d's update puts a widget on: its object, /MediaBox
+ * and /Annots */
 int
-stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int page, char *err,
-               size_t errlen)
+stamp_doc_page(struct stamp_doc *d, int page, char *err, size_t errlen)
 {
-    qpdf_data q;
-    int npages, seen = 0;
+    qpdf_data q = d->q;
+    int npages = qpdf_get_num_pages(q);
 
-    q = d->q = qpdf_init();
-    d->pdf = pdf;
-    d->len = len;
-    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK)
-        return HALL_ERR;
-    if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
-                        (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
-        snprintf(err, errlen, "PDF文件已损坏：文件末尾没有交叉引用表的位置（startxref）");
-        return HALL_ERR;
-    }
-    npages = qpdf_get_num_pages(q);
     if (page < 1 || page > npages) {
         snprintf(err, errlen, "页码超出范围：该文档共%d页", npages);
         return HALL_ERR;
@@ -376,6 +367,30 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
         return HALL_ERR;
     }
     d->rotate = page_rotate(q, d->page);
+    d->annots = qpdf_oh_get_key(q, d->page, "/Annots");
+    return HALL_OK;
+}
+
+/* reads what the update needs; the page in range */
+int
+stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int page, char *err,
+               size_t errlen)
+{
+    qpdf_data q;
+    int seen = 0;
+
+    q = d->q = qpdf_init();
+    d->pdf = pdf;
+    d->len = len;
+    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
+                        (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
+        snprintf(err, errlen, "PDF文件已损坏：文件末尾没有交叉引用表的位置（startxref）");
+        return HALL_ERR;
+    }
+    if (stamp_doc_page(d, page, err, errlen) != HALL_OK)
+        return HALL_ERR;
     d->trailer = qpdf_get_trailer(q);
     d->root = qpdf_get_root(q);
     d->size = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, d->trailer, "/Size"));
@@ -391,7 +406,6 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     d->fields = qpdf_oh_is_dictionary(q, d->acro) ? qpdf_oh_get_key(q, d->acro, "/Fields")
                                                   : qpdf_oh_new_null(q);
     stamp_fields_walk(q, d->fields, 0, 0, &seen, count_sig, &d->nsigs);
-    d->annots = qpdf_oh_get_key(q, d->page, "/Annots");
     return HALL_OK;
 }
 
@@ -743,6 +757,47 @@ stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long
     snprintf(ref, sizeof(ref), "%lld 0 R", w);
     if (write_page_again(up, d, ref, w << 16, err, errlen) != HALL_OK ||
         write_form_again(up, d, ref, w << 16, err, errlen) != HALL_OK)
+        return HALL_ERR;
+    if (xref_rebuilt(d->q)) {
+        snprintf(err, errlen, STAMP_MSG_XREF);
+        return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
+/* ---- what stamp_qifeng.c's update writes with the same hands ----------------------- */
+
+void
+stamp_write_sig(struct stamp_update *up, const struct stamp_look *look, const char *subfilter,
+                size_t reserve, time_t now)
+{
+    write_sig(up, look, subfilter, reserve, now);
+}
+
+void
+stamp_stream_obj(struct stamp_buf *u, const char *dict_head, const unsigned char *data, size_t n)
+{
+    stream_obj(u, dict_head, data, n);
+}
+
+int
+stamp_page_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,
+                 size_t errlen)
+{
+    char ref[64];
+
+    snprintf(ref, sizeof(ref), "%lld 0 R", w);
+    return write_page_again(up, d, ref, w << 16, err, errlen);
+}
+
+int
+stamp_form_added(struct stamp_update *up, const struct stamp_doc *d, long long f, char *err,
+                 size_t errlen)
+{
+    char ref[64];
+
+    snprintf(ref, sizeof(ref), "%lld 0 R", f);
+    if (write_form_again(up, d, ref, f << 16, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (xref_rebuilt(d->q)) {
         snprintf(err, errlen, STAMP_MSG_XREF);

@@ -247,6 +247,7 @@ hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in, siz
     unsigned char *result = NULL;
     size_t reserve;
     time_t now = in->now != 0 ? in->now : time(NULL);
+    const char *subfilter;
     int sm2, rc;
 
     *len = 0;
@@ -255,16 +256,19 @@ hall_stamp_sign(struct hall_pool *pool, const struct hall_stamp_sign_in *in, siz
     memset(&up, 0, sizeof(up));
     if (sign_check(pool, in, &seal, err, errlen) != HALL_OK ||
         sign_picture(&seal, &look, err, errlen) != HALL_OK ||
-        stamp_doc_read(&doc, in->pdf, in->pdf_len, in->page, err, errlen) != HALL_OK ||
-        sign_place(in, &doc, &look, err, errlen) != HALL_OK)
+        stamp_doc_read(&doc, in->pdf, in->pdf_len, in->qifeng ? 1 : in->page, err, errlen) !=
+            HALL_OK ||
+        (!in->qifeng && sign_place(in, &doc, &look, err, errlen) != HALL_OK))
         goto out;
     sm2 = EVP_PKEY_is_a(X509_get0_pubkey(in->cert), "SM2");
     reserve = sm2 ? stamp_ses_reserve(in) : sign_reserve(in);
     up.base = in->pdf_len;
     if (in->pdf[in->pdf_len - 1] != '\n' && in->pdf[in->pdf_len - 1] != '\r')
         stamp_buf_str(&up.u, "\n");
-    if (stamp_write_objects(&up, &doc, &look, sm2 ? STAMP_SES_SUBFILTER : "ETSI.CAdES.detached",
-                            reserve, now, err, errlen) != HALL_OK)
+    subfilter = sm2 ? STAMP_SES_SUBFILTER : "ETSI.CAdES.detached";
+    rc = in->qifeng ? stamp_qifeng_write(&up, &doc, &look, in, subfilter, reserve, now, err, errlen)
+                    : stamp_write_objects(&up, &doc, &look, subfilter, reserve, now, err, errlen);
+    if (rc != HALL_OK)
         goto out;
     stamp_write_xref(&up, &doc);
     rc = sm2 ? sign_ses(pool, in, &up, now, &data, err, errlen)

@@ -563,6 +563,7 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4)
         for (j = 0; j < 4; j++)
             stamp_pdf_num(q, qpdf_oh_get_array_item(q, rect, j), &s->rect[j]);
+    stamp_qifeng_read(pool, q, f->field, v->page_ids, v->npages, s);
 }
 
 static int

@@ -333,6 +333,14 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_str(req->pool, o, "changes", s->changes != NULL ? s->changes : "");
     hall_val_set_str(req->pool, o, "overlap", s->overlap != NULL ? s->overlap : "");
     hall_val_set_str(req->pool, o, "covered", s->covered != NULL ? s->covered : "");
+    /* a 骑缝章: its edge and the pages its slices are on; null for a stamp */
+    if (s->qifeng_edge != NULL) {
+        o = hall_val_set_obj(req->pool, r, "qifeng");
+        hall_val_set_str(req->pool, o, "edge", s->qifeng_edge);
+        hall_val_set_str(req->pool, o, "pages", s->qifeng_pages);
+        hall_val_set_int(req->pool, o, "slices", s->qifeng_slices);
+        hall_val_set_int(req->pool, o, "missing", s->qifeng_missing);
+    }
     /* the time */
     hall_val_set_str(req->pool, r, "signing_time", hall_beijing_time(req->pool, s->signing_time));
     hall_val_set_str(req->pool, r, "claimed_time", hall_beijing_time(req->pool, s->claimed_time));

@@ -57,6 +57,7 @@
 #include "pki/stamp.h"
 #include "stamp_find.h"
 #include "stamp_batch.h"
+#include "stamp_crosspage.h"
 #include "stamp_usage.h"
 
 #define EXIT_INVALID 1
@@ -197,7 +198,9 @@ struct sign_args {
     char **inputs;       /* --in and the arguments after the options */
     int ninputs;
     int page, pin_fd;
-    int lt; /* 1: B-LT (the default), 0: --level B-T */
+    int lt;     /* 1: B-LT (the default), 0: --level B-T */
+    int qifeng; /* HALL_STAMP_QIFENG_RIGHT, _LEFT; 0 none */
+    int qf_first, qf_last;
     double x, y;
     const char *keyword; /* --keyword: where the text is, instead of --page --x --y */
     int kw_which;        /* --keyword-match, enum stamp_find_which */
@@ -228,9 +231,11 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
                                          {"keyword-match", required_argument, NULL, 'M'},
                                          {"keyword-offset", required_argument, NULL, 'O'},
                                          {"out-dir", required_argument, NULL, 'D'},
+                                         {"qifeng", optional_argument, NULL, 'Q'},
+                                         {"pages", required_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     char *end;
-    int c, have_x = 0, have_y = 0, kw_bad = 0;
+    int c, have_x = 0, have_y = 0, kw_bad = 0, bad_qf = 0;
 
     memset(a, 0, sizeof(*a));
     a->pin_fd = -1;
@@ -277,6 +282,8 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             break;
         case 'O': kw_bad |= stamp_find_offset(optarg, &a->kw_dx, &a->kw_dy) != 0; break;
         case 'D': a->out_dir = optarg; break;
+        case 'Q': a->qifeng = qifeng_edge_arg(optarg, argc, argv, &optind); break;
+        case 'P': bad_qf = qifeng_pages_arg(optarg, &a->qf_first, &a->qf_last) != HALL_OK; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -290,8 +297,20 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
               "--keyword-match is all, first or last; --keyword-offset is DX,DY in mm"));
         return EXIT_USAGE;
     }
+    if (a->qifeng < 0 || bad_qf || (a->qf_first > 0 && a->qifeng == 0) ||
+        (a->qifeng > 0 && a->out_dir != NULL)) {
+        fprintf(stderr, "%s\n",
+                T("hall-stamp sign：--qifeng 只能是 right（默认）或 left，不与 --out-dir 同用；"
+                  "--pages 形如 1-5，须与 --qifeng 同用",
+                  "hall-stamp sign: --qifeng is right (the default) or left, without --out-dir; "
+                  "--pages is like 1-5, with --qifeng"));
+        return EXIT_USAGE;
+    }
     if (a->keyword != NULL)
         a->page = have_x = have_y = 1; /* the places are found later */
+    /* a 骑缝章 alone: no page stamp asked */
+    if (a->qifeng > 0 && a->page == 0 && !have_x)
+        a->page = -3;
     if (a->lt < 0) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：--level 只能是 B-LT（默认）或 B-T",
@@ -303,8 +322,8 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
         return EXIT_USAGE;
     if ((a->out_dir == NULL && (a->in_path == NULL || a->out_path == NULL || optind != argc)) ||
         a->seal_path == NULL || a->tsa == NULL || (a->p12_path == NULL) == (a->module == NULL) ||
-        (a->module != NULL && a->token == NULL) || a->page <= 0 || !have_x || !have_y ||
-        a->pin_fd == -2) {
+        (a->module != NULL && a->token == NULL) ||
+        (a->page != -3 && (a->page <= 0 || !have_x || !have_y)) || a->pin_fd == -2) {
         fprintf(stderr, "%s\n",
                 T("hall-stamp sign：参数不全或有误（--in --out --seal --page --x --y --tsa "
                   "必填，--p12 与 --pkcs11-module 二选一）",
@@ -634,6 +653,26 @@ cmd_sign(int argc, char **argv)
         rc = stamp_batch_run(pool, &b, &in);
         goto out;
     }
+    /* a 骑缝章 first (its own signature, y_mm 0: each page's middle unless
+     * --y is the only place given), then one page stamp per place */
+    if (a.qifeng) {
+        in.pdf = pdf;
+        in.pdf_len = pdf_len;
+        in.qifeng = a.qifeng;
+        in.qf_first = a.qf_first;
+        in.qf_last = a.qf_last;
+        in.y_mm = a.page > 0 ? 0 : a.y;
+        upd = hall_stamp_sign(pool, &in, &upd_len, err, sizeof(err));
+        if (upd == NULL) {
+            fprintf(stderr, "hall-stamp: %s\n", err);
+            goto out;
+        }
+        grow(&pdf, &pdf_len, upd, upd_len);
+        qifeng_print_signed(zh, a.qifeng, a.qf_first, a.qf_last);
+        in.qifeng = 0;
+        if (a.page < 0)
+            nat = 0;
+    }
     for (k = 0; k < nat; k++) { /* one signature per place, each over the last */
         in.pdf = pdf;
         in.pdf_len = pdf_len;
@@ -652,6 +691,11 @@ cmd_sign(int argc, char **argv)
         goto out;
     if (write_stamped(a.out_path, pdf, pdf_len, (const unsigned char *)"", 0) != HALL_OK)
         goto out;
+    if (a.qifeng && nat == 0)
+        printf(T("已盖章：%s（骑缝章，%s）\n", "stamped: %s (cross-page seal, %s)\n"), a.out_path,
+               is_sm2(cert) ? "GB/T 38540"
+               : a.lt       ? "PAdES B-LT"
+                            : "PAdES B-T");
     for (k = 0; k < nat; k++)
         printf(T("已盖章：%s（第%d页，距左%.1f毫米、距上%.1f毫米，%s）\n",
                  "stamped: %s (page %d, %.1f mm from the left, %.1f mm from the top, %s)\n"),
@@ -1014,7 +1058,7 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509)
         printf(T("  其后的文档时间戳: %d个（最早 %s）\n",
                  "  later document timestamps: %d (the first %s)\n"),
                s->doc_ts_after, hall_beijing_time(pool, s->doc_ts_time));
-    if (s->page > 0)
+    if (!qifeng_print_verified(zh, s) && s->page > 0)
         printf("  %s: %d\n", T("页码", "page"), s->page);
     if (s->seal_es_id != NULL)
         printf("  %s: %s %s\n", T("印章", "seal"), s->seal_es_id,

@@ -1,0 +1,171 @@
+/*
+ * core/pki/stamp_revs.h: inside the stamp library, what follows a
+ * signature read revision by revision (stamp_diff.c, stamp_xref.c,
+ * stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
+ */
+#ifndef HALL_PKI_STAMP_REVS_H
+#define HALL_PKI_STAMP_REVS_H
+
+#include "stamp_int.h"
+
+/* ---- stamp_diff.c: what follows a signature ------------------------------------- */
+
+/* an object number set (a sorted array, malloc'ed) */
+struct idset {
+    int *v;
+    int n, cap;
+};
+
+/* a reference from object (from, from_gen) to object to */
+struct stamp_edge {
+    int from, from_gen, to;
+};
+
+/* a reference N G R (num) in the text of the object at pos (stamp_refs.c) */
+struct stamp_dref {
+    int num;
+    long long pos;
+};
+
+/* the document the signatures' later revisions are judged in */
+struct stamp_diff {
+    qpdf_data f;              /* the whole file, opened */
+    const unsigned char *map; /* its bytes */
+    long long size;
+    const long long *ends; /* the revisions' ends (just after each %%EOF) */
+    int nrev;
+    const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
+    /* the objects the viewer may use (from the catalog, but through
+     * /DSS and /Metadata): found once, when needed */
+    int reach_done, reach_ok;
+    struct idset reach;
+    struct stamp_edge *edges; /* the references met on that walk, by target */
+    int nedges;
+    /* the references to numbers at or above refs_min in every object's
+     * text, by number (stamp_refs.c): once, when a new object is judged;
+     * refs_ok 0 when the scan could not be made (then the walk decides) */
+    int refs_done, refs_ok;
+    long long refs_min;
+    struct stamp_dref *drefs;
+    int ndrefs, caprefs;
+    struct stamp_xent *xall; /* every section's entries, by number, newest first */
+    int nxall;
+    struct stamp_xsec *xsecs; /* the sections read after a signature, each once */
+    int nxsecs, capxsecs;
+    struct stamp_nsf { /* a field or widget added, judged once (stamp_diff.c) */
+        int num, page;
+        const char *bad; /* in the pool stamp_diff_after was given */
+    } * nsf;
+    int nnsf, capnsf;
+    /* the document as signed, for the signatures oldest first: one libqpdf
+     * open of the first revision asked, rolled forward to each later one
+     * by the objects its sections write (parsed from their bytes), opened
+     * afresh only when that cannot be exact (stamp_diff.c) */
+    qpdf_data p;
+    long long p_end, p_size; /* the revision p holds, its trailer's /Size */
+    struct idset p_missing;  /* new streams of the rolled revisions p lacks */
+    int opens;               /* revisions opened */
+};
+
+/* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
+
+#define STAMP_XREF_IDS_MAX 50000 /* entries read after one signature, at most */
+
+/* one entry of a cross-reference section */
+struct stamp_xent {
+    int num, gen, used;
+    long long off; /* in use, not in an object stream: its offset; else -1 */
+    int order;     /* the sections are read newest first: the lowest is the object's */
+    long long sec; /* stamp_xref_all: the offset of the section that lists it */
+};
+
+struct stamp_xlist {
+    struct stamp_xent *e; /* malloc'ed */
+    int n, cap;
+    int max;          /* entries read at most: 0 STAMP_XREF_IDS_MAX */
+    int over;         /* more than that */
+    long long lowest; /* the lowest offset a section's data was read at */
+};
+
+/* a section read once (stamp_xref.c): its entries, /Prev, lowest data */
+struct stamp_xsec {
+    long long off, prev, lowest;
+    struct stamp_xent *e;
+    int n;
+};
+
+/* the offset the last "startxref" in the KiB before end names; -1 none */
+long long stamp_startxref(const unsigned char *p, long long end);
+/* the entries of every section after the revision ending at end, into l:
+ * HALL_ERR when what follows is not a chain of sections after it leading
+ * back to its own (docs/internals/stamp.md §3) */
+int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l);
+/* the same for the sections from the revision ending at hi back to the one
+ * ending at lo (lo < hi) */
+int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi,
+                          struct stamp_xlist *l);
+/* the entries of every section of the file, from its startxref back
+ * through /Prev to the first: HALL_ERR when the chain cannot be read */
+int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
+/* the text a .. b (at most max bytes) parsed in q, its references (N G R)
+ * references of q (libqpdf's C parser takes none); null when it cannot be */
+qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
+/* the trailer (a table's, or the cross-reference stream's dictionary) of
+ * the section the revision ending at end names, parsed in q with its
+ * references; null when it cannot be read */
+qpdf_oh stamp_trailer_at(const struct stamp_diff *d, qpdf_data q, long long end);
+/* qpdf's pending errors taken: 1 when there were any */
+int stamp_qerr(qpdf_data q);
+int stamp_is_ws(unsigned char c);
+int stamp_is_delim(unsigned char c);
+/* a dictionary's integer: def when absent, -2 when not an integer */
+long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def);
+/* what the revisions after the one ending at end change beyond what a
+ * later signature may (docs/internals/stamp.md §3): NULL when nothing,
+ * else the first change in Chinese ("第1页的内容被修改"), *n their count */
+const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
+void stamp_diff_free(struct stamp_diff *d);
+
+/* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
+
+/* num among l's entries (sorted by number) */
+int stamp_xlist_has(const struct stamp_xlist *l, int num);
+/* the scan of every object's text, once per file: the references to
+ * numbers at or above psize (the oldest signed revision's /Size) kept */
+void stamp_refs_scan(struct stamp_diff *d, long long psize);
+/* 1 when no object of the revision ending at end (its trailer's /Size
+ * psize) can hold a reference to num (>= psize), proven from the objects'
+ * text; 0 when one may, or it cannot be told (then the walk decides) */
+int stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize);
+/* the offset of object num's text (generation 0, not in an object stream)
+ * in the revision ending at end (-1: the whole file), from the scan; -1
+ * when it cannot be told */
+long long stamp_refs_offset(struct stamp_diff *d, int num, long long end);
+/* a key of a dictionary in the file's text and its value's */
+struct stamp_rkey {
+    long long name_a, name_b, val_a, val_b;
+};
+/* the keys of the object at off, a dictionary (not a stream): their
+ * number (at most max), -1 when it is not "N G obj << ... >> endobj", a
+ * key is there twice or a name holds a #xx */
+int stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, int max);
+/* 1 when the two texts are the same object, token for token */
+int stamp_raw_span_same(const struct stamp_diff *d, long long a1, long long b1, long long a2,
+                        long long b2);
+/* object num of the rolled revision d->p (its text in the file before
+ * d->p_end, a dictionary) changed in place to the dictionary whose text
+ * is at off: only the keys whose values differ, token for token, are
+ * parsed and replaced (a value that names a large object is not resolved
+ * again); HALL_ERR, p unchanged, when that cannot be done exactly */
+int stamp_roll_dict(struct stamp_diff *d, int num, long long off);
+/* 1 when key's value in the top dictionaries of the objects whose text is
+ * at a and at b is the same, token for token, and names no number written
+ * (written(arg, num)): libqpdf then reads both as the same, without
+ * resolving what they name; 0 when not or when it cannot be told */
+int stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
+                         int (*written)(void *arg, int num), void *arg);
+/* 1 when text the page's content streams show (1-based page of q) lies
+ * under rect (a later widget over an earlier signer's text) */
+int stamp_text_under(qpdf_data q, int page, const double rect[4]);
+
+#endif
