@@ -21,6 +21,12 @@ const onDisk = (name) => objectExists(name);
  * (core/store/file.c, hall_file_discard_later): gone within moments of the
  * answer, not before it */
 async function goneSoon(name) {
+    /* each look at the store is a synchronous child (hall-objstore with
+     * the S3 driver): let the event loop run between them, or after 53
+     * of them (over 30 s on a loaded machine) undici reuses a keep-alive
+     * connection nginx has closed meanwhile, and the next request fails
+     * with EPIPE */
+    await new Promise((r) => setImmediate(r));
     for (let i = 0; i < 100 && onDisk(name); i++)
         await new Promise((r) => setTimeout(r, 20));
     return !onDisk(name);

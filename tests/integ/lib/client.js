@@ -10,6 +10,23 @@ const { fetchAs } = require('./front');
 const HALL = process.env.HALL_URL || 'http://127.0.0.1:18080';
 const SANDBOX = process.env.HALL_SANDBOX_URL || 'http://127.0.0.1:18091';
 
+/* fetch, with what undici only keeps in e.cause (EPIPE, "other side
+ * closed") and the request in the message a failed test prints.  The
+ * event loop turns once first: after a long synchronous stretch (psql,
+ * spawnSync) the close of an idle keep-alive connection by nginx is still
+ * unread, and undici would write the request into it (EPIPE), a thing a
+ * browser retries and no user sees */
+async function fetchSaying(url, opts = {}) {
+    await new Promise((r) => setImmediate(r));
+    try {
+        return await fetch(url, opts);
+    } catch (e) {
+        const c = e.cause || {};
+        throw new Error(`${e.message} (${opts.method || 'GET'} ${url}): ${c.code || ''} ${c.message || c}`,
+            { cause: e.cause });
+    }
+}
+
 class Client {
     constructor(base = HALL) {
         this.base = base;
@@ -35,7 +52,7 @@ class Client {
     }
 
     async get(path, accept = 'text/html') {
-        const res = await fetch(this.base + path, {
+        const res = await fetchSaying(this.base + path, {
             headers: { Cookie: this.cookieHeader(), Accept: accept },
             redirect: 'manual',
         });
@@ -66,6 +83,7 @@ class Client {
         if (csrf)
             headers['X-CSRF-Token'] = this.csrf;
         /* a visitor's address in X-Forwarded-For: through the trusted front */
+        await new Promise((r) => setImmediate(r));
         const res = await fetchAs(this.base + path, { method: 'POST', headers, body, redirect: 'manual' });
         this.keep(res);
         const text = await res.text();
@@ -88,7 +106,7 @@ class Client {
         const headers = { Cookie: this.cookieHeader(), Accept: 'application/json' };
         if (csrf)
             headers['X-CSRF-Token'] = this.csrf;
-        const res = await fetch(this.base + path, { method: 'POST', headers, body: fd, redirect: 'manual' });
+        const res = await fetchSaying(this.base + path, { method: 'POST', headers, body: fd, redirect: 'manual' });
         this.keep(res);
         const text = await res.text();
         let json = null;
