@@ -1097,7 +1097,9 @@ evidence(struct hall_req *req)
             break;
         hex[i] = c;
     }
-    if (i != 16 || serial[i] != '\0' || hex[0] == '0')
+    /* the hall draws a non-zero first byte (hall_pki_serial_draw): "0B…"
+     * is one of its serials, "00…" never */
+    if (i != 16 || serial[i] != '\0' || (hex[0] == '0' && hex[1] == '0'))
         return hall_msg(req, HALL_M_SIGN_EVIDENCE_SERIAL_BAD, "serial");
     hex[16] = '\0';
     e = hall_db_exec(req->cx, "sign_evidence_cert", HALL_STR(hex));
