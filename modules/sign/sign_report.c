@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-
 #include <openssl/x509.h>
 
 #include "sign.h"
@@ -32,9 +31,9 @@
 static X509 *report_cert;
 static EVP_PKEY *report_key; /* signs through report_token */
 static STACK_OF(X509) * report_chain;
-static unsigned char *report_seal;
-static size_t report_seal_len;
-static char report_serial[41], report_es_id[64];
+static unsigned char *report_seal, *report_der; /* the seal; the certificate's DER */
+static size_t report_seal_len, report_der_len;
+static char report_es_id[64];
 static char report_away[512]; /* why there is none: "" when there is */
 
 int
@@ -58,8 +57,7 @@ sign_report_init(const struct hall_conf *conf)
     const char *why = NULL;
     unsigned char *m;
     X509 *ecc = hall_pki_cert_load(dir, "ecc", NULL);
-    BIGNUM *bn;
-    char *hex;
+    int n;
 
     report_cert = hall_pki_cert_load(dir, "report", NULL);
     snprintf(path, sizeof(path), "%s/report.seseal", dir);
@@ -81,11 +79,11 @@ sign_report_init(const struct hall_conf *conf)
         goto out;
     }
     snprintf(report_es_id, sizeof(report_es_id), "%s", info.es_id);
-    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(report_cert), NULL);
-    hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    snprintf(report_serial, sizeof(report_serial), "%s", hex != NULL ? hex : "");
-    OPENSSL_free(hex);
-    BN_free(bn);
+    report_der = NULL;
+    n = i2d_X509(report_cert, &report_der);
+    if (n <= 0)
+        abort();
+    report_der_len = (size_t)n;
     if (hall_token_configure(conf->pkcs11_module, conf->report_token, conf->report_pin_file,
                              conf->pkcs11_softhsm_conf, err, sizeof(err)) != HALL_OK ||
         !hall_token_configured()) {
@@ -122,9 +120,9 @@ out:
 int
 sign_report_signer(const struct hall_stamp_sig *s)
 {
-    return report_key != NULL && s->signer_serial != NULL &&
-           strcmp(s->signer_serial, report_serial) == 0 && s->signer_der != NULL &&
-           (size_t)i2d_X509(report_cert, NULL) == s->signer_der_len && s->seal_es_id != NULL &&
+    /* the certificate byte for byte, and the seal's esID */
+    return report_key != NULL && s->signer_der != NULL && s->signer_der_len == report_der_len &&
+           memcmp(s->signer_der, report_der, report_der_len) == 0 && s->seal_es_id != NULL &&
            strcmp(s->seal_es_id, report_es_id) == 0;
 }
 

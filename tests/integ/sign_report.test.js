@@ -188,12 +188,27 @@ test('report__itself__有效_by_hall_stamp_verify_and_pdfsig_trusting_the_root',
     /* hall-stamp verify, as a recipient runs it: the hall's roots, its
      * status asked of the hall the certificate names */
     const t = spawnSync(HALL_STAMP, ['verify', '--root', f('root.crt'), '--root', f('sm2-root.crt'),
-        f('report.pdf')], { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        '--ca', f('sm2.crt'), f('report.pdf')], { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
     assert.equal(t.status, 0, `${t.stdout}${t.stderr}`);
     assert.match(t.stdout, /签章1：有效/, t.stdout);
+    assert.doesNotMatch(t.stdout, /未核验/, 'the seal maker\'s signature checked');
     assert.match(t.stdout, /验签专用章/);
     assert.match(t.stdout, /Hall Demo ECC CA 验签报告/);
     assert.doesNotMatch(t.stdout, /未登记|未能查询/, t.stdout);
+    /* openssl, apart from both: the CMS over the report's /ByteRange
+     * verifies and chains to the hall's root */
+    const t2 = r.body.toString('latin1');
+    const m = t2.match(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/);
+    const [a, l1, c, l2] = m.slice(1).map(Number);
+    fs.writeFileSync(f('signed.bin'), Buffer.concat([r.body.subarray(a, a + l1), r.body.subarray(c, c + l2)]));
+    const cms = Buffer.from(t2.slice(a + l1 + 1, c - 1), 'hex');
+    const n = cms[1] & 0x80 ? 2 + (cms[1] & 0x7f) : 2;
+    const len = cms[1] & 0x80 ? cms.subarray(2, n).reduce((x, y) => x * 256 + y, 0) : cms[1];
+    fs.writeFileSync(f('sig.der'), cms.subarray(0, n + len));
+    const o = spawnSync('openssl', ['cms', '-verify', '-inform', 'DER', '-in', f('sig.der'), '-binary',
+        '-content', f('signed.bin'), '-CAfile', f('root.crt'), '-certfile', f('ecc.crt'), '-purpose', 'any',
+        '-out', '/dev/null'], { encoding: 'utf8' });
+    assert.match(`${o.stdout}${o.stderr}`, /CMS Verification successful/);
     /* poppler (NSS) trusting the hall's root alone */
     const out = pdfsig(nssTrusting(f('root.crt')), f('report.pdf'));
     assert.match(out, /Signature Validation: Signature is Valid/, out);
@@ -227,6 +242,17 @@ test('report__signer__stamps_nothing_else_and_lives_in_its_own_token', async () 
         fs.readFileSync(get('report_pin_file'), 'utf8').trim());
     assert.ok(fs.existsSync(path.join(pki, 'report.seseal')));
     assert.ok(!fs.existsSync(path.join(pki, 'report.key')), 'no key file: the key is in its token');
+});
+
+test('report__pkitool_report_again__as_at_a_restart_keeps_key_certificate_and_seal', () => {
+    const { dir: pki } = reportCert();
+    const before = ['report.crt', 'report.seseal'].map((n) => fs.readFileSync(path.join(pki, n)));
+    const r = spawnSync(path.join(__dirname, '..', '..', 'tools', 'pkitool', 'hall-pkitool'),
+        ['-c', process.env.HALL_CONF, 'report'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /key kept in token "hall-report"; .*report\.crt kept/);
+    ['report.crt', 'report.seseal'].forEach((n, i) =>
+        assert.ok(fs.readFileSync(path.join(pki, n)).equals(before[i]), `${n} unchanged`));
 });
 
 test('report__document_changed_after_stamp__says_文档已被修改_and_the_change', async () => {
