@@ -784,6 +784,12 @@ ex 200 '"state":"体验印章"' curl -s -H 'Content-Type: application/pdf' --dat
     "$H/sign/verify"
 printf 'not a pdf' >"$D/x.pdf"
 ex 400 '"field":"file","message":"所选文件不是PDF文档"' curl -s -F file=@"$D/x.pdf" "$H/sign/verify"
+# the 验签报告 of the same file, itself a stamp of the hall's 验签专用章
+N=$((N + 1))
+[ "$(curl -s -F file=@"$D/trial.pdf" -o "$D/report.pdf" -w '%{http_code} %{content_type}' \
+    "$H/sign/verify?report=pdf")" = "200 application/pdf" ] ||
+    die "POST /sign/verify?report=pdf did not answer a PDF"
+ex 200 '"level":"B-LT".*"state":"有效".*"all_valid":true' curl -s -F file=@"$D/report.pdf" "$H/sign/verify"
 ex 200 '"packages":\[.*"kind":"deb"' curl -s -H 'Accept: application/json' "$H/sign/tools"
 # the seal lookup hall-stamp asks: an unknown esID, a malformed one
 ex 200 '"state":"unknown"' curl -s "$H/sign/seal-status?es_id=NOSUCHSEAL0001"

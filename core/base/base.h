@@ -178,6 +178,8 @@ struct hall_conf {
     char *pkcs11_token;
     char *pkcs11_pin_file;
     char *pkcs11_softhsm_conf;
+    char *report_token;    /* the token of the 验签报告's key (modules/sign) */
+    char *report_pin_file; /* its user PIN */
     char *tsa_policy;      /* the TSA policy OID (docs/modules/tsa.md) */
     long tsa_accuracy_ms;  /* the accuracy its timestamps state */
     long ocsp_responder_s; /* the life of a worker's delegated OCSP responder certificate */

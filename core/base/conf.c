@@ -124,6 +124,12 @@ const struct hall_conf_opt hall_conf_opts[] = {
     S(pkcs11_pin_file, "/etc/hall/credentials/pkcs11.pin",
       "the token's user PIN, first line (0600, never in the repo, never logged, never under"
       " the token's directory; $CREDENTIALS_DIRECTORY/NAME: systemd's credential NAME)"),
+    S(report_token, "hall-report",
+      "label of the PKCS#11 token (pkcs11_module) holding the 验签报告's signing key \"report\""
+      " and nothing else: the one token the module sign opens"),
+    S(report_pin_file, "/etc/hall/credentials/pkcs11-report.pin",
+      "report_token's user PIN, first line (0600; never the CA token's PIN: the internet-facing"
+      " module sign holds it; $CREDENTIALS_DIRECTORY/NAME: systemd's credential NAME)"),
     S(tsa_policy, "2.999.41.1",
       "the timestamp authority's policy OID (TSTInfo.policy; a request naming another is"
       " refused with unacceptedPolicy)"),
@@ -318,13 +324,14 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
      * LoadCredentialEncrypted=) in a folder of its own, named by the
      * environment */
     {
-        char **cred[2];
-        const char *names[2] = {"pki_pass_file", "pkcs11_pin_file"};
+        char **cred[3];
+        const char *names[3] = {"pki_pass_file", "pkcs11_pin_file", "report_pin_file"};
         int i;
 
         cred[0] = &conf->pki_pass_file;
         cred[1] = &conf->pkcs11_pin_file;
-        for (i = 0; i < 2; i++) {
+        cred[2] = &conf->report_pin_file;
+        for (i = 0; i < 3; i++) {
             const char *d = getenv("CREDENTIALS_DIRECTORY");
             char *p;
 

@@ -22,6 +22,7 @@
 #include <pango/pangocairo.h>
 
 #include "pki/pki.h"
+#include "pki/sealimg_cairo.h"
 
 #define FONT_FAMILY "Noto Serif CJK SC"
 #define FONT_NAME   "Noto Sans CJK SC"
@@ -331,8 +332,8 @@ draw_square(cairo_t *cr, const char *name, struct hall_sealimg_fit *fit)
 
 /* ---- PNG out ---------------------------------------------------------------- */
 
-static cairo_status_t
-png_write(void *closure, const unsigned char *data, unsigned int n)
+cairo_status_t
+hall_sealimg_buf_write(void *closure, const unsigned char *data, unsigned int n)
 {
     return hall_buf_add(closure, data, n) == HALL_OK ? CAIRO_STATUS_SUCCESS
                                                      : CAIRO_STATUS_WRITE_ERROR;
@@ -343,7 +344,8 @@ png_of(struct hall_pool *pool, cairo_surface_t *s, size_t *len)
 {
     struct hall_buf *b = hall_buf_new(pool, 4 * 1024 * 1024);
 
-    if (cairo_surface_write_to_png_stream(s, png_write, b) != CAIRO_STATUS_SUCCESS || b->len == 0)
+    if (cairo_surface_write_to_png_stream(s, hall_sealimg_buf_write, b) != CAIRO_STATUS_SUCCESS ||
+        b->len == 0)
         return NULL;
     *len = b->len;
     return (unsigned char *)b->data;
@@ -366,10 +368,17 @@ png_read(void *closure, unsigned char *data, unsigned int n)
     return CAIRO_STATUS_SUCCESS;
 }
 
+cairo_surface_t *
+hall_sealimg_png_surface(const unsigned char *p, size_t n)
+{
+    struct png_in in = {p, n, 0};
+
+    return cairo_image_surface_create_from_png_stream(png_read, &in);
+}
+
 unsigned char *
 hall_sealimg_scaled(struct hall_pool *pool, const unsigned char *png, size_t n, int px, size_t *len)
 {
-    struct png_in in = {png, n, 0};
     cairo_surface_t *src, *dst = NULL;
     cairo_pattern_t *pat;
     cairo_t *cr;
@@ -383,7 +392,7 @@ hall_sealimg_scaled(struct hall_pool *pool, const unsigned char *png, size_t n, 
         *len = n; /* small enough as it is */
         return (unsigned char *)png;
     }
-    src = cairo_image_surface_create_from_png_stream(png_read, &in);
+    src = hall_sealimg_png_surface(png, n);
     if (cairo_surface_status(src) != CAIRO_STATUS_SUCCESS)
         goto out;
     k = (double)px / (w > h ? w : h);
@@ -766,7 +775,8 @@ hall_sealimg_collect_pdf(struct hall_pool *pool, const char *org, const char *or
 {
     static const char *const dflt[] = {"机构章印模", "机构业务章印模", "机构个人章手写签名"};
     struct hall_buf *b = hall_buf_new(pool, 4 * 1024 * 1024);
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(png_write, b, 595.28, 841.89);
+    cairo_surface_t *s =
+        cairo_pdf_surface_create_for_stream(hall_sealimg_buf_write, b, HALL_A4_W_PT, HALL_A4_H_PT);
     cairo_t *cr = cairo_create(s);
     double x, y;
     int i, page_i = 0;

@@ -356,7 +356,8 @@ void hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) 
                              const struct hall_stamp_online *o, struct hall_stamp_status *st);
 /* a CRLReason in Chinese (密钥泄露, ...) */
 const char *hall_stamp_reason_text(int reason);
-/* the hall a certificate names: its OCSP URL without "/ocsp"; NULL none */
+/* the hall a certificate names: its OCSP URL without "/ocsp" (else its CRL's
+ * without "/pki/NAME.crl"); NULL none */
 const char *hall_stamp_hall_of(struct hall_pool *pool, X509 *cert);
 
 /* a seal's state in the hall's register (GET /sign/seal-status) */
@@ -416,11 +417,19 @@ void hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_rep
                              const struct hall_stamp_verdict *v, const char *name,
                              const char *sha256_hex, time_t made_at,
                              struct hall_stamp_report_doc *out);
+/* where the report's own 验签专用章 goes (hall_stamp_sign_in's page,
+ * x_mm, y_mm): a blank band after the last line, under the words saying
+ * who signs the report */
+struct hall_stamp_report_spot {
+    int page; /* 1-based */
+    double x_mm, y_mm;
+};
 /* the content as an A4 PDF (cairo and pango, the CJK font of the seal
  * pictures; libhallseal): the bytes in pool, *len set; NULL when cairo
- * fails or it exceeds 8 MiB */
+ * fails or it exceeds 8 MiB.  With spot, a band is left blank for the
+ * report's seal (HALL_SEAL_MM) and its place is set there. */
 unsigned char *hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc *d,
-                                     size_t *len);
+                                     struct hall_stamp_report_spot *spot, size_t *len);
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 

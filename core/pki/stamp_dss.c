@@ -272,8 +272,8 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
         while (o->now == 0 && time(NULL) < g.ee[i].after + 1 && waited++ < 12)
             usleep(250 * 1000);
         asked_at = o->now != 0 ? o->now : time(NULL);
-        if (issuer == NULL ||
-            stamp_status_fetch(pool, x, issuer, o, &kind, &der, &dl, &w) != HALL_OK) {
+        if (issuer == NULL || stamp_status_fetch(pool, x, issuer, o, g.ee[i].after, &kind, &der,
+                                                 &dl, &w) != HALL_OK) {
             (*missing)++;
             *why = hall_psprintf(pool, "%s%s%s", *why != NULL ? *why : "", *why != NULL ? "；" : "",
                                  w != NULL ? w : "找不到证书的签发CA证书");

@@ -301,10 +301,12 @@ int stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
                       const struct hall_stamp_evidence *ev, time_t after,
                       struct hall_stamp_status *st);
 /* cert's OCSP answer (its AIA), else CRL (its CDP), asked now and checked:
- * HALL_OK with the DER in pool and *kind (HALL_STAMP_DSS_OCSP, _CRL) */
+ * HALL_OK with the DER in pool and *kind (HALL_STAMP_DSS_OCSP, _CRL).  A
+ * CRL of the hall's (<hall>/pki/NAME.crl) is asked as one made at or
+ * after after (?after=, as the root's), when after is not 0 */
 int stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
-                       const struct hall_stamp_online *o, int *kind, const unsigned char **der,
-                       size_t *len, const char **why);
+                       const struct hall_stamp_online *o, time_t after, int *kind,
+                       const unsigned char **der, size_t *len, const char **why);
 /* the root's CRL (an ARL) about cert, issued by root: <hall>/pki/root.crl
  * made at or after after (o->hall first, else hall), asked now and checked:
  * HALL_OK with the DER in pool */

@@ -3,7 +3,8 @@
  * 电子签章采集表 is (sealimg.c): cairo's PDF surface, pango with the CJK
  * font of fonts-noto-cjk (cairo embeds a subset of it, so the text is
  * searchable: pdftotext reads it back), each seal's picture as an image at
- * 30 mm.  In libhallseal: only the programs that draw link cairo.
+ * 30 mm; the streams to memory are sealimg.c's (sealimg_cairo.h).  In
+ * libhallseal: only the programs that draw link cairo.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,38 +14,15 @@
 #include <pango/pangocairo.h>
 
 #include "pki/pki.h"
+#include "pki/sealimg_cairo.h"
 #include "pki/stamp.h"
 
 #define REPORT_FONT "Noto Sans CJK SC"
-#define PAGE_W      595.28
-#define PAGE_H      841.89
+#define PAGE_W      HALL_A4_W_PT
+#define PAGE_H      HALL_A4_H_PT
 #define MARGIN      50.0
 #define REPORT_MAX  ((size_t)8 * 1024 * 1024)
 #define SEAL_PT     (30.0 * 72.0 / 25.4) /* the picture at 30 mm */
-
-static cairo_status_t
-report_write(void *closure, const unsigned char *data, unsigned int n)
-{
-    return hall_buf_add(closure, data, n) == HALL_OK ? CAIRO_STATUS_SUCCESS
-                                                     : CAIRO_STATUS_WRITE_ERROR;
-}
-
-struct png_src {
-    const unsigned char *p;
-    size_t len, off;
-};
-
-static cairo_status_t
-png_read(void *closure, unsigned char *data, unsigned int n)
-{
-    struct png_src *s = closure;
-
-    if (s->len - s->off < n)
-        return CAIRO_STATUS_READ_ERROR;
-    memcpy(data, s->p + s->off, n);
-    s->off += n;
-    return CAIRO_STATUS_SUCCESS;
-}
 
 /* a paragraph wrapped to the page's width at x: the caller unrefs it */
 static PangoLayout *
@@ -64,14 +42,22 @@ report_layout(cairo_t *cr, const char *text, double x, double pt, int bold)
     return l;
 }
 
+/* the words above the report's own seal */
+#define SPOT_TEXT                                                                                                                         \
+    "本报告由本CA的签名验证服务以验签专用章签署并加盖时间戳：报告的任何改动都会使该签章失效，" \
+    "可在本系统“签名验证”或任何PDF签名验证工具中核验。"
+#define PT_PER_MM (72.0 / 25.4)
+
 unsigned char *
-hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc *d, size_t *len)
+hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc *d,
+                      struct hall_stamp_report_spot *spot, size_t *len)
 {
     struct hall_buf *b = hall_buf_new(pool, REPORT_MAX);
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(report_write, b, PAGE_W, PAGE_H);
+    cairo_surface_t *s =
+        cairo_pdf_surface_create_for_stream(hall_sealimg_buf_write, b, PAGE_W, PAGE_H);
     cairo_t *cr = cairo_create(s);
-    double y = MARGIN, pt, x;
-    int i, bold, lw, lh;
+    double y = MARGIN, pt, x, band;
+    int i, bold, lw, lh, page = 1;
 
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, "验签报告");
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "网上营业厅 签名验证");
@@ -80,8 +66,7 @@ hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc
         PangoLayout *lay;
 
         if (l->kind == HALL_STAMP_LINE_SEAL) {
-            struct png_src src = {l->png, l->png_len, 0};
-            cairo_surface_t *img = cairo_image_surface_create_from_png_stream(png_read, &src);
+            cairo_surface_t *img = hall_sealimg_png_surface(l->png, l->png_len);
             int ok = cairo_surface_status(img) == CAIRO_STATUS_SUCCESS;
             int iw = ok ? cairo_image_surface_get_width(img) : 0;
             int ih = ok ? cairo_image_surface_get_height(img) : 0;
@@ -92,6 +77,7 @@ hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc
                 if (y + ih * sc > PAGE_H - MARGIN) {
                     cairo_show_page(cr);
                     y = MARGIN;
+                    page++;
                 }
                 cairo_save(cr);
                 cairo_translate(cr, MARGIN + 12, y);
@@ -114,6 +100,7 @@ hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc
         if (y + lh > PAGE_H - MARGIN) {
             cairo_show_page(cr);
             y = MARGIN;
+            page++;
         }
         if (l->bad)
             cairo_set_source_rgb(cr, 0.75, 0, 0);
@@ -131,6 +118,28 @@ hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc
             cairo_stroke(cr);
             y += 4;
         }
+    }
+    if (spot != NULL) {
+        /* the words, then the seal's square below them, at the right:
+         * nothing drawn under its widget */
+        PangoLayout *lay = report_layout(cr, SPOT_TEXT, MARGIN, 9, 0);
+
+        pango_layout_get_pixel_size(lay, &lw, &lh);
+        band = 12 + lh + 6 + (HALL_SEAL_MM + 4) * PT_PER_MM;
+        if (y + band > PAGE_H - MARGIN) {
+            cairo_show_page(cr);
+            y = MARGIN;
+            page++;
+        }
+        y += 12;
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        cairo_move_to(cr, MARGIN, y);
+        pango_cairo_show_layout(cr, lay);
+        g_object_unref(lay);
+        y += lh + 6;
+        spot->page = page;
+        spot->x_mm = (PAGE_W - MARGIN) / PT_PER_MM - HALL_SEAL_MM / 2.0 - 2;
+        spot->y_mm = y / PT_PER_MM + 2 + HALL_SEAL_MM / 2.0;
     }
     cairo_destroy(cr);
     cairo_surface_finish(s);

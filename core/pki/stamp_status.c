@@ -147,11 +147,19 @@ crl_uri(struct hall_pool *pool, X509 *x)
 const char *
 hall_stamp_hall_of(struct hall_pool *pool, X509 *cert)
 {
-    const char *ocsp = aia_uri(pool, cert, NID_ad_OCSP);
+    const char *ocsp = aia_uri(pool, cert, NID_ad_OCSP), *crl, *p;
     size_t n;
 
-    if (ocsp == NULL)
-        return NULL;
+    if (ocsp == NULL) {
+        /* a certificate of the hall's own without OCSP (the 验签报告's):
+         * its CRL's URL, BASE/pki/NAME.crl */
+        crl = crl_uri(pool, cert);
+        p = crl != NULL ? strstr(crl, "/pki/") : NULL;
+        n = crl != NULL ? strlen(crl) : 0;
+        if (p == NULL || n <= 4 || strcmp(crl + n - 4, ".crl") != 0 || strchr(p + 5, '/') != NULL)
+            return NULL;
+        return hall_psprintf(pool, "%.*s", (int)(p - crl), crl);
+    }
     n = strlen(ocsp);
     if (n <= 5 || strcmp(ocsp + n - 5, "/ocsp") != 0)
         return NULL;
@@ -669,16 +677,22 @@ stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
 
 int
 stamp_status_fetch(struct hall_pool *pool, X509 *cert, X509 *issuer,
-                   const struct hall_stamp_online *o, int *kind, const unsigned char **der,
-                   size_t *len, const char **why)
+                   const struct hall_stamp_online *o, time_t after, int *kind,
+                   const unsigned char **der, size_t *len, const char **why)
 {
     const char *base = hall_stamp_hall_of(pool, cert), *w1 = NULL, *w2 = NULL;
     const char *ocsp = rebase(pool, aia_uri(pool, cert, NID_ad_OCSP), base, o->hall);
     const char *crl = rebase(pool, crl_uri(pool, cert), base, o->hall);
     time_t now = o->now != 0 ? o->now : time(NULL);
     struct hall_stamp_status st;
+    size_t n = crl != NULL ? strlen(crl) : 0;
 
     memset(&st, 0, sizeof(st));
+    /* the hall's CRL made after the timestamp, so that it speaks for it
+     * (a certificate without OCSP: the 验签报告's) */
+    if (after != 0 && base != NULL && n > 4 && strcmp(crl + n - 4, ".crl") == 0 &&
+        strstr(crl, "/pki/") != NULL && strchr(crl, '?') == NULL)
+        crl = hall_psprintf(pool, "%s?after=%lld", crl, (long long)after);
     if (ocsp != NULL && ocsp_ask_keep(pool, ocsp, cert, issuer, o->timeout_ms, now, &st, &w1, der,
                                       len) == HALL_OK) {
         *kind = HALL_STAMP_DSS_OCSP;

@@ -238,11 +238,11 @@ crl_send(struct hall_req *req, const char *name, time_t after)
     return hall_resp_raw(req, 200, "application/pkix-crl", der, len);
 }
 
-/* /pki/root.crl?after=EPOCH: the root's CRL made at or after that second
- * (a stamp's timestamp; docs/internals/stamp.md §1a), a time to come or
- * older than HALL_PKI_ARL_REFRESH_S asking for nothing new */
+/* /pki/root.crl?after=EPOCH (and NAME.crl?after=): the CRL made at or
+ * after that second (a stamp's timestamp; docs/internals/stamp.md §1a), a
+ * time to come or older than HALL_PKI_ARL_REFRESH_S asking for nothing new */
 static int
-root_crl(struct hall_req *req)
+crl_after(struct hall_req *req, const char *name)
 {
     const char *a = hall_req_query(req, "after");
     char *end = NULL;
@@ -253,7 +253,7 @@ root_crl(struct hall_req *req)
         if (end == NULL || *end != '\0' || after <= 0 || strlen(a) > 12)
             return hall_msg(req, HALL_M_PKI_CRL_AFTER_BAD, "after");
     }
-    return crl_send(req, HALL_PKI_ROOT_CRL, (time_t)after);
+    return crl_send(req, name, (time_t)after);
 }
 
 /* /pki/root.crt, /pki/root.crl, /pki/NAME.crt, /pki/NAME.crl */
@@ -270,7 +270,7 @@ pki_file(struct hall_req *req)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_root_pem(),
                              strlen(hall_pki_root_pem()));
     if (strcmp(f, "root.crl") == 0)
-        return root_crl(req);
+        return crl_after(req, HALL_PKI_ROOT_CRL);
     if (strcmp(f, "sm2-root.crt") == 0)
         return hall_resp_raw(req, 200, "application/x-pem-file", hall_pki_sm2_root_pem(),
                              strlen(hall_pki_sm2_root_pem()));
@@ -286,7 +286,7 @@ pki_file(struct hall_req *req)
             return hall_resp_raw(req, 200, "application/x-pem-file", pem, strlen(pem));
         /* regenerated here too when stale or behind a revocation */
         if (strcmp(f + n, ".crl") == 0)
-            return crl_send(req, name, 0);
+            return crl_after(req, name);
     }
     return hall_msg(req, HALL_M_FILE_NOT_FOUND, NULL);
 }

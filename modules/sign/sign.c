@@ -7,7 +7,7 @@
  *                        "file" or as an application/pdf body, spooled to
  *                        disk and read by offsets: memory stays flat
  *   POST /sign/verify?report=pdf  the same as the 验签报告, a PDF
- *                        timestamped by the hall's /tsa (sign_report.c)
+ *                        signed with the hall's 验签专用章 (sign_report.c)
  *   GET  /sign/try       public: 免费体验
  *   POST /sign/try       public (CSRF of the page): a PDF of at most 5 MiB
  *                        stamped with the demo seal under the demo CA,
@@ -22,9 +22,11 @@
  * The stamps are read by the one verifier, core/pki/stamp_verify.c; this module
  * adds what only the hall's records know: the signer's revocation against
  * the timestamp's time, and the seal's state.  The demo signer's key
- * (demo_dir, script/lib/demo-ca.sh) is the only key the hall stamps with;
- * the module holds no key of the hall's CA and no token session: the
- * timestamps come from the hall's /tsa over HTTP (tsa_url).
+ * (demo_dir, script/lib/demo-ca.sh) is the only key the hall stamps
+ * documents with; the 验签报告's key (its own token, report_token) signs
+ * the hall's reports and nothing else.  The module holds no key of the
+ * hall's CA and never reads the CA token's PIN: the timestamps come from
+ * the hall's /tsa over HTTP (tsa_url).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -174,6 +176,9 @@ sign_init(struct hall_app *app)
     char err[512], path[4096];
     X509 *x;
 
+    /* the passphrase, never the CA token's PIN (sign_report.c) */
+    if (sign_report_keys_conf(conf, err, sizeof(err)) != HALL_OK)
+        goto fail;
     if (hall_seseal_load(conf, 0, err, sizeof(err)) != HALL_OK)
         goto fail;
     trust.roots = sk_X509_new_null();
@@ -238,7 +243,8 @@ sign_init(struct hall_app *app)
     if (conf->ocsp_url != NULL && conf->ocsp_url[0] != '\0' &&
         (ocsp_url = strdup(conf->ocsp_url)) == NULL)
         abort();
-    return HALL_OK;
+    /* the 验签报告's signer: its own token, the only one this module opens */
+    return sign_report_init(conf);
 fail:
     hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
     return HALL_ERR;
@@ -425,8 +431,14 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
 
     memset(&rec, 0, sizeof(rec));
     stamp_facts(req, s, r);
-    /* the hall's records: only for a stamp under the hall's own CA */
-    if (hall_stamp_wants_records(s)) {
+    /* the hall's records: only for a stamp under the hall's own CA; its
+     * own 验签报告 signer and seal have no row and are the hall's */
+    if (sign_report_signer(s)) {
+        seal_st = "valid";
+        hall_stamp_records_rows("issued", 0, seal_st, 0, &rec);
+        now_state = "有效（本CA验签报告证书）";
+        seal_now = "有效（本CA验签专用章）";
+    } else if (hall_stamp_wants_records(s)) {
         if (m->serial != NULL && strcmp(m->serial, s->signer_serial) == 0) {
             c = m->c;
         } else {
@@ -890,12 +902,17 @@ seal_status(struct hall_req *req)
             break;
     if (*c != '\0' || c - es_id > 64)
         return hall_msg(req, HALL_M_SIGN_SEAL_ID_BAD, "es_id");
-    e = hall_db_exec(req->cx, "sign_seal", HALL_STR(es_id));
-    if (e == NULL)
-        return hall_msg(req, HALL_M_BUSY, NULL);
     out = hall_val_obj(req->pool);
     o = hall_val_set_obj(req->pool, out, "seal");
     hall_val_set_str(req->pool, o, "es_id", es_id);
+    /* the 验签专用章 of the hall's reports: no row, the hall's own */
+    if (sign_report_es_id() != NULL && strcmp(es_id, sign_report_es_id()) == 0) {
+        hall_val_set_str(req->pool, o, "state", "valid");
+        return hall_resp_ok(req, out);
+    }
+    e = hall_db_exec(req->cx, "sign_seal", HALL_STR(es_id));
+    if (e == NULL)
+        return hall_msg(req, HALL_M_BUSY, NULL);
     if (hall_dbres_rows(e) == 0) {
         hall_val_set_str(req->pool, o, "state", "unknown");
         return hall_resp_ok(req, out);

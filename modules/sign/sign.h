@@ -9,12 +9,25 @@
 
 /*
  * The 验签报告 of the upload in fd (sign_report.c): made from rep and the
- * verdicts v (one per signature, as the page shows them), timestamped by
- * the hall's /tsa (tsa_url) and answered as application/pdf.  The upload
- * is not kept: the report is made in the request.
+ * verdicts v (one per signature, as the page shows them), signed with the
+ * hall's 验签专用章 (timestamped by the hall's /tsa, tsa_url; PAdES B-LT)
+ * and answered as application/pdf.  The upload is not kept: the report is
+ * made in the request.
  */
 int sign_report(struct hall_req *req, int fd, const char *filename,
                 const struct hall_stamp_report *rep, const struct hall_stamp_verdict *v,
                 const char *tsa_url);
+
+/* hall_pki_keys_conf without the CA's token (its PIN never read here) */
+int sign_report_keys_conf(const struct hall_conf *conf, char *err, size_t errlen);
+/* loads the report's signer before fork: report.crt, report.seseal, the
+ * key "report" of report_token; without them the report is answered 503
+ * (logged why) and the rest of the module works */
+int sign_report_init(const struct hall_conf *conf);
+/* 1 when s is signed by the hall's report certificate with its seal: the
+ * hall's own signer, known without a row of its records */
+int sign_report_signer(const struct hall_stamp_sig *s);
+/* the report seal's esID (GET /sign/seal-status), NULL when none */
+const char *sign_report_es_id(void);
 
 #endif

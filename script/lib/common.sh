@@ -657,6 +657,8 @@ write_conf() {
         say "pkcs11_token = hall"
         say "pkcs11_pin_file = $HALL_CRED/pkcs11.pin"
         say "pkcs11_softhsm_conf = $HALL_VAR/keys/softhsm2.conf"
+        # the 验签报告's own token (one key; the module sign's only PIN)
+        say "report_pin_file = $HALL_CRED/pkcs11-report.pin"
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
         say "demo_dir = $HALL_VAR/keys/demo"
@@ -714,6 +716,15 @@ demo_seal() {
         die "hall-demoseal make failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
+# report_key: the 验签报告's key in its own token, its certificate from the
+# ecc CA (VAR/keys/pki/report.crt) and its 验签专用章 (report.seseal),
+# made once and again when near their end (hall-pkitool report); the
+# module sign signs its reports with them (docs/modules/sign.md)
+report_key() {
+    "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$HALL_CONF" report >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-pkitool report failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
 # pki_ceremony_in DIR CONNINFO: the ceremony for a var-like DIR whose keys
 # (DIR/keys, from setup_var) are copied to other hosts afterwards, against
 # the database of CONNINFO (bench/multihost, bench/failover: run once after
@@ -730,9 +741,13 @@ pki_ceremony_in() {
         say "pkcs11_token = hall"
         say "pkcs11_pin_file = $dir-credentials/pkcs11.pin"
         say "pkcs11_softhsm_conf = $dir/keys/softhsm2.conf"
+        say "report_pin_file = $dir-credentials/pkcs11-report.pin"
     } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
     "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$dir/ceremony.log")"
+    # the 验签报告's key, certificate and seal, copied with the keys too
+    "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" report >>"$dir/ceremony.log" 2>&1 ||
+        die "hall-pkitool report failed: $(tail -n 1 "$dir/ceremony.log")"
 }
 
 # partners_regex: active partner codes as an nginx regex alternation.
@@ -1097,6 +1112,7 @@ start_all() {
     pki_ceremony
     stamp_sign
     demo_seal
+    report_key
     seed_staff
     start_sandbox
     start_modules

@@ -11,6 +11,9 @@
 #      PINS/pkcs11.pin      the token's user PIN (0600): hall.conf's pkcs11_pin_file
 #      PINS/pkcs11.so-pin   its security officer PIN (0600): re-initialising
 #                           or unblocking the token only; keep it offline
+#      the token "hall-report" and PINS/pkcs11-report.pin: the 验签报告's
+#                           token (report_token, report_pin_file), whose one
+#                           key hall-pkitool report makes (the same SO PIN)
 #    PINS is the folder of HALL_PKI_PASS_FILE (the credentials, outside
 #    var/: a copy of var/ alone does not unlock the token), KEYS without it
 #    The keys themselves (root, ecc, ecc-ocsp, audit, tsa) are made inside the
@@ -87,6 +90,14 @@ if ! softhsm2-util --show-slots 2>/dev/null | grep -q '^ *Label: *hall *$'; then
     # softhsm2-util takes the PINs as arguments only: this one moment
     softhsm2-util --init-token --free --label hall --pin "$(cat "$pins/pkcs11.pin")" \
         --so-pin "$(cat "$pins/pkcs11.so-pin")" >/dev/null
+fi
+# the 验签报告's token (report_token): one key, "report", made in it by
+# hall-pkitool report; its own PIN (report_pin_file), the one the module
+# sign holds, which opens no key of the CA
+newsecret "$pins/pkcs11-report.pin"
+if ! softhsm2-util --show-slots 2>/dev/null | grep -q '^ *Label: *hall-report *$'; then
+    softhsm2-util --init-token --free --label hall-report \
+        --pin "$(cat "$pins/pkcs11-report.pin")" --so-pin "$(cat "$pins/pkcs11.so-pin")" >/dev/null
 fi
 
 # ---- 2. the SM2 hierarchy

@@ -4,7 +4,7 @@
  * "验签报告"): a PDF stamped with a hall seal is verified on the 签名验证
  * page (有效), then the button beside 验证 downloads the report of the same
  * file: a PDF that names the seal's esID and the verdict, and that the
- * 签名验证 page in turn calls 有效 (its document timestamp).
+ * 签名验证 page in turn calls 有效 (its own stamp, the hall's 验签专用章).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');

@@ -3,9 +3,13 @@
  * 验签报告 (issue 53 §5; docs/modules/sign.md, "验签报告"): POST
  * /sign/verify?report=pdf through nginx answers the verdict as a PDF.
  * pdftotext reads in it the document's SHA-256, the signer's serial, the
- * seal's esID, the level and the verdict; the report carries a document
- * timestamp of the hall's /tsa, so that /sign/verify finds it 有效 and
- * openssl ts -verify accepts its token over the report's bytes; a stamped document changed
+ * seal's esID, the level and the verdict.  The report is itself a stamp
+ * of the hall: its 验签专用章 by the certificate "<ecc CA> 验签报告" the
+ * ecc CA issued (hall-pkitool report, its key in its own token),
+ * timestamped, PAdES B-LT; /sign/verify, hall-stamp verify and pdfsig
+ * (trusting the hall's root only) find it valid, and one byte changed
+ * makes it 文档已被修改.  The report's signer stamps nothing else: not
+ * 免费体验, not a certificate to log in with.  A stamped document changed
  * afterwards gets a report saying 文档已被修改 and what changed; bad input
  * gets /sign/verify's JSON refusals.
  */
@@ -15,9 +19,10 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { HALL } = require('./lib/client');
+const { HALL, Client } = require('./lib/client');
 const { fetchPki } = require('./lib/pki');
-const { makePdf, verifyPdf, hallSeals, stampWith, tmpdir } = require('./lib/stamp');
+const { makePdf, verifyPdf, tryStamp, hallSeals, stampWith, tmpdir, nssTrusting, pdfsig, HALL_STAMP } =
+    require('./lib/stamp');
 
 const dir = tmpdir();
 const f = (n) => path.join(dir, n);
@@ -110,38 +115,144 @@ test('report__hall_stamp__pdf_names_sha256_signer_seal_level_verdict', async () 
     assert.match(b.type, /^application\/pdf/);
 });
 
-test('report__itself__有效_by_sign_verify_and_openssl_ts', async () => {
+/* the report's signer as pki_dir/report.crt holds it (hall-pkitool report) */
+function reportCert() {
+    const dirOf = fs.readFileSync(process.env.HALL_CONF, 'utf8').match(/^pki_dir = (.*)$/m)[1];
+    const pem = fs.readFileSync(path.join(dirOf, 'report.crt'));
+    return { pem, x: new crypto.X509Certificate(pem), dir: dirOf };
+}
+
+/* openssl's words for the report's certificate */
+function certText() {
+    const r = spawnSync('openssl', ['x509', '-noout', '-text', '-in', path.join(reportCert().dir, 'report.crt')],
+        { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+}
+
+/* the report with one byte of what its stamp signed changed: the middle
+ * of the first /ByteRange (the report's drawing) */
+function oneByteChanged(pdf) {
+    const m = pdf.toString('latin1').match(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)/);
+    const bad = Buffer.from(pdf);
+    bad[Math.floor(Number(m[2]) / 2)] ^= 1;
+    return bad;
+}
+
+test('report__itself__the_halls_验签专用章_有效_B_LT_by_sign_verify', async () => {
     const r = await reportOf(signed);
     assert.equal(r.status, 200);
     const v = await verifyPdf(r.body);
     assert.equal(v.status, 200, v.text);
+    const { x } = reportCert();
+    assert.equal(v.body.result.count, 1, 'one signature: the report\'s stamp, no document timestamp');
     const [s] = v.body.result.stamps;
-    assert.equal(v.body.result.count, 1);
     assert.equal(s.state, '有效', JSON.stringify(s));
-    assert.equal(s.level, 'DTS');
+    assert.equal(s.is_stamp, true);
+    assert.equal(s.level, 'B-LT', JSON.stringify(s.evidence));
+    /* nothing said of it but where its revocation evidence came from: no
+     * 本系统未登记该签章人证书 / 该印章, no widget over text */
+    assert.ok(s.notes.length <= 1, JSON.stringify(s.notes));
+    for (const n of s.notes)
+        assert.match(n, /^依据文件内嵌的吊销信息（CRL，.*）：签章时签章人证书未被吊销/);
+    assert.equal(s.evidence.source, 'CRL', JSON.stringify(s.evidence));
+    assert.equal(s.evidence.embedded, true);
     assert.match(s.signing_time, /^\d{4}-/);
-    /* openssl, apart from the hall's verifier: the token's imprint is the
-     * SHA-256 of the report's /ByteRange and it chains to the hall's root */
-    const t = r.body.toString('latin1');
-    const m = t.slice(t.lastIndexOf('/ByteRange')).match(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/);
-    const [a, l1, c, l2] = m.slice(1).map(Number);
-    const digest = crypto.createHash('sha256')
-        .update(r.body.subarray(a, a + l1)).update(r.body.subarray(c, c + l2)).digest('hex');
-    const tok = Buffer.from(t.slice(a + l1 + 1, c - 1), 'hex');
-    assert.equal(tok[0], 0x30);
-    const n = tok[1] & 0x80 ? 2 + (tok[1] & 0x7f) : 2;
-    const len = tok[1] & 0x80 ? tok.subarray(2, n).reduce((x, y) => x * 256 + y, 0) : tok[1];
-    fs.writeFileSync(f('token.der'), tok.subarray(0, n + len));
-    const o = spawnSync('openssl', ['ts', '-verify', '-digest', digest, '-in', f('token.der'), '-token_in',
-        '-CAfile', f('root.crt')], { encoding: 'utf8' });
-    assert.match(`${o.stdout}${o.stderr}`, /Verification: OK/);
+    assert.match(s.signer.subject, /CN=Hall Demo ECC CA 验签报告/);
+    assert.equal(s.signer.serial, x.serialNumber.replace(/^0+/, ''));
+    assert.match(s.signer.issuer, /CN=Hall Demo ECC CA/);
+    assert.equal(s.seal.name, '验签专用章');
+    assert.match(s.seal.es_id, /^REPORT[0-9A-F]+$/);
+    for (const [k, c] of Object.entries(s.checks))
+        assert.equal(c, 'pass', `${k}: ${JSON.stringify(s.checks)}`);
+    assert.equal(s.signer_state.now, '有效（本CA验签报告证书）');
+    assert.equal(s.seal_state.state, 'valid');
+    /* its certificate: a document signer of the ecc CA, nothing more */
+    const text = certText();
+    assert.match(text, /Digital Signature, Non Repudiation/);
+    assert.doesNotMatch(text, /TLS Web Client|Certificate Sign|CA:TRUE|OCSP - URI/);
+    assert.ok(x.checkIssued(new crypto.X509Certificate(fs.readFileSync(f('ecc.crt')))));
+    /* the text says who signed it */
+    assert.match(textOf(r.body, 'signed.pdf'), /以验签专用章签署/);
+
     /* one byte of the report changed: the verifier says so */
-    const bad = Buffer.from(r.body);
-    const at = bad.indexOf('验签报告') > 0 ? bad.indexOf('验签报告') : 200;
-    bad[at] ^= 1;
-    const w = await verifyPdf(bad);
+    const w = await verifyPdf(oneByteChanged(r.body));
     assert.equal(w.status, 200, w.text);
     assert.equal(w.body.result.stamps[0].state, '文档已被修改');
+});
+
+test('report__itself__有效_by_hall_stamp_verify_and_pdfsig_trusting_the_root', async () => {
+    const r = await reportOf(signed);
+    assert.equal(r.status, 200);
+    fs.writeFileSync(f('report.pdf'), r.body);
+    /* hall-stamp verify, as a recipient runs it: the hall's roots, its
+     * status asked of the hall the certificate names */
+    const t = spawnSync(HALL_STAMP, ['verify', '--root', f('root.crt'), '--root', f('sm2-root.crt'),
+        '--ca', f('sm2.crt'), f('report.pdf')], { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+    assert.equal(t.status, 0, `${t.stdout}${t.stderr}`);
+    assert.match(t.stdout, /签章1：有效/, t.stdout);
+    assert.doesNotMatch(t.stdout, /未核验/, 'the seal maker\'s signature checked');
+    assert.match(t.stdout, /验签专用章/);
+    assert.match(t.stdout, /Hall Demo ECC CA 验签报告/);
+    assert.doesNotMatch(t.stdout, /未登记|未能查询/, t.stdout);
+    /* openssl, apart from both: the CMS over the report's /ByteRange
+     * verifies and chains to the hall's root */
+    const t2 = r.body.toString('latin1');
+    const m = t2.match(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/);
+    const [a, l1, c, l2] = m.slice(1).map(Number);
+    fs.writeFileSync(f('signed.bin'), Buffer.concat([r.body.subarray(a, a + l1), r.body.subarray(c, c + l2)]));
+    const cms = Buffer.from(t2.slice(a + l1 + 1, c - 1), 'hex');
+    const n = cms[1] & 0x80 ? 2 + (cms[1] & 0x7f) : 2;
+    const len = cms[1] & 0x80 ? cms.subarray(2, n).reduce((x, y) => x * 256 + y, 0) : cms[1];
+    fs.writeFileSync(f('sig.der'), cms.subarray(0, n + len));
+    const o = spawnSync('openssl', ['cms', '-verify', '-inform', 'DER', '-in', f('sig.der'), '-binary',
+        '-content', f('signed.bin'), '-CAfile', f('root.crt'), '-certfile', f('ecc.crt'), '-purpose', 'any',
+        '-out', '/dev/null'], { encoding: 'utf8' });
+    assert.match(`${o.stdout}${o.stderr}`, /CMS Verification successful/);
+    /* poppler (NSS) trusting the hall's root alone */
+    const out = pdfsig(nssTrusting(f('root.crt')), f('report.pdf'));
+    assert.match(out, /Signature Validation: Signature is Valid/, out);
+    assert.match(out, /Certificate Validation: Certificate is Trusted/, out);
+    assert.match(out, /Hall Demo ECC CA 验签报告/, out);
+    /* a byte changed: pdfsig sees it too */
+    fs.writeFileSync(f('bad.pdf'), oneByteChanged(r.body));
+    assert.doesNotMatch(pdfsig(nssTrusting(f('root.crt')), f('bad.pdf')), /Signature is Valid/);
+});
+
+test('report__signer__stamps_nothing_else_and_lives_in_its_own_token', async () => {
+    const { x, dir: pki } = reportCert();
+    const serial = x.serialNumber.replace(/^0+/, '');
+    /* 免费体验, the one endpoint that stamps with a key of the hall's:
+     * the demo signer, never the report's */
+    const c = new Client();
+    const t = await tryStamp(c, makePdf({ text: 'try me' }));
+    assert.equal(t.status, 200, t.text);
+    const v = await verifyPdf(t.body);
+    assert.equal(v.body.result.stamps[0].demo, true);
+    assert.notEqual(v.body.result.stamps[0].signer.serial, serial);
+    /* the report's certificate logs in nowhere and issues nothing */
+    assert.equal(x.ca, false);
+    assert.deepEqual([...x.keyUsage].sort(), ['1.3.6.1.5.5.7.3.36', '1.3.6.1.5.5.7.3.4']);
+    assert.match(certText(), /E-mail Protection, 1\.3\.6\.1\.5\.5\.7\.3\.36|1\.3\.6\.1\.5\.5\.7\.3\.36, E-mail Protection|Document Signing/);
+    /* its key is in the token report_token names, opened with a PIN of its
+     * own (the module sign's only one), not the CA token's */
+    const conf = fs.readFileSync(process.env.HALL_CONF, 'utf8');
+    const get = (k) => conf.match(new RegExp(`^${k} = (.*)$`, 'm'))[1];
+    assert.notEqual(fs.readFileSync(get('pkcs11_pin_file'), 'utf8').trim(),
+        fs.readFileSync(get('report_pin_file'), 'utf8').trim());
+    assert.ok(fs.existsSync(path.join(pki, 'report.seseal')));
+    assert.ok(!fs.existsSync(path.join(pki, 'report.key')), 'no key file: the key is in its token');
+});
+
+test('report__pkitool_report_again__as_at_a_restart_keeps_key_certificate_and_seal', () => {
+    const { dir: pki } = reportCert();
+    const before = ['report.crt', 'report.seseal'].map((n) => fs.readFileSync(path.join(pki, n)));
+    const r = spawnSync(path.join(__dirname, '..', '..', 'tools', 'pkitool', 'hall-pkitool'),
+        ['-c', process.env.HALL_CONF, 'report'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /key kept in token "hall-report"; .*report\.crt kept/);
+    ['report.crt', 'report.seseal'].forEach((n, i) =>
+        assert.ok(fs.readFileSync(path.join(pki, n)).equals(before[i]), `${n} unchanged`));
 });
 
 test('report__document_changed_after_stamp__says_文档已被修改_and_the_change', async () => {

@@ -186,7 +186,7 @@ test('secrets_at_rest__a_copy_of_var_alone_decrypts_no_pii_and_unlocks_no_token'
     }
     /* the token's PINs: in the credentials, in no file of var/ */
     const pins = [];
-    for (const n of ['pkcs11.pin', 'pkcs11.so-pin']) {
+    for (const n of ['pkcs11.pin', 'pkcs11.so-pin', 'pkcs11-report.pin']) {
         const f = path.join(CRED, n);
         assert.ok(fs.existsSync(f), `${n} in the credentials (${CRED})`);
         assert.equal(fs.statSync(f).mode & 0o777, 0o600, n);

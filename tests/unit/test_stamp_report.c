@@ -33,6 +33,7 @@ report__two_stamps_one_modified__verdict_words_kept_and_listed(void **state)
     struct hall_stamp_verdict v[2];
     struct hall_stamp_report rep;
     struct hall_stamp_report_doc d;
+    struct hall_stamp_report_spot spot = {0, 0, 0};
     unsigned char *pdf;
     size_t len = 0;
 
@@ -87,10 +88,14 @@ report__two_stamps_one_modified__verdict_words_kept_and_listed(void **state)
     assert_true(has_line(&d, "共 2 个签章，1 个有效", 1));
     assert_true(has_line(&d, "签章2：文档已被修改——签章后文档被修改：第1页的内容被修改", 1));
 
-    pdf = hall_stamp_report_pdf(pool, &d, &len);
+    pdf = hall_stamp_report_pdf(pool, &d, &spot, &len);
     assert_non_null(pdf);
     assert_true(len > 1000);
     assert_memory_equal(pdf, "%PDF-", 5);
+    /* the report's own seal: a blank band on the page, inside it */
+    assert_true(spot.page >= 1);
+    assert_true(spot.x_mm > HALL_SEAL_MM / 2.0 && spot.x_mm < 210 - HALL_SEAL_MM / 2.0);
+    assert_true(spot.y_mm > HALL_SEAL_MM / 2.0 && spot.y_mm < 297 - HALL_SEAL_MM / 2.0);
     print_message("report: %zu bytes\n", len);
     hall_pool_destroy(pool);
 }

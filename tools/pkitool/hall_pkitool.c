@@ -16,6 +16,11 @@
  *                                           fingerprints printed, audited
  *                                           (core/pki/ceremony.c; exit 0 also
  *                                           when it was there already)
+ *   hall-pkitool -c CONF report             the 验签报告's signer: its key made in
+ *                                           its own token (report_token), its
+ *                                           certificate from the ecc CA and its
+ *                                           验签专用章 in pki_dir, kept while valid
+ *                                           (pkitool_report.c)
  *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
  *                                           over (Beijing days ended more than
  *                                           SECS ago, default 300) and not sealed
@@ -71,6 +76,7 @@
 #include <openssl/x509.h>
 
 #include "hall.h"
+#include "pkitool.h"
 
 static const struct hall_stmt tool_stmts[] = {
     {NULL, NULL, 0},
@@ -415,6 +421,7 @@ usage(void)
                     "       hall-pkitool -c CONF reminders\n"
                     "       hall-pkitool -c CONF custody [DAYS]\n"
                     "       hall-pkitool -c CONF ceremony\n"
+                    "       hall-pkitool -c CONF report\n"
                     "       hall-pkitool -c CONF audit-seal [SECONDS]\n"
                     "       hall-pkitool -c CONF audit-mark\n"
                     "       hall-pkitool -c CONF codesign FILE...\n"
@@ -445,6 +452,20 @@ main(int argc, char **argv)
             return 2;
         }
         rc = rotate_pass(&app.conf, argc - optind == 2 ? argv[optind + 1] : NULL);
+        hall_conf_free(&app.conf);
+        return rc;
+    }
+    if (strcmp(cmd, "report") == 0) {
+        /* the two tokens in turn, no database */
+        struct hall_pool *pool;
+
+        if (argc - optind != 1) {
+            usage();
+            return 2;
+        }
+        pool = hall_pool_create(64 * 1024);
+        rc = pkitool_report(pool, &app.conf);
+        hall_pool_destroy(pool);
         hall_conf_free(&app.conf);
         return rc;
     }

@@ -1,0 +1,13 @@
+/*
+ * hall-pkitool's parts besides hall_pkitool.c.
+ */
+#ifndef HALL_TOOL_PKITOOL_H
+#define HALL_TOOL_PKITOOL_H
+
+#include "hall.h"
+
+/* hall-pkitool report (pkitool_report.c): the 验签报告's key in its own
+ * token, its certificate from the ecc CA and its seal; the exit status */
+int pkitool_report(struct hall_pool *pool, const struct hall_conf *conf);
+
+#endif
