@@ -8,6 +8,15 @@
  * keyword's box that poppler's pdftotext -bbox gives; the stamp is valid to
  * hall-stamp verify.  A keyword the document lacks is refused naming the
  * pages searched, and nothing is filled in.
+ *
+ * Then the files Microsoft Word saved as PDF (tests/data/pdf/corpus/
+ * README.md names their sources): Word 2016's DengXian subset, and a
+ * contract's signature block a PDF editor cropped (its /CropBox a small part
+ * of its A4 /MediaBox; 中国饮料有限公司 in a font whose ToUnicode map is
+ * written with begincidrange).  The keyword pdf.js finds fills the form
+ * with mm from the media box's corner, as --x and --y are measured; the
+ * seal shows centred on the keyword where a viewer shows it (pdftoppm
+ * -cropbox), 有效 at POST /sign/verify, and pdfsig accepts the file.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -16,12 +25,13 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { HALL } = require('../integ/lib/client');
 const { tmpdir, fetchPki } = require('../integ/lib/pki');
-const { keywordBoxes, turned, redSeals, assertCentred } = require('../integ/lib/keyword');
+const { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred } = require('../integ/lib/keyword');
 const { launchChromium } = require('./lib/browser');
-const { producedSeal, toolVerify } = require('./lib/stamp');
+const { producedSeal, toolVerify, hallVerify } = require('./lib/stamp');
 
 const SKIP = !process.env.HALL_URL;
 const CONTRACT = path.join(__dirname, '..', 'data', 'pdf', 'libreoffice-contract.pdf');
+const CORPUS = path.join(__dirname, '..', 'data', 'pdf', 'corpus');
 let browser, holder, dir;
 
 before(async () => {
@@ -34,6 +44,11 @@ before(async () => {
     fs.writeFileSync(path.join(dir, 'medium.p12'), holder.p12);
     assert.equal(spawnSync('qpdf', ['--rotate=+90:3', CONTRACT, path.join(dir, 'turned.pdf')]).status, 0);
     await fetchPki(dir);
+    const nss = `sql:${path.join(dir, 'nss')}`;
+    fs.mkdirSync(path.join(dir, 'nss'));
+    assert.equal(spawnSync('certutil', ['-N', '-d', nss, '--empty-password']).status, 0);
+    assert.equal(spawnSync('certutil', ['-A', '-d', nss, '-n', 'hall-root', '-t', 'CT,C,C', '-i',
+        path.join(dir, 'root.crt')]).status, 0);
 });
 
 after(async () => {
@@ -96,3 +111,39 @@ test('按关键字定位: a keyword not in the document is refused naming the pa
     assert.equal(await page.locator('#stamp-x').inputValue(), '');
     await context.close();
 });
+
+for (const [name, kw] of [['word2016-dengxian.pdf', '文字'], ['word-contract.pdf', '盖章'], ['word-contract.pdf', '中国饮料']]) {
+    test(`按关键字定位 on a PDF Word saved (${name}): ${kw} found, the seal shown centred on it, 有效, pdfsig valid`,
+        { skip: SKIP }, async () => {
+            const input = path.join(CORPUS, name);
+            const { context, page } = await openPage(input);
+            await page.locator('#stamp-keyword').fill(kw);
+            await page.locator('#stamp-find').click();
+            await page.waitForFunction(() => document.getElementById('stamp-x').value !== '');
+            assert.equal(await page.locator('#stamp-page').inputValue(), '1');
+            const want = keywordBoxes(input, 1, kw);
+            assert.equal(want.length, 1);
+            const x = Number(await page.locator('#stamp-x').inputValue());
+            const y = Number(await page.locator('#stamp-y').inputValue());
+            assert.ok(Math.abs(x - want[0].x) < 1.5 && Math.abs(y - want[0].y) < 1.5,
+                `form ${x},${y} mm, keyword at ${want[0].x.toFixed(1)},${want[0].y.toFixed(1)} mm`);
+            /* 25 mm below the word, so the whole seal shows on the page */
+            await page.locator('#stamp-y').fill((y + 25).toFixed(1));
+            await page.locator('#stamp-go').click();
+            await page.locator('#stamp-done').waitFor({ timeout: 60000 });
+            const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#stamp-download').click()]);
+            const out = path.join(dir, `web-kw-${kw}-${name}`);
+            fs.writeFileSync(out, fs.readFileSync(await dl.path()));
+            await context.close();
+            const at = asShown(want[0], 0, pageBoxes(input, 1));
+            const seals = redSeals(dir, out, 1, true);
+            assert.equal(seals.length, 1, 'one seal where a viewer shows the page');
+            assertCentred(seals[0], { x: at.x, y: at.y + 25 }, `在线盖章, ${name} ${kw}`);
+            const h = await hallVerify(fs.readFileSync(out));
+            assert.equal(h.stamps.length, 1);
+            assert.equal(h.stamps[0].state, '有效', JSON.stringify(h.stamps));
+            const sig = spawnSync('pdfsig', ['-nssdir', `sql:${path.join(dir, 'nss')}`, '-no-ocsp', out], { encoding: 'utf8' });
+            assert.match(sig.stdout, /Signature #1:[^]*Signature is Valid/, sig.stdout + sig.stderr);
+            assert.doesNotMatch(sig.stdout, /Signature #2/);
+        });
+}

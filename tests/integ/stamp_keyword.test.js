@@ -9,6 +9,16 @@
  * pdftoppm's red pixels at 72 dpi against the keyword's box that
  * pdftotext -bbox gives (on the unturned page, turned here by arithmetic).
  * The stamped files are valid to pdfsig and hall-stamp verify.
+ *
+ * Then two files Microsoft Word saved as PDF (tests/data/pdf/corpus/README.md
+ * names their sources): word2016-dengxian.pdf as Word 2016 wrote it (a
+ * DengXian subset, Identity-H, with ToUnicode), and word-contract.pdf, a
+ * contract's signature block (甲方：中国饮料有限公司（盖章）, 宋体 subsets)
+ * that a PDF editor cut down to the block: its /CropBox is a small part of
+ * its A4 /MediaBox, and the font that shows 中国饮料有限公司 has a ToUnicode
+ * map written with begincidrange (poppler warns, and finds the text).  The
+ * seal must be centred on the keyword as a viewer shows the page (pdftoppm
+ * -cropbox), upright or turned.
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -18,11 +28,13 @@ const { spawnSync } = require('node:child_process');
 const { HALL } = require('./lib/client');
 const { tmpdir, fetchPki } = require('./lib/pki');
 const { producedSeal } = require('./lib/stamp');
-const { keywordBoxes, turned, redSeals, assertCentred } = require('./lib/keyword');
+const { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred } = require('./lib/keyword');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
 const TOOL = path.join(ROOT, 'tools/stamp/hall-stamp');
 const CONTRACT = path.join(ROOT, 'tests/data/pdf/libreoffice-contract.pdf');
+const WORD = path.join(ROOT, 'tests/data/pdf/corpus/word-contract.pdf');
+const WORD2016 = path.join(ROOT, 'tests/data/pdf/corpus/word2016-dengxian.pdf');
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 let pin = '';
@@ -58,8 +70,11 @@ before(async () => {
     assert.equal(run('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']).status, 0);
     assert.equal(run('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'hall-root', '-t', 'CT,C,C',
         '-i', f('root.crt')]).status, 0);
-    for (const r of [90, 180, 270])
+    for (const r of [90, 180, 270]) {
         assert.equal(run('qpdf', [`--rotate=+${r}:3`, CONTRACT, f(`turned-${r}.pdf`)]).status, 0);
+        /* qpdf warns (exit 3) of the editor's ToUnicode map; the page is turned */
+        assert.notEqual(run('qpdf', [`--rotate=+${r}:1`, WORD, f(`word-turned-${r}.pdf`)]).status, 2);
+    }
 });
 
 test('keyword__libreoffice_cjk_subset__seal_centred_on_each_match_with_offset__valid', () => {
@@ -135,5 +150,48 @@ for (const rot of [90, 180, 270]) {
         } else {
             assert.equal(r.status, 0, `x ${wide} mm is on a landscape page: ${r.stderr}`);
         }
+    });
+}
+
+/* hall-stamp sign --keyword on a file Word wrote: one seal, centred (dx, dy
+ * mm from the keyword) where a viewer shows the keyword on the page turned
+ * by rot; valid to pdfsig and hall-stamp verify */
+function wordStamped(input, orig, kw, rot, dx, dy, name) {
+    const out = f(`${name}.pdf`);
+    const r = sign(input, out, ['--keyword', kw, '--keyword-offset', `${dx},${dy}`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /已盖章：.*第1页/);
+    const want = keywordBoxes(orig, 1, kw);
+    assert.equal(want.length, 1, `${kw} once in ${orig}`);
+    const at = asShown(want[0], rot, pageBoxes(orig, 1));
+    const seals = redSeals(dir, out, 1, true);
+    assert.equal(seals.length, 1, `${name}: one seal shown`);
+    assertCentred(seals[0], { x: at.x + dx, y: at.y + dy }, `${name}: ${kw}`);
+    pdfsigValid(out, 1);
+    verifyValid(out);
+}
+
+test('keyword__word2016_dengxian_subset__seal_centred_on_the_word__valid', () => {
+    /* 我是文字, a DengXian subset (CID TrueType, Identity-H) */
+    wordStamped(WORD2016, WORD2016, '文字', 0, 0, 25, 'word2016');
+});
+
+test('keyword__word_contract_cropped_page__seal_centred_on_盖章_as_shown__valid', () => {
+    /* poppler measures the keyword from the crop box's corner; the seal
+     * used to land that far (25.5 mm left, 5 mm up) from the word */
+    const b = pageBoxes(WORD, 1);
+    assert.ok(b.crop[0] - b.media[0] > 70 && b.media[3] - b.crop[3] > 10, `a cropped page: ${JSON.stringify(b)}`);
+    wordStamped(WORD, WORD, '盖章', 0, 0, 25, 'word-gaizhang');
+});
+
+test('keyword__word_contract_tounicode_with_begincidrange__found_and_centred', () => {
+    /* 中国饮料有限公司 is shown in the font whose ToUnicode map the editor
+     * wrote with begincidrange */
+    wordStamped(WORD, WORD, '中国饮料', 0, 0, 25, 'word-cidrange');
+});
+
+for (const [rot, dx, dy] of [[90, -15, 0], [180, 0, -15], [270, 15, 0]]) {
+    test(`keyword__word_contract_cropped_and_turned_${rot}__seal_centred_as_shown`, () => {
+        wordStamped(f(`word-turned-${rot}.pdf`), WORD, '盖章', rot, dx, dy, `word-turned-${rot}-kw`);
     });
 }

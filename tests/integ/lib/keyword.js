@@ -3,7 +3,9 @@
  * Where a seal put by keyword should be and where it is (tests/integ/
  * stamp_keyword.test.js, tests/e2e/stamp_keyword.test.js): the keyword's
  * box from poppler's pdftotext -bbox, a point turned as /Rotate shows it,
- * and the red seals pdftoppm draws, in mm from the page's top-left.
+ * and the red seals pdftoppm draws, in mm from the page's top-left; for a
+ * page cropped to less than its media, the same as a viewer shows the page
+ * (its /CropBox).
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -46,11 +48,37 @@ function turned(p, r) {
     return p;
 }
 
-/* the red blobs of the page at 72 dpi (pdftoppm shows the page turned):
- * their pixel boxes, red pixels grouped by columns with a gap between */
-function redSeals(dir, file, page) {
-    const base = path.join(dir, `red-${path.basename(file, '.pdf')}-${page}`);
-    const r = run('pdftoppm', ['-r', '72', '-f', String(page), '-l', String(page), '-singlefile', file, base]);
+/* page `page`'s /MediaBox and /CropBox, points [llx lly urx ury], as
+ * pdfinfo -box reads them (the crop box cut to the media box) */
+function pageBoxes(file, page) {
+    const r = run('pdfinfo', ['-box', '-f', String(page), '-l', String(page), file]);
+    assert.equal(r.status, 0, r.stderr);
+    const box = (name) => {
+        const m = new RegExp(`Page\\s+${page} ${name}:\\s+([-\\d.]+)\\s+([-\\d.]+)\\s+([-\\d.]+)\\s+([-\\d.]+)`).exec(r.stdout);
+        assert.ok(m, r.stdout);
+        return m.slice(1, 5).map(Number);
+    };
+    return { media: box('MediaBox'), crop: box('CropBox') };
+}
+
+/* a point of keywordBoxes (mm from the top-left of the unturned media box)
+ * as a viewer shows it: mm from the top-left of the crop box, the page
+ * turned by /Rotate r (boxes: pageBoxes of the unturned file) */
+function asShown(p, r, boxes) {
+    const [, , , mt] = boxes.media, [l, b, rr, t] = boxes.crop;
+    const ux = boxes.media[0] + p.x * PT, uy = mt - p.y * PT;
+    const [dx, dy] = { 90: [uy - b, ux - l], 180: [rr - ux, uy - b], 270: [t - uy, rr - ux] }[r]
+        || [ux - l, t - uy];
+    return { x: dx / PT, y: dy / PT };
+}
+
+/* the red blobs of the page at 72 dpi (pdftoppm shows the page turned;
+ * crop: only its /CropBox, as a viewer shows it): their pixel boxes, red
+ * pixels grouped by columns with a gap between */
+function redSeals(dir, file, page, crop = false) {
+    const base = path.join(dir, `red-${path.basename(file, '.pdf')}-${page}${crop ? '-crop' : ''}`);
+    const r = run('pdftoppm', ['-r', '72', ...(crop ? ['-cropbox'] : []), '-f', String(page), '-l', String(page),
+        '-singlefile', file, base]);
     assert.equal(r.status, 0, r.stderr);
     const ppm = fs.readFileSync(`${base}.ppm`);
     const head = ppm.toString('latin1', 0, 20).match(/^P6\s+(\d+)\s+(\d+)\s+255\s/);
@@ -92,4 +120,4 @@ function assertCentred(blob, want, what) {
         `${what}: seal centred at ${blob.cx.toFixed(1)},${blob.cy.toFixed(1)} mm, keyword at ${want.x.toFixed(1)},${want.y.toFixed(1)} mm`);
 }
 
-module.exports = { keywordBoxes, turned, redSeals, assertCentred };
+module.exports = { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred };

@@ -43,7 +43,10 @@ function mediaBox(file) {
 /* qpdf --check's complaints, the file's name taken out */
 function qpdfCheck(file) {
     const r = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
+    /* not its all-clear ("No syntax or stream encoding errors found; the
+     * file may still contain errors that qpdf cannot detect") */
     const lines = (r.stdout + r.stderr).split('\n').filter((l) => /WARNING|ERROR|error/i.test(l))
+        .filter((l) => !/^No syntax or stream encoding errors found|^errors that qpdf cannot detect/.test(l))
         .map((l) => l.split(file).join('FILE'));
     return { status: r.status, lines };
 }
@@ -88,7 +91,11 @@ function assertSamePages(dir, label, input, stamped) {
             assert.ok(inside > 0, `${label}: the seal drawn in its box`);
     }
     const ci = qpdfCheck(input), co = qpdfCheck(out);
-    assert.equal(co.status, ci.status, `${label}: qpdf --check ${co.lines.join('; ')}`);
+    /* the same status, or warnings (3) gone: a linearized input's hint
+     * tables are no longer checked once an update follows them (the Word
+     * contract's editor wrote wrong ones) */
+    assert.ok(co.status === ci.status || (ci.status === 3 && co.status === 0),
+        `${label}: qpdf --check ${co.status} after ${ci.status}: ${co.lines.join('; ')}`);
     assert.deepEqual(co.lines.filter((l) => !ci.lines.includes(l)), [], `${label}: qpdf --check found more`);
 }
 
