@@ -102,7 +102,8 @@ png_chunk(FILE *f, const char *type, const unsigned char *d, uint32_t n)
     crc = crc32(crc, d, n);
     fwrite(be, 1, 4, f);
     fwrite(type, 1, 4, f);
-    fwrite(d, 1, n, f);
+    if (n > 0) /* IEND has no data: fwrite's pointer may not be NULL */
+        fwrite(d, 1, n, f);
     be[0] = crc >> 24;
     be[1] = crc >> 16;
     be[2] = crc >> 8;
