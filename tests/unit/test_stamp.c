@@ -99,7 +99,8 @@ png_chunk(FILE *f, const char *type, const unsigned char *d, uint32_t n)
     unsigned char be[4] = {n >> 24, n >> 16, n >> 8, n};
     uLong crc = crc32(0, (const Bytef *)type, 4);
 
-    crc = crc32(crc, d, n);
+    if (n > 0) /* crc32 of a NULL buffer is its initial value, not crc */
+        crc = crc32(crc, d, n);
     fwrite(be, 1, 4, f);
     fwrite(type, 1, 4, f);
     if (n > 0) /* IEND has no data: fwrite's pointer may not be NULL */
