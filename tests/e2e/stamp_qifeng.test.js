@@ -4,7 +4,7 @@
  * "在线盖章", docs/internals/stamp.md §1c) in headless Chromium through
  * nginx, with seals the hall made (tests/integ/lib/stamp.js producedSeal):
  *   - 加盖骑缝章 ticked on a 5-page PDF, no place given: the preview draws
- *     each page with its slice; a one-page range is refused in the page;
+ *     each page with its slice (axe finds nothing); a one-page range is refused in the page;
  *     the stamp is one signature whose five widgets are the field's /Kids,
  *     the same objects hall-stamp sign --qifeng writes for the same input;
  *     pdftoppm shows a slice at every page's right edge, the slices
@@ -24,6 +24,7 @@ const { HALL } = require('../integ/lib/client');
 const { tmpdir, fetchPki } = require('../integ/lib/pki');
 const { producedSeal } = require('../integ/lib/stamp');
 const { launchChromium } = require('./lib/browser');
+const a11y = require('./lib/a11y');
 const { tablePdf, hallVerify, toolVerify, hallStamp, updateStructure } = require('./lib/stamp');
 
 const SKIP = !process.env.HALL_URL;
@@ -57,6 +58,7 @@ after(async () => {
 async function openPage(input, d = dir, p = pin) {
     const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
     const page = await context.newPage();
+    a11y.track(page);
     await page.goto(`${HALL}/seal/stamp`);
     await page.locator('#stamp-pdf').setInputFiles(input);
     await page.locator('#stamp-pages').filter({ hasText: /共 \d+ 页/ }).waitFor();
@@ -135,17 +137,20 @@ test('骑缝章 in the browser: five pages, right edge, one signature of five sl
             return { n, minX, w: c.width };
         });
         assert.ok(edgeRed.n > 20 && edgeRed.minX > edgeRed.w * 0.9, `preview of page 1: ${JSON.stringify(edgeRed)}`);
+        await a11y.check(page, '在线盖章, 骑缝章 preview');
 
         /* one page is no 骑缝章: refused in the page, nothing made */
         await page.locator('#stamp-qifeng-pages').fill('3');
         await page.locator('#stamp-go').click();
         await page.locator('#err-qifeng').filter({ hasText: '骑缝章至少要跨两页（所选页码只有第3页）' }).waitFor();
         assert.equal(await page.locator('#stamp-done').isHidden(), true);
+        await a11y.check(page, '在线盖章, 骑缝章 of one page refused');
         await page.locator('#stamp-qifeng-pages').fill('');
         await page.locator('#stamp-qifeng-pages').dispatchEvent('change');
 
         const out = await stamped(page, 'web-qf.pdf');
         assert.match(await page.locator('#stamp-status').textContent(), /盖章完成（含骑缝章）/);
+        a11y.assertAllChecked(page);
         await context.close();
 
         /* one signature, its field's /Kids five widgets on the right edge */
