@@ -52,7 +52,8 @@ const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin:
     place: 'stamp-x', qifeng: 'stamp-qifeng-pages', tsa: 'stamp-go', lta: 'stamp-lta' };
 
 const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
-    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null, files: [], zipUrl: null };
+    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null, files: [], zipUrl: null,
+    qfGen: 0 /* the latest 骑缝章 preview */ };
 
 function clearErrors() {
     for (const f of FIELDS)
@@ -300,6 +301,8 @@ async function qifengOptions() {
 /* each chosen page small with its slice on the edge, as it will be stamped */
 async function qifengPreview() {
     const box = $('stamp-qifeng-preview');
+    const gen = ++st.qfGen;
+    delete box.dataset.ready; /* set when this preview is drawn whole */
     $('err-qifeng').textContent = '';
     $('stamp-qifeng-opts').hidden = !$('stamp-qifeng').checked;
     if (!$('stamp-qifeng').checked || !st.pdfInfo || !st.pdfjs || !st.seal) {
@@ -312,6 +315,8 @@ async function qifengPreview() {
         const plan = L.qifengPlan(st.pdfInfo, { ...q, seal: st.seal });
         box.hidden = false;
         await Q.drawPreview(box, plan, st.pdfjs, st.sealUrl);
+        if (gen === st.qfGen)
+            box.dataset.ready = String(plan.n);
     } catch (e) {
         box.hidden = true;
         if (isFieldError(e))

@@ -121,7 +121,7 @@ test('骑缝章 in the browser: five pages, right edge, one signature of five sl
         const { context, page } = await openPage(file('five.pdf'));
         await page.locator('#stamp-qifeng').check();
         /* the preview: each page with its slice */
-        await page.locator('#stamp-qifeng-preview figure').nth(4).waitFor();
+        await page.locator('#stamp-qifeng-preview[data-ready="5"]').waitFor();
         assert.equal(await page.locator('#stamp-qifeng-preview figure').count(), 5);
         assert.equal(await page.locator('#stamp-qifeng-preview canvas').nth(2).getAttribute('aria-label'),
             '第3页，骑缝章的第3条（共5条）');
@@ -207,7 +207,7 @@ test('骑缝章 in the browser on turned pages (90, 270 degrees), pages 2-4, wit
         await page.locator('#stamp-qifeng').check();
         await page.locator('#stamp-qifeng-pages').fill('2-4');
         await page.locator('#stamp-qifeng-pages').dispatchEvent('change');
-        await page.locator('#stamp-qifeng-preview figure').nth(2).waitFor();
+        await page.locator('#stamp-qifeng-preview[data-ready="3"]').waitFor();
         assert.equal(await page.locator('#stamp-qifeng-preview figure').count(), 3);
         /* the preview of the turned page 3: its slice at the right edge as shown */
         const prev = await page.evaluate(() => {
@@ -263,7 +263,7 @@ test('骑缝章 in the browser with an SM2 seal: a GB/T 38540 SES_Signature over
     const { context, page } = await openPage(file('five.pdf'), sm2Dir, sm2Pin);
     await page.locator('#stamp-qifeng').check();
     await page.locator('#stamp-qifeng-edge').selectOption('left');
-    await page.locator('#stamp-qifeng-preview figure').nth(4).waitFor();
+    await page.locator('#stamp-qifeng-preview[data-ready="5"]').waitFor();
     const out = await stamped(page, 'web-sm2-qf.pdf');
     await context.close();
     assert.match(out.toString('latin1'), /\/SubFilter \/GBT38540\.SES_Signature/);
