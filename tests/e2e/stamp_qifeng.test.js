@@ -4,7 +4,8 @@
  * "在线盖章", docs/internals/stamp.md §1c) in headless Chromium through
  * nginx, with seals the hall made (tests/integ/lib/stamp.js producedSeal):
  *   - 加盖骑缝章 ticked on a 5-page PDF, no place given: the preview draws
- *     each page with its slice (axe finds nothing); a one-page range is refused in the page;
+ *     each page with its slice (axe finds nothing); a range of one page,
+ *     beyond the document or not a range is refused in the page;
  *     the stamp is one signature whose five widgets are the field's /Kids,
  *     the same objects hall-stamp sign --qifeng writes for the same input;
  *     pdftoppm shows a slice at every page's right edge, the slices
@@ -145,6 +146,13 @@ test('骑缝章 in the browser: five pages, right edge, one signature of five sl
         await page.locator('#err-qifeng').filter({ hasText: '骑缝章至少要跨两页（所选页码只有第3页）' }).waitFor();
         assert.equal(await page.locator('#stamp-done').isHidden(), true);
         await a11y.check(page, '在线盖章, 骑缝章 of one page refused');
+        await page.locator('#stamp-qifeng-pages').fill('4-9');
+        await page.locator('#stamp-go').click();
+        await page.locator('#err-qifeng').filter({ hasText: '骑缝章的页码范围4-9超出文档（该文档共5页）' }).waitFor();
+        await page.locator('#stamp-qifeng-pages').fill('第二页');
+        await page.locator('#stamp-go').click();
+        await page.locator('#err-qifeng').filter({ hasText: '骑缝章的页码范围应写作“起始页-结束页”' }).waitFor();
+        assert.equal(await page.locator('#stamp-done').isHidden(), true);
         await page.locator('#stamp-qifeng-pages').fill('');
         await page.locator('#stamp-qifeng-pages').dispatchEvent('change');
 
