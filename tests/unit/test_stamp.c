@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ts.h>
@@ -690,6 +691,104 @@ verify__byte_changed_in_range__modified(void **state)
     assert_int_equal(rep.sigs[0].digest, HALL_STAMP_FAIL);
     assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
     assert_string_equal(hall_stamp_state_text(rep.sigs[0].state), "文档已被修改");
+}
+
+/* one bit of the last stamp's CMS flipped in the file, in place: its
+ * signature value (token 0) or its timestamp token's signature (token 1) */
+static void
+last_stamp_flipped(const char *path, int token)
+{
+    size_t len, n = 0, i;
+    unsigned char *p = slurp(path, &len), *c = NULL, *der, *at, *hx;
+    const unsigned char *q;
+    const ASN1_OCTET_STRING *sig;
+    CMS_ContentInfo *cms;
+    CMS_SignerInfo *si;
+    PKCS7 *tok = NULL;
+    FILE *f;
+    char two[3];
+
+    for (unsigned char *k = p; (k = memmem(k, len - (size_t)(k - p), "/Contents <", 11)) != NULL;
+         k++)
+        c = k + 11;
+    assert_non_null(c);
+    der = calloc(len, 1);
+    for (hx = c; hx + 1 < p + len && *hx != '>'; hx += 2) {
+        two[0] = (char)hx[0];
+        two[1] = (char)hx[1];
+        two[2] = '\0';
+        der[n++] = (unsigned char)strtoul(two, NULL, 16);
+    }
+    q = der;
+    cms = d2i_CMS_ContentInfo(NULL, &q, (long)n);
+    assert_non_null(cms);
+    si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+    sig = CMS_SignerInfo_get0_signature(si);
+    if (token) {
+        ASN1_STRING *t = CMS_unsigned_get0_data_by_OBJ(
+            si, OBJ_nid2obj(NID_id_smime_aa_timeStampToken), -3, V_ASN1_SEQUENCE);
+
+        assert_non_null(t);
+        q = ASN1_STRING_get0_data(t);
+        tok = d2i_PKCS7(NULL, &q, ASN1_STRING_length(t));
+        assert_non_null(tok);
+        sig = PKCS7_get_signer_info(tok) != NULL
+                  ? sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(tok), 0)->enc_digest
+                  : NULL;
+    }
+    assert_non_null(sig);
+    at = memmem(der, n, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig));
+    assert_non_null(at);
+    i = (size_t)(at - der) + (size_t)ASN1_STRING_length(sig) - 1; /* s's last byte */
+    snprintf(two, sizeof(two), "%02X", der[i] ^ 0x01);
+    memcpy(c + 2 * i, two, 2);
+    f = fopen(path, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    PKCS7_free(tok);
+    CMS_ContentInfo_free(cms);
+    free(der);
+    free(p);
+}
+
+/* Two stamps of one signer: the second one's certificate, CA, TSA and seal
+ * are those the first one proved (stamp_memo.c learns them once a file);
+ * its own signature value, or its timestamp's, broken still fails it (and
+ * the first is then "modified": an invalid stamp's revision is not one of
+ * the changes a stamp may make after it) */
+static void
+verify__second_stamp_same_signer_broken__fails_despite_the_first(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_memo.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/memo-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/memo-two.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    /* the CMS's signature value */
+    last_stamp_flipped(two, 0);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_FAIL);
+    assert_int_not_equal(rep.sigs[1].state, HALL_STAMP_VALID);
+    /* the timestamp token's signature (the CMS's own unbroken again) */
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    last_stamp_flipped(two, 1);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].timestamp, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].chain, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].timestamp, HALL_STAMP_FAIL);
 }
 
 static void
@@ -1994,6 +2093,7 @@ main(void)
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
         cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid),
+        cmocka_unit_test(verify__second_stamp_same_signer_broken__fails_despite_the_first),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
