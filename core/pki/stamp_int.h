@@ -302,8 +302,8 @@ int stamp_memo_seal_get(const struct stamp_memo *m, const unsigned char *sp, siz
                         struct hall_seseal_info *info, int *ok);
 void stamp_memo_seal_put(struct stamp_memo *m, const unsigned char *sp, size_t sl, int checked,
                          const struct hall_seseal_info *info, int ok);
-/* stamp_issued_by(x, issuer), asked once for the same two certificates */
-int stamp_memo_issued(struct stamp_memo *m, X509 *x, X509 *issuer);
+/* x's DER, malloc'ed (NULL none) */
+unsigned char *stamp_memo_der(X509 *x, size_t *len);
 void stamp_memo_free(struct stamp_memo *m);
 
 /* ---- stamp_digest.c: every signature's ranges hashed in one pass ----------- */

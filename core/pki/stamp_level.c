@@ -122,13 +122,46 @@ stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *
     }
 }
 
+/* stamp_issued_by(x, issuer), asked once a file for the same two
+ * certificates (kept in m, freed with it) */
+static int
+memo_issued(struct stamp_memo *m, X509 *x, X509 *issuer)
+{
+    unsigned char *dx, *di;
+    size_t lx = 0, li = 0;
+    int i, ok;
+
+    if (m == NULL)
+        return stamp_issued_by(x, issuer);
+    dx = stamp_memo_der(x, &lx);
+    di = stamp_memo_der(issuer, &li);
+    for (i = 0; dx != NULL && di != NULL && i < m->niss; i++)
+        if (m->iss_xl[i] == lx && m->iss_il[i] == li && memcmp(m->iss_x[i], dx, lx) == 0 &&
+            memcmp(m->iss_i[i], di, li) == 0) {
+            free(dx);
+            free(di);
+            return m->iss_ok[i];
+        }
+    ok = stamp_issued_by(x, issuer);
+    if (dx != NULL && di != NULL && m->niss < STAMP_MEMO_MAX) {
+        m->iss_x[m->niss] = dx;
+        m->iss_xl[m->niss] = lx;
+        m->iss_i[m->niss] = di;
+        m->iss_il[m->niss] = li;
+        m->iss_ok[m->niss++] = ok;
+        return ok;
+    }
+    free(dx);
+    free(di);
+    return ok;
+}
+
 /* the one of the certificates that issued x; NULL none */
 static X509 *
 issuer_in(struct stamp_memo *m, X509 *x, STACK_OF(X509) * certs)
 {
     for (int i = 0; i < sk_X509_num(certs); i++)
-        if (X509_cmp(sk_X509_value(certs, i), x) != 0 &&
-            stamp_memo_issued(m, x, sk_X509_value(certs, i)))
+        if (X509_cmp(sk_X509_value(certs, i), x) != 0 && memo_issued(m, x, sk_X509_value(certs, i)))
             return sk_X509_value(certs, i);
     return NULL;
 }

@@ -16,8 +16,8 @@
  *   it, the signature answered from what an earlier signature proved and
  *   the validity checked every time: stamp_memo_store;
  * - whether a certificate issued another (its names, its signature: the
- *   levels' issuer of each signer and TSA) once for the same two:
- *   stamp_memo_issued;
+ *   levels' issuer of each signer and TSA) once for the same two
+ *   (stamp_level.c asks, the answers kept here);
  * - a seal read (and its maker's signature checked) once for the same
  *   bytes and the same checks asked: stamp_memo_seal_get, _put
  *   (stamp_check.c; whether it lists the signer is asked each time).
@@ -74,9 +74,8 @@ stamp_memo_x509(struct stamp_memo *m, const unsigned char *der, size_t len)
     return x;
 }
 
-/* a certificate's DER (OpenSSL's, malloc'ed), NULL none */
-static unsigned char *
-der_of(X509 *x, size_t *len)
+unsigned char *
+stamp_memo_der(X509 *x, size_t *len)
 {
     unsigned char *der = NULL, *copy;
     int n = i2d_X509(x, &der);
@@ -108,8 +107,8 @@ memo_signed(struct stamp_memo *m, X509 *xs, X509 *xi)
     size_t ls = 0, li = 0;
     int i, found = 0;
 
-    ds = der_of(xs, &ls);
-    di = der_of(xi, &li);
+    ds = stamp_memo_der(xs, &ls);
+    di = stamp_memo_der(xi, &li);
     for (i = 0; ds != NULL && di != NULL && i < m->nsig && !found; i++)
         found = m->s_len[i] == ls && m->i_len[i] == li && memcmp(m->s_der[i], ds, ls) == 0 &&
                 memcmp(m->i_der[i], di, li) == 0;
@@ -257,38 +256,6 @@ stamp_memo_seal_put(struct stamp_memo *m, const unsigned char *sp, size_t sl, in
     m->seal_checked = checked;
     m->seal_ok = ok;
     m->seal_info = *info;
-}
-
-int
-stamp_memo_issued(struct stamp_memo *m, X509 *x, X509 *issuer)
-{
-    unsigned char *dx, *di;
-    size_t lx = 0, li = 0;
-    int i, ok;
-
-    if (m == NULL)
-        return stamp_issued_by(x, issuer);
-    dx = der_of(x, &lx);
-    di = der_of(issuer, &li);
-    for (i = 0; dx != NULL && di != NULL && i < m->niss; i++)
-        if (m->iss_xl[i] == lx && m->iss_il[i] == li && memcmp(m->iss_x[i], dx, lx) == 0 &&
-            memcmp(m->iss_i[i], di, li) == 0) {
-            free(dx);
-            free(di);
-            return m->iss_ok[i];
-        }
-    ok = stamp_issued_by(x, issuer);
-    if (dx != NULL && di != NULL && m->niss < STAMP_MEMO_MAX) {
-        m->iss_x[m->niss] = dx;
-        m->iss_xl[m->niss] = lx;
-        m->iss_i[m->niss] = di;
-        m->iss_il[m->niss] = li;
-        m->iss_ok[m->niss++] = ok;
-        return ok;
-    }
-    free(dx);
-    free(di);
-    return ok;
 }
 
 void
