@@ -1819,6 +1819,62 @@ write_two(const char *path, const unsigned char *a, size_t al, const unsigned ch
     fclose(f);
 }
 
+/*
+ * Two stamps of one signer, a second apart, and a /DSS whose CA CRL was
+ * made between them: it speaks for the first stamp's time, not for the
+ * second's.  The CRL is judged once a file for the (signer, CA) pair
+ * (stamp_status_kept), its time compared with each signature's: the
+ * second does not inherit the first one's B-LT.
+ */
+static void
+ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    char one[512], two[512], lt[512], err[512];
+    unsigned char *pdf, *upd, *der;
+    size_t len, ul = 0, dl = 0;
+    time_t t1;
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/kept-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/kept-two.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/kept-lt.pdf", top);
+    assert_int_equal(stamp(simple_pdf("kept.pdf"), one, signer, signer_key, 1, err), HALL_OK);
+    sleep(2);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    t1 = rep.sigs[0].signing_time;
+    assert_true(rep.sigs[1].signing_time >= t1 + 2);
+
+    pdf = slurp(two, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = ca_crl(t1 + 1, NULL, 0, &dl); /* after the first stamp, before the second */
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, der, dl);
+    OPENSSL_free(der);
+    der = root_crl(time(NULL), NULL, 0, &dl); /* the TSA's: after both */
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, der, dl);
+    OPENSSL_free(der);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
+    assert_string_equal(rep.sigs[0].level, "B-LT");
+    assert_int_equal(rep.sigs[1].ltv_state, HALL_STAMP_REV_UNCHECKED);
+    assert_string_equal(rep.sigs[1].level, "B-T");
+    assert_int_equal(rep.sigs[1].ltv_tsa_state, HALL_STAMP_REV_GOOD);
+}
+
 static void
 ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
 {
@@ -2094,6 +2150,7 @@ main(void)
         cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid),
         cmocka_unit_test(verify__second_stamp_same_signer_broken__fails_despite_the_first),
+        cmocka_unit_test(ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
