@@ -670,7 +670,7 @@ kept_names_read(struct stamp_kept *k, const struct hall_stamp_evidence *ev, int 
     const unsigned char *p = ev->der[i];
     OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)ev->len[i]);
     OCSP_BASICRESP *bs = resp != NULL ? OCSP_response_get1_basic(resp) : NULL;
-    unsigned char key[600];
+    unsigned char key[256]; /* a CertID: its hash algorithm, two hashes, the serial */
     int j, n = bs != NULL ? OCSP_resp_count(bs) : 0, rc = 1;
     size_t kl, at = 0;
 
@@ -705,7 +705,7 @@ static int
 kept_names(const struct hall_stamp_evidence *ev, int i, OCSP_CERTID *id)
 {
     struct stamp_kept *k = ev->kept;
-    unsigned char key[600];
+    unsigned char key[256]; /* a CertID: its hash algorithm, two hashes, the serial */
     size_t kl, at;
 
     if (k == NULL ||
