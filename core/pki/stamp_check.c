@@ -94,11 +94,16 @@ stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X50
 
     s->is_stamp = 1;
     memset(&info, 0, sizeof(info));
-    if (trust->check_seal)
-        ok = hall_seseal_verify(pool, sp, sl, NULL, 0, &info, &why) == HALL_OK &&
-             info.signature_ok && info.chain_ok;
-    else
-        ok = hall_seseal_read(pool, sp, sl, &info, &why) == HALL_OK;
+    /* the same seal as a signature before (its bytes, the same checks):
+     * what it was found then; whether it lists this signer asked below */
+    if (!stamp_memo_seal_get(trust->memo, sp, sl, trust->check_seal, &info, &ok)) {
+        if (trust->check_seal)
+            ok = hall_seseal_verify(pool, sp, sl, NULL, 0, &info, &why) == HALL_OK &&
+                 info.signature_ok && info.chain_ok;
+        else
+            ok = hall_seseal_read(pool, sp, sl, &info, &why) == HALL_OK;
+        stamp_memo_seal_put(trust->memo, sp, sl, trust->check_seal, &info, ok);
+    }
     if (info.es_id != NULL) {
         s->seal_es_id = info.es_id;
         s->seal_name = info.name;
@@ -145,6 +150,7 @@ stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
         abort();
     for (i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
         X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
+    stamp_memo_store(trust->memo, st);
     TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE | TS_VFY_DATA | TS_VFY_VERSION | TS_VFY_SIGNER);
     TS_VERIFY_CTX_set_data(vc, data);
     TS_VERIFY_CTX_set_store(vc, st);
