@@ -152,6 +152,14 @@ void hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct ha
 struct hall_val *hall_flow_link_prefill(struct hall_req *req, const char *partner);
 /* a partner link's ticket of this request (43 characters) or NULL */
 const char *hall_flow_link_param(struct hall_req *req);
+/* the partner API's application (modules/partner): prefill (cert_type,
+ * org_name, org_id, name, ric, mobile, email) kept encrypted under a new
+ * one-time ticket of partner's, as a signed entry link keeps it, valid a
+ * day; *ticket and *expires_at (UTC, ISO 8601) in cx's pool.  HALL_ERR on
+ * database or random failure */
+int hall_flow_link_make(struct hall_ctx *cx, const char *partner, const char *key_id,
+                        const char *project, const struct hall_val *prefill, const char **ticket,
+                        const char **expires_at);
 /* a replacing flow's certificate carried from 我的证书 to 证书选择 (16 hex digits) */
 const char *hall_flow_serial_param(struct hall_req *req);
 

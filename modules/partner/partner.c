@@ -265,7 +265,7 @@ api_application(struct hall_req *req)
         audit(req, &c, c.key_id, "application", 400, "org_name");
         return api_error(req, 400, "org_name", "请填写机构名称");
     }
-    if (hall_partner_link_make(req->cx, c.partner, c.key_id, project, pre, &ticket, &expires) !=
+    if (hall_flow_link_make(req->cx, c.partner, c.key_id, project, pre, &ticket, &expires) !=
         HALL_OK)
         return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
     /* where entry's link sends a user: the partner's 证书新办 with the
