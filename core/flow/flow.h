@@ -267,6 +267,10 @@ int hall_flow_session_now(struct hall_req *req);
  * order the partner of ?project= whose agreements are accepted (else the
  * agreements page; HALL_ANSWERED) */
 int hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o);
+/* the same for any step: the order when id (the caller's reading of the
+ * id parameter) is given, else the partner of project (core/flow/sealstep.c) */
+int hall_flow_step_open(struct hall_req *req, const char *id, const char *project,
+                        struct hall_partner *p, struct hall_dbres **o);
 /* the page's order_id, order_no and reject_reason, or for a new order
  * its submit_key (one per rendered form) */
 int hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o);

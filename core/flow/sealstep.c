@@ -78,22 +78,11 @@ static int
 step_open(struct hall_req *req, const char *project, struct hall_partner *p, struct hall_dbres **o,
           int64_t *order_id)
 {
-    *o = NULL;
-    *order_id = 0;
-    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
-        *o = hall_flow_order(req);
-        if (*o == NULL)
-            return HALL_ERR;
-        if (!hall_flow_editable(*o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ANSWERED;
-        project = hall_dbres_str(*o, 0, "partner_code");
-        *order_id = hall_dbres_int(*o, 0, "id");
-    }
-    if (hall_flow_partner(req, project, p) != HALL_OK)
-        return hall_req_failed(req);
-    if (*o == NULL && hall_flow_agreements_due(req, p) != 0)
-        return HALL_ERR;
-    return HALL_OK;
+    const char *id = hall_req_param(req, "id");
+    int rc = hall_flow_step_open(req, id != NULL && *id != '\0' ? id : NULL, project, p, o);
+
+    *order_id = *o != NULL ? hall_dbres_int(*o, 0, "id") : 0;
+    return rc;
 }
 
 /* GET /F/seal: 办理电子签章, 电子签章办理 是/否 (是 unless chosen otherwise), 下一步 */
