@@ -86,6 +86,10 @@ int hall_pread_all(int fd, void *p, size_t n, long long off);
  * NULL when it cannot be read, is not a regular file (EINVAL) or holds more
  * than max bytes (EFBIG), errno saying which */
 unsigned char *hall_whole_file(const char *path, size_t max, size_t *len);
+/* the first line of path (a passphrase file) into out, NUL-terminated and
+ * shorter than size, its line end left out; HALL_ERR when path is NULL or
+ * empty, unreadable, or the line empty */
+int hall_file_line(const char *path, char *out, size_t size);
 
 /* ---- time: the hall's calendar is Beijing's --------------------------- */
 
@@ -459,6 +463,15 @@ int hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *ne
 void hall_pkey_free(struct evp_pkey_st *k);
 /* the serial number of a PEM certificate in upper-case hexadecimal */
 char *hall_cert_serial(struct hall_pool *pool, const char *path);
+struct asn1_string_st;
+struct X509_name_st;
+/* an ASN.1 INTEGER (a certificate's or a timestamp's serial) in upper-case
+ * hexadecimal; "" when n is NULL or unreadable */
+char *hall_asn1_int_hex(struct hall_pool *pool, const struct asn1_string_st *n);
+/* an X.509 name as X509_NAME_print_ex writes it with flags (XN_FLAG_RFC2253,
+ * XN_FLAG_ONELINE), UTF-8 kept as it is */
+char *hall_x509_name_text(struct hall_pool *pool, const struct X509_name_st *nm,
+                          unsigned long flags);
 char *hall_b64(struct hall_pool *pool, const unsigned char *p, size_t n);
 /* strict standard base64; NULL when malformed */
 unsigned char *hall_unb64(struct hall_pool *pool, const char *s, size_t *n);
