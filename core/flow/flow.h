@@ -160,6 +160,8 @@ const char *hall_flow_link_param(struct hall_req *req);
 int hall_flow_link_make(struct hall_ctx *cx, const char *partner, const char *key_id,
                         const char *project, const struct hall_val *prefill, const char **ticket,
                         const char **expires_at);
+/* its statement, prepared by every program (hall_core_stmts) */
+extern const struct hall_stmt hall_plink_stmts[];
 /* a replacing flow's certificate carried from 我的证书 to 证书选择 (16 hex digits) */
 const char *hall_flow_serial_param(struct hall_req *req);
 

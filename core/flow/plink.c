@@ -28,6 +28,11 @@ const struct hall_stmt flow_plink_stmts[] = {
      " AND partner_code = $3 AND created_at > now() - interval '1 day'"
      " RETURNING claimed_by = $2 AS mine, prefill_enc",
      3},
+    {NULL, NULL, 0},
+};
+
+/* what the modules outside the kit run here (hall_core_stmts) */
+const struct hall_stmt hall_plink_stmts[] = {
     /* the partner API's application (modules/partner): the hall's own
      * nonce, the API key and the project kept beside the prefill */
     {"flow_link_make",
