@@ -86,9 +86,8 @@ int hall_pread_all(int fd, void *p, size_t n, long long off);
  * NULL when it cannot be read, is not a regular file (EINVAL) or holds more
  * than max bytes (EFBIG), errno saying which */
 unsigned char *hall_whole_file(const char *path, size_t max, size_t *len);
-/* the first line of path (a passphrase file) into out, NUL-terminated and
- * shorter than size, its line end left out; HALL_ERR when path is NULL or
- * empty, unreadable, or the line empty */
+/* path's first line (a passphrase file) into out, shorter than size, no line
+ * end; HALL_ERR when path is NULL or "", unreadable, or the line empty */
 int hall_file_line(const char *path, char *out, size_t size);
 
 /* ---- time: the hall's calendar is Beijing's --------------------------- */
@@ -463,15 +462,6 @@ int hall_keyfile_reencrypt(const char *path, const char *oldpass, const char *ne
 void hall_pkey_free(struct evp_pkey_st *k);
 /* the serial number of a PEM certificate in upper-case hexadecimal */
 char *hall_cert_serial(struct hall_pool *pool, const char *path);
-struct asn1_string_st;
-struct X509_name_st;
-/* an ASN.1 INTEGER (a certificate's or a timestamp's serial) in upper-case
- * hexadecimal; "" when n is NULL or unreadable */
-char *hall_asn1_int_hex(struct hall_pool *pool, const struct asn1_string_st *n);
-/* an X.509 name as X509_NAME_print_ex writes it with flags (XN_FLAG_RFC2253,
- * XN_FLAG_ONELINE), UTF-8 kept as it is */
-char *hall_x509_name_text(struct hall_pool *pool, const struct X509_name_st *nm,
-                          unsigned long flags);
 char *hall_b64(struct hall_pool *pool, const unsigned char *p, size_t n);
 /* strict standard base64; NULL when malformed */
 unsigned char *hall_unb64(struct hall_pool *pool, const char *s, size_t *n);
@@ -488,5 +478,7 @@ char *hall_gcm_open(struct hall_pool *pool, const unsigned char key[32], const c
  * exactly as written there (what Alipay signs of its answers); NULL when
  * absent or not an object */
 const char *hall_json_member_text(struct hall_pool *pool, const char *s, const char *key);
+
+#include "base/x509.h"
 
 #endif

@@ -2,8 +2,7 @@
  * What the payment gateways' protocols need of OpenSSL: keys read from PEM
  * files, SHA256withRSA (RSASSA-PKCS1-v1_5) signatures in base64 made and
  * checked, AES-256-GCM opened with associated data (WeChat Pay's
- * callbacks), standard base64, and a certificate's serial number and names
- * as text (shared with core/pki and the tools).
+ * callbacks), standard base64 and a certificate's serial number.
  * Nothing here knows a gateway: core/biz/payment.c builds the texts that are
  * signed.
  */
@@ -16,7 +15,6 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
@@ -380,35 +378,6 @@ void
 hall_pkey_free(EVP_PKEY *k)
 {
     EVP_PKEY_free(k);
-}
-
-char *
-hall_asn1_int_hex(struct hall_pool *pool, const ASN1_INTEGER *n)
-{
-    BIGNUM *bn = n != NULL ? ASN1_INTEGER_to_BN(n, NULL) : NULL;
-    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    char *out = hall_pstrdup(pool, hex != NULL ? hex : "");
-
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return out;
-}
-
-char *
-hall_x509_name_text(struct hall_pool *pool, const X509_NAME *nm, unsigned long flags)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    char *p;
-    long n;
-    char *out;
-
-    if (b == NULL)
-        abort();
-    X509_NAME_print_ex(b, nm, 0, flags & ~ASN1_STRFLGS_ESC_MSB);
-    n = BIO_get_mem_data(b, &p);
-    out = hall_pstrndup(pool, p, (size_t)n);
-    BIO_free(b);
-    return out;
 }
 
 char *
