@@ -395,9 +395,19 @@ typedef const char *(*hall_seal_getter)(void *ctx, const char *name);
 int hall_seal_choice_parse(struct hall_pool *pool, hall_seal_getter get, void *ctx,
                            struct hall_seal_choice *c);
 const char *hall_seal_style_label(int style);
+/* the kinds and a seal's name as the pages show them (sealstep.c: in
+ * libhall, for programs that draw no seal) */
 const char *hall_seal_kind_label(enum hall_seal_kind kind);
 /* org, org_business, org_person: products.cert_type of the seal's product */
 const char *hall_seal_kind_code(enum hall_seal_kind kind);
+/* a kind code (seal_items.kind) as the enum; an unknown one is the 机构章 */
+enum hall_seal_kind hall_seal_kind_of(const char *code);
+/* a kind code as the pages name it: hall_seal_kind_label's, and 个人印章
+ * for person (a 个人证书's own seal, sql/125) */
+const char *hall_seal_kind_text(const char *code);
+/* a seal's name as the lists show it (row of res, columns kind, seal_name,
+ * holder_enc): a 机构个人章's holder's name, never the ID number */
+const char *hall_seal_shown_name(struct hall_ctx *cx, const struct hall_dbres *res, int row);
 
 struct hall_seal_part {
     enum hall_seal_kind kind;

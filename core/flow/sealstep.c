@@ -12,7 +12,10 @@
  *   GET  /F/seal?project=P | ?id=N   the step, with the choice kept (是 by default)
  *   POST /F/seal                     the choice stored, on to 录入信息
  *
- * The flow module declares the two routes (modules/new).
+ * The flow module declares the two routes (modules/new).  Below them, a
+ * seal's kind and name as every page shows them (hall_seal_kind_label,
+ * _text, hall_seal_shown_name): in libhall, for the programs that link no
+ * cairo (hall-center) as for hall-seal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -138,4 +141,59 @@ hall_flow_seal_save(struct hall_req *req)
                             ? hall_flow_url(req, "/apply?id=%lld", (long long)order_id)
                             : hall_flow_url(req, "/apply?project=%s%s", p.code, link_suffix(req)),
                         NULL);
+}
+
+/* ---- the seals' kinds and names as the pages show them: here, in libhall,
+ * for the programs that draw no seal (hall-center) ------------------------ */
+
+const char *
+hall_seal_kind_label(enum hall_seal_kind kind)
+{
+    switch (kind) {
+    case HALL_SEAL_ORG: return "机构章";
+    case HALL_SEAL_BUSINESS: return "机构业务章";
+    case HALL_SEAL_PERSON: return "机构个人章";
+    }
+    return "";
+}
+
+enum hall_seal_kind
+hall_seal_kind_of(const char *code)
+{
+    if (strcmp(code, "org_business") == 0)
+        return HALL_SEAL_BUSINESS;
+    if (strcmp(code, "org_person") == 0)
+        return HALL_SEAL_PERSON;
+    return HALL_SEAL_ORG;
+}
+
+const char *
+hall_seal_kind_text(const char *code)
+{
+    /* a 个人证书's own seal (kind person, sql/125) */
+    if (strcmp(code, "person") == 0)
+        return "个人印章";
+    return hall_seal_kind_label(hall_seal_kind_of(code));
+}
+
+const char *
+hall_seal_shown_name(struct hall_ctx *cx, const struct hall_dbres *res, int row)
+{
+    const struct hall_val *h;
+
+    if (strcmp(hall_dbres_str(res, row, "kind"), "org_person") != 0)
+        return hall_dbres_str(res, row, "seal_name");
+    h = hall_dbres_pii_json(cx, res, row, hall_dbres_col(res, "holder_enc"));
+    return h != NULL ? hall_val_str(h, "name") : "";
+}
+
+const char *
+hall_seal_kind_code(enum hall_seal_kind kind)
+{
+    switch (kind) {
+    case HALL_SEAL_ORG: return "org";
+    case HALL_SEAL_BUSINESS: return "org_business";
+    case HALL_SEAL_PERSON: return "org_person";
+    }
+    return "";
 }
