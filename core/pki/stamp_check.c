@@ -23,31 +23,14 @@
 const char *
 stamp_x_name(struct hall_pool *pool, const X509_NAME *nm)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    char *p;
-    long n;
-    const char *s;
-
-    if (b == NULL)
-        abort();
-    X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    n = BIO_get_mem_data(b, &p);
-    s = hall_pstrndup(pool, p, (size_t)n);
-    BIO_free(b);
-    return s;
+    return hall_x509_name_text(pool, nm, XN_FLAG_RFC2253);
 }
 
 /* a certificate's serial, upper-case hex */
 const char *
 stamp_x_serial(struct hall_pool *pool, X509 *x)
 {
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    const char *s = hall_pstrdup(pool, hex != NULL ? hex : "");
-
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return s;
+    return hall_asn1_int_hex(pool, X509_get0_serialNumber(x));
 }
 
 /* an ASN.1 time as UTC seconds; 0 when absent or unreadable */
