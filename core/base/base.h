@@ -86,6 +86,9 @@ int hall_pread_all(int fd, void *p, size_t n, long long off);
  * NULL when it cannot be read, is not a regular file (EINVAL) or holds more
  * than max bytes (EFBIG), errno saying which */
 unsigned char *hall_whole_file(const char *path, size_t max, size_t *len);
+/* path's first line (a passphrase file) into out, shorter than size, no line
+ * end; HALL_ERR when path is NULL or "", unreadable, or the line empty */
+int hall_file_line(const char *path, char *out, size_t size);
 
 /* ---- time: the hall's calendar is Beijing's --------------------------- */
 
@@ -477,5 +480,7 @@ char *hall_gcm_open(struct hall_pool *pool, const unsigned char key[32], const c
  * exactly as written there (what Alipay signs of its answers); NULL when
  * absent or not an object */
 const char *hall_json_member_text(struct hall_pool *pool, const char *s, const char *key);
+
+#include "base/x509.h"
 
 #endif

@@ -238,3 +238,18 @@ hall_whole_file(const char *path, size_t max, size_t *len)
     fclose(f);
     return buf;
 }
+
+int
+hall_file_line(const char *path, char *out, size_t size)
+{
+    FILE *f = path != NULL && *path != '\0' ? fopen(path, "r") : NULL;
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(out, 1, size - 1, f);
+        fclose(f);
+    }
+    out[n] = '\0';
+    out[strcspn(out, "\r\n")] = '\0';
+    return out[0] != '\0' ? HALL_OK : HALL_ERR;
+}

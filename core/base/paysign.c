@@ -15,7 +15,6 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
@@ -51,23 +50,6 @@ hall_pkey_load(const char *path, int private_key)
     return k;
 }
 
-/* the first line of pass_file into pass (NUL-terminated); HALL_ERR when
- * unreadable or empty */
-static int
-pass_read(const char *pass_file, char *pass, size_t size)
-{
-    FILE *f = pass_file != NULL && *pass_file != '\0' ? fopen(pass_file, "r") : NULL;
-    size_t n = 0;
-
-    if (f != NULL) {
-        n = fread(pass, 1, size - 1, f);
-        fclose(f);
-    }
-    pass[n] = '\0';
-    pass[strcspn(pass, "\r\n")] = '\0';
-    return pass[0] != '\0' ? HALL_OK : HALL_ERR;
-}
-
 /* the passphrase a rotation under way writes its files with (hall-pkitool
  * rotate-pass: pass_file.next until every file is done); HALL_ERR when
  * there is none */
@@ -79,7 +61,7 @@ pass_next(const char *pass_file, char *pass, size_t size)
     if (pass_file == NULL || *pass_file == '\0' ||
         snprintf(next, sizeof(next), "%s.next", pass_file) >= (int)sizeof(next))
         return HALL_ERR;
-    return pass_read(next, pass, size);
+    return hall_file_line(next, pass, size);
 }
 
 EVP_PKEY *
@@ -91,7 +73,7 @@ hall_pkey_load_encrypted(const char *path, const char *pass_file, const char **w
     int encrypted = 0;
 
     *why = "pass";
-    if (pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
+    if (hall_file_line(pass_file, pass, sizeof(pass)) != HALL_OK)
         goto out;
     *why = "read";
     f = fopen(path, "r");
@@ -205,7 +187,7 @@ hall_secret_load_encrypted(const char *path, const char *pass_file, unsigned cha
     int rc = HALL_ERR;
 
     *why = "pass";
-    if (pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
+    if (hall_file_line(pass_file, pass, sizeof(pass)) != HALL_OK)
         goto out;
     if (secret_open(path, pass, plain, sizeof(plain), &n, why) != HALL_OK &&
         (strcmp(*why, "read") != 0 || pass_next(pass_file, pass, sizeof(pass)) != HALL_OK ||
@@ -233,7 +215,7 @@ hall_secret_load_text(const char *path, const char *pass_file, char *out, size_t
     int rc = HALL_ERR;
 
     *why = "pass";
-    if (size == 0 || pass_read(pass_file, pass, sizeof(pass)) != HALL_OK)
+    if (size == 0 || hall_file_line(pass_file, pass, sizeof(pass)) != HALL_OK)
         goto out;
     if (secret_open(path, pass, plain, sizeof(plain), &n, why) != HALL_OK &&
         (strcmp(*why, "read") != 0 || pass_next(pass_file, pass, sizeof(pass)) != HALL_OK ||
@@ -403,8 +385,7 @@ hall_cert_serial(struct hall_pool *pool, const char *path)
 {
     FILE *f = fopen(path, "r");
     X509 *x;
-    BIGNUM *bn;
-    char *hex, *out = NULL;
+    char *out;
 
     if (f == NULL)
         return NULL;
@@ -412,12 +393,7 @@ hall_cert_serial(struct hall_pool *pool, const char *path)
     fclose(f);
     if (x == NULL)
         return NULL;
-    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    if (hex != NULL)
-        out = hall_pstrdup(pool, hex);
-    OPENSSL_free(hex);
-    BN_free(bn);
+    out = hall_asn1_int_hex(pool, X509_get0_serialNumber(x));
     X509_free(x);
     return out;
 }

@@ -168,19 +168,16 @@ hall_order_can(const char *from, const char *to)
 
 const struct hall_stmt hall_order_stmts[] = {
     /* entering review starts the partner's SLA clock in working days; the
-     * move and its audit row are one statement (one round trip), the audit
-     * row written only when the order moved */
+     * audit row follows through hall_audit (its owner), only when the order
+     * moved */
     {"order_move",
-     "WITH m AS (UPDATE orders o SET status = $3, updated_at = now(),"
+     "UPDATE orders o SET status = $3, updated_at = now(),"
      " submitted_at = CASE WHEN $3 = 'review' THEN now() ELSE o.submitted_at END,"
      " review_due = CASE WHEN $3 = 'review' THEN add_workdays(current_date, p.review_sla_days)"
      " ELSE o.review_due END"
      " FROM partners p WHERE o.id = $1 AND o.status = $2 AND p.code = o.partner_code"
-     " RETURNING o.id)"
-     " INSERT INTO audit_log (actor, entity, entity_id, action, from_state, to_state, detail, ip,"
-     " request_id) SELECT $4, 'order', m.id::text, 'status', $2, $3, $5::jsonb, $6, $7 FROM m"
-     " RETURNING entity_id",
-     7},
+     " RETURNING o.id",
+     3},
     /* the applicant's own order, locked for a write of theirs (modules/pay,
      * modules/finauth: hall_order_lock_own) */
     {"order_lock_own",
@@ -260,19 +257,18 @@ hall_order_move(struct hall_ctx *cx, int64_t id, const char *from, const char *t
                 const char *actor, const struct hall_val *detail)
 {
     struct hall_dbres *res;
-    const char *json;
+    const char *sid;
 
     if (!hall_order_can(from, to))
         return HALL_CONFLICT;
-    json = detail != NULL ? hall_val_json(cx->pool, detail, NULL) : NULL;
-    res = hall_db_exec(cx, "order_move", HALL_I64(id), HALL_STR(from), HALL_STR(to),
-                       HALL_STR(actor), json ? HALL_STR(json) : HALL_NULLP,
-                       cx->remote_addr ? HALL_STR(cx->remote_addr) : HALL_NULLP,
-                       cx->request_id ? HALL_STR(cx->request_id) : HALL_NULLP);
+    res = hall_db_exec(cx, "order_move", HALL_I64(id), HALL_STR(from), HALL_STR(to));
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0)
         return HALL_CONFLICT;
+    sid = hall_psprintf(cx->pool, "%lld", (long long)id);
+    if (hall_audit(cx, actor, "order", sid, "status", from, to, detail) != HALL_OK)
+        return HALL_ERR;
     return HALL_OK;
 }
 

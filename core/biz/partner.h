@@ -35,14 +35,6 @@ char *hall_partner_mask_name(struct hall_pool *pool, const char *name);
 /* "138****8000": the first 3 and last 4 digits kept */
 char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
 
-/* the partner API's application (modules/partner): prefill (cert_type,
- * org_name, org_id, name, ric, mobile, email) kept encrypted under a new
- * one-time ticket of partner's, as a signed entry link keeps it
- * (core/flow/plink.c), valid a day; *ticket and *expires_at (UTC, ISO 8601)
- * in cx's pool.  HALL_ERR on database or random failure */
-int hall_partner_link_make(struct hall_ctx *cx, const char *partner, const char *key_id,
-                           const char *project, const struct hall_val *prefill, const char **ticket,
-                           const char **expires_at);
 /* a signed API request's nonce under key_id: one row ("fresh") when never
  * seen, none when it was (a replay); NULL on database failure */
 struct hall_dbres *hall_partner_nonce(struct hall_ctx *cx, const char *key_id, const char *nonce);

@@ -67,42 +67,8 @@ const struct hall_stmt hall_partner_stmts[] = {
      2},
     {"papi_nonce_prune",
      "DELETE FROM partner_api_nonces WHERE seen_at < now() - interval '15 minutes'", 0},
-    /* the partner API's application (owner of partner_links: core/flow/plink.c) */
-    {"ph_link",
-     "INSERT INTO partner_links (partner_code, nonce, ticket_hash, prefill_enc, api_key_id,"
-     " project_id) VALUES ($1, $2, $3, $4, $5, nullif($6, '')) RETURNING"
-     " to_char((created_at + interval '1 day') AT TIME ZONE 'UTC',"
-     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at",
-     6},
     {NULL, NULL, 0},
 };
-
-int
-hall_partner_link_make(struct hall_ctx *cx, const char *partner, const char *key_id,
-                       const char *project, const struct hall_val *prefill, const char **ticket,
-                       const char **expires_at)
-{
-    unsigned char tok[32], hash[32], rnd[16], *enc;
-    struct hall_dbres *res;
-    const char *json;
-    size_t jlen, elen;
-
-    json = hall_val_json(cx->pool, prefill, &jlen);
-    enc = json != NULL ? hall_pii_encrypt(cx->pool, json, jlen, &elen) : NULL;
-    if (enc == NULL || hall_rand_bytes(tok, sizeof(tok)) != HALL_OK ||
-        hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
-        return HALL_ERR;
-    *ticket = hall_b64url(cx->pool, tok, sizeof(tok));
-    hall_sha256(*ticket, strlen(*ticket), hash);
-    /* the nonce of a link the hall made itself: random, never the partner's */
-    res = hall_db_exec(cx, "ph_link", HALL_STR(partner), HALL_STR(hall_hex(cx->pool, rnd, 16)),
-                       HALL_BIN(hash, 32), HALL_BIN(enc, elen), HALL_STR(key_id),
-                       HALL_STR(project != NULL ? project : ""));
-    if (res == NULL || hall_dbres_rows(res) != 1)
-        return HALL_ERR;
-    *expires_at = hall_dbres_str(res, 0, "expires_at");
-    return HALL_OK;
-}
 
 char *
 hall_partner_sig_string(struct hall_pool *pool, const char *ts, const char *nonce, const char *body,

@@ -15,12 +15,11 @@
 #define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 int
-hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o)
+hall_flow_step_open(struct hall_req *req, const char *id, const char *project,
+                    struct hall_partner *p, struct hall_dbres **o)
 {
-    const char *project = hall_req_query(req, "project");
-
     *o = NULL;
-    if (hall_req_query(req, "id") != NULL) {
+    if (id != NULL) {
         *o = hall_flow_order(req);
         if (*o == NULL)
             return HALL_ERR;
@@ -34,6 +33,13 @@ hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_d
     if (*o == NULL && hall_flow_agreements_due(req, p) != 0)
         return HALL_ERR;
     return HALL_OK;
+}
+
+int
+hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o)
+{
+    return hall_flow_step_open(req, hall_req_query(req, "id"), hall_req_query(req, "project"), p,
+                               o);
 }
 
 int

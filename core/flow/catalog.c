@@ -321,8 +321,7 @@ hall_cert_type_name(const char *cert_type)
 const char *
 hall_field_text(struct hall_pool *pool, const struct hall_field *f, const struct hall_val *form)
 {
-    const struct hall_val *v = hall_val_get(form, f->name);
-    const char *s = v != NULL && v->type == HALL_V_STR ? v->str : "";
+    const char *s = hall_val_str(form, f->name);
     size_t i, j, n = strlen(f->name);
 
     for (i = 0; i < sizeof(choice_words) / sizeof(choice_words[0]); i++)

@@ -152,6 +152,16 @@ void hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct ha
 struct hall_val *hall_flow_link_prefill(struct hall_req *req, const char *partner);
 /* a partner link's ticket of this request (43 characters) or NULL */
 const char *hall_flow_link_param(struct hall_req *req);
+/* the partner API's application (modules/partner): prefill (cert_type,
+ * org_name, org_id, name, ric, mobile, email) kept encrypted under a new
+ * one-time ticket of partner's, as a signed entry link keeps it, valid a
+ * day; *ticket and *expires_at (UTC, ISO 8601) in cx's pool.  HALL_ERR on
+ * database or random failure */
+int hall_flow_link_make(struct hall_ctx *cx, const char *partner, const char *key_id,
+                        const char *project, const struct hall_val *prefill, const char **ticket,
+                        const char **expires_at);
+/* its statement, prepared by every program (hall_core_stmts) */
+extern const struct hall_stmt hall_plink_stmts[];
 /* a replacing flow's certificate carried from 我的证书 to 证书选择 (16 hex digits) */
 const char *hall_flow_serial_param(struct hall_req *req);
 
@@ -259,6 +269,10 @@ int hall_flow_session_now(struct hall_req *req);
  * order the partner of ?project= whose agreements are accepted (else the
  * agreements page; HALL_ANSWERED) */
 int hall_flow_apply_open(struct hall_req *req, struct hall_partner *p, struct hall_dbres **o);
+/* the same for any step: the order when id (the caller's reading of the
+ * id parameter) is given, else the partner of project (core/flow/sealstep.c) */
+int hall_flow_step_open(struct hall_req *req, const char *id, const char *project,
+                        struct hall_partner *p, struct hall_dbres **o);
 /* the page's order_id, order_no and reject_reason, or for a new order
  * its submit_key (one per rendered form) */
 int hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o);
@@ -381,9 +395,19 @@ typedef const char *(*hall_seal_getter)(void *ctx, const char *name);
 int hall_seal_choice_parse(struct hall_pool *pool, hall_seal_getter get, void *ctx,
                            struct hall_seal_choice *c);
 const char *hall_seal_style_label(int style);
+/* the kinds and a seal's name as the pages show them (sealstep.c: in
+ * libhall, for programs that draw no seal) */
 const char *hall_seal_kind_label(enum hall_seal_kind kind);
 /* org, org_business, org_person: products.cert_type of the seal's product */
 const char *hall_seal_kind_code(enum hall_seal_kind kind);
+/* a kind code (seal_items.kind) as the enum; an unknown one is the 机构章 */
+enum hall_seal_kind hall_seal_kind_of(const char *code);
+/* a kind code as the pages name it: hall_seal_kind_label's, and 个人印章
+ * for person (a 个人证书's own seal, sql/125) */
+const char *hall_seal_kind_text(const char *code);
+/* a seal's name as the lists show it (row of res, columns kind, seal_name,
+ * holder_enc): a 机构个人章's holder's name, never the ID number */
+const char *hall_seal_shown_name(struct hall_ctx *cx, const struct hall_dbres *res, int row);
 
 struct hall_seal_part {
     enum hall_seal_kind kind;

@@ -2,7 +2,9 @@
  * plink.c: the signed entry links of partner platforms (Hunan,
  * docs/partners.md): the link's signature and window checked, its data
  * kept encrypted under a one-time ticket, and claimed by the applicant who
- * logs in (hall_flow_link_prefill, the form's prefill).
+ * logs in (hall_flow_link_prefill, the form's prefill).  The partner API's
+ * applications (modules/partner) make the same links here
+ * (hall_flow_link_make): this file owns partner_links.
  *
  *   GET  /<partner>/F/entry?...&sign=
  */
@@ -26,6 +28,19 @@ const struct hall_stmt flow_plink_stmts[] = {
      " AND partner_code = $3 AND created_at > now() - interval '1 day'"
      " RETURNING claimed_by = $2 AS mine, prefill_enc",
      3},
+    {NULL, NULL, 0},
+};
+
+/* what the modules outside the kit run here (hall_core_stmts) */
+const struct hall_stmt hall_plink_stmts[] = {
+    /* the partner API's application (modules/partner): the hall's own
+     * nonce, the API key and the project kept beside the prefill */
+    {"flow_link_make",
+     "INSERT INTO partner_links (partner_code, nonce, ticket_hash, prefill_enc, api_key_id,"
+     " project_id) VALUES ($1, $2, $3, $4, $5, nullif($6, '')) RETURNING"
+     " to_char((created_at + interval '1 day') AT TIME ZONE 'UTC',"
+     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at",
+     6},
     {NULL, NULL, 0},
 };
 
@@ -187,3 +202,31 @@ const struct hall_route flow_plink_routes[] = {
     {"GET", "/entry", link_entry, 0, NULL},
     {NULL, NULL, NULL, 0, NULL},
 };
+
+int
+hall_flow_link_make(struct hall_ctx *cx, const char *partner, const char *key_id,
+                    const char *project, const struct hall_val *prefill, const char **ticket,
+                    const char **expires_at)
+{
+    unsigned char tok[32], hash[32], rnd[16], *enc;
+    struct hall_dbres *res;
+    const char *json;
+    size_t jlen, elen;
+
+    json = hall_val_json(cx->pool, prefill, &jlen);
+    enc = json != NULL ? hall_pii_encrypt(cx->pool, json, jlen, &elen) : NULL;
+    if (enc == NULL || hall_rand_bytes(tok, sizeof(tok)) != HALL_OK ||
+        hall_rand_bytes(rnd, sizeof(rnd)) != HALL_OK)
+        return HALL_ERR;
+    *ticket = hall_b64url(cx->pool, tok, sizeof(tok));
+    hall_sha256(*ticket, strlen(*ticket), hash);
+    /* the nonce of a link the hall made itself: random, never the partner's */
+    res =
+        hall_db_exec(cx, "flow_link_make", HALL_STR(partner), HALL_STR(hall_hex(cx->pool, rnd, 16)),
+                     HALL_BIN(hash, 32), HALL_BIN(enc, elen), HALL_STR(key_id),
+                     HALL_STR(project != NULL ? project : ""));
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return HALL_ERR;
+    *expires_at = hall_dbres_str(res, 0, "expires_at");
+    return HALL_OK;
+}

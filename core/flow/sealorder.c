@@ -38,28 +38,6 @@ hall_seal_style_label(int style)
     return style == HALL_SEAL_CUTOUT ? "根据印模样式抠图" : "工具自动生成";
 }
 
-const char *
-hall_seal_kind_label(enum hall_seal_kind kind)
-{
-    switch (kind) {
-    case HALL_SEAL_ORG: return "机构章";
-    case HALL_SEAL_BUSINESS: return "机构业务章";
-    case HALL_SEAL_PERSON: return "机构个人章";
-    }
-    return "";
-}
-
-const char *
-hall_seal_kind_code(enum hall_seal_kind kind)
-{
-    switch (kind) {
-    case HALL_SEAL_ORG: return "org";
-    case HALL_SEAL_BUSINESS: return "org_business";
-    case HALL_SEAL_PERSON: return "org_person";
-    }
-    return "";
-}
-
 static void
 fail(struct hall_seal_choice *c, const char *field, const char *msg)
 {

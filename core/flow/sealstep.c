@@ -12,7 +12,10 @@
  *   GET  /F/seal?project=P | ?id=N   the step, with the choice kept (是 by default)
  *   POST /F/seal                     the choice stored, on to 录入信息
  *
- * The flow module declares the two routes (modules/new).
+ * The flow module declares the two routes (modules/new).  Below them, a
+ * seal's kind and name as every page shows them (hall_seal_kind_label,
+ * _text, hall_seal_shown_name): in libhall, for the programs that link no
+ * cairo (hall-center) as for hall-seal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,22 +81,11 @@ static int
 step_open(struct hall_req *req, const char *project, struct hall_partner *p, struct hall_dbres **o,
           int64_t *order_id)
 {
-    *o = NULL;
-    *order_id = 0;
-    if (hall_req_param(req, "id") != NULL && *hall_req_param(req, "id") != '\0') {
-        *o = hall_flow_order(req);
-        if (*o == NULL)
-            return HALL_ERR;
-        if (!hall_flow_editable(*o))
-            return hall_msg(req, HALL_M_ORDER_LOCKED, NULL), HALL_ANSWERED;
-        project = hall_dbres_str(*o, 0, "partner_code");
-        *order_id = hall_dbres_int(*o, 0, "id");
-    }
-    if (hall_flow_partner(req, project, p) != HALL_OK)
-        return hall_req_failed(req);
-    if (*o == NULL && hall_flow_agreements_due(req, p) != 0)
-        return HALL_ERR;
-    return HALL_OK;
+    const char *id = hall_req_param(req, "id");
+    int rc = hall_flow_step_open(req, id != NULL && *id != '\0' ? id : NULL, project, p, o);
+
+    *order_id = *o != NULL ? hall_dbres_int(*o, 0, "id") : 0;
+    return rc;
 }
 
 /* GET /F/seal: 办理电子签章, 电子签章办理 是/否 (是 unless chosen otherwise), 下一步 */
@@ -149,4 +141,59 @@ hall_flow_seal_save(struct hall_req *req)
                             ? hall_flow_url(req, "/apply?id=%lld", (long long)order_id)
                             : hall_flow_url(req, "/apply?project=%s%s", p.code, link_suffix(req)),
                         NULL);
+}
+
+/* ---- the seals' kinds and names as the pages show them: here, in libhall,
+ * for the programs that draw no seal (hall-center) ------------------------ */
+
+const char *
+hall_seal_kind_label(enum hall_seal_kind kind)
+{
+    switch (kind) {
+    case HALL_SEAL_ORG: return "机构章";
+    case HALL_SEAL_BUSINESS: return "机构业务章";
+    case HALL_SEAL_PERSON: return "机构个人章";
+    }
+    return "";
+}
+
+enum hall_seal_kind
+hall_seal_kind_of(const char *code)
+{
+    if (strcmp(code, "org_business") == 0)
+        return HALL_SEAL_BUSINESS;
+    if (strcmp(code, "org_person") == 0)
+        return HALL_SEAL_PERSON;
+    return HALL_SEAL_ORG;
+}
+
+const char *
+hall_seal_kind_text(const char *code)
+{
+    /* a 个人证书's own seal (kind person, sql/125) */
+    if (strcmp(code, "person") == 0)
+        return "个人印章";
+    return hall_seal_kind_label(hall_seal_kind_of(code));
+}
+
+const char *
+hall_seal_shown_name(struct hall_ctx *cx, const struct hall_dbres *res, int row)
+{
+    const struct hall_val *h;
+
+    if (strcmp(hall_dbres_str(res, row, "kind"), "org_person") != 0)
+        return hall_dbres_str(res, row, "seal_name");
+    h = hall_dbres_pii_json(cx, res, row, hall_dbres_col(res, "holder_enc"));
+    return h != NULL ? hall_val_str(h, "name") : "";
+}
+
+const char *
+hall_seal_kind_code(enum hall_seal_kind kind)
+{
+    switch (kind) {
+    case HALL_SEAL_ORG: return "org";
+    case HALL_SEAL_BUSINESS: return "org_business";
+    case HALL_SEAL_PERSON: return "org_person";
+    }
+    return "";
 }

@@ -713,19 +713,6 @@ der_of_x509(struct hall_pool *pool, X509 *x, size_t *len)
     return p;
 }
 
-static int
-add_ext(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
-{
-    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
-    int ok;
-
-    if (e == NULL)
-        return HALL_ERR;
-    ok = X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    return ok == 1 ? HALL_OK : HALL_ERR;
-}
-
 /* a certificate's subject */
 struct subject {
     const char *cn, *org, *uscc, *ric;
@@ -837,26 +824,29 @@ cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, 
         X509_set_subject_name(x, n) != 1)
         goto out;
     X509V3_set_ctx(&v3, ca->cert, x, NULL, NULL, 0);
-    if (add_ext(x, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
-        add_ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") != HALL_OK ||
-        add_ext(x, &v3, "extendedKeyUsage", prof->eku) != HALL_OK ||
-        add_ext(x, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
-        add_ext(x, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK ||
-        add_ext(x, &v3, "crlDistributionPoints",
-                hall_psprintf(cx->pool, "URI:%s/pki/%s.crl", base, ca->name)) != HALL_OK ||
-        add_ext(x, &v3, "authorityInfoAccess",
-                hall_psprintf(cx->pool, "OCSP;URI:%s/ocsp,caIssuers;URI:%s/pki/%s.crt", base, base,
-                              ca->name)) != HALL_OK)
+    if (hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
+        hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") !=
+            HALL_OK ||
+        hall_x509_ext_add(x, &v3, "extendedKeyUsage", prof->eku) != HALL_OK ||
+        hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
+        hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK ||
+        hall_x509_ext_add(x, &v3, "crlDistributionPoints",
+                          hall_psprintf(cx->pool, "URI:%s/pki/%s.crl", base, ca->name)) !=
+            HALL_OK ||
+        hall_x509_ext_add(x, &v3, "authorityInfoAccess",
+                          hall_psprintf(cx->pool, "OCSP;URI:%s/ocsp,caIssuers;URI:%s/pki/%s.crt",
+                                        base, base, ca->name)) != HALL_OK)
         goto out;
     if (*s->uscc != '\0' &&
-        add_ext(x, &v3, OID_ORG_CODE, hall_psprintf(cx->pool, "ASN1:UTF8String:%s", s->uscc)) !=
-            HALL_OK)
+        hall_x509_ext_add(x, &v3, OID_ORG_CODE,
+                          hall_psprintf(cx->pool, "ASN1:UTF8String:%s", s->uscc)) != HALL_OK)
         goto out;
     if (*s->ric != '\0') {
         const char *h = ric_hash(cx->pool, s->ric);
 
-        if (h == NULL || add_ext(x, &v3, OID_PERSON_ID,
-                                 hall_psprintf(cx->pool, "ASN1:UTF8String:%s", h)) != HALL_OK)
+        if (h == NULL ||
+            hall_x509_ext_add(x, &v3, OID_PERSON_ID,
+                              hall_psprintf(cx->pool, "ASN1:UTF8String:%s", h)) != HALL_OK)
             goto out;
     }
     m = hall_pki_sign_ctx(ca->key, ca->sm2);

@@ -117,19 +117,6 @@ fingerprint(struct hall_pool *pool, X509 *x)
     return out;
 }
 
-static int
-ext(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
-{
-    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
-    int ok;
-
-    if (e == NULL)
-        return HALL_ERR;
-    ok = X509_add_ext(x, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    return ok ? HALL_OK : HALL_ERR;
-}
-
 /* the certificate of m for key, signed by issuer (NULL: itself) with ikey */
 static X509 *
 cert_make(const struct member *m, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey)
@@ -164,45 +151,47 @@ cert_make(const struct member *m, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey)
     X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
     switch (m->kind) {
     case K_ROOT:
-        ok = ext(x, &v3, "basicConstraints", "critical,CA:TRUE") == HALL_OK &&
-             ext(x, &v3, "keyUsage", "critical,keyCertSign,cRLSign") == HALL_OK &&
-             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK;
+        ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:TRUE") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "keyUsage", "critical,keyCertSign,cRLSign") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK;
         break;
     case K_CA:
-        ok = ext(x, &v3, "basicConstraints", "critical,CA:TRUE,pathlen:0") == HALL_OK &&
-             ext(x, &v3, "keyUsage", "critical,keyCertSign,cRLSign") == HALL_OK &&
-             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:TRUE,pathlen:0") ==
+                 HALL_OK &&
+             hall_x509_ext_add(x, &v3, "keyUsage", "critical,keyCertSign,cRLSign") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;
     case K_OCSP:
-        ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-             ext(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
-             ext(x, &v3, "extendedKeyUsage", "critical,OCSPSigning") == HALL_OK &&
-             ext(x, &v3, "noCheck", "ignored") == HALL_OK &&
-             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "extendedKeyUsage", "critical,OCSPSigning") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "noCheck", "ignored") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;
     case K_AUDIT:
-        ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-             ext(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
-             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;
     case K_TSA:
         /* RFC 3161 2.3: the one purpose, critical (OpenSSL's
          * X509_PURPOSE_TIMESTAMP_SIGN refuses a signer without it) */
-        ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-             ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") == HALL_OK &&
-             ext(x, &v3, "extendedKeyUsage", "critical,timeStamping") == HALL_OK &&
-             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") ==
+                 HALL_OK &&
+             hall_x509_ext_add(x, &v3, "extendedKeyUsage", "critical,timeStamping") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;
     case K_CODESIGN:
-        ok = ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-             ext(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
-             ext(x, &v3, "extendedKeyUsage", "critical,codeSigning") == HALL_OK &&
-             ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-             ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
+        ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "extendedKeyUsage", "critical,codeSigning") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+             hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK;
         break;
     }
     ok = ok && EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ikey, NULL) == 1 &&

@@ -524,19 +524,6 @@ static struct delegate {
     time_t not_after, renew_at, retry_at;
 } delegates[2];
 
-static int
-ext_add(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
-{
-    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
-    int ok;
-
-    if (e == NULL)
-        return HALL_ERR;
-    ok = X509_add_ext(x, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    return ok ? HALL_OK : HALL_ERR;
-}
-
 /* a new responder key and its certificate from ca's key, into d */
 static int
 delegate_make(struct hall_pki_ca *ca, struct delegate *d, time_t now)
@@ -567,12 +554,12 @@ delegate_make(struct hall_pki_ca *ca, struct delegate *d, time_t now)
         X509_set_pubkey(n.cert, n.key) != 1)
         goto out;
     X509V3_set_ctx(&v3, ca->cert, n.cert, NULL, NULL, 0);
-    if (ext_add(n.cert, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
-        ext_add(n.cert, &v3, "keyUsage", "critical,digitalSignature") != HALL_OK ||
-        ext_add(n.cert, &v3, "extendedKeyUsage", "critical,OCSPSigning") != HALL_OK ||
-        ext_add(n.cert, &v3, "noCheck", "ignored") != HALL_OK ||
-        ext_add(n.cert, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
-        ext_add(n.cert, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK)
+    if (hall_x509_ext_add(n.cert, &v3, "basicConstraints", "critical,CA:FALSE") != HALL_OK ||
+        hall_x509_ext_add(n.cert, &v3, "keyUsage", "critical,digitalSignature") != HALL_OK ||
+        hall_x509_ext_add(n.cert, &v3, "extendedKeyUsage", "critical,OCSPSigning") != HALL_OK ||
+        hall_x509_ext_add(n.cert, &v3, "noCheck", "ignored") != HALL_OK ||
+        hall_x509_ext_add(n.cert, &v3, "subjectKeyIdentifier", "hash") != HALL_OK ||
+        hall_x509_ext_add(n.cert, &v3, "authorityKeyIdentifier", "keyid") != HALL_OK)
         goto out;
     /* the one signature the token makes for this key */
     if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ca->ocsp_issuer, NULL) != 1 ||

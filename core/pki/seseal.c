@@ -353,30 +353,7 @@ pool_str(struct hall_pool *pool, const ASN1_STRING *s)
 static const char *
 name_of(struct hall_pool *pool, const X509_NAME *n)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    char *p;
-    long l;
-    const char *out;
-
-    if (b == NULL)
-        abort();
-    X509_NAME_print_ex(b, n, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
-    l = BIO_get_mem_data(b, &p);
-    out = hall_pstrndup(pool, p, (size_t)l);
-    BIO_free(b);
-    return out;
-}
-
-static const char *
-serial_of(struct hall_pool *pool, X509 *x)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    char *h = bn != NULL ? BN_bn2hex(bn) : NULL;
-    const char *out = hall_pstrdup(pool, h != NULL ? h : "");
-
-    OPENSSL_free(h);
-    BN_free(bn);
-    return out;
+    return hall_x509_name_text(pool, n, XN_FLAG_ONELINE);
 }
 
 int
@@ -514,7 +491,8 @@ seal_parse(struct hall_pool *pool, const unsigned char *der, size_t len,
             x = d2i_X509(NULL, &cp, ASN1_STRING_length(o));
             if (x == NULL)
                 continue;
-            info->signers[info->nsigners].serial = serial_of(pool, x);
+            info->signers[info->nsigners].serial =
+                hall_asn1_int_hex(pool, X509_get0_serialNumber(x));
             info->signers[info->nsigners].subject = name_of(pool, X509_get_subject_name(x));
             info->signers[info->nsigners].issuer = name_of(pool, X509_get_issuer_name(x));
             info->nsigners++;
@@ -633,7 +611,7 @@ hall_seseal_verify(struct hall_pool *pool, const unsigned char *der, size_t len,
         goto out;
     }
     info->maker_subject = name_of(pool, X509_get_subject_name(maker));
-    info->maker_serial = serial_of(pool, maker);
+    info->maker_serial = hall_asn1_int_hex(pool, X509_get0_serialNumber(maker));
     info->signature_ok =
         OBJ_obj2nid(seal->sign_alg) == NID_SM2_with_SM3 &&
         hall_seseal_sm2_verify(maker, info_der, info_len, ASN1_STRING_get0_data(seal->signed_value),

@@ -97,6 +97,9 @@ struct hall_stamp_trust {
      * hall_seseal_load (the hall) or hall_seseal_trust (hall-stamp) set */
     int check_seal;
     time_t now; /* 0: time(NULL) */
+    /* hall_stamp_verify_file's own, for its signatures (stamp_memo.c):
+     * callers leave it NULL */
+    struct stamp_memo *memo;
 };
 
 /* docs/internals/stamp.md §3, in the order a state applies */
@@ -303,6 +306,9 @@ struct hall_stamp_evidence {
     const unsigned char *cert[HALL_STAMP_EVIDENCE_MAX];
     size_t cert_len[HALL_STAMP_EVIDENCE_MAX];
     int ncert;
+    /* the answers judged once for all the file's signatures (stamp_status.c,
+     * in the pool with the evidence); NULL: each judged when asked */
+    struct stamp_kept *kept;
 };
 /* reads them (in pool); HALL_ERR when the file cannot be read (ev empty) */
 int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,

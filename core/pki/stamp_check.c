@@ -23,31 +23,14 @@
 const char *
 stamp_x_name(struct hall_pool *pool, const X509_NAME *nm)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    char *p;
-    long n;
-    const char *s;
-
-    if (b == NULL)
-        abort();
-    X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    n = BIO_get_mem_data(b, &p);
-    s = hall_pstrndup(pool, p, (size_t)n);
-    BIO_free(b);
-    return s;
+    return hall_x509_name_text(pool, nm, XN_FLAG_RFC2253);
 }
 
 /* a certificate's serial, upper-case hex */
 const char *
 stamp_x_serial(struct hall_pool *pool, X509 *x)
 {
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    const char *s = hall_pstrdup(pool, hex != NULL ? hex : "");
-
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return s;
+    return hall_asn1_int_hex(pool, X509_get0_serialNumber(x));
 }
 
 /* an ASN.1 time as UTC seconds; 0 when absent or unreadable */
@@ -94,11 +77,16 @@ stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X50
 
     s->is_stamp = 1;
     memset(&info, 0, sizeof(info));
-    if (trust->check_seal)
-        ok = hall_seseal_verify(pool, sp, sl, NULL, 0, &info, &why) == HALL_OK &&
-             info.signature_ok && info.chain_ok;
-    else
-        ok = hall_seseal_read(pool, sp, sl, &info, &why) == HALL_OK;
+    /* the same seal as a signature before (its bytes, the same checks):
+     * what it was found then; whether it lists this signer asked below */
+    if (!stamp_memo_seal_get(trust->memo, sp, sl, trust->check_seal, &info, &ok)) {
+        if (trust->check_seal)
+            ok = hall_seseal_verify(pool, sp, sl, NULL, 0, &info, &why) == HALL_OK &&
+                 info.signature_ok && info.chain_ok;
+        else
+            ok = hall_seseal_read(pool, sp, sl, &info, &why) == HALL_OK;
+        stamp_memo_seal_put(trust->memo, sp, sl, trust->check_seal, &info, ok);
+    }
     if (info.es_id != NULL) {
         s->seal_es_id = info.es_id;
         s->seal_name = info.name;
@@ -145,6 +133,7 @@ stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
         abort();
     for (i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
         X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
+    stamp_memo_store(trust->memo, st);
     TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE | TS_VFY_DATA | TS_VFY_VERSION | TS_VFY_SIGNER);
     TS_VERIFY_CTX_set_data(vc, data);
     TS_VERIFY_CTX_set_store(vc, st);

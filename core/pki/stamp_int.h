@@ -17,6 +17,7 @@
  *   stamp_text.c    text under a later stamp's widget
  *   stamp_dss.c     the /DSS update and the document timestamp (B-LT, B-LTA)
  *   stamp_level.c   the /DSS read, each signature's level (§3, "Levels")
+ *   stamp_memo.c    what one verification learns once for all its signatures
  *   stamp_refs.c    references a signed revision holds to numbers it did not use
  *   stamp_qifeng.c  the 骑缝章: slices of the seal on every page's edge, written and read
  */
@@ -266,6 +267,45 @@ void stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long
                            const unsigned char *sv, int sv_len,
                            const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);
 
+/* ---- stamp_memo.c: what one verification learns once for all its signatures */
+
+#define STAMP_MEMO_MAX 16 /* certificates, signature pairs kept (more: asked again) */
+
+struct stamp_memo {
+    int nx, nsig;
+    X509 *x[STAMP_MEMO_MAX]; /* decoded from x_der */
+    unsigned char *x_der[STAMP_MEMO_MAX];
+    size_t x_len[STAMP_MEMO_MAX];
+    /* the certificate s_der's signature by i_der's key verified */
+    unsigned char *s_der[STAMP_MEMO_MAX], *i_der[STAMP_MEMO_MAX];
+    size_t s_len[STAMP_MEMO_MAX], i_len[STAMP_MEMO_MAX];
+    /* stamp_issued_by(x, issuer) of the certificates iss_x, iss_i: iss_ok */
+    int niss;
+    unsigned char *iss_x[STAMP_MEMO_MAX], *iss_i[STAMP_MEMO_MAX];
+    size_t iss_xl[STAMP_MEMO_MAX], iss_il[STAMP_MEMO_MAX];
+    int iss_ok[STAMP_MEMO_MAX];
+    /* the last seal read: its bytes, the checks asked, what was found */
+    unsigned char *seal_der;
+    size_t seal_len;
+    int seal_checked, seal_ok;
+    struct hall_seseal_info seal_info;
+};
+
+/* der decoded (a reference the caller frees), the same DER once; m NULL: none */
+X509 *stamp_memo_x509(struct stamp_memo *m, const unsigned char *der, size_t len);
+/* st's X509_verify_cert verifies each (certificate, issuer) signature of m
+ * once, the rest of its checks each time; m NULL: nothing */
+void stamp_memo_store(struct stamp_memo *m, X509_STORE *st);
+/* the seal sp (checked: its maker's signature asked) read before: 1 with
+ * *info and *ok; m NULL or other bytes: 0 */
+int stamp_memo_seal_get(const struct stamp_memo *m, const unsigned char *sp, size_t sl, int checked,
+                        struct hall_seseal_info *info, int *ok);
+void stamp_memo_seal_put(struct stamp_memo *m, const unsigned char *sp, size_t sl, int checked,
+                         const struct hall_seseal_info *info, int ok);
+/* x's DER, malloc'ed (NULL none) */
+unsigned char *stamp_memo_der(X509 *x, size_t *len);
+void stamp_memo_free(struct stamp_memo *m);
+
 /* ---- stamp_digest.c: every signature's ranges hashed in one pass ----------- */
 
 enum { RDIG_NONE, RDIG_DONE, RDIG_READ, RDIG_OVER };
@@ -294,6 +334,39 @@ int stamp_rdig_get(const struct stamp_rdig *r, const EVP_MD *md, unsigned char *
 
 /* 1 when issuer signed x (also an SM2 issuer's GM/T 0009 signature) */
 int stamp_issued_by(X509 *x, X509 *issuer);
+
+#define STAMP_KEPT_PAIRS 8 /* (certificate, issuer) pairs whose answers are kept */
+
+/* one /DSS answer (ev->der[i], then ev->crl[i - n]) judged for a
+ * (certificate, issuer): everything but its time against the signature's */
+struct stamp_kept_item {
+    const unsigned char *der; /* the item judged, as ev held it */
+    size_t len;
+    int judged, ok;
+    struct hall_stamp_status st;
+};
+
+struct stamp_kept_pair {
+    unsigned char *cert, *issuer; /* DER, in the pool */
+    size_t cert_len, issuer_len;
+    struct stamp_kept_item item[2 * HALL_STAMP_EVIDENCE_MAX];
+};
+
+/* what stamp_status_kept judged of a file's /DSS (ev->kept), in the pool
+ * of the evidence: only for that evidence, never another file's */
+struct stamp_kept {
+    struct hall_pool *pool; /* the evidence's: the pairs live as long */
+    int npairs;
+    struct stamp_kept_pair *pair[STAMP_KEPT_PAIRS];
+    /* the CertIDs each OCSP answer holds a status for, read once: keys
+     * (certid_key) one after another, each after its 2-byte length;
+     * names_done 1 read, -1 not kept (each asked of the answer) */
+    const unsigned char *der[HALL_STAMP_EVIDENCE_MAX];
+    size_t len[HALL_STAMP_EVIDENCE_MAX];
+    int names_done[HALL_STAMP_EVIDENCE_MAX];
+    unsigned char *names[HALL_STAMP_EVIDENCE_MAX];
+    size_t names_len[HALL_STAMP_EVIDENCE_MAX];
+};
 /* cert's status from the freshest of ev's OCSP answers and CRLs signed
  * by issuer and made at or after after: HALL_OK with st (embedded, url
  * "/DSS") */

@@ -109,6 +109,10 @@ stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *
         ev->ncrl = dss_array(pool, q, dss, "/CRLs", ev->crl, ev->crl_len);
         ev->ncert = dss_array(pool, q, dss, "/Certs", ev->cert, ev->cert_len);
     }
+    if (ev->n + ev->ncrl > 0) { /* each answer judged once a certificate (stamp_status.c) */
+        ev->kept = hall_pcalloc(pool, sizeof(*ev->kept));
+        ev->kept->pool = pool;
+    }
     stamp_qerr(q);
     if (rep != NULL) {
         rep->dss_ocsps = ev->n;
@@ -118,21 +122,46 @@ stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *
     }
 }
 
-static X509 *
-x509_of(const unsigned char *der, size_t len)
+/* stamp_issued_by(x, issuer), asked once a file for the same two
+ * certificates (kept in m, freed with it) */
+static int
+memo_issued(struct stamp_memo *m, X509 *x, X509 *issuer)
 {
-    const unsigned char *p = der;
+    unsigned char *dx, *di;
+    size_t lx = 0, li = 0;
+    int i, ok;
 
-    return der != NULL && len > 0 ? d2i_X509(NULL, &p, (long)len) : NULL;
+    if (m == NULL)
+        return stamp_issued_by(x, issuer);
+    dx = stamp_memo_der(x, &lx);
+    di = stamp_memo_der(issuer, &li);
+    for (i = 0; dx != NULL && di != NULL && i < m->niss; i++)
+        if (m->iss_xl[i] == lx && m->iss_il[i] == li && memcmp(m->iss_x[i], dx, lx) == 0 &&
+            memcmp(m->iss_i[i], di, li) == 0) {
+            free(dx);
+            free(di);
+            return m->iss_ok[i];
+        }
+    ok = stamp_issued_by(x, issuer);
+    if (dx != NULL && di != NULL && m->niss < STAMP_MEMO_MAX) {
+        m->iss_x[m->niss] = dx;
+        m->iss_xl[m->niss] = lx;
+        m->iss_i[m->niss] = di;
+        m->iss_il[m->niss] = li;
+        m->iss_ok[m->niss++] = ok;
+        return ok;
+    }
+    free(dx);
+    free(di);
+    return ok;
 }
 
 /* the one of the certificates that issued x; NULL none */
 static X509 *
-issuer_in(X509 *x, STACK_OF(X509) * certs)
+issuer_in(struct stamp_memo *m, X509 *x, STACK_OF(X509) * certs)
 {
     for (int i = 0; i < sk_X509_num(certs); i++)
-        if (X509_cmp(sk_X509_value(certs, i), x) != 0 &&
-            stamp_issued_by(x, sk_X509_value(certs, i)))
+        if (X509_cmp(sk_X509_value(certs, i), x) != 0 && memo_issued(m, x, sk_X509_value(certs, i)))
             return sk_X509_value(certs, i);
     return NULL;
 }
@@ -146,14 +175,14 @@ note_add(struct hall_stamp_verdict *v, const char *text)
 
 /* one signature's signer and TSA against the evidence, and its level */
 static void
-level_one(struct hall_pool *pool, const struct hall_stamp_evidence *ev, STACK_OF(X509) * certs,
-          struct hall_stamp_sig *s)
+level_one(struct hall_pool *pool, struct stamp_memo *m, const struct hall_stamp_evidence *ev,
+          STACK_OF(X509) * certs, struct hall_stamp_sig *s)
 {
     struct hall_stamp_status st;
-    X509 *signer = x509_of(s->signer_der, s->signer_der_len), *tsa, *issuer;
+    X509 *signer = stamp_memo_x509(m, s->signer_der, s->signer_der_len), *tsa, *issuer;
 
     s->level = s->timestamp == HALL_STAMP_PASS ? "B-T" : "B-B";
-    issuer = signer != NULL ? issuer_in(signer, certs) : NULL;
+    issuer = signer != NULL ? issuer_in(m, signer, certs) : NULL;
     s->ltv_issuer = issuer != NULL;
     if (issuer != NULL && s->signing_time != 0 &&
         stamp_status_kept(pool, signer, issuer, ev, s->signing_time, &st) == HALL_OK) {
@@ -165,9 +194,9 @@ level_one(struct hall_pool *pool, const struct hall_stamp_evidence *ev, STACK_OF
     }
     /* the TSA's certificate: its own OCSP or CRL, or (the hall's, which
      * names none) the root's CRL that issued it, kept in the file */
-    tsa = x509_of(s->tsa_der, s->tsa_der_len);
+    tsa = stamp_memo_x509(m, s->tsa_der, s->tsa_der_len);
     if (tsa != NULL) {
-        issuer = issuer_in(tsa, certs);
+        issuer = issuer_in(m, tsa, certs);
         s->ltv_tsa_needed = stamp_status_sources(pool, tsa) ||
                             (issuer != NULL && X509_check_issued(issuer, issuer) == X509_V_OK);
         if (!s->ltv_tsa_needed)
@@ -214,7 +243,7 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
     if (certs == NULL)
         abort();
     for (i = 0; i < ev->ncert; i++) {
-        X509 *x = x509_of(ev->cert[i], ev->cert_len[i]);
+        X509 *x = stamp_memo_x509(NULL, ev->cert[i], ev->cert_len[i]);
 
         if (x != NULL)
             sk_X509_push(certs, x);
@@ -246,7 +275,7 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
                 if (s->doc_ts_after++ == 0)
                     s->doc_ts_time = rep->sigs[j].signing_time;
             }
-        level_one(pool, ev, certs, s);
+        level_one(pool, trust->memo, ev, certs, s);
     }
     sk_X509_pop_free(certs, X509_free);
 }

@@ -2,7 +2,10 @@
  * The 骑缝章 (cross-page seal, docs/internals/stamp.md §1c): one signature
  * whose appearance is the seal cut into vertical slices, one slice on the
  * chosen edge of each chosen page, so that the printed pages fanned out
- * side by side show the whole seal.
+ * side by side show the whole seal.  The edge is the page's as shown: on a
+ * page turned by /Rotate the slice goes where hall_stamp_point puts the
+ * shown edge, its appearance turned back upright by a /Matrix, as a page
+ * stamp's (ISO 32000-1 §12.5.5).
  *
  * Owns: the 骑缝章's update (the field, its widgets and their appearances)
  * and reading a signed field back as one.  Follows: ISO 32000-1 §12.7.3.1
@@ -18,29 +21,38 @@
 
 #include "stamp_int.h"
 
-/* the slice's widget and appearance on the page d holds: k-th of n */
+/* the appearance's /Matrix turning the picture back upright on a page
+ * turned by /Rotate (as a page stamp's, stamp_pdf.c) */
+static const char *const slice_matrix[4] = {"", " /Matrix [0 1 -1 0 0 0]",
+                                            " /Matrix [-1 0 0 -1 0 0]", " /Matrix [0 -1 1 0 0 0]"};
+
+/* the slice's widget and appearance on the page d holds: the idx-th slice,
+ * sw points wide as shown, centred on (cx, cy) in user space; on a turned
+ * page /Rect is the turned box and the /Matrix turns the slice back */
 static void
 slice_write(struct stamp_update *up, const struct stamp_doc *d, const struct stamp_look *look,
-            long long n_f, long long n_w, int idx, double x1, double y1, double sw)
+            long long n_f, long long n_w, int idx, double cx, double cy, double sw)
 {
     struct stamp_buf *u = &up->u;
-    char content[160], head[256];
-    int cl;
+    char content[160], head[320];
+    int turned = d->rotate == 90 || d->rotate == 270, cl;
+    double rw = turned ? look->h_pt : sw, rh = turned ? sw : look->h_pt;
 
     stamp_obj_begin(up, n_w, 0);
     stamp_buf_printf(
         u,
         "<< /Type /Annot /Subtype /Widget /Parent %lld 0 R /V %lld 0 R /F 132 /P %d %d "
         "R /Rect [%.2f %.2f %.2f %.2f] /AP << /N %lld 0 R >> >>\nendobj\n",
-        n_f, up->n_s, d->page_num, d->page_gen, x1, y1, x1 + sw, y1 + look->h_pt, n_w + 1);
+        n_f, up->n_s, d->page_num, d->page_gen, cx - rw / 2, cy - rh / 2, cx + rw / 2, cy + rh / 2,
+        n_w + 1);
     stamp_obj_begin(up, n_w + 1, 0);
     /* the whole picture, its slice idx at the origin: the /BBox cuts it */
     cl = snprintf(content, sizeof(content), "q %.2f 0 0 %.2f %.2f 0 cm /Im0 Do Q", look->w_pt,
                   look->h_pt, -idx * sw);
     snprintf(head, sizeof(head),
-             "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << "
+             "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f]%s /Resources << "
              "/XObject << /Im0 %lld 0 R >> >>",
-             sw, look->h_pt, up->n_i);
+             sw, look->h_pt, slice_matrix[(d->rotate / 90) & 3], up->n_i);
     stamp_stream_obj(u, head, (unsigned char *)content, (size_t)cl);
 }
 
@@ -109,7 +121,7 @@ stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct st
     stamp_write_sig(up, look, subfilter, reserve, now);
     field_write(up, d, look, n_f, n);
     for (k = 0; k < n; k++) {
-        double cx, cy, x1, lo, hi, *b = d->box;
+        double *b, pw, ph, xs, ys, cx, cy;
         int pg = first + k, a;
 
         if (stamp_doc_page(d, pg, err, errlen) != HALL_OK)
@@ -123,48 +135,84 @@ stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct st
                 return HALL_ERR;
             }
         annots[k] = a;
-        lo = b[1] < b[3] ? b[1] : b[3];
-        hi = b[1] < b[3] ? b[3] : b[1];
-        if (in->y_mm > 0)
-            hall_stamp_point(b, 0, 0, in->y_mm, &cx, &cy);
-        else
-            cy = (lo + hi) / 2;
-        if (cy - look->h_pt / 2 < lo || cy + look->h_pt / 2 > hi) {
+        b = d->box;
+        pw = b[2] > b[0] ? b[2] - b[0] : b[0] - b[2];
+        ph = b[3] > b[1] ? b[3] - b[1] : b[1] - b[3];
+        if (d->rotate == 90 || d->rotate == 270) { /* the page as shown */
+            double t = pw;
+
+            pw = ph;
+            ph = t;
+        }
+        /* the slice's centre on the page as shown, points from its top-left:
+         * on the right edge page 1 holds the seal's left slice, as the pages
+         * fan out to the right; on the left edge page 1 its right slice */
+        ys = in->y_mm > 0 ? in->y_mm * 72.0 / 25.4 : ph / 2;
+        if (ys - look->h_pt / 2 < 0 || ys + look->h_pt / 2 > ph) {
             snprintf(err, errlen, "骑缝章超出第%d页的上下边界（该页高%.0f毫米）", pg,
-                     (hi - lo) * 25.4 / 72);
+                     ph * 25.4 / 72);
             return HALL_ERR;
         }
-        /* the right edge: page 1 holds the seal's left slice, as the pages
-         * fan out to the right; the left edge: page 1 its right slice */
-        if (in->qifeng == HALL_STAMP_QIFENG_LEFT)
-            x1 = b[0] < b[2] ? b[0] : b[2];
-        else
-            x1 = (b[0] < b[2] ? b[2] : b[0]) - sw;
+        xs = in->qifeng == HALL_STAMP_QIFENG_LEFT ? sw / 2 : pw - sw / 2;
+        hall_stamp_point(b, d->rotate, xs * 25.4 / 72, ys * 25.4 / 72, &cx, &cy);
         slice_write(up, d, look, n_f, n_f + 3 + 2LL * k,
-                    in->qifeng == HALL_STAMP_QIFENG_LEFT ? n - 1 - k : k, x1, cy - look->h_pt / 2,
-                    sw);
+                    in->qifeng == HALL_STAMP_QIFENG_LEFT ? n - 1 - k : k, cx, cy, sw);
         if (stamp_page_added(up, d, n_f + 3 + 2LL * k, err, errlen) != HALL_OK)
             return HALL_ERR;
     }
     return stamp_form_added(up, d, n_f, err, errlen);
 }
 
-/* the page box (inherited /MediaBox) of q's page object */
+/* the page box (inherited /MediaBox) and /Rotate (inherited: 0, 90, 180
+ * or 270) of q's page object */
 static int
-page_box(qpdf_data q, qpdf_oh page, double box[4])
+page_box(qpdf_data q, qpdf_oh page, double box[4], int *rotate)
 {
-    for (int depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, page); depth++) {
-        qpdf_oh mb = qpdf_oh_get_key(q, page, "/MediaBox");
+    int have_box = 0, have_rot = 0;
 
-        if (qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4) {
+    *rotate = 0;
+    for (int depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, page); depth++) {
+        qpdf_oh mb = qpdf_oh_get_key(q, page, "/MediaBox"), r = qpdf_oh_get_key(q, page, "/Rotate");
+
+        if (!have_box && qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4) {
             for (int i = 0; i < 4; i++)
                 if (stamp_pdf_num(q, qpdf_oh_get_array_item(q, mb, i), &box[i]) != HALL_OK)
                     return HALL_ERR;
-            return HALL_OK;
+            have_box = 1;
+        }
+        if (!have_rot && qpdf_oh_is_integer(q, r)) {
+            *rotate = (int)(((qpdf_oh_get_int_value(q, r) % 360) + 360) % 360) / 90 * 90;
+            have_rot = 1;
         }
         page = qpdf_oh_get_key(q, page, "/Parent");
     }
-    return HALL_ERR;
+    return have_box ? HALL_OK : HALL_ERR;
+}
+
+/* a widget's /Rect across the page as shown (/Rotate applied): its left
+ * and right, from the shown page's left, and the shown page's width */
+static void
+shown_across(const double box[4], int rotate, const double rect[4], double *x0, double *x1,
+             double *width)
+{
+    double l = box[0] < box[2] ? box[0] : box[2], r = box[0] < box[2] ? box[2] : box[0];
+    double b = box[1] < box[3] ? box[1] : box[3], t = box[1] < box[3] ? box[3] : box[1];
+    double lo, hi;
+
+    /* the shown x of user space: x - l (0), y - b (90), r - x (180), t - y (270) */
+    if (rotate == 90 || rotate == 270) {
+        lo = rect[1] < rect[3] ? rect[1] : rect[3];
+        hi = rect[1] < rect[3] ? rect[3] : rect[1];
+        *width = t - b;
+        *x0 = rotate == 90 ? lo - b : t - hi;
+        *x1 = rotate == 90 ? hi - b : t - lo;
+    } else {
+        lo = rect[0] < rect[2] ? rect[0] : rect[2];
+        hi = rect[0] < rect[2] ? rect[2] : rect[0];
+        *width = r - l;
+        *x0 = rotate == 180 ? r - hi : lo - l;
+        *x1 = rotate == 180 ? r - lo : hi - l;
+    }
 }
 
 /* "1-5", "1-3,7": the pages (1-based, ascending) as ranges */
@@ -202,8 +250,8 @@ stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *pag
     for (int k = 0; k < n; k++) {
         qpdf_oh w = qpdf_oh_get_array_item(q, kids, k), p = qpdf_oh_get_key(q, w, "/P");
         qpdf_oh r = qpdf_oh_get_key(q, w, "/Rect");
-        double rect[4], box[4];
-        int at = 0;
+        double rect[4], box[4], x0, x1, width;
+        int at = 0, rotate;
 
         if (!qpdf_oh_is_array(q, r) || qpdf_oh_get_array_n_items(q, r) != 4)
             return;
@@ -221,11 +269,12 @@ stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *pag
             if (pg[i] == at)
                 return; /* two widgets on one page: not a 骑缝章 */
         pg[npg++] = at;
-        if (page_box(q, p, box) != HALL_OK)
+        if (page_box(q, p, box, &rotate) != HALL_OK)
             return;
-        /* an edge touched within a point */
-        right += (rect[0] > rect[2] ? rect[0] : rect[2]) >= (box[0] > box[2] ? box[0] : box[2]) - 1;
-        left += (rect[0] < rect[2] ? rect[0] : rect[2]) <= (box[0] < box[2] ? box[0] : box[2]) + 1;
+        /* an edge of the page as shown touched within a point */
+        shown_across(box, rotate, rect, &x0, &x1, &width);
+        right += x1 >= width - 1;
+        left += x0 <= 1;
     }
     if (npg + missing < 2 || (right < npg && left < npg))
         return;

@@ -632,42 +632,234 @@ ocsp_names(const unsigned char *der, size_t len, OCSP_CERTID *id)
     return found;
 }
 
+/* a CertID as OCSP_id_cmp compares it (the hash's algorithm, the name's
+ * and key's hashes, the serial), each part after its length, in out:
+ * its length, 0 when it does not fit */
+static size_t
+certid_key(OCSP_CERTID *id, unsigned char *out, size_t max)
+{
+    ASN1_OCTET_STRING *nh = NULL, *kh = NULL;
+    ASN1_OBJECT *md = NULL;
+    ASN1_INTEGER *serial = NULL;
+    unsigned char *parts[4] = {NULL, NULL, NULL, NULL};
+    int lens[4] = {0, 0, 0, 0}, i;
+    size_t at = 0;
+
+    if (OCSP_id_get0_info(&nh, &md, &kh, &serial, id) != 1 || nh == NULL || md == NULL ||
+        kh == NULL || serial == NULL)
+        return 0;
+    lens[0] = i2d_ASN1_OBJECT(md, &parts[0]);
+    lens[1] = ASN1_STRING_length(nh);
+    lens[2] = ASN1_STRING_length(kh);
+    lens[3] = i2d_ASN1_INTEGER(serial, &parts[3]);
+    for (i = 0; i < 4; i++) {
+        const unsigned char *b = i == 1   ? ASN1_STRING_get0_data(nh)
+                                 : i == 2 ? ASN1_STRING_get0_data(kh)
+                                          : parts[i];
+
+        if (lens[i] < 0 || lens[i] > 255 || b == NULL || at + 1 + (size_t)lens[i] > max) {
+            at = 0;
+            break;
+        }
+        out[at++] = (unsigned char)lens[i];
+        memcpy(out + at, b, (size_t)lens[i]);
+        at += (size_t)lens[i];
+    }
+    OPENSSL_free(parts[0]);
+    OPENSSL_free(parts[3]);
+    return at;
+}
+
+/* the keys of the CertIDs OCSP answer i of ev holds a status for, read
+ * once a file into ev->kept: 1 read, -1 not kept */
+static int
+kept_names_read(struct stamp_kept *k, const struct hall_stamp_evidence *ev, int i)
+{
+    const unsigned char *p = ev->der[i];
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)ev->len[i]);
+    OCSP_BASICRESP *bs = resp != NULL ? OCSP_response_get1_basic(resp) : NULL;
+    unsigned char key[256]; /* a CertID: its hash algorithm, two hashes, the serial */
+    int j, n = bs != NULL ? OCSP_resp_count(bs) : 0, rc = 1;
+    size_t kl, at = 0;
+
+    k->names[i] = n > 0 && n <= 64 ? hall_palloc(k->pool, (size_t)n * (2 + sizeof(key))) : NULL;
+    if (n > 64)
+        rc = -1;
+    for (j = 0; j < n && rc == 1; j++) {
+        OCSP_SINGLERESP *one = OCSP_resp_get0(bs, j);
+        const OCSP_CERTID *id = one != NULL ? OCSP_SINGLERESP_get0_id(one) : NULL;
+
+        kl = id != NULL ? certid_key((OCSP_CERTID *)id, key, sizeof(key)) : 0;
+        if (kl == 0) {
+            rc = -1;
+            break;
+        }
+        k->names[i][at++] = (unsigned char)(kl >> 8);
+        k->names[i][at++] = (unsigned char)(kl & 0xff);
+        memcpy(k->names[i] + at, key, kl);
+        at += kl;
+    }
+    k->names_len[i] = at;
+    k->der[i] = ev->der[i];
+    k->len[i] = ev->len[i];
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return rc;
+}
+
+/* ocsp_names of OCSP answer i of ev, its CertIDs read once a file */
+static int
+kept_names(const struct hall_stamp_evidence *ev, int i, OCSP_CERTID *id)
+{
+    struct stamp_kept *k = ev->kept;
+    unsigned char key[256]; /* a CertID: its hash algorithm, two hashes, the serial */
+    size_t kl, at;
+
+    if (k == NULL ||
+        (k->names_done[i] != 0 && (k->der[i] != ev->der[i] || k->len[i] != ev->len[i])))
+        return ocsp_names(ev->der[i], ev->len[i], id);
+    if (k->names_done[i] == 0)
+        k->names_done[i] = kept_names_read(k, ev, i);
+    kl = certid_key(id, key, sizeof(key));
+    if (k->names_done[i] != 1 || kl == 0)
+        return ocsp_names(ev->der[i], ev->len[i], id);
+    for (at = 0; at + 2 <= k->names_len[i];) {
+        size_t l = ((size_t)k->names[i][at] << 8) | k->names[i][at + 1];
+
+        if (l == kl && memcmp(k->names[i] + at + 2, key, kl) == 0)
+            return 1;
+        at += 2 + l;
+    }
+    return 0;
+}
+
+/* x's DER (in pool), NULL none */
+static unsigned char *
+pool_der(struct hall_pool *pool, X509 *x, size_t *len)
+{
+    unsigned char *der = NULL, *k;
+    int n = i2d_X509(x, &der);
+
+    if (n <= 0)
+        return NULL;
+    k = hall_palloc(pool, (size_t)n);
+    memcpy(k, der, (size_t)n);
+    OPENSSL_free(der);
+    *len = (size_t)n;
+    return k;
+}
+
+/* the answers of ev judged for (cert, issuer) before, DER for DER, or a
+ * new place for them; NULL when ev keeps none (or no more pairs) */
+static struct stamp_kept_pair *
+kept_pair(const struct hall_stamp_evidence *ev, X509 *cert, X509 *issuer)
+{
+    struct stamp_kept *k = ev->kept;
+    struct stamp_kept_pair *p;
+    unsigned char *cd, *id;
+    size_t cl = 0, il = 0;
+    int i;
+
+    if (k == NULL)
+        return NULL;
+    cd = pool_der(k->pool, cert, &cl);
+    id = pool_der(k->pool, issuer, &il);
+    if (cd == NULL || id == NULL)
+        return NULL;
+    for (i = 0; i < k->npairs; i++) {
+        p = k->pair[i];
+        if (p->cert_len == cl && p->issuer_len == il && memcmp(p->cert, cd, cl) == 0 &&
+            memcmp(p->issuer, id, il) == 0)
+            return p;
+    }
+    if (k->npairs >= STAMP_KEPT_PAIRS)
+        return NULL;
+    p = hall_pcalloc(k->pool, sizeof(*p));
+    p->cert = cd;
+    p->cert_len = cl;
+    p->issuer = id;
+    p->issuer_len = il;
+    k->pair[k->npairs++] = p;
+    return p;
+}
+
+/*
+ * Item i of ev (an OCSP answer, then a CRL) for cert: HALL_OK with *one
+ * when its signer, signature and status of cert hold and it was made at or
+ * after after.  Judged once for a (certificate, issuer) with the time left
+ * out (made at or after 1 s: every time but an unreadable one), kept in
+ * pair, the time compared each call: the same as judging it with after
+ * (> 0), at the cost of a comparison.
+ */
+static int
+kept_item(struct hall_pool *pool, const struct hall_stamp_evidence *ev, int i, X509 *cert,
+          X509 *issuer, OCSP_CERTID **ids, struct stamp_kept_pair *pair, time_t after,
+          struct hall_stamp_status *one)
+{
+    const unsigned char *der = i < ev->n ? ev->der[i] : ev->crl[i - ev->n];
+    size_t len = i < ev->n ? ev->len[i] : ev->crl_len[i - ev->n];
+    struct stamp_kept_item *it = pair != NULL ? &pair->item[i] : NULL;
+    const char *why = NULL;
+    int ok;
+
+    if (it != NULL && it->judged && it->der == der && it->len == len) {
+        *one = it->st;
+        return it->ok && one->checked_at >= after ? HALL_OK : HALL_ERR;
+    }
+    memset(one, 0, sizeof(*one));
+    one->reason = -1;
+    if (i < ev->n) {
+        if (ids[0] == NULL) {
+            ids[0] = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+            ids[1] = OCSP_cert_to_id(EVP_sha256(), cert, issuer);
+            if (ids[0] == NULL || ids[1] == NULL)
+                abort();
+        }
+        ok = (kept_names(ev, i, ids[0]) || kept_names(ev, i, ids[1])) &&
+             ocsp_judge(pool, NULL, der, len, cert, issuer, 0, it != NULL ? 1 : after, one, &why) ==
+                 HALL_OK;
+    } else {
+        ok = crl_judge(pool, der, len, cert, issuer, 0, it != NULL ? 1 : after, one, &why) ==
+             HALL_OK;
+    }
+    if (it != NULL) {
+        it->der = der;
+        it->len = len;
+        it->judged = 1;
+        it->ok = ok;
+        it->st = *one;
+        ok = ok && one->checked_at >= after;
+    }
+    return ok ? HALL_OK : HALL_ERR;
+}
+
 int
 stamp_status_kept(struct hall_pool *pool, X509 *cert, X509 *issuer,
                   const struct hall_stamp_evidence *ev, time_t after, struct hall_stamp_status *st)
 {
-    const char *why = NULL;
-    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
-    OCSP_CERTID *id2 = OCSP_cert_to_id(EVP_sha256(), cert, issuer);
+    OCSP_CERTID *ids[2] = {NULL, NULL};
+    struct stamp_kept_pair *pair;
     struct hall_stamp_status one;
     int i, found = 0;
 
-    if (id == NULL || id2 == NULL)
-        abort();
     memset(st, 0, sizeof(*st));
     st->reason = -1;
+    if (after == 0) /* no time to speak for: no answer does */
+        return HALL_ERR;
+    /* a time before 1970 is judged each time, as the kept results assume
+     * an answer made at or after 1 s */
+    pair = after > 0 ? kept_pair(ev, cert, issuer) : NULL;
     /* the freshest of the answers that speak for the time: a later one may
      * know of a revocation dated back before it */
-    for (i = 0; i < ev->n + ev->ncrl; i++) {
-        int ok;
-
-        memset(&one, 0, sizeof(one));
-        one.reason = -1;
-        if (i < ev->n)
-            ok = (ocsp_names(ev->der[i], ev->len[i], id) ||
-                  ocsp_names(ev->der[i], ev->len[i], id2)) &&
-                 ocsp_judge(pool, NULL, ev->der[i], ev->len[i], cert, issuer, 0, after, &one,
-                            &why) == HALL_OK;
-        else
-            ok = crl_judge(pool, ev->crl[i - ev->n], ev->crl_len[i - ev->n], cert, issuer, 0, after,
-                           &one, &why) == HALL_OK;
-        if (ok && (!found || one.checked_at > st->checked_at)) {
+    for (i = 0; i < ev->n + ev->ncrl; i++)
+        if (kept_item(pool, ev, i, cert, issuer, ids, pair, after, &one) == HALL_OK &&
+            (!found || one.checked_at > st->checked_at)) {
             *st = one;
             found = 1;
         }
-    }
-    OCSP_CERTID_free(id);
-    OCSP_CERTID_free(id2);
+    OCSP_CERTID_free(ids[0]);
+    OCSP_CERTID_free(ids[1]);
     if (!found)
         return HALL_ERR;
     st->url = "/DSS";

@@ -241,6 +241,7 @@ check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust 
                 added += X509_STORE_add_cert(st, sk_X509_value(trust->roots, i)) == 1;
         else if (trust->demo_root != NULL)
             added += X509_STORE_add_cert(st, trust->demo_root) == 1;
+        stamp_memo_store(trust->memo, st);
         if (added > 0 && X509_STORE_CTX_init(ctx, st, signer, untrusted) == 1) {
             X509_STORE_CTX_set_time(ctx, 0, s->signing_time != 0 ? s->signing_time : now);
             if (X509_verify_cert(ctx) == 1) {
@@ -366,6 +367,7 @@ check_doc_ts(struct hall_pool *pool, const struct stamp_rdig *rd, const unsigned
             abort();
         for (int i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
             X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
+        stamp_memo_store(trust->memo, st);
         TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE | TS_VFY_VERSION | TS_VFY_SIGNER);
         TS_VERIFY_CTX_set_store(vc, st);
         s->timestamp = TS_RESP_verify_token(vc, tok) == 1 ? HALL_STAMP_PASS : HALL_STAMP_FAIL;
@@ -736,7 +738,12 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
     qpdf_oh acro;
+    struct stamp_memo memo; /* this file's, for its signatures (stamp_memo.c) */
+    struct hall_stamp_trust tr = *trust;
 
+    memset(&memo, 0, sizeof(memo));
+    tr.memo = &memo;
+    trust = &tr;
     memset(rep, 0, sizeof(*rep));
     memset(&v, 0, sizeof(v));
     memset(&diff, 0, sizeof(diff));
@@ -856,6 +863,7 @@ out:
     free(v.page_ids);
     if (v.fd >= 0)
         close(v.fd);
+    stamp_memo_free(&memo);
     return rc;
 }
 

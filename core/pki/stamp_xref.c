@@ -600,10 +600,50 @@ stamp_written_between(const struct stamp_diff *d, long long lo, long long hi, st
 }
 
 #define REF_MARK "/HallRef~" /* a reference, while libqpdf's C parser reads the text */
+#define HEX_MARK "/HallHex~" /* a long hex string (a stamp's /Contents), read by us */
+#define HEX_LONG 256         /* hex digits from which a string is read by us */
+#define HEX_MAX  8           /* long hex strings of one text read by us */
 
-/* the references marked in o (parsed, direct) made references of q again */
+/* the long hex strings of a text, each marked HEX_MARK and its index:
+ * its digits (an even number of them, nothing else) */
+struct hexes {
+    const unsigned char *at[HEX_MAX];
+    size_t len[HEX_MAX];
+    int n;
+};
+
 static int
-refs_back(qpdf_data q, qpdf_oh o, int depth)
+hex_val(unsigned char c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* the string of hex string k of h, made an object of q (what libqpdf's
+ * parser makes of the same digits, without its character-by-character
+ * tokens: a stamp's /Contents is some 16,000 of them); null when none */
+static qpdf_oh
+hex_string(qpdf_data q, const struct hexes *h, int k)
+{
+    unsigned char *b;
+    size_t i;
+    qpdf_oh o;
+
+    if (h == NULL || k < 0 || k >= h->n)
+        return qpdf_oh_new_null(q);
+    b = malloc(h->len[k] / 2 + 1);
+    if (b == NULL)
+        abort();
+    for (i = 0; i < h->len[k] / 2; i++)
+        b[i] = (unsigned char)(hex_val(h->at[k][2 * i]) << 4 | hex_val(h->at[k][2 * i + 1]));
+    o = qpdf_oh_new_binary_string(q, (const char *)b, h->len[k] / 2);
+    free(b);
+    return o;
+}
+
+/* the references marked in o (parsed, direct) made references of q again,
+ * and the long hex strings marked made strings */
+static int
+refs_back(qpdf_data q, qpdf_oh o, int depth, const struct hexes *h)
 {
     int arr = qpdf_oh_is_array(q, o), n, i, rc = HALL_OK;
     const char **keys = NULL;
@@ -646,8 +686,19 @@ refs_back(qpdf_data q, qpdf_oh o, int depth)
                 qpdf_oh_set_array_item(q, o, i, qpdf_get_object_by_id(q, num, gen));
             else
                 qpdf_oh_replace_key(q, o, keys[i], qpdf_get_object_by_id(q, num, gen));
+        } else if (qpdf_oh_is_name(q, it) &&
+                   strncmp(qpdf_oh_get_name(q, it), HEX_MARK, strlen(HEX_MARK)) == 0) {
+            qpdf_oh str = qpdf_oh_new_null(q);
+
+            if (sscanf(qpdf_oh_get_name(q, it) + strlen(HEX_MARK), "%d", &num) != 1 ||
+                qpdf_oh_is_null(q, str = hex_string(q, h, num)))
+                rc = HALL_ERR;
+            else if (arr)
+                qpdf_oh_set_array_item(q, o, i, str);
+            else
+                qpdf_oh_replace_key(q, o, keys[i], str);
         } else {
-            rc = refs_back(q, it, depth + 1);
+            rc = refs_back(q, it, depth + 1, h);
         }
     }
     for (i = 0; keys != NULL && i < n; i++)
@@ -660,13 +711,16 @@ qpdf_oh
 stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max)
 {
     struct stamp_buf t;
+    struct hexes hx;
     long long i, run;
     int depth = 0;
     qpdf_oh o;
 
     if (b <= a || (size_t)(b - a) > max || memchr(p + a, '\0', (size_t)(b - a)) != NULL ||
-        memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL)
+        memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL ||
+        memmem(p + a, (size_t)(b - a), HEX_MARK + 1, strlen(HEX_MARK) - 1) != NULL)
         return qpdf_oh_new_null(q);
+    hx.n = 0;
     memset(&t, 0, sizeof(t));
     t.max = 2 * max + 64;
     /* the text copied in runs, each reference replaced by its mark */
@@ -680,6 +734,33 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
                 depth++;
             else if (p[i] == ')')
                 depth--;
+            continue;
+        }
+        if (p[i] == '<' && i + 1 < b && p[i + 1] == '<') { /* a dictionary */
+            i++;
+            continue;
+        }
+        if (p[i] == '<' && i + 1 < b) { /* a hex string (a stamp's /Contents) names nothing */
+            const unsigned char *gt = memchr(p + i + 1, '>', (size_t)(b - i - 1));
+            size_t n, k;
+
+            if (gt == NULL)
+                break;
+            /* a long one of digits alone (no space, whole bytes): read by
+             * us (hex_string), marked in the text */
+            n = (size_t)(gt - (p + i + 1));
+            for (k = 0; n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX && k < n; k++)
+                if (!((p[i + 1 + k] >= '0' && p[i + 1 + k] <= '9') ||
+                      ((p[i + 1 + k] | 0x20) >= 'a' && (p[i + 1 + k] | 0x20) <= 'f')))
+                    break;
+            if (n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX && k == n) {
+                stamp_buf_put(&t, p + run, (size_t)(i - run));
+                stamp_buf_printf(&t, " %s%d ", HEX_MARK, hx.n);
+                hx.at[hx.n] = p + i + 1;
+                hx.len[hx.n++] = n;
+                run = gt - p + 1;
+            }
+            i = gt - p;
             continue;
         }
         if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
@@ -703,7 +784,12 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
     stamp_qerr(q);
     o = qpdf_oh_parse(q, (const char *)t.p);
     stamp_buf_free(&t);
-    if (stamp_qerr(q) || refs_back(q, o, 0) != HALL_OK || stamp_qerr(q))
+    if (!stamp_qerr(q) && hx.n > 0 && qpdf_oh_is_name(q, o) &&
+        strncmp(qpdf_oh_get_name(q, o), HEX_MARK, strlen(HEX_MARK)) == 0) /* a value alone */
+        o = qpdf_oh_is_name_and_equals(q, o, HEX_MARK "0") ? hex_string(q, &hx, 0)
+                                                           : qpdf_oh_new_null(q);
+    if (stamp_qerr(q) || refs_back(q, o, 0, &hx) != HALL_OK || stamp_qerr(q) ||
+        qpdf_oh_is_null(q, o))
         return qpdf_oh_new_null(q);
     return o;
 }

@@ -248,18 +248,12 @@ hall_tsa_answer(struct hall_pool *pool, const unsigned char *in, size_t inlen, s
 
             meta->outcome = "granted";
             if (ti != NULL) {
-                const ASN1_INTEGER *sn = TS_TST_INFO_get_serial(ti);
-                BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
-                char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-
                 const ASN1_OCTET_STRING *md =
                     TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(ti));
                 int i, m = ASN1_STRING_length(md);
 
-                if (hex != NULL)
-                    snprintf(meta->serial, sizeof(meta->serial), "%s", hex);
-                OPENSSL_free(hex);
-                BN_free(bn);
+                snprintf(meta->serial, sizeof(meta->serial), "%s",
+                         hall_asn1_int_hex(pool, TS_TST_INFO_get_serial(ti)));
                 /* the imprint is a hash already: its first 16 bytes say
                  * which document was stamped, nothing about who asked */
                 for (i = 0; i < m && i < 16; i++)

@@ -23,7 +23,6 @@ int center_do_invoice_resend(struct hall_req *req);
 /* center_certs.c */
 const char *center_cert_state(const char *state, int expired, int expiring, const char **label);
 const char *center_ca_label(const char *ca);
-const char *center_seal_kind_label(const char *kind);
 int center_finauth_page(struct hall_req *req);
 int center_certs_page(struct hall_req *req);
 int center_cert_download(struct hall_req *req);

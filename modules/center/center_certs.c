@@ -124,18 +124,6 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
 #undef CERT_ACTION
 }
 
-const char *
-center_seal_kind_label(const char *kind)
-{
-    if (strcmp(kind, "org") == 0)
-        return "机构章";
-    if (strcmp(kind, "org_business") == 0)
-        return "机构业务章";
-    if (strcmp(kind, "person") == 0)
-        return "个人印章"; /* a 个人证书's own seal (sql/125) */
-    return "机构个人章";
-}
-
 /* the seals a certificate signs, from certs_seals (all the applicant's) */
 static void
 cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals, const char *serial,
@@ -145,8 +133,6 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
     int i, n = hall_dbres_rows(seals);
 
     for (i = 0; i < n; i++) {
-        const char *kind = hall_dbres_str(seals, i, "kind");
-        const char *name = hall_dbres_str(seals, i, "seal_name");
         const char *st = hall_dbres_str(seals, i, "state");
         struct hall_val *it;
 
@@ -156,16 +142,10 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
             list = hall_val_set_list(req->pool, row, "seals");
             hall_val_set_bool(req->pool, row, "has_seals", 1);
         }
-        if (strcmp(kind, "org_person") == 0) {
-            /* the person's name, as 我的电子印章 shows it (never the ID number) */
-            struct hall_val *h =
-                hall_dbres_pii_json(req->cx, seals, i, hall_dbres_col(seals, "holder_enc"));
-
-            name = h != NULL ? hall_val_str(h, "name") : "";
-        }
         it = hall_val_push_obj(req->pool, list);
-        hall_val_set_str(req->pool, it, "kind_label", center_seal_kind_label(kind));
-        hall_val_set_str(req->pool, it, "name", name);
+        hall_val_set_str(req->pool, it, "kind_label",
+                         hall_seal_kind_text(hall_dbres_str(seals, i, "kind")));
+        hall_val_set_str(req->pool, it, "name", hall_seal_shown_name(req->cx, seals, i));
         hall_dbres_set(req->pool, it, seals, i, "es_id");
         if (strcmp(st, "replaced") == 0)
             hall_val_set_str(req->pool, it, "state_label", "已替换（随新证书重新制作）");

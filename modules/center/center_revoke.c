@@ -154,18 +154,9 @@ center_revoke_page(struct hall_req *req)
     list = hall_val_set_list(req->pool, ctx, "seals");
     for (i = 0; i < hall_dbres_rows(seals); i++) {
         struct hall_val *it = hall_val_push_obj(req->pool, list);
-        const char *k = hall_dbres_str(seals, i, "kind");
-        const char *name = hall_dbres_str(seals, i, "seal_name");
-
-        if (strcmp(k, "org_person") == 0) {
-            /* the person's name, as 我的证书 shows it (never the ID number) */
-            struct hall_val *h =
-                hall_dbres_pii_json(req->cx, seals, i, hall_dbres_col(seals, "holder_enc"));
-
-            name = h != NULL ? hall_val_str(h, "name") : "";
-        }
-        hall_val_set_str(req->pool, it, "kind_label", center_seal_kind_label(k));
-        hall_val_set_str(req->pool, it, "name", name);
+        hall_val_set_str(req->pool, it, "kind_label",
+                         hall_seal_kind_text(hall_dbres_str(seals, i, "kind")));
+        hall_val_set_str(req->pool, it, "name", hall_seal_shown_name(req->cx, seals, i));
         hall_dbres_set(req->pool, it, seals, i, "es_id");
     }
     hall_val_set_bool(req->pool, ctx, "has_seals", hall_dbres_rows(seals) > 0);

@@ -55,14 +55,6 @@ static const struct hall_stmt finauth_stmts[] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static const char *
-str_of(const struct hall_val *obj, const char *key)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : "";
-}
-
 /* the order of this user, or NULL after answering (404 for others' orders),
  * or unanswered when the store failed (the core's finish answers 503) */
 static struct hall_dbres *
@@ -206,13 +198,14 @@ finauth_page(struct hall_req *req)
         if (form == NULL)
             return HALL_ERR;
         f = hall_val_set_obj(req->pool, ctx, "f");
-        hall_val_set_str(req->pool, f, "org_name", str_of(form, "org_name"));
-        hall_val_set_str(req->pool, f, "bank_account_name", str_of(form, "bank_account_name"));
-        hall_val_set_str(req->pool, f, "bank_id", str_of(form, "bank_id"));
-        hall_val_set_str(req->pool, f, "bank_name", str_of(form, "bank_name"));
-        hall_val_set_str(req->pool, f, "bank_branch_id", str_of(form, "bank_branch_id"));
-        hall_val_set_str(req->pool, f, "bank_branch_name", str_of(form, "bank_branch_name"));
-        hall_val_set_str(req->pool, f, "bank_account", str_of(form, "bank_account"));
+        hall_val_set_str(req->pool, f, "org_name", hall_val_str(form, "org_name"));
+        hall_val_set_str(req->pool, f, "bank_account_name",
+                         hall_val_str(form, "bank_account_name"));
+        hall_val_set_str(req->pool, f, "bank_id", hall_val_str(form, "bank_id"));
+        hall_val_set_str(req->pool, f, "bank_name", hall_val_str(form, "bank_name"));
+        hall_val_set_str(req->pool, f, "bank_branch_id", hall_val_str(form, "bank_branch_id"));
+        hall_val_set_str(req->pool, f, "bank_branch_name", hall_val_str(form, "bank_branch_name"));
+        hall_val_set_str(req->pool, f, "bank_account", hall_val_str(form, "bank_account"));
         hall_val_set_str(req->pool, ctx, "reason",
                          hall_dbres_rows(a) > 0 ? hall_dbres_str(a, 0, "fail_reason") : "");
         hall_val_set_str(req->pool, ctx, "page_js", "new.js");
@@ -363,7 +356,7 @@ do_retry(struct hall_req *req)
     }
     /* seeds 001/004: the basic account belongs to the unit itself */
     if (!hall_errors_has(&e, "bank_account_name") &&
-        strcmp(str_of(in, "bank_account_name"), str_of(form, "org_name")) != 0)
+        strcmp(hall_val_str(in, "bank_account_name"), hall_val_str(form, "org_name")) != 0)
         hall_msg_add(req, &e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
     if (hall_finauth_bank_check(req, in, &e) != HALL_OK)
         return HALL_OK;
@@ -371,8 +364,8 @@ do_retry(struct hall_req *req)
         return hall_resp_errors(req, &e);
     /* the setters replace members in place: the rest of the form stays */
     for (i = 0; retry_fields[i] != NULL; i++)
-        hall_val_set_str(req->pool, form, retry_fields[i], str_of(in, retry_fields[i]));
-    hall_val_set_str(req->pool, form, "bank_cnaps", str_of(in, "bank_cnaps"));
+        hall_val_set_str(req->pool, form, retry_fields[i], hall_val_str(in, retry_fields[i]));
+    hall_val_set_str(req->pool, form, "bank_cnaps", hall_val_str(in, "bank_cnaps"));
     json = hall_val_json(req->pool, form, &jlen);
     if (json == NULL)
         return HALL_ERR;
@@ -427,7 +420,7 @@ legal_page(struct hall_req *req)
     form = order_form(req, o);
     if (form == NULL)
         return HALL_ERR;
-    if (*str_of(form, "legal_name") == '\0' || *str_of(form, "legal_ric") == '\0')
+    if (*hall_val_str(form, "legal_name") == '\0' || *hall_val_str(form, "legal_ric") == '\0')
         return hall_msg(req, HALL_M_LEGAL_NO_PERSON, NULL);
     /* the phone pages of the new flow (core/flow/flow.c) serve every kind of check */
     url = hall_identity_start(req, id, "legal",

@@ -205,14 +205,6 @@ refuse:
     return HALL_ERR;
 }
 
-static const char *
-json_str(struct hall_req *req, const char *k)
-{
-    const struct hall_val *v = req->json != NULL ? hall_val_get(req->json, k) : NULL;
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
-}
-
 /* POST /partner-api/v1/applications: the signed link of today, made here */
 static int
 api_application(struct hall_req *req)
@@ -236,8 +228,8 @@ api_application(struct hall_req *req)
 
     if (authenticate(req, "application", &c) != HALL_OK)
         return HALL_OK;
-    type = json_str(req, "cert_type");
-    project = json_str(req, "project_id");
+    type = hall_val_str_or_null(req->json, "cert_type");
+    project = hall_val_str_or_null(req->json, "project_id");
     if (req->json == NULL || type == NULL ||
         (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
         audit(req, &c, c.key_id, "application", 400, "cert_type");
@@ -250,7 +242,7 @@ api_application(struct hall_req *req)
     pre = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, pre, "cert_type", type);
     for (i = 0; fields[i].name != NULL; i++) {
-        const char *v = json_str(req, fields[i].name);
+        const char *v = hall_val_str_or_null(req->json, fields[i].name);
 
         if (v == NULL || *v == '\0')
             continue;
@@ -265,7 +257,7 @@ api_application(struct hall_req *req)
         audit(req, &c, c.key_id, "application", 400, "org_name");
         return api_error(req, 400, "org_name", "请填写机构名称");
     }
-    if (hall_partner_link_make(req->cx, c.partner, c.key_id, project, pre, &ticket, &expires) !=
+    if (hall_flow_link_make(req->cx, c.partner, c.key_id, project, pre, &ticket, &expires) !=
         HALL_OK)
         return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
     /* where entry's link sends a user: the partner's 证书新办 with the

@@ -58,8 +58,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "seal.h"
 
 static const struct hall_stmt seal_stmts[] = {

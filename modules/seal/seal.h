@@ -12,7 +12,6 @@
 #include "hall.h"
 
 /* seal_picture.c */
-enum hall_seal_kind seal_kind_of(const char *code);
 int seal_preview(struct hall_req *req);
 int seal_picture_answer(struct hall_req *req, struct hall_dbres *res, int64_t px);
 int seal_image(struct hall_req *req);
@@ -54,6 +53,5 @@ int seal_admin_seals(struct hall_req *req);
 int seal_admin_image(struct hall_req *req);
 int seal_admin_revoke(struct hall_req *req);
 int seal_admin_bundle(struct hall_req *req);
-const char *seal_kind_text(const char *code);
 
 #endif

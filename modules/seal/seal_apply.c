@@ -479,7 +479,7 @@ seal_cutouts_ready(struct hall_req *req, int64_t order_id, struct hall_errors *e
     if (res == NULL)
         return HALL_ERR;
     for (i = 0; i < hall_dbres_rows(res); i++) {
-        enum hall_seal_kind k = seal_kind_of(hall_dbres_str(res, i, "kind"));
+        enum hall_seal_kind k = hall_seal_kind_of(hall_dbres_str(res, i, "kind"));
         const char *name = hall_dbres_str(res, i, "seal_name"), *what;
 
         if (k == HALL_SEAL_PERSON) {

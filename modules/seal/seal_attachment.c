@@ -97,11 +97,11 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *it = hall_val_push_obj(req->pool, list);
         const char *kind = hall_dbres_str(res, i, "kind");
-        enum hall_seal_kind k = seal_kind_of(kind);
+        enum hall_seal_kind k = hall_seal_kind_of(kind);
 
         hall_val_set_int(req->pool, it, "no", i + 1);
         hall_dbres_set(req->pool, it, res, i, "id");
-        hall_val_set_str(req->pool, it, "kind_label", seal_kind_text(kind));
+        hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_text(kind));
         hall_dbres_set(req->pool, it, res, i, "name=seal_name years");
         /* a 个人证书's own seal: the person's name, the order's subject */
         if (strcmp(kind, "person") == 0 && hall_val_get(ctx, "org_name") != NULL)
@@ -200,7 +200,7 @@ seal_collect_form_of(struct hall_req *req)
     n = hall_dbres_rows(res);
     labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
     for (i = 0; i < n; i++) {
-        enum hall_seal_kind k = seal_kind_of(hall_dbres_str(res, i, "kind"));
+        enum hall_seal_kind k = hall_seal_kind_of(hall_dbres_str(res, i, "kind"));
 
         labels[i] = hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
                                   *hall_dbres_str(res, i, "seal_name") ? " · " : "",

@@ -79,21 +79,14 @@ seal_admin_seals(struct hall_req *req)
     own = hall_dbres_cols(req->pool, res, "own_cert:b");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *s = hall_val_push_obj(req->pool, list);
-        const char *kind = hall_dbres_str(res, i, "kind");
-        const char *name = hall_dbres_str(res, i, "seal_name");
         const char *st = hall_dbres_str(res, i, "state");
         int valid = strcmp(st, "valid") == 0;
 
         hall_dbres_put(req->pool, s, res, i, head);
-        if (strcmp(kind, "org_person") == 0) {
-            struct hall_val *h =
-                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
-
-            /* the holder's name only: operators never see the ID number here */
-            name = h != NULL ? hall_val_str(h, "name") : "";
-        }
-        hall_val_set_str(req->pool, s, "name", name);
-        hall_val_set_str(req->pool, s, "kind_label", seal_kind_text(kind));
+        /* the holder's name only: operators never see the ID number here */
+        hall_val_set_str(req->pool, s, "name", hall_seal_shown_name(req->cx, res, i));
+        hall_val_set_str(req->pool, s, "kind_label",
+                         hall_seal_kind_text(hall_dbres_str(res, i, "kind")));
         hall_dbres_put(req->pool, s, res, i, own);
         hall_val_set_bool(req->pool, s, "valid", valid);
         if (valid && *hall_dbres_str(res, i, "pending_by") != '\0')

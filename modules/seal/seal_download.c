@@ -144,17 +144,9 @@ seal_seals_page(struct hall_req *req)
     list = hall_val_set_list(req->pool, ctx, "replaced");
     for (i = 0; i < hall_dbres_rows(res); i++) {
         struct hall_val *it = hall_val_push_obj(req->pool, list);
-        const char *kind = hall_dbres_str(res, i, "kind");
-        const char *name = hall_dbres_str(res, i, "seal_name");
-
-        if (strcmp(kind, "org_person") == 0) {
-            struct hall_val *h =
-                hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));
-
-            name = h != NULL ? hall_val_str(h, "name") : "";
-        }
-        hall_val_set_str(req->pool, it, "kind_label", seal_kind_text(kind));
-        hall_val_set_str(req->pool, it, "name", name);
+        hall_val_set_str(req->pool, it, "kind_label",
+                         hall_seal_kind_text(hall_dbres_str(res, i, "kind")));
+        hall_val_set_str(req->pool, it, "name", hall_seal_shown_name(req->cx, res, i));
         hall_dbres_set(req->pool, it, res, i, "es_id replaced_at");
     }
     return hall_resp_page(req, 200, "seal_list", ctx);

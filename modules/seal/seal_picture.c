@@ -4,33 +4,13 @@
  * /seal/image), and 抠图, a picture cut out of an impression photo for a
  * seal in the style 根据印模样式抠图 (POST /seal/impression,
  * /seal/impression/confirm).  It uses nothing of seal_attachment.c (that
- * file uses this one's seal_kind_of and seal_back_to_attachment): the 采集表, blank
+ * file uses this one's seal_back_to_attachment): the 采集表, blank
  * or an order's, is there.
  */
 
 #include <string.h>
 
 #include "seal.h"
-
-enum hall_seal_kind
-seal_kind_of(const char *code)
-{
-    if (strcmp(code, "org_business") == 0)
-        return HALL_SEAL_BUSINESS;
-    if (strcmp(code, "org_person") == 0)
-        return HALL_SEAL_PERSON;
-    return HALL_SEAL_ORG;
-}
-
-/* a seal's kind as the pages name it: a 个人证书's own seal (kind person,
- * sql/125) is a 个人印章, drawn as a person's square seal */
-const char *
-seal_kind_text(const char *code)
-{
-    if (strcmp(code, "person") == 0)
-        return "个人印章";
-    return hall_seal_kind_label(seal_kind_of(code));
-}
 
 /*
  * The drawn seal for the form's preview; X-Seal-Fit carries what the
@@ -40,7 +20,7 @@ seal_kind_text(const char *code)
 int
 seal_preview(struct hall_req *req)
 {
-    enum hall_seal_kind kind = seal_kind_of(hall_req_param(req, "kind"));
+    enum hall_seal_kind kind = hall_seal_kind_of(hall_req_param(req, "kind"));
     const char *org = hall_req_param(req, "org"), *name = hall_req_param(req, "name");
     struct hall_sealimg_fit fit;
     unsigned char *png;

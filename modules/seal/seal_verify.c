@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "seal.h"
 
 static void

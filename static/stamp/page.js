@@ -24,7 +24,8 @@ function libs() {
             P = place;
             pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
             return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf,
-                addDocTimestamp: stamp.addDocTimestamp, stampMany: batch.stampMany, zipStored: batch.zipStored };
+                addDocTimestamp: stamp.addDocTimestamp, stampMany: batch.stampMany, zipStored: batch.zipStored,
+                qifengPlan: update.qifengPlan };
         });
         libsLoading.catch(() => {
             libsLoading = null; /* a network error: tried again at the next use */
@@ -46,12 +47,13 @@ const $ = (id) => document.getElementById(id);
 const root = $('stamp');
 const base = root.dataset.base || '';
 const MM = 72 / 25.4;
-const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'page', 'place', 'tsa', 'lta'];
+const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'page', 'place', 'qifeng', 'tsa', 'lta'];
 const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin: 'stamp-pin', page: 'stamp-page',
-    place: 'stamp-x', tsa: 'stamp-go', lta: 'stamp-lta' };
+    place: 'stamp-x', qifeng: 'stamp-qifeng-pages', tsa: 'stamp-go', lta: 'stamp-lta' };
 
 const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
-    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null, files: [], zipUrl: null };
+    viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null, files: [], zipUrl: null,
+    qfGen: 0 /* the latest 骑缝章 preview */ };
 
 function clearErrors() {
     for (const f of FIELDS)
@@ -105,6 +107,7 @@ function useSeal(L, bytes, from) {
     $('stamp-seal-chosen').textContent = `${from}：${st.seal.name}（印章编码 ${st.seal.esId}，` +
         `${st.seal.picture.widthMm}×${st.seal.picture.heightMm} 毫米）`;
     placeMark();
+    qifengPreview();
 }
 
 $('stamp-seseal').addEventListener('change', async () => {
@@ -187,6 +190,7 @@ $('stamp-pdf').addEventListener('change', async () => {
     $('stamp-pages').textContent = `共 ${n} 页`;
     status('');
     await render();
+    await qifengPreview();
 });
 
 async function render() {
@@ -283,6 +287,51 @@ $('stamp-find').addEventListener('click', async () => {
     await render();
 });
 
+/* ---- 骑缝章 (qifeng.js, loaded when first ticked) -------------------------------------- */
+
+/* the 骑缝章's options ({ edge, first, last }: stamp.js's o.qifeng), or
+ * null when not ticked; a bad range: FieldError('qifeng') */
+async function qifengOptions() {
+    if (!$('stamp-qifeng').checked)
+        return null;
+    const Q = await import('./qifeng.js');
+    return { edge: $('stamp-qifeng-edge').value, ...Q.parseRange($('stamp-qifeng-pages').value) };
+}
+
+/* each chosen page small with its slice on the edge, as it will be stamped */
+async function qifengPreview() {
+    const box = $('stamp-qifeng-preview');
+    const gen = ++st.qfGen;
+    delete box.dataset.ready; /* set when this preview is drawn whole */
+    $('err-qifeng').textContent = '';
+    $('stamp-qifeng-opts').hidden = !$('stamp-qifeng').checked;
+    if (!$('stamp-qifeng').checked || !st.pdfInfo || !st.pdfjs || !st.seal) {
+        box.hidden = true;
+        return;
+    }
+    try {
+        const q = await qifengOptions();
+        const [L, Q] = await Promise.all([libs(), import('./qifeng.js')]);
+        const plan = L.qifengPlan(st.pdfInfo, { ...q, seal: st.seal });
+        box.hidden = false;
+        await Q.drawPreview(box, plan, st.pdfjs, st.sealUrl);
+        if (gen === st.qfGen)
+            box.dataset.ready = String(plan.n);
+    } catch (e) {
+        box.hidden = true;
+        if (isFieldError(e))
+            $('err-qifeng').textContent = e.message;
+        else
+            console.error(e);
+    }
+}
+
+for (const id of ['stamp-qifeng', 'stamp-qifeng-edge', 'stamp-qifeng-pages'])
+    $(id).addEventListener('change', () => {
+        resetResult();
+        qifengPreview();
+    });
+
 for (const id of ['stamp-x', 'stamp-y'])
     $(id).addEventListener('input', () => {
         resetResult();
@@ -321,7 +370,15 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         missing.push(new FieldError('p12', '请选择印章证书文件（.p12）。'));
     if (!$('stamp-pin').value)
         missing.push(new FieldError('pin', '请输入证书PIN码。'));
-    if ($('stamp-x').value === '' || $('stamp-y').value === '')
+    let qifeng = null;
+    try {
+        qifeng = await qifengOptions();
+    } catch (e) {
+        missing.push(e);
+    }
+    /* with a 骑缝章 the page stamp is optional: a place given adds it */
+    const placed = $('stamp-x').value !== '' && $('stamp-y').value !== '';
+    if (!placed && !qifeng)
         missing.push(new FieldError('place', '请在页面预览上点击，选择印章位置。'));
     if (missing.length) {
         for (const e of missing.reverse())
@@ -330,17 +387,17 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     }
     st.busy = true;
     $('stamp-go').disabled = true;
+    const where = placed ? { pageIndex: Number($('stamp-page').value) - 1, xMm: Number($('stamp-x').value),
+        yMm: Number($('stamp-y').value) } : {};
     if (st.files.length > 1) {
-        await stampFiles();
+        await stampFiles({ ...where, qifeng });
         return;
     }
-    status('正在盖章：打开印章证书、签名并申请时间戳…');
+    status(qifeng ? '正在加盖骑缝章：打开印章证书、签名并申请时间戳…' : '正在盖章：打开印章证书、签名并申请时间戳…');
     try {
         const { stampPdf } = await libs();
         const out = await stampPdf({ pdfInfo: st.pdfInfo, sealInfo: st.seal, p12: st.p12,
-            pin: $('stamp-pin').value, pageIndex: Number($('stamp-page').value) - 1,
-            xMm: Number($('stamp-x').value), yMm: Number($('stamp-y').value), tsaUrl: '/tsa',
-            evidenceUrl: '/sign/evidence' });
+            pin: $('stamp-pin').value, ...where, qifeng, tsaUrl: '/tsa', evidenceUrl: '/sign/evidence' });
         st.outBytes = out.bytes;
         st.outUrl = URL.createObjectURL(new Blob([out.bytes], { type: 'application/pdf' }));
         const a = $('stamp-download');
@@ -350,7 +407,8 @@ $('stamp-form').addEventListener('submit', async (ev) => {
             ? '签章级别：PAdES B-LT（长期验证）：文件内含证书链和签章时的吊销状态（OCSP答复），验证时无需联网查询。'
             : out.level === 'GB/T 38540' ? SM2_LEVEL : `签章级别：PAdES B-T。${out.warning || ''}`;
         $('stamp-done').hidden = false;
-        status(`盖章完成：${out.name}（${out.esId}），可信时间 ${beijing(out.genTime)}（北京时间）。`);
+        status(`盖章完成${qifeng ? `（含骑缝章${placed ? '及页面印章' : ''}）` : ''}：${out.name}（${out.esId}），` +
+            `可信时间 ${beijing(out.genTime)}（北京时间）。`);
         a.focus();
     } catch (e) {
         showError(e);
@@ -365,12 +423,11 @@ const SM2_LEVEL = '签章格式：GB/T 38540 电子签章（国密SM2/SM3），�
 
 /* several files: each stamped in turn, each one's result listed, the
  * stamped ones in one ZIP (batch.js) */
-async function stampFiles() {
+async function stampFiles(where) {
     try {
         const L = await libs();
-        const common = { sealInfo: st.seal, p12: st.p12, pin: $('stamp-pin').value,
-            pageIndex: Number($('stamp-page').value) - 1, xMm: Number($('stamp-x').value),
-            yMm: Number($('stamp-y').value), tsaUrl: '/tsa', evidenceUrl: '/sign/evidence' };
+        const common = { sealInfo: st.seal, p12: st.p12, pin: $('stamp-pin').value, ...where, tsaUrl: '/tsa',
+            evidenceUrl: '/sign/evidence' };
         const { results, stop } = await L.stampMany(st.files, common, L,
             (i, n, name) => status(`正在盖章（第 ${i + 1} 个，共 ${n} 个）：${name}…`));
         if (stop) {

@@ -15,7 +15,7 @@
  */
 import * as PL from './vendor/pdf-lib.js';
 import { StampError } from './files.js';
-import { userPoint, sealRect, sealMatrix } from './place.js';
+import { userPoint, sealRect, sealMatrix, shownSize } from './place.js';
 
 export const PDF_MSG = {
     damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
@@ -665,6 +665,27 @@ function sigValue(w, head, contentsLength) {
     return { byteRangeAt, contentsStart, contentsEnd: w.at };
 }
 
+/* S: the signature value, /ByteRange and /Contents to be filled in */
+function sigObject(u, S, stamp) {
+    u.begin(S);
+    const at = sigValue(u, `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /${stamp.subFilter || 'ETSI.CAdES.detached'}`,
+        stamp.contentsLength);
+    u.push(ascii(` /M (${pdfDate(stamp.time)}) /Name ${pdfText(stamp.seal.name)}` +
+        ` /Reason ${pdfText(`电子印章 ${stamp.seal.esId}`)} >>`));
+    u.end();
+    return at;
+}
+
+/* I and M: the seal's picture, RGB and its alpha */
+function pictureObjects(u, I, M, img) {
+    const image = (num, space, data, smask) => writeStream(u, num,
+        `/Type /XObject /Subtype /Image /Width ${img.width} /Height ${img.height}` +
+        ` /ColorSpace /${space} /BitsPerComponent 8 /Filter /FlateDecode${smask ? ` /SMask ${smask} 0 R` : ''}`,
+        data);
+    image(I, 'DeviceRGB', img.rgb, M);
+    image(M, 'DeviceGray', img.alpha, 0);
+}
+
 /*
  * The update.  stamp: { pageIndex, xMm, yMm (the seal's centre, from the
  * page's top-left corner), seal (files.js openSeal), image: { width, height,
@@ -684,13 +705,7 @@ export function writeUpdate(pdf, stamp) {
     const ref = (k) => `${k} 0 R`;
     const u = updateWriter(pdf);
 
-    /* S: the signature value, /ByteRange and /Contents to be filled in */
-    u.begin(S);
-    const at = sigValue(u, `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /${stamp.subFilter || 'ETSI.CAdES.detached'}`,
-        stamp.contentsLength);
-    u.push(ascii(` /M (${pdfDate(stamp.time)}) /Name ${pdfText(stamp.seal.name)}` +
-        ` /Reason ${pdfText(`电子印章 ${stamp.seal.esId}`)} >>`));
-    u.end();
+    const at = sigObject(u, S, stamp);
 
     /* W: the field and its widget, merged */
     u.begin(W);
@@ -703,18 +718,105 @@ export function writeUpdate(pdf, stamp) {
     writeStream(u, N, `/Type /XObject /Subtype /Form /BBox [0 0 ${n2(w)} ${n2(h)}]${sealMatrix(page)}` +
         ` /Resources << /XObject << /Im0 ${ref(I)} >> >>`, ascii(`q ${n2(w)} 0 0 ${n2(h)} 0 0 cm /Im0 Do Q`));
 
-    /* I and M: the seal's picture, RGB and its alpha */
-    const image = (num, space, data, smask) => writeStream(u, num,
-        `/Type /XObject /Subtype /Image /Width ${stamp.image.width} /Height ${stamp.image.height}` +
-        ` /ColorSpace /${space} /BitsPerComponent 8 /Filter /FlateDecode${smask ? ` /SMask ${ref(smask)}` : ''}`,
-        data);
-    image(I, 'DeviceRGB', stamp.image.rgb, M);
-    image(M, 'DeviceGray', stamp.image.alpha, 0);
+    pictureObjects(u, I, M, stamp.image);
 
     const wRef = PDFRef.of(W, 0);
     const rewritten = [appendAnnot(pdf, u, page, wRef), appendField(pdf, u, wRef)];
     const { bytes, next } = closeUpdate(pdf, u, M);
     return { bytes, next, ...at, rect, rewritten, objects: { S, W, N, I, M } };
+}
+
+/* pages a 骑缝章 spans at most (the 盖章工具's STAMP_QIFENG_PAGES) */
+export const QIFENG_PAGES = 300;
+
+/*
+ * Where a 骑缝章's slices go (docs/internals/stamp.md §1c, as the 盖章工具's
+ * core/pki/stamp_qifeng.c places them), refused with the tool's words
+ * when they cannot.  q: { edge ('right' or 'left'), first, last (1-based
+ * pages; none: 1 and the last page), yMm (the slices' centre from the top of each page as shown; 0
+ * or none: its middle), seal }.  Returns { n, w, h, sw (points), slices:
+ * [{ pg, page, idx (the seal's idx-th slice from its left), xs, ys (its
+ * centre, points from the top-left of the page as shown, /Rotate
+ * applied), rect (its /Rect, user space) }] }: for the update and for the
+ * page's preview.
+ */
+export function qifengPlan(pdf, q) {
+    const npages = pdf.pages.length;
+    const first = q.first || 1, last = q.last || npages;
+    if (!(Number.isInteger(first) && Number.isInteger(last) && first >= 1 && last >= first && last <= npages))
+        throw new StampError('qifeng', `骑缝章的页码范围${first}-${last}超出文档（该文档共${npages}页）`);
+    const n = last - first + 1;
+    if (n < 2)
+        throw new StampError('qifeng', `骑缝章至少要跨两页（所选页码只有第${first}页）`);
+    if (n > QIFENG_PAGES)
+        throw new StampError('qifeng', `骑缝章最多跨${QIFENG_PAGES}页（所选${n}页）：请分段加盖`);
+    const w = q.seal.picture.widthMm * MM, h = q.seal.picture.heightMm * MM, sw = w / n;
+    const left = q.edge === 'left';
+    const slices = [];
+    const annots = new Map(); /* an indirect /Annots array's number -> the page that has it */
+    for (let k = 0; k < n; k++) {
+        const pg = first + k, page = pdf.pages[pg - 1];
+        const a = page.dict.get(PDFName.of('Annots'));
+        if (a instanceof PDFRef) {
+            if (annots.has(a.objectNumber))
+                throw new StampError('qifeng',
+                    `第${annots.get(a.objectNumber)}页与第${pg}页共用同一个注释列表（Annots），无法加盖骑缝章`);
+            annots.set(a.objectNumber, pg);
+        }
+        /* on the right edge page 1 holds the seal's left slice, as the
+         * pages fan out to the right; on the left edge its right slice */
+        const shown = shownSize(page);
+        const ys = q.yMm > 0 ? q.yMm * MM : shown.heightMm * MM / 2;
+        if (ys - h / 2 < 0 || ys + h / 2 > shown.heightMm * MM)
+            throw new StampError('qifeng', `骑缝章超出第${pg}页的上下边界（该页高${Math.round(shown.heightMm)}毫米）`);
+        const xs = left ? sw / 2 : shown.widthMm * MM - sw / 2;
+        const [cx, cy] = userPoint(page, xs / MM, ys / MM);
+        slices.push({ pg, page, idx: left ? n - 1 - k : k, xs, ys, rect: sealRect(page, cx, cy, sw, h) });
+    }
+    return { n, w, h, sw, slices };
+}
+
+/*
+ * The 骑缝章's update (docs/internals/stamp.md §1c; the same objects as
+ * core/pki/stamp_qifeng.c writes): one signature S whose field F has a
+ * widget on the chosen edge of each page first..last, each showing its
+ * slice of the seal.  stamp: qifengPlan's q with writeUpdate's image,
+ * time, contentsLength, subFilter.  Returns what writeUpdate returns,
+ * rects (each slice's /Rect) for rect.
+ */
+export function writeQifeng(pdf, stamp) {
+    const { n, w, h, sw, slices } = qifengPlan(pdf, stamp);
+    const S = pdf.size, F = S + 1, I = S + 2, M = S + 3;
+    const u = updateWriter(pdf);
+    const at = sigObject(u, S, stamp);
+
+    /* F: the field, its /Kids the widgets Wk (from F + 3, two numbers each);
+     * then the picture, once */
+    const W = (k) => F + 3 + 2 * k;
+    u.begin(F);
+    u.push(ascii(`<< /FT /Sig /T ${pdfText(`印章${pdf.sigCount + 1}`)} /V ${S} 0 R` +
+        ` /Kids [${slices.map((x, k) => `${W(k)} 0 R`).join(' ')}] >>`));
+    u.end();
+    pictureObjects(u, I, M, stamp.image);
+
+    const rewritten = [];
+    for (const [k, { page, idx, rect }] of slices.entries()) {
+        u.begin(W(k));
+        u.push(ascii(`<< /Type /Annot /Subtype /Widget /Parent ${F} 0 R /V ${S} 0 R /F 132` +
+            ` /P ${page.ref.objectNumber} ${page.ref.generationNumber} R /Rect [${rect.map(n2).join(' ')}]` +
+            ` /AP << /N ${W(k) + 1} 0 R >> >>`));
+        u.end();
+        /* the whole picture, its slice idx at the origin: the /BBox cuts it;
+         * on a turned page the /Matrix turns it back upright, as a stamp's */
+        writeStream(u, W(k) + 1, `/Type /XObject /Subtype /Form /BBox [0 0 ${n2(sw)} ${n2(h)}]${sealMatrix(page)}` +
+            ` /Resources << /XObject << /Im0 ${I} 0 R >> >>`,
+        ascii(`q ${n2(w)} 0 0 ${n2(h)} ${n2(-idx * sw)} 0 cm /Im0 Do Q`));
+        rewritten.push(appendAnnot(pdf, u, page, PDFRef.of(W(k), 0)));
+    }
+    rewritten.push(appendField(pdf, u, PDFRef.of(F, 0)));
+    const { bytes, next } = closeUpdate(pdf, u, W(n - 1) + 1);
+    const rects = slices.map((x) => x.rect);
+    return { bytes, next, ...at, rect: rects[0], rects, rewritten, objects: { S, F, I, M } };
 }
 
 /*

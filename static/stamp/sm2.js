@@ -17,8 +17,8 @@
  */
 import { sm2, sm3 } from './vendor/sm2.js';
 import { StampError, MSG } from './files.js';
-import { writeUpdate, fillByteRange, signedBytes, fillContents } from './pdf-update.js';
-import { tlv, seq, oid, timestamp, sealImage } from './stamp.js';
+import { fillByteRange, signedBytes, fillContents } from './pdf-update.js';
+import { tlv, seq, oid, timestamp, sealImage, writeStamp } from './stamp.js';
 
 export const SM2_ID = '1234567812345678';
 const OID_SM3_WITH_SM2 = '1.2.156.10197.1.501';
@@ -123,8 +123,9 @@ export async function stampSes(o, { pdf, seal, medium, time }) {
         medium.signerDer, new Uint8Array(72), seq(new Uint8Array(8188)));
     const contentsLength = Math.ceil((2 * probe.length) / 1024) * 1024;
 
-    const u = writeUpdate(pdf, { pageIndex: o.pageIndex, xMm: o.xMm, yMm: o.yMm, seal, image, time,
-        contentsLength, subFilter: SES_SUBFILTER });
+    /* a 骑缝章 too: the SES_Signature signs the /ByteRange, whatever the
+     * widgets show (docs/internals/stamp.md §1c) */
+    const u = writeStamp(pdf, o, { seal, image, time, contentsLength, subFilter: SES_SUBFILTER });
     const range = fillByteRange(u);
     const tbs = tbsSign(seal, time, bytesOfHex(sm3(signedBytes(u))), range.join(' '));
     const signature = medium.sign(tbs);

@@ -2,6 +2,7 @@
  * 在线盖章: one stamp, made in the browser (docs/internals/stamp.md).
  *
  *   stampPdf({ pdf, p12, pin, seal, pageIndex, xMm, yMm, tsaUrl, evidenceUrl })
+ *       or, a 骑缝章, with qifeng: { edge, first, last } instead of the place
  *       → { bytes (the stamped PDF), rect, time, esId, level ('B-LT', or
  *         'B-T' with warning when the evidence could not be had) }
  *   addDocTimestamp(bytes, tsaUrl) → { bytes, genTime }   PAdES B-LTA
@@ -23,7 +24,7 @@
  */
 import * as pkijs from './vendor/pkijs.js';
 import { StampError, openSeal, openMedium, equalBytes } from './files.js';
-import { readPdf, writeUpdate, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents }
+import { readPdf, writeUpdate, writeQifeng, qifengPlan, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents }
     from './pdf-update.js';
 import { decodePng } from './png.js';
 import { shownSize } from './place.js';
@@ -218,27 +219,31 @@ export async function sealImage(seal) {
 
 /* ---- the stamp -------------------------------------------------------------------- */
 
-export { openSeal, readPdf };
-
-export async function stampPdf(o) {
-    const seal = o.sealInfo || openSeal(o.seal);
-    const now = new Date();
-    if (now < seal.validStart || now > seal.validEnd)
-        throw new StampError('seseal', STAMP_MSG.sealExpired);
-    const pdf = o.pdfInfo || await readPdf(o.pdf);
+/* the page stamp's page and point: on the page as shown, its /Rotate applied */
+function checkPlace(pdf, o) {
     const page = pdf.pages[o.pageIndex];
     if (!page)
         throw new StampError('page', '页码超出范围。');
     if (!(o.xMm >= 0 && o.yMm >= 0))
         throw new StampError('place', STAMP_MSG.place);
-    const shown = shownSize(page); /* mm on the page as shown, its /Rotate applied */
+    const shown = shownSize(page); /* mm on the page as shown */
     if (o.xMm > shown.widthMm || o.yMm > shown.heightMm)
         throw new StampError('place', STAMP_MSG.outside);
-    const medium = await openMedium(o.p12, o.pin, seal);
-    if (medium.sm2) /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */
-        return (await import('./sm2.js')).stampSes(o, { pdf, seal, medium, time: now });
-    const image = await sealImage(seal);
+}
 
+/* the update of a page stamp or, o.qifeng ({ edge, first, last }), of a
+ * 骑缝章 (docs/internals/stamp.md §1c); common: { seal, image, time,
+ * contentsLength, subFilter } */
+export function writeStamp(pdf, o, common) {
+    return o.qifeng ? writeQifeng(pdf, { ...o.qifeng, ...common })
+        : writeUpdate(pdf, { pageIndex: o.pageIndex, xMm: o.xMm, yMm: o.yMm, ...common });
+}
+
+export { openSeal, readPdf };
+
+/* one CMS stamp (PAdES B-T) of o (a page stamp, or o.qifeng's 骑缝章) on
+ * pdf: { u (writeUpdate's, filled), ts } */
+async function signCms(pdf, o, { seal, medium, image, time }) {
     /* /Contents' room: twice the CMS's length with a placeholder token of
      * 8192 bytes of DER (an OCTET STRING of 8188) and a 72-byte signature,
      * rounded up to 1024 hex digits */
@@ -246,14 +251,46 @@ export async function stampPdf(o) {
         signature: new Uint8Array(72), token: octets(new Uint8Array(8188)), medium });
     const contentsLength = Math.ceil((2 * probe.length) / 1024) * 1024;
 
-    const u = writeUpdate(pdf, { pageIndex: o.pageIndex, xMm: o.xMm, yMm: o.yMm, seal, image, time: now,
-        contentsLength });
+    const u = writeStamp(pdf, o, { seal, image, time, contentsLength });
     fillByteRange(u);
     const attrs = await signedAttrs(await sha256(signedBytes(u)), medium, seal);
     const raw = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, medium.key, set(...attrs));
     const signature = new Uint8Array(pkijs.createCMSECDSASignature(raw));
     const ts = await timestamp(o.tsaUrl, await sha256(signature));
     fillContents(u, signedData({ attrs, signature, token: ts.token, medium }));
+    return { u, ts };
+}
+
+export async function stampPdf(o) {
+    const seal = o.sealInfo || openSeal(o.seal);
+    const now = new Date();
+    if (now < seal.validStart || now > seal.validEnd)
+        throw new StampError('seseal', STAMP_MSG.sealExpired);
+    const pdf = o.pdfInfo || await readPdf(o.pdf);
+    /* a 骑缝章 alone, or (a page given too) followed by a page stamp, its
+     * own signature, as hall-stamp sign --qifeng --page does; both checked
+     * before the PIN is tried */
+    const place = !o.qifeng || Number.isInteger(o.pageIndex);
+    if (o.qifeng)
+        qifengPlan(pdf, { ...o.qifeng, seal });
+    if (place)
+        checkPlace(pdf, o);
+    const steps = o.qifeng && place ? [o, { ...o, qifeng: null }] : [o];
+    const medium = await openMedium(o.p12, o.pin, seal);
+    if (medium.sm2) { /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */
+        const { stampSes } = await import('./sm2.js');
+        let out = null;
+        for (const step of steps)
+            out = await stampSes(step, { pdf: out ? await readPdf(out.bytes) : pdf, seal, medium, time: now });
+        return out;
+    }
+    const image = await sealImage(seal);
+    let u = null, ts = null;
+    const sigs = []; /* each signature's /Contents, for the /DSS's /VRI */
+    for (const step of steps) {
+        ({ u, ts } = await signCms(u ? await readPdf(u.bytes) : pdf, step, { seal, medium, image, time: now }));
+        sigs.push(contentsOf(u));
+    }
     const out = { bytes: u.bytes, rect: u.rect, time: now, genTime: ts.genTime, esId: seal.esId, name: seal.name,
         level: 'B-T', signedLength: u.bytes.length };
     if (!o.evidenceUrl)
@@ -263,7 +300,7 @@ export async function stampPdf(o) {
     try {
         /* the stamped file as readPdf would read it, without reading it again:
          * /ByteRange and /Contents, filled in place, are in u.bytes */
-        out.bytes = await addEvidence({ ...u.next, bytes: u.bytes }, [contentsOf(u)], o.evidenceUrl,
+        out.bytes = await addEvidence({ ...u.next, bytes: u.bytes }, sigs, o.evidenceUrl,
             serialHex(medium.signerDer), tokenCerts(ts.token));
         out.level = 'B-LT';
     } catch (e) {

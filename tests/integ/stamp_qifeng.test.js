@@ -270,3 +270,66 @@ test('qifeng__one_page_or_a_bad_edge__refused_nothing_written', () => {
     assert.match(r.stderr, /--qifeng 只能是 right（默认）或 left/);
     assert.equal(fs.existsSync(f('bad.pdf')), false);
 });
+
+/* the red pixels of a page at 72 dpi as shown, each as its distance from
+ * the right edge and from mid-height ("dx,dy"), with the page's size */
+function redFromRightMiddle(file, page) {
+    const base = f(`rm-${path.basename(file, '.pdf')}-${page}`);
+    assert.equal(run('pdftoppm', ['-r', '72', '-f', String(page), '-l', String(page), '-singlefile', file, base]).status, 0);
+    const ppm = fs.readFileSync(`${base}.ppm`);
+    const head = ppm.toString('latin1', 0, 20).match(/^P6\s+(\d+)\s+(\d+)\s+255\s/);
+    const w = Number(head[1]), h = Number(head[2]), px = ppm.subarray(head[0].length);
+    const pts = new Set();
+    let x0 = w, x1 = -1, y0 = h, y1 = -1;
+    for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+            const k = (y * w + x) * 3;
+            if (px[k] > 150 && px[k + 1] < 110 && px[k + 2] < 110) {
+                pts.add(`${w - x},${y - Math.round(h / 2)}`);
+                [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+            }
+        }
+    return { w, h, x0, x1, y0, y1, pts };
+}
+
+test('qifeng__pages_turned_by_90_180_270__each_slice_on_the_right_edge_as_shown_upright__valid', async () => {
+    /* page 2 turned by 90 degrees, page 3 by 180, page 4 by 270 */
+    const r0 = run('qpdf', ['--rotate=+90:2', '--rotate=+180:3', '--rotate=+270:4', f('five.pdf'), f('turned.pdf')]);
+    assert.equal(r0.status, 0, r0.stderr);
+    const r = sign(f('turned.pdf'), f('qf-turned.pdf'), ['--qifeng']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const out = fs.readFileSync(f('qf-turned.pdf'));
+    for (let i = 1; i <= 5; i++) {
+        const p = redFromRightMiddle(f('qf-turned.pdf'), i);
+        const what = `page ${i}: ${JSON.stringify({ ...p, pts: p.pts.size })}`;
+        assert.equal(p.w > p.h, i === 2 || i === 4, `shown ${what}`);
+        /* at the right edge as shown, a fifth of the seal wide, mid-height */
+        assert.ok(p.pts.size > 50 && p.x1 >= p.w - 3 && p.x0 >= p.w - SEAL_PT / 5 - 2, what);
+        assert.ok(Math.abs((p.y0 + p.y1) / 2 - p.h / 2) < 6, what);
+        /* upright, as the same slice on the unturned page of the first
+         * test (qf.pdf): the same red pixels from the edge and the middle
+         * (within a pixel: the turned page's middle rounds otherwise) */
+        const flat = redFromRightMiddle(f('qf.pdf'), i);
+        let same = 0;
+        for (const k of p.pts) {
+            const [x, y] = k.split(',').map(Number);
+            let near = false;
+            for (let dx = -1; dx <= 1; dx++)
+                for (let dy = -1; dy <= 1; dy++)
+                    near = near || flat.pts.has(`${x + dx},${y + dy}`);
+            same += near;
+        }
+        assert.ok(same / Math.max(p.pts.size, flat.pts.size) > 0.9,
+            `page ${i}: ${same} of ${p.pts.size} red pixels where the unturned page has them (${flat.pts.size})`);
+    }
+    assert.equal(run('qpdf', ['--check', f('qf-turned.pdf')]).status, 0);
+    const v = verifyTool(f('qf-turned.pdf'));
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /骑缝章: 第1-5页的右边，5片/);
+    const h = await verifyPdf(out);
+    const s = h.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.deepEqual(s.qifeng, { edge: 'right', pages: '1-5', slices: 5, missing: 0 });
+    for (const b of pdfsig(f('qf-turned.pdf')).split(/Signature #\d+:/).slice(1))
+        assert.match(b, /Signature is Valid/, b);
+});

@@ -4,7 +4,9 @@
  * encrypts its notifications, strict base64, the raw text of Alipay's
  * "*_response" member, a secret kept encrypted at rest as keyenc.sh writes
  * it) and core/biz's yuan-to-fen conversion (Alipay's amounts, converted
- * exactly).
+ * exactly); and core/base's other shared readers: a passphrase file's first
+ * line (buf.c), a certificate's serial and names as text and an extension
+ * added (x509.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,8 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "hall.h"
 
@@ -295,6 +299,88 @@ secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase(void **sta
     assert_int_equal(system(cmd), 0);
 }
 
+/* the first line of a passphrase file, its line end left out; an empty
+ * first line, an absent file, no path: HALL_ERR */
+static void
+file_line__first_line__without_its_end(void **state)
+{
+    char dir[] = "/tmp/hall-line.XXXXXX", path[256], out[16];
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/pass", dir);
+    f = fopen(path, "w");
+    fputs("口令 one\r\nsecond line\n", f);
+    fclose(f);
+    assert_int_equal(hall_file_line(path, out, sizeof(out)), HALL_OK);
+    assert_string_equal(out, "口令 one");
+    /* cut at the size given, NUL-terminated */
+    assert_int_equal(hall_file_line(path, out, 4), HALL_OK);
+    assert_string_equal(out, "口");
+    f = fopen(path, "w");
+    fputs("\nafter an empty line\n", f);
+    fclose(f);
+    assert_int_equal(hall_file_line(path, out, sizeof(out)), HALL_ERR);
+    unlink(path);
+    assert_int_equal(hall_file_line(path, out, sizeof(out)), HALL_ERR);
+    assert_int_equal(hall_file_line(NULL, out, sizeof(out)), HALL_ERR);
+    assert_int_equal(hall_file_line("", out, sizeof(out)), HALL_ERR);
+    rmdir(dir);
+}
+
+/* a certificate's serial in upper-case hex (its leading zero kept, as
+ * BN_bn2hex writes bytes); its names in both forms the hall prints, the
+ * Chinese as UTF-8, not escaped; an extension added by its configuration
+ * text, and one OpenSSL cannot make refused */
+static void
+x509_text__serial_names_and_extensions(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    X509 *x = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+    X509V3_CTX v3;
+    BIGNUM *bn = NULL;
+    BASIC_CONSTRAINTS *bc;
+    int crit = -1;
+
+    (void)state;
+    assert_non_null(x);
+    assert_int_equal(BN_hex2bn(&bn, "A1B2C3"), 6);
+    assert_non_null(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+    BN_free(bn);
+    X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8, (const unsigned char *)"湖南CA", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)"张三, 公章", -1, -1,
+                               0);
+    X509_set_subject_name(x, nm);
+    X509_set_issuer_name(x, nm);
+
+    assert_string_equal(hall_asn1_int_hex(pool, X509_get0_serialNumber(x)), "A1B2C3");
+    assert_string_equal(hall_asn1_int_hex(pool, NULL), "");
+    /* RFC 2253: the last RDN first, its comma escaped */
+    assert_string_equal(hall_x509_name_text(pool, nm, XN_FLAG_RFC2253), "CN=张三\\, 公章,O=湖南CA");
+    assert_string_equal(hall_x509_name_text(pool, nm, XN_FLAG_ONELINE),
+                        "O = 湖南CA, CN = \"张三, 公章\"");
+
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    assert_int_equal(hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:TRUE,pathlen:0"),
+                     HALL_OK);
+    bc = X509_get_ext_d2i(x, NID_basic_constraints, &crit, NULL);
+    assert_non_null(bc);
+    assert_int_equal(crit, 1);
+    assert_true(bc->ca);
+    assert_int_equal(ASN1_INTEGER_get(bc->pathlen), 0);
+    BASIC_CONSTRAINTS_free(bc);
+    assert_int_equal(X509_get_ext_count(x), 1);
+    assert_int_equal(hall_x509_ext_add(x, &v3, "basicConstraints", "CA:maybe"), HALL_ERR);
+    assert_int_equal(hall_x509_ext_add(x, &v3, "noSuchExtension", "x"), HALL_ERR);
+    assert_int_equal(X509_get_ext_count(x), 1);
+
+    X509_NAME_free(nm);
+    X509_free(x);
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
@@ -307,6 +393,8 @@ main(void)
         cmocka_unit_test(json_member_text__alipay_response__as_written),
         cmocka_unit_test(secret_load__keyenc_file__opens_with_its_passphrase_only),
         cmocka_unit_test(secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase),
+        cmocka_unit_test(file_line__first_line__without_its_end),
+        cmocka_unit_test(x509_text__serial_names_and_extensions),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

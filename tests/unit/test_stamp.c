@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ts.h>
@@ -692,6 +693,104 @@ verify__byte_changed_in_range__modified(void **state)
     assert_int_equal(rep.sigs[0].digest, HALL_STAMP_FAIL);
     assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
     assert_string_equal(hall_stamp_state_text(rep.sigs[0].state), "文档已被修改");
+}
+
+/* one bit of the last stamp's CMS flipped in the file, in place: its
+ * signature value (token 0) or its timestamp token's signature (token 1) */
+static void
+last_stamp_flipped(const char *path, int token)
+{
+    size_t len, n = 0, i;
+    unsigned char *p = slurp(path, &len), *c = NULL, *der, *at, *hx;
+    const unsigned char *q;
+    const ASN1_OCTET_STRING *sig;
+    CMS_ContentInfo *cms;
+    CMS_SignerInfo *si;
+    PKCS7 *tok = NULL;
+    FILE *f;
+    char two[3];
+
+    for (unsigned char *k = p; (k = memmem(k, len - (size_t)(k - p), "/Contents <", 11)) != NULL;
+         k++)
+        c = k + 11;
+    assert_non_null(c);
+    der = calloc(len, 1);
+    for (hx = c; hx + 1 < p + len && *hx != '>'; hx += 2) {
+        two[0] = (char)hx[0];
+        two[1] = (char)hx[1];
+        two[2] = '\0';
+        der[n++] = (unsigned char)strtoul(two, NULL, 16);
+    }
+    q = der;
+    cms = d2i_CMS_ContentInfo(NULL, &q, (long)n);
+    assert_non_null(cms);
+    si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+    sig = CMS_SignerInfo_get0_signature(si);
+    if (token) {
+        ASN1_STRING *t = CMS_unsigned_get0_data_by_OBJ(
+            si, OBJ_nid2obj(NID_id_smime_aa_timeStampToken), -3, V_ASN1_SEQUENCE);
+
+        assert_non_null(t);
+        q = ASN1_STRING_get0_data(t);
+        tok = d2i_PKCS7(NULL, &q, ASN1_STRING_length(t));
+        assert_non_null(tok);
+        sig = PKCS7_get_signer_info(tok) != NULL
+                  ? sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(tok), 0)->enc_digest
+                  : NULL;
+    }
+    assert_non_null(sig);
+    at = memmem(der, n, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig));
+    assert_non_null(at);
+    i = (size_t)(at - der) + (size_t)ASN1_STRING_length(sig) - 1; /* s's last byte */
+    snprintf(two, sizeof(two), "%02X", der[i] ^ 0x01);
+    memcpy(c + 2 * i, two, 2);
+    f = fopen(path, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    PKCS7_free(tok);
+    CMS_ContentInfo_free(cms);
+    free(der);
+    free(p);
+}
+
+/* Two stamps of one signer: the second one's certificate, CA, TSA and seal
+ * are those the first one proved (stamp_memo.c learns them once a file);
+ * its own signature value, or its timestamp's, broken still fails it (and
+ * the first is then "modified": an invalid stamp's revision is not one of
+ * the changes a stamp may make after it) */
+static void
+verify__second_stamp_same_signer_broken__fails_despite_the_first(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_memo.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/memo-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/memo-two.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    /* the CMS's signature value */
+    last_stamp_flipped(two, 0);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_FAIL);
+    assert_int_not_equal(rep.sigs[1].state, HALL_STAMP_VALID);
+    /* the timestamp token's signature (the CMS's own unbroken again) */
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    last_stamp_flipped(two, 1);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].timestamp, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].chain, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].timestamp, HALL_STAMP_FAIL);
 }
 
 static void
@@ -1722,6 +1821,62 @@ write_two(const char *path, const unsigned char *a, size_t al, const unsigned ch
     fclose(f);
 }
 
+/*
+ * Two stamps of one signer, a second apart, and a /DSS whose CA CRL was
+ * made between them: it speaks for the first stamp's time, not for the
+ * second's.  The CRL is judged once a file for the (signer, CA) pair
+ * (stamp_status_kept), its time compared with each signature's: the
+ * second does not inherit the first one's B-LT.
+ */
+static void
+ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt(void **state)
+{
+    struct hall_stamp_report rep;
+    struct hall_stamp_dss_in dss;
+    char one[512], two[512], lt[512], err[512];
+    unsigned char *pdf, *upd, *der;
+    size_t len, ul = 0, dl = 0;
+    time_t t1;
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/kept-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/kept-two.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/kept-lt.pdf", top);
+    assert_int_equal(stamp(simple_pdf("kept.pdf"), one, signer, signer_key, 1, err), HALL_OK);
+    sleep(2);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    t1 = rep.sigs[0].signing_time;
+    assert_true(rep.sigs[1].signing_time >= t1 + 2);
+
+    pdf = slurp(two, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = ca_crl(t1 + 1, NULL, 0, &dl); /* after the first stamp, before the second */
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, der, dl);
+    OPENSSL_free(der);
+    der = root_crl(time(NULL), NULL, 0, &dl); /* the TSA's: after both */
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, der, dl);
+    OPENSSL_free(der);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
+    assert_string_equal(rep.sigs[0].level, "B-LT");
+    assert_int_equal(rep.sigs[1].ltv_state, HALL_STAMP_REV_UNCHECKED);
+    assert_string_equal(rep.sigs[1].level, "B-T");
+    assert_int_equal(rep.sigs[1].ltv_tsa_state, HALL_STAMP_REV_GOOD);
+}
+
 static void
 ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
 {
@@ -2009,6 +2164,8 @@ main(void)
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
         cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid),
+        cmocka_unit_test(verify__second_stamp_same_signer_broken__fails_despite_the_first),
+        cmocka_unit_test(ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),

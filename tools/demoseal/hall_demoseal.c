@@ -76,9 +76,7 @@ make(struct hall_pool *pool, const struct hall_conf *conf)
     unsigned char *der, *seal, *png, *p;
     const unsigned char *certs[1];
     size_t cert_lens[1], seal_len, png_len;
-    const ASN1_INTEGER *sn;
-    BIGNUM *bn;
-    char *hex, *serial;
+    char *serial;
     X509 *x;
     FILE *f;
     int n;
@@ -91,12 +89,7 @@ make(struct hall_pool *pool, const struct hall_conf *conf)
         fprintf(stderr, "hall-demoseal: cannot read %s (script/lib/demo-ca.sh makes it)\n", crt);
         return 1;
     }
-    sn = X509_get0_serialNumber(x);
-    bn = ASN1_INTEGER_to_BN(sn, NULL);
-    hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    serial = hall_pstrdup(pool, hex != NULL ? hex : "");
-    OPENSSL_free(hex);
-    BN_free(bn);
+    serial = hall_asn1_int_hex(pool, X509_get0_serialNumber(x));
     if (current(pool, out, serial)) {
         X509_free(x);
         return 0;

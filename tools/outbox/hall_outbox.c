@@ -99,14 +99,6 @@ struct outcome {
     int skipped;        /* ok without calling the provider: it says nothing of the lane */
 };
 
-static const char *
-str_of(const struct hall_val *obj, const char *key)
-{
-    const struct hall_val *v = hall_val_get(obj, key);
-
-    return v != NULL && v->type == HALL_V_STR ? v->str : NULL;
-}
-
 static void
 call_provider(struct hall_req *req, const char *path, const struct hall_val *body, const char *idem,
               struct outcome *out, struct hall_val **answer)
@@ -258,7 +250,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
 {
     int64_t order_id = int_of(job->payload, "order_id");
     int64_t attempt_id = int_of(job->payload, "attempt_id");
-    const char *memo = str_of(job->payload, "memo");
+    const char *memo = hall_val_str_or_null(job->payload, "memo");
     struct hall_val *body, *ans, *form, *r, *detail;
     const char *name, *account, *branch, *bank, *cnaps, *status, *transfer_no, *reason, *order_no;
     struct hall_dbres *res;
@@ -293,9 +285,9 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "form_enc"), &elen);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, elen) : NULL;
     form = plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), NULL, 0) : NULL;
-    name = str_of(form, "bank_account_name");
-    account = str_of(form, "bank_account");
-    branch = str_of(form, "bank_branch_name");
+    name = hall_val_str_or_null(form, "bank_account_name");
+    account = hall_val_str_or_null(form, "bank_account");
+    branch = hall_val_str_or_null(form, "bank_branch_name");
     if (name == NULL || account == NULL || branch == NULL || *account == '\0') {
         out->error = "order form has no bank account";
         return;
@@ -316,10 +308,10 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     /* the bank and branch as the form names them (a form of before the
      * complete list of banks has only the branch, whose name starts with its
      * bank's); the 联行号 routes it when the branch list knows it */
-    bank = str_of(form, "bank_name");
+    bank = hall_val_str_or_null(form, "bank_name");
     hall_val_set_str(req->pool, body, "bank_name", bank != NULL && *bank != '\0' ? bank : branch);
     hall_val_set_str(req->pool, body, "branch_name", branch);
-    cnaps = str_of(form, "bank_cnaps");
+    cnaps = hall_val_str_or_null(form, "bank_cnaps");
     if (cnaps != NULL && *cnaps != '\0')
         hall_val_set_str(req->pool, body, "cnaps", cnaps);
     hall_val_set_str(req->pool, body, "account_no", account);
@@ -329,9 +321,9 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     if (!out->ok)
         return;
     out->ok = 0;
-    status = str_of(ans, "status");
-    transfer_no = str_of(ans, "transfer_no");
-    reason = str_of(ans, "reason");
+    status = hall_val_str_or_null(ans, "status");
+    transfer_no = hall_val_str_or_null(ans, "transfer_no");
+    reason = hall_val_str_or_null(ans, "reason");
     if (status == NULL || (strcmp(status, "SUCCESS") != 0 && strcmp(status, "FAILED") != 0)) {
         out->error = "bank: unexpected status";
         return;
@@ -365,7 +357,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     /* the PIN's deposit failed: the agent calls the CA, who sends it again
      * once the account is right (the order itself is approved) */
     if (!ok && after_approval) {
-        const char *phone = str_of(form, "agent_mobile");
+        const char *phone = hall_val_str_or_null(form, "agent_mobile");
 
         if (phone != NULL && *phone != '\0' &&
             hall_sms_queue(req->cx,
@@ -378,7 +370,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     }
     /* seed 003: the agent learns by SMS that the account data was wrong */
     if (!ok && !after_approval) {
-        const char *phone = str_of(form, "agent_mobile");
+        const char *phone = hall_val_str_or_null(form, "agent_mobile");
 
         if (phone != NULL && *phone != '\0' &&
             hall_sms_queue(req->cx,
@@ -407,7 +399,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
 static void
 deliver_pay_close(struct hall_req *req, const struct job *job, struct outcome *out)
 {
-    const char *out_no = str_of(job->payload, "out_trade_no"), *st;
+    const char *out_no = hall_val_str_or_null(job->payload, "out_trade_no"), *st;
     struct hall_val *r = hall_val_obj(req->pool);
 
     if (out_no == NULL) {
@@ -498,8 +490,9 @@ static void
 deliver_mail(struct hall_req *req, const struct job *job, struct outcome *out)
 {
     struct hall_val *body = hall_val_obj(req->pool), *ans;
-    const char *to = str_of(job->payload, "to"), *subject = str_of(job->payload, "subject");
-    const char *text = str_of(job->payload, "text");
+    const char *to = hall_val_str_or_null(job->payload, "to"),
+               *subject = hall_val_str_or_null(job->payload, "subject");
+    const char *text = hall_val_str_or_null(job->payload, "text");
 
     if (to == NULL || subject == NULL || text == NULL) {
         out->error = "bad payload";
@@ -513,7 +506,7 @@ deliver_mail(struct hall_req *req, const struct job *job, struct outcome *out)
     if (out->ok) {
         struct hall_val *r = hall_val_obj(req->pool);
 
-        hall_val_set_str(req->pool, r, "provider_id", str_of(ans, "id"));
+        hall_val_set_str(req->pool, r, "provider_id", hall_val_str_or_null(ans, "id"));
         out->result = hall_val_json(req->pool, r, NULL);
     }
 }
@@ -572,7 +565,8 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         out->error = "order form unreadable";
         return;
     }
-    if (str_of(form, "invoice") == NULL || strcmp(str_of(form, "invoice"), "yes") != 0) {
+    if (hall_val_str_or_null(form, "invoice") == NULL ||
+        strcmp(hall_val_str_or_null(form, "invoice"), "yes") != 0) {
         skipped(req, out, "no invoice asked for");
         return;
     }
@@ -582,14 +576,14 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         skipped(req, out, "nothing paid");
         return;
     }
-    title = str_of(form, "invoice_title");
-    taxid = str_of(form, "invoice_taxid");
-    email = str_of(form, "agent_email");
+    title = hall_val_str_or_null(form, "invoice_title");
+    taxid = hall_val_str_or_null(form, "invoice_taxid");
+    email = hall_val_str_or_null(form, "agent_email");
     if (email == NULL || *email == '\0')
-        email = str_of(form, "app_email");
-    phone = str_of(form, "agent_mobile");
+        email = hall_val_str_or_null(form, "app_email");
+    phone = hall_val_str_or_null(form, "agent_mobile");
     if (phone == NULL || *phone == '\0')
-        phone = str_of(form, "app_mobile");
+        phone = hall_val_str_or_null(form, "app_mobile");
     if (title == NULL || *title == '\0') {
         out->error = "order form has no invoice title";
         return;
@@ -623,8 +617,8 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
     if (!out->ok)
         return;
     out->ok = 0;
-    no = str_of(ans, "invoice_no");
-    url = str_of(ans, "url");
+    no = hall_val_str_or_null(ans, "invoice_no");
+    url = hall_val_str_or_null(ans, "url");
     if (no == NULL || url == NULL || strlen(no) > 32 || strlen(url) > 1024 ||
         strncmp(url, "http", 4) != 0) {
         out->error = "invoice: unexpected answer";
@@ -691,8 +685,8 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
     if (!out->ok)
         return;
     out->ok = 0;
-    no = str_of(ans, "red_invoice_no");
-    url = str_of(ans, "url");
+    no = hall_val_str_or_null(ans, "red_invoice_no");
+    url = hall_val_str_or_null(ans, "url");
     if (no == NULL || url == NULL || strlen(no) > 32 || strlen(url) > 1024 ||
         strncmp(url, "http", 4) != 0) {
         out->error = "invoice_red: unexpected answer";

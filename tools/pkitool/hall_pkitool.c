@@ -188,22 +188,6 @@ out:
     return rc;
 }
 
-/* the first line of path into out; HALL_ERR when unreadable or empty */
-static int
-line_read(const char *path, char *out, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = 0;
-
-    if (f != NULL) {
-        n = fread(out, 1, size - 1, f);
-        fclose(f);
-    }
-    out[n] = '\0';
-    out[strcspn(out, "\r\n")] = '\0';
-    return out[0] != '\0' ? HALL_OK : HALL_ERR;
-}
-
 /* the folder of path synced, so that a rename in it lasts */
 static void
 dir_sync(const char *path)
@@ -340,17 +324,17 @@ rotate_pass(const struct hall_conf *conf, const char *from)
     int i, rc = 1;
 
     if (conf->pki_pass_file == NULL || conf->pki_pass_file[0] == '\0' ||
-        line_read(conf->pki_pass_file, oldpass, sizeof(oldpass)) != HALL_OK) {
+        hall_file_line(conf->pki_pass_file, oldpass, sizeof(oldpass)) != HALL_OK) {
         fprintf(stderr, "hall-pkitool: rotate-pass: pki_pass_file %s cannot be read\n",
                 conf->pki_pass_file != NULL ? conf->pki_pass_file : "");
         return 1;
     }
     if (snprintf(next, sizeof(next), "%s.next", conf->pki_pass_file) >= (int)sizeof(next))
         goto out;
-    if (line_read(next, newpass, sizeof(newpass)) == HALL_OK) {
+    if (hall_file_line(next, newpass, sizeof(newpass)) == HALL_OK) {
         printf("resuming the rotation begun with %s\n", next);
     } else if (from != NULL) {
-        if (line_read(from, newpass, sizeof(newpass)) != HALL_OK || strlen(newpass) < 16) {
+        if (hall_file_line(from, newpass, sizeof(newpass)) != HALL_OK || strlen(newpass) < 16) {
             fprintf(stderr,
                     "hall-pkitool: rotate-pass: %s: no passphrase of 16 characters or"
                     " more on its first line\n",

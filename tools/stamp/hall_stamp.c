@@ -44,7 +44,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -503,13 +502,10 @@ sign_status(struct hall_pool *pool, const struct sign_args *a, X509 *cert, STACK
     struct hall_stamp_status st;
     struct hall_stamp_seal_status ss;
     struct hall_seseal_info info;
-    const char *why, *serial;
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+    const char *why, *serial = hall_asn1_int_hex(pool, X509_get0_serialNumber(cert));
 
-    serial = hall_pstrdup(pool, hex != NULL ? hex : "?");
-    OPENSSL_free(hex);
-    BN_free(bn);
+    if (*serial == '\0')
+        serial = "?";
     memset(&on, 0, sizeof(on));
     on.hall = a->hall;
     hall_stamp_status_check(pool, cert, chain, &on, &st);

@@ -1,0 +1,281 @@
+/*
+ * stamp_memo.c: what one verification of a file learns once and would ask
+ * again for each of its signatures (docs/internals/stamp.md §3, "What a
+ * document's number of signatures costs"): a document of 64 hall stamps
+ * carries the same signer certificate, CA, TSA certificate and seal 64
+ * times.
+ *
+ * - a certificate decoded from the same DER once (OpenSSL 3 decodes each
+ *   one's public key through its provider framework): stamp_memo_x509;
+ * - a certificate's signature by its issuer verified once per distinct
+ *   (certificate, issuer) pair, DER for DER: the chains of the signers and
+ *   of the TSAs still run OpenSSL's whole X509_verify_cert (chain building,
+ *   extensions, purposes); only its last step, each certificate's
+ *   signature by the one above and its validity at the time asked, is
+ *   ours (X509_STORE_set_verify), as OpenSSL 3.0's internal_verify does
+ *   it, the signature answered from what an earlier signature proved and
+ *   the validity checked every time: stamp_memo_store;
+ * - whether a certificate issued another (its names, its signature: the
+ *   levels' issuer of each signer and TSA) once for the same two
+ *   (stamp_level.c asks, the answers kept here);
+ * - a seal read (and its maker's signature checked) once for the same
+ *   bytes and the same checks asked: stamp_memo_seal_get, _put
+ *   (stamp_check.c; whether it lists the signer is asked each time).
+ *
+ * Only what the same bytes decide is kept, so no verdict can change: a
+ * second signature that reuses a certificate but changes anything (its
+ * CMS, its signature value, its token) is checked in full.  Owns: a
+ * struct stamp_memo, on the stack of one hall_stamp_verify_file call and
+ * freed at its end (nothing kept across files or requests).  Follows:
+ * RFC 5280 §6.1.3 (a path's certificate: its signature, its validity at
+ * the time asked) and §4.2.1.3 (keyCertSign), as OpenSSL 3 applies them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "stamp_int.h"
+
+/* a copy of der (malloc'ed), NULL when memory runs out */
+static unsigned char *
+dup_der(const unsigned char *der, size_t len)
+{
+    unsigned char *p = malloc(len);
+
+    if (p != NULL)
+        memcpy(p, der, len);
+    return p;
+}
+
+X509 *
+stamp_memo_x509(struct stamp_memo *m, const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    X509 *x;
+    int i;
+
+    if (der == NULL || len == 0)
+        return NULL;
+    for (i = 0; m != NULL && i < m->nx; i++)
+        if (m->x_len[i] == len && memcmp(m->x_der[i], der, len) == 0)
+            return X509_up_ref(m->x[i]) == 1 ? m->x[i] : NULL;
+    x = d2i_X509(NULL, &p, (long)len);
+    /* only a whole certificate: the same bytes are the same certificate */
+    if (x == NULL || (size_t)(p - der) != len || m == NULL || m->nx >= STAMP_MEMO_MAX ||
+        (m->x_der[m->nx] = dup_der(der, len)) == NULL)
+        return x;
+    m->x_len[m->nx] = len;
+    if (X509_up_ref(x) != 1)
+        abort();
+    m->x[m->nx++] = x;
+    return x;
+}
+
+unsigned char *
+stamp_memo_der(X509 *x, size_t *len)
+{
+    unsigned char *der = NULL, *copy;
+    int n = i2d_X509(x, &der);
+
+    if (n <= 0)
+        return NULL;
+    copy = dup_der(der, (size_t)n);
+    OPENSSL_free(der);
+    *len = (size_t)n;
+    return copy;
+}
+
+static int memo_index = -1;
+static CRYPTO_ONCE memo_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void
+memo_index_new(void)
+{
+    memo_index = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* xs signed by xi: proved before (the same two certificates, DER for
+ * DER), or verified now and kept */
+static int
+memo_signed(struct stamp_memo *m, X509 *xs, X509 *xi)
+{
+    EVP_PKEY *pkey = X509_get0_pubkey(xi);
+    unsigned char *ds, *di;
+    size_t ls = 0, li = 0;
+    int i, found = 0;
+
+    ds = stamp_memo_der(xs, &ls);
+    di = stamp_memo_der(xi, &li);
+    for (i = 0; ds != NULL && di != NULL && i < m->nsig && !found; i++)
+        found = m->s_len[i] == ls && m->i_len[i] == li && memcmp(m->s_der[i], ds, ls) == 0 &&
+                memcmp(m->i_der[i], di, li) == 0;
+    if (!found && pkey != NULL && X509_verify(xs, pkey) > 0) {
+        found = 1;
+        if (ds != NULL && di != NULL && m->nsig < STAMP_MEMO_MAX) {
+            m->s_der[m->nsig] = ds;
+            m->s_len[m->nsig] = ls;
+            m->i_der[m->nsig] = di;
+            m->i_len[m->nsig++] = li;
+            return 1;
+        }
+    }
+    free(ds);
+    free(di);
+    return found;
+}
+
+/* the verify callback told of err at x (depth): 1 when it carries on */
+static int
+memo_fail(X509_STORE_CTX *ctx, X509 *x, int depth, int err)
+{
+    X509_STORE_CTX_set_error_depth(ctx, depth);
+    X509_STORE_CTX_set_current_cert(ctx, x);
+    X509_STORE_CTX_set_error(ctx, err);
+    return X509_STORE_CTX_get_verify_cb(ctx)(0, ctx) ? 1 : 0;
+}
+
+/* xs valid at the verification's time, as OpenSSL's check_cert_time asks:
+ * 1 when valid or the callback carries on */
+static int
+memo_time(X509_STORE_CTX *ctx, X509 *xs, int depth)
+{
+    const X509_VERIFY_PARAM *vpm = X509_STORE_CTX_get0_param(ctx);
+    unsigned long flags = X509_VERIFY_PARAM_get_flags(vpm);
+    time_t ref = X509_VERIFY_PARAM_get_time(vpm), *at = NULL;
+    int c;
+
+    if ((flags & X509_V_FLAG_USE_CHECK_TIME) != 0)
+        at = &ref;
+    else if ((flags & X509_V_FLAG_NO_CHECK_TIME) != 0)
+        return 1;
+    c = X509_cmp_time(X509_get0_notBefore(xs), at);
+    if (c == 0 && !memo_fail(ctx, xs, depth, X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD))
+        return 0;
+    if (c > 0 && !memo_fail(ctx, xs, depth, X509_V_ERR_CERT_NOT_YET_VALID))
+        return 0;
+    c = X509_cmp_time(X509_get0_notAfter(xs), at);
+    if (c == 0 && !memo_fail(ctx, xs, depth, X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD))
+        return 0;
+    if (c < 0 && !memo_fail(ctx, xs, depth, X509_V_ERR_CERT_HAS_EXPIRED))
+        return 0;
+    return 1;
+}
+
+/*
+ * OpenSSL 3.0's last step of X509_verify_cert (its internal_verify), for
+ * the chain it built and checked: from the top down, each certificate
+ * signed by the one above it with a key whose usage allows it (the top's
+ * own signature not asked when it is self-issued, as OpenSSL does not
+ * without X509_V_FLAG_CHECK_SS_SIGNATURE, which we never set), each valid
+ * at the verification's time.
+ */
+static int
+memo_verify(X509_STORE_CTX *ctx)
+{
+    struct stamp_memo *m = X509_STORE_get_ex_data(X509_STORE_CTX_get0_store(ctx), memo_index);
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    int n = sk_X509_num(chain) - 1;
+    X509 *xi, *xs;
+
+    if (m == NULL || n < 0)
+        return 0;
+    xi = sk_X509_value(chain, n);
+    xs = xi;
+    /* EXFLAG_SS: OpenSSL's "likely issued by itself" (names, key
+     * identifiers, the signature's algorithm and the key's) */
+    if ((X509_get_extension_flags(xi) & EXFLAG_SS) == 0) { /* the top not self-issued */
+        if (n == 0)
+            return memo_fail(ctx, xi, 0, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
+        xs = sk_X509_value(chain, --n);
+    }
+    for (; n >= 0; n--) {
+        if (xs != xi) {
+            int ku = X509_check_issued(xi, xs);
+
+            if (ku != X509_V_OK && ku != X509_V_ERR_SUBJECT_ISSUER_MISMATCH &&
+                ku != X509_V_ERR_AKID_SKID_MISMATCH &&
+                ku != X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH) {
+                if (!memo_fail(ctx, xi, n + 1, ku)) /* the issuer's key may not sign it */
+                    return 0;
+            } else if (!memo_signed(m, xs, xi) &&
+                       !memo_fail(ctx, xs, n, X509_V_ERR_CERT_SIGNATURE_FAILURE)) {
+                return 0;
+            }
+        }
+        if (!memo_time(ctx, xs, n))
+            return 0;
+        X509_STORE_CTX_set_current_cert(ctx, xs);
+        X509_STORE_CTX_set_error_depth(ctx, n);
+        if (!X509_STORE_CTX_get_verify_cb(ctx)(1, ctx))
+            return 0;
+        if (n > 0) {
+            xi = xs;
+            xs = sk_X509_value(chain, n - 1);
+        }
+    }
+    return 1;
+}
+
+void
+stamp_memo_store(struct stamp_memo *m, X509_STORE *st)
+{
+    if (m == NULL)
+        return;
+    if (!CRYPTO_THREAD_run_once(&memo_once, memo_index_new) || memo_index < 0 ||
+        X509_STORE_set_ex_data(st, memo_index, m) != 1)
+        return;
+    X509_STORE_set_verify(st, memo_verify);
+}
+
+int
+stamp_memo_seal_get(const struct stamp_memo *m, const unsigned char *sp, size_t sl, int checked,
+                    struct hall_seseal_info *info, int *ok)
+{
+    if (m == NULL || m->seal_der == NULL || m->seal_len != sl || m->seal_checked != checked ||
+        memcmp(m->seal_der, sp, sl) != 0)
+        return 0;
+    *info = m->seal_info;
+    *ok = m->seal_ok;
+    return 1;
+}
+
+void
+stamp_memo_seal_put(struct stamp_memo *m, const unsigned char *sp, size_t sl, int checked,
+                    const struct hall_seseal_info *info, int ok)
+{
+    if (m == NULL || sl == 0)
+        return;
+    free(m->seal_der);
+    m->seal_len = 0;
+    if ((m->seal_der = dup_der(sp, sl)) == NULL)
+        return;
+    m->seal_len = sl;
+    m->seal_checked = checked;
+    m->seal_ok = ok;
+    m->seal_info = *info;
+}
+
+void
+stamp_memo_free(struct stamp_memo *m)
+{
+    int i;
+
+    for (i = 0; i < m->niss; i++) {
+        free(m->iss_x[i]);
+        free(m->iss_i[i]);
+    }
+
+    for (i = 0; i < m->nx; i++) {
+        X509_free(m->x[i]);
+        free(m->x_der[i]);
+    }
+    for (i = 0; i < m->nsig; i++) {
+        free(m->s_der[i]);
+        free(m->i_der[i]);
+    }
+    free(m->seal_der);
+    memset(m, 0, sizeof(*m));
+}
