@@ -223,6 +223,32 @@ kept_read(struct kept *k, long body_max)
     }
 }
 
+/* a connection keeps small buffers only: a large body (up to nginx's 3 MiB,
+ * an OCSP request is under 1 KiB) is not held on to by each of 256
+ * connections between requests */
+#define KEPT_KEEP (64 * 1024)
+
+static void
+kept_trim(struct kept *k)
+{
+    if (k->bcap > KEPT_KEEP) {
+        free(k->body);
+        k->body = NULL;
+        k->bcap = 0;
+    }
+    if (k->pcap > KEPT_KEEP || k->ecap > KEPT_KEEP) {
+        free(k->params);
+        free(k->env);
+        k->params = k->env = NULL;
+        k->pcap = k->ecap = 0;
+    }
+    if (k->cap > 2 * KEPT_KEEP && k->off == k->len) {
+        free(k->buf);
+        k->buf = NULL;
+        k->cap = k->off = k->len = 0;
+    }
+}
+
 static void
 kept_close(struct kept *k)
 {
@@ -230,6 +256,7 @@ kept_close(struct kept *k)
         close(k->fr.ipcFd); /* which takes it out of epoll */
     k->fr.ipcFd = -1;
     k->off = k->len = 0;
+    kept_trim(k);
 }
 
 void
@@ -303,6 +330,7 @@ hall_kept_serve(struct hall_app *app, int sock,
                 *in_request = 1;
                 serve_one(app, &kc->fr);
                 *in_request = 0;
+                kept_trim(kc);
                 app->served++;
                 if (kc->out.FCGI_errno != 0 || !kc->fr.keepConnection) {
                     kept_close(kc);
