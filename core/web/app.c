@@ -25,6 +25,7 @@
 #include <fastcgi.h>
 #include <fcgiapp.h>
 
+#include "web/kept.h"
 #include "web/web.h"
 
 #define MAX_WORKERS 256
@@ -581,16 +582,22 @@ write_response(struct hall_req *req)
     int np = 0;
 
     /* by hand: two snprintf were a tenth of an OCSP answer's instructions
-     * (bench/ocsp-instr); the longest phrase is 25 bytes */
-    phrase = reason_phrase(req->status);
-    n = put_num(status, "Status: ", (unsigned)req->status, " ");
-    if (n + strlen(phrase) + 2 < sizeof(status)) {
-        memcpy(status + n, phrase, strlen(phrase));
-        n += strlen(phrase);
+     * (bench/ocsp-instr); the longest phrase is 25 bytes.  A 200 goes
+     * without: nginx makes an answer without a Status header "200 OK"
+     * (RFC 3875 6.3.3), one header less for it to parse */
+    n = 0;
+    if (req->status != 200) {
+        phrase = reason_phrase(req->status);
+        n = put_num(status, "Status: ", (unsigned)req->status, " ");
+        if (n + strlen(phrase) + 2 < sizeof(status)) {
+            memcpy(status + n, phrase, strlen(phrase));
+            n += strlen(phrase);
+        }
+        memcpy(status + n, "\r\n", 2);
+        n += 2;
     }
-    memcpy(status + n, "\r\n", 2);
     parts[np].iov_base = status;
-    parts[np++].iov_len = n + 2;
+    parts[np++].iov_len = n;
     parts[np].iov_base = req->headers.data;
     parts[np++].iov_len = req->headers.data != NULL ? req->headers.len : 0;
     parts[np].iov_base = length;
@@ -741,7 +748,8 @@ serve_one(struct hall_app *app, FCGX_Request *fr)
     rc = hall_app_dispatch(req);
     hall_app_finish(req, rc);
     write_response(req);
-    finish(fr);
+    if (!app->keep_conn)
+        finish(fr);
     hall_metrics_request(req, now_ms() - t0);
     /* the path is logged without the query string: it may carry codes */
     hall_log(req->route != NULL && (req->route->flags & HALL_R_QUIETLOG) && req->status < 500
@@ -778,99 +786,6 @@ on_chld(int sig)
     (void)sig;
 }
 
-/*
- * A module whose nginx location keeps its FastCGI connections open
- * (app->keep_conn): libfcgi alone would wait for the next request on the
- * connection it served last, while nginx sends it on whichever idle
- * connection it picks, perhaps one this worker holds too, and new
- * connections would queue behind held ones.  So each worker waits (epoll)
- * on the listening socket (EPOLLEXCLUSIVE: one worker woken per new
- * connection; accept made non-blocking, another worker may take it) and on
- * every connection it holds, and serves the one that has a request.  nginx
- * sends a connection's next request only after the answer to the last, so
- * libfcgi's buffer never holds one that epoll would not see.
- */
-#define KEPT_MAX 256
-
-static void
-serve_kept(struct hall_app *app, int sock)
-{
-    static FCGX_Request slots[KEPT_MAX];
-    struct epoll_event ev, evs[64];
-    int ep, i, n, held = 0, listening = 1;
-
-    ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0 || fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) < 0) {
-        hall_log(HALL_LOG_ERR, NULL, "msg=\"cannot wait on the FastCGI socket\" errno=%d", errno);
-        return;
-    }
-    /* a held connection's slot has no listening socket: when nginx
-     * closes it, libfcgi's FCGX_Accept_r returns instead of accepting
-     * another (whose number could be the closed one's, unseen by epoll) */
-    for (i = 0; i < KEPT_MAX; i++)
-        FCGX_InitRequest(&slots[i], -1, 0);
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ev.data.u32 = KEPT_MAX;
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0)
-        return;
-    while (!stop_flag) {
-        n = epoll_wait(ep, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (i = 0; i < n && !stop_flag; i++) {
-            unsigned k = evs[i].data.u32;
-            FCGX_Request *fr;
-            int rc;
-
-            if (k == KEPT_MAX) { /* a new connection: a free slot */
-                for (k = 0; k < KEPT_MAX && slots[k].ipcFd >= 0; k++)
-                    ;
-                if (k == KEPT_MAX)
-                    continue;
-            }
-            fr = &slots[k];
-            if (fr->ipcFd < 0) {
-                fr->listen_sock = sock;
-                rc = FCGX_Accept_r(fr);
-                fr->listen_sock = -1;
-                if (rc < 0) {
-                    if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-                        continue; /* another worker took it */
-                    hall_log(HALL_LOG_ERR, NULL, "msg=\"FastCGI accept failed\" rc=%d", rc);
-                    stop_flag = 1;
-                    break;
-                }
-                ev.events = EPOLLIN;
-                ev.data.u32 = k;
-                epoll_ctl(ep, EPOLL_CTL_ADD, fr->ipcFd, &ev);
-            } else if (FCGX_Accept_r(fr) < 0) {
-                /* nginx closed it: libfcgi closed it too (which takes it
-                 * out of epoll) and found no listening socket to try */
-                continue;
-            }
-            in_request = 1;
-            serve_one(app, fr);
-            in_request = 0;
-            app->served++;
-            if (app->conf.max_requests > 0 && app->served >= (unsigned long)app->conf.max_requests)
-                stop_flag = 1;
-        }
-        /* no free slot: leave new connections to the other workers */
-        for (held = 0, i = 0; i < KEPT_MAX; i++)
-            held += slots[i].ipcFd >= 0;
-        if ((held == KEPT_MAX) == listening) {
-            ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-            ev.data.u32 = KEPT_MAX;
-            if (epoll_ctl(ep, listening ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, sock, &ev) == 0)
-                listening = !listening;
-        }
-    }
-}
-
 static void
 worker_run(struct hall_app *app, int sock)
 {
@@ -901,7 +816,7 @@ worker_run(struct hall_app *app, int sock)
     if (hall_store_connect(&app->store) != HALL_OK)
         hall_log(HALL_LOG_WARN, NULL, "msg=\"no database yet; will retry per request\"");
     if (app->keep_conn) {
-        serve_kept(app, sock);
+        hall_kept_serve(app, sock, serve_one, &stop_flag, &in_request);
         hall_file_discard_flush();
         _exit(0);
     }

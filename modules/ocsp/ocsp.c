@@ -18,8 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "hall.h"
 
 #define OCSP_MAX 8192
@@ -45,13 +43,13 @@ ocsp_init(struct hall_app *app)
 
 /* an HTTP date (RFC 9110 5.6.7), whatever the locale, written by hand
  * (two of them through printf were a quarter of a GET answer's
- * instructions: bench/ocsp-instr) */
+ * instructions: bench/ocsp-instr): 29 bytes at out */
 static char *
-http_date(struct hall_pool *pool, time_t t)
+http_date(char *out, time_t t)
 {
     static const char days[] = "SunMonTueWedThuFriSat";
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char *out = hall_palloc(pool, 30), *p = out;
+    char *p = out;
     struct tm tm;
     int y;
 
@@ -80,29 +78,76 @@ http_date(struct hall_pool *pool, time_t t)
     *p++ = ':';
     *p++ = (char)('0' + tm.tm_sec / 10);
     *p++ = (char)('0' + tm.tm_sec % 10);
-    memcpy(p, " GMT", 5);
-    return out;
+    memcpy(p, " GMT", 4);
+    return p + 4;
 }
 
-/* RFC 5019 6.2's Cache-Control of an answer reused for secs more seconds */
-static char *
-cache_control(struct hall_pool *pool, long long secs)
-{
-    static const char tail[] = ", public, no-transform, must-revalidate";
-    char digits[24], *out, *p;
-    size_t d = 0;
+/*
+ * RFC 5019 6.2's caching headers of a reused GET answer, in the order
+ * Cache-Control, Last-Modified, Expires, ETag: the last three are the same
+ * for every answer of the same bytes and Cache-Control's max-age for every
+ * answer in the same second, so each worker keeps the lines it wrote last
+ * and writes them again while they hold (half of a GET answer's own
+ * instructions in the worker went to making them afresh, bench/ocsp-instr).
+ */
+static struct {
+    long long secs; /* max-age of cc; -1: none yet */
+    char cc[96];
+    size_t cc_len;
+    time_t this_update, next_update; /* of rest; 0: none yet */
+    char etag[sizeof(((struct hall_ocsp_meta *)0)->etag)];
+    char rest[160];
+    size_t rest_len;
+} cache_lines = {-1, "", 0, 0, 0, "", "", 0};
 
-    do {
-        digits[d++] = (char)('0' + secs % 10);
-        secs /= 10;
-    } while (secs > 0 && d < sizeof(digits));
-    out = p = hall_palloc(pool, 8 + d + sizeof(tail));
-    memcpy(p, "max-age=", 8);
-    p += 8;
-    while (d > 0)
-        *p++ = digits[--d];
-    memcpy(p, tail, sizeof(tail));
-    return out;
+static void
+cache_headers(struct hall_req *req, const struct hall_ocsp_meta *meta, time_t now)
+{
+    static const char tail[] = ", public, no-transform, must-revalidate\r\n";
+    long long secs = (long long)(meta->reuse_until - now);
+
+    if (secs != cache_lines.secs) {
+        char digits[24], *p = cache_lines.cc;
+        long long v = secs;
+        size_t d = 0;
+
+        do {
+            digits[d++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v > 0 && d < sizeof(digits));
+        memcpy(p, "Cache-Control: max-age=", 23);
+        p += 23;
+        while (d > 0)
+            *p++ = digits[--d];
+        memcpy(p, tail, sizeof(tail) - 1);
+        cache_lines.cc_len = (size_t)(p - cache_lines.cc) + sizeof(tail) - 1;
+        cache_lines.secs = secs;
+    }
+    if (meta->this_update != cache_lines.this_update ||
+        meta->next_update != cache_lines.next_update || strcmp(meta->etag, cache_lines.etag) != 0) {
+        char *p = cache_lines.rest;
+        size_t n = strlen(meta->etag);
+
+        memcpy(p, "Last-Modified: ", 15);
+        p = http_date(p + 15, meta->this_update);
+        memcpy(p, "\r\nExpires: ", 11);
+        p = http_date(p + 11, meta->next_update);
+        memcpy(p, "\r\n", 2);
+        p += 2;
+        /* an ETag of hex digits (ocsp_etag), never a quote or CR/LF */
+        if (n > 0) {
+            memcpy(p, "ETag: \"", 7);
+            memcpy(p + 7, meta->etag, n);
+            memcpy(p + 7 + n, "\"\r\n", 3);
+            p += 10 + n;
+        }
+        cache_lines.rest_len = (size_t)(p - cache_lines.rest);
+        cache_lines.this_update = meta->this_update;
+        cache_lines.next_update = meta->next_update;
+        memcpy(cache_lines.etag, meta->etag, sizeof(cache_lines.etag));
+    }
+    hall_buf_add(&req->headers, cache_lines.cc, cache_lines.cc_len);
+    hall_buf_add(&req->headers, cache_lines.rest, cache_lines.rest_len);
 }
 
 static int
@@ -111,7 +156,7 @@ answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
     struct hall_ocsp_meta meta;
     size_t outlen;
     unsigned char *out = hall_pki_ocsp_answer(req->cx, der, len, &outlen, &meta);
-    time_t now = time(NULL);
+    time_t now;
 
     if (out == NULL)
         return HALL_ERR;
@@ -121,23 +166,12 @@ answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
     /* RFC 5019 6.2: a GET answer that is the same for everyone until it is
      * renewed may be kept by HTTP caches until then; any other (a nonce,
      * several certificates, unknown, tryLater) is not kept */
-    if (get && meta.reuse_until > now) {
-        hall_resp_header(req, "Cache-Control",
-                         cache_control(req->pool, (long long)(meta.reuse_until - now)));
-        hall_resp_header(req, "Last-Modified", http_date(req->pool, meta.this_update));
-        hall_resp_header(req, "Expires", http_date(req->pool, meta.next_update));
-        if (meta.etag[0] != '\0') {
-            char etag[sizeof(meta.etag) + 2];
-            size_t n = strlen(meta.etag);
-
-            etag[0] = '"';
-            memcpy(etag + 1, meta.etag, n);
-            etag[n + 1] = '"';
-            etag[n + 2] = '\0';
-            hall_resp_header(req, "ETag", etag);
-        }
-    } else if (get) {
-        hall_resp_header(req, "Cache-Control", "no-store");
+    if (get) {
+        now = time(NULL);
+        if (meta.reuse_until > now)
+            cache_headers(req, &meta, now);
+        else
+            hall_resp_header(req, "Cache-Control", "no-store");
     }
     /* a signed answer, whatever it says, is a 200 (RFC 6960 A.1) */
     return hall_resp_raw(req, 200, "application/ocsp-response", out, outlen);
@@ -151,17 +185,113 @@ ocsp_post(struct hall_req *req)
     return answer(req, (const unsigned char *)req->raw_body, req->raw_len, 0);
 }
 
-/* the base64 of the request from the raw URI: nginx's $uri has decoded it
- * and merged the slashes base64 may contain */
+/* a base64 digit's value, 64 for '=', 0xff for any other byte */
+static unsigned char b64_value[256];
+
+static void
+b64_table(void)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int i;
+
+    memset(b64_value, 0xff, sizeof(b64_value));
+    for (i = 0; i < 64; i++)
+        b64_value[(unsigned char)digits[i]] = (unsigned char)i;
+    b64_value['='] = 64;
+}
+
+/* the byte at p[*i] with its %-escape decoded (*i then on the escape's
+ * last byte), -1 for a bad escape or an encoded NUL */
+static int
+url_byte(const char *p, size_t n, size_t *i)
+{
+    int hi, lo;
+
+    if (p[*i] != '%')
+        return (unsigned char)p[*i];
+    if (*i + 2 >= n)
+        return -1;
+    hi = hall_hexval((unsigned char)p[*i + 1]);
+    lo = hall_hexval((unsigned char)p[*i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+        return -1;
+    *i += 2;
+    return hi << 4 | lo;
+}
+
+/*
+ * The request of GET /ocsp/<base64> (RFC 6960 A.1), from the raw URI (nginx's
+ * $uri has decoded it and merged the slashes base64 may contain), read in
+ * one pass: a base64 digit as it comes, or the URL's %-escape of one, a
+ * space for '+' (some clients), line breaks left out, '=' padding the last
+ * quad only.  The DER into der (room for n / 4 * 3 bytes): its length, or
+ * -1.  (The URL decoding, then base64 through OpenSSL, were a fifth of a GET
+ * answer's instructions in the worker, bench/ocsp-instr.)
+ */
+static long
+get_request(const char *p, size_t n, unsigned char *der)
+{
+    unsigned long acc = 0;
+    size_t i, q = 0, pad = 0;
+    long len = 0;
+    unsigned v;
+    int c;
+
+    for (i = 0; i < n; i++) {
+        v = b64_value[(unsigned char)p[i]];
+        if (v >= 64) { /* an escape, a line break, a space, '=' or a stranger */
+            c = url_byte(p, n, &i);
+            if (c < 0)
+                return -1;
+            if (c == '\n' || c == '\r')
+                continue;
+            v = b64_value[c == ' ' ? '+' : c];
+            if (v == 64) { /* '=' */
+                pad = 1;
+                i++;
+                break;
+            }
+            if (v > 64)
+                return -1;
+        }
+        acc = acc << 6 | v;
+        if (++q == 4) {
+            der[len] = (unsigned char)(acc >> 16);
+            der[len + 1] = (unsigned char)(acc >> 8);
+            der[len + 2] = (unsigned char)acc;
+            len += 3;
+            q = 0;
+        }
+    }
+    if (pad == 0)
+        return q == 0 && len > 0 ? len : -1;
+    /* '=' in the last one or two places of the last quad, then line breaks */
+    if (q < 2)
+        return -1;
+    for (; i < n; i++) {
+        c = url_byte(p, n, &i);
+        if (c == '\n' || c == '\r')
+            continue;
+        if (c != '=' || q + pad == 4)
+            return -1;
+        pad++;
+    }
+    if (q + pad != 4)
+        return -1;
+    acc <<= 6 * pad;
+    der[len] = (unsigned char)(acc >> 16);
+    der[len + 1] = (unsigned char)(acc >> 8);
+    return len + (long)q - 1;
+}
+
 static int
 ocsp_get(struct hall_req *req)
 {
     const char *uri = hall_req_env(req, "REQUEST_URI");
     const char *p;
-    char *b64;
-    size_t n, i, j;
     unsigned char *der;
-    int len;
+    size_t n;
+    long len;
 
     if (uri == NULL || (p = strstr(uri, "/ocsp/")) == NULL)
         return answer(req, (const unsigned char *)"", 0, 1);
@@ -169,25 +299,12 @@ ocsp_get(struct hall_req *req)
     n = strcspn(p, "?#");
     if (n == 0 || n > OCSP_MAX)
         return answer(req, (const unsigned char *)"", 0, 1);
-    b64 = hall_url_decode(req->pool, p, n, &n);
-    if (b64 == NULL)
-        return answer(req, (const unsigned char *)"", 0, 1);
-    /* some clients send '+' and '/' raw, some a space for '+' */
-    for (i = j = 0; i < n; i++)
-        if (b64[i] != '\n' && b64[i] != '\r')
-            b64[j++] = b64[i] == ' ' ? '+' : b64[i];
-    n = j;
-    if (n % 4 != 0)
-        return answer(req, (const unsigned char *)"", 0, 1);
-    der = hall_palloc(req->pool, n / 4 * 3 + 1);
-    len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
+    if (b64_value[0] == 0) /* 0xff once made */
+        b64_table();
+    der = hall_palloc(req->pool, n / 4 * 3 + 3);
+    len = get_request(p, n, der);
     if (len < 0)
         return answer(req, (const unsigned char *)"", 0, 1);
-    /* EVP_DecodeBlock counts the padding as zero bytes */
-    if (n >= 1 && b64[n - 1] == '=')
-        len--;
-    if (n >= 2 && b64[n - 2] == '=')
-        len--;
     return answer(req, der, (size_t)len, 1);
 }
 
