@@ -219,6 +219,48 @@ test('report__itself__有效_by_hall_stamp_verify_and_pdfsig_trusting_the_root',
     assert.doesNotMatch(pdfsig(nssTrusting(f('root.crt')), f('bad.pdf')), /Signature is Valid/);
 });
 
+test('report__hall_stamp_report__the_tool_fetches_the_halls_report_and_keeps_it_only_whole', () => {
+    const env = { ...process.env, LANG: 'zh_CN.UTF-8' };
+    fs.writeFileSync(f('doc.pdf'), signed);
+    /* the hall the stamp's certificate names: no --hall */
+    const r = spawnSync(HALL_STAMP, ['report', f('doc.pdf')], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    const out = f('doc.pdf.验签报告.pdf');
+    assert.match(r.stdout, /验签报告：.*doc\.pdf\.验签报告\.pdf/, r.stdout);
+    const t = textOf(fs.readFileSync(out), 'tool-report.pdf');
+    assert.ok(t.includes(crypto.createHash('sha256').update(signed).digest('hex')), t);
+    assert.match(t, /共1个签章，1个有效：全部有效/);
+    const v = spawnSync(HALL_STAMP, ['verify', '--root', f('root.crt'), '--root', f('sm2-root.crt'),
+        '--ca', f('sm2.crt'), out], { encoding: 'utf8', env });
+    assert.equal(v.status, 0, `${v.stdout}${v.stderr}`);
+    assert.match(v.stdout, /签章1：有效/);
+    assert.match(v.stdout, /验签专用章/);
+    /* --hall and --out; a changed document gets its report too */
+    const changed = rewritePage1(signed);
+    fs.writeFileSync(f('changed.pdf'), changed);
+    const c = spawnSync(HALL_STAMP, ['report', '--hall', HALL, '--out', f('changed-report.pdf'), f('changed.pdf')],
+        { encoding: 'utf8', env });
+    assert.equal(c.status, 0, `${c.stdout}${c.stderr}`);
+    assert.match(textOf(fs.readFileSync(f('changed-report.pdf')), 'changed-report.pdf'), /文档已被修改/);
+    /* the hall refuses a file that is not a PDF: its words, status 3, no file */
+    fs.writeFileSync(f('not.pdf'), 'hello');
+    const bad = spawnSync(HALL_STAMP, ['report', '--hall', HALL, '--out', f('not-report.pdf'), f('not.pdf')],
+        { encoding: 'utf8', env });
+    assert.equal(bad.status, 3, `${bad.stdout}${bad.stderr}`);
+    assert.match(bad.stderr, /营业厅未出具验签报告（HTTP 400）：.*PDF/);
+    assert.equal(fs.existsSync(f('not-report.pdf')), false);
+    /* no hall answering: status 3, no file; no stamp naming a hall: 2 */
+    const gone = spawnSync(HALL_STAMP, ['report', '--hall', 'http://127.0.0.1:9', '--out', f('gone.pdf'),
+        f('doc.pdf')], { encoding: 'utf8', env });
+    assert.equal(gone.status, 3, `${gone.stdout}${gone.stderr}`);
+    assert.match(gone.stderr, /无法连接http:\/\/127\.0\.0\.1:9/);
+    assert.equal(fs.existsSync(f('gone.pdf')), false);
+    fs.writeFileSync(f('plain.pdf'), doc);
+    const none = spawnSync(HALL_STAMP, ['report', f('plain.pdf')], { encoding: 'utf8', env });
+    assert.equal(none.status, 2, `${none.stdout}${none.stderr}`);
+    assert.match(none.stderr, /请用 --hall 指定/);
+});
+
 test('report__signer__stamps_nothing_else_and_lives_in_its_own_token', async () => {
     const { x, dir: pki } = reportCert();
     const serial = x.serialNumber.replace(/^0+/, '');

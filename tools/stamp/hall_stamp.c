@@ -58,6 +58,7 @@
 #include "stamp_batch.h"
 #include "stamp_crosspage.h"
 #include "stamp_usage.h"
+#include "stamp_askreport.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
@@ -1155,6 +1156,8 @@ main(int argc, char **argv)
         rc = cmd_verify(argc - 1, argv + 1);
     else if (strcmp(argv[1], "lta") == 0)
         rc = cmd_lta(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "report") == 0)
+        rc = stamp_askreport_main(argc - 1, argv + 1, zh);
     else {
         usage(stderr);
         rc = EXIT_USAGE;
