@@ -65,6 +65,7 @@ struct stamp_diff {
     long long p_end, p_size; /* the revision p holds, its trailer's /Size */
     struct idset p_missing;  /* new streams of the rolled revisions p lacks */
     int opens;               /* revisions opened */
+    long long last_size;     /* the newest trailer's /Size (stamp_read_sig_dict): 0 unread */
 };
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
@@ -107,6 +108,12 @@ int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi
 /* the entries of every section of the file, from its startxref back
  * through /Prev to the first: HALL_ERR when the chain cannot be read */
 int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
+/* a signature's /V (object num, generation gen) of the whole file d->f read
+ * from its bytes where its newest section puts it (its /Contents' hex
+ * digits read by us, stamp_parse_refs) and put in place of libqpdf's own
+ * read, which tokenizes them one by one; HALL_ERR, d->f unchanged, when it
+ * cannot be told exactly (then libqpdf reads it as before) */
+int stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);

@@ -105,7 +105,8 @@ struct found_list {
     struct hall_pool *pool;
     struct found *out;
     int n, max;
-    int over; /* a signature past max: the file is not verified */
+    int over;                   /* a signature past max: the file is not verified */
+    const struct stamp_diff *d; /* the file's bytes: each /V read from them */
 };
 
 /* a signed field (its /V a dictionary) kept with its widget and name;
@@ -116,6 +117,10 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
     struct found_list *l = arg;
     qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
 
+    /* read by us before libqpdf resolves it (stamp_read_sig_dict): its
+     * /Contents' 16,000 hex digits not tokenized one by one */
+    if (is_sig && l->d != NULL && qpdf_oh_is_indirect(q, v))
+        stamp_read_sig_dict(l->d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v));
     if (!is_sig || !qpdf_oh_is_dictionary(q, v))
         return qpdf_oh_is_array(q, kids);
     if (l->n >= l->max) {
@@ -754,9 +759,14 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();
+    diff.f = v.q;
+    diff.map = v.map;
+    diff.size = v.size;
+    diff.ends = v.ends;
+    diff.nrev = v.nrev;
     acro = qpdf_oh_get_key(v.q, qpdf_get_root(v.q), "/AcroForm");
     if (qpdf_oh_is_dictionary(v.q, acro)) {
-        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0};
+        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0, &diff};
 
         stamp_fields_walk(v.q, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
         nfound = l.n;
@@ -816,11 +826,6 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rep->nsigs = nfound;
     for (i = 0; i < nfound; i++)
         rep->sigs[i].index = i + 1;
-    diff.f = v.q;
-    diff.map = v.map;
-    diff.size = v.size;
-    diff.ends = v.ends;
-    diff.nrev = v.nrev;
     diff.rep = rep;
     /* what follows each, oldest first (the signed revision is rolled
      * forward from one to the next), then told newest first: a later

@@ -24,6 +24,7 @@
 #define XREF_SECTIONS_MAX 4096       /* cross-reference sections followed */
 #define XREF_STREAM_MAX   (32 << 20) /* a decoded cross-reference stream */
 #define XREF_TEXT_MAX     4096       /* a section's dictionary text */
+#define SIG_DICT_MAX      (1 << 20)  /* a signature dictionary's text read by us, at most */
 
 static void
 xadd(struct stamp_xlist *l, int num, int gen, int used, long long off)
@@ -587,6 +588,103 @@ stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l)
     return n > 0 ? HALL_OK : HALL_ERR;
 }
 
+/*
+ * The offset of object num (generation gen) as the file's newest section
+ * that lists it gives it, read from the sections its updates wrote (not
+ * the first revision's: a long document's table is read by libqpdf, not
+ * again by us); -1 when it is not among them, is listed twice in one
+ * section (a hybrid file's table and stream), freed, in an object stream,
+ * at or above the newest trailer's /Size, or the chain cannot be read.
+ */
+static long long
+written_offset(const struct stamp_diff *d, int num, int gen)
+{
+    long long sx = stamp_startxref(d->map, d->size), size;
+    qpdf_oh t;
+    int n = 0;
+
+    if (d->nrev < 1 || num <= 0)
+        return -1;
+    if (d->last_size == 0) { /* read once a file */
+        t = stamp_trailer_at(d, d->f, d->size);
+        size = qpdf_oh_is_dictionary(d->f, t) ? stamp_dict_int(d->f, t, "/Size", -1) : -1;
+        stamp_qerr(d->f);
+        ((struct stamp_diff *)d)->last_size = size > 0 ? size : -1;
+    }
+    size = d->last_size;
+    if (size <= num)
+        return -1;
+    while (sx >= d->ends[0] && sx < d->size && n++ < XREF_SECTIONS_MAX) {
+        struct stamp_xlist l;
+        long long prev = -1, off = -1;
+        int hits = 0, i;
+
+        memset(&l, 0, sizeof(l));
+        if (section_cached(d, sx, 0, &l, &prev) != HALL_OK || l.over) {
+            free(l.e);
+            return -1;
+        }
+        for (i = 0; i < l.n; i++)
+            if (l.e[i].num == num) {
+                hits++;
+                off = l.e[i].used && l.e[i].gen == gen ? l.e[i].off : -1;
+            }
+        free(l.e);
+        if (hits > 1 || (hits == 1 && off <= 0))
+            return -1;
+        if (hits == 1)
+            return off;
+        if (prev < 0 || prev >= sx)
+            return -1;
+        sx = prev;
+    }
+    return -1;
+}
+
+int
+stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen)
+{
+    const unsigned char *m = d->map;
+    long long off = written_offset(d, num, gen), at, n = 0, g = -1, b, e;
+    qpdf_oh o;
+
+    if (off <= 0 || off >= d->size)
+        return HALL_ERR;
+    at = off;
+    while (at < d->size && m[at] >= '0' && m[at] <= '9' && n < (1LL << 31))
+        n = n * 10 + (m[at++] - '0');
+    while (at < d->size && stamp_is_ws(m[at]))
+        at++;
+    if (at < d->size && m[at] >= '0' && m[at] <= '9')
+        for (g = 0; at < d->size && m[at] >= '0' && m[at] <= '9' && g < 65536; at++)
+            g = g * 10 + (m[at] - '0');
+    while (at < d->size && stamp_is_ws(m[at]))
+        at++;
+    if (n != num || g != gen || at + 3 > d->size || memcmp(m + at, "obj", 3) != 0)
+        return HALL_ERR;
+    b = at + 3;
+    {
+        size_t span = (size_t)(d->size - b < SIG_DICT_MAX ? d->size - b : SIG_DICT_MAX);
+        const unsigned char *eo = memmem(m + b, span, "endobj", 6);
+
+        /* a dictionary, not a stream: what is before the first endobj then
+         * is either the whole object or text that does not parse (a string,
+         * a name or a comment holding the word leaves a dictionary open) */
+        if (eo == NULL || memmem(m + b, (size_t)(eo - (m + b)), "stream", 6) != NULL)
+            return HALL_ERR;
+        e = eo - m;
+    }
+    for (at = b; at < e && stamp_is_ws(m[at]); at++)
+        ;
+    if (at + 2 > e || m[at] != '<' || m[at + 1] != '<')
+        return HALL_ERR;
+    o = stamp_parse_refs(d->f, m, b, e, SIG_DICT_MAX);
+    if (stamp_qerr(d->f) || !qpdf_oh_is_dictionary(d->f, o) || qpdf_oh_is_stream(d->f, o))
+        return HALL_ERR;
+    qpdf_replace_object(d->f, num, gen, o);
+    return stamp_qerr(d->f) ? HALL_ERR : HALL_OK;
+}
+
 int
 stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l)
 {
@@ -612,10 +710,16 @@ struct hexes {
     int n;
 };
 
+/* a hex digit's value + 1; 0: not a hex digit */
+static const unsigned char hex1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
 static int
 hex_val(unsigned char c)
 {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+    return hex1[c] - 1;
 }
 
 /* the string of hex string k of h, made an object of q (what libqpdf's
@@ -630,12 +734,17 @@ hex_string(qpdf_data q, const struct hexes *h, int k)
 
     if (h == NULL || k < 0 || k >= h->n)
         return qpdf_oh_new_null(q);
-    b = malloc(h->len[k] / 2 + 1);
-    if (b == NULL)
-        abort();
-    for (i = 0; i < h->len[k] / 2; i++)
-        b[i] = (unsigned char)(hex_val(h->at[k][2 * i]) << 4 | hex_val(h->at[k][2 * i + 1]));
-    o = qpdf_oh_new_binary_string(q, (const char *)b, h->len[k] / 2);
+    {
+        const unsigned char *at = h->at[k];
+        size_t len = h->len[k] / 2;
+
+        b = malloc(len + 1);
+        if (b == NULL)
+            abort();
+        for (i = 0; i < len; i++)
+            b[i] = (unsigned char)(hex_val(at[2 * i]) << 4 | hex_val(at[2 * i + 1]));
+        o = qpdf_oh_new_binary_string(q, (const char *)b, len);
+    }
     free(b);
     return o;
 }
@@ -716,9 +825,12 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
     int depth = 0;
     qpdf_oh o;
 
+    /* a text naming either mark is refused (both begin "/Hall": looked
+     * for once, then each) */
     if (b <= a || (size_t)(b - a) > max || memchr(p + a, '\0', (size_t)(b - a)) != NULL ||
-        memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL ||
-        memmem(p + a, (size_t)(b - a), HEX_MARK + 1, strlen(HEX_MARK) - 1) != NULL)
+        (memmem(p + a, (size_t)(b - a), "Hall", 4) != NULL &&
+         (memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL ||
+          memmem(p + a, (size_t)(b - a), HEX_MARK + 1, strlen(HEX_MARK) - 1) != NULL)))
         return qpdf_oh_new_null(q);
     hx.n = 0;
     memset(&t, 0, sizeof(t));
@@ -750,8 +862,7 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
              * us (hex_string), marked in the text */
             n = (size_t)(gt - (p + i + 1));
             for (k = 0; n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX && k < n; k++)
-                if (!((p[i + 1 + k] >= '0' && p[i + 1 + k] <= '9') ||
-                      ((p[i + 1 + k] | 0x20) >= 'a' && (p[i + 1 + k] | 0x20) <= 'f')))
+                if (hex1[p[i + 1 + k]] == 0)
                     break;
             if (n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX && k == n) {
                 stamp_buf_put(&t, p + run, (size_t)(i - run));

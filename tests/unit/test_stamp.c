@@ -1169,6 +1169,67 @@ verify__info_rewritten_later__still_valid(void **state)
     assert_int_equal(rep.sigs[0].later_changes, 0);
 }
 
+/* two stamps, then the first one's signature dictionary written again by a
+ * later revision with one hex digit of its /Contents changed (the same
+ * length): the verifier reads the newest (as libqpdf would; stamp_xref.c
+ * reads a /V from the bytes), whose value is not the signed file's gap */
+static void
+verify__signature_dictionary_written_again__newest_read(void **state)
+{
+    char err[512], one[512], two[512], head[32];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_vagain.pdf");
+    unsigned char *p, *obj, *end, *z = NULL, *at, *c;
+    size_t len, olen;
+    long long sx, size;
+    FILE *f;
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/vagain1.pdf", top);
+    snprintf(two, sizeof(two), "%s/vagain2.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 1, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_true(rep.sigs[0].obj_v > 0);
+    p = slurp(two, &len);
+    sx = stamp_startxref(p, (long long)len);
+    for (at = p; (at = memmem(at, len - (size_t)(at - p), "/Size ", 6)) != NULL; at++)
+        z = at;
+    assert_non_null(z);
+    size = atoll((const char *)z + 6);
+    assert_true(rep.sigs[0].obj_v < size);
+    snprintf(head, sizeof(head), "\n%d 0 obj", rep.sigs[0].obj_v);
+    obj = memmem(p, len, head, strlen(head));
+    assert_non_null(obj);
+    obj++;
+    end = memmem(obj, len - (size_t)(obj - p), "endobj\n", 7);
+    assert_non_null(end);
+    olen = (size_t)(end + 7 - obj);
+    c = memmem(obj, olen, "/Contents <", 11);
+    assert_non_null(c);
+    c = calloc(1, olen + 1);
+    assert_non_null(c);
+    memcpy(c, obj, olen);
+    at = (unsigned char *)strstr((char *)c, "/Contents <") + 11 + 40; /* inside the CMS */
+    *at = *at == '0' ? '1' : '0';
+    f = fopen(two, "ab");
+    fwrite(c, 1, olen, f);
+    fprintf(f,
+            "xref\n%d 1\n%010zu 00000 n\r\ntrailer\n<< /Size %lld /Root 1 0 R /Prev %lld >>\n"
+            "startxref\n%zu\n%%%%EOF\n",
+            rep.sigs[0].obj_v, len, size, sx, len + olen);
+    fclose(f);
+    free(c);
+    free(p);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].range, HALL_STAMP_FAIL);
+    assert_string_equal(rep.sigs[0].problem, "签名覆盖范围与签名值位置不符");
+    assert_int_not_equal(rep.sigs[0].state, HALL_STAMP_VALID);
+}
+
 static void
 verify__old_object_stream_rewritten__modified(void **state)
 {
@@ -2149,6 +2210,7 @@ main(void)
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
+        cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
         cmocka_unit_test(verify__65_signature_fields__refused_by_name),
