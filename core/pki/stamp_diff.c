@@ -41,10 +41,9 @@ struct dctx {
     long long stream_bytes;
     /* the signed revision's roles */
     int p_root, p_info, p_meta, p_acro, p_fields;
-    struct idset p_pages;      /* page objects, in page order (unsorted) */
-    struct idset p_annots;     /* pages' indirect /Annots arrays, in page order */
-    struct idset p_dss, f_dss; /* objects under /DSS, sorted */
-    int f_root, f_info, f_meta;
+    struct idset p_pages;  /* page objects, in page order (unsorted) */
+    struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
+    struct idset p_dss;    /* objects under /DSS, sorted (the whole file's: d->f_dss) */
     /* the rolled revision's new streams p lacks: asking for one makes the
      * comparison run again on a fresh open of the revision */
     const struct idset *missing;
@@ -552,7 +551,7 @@ catalog_judged(struct dctx *c)
     const char *k;
 
     c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
-    c->raw_b = stamp_refs_offset(d, c->f_root, -1);
+    c->raw_b = stamp_refs_offset(d, d->f_root, -1);
     k = dict_differs(c, a, b, keys);
     c->raw_a = c->raw_b = -1;
 
@@ -604,7 +603,7 @@ reach(struct dctx *c, struct stamp_diff *d)
     stack[n++] = qpdf_get_root(f);
     while (n > 0) {
         qpdf_oh o = stack[--n];
-        int id = oid(f, o), isroot = id == c->f_root, by = owner[n], by_gen = owner_gen[n];
+        int id = oid(f, o), isroot = id == d->f_root, by = owner[n], by_gen = owner_gen[n];
 
         if (id > 0) {
             if (++seen > DIFF_REACH_MAX) {
@@ -776,6 +775,7 @@ collect(qpdf_data q, qpdf_oh o, int depth, struct idset *out, struct hall_pool *
 static void
 roles_read(struct dctx *c)
 {
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
     qpdf_data p = c->p, f = c->f;
     qpdf_oh root = qpdf_get_root(p), acro = qpdf_oh_get_key(p, root, "/AcroForm");
     int n = qpdf_get_num_pages(p);
@@ -794,12 +794,14 @@ roles_read(struct dctx *c)
     stamp_qerr(p);
     collect(p, qpdf_oh_get_key(p, root, "/DSS"), 0, &c->p_dss, c->pool);
     ids_sort(&c->p_dss);
-    root = qpdf_get_root(f);
-    c->f_root = oid(f, root);
-    c->f_info = oid(f, qpdf_oh_get_key(f, qpdf_get_trailer(f), "/Info"));
-    c->f_meta = oid(f, qpdf_oh_get_key(f, root, "/Metadata"));
-    collect(f, qpdf_oh_get_key(f, root, "/DSS"), 0, &c->f_dss, c->pool);
-    ids_sort(&c->f_dss);
+    if (!d->f_roles_done++) { /* the whole file's: the same for every signature */
+        root = qpdf_get_root(f);
+        d->f_root = oid(f, root);
+        d->f_info = oid(f, qpdf_oh_get_key(f, qpdf_get_trailer(f), "/Info"));
+        d->f_meta = oid(f, qpdf_oh_get_key(f, root, "/Metadata"));
+        collect(f, qpdf_oh_get_key(f, root, "/DSS"), 0, &d->f_dss, c->pool);
+        ids_sort(&d->f_dss);
+    }
     stamp_qerr(f);
 }
 
@@ -875,8 +877,8 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
         change(c, hall_psprintf(c->pool, "对象流%d（其中的对象）被修改", num));
         return;
     }
-    if ((num == c->p_info || num == c->f_info || num == c->p_meta || num == c->f_meta ||
-         ids_has(&c->p_dss, num) || ids_has(&c->f_dss, num)) &&
+    if ((num == c->p_info || num == c->d->f_info || num == c->p_meta || num == c->d->f_meta ||
+         ids_has(&c->p_dss, num) || ids_has(&c->d->f_dss, num)) &&
         unseen(c, num))
         return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
@@ -894,16 +896,6 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
         return;
     }
     change(c, described(c, num, old, removed));
-}
-
-static int
-xent_cmp(const void *a, const void *b)
-{
-    const struct stamp_xent *x = a, *y = b;
-
-    if (x->num != y->num)
-        return (x->num > y->num) - (x->num < y->num);
-    return (x->order > y->order) - (x->order < y->order);
 }
 
 /* ---- the signed revision, rolled forward ------------------------------------------ */
@@ -1027,7 +1019,7 @@ roll_forward(struct stamp_diff *d, long long end)
     d->p_size = stamp_dict_int(d->p, t, "/Size", -1);
     if (d->p_size <= 0)
         goto out;
-    qsort(l.e, (size_t)l.n, sizeof(*l.e), xent_cmp);
+    qsort(l.e, (size_t)l.n, sizeof(*l.e), stamp_xent_cmp);
     for (i = 0; i < l.n; i++) {
         const struct stamp_xent *e = &l.e[i];
 
@@ -1063,7 +1055,7 @@ roll_to(struct stamp_diff *d, long long end, int fresh)
 static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
-    int i, old_null;
+    int i, old_null, new_null;
 
     c->w = l;
     c->raw_a = c->raw_b = -1;
@@ -1076,18 +1068,21 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 
         if (i > 0 && e->num == l->e[i - 1].num)
             continue; /* the newest section's entry is first in l: the same object */
-        if (e->num == c->p_root || e->num == c->f_root)
+        if (e->num == c->p_root || e->num == c->d->f_root)
             continue; /* catalog_judged */
         old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
         if (!e->used && qpdf_oh_is_null(c->p, old))
             old = pobj(c, e->num, 0);
         old_null = qpdf_oh_is_null(c->p, old);
-        new = e->used ? qpdf_get_object_by_id(c->f, e->num, e->gen) : qpdf_oh_new_null(c->f);
+        new_null = 0; /* the whole file's: asked of libqpdf once a file */
+        new = e->used ? stamp_fobj((struct stamp_diff *)c->d, e->num, e->gen, &new_null)
+                      : qpdf_oh_new_null(c->f);
         stamp_qerr(c->p);
-        stamp_qerr(c->f);
+        if (!e->used)
+            stamp_qerr(c->f);
         /* an entry whose object qpdf cannot read: a reader that repairs
          * (a wrong /Length) may show it */
-        if (e->used && qpdf_oh_is_null(c->f, new)) {
+        if (e->used && new_null) {
             if (old_null)
                 change(c, hall_psprintf(c->pool, "签章后写入的对象%d无法读取", e->num));
             else
@@ -1119,7 +1114,6 @@ dctx_reset(struct dctx *c)
     ids_free(&c->p_pages);
     ids_free(&c->p_annots);
     ids_free(&c->p_dss);
-    ids_free(&c->f_dss);
 }
 
 const char *
@@ -1146,7 +1140,7 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
     }
     if (l.n == 0)
         goto out;
-    qsort(l.e, (size_t)l.n, sizeof(*l.e), xent_cmp);
+    qsort(l.e, (size_t)l.n, sizeof(*l.e), stamp_xent_cmp);
     for (int fresh = 0; fresh < 2; fresh++) {
         if (roll_to(d, end, fresh) != HALL_OK) {
             c.first = "签章时的文档版本无法单独读取";
@@ -1192,6 +1186,11 @@ stamp_diff_free(struct stamp_diff *d)
     d->xall = NULL;
     free(d->nsf);
     d->nsf = NULL;
+    ids_free(&d->f_dss);
+    free(d->fobjs);
+    d->fobjs = NULL;
+    d->nfobjs = d->fcap = 0;
+    d->f_roles_done = 0;
     for (int i = 0; i < d->nxsecs; i++)
         free(d->xsecs[i].e);
     free(d->xsecs);

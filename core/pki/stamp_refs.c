@@ -668,3 +668,73 @@ stamp_xlist_has(const struct stamp_xlist *l, int num)
     }
     return lo < l->n && l->e[lo].num == num;
 }
+
+/* ---- the whole file's side, asked once a file ----------------------------------------- */
+
+int
+stamp_xent_cmp(const void *a, const void *b)
+{
+    const struct stamp_xent *x = a, *y = b;
+
+    if (x->num != y->num)
+        return (x->num > y->num) - (x->num < y->num);
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* object (num, gen) of the whole file as asked before: its slot, -1 none */
+static int
+fobj_find(const struct stamp_diff *d, int num, int gen)
+{
+    unsigned mask = (unsigned)d->fcap - 1, i;
+
+    if (d->fcap == 0)
+        return -1;
+    for (i = ((unsigned)num * 2654435761u) & mask; d->fobjs[i].used; i = (i + 1) & mask)
+        if (d->fobjs[i].num == num && d->fobjs[i].gen == gen)
+            return (int)i;
+    return -1;
+}
+
+static void
+fobj_put(struct stamp_diff *d, int num, int gen, qpdf_oh h, int null)
+{
+    unsigned mask, i;
+
+    if ((d->nfobjs + 1) * 2 > d->fcap) { /* grown, the kept ones placed again */
+        struct stamp_fobj *old = d->fobjs;
+        int ocap = d->fcap;
+
+        d->fcap = d->fcap > 0 ? d->fcap * 2 : 1024;
+        d->fobjs = calloc((size_t)d->fcap, sizeof(*d->fobjs));
+        if (d->fobjs == NULL)
+            abort();
+        d->nfobjs = 0;
+        for (int k = 0; k < ocap; k++)
+            if (old[k].used)
+                fobj_put(d, old[k].num, old[k].gen, old[k].h, old[k].null);
+        free(old);
+    }
+    mask = (unsigned)d->fcap - 1;
+    for (i = ((unsigned)num * 2654435761u) & mask; d->fobjs[i].used; i = (i + 1) & mask)
+        ;
+    d->fobjs[i] = (struct stamp_fobj){num, gen, 1, null, h};
+    d->nfobjs++;
+}
+
+qpdf_oh
+stamp_fobj(struct stamp_diff *d, int num, int gen, int *null)
+{
+    int hit = fobj_find(d, num, gen);
+    qpdf_oh h = hit >= 0 ? d->fobjs[hit].h : qpdf_get_object_by_id(d->f, num, gen);
+
+    stamp_qerr(d->f);
+    if (hit >= 0) {
+        *null = d->fobjs[hit].null;
+        return h;
+    }
+    *null = qpdf_oh_is_null(d->f, h);
+    /* an error left pending (not taken: as before) is asked again next time */
+    if (!qpdf_has_error(d->f))
+        fobj_put(d, num, gen, h, *null);
+    return h;
+}

@@ -66,6 +66,18 @@ struct stamp_diff {
     struct idset p_missing;  /* new streams of the rolled revisions p lacks */
     int opens;               /* revisions opened */
     long long last_size;     /* the newest trailer's /Size (stamp_read_sig_dict): 0 unread */
+    /* the whole file's side, the same for every signature (nothing
+     * changes f while they are judged): its roles read once, and each
+     * object a later section writes asked of libqpdf once, with whether
+     * it reads (kept only when the asking left no error) (stamp_diff.c) */
+    int f_roles_done;
+    int f_root, f_info, f_meta;
+    struct idset f_dss; /* objects under the whole file's /DSS, sorted */
+    struct stamp_fobj {
+        int num, gen, used, null;
+        qpdf_oh h;
+    } * fobjs; /* open addressing by number, fcap a power of 2 */
+    int nfobjs, fcap;
 };
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
@@ -132,6 +144,12 @@ long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def)
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */
 const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
 void stamp_diff_free(struct stamp_diff *d);
+/* entries by number, each object's newest section first (qsort) */
+int stamp_xent_cmp(const void *a, const void *b);
+/* object (num, gen) of the whole file d->f and whether it reads as null
+ * (*null): asked of libqpdf the first time only (stamp_refs.c); its errors
+ * of reading left pending, as qpdf_oh_is_null leaves them */
+qpdf_oh stamp_fobj(struct stamp_diff *d, int num, int gen, int *null);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 

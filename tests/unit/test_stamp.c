@@ -1316,6 +1316,53 @@ verify__dangling_reference_filled_after_signing__modified(void **state)
     assert_non_null(strstr(rep.sigs[0].changes, "对象50无法读取"));
 }
 
+/*
+ * The same filled reference and unreadable object after two stamps: the
+ * whole file's side of the comparison is asked of libqpdf once a file
+ * (stamp_diff.c's fobj_*), and each signature still gets its own verdict.
+ */
+static void
+verify__filled_after_two_stamps__both_modified(void **state)
+{
+    char err[512], out[512], prep[512], one[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain11.pdf");
+    static const int page[] = {3}, box[] = {50};
+
+    (void)state;
+    snprintf(prep, sizeof(prep), "%s/dangling2.pdf", top);
+    snprintf(one, sizeof(one), "%s/dangling2-one.pdf", top);
+    snprintf(out, sizeof(out), "%s/dangling2-two.pdf", top);
+    sh("cp %s %s", in, prep);
+    update(prep, "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents [4 0 R 50 0 R] >>\nendobj\n",
+           page, 1, -1, 1);
+    assert_int_equal(stamp(prep, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, out, signer, signer_key, 1, err), HALL_OK);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    sh("cp %s %s.signed", out, out);
+    update(out,
+           "50 0 obj\n<< /Length 26 >>\nstream\n1 0 0 rg 0 0 999 999 re f\nendstream\nendobj\n",
+           box, 1, -1, 1);
+    verify(out, &rep, NULL);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rep.sigs[i].digest, HALL_STAMP_PASS);
+        assert_int_equal(rep.sigs[i].state, HALL_STAMP_MODIFIED);
+        assert_non_null(strstr(rep.sigs[i].changes, "引用了签章后才加入的对象50"));
+    }
+    sh("cp %s.signed %s", out, out);
+    update(out,
+           "50 0 obj\n<< /Length 24 >>\nstream\n1 0 0 rg 0 0 999 999 re f\nendstream\nendobj\n",
+           box, 1, -1, 1);
+    verify(out, &rep, NULL);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rep.sigs[i].state, HALL_STAMP_MODIFIED);
+        assert_non_null(strstr(rep.sigs[i].changes, "对象50无法读取"));
+    }
+}
+
 static void
 verify__hostile_later_sections__modified_never_crash(void **state)
 {
@@ -2217,6 +2264,7 @@ main(void)
         cmocka_unit_test(verify__ranges_crafted_to_overlap__bounded_and_refused_by_name),
         cmocka_unit_test(verify__old_object_stream_rewritten__modified),
         cmocka_unit_test(verify__dangling_reference_filled_after_signing__modified),
+        cmocka_unit_test(verify__filled_after_two_stamps__both_modified),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
         cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
