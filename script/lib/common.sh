@@ -50,8 +50,10 @@ esbuild libqpdf-dev zlib1g-dev libpoppler-glib-dev"
 # hall's root from) judge the stamped PDFs of the stamp tests from outside.
 # git: tests/integ/migrate.test.js takes the migrations of the commit before the
 # repeatable SQL files from the clone's history (a fresh Debian 12 has none).
+# unzip: Info-ZIP opens the ZIP of 在线盖章's several files from outside
+# (tests/e2e/stamp_batch.test.js; a fresh Debian 12 has none either).
 # shellcheck disable=SC2034 # read by script/test
-HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools git"
+HALL_TEST_DEBS="npm chromium wrk clang-format qpdf poppler-utils mupdf-tools libnss3-tools git unzip"
 # ... and what only `HALL_TEST_STORE=s3 script/test` needs: OpenStack Swift,
 # the S3 API the object store's tests run against (script/lib/swift.sh)
 # shellcheck disable=SC2034 # read by script/lib/swift.sh

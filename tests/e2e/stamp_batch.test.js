@@ -93,7 +93,7 @@ test('在线盖章 of 3 files, one damaged: a wrong PIN stops all, then each res
         /* Info-ZIP writes a UTF-8 name (flag bit 11) in the locale's charset */
         const env = { ...process.env, LC_ALL: 'C.UTF-8' };
         const t = spawnSync('unzip', ['-t', zip], { encoding: 'utf8', env });
-        assert.equal(t.status, 0, t.stdout + t.stderr);
+        assert.equal(t.status, 0, `unzip -t: ${t.error || ''}${t.stdout}${t.stderr}`);
         fs.mkdirSync(file('unzipped'));
         const x = spawnSync('unzip', ['-q', zip, '-d', file('unzipped')], { encoding: 'utf8', env });
         assert.equal(x.status, 0, x.stdout + x.stderr);
