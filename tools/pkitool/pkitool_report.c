@@ -48,19 +48,6 @@
 #define REPORT_SEAL_NAME   "验签专用章"
 #define RPT_EKU_DOCSIGNING "1.3.6.1.5.5.7.3.36" /* RFC 9336 id-kp-documentSigning */
 
-static int
-rpt_ext(X509 *x, X509V3_CTX *ctx, const char *name, const char *value)
-{
-    X509_EXTENSION *e = X509V3_EXT_nconf(NULL, ctx, name, value);
-    int ok;
-
-    if (e == NULL)
-        return HALL_ERR;
-    ok = X509_add_ext(x, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    return ok ? HALL_OK : HALL_ERR;
-}
-
 /* "<ecc's CN> 验签报告" */
 static const char *
 report_cn(struct hall_pool *pool, X509 *ca)
@@ -106,15 +93,17 @@ report_cert_make(struct hall_pool *pool, const struct hall_conf *conf, EVP_PKEY 
         X509_set_pubkey(x, pub) != 1)
         goto out;
     X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
-    ok = rpt_ext(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-         rpt_ext(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") == HALL_OK &&
-         rpt_ext(x, &v3, "extendedKeyUsage", RPT_EKU_DOCSIGNING ",emailProtection") == HALL_OK &&
-         rpt_ext(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-         rpt_ext(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK &&
-         rpt_ext(x, &v3, "crlDistributionPoints",
-                 hall_psprintf(pool, "URI:%s/pki/ecc.crl", base)) == HALL_OK &&
-         rpt_ext(x, &v3, "authorityInfoAccess",
-                 hall_psprintf(pool, "caIssuers;URI:%s/pki/ecc.crt", base)) == HALL_OK;
+    ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
+         hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") ==
+             HALL_OK &&
+         hall_x509_ext_add(x, &v3, "extendedKeyUsage", RPT_EKU_DOCSIGNING ",emailProtection") ==
+             HALL_OK &&
+         hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
+         hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK &&
+         hall_x509_ext_add(x, &v3, "crlDistributionPoints",
+                           hall_psprintf(pool, "URI:%s/pki/ecc.crl", base)) == HALL_OK &&
+         hall_x509_ext_add(x, &v3, "authorityInfoAccess",
+                           hall_psprintf(pool, "caIssuers;URI:%s/pki/ecc.crt", base)) == HALL_OK;
     ok = ok && EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ikey, NULL) == 1 &&
          X509_sign_ctx(x, md) > 0 && X509_verify(x, X509_get0_pubkey(ca)) == 1;
 out:
