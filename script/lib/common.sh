@@ -325,7 +325,18 @@ setup_var() {
         "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_VAR/keys" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
         die "cannot create the payment keys in $HALL_VAR/keys (log: $HALL_VAR/log/pki-init.log)"
     provider_keys
+    s3_key_encrypt
     pii_key
+}
+
+# s3_key_encrypt: VAR/keys/s3.secret, the object store's secret access key
+# (s3_secret_key_file), kept encrypted under the key-encryption passphrase
+# (keyenc.sh's line, as the SMS and courier secrets); one in clear is
+# encrypted in place.  The hall refuses one in clear.
+s3_key_encrypt() {
+    [ -f "$HALL_VAR/keys/s3.secret" ] || return 0
+    "$HALL_ROOT/script/lib/keyenc.sh" "$HALL_CRED/pki.pass" "$HALL_VAR/keys/s3.secret" ||
+        die "cannot encrypt $HALL_VAR/keys/s3.secret with $HALL_CRED/pki.pass"
 }
 
 # pii_key: VAR/keys/pii.key, the key of the personal data (128 hex

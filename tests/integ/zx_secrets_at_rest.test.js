@@ -28,7 +28,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const { SKIP, HALL_VAR, HALL_CONF, HALL_ROOT, Client, newPhone, sendCode } = require('./lib/hall');
 const { operator, acceptedByTransfer, psql } = require('./lib/pki');
 const { push } = require('./lib/courier');
@@ -219,6 +219,66 @@ test('secrets_at_rest__provider_secrets_encrypted_var_holds_neither_them_nor_the
     await providersWork();
 });
 
+/* the object store's secret access key (s3_secret_key_file): kept encrypted
+ * like the provider secrets, one in clear refused.  hall-objstore to-s3 of
+ * an empty directory with a copy of hall.conf naming an S3 store: with the
+ * test's Swift (HALL_TEST_STORE=s3) its endpoint and key, else a port no one
+ * listens on, so that past the key only the store fails (exit 3) */
+const S3 = process.env.HALL_TEST_STORE === 's3';
+const OBJSTORE = path.join(HALL_ROOT || '', 'tools', 'objstore', 'hall-objstore');
+
+function toS3(dir, secretFile) {
+    const conf = path.join(dir, 'hall.conf');
+    const was = fs.readFileSync(HALL_CONF, 'utf8');
+    const endpoint = S3 ? was.match(/^s3_endpoint = (.*)$/m)[1] : 'http://127.0.0.1:9';
+    const access = S3 ? was.match(/^s3_access_key = (.*)$/m)[1] : 'hall-test-access';
+    fs.writeFileSync(conf, `${was.replace(/^(objstore|s3_[a-z_]+) = .*\n/gm, '')}\nobjstore = s3\n`
+        + `s3_endpoint = ${endpoint}\ns3_bucket = hall-sec-${crypto.randomBytes(4).toString('hex')}\n`
+        + `s3_access_key = ${access}\ns3_secret_key_file = ${secretFile}\n`);
+    fs.mkdirSync(path.join(dir, 'empty'), { recursive: true });
+    const r = spawnSync(OBJSTORE, ['-c', conf, 'to-s3', '--dir', path.join(dir, 'empty')], { encoding: 'utf8' });
+    return { status: r.status, err: r.stderr };
+}
+
+test('secrets_at_rest__s3_secret_key_encrypted_in_var__one_in_clear_refused_naming_it', { skip: SKIP }, () => {
+    const dir = fs.mkdtempSync(path.join(HALL_VAR, 'tmp', 's3-secret-'));
+    try {
+        const real = path.join(HALL_VAR, 'keys', 's3.secret');
+        let secret = crypto.randomBytes(20).toString('hex');
+        if (S3) {
+            /* the hall's copy: encrypted, opening to Swift's own secret */
+            assert.match(fs.readFileSync(real, 'utf8'), PREFIX, 'var/keys/s3.secret is encrypted, not in clear');
+            assert.equal(fs.statSync(real).mode & 0o777, 0o600);
+            secret = openSecret(real).trim();
+            assert.equal(secret, fs.readFileSync(path.join(HALL_VAR, 'swift', 'secret'), 'utf8').trim());
+            /* var/ holds it nowhere in clear but in the test's Swift itself
+             * (var/swift: the provider's side, as the sandbox's own keys) */
+            const found = varHolding([['the S3 secret key', Buffer.from(secret)]])
+                .filter((f) => !f.startsWith(`swift${path.sep}`));
+            assert.deepEqual(found, [], 'a copy of var/ reveals no S3 secret key');
+        }
+        const clear = path.join(dir, 's3.secret');
+        fs.writeFileSync(clear, `${secret}\n`, { mode: 0o600 });
+        let r = toS3(dir, clear);
+        assert.equal(r.status, 2, `a key in clear refused: ${r.err}`);
+        assert.match(r.err, /s3 secret key not opened: in clear, encrypt it with script\/lib\/keyenc\.sh/);
+        assert.ok(r.err.includes(clear), `the file named: ${r.err}`);
+        assert.ok(!r.err.includes(secret), 'never the secret');
+        /* the same key encrypted by keyenc.sh: opened, the store reached */
+        execFileSync(path.join(HALL_ROOT, 'script', 'lib', 'keyenc.sh'), [PASS_FILE, clear]);
+        assert.match(fs.readFileSync(clear, 'utf8'), PREFIX);
+        r = toS3(dir, clear);
+        if (S3) {
+            assert.equal(r.status, 0, r.err);
+        } else {
+            assert.equal(r.status, 3, r.err);
+            assert.doesNotMatch(r.err, /s3 secret key not opened/);
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
 test('secrets_at_rest__rotate_pass__every_key_file_anew_and_everything_still_works', { skip: SKIP }, async () => {
     const before = atRest();
     const old = passphrase();
@@ -246,6 +306,8 @@ test('secrets_at_rest__rotate_pass__every_key_file_anew_and_everything_still_wor
     }
     for (const f of secretFiles)
         assert.ok(openSecret(f, now).length > 0, f);
+    if (S3)
+        assert.ok(openSecret(path.join(HALL_VAR, 'keys', 's3.secret'), now).length > 0, 'var/keys/s3.secret anew');
     /* the PII key wrapped anew: the same key, the data untouched */
     assert.equal(piiKey(now), pkey, 'the same PII key under the new passphrase');
     assert.throws(() => openSecret(path.join(HALL_VAR, 'keys', 'pii.key'), old), 'no longer under the old one');

@@ -42,8 +42,9 @@
  *   hall-pkitool -c CONF rotate-pass [FILE] a new key-encryption passphrase
  *                                           (pki_pass_file): every file kept
  *                                           encrypted under it in pki_dir,
- *                                           demo_dir, pay_key_dir and
- *                                           provider_key_dir, and the PII
+ *                                           demo_dir, pay_key_dir,
+ *                                           provider_key_dir and
+ *                                           s3_secret_key_file, and the PII
  *                                           key_file's wrap, written anew
  *                                           under the new one (FILE's first
  *                                           line, else 32 random bytes in
@@ -320,6 +321,7 @@ rotate_pass(const struct hall_conf *conf, const char *from)
     char oldpass[256], newpass[256], next[4096];
     unsigned char rnd[32];
     struct rotation r;
+    struct stat st;
     const char *dirs[3];
     int i, rc = 1;
 
@@ -370,6 +372,10 @@ rotate_pass(const struct hall_conf *conf, const char *from)
             rotate_dir(&r, dirs[i], 0);
     if (conf->pay_key_dir != NULL && conf->pay_key_dir[0] != '\0')
         rotate_dir(&r, conf->pay_key_dir, 1);
+    /* the object store's secret key, where there is one (objstore = s3) */
+    if (conf->s3_secret_key_file != NULL && conf->s3_secret_key_file[0] != '\0' &&
+        stat(conf->s3_secret_key_file, &st) == 0)
+        rotate_file(&r, conf->s3_secret_key_file);
     /* the PII key, wrapped under the same passphrase (script/lib/common.sh's
      * pii_key): the same key re-wrapped, the data untouched */
     if (conf->key_file != NULL && conf->key_file[0] != '\0')
