@@ -297,8 +297,10 @@ test('secrets_at_rest__rotate_pass__every_key_file_anew_and_everything_still_wor
     assert.notEqual(now, old, 'a new passphrase');
     assert.ok(!fs.existsSync(`${PASS_FILE}.next`), 'the rotation finished');
     assert.deepEqual(atRest(), before, 'the same provider secrets, under the new passphrase');
+    /* (a wrong passphrase passes CBC's padding check one time in about 256:
+     * what matters is that it never gives the secret) */
     for (const n of NAMES)
-        assert.throws(() => openSecret(path.join(PROVIDERS, n), old), `${n} no longer opens with the old passphrase`);
+        assert.notEqual(tryOpen(path.join(PROVIDERS, n), old), before[n], `${n} no longer opens with the old passphrase`);
     for (const f of keyFiles) {
         execFileSync('openssl', ['pkey', '-in', f, '-passin', `file:${PASS_FILE}`, '-noout']);
         assert.throws(() => execFileSync('openssl', ['pkey', '-in', f, '-passin', `pass:${old}`, '-noout'],
@@ -310,7 +312,7 @@ test('secrets_at_rest__rotate_pass__every_key_file_anew_and_everything_still_wor
         assert.ok(openSecret(path.join(HALL_VAR, 'keys', 's3.secret'), now).length > 0, 'var/keys/s3.secret anew');
     /* the PII key wrapped anew: the same key, the data untouched */
     assert.equal(piiKey(now), pkey, 'the same PII key under the new passphrase');
-    assert.throws(() => openSecret(path.join(HALL_VAR, 'keys', 'pii.key'), old), 'no longer under the old one');
+    assert.notEqual(tryOpen(path.join(HALL_VAR, 'keys', 'pii.key'), old), pkey, 'no longer under the old one');
     assert.match(decrypts(piiKey(now), enc) || '', /^1\d{10}$/);
     /* a program started now opens it (hall_crypto_init with pki_pass_file) */
     assert.match(execFileSync(PKITOOL, ['-c', HALL_CONF, 'reconcile', '86400'], { encoding: 'utf8' }), /dead intent/);
