@@ -6,15 +6,77 @@
  * it, so a login code asked during the outage arrives as soon as the
  * provider answers again, not up to five minutes later.  A code that is no
  * longer valid by then (expired, used, replaced) is not sent at all.
+ *
+ * The outage is made twice: by the sandbox's fault control (the provider
+ * answering 503), and as it happens outside (issue 51, "Done when"), with
+ * the provider gone: the SMS accounts pointed at a proxy of the test's own
+ * in front of the sandbox, which is killed (connections refused, those open
+ * cut) and started again, or which cuts each connection once the provider
+ * has answered, so the answer is lost after the SMS went out.
  */
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
+const net = require('node:net');
 const { SKIP, newPhone, sql, sql1, smsMessages, setSmsFault, waitFor, Client } = require('./lib/hall');
 
 after(async () => {
     if (!SKIP)
         await setSmsFault('ok');
 });
+
+/* a TCP proxy in front of the sandbox: 'pass' forwards, 'cut' forwards the
+ * request and cuts the connection when the answer comes (the provider
+ * acted, the hall never hears it); kill() closes it and every connection
+ * (refused until start() again on the same port) */
+class Provider {
+    constructor() {
+        this.mode = 'pass';
+        this.socks = new Set();
+        this.upstream = Number(new URL(process.env.HALL_SANDBOX_URL).port);
+    }
+
+    start(port = 0) {
+        this.server = net.createServer((down) => {
+            const up = net.connect(this.upstream, '127.0.0.1');
+            this.socks.add(down);
+            this.socks.add(up);
+            const end = () => { down.destroy(); up.destroy(); this.socks.delete(down); this.socks.delete(up); };
+            down.on('error', end).on('close', end);
+            up.on('error', end).on('close', end);
+            down.pipe(up);
+            up.on('data', (b) => {
+                if (this.mode === 'cut')
+                    end();
+                else
+                    down.write(b);
+            });
+        });
+        return new Promise((res) => this.server.listen(port, '127.0.0.1', () => {
+            this.port = this.server.address().port;
+            res(this);
+        }));
+    }
+
+    kill() {
+        for (const s of this.socks)
+            s.destroy();
+        this.socks.clear();
+        return new Promise((res) => this.server.close(() => res()));
+    }
+}
+
+/* the SMS accounts that use the sandbox sent through p, for the length of fn */
+async function through(p, fn) {
+    const names = sql("SELECT name FROM provider_accounts WHERE service = 'sms' AND endpoint IS NULL").map((r) => r[0]);
+    assert.ok(names.length >= 1, 'an SMS account on the sandbox');
+    const list = names.map((n) => `'${n}'`).join(',');
+    sql(`UPDATE provider_accounts SET endpoint = 'http://127.0.0.1:${p.port}' WHERE name IN (${list})`);
+    try {
+        return await fn();
+    } finally {
+        sql(`UPDATE provider_accounts SET endpoint = NULL WHERE name IN (${list})`);
+    }
+}
 
 /* a login code asked for phone p: its outbox job's id */
 async function askCode(p) {
@@ -74,4 +136,53 @@ test('outbox__code_expired_while_held__not_sent', { skip: SKIP }, async () => {
     await waitFor('the job ended', () => job(id).status === 'done', { timeoutMs: 30000 });
     assert.equal(job(id).skipped, 'the code was no longer valid');
     assert.equal((await smsMessages(p)).length, 0, 'no SMS for a code nobody can enter');
+});
+
+test('outbox__provider_killed_then_back__codes_asked_meanwhile_go_with_the_first_success', { skip: SKIP, timeout: 90000 }, async () => {
+    const p = await new Provider().start();
+    await through(p, async () => {
+        /* it works through the proxy */
+        const first = newPhone('147');
+        await askCode(first);
+        await waitFor('a code through the proxy', async () => (await smsMessages(first)).length === 1);
+        /* the provider gone: connections refused */
+        await p.kill();
+        const held = [newPhone('147'), newPhone('147')];
+        const ids = [];
+        for (const ph of held)
+            ids.push(await askCode(ph));
+        await waitFor('both jobs failed on the refused connection', () => ids.every((id) => job(id).attempts >= 1));
+        for (const id of ids)
+            assert.equal(job(id).status, 'pending', `job ${id} kept for another try`);
+        /* as after a long outage: the next try minutes away */
+        sql(`UPDATE outbox SET next_attempt_at = now() + interval '250 seconds' WHERE id IN (${ids.join(',')})`);
+        await p.start(p.port);
+        /* the provider back: a new code goes at once and frees the waiting ones */
+        const fresh = newPhone('147');
+        await askCode(fresh);
+        await waitFor('the new code', async () => (await smsMessages(fresh)).length === 1, { timeoutMs: 30000 });
+        await waitFor('the held codes delivered', () => ids.every((id) => job(id).status === 'done'), { timeoutMs: 30000 });
+        for (const ph of held) {
+            const msgs = await smsMessages(ph);
+            assert.equal(msgs.length, 1, 'one SMS per code');
+            assert.match(msgs[0].text, /验证码是\d{6}/);
+        }
+    });
+    await p.kill();
+});
+
+test('outbox__provider_answer_cut_after_it_sent__one_sms_not_two', { skip: SKIP, timeout: 90000 }, async () => {
+    const p = await new Provider().start();
+    await through(p, async () => {
+        p.mode = 'cut';
+        const ph = newPhone('147');
+        const id = await askCode(ph);
+        await waitFor('the SMS out while its answer was lost', async () => (await smsMessages(ph)).length === 1);
+        await waitFor('the job tried again', () => job(id).attempts >= 1);
+        p.mode = 'pass';
+        sql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${id} AND status = 'pending'`);
+        await waitFor('the job ended', () => job(id).status === 'done', { timeoutMs: 30000 });
+        assert.equal((await smsMessages(ph)).length, 1, 'the provider asked first: the code sent once');
+    });
+    await p.kill();
 });
