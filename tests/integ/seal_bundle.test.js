@@ -7,7 +7,8 @@
  * identity check, payment, the micro-deposit's PIN, review, the operator's
  * 制作证书, which makes the 机构章 from the 采集表's red impression as a
  * 电子签章申请's 机构章 is made (core/biz/sealprod.c); the order page and
- * 我的证书 name the seal, the holder downloads its .seseal and the
+ * 我的证书 name the seal, 我的电子印章 offers 在线盖章 with it (the page
+ * loading the holder's .seseal), the holder downloads its .seseal and the
  * certificate's medium, `hall-stamp sign` stamps a PDF and /sign/verify
  * says 有效.
  */
@@ -157,6 +158,13 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
     assert.equal(list.status, 200, list.text);
     assert.ok(list.text.includes(esId), '我的电子印章 lists the seal');
     assert.match(list.text, /有效/);
+    /* 在线盖章 with it: its link on 我的电子印章, the page that loads the
+     * holder's own .seseal (static/stamp/page.js: /seal/seseal?id=) */
+    assert.match(list.text, new RegExp(`<a class="stamp-link" href="[^"]*/seal/stamp\\?id=${item}">在线盖章（`),
+        '我的电子印章 offers 在线盖章 with the bundle\'s seal');
+    const stampPage = await c.get(`/seal/stamp?id=${item}`);
+    assert.equal(stampPage.status, 200);
+    assert.match(stampPage.text, new RegExp(`data-seal-item="${item}"`), '在线盖章 opens with the seal chosen');
     /* 我的证书: the certificate with the seal it signs */
     const certs = await c.get(`${base}/center/certs`);
     assert.equal(certs.status, 200);
