@@ -138,8 +138,9 @@ test('outbox__code_expired_while_held__not_sent', { skip: SKIP }, async () => {
     assert.equal((await smsMessages(p)).length, 0, 'no SMS for a code nobody can enter');
 });
 
-test('outbox__provider_killed_then_back__codes_asked_meanwhile_go_with_the_first_success', { skip: SKIP, timeout: 90000 }, async () => {
+test('outbox__provider_killed_then_back__codes_asked_meanwhile_go_with_the_first_success', { skip: SKIP, timeout: 90000 }, async (t) => {
     const p = await new Provider().start();
+    t.after(() => p.kill());
     await through(p, async () => {
         /* it works through the proxy */
         const first = newPhone('147');
@@ -168,11 +169,11 @@ test('outbox__provider_killed_then_back__codes_asked_meanwhile_go_with_the_first
             assert.match(msgs[0].text, /验证码是\d{6}/);
         }
     });
-    await p.kill();
 });
 
-test('outbox__provider_answer_cut_after_it_sent__one_sms_not_two', { skip: SKIP, timeout: 90000 }, async () => {
+test('outbox__provider_answer_cut_after_it_sent__one_sms_not_two', { skip: SKIP, timeout: 90000 }, async (t) => {
     const p = await new Provider().start();
+    t.after(() => p.kill());
     await through(p, async () => {
         p.mode = 'cut';
         const ph = newPhone('147');
@@ -184,5 +185,4 @@ test('outbox__provider_answer_cut_after_it_sent__one_sms_not_two', { skip: SKIP,
         await waitFor('the job ended', () => job(id).status === 'done', { timeoutMs: 30000 });
         assert.equal((await smsMessages(ph)).length, 1, 'the provider asked first: the code sent once');
     });
-    await p.kill();
 });
