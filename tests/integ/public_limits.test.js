@@ -10,7 +10,8 @@
  *     than the per-address limits allow: 429, JSON (or DER for /tsa), and
  *     no other address is slowed;
  *   - a module that cannot be reached: JSON 503 for a client that asked
- *     for JSON, the small HTML page for a browser.
+ *     for JSON, the small HTML page for a browser; the partners' API JSON
+ *     503 whatever the caller asked for.
  * The requests come from loopback addresses of their own (127.0.0.1 is
  * exempt from the limits in the test hall: HALL_LIMIT_EXEMPT).
  */
@@ -147,4 +148,34 @@ test('public__module_down__json_client_gets_json_503_browser_the_page', { skip: 
     assert.equal(page.status, 503);
     assert.match(page.headers.get('content-type'), /^text\/html/);
     assert.match(await page.text(), /<html/i);
+});
+
+/* the partners' API is JSON whatever the caller's Accept says: its module
+ * down, nginx answers the same JSON 503, not its HTML 502 page (a location
+ * with an error_page of its own, 429's, inherits none of the server's) */
+test('public__partner_api_module_down__json_503_whatever_accept', { skip: SKIP }, async () => {
+    const sock = path.join(HALL_VAR, 'run', 'partner.sock');
+    const aside = `${sock}.aside-limits`;
+    const got = [];
+    fs.renameSync(sock, aside);
+    try {
+        for (const accept of [null, 'application/json', '*/*']) {
+            const headers = { 'Content-Type': 'application/json' };
+            if (accept)
+                headers.Accept = accept;
+            const post = await fetch(`${HALL}/partner-api/v1/applications`, { method: 'POST', headers, body: '{}' });
+            got.push({ what: `POST Accept ${accept}`, status: post.status, type: post.headers.get('content-type'),
+                text: await post.text() });
+            const get = await fetch(`${HALL}/partner-api/v1/orders?id=1`, { headers: accept ? { Accept: accept } : {} });
+            got.push({ what: `GET Accept ${accept}`, status: get.status, type: get.headers.get('content-type'),
+                text: await get.text() });
+        }
+    } finally {
+        fs.renameSync(aside, sock);
+    }
+    for (const g of got) {
+        assert.equal(g.status, 503, `${g.what}: ${g.status} ${g.text.slice(0, 120)}`);
+        assert.match(g.type || '', /^application\/json/, `${g.what}: ${g.type}`);
+        assert.deepEqual(JSON.parse(g.text), { ok: false, message: '系统繁忙，请稍后再试' }, g.what);
+    }
 });
