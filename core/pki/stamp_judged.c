@@ -447,8 +447,15 @@ roll_forward(struct stamp_diff *d, long long end)
             roll_install(d, e->num, e->off, end) != HALL_OK)
             goto out;
     }
+    while (qpdf_more_warnings(d->p))
+        qpdf_next_warning(d->p);
     if (qpdf_update_all_pages_cache(d->p) & QPDF_ERRORS || qpdf_get_num_pages(d->p) <= 0)
         goto out;
+    /* walking the page tree, qpdf mends what it finds wrong (a kid given
+     * its /Type, one met twice copied) and warns: objects no roll gave
+     * changed, so nothing read of p is kept */
+    if (qpdf_more_warnings(d->p))
+        known_reset(d);
     d->p_end = end;
     rc = HALL_OK;
 out:
