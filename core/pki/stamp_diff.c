@@ -32,6 +32,8 @@
 
 #define DIFF_STREAM_BYTES (256LL << 20) /* stream bytes compared for one signature */
 #define DIFF_REACH_MAX    1000000       /* objects visited, references kept in the walk */
+#define JREC_READS        256           /* objects one kept judgement read */
+#define JREC_TEXTS        8             /* texts it told */
 
 /* what a signature's comparison holds */
 struct dctx {
@@ -58,46 +60,26 @@ struct dctx {
     const char *first;
     const char *told[3];
     int ntold, told_pages, nchanges, ndescribed;
+    /* one object's judgement being made, to be replayed (stamp_judged.c):
+     * the other objects of p it reads, the texts it tells; kept only when
+     * it went the ways whose reads are all seen (keep) */
+    struct {
+        int on, keep, nreads, ntexts;
+        int reads[JREC_READS];
+        const char *texts[JREC_TEXTS];
+    } rb;
 };
 
+/* object num of p read by the judgement being made */
 static void
-ids_add(struct idset *s, int v)
+rread(struct dctx *c, int num)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->v = realloc(s->v, sizeof(int) * (size_t)s->cap);
-        if (s->v == NULL)
-            abort();
-    }
-    s->v[s->n++] = v;
-}
-
-static int
-int_cmp(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-
-    return (x > y) - (x < y);
-}
-
-static void
-ids_sort(struct idset *s)
-{
-    if (s->n > 1)
-        qsort(s->v, (size_t)s->n, sizeof(int), int_cmp);
-}
-
-static int
-ids_has(const struct idset *s, int v)
-{
-    return v > 0 && s->n > 0 && bsearch(&v, s->v, (size_t)s->n, sizeof(int), int_cmp) != NULL;
-}
-
-static void
-ids_free(struct idset *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof(*s));
+    if (!c->rb.on || num <= 0)
+        return;
+    if (c->rb.nreads == JREC_READS)
+        c->rb.keep = -1; /* too many: not kept */
+    else
+        c->rb.reads[c->rb.nreads++] = num;
 }
 
 static int
@@ -110,9 +92,29 @@ oid(qpdf_data q, qpdf_oh o)
 static qpdf_oh
 pobj(struct dctx *c, int num, int gen)
 {
-    if (c->missing != NULL && ids_has(c->missing, num))
+    if (c->missing != NULL && stamp_ids_has(c->missing, num))
         c->touched = 1;
+    rread(c, num);
     return qpdf_get_object_by_id(c->p, num, gen);
+}
+
+/* object (num, 0) of p null: asked once while p is not given it again */
+static int
+pnull(struct dctx *c, int num)
+{
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    int null;
+
+    if (stamp_pnull_known(d, num)) {
+        if (c->missing != NULL && stamp_ids_has(c->missing, num))
+            c->touched = 1;
+        rread(c, num);
+        return 1;
+    }
+    null = qpdf_oh_is_null(c->p, pobj(c, num, 0));
+    if (null && !qpdf_has_error(c->p))
+        stamp_pnull_put(d, num);
+    return null;
 }
 
 /* two objects the same: by their text (the object's own, the references
@@ -127,6 +129,8 @@ same(struct dctx *c, qpdf_oh a, qpdf_oh b)
         return qpdf_oh_is_null(p, a) && qpdf_oh_is_null(f, b);
     if (sa != sb)
         return 0;
+    if (sa)
+        c->rb.keep = -1; /* the stream bytes counted: not replayed */
     if (!sa)
         return strcmp(qpdf_oh_unparse_resolved(p, a), qpdf_oh_unparse_resolved(f, b)) == 0;
     {
@@ -225,6 +229,12 @@ change(struct dctx *c, const char *what)
 {
     int page = strncmp(what, "第", strlen("第")) == 0, i;
 
+    if (c->rb.on) {
+        if (c->rb.ntexts == JREC_TEXTS)
+            c->rb.keep = -1;
+        else
+            c->rb.texts[c->rb.ntexts++] = what;
+    }
     c->nchanges++;
     for (i = 0; i < c->ntold; i++)
         if (strcmp(c->told[i], what) == 0)
@@ -421,16 +431,16 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
  * that sees it added (each of 64 stamps sees the later ones' widgets),
  * judged once per file */
 static const char *
-new_sig_field_once(struct dctx *c, qpdf_oh w, int page)
+new_sig_field_once(struct dctx *c, int num, qpdf_oh b, int j, int page)
 {
     struct stamp_diff *d = (struct stamp_diff *)c->d;
-    int num = oid(c->f, w), i;
     const char *bad;
+    int i;
 
     for (i = 0; i < d->nnsf; i++)
         if (d->nsf[i].num == num && d->nsf[i].page == page)
             return d->nsf[i].bad;
-    bad = new_sig_field(c, w, page);
+    bad = new_sig_field(c, qpdf_oh_get_array_item(c->f, b, j), page);
     if (num > 0 && d->nnsf < 4096) {
         if (d->nnsf == d->capnsf) {
             d->capnsf = d->capnsf ? d->capnsf * 2 : 64;
@@ -447,13 +457,19 @@ new_sig_field_once(struct dctx *c, qpdf_oh w, int page)
 }
 
 /* old items of an array (/Annots, /Fields) all kept in their order, each
- * added one judged by judge (page for /Annots, 0 for /Fields) */
+ * added one judged by judge (page for /Annots, 0 for /Fields); b is the
+ * whole file's array at path under object bnum (its items read once) */
 static void
-array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
+array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what, int bnum,
+            const char *path)
 {
     qpdf_data p = c->p, f = c->f;
-    int na = qpdf_oh_is_array(p, a) ? qpdf_oh_get_array_n_items(p, a) : 0;
-    int nb = qpdf_oh_is_array(f, b) ? qpdf_oh_get_array_n_items(f, b) : 0, i = 0, j;
+    const struct stamp_farr *fa;
+    int na, nb, i = 0, j;
+
+    rread(c, oid(p, a)); /* an indirect array of p: read by the judgement */
+    na = qpdf_oh_is_array(p, a) ? qpdf_oh_get_array_n_items(p, a) : 0;
+    nb = qpdf_oh_is_array(f, b) ? qpdf_oh_get_array_n_items(f, b) : 0;
 
     if (qpdf_oh_is_null(f, b) && !qpdf_oh_is_null(p, a)) {
         change(c, hall_psprintf(c->pool, "%s被删除", what));
@@ -463,21 +479,29 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
         change(c, hall_psprintf(c->pool, "%s被修改", what));
         return;
     }
+    if (oid(f, b) > 0) { /* an indirect array is its own object */
+        bnum = oid(f, b);
+        path = "";
+    }
+    fa = stamp_farr((struct stamp_diff *)c->d, b, bnum, path);
+    if (fa != NULL && fa->n != nb)
+        fa = NULL;
     for (j = 0; j < nb && j < 20000; j++) {
-        qpdf_oh it = qpdf_oh_get_array_item(f, b, j);
+        qpdf_oh it = fa == NULL ? qpdf_oh_get_array_item(f, b, j) : 0;
         const char *bad;
+        int id = fa != NULL ? fa->ids[j] : oid(f, it);
 
         if (i < na && strcmp(qpdf_oh_unparse(p, qpdf_oh_get_array_item(p, a, i)),
-                             qpdf_oh_unparse(f, it)) == 0) {
+                             fa != NULL ? fa->texts[j] : qpdf_oh_unparse(f, it)) == 0) {
             i++;
             continue;
         }
         /* an item the signed revision did not have: a new object */
-        if (oid(f, it) == 0 || !qpdf_oh_is_null(p, pobj(c, oid(f, it), 0))) {
+        if (id == 0 || !pnull(c, id)) {
             change(c, hall_psprintf(c->pool, "%s被修改", what));
             return;
         }
-        bad = new_sig_field_once(c, it, page);
+        bad = new_sig_field_once(c, id, b, j, page);
         if (bad != NULL) {
             change(c, bad);
             return;
@@ -487,9 +511,10 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what)
         change(c, hall_psprintf(c->pool, "%s中的项被删除", what));
 }
 
-/* the page's dictionary: only /Annots may change, grown by signatures */
+/* the page's dictionary (object num): only /Annots may change, grown by
+ * signatures */
 static void
-page_judged(struct dctx *c, int pg, qpdf_oh a, qpdf_oh b)
+page_judged(struct dctx *c, int pg, int num, qpdf_oh a, qpdf_oh b)
 {
     static const char *const annots[] = {"/Annots", NULL};
     const char *k = dict_differs(c, a, b, annots);
@@ -507,12 +532,13 @@ page_judged(struct dctx *c, int pg, qpdf_oh a, qpdf_oh b)
         /* the same indirect array: judged as its own object, if written */
         if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
             return;
-        array_grown(c, x, y, pg, hall_psprintf(c->pool, "第%d页的注释", pg));
+        array_grown(c, x, y, pg, hall_psprintf(c->pool, "第%d页的注释", pg), num, "/Annots");
     }
 }
 
+/* the form: b the whole file's, at path under object bnum */
 static void
-acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b)
+acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path)
 {
     static const char *const keys[] = {"/Fields", "/SigFlags", "/DR", "/DA", NULL};
     /* with /NeedAppearances a reader draws the fields again from /DR and
@@ -538,7 +564,11 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b)
 
         if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
             return;
-        array_grown(c, x, y, 0, "表单域列表");
+        if (oid(c->f, b) > 0) {
+            bnum = oid(c->f, b);
+            path = "/Fields";
+        }
+        array_grown(c, x, y, 0, "表单域列表", bnum, path);
     }
 }
 
@@ -564,7 +594,7 @@ catalog_judged(struct dctx *c)
     if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
         return; /* judged as its own object, if written */
     if (strcmp(qpdf_oh_unparse(c->p, x), qpdf_oh_unparse(c->f, y)) != 0 || oid(c->f, y) > 0)
-        acroform_judged(c, x, y);
+        acroform_judged(c, x, y, d->f_root, "/AcroForm/Fields");
 }
 
 static int
@@ -613,7 +643,7 @@ reach(struct dctx *c, struct stamp_diff *d)
             if (id > size || mark[id])
                 continue;
             mark[id] = 1;
-            ids_add(&d->reach, id);
+            stamp_ids_add(&d->reach, id);
             by = id;
             by_gen = qpdf_oh_get_generation(f, o);
         }
@@ -675,7 +705,7 @@ out:
     free(owner);
     free(owner_gen);
     free(mark);
-    ids_sort(&d->reach);
+    stamp_ids_sort(&d->reach);
     if (d->nedges > 1)
         qsort(d->edges, (size_t)d->nedges, sizeof(*d->edges), edge_cmp);
     return rc;
@@ -707,11 +737,12 @@ filled(struct dctx *c, int num, int gen)
     struct stamp_edge key = {0, 0, num};
     const struct stamp_edge *e;
     char ref[48];
-    int rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
+    int rl;
 
     /* no object of the signed revision names num: nothing to look for */
     if (stamp_refs_none((struct stamp_diff *)d, num, d->p_end, d->p_size))
         return;
+    rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
     if (!walked(c)) {
         change(c, "文档结构过大，未能核验签章后加入的对象");
         return;
@@ -754,7 +785,7 @@ collect(qpdf_data q, qpdf_oh o, int depth, struct idset *out, struct hall_pool *
         for (int i = 0; i < out->n; i++)
             if (out->v[i] == id)
                 return;
-        ids_add(out, id);
+        stamp_ids_add(out, id);
     }
     if (depth > 4 || out->n > 20000)
         return;
@@ -788,19 +819,19 @@ roles_read(struct dctx *c)
     for (int i = 0; i < n; i++) {
         qpdf_oh pg = qpdf_get_page_n(p, (size_t)i);
 
-        ids_add(&c->p_pages, oid(p, pg));
-        ids_add(&c->p_annots, oid(p, qpdf_oh_get_key(p, pg, "/Annots")));
+        stamp_ids_add(&c->p_pages, oid(p, pg));
+        stamp_ids_add(&c->p_annots, oid(p, qpdf_oh_get_key(p, pg, "/Annots")));
     }
     stamp_qerr(p);
     collect(p, qpdf_oh_get_key(p, root, "/DSS"), 0, &c->p_dss, c->pool);
-    ids_sort(&c->p_dss);
+    stamp_ids_sort(&c->p_dss);
     if (!d->f_roles_done++) { /* the whole file's: the same for every signature */
         root = qpdf_get_root(f);
         d->f_root = oid(f, root);
         d->f_info = oid(f, qpdf_oh_get_key(f, qpdf_get_trailer(f), "/Info"));
         d->f_meta = oid(f, qpdf_oh_get_key(f, root, "/Metadata"));
         collect(f, qpdf_oh_get_key(f, root, "/DSS"), 0, &d->f_dss, c->pool);
-        ids_sort(&d->f_dss);
+        stamp_ids_sort(&d->f_dss);
     }
     stamp_qerr(f);
 }
@@ -809,7 +840,7 @@ roles_read(struct dctx *c)
 static int
 unseen(struct dctx *c, int num)
 {
-    return walked(c) && !ids_has(&c->d->reach, num);
+    return walked(c) && !stamp_ids_has(&c->d->reach, num);
 }
 
 /* the index in the signed revision's pages of num, or its /Annots; 0 none */
@@ -847,23 +878,27 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
     qpdf_data p = c->p, f = c->f;
     int pg;
 
+    /* the ways a judgement may be replayed: what they read of p is seen */
     if ((pg = page_index(&c->p_pages, num)) > 0) {
+        c->rb.keep += c->rb.keep == 0;
         if (removed)
             change(c, hall_psprintf(c->pool, "第%d页被删除", pg));
         else
-            page_judged(c, pg, old, new);
+            page_judged(c, pg, num, old, new);
         return;
     }
     if ((pg = page_index(&c->p_annots, num)) > 0) {
-        array_grown(c, old, new, pg, hall_psprintf(c->pool, "第%d页的注释", pg));
+        c->rb.keep += c->rb.keep == 0;
+        array_grown(c, old, new, pg, hall_psprintf(c->pool, "第%d页的注释", pg), num, "");
         return;
     }
     if (num == c->p_acro) {
-        acroform_judged(c, old, new);
+        acroform_judged(c, old, new, num, "/Fields");
         return;
     }
     if (num == c->p_fields) {
-        array_grown(c, old, new, 0, "表单域列表");
+        c->rb.keep += c->rb.keep == 0;
+        array_grown(c, old, new, 0, "表单域列表", num, "");
         return;
     }
     /* an old cross-reference stream: nothing points into it.  An old
@@ -878,7 +913,7 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
         return;
     }
     if ((num == c->p_info || num == c->d->f_info || num == c->p_meta || num == c->d->f_meta ||
-         ids_has(&c->p_dss, num) || ids_has(&c->d->f_dss, num)) &&
+         stamp_ids_has(&c->p_dss, num) || stamp_ids_has(&c->d->f_dss, num)) &&
         unseen(c, num))
         return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
@@ -898,164 +933,46 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
     change(c, described(c, num, old, removed));
 }
 
-/* ---- the signed revision, rolled forward ------------------------------------------ */
+/* a judgement kept for object num told again: its texts, in order, when p
+ * holds none of what it read among the streams it lacks; 0 not replayed */
+static int
+replayed(struct dctx *c, int num, int gen)
+{
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    int role[4] = {page_index(&c->p_pages, num), page_index(&c->p_annots, num), num == c->p_acro,
+                   num == c->p_fields};
+    const struct stamp_jrec *r = stamp_jrec_find(d, num, gen, role);
 
-#define ROLL_OBJ_MAX (1 << 20) /* an object's text parsed from the bytes, at most */
+    if (r == NULL)
+        return 0;
+    for (int i = -1; c->missing != NULL && i < r->nreads; i++)
+        if (stamp_ids_has(c->missing, i < 0 ? num : r->reads[i]))
+            return 0;
+    for (int i = 0; i < r->ntexts; i++)
+        change(c, r->texts[i]);
+    return r->changed ? 2 : 1;
+}
 
+/* the judgement of object num just made kept, when it went a way whose
+ * reads were all seen (or found it the same) and asked for nothing p lacks */
 static void
-roll_drop(struct stamp_diff *d)
+kept(struct dctx *c, int num, int gen, int was_changed)
 {
-    if (d->p != NULL) {
-        stamp_qerr(d->p);
-        qpdf_oh_release_all(d->p);
-        qpdf_cleanup(&d->p);
-    }
-    d->p = NULL;
-    ids_free(&d->p_missing);
-}
+    int role[4] = {page_index(&c->p_pages, num), page_index(&c->p_annots, num), num == c->p_acro,
+                   num == c->p_fields};
 
-/* the revision ending at end opened as a PDF of its own */
-static int
-roll_open(struct stamp_diff *d, long long end)
-{
-    char err[256];
-
-    roll_drop(d);
-    d->opens++;
-    d->p = qpdf_init();
-    if (stamp_qpdf_open(d->p, d->map, (size_t)end, NULL, err, sizeof(err)) != HALL_OK) {
-        roll_drop(d);
-        return HALL_ERR;
-    }
-    d->p_end = end;
-    d->p_size = stamp_dict_int(d->p, qpdf_get_trailer(d->p), "/Size", 0);
-    stamp_qerr(d->p);
-    return HALL_OK;
-}
-
-/*
- * Object num as the section at off writes it, into p: a dictionary, array
- * or other direct object parsed from its text (as libqpdf reads it in a
- * file: the same parser) replaces p's; a stream new to p is listed as
- * missing.  HALL_ERR when p cannot hold it exactly (a stream written over
- * an older object, a text libqpdf will not parse).
- */
-static int
-roll_install(struct stamp_diff *d, int num, long long off, long long end)
-{
-    const unsigned char *m = d->map;
-    long long at = off, n = 0, g = -1, b, e;
-    qpdf_oh o;
-
-    while (at < end && m[at] >= '0' && m[at] <= '9' && n < (1LL << 31))
-        n = n * 10 + (m[at++] - '0');
-    while (at < end && stamp_is_ws(m[at]))
-        at++;
-    if (at < end && m[at] >= '0' && m[at] <= '9')
-        for (g = 0; at < end && m[at] >= '0' && m[at] <= '9' && g < 65536; at++)
-            g = g * 10 + (m[at] - '0');
-    while (at < end && stamp_is_ws(m[at]))
-        at++;
-    if (n != num || g != 0 || at + 3 > end || memcmp(m + at, "obj", 3) != 0)
-        return HALL_ERR;
-    b = at + 3;
-    for (e = b; e + 6 <= end && e < b + ROLL_OBJ_MAX; e++)
-        if (memcmp(m + e, "endobj", 6) == 0 || memcmp(m + e, "stream", 6) == 0)
-            break;
-    if (e + 6 > end || e >= b + ROLL_OBJ_MAX)
-        return HALL_ERR;
-    if (memcmp(m + e, "stream", 6) == 0) {
-        long long k = e - 1;
-
-        while (k > b && stamp_is_ws(m[k]))
-            k--;
-        /* the keyword after a dictionary, not a word inside one */
-        if (k <= b + 1 || m[k] != '>' || m[k - 1] != '>' ||
-            !qpdf_oh_is_null(d->p, qpdf_get_object_by_id(d->p, num, 0)))
-            return HALL_ERR;
-        ids_add(&d->p_missing, num);
-        ids_sort(&d->p_missing);
-        return HALL_OK;
-    }
-    if (ids_has(&d->p_missing, num) || memchr(m + b, '\0', (size_t)(e - b)) != NULL)
-        return HALL_ERR;
-    /* a dictionary p holds: only what differs (stamp_refs.c) */
-    if (d->refs_ok && stamp_roll_dict(d, num, off) == HALL_OK)
-        return HALL_OK;
-    o = stamp_parse_refs(d->p, m, b, e, ROLL_OBJ_MAX);
-    if (qpdf_oh_is_null(d->p, o))
-        return HALL_ERR;
-    qpdf_replace_object(d->p, num, 0, o);
-    return stamp_qerr(d->p) ? HALL_ERR : HALL_OK;
-}
-
-/* p moved from its revision to the later one ending at end: every object
- * the sections between write, the trailer's /Root and /Info unchanged */
-static int
-roll_forward(struct stamp_diff *d, long long end)
-{
-    struct stamp_xlist l;
-    qpdf_oh t, pt = qpdf_get_trailer(d->p);
-    int rc = HALL_ERR, i;
-
-    memset(&l, 0, sizeof(l));
-    if (stamp_written_between(d, d->p_end, end, &l) != HALL_OK || l.over)
-        goto out;
-    t = stamp_trailer_at(d, d->p, end);
-    if (!qpdf_oh_is_dictionary(d->p, t))
-        goto out;
-    for (i = 0; i < 2; i++) { /* libqpdf's strings last until its next one */
-        const char *key = i == 0 ? "/Root" : "/Info";
-        char *was = strdup(qpdf_oh_unparse(d->p, qpdf_oh_get_key(d->p, pt, key)));
-        int eq;
-
-        if (was == NULL)
-            abort();
-        eq = strcmp(was, qpdf_oh_unparse(d->p, qpdf_oh_get_key(d->p, t, key))) == 0;
-        free(was);
-        if (!eq)
-            goto out;
-    }
-    d->p_size = stamp_dict_int(d->p, t, "/Size", -1);
-    if (d->p_size <= 0)
-        goto out;
-    qsort(l.e, (size_t)l.n, sizeof(*l.e), stamp_xent_cmp);
-    for (i = 0; i < l.n; i++) {
-        const struct stamp_xent *e = &l.e[i];
-
-        if (i > 0 && e->num == l.e[i - 1].num)
-            continue; /* the newest section's entry is first */
-        if (!e->used || e->off < 0 || e->gen != 0 ||
-            roll_install(d, e->num, e->off, end) != HALL_OK)
-            goto out;
-    }
-    if (qpdf_update_all_pages_cache(d->p) & QPDF_ERRORS || qpdf_get_num_pages(d->p) <= 0)
-        goto out;
-    d->p_end = end;
-    rc = HALL_OK;
-out:
-    stamp_qerr(d->p);
-    free(l.e);
-    return rc;
-}
-
-/* d->p holding the revision ending at end: rolled forward from an earlier
- * one when it can be exactly, else opened (fresh: 1) */
-static int
-roll_to(struct stamp_diff *d, long long end, int fresh)
-{
-    if (!fresh && d->p != NULL && d->p_end == end)
-        return HALL_OK;
-    if (!fresh && d->p != NULL && d->p_end < end && roll_forward(d, end) == HALL_OK)
-        return HALL_OK;
-    return roll_open(d, end);
+    if (c->rb.on && !c->touched && (c->rb.keep == 1 || (c->rb.keep == 0 && !was_changed)))
+        stamp_jrec_put((struct stamp_diff *)c->d, num, gen, role, c->rb.reads, c->rb.nreads,
+                       c->rb.texts, c->rb.ntexts, was_changed);
+    memset(&c->rb, 0, sizeof(c->rb));
 }
 
 /* every object the later sections write, judged against the signed revision */
 static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
-    int i, old_null, new_null;
+    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    int i, old_null, new_null, rp;
 
     c->w = l;
     c->raw_a = c->raw_b = -1;
@@ -1064,16 +981,23 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
     catalog_judged(c);
     for (i = 0; i < l->n; i++) {
         const struct stamp_xent *e = &l->e[i];
-        qpdf_oh old, new;
+        qpdf_oh old = 0, new;
+        int known = e->used && e->gen == 0 && stamp_pnull_known(d, e->num);
 
         if (i > 0 && e->num == l->e[i - 1].num)
             continue; /* the newest section's entry is first in l: the same object */
         if (e->num == c->p_root || e->num == c->d->f_root)
             continue; /* catalog_judged */
-        old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
-        if (!e->used && qpdf_oh_is_null(c->p, old))
-            old = pobj(c, e->num, 0);
-        old_null = qpdf_oh_is_null(c->p, old);
+        if (known) {  /* each later stamp's new objects, for every earlier signature */
+            old_null = pnull(c, e->num);
+        } else {
+            old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
+            if (!e->used && qpdf_oh_is_null(c->p, old))
+                old = pobj(c, e->num, 0);
+            old_null = qpdf_oh_is_null(c->p, old);
+            if (old_null && e->used && e->gen == 0 && !qpdf_has_error(c->p))
+                stamp_pnull_put(d, e->num);
+        }
         new_null = 0; /* the whole file's: asked of libqpdf once a file */
         new = e->used ? stamp_fobj((struct stamp_diff *)c->d, e->num, e->gen, &new_null)
                       : qpdf_oh_new_null(c->f);
@@ -1094,15 +1018,29 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
          * number was one the signed revision could already point to */
         if (old_null) {
             if (e->num < psize && e->used)
-                change(c, described(c, e->num, old, 0));
+                change(c, described(c, e->num, known ? qpdf_oh_new_null(c->p) : old, 0));
             else if (e->used)
                 filled(c, e->num, e->gen);
             continue;
         }
-        if (same(c, old, new))
+        /* a page each later stamp wrote, judged for every earlier signature:
+         * made once for each version of it (stamp_judged.c) */
+        rp = e->used ? replayed(c, e->num, e->gen) : 0;
+        if (rp == 1)
             continue;
+        if (rp == 2) {
+            if (c->nchanges > 100)
+                break;
+            continue;
+        }
+        c->rb.on = e->used;
+        if (same(c, old, new)) {
+            kept(c, e->num, e->gen, 0);
+            continue;
+        }
         /* in use but unreadable (null) is a change, not a removal */
         changed(c, e->num, old, new, !e->used);
+        kept(c, e->num, e->gen, 1);
         if (c->nchanges > 100)
             break;
     }
@@ -1111,9 +1049,9 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 static void
 dctx_reset(struct dctx *c)
 {
-    ids_free(&c->p_pages);
-    ids_free(&c->p_annots);
-    ids_free(&c->p_dss);
+    stamp_ids_free(&c->p_pages);
+    stamp_ids_free(&c->p_annots);
+    stamp_ids_free(&c->p_dss);
 }
 
 const char *
@@ -1142,7 +1080,7 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
         goto out;
     qsort(l.e, (size_t)l.n, sizeof(*l.e), stamp_xent_cmp);
     for (int fresh = 0; fresh < 2; fresh++) {
-        if (roll_to(d, end, fresh) != HALL_OK) {
+        if (stamp_roll_to(d, end, fresh) != HALL_OK) {
             c.first = "签章时的文档版本无法单独读取";
             c.nchanges = 1;
             goto out;
@@ -1176,8 +1114,8 @@ out:
 void
 stamp_diff_free(struct stamp_diff *d)
 {
-    roll_drop(d);
-    ids_free(&d->reach);
+    stamp_judged_free(d);
+    stamp_ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;
     free(d->drefs);
@@ -1186,7 +1124,7 @@ stamp_diff_free(struct stamp_diff *d)
     d->xall = NULL;
     free(d->nsf);
     d->nsf = NULL;
-    ids_free(&d->f_dss);
+    stamp_ids_free(&d->f_dss);
     free(d->fobjs);
     d->fobjs = NULL;
     d->nfobjs = d->fcap = 0;

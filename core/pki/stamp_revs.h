@@ -1,7 +1,7 @@
 /*
  * core/pki/stamp_revs.h: inside the stamp library, what follows a
- * signature read revision by revision (stamp_diff.c, stamp_xref.c,
- * stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
+ * signature read revision by revision (stamp_diff.c, stamp_judged.c,
+ * stamp_xref.c, stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
  */
 #ifndef HALL_PKI_STAMP_REVS_H
 #define HALL_PKI_STAMP_REVS_H
@@ -78,7 +78,71 @@ struct stamp_diff {
         qpdf_oh h;
     } * fobjs; /* open addressing by number, fcap a power of 2 */
     int nfobjs, fcap;
+    /* what the comparison keeps from one signature to the next, while p is
+     * rolled forward (stamp_judged.c): a step a roll, each number's last
+     * roll and null answer, the judgements made, the whole file's arrays */
+    int p_epoch, p_step;
+    struct stamp_pnum *pnums; /* open addressing by number, pcap a power of 2 */
+    int npnums, pcap;
+    struct stamp_jrec *jrecs;
+    int njrecs, capjrecs;
+    struct stamp_farr *farrs;
+    int nfarrs, capfarrs;
+    long long farr_bytes;
 };
+
+/* ---- stamp_judged.c: what the comparison keeps from one signature to the next ------ */
+
+/* an object number of p: the roll step that last gave it (-1 none since p
+ * was opened), the step from which it is known null (-1 not known), its
+ * judgements (an index of jrecs, -1 none) */
+struct stamp_pnum {
+    int num, inst, null_at, jhead;
+};
+
+/* one object's judgement: made at step, in role (its page, its /Annots'
+ * page, the form, the field list), having read reads of p besides the
+ * object; the texts it told in order, and whether it found it changed */
+struct stamp_jrec {
+    int num, gen, step, changed, next;
+    int role[4];
+    int *reads, nreads;
+    const char **texts; /* in the pool stamp_diff_after was given */
+    int ntexts;
+};
+
+/* an array of the whole file (by the object holding it and the keys down
+ * to it): each item's object number (0 direct) and text; n -1 not kept */
+struct stamp_farr {
+    int num;
+    const char *path;
+    int n;
+    int *ids;
+    char **texts;
+};
+
+void stamp_ids_add(struct idset *s, int v);
+void stamp_ids_sort(struct idset *s);
+int stamp_ids_has(const struct idset *s, int v);
+void stamp_ids_free(struct idset *s);
+/* d->p holding the revision ending at end: rolled forward from an earlier
+ * one when it can be exactly, else opened (fresh: 1) */
+int stamp_roll_to(struct stamp_diff *d, long long end, int fresh);
+void stamp_roll_drop(struct stamp_diff *d);
+/* 1 when object (num, 0) of p was asked null and p was not given it since */
+int stamp_pnull_known(const struct stamp_diff *d, int num);
+/* object (num, 0) of p asked and null (no error pending) */
+void stamp_pnull_put(struct stamp_diff *d, int num);
+/* the judgement of p's object (num, gen) in role made when p held it and
+ * every object it read as it does now; NULL none */
+const struct stamp_jrec *stamp_jrec_find(const struct stamp_diff *d, int num, int gen,
+                                         const int role[4]);
+void stamp_jrec_put(struct stamp_diff *d, int num, int gen, const int role[4], const int *reads,
+                    int nreads, const char *const *texts, int ntexts, int changed);
+/* the whole file's array b, held at path under object num, its items read
+ * once; NULL when it is not kept (then asked of libqpdf) */
+const struct stamp_farr *stamp_farr(struct stamp_diff *d, qpdf_oh b, int num, const char *path);
+void stamp_judged_free(struct stamp_diff *d);
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
 

@@ -1363,6 +1363,142 @@ verify__filled_after_two_stamps__both_modified(void **state)
     }
 }
 
+/* as update(), then the numbers in freed written free (generation 1) */
+static void
+update_freeing(const char *path, const char *objs, const int *nums, int n, const int *freed,
+               int nfreed)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    long long sx = stamp_startxref(p, (long long)len), at = (long long)len, xref;
+    const char *o = objs;
+    FILE *f = fopen(path, "ab");
+    int i;
+
+    fputs(objs, f);
+    xref = at + (long long)strlen(objs);
+    fputs("xref\n", f);
+    for (i = 0; i < n; i++) {
+        fprintf(f, "%d 1\n%010lld 00000 n\r\n", nums[i], at + (long long)(o - objs));
+        o = strstr(o, "endobj\n") + 7;
+    }
+    for (i = 0; i < nfreed; i++)
+        fprintf(f, "%d 1\n0000000000 00001 f\r\n", freed[i]);
+    fprintf(f, "trailer\n<< /Size 40 /Root 1 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n", sx,
+            xref);
+    fclose(f);
+    free(p);
+}
+
+/*
+ * Two stamps, then page 1's content painted over by one revision and
+ * written back as it was by the next: each signature's later revisions
+ * are judged as the signed object against the final one (docs/internals/
+ * stamp.md §3), so both stamps stay valid (a union of each revision's own
+ * changes would name the box twice).
+ */
+static void
+verify__content_written_back_later__still_valid(void **state)
+{
+    char err[512], one[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_back.pdf");
+    static const int nums[] = {4};
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/back-one.pdf", top);
+    snprintf(out, sizeof(out), "%s/back.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, out, signer, signer_key, 2, err), HALL_OK);
+    update(out, "4 0 obj\n<< /Length 24 >>\nstream\n1 0 0 rg 0 0 99 99 re f\nendstream\nendobj\n",
+           nums, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    for (int i = 0; i < 2; i++)
+        assert_string_equal(rep.sigs[i].changes, "第1页的内容被修改");
+    update(out, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n", nums, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_valid(&rep.sigs[i]);
+        assert_int_equal(rep.sigs[i].later_changes, 0);
+    }
+}
+
+/*
+ * Two stamps, then two revisions: the first paints over page 1's content
+ * and rotates the page tree, the second frees the content and writes the
+ * tree again.  Each object is one change, told as the final file has it
+ * against the signed one: the three texts and their order pinned (pages
+ * first), the same for both signatures.
+ */
+static void
+verify__object_changed_in_two_revisions__told_once_as_final(void **state)
+{
+    char err[512], one[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_twice.pdf");
+    static const int a[] = {2, 4}, b[] = {2, 3}, freed[] = {4};
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/twice-one.pdf", top);
+    snprintf(out, sizeof(out), "%s/twice.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 2, err), HALL_OK);
+    assert_int_equal(stamp(one, out, signer, signer_key, 2, err), HALL_OK);
+    update(out,
+           "2 0 obj\n<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 /MediaBox [0 0 595.28 841.89] "
+           "/Rotate 90 >>\nendobj\n"
+           "4 0 obj\n<< /Length 24 >>\nstream\n1 0 0 rg 0 0 99 99 re f\nendstream\nendobj\n",
+           a, 2, -1, 1);
+    update_freeing(out,
+                   "2 0 obj\n<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 /MediaBox [0 0 595.28 "
+                   "841.89] /Rotate 180 >>\nendobj\n"
+                   "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R /UserUnit 2 >>\nendobj\n",
+                   b, 2, freed, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_string_equal(rep.sigs[1].changes,
+                        "第1页的页面字典被修改（/UserUnit）；第1页的内容被删除；"
+                        "页面树被修改（页面被替换或重排）");
+    assert_string_equal(rep.sigs[0].changes, rep.sigs[1].changes);
+    assert_int_equal(rep.sigs[0].state, HALL_STAMP_MODIFIED);
+}
+
+/*
+ * The page tree reordered between two stamps, then page object 3 written
+ * by a later revision: the same signed object and the same final one for
+ * both signatures, but page 1 of the first signed revision and page 2 of
+ * the second: each names its own page.
+ */
+static void
+verify__page_tree_reordered_between_stamps__each_names_its_page(void **state)
+{
+    char err[512], one[512], out[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_order.pdf");
+    static const int tree[] = {2}, page[] = {3};
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/order-one.pdf", top);
+    snprintf(out, sizeof(out), "%s/order.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 2, err), HALL_OK);
+    update(one,
+           "2 0 obj\n<< /Type /Pages /Kids [5 0 R 3 0 R] /Count 2 /MediaBox [0 0 595.28 841.89] "
+           ">>\nendobj\n",
+           tree, 1, -1, 1);
+    assert_int_equal(stamp(one, out, signer, signer_key, 1, err), HALL_OK);
+    update(out, "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Rotate 90 >>\nendobj\n",
+           page, 1, -1, 1);
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    /* both on object 5, the final file's page 1 */
+    assert_int_equal(rep.sigs[0].page, 1);
+    assert_int_equal(rep.sigs[1].page, 1);
+    assert_string_equal(rep.sigs[1].changes, "第2页的页面字典被修改（/Rotate）");
+    assert_string_equal(rep.sigs[0].changes,
+                        "第1页的页面字典被修改（/Rotate）；页面树被修改（页面被替换或重排）");
+}
+
 static void
 verify__hostile_later_sections__modified_never_crash(void **state)
 {
@@ -2265,6 +2401,9 @@ main(void)
         cmocka_unit_test(verify__old_object_stream_rewritten__modified),
         cmocka_unit_test(verify__dangling_reference_filled_after_signing__modified),
         cmocka_unit_test(verify__filled_after_two_stamps__both_modified),
+        cmocka_unit_test(verify__content_written_back_later__still_valid),
+        cmocka_unit_test(verify__object_changed_in_two_revisions__told_once_as_final),
+        cmocka_unit_test(verify__page_tree_reordered_between_stamps__each_names_its_page),
         cmocka_unit_test(verify__hostile_later_sections__modified_never_crash),
         cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
