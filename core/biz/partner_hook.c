@@ -323,7 +323,13 @@ hall_partner_hook_run_one(struct hall_ctx *cx)
                          HALL_STR(body)) == NULL)
             goto out;
     }
-    error = body != NULL ? post_signed(cx, res, body) : "the order's data cannot be read";
+    /* webhooks switched off (hook_url NULL) while the event waited: a
+     * failed try on the schedule, kept for the console, never a POST to
+     * nowhere signed with no secret */
+    if (hall_dbres_str(res, 0, "hook_url") == NULL || hall_dbres_str(res, 0, "hook_secret") == NULL)
+        error = "partner: no hook_url";
+    else
+        error = body != NULL ? post_signed(cx, res, body) : "the order's data cannot be read";
     if (error == NULL) {
         if (hall_outbox_done(cx, job, "{\"acknowledged\":true}") != HALL_OK ||
             hall_db_exec(cx, "ph_delivered", HALL_I64(job)) == NULL ||
