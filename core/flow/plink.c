@@ -28,6 +28,14 @@ const struct hall_stmt flow_plink_stmts[] = {
      " AND partner_code = $3 AND created_at > now() - interval '1 day'"
      " RETURNING claimed_by = $2 AS mine, prefill_enc",
      3},
+    /* the order made from the form a partner API's link filled (its
+     * ticket, $3, claimed by the order's applicant $2): the application's
+     * project ID on the order, for the partner's webhooks and queries */
+    {"flow_link_order",
+     "UPDATE orders o SET project_id = l.project_id FROM partner_links l"
+     " WHERE o.id = $1 AND o.user_id = $2 AND o.project_id IS NULL AND l.ticket_hash = $3"
+     " AND l.claimed_by = $2 AND l.partner_code = o.partner_code AND l.project_id IS NOT NULL",
+     3},
     {NULL, NULL, 0},
 };
 
@@ -194,6 +202,19 @@ hall_flow_link_prefill(struct hall_req *req, const char *partner)
     enc = hall_dbres_bytea(req->cx, res, 0, hall_dbres_col(res, "prefill_enc"), &len);
     plain = enc != NULL ? hall_pii_decrypt(req->pool, enc, len) : NULL;
     return plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
+}
+
+int
+hall_flow_link_order(struct hall_req *req, int64_t order_id, void *arg)
+{
+    const char *ticket = arg;
+    unsigned char hash[32];
+
+    hall_sha256(ticket, strlen(ticket), hash);
+    return hall_db_exec(req->cx, "flow_link_order", HALL_I64(order_id), HALL_I64(req->user_id),
+                        HALL_BIN(hash, 32)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
 }
 
 /* below the flow's path (hall_flow_main) */

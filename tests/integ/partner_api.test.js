@@ -140,6 +140,24 @@ test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc_
     assert.ok(form.text.includes('value="91430100MA4L0XXX1X"'), 'the USCC pre-filled');
     assert.equal(psql(`SELECT api_key_id || '|' || project_id FROM partner_links WHERE claimed_by IS NOT NULL
         AND api_key_id = '${k.id}'`), `${k.id}|HN2026-001`);
+    /* the form the link filled, sent: the order carries the application's
+     * project ID, so that the platform knows its bidder's order by it */
+    assert.ok(form.text.includes(`name="link" value="${link}"`), 'the link travels with the form');
+    const sent = await c.post('/hunan/new/apply', { project: 'hunan', ...orgForm({ org_name: '湖南接口测试有限公司',
+        bank_account_name: '湖南接口测试有限公司', invoice_title: '湖南接口测试有限公司' }), link });
+    assert.equal(sent.status, 200, sent.text);
+    const linkedId = Number(sent.body.redirect.match(/id=(\d+)/)[1]);
+    const linked = await call(k, 'GET', `/partner-api/v1/orders?id=${linkedId}`);
+    assert.equal(linked.status, 200, linked.text);
+    assert.equal(linked.body.orders[0].project_id, 'HN2026-001');
+    /* another applicant's form cannot borrow the ticket (it is the first user's) */
+    const other = await applicant();
+    await other.get('/hunan/new?project=hunan');
+    await other.post('/hunan/new/agree', { project: 'hunan', agree1: 'on', agree2: 'on' });
+    const stolen = await other.post('/hunan/new/apply', { project: 'hunan', ...orgForm(), link });
+    assert.equal(stolen.status, 200, stolen.text);
+    const stolenId = Number(stolen.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT coalesce(project_id, '-') FROM orders WHERE id = ${stolenId}`), '-');
 
     /* an order of hunan's, issued; one of jieyang's */
     const code = uscc();
