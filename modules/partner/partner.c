@@ -205,23 +205,25 @@ refuse:
     return HALL_ERR;
 }
 
+/* what an application may pre-fill, checked by the form's own rules
+ * (core/web/validate.c): a value the form would refuse is refused here,
+ * naming the field, and kept as the form keeps it (normalised) */
+static const struct hall_pspec application_fields[] = {
+    {"org_name", HALL_P_ORG, HALL_PF_OPTIONAL, 0, 100, "机构名称", NULL},
+    {"org_id", HALL_P_USCC, HALL_PF_OPTIONAL, 0, HALL_VALID_USCC_INPUT_MAX, "统一社会信用代码",
+     NULL},
+    {"name", HALL_P_PERSON, HALL_PF_OPTIONAL, 0, 30, "姓名", NULL},
+    {"ric", HALL_P_RIC, HALL_PF_OPTIONAL, 0, 30, "身份证号", NULL},
+    {"mobile", HALL_P_MOBILE, HALL_PF_OPTIONAL, 0, HALL_VALID_MOBILE_INPUT_MAX, "手机号码", NULL},
+    {"email", HALL_P_EMAIL, HALL_PF_OPTIONAL, 0, 254, "邮箱", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 /* POST /partner-api/v1/applications: the signed link of today, made here */
 static int
 api_application(struct hall_req *req)
 {
-    static const struct {
-        const char *name, *label;
-        size_t max;
-    } fields[] = {
-        {"org_name", "机构名称", 100},
-        {"org_id", "统一社会信用代码", 18},
-        {"name", "姓名", 30},
-        {"ric", "身份证号", 18},
-        {"mobile", "手机号码", 11},
-        {"email", "邮箱", 254},
-        {NULL, NULL, 0},
-    };
-    const char *type, *project, *ticket, *next, *expires;
+    const char *type, *project, *ticket, *next, *expires, *v, *note, *msg;
     struct hall_val *pre, *out;
     struct caller c;
     int i;
@@ -241,17 +243,18 @@ api_application(struct hall_req *req)
     }
     pre = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, pre, "cert_type", type);
-    for (i = 0; fields[i].name != NULL; i++) {
-        const char *v = hall_val_str_or_null(req->json, fields[i].name);
+    for (i = 0; application_fields[i].name != NULL; i++) {
+        const struct hall_pspec *f = &application_fields[i];
+        const char *raw = hall_val_str_or_null(req->json, f->name);
 
-        if (v == NULL || *v == '\0')
+        if (raw == NULL)
             continue;
-        if (strlen(v) > fields[i].max * 4 || hall_valid_utf8(v, strlen(v)) != HALL_OK) {
-            audit(req, &c, c.key_id, "application", 400, fields[i].name);
-            return api_error(req, 400, fields[i].name,
-                             hall_psprintf(req->pool, "%s过长或格式不正确", fields[i].label));
+        if (hall_param_check(req->pool, f, raw, &v, &note, &msg) != HALL_OK) {
+            audit(req, &c, c.key_id, "application", 400, f->name);
+            return api_error(req, 400, f->name, msg);
         }
-        hall_val_set_str(req->pool, pre, fields[i].name, v);
+        if (*v != '\0')
+            hall_val_set_str(req->pool, pre, f->name, v);
     }
     if (strcmp(type, "org") == 0 && hall_val_str(pre, "org_name")[0] == '\0') {
         audit(req, &c, c.key_id, "application", 400, "org_name");

@@ -119,12 +119,33 @@ test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and
 test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc__other_partner_sees_none', { skip: SKIP }, async () => {
     const k = KEYS.hunan2;
     const made = await call(k, 'POST', '/partner-api/v1/applications',
-        { cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1X', project_id: 'HN2026-001' });
+        { cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1N', project_id: 'HN2026-001' });
     assert.equal(made.status, 200, made.text);
     assert.match(made.body.link, /\/hunan\/login\?next=/);
     const noType = await call(k, 'POST', '/partner-api/v1/applications', { org_name: 'x' });
     assert.equal(noType.status, 400);
     assert.equal(noType.body.field, 'cert_type');
+    /* what the form would refuse is refused here, naming the field, and
+     * makes no link (the user would find a form it cannot send) */
+    const links0 = psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${k.id}'`);
+    for (const [body, field, msg] of [
+        [{ cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1X' }, 'org_id', /统一社会信用代码/],
+        [{ cert_type: 'org', org_name: '<script>' }, 'org_name', /机构名称/],
+        [{ cert_type: 'person', name: '赵六', ric: '440113201410050011' }, 'ric', /身份证号/],
+        [{ cert_type: 'person', name: '赵六', mobile: '1350000' }, 'mobile', /手机号码/],
+        [{ cert_type: 'person', name: '赵六', email: 'zhaoliu@' }, 'email', /邮箱/],
+        [{ cert_type: 'person', name: 'x<y' }, 'name', /姓名/],
+    ]) {
+        const bad = await call(k, 'POST', '/partner-api/v1/applications', body);
+        assert.equal(bad.status, 400, `${field}: ${bad.text}`);
+        assert.equal(bad.body.field, field);
+        assert.match(bad.body.message, msg);
+    }
+    assert.equal(psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${k.id}'`), links0);
+    /* the values as the form keeps them: 'x' of an ID number upper case, a USCC's spaces gone */
+    const norm = await call(k, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'person', name: '赵六', ric: '44011320141005001x', mobile: '0086-13512345678' });
+    assert.equal(norm.status, 200, norm.text);
 
     /* the user follows the link, logs in and finds the form filled in */
     const c = await applicant();
@@ -137,7 +158,7 @@ test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc_
     const form = await c.get(a.body.redirect);
     assert.match(form.text, /已从湖南省公共资源交易服务平台带入您的信息/);
     assert.ok(form.text.includes('value="湖南接口测试有限公司"'), 'the unit name pre-filled');
-    assert.ok(form.text.includes('value="91430100MA4L0XXX1X"'), 'the USCC pre-filled');
+    assert.ok(form.text.includes('value="91430100MA4L0XXX1N"'), 'the USCC pre-filled');
     assert.equal(psql(`SELECT api_key_id || '|' || project_id FROM partner_links WHERE claimed_by IS NOT NULL
         AND api_key_id = '${k.id}'`), `${k.id}|HN2026-001`);
     /* the form the link filled, sent: the order carries the application's
