@@ -20,7 +20,9 @@
  * read.  Every call, refused or not, is a row of the hash-chained audit log
  * (actor partner:CODE, or partner-api for an unknown key).  A partner sees
  * its own orders only: another partner's order is "not found", as an order
- * that does not exist.  nginx limits the rate per key.
+ * that does not exist.  nginx limits the rate per key (a flood
+ * guard); the partner's own rate over all its keys is partners.api_rate_per_min
+ * (hall_partner_rate, after the signature).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,7 +194,16 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     }
     if (hall_rand_below(64) == 0)
         hall_partner_nonce_prune(req->cx);
-    return HALL_OK;
+    /* the partner's own rate, over all its keys (partners.api_rate_per_min) */
+    switch (hall_partner_rate(req->cx, c->partner)) {
+    case 1: return HALL_OK;
+    case 0:
+        hall_warn(req, "msg=\"partner api over its rate\" partner=%s", c->partner);
+        audit(req, c, key_id, action, 429, "rate");
+        api_error(req, 429, NULL, "请求过于频繁，请稍后再试");
+        return HALL_ERR;
+    default: return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
+    }
 refuse:
     hall_warn(req, "msg=\"partner api refused\" why=\"%s\"", why);
     audit(req, c->partner != NULL ? c : NULL, key_id, action, 401, why);

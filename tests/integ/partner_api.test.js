@@ -233,3 +233,29 @@ test('partner_api__rate_limited_per_key__another_partner_unaffected', { skip: SK
     /* hunan's key is not slowed by jieyang's burst */
     assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')).status, 200);
 });
+
+test('partner_api__rate_per_partner_over_all_its_keys__as_data__audited', { skip: SKIP }, async () => {
+    /* three keys of one partner whose limit is 3 calls a minute: 9 calls,
+     * 3 a key (each within a limit per key), reach at most two minutes, so
+     * at most 6 pass; another partner is not counted with it */
+    const keys = [0, 1, 2].map((i) => ({ id: `rate-${run}-${i}`, secret: crypto.randomBytes(24).toString('hex') }));
+    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after) VALUES
+        ${keys.map((k) => `('${k.id}', 'gdhj', '${k.secret}', now() + interval '1 hour')`).join(', ')}`);
+    psql(`UPDATE partners SET api_rate_per_min = 3 WHERE code = 'gdhj'`);
+    try {
+        const got = [];
+        for (let i = 0; i < 9; i++)
+            got.push(await call(keys[i % 3], 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z'));
+        assert.ok(got.every((r) => r.status === 200 || r.status === 429), got.map((r) => r.status).join(' '));
+        const limited = got.filter((r) => r.status === 429);
+        assert.ok(limited.length >= 3, `over 3 a minute for the partner: ${got.map((r) => r.status).join(' ')}`);
+        assert.equal(limited[0].body.message, '请求过于频繁，请稍后再试');
+        assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')).status, 200);
+        /* each refusal on the audit trail */
+        const rows = psql(`SELECT count(*) FROM audit_log WHERE entity = 'partner_api' AND actor = 'partner:gdhj'
+            AND entity_id LIKE 'rate-${run}-%' AND detail->>'refused' = 'rate' AND detail->>'status' = '429'`);
+        assert.equal(Number(rows), limited.length);
+    } finally {
+        psql(`UPDATE partners SET api_rate_per_min = DEFAULT WHERE code = 'gdhj'`);
+    }
+});
