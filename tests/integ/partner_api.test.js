@@ -199,6 +199,10 @@ test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc_
         const x = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?${q}`);
         assert.equal(x.status, 404, `${q} seen by jieyang: ${x.text}`);
     }
+    /* another partner's order answers exactly as one that does not exist */
+    const foreign = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?id=${h.id}`);
+    const none = await call(KEYS.jieyang, 'GET', '/partner-api/v1/orders?id=999999999');
+    assert.deepEqual([foreign.status, foreign.text], [none.status, none.text]);
     const own = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?id=${j.id}`);
     assert.equal(own.status, 200);
     assert.equal((await call(k, 'GET', `/partner-api/v1/orders?id=${j.id}`)).status, 404);
