@@ -241,10 +241,13 @@ api_application(struct hall_req *req)
 
     if (authenticate(req, "application", &c) != HALL_OK)
         return HALL_OK;
+    if (req->json == NULL) {
+        audit(req, &c, c.key_id, "application", 400, "body");
+        return api_error(req, 400, NULL, "请求体须为 JSON 对象（Content-Type: application/json）");
+    }
     type = hall_val_str_or_null(req->json, "cert_type");
     project = hall_val_str_or_null(req->json, "project_id");
-    if (req->json == NULL || type == NULL ||
-        (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
+    if (type == NULL || (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
         audit(req, &c, c.key_id, "application", 400, "cert_type");
         return api_error(req, 400, "cert_type", "证书类型必须是 org 或 person");
     }
@@ -462,8 +465,10 @@ api_changed(struct hall_req *req)
 }
 
 static const struct hall_route partner_routes[] = {
-    {"POST", "/partner-api/v1/applications", api_application, HALL_R_NOSESSION | HALL_R_NOCSRF,
-     NULL},
+    /* the raw body: a request that is not JSON is refused after its
+     * signature (401 first) and audited */
+    {"POST", "/partner-api/v1/applications", api_application,
+     HALL_R_NOSESSION | HALL_R_NOCSRF | HALL_R_RAWBODY, NULL},
     {"GET", "/partner-api/v1/orders/changed", api_changed, HALL_R_NOSESSION, NULL},
     {"GET", "/partner-api/v1/orders", api_orders, HALL_R_NOSESSION, NULL},
     {NULL, NULL, NULL, 0, NULL},

@@ -35,7 +35,7 @@ function uscc() {
 
 /* a signed call: METHOD \n PATH?QUERY \n TS \n NONCE \n BODY */
 async function call(key, method, pathQuery, body, { ts = Math.floor(Date.now() / 1000), nonce, sig } = {}) {
-    const text = body === undefined ? '' : JSON.stringify(body);
+    const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     nonce = nonce || crypto.randomBytes(12).toString('hex');
     const s = `${method}\n${pathQuery}\n${ts}\n${nonce}\n${text}`;
     const headers = {
@@ -125,6 +125,15 @@ test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc_
     const noType = await call(k, 'POST', '/partner-api/v1/applications', { org_name: 'x' });
     assert.equal(noType.status, 400);
     assert.equal(noType.body.field, 'cert_type');
+    /* a body that is not a JSON object: unsigned, refused as unsigned
+     * (401, before the body is read); signed, 400, on the audit trail */
+    const junk = await call(k, 'POST', '/partner-api/v1/applications', '{"cert_type":', { sig: '0'.repeat(64) });
+    assert.equal(junk.status, 401, junk.text);
+    const notObj = await call(k, 'POST', '/partner-api/v1/applications', '["org"]');
+    assert.equal(notObj.status, 400, notObj.text);
+    assert.match(notObj.body.message, /JSON 对象/);
+    assert.equal(psql(`SELECT detail->>'refused' FROM audit_log WHERE entity = 'partner_api'
+        AND entity_id = '${k.id}' ORDER BY id DESC LIMIT 1`), 'body');
     /* what the form would refuse is refused here, naming the field, and
      * makes no link (the user would find a form it cannot send) */
     const links0 = psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${k.id}'`);
