@@ -40,6 +40,12 @@ static const struct hall_stmt partner_stmts[] = {
      " AS revoked, p.link_secret IS NOT NULL AS links, p.entry_path FROM partner_api_keys k"
      " JOIN partners p ON p.code = k.partner_code WHERE k.key_id = $1 AND p.active",
      1},
+    /* the certificate type an application asks for ($2): one the partner
+     * sells in 证书新办 (the products its form offers) */
+    {"papi_sells",
+     "SELECT 1 FROM products WHERE partner_code = $1 AND business_type = 'new'"
+     " AND cert_type = $2 AND active LIMIT 1",
+     2},
     /* the partner's own orders ($1) by one of id, order_no, serial, USCC */
     {"papi_find",
      "SELECT o.id FROM orders o WHERE o.partner_code = $1 AND ("
@@ -235,6 +241,7 @@ static int
 api_application(struct hall_req *req)
 {
     const char *type, *project, *ticket, *next, *expires, *v, *note, *msg;
+    struct hall_dbres *res;
     struct hall_val *pre, *out;
     struct caller c;
     int i;
@@ -250,6 +257,15 @@ api_application(struct hall_req *req)
     if (type == NULL || (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
         audit(req, &c, c.key_id, "application", 400, "cert_type");
         return api_error(req, 400, "cert_type", "证书类型必须是 org 或 person");
+    }
+    res = hall_db_exec(req->cx, "papi_sells", HALL_STR(c.partner), HALL_STR(type));
+    if (res == NULL)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (hall_dbres_rows(res) == 0) {
+        audit(req, &c, c.key_id, "application", 400, "cert_type");
+        return api_error(req, 400, "cert_type",
+                         strcmp(type, "org") == 0 ? "该项目不办理机构证书"
+                                                  : "该项目不办理个人证书");
     }
     if (project != NULL && *project != '\0' && !valid_token(project, 1, 64)) {
         audit(req, &c, c.key_id, "application", 400, "project_id");

@@ -272,3 +272,20 @@ test('partner_api__rate_per_partner_over_all_its_keys__as_data__audited', { skip
         psql(`UPDATE partners SET api_rate_per_min = DEFAULT WHERE code = 'gdhj'`);
     }
 });
+
+test('partner_api__application_of_a_type_the_partner_does_not_sell__refused', { skip: SKIP }, async () => {
+    /* 建筑工务署 sells 机构证书 only: a person's application would lead to a
+     * form that has no such certificate */
+    const key = { id: `szjsgws-${run}`, secret: crypto.randomBytes(24).toString('hex') };
+    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
+        VALUES ('${key.id}', 'szjsgws', '${key.secret}', now() + interval '1 hour')`);
+    const person = await call(key, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'person', name: '赵六', mobile: '13512345678' });
+    assert.equal(person.status, 400, person.text);
+    assert.equal(person.body.field, 'cert_type');
+    assert.equal(person.body.message, '该项目不办理个人证书');
+    assert.equal(psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${key.id}'`), '0');
+    const org = await call(key, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'org', org_name: '深圳接口测试有限公司', org_id: '91110000600037341L' });
+    assert.equal(org.status, 200, org.text);
+});
