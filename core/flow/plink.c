@@ -28,14 +28,6 @@ const struct hall_stmt flow_plink_stmts[] = {
      " AND partner_code = $3 AND created_at > now() - interval '1 day'"
      " RETURNING claimed_by = $2 AS mine, prefill_enc",
      3},
-    /* the order made from the form a partner API's link filled (its
-     * ticket, $3, claimed by the order's applicant $2): the application's
-     * project ID on the order, for the partner's webhooks and queries */
-    {"flow_link_order",
-     "UPDATE orders o SET project_id = l.project_id FROM partner_links l"
-     " WHERE o.id = $1 AND o.user_id = $2 AND o.project_id IS NULL AND l.ticket_hash = $3"
-     " AND l.claimed_by = $2 AND l.partner_code = o.partner_code AND l.project_id IS NOT NULL",
-     3},
     {NULL, NULL, 0},
 };
 
@@ -211,10 +203,7 @@ hall_flow_link_order(struct hall_req *req, int64_t order_id, void *arg)
     unsigned char hash[32];
 
     hall_sha256(ticket, strlen(ticket), hash);
-    return hall_db_exec(req->cx, "flow_link_order", HALL_I64(order_id), HALL_I64(req->user_id),
-                        HALL_BIN(hash, 32)) != NULL
-               ? HALL_OK
-               : HALL_ERR;
+    return hall_order_link_project(req->cx, order_id, req->user_id, hash);
 }
 
 /* below the flow's path (hall_flow_main) */
