@@ -227,10 +227,9 @@ refuse:
  * naming the field, and kept as the form keeps it (normalised) */
 static const struct hall_pspec application_fields[] = {
     {"org_name", HALL_P_ORG, HALL_PF_OPTIONAL, 0, 100, "机构名称", NULL},
-    {"org_id", HALL_P_USCC, HALL_PF_OPTIONAL, 0, HALL_VALID_USCC_INPUT_MAX, "统一社会信用代码",
-     NULL},
+    {"org_id", HALL_P_USCC, HALL_PF_OPTIONAL, 0, HALL_VALID_USCC_INPUT_MAX, "机构证件号码", NULL},
     {"name", HALL_P_PERSON, HALL_PF_OPTIONAL, 0, 30, "姓名", NULL},
-    {"ric", HALL_P_RIC, HALL_PF_OPTIONAL, 0, 30, "身份证号", NULL},
+    {"ric", HALL_P_RIC, HALL_PF_OPTIONAL, 0, 18, "身份证号", NULL},
     {"mobile", HALL_P_MOBILE, HALL_PF_OPTIONAL, 0, HALL_VALID_MOBILE_INPUT_MAX, "手机号码", NULL},
     {"email", HALL_P_EMAIL, HALL_PF_OPTIONAL, 0, 254, "邮箱", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
