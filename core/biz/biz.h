@@ -82,6 +82,10 @@ int64_t hall_order_voucher_add(struct hall_ctx *cx, int64_t id, const char *stor
 int hall_order_printed(struct hall_ctx *cx, int64_t id, int64_t user_id);
 int hall_order_step(struct hall_ctx *cx, int64_t id, const char *from, const char *to);
 int hall_order_claim(struct hall_ctx *cx, int64_t id, const char *serial);
+/* a partner API application's project_id on the order its link's form made
+ * (ticket hashed; claimed by user_id), core/flow/plink.c */
+int hall_order_link_project(struct hall_ctx *cx, int64_t id, int64_t user_id,
+                            const unsigned char ticket_hash[32]);
 /* 12345 fen -> "123.45" */
 const char *hall_yuan(struct hall_pool *pool, int64_t fen);
 /* a review time as the seeds write it: 2 -> "两个工作日", 12 -> "12个工作日" */

@@ -223,6 +223,14 @@ const struct hall_stmt hall_order_stmts[] = {
      "UPDATE orders SET step = $3, updated_at = now() WHERE id = $1 AND status = 'draft'"
      " AND step = ANY (string_to_array($2, ',')) RETURNING id",
      3},
+    /* the order made from the form a partner API's link filled (the
+     * ticket's hash $3, claimed by the order's applicant $2): the
+     * application's project ID, for the partner's webhooks and queries */
+    {"order_link_project",
+     "UPDATE orders o SET project_id = l.project_id FROM partner_links l"
+     " WHERE o.id = $1 AND o.user_id = $2 AND o.project_id IS NULL AND l.ticket_hash = $3"
+     " AND l.claimed_by = $2 AND l.partner_code = o.partner_code AND l.project_id IS NOT NULL",
+     3},
     /* a replacing order's claim on the certificate (core/flow/replace.c):
      * one live replacing order per certificate */
     {"order_claim",
@@ -332,6 +340,16 @@ int
 hall_order_step(struct hall_ctx *cx, int64_t id, const char *from, const char *to)
 {
     return hall_db_exec(cx, "order_step", HALL_I64(id), HALL_STR(from), HALL_STR(to)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_order_link_project(struct hall_ctx *cx, int64_t id, int64_t user_id,
+                        const unsigned char ticket_hash[32])
+{
+    return hall_db_exec(cx, "order_link_project", HALL_I64(id), HALL_I64(user_id),
+                        HALL_BIN(ticket_hash, 32)) != NULL
                ? HALL_OK
                : HALL_ERR;
 }

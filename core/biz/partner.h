@@ -38,7 +38,11 @@ char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
 /* a signed API request's nonce under key_id: one row ("fresh") when never
  * seen, none when it was (a replay); NULL on database failure */
 struct hall_dbres *hall_partner_nonce(struct hall_ctx *cx, const char *key_id, const char *nonce);
-/* nonces older than the signature's window forgotten */
+/* nonces older than the signature's window forgotten (and the rate's
+ * minutes older than an hour) */
 int hall_partner_nonce_prune(struct hall_ctx *cx);
+/* a signed call of partner counted in its minute: 1 within its
+ * api_rate_per_min, 0 over it, -1 on database failure */
+int hall_partner_rate(struct hall_ctx *cx, const char *partner);
 
 #endif

@@ -67,6 +67,15 @@ const struct hall_stmt hall_partner_stmts[] = {
      2},
     {"papi_nonce_prune",
      "DELETE FROM partner_api_nonces WHERE seen_at < now() - interval '15 minutes'", 0},
+    /* a signed call counted in its partner's minute; no row: over the
+     * partner's api_rate_per_min (sql/141_partner_api_rate.sql) */
+    {"papi_rate",
+     "INSERT INTO partner_api_rate AS r (partner_code, minute, calls)"
+     " VALUES ($1, date_trunc('minute', now()), 1) ON CONFLICT (partner_code, minute)"
+     " DO UPDATE SET calls = r.calls + 1 WHERE r.calls < (SELECT api_rate_per_min FROM partners"
+     " WHERE code = $1) RETURNING calls",
+     1},
+    {"papi_rate_prune", "DELETE FROM partner_api_rate WHERE minute < now() - interval '1 hour'", 0},
     {NULL, NULL, 0},
 };
 
@@ -323,7 +332,13 @@ hall_partner_hook_run_one(struct hall_ctx *cx)
                          HALL_STR(body)) == NULL)
             goto out;
     }
-    error = body != NULL ? post_signed(cx, res, body) : "the order's data cannot be read";
+    /* webhooks switched off (hook_url NULL) while the event waited: a
+     * failed try on the schedule, kept for the console, never a POST to
+     * nowhere signed with no secret */
+    if (hall_dbres_str(res, 0, "hook_url") == NULL || hall_dbres_str(res, 0, "hook_secret") == NULL)
+        error = "partner: no hook_url";
+    else
+        error = body != NULL ? post_signed(cx, res, body) : "the order's data cannot be read";
     if (error == NULL) {
         if (hall_outbox_done(cx, job, "{\"acknowledged\":true}") != HALL_OK ||
             hall_db_exec(cx, "ph_delivered", HALL_I64(job)) == NULL ||
@@ -360,5 +375,18 @@ hall_partner_nonce(struct hall_ctx *cx, const char *key_id, const char *nonce)
 int
 hall_partner_nonce_prune(struct hall_ctx *cx)
 {
-    return hall_db_exec(cx, "papi_nonce_prune") != NULL ? HALL_OK : HALL_ERR;
+    return hall_db_exec(cx, "papi_nonce_prune") != NULL &&
+                   hall_db_exec(cx, "papi_rate_prune") != NULL
+               ? HALL_OK
+               : HALL_ERR;
+}
+
+int
+hall_partner_rate(struct hall_ctx *cx, const char *partner)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "papi_rate", HALL_STR(partner));
+
+    if (res == NULL)
+        return -1;
+    return hall_dbres_rows(res) == 1 ? 1 : 0;
 }

@@ -150,6 +150,10 @@ void hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct ha
                            const struct hall_val *form);
 /* a partner link's pre-filled data this user may use; NULL when none */
 struct hall_val *hall_flow_link_prefill(struct hall_req *req, const char *partner);
+/* a hall_flow_save .also: the new order made from the form that the link
+ * whose ticket is arg filled gets the partner API application's project
+ * ID (when the order's applicant claimed the ticket) */
+int hall_flow_link_order(struct hall_req *req, int64_t order_id, void *arg);
 /* a partner link's ticket of this request (43 characters) or NULL */
 const char *hall_flow_link_param(struct hall_req *req);
 /* the partner API's application (modules/partner): prefill (cert_type,

@@ -196,6 +196,16 @@ hall_flow_link_prefill(struct hall_req *req, const char *partner)
     return plain != NULL ? hall_val_parse(req->pool, plain, strlen(plain), err, sizeof(err)) : NULL;
 }
 
+int
+hall_flow_link_order(struct hall_req *req, int64_t order_id, void *arg)
+{
+    const char *ticket = arg;
+    unsigned char hash[32];
+
+    hall_sha256(ticket, strlen(ticket), hash);
+    return hall_order_link_project(req->cx, order_id, req->user_id, hash);
+}
+
 /* below the flow's path (hall_flow_main) */
 const struct hall_route flow_plink_routes[] = {
     /* a partner's signed redirect: checked before any login */

@@ -116,7 +116,9 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
  * a GET route that reads the session in its own statement, with
  * hall_session_token, hall_session_accept and hall_resp_login) */
 #define HALL_R_NOSESSION 32u
-/* a body of any Content-Type, kept only as raw_body (OCSP requests) */
+/* a body of any Content-Type, kept only as raw_body (OCSP requests); a
+ * JSON body that is not an object leaves req->json NULL, for the handler
+ * to answer (the partner API: after the signature) */
 #define HALL_R_RAWBODY 64u
 /* with HALL_R_STAFF: also open to the session the password alone opened
  * (the second factor's pages); every other staff route needs a full one */

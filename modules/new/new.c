@@ -87,6 +87,9 @@ apply_page(struct hall_req *req)
                 hall_val_set_str(req->pool, form, "invoice_title", hall_val_str(pre, "name"));
             }
             hall_val_set_bool(req->pool, ctx, "prefilled", 1);
+            /* the ticket travels with the form (hall_flow_link_order) */
+            if (link != NULL)
+                hall_val_set_str(req->pool, ctx, "link", link);
         }
     }
     prods = hall_flow_products(req, &p);
@@ -115,6 +118,7 @@ static const struct hall_pspec apply_params[] = {
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
     {"ca", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书算法", ca_values},
     HALL_FLOW_PARAMS_DELIVERY,
+    {"link", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 43, "合作平台链接", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -142,7 +146,7 @@ do_apply(struct hall_req *req)
     struct hall_partner p;
     struct hall_price price = {0, 0, 0};
     struct hall_flow_save s;
-    const char *type, *ca;
+    const char *type, *ca, *link;
     int64_t years = 0;
     unsigned bit;
     int i, n, typed = 0, chosen = 0;
@@ -216,6 +220,14 @@ do_apply(struct hall_req *req)
     s.subject = hall_val_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name");
     s.years = years;
     s.cert_fen = hall_price_cert(&price, (int)years, s.seal);
+    /* a form a partner API application filled: its project ID on the order */
+    link = hall_flow_link_param(req);
+    if (s.o == NULL && link != NULL) {
+        if (hall_flow_session_now(req) != HALL_OK)
+            return req->responded ? HALL_OK : HALL_ERR;
+        s.also = hall_flow_link_order;
+        s.arg = (void *)link;
+    }
     return hall_flow_submit_save(req, form, &s, paid_field(s.o, type, years, s.seal));
 }
 

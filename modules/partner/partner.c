@@ -20,7 +20,9 @@
  * read.  Every call, refused or not, is a row of the hash-chained audit log
  * (actor partner:CODE, or partner-api for an unknown key).  A partner sees
  * its own orders only: another partner's order is "not found", as an order
- * that does not exist.  nginx limits the rate per key.
+ * that does not exist.  nginx limits the rate per key (a flood
+ * guard); the partner's own rate over all its keys is partners.api_rate_per_min
+ * (hall_partner_rate, after the signature).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,12 @@ static const struct hall_stmt partner_stmts[] = {
      " AS revoked, p.link_secret IS NOT NULL AS links, p.entry_path FROM partner_api_keys k"
      " JOIN partners p ON p.code = k.partner_code WHERE k.key_id = $1 AND p.active",
      1},
+    /* the certificate type an application asks for ($2): one the partner
+     * sells in 证书新办 (the products its form offers) */
+    {"papi_sells",
+     "SELECT 1 FROM products WHERE partner_code = $1 AND business_type = 'new'"
+     " AND cert_type = $2 AND active LIMIT 1",
+     2},
     /* the partner's own orders ($1) by one of id, order_no, serial, USCC */
     {"papi_find",
      "SELECT o.id FROM orders o WHERE o.partner_code = $1 AND ("
@@ -192,7 +200,16 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     }
     if (hall_rand_below(64) == 0)
         hall_partner_nonce_prune(req->cx);
-    return HALL_OK;
+    /* the partner's own rate, over all its keys (partners.api_rate_per_min) */
+    switch (hall_partner_rate(req->cx, c->partner)) {
+    case 1: return HALL_OK;
+    case 0:
+        hall_warn(req, "msg=\"partner api over its rate\" partner=%s", c->partner);
+        audit(req, c, key_id, action, 429, "rate");
+        api_error(req, 429, NULL, "请求过于频繁，请稍后再试");
+        return HALL_ERR;
+    default: return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
+    }
 refuse:
     hall_warn(req, "msg=\"partner api refused\" why=\"%s\"", why);
     audit(req, c->partner != NULL ? c : NULL, key_id, action, 401, why);
@@ -205,35 +222,49 @@ refuse:
     return HALL_ERR;
 }
 
+/* what an application may pre-fill, checked by the form's own rules
+ * (core/web/validate.c): a value the form would refuse is refused here,
+ * naming the field, and kept as the form keeps it (normalised) */
+static const struct hall_pspec application_fields[] = {
+    {"org_name", HALL_P_ORG, HALL_PF_OPTIONAL, 0, 100, "机构名称", NULL},
+    {"org_id", HALL_P_USCC, HALL_PF_OPTIONAL, 0, HALL_VALID_USCC_INPUT_MAX, "机构证件号码", NULL},
+    {"name", HALL_P_PERSON, HALL_PF_OPTIONAL, 0, 30, "姓名", NULL},
+    {"ric", HALL_P_RIC, HALL_PF_OPTIONAL, 0, 18, "身份证号", NULL},
+    {"mobile", HALL_P_MOBILE, HALL_PF_OPTIONAL, 0, HALL_VALID_MOBILE_INPUT_MAX, "手机号码", NULL},
+    {"email", HALL_P_EMAIL, HALL_PF_OPTIONAL, 0, 254, "邮箱", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 /* POST /partner-api/v1/applications: the signed link of today, made here */
 static int
 api_application(struct hall_req *req)
 {
-    static const struct {
-        const char *name, *label;
-        size_t max;
-    } fields[] = {
-        {"org_name", "机构名称", 100},
-        {"org_id", "统一社会信用代码", 18},
-        {"name", "姓名", 30},
-        {"ric", "身份证号", 18},
-        {"mobile", "手机号码", 11},
-        {"email", "邮箱", 254},
-        {NULL, NULL, 0},
-    };
-    const char *type, *project, *ticket, *next, *expires;
+    const char *type, *project, *ticket, *next, *expires, *v, *note, *msg;
+    struct hall_dbres *res;
     struct hall_val *pre, *out;
     struct caller c;
     int i;
 
     if (authenticate(req, "application", &c) != HALL_OK)
         return HALL_OK;
+    if (req->json == NULL) {
+        audit(req, &c, c.key_id, "application", 400, "body");
+        return api_error(req, 400, NULL, "请求体须为 JSON 对象（Content-Type: application/json）");
+    }
     type = hall_val_str_or_null(req->json, "cert_type");
     project = hall_val_str_or_null(req->json, "project_id");
-    if (req->json == NULL || type == NULL ||
-        (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
+    if (type == NULL || (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
         audit(req, &c, c.key_id, "application", 400, "cert_type");
         return api_error(req, 400, "cert_type", "证书类型必须是 org 或 person");
+    }
+    res = hall_db_exec(req->cx, "papi_sells", HALL_STR(c.partner), HALL_STR(type));
+    if (res == NULL)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+    if (hall_dbres_rows(res) == 0) {
+        audit(req, &c, c.key_id, "application", 400, "cert_type");
+        return api_error(req, 400, "cert_type",
+                         strcmp(type, "org") == 0 ? "该项目不办理机构证书"
+                                                  : "该项目不办理个人证书");
     }
     if (project != NULL && *project != '\0' && !valid_token(project, 1, 64)) {
         audit(req, &c, c.key_id, "application", 400, "project_id");
@@ -241,17 +272,18 @@ api_application(struct hall_req *req)
     }
     pre = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, pre, "cert_type", type);
-    for (i = 0; fields[i].name != NULL; i++) {
-        const char *v = hall_val_str_or_null(req->json, fields[i].name);
+    for (i = 0; application_fields[i].name != NULL; i++) {
+        const struct hall_pspec *f = &application_fields[i];
+        const char *raw = hall_val_str_or_null(req->json, f->name);
 
-        if (v == NULL || *v == '\0')
+        if (raw == NULL)
             continue;
-        if (strlen(v) > fields[i].max * 4 || hall_valid_utf8(v, strlen(v)) != HALL_OK) {
-            audit(req, &c, c.key_id, "application", 400, fields[i].name);
-            return api_error(req, 400, fields[i].name,
-                             hall_psprintf(req->pool, "%s过长或格式不正确", fields[i].label));
+        if (hall_param_check(req->pool, f, raw, &v, &note, &msg) != HALL_OK) {
+            audit(req, &c, c.key_id, "application", 400, f->name);
+            return api_error(req, 400, f->name, msg);
         }
-        hall_val_set_str(req->pool, pre, fields[i].name, v);
+        if (*v != '\0')
+            hall_val_set_str(req->pool, pre, f->name, v);
     }
     if (strcmp(type, "org") == 0 && hall_val_str(pre, "org_name")[0] == '\0') {
         audit(req, &c, c.key_id, "application", 400, "org_name");
@@ -448,8 +480,10 @@ api_changed(struct hall_req *req)
 }
 
 static const struct hall_route partner_routes[] = {
-    {"POST", "/partner-api/v1/applications", api_application, HALL_R_NOSESSION | HALL_R_NOCSRF,
-     NULL},
+    /* the raw body: a request that is not JSON is refused after its
+     * signature (401 first) and audited */
+    {"POST", "/partner-api/v1/applications", api_application,
+     HALL_R_NOSESSION | HALL_R_NOCSRF | HALL_R_RAWBODY, NULL},
     {"GET", "/partner-api/v1/orders/changed", api_changed, HALL_R_NOSESSION, NULL},
     {"GET", "/partner-api/v1/orders", api_orders, HALL_R_NOSESSION, NULL},
     {NULL, NULL, NULL, 0, NULL},

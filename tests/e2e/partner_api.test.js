@@ -100,6 +100,7 @@ test('partner API application: link → SMS login → pre-filled 录入信息 �
             const mine = await call(HUNAN, 'GET', `/partner-api/v1/orders?id=${id}`);
             assert.equal(mine.status, 200, JSON.stringify(mine.body));
             assert.equal(mine.body.orders[0].cert_type, 'person');
+            assert.equal(mine.body.orders[0].project_id, 'HN-E2E-1', 'the application\'s project ID on the order');
             assert.equal(mine.body.orders[0].order_no, psql(`SELECT order_no FROM orders WHERE id = ${id}`));
             assert.equal((await call(JIEYANG, 'GET', `/partner-api/v1/orders?id=${id}`)).status, 404);
             a11y.assertAllChecked(page);

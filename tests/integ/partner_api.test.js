@@ -35,7 +35,7 @@ function uscc() {
 
 /* a signed call: METHOD \n PATH?QUERY \n TS \n NONCE \n BODY */
 async function call(key, method, pathQuery, body, { ts = Math.floor(Date.now() / 1000), nonce, sig } = {}) {
-    const text = body === undefined ? '' : JSON.stringify(body);
+    const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     nonce = nonce || crypto.randomBytes(12).toString('hex');
     const s = `${method}\n${pathQuery}\n${ts}\n${nonce}\n${text}`;
     const headers = {
@@ -119,12 +119,42 @@ test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and
 test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc__other_partner_sees_none', { skip: SKIP }, async () => {
     const k = KEYS.hunan2;
     const made = await call(k, 'POST', '/partner-api/v1/applications',
-        { cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1X', project_id: 'HN2026-001' });
+        { cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1N', project_id: 'HN2026-001' });
     assert.equal(made.status, 200, made.text);
     assert.match(made.body.link, /\/hunan\/login\?next=/);
     const noType = await call(k, 'POST', '/partner-api/v1/applications', { org_name: 'x' });
     assert.equal(noType.status, 400);
     assert.equal(noType.body.field, 'cert_type');
+    /* a body that is not a JSON object: unsigned, refused as unsigned
+     * (401, before the body is read); signed, 400, on the audit trail */
+    const junk = await call(k, 'POST', '/partner-api/v1/applications', '{"cert_type":', { sig: '0'.repeat(64) });
+    assert.equal(junk.status, 401, junk.text);
+    const notObj = await call(k, 'POST', '/partner-api/v1/applications', '["org"]');
+    assert.equal(notObj.status, 400, notObj.text);
+    assert.match(notObj.body.message, /JSON 对象/);
+    assert.equal(psql(`SELECT detail->>'refused' FROM audit_log WHERE entity = 'partner_api'
+        AND entity_id = '${k.id}' ORDER BY id DESC LIMIT 1`), 'body');
+    /* what the form would refuse is refused here, naming the field, and
+     * makes no link (the user would find a form it cannot send) */
+    const links0 = psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${k.id}'`);
+    for (const [body, field, msg] of [
+        [{ cert_type: 'org', org_name: '湖南接口测试有限公司', org_id: '91430100MA4L0XXX1X' }, 'org_id', /统一社会信用代码/],
+        [{ cert_type: 'org', org_name: '<script>' }, 'org_name', /机构名称/],
+        [{ cert_type: 'person', name: '赵六', ric: '440113201410050011' }, 'ric', /身份证号/],
+        [{ cert_type: 'person', name: '赵六', mobile: '1350000' }, 'mobile', /手机号码/],
+        [{ cert_type: 'person', name: '赵六', email: 'zhaoliu@' }, 'email', /邮箱/],
+        [{ cert_type: 'person', name: 'x<y' }, 'name', /姓名/],
+    ]) {
+        const bad = await call(k, 'POST', '/partner-api/v1/applications', body);
+        assert.equal(bad.status, 400, `${field}: ${bad.text}`);
+        assert.equal(bad.body.field, field);
+        assert.match(bad.body.message, msg);
+    }
+    assert.equal(psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${k.id}'`), links0);
+    /* the values as the form keeps them: 'x' of an ID number upper case, a USCC's spaces gone */
+    const norm = await call(k, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'person', name: '赵六', ric: '44011320141005001x', mobile: '0086-13512345678' });
+    assert.equal(norm.status, 200, norm.text);
 
     /* the user follows the link, logs in and finds the form filled in */
     const c = await applicant();
@@ -137,9 +167,27 @@ test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc_
     const form = await c.get(a.body.redirect);
     assert.match(form.text, /已从湖南省公共资源交易服务平台带入您的信息/);
     assert.ok(form.text.includes('value="湖南接口测试有限公司"'), 'the unit name pre-filled');
-    assert.ok(form.text.includes('value="91430100MA4L0XXX1X"'), 'the USCC pre-filled');
+    assert.ok(form.text.includes('value="91430100MA4L0XXX1N"'), 'the USCC pre-filled');
     assert.equal(psql(`SELECT api_key_id || '|' || project_id FROM partner_links WHERE claimed_by IS NOT NULL
         AND api_key_id = '${k.id}'`), `${k.id}|HN2026-001`);
+    /* the form the link filled, sent: the order carries the application's
+     * project ID, so that the platform knows its bidder's order by it */
+    assert.ok(form.text.includes(`name="link" value="${link}"`), 'the link travels with the form');
+    const sent = await c.post('/hunan/new/apply', { project: 'hunan', ...orgForm({ org_name: '湖南接口测试有限公司',
+        bank_account_name: '湖南接口测试有限公司', invoice_title: '湖南接口测试有限公司' }), link });
+    assert.equal(sent.status, 200, sent.text);
+    const linkedId = Number(sent.body.redirect.match(/id=(\d+)/)[1]);
+    const linked = await call(k, 'GET', `/partner-api/v1/orders?id=${linkedId}`);
+    assert.equal(linked.status, 200, linked.text);
+    assert.equal(linked.body.orders[0].project_id, 'HN2026-001');
+    /* another applicant's form cannot borrow the ticket (it is the first user's) */
+    const other = await applicant();
+    await other.get('/hunan/new?project=hunan');
+    await other.post('/hunan/new/agree', { project: 'hunan', agree1: 'on', agree2: 'on' });
+    const stolen = await other.post('/hunan/new/apply', { project: 'hunan', ...orgForm(), link });
+    assert.equal(stolen.status, 200, stolen.text);
+    const stolenId = Number(stolen.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT coalesce(project_id, '-') FROM orders WHERE id = ${stolenId}`), '-');
 
     /* an order of hunan's, issued; one of jieyang's */
     const code = uscc();
@@ -160,6 +208,10 @@ test('partner_api__application_link_prefills_the_form__orders_by_id_serial_uscc_
         const x = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?${q}`);
         assert.equal(x.status, 404, `${q} seen by jieyang: ${x.text}`);
     }
+    /* another partner's order answers exactly as one that does not exist */
+    const foreign = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?id=${h.id}`);
+    const none = await call(KEYS.jieyang, 'GET', '/partner-api/v1/orders?id=999999999');
+    assert.deepEqual([foreign.status, foreign.text], [none.status, none.text]);
     const own = await call(KEYS.jieyang, 'GET', `/partner-api/v1/orders?id=${j.id}`);
     assert.equal(own.status, 200);
     assert.equal((await call(k, 'GET', `/partner-api/v1/orders?id=${j.id}`)).status, 404);
@@ -193,4 +245,47 @@ test('partner_api__rate_limited_per_key__another_partner_unaffected', { skip: SK
     assert.ok(burst.every((r) => r.status === 200 || r.status === 429));
     /* hunan's key is not slowed by jieyang's burst */
     assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')).status, 200);
+});
+
+test('partner_api__rate_per_partner_over_all_its_keys__as_data__audited', { skip: SKIP }, async () => {
+    /* three keys of one partner whose limit is 3 calls a minute: 9 calls,
+     * 3 a key (each within a limit per key), reach at most two minutes, so
+     * at most 6 pass; another partner is not counted with it */
+    const keys = [0, 1, 2].map((i) => ({ id: `rate-${run}-${i}`, secret: crypto.randomBytes(24).toString('hex') }));
+    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after) VALUES
+        ${keys.map((k) => `('${k.id}', 'gdhj', '${k.secret}', now() + interval '1 hour')`).join(', ')}`);
+    psql(`UPDATE partners SET api_rate_per_min = 3 WHERE code = 'gdhj'`);
+    try {
+        const got = [];
+        for (let i = 0; i < 9; i++)
+            got.push(await call(keys[i % 3], 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z'));
+        assert.ok(got.every((r) => r.status === 200 || r.status === 429), got.map((r) => r.status).join(' '));
+        const limited = got.filter((r) => r.status === 429);
+        assert.ok(limited.length >= 3, `over 3 a minute for the partner: ${got.map((r) => r.status).join(' ')}`);
+        assert.equal(limited[0].body.message, '请求过于频繁，请稍后再试');
+        assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')).status, 200);
+        /* each refusal on the audit trail */
+        const rows = psql(`SELECT count(*) FROM audit_log WHERE entity = 'partner_api' AND actor = 'partner:gdhj'
+            AND entity_id LIKE 'rate-${run}-%' AND detail->>'refused' = 'rate' AND detail->>'status' = '429'`);
+        assert.equal(Number(rows), limited.length);
+    } finally {
+        psql(`UPDATE partners SET api_rate_per_min = DEFAULT WHERE code = 'gdhj'`);
+    }
+});
+
+test('partner_api__application_of_a_type_the_partner_does_not_sell__refused', { skip: SKIP }, async () => {
+    /* 建筑工务署 sells 机构证书 only: a person's application would lead to a
+     * form that has no such certificate */
+    const key = { id: `szjsgws-${run}`, secret: crypto.randomBytes(24).toString('hex') };
+    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
+        VALUES ('${key.id}', 'szjsgws', '${key.secret}', now() + interval '1 hour')`);
+    const person = await call(key, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'person', name: '赵六', mobile: '13512345678' });
+    assert.equal(person.status, 400, person.text);
+    assert.equal(person.body.field, 'cert_type');
+    assert.equal(person.body.message, '该项目不办理个人证书');
+    assert.equal(psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${key.id}'`), '0');
+    const org = await call(key, 'POST', '/partner-api/v1/applications',
+        { cert_type: 'org', org_name: '深圳接口测试有限公司', org_id: '91110000600037341L' });
+    assert.equal(org.status, 200, org.text);
 });

@@ -42,6 +42,29 @@ test('partners.md papi() signs a request the hall accepts', { skip: SKIP }, () =
     assert.equal(JSON.parse(r.stdout).ok, true, r.stdout);
 });
 
+test('partners.md: every papi example of "One curl example per call" is accepted by the hall', { skip: SKIP }, () => {
+    const key = { id: `docs-${crypto.randomBytes(4).toString('hex')}`, secret: crypto.randomBytes(24).toString('hex') };
+    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
+        VALUES ('${key.id}', 'hunan', '${key.secret}', now() + interval '1 hour')`);
+    const fn = block('papi() {').split('\n').filter((l) => !l.startsWith('H=')).join('\n');
+    const examples = blocks.filter((b) => /^papi (GET|POST)/m.test(b) && !b.includes('papi() {'));
+    assert.ok(examples.length >= 3, 'an example per call');
+    let calls = 0;
+    for (const ex of examples) {
+        /* each example as written, its comment lines (the answers) aside */
+        const r = bash(`${fn}\n${ex}`, os.tmpdir(), { H: HALL, KEY: key.id, SECRET: key.secret });
+        assert.equal(r.status, 0, r.stderr);
+        const answers = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l.replace(/^[^{]*/, '')));
+        for (const a of answers) {
+            calls++;
+            /* signed right and well formed: made, found, or not found among hunan's orders */
+            assert.ok(a.ok === true || a.message === '业务单不存在', `${ex}\n→ ${JSON.stringify(a)}`);
+        }
+    }
+    const sent = examples.join('\n').split('\n').filter((l) => /^papi /.test(l)).length;
+    assert.equal(calls, sent, 'one answer per papi line');
+});
+
 test('partners.md openssl lines check both signatures of a webhook the hall sent', { skip: SKIP }, async () => {
     const secret = crypto.randomBytes(20).toString('hex');
     psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang', hook_secret = '${secret}',

@@ -14,10 +14,10 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { SANDBOX } = require('./lib/client');
-const { psql, orgForm } = require('./lib/payflow');
+const { psql, orgForm, unpaidOrder } = require('./lib/payflow');
 const { inReview, approve, staffLogin } = require('./lib/payflow');
 const { operator, staffRevoke, tmpdir, fetchPki } = require('./lib/pki');
-const { SKIP, waitFor } = require('./lib/hall');
+const { SKIP, waitFor, newPhone, sendCode, Client } = require('./lib/hall');
 const { applicant } = require('./lib/client');
 const { toApply } = require('./lib/seal');
 
@@ -149,8 +149,17 @@ test('partner_hooks__rejected_with_reason__dead_after_14_tries__replayed_from_co
     assert.equal(r.status, 200, r.text);
     const rej = () => events(o.id).find((e) => e.event === 'order.rejected');
     await waitFor('the first try', () => rej().attempts >= 1, { timeoutMs: 30000 });
-    /* as if 13 tries had failed: the 14th is the last */
-    psql(`UPDATE outbox SET attempts = 13, next_attempt_at = now() WHERE id = ${rej().job}`);
+    /* the schedule's long end (the journey test walks tries 1-8): as if
+     * n - 1 tries had failed, try n, then the published wait; the 14th is
+     * the last */
+    for (let n = 9; n <= 13; n++) {
+        psql(`UPDATE outbox SET attempts = ${n - 1}, next_attempt_at = now() WHERE id = ${rej().job}`);
+        await waitFor(`try ${n}`, () => rej().attempts >= n, { timeoutMs: 30000 });
+        assert.equal(rej().status, 'pending');
+        assert.ok(rej().wait <= SCHEDULE[n - 1] && rej().wait > SCHEDULE[n - 1] - 60,
+            `after try ${n} the next is ${SCHEDULE[n - 1]} s later (published schedule), not ${rej().wait}`);
+    }
+    psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${rej().job}`);
     await waitFor('dead after the 14th try', () => rej().status === 'dead', { timeoutMs: 30000 });
     assert.equal(rej().attempts, 14);
 
@@ -230,5 +239,74 @@ test('partner_hooks__seal_made__with_its_es_id_and_validity', { skip: SKIP }, as
         assert.equal(got.filter((x) => x.event === 'seal.made').length, 1, 'once');
     } finally {
         psql(`UPDATE partners SET hook_url = NULL, hook_secret = NULL, hook_events = '{}' WHERE code = 'hall'`);
+    }
+});
+
+test('partner_hooks__webhooks_turned_off_with_events_pending__tried_on_schedule_not_a_crash', { skip: SKIP }, async () => {
+    /* an event waits at a receiver that fails; then the partner's webhooks
+     * are switched off (hook_url and hook_secret NULL, as docs/partners.md
+     * allows): its due try is a failed try on the schedule, named, and the
+     * event stays for the console, instead of a worker that dies on it */
+    await fault('fail');
+    const o = await unpaidOrder(await applicant(), { form: orgForm() });
+    const first = () => events(o.id)[0];
+    await waitFor('the first try', () => first() && first().attempts >= 1, { timeoutMs: 30000 });
+    try {
+        psql(`UPDATE partners SET hook_url = NULL, hook_secret = NULL WHERE code = 'jieyang'`);
+        psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${first().job}`);
+        await waitFor('the try without a URL', () => first().attempts >= 2, { timeoutMs: 30000 });
+        assert.equal(first().status, 'pending');
+        assert.equal(first().wait > 0 && first().wait <= SCHEDULE[1], true, 'the schedule\'s wait after try 2');
+        assert.equal(psql(`SELECT last_error FROM outbox WHERE id = ${first().job}`), 'partner: no hook_url');
+    } finally {
+        psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang', hook_secret = '${SECRET}'
+            WHERE code = 'jieyang'`);
+        await fault('ok');
+    }
+    /* switched on again: the event goes on its next try */
+    psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${first().job}`);
+    await waitFor('delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 30000 });
+});
+
+test('partner_hooks__a_receiver_that_hangs_delays_no_sms', { skip: SKIP }, async () => {
+    /* the partner's receiver hangs: its event's first try waits there (the
+     * hall gives up after http_total_ms), in the partner's own lane; an SMS
+     * code asked for meanwhile arrives before that try has given up */
+    await sb('/sandbox/faults', { service: 'partner', mode: 'timeout' });
+    let o;
+    try {
+        o = await unpaidOrder(await applicant(), { form: orgForm() });
+        const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+        await waitFor('the POST hanging at the receiver', async () => (await received())
+            .some((r) => r.body && r.body.order.order_no === no && r.fault === 'timeout'), { timeoutMs: 30000 });
+        const anon = new Client();
+        await anon.page('/login');
+        await sendCode(anon, newPhone('149'), 'login', { tokenPage: '/login' });
+        const first = events(o.id)[0];
+        assert.equal(first.status, 'pending');
+        assert.equal(first.attempts, 0, 'the SMS went while the webhook\'s first try still hung');
+    } finally {
+        await fault('ok');
+    }
+    psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${events(o.id)[0].job} AND status = 'pending'`);
+    await waitFor('delivered once the receiver answers', () => events(o.id).every((e) => e.status === 'done'),
+        { timeoutMs: 60000 });
+});
+
+test('partner_hooks__agent_in_clear_when_the_contract_says_so__never_the_id_number', { skip: SKIP }, async () => {
+    await fault('ok');
+    psql(`UPDATE partners SET hook_clear_agent = true WHERE code = 'jieyang'`);
+    try {
+        const form = orgForm({ agent_name: '欧阳娜娜', agent_mobile: newPhone('137') });
+        const o = await unpaidOrder(await applicant(), { form });
+        const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+        const got = await waitFor('the event received', async () => (await received())
+            .find((r) => r.status === 200 && r.body.order.order_no === no), { timeoutMs: 30000 });
+        assert.deepEqual(got.body.order.agent, { name: '欧阳娜娜', mobile: form.agent_mobile });
+        assert.ok(!got.raw.includes(form.agent_ric), 'no ID number');
+        assert.ok(!got.raw.includes(form.bank_account), 'no bank account');
+        assert.ok(got.hmac_ok && got.cms_ok);
+    } finally {
+        psql(`UPDATE partners SET hook_clear_agent = false WHERE code = 'jieyang'`);
     }
 });
