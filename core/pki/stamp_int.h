@@ -304,6 +304,13 @@ void stamp_memo_seal_put(struct stamp_memo *m, const unsigned char *sp, size_t s
                          const struct hall_seseal_info *info, int ok);
 /* x's DER, malloc'ed (NULL none) */
 unsigned char *stamp_memo_der(X509 *x, size_t *len);
+/* der, a ContentInfo of SignedData (a CMS, an RFC 3161 token) carrying
+ * certificates, all X.509: 1 with *out the same DER without them
+ * (malloc'ed) and *certs each decoded, in their order (m's, the same DER
+ * once; the caller frees the stack); 0 when m is NULL or der is of another
+ * form (then nothing is made) */
+int stamp_memo_signed_data(struct stamp_memo *m, const unsigned char *der, size_t len,
+                           unsigned char **out, size_t *out_len, STACK_OF(X509) * *certs);
 void stamp_memo_free(struct stamp_memo *m);
 
 /* ---- stamp_digest.c: every signature's ranges hashed in one pass ----------- */

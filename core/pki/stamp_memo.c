@@ -279,3 +279,156 @@ stamp_memo_free(struct stamp_memo *m)
     free(m->seal_der);
     memset(m, 0, sizeof(*m));
 }
+
+/*
+ * A ContentInfo of SignedData, the CMS of a PAdES signature or the PKCS #7
+ * of an RFC 3161 token (RFC 5652 §5.1, RFC 2315 §9.1: the same layout),
+ * split so that OpenSSL does not decode again the certificates every
+ * signature of a file carries: the same DER without its certificates
+ * field, and each certificate decoded once a file (stamp_memo_x509, keyed
+ * by its exact DER).  Neither signature covers the certificates field, and
+ * the caller hands the certificates back to OpenSSL in their order (the
+ * CMS's signer looked up in them, the token's as its certs: PKCS7's
+ * signer lookup and untrusted set are then the same ones).
+ */
+
+/* one DER header at p (n bytes left): definite, minimal lengths only */
+static int
+der_head(const unsigned char *p, size_t n, unsigned char *tag, size_t *hl, size_t *cl)
+{
+    size_t len = 0, k, i;
+
+    if (n < 2 || (p[0] & 0x1f) == 0x1f)
+        return HALL_ERR;
+    *tag = p[0];
+    if (p[1] < 0x80) {
+        len = p[1];
+        *hl = 2;
+    } else {
+        k = p[1] & 0x7f;
+        if (k == 0 || k > 3 || n < 2 + k || p[2] == 0)
+            return HALL_ERR;
+        for (i = 0; i < k; i++)
+            len = len << 8 | p[2 + i];
+        if (len < 0x80)
+            return HALL_ERR;
+        *hl = 2 + k;
+    }
+    if (len > n - *hl)
+        return HALL_ERR;
+    *cl = len;
+    return HALL_OK;
+}
+
+/* a header for len content bytes at out (4 + 1 bytes at most) */
+static size_t
+der_head_put(unsigned char *out, unsigned char tag, size_t len)
+{
+    size_t k = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+
+    out[0] = tag;
+    if (k == 0) {
+        out[1] = (unsigned char)len;
+        return 2;
+    }
+    out[1] = (unsigned char)(0x80 | k);
+    for (size_t i = 0; i < k; i++)
+        out[2 + i] = (unsigned char)(len >> (8 * (k - 1 - i)));
+    return 2 + k;
+}
+
+static size_t
+der_head_len(size_t len)
+{
+    return len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : 5;
+}
+
+/* the certificates field's SET (p, n): each a certificate decoded */
+static STACK_OF(X509) * memo_certs(struct stamp_memo *m, const unsigned char *p, size_t n)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    unsigned char tag;
+    size_t hl, cl;
+
+    if (sk == NULL)
+        abort();
+    while (n > 0) {
+        X509 *x;
+
+        if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x30 ||
+            (x = stamp_memo_x509(m, p, hl + cl)) == NULL)
+            goto bad;
+        if (sk_X509_push(sk, x) <= 0)
+            abort();
+        p += hl + cl;
+        n -= hl + cl;
+    }
+    if (sk_X509_num(sk) > 0)
+        return sk;
+bad:
+    sk_X509_pop_free(sk, X509_free);
+    return NULL;
+}
+
+int
+stamp_memo_signed_data(struct stamp_memo *m, const unsigned char *der, size_t len,
+                       unsigned char **out, size_t *out_len, STACK_OF(X509) * *certs)
+{
+    static const unsigned char signed_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                               0xf7, 0x0d, 0x01, 0x07, 0x02};
+    const unsigned char *p, *sd, *cp = NULL, *end, *after;
+    size_t hl, cl, h1, c1, h2, c2, n, ccl = 0, chl = 0, total, at;
+    unsigned char tag, *o;
+    int i;
+
+    *out = NULL;
+    *certs = NULL;
+    /* ContentInfo { signedData, [0] EXPLICIT SignedData }, nothing else */
+    if (m == NULL || der == NULL || der_head(der, len, &tag, &hl, &cl) != HALL_OK || tag != 0x30 ||
+        cl < sizeof(signed_oid) || memcmp(der + hl, signed_oid, sizeof(signed_oid)) != 0)
+        return 0;
+    p = der + hl + sizeof(signed_oid);
+    n = cl - sizeof(signed_oid);
+    if (der_head(p, n, &tag, &h1, &c1) != HALL_OK || tag != 0xa0 || h1 + c1 != n ||
+        der_head(p + h1, c1, &tag, &h2, &c2) != HALL_OK || tag != 0x30 || h2 + c2 != c1)
+        return 0;
+    /* SignedData: version, digestAlgorithms, encapContentInfo, then the
+     * certificates ([0] IMPLICIT) this splits off */
+    sd = p + h1 + h2;
+    for (i = 0, at = 0; at < c2; i++) {
+        size_t eh, ec;
+
+        if (der_head(sd + at, c2 - at, &tag, &eh, &ec) != HALL_OK)
+            return 0;
+        if (i == 3 && tag == 0xa0) {
+            cp = sd + at;
+            chl = eh;
+            ccl = ec;
+        }
+        at += eh + ec;
+    }
+    if (cp == NULL || (*certs = memo_certs(m, cp + chl, ccl)) == NULL)
+        return 0;
+    /* the same with the field left out, its lengths written again */
+    end = sd + c2;
+    after = cp + chl + ccl;
+    c2 -= chl + ccl;
+    c1 = der_head_len(c2) + c2;
+    cl = sizeof(signed_oid) + der_head_len(c1) + c1;
+    total = der_head_len(cl) + cl;
+    o = malloc(total);
+    if (o == NULL)
+        abort();
+    at = der_head_put(o, 0x30, cl);
+    memcpy(o + at, signed_oid, sizeof(signed_oid));
+    at += sizeof(signed_oid);
+    at += der_head_put(o + at, 0xa0, c1);
+    at += der_head_put(o + at, 0x30, c2);
+    memcpy(o + at, sd, (size_t)(cp - sd));
+    at += (size_t)(cp - sd);
+    memcpy(o + at, after, (size_t)(end - after));
+    at += (size_t)(end - after);
+    *out = o;
+    *out_len = at;
+    return 1;
+}
