@@ -7,6 +7,8 @@
  *
  * - a certificate decoded from the same DER once (OpenSSL 3 decodes each
  *   one's public key through its provider framework): stamp_memo_x509;
+ *   the certificates each CMS and each timestamp token carry too, their
+ *   SignedData handed to OpenSSL without them: stamp_memo_signed_data;
  * - a certificate's signature by its issuer verified once per distinct
  *   (certificate, issuer) pair, DER for DER: the chains of the signers and
  *   of the TSAs still run OpenSSL's whole X509_verify_cert (chain building,
