@@ -9,6 +9,7 @@
  *   one's public key through its provider framework): stamp_memo_x509;
  *   the certificates each CMS and each timestamp token carry too, their
  *   SignedData handed to OpenSSL without them: stamp_memo_signed_data;
+ *   and the responder's each /DSS OCSP answer carries: stamp_memo_ocsp_basic;
  * - a certificate's signature by its issuer verified once per distinct
  *   (certificate, issuer) pair, DER for DER: the chains of the signers and
  *   of the TSAs still run OpenSSL's whole X509_verify_cert (chain building,
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -433,4 +435,89 @@ stamp_memo_signed_data(struct stamp_memo *m, const unsigned char *der, size_t le
     *out = o;
     *out_len = at;
     return 1;
+}
+
+/*
+ * The BasicOCSPResponse of a DER OCSPResponse (RFC 6960 §4.2.1) with the
+ * certificates it carries (its responder's) decoded once a file: the
+ * response's bytes read here (definite, minimal DER; responseBytes of
+ * id-pkix-ocsp-basic, an OCTET STRING holding exactly the response), the
+ * response handed to OpenSSL without its certs field (its signature does
+ * not cover it) and the certificates added back in their order
+ * (OCSP_basic_add1_cert), as OCSP_response_get1_basic would have them.
+ */
+OCSP_BASICRESP *
+stamp_memo_ocsp_basic(struct stamp_memo *m, const unsigned char *der, size_t len)
+{
+    static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
+                                              0x05, 0x07, 0x30, 0x01, 0x01};
+    const unsigned char *p, *b, *cp = NULL, *end;
+    unsigned char tag, *o;
+    size_t hl, cl, n, bl, at, ch = 0, cc = 0, sh, sc;
+    STACK_OF(X509) *certs = NULL;
+    OCSP_BASICRESP *bs = NULL;
+    int i;
+
+    /* OCSPResponse { status, [0] EXPLICIT ResponseBytes { basic, OCTET STRING } } */
+    if (m == NULL || der == NULL || der_head(der, len, &tag, &hl, &cl) != HALL_OK || tag != 0x30)
+        return NULL;
+    p = der + hl;
+    n = cl;
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x0a)
+        return NULL;
+    p += hl + cl;
+    n -= hl + cl;
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0xa0 || hl + cl != n)
+        return NULL;
+    p += hl;
+    n = cl;
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x30 || hl + cl != n)
+        return NULL;
+    p += hl;
+    n = cl;
+    if (n < sizeof(basic_oid) || memcmp(p, basic_oid, sizeof(basic_oid)) != 0)
+        return NULL;
+    p += sizeof(basic_oid);
+    n -= sizeof(basic_oid);
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x04 || hl + cl != n)
+        return NULL;
+    /* BasicOCSPResponse { tbsResponseData, signatureAlgorithm, signature,
+     * certs [0] EXPLICIT SEQUENCE OF Certificate }, filling the string */
+    b = p + hl;
+    if (der_head(b, cl, &tag, &hl, &bl) != HALL_OK || tag != 0x30 || hl + bl != cl)
+        return NULL;
+    b += hl;
+    for (i = 0, at = 0; at < bl; i++) {
+        size_t eh, ec;
+
+        if (der_head(b + at, bl - at, &tag, &eh, &ec) != HALL_OK)
+            return NULL;
+        if (i == 3 && tag == 0xa0) {
+            cp = b + at;
+            ch = eh;
+            cc = ec;
+        }
+        at += eh + ec;
+    }
+    if (cp == NULL || der_head(cp + ch, cc, &tag, &sh, &sc) != HALL_OK || tag != 0x30 ||
+        sh + sc != cc || (certs = memo_certs(m, cp + ch + sh, sc)) == NULL)
+        return NULL;
+    end = b + bl;
+    bl -= ch + cc;
+    o = malloc(der_head_len(bl) + bl);
+    if (o == NULL)
+        abort();
+    at = der_head_put(o, 0x30, bl);
+    memcpy(o + at, b, (size_t)(cp - b));
+    at += (size_t)(cp - b);
+    memcpy(o + at, cp + ch + cc, (size_t)(end - (cp + ch + cc)));
+    at += (size_t)(end - (cp + ch + cc));
+    p = o;
+    bs = d2i_OCSP_BASICRESP(NULL, &p, (long)at);
+    for (i = 0; bs != NULL && i < sk_X509_num(certs); i++)
+        if (OCSP_basic_add1_cert(bs, sk_X509_value(certs, i)) != 1)
+            abort();
+    sk_X509_pop_free(certs, X509_free);
+    free(o);
+    return bs;
 }

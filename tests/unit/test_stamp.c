@@ -27,6 +27,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
@@ -901,7 +902,7 @@ cert_at(const unsigned char *der, size_t n, X509 *x, size_t *xl)
     const unsigned char *at = memmem(der, n, xd, *xl);
 
     assert_non_null(at);
-    free(xd);
+    OPENSSL_free(xd);
     return (size_t)(at - der);
 }
 
@@ -2223,6 +2224,132 @@ ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt(void **state)
     assert_int_equal(rep.sigs[1].ltv_tsa_state, HALL_STAMP_REV_GOOD);
 }
 
+/* an OCSP answer about the signer (by the CA's delegated responder resp,
+ * its certificate carried), made at this_upd: good, or revoked at
+ * revoked; with the carried certificate's last byte changed when broken */
+static unsigned char *
+ocsp_about_signer(X509 *resp, EVP_PKEY *resp_key, time_t this_upd, time_t revoked, int broken,
+                  size_t *len)
+{
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), signer, ca);
+    ASN1_TIME *tu = ASN1_TIME_set(NULL, this_upd), *rt = ASN1_TIME_set(NULL, revoked);
+    OCSP_RESPONSE *r;
+    unsigned char *der = NULL, *rd, *at, *copy;
+    size_t rl;
+    int n;
+
+    assert_non_null(bs);
+    assert_non_null(id);
+    assert_non_null(OCSP_basic_add1_status(
+        bs, id, revoked != 0 ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
+        revoked != 0 ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1, revoked != 0 ? rt : NULL, tu, NULL));
+    assert_int_equal(OCSP_basic_sign(bs, resp, resp_key, EVP_sha256(), NULL, 0), 1);
+    r = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    n = i2d_OCSP_RESPONSE(r, &der);
+    assert_true(n > 0);
+    copy = malloc((size_t)n);
+    memcpy(copy, der, (size_t)n);
+    if (broken) { /* outside what the answer's signature covers */
+        rd = der_of(resp, &rl);
+        at = memmem(copy, (size_t)n, rd, rl);
+        assert_non_null(at);
+        at[rl - 1] ^= 0x01;
+        OPENSSL_free(rd);
+    }
+    *len = (size_t)n;
+    OPENSSL_free(der);
+    OCSP_RESPONSE_free(r);
+    OCSP_BASICRESP_free(bs);
+    OCSP_CERTID_free(id);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(rt);
+    return copy;
+}
+
+/* two stamps of one signer, then a /DSS of answers (ocsp_about_signer's)
+ * into lt: good made now, then (fresher) revoked, broken or not */
+static void
+ocsp_pair_dss(const char *two, const char *lt, X509 *resp, EVP_PKEY *resp_key, time_t t1,
+              int broken)
+{
+    struct hall_stamp_dss_in dss;
+    unsigned char *pdf, *upd, *der;
+    size_t len, ul = 0, dl = 0;
+    char err[512];
+    time_t now = time(NULL);
+
+    pdf = slurp(two, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = ocsp_about_signer(resp, resp_key, now + 5, 0, 0, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_OCSP, der, dl);
+    free(der);
+    der = ocsp_about_signer(resp, resp_key, now + 10, t1 - 3600, broken, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_OCSP, der, dl);
+    free(der);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+}
+
+/* The /DSS answers' responder certificates (decoded once a file by their
+ * exact DER): two answers by one delegated responder, the fresher one
+ * (revoked) carrying the responder's certificate with one byte changed,
+ * is not the responder's: both stamps are judged by the good answer; with
+ * that answer intact, both by the revoked one */
+static void
+ltv__ocsp_responder_cert_byte_changed__that_answer_judged_on_its_own(void **state)
+{
+    struct hall_stamp_report rep;
+    char one[512], two[512], lt[512], err[512];
+    X509 *resp;
+    EVP_PKEY *resp_key;
+    time_t t1;
+
+    (void)state;
+    sh("cd %s && set -e; openssl ecparam -name prime256v1 -genkey -noout -out resp.key;"
+       " printf 'extendedKeyUsage=critical,OCSPSigning\\nkeyUsage=critical,digitalSignature\\n'"
+       " >resp.ext; openssl req -new -key resp.key -subj '/CN=Stamp Test OCSP' 2>/dev/null |"
+       " openssl x509 -req -CA ca.crt -CAkey ca.key -set_serial 5 -days 3650 -extfile resp.ext"
+       " -out resp.crt 2>/dev/null",
+       top);
+    resp = pem_cert("resp");
+    resp_key = pem_key("resp");
+    assert_non_null(resp);
+    assert_non_null(resp_key);
+    snprintf(one, sizeof(one), "%s/ocsp-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/ocsp-two.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/ocsp-lt.pdf", top);
+    assert_int_equal(stamp(simple_pdf("ocsp.pdf"), one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    t1 = rep.sigs[0].signing_time;
+
+    ocsp_pair_dss(two, lt, resp, resp_key, t1, 1);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.dss_ocsps, 2);
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
+    assert_int_equal(rep.sigs[1].ltv_state, HALL_STAMP_REV_GOOD);
+    assert_string_equal(rep.sigs[0].ltv_source, "OCSP");
+
+    ocsp_pair_dss(two, lt, resp, resp_key, t1, 0);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_REVOKED);
+    assert_int_equal(rep.sigs[1].ltv_state, HALL_STAMP_REV_REVOKED);
+    X509_free(resp);
+    EVP_PKEY_free(resp_key);
+}
+
 static void
 ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
 {
@@ -2517,6 +2644,7 @@ main(void)
         cmocka_unit_test(verify__second_token_tsa_cert_byte_changed__judged_on_its_own),
         cmocka_unit_test(verify__second_stamp_without_certificates__signer_not_found),
         cmocka_unit_test(ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt),
+        cmocka_unit_test(ltv__ocsp_responder_cert_byte_changed__that_answer_judged_on_its_own),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
