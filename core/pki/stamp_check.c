@@ -123,14 +123,29 @@ stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
                       const unsigned char *sv, int sv_len, const struct hall_stamp_trust *trust,
                       struct hall_stamp_sig *s)
 {
-    PKCS7 *tok = d2i_PKCS7(NULL, &tp, tl);
     TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
     X509_STORE *st = X509_STORE_new();
     BIO *data = BIO_new_mem_buf(sv, sv_len);
+    unsigned char *bare = NULL;
+    size_t bare_len = 0;
+    STACK_OF(X509) *certs = NULL;
+    PKCS7 *tok;
     int i;
 
     if (vc == NULL || st == NULL || data == NULL)
         abort();
+    /* the certificates it carries decoded once a file, given back as the
+     * verification's (TS_RESP_verify_signature looks the signer up in
+     * them and takes them as untrusted, as it does the token's own) */
+    if (tl > 0 && stamp_memo_signed_data(trust->memo, tp, (size_t)tl, &bare, &bare_len, &certs)) {
+        const unsigned char *bp = bare;
+
+        tok = d2i_PKCS7(NULL, &bp, (long)bare_len);
+        TS_VERIFY_CTX_set_certs(vc, certs); /* vc owns them */
+    } else {
+        tok = d2i_PKCS7(NULL, &tp, tl);
+    }
+    free(bare);
     for (i = 0; trust->roots != NULL && i < sk_X509_num(trust->roots); i++)
         X509_STORE_add_cert(st, sk_X509_value(trust->roots, i));
     stamp_memo_store(trust->memo, st);
@@ -139,7 +154,9 @@ stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
     TS_VERIFY_CTX_set_store(vc, st);
     if (tok != NULL && TS_RESP_verify_token(vc, tok) == 1) {
         TS_TST_INFO *ti = PKCS7_to_TS_TST_INFO(tok);
-        STACK_OF(X509) *tcerts = tok->d.sign != NULL ? tok->d.sign->cert : NULL;
+        STACK_OF(X509) *tcerts = certs != NULL         ? certs
+                                 : tok->d.sign != NULL ? tok->d.sign->cert
+                                                       : NULL;
 
         s->timestamp = HALL_STAMP_PASS;
         s->signing_time = ti != NULL ? stamp_asn1_time(TS_TST_INFO_get_time(ti)) : 0;
@@ -149,6 +166,6 @@ stamp_check_timestamp(struct hall_pool *pool, const unsigned char *tp, long tl,
     } else {
         s->timestamp = HALL_STAMP_FAIL;
     }
-    TS_VERIFY_CTX_free(vc); /* frees data and the store */
+    TS_VERIFY_CTX_free(vc); /* frees data, the store and certs */
     PKCS7_free(tok);
 }

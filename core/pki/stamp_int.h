@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <qpdf/qpdf-c.h>
 
@@ -305,6 +306,18 @@ void stamp_memo_seal_put(struct stamp_memo *m, const unsigned char *sp, size_t s
                          const struct hall_seseal_info *info, int ok);
 /* x's DER, malloc'ed (NULL none) */
 unsigned char *stamp_memo_der(X509 *x, size_t *len);
+/* der, a ContentInfo of SignedData (a CMS, an RFC 3161 token) carrying
+ * certificates, all X.509: 1 with *out the same DER without them
+ * (malloc'ed) and *certs each decoded, in their order (m's, the same DER
+ * once; the caller frees the stack); 0 when m is NULL or der is of another
+ * form (then nothing is made) */
+int stamp_memo_signed_data(struct stamp_memo *m, const unsigned char *der, size_t len,
+                           unsigned char **out, size_t *out_len, STACK_OF(X509) * *certs);
+/* the BasicOCSPResponse of the DER OCSPResponse der with the certificates
+ * it carries decoded through m (the same DER once), in their order; NULL
+ * when m is NULL, der is of another form or carries none (the caller then
+ * asks OCSP_response_get1_basic, as before) */
+OCSP_BASICRESP *stamp_memo_ocsp_basic(struct stamp_memo *m, const unsigned char *der, size_t len);
 void stamp_memo_free(struct stamp_memo *m);
 
 /* ---- stamp_digest.c: every signature's ranges hashed in one pass ----------- */
@@ -357,6 +370,9 @@ struct stamp_kept_pair {
  * of the evidence: only for that evidence, never another file's */
 struct stamp_kept {
     struct hall_pool *pool; /* the evidence's: the pairs live as long */
+    /* the verification's, while stamp_levels runs (NULL otherwise): the
+     * answers' responder certificates decoded once (stamp_memo_ocsp_basic) */
+    struct stamp_memo *memo;
     int npairs;
     struct stamp_kept_pair *pair[STAMP_KEPT_PAIRS];
     /* the CertIDs each OCSP answer holds a status for, read once: keys

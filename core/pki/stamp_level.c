@@ -242,6 +242,8 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
 
     if (certs == NULL)
         abort();
+    if (ev->kept != NULL) /* the answers' responders decoded once (stamp_memo_ocsp_basic) */
+        ev->kept->memo = trust->memo;
     for (i = 0; i < ev->ncert; i++) {
         X509 *x = stamp_memo_x509(NULL, ev->cert[i], ev->cert_len[i]);
 
@@ -277,6 +279,8 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
             }
         level_one(pool, trust->memo, ev, certs, s);
     }
+    if (ev->kept != NULL) /* the memo dies with hall_stamp_verify_file */
+        ev->kept->memo = NULL;
     sk_X509_pop_free(certs, X509_free);
 }
 

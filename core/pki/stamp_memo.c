@@ -7,6 +7,9 @@
  *
  * - a certificate decoded from the same DER once (OpenSSL 3 decodes each
  *   one's public key through its provider framework): stamp_memo_x509;
+ *   the certificates each CMS and each timestamp token carry too, their
+ *   SignedData handed to OpenSSL without them: stamp_memo_signed_data;
+ *   and the responder's each /DSS OCSP answer carries: stamp_memo_ocsp_basic;
  * - a certificate's signature by its issuer verified once per distinct
  *   (certificate, issuer) pair, DER for DER: the chains of the signers and
  *   of the TSAs still run OpenSSL's whole X509_verify_cert (chain building,
@@ -33,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -278,4 +282,242 @@ stamp_memo_free(struct stamp_memo *m)
     }
     free(m->seal_der);
     memset(m, 0, sizeof(*m));
+}
+
+/*
+ * A ContentInfo of SignedData, the CMS of a PAdES signature or the PKCS #7
+ * of an RFC 3161 token (RFC 5652 §5.1, RFC 2315 §9.1: the same layout),
+ * split so that OpenSSL does not decode again the certificates every
+ * signature of a file carries: the same DER without its certificates
+ * field, and each certificate decoded once a file (stamp_memo_x509, keyed
+ * by its exact DER).  Neither signature covers the certificates field, and
+ * the caller hands the certificates back to OpenSSL in their order (the
+ * CMS's signer looked up in them, the token's as its certs: PKCS7's
+ * signer lookup and untrusted set are then the same ones).
+ */
+
+/* one DER header at p (n bytes left): definite, minimal lengths only */
+static int
+der_head(const unsigned char *p, size_t n, unsigned char *tag, size_t *hl, size_t *cl)
+{
+    size_t len = 0, k, i;
+
+    if (n < 2 || (p[0] & 0x1f) == 0x1f)
+        return HALL_ERR;
+    *tag = p[0];
+    if (p[1] < 0x80) {
+        len = p[1];
+        *hl = 2;
+    } else {
+        k = p[1] & 0x7f;
+        if (k == 0 || k > 3 || n < 2 + k || p[2] == 0)
+            return HALL_ERR;
+        for (i = 0; i < k; i++)
+            len = len << 8 | p[2 + i];
+        if (len < 0x80)
+            return HALL_ERR;
+        *hl = 2 + k;
+    }
+    if (len > n - *hl)
+        return HALL_ERR;
+    *cl = len;
+    return HALL_OK;
+}
+
+/* a header for len content bytes at out (4 + 1 bytes at most) */
+static size_t
+der_head_put(unsigned char *out, unsigned char tag, size_t len)
+{
+    size_t k = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+
+    out[0] = tag;
+    if (k == 0) {
+        out[1] = (unsigned char)len;
+        return 2;
+    }
+    out[1] = (unsigned char)(0x80 | k);
+    for (size_t i = 0; i < k; i++)
+        out[2 + i] = (unsigned char)(len >> (8 * (k - 1 - i)));
+    return 2 + k;
+}
+
+static size_t
+der_head_len(size_t len)
+{
+    return len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : 5;
+}
+
+/* the certificates field's SET (p, n): each a certificate decoded */
+static STACK_OF(X509) * memo_certs(struct stamp_memo *m, const unsigned char *p, size_t n)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    unsigned char tag;
+    size_t hl, cl;
+
+    if (sk == NULL)
+        abort();
+    while (n > 0) {
+        X509 *x;
+
+        if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x30 ||
+            (x = stamp_memo_x509(m, p, hl + cl)) == NULL)
+            goto bad;
+        if (sk_X509_push(sk, x) <= 0)
+            abort();
+        p += hl + cl;
+        n -= hl + cl;
+    }
+    if (sk_X509_num(sk) > 0)
+        return sk;
+bad:
+    sk_X509_pop_free(sk, X509_free);
+    return NULL;
+}
+
+int
+stamp_memo_signed_data(struct stamp_memo *m, const unsigned char *der, size_t len,
+                       unsigned char **out, size_t *out_len, STACK_OF(X509) * *certs)
+{
+    static const unsigned char signed_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                               0xf7, 0x0d, 0x01, 0x07, 0x02};
+    const unsigned char *p, *sd, *cp = NULL, *end, *after;
+    size_t hl, cl, h1, c1, h2, c2, n, ccl = 0, chl = 0, total, at;
+    unsigned char tag, *o;
+    int i;
+
+    *out = NULL;
+    *certs = NULL;
+    /* ContentInfo { signedData, [0] EXPLICIT SignedData }, nothing else */
+    if (m == NULL || der == NULL || der_head(der, len, &tag, &hl, &cl) != HALL_OK || tag != 0x30 ||
+        cl < sizeof(signed_oid) || memcmp(der + hl, signed_oid, sizeof(signed_oid)) != 0)
+        return 0;
+    p = der + hl + sizeof(signed_oid);
+    n = cl - sizeof(signed_oid);
+    if (der_head(p, n, &tag, &h1, &c1) != HALL_OK || tag != 0xa0 || h1 + c1 != n ||
+        der_head(p + h1, c1, &tag, &h2, &c2) != HALL_OK || tag != 0x30 || h2 + c2 != c1)
+        return 0;
+    /* SignedData: version, digestAlgorithms, encapContentInfo, then the
+     * certificates ([0] IMPLICIT) this splits off */
+    sd = p + h1 + h2;
+    for (i = 0, at = 0; at < c2; i++) {
+        size_t eh, ec;
+
+        if (der_head(sd + at, c2 - at, &tag, &eh, &ec) != HALL_OK)
+            return 0;
+        if (i == 3 && tag == 0xa0) {
+            cp = sd + at;
+            chl = eh;
+            ccl = ec;
+        }
+        at += eh + ec;
+    }
+    if (cp == NULL || (*certs = memo_certs(m, cp + chl, ccl)) == NULL)
+        return 0;
+    /* the same with the field left out, its lengths written again */
+    end = sd + c2;
+    after = cp + chl + ccl;
+    c2 -= chl + ccl;
+    c1 = der_head_len(c2) + c2;
+    cl = sizeof(signed_oid) + der_head_len(c1) + c1;
+    total = der_head_len(cl) + cl;
+    o = malloc(total);
+    if (o == NULL)
+        abort();
+    at = der_head_put(o, 0x30, cl);
+    memcpy(o + at, signed_oid, sizeof(signed_oid));
+    at += sizeof(signed_oid);
+    at += der_head_put(o + at, 0xa0, c1);
+    at += der_head_put(o + at, 0x30, c2);
+    memcpy(o + at, sd, (size_t)(cp - sd));
+    at += (size_t)(cp - sd);
+    memcpy(o + at, after, (size_t)(end - after));
+    at += (size_t)(end - after);
+    *out = o;
+    *out_len = at;
+    return 1;
+}
+
+/*
+ * The BasicOCSPResponse of a DER OCSPResponse (RFC 6960 §4.2.1) with the
+ * certificates it carries (its responder's) decoded once a file: the
+ * response's bytes read here (definite, minimal DER; responseBytes of
+ * id-pkix-ocsp-basic, an OCTET STRING holding exactly the response), the
+ * response handed to OpenSSL without its certs field (its signature does
+ * not cover it) and the certificates added back in their order
+ * (OCSP_basic_add1_cert), as OCSP_response_get1_basic would have them.
+ */
+OCSP_BASICRESP *
+stamp_memo_ocsp_basic(struct stamp_memo *m, const unsigned char *der, size_t len)
+{
+    static const unsigned char basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05,
+                                              0x05, 0x07, 0x30, 0x01, 0x01};
+    const unsigned char *p, *b, *cp = NULL, *end;
+    unsigned char tag, *o;
+    size_t hl, cl, n, bl, at, ch = 0, cc = 0, sh, sc;
+    STACK_OF(X509) *certs = NULL;
+    OCSP_BASICRESP *bs = NULL;
+    int i;
+
+    /* OCSPResponse { status, [0] EXPLICIT ResponseBytes { basic, OCTET STRING } } */
+    if (m == NULL || der == NULL || der_head(der, len, &tag, &hl, &cl) != HALL_OK || tag != 0x30)
+        return NULL;
+    p = der + hl;
+    n = cl;
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x0a)
+        return NULL;
+    p += hl + cl;
+    n -= hl + cl;
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0xa0 || hl + cl != n)
+        return NULL;
+    p += hl;
+    n = cl;
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x30 || hl + cl != n)
+        return NULL;
+    p += hl;
+    n = cl;
+    if (n < sizeof(basic_oid) || memcmp(p, basic_oid, sizeof(basic_oid)) != 0)
+        return NULL;
+    p += sizeof(basic_oid);
+    n -= sizeof(basic_oid);
+    if (der_head(p, n, &tag, &hl, &cl) != HALL_OK || tag != 0x04 || hl + cl != n)
+        return NULL;
+    /* BasicOCSPResponse { tbsResponseData, signatureAlgorithm, signature,
+     * certs [0] EXPLICIT SEQUENCE OF Certificate }, filling the string */
+    b = p + hl;
+    if (der_head(b, cl, &tag, &hl, &bl) != HALL_OK || tag != 0x30 || hl + bl != cl)
+        return NULL;
+    b += hl;
+    for (i = 0, at = 0; at < bl; i++) {
+        size_t eh, ec;
+
+        if (der_head(b + at, bl - at, &tag, &eh, &ec) != HALL_OK)
+            return NULL;
+        if (i == 3 && tag == 0xa0) {
+            cp = b + at;
+            ch = eh;
+            cc = ec;
+        }
+        at += eh + ec;
+    }
+    if (cp == NULL || der_head(cp + ch, cc, &tag, &sh, &sc) != HALL_OK || tag != 0x30 ||
+        sh + sc != cc || (certs = memo_certs(m, cp + ch + sh, sc)) == NULL)
+        return NULL;
+    end = b + bl;
+    bl -= ch + cc;
+    o = malloc(der_head_len(bl) + bl);
+    if (o == NULL)
+        abort();
+    at = der_head_put(o, 0x30, bl);
+    memcpy(o + at, b, (size_t)(cp - b));
+    at += (size_t)(cp - b);
+    memcpy(o + at, cp + ch + cc, (size_t)(end - (cp + ch + cc)));
+    at += (size_t)(end - (cp + ch + cc));
+    p = o;
+    bs = d2i_OCSP_BASICRESP(NULL, &p, (long)at);
+    for (i = 0; bs != NULL && i < sk_X509_num(certs); i++)
+        if (OCSP_basic_add1_cert(bs, sk_X509_value(certs, i)) != 1)
+            abort();
+    sk_X509_pop_free(certs, X509_free);
+    free(o);
+    return bs;
 }

@@ -287,9 +287,9 @@ unchecked(struct hall_stamp_status *st, const char *why)
  * HALL_ERR with *why.
  */
 static int
-ocsp_judge(struct hall_pool *pool, OCSP_REQUEST *rq, const unsigned char *der_resp, size_t len,
-           X509 *cert, X509 *issuer, time_t now, time_t after, struct hall_stamp_status *st,
-           const char **why)
+ocsp_judge(struct hall_pool *pool, struct stamp_memo *m, OCSP_REQUEST *rq,
+           const unsigned char *der_resp, size_t len, X509 *cert, X509 *issuer, time_t now,
+           time_t after, struct hall_stamp_status *st, const char **why)
 {
     OCSP_CERTID *mine = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
     OCSP_RESPONSE *resp = NULL;
@@ -312,7 +312,9 @@ ocsp_judge(struct hall_pool *pool, OCSP_REQUEST *rq, const unsigned char *der_re
                              OCSP_response_status_str(OCSP_response_status(resp)));
         goto out;
     }
-    bs = OCSP_response_get1_basic(resp);
+    bs = stamp_memo_ocsp_basic(m, der_resp, len); /* its certificates once a file */
+    if (bs == NULL)
+        bs = OCSP_response_get1_basic(resp);
     signer = bs != NULL ? ocsp_signer(bs, issuer) : NULL;
     if (signer == NULL) {
         *why = "OCSP答复的签名者不是签章人证书的签发CA";
@@ -403,7 +405,7 @@ ocsp_ask_keep(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer,
     if (fetch(pool, url, der, (size_t)n, "Content-Type: application/ocsp-request", timeout_ms,
               &body, why) != HALL_OK)
         goto out;
-    rc = ocsp_judge(pool, rq, body.p, body.len, cert, issuer, now, 0, st, why);
+    rc = ocsp_judge(pool, NULL, rq, body.p, body.len, cert, issuer, now, 0, st, why);
     if (rc != HALL_OK) {
         *why = hall_psprintf(pool, "%s：%s", url, *why);
     } else {
@@ -677,10 +679,15 @@ kept_names_read(struct stamp_kept *k, const struct hall_stamp_evidence *ev, int 
 {
     const unsigned char *p = ev->der[i];
     OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)ev->len[i]);
-    OCSP_BASICRESP *bs = resp != NULL ? OCSP_response_get1_basic(resp) : NULL;
+    OCSP_BASICRESP *bs =
+        resp != NULL ? stamp_memo_ocsp_basic(k->memo, ev->der[i], ev->len[i]) : NULL;
     unsigned char key[256]; /* a CertID: its hash algorithm, two hashes, the serial */
-    int j, n = bs != NULL ? OCSP_resp_count(bs) : 0, rc = 1;
+    int j, n, rc = 1;
     size_t kl, at = 0;
+
+    if (resp != NULL && bs == NULL)
+        bs = OCSP_response_get1_basic(resp);
+    n = bs != NULL ? OCSP_resp_count(bs) : 0;
 
     k->names[i] = n > 0 && n <= 64 ? hall_palloc(k->pool, (size_t)n * (2 + sizeof(key))) : NULL;
     if (n > 64)
@@ -817,8 +824,8 @@ kept_item(struct hall_pool *pool, const struct hall_stamp_evidence *ev, int i, X
                 abort();
         }
         ok = (kept_names(ev, i, ids[0]) || kept_names(ev, i, ids[1])) &&
-             ocsp_judge(pool, NULL, der, len, cert, issuer, 0, it != NULL ? 1 : after, one, &why) ==
-                 HALL_OK;
+             ocsp_judge(pool, ev->kept != NULL ? ev->kept->memo : NULL, NULL, der, len, cert,
+                        issuer, 0, it != NULL ? 1 : after, one, &why) == HALL_OK;
     } else {
         ok = crl_judge(pool, der, len, cert, issuer, 0, it != NULL ? 1 : after, one, &why) ==
              HALL_OK;

@@ -262,14 +262,15 @@ check_chain(X509 *signer, STACK_OF(X509) * certs, const struct hall_stamp_trust 
     sk_X509_free(untrusted);
 }
 
-/* checks 2-5 of one signature's CMS (der) */
+/* checks 2-5 of one signature's CMS (der); certs: those it carries when
+ * sig_md split them off (stamp_memo_signed_data), else NULL; both freed */
 static void
 check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, CMS_ContentInfo *cms,
-          const struct hall_stamp_trust *trust, struct hall_stamp_sig *s, time_t now)
+          STACK_OF(X509) * certs, const struct hall_stamp_trust *trust, struct hall_stamp_sig *s,
+          time_t now)
 {
     STACK_OF(CMS_SignerInfo) * sis;
     CMS_SignerInfo *si;
-    STACK_OF(X509) *certs = NULL;
     X509 *signer;
     ASN1_OBJECT *seal_obj = OBJ_txt2obj(STAMP_OID_SEAL_ATTR, 1);
     ASN1_STRING *seal_der, *tst_der;
@@ -282,7 +283,8 @@ check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, CMS_ContentInfo *
         goto out;
     }
     si = sk_CMS_SignerInfo_value(sis, 0);
-    certs = CMS_get1_certs(cms);
+    if (certs == NULL)
+        certs = CMS_get1_certs(cms);
     signer = cms_signer(pool, si, certs, s);
     if (signer == NULL || cms_digest(rd, si, s) != HALL_OK)
         goto out;
@@ -390,9 +392,11 @@ out:
 
 /* the digest algorithm a signature's /Contents names for its ranges (read
  * before the one pass; each check reads it again, and a mismatch fails);
- * a CMS, parsed, kept in *cms for its checks (check_cms frees it) */
+ * a CMS, parsed, kept in *cms for its checks (check_cms frees it), its
+ * certificates in *certs when m split them off (stamp_memo_signed_data) */
 static const EVP_MD *
-sig_md(const char *filter, const unsigned char *der, size_t der_len, CMS_ContentInfo **keep)
+sig_md(struct stamp_memo *m, const char *filter, const unsigned char *der, size_t der_len,
+       CMS_ContentInfo **keep, STACK_OF(X509) * *certs)
 {
     const unsigned char *cp = der;
     const EVP_MD *md = NULL;
@@ -409,9 +413,19 @@ sig_md(const char *filter, const unsigned char *der, size_t der_len, CMS_Content
         TS_TST_INFO_free(ti);
         PKCS7_free(tok);
     } else {
-        CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
-        STACK_OF(CMS_SignerInfo) *sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
+        unsigned char *bare = NULL;
+        size_t bare_len = 0;
+        CMS_ContentInfo *cms;
+        STACK_OF(CMS_SignerInfo) * sis;
         X509_ALGOR *dig_alg = NULL;
+
+        if (stamp_memo_signed_data(m, der, der_len, &bare, &bare_len, certs)) {
+            cp = bare;
+            der_len = bare_len;
+        }
+        cms = d2i_CMS_ContentInfo(NULL, &cp, (long)der_len);
+        sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
+        free(bare);
 
         if (sis != NULL && sk_CMS_SignerInfo_num(sis) == 1) {
             CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), NULL, NULL, &dig_alg, NULL);
@@ -739,7 +753,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
     size_t *clens = NULL;
-    CMS_ContentInfo **cmss = NULL; /* each CMS parsed once: its digest's algorithm, its checks */
+    CMS_ContentInfo **cmss = NULL;  /* each CMS parsed once: its digest's algorithm, its checks */
+    STACK_OF(X509) **certss = NULL; /* the certificates each carries, split off (sig_md) */
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
     qpdf_oh acro;
@@ -786,7 +801,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     clens = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*clens));
     rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
     cmss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cmss));
-    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL)
+    certss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*certss));
+    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL)
         abort();
     /* check 1 of each, and the digest each asks for (check 2), all read in
      * one pass of the file */
@@ -802,7 +818,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
             memcpy(c, cvals[i], clens[i]);
             cvals[i] = c;
         }
-        rd[i].md = sig_md(s->filter, (const unsigned char *)cvals[i], clens[i], &cmss[i]);
+        rd[i].md = sig_md(&memo, s->filter, (const unsigned char *)cvals[i], clens[i], &cmss[i],
+                          &certss[i]);
         rd[i].a = s->byte_range[1];
         rd[i].b = s->byte_range[2];
         rd[i].e = s->byte_range[2] + s->byte_range[3];
@@ -819,8 +836,9 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         else if (strcmp(s->filter, "ETSI.RFC3161") == 0)
             check_doc_ts(pool, &rd[i], cval, clens[i], trust, s);
         else
-            check_cms(pool, &rd[i], cmss[i], trust, s, now);
-        cmss[i] = NULL; /* check_cms freed it */
+            check_cms(pool, &rd[i], cmss[i], certss[i], trust, s, now);
+        cmss[i] = NULL; /* check_cms freed them */
+        certss[i] = NULL;
     }
     qsort(rep->sigs, (size_t)nfound, sizeof(rep->sigs[0]), sig_order);
     rep->nsigs = nfound;
@@ -860,7 +878,10 @@ out:
     free(found);
     for (i = 0; cmss != NULL && i < nfound; i++)
         CMS_ContentInfo_free(cmss[i]);
+    for (i = 0; certss != NULL && i < nfound; i++)
+        sk_X509_pop_free(certss[i], X509_free);
     free(cmss);
+    free(certss);
     free(rd);
     free(cvals);
     free(clens);

@@ -27,6 +27,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
@@ -785,6 +786,244 @@ verify__second_stamp_same_signer_broken__fails_despite_the_first(void **state)
     /* the timestamp token's signature (the CMS's own unbroken again) */
     assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
     last_stamp_flipped(two, 1);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].timestamp, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].chain, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].timestamp, HALL_STAMP_FAIL);
+}
+
+/* the last stamp's /Contents of path, as DER: the file (*p, *len), where
+ * its hex digits begin (*c, *hex_len of them) and the CMS (*n bytes) */
+static unsigned char *
+last_cms(const char *path, unsigned char **p, size_t *len, unsigned char **c, size_t *hex_len,
+         size_t *n)
+{
+    unsigned char *der, *hx;
+    char two[3] = {0, 0, 0};
+    size_t k = 0;
+
+    *p = slurp(path, len);
+    *c = NULL;
+    for (unsigned char *q = *p; (q = memmem(q, *len - (size_t)(q - *p), "/Contents <", 11)) != NULL;
+         q++)
+        *c = q + 11;
+    assert_non_null(*c);
+    der = calloc(*len, 1);
+    for (hx = *c; hx + 1 < *p + *len && *hx != '>'; hx += 2) {
+        two[0] = (char)hx[0];
+        two[1] = (char)hx[1];
+        der[k++] = (unsigned char)strtoul(two, NULL, 16);
+    }
+    *hex_len = (size_t)(hx - *c);
+    assert_true(k > 4 && der[0] == 0x30 && der[1] == 0x82);
+    *n = 4 + ((size_t)der[2] << 8 | der[3]); /* the rest is the reserve's zeros */
+    return der;
+}
+
+/* der (n bytes) back into the file as the last stamp's /Contents, the
+ * reserve filled with zeros */
+static void
+last_cms_put(const char *path, unsigned char *p, size_t len, unsigned char *c, size_t hex_len,
+             const unsigned char *der, size_t n)
+{
+    char two[3];
+    FILE *f;
+
+    assert_true(2 * n <= hex_len);
+    memset(c, '0', hex_len);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(two, sizeof(two), "%02X", der[i]);
+        memcpy(c + 2 * i, two, 2);
+    }
+    f = fopen(path, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+}
+
+/* one DER header at der + at: its length's bytes written again for cl */
+static size_t
+der_len_at(unsigned char *der, size_t at, size_t *hl, long shrink)
+{
+    size_t cl;
+
+    if (der[at + 1] < 0x80) {
+        *hl = 2;
+        cl = der[at + 1];
+        if (shrink != 0) {
+            assert_true((long)cl - shrink >= 0);
+            der[at + 1] = (unsigned char)((long)cl - shrink);
+        }
+        return cl;
+    }
+    assert_int_equal(der[at + 1], 0x82);
+    *hl = 4;
+    cl = (size_t)der[at + 2] << 8 | der[at + 3];
+    if (shrink != 0) {
+        assert_true((long)cl - shrink >= 256); /* the same header's size */
+        der[at + 2] = (unsigned char)(((long)cl - shrink) >> 8);
+        der[at + 3] = (unsigned char)((long)cl - shrink);
+    }
+    return cl;
+}
+
+/* the element [a, b) of der (*n bytes) cut out, every element holding it
+ * made shorter by as much */
+static void
+der_cut(unsigned char *der, size_t *n, size_t a, size_t b)
+{
+    size_t pos = 0, hl, cl;
+
+    while (pos != a) {
+        size_t at;
+
+        cl = der_len_at(der, pos, &hl, 0);
+        assert_true(pos < a && b <= pos + hl + cl);
+        der_len_at(der, pos, &hl, (long)(b - a));
+        for (at = pos + hl;; at += hl + cl) {
+            cl = der_len_at(der, at, &hl, 0);
+            if (a >= at && b <= at + hl + cl)
+                break;
+        }
+        pos = at;
+    }
+    cl = der_len_at(der, a, &hl, 0);
+    assert_int_equal(hl + cl, b - a);
+    memmove(der + a, der + b, *n - b);
+    *n -= b - a;
+}
+
+/* where x's DER is in der (n bytes), and its length */
+static size_t
+cert_at(const unsigned char *der, size_t n, X509 *x, size_t *xl)
+{
+    unsigned char *xd = der_of(x, xl);
+    const unsigned char *at = memmem(der, n, xd, *xl);
+
+    assert_non_null(at);
+    OPENSSL_free(xd);
+    return (size_t)(at - der);
+}
+
+/* the last byte of x's DER (its signature's) in the last stamp's CMS of
+ * path flipped, in place */
+static void
+last_cert_flipped(const char *path, X509 *x)
+{
+    unsigned char *p, *c, *der;
+    size_t len, hex_len, n, xl, at;
+
+    der = last_cms(path, &p, &len, &c, &hex_len, &n);
+    at = cert_at(der, n, x, &xl);
+    der[at + xl - 1] ^= 0x01;
+    last_cms_put(path, p, len, c, hex_len, der, n);
+    free(der);
+    free(p);
+}
+
+/* Two stamps of one signer (stamp_memo.c decodes each certificate once a
+ * file, by its exact DER): the second's CMS carrying the signer's
+ * certificate with one byte changed fails the second alone, as its own
+ * bytes say (its signingCertificateV2 and its chain) */
+static void
+verify__second_stamp_signer_cert_byte_changed__second_fails_alone(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_memo_cert.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/memo-cert-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/memo-cert-two.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    last_cert_flipped(two, signer);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].signing_cert, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[0].chain, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].digest, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signing_cert, HALL_STAMP_FAIL);
+    assert_int_equal(rep.sigs[1].chain, HALL_STAMP_FAIL);
+    assert_int_not_equal(rep.sigs[1].state, HALL_STAMP_VALID);
+    /* the CA's certificate in the second CMS changed instead: its chain */
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    last_cert_flipped(two, ca);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].chain, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signing_cert, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].chain, HALL_STAMP_FAIL);
+}
+
+/* ... the second's timestamp token carrying its TSA's certificate with one
+ * byte changed: the second's timestamp fails, the first's holds */
+static void
+verify__second_token_tsa_cert_byte_changed__judged_on_its_own(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_memo_tsa.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/memo-tsa-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/memo-tsa-two.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    last_cert_flipped(two, tsa_cert);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].timestamp, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].chain, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].timestamp, HALL_STAMP_FAIL);
+    assert_int_not_equal(rep.sigs[1].state, HALL_STAMP_VALID);
+}
+
+/* ... the second's CMS, or its token, carrying no certificate at all: its
+ * signer is not found, though the first carried the same certificates
+ * (the signer is looked up in what each signature carries) */
+static void
+verify__second_stamp_without_certificates__signer_not_found(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+    const char *in = simple_pdf("plain_memo_none.pdf");
+    unsigned char *p, *c, *der;
+    size_t len, hex_len, n, sl, cl, s_at, c_at, a, b;
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/memo-none-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/memo-none-two.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    /* the CMS's certificates field ([0], the signer's and the CA's) cut */
+    der = last_cms(two, &p, &len, &c, &hex_len, &n);
+    s_at = cert_at(der, n, signer, &sl);
+    c_at = cert_at(der, n, ca, &cl);
+    a = (s_at < c_at ? s_at : c_at) - 4;
+    b = s_at < c_at ? c_at + cl : s_at + sl;
+    assert_int_equal(der[a], 0xa0);
+    der_cut(der, &n, a, b);
+    last_cms_put(two, p, len, c, hex_len, der, n);
+    free(der);
+    free(p);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].signature, HALL_STAMP_PASS);
+    assert_int_equal(rep.sigs[1].signature, HALL_STAMP_FAIL);
+    assert_string_equal(rep.sigs[1].problem, "签名数据中没有签章人证书");
+    /* the token's certificates field (its TSA's) cut */
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    der = last_cms(two, &p, &len, &c, &hex_len, &n);
+    a = cert_at(der, n, tsa_cert, &sl) - 4;
+    assert_int_equal(der[a], 0xa0);
+    der_cut(der, &n, a, a + 4 + sl);
+    last_cms_put(two, p, len, c, hex_len, der, n);
+    free(der);
+    free(p);
     verify(two, &rep, NULL);
     assert_int_equal(rep.nsigs, 2);
     assert_int_equal(rep.sigs[0].timestamp, HALL_STAMP_PASS);
@@ -2121,6 +2360,132 @@ ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt(void **state)
     assert_int_equal(rep.sigs[1].ltv_tsa_state, HALL_STAMP_REV_GOOD);
 }
 
+/* an OCSP answer about the signer (by the CA's delegated responder resp,
+ * its certificate carried), made at this_upd: good, or revoked at
+ * revoked; with the carried certificate's last byte changed when broken */
+static unsigned char *
+ocsp_about_signer(X509 *resp, EVP_PKEY *resp_key, time_t this_upd, time_t revoked, int broken,
+                  size_t *len)
+{
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), signer, ca);
+    ASN1_TIME *tu = ASN1_TIME_set(NULL, this_upd), *rt = ASN1_TIME_set(NULL, revoked);
+    OCSP_RESPONSE *r;
+    unsigned char *der = NULL, *rd, *at, *copy;
+    size_t rl;
+    int n;
+
+    assert_non_null(bs);
+    assert_non_null(id);
+    assert_non_null(OCSP_basic_add1_status(
+        bs, id, revoked != 0 ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
+        revoked != 0 ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1, revoked != 0 ? rt : NULL, tu, NULL));
+    assert_int_equal(OCSP_basic_sign(bs, resp, resp_key, EVP_sha256(), NULL, 0), 1);
+    r = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    n = i2d_OCSP_RESPONSE(r, &der);
+    assert_true(n > 0);
+    copy = malloc((size_t)n);
+    memcpy(copy, der, (size_t)n);
+    if (broken) { /* outside what the answer's signature covers */
+        rd = der_of(resp, &rl);
+        at = memmem(copy, (size_t)n, rd, rl);
+        assert_non_null(at);
+        at[rl - 1] ^= 0x01;
+        OPENSSL_free(rd);
+    }
+    *len = (size_t)n;
+    OPENSSL_free(der);
+    OCSP_RESPONSE_free(r);
+    OCSP_BASICRESP_free(bs);
+    OCSP_CERTID_free(id);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(rt);
+    return copy;
+}
+
+/* two stamps of one signer, then a /DSS of answers (ocsp_about_signer's)
+ * into lt: good made now, then (fresher) revoked, broken or not */
+static void
+ocsp_pair_dss(const char *two, const char *lt, X509 *resp, EVP_PKEY *resp_key, time_t t1,
+              int broken)
+{
+    struct hall_stamp_dss_in dss;
+    unsigned char *pdf, *upd, *der;
+    size_t len, ul = 0, dl = 0;
+    char err[512];
+    time_t now = time(NULL);
+
+    pdf = slurp(two, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = ocsp_about_signer(resp, resp_key, now + 5, 0, 0, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_OCSP, der, dl);
+    free(der);
+    der = ocsp_about_signer(resp, resp_key, now + 10, t1 - 3600, broken, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_OCSP, der, dl);
+    free(der);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(lt, pdf, len, upd, ul);
+    free(pdf);
+}
+
+/* The /DSS answers' responder certificates (decoded once a file by their
+ * exact DER): two answers by one delegated responder, the fresher one
+ * (revoked) carrying the responder's certificate with one byte changed,
+ * is not the responder's: both stamps are judged by the good answer; with
+ * that answer intact, both by the revoked one */
+static void
+ltv__ocsp_responder_cert_byte_changed__that_answer_judged_on_its_own(void **state)
+{
+    struct hall_stamp_report rep;
+    char one[512], two[512], lt[512], err[512];
+    X509 *resp;
+    EVP_PKEY *resp_key;
+    time_t t1;
+
+    (void)state;
+    sh("cd %s && set -e; openssl ecparam -name prime256v1 -genkey -noout -out resp.key;"
+       " printf 'extendedKeyUsage=critical,OCSPSigning\\nkeyUsage=critical,digitalSignature\\n'"
+       " >resp.ext; openssl req -new -key resp.key -subj '/CN=Stamp Test OCSP' 2>/dev/null |"
+       " openssl x509 -req -CA ca.crt -CAkey ca.key -set_serial 5 -days 3650 -extfile resp.ext"
+       " -out resp.crt 2>/dev/null",
+       top);
+    resp = pem_cert("resp");
+    resp_key = pem_key("resp");
+    assert_non_null(resp);
+    assert_non_null(resp_key);
+    snprintf(one, sizeof(one), "%s/ocsp-one.pdf", top);
+    snprintf(two, sizeof(two), "%s/ocsp-two.pdf", top);
+    snprintf(lt, sizeof(lt), "%s/ocsp-lt.pdf", top);
+    assert_int_equal(stamp(simple_pdf("ocsp.pdf"), one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    t1 = rep.sigs[0].signing_time;
+
+    ocsp_pair_dss(two, lt, resp, resp_key, t1, 1);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.dss_ocsps, 2);
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_GOOD);
+    assert_int_equal(rep.sigs[1].ltv_state, HALL_STAMP_REV_GOOD);
+    assert_string_equal(rep.sigs[0].ltv_source, "OCSP");
+
+    ocsp_pair_dss(two, lt, resp, resp_key, t1, 0);
+    verify(lt, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_int_equal(rep.sigs[0].ltv_state, HALL_STAMP_REV_REVOKED);
+    assert_int_equal(rep.sigs[1].ltv_state, HALL_STAMP_REV_REVOKED);
+    X509_free(resp);
+    EVP_PKEY_free(resp_key);
+}
+
 static void
 ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
 {
@@ -2414,7 +2779,11 @@ main(void)
         cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid),
         cmocka_unit_test(verify__second_stamp_same_signer_broken__fails_despite_the_first),
+        cmocka_unit_test(verify__second_stamp_signer_cert_byte_changed__second_fails_alone),
+        cmocka_unit_test(verify__second_token_tsa_cert_byte_changed__judged_on_its_own),
+        cmocka_unit_test(verify__second_stamp_without_certificates__signer_not_found),
         cmocka_unit_test(ltv__one_crl_between_two_stamps_of_one_signer__only_the_first_b_lt),
+        cmocka_unit_test(ltv__ocsp_responder_cert_byte_changed__that_answer_judged_on_its_own),
         cmocka_unit_test(sign_sm2__round_trip__ses_signature_valid_qpdf_clean),
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),

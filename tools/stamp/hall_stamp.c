@@ -958,27 +958,53 @@ seal_asked(struct hall_pool *pool, X509 *x, const char *es_id, const struct hall
     }
 }
 
+/* the last signer certificate decoded for one file's stamps: a document of
+ * 64 stamps of one signer decodes it once (the same DER, byte for byte) */
+struct signer_memo {
+    const unsigned char *der; /* the report's, in its pool */
+    size_t len;
+    X509 *x;
+};
+
+/* s's signer decoded (a reference the caller frees), NULL unreadable */
+static X509 *
+signer_decoded(struct signer_memo *m, const struct hall_stamp_sig *s)
+{
+    const unsigned char *p = s->signer_der;
+    X509 *x;
+
+    if (m->x != NULL && m->len == s->signer_der_len && memcmp(m->der, p, m->len) == 0)
+        return X509_up_ref(m->x) == 1 ? m->x : NULL;
+    x = d2i_X509(NULL, &p, (long)s->signer_der_len);
+    if (x != NULL && p == s->signer_der + s->signer_der_len && X509_up_ref(x) == 1) {
+        X509_free(m->x);
+        m->x = x;
+        m->der = s->signer_der;
+        m->len = s->signer_der_len;
+    }
+    return x;
+}
+
 /*
  * What the hall answers now of the stamp's signer and seal (rec), asked
  * online unless offline: hall_stamp_verdict reads it as /sign/verify reads
  * the hall's tables.  *line: the signer's status in words, NULL none.
  */
 static void
-sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509) * cas,
-            const char *hall, int offline, const struct hall_stamp_evidence *ev,
-            struct hall_stamp_records *rec, const char **line)
+sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, struct signer_memo *sm,
+            STACK_OF(X509) * cas, const char *hall, int offline,
+            const struct hall_stamp_evidence *ev, struct hall_stamp_records *rec, const char **line)
 {
     struct hall_stamp_online on;
     struct hall_stamp_status st;
     struct hall_stamp_seal_status ss;
-    const unsigned char *p = s->signer_der;
     X509 *x;
 
     memset(rec, 0, sizeof(*rec));
     *line = NULL;
-    if (!hall_stamp_wants_records(s) || p == NULL)
+    if (!hall_stamp_wants_records(s) || s->signer_der == NULL)
         return;
-    x = d2i_X509(NULL, &p, (long)s->signer_der_len);
+    x = signer_decoded(sm, s);
     if (x == NULL) {
         rec->unchecked = T("无法读取签章人证书", "the signer's certificate unreadable");
         return;
@@ -1028,14 +1054,14 @@ sig_records(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X50
 /* one stamp as the hall shows it: the same verdict (hall_stamp_verdict,
  * with what the hall answered online), its state, reason and notes */
 static int
-print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, STACK_OF(X509) * cas,
-          const char *hall, int offline, const struct hall_stamp_evidence *ev)
+print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, struct signer_memo *sm,
+          STACK_OF(X509) * cas, const char *hall, int offline, const struct hall_stamp_evidence *ev)
 {
     struct hall_stamp_verdict v;
     struct hall_stamp_records rec;
     const char *line;
 
-    sig_records(pool, s, cas, hall, offline, ev, &rec, &line);
+    sig_records(pool, s, sm, cas, hall, offline, ev, &rec, &line);
     hall_stamp_verdict(pool, s, &rec, &v);
     printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
            zh ? hall_stamp_state_text(v.state)
@@ -1088,6 +1114,7 @@ cmd_verify(int argc, char **argv)
     struct hall_stamp_trust trust;
     struct hall_stamp_report rep;
     struct hall_stamp_evidence ev;
+    struct signer_memo sm = {NULL, 0, NULL};
     struct hall_pool *pool = hall_pool_create(16384);
     char err[512];
     const char *hall = NULL;
@@ -1117,7 +1144,7 @@ cmd_verify(int argc, char **argv)
                  "%d document timestamps\n"),
                rep.dss_certs, rep.dss_ocsps, rep.dss_crls, rep.doc_timestamps);
     for (i = 0; i < rep.nsigs; i++) {
-        valid += print_sig(pool, &rep.sigs[i], cas, hall, offline, &ev);
+        valid += print_sig(pool, &rep.sigs[i], &sm, cas, hall, offline, &ev);
     }
     rc = rep.nsigs > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
 out:
@@ -1125,6 +1152,7 @@ out:
     sk_X509_free(cas);
     sk_X509_pop_free(all, X509_free);
     sk_X509_pop_free(demo, X509_free);
+    X509_free(sm.x);
     hall_pool_destroy(pool);
     return rc;
 }
