@@ -691,6 +691,17 @@ pki_ceremony() {
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
+# partner_secrets: the partners' shared secrets encrypted under the PII key
+# (sql/140_partner_secrets_enc.sql): any still in clear (a database from
+# before) moved, the development secrets of a fresh database set, in one
+# transaction (hall-pkitool partner-secrets; a no-op when there is nothing)
+partner_secrets() {
+    local bin=$HALL_ROOT/tools/pkitool/hall-pkitool
+    [ -x "$bin" ] || die "tools/pkitool/hall-pkitool is not built yet: partner secrets not sealed"
+    "$bin" -c "$HALL_CONF" partner-secrets >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-pkitool partner-secrets failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
 # stamp_sign: the 盖章工具's packages signed by the hall's CA (a .p7s beside
 # each: script/stamp-dist --sign, hall-pkitool codesign), once the ceremony
 # has made its code-signing certificate; then static-min again, so that the
@@ -1111,6 +1122,7 @@ seed_staff() {
 
 # start_all: everything after PostgreSQL.
 start_all() {
+    partner_secrets
     pki_ceremony
     stamp_sign
     demo_seal
