@@ -758,6 +758,9 @@ pki_ceremony_in() {
     } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
     "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$dir/ceremony.log")"
+    # the partners' secrets of the shared database, as start_all's partner_secrets
+    "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" partner-secrets >>"$dir/ceremony.log" 2>&1 ||
+        die "hall-pkitool partner-secrets failed: $(tail -n 1 "$dir/ceremony.log")"
     # the 验签报告's key, certificate and seal, copied with the keys too
     "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" report >>"$dir/ceremony.log" 2>&1 ||
         die "hall-pkitool report failed: $(tail -n 1 "$dir/ceremony.log")"

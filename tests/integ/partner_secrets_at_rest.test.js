@@ -129,6 +129,13 @@ test('partner secrets set by hall-pkitool are nowhere in var/ nor in a backup, a
     execFileSync(path.join(pgBin, 'pg_restore'), ['-f', path.join(work, 'db.sql'), path.join(work, 'db.dump')]);
     assert.match(fs.readFileSync(path.join(work, 'db.sql'), 'utf8'), /partner_api_keys/, 'the dump read as SQL');
 
+    /* the scan sees what the cluster keeps in clear: the key's id, written
+     * beside its secret, is found both in var/pg and in the dump */
+    const control = holding(HALL_VAR, [['the key id', key.id]]);
+    assert.ok(control.some((f) => f.startsWith('pg/')), `the key id is found under var/pg: ${control}`);
+    assert.ok(holding(work, [['the key id', key.id]]).some((f) => f.startsWith('db.sql')),
+        'the key id is found in the dump');
+
     const needles = [['the link secret', link], ['the webhook secret', hook], ['the API key secret', key.secret],
         ["hunan's development link secret", DEV_LINK]];
     assert.deepEqual(holding(HALL_VAR, needles), [], 'no file under var/ holds a partner secret');
@@ -169,4 +176,26 @@ test('a partner secret left in clear is encrypted at the next start, once, and k
     } finally {
         pkitoolIn(['partner-secret', 'szjsgws', 'link', 'remove'], '');
     }
+});
+
+/* partners.md's shell blocks that set a link secret and add an API key,
+ * run as written (the hall.conf and the key id ours; the psql lines,
+ * whose "psql ..." stands for the operator's connection, left out) */
+test('partners.md set-up lines set secrets the hall then verifies', { skip: SKIP, timeout: 60000 }, async () => {
+    const doc = fs.readFileSync(path.join(HALL_ROOT, 'docs', 'partners.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const run = (needle, edit = (t) => t) => {
+        const b = blocks.find((x) => x.includes(needle));
+        assert.ok(b, `partners.md has a shell block with ${needle}`);
+        const script = edit(b.split('\n').filter((l) => !l.startsWith('psql ') && !l.startsWith(' ') &&
+            !l.startsWith('#')).join('\n')).replaceAll('-c var/hall.conf', `-c '${process.env.HALL_CONF}'`);
+        const r = spawnSync('bash', ['-euc', `${script}\necho "SECRET=$secret"`], { cwd: HALL_ROOT, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.match(/^SECRET=(.+)$/m)[1];
+    };
+    const link = run('partner-secret hunan link');
+    assert.equal(await entry('hunan', link), 303, "the documented link secret signs hunan's links");
+    const id = `docs-${crypto.randomBytes(4).toString('hex')}`;
+    const secret = run('partner-key hunan', (t) => t.replace('hunan-2026b', id));
+    assert.equal(await api({ id, secret }), 200, 'the documented key signs API requests');
 });
