@@ -10,8 +10,9 @@
 -- its standard input.  The clear columns stay for the installations that
 -- have values in them: hall-pkitool partner-secrets, run at every start
 -- (script/lib/common.sh, start_all), moves each into its *_enc and clears
--- it, in one transaction; from now on a clear one cannot be written (the
--- NOT VALID checks below hold for every row written, not for those left).
+-- it, in one transaction; from now on a clear one cannot be written
+-- (sql/triggers/partners_secret_clear.sql, partner_api_keys_secret_clear.sql:
+-- a value left by an older hall passes unchanged until it is moved).
 --
 -- partner_secret_seeds: the development secrets hall-pkitool partner-secrets
 -- sets once, encrypted, on a fresh database (the dev link secret of hunan,
@@ -42,12 +43,9 @@ BEGIN
 END $$;
 ALTER TABLE partners
     ADD CONSTRAINT partners_hook_has_secret
-        CHECK (hook_url IS NULL OR hook_secret_enc IS NOT NULL OR hook_secret IS NOT NULL),
-    ADD CONSTRAINT partners_link_secret_set_by_pkitool CHECK (link_secret IS NULL) NOT VALID,
-    ADD CONSTRAINT partners_hook_secret_set_by_pkitool CHECK (hook_secret IS NULL) NOT VALID;
+        CHECK (hook_url IS NULL OR hook_secret_enc IS NOT NULL OR hook_secret IS NOT NULL);
 ALTER TABLE partner_api_keys
-    ADD CONSTRAINT partner_api_keys_has_secret CHECK (secret_enc IS NOT NULL OR secret IS NOT NULL),
-    ADD CONSTRAINT partner_api_keys_secret_set_by_pkitool CHECK (secret IS NULL) NOT VALID;
+    ADD CONSTRAINT partner_api_keys_has_secret CHECK (secret_enc IS NOT NULL OR secret IS NOT NULL);
 
 COMMENT ON COLUMN partners.link_secret_enc IS
     'signed links: the HMAC-SHA256 key, encrypted under the PII key (hall-pkitool partner-secret CODE link)';
