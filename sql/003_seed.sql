@@ -21,9 +21,11 @@ VALUES
     ('jieyang', '揭阳公共资源', '揭阳公共资源', '/jieyang/', false,
      2, false, false, true, NULL, '揭阳公共资源', false, '{SF,EMS}', NULL),
     -- seed 002: one working day, 顺丰到付, partner name in the SMS texts;
-    -- redirects in with signed links (dev secret, replace in production)
+    -- redirects in with signed links: its dev secret is never written here
+    -- in clear (it was, before 140): hall-pkitool partner-secrets sets it
+    -- encrypted at the first start (sql/140_partner_secrets_enc.sql)
     ('hunan', '湖南省公共资源交易服务平台', '湖南公共资源', '/hunan/', false,
-     1, false, false, true, 'dev-only-hunan-link-secret-change-me',
+     1, false, false, true, NULL,
      '湖南省公共资源交易服务平台', false, '{SF}', NULL),
     -- seed 003: projectId link, seal offered (default 是), promotion popup,
     -- one working day, 邮费到付; its SMS texts carry no partner name

@@ -45,4 +45,16 @@ int hall_partner_nonce_prune(struct hall_ctx *cx);
  * api_rate_per_min, 0 over it, -1 on database failure */
 int hall_partner_rate(struct hall_ctx *cx, const char *partner);
 
+/* ---- partner_secret.c: the partners' shared secrets, encrypted ---------- */
+
+/* partners.link_secret_enc, hook_secret_enc, partner_api_keys.secret_enc
+ * (sql/140_partner_secrets_enc.sql): written here only, under the PII key
+ * (read with hall_dbres_secret where they are used) */
+extern const struct hall_stmt hall_psecret_stmts[];
+int hall_partner_secrets_seal(struct hall_ctx *cx, int *moved, int *seeded);
+int hall_partner_secret_set(struct hall_ctx *cx, const char *code, int hook, const char *secret,
+                            const char **why);
+int hall_partner_key_add(struct hall_ctx *cx, const char *code, const char *key_id,
+                         const char *secret, const char *interval, const char **until);
+
 #endif

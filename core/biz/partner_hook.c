@@ -48,7 +48,7 @@ const struct hall_stmt hall_partner_stmts[] = {
     {"ph_claim",
      "SELECT o.id, o.attempts, e.id AS event_id, e.event, e.body, e.data::text AS data,"
      " to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS occurred,"
-     " p.hook_url, p.hook_secret, p.hook_clear_agent, r.order_no, r.business_type,"
+     " p.hook_url, p.hook_secret_enc, p.hook_clear_agent, r.order_no, r.business_type,"
      " coalesce(r.project_id, '') AS project_id, r.cert_type, r.subject, r.form_enc"
      " FROM outbox o JOIN partner_events e ON e.outbox_id = o.id"
      " JOIN partners p ON p.code = e.partner_code JOIN orders r ON r.id = e.order_id"
@@ -252,12 +252,16 @@ post_signed(struct hall_ctx *cx, const struct hall_dbres *res, const char *body)
     const char *headers[8];
     struct hall_http_call call;
     struct hall_http_resp resp;
-    char *ts, *nonce, *s, *cms;
+    char *ts, *nonce, *s, *cms, *secret;
     size_t n;
     int h = 0;
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
         return "random";
+    /* kept encrypted under the PII key (sql/140_partner_secrets_enc.sql) */
+    secret = hall_dbres_secret(cx, res, 0, "hook_secret_enc");
+    if (secret == NULL)
+        return "hook_secret not readable";
     ts = hall_psprintf(pool, "%lld", (long long)time(NULL));
     nonce = hall_hex(pool, rnd, sizeof(rnd));
     s = hall_partner_sig_string(pool, ts, nonce, body, &n);
@@ -267,8 +271,7 @@ post_signed(struct hall_ctx *cx, const struct hall_dbres *res, const char *body)
     headers[h++] = hall_psprintf(pool, "X-Hall-Timestamp: %s", ts);
     headers[h++] = hall_psprintf(pool, "X-Hall-Nonce: %s", nonce);
     headers[h++] =
-        hall_psprintf(pool, "X-Hall-Signature: %s",
-                      hall_partner_hmac_hex(pool, hall_dbres_str(res, 0, "hook_secret"), s, n));
+        hall_psprintf(pool, "X-Hall-Signature: %s", hall_partner_hmac_hex(pool, secret, s, n));
     cms = hall_partner_cms_b64(pool, conf, s, n);
     if (cms != NULL)
         headers[h++] = hall_psprintf(pool, "X-Hall-Signature-CMS: %s", cms);

@@ -19,7 +19,7 @@
 const struct hall_stmt flow_agree_stmts[] = {
     {"flow_projects_list",
      "SELECT p.code, p.name FROM partners p WHERE p.active AND NOT p.requires_project_id"
-     " AND p.link_secret IS NULL AND EXISTS (SELECT 1 FROM products r WHERE"
+     " AND p.link_secret_enc IS NULL AND EXISTS (SELECT 1 FROM products r WHERE"
      " r.partner_code = p.code AND r.business_type = $1 AND r.active)"
      " ORDER BY p.code = 'hall' DESC, p.code",
      1},

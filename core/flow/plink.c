@@ -18,7 +18,7 @@
 #define LINK_WINDOW_S 600
 
 const struct hall_stmt flow_plink_stmts[] = {
-    {"flow_partner_secret", "SELECT link_secret FROM partners WHERE code = $1 AND active", 1},
+    {"flow_partner_secret", "SELECT link_secret_enc FROM partners WHERE code = $1 AND active", 1},
     {"flow_link_insert",
      "INSERT INTO partner_links (partner_code, nonce, ticket_hash, prefill_enc)"
      " VALUES ($1, $2, $3, $4) ON CONFLICT (partner_code, nonce) DO NOTHING RETURNING id",
@@ -127,7 +127,7 @@ link_entry(struct hall_req *req)
     struct hall_dbres *res;
     struct hall_val *pre;
     unsigned char tok[32], hash[32], *enc;
-    const char *ticket, *json, *next;
+    const char *ticket, *json, *next, *secret;
     size_t jlen, elen;
     static const char *const keep[] = {"org_name", "org_id", "name", "ric",
                                        "mobile",   "email",  NULL};
@@ -138,9 +138,12 @@ link_entry(struct hall_req *req)
     res = hall_db_exec(req->cx, "flow_partner_secret", HALL_STR(req->partner));
     if (res == NULL)
         return HALL_ERR;
-    if (hall_dbres_rows(res) == 0 || hall_dbres_str(res, 0, "link_secret") == NULL)
+    /* kept encrypted under the PII key (sql/140_partner_secrets_enc.sql) */
+    secret =
+        hall_dbres_rows(res) > 0 ? hall_dbres_secret(req->cx, res, 0, "link_secret_enc") : NULL;
+    if (secret == NULL)
         return hall_msg(req, HALL_M_LINK_NOT_OPEN, NULL);
-    if (link_verify(req, hall_dbres_str(res, 0, "link_secret"), &why) != HALL_OK) {
+    if (link_verify(req, secret, &why) != HALL_OK) {
         hall_warn(req, "msg=\"partner link refused\" partner=%s why=\"%s\"", req->partner, why);
         return hall_msg(req, HALL_M_LINK_REFUSED, "sign", why);
     }

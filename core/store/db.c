@@ -81,7 +81,7 @@ const struct hall_stmt hall_store_stmts[] = {
      "SELECT r.business_type FROM products r JOIN partners p ON p.code = r.partner_code"
      " WHERE r.active AND p.active AND (p.code = $1 OR ($1 = '' AND (p.code = 'hall'"
      " OR (r.business_type IN ('new', 'reissue') AND NOT p.requires_project_id"
-     " AND p.link_secret IS NULL))))"
+     " AND p.link_secret_enc IS NULL))))"
      " GROUP BY r.business_type",
      1},
     /* run by the outbox (tools/outbox/hall_outbox.c, session_tick): the
@@ -1112,6 +1112,19 @@ hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row, 
     if (plain == NULL)
         return NULL;
     return hall_val_parse(cx->pool, plain, strlen(plain), err, sizeof(err));
+}
+
+/* a partner's shared secret (link_secret_enc, hook_secret_enc,
+ * partner_api_keys.secret_enc: sql/140_partner_secrets_enc.sql), decrypted
+ * into the pool; NULL when the column is NULL or does not open */
+char *
+hall_dbres_secret(struct hall_ctx *cx, const struct hall_dbres *res, int row, const char *col)
+{
+    size_t len;
+    int c = hall_dbres_col(res, col);
+    unsigned char *enc = c >= 0 ? hall_dbres_bytea(cx, res, row, c, &len) : NULL;
+
+    return enc != NULL ? hall_pii_decrypt(cx->pool, enc, len) : NULL;
 }
 
 /* the counters' writes (sms_send_counts, sign_try_counts): their owner is

@@ -342,6 +342,10 @@ int64_t hall_report_rollup(struct hall_ctx *cx);
 int64_t hall_sign_try_count(struct hall_ctx *cx, const char *addr);
 struct hall_val *hall_dbres_pii_json(struct hall_ctx *cx, const struct hall_dbres *res, int row,
                                      int col);
+/* a partner's secret kept encrypted under the PII key (column col), in
+ * clear in the pool; NULL when NULL or unreadable */
+char *hall_dbres_secret(struct hall_ctx *cx, const struct hall_dbres *res, int row,
+                        const char *col);
 
 /* ---- file.c: uploaded materials, encrypted at rest ------------------------ */
 

@@ -36,8 +36,8 @@
 
 static const struct hall_stmt partner_stmts[] = {
     {"papi_key",
-     "SELECT k.partner_code, k.secret, k.not_after > now() AS valid, k.revoked_at IS NOT NULL"
-     " AS revoked, p.link_secret IS NOT NULL AS links, p.entry_path FROM partner_api_keys k"
+     "SELECT k.partner_code, k.secret_enc, k.not_after > now() AS valid, k.revoked_at IS NOT NULL"
+     " AS revoked, p.link_secret_enc IS NOT NULL AS links, p.entry_path FROM partner_api_keys k"
      " JOIN partners p ON p.code = k.partner_code WHERE k.key_id = $1 AND p.active",
      1},
     /* the certificate type an application asks for ($2): one the partner
@@ -142,7 +142,7 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     const char *ts = hall_req_env(req, "HTTP_X_HALL_TIMESTAMP");
     const char *nonce = hall_req_env(req, "HTTP_X_HALL_NONCE");
     const char *sig = hall_req_env(req, "HTTP_X_HALL_SIGNATURE");
-    const char *uri = hall_req_env(req, "REQUEST_URI"), *why = NULL, *want;
+    const char *uri = hall_req_env(req, "REQUEST_URI"), *why = NULL, *want, *key;
     struct hall_dbres *res;
     char *s, *end;
     long long t;
@@ -185,8 +185,10 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
                       nonce);
     s = hall_psprintf(req->pool, "%s%.*s", s, (int)req->raw_len,
                       req->raw_body != NULL ? req->raw_body : "");
-    want = hall_partner_hmac_hex(req->pool, hall_dbres_str(res, 0, "secret"), s, strlen(s));
-    if (!hall_ct_equal(want, sig, 64)) {
+    /* the key's secret, kept encrypted (sql/140_partner_secrets_enc.sql) */
+    key = hall_dbres_secret(req->cx, res, 0, "secret_enc");
+    want = key != NULL ? hall_partner_hmac_hex(req->pool, key, s, strlen(s)) : NULL;
+    if (want == NULL || !hall_ct_equal(want, sig, 64)) {
         why = "signature";
         goto refuse;
     }

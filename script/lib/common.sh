@@ -702,6 +702,17 @@ pki_ceremony() {
         die "hall-pkitool ceremony failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
+# partner_secrets: the partners' shared secrets encrypted under the PII key
+# (sql/140_partner_secrets_enc.sql): any still in clear (a database from
+# before) moved, the development secrets of a fresh database set, in one
+# transaction (hall-pkitool partner-secrets; a no-op when there is nothing)
+partner_secrets() {
+    local bin=$HALL_ROOT/tools/pkitool/hall-pkitool
+    [ -x "$bin" ] || die "tools/pkitool/hall-pkitool is not built yet: partner secrets not sealed"
+    "$bin" -c "$HALL_CONF" partner-secrets >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
+        die "hall-pkitool partner-secrets failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+}
+
 # stamp_sign: the 盖章工具's packages signed by the hall's CA (a .p7s beside
 # each: script/stamp-dist --sign, hall-pkitool codesign), once the ceremony
 # has made its code-signing certificate; then static-min again, so that the
@@ -758,6 +769,9 @@ pki_ceremony_in() {
     } >"$dir/ceremony.conf" || die "cannot write $dir/ceremony.conf"
     "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" ceremony >"$dir/ceremony.log" 2>&1 ||
         die "hall-pkitool ceremony failed: $(tail -n 1 "$dir/ceremony.log")"
+    # the partners' secrets of the shared database, as start_all's partner_secrets
+    "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" partner-secrets >>"$dir/ceremony.log" 2>&1 ||
+        die "hall-pkitool partner-secrets failed: $(tail -n 1 "$dir/ceremony.log")"
     # the 验签报告's key, certificate and seal, copied with the keys too
     "$HALL_ROOT/tools/pkitool/hall-pkitool" -c "$dir/ceremony.conf" report >>"$dir/ceremony.log" 2>&1 ||
         die "hall-pkitool report failed: $(tail -n 1 "$dir/ceremony.log")"
@@ -1122,6 +1136,7 @@ seed_staff() {
 
 # start_all: everything after PostgreSQL.
 start_all() {
+    partner_secrets
     pki_ceremony
     stamp_sign
     demo_seal

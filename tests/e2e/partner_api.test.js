@@ -13,6 +13,7 @@ const { HALL, latestCode, freshPhone } = require('../integ/lib/client');
 const { psql } = require('../integ/lib/payflow');
 const a11y = require('./lib/a11y');
 const { launchChromium } = require('./lib/browser');
+const { addPartnerKey } = require('../integ/lib/secrets');
 
 const SKIP = !process.env.HALL_URL;
 const run = crypto.randomBytes(4).toString('hex');
@@ -39,9 +40,8 @@ async function call(key, method, pathQuery, body) {
 before(async () => {
     if (SKIP)
         return;
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after) VALUES
-        ('${HUNAN.id}', 'hunan', '${HUNAN.secret}', now() + interval '1 day'),
-        ('${JIEYANG.id}', 'jieyang', '${JIEYANG.secret}', now() + interval '1 day')`);
+    addPartnerKey('hunan', HUNAN.id, HUNAN.secret, '1 day');
+    addPartnerKey('jieyang', JIEYANG.id, JIEYANG.secret, '1 day');
     browser = await launchChromium();
 });
 

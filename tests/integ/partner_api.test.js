@@ -16,6 +16,7 @@ const { HALL, applicant } = require('./lib/client');
 const { psql, orgForm, unpaidOrder } = require('./lib/payflow');
 const { operator } = require('./lib/pki');
 const { SKIP } = require('./lib/hall');
+const { addPartnerKey } = require('./lib/secrets');
 
 const run = crypto.randomBytes(4).toString('hex');
 const KEYS = {
@@ -57,10 +58,8 @@ async function call(key, method, pathQuery, body, { ts = Math.floor(Date.now() /
 before(() => {
     if (SKIP)
         return;
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after) VALUES
-        ('${KEYS.hunan.id}', 'hunan', '${KEYS.hunan.secret}', now() + interval '1 year'),
-        ('${KEYS.hunan2.id}', 'hunan', '${KEYS.hunan2.secret}', now() + interval '1 year'),
-        ('${KEYS.jieyang.id}', 'jieyang', '${KEYS.jieyang.secret}', now() + interval '1 year')`);
+    for (const [code, k] of [['hunan', KEYS.hunan], ['hunan', KEYS.hunan2], ['jieyang', KEYS.jieyang]])
+        addPartnerKey(code, k.id, k.secret, '1 year');
 });
 
 test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and_audited', { skip: SKIP }, async () => {

@@ -15,6 +15,7 @@ const { HALL, SANDBOX, applicant } = require('./lib/client');
 const { psql, orgForm, unpaidOrder } = require('./lib/payflow');
 const { fetchPki } = require('./lib/pki');
 const { SKIP, waitFor } = require('./lib/hall');
+const { setPartnerSecret, addPartnerKey } = require('./lib/secrets');
 
 const DOC = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'partners.md'), 'utf8');
 const blocks = [...DOC.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -32,8 +33,7 @@ after(() => {
 
 test('partners.md papi() signs a request the hall accepts', { skip: SKIP }, () => {
     const key = { id: `docs-${crypto.randomBytes(4).toString('hex')}`, secret: crypto.randomBytes(24).toString('hex') };
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
-        VALUES ('${key.id}', 'hunan', '${key.secret}', now() + interval '1 hour')`);
+    addPartnerKey('hunan', key.id, key.secret, '1 hour');
     /* the block's first line names the example's hall and key: ours instead */
     const fn = block('papi() {').split('\n').filter((l) => !l.startsWith('H=')).join('\n');
     const r = bash(`${fn}\npapi GET '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z&limit=1'`, os.tmpdir(),
@@ -67,7 +67,8 @@ test('partners.md: every papi example of "One curl example per call" is accepted
 
 test('partners.md openssl lines check both signatures of a webhook the hall sent', { skip: SKIP }, async () => {
     const secret = crypto.randomBytes(20).toString('hex');
-    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang', hook_secret = '${secret}',
+    setPartnerSecret('jieyang', 'hook', secret);
+    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang',
         hook_events = '{order.submitted}' WHERE code = 'jieyang'`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-docs-'));
     await fetchPki(dir);

@@ -20,6 +20,7 @@ const { operator, staffRevoke, tmpdir, fetchPki } = require('./lib/pki');
 const { SKIP, waitFor, newPhone, sendCode, Client } = require('./lib/hall');
 const { applicant } = require('./lib/client');
 const { toApply } = require('./lib/seal');
+const { setPartnerSecret } = require('./lib/secrets');
 
 const SECRET = 'test-only-jieyang-hook-secret-0123456789';
 const SCHEDULE = [15, 30, 60, 120, 300, 600, 1200, 1800, 1800, 3600, 3600, 7200, 18000];
@@ -48,7 +49,8 @@ function events(orderId) {
 before(async () => {
     if (SKIP)
         return;
-    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang', hook_secret = '${SECRET}',
+    setPartnerSecret('jieyang', 'hook', SECRET);
+    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang',
         hook_events = '{order.submitted,order.rejected,order.approved,order.paid,cert.issued,order.shipped,cert.revoked,seal.made}'
         WHERE code = 'jieyang'`);
     const dir = tmpdir();
@@ -204,7 +206,8 @@ test('partner_hooks__receiver_times_out_then_answers_late__tried_again_delivered
 
 test('partner_hooks__seal_made__with_its_es_id_and_validity', { skip: SKIP }, async () => {
     await fault('ok');
-    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/hall', hook_secret = '${SECRET}',
+    setPartnerSecret('hall', 'hook', SECRET);
+    psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/hall',
         hook_events = '{seal.made,cert.issued}' WHERE code = 'hall'`);
     try {
         const dir = tmpdir();

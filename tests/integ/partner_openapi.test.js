@@ -13,8 +13,9 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, applicant } = require('./lib/client');
-const { psql, orgForm, unpaidOrder } = require('./lib/payflow');
+const { orgForm, unpaidOrder } = require('./lib/payflow');
 const { SKIP } = require('./lib/hall');
+const { addPartnerKey } = require('./lib/secrets');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SPEC = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'partner-api.openapi.json'), 'utf8'));
@@ -87,8 +88,7 @@ test('openapi__paths_and_methods_are_the_routes_of_modules_partner', () => {
 });
 
 test('openapi__every_answer_of_the_running_hall_is_documented_and_of_its_shape', { skip: SKIP }, async () => {
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
-        VALUES ('${KEY.id}', 'jieyang', '${KEY.secret}', now() + interval '1 hour')`);
+    addPartnerKey('jieyang', KEY.id, KEY.secret, '1 hour');
     const o = await unpaidOrder(await applicant(), { form: orgForm() });
     const A = '/partner-api/v1/applications', O = '/partner-api/v1/orders', C = '/partner-api/v1/orders/changed';
     const example = SPEC.paths[A].post.requestBody.content['application/json'].example;

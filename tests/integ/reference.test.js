@@ -200,7 +200,9 @@ dbTest('partners__seeded__legal_person_auth_and_sla', () => {
         '0535cc2aee346b5dc3f9e5b852f00369');
     assert.equal(q("SELECT promotion->'gifts'->2->>'gift' FROM partners WHERE code = 'szjsgws'"),
         '小度音箱');
-    assert.equal(q("SELECT link_secret IS NOT NULL FROM partners WHERE code = 'hunan'"), 't');
+    /* the seed writes no secret in clear: hunan's development link secret
+     * is set encrypted at the first start (sql/140, hall-pkitool partner-secrets) */
+    assert.equal(q("SELECT count(*) FROM partners WHERE link_secret IS NOT NULL"), '0');
 });
 
 dbTest('products__seed_prices__match_seeds', () => {

@@ -39,6 +39,14 @@
  *                                           certificate and the issuing CA's
  *                                           (script/stamp-dist --sign)
  *
+ *   hall-pkitool -c CONF partner-secret CODE link|hook [remove]
+ *   hall-pkitool -c CONF partner-key CODE KEY_ID [INTERVAL]
+ *   hall-pkitool -c CONF partner-secrets    the partners' shared secrets,
+ *                                           encrypted under the PII key: set
+ *                                           from standard input, added, and at
+ *                                           each start the clear ones moved
+ *                                           (pkitool_psecret.c)
+ *
  *   hall-pkitool -c CONF rotate-pass [FILE] a new key-encryption passphrase
  *                                           (pki_pass_file): every file kept
  *                                           encrypted under it in pki_dir,
@@ -415,7 +423,12 @@ usage(void)
                     "       hall-pkitool -c CONF audit-seal [SECONDS]\n"
                     "       hall-pkitool -c CONF audit-mark\n"
                     "       hall-pkitool -c CONF codesign FILE...\n"
-                    "       hall-pkitool -c CONF rotate-pass [FILE]\n");
+                    "       hall-pkitool -c CONF rotate-pass [FILE]\n"
+                    "       hall-pkitool -c CONF partner-secret CODE link|hook [remove]"
+                    "  (the secret: stdin)\n"
+                    "       hall-pkitool -c CONF partner-key CODE KEY_ID [INTERVAL]"
+                    "  (the secret: stdin)\n"
+                    "       hall-pkitool -c CONF partner-secrets\n");
 }
 
 int
@@ -456,6 +469,20 @@ main(int argc, char **argv)
         pool = hall_pool_create(64 * 1024);
         rc = pkitool_report(pool, &app.conf);
         hall_pool_destroy(pool);
+        hall_conf_free(&app.conf);
+        return rc;
+    }
+    if (strncmp(cmd, "partner-", 8) == 0) {
+        /* the database and the PII key only, no token */
+        req = hall_tool_req(&app);
+        if (req == NULL)
+            return 1;
+        rc = pkitool_psecret(req->cx, cmd, argc - optind - 1, argv + optind + 1);
+        if (rc == 2)
+            usage();
+        if (req->cx->in_tx)
+            hall_db_rollback(req->cx);
+        hall_pool_destroy(req->pool);
         hall_conf_free(&app.conf);
         return rc;
     }

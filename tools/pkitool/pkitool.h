@@ -10,4 +10,9 @@
  * token, its certificate from the ecc CA and its seal; the exit status */
 int pkitool_report(struct hall_pool *pool, const struct hall_conf *conf);
 
+/* hall-pkitool partner-secret, partner-key, partner-secrets
+ * (pkitool_psecret.c): the partners' shared secrets, encrypted under the PII
+ * key; the exit status (2: usage) */
+int pkitool_psecret(struct hall_ctx *cx, const char *cmd, int argc, char **argv);
+
 #endif

@@ -9,6 +9,7 @@
  * script/lib/common.sh setup_credentials).
  */
 const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -46,4 +47,26 @@ function providerSecret(name) {
     }
 }
 
-module.exports = { CRED, PASS_FILE, PREFIX, passphrase, openSecret, providerSecret };
+/* hall-pkitool ARGS with input on its standard input; throws on failure */
+function pkitoolIn(args, input) {
+    const bin = path.join(process.env.HALL_ROOT || path.join(__dirname, '..', '..', '..'), 'tools', 'pkitool',
+        'hall-pkitool');
+    const r = spawnSync(bin, ['-c', process.env.HALL_CONF || path.join(VAR, 'hall.conf'), ...args],
+        { input, encoding: 'utf8' });
+    if (r.status !== 0)
+        throw new Error(`hall-pkitool ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+}
+
+/* a partner's link or webhook secret (kind 'link' or 'hook') set the
+ * operator's way: encrypted under the PII key, never in clear in the
+ * database (hall-pkitool partner-secret, sql/140_partner_secrets_enc.sql) */
+const setPartnerSecret = (code, kind, secret) => pkitoolIn(['partner-secret', code, kind], `${secret}\n`);
+
+/* a partner API key added the operator's way (hall-pkitool partner-key) */
+const addPartnerKey = (code, keyId, secret, interval = '1 year') =>
+    pkitoolIn(['partner-key', code, keyId, interval], `${secret}\n`);
+
+module.exports = {
+    CRED, PASS_FILE, PREFIX, passphrase, openSecret, providerSecret, pkitoolIn, setPartnerSecret, addPartnerKey,
+};
