@@ -338,7 +338,8 @@ hall_partner_hook_run_one(struct hall_ctx *cx)
     /* webhooks switched off (hook_url NULL) while the event waited: a
      * failed try on the schedule, kept for the console, never a POST to
      * nowhere signed with no secret */
-    if (hall_dbres_str(res, 0, "hook_url") == NULL || hall_dbres_str(res, 0, "hook_secret") == NULL)
+    if (hall_dbres_str(res, 0, "hook_url") == NULL ||
+        hall_dbres_str(res, 0, "hook_secret_enc") == NULL)
         error = "partner: no hook_url";
     else
         error = body != NULL ? post_signed(cx, res, body) : "the order's data cannot be read";
