@@ -251,8 +251,8 @@ test('partner_api__rate_per_partner_over_all_its_keys__as_data__audited', { skip
      * 3 a key (each within a limit per key), reach at most two minutes, so
      * at most 6 pass; another partner is not counted with it */
     const keys = [0, 1, 2].map((i) => ({ id: `rate-${run}-${i}`, secret: crypto.randomBytes(24).toString('hex') }));
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after) VALUES
-        ${keys.map((k) => `('${k.id}', 'gdhj', '${k.secret}', now() + interval '1 hour')`).join(', ')}`);
+    for (const k of keys)
+        addPartnerKey('gdhj', k.id, k.secret, '1 hour');
     psql(`UPDATE partners SET api_rate_per_min = 3 WHERE code = 'gdhj'`);
     try {
         const got = [];
@@ -276,8 +276,7 @@ test('partner_api__application_of_a_type_the_partner_does_not_sell__refused', { 
     /* 建筑工务署 sells 机构证书 only: a person's application would lead to a
      * form that has no such certificate */
     const key = { id: `szjsgws-${run}`, secret: crypto.randomBytes(24).toString('hex') };
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
-        VALUES ('${key.id}', 'szjsgws', '${key.secret}', now() + interval '1 hour')`);
+    addPartnerKey('szjsgws', key.id, key.secret, '1 hour');
     const person = await call(key, 'POST', '/partner-api/v1/applications',
         { cert_type: 'person', name: '赵六', mobile: '13512345678' });
     assert.equal(person.status, 400, person.text);

@@ -44,8 +44,7 @@ test('partners.md papi() signs a request the hall accepts', { skip: SKIP }, () =
 
 test('partners.md: every papi example of "One curl example per call" is accepted by the hall', { skip: SKIP }, () => {
     const key = { id: `docs-${crypto.randomBytes(4).toString('hex')}`, secret: crypto.randomBytes(24).toString('hex') };
-    psql(`INSERT INTO partner_api_keys (key_id, partner_code, secret, not_after)
-        VALUES ('${key.id}', 'hunan', '${key.secret}', now() + interval '1 hour')`);
+    addPartnerKey('hunan', key.id, key.secret, '1 hour');
     const fn = block('papi() {').split('\n').filter((l) => !l.startsWith('H=')).join('\n');
     const examples = blocks.filter((b) => /^papi (GET|POST)/m.test(b) && !b.includes('papi() {'));
     assert.ok(examples.length >= 3, 'an example per call');
