@@ -1469,6 +1469,167 @@ verify__signature_dictionary_written_again__newest_read(void **state)
     assert_int_not_equal(rep.sigs[0].state, HALL_STAMP_VALID);
 }
 
+/* path's verdicts in one line, a signature after another */
+static void
+verdict_line(const char *path, char *out, size_t cap)
+{
+    struct hall_stamp_report rep;
+    size_t n;
+
+    verify(path, &rep, NULL);
+    n = (size_t)snprintf(out, cap, "%d:", rep.nsigs);
+    for (int i = 0; i < rep.nsigs && n < cap; i++) {
+        const struct hall_stamp_sig *s = &rep.sigs[i];
+
+        n += (size_t)snprintf(out + n, cap - n, " [%d %d %d %d %d %d %d %s|%s]", s->range,
+                              s->digest, s->signature, s->state, s->later_sigs, s->later_changes,
+                              s->obj_v > 0, s->problem, s->changes);
+    }
+}
+
+/* the last stamp's signature dictionary of src, changed by how, into dst */
+static void
+last_sig_dict_changed(const char *src, const char *dst, int how)
+{
+    size_t len, hex;
+    unsigned char *p = slurp(src, &len), *c = NULL, *d, *m, *e;
+    FILE *f;
+
+    for (unsigned char *k = p; (k = memmem(k, len - (size_t)(k - p), "/Contents <", 11)) != NULL;
+         k++)
+        c = k + 11;
+    assert_non_null(c);
+    e = memchr(c, '>', len - (size_t)(c - p));
+    assert_non_null(e);
+    hex = (size_t)(e - c);
+    assert_true(hex > 400);
+    for (d = c; d > p && memcmp(d, "<< /Type /Sig", 13) != 0; d--)
+        ;
+    m = memmem(e, len - (size_t)(e - p), "/M (D:", 6);
+    assert_non_null(m);
+    switch (how) {
+    case 0: /* a '>' inside the hex digits */ c[100] = '>'; break;
+    case 1: /* a ')' inside */ c[100] = ')'; break;
+    case 2: /* a space: an odd number of digits */ c[100] = ' '; break;
+    case 3: /* two spaces: an even number, not digits alone */
+        c[100] = ' ';
+        c[201] = '\n';
+        break;
+    case 4: /* a letter that is no hex digit */ c[100] = 'g'; break;
+    case 5: /* a literal string of the same bytes instead of hex */
+        c[-1] = '(';
+        c[hex] = ')';
+        break;
+    case 6: /* no /Contents */ c[-3] = 'z'; break;
+    case 7: /* a second /Contents before it */
+        memcpy(memmem(d, (size_t)(c - d), "/SubFilter", 10), "/Contents ", 10);
+        break;
+    case 8: /* a second /Contents after it */ memcpy(m, "/Contents(", 10); break;
+    case 9: /* the verifier's own marks in a string */ memcpy(m + 4, "/HallHex~0", 10); break;
+    case 10: /* the hex digits' last byte a lone digit at the string's end */
+        c[hex - 1] = ' ';
+        break;
+    default: fail();
+    }
+    f = fopen(dst, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    free(p);
+}
+
+/* A stamp's /Contents made hostile in place (one stamp, and the second of
+ * two): each judged as it was before the verifier skipped the hex digits'
+ * bytes where it needs no value (the lines are those of e01f112's code) */
+static void
+verify__hostile_contents__judged_as_before(void **state)
+{
+    static const char *const want[2][11] = {
+        {
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [1 2 0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [1 2 0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+        },
+        {
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动"
+            "不予认可|其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动不予认可] "
+            "[2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可]",
+            "2: [1 1 1 1 1 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的"
+            "改动不予认可|"
+            "其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的改动不予认可] [1 2 "
+            "0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [1 1 1 1 1 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的"
+            "改动不予认可|"
+            "其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的改动不予认可] [1 2 "
+            "0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动"
+            "不予认可|其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动不予认可] "
+            "[2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+        },
+    };
+    char err[512], one[512], two[512], out[512], line[4096];
+    const char *in = simple_pdf("plain_hostile.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/hostile1.pdf", top);
+    snprintf(two, sizeof(two), "%s/hostile2.pdf", top);
+    snprintf(out, sizeof(out), "%s/hostile-out.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 1, err), HALL_OK);
+    for (int k = 0; k < 2; k++)
+        for (int how = 0; how < 11; how++) {
+            last_sig_dict_changed(k == 0 ? one : two, out, how);
+            verdict_line(out, line, sizeof(line));
+            if (getenv("HALL_TEST_PRINT") != NULL)
+                fprintf(stderr, "        \"%s\",\n", line);
+            else
+                assert_string_equal(line, want[k][how]);
+        }
+}
+
 static void
 verify__old_object_stream_rewritten__modified(void **state)
 {
@@ -2759,6 +2920,7 @@ main(void)
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
+        cmocka_unit_test(verify__hostile_contents__judged_as_before),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
         cmocka_unit_test(verify__65_signature_fields__refused_by_name),
