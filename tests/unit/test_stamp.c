@@ -1630,6 +1630,79 @@ verify__hostile_contents__judged_as_before(void **state)
         }
 }
 
+/* stamp_plain_text: a plain text made as libqpdf's parser makes it (the
+ * same unparsed bytes); anything else left to that parser (HALL_ERR) */
+static void
+plain__texts__made_as_libqpdf_parses_them_or_left_to_it(void **state)
+{
+    static const char *const plain[] = {
+        "<< /Type /Sig /Filter /Adobe.PPKLite /ByteRange [0 10 20 30] /M (D:2026(x)\n1) >>",
+        "<< /Rect [56.69 -0.5 .25 3.] /F 4 /P -12 /Name <FEFF4E2D> /C <> /S () >>",
+        "[[1 2] << /A << /B [/C /D] >> >> (a\tb) <0a0B> 0 -0]",
+        "<</A/B/C[1 2]/D<</E (f)>>>>",
+        "42",
+        "/Name",
+        "<00ff>",
+    };
+    static const char *const refused[] = {
+        "(a\\)b)",
+        "<< /A 1 /A 2 >>",
+        "% c\n<< >>",
+        "<4 1>",
+        "<41 42>",
+        "<abc>",
+        "/A#20",
+        "5 0 R",
+        "true",
+        "null",
+        "<< /A null >>",
+        "(a\rb)",
+        "<< /HallRef~1~0 1 >>",
+        "+5",
+        "1.2.3",
+        "007",
+        "[1 2",
+        "<< /A 1",
+        "(a",
+        "<< 5 6 >>",
+        "/A(b)",
+        "123456789",
+        "[1 0 R0]",
+        "{1}",
+        "<< /A 1 >> x",
+    };
+    qpdf_data q = qpdf_init();
+    qpdf_oh o, w;
+
+    (void)state;
+    qpdf_silence_errors(q);
+    for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
+        const unsigned char *t = (const unsigned char *)plain[i];
+        char *mine;
+
+        if (stamp_plain_text(q, t, 0, (long long)strlen(plain[i]), &o) != HALL_OK)
+            fail_msg("not made: %s", plain[i]);
+        mine = strdup(qpdf_oh_unparse_binary(q, o));
+        w = qpdf_oh_parse(q, plain[i]);
+        assert_false(qpdf_has_error(q));
+        assert_string_equal(mine, qpdf_oh_unparse_binary(q, w));
+        free(mine);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        const unsigned char *t = (const unsigned char *)refused[i];
+
+        if (stamp_plain_text(q, t, 0, (long long)strlen(refused[i]), &o) != HALL_ERR)
+            fail_msg("made: %s", refused[i]);
+    }
+    /* references: made by number, within what is plain */
+    o = qpdf_oh_new_null(q);
+    assert_int_equal(
+        stamp_plain_text(q, (const unsigned char *)"<< /Fields [5 0 R 12 3 R] /N 7 >>", 0, 33, &o),
+        HALL_OK);
+    assert_string_equal(qpdf_oh_unparse(q, o), "<< /Fields [ 5 0 R 12 3 R ] /N 7 >>");
+    qpdf_cleanup(&q);
+}
+
 static void
 verify__old_object_stream_rewritten__modified(void **state)
 {
@@ -2921,6 +2994,7 @@ main(void)
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
         cmocka_unit_test(verify__hostile_contents__judged_as_before),
+        cmocka_unit_test(plain__texts__made_as_libqpdf_parses_them_or_left_to_it),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
         cmocka_unit_test(verify__65_signature_fields__refused_by_name),
