@@ -21,30 +21,38 @@
 
 #include "stamp_int.h"
 
-/* a hex digit's value + 1; 0: not a hex digit */
-static const unsigned char hex1[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+/* a hex digit's value times 16, and 0x200; 0: not a hex digit */
+static const unsigned short hex_hi[256] = {
+    ['0'] = 0x200, ['1'] = 0x210, ['2'] = 0x220, ['3'] = 0x230, ['4'] = 0x240, ['5'] = 0x250,
+    ['6'] = 0x260, ['7'] = 0x270, ['8'] = 0x280, ['9'] = 0x290, ['a'] = 0x2a0, ['b'] = 0x2b0,
+    ['c'] = 0x2c0, ['d'] = 0x2d0, ['e'] = 0x2e0, ['f'] = 0x2f0, ['A'] = 0x2a0, ['B'] = 0x2b0,
+    ['C'] = 0x2c0, ['D'] = 0x2d0, ['E'] = 0x2e0, ['F'] = 0x2f0};
+/* a hex digit's value, and 0x400; 0: not a hex digit */
+static const unsigned short hex_lo[256] = {
+    ['0'] = 0x400, ['1'] = 0x401, ['2'] = 0x402, ['3'] = 0x403, ['4'] = 0x404, ['5'] = 0x405,
+    ['6'] = 0x406, ['7'] = 0x407, ['8'] = 0x408, ['9'] = 0x409, ['a'] = 0x40a, ['b'] = 0x40b,
+    ['c'] = 0x40c, ['d'] = 0x40d, ['e'] = 0x40e, ['f'] = 0x40f, ['A'] = 0x40a, ['B'] = 0x40b,
+    ['C'] = 0x40c, ['D'] = 0x40d, ['E'] = 0x40e, ['F'] = 0x40f};
 
 /* the n digits at at (n even) decoded into a new buffer: NULL when one is
- * not a hex digit (one pass: each pair's two values or-ed into a mark of
- * the bad ones, looked at once at the end) */
+ * not a hex digit (one pass: each pair's two table values or-ed, the
+ * digits' marks 0x200 and 0x400 kept through all pairs and looked at once
+ * at the end) */
 unsigned char *
 stamp_hex_decoded(const unsigned char *at, size_t n)
 {
     unsigned char *b = malloc(n / 2 + 1);
-    unsigned bad = 0;
+    unsigned all = 0x600;
 
     if (b == NULL)
         abort();
     for (size_t i = 0; i < n / 2; i++) {
-        unsigned hi = (unsigned)hex1[at[2 * i]] - 1, lo = (unsigned)hex1[at[2 * i + 1]] - 1;
+        unsigned x = (unsigned)hex_hi[at[2 * i]] | hex_lo[at[2 * i + 1]];
 
-        bad |= (hi | lo) & ~15u; /* a non-digit is 0 - 1: every bit set */
-        b[i] = (unsigned char)(hi << 4 | (lo & 15));
+        all &= x;
+        b[i] = (unsigned char)x;
     }
-    if (bad != 0) {
+    if (all != (all | 0x600)) {
         free(b);
         return NULL;
     }
