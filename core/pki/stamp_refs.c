@@ -61,29 +61,18 @@ xent_order(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+/* a byte's class for the scan: 0 regular, 1 a delimiter (stamp_is_delim's
+ * "()<>[]{}/%"), 2 white space (stamp_is_ws's, NUL among them): one load
+ * where each byte was compared in turn */
+static const unsigned char byte_class[256] = {
+    [0] = 2,   ['\t'] = 2, ['\n'] = 2, ['\f'] = 2, ['\r'] = 2, [' '] = 2, ['('] = 1, [')'] = 1,
+    ['<'] = 1, ['>'] = 1,  ['['] = 1,  [']'] = 1,  ['{'] = 1,  ['}'] = 1, ['/'] = 1, ['%'] = 1};
+
 /* neither white space (stamp_is_ws) nor a delimiter (stamp_is_delim) */
 static inline int
 regular(unsigned char c)
 {
-    switch (c) {
-    case 0:
-    case '\t':
-    case '\n':
-    case '\f':
-    case '\r':
-    case ' ':
-    case '(':
-    case ')':
-    case '<':
-    case '>':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-    case '/':
-    case '%': return 0;
-    default: return 1;
-    }
+    return byte_class[c] == 0;
 }
 
 /* an integer token (an optional sign, digits): HALL_OK with *v, -1 when it
@@ -167,7 +156,7 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
         long long e, v;
         int was_closed = closed;
 
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0) {
+        if (byte_class[c] == 2) { /* white space */
             at++;
             continue;
         }

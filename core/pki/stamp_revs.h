@@ -193,6 +193,11 @@ int stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
+/* stamp_plain.c: the text [a, b) made an object of q without libqpdf's
+ * parser when it is plain (HALL_OK, *v), HALL_ERR when not (nothing made);
+ * n hex digits decoded (NULL when one is not a digit; free()) */
+int stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b, qpdf_oh *v);
+unsigned char *stamp_hex_decoded(const unsigned char *at, size_t n);
 /* the trailer (a table's, or the cross-reference stream's dictionary) of
  * the section the revision ending at end names, parsed in q with its
  * references; null when it cannot be read */

@@ -587,32 +587,20 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     stamp_qifeng_read(pool, q, f->field, v->page_ids, v->npages, s);
 }
 
-static int
-hex_digit(char c)
-{
-    return c >= '0' && c <= '9'                 ? c - '0'
-           : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
-                                                : -1;
-}
-
-/* the gap (gl bytes at off) is exactly /Contents' hex string (cval, clen) */
+/* the gap (gl bytes at off, gl = 2 * clen + 2) is exactly /Contents' hex
+ * string (cval, clen): its digits decoded in one table pass
+ * (stamp_hex_decoded) */
 static int
 gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 {
-    unsigned char *gap = malloc(gl), *bin = malloc(clen);
+    unsigned char *gap = malloc(gl), *bin = NULL;
     int ok;
 
-    if (gap == NULL || bin == NULL)
+    if (gap == NULL)
         abort();
-    ok = hall_pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' && gap[gl - 1] == '>';
-    for (size_t k = 0; ok && k < clen; k++) {
-        int hi = hex_digit((char)gap[1 + 2 * k]), lo = hex_digit((char)gap[2 + 2 * k]);
-
-        ok = hi >= 0 && lo >= 0;
-        if (ok)
-            bin[k] = (unsigned char)(hi << 4 | lo);
-    }
-    ok = ok && memcmp(bin, cval, clen) == 0;
+    ok = gl == 2 * clen + 2 && hall_pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' &&
+         gap[gl - 1] == '>' && (bin = stamp_hex_decoded(gap + 1, 2 * clen)) != NULL &&
+         memcmp(bin, cval, clen) == 0;
     free(gap);
     free(bin);
     return ok;

@@ -641,6 +641,24 @@ written_offset(const struct stamp_diff *d, int num, int gen)
     return -1;
 }
 
+/* the first w (n bytes, its last byte rare in hex digits) in [p, p + len):
+ * memchr for that byte (a /Contents' 16,000 digits passed at memchr's
+ * pace, not memmem's) */
+static const unsigned char *
+word_in(const unsigned char *p, size_t len, const char *w, size_t n)
+{
+    const unsigned char *at = p + n - 1, *end = p + len;
+
+    if (len < n)
+        return NULL;
+    while (at < end && (at = memchr(at, (unsigned char)w[n - 1], (size_t)(end - at))) != NULL) {
+        if (memcmp(at - (n - 1), w, n) == 0)
+            return at - (n - 1);
+        at++;
+    }
+    return NULL;
+}
+
 int
 stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen)
 {
@@ -665,12 +683,12 @@ stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen)
     b = at + 3;
     {
         size_t span = (size_t)(d->size - b < SIG_DICT_MAX ? d->size - b : SIG_DICT_MAX);
-        const unsigned char *eo = memmem(m + b, span, "endobj", 6);
+        const unsigned char *eo = word_in(m + b, span, "endobj", 6);
 
         /* a dictionary, not a stream: what is before the first endobj then
          * is either the whole object or text that does not parse (a string,
          * a name or a comment holding the word leaves a dictionary open) */
-        if (eo == NULL || memmem(m + b, (size_t)(eo - (m + b)), "stream", 6) != NULL)
+        if (eo == NULL || word_in(m + b, (size_t)(eo - (m + b)), "stream", 6) != NULL)
             return HALL_ERR;
         e = eo - m;
     }
@@ -703,23 +721,20 @@ stamp_written_between(const struct stamp_diff *d, long long lo, long long hi, st
 #define HEX_MAX  8           /* long hex strings of one text read by us */
 
 /* the long hex strings of a text, each marked HEX_MARK and its index:
- * its digits (an even number of them, nothing else) */
+ * its bytes, decoded from its digits (an even number of them, nothing
+ * else) */
 struct hexes {
-    const unsigned char *at[HEX_MAX];
+    unsigned char *bin[HEX_MAX];
     size_t len[HEX_MAX];
     int n;
 };
 
-/* a hex digit's value + 1; 0: not a hex digit */
-static const unsigned char hex1[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
-
-static int
-hex_val(unsigned char c)
+static void
+hexes_free(struct hexes *h)
 {
-    return hex1[c] - 1;
+    for (int k = 0; k < h->n; k++)
+        free(h->bin[k]);
+    h->n = 0;
 }
 
 /* the string of hex string k of h, made an object of q (what libqpdf's
@@ -728,25 +743,9 @@ hex_val(unsigned char c)
 static qpdf_oh
 hex_string(qpdf_data q, const struct hexes *h, int k)
 {
-    unsigned char *b;
-    size_t i;
-    qpdf_oh o;
-
     if (h == NULL || k < 0 || k >= h->n)
         return qpdf_oh_new_null(q);
-    {
-        const unsigned char *at = h->at[k];
-        size_t len = h->len[k] / 2;
-
-        b = malloc(len + 1);
-        if (b == NULL)
-            abort();
-        for (i = 0; i < len; i++)
-            b[i] = (unsigned char)(hex_val(at[2 * i]) << 4 | hex_val(at[2 * i + 1]));
-        o = qpdf_oh_new_binary_string(q, (const char *)b, len);
-    }
-    free(b);
-    return o;
+    return qpdf_oh_new_binary_string(q, (const char *)h->bin[k], h->len[k]);
 }
 
 /* the references marked in o (parsed, direct) made references of q again,
@@ -825,13 +824,16 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
     int depth = 0;
     qpdf_oh o;
 
-    /* a text naming either mark is refused (both begin "/Hall": looked
-     * for once, then each) */
+    /* a text naming either mark is refused (both hold '~' and begin
+     * "/Hall": each looked for only when the text has both) */
     if (b <= a || (size_t)(b - a) > max || memchr(p + a, '\0', (size_t)(b - a)) != NULL ||
-        (memmem(p + a, (size_t)(b - a), "Hall", 4) != NULL &&
+        (memchr(p + a, '~', (size_t)(b - a)) != NULL &&
+         memmem(p + a, (size_t)(b - a), "Hall", 4) != NULL &&
          (memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL ||
           memmem(p + a, (size_t)(b - a), HEX_MARK + 1, strlen(HEX_MARK) - 1) != NULL)))
         return qpdf_oh_new_null(q);
+    if (stamp_plain_text(q, p, a, b, &o) == HALL_OK) /* stamp_plain.c */
+        return o;
     hx.n = 0;
     memset(&t, 0, sizeof(t));
     t.max = 2 * max + 64;
@@ -854,21 +856,20 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
         }
         if (p[i] == '<' && i + 1 < b) { /* a hex string (a stamp's /Contents) names nothing */
             const unsigned char *gt = memchr(p + i + 1, '>', (size_t)(b - i - 1));
-            size_t n, k;
+            unsigned char *bin = NULL;
+            size_t n;
 
             if (gt == NULL)
                 break;
             /* a long one of digits alone (no space, whole bytes): read by
              * us (hex_string), marked in the text */
             n = (size_t)(gt - (p + i + 1));
-            for (k = 0; n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX && k < n; k++)
-                if (hex1[p[i + 1 + k]] == 0)
-                    break;
-            if (n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX && k == n) {
+            if (n >= HEX_LONG && n % 2 == 0 && hx.n < HEX_MAX &&
+                (bin = stamp_hex_decoded(p + i + 1, n)) != NULL) {
                 stamp_buf_put(&t, p + run, (size_t)(i - run));
                 stamp_buf_printf(&t, " %s%d ", HEX_MARK, hx.n);
-                hx.at[hx.n] = p + i + 1;
-                hx.len[hx.n++] = n;
+                hx.bin[hx.n] = bin;
+                hx.len[hx.n++] = n / 2;
                 run = gt - p + 1;
             }
             i = gt - p;
@@ -900,8 +901,11 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
         o = qpdf_oh_is_name_and_equals(q, o, HEX_MARK "0") ? hex_string(q, &hx, 0)
                                                            : qpdf_oh_new_null(q);
     if (stamp_qerr(q) || refs_back(q, o, 0, &hx) != HALL_OK || stamp_qerr(q) ||
-        qpdf_oh_is_null(q, o))
+        qpdf_oh_is_null(q, o)) {
+        hexes_free(&hx);
         return qpdf_oh_new_null(q);
+    }
+    hexes_free(&hx);
     return o;
 }
 

@@ -1469,6 +1469,240 @@ verify__signature_dictionary_written_again__newest_read(void **state)
     assert_int_not_equal(rep.sigs[0].state, HALL_STAMP_VALID);
 }
 
+/* path's verdicts in one line, a signature after another */
+static void
+verdict_line(const char *path, char *out, size_t cap)
+{
+    struct hall_stamp_report rep;
+    size_t n;
+
+    verify(path, &rep, NULL);
+    n = (size_t)snprintf(out, cap, "%d:", rep.nsigs);
+    for (int i = 0; i < rep.nsigs && n < cap; i++) {
+        const struct hall_stamp_sig *s = &rep.sigs[i];
+
+        n += (size_t)snprintf(out + n, cap - n, " [%d %d %d %d %d %d %d %s|%s]", s->range,
+                              s->digest, s->signature, s->state, s->later_sigs, s->later_changes,
+                              s->obj_v > 0, s->problem, s->changes);
+    }
+}
+
+/* the last stamp's signature dictionary of src, changed by how, into dst */
+static void
+last_sig_dict_changed(const char *src, const char *dst, int how)
+{
+    size_t len, hex;
+    unsigned char *p = slurp(src, &len), *c = NULL, *d, *m, *e;
+    FILE *f;
+
+    for (unsigned char *k = p; (k = memmem(k, len - (size_t)(k - p), "/Contents <", 11)) != NULL;
+         k++)
+        c = k + 11;
+    assert_non_null(c);
+    e = memchr(c, '>', len - (size_t)(c - p));
+    assert_non_null(e);
+    hex = (size_t)(e - c);
+    assert_true(hex > 400);
+    for (d = c; d > p && memcmp(d, "<< /Type /Sig", 13) != 0; d--)
+        ;
+    m = memmem(e, len - (size_t)(e - p), "/M (D:", 6);
+    assert_non_null(m);
+    switch (how) {
+    case 0: /* a '>' inside the hex digits */ c[100] = '>'; break;
+    case 1: /* a ')' inside */ c[100] = ')'; break;
+    case 2: /* a space: an odd number of digits */ c[100] = ' '; break;
+    case 3: /* two spaces: an even number, not digits alone */
+        c[100] = ' ';
+        c[201] = '\n';
+        break;
+    case 4: /* a letter that is no hex digit */ c[100] = 'g'; break;
+    case 5: /* a literal string of the same bytes instead of hex */
+        c[-1] = '(';
+        c[hex] = ')';
+        break;
+    case 6: /* no /Contents */ c[-3] = 'z'; break;
+    case 7: /* a second /Contents before it */
+        memcpy(memmem(d, (size_t)(c - d), "/SubFilter", 10), "/Contents ", 10);
+        break;
+    case 8: /* a second /Contents after it */ memcpy(m, "/Contents(", 10); break;
+    case 9: /* the verifier's own marks in a string */ memcpy(m + 4, "/HallHex~0", 10); break;
+    case 10: /* the hex digits' last byte a lone digit at the string's end */
+        c[hex - 1] = ' ';
+        break;
+    default: fail();
+    }
+    f = fopen(dst, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    free(p);
+}
+
+/* A stamp's /Contents made hostile in place (one stamp, and the second of
+ * two): each judged as it was before the verifier skipped the hex digits'
+ * bytes where it needs no value (the lines are those of e01f112's code) */
+static void
+verify__hostile_contents__judged_as_before(void **state)
+{
+    static const char *const want[2][11] = {
+        {
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [1 2 0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
+            "1: [1 2 0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "1: [2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+        },
+        {
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动"
+            "不予认可|其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动不予认可] "
+            "[2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
+            "Contents），其修订中的改动不予认可]",
+            "2: [1 1 1 1 1 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的"
+            "改动不予认可|"
+            "其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的改动不予认可] [1 2 "
+            "0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
+            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
+            "签名覆盖范围（/ByteRange）不正确|]",
+            "2: [1 1 1 1 1 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的"
+            "改动不予认可|"
+            "其后追加的签章2无效（签名后文档内容被改动（摘要不符）），其修订中的改动不予认可] [1 2 "
+            "0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
+            "2: [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动"
+            "不予认可|其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动不予认可] "
+            "[2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
+        },
+    };
+    char err[512], one[512], two[512], out[512], line[4096];
+    const char *in = simple_pdf("plain_hostile.pdf");
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/hostile1.pdf", top);
+    snprintf(two, sizeof(two), "%s/hostile2.pdf", top);
+    snprintf(out, sizeof(out), "%s/hostile-out.pdf", top);
+    assert_int_equal(stamp(in, one, signer, signer_key, 1, err), HALL_OK);
+    assert_int_equal(stamp(one, two, signer, signer_key, 1, err), HALL_OK);
+    for (int k = 0; k < 2; k++)
+        for (int how = 0; how < 11; how++) {
+            last_sig_dict_changed(k == 0 ? one : two, out, how);
+            verdict_line(out, line, sizeof(line));
+            if (getenv("HALL_TEST_PRINT") != NULL)
+                fprintf(stderr, "        \"%s\",\n", line);
+            else
+                assert_string_equal(line, want[k][how]);
+        }
+}
+
+/* stamp_plain_text: a plain text made as libqpdf's parser makes it (the
+ * same unparsed bytes); anything else left to that parser (HALL_ERR) */
+static void
+plain__texts__made_as_libqpdf_parses_them_or_left_to_it(void **state)
+{
+    static const char *const plain[] = {
+        "<< /Type /Sig /Filter /Adobe.PPKLite /ByteRange [0 10 20 30] /M (D:2026(x)\n1) >>",
+        "<< /Rect [56.69 -0.5 .25 3.] /F 4 /P -12 /Name <FEFF4E2D> /C <> /S () >>",
+        "[[1 2] << /A << /B [/C /D] >> >> (a\tb) <0a0B> 0 -0]",
+        "<</A/B/C[1 2]/D<</E (f)>>>>",
+        "42",
+        "/Name",
+        "<00ff>",
+    };
+    static const char *const refused[] = {
+        "(a\\)b)",
+        "<< /A 1 /A 2 >>",
+        "% c\n<< >>",
+        "<4 1>",
+        "<41 42>",
+        "<abc>",
+        "/A#20",
+        "5 0 R",
+        "true",
+        "null",
+        "<< /A null >>",
+        "(a\rb)",
+        "<< /HallRef~1~0 1 >>",
+        "+5",
+        "1.2.3",
+        "007",
+        "[1 2",
+        "<< /A 1",
+        "(a",
+        "<< 5 6 >>",
+        "/A(b)",
+        "123456789",
+        "[1 0 R0]",
+        "{1}",
+        "<< /A 1 >> x",
+    };
+    qpdf_data q = qpdf_init();
+    qpdf_oh o, w;
+
+    (void)state;
+    qpdf_silence_errors(q);
+    for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
+        const unsigned char *t = (const unsigned char *)plain[i];
+        char *mine;
+
+        if (stamp_plain_text(q, t, 0, (long long)strlen(plain[i]), &o) != HALL_OK)
+            fail_msg("not made: %s", plain[i]);
+        mine = strdup(qpdf_oh_unparse_binary(q, o));
+        w = qpdf_oh_parse(q, plain[i]);
+        assert_false(qpdf_has_error(q));
+        assert_string_equal(mine, qpdf_oh_unparse_binary(q, w));
+        free(mine);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        const unsigned char *t = (const unsigned char *)refused[i];
+
+        if (stamp_plain_text(q, t, 0, (long long)strlen(refused[i]), &o) != HALL_ERR)
+            fail_msg("made: %s", refused[i]);
+    }
+    /* references: made by number, within what is plain */
+    o = qpdf_oh_new_null(q);
+    assert_int_equal(
+        stamp_plain_text(q, (const unsigned char *)"<< /Fields [5 0 R 12 3 R] /N 7 >>", 0, 33, &o),
+        HALL_OK);
+    assert_string_equal(qpdf_oh_unparse(q, o), "<< /Fields [ 5 0 R 12 3 R ] /N 7 >>");
+    qpdf_cleanup(&q);
+}
+
 static void
 verify__old_object_stream_rewritten__modified(void **state)
 {
@@ -2759,6 +2993,8 @@ main(void)
         cmocka_unit_test(verify__page_text_rewritten_later__modified_page_named),
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
+        cmocka_unit_test(verify__hostile_contents__judged_as_before),
+        cmocka_unit_test(plain__texts__made_as_libqpdf_parses_them_or_left_to_it),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
         cmocka_unit_test(verify__65_signature_fields__refused_by_name),
