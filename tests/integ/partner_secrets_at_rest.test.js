@@ -25,7 +25,7 @@ const path = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
 const { SKIP, HALL_VAR, HALL_ROOT, sql, sql1 } = require('./lib/hall');
 const { HALL } = require('./lib/client');
-const { setPartnerSecret, addPartnerKey, pkitoolIn } = require('./lib/secrets');
+const { setPartnerSecret, addPartnerKey, pkitoolIn, walk } = require('./lib/secrets');
 
 const DEV_LINK = 'dev-only-hunan-link-secret-change-me';
 const work = SKIP ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'hall-psec-'));
@@ -45,16 +45,6 @@ function su(query) {
         '-At', '-v', 'ON_ERROR_STOP=1', '-c', query], { encoding: 'utf8' }).trim();
 }
 
-function walk(dir, out = []) {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory())
-            walk(p, out);
-        else if (e.isFile())
-            out.push(p);
-    }
-    return out;
-}
 
 /* "FILE holds WHAT" for each file under dir holding one of the needles */
 function holding(dir, needles) {

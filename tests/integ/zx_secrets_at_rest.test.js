@@ -32,25 +32,13 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const { SKIP, HALL_VAR, HALL_CONF, HALL_ROOT, Client, newPhone, sendCode } = require('./lib/hall');
 const { operator, acceptedByTransfer, psql } = require('./lib/pki');
 const { push } = require('./lib/courier');
-const { CRED, PASS_FILE, PREFIX, passphrase, openSecret } = require('./lib/secrets');
+const { CRED, PASS_FILE, PREFIX, passphrase, openSecret, walk } = require('./lib/secrets');
 const { applicant } = require('./lib/client');
 
 const PROVIDERS = path.join(HALL_VAR || '', 'keys', 'providers');
 const NAMES = ['aliyun-sms.secret', 'tencent-sms.secret', 'sf.checkword', 'jd.secret', 'ems.secret'];
 const PKITOOL = path.join(HALL_ROOT || '', 'tools', 'pkitool', 'hall-pkitool');
 
-/* every regular file under dir (symbolic links not followed: var/pg may
- * point to the cluster's own place when run as root) */
-function walk(dir, out = []) {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory())
-            walk(p, out);
-        else if (e.isFile())
-            out.push(p);
-    }
-    return out;
-}
 
 /* the files of var/ that contain one of the needles */
 function varHolding(needles) {

@@ -67,6 +67,20 @@ const setPartnerSecret = (code, kind, secret) => pkitoolIn(['partner-secret', co
 const addPartnerKey = (code, keyId, secret, interval = '1 year') =>
     pkitoolIn(['partner-key', code, keyId, interval], `${secret}\n`);
 
+/* every regular file under dir (symbolic links not followed: var/pg may
+ * point to the cluster's own place when run as root) */
+function walk(dir, out = []) {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory())
+            walk(p, out);
+        else if (e.isFile())
+            out.push(p);
+    }
+    return out;
+}
+
 module.exports = {
+    walk,
     CRED, PASS_FILE, PREFIX, passphrase, openSecret, providerSecret, pkitoolIn, setPartnerSecret, addPartnerKey,
 };
