@@ -272,6 +272,29 @@ test('partner_api__rate_per_partner_over_all_its_keys__as_data__audited', { skip
     }
 });
 
+test('partner_api__rate_per_partner__parallel_calls_do_not_pass_it_together', { skip: SKIP }, async () => {
+    /* 12 calls at once over three keys of a partner whose limit is 2 a
+     * minute: the count and the refusal are one statement, so at most 4
+     * pass (two minutes at most), however the calls interleave */
+    const keys = [0, 1, 2].map((i) => ({ id: `prate-${run}-${i}`, secret: crypto.randomBytes(24).toString('hex') }));
+    for (const k of keys)
+        addPartnerKey('jieyang', k.id, k.secret, '1 hour');
+    /* the earlier tests' calls of jieyang this minute forgotten: the limit's
+     * count starts at 0 */
+    psql(`UPDATE partners SET api_rate_per_min = 2 WHERE code = 'jieyang';
+        DELETE FROM partner_api_rate WHERE partner_code = 'jieyang'`);
+    try {
+        const got = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+            call(keys[i % 3], 'GET', '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z')));
+        const codes = got.map((r) => r.status).join(' ');
+        assert.ok(got.every((r) => r.status === 200 || r.status === 429), codes);
+        assert.ok(got.filter((r) => r.status === 200).length <= 4, `at most 2 a minute passed: ${codes}`);
+        assert.ok(got.some((r) => r.status === 200), codes);
+    } finally {
+        psql(`UPDATE partners SET api_rate_per_min = DEFAULT WHERE code = 'jieyang'`);
+    }
+});
+
 test('partner_api__application_of_a_type_the_partner_does_not_sell__refused', { skip: SKIP }, async () => {
     /* 建筑工务署 sells 机构证书 only: a person's application would lead to a
      * form that has no such certificate */
