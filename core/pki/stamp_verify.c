@@ -33,41 +33,30 @@
 
 #include "stamp_int.h"
 
-/* the ends of the revisions: just after each %%EOF and its end of line */
+/* the ends of the revisions: just after each %%EOF and its end of line,
+ * found in the mapped file by memchr of its '%' (rare in the binary
+ * streams that make most of a long file's bytes) */
 static int
-revisions(int fd, long long size, long long *ends, int max)
+revisions(const unsigned char *m, long long size, long long *ends, int max)
 {
-    unsigned char buf[65536 + 8];
-    long long off = 0;
-    size_t keep = 0;
+    const unsigned char *p = m, *lim = m + size;
     int n = 0;
 
-    while (off < size && n < max) {
-        size_t k = size - off > 65536 ? 65536 : (size_t)(size - off), i;
+    while (n < max && lim - p >= 5 && (p = memchr(p, '%', (size_t)(lim - p - 4))) != NULL) {
+        long long end;
 
-        if (hall_pread_all(fd, buf + keep, k, off) != HALL_OK)
-            return -1;
-        for (i = 0; i + 5 <= keep + k && n < max; i++) {
-            if (memcmp(buf + i, "%%EOF", 5) == 0) {
-                long long end = off - (long long)keep + (long long)i + 5;
-                unsigned char c[2] = {0, 0};
-
-                if (end < size)
-                    hall_pread_all(fd, c, size - end >= 2 ? 2 : 1, end);
-                if (c[0] == '\r' && c[1] == '\n')
-                    end += 2;
-                else if (end < size && (c[0] == '\r' || c[0] == '\n'))
-                    end += 1;
-                if (n == 0 || ends[n - 1] != end)
-                    ends[n++] = end;
-            }
+        if (memcmp(p, "%%EOF", 5) != 0) {
+            p++;
+            continue;
         }
-        /* the last 4 bytes again: a %%EOF across the boundary */
-        if (keep + k >= 4) {
-            memmove(buf, buf + keep + k - 4, 4);
-            keep = 4;
-        }
-        off += (long long)k;
+        end = p - m + 5;
+        if (end + 1 < size && m[end] == '\r' && m[end + 1] == '\n')
+            end += 2;
+        else if (end < size && (m[end] == '\r' || m[end] == '\n'))
+            end += 1;
+        if (n == 0 || ends[n - 1] != end)
+            ends[n++] = end;
+        p += 5;
     }
     return n;
 }
@@ -543,7 +532,7 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
     v->ends = malloc(sizeof(*v->ends) * 4096);
     if (v->ends == NULL)
         abort();
-    v->nrev = revisions(v->fd, v->size, v->ends, 4096);
+    v->nrev = revisions(v->map, v->size, v->ends, 4096);
     if (v->nrev <= 0) {
         snprintf(err, errlen, "PDF文件已损坏：没有文件结束标记（%%%%EOF）");
         return HALL_ERR;

@@ -654,6 +654,48 @@ sign__table_pdf__valid_and_qpdf_clean__second_stamp_both_valid(void **state)
     assert_int_equal(rep.revisions, 3);
 }
 
+/* the revisions' ends: each %%EOF and its end of line (CR LF, CR, LF or
+ * none), a '%' that is no %%EOF's and a %%EOF cut short by the file's end
+ * not counted; the stamp's own ends where its range does */
+static void
+verify__eof_marks__each_revision_end_counted(void **state)
+{
+    static const struct {
+        const char *tail;
+        int revisions;
+    } cases[] = {
+        {"", 2},
+        {"%%EOF", 3},
+        {"%%EOF\r\n", 3},
+        {"%%EOF\r", 3},
+        {"% 100%%EO\n%%EOF\n%%EOF", 4},
+        {"%%EOF%%EOF%%EOF\n", 5},
+        {"%%EO", 2},
+        {"%", 2},
+    };
+    char err[512], in[512], out[512];
+    struct hall_stamp_report rep;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/eof-one.pdf", top);
+    assert_int_equal(stamp(simple_pdf("eof.pdf"), in, signer, signer_key, 1, err), HALL_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        FILE *f;
+
+        snprintf(out, sizeof(out), "%s/eof-%zu.pdf", top, i);
+        sh("cp %s %s", in, out);
+        f = fopen(out, "ab");
+        assert_non_null(f);
+        fputs(cases[i].tail, f);
+        fclose(f);
+        verify(out, &rep, NULL);
+        assert_int_equal(rep.revisions, cases[i].revisions);
+        assert_int_equal(rep.nsigs, 1);
+        /* its range ends at the first revision's end, whatever follows */
+        assert_int_equal(rep.sigs[0].range, HALL_STAMP_PASS);
+    }
+}
+
 static void
 sign__xref_stream_pdf__valid(void **state)
 {
@@ -2987,6 +3029,7 @@ main(void)
         cmocka_unit_test(point_and_reserve__as_the_doc_says),
         cmocka_unit_test(last_xref__table_or_stream__offset_and_kind),
         cmocka_unit_test(sign__table_pdf__valid_and_qpdf_clean__second_stamp_both_valid),
+        cmocka_unit_test(verify__eof_marks__each_revision_end_counted),
         cmocka_unit_test(sign__xref_stream_pdf__valid),
         cmocka_unit_test(verify__byte_changed_in_range__modified),
         cmocka_unit_test(verify__revision_appended_after__modified_and_named),
