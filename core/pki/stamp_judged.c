@@ -376,10 +376,9 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
         return HALL_ERR;
     installed(d, num);
     b = at + 3;
-    for (e = b; e + 6 <= end && e < b + ROLL_OBJ_MAX; e++)
-        if (memcmp(m + e, "endobj", 6) == 0 || memcmp(m + e, "stream", 6) == 0)
-            break;
-    if (e + 6 > end || e >= b + ROLL_OBJ_MAX)
+    /* the object's end: its first endobj, or stream keyword (stamp_xref.c) */
+    e = stamp_obj_word(m, b, end, ROLL_OBJ_MAX);
+    if (e < 0)
         return HALL_ERR;
     if (memcmp(m + e, "stream", 6) == 0) {
         long long k = e - 1;

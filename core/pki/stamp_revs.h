@@ -190,6 +190,9 @@ int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
  * read, which tokenizes them one by one; HALL_ERR, d->f unchanged, when it
  * cannot be told exactly (then libqpdf reads it as before) */
 int stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen);
+/* the first "endobj" or "stream" in the bytes from b whose word starts
+ * below b + max and ends by end: its offset, -1 when none */
+long long stamp_obj_word(const unsigned char *m, long long b, long long end, long long max);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
