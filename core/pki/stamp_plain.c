@@ -124,7 +124,8 @@ struct plain {
     qpdf_data q;
     unsigned char *bin[PLAIN_HEX_MAX];
     size_t len[PLAIN_HEX_MAX];
-    int n, k; /* kept; the next one to give */
+    int n, k;                  /* kept; the next one to give */
+    struct stamp_plain_io *io; /* NULL: nothing asked */
 };
 
 static int plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
@@ -247,6 +248,19 @@ plain_string(struct plain *c, const unsigned char *p, long long *at, long long b
     }
 }
 
+/* the top dictionary's /Contents, its value's text [va, vb) just made:
+ * where its hex string lies when it is one (plain_string made it from
+ * exactly those digits) */
+static void
+contents_span(struct stamp_plain_io *io, const unsigned char *p, long long va, long long vb)
+{
+    sp_skip(p, &va, vb);
+    if (va + 1 < vb && p[va] == '<' && p[va + 1] != '<' && p[vb - 1] == '>') {
+        io->contents_a = va;
+        io->contents_b = vb;
+    }
+}
+
 /*
  * The value at *at (before b) made directly in q when it is plain: a
  * dictionary (keys apart, each once), an array, a reference, an integer,
@@ -288,7 +302,7 @@ plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
         }
     }
     if (p[*at] == '<') { /* a dictionary */
-        long long ka[PLAIN_KEYS], kb[PLAIN_KEYS];
+        long long ka[PLAIN_KEYS], kb[PLAIN_KEYS], va;
         int nk = 0;
         char key[PLAIN_TOKEN];
 
@@ -310,12 +324,15 @@ plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
                 if (kb[k] - ka[k] == kb[nk] - ka[nk] &&
                     memcmp(p + ka[k], p + ka[nk], (size_t)(kb[nk] - ka[nk])) == 0)
                     return HALL_ERR; /* a key twice */
+            va = *at;
             if (plain_value(c, p, at, b, depth + 1, make, &it) != HALL_OK)
                 return HALL_ERR;
             if (make) {
                 memcpy(key, p + ka[nk], (size_t)(kb[nk] - ka[nk]));
                 key[kb[nk] - ka[nk]] = '\0';
                 qpdf_oh_replace_key(q, *v, key, it);
+                if (depth == 0 && c->io != NULL && strcmp(key, "/Contents") == 0)
+                    contents_span(c->io, p, va, *at);
             }
             nk++;
         }
@@ -327,11 +344,15 @@ plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
  * space, made by plain_value (looked at whole first: nothing is made of a
  * text that is not) */
 int
-stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b, qpdf_oh *v)
+stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b,
+                 struct stamp_plain_io *io, qpdf_oh *v)
 {
-    struct plain c = {.q = q};
+    struct plain c = {.q = q, .io = io};
     long long at = a;
     int rc = HALL_ERR;
+
+    if (io != NULL)
+        io->contents_a = io->contents_b = -1;
 
     /* a lone reference: as before (libqpdf's parse of its mark) */
     if (plain_value(&c, p, &at, b, 0, 0, v) != HALL_OK || p[at - 1] == 'R' ||
@@ -340,6 +361,8 @@ stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b, 
     at = a;
     q_errors(q);
     rc = plain_value(&c, p, &at, b, 0, 1, v) != HALL_OK || q_errors(q) ? HALL_ERR : HALL_OK;
+    if (rc != HALL_OK && io != NULL)
+        io->contents_a = io->contents_b = -1;
 out:
     for (int k = 0; k < c.n; k++)
         free(c.bin[k]);

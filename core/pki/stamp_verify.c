@@ -99,6 +99,9 @@ struct found {
     qpdf_oh field, v, widget;
     const char *name;
     int obj_field, obj_v;
+    /* /V read by us (stamp_read_sig_dict): the file's text [a, b) of the
+     * hex string its /Contents was decoded from; -1 when not */
+    long long contents_a, contents_b;
 };
 
 struct found_list {
@@ -116,11 +119,14 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
 {
     struct found_list *l = arg;
     qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
+    struct stamp_plain_io io = {-1, -1};
 
     /* read by us before libqpdf resolves it (stamp_read_sig_dict): its
      * /Contents' 16,000 hex digits not tokenized one by one */
-    if (is_sig && l->d != NULL && qpdf_oh_is_indirect(q, v))
-        stamp_read_sig_dict(l->d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v));
+    if (is_sig && l->d != NULL && qpdf_oh_is_indirect(q, v) &&
+        stamp_read_sig_dict(l->d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v), &io) !=
+            HALL_OK)
+        io.contents_a = io.contents_b = -1;
     if (!is_sig || !qpdf_oh_is_dictionary(q, v))
         return qpdf_oh_is_array(q, kids);
     if (l->n >= l->max) {
@@ -137,6 +143,8 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
         qpdf_oh_is_string(q, t) ? hall_pstrdup(l->pool, qpdf_oh_get_utf8_value(q, t)) : "";
     l->out[l->n].obj_field = qpdf_oh_is_indirect(q, f) ? qpdf_oh_get_object_id(q, f) : 0;
     l->out[l->n].obj_v = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
+    l->out[l->n].contents_a = io.contents_a;
+    l->out[l->n].contents_b = io.contents_b;
     l->n++;
     return 0;
 }
@@ -636,7 +644,10 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
         s->problem = "签名覆盖范围（/ByteRange）不正确";
         return HALL_ERR;
     }
-    if (!gap_is_contents(v->fd, s->byte_range[1], (size_t)(s->byte_range[2] - s->byte_range[1]),
+    /* /V read by us with /Contents decoded from the gap's own digits: the
+     * gap decodes to it, nothing to read again (docs/internals/stamp.md §3) */
+    if ((f->contents_a != s->byte_range[1] || f->contents_b != s->byte_range[2]) &&
+        !gap_is_contents(v->fd, s->byte_range[1], (size_t)(s->byte_range[2] - s->byte_range[1]),
                          *cval, *clen)) {
         s->problem = "签名覆盖范围与签名值位置不符";
         return HALL_ERR;

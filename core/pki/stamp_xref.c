@@ -685,12 +685,14 @@ stamp_obj_word(const unsigned char *m, long long b, long long end, long long max
 }
 
 int
-stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen)
+stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen, struct stamp_plain_io *io)
 {
     const unsigned char *m = d->map;
-    long long off = written_offset(d, num, gen), at, n = 0, g = -1, b, e;
+    long long off, at, n = 0, g = -1, b, e;
     qpdf_oh o;
 
+    io->contents_a = io->contents_b = -1;
+    off = written_offset(d, num, gen);
     if (off <= 0 || off >= d->size)
         return HALL_ERR;
     at = off;
@@ -721,11 +723,17 @@ stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen)
         ;
     if (at + 2 > e || m[at] != '<' || m[at + 1] != '<')
         return HALL_ERR;
-    o = stamp_parse_refs(d->f, m, b, e, SIG_DICT_MAX);
-    if (stamp_qerr(d->f) || !qpdf_oh_is_dictionary(d->f, o) || qpdf_oh_is_stream(d->f, o))
+    o = stamp_parse_io(d->f, m, b, e, SIG_DICT_MAX, io);
+    if (stamp_qerr(d->f) || !qpdf_oh_is_dictionary(d->f, o) || qpdf_oh_is_stream(d->f, o)) {
+        io->contents_a = io->contents_b = -1;
         return HALL_ERR;
+    }
     qpdf_replace_object(d->f, num, gen, o);
-    return stamp_qerr(d->f) ? HALL_ERR : HALL_OK;
+    if (stamp_qerr(d->f)) {
+        io->contents_a = io->contents_b = -1;
+        return HALL_ERR;
+    }
+    return HALL_OK;
 }
 
 int
@@ -843,12 +851,21 @@ refs_back(qpdf_data q, qpdf_oh o, int depth, const struct hexes *h)
 qpdf_oh
 stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max)
 {
+    return stamp_parse_io(q, p, a, b, max, NULL);
+}
+
+qpdf_oh
+stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max,
+               struct stamp_plain_io *io)
+{
     struct stamp_buf t;
     struct hexes hx;
     long long i, run;
     int depth = 0;
     qpdf_oh o;
 
+    if (io != NULL)
+        io->contents_a = io->contents_b = -1;
     /* a text naming either mark is refused (both hold '~' and begin
      * "/Hall": each looked for only when the text has both) */
     if (b <= a || (size_t)(b - a) > max || memchr(p + a, '\0', (size_t)(b - a)) != NULL ||
@@ -857,7 +874,7 @@ stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, 
          (memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL ||
           memmem(p + a, (size_t)(b - a), HEX_MARK + 1, strlen(HEX_MARK) - 1) != NULL)))
         return qpdf_oh_new_null(q);
-    if (stamp_plain_text(q, p, a, b, &o) == HALL_OK) /* stamp_plain.c */
+    if (stamp_plain_text(q, p, a, b, io, &o) == HALL_OK) /* stamp_plain.c */
         return o;
     hx.n = 0;
     memset(&t, 0, sizeof(t));

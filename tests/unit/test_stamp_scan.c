@@ -1,8 +1,9 @@
 /*
  * Unit tests for the verifier's scans over an object's bytes
- * (core/pki/stamp_xref.c, stamp_judged.c): each faster form finds exactly
- * what the byte-by-byte loop it replaced found, at its bounds and past
- * them, on crafted texts and on many random ones.  Every buffer is
+ * (core/pki/stamp_xref.c, stamp_judged.c, stamp_plain.c): each faster
+ * form finds exactly what the byte-by-byte loop it replaced found, at its
+ * bounds and past them, on crafted texts and on many random ones; a plain
+ * parse tells where a /Contents string was decoded from, and only then.  Every buffer is
  * exactly as long as the bytes it holds (malloc'ed to size), so that a
  * read past the end shows under --enable-sanitizers.
  */
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <qpdf/qpdf-c.h>
 
 #include "hall.h"
 
@@ -157,12 +160,74 @@ obj_word__random_texts__the_loops_answer(void **state)
     assert_true(found > 50000); /* the words were there often */
 }
 
+/* where text's top /Contents hex string was found: a, b (-1 -1: none) and
+ * whether the text was made plain */
+static int
+contents_of(qpdf_data q, const char *text, long long *a, long long *b)
+{
+    struct stamp_plain_io io = {7, 7};
+    qpdf_oh o;
+    int rc = stamp_plain_text(q, (const unsigned char *)text, 0, (long long)strlen(text), &io, &o);
+
+    *a = io.contents_a;
+    *b = io.contents_b;
+    return rc;
+}
+
+/* stamp_plain_text tells where the top dictionary's /Contents string was
+ * decoded from (what lets check 1 skip reading the gap again), and only
+ * then: never for a nested /Contents, another kind of value, or a text it
+ * did not make */
+static void
+plain_io__top_contents_hex__its_exact_text_else_none(void **state)
+{
+    static const struct {
+        const char *text;
+        long long a, b; /* -1: none */
+        int made;
+    } cases[] = {
+        {"<< /Type /Sig /Contents <00ff> /M (x) >>", 24, 30, 1},
+        {"<</Contents<0a0B>>>", 11, 17, 1},
+        {"<< /Contents   <> >>", 15, 17, 1},
+        {"<< /Contents\n<3031>\n>>", 13, 19, 1},
+        /* not the top dictionary's, or not a hex string */
+        {"<< /A << /Contents <00ff> >> >>", -1, -1, 1},
+        {"[<< /Contents <00ff> >>]", -1, -1, 1},
+        {"<< /Contents (ab) >>", -1, -1, 1},
+        {"<< /Contents 12 0 R >>", -1, -1, 1},
+        {"<< /Contents [<00>] >>", -1, -1, 1},
+        {"<< /Contents << /A 1 >> >>", -1, -1, 1},
+        {"<< /ContentsX <00ff> >>", -1, -1, 1},
+        /* a text that is not plain: libqpdf's parser, nothing told */
+        {"<< /Contents <00ff> /A 1 /A 2 >>", -1, -1, 0},
+        {"<< /Contents <00 ff> >>", -1, -1, 0},
+        {"<< /Contents <00ff> % c\n>>", -1, -1, 0},
+        {"<< /Contents <0g> >>", -1, -1, 0},
+    };
+    qpdf_data q = qpdf_init();
+    long long a, b;
+
+    (void)state;
+    qpdf_silence_errors(q);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        int rc = contents_of(q, cases[i].text, &a, &b);
+
+        if ((rc == HALL_OK) != cases[i].made || a != cases[i].a || b != cases[i].b)
+            fail_msg("case %zu \"%s\": made %d [%lld, %lld), want %d [%lld, %lld)", i,
+                     cases[i].text, rc == HALL_OK, a, b, cases[i].made, cases[i].a, cases[i].b);
+        if (a >= 0 && (cases[i].text[a] != '<' || cases[i].text[b - 1] != '>'))
+            fail_msg("case %zu: not the brackets", i);
+    }
+    qpdf_cleanup(&q);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(obj_word__edges__the_loops_answer),
         cmocka_unit_test(obj_word__random_texts__the_loops_answer),
+        cmocka_unit_test(plain_io__top_contents_hex__its_exact_text_else_none),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
