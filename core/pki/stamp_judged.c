@@ -361,6 +361,7 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
 {
     const unsigned char *m = d->map;
     long long at = off, n = 0, g = -1, b, e;
+    struct stamp_plain_io io = {.contents_a = -1, .contents_b = -1};
     qpdf_oh o;
 
     while (at < end && m[at] >= '0' && m[at] <= '9' && n < (1LL << 31))
@@ -398,7 +399,11 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
     /* a dictionary p holds: only what differs (stamp_refs.c) */
     if (d->refs_ok && stamp_roll_dict(d, num, off) == HALL_OK)
         return HALL_OK;
-    o = stamp_parse_refs(d->p, m, b, e, ROLL_OBJ_MAX);
+    /* a later stamp's /Contents: its bytes known from check 1 */
+    io.known_map = m;
+    io.known = d->hexk;
+    io.nknown = d->nhexk;
+    o = stamp_parse_io(d->p, m, b, e, ROLL_OBJ_MAX, &io);
     if (qpdf_oh_is_null(d->p, o))
         return HALL_ERR;
     qpdf_replace_object(d->p, num, 0, o);

@@ -28,6 +28,14 @@ struct stamp_dref {
 };
 
 /* the document the signatures' later revisions are judged in */
+/* a hex string of the file whose bytes are known: a signature's /Contents
+ * whose gap passed check 1 (its digits decoded are bin, (b - a - 2) / 2
+ * bytes), [a, b) its text with the brackets */
+struct stamp_hexknown {
+    long long a, b;
+    const unsigned char *bin;
+};
+
 struct stamp_diff {
     qpdf_data f;              /* the whole file, opened */
     const unsigned char *map; /* its bytes */
@@ -35,6 +43,8 @@ struct stamp_diff {
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
+    const struct stamp_hexknown *hexk;   /* their /Contents, by a: read into p undecoded */
+    int nhexk;
     /* the objects the viewer may use (from the catalog, but through
      * /DSS and /Metadata): found once, when needed */
     int reach_done, reach_ok;
@@ -190,6 +200,11 @@ struct stamp_plain_io {
      * decoded from a hex string's digits: the text [a, b) of that hex
      * string, its brackets included; -1 when not */
     long long contents_a, contents_b;
+    /* given: hex strings of known_map (the text parsed must be given at
+     * known_map itself) whose bytes are known, by a: not decoded again */
+    const unsigned char *known_map;
+    const struct stamp_hexknown *known;
+    int nknown;
 };
 /* a signature's /V (object num, generation gen) of the whole file d->f read
  * from its bytes where its newest section puts it (its /Contents' hex

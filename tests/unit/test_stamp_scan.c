@@ -3,7 +3,8 @@
  * (core/pki/stamp_xref.c, stamp_judged.c, stamp_plain.c): each faster
  * form finds exactly what the byte-by-byte loop it replaced found, at its
  * bounds and past them, on crafted texts and on many random ones; a plain
- * parse tells where a /Contents string was decoded from, and only then.  Every buffer is
+ * parse tells where a /Contents string was decoded from, and only then,
+ * and takes a hex string's known bytes for exactly that string.  Every buffer is
  * exactly as long as the bytes it holds (malloc'ed to size), so that a
  * read past the end shows under --enable-sanitizers.
  */
@@ -165,7 +166,7 @@ obj_word__random_texts__the_loops_answer(void **state)
 static int
 contents_of(qpdf_data q, const char *text, long long *a, long long *b)
 {
-    struct stamp_plain_io io = {7, 7};
+    struct stamp_plain_io io = {.contents_a = 7, .contents_b = 7};
     qpdf_oh o;
     int rc = stamp_plain_text(q, (const unsigned char *)text, 0, (long long)strlen(text), &io, &o);
 
@@ -221,6 +222,60 @@ plain_io__top_contents_hex__its_exact_text_else_none(void **state)
     qpdf_cleanup(&q);
 }
 
+/* a long hex string's bytes given as known (io->known) are taken for
+ * exactly its text at exactly that buffer, and decoded otherwise; the
+ * bytes given here differ from the digits' to tell which was taken */
+static void
+plain_io__known_hex_bytes__taken_for_that_text_only(void **state)
+{
+    char text[600];
+    unsigned char want[256], given[256];
+    struct stamp_hexknown k[3];
+    struct stamp_plain_io io;
+    qpdf_data q = qpdf_init();
+    qpdf_oh o;
+    size_t len, blen;
+    const char *got;
+    long long a;
+
+    (void)state;
+    qpdf_silence_errors(q);
+    strcpy(text, "<< /Type /Sig /Contents <");
+    a = (long long)strlen(text) - 1;
+    for (int i = 0; i < 256; i++) {
+        want[i] = (unsigned char)i;
+        given[i] = (unsigned char)(255 - i);
+        sprintf(text + strlen(text), "%02x", i);
+    }
+    strcat(text, "> /M (x) >>");
+    len = strlen(text);
+    /* sorted by a: one before, the string's, one with its a but another b */
+    k[0] = (struct stamp_hexknown){1, 5, want};
+    k[1] = (struct stamp_hexknown){a, a + 514, given};
+    k[2] = (struct stamp_hexknown){a, a + 513, want};
+    for (int how = 0; how < 4; how++) {
+        memset(&io, 0, sizeof(io));
+        io.known_map = (const unsigned char *)text;
+        io.known = k;
+        io.nknown = 3;
+        if (how == 1) /* another buffer's offsets */
+            io.known_map = (const unsigned char *)text + 1;
+        if (how == 2) /* not its b */
+            k[1].b = a + 515;
+        if (how == 3) /* none given */
+            io.known = NULL;
+        assert_int_equal(
+            stamp_plain_text(q, (const unsigned char *)text, 0, (long long)len, &io, &o), HALL_OK);
+        got = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, o, "/Contents"), &blen);
+        assert_int_equal(blen, 256);
+        assert_memory_equal(got, how == 0 ? given : want, 256);
+        assert_int_equal(io.contents_a, a);
+        assert_int_equal(io.contents_b, a + 514);
+        k[1].b = a + 514;
+    }
+    qpdf_cleanup(&q);
+}
+
 int
 main(void)
 {
@@ -228,6 +283,7 @@ main(void)
         cmocka_unit_test(obj_word__edges__the_loops_answer),
         cmocka_unit_test(obj_word__random_texts__the_loops_answer),
         cmocka_unit_test(plain_io__top_contents_hex__its_exact_text_else_none),
+        cmocka_unit_test(plain_io__known_hex_bytes__taken_for_that_text_only),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
