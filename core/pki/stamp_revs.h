@@ -27,7 +27,6 @@ struct stamp_dref {
     long long pos;
 };
 
-/* the document the signatures' later revisions are judged in */
 /* a hex string of the file whose bytes are known: a signature's /Contents
  * whose gap passed check 1 (its digits decoded are bin, (b - a - 2) / 2
  * bytes), [a, b) its text with the brackets */
@@ -36,6 +35,7 @@ struct stamp_hexknown {
     const unsigned char *bin;
 };
 
+/* the document the signatures' later revisions are judged in */
 struct stamp_diff {
     qpdf_data f;              /* the whole file, opened */
     const unsigned char *map; /* its bytes */
