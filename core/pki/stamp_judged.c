@@ -361,6 +361,7 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
 {
     const unsigned char *m = d->map;
     long long at = off, n = 0, g = -1, b, e;
+    struct stamp_plain_io io = {.contents_a = -1, .contents_b = -1};
     qpdf_oh o;
 
     while (at < end && m[at] >= '0' && m[at] <= '9' && n < (1LL << 31))
@@ -376,10 +377,9 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
         return HALL_ERR;
     installed(d, num);
     b = at + 3;
-    for (e = b; e + 6 <= end && e < b + ROLL_OBJ_MAX; e++)
-        if (memcmp(m + e, "endobj", 6) == 0 || memcmp(m + e, "stream", 6) == 0)
-            break;
-    if (e + 6 > end || e >= b + ROLL_OBJ_MAX)
+    /* the object's end: its first endobj, or stream keyword (stamp_xref.c) */
+    e = stamp_obj_word(m, b, end, ROLL_OBJ_MAX);
+    if (e < 0)
         return HALL_ERR;
     if (memcmp(m + e, "stream", 6) == 0) {
         long long k = e - 1;
@@ -399,7 +399,11 @@ roll_install(struct stamp_diff *d, int num, long long off, long long end)
     /* a dictionary p holds: only what differs (stamp_refs.c) */
     if (d->refs_ok && stamp_roll_dict(d, num, off) == HALL_OK)
         return HALL_OK;
-    o = stamp_parse_refs(d->p, m, b, e, ROLL_OBJ_MAX);
+    /* a later stamp's /Contents: its bytes known from check 1 */
+    io.known_map = m;
+    io.known = d->hexk;
+    io.nknown = d->nhexk;
+    o = stamp_parse_io(d->p, m, b, e, ROLL_OBJ_MAX, &io);
     if (qpdf_oh_is_null(d->p, o))
         return HALL_ERR;
     qpdf_replace_object(d->p, num, 0, o);

@@ -122,9 +122,11 @@ plain_int(const unsigned char *p, long long *at, long long b)
  * while looked at, given again while made */
 struct plain {
     qpdf_data q;
-    unsigned char *bin[PLAIN_HEX_MAX];
+    const unsigned char *bin[PLAIN_HEX_MAX];
     size_t len[PLAIN_HEX_MAX];
-    int n, k; /* kept; the next one to give */
+    unsigned char own[PLAIN_HEX_MAX]; /* bin decoded here (freed), not io's known bytes */
+    int n, k;                         /* kept; the next one to give */
+    struct stamp_plain_io *io;        /* NULL: nothing asked */
 };
 
 static int plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
@@ -198,6 +200,31 @@ plain_number(qpdf_data q, const unsigned char *p, long long *at, long long b, in
     return HALL_OK;
 }
 
+/* the bytes of the hex string whose text is [a, b) of p when io knows them
+ * (a signature's /Contents whose gap check 1 passed: its digits decoded
+ * are those bytes); NULL when not */
+static const unsigned char *
+known_bytes(const struct stamp_plain_io *io, const unsigned char *p, long long a, long long b)
+{
+    int lo = 0, hi;
+
+    if (io == NULL || io->known == NULL || io->known_map != p)
+        return NULL;
+    hi = io->nknown;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (io->known[mid].a < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < io->nknown && io->known[lo].a == a; lo++)
+        if (io->known[lo].b == b)
+            return io->known[lo].bin;
+    return NULL;
+}
+
 /* a literal string without '\' or CR (its bytes as written) or a hex
  * string of digits alone, whole bytes */
 static int
@@ -221,8 +248,8 @@ plain_string(struct plain *c, const unsigned char *p, long long *at, long long b
             *v = qpdf_oh_new_binary_string(q, (const char *)p + a, (size_t)(i - 1 - a));
         return HALL_OK;
     } else {
-        const unsigned char *gt = memchr(p + a, '>', (size_t)(b - a));
-        unsigned char *bin = NULL;
+        const unsigned char *gt = memchr(p + a, '>', (size_t)(b - a)), *bin = NULL;
+        unsigned char *dec = NULL;
         size_t n = gt == NULL ? 1 : (size_t)(gt - (p + a));
         int kept = n >= PLAIN_HEX_LONG;
 
@@ -230,8 +257,8 @@ plain_string(struct plain *c, const unsigned char *p, long long *at, long long b
             return HALL_ERR;
         if (kept && make) /* decoded while looked at */
             bin = c->k < c->n && c->len[c->k] == n / 2 ? c->bin[c->k++] : NULL;
-        else
-            bin = stamp_hex_decoded(p + a, n);
+        else if (!kept || (bin = known_bytes(c->io, p, *at, gt - p + 1)) == NULL)
+            bin = dec = stamp_hex_decoded(p + a, n);
         if (bin == NULL)
             return HALL_ERR;
         *at = gt - p + 1;
@@ -239,11 +266,25 @@ plain_string(struct plain *c, const unsigned char *p, long long *at, long long b
             *v = qpdf_oh_new_binary_string(q, (const char *)bin, n / 2);
         if (kept && !make) {
             c->bin[c->n] = bin;
+            c->own[c->n] = dec != NULL;
             c->len[c->n++] = n / 2;
         } else if (!kept) {
-            free(bin);
+            free(dec);
         }
         return HALL_OK;
+    }
+}
+
+/* the top dictionary's /Contents, its value's text [va, vb) just made:
+ * where its hex string lies when it is one (plain_string made it from
+ * exactly those digits) */
+static void
+contents_span(struct stamp_plain_io *io, const unsigned char *p, long long va, long long vb)
+{
+    sp_skip(p, &va, vb);
+    if (va + 1 < vb && p[va] == '<' && p[va + 1] != '<' && p[vb - 1] == '>') {
+        io->contents_a = va;
+        io->contents_b = vb;
     }
 }
 
@@ -288,7 +329,7 @@ plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
         }
     }
     if (p[*at] == '<') { /* a dictionary */
-        long long ka[PLAIN_KEYS], kb[PLAIN_KEYS];
+        long long ka[PLAIN_KEYS], kb[PLAIN_KEYS], va;
         int nk = 0;
         char key[PLAIN_TOKEN];
 
@@ -310,12 +351,15 @@ plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
                 if (kb[k] - ka[k] == kb[nk] - ka[nk] &&
                     memcmp(p + ka[k], p + ka[nk], (size_t)(kb[nk] - ka[nk])) == 0)
                     return HALL_ERR; /* a key twice */
+            va = *at;
             if (plain_value(c, p, at, b, depth + 1, make, &it) != HALL_OK)
                 return HALL_ERR;
             if (make) {
                 memcpy(key, p + ka[nk], (size_t)(kb[nk] - ka[nk]));
                 key[kb[nk] - ka[nk]] = '\0';
                 qpdf_oh_replace_key(q, *v, key, it);
+                if (depth == 0 && c->io != NULL && strcmp(key, "/Contents") == 0)
+                    contents_span(c->io, p, va, *at);
             }
             nk++;
         }
@@ -327,11 +371,15 @@ plain_value(struct plain *c, const unsigned char *p, long long *at, long long b,
  * space, made by plain_value (looked at whole first: nothing is made of a
  * text that is not) */
 int
-stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b, qpdf_oh *v)
+stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b,
+                 struct stamp_plain_io *io, qpdf_oh *v)
 {
-    struct plain c = {.q = q};
+    struct plain c = {.q = q, .io = io};
     long long at = a;
     int rc = HALL_ERR;
+
+    if (io != NULL)
+        io->contents_a = io->contents_b = -1;
 
     /* a lone reference: as before (libqpdf's parse of its mark) */
     if (plain_value(&c, p, &at, b, 0, 0, v) != HALL_OK || p[at - 1] == 'R' ||
@@ -340,8 +388,11 @@ stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b, 
     at = a;
     q_errors(q);
     rc = plain_value(&c, p, &at, b, 0, 1, v) != HALL_OK || q_errors(q) ? HALL_ERR : HALL_OK;
+    if (rc != HALL_OK && io != NULL)
+        io->contents_a = io->contents_b = -1;
 out:
     for (int k = 0; k < c.n; k++)
-        free(c.bin[k]);
+        if (c.own[k])
+            free((void *)c.bin[k]);
     return rc;
 }

@@ -620,6 +620,7 @@ value_of(struct stamp_diff *d, long long a, long long b, qpdf_oh *v)
 {
     const unsigned char *p = d->map;
     long long at = a, t[6], n = -1, g = -1;
+    struct stamp_plain_io io = {.contents_a = -1, .contents_b = -1};
     int k[3], i;
 
     for (i = 0; i < 3; i++)
@@ -634,7 +635,10 @@ value_of(struct stamp_diff *d, long long a, long long b, qpdf_oh *v)
         *v = qpdf_oh_new_null(d->p);
         return HALL_OK;
     }
-    *v = stamp_parse_refs(d->p, p, a, b, 1 << 20);
+    io.known_map = d->map; /* p: a later stamp's /Contents known from check 1 */
+    io.known = d->hexk;
+    io.nknown = d->nhexk;
+    *v = stamp_parse_io(d->p, p, a, b, 1 << 20, &io);
     return qpdf_oh_is_null(d->p, *v) ? HALL_ERR : HALL_OK;
 }
 

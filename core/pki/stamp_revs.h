@@ -27,6 +27,14 @@ struct stamp_dref {
     long long pos;
 };
 
+/* a hex string of the file whose bytes are known: a signature's /Contents
+ * whose gap passed check 1 (its digits decoded are bin, (b - a - 2) / 2
+ * bytes), [a, b) its text with the brackets */
+struct stamp_hexknown {
+    long long a, b;
+    const unsigned char *bin;
+};
+
 /* the document the signatures' later revisions are judged in */
 struct stamp_diff {
     qpdf_data f;              /* the whole file, opened */
@@ -35,6 +43,8 @@ struct stamp_diff {
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
+    const struct stamp_hexknown *hexk;   /* their /Contents, by a: read into p undecoded */
+    int nhexk;
     /* the objects the viewer may use (from the catalog, but through
      * /DSS and /Metadata): found once, when needed */
     int reach_done, reach_ok;
@@ -184,19 +194,41 @@ int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi
 /* the entries of every section of the file, from its startxref back
  * through /Prev to the first: HALL_ERR when the chain cannot be read */
 int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
+/* what a plain parse may tell (stamp_plain_text's io; NULL: nothing) */
+struct stamp_plain_io {
+    /* the top dictionary's /Contents, when the object made holds a string
+     * decoded from a hex string's digits: the text [a, b) of that hex
+     * string, its brackets included; -1 when not */
+    long long contents_a, contents_b;
+    /* given: hex strings of known_map (the text parsed must be given at
+     * known_map itself) whose bytes are known, by a: not decoded again */
+    const unsigned char *known_map;
+    const struct stamp_hexknown *known;
+    int nknown;
+};
 /* a signature's /V (object num, generation gen) of the whole file d->f read
  * from its bytes where its newest section puts it (its /Contents' hex
  * digits read by us, stamp_parse_refs) and put in place of libqpdf's own
  * read, which tokenizes them one by one; HALL_ERR, d->f unchanged, when it
- * cannot be told exactly (then libqpdf reads it as before) */
-int stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen);
+ * cannot be told exactly (then libqpdf reads it as before).  io: where the
+ * /Contents of the dictionary put in place was decoded from (-1: not
+ * known, or HALL_ERR) */
+int stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen, struct stamp_plain_io *io);
+/* the first "endobj" or "stream" in the bytes from b whose word starts
+ * below b + max and ends by end: its offset, -1 when none */
+long long stamp_obj_word(const unsigned char *m, long long b, long long end, long long max);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
+/* the same, telling what its plain parse found (io's contents -1 when the
+ * text was not plain: then libqpdf's parser made it) */
+qpdf_oh stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max,
+                       struct stamp_plain_io *io);
 /* stamp_plain.c: the text [a, b) made an object of q without libqpdf's
  * parser when it is plain (HALL_OK, *v), HALL_ERR when not (nothing made);
  * n hex digits decoded (NULL when one is not a digit; free()) */
-int stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b, qpdf_oh *v);
+int stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b,
+                     struct stamp_plain_io *io, qpdf_oh *v);
 unsigned char *stamp_hex_decoded(const unsigned char *at, size_t n);
 /* the trailer (a table's, or the cross-reference stream's dictionary) of
  * the section the revision ending at end names, parsed in q with its

@@ -88,6 +88,9 @@ struct found {
     qpdf_oh field, v, widget;
     const char *name;
     int obj_field, obj_v;
+    /* /V read by us (stamp_read_sig_dict): the file's text [a, b) of the
+     * hex string its /Contents was decoded from; -1 when not */
+    long long contents_a, contents_b;
 };
 
 struct found_list {
@@ -105,11 +108,14 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
 {
     struct found_list *l = arg;
     qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
+    struct stamp_plain_io io = {.contents_a = -1, .contents_b = -1};
 
     /* read by us before libqpdf resolves it (stamp_read_sig_dict): its
      * /Contents' 16,000 hex digits not tokenized one by one */
-    if (is_sig && l->d != NULL && qpdf_oh_is_indirect(q, v))
-        stamp_read_sig_dict(l->d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v));
+    if (is_sig && l->d != NULL && qpdf_oh_is_indirect(q, v) &&
+        stamp_read_sig_dict(l->d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v), &io) !=
+            HALL_OK)
+        io.contents_a = io.contents_b = -1;
     if (!is_sig || !qpdf_oh_is_dictionary(q, v))
         return qpdf_oh_is_array(q, kids);
     if (l->n >= l->max) {
@@ -126,6 +132,8 @@ found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
         qpdf_oh_is_string(q, t) ? hall_pstrdup(l->pool, qpdf_oh_get_utf8_value(q, t)) : "";
     l->out[l->n].obj_field = qpdf_oh_is_indirect(q, f) ? qpdf_oh_get_object_id(q, f) : 0;
     l->out[l->n].obj_v = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
+    l->out[l->n].contents_a = io.contents_a;
+    l->out[l->n].contents_b = io.contents_b;
     l->n++;
     return 0;
 }
@@ -576,6 +584,14 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     stamp_qifeng_read(pool, q, f->field, v->page_ids, v->npages, s);
 }
 
+static int
+hexk_order(const void *a, const void *b)
+{
+    const struct stamp_hexknown *x = a, *y = b;
+
+    return (x->a > y->a) - (x->a < y->a);
+}
+
 /* the gap (gl bytes at off, gl = 2 * clen + 2) is exactly /Contents' hex
  * string (cval, clen): its digits decoded in one table pass
  * (stamp_hex_decoded) */
@@ -596,10 +612,11 @@ gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 }
 
 /* check 1: /ByteRange well formed, its gap /Contents, its end a revision's;
- * *cval and *clen: /Contents' bytes */
+ * *cval and *clen: /Contents' bytes (in pool when it passed), *k: the gap
+ * and those bytes (its digits decoded), for the rolled revision's reads */
 static int
-sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s, const char **cval,
-          size_t *clen)
+sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
+          struct hall_stamp_sig *s, const char **cval, size_t *clen, struct stamp_hexknown *k)
 {
     qpdf_data q = v->q;
     qpdf_oh br = qpdf_oh_get_key(q, f->v, "/ByteRange"),
@@ -625,7 +642,10 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
         s->problem = "签名覆盖范围（/ByteRange）不正确";
         return HALL_ERR;
     }
-    if (!gap_is_contents(v->fd, s->byte_range[1], (size_t)(s->byte_range[2] - s->byte_range[1]),
+    /* /V read by us with /Contents decoded from the gap's own digits: the
+     * gap decodes to it, nothing to read again (docs/internals/stamp.md §3) */
+    if ((f->contents_a != s->byte_range[1] || f->contents_b != s->byte_range[2]) &&
+        !gap_is_contents(v->fd, s->byte_range[1], (size_t)(s->byte_range[2] - s->byte_range[1]),
                          *cval, *clen)) {
         s->problem = "签名覆盖范围与签名值位置不符";
         return HALL_ERR;
@@ -641,6 +661,15 @@ sig_range(const struct vdoc *v, const struct found *f, struct hall_stamp_sig *s,
         return HALL_ERR;
     }
     s->range = HALL_STAMP_PASS;
+    { /* qpdf's string lives until its next call */
+        char *c = hall_palloc(pool, *clen + 1);
+
+        memcpy(c, *cval, *clen);
+        *cval = c;
+    }
+    k->a = s->byte_range[1];
+    k->b = s->byte_range[2];
+    k->bin = (const unsigned char *)*cval;
     return HALL_OK;
 }
 
@@ -730,6 +759,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
     size_t *clens = NULL;
+    struct stamp_hexknown *hexk = NULL; /* the /Contents check 1 passed, by offset */
     CMS_ContentInfo **cmss = NULL;  /* each CMS parsed once: its digest's algorithm, its checks */
     STACK_OF(X509) **certss = NULL; /* the certificates each carries, split off (sig_md) */
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
@@ -779,7 +809,9 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
     cmss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cmss));
     certss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*certss));
-    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL)
+    hexk = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*hexk));
+    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL ||
+        hexk == NULL)
         abort();
     /* check 1 of each, and the digest each asks for (check 2), all read in
      * one pass of the file */
@@ -787,20 +819,17 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         struct hall_stamp_sig *s = &rep->sigs[i];
 
         sig_meta(pool, &v, &found[i], s);
-        if (sig_range(&v, &found[i], s, &cvals[i], &clens[i]) != HALL_OK)
+        if (sig_range(pool, &v, &found[i], s, &cvals[i], &clens[i], &hexk[diff.nhexk]) != HALL_OK)
             continue;
-        { /* qpdf's string lives until its next call */
-            char *c = hall_palloc(pool, clens[i] + 1);
-
-            memcpy(c, cvals[i], clens[i]);
-            cvals[i] = c;
-        }
+        diff.nhexk++;
         rd[i].md = sig_md(&memo, s->filter, (const unsigned char *)cvals[i], clens[i], &cmss[i],
                           &certss[i]);
         rd[i].a = s->byte_range[1];
         rd[i].b = s->byte_range[2];
         rd[i].e = s->byte_range[2] + s->byte_range[3];
     }
+    qsort(hexk, (size_t)diff.nhexk, sizeof(*hexk), hexk_order);
+    diff.hexk = hexk;
     stamp_digests_run(v.fd, v.size, rd, nfound, &rep->hashed);
     for (i = 0; i < nfound; i++) {
         struct hall_stamp_sig *s = &rep->sigs[i];
@@ -862,6 +891,7 @@ out:
     free(rd);
     free(cvals);
     free(clens);
+    free(hexk);
     free(whats);
     free(v.page_ids);
     if (v.fd >= 0)

@@ -1722,7 +1722,7 @@ plain__texts__made_as_libqpdf_parses_them_or_left_to_it(void **state)
         const unsigned char *t = (const unsigned char *)plain[i];
         char *mine;
 
-        if (stamp_plain_text(q, t, 0, (long long)strlen(plain[i]), &o) != HALL_OK)
+        if (stamp_plain_text(q, t, 0, (long long)strlen(plain[i]), NULL, &o) != HALL_OK)
             fail_msg("not made: %s", plain[i]);
         mine = strdup(qpdf_oh_unparse_binary(q, o));
         w = qpdf_oh_parse(q, plain[i]);
@@ -1733,14 +1733,14 @@ plain__texts__made_as_libqpdf_parses_them_or_left_to_it(void **state)
     for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
         const unsigned char *t = (const unsigned char *)refused[i];
 
-        if (stamp_plain_text(q, t, 0, (long long)strlen(refused[i]), &o) != HALL_ERR)
+        if (stamp_plain_text(q, t, 0, (long long)strlen(refused[i]), NULL, &o) != HALL_ERR)
             fail_msg("made: %s", refused[i]);
     }
     /* references: made by number, within what is plain */
     o = qpdf_oh_new_null(q);
-    assert_int_equal(
-        stamp_plain_text(q, (const unsigned char *)"<< /Fields [5 0 R 12 3 R] /N 7 >>", 0, 33, &o),
-        HALL_OK);
+    assert_int_equal(stamp_plain_text(q, (const unsigned char *)"<< /Fields [5 0 R 12 3 R] /N 7 >>",
+                                      0, 33, NULL, &o),
+                     HALL_OK);
     assert_string_equal(qpdf_oh_unparse(q, o), "<< /Fields [ 5 0 R 12 3 R ] /N 7 >>");
     qpdf_cleanup(&q);
 }
