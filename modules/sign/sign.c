@@ -293,10 +293,38 @@ verify_page(struct hall_req *req)
     return hall_resp_page(req, 200, "sign_verify", ctx);
 }
 
+/* what a document's stamps share, made once a request: they are mostly
+ * one signer's and one seal's.  The last certificate and seal looked up
+ * (asked of the database once), and the last seal picture's data URL
+ * (its PNG base64-encoded once, not once a stamp) */
+struct sign_memo {
+    const char *serial, *es_id;
+    struct hall_dbres *c, *e;
+    const unsigned char *png;
+    size_t png_len;
+    const char *picture;
+};
+
+/* the seal's picture as a data URL: the previous stamp's when its PNG is
+ * the same bytes */
+static const char *
+picture_url(struct hall_req *req, const struct hall_stamp_sig *s, struct sign_memo *m)
+{
+    if (m->picture == NULL || m->png_len != s->seal_png_len ||
+        memcmp(m->png, s->seal_png, s->seal_png_len) != 0) {
+        m->picture = hall_pstrcat(req->pool, "data:image/png;base64,",
+                                  hall_b64(req->pool, s->seal_png, s->seal_png_len), NULL);
+        m->png = s->seal_png;
+        m->png_len = s->seal_png_len;
+    }
+    return m->picture;
+}
+
 /* what the document alone says of one stamp: the seal, the signer, what the
  * signature covers, the time, the chain, the format and each check */
 static void
-stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r)
+stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r,
+            struct sign_memo *m)
 {
     struct hall_val *o, *chain;
 
@@ -317,8 +345,7 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
                      hall_beijing_time(req->pool, s->seal_valid_start));
     hall_val_set_str(req->pool, o, "valid_end", hall_beijing_time(req->pool, s->seal_valid_end));
     if (s->seal_png != NULL && s->seal_png_len > 8 && memcmp(s->seal_png, "\x89PNG", 4) == 0)
-        hall_val_set_fmt(req->pool, o, "picture", "data:image/png;base64,%s",
-                         hall_b64(req->pool, s->seal_png, s->seal_png_len));
+        hall_val_set_str(req->pool, o, "picture", picture_url(req, s, m));
     /* the signer */
     o = hall_val_set_obj(req->pool, r, "signer");
     hall_val_set_str(req->pool, o, "subject", s->signer_subject != NULL ? s->signer_subject : "");
@@ -411,13 +438,6 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
  * docs/internals/stamp.md §3), as hall-stamp verify applies it.  HALL_ERR
  * when the database cannot answer.
  */
-/* the last certificate and seal looked up: a document's stamps are
- * mostly one signer's, asked of the database once */
-struct sign_memo {
-    const char *serial, *es_id;
-    struct hall_dbres *c, *e;
-};
-
 static int
 stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_val *r, int *valid,
              struct sign_memo *m, struct hall_stamp_verdict *vout)
@@ -430,7 +450,7 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
     int i;
 
     memset(&rec, 0, sizeof(rec));
-    stamp_facts(req, s, r);
+    stamp_facts(req, s, r, m);
     /* the hall's records: only for a stamp under the hall's own CA; its
      * own 验签报告 signer and seal have no row and are the hall's */
     if (sign_report_signer(s)) {
@@ -532,7 +552,7 @@ verify(struct hall_req *req)
     struct hall_stamp_report rep;
     struct hall_stamp_verdict *verdicts;
     struct hall_spool sp;
-    struct sign_memo memo = {NULL, NULL, NULL, NULL};
+    struct sign_memo memo = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
     const char *err, *report;
     char lerr[512];
     int st, i, valid = 0;

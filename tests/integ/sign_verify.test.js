@@ -164,6 +164,18 @@ test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and
     assert.equal(r.body.result.stamps[0].coverage.later_stamps, 1);
     assert.equal(r.body.result.stamps[1].seal.es_id, seals.org_business.esId);
     assert.equal(r.body.result.all_valid, true);
+    /* each stamp shows its own seal's picture, the 机构章's again after
+     * the 合同专用章's */
+    const three = stampWith(two, seals.org, seals.pin, { page: 2, x: 60, y: 200 });
+    r = await verifyPdf(three);
+    assert.equal(r.status, 200, r.text);
+    const pics = r.body.result.stamps.map((x) => x.seal.picture);
+    assert.deepEqual(r.body.result.stamps.map((x) => x.seal.es_id),
+        [seals.org.esId, seals.org_business.esId, seals.org.esId]);
+    assert.equal(pics[0], s.seal.picture, 'the 机构章 shows the picture it showed alone');
+    assert.match(pics[1], /^data:image\/png;base64,iVBORw0KGgo/);
+    assert.notEqual(pics[1], pics[0], 'the 合同专用章 shows its own picture');
+    assert.equal(pics[2], pics[0]);
 
     /* the 合同专用章's own certificate revoked after a stamp (a second later
      * than the timestamp at least): the stamp stays 有效, 签章后吊销 */
