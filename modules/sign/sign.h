@@ -30,4 +30,7 @@ int sign_report_signer(const struct hall_stamp_sig *s);
 /* the report seal's esID (GET /sign/seal-status), NULL when none */
 const char *sign_report_es_id(void);
 
+/* GET /sign/tools (sign_tools.c): 驱动和盖章工具下载, the page or JSON */
+int sign_tools_page(struct hall_req *req);
+
 #endif
