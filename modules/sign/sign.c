@@ -295,29 +295,42 @@ verify_page(struct hall_req *req)
 
 /* what a document's stamps share, made once a request: they are mostly
  * one signer's and one seal's.  The last certificate and seal looked up
- * (asked of the database once), and the last seal picture's data URL
- * (its PNG base64-encoded once, not once a stamp) */
+ * (asked of the database once), and the seal pictures met so far, each
+ * base64-encoded once: JSON lists each picture once (result.pictures, a
+ * stamp names its picture_index), not once a stamp, so 64 stamps of one
+ * seal answer 55 KB of picture, not 3.5 MB */
 struct sign_memo {
     const char *serial, *es_id;
     struct hall_dbres *c, *e;
-    const unsigned char *png;
-    size_t png_len;
-    const char *picture;
+    struct hall_val *pictures; /* result.pictures */
+    int npics;
+    struct sign_pic {
+        const unsigned char *png;
+        size_t len;
+        const char *url;
+    } pics[HALL_STAMP_SIGS_MAX];
 };
 
-/* the seal's picture as a data URL: the previous stamp's when its PNG is
- * the same bytes */
-static const char *
-picture_url(struct hall_req *req, const struct hall_stamp_sig *s, struct sign_memo *m)
+/* the seal's picture: its index in result.pictures, added there (as a
+ * data URL) when no earlier stamp showed the same bytes; -1 when the list
+ * is full */
+static int
+picture_index(struct hall_req *req, const struct hall_stamp_sig *s, struct sign_memo *m)
 {
-    if (m->picture == NULL || m->png_len != s->seal_png_len ||
-        memcmp(m->png, s->seal_png, s->seal_png_len) != 0) {
-        m->picture = hall_pstrcat(req->pool, "data:image/png;base64,",
+    int i;
+
+    for (i = 0; i < m->npics; i++)
+        if (m->pics[i].len == s->seal_png_len &&
+            memcmp(m->pics[i].png, s->seal_png, s->seal_png_len) == 0)
+            return i;
+    if (m->npics == HALL_STAMP_SIGS_MAX)
+        return -1;
+    m->pics[i].png = s->seal_png;
+    m->pics[i].len = s->seal_png_len;
+    m->pics[i].url = hall_pstrcat(req->pool, "data:image/png;base64,",
                                   hall_b64(req->pool, s->seal_png, s->seal_png_len), NULL);
-        m->png = s->seal_png;
-        m->png_len = s->seal_png_len;
-    }
-    return m->picture;
+    hall_val_push_str(req->pool, m->pictures, m->pics[i].url);
+    return m->npics++;
 }
 
 /* what the document alone says of one stamp: the seal, the signer, what the
@@ -344,8 +357,15 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_str(req->pool, o, "valid_start",
                      hall_beijing_time(req->pool, s->seal_valid_start));
     hall_val_set_str(req->pool, o, "valid_end", hall_beijing_time(req->pool, s->seal_valid_end));
-    if (s->seal_png != NULL && s->seal_png_len > 8 && memcmp(s->seal_png, "\x89PNG", 4) == 0)
-        hall_val_set_str(req->pool, o, "picture", picture_url(req, s, m));
+    if (s->seal_png != NULL && s->seal_png_len > 8 && memcmp(s->seal_png, "\x89PNG", 4) == 0) {
+        int k = picture_index(req, s, m);
+
+        /* the page shows it beside each stamp; JSON names it */
+        if (k >= 0 && hall_req_wants_json(req))
+            hall_val_set_int(req->pool, o, "picture_index", k);
+        else if (k >= 0)
+            hall_val_set_str(req->pool, o, "picture", m->pics[k].url);
+    }
     /* the signer */
     o = hall_val_set_obj(req->pool, r, "signer");
     hall_val_set_str(req->pool, o, "subject", s->signer_subject != NULL ? s->signer_subject : "");
@@ -552,7 +572,7 @@ verify(struct hall_req *req)
     struct hall_stamp_report rep;
     struct hall_stamp_verdict *verdicts;
     struct hall_spool sp;
-    struct sign_memo memo = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
+    struct sign_memo memo;
     const char *err, *report;
     char lerr[512];
     int st, i, valid = 0;
@@ -582,6 +602,8 @@ verify(struct hall_req *req)
         hall_val_set_int(req->pool, dss, "crls", rep.dss_crls);
     }
     list = hall_val_set_list(req->pool, res, "stamps");
+    memset(&memo, 0, sizeof(memo));
+    memo.pictures = hall_val_set_list(req->pool, res, "pictures");
     verdicts = hall_pcalloc(req->pool, (size_t)rep.nsigs * sizeof(*verdicts));
     for (i = 0; i < rep.nsigs; i++) {
         struct hall_val *r = hall_val_push_obj(req->pool, list);

@@ -194,7 +194,7 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
     assert.equal(s.signer.serial, serial);
     assert.equal(s.seal_state.now, '有效');
     /* the stamp shows the cut-out: the picture the seal carries */
-    assert.match(s.seal.picture, /^data:image\/png;base64,/);
+    assert.match(r.body.result.pictures[s.seal.picture_index], /^data:image\/png;base64,/);
 }
 
 test('seal_bundle__szjsgws_是否办理电子签章_是__link_to_stamped_pdf', async () => {

@@ -47,7 +47,8 @@ test('verify__demo_stamp__体验印章_never_有效__multipart_and_raw_body_agre
     assert.equal(s[0].valid, false);
     assert.equal(s[0].demo, true);
     assert.equal(s[0].seal.es_id, 'TRIAL0000000001');
-    assert.match(s[0].seal.picture, /^data:image\/png;base64,/);
+    assert.equal(s[0].seal.picture_index, 0);
+    assert.match(r.body.result.pictures[0], /^data:image\/png;base64,/);
     assert.match(s[0].signer.subject, /免费体验签章人/);
     assert.match(s[0].signing_time, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     assert.equal(s[0].coverage.intact, true);
@@ -145,7 +146,8 @@ test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and
     assert.equal(s.state, '有效', JSON.stringify(s));
     assert.equal(s.valid, true);
     assert.equal(s.seal.es_id, seals.org.esId);
-    assert.match(s.seal.picture, /^data:image\/png;base64,iVBORw0KGgo/);
+    const alone = r.body.result.pictures[s.seal.picture_index];
+    assert.match(alone, /^data:image\/png;base64,iVBORw0KGgo/);
     assert.equal(s.signer.serial, seals.org.serial);
     assert.equal(s.chain_to, '本CA根证书');
     assert.equal(s.signer_state.at_signing, '有效');
@@ -165,17 +167,25 @@ test('verify__hall_seals_stamped_by_hall_stamp__有效__signer_revoked_after_and
     assert.equal(r.body.result.stamps[1].seal.es_id, seals.org_business.esId);
     assert.equal(r.body.result.all_valid, true);
     /* each stamp shows its own seal's picture, the 机构章's again after
-     * the 合同专用章's */
+     * the 合同专用章's; JSON lists each picture once */
     const three = stampWith(two, seals.org, seals.pin, { page: 2, x: 60, y: 200 });
     r = await verifyPdf(three);
     assert.equal(r.status, 200, r.text);
-    const pics = r.body.result.stamps.map((x) => x.seal.picture);
     assert.deepEqual(r.body.result.stamps.map((x) => x.seal.es_id),
         [seals.org.esId, seals.org_business.esId, seals.org.esId]);
-    assert.equal(pics[0], s.seal.picture, 'the 机构章 shows the picture it showed alone');
+    assert.deepEqual(r.body.result.stamps.map((x) => x.seal.picture_index), [0, 1, 0]);
+    const pics = r.body.result.pictures;
+    assert.equal(pics.length, 2, 'two seals, two pictures');
+    assert.equal(pics[0], alone, 'the 机构章 shows the picture it showed alone');
     assert.match(pics[1], /^data:image\/png;base64,iVBORw0KGgo/);
     assert.notEqual(pics[1], pics[0], 'the 合同专用章 shows its own picture');
-    assert.equal(pics[2], pics[0]);
+    assert.ok(r.body.result.stamps.every((x) => x.seal.picture === undefined));
+    /* the page shows each stamp's picture beside it */
+    const page = await verifyPdf(three, { accept: 'text/html' });
+    assert.equal(page.status, 200);
+    const srcs = [1, 2, 3].map((i) =>
+        (page.text.match(new RegExp(`id="stamp-${i}-picture" src="([^"]+)"`)) || [])[1]);
+    assert.deepEqual(srcs, [pics[0], pics[1], pics[0]]);
 
     /* the 合同专用章's own certificate revoked after a stamp (a second later
      * than the timestamp at least): the stamp stays 有效, 签章后吊销 */

@@ -94,7 +94,7 @@ test('stamp_sm2__hall_seal__ses_signature__tool_and_hall_verify_valid__qpdf_clea
     assert.equal(s.signer.serial, serial);
     assert.equal(s.signer_state.now, '有效');
     assert.equal(s.seal.es_id, v.stdout.match(/印章: (\S+)/)[1], 'the seal the tool named');
-    assert.ok(s.seal.picture.startsWith('data:image/png;base64,'));
+    assert.ok(h.body.result.pictures[s.seal.picture_index].startsWith('data:image/png;base64,'));
     assert.notEqual(s.signing_time, '');
     assert.equal(s.chain_to, '本CA SM2根证书');
     const page = await verifyPdf(out, { accept: 'text/html' });
