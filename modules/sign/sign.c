@@ -19,7 +19,7 @@
  *                        stamp-dist: static/downloads/, served by nginx),
  *                        their version, size and SHA-256
  *
- * The stamps are read by the one verifier, core/pki/stamp_verify.c; this module
+ * The stamps are read by the one verifier, core/stamp/stamp_verify.c; this module
  * adds what only the hall's records know: the signer's revocation against
  * the timestamp's time, and the seal's state.  The demo signer's key
  * (demo_dir, script/lib/demo-ca.sh) is the only key the hall stamps

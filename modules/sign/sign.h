@@ -5,7 +5,7 @@
 #define HALL_MODULE_SIGN_H
 
 #include "hall.h"
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 
 /*
  * The 验签报告 of the upload in fd (sign_report.c): made from rep and the

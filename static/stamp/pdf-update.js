@@ -22,7 +22,7 @@ export const PDF_MSG = {
     encrypted: 'PDF文件已加密（设有打开密码或权限密码），无法盖章。请先取消文档加密后再盖章。',
     noPages: 'PDF文件中没有页面，无法盖章。',
     page: '页码超出范围。',
-    /* the same words as the 盖章工具's (core/pki/stamp_pdf.c, stamp_raw.c) */
+    /* the same words as the 盖章工具's (core/stamp/stamp_pdf.c, stamp_raw.c) */
     xref: 'PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，' +
         '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
     unread: (what, num, gen, key) => `PDF文件中有无法完整读取的对象：${what}（对象${num} ${gen}）的${key}无法读取。` +
@@ -288,7 +288,7 @@ function xrefEntries(bytes, context, start) {
  * the same value (null values aside), an array every item.  pdf-lib read
  * the object from the same bytes, so this holds unless the file says two
  * things; then it is refused, never stamped partly (as the 盖章工具's
- * raw_kept, core/pki/stamp_raw.c).
+ * raw_kept, core/stamp/stamp_raw.c).
  */
 function assertKept(pdf, ref, written, skip, what) {
     const e = pdf.xref.get(ref.objectNumber);
@@ -731,7 +731,7 @@ export const QIFENG_PAGES = 300;
 
 /*
  * Where a 骑缝章's slices go (docs/internals/stamp.md §1c, as the 盖章工具's
- * core/pki/stamp_qifeng.c places them), refused with the tool's words
+ * core/stamp/stamp_qifeng.c places them), refused with the tool's words
  * when they cannot.  q: { edge ('right' or 'left'), first, last (1-based
  * pages; none: 1 and the last page), yMm (the slices' centre from the top of each page as shown; 0
  * or none: its middle), seal }.  Returns { n, w, h, sw (points), slices:
@@ -778,7 +778,7 @@ export function qifengPlan(pdf, q) {
 
 /*
  * The 骑缝章's update (docs/internals/stamp.md §1c; the same objects as
- * core/pki/stamp_qifeng.c writes): one signature S whose field F has a
+ * core/stamp/stamp_qifeng.c writes): one signature S whose field F has a
  * widget on the chosen edge of each page first..last, each showing its
  * slice of the seal.  stamp: qifengPlan's q with writeUpdate's image,
  * time, contentsLength, subFilter.  Returns what writeUpdate returns,

@@ -1,7 +1,7 @@
 /*
  * Where a point given in mm lands on a PDF page as it is shown, its
  * /Rotate applied (docs/internals/stamp.md §1, "Where the seal goes"): the
- * same arithmetic as core/pki/stamp_der.c's hall_stamp_point, for the
+ * same arithmetic as core/stamp/stamp_der.c's hall_stamp_point, for the
  * update (pdf-update.js) and the preview (page.js).  page: { box: { x, y,
  * width, height } (the /MediaBox), rotate: 0, 90, 180 or 270 }.
  */

@@ -1,6 +1,6 @@
 /*
  * 在线盖章 with an SM2 signer (the 国密 medium): the GB/T 38540 (version 4)
- * SES_Signature hall-stamp writes (core/pki/stamp_ses.c,
+ * SES_Signature hall-stamp writes (core/stamp/stamp_ses.c,
  * docs/internals/stamp.md §2a), made in the browser.
  *
  *   openSm2(keyInfo, spki)  the PKCS#12's SM2 key (PKCS#8 of an

@@ -8,7 +8,7 @@
 #      text names docs/modules/x.md as modules/x.md).  Not counted: what the
 #      build or a run makes (hall-NAME programs, lib*.a, the paths of
 #      generated below), a placeholder in capitals (modules/NAME/NAME.c,
-#      sql/NNN_name.sql), a prefix of files (core/pki/stamp_ for
+#      sql/NNN_name.sql), a prefix of files (core/stamp/stamp_ for
 #      stamp_*.c), a migration by its number (sql/065), a version
 #      (nginx/1.22.1), a module require()d without .js.  A numbered
 #      migration keeps the words of its day and is not read;
@@ -53,7 +53,7 @@ stale() {
                 case $b in
                 hall-* | lib*.a | *.o | *.so) continue ;; # what the build makes
                 esac
-                # a prefix of files: core/pki/stamp_ (stamp_*.c), a test by
+                # a prefix of files: core/stamp/stamp_ (stamp_*.c), a test by
                 # its name without .test.js
                 ls -d "$root/$p"* >/dev/null 2>&1 && continue
                 [ -e "$root/$p.js" ] || [ -e "$root/$dir/$p.js" ] && continue # a require()

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the stamp library, core/pki/stamp_*.c (docs/internals/stamp.md), offline: an
+ * Unit tests for the stamp library, core/stamp/stamp_*.c (docs/internals/stamp.md), offline: an
  * ECDSA root, issuing CA, signer and TSA made here with openssl(1), the
  * SM2 seal maker of script/lib/pki-init.sh, a .seseal listing the signer,
  * and a TSA answering in the process (OpenSSL's TS_RESP_CTX).  Pieces: the
@@ -35,7 +35,7 @@
 
 #include "hall.h"
 
-#include "pki/stamp_int.h"
+#include "stamp/stamp_int.h"
 
 static char top[256], pki_dir[300];
 static X509 *root, *ca, *signer, *tsa_cert, *other;

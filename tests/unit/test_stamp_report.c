@@ -1,5 +1,5 @@
 /*
- * The 验签报告's content and drawing (core/pki/stamp_report.c,
+ * The 验签报告's content and drawing (core/stamp/stamp_report.c,
  * stamp_reportpdf.c; docs/modules/sign.md "验签报告"): a verdict's words
  * reach the report unchanged, a stamp that is not 有效 is listed in the
  * conclusion with its reason, and the drawing is a PDF of real text.
@@ -14,7 +14,7 @@
 
 #include "hall.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 
 static int
 has_line(const struct hall_stamp_report_doc *d, const char *text, int bad)

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the verifier's scans over an object's bytes
- * (core/pki/stamp_xref.c, stamp_judged.c, stamp_plain.c): each faster
+ * (core/stamp/stamp_xref.c, stamp_judged.c, stamp_plain.c): each faster
  * form finds exactly what the byte-by-byte loop it replaced found, at its
  * bounds and past them, on crafted texts and on many random ones; a plain
  * parse tells where a /Contents string was decoded from, and only then,
@@ -22,7 +22,7 @@
 
 #include "hall.h"
 
-#include "pki/stamp_int.h"
+#include "stamp/stamp_int.h"
 
 /* what roll_install (stamp_judged.c) looked for, one position at a time */
 static long long

@@ -3,7 +3,7 @@
  * of the hall's electronic seals and the signer's key, from a PKCS#12
  * medium or a PKCS#11 token, and verifies a PDF's stamps offline from the
  * certificates given.  The format is docs/internals/stamp.md; the work is
- * core/pki/stamp_*.c's.
+ * core/stamp/stamp_*.c's.
  *
  *   hall-stamp sign --in A.pdf --out B.pdf --seal X.seseal
  *                   (--p12 M.p12 | --pkcs11-module SO --token LABEL [--key-label L])
@@ -53,7 +53,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 #include "stamp_find.h"
 #include "stamp_batch.h"
 #include "stamp_crosspage.h"

@@ -22,7 +22,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 #include "stamp_askreport.h"
 
 #define T(cn, en)      (zh ? (cn) : (en))

@@ -7,7 +7,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 
 struct stamp_batch {
     char **inputs; /* the files, in the order given */

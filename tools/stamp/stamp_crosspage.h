@@ -5,7 +5,7 @@
 #ifndef HALL_TOOLS_STAMP_CROSSPAGE_H
 #define HALL_TOOLS_STAMP_CROSSPAGE_H
 
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 
 /* --qifeng's edge from its argument (or argv[*optind], right or left,
  * taken): HALL_STAMP_QIFENG_RIGHT (also none), _LEFT, -1 another word */

@@ -4,7 +4,7 @@
  *
  * The text is poppler's (libpoppler-glib): the fonts' ToUnicode maps, CID
  * fonts and their subsets, glyph widths from the fonts, a page's /Rotate.
- * A small reader of our own (core/pki/stamp_text.c takes every glyph half
+ * A small reader of our own (core/stamp/stamp_text.c takes every glyph half
  * as wide as high, which is enough to tell whether text lies under a
  * widget but not to centre a seal on a word) would have to grow all of
  * that; poppler is what pdftotext, pdfsig and Evince read text with, is
@@ -12,7 +12,7 @@
  * workers never find text).
  *
  * Poppler measures a page from its /CropBox (what a viewer shows), the
- * signer from its /MediaBox (core/pki/stamp_der.c's hall_stamp_point, as
+ * signer from its /MediaBox (core/stamp/stamp_der.c's hall_stamp_point, as
  * --x and --y are given): on a page cropped to less than its media (Word
  * files a PDF editor cut down, scans, imposed prints) the two differ, and
  * the keyword's place is moved from the one to the other here, the page's

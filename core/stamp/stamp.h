@@ -1,5 +1,5 @@
 /*
- * core/pki/stamp.h: the stamp's API (core/pki/stamp_*.c, libhallstamp,
+ * core/stamp/stamp.h: the stamp's API (core/stamp/stamp_*.c, libhallstamp,
  * docs/internals/stamp.md), for the programs that link the stamp: hall-stamp
  * and the module sign.  Not included by pki.h: the others never see it.
  */
@@ -8,7 +8,7 @@
 
 #include "pki/pki.h"
 
-/* ---- stamp: the stamp (盖章), core/pki/stamp_*.c, docs/internals/stamp.md ------ */
+/* ---- stamp: the stamp (盖章), core/stamp/stamp_*.c, docs/internals/stamp.md ------ */
 /*
  * The stamp (盖章): one of the hall's electronic seals put on a PDF page as a
  * PAdES B-T signature in an incremental update, and the verifier of such
@@ -387,7 +387,7 @@ void hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_s
 void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, const char *seal_state,
                              time_t seal_revoked_at, struct hall_stamp_records *rec);
 
-#include "pki/stamp_ltv.h"
+#include "stamp/stamp_ltv.h"
 
 /* ---- 验签报告: the verification report (stamp_report.c, stamp_reportpdf.c) -- */
 

@@ -1,5 +1,5 @@
 /*
- * The stamp's writing pieces (core/pki/stamp_int.h): a growable buffer, DER
+ * The stamp's writing pieces (core/stamp/stamp_int.h): a growable buffer, DER
  * encodings, PDF strings; and the small public pieces of docs/internals/stamp.md.
  *
  * Owns: struct stamp_buf and the encoders every stamp file writes with.

@@ -1,11 +1,11 @@
 /*
- * core/pki/stamp_ltv.h: the stamp's long-term validation, PAdES B-LT and
+ * core/stamp/stamp_ltv.h: the stamp's long-term validation, PAdES B-LT and
  * B-LTA (stamp_dss.c, stamp_cache.c).  Included by stamp.h, in its place.
  */
 #ifndef HALL_PKI_STAMP_LTV_H
 #define HALL_PKI_STAMP_LTV_H
 
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 
 /* ---- long-term validation: PAdES B-LT and B-LTA (stamp_dss.c) -------------- */
 

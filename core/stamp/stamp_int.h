@@ -1,6 +1,6 @@
 /*
  * Inside the stamp library (core/libhallstamp.a): what its files share and
- * nobody else includes.  The API is pki/stamp.h.
+ * nobody else includes.  The API is stamp/stamp.h.
  *
  *   stamp_der.c     a bounded growable buffer, DER and PDF string writers
  *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
@@ -36,7 +36,7 @@
 
 #include "base/base.h"
 #include "pki/pki.h"
-#include "pki/stamp.h"
+#include "stamp/stamp.h"
 
 #define STAMP_OID_SEAL_ATTR   "2.999.41.2"
 #define STAMP_TSA_PLACEHOLDER 8192          /* the timestamp's size when reserving /Contents */

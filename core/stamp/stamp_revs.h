@@ -1,5 +1,5 @@
 /*
- * core/pki/stamp_revs.h: inside the stamp library, what follows a
+ * core/stamp/stamp_revs.h: inside the stamp library, what follows a
  * signature read revision by revision (stamp_diff.c, stamp_judged.c,
  * stamp_xref.c, stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
  */
