@@ -158,6 +158,7 @@ struct hall_conf {
     long outbox_lane_workers;
     long outbox_max_attempts;
     long outbox_poll_ms;
+    long outbox_probe_s;
     long pay_callback_max_age_s;
     long draft_daily_max;
     long upload_daily_max;

@@ -75,6 +75,8 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(outbox_lane_workers, 1, 64, "2", "deliveries in flight at once per outbox lane (provider)"),
     I(outbox_max_attempts, 1, 1000, "12", "attempts before a job is marked dead"),
     I(outbox_poll_ms, 10, 60000, "1000", "outbox poll interval when no notification came"),
+    I(outbox_probe_s, 0, 3600, "5",
+      "a lane whose jobs all wait out a backoff tries one of them this often (0: never)"),
     I(pay_callback_max_age_s, 30, 86400, "300",
       "a WeChat Pay answer or notification whose timestamp is further than this from now "
       "is refused"),

@@ -41,6 +41,27 @@ const struct hall_stmt hall_outbox_audit_stmts[] = {
      " AND CASE WHEN $1 = 'other' THEN split_part(kind, '_', 1) <> ALL ($2::text[])"
      " ELSE split_part(kind, '_', 1) = $1 END",
      2},
+    /* the probe ($1, $2 as job_claim's, $3 outbox_probe_s): when every job of
+     * the lane waits out a backoff and the lane was not probed for $3 s, the
+     * soonest of them, the lane's row (sql/142) locked until the end so the
+     * lane's other worker does not probe too */
+    {"probe_claim",
+     "WITH w AS (SELECT id, next_attempt_at FROM outbox WHERE status = 'pending'"
+     " AND backoff AND next_attempt_at > now()"
+     " AND CASE WHEN $1 = 'other' THEN split_part(kind, '_', 1) <> ALL ($2::text[])"
+     " ELSE split_part(kind, '_', 1) = $1 END),"
+     /* the lane's row locked only when there is something to probe: a lock
+      * is a write, and this runs at every empty claim */
+     " l AS (SELECT lane FROM outbox_lanes WHERE lane = $1 AND EXISTS (SELECT 1 FROM w)"
+     " AND probed_at <= now() - make_interval(secs => $3::int) FOR UPDATE SKIP LOCKED),"
+     " j AS (SELECT o.id FROM outbox o JOIN w USING (id) WHERE EXISTS (SELECT 1 FROM l)"
+     " ORDER BY w.next_attempt_at, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED),"
+     " u AS (UPDATE outbox_lanes SET probed_at = now() WHERE lane IN (SELECT lane FROM l)"
+     " AND EXISTS (SELECT 1 FROM j) RETURNING lane)"
+     " SELECT o.id, o.kind, o.idem_key, o.payload_enc, o.attempts FROM outbox o JOIN j USING (id)",
+     3},
+    /* a probe that failed: no attempt counted, the backoff unchanged */
+    {"probe_failed", "UPDATE outbox SET last_error = $2 WHERE id = $1", 2},
     /* a provider's limit: the next attempt after its period ($4 seconds) */
     {"job_retry_after",
      "UPDATE outbox SET attempts = attempts + 1, last_error = $2, backoff = false,"
@@ -160,6 +181,19 @@ hall_outbox_lane_release(struct hall_ctx *cx, const char *lane, const char *lane
 {
     return hall_db_exec(cx, "lane_release", HALL_STR(lane), HALL_STR(lanes)) != NULL ? HALL_OK
                                                                                      : HALL_ERR;
+}
+
+struct hall_dbres *
+hall_outbox_probe_claim(struct hall_ctx *cx, const char *lane, const char *lanes, long probe_s)
+{
+    return hall_db_exec(cx, "probe_claim", HALL_STR(lane), HALL_STR(lanes), HALL_I64(probe_s));
+}
+
+int
+hall_outbox_probe_failed(struct hall_ctx *cx, int64_t id, const char *error)
+{
+    return hall_db_exec(cx, "probe_failed", HALL_I64(id), HALL_STR(error)) != NULL ? HALL_OK
+                                                                                  : HALL_ERR;
 }
 
 int

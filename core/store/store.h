@@ -248,6 +248,10 @@ int hall_db_outcome_known(const struct hall_ctx *cx);
  *                 providers' lanes, "{sms,bank,pay}", for "other")
  *   sms_try       one more call begun for an SMS job (outbox_sms_tries, on
  *                 a connection that commits at once): the count, -1
+ *   probe_claim   a lane whose jobs all wait out a backoff, not probed for
+ *                 probe_s: the soonest of them (job_claim's columns; no row:
+ *                 no probe now), the lane's probe clock set (sql/142)
+ *   probe_failed  a probe's failure: last_error only, no attempt counted
  *   partner_release  a partner's webhooks waiting out a backoff go now
  *   hook_failed   a webhook's next try on the published schedule
  *                 (partner_hook_delays), dead after the last: its status
@@ -261,6 +265,9 @@ int hall_outbox_done(struct hall_ctx *cx, int64_t id, const char *result);
 struct hall_dbres *hall_outbox_failed(struct hall_ctx *cx, int64_t id, const char *error,
                                       long max_attempts, long after_s);
 int hall_outbox_lane_release(struct hall_ctx *cx, const char *lane, const char *lanes);
+struct hall_dbres *hall_outbox_probe_claim(struct hall_ctx *cx, const char *lane,
+                                           const char *lanes, long probe_s);
+int hall_outbox_probe_failed(struct hall_ctx *cx, int64_t id, const char *error);
 int hall_outbox_partner_release(struct hall_ctx *cx, const char *partner);
 struct hall_dbres *hall_outbox_hook_failed(struct hall_ctx *cx, int64_t id, const char *error);
 long hall_outbox_sms_try(struct hall_ctx *cx, int64_t id);

@@ -4,8 +4,10 @@
  * failed SMS job waits 2^attempts s (at most 300) before its next try, but
  * the first job delivered on the lane ends the wait of every job waiting on
  * it, so a login code asked during the outage arrives as soon as the
- * provider answers again, not up to five minutes later.  A code that is no
- * longer valid by then (expired, used, replaced) is not sent at all.
+ * provider answers again, not up to five minutes later; with no new job to
+ * find it out, the lane's probe (one waiting job tried every outbox_probe_s,
+ * no attempt counted when it fails) notices the provider back.  A code that
+ * is no longer valid by then (expired, used, replaced) is not sent at all.
  *
  * The outage is made twice: by the sandbox's fault control (the provider
  * answering 503), and as it happens outside (issue 51, "Done when"), with
@@ -113,6 +115,39 @@ test('outbox__provider_back__codes_held_in_backoff_go_with_the_first_success', {
     await waitFor('the new code', async () => (await smsMessages(fresh)).length === 1);
     /* well before the 250 s their backoff had left */
     await waitFor('the held codes delivered', () => ids.every((id) => job(id).status === 'done'), { timeoutMs: 30000 });
+    for (const p of held) {
+        const msgs = await smsMessages(p);
+        assert.equal(msgs.length, 1, 'one SMS per code');
+        assert.match(msgs[0].text, /验证码是\d{6}/);
+    }
+});
+
+test('outbox__provider_back_with_no_new_sms__held_codes_go_within_the_probe', { skip: SKIP, timeout: 90000 }, async () => {
+    const held = [newPhone('147'), newPhone('147')];
+    const ids = [];
+    await setSmsFault('fail');
+    try {
+        for (const p of held)
+            ids.push(await askCode(p));
+        await waitFor('both jobs failed once', () => ids.every((id) => job(id).attempts >= 1));
+        /* as after a long outage: the next try minutes away */
+        sql(`UPDATE outbox SET next_attempt_at = now() + interval '250 seconds' WHERE id IN (${ids.join(',')})`);
+        /* still away: the lane's probes fail, and they cost the codes no try */
+        const tries = ids.map((id) => job(id).attempts);
+        const t0 = sql1('SELECT clock_timestamp()');
+        const probes = () => Number(sql1(`SELECT count(*) FROM outbox_lanes WHERE lane = 'sms' AND probed_at > '${t0}'`));
+        await waitFor('the lane probed', () => probes() === 1, { timeoutMs: 30000 });
+        sql(`UPDATE outbox_lanes SET probed_at = '-infinity' WHERE lane = 'sms'`);
+        await waitFor('the lane probed again', () => probes() === 1, { timeoutMs: 30000 });
+        assert.deepEqual(ids.map((id) => job(id).attempts), tries, 'a failed probe is no attempt');
+        for (const id of ids)
+            assert.equal(job(id).status, 'pending');
+    } finally {
+        await setSmsFault('ok');
+    }
+    /* the provider back, and nobody asks for another SMS: the codes still go
+     * while they are valid, not 250 s later */
+    await waitFor('the held codes delivered', () => ids.every((id) => job(id).status === 'done'), { timeoutMs: 40000 });
     for (const p of held) {
         const msgs = await smsMessages(p);
         assert.equal(msgs.length, 1, 'one SMS per code');

@@ -729,7 +729,7 @@ run_one(struct hall_app *app)
     const unsigned char *enc;
     size_t elen;
     char *plain;
-    int i, rc = -1;
+    int i, rc = -1, probe = 0;
 
     if (strcmp(my_lane, "partner") == 0) { /* the status webhooks: core/biz/partner_hook.c */
         rc = hall_partner_hook_run_one(req->cx);
@@ -740,6 +740,13 @@ run_one(struct hall_app *app)
     res = hall_db_exec(req->cx, "job_claim", HALL_STR(my_lane), HALL_STR(LANE_NAMES));
     if (res == NULL)
         goto out;
+    /* nothing due: is the lane's provider back?  One waiting job tried */
+    if (hall_dbres_rows(res) == 0 && app->conf.outbox_probe_s > 0) {
+        res = hall_outbox_probe_claim(req->cx, my_lane, LANE_NAMES, app->conf.outbox_probe_s);
+        if (res == NULL)
+            goto out;
+        probe = 1;
+    }
     if (hall_dbres_rows(res) == 0) {
         rc = hall_db_commit(req->cx) == HALL_OK ? 0 : -1;
         goto out;
@@ -770,8 +777,14 @@ run_one(struct hall_app *app)
         /* the provider answers again: the lane's jobs stop waiting */
         if (!out.skipped && hall_outbox_lane_release(req->cx, my_lane, LANE_NAMES) != HALL_OK)
             goto out;
-        hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld", my_lane, job.kind,
-                  job.attempts + 1);
+        hall_info(req, "msg=delivered lane=%s kind=%s attempts=%ld%s", my_lane, job.kind,
+                  job.attempts + 1, probe ? " probe=1" : "");
+    } else if (probe && out.retry_after_s == 0) {
+        /* the provider still away: the job keeps its attempts and its wait */
+        if (hall_outbox_probe_failed(req->cx, job.id, out.error) != HALL_OK)
+            goto out;
+        hall_info(req, "msg=\"probe failed\" lane=%s kind=%s error=\"%s\"", my_lane, job.kind,
+                  out.error);
     } else {
         res = hall_outbox_failed(req->cx, job.id, out.error, app->conf.outbox_max_attempts,
                                  out.retry_after_s);
