@@ -35,7 +35,7 @@
     showPrice();
   }
 
-  /* the price: the server rendered every choice's amount (core/price.c)
+  /* the price: the server rendered every choice's amount (core/biz/price.c)
    * into data-prices; the page only picks the one the choices point at */
   function checkedValue(name) {
     var el = document.querySelector('input[name="' + name + '"]:checked');

@@ -4,7 +4,7 @@
  *   openSeal(bytes)        the .seseal (GB/T 38540 SES_Seal, DER): its esID,
  *                          name, signer certificates, picture (PNG, mm)
  *   openMedium(bytes, pin) the PKCS#12 under the order's PIN (PBES2: PBKDF2
- *                          with HMAC-SHA256, AES-256-CBC, as core/pki/pki.c
+ *                          with HMAC-SHA256, AES-256-CBC, as core/pki/ca.c
  *                          makes it) decrypted by WebCrypto; a P-256 key
  *                          imported non-extractable for ECDSA signing, an
  *                          SM2 key (the 国密 medium) handed to sm2.js

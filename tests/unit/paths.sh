@@ -3,7 +3,9 @@
 # named in docs/, README.md or the code's comments exists (TAP):
 #   1. each name that begins with a folder of the repository (core/,
 #      modules/, tools/, tests/, docs/, sql/, script/, templates/, static/,
-#      nginx/, sandbox/, bench/) names a file or folder that is there: from
+#      nginx/, sandbox/, bench/), in docs/, README.md, the sources' comments,
+#      the benches, the templates and the pages' scripts, names a file or
+#      folder that is there: from
 #      the top, from the naming file's folder, or from docs/ (a page's link
 #      text names docs/modules/x.md as modules/x.md).  Not counted: what the
 #      build or a run makes (hall-NAME programs, lib*.a, the paths of
@@ -35,6 +37,10 @@ texts() {
             -o -name '*.sql' -o -name '*.js' -o -name '*.conf' -o -name '*.in' -o -name '*.am' \) \
             -not -path '*/node_modules/*' 2>/dev/null
         find script -maxdepth 2 -type f
+        # the pages and their scripts (not the npm libraries built into
+        # static/stamp/vendor/, which are not ours)
+        find templates static -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' \
+            -o -name '*.txt' -o -name '*.md' \) -not -path 'static/stamp/vendor/*' 2>/dev/null
     ) | sort -u |
         # a migration keeps the words of its day (its text never changes
         # once applied); this file's and owners.sh's own paths are planted
