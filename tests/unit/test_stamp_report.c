@@ -87,6 +87,15 @@ report__two_stamps_one_modified__verdict_words_kept_and_listed(void **state)
     assert_true(has_line(&d, "签章人证书序列号：712C1B5A584A1BBE", 0));
     assert_true(has_line(&d, "共 2 个签章，1 个有效", 1));
     assert_true(has_line(&d, "签章2：文档已被修改——签章后文档被修改：第1页的内容被修改", 1));
+    /* what it says of itself is what sign_report.c writes: a stamp with a
+     * signature timestamp, not a document timestamp (issue 63 §4) */
+    for (int i = 0; i < d.n; i++)
+        assert_null(strstr(d.lines[i].text, "文档时间戳"));
+    assert_true(has_line(&d,
+                         "本报告由网上营业厅签名验证服务依据上述文档生成，结论与签名验证页面一致；"
+                         "报告本身由本CA的验签专用章签章，签章带有本CA时间戳服务的时间戳，"
+                         "可在签名验证页面核验。",
+                         0));
 
     pdf = hall_stamp_report_pdf(pool, &d, &spot, &len);
     assert_non_null(pdf);
