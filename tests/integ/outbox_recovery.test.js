@@ -171,6 +171,8 @@ test('outbox__code_expired_while_held__not_sent', { skip: SKIP }, async () => {
     await waitFor('the job ended', () => job(id).status === 'done', { timeoutMs: 30000 });
     assert.equal(job(id).skipped, 'the code was no longer valid');
     assert.equal((await smsMessages(p)).length, 0, 'no SMS for a code nobody can enter');
+    assert.equal(Number(sql1(`SELECT count(*) FROM outbox_sms_tries WHERE outbox_id = ${id}`)), 0,
+        'the count of its calls ends with the job');
 });
 
 test('outbox__provider_killed_then_back__codes_asked_meanwhile_go_with_the_first_success', { skip: SKIP, timeout: 90000 }, async (t) => {

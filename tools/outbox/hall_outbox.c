@@ -186,6 +186,11 @@ deliver_sms(struct hall_req *req, const struct job *job, struct outcome *out)
             return;
         }
         if (hall_dbres_bool(st, 0, "stale")) {
+            /* its count of calls ends with it, as a sent job's does */
+            if (hall_outbox_sms_tries_done(req->cx, job->id) != HALL_OK) {
+                out->error = "database";
+                return;
+            }
             out->result = "{\"skipped\":\"the code was no longer valid\"}";
             out->ok = out->skipped = 1;
             hall_info(req, "msg=\"sms code no longer valid: not sent\" attempts=%ld",
