@@ -96,13 +96,15 @@ material_find(struct hall_val *list, const char *kind)
 /* 上传资料: what each material is, in the seeds' words (seeds 001, 004),
  * and the page that makes it where there is one (模板下载, 打印证书附页) */
 static void
-material_help(struct hall_req *req, struct hall_val *v, const char *order_id)
+material_help(struct hall_req *req, struct hall_val *v, const char *order_id, int unit)
 {
     static const char real[] = "上传的图片必须真实有效和清晰可见，不得做任何修改。";
     const char *kind = hall_val_str(v, "kind"), *note = NULL;
 
+    /* a 自然人证书's form is signed, not sealed (seed 002: 无需加盖公章) */
     if (strcmp(kind, "application") == 0)
-        note = "请把打印出来的申请表加盖公章，通过扫描或拍照形成电子图片上传。";
+        note = unit ? "请把打印出来的申请表加盖公章，通过扫描或拍照形成电子图片上传。"
+                    : "请在打印出来的申请表上签名，通过扫描或拍照形成电子图片上传（自然人证书无需加盖公章）。";
     else if (strcmp(kind, "license") == 0)
         note = "如已更换三合一的新版营业执照，请上传新版营业执照。";
     else if (strcmp(kind, "agent_id") == 0)
@@ -175,7 +177,8 @@ upload_page(struct hall_req *req)
             }
         if (hall_val_get(v, "file_id") == NULL)
             all = 0;
-        material_help(req, v, hall_dbres_str(o, 0, "id"));
+        material_help(req, v, hall_dbres_str(o, 0, "id"),
+                      (hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")) & HALL_T_UNIT) != 0);
     }
     hall_val_set_bool(req->pool, ctx, "complete", all);
     hall_val_set_bool(req->pool, ctx, "rejected",

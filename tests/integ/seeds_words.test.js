@@ -10,7 +10,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, applicant } = require('./lib/client');
-const { psql, orgForm, unpaidOrder, staffLogin, sealStep } = require('./lib/payflow');
+const { psql, orgForm, personForm, unpaidOrder, staffLogin, sealStep } = require('./lib/payflow');
 
 const SKIP = !process.env.HALL_VAR;
 
@@ -117,6 +117,22 @@ test('upload_page__material_notes_in_the_seeds_words', { skip: SKIP }, async () 
     assert.match(r.text, /id="note-license">如已更换三合一的新版营业执照，请上传新版营业执照。上传的图片必须真实有效和清晰可见，不得做任何修改。</);
     assert.match(r.text, /id="note-application">请把打印出来的申请表加盖公章/);
     assert.ok(r.text.includes('（需加盖公章）'));
+    /* seed 004: the print step says to print first */
+    const pr = await c.get(`/new/print?id=${o.id}`);
+    assert.equal(pr.status, 200, pr.text);
+    assert.match(pr.text, /id="print-hint">请先打印申请表，再点击下一步。/);
+});
+
+test('upload_page__person_certificate__application_signed_not_sealed', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const o = await unpaidOrder(c, { form: personForm() });
+    psql(`UPDATE orders SET status = 'draft', printed_at = now() WHERE id = ${o.id}`);
+    const r = await c.get(`/new/upload?id=${o.id}`);
+    assert.equal(r.status, 200, r.text);
+    /* seed 002: 自然人证书 … (无需加盖公章) */
+    assert.match(r.text, /id="note-application">请在打印出来的申请表上签名[^<]*自然人证书无需加盖公章/);
+    assert.ok(!r.text.includes('加盖公章，'), 'no row asks a person for a company seal');
+    assert.ok(!r.text.includes('（需加盖公章）'));
 });
 
 test('apply__leading_formula_characters__refused_naming_each_field_nothing_written', { skip: SKIP }, async () => {
