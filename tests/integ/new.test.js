@@ -422,6 +422,32 @@ test('new_agree__page_shows_each_agreement_text', async () => {
     assert.match(page.text, /id="agreement-sensitive_pi_authorization"/);
 });
 
+/* issue 63 §6: the privacy texts an applicant reads are real, not the
+ * sandbox's placeholders: what, why, how long, who receives it, the rights */
+test('new_agree__privacy_texts__say_what_why_how_long_who_and_the_rights', async () => {
+    const c = await applicant();
+    const bodies = (html) => Object.fromEntries([...html.matchAll(
+        /<details class="agreement" id="agreement-([a-z_]+)">[\s\S]*?<div class="agreement-body"[^>]*>([\s\S]*?)<\/div>/g)]
+        .map((m) => [m[1], m[2]]));
+    const hall = bodies((await c.get('/new?project=jieyang')).text);
+    const gws = bodies((await c.get('/szjsgws/new?project=szjsgws')).text);
+    assert.deepEqual(Object.keys(gws).sort(),
+        ['cert_service', 'pi_authorization', 'sensitive_pi_authorization', 'szjsgws_privacy']);
+    for (const [code, body] of [...Object.entries(hall), ...Object.entries(gws)].filter(([k]) => k !== 'cert_service')) {
+        assert.doesNotMatch(body, /上线前须替换|沙箱版本|不具有法律效力/, code);
+        assert.match(body, /400-112-3838/, `${code}: how to exercise the rights`);
+        assert.match(body, /五年/, `${code}: how long it is kept`);
+    }
+    const policy = hall.privacy_policy;
+    for (const who of ['短信服务商', '身份核验服务商', '银行', '支付机构', '电子发票', '快递公司', '合作平台'])
+        assert.ok(policy.includes(who), `the policy names ${who}`);
+    for (const right of ['查阅、复制', '更正、补充', '删除', '撤回同意', '注销账号'])
+        assert.ok(policy.includes(right), `the policy names the right to ${right}`);
+    /* the separate consent PIPL art. 29 asks for sensitive data */
+    assert.match(hall.sensitive_pi_authorization, /第二十九条[\s\S]*单独同意/);
+    assert.match(gws.szjsgws_privacy, /建筑工务署/);
+});
+
 /* the generic HTML page (no JavaScript) lists every error too */
 test('new_apply__several_bad_fields__html_page_lists_them', async () => {
     const c = await applicant();
