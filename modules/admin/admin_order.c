@@ -157,22 +157,32 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
 
     for (i = 0; hall_fields[i].name != NULL; i++) {
         const char *glabel = hall_group_get(hall_fields[i].group)->label;
+        const char *next = hall_fields[i + 1].name != NULL ? hall_fields[i + 1].group : "";
 
         m = hall_val_get(form, hall_fields[i].name);
-        if (m == NULL || form_hidden(m->key))
-            continue;
         /* a member the hall fills (开户行联行号 when the bank's list has the
          * branch) and left empty: nothing to review, no empty row */
-        if ((hall_fields[i].flags & HALL_FF_HALL) != 0 && *member_text(req, form, m->key) == '\0' &&
-            (before == NULL || *member_text(req, before, m->key) == '\0'))
-            continue;
-        form_row(req, rows, changes, form, m, before, strcmp(group, glabel) != 0 ? glabel : "",
-                 &nchanges);
-        group = glabel;
+        if (m != NULL && !form_hidden(m->key) &&
+            !((hall_fields[i].flags & HALL_FF_HALL) != 0 &&
+              *member_text(req, form, m->key) == '\0' &&
+              (before == NULL || *member_text(req, before, m->key) == '\0'))) {
+            form_row(req, rows, changes, form, m, before,
+                     strcmp(group, glabel) != 0 ? glabel : "", &nchanges);
+            group = glabel;
+        }
+        /* 证书算法 (the product's CA, no field of the form) closes 证书信息,
+         * not a group of its own */
+        if (strcmp(hall_fields[i].group, "cert") == 0 && strcmp(next, "cert") != 0 &&
+            (m = hall_val_get(form, "ca")) != NULL) {
+            form_row(req, rows, changes, form, m, before,
+                     strcmp(group, glabel) != 0 ? glabel : "", &nchanges);
+            group = glabel;
+        }
     }
     group = "其他";
     for (m = form->first; m != NULL; m = m->next) {
-        if (m->key == NULL || form_known(m->key) || form_hidden(m->key))
+        if (m->key == NULL || form_known(m->key) || form_hidden(m->key) ||
+            strcmp(m->key, "ca") == 0)
             continue;
         form_row(req, rows, changes, form, m, before, group, &nchanges);
         group = "";

@@ -7,9 +7,9 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { applicant } = require('./lib/client');
+const { applicant, freshPhone } = require('./lib/client');
 const {
-    psql, personForm, unpaidOrder, waitStatus, payOnline, confirmTrade, staffLogin,
+    psql, personForm, orgForm, unpaidOrder, waitStatus, payOnline, confirmTrade, staffLogin,
 } = require('./lib/payflow');
 const { acceptedByTransfer, operator, reviewer } = require('./lib/pki');
 
@@ -41,6 +41,29 @@ test('reviewer order page: regions and banks by name, no codes, no carrier, no r
     assert.match(by.shipping, /到付$/);
     for (const r of rows.filter((x) => x.name !== 'mail_postcode'))
         assert.doesNotMatch(r.value, /^\d{2,9}$/, `${r.label}: ${r.value} is not a code`);
+});
+
+test('reviewer order page: 证书算法 closes 证书信息, no one-row 其他 heading', { skip: SKIP }, async () => {
+    const o = await acceptedByTransfer({ project: 'hall',
+        form: orgForm({ agent_mobile: freshPhone('137'), bank_account: '4000021009100123456', ca: 'sm2' }) });
+    const rv = await reviewer();
+    const page = await rv.get(`/admin/order?id=${o.id}`);
+    assert.equal(page.status, 200);
+    const table = page.text.match(/<table class="form" id="form-fields">([\s\S]*?)<\/table>/)[1];
+    /* the headings and rows in order: each row under the last heading */
+    const seq = [...table.matchAll(/<th colspan="2">([^<]*)<\/th>|<tr data-field="([^"]+)"/g)]
+        .map((m) => (m[1] !== undefined ? { head: m[1] } : { field: m[2] }));
+    const heads = seq.filter((x) => x.head).map((x) => x.head);
+    assert.ok(!heads.includes('其他'), `headings: ${heads}`);
+    let under = '';
+    const groupOf = {};
+    for (const x of seq)
+        if (x.head)
+            under = x.head;
+        else
+            groupOf[x.field] = under;
+    assert.equal(groupOf.ca, '证书信息', JSON.stringify(groupOf));
+    assert.match(table, /<tr data-field="ca"><td>证书算法<\/td><td>SM2（国密算法）/);
 });
 
 test('证书管理: the state and the issuing CA in words', { skip: SKIP }, async () => {
