@@ -125,6 +125,8 @@ test('admin_outbox_retry__dead_job_sent_again_once_audited_finance_only', async 
     }
     const rv = await reviewer();
     assert.equal((await rv.getJSON('/admin/outbox')).status, 403);
+    /* the menu: finance's has 失败的外部调用 on every page, a reviewer's not */
+    assert.doesNotMatch((await rv.get('/admin/review')).text, /id="nav-outbox"/);
     assert.equal((await rv.post('/admin/outbox/retry', { id })).status, 403);
     assert.equal(psql(`SELECT status FROM outbox WHERE id = ${id}`), 'dead');
 
@@ -138,6 +140,8 @@ test('admin_outbox_retry__dead_job_sent_again_once_audited_finance_only', async 
     assert.ok(!JSON.stringify(list.body).includes(phone), 'no payload (phone) shown');
     const page = await f.get('/admin/outbox');
     assert.match(page.text, /重新发送/);
+    for (const p of ['/admin/finance', '/admin/refunds', '/admin/approvals'])
+        assert.match((await f.get(p)).text, /<a href="\/admin\/outbox" id="nav-outbox">失败的外部调用<\/a>/, p);
 
     const clicks = await Promise.all([1, 2, 3].map(() => f.post('/admin/outbox/retry', { id })));
     assert.deepEqual(clicks.map((x) => x.status).sort(), [200, 409, 409]);
