@@ -48,10 +48,42 @@ report_layout(cairo_t *cr, const char *text, double x, double pt, int bold)
     "可在本系统“签名验证”或任何PDF签名验证工具中核验。"
 #define PT_PER_MM (72.0 / 25.4)
 
+/* the pictures drawn so far: a seal that stamps many times is one image of
+ * the PDF (cairo writes a surface painted twice once), not one a stamp */
+#define PICS_MAX 16
+
+struct pics {
+    const unsigned char *png[PICS_MAX];
+    size_t len[PICS_MAX];
+    cairo_surface_t *img[PICS_MAX];
+    int n;
+};
+
+/* the surface of png: one already drawn with the same bytes, or a new one
+ * (kept when there is room); the caller destroys it */
+static cairo_surface_t *
+pic_surface(struct pics *p, const unsigned char *png, size_t len)
+{
+    cairo_surface_t *img;
+    int i;
+
+    for (i = 0; i < p->n; i++)
+        if (p->len[i] == len && (p->png[i] == png || memcmp(p->png[i], png, len) == 0))
+            return cairo_surface_reference(p->img[i]);
+    img = hall_sealimg_png_surface(png, len);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS && p->n < PICS_MAX) {
+        p->png[p->n] = png;
+        p->len[p->n] = len;
+        p->img[p->n++] = cairo_surface_reference(img);
+    }
+    return img;
+}
+
 unsigned char *
 hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc *d,
                       struct hall_stamp_report_spot *spot, size_t *len)
 {
+    struct pics pics = {.n = 0};
     struct hall_buf *b = hall_buf_new(pool, REPORT_MAX);
     cairo_surface_t *s =
         cairo_pdf_surface_create_for_stream(hall_sealimg_buf_write, b, PAGE_W, PAGE_H);
@@ -66,7 +98,7 @@ hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc
         PangoLayout *lay;
 
         if (l->kind == HALL_STAMP_LINE_SEAL) {
-            cairo_surface_t *img = hall_sealimg_png_surface(l->png, l->png_len);
+            cairo_surface_t *img = pic_surface(&pics, l->png, l->png_len);
             int ok = cairo_surface_status(img) == CAIRO_STATUS_SUCCESS;
             int iw = ok ? cairo_image_surface_get_width(img) : 0;
             int ih = ok ? cairo_image_surface_get_height(img) : 0;
@@ -143,6 +175,8 @@ hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc
     }
     cairo_destroy(cr);
     cairo_surface_finish(s);
+    for (i = 0; i < pics.n; i++)
+        cairo_surface_destroy(pics.img[i]);
     cairo_surface_destroy(s);
     if (b->len == 0 || b->overflow)
         return NULL;

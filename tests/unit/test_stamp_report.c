@@ -109,11 +109,49 @@ report__two_stamps_one_modified__verdict_words_kept_and_listed(void **state)
     hall_pool_destroy(pool);
 }
 
+/* a report of n stamps by one seal: its size */
+static size_t
+report_of_one_seal(struct hall_pool *pool, const unsigned char *png, size_t plen, int n)
+{
+    struct hall_stamp_line lines[32];
+    struct hall_stamp_report_doc d = {.lines = lines, .n = 0, .all_valid = 1};
+    size_t len = 0;
+
+    for (int i = 0; i < n; i++) {
+        lines[d.n++] = (struct hall_stamp_line){HALL_STAMP_LINE_TEXT, "印章：测试公司合同专用章", NULL,
+                                                0, 0};
+        lines[d.n++] = (struct hall_stamp_line){HALL_STAMP_LINE_SEAL, "印章图片", png, plen, 0};
+    }
+    assert_non_null(hall_stamp_report_pdf(pool, &d, NULL, &len));
+    return len;
+}
+
+/* issue 63 §6: the report of a document stamped eight times by one seal
+ * carries the seal's picture once, not eight times */
+static void
+report__one_seal_many_stamps__picture_embedded_once(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(65536);
+    size_t plen = 0, one, eight;
+    unsigned char *png =
+        hall_sealimg_render(pool, HALL_SEAL_ORG, "深圳市测试科技有限公司", "合同专用章", &plen, NULL);
+
+    (void)state;
+    assert_non_null(png);
+    one = report_of_one_seal(pool, png, plen, 1);
+    eight = report_of_one_seal(pool, png, plen, 8);
+    print_message("one stamp %zu bytes, eight %zu (picture %zu)\n", one, eight, plen);
+    /* seven more captions and placements, not seven more pictures */
+    assert_true(eight < one + plen / 4);
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(report__two_stamps_one_modified__verdict_words_kept_and_listed),
+        cmocka_unit_test(report__one_seal_many_stamps__picture_embedded_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
