@@ -4,7 +4,7 @@
 # a name in a log, a backtrace, a review or a commit message is one file
 # (a core file that would share a module's or a tool's name is named after
 # what it holds: core/pki/ocsp_answer.c beside modules/ocsp/ocsp.c); and
-# a module's exported names begin with the module's (2). TAP.
+# a module's or a tool's exported names begin with its name (2). TAP.
 root=${HALL_ROOT:-.}
 
 echo "1..2"
@@ -56,8 +56,21 @@ for d in "$root"/modules/*/; do
         done
     done
 done
+# a tool's too: tools/NAME/*.c export NAME_... (tools/stamp: stamp_...)
+for d in "$root"/tools/*/; do
+    m=$(basename "$d")
+    for f in "$d"*.c; do
+        [ -f "$f" ] || continue
+        for n in $(exported "$f"); do
+            case $n in
+            "${m}"_*) ;;
+            *) bad_p="$bad_p ${f#"$root"/}:$n" ;;
+            esac
+        done
+    done
+done
 if [ -z "$bad_p" ]; then
-    echo "ok 2 - what a module exports begins with the module's name"
+    echo "ok 2 - what a module or a tool exports begins with its name"
 else
-    echo "not ok 2 - exported without the module's name (file:name):$bad_p"
+    echo "not ok 2 - exported without the module's or tool's name (file:name):$bad_p"
 fi

@@ -282,8 +282,8 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
             break;
         case 'O': kw_bad |= stamp_find_offset(optarg, &a->kw_dx, &a->kw_dy) != 0; break;
         case 'D': a->out_dir = optarg; break;
-        case 'Q': a->qifeng = qifeng_edge_arg(optarg, argc, argv, &optind); break;
-        case 'P': bad_qf = qifeng_pages_arg(optarg, &a->qf_first, &a->qf_last) != HALL_OK; break;
+        case 'Q': a->qifeng = stamp_qifeng_edge_arg(optarg, argc, argv, &optind); break;
+        case 'P': bad_qf = stamp_qifeng_pages_arg(optarg, &a->qf_first, &a->qf_last) != HALL_OK; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -665,7 +665,7 @@ cmd_sign(int argc, char **argv)
             goto out;
         }
         grow(&pdf, &pdf_len, upd, upd_len);
-        qifeng_print_signed(zh, a.qifeng, a.qf_first, a.qf_last);
+        stamp_qifeng_print_signed(zh, a.qifeng, a.qf_first, a.qf_last);
         in.qifeng = 0;
         if (a.page < 0)
             nat = 0;
@@ -1081,7 +1081,7 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, struct signer_
         printf(T("  其后的文档时间戳: %d个（最早 %s）\n",
                  "  later document timestamps: %d (the first %s)\n"),
                s->doc_ts_after, hall_beijing_time(pool, s->doc_ts_time));
-    if (!qifeng_print_verified(zh, s) && s->page > 0)
+    if (!stamp_qifeng_print_verified(zh, s) && s->page > 0)
         printf("  %s: %d\n", T("页码", "page"), s->page);
     if (s->seal_es_id != NULL)
         printf("  %s: %s %s\n", T("印章", "seal"), s->seal_es_id,

@@ -10,7 +10,7 @@
 #include "stamp_crosspage.h"
 
 int
-qifeng_edge_arg(const char *arg, int argc, char **argv, int *optind)
+stamp_qifeng_edge_arg(const char *arg, int argc, char **argv, int *optind)
 {
     /* --qifeng, --qifeng=left, or --qifeng left */
     if (arg == NULL && *optind < argc &&
@@ -22,7 +22,7 @@ qifeng_edge_arg(const char *arg, int argc, char **argv, int *optind)
 }
 
 int
-qifeng_pages_arg(const char *arg, int *first, int *last)
+stamp_qifeng_pages_arg(const char *arg, int *first, int *last)
 {
     char *end;
 
@@ -34,7 +34,7 @@ qifeng_pages_arg(const char *arg, int *first, int *last)
 }
 
 void
-qifeng_print_signed(int zh, int edge, int first, int last)
+stamp_qifeng_print_signed(int zh, int edge, int first, int last)
 {
     const char *side =
         edge == HALL_STAMP_QIFENG_LEFT ? (zh ? "左" : "left") : (zh ? "右" : "right");
@@ -47,7 +47,7 @@ qifeng_print_signed(int zh, int edge, int first, int last)
 }
 
 int
-qifeng_print_verified(int zh, const struct hall_stamp_sig *s)
+stamp_qifeng_print_verified(int zh, const struct hall_stamp_sig *s)
 {
     if (s->qifeng_edge == NULL)
         return 0;
