@@ -77,6 +77,9 @@ int hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at);
  */
 struct hall_dbres *hall_order_files_move(struct hall_ctx *cx, int64_t id, const char *from,
                                          const char *to);
+/* the object store's sweep removed stored (hall_file_orphans): its retired
+ * rows marked removed */
+int hall_order_file_swept(struct hall_ctx *cx, const char *stored);
 int64_t hall_order_voucher_add(struct hall_ctx *cx, int64_t id, const char *stored,
                                const char *mime, int64_t size, const unsigned char sha256[32]);
 int hall_order_printed(struct hall_ctx *cx, int64_t id, int64_t user_id);

@@ -253,6 +253,11 @@ const struct hall_stmt hall_order_stmts[] = {
      "UPDATE order_files SET replaced_at = now() WHERE order_id = $1"
      " AND kind = 'transfer_voucher' AND replaced_at IS NULL",
      1},
+    /* the sweep removed the object: its retired rows say so (the admin's
+     * list shows 已删除, no download) */
+    {"files_swept",
+     "UPDATE order_files SET removed_at = now() WHERE stored_name = $1 AND removed_at IS NULL",
+     1},
     {"pay_voucher_insert",
      "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
      " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",
@@ -368,6 +373,12 @@ struct hall_dbres *
 hall_order_files_move(struct hall_ctx *cx, int64_t id, const char *from, const char *to)
 {
     return hall_db_exec(cx, "seal_holder_files_move", HALL_I64(id), HALL_STR(from), HALL_STR(to));
+}
+
+int
+hall_order_file_swept(struct hall_ctx *cx, const char *stored)
+{
+    return hall_db_exec(cx, "files_swept", HALL_STR(stored)) != NULL ? HALL_OK : HALL_ERR;
 }
 
 int64_t

@@ -93,11 +93,17 @@ const struct hall_stmt hall_store_stmts[] = {
      " SELECT count(*) AS n FROM d",
      0},
     /* core/store/file.c, hall_file_orphans: of the names $1 (a text[]), the
-     * positions (1-based) of those no row names: the only table whose rows
-     * name objects of the object store */
+     * positions (1-based) of those no live row names (order_files: the only
+     * table whose rows name objects of the object store).  A material a
+     * later upload replaced, or one removed, is retired: its object is
+     * deleted once the write that retired it commits, or by the sweep when
+     * that write's answer was lost.  A replaced transfer voucher stays:
+     * finance's record of a refused transfer (payments.voucher_file_id). */
     {"obj_unnamed",
      "SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)"
-     " WHERE NOT EXISTS (SELECT 1 FROM order_files f WHERE f.stored_name = u.n) ORDER BY u.i",
+     " WHERE NOT EXISTS (SELECT 1 FROM order_files f WHERE f.stored_name = u.n"
+     " AND f.removed_at IS NULL AND (f.replaced_at IS NULL OR f.kind = 'transfer_voucher'))"
+     " ORDER BY u.i",
      1},
     /* hall-outbox's periodic work run once per period across hosts
      * (sql/116_hall_ticks.sql): a row back when this worker claimed the run

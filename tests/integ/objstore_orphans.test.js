@@ -7,7 +7,9 @@
  * deleted; an object a row names is never listed, however old; a young
  * one is listed only with a window smaller than its age.  The local
  * driver's objects are made old with utime; S3 cannot backdate
- * LastModified, so there the window is 0.
+ * LastModified, so there the window is 0.  A material that a later upload
+ * replaced, or one removed, is retired: no row keeps its object (the
+ * replaced transfer voucher does: finance's record).
  */
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -129,9 +131,34 @@ test('orphans --older 0 --remove: every object without a row goes, every object 
     }
     assert.ok(!r.listed.has(withRow));
     assert.ok(objectExists(withRow), 'the object its row names stays');
-    const names = psql('SELECT stored_name FROM order_files').split('\n').filter(Boolean);
+    const names = psql(`SELECT stored_name FROM order_files WHERE removed_at IS NULL
+        AND (replaced_at IS NULL OR kind = 'transfer_voucher')`).split('\n').filter(Boolean);
     for (const n of names)
-        assert.ok(!r.listed.has(n), `${n} has a row: never listed`);
+        assert.ok(!r.listed.has(n), `${n} has a live row: never listed`);
+});
+
+/* issue 63 §7: a material replaced by a write whose answer was lost keeps a
+ * row marked replaced (not removed), and its object was never deleted: the
+ * sweep removes it and marks the row removed; a replaced transfer voucher,
+ * finance's record, stays */
+test('orphans: a replaced material left behind is removed, its row marked; a replaced voucher stays', { skip: SKIP || S3, timeout: 60000 }, async () => {
+    const material = await storedWithRow();
+    const voucher = await storedWithRow();
+    /* as the lost answer leaves them: the rows retired, the objects there */
+    psql(`UPDATE order_files SET replaced_at = now() - interval '2 hours' WHERE stored_name = '${material}'`);
+    psql(`UPDATE order_files SET replaced_at = now() - interval '2 hours', kind = 'transfer_voucher'
+        WHERE stored_name = '${voucher}'`);
+    age(material, 7200);
+    age(voucher, 7200);
+
+    const r = orphans('--remove');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.listed.get(material)?.what, 'removed', 'the replaced material goes');
+    assert.ok(!objectExists(material));
+    assert.equal(psql(`SELECT removed_at IS NOT NULL FROM order_files WHERE stored_name = '${material}'`), 't',
+        'its row says 已删除');
+    assert.ok(!r.listed.has(voucher), 'a replaced voucher is kept');
+    assert.ok(objectExists(voucher));
 });
 
 test('orphans: a bad --older is refused with the usage', { skip: SKIP }, () => {

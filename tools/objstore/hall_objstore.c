@@ -408,6 +408,7 @@ one_object(struct hall_ctx *cx, const char *cmd, const char *name)
 struct orphan_count {
     long listed, removed, failed;
     int64_t bytes;
+    struct hall_ctx *cx;
 };
 
 static void
@@ -422,6 +423,9 @@ orphan_print(void *ud, const struct hall_obj_info *o, int rc)
         fprintf(stderr, "hall-objstore: %s: not removed: %s\n", o->name, status_text(rc));
     } else if (rc == 0) {
         k->removed++;
+        /* a retired row: 已删除 */
+        if (hall_order_file_swept(k->cx, o->name) != HALL_OK)
+            fprintf(stderr, "hall-objstore: %s: removed, its row not marked removed\n", o->name);
     }
     printf("%s %lld %lld%s\n", o->name, (long long)o->age_s, (long long)o->size,
            rc == 0  ? " removed"
@@ -433,7 +437,7 @@ orphan_print(void *ud, const struct hall_obj_info *o, int rc)
 static int
 orphans(struct hall_ctx *cx, long older_s, int remove)
 {
-    struct orphan_count k = {0, 0, 0, 0};
+    struct orphan_count k = {0, 0, 0, 0, cx};
     int rc = hall_file_orphans(cx, older_s, remove, orphan_print, &k);
 
     fflush(stdout);
@@ -466,8 +470,9 @@ parse_older(const char *s, long *out)
 int
 main(int argc, char **argv)
 {
-    /* orphans reads order_files (hall_store_stmts' obj_unnamed) */
-    static const struct hall_stmt *const stmts[] = {hall_store_stmts, NULL};
+    /* orphans reads order_files (hall_store_stmts' obj_unnamed) and marks
+     * the retired rows of what it removed (hall_order_stmts' files_swept) */
+    static const struct hall_stmt *const stmts[] = {hall_store_stmts, hall_order_stmts, NULL};
     static const struct hall_module mod = {"objstore", NULL, NULL, NULL, NULL, stmts, NULL, NULL};
     static struct hall_app app;
     const char *cmd;

@@ -913,21 +913,29 @@ session_tick(struct hall_app *app)
     hall_pool_destroy(pool);
 }
 
+struct sweep {
+    struct hall_ctx *cx;
+    long removed, not_removed;
+};
+
 static void
 orphan_count(void *ud, const struct hall_obj_info *o, int rc)
 {
-    long *k = ud; /* removed, not removed */
+    struct sweep *k = ud;
 
-    (void)o;
-    if (rc == 0)
-        k[0]++;
-    else if (rc > 0)
-        k[1]++;
+    if (rc == 0) {
+        k->removed++;
+        /* a retired material's row (its answer lost) now says 已删除 */
+        if (hall_order_file_swept(k->cx, o->name) != HALL_OK)
+            hall_warn(k->cx, "msg=\"swept object's row not marked removed\" name=%s", o->name);
+    } else if (rc > 0) {
+        k->not_removed++;
+    }
 }
 
-/* the object store's objects that no row names (core/store/file.c,
+/* the object store's objects that no live row names (core/store/file.c,
  * hall_file_orphans: a PUT that landed after its upload failed, a delete
- * the store refused), removed once objstore_orphan_age_s old, every
+ * the store refused, a replaced material whose answer was lost), removed once objstore_orphan_age_s old, every
  * objstore_sweep_s: one worker of one host a period, the one whose claim
  * of the row in hall_ticks moved it (tick_claim); the others try again
  * every 30 s and find the period not over */
@@ -938,7 +946,7 @@ objstore_tick(struct hall_app *app)
     struct hall_pool *pool;
     struct hall_req *req;
     time_t now = time(NULL);
-    long k[2] = {0, 0};
+    struct sweep k = {NULL, 0, 0};
     int rc;
 
     if (app->conf.objstore_sweep_s == 0 || now - last < 30)
@@ -950,10 +958,11 @@ objstore_tick(struct hall_app *app)
         hall_pool_destroy(pool);
         return;
     }
-    rc = hall_file_orphans(req->cx, app->conf.objstore_orphan_age_s, 1, orphan_count, k);
-    if (rc != HALL_OK || k[0] + k[1] > 0)
-        hall_info(req, "msg=\"objstore sweep\" removed=%ld not_removed=%ld older_s=%ld%s", k[0],
-                  k[1], app->conf.objstore_orphan_age_s,
+    k.cx = req->cx;
+    rc = hall_file_orphans(req->cx, app->conf.objstore_orphan_age_s, 1, orphan_count, &k);
+    if (rc != HALL_OK || k.removed + k.not_removed > 0)
+        hall_info(req, "msg=\"objstore sweep\" removed=%ld not_removed=%ld older_s=%ld%s",
+                  k.removed, k.not_removed, app->conf.objstore_orphan_age_s,
                   rc != HALL_OK ? " error=\"the store or the database failed\"" : "");
     hall_pool_destroy(pool);
 }
