@@ -282,7 +282,14 @@ product_page(struct hall_req *req)
     for (i = 0; i < hall_dbres_rows(prods); i++) {
         const char *t = hall_dbres_str(prods, i, "cert_type");
         struct hall_price pr = hall_flow_product_price(prods, i);
-        struct hall_val *e = hall_val_push_obj(req->pool, list);
+        struct hall_val *e;
+
+        /* the 国密 twins (sql/147) at the same price: said once below */
+        if (strcmp(hall_dbres_str(prods, i, "ca"), "sm2") == 0) {
+            hall_val_set_bool(req->pool, ctx, "sm2_offered", 1);
+            continue;
+        }
+        e = hall_val_push_obj(req->pool, list);
 
         hall_val_set_str(req->pool, e, "kind", t);
         hall_val_set_str(req->pool, e, "label",

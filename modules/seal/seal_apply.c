@@ -186,8 +186,38 @@ glyphs_check(struct hall_req *req, const struct hall_seal_choice *c, const struc
     }
 }
 
+/*
+ * 证书算法 (products.ca, sql/147): the seals' products of one algorithm, one
+ * of each kind; ca NULL: the algorithm of the partner's first 机构章 product
+ * (the hall's ECDSA one: an API client need not send it).  The algorithm
+ * taken, or NULL when no 机构章 is sold on it.
+ */
+static const char *
+seal_products(struct hall_dbres *prods, const char *ca, int64_t product[4],
+              struct hall_price prices[4])
+{
+    int i, k;
+
+    memset(prices, 0, 4 * sizeof(prices[0]));
+    memset(product, 0, 4 * sizeof(product[0]));
+    for (i = 0; ca == NULL && i < hall_dbres_rows(prods); i++)
+        if (strcmp(hall_dbres_str(prods, i, "cert_type"), "org") == 0)
+            ca = hall_dbres_str(prods, i, "ca");
+    for (i = 0; ca != NULL && i < hall_dbres_rows(prods); i++)
+        for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++)
+            if (product[k] == 0 && strcmp(hall_dbres_str(prods, i, "ca"), ca) == 0 &&
+                strcmp(hall_dbres_str(prods, i, "cert_type"), hall_seal_kind_code(k)) == 0) {
+                product[k] = hall_dbres_int(prods, i, "id");
+                prices[k] = hall_flow_product_price(prods, i);
+            }
+    return product[HALL_SEAL_ORG] != 0 ? ca : NULL;
+}
+
+static const char *const ca_values[] = {"ecc", "sm2", NULL};
+
 static const struct hall_pspec apply_params[] = {
     HALL_FLOW_PARAMS_ORDER,
+    {"ca", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书算法", ca_values},
     HALL_FLOW_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -204,22 +234,27 @@ seal_do_apply(struct hall_req *req)
     struct hall_partner p;
     struct hall_price prices[4];
     struct hall_flow_save s;
+    const char *ca, *asked;
     int64_t total = 0, years = 1;
-    int i, k;
+    int i;
 
     if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
     prods = hall_flow_products(req, &p);
     if (prods == NULL)
         return HALL_OK;
-    memset(prices, 0, sizeof(prices));
-    for (i = 0; i < hall_dbres_rows(prods); i++)
-        for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++)
-            if (strcmp(hall_dbres_str(prods, i, "cert_type"), hall_seal_kind_code(k)) == 0) {
-                ss->product[k] = hall_dbres_int(prods, i, "id");
-                prices[k] = hall_flow_product_price(prods, i);
-            }
-    if (ss->product[HALL_SEAL_ORG] == 0)
+    /* 证书算法: the seals' products of the one asked for (sql/147) */
+    asked = hall_req_param(req, "ca");
+    if (asked != NULL && (*asked == '\0' || hall_errors_has(&e, "ca")))
+        asked = NULL;
+    ca = seal_products(prods, asked, ss->product, prices);
+    if (ca == NULL && asked != NULL) {
+        /* named with the form's other errors, the rest judged as ECDSA */
+        ca = seal_products(prods, NULL, ss->product, prices);
+        if (ca != NULL)
+            hall_msg_add(req, &e, HALL_M_CA_NOT_OFFERED, "ca");
+    }
+    if (ca == NULL)
         return hall_msg(req, HALL_M_NO_PRODUCTS, NULL, "电子签章申请");
     /* 签章信息, then the catalogue's groups: every error at once */
     if (hall_seal_choice_parse(req->pool, req_get, req, c) != HALL_OK)
@@ -263,6 +298,8 @@ seal_do_apply(struct hall_req *req)
     ss->c = c;
     hall_val_set_str(req->pool, form, "choice_cert_type", "电子签章");
     hall_val_set_fmt(req->pool, form, "choice_seal", "%d枚", c->n);
+    /* the algorithm, kept with the form for its page, the print and review */
+    hall_val_set_str(req->pool, form, "ca", ca);
     s.cert_type = "org";
     s.subject = hall_val_str(form, "org_name");
     s.product_id = ss->product[HALL_SEAL_ORG];
@@ -321,21 +358,28 @@ seal_apply_page(struct hall_req *req)
     if (form == NULL || prods == NULL || hall_flow_apply_ctx(req, ctx, o) != HALL_OK)
         return hall_req_failed(req);
     org = o == NULL; /* a new order starts with its 机构章 */
+    /* 证书算法 where the partner sells its seals on both (ca_choice, cas) */
     hall_flow_choices_ctx(req, ctx, prods, &p, "org", 1, 1, form);
-    for (i = 0; i < hall_dbres_rows(prods); i++) {
-        const char *t = hall_dbres_str(prods, i, "cert_type");
-        struct hall_price pr = hall_flow_product_price(prods, i);
-        const char *yuan = hall_yuan(req->pool, hall_price_cert(&pr, 1, 0));
+    {
+        const char *ca = hall_val_str(form, "ca");
+        int64_t product[4];
+        struct hall_price prices[4];
+        int k;
 
-        const char *k = strcmp(t, "org") == 0            ? "org"
-                        : strcmp(t, "org_business") == 0 ? "biz"
-                                                         : "person";
+        if (seal_products(prods, *ca != '\0' ? ca : NULL, product, prices) == NULL)
+            seal_products(prods, NULL, product, prices);
+        for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++) {
+            const char *n = k == HALL_SEAL_ORG ? "org" : k == HALL_SEAL_BUSINESS ? "biz" : "person";
 
-        hall_val_set_str(req->pool, ctx, hall_psprintf(req->pool, "price_%s", k), yuan);
-        /* the running total's terms (static/seal.js): a seal costs
-         * per_year x years + fixed, as hall_seal_price counts it */
-        hall_val_set_fmt(req->pool, ctx, hall_psprintf(req->pool, "fen_%s", k), "%lld %lld",
-                         (long long)pr.per_year_fen, (long long)pr.fixed_fen);
+            if (product[k] == 0)
+                continue;
+            hall_val_set_str(req->pool, ctx, hall_psprintf(req->pool, "price_%s", n),
+                             hall_yuan(req->pool, hall_price_cert(&prices[k], 1, 0)));
+            /* the running total's terms (static/seal.js): a seal costs
+             * per_year x years + fixed, as hall_seal_price counts it */
+            hall_val_set_fmt(req->pool, ctx, hall_psprintf(req->pool, "fen_%s", n), "%lld %lld",
+                             (long long)prices[k].per_year_fen, (long long)prices[k].fixed_fen);
+        }
     }
     l = hall_val_set_list(req->pool, ctx, "biz_rows");
     if (o != NULL) {

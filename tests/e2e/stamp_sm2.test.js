@@ -2,7 +2,9 @@
 /*
  * 在线盖章 with an SM2 signer (issue 53 §4) in headless Chromium through
  * nginx: a seal the hall made under its sm2 CA, its SM2 PKCS#12 medium and
- * PIN (tests/integ/lib/stamp.js producedSeal, sm2), chosen in the page.
+ * PIN (tests/integ/lib/stamp.js producedSeal, sm2: 证书算法 SM2 chosen in
+ * the seal application), chosen in the page; the whole purchase through the
+ * pages is tests/e2e/seal_sm2.test.js.
  *   - a wrong PIN: refused in the page, nothing to download;
  *   - the PIN right: the page writes a GB/T 38540 SES_Signature
  *     (/SubFilter /GBT38540.SES_Signature), as hall-stamp does;

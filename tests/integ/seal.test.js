@@ -155,7 +155,7 @@ test('product_and_guide_pages__seed_texts', async () => {
     /* each the price of one year as the hall's product charges it */
     for (const m of p.text.matchAll(/<tr data-kind="([a-z_]+)"><td>([^<]+)<\/td><td>([\d.]+)元\/年/g)) {
         const fen = psql(`SELECT price_per_year_fen + fixed_fee_fen FROM products WHERE partner_code = 'hall'
-            AND business_type = 'seal' AND cert_type = '${m[1]}' AND active`);
+            AND business_type = 'seal' AND cert_type = '${m[1]}' AND ca = 'ecc' AND active`);
         assert.equal(m[3], (Number(fen) / 100).toFixed(2), m[2]);
     }
     assert.match(p.text, /<a class="button secondary" id="seal-stamp" href="\/seal\/stamp">在线盖章/);
@@ -717,7 +717,7 @@ test('attachment__seal_pictures__impression_cut_out__owner_only', async () => {
         product_id, years, style, seal_name, price_fen, image_png) SELECT ${o.id}, '${kind}', ${pos}, id, 1,
         '${style}', ${name ? `'${name}'` : 'NULL'}, 40000, ${png ? `decode('${png.toString('hex')}', 'hex')` : 'NULL'}
         FROM products WHERE partner_code = 'hall' AND business_type = 'seal' AND cert_type = '${kind}'
-        RETURNING id`).split('\n')[0];
+        AND ca = 'ecc' RETURNING id`).split('\n')[0];
     const org = ins('org', 0, 'auto', null, pic.body);
     const biz1 = ins('org_business', 1, 'cutout', '合同专用章', null);
     const biz2 = ins('org_business', 2, 'auto', '财务专用章', pic.body);

@@ -33,7 +33,7 @@ test('seal pictures come at the size of their box', { skip: SKIP }, async () => 
     const id = psql(`INSERT INTO seal_items (order_id, kind, position, product_id, years, style, price_fen, image_png)
         SELECT ${o.id}, 'org', 0, id, 1, 'auto', 40000, decode('${pic.body.toString('hex')}', 'hex')
         FROM products WHERE partner_code = 'hall' AND business_type = 'seal' AND cert_type = 'org'
-        RETURNING id`).split('\n')[0];
+        AND ca = 'ecc' RETURNING id`).split('\n')[0];
 
     const page = (await c.get(`/seal/attachment?id=${o.id}`)).text;
     const img = page.match(/<img class="seal-img" src="([^"]+)" srcset="([^"]+)"[^>]*width="120" height="120">/);

@@ -13,7 +13,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, freshPhone, applicant } = require('./lib/client');
 const {
-    SM2_ID, operator, acceptedByTransfer, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql, orgForm, personForm,
+    SM2_ID, operator, reviewer, acceptedByTransfer, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql, orgForm,
+    personForm,
 } = require('./lib/pki');
 
 test('sm2_product__hall_org_certificate_chosen_issued_delivered_checked', async () => {
@@ -75,4 +76,64 @@ test('sm2_product__hall_org_certificate_chosen_issued_delivered_checked', async 
     const row = mine.body.certs.find((cx) => cx.serial === serial);
     assert.equal(row.ca, 'sm2');
     assert.equal(row.ca_label, 'SM2');
+});
+
+/*
+ * 电子签章申请 with 证书算法 (issue 63 §2, sql/147): the form offers it,
+ * ECDSA by default; SM2 chosen makes every seal of the order SM2 — the
+ * order's 机构章 product and each seal's, at the ECDSA price — the print and
+ * the reviewer's page say so, and production issues each seal's certificate
+ * under the sm2 CA; an algorithm not on the list is refused naming the field.
+ */
+test('sm2_product__seal_application_chooses_sm2__every_seal_certificate_sm2__ecdsa_default_unchanged', async () => {
+    const { toApply, sealOrder } = require('./lib/seal');
+    const c0 = await applicant();
+    await toApply(c0);
+    const page = await c0.get('/seal/apply?project=hall');
+    assert.match(page.text, /<select name="ca" id="ca"[^>]*><option value="ecc" selected>ECDSA（国际算法）<\/option><option value="sm2">SM2（国密算法）<\/option>/);
+    assert.match(page.text, /机构章（500\.00元\/年）/, 'the prices of one algorithm');
+
+    /* an algorithm not on the list: 400 naming 证书算法, nothing written */
+    const before = psql('SELECT count(*) FROM orders');
+    const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const bad = await c0.post('/seal/apply', { ...orgForm(), app_name: '赵敏', app_ric: '11010519491231002X',
+        app_mobile: '13700137000', app_email: 'zhaomin@example.com', project: 'hall', submit_key: key,
+        org_count: '1', org_years: '1', ca: 'rsa' });
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(bad.text, /"field":"ca"/);
+    assert.match(bad.text, /证书算法/);
+    assert.equal(psql('SELECT count(*) FROM orders'), before);
+
+    const seals = { org_count: '1', org_years: '2', org_style: 'auto', biz_count: '1', biz_years: '1',
+        biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0' };
+    const kinds = (id) => psql(`SELECT string_agg(i.kind || ':' || p.ca, ',' ORDER BY i.kind) FROM seal_items i
+        JOIN products p ON p.id = i.product_id WHERE i.order_id = ${id}`);
+    /* no choice: ECDSA as before */
+    const ecc = await sealOrder(await applicant(), seals);
+    assert.equal(psql(`SELECT p.ca || '|' || o.cert_fen FROM orders o JOIN products p ON p.id = o.product_id
+        WHERE o.id = ${ecc.id}`), 'ecc|140000');
+    assert.equal(kinds(ecc.id), 'org:ecc,org_business:ecc');
+
+    /* SM2: the order and each seal, the same amount */
+    const c = await applicant();
+    const so = await sealOrder(c, { ...seals, ca: 'sm2' }, { agent_mobile: freshPhone('137') });
+    assert.equal(psql(`SELECT p.ca || '|' || p.name || '|' || o.cert_fen FROM orders o
+        JOIN products p ON p.id = o.product_id WHERE o.id = ${so.id}`), 'sm2|机构章（国密SM2）|140000');
+    assert.equal(kinds(so.id), 'org:sm2,org_business:sm2');
+    assert.match((await c.get(`/seal/print?id=${so.id}`)).text, /id="print-ca">SM2（国密算法）</);
+    assert.match((await c.get(`/seal/apply?id=${so.id}`)).text, /<option value="sm2" selected>/);
+    const rv = await reviewer();
+    assert.match((await rv.get(`/admin/order?id=${so.id}`)).text,
+        /<tr data-field="ca"><td>证书算法<\/td><td>SM2（国密算法）/);
+
+    /* produced: both certificates under the sm2 CA, both seals made */
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${so.id}`);
+    const op = await operator();
+    const r = await op.post('/admin/pki/issue', { id: so.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT string_agg(ca, ',') FROM certificates WHERE order_id = ${so.id}
+        AND state = 'issued'`), 'sm2,sm2');
+    assert.equal(psql(`SELECT count(*) FROM seseals s JOIN certificates x ON x.serial = s.cert_serial
+        WHERE s.order_id = ${so.id} AND s.state = 'valid' AND x.ca = 'sm2'`), '2');
 });

@@ -8,8 +8,8 @@
  * the signer, the timestamp's time, the chain to the SM2 root); one byte
  * changed in a signed range makes both say 文档已被修改; qpdf --check finds
  * the file sound; pdfsig lists the field but cannot validate it.
- * (The hall sells its 电子签章 on the ECDSA hierarchy only: lib/stamp.js's
- * producedSeal gives the order an SM2 twin of its product.)
+ * (The order chooses 证书算法 SM2 in its application, sql/147: lib/stamp.js's
+ * producedSeal; tests/e2e/seal_sm2.test.js buys such a seal through the pages.)
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');

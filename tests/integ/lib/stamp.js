@@ -240,11 +240,9 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
 /*
  * A 电子签章 order produced by the hall (one 机构章): its .seseal and its
  * PKCS#12 medium written to dir/seal.seseal and dir/medium.p12; the PIN
- * from the SMS.  sm2: the hall sells its 电子签章 on the ECDSA hierarchy
- * only, so the order is given an SM2 twin of its product (products.ca
- * 'sm2', as sql/114 makes the SM2 机构证书; not active, so that no other
- * test's order chooses it) before the operator issues it: production then
- * signs the seal's certificate with the sm2 CA.
+ * from the SMS.  sm2: 证书算法 SM2（国密算法） chosen in the application
+ * (the SM2 机构章 product, sql/147), so that production signs the seal's
+ * certificate with the sm2 CA.
  */
 async function producedSeal(dir, { sm2 = false } = {}) {
     const c = await applicant();
@@ -253,21 +251,13 @@ async function producedSeal(dir, { sm2 = false } = {}) {
         ...orgForm({ agent_mobile: freshPhone(sm2 ? '139' : '138') }), project: 'hall', submit_key: key,
         app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
         org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0', person_count: '0',
+        /* 证书算法 of the seal application (sql/147): SM2 chosen, else the default */
+        ...(sm2 ? { ca: 'sm2' } : {}),
     };
     delete form.years;
     const r = await c.post('/seal/apply', form);
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
-    if (sm2) {
-        psql(`INSERT INTO products SELECT (jsonb_populate_record(NULL::products, to_jsonb(p)
-            || jsonb_build_object('id', nextval(pg_get_serial_sequence('products', 'id')), 'ca', 'sm2',
-                'active', false))).*
-            FROM products p WHERE p.id = (SELECT product_id FROM orders WHERE id = ${id})
-            ON CONFLICT DO NOTHING`);
-        psql(`UPDATE orders o SET product_id = (SELECT s.id FROM products s JOIN products e ON e.id = o.product_id
-            WHERE s.partner_code = e.partner_code AND s.business_type = e.business_type
-            AND s.cert_type = e.cert_type AND s.ca = 'sm2') WHERE o.id = ${id}`);
-    }
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);

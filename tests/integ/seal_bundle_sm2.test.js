@@ -1,0 +1,85 @@
+'use strict';
+/*
+ * A bundled seal on SM2 (issue 63 §2, "and for a bundled seal where the
+ * partner offers it"): no partner that bundles the seal sells SM2 today,
+ * so this test gives 建筑工务署 an SM2 机构证书 for its duration (catalogue
+ * data, as sql/114 gives the hall's; made inactive at the end).  Its
+ * 录入信息 then offers 证书算法 beside 是否办理电子签章; an order with SM2
+ * and the seal pays the ECDSA price with the seal's 100 元, and production
+ * makes the 机构章 on the order's SM2 certificate: the seal's signer is
+ * SM2, hall-stamp stamps a GB/T 38540 SES_Signature with the downloads and
+ * /sign/verify calls it 有效, chained to the SM2 root.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { HALL, applicant, freshPhone } = require('./lib/client');
+const { psql, orgForm, sealStep } = require('./lib/payflow');
+const { operator, smsTo } = require('./lib/pki');
+const { makePdf, verifyPdf, stampWith, tmpdir } = require('./lib/stamp');
+
+test('seal_bundle_sm2__partner_selling_sm2_with_the_seal__the_bundled_seal_is_sm2_and_stamps_valid', async () => {
+    const product = psql(`INSERT INTO products SELECT (jsonb_populate_record(NULL::products, to_jsonb(p)
+        || jsonb_build_object('id', nextval(pg_get_serial_sequence('products', 'id')),
+            'name', '机构证书（国密SM2）', 'ca', 'sm2'))).*
+        FROM products p WHERE partner_code = 'szjsgws' AND business_type = 'new' AND cert_type = 'org'
+        AND ca = 'ecc' ON CONFLICT (partner_code, business_type, cert_type, ca) DO UPDATE SET active = true
+        RETURNING id`).split('\n')[0];
+    try {
+        const base = '/szjsgws';
+        const c = await applicant();
+        assert.equal((await c.get('/szjsgws/getLogin?projectId=0535cc2aee346b5dc3f9e5b852f00369')).status, 200);
+        assert.equal((await c.get(`${base}/new?project=szjsgws`)).status, 200);
+        const a = await c.post(`${base}/new/agree`, { project: 'szjsgws', agree1: 'on', agree2: 'on' });
+        assert.equal(a.status, 200, a.text);
+        await sealStep(c, 'yes');
+        const page = await c.get(`${base}/new/apply?project=szjsgws`);
+        assert.match(page.text, /电子签章办理：是/);
+        assert.match(page.text, /<select name="ca" id="ca"[^>]*><option value="ecc" selected>ECDSA（国际算法）<\/option><option value="sm2">SM2（国密算法）<\/option>/);
+        const form = orgForm({ project: 'szjsgws', years: '1', ca: 'sm2', agent_mobile: freshPhone('137') });
+        const r = await c.post(`${base}/new/apply`, form);
+        assert.equal(r.status, 200, r.text);
+        const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+        /* (480 + 100) × 1, as on ECDSA */
+        assert.equal(psql(`SELECT p.ca || '|' || o.seal || '|' || o.cert_fen FROM orders o
+            JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`), 'sm2|true|58000');
+
+        /* accepted (the steps between are the kit's, as on ECDSA), produced */
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${id}`);
+        const op = await operator();
+        const issued = await op.post('/admin/pki/issue', { id });
+        assert.equal(issued.status, 200, issued.text);
+        const row = psql(`SELECT i.id || '|' || s.es_id || '|' || s.cert_serial || '|' || x.ca FROM seal_items i
+            JOIN seseals s ON s.item_id = i.id JOIN certificates x ON x.serial = s.cert_serial
+            WHERE i.order_id = ${id} AND s.state = 'valid'`);
+        assert.notEqual(row, '', 'the paid seal is made with the certificate');
+        const [item, esId, serial, ca] = row.split('|');
+        assert.equal(ca, 'sm2', 'the bundled seal lists the order\'s SM2 certificate');
+
+        /* the holder's downloads, hall-stamp, /sign/verify */
+        const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+        const dir = tmpdir();
+        const get = async (u) => {
+            const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
+            assert.equal(res.status, 200, u);
+            return Buffer.from(await res.arrayBuffer());
+        };
+        const who = { seal: path.join(dir, 'seal.seseal'), p12: path.join(dir, 'medium.p12') };
+        fs.writeFileSync(who.seal, await get(`/seal/seseal?id=${item}`));
+        fs.writeFileSync(who.p12, await get(`/seal/medium?id=${item}`));
+        const stamped = stampWith(makePdf({ text: 'sm2 bundle contract' }), who, pin, { x: 120, y: 200 });
+        assert.match(stamped.toString('latin1'), /\/SubFilter \/GBT38540\.SES_Signature/);
+        const v = await verifyPdf(stamped);
+        assert.equal(v.status, 200, v.text);
+        const s = v.body.result.stamps[0];
+        assert.equal(s.state, '有效', JSON.stringify(s));
+        assert.equal(s.format, 'ses_signature');
+        assert.equal(s.seal.es_id, esId);
+        assert.equal(s.signer.serial, serial);
+        assert.equal(s.chain_to, '本CA SM2根证书');
+    } finally {
+        psql(`UPDATE products SET active = false WHERE id = ${product}`);
+    }
+});
