@@ -3263,6 +3263,23 @@ w3_extensions_indirect_raised(const char *path)
     revise(path, "31 0 obj\n<< " ESIC " " ISO_ " >>\nendobj\n", NULL);
 }
 
+/* base 1's indirect /Extensions (33) written again, raised or with an
+ * action in it */
+static void
+w3_signed_extensions_raised(const char *path)
+{
+    revise(path, "33 0 obj\n<< " ESIC " " ISO_ " >>\nendobj\n", NULL);
+}
+
+static void
+w3_signed_extensions_with_an_action(const char *path)
+{
+    revise(path,
+           "33 0 obj\n<< /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 /OpenAction [ 3 0 R /Fit ] "
+           ">> >>\nendobj\n",
+           NULL);
+}
+
 static void
 w3_extensions_with_an_action(const char *path)
 {
@@ -3564,7 +3581,8 @@ w14_page_in_object_stream(const char *path)
 struct wcase {
     const char *rule;
     int base; /* 0 a plain two-page PDF stamped; 1 the same with an empty
-               * signature field (31) and /Perms; 2 with object streams; 3
+               * signature field (31), /Perms and /Extensions 33 0 R; 2 with
+               * object streams; 3
                * the same, its page 1 naming its cross-reference stream */
     void (*make)(const char *path);
     int valid;
@@ -3580,6 +3598,8 @@ static const struct wcase wcases[] = {
     {"W3", 0, w3_extensions, 1, NULL},
     {"W3", 0, w3_extensions_indirect_raised, 1, NULL},
     {"W3", 0, w3_extensions_with_an_action, 0, "文档目录（Catalog）被修改（/Extensions）"},
+    {"W3", 1, w3_signed_extensions_raised, 1, NULL},
+    {"W3", 1, w3_signed_extensions_with_an_action, 0, "对象33被修改"},
     {"W4", 1, w4_stamped_again, 1, NULL},
     {"W4", 0, w4_perms_added, 0, "文档目录（Catalog）被修改（/Perms）"},
     {"W5", 0, w5_form_da_dr, 1, NULL},
@@ -3621,10 +3641,11 @@ wbase(int base, const char *out)
 
         snprintf(all, sizeof(all),
                  "1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [ 31 0 R ] >> "
-                 "/Perms << /UR3 32 0 R >> >>\nendobj\n%s"
+                 "/Perms << /UR3 32 0 R >> /Extensions 33 0 R >>\nendobj\n%s"
                  "31 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (Empty) /F 4 "
                  "/Rect [ 0 0 0 0 ] /P 5 0 R >>\nendobj\n"
-                 "32 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /Reference [ ] >>\nendobj\n",
+                 "32 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /Reference [ ] >>\nendobj\n"
+                 "33 0 obj\n<< /ESIC << /BaseVersion /1.7 /ExtensionLevel 1 >> >>\nendobj\n",
                  page);
         free(page);
         revise(in, all, NULL);
