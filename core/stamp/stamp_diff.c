@@ -9,8 +9,9 @@
  * revision's own section), and every object they write is compared with
  * the signed revision's: the same object is no change; anything else must
  * be one of the changes a later signature or a document's housekeeping
- * makes (the whitelist below, pyHanko's diff analysis as the reference),
- * or it is named: page number and kind of object.
+ * makes (the whitelist, one rule a role: stamp_allow.c's table, pyHanko's
+ * diff analysis as the reference), or it is named: page number and kind
+ * of object.
  *
  * Objects new to the file are not judged one by one: nothing the viewer
  * shows reaches them but through an object that existed (the catalog, a
@@ -42,7 +43,7 @@ struct dctx {
     qpdf_data p, f; /* the signed revision, the whole file */
     long long stream_bytes;
     /* the signed revision's roles */
-    int p_root, p_info, p_meta, p_acro, p_fields;
+    int p_root, p_info, p_meta, p_acro, p_fields, p_ext, f_ext;
     struct idset p_pages;  /* page objects, in page order (unsorted) */
     struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
     struct idset p_dss;    /* objects under /DSS, sorted (the whole file's: d->f_dss) */
@@ -516,8 +517,7 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what, in
 static void
 page_judged(struct dctx *c, int pg, int num, qpdf_oh a, qpdf_oh b)
 {
-    static const char *const annots[] = {"/Annots", NULL};
-    const char *k = dict_differs(c, a, b, annots);
+    const char *k = dict_differs(c, a, b, stamp_allow[STAMP_ALLOW_PAGE].keys);
 
     if (k != NULL) {
         change(c, strcmp(k, "/Contents") == 0 ? hall_psprintf(c->pool, "第%d页的内容被修改", pg)
@@ -540,10 +540,6 @@ page_judged(struct dctx *c, int pg, int num, qpdf_oh a, qpdf_oh b)
 static void
 acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path)
 {
-    static const char *const keys[] = {"/Fields", "/SigFlags", "/DR", "/DA", NULL};
-    /* with /NeedAppearances a reader draws the fields again from /DR and
-     * /DA: then they are the page's fonts and may not change */
-    static const char *const strict[] = {"/Fields", "/SigFlags", NULL};
     const char *k;
     int redraw = qpdf_oh_get_bool_value(c->p, qpdf_oh_get_key(c->p, a, "/NeedAppearances")) ||
                  qpdf_oh_get_bool_value(c->f, qpdf_oh_get_key(c->f, b, "/NeedAppearances"));
@@ -554,7 +550,8 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path
         change(c, "表单（AcroForm）被删除");
         return;
     }
-    k = dict_differs(c, a, b, redraw ? strict : keys);
+    k = dict_differs(c, a, b,
+                     stamp_allow[redraw ? STAMP_ALLOW_FORM_REDRAW : STAMP_ALLOW_FORM].keys);
     if (k != NULL) {
         change(c, hall_psprintf(c->pool, "表单（AcroForm）被修改（%s）", k));
         return;
@@ -572,18 +569,42 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path
     }
 }
 
+/* a value of the catalog that a later revision may have written: it
+ * differs in the text, or is an object a later section writes */
+static int
+value_touched(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *key)
+{
+    qpdf_oh x = qpdf_oh_get_key(c->p, a, key), y = qpdf_oh_get_key(c->f, b, key);
+
+    if (qpdf_oh_is_null(c->f, y))
+        return !qpdf_oh_is_null(c->p, x);
+    return (oid(c->f, y) > 0 && written_later(c, oid(c->f, y))) ||
+           strcmp(qpdf_oh_unparse(c->p, x), qpdf_oh_unparse(c->f, y)) != 0;
+}
+
 static void
 catalog_judged(struct dctx *c)
 {
-    static const char *const keys[] = {"/AcroForm", "/DSS", "/Metadata", "/Extensions", NULL};
     qpdf_oh a = qpdf_get_root(c->p), b = qpdf_get_root(c->f), x, y;
     struct stamp_diff *d = (struct stamp_diff *)c->d;
     const char *k;
 
     c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
     c->raw_b = stamp_refs_offset(d, d->f_root, -1);
-    k = dict_differs(c, a, b, keys);
+    k = dict_differs(c, a, b, stamp_allow[STAMP_ALLOW_CATALOG].keys);
     c->raw_a = c->raw_b = -1;
+    /* what the catalog may hold new is checked for its shape: a version
+     * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
+    if (k == NULL && !stamp_allow_version(c->p, a, c->f, b))
+        k = "/Version";
+    if (k == NULL && value_touched(c, a, b, "/Extensions") &&
+        !stamp_allow_extensions(c->f, qpdf_oh_get_key(c->f, b, "/Extensions")))
+        k = "/Extensions";
+    if (k == NULL && value_touched(c, a, b, "/DSS") &&
+        !stamp_allow_dss(c->f, qpdf_oh_get_key(c->f, b, "/DSS")))
+        k = "/DSS";
+    stamp_qerr(c->p);
+    stamp_qerr(c->f);
 
     if (k != NULL) {
         change(c, hall_psprintf(c->pool, "文档目录（Catalog）被修改（%s）", k));
@@ -606,8 +627,8 @@ edge_cmp(const void *a, const void *b)
 }
 
 /*
- * One walk of the whole file from the catalog, but through /DSS and
- * /Metadata: the ids a reader may use (into d->reach) and every reference
+ * One walk of the whole file from the catalog, but through /DSS,
+ * /Metadata and /Extensions: the ids a reader may use (into d->reach) and every reference
  * between objects on the way (d->edges, by target); HALL_ERR past
  * DIFF_REACH_MAX visits or references.
  */
@@ -659,7 +680,8 @@ reach(struct dctx *c, struct stamp_diff *d)
                 int to;
 
                 if (!arr && isroot &&
-                    (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0))
+                    (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0 ||
+                     strcmp(ks[i], "/Extensions") == 0))
                     continue;
                 it = arr ? qpdf_oh_get_array_item(f, o, i) : qpdf_oh_get_key(f, o, ks[i]);
                 to = oid(f, it);
@@ -814,6 +836,8 @@ roles_read(struct dctx *c)
     c->p_root = oid(p, root);
     c->p_info = oid(p, qpdf_oh_get_key(p, qpdf_get_trailer(p), "/Info"));
     c->p_meta = oid(p, qpdf_oh_get_key(p, root, "/Metadata"));
+    c->p_ext = oid(p, qpdf_oh_get_key(p, root, "/Extensions"));
+    c->f_ext = oid(f, qpdf_oh_get_key(f, qpdf_get_root(f), "/Extensions"));
     c->p_acro = oid(p, acro);
     c->p_fields = oid(p, qpdf_oh_get_key(p, acro, "/Fields"));
     for (int i = 0; i < n; i++) {
@@ -836,7 +860,8 @@ roles_read(struct dctx *c)
     stamp_qerr(f);
 }
 
-/* an object only the /Info, /Metadata or /DSS use: nothing shows it */
+/* an object only the /Info, /Metadata, /DSS or /Extensions use: nothing
+ * shows it */
 static int
 unseen(struct dctx *c, int num)
 {
@@ -901,12 +926,14 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
         array_grown(c, old, new, 0, "表单域列表", num, "");
         return;
     }
-    /* an old cross-reference stream: nothing points into it.  An old
+    /* an old cross-reference stream that nothing reaches (W13: one a page
+     * names is what that page shows, judged as any object).  An old
      * object stream is another matter: the objects the signed revision
      * keeps in it would be read from the new one without any entry of
      * theirs being written */
     if (is_type(p, old, "/XRef") &&
-        (is_type(f, new, "/ObjStm") || is_type(f, new, "/XRef") || qpdf_oh_is_null(f, new)))
+        (is_type(f, new, "/ObjStm") || is_type(f, new, "/XRef") || qpdf_oh_is_null(f, new)) &&
+        unseen(c, num))
         return;
     if (is_type(p, old, "/ObjStm")) {
         change(c, hall_psprintf(c->pool, "对象流%d（其中的对象）被修改", num));
@@ -916,10 +943,13 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
          stamp_ids_has(&c->p_dss, num) || stamp_ids_has(&c->d->f_dss, num)) &&
         unseen(c, num))
         return;
+    /* an indirect /Extensions written again: only its shape is judged
+     * (W3), when nothing but the catalog's /Extensions reaches it */
+    if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
+        stamp_allow_extensions(f, qpdf_oh_get_key(f, qpdf_get_root(f), "/Extensions")))
+        return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
-        static const char *const keys[] = {"/V", "/AP", "/AS",   "/MK", "/DA",
-                                           "/F", "/Ff", "/Type", "/Q",  NULL};
-        const char *k = dict_differs(c, old, new, keys), *bad;
+        const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
 
         if (k != NULL) {
             change(c, hall_psprintf(c->pool, "签名域被修改（%s）", k));

@@ -240,6 +240,49 @@ int stamp_is_ws(unsigned char c);
 int stamp_is_delim(unsigned char c);
 /* a dictionary's integer: def when absent, -2 when not an integer */
 long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def);
+/* ---- stamp_allow.c: the whitelist, one rule a row (docs/internals/stamp.md §3) --------- */
+
+enum stamp_allow_rule {
+    STAMP_ALLOW_CATALOG,
+    STAMP_ALLOW_VERSION,
+    STAMP_ALLOW_EXTENSIONS,
+    STAMP_ALLOW_PERMS,
+    STAMP_ALLOW_FORM,
+    STAMP_ALLOW_FORM_REDRAW,
+    STAMP_ALLOW_FIELDS,
+    STAMP_ALLOW_PAGE,
+    STAMP_ALLOW_NEW_FIELD,
+    STAMP_ALLOW_FILLED,
+    STAMP_ALLOW_INFO,
+    STAMP_ALLOW_METADATA,
+    STAMP_ALLOW_DSS,
+    STAMP_ALLOW_XREF_STREAM,
+    STAMP_ALLOW_OBJECT_STREAM,
+    STAMP_ALLOW_NEW_OBJECT,
+    STAMP_ALLOW_N
+};
+
+struct stamp_allow {
+    const char *id;   /* the docs' row: "W1" */
+    const char *what; /* the object the rule is about */
+    const char *const
+        *keys;           /* the keys that may differ (or may be there), NULL-ended; NULL: none */
+    const char *pyhanko; /* the rule of pyHanko's diff_analysis it answers */
+};
+
+extern const struct stamp_allow stamp_allow[STAMP_ALLOW_N];
+
+/* the catalog's /Version in b (the whole file's) against a (the signed
+ * document's), each with its header: 1 when it reads as a version of
+ * ISO 32000 no lower than the signed one (W2) */
+int stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b);
+/* /Extensions (resolved): absent, or developer extensions dictionaries,
+ * direct, of the standard's keys (W3) */
+int stamp_allow_extensions(qpdf_data q, qpdf_oh ext);
+/* the /DSS (resolved): absent, or a dictionary of /Type /Certs /OCSPs
+ * /CRLs /VRI, /VRI a dictionary (W12) */
+int stamp_allow_dss(qpdf_data q, qpdf_oh dss);
+
 /* what the revisions after the one ending at end change beyond what a
  * later signature may (docs/internals/stamp.md §3): NULL when nothing,
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */

@@ -184,6 +184,36 @@ test('attacks__legit_two_and_three_stamps_in_a_row__all_有效__same_in_hall_and
     }
 });
 
+/*
+ * A co-signer writing PDF 2.0 raises the catalog's /Version to 2.0 and
+ * declares its extensions (ISO 32000-2 §7.12) in its revision, then signs;
+ * here with the hall's own seal, certificate and TSA.  The earlier stamp
+ * stays 有效 in both verifiers (it was 文档已被修改, 文档目录（Catalog）被修改
+ * （/Version）, and the 验签报告 certified a tampering that did not happen):
+ * docs/internals/stamp.md, "What may follow a signature", W2 and W3.
+ */
+test('attacks__pdf20_cosignature_with_the_halls_certificate_and_tsa__earlier_stamp_有效', async () => {
+    const root = rootOf(signed);
+    const cat = qpdfShow(signed, String(root)).replace(/>>\s*$/, '/Version /2.0 /Extensions << /ESIC'
+        + ' << /BaseVersion /1.7 /ExtensionLevel 2 >> /ISO_ [ << /BaseVersion /2.0 /ExtensionLevel 32001 >> ] >> >>');
+    const raised = appendUpdate(signed, { [root]: cat });
+    const two = stampWith(raised, seals.org_business, seals.pin, { page: 2, x: 100, y: 100 });
+    for (const [pdf, n] of [[raised, 1], [two, 2]]) {
+        const v = await judged(pdf);
+        assert.equal(v.length, n);
+        for (const s of v) {
+            assert.equal(s.state, '有效', JSON.stringify(s.hall));
+            assert.equal(s.hall.coverage.later_changes, false);
+            assert.equal(s.hall.coverage.changes, '');
+        }
+    }
+    /* lowered again by a later revision: named */
+    const lowered = appendUpdate(two, { [root]: qpdfShow(two, String(root)).replace('/Version /2.0', '/Version /1.4') });
+    const v = await judged(lowered);
+    assert.equal(v[0].state, '文档已被修改');
+    assert.match(v[0].problem, /文档目录（Catalog）被修改（\/Version）/);
+});
+
 test('attacks__legit_three_demo_stamps__体验印章_intact__same_in_hall_and_tool', async () => {
     let pdf = makePdf({ pages: 1, text: 'three demo stamps' });
     const c = new Client();
@@ -439,6 +469,28 @@ test('attacks__dss_and_pyhanko_files__changes_found_legit_ones_untouched', async
         assert.equal(v[0].hall.coverage.later_stamps, 1, name);
         assert.equal(v[0].hall.checks.digest, 'pass', name);
     }
+});
+
+/* pyHanko's and EU DSS's files where a later revision raises /Version or
+ * writes /Extensions again: that is no longer named; what pyHanko refuses
+ * (an indirect /Extensions reached by another path, an appearance stream
+ * still used elsewhere written again) still is */
+test('attacks__version_and_extensions_files__named_as_pyhanko_judges', async () => {
+    const file = (n) => fs.readFileSync(path.join(ATTACKS, n));
+    for (const name of ['pyhanko-extensions-direct.pdf', 'pyhanko-extensions-indirect.pdf',
+        'pyhanko-extensions-update-direct.pdf', 'pyhanko-extensions-update-indirect.pdf', 'dss-test-with-vri.pdf']) {
+        const v = await judged(file(name));
+        assert.doesNotMatch(v[0].problem, /\/Version|对象10被修改/, name);
+    }
+    let v = await judged(file('dss-test-with-vri.pdf'));
+    assert.match(v[0].problem, /第1页的表单域被修改/);
+    v = await judged(file('pyhanko-extensions-indirect-not-all-paths.pdf'));
+    assert.match(v[0].problem, /对象10被修改/);
+    v = await judged(file('pyhanko-form-update-override-appearance-stream-sneaky.pdf'));
+    assert.equal(v[0].state, '文档已被修改');
+    v = await judged(file('pyhanko-pades-lta-dss-2.pdf'));
+    assert.equal(v.length, 3);
+    assert.equal(v[0].hall.coverage.later_changes, false);
 });
 
 /* ---- hostile later revisions: bounded, never a 5xx ---------------------------------- */

@@ -3021,6 +3021,759 @@ ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid(void **stat
     }
 }
 
+/* ---- the whitelist, rule by rule (docs/internals/stamp.md §3, W1-W15) ------------- */
+
+/* object num of path as libqpdf unparses it (references N G R), the
+ * first from replaced by to (from NULL: to added before its last ">>"),
+ * written "num 0 obj\n...\nendobj\n" (malloc'ed) */
+static char *
+obj_edited(const char *path, int num, const char *from, const char *to)
+{
+    qpdf_data q = qpdf_init();
+    char err[256], *o;
+    const char *t, *at;
+    size_t n;
+
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)), HALL_OK);
+    t = qpdf_oh_unparse_resolved(q, qpdf_get_object_by_id(q, num, 0));
+    n = strlen(t) + strlen(to) + 64;
+    o = malloc(n);
+    if (from == NULL) {
+        at = strrchr(t, '>');
+        assert_true(at != NULL && at > t && at[-1] == '>');
+        snprintf(o, n, "%d 0 obj\n%.*s%s >>\nendobj\n", num, (int)(at - 1 - t), t, to);
+    } else {
+        at = strstr(t, from);
+        assert_non_null(at);
+        snprintf(o, n, "%d 0 obj\n%.*s%s%s\nendobj\n", num, (int)(at - t), t, to,
+                 at + strlen(from));
+    }
+    qpdf_cleanup(&q);
+    return o;
+}
+
+/* the trailer's /Root of path, its number */
+static int
+root_of(const char *path)
+{
+    qpdf_data q = qpdf_init();
+    char err[256];
+    int n;
+
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)), HALL_OK);
+    n = qpdf_oh_get_object_id(q, qpdf_get_root(q));
+    qpdf_cleanup(&q);
+    return n;
+}
+
+/* the newest trailer's /Size of path */
+static int
+size_of(const char *path)
+{
+    qpdf_data q = qpdf_init();
+    char err[256];
+    int n;
+
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)), HALL_OK);
+    n = (int)stamp_dict_int(q, qpdf_get_trailer(q), "/Size", 0);
+    qpdf_cleanup(&q);
+    return n;
+}
+
+/* appends to path a revision with a table: the objects of objs (each
+ * "N 0 obj ... endobj\n"), the trailer's /Root 1 0 R and extra */
+static void
+revise(const char *path, const char *objs, const char *extra)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    long long sx = stamp_startxref(p, (long long)len), at = (long long)len;
+    int rootn = root_of(path), size = size_of(path);
+    FILE *f = fopen(path, "ab");
+
+    fputs(objs, f);
+    fputs("xref\n", f);
+    for (const char *o = objs; o != NULL && *o; o = strstr(o, "endobj\n") + 7) {
+        fprintf(f, "%d 1\n%010lld 00000 n\r\n", atoi(o), at + (long long)(o - objs));
+        size = atoi(o) >= size ? atoi(o) + 1 : size;
+    }
+    fprintf(f, "trailer\n<< /Size %d /Root %d 0 R /Prev %lld %s >>\nstartxref\n%lld\n%%%%EOF\n",
+            size, rootn, sx, extra != NULL ? extra : "", at + (long long)strlen(objs));
+    fclose(f);
+    free(p);
+}
+
+/* ... the same with its cross-reference a stream, object xnum, and the
+ * objects texts (of numbers nums) in object stream stm when ns > 0 */
+static void
+revise_xs(const char *path, const char *objs, int stm, const int *nums, const char *const *texts,
+          int ns, int xnum)
+{
+    size_t len, bl = 0;
+    unsigned char *p = slurp(path, &len), rows[64 * 7];
+    long long sx = stamp_startxref(p, (long long)len), at = (long long)len, xoff;
+    struct {
+        int num, type;
+        long long a;
+        int b;
+    } e[64], t;
+    char *buf = NULL, hdr[512], body[4096];
+    FILE *m = open_memstream(&buf, &bl), *f;
+    int n = 0, size = size_of(path);
+    size_t hl = 0, bdl = 0;
+
+    for (const char *o = objs; o != NULL && *o; o = strstr(o, "endobj\n") + 7) {
+        e[n].num = atoi(o);
+        e[n].type = 1;
+        e[n].a = at + (long long)(o - objs);
+        e[n++].b = 0;
+    }
+    fputs(objs, m);
+    if (ns > 0) {
+        for (int i = 0; i < ns; i++) {
+            hl += (size_t)snprintf(hdr + hl, sizeof(hdr) - hl, "%d %zu ", nums[i], bdl);
+            bdl += (size_t)snprintf(body + bdl, sizeof(body) - bdl, "%s\n", texts[i]);
+            e[n].num = nums[i];
+            e[n].type = 2;
+            e[n].a = stm;
+            e[n++].b = i;
+        }
+        fflush(m);
+        e[n].num = stm;
+        e[n].type = 1;
+        e[n].a = at + (long long)bl;
+        e[n++].b = 0;
+        fprintf(m,
+                "%d 0 obj\n<< /Type /ObjStm /N %d /First %zu /Length %zu >>\nstream\n%s%s\n"
+                "endstream\nendobj\n",
+                stm, ns, hl, hl + bdl, hdr, body);
+    }
+    fflush(m);
+    xoff = at + (long long)bl;
+    e[n].num = xnum;
+    e[n].type = 1;
+    e[n].a = xoff;
+    e[n++].b = 0;
+    for (int i = 1; i < n; i++) /* by number */
+        for (int j = i; j > 0 && e[j - 1].num > e[j].num; j--) {
+            t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+    fprintf(m, "%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [", xnum);
+    for (int i = 0; i < n; i++) {
+        unsigned char *r = rows + 7 * i;
+
+        fprintf(m, "%d 1 ", e[i].num);
+        r[0] = (unsigned char)e[i].type;
+        for (int k = 0; k < 4; k++)
+            r[1 + k] = (unsigned char)(e[i].a >> (8 * (3 - k)));
+        r[5] = (unsigned char)(e[i].b >> 8);
+        r[6] = (unsigned char)e[i].b;
+        if (e[i].num + 1 > size)
+            size = e[i].num + 1;
+    }
+    fprintf(m, "] /Size %d /Root %d 0 R /Prev %lld /Length %d >>\nstream\n", size, root_of(path),
+            sx, 7 * n);
+    fwrite(rows, 1, (size_t)(7 * n), m);
+    fprintf(m, "\nendstream\nendobj\nstartxref\n%lld\n%%%%EOF\n", xoff);
+    fclose(m);
+    f = fopen(path, "ab");
+    fwrite(buf, 1, bl, f);
+    fclose(f);
+    free(buf);
+    free(p);
+}
+
+/* the catalog of path written again with extra keys */
+static void
+catalog_plus(const char *path, const char *extra, const char *more_objs)
+{
+    char *c = obj_edited(path, root_of(path), NULL, extra), *all;
+    size_t n = strlen(c) + (more_objs != NULL ? strlen(more_objs) : 0) + 1;
+
+    all = malloc(n);
+    snprintf(all, n, "%s%s", c, more_objs != NULL ? more_objs : "");
+    revise(path, all, NULL);
+    free(all);
+    free(c);
+}
+
+/* the catalog's own /Fields items ("7 0 R"), malloc'ed */
+static char *
+fields_items(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), NULL, ""), *a = strstr(c, "/Fields [ "), *e, *r;
+
+    assert_non_null(a);
+    a += 10;
+    e = strchr(a, ']');
+    r = strndup(a, (size_t)(e - a));
+    free(c);
+    return r;
+}
+
+#define XMP                                                                                        \
+    "<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">" \
+    "</x:xmpmeta><?xpacket end=\"w\"?>"
+#define ESIC "/ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >>"
+#define ISO_ "/ISO_ [ << /BaseVersion /2.0 /ExtensionLevel 32001 /URL (https://www.iso.org) >> ]"
+
+static void
+w1_catalog_again(const char *path)
+{
+    catalog_plus(path, "", NULL);
+}
+
+static void
+w1_open_action(const char *path)
+{
+    catalog_plus(path, " /OpenAction [ 3 0 R /Fit ]", NULL);
+}
+
+static void
+w2_version_raised(const char *path)
+{
+    catalog_plus(path, " /Version /2.0", NULL);
+}
+
+static void
+w2_version_lowered(const char *path)
+{
+    catalog_plus(path, " /Version /1.4", NULL);
+}
+
+static void
+w2_version_not_a_name(const char *path)
+{
+    catalog_plus(path, " /Version (2.0)", NULL);
+}
+
+static void
+w3_extensions(const char *path)
+{
+    catalog_plus(path, " /Version /2.0 /Extensions << " ESIC " " ISO_ " >>", NULL);
+}
+
+static void
+w3_extensions_indirect_raised(const char *path)
+{
+    catalog_plus(path, " /Extensions 31 0 R",
+                 "31 0 obj\n<< /ESIC << /BaseVersion /1.7 /ExtensionLevel 1 >> >>\nendobj\n");
+    revise(path, "31 0 obj\n<< " ESIC " " ISO_ " >>\nendobj\n", NULL);
+}
+
+/* base 1's indirect /Extensions (33) written again, raised or with an
+ * action in it */
+static void
+w3_signed_extensions_raised(const char *path)
+{
+    revise(path, "33 0 obj\n<< " ESIC " " ISO_ " >>\nendobj\n", NULL);
+}
+
+static void
+w3_signed_extensions_with_an_action(const char *path)
+{
+    revise(path,
+           "33 0 obj\n<< /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 /OpenAction [ 3 0 R /Fit ] "
+           ">> >>\nendobj\n",
+           NULL);
+}
+
+static void
+w3_extensions_with_an_action(const char *path)
+{
+    catalog_plus(path,
+                 " /Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 "
+                 "/OpenAction [ 3 0 R /Fit ] >> >>",
+                 NULL);
+}
+
+static void
+w4_perms_added(const char *path)
+{
+    catalog_plus(path, " /Perms << /DocMDP 6 0 R >>", NULL);
+}
+
+/* base 1 has /Perms: a hall stamp after it keeps it as it was */
+static void
+w4_stamped_again(const char *path)
+{
+    char err[512], tmp[600];
+
+    snprintf(tmp, sizeof(tmp), "%s.2", path);
+    assert_int_equal(stamp(path, tmp, signer, signer_key, 2, err), HALL_OK);
+    assert_int_equal(rename(tmp, path), 0);
+}
+
+static void
+w5_form_da_dr(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), "/SigFlags 3",
+                         "/SigFlags 3 /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 31 0 R >> >>"),
+         all[4096];
+
+    snprintf(all, sizeof(all),
+             "%s31 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n", c);
+    revise(path, all, NULL);
+    free(c);
+}
+
+static void
+w5_form_redrawn(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), "/SigFlags 3",
+                         "/SigFlags 3 /NeedAppearances true /DA (/Helv 0 Tf 0 g)");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+/* base 1's /Fields [ 31 0 R W 0 R ] made indirect (60), all kept or the
+ * first item (the empty field) dropped */
+static void
+w6_fields(const char *path, int keep)
+{
+    char *items = fields_items(path), *from = malloc(strlen(items) + 16), *c, all[4096];
+
+    sprintf(from, "/Fields [ %s]", items);
+    c = obj_edited(path, root_of(path), from, "/Fields 60 0 R");
+    assert_int_equal(strncmp(items, "31 0 R ", 7), 0);
+    snprintf(all, sizeof(all), "%s60 0 obj\n[ %s]\nendobj\n", c, keep ? items : items + 7);
+    revise(path, all, NULL);
+    free(c);
+    free(from);
+    free(items);
+}
+
+static void
+w6_fields_indirect(const char *path)
+{
+    w6_fields(path, 1);
+}
+
+static void
+w6_fields_item_dropped(const char *path)
+{
+    w6_fields(path, 0);
+}
+
+static void
+w7_rotated(const char *path)
+{
+    char *c = obj_edited(path, 3, NULL, " /Rotate 90");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+static void
+w8_doc_timestamp(const char *path)
+{
+    struct hall_stamp_sign_in in;
+    char err[512];
+    size_t len, ul = 0;
+    unsigned char *pdf = slurp(path, &len), *upd;
+
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = len;
+    in.tsa = tsa_answer;
+    upd = hall_stamp_doc_timestamp(pool, &in, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(path, pdf, len, upd, ul);
+    free(pdf);
+}
+
+static void
+w8_doc_timestamp_broken(const char *path)
+{
+    w8_doc_timestamp(path);
+    last_stamp_flipped(path, 0);
+}
+
+/* a widget on page 2 (object 5, /Annots [ ]): rest its other keys */
+static void
+w8_widget(const char *path, const char *rest)
+{
+    char *c = obj_edited(path, 5, "/Annots [ ]", "/Annots [ 31 0 R ]"), all[4096];
+
+    snprintf(all, sizeof(all),
+             "%s31 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (x) /P 5 0 R %s >>\n"
+             "endobj\n",
+             c, rest);
+    revise(path, all, NULL);
+    free(c);
+}
+
+static void
+w8_widget_with_action(const char *path)
+{
+    w8_widget(path, "/Rect [ 0 0 0 0 ] /AA << /PO << /S /JavaScript /JS (app.alert(1)) >> >>");
+}
+
+static void
+w8_widget_visible_unsigned(const char *path)
+{
+    w8_widget(path, "/Rect [ 10 10 200 100 ]");
+}
+
+static void
+w9_empty_field_hidden(const char *path)
+{
+    char *c = obj_edited(path, 31, "/F 4", "/F 6");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+static void
+w9_empty_field_moved(const char *path)
+{
+    char *c = obj_edited(path, 31, "/Rect [ 0 0 0 0 ]", "/Rect [ 10 10 200 100 ]");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+static void
+w10_info(const char *path)
+{
+    revise(path, "31 0 obj\n<< /Producer (a standard signer) /ModDate (D:20261128) >>\nendobj\n",
+           "/Info 31 0 R");
+}
+
+#define PAINTED "4 0 obj\n<< /Length 24 >>\nstream\n0 0 1 rg 0 0 99 99 re f\nendstream\nendobj\n"
+
+static void
+w10_info_is_the_page_content(const char *path)
+{
+    revise(path, PAINTED, "/Info 4 0 R");
+}
+
+static void
+w11_metadata(const char *path)
+{
+    char obj[512];
+
+    snprintf(obj, sizeof(obj),
+             "31 0 obj\n<< /Type /Metadata /Subtype /XML /Length %zu >>\nstream\n%s\nendstream\n"
+             "endobj\n",
+             strlen(XMP), XMP);
+    catalog_plus(path, " /Metadata 31 0 R", obj);
+}
+
+static void
+w11_metadata_is_the_page_content(const char *path)
+{
+    catalog_plus(path, " /Metadata 4 0 R", PAINTED);
+}
+
+#define CERT31 "31 0 obj\n<< /Length 4 >>\nstream\n0\x82\x01\x10\nendstream\nendobj\n"
+
+static void
+w12_dss_vri(const char *path)
+{
+    catalog_plus(path,
+                 " /DSS << /Type /DSS /Certs [ 31 0 R ] /VRI << "
+                 "/0123456789ABCDEF0123456789ABCDEF01234567 << /Cert [ 31 0 R ] >> >> >>",
+                 CERT31);
+}
+
+static void
+w12_dss_is_the_page_content(const char *path)
+{
+    catalog_plus(path, " /DSS << /Certs [ 4 0 R ] >>", PAINTED);
+}
+
+static void
+w12_dss_unknown_key(const char *path)
+{
+    catalog_plus(path, " /DSS << /Certs [ 31 0 R ] /Names << /JavaScript 3 0 R >> >>", CERT31);
+}
+
+/* the number of the last cross-reference stream of path */
+static int
+xref_stream_num(const char *path)
+{
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    int n = atoi((const char *)p + stamp_startxref(p, (long long)len));
+
+    free(p);
+    return n;
+}
+
+/* the number page 1 of path names as its /Thumb */
+static int
+thumb_of(const char *path)
+{
+    qpdf_data q = qpdf_init();
+    char err[256];
+    int n;
+
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)), HALL_OK);
+    n = qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, qpdf_get_page_n(q, 0), "/Thumb"));
+    qpdf_cleanup(&q);
+    assert_true(n > 0);
+    return n;
+}
+
+static void
+w13_xref_stream_again(const char *path)
+{
+    revise_xs(path, "30 0 obj\n<< /Producer (x) >>\nendobj\n", 0, NULL, NULL, 0,
+              xref_stream_num(path));
+}
+
+/* base 3's first cross-reference stream, which its page 1 names as its
+ * /Thumb, written again as a "cross-reference stream" that is a picture */
+static void
+w13_xref_stream_again_shown(const char *path)
+{
+    char obj[512];
+
+    snprintf(obj, sizeof(obj),
+             "%d 0 obj\n<< /Type /XRef /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
+             "/BitsPerComponent 8 /Length 1 >>\nstream\nA\nendstream\nendobj\n",
+             thumb_of(path));
+    revise(path, obj, NULL);
+}
+
+static void
+w13_xref_stream_made_a_dictionary(const char *path)
+{
+    char obj[128];
+
+    snprintf(obj, sizeof(obj), "%d 0 obj\n<< /Type /Annot >>\nendobj\n", xref_stream_num(path));
+    revise(path, obj, NULL);
+}
+
+static void
+w14_object_stream(const char *path)
+{
+    static const int nums[] = {30, 31};
+    static const char *const texts[] = {"<< /Producer (a standard signer) >>",
+                                        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+
+    revise_xs(path, "", 32, nums, texts, 2, 33);
+}
+
+/* page 1 (its number in a file qpdf wrote) turned, in a new object stream */
+static void
+w14_page_in_object_stream(const char *path)
+{
+    qpdf_data q = qpdf_init();
+    char err[256], *c;
+    const char *text;
+    int num;
+
+    assert_int_equal(stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)), HALL_OK);
+    num = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, 0));
+    qpdf_cleanup(&q);
+    c = obj_edited(path, num, NULL, " /Rotate 90");
+    text = strstr(c, "obj\n") + 4;
+    *strstr(c, "\nendobj") = '\0';
+    revise_xs(path, "", 32, &num, &text, 1, 33);
+    free(c);
+}
+
+struct wcase {
+    const char *rule;
+    int base; /* 0 a plain two-page PDF stamped; 1 the same with an empty
+               * signature field (31), /Perms and /Extensions 33 0 R; 2 with
+               * object streams; 3
+               * the same, its page 1 naming its cross-reference stream */
+    void (*make)(const char *path);
+    int valid;
+    const char *change; /* what the stamp's changes say (NULL: nothing) */
+};
+
+static const struct wcase wcases[] = {
+    {"W1", 0, w1_catalog_again, 1, NULL},
+    {"W1", 0, w1_open_action, 0, "文档目录（Catalog）被修改（/OpenAction）"},
+    {"W2", 0, w2_version_raised, 1, NULL},
+    {"W2", 0, w2_version_lowered, 0, "文档目录（Catalog）被修改（/Version）"},
+    {"W2", 0, w2_version_not_a_name, 0, "文档目录（Catalog）被修改（/Version）"},
+    {"W3", 0, w3_extensions, 1, NULL},
+    {"W3", 0, w3_extensions_indirect_raised, 1, NULL},
+    {"W3", 0, w3_extensions_with_an_action, 0, "文档目录（Catalog）被修改（/Extensions）"},
+    {"W3", 1, w3_signed_extensions_raised, 1, NULL},
+    {"W3", 1, w3_signed_extensions_with_an_action, 0, "对象33被修改"},
+    {"W4", 1, w4_stamped_again, 1, NULL},
+    {"W4", 0, w4_perms_added, 0, "文档目录（Catalog）被修改（/Perms）"},
+    {"W5", 0, w5_form_da_dr, 1, NULL},
+    {"W5", 0, w5_form_redrawn, 0, "表单（AcroForm）被修改（/DA）"},
+    {"W6", 1, w6_fields_indirect, 1, NULL},
+    {"W6", 1, w6_fields_item_dropped, 0, "表单域列表被修改"},
+    {"W7", 0, w4_stamped_again, 1, NULL},
+    {"W7", 0, w7_rotated, 0, "第1页的页面字典被修改（/Rotate）"},
+    {"W8", 0, w8_doc_timestamp, 1, NULL},
+    {"W8", 0, w8_doc_timestamp_broken, 0, "其后追加的签章2无效"},
+    {"W8", 0, w8_widget_with_action, 0, "第2页新增的签名域带有动作（/A、/AA）"},
+    {"W8", 0, w8_widget_visible_unsigned, 0, "第2页新增了可见的未签名签名域"},
+    {"W9", 1, w9_empty_field_hidden, 1, NULL},
+    {"W9", 1, w9_empty_field_moved, 0, "签名域被修改（/Rect）"},
+    {"W10", 0, w10_info, 1, NULL},
+    {"W10", 0, w10_info_is_the_page_content, 0, "第1页的内容被修改"},
+    {"W11", 0, w11_metadata, 1, NULL},
+    {"W11", 0, w11_metadata_is_the_page_content, 0, "第1页的内容被修改"},
+    {"W12", 0, w12_dss_vri, 1, NULL},
+    {"W12", 0, w12_dss_is_the_page_content, 0, "第1页的内容被修改"},
+    {"W12", 0, w12_dss_unknown_key, 0, "文档目录（Catalog）被修改（/DSS）"},
+    {"W13", 2, w13_xref_stream_again, 1, NULL},
+    {"W13", 2, w13_xref_stream_made_a_dictionary, 0, "（/XRef）被修改"},
+    {"W13", 3, w13_xref_stream_again_shown, 0, "（/XRef）被修改"},
+    {"W14", 2, w14_object_stream, 1, NULL},
+    {"W14", 2, w14_page_in_object_stream, 0, "第1页的页面字典被修改（/Rotate）"},
+    {"W15", 0, w10_info, 1, NULL},
+};
+
+/* the three documents the cases start from, each stamped on page 1 */
+static void
+wbase(int base, const char *out)
+{
+    char err[512], in[512], gen[512];
+
+    snprintf(in, sizeof(in), "%s", simple_pdf("wbase.pdf"));
+    if (base == 1) {
+        char *page = obj_edited(in, 5, "/Annots [ ]", "/Annots [ 31 0 R ]"), all[4096];
+
+        snprintf(all, sizeof(all),
+                 "1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [ 31 0 R ] >> "
+                 "/Perms << /UR3 32 0 R >> /Extensions 33 0 R >>\nendobj\n%s"
+                 "31 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (Empty) /F 4 "
+                 "/Rect [ 0 0 0 0 ] /P 5 0 R >>\nendobj\n"
+                 "32 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /Reference [ ] >>\nendobj\n"
+                 "33 0 obj\n<< /ESIC << /BaseVersion /1.7 /ExtensionLevel 1 >> >>\nendobj\n",
+                 page);
+        free(page);
+        revise(in, all, NULL);
+    }
+    if (base >= 2) {
+        snprintf(gen, sizeof(gen), "%s/wbase-objstm.pdf", top);
+        sh("qpdf --object-streams=generate %s %s", in, gen);
+        snprintf(in, sizeof(in), "%s", gen);
+    }
+    if (base == 3) {
+        qpdf_data q = qpdf_init();
+        char thumb[64], *page;
+        int pn;
+
+        assert_int_equal(stamp_qpdf_open(q, NULL, 0, in, err, sizeof(err)), HALL_OK);
+        pn = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, 0));
+        qpdf_cleanup(&q);
+        snprintf(thumb, sizeof(thumb), " /Thumb %d 0 R", xref_stream_num(in));
+        page = obj_edited(in, pn, NULL, thumb);
+        revise(in, page, NULL);
+        free(page);
+    }
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+}
+
+/*
+ * Each rule of the whitelist, with a revision a standard signer writes
+ * (the first stamp stays 有效, nothing told) and one that breaks the rule
+ * (文档已被修改, the change named).  The files stay in the test's folder
+ * (HALL_TEST_KEEP=1): bench/stamp-verdicts reads them.
+ */
+static void
+whitelist__each_rule__a_standard_update_valid_one_breaking_it_modified(void **state)
+{
+    char base[4][512], out[512];
+    const char *ch, *pr;
+    struct hall_stamp_report rep;
+
+    (void)state;
+    for (int b = 0; b < 4; b++) {
+        snprintf(base[b], sizeof(base[b]), "%s/wbase%d-stamped.pdf", top, b);
+        wbase(b, base[b]);
+    }
+    for (size_t i = 0; i < sizeof(wcases) / sizeof(wcases[0]); i++) {
+        const struct wcase *w = &wcases[i];
+
+        snprintf(out, sizeof(out), "%s/whitelist-%s-%zu-%s.pdf", top, w->rule, i,
+                 w->valid ? "pass" : "break");
+        sh("cp %s %s", base[w->base], out);
+        w->make(out);
+        verify(out, &rep, NULL);
+        ch = rep.sigs[0].changes != NULL ? rep.sigs[0].changes : "";
+        pr = rep.sigs[0].problem != NULL ? rep.sigs[0].problem : "";
+        if (w->valid != (rep.sigs[0].state == HALL_STAMP_VALID) ||
+            (w->change != NULL) != (ch[0] != '\0') ||
+            (w->change != NULL && strstr(pr, w->change) == NULL))
+            fail_msg("%s case %zu (%s): state %d, problem \"%s\", changes \"%s\"", w->rule, i, out,
+                     rep.sigs[0].state, pr, ch);
+        if (w->valid)
+            assert_valid(&rep.sigs[0]);
+    }
+}
+
+/*
+ * A co-signature by a standard PDF 2.0 signer, with the hall's own
+ * certificate and TSA: its revision raises the catalog's /Version to 2.0
+ * and declares its extensions (ISO 32000-2 §7.12) before it signs.  The
+ * earlier stamp stays 有效, with only the later signature told (before,
+ * 文档目录（Catalog）被修改（/Version）: a tampering that did not happen).
+ */
+static void
+verify__pdf20_cosignature_version_and_extensions__earlier_stamp_valid(void **state)
+{
+    char err[512], one[512], two[512];
+    struct hall_stamp_report rep;
+
+    (void)state;
+    snprintf(one, sizeof(one), "%s/pdf20-cosign-1.pdf", top);
+    snprintf(two, sizeof(two), "%s/pdf20-cosign-2.pdf", top);
+    assert_int_equal(stamp(simple_pdf("pdf20-cosign.pdf"), one, signer, signer_key, 1, err),
+                     HALL_OK);
+    catalog_plus(one, " /Version /2.0 /Extensions << " ESIC " " ISO_ " >>", NULL);
+    assert_int_equal(stamp(one, two, signer, signer_key, 2, err), HALL_OK);
+    verify(two, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_valid(&rep.sigs[0]);
+    assert_valid(&rep.sigs[1]);
+    assert_int_equal(rep.sigs[0].later_sigs, 1);
+    assert_int_equal(rep.sigs[0].later_changes, 0);
+    assert_string_equal(rep.sigs[0].changes, "");
+}
+
+/* the whitelist is one table: each rule of stamp_allow.c is a row of
+ * docs/internals/stamp.md's, naming the same keys and pyHanko rule */
+static void
+whitelist__the_code_table__is_the_docs_table(void **state)
+{
+    const char *hall_root = getenv("HALL_ROOT");
+    char path[512], *doc;
+    size_t len;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/docs/internals/stamp.md", hall_root != NULL ? hall_root : ".");
+    doc = (char *)slurp(path, &len);
+    doc[len - 1] = '\0';
+    for (int r = 0; r < STAMP_ALLOW_N; r++) {
+        char row[16], *at, *end;
+
+        snprintf(row, sizeof(row), "\n| %s |", stamp_allow[r].id);
+        at = strstr(doc, row);
+        if (at == NULL)
+            fail_msg("docs/internals/stamp.md has no row %s", stamp_allow[r].id);
+        end = strchr(at + 1, '\n');
+        *end = '\0';
+        if (strstr(at, stamp_allow[r].pyhanko) == NULL)
+            fail_msg("row %s does not name %s", stamp_allow[r].id, stamp_allow[r].pyhanko);
+        for (const char *const *k = stamp_allow[r].keys; k != NULL && *k != NULL; k++) {
+            char key[64];
+
+            snprintf(key, sizeof(key), "`%s`", *k);
+            if (strstr(at, key) == NULL)
+                fail_msg("row %s does not name %s", stamp_allow[r].id, key);
+        }
+        *end = '\n';
+    }
+    free(doc);
+}
+
 int
 main(void)
 {
@@ -3067,6 +3820,9 @@ main(void)
         cmocka_unit_test(sign_sm2__after_a_p256_stamp__both_valid_nothing_else_changed),
         cmocka_unit_test(sign_sm2__one_byte_flipped__modified),
         cmocka_unit_test(sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused),
+        cmocka_unit_test(verify__pdf20_cosignature_version_and_extensions__earlier_stamp_valid),
+        cmocka_unit_test(whitelist__each_rule__a_standard_update_valid_one_breaking_it_modified),
+        cmocka_unit_test(whitelist__the_code_table__is_the_docs_table),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

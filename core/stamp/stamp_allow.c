@@ -1,0 +1,178 @@
+/*
+ * The whitelist: what a revision written after a signature may change
+ * (docs/internals/stamp.md §3, "What may follow a signature": the table
+ * W1-W15 there is this one, row by row, each beside the pyHanko
+ * diff_analysis rule it answers).  stamp_diff.c finds each object a later
+ * revision writes, gives it its role in the signed document and judges it
+ * by the rule of that role here; anything no rule allows is named.
+ * Owns: the rules (which keys of which object may differ) and the checks
+ * of the values a standard signer writes into the catalog: /Version raised,
+ * /Extensions, the /DSS's shape.  Follows: ISO 32000-2 §7.2.2 and §7.7.2
+ * (the catalog's /Version), §7.12 (developer extensions), §12.7 (forms),
+ * §12.8.2.2 (a certification is the first signature: /Perms never
+ * follows one), §12.8.4.3 (the DSS); ETSI EN 319 142-1 §5.4 (document
+ * timestamps, the DSS).
+ */
+#include <string.h>
+
+#include "stamp_int.h"
+
+static const char *const catalog_keys[] = {"/AcroForm",   "/DSS",     "/Metadata",
+                                           "/Extensions", "/Version", NULL};
+static const char *const form_keys[] = {"/Fields", "/SigFlags", "/DR", "/DA", NULL};
+/* with /NeedAppearances a reader draws the fields again from /DR and /DA:
+ * then they are the page's fonts and may not change */
+static const char *const form_redraw_keys[] = {"/Fields", "/SigFlags", NULL};
+static const char *const page_keys[] = {"/Annots", NULL};
+static const char *const filled_keys[] = {"/V", "/AP", "/AS",   "/MK", "/DA",
+                                          "/F", "/Ff", "/Type", "/Q",  NULL};
+static const char *const ext_keys[] = {"/Type", "/BaseVersion",       "/ExtensionLevel",
+                                       "/URL",  "/ExtensionRevision", NULL};
+static const char *const dss_keys[] = {"/Type", "/Certs", "/OCSPs", "/CRLs", "/VRI", NULL};
+
+const struct stamp_allow stamp_allow[STAMP_ALLOW_N] = {
+    [STAMP_ALLOW_CATALOG] = {"W1", "the catalog", catalog_keys, "CatalogModificationRule"},
+    [STAMP_ALLOW_VERSION] = {"W2", "the catalog's /Version", NULL, "CatalogModificationRule"},
+    [STAMP_ALLOW_EXTENSIONS] = {"W3", "the catalog's /Extensions", ext_keys,
+                                "CatalogModificationRule"},
+    [STAMP_ALLOW_PERMS] = {"W4", "the catalog's /Perms", NULL, "CatalogModificationRule"},
+    [STAMP_ALLOW_FORM] = {"W5", "the form (/AcroForm)", form_keys, "FormUpdatingRule"},
+    [STAMP_ALLOW_FORM_REDRAW] = {"W5", "the form with /NeedAppearances", form_redraw_keys,
+                                 "FormUpdatingRule"},
+    [STAMP_ALLOW_FIELDS] = {"W6", "/Fields, an indirect array", NULL, "FormUpdatingRule"},
+    [STAMP_ALLOW_PAGE] = {"W7", "a page", page_keys, "SigFieldCreationRule"},
+    [STAMP_ALLOW_NEW_FIELD] = {"W8", "a new signature field and widget", NULL,
+                               "SigFieldCreationRule"},
+    [STAMP_ALLOW_FILLED] = {"W9", "an empty signature field signed", filled_keys,
+                            "SigFieldModificationRule"},
+    [STAMP_ALLOW_INFO] = {"W10", "the trailer's /Info", NULL, "DocInfoRule"},
+    [STAMP_ALLOW_METADATA] = {"W11", "the catalog's /Metadata", NULL, "MetadataUpdateRule"},
+    [STAMP_ALLOW_DSS] = {"W12", "the /DSS and all under it", dss_keys, "DSSCompareRule"},
+    [STAMP_ALLOW_XREF_STREAM] = {"W13", "a cross-reference stream", NULL, "XrefStreamRule"},
+    [STAMP_ALLOW_OBJECT_STREAM] = {"W14", "an object stream", NULL, "ObjectStreamRule"},
+    [STAMP_ALLOW_NEW_OBJECT] = {"W15", "a number the signed document did not use", NULL,
+                                "is_ref_unassignable, _find_orphans"},
+};
+
+/* "/1.7" -> 17, "/2.0" -> 20: the versions ISO 32000 names; -1 else */
+static int
+version_of(const char *s)
+{
+    if (s != NULL && s[0] == '/')
+        s++;
+    if (s == NULL || strlen(s) != 3 || s[1] != '.' || s[0] < '1' || s[0] > '2' || s[2] < '0' ||
+        s[2] > '9')
+        return -1;
+    if ((s[0] == '1' && s[2] > '7') || (s[0] == '2' && s[2] != '0'))
+        return -1;
+    return (s[0] - '0') * 10 + (s[2] - '0');
+}
+
+/* the version a document declares: its header's, or its catalog's
+ * /Version when later (ISO 32000-2 §7.7.2); *cat the catalog's own (0
+ * none, -1 not a version) */
+static int
+declared(qpdf_data q, qpdf_oh root, int *cat)
+{
+    qpdf_oh v = qpdf_oh_get_key(q, root, "/Version");
+    int head = version_of(qpdf_get_pdf_version(q));
+
+    *cat = qpdf_oh_is_null(q, v)   ? 0
+           : qpdf_oh_is_name(q, v) ? version_of(qpdf_oh_get_name(q, v))
+                                   : -1;
+    return *cat > head ? *cat : head;
+}
+
+int
+stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b)
+{
+    int had, has, was = declared(p, a, &had), now = declared(f, b, &has);
+
+    /* a standard signer only raises it (a PDF 2.0 signer to /2.0): a
+     * /Version a reader cannot read, or one lower than what was signed,
+     * even below the header (where it says nothing), is not its writing */
+    if (has < 0 || (has > 0 && has != had && has < was))
+        return 0;
+    return now >= was;
+}
+
+/* a developer extensions dictionary (ISO 32000-2 §7.12.3): direct, its
+ * keys those the standard names, /BaseVersion a name and /ExtensionLevel
+ * an integer */
+static int
+extension(qpdf_data q, qpdf_oh e)
+{
+    int ok = 1;
+
+    if (qpdf_oh_is_indirect(q, e) || !qpdf_oh_is_dictionary(q, e) ||
+        !qpdf_oh_is_name(q, qpdf_oh_get_key(q, e, "/BaseVersion")) ||
+        !qpdf_oh_is_integer(q, qpdf_oh_get_key(q, e, "/ExtensionLevel")))
+        return 0;
+    qpdf_oh_begin_dict_key_iter(q, e);
+    while (qpdf_oh_dict_more_keys(q)) {
+        const char *k = qpdf_oh_dict_next_key(q);
+        int known = 0;
+
+        for (const char *const *x = ext_keys; *x != NULL; x++)
+            known |= strcmp(k, *x) == 0;
+        ok &= known;
+    }
+    return ok;
+}
+
+int
+stamp_allow_extensions(qpdf_data q, qpdf_oh ext)
+{
+    char keys[64][128];
+    int n = 0, ok = 1;
+
+    if (qpdf_oh_is_null(q, ext))
+        return 1; /* none, or taken away: a reader then reads the base version */
+    if (!qpdf_oh_is_dictionary(q, ext))
+        return 0;
+    qpdf_oh_begin_dict_key_iter(q, ext); /* one iteration at a time: the keys first */
+    while (qpdf_oh_dict_more_keys(q)) {
+        const char *k = qpdf_oh_dict_next_key(q);
+
+        if (n == 64 || strlen(k) >= sizeof(keys[0]))
+            return 0;
+        strcpy(keys[n++], k);
+    }
+    for (int i = 0; i < n && ok; i++) {
+        qpdf_oh v = qpdf_oh_get_key(q, ext, keys[i]);
+
+        if (qpdf_oh_is_array(q, v) && !qpdf_oh_is_indirect(q, v)) {
+            int m = qpdf_oh_get_array_n_items(q, v);
+
+            ok = m > 0 && m <= 64;
+            for (int j = 0; j < m && ok; j++)
+                ok = extension(q, qpdf_oh_get_array_item(q, v, j));
+        } else {
+            ok = extension(q, v);
+        }
+    }
+    return ok;
+}
+
+int
+stamp_allow_dss(qpdf_data q, qpdf_oh dss)
+{
+    int ok = 1;
+
+    if (qpdf_oh_is_null(q, dss))
+        return 1;
+    if (!qpdf_oh_is_dictionary(q, dss))
+        return 0;
+    qpdf_oh_begin_dict_key_iter(q, dss);
+    while (qpdf_oh_dict_more_keys(q)) {
+        const char *k = qpdf_oh_dict_next_key(q);
+        int known = 0;
+
+        for (const char *const *x = dss_keys; *x != NULL; x++)
+            known |= strcmp(k, *x) == 0;
+        ok &= known;
+    }
+    if (ok && qpdf_oh_has_key(q, dss, "/VRI"))
+        ok = qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, dss, "/VRI"));
+    return ok;
+}
