@@ -398,6 +398,8 @@ struct hall_http_call {
     /* 1: no header of curl's own (Accept, Content-Type) but Host and
      * Content-Length: what is sent is what a signature covered */
     int bare;
+    /* the largest answer taken (a larger one fails the call); 0: 1 MiB */
+    size_t max_body;
 };
 
 int hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,

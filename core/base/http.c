@@ -189,7 +189,7 @@ hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
             return HALL_ERR;
         }
     }
-    hall_buf_init(&b, MAX_RESPONSE);
+    hall_buf_init(&b, call->max_body > 0 ? call->max_body : MAX_RESPONSE);
     hall_buf_init(&h, MAX_HEADERS);
     if (call->content_type != NULL)
         hdrs = curl_slist_append(hdrs, hall_psprintf(pool, "Content-Type: %s", call->content_type));

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
@@ -186,49 +185,36 @@ ts_request(struct ts_ask *a, const unsigned char *sig, size_t sig_len)
     ts_request_h(a);
 }
 
-static size_t
-curl_sink(char *p, size_t sz, size_t n, void *arg)
-{
-    struct stamp_buf *b = arg;
-
-    if (b->len + sz * n > STAMP_TSA_RESP_MAX)
-        return 0;
-    stamp_buf_put(b, p, sz * n);
-    return sz * n;
-}
-
-/* POST the request to in->tsa_url: the answer in body, or HALL_ERR with err */
+/* POST the request to in->tsa_url through core's HTTP client: the answer
+ * in body, or HALL_ERR with err */
 static int
 ts_post(const struct hall_stamp_sign_in *in, const struct ts_ask *a, struct stamp_buf *body,
         char *err, size_t errlen)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *hd = NULL;
-    long status = 0;
-    CURLcode cc;
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct hall_http_call call;
+    struct hall_http_resp resp;
+    int rc = HALL_OK;
 
-    if (c == NULL)
-        abort();
-    hd = curl_slist_append(hd, "Content-Type: application/timestamp-query");
-    curl_easy_setopt(c, CURLOPT_URL, in->tsa_url);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->der);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)a->len);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, in->tsa_timeout_ms > 0 ? in->tsa_timeout_ms : 15000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hd);
-    curl_easy_cleanup(c);
-    if (cc != CURLE_OK || status != 200) {
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = in->tsa_url;
+    call.content_type = "application/timestamp-query";
+    call.body = (const char *)a->der;
+    call.body_len = a->len;
+    call.connect_ms = in->tsa_timeout_ms > 0 ? in->tsa_timeout_ms : 15000L;
+    call.total_ms = call.connect_ms;
+    call.max_body = STAMP_TSA_RESP_MAX;
+    call.provider = "tsa";
+    if (hall_http_call(pool, &call, &resp) != HALL_OK || resp.status != 200) {
         snprintf(err, errlen, "无法连接时间戳服务（%s）：没有时间戳不能盖章，请检查网络后重试",
-                 cc != CURLE_OK ? curl_easy_strerror(cc) : "HTTP 状态异常");
-        return HALL_ERR;
+                 resp.status == 0 && resp.error != NULL ? resp.error : "HTTP 状态异常");
+        rc = HALL_ERR;
+    } else {
+        stamp_buf_put(body, resp.body, resp.len);
     }
-    return HALL_OK;
+    hall_pool_destroy(pool);
+    return rc;
 }
 
 /* the answer's token, granted, over our imprint with our nonce: the

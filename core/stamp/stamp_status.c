@@ -23,7 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
@@ -50,53 +49,34 @@ hall_stamp_reason_text(int reason)
     return t[reason];
 }
 
-static size_t
-sink(char *p, size_t sz, size_t n, void *arg)
-{
-    struct stamp_buf *b = arg;
-
-    if (b->len + sz * n > (size_t)STATUS_BODY_MAX)
-        return 0;
-    stamp_buf_put(b, p, sz * n);
-    return sz * n;
-}
-
-/* GET url, or POST body to it: the answer in out (malloc'ed), HALL_ERR with why */
+/* GET url, or POST body to it (type: its Content-Type), through core's HTTP
+ * client: the answer in out (malloc'ed), HALL_ERR with why */
 static int
 fetch(struct hall_pool *pool, const char *url, const unsigned char *body, size_t body_len,
       const char *type, long timeout_ms, struct stamp_buf *out, const char **why)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *hd = NULL;
-    long status = 0;
-    CURLcode cc;
+    struct hall_http_call call;
+    struct hall_http_resp resp;
 
-    if (c == NULL)
-        abort();
     memset(out, 0, sizeof(*out));
     out->max = (size_t)STATUS_BODY_MAX;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    if (body != NULL) {
-        hd = curl_slist_append(hd, type);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
-    }
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : STATUS_TIMEOUT);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hd);
-    curl_easy_cleanup(c);
-    if (cc != CURLE_OK || status != 200) {
-        *why = cc != CURLE_OK ? hall_psprintf(pool, "无法连接%s（%s）", url, curl_easy_strerror(cc))
-                              : hall_psprintf(pool, "%s 答复HTTP %ld", url, status);
-        stamp_buf_free(out);
+    memset(&call, 0, sizeof(call));
+    call.method = body != NULL ? "POST" : "GET";
+    call.url = url;
+    call.content_type = body != NULL ? type : NULL;
+    call.body = (const char *)body;
+    call.body_len = body_len;
+    call.connect_ms = timeout_ms > 0 ? timeout_ms : STATUS_TIMEOUT;
+    call.total_ms = call.connect_ms;
+    call.max_body = (size_t)STATUS_BODY_MAX;
+    if (hall_http_call(pool, &call, &resp) != HALL_OK || resp.status != 200) {
+        *why = resp.status == 0
+                   ? hall_psprintf(pool, "无法连接%s（%s）", url,
+                                   resp.error != NULL ? resp.error : "连接失败")
+                   : hall_psprintf(pool, "%s 答复HTTP %ld", url, resp.status);
         return HALL_ERR;
     }
+    stamp_buf_put(out, resp.body, resp.len);
     return HALL_OK;
 }
 
@@ -402,7 +382,7 @@ ocsp_ask_keep(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer,
     n = i2d_OCSP_REQUEST(rq, &der);
     if (n <= 0)
         abort();
-    if (fetch(pool, url, der, (size_t)n, "Content-Type: application/ocsp-request", timeout_ms,
+    if (fetch(pool, url, der, (size_t)n, "application/ocsp-request", timeout_ms,
               &body, why) != HALL_OK)
         goto out;
     rc = ocsp_judge(pool, NULL, rq, body.p, body.len, cert, issuer, now, 0, st, why);
