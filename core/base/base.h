@@ -182,6 +182,11 @@ struct hall_conf {
     char *pkcs11_token;
     char *pkcs11_pin_file;
     char *pkcs11_softhsm_conf;
+    /* the production station's media (core/pki/medium.c) */
+    char *production_medium; /* p12 or pkcs11 */
+    char *medium_module;
+    char *medium_softhsm_conf;
+    long medium_timeout_ms;
     char *report_token;    /* the token of the 验签报告's key (modules/sign) */
     char *report_pin_file; /* its user PIN */
     char *tsa_policy;      /* the TSA policy OID (docs/modules/tsa.md) */

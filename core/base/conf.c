@@ -141,6 +141,20 @@ const struct hall_conf_opt hall_conf_opts[] = {
       " memory certified by the CA's key in the token), renewed at half of it"),
     S(pkcs11_softhsm_conf, "",
       "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
+    /* the production station's media (core/pki/medium.c, docs/internals/pki.md) */
+    S(production_medium, "p12",
+      "what 制作证书 writes a 新办 certificate onto when the operator does not choose: p12 (a key"
+      " made by the hall, kept as a PKCS#12 until handed over) or pkcs11 (a USB key in the"
+      " station, medium_module: the key born in it)"),
+    S(medium_module, "",
+      "PKCS#11 module serving the production station's USB keys (the vendor's, p11-kit-proxy.so"
+      " for the modules p11-kit lists, SoftHSM2's in tests); empty: no medium station"),
+    S(medium_softhsm_conf, "",
+      "SOFTHSM2_CONF for medium_module when it is SoftHSM2 (its token directory: the blank"
+      " media); empty: the environment's"),
+    I(medium_timeout_ms, 1000, 600000, "60000",
+      "longest one step on a medium may take (initialise and key, write); a medium slower than"
+      " this has failed: it is wiped and named"),
     S(demo_dir, "var/keys/demo",
       "the 免费体验 demo CA (script/lib/demo-ca.sh): demo-root.crt, demo-signer.crt and its"
       " encrypted demo-signer.key (pki_pass_file); not the hall's CA"),
@@ -364,6 +378,15 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
                  "%s: pki_url must be http://host[:port]: OCSP and CRLs are fetched over plain "
                  "HTTP",
                  path);
+        goto out;
+    }
+    if (strcmp(conf->production_medium, "p12") != 0 &&
+        strcmp(conf->production_medium, "pkcs11") != 0) {
+        snprintf(msg, sizeof(msg), "%s: production_medium must be p12 or pkcs11", path);
+        goto out;
+    }
+    if (strcmp(conf->production_medium, "pkcs11") == 0 && conf->medium_module[0] == '\0') {
+        snprintf(msg, sizeof(msg), "%s: production_medium = pkcs11 needs medium_module", path);
         goto out;
     }
     if (strcmp(conf->objstore, "local") != 0 && strcmp(conf->objstore, "s3") != 0) {

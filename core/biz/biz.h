@@ -331,13 +331,13 @@ extern const struct hall_stmt hall_invoice_stmts[];
 
 /* ---- produce.c: an accepted order's certificate made ------------------------ */
 
-/* outside a transaction: write-intent, sign (core/pki), store the medium,
- * accepted -> issued, the PIN by SMS, the seals of a seal order and those
- * the replaced certificate signed; HALL_CONFLICT (with *msg) when the order
- * cannot be issued now, HALL_ERR on failure */
+/* outside a transaction: write-intent, sign (core/pki), store, accepted -> issued, the PIN by
+ * SMS, the seals; HALL_CONFLICT (*msg) when it cannot be issued now, HALL_ERR on failure.  medium
+ * "p12", "pkcs11" (a blank USB key, core/pki/medium.c), "" production_medium; hall_produce "p12" */
 int hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg);
-/* hall-outbox's periodic work for production: one order that the partner's
- * products make automatically once accepted; 1 when one was made */
+int hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
+                      const char **msg);
+/* hall-outbox's: one accepted order of an auto_issue product made; 1 when one was made */
 int hall_produce_auto(struct hall_ctx *cx);
 extern const struct hall_stmt hall_produce_stmts[];
 

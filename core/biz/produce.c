@@ -13,6 +13,15 @@
  * certificate for one order impossible, whatever runs concurrently.  A seal
  * order's seals, and the seals a replaced certificate signed, are made in
  * the same three steps (core/biz/sealprod.c).
+ *
+ * Onto a medium (hall_produce_onto "pkcs11", a 新办 ECC certificate): the
+ * intent also records the medium (media: its serial and SO PIN, encrypted)
+ * before the medium is touched; then the medium is initialised and its key
+ * born there, the hall checks the request the medium signed, signs the
+ * certificate for that key and writes it back with its chain; the store
+ * keeps no PKCS#12.  A medium that fails on the way is wiped (C_InitToken
+ * again) and named, and its intent voided: nothing is issued
+ * (docs/internals/pki.md, "Production onto a medium").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +62,21 @@ const struct hall_stmt hall_produce_stmts[] = {
      " AND pin_enc IS NOT NULL AND result IN ('verified', 'sent', 'queued')"
      " ORDER BY result = 'verified' DESC, id DESC LIMIT 1",
      1},
+    /* the media (sql/145): recorded before one is touched, with its SO PIN */
+    {"medium_intent",
+     "INSERT INTO media (serial, order_id, so_pin_enc, made_by) VALUES ($1, $2, $3, $4)"
+     " ON CONFLICT DO NOTHING RETURNING serial",
+     4},
+    {"medium_issued",
+     "UPDATE media SET state = 'issued', cert_serial = $2, token_serial = $3, model = $4,"
+     " csr_sha256 = $5, updated_at = now() WHERE serial = $1 AND state = 'initialising'"
+     " RETURNING serial",
+     5},
+    /* $2: wiped (C_InitToken again), void (never touched), spoilt (could not be wiped) */
+    {"medium_failed",
+     "UPDATE media SET state = $2, why = $3, token_serial = $4, model = $5, updated_at = now()"
+     " WHERE serial = $1 AND state = 'initialising'",
+     5},
     {"pki_auto_next",
      "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
      " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
@@ -201,7 +225,47 @@ struct production {
     const char *pin, *superseded_ca;
     char pinbuf[9];
     int new_pin, remade, renamed;
+    /* onto a medium (core/pki/medium.c) */
+    int medium, touched;
+    char mserial[17], so_pin[17];
+    const char *csr_sha256;
+    struct hall_medium_born born;
+    EVP_PKEY *pub;
 };
+
+/* the algorithm of the issuing CA name: ecdsa, sm2; "" when unknown */
+static const char *
+ca_alg(const char *name)
+{
+    const char *n, *alg, *pem;
+    int i;
+
+    for (i = 0; name != NULL && i < hall_pki_ca_count(); i++)
+        if (hall_pki_ca_info(i, &n, &alg, &pem) == HALL_OK && strcmp(n, name) == 0)
+            return alg;
+    return "";
+}
+
+/* whether the order's certificate can go onto a medium now: a 新办 of an
+ * ECDSA CA (SoftHSM2, the tests' and the sandbox's medium, has no SM2),
+ * with a station configured */
+static int
+medium_fits(struct production *pd)
+{
+    if (!hall_medium_station(pd->cx->conf)) {
+        *pd->msg = "制作台未配置USB Key介质（medium_module），请选择文件介质（PKCS#12）";
+        return HALL_CONFLICT;
+    }
+    if (strcmp(pd->business, "new") != 0) {
+        *pd->msg = "目前只有新办证书可以写入USB Key，该业务单请选择文件介质（PKCS#12）";
+        return HALL_CONFLICT;
+    }
+    if (strcmp(ca_alg(pd->ca), "ecdsa") != 0) {
+        *pd->msg = "SM2证书暂不能写入USB Key（制作台的介质不支持SM2），请选择文件介质（PKCS#12）";
+        return HALL_CONFLICT;
+    }
+    return HALL_OK;
+}
 
 /* the order locked and read: what it is, for which CA and subject.
  * HALL_CONFLICT with *msg when it cannot be made */
@@ -252,7 +316,35 @@ production_read(struct production *pd)
         *pd->msg = "业务单缺少证书主题（机构名称或姓名）";
         return HALL_CONFLICT;
     }
-    return HALL_OK;
+    return pd->medium ? medium_fits(pd) : HALL_OK;
+}
+
+/* the medium's row, before the medium is touched: its serial (the label it
+ * gets) and its SO PIN, encrypted, so that no medium is ever initialised
+ * with an SO PIN the hall has not kept */
+static int
+medium_intent(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_dbres *res;
+    unsigned char *enc;
+    size_t enc_len;
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        hall_pki_serial_draw(pd->mserial);
+        snprintf(pd->so_pin, sizeof(pd->so_pin), "%08u%08u", hall_rand_below(100000000),
+                 hall_rand_below(100000000));
+        enc = hall_pii_encrypt(cx->pool, pd->so_pin, strlen(pd->so_pin), &enc_len);
+        res = hall_db_exec(cx, "medium_intent", HALL_STR(pd->mserial), HALL_I64(pd->order_id),
+                           HALL_BIN(enc, enc_len), HALL_STR(pd->actor));
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) == 1)
+            return hall_audit(cx, pd->actor, "medium", pd->mserial, "intent", NULL, "initialising",
+                              NULL);
+    }
+    return HALL_ERR;
 }
 
 /* 1. the intent, committed before anything is signed: the serial, the
@@ -309,6 +401,8 @@ production_intent(struct production *pd)
             return HALL_ERR;
     } else if (hall_sealprod_remake_intent(cx, pd->replaces, NULL, &pd->rm) != HALL_OK)
         return HALL_ERR;
+    if (pd->medium && medium_intent(pd) != HALL_OK)
+        return HALL_ERR;
     return hall_db_commit(cx);
 }
 
@@ -319,8 +413,12 @@ production_sign(struct production *pd, unsigned char **der, size_t *der_len)
     struct hall_ctx *cx = pd->cx;
     const char *fault;
 
-    pd->x = hall_pki_cert_make(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
-                               pd->s.org, pd->s.uscc, pd->s.ric, &pd->key);
+    if (pd->pub != NULL)
+        pd->x = hall_pki_cert_for(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
+                                  pd->s.org, pd->s.uscc, pd->s.ric, pd->pub);
+    else
+        pd->x = hall_pki_cert_make(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
+                                   pd->s.org, pd->s.uscc, pd->s.ric, &pd->key);
     if (pd->x == NULL) {
         hall_err(cx, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)pd->order_id,
                  pd->serial);
@@ -371,6 +469,26 @@ production_pin(struct production *pd)
     return HALL_OK;
 }
 
+/* the medium issued, and where the key was born (the audit row: the
+ * medium, and the hash of the request it signed) */
+static int
+medium_stored(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_val *detail = hall_val_obj(cx->pool);
+    struct hall_dbres *res = hall_db_exec(cx, "medium_issued", HALL_STR(pd->mserial),
+                                          HALL_STR(pd->serial), HALL_STR(pd->born.token_serial),
+                                          HALL_STR(pd->born.model), HALL_STR(pd->csr_sha256));
+
+    if (res == NULL || hall_dbres_rows(res) != 1)
+        return HALL_ERR;
+    hall_val_set_str(cx->pool, detail, "born", "medium");
+    hall_val_set_str(cx->pool, detail, "medium", pd->mserial);
+    hall_val_set_str(cx->pool, detail, "token_serial", pd->born.token_serial);
+    hall_val_set_str(cx->pool, detail, "csr_sha256", pd->csr_sha256);
+    return hall_audit(cx, pd->actor, "certificate", pd->serial, "key_born", NULL, NULL, detail);
+}
+
 /* 变更, 解锁: the old certificate ends as the new one is stored, in this
  * transaction (OCSP at once: hall_pki_revoke's hold) */
 static int
@@ -405,15 +523,23 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
     size_t p12_len, enc_len;
     int rc;
 
-    if (hall_db_begin(cx) != HALL_OK || production_pin(pd) != HALL_OK)
+    if (hall_db_begin(cx) != HALL_OK || (pd->pin == NULL && production_pin(pd) != HALL_OK))
         return HALL_ERR;
-    p12 = hall_pki_p12_make(cx->pool, pd->pin, pd->key, pd->x, pd->ca, pd->s.cn, &p12_len);
-    if (p12 == NULL)
-        return HALL_ERR;
-    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-    res = hall_cert_store(cx, pd->serial, der, der_len, enc, enc_len, 0, NULL);
-    if (res == NULL)
-        return HALL_ERR;
+    if (pd->medium) {
+        /* the key is in the medium: the register keeps the certificate
+         * and the medium's serial, nothing to hand over */
+        res = hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial);
+        if (res == NULL || medium_stored(pd) != HALL_OK)
+            return HALL_ERR;
+    } else {
+        p12 = hall_pki_p12_make(cx->pool, pd->pin, pd->key, pd->x, pd->ca, pd->s.cn, &p12_len);
+        if (p12 == NULL)
+            return HALL_ERR;
+        enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
+        res = hall_cert_store(cx, pd->serial, der, der_len, enc, enc_len, 0, NULL);
+        if (res == NULL)
+            return HALL_ERR;
+    }
     if (hall_dbres_rows(res) == 0) {
         /* reconciled as dead meanwhile: the order gets a new serial */
         *pd->msg = "证书制作超时，请重新制作";
@@ -455,8 +581,11 @@ production_said(const struct production *pd)
     struct hall_pool *pool = pd->cx->pool;
 
     return hall_psprintf(
-        pool, "证书已制作：序列号 %s，主题 %s%s%s%s", pd->serial,
+        pool, "证书已制作：序列号 %s，主题 %s%s%s%s%s", pd->serial,
         hall_pki_subject_text(pool, pd->s.cn, pd->s.org),
+        pd->medium
+            ? hall_psprintf(pool, "；已写入介质 %s，请将该介质装入本业务单的信封", pd->mserial)
+            : "",
         pd->superseded_ca != NULL
             ? hall_psprintf(pool, "；原证书 %s 已吊销（已被替代）", pd->replaces)
             : "",
@@ -470,8 +599,103 @@ production_said(const struct production *pd)
                         : "");
 }
 
+static int medium_failed(struct production *pd, const char *why);
+
+/* 2m. onto a medium, between the intent and the signature: the PIN known,
+ * the medium initialised and its key born, the request it signed checked
+ * (proof of possession) */
+static int
+medium_born(struct production *pd)
+{
+    struct hall_ctx *cx = pd->cx;
+    char err[400];
+
+    if (production_pin(pd) != HALL_OK)
+        return HALL_ERR;
+    if (hall_medium_prepare(cx->pool, cx->conf, pd->mserial, pd->so_pin, pd->pin, pd->s.cn,
+                            &pd->born, &pd->touched, err, sizeof(err)) != HALL_OK)
+        return medium_failed(pd, err);
+    pd->pub = hall_medium_csr_check(cx->pool, pd->born.csr, pd->born.csr_len, &pd->csr_sha256, err,
+                                    sizeof(err));
+    if (pd->pub == NULL)
+        return medium_failed(pd, err);
+    return HALL_OK;
+}
+
+/* 2m'. the certificate and its chain onto the medium */
+static int
+medium_written(struct production *pd, const unsigned char *der, size_t der_len)
+{
+    char err[400];
+
+    if (hall_medium_write(pd->cx->pool, pd->cx->conf, pd->mserial, pd->pin, pd->ca, der, der_len,
+                          err, sizeof(err)) != HALL_OK)
+        return medium_failed(pd, err);
+    return HALL_OK;
+}
+
+/* a medium that failed on the way: wiped when it was touched, its row says
+ * so, the certificate's intent voided (nothing issued; a certificate signed
+ * for it is listed revoked), audited; *msg names the medium.  HALL_ERR, or
+ * HALL_CONFLICT when the station has no blank medium */
+static int
+medium_failed(struct production *pd, const char *why)
+{
+    struct hall_ctx *cx = pd->cx;
+    struct hall_val *detail = hall_val_obj(cx->pool);
+    const char *state = "void";
+    char err[400];
+    int blank = strcmp(why, "no blank medium in the station") == 0;
+
+    if (pd->touched) {
+        state = hall_medium_wipe(cx->conf, pd->mserial, pd->so_pin, err, sizeof(err)) == HALL_OK
+                    ? "wiped"
+                    : "spoilt";
+        if (strcmp(state, "spoilt") == 0)
+            why = hall_psprintf(cx->pool, "%s; not wiped: %s", why, err);
+    }
+    hall_err(cx, "msg=\"medium failed\" order=%lld medium=%s serial=%s state=%s why=\"%s\"",
+             (long long)pd->order_id, pd->mserial, pd->serial, state, why);
+    if (cx->in_tx)
+        hall_db_rollback(cx);
+    hall_val_set_str(cx->pool, detail, "why", why);
+    hall_val_set_str(cx->pool, detail, "serial", pd->serial);
+    if (hall_db_begin(cx) != HALL_OK ||
+        hall_db_exec(cx, "medium_failed", HALL_STR(pd->mserial), HALL_STR(state), HALL_STR(why),
+                     HALL_STR(pd->born.token_serial), HALL_STR(pd->born.model)) == NULL ||
+        hall_cert_void(cx, pd->serial, pd->actor) != HALL_OK ||
+        hall_audit(cx, pd->actor, "medium", pd->mserial, "fail", "initialising", state, detail) !=
+            HALL_OK ||
+        hall_db_commit(cx) != HALL_OK)
+        hall_err(cx, "msg=\"medium failure not recorded\" medium=%s", pd->mserial);
+    if (blank) {
+        *pd->msg = "制作台没有空白介质：请插入一枚空白USB Key后重新制作";
+        return HALL_CONFLICT;
+    }
+    *pd->msg = strcmp(state, "wiped") == 0
+                   ? hall_psprintf(cx->pool,
+                                   "介质 %s 制作失败，已擦除，未签发证书：请取出该介质，"
+                                   "插入一枚空白USB Key后重新制作（原因：%s）",
+                                   pd->mserial, why)
+               : strcmp(state, "spoilt") == 0
+                   ? hall_psprintf(cx->pool,
+                                   "介质 %s 制作失败且未能擦除，未签发证书：请取出该介质作废，"
+                                   "插入一枚空白USB Key后重新制作（原因：%s）",
+                                   pd->mserial, why)
+                   : hall_psprintf(cx->pool, "介质 %s 未能初始化，未签发证书（原因：%s）",
+                                   pd->mserial, why);
+    return HALL_ERR;
+}
+
 int
 hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
+{
+    return hall_produce_onto(cx, order_id, actor, "p12", msg);
+}
+
+int
+hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
+                  const char **msg)
 {
     struct production pd;
     unsigned char *der;
@@ -492,17 +716,31 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     pd.order_id = order_id;
     pd.actor = actor;
     pd.msg = msg;
+    if (medium == NULL || *medium == '\0')
+        medium = cx->conf->production_medium;
+    pd.medium = strcmp(medium, "pkcs11") == 0;
     rc = production_intent(&pd);
+    if (rc == HALL_OK && pd.medium)
+        rc = medium_born(&pd);
     if (rc == HALL_OK)
         rc = production_sign(&pd, &der, &der_len);
+    if (rc == HALL_OK && pd.medium)
+        rc = medium_written(&pd, der, der_len);
     if (rc == HALL_OK)
         rc = production_store(&pd, der, der_len);
+    if (rc != HALL_OK && pd.medium && pd.pub != NULL && pd.touched && cx->in_tx) {
+        /* signed and written, not stored: the medium holds a certificate
+         * the register does not issue */
+        hall_db_rollback(cx);
+        medium_failed(&pd, "the certificate could not be stored");
+    }
     if (rc == HALL_OK) {
         hall_info(cx,
                   "msg=\"certificate issued\" order=%lld serial=%s ca=%s pin=%s seals_remade=%d"
-                  " seals_renamed=%d superseded=%s",
+                  " seals_renamed=%d superseded=%s medium=%s",
                   (long long)order_id, pd.serial, pd.ca, pd.new_pin ? "sms" : "memo", pd.remade,
-                  pd.renamed, pd.superseded_ca != NULL ? pd.replaces : "-");
+                  pd.renamed, pd.superseded_ca != NULL ? pd.replaces : "-",
+                  pd.medium ? pd.mserial : "p12");
         /* the CRL now, as staff's revocation does; the outbox's pki tick
          * retries if this fails */
         if (pd.superseded_ca != NULL && hall_pki_crl_refresh(cx, pd.superseded_ca, 1) != HALL_OK)
@@ -513,10 +751,12 @@ hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const cha
     if (cx->in_tx)
         hall_db_rollback(cx);
     OPENSSL_cleanse(pd.pinbuf, sizeof(pd.pinbuf));
+    OPENSSL_cleanse(pd.so_pin, sizeof(pd.so_pin));
     hall_sealprod_free(pd.sp);
     hall_sealprod_remake_free(pd.rm);
     X509_free(pd.x);
     EVP_PKEY_free(pd.key);
+    EVP_PKEY_free(pd.pub);
     return rc;
 }
 

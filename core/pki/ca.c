@@ -104,6 +104,11 @@ const struct hall_stmt hall_pki_stmts[] = {
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
      3},
+    /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's serial */
+    {"pki_store_medium",
+     "UPDATE certificates SET der = $2, medium_serial = $3, state = 'issued', issued_at = now()"
+     " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
+     3},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -562,6 +567,14 @@ hall_cert_store(struct hall_ctx *cx, const char *serial, const unsigned char *de
                         HALL_BIN(p12_enc, enc_len));
 }
 
+struct hall_dbres *
+hall_cert_store_medium(struct hall_ctx *cx, const char *serial, const unsigned char *der,
+                       size_t der_len, const char *medium)
+{
+    return hall_db_exec(cx, "pki_store_medium", HALL_STR(serial), HALL_BIN(der, der_len),
+                        HALL_STR(medium));
+}
+
 int
 hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor)
 {
@@ -783,6 +796,7 @@ static X509 *
 cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, time_t nb,
            time_t na, const char *profile, const struct subject *s, EVP_PKEY **key)
 {
+    int given = *key != NULL;
     /* plain HTTP, as relying parties fetch them (pki_url) */
     const char *base = hall_conf_pki_url(cx->pool, cx->conf);
     X509 *x = X509_new();
@@ -798,13 +812,16 @@ cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, 
         /* no silent default: a seal's certificate must not come out as a
          * login certificate */
         hall_err(cx, "msg=\"pki: no certificate profile %s\"", profile);
-        *key = NULL;
+        if (!given)
+            *key = NULL;
         X509_free(x);
         X509_NAME_free(n);
         return NULL;
     }
-    *key = ca->sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
-                   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    /* a key given (born in a medium, core/pki/medium.c): certified, not made */
+    if (!given)
+        *key = ca->sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+                       : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     if (x == NULL || n == NULL || *key == NULL)
         goto out;
     if (BN_hex2bn(&bn, serial_hex) == 0 || (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
@@ -860,8 +877,10 @@ out:
     X509_NAME_free(n);
     if (!ok) {
         X509_free(x);
-        EVP_PKEY_free(*key);
-        *key = NULL;
+        if (!given) {
+            EVP_PKEY_free(*key);
+            *key = NULL;
+        }
         return NULL;
     }
     return x;
@@ -933,6 +952,20 @@ hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial,
     if (ca == NULL || ca->key == NULL)
         return NULL;
     return cert_build(cx, ca, serial, nb, na, profile, &s, key);
+}
+
+X509 *
+hall_pki_cert_for(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
+                  time_t na, const char *profile, const char *cn, const char *org, const char *uscc,
+                  const char *ric, EVP_PKEY *pub)
+{
+    struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
+    struct subject s = {cn, org, uscc, ric};
+    EVP_PKEY *k = pub;
+
+    if (ca == NULL || ca->key == NULL || pub == NULL)
+        return NULL;
+    return cert_build(cx, ca, serial, nb, na, profile, &s, &k);
 }
 
 unsigned char *

@@ -113,6 +113,11 @@ int hall_pki_token_ready(const char *what);
 X509 *hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
                          time_t na, const char *profile, const char *cn, const char *org,
                          const char *uscc, const char *ric, EVP_PKEY **key);
+/* the same for a key pair made elsewhere (a medium's, core/pki/medium.c):
+ * pub, its public key, certified (not taken) */
+X509 *hall_pki_cert_for(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
+                        time_t na, const char *profile, const char *cn, const char *org,
+                        const char *uscc, const char *ric, EVP_PKEY *pub);
 unsigned char *hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len);
 /* the PKCS#12 medium: key and certificate with the CA chain, under pin */
 unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
@@ -163,7 +168,11 @@ extern const struct hall_stmt hall_pki_stmts[];
  *   cert_store    the intent issued: its DER and the encrypted medium
  *                 (seal: a seal's own, with the holder's code hash or
  *                 NULL); no row when it is no longer an intent
- *   cert_void     a seal's new certificate never stored (revoked meanwhile)
+ *   cert_store_medium  the intent issued onto a medium (core/pki/medium.c):
+ *                 its DER and the medium's serial, no PKCS#12; no row when
+ *                 it is no longer an intent
+ *   cert_void     an intent never stored: a seal's new certificate (revoked
+ *                 meanwhile), a certificate whose medium failed
  *   cert_medium_destroy  the medium's only copy gone (core/biz/custody.c):
  *                 why; no row when it was gone already
  *   medium_code_fail  a wrong code for a 机构个人章 holder's own download
@@ -177,6 +186,9 @@ struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
                                    const unsigned char *der, size_t der_len,
                                    const unsigned char *p12_enc, size_t enc_len, int seal,
                                    const unsigned char *code_hash);
+struct hall_dbres *hall_cert_store_medium(struct hall_ctx *cx, const char *serial,
+                                          const unsigned char *der, size_t der_len,
+                                          const char *medium);
 int hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor);
 struct hall_dbres *hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial,
                                             const char *why);
@@ -473,5 +485,6 @@ int hall_seseal_sm2_verify(X509 *signer, const unsigned char *p, size_t n, const
 int hall_seseal_sm2_chain(X509 *cert, time_t at, const char **why);
 
 #include "pki/cas.h"
+#include "pki/medium.h"
 
 #endif

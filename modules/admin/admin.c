@@ -130,7 +130,10 @@ static const struct hall_stmt admin_stmts[] = {
      " o.shipping_fen, coalesce(o.project_id, '') AS project_id,"
      " to_char(o.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
      " coalesce(p.sms_site, '') AS sms_site, coalesce(o.gift, '') AS gift,"
-     " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by, o.no_publish"
+     " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by, o.no_publish,"
+     /* the USB key its certificate was written onto (sql/145) */
+     " coalesce((SELECT m.serial FROM media m WHERE m.order_id = o.id AND m.state = 'issued'"
+     " ORDER BY m.created_at DESC LIMIT 1), '') AS medium_serial"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     /* 介质遗失补办 paid online by a unit: the PIN goes in the memo of the

@@ -466,7 +466,8 @@ admin_order_page(struct hall_req *req)
      * 到付, not 邮费 0.00) */
     hall_val_set_bool(req->pool, ov, "shipping_collect",
                       strcmp(hall_val_str(form, "shipping"), "collect") == 0);
-    hall_dbres_set(req->pool, ov, o, 0, "project_id created_at gift ship_by no_publish:b");
+    hall_dbres_set(req->pool, ov, o, 0,
+                   "project_id created_at gift ship_by no_publish:b medium_serial");
     hall_val_set_bool(req->pool, ov, "in_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "review") == 0);
     hall_val_set_bool(req->pool, ov, "in_transfer_review",

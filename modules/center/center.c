@@ -110,6 +110,9 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce((SELECT c.medium_destroyed_why FROM certificates c WHERE c.order_id = o.id"
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_gone_why,"
      " o.partner_code,"
+     /* the USB key the certificate was written onto (sql/145) */
+     " coalesce((SELECT c.medium_serial FROM certificates c WHERE c.order_id = o.id"
+     " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_serial,"
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
      /* the order's certificate revoked (a 证书变更 supersedes it): when,

@@ -14,7 +14,7 @@
  *                                   410 once handed over: docs/internals/pki.md)
  *   POST /pki/courier/{sf,jd,ems}/push  a carrier's signed route push (已签收)
  *   GET  /admin/pki/production      operator: accepted orders by due date
- *   POST /admin/pki/issue           制作证书
+ *   POST /admin/pki/issue           制作证书 (medium: p12, or pkcs11 onto a USB key)
  *   GET  /admin/pki/shipping        operator: issued orders to mail
  *   POST /admin/pki/ship            邮寄: waybill at the courier, SMS
  *   GET  /admin/pki/certs?serial=   operator: one certificate
@@ -39,7 +39,8 @@
 static const struct hall_stmt pki_stmts[] = {
     /* the certificate 制作证书 just made for an order, for the queue's notice */
     {"made_of",
-     "SELECT c.serial, c.subject_cn, c.subject_org, o.order_no FROM certificates c"
+     "SELECT c.serial, c.subject_cn, c.subject_org, o.order_no,"
+     " coalesce(c.medium_serial, '') AS medium_serial FROM certificates c"
      " JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1"
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1",
      1},
@@ -91,6 +92,7 @@ static const struct hall_stmt pki_stmts[] = {
      "SELECT o.id, o.order_no, o.subject, o.cert_type, o.years,"
      " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due, o.status, pr.ca,"
      " pr.auto_issue, coalesce(c.serial, '') AS serial,"
+     " coalesce(c.medium_serial, '') AS medium_serial,"
      " coalesce(o.form_enc IS NOT NULL, false) AS has_form,"
      " coalesce((SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
      "  ORDER BY paid_at DESC LIMIT 1), '') AS method, coalesce(o.waybill_no, '') AS waybill_no,"
@@ -455,6 +457,14 @@ static const struct hall_pspec id_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/* 制作证书: the order, and the medium it goes onto (empty: production_medium) */
+static const char *const media[] = {"p12", "pkcs11", NULL};
+static const struct hall_pspec issue_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"medium", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书介质", media},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 /* the owner's medium, protected by the PIN inside: handed over once, the
  * hall's copy destroyed as it is (410 afterwards) */
 static int
@@ -585,7 +595,7 @@ made_ctx(struct hall_req *req, struct hall_val *ctx)
     if (hall_dbres_rows(res) == 0)
         return HALL_OK;
     m = hall_val_set_obj(req->pool, ctx, "made");
-    hall_dbres_set(req->pool, m, res, 0, "serial order_no");
+    hall_dbres_set(req->pool, m, res, 0, "serial order_no medium_serial");
     hall_val_set_str(req->pool, m, "subject",
                      hall_pki_subject_text(req->pool, hall_dbres_str(res, 0, "subject_cn"),
                                            hall_dbres_str(res, 0, "subject_org")));
@@ -631,7 +641,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     /* the columns resolved once for up to 200 rows; three lists keep the
      * members in the order the two computed ones sit between */
     head = hall_dbres_cols(req->pool, res, "id:i order_no subject");
-    mid = hall_dbres_cols(req->pool, res, "years:i review_due ca auto_issue:b serial");
+    mid =
+        hall_dbres_cols(req->pool, res, "years:i review_due ca auto_issue:b serial medium_serial");
     tail = hall_dbres_cols(req->pool, res,
                            "waybill_no ship_by ship_late:b ship_today:b gift channel channel_name");
     c_type = hall_dbres_col(res, "cert_type");
@@ -653,6 +664,10 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     hall_val_set_int(req->pool, ctx, "total", n);
     if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
         return hall_req_failed(req);
+    /* a medium station (medium_module): 制作证书 offers the USB key */
+    hall_val_set_bool(req->pool, ctx, "station", hall_medium_station(req->cx->conf));
+    hall_val_set_bool(req->pool, ctx, "pkcs11_default",
+                      strcmp(req->cx->conf->production_medium, "pkcs11") == 0);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);
@@ -675,13 +690,14 @@ static int
 do_issue(struct hall_req *req)
 {
     int64_t id;
-    const char *msg;
+    const char *msg, *medium;
     int rc;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
-    rc = hall_produce(req->cx, id, hall_staff_actor(req), &msg);
+    medium = hall_req_param(req, "medium");
+    rc = hall_produce_onto(req->cx, id, hall_staff_actor(req), medium != NULL ? medium : "", &msg);
     if (rc == HALL_CONFLICT)
         return hall_resp_error(req, 409, NULL, msg);
     if (rc != HALL_OK)
@@ -1097,7 +1113,7 @@ static const struct hall_route pki_routes[] = {
     {"GET", "/admin/pki/production", production_queue, HALL_R_STAFF | R_OPERATOR, NULL},
     {"GET", "/admin/pki/shipping", shipping_queue, HALL_R_STAFF | R_OPERATOR, NULL},
     {"GET", "/admin/pki/certs", cert_page, HALL_R_STAFF | R_OPERATOR, serial_params},
-    {"POST", "/admin/pki/issue", do_issue, HALL_R_STAFF | R_OPERATOR, id_params},
+    {"POST", "/admin/pki/issue", do_issue, HALL_R_STAFF | R_OPERATOR, issue_params},
     {"POST", "/admin/pki/ship", do_ship, HALL_R_STAFF | R_OPERATOR, id_params},
     {"POST", "/admin/pki/revoke", do_revoke, HALL_R_STAFF | R_OPERATOR, revoke_params},
     {"POST", "/admin/pki/revoke/approve", do_revoke_approve, HALL_R_STAFF | R_OPERATOR,

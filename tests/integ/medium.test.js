@@ -1,0 +1,160 @@
+'use strict';
+/*
+ * 制作证书 onto a USB key (issue 64 §1; docs/internals/pki.md, "Production
+ * onto a medium"): the test hall's production station is SoftHSM2 tokens
+ * of their own (VAR/media, medium_module), and the operator's real route
+ * writes a 新办 机构证书 onto a blank one.  The medium is then opened from
+ * outside with OpenSC's pkcs11-tool and the holder's PIN: the key pair was
+ * born there and cannot leave (sensitive, never extractable, local), the
+ * certificate on it is the register's and certifies that key, and the
+ * database holds no PKCS#12 or key for it.  A medium that fails halfway
+ * (HALL_PKI_FAULT=medium_write: the key pulled out after the holder's
+ * certificate was written, before its chain) is wiped and named, and
+ * nothing is issued.
+ */
+const { test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { SKIP } = require('./lib/hall');
+const { operator, acceptedByTransfer, smsTo, tmpdir, openssl, psql } = require('./lib/pki');
+const { withConf, restore } = require('./lib/cutmod');
+
+const VAR = process.env.HALL_VAR;
+
+function softhsmModule() {
+    for (const m of ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+        '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so'])
+        if (fs.existsSync(m))
+            return m;
+    throw new Error('libsofthsm2.so not found: apt-get install softhsm2');
+}
+
+/* pkcs11-tool on the station's media, as anyone holding the medium would */
+function p11(args) {
+    const r = spawnSync('pkcs11-tool', ['--module', softhsmModule(), ...args], {
+        encoding: 'utf8', env: { ...process.env, SOFTHSM2_CONF: path.join(VAR, 'media', 'softhsm2.conf') },
+    });
+    assert.ok(!r.error, `pkcs11-tool runs (apt-get install opensc): ${r.error}`);
+    return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+const pkcs11Tool = spawnSync('pkcs11-tool', ['--version']);
+const skip = SKIP || (pkcs11Tool.error ? 'needs pkcs11-tool (apt-get install opensc)' : false);
+
+after(() => restore());
+
+/* the last 65 bytes of a P-256 public key's DER: its point, whatever wraps it */
+const point = (der) => der.subarray(der.length - 65).toString('hex');
+
+test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_hall', { skip }, async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    /* the operator's page offers the USB key */
+    const queue = await op.get('/admin/pki/production');
+    assert.match(queue.text, /<option value="pkcs11">USB Key（密钥在介质内生成）<\/option>/);
+
+    const r = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
+    assert.equal(r.status, 200, r.text);
+    const [cert] = psql(`SELECT serial || '|' || coalesce(medium_serial, '') || '|' || (p12_enc IS NULL)
+        || '|' || encode(der, 'hex') FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`).split('\n');
+    const [serial, medium, noP12, derHex] = cert.split('|');
+    assert.match(medium, /^[0-9A-F]{16}$/, 'the certificate names its medium');
+    assert.equal(noP12, 'true', 'no PKCS#12 of it in the register');
+    assert.match(r.body.message, new RegExp(`^证书已制作：序列号 ${serial}，主题 ${o.form.org_name}；已写入介质 ${medium}，`));
+    /* which medium goes into which envelope: the page after, the 邮寄 queue, the order pages */
+    const page = await op.get(r.body.redirect);
+    assert.match(page.text, new RegExp(`id="made-medium">${medium}<`));
+    assert.match((await op.get('/admin/pki/shipping')).text, new RegExp(`装入USB Key <strong>${medium}</strong>`));
+    assert.match((await op.get(`/admin/order?id=${o.id}`)).text, new RegExp(`id="medium-serial">USB Key，介质序列号 <strong>${medium}</strong>`));
+    const center = await o.c.get(`/center/order?id=${o.id}`);
+    assert.match(center.text, new RegExp(`id="medium-serial">已写入USB Key，介质序列号 <strong>${medium}</strong>`));
+    assert.ok(!center.text.includes('/pki/medium?id='), 'nothing to download: the key is in the USB key');
+
+    /* the holder's PIN (a corporate transfer: by SMS, as for a file) opens the medium */
+    const sms = await smsTo(o.form.agent_mobile, new RegExp(`序列号${serial}`));
+    const pin = sms.match(/PIN码为：(\d+)/)[1];
+    const list = p11(['--token-label', medium, '--login', '--pin', pin, '--list-objects']);
+    assert.equal(list.status, 0, list.out);
+    const priv = list.out.split(/\n(?=\S)/).find((b) => /^Private Key Object; EC/.test(b));
+    assert.ok(priv, `a private key on the medium:\n${list.out}`);
+    const access = priv.match(/Access:\s*(.*)/)[1];
+    for (const a of ['sensitive', 'always sensitive', 'never extractable', 'local'])
+        assert.ok(access.split(/,\s*/).includes(a), `the medium's key is ${a}: ${access}`);
+    assert.ok(!/\bextractable\b/.test(access.replace(/never extractable/, '')), access);
+    assert.match(list.out, /Certificate Object; type = X\.509 cert/);
+    const dir = tmpdir();
+
+    /* the certificate on the medium is the register's, and certifies the medium's key */
+    const rd = p11(['--token-label', medium, '--read-object', '--type', 'cert', '--id', '01',
+        '-o', path.join(dir, 'cert.der')]);
+    assert.equal(rd.status, 0, rd.out);
+    const onMedium = fs.readFileSync(path.join(dir, 'cert.der'));
+    assert.equal(onMedium.toString('hex'), derHex, 'the medium holds the certificate of the register');
+    const pk = p11(['--token-label', medium, '--read-object', '--type', 'pubkey', '--id', '01',
+        '-o', path.join(dir, 'pub.der')]);
+    assert.equal(pk.status, 0, pk.out);
+    const certPub = openssl(['x509', '-inform', 'DER', '-in', path.join(dir, 'cert.der'), '-noout', '-pubkey']);
+    assert.equal(certPub.status, 0, certPub.stderr);
+    const spki = openssl(['pkey', '-pubin', '-outform', 'DER'], { input: certPub.stdout, encoding: null });
+    assert.equal(point(spki.stdout), point(fs.readFileSync(path.join(dir, 'pub.der'))),
+        'the certificate certifies the key on the medium');
+    /* the chain rides with it: the CA's and the root's certificates */
+    assert.equal((list.out.match(/Certificate Object/g) || []).length, 3, list.out);
+
+    /* the register: where the key was born, the SO PIN kept encrypted, no key */
+    const [state, soEnc, csr] = psql(`SELECT state || '|' || (length(so_pin_enc) > 16) || '|' || csr_sha256
+        FROM media WHERE serial = '${medium}'`).split('|');
+    assert.deepEqual([state, soEnc], ['issued', 'true']);
+    const born = JSON.parse(psql(`SELECT detail FROM audit_log WHERE entity = 'certificate'
+        AND entity_id = '${serial}' AND action = 'key_born'`));
+    assert.equal(born.medium, medium);
+    assert.equal(born.csr_sha256, csr);
+    assert.match(csr, /^[0-9a-f]{64}$/);
+    /* nothing of a private key anywhere in the order's rows */
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id} AND p12_enc IS NOT NULL`), '0');
+    const dl = await o.c.get(`/pki/medium?id=${o.id}`);
+    assert.notEqual(dl.status, 200, 'no file to download');
+});
+
+test('production_onto_usb_key__fails_halfway__medium_wiped_named_nothing_issued', { skip }, async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer();
+    /* a copy of hall-pki whose media are pulled out after the holder's
+     * certificate was written (before the chain) */
+    process.env.HALL_PKI_FAULT = 'medium_write';
+    try {
+        await withConf('pki', (text) => text);
+    } finally {
+        delete process.env.HALL_PKI_FAULT;
+    }
+    const r = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
+    restore();
+    assert.equal(r.status, 503, r.text);
+    const m = r.body.message.match(/^介质 ([0-9A-F]{16}) 制作失败，已擦除，未签发证书/);
+    assert.ok(m, r.text);
+    const medium = m[1];
+    assert.match(r.body.message, /device removed/);
+    /* nothing issued: the order still to be made, its serial void */
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${o.id}`), 'accepted');
+    assert.equal(psql(`SELECT string_agg(state, ',') FROM certificates WHERE order_id = ${o.id}`), 'void');
+    assert.equal(psql(`SELECT state FROM media WHERE serial = '${medium}'`), 'wiped');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'medium' AND entity_id = '${medium}'
+        AND action = 'fail' AND to_state = 'wiped'`), '1');
+    /* the medium is there, named, and empty: the certificate written before
+     * the failure is gone, and no holder's PIN opens it */
+    const slots = p11(['--list-token-slots']);
+    assert.match(slots.out, new RegExp(`token label\\s*:\\s*${medium}`), slots.out);
+    const objs = p11(['--token-label', medium, '--list-objects']);
+    assert.ok(!/Object;/.test(objs.out), `a wiped medium holds nothing:\n${objs.out}`);
+    const login = p11(['--token-label', medium, '--login', '--pin', '123456', '--list-objects']);
+    assert.notEqual(login.status, 0, 'no user PIN on a wiped medium');
+
+    /* the order is made on the next blank medium */
+    const again = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
+    assert.equal(again.status, 200, again.text);
+    const next = psql(`SELECT medium_serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    assert.match(next, /^[0-9A-F]{16}$/);
+    assert.notEqual(next, medium);
+});
