@@ -77,8 +77,7 @@ int hall_order_delivered(struct hall_ctx *cx, int64_t id, int64_t at);
  */
 struct hall_dbres *hall_order_files_move(struct hall_ctx *cx, int64_t id, const char *from,
                                          const char *to);
-/* the object store's sweep removed stored (hall_file_orphans): its retired
- * rows marked removed */
+/* the sweep removed stored's object: its retired rows marked removed */
 int hall_order_file_swept(struct hall_ctx *cx, const char *stored);
 int64_t hall_order_voucher_add(struct hall_ctx *cx, int64_t id, const char *stored,
                                const char *mime, int64_t size, const unsigned char sha256[32]);
@@ -361,14 +360,12 @@ extern const struct hall_stmt hall_reminder_stmts[];
 
 /* ---- custody.c: the hall keeps no private key once handed over ---------- */
 
-/* inside the caller's transaction: destroys the medium (PKCS#12) of serial,
- * why 'download' | 'delivered' | 'revoked', with its audit row and the PIN
- * SMS kept in the outbox; HALL_CONFLICT when it was already destroyed */
+/* in the caller's transaction: destroys serial's PKCS#12, why 'download' | 'delivered' |
+ * 'revoked', with its audit row and the PIN SMS kept; HALL_CONFLICT: destroyed already */
 int hall_custody_destroy(struct hall_ctx *cx, const char *serial, const char *why,
                          const char *actor);
-/* hall-outbox's CA tick, in its own transaction: destroys the media received
- * (已签收) more than keep_days ago and those of revoked certificates, exactly
- * once whatever runs at the same time; how many, -1 on failure */
+/* hall-outbox's CA tick, its own transaction: destroys the media received (已签收) over
+ * keep_days ago and those of revoked certificates, once whatever else runs; how many, -1 */
 int hall_custody_sweep(struct hall_ctx *cx, long keep_days);
 extern const struct hall_stmt hall_custody_stmts[];
 

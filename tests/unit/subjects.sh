@@ -5,8 +5,9 @@
 #      before it were longer) has a subject of at most 72 bytes, merges
 #      included;
 #   2. the check finds a planted subject of 73 bytes and passes one of 72.
-# Not a git checkout, or a shallow one without 3a582b2 (a tarball): 1 is
-# skipped.
+# tests/unit/subjects.allow names the few that had landed before the check
+# caught them.  Not a git checkout, or a shallow one without 3a582b2 (a
+# tarball): 1 is skipped.
 root=${HALL_ROOT:-.}
 base=3a582b2
 
@@ -18,7 +19,9 @@ long() {
 echo "1..2"
 
 if git -C "$root" rev-parse -q --verify "$base^{commit}" >/dev/null 2>&1; then
-    found=$(git -C "$root" log --format='%h %s' "$base..HEAD" | long)
+    found=$(git -C "$root" log --format='%H %s' "$base..HEAD" | long |
+        awk 'NR == FNR { if ($0 !~ /^#/ && NF > 0) ok[$1] = 1; next } !($1 in ok)' \
+            "$root/tests/unit/subjects.allow" -)
     if [ -z "$found" ]; then
         echo "ok 1 - every commit since $base has a subject of at most 72 bytes"
     else
