@@ -388,6 +388,7 @@ void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, con
                              time_t seal_revoked_at, struct hall_stamp_records *rec);
 
 #include "stamp/stamp_ltv.h"
+#include "stamp/stamp_may.h"
 
 /* ---- 验签报告: the verification report (stamp_report.c, stamp_reportpdf.c) -- */
 

@@ -59,6 +59,12 @@ static const struct hall_stmt sign_stmts[] = {
      " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
      " AS revoked_at FROM certificates WHERE serial = $1",
      1},
+    /* the signer's certificate for the rule before a stamp (hall_stamp_may):
+     * the second of its revocation as OCSP and the CRL write it */
+    {"sign_check_cert",
+     "SELECT state, coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0) AS revoked_s,"
+     " coalesce(revoke_reason, -1) AS reason FROM certificates WHERE serial = $1",
+     1},
     /* the certificate whose evidence /sign/evidence gives */
     {"sign_evidence_cert",
      "SELECT ca, der FROM certificates WHERE serial = $1 AND state IN ('issued', 'revoked')"
@@ -975,6 +981,7 @@ evidence(struct hall_req *req)
     size_t ans_len = 0, signer_len, arl_len = 0;
     int i, n, rc, status = -1;
     time_t asked = time(NULL);
+    struct hall_stamp_may may;
 
     if (serial == NULL || *serial == '\0')
         return hall_msg(req, HALL_M_SIGN_EVIDENCE_SERIAL_REQUIRED, "serial");
@@ -1036,6 +1043,14 @@ evidence(struct hall_req *req)
     hall_val_set_str(req->pool, o, "serial", hex);
     hall_val_set_str(req->pool, o, "status",
                      status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" : "good");
+    /* the rule before a stamp (hall_stamp_may), for 在线盖章, which asks
+     * this right after its stamp: refused, it keeps nothing of the stamp */
+    if (sign_may_rows(req, hex, NULL, &may) != HALL_OK) {
+        rc = hall_msg(req, HALL_M_SIGN_EVIDENCE_BUSY, NULL);
+        goto out;
+    }
+    hall_val_set_str(req->pool, o, "verdict", sign_may_verdict(&may));
+    hall_val_set_str(req->pool, o, "message", may.text);
     certs = hall_val_set_list(req->pool, o, "certs");
     hall_val_push_str(req->pool, certs, hall_b64(req->pool, signer_der, signer_len));
     evidence_cert(req, certs, ca->cert);
@@ -1060,6 +1075,7 @@ out:
 static const struct hall_route sign_routes[] = {
     {"GET", "/sign/evidence", evidence, 0, NULL},
     {"GET", "/sign/seal-status", seal_status, 0, NULL},
+    {"GET", "/sign/stamp-check", sign_stamp_check, 0, NULL},
     {"GET", "/sign/verify", verify_page, 0, NULL},
     {"POST", "/sign/verify", verify, HALL_R_SPOOL | HALL_R_NOCSRF, NULL},
     {"GET", "/sign/try", try_page, 0, NULL},
