@@ -290,11 +290,20 @@ looks_pdf(int fd)
 
 /* ---- 签名验证 ------------------------------------------------------------------ */
 
+static int verify_refused(struct hall_req *req, enum hall_msg_code c, const char *cause);
+
+/* GET /sign/verify; ?too_large=1 is nginx's answer to a body beyond its
+ * limit from a browser's form (nginx/hall.conf.in, @sign_verify_too_large_page):
+ * the page again, 413, the message beside the file field */
 static int
 verify_page(struct hall_req *req)
 {
-    struct hall_val *ctx = hall_page_ctx(req);
+    struct hall_val *ctx;
+    const char *big = hall_req_param(req, "too_large");
 
+    if (big != NULL && strcmp(big, "1") == 0)
+        return verify_refused(req, HALL_M_SIGN_VERIFY_TOO_LARGE, NULL);
+    ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "签名验证");
     return hall_resp_page(req, 200, "sign_verify", ctx);
 }
@@ -584,6 +593,8 @@ verify(struct hall_req *req)
     int st, i, valid = 0;
 
     st = hall_req_spool(req, "file", SIGN_VERIFY_MAX, &sp, &err);
+    if (st == 413) /* the page again for a browser's form, as every refusal of the file */
+        return verify_refused(req, HALL_M_SIGN_VERIFY_TOO_LARGE, NULL);
     if (st != 0)
         return spool_refused(req, st, err, HALL_M_SIGN_FILE_REQUIRED, HALL_M_SIGN_VERIFY_TOO_LARGE);
     if (sp.len == 0)
