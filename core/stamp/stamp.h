@@ -372,6 +372,7 @@ struct hall_stamp_seal_status {
     const char *state;        /* valid, revoked, replaced, unknown */
     time_t revoked_at;        /* revoked: when */
     const char *revoked_text; /* ... in Beijing time, "" none */
+    const char *current;      /* replaced: the seal in use now (the chain's end), "" unknown */
     const char *why;
 };
 /* asked of o->hall, else of the hall cert names (hall_stamp_hall_of) */

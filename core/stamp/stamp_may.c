@@ -107,6 +107,14 @@ hall_stamp_may(struct hall_pool *pool, const char *serial, const struct hall_sta
             hall_psprintf(pool,
                           "the seal %s was cancelled on %s: it cannot stamp.  Nothing written",
                           es_id, when));
+    else if (ss->state != NULL && strcmp(ss->state, "replaced") == 0 && ss->current != NULL &&
+             *ss->current != '\0')
+        set(out, HALL_STAMP_MAY_REFUSED, "seal_replaced",
+            hall_psprintf(pool, "印章（编码 %s）已被新印章替换，请使用现行印章（编码 %s）。未盖章",
+                          es_id, ss->current),
+            hall_psprintf(pool,
+                          "the seal %s was replaced: use the seal in use now, %s.  Nothing written",
+                          es_id, ss->current));
     else if (ss->state != NULL && strcmp(ss->state, "replaced") == 0)
         set(out, HALL_STAMP_MAY_REFUSED, "seal_replaced",
             hall_psprintf(pool, "印章（编码 %s）已被新印章替换，请使用新印章。未盖章", es_id),
@@ -121,7 +129,8 @@ hall_stamp_may(struct hall_pool *pool, const char *serial, const struct hall_sta
 void
 hall_stamp_may_rows(struct hall_pool *pool, const char *serial, const char *cert_state,
                     time_t cert_revoked_at, int reason, const char *es_id, const char *seal_state,
-                    const char *seal_revoked_text, struct hall_stamp_may *out)
+                    const char *seal_revoked_text, const char *seal_current,
+                    struct hall_stamp_may *out)
 {
     struct hall_stamp_status st;
     struct hall_stamp_seal_status ss;
@@ -146,5 +155,6 @@ hall_stamp_may_rows(struct hall_pool *pool, const char *serial, const char *cert
     ss.checked = 1;
     ss.state = seal_state != NULL ? seal_state : "unknown";
     ss.revoked_text = seal_revoked_text != NULL ? seal_revoked_text : "";
+    ss.current = seal_current != NULL ? seal_current : "";
     hall_stamp_may(pool, serial, &st, es_id, es_id != NULL ? &ss : NULL, out);
 }

@@ -36,12 +36,12 @@ void hall_stamp_may(struct hall_pool *pool, const char *serial, const struct hal
  * The same from the hall's own rows (the hall's endpoints): the
  * certificate's certificates.state (NULL no row), revoked_at (epoch s) and
  * revoke_reason (-1 none); the seal's seseals.state (NULL no row; es_id
- * NULL: the certificate only) and revoked_at as the register shows it
- * (Beijing time, "" none).
+ * NULL: the certificate only), revoked_at as the register shows it
+ * (Beijing time, "" none) and, replaced, the seal in use now ("" unknown).
  */
 void hall_stamp_may_rows(struct hall_pool *pool, const char *serial, const char *cert_state,
                          time_t cert_revoked_at, int reason, const char *es_id,
                          const char *seal_state, const char *seal_revoked_text,
-                         struct hall_stamp_may *out);
+                         const char *seal_current, struct hall_stamp_may *out);
 
 #endif

@@ -74,8 +74,14 @@ static const struct hall_stmt sign_stmts[] = {
     {"sign_seal",
      "SELECT state, coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, coalesce(replaced_by, '') AS replaced_by,"
-     " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s"
-     " FROM seseals WHERE es_id = $1",
+     " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s,"
+     /* the end of the chain of replacements: the seal in use now (R02,
+      * not the R01 that was replaced in its turn), as /seal/verify says */
+     " coalesce((WITH RECURSIVE ch(es_id, d) AS (SELECT s.replaced_by, 1"
+     " UNION ALL SELECT n.replaced_by, ch.d + 1 FROM ch JOIN seseals n ON n.es_id = ch.es_id"
+     " WHERE n.replaced_by IS NOT NULL AND ch.d < 64)"
+     " SELECT es_id FROM ch ORDER BY d DESC LIMIT 1), '') AS current_seal"
+     " FROM seseals s WHERE s.es_id = $1",
      1},
     {NULL, NULL, 0},
 };
@@ -529,8 +535,8 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
             seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
                                                         hall_dbres_str(e, 0, "revoked_at"))
                        : strcmp(seal_st, "replaced") == 0
-                           ? hall_psprintf(req->pool, "已被替换（新印章 %s）",
-                                           hall_dbres_str(e, 0, "replaced_by"))
+                           ? hall_psprintf(req->pool, "已被替换（现行印章 %s）",
+                                           hall_dbres_str(e, 0, "current_seal"))
                            : "有效";
     } else {
         now_state = s->demo ? "体验证书" : "非本CA证书";
@@ -807,7 +813,7 @@ seal_status(struct hall_req *req)
         hall_val_set_str(req->pool, o, "state", "unknown");
         return hall_resp_ok(req, out);
     }
-    hall_dbres_set(req->pool, o, e, 0, "state revoked_at replaced_by");
+    hall_dbres_set(req->pool, o, e, 0, "state revoked_at replaced_by current_seal");
     hall_val_set_int(req->pool, o, "revoked_s", hall_dbres_int(e, 0, "revoked_s"));
     return hall_resp_ok(req, out);
 }

@@ -49,7 +49,7 @@ sign_may_rows(struct hall_req *req, const char *serial, const char *es_id,
               struct hall_stamp_may *may)
 {
     struct hall_dbres *c, *s = NULL;
-    const char *cstate = NULL, *sstate = NULL, *stext = "";
+    const char *cstate = NULL, *sstate = NULL, *stext = "", *scur = "";
 
     c = hall_db_exec(req->cx, "sign_check_cert", HALL_STR(serial));
     if (c == NULL)
@@ -64,6 +64,7 @@ sign_may_rows(struct hall_req *req, const char *serial, const char *es_id,
     if (s != NULL && hall_dbres_rows(s) == 1) {
         sstate = hall_pstrdup(req->pool, hall_dbres_str(s, 0, "state"));
         stext = hall_pstrdup(req->pool, hall_dbres_str(s, 0, "revoked_at"));
+        scur = hall_pstrdup(req->pool, hall_dbres_str(s, 0, "current_seal"));
     }
     /* the hall's own 验签专用章: no row, the hall's own (as /sign/seal-status) */
     if (es_id != NULL && sstate == NULL && sign_report_es_id() != NULL &&
@@ -71,7 +72,7 @@ sign_may_rows(struct hall_req *req, const char *serial, const char *es_id,
         sstate = "valid";
     hall_stamp_may_rows(
         req->pool, serial, cstate, cstate != NULL ? (time_t)hall_dbres_int(c, 0, "revoked_s") : 0,
-        cstate != NULL ? (int)hall_dbres_int(c, 0, "reason") : -1, es_id, sstate, stext, may);
+        cstate != NULL ? (int)hall_dbres_int(c, 0, "reason") : -1, es_id, sstate, stext, scur, may);
     return HALL_OK;
 }
 

@@ -15,8 +15,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { HALL } = require('./lib/client');
-const { tmpdir, operator, operator2 } = require('./lib/pki');
-const { makePdf, hallSeals, HALL_STAMP } = require('./lib/stamp');
+const { tmpdir, operator, operator2, psql } = require('./lib/pki');
+const { makePdf, hallSeals, HALL_STAMP, stampWith, verifyPdf } = require('./lib/stamp');
 
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
@@ -27,10 +27,10 @@ before(async () => {
     seals = await hallSeals();
 });
 
-function sign(who, out) {
+function sign(who, out, pin = seals.pin) {
     return spawnSync(HALL_STAMP, ['sign', '--in', f('doc.pdf'), '--out', out, '--seal', who.seal,
         '--p12', who.p12, '--page', '1', '--x', '100', '--y', '100', '--tsa', `${HALL}/tsa`,
-        '--pin-fd', '0'], { input: `${seals.pin}\n`, encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
 }
 
 async function check(esId, serial) {
@@ -116,5 +116,34 @@ test('seal_without_its_own_certificate_cancelled__tool_and_stamp_check__印章�
     const r = await check(who.esId, who.serial);
     assert.equal(r.body.check.verdict, 'refused');
     assert.equal(r.body.check.code, 'seal_revoked');
+    assert.equal(r.body.check.message, words);
+});
+
+test('seal_replaced_twice__verify_seal_status_stamp_check_and_tool_name_the_seal_in_use_now_not_the_intermediate', async () => {
+    /* R00 → R01 → R02 in the register (a re-make's rows, written here as
+     * sealprod writes them: core/biz/sealprod.c); R00 stamped before */
+    const mine = await hallSeals();
+    const other = await hallSeals();
+    const r00 = mine.org, r01 = mine.org_business.esId, r02 = other.org.esId;
+    const stamped = stampWith(makePdf({ pages: 1, text: 'before the re-make' }), r00, mine.pin);
+    psql(`UPDATE seseals SET state = 'replaced', replaced_by = '${r01}', replaced_at = now() WHERE es_id = '${r00.esId}'`);
+    psql(`UPDATE seseals SET state = 'replaced', replaced_by = '${r02}', replaced_at = now() WHERE es_id = '${r01}'`);
+
+    /* 签名验证: the seal now names R02 */
+    const v = await verifyPdf(stamped);
+    assert.equal(v.status, 200, v.text);
+    assert.equal(v.body.result.stamps[0].seal_state.now, `已被替换（现行印章 ${r02}）`);
+    /* the lookup hall-stamp asks: the next one and the one in use now */
+    const st = await (await fetch(`${HALL}/sign/seal-status?es_id=${r00.esId}`)).json();
+    assert.equal(st.seal.state, 'replaced');
+    assert.equal(st.seal.replaced_by, r01);
+    assert.equal(st.seal.current_seal, r02);
+    /* before a stamp: refused, naming R02, the tool and the hall alike */
+    const t = sign(r00, f('replaced.pdf'), mine.pin);
+    assert.equal(t.status, 4, `${t.stdout}${t.stderr}`);
+    const words = toolWords(t.stderr);
+    assert.equal(words, `印章（编码 ${r00.esId}）已被新印章替换，请使用现行印章（编码 ${r02}）。未盖章`);
+    const r = await check(r00.esId, r00.serial);
+    assert.equal(r.body.check.code, 'seal_replaced');
     assert.equal(r.body.check.message, words);
 });
