@@ -110,7 +110,11 @@ enum hall_stamp_state {
     HALL_STAMP_REVOKED_BEFORE =
         4, /* 签章人证书已吊销（签章前）: set only from the hall's records */
     HALL_STAMP_SEAL_REVOKED = 5, /* 印章已注销: set only from the hall's records */
-    HALL_STAMP_VALID = 6         /* 有效 */
+    HALL_STAMP_VALID = 6,        /* 有效 */
+    /* a signature by a certificate of the hall's own CA without a seal (a
+     * standard tool's PAdES signature with the holder's certificate): not
+     * a stamp, not foreign either */
+    HALL_STAMP_CA_SIGNATURE = 7 /* 本CA证书的数字签名（非电子印章） */
 };
 
 /* the Chinese name of a state: "有效", "文档已被修改", ... */
