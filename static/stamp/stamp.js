@@ -287,10 +287,14 @@ export async function mayStamp(seal, checkUrl) {
         try {
             const r = await fetch(`${checkUrl}?es_id=${encodeURIComponent(seal.esId)}&serial=${serial}`,
                 { credentials: 'omit', cache: 'no-store', headers: { Accept: 'application/json' } });
-            j = r.status === 200 ? await r.json() : null;
+            j = await r.json();
         } catch (e) {
             j = null;
         }
+        /* a question the hall refuses (a serial no CA of the hall writes):
+         * its message; no answer at all: the status cannot be learnt */
+        if (j && j.ok === false && typeof j.message === 'string' && j.field)
+            return { ok: false, code: 'bad_request', message: `${j.message}。未盖章` };
         if (!j || !j.ok || !j.check)
             return { ok: false, code: 'cert_unchecked', message: STAMP_MSG.unchecked(serial) };
         if (j.check.verdict !== 'yes')
