@@ -794,8 +794,13 @@ ex 200 '"packages":\[.*"kind":"deb"' curl -s -H 'Accept: application/json' "$H/s
 # the seal lookup hall-stamp asks: an unknown esID, a malformed one
 ex 200 '"state":"unknown"' curl -s "$H/sign/seal-status?es_id=NOSUCHSEAL0001"
 ex 400 '"field":"es_id"' curl -s -H 'Accept: application/json' "$H/sign/seal-status?es_id=a-b"
+# 在线盖章's question before the PIN: a seal the register does not know (the
+# certificate, revoked by now, is judged first: either refuses)
+ex 200 "\"es_id\":\"NOSUCHSEAL0001\",\"serial\":\"$SERIAL\",\"verdict\":\"refused\",\"code\":\"(cert_revoked|seal_unknown)\",\"message\":\"[^\"]*未盖章\"" \
+    curl -s "$H/sign/stamp-check?es_id=NOSUCHSEAL0001&serial=$SERIAL"
+ex 400 '"field":"serial"' curl -s -H 'Accept: application/json' "$H/sign/stamp-check?es_id=NOSUCHSEAL0001&serial=xyz"
 # 在线盖章's B-LT evidence: the chain and an OCSP answer openssl verifies
-ex 200 "\"serial\":\"$SERIAL\".*\"ocsps\":\[\"" curl -s "$H/sign/evidence?serial=$SERIAL"
+ex 200 "\"serial\":\"$SERIAL\",\"status\":\"(good|revoked)\",\"verdict\":\"(yes|refused)\".*\"ocsps\":\[\"" curl -s "$H/sign/evidence?serial=$SERIAL"
 printf '%s' "$OUT" | node -e 'process.stdout.write(Buffer.from(
   JSON.parse(require("fs").readFileSync(0)).evidence.ocsps[0], "base64"))' >"$D/ev.ocsp"
 openssl ocsp -respin "$D/ev.ocsp" -issuer "$D/ecc.crt" -CAfile "$D/root.crt" 2>&1 |

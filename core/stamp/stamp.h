@@ -110,7 +110,11 @@ enum hall_stamp_state {
     HALL_STAMP_REVOKED_BEFORE =
         4, /* 签章人证书已吊销（签章前）: set only from the hall's records */
     HALL_STAMP_SEAL_REVOKED = 5, /* 印章已注销: set only from the hall's records */
-    HALL_STAMP_VALID = 6         /* 有效 */
+    HALL_STAMP_VALID = 6,        /* 有效 */
+    /* a signature by a certificate of the hall's own CA without a seal (a
+     * standard tool's PAdES signature with the holder's certificate): not
+     * a stamp, not foreign either */
+    HALL_STAMP_CA_SIGNATURE = 7 /* 本CA证书的数字签名（非电子印章） */
 };
 
 /* the Chinese name of a state: "有效", "文档已被修改", ... */
@@ -372,6 +376,7 @@ struct hall_stamp_seal_status {
     const char *state;        /* valid, revoked, replaced, unknown */
     time_t revoked_at;        /* revoked: when */
     const char *revoked_text; /* ... in Beijing time, "" none */
+    const char *current;      /* replaced: the seal in use now (the chain's end), "" unknown */
     const char *why;
 };
 /* asked of o->hall, else of the hall cert names (hall_stamp_hall_of) */
@@ -388,6 +393,7 @@ void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, con
                              time_t seal_revoked_at, struct hall_stamp_records *rec);
 
 #include "stamp/stamp_ltv.h"
+#include "stamp/stamp_may.h"
 
 /* ---- 验签报告: the verification report (stamp_report.c, stamp_reportpdf.c) -- */
 

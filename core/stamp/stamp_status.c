@@ -950,7 +950,7 @@ hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
                       const struct hall_stamp_online *o, struct hall_stamp_seal_status *ss)
 {
     const char *base = o->hall != NULL ? o->hall : hall_stamp_hall_of(pool, cert), *why = NULL;
-    const struct hall_val *v, *state, *at, *when;
+    const struct hall_val *v, *state, *at, *when, *cur;
     struct hall_val *j;
     struct stamp_buf body;
     char *url, err[128];
@@ -992,6 +992,10 @@ hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
     when = hall_val_get(v, "revoked_at");
     ss->revoked_at = at != NULL && at->type == HALL_V_INT ? (time_t)at->i : 0;
     ss->revoked_text = when != NULL && when->type == HALL_V_STR ? when->str : "";
+    cur = hall_val_get(v, "current_seal");
+    if (cur == NULL || cur->type != HALL_V_STR || *cur->str == '\0')
+        cur = hall_val_get(v, "replaced_by"); /* a hall of before the chain */
+    ss->current = cur != NULL && cur->type == HALL_V_STR ? cur->str : "";
 }
 
 void

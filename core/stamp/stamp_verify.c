@@ -464,7 +464,12 @@ judge(struct hall_pool *pool, struct hall_stamp_sig *s)
         s->problem = "体验印章，不具法律效力";
         return;
     }
-    if (!s->is_stamp) {
+    if (!s->is_stamp && s->chain == HALL_STAMP_PASS) {
+        /* the hall's certificate, chained to its root, signing without a
+         * seal: say what it is, not 非本CA签发 */
+        s->state = HALL_STAMP_CA_SIGNATURE;
+        s->problem = "本CA证书的数字签名，非电子印章：签名人证书由本CA签发，签名中没有电子印章";
+    } else if (!s->is_stamp) {
         s->state = HALL_STAMP_FOREIGN;
         s->problem = "不是本CA的电子印章签章";
     } else if (s->chain != HALL_STAMP_PASS) {

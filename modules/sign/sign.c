@@ -59,6 +59,12 @@ static const struct hall_stmt sign_stmts[] = {
      " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
      " AS revoked_at FROM certificates WHERE serial = $1",
      1},
+    /* the signer's certificate for the rule before a stamp (hall_stamp_may):
+     * the second of its revocation as OCSP and the CRL write it */
+    {"sign_check_cert",
+     "SELECT state, coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0) AS revoked_s,"
+     " coalesce(revoke_reason, -1) AS reason FROM certificates WHERE serial = $1",
+     1},
     /* the certificate whose evidence /sign/evidence gives */
     {"sign_evidence_cert",
      "SELECT ca, der FROM certificates WHERE serial = $1 AND state IN ('issued', 'revoked')"
@@ -68,8 +74,14 @@ static const struct hall_stmt sign_stmts[] = {
     {"sign_seal",
      "SELECT state, coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, coalesce(replaced_by, '') AS replaced_by,"
-     " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s"
-     " FROM seseals WHERE es_id = $1",
+     " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s,"
+     /* the end of the chain of replacements: the seal in use now (R02,
+      * not the R01 that was replaced in its turn), as /seal/verify says */
+     " coalesce((WITH RECURSIVE ch(es_id, d) AS (SELECT s.replaced_by, 1"
+     " UNION ALL SELECT n.replaced_by, ch.d + 1 FROM ch JOIN seseals n ON n.es_id = ch.es_id"
+     " WHERE n.replaced_by IS NOT NULL AND ch.d < 64)"
+     " SELECT es_id FROM ch ORDER BY d DESC LIMIT 1), '') AS current_seal"
+     " FROM seseals s WHERE s.es_id = $1",
      1},
     {NULL, NULL, 0},
 };
@@ -284,11 +296,20 @@ looks_pdf(int fd)
 
 /* ---- 签名验证 ------------------------------------------------------------------ */
 
+static int verify_refused(struct hall_req *req, enum hall_msg_code c, const char *cause);
+
+/* GET /sign/verify; ?too_large=1 is nginx's answer to a body beyond its
+ * limit from a browser's form (nginx/hall.conf.in, @sign_verify_too_large_page):
+ * the page again, 413, the message beside the file field */
 static int
 verify_page(struct hall_req *req)
 {
-    struct hall_val *ctx = hall_page_ctx(req);
+    struct hall_val *ctx;
+    const char *big = hall_req_param(req, "too_large");
 
+    if (big != NULL && strcmp(big, "1") == 0)
+        return verify_refused(req, HALL_M_SIGN_VERIFY_TOO_LARGE, NULL);
+    ctx = hall_page_ctx(req);
     hall_val_set_str(req->pool, ctx, "title", "签名验证");
     return hall_resp_page(req, 200, "sign_verify", ctx);
 }
@@ -514,8 +535,8 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
             seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
                                                         hall_dbres_str(e, 0, "revoked_at"))
                        : strcmp(seal_st, "replaced") == 0
-                           ? hall_psprintf(req->pool, "已被替换（新印章 %s）",
-                                           hall_dbres_str(e, 0, "replaced_by"))
+                           ? hall_psprintf(req->pool, "已被替换（现行印章 %s）",
+                                           hall_dbres_str(e, 0, "current_seal"))
                            : "有效";
     } else {
         now_state = s->demo ? "体验证书" : "非本CA证书";
@@ -578,6 +599,8 @@ verify(struct hall_req *req)
     int st, i, valid = 0;
 
     st = hall_req_spool(req, "file", SIGN_VERIFY_MAX, &sp, &err);
+    if (st == 413) /* the page again for a browser's form, as every refusal of the file */
+        return verify_refused(req, HALL_M_SIGN_VERIFY_TOO_LARGE, NULL);
     if (st != 0)
         return spool_refused(req, st, err, HALL_M_SIGN_FILE_REQUIRED, HALL_M_SIGN_VERIFY_TOO_LARGE);
     if (sp.len == 0)
@@ -790,7 +813,7 @@ seal_status(struct hall_req *req)
         hall_val_set_str(req->pool, o, "state", "unknown");
         return hall_resp_ok(req, out);
     }
-    hall_dbres_set(req->pool, o, e, 0, "state revoked_at replaced_by");
+    hall_dbres_set(req->pool, o, e, 0, "state revoked_at replaced_by current_seal");
     hall_val_set_int(req->pool, o, "revoked_s", hall_dbres_int(e, 0, "revoked_s"));
     return hall_resp_ok(req, out);
 }
@@ -975,6 +998,7 @@ evidence(struct hall_req *req)
     size_t ans_len = 0, signer_len, arl_len = 0;
     int i, n, rc, status = -1;
     time_t asked = time(NULL);
+    struct hall_stamp_may may;
 
     if (serial == NULL || *serial == '\0')
         return hall_msg(req, HALL_M_SIGN_EVIDENCE_SERIAL_REQUIRED, "serial");
@@ -1036,6 +1060,14 @@ evidence(struct hall_req *req)
     hall_val_set_str(req->pool, o, "serial", hex);
     hall_val_set_str(req->pool, o, "status",
                      status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" : "good");
+    /* the rule before a stamp (hall_stamp_may), for 在线盖章, which asks
+     * this right after its stamp: refused, it keeps nothing of the stamp */
+    if (sign_may_rows(req, hex, NULL, &may) != HALL_OK) {
+        rc = hall_msg(req, HALL_M_SIGN_EVIDENCE_BUSY, NULL);
+        goto out;
+    }
+    hall_val_set_str(req->pool, o, "verdict", sign_may_verdict(&may));
+    hall_val_set_str(req->pool, o, "message", may.text);
     certs = hall_val_set_list(req->pool, o, "certs");
     hall_val_push_str(req->pool, certs, hall_b64(req->pool, signer_der, signer_len));
     evidence_cert(req, certs, ca->cert);
@@ -1060,6 +1092,7 @@ out:
 static const struct hall_route sign_routes[] = {
     {"GET", "/sign/evidence", evidence, 0, NULL},
     {"GET", "/sign/seal-status", seal_status, 0, NULL},
+    {"GET", "/sign/stamp-check", sign_stamp_check, 0, NULL},
     {"GET", "/sign/verify", verify_page, 0, NULL},
     {"POST", "/sign/verify", verify, HALL_R_SPOOL | HALL_R_NOCSRF, NULL},
     {"GET", "/sign/try", try_page, 0, NULL},

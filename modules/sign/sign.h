@@ -30,6 +30,16 @@ int sign_report_signer(const struct hall_stamp_sig *s);
 /* the report seal's esID (GET /sign/seal-status), NULL when none */
 const char *sign_report_es_id(void);
 
+/* GET /sign/stamp-check (sign_check.c): may the seal stamp now, before the PIN */
+int sign_stamp_check(struct hall_req *req);
+/* hall_stamp_may from the hall's rows: the certificate serial (upper-case
+ * hex) and the seal es_id (NULL: the certificate only); HALL_ERR when the
+ * records cannot be read */
+int sign_may_rows(struct hall_req *req, const char *serial, const char *es_id,
+                  struct hall_stamp_may *may);
+/* "yes", "refused" or "unchecked" */
+const char *sign_may_verdict(const struct hall_stamp_may *may);
+
 /* GET /sign/tools (sign_tools.c): 驱动和盖章工具下载, the page or JSON */
 int sign_tools_page(struct hall_req *req);
 

@@ -4,7 +4,10 @@
  * 盖章 → stamp.js → a download link to the stamped PDF (PAdES B-LT), and
  * 添加文档时间戳 → the same with a document timestamp (B-LTA).  Every file
  * stays in this page; the only requests it makes besides loading itself are
- * the timestamps and the signer's evidence by its serial (stamp.js) and,
+ * the hall's verdict on the seal chosen (GET /sign/stamp-check by its esID
+ * and its signer's serial: a revoked certificate or a cancelled seal is
+ * refused with the words hall-stamp sign uses, before the PIN), the
+ * timestamps and the signer's evidence by its serial (stamp.js) and,
  * logged in with ?id=, the holder's own .seseal.
  *
  * The PDF and crypto code (pdf.js, pdf-lib, PKI.js: about 1.6 MB) is not
@@ -24,6 +27,7 @@ function libs() {
             P = place;
             pdfjsLib.GlobalWorkerOptions.workerSrc = new URL('./vendor/pdf.worker.min.js', import.meta.url).href;
             return { pdfjsLib, openSeal: files.openSeal, readPdf: update.readPdf, stampPdf: stamp.stampPdf,
+                mayStamp: stamp.mayStamp,
                 addDocTimestamp: stamp.addDocTimestamp, stampMany: batch.stampMany, zipStored: batch.zipStored,
                 qifengPlan: update.qifengPlan };
         });
@@ -52,6 +56,7 @@ const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin:
     place: 'stamp-x', qifeng: 'stamp-qifeng-pages', tsa: 'stamp-go', lta: 'stamp-lta' };
 
 const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
+    sealRefused: null, /* the hall's words when the seal may not stamp (GET /sign/stamp-check) */
     viewport: null, busy: false, outUrl: null, outBytes: null, ltaUrl: null, files: [], zipUrl: null,
     qfGen: 0 /* the latest 骑缝章 preview */ };
 
@@ -98,8 +103,33 @@ function resetResult() {
 
 /* ---- the seal ------------------------------------------------------------------------ */
 
+/* the hall's rule before a stamp (GET /sign/stamp-check: a revoked
+ * certificate, a cancelled seal, a status that cannot be learnt): asked once
+ * the seal is chosen, before the PIN; refused, the PIN and 盖章 wait for
+ * another seal, and the words of the rule are said under the seal's field */
+const CHECK_URL = '/sign/stamp-check';
+
+function sealRefused(message) {
+    st.sealRefused = message;
+    $('stamp-pin').disabled = Boolean(message);
+    $('stamp-go').disabled = Boolean(message);
+    $('err-seseal').textContent = message || '';
+    root.dataset.sealCheck = message ? 'refused' : 'yes';
+}
+
+async function checkSeal(L, seal) {
+    delete root.dataset.sealCheck;
+    const may = await L.mayStamp(seal, CHECK_URL);
+    if (st.seal !== seal)
+        return; /* another seal chosen meanwhile */
+    sealRefused(may.ok ? null : may.message);
+    if (!may.ok)
+        $('stamp-seseal').focus();
+}
+
 function useSeal(L, bytes, from) {
     st.seal = L.openSeal(bytes);
+    checkSeal(L, st.seal);
     if (st.sealUrl)
         URL.revokeObjectURL(st.sealUrl);
     st.sealUrl = URL.createObjectURL(new Blob([st.seal.picture.data], { type: 'image/png' }));
@@ -114,6 +144,7 @@ $('stamp-seseal').addEventListener('change', async () => {
     clearErrors();
     resetResult();
     st.seal = null;
+    sealRefused(null);
     $('stamp-seal-chosen').textContent = '';
     const f = await fileBytes($('stamp-seseal'));
     if (!f)
@@ -366,6 +397,8 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         missing.push(new FieldError('pdf', '请选择待盖章的PDF文件。'));
     if (!st.seal)
         missing.push(new FieldError('seseal', '请选择电子印章文件（.seseal）。'));
+    else if (st.sealRefused)
+        missing.push(new FieldError('seseal', st.sealRefused));
     if (!st.p12)
         missing.push(new FieldError('p12', '请选择印章证书文件（.p12）。'));
     if (!$('stamp-pin').value)
@@ -397,7 +430,8 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     try {
         const { stampPdf } = await libs();
         const out = await stampPdf({ pdfInfo: st.pdfInfo, sealInfo: st.seal, p12: st.p12,
-            pin: $('stamp-pin').value, ...where, qifeng, tsaUrl: '/tsa', evidenceUrl: '/sign/evidence' });
+            pin: $('stamp-pin').value, ...where, qifeng, tsaUrl: '/tsa', evidenceUrl: '/sign/evidence',
+            checkUrl: CHECK_URL });
         st.outBytes = out.bytes;
         st.outUrl = URL.createObjectURL(new Blob([out.bytes], { type: 'application/pdf' }));
         const a = $('stamp-download');
@@ -411,10 +445,14 @@ $('stamp-form').addEventListener('submit', async (ev) => {
             `可信时间 ${beijing(out.genTime)}（北京时间）。`);
         a.focus();
     } catch (e) {
+        /* refused by the rule at 盖章 (the seal cancelled meanwhile): as when chosen */
+        if (isFieldError(e) && e.field === 'seseal')
+            st.sealRefused = e.message;
         showError(e);
     } finally {
         st.busy = false;
-        $('stamp-go').disabled = false;
+        $('stamp-go').disabled = Boolean(st.sealRefused);
+        $('stamp-pin').disabled = Boolean(st.sealRefused);
     }
 });
 
@@ -427,10 +465,12 @@ async function stampFiles(where) {
     try {
         const L = await libs();
         const common = { sealInfo: st.seal, p12: st.p12, pin: $('stamp-pin').value, ...where, tsaUrl: '/tsa',
-            evidenceUrl: '/sign/evidence' };
+            evidenceUrl: '/sign/evidence', checkUrl: CHECK_URL };
         const { results, stop } = await L.stampMany(st.files, common, L,
             (i, n, name) => status(`正在盖章（第 ${i + 1} 个，共 ${n} 个）：${name}…`));
         if (stop) {
+            if (stop.field === 'seseal')
+                st.sealRefused = stop.message;
             showError(new FieldError(stop.field, stop.message));
             return;
         }
@@ -463,7 +503,8 @@ async function stampFiles(where) {
         showError(e);
     } finally {
         st.busy = false;
-        $('stamp-go').disabled = false;
+        $('stamp-go').disabled = Boolean(st.sealRefused);
+        $('stamp-pin').disabled = Boolean(st.sealRefused);
     }
 }
 

@@ -1,7 +1,7 @@
 /*
  * 在线盖章: one stamp, made in the browser (docs/internals/stamp.md).
  *
- *   stampPdf({ pdf, p12, pin, seal, pageIndex, xMm, yMm, tsaUrl, evidenceUrl })
+ *   stampPdf({ pdf, p12, pin, seal, pageIndex, xMm, yMm, tsaUrl, evidenceUrl, checkUrl })
  *       or, a 骑缝章, with qifeng: { edge, first, last } instead of the place
  *       → { bytes (the stamped PDF), rect, time, esId, level ('B-LT', or
  *         'B-T' with warning when the evidence could not be had) }
@@ -10,7 +10,11 @@
  * The PKCS#12 is opened and the key used here only (files.js, WebCrypto).
  * An SM2 medium's stamp is a GB/T 38540 SES_Signature: sm2.js, loaded for
  * it only (level 'GB/T 38540', no /DSS).
- * The requests made: POST tsaUrl with a TimeStampReq holding the SHA-256 of
+ *   mayStamp(seal, checkUrl) → { ok } or { ok: false, message }: the hall's
+ *       verdict before a stamp (a revoked certificate, a cancelled seal)
+ *
+ * The requests made: GET checkUrl?es_id=&serial= before the PIN is used
+ * (stampPdf refuses what the hall's rule refuses), POST tsaUrl with a TimeStampReq holding the SHA-256 of
  * the signature value (of the /ByteRange, for a document timestamp), and
  * GET evidenceUrl?serial= with the signer certificate's serial (the chain
  * and an OCSP answer for the /DSS, PAdES B-LT): never the document.
@@ -40,6 +44,11 @@ export const STAMP_MSG = {
     evidence: '未能取得长期验证信息（证书链和吊销状态），盖章文件不含这些信息（B-T级）：' +
         '验证时须联网查询吊销状态。',
     ltaTsa: '时间戳服务暂时无法访问，未添加文档时间戳。请检查网络后重试。',
+    /* the hall could not be asked: core/stamp/stamp_may.c's words for a
+     * status that cannot be learnt (cert_unchecked), as hall-stamp says them */
+    unchecked: (serial) => `无法查询签章人证书（序列号 ${serial}）的吊销状态：无法连接网上营业厅。未盖章；请联网后重试`,
+    /* /sign/evidence said revoked without the rule's text (an older hall) */
+    revoked: (serial) => `签章人证书（序列号 ${serial}）已吊销，不能再盖章。未盖章`,
 };
 
 /* ---- DER writer ---------------------------------------------------------------- */
@@ -261,11 +270,51 @@ async function signCms(pdf, o, { seal, medium, image, time }) {
     return { u, ts };
 }
 
+/* ---- may the seal stamp now ------------------------------------------------------ */
+
+/*
+ * The hall's verdict on the seal and each certificate it lists (GET
+ * checkUrl?es_id=&serial=, modules/sign/sign_check.c): the rule hall-stamp
+ * sign refuses by (core/stamp/stamp_may.c), with its words.  → { ok: true }
+ * or { ok: false, message }: refused, or the hall could not be asked (a
+ * status that cannot be learnt refuses, as the tool's does).  Sends the
+ * esID and the serial only.
+ */
+export async function mayStamp(seal, checkUrl) {
+    for (const der of seal.certs) {
+        const serial = serialHex(der);
+        let j = null;
+        try {
+            const r = await fetch(`${checkUrl}?es_id=${encodeURIComponent(seal.esId)}&serial=${serial}`,
+                { credentials: 'omit', cache: 'no-store', headers: { Accept: 'application/json' } });
+            j = await r.json();
+        } catch (e) {
+            j = null;
+        }
+        /* a question the hall refuses (a serial no CA of the hall writes):
+         * its message; no answer at all: the status cannot be learnt */
+        if (j && j.ok === false && typeof j.message === 'string' && j.field)
+            return { ok: false, code: 'bad_request', message: `${j.message}。未盖章` };
+        if (!j || !j.ok || !j.check)
+            return { ok: false, code: 'cert_unchecked', message: STAMP_MSG.unchecked(serial) };
+        if (j.check.verdict !== 'yes')
+            return { ok: false, code: j.check.code, message: j.check.message };
+    }
+    return { ok: true };
+}
+
 export async function stampPdf(o) {
     const seal = o.sealInfo || openSeal(o.seal);
     const now = new Date();
     if (now < seal.validStart || now > seal.validEnd)
         throw new StampError('seseal', STAMP_MSG.sealExpired);
+    /* a revoked certificate or a cancelled seal stamps nothing: asked before
+     * the PIN opens the medium */
+    if (o.checkUrl) {
+        const may = await mayStamp(seal, o.checkUrl);
+        if (!may.ok)
+            throw new StampError('seseal', may.message);
+    }
     const pdf = o.pdfInfo || await readPdf(o.pdf);
     /* a 骑缝章 alone, or (a page given too) followed by a page stamp, its
      * own signature, as hall-stamp sign --qifeng --page does; both checked
@@ -304,6 +353,9 @@ export async function stampPdf(o) {
             serialHex(medium.signerDer), tokenCerts(ts.token));
         out.level = 'B-LT';
     } catch (e) {
+        /* revoked meanwhile: no file, and no revoked answer kept in one */
+        if (e instanceof StampError)
+            throw e;
         out.warning = STAMP_MSG.evidence;
     }
     return out;
@@ -369,6 +421,10 @@ export async function addEvidence(input, sigs, evidenceUrl, serial, extra = []) 
     const j = await r.json();
     if (r.status !== 200 || !j.ok || !j.evidence)
         throw new Error(`evidence: HTTP ${r.status}`);
+    /* a revoked answer never goes into a file: the stamp is refused, with
+     * the rule's words (core/stamp/stamp_may.c) */
+    if (j.evidence.status !== 'good' || (j.evidence.verdict && j.evidence.verdict !== 'yes'))
+        throw new StampError('seseal', j.evidence.message || STAMP_MSG.revoked(serial));
     const certs = [];
     const seen = new Set();
     for (const der of [...j.evidence.certs.map(b64bytes), ...extra]) {

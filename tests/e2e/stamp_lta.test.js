@@ -117,8 +117,10 @@ test('在线盖章 stamps PAdES B-LT: a /DSS with the chain, the TSA and an OCSP
         const requests = recordRequests(context);
         const page = await stampPage(context);
         await page.locator('#stamp-level').filter({ hasText: 'PAdES B-LT' }).waitFor();
-        /* the page says what it sends: the serial, for the evidence */
-        assert.match(await page.locator('#stamp-privacy').innerText(), /以签章人证书的序列号查询证书链和吊销状态/);
+        /* the page says what it sends: the esID and the serial, for the states
+         * before the PIN and for the evidence */
+        assert.match(await page.locator('#stamp-privacy').innerText(),
+            /以印章编码和签章人证书的序列号查询印章和证书的状态（印章注销或证书吊销后不能再盖章），以及证书链和吊销状态/);
         await a11y.check(page, '在线盖章, B-LT stamped');
         const out = await download(page, '#stamp-download');
         const input = fs.readFileSync(file('doc.pdf'));

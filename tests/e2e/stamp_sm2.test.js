@@ -205,9 +205,12 @@ test('在线盖章 with an SM2 medium: wrong PIN refused; stamped in the page as
         const posts = requests.filter((r) => r.method !== 'GET');
         assert.deepEqual(posts.map((r) => new URL(r.url).pathname), ['/tsa']);
         assert.ok(posts[0].body.length < 200, 'a TimeStampReq, a hash');
-        /* (blob: and data: URLs are the page's own: the seal's picture, the download) */
+        /* (blob: and data: URLs are the page's own: the seal's picture, the
+         * download; /sign/stamp-check asks, by the seal's esID and its signer's
+         * serial, whether it may stamp) */
         for (const r of requests.filter((x) => x.method === 'GET' && !/^(blob|data):/.test(x.url)))
-            assert.match(new URL(r.url).pathname, /^\/(seal\/stamp|static\/.*)$/, r.url);
+            assert.match(new URL(r.url).pathname, /^\/(seal\/stamp|sign\/stamp-check|static\/.*)$/, r.url);
+        assert.ok(requests.some((r) => new URL(r.url).pathname === '/sign/stamp-check'), 'the seal checked before the PIN');
         assert.ok(requests.some((r) => /\/static\/stamp\/vendor\/sm2\.js$/.test(r.url)), 'the SM2 code loaded');
         const list = secrets(fs.readFileSync(file('medium.p12')), sm2Scalar(), input);
         for (const r of requests)

@@ -125,6 +125,24 @@ test('verify__unusable_uploads__4xx_naming_file__never_5xx', async () => {
     r = await verifyPdf(big, { raw: true });
     assert.equal(r.status, 413, r.text);
     assert.equal(r.body.field, 'file');
+    /* beyond nginx's 21 MiB too: JSON for a client that asks for it, the
+     * page (413, the message beside the file field) for a browser's form */
+    const huge = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(22 * 1024 * 1024 - 9)]);
+    for (const [label, buf] of [['over nginx', huge], ['over the module', big]]) {
+        const form = new FormData();
+        form.append('file', new Blob([buf], { type: 'application/pdf' }), 'big.pdf');
+        res = await fetch(`${process.env.HALL_URL}/sign/verify`, { method: 'POST', body: form,
+            headers: { Accept: 'application/json' } });
+        assert.equal(res.status, 413, label);
+        assert.match((await res.json()).message, /不超过20MB/, label);
+        res = await fetch(`${process.env.HALL_URL}/sign/verify`, { method: 'POST', body: form,
+            headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+        assert.equal(res.status, 413, label);
+        assert.match(res.headers.get('content-type'), /^text\/html/, label);
+        const html = await res.text();
+        assert.match(html, /<p class="err" id="file-error" role="alert">PDF文件过大：签名验证的文件不超过20MB<\/p>/, label);
+        assert.match(html, /id="sign-verify-form"/, label);
+    }
     /* another body type */
     res = await fetch(`${process.env.HALL_URL}/sign/verify`, {
         method: 'POST', body: 'a=b', headers: { 'Content-Type': 'text/plain', Accept: 'application/json' },

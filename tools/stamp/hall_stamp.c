@@ -503,68 +503,26 @@ sign_status(struct hall_pool *pool, const struct sign_args *a, X509 *cert, STACK
     struct hall_stamp_status st;
     struct hall_stamp_seal_status ss;
     struct hall_seseal_info info;
+    struct hall_stamp_may may;
     const char *why, *serial = hall_asn1_int_hex(pool, X509_get0_serialNumber(cert));
 
-    if (*serial == '\0')
-        serial = "?";
     memset(&on, 0, sizeof(on));
     on.hall = a->hall;
     hall_stamp_status_check(pool, cert, chain, &on, &st);
-    if (st.state == HALL_STAMP_REV_UNCHECKED) {
-        fprintf(stderr,
-                T("hall-stamp：无法查询签章人证书（序列号 %s）的吊销状态：%s。未盖章；"
-                  "请联网后重试\n",
-                  "hall-stamp: cannot learn the revocation status of the signer's certificate "
-                  "(serial %s): %s.  Nothing written; try again online\n"),
-                serial, st.why);
-        return EXIT_FAIL;
+    /* the one rule and its words, 在线盖章's too (core/stamp/stamp_may.c) */
+    hall_stamp_may(pool, serial, &st, NULL, NULL, &may);
+    if (may.verdict == HALL_STAMP_MAY_YES) {
+        if (hall_seseal_read(pool, seal, seal_len, &info, &why) != HALL_OK) {
+            fprintf(stderr, "hall-stamp: %s\n", why);
+            return EXIT_FAIL;
+        }
+        hall_stamp_seal_check(pool, cert, info.es_id, &on, &ss);
+        hall_stamp_may(pool, serial, &st, info.es_id, &ss, &may);
     }
-    if (st.state == HALL_STAMP_REV_REVOKED) {
-        fprintf(stderr,
-                T("hall-stamp：签章人证书（序列号 %s）已于 %s 吊销（原因：%s），"
-                  "不能再盖章。未盖章\n",
-                  "hall-stamp: the signer's certificate (serial %s) was revoked on %s "
-                  "(reason: %s): it cannot stamp.  Nothing written\n"),
-                serial, hall_beijing_time(pool, st.revoked_at), hall_stamp_reason_text(st.reason));
-        return EXIT_REFUSED;
-    }
-    if (st.state == HALL_STAMP_REV_UNKNOWN) {
-        fprintf(stderr,
-                T("hall-stamp：营业厅不认识签章人证书（序列号 %s）。未盖章\n",
-                  "hall-stamp: the hall does not know the signer's certificate (serial %s).  "
-                  "Nothing written\n"),
-                serial);
-        return EXIT_REFUSED;
-    }
-    if (hall_seseal_read(pool, seal, seal_len, &info, &why) != HALL_OK) {
-        fprintf(stderr, "hall-stamp: %s\n", why);
-        return EXIT_FAIL;
-    }
-    hall_stamp_seal_check(pool, cert, info.es_id, &on, &ss);
-    if (!ss.checked) {
-        fprintf(stderr,
-                T("hall-stamp：无法查询印章（编码 %s）的状态：%s。未盖章；请联网后重试\n",
-                  "hall-stamp: cannot learn the state of the seal %s: %s.  Nothing written; "
-                  "try again online\n"),
-                info.es_id, ss.why);
-        return EXIT_FAIL;
-    }
-    if (strcmp(ss.state, "valid") != 0) {
-        fprintf(stderr,
-                strcmp(ss.state, "revoked") == 0
-                    ? T("hall-stamp：印章（编码 %s）已于 %s 注销，不能再盖章。未盖章\n",
-                        "hall-stamp: the seal %s was cancelled on %s: it cannot stamp.  "
-                        "Nothing written\n")
-                : strcmp(ss.state, "replaced") == 0
-                    ? T("hall-stamp：印章（编码 %s）已被新印章替换%s，请使用新印章。未盖章\n",
-                        "hall-stamp: the seal %s was replaced%s: use the new one.  Nothing "
-                        "written\n")
-                    : T("hall-stamp：营业厅没有登记印章（编码 %s）%s。未盖章\n",
-                        "hall-stamp: the hall has no seal %s%s.  Nothing written\n"),
-                info.es_id, ss.revoked_text);
-        return EXIT_REFUSED;
-    }
-    return 0;
+    if (may.verdict == HALL_STAMP_MAY_YES)
+        return 0;
+    fprintf(stderr, "hall-stamp%s%s\n", zh ? "：" : ": ", zh ? may.text : may.text_en);
+    return may.verdict == HALL_STAMP_MAY_UNCHECKED ? EXIT_FAIL : EXIT_REFUSED;
 }
 
 static int
