@@ -170,7 +170,8 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
     assert.equal(certs.status, 200);
     const at = certs.text.indexOf(serial);
     assert.ok(at > 0, '我的证书 lists the certificate');
-    assert.match(certs.text.slice(at), new RegExp(`<li>${label} [^<]*（有效）</li>`), '我的证书 names its seal');
+    assert.match(certs.text.slice(at), new RegExp(`<li><a class="seal-link" href="${base}/seal/seals\\?id=${id}">`
+        + `${label} [^<]*</a>（有效）</li>`), '我的证书 links its seal');
 
     /* the holder's downloads: the .seseal and the certificate's medium */
     const dir = tmpdir();
