@@ -157,6 +157,15 @@ static const struct hall_stmt seal_stmts[] = {
      " AND (o.business_type = 'seal' OR EXISTS (SELECT 1 FROM seal_items i"
      " WHERE i.order_id = o.id))",
      2},
+    /* the 采集表 of an order: a seal order's, or a 证书新办's with its 电子签章
+     * (sp_bundle's rule) before production made its seal row */
+    {"seal_collect_order",
+     "SELECT o.order_no, o.subject, o.cert_type FROM orders o WHERE o.id = $1 AND o.user_id = $2"
+     " AND (o.business_type = 'seal' OR EXISTS (SELECT 1 FROM seal_items i"
+     " WHERE i.order_id = o.id) OR (o.business_type = 'new' AND o.cert_type IN ('org', 'person')"
+     " AND (o.seal OR coalesce((SELECT p.breakdown ? '签章费' FROM products p"
+     " WHERE p.id = o.product_id), false))))",
+     2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
      " i.holder_enc, i.holder_verified_idx, i.image_png IS NOT NULL AS has_image,"
@@ -420,7 +429,8 @@ static const struct hall_route seal_routes[] = {
     {"GET", "/seal/usage", usage_page, HALL_R_OWNED, NULL},
     {"GET", "/seal/stamp", stamp_page, HALL_R_OWNED, stamp_params},
     {"GET", "/seal/preview", seal_preview, HALL_R_AUTH, preview_params},
-    {"GET", "/seal/collect-form", seal_collect_form, 0, NULL},
+    /* the 采集表 of one's 证书新办 too: its upload page links it */
+    {"GET", "/seal/collect-form", seal_collect_form, HALL_R_OWNED, NULL},
     {"GET", "/seal/image", seal_image, HALL_R_AUTH | HALL_R_OWNED, image_params},
     {"GET", "/seal/attachment", seal_attachment, HALL_R_AUTH, id_params},
     {"POST", "/seal/impression", seal_impression, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_CLEAR,

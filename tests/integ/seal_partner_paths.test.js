@@ -10,8 +10,9 @@
  * the .seseal, the medium, 电子印章验证, 使用指引), 在线盖章's own links,
  * 我的证书's link to the seal, and 签名验证 of a PDF stamped with that seal
  * (a PDF of more than the server's 3 MiB body limit reaching the module,
- * as at /sign/verify) — each link staying under the partner's path.  The
- * 电子签章申请's own pages still answer 404 there.
+ * as at /sign/verify) — each link staying under the partner's path; before
+ * that, the upload page's 模板下载 of the 印模采集表 the order asks for.
+ * The 电子签章申请's own pages still answer 404 there.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -19,7 +20,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { HALL } = require('./lib/client');
 const { psql } = require('./lib/payflow');
-const { sealCarryingPartners, bundledSealOrder } = require('./lib/seal');
+const { sealCarryingPartners, bundledSealDraft, bundledSealOrder } = require('./lib/seal');
 const { makePdf, stampWith, tmpdir } = require('./lib/stamp');
 
 const partners = sealCarryingPartners();
@@ -121,6 +122,22 @@ for (const { code } of partners) {
             headers: { Accept: 'application/json' } });
         assert.notEqual(r.status, 413, 'a 4 MiB PDF reaches 签名验证 under the partner\'s path');
         assert.equal((await r.json()).field, 'file');
+    });
+
+    test(`seal_partner_paths__${code}__upload_page_collect_form_template__a_pdf_under_/${code}/`, async () => {
+        const base = `/${code}`;
+        const { c, id } = await bundledSealDraft(code);
+        assert.equal((await c.post(`${base}/new/printed`, { id })).status, 200);
+        const up = await c.get(`${base}/new/upload?id=${id}`);
+        assert.equal(up.status, 200);
+        const link = up.text.match(/href="([^"]*\/seal\/collect-form[^"]*)"/);
+        assert.ok(link, 'the upload page links the 采集表\'s template');
+        const u = link[1].replace(/&amp;/g, '&');
+        assert.equal(u, `${base}/seal/collect-form?id=${id}`);
+        const r = await bytes(c, u);
+        assert.equal(r.status, 200, r.body.toString().slice(0, 300));
+        assert.match(r.type, /^application\/pdf/);
+        assert.equal(r.body.subarray(0, 5).toString('latin1'), '%PDF-');
     });
 
     test(`seal_partner_paths__${code}__the_seal_application_pages_still_refused_unless_sold`, async () => {

@@ -126,14 +126,12 @@ function sealCarryingPartners() {
     });
 }
 
-/* a 证书新办 of partner code with its seal, made through the partner's own
- * path (agreements, 是否办理电子签章 = 是 where asked, 录入信息), accepted by
- * SQL and produced by the operator (the seal drawn: no 采集表 uploaded):
- * { c, id, item, esId, serial, pin, form } — the PIN by SMS to the agent */
-async function bundledSealOrder(code) {
+/* a 证书新办 of partner code with its seal, saved through the partner's
+ * own path (agreements, 是否办理电子签章 = 是 where asked, 录入信息):
+ * { c, id, form, mobile } */
+async function bundledSealDraft(code) {
     const { applicant, freshPhone } = require('./client');
-    const { orgForm: org, personForm, sealStep } = require('./payflow');
-    const { operator, smsTo } = require('./pki');
+    const { personForm, sealStep } = require('./payflow');
     const base = `/${code}`;
     const c = await applicant();
     assert.equal((await c.get(`${base}/new?project=${code}`)).status, 200);
@@ -145,11 +143,19 @@ async function bundledSealOrder(code) {
     const sold = psql(`SELECT string_agg(cert_type, ',') FROM products WHERE partner_code = '${code}'
         AND business_type = 'new' AND active`).split(',');
     const form = sold.includes('org')
-        ? org({ agent_mobile: mobile, bank_account: '4000021009100123456' })
+        ? orgForm({ agent_mobile: mobile, bank_account: '4000021009100123456' })
         : personForm({ app_mobile: mobile, mail_mobile: mobile });
     const r = await c.post(`${base}/new/apply`, { project: code, ...form });
     assert.equal(r.status, 200, r.text);
-    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    return { c, id: Number(r.body.redirect.match(/id=(\d+)/)[1]), form, mobile };
+}
+
+/* that order accepted by SQL and produced by the operator (the seal drawn:
+ * no 采集表 uploaded): { c, id, item, esId, serial, pin, form } — the PIN
+ * by SMS to the agent */
+async function bundledSealOrder(code) {
+    const { operator, smsTo } = require('./pki');
+    const { c, id, form, mobile } = await bundledSealDraft(code);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     const issued = await (await operator()).post('/admin/pki/issue', { id });
@@ -164,5 +170,5 @@ async function bundledSealOrder(code) {
 
 module.exports = {
     SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder, fontless, sealCarryingPartners,
-    bundledSealOrder,
+    bundledSealDraft, bundledSealOrder,
 };
