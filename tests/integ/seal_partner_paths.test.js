@@ -83,6 +83,22 @@ for (const { code } of partners) {
         assert.equal(medium.status, 200);
         assert.equal(medium.body[0], 0x30, 'a PKCS#12 (DER)');
 
+        /* the medium delivered: 我的电子印章 says where to go instead, only
+         * to the flows the partner sells (建筑工务署 sells no 证书解锁) */
+        const after = await c.get(`${base}/seal/seals?id=${id}`);
+        assert.match(after.text, /印章证书介质已交付/);
+        const next = ownLinksUnder(after.text, base, '我的电子印章, the medium delivered')
+            .filter((h) => /\/(reissue|unlock)\/serial\?/.test(h));
+        for (const flow of ['reissue', 'unlock']) {
+            const sold = psql(`SELECT count(*) FROM products WHERE partner_code = '${code}'
+                AND business_type = '${flow}' AND active`) !== '0';
+            assert.equal(next.some((h) => h.startsWith(`${base}/${flow}/serial?`)), sold, `${flow}: offered iff sold`);
+        }
+        for (const u of next) {
+            const r = await c.get(u);
+            assert.equal(r.status, 200, `${u}: ${r.text.slice(0, 200)}`);
+        }
+
         /* 在线盖章 with the seal chosen, its links under the partner's path */
         const stamp = await c.get(`${base}/seal/stamp?id=${item}`);
         assert.equal(stamp.status, 200);
