@@ -342,7 +342,8 @@ const char *hall_medium_why_label(const char *why);
 /* an order's certificate revoked, from "at|reason|successor" (the
  * statements' cert_revoked): 已于2026-11-27 10:00吊销（已被替代），新证书为 XXXX */
 const char *hall_medium_revoked(struct hall_req *req, const char *row);
-/* reissue_url and unlock_url of serial in v, in partner's channel */
+/* reissue_url and unlock_url of serial in v, in partner's channel: each
+ * only where the partner sells that flow (both when that cannot be read) */
 void hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
                        const char *serial);
 

@@ -73,13 +73,25 @@ void
 hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner, const char *serial)
 {
     const char *base = hall_req_base(req), *p = hall_url_encode(req->pool, partner);
+    /* only the flows the certificate's partner sells: 建筑工务署 sells no
+     * 证书解锁, and its path answers 404 该项目暂不办理证书解锁业务 */
+    struct hall_dbres *sold = req->cx->in_tx
+                                  ? hall_db_exec(req->cx, "partner_flows", HALL_STR(partner))
+                                  : hall_db_ref(req->cx, "partner_flows", HALL_STR(partner));
+    int reissue = sold == NULL, unlock = sold == NULL, i;
 
-    hall_val_set_str(
-        req->pool, v, "reissue_url",
-        hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base, p, serial));
-    hall_val_set_str(
-        req->pool, v, "unlock_url",
-        hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base, p, serial));
+    for (i = 0; sold != NULL && i < hall_dbres_rows(sold); i++) {
+        reissue |= strcmp(hall_dbres_str(sold, i, "business_type"), "reissue") == 0;
+        unlock |= strcmp(hall_dbres_str(sold, i, "business_type"), "unlock") == 0;
+    }
+    if (reissue)
+        hall_val_set_str(
+            req->pool, v, "reissue_url",
+            hall_psprintf(req->pool, "%s/reissue/serial?project=%s&serial=%s", base, p, serial));
+    if (unlock)
+        hall_val_set_str(
+            req->pool, v, "unlock_url",
+            hall_psprintf(req->pool, "%s/unlock/serial?project=%s&serial=%s", base, p, serial));
 }
 
 /* 410: the hall's copy is gone; why and when, and where to go instead */

@@ -74,6 +74,12 @@ const struct hall_stmt hall_store_stmts[] = {
      "SELECT name, coalesce(center_orders_label, '') AS center_orders_label FROM partners"
      " WHERE code = $1",
      1},
+    /* the generic hall's 个人中心: every partner's own entry (seeds 001, 004:
+     * 我的业务单-光大环境内部应用 in the hall's menu too) */
+    {"partner_center_channels",
+     "SELECT code, center_orders_label FROM partners WHERE active"
+     " AND center_orders_label IS NOT NULL ORDER BY code",
+     0},
     /* the flows a channel sells (its home page and menu): the partner's
      * products; the generic hall ('') its own and, for the flows that ask
      * the project first, those of the partners it lists */

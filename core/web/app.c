@@ -377,7 +377,7 @@ hall_app_dispatch(struct hall_req *req)
                                                     : hall_session_load(req)) != HALL_OK) {
         return hall_msg(req, HALL_M_BUSY, NULL);
     }
-    if (!(found->flags & HALL_R_STAFF) && req->app->mod->gate != NULL &&
+    if (!(found->flags & (HALL_R_STAFF | HALL_R_OWNED)) && req->app->mod->gate != NULL &&
         req->app->mod->gate(req) != HALL_OK)
         return HALL_OK;
     if ((found->flags & HALL_R_AUTH) && req->user_id == 0)

@@ -138,20 +138,43 @@ site_name(struct hall_req *req)
                        : "深圳CA网上营业厅";
 }
 
-/* seed 001's 个人中心 of a partner with its own list (我的业务单-光大环境内部应用):
- * the menu's entry for the applicant's orders made through that partner */
+/* seed 001's 个人中心 with a partner's own list (我的业务单-光大环境内部应用):
+ * the menu's entries for the applicant's orders made through a partner —
+ * on that partner's hall its own, on the generic hall every partner's
+ * (seeds 001 and 004 show it there); `current` marks the one the page
+ * lists (/center/orders?channel=CODE) */
 static void
 channel_orders(struct hall_req *req, struct hall_val *ctx)
 {
-    struct hall_dbres *res = partner_row(req);
-    struct hall_val *c;
+    struct hall_dbres *res;
+    struct hall_val *list = NULL;
+    const char *shown = hall_req_query(req, "channel");
+    int i, n;
 
-    if (res == NULL || *hall_dbres_str(res, 0, "center_orders_label") == '\0')
-        return;
-    c = hall_val_set_obj(req->pool, ctx, "channel_orders");
-    hall_val_set_str(req->pool, c, "code", req->partner);
-    hall_val_set_str(req->pool, c, "label",
-                     hall_pstrdup(req->pool, hall_dbres_str(res, 0, "center_orders_label")));
+    if (req->partner[0] != '\0') {
+        res = partner_row(req);
+        if (res == NULL || *hall_dbres_str(res, 0, "center_orders_label") == '\0')
+            return;
+    } else {
+        if (req->cx == NULL || req->cx->in_tx)
+            return;
+        res = hall_db_ref(req->cx, "partner_center_channels");
+        if (res == NULL)
+            return;
+    }
+    n = hall_dbres_rows(res);
+    for (i = 0; i < n; i++) {
+        const char *code = req->partner[0] != '\0' ? req->partner : hall_dbres_str(res, i, "code");
+        struct hall_val *c;
+
+        if (list == NULL)
+            list = hall_val_set_list(req->pool, ctx, "channel_orders");
+        c = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, c, "code", hall_pstrdup(req->pool, code));
+        hall_val_set_str(req->pool, c, "label",
+                         hall_pstrdup(req->pool, hall_dbres_str(res, i, "center_orders_label")));
+        hall_val_set_bool(req->pool, c, "current", shown != NULL && strcmp(shown, code) == 0);
+    }
 }
 
 int

@@ -139,7 +139,12 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 /* the dispatcher reads no body at all (nor checks body_max_bytes): the
  * handler spools it to disk with hall_req_spool (POST /sign/verify: a PDF
  * of up to 20 MiB with the worker's memory flat) */
-#define HALL_R_SPOOL       2048u
+#define HALL_R_SPOOL 2048u
+/* a page about what the applicant already has (我的电子印章, its downloads,
+ * 在线盖章, 电子印章验证): answered under every channel's path whatever the
+ * channel sells, the module's gate not asked (a 证书新办 of 建筑工务署 or
+ * 湖南 carries a seal, their paths sell no 电子签章申请) */
+#define HALL_R_OWNED       4096u
 #define HALL_R_ROLES(bits) ((unsigned)(bits) << 16)
 
 struct hall_route {
@@ -155,8 +160,9 @@ struct hall_module {
     const struct hall_route *routes;
     const struct hall_stmt *stmts;     /* the module's own statements */
     int (*init)(struct hall_app *app); /* after config, before fork */
-    /* before an applicant route's login and parameters: HALL_OK to go on,
-     * else it answered (a flow the partner does not sell) */
+    /* before an applicant route's login and parameters (not a
+     * HALL_R_OWNED one's): HALL_OK to go on, else it answered (a flow the
+     * partner does not sell) */
     int (*gate)(struct hall_req *req);
     /* the statement tables of the core's layers the module uses, prepared
      * before its own (hall_core_stmts: every layer's) */

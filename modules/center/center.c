@@ -217,7 +217,7 @@ static const struct hall_stmt center_stmts[] = {
     /* the seals the applicant's certificates sign (seseals.cert_serial) */
     {"certs_seals",
      "SELECT s.cert_serial, s.es_id, s.state, i.kind, coalesce(i.seal_name, '') AS seal_name,"
-     " i.holder_enc FROM seseals s JOIN seal_items i ON i.id = s.item_id"
+     " i.holder_enc, s.order_id FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " JOIN orders o ON o.id = s.order_id"
      " WHERE o.user_id = $1 AND s.cert_serial IS NOT NULL ORDER BY i.kind, i.position, "
      "s.created_at",

@@ -124,7 +124,9 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
 #undef CERT_ACTION
 }
 
-/* the seals a certificate signs, from certs_seals (all the applicant's) */
+/* the seals a certificate signs, from certs_seals (all the applicant's),
+ * each leading to 我的电子印章 of its order (the downloads, 在线盖章) under
+ * the channel's own path */
 static void
 cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals, const char *serial,
            const char *code)
@@ -147,6 +149,9 @@ cert_seals(struct hall_req *req, struct hall_val *row, struct hall_dbres *seals,
                          hall_seal_kind_text(hall_dbres_str(seals, i, "kind")));
         hall_val_set_str(req->pool, it, "name", hall_seal_shown_name(req->cx, seals, i));
         hall_dbres_set(req->pool, it, seals, i, "es_id");
+        hall_val_set_str(req->pool, it, "url",
+                         hall_pstrcat(req->pool, hall_req_base(req), "/seal/seals?id=",
+                                      hall_dbres_str(seals, i, "order_id"), NULL));
         if (strcmp(st, "replaced") == 0)
             hall_val_set_str(req->pool, it, "state_label", "已替换（随新证书重新制作）");
         else if (strcmp(st, "valid") != 0)

@@ -157,6 +157,15 @@ static const struct hall_stmt seal_stmts[] = {
      " AND (o.business_type = 'seal' OR EXISTS (SELECT 1 FROM seal_items i"
      " WHERE i.order_id = o.id))",
      2},
+    /* the 采集表 of an order: a seal order's, or a 证书新办's with its 电子签章
+     * (sp_bundle's rule) before production made its seal row */
+    {"seal_collect_order",
+     "SELECT o.order_no, o.subject, o.cert_type FROM orders o WHERE o.id = $1 AND o.user_id = $2"
+     " AND (o.business_type = 'seal' OR EXISTS (SELECT 1 FROM seal_items i"
+     " WHERE i.order_id = o.id) OR (o.business_type = 'new' AND o.cert_type IN ('org', 'person')"
+     " AND (o.seal OR coalesce((SELECT p.breakdown ? '签章费' FROM products p"
+     " WHERE p.id = o.product_id), false))))",
+     2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
      " i.holder_enc, i.holder_verified_idx, i.image_png IS NOT NULL AS has_image,"
@@ -406,6 +415,10 @@ static const struct hall_pspec admin_bundle_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/* HALL_R_OWNED: the pages of seals one has, under every channel's path
+ * whatever it sells (a 证书新办 of 建筑工务署 or 湖南 carries its seal; their
+ * paths sell no 电子签章申请, whose pages — 产品方案, 录入信息, 证书附页 ... —
+ * still answer 该项目暂不办理电子签章申请业务 there) */
 static const struct hall_route seal_routes[] = {
     {"GET", "/seal/product", product_page, 0, NULL},
     {"GET", "/seal/apply", seal_apply_page, HALL_R_AUTH, NULL},
@@ -413,24 +426,25 @@ static const struct hall_route seal_routes[] = {
     {"POST", "/seal/apply", seal_do_apply, HALL_R_AUTH, NULL},
     {"GET", "/seal/print", hall_flow_print_page, HALL_R_AUTH, NULL},
     {"GET", "/seal/guide", guide_page, 0, NULL},
-    {"GET", "/seal/usage", usage_page, 0, NULL},
-    {"GET", "/seal/stamp", stamp_page, 0, stamp_params},
+    {"GET", "/seal/usage", usage_page, HALL_R_OWNED, NULL},
+    {"GET", "/seal/stamp", stamp_page, HALL_R_OWNED, stamp_params},
     {"GET", "/seal/preview", seal_preview, HALL_R_AUTH, preview_params},
-    {"GET", "/seal/collect-form", seal_collect_form, 0, NULL},
-    {"GET", "/seal/image", seal_image, HALL_R_AUTH, image_params},
+    /* the 采集表 of one's 证书新办 too: its upload page links it */
+    {"GET", "/seal/collect-form", seal_collect_form, HALL_R_OWNED, NULL},
+    {"GET", "/seal/image", seal_image, HALL_R_AUTH | HALL_R_OWNED, image_params},
     {"GET", "/seal/attachment", seal_attachment, HALL_R_AUTH, id_params},
     {"POST", "/seal/impression", seal_impression, HALL_R_AUTH | HALL_R_MULTIPART | HALL_R_CLEAR,
      NULL},
     {"POST", "/seal/impression/confirm", seal_impression_confirm, HALL_R_AUTH, id_params},
-    {"GET", "/seal/seseal", seal_seseal_download, HALL_R_AUTH, id_params},
-    {"GET", "/seal/medium", seal_medium, HALL_R_AUTH, id_params},
+    {"GET", "/seal/seseal", seal_seseal_download, HALL_R_AUTH | HALL_R_OWNED, id_params},
+    {"GET", "/seal/medium", seal_medium, HALL_R_AUTH | HALL_R_OWNED, id_params},
     {"POST", "/seal/holder/code", seal_holder_code, HALL_R_AUTH, id_params},
     {"POST", "/seal/holder/verify", seal_holder_verify, HALL_R_AUTH, NULL},
-    {"GET", "/seal/holder", seal_holder_page, 0, NULL},
-    {"POST", "/seal/holder", seal_holder_download, 0, holder_params},
-    {"GET", "/seal/seals", seal_seals_page, HALL_R_AUTH, id_params},
-    {"GET", "/seal/verify", seal_verify_page, 0, NULL},
-    {"POST", "/seal/verify", seal_verify, HALL_R_MULTIPART | HALL_R_CLEAR, NULL},
+    {"GET", "/seal/holder", seal_holder_page, HALL_R_OWNED, NULL},
+    {"POST", "/seal/holder", seal_holder_download, HALL_R_OWNED, holder_params},
+    {"GET", "/seal/seals", seal_seals_page, HALL_R_AUTH | HALL_R_OWNED, id_params},
+    {"GET", "/seal/verify", seal_verify_page, HALL_R_OWNED, NULL},
+    {"POST", "/seal/verify", seal_verify, HALL_R_MULTIPART | HALL_R_CLEAR | HALL_R_OWNED, NULL},
     {"GET", "/admin/seal", seal_admin_seals, HALL_R_STAFF | R_OPERATOR, admin_seal_params},
     {"GET", "/admin/seal/image", seal_admin_image, HALL_R_STAFF | R_SEAL_READ, id_params},
     {"POST", "/admin/seal/revoke", seal_admin_revoke, HALL_R_STAFF | R_OPERATOR,

@@ -181,12 +181,14 @@ seal_attachment(struct hall_req *req)
     return hall_resp_page(req, 200, "seal_attachment", ctx);
 }
 
-/* the order's 采集表: one box per seal of the order */
+/* the order's 采集表: one box per seal of the order; a 证书新办 with its
+ * 电子签章 (建筑工务署, 湖南) has no seal row before production: the box of
+ * the seal it will get, a 机构证书's 机构章 or a 个人证书's 个人印章 */
 int
 seal_collect_form_of(struct hall_req *req)
 {
     int64_t id;
-    struct hall_dbres *o = seal_order(req, &id), *res;
+    struct hall_dbres *o = hall_order_own(req, "seal_collect_order", &id), *res;
     const char **labels;
     unsigned char *pdf;
     size_t len;
@@ -198,16 +200,19 @@ seal_collect_form_of(struct hall_req *req)
     if (res == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);
-    labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 1));
+    labels = hall_palloc(req->pool, sizeof(*labels) * (size_t)(n + 2));
     for (i = 0; i < n; i++) {
-        enum hall_seal_kind k = hall_seal_kind_of(hall_dbres_str(res, i, "kind"));
+        const char *kind = hall_dbres_str(res, i, "kind");
 
-        labels[i] = hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_label(k),
+        labels[i] = hall_psprintf(req->pool, "%d. %s%s%s", i + 1, hall_seal_kind_text(kind),
                                   *hall_dbres_str(res, i, "seal_name") ? " · " : "",
                                   hall_dbres_str(res, i, "seal_name"));
-        if (k == HALL_SEAL_PERSON)
+        if (strcmp(kind, "org_person") == 0)
             labels[i] = hall_psprintf(req->pool, "%s（手写签名）", labels[i]);
     }
+    if (n == 0)
+        labels[n++] = hall_psprintf(req->pool, "1. %s",
+                                    hall_seal_kind_text(hall_dbres_str(o, 0, "cert_type")));
     pdf = hall_sealimg_collect_pdf(req->pool, hall_dbres_str(o, 0, "subject"),
                                    hall_dbres_str(o, 0, "order_no"), labels, n, &len);
     if (pdf == NULL)

@@ -139,19 +139,20 @@ test('custody__first_download_destroys_the_copy_audited__second_410_names_why__n
     const j = JSON.parse(again.body.toString());
     assert.match(j.message, /^证书介质已交付（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付），网上营业厅不保留私钥，不能再次下载。介质遗失请办理补办，忘记PIN码请办理解锁$/);
     assert.equal(j.reissue_url, `/reissue/serial?project=jieyang&serial=${o.serial}`);
-    assert.equal(j.unlock_url, `/unlock/serial?project=jieyang&serial=${o.serial}`);
+    /* 揭阳 sells no 证书解锁: no link to its refusal */
+    assert.equal(j.unlock_url, undefined);
     const html = await download(o.c, o.id, 'text/html');
     assert.equal(html.status, 410);
     assert.match(html.body.toString(), /电子签名法/);
     assert.match(html.body.toString(), new RegExp(`id="medium-reissue" href="/reissue/serial\\?project=jieyang&amp;serial=${o.serial}"`));
-    assert.match(html.body.toString(), new RegExp(`id="medium-unlock" href="/unlock/serial\\?project=jieyang&amp;serial=${o.serial}"`));
+    assert.doesNotMatch(html.body.toString(), /id="medium-unlock"/);
     assert.equal(audits(o.serial), '1', 'nothing more destroyed or audited');
     /* the order page says so instead of offering it */
     page = await o.c.get(`/center/order?id=${o.id}`);
     assert.doesNotMatch(page.text, /id="medium"/);
     assert.match(page.text, /id="medium-gone">证书介质已交付（[^）]*首次下载时交付）/);
     assert.match(page.text, /办理证书补办/);
-    assert.match(page.text, /办理证书解锁/);
+    assert.doesNotMatch(page.text, /办理证书解锁/);
 
     /* nothing of the key anywhere */
     assertNoKey({ 'private key (DER)': key.der, 'the PKCS#12': m.body, 'the encrypted copy': enc });

@@ -345,10 +345,13 @@ test('mycerts__a_seal_orders_certificates_list_the_seals_they_sign', async () =>
         const seal = row.seals.find((x) => x.kind_label === (kind === 'org' ? '机构章' : '机构业务章'));
         assert.ok(seal, JSON.stringify(row.seals));
         assert.equal(seal.state_label, '有效');
+        assert.equal(seal.url, `/seal/seals?id=${id}`);
         if (kind === 'org_business')
             assert.equal(seal.name, '合同专用章');
     }
     /* a certificate that signs no seal has no list */
     const html = await c.get('/center/certs');
-    assert.match(html.text, /该证书签署的电子印章：[\s\S]*?机构业务章 合同专用章（有效）/);
+    assert.match(html.text, new RegExp('该证书签署的电子印章：[\\s\\S]*?'
+        + `<a class="seal-link" href="/seal/seals\\?id=${id}">机构业务章 合同专用章</a>（有效）`),
+        'each seal leads to 我的电子印章 of its order');
 });

@@ -153,8 +153,8 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
     const order = await c.get(`${base}/center/order?id=${id}`);
     assert.equal(order.status, 200);
     assert.match(order.text, new RegExp(`<span id="bundle-seal-state">${label} 有效（至\\d{4}-\\d{2}-\\d{2}）</span>`));
-    assert.match(order.text, /href="[^"]*\/seal\/seals\?id=\d+"/);
-    const list = await c.get(`/seal/seals?id=${id}`);
+    assert.match(order.text, new RegExp(`href="${base}/seal/seals\\?id=${id}"`));
+    const list = await c.get(`${base}/seal/seals?id=${id}`);
     assert.equal(list.status, 200, list.text);
     assert.ok(list.text.includes(esId), '我的电子印章 lists the seal');
     assert.match(list.text, /有效/);
@@ -162,7 +162,7 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
      * holder's own .seseal (static/stamp/page.js: /seal/seseal?id=) */
     assert.match(list.text, new RegExp(`<a class="stamp-link" href="[^"]*/seal/stamp\\?id=${item}">在线盖章（`),
         '我的电子印章 offers 在线盖章 with the bundle\'s seal');
-    const stampPage = await c.get(`/seal/stamp?id=${item}`);
+    const stampPage = await c.get(`${base}/seal/stamp?id=${item}`);
     assert.equal(stampPage.status, 200);
     assert.match(stampPage.text, new RegExp(`data-seal-item="${item}"`), '在线盖章 opens with the seal chosen');
     /* 我的证书: the certificate with the seal it signs */
@@ -170,7 +170,8 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
     assert.equal(certs.status, 200);
     const at = certs.text.indexOf(serial);
     assert.ok(at > 0, '我的证书 lists the certificate');
-    assert.match(certs.text.slice(at), new RegExp(`<li>${label} [^<]*（有效）</li>`), '我的证书 names its seal');
+    assert.match(certs.text.slice(at), new RegExp(`<li><a class="seal-link" href="${base}/seal/seals\\?id=${id}">`
+        + `${label} [^<]*</a>（有效）</li>`), '我的证书 links its seal');
 
     /* the holder's downloads: the .seseal and the certificate's medium */
     const dir = tmpdir();
@@ -180,8 +181,8 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
         return Buffer.from(await res.arrayBuffer());
     };
     const who = { seal: path.join(dir, 'seal.seseal'), p12: path.join(dir, 'medium.p12') };
-    fs.writeFileSync(who.seal, await get(`/seal/seseal?id=${item}`));
-    fs.writeFileSync(who.p12, await get(`/seal/medium?id=${item}`));
+    fs.writeFileSync(who.seal, await get(`${base}/seal/seseal?id=${item}`));
+    fs.writeFileSync(who.p12, await get(`${base}/seal/medium?id=${item}`));
     /* the SESeal names the unit */
     assert.ok(fs.readFileSync(who.seal).includes(Buffer.from(org)), 'the seal carries the subject\'s name');
 

@@ -111,4 +111,64 @@ function fontless() {
     throw new Error('every candidate character has a font here');
 }
 
-module.exports = { SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder, fontless };
+/* the partners whose 证书新办 orders carry a seal: 是否办理电子签章 offered
+ * (建筑工务署) or a 签章费 in the price (湖南), with the certificate type to
+ * order ('org' where sold) */
+function sealCarryingPartners() {
+    const rows = psql(`SELECT p.code || '|' || min(r.cert_type) FROM partners p
+        JOIN products r ON r.partner_code = p.code
+        WHERE p.active AND r.active AND r.business_type = 'new' AND r.cert_type IN ('org', 'person')
+          AND (p.seal_offered OR r.breakdown ? '签章费')
+        GROUP BY p.code ORDER BY p.code`);
+    return rows === '' ? [] : rows.split('\n').map((l) => {
+        const [code, certType] = l.split('|');
+        return { code, certType };
+    });
+}
+
+/* a 证书新办 of partner code with its seal, saved through the partner's
+ * own path (agreements, 是否办理电子签章 = 是 where asked, 录入信息):
+ * { c, id, form, mobile } */
+async function bundledSealDraft(code) {
+    const { applicant, freshPhone } = require('./client');
+    const { personForm, sealStep } = require('./payflow');
+    const base = `/${code}`;
+    const c = await applicant();
+    assert.equal((await c.get(`${base}/new?project=${code}`)).status, 200);
+    const a = await c.post(`${base}/new/agree`, { project: code, agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    if (/\/new\/seal\b/.test(a.body.redirect))
+        await sealStep(c, 'yes', { base, project: code });
+    const mobile = freshPhone('137');
+    const sold = psql(`SELECT string_agg(cert_type, ',') FROM products WHERE partner_code = '${code}'
+        AND business_type = 'new' AND active`).split(',');
+    const form = sold.includes('org')
+        ? orgForm({ agent_mobile: mobile, bank_account: '4000021009100123456' })
+        : personForm({ app_mobile: mobile, mail_mobile: mobile });
+    const r = await c.post(`${base}/new/apply`, { project: code, ...form });
+    assert.equal(r.status, 200, r.text);
+    return { c, id: Number(r.body.redirect.match(/id=(\d+)/)[1]), form, mobile };
+}
+
+/* that order accepted by SQL and produced by the operator (the seal drawn:
+ * no 采集表 uploaded): { c, id, item, esId, serial, pin, form } — the PIN
+ * by SMS to the agent */
+async function bundledSealOrder(code) {
+    const { operator, smsTo } = require('./pki');
+    const { c, id, form, mobile } = await bundledSealDraft(code);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const issued = await (await operator()).post('/admin/pki/issue', { id });
+    assert.equal(issued.status, 200, issued.text);
+    const [item, esId, serial] = psql(`SELECT i.id || '|' || s.es_id || '|' || s.cert_serial
+        FROM seal_items i JOIN seseals s ON s.item_id = i.id
+        WHERE i.order_id = ${id} AND s.state = 'valid'`).split('|');
+    assert.ok(esId, `${code}: the order's seal is made with its certificate`);
+    const pin = (await smsTo(mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    return { c, id, item, esId, serial, pin, form };
+}
+
+module.exports = {
+    SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder, fontless, sealCarryingPartners,
+    bundledSealDraft, bundledSealOrder,
+};
