@@ -44,13 +44,13 @@ const limitedJson = (rs, what) => {
 };
 
 /* a POST of n bytes announced by Content-Length, answered before it is all sent */
-function bigPost(p, n) {
+function bigPost(p, n, accept = 'application/json') {
     const u = new URL(HALL + p);
     return new Promise((resolve, reject) => {
         const req = http.request({
             host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
             headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Content-Length': n,
-                Accept: 'application/json' },
+                Accept: accept },
         }, (res) => {
             const parts = [];
             res.on('data', (d) => parts.push(d));
@@ -76,6 +76,11 @@ test('partner_path__sign_verify__over_20_mib_the_json_413__a_flood_429', { skip:
     const r = await bigPost('/hunan/sign/verify', 50 * 1024 * 1024);
     assert.equal(r.status, 413);
     assert.deepEqual(JSON.parse(r.text), { ok: false, field: 'file', message: 'PDF文件过大：签名验证的文件不超过20MB' });
+    /* a browser's form gets the page again, the partner's, with the message */
+    const page = await bigPost('/hunan/sign/verify', 50 * 1024 * 1024, 'text/html,application/xhtml+xml');
+    assert.equal(page.status, 413);
+    assert.match(page.text, /PDF文件过大/);
+    assert.match(page.text, /href="\/hunan\/sign\/verify"|action="\/hunan\/sign\/verify"/, 'the partner\'s page');
     const notPdf = () => {
         const fd = new FormData();
         fd.append('file', new Blob([Buffer.from('not a pdf')]), 'a.pdf');
