@@ -17,12 +17,14 @@
  * of METHOD "\n" PATH?QUERY "\n" TIMESTAMP "\n" NONCE "\n" BODY, lower-case
  * hex.  A key that is unknown, expired or revoked, a wrong signature, a
  * stale timestamp and a replayed nonce are refused (401) before anything is
- * read.  Every call, refused or not, is a row of the hash-chained audit log
- * (actor partner:CODE, or partner-api for an unknown key).  A partner sees
- * its own orders only: another partner's order is "not found", as an order
- * that does not exist.  nginx limits the rate per key (a flood
- * guard); the partner's own rate over all its keys is partners.api_rate_per_min
- * (hall_partner_rate, after the signature).
+ * read.  Every call with a key the hall knows, refused or not, is a row of
+ * the hash-chained audit log (actor partner:CODE); one with no key or an
+ * unknown one is counted and sampled in the log (unknown_refused).  A
+ * partner sees its own orders only: another partner's order is "not
+ * found", as an order that does not exist.  nginx limits the rate per
+ * client address and per key (flood guards); the partner's own rate over
+ * all its keys is partners.api_rate_per_min (hall_partner_rate, after the
+ * signature).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,38 @@ valid_token(const char *s, size_t min, size_t max)
 }
 
 /*
+ * A call with no key or a key the hall does not know: anybody can send one,
+ * as fast as nginx lets it, so it is no row of the hash-chained audit log
+ * (which is append-only: a flood of strangers would fill it).  Counted
+ * (hall_events_total{event="partner_api_unknown_key"}, /metrics/partner)
+ * and sampled in the log: the first of a worker's, then one line every
+ * UNKNOWN_LOG_S with how many came since and the last one's key id.
+ */
+#define UNKNOWN_LOG_S 10
+
+static void
+unknown_refused(struct hall_req *req, const char *key_id, const char *why)
+{
+    static time_t logged_at;
+    static unsigned long unlogged;
+    time_t now = time(NULL);
+
+    hall_metrics_event("partner_api_unknown_key");
+    if (logged_at != 0 && now - logged_at < UNKNOWN_LOG_S) {
+        unlogged++;
+        return;
+    }
+    hall_warn(req,
+              "msg=\"partner api refused, not audited\" why=\"%s\" key=%s addr=%s"
+              " also_refused_since_last_line=%lu",
+              why, valid_token(key_id, 8, 64) ? key_id : "-",
+              req->remote_addr != NULL ? req->remote_addr : "-",
+              unlogged);
+    logged_at = now;
+    unlogged = 0;
+}
+
+/*
  * The request's key, timestamp, nonce and signature; HALL_OK with c filled,
  * else it answered 401 (or 503) and audited the refusal.
  */
@@ -213,8 +247,12 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     default: return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
     }
 refuse:
-    hall_warn(req, "msg=\"partner api refused\" why=\"%s\"", why);
-    audit(req, c->partner != NULL ? c : NULL, key_id, action, 401, why);
+    if (c->partner != NULL) {
+        hall_warn(req, "msg=\"partner api refused\" why=\"%s\" key=%s", why, key_id);
+        audit(req, c, key_id, action, 401, why);
+    } else {
+        unknown_refused(req, key_id, why);
+    }
     api_error(req, 401, "X-Hall-Signature",
               strcmp(why, "replayed nonce") == 0 ? "请求已使用过（nonce 重复）"
               : strcmp(why, "timestamp") == 0    ? "请求时间戳无效或已过期"

@@ -1,0 +1,109 @@
+'use strict';
+/*
+ * The partner API's surface as a stranger sees it (issue 63 §5,
+ * docs/partners.md "The partner API"):
+ *   - a flood of unsigned requests from one address, each naming a new key
+ *     id, is limited by nginx per address (429) and writes no row of the
+ *     hash-chained audit log: the refusals of unknown keys are counted
+ *     (/metrics/partner) and sampled in the log; a known key's refusal
+ *     stays audited;
+ *   - before the signature is checked every refusal reads the same: an
+ *     unknown, revoked or expired key and a stale timestamp cannot be told
+ *     apart (the reason is in the audit row);
+ *   - a body with a NUL inside a string or a member twice is refused with
+ *     400 naming the member, never read up to the NUL or first-wins.
+ * The flood comes from loopback addresses of its own (127.0.0.1 is exempt
+ * from the per-address limits in the test hall: HALL_LIMIT_EXEMPT).
+ */
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { HALL } = require('./lib/client');
+const { psql } = require('./lib/payflow');
+const { SKIP, readLogs } = require('./lib/hall');
+const { addPartnerKey } = require('./lib/secrets');
+const { fetchFrom } = require('./lib/front');
+
+const run = crypto.randomBytes(4).toString('hex');
+const KEY = { id: `surface-${run}`, secret: crypto.randomBytes(24).toString('hex') };
+const UNKNOWN = 'hall_events_total{module="partner",event="partner_api_unknown_key"}';
+
+/* signed headers for METHOD \n PATH?QUERY \n TS \n NONCE \n BODY */
+function signed(key, method, pathQuery, text = '', { ts = Math.floor(Date.now() / 1000), sig } = {}) {
+    const nonce = crypto.randomBytes(12).toString('hex');
+    const s = `${method}\n${pathQuery}\n${ts}\n${nonce}\n${text}`;
+    return {
+        'X-Hall-Key-Id': key.id, 'X-Hall-Timestamp': String(ts), 'X-Hall-Nonce': nonce,
+        'X-Hall-Signature': sig || crypto.createHmac('sha256', key.secret).update(s).digest('hex'),
+        Accept: 'application/json',
+    };
+}
+
+async function call(key, method, pathQuery, text, opts = {}) {
+    const headers = signed(key, method, pathQuery, text || '', opts);
+    if (text !== undefined)
+        headers['Content-Type'] = 'application/json';
+    const r = await (opts.from ? fetchFrom(opts.from, HALL + pathQuery, { method, headers, body: text })
+        : fetch(HALL + pathQuery, { method, headers, body: text }));
+    const t = await r.text();
+    let body = null;
+    try {
+        body = JSON.parse(t);
+    } catch { /* not JSON */ }
+    return { status: r.status, body, text: t };
+}
+
+async function unknownCount() {
+    const text = await (await fetch(`${HALL}/metrics/partner`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${UNKNOWN} `));
+    return line ? Number(line.slice(UNKNOWN.length + 1)) : 0;
+}
+
+const auditRows = (like) => Number(psql(`SELECT count(*) FROM audit_log WHERE entity = 'partner_api'
+    AND entity_id LIKE '${like}'`));
+
+before(() => {
+    if (!SKIP)
+        addPartnerKey('hunan', KEY.id, KEY.secret, '1 year');
+});
+
+test('partner_surface__unsigned_flood_new_key_ids_one_address__429_by_address_no_audit_rows_counted',
+    { skip: SKIP }, async () => {
+        const ADDR = '127.0.0.61';
+        const n0 = await unknownCount();
+        const t0 = Date.now();
+        const got = [];
+        /* 1,000 requests, 50 at a time, each with a key id never seen */
+        for (let i = 0; i < 1000; i += 50) {
+            got.push(...await Promise.all(Array.from({ length: 50 }, (_, k) =>
+                fetchFrom(ADDR, `${HALL}/partner-api/v1/orders?id=1`, {
+                    headers: { 'X-Hall-Key-Id': `flood-${run}-${i + k}`, Accept: 'application/json' },
+                }).then(async (r) => ({ status: r.status, text: await r.text() })))));
+        }
+        const secs = (Date.now() - t0) / 1000;
+        const count = (s) => got.filter((r) => r.status === s).length;
+        assert.equal(count(401) + count(429), 1000, got.map((r) => r.status).join(' '));
+        /* 20 a second, a burst of 60: what passed is what the rate allows */
+        assert.ok(count(401) <= 60 + 20 * secs + 20,
+            `${count(401)} unsigned requests reached the hall in ${secs} s`);
+        assert.ok(count(429) >= 500, `${count(429)} of 1000 limited`);
+        assert.equal(JSON.parse(got.find((r) => r.status === 429).text).message, '请求过于频繁，请稍后再试');
+        /* none of them on the audit trail; each counted; a few log lines */
+        assert.equal(auditRows(`flood-${run}-%`), 0);
+        assert.ok(await unknownCount() >= n0 + count(401), 'every unknown key counted');
+        const lines = (readLogs()['partner.log'] || '').split('\n')
+            .filter((l) => /not audited/.test(l) && l.includes(`flood-${run}-`));
+        assert.ok(lines.length >= 1 && lines.length <= 10, `sampled, not one line each: ${lines.length}`);
+
+        /* another address is not slowed by it */
+        const other = await call({ id: `flood-${run}-other`, secret: 'x'.repeat(40) }, 'GET',
+            '/partner-api/v1/orders?id=1', undefined, { from: '127.0.0.62' });
+        assert.equal(other.status, 401, other.text);
+        /* a known key's refusal (a wrong signature) stays on the audit trail */
+        const bad = await call(KEY, 'GET', '/partner-api/v1/orders?id=1', undefined,
+            { from: '127.0.0.62', sig: 'f'.repeat(64) });
+        assert.equal(bad.status, 401);
+        assert.equal(psql(`SELECT actor || '|' || (detail->>'refused') FROM audit_log
+            WHERE entity = 'partner_api' AND entity_id = '${KEY.id}' ORDER BY id DESC LIMIT 1`),
+        'partner:hunan|signature');
+    });
