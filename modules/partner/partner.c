@@ -371,7 +371,9 @@ order_put(struct hall_req *req, struct hall_val *list, int64_t id)
     hall_val_set_str(req->pool, v, "cert_type", hall_dbres_str(o, 0, "cert_type"));
     if (strcmp(hall_dbres_str(o, 0, "cert_type"), "person") != 0)
         hall_val_set_str(req->pool, v, "unit_name", hall_dbres_str(o, 0, "subject"));
-    hall_val_set_str(req->pool, v, "reject_reason", hall_dbres_str(o, 0, "reject_reason"));
+    /* the reviewer's words, with what could be personal data masked */
+    hall_val_set_str(req->pool, v, "reject_reason",
+                     hall_partner_mask_digits(req->pool, hall_dbres_str(o, 0, "reject_reason")));
     hall_val_set_str(req->pool, v, "waybill_no", hall_dbres_str(o, 0, "waybill_no"));
     hall_val_set_str(req->pool, v, "carrier", hall_dbres_str(o, 0, "carrier"));
     hall_val_set_str(
