@@ -107,3 +107,33 @@ test('partner_surface__unsigned_flood_new_key_ids_one_address__429_by_address_no
             WHERE entity = 'partner_api' AND entity_id = '${KEY.id}' ORDER BY id DESC LIMIT 1`),
         'partner:hunan|signature');
     });
+
+test('partner_surface__before_the_signature__unknown_revoked_expired_stale_bad_answer_alike', { skip: SKIP }, async () => {
+    const keys = ['revoked', 'expired'].map((k) => ({ id: `${k}-${run}`, secret: crypto.randomBytes(24).toString('hex') }));
+    for (const k of keys)
+        addPartnerKey('hunan', k.id, k.secret, '1 year');
+    psql(`UPDATE partner_api_keys SET revoked_at = now() WHERE key_id = '${keys[0].id}';
+        UPDATE partner_api_keys SET not_after = now() - interval '1 second' WHERE key_id = '${keys[1].id}'`);
+    const pq = '/partner-api/v1/orders/changed?since=2030-01-01T00:00:00Z';
+    const answers = {
+        unknown: await call({ id: `nobody-${run}`, secret: 'x'.repeat(40) }, 'GET', pq),
+        revoked: await call(keys[0], 'GET', pq),
+        expired: await call(keys[1], 'GET', pq),
+        stale: await call(KEY, 'GET', pq, undefined, { ts: Math.floor(Date.now() / 1000) - 3600 }),
+        future: await call(KEY, 'GET', pq, undefined, { ts: Math.floor(Date.now() / 1000) + 3600 }),
+        signature: await call(KEY, 'GET', pq, undefined, { sig: '0'.repeat(64) }),
+    };
+    for (const [what, r] of Object.entries(answers)) {
+        assert.equal(r.status, 401, `${what}: ${r.text}`);
+        assert.equal(r.text, answers.signature.text, `${what} is told apart from a wrong signature`);
+    }
+    assert.deepEqual(answers.signature.body, { ok: false, field: 'X-Hall-Signature',
+        message: '请求认证失败：请核对密钥、时间戳（与本站时钟相差不超过300秒）和签名' });
+    /* the key itself still works, and the reasons are on the audit trail */
+    assert.equal((await call(KEY, 'GET', pq)).status, 200);
+    const why = (id) => psql(`SELECT string_agg(detail->>'refused', ',' ORDER BY id) FROM audit_log
+        WHERE entity = 'partner_api' AND entity_id = '${id}'`);
+    assert.equal(why(keys[0].id), 'key revoked');
+    assert.equal(why(keys[1].id), 'key expired');
+    assert.match(why(KEY.id), /timestamp,timestamp,signature$/);
+});
