@@ -257,9 +257,21 @@ const char *hall_val_str(const struct hall_val *obj, const char *key);
 const char *hall_val_str_or_null(const struct hall_val *obj, const char *key);
 /* serialise with yajl_gen; NULL on failure */
 char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
-/* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */
+/* parse JSON text (yajl) into a pool-owned tree; NULL on malformed input, a
+ * NUL inside a string ("\u0000"), a member given twice in one object, or
+ * nesting deeper than 32 (value.c); err (may be NULL) says which */
 struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len, char *err,
                                 size_t errlen);
+/* why hall_val_parse_why refused a text */
+enum { HALL_JSON_BAD = 1, HALL_JSON_NUL, HALL_JSON_DUP };
+struct hall_json_why {
+    int what;          /* HALL_JSON_BAD (malformed, too deep), _NUL, _DUP */
+    const char *field; /* _NUL, _DUP: the member's path ("cert_type", "a.b"), or NULL */
+    char msg[128];     /* in English, for the log; never the text's content */
+};
+/* hall_val_parse, saying why in *why (may be NULL) */
+struct hall_val *hall_val_parse_why(struct hall_pool *pool, const char *text, size_t len,
+                                    struct hall_json_why *why);
 
 /* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
 

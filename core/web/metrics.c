@@ -352,8 +352,9 @@ module_metrics(struct hall_req *req, struct hall_buf *out)
 
         if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != 2)
             continue;
-        hall_buf_addstr(out, hall_psprintf(req->pool, "hall_events_total{module=\"%s\",event=\"%s\"} %llu\n",
-                                           mod, label(req, e->name), (unsigned long long)get(&e->n)));
+        hall_buf_addstr(
+            out, hall_psprintf(req->pool, "hall_events_total{module=\"%s\",event=\"%s\"} %llu\n",
+                               mod, label(req, e->name), (unsigned long long)get(&e->n)));
     }
 }
 

@@ -11,7 +11,9 @@
  *     unknown, revoked or expired key and a stale timestamp cannot be told
  *     apart (the reason is in the audit row);
  *   - a body with a NUL inside a string or a member twice is refused with
- *     400 naming the member, never read up to the NUL or first-wins.
+ *     400 naming the member, never read up to the NUL or first-wins: in
+ *     the partner API (after the signature) and the hall's own JSON routes
+ *     (core/base/value.c, the one JSON reader).
  * The flood comes from loopback addresses of its own (127.0.0.1 is exempt
  * from the per-address limits in the test hall: HALL_LIMIT_EXEMPT).
  */
@@ -136,4 +138,47 @@ test('partner_surface__before_the_signature__unknown_revoked_expired_stale_bad_a
     assert.equal(why(keys[0].id), 'key revoked');
     assert.equal(why(keys[1].id), 'key expired');
     assert.match(why(KEY.id), /timestamp,timestamp,signature$/);
+});
+
+test('partner_surface__nul_in_a_string_or_a_member_twice__400_naming_it_no_link', { skip: SKIP }, async () => {
+    const links0 = psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${KEY.id}'`);
+    const app = '/partner-api/v1/applications';
+    /* a member twice: yajl_tree read the first (person) and dropped org */
+    const dup = await call(KEY, 'POST', app, '{"cert_type":"person","cert_type":"org","org_name":"湖南重复有限公司"}');
+    assert.equal(dup.status, 400, dup.text);
+    assert.deepEqual(dup.body, { ok: false, field: 'cert_type', message: 'cert_type出现了不止一次，每个字段只能给一次' });
+    /* a NUL: the name was checked whole and kept as "p6" */
+    const nul = await call(KEY, 'POST', app, '{"cert_type":"person","name":"p6\\u0000零字节","mobile":"13512345678"}');
+    assert.equal(nul.status, 400, nul.text);
+    assert.deepEqual(nul.body, { ok: false, field: 'name', message: 'name的值不能含有零字节（\\u0000）' });
+    const deep = await call(KEY, 'POST', app, '{"cert_type":"person","x":{"y":"a","y":"b"}}');
+    assert.equal(deep.status, 400, deep.text);
+    assert.equal(deep.body.field, 'x.y');
+    /* unsigned, the signature is refused first, as for any body */
+    const unsigned = await call(KEY, 'POST', app, '{"cert_type":"org","cert_type":"org"}', { sig: '0'.repeat(64) });
+    assert.equal(unsigned.status, 401);
+    assert.equal(psql(`SELECT count(*) FROM partner_links WHERE api_key_id = '${KEY.id}'`), links0, 'no link made');
+    assert.equal(psql(`SELECT string_agg(detail->>'refused', ',' ORDER BY id) FROM (SELECT id, detail FROM audit_log
+        WHERE entity = 'partner_api' AND entity_id = '${KEY.id}' AND detail->>'status' = '400'
+        ORDER BY id DESC LIMIT 3) x`), 'cert_type,name,x.y');
+    /* the same body, well formed, makes its link */
+    const ok = await call(KEY, 'POST', app, '{"cert_type":"person","name":"赵六","mobile":"13512345678"}');
+    assert.equal(ok.status, 200, ok.text);
+});
+
+test('hall_json_routes__nul_or_member_twice__400_naming_it', { skip: SKIP }, async () => {
+    /* the hall's own JSON routes read bodies with the same reader: before
+     * the session and CSRF are looked at, whatever the route */
+    for (const [body, field, message] of [
+        ['{"project":"hunan","project":"jieyang"}', 'project', 'project出现了不止一次，每个字段只能给一次'],
+        ['{"project":"hu\\u0000nan"}', 'project', 'project的值不能含有零字节（\\u0000）'],
+    ]) {
+        for (const p of ['/new/agree', '/admin/order/reject']) {
+            const r = await fetch(HALL + p, { method: 'POST', body,
+                headers: { 'Content-Type': 'application/json', Accept: 'application/json' } });
+            const t = await r.text();
+            assert.equal(r.status, 400, `${p} ${body}: ${t}`);
+            assert.deepEqual(JSON.parse(t), { ok: false, field, message }, `${p} ${body}`);
+        }
+    }
 });
