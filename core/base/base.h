@@ -191,6 +191,7 @@ struct hall_conf {
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
     char *ocsp_url;          /* where /sign/evidence asks OCSP ("": the certificate's AIA) */
     long sign_try_daily_max; /* 免费体验 stamps per client address and Beijing day */
+    char *partner_hook_allow_private; /* private addresses a hook_url may reach */
 };
 
 struct hall_conf_opt {
@@ -257,19 +258,15 @@ const char *hall_val_str(const struct hall_val *obj, const char *key);
 const char *hall_val_str_or_null(const struct hall_val *obj, const char *key);
 /* serialise with yajl_gen; NULL on failure */
 char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
-/* parse JSON text (yajl) into a pool-owned tree; NULL on malformed input, a
- * NUL inside a string ("\u0000"), a member given twice in one object, or
- * nesting deeper than 32 (value.c); err (may be NULL) says which */
+/* JSON into a pool-owned tree; NULL when refused (value.c), err says why */
 struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len, char *err,
                                 size_t errlen);
-/* why hall_val_parse_why refused a text */
 enum { HALL_JSON_BAD = 1, HALL_JSON_NUL, HALL_JSON_DUP };
 struct hall_json_why {
     int what;          /* HALL_JSON_BAD (malformed, too deep), _NUL, _DUP */
     const char *field; /* _NUL, _DUP: the member's path ("cert_type", "a.b"), or NULL */
-    char msg[128];     /* in English, for the log; never the text's content */
+    char msg[128];     /* for the log; never the text's content */
 };
-/* hall_val_parse, saying why in *why (may be NULL) */
 struct hall_val *hall_val_parse_why(struct hall_pool *pool, const char *text, size_t len,
                                     struct hall_json_why *why);
 
@@ -393,9 +390,11 @@ struct hall_http_resp {
     const char *error; /* curl's message when status == 0 */
     int timed_out;     /* status == 0 because a timeout ran out */
     char *headers;     /* the final answer's header lines, pool-owned */
+    int addr_refused;  /* status == 0 because call->addr_ok refused every address */
 };
 
 /* any request: method, URL, body with its type, extra "Name: value" lines */
+struct sockaddr;
 struct hall_http_call {
     const char *method; /* "GET", "POST" */
     const char *url;
@@ -409,6 +408,9 @@ struct hall_http_call {
     /* 1: no header of curl's own (Accept, Content-Type) but Host and
      * Content-Length: what is sent is what a signature covered */
     int bare;
+    /* asked (when set) for each address connected to, after DNS; 0 refuses */
+    int (*addr_ok)(const struct sockaddr *sa, void *arg);
+    void *addr_arg;
 };
 
 int hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
