@@ -451,6 +451,8 @@ hall_staff_page(struct hall_req *req, const char *title)
     hall_val_set_bool(req->pool, ctx, "nav_finance",
                       (bits & (HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)) != 0);
     hall_val_set_bool(req->pool, ctx, "nav_pki", (bits & HALL_ROLE_OPERATOR) != 0);
+    /* 失败的外部调用 (/admin/outbox): finance sends them again */
+    hall_val_set_bool(req->pool, ctx, "nav_outbox", (bits & HALL_ROLE_FINANCE) != 0);
     /* four eyes: every member sees what waits for a second person */
     hall_val_set_bool(req->pool, ctx, "nav_approvals", bits != 0);
     return ctx;

@@ -182,3 +182,20 @@ test('hall_json_routes__nul_or_member_twice__400_naming_it', { skip: SKIP }, asy
         }
     }
 });
+
+test('console__finance_menu__links_failed_outside_calls_other_roles_not', { skip: SKIP }, async () => {
+    /* 失败的外部调用 (/admin/outbox: a partner's dead webhooks among them)
+     * in finance's menu on every console page, not only on the home page */
+    const { staffLogin } = require('./lib/payflow');
+    const link = '<a href="/admin/outbox" id="nav-outbox">失败的外部调用</a>';
+    const f = await staffLogin('finance', 'Finance2026demo');
+    for (const p of ['/admin/finance', '/admin/refunds', '/admin/outbox', '/admin/approvals']) {
+        const r = await f.get(p);
+        assert.equal(r.status, 200, `${p}: ${r.text.slice(0, 200)}`);
+        assert.ok(r.text.includes(link), `finance's menu on ${p}`);
+    }
+    const rv = await staffLogin('reviewer', 'Reviewer2026demo');
+    const r = await rv.get('/admin/review');
+    assert.equal(r.status, 200);
+    assert.ok(!r.text.includes('id="nav-outbox"'), 'a reviewer cannot open it: not in the menu');
+});
