@@ -71,8 +71,7 @@ void hall_buf_reset(struct hall_buf *b);
 int hall_buf_add(struct hall_buf *b, const void *p, size_t n);
 int hall_buf_addstr(struct hall_buf *b, const char *s);
 int hall_buf_printf(struct hall_buf *b, const char *fmt, ...) HALL_PRINTF(2, 3);
-/* register b's memory with a pool so it dies with it; b itself must live
- * at least as long as the pool (a member of a pool-allocated struct) */
+/* b's memory dies with pool; b itself lives as long (a member of a pool-allocated struct) */
 void hall_buf_pool(struct hall_buf *b, struct hall_pool *pool);
 /* a buffer whose struct and memory both belong to the pool */
 struct hall_buf *hall_buf_new(struct hall_pool *pool, size_t max);
@@ -197,6 +196,7 @@ struct hall_conf {
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
     char *ocsp_url;          /* where /sign/evidence asks OCSP ("": the certificate's AIA) */
     long sign_try_daily_max; /* 免费体验 stamps per client address and Beijing day */
+    char *partner_hook_allow_private; /* private addresses a hook_url may reach */
 };
 
 struct hall_conf_opt {
@@ -246,8 +246,7 @@ struct hall_val *hall_val_set_int(struct hall_pool *p, struct hall_val *obj, con
 struct hall_val *hall_val_set_bool(struct hall_pool *p, struct hall_val *obj, const char *k, int v);
 struct hall_val *hall_val_set_obj(struct hall_pool *p, struct hall_val *obj, const char *k);
 struct hall_val *hall_val_set_list(struct hall_pool *p, struct hall_val *obj, const char *k);
-/* append a member known to be new; key and string are kept, not copied,
- * and must live as long as the tree (value.c) */
+/* a member known to be new; key and string kept, not copied: they live as long as the tree */
 struct hall_val *hall_val_add_str(struct hall_pool *p, struct hall_val *obj, const char *k,
                                   const char *v);
 struct hall_val *hall_val_add_int(struct hall_pool *p, struct hall_val *obj, const char *k,
@@ -263,9 +262,17 @@ const char *hall_val_str(const struct hall_val *obj, const char *key);
 const char *hall_val_str_or_null(const struct hall_val *obj, const char *key);
 /* serialise with yajl_gen; NULL on failure */
 char *hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len);
-/* parse JSON text (yajl_tree) into a pool-owned tree; NULL on malformed input */
+/* JSON into a pool-owned tree; NULL when refused (value.c), err says why */
 struct hall_val *hall_val_parse(struct hall_pool *pool, const char *text, size_t len, char *err,
                                 size_t errlen);
+enum { HALL_JSON_BAD = 1, HALL_JSON_NUL, HALL_JSON_DUP };
+struct hall_json_why {
+    int what;          /* HALL_JSON_BAD (malformed, too deep), _NUL, _DUP */
+    const char *field; /* _NUL, _DUP: the member's path ("cert_type", "a.b"), or NULL */
+    char msg[128];     /* for the log; never the text's content */
+};
+struct hall_val *hall_val_parse_why(struct hall_pool *pool, const char *text, size_t len,
+                                    struct hall_json_why *why);
 
 /* ---- crypto.c: PII at rest, tokens, passwords --------------------------- */
 
@@ -387,9 +394,11 @@ struct hall_http_resp {
     const char *error; /* curl's message when status == 0 */
     int timed_out;     /* status == 0 because a timeout ran out */
     char *headers;     /* the final answer's header lines, pool-owned */
+    int addr_refused;  /* status == 0 because call->addr_ok refused every address */
 };
 
 /* any request: method, URL, body with its type, extra "Name: value" lines */
+struct sockaddr;
 struct hall_http_call {
     const char *method; /* "GET", "POST" */
     const char *url;
@@ -400,11 +409,11 @@ struct hall_http_call {
     long connect_ms, total_ms;
     /* the service for /metrics; NULL: the URL path's first segment */
     const char *provider;
-    /* 1: no header of curl's own (Accept, Content-Type) but Host and
-     * Content-Length: what is sent is what a signature covered */
+    /* 1: no header of curl's own but Host and Content-Length: what a signature covered */
     int bare;
-    /* the largest answer taken (a larger one fails the call); 0: 1 MiB */
-    size_t max_body;
+    size_t max_body; /* the largest answer taken (a larger one fails the call); 0: 1 MiB */
+    int (*addr_ok)(const struct sockaddr *sa, void *arg); /* each address, after DNS: 0 refuses */
+    void *addr_arg;
 };
 
 int hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
@@ -417,26 +426,23 @@ const char *hall_http_header(struct hall_pool *pool, const struct hall_http_resp
 int hall_http_post_json(struct hall_pool *pool, const char *url, const char *body,
                         const char *idem_key, long connect_ms, long total_ms,
                         struct hall_http_resp *out);
-/* a limit on the calls made during a piece of work (core/web's deadline
- * and cap of a request's provider calls): enter may shorten the timeouts,
- * or refuse the call (HALL_ERR: it fails as unreachable, with error set);
- * leave is told it ended.  Set around each request, NULL otherwise. */
+/* a limit on a piece of work's calls (core/web's deadline and cap of a request's provider
+ * calls): enter may shorten the timeouts, or refuse the call (HALL_ERR: it fails as
+ * unreachable, with error set); leave is told it ended.  Set around each request. */
 struct hall_http_guard {
     int (*enter)(void *ud, long *connect_ms, long *total_ms, const char **error);
     void (*leave)(void *ud);
     void *ud;
 };
 void hall_http_guard_set(const struct hall_http_guard *g);
-/* the work's guard, for a client of its own (core/store/objstore.c): enter
- * as hall_http_call does before a call (HALL_ERR: refused, *error says
- * why), leave after it; both do nothing when no guard is set */
+/* the work's guard, for a client of its own (core/store/objstore.c): enter as hall_http_call
+ * does (HALL_ERR: refused, *error says why), leave after it; nothing when no guard is set */
 int hall_http_guard_enter(long *connect_ms, long *total_ms, const char **error);
 void hall_http_guard_leave(void);
 /* counts a call made by such a client as hall_http_call counts its own */
 void hall_http_observed(const char *provider, double ms, int ok);
-/* fn is told every call: the provider (the URL path's first segment:
- * "sms", "carrier" ...), its duration, and ok 0 for a transport error,
- * timeout or non-2xx answer; set once, before the workers start */
+/* fn is told every call: the provider (the URL path's first segment: "sms", "carrier" ...),
+ * its duration, ok 0 for a transport error, timeout or non-2xx; set before the workers start */
 void hall_http_observe(void (*fn)(const char *provider, double ms, int ok));
 
 /* ---- paysign.c: RSA signatures, AES-GCM and base64 of the gateways ----- */

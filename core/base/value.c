@@ -2,11 +2,13 @@
  * A small value tree living in a request pool.  Handlers build one answer
  * and the core renders it either as JSON (yajl_gen) or through a template.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 #include "base/base.h"
 
@@ -393,109 +395,268 @@ hall_val_json(struct hall_pool *pool, const struct hall_val *v, size_t *len)
 
 #define JSON_MAX_DEPTH 32
 
-static struct hall_val *
-from_tree(struct hall_pool *p, yajl_val y, int depth)
+/*
+ * JSON in: yajl's event parser building the tree in the pool as it reads.
+ * Three things a tree of yajl_tree would hide are refused here, for every
+ * reader at once (the request bodies of core/web/app.c, the providers'
+ * answers, the database's JSON):
+ *   - a NUL inside a string ("\u0000"): the value would end there when read
+ *     as a C string, after it was checked whole;
+ *   - a member twice in one object: which one a reader takes is the
+ *     reader's choice (first-wins here, last-wins elsewhere);
+ *   - nesting deeper than JSON_MAX_DEPTH (no recursion anywhere: the tree
+ *     is built with an explicit stack, and freed with the pool).
+ * The refusal names the member (its path, "a.b") where it can.
+ */
+struct jread {
+    struct hall_pool *pool;
+    struct hall_val *stack[JSON_MAX_DEPTH + 1]; /* the open containers */
+    size_t members[JSON_MAX_DEPTH + 1];         /* members of each so far */
+    int depth;
+    struct hall_val *root;
+    const char *key; /* the member whose value comes next */
+    struct hall_json_why *why;
+};
+
+/* the path of the member key inside the open containers ("a.b.key") */
+static const char *
+jread_path(struct jread *j, const char *key)
 {
-    struct hall_val *v;
-    size_t i;
+    const char *path = NULL;
+    int i;
 
-    /* a bounded depth keeps a hostile body from exhausting the stack */
-    if (depth > JSON_MAX_DEPTH)
-        return NULL;
-
-    if (YAJL_IS_STRING(y)) {
-        v = val_new(p, HALL_V_STR);
-        v->str = hall_pstrdup(p, YAJL_GET_STRING(y));
-    } else if (YAJL_IS_INTEGER(y)) {
-        v = val_new(p, HALL_V_INT);
-        v->i = YAJL_GET_INTEGER(y);
-    } else if (YAJL_IS_NUMBER(y)) {
-        /* non-integer numbers are kept as their text */
-        v = val_new(p, HALL_V_STR);
-        v->str = hall_pstrdup(p, YAJL_GET_NUMBER(y));
-    } else if (YAJL_IS_TRUE(y) || YAJL_IS_FALSE(y)) {
-        v = val_new(p, HALL_V_BOOL);
-        v->i = YAJL_IS_TRUE(y);
-    } else if (YAJL_IS_ARRAY(y)) {
-        v = val_new(p, HALL_V_LIST);
-        for (i = 0; i < y->u.array.len; i++) {
-            struct hall_val *c = from_tree(p, y->u.array.values[i], depth + 1);
-
-            if (c == NULL)
-                return NULL;
-            val_append(v, c);
-        }
-    } else if (YAJL_IS_OBJECT(y)) {
-        v = val_new(p, HALL_V_OBJ);
-        for (i = 0; i < y->u.object.len; i++) {
-            struct hall_val *c = from_tree(p, y->u.object.values[i], depth + 1);
-
-            if (c == NULL)
-                return NULL;
-            c->key = hall_pstrdup(p, y->u.object.keys[i]);
-            val_append(v, c);
-        }
-    } else {
-        v = val_new(p, HALL_V_NULL);
-    }
-    return v;
+    for (i = 1; i < j->depth; i++)
+        if (j->stack[i]->key != NULL)
+            path = path != NULL ? hall_psprintf(j->pool, "%s.%s", path, j->stack[i]->key)
+                                : j->stack[i]->key;
+    if (key == NULL)
+        return path;
+    return path != NULL ? hall_psprintf(j->pool, "%s.%s", path, key) : key;
 }
 
-/*
- * yajl_tree_free recurses, so nesting is bounded before yajl sees the text:
- * a scan that counts brackets outside strings.
- */
 static int
-json_depth_ok(const char *s, size_t len)
+jread_refuse(struct jread *j, int what, const char *key, const char *msg)
 {
-    int depth = 0, in_str = 0;
-    size_t i;
+    j->why->what = what;
+    j->why->field = jread_path(j, key);
+    snprintf(j->why->msg, sizeof(j->why->msg), "%s", msg);
+    return 0;
+}
 
-    for (i = 0; i < len; i++) {
-        char c = s[i];
+static int
+jread_add(struct jread *j, struct hall_val *v)
+{
+    struct hall_val *parent;
 
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '[' || c == '{') {
-            if (++depth > JSON_MAX_DEPTH)
-                return 0;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
+    if (j->depth == 0) {
+        j->root = v;
+        return 1;
     }
+    parent = j->stack[j->depth - 1];
+    if (parent->type == HALL_V_OBJ) {
+        v->key = j->key;
+        j->key = NULL;
+    }
+    val_append(parent, v);
+    j->members[j->depth - 1]++;
     return 1;
+}
+
+static int
+jread_null(void *ctx)
+{
+    struct jread *j = ctx;
+
+    return jread_add(j, val_new(j->pool, HALL_V_NULL));
+}
+
+static int
+jread_bool(void *ctx, int b)
+{
+    struct jread *j = ctx;
+    struct hall_val *v = val_new(j->pool, HALL_V_BOOL);
+
+    v->i = b != 0;
+    return jread_add(j, v);
+}
+
+static int
+jread_number(void *ctx, const char *s, size_t n)
+{
+    struct jread *j = ctx;
+    struct hall_val *v;
+    char *text = hall_pstrndup(j->pool, s, n), *end;
+    long long i;
+
+    errno = 0;
+    i = strpbrk(text, ".eE") == NULL ? strtoll(text, &end, 10) : 0;
+    /* an integer int64_t holds is one; any other number is kept as its
+     * text, never rounded, clamped or wrapped (INT64_MIN too, as yajl 2.1
+     * did: it called it out of range) */
+    if (strpbrk(text, ".eE") == NULL && errno == 0 && *end == '\0' && i != LLONG_MIN) {
+        v = val_new(j->pool, HALL_V_INT);
+        v->i = i;
+    } else {
+        v = val_new(j->pool, HALL_V_STR);
+        v->str = text;
+    }
+    return jread_add(j, v);
+}
+
+static int
+jread_string(void *ctx, const unsigned char *s, size_t n)
+{
+    struct jread *j = ctx;
+    struct hall_val *v;
+
+    if (memchr(s, '\0', n) != NULL)
+        return jread_refuse(j, HALL_JSON_NUL, j->key, "NUL (\\u0000) in a JSON string");
+    v = val_new(j->pool, HALL_V_STR);
+    v->str = hall_pstrndup(j->pool, (const char *)s, n);
+    return jread_add(j, v);
+}
+
+static int
+jread_key(void *ctx, const unsigned char *s, size_t n)
+{
+    struct jread *j = ctx;
+
+    j->key = hall_pstrndup(j->pool, (const char *)s, n);
+    if (memchr(s, '\0', n) != NULL)
+        return jread_refuse(j, HALL_JSON_NUL, j->key, "NUL (\\u0000) in a JSON member name");
+    return 1;
+}
+
+static int
+jread_open(struct jread *j, enum hall_val_type t)
+{
+    struct hall_val *v;
+
+    if (j->depth >= JSON_MAX_DEPTH)
+        return jread_refuse(j, HALL_JSON_BAD, NULL, "JSON nested too deeply");
+    v = val_new(j->pool, t);
+    jread_add(j, v);
+    j->stack[j->depth] = v;
+    j->members[j->depth] = 0;
+    j->depth++;
+    return 1;
+}
+
+static int
+jread_start_map(void *ctx)
+{
+    return jread_open(ctx, HALL_V_OBJ);
+}
+
+static int
+jread_start_array(void *ctx)
+{
+    return jread_open(ctx, HALL_V_LIST);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+jread_end_map(void *ctx)
+{
+    struct jread *j = ctx;
+    struct hall_val *obj = j->stack[j->depth - 1], *m, *k;
+    size_t n = j->members[j->depth - 1], i;
+    const char **keys;
+
+    /* a member twice: pairwise for a few, sorted for many (a body of a
+     * million members costs n log n, not n squared) */
+    if (n <= 16) {
+        for (m = obj->first; m != NULL; m = m->next)
+            for (k = m->next; k != NULL; k = k->next)
+                if (strcmp(m->key, k->key) == 0)
+                    return jread_refuse(j, HALL_JSON_DUP, m->key, "a JSON member given twice");
+    } else {
+        keys = hall_palloc(j->pool, n * sizeof(*keys));
+        for (i = 0, m = obj->first; m != NULL; m = m->next)
+            keys[i++] = m->key;
+        qsort(keys, n, sizeof(*keys), key_cmp);
+        for (i = 1; i < n; i++)
+            if (strcmp(keys[i - 1], keys[i]) == 0)
+                return jread_refuse(j, HALL_JSON_DUP, keys[i], "a JSON member given twice");
+    }
+    j->depth--;
+    return 1;
+}
+
+static int
+jread_end_array(void *ctx)
+{
+    struct jread *j = ctx;
+
+    j->depth--;
+    return 1;
+}
+
+static const yajl_callbacks jread_callbacks = {
+    jread_null,      jread_bool,      NULL,      NULL,          jread_number,
+    jread_string,    jread_start_map, jread_key, jread_end_map, jread_start_array,
+    jread_end_array,
+};
+
+struct hall_val *
+hall_val_parse_why(struct hall_pool *pool, const char *text, size_t len, struct hall_json_why *why)
+{
+    struct hall_json_why spare;
+    struct jread j;
+    yajl_handle h;
+    yajl_status st;
+
+    if (why == NULL)
+        why = &spare;
+    memset(why, 0, sizeof(*why));
+    /* a NUL byte in the text itself is malformed (a string's is \u0000) */
+    if (memchr(text, '\0', len) != NULL) {
+        snprintf(why->msg, sizeof(why->msg), "NUL in JSON");
+        return NULL;
+    }
+    memset(&j, 0, sizeof(j));
+    j.pool = pool;
+    j.why = why;
+    h = yajl_alloc(&jread_callbacks, NULL, &j);
+    if (h == NULL)
+        abort(); /* out of memory, as a pool allocation */
+    /* as yajl_tree_parse read them before */
+    yajl_config(h, yajl_allow_comments, 1);
+    st = yajl_parse(h, (const unsigned char *)text, len);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(h);
+    if (st != yajl_status_ok && st != yajl_status_client_canceled) {
+        /* yajl's words without the text around the error (it may be
+         * anybody's personal data) */
+        unsigned char *e = yajl_get_error(h, 0, NULL, 0);
+        size_t n;
+
+        snprintf(why->msg, sizeof(why->msg), "%s", e != NULL ? (const char *)e : "malformed JSON");
+        n = strlen(why->msg);
+        while (n > 0 && (why->msg[n - 1] == '\n' || why->msg[n - 1] == ' '))
+            why->msg[--n] = '\0';
+        if (e != NULL)
+            yajl_free_error(h, e);
+        why->what = HALL_JSON_BAD;
+    }
+    yajl_free(h);
+    if (st != yajl_status_ok)
+        return NULL;
+    return j.root;
 }
 
 struct hall_val *
 hall_val_parse(struct hall_pool *pool, const char *text, size_t len, char *err, size_t errlen)
 {
-    struct hall_val *v;
-    yajl_val y;
-    char *copy;
+    struct hall_json_why why;
+    struct hall_val *v = hall_val_parse_why(pool, text, len, &why);
 
-    /* yajl_tree_parse wants a NUL-terminated string; an embedded NUL is malformed */
-    if (memchr(text, '\0', len) != NULL) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "NUL in JSON");
-        return NULL;
-    }
-    if (!json_depth_ok(text, len)) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "JSON nested too deeply");
-        return NULL;
-    }
-    copy = hall_pstrndup(pool, text, len);
-    y = yajl_tree_parse(copy, err, errlen);
-    if (y == NULL)
-        return NULL;
-    v = from_tree(pool, y, 0);
-    yajl_tree_free(y);
     if (v == NULL && err != NULL && errlen > 0)
-        snprintf(err, errlen, "JSON nested too deeply");
+        snprintf(err, errlen, "%s", why.msg);
     return v;
 }

@@ -35,6 +35,12 @@ char *hall_partner_mask_name(struct hall_pool *pool, const char *name);
 /* "138****8000": the first 3 and last 4 digits kept */
 char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
 
+/* text with every run of digits an ID number, a bank account or a phone
+ * could be masked, for a partner: 7 or more digits (ASCII or full-width,
+ * groups joined by one space or '-'; an ID number's final X with them),
+ * each digit a '*'; shorter numbers and dates (2026-11-27) kept */
+char *hall_partner_mask_digits(struct hall_pool *pool, const char *text);
+
 /* a signed API request's nonce under key_id: one row ("fresh") when never
  * seen, none when it was (a replay); NULL on database failure */
 struct hall_dbres *hall_partner_nonce(struct hall_ctx *cx, const char *key_id, const char *nonce);

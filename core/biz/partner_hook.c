@@ -28,6 +28,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -192,6 +196,87 @@ hall_partner_mask_phone(struct hall_pool *pool, const char *phone)
     return hall_psprintf(pool, "%.3s****%s", phone, phone + n - 4);
 }
 
+/* the length of a digit at s (ASCII, or full-width U+FF10-FF19), else 0 */
+static size_t
+digit_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (u[0] >= '0' && u[0] <= '9')
+        return 1;
+    if (u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99)
+        return 3;
+    return 0;
+}
+
+/* the length of an ID number's check character X at s (x, X, ｘ, Ｘ), else 0 */
+static size_t
+x_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (u[0] == 'X' || u[0] == 'x')
+        return 1;
+    if (u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) || (u[1] == 0xBD && u[2] == 0x98)))
+        return 3;
+    return 0;
+}
+
+char *
+hall_partner_mask_digits(struct hall_pool *pool, const char *text)
+{
+    size_t n = strlen(text), i = 0, j, k, d, digits, groups, glen[3], l;
+    char *out = hall_palloc(pool, n + 1), *p = out, seps[2];
+    int date;
+
+    while (text[i] != '\0') {
+        if (digit_len(text + i) == 0) {
+            *p++ = text[i++];
+            continue;
+        }
+        /* the run: groups of digits joined by one space or '-' */
+        digits = groups = 0;
+        for (j = i;;) {
+            for (d = 0; (l = digit_len(text + j)) > 0; j += l)
+                d++;
+            if (groups < 3)
+                glen[groups] = d;
+            groups++;
+            digits += d;
+            if ((text[j] == ' ' || text[j] == '-') && digit_len(text + j + 1) > 0) {
+                if (groups <= 2)
+                    seps[groups - 1] = text[j];
+                j++;
+                continue;
+            }
+            break;
+        }
+        /* an ID number's check character */
+        if (digits == 17 && x_len(text + j) > 0)
+            j += x_len(text + j);
+        /* 2026-11-27 is a date, not an account */
+        date = groups == 3 && glen[0] == 4 && glen[1] <= 2 && glen[2] <= 2 && seps[0] == '-' &&
+               seps[1] == '-';
+        if (digits < 7 || date) {
+            memcpy(p, text + i, j - i);
+            p += j - i;
+        } else {
+            for (k = i; k < j;) {
+                l = digit_len(text + k) > 0 ? digit_len(text + k) : x_len(text + k);
+                if (l > 0) {
+                    *p++ = '*';
+                    k += l;
+                } else {
+                    *p++ = text[k++];
+                }
+            }
+        }
+        i = j;
+    }
+    *p = '\0';
+    return out;
+}
+
 /* the body of the claimed event (row 0 of res), as the partner reads it */
 static char *
 body_build(struct hall_ctx *cx, const struct hall_dbres *res)
@@ -233,12 +318,70 @@ body_build(struct hall_ctx *cx, const struct hall_dbres *res)
     a = hall_val_set_obj(pool, o, "agent");
     hall_val_set_str(pool, a, "name", clear ? name : hall_partner_mask_name(pool, name));
     hall_val_set_str(pool, a, "mobile", clear ? phone : hall_partner_mask_phone(pool, phone));
-    /* what the event says: reason, certificate, waybill, seal */
+    /* what the event says: reason, certificate, waybill, seal; a
+     * reviewer's reason may quote an ID number, an account or a phone */
+    if (hall_val_str_or_null(data, "reason") != NULL)
+        hall_val_set_str(pool, data, "reason",
+                         hall_partner_mask_digits(pool, hall_val_str(data, "reason")));
     data->key = "data";
     if (b->last != NULL)
         b->last->next = data;
     b->last = data;
     return hall_val_json(pool, b, NULL);
+}
+
+/* 1 when an IPv4 address (host order) is loopback, link-local, private,
+ * shared (CGNAT), this network, benchmark, multicast or reserved */
+static int
+v4_private(uint32_t a)
+{
+    return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 16) == 0xA9FE ||
+           (a >> 20) == 0xAC1 || (a >> 16) == 0xC0A8 || (a >> 22) == (100u << 2 | 1u) ||
+           (a >> 8) == 0xC00000 || (a >> 17) == (0xC612u >> 1) || a >= 0xE0000000u;
+}
+
+/*
+ * Where a webhook may go (hall_http_call's addr_ok, asked for each address
+ * curl connects to, after DNS): anywhere public; loopback, link-local and
+ * private networks only when the operator names the address in
+ * partner_hook_allow_private (a hook_url, set as data, must not reach the
+ * hall's own services or its network's).
+ */
+static int
+hook_addr_ok(const struct sockaddr *sa, void *arg)
+{
+    const char *allow = arg, *p;
+    char text[INET6_ADDRSTRLEN];
+    size_t n;
+    int priv;
+
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+        priv = v4_private(ntohl(in->sin_addr.s_addr));
+        inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            priv = v4_private((uint32_t)a->s6_addr[12] << 24 | (uint32_t)a->s6_addr[13] << 16 |
+                              (uint32_t)a->s6_addr[14] << 8 | a->s6_addr[15]);
+        else
+            priv = IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+                   IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a) ||
+                   IN6_IS_ADDR_MULTICAST(a) || (a->s6_addr[0] & 0xFE) == 0xFC;
+        inet_ntop(AF_INET6, a, text, sizeof(text));
+    } else {
+        return 0;
+    }
+    if (!priv)
+        return 1;
+    n = strlen(text);
+    for (p = allow != NULL ? allow : ""; (p = strstr(p, text)) != NULL; p += n)
+        if ((p == allow || p[-1] == ' ' || p[-1] == ',') &&
+            (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+            return 1;
+    return 0;
 }
 
 /* POSTs body to url, signed; NULL when the partner acknowledged (2xx), else
@@ -286,8 +429,12 @@ post_signed(struct hall_ctx *cx, const struct hall_dbres *res, const char *body)
     call.connect_ms = conf->http_connect_ms;
     call.total_ms = conf->http_total_ms;
     call.provider = "partner";
+    call.addr_ok = hook_addr_ok;
+    call.addr_arg = conf->partner_hook_allow_private;
     if (hall_http_call(pool, &call, &resp) != HALL_OK || resp.status == 0)
-        return resp.timed_out ? "transport: timeout" : "transport: no answer";
+        return resp.addr_refused ? "hook_url reaches a private address (partner_hook_allow_private)"
+               : resp.timed_out  ? "transport: timeout"
+                                 : "transport: no answer";
     if (resp.status < 200 || resp.status > 299)
         return hall_psprintf(pool, "http %ld", resp.status);
     return NULL;

@@ -255,17 +255,24 @@ parse_body(struct hall_req *req)
     }
     if (strncasecmp(ct, "application/json", 16) == 0) {
         const struct hall_val *m;
-        char err[128];
+        struct hall_json_why *why = hall_pcalloc(req->pool, sizeof(*why));
         size_t count = 0;
 
-        req->json = hall_val_parse(req->pool, b->data, b->len, err, sizeof(err));
+        req->json = hall_val_parse_why(req->pool, b->data, b->len, why);
         /* a route that takes the raw body judges it itself (the partner
          * API: its signature first, then the JSON, audited either way) */
         if ((req->json == NULL || req->json->type != HALL_V_OBJ) &&
             (req->route->flags & HALL_R_RAWBODY)) {
             req->json = NULL;
+            req->json_why = why->what == HALL_JSON_NUL || why->what == HALL_JSON_DUP ? why : NULL;
             return HALL_OK;
         }
+        /* a NUL in a string or a member twice: named, never cut or chosen */
+        if (req->json == NULL && why->field != NULL)
+            return hall_msg(req,
+                            why->what == HALL_JSON_NUL ? HALL_M_REQ_JSON_NUL : HALL_M_REQ_JSON_DUP,
+                            why->field, why->field),
+                   HALL_ANSWERED;
         if (req->json == NULL || req->json->type != HALL_V_OBJ)
             return hall_msg(req, HALL_M_REQ_JSON, NULL), HALL_ANSWERED;
         /* scalar members double as parameters, so declarations apply to both */

@@ -23,6 +23,7 @@
 #define M_ROUTES    63 /* a module's routes; one more for requests no route took */
 #define M_NOROUTE   M_ROUTES
 #define M_PROVIDERS 16
+#define M_EVENTS    8
 #define M_NAME      32
 
 /* upper bounds of the latency buckets, in milliseconds (the last is +Inf) */
@@ -45,10 +46,18 @@ struct provider {
     struct hist h;
 };
 
+/* a named count (hall_metrics_event): claimed as a provider's slot is */
+struct event {
+    uint32_t state;
+    char name[M_NAME];
+    uint64_t n;
+};
+
 struct shared {
     struct hist req[M_ROUTES + 1][M_STATUSES];
     uint64_t db_errors, db_reconnects, workers_started;
     struct provider prov[M_PROVIDERS];
+    struct event ev[M_EVENTS];
 };
 
 static struct shared *shm;
@@ -129,34 +138,54 @@ hall_metrics_worker_started(void)
         add(&shm->workers_started, 1);
 }
 
-/* the slot named name, claimed when new; NULL when all are taken */
-static struct provider *
-provider_slot(const char *name)
+/* the slot named name among n slots of size sz (state first, then the
+ * name), claimed when new; NULL when all are taken */
+static void *
+slot_claim(void *slots, size_t sz, int n, const char *name)
 {
     int i;
 
-    for (i = 0; i < M_PROVIDERS; i++) {
-        struct provider *p = &shm->prov[i];
-        uint32_t st = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+    for (i = 0; i < n; i++) {
+        uint32_t *state = (uint32_t *)((char *)slots + (size_t)i * sz);
+        char *sname = (char *)(state + 1);
+        uint32_t st = __atomic_load_n(state, __ATOMIC_ACQUIRE);
 
         if (st == 0) {
             uint32_t expect = 0;
 
-            if (__atomic_compare_exchange_n(&p->state, &expect, 1, 0, __ATOMIC_ACQ_REL,
+            if (__atomic_compare_exchange_n(state, &expect, 1, 0, __ATOMIC_ACQ_REL,
                                             __ATOMIC_ACQUIRE)) {
-                snprintf(p->name, sizeof(p->name), "%s", name);
-                __atomic_store_n(&p->state, 2, __ATOMIC_RELEASE);
-                return p;
+                snprintf(sname, M_NAME, "%s", name);
+                __atomic_store_n(state, 2, __ATOMIC_RELEASE);
+                return state;
             }
             st = expect;
         }
         /* another worker is writing this slot's name: a few instructions */
         while (st == 1)
-            st = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
-        if (strncmp(p->name, name, sizeof(p->name) - 1) == 0)
-            return p;
+            st = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+        if (strncmp(sname, name, M_NAME - 1) == 0)
+            return state;
     }
     return NULL;
+}
+
+static struct provider *
+provider_slot(const char *name)
+{
+    return slot_claim(shm->prov, sizeof(shm->prov[0]), M_PROVIDERS, name);
+}
+
+void
+hall_metrics_event(const char *name)
+{
+    struct event *e;
+
+    if (shm == NULL || name == NULL || *name == '\0')
+        return;
+    e = slot_claim(shm->ev, sizeof(shm->ev[0]), M_EVENTS, name);
+    if (e != NULL)
+        add(&e->n, 1);
 }
 
 void
@@ -314,6 +343,18 @@ module_metrics(struct hall_req *req, struct hall_buf *out)
                                "hall_provider_call_failures_total{module=\"%s\",provider="
                                "\"%s\"} %llu\n",
                                mod, label(req, p->name), (unsigned long long)get(&p->failures)));
+    }
+    hall_buf_addstr(out, "# HELP hall_events_total Things counted rather than written down "
+                         "(a partner API call with an unknown key: not audited, counted).\n"
+                         "# TYPE hall_events_total counter\n");
+    for (i = 0; i < M_EVENTS; i++) {
+        const struct event *e = &shm->ev[i];
+
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != 2)
+            continue;
+        hall_buf_addstr(
+            out, hall_psprintf(req->pool, "hall_events_total{module=\"%s\",event=\"%s\"} %llu\n",
+                               mod, label(req, e->name), (unsigned long long)get(&e->n)));
     }
 }
 

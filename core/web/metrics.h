@@ -17,6 +17,9 @@ void hall_metrics_worker_started(void);
  * "sms", ...), ms its duration, ok 0 for a transport error, timeout or
  * non-2xx answer (core/base/http.c) */
 void hall_metrics_provider(const char *provider, double ms, int ok);
+/* one more of a named count (a short fixed name, at most 8 per module):
+ * hall_events_total{event=NAME} */
+void hall_metrics_event(const char *name);
 /* answers GET /metrics: what is "1" (the module) or "outbox" */
 int hall_metrics_serve(struct hall_req *req, const char *what);
 extern const struct hall_stmt hall_metrics_stmts[];

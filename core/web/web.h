@@ -118,7 +118,8 @@ void hall_req_check(struct hall_req *req, const struct hall_pspec *spec, struct 
 #define HALL_R_NOSESSION 32u
 /* a body of any Content-Type, kept only as raw_body (OCSP requests); a
  * JSON body that is not an object leaves req->json NULL, for the handler
- * to answer (the partner API: after the signature) */
+ * to answer (the partner API: after the signature; req->json_why says
+ * when it was a NUL or a member twice) */
 #define HALL_R_RAWBODY 64u
 /* with HALL_R_STAFF: also open to the session the password alone opened
  * (the second factor's pages); every other staff route needs a full one */
@@ -210,6 +211,9 @@ struct hall_req {
      * long list and made again when the list has changed (req.c) */
     struct hall_param_index *pindex[2];
     struct hall_val *json; /* body when it was JSON */
+    /* a JSON body refused for a NUL in a string or a member twice, on a
+     * HALL_R_RAWBODY route (json NULL): why, for the handler to answer */
+    const struct hall_json_why *json_why;
     /* the body exactly as received (urlencoded or JSON, not multipart):
      * signatures are computed over these bytes, never over a re-encoding */
     const char *raw_body;

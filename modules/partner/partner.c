@@ -17,12 +17,12 @@
  * of METHOD "\n" PATH?QUERY "\n" TIMESTAMP "\n" NONCE "\n" BODY, lower-case
  * hex.  A key that is unknown, expired or revoked, a wrong signature, a
  * stale timestamp and a replayed nonce are refused (401) before anything is
- * read.  Every call, refused or not, is a row of the hash-chained audit log
- * (actor partner:CODE, or partner-api for an unknown key).  A partner sees
- * its own orders only: another partner's order is "not found", as an order
- * that does not exist.  nginx limits the rate per key (a flood
- * guard); the partner's own rate over all its keys is partners.api_rate_per_min
- * (hall_partner_rate, after the signature).
+ * read, all but the replay with the same words (REFUSED).  Every call with a key the hall knows,
+ * refused or not, is a row of the hash-chained audit log (actor partner:CODE); one with no key or
+ * an unknown one is counted and sampled in the log (unknown_refused).  A partner sees its own
+ * orders only: another partner's order is "not found", as an order that does not exist.  nginx
+ * limits the rate per client address and per key (flood guards); the partner's own rate over all
+ * its keys is partners.api_rate_per_min (hall_partner_rate, after the signature).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,7 @@
 #include "hall.h"
 
 #define API_WINDOW_S 300
+#define REFUSED      "请求认证失败：请核对密钥、时间戳（与本站时钟相差不超过300秒）和签名"
 #define PAGE_MAX     100
 
 static const struct hall_stmt partner_stmts[] = {
@@ -132,6 +133,37 @@ valid_token(const char *s, size_t min, size_t max)
 }
 
 /*
+ * A call with no key or a key the hall does not know: anybody can send one,
+ * as fast as nginx lets it, so it is no row of the hash-chained audit log
+ * (which is append-only: a flood of strangers would fill it).  Counted
+ * (hall_events_total{event="partner_api_unknown_key"}, /metrics/partner)
+ * and sampled in the log: the first of a worker's, then one line every
+ * UNKNOWN_LOG_S with how many came since and the last one's key id.
+ */
+#define UNKNOWN_LOG_S 10
+
+static void
+unknown_refused(struct hall_req *req, const char *key_id, const char *why)
+{
+    static time_t logged_at;
+    static unsigned long unlogged;
+    time_t now = time(NULL);
+
+    hall_metrics_event("partner_api_unknown_key");
+    if (logged_at != 0 && now - logged_at < UNKNOWN_LOG_S) {
+        unlogged++;
+        return;
+    }
+    hall_warn(req,
+              "msg=\"partner api refused, not audited\" why=\"%s\" key=%s addr=%s"
+              " also_refused_since_last_line=%lu",
+              why, valid_token(key_id, 8, 64) ? key_id : "-",
+              req->remote_addr != NULL ? req->remote_addr : "-", unlogged);
+    logged_at = now;
+    unlogged = 0;
+}
+
+/*
  * The request's key, timestamp, nonce and signature; HALL_OK with c filled,
  * else it answered 401 (or 503) and audited the refusal.
  */
@@ -213,14 +245,18 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     default: return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
     }
 refuse:
-    hall_warn(req, "msg=\"partner api refused\" why=\"%s\"", why);
-    audit(req, c->partner != NULL ? c : NULL, key_id, action, 401, why);
+    if (c->partner != NULL) {
+        hall_warn(req, "msg=\"partner api refused\" why=\"%s\" key=%s", why, key_id);
+        audit(req, c, key_id, action, 401, why);
+    } else {
+        unknown_refused(req, key_id, why);
+    }
+    /* one answer for every refusal before the signature checks: a
+     * stranger learns nothing of a key's state (unknown, revoked, expired)
+     * from it; the reason is in the audit row (or the log).  A replay is
+     * told apart: its signature checked, the caller holds the secret */
     api_error(req, 401, "X-Hall-Signature",
-              strcmp(why, "replayed nonce") == 0 ? "请求已使用过（nonce 重复）"
-              : strcmp(why, "timestamp") == 0    ? "请求时间戳无效或已过期"
-              : strcmp(why, "key revoked") == 0  ? "密钥已吊销"
-              : strcmp(why, "key expired") == 0  ? "密钥已过期"
-                                                 : "请求签名无效");
+              strcmp(why, "replayed nonce") == 0 ? "请求已使用过（nonce 重复）" : REFUSED);
     return HALL_ERR;
 }
 
@@ -249,6 +285,18 @@ api_application(struct hall_req *req)
 
     if (authenticate(req, "application", &c) != HALL_OK)
         return HALL_OK;
+    /* a NUL inside a string, a member twice: refused naming it (the core's
+     * reader, core/base/value.c), never read cut or first-wins */
+    if (req->json == NULL && req->json_why != NULL && req->json_why->field != NULL) {
+        const char *f = req->json_why->field;
+
+        audit(req, &c, c.key_id, "application", 400, f);
+        return api_error(req, 400, f,
+                         hall_msg_text(req->pool,
+                                       req->json_why->what == HALL_JSON_NUL ? HALL_M_REQ_JSON_NUL
+                                                                            : HALL_M_REQ_JSON_DUP,
+                                       f));
+    }
     if (req->json == NULL) {
         audit(req, &c, c.key_id, "application", 400, "body");
         return api_error(req, 400, NULL, "请求体须为 JSON 对象（Content-Type: application/json）");
@@ -333,7 +381,9 @@ order_put(struct hall_req *req, struct hall_val *list, int64_t id)
     hall_val_set_str(req->pool, v, "cert_type", hall_dbres_str(o, 0, "cert_type"));
     if (strcmp(hall_dbres_str(o, 0, "cert_type"), "person") != 0)
         hall_val_set_str(req->pool, v, "unit_name", hall_dbres_str(o, 0, "subject"));
-    hall_val_set_str(req->pool, v, "reject_reason", hall_dbres_str(o, 0, "reject_reason"));
+    /* the reviewer's words, with what could be personal data masked */
+    hall_val_set_str(req->pool, v, "reject_reason",
+                     hall_partner_mask_digits(req->pool, hall_dbres_str(o, 0, "reject_reason")));
     hall_val_set_str(req->pool, v, "waybill_no", hall_dbres_str(o, 0, "waybill_no"));
     hall_val_set_str(req->pool, v, "carrier", hall_dbres_str(o, 0, "carrier"));
     hall_val_set_str(

@@ -19,6 +19,7 @@ const { SKIP } = require('./lib/hall');
 const { addPartnerKey } = require('./lib/secrets');
 
 const run = crypto.randomBytes(4).toString('hex');
+const REFUSED = '请求认证失败：请核对密钥、时间戳（与本站时钟相差不超过300秒）和签名';
 const KEYS = {
     hunan: { id: `hunan-${run}-a`, secret: crypto.randomBytes(24).toString('hex') },
     hunan2: { id: `hunan-${run}-b`, secret: crypto.randomBytes(24).toString('hex') },
@@ -73,10 +74,10 @@ test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and
     const stale = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=1', undefined,
         { ts: Math.floor(Date.now() / 1000) - 3600 });
     assert.equal(stale.status, 401);
-    assert.match(stale.body.message, /时间戳/);
+    assert.equal(stale.body.message, REFUSED);
     const bad = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=1', undefined, { sig: 'f'.repeat(64) });
     assert.equal(bad.status, 401);
-    assert.match(bad.body.message, /签名无效/);
+    assert.equal(bad.body.message, REFUSED);
     /* a parameter changed after signing */
     const s = `GET\n/partner-api/v1/orders?id=1\n${Math.floor(Date.now() / 1000)}\n${'a'.repeat(20)}\n`;
     const moved = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders?id=2', undefined,
@@ -95,12 +96,12 @@ test('partner_api__signed_requests__replay_stale_bad_expired_revoked_refused_and
     psql(`UPDATE partner_api_keys SET revoked_at = now() WHERE key_id = '${KEYS.hunan.id}'`);
     const revoked = await call(KEYS.hunan, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z');
     assert.equal(revoked.status, 401);
-    assert.match(revoked.body.message, /吊销/);
+    assert.equal(revoked.body.message, REFUSED, 'a revoked key is not told apart');
     assert.equal((await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z')).status, 200);
     psql(`UPDATE partner_api_keys SET not_after = now() - interval '1 second' WHERE key_id = '${KEYS.hunan2.id}'`);
     const expired = await call(KEYS.hunan2, 'GET', '/partner-api/v1/orders/changed?since=2020-01-01T00:00:00Z');
     assert.equal(expired.status, 401);
-    assert.match(expired.body.message, /过期/);
+    assert.equal(expired.body.message, REFUSED, 'an expired key is not told apart');
     psql(`UPDATE partner_api_keys SET not_after = now() + interval '1 year' WHERE key_id = '${KEYS.hunan2.id}'`);
 
     /* every call on the hash-chained audit trail, the refusals with their reason */

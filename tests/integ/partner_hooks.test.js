@@ -13,14 +13,15 @@
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { SANDBOX } = require('./lib/client');
+const { SANDBOX, HALL } = require('./lib/client');
 const { psql, orgForm, unpaidOrder } = require('./lib/payflow');
 const { inReview, approve, staffLogin } = require('./lib/payflow');
 const { operator, staffRevoke, tmpdir, fetchPki } = require('./lib/pki');
 const { SKIP, waitFor, newPhone, sendCode, Client } = require('./lib/hall');
 const { applicant } = require('./lib/client');
 const { toApply } = require('./lib/seal');
-const { setPartnerSecret } = require('./lib/secrets');
+const crypto = require('node:crypto');
+const { setPartnerSecret, addPartnerKey } = require('./lib/secrets');
 
 const SECRET = 'test-only-jieyang-hook-secret-0123456789';
 const SCHEDULE = [15, 30, 60, 120, 300, 600, 1200, 1800, 1800, 3600, 3600, 7200, 18000];
@@ -181,6 +182,48 @@ test('partner_hooks__rejected_with_reason__dead_after_14_tries__replayed_from_co
     assert.equal(got[0].body.event_id, rej().id);
 });
 
+test('partner_hooks__rejected_quoting_id_account_phone__masked_in_webhook_and_api', { skip: SKIP }, async () => {
+    /* docs/partners.md: no ID number, no bank account, no phone leaves for
+     * a partner; a reviewer's reason may quote all three */
+    await fault('ok');
+    const form = orgForm();
+    const o = await inReview(form);
+    await waitFor('the first events delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 30000 });
+    const reason = `经办人身份证号${form.agent_ric}与身份证复印件不符；对公账户${form.bank_account}` +
+        `（6222 0200 1234 5678 901）户名不符；请致电${form.agent_mobile}或0755-83456789；` +
+        '法人证号11010519491231002X；营业执照有效期至2026-11-27，共3页';
+    const rv = await staffLogin('reviewer', 'Reviewer2026demo');
+    const r = await rv.post('/admin/order/reject', { id: o.id, reason });
+    assert.equal(r.status, 200, r.text);
+    const rej = () => events(o.id).find((e) => e.event === 'order.rejected');
+    await waitFor('order.rejected delivered', () => rej() && rej().status === 'done', { timeoutMs: 30000 });
+    const got = (await received()).filter((x) => x.status === 200 && x.body && x.body.order.order_no === o.no &&
+        x.event === 'order.rejected');
+    assert.equal(got.length, 1);
+    const star = (s) => s.replace(/[0-9X]/g, '*');
+    const want = `经办人身份证号${star(form.agent_ric)}与身份证复印件不符；对公账户${star(form.bank_account)}` +
+        '（**** **** **** **** ***）户名不符；请致电***********或****-********；' +
+        '法人证号******************；营业执照有效期至2026-11-27，共3页';
+    assert.equal(got[0].body.data.reason, want);
+    for (const secret of [form.agent_ric, form.bank_account, form.agent_mobile, '11010519491231002X', '83456789'])
+        assert.ok(!got[0].raw.includes(secret), `${secret} left for the partner`);
+    /* the API's reject_reason: the same words, masked the same */
+    const key = { id: `mask-${crypto.randomBytes(4).toString('hex')}`, secret: crypto.randomBytes(24).toString('hex') };
+    addPartnerKey('jieyang', key.id, key.secret, '1 hour');
+    const pq = `/partner-api/v1/orders?id=${o.id}`;
+    const ts = Math.floor(Date.now() / 1000), nonce = crypto.randomBytes(12).toString('hex');
+    const api = await fetch(HALL + pq, { headers: {
+        'X-Hall-Key-Id': key.id, 'X-Hall-Timestamp': String(ts), 'X-Hall-Nonce': nonce,
+        'X-Hall-Signature': crypto.createHmac('sha256', key.secret).update(`GET\n${pq}\n${ts}\n${nonce}\n`).digest('hex'),
+    } });
+    const text = await api.text();
+    assert.equal(api.status, 200, text);
+    assert.equal(JSON.parse(text).orders[0].reject_reason, want);
+    assert.ok(!text.includes(form.agent_ric) && !text.includes(form.bank_account) && !text.includes(form.agent_mobile));
+    /* the applicant and the staff still read the reviewer's words */
+    assert.equal(psql(`SELECT reject_reason FROM orders WHERE id = ${o.id}`), reason);
+});
+
 test('partner_hooks__receiver_times_out_then_answers_late__tried_again_delivered_once', { skip: SKIP }, async () => {
     await fault('ok');
     /* the receiver hangs once (the hall gives up after http_total_ms) */
@@ -267,6 +310,36 @@ test('partner_hooks__webhooks_turned_off_with_events_pending__tried_on_schedule_
     }
     /* switched on again: the event goes on its next try */
     psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${first().job}`);
+    await waitFor('delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 30000 });
+});
+
+test('partner_hooks__hook_url_at_a_private_address__refused_unless_allowed', { skip: SKIP }, async () => {
+    /* hook_url is data: pointed at the hall's own network (loopback other
+     * than the sandbox's 127.0.0.1, which the test hall allows in
+     * partner_hook_allow_private; the cloud metadata address) it is
+     * refused at each try, after DNS, and named for the console */
+    await fault('ok');
+    const port = new URL(SANDBOX).port;
+    const refusedWhy = 'hook_url reaches a private address (partner_hook_allow_private)';
+    psql(`UPDATE partners SET hook_url = 'http://127.0.0.2:${port}/partner/hook/jieyang' WHERE code = 'jieyang'`);
+    let o;
+    try {
+        o = await unpaidOrder(await applicant(), { form: orgForm() });
+        const first = () => events(o.id)[0];
+        await waitFor('the first try', () => first() && first().attempts >= 1, { timeoutMs: 30000 });
+        assert.equal(first().status, 'pending');
+        assert.equal(psql(`SELECT last_error FROM outbox WHERE id = ${first().job}`), refusedWhy);
+        psql(`UPDATE partners SET hook_url = 'http://169.254.169.254/latest/meta-data/' WHERE code = 'jieyang';
+            UPDATE outbox SET next_attempt_at = now() WHERE id = ${first().job}`);
+        await waitFor('the second try', () => first().attempts >= 2, { timeoutMs: 30000 });
+        assert.equal(psql(`SELECT last_error FROM outbox WHERE id = ${first().job}`), refusedWhy);
+        const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+        assert.ok(!(await received()).some((r) => r.body && r.body.order.order_no === no), 'nothing reached a receiver');
+    } finally {
+        psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang' WHERE code = 'jieyang'`);
+    }
+    /* the allowed address: delivered on the next try */
+    psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${events(o.id)[0].job}`);
     await waitFor('delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 30000 });
 });
 

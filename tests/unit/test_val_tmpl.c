@@ -145,6 +145,79 @@ val_parse__embedded_nul__rejected(void **state)
     hall_pool_destroy(pool);
 }
 
+/* what a NUL inside a string or a member twice gives: NULL, the kind, the member */
+static void
+refused(struct hall_pool *pool, const char *text, int what, const char *field)
+{
+    struct hall_json_why why;
+
+    if (hall_val_parse_why(pool, text, strlen(text), &why) != NULL)
+        fail_msg("accepted %s", text);
+    if (why.what != what)
+        fail_msg("%s: refused as %d, not %d", text, why.what, what);
+    if (field == NULL ? why.field != NULL : why.field == NULL || strcmp(why.field, field) != 0)
+        fail_msg("%s: field %s, not %s", text, why.field ? why.field : "(none)",
+                 field ? field : "(none)");
+    assert_true(why.msg[0] != '\0');
+}
+
+static void
+val_parse__nul_inside_a_string__refused_naming_the_member(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    const struct hall_val *v;
+
+    /* yajl_tree kept "p6", the text before the NUL, after it was checked whole */
+    refused(pool, "{\"name\":\"p6\\u0000零字节\"}", HALL_JSON_NUL, "name");
+    refused(pool, "{\"a\":{\"b\":[\"x\",\"\\u0000\"]}}", HALL_JSON_NUL, "a.b");
+    refused(pool, "{\"a\\u0000b\":1}", HALL_JSON_NUL, "a");
+    refused(pool, "[\"\\u0000\"]", HALL_JSON_NUL, NULL);
+    /* NULL, as hall_val_parse answers every refusal */
+    assert_null(hall_val_parse(pool, "{\"s\":\"\\u0000\"}", 13, NULL, 0));
+    /* a backslash before u0000 is six characters, no NUL */
+    v = parse(pool, "{\"s\":\"\\\\u0000\"}");
+    assert_non_null(v);
+    assert_string_equal(hall_val_str(v, "s"), "\\u0000");
+    /* other control characters escaped are values like any */
+    v = parse(pool, "{\"s\":\"a\\u0001b\"}");
+    assert_non_null(v);
+    assert_int_equal(strlen(hall_val_str(v, "s")), 3);
+    hall_pool_destroy(pool);
+}
+
+static void
+val_parse__member_twice__refused_naming_it(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(1 << 16);
+    struct hall_buf b;
+    const struct hall_val *v;
+    int i;
+
+    /* read first-wins by yajl_tree: person was checked, org taken elsewhere */
+    refused(pool, "{\"cert_type\":\"person\",\"cert_type\":\"org\"}", HALL_JSON_DUP, "cert_type");
+    refused(pool, "{\"o\":{\"k\":1,\"j\":2,\"k\":1}}", HALL_JSON_DUP, "o.k");
+    refused(pool, "[{\"a\":[{\"k\":null,\"k\":null}]}]", HALL_JSON_DUP, "a.k");
+    /* the same name in two objects is no repeat */
+    v = parse(pool, "{\"a\":{\"k\":1},\"b\":{\"k\":2},\"l\":[{\"k\":3},{\"k\":4}],\"k\":5}");
+    assert_non_null(v);
+    assert_int_equal(hall_val_get(hall_val_get(v, "b"), "k")->i, 2);
+    /* many members: the repeat is found at the far end, and 100,000
+     * distinct ones read without quadratic work */
+    hall_buf_init(&b, 8 << 20);
+    hall_buf_addstr(&b, "{");
+    for (i = 0; i < 100000; i++)
+        hall_buf_printf(&b, "%s\"m%d\":%d", i ? "," : "", i, i);
+    hall_buf_addstr(&b, "}");
+    v = hall_val_parse(pool, b.data, b.len, NULL, 0);
+    assert_non_null(v);
+    assert_int_equal(v->last->i, 99999);
+    b.len--;
+    hall_buf_addstr(&b, ",\"m4242\":0}");
+    refused(pool, hall_pstrndup(pool, b.data, b.len), HALL_JSON_DUP, "m4242");
+    hall_buf_free(&b);
+    hall_pool_destroy(pool);
+}
+
 static void
 val_parse__length_bounds_input(void **state)
 {
@@ -1028,6 +1101,8 @@ main(void)
         cmocka_unit_test(val_parse__integer_outside_yajl_range__kept_as_text),
         cmocka_unit_test(val_parse__malformed__null_with_message),
         cmocka_unit_test(val_parse__embedded_nul__rejected),
+        cmocka_unit_test(val_parse__nul_inside_a_string__refused_naming_the_member),
+        cmocka_unit_test(val_parse__member_twice__refused_naming_it),
         cmocka_unit_test(val_parse__length_bounds_input),
         cmocka_unit_test(val_parse__depth_32_accepted_33_rejected),
         cmocka_unit_test(val_parse__very_deep__rejected_without_crash),
