@@ -18,12 +18,22 @@ const SANDBOX = process.env.HALL_SANDBOX_URL || 'http://127.0.0.1:18091';
  * browser retries and no user sees */
 async function fetchSaying(url, opts = {}) {
     await new Promise((r) => setImmediate(r));
-    try {
-        return await fetch(url, opts);
-    } catch (e) {
-        const c = e.cause || {};
-        throw new Error(`${e.message} (${opts.method || 'GET'} ${url}): ${c.code || ''} ${c.message || c}`,
-            { cause: e.cause });
+    const method = opts.method || 'GET';
+    for (let retried = false; ; retried = true) {
+        try {
+            return await fetch(url, opts);
+        } catch (e) {
+            const c = e.cause || {};
+            /* on a loaded machine one turn is not always enough: an
+             * idempotent request that met a kept connection closed under it
+             * is sent once more on a new one, as a browser does (RFC 9110
+             * 9.2.2); a POST never is */
+            if (!retried && (method === 'GET' || method === 'HEAD') &&
+                ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(c.code))
+                continue;
+            throw new Error(`${e.message} (${method} ${url}): ${c.code || ''} ${c.message || c}`,
+                { cause: e.cause });
+        }
     }
 }
 
