@@ -938,12 +938,17 @@ stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, si
     stamp_qerr(q);
     o = qpdf_oh_parse(q, (const char *)t.p);
     stamp_buf_free(&t);
-    if (!stamp_qerr(q) && hx.n > 0 && qpdf_oh_is_name(q, o) &&
+    /* the parser's error taken once: a refused text's handle is
+     * uninitialised, not null (tests/unit/test_stamp_crashes.c) */
+    if (stamp_qerr(q) || !qpdf_oh_is_initialized(q, o)) {
+        hexes_free(&hx);
+        return qpdf_oh_new_null(q);
+    }
+    if (hx.n > 0 && qpdf_oh_is_name(q, o) &&
         strncmp(qpdf_oh_get_name(q, o), HEX_MARK, strlen(HEX_MARK)) == 0) /* a value alone */
         o = qpdf_oh_is_name_and_equals(q, o, HEX_MARK "0") ? hex_string(q, &hx, 0)
                                                            : qpdf_oh_new_null(q);
-    if (stamp_qerr(q) || refs_back(q, o, 0, &hx) != HALL_OK || stamp_qerr(q) ||
-        qpdf_oh_is_null(q, o)) {
+    if (refs_back(q, o, 0, &hx) != HALL_OK || stamp_qerr(q) || qpdf_oh_is_null(q, o)) {
         hexes_free(&hx);
         return qpdf_oh_new_null(q);
     }

@@ -1,17 +1,23 @@
 /*
  * Runs a fuzz target over files (the seed corpus and any crash found by
  * script/fuzz, kept as regression inputs) without libFuzzer, printing TAP
- * for make check: `replay_NAME DIR...`.
+ * for make check: `replay_NAME DIR...`.  Each input is timed: the slowest
+ * is named in a comment, and with FUZZ_SLOW_MS set an input slower than
+ * that many milliseconds fails (script/fuzz's long run: none over 1 s in
+ * the release build).
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fuzz.h"
 
 static int count;
+static double slowest_ms, slow_limit_ms;
+static char slowest[4096];
 
 static void
 run_file(const char *path)
@@ -35,9 +41,24 @@ run_file(const char *path)
         return;
     }
     fclose(f);
-    LLVMFuzzerTestOneInput(buf, (size_t)n);
-    free(buf);
-    printf("ok %d - %s\n", ++count, path);
+    {
+        struct timespec t0, t1;
+        double ms;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        LLVMFuzzerTestOneInput(buf, (size_t)n);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        if (ms > slowest_ms) {
+            slowest_ms = ms;
+            snprintf(slowest, sizeof(slowest), "%s", path);
+        }
+        free(buf);
+        if (slow_limit_ms > 0 && ms > slow_limit_ms)
+            printf("not ok %d - %s: %.0f ms, over %.0f ms\n", ++count, path, ms, slow_limit_ms);
+        else
+            printf("ok %d - %s\n", ++count, path);
+    }
 }
 
 int
@@ -45,8 +66,10 @@ main(int argc, char **argv)
 {
     char def[4096];
     char *defv[2];
+    const char *lim = getenv("FUZZ_SLOW_MS");
     int i;
 
+    slow_limit_ms = lim != NULL ? atof(lim) : 0;
     /* no argument (make check): this target's seed corpus */
     if (argc < 2) {
         const char *root = getenv("HALL_ROOT");
@@ -80,6 +103,8 @@ main(int argc, char **argv)
         if (d != NULL)
             closedir(d);
     }
+    if (count > 0)
+        printf("# slowest: %.1f ms, %s\n", slowest_ms, slowest);
     printf("1..%d\n", count);
     return count > 0 ? 0 : 1;
 }
