@@ -124,7 +124,15 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
             depth--;
             closed = depth == 0;
             break;
+        case PDF_TOK_NAME:
         case PDF_TOK_KEYWORD:
+            /* VT: regular for ISO 32000 and this scan, white space for
+             * libqpdf ("3\v0\vR" a reference): what libqpdf may read as
+             * one is not proven absent here, the walk decides */
+            if (memchr(p + t.a, 0x0b, (size_t)(t.b - t.a)) != NULL)
+                return HALL_ERR;
+            if (t.kind == PDF_TOK_NAME)
+                break;
             if ((t.b - t.a == 6 && memcmp(p + t.a, "endobj", 6) == 0) ||
                 (t.b - t.a == 6 && memcmp(p + t.a, "stream", 6) == 0 && was_closed)) {
                 *budget -= t.b - off;
@@ -297,7 +305,7 @@ stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize)
 enum { TK_END, TK_OPEN, TK_CLOSE, TK_NAME, TK_REG, TK_OTHER };
 
 /* the next token from *at (pdf_lex_next): its kind here and text [*a, *b);
- * TK_END at the end or an unterminated string */
+ * TK_END at the end, an unterminated string or a token holding a VT */
 static int
 next_tok(const unsigned char *p, long long *at, long long lim, long long *a, long long *b)
 {
@@ -317,6 +325,10 @@ next_tok(const unsigned char *p, long long *at, long long lim, long long *a, lon
     case PDF_TOK_KEYWORD: k = TK_REG; break;
     default: k = TK_OTHER; break; /* strings, { }, a lone ) or > */
     }
+    /* a VT in a name or keyword: libqpdf reads it as white space (scan_obj),
+     * so these texts cannot be told the same as it would: not read */
+    if ((k == TK_NAME || k == TK_REG) && memchr(p + t.a, 0x0b, (size_t)(t.b - t.a)) != NULL)
+        k = TK_END;
     *a = t.a;
     *b = t.b;
     return k;

@@ -335,6 +335,79 @@ hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it(void **s
     }
 }
 
+/* a signed revision whose catalog names object 3, which it does not have,
+ * its tokens separated by sep; an update writing object 3 */
+static unsigned char *
+dangling(const char *sep, long long *len, long long *end1)
+{
+    char a[512], b[512];
+    int o1 = 9, o2, x1, n1, n2, x2;
+    unsigned char *m;
+
+    n1 = snprintf(a, sizeof(a), "%%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Foo 3%s0%sR >>\nendobj\n",
+                  sep, sep);
+    o2 = n1;
+    n1 += snprintf(a + n1, sizeof(a) - (size_t)n1, "2 0 obj\n<< >>\nendobj\n");
+    x1 = n1;
+    n1 += snprintf(a + n1, sizeof(a) - (size_t)n1,
+                   "xref\n0 3\n0000000000 65535 f\r\n%010d 00000 n\r\n%010d 00000 n\r\n"
+                   "trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+                   o1, o2, x1);
+    x2 = n1 + (int)strlen("3 0 obj\n(later)\nendobj\n");
+    n2 = snprintf(b, sizeof(b),
+                  "3 0 obj\n(later)\nendobj\nxref\n3 1\n%010d 00000 n\r\n"
+                  "trailer\n<< /Size 4 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
+                  n1, x1, x2);
+    m = malloc((size_t)(n1 + n2));
+    assert_non_null(m);
+    memcpy(m, a, (size_t)n1);
+    memcpy(m + n1, b, (size_t)n2);
+    *len = n1 + n2;
+    *end1 = n1;
+    return m;
+}
+
+/* "3\v0\vR": libqpdf reads VT as white space (a reference to 3), ISO 32000
+ * and the lexer do not (one keyword); the scan that proves a signed
+ * revision held no reference to a later object (stamp_refs.c) must not
+ * prove it then: it said "none" before, and the walk was skipped */
+static void
+hostile__vt_between_a_references_tokens__not_proven_absent(void **state)
+{
+    static const char *const seps[] = {" ", "\v", "\n\v"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(seps) / sizeof(*seps); i++) {
+        long long len, end1, ends[2];
+        unsigned char *m = dangling(seps[i], &len, &end1);
+        struct stamp_diff d;
+        qpdf_data q = qpdf_init();
+        qpdf_oh foo;
+
+        qpdf_silence_errors(q);
+        assert_int_equal(qpdf_read_memory(q, "t", (const char *)m, (unsigned long long)len, NULL) &
+                             QPDF_ERRORS,
+                         0);
+        foo = qpdf_oh_get_key(q, qpdf_get_root(q), "/Foo");
+        assert_true(qpdf_oh_is_indirect(q, foo)); /* libqpdf: a reference */
+        assert_int_equal(qpdf_oh_get_object_id(q, foo), 3);
+        memset(&d, 0, sizeof(d));
+        ends[0] = end1;
+        ends[1] = len;
+        d.f = q;
+        d.map = m;
+        d.size = len;
+        d.ends = ends;
+        d.nrev = 2;
+        if (stamp_refs_none(&d, 3, end1, 3))
+            fail_msg("sep %zu: no reference to 3 \"proven\" in the signed revision", i);
+        free(d.drefs);
+        free(d.xall);
+        qpdf_cleanup(&q);
+        free(m);
+    }
+}
+
 int
 main(void)
 {
@@ -346,6 +419,7 @@ main(void)
         cmocka_unit_test(decode__names_strings_hex__as_iso_32000_reads_them),
         cmocka_unit_test(hostile__nul_and_a_comment_holding_a_paren__read_as_the_scan_reads_them),
         cmocka_unit_test(hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it),
+        cmocka_unit_test(hostile__vt_between_a_references_tokens__not_proven_absent),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
