@@ -20,41 +20,6 @@ const unsigned char pdf_lex_class[256] = {
 };
 
 long long
-pdf_lex_skip_white(const unsigned char *p, long long at, long long end)
-{
-    while (at < end && pdf_lex_white(p[at]))
-        at++;
-    return at;
-}
-
-long long
-pdf_lex_comment_end(const unsigned char *p, long long at, long long end)
-{
-    while (at < end && p[at] != '\r' && p[at] != '\n')
-        at++;
-    return at;
-}
-
-long long
-pdf_lex_skip(const unsigned char *p, long long at, long long end)
-{
-    for (;;) {
-        at = pdf_lex_skip_white(p, at, end);
-        if (at >= end || p[at] != '%')
-            return at;
-        at = pdf_lex_comment_end(p, at, end);
-    }
-}
-
-long long
-pdf_lex_regular_end(const unsigned char *p, long long at, long long end)
-{
-    while (at < end && pdf_lex_regular(p[at]))
-        at++;
-    return at;
-}
-
-long long
 pdf_lex_string_end(const unsigned char *p, long long at, long long end)
 {
     int nest = 0;
@@ -79,89 +44,6 @@ pdf_lex_hex_end(const unsigned char *p, long long at, long long end)
         return -1;
     gt = memchr(p + at + 1, '>', (size_t)(end - at - 1));
     return gt != NULL ? gt - p + 1 : -1;
-}
-
-/* the kind of the run of regular bytes [a, b): a number or a keyword */
-static enum pdf_tok
-regular_kind(const unsigned char *p, long long a, long long b)
-{
-    int digits = 0, dots = 0;
-
-    if (p[a] == '+' || p[a] == '-')
-        a++;
-    for (; a < b; a++) {
-        if (p[a] >= '0' && p[a] <= '9')
-            digits++;
-        else if (p[a] == '.')
-            dots++;
-        else
-            return PDF_TOK_KEYWORD;
-    }
-    if (digits == 0 || dots > 1)
-        return PDF_TOK_KEYWORD;
-    return dots == 0 ? PDF_TOK_INT : PDF_TOK_REAL;
-}
-
-enum pdf_tok
-pdf_lex_next(const unsigned char *p, long long *at, long long end, struct pdf_token *t)
-{
-    long long i = pdf_lex_skip(p, *at, end), e;
-
-    t->a = t->b = i;
-    if (i >= end) {
-        *at = i;
-        return t->kind = PDF_TOK_END;
-    }
-    switch (p[i]) {
-    case '(':
-        e = pdf_lex_string_end(p, i, end);
-        t->kind = e < 0 ? PDF_TOK_UNTERMINATED : PDF_TOK_STRING;
-        break;
-    case '<':
-        if (i + 1 < end && p[i + 1] == '<') {
-            e = i + 2;
-            t->kind = PDF_TOK_DICT_OPEN;
-        } else {
-            e = pdf_lex_hex_end(p, i, end);
-            t->kind = e < 0 ? PDF_TOK_UNTERMINATED : PDF_TOK_HEX;
-        }
-        break;
-    case '>':
-        if (i + 1 < end && p[i + 1] == '>') {
-            e = i + 2;
-            t->kind = PDF_TOK_DICT_CLOSE;
-        } else {
-            e = i + 1;
-            t->kind = PDF_TOK_BAD;
-        }
-        break;
-    case ')':
-        e = i + 1;
-        t->kind = PDF_TOK_BAD;
-        break;
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-        e = i + 1;
-        t->kind = p[i] == '['   ? PDF_TOK_ARRAY_OPEN
-                  : p[i] == ']' ? PDF_TOK_ARRAY_CLOSE
-                  : p[i] == '{' ? PDF_TOK_BRACE_OPEN
-                                : PDF_TOK_BRACE_CLOSE;
-        break;
-    case '/':
-        e = pdf_lex_regular_end(p, i + 1, end);
-        t->kind = PDF_TOK_NAME;
-        break;
-    default:
-        e = pdf_lex_regular_end(p, i, end);
-        t->kind = regular_kind(p, i, e);
-        break;
-    }
-    if (e < 0)
-        e = end;
-    t->b = *at = e;
-    return t->kind;
 }
 
 int

@@ -68,21 +68,54 @@ enum pdf_tok {
     PDF_TOK_BRACE_CLOSE   /* } */
 };
 
-/* a token: its kind and its bytes [a, b) */
+/* a token: its kind and its bytes [a, b); an integer's value (held at
+ * 2^40 and above when longer; 0 for other kinds) */
 struct pdf_token {
     enum pdf_tok kind;
     long long a, b;
+    long long ival;
+    int vt; /* a name or keyword holding VT (0x0b): white space to libqpdf */
 };
 
 /* past white space from at (comments not skipped): the first byte that is
  * not, or end */
-long long pdf_lex_skip_white(const unsigned char *p, long long at, long long end);
-/* past white space and comments from at */
-long long pdf_lex_skip(const unsigned char *p, long long at, long long end);
+static inline long long
+pdf_lex_skip_white(const unsigned char *p, long long at, long long end)
+{
+    while (at < end && pdf_lex_class[p[at]] == PDF_CH_WHITE)
+        at++;
+    return at;
+}
+
 /* the comment at at ('%'): the CR or LF that ends it, or end */
-long long pdf_lex_comment_end(const unsigned char *p, long long at, long long end);
+static inline long long
+pdf_lex_comment_end(const unsigned char *p, long long at, long long end)
+{
+    while (at < end && p[at] != '\r' && p[at] != '\n')
+        at++;
+    return at;
+}
+
+/* past white space and comments from at */
+static inline long long
+pdf_lex_skip(const unsigned char *p, long long at, long long end)
+{
+    for (;;) {
+        at = pdf_lex_skip_white(p, at, end);
+        if (at >= end || p[at] != '%')
+            return at;
+        at = pdf_lex_comment_end(p, at, end);
+    }
+}
+
 /* the run of regular bytes from at: its end (at when p[at] is not one) */
-long long pdf_lex_regular_end(const unsigned char *p, long long at, long long end);
+static inline long long
+pdf_lex_regular_end(const unsigned char *p, long long at, long long end)
+{
+    while (at < end && pdf_lex_class[p[at]] == PDF_CH_REGULAR)
+        at++;
+    return at;
+}
 /* the literal string at at ('('): just after the ')' that closes it
  * (nested parentheses balanced, a backslash escapes the byte after it);
  * -1 when it does not close before end */
@@ -92,9 +125,106 @@ long long pdf_lex_string_end(const unsigned char *p, long long at, long long end
 long long pdf_lex_hex_end(const unsigned char *p, long long at, long long end);
 
 /* the token after white space and comments from *at (*at moved past it):
- * its kind, t filled */
-enum pdf_tok pdf_lex_next(const unsigned char *p, long long *at, long long end,
-                          struct pdf_token *t);
+ * its kind, t filled (inline: the scan of every object's text calls it
+ * once a token) */
+/* the run of regular bytes from a: its end into t->b, its kind (a number
+ * or a keyword) and an integer's value into t, in one pass */
+static inline enum pdf_tok
+pdf_lex_regular_run(const unsigned char *p, long long a, long long end, struct pdf_token *t)
+{
+    long long i = a, v = 0;
+    int digits = 0, dots = 0, other = 0, vt = 0;
+
+    if (i < end && (p[i] == '+' || p[i] == '-'))
+        i++;
+    for (; i < end && pdf_lex_class[p[i]] == PDF_CH_REGULAR; i++) {
+        unsigned char c = p[i];
+
+        if ((unsigned char)(c - '0') <= 9) {
+            digits++;
+            v = v < (1LL << 40) ? v * 10 + (c - '0') : v;
+        } else {
+            dots += c == '.';
+            other |= c != '.';
+            vt |= c == 0x0b;
+        }
+    }
+    t->b = i;
+    t->vt |= vt;
+    t->ival = p[a] == '-' ? -v : v;
+    if (other || digits == 0 || dots > 1)
+        return PDF_TOK_KEYWORD;
+    return dots == 0 ? PDF_TOK_INT : PDF_TOK_REAL;
+}
+
+static inline enum pdf_tok
+pdf_lex_next(const unsigned char *p, long long *at, long long end, struct pdf_token *t)
+{
+    long long i = pdf_lex_skip(p, *at, end), e;
+
+    t->a = t->b = i;
+    t->ival = 0;
+    t->vt = 0;
+    if (i >= end) {
+        *at = i;
+        return t->kind = PDF_TOK_END;
+    }
+    switch (p[i]) {
+    case '(':
+        e = pdf_lex_string_end(p, i, end);
+        t->kind = e < 0 ? PDF_TOK_UNTERMINATED : PDF_TOK_STRING;
+        break;
+    case '<':
+        if (i + 1 < end && p[i + 1] == '<') {
+            e = i + 2;
+            t->kind = PDF_TOK_DICT_OPEN;
+        } else {
+            e = pdf_lex_hex_end(p, i, end);
+            t->kind = e < 0 ? PDF_TOK_UNTERMINATED : PDF_TOK_HEX;
+        }
+        break;
+    case '>':
+        if (i + 1 < end && p[i + 1] == '>') {
+            e = i + 2;
+            t->kind = PDF_TOK_DICT_CLOSE;
+        } else {
+            e = i + 1;
+            t->kind = PDF_TOK_BAD;
+        }
+        break;
+    case ')':
+        e = i + 1;
+        t->kind = PDF_TOK_BAD;
+        break;
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+        e = i + 1;
+        t->kind = p[i] == '['   ? PDF_TOK_ARRAY_OPEN
+                  : p[i] == ']' ? PDF_TOK_ARRAY_CLOSE
+                  : p[i] == '{' ? PDF_TOK_BRACE_OPEN
+                                : PDF_TOK_BRACE_CLOSE;
+        break;
+    case '/': {
+        int vt = 0;
+
+        for (e = i + 1; e < end && pdf_lex_class[p[e]] == PDF_CH_REGULAR; e++)
+            vt |= p[e] == 0x0b;
+        t->vt = vt;
+        t->kind = PDF_TOK_NAME;
+        break;
+    }
+    default:
+        t->kind = pdf_lex_regular_run(p, i, end, t);
+        e = t->b;
+        break;
+    }
+    if (e < 0)
+        e = end;
+    t->b = *at = e;
+    return t->kind;
+}
 
 /* an integer token's value [a, b) (a sign, digits): 0 with *v (held at
  * 2^40 and above when longer), -1 when [a, b) is not an integer */

@@ -112,7 +112,6 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
     if (lim - off > *budget)
         lim = off + *budget;
     while (at < lim) {
-        long long v;
         int was_closed = closed;
 
         closed = 0;
@@ -129,7 +128,7 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
             /* VT: regular for ISO 32000 and this scan, white space for
              * libqpdf ("3\v0\vR" a reference): what libqpdf may read as
              * one is not proven absent here, the walk decides */
-            if (memchr(p + t.a, 0x0b, (size_t)(t.b - t.a)) != NULL)
+            if (t.vt)
                 return HALL_ERR;
             if (t.kind == PDF_TOK_NAME)
                 break;
@@ -142,14 +141,11 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
                 keep(d, n1, off) != HALL_OK)
                 return HALL_ERR;
             break;
-        case PDF_TOK_INT:
-            if (int_token(p, t.a, t.b, &v) == HALL_OK) {
-                n1 = n2;
-                n2 = v;
-                ints = ints < 2 ? ints + 1 : 2;
-                continue;
-            }
-            break;
+        case PDF_TOK_INT: /* an object number, or -1 when it cannot be one */
+            n1 = n2;
+            n2 = t.ival < 0 || t.ival >= (1LL << 31) || p[t.a] == '-' ? -1 : t.ival;
+            ints = ints < 2 ? ints + 1 : 2;
+            continue;
         default: break;
         }
         ints = 0;
@@ -327,7 +323,7 @@ next_tok(const unsigned char *p, long long *at, long long lim, long long *a, lon
     }
     /* a VT in a name or keyword: libqpdf reads it as white space (scan_obj),
      * so these texts cannot be told the same as it would: not read */
-    if ((k == TK_NAME || k == TK_REG) && memchr(p + t.a, 0x0b, (size_t)(t.b - t.a)) != NULL)
+    if (t.vt)
         k = TK_END;
     *a = t.a;
     *b = t.b;
