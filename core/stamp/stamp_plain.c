@@ -14,11 +14,14 @@
  * without escapes or CR and hex strings of whole bytes, the digits alone.
  * Anything else (a comment, a keyword, an escape, a key twice, white space
  * in a hex string...) is left to stamp_parse_refs as before, so what is
- * made is what its parse made.
+ * made is what its parse made.  What is white space, a delimiter or a
+ * string's end is pdf_lex.c's, as for every reader of the library (NUL
+ * white space, as libqpdf reads it too).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "pdf_lex.h"
 #include "stamp_int.h"
 
 /* a hex digit's value times 16, and 0x200; 0: not a hex digit */
@@ -79,18 +82,11 @@ q_errors(qpdf_data q)
     return had;
 }
 
-/* white space, but NUL (a text holding one is refused) */
-static int
-sp(unsigned char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f';
-}
-
+/* white space (pdf_lex.c: NUL among it, as libqpdf reads it) */
 static void
 sp_skip(const unsigned char *p, long long *at, long long b)
 {
-    while (*at < b && sp(p[*at]))
-        (*at)++;
+    *at = pdf_lex_skip_white(p, *at, b);
 }
 
 /* after a token: the end, white space or a delimiter libqpdf's parser ends
@@ -98,8 +94,8 @@ sp_skip(const unsigned char *p, long long *at, long long b)
 static int
 ends_token(const unsigned char *p, long long at, long long b)
 {
-    return at >= b || sp(p[at]) || p[at] == '/' || p[at] == '[' || p[at] == ']' || p[at] == '<' ||
-           p[at] == '>';
+    return at >= b || pdf_lex_white(p[at]) || p[at] == '/' || p[at] == '[' || p[at] == ']' ||
+           p[at] == '<' || p[at] == '>';
 }
 
 /* digits at *at (no leading zero but a lone 0, at most 8): the value, -1
@@ -139,8 +135,8 @@ plain_name(qpdf_data q, const unsigned char *p, long long *at, long long b, int 
     long long a = *at;
     char name[PLAIN_TOKEN];
 
-    for ((*at)++; *at < b && p[*at] > ' ' && p[*at] < 0x7f && p[*at] != '#' && p[*at] != '~' &&
-                  strchr("()<>[]{}/%", p[*at]) == NULL;
+    for ((*at)++; *at < b && pdf_lex_regular(p[*at]) && p[*at] > ' ' && p[*at] < 0x7f &&
+                  p[*at] != '#' && p[*at] != '~';
          (*at)++)
         ;
     if (*at - a < 2 || *at - a >= (long long)sizeof(name) || !ends_token(p, *at, b))
@@ -183,7 +179,7 @@ plain_number(qpdf_data q, const unsigned char *p, long long *at, long long b, in
         t = *at;
         sp_skip(p, &t, b);
         if (t > *at && t < b && p[t] >= '0' && p[t] <= '9' && (g = plain_int(p, &t, b)) >= 0 &&
-            g < 65536 && t < b && sp(p[t])) {
+            g < 65536 && t < b && pdf_lex_white(p[t])) {
             sp_skip(p, &t, b);
             if (t < b && p[t] == 'R' && ends_token(p, t + 1, b)) {
                 if (n <= 0)
@@ -233,22 +229,23 @@ plain_string(struct plain *c, const unsigned char *p, long long *at, long long b
 {
     qpdf_data q = c->q;
     long long a = *at + 1, i;
-    int depth = 1;
 
     if (p[*at] == '(') {
-        for (i = a; i < b && depth > 0; i++)
-            if (p[i] == '\\' || p[i] == '\r' || p[i] == '\0')
-                return HALL_ERR;
-            else
-                depth += p[i] == '(' ? 1 : p[i] == ')' ? -1 : 0;
-        if (depth > 0)
+        long long e = pdf_lex_string_end(p, *at, b);
+
+        if (e < 0)
             return HALL_ERR;
-        *at = i;
+        /* its bytes as written: no escape, no CR (read as LF) */
+        for (i = a; i < e - 1; i++)
+            if (p[i] == '\\' || p[i] == '\r')
+                return HALL_ERR;
+        *at = i = e;
         if (make)
             *v = qpdf_oh_new_binary_string(q, (const char *)p + a, (size_t)(i - 1 - a));
         return HALL_OK;
     } else {
-        const unsigned char *gt = memchr(p + a, '>', (size_t)(b - a)), *bin = NULL;
+        long long he = pdf_lex_hex_end(p, *at, b);
+        const unsigned char *gt = he < 0 ? NULL : p + he - 1, *bin = NULL;
         unsigned char *dec = NULL;
         size_t n = gt == NULL ? 1 : (size_t)(gt - (p + a));
         int kept = n >= PLAIN_HEX_LONG;

@@ -12,9 +12,9 @@
  *
  * Owns: the input's own text of an object and the check that the update
  * keeps each of its keys (stamp_raw_kept, stamp_raw_inner_kept).  Follows:
- * ISO 32000-1 §7.2 (lexical conventions: white space, delimiters, comments)
- * and §7.3 (objects: names with #xx, strings, dictionaries, indirect
- * references), the tokens this file reads.
+ * ISO 32000-1 §7.3 (objects: names with #xx, strings, dictionaries, indirect
+ * references); its bytes, white space, comments and tokens are pdf_lex.c's
+ * (§7.2), as every reader of the library reads them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 
 #include <zlib.h>
 
+#include "pdf_lex.h"
 #include "stamp_int.h"
 
 #define STAMP_MSG_UNREAD     "PDF文件中有无法完整读取的对象"
@@ -36,42 +37,18 @@ struct raw_scan {
     struct stamp_buf *refs; /* long long num << 16 | gen, of the value scanned */
 };
 
-static int
-raw_white(unsigned char c)
-{
-    return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
-}
-
-static int
-raw_delim(unsigned char c)
-{
-    return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-           c == '}' || c == '/' || c == '%';
-}
-
+/* white space and comments from i skipped (pdf_lex.c) */
 static size_t
 raw_ws(const struct raw_scan *s, size_t i)
 {
-    while (i < s->n) {
-        if (raw_white(s->p[i])) {
-            i++;
-        } else if (s->p[i] == '%') {
-            while (i < s->n && s->p[i] != '\n' && s->p[i] != '\r')
-                i++;
-        } else {
-            break;
-        }
-    }
-    return i;
+    return (size_t)pdf_lex_skip(s->p, (long long)i, (long long)s->n);
 }
 
 /* a regular token (number, keyword, name's body): its end */
 static size_t
 raw_token(const struct raw_scan *s, size_t i)
 {
-    while (i < s->n && !raw_white(s->p[i]) && !raw_delim(s->p[i]))
-        i++;
-    return i;
+    return (size_t)pdf_lex_regular_end(s->p, (long long)i, (long long)s->n);
 }
 
 static int
@@ -94,7 +71,6 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
 {
     size_t e, j, k;
     long long num, gen;
-    int nest;
 
     i = raw_ws(s, i);
     if (i >= s->n || depth > RAW_DEPTH)
@@ -114,9 +90,8 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
                     return i;
             }
         }
-        while (i < s->n && s->p[i] != '>')
-            i++;
-        return i < s->n ? i + 1 : (size_t)-1;
+        k = (size_t)pdf_lex_hex_end(s->p, (long long)i, (long long)s->n);
+        return k;
     case '[':
         for (i++;;) {
             i = raw_ws(s, i);
@@ -126,16 +101,7 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
             if (i == (size_t)-1)
                 return i;
         }
-    case '(':
-        for (nest = 0, i++; i < s->n; i++) {
-            if (s->p[i] == '\\')
-                i++;
-            else if (s->p[i] == '(')
-                nest++;
-            else if (s->p[i] == ')' && nest-- == 0)
-                return i + 1;
-        }
-        return (size_t)-1;
+    case '(': return (size_t)pdf_lex_string_end(s->p, (long long)i, (long long)s->n);
     case '/': return raw_token(s, i + 1);
     default:
         e = raw_token(s, i);
@@ -164,20 +130,14 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
 static void
 raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
 {
-    size_t o = 0;
+    long long n = pdf_lex_name(s->p, (long long)a, (long long)b, out, outlen);
 
-    for (; a < b && o + 1 < outlen; a++) {
-        unsigned int c = s->p[a];
-
-        if (c == '#' && a + 2 < b && hall_hexval(s->p[a + 1]) >= 0 &&
-            hall_hexval(s->p[a + 2]) >= 0) {
-            c = (unsigned int)(hall_hexval(s->p[a + 1]) << 4 | hall_hexval(s->p[a + 2]));
-            a += 2;
-        }
-        /* shown in the refusal: printable ASCII only (both sides alike) */
-        out[o++] = c > 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    out[o] = '\0';
+    if (n >= (long long)outlen) /* cut to outlen */
+        n = (long long)outlen - 1;
+    /* shown in the refusal: printable ASCII only (both sides alike) */
+    for (long long i = 0; i < n; i++)
+        if ((unsigned char)out[i] <= 0x20 || (unsigned char)out[i] >= 0x7f)
+            out[i] = '?';
 }
 
 static int
@@ -328,7 +288,7 @@ raw_uint_before(const struct raw_scan *s, size_t e, long long *v)
 {
     size_t a;
 
-    while (e > 0 && raw_white(s->p[e - 1]))
+    while (e > 0 && pdf_lex_white(s->p[e - 1]))
         e--;
     a = e;
     while (a > 0 && s->p[a - 1] >= '0' && s->p[a - 1] <= '9')
@@ -474,14 +434,14 @@ raw_find(qpdf_data q, const unsigned char *pdf, size_t len, long long num, int g
         long long n, g;
         unsigned char *sd;
 
-        if (pdf[i] != 'o' || memcmp(pdf + i, "obj", 3) != 0 || !raw_white(pdf[i - 1]) ||
-            (i + 3 < len && !raw_white(pdf[i + 3]) && !raw_delim(pdf[i + 3])))
+        if (pdf[i] != 'o' || memcmp(pdf + i, "obj", 3) != 0 || !pdf_lex_white(pdf[i - 1]) ||
+            (i + 3 < len && !pdf_lex_white(pdf[i + 3]) && !pdf_lex_delim(pdf[i + 3])))
             continue;
         b = raw_uint_before(&s, i, &g);
-        if (b == (size_t)-1 || b == 0 || !raw_white(pdf[b - 1]))
+        if (b == (size_t)-1 || b == 0 || !pdf_lex_white(pdf[b - 1]))
             continue;
         b = raw_uint_before(&s, b, &n);
-        if (b == (size_t)-1 || (b > 0 && !raw_white(pdf[b - 1]) && !raw_delim(pdf[b - 1])))
+        if (b == (size_t)-1 || (b > 0 && !pdf_lex_white(pdf[b - 1]) && !pdf_lex_delim(pdf[b - 1])))
             continue;
         if (n == num && g == gen) {
             free(*data);

@@ -21,11 +21,13 @@
  *
  * It only ever says "none": a reference found, an object in an object
  * stream (its text compressed), a section that cannot be read, a bound
- * passed, and the exact walk decides as before.
+ * passed, and the exact walk decides as before.  Its tokens are
+ * pdf_lex.c's, the library's one lexer.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "pdf_lex.h"
 #include "stamp_int.h"
 
 #define REFS_ENTRIES_MAX 1000000      /* entries read from every section */
@@ -61,39 +63,14 @@ xent_order(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
-/* a byte's class for the scan: 0 regular, 1 a delimiter (stamp_is_delim's
- * "()<>[]{}/%"), 2 white space (stamp_is_ws's, NUL among them): one load
- * where each byte was compared in turn */
-static const unsigned char byte_class[256] = {
-    [0] = 2,   ['\t'] = 2, ['\n'] = 2, ['\f'] = 2, ['\r'] = 2, [' '] = 2, ['('] = 1, [')'] = 1,
-    ['<'] = 1, ['>'] = 1,  ['['] = 1,  [']'] = 1,  ['{'] = 1,  ['}'] = 1, ['/'] = 1, ['%'] = 1};
-
-/* neither white space (stamp_is_ws) nor a delimiter (stamp_is_delim) */
-static inline int
-regular(unsigned char c)
-{
-    return byte_class[c] == 0;
-}
-
 /* an integer token (an optional sign, digits): HALL_OK with *v, -1 when it
- * does not fit an object number */
+ * does not fit an object number (pdf_lex.c reads it) */
 static inline int
 int_token(const unsigned char *p, long long a, long long b, long long *v)
 {
-    int neg = 0;
-
-    if (a < b && (p[a] == '+' || p[a] == '-'))
-        neg = p[a++] == '-';
-    if (a == b)
+    if (pdf_lex_int(p, a, b, v) != 0)
         return HALL_ERR;
-    *v = 0;
-    for (; a < b; a++) {
-        if (p[a] < '0' || p[a] > '9')
-            return HALL_ERR;
-        if (*v < (1LL << 40))
-            *v = *v * 10 + (p[a] - '0');
-    }
-    if (neg || *v >= (1LL << 31))
+    if (*v < 0 || *v >= (1LL << 31) || p[a] == '-')
         *v = -1;
     return HALL_OK;
 }
@@ -116,24 +93,6 @@ keep(struct stamp_diff *d, long long num, long long off)
     return HALL_OK;
 }
 
-/* a literal string from its '(' (balanced parentheses, backslash escapes):
- * just after its ')', lim when it does not end */
-static long long
-skip_string(const unsigned char *p, long long at, long long lim)
-{
-    int nest = 0;
-
-    for (at++; at < lim; at++) {
-        if (p[at] == '\\')
-            at++;
-        else if (p[at] == '(')
-            nest++;
-        else if (p[at] == ')' && nest-- == 0)
-            return at + 1;
-    }
-    return lim;
-}
-
 /*
  * The object whose text starts at off, tokenized as PDF syntax up to its
  * endobj, or the stream keyword after its top dictionary: each "N G R"
@@ -148,61 +107,46 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
     long long n1 = -1, n2 = -1; /* the integers of the last two tokens */
     int ints = 0;               /* how many of the last tokens were integers, at most 2 */
     int depth = 0, closed = 0;  /* closed: the last token ended the top dictionary */
+    struct pdf_token t;
 
     if (lim - off > *budget)
         lim = off + *budget;
     while (at < lim) {
-        unsigned char c = p[at];
-        long long e, v;
         int was_closed = closed;
 
-        if (byte_class[c] == 2) { /* white space */
-            at++;
-            continue;
-        }
-        if (c == '%') { /* a comment, to the end of its line */
-            while (at < lim && p[at] != '\r' && p[at] != '\n')
-                at++;
-            continue;
-        }
         closed = 0;
-        if (c == '(') {
-            at = skip_string(p, at, lim);
-        } else if (c == '<' && at + 1 < lim && p[at + 1] == '<') {
-            depth++;
-            at += 2;
-        } else if (c == '<') { /* a hex string */
-            const unsigned char *gt = memchr(p + at, '>', (size_t)(lim - at));
-
-            at = gt != NULL ? gt - p + 1 : lim;
-        } else if (c == '>' && at + 1 < lim && p[at + 1] == '>') {
+        switch (pdf_lex_next(p, &at, lim, &t)) {
+        case PDF_TOK_END:
+        case PDF_TOK_UNTERMINATED: return HALL_ERR;
+        case PDF_TOK_DICT_OPEN: depth++; break;
+        case PDF_TOK_DICT_CLOSE:
             depth--;
             closed = depth == 0;
-            at += 2;
-        } else if (c == '/') {
-            for (at++; at < lim && regular(p[at]); at++)
-                ;
-        } else if (!regular(c)) { /* [ ] { } and a lone > */
-            at++;
-        } else {
-            for (e = at; e < lim && regular(p[e]); e++)
-                ;
-            if ((e - at == 6 && memcmp(p + at, "endobj", 6) == 0) ||
-                (e - at == 6 && memcmp(p + at, "stream", 6) == 0 && was_closed)) {
-                *budget -= e - off;
+            break;
+        case PDF_TOK_NAME:
+        case PDF_TOK_KEYWORD:
+            /* VT: regular for ISO 32000 and this scan, white space for
+             * libqpdf ("3\v0\vR" a reference): what libqpdf may read as
+             * one is not proven absent here, the walk decides */
+            if (t.vt)
+                return HALL_ERR;
+            if (t.kind == PDF_TOK_NAME)
+                break;
+            if ((t.b - t.a == 6 && memcmp(p + t.a, "endobj", 6) == 0) ||
+                (t.b - t.a == 6 && memcmp(p + t.a, "stream", 6) == 0 && was_closed)) {
+                *budget -= t.b - off;
                 return HALL_OK;
             }
-            if (e - at == 1 && p[at] == 'R' && ints == 2 && n1 >= min &&
+            if (t.b - t.a == 1 && p[t.a] == 'R' && ints == 2 && n1 >= min &&
                 keep(d, n1, off) != HALL_OK)
                 return HALL_ERR;
-            if (int_token(p, at, e, &v) == HALL_OK) {
-                n1 = n2;
-                n2 = v;
-                ints = ints < 2 ? ints + 1 : 2;
-                at = e;
-                continue;
-            }
-            at = e;
+            break;
+        case PDF_TOK_INT: /* an object number, or -1 when it cannot be one */
+            n1 = n2;
+            n2 = t.ival < 0 || t.ival >= (1LL << 31) || p[t.a] == '-' ? -1 : t.ival;
+            ints = ints < 2 ? ints + 1 : 2;
+            continue;
+        default: break;
         }
         ints = 0;
     }
@@ -356,52 +300,34 @@ stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize)
 
 enum { TK_END, TK_OPEN, TK_CLOSE, TK_NAME, TK_REG, TK_OTHER };
 
-/* the next token from *at: its kind and text [*a, *b); TK_END at the end
- * or an unterminated string */
+/* the next token from *at (pdf_lex_next): its kind here and text [*a, *b);
+ * TK_END at the end, an unterminated string or a token holding a VT */
 static int
 next_tok(const unsigned char *p, long long *at, long long lim, long long *a, long long *b)
 {
-    long long i = *at;
+    struct pdf_token t;
+    int k;
 
-    for (;;) {
-        while (i < lim && stamp_is_ws(p[i]))
-            i++;
-        if (i >= lim || p[i] != '%')
-            break;
-        while (i < lim && p[i] != '\r' && p[i] != '\n')
-            i++;
+    switch (pdf_lex_next(p, at, lim, &t)) {
+    case PDF_TOK_END:
+    case PDF_TOK_UNTERMINATED: k = TK_END; break;
+    case PDF_TOK_DICT_OPEN:
+    case PDF_TOK_ARRAY_OPEN: k = TK_OPEN; break;
+    case PDF_TOK_DICT_CLOSE:
+    case PDF_TOK_ARRAY_CLOSE: k = TK_CLOSE; break;
+    case PDF_TOK_NAME: k = TK_NAME; break;
+    case PDF_TOK_INT:
+    case PDF_TOK_REAL:
+    case PDF_TOK_KEYWORD: k = TK_REG; break;
+    default: k = TK_OTHER; break; /* strings, { }, a lone ) or > */
     }
-    *a = i;
-    if (i >= lim)
-        return TK_END;
-    if (p[i] == '(') {
-        *at = *b = skip_string(p, i, lim);
-        return p[*b - 1] == ')' && *b > i + 1 ? TK_OTHER : TK_END;
-    }
-    if ((p[i] == '<' || p[i] == '>') && i + 1 < lim && p[i + 1] == p[i]) {
-        *at = *b = i + 2;
-        return p[i] == '<' ? TK_OPEN : TK_CLOSE;
-    }
-    if (p[i] == '<') {
-        const unsigned char *gt = memchr(p + i, '>', (size_t)(lim - i));
-
-        if (gt == NULL)
-            return TK_END;
-        *at = *b = gt - p + 1;
-        return TK_OTHER;
-    }
-    if (p[i] == '[' || p[i] == ']') {
-        *at = *b = i + 1;
-        return p[i] == '[' ? TK_OPEN : TK_CLOSE;
-    }
-    if (!regular(p[i]) && p[i] != '/') {
-        *at = *b = i + 1;
-        return TK_OTHER;
-    }
-    for (i++; i < lim && regular(p[i]); i++)
-        ;
-    *at = *b = i;
-    return p[*a] == '/' ? TK_NAME : TK_REG;
+    /* a VT in a name or keyword: libqpdf reads it as white space (scan_obj),
+     * so these texts cannot be told the same as it would: not read */
+    if (t.vt)
+        k = TK_END;
+    *a = t.a;
+    *b = t.b;
+    return k;
 }
 
 struct val_out {
@@ -537,9 +463,7 @@ stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, 
         junk.len = 0;
         if (value_read(p, &at, lim, &o) != HALL_OK)
             goto out;
-        while (stamp_is_ws(p[b]))
-            b++;
-        k[n].val_a = b;
+        k[n].val_a = pdf_lex_skip_white(p, b, lim);
         k[n].val_b = at;
         n++;
     }

@@ -9,12 +9,14 @@
  * Owns: where text is shown on a page, for stamp_diff.c's check of a later
  * widget.  Follows: ISO 32000-1 §8.3.4 (transformation matrices, the CTM),
  * §8.4 (the graphics state: q, Q, cm), §9.4 (text objects: BT, ET, Tm, Td,
- * TD, T*, Tf and the showing operators Tj, TJ, ' and ").
+ * TD, T*, Tf and the showing operators Tj, TJ, ' and "); the content's
+ * tokens are pdf_lex.c's (§7.2, §7.8.2: a content stream's syntax).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pdf_lex.h"
 #include "stamp_int.h"
 
 #define TEXT_CONTENT_MAX (8 << 20) /* a page's decoded content read at most */
@@ -144,6 +146,49 @@ text_op(struct tscan *t, const char *op, size_t n)
     t->str_w = 0;
 }
 
+/* the bytes a string token shows: a literal string's decoded (pdf_lex.c),
+ * a hex string's digits halved */
+static long long
+shown_len(const unsigned char *p, const struct pdf_token *k)
+{
+    long long digits = 0, len;
+    unsigned char *out;
+
+    if (p[k->a] == '<') {
+        for (long long i = k->a + 1; i < k->b - 1; i++)
+            digits += !pdf_lex_white(p[i]);
+        return digits / 2;
+    }
+    out = malloc((size_t)(k->b - k->a) + 1);
+    if (out == NULL)
+        abort();
+    /* an unterminated string: read to the end as if it closed there */
+    len = pdf_lex_string(p, k->a, k->kind == PDF_TOK_STRING ? k->b : k->b + 1, out);
+    free(out);
+    return len;
+}
+
+/* a number: an operand, or a TJ array's adjustment */
+static void
+operand(struct tscan *t, const unsigned char *p, const struct pdf_token *k)
+{
+    char num[32];
+    size_t n = (size_t)(k->b - k->a) < sizeof(num) - 1 ? (size_t)(k->b - k->a) : sizeof(num) - 1;
+    double v;
+
+    memcpy(num, p + k->a, n);
+    num[n] = '\0';
+    v = strtod(num, NULL);
+    if (t->in_arr)
+        t->arr_w -= v / 1000.0 * t->fs;
+    else if (t->nnum < 8)
+        t->num[t->nnum++] = v;
+    else {
+        memmove(t->num, t->num + 1, sizeof(double) * 7);
+        t->num[7] = v;
+    }
+}
+
 /* 1 when the page's text (drawn by its content streams, not its form
  * XObjects) lies under rect; glyphs are taken half as wide as high */
 int
@@ -151,7 +196,8 @@ stamp_text_under(qpdf_data q, int page, const double rect[4])
 {
     qpdf_oh pg;
     unsigned char *p = NULL;
-    size_t n = 0, i = 0;
+    size_t n = 0;
+    long long i = 0;
     long ops = 0;
     struct tscan t;
 
@@ -169,105 +215,43 @@ stamp_text_under(qpdf_data q, int page, const double rect[4])
     mat_id(t.tm);
     mat_id(t.tlm);
     t.rect = rect;
-    while (i < n && !t.hit && ops < TEXT_OPS_MAX) {
-        unsigned char ch = p[i];
+    while (i < (long long)n && !t.hit && ops < TEXT_OPS_MAX) {
+        struct pdf_token k;
 
-        if (stamp_is_ws(ch)) {
-            i++;
-        } else if (ch == '%') {
-            while (i < n && p[i] != '\n' && p[i] != '\r')
-                i++;
-        } else if (ch == '(') {
-            int depth = 1;
-            size_t len = 0;
-
-            for (i++; i < n && depth > 0; i++) {
-                if (p[i] == '\\') {
-                    i++;
-                } else if (p[i] == '(') {
-                    depth++;
-                } else if (p[i] == ')' && --depth == 0) {
-                    continue;
-                }
-                len++;
-            }
-            t.str_w = (double)len * t.fs * 0.5;
+        switch (pdf_lex_next(p, &i, (long long)n, &k)) {
+        case PDF_TOK_STRING:
+        case PDF_TOK_UNTERMINATED:
+        case PDF_TOK_HEX:
+            t.str_w = (double)shown_len(p, &k) * t.fs * 0.5;
             if (t.in_arr)
                 t.arr_w += t.str_w;
-        } else if (ch == '<' && i + 1 < n && p[i + 1] == '<') {
-            /* a dictionary (marked content's properties): skipped whole */
-            int depth = 0;
-
-            while (i + 1 < n) {
-                if (p[i] == '<' && p[i + 1] == '<') {
-                    depth++;
-                    i += 2;
-                } else if (p[i] == '>' && p[i + 1] == '>') {
-                    i += 2;
-                    if (--depth == 0)
-                        break;
-                } else {
-                    i++;
-                }
-            }
-            if (depth > 0)
-                i = n;
-        } else if (ch == '<') {
-            size_t digits = 0;
-
-            for (i++; i < n && p[i] != '>'; i++)
-                digits += !stamp_is_ws(p[i]);
-            i++;
-            t.str_w = (double)(digits / 2) * t.fs * 0.5;
-            if (t.in_arr)
-                t.arr_w += t.str_w;
-        } else if (ch == '[') {
+            break;
+        case PDF_TOK_DICT_OPEN: /* a dictionary (marked content's properties): skipped whole */
+            for (int depth = 1; depth > 0 && pdf_lex_next(p, &i, (long long)n, &k) != PDF_TOK_END;)
+                depth += k.kind == PDF_TOK_DICT_OPEN ? 1 : k.kind == PDF_TOK_DICT_CLOSE ? -1 : 0;
+            break;
+        case PDF_TOK_ARRAY_OPEN:
             t.in_arr = 1;
             t.arr_w = 0;
-            i++;
-        } else if (ch == ']') {
-            t.in_arr = 0;
-            i++;
-        } else if (ch == '/') {
-            for (i++; i < n && !stamp_is_delim(p[i]); i++)
-                ;
-        } else if ((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.') {
-            char num[32];
-            size_t k = 0;
-
-            while (i < n && k < sizeof(num) - 1 &&
-                   ((p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '+' || p[i] == '.'))
-                num[k++] = (char)p[i++];
-            num[k] = '\0';
-            if (t.in_arr)
-                t.arr_w -= strtod(num, NULL) / 1000.0 * t.fs;
-            else if (t.nnum < 8)
-                t.num[t.nnum++] = strtod(num, NULL);
-            else {
-                memmove(t.num, t.num + 1, sizeof(double) * 7);
-                t.num[7] = strtod(num, NULL);
-            }
-        } else {
-            size_t s = i;
-
-            while (i < n && !stamp_is_delim(p[i]))
-                i++;
-            if (i == s) {
-                i++;
-                continue;
-            }
+            break;
+        case PDF_TOK_ARRAY_CLOSE: t.in_arr = 0; break;
+        case PDF_TOK_INT:
+        case PDF_TOK_REAL: operand(&t, p, &k); break;
+        case PDF_TOK_KEYWORD:
             ops++;
-            if (i - s == 2 && memcmp(p + s, "ID", 2) == 0) {
+            if (k.b - k.a == 2 && memcmp(p + k.a, "ID", 2) == 0) {
                 /* an inline image's data: up to " EI" followed by a delimiter */
-                for (i++; i + 3 <= n; i++)
-                    if (stamp_is_ws(p[i]) && p[i + 1] == 'E' && p[i + 2] == 'I' &&
-                        (i + 3 == n || stamp_is_delim(p[i + 3])))
+                for (i++; i + 3 <= (long long)n; i++)
+                    if (pdf_lex_white(p[i]) && p[i + 1] == 'E' && p[i + 2] == 'I' &&
+                        (i + 3 == (long long)n || !pdf_lex_regular(p[i + 3])))
                         break;
                 i += 3;
                 t.nnum = 0;
-                continue;
+                break;
             }
-            text_op(&t, (const char *)p + s, i - s);
+            text_op(&t, (const char *)p + k.a, (size_t)(k.b - k.a));
+            break;
+        default: break; /* names, { }, a lone ) or > */
         }
     }
     free(p);

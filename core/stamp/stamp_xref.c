@@ -11,7 +11,8 @@
  * (struct stamp_xlist).  Follows: ISO 32000-1 §7.5.4 (cross-reference
  * tables), §7.5.5 (the trailer and /Prev), §7.5.8 (cross-reference streams,
  * /W /Index) and §7.5.8.4 (hybrid files, /XRefStm); §7.4.4.4 (the Flate
- * predictors, PNG's filters by row).
+ * predictors, PNG's filters by row).  Its bytes are read through pdf_lex.c,
+ * the library's one lexer (white space, comments, strings, references).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include <zlib.h>
 
+#include "pdf_lex.h"
 #include "stamp_int.h"
 
 #define XREF_SECTIONS_MAX 4096       /* cross-reference sections followed */
@@ -62,10 +64,11 @@ stamp_qerr(qpdf_data q)
     return had;
 }
 
+/* white space: NUL, TAB, LF, FF, CR, SP (pdf_lex.c) */
 int
 stamp_is_ws(unsigned char c)
 {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0;
+    return pdf_lex_white(c);
 }
 
 /* the offset "startxref" names in the last KiB before end (as qpdf reads
@@ -79,7 +82,7 @@ stamp_startxref(const unsigned char *p, long long end)
         if (memcmp(p + i, "startxref", 9) == 0) {
             long long j = i + 9;
 
-            while (j < end && stamp_is_ws(p[j]))
+            while (j < end && pdf_lex_white(p[j]))
                 j++;
             if (j >= end || p[j] < '0' || p[j] > '9')
                 return -1;
@@ -97,38 +100,76 @@ read_uint(const unsigned char *p, long long *at, long long hi)
 {
     long long v = -1;
 
-    while (*at < hi && stamp_is_ws(p[*at]))
-        (*at)++;
+    *at = pdf_lex_skip_white(p, *at, hi);
     while (*at < hi && p[*at] >= '0' && p[*at] <= '9' && v < (1LL << 40))
         v = (v < 0 ? 0 : v * 10) + (p[(*at)++] - '0');
     return v;
 }
 
+/* white space or a delimiter: what ends a regular token (pdf_lex.c) */
 int
 stamp_is_delim(unsigned char c)
 {
-    return stamp_is_ws(c) || strchr("()<>[]{}/%", c) != NULL;
+    return !pdf_lex_regular(c);
 }
 
-/* the length of "N G R" at p[i, n) (an indirect reference), 0 when not */
+/* the length of "N G R" at p[i, n) (an indirect reference: two unsigned
+ * integers and the keyword R, pdf_lex_next's tokens), *num and *gen its
+ * numbers; 0 when not */
 static long long
-ref_at(const unsigned char *p, long long i, long long n)
+ref_at(const unsigned char *p, long long i, long long n, long long *num, long long *gen)
 {
-    long long j = i;
+    struct pdf_token t;
+    long long at = i, *v[2] = {num, gen};
 
-    for (int part = 0; part < 2; part++) {
-        long long k = j;
-
-        while (j < n && p[j] >= '0' && p[j] <= '9')
-            j++;
-        if (j == k || j >= n || !stamp_is_ws(p[j]))
+    for (int part = 0; part < 2; part++)
+        if (pdf_lex_next(p, &at, n, &t) != PDF_TOK_INT || (part == 0 && t.a != i) ||
+            p[t.a] == '+' || p[t.a] == '-' || pdf_lex_int(p, t.a, t.b, v[part]) != 0)
             return 0;
-        while (j < n && stamp_is_ws(p[j]))
-            j++;
-    }
-    if (j >= n || p[j] != 'R' || (j + 1 < n && !stamp_is_delim(p[j + 1])))
+    if (pdf_lex_next(p, &at, n, &t) != PDF_TOK_KEYWORD || t.b - t.a != 1 || p[t.a] != 'R')
         return 0;
-    return j + 1 - i;
+    return t.b - i;
+}
+
+/* the text t (a dictionary's, to be given to libqpdf's C parser, which
+ * reads a C string) with each NUL outside a string made a space: NUL is
+ * white space (pdf_lex.c), as libqpdf reads it; HALL_ERR when a literal
+ * string holds one (it cannot be given) */
+static int
+nul_white(unsigned char *t, long long n)
+{
+    struct pdf_token k;
+    long long at = 0, i;
+
+    if (memchr(t, '\0', (size_t)n) == NULL)
+        return HALL_OK;
+    while (pdf_lex_next(t, &at, n, &k) != PDF_TOK_END)
+        if (k.kind == PDF_TOK_STRING || k.kind == PDF_TOK_UNTERMINATED) {
+            if (memchr(t + k.a, '\0', (size_t)(k.b - k.a)) != NULL)
+                return HALL_ERR;
+        } else if (k.kind == PDF_TOK_HEX) { /* white space inside, ignored */
+            for (i = k.a; i < k.b; i++)
+                t[i] = t[i] == '\0' ? ' ' : t[i];
+        }
+    for (i = 0; i < n; i++) /* the rest: white space, or within a comment */
+        t[i] = t[i] == '\0' ? ' ' : t[i];
+    return HALL_OK;
+}
+
+/* the span of a literal string or comment at p[i] (before b) to copy as it
+ * is, its last byte's index; i when p[i] begins neither */
+static long long
+copied_as_is(const unsigned char *p, long long i, long long b)
+{
+    long long e;
+
+    if (p[i] == '(') {
+        e = pdf_lex_string_end(p, i, b);
+        return e < 0 ? b - 1 : e - 1;
+    }
+    if (p[i] == '%')
+        return pdf_lex_comment_end(p, i, b) - 1;
+    return i;
 }
 
 /*
@@ -143,28 +184,21 @@ parse_dict(qpdf_data q, const unsigned char *p, long long a, long long b)
     char buf[XREF_TEXT_MAX * 2 + 1];
     size_t o_len = 0;
     long long i;
-    int depth = 0;
     qpdf_oh o;
 
     if (b <= a || b - a > XREF_TEXT_MAX)
         return qpdf_oh_new_null(q);
     for (i = a; i < b; i++) {
-        long long r;
+        long long r, e = copied_as_is(p, i, b), num, gen;
 
-        if (depth > 0 || p[i] == '(') {
-            /* a literal string, copied as it is */
-            if (p[i] == '\\' && i + 1 < b) {
-                buf[o_len++] = (char)p[i++];
-            } else if (p[i] == '(') {
-                depth++;
-            } else if (p[i] == ')') {
-                depth--;
-            }
-            buf[o_len++] = (char)p[i];
+        if (e > i || p[i] == '(') { /* a literal string or a comment, as it is */
+            memcpy(buf + o_len, p + i, (size_t)(e + 1 - i));
+            o_len += (size_t)(e + 1 - i);
+            i = e;
             continue;
         }
         if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
-            (r = ref_at(p, i, b)) > 0) {
+            (r = ref_at(p, i, b, &num, &gen)) > 0) {
             memcpy(buf + o_len, "null", 4);
             o_len += 4;
             i += r - 1;
@@ -173,7 +207,7 @@ parse_dict(qpdf_data q, const unsigned char *p, long long a, long long b)
         buf[o_len++] = (char)p[i];
     }
     buf[o_len] = '\0';
-    if (memchr(buf, '\0', o_len) != NULL)
+    if (nul_white((unsigned char *)buf, (long long)o_len) != HALL_OK)
         return qpdf_oh_new_null(q);
     stamp_qerr(q); /* an earlier call's, not this text's */
     o = qpdf_oh_parse(q, buf);
@@ -318,7 +352,7 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct stam
 
     num = read_uint(p, &at, d->size);
     gen = read_uint(p, &at, d->size);
-    while (at < d->size && stamp_is_ws(p[at]))
+    while (at < d->size && pdf_lex_white(p[at]))
         at++;
     if (num <= 0 || gen < 0 || at + 3 > d->size || memcmp(p + at, "obj", 3) != 0)
         return HALL_ERR;
@@ -327,7 +361,7 @@ xref_stream(const struct stamp_diff *d, long long off, long long lo, struct stam
         if (memcmp(p + i, "stream", 6) == 0) {
             long long b = i - 1;
 
-            while (b > at && stamp_is_ws(p[b]))
+            while (b > at && pdf_lex_white(p[b]))
                 b--;
             if (b > at && p[b] == '>') {
                 dict_end = i;
@@ -424,7 +458,7 @@ section_read(const struct stamp_diff *d, long long off, long long lo, struct sta
     long long at = off, tr, sx, xs;
     qpdf_oh t;
 
-    while (at < d->size && stamp_is_ws(p[at]))
+    while (at < d->size && pdf_lex_white(p[at]))
         at++;
     if (at + 4 > d->size || memcmp(p + at, "xref", 4) != 0)
         return xref_stream(d, off, lo, l, prev);
@@ -432,7 +466,7 @@ section_read(const struct stamp_diff *d, long long off, long long lo, struct sta
     for (;;) {
         long long first, count, i;
 
-        while (at < d->size && stamp_is_ws(p[at]))
+        while (at < d->size && pdf_lex_white(p[at]))
             at++;
         if (at + 7 <= d->size && memcmp(p + at, "trailer", 7) == 0)
             break;
@@ -443,7 +477,7 @@ section_read(const struct stamp_diff *d, long long off, long long lo, struct sta
         for (i = 0; i < count; i++) {
             long long o = read_uint(p, &at, d->size), g = read_uint(p, &at, d->size);
 
-            while (at < d->size && stamp_is_ws(p[at]))
+            while (at < d->size && pdf_lex_white(p[at]))
                 at++;
             if (o < 0 || g < 0 || at >= d->size || (p[at] != 'n' && p[at] != 'f'))
                 return HALL_ERR;
@@ -698,12 +732,12 @@ stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen, struct stamp_p
     at = off;
     while (at < d->size && m[at] >= '0' && m[at] <= '9' && n < (1LL << 31))
         n = n * 10 + (m[at++] - '0');
-    while (at < d->size && stamp_is_ws(m[at]))
+    while (at < d->size && pdf_lex_white(m[at]))
         at++;
     if (at < d->size && m[at] >= '0' && m[at] <= '9')
         for (g = 0; at < d->size && m[at] >= '0' && m[at] <= '9' && g < 65536; at++)
             g = g * 10 + (m[at] - '0');
-    while (at < d->size && stamp_is_ws(m[at]))
+    while (at < d->size && pdf_lex_white(m[at]))
         at++;
     if (n != num || g != gen || at + 3 > d->size || memcmp(m + at, "obj", 3) != 0)
         return HALL_ERR;
@@ -719,7 +753,7 @@ stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen, struct stamp_p
             return HALL_ERR;
         e = eo - m;
     }
-    for (at = b; at < e && stamp_is_ws(m[at]); at++)
+    for (at = b; at < e && pdf_lex_white(m[at]); at++)
         ;
     if (at + 2 > e || m[at] != '<' || m[at + 1] != '<')
         return HALL_ERR;
@@ -861,14 +895,13 @@ stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, si
     struct stamp_buf t;
     struct hexes hx;
     long long i, run;
-    int depth = 0;
     qpdf_oh o;
 
     if (io != NULL)
         io->contents_a = io->contents_b = -1;
     /* a text naming either mark is refused (both hold '~' and begin
      * "/Hall": each looked for only when the text has both) */
-    if (b <= a || (size_t)(b - a) > max || memchr(p + a, '\0', (size_t)(b - a)) != NULL ||
+    if (b <= a || (size_t)(b - a) > max ||
         (memchr(p + a, '~', (size_t)(b - a)) != NULL &&
          memmem(p + a, (size_t)(b - a), "Hall", 4) != NULL &&
          (memmem(p + a, (size_t)(b - a), REF_MARK + 1, strlen(REF_MARK) - 1) != NULL ||
@@ -881,15 +914,10 @@ stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, si
     t.max = 2 * max + 64;
     /* the text copied in runs, each reference replaced by its mark */
     for (i = run = a; i < b; i++) {
-        long long r;
+        long long r, e = copied_as_is(p, i, b), num, gen;
 
-        if (depth > 0 || p[i] == '(') { /* a literal string, as it is */
-            if (p[i] == '\\' && i + 1 < b)
-                i++;
-            else if (p[i] == '(')
-                depth++;
-            else if (p[i] == ')')
-                depth--;
+        if (e > i || p[i] == '(') { /* a literal string or a comment, as it is */
+            i = e;
             continue;
         }
         if (p[i] == '<' && i + 1 < b && p[i + 1] == '<') { /* a dictionary */
@@ -897,7 +925,8 @@ stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, si
             continue;
         }
         if (p[i] == '<' && i + 1 < b) { /* a hex string (a stamp's /Contents) names nothing */
-            const unsigned char *gt = memchr(p + i + 1, '>', (size_t)(b - i - 1));
+            long long he = pdf_lex_hex_end(p, i, b);
+            const unsigned char *gt = he < 0 ? NULL : p + he - 1;
             unsigned char *bin = NULL;
             size_t n;
 
@@ -918,15 +947,11 @@ stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, si
             continue;
         }
         if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
-            (r = ref_at(p, i, b)) > 0) {
-            long long num = 0, gen = 0, j = i;
-
-            while (p[j] >= '0' && p[j] <= '9' && num < (1LL << 31))
-                num = num * 10 + (p[j++] - '0');
-            while (stamp_is_ws(p[j]))
-                j++;
-            while (p[j] >= '0' && p[j] <= '9' && gen < 65536)
-                gen = gen * 10 + (p[j++] - '0');
+            (r = ref_at(p, i, b, &num, &gen)) > 0) {
+            if (num >= (1LL << 31))
+                num = 1LL << 31;
+            if (gen >= 65536)
+                gen = 65536;
             stamp_buf_put(&t, p + run, (size_t)(i - run));
             stamp_buf_printf(&t, " %s%lld~%lld ", REF_MARK, num, gen);
             i += r - 1;
@@ -934,6 +959,11 @@ stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, si
         }
     }
     stamp_buf_put(&t, p + run, (size_t)(b - run));
+    if (nul_white(t.p, (long long)t.len) != HALL_OK) { /* a NUL in a literal string */
+        stamp_buf_free(&t);
+        hexes_free(&hx);
+        return qpdf_oh_new_null(q);
+    }
     stamp_buf_put(&t, "", 1);
     stamp_qerr(q);
     o = qpdf_oh_parse(q, (const char *)t.p);
@@ -964,7 +994,7 @@ stamp_trailer_at(const struct stamp_diff *d, qpdf_data q, long long end)
 
     if (sx < 0 || sx >= end)
         return qpdf_oh_new_null(q);
-    while (at < end && stamp_is_ws(p[at]))
+    while (at < end && pdf_lex_white(p[at]))
         at++;
     if (at + 4 <= end && memcmp(p + at, "xref", 4) == 0) {
         /* the table's trailer: within 4 MiB of it (200,000 entries) */
