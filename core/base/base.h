@@ -192,6 +192,7 @@ struct hall_conf {
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
     char *ocsp_url;          /* where /sign/evidence asks OCSP ("": the certificate's AIA) */
     long sign_try_daily_max; /* 免费体验 stamps per client address and Beijing day */
+    char *partner_hook_allow_private; /* private addresses a hook_url may reach */
 };
 
 struct hall_conf_opt {
@@ -382,9 +383,11 @@ struct hall_http_resp {
     const char *error; /* curl's message when status == 0 */
     int timed_out;     /* status == 0 because a timeout ran out */
     char *headers;     /* the final answer's header lines, pool-owned */
+    int addr_refused;  /* status == 0 because call->addr_ok refused every address */
 };
 
 /* any request: method, URL, body with its type, extra "Name: value" lines */
+struct sockaddr;
 struct hall_http_call {
     const char *method; /* "GET", "POST" */
     const char *url;
@@ -398,6 +401,9 @@ struct hall_http_call {
     /* 1: no header of curl's own (Accept, Content-Type) but Host and
      * Content-Length: what is sent is what a signature covered */
     int bare;
+    /* asked (when set) for each address connected to, after DNS; 0 refuses */
+    int (*addr_ok)(const struct sockaddr *sa, void *arg);
+    void *addr_arg;
 };
 
 int hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,

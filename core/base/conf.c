@@ -145,6 +145,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "the 免费体验 demo CA (script/lib/demo-ca.sh): demo-root.crt, demo-signer.crt and its"
       " encrypted demo-signer.key (pki_pass_file); not the hall's CA"),
     S(tsa_url, "", "the timestamp authority the 免费体验 stamps ask (empty: public_url + /tsa)"),
+    S(partner_hook_allow_private, "",
+      "addresses of loopback, link-local or private networks a partner's hook_url may reach,"
+      " space-separated (empty: none; a hook_url that reaches one is refused)"),
     S(ocsp_url, "",
       "the OCSP responder GET /sign/evidence asks (empty: the one the certificate names,"
       " pki_url + /ocsp)"),

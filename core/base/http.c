@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -159,10 +160,30 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* the caller's addr_ok before each socket of a call that has one */
+struct addr_check {
+    const struct hall_http_call *call;
+    struct hall_http_resp *out;
+};
+
+static curl_socket_t
+open_checked(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct addr_check *ck = ud;
+
+    (void)purpose;
+    if (!ck->call->addr_ok(&a->addr, ck->call->addr_arg)) {
+        ck->out->addr_refused = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 int
 hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
                struct hall_http_resp *out)
 {
+    struct addr_check ck = {call, out};
     struct curl_slist *hdrs = NULL;
     struct timespec t0, t1;
     struct hall_buf b, h;
@@ -220,6 +241,10 @@ hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    if (call->addr_ok != NULL) {
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &ck);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = curl_easy_perform(c);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -243,6 +268,8 @@ hall_http_call(struct hall_pool *pool, const struct hall_http_call *call,
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, NULL);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, NULL);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, NULL);
     curl_slist_free_all(hdrs);
     if (own != NULL)
         curl_easy_cleanup(own);

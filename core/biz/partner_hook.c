@@ -28,6 +28,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -241,6 +245,60 @@ body_build(struct hall_ctx *cx, const struct hall_dbres *res)
     return hall_val_json(pool, b, NULL);
 }
 
+/* 1 when an IPv4 address (host order) is loopback, link-local, private,
+ * shared (CGNAT), this network, benchmark, multicast or reserved */
+static int
+v4_private(uint32_t a)
+{
+    return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 16) == 0xA9FE ||
+           (a >> 20) == 0xAC1 || (a >> 16) == 0xC0A8 || (a >> 22) == (100u << 2 | 1u) ||
+           (a >> 8) == 0xC00000 || (a >> 17) == (0xC612u >> 1) || a >= 0xE0000000u;
+}
+
+/*
+ * Where a webhook may go (hall_http_call's addr_ok, asked for each address
+ * curl connects to, after DNS): anywhere public; loopback, link-local and
+ * private networks only when the operator names the address in
+ * partner_hook_allow_private (a hook_url, set as data, must not reach the
+ * hall's own services or its network's).
+ */
+static int
+hook_addr_ok(const struct sockaddr *sa, void *arg)
+{
+    const char *allow = arg, *p;
+    char text[INET6_ADDRSTRLEN];
+    size_t n;
+    int priv;
+
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+        priv = v4_private(ntohl(in->sin_addr.s_addr));
+        inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            priv = v4_private((uint32_t)a->s6_addr[12] << 24 | (uint32_t)a->s6_addr[13] << 16 |
+                              (uint32_t)a->s6_addr[14] << 8 | a->s6_addr[15]);
+        else
+            priv = IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+                   IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a) ||
+                   IN6_IS_ADDR_MULTICAST(a) || (a->s6_addr[0] & 0xFE) == 0xFC;
+        inet_ntop(AF_INET6, a, text, sizeof(text));
+    } else {
+        return 0;
+    }
+    if (!priv)
+        return 1;
+    n = strlen(text);
+    for (p = allow != NULL ? allow : ""; (p = strstr(p, text)) != NULL; p += n)
+        if ((p == allow || p[-1] == ' ' || p[-1] == ',') &&
+            (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+            return 1;
+    return 0;
+}
+
 /* POSTs body to url, signed; NULL when the partner acknowledged (2xx), else
  * the error as kept in last_error (no personal data) */
 static const char *
@@ -286,8 +344,12 @@ post_signed(struct hall_ctx *cx, const struct hall_dbres *res, const char *body)
     call.connect_ms = conf->http_connect_ms;
     call.total_ms = conf->http_total_ms;
     call.provider = "partner";
+    call.addr_ok = hook_addr_ok;
+    call.addr_arg = conf->partner_hook_allow_private;
     if (hall_http_call(pool, &call, &resp) != HALL_OK || resp.status == 0)
-        return resp.timed_out ? "transport: timeout" : "transport: no answer";
+        return resp.addr_refused ? "hook_url reaches a private address (partner_hook_allow_private)"
+               : resp.timed_out  ? "transport: timeout"
+                                 : "transport: no answer";
     if (resp.status < 200 || resp.status > 299)
         return hall_psprintf(pool, "http %ld", resp.status);
     return NULL;

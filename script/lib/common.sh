@@ -660,6 +660,9 @@ write_conf() {
         say "upload_dir = $HALL_VAR/uploads"
         say "tmp_dir = $HALL_VAR/tmp"
         say "sandbox_url = http://127.0.0.1:$HALL_SANDBOX_PORT"
+        # the sandbox's partner receiver, where a development hall's
+        # webhooks go (a production hall's hook_url reaches no loopback)
+        say "partner_hook_allow_private = 127.0.0.1 ::1"
         say "public_url = http://127.0.0.1:$HALL_PORT"
         say "log_level = info"
         say "workers = 4"

@@ -270,6 +270,36 @@ test('partner_hooks__webhooks_turned_off_with_events_pending__tried_on_schedule_
     await waitFor('delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 30000 });
 });
 
+test('partner_hooks__hook_url_at_a_private_address__refused_unless_allowed', { skip: SKIP }, async () => {
+    /* hook_url is data: pointed at the hall's own network (loopback other
+     * than the sandbox's 127.0.0.1, which the test hall allows in
+     * partner_hook_allow_private; the cloud metadata address) it is
+     * refused at each try, after DNS, and named for the console */
+    await fault('ok');
+    const port = new URL(SANDBOX).port;
+    const refusedWhy = 'hook_url reaches a private address (partner_hook_allow_private)';
+    psql(`UPDATE partners SET hook_url = 'http://127.0.0.2:${port}/partner/hook/jieyang' WHERE code = 'jieyang'`);
+    let o;
+    try {
+        o = await unpaidOrder(await applicant(), { form: orgForm() });
+        const first = () => events(o.id)[0];
+        await waitFor('the first try', () => first() && first().attempts >= 1, { timeoutMs: 30000 });
+        assert.equal(first().status, 'pending');
+        assert.equal(psql(`SELECT last_error FROM outbox WHERE id = ${first().job}`), refusedWhy);
+        psql(`UPDATE partners SET hook_url = 'http://169.254.169.254/latest/meta-data/' WHERE code = 'jieyang';
+            UPDATE outbox SET next_attempt_at = now() WHERE id = ${first().job}`);
+        await waitFor('the second try', () => first().attempts >= 2, { timeoutMs: 30000 });
+        assert.equal(psql(`SELECT last_error FROM outbox WHERE id = ${first().job}`), refusedWhy);
+        const no = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+        assert.ok(!(await received()).some((r) => r.body && r.body.order.order_no === no), 'nothing reached a receiver');
+    } finally {
+        psql(`UPDATE partners SET hook_url = '${SANDBOX}/partner/hook/jieyang' WHERE code = 'jieyang'`);
+    }
+    /* the allowed address: delivered on the next try */
+    psql(`UPDATE outbox SET next_attempt_at = now() WHERE id = ${events(o.id)[0].job}`);
+    await waitFor('delivered', () => events(o.id).every((e) => e.status === 'done'), { timeoutMs: 30000 });
+});
+
 test('partner_hooks__a_receiver_that_hangs_delays_no_sms', { skip: SKIP }, async () => {
     /* the partner's receiver hangs: its event's first try waits there (the
      * hall gives up after http_total_ms), in the partner's own lane; an SMS
