@@ -868,6 +868,50 @@ SREQ=$(printf '%s' "$OUT" | sed -n 's/^request \([0-9]*\) pending.*/\1/p')
 ex 200 '已拒绝该申请' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
     -d id="$SREQ" --data-urlencode note=报表权限另行申请 "$H/admin/approvals/refuse"
 
+# ---------------------------------------------------------------- admin: a partner's webhook and API keys
+
+SAD=$D/admin.jar
+AT1=$(token "$SAD" "$H/admin/login")
+ex 200 '"redirect":"\\/admin\\/login\\/code\?next=%2Fadmin"' curl -s -c "$SAD" -b "$SAD" -H "X-CSRF-Token: $AT1" \
+    -H 'Accept: application/json' -d login=admin -d password=Admin2026demo "$H/admin/login"
+AT1=$(token "$SAD" "$H/admin/login/code")
+ex 200 '"redirect":"\\/admin"' curl -s -c "$SAD" -b "$SAD" -H "X-CSRF-Token: $AT1" \
+    -H 'Accept: application/json' -d code="$(totp admin)" "$H/admin/login/code"
+AT1=$(token "$SAD" "$H/admin/partners")
+ex 200 '"code":"gdhj","name":"光大环境' curl -s -b "$SAD" -H 'Accept: application/json' "$H/admin/partners"
+ex 200 '"partner":\{"code":"gdhj"' curl -s -b "$SAD" -H 'Accept: application/json' "$H/admin/partner?code=gdhj"
+ex 400 '"field":"url","message":"回调地址指向内网地址 10\.1\.2\.3，不能使用' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" \
+    -H 'Accept: application/json' -d code=gdhj --data-urlencode url=https://10.1.2.3/notify \
+    -d events=order.paid --data-urlencode reason=合作方来函 "$H/admin/partner/hook"
+ex 200 '"request_id":[0-9]+' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" -H 'Accept: application/json' \
+    -d code=gdhj --data-urlencode url="$B/partner/hook/gdhj" -d events=order.submitted,order.paid,cert.issued \
+    --data-urlencode reason=合作方来函 "$H/admin/partner/hook"
+PREQ=$(printf '%s' "$OUT" | sed -n 's/.*"request_id":\([0-9]*\).*/\1/p')
+ex 403 '不能批准或拒绝自己提出的申请' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" -H 'Accept: application/json' \
+    -d id="$PREQ" "$H/admin/partner/approve"
+ex 200 '"secret":"[0-9a-f]{48}","fingerprint":"[0-9a-f]{16}"' curl -s -b "$SA" -H "X-CSRF-Token: $AT" \
+    -H 'Accept: application/json' -d id="$PREQ" "$H/admin/partner/approve"
+ex 200 '"request_id":[0-9]+' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" -H 'Accept: application/json' \
+    -d code=gdhj -d key_id="gdhj-api$NEWLOGIN" -d days=365 --data-urlencode reason=新系统上线 "$H/admin/partner/key"
+PREQ=$(printf '%s' "$OUT" | sed -n 's/.*"request_id":\([0-9]*\).*/\1/p')
+ex 200 '"key_id":"gdhj-api[a-z0-9]*","not_after":"[0-9 :-]*","secret":"[0-9a-f]{64}"' curl -s -b "$SA" \
+    -H "X-CSRF-Token: $AT" -H 'Accept: application/json' -d id="$PREQ" "$H/admin/partner/approve"
+ex 200 '"request_id":[0-9]+' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" -H 'Accept: application/json' \
+    -d code=gdhj -d key_id="gdhj-api$NEWLOGIN" --data-urlencode reason=密钥轮换 "$H/admin/partner/key/revoke"
+PREQ=$(printf '%s' "$OUT" | sed -n 's/.*"request_id":\([0-9]*\).*/\1/p')
+ex 200 '已拒绝该申请' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
+    -d id="$PREQ" --data-urlencode note=新密钥尚未启用 "$H/admin/partner/refuse"
+ex 200 '"request_id":[0-9]+' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" -H 'Accept: application/json' \
+    -d code=gdhj --data-urlencode reason=密钥疑似泄露 "$H/admin/partner/hook/secret"
+PREQ=$(printf '%s' "$OUT" | sed -n 's/.*"request_id":\([0-9]*\).*/\1/p')
+ex 200 '"kind":"partner_hook_secret".*"secret":"[0-9a-f]{48}"' curl -s -b "$SA" -H "X-CSRF-Token: $AT" \
+    -H 'Accept: application/json' -d id="$PREQ" "$H/admin/partner/approve"
+ex 200 '"request_id":[0-9]+' curl -s -b "$SAD" -H "X-CSRF-Token: $AT1" -H 'Accept: application/json' \
+    -d code=gdhj -d url= --data-urlencode reason=合作方停用回调 "$H/admin/partner/hook"
+PREQ=$(printf '%s' "$OUT" | sed -n 's/.*"request_id":\([0-9]*\).*/\1/p')
+ex 200 '"message":"已批准，已生效"' curl -s -b "$SA" -H "X-CSRF-Token: $AT" -H 'Accept: application/json' \
+    -d id="$PREQ" "$H/admin/partner/approve"
+
 # ---------------------------------------------------------------- sessions kept apart, logout
 
 ex 401 '请先登录管理后台' curl -s -b "$J" -H 'Accept: application/json' "$H/admin/review"

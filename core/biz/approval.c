@@ -76,6 +76,14 @@ hall_approval_kind_label(const char *kind)
         return "新建工作人员账号";
     if (strcmp(kind, "staff_roles") == 0)
         return "变更工作人员角色";
+    if (strcmp(kind, "partner_hook") == 0)
+        return "合作方回调地址";
+    if (strcmp(kind, "partner_hook_secret") == 0)
+        return "合作方回调密钥";
+    if (strcmp(kind, "partner_key_add") == 0)
+        return "新增合作方接口密钥";
+    if (strcmp(kind, "partner_key_revoke") == 0)
+        return "吊销合作方接口密钥";
     return kind;
 }
 

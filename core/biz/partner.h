@@ -63,4 +63,6 @@ int hall_partner_secret_set(struct hall_ctx *cx, const char *code, int hook, con
 int hall_partner_key_add(struct hall_ctx *cx, const char *code, const char *key_id,
                          const char *secret, const char *interval, const char **until);
 
+#include "biz/partner_admin.h"
+
 #endif

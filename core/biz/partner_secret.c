@@ -62,6 +62,33 @@ const struct hall_stmt hall_psecret_stmts[] = {
      " VALUES ($1, $2, $3, now() + $4::interval) ON CONFLICT (key_id) DO NOTHING"
      " RETURNING to_char(not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS until",
      4},
+    /* the staff console's changes (partner_admin.c) */
+    {"padm_partner_lock",
+     "SELECT code, name, coalesce(hook_url, '') AS hook_url,"
+     " hook_secret_enc IS NOT NULL OR hook_secret IS NOT NULL AS has_secret"
+     " FROM partners WHERE code = $1 FOR UPDATE",
+     1},
+    {"padm_hook_set",
+     "UPDATE partners SET hook_url = $2, hook_events = string_to_array($3, ',')"
+     " WHERE code = $1 RETURNING code",
+     3},
+    {"padm_hook_set_secret",
+     "UPDATE partners SET hook_url = $2, hook_events = string_to_array($3, ','),"
+     " hook_secret_enc = $4, hook_secret = NULL WHERE code = $1 RETURNING code",
+     4},
+    {"padm_secret_set",
+     "UPDATE partners SET hook_secret_enc = $2, hook_secret = NULL WHERE code = $1 RETURNING code",
+     2},
+    {"padm_key_add",
+     "INSERT INTO partner_api_keys (key_id, partner_code, secret_enc, not_after)"
+     " SELECT $1, code, $3, now() + make_interval(days => $4::int) FROM partners WHERE code = $2"
+     " ON CONFLICT (key_id) DO NOTHING"
+     " RETURNING to_char(not_after, 'YYYY-MM-DD HH24:MI') AS until",
+     4},
+    {"padm_key_revoke",
+     "UPDATE partner_api_keys SET revoked_at = now() WHERE key_id = $1 AND partner_code = $2"
+     " AND revoked_at IS NULL RETURNING key_id",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -212,4 +239,39 @@ hall_partner_key_add(struct hall_ctx *cx, const char *code, const char *key_id, 
         return HALL_ERR;
     }
     return hall_db_commit(cx);
+}
+
+/* ---- the staff console's changes (core/biz/partner_admin.c): in the
+ * approval's transaction, which audits them; statements in hall_psecret_stmts */
+
+struct hall_dbres *
+hall_partner_hook_write(struct hall_ctx *cx, const char *code, const char *url, const char *events,
+                        const unsigned char *enc, size_t elen)
+{
+    if (enc != NULL)
+        return hall_db_exec(cx, "padm_hook_set_secret", HALL_STR(code), HALL_STR(url),
+                            HALL_STR(events), HALL_BIN(enc, elen));
+    return hall_db_exec(cx, "padm_hook_set", HALL_STR(code),
+                        url != NULL ? HALL_STR(url) : HALL_NULLP, HALL_STR(events));
+}
+
+struct hall_dbres *
+hall_partner_hook_secret_write(struct hall_ctx *cx, const char *code, const unsigned char *enc,
+                               size_t elen)
+{
+    return hall_db_exec(cx, "padm_secret_set", HALL_STR(code), HALL_BIN(enc, elen));
+}
+
+struct hall_dbres *
+hall_partner_key_insert(struct hall_ctx *cx, const char *key_id, const char *code,
+                        const unsigned char *enc, size_t elen, int64_t days)
+{
+    return hall_db_exec(cx, "padm_key_add", HALL_STR(key_id), HALL_STR(code), HALL_BIN(enc, elen),
+                        HALL_I64(days));
+}
+
+struct hall_dbres *
+hall_partner_key_revoke(struct hall_ctx *cx, const char *key_id, const char *code)
+{
+    return hall_db_exec(cx, "padm_key_revoke", HALL_STR(key_id), HALL_STR(code));
 }

@@ -453,6 +453,8 @@ hall_staff_page(struct hall_req *req, const char *title)
     hall_val_set_bool(req->pool, ctx, "nav_pki", (bits & HALL_ROLE_OPERATOR) != 0);
     /* the dead outbox jobs: finance sends them again (modules/admin) */
     hall_val_set_bool(req->pool, ctx, "nav_outbox", (bits & HALL_ROLE_FINANCE) != 0);
+    /* a partner's webhook and API keys: the administrators (modules/admin) */
+    hall_val_set_bool(req->pool, ctx, "nav_partners", (bits & HALL_ROLE_ADMIN) != 0);
     /* four eyes: every member sees what waits for a second person */
     hall_val_set_bool(req->pool, ctx, "nav_approvals", bits != 0);
     return ctx;

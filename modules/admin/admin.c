@@ -33,6 +33,15 @@
  *   POST /admin/approvals/approve  a second person approves a refund or
  *                                  staff request (revocations: modules/pki)
  *   POST /admin/approvals/refuse
+ *   GET  /admin/partners           the partners' webhooks and API keys (admin)
+ *   GET  /admin/partner?code=      one partner; the forms that ask for a change
+ *   POST /admin/partner/hook       ask: the webhook's URL and events set or
+ *                                  cleared (four eyes, like the three below)
+ *   POST /admin/partner/hook/secret  ask: a new webhook secret
+ *   POST /admin/partner/key        ask: a new API key
+ *   POST /admin/partner/key/revoke ask: an API key revoked
+ *   POST /admin/partner/approve    a second administrator approves: done,
+ *   POST /admin/partner/refuse     a new secret shown in this answer only
  *
  * Staff routes are HALL_R_STAFF: the core loads the staff session (never
  * the applicant's), checks the staff CSRF token and the roles the route
@@ -51,6 +60,7 @@
  *                     locked 金融认证 opened again
  *   admin_refund.c    refunds
  *   admin_approval.c  four eyes
+ *   admin_partner.c   the partners' webhooks and API keys
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +74,7 @@
 #define R_READ_REVIEW  HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_OPERATOR)
 #define R_READ_FINANCE HALL_R_ROLES(HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
 #define R_READ_ORDER   HALL_R_ROLES(HALL_ROLE_REVIEWER | HALL_ROLE_FINANCE | HALL_ROLE_OPERATOR)
+#define R_ADMIN        HALL_R_ROLES(HALL_ROLE_ADMIN)
 
 /* read by these names (admin_order_val) */
 #define ORDER_COLS                                                                                 \
@@ -226,6 +237,51 @@ static const struct hall_stmt admin_stmts[] = {
      " WHERE ($1 AND r.state = 'pending') OR (NOT $1 AND r.state <> 'pending')"
      " ORDER BY CASE WHEN $1 THEN r.created_at END, r.decided_at DESC, r.id LIMIT $2",
      2},
+    /* the partners' webhooks and API keys (admin_partner.c) */
+    {"partners_list",
+     "SELECT p.code, p.name, p.active, coalesce(p.hook_url, '') AS hook_url,"
+     " array_to_string(p.hook_events, ',') AS hook_events, p.hook_secret_enc,"
+     " p.hook_secret IS NOT NULL AS hook_secret_clear,"
+     " (SELECT count(*) FROM partner_events e JOIN outbox o ON o.id = e.outbox_id"
+     "  WHERE e.partner_code = p.code AND o.status = 'dead') AS dead,"
+     " (SELECT count(*) FROM partner_events e JOIN outbox o ON o.id = e.outbox_id"
+     "  WHERE e.partner_code = p.code AND o.status = 'pending' AND o.attempts > 0) AS failing"
+     " FROM partners p WHERE $1 = '' OR p.code = $1 ORDER BY p.code = 'hall' DESC, p.code",
+     1},
+    {"partner_keys_list",
+     "SELECT key_id, partner_code, secret_enc, to_char(not_after, 'YYYY-MM-DD HH24:MI') AS "
+     "not_after,"
+     " coalesce(to_char(revoked_at, 'YYYY-MM-DD HH24:MI'), '') AS revoked_at,"
+     " to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
+     " CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN not_after <= now() THEN 'expired'"
+     " ELSE 'active' END AS state"
+     " FROM partner_api_keys WHERE $1 = '' OR partner_code = $1"
+     " ORDER BY partner_code, revoked_at IS NOT NULL, not_after DESC, key_id",
+     1},
+    {"partner_key_row",
+     "SELECT key_id, partner_code, revoked_at IS NOT NULL AS revoked, not_after <= now() AS expired"
+     " FROM partner_api_keys WHERE key_id = $1",
+     1},
+    {"partner_failed_events",
+     "SELECT e.id AS event_id, e.event, o.status, o.attempts, coalesce(o.last_error, '') AS"
+     " last_error, to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI:SS') AS occurred_at, o.id AS job"
+     " FROM partner_events e JOIN outbox o ON o.id = e.outbox_id"
+     " WHERE e.partner_code = $1 AND o.last_error IS NOT NULL AND o.status <> 'done'"
+     " ORDER BY e.id DESC LIMIT 20",
+     1},
+    {"partner_requests_pending",
+     "SELECT r.id, r.kind, r.subject, r.reason, r.payload::text AS payload, r.requested_by,"
+     " s.login AS requested_login, to_char(r.created_at, 'YYYY-MM-DD HH24:MI') AS created_at"
+     " FROM staff_requests r JOIN staff s ON s.id = r.requested_by"
+     " WHERE r.state = 'pending' AND r.kind LIKE 'partner\\_%' AND r.payload ->> 'partner' = $1"
+     " ORDER BY r.id",
+     1},
+    {"partner_row_lock",
+     "SELECT code, name, coalesce(hook_url, '') AS hook_url,"
+     " array_to_string(hook_events, ',') AS hook_events,"
+     " hook_secret_enc IS NOT NULL OR hook_secret IS NOT NULL AS has_secret"
+     " FROM partners WHERE code = $1 FOR UPDATE",
+     1},
     {NULL, NULL, 0},
 };
 
@@ -286,6 +342,44 @@ static const struct hall_pspec approval_decide_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
+/* a partner's webhook and API keys (admin_partner.c) */
+static const char *const partner_yes_no[] = {"0", "1", NULL};
+
+static const struct hall_pspec partner_code_params[] = {
+    {"code", HALL_P_TEXT, 0, 2, 32, "合作方", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec partner_hook_params[] = {
+    {"code", HALL_P_TEXT, 0, 2, 32, "合作方", NULL},
+    {"url", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 500, "回调地址", NULL},
+    {"events", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 200, "回调事件", NULL},
+    {"new_secret", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "生成新的回调密钥", partner_yes_no},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "申请理由", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec partner_secret_params[] = {
+    {"code", HALL_P_TEXT, 0, 2, 32, "合作方", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "申请理由", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec partner_key_params[] = {
+    {"code", HALL_P_TEXT, 0, 2, 32, "合作方", NULL},
+    {"key_id", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "密钥编号", NULL},
+    {"days", HALL_P_INT, HALL_PF_OPTIONAL, 1, 1095, "有效期（天）", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "申请理由", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct hall_pspec partner_revoke_params[] = {
+    {"code", HALL_P_TEXT, 0, 2, 32, "合作方", NULL},
+    {"key_id", HALL_P_TEXT, 0, 1, 64, "密钥编号", NULL},
+    {"reason", HALL_P_TEXT, 0, 1, 200, "申请理由", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 static const struct hall_route admin_routes[] = {
     {"GET", "/admin", admin_home_page, HALL_R_STAFF, NULL},
     {"GET", "/admin/login", admin_login_page, 0, NULL},
@@ -315,6 +409,20 @@ static const struct hall_route admin_routes[] = {
     {"POST", "/admin/approvals/approve", admin_do_approvals_approve, HALL_R_STAFF,
      approval_decide_params},
     {"POST", "/admin/approvals/refuse", admin_do_approvals_refuse, HALL_R_STAFF,
+     approval_decide_params},
+    {"GET", "/admin/partners", admin_partners_page, HALL_R_STAFF | R_ADMIN, NULL},
+    {"GET", "/admin/partner", admin_partner_page, HALL_R_STAFF | R_ADMIN, partner_code_params},
+    {"POST", "/admin/partner/hook", admin_do_partner_hook, HALL_R_STAFF | R_ADMIN,
+     partner_hook_params},
+    {"POST", "/admin/partner/hook/secret", admin_do_partner_secret, HALL_R_STAFF | R_ADMIN,
+     partner_secret_params},
+    {"POST", "/admin/partner/key", admin_do_partner_key, HALL_R_STAFF | R_ADMIN,
+     partner_key_params},
+    {"POST", "/admin/partner/key/revoke", admin_do_partner_key_revoke, HALL_R_STAFF | R_ADMIN,
+     partner_revoke_params},
+    {"POST", "/admin/partner/approve", admin_do_partner_approve, HALL_R_STAFF | R_ADMIN,
+     approval_decide_params},
+    {"POST", "/admin/partner/refuse", admin_do_partner_refuse, HALL_R_STAFF | R_ADMIN,
      approval_decide_params},
     {NULL, NULL, NULL, 0, NULL},
 };

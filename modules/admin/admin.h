@@ -3,7 +3,8 @@
  * the handlers its routes name (admin.c) and the helpers several parts call.
  * The files: admin.c (statements, routes and their parameters, main),
  * admin_page.c (the helpers every page uses), admin_login.c, admin_queue.c,
- * admin_order.c, admin_decision.c, admin_refund.c, admin_approval.c.
+ * admin_order.c, admin_decision.c, admin_refund.c, admin_approval.c,
+ * admin_partner.c.
  */
 #ifndef ADMIN_H
 #define ADMIN_H
@@ -63,6 +64,18 @@ int admin_refund_apply(struct hall_req *req, const struct hall_refund *rf, char 
                        const char *note, const char *first, const char **done);
 int admin_do_refund_approve(struct hall_req *req);
 int admin_do_refund_refuse(struct hall_req *req);
+
+/* admin_partner.c */
+const char *admin_partner_what(struct hall_req *req, const char *kind, const char *subject,
+                               const struct hall_val *payload);
+int admin_partners_page(struct hall_req *req);
+int admin_partner_page(struct hall_req *req);
+int admin_do_partner_hook(struct hall_req *req);
+int admin_do_partner_secret(struct hall_req *req);
+int admin_do_partner_key(struct hall_req *req);
+int admin_do_partner_key_revoke(struct hall_req *req);
+int admin_do_partner_approve(struct hall_req *req);
+int admin_do_partner_refuse(struct hall_req *req);
 
 /* admin_approval.c */
 int admin_approvals_page(struct hall_req *req);

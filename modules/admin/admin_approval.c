@@ -32,6 +32,8 @@ approval_what(struct hall_req *req, const char *kind, const char *subject,
 {
     const struct hall_val *amount = payload != NULL ? hall_val_get(payload, "amount_fen") : NULL;
 
+    if (strncmp(kind, "partner_", 8) == 0)
+        return admin_partner_what(req, kind, subject, payload);
     if (strcmp(kind, "revoke") == 0 && *hall_val_str(payload, "es_id") != '\0')
         return hall_psprintf(
             req->pool, "注销电子印章 %s 并吊销其专用证书 %s，原因：%s",
@@ -63,7 +65,7 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
         const char *state = hall_dbres_str(res, i, "state");
         int own = hall_dbres_int(res, i, "requested_by") == req->staff->id;
         int may = (req->staff->roles & hall_staff_role_bit(hall_approval_role(kind))) != 0;
-        int revoke = strcmp(kind, "revoke") == 0;
+        int revoke = strcmp(kind, "revoke") == 0, partner = strncmp(kind, "partner_", 8) == 0;
         struct hall_val *r, *pv;
 
         /* what the viewer's roles decide, and what they asked themselves:
@@ -104,11 +106,18 @@ approval_rows(struct hall_req *req, struct hall_val *ctx, const char *key, struc
                          hall_staff_role_label(hall_staff_role_bit(hall_approval_role(kind))));
         hall_val_set_bool(req->pool, r, "own", own);
         hall_val_set_bool(req->pool, r, "can_decide", !own && may);
-        /* a revocation is made where the CA keys are (modules/pki) */
+        /* a revocation is made where the CA keys are (modules/pki); a
+         * partner's change answers the page that shows its secret once
+         * (admin_partner.c), a plain form post: no data-ajax */
         hall_val_set_str(req->pool, r, "approve_url",
-                         revoke ? "/admin/pki/revoke/approve" : "/admin/approvals/approve");
+                         revoke    ? "/admin/pki/revoke/approve"
+                         : partner ? "/admin/partner/approve"
+                                   : "/admin/approvals/approve");
         hall_val_set_str(req->pool, r, "refuse_url",
-                         revoke ? "/admin/pki/revoke/refuse" : "/admin/approvals/refuse");
+                         revoke    ? "/admin/pki/revoke/refuse"
+                         : partner ? "/admin/partner/refuse"
+                                   : "/admin/approvals/refuse");
+        hall_val_set_bool(req->pool, r, "reveal", partner);
     }
     hall_val_set_bool(req->pool, ctx, hall_psprintf(req->pool, "%s_empty", key), shown == 0);
 }
