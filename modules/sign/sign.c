@@ -464,6 +464,15 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_str(req->pool, r, "level", s->level != NULL ? s->level : "");
     hall_val_set_str(req->pool, r, "level_label", hall_stamp_level_text(s->level));
     hall_val_set_bool(req->pool, r, "doc_timestamp", s->doc_timestamp);
+    /* a document timestamp: no seal, no signer; its TSA and what it covers */
+    if (s->doc_timestamp) {
+        o = hall_val_set_obj(req->pool, r, "dts");
+        hall_val_set_str(req->pool, o, "tsa", s->tsa_subject != NULL ? s->tsa_subject : "");
+        hall_val_set_str(req->pool, o, "tsa_state", hall_stamp_dts_tsa_state(req->pool, s));
+        hall_val_set_bool(req->pool, o, "tsa_hall", s->timestamp == HALL_STAMP_PASS);
+        hall_val_set_str(req->pool, o, "time", hall_beijing_time(req->pool, s->signing_time));
+        hall_val_set_str(req->pool, o, "covers", hall_stamp_dts_covers(req->pool, s));
+    }
     hall_val_set_int(req->pool, r, "doc_timestamps_after", s->doc_ts_after);
     o = hall_val_set_obj(req->pool, r, "evidence");
     hall_val_set_bool(req->pool, o, "embedded", s->ltv_state != HALL_STAMP_REV_UNCHECKED);
