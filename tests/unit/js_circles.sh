@@ -26,7 +26,7 @@ edges() {
             sed -E "s/^[^'\"]*['\"]//; s/['\"]$//" | while read -r spec; do
             case $spec in
             ./* | ../*) to="$dir/$spec" ;;
-            /static/*) to="$top/${spec#/static/}" ;;
+            /static/*) to="$top/${spec#/static/}" ;; # the hall serves static/ there
             *) continue ;;
             esac
             to=$(realpath -m "$to")
@@ -58,16 +58,16 @@ fi
 
 # 2: two planted modules that import each other, and a chain that does not
 t=$(mktemp -d "${TMPDIR:-/tmp}/js_circles.XXXXXX") || exit 1
-mkdir -p "$t/circle/static/x" "$t/chain/static/x"
-printf "import { b } from './b.js';\nexport const a = () => b;\n" >"$t/circle/static/x/a.js"
-printf "export async function b() { return (await import('./a.js')).a; }\n" >"$t/circle/static/x/b.js"
-printf "import { c } from '/static/x/c.js';\nexport const a = c;\n" >"$t/chain/static/x/a.js"
-printf "export async function b() { return (await import('./a.js')).a; }\n" >"$t/chain/static/x/b.js"
-printf "export const c = 1;\n" >"$t/chain/static/x/c.js"
-planted=$(loops "$t/circle/static")
-chain=$(loops "$t/chain/static")
+mkdir -p "$t/circle/pub/x" "$t/chain/pub/x"
+printf "import { b } from './b.js';\nexport const a = () => b;\n" >"$t/circle/pub/x/a.js"
+printf "export async function b() { return (await import('./a.js')).a; }\n" >"$t/circle/pub/x/b.js"
+printf "import { c } from '/static/x/c.js';\nexport const a = c;\n" >"$t/chain/pub/x/a.js"
+printf "export async function b() { return (await import('./a.js')).a; }\n" >"$t/chain/pub/x/b.js"
+printf "export const c = 1;\n" >"$t/chain/pub/x/c.js"
+planted=$(loops "$t/circle/pub")
+chain=$(loops "$t/chain/pub")
 case $planted in
-*static/x/a.js*static/x/b.js* | *static/x/b.js*static/x/a.js*)
+*pub/x/a.js*pub/x/b.js* | *pub/x/b.js*pub/x/a.js*)
     if [ -z "$chain" ]; then
         echo "ok 2 - the check finds a planted circle (a.js -> b.js -> import() a.js) and none in a chain"
     else
