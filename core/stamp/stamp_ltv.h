@@ -79,4 +79,9 @@ unsigned char *hall_stamp_doc_timestamp(struct hall_pool *pool, const struct hal
 /* a level's words: "B-LT（长期验证：文件内含验证所需的证书和吊销信息）", ... */
 const char *hall_stamp_level_text(const char *level);
 
+/* a document timestamp in words (stamp_report.c; the page and the 验签报告):
+ * its TSA's certificate, and what it covers */
+const char *hall_stamp_dts_tsa_state(struct hall_pool *pool, const struct hall_stamp_sig *s);
+const char *hall_stamp_dts_covers(struct hall_pool *pool, const struct hall_stamp_sig *s);
+
 #endif

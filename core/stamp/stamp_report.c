@@ -70,6 +70,61 @@ rev_word(struct hall_pool *pool, const struct hall_stamp_sig *s)
     }
 }
 
+/*
+ * A document timestamp (PAdES B-LTA) in words, as the page and the report
+ * show it: the TSA's certificate and what the token covers.  It has no
+ * seal and no signer: the TSA is its only party.
+ */
+const char *
+hall_stamp_dts_tsa_state(struct hall_pool *pool, const struct hall_stamp_sig *s)
+{
+    if (s->timestamp != HALL_STAMP_PASS)
+        return "非本CA时间戳服务（证书不能验证到本CA根证书）";
+    if (s->ltv_tsa_state == HALL_STAMP_REV_REVOKED)
+        return hall_psprintf(pool, "本CA时间戳服务，证书已吊销（%s）",
+                             hall_beijing_time(pool, s->ltv_tsa_revoked_at));
+    return "本CA时间戳服务，证书有效（证书链至本CA根证书）";
+}
+
+const char *
+hall_stamp_dts_covers(struct hall_pool *pool, const struct hall_stamp_sig *s)
+{
+    long long n = s->byte_range[2] + s->byte_range[3];
+
+    return hall_psprintf(
+        pool, "时间戳之前的整个文档（%lld 字节，含此前的全部签章和长期验证信息）%s%s", n,
+        s->after != NULL && s->after[0] != '\0' ? "；" : "", s->after != NULL ? s->after : "");
+}
+
+/* a document timestamp's section: the TSA, the time, what it covers */
+static void
+one_dts(struct hall_pool *pool, struct hall_stamp_report_doc *d, const struct hall_stamp_sig *s,
+        const struct hall_stamp_verdict *v)
+{
+    int i;
+
+    line(pool, d, HALL_STAMP_LINE_HEAD, 0,
+         hall_psprintf(pool, "签名%d：文档时间戳%s%s%s", s->index, s->field ? "（" : "",
+                       s->field ? s->field : "", s->field ? "）" : ""));
+    field(pool, d, "验证结论", hall_stamp_state_text(v->state), v->state != HALL_STAMP_VALID);
+    field(pool, d, "原因", v->problem, 1);
+    for (i = 0; i < v->nnotes; i++)
+        field(pool, d, "说明", v->notes[i], 0);
+    field(pool, d, "签名格式", "RFC 3161 文档时间戳（PAdES B-LTA）", 0);
+    field(pool, d, "时间戳服务", s->tsa_subject != NULL ? s->tsa_subject : "未知", 0);
+    field(pool, d, "时间戳服务证书", hall_stamp_dts_tsa_state(pool, s),
+          s->timestamp != HALL_STAMP_PASS);
+    field(pool, d, "时间戳时间",
+          s->signing_time != 0 ? hall_beijing_time(pool, s->signing_time) : "无有效时间戳",
+          s->signing_time == 0);
+    field(pool, d, "覆盖范围", hall_stamp_dts_covers(pool, s), 0);
+    field(pool, d, "签名后的修改", s->changes, 1);
+    field(pool, d, "核验项",
+          hall_psprintf(pool, "签名范围%s、摘要%s、签名值%s、时间戳%s", check_word(s->range),
+                        check_word(s->digest), check_word(s->signature), check_word(s->timestamp)),
+          0);
+}
+
 static void
 one_sig(struct hall_pool *pool, struct hall_stamp_report_doc *d, const struct hall_stamp_sig *s,
         const struct hall_stamp_verdict *v)
@@ -77,32 +132,30 @@ one_sig(struct hall_pool *pool, struct hall_stamp_report_doc *d, const struct ha
     int ok = v->state == HALL_STAMP_VALID;
     int i;
 
+    if (s->doc_timestamp) {
+        one_dts(pool, d, s, v);
+        return;
+    }
     line(pool, d, HALL_STAMP_LINE_HEAD, 0,
-         s->doc_timestamp
-             ? hall_psprintf(pool, "签名%d：文档时间戳（%s）", s->index, s->field ? s->field : "")
-             : hall_psprintf(pool, "签章%d：%s，第%d页", s->index, s->field ? s->field : "",
-                             s->page));
+         hall_psprintf(pool, "签章%d：%s，第%d页", s->index, s->field ? s->field : "", s->page));
     field(pool, d, "验证结论", hall_stamp_state_text(v->state), !ok);
     field(pool, d, "原因", v->problem, 1);
     for (i = 0; i < v->nnotes; i++)
         field(pool, d, "说明", v->notes[i], 0);
     field(pool, d, "签名级别", hall_stamp_level_text(s->level), 0);
     field(pool, d, "签名格式",
-          s->doc_timestamp ? "RFC 3161 文档时间戳"
-          : s->ses         ? "GB/T 38540 SES_Signature（SM2）"
-                           : hall_psprintf(pool, "CMS（%s）", s->filter ? s->filter : ""),
+          s->ses ? "GB/T 38540 SES_Signature（SM2）"
+                 : hall_psprintf(pool, "CMS（%s）", s->filter ? s->filter : ""),
           0);
-    if (!s->doc_timestamp) {
-        field(pool, d, "签章人", s->signer_subject, 0);
-        field(pool, d, "签章人证书序列号", s->signer_serial, 0);
-        field(pool, d, "签发者", s->signer_issuer, 0);
-        if (s->signer_not_before != 0)
-            field(pool, d, "证书有效期",
-                  hall_psprintf(pool, "%s 至 %s", hall_beijing_time(pool, s->signer_not_before),
-                                hall_beijing_time(pool, s->signer_not_after)),
-                  0);
-        field(pool, d, "签章时证书状态", v->signer_at_signing, 0);
-    }
+    field(pool, d, "签章人", s->signer_subject, 0);
+    field(pool, d, "签章人证书序列号", s->signer_serial, 0);
+    field(pool, d, "签发者", s->signer_issuer, 0);
+    if (s->signer_not_before != 0)
+        field(pool, d, "证书有效期",
+              hall_psprintf(pool, "%s 至 %s", hall_beijing_time(pool, s->signer_not_before),
+                            hall_beijing_time(pool, s->signer_not_after)),
+              0);
+    field(pool, d, "签章时证书状态", v->signer_at_signing, 0);
     if (s->seal_es_id != NULL) {
         field(pool, d, "印章",
               hall_psprintf(pool, "%s（%s）", s->seal_name ? s->seal_name : "",
@@ -127,8 +180,7 @@ one_sig(struct hall_pool *pool, struct hall_stamp_report_doc *d, const struct ha
     if (s->claimed_time != 0)
         field(pool, d, "签章人自报时间（/M，仅供参考）", hall_beijing_time(pool, s->claimed_time),
               0);
-    if (!s->doc_timestamp)
-        field(pool, d, "吊销证据", rev_word(pool, s), 0);
+    field(pool, d, "吊销证据", rev_word(pool, s), 0);
     if (s->doc_ts_after > 0)
         field(pool, d, "其后的文档时间戳",
               hall_psprintf(pool, "%d个，最早%s", s->doc_ts_after,

@@ -54,15 +54,14 @@
 
 static const struct hall_stmt sign_stmts[] = {
     /* the signer's certificate in the hall's records */
-    {"sign_cert",
-     "SELECT state, coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s,"
-     " coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
-     " AS revoked_at FROM certificates WHERE serial = $1",
-     1},
+    /* the signer's certificate in the hall's records: its revocation in
+     * whole seconds, truncated as OCSP and the CRL write it (SIGN_REVOKED_S),
+     * the one source of every time /sign/verify shows for it */
+    {"sign_cert", "SELECT state, " SIGN_REVOKED_S " FROM certificates WHERE serial = $1", 1},
     /* the signer's certificate for the rule before a stamp (hall_stamp_may):
      * the second of its revocation as OCSP and the CRL write it */
     {"sign_check_cert",
-     "SELECT state, coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0) AS revoked_s,"
+     "SELECT state, " SIGN_REVOKED_S ","
      " coalesce(revoke_reason, -1) AS reason FROM certificates WHERE serial = $1",
      1},
     /* the certificate whose evidence /sign/evidence gives */
@@ -72,9 +71,7 @@ static const struct hall_stmt sign_stmts[] = {
      1},
     /* the seal in the register */
     {"sign_seal",
-     "SELECT state, coalesce(to_char(revoked_at AT TIME ZONE 'Asia/Shanghai',"
-     " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, coalesce(replaced_by, '') AS replaced_by,"
-     " coalesce(extract(epoch FROM revoked_at)::bigint, 0) AS revoked_s,"
+     "SELECT state, coalesce(replaced_by, '') AS replaced_by, " SIGN_REVOKED_S ","
      /* the end of the chain of replacements: the seal in use now (R02,
       * not the R01 that was replaced in its turn), as /seal/verify says */
      " coalesce((WITH RECURSIVE ch(es_id, d) AS (SELECT s.replaced_by, 1"
@@ -85,6 +82,23 @@ static const struct hall_stmt sign_stmts[] = {
      1},
     {NULL, NULL, 0},
 };
+
+/*
+ * The time a certificate or seal of the register was revoked, in words:
+ * revoked_s of the row (SIGN_REVOKED_S, whole seconds truncated) printed by
+ * hall_beijing_time, as every note of the verdict prints it; "" when none.
+ */
+time_t
+sign_revoked_s(struct hall_dbres *r)
+{
+    return r != NULL && hall_dbres_rows(r) > 0 ? (time_t)hall_dbres_int(r, 0, "revoked_s") : 0;
+}
+
+const char *
+sign_revoked_when(struct hall_pool *pool, struct hall_dbres *r)
+{
+    return hall_beijing_time(pool, sign_revoked_s(r));
+}
 
 /* ---- what the module loads before fork ------------------------------------- */
 
@@ -450,6 +464,15 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
     hall_val_set_str(req->pool, r, "level", s->level != NULL ? s->level : "");
     hall_val_set_str(req->pool, r, "level_label", hall_stamp_level_text(s->level));
     hall_val_set_bool(req->pool, r, "doc_timestamp", s->doc_timestamp);
+    /* a document timestamp: no seal, no signer; its TSA and what it covers */
+    if (s->doc_timestamp) {
+        o = hall_val_set_obj(req->pool, r, "dts");
+        hall_val_set_str(req->pool, o, "tsa", s->tsa_subject != NULL ? s->tsa_subject : "");
+        hall_val_set_str(req->pool, o, "tsa_state", hall_stamp_dts_tsa_state(req->pool, s));
+        hall_val_set_bool(req->pool, o, "tsa_hall", s->timestamp == HALL_STAMP_PASS);
+        hall_val_set_str(req->pool, o, "time", hall_beijing_time(req->pool, s->signing_time));
+        hall_val_set_str(req->pool, o, "covers", hall_stamp_dts_covers(req->pool, s));
+    }
     hall_val_set_int(req->pool, r, "doc_timestamps_after", s->doc_ts_after);
     o = hall_val_set_obj(req->pool, r, "evidence");
     hall_val_set_bool(req->pool, o, "embedded", s->ltv_state != HALL_STAMP_REV_UNCHECKED);
@@ -521,19 +544,16 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
         if (e != NULL && hall_dbres_rows(e) > 0)
             seal_st = hall_dbres_str(e, 0, "state");
         hall_stamp_records_rows(
-            hall_dbres_rows(c) > 0 ? hall_dbres_str(c, 0, "state") : NULL,
-            hall_dbres_rows(c) > 0 ? (time_t)hall_dbres_int(c, 0, "revoked_s") : 0,
-            e != NULL && hall_dbres_rows(e) > 0 ? seal_st : NULL,
-            e != NULL && hall_dbres_rows(e) > 0 ? (time_t)hall_dbres_int(e, 0, "revoked_s") : 0,
-            &rec);
+            hall_dbres_rows(c) > 0 ? hall_dbres_str(c, 0, "state") : NULL, sign_revoked_s(c),
+            e != NULL && hall_dbres_rows(e) > 0 ? seal_st : NULL, sign_revoked_s(e), &rec);
         /* the states now, in words */
         if (rec.cert_known)
             now_state = rec.cert_revoked ? hall_psprintf(req->pool, "已吊销（%s）",
-                                                         hall_dbres_str(c, 0, "revoked_at"))
+                                                         sign_revoked_when(req->pool, c))
                                          : "有效";
         if (rec.seal_known)
             seal_now = rec.seal_revoked ? hall_psprintf(req->pool, "已注销（%s）",
-                                                        hall_dbres_str(e, 0, "revoked_at"))
+                                                        sign_revoked_when(req->pool, e))
                        : strcmp(seal_st, "replaced") == 0
                            ? hall_psprintf(req->pool, "已被替换（现行印章 %s）",
                                            hall_dbres_str(e, 0, "current_seal"))
@@ -547,7 +567,7 @@ stamp_result(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_v
 
     o = hall_val_set_obj(req->pool, r, "signer_state");
     if (c != NULL && hall_dbres_rows(c) > 0)
-        hall_dbres_set(req->pool, o, c, 0, "revoked_at");
+        hall_val_set_str(req->pool, o, "revoked_at", sign_revoked_when(req->pool, c));
     hall_val_set_str(req->pool, o, "at_signing", v.signer_at_signing);
     hall_val_set_str(req->pool, o, "now", now_state);
     o = hall_val_set_obj(req->pool, r, "seal_state");
@@ -813,7 +833,8 @@ seal_status(struct hall_req *req)
         hall_val_set_str(req->pool, o, "state", "unknown");
         return hall_resp_ok(req, out);
     }
-    hall_dbres_set(req->pool, o, e, 0, "state revoked_at replaced_by current_seal");
+    hall_dbres_set(req->pool, o, e, 0, "state replaced_by current_seal");
+    hall_val_set_str(req->pool, o, "revoked_at", sign_revoked_when(req->pool, e));
     hall_val_set_int(req->pool, o, "revoked_s", hall_dbres_int(e, 0, "revoked_s"));
     return hall_resp_ok(req, out);
 }

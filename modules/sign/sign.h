@@ -30,6 +30,14 @@ int sign_report_signer(const struct hall_stamp_sig *s);
 /* the report seal's esID (GET /sign/seal-status), NULL when none */
 const char *sign_report_es_id(void);
 
+/* a revocation's second in the register, truncated: the column revoked_s
+ * (0 when none) of the statements that read certificates or seseals */
+#define SIGN_REVOKED_S "coalesce(floor(extract(epoch FROM revoked_at))::bigint, 0) AS revoked_s"
+
+/* revoked_s of r's first row (0 none or no row), and in words (sign.c) */
+time_t sign_revoked_s(struct hall_dbres *r);
+const char *sign_revoked_when(struct hall_pool *pool, struct hall_dbres *r);
+
 /* GET /sign/stamp-check (sign_check.c): may the seal stamp now, before the PIN */
 int sign_stamp_check(struct hall_req *req);
 /* hall_stamp_may from the hall's rows: the certificate serial (upper-case

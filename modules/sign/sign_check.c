@@ -63,16 +63,16 @@ sign_may_rows(struct hall_req *req, const char *serial, const char *es_id,
         cstate = hall_pstrdup(req->pool, hall_dbres_str(c, 0, "state"));
     if (s != NULL && hall_dbres_rows(s) == 1) {
         sstate = hall_pstrdup(req->pool, hall_dbres_str(s, 0, "state"));
-        stext = hall_pstrdup(req->pool, hall_dbres_str(s, 0, "revoked_at"));
+        stext = sign_revoked_when(req->pool, s);
         scur = hall_pstrdup(req->pool, hall_dbres_str(s, 0, "current_seal"));
     }
     /* the hall's own 验签专用章: no row, the hall's own (as /sign/seal-status) */
     if (es_id != NULL && sstate == NULL && sign_report_es_id() != NULL &&
         strcmp(es_id, sign_report_es_id()) == 0)
         sstate = "valid";
-    hall_stamp_may_rows(
-        req->pool, serial, cstate, cstate != NULL ? (time_t)hall_dbres_int(c, 0, "revoked_s") : 0,
-        cstate != NULL ? (int)hall_dbres_int(c, 0, "reason") : -1, es_id, sstate, stext, scur, may);
+    hall_stamp_may_rows(req->pool, serial, cstate, sign_revoked_s(c),
+                        cstate != NULL ? (int)hall_dbres_int(c, 0, "reason") : -1, es_id, sstate,
+                        stext, scur, may);
     return HALL_OK;
 }
 

@@ -13,25 +13,11 @@
  * Chinese message naming the file.
  */
 import * as pkijs from './vendor/pkijs.js';
+import { StampError, MSG, equalBytes } from './base.js';
+
+export { StampError, MSG, equalBytes };
 
 const { asn1js } = pkijs;
-
-export class StampError extends Error {
-    constructor(field, message) {
-        super(message);
-        this.field = field;
-    }
-}
-
-export const MSG = {
-    sealBad: '所选文件不是电子印章文件：请选择网上营业厅“我的电子印章”下载的 .seseal 文件（GB/T 38540 电子印章）。',
-    sealPicture: '电子印章文件中的印章图片无法读取（应为 PNG 图片）。',
-    p12Bad: '所选文件不是印章证书文件：请选择“我的电子印章”下载的印章证书（PKCS#12，.p12）。',
-    pinEmpty: '请输入证书PIN码。',
-    pinWrong: 'PIN码错误，无法打开印章证书文件。请输入制作该证书的业务单的证书PIN码（短信发送的8位数字）。',
-    notSigner: '所选印章证书不是该电子印章的签章人证书：请选择与该印章对应的印章证书文件（.p12）。',
-    keyKind: '该印章证书的密钥既不是 ECDSA P-256 也不是国密SM2，在线盖章不支持。',
-};
 
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_P256 = '1.2.840.10045.3.1.7';
@@ -64,15 +50,6 @@ function intOf(node) {
     if (!(node instanceof asn1js.Integer))
         throw new Error('not an INTEGER');
     return node.valueBlock.valueDec;
-}
-
-export function equalBytes(a, b) {
-    if (a.length !== b.length)
-        return false;
-    for (let i = 0; i < a.length; i++)
-        if (a[i] !== b[i])
-            return false;
-    return true;
 }
 
 /*

@@ -14,7 +14,7 @@
  * by this file.
  */
 import * as PL from './vendor/pdf-lib.js';
-import { StampError } from './files.js';
+import { StampError } from './base.js';
 import { userPoint, sealRect, sealMatrix, shownSize } from './place.js';
 
 export const PDF_MSG = {

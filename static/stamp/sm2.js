@@ -16,9 +16,9 @@
  * No /DSS follows: the format has no place for revocation evidence (§2a).
  */
 import { sm2, sm3 } from './vendor/sm2.js';
-import { StampError, MSG } from './files.js';
+import { StampError, MSG } from './base.js';
 import { fillByteRange, signedBytes, fillContents } from './pdf-update.js';
-import { tlv, seq, oid, timestamp, sealImage, writeStamp } from './stamp.js';
+import { tlv, seq, oid, timestamp, sealImage, writeStamp } from './common.js';
 
 export const SM2_ID = '1234567812345678';
 const OID_SM3_WITH_SM2 = '1.2.156.10197.1.501';

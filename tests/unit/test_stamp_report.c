@@ -146,12 +146,67 @@ report__one_seal_many_stamps__picture_embedded_once(void **state)
     hall_pool_destroy(pool);
 }
 
+/* issue 63 §4: a document timestamp (B-LTA) has its own section: the TSA,
+ * its certificate's state, the time and what it covers; no seal or signer
+ * rows (印章有效期 至, 签章人) */
+static void
+report__document_timestamp__own_section_tsa_time_coverage_no_seal_rows(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(65536);
+    struct hall_stamp_sig sig;
+    struct hall_stamp_verdict v;
+    struct hall_stamp_report rep;
+    struct hall_stamp_report_doc d;
+
+    (void)state;
+    memset(&sig, 0, sizeof(sig));
+    memset(&v, 0, sizeof(v));
+    memset(&rep, 0, sizeof(rep));
+    sig.index = 2;
+    sig.field = "文档时间戳1";
+    sig.doc_timestamp = 1;
+    sig.level = "DTS";
+    sig.byte_range[1] = 1000;
+    sig.byte_range[2] = 9000;
+    sig.byte_range[3] = 500;
+    sig.after = "";
+    sig.changes = "";
+    sig.signing_time = 1795000000;
+    sig.tsa_subject = "CN=Hall Demo Time Stamping Authority";
+    sig.range = sig.digest = sig.signature = sig.timestamp = HALL_STAMP_PASS;
+    v.state = HALL_STAMP_VALID;
+    v.problem = "";
+    v.signer_at_signing = "";
+    rep.nsigs = 1;
+    rep.sigs = &sig;
+    rep.doc_timestamps = 1;
+
+    hall_stamp_report_build(pool, &rep, &v, "存档.pdf", "cd34", 1795000100, &d);
+    assert_true(has_line(&d, "签名2：文档时间戳（文档时间戳1）", 0));
+    assert_true(has_line(&d, "时间戳服务：CN=Hall Demo Time Stamping Authority", 0));
+    assert_true(has_line(&d, "时间戳服务证书：本CA时间戳服务，证书有效（证书链至本CA根证书）", 0));
+    assert_true(has_line(&d, "时间戳时间：2026-11-18 19:06:40", 0));
+    assert_true(has_line(
+        &d, "覆盖范围：时间戳之前的整个文档（9500 字节，含此前的全部签章和长期验证信息）", 0));
+    for (int i = 0; i < d.n; i++) {
+        assert_null(strstr(d.lines[i].text, "印章"));
+        assert_null(strstr(d.lines[i].text, "签章人"));
+        assert_null(strstr(d.lines[i].text, "吊销证据"));
+    }
+    /* another TSA: said so, in red */
+    sig.timestamp = HALL_STAMP_FAIL;
+    hall_stamp_report_build(pool, &rep, &v, "存档.pdf", "cd34", 1795000100, &d);
+    assert_true(has_line(&d, "时间戳服务证书：非本CA时间戳服务（证书不能验证到本CA根证书）", 1));
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(report__two_stamps_one_modified__verdict_words_kept_and_listed),
         cmocka_unit_test(report__one_seal_many_stamps__picture_embedded_once),
+        cmocka_unit_test(report__document_timestamp__own_section_tsa_time_coverage_no_seal_rows),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
