@@ -83,23 +83,6 @@ static const struct hall_stmt sign_stmts[] = {
     {NULL, NULL, 0},
 };
 
-/*
- * The time a certificate or seal of the register was revoked, in words:
- * revoked_s of the row (SIGN_REVOKED_S, whole seconds truncated) printed by
- * hall_beijing_time, as every note of the verdict prints it; "" when none.
- */
-time_t
-sign_revoked_s(struct hall_dbres *r)
-{
-    return r != NULL && hall_dbres_rows(r) > 0 ? (time_t)hall_dbres_int(r, 0, "revoked_s") : 0;
-}
-
-const char *
-sign_revoked_when(struct hall_pool *pool, struct hall_dbres *r)
-{
-    return hall_beijing_time(pool, sign_revoked_s(r));
-}
-
 /* ---- what the module loads before fork ------------------------------------- */
 
 static struct hall_stamp_trust trust;

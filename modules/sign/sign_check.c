@@ -11,6 +11,24 @@
 
 #include "sign.h"
 
+/*
+ * The time a certificate or seal of the register was revoked, in words:
+ * revoked_s of the row (SIGN_REVOKED_S, whole seconds truncated) printed by
+ * hall_beijing_time, as every note of the verdict prints it; "" when none.
+ * Here, below sign.c, which uses it as this file's route does.
+ */
+time_t
+sign_revoked_s(struct hall_dbres *r)
+{
+    return r != NULL && hall_dbres_rows(r) > 0 ? (time_t)hall_dbres_int(r, 0, "revoked_s") : 0;
+}
+
+const char *
+sign_revoked_when(struct hall_pool *pool, struct hall_dbres *r)
+{
+    return hall_beijing_time(pool, sign_revoked_s(r));
+}
+
 /* a serial as the hall writes it: 1-40 hex digits, upper-cased into hex */
 static int
 serial_norm(const char *s, char *hex, size_t cap)
