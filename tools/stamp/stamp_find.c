@@ -11,12 +11,19 @@
  * packaged by Debian, and is linked into the tool only (the FastCGI
  * workers never find text).
  *
- * Poppler measures a page from its /CropBox (what a viewer shows), the
- * signer from its /MediaBox (core/stamp/stamp_der.c's hall_stamp_point, as
- * --x and --y are given): on a page cropped to less than its media (Word
- * files a PDF editor cut down, scans, imposed prints) the two differ, and
- * the keyword's place is moved from the one to the other here, the page's
- * /MediaBox and /Rotate read with libqpdf as the signer reads them.
+ * The keyword is found by the rule 在线盖章's 按关键字定位 follows too
+ * (static/stamp/keyword.js; docs/modules/stamp.md, "Finding a keyword:
+ * the rule"): poppler's text of each line (poppler_page_get_text, a
+ * rectangle per character from poppler_page_get_text_layout), each
+ * character NFKC without white space, and the keyword alike; the seal's
+ * centre on the centre of the matched characters' rectangles.  A turned
+ * page is read from a copy whose pages are unturned (poppler reads the
+ * text of a turned page in the order of the page as shown, its lines
+ * backwards); its boxes are poppler's from the /CropBox's top-left corner,
+ * taken back to user space and then to mm from the /MediaBox's corner as
+ * the page is shown (core/stamp/stamp_der.c's hall_stamp_point, as --x
+ * and --y are given), the /MediaBox and /Rotate read with libqpdf as the
+ * signer reads them.
  *
  * Owns: the keyword's boxes in mm on the page as shown.
  */
