@@ -17,6 +17,15 @@
  * with mm from the media box's corner, as --x and --y are measured; the
  * seal shows centred on the keyword where a viewer shows it (pdftoppm
  * -cropbox), 有效 at POST /sign/verify, and pdfsig accepts the file.
+ *
+ * Last the keyword corpus (tests/data/pdf/keyword/README.md: Chromium's
+ * print to PDF with CJK in Type 3 fonts, Pango and cairo, LibreOffice,
+ * Word, turned and cropped copies), by the rule of docs/modules/stamp.md:
+ * static/stamp/keyword.js in the browser finds every match expected.json
+ * records, within 0.3 mm of its place (mm as a viewer shows the page);
+ * hall-stamp sign --keyword on the same file finds as many, each within
+ * 0.5 mm of the page's; and 按关键字定位 fills the form with the first
+ * and the last of them (a keyword outside the crop box is refused).
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -25,9 +34,9 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { HALL } = require('../integ/lib/client');
 const { tmpdir, fetchPki } = require('../integ/lib/pki');
-const { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred } = require('../integ/lib/keyword');
+const { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred, visibleMm, keywordCases } = require('../integ/lib/keyword');
 const { launchChromium } = require('./lib/browser');
-const { producedSeal, toolVerify, hallVerify } = require('./lib/stamp');
+const { producedSeal, toolVerify, hallVerify, hallStamp } = require('./lib/stamp');
 
 const SKIP = !process.env.HALL_URL;
 const CONTRACT = path.join(__dirname, '..', 'data', 'pdf', 'libreoffice-contract.pdf');
@@ -147,3 +156,77 @@ for (const [name, kw] of [['word2016-dengxian.pdf', '文字'], ['word-contract.p
             assert.doesNotMatch(sig.stdout, /Signature #2/);
         });
 }
+
+/* every match keyword.js finds in file, as the page's modules run in the
+ * browser: { page, xMm, yMm } (the form's mm, from the media box as shown) */
+async function pageMatches(page, file, keyword) {
+    return page.evaluate(async ({ b64, kw }) => {
+        const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+        const pdfjs = await import('/static/stamp/vendor/pdf.min.js');
+        pdfjs.GlobalWorkerOptions.workerSrc = '/static/stamp/vendor/pdf.worker.min.js';
+        const { readPdf } = await import('/static/stamp/pdf-update.js');
+        const { findKeyword } = await import('/static/stamp/keyword.js');
+        const info = await readPdf(bytes);
+        const doc = await pdfjs.getDocument({ data: bytes.slice(), isEvalSupported: false, useSystemFonts: true }).promise;
+        return findKeyword(doc, info.pages, kw);
+    }, { b64: fs.readFileSync(file).toString('base64'), kw: keyword });
+}
+
+/* the places hall-stamp sign --keyword --keyword-match all stamps */
+function toolMatches(file, keyword, name) {
+    const r = hallStamp(['sign', '--in', file, '--out', path.join(dir, name), '--seal', path.join(dir, 'seal.seseal'),
+        '--p12', path.join(dir, 'medium.p12'), '--keyword', keyword, '--keyword-match', 'all',
+        '--tsa', `${HALL}/tsa`, '--level', 'B-T'], holder.pin);
+    /* in the tool's English (no LANG here) or Chinese */
+    const re = /(?:page (\d+), ([-\d.]+) mm from the left, ([-\d.]+) mm from the top|第(\d+)页，距左([-\d.]+)毫米、距上([-\d.]+)毫米)/g;
+    return { r, places: [...r.stdout.matchAll(re)].map((m) => m[1] ? m.slice(1, 4) : m.slice(4, 7))
+        .map((m) => ({ page: Number(m[0]), xMm: Number(m[1]), yMm: Number(m[2]) })) };
+}
+
+keywordCases().forEach((c, i) => {
+    test(`按关键字定位 by the rule: ${c.file} 「${c.keyword}」, ${c.matches.length} match(es), page and tool within 0.5 mm`,
+        { skip: SKIP }, async () => {
+            const context = await browser.newContext({ locale: 'zh-CN' });
+            const page = await context.newPage();
+            await page.goto(`${HALL}/seal/stamp`);
+            const found = await pageMatches(page, c.path, c.keyword);
+            const seen = found.map((m) => ({ page: m.page, ...visibleMm(c.path, m.page, m.xMm, m.yMm) }));
+            assert.equal(found.length, c.matches.length, `the page found ${JSON.stringify(seen)}`);
+            c.matches.forEach(([pg, x, y], k) => {
+                assert.equal(seen[k].page, pg, `match ${k + 1}`);
+                assert.ok(Math.abs(seen[k].x - x) <= 0.3 && Math.abs(seen[k].y - y) <= 0.3,
+                    `match ${k + 1}: the page ${seen[k].x.toFixed(2)},${seen[k].y.toFixed(2)} mm, the rule ${x},${y} mm`);
+            });
+            const { r, places } = toolMatches(c.path, c.keyword, `rule-${i}.pdf`);
+            assert.equal(r.status, c.matches.length ? 0 : 3, r.stdout + r.stderr);
+            assert.equal(places.length, found.length, r.stdout);
+            places.forEach((t, k) => {
+                assert.equal(t.page, found[k].page, `match ${k + 1}`);
+                assert.ok(Math.abs(t.xMm - found[k].xMm) <= 0.5 && Math.abs(t.yMm - found[k].yMm) <= 0.5,
+                    `match ${k + 1}: the tool ${t.xMm},${t.yMm} mm, the page ${found[k].xMm.toFixed(2)},${found[k].yMm.toFixed(2)} mm`);
+            });
+
+            /* the form: 第一处 and 最后一处 */
+            await page.locator('#stamp-pdf').setInputFiles(c.path);
+            await page.locator('#stamp-pages').filter({ hasText: /共 \d+ 页/ }).waitFor();
+            await page.locator('#stamp-keyword').fill(c.keyword);
+            if (!found.length) {
+                await page.locator('#stamp-find').click();
+                await page.locator('#err-keyword').filter({ hasText: `文档中没有关键字“${c.keyword}”` }).waitFor();
+                assert.equal(await page.locator('#stamp-x').inputValue(), '');
+            }
+            const ends = found.length > 1 ? [['first', found[0]], ['last', found[found.length - 1]]]
+                : found.map((m) => ['first', m]);
+            for (const [which, m] of ends) {
+                await page.locator('#stamp-x').fill('');
+                await page.locator('#stamp-keyword-match').selectOption(which);
+                await page.locator('#stamp-find').click();
+                await page.waitForFunction(() => document.getElementById('stamp-x').value !== '', null,
+                    { timeout: 90000 });
+                assert.equal(await page.locator('#stamp-page').inputValue(), String(m.page), which);
+                assert.ok(Math.abs(Number(await page.locator('#stamp-x').inputValue()) - m.xMm) <= 0.06, which);
+                assert.ok(Math.abs(Number(await page.locator('#stamp-y').inputValue()) - m.yMm) <= 0.06, which);
+            }
+            await context.close();
+        });
+});

@@ -19,6 +19,14 @@
  * map written with begincidrange (poppler warns, and finds the text).  The
  * seal must be centred on the keyword as a viewer shows the page (pdftoppm
  * -cropbox), upright or turned.
+ *
+ * Last the keyword corpus (tests/data/pdf/keyword/README.md): Chromium's
+ * print to PDF (CJK in Type 3 fonts whose ToUnicode maps name Kangxi
+ * radicals), Pango and cairo, LibreOffice and Word, turned and cropped
+ * copies.  Every match the rule of docs/modules/stamp.md finds, and where
+ * the seal goes, as recorded in expected.json (mm as a viewer shows the
+ * page), within 0.15 mm of the tool's report (0.1 mm); the page's finder
+ * is held to the same places by tests/e2e/stamp_keyword.test.js.
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -28,7 +36,7 @@ const { spawnSync } = require('node:child_process');
 const { HALL } = require('./lib/client');
 const { tmpdir, fetchPki } = require('./lib/pki');
 const { producedSeal } = require('./lib/stamp');
-const { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred } = require('./lib/keyword');
+const { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred, visibleMm, keywordCases } = require('./lib/keyword');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
 const TOOL = path.join(ROOT, 'tools/stamp/hall-stamp');
@@ -195,3 +203,47 @@ for (const [rot, dx, dy] of [[90, -15, 0], [180, 0, -15], [270, 15, 0]]) {
         wordStamped(f(`word-turned-${rot}.pdf`), WORD, '盖章', rot, dx, dy, `word-turned-${rot}-kw`);
     });
 }
+
+/* the places hall-stamp sign --keyword reports (第N页，距左X毫米、距上Y毫米),
+ * as a viewer shows the page */
+function reported(file, stdout) {
+    return [...stdout.matchAll(/第(\d+)页，距左([-\d.]+)毫米、距上([-\d.]+)毫米/g)].map((m) => {
+        const v = visibleMm(file, Number(m[1]), Number(m[2]), Number(m[3]));
+        return [Number(m[1]), v.x, v.y];
+    });
+}
+
+keywordCases().forEach((c, i) => {
+    test(`keyword_rule__${c.file}__「${c.keyword}」__${c.matches.length}_matches_where_the_rule_puts_them`, () => {
+        const out = f(`rule-${i}.pdf`);
+        const r = sign(c.path, out, ['--keyword', c.keyword, '--keyword-match', 'all']);
+        if (c.matches.length === 0) {
+            /* outside the crop box: not shown, not found */
+            assert.equal(r.status, 3, r.stdout + r.stderr);
+            assert.match(r.stderr, /文档中没有关键字/);
+            return;
+        }
+        assert.equal(r.status, 0, r.stderr);
+        const got = reported(c.path, r.stdout);
+        assert.equal(got.length, c.matches.length, r.stdout);
+        c.matches.forEach(([page, x, y], k) => {
+            const [gp, gx, gy] = got[k];
+            assert.equal(gp, page, `match ${k + 1}`);
+            assert.ok(Math.abs(gx - x) <= 0.15 && Math.abs(gy - y) <= 0.15,
+                `match ${k + 1}: the tool ${gx.toFixed(2)},${gy.toFixed(2)} mm, the rule ${x},${y} mm`);
+        });
+    });
+});
+
+test('keyword_rule__chromium_type3_cjk__seal_shown_on_乙方（盖章）', () => {
+    /* as a viewer shows it: 25 mm below the match so the whole seal shows */
+    const c = keywordCases().find((k) => k.file === 'chromium-cropped.pdf');
+    const out = f('rule-chromium-seen.pdf');
+    const r = sign(c.path, out, ['--keyword', c.keyword, '--keyword-match', 'first', '--keyword-offset', '0,25']);
+    assert.equal(r.status, 0, r.stderr);
+    const seals = redSeals(dir, out, 1, true);
+    assert.equal(seals.length, 1);
+    const [, x, y] = c.matches[0];
+    assertCentred(seals[0], { x, y: y + 25 }, 'chromium-cropped.pdf 乙方（盖章）');
+    pdfsigValid(out, 1);
+});

@@ -11,12 +11,19 @@
  * packaged by Debian, and is linked into the tool only (the FastCGI
  * workers never find text).
  *
- * Poppler measures a page from its /CropBox (what a viewer shows), the
- * signer from its /MediaBox (core/stamp/stamp_der.c's hall_stamp_point, as
- * --x and --y are given): on a page cropped to less than its media (Word
- * files a PDF editor cut down, scans, imposed prints) the two differ, and
- * the keyword's place is moved from the one to the other here, the page's
- * /MediaBox and /Rotate read with libqpdf as the signer reads them.
+ * The keyword is found by the rule 在线盖章's 按关键字定位 follows too
+ * (static/stamp/keyword.js; docs/modules/stamp.md, "Finding a keyword:
+ * the rule"): poppler's text of each line (poppler_page_get_text, a
+ * rectangle per character from poppler_page_get_text_layout), each
+ * character NFKC without white space, and the keyword alike; the seal's
+ * centre on the centre of the matched characters' rectangles.  A turned
+ * page is read from a copy whose pages are unturned (poppler reads the
+ * text of a turned page in the order of the page as shown, its lines
+ * backwards); its boxes are poppler's from the /CropBox's top-left corner,
+ * taken back to user space and then to mm from the /MediaBox's corner as
+ * the page is shown (core/stamp/stamp_der.c's hall_stamp_point, as --x
+ * and --y are given), the /MediaBox and /Rotate read with libqpdf as the
+ * signer reads them.
  *
  * Owns: the keyword's boxes in mm on the page as shown.
  */
@@ -48,119 +55,268 @@ page_key(qpdf_data q, int n, const char *key)
     return qpdf_oh_new_null(q);
 }
 
-/* where the top-left corner of page n's /CropBox (poppler's text, its
- * corners crop[]: llx lly urx ury) lies on the page as the signer measures
- * it, from the /MediaBox's top-left corner as shown (its /Rotate applied):
- * *sx right and *sy down, points; 0 0 when the boxes cannot be read (the
+/* page n's /MediaBox (llx lly urx ury, ordered) and /Rotate (0, 90, 180,
+ * 270) as the signer reads them: -1 when the box cannot be read (the
  * signer then refuses the page itself) */
-static void
-crop_shift(qpdf_data q, int n, const double crop[4], double *sx, double *sy)
+static int
+page_geom(qpdf_data q, int n, double m[4], int *rotate)
 {
     qpdf_oh mb = page_key(q, n, "/MediaBox"), rot = page_key(q, n, "/Rotate");
-    double m[4], l, r, b, t;
-    int i, rotate = 0;
+    double v[4];
+    int i;
 
-    *sx = *sy = 0;
+    *rotate = 0;
     if (!qpdf_oh_is_array(q, mb) || qpdf_oh_get_array_n_items(q, mb) != 4)
-        return;
+        return -1;
     for (i = 0; i < 4; i++) {
-        qpdf_oh v = qpdf_oh_get_array_item(q, mb, i);
+        qpdf_oh e = qpdf_oh_get_array_item(q, mb, i);
 
-        if (!qpdf_oh_is_number(q, v))
-            return;
-        m[i] = qpdf_oh_get_numeric_value(q, v);
+        if (!qpdf_oh_is_number(q, e))
+            return -1;
+        v[i] = qpdf_oh_get_numeric_value(q, e);
     }
-    l = m[0] < m[2] ? m[0] : m[2];
-    r = m[0] < m[2] ? m[2] : m[0];
-    b = m[1] < m[3] ? m[1] : m[3];
-    t = m[1] < m[3] ? m[3] : m[1];
+    m[0] = v[0] < v[2] ? v[0] : v[2];
+    m[2] = v[0] < v[2] ? v[2] : v[0];
+    m[1] = v[1] < v[3] ? v[1] : v[3];
+    m[3] = v[1] < v[3] ? v[3] : v[1];
     if (qpdf_oh_is_integer(q, rot))
-        rotate = (int)(((qpdf_oh_get_int_value(q, rot) % 360) + 360) % 360) / 90 * 90;
-    /* the corner shown top-left: user space's top-left (0), bottom-left
-     * (90), bottom-right (180) or top-right (270) of each box */
+        *rotate = (int)(((qpdf_oh_get_int_value(q, rot) % 360) + 360) % 360) / 90 * 90;
+    return 0;
+}
+
+/* a point of user space (px, py) as mm from the top-left corner of the
+ * media box as shown (its /Rotate applied): --x and --y, static/stamp/
+ * place.js's shownMm */
+static void
+shown_mm(const double m[4], int rotate, double px, double py, double *x, double *y)
+{
     switch (rotate) {
     case 90:
-        *sx = crop[1] - b;
-        *sy = crop[0] - l;
+        *x = py - m[1];
+        *y = px - m[0];
         break;
     case 180:
-        *sx = r - crop[2];
-        *sy = crop[1] - b;
+        *x = m[2] - px;
+        *y = py - m[1];
         break;
     case 270:
-        *sx = t - crop[3];
-        *sy = r - crop[2];
+        *x = m[3] - py;
+        *y = m[2] - px;
         break;
-    default: *sx = crop[0] - l; *sy = t - crop[3];
+    default: *x = px - m[0]; *y = m[3] - py;
     }
+    *x = MM(*x);
+    *y = MM(*y);
+}
+
+/* the file with every page's /Rotate 0 (poppler reads the text of a turned
+ * page in the turned page's reading order, lines backwards): a copy in
+ * *copy (g_free), NULL when no page is turned or the copy fails */
+static unsigned char *
+unturned(qpdf_data q, int npages, size_t *copy_len)
+{
+    int i, rotate, turned = 0;
+    double m[4];
+    unsigned char *copy = NULL;
+
+    for (i = 0; i < npages; i++)
+        if (page_geom(q, i, m, &rotate) == 0 && rotate != 0)
+            turned = 1;
+    if (!turned)
+        return NULL;
+    for (i = 0; i < npages; i++)
+        qpdf_oh_replace_key(q, qpdf_get_page_n(q, (size_t)i), "/Rotate", qpdf_oh_new_integer(q, 0));
+    if ((qpdf_init_write_memory(q) & QPDF_ERRORS) == 0 && (qpdf_write(q) & QPDF_ERRORS) == 0) {
+        *copy_len = qpdf_get_buffer_length(q);
+        copy = g_memdup2(qpdf_get_buffer(q), *copy_len);
+    }
+    while (qpdf_has_error(q))
+        qpdf_get_error(q);
+    return copy;
+}
+
+/* s (UTF-8) as the rule compares it, appended to buf at *len (cap
+ * bytes): NFKC, white space dropped; each byte's owner set to who */
+static void
+norm_append(const char *s, gssize n, char *buf, int *owner, size_t *len, size_t cap, int who)
+{
+    gchar *t = g_utf8_normalize(s, n, G_NORMALIZE_NFKC);
+    const gchar *p, *q;
+
+    if (t == NULL)
+        return;
+    for (p = t; *p != '\0'; p = q) {
+        q = g_utf8_next_char(p);
+        if (g_unichar_isspace(g_utf8_get_char(p)) || *len + (size_t)(q - p) >= cap)
+            continue;
+        for (; p < q; p++) {
+            owner[*len] = who;
+            buf[(*len)++] = *p;
+        }
+    }
+    g_free(t);
+}
+
+/* the matches' order: by page, then rows 1 mm apart top to bottom, then
+ * left to right (static/stamp/keyword.js's byPlace) */
+static int
+before(const struct stamp_find_match *p, const struct stamp_find_match *q)
+{
+    if (p->page != q->page)
+        return p->page < q->page;
+    if (p->y_mm - q->y_mm > 1 || q->y_mm - p->y_mm > 1)
+        return p->y_mm < q->y_mm;
+    return p->x_mm < q->x_mm;
+}
+
+/* where a page's boxes are: poppler's (points from the top-left corner
+ * of the unturned crop box) to the signer's mm */
+struct page_frame {
+    int page, rotate;
+    double crop_l, crop_t; /* the crop box's top-left corner, user space */
+    double media[4];
+};
+
+/* the matches of kw (normalized, klen bytes) on one page's text (poppler's
+ * reading order, a rectangle per character: r, nr), in the page's lines;
+ * appended to out from *n, at most max */
+static void
+page_matches(const char *text, const PopplerRectangle *r, guint nr, const char *kw, size_t klen,
+             const struct page_frame *pf, struct stamp_find_match *out, int *n, int max)
+{
+    size_t cap = strlen(text) * 4 + 16, len = 0;
+    char *buf = g_malloc(cap);
+    int *owner = g_malloc(cap * sizeof(int));
+    const char *p = text;
+    guint i = 0;
+
+    for (;; p = g_utf8_next_char(p), i++) {
+        int end = *p == '\0' || *p == '\n' || i >= nr;
+        size_t at;
+
+        if (!end) {
+            norm_append(p, g_utf8_next_char(p) - p, buf, owner, &len, cap, (int)i);
+            continue;
+        }
+        /* a line ends: its matches */
+        for (at = 0; klen > 0 && at + klen <= len && *n < max;) {
+            double x1 = 1e9, y1 = 1e9, x2 = -1e9, y2 = -1e9;
+            int k;
+
+            if (memcmp(buf + at, kw, klen) != 0) {
+                at++;
+                continue;
+            }
+            for (k = owner[at]; k <= owner[at + klen - 1]; k++) {
+                x1 = r[k].x1 < x1 ? r[k].x1 : x1;
+                x2 = r[k].x2 > x2 ? r[k].x2 : x2;
+                y1 = r[k].y1 < y1 ? r[k].y1 : y1;
+                y2 = r[k].y2 > y2 ? r[k].y2 : y2;
+            }
+            out[*n].page = pf->page;
+            shown_mm(pf->media, pf->rotate, pf->crop_l + (x1 + x2) / 2, pf->crop_t - (y1 + y2) / 2,
+                     &out[*n].x_mm, &out[*n].y_mm);
+            out[*n].w_mm = MM(pf->rotate % 180 ? y2 - y1 : x2 - x1);
+            out[*n].h_mm = MM(pf->rotate % 180 ? x2 - x1 : y2 - y1);
+            (*n)++;
+            at += klen;
+        }
+        len = 0;
+        if (*p == '\0' || i >= nr)
+            break;
+    }
+    g_free(owner);
+    g_free(buf);
 }
 
 int
 stamp_find_text(const unsigned char *pdf, size_t len, const char *text,
                 struct stamp_find_match *out, int max, int *npages, char *err, size_t errlen)
 {
-    GBytes *bytes = g_bytes_new_static(pdf, len);
+    qpdf_data q = qpdf_init();
+    int i, j, n = 0, nq = -1;
+    struct page_frame *frames = NULL;
+    unsigned char *copy = NULL;
+    size_t copy_len = 0;
+    GBytes *bytes;
     GError *gerr = NULL;
-    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-    qpdf_data q;
-    int i, n = 0, boxes;
+    PopplerDocument *doc;
+    char kw[1024];
+    int kwo[1024];
+    size_t klen = 0;
 
     *npages = 0;
+    /* the pages' boxes and turns as the signer reads them; poppler reads
+     * the text of the pages unturned */
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    if ((qpdf_read_memory(q, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL) &
+         QPDF_ERRORS) == 0)
+        nq = qpdf_get_num_pages(q);
+    while (qpdf_has_error(q))
+        qpdf_get_error(q);
+    if (nq > 0) {
+        frames = g_new0(struct page_frame, nq);
+        for (i = 0; i < nq; i++)
+            if (page_geom(q, i, frames[i].media, &frames[i].rotate) != 0)
+                frames[i].rotate = -1;
+        copy = unturned(q, nq, &copy_len);
+    }
+    qpdf_cleanup(&q);
+    bytes = copy != NULL ? g_bytes_new_take(copy, copy_len) : g_bytes_new_static(pdf, len);
+    doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
     if (doc == NULL) {
         snprintf(err, errlen, "无法读取PDF文件中的文字：%s",
                  gerr != NULL ? gerr->message : "未知错误");
         g_clear_error(&gerr);
         g_bytes_unref(bytes);
+        g_free(frames);
         return -1;
     }
+    /* the keyword as the rule compares it */
+    if (g_utf8_validate(text, -1, NULL))
+        norm_append(text, -1, kw, kwo, &klen, sizeof(kw), 0);
     *npages = poppler_document_get_n_pages(doc);
-    q = qpdf_init();
-    qpdf_silence_errors(q);
-    qpdf_set_suppress_warnings(q, QPDF_TRUE);
-    boxes = (qpdf_read_memory(q, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL) &
-             QPDF_ERRORS) == 0 &&
-            qpdf_get_num_pages(q) == *npages;
-    while (qpdf_has_error(q))
-        qpdf_get_error(q);
-    for (i = 0; i < *npages && n < max; i++) {
+    for (i = 0; i < *npages && n < max && klen > 0; i++) {
         PopplerPage *page = poppler_document_get_page(doc, i);
-        PopplerRectangle crop;
-        GList *found, *l;
-        double height = 0, sx = 0, sy = 0, c[4];
+        PopplerRectangle crop, *rects = NULL;
+        struct page_frame pf = {i + 1, 0, 0, 0, {0, 0, 0, 0}};
+        guint nrects = 0;
+        char *t;
+        int first = n;
 
         if (page == NULL)
             continue;
-        /* boxes on the page as shown (turned by /Rotate), from its
-         * bottom-left corner, the page's height that of the page as shown;
-         * then moved from the crop box's corner to the media box's */
-        poppler_page_get_size(page, NULL, &height);
         poppler_page_get_crop_box(page, &crop);
-        c[0] = crop.x1;
-        c[1] = crop.y1;
-        c[2] = crop.x2;
-        c[3] = crop.y2;
-        if (boxes)
-            crop_shift(q, i, c, &sx, &sy);
-        found = poppler_page_find_text_with_options(page, text, POPPLER_FIND_DEFAULT);
-        for (l = found; l != NULL; l = l->next) {
-            PopplerRectangle *r = l->data;
-
-            if (n < max) {
-                out[n].page = i + 1;
-                out[n].x_mm = MM(sx + (r->x1 + r->x2) / 2);
-                out[n].y_mm = MM(sy + height - (r->y1 + r->y2) / 2);
-                out[n].w_mm = MM(r->x2 > r->x1 ? r->x2 - r->x1 : r->x1 - r->x2);
-                out[n].h_mm = MM(r->y2 > r->y1 ? r->y2 - r->y1 : r->y1 - r->y2);
-                n++;
-            }
-            poppler_rectangle_free(r);
+        pf.crop_l = crop.x1 < crop.x2 ? crop.x1 : crop.x2;
+        pf.crop_t = crop.y1 < crop.y2 ? crop.y2 : crop.y1;
+        if (nq == *npages && frames[i].rotate >= 0) {
+            pf.rotate = frames[i].rotate;
+            memcpy(pf.media, frames[i].media, sizeof(pf.media));
+        } else {
+            /* the boxes unread: the crop box's corner (the signer refuses) */
+            pf.media[0] = pf.crop_l;
+            pf.media[3] = pf.crop_t;
         }
-        g_list_free(found);
+        t = poppler_page_get_text(page);
+        if (t != NULL && poppler_page_get_text_layout(page, &rects, &nrects))
+            page_matches(t, rects, nrects, kw, klen, &pf, out, &n, max);
+        g_free(rects);
+        g_free(t);
+        /* this page's matches in the order of the page as shown */
+        for (j = first + 1; j < n; j++) {
+            struct stamp_find_match m = out[j];
+            int k = j;
+
+            for (; k > first && before(&m, &out[k - 1]); k--)
+                out[k] = out[k - 1];
+            out[k] = m;
+        }
         g_object_unref(page);
     }
-    qpdf_cleanup(&q);
     g_object_unref(doc);
     g_bytes_unref(bytes);
+    g_free(frames);
     return n;
 }
 

@@ -72,6 +72,39 @@ function asShown(p, r, boxes) {
     return { x: dx / PT, y: dy / PT };
 }
 
+/* page `page`'s /Rotate as pdfinfo reads it */
+function pageRotate(file, page) {
+    const r = run('pdfinfo', ['-f', String(page), '-l', String(page), file]);
+    assert.equal(r.status, 0, r.stderr);
+    return Number(new RegExp(`Page\\s+${page} rot:\\s+(\\d+)`).exec(r.stdout)?.[1] || 0);
+}
+
+/* a place as --x --y and the 在线盖章 form give it (mm from the top-left
+ * of the media box as shown) as a viewer shows it: mm from the top-left
+ * of the crop box as shown (docs/modules/stamp.md, "Finding a keyword:
+ * the rule") */
+function visibleMm(file, page, xMm, yMm) {
+    const { media, crop } = pageBoxes(file, page);
+    const rot = pageRotate(file, page);
+    /* to user space (static/stamp/place.js's userPoint), then from the crop box */
+    const [l, b, r, t] = media, dx = xMm * PT, dy = yMm * PT;
+    const [ux, uy] = { 90: [l + dy, b + dx], 180: [r - dx, b + dy], 270: [r - dy, t - dx] }[rot]
+        || [l + dx, t - dy];
+    const [cl, cb, cr, ct] = crop;
+    const [vx, vy] = { 90: [uy - cb, ux - cl], 180: [cr - ux, uy - cb], 270: [ct - uy, cr - ux] }[rot]
+        || [ux - cl, ct - uy];
+    return { x: vx / PT, y: vy / PT };
+}
+
+/* the keyword corpus's recorded places (tests/data/pdf/keyword/
+ * expected.json): [{ file (its path), keyword, matches: [[page, x, y]] }],
+ * x and y in mm as a viewer shows the page (visibleMm) */
+function keywordCases() {
+    const dir = path.join(__dirname, '..', '..', 'data', 'pdf', 'keyword');
+    return JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'))
+        .map((c) => ({ ...c, path: path.join(dir, c.file) }));
+}
+
 /* the red blobs of the page at 72 dpi (pdftoppm shows the page turned;
  * crop: only its /CropBox, as a viewer shows it): their pixel boxes, red
  * pixels grouped by columns with a gap between */
@@ -120,4 +153,4 @@ function assertCentred(blob, want, what) {
         `${what}: seal centred at ${blob.cx.toFixed(1)},${blob.cy.toFixed(1)} mm, keyword at ${want.x.toFixed(1)},${want.y.toFixed(1)} mm`);
 }
 
-module.exports = { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred };
+module.exports = { keywordBoxes, turned, pageBoxes, asShown, redSeals, assertCentred, visibleMm, keywordCases };
