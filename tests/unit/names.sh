@@ -44,20 +44,8 @@ exported() {
         { prev = $0 }' "$1" | grep -v -x main
 }
 bad_p=
-for d in "$root"/modules/*/; do
-    m=$(basename "$d")
-    for f in "$d"*.c; do
-        [ -f "$f" ] || continue
-        for n in $(exported "$f"); do
-            case $n in
-            "${m}"_*) ;;
-            *) bad_p="$bad_p ${f#"$root"/}:$n" ;;
-            esac
-        done
-    done
-done
-# a tool's too: tools/NAME/*.c export NAME_... (tools/stamp: stamp_...)
-for d in "$root"/tools/*/; do
+# a module's and a tool's: modules/NAME/*.c and tools/NAME/*.c export NAME_...
+for d in "$root"/modules/*/ "$root"/tools/*/; do
     m=$(basename "$d")
     for f in "$d"*.c; do
         [ -f "$f" ] || continue
