@@ -101,7 +101,9 @@ static const struct hall_stmt pki_stmts[] = {
      " coalesce(o.ship_by < beijing_day(now()), false) AS ship_late,"
      " coalesce(o.ship_by = beijing_day(now()), false) AS ship_today, coalesce(o.gift, '') AS gift,"
      /* the channel (渠道) whose outlet makes and mails it (seed 004) */
-     " o.partner_code AS channel, pa.short_name AS channel_name"
+     " o.partner_code AS channel, pa.short_name AS channel_name,"
+     /* the whole queue's length, the page being its first 200 */
+     " count(*) OVER () AS total"
      " FROM orders o JOIN products pr ON pr.id = o.product_id"
      " JOIN partners pa ON pa.code = o.partner_code"
      " LEFT JOIN certificates c ON c.order_id = o.id AND c.state IN ('intent', 'issued')"
@@ -109,9 +111,9 @@ static const struct hall_stmt pki_stmts[] = {
      /* the statuses as literals too: a generic plan then reads the page
       * from orders_ship_queue_idx (sql/105) instead of sorting the queue */
      " WHERE o.status = $1 AND o.status IN ('accepted', 'issued')"
-     " AND ($2 = '' OR o.partner_code = $2)"
+     " AND ($2 = '' OR o.partner_code = $2) AND ($3 = '' OR o.order_no = $3)"
      " ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
-     2},
+     3},
     /* the channels a queue can be narrowed to */
     {"queue_channels", "SELECT code, short_name AS name FROM partners ORDER BY code", 0},
     {"ship_order",
@@ -609,18 +611,23 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     struct hall_val *ctx, *list;
     const struct hall_dbcols *head, *mid, *tail;
     int i, n, c_type, c_method;
-    const char *channel;
+    const char *channel, *order_no;
 
     if (hall_staff_elsewhere(req))
         return HALL_OK;
     channel = hall_req_query(req, "channel");
     if (channel == NULL || strlen(channel) > 32)
         channel = "";
-    res = hall_db_exec(req->cx, "queue", HALL_STR(status), HALL_STR(channel));
+    /* 申请单号: the one envelope among hundreds */
+    order_no = hall_req_query(req, "order");
+    if (order_no == NULL || strlen(order_no) > 32)
+        order_no = "";
+    res = hall_db_exec(req->cx, "queue", HALL_STR(status), HALL_STR(channel), HALL_STR(order_no));
     if (res == NULL)
         return HALL_ERR;
     ctx = json_asked(req) ? hall_val_obj(req->pool) : staff_ctx(req, title);
     hall_val_set_str(req->pool, ctx, "channel", channel);
+    hall_val_set_str(req->pool, ctx, "order", order_no);
     if (!json_asked(req)) {
         /* the channel filter: every partner, the chosen one selected */
         struct hall_dbres *chs = hall_db_exec(req->cx, "queue_channels");
@@ -661,7 +668,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
                                                     : "");
         hall_dbres_put(req->pool, o, res, i, tail);
     }
-    hall_val_set_int(req->pool, ctx, "total", n);
+    hall_val_set_int(req->pool, ctx, "total", n > 0 ? hall_dbres_int(res, 0, "total") : 0);
+    hall_val_set_bool(req->pool, ctx, "more", n > 0 && hall_dbres_int(res, 0, "total") > n);
     if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
         return hall_req_failed(req);
     /* a medium station (medium_module): 制作证书 offers the USB key */
