@@ -83,7 +83,9 @@ test('operator console, order timeline and serial lookup: every page passes axe'
     const o = await acceptedByTransfer({ form: orgForm({ agent_mobile: freshPhone('137') }) });
     const op = await staffPage('operator', 'Operator2026demo', problems);
     try {
-        await op.goto(`${HALL}/admin/pki/production`);
+        /* narrowed to the order: the suite's own orders fill the first 200 */
+        const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);
+        await op.goto(`${HALL}/admin/pki/production?order=${orderNo}`);
         await op.locator(`#production-queue tr[data-id="${o.id}"]`).waitFor();
         await a11y.check(op, '制作证书 queue');
         await Promise.all([
@@ -93,7 +95,7 @@ test('operator console, order timeline and serial lookup: every page passes axe'
         await op.waitForSelector(`#production-queue tr[data-id="${o.id}"]`, { state: 'detached' });
         await a11y.check(op, '制作证书 queue, after 制作证书');
 
-        await op.goto(`${HALL}/admin/pki/shipping`);
+        await op.goto(`${HALL}/admin/pki/shipping?order=${orderNo}`);
         await op.locator(`#shipping-queue tr[data-id="${o.id}"]`).waitFor();
         await a11y.check(op, '邮寄 queue');
         await Promise.all([
