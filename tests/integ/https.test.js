@@ -10,7 +10,8 @@
  * hashed /static/ URLs, plain HTTP redirected but for OCSP and the CA's
  * CRLs and certificates, which a certificate issued behind it names by
  * plain HTTP (pki_url).  The plain test hall (public_url http) sets no
- * Secure: the flag follows public_url.
+ * Secure: the flag follows public_url.  A PDF beyond 签名验证's or 免费体验's
+ * limit gets the hall's own answer at the front, not nginx's English page.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -24,7 +25,7 @@ const { applicant } = require('./lib/client');
 const { freshCode } = require('./lib/staff');
 const { acceptedByTransfer, fetchPki, openssl, psql } = require('./lib/pki');
 
-const MODULES = ['account', 'new', 'admin', 'pki', 'ocsp'];
+const MODULES = ['account', 'new', 'admin', 'pki', 'ocsp', 'sign'];
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const skip = SKIP || (['nginx', 'openssl', 'curl'].every(have) ? false : 'needs nginx, openssl and curl');
 
@@ -321,4 +322,24 @@ test('https__certificate_issued_behind_it__ocsp_crl_and_ca_by_plain_http', { ski
     }
     for (const u of ['/pki/medium?id=1', '/pki/', '/ocsp-not', '/admin/pki/production'])
         assert.match(get(u), /^HTTP\/1\.1 301 /, `${u} is https only`);
+});
+
+test('https__pdf_beyond_the_limit__the_halls_page_or_json_not_nginxs', { skip }, () => {
+    const big = path.join(dir, 'big.pdf');
+    fs.writeFileSync(big, Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(22 * 1024 * 1024, 0x20)]));
+    /* a browser's form: 签名验证 again, the message beside the file field */
+    const page = curl(https('/sign/verify'), ['-H', 'Accept: text/html', '-F', `file=@${big};type=application/pdf`]);
+    assert.equal(page.status, 413);
+    assert.match(page.headers['content-type'] || '', /^text\/html/);
+    assert.match(page.text, /<h1>签名验证<\/h1>/);
+    assert.match(page.text, /PDF文件过大：签名验证的文件不超过20MB/);
+    assert.doesNotMatch(page.text, /nginx/);
+    /* a script's request: JSON naming the field */
+    const json = curl(https('/sign/verify'), ['-H', 'Accept: application/json', '-F', `file=@${big};type=application/pdf`]);
+    assert.equal(json.status, 413);
+    assert.deepEqual(JSON.parse(json.text), { ok: false, field: 'file', message: 'PDF文件过大：签名验证的文件不超过20MB' });
+    /* 免费体验 (5 MiB): JSON, as the hall's nginx answers it */
+    const t = curl(https('/sign/try'), ['-F', `file=@${big};type=application/pdf`]);
+    assert.equal(t.status, 413);
+    assert.equal(JSON.parse(t.text).message, 'PDF文件过大：免费体验的文件不超过5MB');
 });
