@@ -229,6 +229,7 @@ struct production {
     int medium, touched;
     char mserial[17], so_pin[17];
     const char *csr_sha256;
+    time_t pop_at; /* when the request's signature was checked */
     struct hall_medium_born born;
     EVP_PKEY *pub;
 };
@@ -511,6 +512,29 @@ production_supersede(struct production *pd)
                       NULL, NULL, detail);
 }
 
+/* the issue's audit detail: where the key was born (sql/153 key_origin),
+ * the medium, and when the hall checked the request it signed (proof of
+ * possession); a key the hall made has none to check */
+static struct hall_val *
+key_birth(struct production *pd)
+{
+    struct hall_pool *pool = pd->cx->pool;
+    struct hall_val *d = hall_val_obj(pool);
+    char at[32];
+    struct tm tm;
+
+    hall_val_set_str(pool, d, "key_origin", pd->medium ? "medium" : "hall");
+    if (!pd->medium)
+        return d;
+    gmtime_r(&pd->pop_at, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    hall_val_set_str(pool, d, "medium", pd->mserial);
+    hall_val_set_str(pool, d, "pop", "checked");
+    hall_val_set_str(pool, d, "pop_checked_at", hall_pstrdup(pool, at));
+    hall_val_set_str(pool, d, "csr_sha256", pd->csr_sha256);
+    return d;
+}
+
 /* 3. store: the certificate, the medium, the order's move, the seals, the
  * PIN; one transaction */
 static int
@@ -528,7 +552,8 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
     if (pd->medium) {
         /* the key is in the medium: the register keeps the certificate
          * and the medium's serial, nothing to hand over */
-        res = hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial);
+        res =
+            hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial, (int64_t)pd->pop_at);
         if (res == NULL || medium_stored(pd) != HALL_OK)
             return HALL_ERR;
     } else {
@@ -554,8 +579,8 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
             *pd->msg = "该业务单状态已变化，请刷新页面";
         return rc;
     }
-    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "issue", "intent", "issued", NULL) !=
-            HALL_OK ||
+    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "issue", "intent", "issued",
+                   key_birth(pd)) != HALL_OK ||
         hall_sealprod_store(cx, pd->sp, pd->pin, pd->actor) != HALL_OK ||
         hall_sealprod_remake_store(cx, pd->rm, pd->pin, pd->actor, &pd->remade, &pd->renamed) !=
             HALL_OK ||
@@ -619,6 +644,7 @@ medium_born(struct production *pd)
                                     sizeof(err));
     if (pd->pub == NULL)
         return medium_failed(pd, err);
+    pd->pop_at = time(NULL);
     return HALL_OK;
 }
 
