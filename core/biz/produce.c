@@ -14,7 +14,7 @@
  * order's seals, and the seals a replaced certificate signed, are made in
  * the same three steps (core/biz/sealprod.c).
  *
- * Onto a medium (hall_produce_onto "pkcs11", a 新办 ECC certificate): the
+ * Onto a medium (hall_produce_onto "pkcs11", an ECC certificate): the
  * intent also records the medium (media: its serial and SO PIN, encrypted)
  * before the medium is touched; then the medium is initialised and its key
  * born there, the hall checks the request the medium signed, signs the
@@ -247,9 +247,14 @@ ca_alg(const char *name)
     return "";
 }
 
-/* whether the order's certificate can go onto a medium now: a 新办 of an
- * ECDSA CA (SoftHSM2, the tests' and the sandbox's medium, has no SM2),
- * with a station configured */
+/* whether the order's certificate can go onto a medium now: any business
+ * staff produce (新办, and 补办 / 更新 / 变更 / 解锁 onto a new medium) of
+ * an ECDSA CA, with a station configured.  SM2 cannot: SoftHSM2 2.6 (the
+ * tests' and the sandbox's medium) generates a key on the SM2 curve but
+ * signs with ECDSA only (no SM2 signature mechanism), so such a medium
+ * could neither sign an SM2 request (the proof of possession) nor its
+ * holder's SM2 signatures; no vendor's SM2 mechanism is wired yet
+ * (docs/internals/pki.md, "Production onto a medium") */
 static int
 medium_fits(struct production *pd)
 {
@@ -257,12 +262,9 @@ medium_fits(struct production *pd)
         *pd->msg = "制作台未配置USB Key介质（medium_module），请选择文件介质（PKCS#12）";
         return HALL_CONFLICT;
     }
-    if (strcmp(pd->business, "new") != 0) {
-        *pd->msg = "目前只有新办证书可以写入USB Key，该业务单请选择文件介质（PKCS#12）";
-        return HALL_CONFLICT;
-    }
     if (strcmp(ca_alg(pd->ca), "ecdsa") != 0) {
-        *pd->msg = "SM2证书暂不能写入USB Key（制作台的介质不支持SM2），请选择文件介质（PKCS#12）";
+        *pd->msg = "SM2证书暂不能写入USB Key：制作台的介质没有SM2签名机制，"
+                   "不能以SM2签署证书请求，请选择文件介质（PKCS#12）";
         return HALL_CONFLICT;
     }
     return HALL_OK;
