@@ -105,8 +105,9 @@ test('custody_scan__every_flow_onto_a_usb_key__no_private_key_in_var_db_wal_or_l
 
     const r = scan({ serials: all.map((c) => c.serial) });
     assert.deepEqual(r.breaches, [], `the custody scan (${r.scanned.files} sources, ${r.scanned.bytes} bytes)`);
-    assert.ok(r.scanned.files > 100 && r.scanned.bytes > 1e6, JSON.stringify(r.scanned));
-    t.diagnostic(`custody scan: ${r.scanned.files} sources, ${r.scanned.bytes} bytes; the hall's own keys: `
+    assert.ok(r.scanned.files > 100 && r.scanned.bytes > 1e6 && r.scanned.wal > 0 && r.scanned.logs > 0,
+        `the cluster's WAL and the logs among what was read: ${JSON.stringify(r.scanned)}`);
+    t.diagnostic(`custody scan: ${JSON.stringify(r.scanned)}; the hall's own keys: `
         + `${r.ownKeys.length}; suspects: ${r.suspects.length}${r.suspects.map((x) => `\n  ${x}`).join('')}`);
     /* the register: no key for any of them, and the audit trail says where each was born */
     for (const c of all)

@@ -196,7 +196,7 @@ function filesUnder(dir, skip, out = []) {
  *   serials   certificates whose p12_enc must be NULL
  *   scalars   known private scalars (hex) looked for as raw bytes
  * Returns { breaches: [text], ownKeys: [text], suspects: [text],
- * scanned: {files, bytes} }: a breach is a PEM private key outside the
+ * scanned: {files, bytes, wal: WAL segments, logs: files of var/log} }: a breach is a PEM private key outside the
  * hall's key directories, a structure that parses as a private key there,
  * or anywhere one of the register's certificates' key; a suspect has the
  * bytes of a key's structure that parse as none (a page boundary of the
@@ -257,7 +257,11 @@ function scan(opts = {}) {
         else if (held.startsWith('true'))
             breaches.push(`certificate ${serial}: the register holds its PKCS#12 (p12_enc, encrypted: the key was in the hall; key_origin ${held.split('|')[1]})`);
     }
-    return { breaches, ownKeys, suspects, scanned: { files: sources.length, bytes } };
+    const count = (re) => sources.filter((src) => re.test(src.name)).length;
+    return {
+        breaches, ownKeys, suspects,
+        scanned: { files: sources.length, bytes, wal: count(/\/pg_wal\/[0-9A-F]{24}$/), logs: count(/\/log\/[^/]+$/) },
+    };
 }
 
 module.exports = { scan, structures, publicOf };
