@@ -14,7 +14,7 @@
  * order's seals, and the seals a replaced certificate signed, are made in
  * the same three steps (core/biz/sealprod.c).
  *
- * Onto a medium (hall_produce_onto "pkcs11", a 新办 ECC certificate): the
+ * Onto a medium (hall_produce_onto "pkcs11", an ECC certificate): the
  * intent also records the medium (media: its serial and SO PIN, encrypted)
  * before the medium is touched; then the medium is initialised and its key
  * born there, the hall checks the request the medium signed, signs the
@@ -229,6 +229,7 @@ struct production {
     int medium, touched;
     char mserial[17], so_pin[17];
     const char *csr_sha256;
+    time_t pop_at; /* when the request's signature was checked */
     struct hall_medium_born born;
     EVP_PKEY *pub;
 };
@@ -246,9 +247,14 @@ ca_alg(const char *name)
     return "";
 }
 
-/* whether the order's certificate can go onto a medium now: a 新办 of an
- * ECDSA CA (SoftHSM2, the tests' and the sandbox's medium, has no SM2),
- * with a station configured */
+/* whether the order's certificate can go onto a medium now: any business
+ * staff produce (新办, and 补办 / 更新 / 变更 / 解锁 onto a new medium) of
+ * an ECDSA CA, with a station configured.  SM2 cannot: SoftHSM2 2.6 (the
+ * tests' and the sandbox's medium) generates a key on the SM2 curve but
+ * signs with ECDSA only (no SM2 signature mechanism), so such a medium
+ * could neither sign an SM2 request (the proof of possession) nor its
+ * holder's SM2 signatures; no vendor's SM2 mechanism is wired yet
+ * (docs/internals/pki.md, "Production onto a medium") */
 static int
 medium_fits(struct production *pd)
 {
@@ -256,12 +262,9 @@ medium_fits(struct production *pd)
         *pd->msg = "制作台未配置USB Key介质（medium_module），请选择文件介质（PKCS#12）";
         return HALL_CONFLICT;
     }
-    if (strcmp(pd->business, "new") != 0) {
-        *pd->msg = "目前只有新办证书可以写入USB Key，该业务单请选择文件介质（PKCS#12）";
-        return HALL_CONFLICT;
-    }
     if (strcmp(ca_alg(pd->ca), "ecdsa") != 0) {
-        *pd->msg = "SM2证书暂不能写入USB Key（制作台的介质不支持SM2），请选择文件介质（PKCS#12）";
+        *pd->msg = "SM2证书暂不能写入USB Key：制作台的介质没有SM2签名机制，"
+                   "不能以SM2签署证书请求，请选择文件介质（PKCS#12）";
         return HALL_CONFLICT;
     }
     return HALL_OK;
@@ -511,6 +514,29 @@ production_supersede(struct production *pd)
                       NULL, NULL, detail);
 }
 
+/* the issue's audit detail: where the key was born (sql/153 key_origin),
+ * the medium, and when the hall checked the request it signed (proof of
+ * possession); a key the hall made has none to check */
+static struct hall_val *
+key_birth(struct production *pd)
+{
+    struct hall_pool *pool = pd->cx->pool;
+    struct hall_val *d = hall_val_obj(pool);
+    char at[32];
+    struct tm tm;
+
+    hall_val_set_str(pool, d, "key_origin", pd->medium ? "medium" : "hall");
+    if (!pd->medium)
+        return d;
+    gmtime_r(&pd->pop_at, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    hall_val_set_str(pool, d, "medium", pd->mserial);
+    hall_val_set_str(pool, d, "pop", "checked");
+    hall_val_set_str(pool, d, "pop_checked_at", hall_pstrdup(pool, at));
+    hall_val_set_str(pool, d, "csr_sha256", pd->csr_sha256);
+    return d;
+}
+
 /* 3. store: the certificate, the medium, the order's move, the seals, the
  * PIN; one transaction */
 static int
@@ -528,7 +554,8 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
     if (pd->medium) {
         /* the key is in the medium: the register keeps the certificate
          * and the medium's serial, nothing to hand over */
-        res = hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial);
+        res =
+            hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial, (int64_t)pd->pop_at);
         if (res == NULL || medium_stored(pd) != HALL_OK)
             return HALL_ERR;
     } else {
@@ -554,8 +581,8 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
             *pd->msg = "该业务单状态已变化，请刷新页面";
         return rc;
     }
-    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "issue", "intent", "issued", NULL) !=
-            HALL_OK ||
+    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "issue", "intent", "issued",
+                   key_birth(pd)) != HALL_OK ||
         hall_sealprod_store(cx, pd->sp, pd->pin, pd->actor) != HALL_OK ||
         hall_sealprod_remake_store(cx, pd->rm, pd->pin, pd->actor, &pd->remade, &pd->renamed) !=
             HALL_OK ||
@@ -619,6 +646,7 @@ medium_born(struct production *pd)
                                     sizeof(err));
     if (pd->pub == NULL)
         return medium_failed(pd, err);
+    pd->pop_at = time(NULL);
     return HALL_OK;
 }
 

@@ -538,6 +538,7 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
             const unsigned char *code_hash = NULL;
             char own_pin[9], code[HALL_HOLDER_CODE_LEN + 1];
             const char *use_pin = pin;
+            struct hall_val *born;
 
             /* a 业务章's medium under the order's PIN (one medium, one PIN); a
              * 个人章's is its holder's: a PIN of its own, and a download code,
@@ -569,8 +570,12 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
                 if (q != HALL_OK)
                     return HALL_ERR;
             }
+            /* the seal's key was made here (sql/153 key_origin 'hall'):
+             * seals are not moved onto a medium yet */
+            born = hall_val_obj(cx->pool);
+            hall_val_set_str(cx->pool, born, "key_origin", "hall");
             if (hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued",
-                           NULL) != HALL_OK)
+                           born) != HALL_OK)
                 return HALL_ERR;
         }
         if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->id),
@@ -866,6 +871,7 @@ rename_store(struct hall_ctx *cx, struct sr_item *it, const char *pin, const cha
     d = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, d, "supersedes", it->old_cert);
     hall_val_set_str(cx->pool, d, "seal", it->old_es);
+    hall_val_set_str(cx->pool, d, "key_origin", "hall");
     return hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued", d);
 }
 

@@ -104,11 +104,13 @@ const struct hall_stmt hall_pki_stmts[] = {
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
      3},
-    /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's serial */
+    /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's
+     * serial, the key born there and its possession proven at $4 (sql/153) */
     {"pki_store_medium",
-     "UPDATE certificates SET der = $2, medium_serial = $3, state = 'issued', issued_at = now()"
+     "UPDATE certificates SET der = $2, medium_serial = $3, state = 'issued', issued_at = now(),"
+     " key_origin = 'medium', pop_checked_at = to_timestamp($4::bigint)"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
-     3},
+     4},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -569,10 +571,10 @@ hall_cert_store(struct hall_ctx *cx, const char *serial, const unsigned char *de
 
 struct hall_dbres *
 hall_cert_store_medium(struct hall_ctx *cx, const char *serial, const unsigned char *der,
-                       size_t der_len, const char *medium)
+                       size_t der_len, const char *medium, int64_t pop_at)
 {
     return hall_db_exec(cx, "pki_store_medium", HALL_STR(serial), HALL_BIN(der, der_len),
-                        HALL_STR(medium));
+                        HALL_STR(medium), HALL_I64(pop_at));
 }
 
 int

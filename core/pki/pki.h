@@ -169,8 +169,10 @@ extern const struct hall_stmt hall_pki_stmts[];
  *                 (seal: a seal's own, with the holder's code hash or
  *                 NULL); no row when it is no longer an intent
  *   cert_store_medium  the intent issued onto a medium (core/pki/medium.c):
- *                 its DER and the medium's serial, no PKCS#12; no row when
- *                 it is no longer an intent
+ *                 its DER and the medium's serial, no PKCS#12, key_origin
+ *                 'medium' and pop_at (epoch) when the hall checked the
+ *                 request the medium signed; no row when it is no longer
+ *                 an intent
  *   cert_void     an intent never stored: a seal's new certificate (revoked
  *                 meanwhile), a certificate whose medium failed
  *   cert_medium_destroy  the medium's only copy gone (core/biz/custody.c):
@@ -188,7 +190,7 @@ struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
                                    const unsigned char *code_hash);
 struct hall_dbres *hall_cert_store_medium(struct hall_ctx *cx, const char *serial,
                                           const unsigned char *der, size_t der_len,
-                                          const char *medium);
+                                          const char *medium, int64_t pop_at);
 int hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor);
 struct hall_dbres *hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial,
                                             const char *why);

@@ -10,7 +10,9 @@
  * database holds no PKCS#12 or key for it.  A medium that fails halfway
  * (HALL_PKI_FAULT=medium_write: the key pulled out after the holder's
  * certificate was written, before its chain) is wiped and named, and
- * nothing is issued.
+ * nothing is issued.  The register and the audit trail say where each key
+ * was born (sql/153 key_origin, the issue row's detail), and `hall-audit
+ * keys` lists it from the verified chain.
  */
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -112,10 +114,57 @@ test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_
     assert.equal(born.medium, medium);
     assert.equal(born.csr_sha256, csr);
     assert.match(csr, /^[0-9a-f]{64}$/);
+    /* key birth: the register's column and the issue's audit row */
+    const [origin, popAt] = psql(`SELECT key_origin || '|' || coalesce(to_char(pop_checked_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') FROM certificates WHERE serial = '${serial}'`).split('|');
+    assert.equal(origin, 'medium');
+    assert.match(popAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the proof of possession checked, and when');
+    const issue = JSON.parse(psql(`SELECT detail FROM audit_log WHERE entity = 'certificate'
+        AND entity_id = '${serial}' AND action = 'issue'`));
+    assert.deepEqual(issue, { key_origin: 'medium', medium, pop: 'checked', pop_checked_at: popAt, csr_sha256: csr });
     /* nothing of a private key anywhere in the order's rows */
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id} AND p12_enc IS NOT NULL`), '0');
     const dl = await o.c.get(`/pki/medium?id=${o.id}`);
     assert.notEqual(dl.status, 200, 'no file to download');
+});
+
+function auditKeys(...args) {
+    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/audit/hall-audit'),
+        ['-c', process.env.HALL_CONF, 'keys', ...args], { encoding: 'utf8' });
+    return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('hall_audit_keys__lists_where_each_key_was_born_from_the_verified_chain', { skip }, async () => {
+    const op = await operator();
+    const file = await acceptedByTransfer();
+    const usb = await acceptedByTransfer();
+    assert.equal((await op.post('/admin/pki/issue', { id: file.id, medium: 'p12' })).status, 200);
+    assert.equal((await op.post('/admin/pki/issue', { id: usb.id, medium: 'pkcs11' })).status, 200);
+    const serialOf = (id) => psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
+        AND seal_item_id IS NULL`);
+    const [fs1, us1] = [serialOf(file.id), serialOf(usb.id)];
+    const medium = psql(`SELECT medium_serial FROM certificates WHERE serial = '${us1}'`);
+    assert.equal(psql(`SELECT key_origin || '|' || (pop_checked_at IS NULL) FROM certificates WHERE serial = '${fs1}'`),
+        'hall|true', 'a key the hall made: no proof of possession to check');
+
+    const today = psql("SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')");
+    const r = auditKeys('--since', today);
+    assert.equal(r.status, 0, r.out + r.err);
+    const lines = r.out.trim().split('\n');
+    assert.match(lines[0], /^intact: \d+ rows in \d+ chains/, 'the chain verified first');
+    assert.equal(lines[1], 'serial\tissued_at\tkey_origin\tmedium\tpop_checked_at\tsource');
+    const row = (serial) => lines.find((l) => l.startsWith(`${serial}\t`)).split('\t');
+    const f = row(fs1), u = row(us1);
+    assert.deepEqual([f[2], f[3], f[4], f[5]], ['hall', '-', '-', 'audit']);
+    assert.deepEqual([u[2], u[3], u[5]], ['medium', medium, 'audit']);
+    assert.equal(u[4], psql(`SELECT to_char(pop_checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        FROM certificates WHERE serial = '${us1}'`));
+    assert.match(lines[lines.length - 1], new RegExp(`^keys: \\d+ certificate\\(s\\) since ${today}$`));
+    /* a date in the future lists none; a bad one is a usage error */
+    const later = auditKeys('--since', '2099-01-01');
+    assert.equal(later.status, 0, later.err);
+    assert.match(later.out, /keys: 0 certificate\(s\) since 2099-01-01\n$/);
+    assert.equal(auditKeys('--since', 'yesterday').status, 2);
 });
 
 test('production_onto_usb_key__fails_halfway__medium_wiped_named_nothing_issued', { skip }, async () => {

@@ -3,6 +3,7 @@
  * (docs/internals/audit-chain.md, docs/operations.md "Audit log").
  *
  *   hall-audit -c CONF verify [--from YYYY-MM-DD]
+ *   hall-audit -c CONF keys [--since YYYY-MM-DD]
  *
  * Recomputes every chain of audit_log in C (the encoding of
  * sql/077_audit_chain.sql, hall_audit_row_hash), row by row in seq order,
@@ -15,6 +16,16 @@
  * --from, each chain starts at its last seal of a day before DATE (Beijing
  * days), whose signature anchors it, or at its beginning when it has none.
  * One REPEATABLE READ snapshot: writers may go on meanwhile.
+ *
+ * keys: where each certificate's key pair was born, as the audit trail
+ * says (sql/153, docs/internals/pki.md "Key birth"): the chains verified
+ * first (from the last seal before DATE with --since), then, in the same
+ * snapshot, one line per certificate issued on or after DATE (Beijing
+ * days): serial, issued at (UTC), key origin (hall, medium, browser),
+ * medium serial, proof of possession checked at, and whether the origin
+ * is recorded in the issue row ("audit") or inferred for a row written
+ * before sql/153 ("inferred": a key_born row means medium, none the hall).
+ * Nothing is listed when the chains do not hold.
  *
  * Exit status 0 intact, 1 tampered, 2 usage, 3 could not check (database,
  * certificates).
@@ -64,8 +75,27 @@ static const struct hall_stmt tool_stmts[] = {
      "SELECT DISTINCT ON (chain) chain, to_char(day, 'YYYY-MM-DD') AS day, seq, hash, signature,"
      " signer FROM audit_seals WHERE day < $1::date ORDER BY chain, day DESC",
      1},
+    /* keys: each certificate's issue row, and the key_born row of one
+     * issued onto a medium before the issue row said so */
+    {"audit_v_keys",
+     "SELECT a.entity_id AS serial,"
+     " to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS issued_at,"
+     " coalesce(a.detail->>'key_origin', CASE WHEN kb.detail IS NULL THEN 'hall' ELSE"
+     " coalesce(kb.detail->>'born', 'medium') END) AS key_origin,"
+     " coalesce(a.detail->>'medium', kb.detail->>'medium', '') AS medium,"
+     " coalesce(a.detail->>'pop_checked_at', '') AS pop_checked_at,"
+     " coalesce(a.detail ? 'key_origin', false) AS recorded"
+     " FROM audit_log a LEFT JOIN LATERAL (SELECT b.detail FROM audit_log b"
+     " WHERE b.entity = 'certificate' AND b.entity_id = a.entity_id AND b.action = 'key_born'"
+     " ORDER BY b.id DESC LIMIT 1) kb ON true"
+     " WHERE a.entity = 'certificate' AND a.action = 'issue'"
+     " AND a.at >= $1::date::timestamp AT TIME ZONE 'Asia/Shanghai' ORDER BY a.at, a.id",
+     1},
     {NULL, NULL, 0},
 };
+
+/* keys: list where the keys were born (the chains held) */
+static int list_keys;
 
 /* a daily seal, or a mark (docs/internals/audit-chain.md "Marks") */
 struct seal {
@@ -375,6 +405,33 @@ date_ok(const char *s)
     return 1;
 }
 
+/* keys: the certificates issued since from (NULL: all), in the snapshot
+ * the chains were verified in */
+static int
+keys(struct hall_ctx *cx, const char *from)
+{
+    struct hall_dbres *r =
+        hall_db_exec(cx, "audit_v_keys", HALL_STR(from != NULL ? from : "-infinity"));
+    int i, n;
+
+    if (r == NULL)
+        return 3;
+    n = hall_dbres_rows(r);
+    printf("serial\tissued_at\tkey_origin\tmedium\tpop_checked_at\tsource\n");
+    for (i = 0; i < n; i++) {
+        const char *m = hall_dbres_str(r, i, "medium"),
+                   *pop = hall_dbres_str(r, i, "pop_checked_at");
+
+        printf("%s\t%s\t%s\t%s\t%s\t%s\n", hall_dbres_str(r, i, "serial"),
+               hall_dbres_str(r, i, "issued_at"), hall_dbres_str(r, i, "key_origin"),
+               *m != '\0' ? m : "-", *pop != '\0' ? pop : "-",
+               hall_dbres_bool(r, i, "recorded") ? "audit" : "inferred");
+    }
+    printf("keys: %d certificate(s)%s%s\n", n, from != NULL ? " since " : "",
+           from != NULL ? from : "");
+    return 0;
+}
+
 static int
 verify(struct hall_ctx *cx, const char *from)
 {
@@ -436,15 +493,17 @@ verify(struct hall_ctx *cx, const char *from)
                     (long long)seals[k].chain);
     for (k = 0; k < nseals; k++)
         nmarks += seals[k].mark;
-    hall_db_rollback(cx);
     free(seals);
     free(anchors);
     if (nprobs == 0) {
         printf("intact: %lld rows in %d chains, %zu daily seals, %zu marks%s%s\n", (long long)rows,
                nch, nseals - nmarks, nmarks, from != NULL ? " from " : "",
                from != NULL ? from : "");
-        return 0;
+        c = list_keys ? keys(cx, from) : 0;
+        hall_db_rollback(cx);
+        return c;
     }
+    hall_db_rollback(cx);
     for (i = 0; i < nprobs; i++)
         if (first_text == NULL || probs[i].id < first) {
             first = probs[i].id;
@@ -459,7 +518,8 @@ verify(struct hall_ctx *cx, const char *from)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: hall-audit -c CONF verify [--from YYYY-MM-DD]\n");
+    fprintf(stderr, "usage: hall-audit -c CONF verify [--from YYYY-MM-DD]\n"
+                    "       hall-audit -c CONF keys [--since YYYY-MM-DD]\n");
 }
 
 int
@@ -474,11 +534,11 @@ main(int argc, char **argv)
     int rc, i;
 
     app.mod = &mod;
-    /* --from DATE is taken out before getopt, which knows only -c */
+    /* --from / --since DATE is taken out before getopt, which knows only -c */
     for (i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--from") == 0) {
+        if (strcmp(argv[i], "--from") == 0 || strcmp(argv[i], "--since") == 0) {
             if (i + 1 >= argc || !date_ok(argv[i + 1])) {
-                fprintf(stderr, "hall-audit: --from needs a date YYYY-MM-DD\n");
+                fprintf(stderr, "hall-audit: %s needs a date YYYY-MM-DD\n", argv[i]);
                 return 2;
             }
             from = argv[i + 1];
@@ -489,7 +549,8 @@ main(int argc, char **argv)
     rc = hall_tool_start(argc, argv, &app, usage, &cmd);
     if (rc != 0)
         return rc;
-    if (strcmp(cmd, "verify") != 0 || argc - optind != 1) {
+    list_keys = strcmp(cmd, "keys") == 0;
+    if ((strcmp(cmd, "verify") != 0 && !list_keys) || argc - optind != 1) {
         usage();
         return 2;
     }
