@@ -10,11 +10,15 @@
  * timestamps and the signer's evidence by its serial (stamp.js) and,
  * logged in with ?id=, the holder's own .seseal.
  *
- * The PDF and crypto code (pdf.js, pdf-lib, PKI.js: about 1.6 MB) is not
- * loaded with the page: it is fetched when the page is first used (a field
- * entered, a file chosen; at once for the holder's own seal, ?id=), so the
+ * The page loads itself, seal.js and base.js only (a few KiB): the seal is
+ * read and asked about by seal.js.  The PDF and crypto code (pdf.js,
+ * pdf-lib, PKI.js, SM2: about 1.6 MB, 400 KiB sent) is fetched when a file
+ * is chosen (the PDF, or the seal's or the certificate's file) or at 盖章,
+ * never with the page, with or without the holder's own seal (?id=), so the
  * page shows and answers at once (docs/performance.md, bench/lighthouse.js).
  */
+import { openSeal, mayStamp } from './seal.js';
+
 let libsLoading = null;
 let P = null; /* place.js: mm on the page as shown ↔ user space */
 
@@ -36,6 +40,12 @@ function libs() {
         });
     }
     return libsLoading;
+}
+
+/* the code fetched without waiting for it: a seal's or a certificate's
+ * file chosen (a PDF, which needs it at once, awaits libs()) */
+function soon() {
+    libs().catch(() => {}); /* tried again at the next use */
 }
 
 /* a refusal that names its field (files.js's StampError, or the page's own) */
@@ -117,9 +127,9 @@ function sealRefused(message) {
     root.dataset.sealCheck = message ? 'refused' : 'yes';
 }
 
-async function checkSeal(L, seal) {
+async function checkSeal(seal) {
     delete root.dataset.sealCheck;
-    const may = await L.mayStamp(seal, CHECK_URL);
+    const may = await mayStamp(seal, CHECK_URL);
     if (st.seal !== seal)
         return; /* another seal chosen meanwhile */
     sealRefused(may.ok ? null : may.message);
@@ -127,9 +137,9 @@ async function checkSeal(L, seal) {
         $('stamp-seseal').focus();
 }
 
-function useSeal(L, bytes, from) {
-    st.seal = L.openSeal(bytes);
-    checkSeal(L, st.seal);
+function useSeal(bytes, from) {
+    st.seal = openSeal(bytes);
+    checkSeal(st.seal);
     if (st.sealUrl)
         URL.revokeObjectURL(st.sealUrl);
     st.sealUrl = URL.createObjectURL(new Blob([st.seal.picture.data], { type: 'image/png' }));
@@ -150,8 +160,9 @@ $('stamp-seseal').addEventListener('change', async () => {
     if (!f)
         return;
     try {
-        useSeal(await libs(), f.bytes, '已选择');
+        useSeal(f.bytes, '已选择');
         sealField(false);
+        soon();
     } catch (e) {
         showError(e);
     }
@@ -175,7 +186,7 @@ async function preselect() {
         if (r.status !== 200)
             return;
         const bytes = new Uint8Array(await r.arrayBuffer());
-        useSeal(await libs(), bytes, '已选用我的电子印章');
+        useSeal(bytes, '已选用我的电子印章');
         sealField(true);
     } catch (e) {
         /* the holder chooses the file then */
@@ -381,6 +392,7 @@ function beijing(d) {
 
 $('stamp-p12').addEventListener('change', async () => {
     resetResult();
+    soon();
     const f = await fileBytes($('stamp-p12'));
     st.p12 = f ? f.bytes : null;
     $('err-p12').textContent = '';
@@ -544,6 +556,4 @@ $('stamp-lta').addEventListener('click', async () => {
     }
 });
 
-/* the code comes at the first use of the form (a field entered, a file chosen) */
-$('stamp-form').addEventListener('focusin', () => libs(), { once: true });
 preselect();
