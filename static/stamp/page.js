@@ -10,16 +10,16 @@
  * timestamps and the signer's evidence by its serial (stamp.js) and,
  * logged in with ?id=, the holder's own .seseal.
  *
- * The page loads itself, seal.js and base.js only (a few KiB): the seal is
- * read and asked about by seal.js.  The PDF and crypto code (pdf.js,
- * pdf-lib, PKI.js, SM2: about 1.6 MB, 400 KiB sent) is fetched when a file
- * is chosen (the PDF, or the seal's or the certificate's file) or at 盖章,
- * never with the page, with or without the holder's own seal (?id=), so the
- * page shows and answers at once (docs/performance.md, bench/lighthouse.js).
+ * The page loads itself only; a seal chosen (or the holder's own, ?id=)
+ * is read and asked about by seal.js and base.js (a few KiB).  The PDF and
+ * crypto code (pdf.js, pdf-lib, PKI.js, the PDF and PKCS#12 readers: about
+ * 1.6 MB, 390 KiB sent; SM2's for an SM2 medium only) is fetched when a file
+ * is chosen (the PDF, or the seal's or the certificate's file), never with
+ * the page, with or without the holder's own seal, so the page shows and
+ * answers at once (docs/performance.md, bench/lighthouse.js).
  */
-import { openSeal, mayStamp } from './seal.js';
-
 let libsLoading = null;
+let sealLoading = null;
 let P = null; /* place.js: mm on the page as shown ↔ user space */
 
 /* pdf.js, files.js, pdf-update.js and stamp.js, loaded once */
@@ -40,6 +40,17 @@ function libs() {
         });
     }
     return libsLoading;
+}
+
+/* seal.js (with base.js: the seal read and asked about), loaded once */
+function sealJs() {
+    if (!sealLoading) {
+        sealLoading = import('./seal.js');
+        sealLoading.catch(() => {
+            sealLoading = null;
+        });
+    }
+    return sealLoading;
 }
 
 /* the code fetched without waiting for it: a seal's or a certificate's
@@ -129,7 +140,7 @@ function sealRefused(message) {
 
 async function checkSeal(seal) {
     delete root.dataset.sealCheck;
-    const may = await mayStamp(seal, CHECK_URL);
+    const may = await (await sealJs()).mayStamp(seal, CHECK_URL);
     if (st.seal !== seal)
         return; /* another seal chosen meanwhile */
     sealRefused(may.ok ? null : may.message);
@@ -137,7 +148,8 @@ async function checkSeal(seal) {
         $('stamp-seseal').focus();
 }
 
-function useSeal(bytes, from) {
+async function useSeal(bytes, from) {
+    const { openSeal } = await sealJs();
     st.seal = openSeal(bytes);
     checkSeal(st.seal);
     if (st.sealUrl)
@@ -160,7 +172,7 @@ $('stamp-seseal').addEventListener('change', async () => {
     if (!f)
         return;
     try {
-        useSeal(f.bytes, '已选择');
+        await useSeal(f.bytes, '已选择');
         sealField(false);
         soon();
     } catch (e) {
@@ -186,7 +198,7 @@ async function preselect() {
         if (r.status !== 200)
             return;
         const bytes = new Uint8Array(await r.arrayBuffer());
-        useSeal(bytes, '已选用我的电子印章');
+        await useSeal(bytes, '已选用我的电子印章');
         sealField(true);
     } catch (e) {
         /* the holder chooses the file then */
