@@ -155,7 +155,6 @@ async function useSeal(bytes, from) {
     if (st.sealUrl)
         URL.revokeObjectURL(st.sealUrl);
     st.sealUrl = URL.createObjectURL(new Blob([st.seal.picture.data], { type: 'image/png' }));
-    $('stamp-mark').src = st.sealUrl;
     $('stamp-seal-chosen').textContent = `${from}：${st.seal.name}（印章编码 ${st.seal.esId}，` +
         `${st.seal.picture.widthMm}×${st.seal.picture.heightMm} 毫米）`;
     placeMark();
@@ -297,6 +296,8 @@ function placeMark() {
     mark.style.top = `${Math.min(ay, by) * k}px`;
     mark.style.width = `${Math.abs(bx - ax) * k}px`;
     mark.style.height = `${Math.abs(by - ay) * k}px`;
+    if (mark.getAttribute('src') !== st.sealUrl) /* the picture decoded once it is shown */
+        mark.src = st.sealUrl;
     mark.hidden = false;
 }
 

@@ -164,6 +164,7 @@ test('在线盖章 without login (/seal/stamp): a seal file chosen reads and che
         await o.page.locator('#stamp-pdf').focus(); /* a field entered is no file chosen */
         await quiet(o.page);
         await beforeAFile(o, null);
+        assert.equal(fetched(o.scripts).has('/static/stamp/seal.js'), false, 'the seal reader with no seal');
         await choosePdf(o);
         await o.page.locator('#stamp-seseal').setInputFiles(path.join(dir, 'seal.seseal'));
         await o.page.locator('#stamp-seal-chosen').filter({ hasText: holder.esId }).waitFor();
