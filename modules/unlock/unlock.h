@@ -7,6 +7,7 @@
 
 #include "hall.h"
 
+int unlock_assist_page(struct hall_req *req);
 int unlock_assist_ticket(struct hall_req *req);
 int unlock_assist_release(struct hall_req *req);
 int unlock_assist_rotated(struct hall_req *req);
@@ -15,6 +16,7 @@ extern const struct hall_pspec unlock_assist_tool_params[];
 
 /* clang-format off */
 #define UNLOCK_ASSIST_ROUTES                                                                       \
+    {"GET", "/unlock/assist", unlock_assist_page, HALL_R_AUTH, unlock_assist_ticket_params},      \
     {"POST", "/unlock/assist/ticket", unlock_assist_ticket, HALL_R_AUTH,                          \
      unlock_assist_ticket_params},                                                                 \
     {"POST", "/unlock/assist/release", unlock_assist_release, HALL_R_NOSESSION | HALL_R_NOCSRF,   \
