@@ -135,8 +135,9 @@ ticket_check(struct hall_ctx *cx, const char *medium, const char *code, struct h
         !hall_ct_equal(hex, hall_dbres_str(t, 0, "code_hash"), 64)) {
         struct hall_dbres *w;
 
+        /* a used ticket's code is not this one: none to try */
         if (strcmp(hall_dbres_str(t, 0, "state"), "open") != 0)
-            return HALL_ASSIST_WRONG_CODE;
+            return HALL_ASSIST_NO_TICKET;
         w = hall_db_exec(cx, "assist_wrong", HALL_I64(hall_dbres_int(t, 0, "order_id")),
                          HALL_I64(WRONG_MAX));
         if (w == NULL)
