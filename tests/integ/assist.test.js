@@ -45,6 +45,7 @@ function assist(args) {
         let out = '', err = '';
         p.stdout.on('data', (d) => { out += d; });
         p.stderr.on('data', (d) => { err += d; });
+        p.on('error', (e) => ok({ status: -1, out, err: `hall-assist does not run: ${e.message}` }));
         p.on('close', (status) => ok({ status, out, err }));
     });
 }
