@@ -80,6 +80,9 @@ static const struct {
     {"accepted", "issued"},
     {"issued", "shipped"},
     {"shipped", "delivered"},
+    /* 证书解锁 of a USB key done online by the 证书助手 (core/biz/medium_unlock.c):
+     * nothing made, nothing to mail */
+    {"accepted", "delivered"},
     {NULL, NULL},
 };
 
