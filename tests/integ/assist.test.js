@@ -177,11 +177,17 @@ test('assist_unlock__forgotten_pin_reset_by_one_time_code__same_key__so_pin_rota
     assert.ok(!pg.text.includes('assist-get-ticket'));
     const product = `id = (SELECT product_id FROM orders WHERE id = ${id})`;
     const auto = psql(`SELECT auto_issue FROM products WHERE ${product}`) === 't';
-    psql(`UPDATE products SET auto_issue = false WHERE ${product}`);
+    /* automatic production on: a USB key's 解锁 still waits for its holder */
+    psql(`UPDATE products SET auto_issue = true WHERE ${product}`);
     let out;
     const hall = await startProxy();
     try {
-        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id}`);
+        /* hall-outbox makes one automatic production every 5 s, the most
+         * overdue first: two of its turns pass, and nothing is made */
+        await new Promise((resolve) => setTimeout(resolve, 12000));
+        assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
+        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0');
         pg = await o.c.get(`/unlock/assist?id=${id}`);
         assert.match(pg.text, new RegExp(`id="assist-command-form">hall-assist unlock --module \\S+ --token ${o.medium} --ticket 解锁码 --hall http`));
         assert.match(pg.text, /id="assist-get-ticket"/);
