@@ -106,7 +106,8 @@ const struct hall_stmt hall_pki_stmts[] = {
      3},
     /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's serial */
     {"pki_store_medium",
-     "UPDATE certificates SET der = $2, medium_serial = $3, state = 'issued', issued_at = now()"
+     "UPDATE certificates SET der = $2, medium_serial = $3, key_origin = 'medium', state = 'issued',"
+     " issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
      3},
     {"sp_intent",
