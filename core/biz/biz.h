@@ -339,30 +339,6 @@ int hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, 
 /* hall-outbox's: one accepted order of an auto_issue product made; 1 when one was made */
 int hall_produce_auto(struct hall_ctx *cx);
 extern const struct hall_stmt hall_produce_stmts[];
-/* the subject of an order's certificate from its form (cert_type's profile; fallback: the
- * order's subject when the form names no one), as hall_produce makes it; strings of form */
-void hall_produce_subject(const char *cert_type, const struct hall_val *form, const char *fallback,
-                          const char **cn, const char **org, const char **uscc, const char **ric);
-
-/* ---- produce_csr.c: the key born in the holder's browser (sql/151) ------------ */
-
-/* what the holder's page needs to assemble its PKCS#12 */
-struct hall_csr_cert {
-    const char *serial, *ca_pem, *alg, *cn; /* alg: ecdsa, sm2 */
-    const unsigned char *der;
-    size_t der_len;
-};
-#define HALL_CSR_BAD     (-40) /* the request refused: *field, *msg (400) */
-#define HALL_CSR_NOT_OWN (-41) /* no such order of user_id (404) */
-/* outside a transaction: user_id's accepted order of a products.key_origin 'browser' product
- * issued for the key of csr (DER PKCS#10, its signature checked: proof of possession; the
- * key of the product's algorithm) with the order's subject, never the request's; no private
- * key, no PKCS#12; accepted -> issued -> delivered.  HALL_CONFLICT (*msg) when it cannot be
- * made now (a second request: 409), HALL_ERR on failure */
-int hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const char *actor,
-                     const unsigned char *csr, size_t csr_len, struct hall_csr_cert *out,
-                     const char **msg, const char **field);
-extern const struct hall_stmt hall_csr_stmts[];
 
 /* ---- reminder.c: SMS about a certificate, the expiry reminders ---------- */
 
@@ -518,7 +494,7 @@ int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *
                              struct hall_approval *out);
 
 #include "biz/partner.h"
-
+#include "biz/produce_csr.h"
 #include "biz/sealprod.h"
 
 #endif

@@ -43,12 +43,6 @@ const struct hall_stmt hall_csr_stmts[] = {
      "SELECT state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
      " AND seal_item_id IS NULL",
      1},
-    /* no PKCS#12: the hall never held the key */
-    {"csr_store",
-     "UPDATE certificates SET der = $2, key_origin = 'browser', state = 'issued',"
-     " issued_at = now() WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL"
-     " RETURNING order_id",
-     2},
     {NULL, NULL, 0},
 };
 
@@ -253,7 +247,7 @@ csr_store(struct csr_made *m, const unsigned char *der, size_t der_len)
 
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
-    res = hall_db_exec(cx, "csr_store", HALL_STR(m->serial), HALL_BIN(der, der_len));
+    res = hall_cert_store_browser(cx, m->serial, der, der_len);
     if (res == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {

@@ -106,10 +106,17 @@ const struct hall_stmt hall_pki_stmts[] = {
      3},
     /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's serial */
     {"pki_store_medium",
-     "UPDATE certificates SET der = $2, medium_serial = $3, key_origin = 'medium', state = 'issued',"
+     "UPDATE certificates SET der = $2, medium_serial = $3, key_origin = 'medium', state = "
+     "'issued',"
      " issued_at = now()"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
      3},
+    /* its key born in the holder's browser (core/biz/produce_csr.c): no PKCS#12 */
+    {"pki_store_browser",
+     "UPDATE certificates SET der = $2, key_origin = 'browser', state = 'issued',"
+     " issued_at = now() WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL"
+     " RETURNING order_id",
+     2},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -574,6 +581,13 @@ hall_cert_store_medium(struct hall_ctx *cx, const char *serial, const unsigned c
 {
     return hall_db_exec(cx, "pki_store_medium", HALL_STR(serial), HALL_BIN(der, der_len),
                         HALL_STR(medium));
+}
+
+struct hall_dbres *
+hall_cert_store_browser(struct hall_ctx *cx, const char *serial, const unsigned char *der,
+                        size_t der_len)
+{
+    return hall_db_exec(cx, "pki_store_browser", HALL_STR(serial), HALL_BIN(der, der_len));
 }
 
 int
