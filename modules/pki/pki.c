@@ -536,7 +536,7 @@ do_csr(struct hall_req *req)
     hall_val_set_str(req->pool, v, "cert", hall_b64(req->pool, out.der, out.der_len));
     hall_val_set_str(req->pool, v, "ca", out.ca_pem);
     hall_val_set_str(req->pool, v, "name", out.cn);
-    return hall_resp_json(req, 200, v);
+    return hall_resp_ok(req, v);
 }
 
 /*
