@@ -19,10 +19,11 @@
 
 ALTER TABLE products ADD COLUMN key_origin text NOT NULL DEFAULT 'hall'
     CHECK (key_origin IN ('hall', 'browser'));
--- a browser-made key is a 新办's: 补办, 更新, 变更, 解锁 and the seals are
--- made by the hall
+-- a browser-made key is a 新办's, made by its holder (never hall-outbox's
+-- auto_issue): 补办, 更新, 变更, 解锁 and the seals are made by the hall
 ALTER TABLE products ADD CONSTRAINT products_browser_new
-    CHECK (key_origin = 'hall' OR (business_type = 'new' AND cert_type <> 'org_business'));
+    CHECK (key_origin = 'hall' OR (business_type = 'new' AND cert_type <> 'org_business'
+                                   AND NOT auto_issue));
 
 ALTER TABLE certificates ADD COLUMN key_origin text NOT NULL DEFAULT 'hall'
     CHECK (key_origin IN ('hall', 'medium', 'browser'));
