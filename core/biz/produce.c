@@ -38,7 +38,7 @@
 const struct hall_stmt hall_produce_stmts[] = {
     {"pki_order_lock",
      "SELECT o.status, o.business_type, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
-     " pr.key_origin,"
+     " pr.key_origin, o.user_id, o.seal,"
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
      "  ORDER BY paid_at DESC LIMIT 1) AS method,"
      /* the certificate a replacing order replaces (core/flow/replace.c,

@@ -32,20 +32,6 @@
 
 #define SM2_ID "1234567812345678" /* GM/T 0009's default signer ID */
 
-const struct hall_stmt hall_csr_stmts[] = {
-    /* the owner's order, locked as hall_produce locks it */
-    {"csr_order_lock",
-     "SELECT o.status, o.business_type, o.cert_type, o.years, o.form_enc, o.subject, o.seal,"
-     " pr.ca, pr.key_origin FROM orders o JOIN products pr ON pr.id = o.product_id"
-     " WHERE o.id = $1 AND o.user_id = $2 FOR UPDATE OF o",
-     2},
-    {"csr_live_cert",
-     "SELECT state FROM certificates WHERE order_id = $1 AND state IN ('intent', 'issued')"
-     " AND seal_item_id IS NULL",
-     1},
-    {NULL, NULL, 0},
-};
-
 /* one production from a request: what its steps share */
 struct csr_made {
     struct hall_ctx *cx;
@@ -150,10 +136,11 @@ csr_order(struct csr_made *m)
     struct hall_val *form;
     const char *status, *pem;
 
-    res = hall_db_exec(cx, "csr_order_lock", HALL_I64(m->order_id), HALL_I64(m->user_id));
+    /* hall_produce's statements (core/biz/produce.c) */
+    res = hall_db_exec(cx, "pki_order_lock", HALL_I64(m->order_id));
     if (res == NULL)
         return HALL_ERR;
-    if (hall_dbres_rows(res) == 0)
+    if (hall_dbres_rows(res) == 0 || hall_dbres_int(res, 0, "user_id") != m->user_id)
         return HALL_CSR_NOT_OWN;
     if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") != 0 ||
         strcmp(hall_dbres_str(res, 0, "business_type"), "new") != 0 ||
@@ -169,7 +156,7 @@ csr_order(struct csr_made *m)
                                 label != NULL ? label : status);
         return HALL_CONFLICT;
     }
-    live = hall_db_exec(cx, "csr_live_cert", HALL_I64(m->order_id));
+    live = hall_db_exec(cx, "pki_live_cert", HALL_I64(m->order_id));
     if (live == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(live) > 0) {

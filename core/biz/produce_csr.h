@@ -28,6 +28,5 @@ struct hall_csr_cert {
 int hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const char *actor,
                      const unsigned char *csr, size_t csr_len, struct hall_csr_cert *out,
                      const char **msg, const char **field);
-extern const struct hall_stmt hall_csr_stmts[];
 
 #endif

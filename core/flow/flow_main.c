@@ -49,8 +49,7 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_finauth_stmts, hall_deposit_stmts,      hall_identity_stmts, hall_reissue_stmts,
     hall_replace_stmts, hall_reminder_stmts,     hall_custody_stmts,  hall_provider_stmts,
     hall_courier_stmts, hall_payment_stmts,      hall_refund_stmts,   hall_approval_stmts,
-    hall_partner_stmts, hall_plink_stmts,        hall_psecret_stmts,  hall_csr_stmts,
-    NULL,
+    hall_partner_stmts, hall_plink_stmts,        hall_psecret_stmts,  NULL,
 };
 
 int
