@@ -2,7 +2,7 @@
 /*
  * 生成密钥并下载证书 in headless Chromium (issue 64 §2; docs/internals/pki.md,
  * "Made in the browser"): an accepted order of a product whose key is born
- * in the browser (光大环境's 机构证书, sql/151).  On the order page the
+ * in the browser (the hall's 机构证书（浏览器生成密钥）, sql/151).  On the order page the
  * holder types a PIN twice (a weak one and two that differ are refused
  * before anything is made), the page generates the key, the hall certifies
  * it, and the page saves a PKCS#12 that `openssl pkcs12` opens with that
@@ -15,10 +15,19 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { HALL } = require('../integ/lib/client');
+const { HALL, applicant, freshPhone } = require('../integ/lib/client');
 const { launchChromium, signIn } = require('./lib/browser');
 const a11y = require('./lib/a11y');
-const { acceptedByTransfer, tmpdir, openssl, fetchPki, psql } = require('../integ/lib/pki');
+const { acceptedByTransfer, tmpdir, openssl, fetchPki, psql, orgForm } = require('../integ/lib/pki');
+
+/* the hall's browser-key product: no 邮寄信息, no 邮寄方式 */
+function browserForm(extra = {}) {
+    const f = orgForm({ agent_mobile: freshPhone('137'), key_origin: 'browser', ...extra });
+    for (const k of Object.keys(f))
+        if (/^mail_/.test(k) || k === 'shipping')
+            delete f[k];
+    return f;
+}
 
 const PIN = 'Holder2026pin';
 
@@ -44,7 +53,7 @@ async function refused(page, o, pin, again, re) {
 }
 
 async function journey(browser, dir, { ca, root, alg }) {
-    const o = await acceptedByTransfer({ project: 'gdhj' });
+    const o = await acceptedByTransfer({ project: 'hall', form: browserForm({ ca }) });
     const { page, errors } = await orderPage(browser, o);
     assert.equal(await page.textContent('#status'), '成功受理');
     const note = await page.textContent('#keygen-note');
@@ -125,11 +134,35 @@ test('browser_key__holder_makes_key_and_p12_in_the_page__ecc_and_sm2', async () 
     try {
         await fetchPki(dir);
         await journey(browser, dir, { ca: 'ecc', root: 'root', alg: 'ECC P-256' });
-        psql(`UPDATE products SET ca = 'sm2' WHERE partner_code = 'gdhj' AND business_type = 'new'`);
         await journey(browser, dir, { ca: 'sm2', root: 'sm2-root', alg: 'SM2' });
     } finally {
-        psql(`UPDATE products SET ca = 'ecc' WHERE partner_code = 'gdhj' AND business_type = 'new'`);
         await browser.close();
         fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test('browser_key__apply_form_hides_the_mail_and_prices_without_medium', async () => {
+    const browser = await launchChromium();
+    try {
+        const c = await applicant();
+        await c.get('/new?project=hall');
+        assert.equal((await c.post('/new/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+        const ctx = await browser.newContext();
+        await signIn(ctx, c);
+        const page = await ctx.newPage();
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`${HALL}/new/apply?project=hall`);
+        assert.equal(await page.isVisible('#mail-fields'), true);
+        assert.equal(await page.textContent('#price-total'), '480.00元/1年');
+        await page.selectOption('#key_origin', 'browser');
+        assert.equal(await page.isVisible('#mail-fields'), false);
+        assert.equal(await page.textContent('#price-total'), '380.00元/1年');
+        assert.match(await page.textContent('#price'), /包含：证书费380）/);
+        await page.selectOption('#cert_type', 'org_person');
+        assert.equal(await page.textContent('#price-total'), '该证书类型不提供浏览器生成密钥');
+        assert.deepEqual(errors, [], 'no page errors');
+    } finally {
+        await browser.close();
     }
 });

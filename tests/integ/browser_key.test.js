@@ -2,8 +2,8 @@
 /*
  * Made in the browser (issue 64 §2; docs/internals/pki.md, "Made in the
  * browser"): an accepted order of a product whose key is born in the
- * holder's browser (products.key_origin 'browser': 光大环境's 机构证书,
- * sql/151) is issued for the certificate request its owner posts to
+ * holder's browser (products.key_origin 'browser': the hall's
+ * 机构证书（浏览器生成密钥）, sql/151) is issued for the certificate request its owner posts to
  * POST /pki/csr.  The requests here are made by openssl, as the page makes
  * them: the proof of possession is checked, the key must be of the
  * product's algorithm, the subject is the order's (never the request's),
@@ -13,9 +13,9 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { applicant } = require('./lib/client');
+const { applicant, freshPhone } = require('./lib/client');
 const {
-    SM2_ID, operator, acceptedByTransfer, tmpdir, openssl, fetchPki, psql,
+    SM2_ID, operator, acceptedByTransfer, tmpdir, openssl, fetchPki, psql, orgForm,
 } = require('./lib/pki');
 
 /* a PKCS#10 request made by openssl: { b64, der, key } (key: PEM file) */
@@ -33,9 +33,19 @@ function csr(dir, { curve = 'P-256', subj = '/C=US/O=Mallory Ltd/CN=Mallory', di
     return { b64: der.toString('base64'), der, key };
 }
 
+/* the hall's 机构证书 with its key made in the browser: nothing is mailed,
+ * so the form has no 邮寄信息 and no 邮寄方式 */
+function browserForm(extra = {}) {
+    const f = orgForm({ agent_mobile: freshPhone('137'), key_origin: 'browser', ...extra });
+    for (const k of Object.keys(f))
+        if (/^mail_/.test(k) || k === 'shipping')
+            delete f[k];
+    return f;
+}
+
 /* an accepted order of the browser-key product */
-async function accepted() {
-    const o = await acceptedByTransfer({ project: 'gdhj' });
+async function accepted(extra) {
+    const o = await acceptedByTransfer({ project: 'hall', form: browserForm(extra) });
     assert.equal(psql(`SELECT p.key_origin FROM orders o JOIN products p ON p.id = o.product_id
         WHERE o.id = ${o.id}`), 'browser');
     return o;
@@ -43,6 +53,46 @@ async function accepted() {
 
 const certRows = (id) => psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`);
 const statusOf = (id) => psql(`SELECT status FROM orders WHERE id = ${id}`);
+
+test('browser_key__own_product_of_the_hall__no_address_no_shipping_asked_or_kept', async () => {
+    /* 光大环境's 机构证书 stays as seed 004 prints it: a USB key, 480 */
+    assert.equal(psql(`SELECT key_origin || ',' || price_per_year_fen || ',' || pin_by_memo FROM products
+        WHERE partner_code = 'gdhj' AND business_type = 'new' AND cert_type = 'org'`), 'hall,48000,true');
+    /* the hall's own: 证书费 without 介质费 */
+    assert.equal(psql(`SELECT string_agg(name || ',' || price_per_year_fen || ',' || breakdown::text, ';'
+        ORDER BY sort_order, id) FROM products WHERE partner_code = 'hall' AND key_origin = 'browser'`),
+    '机构证书（浏览器生成密钥）,38000,{"证书费": 38000};机构证书（国密SM2，浏览器生成密钥）,38000,{"证书费": 38000};'
+        + '自然人证书（浏览器生成密钥）,14000,{"证书费": 14000}');
+    const c = await applicant();
+    await c.get('/new?project=hall');
+    assert.equal((await c.post('/new/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await c.get('/new/apply?project=hall');
+    assert.match(page.text, /<option value="browser">机构证书（浏览器生成密钥）<\/option>/);
+    assert.match(page.text, /id="key-hint">[^<]*不邮寄USB Key/);
+    assert.match(page.text, /<fieldset id="mail-fields">/);
+    /* no 邮寄方式: refused for the USB key, not asked for the browser's */
+    const usb = await c.post('/new/apply', { project: 'hall', ...browserForm({ key_origin: 'hall' }) });
+    assert.equal(usb.status, 400, usb.text);
+    assert.ok(usb.body.errors.some((x) => x.field === 'shipping'), usb.text);
+    const orgp = await c.post('/new/apply', { project: 'hall', ...browserForm({ cert_type: 'org_person' }) });
+    assert.equal(orgp.status, 400, orgp.text);
+    assert.ok(orgp.body.errors.some((x) => x.field === 'key_origin' && /不提供浏览器生成密钥/.test(x.message)),
+        orgp.text);
+    /* an address sent anyway is not kept */
+    const r = await c.post('/new/apply', { project: 'hall', ...browserForm({ mail_address: '科技园99号' }) });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT p.key_origin || ',' || o.amount_fen FROM orders o JOIN products p ON p.id = o.product_id
+        WHERE o.id = ${id}`), 'browser,38000');
+    const again = await c.get(`/new/apply?id=${id}`);
+    assert.match(again.text, /<option value="browser" selected>/);
+    assert.doesNotMatch(again.text, /科技园99号/);
+    assert.match(again.text, /id="price-total" data-fen="38000">380\.00元\/1年/);
+    /* the printed form: no way of mailing */
+    const print = await c.get(`/new/print?id=${id}`);
+    assert.match(print.text, /不邮寄（浏览器生成密钥/);
+    assert.doesNotMatch(print.text, /科技园99号|到付/);
+});
 
 test('browser_key__csr_issued_with_the_order_subject__no_key_in_the_hall', async () => {
     const dir = tmpdir();
@@ -135,28 +185,23 @@ test('browser_key__key_of_another_algorithm_refused', async () => {
 test('browser_key__sm2_product_takes_an_sm2_request_signed_with_the_gmt_id', async () => {
     const dir = tmpdir();
     await fetchPki(dir);
-    psql(`UPDATE products SET ca = 'sm2' WHERE partner_code = 'gdhj' AND business_type = 'new'`);
-    try {
-        const o = await accepted();
-        /* signed under another signer ID: not this key's signature as GM/T 0009 reads it */
-        const other = await o.c.post('/pki/csr', { id: o.id, csr: csr(dir, { curve: 'SM2', distid: '' }).b64 });
-        assert.equal(other.status, 400, other.text);
-        const p256 = await o.c.post('/pki/csr', { id: o.id, csr: csr(dir).b64 });
-        assert.equal(p256.status, 400);
-        assert.match(p256.body.message, /公钥不是SM2密钥/);
-        const req = csr(dir, { curve: 'SM2' });
-        const r = await o.c.post('/pki/csr', { id: o.id, csr: req.b64 });
-        assert.equal(r.status, 200, r.text);
-        assert.equal(r.body.algorithm, 'sm2');
-        const certFile = path.join(dir, 'sm2cert.der');
-        fs.writeFileSync(certFile, Buffer.from(r.body.cert, 'base64'));
-        assert.equal(fs.readFileSync(path.join(dir, 'sm2.crt'), 'utf8').trim(), r.body.ca.trim());
-        assert.equal(openssl(['x509', '-inform', 'DER', '-in', certFile, '-pubkey', '-noout']).stdout,
-            openssl(['pkey', '-in', req.key, '-pubout']).stdout);
-        assert.equal(psql(`SELECT ca || ',' || key_origin FROM certificates WHERE order_id = ${o.id}`), 'sm2,browser');
-    } finally {
-        psql(`UPDATE products SET ca = 'ecc' WHERE partner_code = 'gdhj' AND business_type = 'new'`);
-    }
+    const o = await accepted({ ca: 'sm2' });
+    /* signed under another signer ID: not this key's signature as GM/T 0009 reads it */
+    const other = await o.c.post('/pki/csr', { id: o.id, csr: csr(dir, { curve: 'SM2', distid: '' }).b64 });
+    assert.equal(other.status, 400, other.text);
+    const p256 = await o.c.post('/pki/csr', { id: o.id, csr: csr(dir).b64 });
+    assert.equal(p256.status, 400);
+    assert.match(p256.body.message, /公钥不是SM2密钥/);
+    const req = csr(dir, { curve: 'SM2' });
+    const r = await o.c.post('/pki/csr', { id: o.id, csr: req.b64 });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.algorithm, 'sm2');
+    const certFile = path.join(dir, 'sm2cert.der');
+    fs.writeFileSync(certFile, Buffer.from(r.body.cert, 'base64'));
+    assert.equal(fs.readFileSync(path.join(dir, 'sm2.crt'), 'utf8').trim(), r.body.ca.trim());
+    assert.equal(openssl(['x509', '-inform', 'DER', '-in', certFile, '-pubkey', '-noout']).stdout,
+        openssl(['pkey', '-in', req.key, '-pubout']).stdout);
+    assert.equal(psql(`SELECT ca || ',' || key_origin FROM certificates WHERE order_id = ${o.id}`), 'sm2,browser');
 });
 
 test('browser_key__parallel_posts_make_exactly_one_certificate', async () => {
