@@ -88,7 +88,7 @@ async function go() {
         $('keygen-form').hidden = true;
         say('keygen-state', '');
         say('keygen-done', `证书已签发（序列号 ${made.serial}），证书文件 ${made.serial}.p12 已保存到本机下载目录：` +
-            '请立即备份。私钥只在这个文件里，网上营业厅没有副本，不能再次下载；忘记PIN码或丢失文件须办理补办。' +
+            '请立即备份。私钥只在这个文件里，网上营业厅没有副本，不能再次下载；忘记PIN码或丢失文件无法解锁，须撤销证书后重新申请。' +
             '关闭本页面前如未看到文件，请点击上面的“保存证书文件”。');
     } catch (e) {
         say('keygen-state', '');
