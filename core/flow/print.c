@@ -25,6 +25,21 @@ print_sections(struct hall_req *req, struct hall_val *ctx, const struct hall_val
         const struct hall_field *fd;
         struct hall_val *sec = NULL, *rows = NULL;
 
+        /* a key born in the holder's browser: nothing is mailed, the form
+         * kept no 邮寄信息 (modules/new/new.c) */
+        if (grp != NULL && strcmp(*g, "mail") == 0 &&
+            strcmp(hall_val_str(form, "key_origin"), "browser") == 0) {
+            struct hall_val *row;
+
+            sec = hall_val_push_obj(req->pool, list);
+            hall_val_set_str(req->pool, sec, "code", grp->code);
+            hall_val_set_str(req->pool, sec, "label", grp->label);
+            row = hall_val_push_obj(req->pool, hall_val_set_list(req->pool, sec, "rows"));
+            hall_val_set_str(req->pool, row, "name", "shipping");
+            hall_val_set_str(req->pool, row, "label", "邮寄方式");
+            hall_val_set_str(req->pool, row, "value", "不邮寄（浏览器生成密钥，证书文件自行保存）");
+            continue;
+        }
         for (fd = hall_fields; grp != NULL && fd->name != NULL; fd++) {
             struct hall_val *row;
 
@@ -116,13 +131,9 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
     hall_flow_form_ctx(req, ctx, form);
     print_sections(req, ctx, form, bit);
     f = (struct hall_val *)hall_val_get(ctx, "f");
-    /* the carrier with the way: 顺丰速运到付, 京东快递寄付; none for a key
-     * born in the holder's browser (nothing is mailed) */
-    if (*hall_val_str(form, "shipping") == '\0')
-        hall_val_set_str(req->pool, f, "shipping", "不邮寄（浏览器生成密钥，证书文件自行保存）");
-    else
-        hall_val_set_fmt(req->pool, f, "shipping", "%s%s", hall_val_str(form, "carrier"),
-                         strcmp(hall_val_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
+    /* the carrier with the way: 顺丰速运到付, 京东快递寄付 */
+    hall_val_set_fmt(req->pool, f, "shipping", "%s%s", hall_val_str(form, "carrier"),
+                     strcmp(hall_val_str(form, "shipping"), "prepaid") == 0 ? "寄付" : "到付");
     hall_val_set_str(req->pool, f, "invoice",
                      strcmp(hall_val_str(form, "invoice"), "yes") == 0 ? "电子发票" : "不开票");
     hall_flow_steps(req, ctx, "print");
