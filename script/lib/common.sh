@@ -288,7 +288,7 @@ user_reaches() {
 # as they are used)
 files_state() {
     find "$@" \( -name token -o -name kdf-cache -o -name '*.pid' \) -prune -o \
-        -printf '%p %s %T@\n' 2>/dev/null | LC_ALL=C sort || true
+        -type f -printf '%p %s %T@\n' 2>/dev/null | LC_ALL=C sort || true
 }
 
 # stamp_fresh NAME DIGEST: the step NAME ran with these inputs already
