@@ -35,6 +35,9 @@
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t in_request;
+/* the prefork master of this process's workers (hall_prefork): a worker
+ * whose parent is no longer it is an orphan of a killed master */
+static pid_t master_pid;
 
 static double
 now_ms(void)
@@ -813,6 +816,11 @@ worker_run(struct hall_app *app, int sock)
     signal(SIGCHLD, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* a master killed between the fork and the line above sent nothing:
+     * such a worker never serves (it would hold the keys and the token's
+     * session of a hall that was meant to stop, issue 63 §7) */
+    if (getppid() != master_pid)
+        _exit(0);
     {
         sigset_t none;
 
@@ -838,6 +846,8 @@ worker_run(struct hall_app *app, int sock)
     while (!stop_flag) {
         if (FCGX_Accept_r(&fr) < 0)
             break;
+        if (hall_worker_orphaned(&fr))
+            break;
         in_request = 1;
         serve_one(app, &fr);
         in_request = 0;
@@ -847,6 +857,32 @@ worker_run(struct hall_app *app, int sock)
     }
     hall_file_discard_flush();
     _exit(0);
+}
+
+int
+hall_worker_orphaned(FCGX_Request *fr)
+{
+    static const char busy[] = "Status: 503 Service Unavailable\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\n"
+                               "Retry-After: 1\r\n\r\n"
+                               "\xe7\xb3\xbb\xe7\xbb\x9f\xe7\xb9\x81\xe5\xbf\x99"
+                               "\xef\xbc\x8c\xe8\xaf\xb7\xe7\xa8\x8d\xe5\x90\x8e"
+                               "\xe5\x86\x8d\xe8\xaf\x95\n";
+
+    /* one system call a request: a worker whose master died answers no
+     * more (a 503 for the request it took; fr NULL: none, the connection
+     * is closed) and exits, whatever became of the signal that should
+     * have ended it */
+    if (getppid() == master_pid)
+        return 0;
+    stop_flag = 1;
+    if (fr != NULL) {
+        FCGX_PutStr(busy, (int)sizeof(busy) - 1, fr->out);
+        FCGX_Finish_r(fr);
+    }
+    hall_log(HALL_LOG_WARN, NULL, "msg=\"the master is gone: worker exits\" pid=%d",
+             (int)getpid());
+    return 1;
 }
 
 static pid_t
@@ -974,6 +1010,7 @@ hall_prefork(struct hall_app *app, const struct hall_prefork *pf)
     sigset_t old;
 
     hall_master_signals(on_term_master, on_chld, &old);
+    master_pid = getpid();
     for (i = 0; i < n; i++)
         pids[i] = prefork_spawn(app, pf, i);
     while (!stop_flag) {

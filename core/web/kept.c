@@ -327,6 +327,10 @@ hall_kept_serve(struct hall_app *app, int sock,
                     held--;
                     break;
                 }
+                if (hall_worker_orphaned(NULL)) {
+                    *stop = 1;
+                    break;
+                }
                 *in_request = 1;
                 serve_one(app, &kc->fr);
                 *in_request = 0;
