@@ -289,6 +289,9 @@ user_reaches() {
 files_state() {
     find "$@" \( -name token -o -name kdf-cache -o -name '*.pid' \) -prune -o \
         -type f -printf '%p %s %T@\n' 2>/dev/null | LC_ALL=C sort || true
+    # ... but a token folder removed or made anew counts: its tokens' names
+    find "$@" -type d -name token -exec find {} -maxdepth 1 -printf '%p\n' \; 2>/dev/null |
+        LC_ALL=C sort || true
 }
 
 # stamp_fresh NAME DIGEST: the step NAME ran with these inputs already

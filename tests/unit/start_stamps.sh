@@ -5,15 +5,16 @@
 set -u
 root=${HALL_ROOT:-.}
 root=$(cd "$root" && pwd -P)
-echo "1..4"
+echo "1..5"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hall-stamps.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=script/lib/common.sh
 HALL_ROOT=$root
 HALL_VAR=$tmp/var
+# shellcheck source=script/lib/common.sh
 . "$root/script/lib/common.sh"
 HALL_CRED=$tmp/var-credentials
-mkdir -p "$HALL_VAR/keys/pki" "$HALL_CRED/kdf-cache"
+mkdir -p "$HALL_VAR/keys/pki" "$HALL_CRED/kdf-cache" "$HALL_VAR/keys/token/8a1f"
+echo made >"$HALL_VAR/keys/token/8a1f/object"
 echo one >"$HALL_VAR/keys/pki/sm2.key"
 echo pass >"$HALL_CRED/pki.pass"
 
@@ -26,8 +27,7 @@ else
 fi
 # what the running hall writes (the token's files, the derived keys' cache)
 # is no input
-mkdir -p "$HALL_VAR/keys/token"
-echo used >"$HALL_VAR/keys/token/object"
+echo used >"$HALL_VAR/keys/token/8a1f/object"
 echo entry >"$HALL_CRED/kdf-cache/abc"
 if stamp_fresh keys "$(keys_digest)"; then
     echo "ok 2 - the token's and the cache's files do not count"
@@ -49,4 +49,12 @@ if stamp_fresh keys "$(keys_digest)"; then
     echo "not ok 4 - a new file in the credentials left the keys' step skipped"
 else
     echo "ok 4 - a new file in the credentials: the keys' step runs again"
+fi
+# the token's folder removed (to make it anew): the step runs again
+stamp_write keys "$(keys_digest)"
+rm -rf "$HALL_VAR/keys/token"
+if stamp_fresh keys "$(keys_digest)"; then
+    echo "not ok 5 - the token's folder gone, yet the keys' step would be skipped"
+else
+    echo "ok 5 - the token's folder gone: the keys' step runs again"
 fi
