@@ -355,7 +355,17 @@ hall_pki_key(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "pki_dir %s: cannot read %s.key", keyconf.dir, name);
         return NULL;
     }
-    k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
+    k = NULL;
+    if (keyconf.pass_file[0] != '\0') {
+        /* keyenc.sh's PKCS#8, its derived key from kdf_cache_dir (a start
+         * pays its PBKDF2 once, docs/internals/crypto.md) */
+        const char *why;
+
+        k = hall_pkey_load_encrypted(path, keyconf.pass_file, &why);
+        ERR_clear_error();
+    }
+    if (k == NULL)
+        k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
     fclose(f);
     if (k == NULL && keyconf.pass_file[0] != '\0') {
         /* written anew by a rotation under way (hall-pkitool rotate-pass):
