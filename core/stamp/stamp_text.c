@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_lex.h"
+#include "pdf/pdf_lex.h"
 #include "stamp_int.h"
 
 #define TEXT_CONTENT_MAX (8 << 20) /* a page's decoded content read at most */
