@@ -36,6 +36,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "base/base.h"
+#include "pdf/pdf.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
 

@@ -715,11 +715,22 @@ sig_after(struct hall_pool *pool, const struct vdoc *v, const char *what,
 static void
 sig_overlaps(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep)
 {
+    /* the whole file as its last revision shows it, read by core/pdf when a
+     * later stamp's page is first asked (NULL: it cannot be read, no text) */
+    struct pdf_doc *d = NULL;
+    int opened = 0;
+
     for (int j = 1; j < rep->nsigs && j <= 16; j++) { /* each reads its page's content */
         struct hall_stamp_sig *b = &rep->sigs[j];
+        char err[128];
 
-        if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1 ||
-            !stamp_text_under(v->q, b->page, b->rect))
+        if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1)
+            continue;
+        if (!opened) {
+            d = pdf_open(pool, v->map, v->size, v->size, err, sizeof(err));
+            opened = 1;
+        }
+        if (!stamp_text_under(d, b->page, b->rect))
             continue;
         for (int i = 0; i < j; i++) {
             struct hall_stamp_sig *a = &rep->sigs[i];
