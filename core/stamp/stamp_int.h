@@ -200,10 +200,12 @@ int stamp_form_added(struct stamp_update *up, const struct stamp_doc *d, long lo
 int stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct stamp_look *look,
                        const struct hall_stamp_sign_in *in, const char *subfilter, size_t reserve,
                        time_t now, char *err, size_t errlen);
-/* a signed field f (its /Kids the widgets) read as a 骑缝章 into s when it
- * is one: two or more widgets on distinct pages, all at one edge */
-void stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *page_ids,
-                       int npages, struct hall_stamp_sig *s);
+/* a signed field (object num, gen of d, read by core/pdf; its /Kids the
+ * widgets) read as a 骑缝章 into s when it is one: two or more widgets on
+ * distinct pages (page_ids: the pages' object numbers), all at one edge;
+ * nothing when d is NULL or the field is not an indirect object */
+void stamp_qifeng_read(struct hall_pool *pool, struct pdf_doc *d, int num, int gen,
+                       const int *page_ids, int npages, struct hall_stamp_sig *s);
 
 /* ---- stamp_raw.c: the guard on the input's bytes (stamp.md §1) ------------- */
 
