@@ -131,6 +131,9 @@ int pdf_entries(const struct pdf_doc *d);
  * another filter, bad data, or more than max bytes (max 0: PDF_DECODE_MAX) */
 int pdf_stream_data(struct pdf_doc *d, const struct pdf_obj *s, size_t max, unsigned char **out,
                     size_t *n);
+/* stream s's raw data in the file (not decoded): its bytes, *n their
+ * length; NULL when s is not a stream */
+const unsigned char *pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n);
 /* raw bytes decoded through nf filters (names) and their parameters (a
  * dictionary whose values are direct, or NULL), in order, as
  * pdf_stream_data: pdf_filter.c, below the document */

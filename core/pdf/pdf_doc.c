@@ -553,3 +553,12 @@ pdf_stream_data(struct pdf_doc *d, const struct pdf_obj *s, size_t max, unsigned
     }
     return pdf_decode(d->p + s->data, (size_t)s->dlen, fs, ps, nf, max, out, n);
 }
+
+const unsigned char *
+pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n)
+{
+    if (s == NULL || s->type != PDF_STREAM || s->data < 0)
+        return NULL;
+    *n = (size_t)s->dlen;
+    return d->p + s->data;
+}

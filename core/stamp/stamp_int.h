@@ -434,6 +434,11 @@ void stamp_cache_issuer_put(struct hall_stamp_cache *c, X509 *issuer);
 /* the file's /DSS read from q into ev (in pool) and counted in rep */
 void stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
                     struct hall_stamp_report *rep);
+/* the same from the document as core/pdf reads it (the verifier's; the
+ * stamper's update of the /DSS still reads through libqpdf): nothing when
+ * d is NULL */
+void stamp_dss_read_pdf(struct hall_pool *pool, struct pdf_doc *d, struct hall_stamp_evidence *ev,
+                        struct hall_stamp_report *rep);
 /* every signature's level and embedded status (after checks 1-5 and the
  * later revisions' verdicts) */
 void stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,

@@ -802,7 +802,9 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
-    stamp_dss_read(pool, v.q, hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
+    stamp_dss_read_pdf(pool, vdoc_pdf(pool, &v), hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)),
+                       rep);
+    stamp_qerr(v.q); /* as stamp_dss_read left libqpdf: no error pending */
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();
