@@ -123,7 +123,8 @@ int pdf_ref_num(const struct pdf_obj *o);
 /* how many cross-reference entries the revision lists (tests, the log) */
 int pdf_entries(const struct pdf_doc *d);
 
-/* ---- pdf_doc.c and pdf_filter.c: stream data ---------------------------------------------------------- */
+/* ---- pdf_doc.c and pdf_filter.c: stream data
+ * ---------------------------------------------------------- */
 
 /* stream s's data decoded through its /Filter (none, /FlateDecode with
  * /Predictor 1 or 10-15, /ASCIIHexDecode, /ASCII85Decode, at most four
@@ -152,13 +153,12 @@ int pdf_page_count(struct pdf_doc *d);
 const struct pdf_obj *pdf_page(struct pdf_doc *d, int n, int *num);
 /* key of the page, or of the nearest /Parent that has it (the inheritable
  * /Resources, /MediaBox, /CropBox, /Rotate), resolved; &pdf_null when none */
-const struct pdf_obj *pdf_page_attr(struct pdf_doc *d, const struct pdf_obj *page,
-                                    const char *key);
+const struct pdf_obj *pdf_page_attr(struct pdf_doc *d, const struct pdf_obj *page, const char *key);
 /* the page's content streams (/Contents, a stream or an array of them),
  * each decoded, joined with a newline after each: HALL_OK, *out (malloc'ed)
  * and *n (0 and an empty buffer when it has none); HALL_ERR when one cannot
  * be read or the whole is over max bytes */
-int pdf_page_content(struct pdf_doc *d, const struct pdf_obj *page, size_t max,
-                     unsigned char **out, size_t *n);
+int pdf_page_content(struct pdf_doc *d, const struct pdf_obj *page, size_t max, unsigned char **out,
+                     size_t *n);
 
 #endif

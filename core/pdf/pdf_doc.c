@@ -105,12 +105,10 @@ obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen)
 {
     struct pdf_token t;
 
-    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_INT || d->p[t.a] == '-' ||
-        d->p[t.a] == '+')
+    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_INT || d->p[t.a] == '-' || d->p[t.a] == '+')
         return HALL_ERR;
     *num = t.ival;
-    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_INT || d->p[t.a] == '-' ||
-        d->p[t.a] == '+')
+    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_INT || d->p[t.a] == '-' || d->p[t.a] == '+')
         return HALL_ERR;
     *gen = t.ival;
     if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 3 ||
@@ -442,7 +440,8 @@ read_in_stream(struct pdf_doc *d, int num, int stm, int idx)
     q = os->data;
     n = os->first;
     for (int i = 0; i <= idx; i++)
-        if (pdf_lex_next(q, &at, n, &a) != PDF_TOK_INT || pdf_lex_next(q, &at, n, &b) != PDF_TOK_INT)
+        if (pdf_lex_next(q, &at, n, &a) != PDF_TOK_INT ||
+            pdf_lex_next(q, &at, n, &b) != PDF_TOK_INT)
             return NULL;
     if (a.ival != num || b.ival < 0)
         return NULL;
@@ -543,9 +542,8 @@ pdf_stream_data(struct pdf_doc *d, const struct pdf_obj *s, size_t max, unsigned
             return HALL_ERR;
         for (int i = 0; i < filter->n; i++) {
             fs[nf] = pdf_resolve(d, filter->items[i]);
-            ps[nf++] = parms->type == PDF_ARRAY && i < parms->n
-                           ? parms_resolved(d, parms->items[i])
-                           : NULL;
+            ps[nf++] = parms->type == PDF_ARRAY && i < parms->n ? parms_resolved(d, parms->items[i])
+                                                                : NULL;
         }
     } else if (filter->type != PDF_NULL) {
         fs[nf] = filter;

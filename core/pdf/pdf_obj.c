@@ -180,8 +180,7 @@ value(struct parse *ps, long long *at, int depth)
             return NULL;
         o->b = *at;
         return o;
-    default: /* the end, ] >> } { without their pair, a lone ) or >, unterminated */
-        return NULL;
+    default: /* the end, ] >> } { without their pair, a lone ) or >, unterminated */ return NULL;
     }
 }
 

@@ -154,8 +154,8 @@ dss_item_pdf(struct pdf_doc *d, const struct pdf_obj *st, size_t *len)
 
 /* dss_array through core/pdf */
 static int
-dss_array_pdf(struct hall_pool *pool, struct pdf_doc *d, const struct pdf_obj *dss,
-              const char *key, const unsigned char **der, size_t *len)
+dss_array_pdf(struct hall_pool *pool, struct pdf_doc *d, const struct pdf_obj *dss, const char *key,
+              const unsigned char **der, size_t *len)
 {
     const struct pdf_obj *arr = pdf_key(d, dss, key);
     int i, n = arr != NULL && arr->type == PDF_ARRAY ? arr->n : 0, got = 0;

@@ -579,8 +579,7 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
 
 /* the field's name, /SubFilter, /M, page and /Rect */
 static void
-sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f,
-         struct hall_stamp_sig *s)
+sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct hall_stamp_sig *s)
 {
     qpdf_data q = v->q;
     qpdf_oh sf = qpdf_oh_get_key(q, f->v, "/SubFilter"), m = qpdf_oh_get_key(q, f->v, "/M"),
@@ -802,8 +801,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
-    stamp_dss_read_pdf(pool, vdoc_pdf(pool, &v), hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)),
-                       rep);
+    stamp_dss_read_pdf(pool, vdoc_pdf(pool, &v),
+                       hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
     stamp_qerr(v.q); /* as stamp_dss_read left libqpdf: no error pending */
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)

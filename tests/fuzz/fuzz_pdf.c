@@ -44,7 +44,8 @@ one(struct pdf_doc *d, int walk)
     for (int num = 1; walk && num <= 2000; num++) {
         const struct pdf_obj *o = pdf_get(d, num, 0);
 
-        if (o != NULL && o->type == PDF_STREAM && pdf_stream_data(d, o, 1 << 20, &c, &len) == HALL_OK)
+        if (o != NULL && o->type == PDF_STREAM &&
+            pdf_stream_data(d, o, 1 << 20, &c, &len) == HALL_OK)
             free(c);
     }
 }
