@@ -577,6 +577,16 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
     return HALL_OK;
 }
 
+/* the file's /DSS read through core/pdf into rep; libqpdf left as
+ * stamp_dss_read left it, no error pending */
+static void
+verify_dss(struct hall_pool *pool, struct vdoc *v, struct hall_stamp_report *rep)
+{
+    stamp_dss_read_pdf(pool, vdoc_pdf(pool, v),
+                       hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
+    stamp_qerr(v->q);
+}
+
 /* the field's name, /SubFilter, /M, page and /Rect */
 static void
 sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct hall_stamp_sig *s)
@@ -801,9 +811,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
-    stamp_dss_read_pdf(pool, vdoc_pdf(pool, &v),
-                       hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
-    stamp_qerr(v.q); /* as stamp_dss_read left libqpdf: no error pending */
+    verify_dss(pool, &v, rep);
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();
