@@ -35,7 +35,7 @@
 
 #define PDF_DEPTH_MAX    64        /* arrays and dictionaries inside each other */
 #define PDF_ITEMS_MAX    1000000   /* items of one array or dictionary */
-#define PDF_XREF_MAX     2000000   /* cross-reference entries of one revision */
+#define PDF_XREF_MAX     1000000   /* cross-reference entries of one revision */
 #define PDF_SECTIONS_MAX 4096      /* cross-reference sections in one /Prev chain */
 #define PDF_READS_MAX    200000    /* objects parsed for one document */
 #define PDF_PAGES_MAX    100000    /* page tree nodes walked */

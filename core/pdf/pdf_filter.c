@@ -147,7 +147,9 @@ ahx(const unsigned char *in, size_t n, size_t max, unsigned char **out, size_t *
 static int
 a85(const unsigned char *in, size_t n, size_t max, unsigned char **out, size_t *on)
 {
-    unsigned char *o = malloc(n / 5 * 4 + n % 5 * 4 + 8);
+    /* a 'z' is one byte for four: the output bounded by max, not by n */
+    size_t cap = max >= 4 && n <= (max - 4) / 4 ? 4 * n + 8 : max + 8;
+    unsigned char *o = malloc(cap);
     size_t k = 0;
     unsigned long long v = 0;
     int m = 0;
@@ -161,6 +163,8 @@ a85(const unsigned char *in, size_t n, size_t max, unsigned char **out, size_t *
             continue;
         if (c == '~')
             break;
+        if (k + 4 > max)
+            goto bad;
         if (c == 'z' && m == 0) {
             memset(o + k, 0, 4);
             k += 4;

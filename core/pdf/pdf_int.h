@@ -9,9 +9,10 @@
 
 /* an entry: type 0 free, 1 in the file at off, 2 in object stream stm at idx */
 struct xe {
-    int num, gen, type, busy;
-    long long off; /* type 1: offset; type 2: the object stream's number */
+    int num, gen;
+    signed char type, busy; /* busy: 1 listed, 2 being read */
     int idx;
+    long long off;           /* type 1: offset; type 2: the object stream's number */
     const struct pdf_obj *o; /* parsed; NULL not yet */
 };
 

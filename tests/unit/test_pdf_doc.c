@@ -372,6 +372,44 @@ hostile__loops_wrong_lengths_encryption__refused(void **state)
     hall_pool_destroy(pool);
 }
 
+static void
+decode__ascii85_zeros_and_hex__bounded_by_max(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    const char *a85 = "/ASCII85Decode", *ahx = "/ASCIIHexDecode";
+    const char *zs = "zzzzzzzzzz~>"; /* each 'z' four NUL bytes: 40 from 12 */
+    long long at = 0;
+    const struct pdf_obj *f;
+    unsigned char *out = NULL;
+    size_t n = 0;
+
+    (void)state;
+    f = pdf_parse(pool, (const unsigned char *)a85, &at, (long long)strlen(a85));
+    assert_int_equal(pdf_decode((const unsigned char *)zs, strlen(zs), &f, NULL, 1, 0, &out, &n),
+                     HALL_OK);
+    assert_int_equal(n, 40);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(out[i], 0);
+    free(out);
+    /* over the caller's bound: refused, nothing written past it */
+    assert_int_equal(pdf_decode((const unsigned char *)zs, strlen(zs), &f, NULL, 1, 16, &out, &n),
+                     HALL_ERR);
+    assert_int_equal(
+        pdf_decode((const unsigned char *)"87cURD_*#4DfTZ)~>", 17, &f, NULL, 1, 0, &out, &n),
+        HALL_OK);
+    assert_int_equal(n, 12);
+    assert_memory_equal(out, "Hello, World", 12);
+    free(out);
+    at = 0;
+    f = pdf_parse(pool, (const unsigned char *)ahx, &at, (long long)strlen(ahx));
+    assert_int_equal(pdf_decode((const unsigned char *)"48 69>", 6, &f, NULL, 1, 0, &out, &n),
+                     HALL_OK);
+    assert_int_equal(n, 2);
+    assert_memory_equal(out, "Hi", 2);
+    free(out);
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
@@ -382,6 +420,7 @@ main(void)
         cmocka_unit_test(doc__an_update__each_revision_as_it_was),
         cmocka_unit_test(doc__xref_stream_predictor_and_object_stream),
         cmocka_unit_test(hostile__loops_wrong_lengths_encryption__refused),
+        cmocka_unit_test(decode__ascii85_zeros_and_hex__bounded_by_max),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
