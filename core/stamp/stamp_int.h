@@ -36,6 +36,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "base/base.h"
+#include "pdf/pdf.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
 
@@ -199,10 +200,12 @@ int stamp_form_added(struct stamp_update *up, const struct stamp_doc *d, long lo
 int stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct stamp_look *look,
                        const struct hall_stamp_sign_in *in, const char *subfilter, size_t reserve,
                        time_t now, char *err, size_t errlen);
-/* a signed field f (its /Kids the widgets) read as a 骑缝章 into s when it
- * is one: two or more widgets on distinct pages, all at one edge */
-void stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *page_ids,
-                       int npages, struct hall_stamp_sig *s);
+/* a signed field (object num, gen of d, read by core/pdf; its /Kids the
+ * widgets) read as a 骑缝章 into s when it is one: two or more widgets on
+ * distinct pages (page_ids: the pages' object numbers), all at one edge;
+ * nothing when d is NULL or the field is not an indirect object */
+void stamp_qifeng_read(struct hall_pool *pool, struct pdf_doc *d, int num, int gen,
+                       const int *page_ids, int npages, struct hall_stamp_sig *s);
 
 /* ---- stamp_raw.c: the guard on the input's bytes (stamp.md §1) ------------- */
 
@@ -431,6 +434,11 @@ void stamp_cache_issuer_put(struct hall_stamp_cache *c, X509 *issuer);
 /* the file's /DSS read from q into ev (in pool) and counted in rep */
 void stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
                     struct hall_stamp_report *rep);
+/* the same from the document as core/pdf reads it (the verifier's; the
+ * stamper's update of the /DSS still reads through libqpdf): nothing when
+ * d is NULL */
+void stamp_dss_read_pdf(struct hall_pool *pool, struct pdf_doc *d, struct hall_stamp_evidence *ev,
+                        struct hall_stamp_report *rep);
 /* every signature's level and embedded status (after checks 1-5 and the
  * later revisions' verdicts) */
 void stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,

@@ -97,6 +97,119 @@ dss_array(struct hall_pool *pool, qpdf_data q, qpdf_oh dss, const char *key,
     return got;
 }
 
+/* dss_item through core/pdf: the same rule (no filter or /FlateDecode
+ * alone, its /DecodeParms not applied, the inflated data ending at most
+ * DSS_ITEM_MAX bytes) on the stream's raw data as pdf.h reads it */
+static unsigned char *
+dss_item_pdf(struct pdf_doc *d, const struct pdf_obj *st, size_t *len)
+{
+    const struct pdf_obj *f = pdf_key(d, st, "/Filter");
+    const unsigned char *raw;
+    unsigned char *out;
+    size_t rn = 0;
+    int flate;
+
+    if (f != NULL && f->type == PDF_ARRAY && f->n == 1)
+        f = pdf_resolve(d, f->items[0]);
+    if (f == NULL)
+        return NULL;
+    flate = pdf_is_name(f, "/FlateDecode");
+    if (f->type != PDF_NULL && !flate)
+        return NULL;
+    raw = pdf_stream_raw(d, st, &rn);
+    if (raw == NULL)
+        return NULL;
+    if (!flate) {
+        if (rn == 0 || rn > DSS_ITEM_MAX)
+            return NULL;
+        out = malloc(rn);
+        if (out == NULL)
+            abort();
+        memcpy(out, raw, rn);
+        *len = rn;
+        return out;
+    }
+    {
+        z_stream z;
+        int zr;
+
+        memset(&z, 0, sizeof(z));
+        out = malloc(DSS_ITEM_MAX);
+        if (out == NULL || inflateInit(&z) != Z_OK)
+            abort();
+        z.next_in = (unsigned char *)raw;
+        z.avail_in = (uInt)rn;
+        z.next_out = out;
+        z.avail_out = DSS_ITEM_MAX;
+        zr = inflate(&z, Z_FINISH);
+        *len = z.total_out;
+        inflateEnd(&z);
+        if (zr != Z_STREAM_END || *len == 0) {
+            free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* dss_array through core/pdf */
+static int
+dss_array_pdf(struct hall_pool *pool, struct pdf_doc *d, const struct pdf_obj *dss, const char *key,
+              const unsigned char **der, size_t *len)
+{
+    const struct pdf_obj *arr = pdf_key(d, dss, key);
+    int i, n = arr != NULL && arr->type == PDF_ARRAY ? arr->n : 0, got = 0;
+
+    for (i = 0; i < n && got < HALL_STAMP_EVIDENCE_MAX; i++) {
+        const struct pdf_obj *st = pdf_resolve(d, arr->items[i]);
+        unsigned char *b, *k;
+        size_t bl = 0;
+
+        if (st == NULL || st->type != PDF_STREAM)
+            continue;
+        b = dss_item_pdf(d, st, &bl);
+        if (b == NULL)
+            continue;
+        k = hall_palloc(pool, bl);
+        memcpy(k, b, bl);
+        free(b);
+        der[got] = k;
+        len[got++] = bl;
+    }
+    return got;
+}
+
+/* what stamp_dss_read tells, the /DSS counted into ev and rep */
+static void
+dss_told(struct hall_pool *pool, struct hall_stamp_evidence *ev, struct hall_stamp_report *rep)
+{
+    if (ev->n + ev->ncrl > 0) { /* each answer judged once a certificate (stamp_status.c) */
+        ev->kept = hall_pcalloc(pool, sizeof(*ev->kept));
+        ev->kept->pool = pool;
+    }
+    if (rep != NULL) {
+        rep->dss_ocsps = ev->n;
+        rep->dss_crls = ev->ncrl;
+        rep->dss_certs = ev->ncert;
+        rep->evidence = ev;
+    }
+}
+
+void
+stamp_dss_read_pdf(struct hall_pool *pool, struct pdf_doc *d, struct hall_stamp_evidence *ev,
+                   struct hall_stamp_report *rep)
+{
+    const struct pdf_obj *dss = d != NULL ? pdf_key(d, pdf_root(d), "/DSS") : NULL;
+
+    memset(ev, 0, sizeof(*ev));
+    if (dss != NULL && dss->type == PDF_DICT) {
+        ev->n = dss_array_pdf(pool, d, dss, "/OCSPs", ev->der, ev->len);
+        ev->ncrl = dss_array_pdf(pool, d, dss, "/CRLs", ev->crl, ev->crl_len);
+        ev->ncert = dss_array_pdf(pool, d, dss, "/Certs", ev->cert, ev->cert_len);
+    }
+    dss_told(pool, ev, rep);
+}
+
 void
 stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
                struct hall_stamp_report *rep)
@@ -109,17 +222,8 @@ stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *
         ev->ncrl = dss_array(pool, q, dss, "/CRLs", ev->crl, ev->crl_len);
         ev->ncert = dss_array(pool, q, dss, "/Certs", ev->cert, ev->cert_len);
     }
-    if (ev->n + ev->ncrl > 0) { /* each answer judged once a certificate (stamp_status.c) */
-        ev->kept = hall_pcalloc(pool, sizeof(*ev->kept));
-        ev->kept->pool = pool;
-    }
     stamp_qerr(q);
-    if (rep != NULL) {
-        rep->dss_ocsps = ev->n;
-        rep->dss_crls = ev->ncrl;
-        rep->dss_certs = ev->ncert;
-        rep->evidence = ev;
-    }
+    dss_told(pool, ev, rep);
 }
 
 /* stamp_issued_by(x, issuer), asked once a file for the same two

@@ -128,7 +128,7 @@ xref_rebuilt(qpdf_data q)
 
 /* the name of a dictionary key as PDF syntax ("/Type"), escaped by qpdf */
 static void
-pdf_key(qpdf_data q, struct stamp_buf *b, const char *key)
+put_key(qpdf_data q, struct stamp_buf *b, const char *key)
 {
     qpdf_oh n = qpdf_oh_new_name(q, key);
 
@@ -339,7 +339,7 @@ dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
         if (skipped)
             continue;
         stamp_buf_str(u, " ");
-        pdf_key(q, u, key);
+        put_key(q, u, key);
         stamp_buf_str(u, " ");
         pdf_val(q, u, qpdf_oh_get_key(q, d, key));
     }

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_lex.h"
+#include "pdf/pdf_lex.h"
 #include "stamp_int.h"
 
 /* a hex digit's value times 16, and 0x200; 0: not a hex digit */

@@ -164,27 +164,27 @@ stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct st
 }
 
 /* the page box (inherited /MediaBox) and /Rotate (inherited: 0, 90, 180
- * or 270) of q's page object */
+ * or 270) of a page object of d (core/pdf) */
 static int
-page_box(qpdf_data q, qpdf_oh page, double box[4], int *rotate)
+page_box(struct pdf_doc *d, const struct pdf_obj *page, double box[4], int *rotate)
 {
     int have_box = 0, have_rot = 0;
 
     *rotate = 0;
-    for (int depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, page); depth++) {
-        qpdf_oh mb = qpdf_oh_get_key(q, page, "/MediaBox"), r = qpdf_oh_get_key(q, page, "/Rotate");
+    for (int depth = 0; depth < 64 && page != NULL && page->type == PDF_DICT; depth++) {
+        const struct pdf_obj *mb = pdf_key(d, page, "/MediaBox"), *r = pdf_key(d, page, "/Rotate");
 
-        if (!have_box && qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4) {
+        if (!have_box && mb != NULL && mb->type == PDF_ARRAY && mb->n == 4) {
             for (int i = 0; i < 4; i++)
-                if (stamp_pdf_num(q, qpdf_oh_get_array_item(q, mb, i), &box[i]) != HALL_OK)
+                if (pdf_num(pdf_resolve(d, mb->items[i]), &box[i]) != HALL_OK)
                     return HALL_ERR;
             have_box = 1;
         }
-        if (!have_rot && qpdf_oh_is_integer(q, r)) {
-            *rotate = (int)(((qpdf_oh_get_int_value(q, r) % 360) + 360) % 360) / 90 * 90;
+        if (!have_rot && r != NULL && r->type == PDF_INT) {
+            *rotate = (int)(((r->i % 360) + 360) % 360) / 90 * 90;
             have_rot = 1;
         }
-        page = qpdf_oh_get_key(q, page, "/Parent");
+        page = pdf_key(d, page, "/Parent");
     }
     return have_box ? HALL_OK : HALL_ERR;
 }
@@ -237,29 +237,30 @@ pages_text(struct hall_pool *pool, const int *pg, int n)
 }
 
 void
-stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *page_ids, int npages,
-                  struct hall_stamp_sig *s)
+stamp_qifeng_read(struct hall_pool *pool, struct pdf_doc *d, int num, int gen, const int *page_ids,
+                  int npages, struct hall_stamp_sig *s)
 {
-    qpdf_oh kids = qpdf_oh_get_key(q, f, "/Kids");
-    int n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) : 0;
+    const struct pdf_obj *f = d != NULL && num > 0 ? pdf_get(d, num, gen) : NULL;
+    const struct pdf_obj *kids = f != NULL ? pdf_key(d, f, "/Kids") : NULL;
+    int n = kids != NULL && kids->type == PDF_ARRAY ? kids->n : 0;
     int right = 0, left = 0, missing = 0, npg = 0, *pg;
 
     if (n < 2 || n > STAMP_QIFENG_PAGES)
         return;
     pg = hall_palloc(pool, sizeof(int) * (size_t)n);
     for (int k = 0; k < n; k++) {
-        qpdf_oh w = qpdf_oh_get_array_item(q, kids, k), p = qpdf_oh_get_key(q, w, "/P");
-        qpdf_oh r = qpdf_oh_get_key(q, w, "/Rect");
+        const struct pdf_obj *w = pdf_resolve(d, kids->items[k]);
+        const struct pdf_obj *p = pdf_dict_get(w, "/P"), *r = pdf_key(d, w, "/Rect");
         double rect[4], box[4], x0, x1, width;
         int at = 0, rotate;
 
-        if (!qpdf_oh_is_array(q, r) || qpdf_oh_get_array_n_items(q, r) != 4)
+        if (r == NULL || r->type != PDF_ARRAY || r->n != 4)
             return;
         for (int i = 0; i < 4; i++)
-            if (stamp_pdf_num(q, qpdf_oh_get_array_item(q, r, i), &rect[i]) != HALL_OK)
+            if (pdf_num(pdf_resolve(d, r->items[i]), &rect[i]) != HALL_OK)
                 return;
         for (int j = 0; j < npages && at == 0; j++)
-            if (page_ids[j] > 0 && page_ids[j] == qpdf_oh_get_object_id(q, p))
+            if (page_ids[j] > 0 && page_ids[j] == pdf_ref_num(p))
                 at = j + 1;
         if (at == 0) { /* its page is gone from the document */
             missing++;
@@ -269,7 +270,7 @@ stamp_qifeng_read(struct hall_pool *pool, qpdf_data q, qpdf_oh f, const int *pag
             if (pg[i] == at)
                 return; /* two widgets on one page: not a 骑缝章 */
         pg[npg++] = at;
-        if (page_box(q, p, box, &rotate) != HALL_OK)
+        if (page_box(d, pdf_resolve(d, p), box, &rotate) != HALL_OK)
             return;
         /* an edge of the page as shown touched within a point */
         shown_across(box, rotate, rect, &x0, &x1, &width);

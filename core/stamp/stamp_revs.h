@@ -333,8 +333,9 @@ int stamp_roll_dict(struct stamp_diff *d, int num, long long off);
  * resolving what they name; 0 when not or when it cannot be told */
 int stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
                          int (*written)(void *arg, int num), void *arg);
-/* 1 when text the page's content streams show (1-based page of q) lies
- * under rect (a later widget over an earlier signer's text) */
-int stamp_text_under(qpdf_data q, int page, const double rect[4]);
+/* 1 when text the page's content streams show (1-based page of the
+ * document d, core/pdf) lies under rect (a later widget over an earlier
+ * signer's text); 0 when not, or when the page cannot be read */
+int stamp_text_under(struct pdf_doc *d, int page, const double rect[4]);
 
 #endif

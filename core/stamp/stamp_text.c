@@ -10,13 +10,14 @@
  * widget.  Follows: ISO 32000-1 §8.3.4 (transformation matrices, the CTM),
  * §8.4 (the graphics state: q, Q, cm), §9.4 (text objects: BT, ET, Tm, Td,
  * TD, T*, Tf and the showing operators Tj, TJ, ' and "); the content's
- * tokens are pdf_lex.c's (§7.2, §7.8.2: a content stream's syntax).
+ * tokens are pdf_lex.c's (§7.2, §7.8.2: a content stream's syntax), the
+ * page and its content the PDF layer's (core/pdf/pdf.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_lex.h"
+#include "pdf/pdf.h"
 #include "stamp_int.h"
 
 #define TEXT_CONTENT_MAX (8 << 20) /* a page's decoded content read at most */
@@ -190,26 +191,22 @@ operand(struct tscan *t, const unsigned char *p, const struct pdf_token *k)
 }
 
 /* 1 when the page's text (drawn by its content streams, not its form
- * XObjects) lies under rect; glyphs are taken half as wide as high */
+ * XObjects) lies under rect; glyphs are taken half as wide as high.  The
+ * page and its content are read by the PDF layer (core/pdf: the page tree,
+ * each content stream decoded and joined), not by libqpdf */
 int
-stamp_text_under(qpdf_data q, int page, const double rect[4])
+stamp_text_under(struct pdf_doc *d, int page, const double rect[4])
 {
-    qpdf_oh pg;
+    const struct pdf_obj *pg;
     unsigned char *p = NULL;
     size_t n = 0;
     long long i = 0;
     long ops = 0;
     struct tscan t;
 
-    if (page <= 0 || page > qpdf_get_num_pages(q))
+    if (d == NULL || page <= 0 || (pg = pdf_page(d, page, NULL)) == NULL ||
+        pdf_page_content(d, pg, TEXT_CONTENT_MAX, &p, &n) != HALL_OK)
         return 0;
-    pg = qpdf_get_page_n(q, (size_t)page - 1);
-    if ((qpdf_oh_get_page_content_data(q, pg, &p, &n) & QPDF_ERRORS) || p == NULL ||
-        n > TEXT_CONTENT_MAX) {
-        stamp_qerr(q);
-        free(p);
-        return 0;
-    }
     memset(&t, 0, sizeof(t));
     mat_id(t.ctm);
     mat_id(t.tm);

@@ -511,7 +511,24 @@ struct vdoc {
     int nrev;
     int *page_ids; /* the pages' object numbers */
     int npages;
+    /* the whole file as core/pdf reads it, opened when first asked
+     * (vdoc_pdf); NULL after that when it cannot be read */
+    struct pdf_doc *pd;
+    int pd_opened;
 };
+
+/* the whole file as core/pdf reads it (its last revision), opened once */
+static struct pdf_doc *
+vdoc_pdf(struct hall_pool *pool, struct vdoc *v)
+{
+    char err[128];
+
+    if (!v->pd_opened) {
+        v->pd = pdf_open(pool, v->map, v->size, v->size, err, sizeof(err));
+        v->pd_opened = 1;
+    }
+    return v->pd;
+}
 
 /* the file opened, a PDF, read by qpdf, its revisions found */
 static int
@@ -560,10 +577,19 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
     return HALL_OK;
 }
 
+/* the file's /DSS read through core/pdf into rep; libqpdf left as
+ * stamp_dss_read left it, no error pending */
+static void
+verify_dss(struct hall_pool *pool, struct vdoc *v, struct hall_stamp_report *rep)
+{
+    stamp_dss_read_pdf(pool, vdoc_pdf(pool, v),
+                       hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
+    stamp_qerr(v->q);
+}
+
 /* the field's name, /SubFilter, /M, page and /Rect */
 static void
-sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
-         struct hall_stamp_sig *s)
+sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct hall_stamp_sig *s)
 {
     qpdf_data q = v->q;
     qpdf_oh sf = qpdf_oh_get_key(q, f->v, "/SubFilter"), m = qpdf_oh_get_key(q, f->v, "/M"),
@@ -586,7 +612,8 @@ sig_meta(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
     if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4)
         for (j = 0; j < 4; j++)
             stamp_pdf_num(q, qpdf_oh_get_array_item(q, rect, j), &s->rect[j]);
-    stamp_qifeng_read(pool, q, f->field, v->page_ids, v->npages, s);
+    stamp_qifeng_read(pool, vdoc_pdf(pool, v), f->obj_field, qpdf_oh_get_generation(q, f->field),
+                      v->page_ids, v->npages, s);
 }
 
 static int
@@ -713,13 +740,15 @@ sig_after(struct hall_pool *pool, const struct vdoc *v, const char *what,
 /* the "sneaky signature": a later stamp's widget over an earlier one's, or
  * over the page's text (told to the earlier stamps) */
 static void
-sig_overlaps(struct hall_pool *pool, const struct vdoc *v, struct hall_stamp_report *rep)
+sig_overlaps(struct hall_pool *pool, struct vdoc *v, struct hall_stamp_report *rep)
 {
     for (int j = 1; j < rep->nsigs && j <= 16; j++) { /* each reads its page's content */
         struct hall_stamp_sig *b = &rep->sigs[j];
 
-        if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1 ||
-            !stamp_text_under(v->q, b->page, b->rect))
+        if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1)
+            continue;
+        /* the page read by core/pdf (NULL: the file cannot be, no text) */
+        if (!stamp_text_under(vdoc_pdf(pool, v), b->page, b->rect))
             continue;
         for (int i = 0; i < j; i++) {
             struct hall_stamp_sig *a = &rep->sigs[i];
@@ -782,7 +811,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     v.fd = -1;
     if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
         goto out;
-    stamp_dss_read(pool, v.q, hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
+    verify_dss(pool, &v, rep);
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();

@@ -20,7 +20,7 @@
 
 #include <zlib.h>
 
-#include "pdf_lex.h"
+#include "pdf/pdf_lex.h"
 #include "stamp_int.h"
 
 #define XREF_SECTIONS_MAX 4096       /* cross-reference sections followed */

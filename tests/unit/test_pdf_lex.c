@@ -1,5 +1,5 @@
 /*
- * Unit tests for the stamp library's one lexical layer (core/stamp/pdf_lex.c)
+ * Unit tests for the stamp library's one lexical layer (core/pdf/pdf_lex.c)
  * and the readers that use it (docs/internals/stamp.md, "One reader: the
  * choice"): ISO 32000-1's character classes (NUL white space, VT regular),
  * each kind of token with its bounds, NUL between tokens, strings, names and
@@ -24,7 +24,7 @@
 
 #include "hall.h"
 
-#include "stamp/pdf_lex.h"
+#include "pdf/pdf_lex.h"
 #include "stamp/stamp_int.h"
 
 /* n bytes of text as a buffer of exactly that length */

@@ -1,5 +1,6 @@
 /*
- * The one lexical layer of the stamp library's own PDF readers (see
+ * The one lexical layer of the PDF layer (core/pdf, pdf.h) and of the stamp
+ * library's readers (see
  * pdf_lex.h): character classes, white space and comments, tokens.
  *
  * Owns: what a byte is and where a token ends, for stamp_xref.c,
@@ -10,7 +11,7 @@
  */
 #include <string.h>
 
-#include "pdf_lex.h"
+#include "pdf/pdf_lex.h"
 
 const unsigned char pdf_lex_class[256] = {
     [0x00] = PDF_CH_WHITE, ['\t'] = PDF_CH_WHITE, ['\n'] = PDF_CH_WHITE, ['\f'] = PDF_CH_WHITE,

@@ -1,6 +1,6 @@
 /*
  * The one lexical layer of the stamp library's own PDF readers
- * (core/stamp/pdf_lex.c; docs/internals/stamp.md, "One reader: the
+ * (core/pdf/pdf_lex.c; docs/internals/stamp.md, "One reader: the
  * choice"): which byte is white space, a delimiter or regular, white space
  * and comments skipped, and one token read.  stamp_xref.c, stamp_refs.c,
  * stamp_raw.c, stamp_plain.c and stamp_text.c read the file's bytes through
@@ -19,8 +19,8 @@
  * Offsets are long long indexes into p; end is one past the last byte
  * that may be read.  Nothing here allocates.
  */
-#ifndef HALL_STAMP_PDF_LEX_H
-#define HALL_STAMP_PDF_LEX_H
+#ifndef HALL_PDF_LEX_H
+#define HALL_PDF_LEX_H
 
 #include <stddef.h>
 

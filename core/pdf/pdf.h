@@ -1,0 +1,164 @@
+/*
+ * core/pdf/pdf.h: the PDF layer's whole public API (docs/internals/stamp.md
+ * §8, "One reader"): a PDF's objects read from its bytes through the one
+ * lexer (pdf/pdf_lex.h, included below), as one revision of the file shows
+ * them.
+ *
+ *   pdf_lex.c    bytes' classes, white space, comments, one token
+ *   pdf_obj.c    one object's text parsed into a small tree (pdf_parse)
+ *   pdf_doc.c    a revision's cross-reference (tables, streams, hybrid
+ *                files' /XRefStm, the /Prev chain), objects found by
+ *                number, in the file or in an object stream
+ *   pdf_page.c   the page tree, inherited attributes, a page's content
+ *   pdf_filter.c stream data decoded: /FlateDecode (with PNG predictors),
+ *                /ASCIIHexDecode, /ASCII85Decode
+ *
+ * What an anonymous upload may make it do is bounded everywhere: nesting
+ * (PDF_DEPTH_MAX), a container's items, the entries of the cross-reference
+ * (PDF_XREF_MAX), its sections (PDF_SECTIONS_MAX), the objects read
+ * (PDF_READS_MAX), the pages walked (PDF_PAGES_MAX) and every decoded
+ * stream (the caller's max, PDF_DECODE_MAX at most).  Nothing is repaired:
+ * an object whose stream does not end where its /Length says, a section
+ * that does not parse, a loop in the page tree is an error (NULL or
+ * HALL_ERR), never a guess.  An encrypted file is refused (pdf_open).
+ *
+ * Memory: the tree and the document live in the pool given to pdf_open;
+ * decoded stream data is malloc'ed, the caller frees it.
+ */
+#ifndef HALL_PDF_H
+#define HALL_PDF_H
+
+#include <stddef.h>
+
+#include "base/base.h"
+#include "pdf/pdf_lex.h"
+
+#define PDF_DEPTH_MAX    64        /* arrays and dictionaries inside each other */
+#define PDF_ITEMS_MAX    1000000   /* items of one array or dictionary */
+#define PDF_XREF_MAX     1000000   /* cross-reference entries of one revision */
+#define PDF_SECTIONS_MAX 4096      /* cross-reference sections in one /Prev chain */
+#define PDF_READS_MAX    200000    /* objects parsed for one document */
+#define PDF_PAGES_MAX    100000    /* page tree nodes walked */
+#define PDF_DECODE_MAX   268435456 /* bytes of one decoded stream */
+#define PDF_OBJSTM_MAX   64        /* object streams kept decoded at once */
+#define PDF_FILTERS_MAX  4         /* filters chained on one stream */
+
+enum pdf_type {
+    PDF_NULL,
+    PDF_BOOL,
+    PDF_INT,
+    PDF_REAL,
+    PDF_STRING, /* s: the bytes decoded (a literal's escapes, a hex string's digits) */
+    PDF_NAME,   /* s: decoded (#xx), the '/' kept: "/Type" */
+    PDF_ARRAY,
+    PDF_DICT,
+    PDF_REF,   /* i: its number, gen */
+    PDF_STREAM /* a dictionary (its keys as PDF_DICT's) and its data's range */
+};
+
+struct pdf_obj {
+    enum pdf_type type;
+    int n;                  /* items of an array; keys of a dictionary or stream */
+    long long i;            /* an integer, a boolean (0, 1), a reference's number */
+    int gen;                /* a reference's generation */
+    double r;               /* a real's (and an integer's) value */
+    const char *s;          /* a string's or a name's bytes, a NUL after them */
+    size_t len;             /* their length (a string may hold NUL) */
+    struct pdf_obj **items; /* an array's items; a dictionary's keys (names) and
+                             * values, alternately: key k at 2k, its value at 2k + 1 */
+    long long a, b;         /* the text it was read from: [a, b) of the parsed bytes */
+    long long data, dlen;   /* a stream's raw data: [data, data + dlen) of the file */
+};
+
+/* the one null: what an absent key, a free or unlisted object reads as */
+extern const struct pdf_obj pdf_null;
+
+/* ---- pdf_obj.c: one object's text ------------------------------------------------------- */
+
+/* the value whose text starts at *at in p (before end), parsed into the
+ * pool; *at moved just past it.  "N G R" is a reference, never resolved.
+ * NULL when the text is not one value (a stray keyword, an unterminated
+ * string, a dictionary key that is not a name, nesting over PDF_DEPTH_MAX,
+ * a container of more than PDF_ITEMS_MAX items) */
+struct pdf_obj *pdf_parse(struct hall_pool *pool, const unsigned char *p, long long *at,
+                          long long end);
+/* a dictionary's (or stream's) value for key ("/Rect"), unresolved: the
+ * last one when the key is there twice (as libqpdf reads it); NULL when
+ * absent or when d is neither */
+const struct pdf_obj *pdf_dict_get(const struct pdf_obj *d, const char *key);
+/* 1 when o is the name ("/FlateDecode") */
+int pdf_is_name(const struct pdf_obj *o, const char *name);
+/* a number's value (an integer or a real): HALL_OK, else HALL_ERR */
+int pdf_num(const struct pdf_obj *o, double *v);
+
+/* ---- pdf_doc.c: one revision's objects ----------------------------------------------------- */
+
+struct pdf_doc;
+
+/*
+ * The document as the revision ending at end (just after its %%EOF; size:
+ * the whole file) shows it: the startxref in the KiB before end, its
+ * section and the sections /Prev names back to the first, each object's
+ * newest entry kept.  Objects are read from p[0, end) when first asked.
+ * NULL, err filled (English, for the log), when the chain cannot be read,
+ * the trailer has no /Root or the file is encrypted.
+ */
+struct pdf_doc *pdf_open(struct hall_pool *pool, const unsigned char *p, long long size,
+                         long long end, char *err, size_t errlen);
+/* the newest section's trailer dictionary (a stream's: its dictionary) */
+const struct pdf_obj *pdf_trailer(const struct pdf_doc *d);
+/* the catalog (/Root resolved); NULL when it is not a dictionary */
+const struct pdf_obj *pdf_root(struct pdf_doc *d);
+/* object num (generation gen) of the revision: &pdf_null when free, not
+ * listed or of another generation; NULL when its entry points at what does
+ * not read as that object (then the document cannot be judged on it) */
+const struct pdf_obj *pdf_get(struct pdf_doc *d, int num, int gen);
+/* o itself, or the object o names when o is a reference (a chain of
+ * references followed at most 8 deep); NULL as pdf_get */
+const struct pdf_obj *pdf_resolve(struct pdf_doc *d, const struct pdf_obj *o);
+/* pdf_dict_get then pdf_resolve: &pdf_null when absent */
+const struct pdf_obj *pdf_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key);
+/* the number of object o when it is a reference, else 0 */
+int pdf_ref_num(const struct pdf_obj *o);
+/* how many cross-reference entries the revision lists (tests, the log) */
+int pdf_entries(const struct pdf_doc *d);
+
+/* ---- pdf_doc.c and pdf_filter.c: stream data
+ * ---------------------------------------------------------- */
+
+/* stream s's data decoded through its /Filter (none, /FlateDecode with
+ * /Predictor 1 or 10-15, /ASCIIHexDecode, /ASCII85Decode, at most four
+ * chained): HALL_OK, *out (malloc'ed, a NUL after it) and *n; HALL_ERR when
+ * another filter, bad data, or more than max bytes (max 0: PDF_DECODE_MAX) */
+int pdf_stream_data(struct pdf_doc *d, const struct pdf_obj *s, size_t max, unsigned char **out,
+                    size_t *n);
+/* stream s's raw data in the file (not decoded): its bytes, *n their
+ * length; NULL when s is not a stream */
+const unsigned char *pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n);
+/* raw bytes decoded through nf filters (names) and their parameters (a
+ * dictionary whose values are direct, or NULL), in order, as
+ * pdf_stream_data: pdf_filter.c, below the document */
+int pdf_decode(const unsigned char *raw, size_t rawlen, const struct pdf_obj *const *filters,
+               const struct pdf_obj *const *parms, int nf, size_t max, unsigned char **out,
+               size_t *n);
+
+/* ---- pdf_page.c: pages --------------------------------------------------------------------- */
+
+/* the number of pages (the leaves of the tree from /Root /Pages, a node
+ * being one with a /Kids array); -1 when the tree cannot be walked (a node
+ * met twice, deeper than PDF_DEPTH_MAX, more than PDF_PAGES_MAX nodes) */
+int pdf_page_count(struct pdf_doc *d);
+/* page n (1-based) and its object number (0 when direct); NULL when there
+ * is no such page or pdf_page_count is -1 */
+const struct pdf_obj *pdf_page(struct pdf_doc *d, int n, int *num);
+/* key of the page, or of the nearest /Parent that has it (the inheritable
+ * /Resources, /MediaBox, /CropBox, /Rotate), resolved; &pdf_null when none */
+const struct pdf_obj *pdf_page_attr(struct pdf_doc *d, const struct pdf_obj *page, const char *key);
+/* the page's content streams (/Contents, a stream or an array of them),
+ * each decoded, joined with a newline after each: HALL_OK, *out (malloc'ed)
+ * and *n (0 and an empty buffer when it has none); HALL_ERR when one cannot
+ * be read or the whole is over max bytes */
+int pdf_page_content(struct pdf_doc *d, const struct pdf_obj *page, size_t max, unsigned char **out,
+                     size_t *n);
+
+#endif

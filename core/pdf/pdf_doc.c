@@ -1,0 +1,562 @@
+/*
+ * One revision's objects (pdf.h, "pdf_doc.c"): its cross-reference read
+ * from the startxref before the revision's end back through /Prev (ISO
+ * 32000-1 §7.5.4 tables, §7.5.8 streams, §7.5.8.4 hybrid files' /XRefStm),
+ * each object's newest entry kept in a table by number (open addressing),
+ * and each object parsed when first asked, from the file (§7.3.10 "N G obj
+ * ... endobj", a stream's data ending where /Length says) or from an
+ * object stream (§7.5.7).  Nothing is repaired.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf/pdf.h"
+#include "pdf_int.h"
+
+static void
+doc_free(void *arg)
+{
+    struct pdf_doc *d = arg;
+
+    free(d->e);
+    for (int i = 0; i < d->nost; i++)
+        free(d->ost[i].data);
+    free(d->pages);
+    free(d->page_nums);
+}
+
+static struct xe *
+slot(struct pdf_doc *d, int num)
+{
+    unsigned h = (unsigned)num * 2654435761u;
+
+    for (unsigned i = h & (unsigned)(d->cap - 1);; i = (i + 1) & (unsigned)(d->cap - 1))
+        if (!d->e[i].busy || d->e[i].num == num)
+            return &d->e[i];
+}
+
+/* an entry, kept when its number has none yet (the newest section first) */
+static int
+xadd(struct pdf_doc *d, long long num, int gen, int type, long long off, int idx)
+{
+    struct xe *x;
+
+    if (num < 0 || num >= (1LL << 31) - 1)
+        return HALL_ERR;
+    if (d->ne + 1 > d->cap / 2) {
+        struct xe *old = d->e;
+        int ocap = d->cap;
+
+        if (d->ne >= PDF_XREF_MAX)
+            return HALL_ERR;
+        d->cap = d->cap ? d->cap * 2 : 1024;
+        d->e = calloc((size_t)d->cap, sizeof(*d->e));
+        if (d->e == NULL)
+            abort();
+        for (int i = 0; i < ocap; i++)
+            if (old[i].busy)
+                *slot(d, old[i].num) = old[i];
+        free(old);
+    }
+    x = slot(d, (int)num);
+    if (x->busy)
+        return HALL_OK;
+    x->busy = 1;
+    x->num = (int)num;
+    x->gen = gen;
+    x->type = type;
+    x->off = off;
+    x->idx = idx;
+    d->ne++;
+    return HALL_OK;
+}
+
+static long long
+startxref(const unsigned char *p, long long end)
+{
+    long long from = end > 1024 ? end - 1024 : 0;
+
+    for (long long i = end - 9; i >= from; i--)
+        if (memcmp(p + i, "startxref", 9) == 0) {
+            struct pdf_token t;
+            long long at = i + 9;
+
+            if (pdf_lex_next(p, &at, end, &t) != PDF_TOK_INT || p[t.a] == '-' || p[t.a] == '+')
+                return -1;
+            return t.ival;
+        }
+    return -1;
+}
+
+static long long
+dict_int(const struct pdf_obj *dict, const char *key, long long def)
+{
+    const struct pdf_obj *v = pdf_dict_get(dict, key);
+
+    if (v == NULL)
+        return def;
+    return v->type == PDF_INT ? v->i : -2;
+}
+
+/* "N G obj" at *at: its numbers, *at past "obj" */
+static int
+obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen)
+{
+    struct pdf_token t;
+
+    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_INT || d->p[t.a] == '-' || d->p[t.a] == '+')
+        return HALL_ERR;
+    *num = t.ival;
+    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_INT || d->p[t.a] == '-' || d->p[t.a] == '+')
+        return HALL_ERR;
+    *gen = t.ival;
+    if (pdf_lex_next(d->p, at, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 3 ||
+        memcmp(d->p + t.a, "obj", 3) != 0)
+        return HALL_ERR;
+    return HALL_OK;
+}
+
+static const struct pdf_obj *read_at(struct pdf_doc *d, long long off, int num, int gen);
+
+/* a cross-reference stream at off: its entries; *trailer its dictionary */
+static int
+xref_stream(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
+{
+    const struct pdf_obj *s = read_at(d, off, -1, -1), *w, *idx;
+    unsigned char *buf = NULL;
+    size_t n = 0, pos = 0;
+    int wv[3], row = 0, nidx, rc = HALL_ERR;
+
+    if (s == NULL || s->type != PDF_STREAM || !pdf_is_name(pdf_dict_get(s, "/Type"), "/XRef"))
+        return HALL_ERR;
+    w = pdf_dict_get(s, "/W");
+    if (w == NULL || w->type != PDF_ARRAY || w->n != 3)
+        return HALL_ERR;
+    for (int k = 0; k < 3; k++) {
+        if (w->items[k]->type != PDF_INT || w->items[k]->i < 0 || w->items[k]->i > 8)
+            return HALL_ERR;
+        wv[k] = (int)w->items[k]->i;
+        row += wv[k];
+    }
+    if (row == 0 || pdf_stream_data(d, s, 0, &buf, &n) != HALL_OK)
+        return HALL_ERR;
+    idx = pdf_dict_get(s, "/Index");
+    nidx = idx != NULL && idx->type == PDF_ARRAY ? idx->n : 0;
+    if (idx != NULL && (idx->type != PDF_ARRAY || nidx % 2 != 0))
+        goto out;
+    for (int k = 0; k == 0 || k < nidx; k += 2) {
+        long long first = 0, count = dict_int(s, "/Size", -1);
+
+        if (nidx > 0) {
+            if (idx->items[k]->type != PDF_INT || idx->items[k + 1]->type != PDF_INT)
+                goto out;
+            first = idx->items[k]->i;
+            count = idx->items[k + 1]->i;
+        }
+        if (first < 0 || count < 0 || first + count >= (1LL << 31) - 1)
+            goto out;
+        for (long long i = 0; i < count; i++) {
+            unsigned long long f[3] = {wv[0] == 0 ? 1 : 0, 0, 0};
+
+            if (pos + (size_t)row > n)
+                goto out;
+            for (int fi = 0; fi < 3; fi++)
+                if (wv[fi] > 0) {
+                    f[fi] = 0;
+                    for (int b = 0; b < wv[fi]; b++)
+                        f[fi] = f[fi] << 8 | buf[pos++];
+                }
+            if (f[0] > 2) /* a type not defined: null (§7.5.8.3) */
+                continue;
+            if (f[0] == 2 && (f[1] >= (1ULL << 31) || f[2] >= (1ULL << 31)))
+                goto out;
+            if (xadd(d, first + i, f[0] == 2 ? 0 : (int)(f[2] & 0xffff), (int)f[0],
+                     f[0] == 0 ? 0 : (long long)f[1], f[0] == 2 ? (int)f[2] : 0) != HALL_OK)
+                goto out;
+        }
+    }
+    *trailer = s;
+    rc = HALL_OK;
+out:
+    free(buf);
+    return rc;
+}
+
+/* the table at off ("xref"), then its trailer's /XRefStm */
+static int
+xref_table(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
+{
+    const unsigned char *p = d->p;
+    long long at = off + 4;
+    struct pdf_token t;
+    const struct pdf_obj *tr, *none;
+    struct {
+        long long num;
+        int gen;
+    } *fr = NULL;
+    int nfr = 0, cfr = 0, rc = HALL_ERR;
+
+    for (;;) {
+        long long first, count, here = at;
+
+        if (pdf_lex_next(p, &here, d->end, &t) == PDF_TOK_KEYWORD && t.b - t.a == 7 &&
+            memcmp(p + t.a, "trailer", 7) == 0) {
+            at = here;
+            break;
+        }
+        if (t.kind != PDF_TOK_INT)
+            goto out;
+        first = t.ival;
+        if (pdf_lex_next(p, &here, d->end, &t) != PDF_TOK_INT)
+            goto out;
+        count = t.ival;
+        at = here;
+        if (first < 0 || count < 0 || first + count >= (1LL << 31) - 1)
+            goto out;
+        for (long long i = 0; i < count; i++) {
+            struct pdf_token o, g, k;
+
+            if (pdf_lex_next(p, &at, d->end, &o) != PDF_TOK_INT ||
+                pdf_lex_next(p, &at, d->end, &g) != PDF_TOK_INT ||
+                pdf_lex_next(p, &at, d->end, &k) != PDF_TOK_KEYWORD || k.b - k.a != 1 ||
+                (p[k.a] != 'n' && p[k.a] != 'f') || o.ival < 0 || g.ival < 0)
+                goto out;
+            if (p[k.a] == 'n') {
+                if (xadd(d, first + i, (int)(g.ival & 0xffff), 1, o.ival, 0) != HALL_OK)
+                    goto out;
+            } else { /* a free entry: after this section's /XRefStm (hybrid files) */
+                if (nfr == cfr) {
+                    cfr = cfr ? cfr * 2 : 64;
+                    fr = realloc(fr, sizeof(*fr) * (size_t)cfr);
+                    if (fr == NULL)
+                        abort();
+                }
+                if (nfr >= PDF_XREF_MAX)
+                    goto out;
+                fr[nfr].num = first + i;
+                fr[nfr++].gen = (int)(g.ival & 0xffff);
+            }
+        }
+    }
+    tr = pdf_parse(d->pool, p, &at, d->end);
+    if (tr == NULL || tr->type != PDF_DICT)
+        goto out;
+    none = pdf_dict_get(tr, "/XRefStm");
+    if (none != NULL) {
+        const struct pdf_obj *ignored;
+
+        if (none->type != PDF_INT || none->i < 0 || none->i >= d->end ||
+            xref_stream(d, none->i, &ignored) != HALL_OK)
+            goto out;
+    }
+    for (int i = 0; i < nfr; i++)
+        if (xadd(d, fr[i].num, fr[i].gen, 0, 0, 0) != HALL_OK)
+            goto out;
+    *trailer = tr;
+    rc = HALL_OK;
+out:
+    free(fr);
+    return rc;
+}
+
+struct pdf_doc *
+pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long long end, char *err,
+         size_t errlen)
+{
+    struct pdf_doc *d = hall_pcalloc(pool, sizeof(*d));
+    long long sx, offs[PDF_SECTIONS_MAX];
+    int nsec = 0;
+
+    d->pool = pool;
+    d->p = p;
+    d->end = end > 0 && end <= size ? end : size;
+    d->npages = -2;
+    hall_pool_cleanup(pool, doc_free, d);
+    sx = startxref(p, d->end);
+    if (sx < 0) {
+        snprintf(err, errlen, "no startxref before offset %lld", d->end);
+        return NULL;
+    }
+    while (sx >= 0) {
+        const struct pdf_obj *tr = NULL;
+        long long at = pdf_lex_skip(p, sx, d->end), prev;
+        int rc;
+
+        for (int i = 0; i < nsec; i++)
+            if (offs[i] == sx) {
+                snprintf(err, errlen, "the /Prev chain loops at %lld", sx);
+                return NULL;
+            }
+        if (sx >= d->end || nsec >= PDF_SECTIONS_MAX) {
+            snprintf(err, errlen, "cross-reference section at %lld out of reach", sx);
+            return NULL;
+        }
+        offs[nsec++] = sx;
+        if (at + 4 <= d->end && memcmp(p + at, "xref", 4) == 0)
+            rc = xref_table(d, at, &tr);
+        else
+            rc = xref_stream(d, sx, &tr);
+        if (rc != HALL_OK) {
+            snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
+            return NULL;
+        }
+        if (d->trailer == NULL)
+            d->trailer = tr;
+        prev = dict_int(tr, "/Prev", -1);
+        if (prev == -2) {
+            snprintf(err, errlen, "/Prev at %lld not an integer", sx);
+            return NULL;
+        }
+        sx = prev;
+    }
+    if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
+        snprintf(err, errlen, "encrypted");
+        return NULL;
+    }
+    if (pdf_root(d) == NULL) {
+        snprintf(err, errlen, "no catalog (/Root)");
+        return NULL;
+    }
+    return d;
+}
+
+const struct pdf_obj *
+pdf_trailer(const struct pdf_doc *d)
+{
+    return d->trailer;
+}
+
+int
+pdf_entries(const struct pdf_doc *d)
+{
+    return d->ne;
+}
+
+const struct pdf_obj *
+pdf_root(struct pdf_doc *d)
+{
+    const struct pdf_obj *r = pdf_key(d, d->trailer, "/Root");
+
+    return r != NULL && r->type == PDF_DICT ? r : NULL;
+}
+
+/* the object at off ("N G obj"; num -1: any), a stream's data bounded */
+static const struct pdf_obj *
+read_at(struct pdf_doc *d, long long off, int num, int gen)
+{
+    long long at = off, n, g, data;
+    struct pdf_obj *o;
+    struct pdf_token t;
+
+    if (off < 0 || off >= d->end || ++d->reads > PDF_READS_MAX)
+        return NULL;
+    if (obj_head(d, &at, &n, &g) != HALL_OK || (num >= 0 && (n != num || g != gen)))
+        return NULL;
+    o = pdf_parse(d->pool, d->p, &at, d->end);
+    if (o == NULL || o->type != PDF_DICT)
+        return o;
+    data = at;
+    if (pdf_lex_next(d->p, &data, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 6 ||
+        memcmp(d->p + t.a, "stream", 6) != 0)
+        return o;
+    /* the data after the keyword's end of line (CR LF or LF; a lone CR read too) */
+    if (data < d->end && d->p[data] == '\r')
+        data++;
+    if (data < d->end && d->p[data] == '\n')
+        data++;
+    {
+        const struct pdf_obj *len = pdf_dict_get(o, "/Length");
+        long long l, e;
+
+        if (len != NULL && len->type == PDF_REF) {
+            if (len->i == num) /* its own length: a loop */
+                return NULL;
+            len = pdf_resolve(d, len);
+        }
+        if (len == NULL || len->type != PDF_INT || len->i < 0 || len->i > d->end - data)
+            return NULL;
+        l = len->i;
+        e = data + l;
+        if (pdf_lex_next(d->p, &e, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 9 ||
+            memcmp(d->p + t.a, "endstream", 9) != 0)
+            return NULL;
+        o->type = PDF_STREAM;
+        o->data = data;
+        o->dlen = l;
+    }
+    return o;
+}
+
+/* object stream num decoded (kept, at most PDF_OBJSTM_MAX) */
+static struct ostm *
+objstm(struct pdf_doc *d, int num)
+{
+    const struct pdf_obj *s;
+    struct ostm *os;
+    long long first, count;
+
+    for (int i = 0; i < d->nost; i++)
+        if (d->ost[i].num == num)
+            return &d->ost[i];
+    s = pdf_get(d, num, 0);
+    if (s == NULL || s->type != PDF_STREAM || !pdf_is_name(pdf_dict_get(s, "/Type"), "/ObjStm"))
+        return NULL;
+    first = dict_int(s, "/First", -1);
+    count = dict_int(s, "/N", -1);
+    if (first < 0 || count < 0 || count > PDF_XREF_MAX)
+        return NULL;
+    if (d->nost == PDF_OBJSTM_MAX) { /* the oldest let go */
+        free(d->ost[0].data);
+        memmove(d->ost, d->ost + 1, sizeof(d->ost[0]) * (PDF_OBJSTM_MAX - 1));
+        d->nost--;
+    }
+    os = &d->ost[d->nost];
+    memset(os, 0, sizeof(*os));
+    if (pdf_stream_data(d, s, 0, &os->data, &os->n) != HALL_OK)
+        return NULL;
+    if ((size_t)first > os->n) {
+        free(os->data);
+        return NULL;
+    }
+    os->num = num;
+    os->first = first;
+    os->count = (int)count;
+    d->nost++;
+    return os;
+}
+
+/* object num, index idx of object stream stm */
+static const struct pdf_obj *
+read_in_stream(struct pdf_doc *d, int num, int stm, int idx)
+{
+    struct ostm *os = objstm(d, stm);
+    const unsigned char *q;
+    long long at = 0, off = -1, n;
+    struct pdf_token a, b;
+
+    if (os == NULL || idx < 0 || idx >= os->count || ++d->reads > PDF_READS_MAX)
+        return NULL;
+    q = os->data;
+    n = os->first;
+    for (int i = 0; i <= idx; i++)
+        if (pdf_lex_next(q, &at, n, &a) != PDF_TOK_INT ||
+            pdf_lex_next(q, &at, n, &b) != PDF_TOK_INT)
+            return NULL;
+    if (a.ival != num || b.ival < 0)
+        return NULL;
+    off = os->first + b.ival;
+    if (off >= (long long)os->n)
+        return NULL;
+    /* the object's text: into the pool, since the decoded data may be let go */
+    {
+        size_t len = os->n - (size_t)off;
+        unsigned char *t = hall_palloc(d->pool, len + 1);
+        long long pos = 0;
+        struct pdf_obj *o;
+
+        memcpy(t, q + off, len);
+        o = pdf_parse(d->pool, t, &pos, (long long)len);
+        return o != NULL && o->type != PDF_STREAM ? o : NULL;
+    }
+}
+
+const struct pdf_obj *
+pdf_get(struct pdf_doc *d, int num, int gen)
+{
+    struct xe *x;
+    const struct pdf_obj *o;
+
+    if (num <= 0 || d->cap == 0)
+        return &pdf_null;
+    x = slot(d, num);
+    if (!x->busy || x->type == 0 || (x->type == 1 && x->gen != gen) || (x->type == 2 && gen != 0))
+        return &pdf_null;
+    if (x->o != NULL)
+        return x->o;
+    if (x->busy == 2) /* asked while being read: a loop (a /Length naming its stream) */
+        return NULL;
+    x->busy = 2;
+    o = x->type == 1 ? read_at(d, x->off, num, gen) : read_in_stream(d, num, (int)x->off, x->idx);
+    x = slot(d, num); /* the table may have moved: it does not (entries are read at open) */
+    x->busy = 1;
+    x->o = o;
+    return o;
+}
+
+const struct pdf_obj *
+pdf_resolve(struct pdf_doc *d, const struct pdf_obj *o)
+{
+    for (int hop = 0; o != NULL && o->type == PDF_REF; hop++) {
+        if (hop >= 8)
+            return NULL;
+        o = pdf_get(d, (int)o->i, o->gen);
+    }
+    return o;
+}
+
+const struct pdf_obj *
+pdf_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key)
+{
+    const struct pdf_obj *v = pdf_dict_get(dict, key);
+
+    return v == NULL ? &pdf_null : pdf_resolve(d, v);
+}
+
+/* a filter's parameters with their values resolved (one level) */
+static const struct pdf_obj *
+parms_resolved(struct pdf_doc *d, const struct pdf_obj *p)
+{
+    struct pdf_obj *c;
+
+    p = pdf_resolve(d, p);
+    if (p == NULL || p->type != PDF_DICT)
+        return p;
+    c = hall_palloc(d->pool, sizeof(*c));
+    *c = *p;
+    c->items = hall_palloc(d->pool, sizeof(*c->items) * (size_t)(2 * p->n + 1));
+    for (int k = 0; k < p->n; k++) {
+        const struct pdf_obj *v = pdf_resolve(d, p->items[2 * k + 1]);
+
+        c->items[2 * k] = p->items[2 * k];
+        c->items[2 * k + 1] = (struct pdf_obj *)(v != NULL ? v : &pdf_null);
+    }
+    return c;
+}
+
+int
+pdf_stream_data(struct pdf_doc *d, const struct pdf_obj *s, size_t max, unsigned char **out,
+                size_t *n)
+{
+    const struct pdf_obj *filter, *parms, *fs[PDF_FILTERS_MAX], *ps[PDF_FILTERS_MAX];
+    int nf = 0;
+
+    if (s == NULL || s->type != PDF_STREAM || s->data < 0)
+        return HALL_ERR;
+    filter = pdf_key(d, s, "/Filter");
+    parms = pdf_key(d, s, "/DecodeParms");
+    if (filter == NULL || parms == NULL)
+        return HALL_ERR;
+    if (filter->type == PDF_ARRAY) {
+        if (filter->n > PDF_FILTERS_MAX)
+            return HALL_ERR;
+        for (int i = 0; i < filter->n; i++) {
+            fs[nf] = pdf_resolve(d, filter->items[i]);
+            ps[nf++] = parms->type == PDF_ARRAY && i < parms->n ? parms_resolved(d, parms->items[i])
+                                                                : NULL;
+        }
+    } else if (filter->type != PDF_NULL) {
+        fs[nf] = filter;
+        ps[nf++] = parms_resolved(d, parms);
+    }
+    return pdf_decode(d->p + s->data, (size_t)s->dlen, fs, ps, nf, max, out, n);
+}
+
+const unsigned char *
+pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n)
+{
+    if (s == NULL || s->type != PDF_STREAM || s->data < 0)
+        return NULL;
+    *n = (size_t)s->dlen;
+    return d->p + s->data;
+}
