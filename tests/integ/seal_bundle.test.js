@@ -82,7 +82,7 @@ async function throughIdentity(c, base, form, sealForm = sealFormScan()) {
     assert.equal((await c.post(`${base}/new/printed`, { id })).status, 200);
     const up = await c.get(`${base}/new/upload?id=${id}`);
     assert.equal(up.status, 200);
-    assert.match(up.text, /印[模章]采集表/, 'the upload page asks for the 采集表');
+    assert.match(up.text, /电子签章采集表/, 'the upload page asks for the 采集表');
     const files = form.cert_type === 'person'
         ? { application: SCAN, applicant_id: SCAN, seal_form: sealForm }
         : { application: SCAN, license: SCAN_PDF, agent_id: SCAN, seal_form: sealForm };
