@@ -280,7 +280,8 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, co
         if (bundle_cutout(cx, order_id, stored, &png, &len, &why) != HALL_OK)
             return HALL_ERR;
         if (png == NULL && want != NULL) {
-            *msg = hall_psprintf(cx->pool, "无法根据电子签章采集表抠图：%s。可选择工具自动生成", why);
+            *msg =
+                hall_psprintf(cx->pool, "无法根据电子签章采集表抠图：%s。可选择工具自动生成", why);
             return HALL_CONFLICT;
         }
     }

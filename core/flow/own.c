@@ -114,11 +114,10 @@ medium_gone(struct hall_req *req, struct hall_dbres *res)
         remedy = hall_msg_text(req->pool, reissue && unlock ? HALL_M_MEDIUM_REMEDY_BOTH
                                           : reissue         ? HALL_M_MEDIUM_REMEDY_REISSUE
                                                             : HALL_M_MEDIUM_REMEDY_UNLOCK);
-    hall_val_set_str(req->pool, v, "message",
-                     hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED,
-                                   hall_dbres_str(res, 0, "destroyed_at"),
-                                   hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")),
-                                   remedy));
+    hall_val_set_str(
+        req->pool, v, "message",
+        hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED, hall_dbres_str(res, 0, "destroyed_at"),
+                      hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")), remedy));
     if (hall_req_wants_json(req)) {
         hall_val_set_bool(req->pool, v, "ok", 0);
         return hall_resp_json(req, 410, v);
