@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "biz/biz.h"
+#include "biz/ordertext.h"
 
 static const struct hall_order_state states[] = {
     {"draft", "填写中"},

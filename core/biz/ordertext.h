@@ -1,7 +1,8 @@
 /*
- * core/biz/ordertext.h: an order's texts as its pages show them (included
- * by biz.h): the reviewer's rejection reason, kept encrypted (order.c,
- * sql/154), and the parts of its certificate fee (price.c).
+ * core/biz/ordertext.h: an order's texts as its pages show them, included
+ * after biz/biz.h by the files that show them: the reviewer's rejection
+ * reason, kept encrypted (order.c, sql/154), and the parts of its
+ * certificate fee (price.c).
  */
 #ifndef HALL_BIZ_ORDERTEXT_H
 #define HALL_BIZ_ORDERTEXT_H

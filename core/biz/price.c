@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "biz/biz.h"
+#include "biz/ordertext.h"
 
 int64_t
 hall_price_cert(const struct hall_price *p, int years, int seal)

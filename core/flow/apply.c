@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "flow/flow.h"
+#include "biz/ordertext.h"
 
 #define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "biz/ordertext.h"
 
 /* uploaded materials (SPEC step 6, step 8's voucher): the catalogue's; a
  * per-person one names its person by the position the order lists them in

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "center.h"
+#include "biz/ordertext.h"
 
 const char *
 center_business_label(const char *code)

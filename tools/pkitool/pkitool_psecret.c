@@ -23,6 +23,7 @@
 
 #include "hall.h"
 #include "pkitool.h"
+#include "biz/ordertext.h"
 
 /* standard input's first line, without its end of line, into buf; its
  * length, or -1 (too long, a control character) */
