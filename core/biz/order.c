@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "biz/biz.h"
+#include "biz/ordertext.h"
 
 static const struct hall_order_state states[] = {
     {"draft", "填写中"},
@@ -193,16 +194,28 @@ const struct hall_stmt hall_order_stmts[] = {
      * cleared, and (seed 003: 审核无误后三个工作日寄出, for partners that
      * promise it, sql/046) the day it must ship by; one write of the row */
     {"order_accepted",
-     "UPDATE orders o SET reject_reason = NULL, ship_by = CASE WHEN p.ship_within_workdays"
+     "UPDATE orders o SET reject_reason = NULL, reject_reason_enc = NULL,"
+     " ship_by = CASE WHEN p.ship_within_workdays"
      " IS NOT NULL THEN add_workdays(beijing_day(now()), p.ship_within_workdays)"
      " ELSE o.ship_by END FROM partners p WHERE o.id = $1 AND p.code = o.partner_code"
      " RETURNING o.form_enc",
      1},
-    /* after hall_order_move to rejected, in its transaction */
+    /* after hall_order_move to rejected, in its transaction: the reason
+     * encrypted ($3), in clear only with its digit runs masked ($2: what
+     * the partner's order.rejected and API read, sql/154) */
     {"order_rejected",
-     "UPDATE orders SET reject_reason = $2, rejected_rev = form_rev WHERE id = $1"
-     " RETURNING form_enc",
-     2},
+     "UPDATE orders SET reject_reason = $2, reject_reason_enc = $3, rejected_rev = form_rev"
+     " WHERE id = $1 RETURNING form_enc",
+     3},
+    /* the reasons written before sql/154, still in clear: at every start
+     * (hall-pkitool partner-secrets), with their partners' events */
+    {"order_reasons_clear",
+     "SELECT id, reject_reason FROM orders WHERE reject_reason IS NOT NULL"
+     " AND reject_reason_enc IS NULL ORDER BY id FOR UPDATE",
+     0},
+    {"order_reason_seal",
+     "UPDATE orders SET reject_reason = $2, reject_reason_enc = $3 WHERE id = $1", 3},
+
     /* 金融认证 again with a corrected account: a new revision of the form */
     {"order_finauth_form",
      "UPDATE orders SET form_enc = $3, form_rev = form_rev + 1, updated_at = now()"
@@ -297,10 +310,70 @@ hall_order_accepted(struct hall_ctx *cx, int64_t id)
     return hall_db_exec(cx, "order_accepted", HALL_I64(id));
 }
 
+/* a reviewer's reason may quote an ID number, an account or a phone: kept
+ * encrypted, and in clear only masked (hall_partner_mask_digits) */
 struct hall_dbres *
 hall_order_rejected(struct hall_ctx *cx, int64_t id, const char *reason)
 {
-    return hall_db_exec(cx, "order_rejected", HALL_I64(id), HALL_STR(reason));
+    size_t elen;
+    unsigned char *enc = hall_pii_encrypt(cx->pool, reason, strlen(reason), &elen);
+
+    if (enc == NULL)
+        return NULL;
+    return hall_db_exec(cx, "order_rejected", HALL_I64(id),
+                        HALL_STR(hall_partner_mask_digits(cx->pool, reason)), HALL_BIN(enc, elen));
+}
+
+const char *
+hall_order_reject_reason(struct hall_ctx *cx, const struct hall_dbres *res, int row)
+{
+    int c = hall_dbres_col(res, "reject_reason_enc");
+    unsigned char *enc;
+    char *plain;
+    size_t len;
+
+    if (c < 0 || hall_dbres_isnull(res, row, c))
+        return hall_dbres_str(res, row, "reject_reason");
+    enc = hall_dbres_bytea(cx, res, row, c, &len);
+    plain = enc != NULL ? hall_pii_decrypt(cx->pool, enc, len) : NULL;
+    if (plain == NULL) {
+        hall_err(cx, "msg=\"reject reason unreadable\"");
+        return hall_dbres_str(res, row, "reject_reason");
+    }
+    return plain;
+}
+
+int
+hall_order_reasons_seal(struct hall_ctx *cx, int *moved)
+{
+    struct hall_dbres *res;
+    int i;
+
+    *moved = 0;
+    if (hall_db_begin(cx) != HALL_OK)
+        return HALL_ERR;
+    res = hall_db_exec(cx, "order_reasons_clear");
+    if (res == NULL)
+        goto fail;
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        const char *reason = hall_dbres_str(res, i, "reject_reason");
+        const char *masked = hall_partner_mask_digits(cx->pool, reason);
+        int64_t id = hall_dbres_int(res, i, "id");
+        size_t elen;
+        unsigned char *enc = hall_pii_encrypt(cx->pool, reason, strlen(reason), &elen);
+
+        if (enc == NULL ||
+            hall_db_exec(cx, "order_reason_seal", HALL_I64(id), HALL_STR(masked),
+                         HALL_BIN(enc, elen)) == NULL ||
+            hall_partner_events_reason(cx, id, masked) != HALL_OK)
+            goto fail;
+        (*moved)++;
+    }
+    return hall_db_commit(cx);
+fail:
+    if (cx->in_tx)
+        hall_db_rollback(cx);
+    return HALL_ERR;
 }
 
 int

@@ -40,6 +40,8 @@ char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
  * groups joined by one space or '-'; an ID number's final X with them),
  * each digit a '*'; shorter numbers and dates (2026-11-27) kept */
 char *hall_partner_mask_digits(struct hall_pool *pool, const char *text);
+/* the reason in an order's events replaced by its masked text (sql/154) */
+int hall_partner_events_reason(struct hall_ctx *cx, int64_t order_id, const char *masked);
 
 /* a signed API request's nonce under key_id: one row ("fresh") when never
  * seen, none when it was (a replay); NULL on database failure */

@@ -40,6 +40,11 @@
 #include "biz/biz.h"
 
 const struct hall_stmt hall_partner_stmts[] = {
+    /* an order's reasons, masked, in its events written before sql/154 */
+    {"partner_events_reason",
+     "UPDATE partner_events SET data = jsonb_set(data, '{reason}', to_jsonb($2::text))"
+     " WHERE order_id = $1 AND data ? 'reason'",
+     2},
     /* the partners with an event due now */
     {"ph_partners",
      "SELECT DISTINCT e.partner_code FROM outbox o JOIN partner_events e ON e.outbox_id = o.id"
@@ -220,6 +225,14 @@ x_len(const char *s)
     if (u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) || (u[1] == 0xBD && u[2] == 0x98)))
         return 3;
     return 0;
+}
+
+int
+hall_partner_events_reason(struct hall_ctx *cx, int64_t order_id, const char *masked)
+{
+    return hall_db_exec(cx, "partner_events_reason", HALL_I64(order_id), HALL_STR(masked)) != NULL
+               ? HALL_OK
+               : HALL_ERR;
 }
 
 char *

@@ -39,7 +39,7 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      1},
     /* a 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
      * 是: orders.seal; 湖南's 签章费 in the product's price) and whose seal is
-     * not there yet: its part of the price, its 印模采集表 (the current file) */
+     * not there yet: its part of the price, its 电子签章采集表 (the current file) */
     {"sp_bundle",
      "SELECT o.product_id, o.years, CASE WHEN o.seal THEN p.seal_fee_per_year_fen"
      " ELSE coalesce((p.breakdown->>'签章费')::int, 0) END * o.years AS price_fen,"
@@ -226,7 +226,7 @@ bundle_cutout(struct hall_ctx *cx, int64_t order_id, const char *stored, unsigne
     const char *mime;
 
     *png = NULL;
-    *why = "印模采集表尚未上传";
+    *why = "电子签章采集表尚未上传";
     if (stored == NULL || hall_sealimg_cutout == NULL)
         return HALL_OK;
     data = hall_file_read(cx, stored, &n, &status);
@@ -237,9 +237,9 @@ bundle_cutout(struct hall_ctx *cx, int64_t order_id, const char *stored, unsigne
     }
     mime = data != NULL ? hall_file_sniff(data, n) : NULL;
     if (data == NULL)
-        *why = "印模采集表文件无法读取";
+        *why = "电子签章采集表文件无法读取";
     else if (mime == NULL || strcmp(mime, "application/pdf") == 0)
-        *why = "印模采集表是PDF文件，无法抠图";
+        *why = "电子签章采集表是PDF文件，无法抠图";
     else
         *png = hall_sealimg_cutout(cx->pool, data, n, len, why);
     return HALL_OK;
@@ -280,7 +280,8 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, co
         if (bundle_cutout(cx, order_id, stored, &png, &len, &why) != HALL_OK)
             return HALL_ERR;
         if (png == NULL && want != NULL) {
-            *msg = hall_psprintf(cx->pool, "无法根据印模采集表抠图：%s。可选择工具自动生成", why);
+            *msg =
+                hall_psprintf(cx->pool, "无法根据电子签章采集表抠图：%s。可选择工具自动生成", why);
             return HALL_CONFLICT;
         }
     }
@@ -302,7 +303,7 @@ hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want, co
                                   person ? "" : subject, person ? subject : "", &len, &fit);
         if (png == NULL || fit.unknown_glyphs > 0) {
             *msg = hall_psprintf(cx->pool,
-                                 "不能制作证书所含的电子签章：印模采集表无法抠图（%s），"
+                                 "不能制作证书所含的电子签章：电子签章采集表无法抠图（%s），"
                                  "%s也无法绘制成印章（超过印章可容纳的字数或含印章字库没有的字）",
                                  *why != '\0' ? why : "未选择抠图", person ? "姓名" : "机构名称");
             return HALL_CONFLICT;

@@ -37,7 +37,7 @@ void hall_sealprod_free(struct hall_sealprod *sp);
  * hall_sealprod_intent then makes as a 电子签章申请's 机构章 is made,
  * listing the order's certificate.  want NULL (production:
  * hall_sealprod_intent): when the order has no such row yet, the red
- * impression cut out of the uploaded 印模采集表 (style cutout) or, when it
+ * impression cut out of the uploaded 电子签章采集表 (style cutout) or, when it
  * is a PDF or holds no red, the seal drawn from the order's subject (the
  * unit's name along the ring, the person's name in the square: style auto).  want "cutout" or
  * "auto" (the operator's choice on 电子印章管理): that picture, made or made anew while the seal is

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "flow/flow.h"
+#include "biz/ordertext.h"
 
 #define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -51,7 +52,8 @@ hall_flow_apply_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbre
         hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
         /* the reason belongs to the rejection: gone once resubmitted */
         if (strcmp(hall_dbres_str(o, 0, "status"), "rejected") == 0)
-            hall_dbres_set(req->pool, ctx, o, 0, "reject_reason");
+            hall_val_set_str(req->pool, ctx, "reject_reason",
+                             hall_order_reject_reason(req->cx, o, 0));
         return HALL_OK;
     }
     /* one key per rendered form: submitting it twice makes one order */

@@ -50,7 +50,7 @@ flow_set_current(const struct hall_flow *f)
     "id, order_no, partner_code, product_id, cert_type, years, seal, status, step,"                  \
     " subject, cert_fen, shipping_fen, amount_fen, form_enc, form_rev,"                              \
     " to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created, printed_at IS NOT NULL AS printed,"      \
-    " coalesce(reject_reason, '') AS reject_reason,"                                                 \
+    " coalesce(reject_reason, '') AS reject_reason, reject_reason_enc,"                              \
     " seal OR coalesce((SELECT breakdown ? '签章费' FROM products WHERE id = product_id), false)" \
     " AS needs_seal_material, business_type"
 
@@ -183,6 +183,10 @@ hall_flow_page(struct hall_req *req, const char *title, const struct hall_partne
     /* seed 004's 补办 form: 电子发票将发送至您预留的手机上和邮箱中 (it goes
      * to both, core/biz/invoice.c); the other seeds word it for the phone */
     hall_val_set_bool(req->pool, ctx, "invoice_mail", strcmp(flow->business, "reissue") == 0);
+    /* seed 001's 电子签章 form words the taxpayer ID by the rule
+     * (hall_flow_cross_check: required for a unit's title); the others
+     * (seeds 000, 002, 004) by the reimbursement */
+    hall_val_set_bool(req->pool, ctx, "taxid_unit_hint", strcmp(flow->business, "seal") == 0);
     hall_val_set_str(req->pool, ctx, "site_name",
                      req->partner[0] != '\0' && p != NULL ? p->name : "深圳CA网上营业厅");
     if (p != NULL) {

@@ -98,18 +98,26 @@ hall_medium_links(struct hall_req *req, struct hall_val *v, const char *partner,
 static int
 medium_gone(struct hall_req *req, struct hall_dbres *res)
 {
-    const char *serial = hall_dbres_str(res, 0, "serial");
-    const char *msg =
-        hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED, hall_dbres_str(res, 0, "destroyed_at"),
-                      hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")));
+    const char *serial = hall_dbres_str(res, 0, "serial"), *remedy = "";
     struct hall_val *v;
+    int reissue, unlock;
 
     hall_buf_reset(&req->headers);
     v = hall_req_wants_json(req) ? hall_val_obj(req->pool) : hall_page_ctx(req);
-    hall_val_set_str(req->pool, v, "message", msg);
     hall_val_set_str(req->pool, v, "serial", serial);
     hall_dbres_set(req->pool, v, res, 0, "destroyed_why");
     hall_medium_links(req, v, hall_dbres_str(res, 0, "partner_code"), serial);
+    /* the words name only what the partner sells: 揭阳 no 证书解锁 */
+    reissue = hall_val_str_or_null(v, "reissue_url") != NULL;
+    unlock = hall_val_str_or_null(v, "unlock_url") != NULL;
+    if (reissue || unlock)
+        remedy = hall_msg_text(req->pool, reissue && unlock ? HALL_M_MEDIUM_REMEDY_BOTH
+                                          : reissue         ? HALL_M_MEDIUM_REMEDY_REISSUE
+                                                            : HALL_M_MEDIUM_REMEDY_UNLOCK);
+    hall_val_set_str(
+        req->pool, v, "message",
+        hall_msg_text(req->pool, HALL_M_MEDIUM_DELIVERED, hall_dbres_str(res, 0, "destroyed_at"),
+                      hall_medium_why_label(hall_dbres_str(res, 0, "destroyed_why")), remedy));
     if (hall_req_wants_json(req)) {
         hall_val_set_bool(req->pool, v, "ok", 0);
         return hall_resp_json(req, 410, v);

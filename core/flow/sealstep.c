@@ -6,7 +6,7 @@
  * (sql/138) for the applicant and partner (order 0: the application not
  * saved yet) or for the saved order the applicant went back from; 录入信息's
  * page and submit read it there (hall_flow_seal_chosen): the price, the
- * 印模采集表 and the seal's production follow the step, never a value the
+ * 电子签章采集表 and the seal's production follow the step, never a value the
  * form posts.
  *
  *   GET  /F/seal?project=P | ?id=N   the step, with the choice kept (是 by default)
@@ -36,6 +36,12 @@ const struct hall_stmt flow_sealstep_stmts[] = {
      " VALUES ($1, $2, $3, $4::boolean) ON CONFLICT (user_id, partner_code, order_id)"
      " DO UPDATE SET seal = EXCLUDED.seal, chosen_at = now()",
      4},
+    /* the seal's price per year as the partner's products of this flow sell
+     * it (products.seal_fee_per_year_fen, never a figure in a template) */
+    {"flow_seal_fees",
+     "SELECT min(seal_fee_per_year_fen) AS lo, max(seal_fee_per_year_fen) AS hi FROM products"
+     " WHERE partner_code = $1 AND business_type = $2 AND active AND seal_fee_per_year_fen > 0",
+     2},
     {NULL, NULL, 0},
 };
 
@@ -93,7 +99,7 @@ int
 hall_flow_seal_page(struct hall_req *req)
 {
     struct hall_partner p;
-    struct hall_dbres *o;
+    struct hall_dbres *o, *fees;
     struct hall_val *ctx;
     int64_t order_id;
     int seal, r;
@@ -108,8 +114,21 @@ hall_flow_seal_page(struct hall_req *req)
     r = hall_flow_seal_chosen(req, &p, order_id, &seal);
     if (r == HALL_ERR)
         return HALL_ERR;
+    fees = hall_db_exec(req->cx, "flow_seal_fees", HALL_STR(p.code),
+                        HALL_STR(hall_flow_current()->business));
+    if (fees == NULL)
+        return HALL_ERR;
     ctx = hall_flow_page(req, "申请选择", &p);
     hall_val_set_bool(req->pool, ctx, "seal", seal);
+    /* 100元/年, or 50至100元/年 where the products differ */
+    if (!hall_dbres_isnull(fees, 0, hall_dbres_col(fees, "lo"))) {
+        int64_t lo = hall_dbres_int(fees, 0, "lo"), hi = hall_dbres_int(fees, 0, "hi");
+
+        hall_val_set_str(req->pool, ctx, "seal_fee",
+                         lo == hi ? hall_yuan(req->pool, lo)
+                                  : hall_psprintf(req->pool, "%s至%s", hall_yuan(req->pool, lo),
+                                                  hall_yuan(req->pool, hi)));
+    }
     if (o != NULL)
         hall_dbres_set(req->pool, ctx, o, 0, "order_id=id order_no");
     if (hall_flow_link_param(req) != NULL)

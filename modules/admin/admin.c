@@ -137,7 +137,8 @@ static const struct hall_stmt admin_stmts[] = {
      1},
     {"admin_order_get",
      "SELECT " ORDER_COLS ", o.form_enc, o.form_rev, o.rejected_rev,"
-     " coalesce(o.reject_reason, '') AS reject_reason, p.sms_business_name, o.cert_fen,"
+     " coalesce(o.reject_reason, '') AS reject_reason, o.reject_reason_enc,"
+     " p.sms_business_name, o.cert_fen,"
      " o.shipping_fen, coalesce(o.project_id, '') AS project_id,"
      " to_char(o.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
      " coalesce(p.sms_site, '') AS sms_site, coalesce(o.gift, '') AS gift,"

@@ -114,7 +114,8 @@ decide(struct hall_req *req, char kind)
     }
     if (reason != NULL && *reason != '\0') {
         detail = hall_val_obj(req->pool);
-        hall_val_set_str(req->pool, detail, "reason", reason);
+        /* the audit row keeps it masked: it may quote an ID number */
+        hall_val_set_str(req->pool, detail, "reason", hall_partner_mask_digits(req->pool, reason));
     }
     if (hall_db_begin(req->cx) != HALL_OK)
         return HALL_ERR;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "biz/ordertext.h"
 
 /* uploaded materials (SPEC step 6, step 8's voucher): the catalogue's; a
  * per-person one names its person by the position the order lists them in
@@ -457,7 +458,7 @@ admin_order_page(struct hall_req *req)
     ov = admin_order_val(req, hall_val_set_obj(req->pool, ctx, "order"), o, 0, NULL);
     hall_val_set_int(req->pool, ov, "form_rev", form_rev);
     hall_val_set_int(req->pool, ov, "rejected_rev", rejected_rev);
-    hall_dbres_set(req->pool, ov, o, 0, "reject_reason");
+    hall_val_set_str(req->pool, ov, "reject_reason", hall_order_reject_reason(req->cx, o, 0));
     hall_val_set_str(req->pool, ov, "cert_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ov, "shipping_amount",

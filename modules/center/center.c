@@ -98,7 +98,8 @@ static const struct hall_stmt center_stmts[] = {
      " o.shipping_fen, o.status, o.step, o.cert_type, o.years, o.seal,"
      " to_char(o.created_at, 'YYYY-MM-DD HH24:MI') AS created,"
      " to_char(o.updated_at, 'YYYY-MM-DD HH24:MI') AS updated,"
-     " coalesce(o.reject_reason, '') AS reject_reason, p.name AS partner_name,"
+     " coalesce(o.reject_reason, '') AS reject_reason, o.reject_reason_enc,"
+     " p.name AS partner_name,"
      " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due,"
      " coalesce(o.waybill_no, '') AS waybill_no, coalesce(o.carrier, '') AS carrier,"
      " EXISTS (SELECT 1 FROM certificates c WHERE c.order_id = o.id AND c.state = 'issued'"
@@ -110,6 +111,11 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce((SELECT c.medium_destroyed_why FROM certificates c WHERE c.order_id = o.id"
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_gone_why,"
      " o.partner_code,"
+     /* the product's parts of the price (hall_price_parts) */
+     " coalesce(pr.breakdown::text, '{}') AS breakdown,"
+     " coalesce(pr.price_per_year_fen, 0) AS price_per_year_fen,"
+     " coalesce(pr.fixed_fee_fen, 0) AS fixed_fee_fen,"
+     " coalesce(pr.seal_fee_per_year_fen, 0) AS seal_fee_per_year_fen,"
      /* where the key is born (sql/151): the product's origin and CA, the
       * issued certificate's origin */
      " coalesce((SELECT x.key_origin || '|' || x.ca FROM products x WHERE x.id = o.product_id),"
@@ -142,6 +148,7 @@ static const struct hall_stmt center_stmts[] = {
      " LEFT JOIN certificates c ON c.serial = s.cert_serial WHERE s.order_id = o.id"
      " ORDER BY s.created_at DESC, s.es_id DESC LIMIT 1), '') AS bundle_seal_made"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
+     " LEFT JOIN products pr ON pr.id = o.product_id"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
     {"refund_refused_note",
@@ -221,7 +228,8 @@ static const struct hall_stmt center_stmts[] = {
      3},
     /* the seals the applicant's certificates sign (seseals.cert_serial) */
     {"certs_seals",
-     "SELECT s.cert_serial, s.es_id, s.state, i.kind, coalesce(i.seal_name, '') AS seal_name,"
+     "SELECT s.cert_serial, s.es_id, s.state, i.kind,"
+     " seal_shown_name(i.kind, i.seal_name, i.order_id) AS seal_name,"
      " i.holder_enc, s.order_id FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " JOIN orders o ON o.id = s.order_id"
      " WHERE o.user_id = $1 AND s.cert_serial IS NOT NULL ORDER BY i.kind, i.position, "
@@ -253,7 +261,8 @@ static const struct hall_stmt center_stmts[] = {
      2},
     /* the valid seals the certificate signs: they stop being valid with it */
     {"revoke_seals",
-     "SELECT i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc, s.es_id"
+     "SELECT i.kind, seal_shown_name(i.kind, i.seal_name, i.order_id) AS seal_name,"
+     " i.holder_enc, s.es_id"
      " FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " WHERE s.cert_serial = $1 AND s.state = 'valid' ORDER BY i.kind, i.position, s.es_id",
      1},

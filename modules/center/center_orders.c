@@ -11,11 +11,30 @@
 #include <string.h>
 
 #include "center.h"
+#include "biz/ordertext.h"
 
 const char *
 center_business_label(const char *code)
 {
     return hall_business_label(code);
+}
+
+/* 金额: every part of the certificate fee (证书费, 介质费, 电子签章…), as the
+ * product names them and when they add up to what was charged */
+static void
+amount_parts(struct hall_req *req, struct hall_val *o, const struct hall_dbres *res)
+{
+    struct hall_price pr;
+    const char *parts;
+
+    pr.per_year_fen = hall_dbres_int(res, 0, "price_per_year_fen");
+    pr.fixed_fen = hall_dbres_int(res, 0, "fixed_fee_fen");
+    pr.seal_per_year_fen = hall_dbres_int(res, 0, "seal_fee_per_year_fen");
+    parts = hall_price_parts(req->pool, hall_dbres_str(res, 0, "breakdown"), &pr,
+                             (int)hall_dbres_int(res, 0, "years"), hall_dbres_bool(res, 0, "seal"),
+                             hall_dbres_int(res, 0, "cert_fen"));
+    if (parts != NULL)
+        hall_val_set_str(req->pool, o, "cert_parts", parts);
 }
 
 /* the flows whose unfinished orders 继续办理 and 编辑 lead back into: the
@@ -487,7 +506,7 @@ bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res
         hall_val_set_str(req->pool, b, "state",
                          strcmp(status, "refunded") == 0 || strcmp(status, "cancelled") == 0
                              ? "不再制作（业务单已退费或取消）"
-                             : "待制作（审核通过后随证书一并制作，印章图片取自印模采集表）");
+                             : "待制作（审核通过后随证书一并制作，印章图片取自电子签章采集表）");
         return;
     }
     hall_val_set_bool(req->pool, b, "made", 1);
@@ -555,6 +574,7 @@ center_order_page(struct hall_req *req)
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "amount_fen")));
     hall_val_set_str(req->pool, o, "cert_amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "cert_fen")));
+    amount_parts(req, o, res);
     hall_val_set_str(req->pool, o, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(res, 0, "shipping_fen")));
     if (shipping_ctx(req, o, res) != HALL_OK)
@@ -564,7 +584,7 @@ center_order_page(struct hall_req *req)
     hall_dbres_set(req->pool, o, res, 0, "years created updated");
     /* the reason belongs to the rejection: gone once resubmitted */
     if (strcmp(s, "rejected") == 0)
-        hall_dbres_set(req->pool, o, res, 0, "reject_reason");
+        hall_val_set_str(req->pool, o, "reject_reason", hall_order_reject_reason(req->cx, res, 0));
     /* finance's 退回 of the voucher: why, until the order is paid another way */
     if (strcmp(s, "unpaid") == 0)
         hall_dbres_set(req->pool, o, res, 0, "transfer_refused");

@@ -40,7 +40,7 @@
  *   POST /admin/seal/revoke     operator: one seal revoked; with its own certificate,
  *                               a request a second operator approves (four eyes)
  *   POST /admin/seal/bundle     operator: the picture of a 证书新办's 电子签章 (机构章),
- *                               cut out of its 印模采集表 or drawn, before production
+ *                               cut out of its 电子签章采集表 or drawn, before production
  *
  * This file declares the module: its statements, its routes with their
  * parameters, the flow (seal_flow) and main, and serves the plain pages.
@@ -121,7 +121,8 @@ static const struct hall_stmt seal_stmts[] = {
     {"seal_admin_bundle_lock",
      "SELECT id, status, subject FROM orders WHERE order_no = $1 FOR UPDATE", 1},
     {"seal_admin_list",
-     "SELECT s.es_id, i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc,"
+     "SELECT s.es_id, i.kind, seal_shown_name(i.kind, i.seal_name, i.order_id) AS seal_name,"
+     " i.holder_enc,"
      " coalesce(s.cert_serial, '') AS cert_serial, c.seal_item_id IS NOT NULL AS own_cert,"
      " to_char(s.valid_end AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS valid_end, s.state,"
      " coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
@@ -168,6 +169,7 @@ static const struct hall_stmt seal_stmts[] = {
      2},
     {"seal_items_of",
      "SELECT i.id, i.kind, i.position, i.years, i.style, coalesce(i.seal_name, '') AS seal_name,"
+     " seal_shown_name(i.kind, i.seal_name, i.order_id) AS shown_name,"
      " i.holder_enc, i.holder_verified_idx, i.image_png IS NOT NULL AS has_image,"
      " i.image_confirmed, i.price_fen,"
      " coalesce(s.state, '') AS seseal_state, coalesce(s.es_id, '') AS es_id,"
@@ -222,7 +224,8 @@ static const struct hall_stmt seal_stmts[] = {
      1},
     /* 我的电子印章: the seals re-made on a new certificate, as they were */
     {"seal_replaced_of",
-     "SELECT i.kind, coalesce(i.seal_name, '') AS seal_name, i.holder_enc, s.es_id,"
+     "SELECT i.kind, seal_shown_name(i.kind, i.seal_name, i.order_id) AS seal_name,"
+     " i.holder_enc, s.es_id,"
      " s.replaced_by, to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
      " AS replaced_at FROM seseals s JOIN seal_items i ON i.id = s.item_id"
      " WHERE s.order_id = $1 AND s.state = 'replaced'"

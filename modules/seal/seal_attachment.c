@@ -102,7 +102,9 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
         hall_val_set_int(req->pool, it, "no", i + 1);
         hall_dbres_set(req->pool, it, res, i, "id");
         hall_val_set_str(req->pool, it, "kind_label", hall_seal_kind_text(kind));
-        hall_dbres_set(req->pool, it, res, i, "name=seal_name years");
+        /* the bundled 机构章, which has no seal_name, by its unit
+         * (sql/functions/seal_shown_name.sql) */
+        hall_dbres_set(req->pool, it, res, i, "name=shown_name years");
         /* a 个人证书's own seal: the person's name, the order's subject */
         if (strcmp(kind, "person") == 0 && hall_val_get(ctx, "org_name") != NULL)
             hall_val_set_str(req->pool, it, "name", hall_val_get(ctx, "org_name")->str);

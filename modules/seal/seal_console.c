@@ -34,11 +34,11 @@ bundle_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o, int
         hall_val_set_str(req->pool, b, "state",
                          strcmp(style, "auto") == 0
                              ? "印章图片已由工具自动生成，制作证书时一并制作印章"
-                             : "印章图片已根据印模采集表抠图，制作证书时一并制作印章");
+                             : "印章图片已根据电子签章采集表抠图，制作证书时一并制作印章");
     } else
         hall_val_set_str(
             req->pool, b, "state",
-            "待制作：制作证书时根据印模采集表抠图（采集表为PDF或无红色印模时由工具自动生成）；"
+            "待制作：制作证书时根据电子签章采集表抠图（采集表为PDF或无红色印模时由工具自动生成）；"
             "也可先在下面选择并查看印章图片");
     hall_val_set_bool(req->pool, b, "choosable", !made && strcmp(status, "accepted") == 0);
     return HALL_OK;
@@ -226,7 +226,7 @@ seal_admin_revoke(struct hall_req *req)
 
 /*
  * POST /admin/seal/bundle: the operator's step for a 证书新办's 电子签章
- * before production: the 机构章's picture cut out of the order's 印模采集表
+ * before production: the 机构章's picture cut out of the order's 电子签章采集表
  * (style cutout) or drawn from the unit's name (auto), again as often as
  * needed until the seal is made with the certificate.  The order is locked
  * as production locks it, so the picture and production never cross.
@@ -270,5 +270,5 @@ seal_admin_bundle(struct hall_req *req)
               style, (long long)req->staff->id);
     return hall_resp_go(req, hall_psprintf(req->pool, "/admin/seal?order=%s", order_no),
                         strcmp(style, "auto") == 0 ? "印章图片已由工具自动生成"
-                                                   : "印章图片已根据印模采集表抠图");
+                                                   : "印章图片已根据电子签章采集表抠图");
 }

@@ -49,7 +49,8 @@ test('carriers__hunan_collect_goes_with_sf_prepaid_with_jd', async () => {
     /* 到付 said in the SMS and on the order page, never 邮费0.00元 */
     assert.ok(h.sms.includes(`通过顺丰速运到付寄出（邮费由收件人签收时支付），快递单号：${h.waybill}`), h.sms);
     assert.equal(h.shown, `顺丰速运 ${h.waybill}`);
-    assert.match(h.amount, /^\d+\.\d\d元（证书\d+\.\d\d元，邮费到付）$/);
+    /* every part of the fee (湖南: 证书费 + 介质费 + 签章费), then 邮费到付 */
+    assert.match(h.amount, /^\d+\.\d\d元（证书费\d+\.\d\d元，介质费\d+\.\d\d元，签章费\d+\.\d\d元，邮费到付）$/);
     assert.equal(h.way, '顺丰速运到付（邮费由收件人签收时支付）');
 
     /* the generic hall's 寄付 (seed 001: 寄付默认是京东快递) */

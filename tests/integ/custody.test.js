@@ -137,7 +137,7 @@ test('custody__first_download_destroys_the_copy_audited__second_410_names_why__n
     const again = await download(o.c, o.id);
     assert.equal(again.status, 410);
     const j = JSON.parse(again.body.toString());
-    assert.match(j.message, /^证书介质已交付（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付），网上营业厅不保留私钥，不能再次下载。介质遗失请办理补办，忘记PIN码请办理解锁$/);
+    assert.match(j.message, /^证书介质已交付（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付），网上营业厅不保留私钥，不能再次下载，也不能重置PIN码。介质遗失请办理证书补办，签发新的证书和介质$/);
     assert.equal(j.reissue_url, `/reissue/serial?project=jieyang&serial=${o.serial}`);
     /* 揭阳 sells no 证书解锁: no link to its refusal */
     assert.equal(j.unlock_url, undefined);

@@ -3,7 +3,7 @@
  * Issue 51 §3, "Every seal that is paid for is made": a 证书新办 whose price
  * includes the 电子签章 — 建筑工务署's 是否办理电子签章 = 是 (100 元/年), 湖南's
  * 350 元 with 签章费 50 — walked from the partner's link to a stamped PDF:
- * the link, the form with the seal, the uploads with the 印模采集表, the
+ * the link, the form with the seal, the uploads with the 电子签章采集表, the
  * identity check, payment, the micro-deposit's PIN, review, the operator's
  * 制作证书, which makes the 机构章 from the 采集表's red impression as a
  * 电子签章申请's 机构章 is made (core/biz/sealprod.c); the order page and
@@ -30,7 +30,7 @@ const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(
 const SCAN_PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const ID_BACK = Buffer.concat([SCAN, Buffer.from('SANDBOX-IDBACK:深圳市公安局|2015-01-01|长期')]);
 
-/* the 数字证书印模采集表 as scanned: a 24-bit BMP (accepted by the upload's
+/* the 电子签章采集表 as scanned: a 24-bit BMP (accepted by the upload's
  * content check) of paper with two black lines of print and, in its box,
  * the unit's red impression — a ring with a star-like dot */
 function sealFormScan() {
@@ -82,7 +82,7 @@ async function throughIdentity(c, base, form, sealForm = sealFormScan()) {
     assert.equal((await c.post(`${base}/new/printed`, { id })).status, 200);
     const up = await c.get(`${base}/new/upload?id=${id}`);
     assert.equal(up.status, 200);
-    assert.match(up.text, /印[模章]采集表/, 'the upload page asks for the 采集表');
+    assert.match(up.text, /电子签章采集表/, 'the upload page asks for the 采集表');
     const files = form.cert_type === 'person'
         ? { application: SCAN, applicant_id: SCAN, seal_form: sealForm }
         : { application: SCAN, license: SCAN_PDF, agent_id: SCAN, seal_form: sealForm };
@@ -226,7 +226,7 @@ test('seal_bundle__szjsgws_是否办理电子签章_是__link_to_stamped_pdf', a
         let console = await op.get(`/admin/seal?order=${no}`);
         assert.equal(console.status, 200);
         assert.match(console.text, /<p id="bundle-state">待制作/);
-        assert.match(console.text, /根据印模采集表抠图/);
+        assert.match(console.text, /根据电子签章采集表抠图/);
         let r = await op.post('/admin/seal/bundle', { order: no, style: 'auto' });
         assert.equal(r.status, 200, r.text);
         const drawn = psql(`SELECT id || '|' || style FROM seal_items WHERE order_id = ${id}`).split('|');
@@ -237,7 +237,7 @@ test('seal_bundle__szjsgws_是否办理电子签章_是__link_to_stamped_pdf', a
         r = await op.post('/admin/seal/bundle', { order: no, style: 'cutout' });
         assert.equal(r.status, 200, r.text);
         console = await op.get(`/admin/seal?order=${no}`);
-        assert.match(console.text, /印章图片已根据印模采集表抠图/);
+        assert.match(console.text, /印章图片已根据电子签章采集表抠图/);
         assert.ok(console.text.includes(`/admin/seal/image?id=${drawn[0]}`), 'the operator sees the picture');
         r = await op.post('/admin/seal/bundle', { order: no, style: 'round' });
         assert.equal(r.status, 400, r.text);
@@ -351,7 +351,7 @@ test('seal_bundle__采集表_as_pdf__operator_told_why_no_cutout__production_dra
         const r = await op.post('/admin/seal/bundle', { order: no, style: 'cutout' });
         assert.equal(r.status, 409, r.text);
         assert.equal(r.body.field, 'style');
-        assert.match(r.body.message, /无法根据印模采集表抠图：印模采集表是PDF文件，无法抠图。可选择工具自动生成/);
+        assert.match(r.body.message, /无法根据电子签章采集表抠图：电子签章采集表是PDF文件，无法抠图。可选择工具自动生成/);
         assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${id}`), '0');
     });
     /* production drew it from the unit's name: 签章费 50 × 2 years */

@@ -11,7 +11,7 @@
  * 我的证书's link to the seal, and 签名验证 of a PDF stamped with that seal
  * (a PDF of more than the server's 3 MiB body limit reaching the module,
  * as at /sign/verify) — each link staying under the partner's path; before
- * that, the upload page's 模板下载 of the 印模采集表 the order asks for.
+ * that, the upload page's 模板下载 of the 电子签章采集表 the order asks for.
  * The 电子签章申请's own pages still answer 404 there.
  */
 const { test } = require('node:test');

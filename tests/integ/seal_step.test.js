@@ -5,7 +5,7 @@
  * field of the form.  The agreements lead to it; 录入信息 without a choice
  * sends the applicant back to it; the form shows the choice and has no
  * field for it; 否 makes an order without the seal at the lower price and
- * asks no 印模采集表, 是 the bundle (580 元, the 采集表 asked); a "seal"
+ * asks no 电子签章采集表, 是 the bundle (580 元, the 采集表 asked); a "seal"
  * posted with the form changes nothing; going back shows the step with the
  * choice kept, and a choice changed there for a saved order is what its
  * next submit saves.
@@ -73,7 +73,7 @@ test('seal_step__szjsgws__its_own_step_before_the_form_否_no_seal_是_the_bundl
     assert.equal((await c.post(`${BASE}/new/printed`, { id })).status, 200);
     let up = await c.get(`${BASE}/new/upload?id=${id}`);
     assert.equal(up.status, 200);
-    assert.ok(!up.text.includes('seal_form'), 'no 印模采集表 asked without the seal');
+    assert.ok(!up.text.includes('seal_form'), 'no 电子签章采集表 asked without the seal');
     /* going back: the step with the choice kept */
     assert.equal(selected((await c.get(`${BASE}/new/seal?project=szjsgws`)).text), 'no');
     assert.equal(selected((await c.get(`${BASE}/new/seal?id=${id}`)).text), 'no');
@@ -94,7 +94,7 @@ test('seal_step__szjsgws__its_own_step_before_the_form_否_no_seal_是_the_bundl
     assert.equal((await c.post(`${BASE}/new/printed`, { id })).status, 200);
     up = await c.get(`${BASE}/new/upload?id=${id}`);
     assert.equal(up.status, 200);
-    assert.ok(up.text.includes('seal_form'), 'the 印模采集表 asked with the seal');
+    assert.ok(up.text.includes('seal_form'), 'the 电子签章采集表 asked with the seal');
 
     /* 是 from the start: the bundle, (480 + 100) × 3 */
     const c3 = await applicant();

@@ -23,6 +23,7 @@
 
 #include "hall.h"
 #include "pkitool.h"
+#include "biz/ordertext.h"
 
 /* standard input's first line, without its end of line, into buf; its
  * length, or -1 (too long, a control character) */
@@ -118,6 +119,12 @@ pkitool_psecret(struct hall_ctx *cx, const char *cmd, int argc, char **argv)
         printf("partner secrets: %d moved from clear to encrypted, %d development secret(s)"
                " set\n",
                moved, seeded);
+        /* the rejection reasons written before sql/154 likewise */
+        if (hall_order_reasons_seal(cx, &moved) != HALL_OK) {
+            fprintf(stderr, "hall-pkitool: partner-secrets: reasons not encrypted\n");
+            return 1;
+        }
+        printf("rejection reasons: %d moved from clear to encrypted\n", moved);
         return 0;
     }
     if (strcmp(cmd, "partner-secret") == 0 && (argc == 2 || argc == 3) &&
