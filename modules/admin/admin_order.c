@@ -36,6 +36,8 @@ form_label(const char *name)
 
     if (f == NULL && strcmp(name, "ca") == 0)
         return "证书算法"; /* the product's CA, chosen with the product (new.c) */
+    if (f == NULL && strcmp(name, "key_origin") == 0)
+        return "密钥生成"; /* where the key is born, chosen with the product (entry.c) */
     return f != NULL ? f->staff_label : name;
 }
 
@@ -61,6 +63,9 @@ form_text(struct hall_req *req, const struct hall_val *v)
         /* as the print says it (core/flow/print.c) */
         if (v->key != NULL && strcmp(v->key, "ca") == 0)
             return strcmp(v->str, "sm2") == 0 ? "SM2（国密算法）" : "ECDSA（国际算法）";
+        if (v->key != NULL && strcmp(v->key, "key_origin") == 0)
+            return strcmp(v->str, "browser") == 0 ? "在浏览器中生成密钥（本CA不持有私钥）"
+                                                  : "营业厅制作，USB Key邮寄";
         return v->str;
     }
     if (v->type == HALL_V_INT)
