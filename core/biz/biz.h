@@ -494,7 +494,7 @@ int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *
                              struct hall_approval *out);
 
 #include "biz/partner.h"
-
 #include "biz/sealprod.h"
+#include "biz/sealverdict.h"
 
 #endif
