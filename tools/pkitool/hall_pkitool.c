@@ -459,16 +459,15 @@ main(int argc, char **argv)
         return rc;
     }
     if (strcmp(cmd, "report") == 0) {
-        /* the two tokens in turn, no database */
-        struct hall_pool *pool;
-
+        /* the two tokens in turn, and the register (its certificate's row) */
         if (argc - optind != 1) {
             usage();
             return 2;
         }
-        pool = hall_pool_create(64 * 1024);
-        rc = pkitool_report(pool, &app.conf);
-        hall_pool_destroy(pool);
+        req = hall_tool_req(&app);
+        if (req == NULL)
+            return 1;
+        rc = pkitool_report(req->cx, &app.conf);
         hall_conf_free(&app.conf);
         return rc;
     }
