@@ -184,12 +184,6 @@ extern const struct hall_stmt hall_pki_stmts[];
 struct hall_dbres *hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id,
                                     int64_t item_id, const char *ca, const char *cn,
                                     const char *org, int years, int64_t until, int64_t from);
-/* the hall's own certificates (kind 'service', no order, sql/156: the
- * 验签报告's signer): the intent, then hall_cert_store; revoked as any other.
- * service_state: "issued" ..., "" when not registered, NULL on failure */
-struct hall_dbres *hall_cert_service_intent(struct hall_ctx *cx, const char *serial, const char *ca,
-                                            const char *cn, const char *org, time_t nb, time_t na);
-const char *hall_cert_service_state(struct hall_ctx *cx, const char *serial);
 struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
                                    const unsigned char *der, size_t der_len,
                                    const unsigned char *p12_enc, size_t enc_len, int seal,
@@ -495,5 +489,6 @@ int hall_seseal_sm2_chain(X509 *cert, time_t at, const char **why);
 #include "pki/cas.h"
 #include "pki/evcheck.h"
 #include "pki/medium.h"
+#include "pki/service.h"
 
 #endif

@@ -44,11 +44,10 @@
 #include "hall.h"
 #include "pkitool.h"
 
-#define REPORT_DAYS        730
-#define REPORT_RENEW_DAYS  30
-#define REPORT_ARC         "网上营业厅签名验证"
-#define REPORT_SEAL_NAME   "验签专用章"
-#define RPT_EKU_DOCSIGNING "1.3.6.1.5.5.7.3.36" /* RFC 9336 id-kp-documentSigning */
+#define REPORT_DAYS       730
+#define REPORT_RENEW_DAYS 30
+#define REPORT_ARC        "网上营业厅签名验证"
+#define REPORT_SEAL_NAME  "验签专用章"
 
 /* "<ecc's CN> 验签报告" */
 static const char *
@@ -59,61 +58,6 @@ report_cn(struct hall_pool *pool, X509 *ca)
     if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName, cn, sizeof(cn)) <= 0)
         snprintf(cn, sizeof(cn), "Hall CA");
     return hall_psprintf(pool, "%s 验签报告", cn);
-}
-
-/* the certificate of pub, signed by ca's key ikey */
-static X509 *
-report_cert_make(struct hall_pool *pool, const struct hall_conf *conf, EVP_PKEY *pub, X509 *ca,
-                 EVP_PKEY *ikey, const char *hex, time_t nb, time_t na)
-{
-    const char *base = hall_conf_pki_url(pool, conf);
-    X509 *x = X509_new();
-    X509_NAME *nm = X509_NAME_new();
-    BIGNUM *bn = NULL;
-    ASN1_INTEGER *serial = NULL;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    X509V3_CTX v3;
-    int ok = 0;
-
-    if (x == NULL || nm == NULL || md == NULL || BN_hex2bn(&bn, hex) == 0)
-        goto out;
-    serial = BN_to_ASN1_INTEGER(bn, NULL);
-    if (serial == NULL || X509_set_version(x, 2) != 1 || X509_set_serialNumber(x, serial) != 1 ||
-        X509_NAME_add_entry_by_txt(nm, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1,
-                                   0) != 1 ||
-        X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8, (const unsigned char *)"Hall Demo CA",
-                                   -1, -1, 0) != 1 ||
-        X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
-                                   (const unsigned char *)report_cn(pool, ca), -1, -1, 0) != 1 ||
-        X509_set_subject_name(x, nm) != 1 ||
-        X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
-        X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb) == NULL ||
-        X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na) == NULL || X509_set_pubkey(x, pub) != 1)
-        goto out;
-    X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
-    ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") ==
-             HALL_OK &&
-         hall_x509_ext_add(x, &v3, "extendedKeyUsage", RPT_EKU_DOCSIGNING ",emailProtection") ==
-             HALL_OK &&
-         hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "crlDistributionPoints",
-                           hall_psprintf(pool, "URI:%s/pki/ecc.crl", base)) == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "authorityInfoAccess",
-                           hall_psprintf(pool, "caIssuers;URI:%s/pki/ecc.crt", base)) == HALL_OK;
-    ok = ok && EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ikey, NULL) == 1 &&
-         X509_sign_ctx(x, md) > 0 && X509_verify(x, X509_get0_pubkey(ca)) == 1;
-out:
-    EVP_MD_CTX_free(md);
-    ASN1_INTEGER_free(serial);
-    BN_free(bn);
-    X509_NAME_free(nm);
-    if (!ok) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
 }
 
 /* a copy of key's public half, free of the token */
@@ -249,40 +193,6 @@ registered(struct hall_ctx *cx, X509 *x)
     return st == NULL ? -1 : strcmp(st, "issued") == 0;
 }
 
-/*
- * The certificate of pub, issued through the register as the CA issues
- * every certificate (core/pki/ca.c): its intent committed first, the
- * signature, then the row issued with its DER; NULL with err
- */
-static X509 *
-report_issue(struct hall_ctx *cx, const struct hall_conf *conf, EVP_PKEY *pub, X509 *ca,
-             EVP_PKEY *ikey, char *err, size_t errlen)
-{
-    struct hall_dbres *res;
-    char serial[17];
-    time_t nb = time(NULL) - 300, na = time(NULL) + REPORT_DAYS * 86400L;
-    unsigned char *der;
-    size_t der_len;
-    X509 *x;
-
-    hall_pki_serial_draw(serial);
-    res = hall_cert_service_intent(cx, serial, "ecc", report_cn(cx->pool, ca), "Hall Demo CA", nb,
-                                   na);
-    if (res == NULL || hall_dbres_rows(res) != 1) {
-        snprintf(err, errlen, "the register refused the intent of %s", serial);
-        return NULL;
-    }
-    x = report_cert_make(cx->pool, conf, pub, ca, ikey, serial, nb, na);
-    der = x != NULL ? hall_pki_der(cx->pool, x, &der_len) : NULL;
-    res = der != NULL ? hall_cert_store(cx, serial, der, der_len, NULL, 0, 0, NULL) : NULL;
-    if (res == NULL || hall_dbres_rows(res) != 1) {
-        X509_free(x);
-        snprintf(err, errlen, "the certificate %s could not be signed or registered", serial);
-        return NULL;
-    }
-    return x;
-}
-
 /* the token of the CA's keys again (pkcs11_token) */
 static int
 ca_token(const struct hall_conf *conf, char *err, size_t errlen)
@@ -369,7 +279,8 @@ pkitool_report(struct hall_ctx *cx, const struct hall_conf *conf)
         ikey = hall_pki_key("ecc", err, sizeof(err));
         if (ikey == NULL)
             goto fail;
-        x = report_issue(cx, conf, pub, ca, ikey, err, sizeof(err));
+        x = hall_pki_service_issue(cx, ca, ikey, pub, report_cn(pool, ca), REPORT_DAYS, err,
+                                   sizeof(err));
         if (x == NULL)
             goto fail;
         if (file_write(crt_path, NULL, 0, 1, x) != HALL_OK) {
