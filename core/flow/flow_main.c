@@ -51,7 +51,7 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_replace_stmts, hall_reminder_stmts,     hall_custody_stmts,  hall_provider_stmts,
     hall_courier_stmts, hall_payment_stmts,      hall_refund_stmts,   hall_approval_stmts,
     hall_partner_stmts, hall_plink_stmts,        hall_psecret_stmts,  hall_sealverdict_stmts,
-    NULL,
+    hall_pauth_stmts,   NULL,
 };
 /* clang-format on */
 
