@@ -495,6 +495,6 @@ int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *
 
 #include "biz/partner.h"
 #include "biz/sealprod.h"
-#include "biz/sealverdict.h"
+#include "biz/rules.h"
 
 #endif
