@@ -18,9 +18,10 @@
  *                                           when it was there already)
  *   hall-pkitool -c CONF report             the 验签报告's signer: its key made in
  *                                           its own token (report_token), its
- *                                           certificate from the ecc CA and its
+ *                                           certificate from the ecc CA (a row of
+ *                                           certificates, kind 'service') and its
  *                                           验签专用章 in pki_dir, kept while valid
- *                                           (pkitool_report.c)
+ *                                           and issued (pkitool_report.c)
  *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
  *                                           over (Beijing days ended more than
  *                                           SECS ago, default 300) and not sealed
