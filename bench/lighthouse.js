@@ -37,7 +37,7 @@ async function pages() {
     };
     /* an applicant with an issued certificate (an order accepted by SQL,
      * issued by the operator as the e2e tests do), an unpaid order, a seal
-     * order, the agreements of 证书新办 accepted */
+     * order (produced below), the agreements of 证书新办 accepted */
     const o = await acceptedByTransfer();
     const c = o.c;
     const op = await staffLogin('operator', staff.operator);
@@ -49,6 +49,18 @@ async function pages() {
     const seal = await sealOrder(c, {
         org_count: '1', org_years: '2', org_style: 'auto', biz_count: '0', person_count: '0',
     }, { bank_account: freshAccount() });
+    /* the seal order produced (accepted by SQL, issued by the operator, as
+     * tests/e2e/lib/stamp.js's producedSeal does): 在线盖章 with the
+     * holder's own seal chosen, as 我的电子印章 links it */
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${seal.id}`);
+    const made = await op.post('/admin/pki/issue', { id: seal.id });
+    if (made.status !== 200)
+        throw new Error(`issue the seal: ${made.status} ${made.text}`);
+    const sealItem = psql(`SELECT i.id FROM seal_items i JOIN seseals s ON s.item_id = i.id
+        WHERE i.order_id = ${seal.id} AND s.state = 'valid' ORDER BY i.id LIMIT 1`);
+    if (!/^\d+$/.test(sealItem))
+        throw new Error(`the seal order ${seal.id} made no valid seal`);
     await c.get('/unlock?project=hall');
     await c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
     await c.get('/new?project=jieyang');
@@ -74,6 +86,7 @@ async function pages() {
         ['使用指引', '/seal/usage', ''],
         ['驱动和盖章工具下载', '/sign/tools', ''],
         ['在线盖章', '/seal/stamp', ''],
+        ['在线盖章 我的电子印章', `/seal/stamp?id=${sealItem}`, 'applicant'],
         ['证书状态查询', '/pki/lookup', ''],
         ['我的业务单', '/center/orders', 'applicant'],
         ['业务单详情', `/center/order?id=${o.id}`, 'applicant'],

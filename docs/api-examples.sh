@@ -693,6 +693,11 @@ wait_for "the unlock SMS" '您正在解锁证书' curl -s "$B/sandbox/sms?phone=
 ex 200 "您正在解锁证书（序列号尾号${SERIAL: -4}），验证码是[0-9]{6}" curl -s "$B/sandbox/sms?phone=$P&limit=1"
 ex 400 '"field":"sms_code".*原证书登记手机号码' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d serial="$SERIAL" "${ORG[@]}" "$H/unlock/apply"
+# the 证书助手's exchange refuses what is not a medium's code (docs/modules/assist.md)
+ex 400 '"field":"medium".*介质序列号格式不正确' curl -s -H 'Accept: application/json' \
+    -d medium=XYZ -d ticket=AAAA-BBBB-CCCC-DDDD "$H/unlock/assist/release"
+ex 404 '"field":"medium".*没有可用的解锁码' curl -s -H 'Accept: application/json' \
+    -d medium=0000000000000000 -d ticket=AAAA-BBBB-CCCC-DDDD "$H/unlock/assist/release"
 
 # ---------------------------------------------------------------- reissue: the applicant's pages
 

@@ -24,9 +24,25 @@
     var r = titleBox.querySelector('input[value="' + (type.value === 'person' ? 'person' : 'org') + '"]');
     if (r) { r.checked = true; }
   }
+  /* 密钥生成: a key made in the browser is not mailed (no 邮寄信息) */
+  var keyOrigin = document.getElementById('key_origin');
+  function browserKey() {
+    return keyOrigin ? keyOrigin.value === 'browser' : false;
+  }
+  function showMail() {
+    var fs = document.getElementById('mail-fields');
+    var opt = type.options[type.selectedIndex];
+    if (keyOrigin && opt) {
+      keyOrigin.options[1].textContent = opt.getAttribute('data-browser-name') || '在浏览器中生成密钥';
+    }
+    if (!fs) { return; }
+    fs.hidden = browserKey();
+    fs.disabled = browserKey();
+  }
   function showGroups() {
     var t = type.value;
     defaultTitle();
+    showMail();
     document.querySelectorAll('fieldset[data-types]').forEach(function (fs) {
       var on = fs.getAttribute('data-types').split(' ').indexOf(t) >= 0;
       fs.hidden = !on;
@@ -53,16 +69,22 @@
     var opt = type.options[type.selectedIndex];
     var price = document.getElementById('price');
     if (!opt || !price) { return; }
-    var table = JSON.parse(opt.getAttribute('data-prices') || '{}');
+    var pre = browserKey() ? 'data-browser-' : 'data-';
+    var table = JSON.parse(opt.getAttribute(pre + 'prices') || '{}');
     var years = checkedValue('years') || '1';
     var entry = table[years];
-    var b = opt.getAttribute('data-breakdown');
+    var b = opt.getAttribute(pre + 'breakdown');
     var sealPart = opt.getAttribute('data-seal-part');
     if (b && sealPart && sealChosen() === 'yes') { b += '，' + sealPart; }
     price.textContent = '';
     if (b) { price.appendChild(document.createTextNode('（' + (years === '1' ? '' : '每年') + '包含：' + b + '）')); }
     var strong = document.createElement('strong');
     strong.id = 'price-total';
+    if (browserKey() && !opt.hasAttribute('data-browser-prices')) {
+      strong.textContent = '该证书类型不提供浏览器生成密钥';
+      price.appendChild(strong);
+      return;
+    }
     if (!entry) {
       strong.textContent = '该证书类型不提供' + years + '年期';
       price.appendChild(strong);
@@ -89,6 +111,7 @@
   }
   if (type) {
     type.addEventListener('change', showGroups);
+    if (keyOrigin) { keyOrigin.addEventListener('change', showGroups); }
     document.querySelectorAll('input[name="years"], input[name="shipping"]')
       .forEach(function (r) { r.addEventListener('change', showPrice); });
     document.addEventListener('hall:shipping', showTotal);

@@ -176,7 +176,7 @@ struct hall_conf {
     long objstore_orphan_age_s;
     char *provider_key_dir;
     char *pay_key_dir;
-    char *pki_pass_file;
+    char *pki_pass_file, *kdf_cache_dir;
     char *pkcs11_module;
     char *pkcs11_token;
     char *pkcs11_pin_file;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "base/base.h"
+#include "base/kdf.h"
 
 #define OFF(f) offsetof(struct hall_conf, f)
 #define S(name, def, doc)                                                                          \
@@ -120,6 +121,10 @@ const struct hall_conf_opt hall_conf_opts[] = {
       " key, the merchants' keys in pay_key_dir and the secrets in provider_key_dir (0600, never"
       " in the repo, never under the directories it opens; $CREDENTIALS_DIRECTORY/NAME: systemd's"
       " credential NAME)"),
+    S(kdf_cache_dir, "",
+      "folder (0700, the hall user's, beside pki_pass_file, never under var/) keeping the key"
+      " PBKDF2 derives from the passphrase for each encrypted file, so that a start pays it"
+      " once (empty: derived at every start)"),
     S(pkcs11_module, "",
       "PKCS#11 module holding the ECDSA CA keys (SoftHSM2's, an HSM's); empty: no token"),
     S(pkcs11_token, "hall", "label of the PKCS#11 token holding the CA keys"),
@@ -411,6 +416,7 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
                  "%s: objstore = s3 needs s3_bucket (a-z, 0-9, '.', '-') and s3_access_key", path);
         goto out;
     }
+    hall_kdf_cache_set(conf->kdf_cache_dir);
     rc = HALL_OK;
 out:
     if (f != NULL)

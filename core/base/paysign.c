@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "base/base.h"
+#include "base/kdf.h"
 
 /* RSA signatures of 4096-bit keys are 512 bytes */
 #define SIG_MAX 1024
@@ -92,7 +93,12 @@ hall_pkey_load_encrypted(const char *path, const char *pass_file, const char **w
         goto out;
     }
     rewind(f);
-    k = PEM_read_PrivateKey(f, NULL, NULL, pass);
+    /* keyenc.sh's PBES2, its derived key from kdf_cache_dir; else OpenSSL */
+    k = hall_kdf_pkcs8_open(f, pass);
+    if (k == NULL) {
+        rewind(f);
+        k = PEM_read_PrivateKey(f, NULL, NULL, pass);
+    }
     if (k == NULL && pass_next(pass_file, pass, sizeof(pass)) == HALL_OK) {
         rewind(f);
         k = PEM_read_PrivateKey(f, NULL, NULL, pass);
@@ -128,7 +134,7 @@ secret_open(const char *path, const char *pass, unsigned char *plain, size_t cap
     EVP_CIPHER_CTX *c = NULL;
     unsigned long iter;
     size_t len = 0, b64len;
-    int rawlen, pl = 0, fl = 0, rc = HALL_ERR;
+    int rawlen, pl = 0, fl = 0, rc = HALL_ERR, cached = 0;
     FILE *f;
 
     *why = "read";
@@ -157,14 +163,20 @@ secret_open(const char *path, const char *pass, unsigned char *plain, size_t cap
     rawlen -= (b64[b64len - 1] == '=') + (b64[b64len - 2] == '=');
     if (rawlen < 16 + 16 || (rawlen - 16) % 16 != 0 || memcmp(raw, "Salted__", 8) != 0)
         goto out;
-    if (PKCS5_PBKDF2_HMAC(pass, (int)strlen(pass), raw + 8, 8, (int)iter, EVP_sha256(), sizeof(kiv),
-                          kiv) != 1)
+    /* the derived key and IV: from kdf_cache_dir when it has this file's */
+    if (hall_kdf_derive(pass, raw + 8, 8, iter, raw + 16, (size_t)rawlen - 16, kiv, sizeof(kiv),
+                        &cached) != HALL_OK)
         goto out;
     c = EVP_CIPHER_CTX_new();
     if (c == NULL || EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32) != 1 ||
         EVP_DecryptUpdate(c, buf, &pl, raw + 16, rawlen - 16) != 1 ||
-        EVP_DecryptFinal_ex(c, buf + pl, &fl) != 1 || (size_t)(pl + fl) > cap)
+        EVP_DecryptFinal_ex(c, buf + pl, &fl) != 1 || (size_t)(pl + fl) > cap) {
+        if (cached) /* an entry that does not open it: gone, derived in full */
+            hall_kdf_forget(raw + 8, 8, iter, raw + 16, (size_t)rawlen - 16);
         goto out; /* another passphrase, or too long */
+    }
+    if (!cached)
+        hall_kdf_keep(raw + 8, 8, iter, raw + 16, (size_t)rawlen - 16, kiv, sizeof(kiv));
     *n = (size_t)(pl + fl);
     memcpy(plain, buf, *n);
     rc = HALL_OK;

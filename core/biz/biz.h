@@ -445,7 +445,6 @@ struct hall_sms_outcome {
 /* delivers the outbox payload {phone, kind, params[, partner]} */
 void hall_sms_deliver(struct hall_ctx *cx, const struct hall_val *payload, const char *idem_key,
                       long attempts, struct hall_sms_outcome *out);
-
 #include "biz/courier.h"
 
 /* ---- approval.c: four eyes (sql/075, staff_requests) ------------------------ */
@@ -492,8 +491,9 @@ int hall_revoke_cert(struct hall_ctx *cx, const char *serial, int reason, const 
                      const char **ca);
 int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subject,
                              struct hall_approval *out);
-
+#include "biz/medium_unlock.h"
 #include "biz/partner.h"
+#include "biz/produce_csr.h"
 #include "biz/sealprod.h"
 #include "biz/rules.h"
 

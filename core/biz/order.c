@@ -80,6 +80,12 @@ static const struct {
     {"accepted", "issued"},
     {"issued", "shipped"},
     {"shipped", "delivered"},
+    /* 证书解锁 of a USB key done online by the 证书助手 (core/biz/medium_unlock.c):
+     * nothing made, nothing to mail */
+    {"accepted", "delivered"},
+    /* a certificate whose key was born in the holder's browser: nothing
+     * to mail, the holder has it (core/biz/produce_csr.c) */
+    {"issued", "delivered"},
     {NULL, NULL},
 };
 

@@ -38,6 +38,7 @@
 const struct hall_stmt hall_produce_stmts[] = {
     {"pki_order_lock",
      "SELECT o.status, o.business_type, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
+     " pr.key_origin, o.user_id, o.seal,"
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
      "  ORDER BY paid_at DESC LIMIT 1) AS method,"
      /* the certificate a replacing order replaces (core/flow/replace.c,
@@ -88,6 +89,11 @@ const struct hall_stmt hall_produce_stmts[] = {
      " AND NOT EXISTS (SELECT 1 FROM certificates x WHERE x.serial = o.reissue_of"
      " AND o.business_type IN ('renew', 'change', 'unlock') AND (x.state <> 'issued'"
      " OR (o.business_type <> 'renew' AND x.not_after <= now())))"
+     /* a USB key's 解锁 is the holder's, by the 证书助手 (core/biz/
+      * medium_unlock.c): no new certificate unless staff decide the
+      * medium cannot be unlocked */
+     " AND NOT (o.business_type = 'unlock' AND EXISTS (SELECT 1 FROM certificates m"
+     " WHERE m.serial = o.reissue_of AND m.medium_serial IS NOT NULL))"
      " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
      0},
     {NULL, NULL, 0},
@@ -290,6 +296,11 @@ production_read(struct production *pd)
 
         *pd->msg = hall_psprintf(cx->pool, "该业务单当前状态为“%s”，不能制作证书",
                                  label != NULL ? label : hall_dbres_str(res, 0, "status"));
+        return HALL_CONFLICT;
+    }
+    if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") == 0) {
+        *pd->msg =
+            "该产品的密钥由申请人在浏览器中生成（业务单详情：生成密钥并下载证书），不由制作台制作";
         return HALL_CONFLICT;
     }
     pd->cert_type = hall_dbres_str(res, 0, "cert_type");
@@ -786,6 +797,16 @@ hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, cons
     EVP_PKEY_free(pd.key);
     EVP_PKEY_free(pd.pub);
     return rc;
+}
+
+void
+hall_produce_subject(const char *cert_type, const struct hall_val *form, const char *fallback,
+                     const char **cn, const char **org, const char **uscc, const char **ric)
+{
+    struct subject s;
+
+    subject_of(cert_type, form, fallback, &s);
+    *cn = s.cn, *org = s.org, *uscc = s.uscc, *ric = s.ric;
 }
 
 int

@@ -16,7 +16,8 @@ const struct hall_stmt flow_entry_stmts[] = {
      "SELECT id, cert_type, name, price_per_year_fen, fixed_fee_fen, seal_fee_per_year_fen,"
      /* largest part first, as the seeds print it: 证书费200，介质费100，签章费50 */
      " coalesce((SELECT json_object_agg(k, v ORDER BY v::numeric DESC, k)"
-     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}') AS breakdown, min_years, max_years, ca"
+     " FROM jsonb_each(breakdown) AS e(k, v))::text, '{}') AS breakdown, min_years, max_years, ca,"
+     " key_origin"
      " FROM products WHERE partner_code = $1 AND business_type = $2 AND active"
      " ORDER BY sort_order, id",
      2},
@@ -48,43 +49,93 @@ hall_flow_product_price(struct hall_dbres *prods, int i)
     return pr;
 }
 
+/* the product of a type whose key is born in the holder's browser
+ * (products.key_origin, sql/151), -1 if the partner sells none */
+int
+hall_flow_browser_product(struct hall_dbres *prods, const char *type)
+{
+    int i;
+
+    for (i = 0; i < hall_dbres_rows(prods); i++)
+        if (strcmp(hall_dbres_str(prods, i, "key_origin"), "browser") == 0 &&
+            strcmp(hall_dbres_str(prods, i, "cert_type"), type) == 0)
+            return i;
+    return -1;
+}
+
+/* "证书费380，介质费100": one year's breakdown as the seeds print it */
+static const char *
+breakdown_text(struct hall_req *req, struct hall_dbres *prods, int i)
+{
+    const char *b = hall_dbres_str(prods, i, "breakdown"), *txt = "";
+    char err[64];
+    struct hall_val *parts = hall_val_parse(req->pool, b, strlen(b), err, sizeof(err));
+    const struct hall_val *m;
+
+    for (m = parts != NULL ? parts->first : NULL; m != NULL; m = m->next)
+        txt = hall_psprintf(req->pool, "%s%s%s%lld", txt, *txt ? "，" : "", m->key,
+                            (long long)(m->i / 100));
+    return txt;
+}
+
+static const char *
+prices_json(struct hall_req *req, struct hall_dbres *prods, int i, int seal_offered)
+{
+    struct hall_price pr = hall_flow_product_price(prods, i);
+    const char *table =
+        hall_val_json(req->pool,
+                      hall_price_table(req->pool, &pr, (int)hall_dbres_int(prods, i, "min_years"),
+                                       (int)hall_dbres_int(prods, i, "max_years"), seal_offered),
+                      NULL);
+
+    return table != NULL ? table : "{}";
+}
+
 /* the products with their price tables (core/biz/price.c) and the selected
- * product's price for the choices on the page, for the label without JS */
+ * product's price for the choices on the page, for the label without JS;
+ * browser: the form chose the key made in the browser (its twin's price) */
 static void
 products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods,
-             const char *cur_type, int seal_offered, long years, int seal)
+             const char *cur_type, int seal_offered, long years, int seal, int browser)
 {
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "products");
-    int i, j, n = hall_dbres_rows(prods);
+    int i, j, n = hall_dbres_rows(prods), first = 1;
 
     for (i = 0; i < n; i++) {
         struct hall_val *o;
         const char *type = hall_dbres_str(prods, i, "cert_type");
-        struct hall_val *parts;
-        char err[64];
-        const char *b = hall_dbres_str(prods, i, "breakdown");
-        const struct hall_val *m;
-        const char *txt = "";
-        struct hall_price pr = hall_flow_product_price(prods, i);
-        int sel = cur_type != NULL ? strcmp(cur_type, type) == 0 : i == 0;
-        const char *table;
+        const char *txt;
+        int sel, twin, k;
+        struct hall_price pr;
 
         /* a type sold on both hierarchies is one choice of type; its
-         * algorithm is the form's 证书算法 (hall_flow_ca_ctx) */
+         * algorithm is the form's 证书算法 (hall_flow_ca_ctx); a key made in
+         * the browser is the form's 密钥生成 (the type's twin below) */
+        if (strcmp(hall_dbres_str(prods, i, "key_origin"), "hall") != 0)
+            continue;
         for (j = 0; j < i; j++)
             if (strcmp(hall_dbres_str(prods, j, "cert_type"), type) == 0)
                 break;
         if (j < i)
             continue;
+        sel = cur_type != NULL ? strcmp(cur_type, type) == 0 : first;
+        first = 0;
+        twin = hall_flow_browser_product(prods, type);
+        k = browser && twin >= 0 ? twin : i;
+        pr = hall_flow_product_price(prods, k);
         o = hall_val_push_obj(req->pool, list);
         hall_val_set_str(req->pool, o, "cert_type", type);
         hall_dbres_set(req->pool, o, prods, i, "name");
-        table = hall_val_json(
-            req->pool,
-            hall_price_table(req->pool, &pr, (int)hall_dbres_int(prods, i, "min_years"),
-                             (int)hall_dbres_int(prods, i, "max_years"), seal_offered),
-            NULL);
-        hall_val_set_str(req->pool, o, "prices", table != NULL ? table : "{}");
+        hall_val_set_str(req->pool, o, "prices", prices_json(req, prods, i, seal_offered));
+        if (twin >= 0) {
+            hall_val_set_str(req->pool, o, "browser_prices",
+                             prices_json(req, prods, twin, seal_offered));
+            hall_val_set_str(req->pool, o, "browser_breakdown", breakdown_text(req, prods, twin));
+            hall_val_set_str(req->pool, o, "browser_name", hall_dbres_str(prods, twin, "name"));
+            if (sel)
+                hall_val_set_str(req->pool, ctx, "browser_name",
+                                 hall_dbres_str(prods, twin, "name"));
+        }
         if (sel) {
             int64_t fen = hall_price_cert(&pr, (int)years, seal_offered && seal);
 
@@ -92,11 +143,10 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
             hall_val_set_int(req->pool, ctx, "price_total_fen", fen);
         }
         hall_val_set_bool(req->pool, o, "selected", sel);
-        parts = hall_val_parse(req->pool, b, strlen(b), err, sizeof(err));
-        for (m = parts != NULL ? parts->first : NULL; m != NULL; m = m->next)
-            txt = hall_psprintf(req->pool, "%s%s%s%lld", txt, *txt ? "，" : "", m->key,
-                                (long long)(m->i / 100));
+        txt = breakdown_text(req, prods, i);
         hall_val_set_str(req->pool, o, "breakdown", txt);
+        if (k != i)
+            txt = breakdown_text(req, prods, k);
         /* the breakdown is one year of the certificate; the 电子签章 chosen
          * adds its own part (the page's script adds it as the choice changes) */
         if (*txt != '\0' && seal_offered && pr.seal_per_year_fen > 0) {
@@ -119,7 +169,9 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     struct hall_val *list;
     int y;
 
-    products_ctx(req, ctx, prods, cur_type, p->seal_offered, years, seal);
+    int browser = strcmp(hall_val_str(form, "key_origin"), "browser") == 0;
+
+    products_ctx(req, ctx, prods, cur_type, p->seal_offered, years, seal, browser);
     {
         /* 证书算法 where the partner sells on both hierarchies (products.ca,
          * sql/114): ECDSA unless the form chose SM2 */
@@ -133,6 +185,12 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
                 ecc = 1;
         }
         hall_val_set_bool(req->pool, ctx, "ca_choice", ecc && sm2);
+        /* 密钥生成 where the partner sells a key made in the browser too */
+        for (i = 0; i < hall_dbres_rows(prods); i++)
+            if (strcmp(hall_dbres_str(prods, i, "key_origin"), "browser") == 0)
+                break;
+        hall_val_set_bool(req->pool, ctx, "key_choice", i < hall_dbres_rows(prods));
+        hall_val_set_bool(req->pool, ctx, "key_browser", browser);
         if (ecc && sm2) {
             struct hall_val *cl = hall_val_set_list(req->pool, ctx, "cas"), *o;
 
@@ -210,11 +268,15 @@ hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_db
     hall_flow_form_ctx(req, ctx, form);
 }
 
+/* skip: a group the order has no use for (NULL: none), e.g. the mail of
+ * a certificate made in the holder's browser */
 static int
-in_groups(const char *group)
+in_groups(const char *group, const char *skip)
 {
     const char *const *g;
 
+    if (skip != NULL && strcmp(group, skip) == 0)
+        return 0;
     for (g = hall_flow_current()->groups; g != NULL && *g != NULL; g++)
         if (strcmp(*g, group) == 0)
             return 1;
@@ -225,12 +287,19 @@ void
 hall_flow_fields_check(struct hall_req *req, unsigned bits, struct hall_val *form,
                        struct hall_errors *e)
 {
+    hall_flow_fields_check_but(req, bits, form, e, NULL);
+}
+
+void
+hall_flow_fields_check_but(struct hall_req *req, unsigned bits, struct hall_val *form,
+                           struct hall_errors *e, const char *skip)
+{
     const struct hall_field *f;
 
     for (f = hall_fields; f->name != NULL; f++) {
         const char *out, *note, *msg;
 
-        if ((f->flags & (HALL_FF_HALL | HALL_FF_PARAM)) || !in_groups(f->group) ||
+        if ((f->flags & (HALL_FF_HALL | HALL_FF_PARAM)) || !in_groups(f->group, skip) ||
             (f->types & bits) != bits)
             continue;
         if (hall_param_check(req->pool, &f->spec, hall_req_param(req, f->name), &out, &note,
@@ -335,9 +404,16 @@ int
 hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form,
                       struct hall_errors *e)
 {
+    return hall_flow_cross_check_but(req, bits, form, e, NULL);
+}
+
+int
+hall_flow_cross_check_but(struct hall_req *req, unsigned bits, struct hall_val *form,
+                          struct hall_errors *e, const char *skip)
+{
     const char *inv = hall_req_param(req, "invoice");
 
-    if (in_groups("invoice") && inv != NULL && strcmp(inv, "yes") == 0) {
+    if (in_groups("invoice", skip) && inv != NULL && strcmp(inv, "yes") == 0) {
         const char *tt = hall_req_param(req, "invoice_title_type");
 
         if (tt == NULL || *tt == '\0')
@@ -350,24 +426,25 @@ hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form
         if (tt != NULL && strcmp(tt, "org") == 0 && *hall_val_str(form, "invoice_taxid") == '\0' &&
             !has_error(e, "invoice_taxid"))
             hall_msg_add(req, e, HALL_M_INVOICE_TAXID, "invoice_taxid");
-    } else if (in_groups("invoice")) {
+    } else if (in_groups("invoice", skip)) {
         hall_val_set_str(req->pool, form, "invoice_title", "");
         hall_val_set_str(req->pool, form, "invoice_taxid", "");
     }
-    if ((bits & HALL_T_UNIT) && in_groups("bank")) {
+    if ((bits & HALL_T_UNIT) && in_groups("bank", skip)) {
         /* seeds 001/004: the basic account belongs to the unit itself */
         if (!has_error(e, "bank_account_name") && !has_error(e, "org_name") &&
             strcmp(hall_val_str(form, "bank_account_name"), hall_val_str(form, "org_name")) != 0)
             hall_msg_add(req, e, HALL_M_BANK_NAME_MISMATCH, "bank_account_name");
-        if (in_groups("unit") && hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
+        if (in_groups("unit", skip) &&
+            hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
             return hall_req_failed(req);
         if (hall_finauth_bank_check(req, form, e) != HALL_OK)
             return hall_req_failed(req);
-    } else if ((bits & HALL_T_UNIT) && in_groups("unit")) {
+    } else if ((bits & HALL_T_UNIT) && in_groups("unit", skip)) {
         if (hall_flow_divisions_check(req, form, "unit", 0, e) != HALL_OK)
             return hall_req_failed(req);
     }
-    if (in_groups("mail") && hall_flow_divisions_check(req, form, "mail", 1, e) != HALL_OK)
+    if (in_groups("mail", skip) && hall_flow_divisions_check(req, form, "mail", 1, e) != HALL_OK)
         return hall_req_failed(req);
     return HALL_OK;
 }

@@ -143,6 +143,9 @@ int hall_flow_agreements_due(struct hall_req *req, const struct hall_partner *p)
  * min_years max_years); NULL after answering 503 */
 struct hall_dbres *hall_flow_products(struct hall_req *req, const struct hall_partner *p);
 struct hall_price hall_flow_product_price(struct hall_dbres *prods, int row);
+/* the row of the type's product whose key is born in the holder's browser
+ * (products.key_origin), -1 if none */
+int hall_flow_browser_product(struct hall_dbres *prods, const char *type);
 /* the products with their price tables, the years, the seal and shipping
  * choices and the promotion, for the 录入信息 page */
 void hall_flow_choices_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods,
@@ -191,11 +194,16 @@ const char *hall_flow_serial_param(struct hall_req *req);
  * adds each error to e */
 void hall_flow_fields_check(struct hall_req *req, unsigned bits, struct hall_val *form,
                             struct hall_errors *e);
+/* the same without the group skip (e.g. "mail": nothing is mailed) */
+void hall_flow_fields_check_but(struct hall_req *req, unsigned bits, struct hall_val *form,
+                                struct hall_errors *e, const char *skip);
 /* the rules across fields the kit knows: 发票 (title type, title, tax ID),
  * 基本户名称 = 机构名称, the division chains of unit_ and mail_, the bank
  * branch; adds errors to e */
 int hall_flow_cross_check(struct hall_req *req, unsigned bits, struct hall_val *form,
                           struct hall_errors *e);
+int hall_flow_cross_check_but(struct hall_req *req, unsigned bits, struct hall_val *form,
+                              struct hall_errors *e, const char *skip);
 /* province > city [> district] [> town] form one chain; the names go to
  * form as <prefix>_region */
 int hall_flow_divisions_check(struct hall_req *req, struct hall_val *form, const char *prefix,

@@ -25,6 +25,21 @@ print_sections(struct hall_req *req, struct hall_val *ctx, const struct hall_val
         const struct hall_field *fd;
         struct hall_val *sec = NULL, *rows = NULL;
 
+        /* a key born in the holder's browser: nothing is mailed, the form
+         * kept no 邮寄信息 (modules/new/new.c) */
+        if (grp != NULL && strcmp(*g, "mail") == 0 &&
+            strcmp(hall_val_str(form, "key_origin"), "browser") == 0) {
+            struct hall_val *row;
+
+            sec = hall_val_push_obj(req->pool, list);
+            hall_val_set_str(req->pool, sec, "code", grp->code);
+            hall_val_set_str(req->pool, sec, "label", grp->label);
+            row = hall_val_push_obj(req->pool, hall_val_set_list(req->pool, sec, "rows"));
+            hall_val_set_str(req->pool, row, "name", "shipping");
+            hall_val_set_str(req->pool, row, "label", "邮寄方式");
+            hall_val_set_str(req->pool, row, "value", "不邮寄（浏览器生成密钥，证书文件自行保存）");
+            continue;
+        }
         for (fd = hall_fields; grp != NULL && fd->name != NULL; fd++) {
             struct hall_val *row;
 

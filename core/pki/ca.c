@@ -119,6 +119,12 @@ const struct hall_stmt hall_pki_stmts[] = {
      6},
     {"pki_service_state", "SELECT state FROM certificates WHERE serial = $1 AND kind = 'service'",
      1},
+    /* its key born in the holder's browser (core/biz/produce_csr.c): no PKCS#12 */
+    {"pki_store_browser",
+     "UPDATE certificates SET der = $2, key_origin = 'browser', state = 'issued',"
+     " issued_at = now(), pop_checked_at = now()"
+     " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
+     2},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -357,7 +363,17 @@ hall_pki_key(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "pki_dir %s: cannot read %s.key", keyconf.dir, name);
         return NULL;
     }
-    k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
+    k = NULL;
+    if (keyconf.pass_file[0] != '\0') {
+        /* keyenc.sh's PKCS#8, its derived key from kdf_cache_dir (a start
+         * pays its PBKDF2 once, docs/internals/crypto.md) */
+        const char *why;
+
+        k = hall_pkey_load_encrypted(path, keyconf.pass_file, &why);
+        ERR_clear_error();
+    }
+    if (k == NULL)
+        k = PEM_read_PrivateKey(f, NULL, pass_cb, NULL);
     fclose(f);
     if (k == NULL && keyconf.pass_file[0] != '\0') {
         /* written anew by a rotation under way (hall-pkitool rotate-pass):
@@ -601,6 +617,13 @@ hall_cert_store_medium(struct hall_ctx *cx, const char *serial, const unsigned c
 {
     return hall_db_exec(cx, "pki_store_medium", HALL_STR(serial), HALL_BIN(der, der_len),
                         HALL_STR(medium), HALL_I64(pop_at));
+}
+
+struct hall_dbres *
+hall_cert_store_browser(struct hall_ctx *cx, const char *serial, const unsigned char *der,
+                        size_t der_len)
+{
+    return hall_db_exec(cx, "pki_store_browser", HALL_STR(serial), HALL_BIN(der, der_len));
 }
 
 int

@@ -191,6 +191,8 @@ struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
 struct hall_dbres *hall_cert_store_medium(struct hall_ctx *cx, const char *serial,
                                           const unsigned char *der, size_t der_len,
                                           const char *medium, int64_t pop_at);
+struct hall_dbres *hall_cert_store_browser(struct hall_ctx *cx, const char *serial,
+                                           const unsigned char *der, size_t der_len);
 int hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor);
 struct hall_dbres *hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial,
                                             const char *why);

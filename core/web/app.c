@@ -35,6 +35,9 @@
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t in_request;
+/* the prefork master of this process's workers (hall_prefork): a worker
+ * whose parent is no longer it is an orphan of a killed master */
+static pid_t master_pid;
 
 static double
 now_ms(void)
@@ -813,6 +816,11 @@ worker_run(struct hall_app *app, int sock)
     signal(SIGCHLD, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* a master killed between the fork and the line above sent nothing:
+     * such a worker never serves (it would hold the keys and the token's
+     * session of a hall that was meant to stop, issue 63 §7) */
+    if (getppid() != master_pid)
+        _exit(0);
     {
         sigset_t none;
 
@@ -837,6 +845,8 @@ worker_run(struct hall_app *app, int sock)
     FCGX_InitRequest(&fr, sock, 0);
     while (!stop_flag) {
         if (FCGX_Accept_r(&fr) < 0)
+            break;
+        if (hall_worker_orphaned(&fr))
             break;
         in_request = 1;
         serve_one(app, &fr);
@@ -974,6 +984,8 @@ hall_prefork(struct hall_app *app, const struct hall_prefork *pf)
     sigset_t old;
 
     hall_master_signals(on_term_master, on_chld, &old);
+    master_pid = getpid();
+    hall_worker_master_set(master_pid);
     for (i = 0; i < n; i++)
         pids[i] = prefork_spawn(app, pf, i);
     while (!stop_flag) {

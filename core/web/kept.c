@@ -249,6 +249,40 @@ kept_trim(struct kept *k)
     }
 }
 
+/* the prefork master of this worker (hall_prefork sets it before the fork) */
+static pid_t kept_master;
+
+void
+hall_worker_master_set(pid_t pid)
+{
+    kept_master = pid;
+}
+
+int
+hall_worker_orphaned(FCGX_Request *fr)
+{
+    static const char busy[] = "Status: 503 Service Unavailable\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\n"
+                               "Retry-After: 1\r\n\r\n"
+                               "\xe7\xb3\xbb\xe7\xbb\x9f\xe7\xb9\x81\xe5\xbf\x99"
+                               "\xef\xbc\x8c\xe8\xaf\xb7\xe7\xa8\x8d\xe5\x90\x8e"
+                               "\xe5\x86\x8d\xe8\xaf\x95\n";
+
+    /* one system call a request: a worker whose master died answers no
+     * more (a 503 for the request it took; fr NULL: none, the connection
+     * is closed) and exits, whatever became of the signal that should
+     * have ended it */
+    if (getppid() == kept_master)
+        return 0;
+    if (fr != NULL) {
+        FCGX_PutStr(busy, (int)sizeof(busy) - 1, fr->out);
+        FCGX_Finish_r(fr);
+    }
+    hall_log(HALL_LOG_WARN, NULL, "msg=\"the master is gone: worker exits\" pid=%d",
+             (int)getpid());
+    return 1;
+}
+
 static void
 kept_close(struct kept *k)
 {
@@ -325,6 +359,10 @@ hall_kept_serve(struct hall_app *app, int sock,
                 if (kept_read(kc, app->conf.body_max_bytes) != 0) {
                     kept_close(kc);
                     held--;
+                    break;
+                }
+                if (hall_worker_orphaned(NULL)) {
+                    *stop = 1;
                     break;
                 }
                 *in_request = 1;

@@ -15,6 +15,11 @@ struct hall_app;
  * holds, each request given to serve_one as an FCGX_Request (its envp and
  * in, a stream over the body, out only for write errors); until *stop,
  * *in_request set while one is served */
+/* the master of the workers forked next (hall_prefork) */
+void hall_worker_master_set(pid_t pid);
+/* the worker's master is gone: fr answered 503 (unless NULL), 1, and the
+ * worker stops; 0 while the master lives */
+int hall_worker_orphaned(FCGX_Request *fr);
 void hall_kept_serve(struct hall_app *app, int sock,
                      void (*serve_one)(struct hall_app *, FCGX_Request *),
                      volatile sig_atomic_t *stop, volatile sig_atomic_t *in_request);

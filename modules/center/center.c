@@ -110,6 +110,11 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce((SELECT c.medium_destroyed_why FROM certificates c WHERE c.order_id = o.id"
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_gone_why,"
      " o.partner_code,"
+     /* where the key is born (sql/151): the product's origin and CA, the
+      * issued certificate's origin */
+     " coalesce((SELECT x.key_origin || '|' || x.ca FROM products x WHERE x.id = o.product_id),"
+     " '') AS key_how, coalesce((SELECT c.key_origin FROM certificates c WHERE c.order_id = o.id"
+     " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS cert_key_origin,"
      /* the USB key the certificate was written onto (sql/145) */
      " coalesce((SELECT c.medium_serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_serial,"

@@ -504,6 +504,26 @@ bundle_seal_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res
         hall_val_set_str(req->pool, b, "state", hall_psprintf(req->pool, "%s 已注销", kind));
 }
 
+/* a key born in the browser (sql/151, core/biz/produce_csr.c): 生成密钥并下载
+ * 证书 while the order is accepted, afterwards where the key is */
+static void
+keygen_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, const char *status)
+{
+    const char *how = hall_dbres_str(res, 0, "key_how");
+    struct hall_val *k;
+
+    if (strcmp(hall_dbres_str(res, 0, "cert_key_origin"), "browser") == 0) {
+        hall_val_set_bool(req->pool, o, "browser_made", 1);
+        return;
+    }
+    if (strncmp(how, "browser|", 8) != 0 || strcmp(status, "accepted") != 0)
+        return;
+    k = hall_val_set_obj(req->pool, o, "keygen");
+    hall_val_set_str(req->pool, k, "alg", strcmp(how + 8, "sm2") == 0 ? "sm2" : "ecdsa");
+    hall_val_set_str(req->pool, k, "alg_name", strcmp(how + 8, "sm2") == 0 ? "SM2" : "ECC P-256");
+    hall_dbres_set(req->pool, k, res, 0, "name=subject");
+}
+
 /* 办理记录 entries without a state change: the applicant reads Chinese,
  * never our action codes */
 int
@@ -564,6 +584,7 @@ center_order_page(struct hall_req *req)
         hall_medium_links(req, g, hall_dbres_str(res, 0, "partner_code"),
                           hall_dbres_str(res, 0, "cert_serial"));
     }
+    keygen_ctx(req, o, res, s);
     /* a 电子签章申请's seals: their page (modules/seal), each once made with
      * its SESeal file and its certificate's medium */
     hall_val_set_bool(req->pool, o, "seal_order",

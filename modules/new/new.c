@@ -108,6 +108,14 @@ apply_page(struct hall_req *req)
 }
 
 static const char *const ca_values[] = {"ecc", "sm2", NULL};
+static const char *const key_values[] = {"hall", "browser", NULL};
+
+/* 邮寄方式: asked unless the key is born in the holder's browser (nothing
+ * is mailed); checked in the handler once the product is known */
+static const struct hall_pspec shipping_param[] = {
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
 
 /* the submit's own parameters, checked with the catalogue's fields by the
  * same registry, so that every error is answered at once; no seal: the
@@ -117,7 +125,12 @@ static const struct hall_pspec apply_params[] = {
     {"cert_type", HALL_P_CHOICE, 0, 0, 0, "证书类型", hall_choices_cert_type},
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
     {"ca", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书算法", ca_values},
-    HALL_FLOW_PARAMS_DELIVERY,
+    {"key_origin", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "密钥生成", key_values},
+    {"shipping", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "邮寄方式", hall_choices_shipping},
+    {"carrier", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "到付快递", hall_choices_carrier},
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
+     hall_choices_title_type},
     {"link", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 43, "合作平台链接", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -146,10 +159,10 @@ do_apply(struct hall_req *req)
     struct hall_partner p;
     struct hall_price price = {0, 0, 0};
     struct hall_flow_save s;
-    const char *type, *ca, *link;
+    const char *type, *ca, *link, *key, *origin;
     int64_t years = 0;
     unsigned bit;
-    int i, n, typed = 0, chosen = 0;
+    int i, n, typed = 0, chosen = 0, any = 0, browser;
 
     if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
@@ -175,6 +188,11 @@ do_apply(struct hall_req *req)
     ca = hall_req_param(req, "ca");
     if (ca != NULL && (*ca == '\0' || hall_errors_has(&e, "ca")))
         ca = NULL;
+    /* 密钥生成 (products.key_origin, sql/151): made in the holder's browser
+     * or by the hall (the default: API clients need not send it) */
+    key = hall_req_param(req, "key_origin");
+    browser = key != NULL && !hall_errors_has(&e, "key_origin") && strcmp(key, "browser") == 0;
+    origin = browser ? "browser" : "hall";
     bit = hall_errors_has(&e, "cert_type") ? HALL_T_ALL : hall_cert_type_bit(type);
     hall_req_param_i64(req, "years", &years);
     prods = hall_flow_products(req, &p);
@@ -183,6 +201,9 @@ do_apply(struct hall_req *req)
     n = hall_dbres_rows(prods);
     for (i = 0; i < n && !hall_errors_has(&e, "cert_type"); i++) {
         if (strcmp(hall_dbres_str(prods, i, "cert_type"), type) != 0)
+            continue;
+        any = 1;
+        if (strcmp(hall_dbres_str(prods, i, "key_origin"), origin) != 0)
             continue;
         typed = 1;
         if (ca != NULL && strcmp(hall_dbres_str(prods, i, "ca"), ca) != 0)
@@ -198,13 +219,28 @@ do_apply(struct hall_req *req)
     }
     if (s.product_id == 0 && typed)
         hall_msg_add(req, &e, HALL_M_CA_NOT_OFFERED, "ca");
+    else if (s.product_id == 0 && any)
+        hall_msg_add(req, &e, HALL_M_KEY_NOT_OFFERED, "key_origin");
     else if (s.product_id == 0)
         hall_msg_add(req, &e, HALL_M_TYPE_NOT_OFFERED, "cert_type");
 
-    hall_flow_fields_check(req, bit, form, &e);
-    hall_flow_delivery_check(req, &p, form, &e);
+    /* a key made in the browser: nothing is mailed, so no address and no
+     * 邮寄方式 are asked for or kept (the mail group is skipped) */
+    hall_flow_fields_check_but(req, bit, form, &e, browser ? "mail" : NULL);
+    if (!browser) {
+        const char *out, *note, *msg;
+
+        if (!hall_errors_has(&e, "shipping") &&
+            hall_param_check(req->pool, shipping_param, hall_req_param(req, "shipping"), &out,
+                             &note, &msg) != HALL_OK)
+            hall_errors_add(req->pool, &e, 400, "shipping", msg);
+        hall_flow_delivery_check(req, &p, form, &e);
+    } else if (!hall_errors_has(&e, "invoice")) {
+        hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
+    }
     /* an unknown type: only the fields every type has are judged */
-    if (hall_flow_cross_check(req, hall_errors_has(&e, "cert_type") ? 0 : bit, form, &e) != HALL_OK)
+    if (hall_flow_cross_check_but(req, hall_errors_has(&e, "cert_type") ? 0 : bit, form, &e,
+                                  browser ? "mail" : NULL) != HALL_OK)
         return HALL_OK;
     if (hall_flow_submit_checked(req, &e, form, bit, &s) != HALL_OK)
         return HALL_OK;
@@ -216,6 +252,7 @@ do_apply(struct hall_req *req)
         hall_val_set_str(req->pool, form, "choice_seal", s.seal ? "办理" : "不办理");
     /* the algorithm chosen, kept with the form for its page and the print */
     hall_val_set_str(req->pool, form, "ca", ca != NULL ? ca : hall_dbres_str(prods, chosen, "ca"));
+    hall_val_set_str(req->pool, form, "key_origin", origin);
     s.cert_type = type;
     s.subject = hall_val_str(form, (bit & HALL_T_UNIT) ? "org_name" : "app_name");
     s.years = years;

@@ -12,6 +12,10 @@
  *                                   (both, exact): the unit's listed certificates
  *   GET  /pki/medium?id=            the owner's PKCS#12, once (applicant session;
  *                                   410 once handed over: docs/internals/pki.md)
+ *   POST /pki/csr                   生成密钥并下载证书: the owner's request (id, csr:
+ *                                   base64 DER PKCS#10 made in the browser) for
+ *                                   an order of a browser-key product; the
+ *                                   certificate and its CA's (no key in the hall)
  *   POST /pki/courier/{sf,jd,ems}/push  a carrier's signed route push (已签收)
  *   GET  /admin/pki/production      operator: accepted orders by due date
  *   POST /admin/pki/issue           制作证书 (medium: p12, or pkcs11 onto a USB key)
@@ -111,6 +115,8 @@ static const struct hall_stmt pki_stmts[] = {
      /* the statuses as literals too: a generic plan then reads the page
       * from orders_ship_queue_idx (sql/105) instead of sorting the queue */
      " WHERE o.status = $1 AND o.status IN ('accepted', 'issued')"
+     /* a key born in the browser: its holder makes it (POST /pki/csr) */
+     " AND pr.key_origin = 'hall'"
      " AND ($2 = '' OR o.partner_code = $2) AND ($3 = '' OR o.order_no = $3)"
      " ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
      3},
@@ -489,6 +495,48 @@ medium(struct hall_req *req)
         return hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
     }
     return HALL_OK;
+}
+
+static const struct hall_pspec csr_params[] = {
+    {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"csr", HALL_P_TEXT, 0, 1, 8000, "证书请求", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* 生成密钥并下载证书 (core/biz/produce_csr.c): the key was born in the
+ * owner's browser; the answer is what its page puts in the PKCS#12 */
+static int
+do_csr(struct hall_req *req)
+{
+    struct hall_csr_cert out;
+    struct hall_val *v;
+    const char *msg, *field;
+    unsigned char *der;
+    size_t len;
+    int64_t id;
+    int rc;
+
+    hall_req_param_i64(req, "id", &id);
+    der = hall_unb64(req->pool, hall_req_param(req, "csr"), &len);
+    if (der == NULL)
+        return hall_msg(req, HALL_M_CSR_BAD, "csr");
+    rc = hall_produce_csr(req->cx, id, req->user_id, hall_req_actor(req), der, len, &out, &msg,
+                          &field);
+    if (rc == HALL_CSR_NOT_OWN)
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+    if (rc == HALL_CSR_BAD)
+        return hall_resp_error(req, 400, field, msg);
+    if (rc == HALL_CONFLICT)
+        return hall_resp_error(req, 409, NULL, msg);
+    if (rc != HALL_OK)
+        return hall_resp_error(req, 503, NULL, msg);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "serial", out.serial);
+    hall_val_set_str(req->pool, v, "algorithm", out.alg);
+    hall_val_set_str(req->pool, v, "cert", hall_b64(req->pool, out.der, out.der_len));
+    hall_val_set_str(req->pool, v, "ca", out.ca_pem);
+    hall_val_set_str(req->pool, v, "name", out.cn);
+    return hall_resp_ok(req, v);
 }
 
 /*
@@ -1114,6 +1162,7 @@ static const struct hall_route pki_routes[] = {
     {"GET", "/pki", pki_index, HALL_R_NOSESSION, NULL},
     {"GET", "/pki/lookup", lookup, 0, lookup_params},
     {"GET", "/pki/medium", medium, HALL_R_AUTH, id_params},
+    {"POST", "/pki/csr", do_csr, HALL_R_AUTH, csr_params},
     {"POST", "/pki/courier/sf/push", push_sf, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/jd/push", push_jd, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/ems/push", push_ems, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},

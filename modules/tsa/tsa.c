@@ -12,12 +12,14 @@
  * 415, another method 405 (the core's messages).  No database: the
  * serial is 128 random bits, each stamp one log line.  Stamps refused
  * because the key cannot sign (the token away) are logged when that
- * begins, every 30 s while it lasts, and when it ends, with their count:
- * not a line each.
+ * begins (its first refusal after the last stamp signed by any worker),
+ * every 30 s while it lasts, and when it ends, with their count and the
+ * outage's length: not a line each.
  */
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "hall.h"
 
@@ -25,52 +27,135 @@ static const struct hall_stmt tsa_stmts[] = {
     {NULL, NULL, 0},
 };
 
+/* the outage (below): the times the workers share */
+struct tsa_shared {
+    long long ok_at; /* the last stamp signed */
+    long long began; /* the first refusal after it; 0: none yet */
+};
+static struct tsa_shared tsa_alone, *tsa_sh = &tsa_alone;
+
 static int
 tsa_init(struct hall_app *app)
 {
     char err[512];
 
+    void *sh;
+
     if (hall_tsa_load(&app->conf, 1, err, sizeof(err)) != HALL_OK) {
         hall_log(HALL_LOG_ERR, NULL, "msg=\"%s\"", err);
         return HALL_ERR;
     }
+    /* the outage's times, shared by the workers forked after this */
+    sh = mmap(NULL, sizeof(*tsa_sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh != MAP_FAILED)
+        tsa_sh = sh;
     return HALL_OK;
 }
 
-/* this worker's run of refusals for want of a signature */
+/*
+ * The outage: its first refusal after the last stamp any worker signed
+ * begins it (a worker that signed nothing since an earlier outage does not
+ * count from that one).  The two times are shared by the workers (a page
+ * mapped before the fork); each worker logs the outage it sees once when
+ * it begins, every 30 s while it lasts, and once when it ends (the first
+ * stamp signed after it, by whichever worker).  Times in milliseconds.
+ */
+
+/* this worker's view of it */
 static struct {
-    long n;           /* refused since the run began */
-    time_t began;     /* 0: signing */
-    time_t last_said; /* its last log line */
+    long n;              /* refused by this worker in the outage */
+    long long began;     /* the outage it logged (tsa_sh->began then); 0: none */
+    long long last_said; /* its last log line */
 } failing;
 
-#define TSA_FAIL_SAY_S 30
+#define TSA_FAIL_SAY_MS 30000
+
+/* a refusal at now: 1 a new outage for this worker, 2 time to say it
+ * lasts, 0 nothing to log; *for_ms the outage's length */
+HALL_TESTABLE int
+tsa_refused(long long now, long long *for_ms)
+{
+    long long b = __atomic_load_n(&tsa_sh->began, __ATOMIC_ACQUIRE);
+
+    if (b == 0 || b <= __atomic_load_n(&tsa_sh->ok_at, __ATOMIC_ACQUIRE)) {
+        /* none under way: this refusal begins it, unless another worker's
+         * did meanwhile (b is then that one's) */
+        if (__atomic_compare_exchange_n(&tsa_sh->began, &b, now, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            b = now;
+    }
+    *for_ms = now - b;
+    if (failing.began != b) {
+        failing.began = b;
+        failing.n = 1;
+        failing.last_said = now;
+        return 1;
+    }
+    failing.n++;
+    if (now - failing.last_said >= TSA_FAIL_SAY_MS) {
+        failing.last_said = now;
+        return 2;
+    }
+    return 0;
+}
+
+/* a stamp signed at now: 1 when it ends the outage this worker logged (the
+ * first signed since it began), with its length and this worker's count */
+HALL_TESTABLE int
+tsa_signed(long long now, long long *for_ms, long *refused)
+{
+    long long prev = __atomic_load_n(&tsa_sh->ok_at, __ATOMIC_ACQUIRE);
+    int end;
+
+    while (prev < now && !__atomic_compare_exchange_n(&tsa_sh->ok_at, &prev, now, 0,
+                                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
+    end = failing.began != 0 && prev < failing.began;
+    *for_ms = now - failing.began;
+    *refused = failing.n;
+    failing.n = 0;
+    failing.began = failing.last_said = 0;
+    return end;
+}
+
+static long long
+tsa_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
-say_internal(struct hall_req *req, time_t now)
+say_internal(struct hall_req *req, long long now)
 {
-    failing.n++;
-    if (failing.began == 0) {
-        failing.began = failing.last_said = now;
+    long long for_ms;
+
+    switch (tsa_refused(now, &for_ms)) {
+    case 1:
         hall_log(HALL_LOG_ERR, hall_req_id(req),
-                 "msg=\"tsa: cannot sign, stamps refused (systemFailure)\" outcome=internal");
-    } else if (now - failing.last_said >= TSA_FAIL_SAY_S) {
-        failing.last_said = now;
+                 "msg=\"tsa: cannot sign, stamps refused (systemFailure)\" outcome=internal"
+                 " for_s=%lld",
+                 for_ms / 1000);
+        break;
+    case 2:
         hall_log(HALL_LOG_ERR, hall_req_id(req),
                  "msg=\"tsa: still cannot sign\" outcome=internal refused=%ld for_s=%lld",
-                 failing.n, (long long)(now - failing.began));
+                 failing.n, for_ms / 1000);
+        break;
     }
 }
 
 static void
-say_signing(struct hall_req *req, time_t now)
+say_signing(struct hall_req *req, long long now)
 {
-    if (failing.began == 0)
-        return;
-    hall_log(HALL_LOG_WARN, hall_req_id(req), "msg=\"tsa: signing again\" refused=%ld for_s=%lld",
-             failing.n, (long long)(now - failing.began));
-    failing.n = 0;
-    failing.began = failing.last_said = 0;
+    long long for_ms;
+    long n;
+
+    if (tsa_signed(now, &for_ms, &n))
+        hall_log(HALL_LOG_WARN, hall_req_id(req), "msg=\"tsa: signing again\" refused=%ld for_s=%lld",
+                 n, for_ms / 1000);
 }
 
 static int
@@ -93,11 +178,11 @@ tsa_post(struct hall_req *req)
                               &outlen, &meta);
     /* the issued stamps' trail: serial and imprint, nothing of the client */
     if (meta.serial[0] != '\0') {
-        say_signing(req, time(NULL));
+        say_signing(req, tsa_now_ms());
         hall_log(HALL_LOG_INFO, hall_req_id(req), "msg=tsa outcome=%s serial=%s imprint=%s",
                  meta.outcome, meta.serial, meta.imprint);
     } else if (strcmp(meta.outcome, "internal") == 0) {
-        say_internal(req, time(NULL));
+        say_internal(req, tsa_now_ms());
     } else {
         hall_log(HALL_LOG_INFO, hall_req_id(req), "msg=tsa outcome=%s", meta.outcome);
     }

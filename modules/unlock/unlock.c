@@ -27,10 +27,12 @@
 #include <string.h>
 
 #include "hall.h"
+#include "unlock.h"
 
 static const struct hall_stmt unlock_stmts[] = {
     /* the same form again: its order exists (the SMS code was spent on it) */
     {"unlock_form_order", "SELECT id FROM orders WHERE user_id = $1 AND submit_key = $2", 2},
+    UNLOCK_ASSIST_STMTS,
     {NULL, NULL, 0},
 };
 
@@ -212,6 +214,8 @@ do_apply(struct hall_req *req)
 static const struct hall_route unlock_routes[] = {
     HALL_REPLACE_ROUTES("/unlock", hall_replace_serial_page, apply_page, do_apply),
     {"POST", "/unlock/sms", sms_send, HALL_R_AUTH, sms_params},
+    /* a USB key's unlock by the 证书助手 (unlock_assist.c) */
+    UNLOCK_ASSIST_ROUTES,
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -121,19 +121,23 @@ npm_ok() {
 # install_deps [PACKAGE...]: apt-get what is missing of HALL_DEBS and the
 # packages named; nothing at all when all is there.
 install_deps() {
-    local p missing=() status
+    local p missing=() status want=()
+    # one dpkg-query for all of them (one per package was a second at start)
+    declare -A have=()
     for p in $HALL_DEBS "$@"; do
+        want+=("$p")
+    done
+    while read -r p status; do
+        [[ $status == ii* ]] && have[${p%%:*}]=1
+    done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${want[@]}" 2>/dev/null || true)
+    for p in "${want[@]}"; do
         if [ "$p" = nodejs ] && node_ok; then
             continue
         fi
         if [ "$p" = npm ] && node_ok && npm_ok; then
             continue
         fi
-        status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) || status=
-        case $status in
-        ii*) ;;
-        *) missing+=("$p") ;;
-        esac
+        [ -n "${have[$p]:-}" ] || missing+=("$p")
     done
     if [ ${#missing[@]} -eq 0 ]; then
         return 0
@@ -233,8 +237,27 @@ build() {
         # the 盖章工具's download (static/downloads/, GET /sign/tools), and
         # static-min again with it: reproducible for one commit, so a
         # rebuild writes the same bytes (signed at start: stamp_sign)
-        make -s stamp-dist >/dev/null || warn "make stamp-dist failed: /sign/tools offers no package"
+        # ... only when its inputs changed (8 s at a load of 16 for the
+        # same bytes): hall-stamp, the scripts, the packages as they are
+        local digest stamp=build-aux/stamp-dist.sha256
+        digest=$(stamp_dist_digest)
+        if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+            if make -s stamp-dist >/dev/null; then
+                stamp_dist_digest >"$stamp" || rm -f "$stamp"
+            else
+                warn "make stamp-dist failed: /sign/tools offers no package"
+            fi
+        fi
     ) || die "build failed"
+}
+
+# stamp_dist_digest: the inputs and outputs of make stamp-dist (in HALL_ROOT)
+stamp_dist_digest() {
+    {
+        sha256sum tools/stamp/hall-stamp script/stamp-dist script/lib/static-build.sh configure.ac
+        find static/downloads static-min/downloads -type f -exec sha256sum {} + 2>/dev/null |
+            LC_ALL=C sort || true
+    } | sha256sum | cut -c1-64
 }
 
 # ---------------------------------------------------------------- var dir
@@ -250,6 +273,56 @@ pg_bin() {
 # can USER test -x PATH (needs every parent directory traversable)?
 user_reaches() {
     runuser -u "$1" -- test -x "$2" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- stamps
+#
+# Start-up work that is the same at every start (the keys' checks, the
+# migrations, the set-up tools) is skipped when its inputs are what they
+# were after it last succeeded: VAR/stamps/NAME holds the SHA-256 of those
+# inputs (files by name, size and time; the database's state by a query),
+# written once the step succeeded.  Remove VAR/stamps to run them all.
+
+# files_state PATH...: one line per file under PATH (name, size, mtime),
+# the token's and the derived keys' folders left out (their files change
+# as they are used)
+files_state() {
+    find "$@" \( -name token -o -name kdf-cache -o -name '*.pid' \) -prune -o \
+        -type f -printf '%p %s %T@\n' 2>/dev/null | LC_ALL=C sort || true
+    # ... but a token folder removed or made anew counts: its tokens' names
+    find "$@" -type d -name token -exec find {} -maxdepth 1 -printf '%p\n' \; 2>/dev/null |
+        LC_ALL=C sort || true
+}
+
+# stamp_fresh NAME DIGEST: the step NAME ran with these inputs already
+stamp_fresh() {
+    [ "$(cat "$HALL_VAR/stamps/$1" 2>/dev/null)" = "$2" ]
+}
+
+# stamp_write NAME DIGEST
+stamp_write() {
+    mkdir -p "$HALL_VAR/stamps" && printf '%s\n' "$2" >"$HALL_VAR/stamps/$1" ||
+        warn "cannot write $HALL_VAR/stamps/$1"
+}
+
+# step NAME CMD...: run CMD; its time goes to VAR/log/start.log (the
+# start's profile: which step costs what)
+step() {
+    local t0=$EPOCHREALTIME name=$1
+    shift
+    "$@"
+    printf '%s %s %.2fs\n' "$(date '+%F %T')" "$name" \
+        "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')" >>"$HALL_VAR/log/start.log"
+}
+
+# keys_digest: the inputs of the keys' checks (setup_keys)
+keys_digest() {
+    {
+        cat "$HALL_ROOT/script/lib/pki-init.sh" "$HALL_ROOT/script/lib/demo-ca.sh" \
+            "$HALL_ROOT/script/lib/paykeys.sh" "$HALL_ROOT/script/lib/keyenc.sh"
+        declare -f setup_keys provider_keys s3_key_encrypt pii_key
+        files_state "$HALL_VAR/keys" "$HALL_CRED"
+    } | sha256sum | cut -c1-64
 }
 
 # setup_var: directories, keys, the PostgreSQL user, and HALL_PUB: where
@@ -314,6 +387,19 @@ setup_var() {
     export HALL_ROOT HALL_VAR HALL_CONF HALL_PSQL HALL_PG_BIN HALL_PG_USER
 
     setup_credentials
+    local digest
+    digest=$(keys_digest)
+    if stamp_fresh keys "$digest"; then
+        return 0
+    fi
+    step keys setup_keys
+    stamp_write keys "$(keys_digest)"
+}
+
+# setup_keys: the CA hierarchy, the demo CA, the payment keys, the
+# providers' and object store's secrets and the PII key: each made once,
+# each checked encrypted (skipped by setup_var when nothing changed)
+setup_keys() {
     # the token for the ECDSA CA keys and the SM2 hierarchy (encrypted keys):
     # created once; the ECDSA keys are made in the token by pki_ceremony
     HALL_PKI_PASS_FILE=$HALL_CRED/pki.pass \
@@ -371,6 +457,10 @@ setup_credentials() {
     chmod 700 "$HALL_CRED"
     HALL_CRED=$(cd "$HALL_CRED" && pwd -P)
     export HALL_CRED
+    # kdf_cache_dir: the keys PBKDF2 derived for each encrypted file, beside
+    # the passphrase that derives them (docs/internals/crypto.md)
+    (umask 077 && mkdir -p "$HALL_CRED/kdf-cache") && chmod 700 "$HALL_CRED/kdf-cache" ||
+        die "cannot create $HALL_CRED/kdf-cache"
     local f
     for f in pki.pass pkcs11.pin pkcs11.so-pin; do
         [ -f "$HALL_VAR/keys/$f" ] || continue
@@ -522,6 +612,34 @@ migrate() {
     HALL_VAR=$HALL_VAR "$HALL_ROOT/script/migrate" || die "migration failed"
 }
 
+# db_state: what says which database this is and where its schema stands
+# (a cluster or database made anew, a restore, a migration run by hand all
+# change it); fails when the schema is not there yet
+db_state() {
+    stat -c '%i %Y' "$HALL_PGDATA/PG_VERSION" || return 1
+    psql_hall -At -v ON_ERROR_STOP=1 \
+        -c "SELECT oid FROM pg_database WHERE datname = current_database()" \
+        -c "SELECT count(*), max(version) FROM schema_migrations" \
+        -c "SELECT md5(string_agg(name || sha256, ',' ORDER BY name)) FROM schema_repeatable" \
+        -c "SELECT count(*) FROM reference_loads" \
+        -c "SELECT EXISTS (SELECT 1 FROM divisions)" 2>/dev/null
+}
+
+# migrate_digest: the migrations' inputs: sql/, script/migrate, the database
+migrate_digest() {
+    local state
+    state=$(db_state) || state="none $RANDOM$RANDOM"
+    { files_state "$HALL_ROOT/sql"; cat "$HALL_ROOT/script/migrate"; printf '%s\n' "$state"; } |
+        sha256sum | cut -c1-64
+}
+
+# migrate_once: migrate, unless nothing of its inputs changed since it last ran
+migrate_once() {
+    stamp_fresh migrate "$(migrate_digest)" && return 0
+    migrate
+    stamp_write migrate "$(migrate_digest)"
+}
+
 # key_fingerprint FILE [PASSFILE]: what core/base/crypto.c's
 # hall_crypto_fingerprint says of that key file: SHA-256 of
 # "hall-pii-key-v1:" and its hex, lower case.  A wrapped key (pii_key) is
@@ -544,9 +662,16 @@ key_fingerprint() {
 # check_key: the database belongs to VAR/keys/pii.key (its fingerprint is
 # recorded at the first start); die with what to do when it does not.
 check_key() {
-    local fp have
-    fp=$(key_fingerprint "$HALL_VAR/keys/pii.key") ||
-        die "$HALL_VAR/keys/pii.key is not a key file (128 hex characters)"
+    local fp have file
+    # the fingerprint of this very file (its SHA-256 names it) as computed
+    # before: unwrapping it costs a PBKDF2 of 600,000 iterations
+    file=$(sha256sum <"$HALL_VAR/keys/pii.key" | cut -c1-64)
+    read -r have fp <"$HALL_VAR/stamps/pii-fingerprint" 2>/dev/null || have=
+    if [ "$have" != "$file" ] || [ ${#fp} != 64 ]; then
+        fp=$(key_fingerprint "$HALL_VAR/keys/pii.key") ||
+            die "$HALL_VAR/keys/pii.key is not a key file (128 hex characters)"
+        stamp_write pii-fingerprint "$file $fp"
+    fi
     # fp is 64 hex digits: safe inside the statement
     have=$(psql_hall -At -c "WITH ins AS (INSERT INTO hall_keys (id, pii_fingerprint)
         VALUES (1, '$fp') ON CONFLICT (id) DO NOTHING RETURNING pii_fingerprint)
@@ -672,6 +797,7 @@ write_conf() {
         say "workers = 4"
         say "pki_dir = $HALL_VAR/keys/pki"
         say "pki_pass_file = $HALL_CRED/pki.pass"
+        say "kdf_cache_dir = $HALL_CRED/kdf-cache"
         # the token the ECDSA CA keys live in (script/lib/pki-init.sh made it)
         say "pkcs11_module = $(softhsm_module)"
         say "pkcs11_token = hall"
@@ -1027,6 +1153,12 @@ wait_for_http() {
 }
 
 start_sandbox() {
+    start_sandbox_bg
+    wait_sandbox
+}
+
+# start_sandbox_bg: the sandbox started, not awaited (wait_sandbox)
+start_sandbox_bg() {
     local js=$HALL_ROOT/sandbox/sandbox.js
     if [ ! -f "$js" ]; then
         warn "sandbox/sandbox.js does not exist yet: no sandbox"
@@ -1035,6 +1167,10 @@ start_sandbox() {
     HALL_SANDBOX_KEYS=$HALL_VAR/keys/sandbox \
         start_proc sandbox node "$js" --port "$HALL_SANDBOX_PORT" \
         --provider-keys "$HALL_VAR/keys/providers" --provider-pass "$HALL_CRED/pki.pass" --hall-url "http://127.0.0.1:$HALL_PORT"
+}
+
+wait_sandbox() {
+    [ -f "$HALL_ROOT/sandbox/sandbox.js" ] || return 0
     wait_for_http "http://127.0.0.1:$HALL_SANDBOX_PORT/sandbox/health" sandbox "$(child_of sandbox)"
 }
 
@@ -1160,18 +1296,57 @@ seed_staff() {
     done <<<"$lines"
 }
 
-# start_all: everything after PostgreSQL.
+# tools_digest: the inputs of the set-up tools (setup_tools): their
+# programs, hall.conf, the keys, the 盖章工具's packages, the demo
+# accounts, the database and its staff, and the day (hall-pkitool report
+# renews what nears its end)
+tools_digest() {
+    local state
+    state=$(db_state) || state="none $RANDOM$RANDOM"
+    {
+        files_state "$HALL_ROOT/tools/pkitool/hall-pkitool" "$HALL_ROOT/tools/demoseal/hall-demoseal" \
+            "$HALL_ROOT/tools/staff/hall-staff" "$HALL_ROOT/script/stamp-dist" "$HALL_VAR/keys" \
+            "$HALL_ROOT/sql/demo-accounts.txt"
+        # the packages by content: make stamp-dist writes the same bytes anew
+        # at every build
+        find "$HALL_ROOT/static/downloads" "$HALL_ROOT/static-min/downloads" -type f \
+            -exec sha256sum {} + 2>/dev/null | LC_ALL=C sort || true
+        cat "$HALL_CONF"
+        declare -f setup_tools partner_secrets pki_ceremony stamp_sign demo_seal report_key seed_staff
+        date -u +%F
+        printf '%s\n' "$state"
+        psql_hall -At -c "SELECT md5(string_agg(login || ':' || (totp_secret_enc IS NOT NULL)::text,
+            ',' ORDER BY login)) FROM staff" 2>/dev/null || true
+    } | sha256sum | cut -c1-64
+}
+
+# setup_tools: the tools run before the modules (each does nothing when
+# its work is done, but each is a process that opens the keys and the
+# database)
+setup_tools() {
+    step partner_secrets partner_secrets
+    step pki_ceremony pki_ceremony
+    step stamp_sign stamp_sign
+    step demo_seal demo_seal
+    step report_key report_key
+    step seed_staff seed_staff
+}
+
+# start_all: everything after PostgreSQL.  The sandbox starts first and
+# comes up while the set-up tools run (skipped when nothing of their
+# inputs changed: tools_digest); then the modules, the outbox, nginx.
 start_all() {
-    partner_secrets
-    pki_ceremony
-    stamp_sign
-    demo_seal
-    report_key
-    seed_staff
-    start_sandbox
-    start_modules
-    start_outbox
-    start_nginx
+    local digest
+    step sandbox_start start_sandbox_bg
+    digest=$(tools_digest)
+    if ! stamp_fresh tools "$digest"; then
+        setup_tools
+        stamp_write tools "$(tools_digest)"
+    fi
+    step sandbox_wait wait_sandbox
+    step modules start_modules
+    step outbox start_outbox
+    step nginx start_nginx
 }
 
 # check_alive: name of the first started process whose supervisor is gone

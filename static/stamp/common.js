@@ -6,27 +6,13 @@
  * form no circle (tests/unit/js_circles.sh).
  */
 import * as pkijs from './vendor/pkijs.js';
-import { StampError, equalBytes } from './base.js';
+import { StampError, STAMP_MSG, equalBytes } from './base.js';
 import { writeUpdate, writeQifeng } from './pdf-update.js';
 import { decodePng } from './png.js';
 
 const { asn1js } = pkijs;
 
-export const STAMP_MSG = {
-    tsaDown: '时间戳服务暂时无法访问，未生成盖章文件（盖章须有可信时间戳）。请检查网络后重试。',
-    tsaRefused: '时间戳服务未能签发时间戳，未生成盖章文件，请稍后重试。',
-    sealExpired: '该电子印章不在有效期内，不能盖章。',
-    place: '请在页面预览上点击，选择印章位置。',
-    outside: '印章位置超出页面范围，请在页面内重新选择。',
-    evidence: '未能取得长期验证信息（证书链和吊销状态），盖章文件不含这些信息（B-T级）：' +
-        '验证时须联网查询吊销状态。',
-    ltaTsa: '时间戳服务暂时无法访问，未添加文档时间戳。请检查网络后重试。',
-    /* the hall could not be asked: core/stamp/stamp_may.c's words for a
-     * status that cannot be learnt (cert_unchecked), as hall-stamp says them */
-    unchecked: (serial) => `无法查询签章人证书（序列号 ${serial}）的吊销状态：无法连接网上营业厅。未盖章；请联网后重试`,
-    /* /sign/evidence said revoked without the rule's text (an older hall) */
-    revoked: (serial) => `签章人证书（序列号 ${serial}）已吊销，不能再盖章。未盖章`,
-};
+export { STAMP_MSG };
 
 /* ---- DER writer ---------------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /*
  * 在线盖章: the holder's two files, opened in the browser only.
  *
- *   openSeal(bytes)        the .seseal (GB/T 38540 SES_Seal, DER): its esID,
+ *   openSeal(bytes)        the .seseal (seal.js, re-exported): its esID,
  *                          name, signer certificates, picture (PNG, mm)
  *   openMedium(bytes, pin) the PKCS#12 under the order's PIN (PBES2: PBKDF2
  *                          with HMAC-SHA256, AES-256-CBC, as core/pki/ca.c
@@ -14,8 +14,9 @@
  */
 import * as pkijs from './vendor/pkijs.js';
 import { StampError, MSG, equalBytes } from './base.js';
+import { openSeal } from './seal.js';
 
-export { StampError, MSG, equalBytes };
+export { StampError, MSG, equalBytes, openSeal };
 
 const { asn1js } = pkijs;
 
@@ -29,10 +30,6 @@ function bytesOf(x) {
     return x instanceof Uint8Array ? x : new Uint8Array(x);
 }
 
-function kids(node) {
-    return node && node.valueBlock && Array.isArray(node.valueBlock.value) ? node.valueBlock.value : null;
-}
-
 /* the one DER value of bytes, nothing after it */
 function derRoot(bytes) {
     const b = bytesOf(bytes);
@@ -40,68 +37,6 @@ function derRoot(bytes) {
     if (parsed.offset === -1 || parsed.offset !== b.length)
         return null;
     return parsed.result;
-}
-
-function utf8(view) {
-    return new TextDecoder('utf-8', { fatal: true }).decode(view);
-}
-
-function intOf(node) {
-    if (!(node instanceof asn1js.Integer))
-        throw new Error('not an INTEGER');
-    return node.valueBlock.valueDec;
-}
-
-/*
- * SES_Seal ::= SEQUENCE { eSealInfo SES_SealInfo, cert OCTET STRING,
- *   signAlgID OBJECT IDENTIFIER, signedValue BIT STRING }
- * SES_SealInfo ::= SEQUENCE { header, esID IA5String, property, picture, extDatas OPTIONAL }
- * property ::= SEQUENCE { type INTEGER, name UTF8String, certListType INTEGER,
- *   certList SEQUENCE OF OCTET STRING, createDate, validStart, validEnd GeneralizedTime }
- * picture ::= SEQUENCE { type IA5String, data OCTET STRING, width INTEGER, height INTEGER } (mm)
- */
-export function openSeal(bytes) {
-    const der = bytesOf(bytes);
-    try {
-        const root = derRoot(der);
-        const top = kids(root);
-        if (!top || top.length !== 4)
-            throw new Error('SES_Seal');
-        const info = kids(top[0]);
-        const header = kids(info[0]);
-        if (utf8(header[0].valueBlock.valueHexView) !== 'ES')
-            throw new Error('header');
-        const prop = kids(info[2]);
-        const pic = kids(info[3]);
-        const certs = kids(prop[3]).map((o) => {
-            if (!(o instanceof asn1js.OctetString))
-                throw new Error('certList');
-            return new Uint8Array(o.valueBlock.valueHexView);
-        });
-        if (intOf(prop[2]) !== 1 || certs.length === 0)
-            throw new Error('certListType');
-        const seal = {
-            der,
-            esId: utf8(info[1].valueBlock.valueHexView),
-            type: intOf(prop[0]),
-            name: utf8(prop[1].valueBlock.valueHexView),
-            certs,
-            validStart: prop[5].toDate(),
-            validEnd: prop[6].toDate(),
-            picture: {
-                type: utf8(pic[0].valueBlock.valueHexView),
-                data: new Uint8Array(pic[1].valueBlock.valueHexView),
-                widthMm: intOf(pic[2]),
-                heightMm: intOf(pic[3]),
-            },
-        };
-        if (!/^[A-Za-z0-9]{1,64}$/.test(seal.esId) || seal.picture.widthMm <= 0 || seal.picture.heightMm <= 0 ||
-            seal.picture.widthMm > 200 || seal.picture.heightMm > 200)
-            throw new Error('values');
-        return seal;
-    } catch (e) {
-        throw new StampError('seseal', MSG.sealBad);
-    }
 }
 
 /* the PKCS#12's bags, decrypted with the PIN: { keyInfo (DER PrivateKeyInfo), certs: [DER] } */

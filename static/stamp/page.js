@@ -10,12 +10,16 @@
  * timestamps and the signer's evidence by its serial (stamp.js) and,
  * logged in with ?id=, the holder's own .seseal.
  *
- * The PDF and crypto code (pdf.js, pdf-lib, PKI.js: about 1.6 MB) is not
- * loaded with the page: it is fetched when the page is first used (a field
- * entered, a file chosen; at once for the holder's own seal, ?id=), so the
- * page shows and answers at once (docs/performance.md, bench/lighthouse.js).
+ * The page loads itself only; a seal chosen (or the holder's own, ?id=)
+ * is read and asked about by seal.js and base.js (a few KiB).  The PDF and
+ * crypto code (pdf.js, pdf-lib, PKI.js, the PDF and PKCS#12 readers: about
+ * 1.6 MB, 390 KiB sent; SM2's for an SM2 medium only) is fetched when a file
+ * is chosen (the PDF, or the seal's or the certificate's file), never with
+ * the page, with or without the holder's own seal, so the page shows and
+ * answers at once (docs/performance.md, bench/lighthouse.js).
  */
 let libsLoading = null;
+let sealLoading = null;
 let P = null; /* place.js: mm on the page as shown ↔ user space */
 
 /* pdf.js, files.js, pdf-update.js and stamp.js, loaded once */
@@ -36,6 +40,23 @@ function libs() {
         });
     }
     return libsLoading;
+}
+
+/* seal.js (with base.js: the seal read and asked about), loaded once */
+function sealJs() {
+    if (!sealLoading) {
+        sealLoading = import('./seal.js');
+        sealLoading.catch(() => {
+            sealLoading = null;
+        });
+    }
+    return sealLoading;
+}
+
+/* the code fetched without waiting for it: a seal's or a certificate's
+ * file chosen (a PDF, which needs it at once, awaits libs()) */
+function soon() {
+    libs().catch(() => {}); /* tried again at the next use */
 }
 
 /* a refusal that names its field (files.js's StampError, or the page's own) */
@@ -117,9 +138,9 @@ function sealRefused(message) {
     root.dataset.sealCheck = message ? 'refused' : 'yes';
 }
 
-async function checkSeal(L, seal) {
+async function checkSeal(seal) {
     delete root.dataset.sealCheck;
-    const may = await L.mayStamp(seal, CHECK_URL);
+    const may = await (await sealJs()).mayStamp(seal, CHECK_URL);
     if (st.seal !== seal)
         return; /* another seal chosen meanwhile */
     sealRefused(may.ok ? null : may.message);
@@ -127,13 +148,13 @@ async function checkSeal(L, seal) {
         $('stamp-seseal').focus();
 }
 
-function useSeal(L, bytes, from) {
-    st.seal = L.openSeal(bytes);
-    checkSeal(L, st.seal);
+async function useSeal(bytes, from) {
+    const { openSeal } = await sealJs();
+    st.seal = openSeal(bytes);
+    checkSeal(st.seal);
     if (st.sealUrl)
         URL.revokeObjectURL(st.sealUrl);
     st.sealUrl = URL.createObjectURL(new Blob([st.seal.picture.data], { type: 'image/png' }));
-    $('stamp-mark').src = st.sealUrl;
     $('stamp-seal-chosen').textContent = `${from}：${st.seal.name}（印章编码 ${st.seal.esId}，` +
         `${st.seal.picture.widthMm}×${st.seal.picture.heightMm} 毫米）`;
     placeMark();
@@ -150,8 +171,9 @@ $('stamp-seseal').addEventListener('change', async () => {
     if (!f)
         return;
     try {
-        useSeal(await libs(), f.bytes, '已选择');
+        await useSeal(f.bytes, '已选择');
         sealField(false);
+        soon();
     } catch (e) {
         showError(e);
     }
@@ -175,7 +197,7 @@ async function preselect() {
         if (r.status !== 200)
             return;
         const bytes = new Uint8Array(await r.arrayBuffer());
-        useSeal(await libs(), bytes, '已选用我的电子印章');
+        await useSeal(bytes, '已选用我的电子印章');
         sealField(true);
     } catch (e) {
         /* the holder chooses the file then */
@@ -274,6 +296,8 @@ function placeMark() {
     mark.style.top = `${Math.min(ay, by) * k}px`;
     mark.style.width = `${Math.abs(bx - ax) * k}px`;
     mark.style.height = `${Math.abs(by - ay) * k}px`;
+    if (mark.getAttribute('src') !== st.sealUrl) /* the picture decoded once it is shown */
+        mark.src = st.sealUrl;
     mark.hidden = false;
 }
 
@@ -381,6 +405,7 @@ function beijing(d) {
 
 $('stamp-p12').addEventListener('change', async () => {
     resetResult();
+    soon();
     const f = await fileBytes($('stamp-p12'));
     st.p12 = f ? f.bytes : null;
     $('err-p12').textContent = '';
@@ -544,6 +569,4 @@ $('stamp-lta').addEventListener('click', async () => {
     }
 });
 
-/* the code comes at the first use of the form (a field entered, a file chosen) */
-$('stamp-form').addEventListener('focusin', () => libs(), { once: true });
 preselect();

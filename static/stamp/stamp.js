@@ -11,7 +11,8 @@
  * An SM2 medium's stamp is a GB/T 38540 SES_Signature: sm2.js, loaded for
  * it only (level 'GB/T 38540', no /DSS).
  *   mayStamp(seal, checkUrl) → { ok } or { ok: false, message }: the hall's
- *       verdict before a stamp (a revoked certificate, a cancelled seal)
+ *       verdict before a stamp (a revoked certificate, a cancelled seal;
+ *       seal.js, re-exported: the page asks it before loading this)
  *
  * The requests made: GET checkUrl?es_id=&serial= before the PIN is used
  * (stampPdf refuses what the hall's rule refuses), POST tsaUrl with a TimeStampReq holding the SHA-256 of
@@ -28,7 +29,8 @@
  */
 import * as pkijs from './vendor/pkijs.js';
 import { StampError } from './base.js';
-import { openSeal, openMedium } from './files.js';
+import { openMedium } from './files.js';
+import { openSeal, serialHex, mayStamp } from './seal.js';
 import { readPdf, qifengPlan, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents }
     from './pdf-update.js';
 import { shownSize } from './place.js';
@@ -95,7 +97,7 @@ function checkPlace(pdf, o) {
         throw new StampError('place', STAMP_MSG.outside);
 }
 
-export { openSeal, readPdf };
+export { openSeal, readPdf, mayStamp };
 
 /* one CMS stamp (PAdES B-T) of o (a page stamp, or o.qifeng's 骑缝章) on
  * pdf: { u (writeUpdate's, filled), ts } */
@@ -115,39 +117,6 @@ async function signCms(pdf, o, { seal, medium, image, time }) {
     const ts = await timestamp(o.tsaUrl, await sha256(signature));
     fillContents(u, signedData({ attrs, signature, token: ts.token, medium }));
     return { u, ts };
-}
-
-/* ---- may the seal stamp now ------------------------------------------------------ */
-
-/*
- * The hall's verdict on the seal and each certificate it lists (GET
- * checkUrl?es_id=&serial=, modules/sign/sign_check.c): the rule hall-stamp
- * sign refuses by (core/stamp/stamp_may.c), with its words.  → { ok: true }
- * or { ok: false, message }: refused, or the hall could not be asked (a
- * status that cannot be learnt refuses, as the tool's does).  Sends the
- * esID and the serial only.
- */
-export async function mayStamp(seal, checkUrl) {
-    for (const der of seal.certs) {
-        const serial = serialHex(der);
-        let j = null;
-        try {
-            const r = await fetch(`${checkUrl}?es_id=${encodeURIComponent(seal.esId)}&serial=${serial}`,
-                { credentials: 'omit', cache: 'no-store', headers: { Accept: 'application/json' } });
-            j = await r.json();
-        } catch (e) {
-            j = null;
-        }
-        /* a question the hall refuses (a serial no CA of the hall writes):
-         * its message; no answer at all: the status cannot be learnt */
-        if (j && j.ok === false && typeof j.message === 'string' && j.field)
-            return { ok: false, code: 'bad_request', message: `${j.message}。未盖章` };
-        if (!j || !j.ok || !j.check)
-            return { ok: false, code: 'cert_unchecked', message: STAMP_MSG.unchecked(serial) };
-        if (j.check.verdict !== 'yes')
-            return { ok: false, code: j.check.code, message: j.check.message };
-    }
-    return { ok: true };
 }
 
 export async function stampPdf(o) {
@@ -233,15 +202,6 @@ function contentsOf(u) {
     for (let i = 0; i < out.length; i++)
         out[i] = parseInt(h.substr(2 * i, 2), 16);
     return out;
-}
-
-/* a certificate's serial, as the hall writes it (upper-case hex, no sign byte) */
-function serialHex(der) {
-    const cert = pkijs.Certificate.fromBER(der);
-    let v = new Uint8Array(cert.serialNumber.valueBlock.valueHexView);
-    while (v.length > 1 && v[0] === 0)
-        v = v.subarray(1);
-    return hexOf(v);
 }
 
 /* the certificates a TimeStampToken carries (the TSA's) */

@@ -20,13 +20,14 @@ const GETS = ['/', '/account/password', '/account/profile', '/center/order', '/c
     '/new/divisions', '/new/entry', '/new/file', '/new/identity', '/new/identity/status',
     '/new/m/verify', '/new/print', '/new/shipping', '/new/upload', '/pay', '/register',
     '/admin', '/admin/file', '/admin/finance', '/admin/order', '/admin/review', '/admin/login',
-    '/finauth/legal', '/finauth/legal/status', '/reissue/serial', '/admin/login/code', '/admin/login/enrol'];
+    '/finauth/legal', '/finauth/legal/status', '/reissue/serial', '/admin/login/code', '/admin/login/enrol', '/unlock/assist'];
 const POSTS = ['/account/password', '/account/profile', '/center/refund', '/finauth/code',
     '/finauth/retry', '/login', '/login/sms', '/logout', '/new/agree', '/new/apply',
     '/new/m/liveness', '/new/m/ocr', '/new/printed', '/new/resubmit', '/new/upload',
     '/new/uploaded', '/pay/notify/wechat', '/pay/notify/alipay', '/pay/online', '/pay/transfer', '/register', '/sms/send',
     '/admin/login', '/admin/order/approve', '/admin/order/reject', '/admin/transfer/confirm',
-    '/admin/transfer/refuse', '/admin/login/code', '/admin/login/enrol'];
+    '/admin/transfer/refuse', '/admin/login/code', '/admin/login/enrol',
+    '/unlock/assist/ticket', '/unlock/assist/release', '/unlock/assist/rotated'];
 
 const QUERIES = ['', '?id=', '?id=-1', '?id=99999999999999999999999', '?id=1%00', '?id=abc',
     '?q=%E4%B8', '?parent=%ff%fe', '?t=' + 'A'.repeat(43), '?page=0&status=x&from=2024-02-31',

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "hall.h"
+#include "base/kdf.h"
 
 static void
 fen_of_yuan__two_decimals__exact(void **state)
@@ -381,6 +383,86 @@ x509_text__serial_names_and_extensions(void **state)
     hall_pool_destroy(pool);
 }
 
+/* kdf_cache_dir: the first opening derives and keeps the key of that file,
+ * the next one takes it from the folder (same secret, same SM2 key); an
+ * entry that does not open its file is removed; a folder open to others is
+ * not used; the passphrase is in no entry's name */
+static void
+kdf_cache__second_opening__from_the_folder_same_key(void **state)
+{
+    char dir[] = "/tmp/hall-kdf.XXXXXX", cache[256], path[256], key[256], pass[256];
+    char cmd[1024], out[64];
+    const char *why = NULL;
+    EVP_PKEY *k, *k2;
+    FILE *f;
+    int n;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(pass, sizeof(pass), "%s/pki.pass", dir);
+    snprintf(cache, sizeof(cache), "%s/kdf-cache", dir);
+    assert_int_equal(mkdir(cache, 0700), 0);
+    f = fopen(pass, "w");
+    fputs("the passphrase\n", f);
+    fclose(f);
+    secret_file(dir, "sms.secret", "the passphrase", "0123abcd", 600000);
+    snprintf(path, sizeof(path), "%s/sms.secret", dir);
+    snprintf(key, sizeof(key), "%s/sm2.key", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl genpkey -algorithm SM2 2>/dev/null | openssl pkcs8 -topk8 -v2 aes-256-cbc"
+             " -v2prf hmacWithSHA256 -iter 600000 -passout 'pass:the passphrase' -out %s",
+             key);
+    assert_int_equal(system(cmd), 0);
+    hall_kdf_cache_set(cache);
+
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
+    k = hall_pkey_load_encrypted(key, pass, &why);
+    assert_non_null(k);
+    snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) = 2 && ! ls %s | grep -q pass &&"
+             " test -z \"$(find %s -type f -perm /077)\"", cache, cache, cache);
+    assert_int_equal(system(cmd), 0);
+    /* from the folder now: the same secret and key, even with the
+     * passphrase file gone wrong (the cache names the file, not the pass) */
+    f = fopen(pass, "w");
+    fputs("another passphrase\n", f);
+    fclose(f);
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
+    assert_string_equal(out, "0123abcd");
+    k2 = hall_pkey_load_encrypted(key, pass, &why);
+    assert_non_null(k2);
+    assert_int_equal(EVP_PKEY_eq(k, k2), 1);
+    assert_int_equal(EVP_PKEY_get_id(k2), EVP_PKEY_get_id(k));
+    hall_pkey_free(k2);
+    /* entries that do not open their files: removed, derived in full */
+    snprintf(cmd, sizeof(cmd), "umask 077; for e in %s/*; do printf 'hallkdf1\\0' >$e.x &&"
+             " head -c $(($(stat -c %%s $e) - 9)) /dev/zero >>$e.x && mv $e.x $e; done", cache);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_ERR);
+    assert_null(hall_pkey_load_encrypted(key, pass, &why));
+    snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) = 0", cache);
+    assert_int_equal(system(cmd), 0);
+    f = fopen(pass, "w");
+    fputs("the passphrase\n", f);
+    fclose(f);
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
+    assert_string_equal(out, "0123abcd");
+    /* a folder others may enter is not used */
+    assert_int_equal(chmod(cache, 0755), 0);
+    hall_kdf_cache_set(cache);
+    snprintf(cmd, sizeof(cmd), "rm -f %s/*", cache);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
+    snprintf(cmd, sizeof(cmd), "ls %s | wc -l", cache);
+    f = popen(cmd, "r");
+    assert_int_equal(fscanf(f, "%d", &n), 1);
+    pclose(f);
+    assert_int_equal(n, 0);
+    hall_kdf_cache_set(NULL);
+    hall_pkey_free(k);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -393,6 +475,7 @@ main(void)
         cmocka_unit_test(json_member_text__alipay_response__as_written),
         cmocka_unit_test(secret_load__keyenc_file__opens_with_its_passphrase_only),
         cmocka_unit_test(secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase),
+        cmocka_unit_test(kdf_cache__second_opening__from_the_folder_same_key),
         cmocka_unit_test(file_line__first_line__without_its_end),
         cmocka_unit_test(x509_text__serial_names_and_extensions),
     };

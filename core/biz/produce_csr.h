@@ -1,0 +1,32 @@
+/*
+ * core/biz/produce_csr.h: a certificate whose key pair is born in the
+ * holder's browser (core/biz/produce_csr.c, products.key_origin 'browser',
+ * sql/151; docs/internals/pki.md, "Made in the browser").  Included by
+ * biz/biz.h.
+ */
+#ifndef HALL_BIZ_PRODUCE_CSR_H
+#define HALL_BIZ_PRODUCE_CSR_H
+
+/* the subject of an order's certificate from its form (cert_type's profile; fallback: the
+ * order's subject when the form names no one), as hall_produce makes it; strings of form */
+void hall_produce_subject(const char *cert_type, const struct hall_val *form, const char *fallback,
+                          const char **cn, const char **org, const char **uscc, const char **ric);
+
+/* what the holder's page needs to assemble its PKCS#12 */
+struct hall_csr_cert {
+    const char *serial, *ca_pem, *alg, *cn; /* alg: ecdsa, sm2 */
+    const unsigned char *der;
+    size_t der_len;
+};
+#define HALL_CSR_BAD     (-40) /* the request refused: *field, *msg (400) */
+#define HALL_CSR_NOT_OWN (-41) /* no such order of user_id (404) */
+/* outside a transaction: user_id's accepted order of a products.key_origin 'browser' product
+ * issued for the key of csr (DER PKCS#10, its signature checked: proof of possession; the
+ * key of the product's algorithm) with the order's subject, never the request's; no private
+ * key, no PKCS#12; accepted -> issued -> delivered.  HALL_CONFLICT (*msg) when it cannot be
+ * made now (a second request: 409), HALL_ERR on failure */
+int hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const char *actor,
+                     const unsigned char *csr, size_t csr_len, struct hall_csr_cert *out,
+                     const char **msg, const char **field);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * hall-assist, the 证书助手 (docs/modules/assist.md): the parts' interface.
+ * assist_p11.c  the medium through a PKCS#11 module (dlopen)
+ * assist_net.c  the hall over HTTPS (libcurl): OCSP, the unlock exchange
+ */
+#ifndef ASSIST_H
+#define ASSIST_H
+
+#include <stddef.h>
+
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+
+struct medium {
+    void *lib;
+    CK_FUNCTION_LIST_PTR f;
+    CK_SLOT_ID slot;
+    CK_SESSION_HANDLE s;
+    CK_TOKEN_INFO info;
+    char label[33], serial[17], model[40];
+};
+
+/* the medium's certificates (DER decoded) and their CKA_ID */
+struct medium_cert {
+    X509 *x;
+    unsigned char id[64];
+    size_t id_len;
+};
+
+struct opts {
+    const char *cmd, *module, *token, *pin_file, *ticket, *hall;
+    int json;
+};
+
+/* hall_assist.c: n PINs, from the file's lines or the terminal (the last, a
+ * new one, asked twice); 0, or -1 after printing why */
+int assist_read_pins(const char *file, const char *const *prompts, char pins[][64], int n);
+/* 1 when the medium accepts a PIN of that length, else 0 after printing why */
+int assist_new_pin_ok(const struct medium *m, const char *pin);
+/* assist_unlock.c */
+int assist_cmd_unlock(struct medium *m, const struct opts *o);
+
+/* assist_p11.c: 0, or -1 after printing why */
+int assist_medium_open(struct medium *m, const char *module, const char *token);
+void assist_medium_close(struct medium *m);
+const char *assist_p11_error(CK_RV rv);
+int assist_medium_certs(struct medium *m, struct medium_cert **out, size_t *n);
+void assist_medium_certs_free(struct medium_cert *c, size_t n);
+/* the EC point (CKA_EC_POINT) of the public key of CKA_ID id, hex; NULL when none */
+char *assist_medium_pubkey_hex(struct medium *m, const unsigned char *id, size_t id_len);
+CK_RV assist_medium_login(struct medium *m, CK_USER_TYPE who, const char *pin);
+
+/* assist_net.c */
+struct http_reply {
+    long status;
+    char *body; /* NUL-terminated */
+    size_t len;
+};
+/* POST body (content type ctype) to url; 0, or -1 after printing why */
+int assist_http_post(const char *url, const char *ctype, const void *body, size_t len,
+                     struct http_reply *r);
+void assist_http_reply_free(struct http_reply *r);
+/* a JSON string member of a flat object, unescaped; NULL when none */
+char *assist_json_str(const char *json, const char *key);
+/* the certificate's status by its issuer's OCSP: "good", "revoked",
+ * "unknown", "none" (no OCSP address) or "error"; detail the time and
+ * reason of a revocation or what failed */
+const char *assist_ocsp_status(X509 *cert, X509 *issuer, X509 **chain, size_t n, char *detail,
+                               size_t dlen);
+/* the CA file for https (--cacert), NULL for the system's */
+extern const char *assist_cacert;
+
+#endif
