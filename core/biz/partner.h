@@ -67,4 +67,30 @@ int hall_partner_key_add(struct hall_ctx *cx, const char *code, const char *key_
 
 #include "biz/partner_admin.h"
 
+/*
+ * partner_auth.c: the partner API's rule for a caller (modules/partner
+ * answers it): key, timestamp (HALL_PARTNER_WINDOW_S), nonce and signature
+ * forms, the HMAC of METHOD "\n" target "\n" ts "\n" nonce "\n" body, the
+ * nonce's first use, the partner's rate, in that order.  HALL_OK with c
+ * filled; HALL_PARTNER_REFUSED with *why (401; c->partner set once the key
+ * is known), HALL_PARTNER_RATE (429), HALL_ERR the store (503).
+ */
+#define HALL_PARTNER_WINDOW_S 300
+#define HALL_PARTNER_REFUSED  1
+#define HALL_PARTNER_RATE     2
+struct hall_partner_call {
+    const char *key_id, *ts, *nonce, *sig, *method, *target, *body;
+    size_t body_len;
+};
+struct hall_partner_caller {
+    const char *partner;
+    int links;
+    const char *entry_path;
+};
+extern const struct hall_stmt hall_pauth_stmts[];
+int hall_partner_authenticate(struct hall_ctx *cx, const struct hall_partner_call *in,
+                              struct hall_partner_caller *c, const char **why);
+/* s is min to max of [A-Za-z0-9_-] (a key id, a nonce) */
+int hall_partner_token_ok(const char *s, size_t min, size_t max);
+
 #endif

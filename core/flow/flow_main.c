@@ -71,6 +71,8 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_plink_stmts,
     hall_psecret_stmts,
     hall_assist_stmts,
+    hall_sealverdict_stmts,
+    hall_pauth_stmts,
     NULL,
 };
 

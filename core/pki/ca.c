@@ -111,6 +111,14 @@ const struct hall_stmt hall_pki_stmts[] = {
      " key_origin = 'medium', pop_checked_at = to_timestamp($4::bigint)"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
      4},
+    /* the hall's own certificates (sql/156): no order, nb to na as signed */
+    {"pki_service_intent",
+     "INSERT INTO certificates (serial, kind, ca, subject_cn, subject_org, not_before, not_after)"
+     " VALUES ($1, 'service', $2, $3, $4, to_timestamp($5::bigint), to_timestamp($6::bigint))"
+     " ON CONFLICT DO NOTHING RETURNING serial",
+     6},
+    {"pki_service_state", "SELECT state FROM certificates WHERE serial = $1 AND kind = 'service'",
+     1},
     /* its key born in the holder's browser (core/biz/produce_csr.c): no PKCS#12 */
     {"pki_store_browser",
      "UPDATE certificates SET der = $2, key_origin = 'browser', state = 'issued',"
@@ -570,6 +578,24 @@ hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id, int6
     return hall_db_exec(cx, "pki_intent", HALL_STR(serial), HALL_I64(order_id), HALL_STR(ca),
                         HALL_STR(cn), HALL_STR(org), HALL_I64(years), HALL_I64(until),
                         HALL_I64(from));
+}
+
+struct hall_dbres *
+hall_cert_service_intent(struct hall_ctx *cx, const char *serial, const char *ca, const char *cn,
+                         const char *org, time_t nb, time_t na)
+{
+    return hall_db_exec(cx, "pki_service_intent", HALL_STR(serial), HALL_STR(ca), HALL_STR(cn),
+                        HALL_STR(org), HALL_I64((int64_t)nb), HALL_I64((int64_t)na));
+}
+
+const char *
+hall_cert_service_state(struct hall_ctx *cx, const char *serial)
+{
+    struct hall_dbres *res = hall_db_exec(cx, "pki_service_state", HALL_STR(serial));
+
+    if (res == NULL)
+        return NULL;
+    return hall_dbres_rows(res) > 0 ? hall_dbres_str(res, 0, "state") : "";
 }
 
 struct hall_dbres *

@@ -489,6 +489,8 @@ int hall_seseal_sm2_verify(X509 *signer, const unsigned char *p, size_t n, const
 int hall_seseal_sm2_chain(X509 *cert, time_t at, const char **why);
 
 #include "pki/cas.h"
+#include "pki/evcheck.h"
 #include "pki/medium.h"
+#include "pki/service.h"
 
 #endif

@@ -31,16 +31,10 @@
 
 #include "hall.h"
 
-#define API_WINDOW_S 300
-#define REFUSED      "请求认证失败：请核对密钥、时间戳（与本站时钟相差不超过300秒）和签名"
-#define PAGE_MAX     100
+#define REFUSED  "请求认证失败：请核对密钥、时间戳（与本站时钟相差不超过300秒）和签名"
+#define PAGE_MAX 100
 
 static const struct hall_stmt partner_stmts[] = {
-    {"papi_key",
-     "SELECT k.partner_code, k.secret_enc, k.not_after > now() AS valid, k.revoked_at IS NOT NULL"
-     " AS revoked, p.link_secret_enc IS NOT NULL AS links, p.entry_path FROM partner_api_keys k"
-     " JOIN partners p ON p.code = k.partner_code WHERE k.key_id = $1 AND p.active",
-     1},
     /* the certificate type an application asks for ($2): one the partner
      * sells in 证书新办 (the products its form offers) */
     {"papi_sells",
@@ -118,20 +112,6 @@ audit(struct hall_req *req, const struct caller *c, const char *key_id, const ch
         hall_warn(req, "msg=\"partner api: audit row not written\"");
 }
 
-static int
-valid_token(const char *s, size_t min, size_t max)
-{
-    size_t n = s != NULL ? strlen(s) : 0, i;
-
-    if (n < min || n > max)
-        return 0;
-    for (i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-            return 0;
-    return 1;
-}
-
 /*
  * A call with no key or a key the hall does not know: anybody can send one,
  * as fast as nginx lets it, so it is no row of the hash-chained audit log
@@ -157,7 +137,7 @@ unknown_refused(struct hall_req *req, const char *key_id, const char *why)
     hall_warn(req,
               "msg=\"partner api refused, not audited\" why=\"%s\" key=%s addr=%s"
               " also_refused_since_last_line=%lu",
-              why, valid_token(key_id, 8, 64) ? key_id : "-",
+              why, hall_partner_token_ok(key_id, 8, 64) ? key_id : "-",
               req->remote_addr != NULL ? req->remote_addr : "-", unlogged);
     logged_at = now;
     unlogged = 0;
@@ -170,81 +150,40 @@ unknown_refused(struct hall_req *req, const char *key_id, const char *why)
 static int
 authenticate(struct hall_req *req, const char *action, struct caller *c)
 {
-    const char *key_id = hall_req_env(req, "HTTP_X_HALL_KEY_ID");
-    const char *ts = hall_req_env(req, "HTTP_X_HALL_TIMESTAMP");
-    const char *nonce = hall_req_env(req, "HTTP_X_HALL_NONCE");
-    const char *sig = hall_req_env(req, "HTTP_X_HALL_SIGNATURE");
-    const char *uri = hall_req_env(req, "REQUEST_URI"), *why = NULL, *want, *key;
-    struct hall_dbres *res;
-    char *s, *end;
-    long long t;
+    const char *uri = hall_req_env(req, "REQUEST_URI"), *why = NULL;
+    struct hall_partner_call in = {
+        .key_id = hall_req_env(req, "HTTP_X_HALL_KEY_ID"),
+        .ts = hall_req_env(req, "HTTP_X_HALL_TIMESTAMP"),
+        .nonce = hall_req_env(req, "HTTP_X_HALL_NONCE"),
+        .sig = hall_req_env(req, "HTTP_X_HALL_SIGNATURE"),
+        .method = req->method,
+        .target = uri != NULL ? uri : req->path,
+        .body = req->raw_body,
+        .body_len = req->raw_len,
+    };
+    const char *key_id = in.key_id;
+    struct hall_partner_caller pc;
+    int rc;
 
     memset(c, 0, sizeof(*c));
-    if (!valid_token(key_id, 8, 64)) {
-        why = "no key";
-        goto refuse;
+    /* the rule is the core's (core/biz/partner_auth.c): this answers it */
+    rc = hall_partner_authenticate(req->cx, &in, &pc, &why);
+    if (pc.partner != NULL) {
+        c->key_id = key_id;
+        c->partner = pc.partner;
+        c->links = pc.links;
+        c->entry_path = pc.entry_path;
     }
-    res = hall_db_exec(req->cx, "papi_key", HALL_STR(key_id));
-    if (res == NULL)
-        return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
-    if (hall_dbres_rows(res) == 0) {
-        why = "unknown key";
-        goto refuse;
-    }
-    c->key_id = key_id;
-    c->partner = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "partner_code"));
-    c->links = hall_dbres_bool(res, 0, "links");
-    c->entry_path = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "entry_path"));
-    if (hall_dbres_bool(res, 0, "revoked")) {
-        why = "key revoked";
-        goto refuse;
-    }
-    if (!hall_dbres_bool(res, 0, "valid")) {
-        why = "key expired";
-        goto refuse;
-    }
-    t = ts != NULL ? strtoll(ts, &end, 10) : 0;
-    if (ts == NULL || *ts == '\0' || *end != '\0' ||
-        llabs((long long)time(NULL) - t) > API_WINDOW_S) {
-        why = "timestamp";
-        goto refuse;
-    }
-    if (!valid_token(nonce, 16, 64) || sig == NULL || strlen(sig) != 64) {
-        why = "nonce or signature missing";
-        goto refuse;
-    }
-    s = hall_psprintf(req->pool, "%s\n%s\n%s\n%s\n", req->method, uri != NULL ? uri : req->path, ts,
-                      nonce);
-    s = hall_psprintf(req->pool, "%s%.*s", s, (int)req->raw_len,
-                      req->raw_body != NULL ? req->raw_body : "");
-    /* the key's secret, kept encrypted (sql/140_partner_secrets_enc.sql) */
-    key = hall_dbres_secret(req->cx, res, 0, "secret_enc");
-    want = key != NULL ? hall_partner_hmac_hex(req->pool, key, s, strlen(s)) : NULL;
-    if (want == NULL || !hall_ct_equal(want, sig, 64)) {
-        why = "signature";
-        goto refuse;
-    }
-    /* the nonce last: a refused request does not use it up */
-    res = hall_partner_nonce(req->cx, key_id, nonce);
-    if (res == NULL)
-        return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
-    if (hall_dbres_rows(res) == 0) {
-        why = "replayed nonce";
-        goto refuse;
-    }
-    if (hall_rand_below(64) == 0)
-        hall_partner_nonce_prune(req->cx);
-    /* the partner's own rate, over all its keys (partners.api_rate_per_min) */
-    switch (hall_partner_rate(req->cx, c->partner)) {
-    case 1: return HALL_OK;
-    case 0:
+    if (rc == HALL_OK)
+        return HALL_OK;
+    if (rc == HALL_PARTNER_RATE) {
         hall_warn(req, "msg=\"partner api over its rate\" partner=%s", c->partner);
         audit(req, c, key_id, action, 429, "rate");
         api_error(req, 429, NULL, "请求过于频繁，请稍后再试");
         return HALL_ERR;
-    default: return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
     }
-refuse:
+    if (rc != HALL_PARTNER_REFUSED)
+        return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
     if (c->partner != NULL) {
         hall_warn(req, "msg=\"partner api refused\" why=\"%s\" key=%s", why, key_id);
         audit(req, c, key_id, action, 401, why);
@@ -316,7 +255,7 @@ api_application(struct hall_req *req)
                          strcmp(type, "org") == 0 ? "该项目不办理机构证书"
                                                   : "该项目不办理个人证书");
     }
-    if (project != NULL && *project != '\0' && !valid_token(project, 1, 64)) {
+    if (project != NULL && *project != '\0' && !hall_partner_token_ok(project, 1, 64)) {
         audit(req, &c, c.key_id, "application", 400, "project_id");
         return api_error(req, 400, "project_id", "项目编号格式不正确");
     }

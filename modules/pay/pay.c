@@ -427,10 +427,7 @@ do_online(struct hall_req *req)
         n = hall_dbres_rows(p);
         /* the first round may reuse the newest open trade; the second
          * comes only when that trade turned out closed at the gateway */
-        reuse = round == 0 && n > 0 && strcmp(hall_dbres_str(p, 0, "method"), channel) == 0 &&
-                hall_dbres_int(p, 0, "amount_fen") == amount &&
-                strcmp(hall_dbres_str(p, 0, "pay_mode"), mode) == 0 &&
-                hall_dbres_int(p, 0, "merchant_ref") == mref;
+        reuse = round == 0 && n > 0 && hall_payment_reusable(p, 0, channel, amount, mode, mref);
         nclose = 0;
         for (i = reuse ? 1 : 0; i < n; i++) {
             const char *old = hall_pstrdup(req->pool, hall_dbres_str(p, i, "out_trade_no"));
@@ -648,21 +645,13 @@ static int
 apply_refund(struct hall_req *req, const char *drv, const struct hall_pay_notice *nt)
 {
     const char *status = NULL;
-    int64_t amount = 0;
-    char *end;
     long long rid;
-    int rc;
+    /* which refund it may name is core/biz's rule (payrule.c) */
+    int rc = hall_refund_notice_ours(req->cx, nt, &rid, &status);
 
-    if (nt->out_refund_no == NULL || strncmp(nt->out_refund_no, "RF", 2) != 0 ||
-        nt->out_trade_no == NULL)
-        return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
-    rid = strtoll(nt->out_refund_no + 2, &end, 10);
-    if (*end != '\0' || rid <= 0)
-        return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
-    rc = hall_refund_of_trade(req->cx, rid, nt->out_trade_no, &amount, &status);
     if (rc == HALL_ERR)
         return HALL_ERR;
-    if (rc == 0 || amount != nt->amount_fen)
+    if (rc == 0)
         return refuse(req, drv, "refund_unknown", HALL_M_CB_REFUND_UNKNOWN);
     hall_info(req, "msg=\"refund notified\" refund=%lld status=%s refund_state=%s", rid,
               nt->status != NULL ? nt->status : "", status);

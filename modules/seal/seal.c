@@ -85,22 +85,6 @@ static const struct hall_stmt seal_stmts[] = {
      " JOIN certificates c ON c.serial = s.cert_serial AND c.state = 'issued'"
      " WHERE s.item_id = $1 AND o.user_id = $2 AND s.state = 'valid'",
      2},
-    {"seseal_lookup",
-     "SELECT s.state, coalesce(to_char(s.revoked_at AT TIME ZONE 'Asia/Shanghai',"
-     " 'YYYY-MM-DD HH24:MI:SS'), '') AS revoked_at, s.der = $2 AS same_der,"
-     " coalesce(s.cert_serial, '') AS cert_serial,"
-     " coalesce((SELECT c.state FROM certificates c WHERE c.serial = s.cert_serial), '')"
-     " AS cert_state,"
-     " coalesce(to_char(s.replaced_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),"
-     " '') AS replaced_at, coalesce(s.replaced_by, '') AS replaced_by,"
-     /* the end of the chain of replacements: the seal in use now */
-     " coalesce((WITH RECURSIVE ch(es_id, d) AS (SELECT s.replaced_by, 1"
-     " UNION ALL SELECT n.replaced_by, ch.d + 1 FROM ch JOIN seseals n ON n.es_id = ch.es_id"
-     " WHERE n.replaced_by IS NOT NULL AND ch.d < 64)"
-     " SELECT es_id FROM ch ORDER BY d DESC LIMIT 1), '') AS current_seal"
-     " FROM seseals s WHERE s.es_id = $1",
-     2},
-    {"seal_cert_state", "SELECT state FROM certificates WHERE serial = $1", 1},
     /* the console (operator): an order's seals, one revoked */
     {"seal_admin_order",
      "SELECT id, order_no, status, subject, business_type = 'new' AS bundle FROM orders o"

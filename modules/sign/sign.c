@@ -839,8 +839,9 @@ ocsp_url_of(struct hall_pool *pool, X509 *x)
  * The hall's OCSP answer about id, asked at url as any relying party asks
  * (POST, with a nonce: an answer signed now, whose thisUpdate is after the
  * stamp's timestamp, not one the responder kept from before, which proves
- * nothing about the stamp), and checked before it is given out: signed for
- * ca by its responder, our nonce, about id, current.  Its DER (pool) and
+ * nothing about the stamp), and checked before it is given out
+ * (hall_pki_ocsp_check: signed for ca by its responder, our nonce, about
+ * id, current).  Its DER (pool) and
  * *status (V_OCSP_CERTSTATUS_*), or NULL with *why.
  */
 static unsigned char *
@@ -859,60 +860,23 @@ ocsp_fetch(struct hall_req *req, const char *url, struct hall_pki_ca *ca, OCSP_C
         .provider = "ocsp",
     };
     struct hall_http_resp r;
-    const unsigned char *p;
-    OCSP_RESPONSE *resp = NULL;
-    OCSP_BASICRESP *basic = NULL;
-    X509_STORE *store = NULL;
-    STACK_OF(X509) *untrusted = NULL;
-    ASN1_GENERALIZEDTIME *this_upd = NULL, *next_upd = NULL;
-    unsigned char *out = NULL;
-    int reason = -1;
 
     *why = "no answer";
     if (hall_http_call(req->pool, &call, &r) != HALL_OK || r.status != 200 || r.len == 0)
         return NULL;
-    p = (const unsigned char *)r.body;
-    resp = d2i_OCSP_RESPONSE(NULL, &p, (long)r.len);
-    *why = "not a successful OCSP answer";
-    if (resp == NULL || p != (const unsigned char *)r.body + r.len ||
-        OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
-        (basic = OCSP_response_get1_basic(resp)) == NULL)
-        goto out;
-    store = X509_STORE_new();
-    untrusted = sk_X509_new_null();
-    if (store == NULL || untrusted == NULL || X509_STORE_add_cert(store, ca->cert) != 1 ||
-        X509_STORE_add_cert(store, ca->sm2 ? sm2_root : hall_root) != 1 ||
-        sk_X509_push(untrusted, ca->cert) <= 0)
-        abort();
-    *why = "its signature does not verify";
-    if (OCSP_basic_verify(basic, untrusted, store, 0) != 1)
-        goto out;
-    *why = "not an answer to this request (nonce)";
-    if (OCSP_check_nonce(oreq, basic) != 1)
-        goto out;
-    *why = "not about this certificate, or not current";
-    if (OCSP_resp_find_status(basic, id, status, &reason, NULL, &this_upd, &next_upd) != 1 ||
-        OCSP_check_validity(this_upd, next_upd, 300, -1) != 1)
-        goto out;
-    *why = "neither good nor revoked";
-    if (*status != V_OCSP_CERTSTATUS_GOOD && *status != V_OCSP_CERTSTATUS_REVOKED)
-        goto out;
-    out = (unsigned char *)r.body;
+    /* what is checked is the CA's rule (core/pki/evcheck.c) */
+    if (hall_pki_ocsp_check((const unsigned char *)r.body, r.len, ca,
+                            ca->sm2 ? sm2_root : hall_root, oreq, id, status, why) != HALL_OK)
+        return NULL;
     *len = r.len;
-out:
-    ERR_clear_error();
-    sk_X509_free(untrusted);
-    X509_STORE_free(store);
-    OCSP_BASICRESP_free(basic);
-    OCSP_RESPONSE_free(resp);
-    return out;
+    return (unsigned char *)r.body;
 }
 
 /*
  * The root's CRL (an ARL, /pki/root.crl, core/pki/crl.c) made at or after
  * after, asked of the hall beside ocsp_url (…/ocsp -> …/pki/root.crl) as
- * any reader asks, and checked before it is given out: signed by the
- * root, thisUpdate not before after.  It is the TSA certificate's (and
+ * any reader asks, and checked before it is given out (hall_pki_arl_check:
+ * signed by the root, thisUpdate not before after).  It is the TSA certificate's (and
  * the CA certificate's) revocation evidence.  Its DER (pool), or NULL
  * with *why.
  */
@@ -927,9 +891,6 @@ arl_fetch(struct hall_req *req, const char *ocsp, time_t after, size_t *len, con
         .provider = "pki",
     };
     struct hall_http_resp r;
-    const unsigned char *p;
-    X509_CRL *crl = NULL;
-    unsigned char *out = NULL;
 
     *why = "no OCSP URL to find the hall by";
     if (n <= 5 || strcmp(ocsp + n - 5, "/ocsp") != 0)
@@ -939,22 +900,11 @@ arl_fetch(struct hall_req *req, const char *ocsp, time_t after, size_t *len, con
     *why = "no answer";
     if (hall_http_call(req->pool, &call, &r) != HALL_OK || r.status != 200 || r.len == 0)
         return NULL;
-    p = (const unsigned char *)r.body;
-    crl = d2i_X509_CRL(NULL, &p, (long)r.len);
-    *why = "not a CRL signed by the root";
-    if (crl == NULL || p != (const unsigned char *)r.body + r.len ||
-        X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(hall_root)) != 0 ||
-        X509_CRL_verify(crl, X509_get0_pubkey(hall_root)) != 1)
-        goto out;
-    *why = "made before the time asked";
-    if (ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl), after) < 0)
-        goto out;
-    out = (unsigned char *)r.body;
+    /* what is checked is the CA's rule (core/pki/evcheck.c) */
+    if (hall_pki_arl_check((const unsigned char *)r.body, r.len, hall_root, after, why) != HALL_OK)
+        return NULL;
     *len = r.len;
-out:
-    ERR_clear_error();
-    X509_CRL_free(crl);
-    return out;
+    return (unsigned char *)r.body;
 }
 
 /* a certificate's DER, base64, appended to list (once: the same one twice

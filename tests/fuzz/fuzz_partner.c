@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     since = hall_val_str_or_null(json, "since");
     if (type == NULL || (strcmp(type, "org") != 0 && strcmp(type, "person") != 0))
         goto out;
-    if (project != NULL && valid_token(project, 1, 64) && strlen(project) > 64)
+    if (project != NULL && hall_partner_token_ok(project, 1, 64) && strlen(project) > 64)
         __builtin_trap();
     (void)iso_time(since);
     pre = hall_val_obj(pool);

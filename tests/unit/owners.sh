@@ -25,7 +25,13 @@
 #   4. a statement name means one SQL text in every program: each name of
 #      a statement table of core/, modules/ and tools/ has one text
 #      wherever it is declared (a module's order_get is not another
-#      module's order_get).
+#      module's order_get);
+#   7. one owner per rule ("## Who owns each rule"): each function its
+#      table lists has an owner file of core/ that exists, and no C file
+#      of a folder its third column names (modules/, tools/) calls it,
+#      comments and strings aside: the module calls the owner's function;
+#   8. that scan itself: a call planted in a module is seen, one in a
+#      comment or a string is not.
 # The statements are read from the tables ("struct hall_stmt NAME[] = {...}"),
 # the string pieces joined and the file's string macros put in; a piece the
 # script cannot resolve (a function-like macro) is compared as written.
@@ -34,7 +40,7 @@
 root=${HALL_ROOT:-.}
 doc=${HALL_OWNERS_DOC:-$root/docs/architecture.md}
 
-echo "1..6"
+echo "1..8"
 
 section=$(sed -n '/^## Who owns each table/,/^## /p' "$doc" 2>/dev/null)
 # the owners' table: "| `table` | `core/...` | ..." lines
@@ -47,6 +53,8 @@ if [ -z "$owners" ]; then
     echo "not ok 4 - # SKIP without the owners' table"
     echo "not ok 5 - # SKIP without the owners' table"
     echo "not ok 6 - # SKIP without the owners' table"
+    echo "not ok 7 - # SKIP without the owners' table"
+    echo "not ok 8 - # SKIP without the owners' table"
     exit 0
 fi
 # "table file[:statement]" for every backquoted core/ path of the third
@@ -318,3 +326,68 @@ else
     echo "not ok 6 - a write planted in a module is not seen: $seen"
 fi
 
+
+# file<TAB>function for every call in the C of the files of one of the
+# functions named (comments and string literals removed first)
+calls() {
+    names=$1
+    shift
+    perl -e '
+        use strict;
+        my %want = map { $_ => 1 } split / /, shift @ARGV;
+        for my $f (@ARGV) {
+            open my $fh, "<", $f or next;
+            local $/;
+            my $s = <$fh>;
+            $s =~ s{/\*.*?\*/|//[^\n]*|"(?:[^"\\\n]|\\.)*"|\x27(?:[^\x27\\\n]|\\.)*\x27}{ }gs;
+            my %seen;
+            while ($s =~ /\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g) {
+                print "$f\t$1\n" if $want{$1} && !$seen{$1}++;
+            }
+        }' "$names" "$@"
+}
+
+rules=$(sed -n '/^## Who owns each rule/,/^## /p' "$doc" 2>/dev/null | perl -ne '
+    next unless /^\| `([A-Za-z_][A-Za-z0-9_]*)\(\)` \| `([^`]*)` \|(.*)\|\s*$/;
+    my ($fn, $own, $out) = ($1, $2, $3);
+    my @dirs = $out =~ /`((?:modules|tools)\/)`/g;
+    print "$fn $own @dirs\n";')
+if [ -z "$rules" ]; then
+    echo "not ok 7 - no rules' table (\"## Who owns each rule\") in $doc"
+else
+    bad7=$(printf '%s\n' "$rules" | while read -r fn own dirs; do
+        [ -f "$root/$own" ] || printf ' %s:%s(no such file)' "$fn" "$own"
+        for d in $dirs; do
+            # shellcheck disable=SC2086 # $d is a folder's name, globbed
+            calls "$fn" "$root"/$d*/*.c |
+                while IFS="$(printf '\t')" read -r f n; do
+                    printf ' %s->%s()(owner %s)' "${f#"$root"/}" "$n" "$own"
+                done
+        done
+    done)
+    if [ -z "$bad7" ]; then
+        echo "ok 7 - each rule's functions are called by their owner's side only"
+    else
+        echo "not ok 7 - a rule's function called outside its owner:$bad7"
+    fi
+fi
+
+# the scan sees a planted call, and not one in a comment or a string
+plant=$(mktemp -d)
+mkdir -p "$plant/modules/planted"
+cat >"$plant/modules/planted/planted.c" <<'PLANT'
+/* OCSP_basic_verify(basic, NULL, NULL, 0) in a comment */
+static const char *why = "OCSP_check_nonce(req, basic)";
+static int
+planted(OCSP_BASICRESP *b)
+{
+    return OCSP_basic_verify (b, NULL, NULL, 0);
+}
+PLANT
+seen=$(cd "$plant" && calls "OCSP_basic_verify OCSP_check_nonce" modules/planted/planted.c)
+rm -rf "$plant"
+if [ "$seen" = "$(printf 'modules/planted/planted.c\tOCSP_basic_verify')" ]; then
+    echo "ok 8 - a rule's call planted in a module is seen, in a comment or string not"
+else
+    echo "not ok 8 - the planted call is not seen as it should be: $seen"
+fi

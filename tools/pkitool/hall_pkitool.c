@@ -18,9 +18,10 @@
  *                                           when it was there already)
  *   hall-pkitool -c CONF report             the 验签报告's signer: its key made in
  *                                           its own token (report_token), its
- *                                           certificate from the ecc CA and its
+ *                                           certificate from the ecc CA (a row of
+ *                                           certificates, kind 'service') and its
  *                                           验签专用章 in pki_dir, kept while valid
- *                                           (pkitool_report.c)
+ *                                           and issued (pkitool_report.c)
  *   hall-pkitool -c CONF audit-seal [SECS]  sign the audit log's days that are
  *                                           over (Beijing days ended more than
  *                                           SECS ago, default 300) and not sealed
@@ -459,16 +460,15 @@ main(int argc, char **argv)
         return rc;
     }
     if (strcmp(cmd, "report") == 0) {
-        /* the two tokens in turn, no database */
-        struct hall_pool *pool;
-
+        /* the two tokens in turn, and the register (its certificate's row) */
         if (argc - optind != 1) {
             usage();
             return 2;
         }
-        pool = hall_pool_create(64 * 1024);
-        rc = pkitool_report(pool, &app.conf);
-        hall_pool_destroy(pool);
+        req = hall_tool_req(&app);
+        if (req == NULL)
+            return 1;
+        rc = pkitool_report(req->cx, &app.conf);
         hall_conf_free(&app.conf);
         return rc;
     }

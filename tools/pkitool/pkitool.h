@@ -8,7 +8,7 @@
 
 /* hall-pkitool report (pkitool_report.c): the 验签报告's key in its own
  * token, its certificate from the ecc CA and its seal; the exit status */
-int pkitool_report(struct hall_pool *pool, const struct hall_conf *conf);
+int pkitool_report(struct hall_ctx *cx, const struct hall_conf *conf);
 
 /* hall-pkitool partner-secret, partner-key, partner-secrets
  * (pkitool_psecret.c): the partners' shared secrets, encrypted under the PII

@@ -11,16 +11,19 @@
  *                 and nonRepudiation, extendedKeyUsage documentSigning and
  *                 emailProtection (what PDF validators want of a document
  *                 signer; no clientAuth: it logs in nowhere), 2 years, the
- *                 ecc CA's CRL and issuer URLs and no OCSP (the responder
- *                 answers for the certificates the hall issued to its
- *                 customers; the CRL is the evidence of a B-LT report)
+ *                 ecc CA's CRL and issuer URLs and no OCSP URL (the CRL
+ *                 is the evidence of a B-LT report); a row of the
+ *                 register (certificates.kind 'service', sql/156) as every
+ *                 certificate the CA signs, so that its revocation is in
+ *                 the CRL and the OCSP answers
  *   report.seseal its 验签专用章, a GB/T 38540 SESeal made by the hall's
  *                 seal maker (as every seal), listing report.crt alone
  *
  * Idempotent: a key, certificate and seal that belong together and stay
  * valid another REPORT_RENEW_DAYS are kept (exit 0, "kept"); the
  * certificate is issued anew for the same key when it nears its end or is
- * not the key's (a token made anew), the seal made anew when it does not
+ * not the key's (a token made anew) or the register does not hold it as
+ * issued (revoked, or made before sql/156), the seal made anew when it does not
  * list the certificate or nears its end.  The CA's token is opened only
  * for the one signature of the certificate, the report token only for the
  * key; their PINs are pkcs11_pin_file's and report_pin_file's.
@@ -35,18 +38,16 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "hall.h"
 #include "pkitool.h"
 
-#define REPORT_DAYS        730
-#define REPORT_RENEW_DAYS  30
-#define REPORT_ARC         "网上营业厅签名验证"
-#define REPORT_SEAL_NAME   "验签专用章"
-#define RPT_EKU_DOCSIGNING "1.3.6.1.5.5.7.3.36" /* RFC 9336 id-kp-documentSigning */
+#define REPORT_DAYS       730
+#define REPORT_RENEW_DAYS 30
+#define REPORT_ARC        "网上营业厅签名验证"
+#define REPORT_SEAL_NAME  "验签专用章"
 
 /* "<ecc's CN> 验签报告" */
 static const char *
@@ -57,65 +58,6 @@ report_cn(struct hall_pool *pool, X509 *ca)
     if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName, cn, sizeof(cn)) <= 0)
         snprintf(cn, sizeof(cn), "Hall CA");
     return hall_psprintf(pool, "%s 验签报告", cn);
-}
-
-/* the certificate of pub, signed by ca's key ikey */
-static X509 *
-report_cert_make(struct hall_pool *pool, const struct hall_conf *conf, EVP_PKEY *pub, X509 *ca,
-                 EVP_PKEY *ikey)
-{
-    const char *base = hall_conf_pki_url(pool, conf);
-    X509 *x = X509_new();
-    X509_NAME *nm = X509_NAME_new();
-    unsigned char rnd[8];
-    BIGNUM *bn = NULL;
-    ASN1_INTEGER *serial = NULL;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    X509V3_CTX v3;
-    int ok = 0;
-
-    if (x == NULL || nm == NULL || md == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1)
-        goto out;
-    rnd[0] = (unsigned char)((rnd[0] & 0x7f) | 0x40); /* positive, 8 bytes, as the ceremony's */
-    bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
-    serial = bn != NULL ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
-    if (serial == NULL || X509_set_version(x, 2) != 1 || X509_set_serialNumber(x, serial) != 1 ||
-        X509_NAME_add_entry_by_txt(nm, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1,
-                                   0) != 1 ||
-        X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8, (const unsigned char *)"Hall Demo CA",
-                                   -1, -1, 0) != 1 ||
-        X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
-                                   (const unsigned char *)report_cn(pool, ca), -1, -1, 0) != 1 ||
-        X509_set_subject_name(x, nm) != 1 ||
-        X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
-        X509_gmtime_adj(X509_getm_notBefore(x), -300) == NULL ||
-        X509_time_adj_ex(X509_getm_notAfter(x), REPORT_DAYS, 0, NULL) == NULL ||
-        X509_set_pubkey(x, pub) != 1)
-        goto out;
-    X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
-    ok = hall_x509_ext_add(x, &v3, "basicConstraints", "critical,CA:FALSE") == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "keyUsage", "critical,digitalSignature,nonRepudiation") ==
-             HALL_OK &&
-         hall_x509_ext_add(x, &v3, "extendedKeyUsage", RPT_EKU_DOCSIGNING ",emailProtection") ==
-             HALL_OK &&
-         hall_x509_ext_add(x, &v3, "subjectKeyIdentifier", "hash") == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "authorityKeyIdentifier", "keyid") == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "crlDistributionPoints",
-                           hall_psprintf(pool, "URI:%s/pki/ecc.crl", base)) == HALL_OK &&
-         hall_x509_ext_add(x, &v3, "authorityInfoAccess",
-                           hall_psprintf(pool, "caIssuers;URI:%s/pki/ecc.crt", base)) == HALL_OK;
-    ok = ok && EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ikey, NULL) == 1 &&
-         X509_sign_ctx(x, md) > 0 && X509_verify(x, X509_get0_pubkey(ca)) == 1;
-out:
-    EVP_MD_CTX_free(md);
-    ASN1_INTEGER_free(serial);
-    BN_free(bn);
-    X509_NAME_free(nm);
-    if (!ok) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
 }
 
 /* a copy of key's public half, free of the token */
@@ -225,6 +167,32 @@ seal_make(struct hall_pool *pool, X509 *cert, size_t *len)
     return hall_seseal_make(pool, &in, len);
 }
 
+/* x's serial as the register writes it (upper-case hex) */
+static const char *
+serial_hex(struct hall_pool *pool, X509 *x)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *h = bn != NULL ? BN_bn2hex(bn) : NULL;
+    size_t n = h != NULL ? strlen(h) : 0;
+    /* 16 digits: a first byte under 0x10 keeps its leading 0 */
+    const char *out = hall_psprintf(pool, "%.*s%s", n < 16 ? (int)(16 - n) : 0, "0000000000000000",
+                                    h != NULL ? h : "");
+
+    OPENSSL_free(h);
+    BN_free(bn);
+    return out;
+}
+
+/* 1 when the register holds x as an issued service certificate, 0 when
+ * not (never registered, revoked), -1 when it cannot be asked */
+static int
+registered(struct hall_ctx *cx, X509 *x)
+{
+    const char *st = hall_cert_service_state(cx, serial_hex(cx->pool, x));
+
+    return st == NULL ? -1 : strcmp(st, "issued") == 0;
+}
+
 /* the token of the CA's keys again (pkcs11_token) */
 static int
 ca_token(const struct hall_conf *conf, char *err, size_t errlen)
@@ -235,8 +203,9 @@ ca_token(const struct hall_conf *conf, char *err, size_t errlen)
 }
 
 int
-pkitool_report(struct hall_pool *pool, const struct hall_conf *conf)
+pkitool_report(struct hall_ctx *cx, const struct hall_conf *conf)
 {
+    struct hall_pool *pool = cx->pool;
     const char *dir = conf->pki_dir;
     const char *crt_path = hall_psprintf(pool, "%s/report.crt", dir);
     const char *seal_path = hall_psprintf(pool, "%s/report.seseal", dir);
@@ -244,7 +213,7 @@ pkitool_report(struct hall_pool *pool, const struct hall_conf *conf)
     EVP_PKEY *key = NULL, *pub = NULL, *ikey = NULL;
     unsigned char *seal = NULL, *m;
     size_t seal_len = 0;
-    int rc = 1, has, made_key = 0, new_cert = 0;
+    int rc = 1, has, made_key = 0, new_cert = 0, reg = 0;
     char err[512];
 
     if (conf->pkcs11_module == NULL || conf->pkcs11_module[0] == '\0') {
@@ -294,8 +263,13 @@ pkitool_report(struct hall_pool *pool, const struct hall_conf *conf)
         goto fail;
     }
 
-    /* its certificate, by the CA's key in the CA's token */
-    if (cert == NULL || EVP_PKEY_eq(X509_get0_pubkey(cert), pub) != 1 ||
+    /* its certificate, by the CA's key in the CA's token, in the register
+     * (revoked there, or never registered: issued anew) */
+    if (cert != NULL && (reg = registered(cx, cert)) < 0) {
+        snprintf(err, sizeof(err), "the register cannot be read");
+        goto fail;
+    }
+    if (cert == NULL || !reg || EVP_PKEY_eq(X509_get0_pubkey(cert), pub) != 1 ||
         X509_verify(cert, X509_get0_pubkey(ca)) != 1 ||
         not_after(cert) < time(NULL) + REPORT_RENEW_DAYS * 86400L) {
         X509 *x;
@@ -305,10 +279,13 @@ pkitool_report(struct hall_pool *pool, const struct hall_conf *conf)
         ikey = hall_pki_key("ecc", err, sizeof(err));
         if (ikey == NULL)
             goto fail;
-        x = report_cert_make(pool, conf, pub, ca, ikey);
-        if (x == NULL || file_write(crt_path, NULL, 0, 1, x) != HALL_OK) {
+        x = hall_pki_service_issue(cx, ca, ikey, pub, report_cn(pool, ca), REPORT_DAYS, err,
+                                   sizeof(err));
+        if (x == NULL)
+            goto fail;
+        if (file_write(crt_path, NULL, 0, 1, x) != HALL_OK) {
             X509_free(x);
-            snprintf(err, sizeof(err), "%s could not be signed or written", crt_path);
+            snprintf(err, sizeof(err), "%s could not be written", crt_path);
             goto fail;
         }
         X509_free(cert);

@@ -1,0 +1,44 @@
+/*
+ * core/biz/rules.h: the business's rules a module answers (docs/
+ * architecture.md, "Who owns each rule"): 电子印章验证's verdict
+ * (sealverdict.c), a payment notification's refund and the online trade a
+ * click reuses (payrule.c).  Included by biz.h, at its end.
+ */
+#ifndef HALL_BIZ_RULES_H
+#define HALL_BIZ_RULES_H
+
+/*
+ * 电子印章验证's rule (sealverdict.c; modules/seal/seal_verify.c answers
+ * it): the verdict on the SESeal der, its details and problems (in the
+ * order checked, in the words shown) as members of r (es_id ... picture,
+ * problems, seal_state, signers, valid, verdict); out its esID and
+ * whether it is valid.  HALL_CONFLICT with out->err when der is no
+ * SESeal (answer 400), HALL_ERR on database failure.
+ */
+struct hall_seal_verdict {
+    const char *es_id;
+    int valid;
+    const char *err;
+};
+extern const struct hall_stmt hall_sealverdict_stmts[];
+int hall_seal_verdict(struct hall_ctx *cx, const unsigned char *der, size_t len, struct hall_val *r,
+                      struct hall_seal_verdict *out);
+
+/*
+ * A refund notification's refund (payrule.c): out_refund_no ours
+ * ("RF<refunds.id>") of the trade out_trade_no, with the amount notified.
+ * 1 with *refund_id and *status (refunds.status), 0 when not (answer
+ * refund_unknown), HALL_ERR the store.
+ */
+int hall_refund_notice_ours(struct hall_ctx *cx, const struct hall_pay_notice *nt,
+                            long long *refund_id, const char **status);
+/*
+ * 1 when a click on 在线支付 may reuse the order's newest open trade (a
+ * row of pay_live, payments' columns): the same channel, amount, mode
+ * (h5, native, wap, page) and merchant account; else a new trade is opened
+ * and the older ones closed (payrule.c).
+ */
+int hall_payment_reusable(const struct hall_dbres *live, int row, const char *channel,
+                          int64_t amount_fen, const char *mode, int merchant_ref);
+
+#endif
