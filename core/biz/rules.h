@@ -41,4 +41,40 @@ int hall_refund_notice_ours(struct hall_ctx *cx, const struct hall_pay_notice *n
 int hall_payment_reusable(const struct hall_dbres *live, int row, const char *channel,
                           int64_t amount_fen, const char *mode, int merchant_ref);
 
+/*
+ * 在线支付's rule (payrule.c; modules/pay answers it): one live trade per
+ * order.  Under the order's lock the newest open trade of the same channel,
+ * amount, mode and merchant is reused, every other open one closed (here
+ * and, at once, at the gateway); a reused trade the applicant cancelled at
+ * the cashier is replaced; a new one is opened at the gateway outside any
+ * transaction.  HALL_PAY_GO with out's mode and pay_url, or what to answer;
+ * HALL_ERR the store.
+ */
+enum hall_pay_start {
+    HALL_PAY_GO = 1,     /* send the browser to out->pay_url (mode "native": our QR page) */
+    HALL_PAY_NOT_OWN,    /* no such order of this applicant: 404 */
+    HALL_PAY_NOT_UNPAID, /* the order is not 待支付 */
+    HALL_PAY_ZERO,       /* nothing to pay */
+    HALL_PAY_PENDING,    /* a trade of it was paid: its notification is on its way */
+    HALL_PAY_DOWN,       /* the channel cannot open a trade now */
+    HALL_PAY_SUPERSEDED  /* another click replaced this one meanwhile */
+};
+struct hall_pay_start_in {
+    int64_t order_id, user_id;
+    const char *actor, *partner, *channel, *mode; /* mode: h5, native, wap, page */
+    int merchant_ref, mobile;
+    const char *client_ip, *return_url;
+};
+struct hall_pay_started {
+    const char *mode, *pay_url;
+};
+extern const struct hall_stmt hall_payrule_stmts[];
+int hall_payment_start(struct hall_ctx *cx, const struct hall_pay_start_in *in,
+                       struct hall_pay_started *out);
+/* 1 when the gateway says the trade was paid, 0 not, -1 no verified answer */
+int hall_payment_trade_paid(struct hall_ctx *cx, const char *out_trade_no);
+/* closes the trades at the gateway now (a cashier page still open cannot
+ * pay); 1 when one of them had been paid */
+int hall_payment_close_now(struct hall_ctx *cx, const char *const *outs, int n);
+
 #endif

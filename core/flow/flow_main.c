@@ -72,6 +72,7 @@ const struct hall_stmt *const hall_core_stmts[] = {
     hall_psecret_stmts,
     hall_assist_stmts,
     hall_sealverdict_stmts,
+    hall_payrule_stmts,
     hall_pauth_stmts,
     NULL,
 };

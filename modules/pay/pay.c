@@ -51,7 +51,6 @@ static const struct hall_stmt pay_stmts[] = {
      " coalesce(merchant_ref, 0) AS merchant_ref FROM payments WHERE order_id = $1"
      " AND status = 'created' AND method <> 'transfer' ORDER BY attempt DESC",
      1},
-    {"pay_status", "SELECT status FROM payments WHERE id = $1", 1},
     {NULL, NULL, 0},
 };
 
@@ -273,40 +272,6 @@ static const struct hall_pspec online_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-static int
-url_ok(const char *u)
-{
-    const char *c;
-
-    if (u == NULL || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0 &&
-                      strncmp(u, "weixin://", 9) != 0))
-        return 0;
-    if (strlen(u) > 8192)
-        return 0;
-    for (c = u; *c != '\0'; c++)
-        if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '"' || *c == '<' || *c == '>' ||
-            *c == '\\')
-            return 0;
-    return 1;
-}
-
-/* the gateway's state of a trade: "NOTPAY" (payable), "SUCCESS" (paid, the
- * notification on its way), "CLOSED", "REFUND", "NOT_FOUND"; NULL when it
- * gives no verified answer */
-static const char *
-trade_state(struct hall_req *req, const char *out_no)
-{
-    const char *st;
-
-    return hall_payment_query(req->cx, out_no, &st) == HALL_OK ? st : NULL;
-}
-
-static int
-paid_state(const char *st)
-{
-    return st != NULL && (strcmp(st, "SUCCESS") == 0 || strcmp(st, "REFUND") == 0);
-}
-
 /*
  * Is a payment of this unpaid order possibly under way: its open trade paid
  * at the gateway while the callback has not arrived yet (the applicant is
@@ -316,33 +281,12 @@ static int
 payment_pending(struct hall_req *req, int64_t id)
 {
     struct hall_dbres *p = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
-    const char *st;
 
     if (p == NULL)
         return -1;
     if (hall_dbres_rows(p) == 0 || *hall_dbres_str(p, 0, "pay_url") == '\0')
         return 0;
-    st = trade_state(req, hall_dbres_str(p, 0, "out_trade_no"));
-    if (st == NULL)
-        return -1;
-    return paid_state(st);
-}
-
-/* closes the listed trades at the gateway now, so that a cashier page
- * still open in another tab cannot pay; the queued pay_close jobs repeat it
- * when the gateway does not answer */
-static int
-close_now(struct hall_req *req, const char *const *outs, int n)
-{
-    const char *st;
-    int i, paid = 0;
-
-    for (i = 0; i < n; i++)
-        if (hall_payment_close(req->cx, outs[i], &st) == HALL_OK) {
-            hall_info(req, "msg=\"trade closed\" out_trade_no=%s status=%s", outs[i], st);
-            paid |= paid_state(st);
-        }
-    return paid;
+    return hall_payment_trade_paid(req->cx, hall_dbres_str(p, 0, "out_trade_no"));
 }
 
 /* a phone's browser: WeChat H5 and Alipay's wap pay instead of a QR code
@@ -379,148 +323,48 @@ to_gateway(struct hall_req *req, int64_t id, const char *mode, const char *pay_u
     return HALL_OK;
 }
 
-#define MAX_LIVE 16
-
-/*
- * One live trade per order.  Under the order's lock: the newest open trade
- * of the same channel, amount and mode (QR code or phone) is reused (three
- * clicks on 立即支付 open one trade); every other open trade is marked
- * closed, with a pay_close job, and closed at the gateway before the new
- * one is opened.  A reused trade that the applicant cancelled at the
- * cashier is replaced (second round).
- */
+/* 在线支付: one live trade per order, the rule core's (core/biz/payrule.c,
+ * hall_payment_start); here the channel's mode for this browser, and the
+ * answer */
 static int
 do_online(struct hall_req *req)
 {
     const struct hall_conf *conf = &req->app->conf;
     const char *channel = hall_req_param(req, "channel");
-    struct hall_dbres *o, *lock, *p, *res;
-    struct hall_pay_open in;
-    struct hall_pay_opened opened;
-    const char *out_no = NULL, *order_no = NULL, *reuse_url = NULL, *partner, *mode;
-    const char *closing[MAX_LIVE], *st;
-    int64_t id, pay_id = 0, amount = 0;
-    long attempt = 0;
-    int round, i, n, nclose, reuse, mobile = is_mobile(req), mref, rc;
+    struct hall_pay_start_in in;
+    struct hall_pay_started out;
+    struct hall_dbres *o;
+    int64_t id;
+    int mobile = is_mobile(req);
 
     o = order_load(req, &id);
     if (o == NULL)
         return HALL_OK;
-    partner = hall_pstrdup(req->pool, hall_dbres_str(o, 0, "partner_code"));
-    mode = strcmp(channel, "wechat") == 0 ? (mobile ? "h5" : "native") : (mobile ? "wap" : "page");
-    mref = hall_payment_merchant(req->cx, partner, channel);
-    if (mref == 0)
-        return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
-    for (round = 0; round < 2; round++) {
-        lock = hall_order_lock_own(req, "order_lock_own", id);
-        if (lock == NULL)
-            return HALL_OK;
-        if (strcmp(hall_dbres_str(lock, 0, "status"), "unpaid") != 0)
-            return hall_msg(req, HALL_M_PAY_STATE, NULL);
-        amount = hall_dbres_int(lock, 0, "amount_fen");
-        order_no = hall_pstrdup(req->pool, hall_dbres_str(lock, 0, "order_no"));
-        if (amount <= 0)
-            return hall_msg(req, HALL_M_PAY_ZERO, "id");
-        p = hall_db_exec(req->cx, "pay_live", HALL_I64(id));
-        if (p == NULL)
-            return HALL_ERR;
-        n = hall_dbres_rows(p);
-        /* the first round may reuse the newest open trade; the second
-         * comes only when that trade turned out closed at the gateway */
-        reuse = round == 0 && n > 0 && hall_payment_reusable(p, 0, channel, amount, mode, mref);
-        nclose = 0;
-        for (i = reuse ? 1 : 0; i < n; i++) {
-            const char *old = hall_pstrdup(req->pool, hall_dbres_str(p, i, "out_trade_no"));
-
-            if (hall_payment_close_row(req->cx, hall_dbres_int(p, i, "id")) != HALL_OK ||
-                hall_payment_close_queue(req->cx, hall_dbres_int(p, i, "id"), old) != HALL_OK)
-                return HALL_ERR;
-            if (nclose < MAX_LIVE)
-                closing[nclose++] = old;
-        }
-        if (reuse) {
-            pay_id = hall_dbres_int(p, 0, "id");
-            attempt = (long)hall_dbres_int(p, 0, "attempt");
-            out_no = hall_pstrdup(req->pool, hall_dbres_str(p, 0, "out_trade_no"));
-            reuse_url = *hall_dbres_str(p, 0, "pay_url") != '\0'
-                            ? hall_pstrdup(req->pool, hall_dbres_str(p, 0, "pay_url"))
-                            : NULL;
-        } else {
-            struct hall_pay_new nw = {id, order_no, channel, amount, mref, mode};
-
-            if (hall_payment_create(req->cx, &nw, &pay_id, &attempt, &out_no) != HALL_OK)
-                return HALL_ERR;
-            if (hall_audit(req->cx, hall_req_actor(req), "order",
-                           hall_psprintf(req->pool, "%lld", (long long)id), "pay_online", NULL,
-                           NULL, NULL) != HALL_OK)
-                return HALL_ERR;
-        }
-        if (hall_db_commit(req->cx) != HALL_OK)
-            return HALL_ERR;
-        if (close_now(req, closing, nclose)) {
-            /* an older trade had been paid: its notification is on its way */
-            if (!reuse)
-                hall_payment_close_row(req->cx, pay_id);
-            return hall_msg(req, HALL_M_PAY_PENDING, NULL);
-        }
-        if (reuse_url == NULL)
-            break;
-        /* a trade we opened before: still payable, or cancelled at the cashier? */
-        st = trade_state(req, out_no);
-        if (paid_state(st))
-            return hall_msg(req, HALL_M_PAY_PENDING, NULL);
-        /* NOT_FOUND: an Alipay page nobody opened yet */
-        if (st != NULL && (strcmp(st, "NOTPAY") == 0 || strcmp(st, "NOT_FOUND") == 0))
-            return to_gateway(req, id, mode, reuse_url);
-        if (st == NULL)
-            return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
-        reuse_url = NULL;
-        /* round 1 closes it (in our table too) and opens a new one */
-    }
-
-    /* the gateway is called outside any transaction: no lock waits on it;
-     * the same out_trade_no again (a retry) opens the same trade */
     memset(&in, 0, sizeof(in));
+    in.order_id = id;
+    in.user_id = req->user_id;
+    in.actor = hall_req_actor(req);
+    in.partner = hall_pstrdup(req->pool, hall_dbres_str(o, 0, "partner_code"));
     in.channel = channel;
-    in.partner = partner;
-    in.out_trade_no = out_no;
-    in.amount_fen = amount;
-    /* no applicant's name: the subject is shown by the wallet app */
-    in.subject = hall_psprintf(req->pool, "深圳CA数字证书 业务单%s", order_no);
-    in.return_url = hall_psprintf(req->pool, "%s%s/pay?id=%lld", conf->public_url,
-                                  hall_req_base(req), (long long)id);
+    in.mode =
+        strcmp(channel, "wechat") == 0 ? (mobile ? "h5" : "native") : (mobile ? "wap" : "page");
     in.mobile = mobile;
     in.client_ip = req->cx->remote_addr;
-    if (hall_payment_open(req->cx, &in, &opened) != HALL_OK) {
-        /* the gateway refuses a trade another request closed meanwhile
-         * (WeChat: ORDER_CLOSED): that is this click being superseded */
-        res = hall_db_exec(req->cx, "pay_status", HALL_I64(pay_id));
-        if (res != NULL && hall_dbres_rows(res) > 0 &&
-            strcmp(hall_dbres_str(res, 0, "status"), "created") != 0) {
-            hall_warn(req, "msg=\"trade superseded while opened\" out_trade_no=%s", out_no);
-            return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
-        }
-        hall_warn(req, "msg=\"pay open failed\" out_trade_no=%s", out_no);
+    in.return_url = hall_psprintf(req->pool, "%s%s/pay?id=%lld", conf->public_url,
+                                  hall_req_base(req), (long long)id);
+    in.merchant_ref = hall_payment_merchant(req->cx, in.partner, channel);
+    if (in.merchant_ref == 0)
         return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
+    switch (hall_payment_start(req->cx, &in, &out)) {
+    case HALL_PAY_GO: return to_gateway(req, id, out.mode, out.pay_url);
+    case HALL_PAY_NOT_OWN: return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
+    case HALL_PAY_NOT_UNPAID: return hall_msg(req, HALL_M_PAY_STATE, NULL);
+    case HALL_PAY_ZERO: return hall_msg(req, HALL_M_PAY_ZERO, "id");
+    case HALL_PAY_PENDING: return hall_msg(req, HALL_M_PAY_PENDING, NULL);
+    case HALL_PAY_DOWN: return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
+    case HALL_PAY_SUPERSEDED: return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
+    default: return HALL_ERR;
     }
-    if (opened.merchant_ref != mref || !url_ok(opened.pay_url)) {
-        hall_err(req, "msg=\"pay open: unexpected answer\" out_trade_no=%s", out_no);
-        return hall_msg(req, HALL_M_PAY_CHANNEL_DOWN, "channel");
-    }
-    rc = hall_payment_url_set(req->cx, pay_id, opened.pay_url);
-    if (rc == HALL_ERR)
-        return HALL_ERR;
-    if (rc == HALL_CONFLICT) {
-        /* another request replaced this attempt while the gateway opened
-         * it (the other tab chose the other channel): it must not stay
-         * payable, and this browser is not sent to it */
-        hall_warn(req, "msg=\"trade superseded while opened\" out_trade_no=%s", out_no);
-        close_now(req, &out_no, 1);
-        return hall_msg(req, HALL_M_PAY_SUPERSEDED, NULL);
-    }
-    hall_info(req, "msg=\"trade opened\" out_trade_no=%s channel=%s mode=%s", out_no, channel,
-              opened.mode);
-    return to_gateway(req, id, opened.mode, opened.pay_url);
 }
 
 /* ---- POST /pay/notify/wechat, /pay/notify/alipay ------------------------ */
@@ -833,7 +677,7 @@ out:
     for (i = 0; i < hall_dbres_rows(live); i++) {
         const char *out_no = hall_dbres_str(live, i, "out_trade_no");
 
-        close_now(req, &out_no, 1);
+        hall_payment_close_now(req->cx, &out_no, 1);
     }
     return transfer_done(req, id);
 }
