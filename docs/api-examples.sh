@@ -622,7 +622,7 @@ openssl ts -reply -in "$D/bad.tsr" -text 2>/dev/null | grep -E 'Status:|Failure 
     grep -E 'Status: Rejected\..*Failure info: the data submitted has the wrong format' >/dev/null ||
     die "a body that is no request is not rejected as badDataFormat"
 # handed over once: the hall's copy is gone, a second download says why
-ex 410 '"message":"证书介质已交付（[^"]*首次下载时交付）.*"unlock_url":"[^"]*unlock[^"]*serial' \
+ex 410 '"unlock_url":"[^"]*unlock[^"]*serial.*"message":"证书介质已交付（[^"]*首次下载时交付）' \
     curl -s -b "$J" -H 'Accept: application/json' "$H/pki/medium?id=$ID"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
 ex 200 "\"serial\":\"$SERIAL\"" curl -s -G -H 'Accept: application/json' \

@@ -176,19 +176,25 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
                      strcmp(group, glabel) != 0 ? glabel : "", &nchanges);
             group = glabel;
         }
-        /* 证书算法 (the product's CA, no field of the form) closes 证书信息,
-         * not a group of its own */
-        if (strcmp(hall_fields[i].group, "cert") == 0 && strcmp(next, "cert") != 0 &&
-            (m = hall_val_get(form, "ca")) != NULL) {
-            form_row(req, rows, changes, form, m, before,
-                     strcmp(group, glabel) != 0 ? glabel : "", &nchanges);
-            group = glabel;
+        /* 证书算法 and 密钥生成 (the product's CA and key origin, no
+         * fields of the form) close 证书信息, not a group of their own */
+        if (strcmp(hall_fields[i].group, "cert") == 0 && strcmp(next, "cert") != 0) {
+            static const char *const product_members[] = {"ca", "key_origin", NULL};
+            int k;
+
+            for (k = 0; product_members[k] != NULL; k++) {
+                if ((m = hall_val_get(form, product_members[k])) == NULL)
+                    continue;
+                form_row(req, rows, changes, form, m, before,
+                         strcmp(group, glabel) != 0 ? glabel : "", &nchanges);
+                group = glabel;
+            }
         }
     }
     group = "其他";
     for (m = form->first; m != NULL; m = m->next) {
         if (m->key == NULL || form_known(m->key) || form_hidden(m->key) ||
-            strcmp(m->key, "ca") == 0)
+            strcmp(m->key, "ca") == 0 || strcmp(m->key, "key_origin") == 0)
             continue;
         form_row(req, rows, changes, form, m, before, group, &nchanges);
         group = "";

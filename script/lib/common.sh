@@ -1324,18 +1324,21 @@ tools_digest() {
 # its work is done, but each is a process that opens the keys and the
 # database)
 setup_tools() {
-    step partner_secrets partner_secrets
     step pki_ceremony pki_ceremony
     step stamp_sign stamp_sign
     step demo_seal demo_seal
-    step report_key report_key
     step seed_staff seed_staff
 }
 
-# start_all: everything after PostgreSQL.  The sandbox starts first and
-# comes up while the set-up tools run (skipped when nothing of their
-# inputs changed: tools_digest); then the modules, the outbox, nginx.
+# start_all: everything after PostgreSQL.  At every start, whatever the
+# stamps say: the partners' secrets a database from before kept in clear
+# moved (and rejection reasons), and the 验签报告's certificate made again
+# when the register no longer holds it as issued (revoked since).  The
+# sandbox starts next and comes up while the set-up tools run (skipped when
+# nothing of their inputs changed: tools_digest); then the modules, the
+# outbox, nginx.
 start_all() {
+    partner_secrets
     local digest
     step sandbox_start start_sandbox_bg
     digest=$(tools_digest)
@@ -1343,6 +1346,7 @@ start_all() {
         setup_tools
         stamp_write tools "$(tools_digest)"
     fi
+    step report_key report_key
     step sandbox_wait wait_sandbox
     step modules start_modules
     step outbox start_outbox

@@ -24,7 +24,7 @@ test('seal_bundle_sm2__partner_selling_sm2_with_the_seal__the_bundled_seal_is_sm
         || jsonb_build_object('id', nextval(pg_get_serial_sequence('products', 'id')),
             'name', '机构证书（国密SM2）', 'ca', 'sm2'))).*
         FROM products p WHERE partner_code = 'szjsgws' AND business_type = 'new' AND cert_type = 'org'
-        AND ca = 'ecc' ON CONFLICT (partner_code, business_type, cert_type, ca) DO UPDATE SET active = true
+        AND ca = 'ecc' ON CONFLICT (partner_code, business_type, cert_type, ca, key_origin) DO UPDATE SET active = true
         RETURNING id`).split('\n')[0];
     try {
         const base = '/szjsgws';

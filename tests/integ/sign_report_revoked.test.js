@@ -8,7 +8,9 @@
  * hall-pkitool report run again then issues a new one, registered too.
  *
  * Named to run after sign_report.test.js: it revokes the signer the module
- * sign holds (no later file asks for a 验签报告).
+ * sign holds, which keeps it until it restarts; the test then restarts it
+ * (the supervisor's restart, as after a crash) and a 验签报告 is signed by
+ * the new certificate, for the files that ask for one later.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -18,6 +20,14 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { psql, staffRevoke, fetchPki, ocspQuery, pkitool } = require('./lib/pki');
+const { HALL_URL, HALL_VAR, findProcs, waitFor } = require('./lib/hall');
+
+/* hall-sign's master */
+function signMasters() {
+    const procs = findProcs('hall-sign').filter((p) => p.state !== 'Z');
+    const pids = new Set(procs.map((p) => p.pid));
+    return procs.filter((p) => !pids.has(p.ppid)).map((p) => p.pid);
+}
 
 /* pki_dir/report.crt's serial, as the register writes it */
 function reportSerial() {
@@ -56,4 +66,30 @@ test('report_signer__revoked_by_staff__listed_in_the_crl_and_ocsp_revoked', asyn
     assert.notEqual(next, serial);
     assert.equal(psql(`SELECT kind || ' ' || state FROM certificates WHERE serial = '${next}'`),
         'service issued');
+
+    /* hall-sign restarted by its supervisor takes the new signer: the
+     * 验签报告 verifies 有效 again, signed by the new certificate */
+    const [old] = signMasters();
+    fs.appendFileSync(path.join(HALL_VAR, 'log', 'kills.log'), 'sign\n');
+    process.kill(old, 'SIGTERM');
+    await waitFor('hall-sign started again', async () => {
+        const m = signMasters();
+        return m.length === 1 && m[0] !== old && (await fetch(`${HALL_URL}/sign/verify`)).status === 200;
+    }, { timeoutMs: 30000, intervalMs: 250 });
+    const post = async (url, bytes) => {
+        const form = new FormData();
+        form.append('file', new Blob([bytes], { type: 'application/pdf' }), 'a.pdf');
+        const r = await fetch(`${HALL_URL}${url}`, { method: 'POST', body: form });
+        assert.equal(r.status, 200, `${url}: ${r.status}`);
+        return Buffer.from(await r.arrayBuffer());
+    };
+    /* a report is of a signed file: one of the fuzz seeds' stamped bases */
+    const trial = fs.readFileSync(path.join(__dirname, '..', 'fuzz', 'base', 'cms.pdf'));
+    const rep = { arrayBuffer: async () => post('/sign/verify?report=pdf', trial) };
+    const back = new FormData();
+    back.append('file', new Blob([Buffer.from(await rep.arrayBuffer())], { type: 'application/pdf' }), 'r.pdf');
+    const v = await (await fetch(`${HALL_URL}/sign/verify`, { method: 'POST', body: back,
+        headers: { accept: 'application/json' } })).json();
+    assert.equal(v.result.stamps[0].signer.serial, next, JSON.stringify(v.result.stamps[0].signer));
+    assert.equal(v.result.stamps[0].state, '有效');
 });
