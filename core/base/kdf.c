@@ -178,8 +178,7 @@ hall_kdf_forget(const unsigned char *salt, size_t saltlen, unsigned long iter,
 {
     char path[1200];
 
-    if (cache_usable() &&
-        entry_path(path, sizeof(path), salt, saltlen, iter, ct, ctlen) == HALL_OK)
+    if (cache_usable() && entry_path(path, sizeof(path), salt, saltlen, iter, ct, ctlen) == HALL_OK)
         unlink(path);
 }
 
@@ -215,8 +214,8 @@ hall_kdf_pkcs8_open(FILE *f, const char *pass)
         pbe2->encryption->parameter == NULL ||
         pbe2->encryption->parameter->type != V_ASN1_OCTET_STRING ||
         ASN1_STRING_length(pbe2->encryption->parameter->value.octet_string) != 16 ||
-        (kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
-                                         pbe2->keyfunc->parameter)) == NULL ||
+        (kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)) ==
+            NULL ||
         kdf->salt->type != V_ASN1_OCTET_STRING || kdf->prf == NULL ||
         OBJ_obj2nid(kdf->prf->algorithm) != NID_hmacWithSHA256 ||
         (kdf->keylength != NULL && ASN1_INTEGER_get(kdf->keylength) != 32))
@@ -232,9 +231,9 @@ hall_kdf_pkcs8_open(FILE *f, const char *pass)
     plain = OPENSSL_malloc((size_t)ASN1_STRING_length(oct) + 16);
     c = EVP_CIPHER_CTX_new();
     if (plain == NULL || c == NULL ||
-        EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, key,
-                           ASN1_STRING_get0_data(pbe2->encryption->parameter->value.octet_string)) !=
-            1 ||
+        EVP_DecryptInit_ex(
+            c, EVP_aes_256_cbc(), NULL, key,
+            ASN1_STRING_get0_data(pbe2->encryption->parameter->value.octet_string)) != 1 ||
         EVP_DecryptUpdate(c, plain, &pl, ASN1_STRING_get0_data(oct), ASN1_STRING_length(oct)) !=
             1 ||
         EVP_DecryptFinal_ex(c, plain + pl, &fl) != 1)

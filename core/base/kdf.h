@@ -18,12 +18,11 @@ void hall_kdf_cache_set(const char *dir);
  * cache keeps for the file whose salt, iterations and ciphertext (what
  * names the entry: the passphrase never does) these are; HALL_ERR when
  * OpenSSL fails.  hall_kdf_keep records it once it opened the file */
-int hall_kdf_derive(const char *pass, const unsigned char *salt, size_t saltlen,
-                    unsigned long iter, const unsigned char *ct, size_t ctlen,
-                    unsigned char *out, size_t outlen, int *cached);
+int hall_kdf_derive(const char *pass, const unsigned char *salt, size_t saltlen, unsigned long iter,
+                    const unsigned char *ct, size_t ctlen, unsigned char *out, size_t outlen,
+                    int *cached);
 void hall_kdf_keep(const unsigned char *salt, size_t saltlen, unsigned long iter,
-                   const unsigned char *ct, size_t ctlen, const unsigned char *key,
-                   size_t keylen);
+                   const unsigned char *ct, size_t ctlen, const unsigned char *key, size_t keylen);
 /* forget the entry of that file (its derived key did not open it) */
 void hall_kdf_forget(const unsigned char *salt, size_t saltlen, unsigned long iter,
                      const unsigned char *ct, size_t ctlen);

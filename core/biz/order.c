@@ -275,8 +275,7 @@ const struct hall_stmt hall_order_stmts[] = {
     /* the sweep removed the object: its retired rows say so (the admin's
      * list shows 已删除, no download) */
     {"files_swept",
-     "UPDATE order_files SET removed_at = now() WHERE stored_name = $1 AND removed_at IS NULL",
-     1},
+     "UPDATE order_files SET removed_at = now() WHERE stored_name = $1 AND removed_at IS NULL", 1},
     {"pay_voucher_insert",
      "INSERT INTO order_files (order_id, kind, stored_name, mime, size, sha256)"
      " VALUES ($1, 'transfer_voucher', $2, $3, $4, $5) RETURNING id",

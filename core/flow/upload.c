@@ -104,7 +104,8 @@ material_help(struct hall_req *req, struct hall_val *v, const char *order_id, in
     /* a 自然人证书's form is signed, not sealed (seed 002: 无需加盖公章) */
     if (strcmp(kind, "application") == 0)
         note = unit ? "请把打印出来的申请表加盖公章，通过扫描或拍照形成电子图片上传。"
-                    : "请在打印出来的申请表上签名，通过扫描或拍照形成电子图片上传（自然人证书无需加盖公章）。";
+                    : "请在打印出来的申请表上签名，通过扫描或拍照形成电子图片上传（自然人证书无需加"
+                      "盖公章）。";
     else if (strcmp(kind, "license") == 0)
         note = "如已更换三合一的新版营业执照，请上传新版营业执照。";
     else if (strcmp(kind, "agent_id") == 0)

@@ -14,8 +14,8 @@
 /* what the report says of itself: true of what sign_report.c writes (the
  * 验签专用章's stamp, its signature timestamp, and B-LT evidence when the
  * hall could gather it), and no more: it has no document timestamp */
-#define HALL_STAMP_REPORT_SELF                                                                   \
-    "本报告由网上营业厅签名验证服务依据上述文档生成，结论与签名验证页面一致；"                   \
+#define HALL_STAMP_REPORT_SELF                                                                                     \
+    "本报告由网上营业厅签名验证服务依据上述文档生成，结论与签名验证页面一致；" \
     "报告本身由本CA的验签专用章签章，签章带有本CA时间戳服务的时间戳，可在签名验证页面核验。"
 
 #define REPORT_LINES_MAX 2048 /* 64 signatures of about 25 lines, and the rest */
@@ -237,6 +237,5 @@ hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *
                  hall_psprintf(pool, "签章%d：%s%s%s", rep->sigs[i].index,
                                hall_stamp_state_text(v[i].state), v[i].problem[0] ? "——" : "",
                                v[i].problem));
-    line(pool, out, HALL_STAMP_LINE_TEXT, 0,
-         HALL_STAMP_REPORT_SELF);
+    line(pool, out, HALL_STAMP_LINE_TEXT, 0, HALL_STAMP_REPORT_SELF);
 }

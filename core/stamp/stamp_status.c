@@ -70,10 +70,9 @@ fetch(struct hall_pool *pool, const char *url, const unsigned char *body, size_t
     call.total_ms = call.connect_ms;
     call.max_body = (size_t)STATUS_BODY_MAX;
     if (hall_http_call(pool, &call, &resp) != HALL_OK || resp.status != 200) {
-        *why = resp.status == 0
-                   ? hall_psprintf(pool, "无法连接%s（%s）", url,
-                                   resp.error != NULL ? resp.error : "连接失败")
-                   : hall_psprintf(pool, "%s 答复HTTP %ld", url, resp.status);
+        *why = resp.status == 0 ? hall_psprintf(pool, "无法连接%s（%s）", url,
+                                                resp.error != NULL ? resp.error : "连接失败")
+                                : hall_psprintf(pool, "%s 答复HTTP %ld", url, resp.status);
         return HALL_ERR;
     }
     stamp_buf_put(out, resp.body, resp.len);
@@ -382,8 +381,8 @@ ocsp_ask_keep(struct hall_pool *pool, const char *url, X509 *cert, X509 *issuer,
     n = i2d_OCSP_REQUEST(rq, &der);
     if (n <= 0)
         abort();
-    if (fetch(pool, url, der, (size_t)n, "application/ocsp-request", timeout_ms,
-              &body, why) != HALL_OK)
+    if (fetch(pool, url, der, (size_t)n, "application/ocsp-request", timeout_ms, &body, why) !=
+        HALL_OK)
         goto out;
     rc = ocsp_judge(pool, NULL, rq, body.p, body.len, cert, issuer, now, 0, st, why);
     if (rc != HALL_OK) {

@@ -193,7 +193,7 @@ int
 hall_outbox_probe_failed(struct hall_ctx *cx, int64_t id, const char *error)
 {
     return hall_db_exec(cx, "probe_failed", HALL_I64(id), HALL_STR(error)) != NULL ? HALL_OK
-                                                                                  : HALL_ERR;
+                                                                                   : HALL_ERR;
 }
 
 int

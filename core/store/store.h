@@ -265,8 +265,8 @@ int hall_outbox_done(struct hall_ctx *cx, int64_t id, const char *result);
 struct hall_dbres *hall_outbox_failed(struct hall_ctx *cx, int64_t id, const char *error,
                                       long max_attempts, long after_s);
 int hall_outbox_lane_release(struct hall_ctx *cx, const char *lane, const char *lanes);
-struct hall_dbres *hall_outbox_probe_claim(struct hall_ctx *cx, const char *lane,
-                                           const char *lanes, long probe_s);
+struct hall_dbres *hall_outbox_probe_claim(struct hall_ctx *cx, const char *lane, const char *lanes,
+                                           long probe_s);
 int hall_outbox_probe_failed(struct hall_ctx *cx, int64_t id, const char *error);
 int hall_outbox_partner_release(struct hall_ctx *cx, const char *partner);
 struct hall_dbres *hall_outbox_hook_failed(struct hall_ctx *cx, int64_t id, const char *error);

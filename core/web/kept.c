@@ -278,8 +278,7 @@ hall_worker_orphaned(FCGX_Request *fr)
         FCGX_PutStr(busy, (int)sizeof(busy) - 1, fr->out);
         FCGX_Finish_r(fr);
     }
-    hall_log(HALL_LOG_WARN, NULL, "msg=\"the master is gone: worker exits\" pid=%d",
-             (int)getpid());
+    hall_log(HALL_LOG_WARN, NULL, "msg=\"the master is gone: worker exits\" pid=%d", (int)getpid());
     return 1;
 }
 

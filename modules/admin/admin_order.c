@@ -172,8 +172,8 @@ form_ctx(struct hall_req *req, struct hall_val *ctx, const struct hall_val *form
             !((hall_fields[i].flags & HALL_FF_HALL) != 0 &&
               *member_text(req, form, m->key) == '\0' &&
               (before == NULL || *member_text(req, before, m->key) == '\0'))) {
-            form_row(req, rows, changes, form, m, before,
-                     strcmp(group, glabel) != 0 ? glabel : "", &nchanges);
+            form_row(req, rows, changes, form, m, before, strcmp(group, glabel) != 0 ? glabel : "",
+                     &nchanges);
             group = glabel;
         }
         /* 证书算法 and 密钥生成 (the product's CA and key origin, no

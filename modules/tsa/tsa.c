@@ -154,8 +154,8 @@ say_signing(struct hall_req *req, long long now)
     long n;
 
     if (tsa_signed(now, &for_ms, &n))
-        hall_log(HALL_LOG_WARN, hall_req_id(req), "msg=\"tsa: signing again\" refused=%ld for_s=%lld",
-                 n, for_ms / 1000);
+        hall_log(HALL_LOG_WARN, hall_req_id(req),
+                 "msg=\"tsa: signing again\" refused=%ld for_s=%lld", n, for_ms / 1000);
 }
 
 static int

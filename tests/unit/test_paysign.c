@@ -418,8 +418,10 @@ kdf_cache__second_opening__from_the_folder_same_key(void **state)
     assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_OK);
     k = hall_pkey_load_encrypted(key, pass, &why);
     assert_non_null(k);
-    snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) = 2 && ! ls %s | grep -q pass &&"
-             " test -z \"$(find %s -type f -perm /077)\"", cache, cache, cache);
+    snprintf(cmd, sizeof(cmd),
+             "test $(ls %s | wc -l) = 2 && ! ls %s | grep -q pass &&"
+             " test -z \"$(find %s -type f -perm /077)\"",
+             cache, cache, cache);
     assert_int_equal(system(cmd), 0);
     /* from the folder now: the same secret and key, even with the
      * passphrase file gone wrong (the cache names the file, not the pass) */
@@ -434,8 +436,10 @@ kdf_cache__second_opening__from_the_folder_same_key(void **state)
     assert_int_equal(EVP_PKEY_get_id(k2), EVP_PKEY_get_id(k));
     hall_pkey_free(k2);
     /* entries that do not open their files: removed, derived in full */
-    snprintf(cmd, sizeof(cmd), "umask 077; for e in %s/*; do printf 'hallkdf1\\0' >$e.x &&"
-             " head -c $(($(stat -c %%s $e) - 9)) /dev/zero >>$e.x && mv $e.x $e; done", cache);
+    snprintf(cmd, sizeof(cmd),
+             "umask 077; for e in %s/*; do printf 'hallkdf1\\0' >$e.x &&"
+             " head -c $(($(stat -c %%s $e) - 9)) /dev/zero >>$e.x && mv $e.x $e; done",
+             cache);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(hall_secret_load_text(path, pass, out, sizeof(out), &why), HALL_ERR);
     assert_null(hall_pkey_load_encrypted(key, pass, &why));

@@ -118,8 +118,8 @@ report_of_one_seal(struct hall_pool *pool, const unsigned char *png, size_t plen
     size_t len = 0;
 
     for (int i = 0; i < n; i++) {
-        lines[d.n++] = (struct hall_stamp_line){HALL_STAMP_LINE_TEXT, "印章：测试公司合同专用章", NULL,
-                                                0, 0};
+        lines[d.n++] =
+            (struct hall_stamp_line){HALL_STAMP_LINE_TEXT, "印章：测试公司合同专用章", NULL, 0, 0};
         lines[d.n++] = (struct hall_stamp_line){HALL_STAMP_LINE_SEAL, "印章图片", png, plen, 0};
     }
     assert_non_null(hall_stamp_report_pdf(pool, &d, NULL, &len));
@@ -133,8 +133,8 @@ report__one_seal_many_stamps__picture_embedded_once(void **state)
 {
     struct hall_pool *pool = hall_pool_create(65536);
     size_t plen = 0, one, eight;
-    unsigned char *png =
-        hall_sealimg_render(pool, HALL_SEAL_ORG, "深圳市测试科技有限公司", "合同专用章", &plen, NULL);
+    unsigned char *png = hall_sealimg_render(pool, HALL_SEAL_ORG, "深圳市测试科技有限公司",
+                                             "合同专用章", &plen, NULL);
 
     (void)state;
     assert_non_null(png);

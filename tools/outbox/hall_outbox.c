@@ -935,10 +935,9 @@ orphan_count(void *ud, const struct hall_obj_info *o, int rc)
 
 /* the object store's objects that no live row names (core/store/file.c,
  * hall_file_orphans: a PUT that landed after its upload failed, a delete
- * the store refused, a replaced material whose answer was lost), removed once objstore_orphan_age_s old, every
- * objstore_sweep_s: one worker of one host a period, the one whose claim
- * of the row in hall_ticks moved it (tick_claim); the others try again
- * every 30 s and find the period not over */
+ * the store refused, a replaced material whose answer was lost), removed once objstore_orphan_age_s
+ * old, every objstore_sweep_s: one worker of one host a period, the one whose claim of the row in
+ * hall_ticks moved it (tick_claim); the others try again every 30 s and find the period not over */
 static void
 objstore_tick(struct hall_app *app)
 {

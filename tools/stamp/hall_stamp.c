@@ -283,7 +283,9 @@ sign_args_parse(int argc, char **argv, struct sign_args *a)
         case 'O': kw_bad |= stamp_find_offset(optarg, &a->kw_dx, &a->kw_dy) != 0; break;
         case 'D': a->out_dir = optarg; break;
         case 'Q': a->qifeng = stamp_qifeng_edge_arg(optarg, argc, argv, &optind); break;
-        case 'P': bad_qf = stamp_qifeng_pages_arg(optarg, &a->qf_first, &a->qf_last) != HALL_OK; break;
+        case 'P':
+            bad_qf = stamp_qifeng_pages_arg(optarg, &a->qf_first, &a->qf_last) != HALL_OK;
+            break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
