@@ -2,6 +2,8 @@
  * core/stamp/stamp.h: the stamp's API (core/stamp/stamp_*.c, libhallstamp,
  * docs/internals/stamp.md), for the programs that link the stamp: hall-stamp
  * and the module sign.  Not included by pki.h: the others never see it.
+ * Signing and verifying here; asking the hall and the /DSS in
+ * stamp/stamp_online.h, the 验签报告 in stamp/stamp_report.h.
  */
 #ifndef HALL_PKI_STAMP_H
 #define HALL_PKI_STAMP_H
@@ -28,8 +30,6 @@
 struct hall_pool;
 struct hall_stamp_evidence;
 
-/* the largest PDF the library stamps or verifies, bytes */
-#define HALL_STAMP_PDF_MAX (200L * 1024 * 1024)
 /* the signatures of one document a report lists at most (the rest are not listed) */
 #define HALL_STAMP_SIGS_MAX 64
 
@@ -245,28 +245,8 @@ int hall_stamp_verify_file(struct hall_pool *pool, const char *path,
                            const struct hall_stamp_trust *trust, struct hall_stamp_report *rep,
                            char *err, size_t errlen);
 
-/*
- * What the hall's records say of one stamp's signer and seal: looked up by
- * the caller (POST /sign/verify: the certificates and seals tables) when
- * hall_stamp_wants_records says so; hall-stamp verify has none.
- */
-struct hall_stamp_records {
-    int looked_up;    /* 0: no records consulted (hall-stamp verify) */
-    int cert_known;   /* the signer's certificate is in the records */
-    int cert_revoked; /* revoked (or void) */
-    time_t cert_revoked_at;
-    int seal_known;         /* the seal (its esID) is in the register */
-    int seal_revoked;       /* 注销 */
-    time_t seal_revoked_at; /* when (0 unknown: taken as before the stamp) */
-    /* hall-stamp verify, asking the hall online (hall_stamp_records_online):
-     * why the signer's status could not be learnt (looked_up 0), or the
-     * seal's; NULL when it was */
-    const char *unchecked;
-    const char *seal_unchecked;
-};
-
-/* 1 when the stamp is under the hall's own CA: its records are worth asking */
-int hall_stamp_wants_records(const struct hall_stamp_sig *s);
+/* what the hall's records say of a stamp (stamp/stamp_online.h); NULL: none */
+struct hall_stamp_records;
 
 #define HALL_STAMP_NOTES_MAX 6
 
@@ -293,155 +273,6 @@ void hall_stamp_verdict(struct hall_pool *pool, const struct hall_stamp_sig *s,
 /* the verdict's short word for what happened after the signing (签章后吊销,
  * 签章后注销, both); NULL when nothing did */
 const char *hall_stamp_after_note(const struct hall_stamp_verdict *v);
-
-/* ---- revocation online (stamp_status.c, docs/internals/stamp.md §3) -------- */
-
-#define HALL_STAMP_EVIDENCE_MAX 32
-
-/* the evidence a file keeps (its /DSS, PAdES B-LT): the OCSP answers
- * (der, len, n), the CRLs and the certificates, each DER */
-struct hall_stamp_evidence {
-    const unsigned char *der[HALL_STAMP_EVIDENCE_MAX];
-    size_t len[HALL_STAMP_EVIDENCE_MAX];
-    int n;
-    const unsigned char *crl[HALL_STAMP_EVIDENCE_MAX];
-    size_t crl_len[HALL_STAMP_EVIDENCE_MAX];
-    int ncrl;
-    const unsigned char *cert[HALL_STAMP_EVIDENCE_MAX];
-    size_t cert_len[HALL_STAMP_EVIDENCE_MAX];
-    int ncert;
-    /* the answers judged once for all the file's signatures (stamp_status.c,
-     * in the pool with the evidence); NULL: each judged when asked */
-    struct stamp_kept *kept;
-};
-/* reads them (in pool); HALL_ERR when the file cannot be read (ev empty) */
-int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,
-                             struct hall_stamp_evidence *ev);
-
-struct hall_stamp_cache; /* stamp_cache.c */
-
-/* how the hall is asked */
-struct hall_stamp_online {
-    const char *hall; /* the hall's address instead of the certificate's (hall-stamp --hall);
-                         NULL: the certificate's own URLs */
-    long timeout_ms;  /* each request; 0: 10 s */
-    time_t now;       /* 0: time(NULL) */
-    int offline;      /* 1: ask nothing; the evidence only */
-    /* the file's evidence, believed first: an answer made at or after
-     * signing_time about the certificate; NULL none */
-    const struct hall_stamp_evidence *evidence;
-    time_t signing_time;
-    /* hall_stamp_ltv_gather: answers and issuers fetched for earlier files
-     * of a batch (hall-stamp sign --out-dir), reused; NULL none */
-    struct hall_stamp_cache *cache;
-};
-
-enum hall_stamp_rev {
-    HALL_STAMP_REV_UNCHECKED = 0, /* no answer that could be checked: why says */
-    HALL_STAMP_REV_GOOD = 1,
-    HALL_STAMP_REV_REVOKED = 2,
-    HALL_STAMP_REV_UNKNOWN = 3 /* the responder does not know the certificate */
-};
-
-struct hall_stamp_status {
-    enum hall_stamp_rev state;
-    time_t revoked_at;
-    int reason;         /* CRLReason, -1 none */
-    const char *source; /* "OCSP" or "CRL" */
-    const char *url;    /* where it was asked ("/DSS": the file's own evidence) */
-    const char *why;    /* UNCHECKED: why, Chinese */
-    time_t checked_at;  /* the answer's thisUpdate (the CRL's lastUpdate) */
-    int embedded;       /* 1: from the file's evidence, nothing asked online */
-};
-
-/*
- * The signer's status: from o->evidence when an answer there speaks for
- * the signing time, else (unless o->offline) asked of the OCSP responder the certificate's
- * authorityInfoAccess names, else of its CRL distribution point; the
- * issuer is the one of cas that signed cert, else fetched from the AIA's
- * caIssuers.  Answers are believed only when signed by the issuer (or its
- * OCSP responder) and current.  Never fails: st says what was learnt.
- */
-void hall_stamp_status_check(struct hall_pool *pool, X509 *cert, STACK_OF(X509) * cas,
-                             const struct hall_stamp_online *o, struct hall_stamp_status *st);
-/* a CRLReason in Chinese (密钥泄露, ...) */
-const char *hall_stamp_reason_text(int reason);
-/* the hall a certificate names: its OCSP URL without "/ocsp" (else its CRL's
- * without "/pki/NAME.crl"); NULL none */
-const char *hall_stamp_hall_of(struct hall_pool *pool, X509 *cert);
-
-/* a seal's state in the hall's register (GET /sign/seal-status) */
-struct hall_stamp_seal_status {
-    int checked;              /* 0: not learnt, why says */
-    const char *state;        /* valid, revoked, replaced, unknown */
-    time_t revoked_at;        /* revoked: when */
-    const char *revoked_text; /* ... in Beijing time, "" none */
-    const char *current;      /* replaced: the seal in use now (the chain's end), "" unknown */
-    const char *why;
-};
-/* asked of o->hall, else of the hall cert names (hall_stamp_hall_of) */
-void hall_stamp_seal_check(struct hall_pool *pool, X509 *cert, const char *es_id,
-                           const struct hall_stamp_online *o, struct hall_stamp_seal_status *ss);
-/* the records hall_stamp_verdict reads, from what the hall answered (ss may be NULL) */
-void hall_stamp_records_online(struct hall_pool *pool, const struct hall_stamp_status *st,
-                               const struct hall_stamp_seal_status *ss,
-                               struct hall_stamp_records *rec);
-/* the records from the hall's own rows (POST /sign/verify): the signer's
- * certificates.state and revoked_at, the seal's seseals.state and
- * revoked_at (epoch s); a state NULL when there is no row */
-void hall_stamp_records_rows(const char *cert_state, time_t cert_revoked_at, const char *seal_state,
-                             time_t seal_revoked_at, struct hall_stamp_records *rec);
-
-#include "stamp/stamp_ltv.h"
-#include "stamp/stamp_may.h"
-
-/* ---- 验签报告: the verification report (stamp_report.c, stamp_reportpdf.c) -- */
-
-enum hall_stamp_line_kind {
-    HALL_STAMP_LINE_TITLE = 1, /* the report's title */
-    HALL_STAMP_LINE_HEAD = 2,  /* a section: the document, one stamp, the verdict */
-    HALL_STAMP_LINE_TEXT = 3,  /* "label：value" */
-    HALL_STAMP_LINE_SEAL = 4   /* the seal's picture (png) */
-};
-
-struct hall_stamp_line {
-    enum hall_stamp_line_kind kind;
-    const char *text;         /* UTF-8; SEAL: its caption */
-    const unsigned char *png; /* SEAL only */
-    size_t png_len;
-    int bad; /* 1: drawn as a warning (a state that is not 有效, a change) */
-};
-
-struct hall_stamp_report_doc {
-    struct hall_stamp_line *lines; /* in pool */
-    int n;
-    int all_valid;
-};
-
-/*
- * The 验签报告's content, from the verdict POST /sign/verify shows: the
- * document (name, SHA-256 hex, size, revisions, its /DSS), then for each
- * signature of rep its verdict v[i] (hall_stamp_verdict) with the level,
- * signer, seal (esID, picture), times, timestamp, revocation evidence,
- * what followed it, and the summary.  made_at: when the report is made.
- */
-void hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *rep,
-                             const struct hall_stamp_verdict *v, const char *name,
-                             const char *sha256_hex, time_t made_at,
-                             struct hall_stamp_report_doc *out);
-/* where the report's own 验签专用章 goes (hall_stamp_sign_in's page,
- * x_mm, y_mm): a blank band after the last line, under the words saying
- * who signs the report */
-struct hall_stamp_report_spot {
-    int page; /* 1-based */
-    double x_mm, y_mm;
-};
-/* the content as an A4 PDF (cairo and pango, the CJK font of the seal
- * pictures; libhallseal): the bytes in pool, *len set; NULL when cairo
- * fails or it exceeds 8 MiB.  With spot, a band is left blank for the
- * report's seal (HALL_SEAL_MM) and its place is set there. */
-unsigned char *hall_stamp_report_pdf(struct hall_pool *pool, const struct hall_stamp_report_doc *d,
-                                     struct hall_stamp_report_spot *spot, size_t *len);
 
 /* ---- pieces (unit tests, the tool) ----------------------------------------- */
 

@@ -39,7 +39,11 @@
 #include "pdf/pdf.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
+#include "stamp/stamp_online.h"
+#include "stamp/stamp_report.h"
 
+/* the largest PDF the library stamps or verifies, bytes */
+#define HALL_STAMP_PDF_MAX    (200L * 1024 * 1024)
 #define STAMP_OID_SEAL_ATTR   "2.999.41.2"
 #define STAMP_TSA_PLACEHOLDER 8192          /* the timestamp's size when reserving /Contents */
 #define STAMP_SIG_PLACEHOLDER 72            /* the largest DER ECDSA P-256 signature */
@@ -51,6 +55,11 @@
 #define STAMP_UPDATE_SLOTS    1024 /* objects any update writes at most (a 骑缝章's) */
 #define STAMP_QIFENG_PAGES    300  /* pages a 骑缝章 spans at most: 3 objects each */
 #define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
+
+/* the file's /DSS evidence read (in pool; stamp_level.c); HALL_ERR when the
+ * file cannot be read (ev empty) */
+int hall_stamp_evidence_read(struct hall_pool *pool, const char *path,
+                             struct hall_stamp_evidence *ev);
 
 /* ---- stamp_der.c ---------------------------------------------------------- */
 
