@@ -114,7 +114,11 @@ enum hall_stamp_state {
     /* a signature by a certificate of the hall's own CA without a seal (a
      * standard tool's PAdES signature with the holder's certificate): not
      * a stamp, not foreign either */
-    HALL_STAMP_CA_SIGNATURE = 7 /* 本CA证书的数字签名（非电子印章） */
+    HALL_STAMP_CA_SIGNATURE = 7, /* 本CA证书的数字签名（非电子印章） */
+    /* 无法验证: signed with an algorithm the hall does not verify (Ed25519,
+     * Ed448): its ranges and digest intact, its signature value neither
+     * valid nor proven false; what its revision adds is judged as for any */
+    HALL_STAMP_UNSUPPORTED = 8
 };
 
 /* the Chinese name of a state: "有效", "文档已被修改", ... */
@@ -124,7 +128,8 @@ const char *hall_stamp_state_text(enum hall_stamp_state s);
 enum hall_stamp_check {
     HALL_STAMP_NOT_DONE = 0, /* not reached (an earlier check failed) or not asked */
     HALL_STAMP_PASS = 1,
-    HALL_STAMP_FAIL = 2
+    HALL_STAMP_FAIL = 2,
+    HALL_STAMP_CANNOT = 3 /* the signature's algorithm is not one the hall verifies */
 };
 
 struct hall_stamp_sig {

@@ -66,6 +66,33 @@ stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *
     }
 }
 
+/*
+ * Check 2b's precondition: the signer's key is one the hall verifies a
+ * CMS signature value with (RSA, RSA-PSS, ECDSA, SM2, DSA: what OpenSSL's
+ * CMS_SignerInfo_verify takes; the SM2 stamp is stamp_ses.c's).  NULL
+ * when it is; else the problem a 无法验证 signature shows, naming the
+ * algorithm (RFC 8419's Ed25519 and Ed448, which a PDF 2.0 signer may use):
+ * such a signature is neither valid nor proven false.
+ */
+const char *
+stamp_check_alg(struct hall_pool *pool, X509 *signer)
+{
+    EVP_PKEY *k = X509_get0_pubkey(signer);
+    int id = k != NULL ? EVP_PKEY_get_base_id(k) : NID_undef;
+    const char *name;
+
+    if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_EC || id == EVP_PKEY_SM2 ||
+        id == EVP_PKEY_DSA)
+        return NULL;
+    name = id == EVP_PKEY_ED25519 ? "Ed25519"
+           : id == EVP_PKEY_ED448 ? "Ed448"
+           : id != NID_undef      ? OBJ_nid2sn(id)
+                                  : NULL;
+    return hall_psprintf(pool,
+                         "不支持的签名算法 %s：签名值无法验证（不认定为有效，也不认定为伪造）",
+                         name != NULL ? name : "（未知）");
+}
+
 /* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
 void
 stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,

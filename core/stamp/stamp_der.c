@@ -225,6 +225,7 @@ hall_stamp_state_text(enum hall_stamp_state s)
     case HALL_STAMP_SEAL_REVOKED: return "印章已注销";
     case HALL_STAMP_VALID: return "有效";
     case HALL_STAMP_CA_SIGNATURE: return "本CA证书的数字签名（非电子印章）";
+    case HALL_STAMP_UNSUPPORTED: return "无法验证";
     }
     return "";
 }

@@ -420,7 +420,7 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
         const struct hall_stamp_sig *s = &c->d->rep->sigs[k - 1];
 
         if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
-            s->signature != HALL_STAMP_PASS)
+            (s->signature != HALL_STAMP_PASS && s->signature != HALL_STAMP_CANNOT))
             return hall_psprintf(c->pool, "其后追加的签章%d无效（%s），其修订中的改动不予认可",
                                  s->index,
                                  s->problem != NULL && s->problem[0] ? s->problem : "签名无法验证");

@@ -272,6 +272,8 @@ const char *stamp_x_serial(struct hall_pool *pool, X509 *x);
 time_t stamp_asn1_time(const ASN1_TIME *t);
 /* the signer's subject, issuer, serial and validity into s */
 void stamp_signer_named(struct hall_pool *pool, X509 *signer, struct hall_stamp_sig *s);
+/* NULL when the hall verifies the signer's algorithm, else the 无法验证 problem */
+const char *stamp_check_alg(struct hall_pool *pool, X509 *signer);
 /* check 4: the seal (sp, DER SES_Seal) verifies and lists the signer */
 void stamp_check_seal(struct hall_pool *pool, const unsigned char *sp, size_t sl, X509 *signer,
                       const struct hall_stamp_trust *trust, struct hall_stamp_sig *s);

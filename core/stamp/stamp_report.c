@@ -47,7 +47,10 @@ field(struct hall_pool *pool, struct hall_stamp_report_doc *d, const char *label
 static const char *
 check_word(enum hall_stamp_check c)
 {
-    return c == HALL_STAMP_PASS ? "通过" : c == HALL_STAMP_FAIL ? "未通过" : "未核验";
+    return c == HALL_STAMP_PASS     ? "通过"
+           : c == HALL_STAMP_FAIL   ? "未通过"
+           : c == HALL_STAMP_CANNOT ? "无法验证"
+                                    : "未核验";
 }
 
 static const char *

@@ -286,6 +286,10 @@ check_cms(struct hall_pool *pool, const struct stamp_rdig *rd, CMS_ContentInfo *
     if (signer == NULL || cms_digest(rd, si, s) != HALL_OK)
         goto out;
     CMS_SignerInfo_set1_signer_cert(si, signer);
+    if ((s->problem = stamp_check_alg(pool, signer)) != NULL) {
+        s->signature = HALL_STAMP_CANNOT; /* 无法验证: judge() */
+        goto out;
+    }
     if (CMS_SignerInfo_verify(si) != 1) {
         s->signature = HALL_STAMP_FAIL;
         s->problem = "签名值验证失败";
@@ -447,11 +451,16 @@ static void
 judge(struct hall_pool *pool, struct hall_stamp_sig *s)
 {
     if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
-        s->signature != HALL_STAMP_PASS || s->later_changes) {
+        (s->signature != HALL_STAMP_PASS && s->signature != HALL_STAMP_CANNOT) ||
+        s->later_changes) {
         s->state = HALL_STAMP_MODIFIED;
         if (s->problem == NULL || s->problem[0] == '\0')
             s->problem = s->later_changes ? hall_psprintf(pool, "签章后文档被修改：%s", s->changes)
                                           : "签名覆盖范围不正确";
+        return;
+    }
+    if (s->signature == HALL_STAMP_CANNOT) {
+        s->state = HALL_STAMP_UNSUPPORTED; /* the problem names the algorithm */
         return;
     }
     if (s->doc_timestamp) {

@@ -264,7 +264,10 @@ fail:
 static const char *
 check_text(enum hall_stamp_check c)
 {
-    return c == HALL_STAMP_PASS ? "pass" : c == HALL_STAMP_FAIL ? "fail" : "not_done";
+    return c == HALL_STAMP_PASS     ? "pass"
+           : c == HALL_STAMP_FAIL   ? "fail"
+           : c == HALL_STAMP_CANNOT ? "cannot" /* an algorithm the hall does not verify */
+                                    : "not_done";
 }
 
 /* the spool's answer to a request without a usable file */
@@ -440,9 +443,10 @@ stamp_facts(struct hall_req *req, const struct hall_stamp_sig *s, struct hall_va
                      : s->doc_timestamp ? "doc_timestamp"
                                         : "cms");
     hall_val_set_str(req->pool, r, "format_label",
-                     s->ses             ? "GB/T 38540 电子签章（SM2/SM3）"
-                     : s->doc_timestamp ? "文档时间戳（ETSI.RFC3161）"
-                                        : "PAdES 签名（ECDSA P-256/SHA-256）");
+                     s->ses                              ? "GB/T 38540 电子签章（SM2/SM3）"
+                     : s->doc_timestamp                  ? "文档时间戳（ETSI.RFC3161）"
+                     : s->signature == HALL_STAMP_CANNOT ? "PAdES 签名（不支持的签名算法）"
+                                                         : "PAdES 签名（ECDSA P-256/SHA-256）");
     /* the level (B-B, B-T, B-LT, B-LTA; GB/T 38540; DTS) and what the /DSS says */
     hall_val_set_str(req->pool, r, "level", s->level != NULL ? s->level : "");
     hall_val_set_str(req->pool, r, "level_label", hall_stamp_level_text(s->level));

@@ -80,6 +80,55 @@ test('verify__signature_under_another_ca__非本CA签发', async () => {
     assert.match(r.body.result.stamps[0].signer.subject, /Someone Else Signer/);
 });
 
+/* a co-signature in Ed25519, which the hall does not verify (pyHanko's
+ * test file: an RSA signature, then an Ed25519 one whose revision raises
+ * /Version and /Extensions): 无法验证, neither valid nor forged, the same
+ * in the JSON, the page, the 验签报告 and hall-stamp verify (exit 1, not
+ * all valid); the earlier signature keeps its own state (非本CA签发), not
+ * 文档已被修改 for a signature the hall could not check */
+test('verify__ed25519_cosignature__无法验证__earlier_signature_not_文档已被修改', async () => {
+    const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..');
+    const file = path.join(ROOT, 'tests', 'data', 'pdf', 'attacks', 'pyhanko-extensions-direct.pdf');
+    const pdf = fs.readFileSync(file);
+    const r = await verifyPdf(pdf);
+    assert.equal(r.status, 200, r.text);
+    const [one, two] = r.body.result.stamps;
+    assert.equal(r.body.result.stamps.length, 2);
+    assert.equal(two.state, '无法验证', JSON.stringify(two));
+    assert.equal(two.valid, false);
+    assert.match(two.problem, /不支持的签名算法 Ed25519/);
+    assert.equal(two.checks.signature, 'cannot');
+    assert.equal(two.checks.digest, 'pass');
+    assert.equal(one.state, '非本CA签发', JSON.stringify(one));
+    assert.equal(one.coverage.later_changes, false);
+    assert.doesNotMatch(one.problem || '', /无效|修改/);
+
+    const page = await verifyPdf(pdf, { accept: 'text/html' });
+    assert.equal(page.status, 200);
+    assert.match(page.text, /id="stamp-2-state">无法验证</);
+    assert.match(page.text, /不支持的签名算法 Ed25519/);
+    assert.doesNotMatch(page.text, /文档已被修改/);
+
+    const fd = new FormData();
+    fd.append('file', new Blob([pdf], { type: 'application/pdf' }), 'ed25519.pdf');
+    const rep = await fetch(`${process.env.HALL_URL}/sign/verify?report=pdf`, { method: 'POST', body: fd });
+    assert.equal(rep.status, 200);
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'report.pdf'), Buffer.from(await rep.arrayBuffer()));
+    const t = spawnSync('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
+    assert.equal(t.status, 0, t.stderr);
+    const text = t.stdout.replace(/\s+/g, '');
+    assert.ok(text.includes('签章2：无法验证——不支持的签名算法Ed25519'), text);
+    assert.ok(!text.includes('文档已被修改'), text);
+
+    const tool = spawnSync(path.join(ROOT, 'tools', 'stamp', 'hall-stamp'), ['verify', '--offline', file], {
+        encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' },
+    });
+    assert.equal(tool.status, 1, tool.stdout + tool.stderr);
+    assert.match(tool.stdout, /^签章2：无法验证$/m);
+    assert.match(tool.stdout, /^签章1：非本CA签发$/m);
+});
+
 test('verify__unusable_uploads__4xx_naming_file__never_5xx', async () => {
     /* no file */
     const fd = new FormData();

@@ -782,9 +782,29 @@ out:
 static const char *
 check_word(enum hall_stamp_check c)
 {
-    return c == HALL_STAMP_PASS   ? T("通过", "pass")
-           : c == HALL_STAMP_FAIL ? T("未通过", "FAIL")
-                                  : T("未核验", "-");
+    return c == HALL_STAMP_PASS     ? T("通过", "pass")
+           : c == HALL_STAMP_FAIL   ? T("未通过", "FAIL")
+           : c == HALL_STAMP_CANNOT ? T("无法验证", "cannot")
+                                    : T("未核验", "-");
+}
+
+/* a state's words: hall_stamp_state_text's, or in English */
+static const char *
+state_word(enum hall_stamp_state st)
+{
+    static const char *const en[] = {"",
+                                     "document modified",
+                                     "not issued by this CA",
+                                     "demo seal",
+                                     "signer revoked before signing",
+                                     "seal revoked",
+                                     "valid",
+                                     "a signature by this CA's certificate (not a seal)",
+                                     "cannot verify (unsupported signature algorithm)"};
+
+    if (zh)
+        return hall_stamp_state_text(st);
+    return (int)st > 0 && (size_t)st < sizeof(en) / sizeof(en[0]) ? en[st] : "";
 }
 
 static void
@@ -1025,16 +1045,14 @@ print_sig(struct hall_pool *pool, const struct hall_stamp_sig *s, struct signer_
 
     sig_records(pool, s, sm, cas, hall, offline, ev, &rec, &line);
     hall_stamp_verdict(pool, s, &rec, &v);
-    printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index,
-           zh ? hall_stamp_state_text(v.state)
-              : (const char *[]){"", "document modified", "not issued by this CA", "demo seal",
-                                 "signer revoked before signing", "seal revoked",
-                                 "valid"}[v.state]);
+    printf(T("签章%d：%s\n", "stamp %d: %s\n"), s->index, state_word(v.state));
     printf("  %s: %s\n", T("域", "field"), s->field);
     printf("  %s: %s\n", T("格式", "format"),
            s->ses ? T("GB/T 38540 电子签章（SM2/SM3）", "GB/T 38540 SES_Signature (SM2/SM3)")
            : s->doc_timestamp ? T("文档时间戳（ETSI.RFC3161）", "document timestamp (ETSI.RFC3161)")
-                              : T("PAdES（ECDSA P-256/SHA-256）", "PAdES (ECDSA P-256/SHA-256)"));
+           : s->signature == HALL_STAMP_CANNOT
+               ? T("PAdES（不支持的签名算法）", "PAdES (unsupported signature algorithm)")
+               : T("PAdES（ECDSA P-256/SHA-256）", "PAdES (ECDSA P-256/SHA-256)"));
     if (s->level != NULL && s->level[0] != '\0' && !s->doc_timestamp)
         printf("  %s: %s\n", T("级别", "level"), zh ? hall_stamp_level_text(s->level) : s->level);
     if (s->doc_timestamp)
