@@ -184,8 +184,7 @@ static void
 dss_told(struct hall_pool *pool, struct hall_stamp_evidence *ev, struct hall_stamp_report *rep)
 {
     if (ev->n + ev->ncrl > 0) { /* each answer judged once a certificate (stamp_status.c) */
-        ev->kept = hall_pcalloc(pool, sizeof(*ev->kept));
-        ev->kept->pool = pool;
+        ev->kept = stamp_kept_new(pool);
     }
     if (rep != NULL) {
         rep->dss_ocsps = ev->n;
@@ -346,8 +345,7 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
 
     if (certs == NULL)
         abort();
-    if (ev->kept != NULL) /* the answers' responders decoded once (stamp_memo_ocsp_basic) */
-        ev->kept->memo = trust->memo;
+    stamp_kept_memo(ev->kept, trust->memo); /* the answers' responders decoded once */
     for (i = 0; i < ev->ncert; i++) {
         X509 *x = stamp_memo_x509(NULL, ev->cert[i], ev->cert_len[i]);
 
@@ -383,8 +381,7 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
             }
         level_one(pool, trust->memo, ev, certs, s);
     }
-    if (ev->kept != NULL) /* the memo dies with hall_stamp_verify_file */
-        ev->kept->memo = NULL;
+    stamp_kept_memo(ev->kept, NULL); /* the memo dies with hall_stamp_verify_file */
     sk_X509_pop_free(certs, X509_free);
 }
 

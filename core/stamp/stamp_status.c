@@ -37,6 +37,58 @@
 #define STAMP_SM2_ID     "1234567812345678" /* GM/T 0009's default signer ID */
 #define STAMP_SM2_ID_LEN 16
 
+#define STAMP_KEPT_PAIRS 8 /* (certificate, issuer) pairs whose answers are kept */
+
+/* one /DSS answer (ev->der[i], then ev->crl[i - n]) judged for a
+ * (certificate, issuer): everything but its time against the signature's */
+struct stamp_kept_item {
+    const unsigned char *der; /* the item judged, as ev held it */
+    size_t len;
+    int judged, ok;
+    struct hall_stamp_status st;
+};
+
+struct stamp_kept_pair {
+    unsigned char *cert, *issuer; /* DER, in the pool */
+    size_t cert_len, issuer_len;
+    struct stamp_kept_item item[2 * HALL_STAMP_EVIDENCE_MAX];
+};
+
+/* what stamp_status_kept judged of a file's /DSS (ev->kept), in the pool
+ * of the evidence: only for that evidence, never another file's */
+struct stamp_kept {
+    struct hall_pool *pool; /* the evidence's: the pairs live as long */
+    /* the verification's, while stamp_levels runs (NULL otherwise): the
+     * answers' responder certificates decoded once (stamp_memo_ocsp_basic) */
+    struct stamp_memo *memo;
+    int npairs;
+    struct stamp_kept_pair *pair[STAMP_KEPT_PAIRS];
+    /* the CertIDs each OCSP answer holds a status for, read once: keys
+     * (certid_key) one after another, each after its 2-byte length;
+     * names_done 1 read, -1 not kept (each asked of the answer) */
+    const unsigned char *der[HALL_STAMP_EVIDENCE_MAX];
+    size_t len[HALL_STAMP_EVIDENCE_MAX];
+    int names_done[HALL_STAMP_EVIDENCE_MAX];
+    unsigned char *names[HALL_STAMP_EVIDENCE_MAX];
+    size_t names_len[HALL_STAMP_EVIDENCE_MAX];
+};
+
+struct stamp_kept *
+stamp_kept_new(struct hall_pool *pool)
+{
+    struct stamp_kept *k = hall_pcalloc(pool, sizeof(*k));
+
+    k->pool = pool;
+    return k;
+}
+
+void
+stamp_kept_memo(struct stamp_kept *k, struct stamp_memo *memo)
+{
+    if (k != NULL)
+        k->memo = memo;
+}
+
 const char *
 hall_stamp_reason_text(int reason)
 {
