@@ -287,8 +287,9 @@ csr_store(struct csr_made *m, const unsigned char *der, size_t der_len)
         hall_finauth_pin_destroy(cx, m->order_id) != HALL_OK)
         return HALL_ERR;
     /* 变更, 解锁: the old one ends as the new one is stored */
-    if (m->supersede && (rc = hall_produce_supersede(cx, m->order_id, m->replaces, m->serial,
-                                                     m->actor, &m->superseded_ca, m->msg)) != HALL_OK)
+    if (m->supersede &&
+        (rc = hall_produce_supersede(cx, m->order_id, m->replaces, m->serial, m->actor,
+                                     &m->superseded_ca, m->msg)) != HALL_OK)
         return rc;
     return hall_db_commit(cx);
 }

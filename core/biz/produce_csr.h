@@ -21,8 +21,8 @@ int hall_produce_replacing(struct hall_ctx *cx, struct hall_dbres *res, const ch
                            int64_t *until, int *supersede, const char **msg);
 /* inside the transaction storing by: the certificate replaces revoked as superseded, audited
  * on order_id; *ca its CA (for the CRL after the commit).  HALL_CONFLICT with *msg */
-int hall_produce_supersede(struct hall_ctx *cx, int64_t order_id, const char *replaces, const char *by,
-                           const char *actor, const char **ca, const char **msg);
+int hall_produce_supersede(struct hall_ctx *cx, int64_t order_id, const char *replaces,
+                           const char *by, const char *actor, const char **ca, const char **msg);
 
 /* what the holder's page needs to assemble its PKCS#12 */
 struct hall_csr_cert {
