@@ -58,6 +58,9 @@ test('browser_flows__unlock_of_a_browser_made_file__new_key_and_p12_saved_in_chr
         const errors = [];
         page.on('pageerror', (e) => errors.push(String(e)));
         a11y.track(page);
+        /* 证书解锁's notice says it before anything is asked */
+        await page.goto(`${HALL}/unlock/notice`);
+        assert.match(await page.textContent('#unlock-browser'), /浏览器中生成密钥的证书文件（.p12）不能解锁[^]*新的密钥/);
         await page.goto(`${HALL}/center/order?id=${id}`);
         assert.equal(await page.textContent('#status'), '成功受理');
         assert.match(await page.textContent('#keygen-flow'),
