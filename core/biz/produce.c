@@ -38,7 +38,9 @@
 const struct hall_stmt hall_produce_stmts[] = {
     {"pki_order_lock",
      "SELECT o.status, o.business_type, o.cert_type, o.years, o.form_enc, pr.ca, o.subject,"
-     " pr.key_origin, o.user_id, o.seal,"
+     /* where its key is born: a browser-made certificate's flows stay in
+      * the browser (sql/160) */
+     " order_key_origin(o.id) AS key_origin, o.user_id, o.seal,"
      " (SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
      "  ORDER BY paid_at DESC LIMIT 1) AS method,"
      /* the certificate a replacing order replaces (core/flow/replace.c,
@@ -94,6 +96,9 @@ const struct hall_stmt hall_produce_stmts[] = {
       * medium cannot be unlocked */
      " AND NOT (o.business_type = 'unlock' AND EXISTS (SELECT 1 FROM certificates m"
      " WHERE m.serial = o.reissue_of AND m.medium_serial IS NOT NULL))"
+     /* a key born in the browser: "ready for the holder's key" as soon as
+      * it is accepted (POST /pki/csr), never a key made here */
+     " AND order_key_origin(o.id) = 'hall'"
      " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
      0},
     {NULL, NULL, 0},
@@ -503,26 +508,32 @@ medium_stored(struct production *pd)
     return hall_audit(cx, pd->actor, "certificate", pd->serial, "key_born", NULL, NULL, detail);
 }
 
+int
+hall_produce_supersede(struct hall_ctx *cx, int64_t order_id, const char *replaces, const char *by,
+                       const char *actor, const char **ca, const char **msg)
+{
+    struct hall_val *detail = hall_val_obj(cx->pool);
+    int rc = hall_revoke_cert(cx, replaces, SUPERSEDED, actor, ca);
+
+    if (rc != HALL_OK) {
+        if (rc == HALL_CONFLICT)
+            *msg = "原证书状态已变化，请刷新页面";
+        return rc;
+    }
+    hall_val_set_str(cx->pool, detail, "serial", replaces);
+    hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(SUPERSEDED));
+    hall_val_set_str(cx->pool, detail, "by", by);
+    return hall_audit(cx, actor, "order", hall_psprintf(cx->pool, "%lld", (long long)order_id),
+                      "supersede_revoke", NULL, NULL, detail);
+}
+
 /* 变更, 解锁: the old certificate ends as the new one is stored, in this
  * transaction (OCSP at once: hall_pki_revoke's hold) */
 static int
 production_supersede(struct production *pd)
 {
-    struct hall_ctx *cx = pd->cx;
-    struct hall_val *detail = hall_val_obj(cx->pool);
-    int rc = hall_revoke_cert(cx, pd->replaces, SUPERSEDED, pd->actor, &pd->superseded_ca);
-
-    if (rc != HALL_OK) {
-        if (rc == HALL_CONFLICT)
-            *pd->msg = "原证书状态已变化，请刷新页面";
-        return rc;
-    }
-    hall_val_set_str(cx->pool, detail, "serial", pd->replaces);
-    hall_val_set_str(cx->pool, detail, "reason", hall_pki_reason_name(SUPERSEDED));
-    hall_val_set_str(cx->pool, detail, "by", pd->serial);
-    return hall_audit(cx, pd->actor, "order",
-                      hall_psprintf(cx->pool, "%lld", (long long)pd->order_id), "supersede_revoke",
-                      NULL, NULL, detail);
+    return hall_produce_supersede(pd->cx, pd->order_id, pd->replaces, pd->serial, pd->actor,
+                                  &pd->superseded_ca, pd->msg);
 }
 
 /* the issue's audit detail: where the key was born (sql/153 key_origin),
@@ -807,6 +818,18 @@ hall_produce_subject(const char *cert_type, const struct hall_val *form, const c
 
     subject_of(cert_type, form, fallback, &s);
     *cn = s.cn, *org = s.org, *uscc = s.uscc, *ric = s.ric;
+}
+
+int
+hall_produce_replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business,
+                       const char **cn, const char **org, const char **uscc, int64_t *from,
+                       int64_t *until, int *supersede, const char **msg)
+{
+    struct subject s = {*cn, *org, *uscc, ""};
+    int rc = replacing(cx, res, business, &s, from, until, supersede, msg);
+
+    *cn = s.cn, *org = s.org, *uscc = s.uscc;
+    return rc;
 }
 
 int

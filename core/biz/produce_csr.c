@@ -13,6 +13,15 @@
  * certificate has no p12_enc (certificates_key_origin_custody, sql/153) and its key
  * origin is 'browser'.
  *
+ * A certificate made in the browser stays in the browser (sql/160,
+ * order_key_origin): its 证书更新, 证书变更, 介质遗失补办 and 证书解锁 (a
+ * file cannot be unlocked: a new key, a new certificate) are made here
+ * too, the order's flow deciding the subject, the validity and the CA
+ * exactly as 制作证书 would (hall_produce_replacing): 更新 from the old
+ * end, 补办 (the old one revoked when staff approved) and 变更 / 解锁 to
+ * the old end, 变更 with the form's new subject, 变更 / 解锁 revoking the
+ * old one as superseded in the transaction that stores the new one.
+ *
  * The write-intent of core/biz/produce.c, in the same three steps: (1) the
  * order locked (its owner's only), the request checked, the serial's intent
  * committed; (2) signed; (3) stored with the order's moves accepted ->
@@ -39,7 +48,9 @@ struct csr_made {
     const char *actor, **msg, **field;
     const char *ca, *alg, *cert_type, *sha256;
     const char *cn, *org, *uscc, *ric;
-    int years;
+    const char *business, *replaces, *superseded_ca;
+    int years, supersede;
+    int64_t from, until;
     char serial[17];
     time_t nb, na;
     EVP_PKEY *pub;
@@ -142,8 +153,9 @@ csr_order(struct csr_made *m)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || hall_dbres_int(res, 0, "user_id") != m->user_id)
         return HALL_CSR_NOT_OWN;
+    /* order_key_origin: a browser product's 新办, or any flow of a
+     * browser-made certificate; never a seal's */
     if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") != 0 ||
-        strcmp(hall_dbres_str(res, 0, "business_type"), "new") != 0 ||
         hall_dbres_bool(res, 0, "seal")) {
         *m->msg = "该业务单的证书由网上营业厅制作，不能在浏览器中生成密钥";
         return HALL_CONFLICT;
@@ -165,7 +177,10 @@ csr_order(struct csr_made *m)
                       : "该业务单的证书已签发，请勿重复提交";
         return HALL_CONFLICT;
     }
-    m->ca = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "ca"));
+    m->business = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "business_type"));
+    m->replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
+    /* a replaced certificate keeps its CA (ECDSA / SM2), as hall_produce's */
+    m->ca = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, *m->replaces != '\0' ? "old_ca" : "ca"));
     m->cert_type = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "cert_type"));
     m->years = (int)hall_dbres_int(res, 0, "years");
     form = hall_dbres_pii_json(cx, res, 0, hall_dbres_col(res, "form_enc"));
@@ -180,6 +195,14 @@ csr_order(struct csr_made *m)
     m->org = hall_pstrdup(cx->pool, m->org);
     m->uscc = hall_pstrdup(cx->pool, m->uscc);
     m->ric = hall_pstrdup(cx->pool, m->ric);
+    /* 更新, 变更, 补办, 解锁: the replaced certificate's subject and validity */
+    if (*m->replaces != '\0' && !hall_dbres_isnull(res, 0, hall_dbres_col(res, "subject_cn"))) {
+        int rc = hall_produce_replacing(cx, res, m->business, &m->cn, &m->org, &m->uscc, &m->from,
+                                        &m->until, &m->supersede, m->msg);
+
+        if (rc != HALL_OK)
+            return rc;
+    }
     if (*m->cn == '\0') {
         *m->msg = "业务单缺少证书主题（机构名称或姓名）";
         return HALL_CONFLICT;
@@ -206,7 +229,8 @@ csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
         return rc;
     for (i = 0; i < 5; i++) {
         hall_pki_serial_draw(m->serial);
-        res = hall_cert_intent(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years, 0, 0);
+        res = hall_cert_intent(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years,
+                               m->until, m->from);
         if (res == NULL)
             return HALL_ERR;
         if (hall_dbres_rows(res) == 1)
@@ -262,6 +286,11 @@ csr_store(struct csr_made *m, const unsigned char *der, size_t der_len)
             HALL_OK ||
         hall_finauth_pin_destroy(cx, m->order_id) != HALL_OK)
         return HALL_ERR;
+    /* 变更, 解锁: the old one ends as the new one is stored */
+    if (m->supersede &&
+        (rc = hall_produce_supersede(cx, m->order_id, m->replaces, m->serial, m->actor,
+                                     &m->superseded_ca, m->msg)) != HALL_OK)
+        return rc;
     return hall_db_commit(cx);
 }
 
@@ -312,8 +341,14 @@ hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const c
             hall_db_rollback(cx);
     }
     if (rc == HALL_OK) {
-        hall_info(cx, "msg=\"certificate issued\" order=%lld serial=%s ca=%s key=browser csr=%s",
-                  (long long)order_id, m.serial, m.ca, m.sha256);
+        hall_info(cx,
+                  "msg=\"certificate issued\" order=%lld serial=%s ca=%s key=browser csr=%s"
+                  " business=%s superseded=%s",
+                  (long long)order_id, m.serial, m.ca, m.sha256, m.business,
+                  m.superseded_ca != NULL ? m.replaces : "-");
+        /* the CRL now, as hall_produce's; the outbox's pki tick retries */
+        if (m.superseded_ca != NULL && hall_pki_crl_refresh(cx, m.superseded_ca, 1) != HALL_OK)
+            hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", m.superseded_ca);
         ca_of(m.ca, &m.alg, &pem);
         out->serial = hall_pstrdup(cx->pool, m.serial);
         out->der = der;

@@ -12,6 +12,18 @@
 void hall_produce_subject(const char *cert_type, const struct hall_val *form, const char *fallback,
                           const char **cn, const char **org, const char **uscc, const char **ric);
 
+/* a replacing order's certificate (pki_order_lock's row res, business its business_type) as
+ * hall_produce makes it: *cn, *org, *uscc the old one's but for a change (theirs in: the
+ * form's), *from / *until its start and end (0: now, the start + the years), *supersede: the
+ * old one is revoked as superseded as the new one is stored.  HALL_CONFLICT with *msg */
+int hall_produce_replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business,
+                           const char **cn, const char **org, const char **uscc, int64_t *from,
+                           int64_t *until, int *supersede, const char **msg);
+/* inside the transaction storing by: the certificate replaces revoked as superseded, audited
+ * on order_id; *ca its CA (for the CRL after the commit).  HALL_CONFLICT with *msg */
+int hall_produce_supersede(struct hall_ctx *cx, int64_t order_id, const char *replaces,
+                           const char *by, const char *actor, const char **ca, const char **msg);
+
 /* what the holder's page needs to assemble its PKCS#12 */
 struct hall_csr_cert {
     const char *serial, *ca_pem, *alg, *cn; /* alg: ecdsa, sm2 */

@@ -116,9 +116,11 @@ static const struct hall_stmt center_stmts[] = {
      " coalesce(pr.price_per_year_fen, 0) AS price_per_year_fen,"
      " coalesce(pr.fixed_fee_fen, 0) AS fixed_fee_fen,"
      " coalesce(pr.seal_fee_per_year_fen, 0) AS seal_fee_per_year_fen,"
-     /* where the key is born (sql/151): the product's origin and CA, the
-      * issued certificate's origin */
-     " coalesce((SELECT x.key_origin || '|' || x.ca FROM products x WHERE x.id = o.product_id),"
+     /* where the key is born (sql/151, sql/160): the order's origin and CA
+      * (a replaced certificate's: its flows keep it), the issued
+      * certificate's origin */
+     " coalesce(order_key_origin(o.id) || '|' || coalesce((SELECT r.ca FROM certificates r"
+     " WHERE r.serial = o.reissue_of), (SELECT x.ca FROM products x WHERE x.id = o.product_id)),"
      " '') AS key_how, coalesce((SELECT c.key_origin FROM certificates c WHERE c.order_id = o.id"
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS cert_key_origin,"
      /* the USB key the certificate was written onto (sql/145) */

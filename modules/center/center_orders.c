@@ -541,6 +541,9 @@ keygen_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, con
     hall_val_set_str(req->pool, k, "alg", strcmp(how + 8, "sm2") == 0 ? "sm2" : "ecdsa");
     hall_val_set_str(req->pool, k, "alg_name", strcmp(how + 8, "sm2") == 0 ? "SM2" : "ECC P-256");
     hall_dbres_set(req->pool, k, res, 0, "name=subject");
+    /* 更新, 变更, 补办, 解锁 of a browser-made certificate (sql/160): the
+     * page says what the flow makes (a file cannot be unlocked) */
+    hall_val_set_bool(req->pool, k, hall_dbres_str(res, 0, "business_type"), 1);
 }
 
 /* 办理记录 entries without a state change: the applicant reads Chinese,

@@ -115,8 +115,9 @@ static const struct hall_stmt pki_stmts[] = {
      /* the statuses as literals too: a generic plan then reads the page
       * from orders_ship_queue_idx (sql/105) instead of sorting the queue */
      " WHERE o.status = $1 AND o.status IN ('accepted', 'issued')"
-     /* a key born in the browser: its holder makes it (POST /pki/csr) */
-     " AND pr.key_origin = 'hall'"
+     /* a key born in the browser, and every flow of a certificate made
+      * there: its holder makes it (POST /pki/csr; sql/160) */
+     " AND order_key_origin(o.id) = 'hall'"
      " AND ($2 = '' OR o.partner_code = $2) AND ($3 = '' OR o.order_no = $3)"
      " ORDER BY o.ship_by NULLS LAST, o.review_due NULLS LAST, o.id LIMIT 200",
      3},

@@ -805,7 +805,7 @@ test('change__the_unit_s_name__producer_killed_after_signing__business_seals_mad
      * change (the old certificate's CA, the form's subject) */
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1,
         product_id = (SELECT product_id FROM orders WHERE id = ${u.s.id}) WHERE id = ${id}`);
-    const killed = pkitool(['issue', String(id)], { HALL_PKI_FAULT: 'after_sign' });
+    const killed = pkitool(['issue-file', String(id)], { HALL_PKI_FAULT: 'after_sign' });
     assert.equal(killed.status, 70, killed.stderr);
     /* intents only: the unit's certificate and each 业务章's; nothing replaced or revoked */
     assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE

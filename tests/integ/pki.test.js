@@ -319,7 +319,7 @@ test('ocsp__unknown_serial_get_form_and_malformed', async () => {
 test('write_intent__issuer_killed_after_signing__reconciled_never_twice', async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
-    const killed = pkitool(['issue', String(o.id)], { HALL_PKI_FAULT: 'after_sign' });
+    const killed = pkitool(['issue-file', String(o.id)], { HALL_PKI_FAULT: 'after_sign' });
     assert.equal(killed.status, 70, killed.stderr);
     const intent = psql(`SELECT serial || '|' || state FROM certificates WHERE order_id = ${o.id}`);
     assert.match(intent, /^[0-9A-F]{16}\|intent$/);

@@ -465,7 +465,7 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
 test('production__producer_killed_after_signing__seal_intents_reconciled__made_once_on_the_next_run', async () => {
     const op = await operator();
     const so = await acceptedSealOrder();
-    const killed = pkitool(['issue', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
+    const killed = pkitool(['issue-file', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
     assert.equal(killed.status, 70, killed.stderr);
     /* the order's and its two seals' certificates stand as intents; no seal is stored */
     assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE

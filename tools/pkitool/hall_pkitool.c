@@ -1,9 +1,19 @@
 /*
  * hall-pkitool: the CA back office from the command line.
  *
- *   hall-pkitool -c CONF issue ORDER_ID...  制作证书 as "cli:hall-pkitool"; with
- *                                           several, one after the other, and the
- *                                           certificates per second (bench/issue)
+ *   hall-pkitool -c CONF issue ORDER_ID...  制作证书 as "cli:hall-pkitool" onto a
+ *                                           USB key (production_medium = pkcs11):
+ *                                           it makes no key in the hall, and
+ *                                           refuses (status 3) where it would
+ *                                           (production_medium = p12), saying
+ *                                           what to do instead, and for a key
+ *                                           born in the browser (its holder's);
+ *                                           with several, one after the other,
+ *                                           and the certificates per second
+ *   hall-pkitool -c CONF issue-file ORDER_ID...  as 制作证书's 文件介质 (PKCS#12,
+ *                                           the key made here: the certificates
+ *                                           of before issue 64, the
+ *                                           reconciliation tests, bench/issue)
  *   hall-pkitool -c CONF reconcile [SECS]   void the intents older than SECS
  *                                           (default 0: run it with the hall stopped,
  *                                           or after the issuer is known dead)
@@ -95,7 +105,7 @@ static const struct hall_stmt tool_stmts[] = {
 /* issue ORDER_ID ORDER_ID ...: one after the other, each its own request
  * (bench/issue measures the production step's throughput with it) */
 static int
-issue_many(struct hall_req *parent, int n, char **ids)
+issue_many(struct hall_req *parent, int n, char **ids, const char *medium)
 {
     struct timespec t0, t1, c0, c1;
     const char *msg;
@@ -111,7 +121,8 @@ issue_many(struct hall_req *parent, int n, char **ids)
         *req = *parent;
         req->pool = pool;
         req->cx->in_tx = 0;
-        if (hall_produce(req->cx, strtoll(ids[i], NULL, 10), "cli:hall-pkitool", &msg) == HALL_OK)
+        if (hall_produce_onto(req->cx, strtoll(ids[i], NULL, 10), "cli:hall-pkitool", medium,
+                              &msg) == HALL_OK)
             ok++;
         else
             fprintf(stderr, "hall-pkitool: order %s: %s\n", ids[i], msg);
@@ -415,6 +426,7 @@ static void
 usage(void)
 {
     fprintf(stderr, "usage: hall-pkitool -c CONF issue ORDER_ID...\n"
+                    "       hall-pkitool -c CONF issue-file ORDER_ID...\n"
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF crl\n"
                     "       hall-pkitool -c CONF reminders\n"
@@ -510,12 +522,27 @@ main(int argc, char **argv)
     if (req == NULL)
         return 1;
     rc = 2;
-    if (strcmp(cmd, "issue") == 0 && argc - optind > 2) {
-        rc = issue_many(req, argc - optind - 1, argv + optind + 1);
-    } else if (strcmp(cmd, "issue") == 0 && argc - optind == 2) {
+    if (strcmp(cmd, "issue") == 0 && argc - optind >= 2 &&
+        strcmp(app.conf.production_medium, "pkcs11") != 0) {
+        /* no subscriber key is made in the hall (issue 64 §4) */
+        fprintf(stderr,
+                "hall-pkitool: issue makes no key in the hall, and this station writes files"
+                " (production_medium = %s): set production_medium = pkcs11 and medium_module"
+                " in hall.conf, put a blank USB key in the station and run it again (or"
+                " 制作证书 at /admin/pki/production, medium USB Key); 浏览器中生成密钥的证书"
+                " is made by its holder on the order page (生成密钥并下载证书)\n",
+                app.conf.production_medium);
+        rc = 3;
+    } else if (strncmp(cmd, "issue", 5) == 0 && argc - optind > 2 &&
+               (strcmp(cmd, "issue") == 0 || strcmp(cmd, "issue-file") == 0)) {
+        rc = issue_many(req, argc - optind - 1, argv + optind + 1,
+                        strcmp(cmd, "issue") == 0 ? "pkcs11" : "p12");
+    } else if ((strcmp(cmd, "issue") == 0 || strcmp(cmd, "issue-file") == 0) &&
+               argc - optind == 2) {
         int64_t id = strtoll(argv[optind + 1], NULL, 10);
 
-        rc = hall_produce(req->cx, id, "cli:hall-pkitool", &msg);
+        rc = hall_produce_onto(req->cx, id, "cli:hall-pkitool",
+                               strcmp(cmd, "issue") == 0 ? "pkcs11" : "p12", &msg);
         if (rc == HALL_OK) {
             printf("%s\n", msg);
             rc = 0;
