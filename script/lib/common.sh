@@ -254,7 +254,7 @@ build() {
 # stamp_dist_digest: the inputs and outputs of make stamp-dist (in HALL_ROOT)
 stamp_dist_digest() {
     {
-        sha256sum tools/stamp/hall-stamp script/stamp-dist script/lib/static-build.sh configure.ac
+        sha256sum tools/stamp/hall-stamp tools/assist/hall-assist script/stamp-dist script/lib/static-build.sh configure.ac
         find static/downloads static-min/downloads -type f -exec sha256sum {} + 2>/dev/null |
             LC_ALL=C sort || true
     } | sha256sum | cut -c1-64
@@ -865,7 +865,7 @@ partner_secrets() {
         die "hall-pkitool partner-secrets failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
-# stamp_sign: the 盖章工具's packages signed by the hall's CA (a .p7s beside
+# stamp_sign: the 盖章工具's and 证书助手's packages signed by the hall's CA (a .p7s beside
 # each: script/stamp-dist --sign, hall-pkitool codesign), once the ceremony
 # has made its code-signing certificate; then static-min again, so that the
 # first start serves packages and signatures (docs/modules/stamp.md)
