@@ -141,6 +141,9 @@ start_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "agree_button",
                      strcmp(hall_flow_current()->business, "new") == 0 ? p.new_agree_button
                                                                        : "下一步");
+    /* 证书介质与密钥 (issue 64 §5): a certificate's flows, not the seals' */
+    hall_val_set_bool(req->pool, ctx, "medium_notice",
+                      strcmp(hall_flow_current()->business, "seal") != 0);
     hall_flow_steps(req, ctx, "agree");
     return hall_resp_page(req, 200, "flow_agree", ctx);
 }

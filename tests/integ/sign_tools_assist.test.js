@@ -138,7 +138,7 @@ test('tools__media_supported__any_pkcs11_module__softhsm2__p11_kit__the_stations
     const station = (conf.match(/^medium_module = (.+)$/m) || [])[1];
     assert.ok(station, 'the test hall has a production station');
     assert.ok(m.includes(`本营业厅制作USB Key所用的驱动为 <code>${station}</code>`), 'the station\'s module');
-    assert.match(m, /浏览器生成的证书文件[\s\S]*无法解锁，须撤销证书后重新申请/);
+    assert.match(m, /浏览器生成的证书文件[\s\S]*无法解锁：只能签发新证书/);
     /* the page says the hall never holds the key */
     assert.match(page, /本营业厅从不持有您的私钥/);
 });
