@@ -871,13 +871,13 @@ partner_secrets() {
 # first start serves packages and signatures (docs/modules/stamp.md)
 stamp_sign() {
     local dl=$HALL_ROOT/static/downloads
-    if [ ! -f "$dl/hall-stamp.json" ]; then
-        warn "no static/downloads/hall-stamp.json (make stamp-dist): /sign/tools offers no package"
+    if [ ! -f "$dl/hall-stamp.json" ] && [ ! -f "$dl/hall-assist.json" ]; then
+        warn "no static/downloads/hall-stamp.json nor hall-assist.json (make stamp-dist): /sign/tools offers no package"
         return 0
     fi
     "$HALL_ROOT/script/stamp-dist" --sign "$HALL_CONF" "$HALL_ROOT/tools/pkitool/hall-pkitool" \
         "$dl" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
-        die "signing the 盖章工具's packages failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+        die "signing the 盖章工具's and 证书助手's packages failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
     "$HALL_ROOT/script/lib/static-build.sh" "$HALL_ROOT/static" "$HALL_ROOT/static-min" ||
         die "cannot copy the signed packages to static-min"
 }
