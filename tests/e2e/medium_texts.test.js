@@ -44,8 +44,9 @@ async function newPage(c) {
     return { ctx, page };
 }
 
-/* the block 证书介质与密钥 as a reader sees it */
-async function mediumBlock(page, label) {
+/* the block 证书介质与密钥 as a reader sees it; 证书解锁 named as the way
+ * only where the channel sells it (揭阳 does not) */
+async function mediumBlock(page, label, { unlock = true } = {}) {
     const block = page.locator('#medium-notice');
     assert.ok(await block.isVisible(), `${label}: 证书介质与密钥 shown`);
     const text = (id) => page.locator(`#medium-notice #${id}`).innerText();
@@ -53,7 +54,12 @@ async function mediumBlock(page, label) {
     assert.match(await text('medium-what'), /USB Key[\s\S]*密钥对在USB Key内部生成，不能导出[\s\S]*浏览器中生成的证书文件/);
     assert.match(await text('medium-key'), /营业厅从不持有您的私钥/);
     assert.match(await text('medium-lost'), /介质遗失补办[\s\S]*新的USB Key[\s\S]*原证书吊销/);
-    assert.match(await text('medium-pin'), /证书解锁[\s\S]*证书助手[\s\S]*原USB Key上重设PIN码，密钥和证书保持不变/);
+    if (unlock) {
+        assert.match(await text('medium-pin'), /请办理“证书解锁”[\s\S]*证书助手[\s\S]*原USB Key上重设PIN码，密钥和证书保持不变/);
+    } else {
+        assert.match(await text('medium-pin'), /证书助手在原USB Key上重设，密钥和证书保持不变；本项目暂不办理证书解锁/);
+        assert.doesNotMatch(await text('medium-pin'), /请办理“证书解锁”/);
+    }
     assert.match(await text('medium-pin'), /浏览器生成的证书文件无法解锁/);
     const tools = page.locator('#medium-notice a[href$="/sign/tools"]');
     assert.equal(await tools.count(), 1, `${label}: links 驱动和盖章工具下载`);
@@ -65,7 +71,7 @@ test('new_agreements__证书介质与密钥__and_the_2026_2_texts__then_the_prod
         const { ctx, page } = await newPage(c);
         try {
             await page.goto(`${HALL}/new?project=jieyang`);
-            await mediumBlock(page, '新办 阅读协议');
+            await mediumBlock(page, '揭阳 新办 阅读协议', { unlock: false });
             /* the agreements themselves: the new versions */
             const svc = page.locator('#agreement-cert_service');
             assert.match(await svc.locator('summary').innerText(), /《电子认证服务协议》[\s\S]*版本2026\.2/);
@@ -92,7 +98,7 @@ test('new_agreements__证书介质与密钥__and_the_2026_2_texts__then_the_prod
             const hint = page.locator('#medium-hint');
             assert.ok(await hint.isVisible(), '录入信息 says the medium');
             assert.match(await hint.innerText(),
-                /USB Key[\s\S]*营业厅不持有您的私钥[\s\S]*介质遗失补办[\s\S]*原证书吊销[\s\S]*证书解锁[\s\S]*证书助手[\s\S]*密钥和证书不变/);
+                /USB Key[\s\S]*营业厅不持有您的私钥[\s\S]*遗失的，原证书吊销[\s\S]*忘记PIN码的，可用证书助手在原USB Key上重设PIN码，密钥和证书不变/);
             await a11y.check(page, '新办 录入信息');
         } finally {
             await ctx.close();
@@ -112,6 +118,8 @@ test('notices_of_补办_更新_变更_解锁__证书介质与密钥__not_on_the_
         }
         await page.goto(`${HALL}/reissue?project=hall`);
         await mediumBlock(page, '补办 阅读协议');
+        await page.goto(`${HALL}/new?project=hall`);
+        await mediumBlock(page, '新办 阅读协议');
         assert.match(await page.locator('#agreement-cert_service summary').innerText(), /版本2026\.2/);
         /* 电子签章申请: the same service agreement, no certificate-medium block */
         await page.goto(`${HALL}/seal?project=hall`);

@@ -103,7 +103,7 @@ test('tools__证书助手s_commands_are_the_packaged_programs__renew_only_when_i
     assert.equal(run.status, 2, run.stderr);
     assert.equal(run.stderr.trimEnd(), assist.usage);
     const page = (await new Client().get('/sign/tools')).text;
-    const pre = page.match(/<pre id="sign-tools-assist-usage">([\s\S]*?)<\/pre>/);
+    const pre = page.match(/<pre id="sign-tools-assist-usage"[^>]*>([\s\S]*?)<\/pre>/);
     assert.ok(pre, 'the page shows the usage');
     assert.equal(pre[1].trimEnd(), esc(assist.usage));
     /* list, pin, unlock: the commands, the unlock one with this hall's address */
