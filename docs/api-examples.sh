@@ -796,6 +796,9 @@ N=$((N + 1))
     die "POST /sign/verify?report=pdf did not answer a PDF"
 ex 200 '"level":"B-LT".*"state":"有效".*"all_valid":true' curl -s -F file=@"$D/report.pdf" "$H/sign/verify"
 ex 200 '"packages":\[.*"kind":"deb"' curl -s -H 'Accept: application/json' "$H/sign/tools"
+# the 证书助手 beside hall-stamp, and the same under a partner's path
+ex 200 '"tool":"hall-assist","kind":"deb".*"tools":\[\{"name":"hall-assist","usage":"用法：hall-assist list' \
+    curl -s -H 'Accept: application/json' "$H/jieyang/sign/tools"
 # the seal lookup hall-stamp asks: an unknown esID, a malformed one
 ex 200 '"state":"unknown"' curl -s "$H/sign/seal-status?es_id=NOSUCHSEAL0001"
 ex 400 '"field":"es_id"' curl -s -H 'Accept: application/json' "$H/sign/seal-status?es_id=a-b"

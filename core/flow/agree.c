@@ -83,6 +83,27 @@ hall_flow_serial_param(struct hall_req *req)
 }
 
 /* GET /F: the generic hall's project list, then the agreements */
+/* 证书介质与密钥 (issue 64 §5, templates/medium_notice.html) on a
+ * certificate's flows (not the seals'): 介质遗失补办 and 证书解锁 named as the
+ * way only where the channel sells them (揭阳 sells no 证书解锁) */
+static int
+medium_notice(struct hall_req *req, struct hall_val *ctx, const char *partner)
+{
+    struct hall_dbres *sold = hall_db_ref(req->cx, "partner_flows", HALL_STR(partner));
+    int reissue = 0, unlock = 0, i;
+
+    if (sold == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(sold); i++) {
+        reissue |= strcmp(hall_dbres_str(sold, i, "business_type"), "reissue") == 0;
+        unlock |= strcmp(hall_dbres_str(sold, i, "business_type"), "unlock") == 0;
+    }
+    hall_val_set_bool(req->pool, ctx, "medium_notice", 1);
+    hall_val_set_bool(req->pool, ctx, "no_reissue", !reissue);
+    hall_val_set_bool(req->pool, ctx, "no_unlock", !unlock);
+    return HALL_OK;
+}
+
 static int
 start_page(struct hall_req *req)
 {
@@ -141,6 +162,9 @@ start_page(struct hall_req *req)
     hall_val_set_str(req->pool, ctx, "agree_button",
                      strcmp(hall_flow_current()->business, "new") == 0 ? p.new_agree_button
                                                                        : "下一步");
+    if (strcmp(hall_flow_current()->business, "seal") != 0 &&
+        medium_notice(req, ctx, p.code) != HALL_OK)
+        return HALL_ERR;
     hall_flow_steps(req, ctx, "agree");
     return hall_resp_page(req, 200, "flow_agree", ctx);
 }

@@ -254,7 +254,7 @@ build() {
 # stamp_dist_digest: the inputs and outputs of make stamp-dist (in HALL_ROOT)
 stamp_dist_digest() {
     {
-        sha256sum tools/stamp/hall-stamp script/stamp-dist script/lib/static-build.sh configure.ac
+        sha256sum tools/stamp/hall-stamp tools/assist/hall-assist script/stamp-dist script/lib/static-build.sh configure.ac
         find static/downloads static-min/downloads -type f -exec sha256sum {} + 2>/dev/null |
             LC_ALL=C sort || true
     } | sha256sum | cut -c1-64
@@ -865,19 +865,19 @@ partner_secrets() {
         die "hall-pkitool partner-secrets failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
 }
 
-# stamp_sign: the 盖章工具's packages signed by the hall's CA (a .p7s beside
+# stamp_sign: the 盖章工具's and 证书助手's packages signed by the hall's CA (a .p7s beside
 # each: script/stamp-dist --sign, hall-pkitool codesign), once the ceremony
 # has made its code-signing certificate; then static-min again, so that the
 # first start serves packages and signatures (docs/modules/stamp.md)
 stamp_sign() {
     local dl=$HALL_ROOT/static/downloads
-    if [ ! -f "$dl/hall-stamp.json" ]; then
-        warn "no static/downloads/hall-stamp.json (make stamp-dist): /sign/tools offers no package"
+    if [ ! -f "$dl/hall-stamp.json" ] && [ ! -f "$dl/hall-assist.json" ]; then
+        warn "no static/downloads/hall-stamp.json nor hall-assist.json (make stamp-dist): /sign/tools offers no package"
         return 0
     fi
     "$HALL_ROOT/script/stamp-dist" --sign "$HALL_CONF" "$HALL_ROOT/tools/pkitool/hall-pkitool" \
         "$dl" >>"$HALL_VAR/log/pki-init.log" 2>&1 ||
-        die "signing the 盖章工具's packages failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
+        die "signing the 盖章工具's and 证书助手's packages failed: $(tail -n 1 "$HALL_VAR/log/pki-init.log")"
     "$HALL_ROOT/script/lib/static-build.sh" "$HALL_ROOT/static" "$HALL_ROOT/static-min" ||
         die "cannot copy the signed packages to static-min"
 }

@@ -32,11 +32,12 @@ test('tools__packages_listed_with_version_size_sha256__downloads_are_them', asyn
     const j = await (await fetch(`${HALL}/sign/tools`, { headers: { Accept: 'application/json' } })).json();
     assert.equal(j.ok, true);
     assert.equal(j.version, VERSION);
-    assert.deepEqual(j.packages.map((p) => p.kind).sort(), ['deb', 'tarball']);
+    const stamp = j.packages.filter((p) => p.tool === 'hall-stamp');
+    assert.deepEqual(stamp.map((p) => p.kind).sort(), ['deb', 'tarball']);
     const dir = tmpdir();
     const page = await new Client().get('/sign/tools');
     assert.equal(page.status, 200);
-    for (const p of j.packages) {
+    for (const p of stamp) {
         const res = await fetch(HALL + p.url);
         assert.equal(res.status, 200, p.url);
         const bytes = Buffer.from(await res.arrayBuffer());
@@ -65,7 +66,8 @@ test('tools__packages_listed_with_version_size_sha256__downloads_are_them', asyn
 
 test('tools__each_package_signed_by_the_hall_ca__openssl_cms_verify_with_the_root__as_the_page_says', async () => {
     const j = await (await fetch(`${HALL}/sign/tools`, { headers: { Accept: 'application/json' } })).json();
-    assert.deepEqual(j.packages.map((p) => p.kind).sort(), ['deb', 'tarball']);
+    assert.deepEqual(j.packages.map((p) => `${p.tool}:${p.kind}`).sort(),
+        ['hall-assist:deb', 'hall-assist:tarball', 'hall-stamp:deb', 'hall-stamp:tarball']);
     const page = (await new Client().get('/sign/tools')).text;
     const dir = tmpdir();
     /* the root the page points at: /pki/root.crt */
@@ -109,9 +111,9 @@ test('tools__each_package_signed_by_the_hall_ca__openssl_cms_verify_with_the_roo
         assert.notEqual(openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', pkg,
             '-CAfile', other, '-purpose', 'any', '-out', '/dev/null']).status, 0, 'a look-alike root');
     }
-    const deb = j.packages.find((p) => p.kind === 'deb').name;
-    assert.ok(page.includes(`openssl cms -verify -binary -inform DER -in ${deb}.p7s -content ${deb} -CAfile root.crt`
-        + ' -purpose any'), 'the page gives the command');
+    for (const deb of j.packages.filter((p) => p.kind === 'deb').map((p) => p.name))
+        assert.ok(page.includes(`openssl cms -verify -binary -inform DER -in ${deb}.p7s -content ${deb} -CAfile root.crt`
+            + ' -purpose any'), `the page gives the command for ${deb}`);
     /* no name with an empty version anywhere */
     assert.doesNotMatch(page, /hall-stamp__|hall-stamp--linux/);
     /* the verify example names the roots it needs and where they are */
@@ -129,21 +131,32 @@ function staticDir() {
 }
 
 test('tools__no_package_published__says_so__no_install_line_no_empty_version', async () => {
-    const json = path.join(staticDir(), 'downloads', 'hall-stamp.json');
-    const away = `${json}.away`;
-    fs.renameSync(json, away);
+    const dl = path.join(staticDir(), 'downloads');
+    const stampJson = path.join(dl, 'hall-stamp.json'), assistJson = path.join(dl, 'hall-assist.json');
+    fs.renameSync(stampJson, `${stampJson}.away`);
     try {
-        const page = await new Client().get('/sign/tools');
+        /* hall-stamp's packages not published: its part says so, the 证书助手's stays */
+        let page = await new Client().get('/sign/tools');
         assert.equal(page.status, 200);
         assert.match(page.text, /盖章工具安装包尚未发布/);
         /* before: `sha256sum hall-stamp__amd64.deb`, `sudo apt install ./hall-stamp__amd64.deb` */
-        assert.doesNotMatch(page.text, /hall-stamp__|hall-stamp--linux|_amd64\.deb|apt install/);
-        assert.doesNotMatch(page.text, /id="sign-tools-install"/);
+        assert.doesNotMatch(page.text, /hall-stamp__|hall-stamp--linux|hall-stamp_[^ ]*_amd64\.deb|apt install \.\/hall-stamp/);
+        assert.doesNotMatch(page.text, /id="sign-tools-stamp-install"/);
+        assert.match(page.text, /id="sign-tools-assist-install"/);
+        /* neither published */
+        fs.renameSync(assistJson, `${assistJson}.away`);
+        page = await new Client().get('/sign/tools');
+        assert.match(page.text, /证书助手安装包尚未发布/);
+        assert.doesNotMatch(page.text, /hall-(stamp|assist)__|_amd64\.deb|apt install \.\//);
+        assert.doesNotMatch(page.text, /class="sign-tools-install"/);
         const j = await (await fetch(`${HALL}/sign/tools`, { headers: { Accept: 'application/json' } })).json();
         assert.deepEqual(j.packages, []);
     } finally {
-        fs.renameSync(away, json);
+        fs.renameSync(`${stampJson}.away`, stampJson);
+        if (fs.existsSync(`${assistJson}.away`))
+            fs.renameSync(`${assistJson}.away`, assistJson);
     }
     const back = await new Client().get('/sign/tools');
     assert.match(back.text, /sudo apt install \.\/hall-stamp_/);
+    assert.match(back.text, /sudo apt install \.\/hall-assist_/);
 });

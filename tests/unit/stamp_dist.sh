@@ -5,12 +5,15 @@
 # names the version; the .deb is hall-stamp of that version for amd64 with
 # libqpdf and libpoppler-glib (sign --keyword) among its Depends;
 # hall-stamp.json names both files with the
-# SHA-256 of what is on disk.
+# SHA-256 of what is on disk.  The same script packages the 证书助手
+# (docs/modules/assist.md "Packaging"): hall-assist's .deb and tarball,
+# its program running, and hall-assist.json carrying the usage it prints.
 root=${HALL_ROOT:-.}
 bin=$root/tools/stamp/hall-stamp
-echo "1..4"
-if [ "$(uname -m)" != x86_64 ] || [ ! -x "$bin" ]; then
-    for i in 1 2 3 4; do echo "ok $i # SKIP not x86-64 or hall-stamp not built"; done
+assist=$root/tools/assist/hall-assist
+echo "1..5"
+if [ "$(uname -m)" != x86_64 ] || [ ! -x "$bin" ] || [ ! -x "$assist" ]; then
+    for i in 1 2 3 4 5; do echo "ok $i # SKIP not x86-64 or hall-stamp, hall-assist not built"; done
     exit 0
 fi
 out=$(mktemp -d)
@@ -45,4 +48,18 @@ if grep -q "\"version\": \"9.8.7\"" "$out/hall-stamp.json" && grep -q "\"sha256\
     echo "ok 4 - hall-stamp.json names the version and both files' SHA-256"
 else
     echo "not ok 4 - hall-stamp.json: $(cat "$out/hall-stamp.json")"
+fi
+
+"$root/script/stamp-dist" 9.8.7 "$assist" "$out" >/dev/null 2>"$out/err" || { cat "$out/err" >&2; }
+tar -xzf "$out/hall-assist-9.8.7-linux-x86_64.tar.gz" -C "$out" 2>/dev/null
+usage=$("$out/hall-assist-9.8.7-linux-x86_64/bin/hall-assist" 2>&1 >/dev/null)
+info=$(dpkg-deb -f "$out/hall-assist_9.8.7_amd64.deb" Package Version Depends 2>/dev/null)
+if echo "$usage" | grep -q 'hall-assist unlock' && echo "$info" | grep -q '^Package: hall-assist$' &&
+    echo "$info" | grep -q '^Version: 9.8.7$' && echo "$info" | grep -q 'libcurl4' &&
+    grep -q '"usage": "用法：hall-assist list' "$out/hall-assist.json" &&
+    grep -q "\"sha256\": \"$(sha256sum "$out/hall-assist_9.8.7_amd64.deb" | cut -d' ' -f1)\"" "$out/hall-assist.json" &&
+    (cd "$out" && sha256sum -c --quiet ./hall-assist*.sha256) >/dev/null 2>&1; then
+    echo "ok 5 - hall-assist packaged: its program runs, the .deb is hall-assist 9.8.7, the JSON has its usage"
+else
+    echo "not ok 5 - hall-assist's packages: $info $(cat "$out/hall-assist.json" 2>/dev/null)"
 fi
