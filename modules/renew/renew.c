@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "hall.h"
+#include "renew.h"
 
 static const struct hall_stmt renew_stmts[] = {
     /* the partner's renewal product of a type: its window */
@@ -34,6 +35,7 @@ static const struct hall_stmt renew_stmts[] = {
      "SELECT renew_before_days, renew_after_days FROM products WHERE partner_code = $1"
      " AND business_type = 'renew' AND cert_type = $2 AND active",
      2},
+    RENEW_ASSIST_STMTS,
     {NULL, NULL, 0},
 };
 
@@ -152,6 +154,7 @@ do_apply(struct hall_req *req)
 
 static const struct hall_route renew_routes[] = {
     HALL_REPLACE_ROUTES("/renew", hall_replace_serial_page, apply_page, do_apply),
+    RENEW_ASSIST_ROUTES,
     {NULL, NULL, NULL, 0, NULL},
 };
 
