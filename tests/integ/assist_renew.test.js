@@ -20,7 +20,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { spawnSync, spawn } = require('node:child_process');
-const { SKIP } = require('./lib/hall');
+const { SKIP, smsMessages, codeOf, waitForSms } = require('./lib/hall');
 const { HALL, freshPhone } = require('./lib/client');
 const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm } = require('./lib/pki');
 const { scan } = require('./lib/custody');
@@ -119,7 +119,10 @@ async function onMedium(op) {
 
 /* its 证书更新 order up to 确认信息's submit (the path is renew.test.js's) */
 async function renewOrder(o) {
+    assert.match((await o.c.get('/renew/notice')).text, /id="renew-usbkey">[^<]*<strong>USB Key<\/strong>.*hall-assist renew --module/);
     assert.equal((await o.c.post('/renew/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const serial = await o.c.get(`/renew/serial?project=hall&serial=${o.serial}`);
+    assert.match(serial.text, /id="next-note">注：该证书在USB Key中，更新不寄送新介质：[^<]*hall-assist renew/);
     const page = await o.c.get(`/renew/apply?project=hall&serial=${o.serial}`);
     assert.equal(page.status, 200, page.text);
     const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
@@ -179,6 +182,10 @@ test('assist_renew__new_key_on_the_same_medium__old_removed_only_after_the_new_i
     } finally {
         psql(`UPDATE products SET auto_issue = ${auto} WHERE ${product}`);
     }
+    /* the order page names the step and the command */
+    const co = await o.c.get(`/center/order?id=${id}`);
+    assert.match(co.text, new RegExp(`id="assist-link" href="[^"]*/renew/assist\\?id=${id}">用证书助手在线更新<`));
+    assert.match(co.text, new RegExp(`id="assist-command">hall-assist renew --module \\S+ --token ${o.medium} --ticket 更新码 --hall http`));
     pg = await o.c.get(`/renew/assist?id=${id}`);
     assert.match(pg.text, new RegExp(`id="assist-command-form">hall-assist renew --module \\S+ --token ${o.medium} --ticket 更新码 --hall http`));
     const ticket = await ticketFor(o, id);
@@ -275,6 +282,27 @@ test('assist_renew__old_key_of_another_medium_refused__fault_before_write_keeps_
     const idB = await renewOrder(b);
     accept(idB);
     let ticket = await ticketFor(b, idB);
+
+    /* 证书解锁 of a USB key: the serial page's note, the order page's step */
+    assert.equal((await a.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const us = await a.c.get(`/unlock/serial?project=hall&serial=${a.serial}`);
+    assert.match(us.text, /id="next-note">注：该证书在USB Key中，解锁不签发新证书、不寄送新介质：[^<]*密钥和证书保持不变/);
+    const up = await a.c.get(`/unlock/apply?project=hall&serial=${a.serial}`);
+    assert.equal(up.status, 200, up.text);
+    const before = (await smsMessages(a.phone)).length;
+    assert.equal((await a.c.post('/unlock/sms', { project: 'hall', serial: a.serial })).status, 200);
+    const code = codeOf(await waitForSms(a.phone, before));
+    const f = orgForm({ agent_mobile: a.phone });
+    for (const k of ['cert_type', 'years', 'bank_account_name', 'bank_branch_id', 'bank_account'])
+        delete f[k];
+    const ua = await a.c.post('/unlock/apply', { project: 'hall', serial: a.serial, ...f, sms_code: code,
+        submit_key: up.text.match(/name="submit_key" value="([^"]+)"/)[1] });
+    assert.equal(ua.status, 200, ua.text);
+    const idU = Number(ua.body.redirect.match(/^\/unlock\/print\?id=(\d+)$/)[1]);
+    const uo = await a.c.get(`/center/order?id=${idU}`);
+    assert.match(uo.text, new RegExp(`id="assist-link" href="[^"]*/unlock/assist\\?id=${idU}">用证书助手解锁<`));
+    assert.match(uo.text, new RegExp(`id="assist-command">hall-assist unlock --module \\S+ --token ${a.medium} --ticket 解锁码 --hall http`));
+    psql(`UPDATE orders SET status = 'cancelled' WHERE id = ${idU}`);
 
     /* medium A's key signs a renewal presented as medium B's: refused */
     const swap = await proxy({ rewrite: (body, url) => (url === '/pki/renew/issue' ? body.replace(`medium=${a.medium}`, `medium=${b.medium}`) : body) });
