@@ -27,6 +27,9 @@
 --                the new certificate revoked, a new code needed);
 --                open -> void (too many wrong codes)
 --   wrong_tries  wrong codes sent for this medium; the fifth voids it
+--   failed_serial  the last new certificate revoked because the tool could
+--                not write it: the old certificate's seals were re-made on
+--                it at its issue, so the next issue re-makes them from it
 --
 -- Applied by psql with ON_ERROR_STOP inside one transaction: no BEGIN/COMMIT.
 
@@ -38,6 +41,7 @@ CREATE TABLE renew_tickets (
     state text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'issued', 'written', 'void')),
     wrong_tries integer NOT NULL DEFAULT 0 CHECK (wrong_tries >= 0),
     new_serial text NULL REFERENCES certificates (serial),
+    failed_serial text NULL REFERENCES certificates (serial),
     created_at timestamptz NOT NULL DEFAULT now(),
     code_at timestamptz NULL,
     issued_at timestamptz NULL,

@@ -10,7 +10,10 @@
  * order's subject (the old certificate's) and validity: from now, to the
  * old end plus the years while the old one is valid (no paid day lost; the
  * old key leaves the medium, so the new one must work at once), else now
- * plus the years.  The old certificate is not revoked, as for every 更新.
+ * plus the years.  The old certificate is not revoked, as for every 更新;
+ * the seals it signs are made again on the new one (core/biz/sealprod.c;
+ * after a write that failed, from the revoked certificate they were
+ * re-made on then).
  *
  * renew_tickets is this file's (docs/architecture.md, "Who owns each
  * table").
@@ -39,7 +42,8 @@ const struct hall_stmt hall_renew_assist_stmts[] = {
      * old is valid, else none (now + the years) */
     {"renew_lock",
      "SELECT t.order_id, t.cert_serial, t.code_hash, t.state, t.wrong_tries,"
-     " coalesce(t.new_serial, '') AS new_serial, o.status, o.years,"
+     " coalesce(t.new_serial, '') AS new_serial, coalesce(t.failed_serial, '') AS failed_serial, "
+     "o.status, o.years,"
      " o.cert_type, o.form_enc, o.subject, c.der AS old_der, c.ca, c.subject_cn,"
      " c.subject_org, coalesce(cert_org_code(c.der), '') AS old_uscc,"
      " c.state = 'issued' AS usable,"
@@ -66,8 +70,9 @@ const struct hall_stmt hall_renew_assist_stmts[] = {
      1},
     /* the write failed: a new code is needed for another try */
     {"renew_reopen",
-     "UPDATE renew_tickets SET state = 'open', code_hash = NULL, new_serial = NULL,"
-     " issued_at = NULL WHERE order_id = $1 AND state = 'issued' RETURNING order_id",
+     "UPDATE renew_tickets SET state = 'open', code_hash = NULL, failed_serial = new_serial,"
+     " new_serial = NULL, issued_at = NULL WHERE order_id = $1 AND state = 'issued' RETURNING "
+     "order_id",
      1},
     {NULL, NULL, 0},
 };
@@ -157,6 +162,8 @@ struct renewal {
     int64_t until;
     time_t nb, na, pop_at;
     EVP_PKEY *pub;
+    struct hall_sealremake *rm; /* the seals the old certificate signs */
+    int remade, renamed;
 };
 
 /* 1. the intent, committed: the ticket and order locked and checked, both
@@ -237,6 +244,14 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
     if (hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "intent", NULL, "intent",
                    NULL) != HALL_OK)
         return HALL_RENEW_DB_ERROR;
+    /* the seals the old certificate signs, made again on the new one (as
+     * production does for every 更新: core/biz/sealprod.c) */
+    if (hall_sealprod_remake_intent(cx,
+                                    *hall_dbres_str(t, 0, "failed_serial") != '\0'
+                                        ? hall_dbres_str(t, 0, "failed_serial")
+                                        : rn->out->cert_serial,
+                                    NULL, &rn->rm) != HALL_OK)
+        return HALL_RENEW_DB_ERROR;
     return hall_db_commit(cx) == HALL_OK ? HALL_RENEW_OK : HALL_RENEW_DB_ERROR;
 }
 
@@ -279,7 +294,9 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
     if (hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "key_born", NULL, NULL,
                    born) != HALL_OK ||
         hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "issue", "intent", "issued",
-                   issue) != HALL_OK)
+                   issue) != HALL_OK ||
+        hall_sealprod_remake_store(cx, rn->rm, NULL, rn->actor, &rn->remade, &rn->renamed) !=
+            HALL_OK)
         return HALL_ERR;
     return hall_db_commit(cx);
 }
@@ -308,6 +325,7 @@ hall_renew_issue(struct hall_ctx *cx, const char *medium, const char *code,
     if (cx->in_tx)
         hall_db_rollback(cx);
     if (r != HALL_RENEW_OK) {
+        hall_sealprod_remake_free(rn.rm);
         EVP_PKEY_free(rn.pub);
         return r;
     }
@@ -315,7 +333,10 @@ hall_renew_issue(struct hall_ctx *cx, const char *medium, const char *code,
     x = hall_pki_cert_for(cx, rn.ca, out->new_serial, rn.nb, rn.na, rn.cert_type, rn.cn, rn.org,
                           rn.uscc, rn.ric, rn.pub);
     der = x != NULL ? hall_pki_der(cx->pool, x, &der_len) : NULL;
-    rc = der != NULL ? renew_store(&rn, der, der_len) : HALL_ERR;
+    rc = der != NULL && hall_sealprod_remake_sign(cx, rn.rm, out->new_serial, der, der_len,
+                                                  rn.na) == HALL_OK
+             ? renew_store(&rn, der, der_len)
+             : HALL_ERR;
     if (cx->in_tx)
         hall_db_rollback(cx);
     if (rc == HALL_OK &&
@@ -338,7 +359,10 @@ hall_renew_issue(struct hall_ctx *cx, const char *medium, const char *code,
                   " replaces=%s csr=%s",
                   (long long)out->order_id, out->new_serial, rn.ca, medium, out->cert_serial,
                   rn.csr_sha256);
+        out->seals_remade = rn.remade;
+        hall_sealprod_remake_crls(cx, rn.rm, NULL);
     }
+    hall_sealprod_remake_free(rn.rm);
     X509_free(x);
     EVP_PKEY_free(rn.pub);
     return rc == HALL_OK ? HALL_RENEW_OK : HALL_RENEW_DB_ERROR;

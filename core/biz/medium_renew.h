@@ -30,6 +30,7 @@ struct hall_renew_out {
     char new_serial[65];
     const char *why;   /* HALL_RENEW_BAD_CSR's reason (pool) */
     const char *chain; /* the new certificate, its CA, its root: PEM (pool) */
+    int seals_remade;  /* the old certificate's seals made again on it */
 };
 /* inside the caller's transaction: the order's ticket with this code's
  * hash (a new one while it is open); HALL_CONFLICT when it is not open */

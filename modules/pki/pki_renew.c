@@ -117,6 +117,7 @@ pki_renew_issue(struct hall_req *req)
     hall_val_set_str(req->pool, v, "serial", o.new_serial);
     hall_val_set_str(req->pool, v, "replaces", o.cert_serial);
     hall_val_set_str(req->pool, v, "chain", o.chain != NULL ? o.chain : "");
+    hall_val_set_int(req->pool, v, "seals_remade", o.seals_remade);
     return hall_resp_ok(req, v);
 }
 

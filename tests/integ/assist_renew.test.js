@@ -21,7 +21,8 @@ const http = require('node:http');
 const path = require('node:path');
 const { spawnSync, spawn } = require('node:child_process');
 const { SKIP, smsMessages, codeOf, waitForSms } = require('./lib/hall');
-const { HALL, freshPhone } = require('./lib/client');
+const { HALL, applicant, freshPhone } = require('./lib/client');
+const { makePdf, verifyPdf } = require('./lib/stamp');
 const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm } = require('./lib/pki');
 const { scan } = require('./lib/custody');
 
@@ -341,4 +342,64 @@ test('assist_renew__old_key_of_another_medium_refused__fault_before_write_keeps_
     list = JSON.parse((await assist(['list', '--token', b.medium, '--json'])).out);
     assert.equal(list.certificates.find((c) => c.serial === fresh)?.status, 'good');
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${idB}`), 'delivered');
+});
+
+/* a 电子签章 order's certificate on a USB key: its 机构章 follows it to the
+ * renewed one, and hall-stamp signs with the renewed medium */
+test('assist_renew__seal_remade__hall_stamp_signs_with_the_renewed_medium_and_verifies', { skip }, async () => {
+    const op = await operator();
+    const c = await applicant();
+    const phone = freshPhone('137');
+    await c.get('/seal?project=hall');
+    assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await c.get('/seal/apply?project=hall');
+    const sf = { ...orgForm({ agent_mobile: phone }), org_count: '1', org_years: '2', org_style: 'auto',
+        biz_count: '0', person_count: '0', app_name: '赵敏', app_ric: '11010519491231002X',
+        app_mobile: '13700137000', app_email: 'zhaomin@example.com', project: 'hall',
+        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] };
+    delete sf.years;
+    const ap = await c.post('/seal/apply', sf);
+    assert.equal(ap.status, 200, ap.text);
+    const sid = Number(ap.body.redirect.match(/id=(\d+)/)[1]);
+    accept(sid);
+    const made = await op.post('/admin/pki/issue', { id: sid, medium: 'pkcs11' });
+    assert.equal(made.status, 200, made.text);
+    const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
+        WHERE order_id = ${sid} AND state = 'issued' AND seal_item_id IS NULL`).split('|');
+    const pin = (await smsTo(phone, new RegExp(`序列号${serial}`))).match(/PIN码为：(\d+)/)[1];
+    psql(`UPDATE certificates SET not_after = date_trunc('second', now() + interval '10 days'),
+        not_before = date_trunc('second', now() + interval '10 days') - interval '1 year' WHERE serial = '${serial}'`);
+    const item = psql(`SELECT item_id FROM seseals WHERE cert_serial = '${serial}' AND state = 'valid'`);
+    assert.match(item, /^\d+$/, 'the 机构章 is signed by the order\'s certificate');
+
+    const o = { c, phone, serial, medium, pin };
+    const id = await renewOrder(o);
+    accept(id);
+    const ticket = await ticketFor(o, id);
+    const dir = tmpdir();
+    const r = await assist(['renew', '--token', medium, '--ticket', ticket, '--hall', HALL, '--pin-file', pinFile(dir, pin)]);
+    assert.equal(r.status, 0, `${r.out}\n${r.err}`);
+    const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${serial}' AND state = 'replaced'`), '1');
+    assert.equal(psql(`SELECT count(*) FROM seseals WHERE cert_serial = '${fresh}' AND state = 'valid'`), '1',
+        'the seal re-made on the new certificate');
+
+    /* the re-made seal and the renewed medium: hall-stamp signs, the hall verifies */
+    const sealRes = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(sealRes.status, 200);
+    fs.writeFileSync(path.join(dir, 'seal.seseal'), Buffer.from(await sealRes.arrayBuffer()));
+    const ca = await fetch(`${HALL}/pki/ecc.crt`);
+    fs.writeFileSync(path.join(dir, 'ecc.crt'), await ca.text());
+    fs.writeFileSync(path.join(dir, 'in.pdf'), makePdf());
+    const st = spawnSync(path.join(ROOT, 'tools', 'stamp', 'hall-stamp'), ['sign', '--in', path.join(dir, 'in.pdf'),
+        '--out', path.join(dir, 'out.pdf'), '--seal', path.join(dir, 'seal.seseal'),
+        '--pkcs11-module', softhsmModule(), '--token', medium, '--key-label', 'hall', '--chain', path.join(dir, 'ecc.crt'),
+        '--page', '1', '--x', '100', '--y', '100', '--tsa', `${HALL}/tsa`, '--pin-fd', '0'],
+    { input: `${pin}\n`, encoding: 'utf8', env: mediaEnv() });
+    assert.equal(st.status, 0, `hall-stamp sign: ${st.stdout}${st.stderr}`);
+    const v = await verifyPdf(fs.readFileSync(path.join(dir, 'out.pdf')));
+    assert.equal(v.status, 200, v.text);
+    const s = v.body.result.stamps[0];
+    assert.equal(s.state, '有效', JSON.stringify(s));
+    assert.ok(JSON.stringify(s).includes(fresh) || JSON.stringify(v.body).includes(fresh), `signed by ${fresh}: ${v.text.slice(0, 2000)}`);
 });
