@@ -549,15 +549,17 @@ static void
 assist_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, const char *id)
 {
     const char *medium = hall_dbres_str(res, 0, "assist_medium"), *mod;
+    const char *made = hall_dbres_str(res, 0, "medium_serial");
     int renew = strcmp(hall_dbres_str(res, 0, "business_type"), "renew") == 0;
     struct hall_val *a;
 
-    if (*medium == '\0')
+    /* none, or staff made a new medium for it instead (the 数字证书 line) */
+    if (*medium == '\0' || (*made != '\0' && strcmp(made, medium) != 0))
         return;
     mod = req->app->conf.medium_module;
     a = hall_val_set_obj(req->pool, o, "assist");
     /* made on the holder's medium: no courier (the 数字证书 line says one) */
-    hall_val_set_bool(req->pool, a, "done", *hall_dbres_str(res, 0, "medium_serial") != '\0');
+    hall_val_set_bool(req->pool, a, "done", *made != '\0');
     hall_val_set_str(req->pool, o, "medium_serial", "");
     hall_val_set_str(req->pool, a, "medium", medium);
     hall_val_set_str(req->pool, a, "what",
