@@ -472,7 +472,8 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     if (chain == NULL || chain_write(&rn, chain, serial, sizeof(serial)) != 0)
         goto undo;
     if (post(&rn, "written", base, "网上营业厅未确认新证书已写入", &r) != 0) {
-        fprintf(stderr, "hall-assist: 新证书 %s 已写入介质，原证书保留；请稍后重新运行本命令\n",
+        fprintf(stderr,
+                "hall-assist: 新证书 %s 已写入介质，原证书保留；网上营业厅未确认，请联系深圳CA\n",
                 serial);
         goto out;
     }
