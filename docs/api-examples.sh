@@ -698,6 +698,11 @@ ex 400 '"field":"medium".*介质序列号格式不正确' curl -s -H 'Accept: ap
     -d medium=XYZ -d ticket=AAAA-BBBB-CCCC-DDDD "$H/unlock/assist/release"
 ex 404 '"field":"medium".*没有可用的解锁码' curl -s -H 'Accept: application/json' \
     -d medium=0000000000000000 -d ticket=AAAA-BBBB-CCCC-DDDD "$H/unlock/assist/release"
+# and 在线更新's (docs/modules/assist.md): the medium's format, no code taken for it
+ex 400 '"field":"medium".*介质序列号格式不正确' curl -s -H 'Accept: application/json' \
+    -d medium=XYZ -d ticket=AAAA-BBBB-CCCC-DDDD -d csr=AAAA -d proof=AAAA "$H/pki/renew/issue"
+ex 404 '"field":"medium".*没有可用的更新码' curl -s -H 'Accept: application/json' \
+    -d medium=0000000000000000 -d ticket=AAAA-BBBB-CCCC-DDDD -d csr=AAAA -d proof=AAAA "$H/pki/renew/issue"
 
 # ---------------------------------------------------------------- reissue: the applicant's pages
 

@@ -41,4 +41,7 @@ enum hall_assist_result hall_assist_release(struct hall_ctx *cx, const char *med
 enum hall_assist_result hall_assist_rotated(struct hall_ctx *cx, const char *medium,
                                             const char *code, const char *actor);
 
+/* the 证书助手's 在线更新 (core/biz/medium_renew.c) */
+#include "biz/medium_renew.h"
+
 #endif

@@ -91,10 +91,10 @@ const struct hall_stmt hall_produce_stmts[] = {
      " AND NOT EXISTS (SELECT 1 FROM certificates x WHERE x.serial = o.reissue_of"
      " AND o.business_type IN ('renew', 'change', 'unlock') AND (x.state <> 'issued'"
      " OR (o.business_type <> 'renew' AND x.not_after <= now())))"
-     /* a USB key's 解锁 is the holder's, by the 证书助手 (core/biz/
-      * medium_unlock.c): no new certificate unless staff decide the
-      * medium cannot be unlocked */
-     " AND NOT (o.business_type = 'unlock' AND EXISTS (SELECT 1 FROM certificates m"
+     /* a USB key's 解锁 and 更新 are the holder's, by the 证书助手 (core/
+      * biz/medium_unlock.c, medium_renew.c): no new certificate unless
+      * staff decide the medium cannot be used */
+     " AND NOT (o.business_type IN ('unlock', 'renew') AND EXISTS (SELECT 1 FROM certificates m"
      " WHERE m.serial = o.reissue_of AND m.medium_serial IS NOT NULL))"
      /* a key born in the browser: "ready for the holder's key" as soon as
       * it is accepted (POST /pki/csr), never a key made here */

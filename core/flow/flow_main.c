@@ -43,14 +43,17 @@ flow_gate(struct hall_req *req)
 }
 
 const struct hall_stmt *const hall_core_stmts[] = {
-    hall_store_stmts,       hall_outbox_audit_stmts, hall_staff_stmts,    hall_users_stmts,
-    hall_metrics_stmts,     hall_pki_stmts,          hall_crl_stmts,      hall_auditanchor_stmts,
-    hall_order_stmts,       hall_invoice_stmts,      hall_produce_stmts,  hall_sealprod_stmts,
-    hall_finauth_stmts,     hall_deposit_stmts,      hall_identity_stmts, hall_reissue_stmts,
-    hall_replace_stmts,     hall_reminder_stmts,     hall_custody_stmts,  hall_provider_stmts,
-    hall_courier_stmts,     hall_payment_stmts,      hall_refund_stmts,   hall_approval_stmts,
-    hall_partner_stmts,     hall_plink_stmts,        hall_psecret_stmts,  hall_assist_stmts,
-    hall_sealverdict_stmts, hall_payrule_stmts,      hall_pauth_stmts,    NULL,
+    hall_store_stmts,   hall_outbox_audit_stmts, hall_staff_stmts,
+    hall_users_stmts,   hall_metrics_stmts,      hall_pki_stmts,
+    hall_crl_stmts,     hall_auditanchor_stmts,  hall_order_stmts,
+    hall_invoice_stmts, hall_produce_stmts,      hall_sealprod_stmts,
+    hall_finauth_stmts, hall_deposit_stmts,      hall_identity_stmts,
+    hall_reissue_stmts, hall_replace_stmts,      hall_reminder_stmts,
+    hall_custody_stmts, hall_provider_stmts,     hall_courier_stmts,
+    hall_payment_stmts, hall_refund_stmts,       hall_approval_stmts,
+    hall_partner_stmts, hall_plink_stmts,        hall_psecret_stmts,
+    hall_assist_stmts,  hall_renew_assist_stmts, hall_sealverdict_stmts,
+    hall_payrule_stmts, hall_pauth_stmts,        NULL,
 };
 
 int

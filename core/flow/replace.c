@@ -31,7 +31,7 @@
 const struct hall_stmt hall_replace_stmts[] = {
     {"replace_cert",
      "SELECT c.serial, c.state, c.subject_org, c.subject_cn, o.cert_type, c.ca,"
-     " coalesce(cert_org_code(c.der), '') AS uscc,"
+     " coalesce(cert_org_code(c.der), '') AS uscc, coalesce(c.medium_serial, '') AS medium,"
      " to_char(c.not_before AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_before,"
      " to_char(c.not_after AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS not_after,"
      " extract(epoch FROM c.not_after)::bigint AS not_after_epoch,"
@@ -187,6 +187,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     c->not_after_epoch = hall_dbres_int(res, 0, "not_after_epoch");
     c->ca = hall_dbres_str(res, 0, "ca");
     c->uscc = hall_dbres_str(res, 0, "uscc");
+    c->medium = hall_dbres_str(res, 0, "medium");
     pending = hall_dbres_str(res, 0, "pending");
     if (revoked)
         result_set(req, c, business, HALL_REPLACE_REVOKED, NULL);
@@ -515,8 +516,10 @@ hall_replace_serial_page(struct hall_req *req)
             hall_val_set_str(req->pool, ctx, "next",
                              hall_flow_url(req, "/apply?project=%s&serial=%s", p.code, c.serial));
             hall_val_set_str(req->pool, ctx, "next_note",
-                             c.expired && f->next_note_expired != NULL ? f->next_note_expired
-                                                                       : f->next_note);
+                             c.medium != NULL && *c.medium != '\0' && f->next_note_medium != NULL
+                                 ? f->next_note_medium
+                             : c.expired && f->next_note_expired != NULL ? f->next_note_expired
+                                                                         : f->next_note);
         } else {
             status = hall_msgs[c.code].status;
             hall_val_set_str(req->pool, ctx, "serial_error", c.why);

@@ -66,6 +66,7 @@ struct hall_replace_cert {
     int expired;
     int64_t not_after_epoch;
     const char *ca, *uscc;
+    const char *medium; /* the USB key it is on (sql/145), "" for none */
 };
 
 /* hall_replace_business (1 for reissue, renew, change, unlock) is
@@ -100,11 +101,12 @@ struct hall_replace_flow {
     const char *json_key;     /* the serial lookup's answer: "renewable" */
     /* 证书选择 of the flows a partner's product offers (renew, unlock,
      * hall_replace_serial_page): the list's caption, the line under 下一步
-     * (next_note_expired for an expired certificate, NULL: next_note), the
+     * (next_note_expired for an expired certificate, next_note_medium for
+     * one on a USB key: the 证书助手's, NULL: next_note), the
      * reason a type is not offered in the list, and window: the list says
      * renew's window (early, late) instead of 已过期 */
     const char *choose_caption;
-    const char *next_note, *next_note_expired;
+    const char *next_note, *next_note_expired, *next_note_medium;
     const char *not_offered_why;
     int window;
     /* 证书选择 of the others (change, reissue, hall_replace_choose_page): the

@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "hall.h"
+#include "pki_renew.h"
 
 #define R_OPERATOR HALL_R_ROLES(HALL_ROLE_OPERATOR)
 
@@ -1164,6 +1165,7 @@ static const struct hall_route pki_routes[] = {
     {"GET", "/pki/lookup", lookup, 0, lookup_params},
     {"GET", "/pki/medium", medium, HALL_R_AUTH, id_params},
     {"POST", "/pki/csr", do_csr, HALL_R_AUTH, csr_params},
+    PKI_RENEW_ROUTES,
     {"POST", "/pki/courier/sf/push", push_sf, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/jd/push", push_jd, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/ems/push", push_ems, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "hall.h"
+#include "renew.h"
 
 static const struct hall_stmt renew_stmts[] = {
     /* the partner's renewal product of a type: its window */
@@ -34,6 +35,7 @@ static const struct hall_stmt renew_stmts[] = {
      "SELECT renew_before_days, renew_after_days FROM products WHERE partner_code = $1"
      " AND business_type = 'renew' AND cert_type = $2 AND active",
      2},
+    RENEW_ASSIST_STMTS,
     {NULL, NULL, 0},
 };
 
@@ -152,6 +154,7 @@ do_apply(struct hall_req *req)
 
 static const struct hall_route renew_routes[] = {
     HALL_REPLACE_ROUTES("/renew", hall_replace_serial_page, apply_page, do_apply),
+    RENEW_ASSIST_ROUTES,
     {NULL, NULL, NULL, 0, NULL},
 };
 
@@ -165,6 +168,11 @@ static const struct hall_replace_flow renew_replace = {
     .next_note = "注：更新后原证书在有效期内继续有效；新证书自原证书"
                  "到期时起生效，有效期为所选年限，不损失已付费的天数。",
     .next_note_expired = "注：该证书已过期，更新后的新证书自签发之日起生效。",
+    .next_note_medium =
+        "注：该证书在USB Key中，更新不寄送新介质：审核通过后，在业务单的"
+        "“用证书助手在线更新”页面获取更新码，插入USB Key后运行证书助手"
+        "（hall-assist renew），在同一个USB Key中生成新密钥并写入新证书；"
+        "新证书自即日起生效，原证书未到期的剩余有效期计入新证书，不损失已付费的天数。",
     .not_offered_why = "本渠道不办理该类型证书的更新",
     .window = 1,
     .not_offered = HALL_M_REPLACE_NOT_OFFERED,

@@ -228,6 +228,10 @@ static const struct hall_replace_flow unlock_replace = {
     .choose_caption = "选择要解锁的证书（您的业务单办理的证书）",
     .next_note = "注：解锁将签发新证书（新的密钥对，主题和有效期截止日期与原证书相同）；"
                  "新证书签发时原证书即被吊销（已被替代）。",
+    .next_note_medium =
+        "注：该证书在USB Key中，解锁不签发新证书、不寄送新介质：审核通过后，在业务单的"
+        "“用证书助手解锁”页面获取解锁码，插入USB Key后运行证书助手"
+        "（hall-assist unlock）设置新的PIN码，密钥和证书保持不变。",
     .not_offered_why = "本渠道不办理该类型证书的解锁",
     .not_offered = HALL_M_REPLACE_NOT_OFFERED,
 };

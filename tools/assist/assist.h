@@ -39,6 +39,8 @@ int assist_read_pins(const char *file, const char *const *prompts, char pins[][6
 int assist_new_pin_ok(const struct medium *m, const char *pin);
 /* assist_unlock.c */
 int assist_cmd_unlock(struct medium *m, const struct opts *o);
+/* assist_renew.c */
+int assist_cmd_renew(struct medium *m, const struct opts *o);
 
 /* assist_p11.c: 0, or -1 after printing why */
 int assist_medium_open(struct medium *m, const char *module, const char *token);

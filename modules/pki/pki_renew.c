@@ -1,0 +1,158 @@
+/*
+ * 在线更新 of a USB key, by the 证书助手 (hall-assist renew;
+ * docs/modules/assist.md; core/biz/medium_renew.c, sql/157).  The tool's
+ * three calls, with the medium serial and the one-time code the holder took
+ * on the 证书更新 order's page (modules/renew/renew_assist.c):
+ *
+ *   POST /pki/renew/issue    {medium, ticket, csr, proof}: csr the PKCS#10
+ *                            request the NEW key signed on the medium, proof
+ *                            the OLD key's ECDSA signature (DER) of
+ *                            "hall-assist renew\n" MEDIUM "\n" CSR; both
+ *                            Base64.  The new certificate and its chain (PEM)
+ *   POST /pki/renew/written  {medium, ticket}: it is on the medium (the order
+ *                            已签收); said twice, the same answer
+ *   POST /pki/renew/failed   {medium, ticket}: it could not be written (the
+ *                            new key deleted): the new certificate revoked
+ *
+ * No session: the code is the credential, bound to the medium and to the
+ * old certificate, whose key must sign the request.
+ */
+#include <string.h>
+
+#include "hall.h"
+#include "pki_renew.h"
+
+const struct hall_pspec pki_renew_issue_params[] = {
+    {"medium", HALL_P_TEXT, 0, 1, 64, "介质序列号", NULL},
+    {"ticket", HALL_P_TEXT, 0, 1, 64, "更新码", NULL},
+    {"csr", HALL_P_TEXT, 0, 1, 8000, "证书请求", NULL},
+    {"proof", HALL_P_TEXT, 0, 1, 400, "原证书密钥的签名", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+const struct hall_pspec pki_renew_tool_params[] = {
+    {"medium", HALL_P_TEXT, 0, 1, 64, "介质序列号", NULL},
+    {"ticket", HALL_P_TEXT, 0, 1, 64, "更新码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static int
+medium_ok(const char *m)
+{
+    size_t i;
+
+    for (i = 0; m[i] != '\0'; i++)
+        if (!((m[i] >= '0' && m[i] <= '9') || (m[i] >= 'A' && m[i] <= 'F')))
+            return 0;
+    return i == 16;
+}
+
+/* the two parameters checked; HALL_ERR after answering */
+static int
+tool_args(struct hall_req *req, const char **medium, const char **code)
+{
+    char hex[65];
+
+    *medium = hall_req_param(req, "medium");
+    *code = hall_req_param(req, "ticket");
+    if (!medium_ok(*medium))
+        return hall_msg(req, HALL_M_ASSIST_MEDIUM_BAD, "medium"), HALL_ERR;
+    if (hall_assist_code_hash(*code, hex) != HALL_OK)
+        return hall_msg(req, HALL_M_RENEW_ASSIST_CODE_BAD, "ticket"), HALL_ERR;
+    return HALL_OK;
+}
+
+/* the core's refusals as the hall answers them */
+static int
+refusal(struct hall_req *req, enum hall_renew_result r, const char *medium,
+        const struct hall_renew_out *o)
+{
+    switch (r) {
+    case HALL_RENEW_NO_TICKET:
+        return hall_msg(req, HALL_M_RENEW_ASSIST_NO_TICKET, "medium", medium);
+    case HALL_RENEW_WRONG_CODE:
+        return hall_msg(req, HALL_M_RENEW_ASSIST_WRONG_CODE, "ticket", o->tries_left);
+    case HALL_RENEW_VOID: return hall_msg(req, HALL_M_RENEW_ASSIST_VOID, "ticket");
+    case HALL_RENEW_USED: return hall_msg(req, HALL_M_RENEW_ASSIST_USED, "ticket");
+    case HALL_RENEW_CERT_GONE:
+        return hall_msg(req, HALL_M_RENEW_ASSIST_CERT_GONE, "medium", o->cert_serial);
+    case HALL_RENEW_BUSY: return hall_msg(req, HALL_M_RENEW_ASSIST_BUSY, "ticket");
+    case HALL_RENEW_BAD_CSR:
+        return hall_msg(req, HALL_M_RENEW_ASSIST_CSR_BAD, "csr", o->why != NULL ? o->why : "");
+    case HALL_RENEW_BAD_PROOF: return hall_msg(req, HALL_M_RENEW_ASSIST_PROOF_BAD, "proof");
+    case HALL_RENEW_SAME_KEY: return hall_msg(req, HALL_M_RENEW_ASSIST_SAME_KEY, "csr");
+    case HALL_RENEW_NOT_ISSUED: return hall_msg(req, HALL_M_RENEW_ASSIST_NOT_ISSUED, "ticket");
+    default: return HALL_ERR;
+    }
+}
+
+/* POST /pki/renew/issue */
+int
+pki_renew_issue(struct hall_req *req)
+{
+    const char *medium, *code;
+    unsigned char *csr, *proof;
+    size_t csr_len, proof_len;
+    struct hall_renew_out o;
+    enum hall_renew_result r;
+    struct hall_val *v;
+
+    if (tool_args(req, &medium, &code) != HALL_OK)
+        return HALL_OK;
+    csr = hall_unb64(req->pool, hall_req_param(req, "csr"), &csr_len);
+    if (csr == NULL)
+        return hall_msg(req, HALL_M_CSR_BAD, "csr");
+    proof = hall_unb64(req->pool, hall_req_param(req, "proof"), &proof_len);
+    if (proof == NULL)
+        return hall_msg(req, HALL_M_RENEW_ASSIST_PROOF_BAD, "proof");
+    r = hall_renew_issue(req->cx, medium, code, csr, csr_len, proof, proof_len, "assist", &o);
+    if (r != HALL_RENEW_OK) {
+        hall_info(req, "msg=\"renew: assist issue refused\" medium=%s result=%d", medium, (int)r);
+        return refusal(req, r, medium, &o);
+    }
+    hall_info(req, "msg=\"renew: assist issued\" medium=%s order=%lld serial=%s", medium,
+              (long long)o.order_id, o.new_serial);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "medium", medium);
+    hall_val_set_str(req->pool, v, "serial", o.new_serial);
+    hall_val_set_str(req->pool, v, "replaces", o.cert_serial);
+    hall_val_set_str(req->pool, v, "chain", o.chain != NULL ? o.chain : "");
+    hall_val_set_int(req->pool, v, "seals_remade", o.seals_remade);
+    return hall_resp_ok(req, v);
+}
+
+static int
+tool_call(struct hall_req *req, int written)
+{
+    const char *medium, *code;
+    struct hall_renew_out o;
+    enum hall_renew_result r;
+    struct hall_val *v;
+
+    if (tool_args(req, &medium, &code) != HALL_OK)
+        return HALL_OK;
+    r = written ? hall_renew_written(req->cx, medium, code, "assist", &o)
+                : hall_renew_failed(req->cx, medium, code, "assist", &o);
+    if (r != HALL_RENEW_OK)
+        return refusal(req, r, medium, &o);
+    hall_info(req, "msg=\"renew: assist %s\" medium=%s serial=%s", written ? "written" : "failed",
+              medium, o.new_serial);
+    v = hall_val_obj(req->pool);
+    hall_val_set_str(req->pool, v, "medium", medium);
+    hall_val_set_str(req->pool, v, "serial", o.new_serial);
+    return hall_resp_ok(req, v);
+}
+
+/* POST /pki/renew/written */
+int
+pki_renew_written(struct hall_req *req)
+{
+    return tool_call(req, 1);
+}
+
+/* POST /pki/renew/failed */
+int
+pki_renew_failed(struct hall_req *req)
+{
+    return tool_call(req, 0);
+}

@@ -1,0 +1,24 @@
+/*
+ * modules/pki's part pki_renew.c: 在线更新 of a USB key by the 证书助手 (its routes),
+ * here because this module holds the issuing CAs' keys.
+ */
+#ifndef HALL_MODULE_PKI_RENEW_H
+#define HALL_MODULE_PKI_RENEW_H
+
+int pki_renew_issue(struct hall_req *req);
+int pki_renew_written(struct hall_req *req);
+int pki_renew_failed(struct hall_req *req);
+extern const struct hall_pspec pki_renew_issue_params[];
+extern const struct hall_pspec pki_renew_tool_params[];
+
+/* clang-format off */
+#define PKI_RENEW_ROUTES                                                                           \
+    {"POST", "/pki/renew/issue", pki_renew_issue, HALL_R_NOSESSION | HALL_R_NOCSRF,               \
+     pki_renew_issue_params},                                                                      \
+    {"POST", "/pki/renew/written", pki_renew_written, HALL_R_NOSESSION | HALL_R_NOCSRF,           \
+     pki_renew_tool_params},                                                                       \
+    {"POST", "/pki/renew/failed", pki_renew_failed, HALL_R_NOSESSION | HALL_R_NOCSRF,             \
+     pki_renew_tool_params}
+/* clang-format on */
+
+#endif
