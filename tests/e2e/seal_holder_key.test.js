@@ -64,7 +64,7 @@ test('seal_holder__key_made_in_the_page__p12_opened_by_openssl_with_the_pin_type
         await page.click('#sealkey-go');
         await page.waitForSelector('#sealkey-err:not([hidden])');
         assert.match(await page.textContent('#sealkey-err'), /同时包含字母和数字/);
-        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${s.id}`), '0');
+        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${s.id} AND seal_item_id IS NOT NULL`), '0');
 
         await page.fill('#sealkey-pin', PIN);
         await page.fill('#sealkey-pin2', PIN);
@@ -72,7 +72,8 @@ test('seal_holder__key_made_in_the_page__p12_opened_by_openssl_with_the_pin_type
         const p12 = path.join(dir, 'holder.p12');
         await dl.saveAs(p12);
         await page.waitForSelector('#sealkey-done:not([hidden])');
-        const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${s.id} AND state = 'issued'`);
+        const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${s.id} AND state = 'issued'
+            AND seal_item_id IS NOT NULL`);
         assert.equal(dl.suggestedFilename(), `${serial}.p12`);
         assert.match(await page.textContent('#sealkey-done'), new RegExp(`机构个人章 ${s.esId} 已制作`));
         assert.equal(await page.inputValue('#sealkey-pin'), '', 'the PIN is not left in the page');
