@@ -25,7 +25,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { SKIP } = require('./lib/hall');
 const { HALL, Client, applicant, freshPhone } = require('./lib/client');
-const { operator, smsTo, tmpdir, openssl, psql, fetchPki } = require('./lib/pki');
+const { operator, reviewer, smsTo, tmpdir, openssl, psql, fetchPki } = require('./lib/pki');
 const { toApply } = require('./lib/seal');
 const { orgForm } = require('./lib/payflow');
 const { makePdf, verifyPdf, HALL_STAMP } = require('./lib/stamp');
@@ -188,6 +188,8 @@ test('person_seal__holder_makes_key_in_browser__code_csr_certificate_seseal__wro
     assert.match((await o.c.get(`/seal/seals?id=${o.id}`)).text, /待持有人生成密钥/);
     const adminPage = await op.get(`/admin/seal?order=${psql(`SELECT order_no FROM orders WHERE id = ${o.id}`)}`);
     assert.match(adminPage.text, new RegExp(`<tr data-es="${esId}"><td>${esId}</td><td>王五</td>`));
+    const rv = await reviewer();
+    assert.match((await rv.get(`/admin/order?id=${o.id}`)).text, /<span class="seal-key-waiting">待持有人生成密钥<\/span>/);
 
     const v = new Client();
     assert.match((await v.get('/seal/holder')).text, /机构个人章密钥生成/);
@@ -238,6 +240,7 @@ test('person_seal__holder_makes_key_in_browser__code_csr_certificate_seseal__wro
     const list = await o.c.get(`/seal/seals?id=${o.id}`);
     assert.match(list.text, /印章证书由持有人本人在其浏览器中生成密钥并保存/);
     assert.doesNotMatch(list.text, /待持有人生成密钥/);
+    assert.match((await rv.get(`/admin/order?id=${o.id}`)).text, /持有人已在其浏览器中生成密钥/);
 
     /* the code is used: 410 */
     x = await v.post('/pki/seal-holder', { es_id: esId, code, csr: holderRequest(dir, 'h2').csr });
