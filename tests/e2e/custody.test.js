@@ -5,9 +5,9 @@
  * says the medium was delivered and cannot be fetched again with the 补办
  * and 解锁 links, the download link typed again shows the 410 page that
  * explains why (电子签名法), and its 补办 link opens 证书选择 with the
- * certificate chosen.  A 机构个人章's holder downloads their own medium at
- * 机构个人章证书下载 with the serial and code of their SMS, once; the agent's
- * 我的电子印章 then says it was delivered.  axe checks every page; screenshots go to
+ * certificate chosen.  A 机构个人章's key is made by its holder
+ * (e2e/seal_holder_key drives that page); the agent's 我的电子印章 says
+ * 待持有人生成密钥, then that the hall holds no key, and never offers it.  axe checks every page; screenshots go to
  * tests/e2e/artifacts/custody-*.png.
  */
 const { test, before, after } = require('node:test');
